@@ -1,0 +1,146 @@
+/**
+ * Declarative command-line options: one table per command gives each option's type, default and
+ * help text; parsing, `--help` and validation all come from it.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+/** One option of a command. */
+export interface OptionSpec {
+  /** `"string"` takes a value, `"boolean"` is a flag. */
+  readonly type: "string" | "boolean";
+  /** Help text. */
+  readonly help: string;
+  /** Placeholder shown in help, e.g. `FILE`. */
+  readonly value?: string;
+  /** Default shown in help (string options) and used when absent. */
+  readonly default?: string;
+  /** Allowed values (string options). */
+  readonly choices?: readonly string[];
+}
+
+/** A command of the `lrc` tool. */
+export interface Command {
+  /** Its name, e.g. `"train"`. */
+  readonly name: string;
+  /** One line saying what it does. */
+  readonly summary: string;
+  /** Its options, by long name without dashes. */
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  /** Runs it with parsed options; returns the exit code. */
+  run(args: ParsedArgs, io: CliIo): Promise<number>;
+}
+
+/** Where a command writes. Replaceable in tests. */
+export interface CliIo {
+  /** Writes to standard output. */
+  out(text: string): void;
+  /** Writes to standard error. */
+  err(text: string): void;
+  /** Whether standard error is a terminal (progress lines redraw in place). */
+  readonly interactive: boolean;
+}
+
+/** Parsed options with typed, validated getters. */
+export interface ParsedArgs {
+  /** A string option (its default when absent), or `undefined`. */
+  string(name: string): string | undefined;
+  /** A boolean flag. */
+  flag(name: string): boolean;
+  /** A number option within `[min, max]`, or `undefined` when absent without default. */
+  number(name: string, min: number, max: number, integer?: boolean): number | undefined;
+  /** Positional arguments after the command. */
+  readonly positionals: readonly string[];
+}
+
+/** A usage error: bad option, bad value. Exits with code 2 and a one-line message. */
+export class UsageError extends RangeError {
+  override name = "UsageError";
+}
+
+/**
+ * Parses a command's arguments against its option table.
+ *
+ * @param command The command.
+ * @param argv The arguments after the command name.
+ * @returns Typed getters.
+ * @throws {UsageError} For an unknown option, a missing value, or a value not among the choices.
+ */
+export function parseCommandArgs(command: Command, argv: readonly string[]): ParsedArgs {
+  const config: Record<string, { type: "string" | "boolean" }> = {};
+  for (const [name, spec] of Object.entries(command.options)) config[name] = { type: spec.type };
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: config,
+      strict: true,
+      allowPositionals: true,
+    }) as typeof parsed;
+  } catch (error) {
+    throw new UsageError(
+      `Cannot parse arguments of '${command.name}': ${
+        (error as Error).message.split("\n")[0].replace(/\. To specify.*$/, "")
+      }`,
+    );
+  }
+  for (const [name, spec] of Object.entries(command.options)) {
+    const v = parsed.values[name];
+    if (typeof v === "string" && spec.choices && !spec.choices.includes(v)) {
+      throw new UsageError(
+        `Cannot parse arguments of '${command.name}': --${name} must be one of ${
+          spec.choices.join(", ")
+        }, got '${v}'`,
+      );
+    }
+  }
+  const get = (name: string): string | undefined => {
+    const v = parsed.values[name];
+    return typeof v === "string" ? v : command.options[name]?.default;
+  };
+  return {
+    positionals: parsed.positionals,
+    string: get,
+    flag: (name) => parsed.values[name] === true,
+    number(name, min, max, integer = false) {
+      const raw = get(name);
+      if (raw === undefined) return undefined;
+      const v = Number(raw);
+      if (
+        raw.trim() === "" || !Number.isFinite(v) || v < min || v > max ||
+        (integer && !Number.isInteger(v))
+      ) {
+        const kind = integer ? "an integer" : "a number";
+        const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
+        throw new UsageError(
+          `Cannot parse arguments of '${command.name}': --${name} must be ${kind} ${range}, got '${raw}'`,
+        );
+      }
+      return v;
+    },
+  };
+}
+
+/**
+ * The `--help` text of a command, generated from its option table.
+ *
+ * @param command The command.
+ * @returns Help text.
+ */
+export function commandHelp(command: Command): string {
+  const rows = Object.entries(command.options).map(([name, spec]) => {
+    const left = `  --${name}${spec.type === "string" ? ` ${spec.value ?? "VALUE"}` : ""}`;
+    const extra = [
+      spec.choices ? `one of: ${spec.choices.join(", ")}` : "",
+      spec.default !== undefined ? `default: ${spec.default}` : "",
+    ].filter(Boolean).join("; ");
+    return [left, spec.help + (extra ? ` (${extra})` : "")] as const;
+  });
+  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+  const lines = rows.map(([l, r]) => l.padEnd(width) + r);
+  return `Usage: deno task lrc ${command.name} [options]\n\n${command.summary}\n\nOptions:\n${
+    lines.join("\n")
+  }\n`;
+}

@@ -1,0 +1,70 @@
+/**
+ * The `lrc` command line: `deno task lrc <command> [options]`.
+ *
+ * @module
+ */
+
+import { type CliIo, type Command, commandHelp, parseCommandArgs, UsageError } from "./args.ts";
+import { trainCommand } from "./train.ts";
+
+/** Every command, by name. Later commands register here. */
+export const COMMANDS: readonly Command[] = [trainCommand];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return [
+    "Usage: deno task lrc <command> [options]",
+    "",
+    "lrcompress: train, prune, quantize and deploy small, fast logistic-regression models.",
+    "",
+    "Commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    "",
+    "Run 'deno task lrc <command> --help' for a command's options.",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Runs the command line.
+ *
+ * @param argv Arguments: the command, then its options.
+ * @param io Where to write; defaults to the process's standard streams.
+ * @returns The exit code: 0 on success, 1 for a failure, 2 for a usage error.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.out(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`lrc: unknown command '${name}'; commands: ${COMMANDS.map((c) => c.name).join(", ")}\n`);
+    return 2;
+  }
+  try {
+    const args = parseCommandArgs(command, rest);
+    if (args.flag("help")) {
+      io.out(commandHelp(command));
+      return 0;
+    }
+    return await command.run(args, io);
+  } catch (error) {
+    if (Deno.env.get("LRC_DEBUG") === "1") console.error(error);
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`lrc ${name}: ${message.split("\n")[0]}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}
+
+function processIo(): CliIo {
+  const enc = new TextEncoder();
+  return {
+    out: (t) => Deno.stdout.writeSync(enc.encode(t)),
+    err: (t) => Deno.stderr.writeSync(enc.encode(t)),
+    interactive: Deno.stderr.isTerminal(),
+  };
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

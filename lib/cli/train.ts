@@ -1,0 +1,237 @@
+/**
+ * `lrc train`: load data, train, evaluate, report, optionally save the model.
+ *
+ * @module
+ */
+
+import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
+import { fit, type FitResult, type Optimizer } from "../model/fit.ts";
+import { modelToJson } from "../model/serialize.ts";
+import type { Penalty } from "../model/types.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
+import type { Command, ParsedArgs } from "./args.ts";
+import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
+import { formatTable, percent } from "./format.ts";
+import { createProgress } from "./progress.ts";
+
+/** Options that describe training, shared by commands that train. */
+export const TRAIN_OPTIONS = {
+  optimizer: {
+    type: "string",
+    value: "NAME",
+    help: "optimiser",
+    default: "lbfgs",
+    choices: ["lbfgs", "sgd", "adam"],
+  },
+  penalty: {
+    type: "string",
+    value: "KIND",
+    help: "penalty on the weights",
+    default: "l2",
+    choices: ["none", "l2", "l1", "elasticnet"],
+  },
+  lambda: {
+    type: "string",
+    value: "X",
+    help: "penalty strength (scikit-learn's C = 1 / (lambda * nSamples)); default 1 / nSamples",
+  },
+  "l1-ratio": { type: "string", value: "R", help: "L1 share of the elastic net", default: "0.5" },
+  epochs: { type: "string", value: "N", help: "epochs of sgd/adam", default: "20" },
+  "batch-size": { type: "string", value: "N", help: "batch size of sgd/adam", default: "64" },
+  "learning-rate": {
+    type: "string",
+    value: "X",
+    help: "step size of sgd/adam (default 0.1 for sgd, 0.001 for adam)",
+  },
+  "max-iterations": {
+    type: "string",
+    value: "N",
+    help: "iteration limit of lbfgs",
+    default: "1000",
+  },
+  "no-standardize": { type: "boolean", help: "train on the features as they are" },
+} as const;
+
+/**
+ * Builds fit options from parsed command-line options.
+ *
+ * @param args Parsed options including {@linkcode TRAIN_OPTIONS}.
+ * @param nSamples Number of training samples (for the default lambda).
+ * @returns Penalty, optimiser and preprocessing choice.
+ */
+export function trainingChoices(
+  args: ParsedArgs,
+  nSamples: number,
+): { penalty: Penalty; optimizer: Optimizer; preprocessing: "standardize" | "none" } {
+  const lambda = args.number("lambda", 0, Infinity) ?? 1 / nSamples;
+  const kind = args.string("penalty")!;
+  const penalty: Penalty = kind === "none"
+    ? { kind: "none" }
+    : kind === "elasticnet"
+    ? { kind, lambda, l1Ratio: args.number("l1-ratio", 0, 1)! }
+    : { kind: kind as "l1" | "l2", lambda };
+  const name = args.string("optimizer")!;
+  const optimizer: Optimizer = name === "lbfgs"
+    ? { kind: "lbfgs", maxIterations: args.number("max-iterations", 1, 1e7, true) }
+    : {
+      kind: name as "sgd" | "adam",
+      epochs: args.number("epochs", 1, 1e6, true),
+      batchSize: args.number("batch-size", 1, 1e9, true),
+      learningRate: args.number("learning-rate", 1e-12, 1e6),
+    };
+  return {
+    penalty,
+    optimizer,
+    preprocessing: args.flag("no-standardize") ? "none" : "standardize",
+  };
+}
+
+/**
+ * Trains on loaded data with a progress line.
+ *
+ * @param data The loaded data.
+ * @param args Parsed options including {@linkcode TRAIN_OPTIONS}.
+ * @param showProgress Whether to draw the progress line.
+ * @param io Where to draw it.
+ * @returns The fit result.
+ */
+export function trainWithProgress(
+  data: LoadedData,
+  args: ParsedArgs,
+  showProgress: boolean,
+  io: Parameters<Command["run"]>[1],
+): FitResult {
+  const choices = trainingChoices(args, data.train.x.rows);
+  const progress = createProgress(io, showProgress);
+  const unit = choices.optimizer.kind === "lbfgs" ? "iteration" : "epoch";
+  try {
+    return fit(data.train.x, data.train.y, {
+      ...choices,
+      classes: data.train.classes,
+      featureNames: data.train.featureNames,
+      seed: args.number("seed", -(2 ** 31), 2 ** 31, true),
+      onProgress: (p) =>
+        progress.update(
+          `training: ${unit} ${p.epoch}/${p.totalEpochs}  loss ${p.trainLoss.toFixed(4)}  ` +
+            `accuracy ${percent(p.trainAccuracy)}  ${p.seconds.toFixed(1)} s`,
+        ),
+    });
+  } finally {
+    progress.done();
+  }
+}
+
+/** The `train` command. */
+export const trainCommand: Command = {
+  name: "train",
+  summary: "Train a logistic-regression model, evaluate it on held-out data, optionally save it.",
+  options: {
+    ...DATA_OPTIONS,
+    ...TRAIN_OPTIONS,
+    save: { type: "string", value: "FILE.json", help: "write the trained model as JSON" },
+    json: { type: "boolean", help: "print the report as one JSON object" },
+    quiet: { type: "boolean", help: "no progress line" },
+    help: { type: "boolean", help: "show this help" },
+  },
+  async run(args, io) {
+    const data = await loadData(args);
+    const result = trainWithProgress(data, args, !args.flag("quiet") && !args.flag("json"), io);
+    const { model } = result;
+    const train = evaluate(model, data.train.x, data.train.y);
+    const test = evaluate(model, data.test.x, data.test.y);
+    const save = args.string("save");
+    if (save !== undefined) {
+      await writeFileAtomic(save, new TextEncoder().encode(modelToJson(model)));
+    }
+    let nonZeros = 0;
+    for (const v of model.weights.data) if (v !== 0) nonZeros++;
+    const last = result.history.at(-1);
+    const report = {
+      command: "train",
+      data: {
+        source: data.source,
+        trainSamples: data.train.x.rows,
+        testSamples: data.test.x.rows,
+        features: data.train.x.cols,
+        classes: model.classes,
+      },
+      training: {
+        link: model.link,
+        optimizer: args.string("optimizer"),
+        penalty: args.string("penalty"),
+        epochs: result.history.length,
+        stopReason: result.stopReason,
+        converged: result.converged,
+        seconds: last?.seconds ?? 0,
+        warnings: result.warnings,
+      },
+      train: metricsJson(train),
+      test: metricsJson(test),
+      model: {
+        weights: model.weights.data.length,
+        nonZeroWeights: nonZeros,
+        savedTo: save ?? null,
+      },
+    };
+    if (args.flag("json")) {
+      io.out(JSON.stringify(report) + "\n");
+      return 0;
+    }
+    const lines = [
+      `data      ${data.source}: ${report.data.trainSamples} train / ${report.data.testSamples} test, ` +
+      `${report.data.features} features, ${model.classes.length} classes`,
+      `training  ${report.training.optimizer}, ${model.link}, penalty ${report.training.penalty}: ` +
+      `${report.training.epochs} ${
+        report.training.optimizer === "lbfgs" ? "iterations" : "epochs"
+      }` +
+      ` in ${report.training.seconds.toFixed(2)} s (${result.stopReason})`,
+      ...result.warnings.map((w) => `warning   ${w}`),
+      "",
+      formatTable(["", "accuracy", "log loss", "macro F1", "ROC AUC"], [
+        [
+          "train",
+          percent(train.accuracy),
+          train.logLoss.toFixed(4),
+          train.macroF1.toFixed(4),
+          auc(train),
+        ],
+        [
+          "test",
+          percent(test.accuracy),
+          test.logLoss.toFixed(4),
+          test.macroF1.toFixed(4),
+          auc(test),
+        ],
+      ]),
+      "",
+      `model     ${model.weights.rows} x ${model.weights.cols} weights, ${nonZeros} non-zero` +
+      (save !== undefined ? `; saved to ${save}` : ""),
+    ];
+    if (model.classes.length <= 12) {
+      lines.push("", "test confusion matrix (rows: true class, columns: predicted)");
+      lines.push(
+        formatTable(
+          ["", ...model.classes],
+          test.confusion.map((r, i) => [model.classes[i], ...r.map(String)]),
+        ),
+      );
+    }
+    io.out(lines.join("\n") + "\n");
+    return 0;
+  },
+};
+
+function metricsJson(e: Evaluation) {
+  return {
+    samples: e.samples,
+    accuracy: e.accuracy,
+    logLoss: e.logLoss,
+    macroF1: e.macroF1,
+    rocAuc: e.rocAuc,
+    confusion: e.confusion,
+  };
+}
+
+function auc(e: Evaluation): string {
+  return e.rocAuc === null ? "-" : e.rocAuc.toFixed(4);
+}

@@ -1,0 +1,159 @@
+/**
+ * Row-major numeric matrices as plain data.
+ *
+ * @module
+ */
+
+/** A floating-point typed array, the storage of every {@linkcode Matrix}. */
+export type FloatArray = Float32Array | Float64Array;
+
+/**
+ * A dense row-major matrix: element `(i, j)` lives at `data[i * cols + j]`.
+ *
+ * @typeParam T The storage type.
+ */
+export interface Matrix<T extends FloatArray = FloatArray> {
+  /** Elements in row-major order, `rows * cols` of them. */
+  readonly data: T;
+  /** Number of rows. */
+  readonly rows: number;
+  /** Number of columns. */
+  readonly cols: number;
+}
+
+/**
+ * Wraps a typed array as a matrix, checking that the sizes agree.
+ *
+ * @param data Elements in row-major order.
+ * @param rows Number of rows; `cols` is `data.length / rows` unless given in `cols`.
+ * @param cols Number of columns.
+ * @returns The matrix view (the array is not copied).
+ * @throws {RangeError} If `data.length !== rows * cols` or a size is not a non-negative integer.
+ *
+ * @example Wrap an array
+ * ```ts
+ * import { matrix } from "./matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const m = matrix(new Float64Array([1, 2, 3, 4, 5, 6]), 2, 3);
+ * assert.equal(m.data[1 * 3 + 2], 6);
+ * ```
+ */
+export function matrix<T extends FloatArray>(data: T, rows: number, cols: number): Matrix<T> {
+  if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
+    throw new RangeError(
+      `Cannot create matrix: rows and cols must be non-negative integers, got ${rows} x ${cols}`,
+    );
+  }
+  if (data.length !== rows * cols) {
+    throw new RangeError(
+      `Cannot create matrix: ${rows} x ${cols} needs ${rows * cols} elements, got ${data.length}`,
+    );
+  }
+  return { data, rows, cols };
+}
+
+/**
+ * Builds a Float64 matrix from nested arrays (handy in tests and notebooks).
+ *
+ * @param rows The rows, all of the same length.
+ * @returns A new matrix.
+ * @throws {RangeError} If the rows have different lengths.
+ *
+ * @example From nested arrays
+ * ```ts
+ * import { fromRows } from "./matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const m = fromRows([[1, 2], [3, 4], [5, 6]]);
+ * assert.deepEqual([m.rows, m.cols], [3, 2]);
+ * ```
+ */
+export function fromRows(rows: readonly (readonly number[])[]): Matrix<Float64Array> {
+  const cols = rows.length === 0 ? 0 : rows[0].length;
+  const data = new Float64Array(rows.length * cols);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (row.length !== cols) {
+      throw new RangeError(
+        `Cannot create matrix: row ${i} has ${row.length} values, row 0 has ${cols}`,
+      );
+    }
+    data.set(row, i * cols);
+  }
+  return { data, rows: rows.length, cols };
+}
+
+/**
+ * Copies the selected rows of a matrix into a new matrix of the same storage type.
+ *
+ * @param m The source matrix.
+ * @param indices Row indices, in the order wanted.
+ * @returns A new matrix with `indices.length` rows.
+ * @throws {RangeError} If an index is out of range.
+ */
+export function takeRows<T extends FloatArray>(
+  m: Matrix<T>,
+  indices: ArrayLike<number>,
+): Matrix<T> {
+  const { cols } = m;
+  const out = new (m.data.constructor as { new (n: number): T })(indices.length * cols);
+  for (let r = 0; r < indices.length; r++) {
+    const i = indices[r];
+    if (!Number.isInteger(i) || i < 0 || i >= m.rows) {
+      throw new RangeError(`Cannot take rows: index ${i} is outside 0..${m.rows - 1}`);
+    }
+    out.set(m.data.subarray(i * cols, (i + 1) * cols), r * cols);
+  }
+  return { data: out, rows: indices.length, cols };
+}
+
+/**
+ * Copies the selected columns of a matrix into a new matrix of the same storage type.
+ *
+ * @param m The source matrix.
+ * @param indices Column indices, in the order wanted.
+ * @returns A new matrix with `indices.length` columns.
+ * @throws {RangeError} If an index is out of range.
+ */
+export function takeColumns<T extends FloatArray>(
+  m: Matrix<T>,
+  indices: ArrayLike<number>,
+): Matrix<T> {
+  const k = indices.length;
+  for (let c = 0; c < k; c++) {
+    const j = indices[c];
+    if (!Number.isInteger(j) || j < 0 || j >= m.cols) {
+      throw new RangeError(`Cannot take columns: index ${j} is outside 0..${m.cols - 1}`);
+    }
+  }
+  const out = new (m.data.constructor as { new (n: number): T })(m.rows * k);
+  for (let i = 0; i < m.rows; i++) {
+    const src = i * m.cols;
+    const dst = i * k;
+    for (let c = 0; c < k; c++) out[dst + c] = m.data[src + indices[c]];
+  }
+  return { data: out, rows: m.rows, cols: k };
+}
+
+/**
+ * Converts a matrix to Float32 storage (returns the same matrix if it already is).
+ *
+ * @param m The matrix.
+ * @returns A Float32 matrix.
+ */
+export function toFloat32(m: Matrix): Matrix<Float32Array> {
+  if (m.data instanceof Float32Array) return m as Matrix<Float32Array>;
+  return { data: Float32Array.from(m.data), rows: m.rows, cols: m.cols };
+}
+
+/**
+ * Converts a matrix to Float64 storage (returns the same matrix if it already is).
+ *
+ * @param m The matrix.
+ * @returns A Float64 matrix.
+ */
+export function toFloat64(m: Matrix): Matrix<Float64Array> {
+  if (m.data instanceof Float64Array) return m as Matrix<Float64Array>;
+  return { data: Float64Array.from(m.data), rows: m.rows, cols: m.cols };
+}

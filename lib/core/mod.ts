@@ -1,0 +1,8 @@
+/**
+ * Shared plain-data types and helpers: matrices, seeded random numbers, boundary checks.
+ *
+ * @module
+ */
+export * from "./matrix.ts";
+export * from "./random.ts";
+export * from "./validate.ts";

@@ -1,0 +1,144 @@
+/**
+ * Boundary checks shared by the public functions. Each throws a `TypeError` for a wrong type or
+ * shape and a `RangeError` for a value out of range, with a message "Cannot <action>: <reason>".
+ * Kernels trust their inputs; these run once per public call.
+ *
+ * @module
+ */
+
+import type { FloatArray, Matrix } from "./matrix.ts";
+
+/**
+ * Checks that `m` is a well-formed matrix.
+ *
+ * @param action What the caller was doing, e.g. `"fit model"`.
+ * @param name The argument's name in messages.
+ * @param m The value to check.
+ * @throws {TypeError} If `m` is not a matrix with float storage of `rows * cols` elements.
+ */
+export function assertMatrix(action: string, name: string, m: unknown): asserts m is Matrix {
+  if (typeof m !== "object" || m === null) {
+    throw new TypeError(`Cannot ${action}: ${name} must be a matrix, got ${describe(m)}`);
+  }
+  const { data, rows, cols } = m as Partial<Matrix>;
+  if (!(data instanceof Float64Array || data instanceof Float32Array)) {
+    throw new TypeError(
+      `Cannot ${action}: ${name}.data must be a Float32Array or Float64Array, got ${
+        describe(data)
+      }`,
+    );
+  }
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows! < 0 || cols! < 0) {
+    throw new TypeError(
+      `Cannot ${action}: ${name} must have integer rows and cols, got ${rows} x ${cols}`,
+    );
+  }
+  if (data.length !== rows! * cols!) {
+    throw new TypeError(
+      `Cannot ${action}: ${name} is ${rows} x ${cols} but holds ${data.length} elements`,
+    );
+  }
+}
+
+/**
+ * Checks that every element of `values` is finite.
+ *
+ * @param action What the caller was doing.
+ * @param name The argument's name in messages.
+ * @param values The values.
+ * @param cols When given, messages report (row, column) positions for this row length.
+ * @throws {RangeError} At the first NaN or infinite element, naming its position.
+ */
+export function assertFinite(
+  action: string,
+  name: string,
+  values: ArrayLike<number>,
+  cols?: number,
+): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v - v !== 0) {
+      const where = cols ? `row ${Math.floor(i / cols)}, column ${i % cols}` : `index ${i}`;
+      throw new RangeError(`Cannot ${action}: ${name} holds ${v} at ${where}`);
+    }
+  }
+}
+
+/**
+ * Checks class labels: integers in `0..nClasses-1`, one per row.
+ *
+ * @param action What the caller was doing.
+ * @param y The labels.
+ * @param rows The number of rows they must match.
+ * @param nClasses The number of classes, when known.
+ * @throws {TypeError} If `y` is not an integer typed array or array of the right length.
+ * @throws {RangeError} If a label is not an integer in range.
+ */
+export function assertLabels(
+  action: string,
+  y: ArrayLike<number>,
+  rows: number,
+  nClasses?: number,
+): void {
+  if (y === null || typeof y !== "object" || typeof y.length !== "number") {
+    throw new TypeError(`Cannot ${action}: labels must be an array of class indices`);
+  }
+  if (y.length !== rows) {
+    throw new TypeError(
+      `Cannot ${action}: data has ${rows} rows but labels have ${y.length} entries`,
+    );
+  }
+  for (let i = 0; i < y.length; i++) {
+    const c = y[i];
+    if (!Number.isInteger(c) || c < 0 || (nClasses !== undefined && c >= nClasses)) {
+      const range = nClasses === undefined ? "a non-negative integer" : `in 0..${nClasses - 1}`;
+      throw new RangeError(`Cannot ${action}: label at row ${i} is ${c}, expected ${range}`);
+    }
+  }
+}
+
+/**
+ * Checks that a number option lies in a range.
+ *
+ * @param action What the caller was doing.
+ * @param name The option's name.
+ * @param value Its value.
+ * @param min The smallest allowed value.
+ * @param max The largest allowed value.
+ * @param integer Whether it must be an integer.
+ * @throws {RangeError} If it is not a number in `[min, max]` (an integer if asked).
+ */
+export function assertInRange(
+  action: string,
+  name: string,
+  value: number,
+  min: number,
+  max: number,
+  integer = false,
+): void {
+  if (
+    typeof value !== "number" || Number.isNaN(value) || value < min || value > max ||
+    (integer && !Number.isInteger(value))
+  ) {
+    const kind = integer ? "an integer" : "a number";
+    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new RangeError(`Cannot ${action}: ${name} must be ${kind} ${range}, got ${value}`);
+  }
+}
+
+/**
+ * A short description of a value for error messages.
+ *
+ * @param v Any value.
+ * @returns E.g. `"undefined"`, `"Array(3)"`, `"Int32Array(10)"`, `"string \"x\""`.
+ */
+export function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return `Array(${v.length})`;
+  if (ArrayBuffer.isView(v)) {
+    return `${v.constructor.name}(${(v as unknown as FloatArray).length ?? v.byteLength})`;
+  }
+  if (typeof v === "string") return `string ${JSON.stringify(v.slice(0, 40))}`;
+  if (typeof v === "object") return (v as object).constructor?.name ?? "object";
+  return `${typeof v} ${String(v)}`;
+}

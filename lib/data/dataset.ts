@@ -1,0 +1,56 @@
+/**
+ * The labelled data set that loaders return and training consumes.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+
+/** A labelled data set: features, class indices, and what the indices and columns mean. */
+export interface Dataset {
+  /** Features, shape `(nSamples, nFeatures)`. */
+  readonly x: Matrix;
+  /** Class index of each sample, shape `(nSamples)`, values in `0..classes.length-1`. */
+  readonly y: Int32Array;
+  /** Class labels: `classes[y[i]]` is the original label of sample `i`. */
+  readonly classes: readonly string[];
+  /** Feature names, one per column of `x`. */
+  readonly featureNames: readonly string[];
+}
+
+/**
+ * Maps label values to class indices. Labels that all read as numbers are ordered numerically
+ * (and named by their number, so `"1"` and `"1.0"` are one class); otherwise they are ordered by
+ * code units. The order is deterministic and independent of the order of the rows.
+ *
+ * @param values One label per sample.
+ * @returns The class index of each sample and the class labels.
+ *
+ * @example Strings and numbers
+ * ```ts
+ * import { encodeLabels } from "./dataset.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(encodeLabels(["b", "a", "b"]).classes, ["a", "b"]);
+ * assert.deepEqual([...encodeLabels(["10", "9", "9.0"]).y], [1, 0, 0]);
+ * ```
+ */
+export function encodeLabels(
+  values: readonly (string | number | boolean)[],
+): { y: Int32Array; classes: string[] } {
+  const numeric = values.length > 0 &&
+    values.every((v) => typeof v === "number" || (typeof v === "string" && isNumeric(v)));
+  const keys = values.map((v) => numeric ? String(Number(v)) : String(v));
+  const distinct = [...new Set(keys)];
+  if (numeric) distinct.sort((a, b) => Number(a) - Number(b));
+  else distinct.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const index = new Map(distinct.map((c, i) => [c, i]));
+  const y = new Int32Array(values.length);
+  for (let i = 0; i < keys.length; i++) y[i] = index.get(keys[i])!;
+  return { y, classes: distinct };
+}
+
+function isNumeric(s: string): boolean {
+  const t = s.trim();
+  return t !== "" && Number.isFinite(Number(t));
+}

@@ -1,0 +1,210 @@
+/**
+ * Preprocessing fitted on training data and applied unchanged to any other data, and the seeded
+ * stratified train/test split.
+ *
+ * @module
+ */
+
+import type { FloatArray, Matrix } from "../core/matrix.ts";
+import { takeRows } from "../core/matrix.ts";
+import { createPrng, shuffleInPlace } from "../core/random.ts";
+import { assertFinite, assertInRange, assertLabels, assertMatrix } from "../core/validate.ts";
+
+/**
+ * What a model does to raw inputs before its linear map. `"standardize"` computes
+ * `(x[j] - mean[j]) / scale[j]`, which also covers plain rescaling (`mean = 0`).
+ */
+export type Preprocessing =
+  | { readonly kind: "none" }
+  | { readonly kind: "standardize"; readonly mean: Float64Array; readonly scale: Float64Array };
+
+/**
+ * Fits standardisation (zero mean, unit population variance per column, as scikit-learn's
+ * `StandardScaler`). A constant column gets scale 1, so it maps to 0 instead of NaN.
+ *
+ * @param x Training features, shape `(nSamples, nFeatures)`.
+ * @returns The fitted preprocessing.
+ * @throws {TypeError} If `x` is not a matrix or has no rows.
+ * @throws {RangeError} If `x` holds NaN or Infinity.
+ *
+ * @example Constant columns stay finite
+ * ```ts
+ * import { fitStandardizer, applyPreprocessing } from "./preprocess.ts";
+ * import { fromRows } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const x = fromRows([[1, 5], [3, 5]]);
+ * const z = applyPreprocessing(fitStandardizer(x), x);
+ * assert.deepEqual([...z.data], [-1, 0, 1, 0]);
+ * ```
+ */
+export function fitStandardizer(x: Matrix): Preprocessing & { kind: "standardize" } {
+  assertMatrix("fit standardizer", "x", x);
+  if (x.rows === 0) throw new TypeError("Cannot fit standardizer: x has no rows");
+  assertFinite("fit standardizer", "x", x.data, x.cols);
+  const { rows, cols, data } = x;
+  const mean = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) mean[j] += data[i * cols + j];
+  }
+  for (let j = 0; j < cols; j++) mean[j] /= rows;
+  const variance = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const d = data[i * cols + j] - mean[j];
+      variance[j] += d * d;
+    }
+  }
+  const scale = new Float64Array(cols);
+  for (let j = 0; j < cols; j++) {
+    const s = Math.sqrt(variance[j] / rows);
+    // Relative test: a column whose spread is rounding noise of its mean counts as constant.
+    scale[j] = s > 1e-12 * Math.max(1, Math.abs(mean[j])) && Number.isFinite(s) ? s : 1;
+  }
+  return { kind: "standardize", mean, scale };
+}
+
+/**
+ * Applies preprocessing to data, returning a new matrix of the same storage type.
+ *
+ * @param prep The fitted preprocessing.
+ * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @returns The preprocessed features (a copy; `x` is not changed).
+ * @throws {TypeError} If the number of columns differs from the preprocessing's.
+ */
+export function applyPreprocessing<T extends FloatArray>(
+  prep: Preprocessing,
+  x: Matrix<T>,
+): Matrix<T> {
+  assertMatrix("apply preprocessing", "x", x);
+  const out = x.data.slice() as T;
+  if (prep.kind === "none") return { data: out, rows: x.rows, cols: x.cols };
+  const { mean, scale } = prep;
+  if (mean.length !== x.cols) {
+    throw new TypeError(
+      `Cannot apply preprocessing: it was fitted on ${mean.length} features, x has ${x.cols}`,
+    );
+  }
+  const cols = x.cols;
+  const inv = scale.map((s) => 1 / s);
+  for (let i = 0; i < x.rows; i++) {
+    const o = i * cols;
+    for (let j = 0; j < cols; j++) out[o + j] = (out[o + j] - mean[j]) * inv[j];
+  }
+  return { data: out, rows: x.rows, cols };
+}
+
+/** Options for {@linkcode trainTestSplit}. */
+export interface SplitOptions {
+  /**
+   * Fraction of the samples that go to the test set, in (0, 1).
+   * @default {0.25}
+   */
+  testFraction?: number;
+  /**
+   * Seed of the shuffle.
+   * @default {0}
+   */
+  seed?: number;
+  /**
+   * Keep the class proportions equal in both parts.
+   * @default {true}
+   */
+  stratify?: boolean;
+}
+
+/** The two parts of a split, with the original row indices of each. */
+export interface Split<T extends FloatArray> {
+  readonly xTrain: Matrix<T>;
+  readonly yTrain: Int32Array;
+  readonly xTest: Matrix<T>;
+  readonly yTest: Int32Array;
+  /** Original row index of each training sample, ascending. */
+  readonly trainIndex: Int32Array;
+  /** Original row index of each test sample, ascending. */
+  readonly testIndex: Int32Array;
+}
+
+/**
+ * Splits samples into a training and a test part, seeded and (by default) stratified: each class
+ * sends `round(count * testFraction)` of its samples to the test part.
+ *
+ * @param x Features, shape `(nSamples, nFeatures)`.
+ * @param y Class indices, shape `(nSamples)`.
+ * @param options Test fraction, seed, stratification.
+ * @returns Both parts and their row indices (ascending, so rows keep their relative order).
+ * @throws {TypeError} If shapes disagree.
+ * @throws {RangeError} If `testFraction` is not in (0, 1) or a part would be empty.
+ *
+ * @example Stratified 25 % split
+ * ```ts
+ * import { trainTestSplit } from "./preprocess.ts";
+ * import { fromRows } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const x = fromRows([[0], [1], [2], [3], [4], [5], [6], [7]]);
+ * const y = Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1]);
+ * const s = trainTestSplit(x, y, { testFraction: 0.25, seed: 1 });
+ * assert.deepEqual([...s.yTest].sort(), [0, 1]);
+ * ```
+ */
+export function trainTestSplit<T extends FloatArray>(
+  x: Matrix<T>,
+  y: Int32Array,
+  options: SplitOptions = {},
+): Split<T> {
+  const action = "split data";
+  assertMatrix(action, "x", x);
+  assertLabels(action, y, x.rows);
+  const testFraction = options.testFraction ?? 0.25;
+  assertInRange(action, "testFraction", testFraction, Number.MIN_VALUE, 1 - Number.EPSILON);
+  const prng = createPrng(options.seed ?? 0);
+  const groups = new Map<number, number[]>();
+  const stratify = options.stratify ?? true;
+  for (let i = 0; i < y.length; i++) {
+    const key = stratify ? y[i] : 0;
+    let g = groups.get(key);
+    if (!g) groups.set(key, g = []);
+    g.push(i);
+  }
+  const train: number[] = [];
+  const test: number[] = [];
+  for (const key of [...groups.keys()].sort((a, b) => a - b)) {
+    const g = shuffleInPlace(groups.get(key)!, prng);
+    const nTest = Math.round(g.length * testFraction);
+    test.push(...g.slice(0, nTest));
+    train.push(...g.slice(nTest));
+  }
+  if (train.length === 0 || test.length === 0) {
+    throw new RangeError(
+      `Cannot ${action}: ${x.rows} samples with testFraction ${testFraction} leave the ${
+        train.length === 0 ? "training" : "test"
+      } part empty`,
+    );
+  }
+  const trainIndex = Int32Array.from(train).sort();
+  const testIndex = Int32Array.from(test).sort();
+  return {
+    xTrain: takeRows(x, trainIndex),
+    yTrain: trainIndex.map((i) => y[i]),
+    xTest: takeRows(x, testIndex),
+    yTest: testIndex.map((i) => y[i]),
+    trainIndex,
+    testIndex,
+  };
+}
+
+/**
+ * One-hot encodes class indices.
+ *
+ * @param y Class indices, shape `(nSamples)`.
+ * @param nClasses The number of classes.
+ * @returns A Float64 matrix of shape `(nSamples, nClasses)` with a single 1 per row.
+ * @throws {RangeError} If a label is outside `0..nClasses-1`.
+ */
+export function oneHot(y: ArrayLike<number>, nClasses: number): Matrix<Float64Array> {
+  assertLabels("one-hot encode labels", y, y.length, nClasses);
+  const data = new Float64Array(y.length * nClasses);
+  for (let i = 0; i < y.length; i++) data[i * nClasses + y[i]] = 1;
+  return { data, rows: y.length, cols: nClasses };
+}

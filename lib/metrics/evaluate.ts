@@ -1,0 +1,56 @@
+/**
+ * All metrics of a model on one data set, in one call.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { classesFromScores, decisionFunction, probabilitiesFromScores } from "../model/predict.ts";
+import type { LogisticModel } from "../model/types.ts";
+import { accuracy, confusionMatrix, logLoss, macroF1, rocAuc } from "./metrics.ts";
+
+/** Metrics of a model on a data set. */
+export interface Evaluation {
+  /** Number of samples. */
+  readonly samples: number;
+  /** Fraction classified right. */
+  readonly accuracy: number;
+  /** Mean log loss. */
+  readonly logLoss: number;
+  /** Macro-averaged F1. */
+  readonly macroF1: number;
+  /** ROC AUC of `classes[1]` (binary models with both classes present; `null` otherwise). */
+  readonly rocAuc: number | null;
+  /** `confusion[true][predicted]` counts. */
+  readonly confusion: number[][];
+}
+
+/**
+ * Evaluates a model on raw data.
+ *
+ * @param model The model.
+ * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param y True class indices, shape `(nSamples)`.
+ * @returns Accuracy, log loss, macro F1, ROC AUC (binary), confusion matrix.
+ * @throws {TypeError} If the shapes disagree with each other or with the model.
+ */
+export function evaluate(model: LogisticModel, x: Matrix, y: Int32Array): Evaluation {
+  const scores = decisionFunction(model, x);
+  const proba = probabilitiesFromScores(model, scores);
+  const predicted = classesFromScores(scores);
+  const nc = model.classes.length;
+  let auc: number | null = null;
+  if (nc === 2 && new Set(y).size === 2) {
+    const s = new Float64Array(x.rows);
+    for (let i = 0; i < x.rows; i++) s[i] = proba.data[2 * i + 1];
+    auc = rocAuc(y, s);
+  }
+  return {
+    samples: x.rows,
+    accuracy: accuracy(y, predicted),
+    logLoss: logLoss(y, proba),
+    macroF1: macroF1(y, predicted, nc),
+    rocAuc: auc,
+    confusion: confusionMatrix(y, predicted, nc),
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Classification metrics.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { assertLabels } from "../core/validate.ts";
+
+function checkPair(action: string, yTrue: ArrayLike<number>, yPred: ArrayLike<number>): void {
+  assertLabels(action, yTrue, yTrue.length);
+  assertLabels(action, yPred, yTrue.length);
+  if (yTrue.length === 0) throw new RangeError(`Cannot ${action}: there are no samples`);
+}
+
+/**
+ * Fraction of samples whose predicted class is the true class.
+ *
+ * @param yTrue True class indices.
+ * @param yPred Predicted class indices, same length.
+ * @returns Accuracy in [0, 1].
+ * @throws {TypeError} If the lengths differ.
+ * @throws {RangeError} If there are no samples.
+ *
+ * @example
+ * ```ts
+ * import { accuracy } from "./metrics.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(accuracy([0, 1, 1, 0], [0, 1, 0, 0]), 0.75);
+ * ```
+ */
+export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
+  checkPair("compute accuracy", yTrue, yPred);
+  let hits = 0;
+  for (let i = 0; i < yTrue.length; i++) if (yTrue[i] === yPred[i]) hits++;
+  return hits / yTrue.length;
+}
+
+/**
+ * Mean negative log-likelihood of the true classes, with probabilities clipped to
+ * `[1e-15, 1 - 1e-15]` as scikit-learn does.
+ *
+ * @param yTrue True class indices, shape `(nSamples)`.
+ * @param proba Class probabilities, shape `(nSamples, nClasses)`.
+ * @returns The mean log loss (natural logarithm).
+ * @throws {TypeError} If the shapes disagree.
+ */
+export function logLoss(yTrue: ArrayLike<number>, proba: Matrix): number {
+  assertLabels("compute log loss", yTrue, proba.rows, proba.cols);
+  if (proba.rows === 0) throw new RangeError("Cannot compute log loss: there are no samples");
+  let s = 0;
+  for (let i = 0; i < proba.rows; i++) {
+    const p = Math.min(Math.max(proba.data[i * proba.cols + yTrue[i]], 1e-15), 1 - 1e-15);
+    s -= Math.log(p);
+  }
+  return s / proba.rows;
+}
+
+/**
+ * Counts of (true, predicted) class pairs.
+ *
+ * @param yTrue True class indices.
+ * @param yPred Predicted class indices.
+ * @param nClasses The number of classes.
+ * @returns `counts[t][p]`: how many samples of true class `t` were predicted as `p`.
+ */
+export function confusionMatrix(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  nClasses: number,
+): number[][] {
+  assertLabels("compute confusion matrix", yTrue, yTrue.length, nClasses);
+  assertLabels("compute confusion matrix", yPred, yTrue.length, nClasses);
+  const counts = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
+  for (let i = 0; i < yTrue.length; i++) counts[yTrue[i]][yPred[i]]++;
+  return counts;
+}
+
+/**
+ * Unweighted mean over classes of the F1 score; a class that is never predicted nor present
+ * counts as 0 (as scikit-learn's `zero_division=0`).
+ *
+ * @param yTrue True class indices.
+ * @param yPred Predicted class indices.
+ * @param nClasses The number of classes.
+ * @returns Macro-averaged F1 in [0, 1].
+ */
+export function macroF1(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  nClasses: number,
+): number {
+  checkPair("compute macro F1", yTrue, yPred);
+  const cm = confusionMatrix(yTrue, yPred, nClasses);
+  let sum = 0;
+  for (let c = 0; c < nClasses; c++) {
+    const tp = cm[c][c];
+    let predicted = 0, actual = 0;
+    for (let o = 0; o < nClasses; o++) {
+      predicted += cm[o][c];
+      actual += cm[c][o];
+    }
+    sum += predicted + actual === 0 ? 0 : (2 * tp) / (predicted + actual);
+  }
+  return sum / nClasses;
+}
+
+/**
+ * Area under the ROC curve for a binary problem: the probability that a random positive scores
+ * above a random negative, ties counting one half (Mann-Whitney U).
+ *
+ * @param yTrue True classes, 0 or 1.
+ * @param scores Higher means more likely class 1.
+ * @returns AUC in [0, 1].
+ * @throws {RangeError} If a label is not 0 or 1, or only one class is present.
+ *
+ * @example
+ * ```ts
+ * import { rocAuc } from "./metrics.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(rocAuc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 0.75);
+ * ```
+ */
+export function rocAuc(yTrue: ArrayLike<number>, scores: ArrayLike<number>): number {
+  assertLabels("compute ROC AUC", yTrue, scores.length, 2);
+  const n = yTrue.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  let positives = 0, rankSum = 0;
+  for (let i = 0; i < n;) {
+    let j = i;
+    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
+    const rank = (i + j) / 2 + 1; // average rank of the tie group
+    for (let t = i; t <= j; t++) {
+      if (yTrue[order[t]] === 1) {
+        positives++;
+        rankSum += rank;
+      }
+    }
+    i = j + 1;
+  }
+  const negatives = n - positives;
+  if (positives === 0 || negatives === 0) {
+    throw new RangeError("Cannot compute ROC AUC: only one class is present");
+  }
+  return (rankSum - positives * (positives + 1) / 2) / (positives * negatives);
+}

@@ -1,0 +1,744 @@
+/**
+ * Training: one entry point, {@linkcode fit}, over three optimisers (mini-batch SGD with momentum,
+ * Adam, full-batch L-BFGS/OWL-QN), with L2, L1 and elastic-net penalties, masks for pruned
+ * weights, a weight transform for quantization-aware training, early stopping and progress.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { createPrng, shuffleInPlace } from "../core/random.ts";
+import {
+  assertFinite,
+  assertInRange,
+  assertLabels,
+  assertMatrix,
+  describe,
+} from "../core/validate.ts";
+import { applyPreprocessing, fitStandardizer, type Preprocessing } from "../data/preprocess.ts";
+import { accumulateLoss } from "./loss.ts";
+import { minimizeLbfgs } from "./lbfgs.ts";
+import {
+  type Link,
+  type LogisticModel,
+  MODEL_VERSION,
+  outputCount,
+  type Penalty,
+  penaltyStrengths,
+} from "./types.ts";
+
+/** Mini-batch stochastic gradient descent with (heavy-ball) momentum. */
+export interface SgdOptimizer {
+  readonly kind: "sgd";
+  /** Step size. @default {0.1} */
+  readonly learningRate?: number;
+  /** Momentum coefficient in [0, 1). @default {0.9} */
+  readonly momentum?: number;
+  /** Samples per step. @default {64} */
+  readonly batchSize?: number;
+  /** Passes over the data. @default {20} */
+  readonly epochs?: number;
+  /** Factor applied to the step size after each epoch. @default {1} */
+  readonly learningRateDecay?: number;
+}
+
+/** Mini-batch Adam (Kingma and Ba 2015). */
+export interface AdamOptimizer {
+  readonly kind: "adam";
+  /** Step size. @default {0.001} */
+  readonly learningRate?: number;
+  /** Decay of the first-moment estimate. @default {0.9} */
+  readonly beta1?: number;
+  /** Decay of the second-moment estimate. @default {0.999} */
+  readonly beta2?: number;
+  /** Added to the root of the second moment. @default {1e-8} */
+  readonly epsilon?: number;
+  /** Samples per step. @default {64} */
+  readonly batchSize?: number;
+  /** Passes over the data. @default {20} */
+  readonly epochs?: number;
+  /** Factor applied to the step size after each epoch. @default {1} */
+  readonly learningRateDecay?: number;
+}
+
+/** Full-batch L-BFGS (OWL-QN when the penalty has an L1 part). */
+export interface LbfgsOptimizer {
+  readonly kind: "lbfgs";
+  /** Iteration limit. @default {1000} */
+  readonly maxIterations?: number;
+  /** Correction pairs kept. @default {10} */
+  readonly memory?: number;
+  /** Stop when the largest gradient component is at most this. @default {1e-6} */
+  readonly tolerance?: number;
+}
+
+/** The optimiser and its settings. */
+export type Optimizer = SgdOptimizer | AdamOptimizer | LbfgsOptimizer;
+
+/**
+ * A transform of the weights used in the forward pass, for quantization-aware training: the
+ * loss is computed with `forward(latent)` and its gradient passed back to the latent weights
+ * through `backward` (for a straight-through estimator: zero outside the clipping range).
+ */
+export interface WeightTransform {
+  /** Writes the weights used in the forward pass, shape `(nOutputs * nFeatures)`. */
+  forward(latent: Float64Array, out: Float64Array): void;
+  /** Turns the gradient with respect to the used weights into one for the latent, in place. */
+  backward(latent: Float64Array, grad: Float64Array): void;
+}
+
+/** What the model and the optimiser look like at the end of an epoch. */
+export interface EpochState {
+  /** The epoch just finished (1-based). */
+  readonly epoch: number;
+  /** The latent weights, shape `(nOutputs * nFeatures)`; hooks may change them in place. */
+  readonly weights: Float64Array;
+  /** The bias, shape `(nOutputs)`. */
+  readonly bias: Float64Array;
+  /**
+   * The mask, shape `(nOutputs * nFeatures)`; a hook may clear entries in place (gradual
+   * pruning). Cleared weights are set to zero and stay zero.
+   */
+  readonly mask: Uint8Array | null;
+}
+
+/** One row of the training history. */
+export interface EpochRecord {
+  /** Epoch (SGD, Adam) or iteration (L-BFGS), 1-based. */
+  readonly epoch: number;
+  /**
+   * Mean log loss on the training data. For SGD and Adam, the mean over the epoch's batches,
+   * each measured before its update; for L-BFGS, the exact value at the iterate.
+   */
+  readonly trainLoss: number;
+  /** Training accuracy, measured as `trainLoss` is. */
+  readonly trainAccuracy: number;
+  /** Objective: `trainLoss` plus the penalty (at the end of the epoch). */
+  readonly objective: number;
+  /** Mean log loss on the validation data, if given. */
+  readonly validationLoss?: number;
+  /** Accuracy on the validation data, if given. */
+  readonly validationAccuracy?: number;
+  /** Seconds since training started. */
+  readonly seconds: number;
+}
+
+/** Progress reported after every epoch or iteration. */
+export interface FitProgress extends EpochRecord {
+  /** The number of epochs (or the iteration limit) planned. */
+  readonly totalEpochs: number;
+}
+
+/** Options for {@linkcode fit}. */
+export interface FitOptions {
+  /**
+   * `"sigmoid"` (binary only), `"softmax"`, or `"auto"`: sigmoid for two classes.
+   * @default {"auto"}
+   */
+  link?: Link | "auto";
+  /**
+   * The penalty.
+   * @default {{ kind: "l2", lambda: 1 / nSamples }} (scikit-learn's default C = 1)
+   */
+  penalty?: Penalty;
+  /**
+   * The optimiser.
+   * @default {{ kind: "lbfgs" }}
+   */
+  optimizer?: Optimizer;
+  /**
+   * `"standardize"` fits standardisation on `x`; `"none"` trains on `x` as is; or a
+   * preprocessing fitted elsewhere. The model applies it to raw inputs when predicting.
+   * @default {"standardize"}
+   */
+  preprocessing?: "standardize" | "none" | Preprocessing;
+  /**
+   * Class labels; their number fixes the number of classes.
+   * @default {["0", "1", ..., String(max(y))]}
+   */
+  classes?: readonly string[];
+  /**
+   * Feature names.
+   * @default {["x0", "x1", ...]}
+   */
+  featureNames?: readonly string[];
+  /**
+   * Seed of the mini-batch shuffles.
+   * @default {0}
+   */
+  seed?: number;
+  /**
+   * Data to measure after each epoch (raw, like `x`).
+   * @default {none}
+   */
+  validation?: { readonly x: Matrix; readonly y: Int32Array };
+  /**
+   * Stop when the validation loss has not improved by `minDelta` for `patience` epochs, and keep
+   * the best weights. Needs `validation`.
+   * @default {none}
+   */
+  earlyStopping?: { readonly patience: number; readonly minDelta?: number };
+  /**
+   * Start from this model's weights, bias and preprocessing instead of zeros.
+   * @default {none}
+   */
+  initial?: LogisticModel;
+  /**
+   * Train only the weights where the mask is 1 (shape `(nOutputs * nFeatures)`); the others are
+   * zero and stay zero. Defaults to `initial.mask` when that exists.
+   * @default {none}
+   */
+  mask?: Uint8Array;
+  /**
+   * Quantization-aware training: the transform applied to the weights in the forward pass.
+   * SGD and Adam only.
+   * @default {none}
+   */
+  weightTransform?: WeightTransform;
+  /**
+   * Called at the end of each epoch with the latent weights and the mask (SGD and Adam only);
+   * may clear mask entries (gradual pruning) or change weights.
+   * @default {none}
+   */
+  onEpochEnd?: (state: EpochState) => void;
+  /**
+   * Called after each epoch or iteration.
+   * @default {none}
+   */
+  onProgress?: (progress: FitProgress) => void;
+}
+
+/** The result of {@linkcode fit}. */
+export interface FitResult {
+  /** The fitted model. */
+  readonly model: LogisticModel;
+  /** One record per epoch (or L-BFGS iteration). */
+  readonly history: readonly EpochRecord[];
+  /** Whether the optimiser met its tolerance (L-BFGS) or ran all its epochs (SGD, Adam). */
+  readonly converged: boolean;
+  /** Why training stopped. */
+  readonly stopReason: string;
+  /** Things the user should know, e.g. that separable data made weights grow unbounded. */
+  readonly warnings: readonly string[];
+}
+
+const ACTION = "fit model";
+
+/**
+ * Fits a logistic-regression model.
+ *
+ * @param x Raw features, shape `(nSamples, nFeatures)`, Float32 or Float64.
+ * @param y Class index per sample, shape `(nSamples)`, values in `0..nClasses-1`.
+ * @param options Link, penalty, optimiser, preprocessing, seed, validation, hooks.
+ * @returns The model, the per-epoch history, and how training stopped.
+ * @throws {TypeError} If shapes disagree or an argument has the wrong type.
+ * @throws {RangeError} If data hold NaN or Infinity, fewer than two classes are present, an
+ *   option is out of range, or training diverges.
+ *
+ * @example Fit and predict
+ * ```ts
+ * import { fit } from "./fit.ts";
+ * import { predict } from "./predict.ts";
+ * import { fromRows } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const x = fromRows([[0, 0], [0, 1], [1, 0], [1, 1]]);
+ * const y = Int32Array.from([0, 0, 0, 1]);
+ * const { model } = fit(x, y, { penalty: { kind: "l2", lambda: 0.01 } });
+ * assert.deepEqual([...predict(model, x)], [0, 0, 0, 1]);
+ * ```
+ */
+export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResult {
+  const setup = validate(x, y, options);
+  const { d, nOut, link, penalty, optimizer } = setup;
+  const { l1, l2 } = penaltyStrengths(penalty);
+
+  const preprocessing = options.initial?.preprocessing ?? resolvePreprocessing(options, x);
+  const xt = applyPreprocessing(preprocessing, x);
+  const validation = options.validation
+    ? { x: applyPreprocessing(preprocessing, options.validation.x), y: options.validation.y }
+    : null;
+
+  const w = options.initial ? options.initial.weights.data.slice() : new Float64Array(nOut * d);
+  const b = options.initial ? options.initial.bias.slice() : new Float64Array(nOut);
+  const mask = options.mask?.slice() ?? options.initial?.mask?.slice() ?? null;
+  if (mask) applyMask(w, mask);
+
+  const history: EpochRecord[] = [];
+  const warnings: string[] = [];
+  const started = performance.now();
+  const scratch = new Float64Array(nOut);
+  const evaluate = (m: Matrix, labels: Int32Array) => {
+    const r = accumulateLoss(m, labels, null, 0, m.rows, w, b, link, null, null, scratch);
+    return { loss: r.loss / m.rows, accuracy: r.correct / m.rows };
+  };
+  const penaltyValue = () => {
+    let s2 = 0, s1 = 0;
+    for (let i = 0; i < w.length; i++) {
+      s2 += w[i] * w[i];
+      s1 += Math.abs(w[i]);
+    }
+    return 0.5 * l2 * s2 + l1 * s1;
+  };
+  const record = (epoch: number, trainLoss: number, trainAccuracy: number, total: number) => {
+    const v = validation ? evaluate(validation.x, validation.y) : null;
+    const rec: EpochRecord = {
+      epoch,
+      trainLoss,
+      trainAccuracy,
+      objective: trainLoss + penaltyValue(),
+      ...(v ? { validationLoss: v.loss, validationAccuracy: v.accuracy } : {}),
+      seconds: (performance.now() - started) / 1000,
+    };
+    history.push(rec);
+    options.onProgress?.({ ...rec, totalEpochs: total });
+    if (!Number.isFinite(rec.objective)) {
+      throw new RangeError(
+        `Cannot ${ACTION}: the objective became ${rec.objective} at epoch ${epoch}; ` +
+          "lower the learning rate or standardise the features",
+      );
+    }
+    return rec;
+  };
+
+  let converged: boolean;
+  let stopReason: string;
+  if (optimizer.kind === "lbfgs") {
+    ({ converged, stopReason } = runLbfgs(
+      xt,
+      y,
+      w,
+      b,
+      link,
+      l1,
+      l2,
+      mask,
+      optimizer,
+      record,
+    ));
+  } else {
+    ({ converged, stopReason } = runMiniBatch(xt, y, w, b, link, l1, l2, mask, optimizer, {
+      seed: options.seed ?? 0,
+      record,
+      evaluate: validation ? () => evaluate(validation.x, validation.y) : null,
+      earlyStopping: options.earlyStopping ?? null,
+      transform: options.weightTransform ?? null,
+      onEpochEnd: options.onEpochEnd ?? null,
+    }));
+  }
+  for (let i = 0; i < w.length; i++) w[i] += 0; // -0 -> 0, so JSON round-trips exactly
+  if (penalty.kind === "none" || l2 + l1 === 0) {
+    const last = evaluate(xt, y);
+    if (last.accuracy === 1) {
+      warnings.push(
+        "the training data are perfectly separable and there is no penalty: the loss keeps " +
+          "falling as the weights grow, so they depend on when training stopped; " +
+          "add an L2 penalty for a well-defined model",
+      );
+    }
+  }
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: MODEL_VERSION,
+    link,
+    weights: { data: w, rows: nOut, cols: d },
+    bias: b,
+    classes: setup.classes,
+    featureNames: setup.featureNames,
+    preprocessing,
+    ...(mask ? { mask } : {}),
+  };
+  return { model, history, converged, stopReason, warnings };
+}
+
+type Recorder = (epoch: number, loss: number, accuracy: number, total: number) => EpochRecord;
+
+function runLbfgs(
+  x: Matrix,
+  y: Int32Array,
+  w: Float64Array,
+  b: Float64Array,
+  link: Link,
+  l1: number,
+  l2: number,
+  mask: Uint8Array | null,
+  optimizer: LbfgsOptimizer,
+  record: Recorder,
+): { converged: boolean; stopReason: string } {
+  const n = x.rows;
+  const nw = w.length;
+  const nOut = b.length;
+  const theta = new Float64Array(nw + nOut);
+  theta.set(w);
+  theta.set(b, nw);
+  const scratch = new Float64Array(nOut);
+  let lastLoss = NaN, lastAccuracy = NaN;
+  const fn = (t: Float64Array, g: Float64Array): number => {
+    g.fill(0);
+    const tw = t.subarray(0, nw), tb = t.subarray(nw);
+    const gw = g.subarray(0, nw), gb = g.subarray(nw);
+    const r = accumulateLoss(x, y, null, 0, n, tw, tb, link, gw, gb, scratch);
+    const inv = 1 / n;
+    let reg = 0;
+    for (let i = 0; i < nw; i++) {
+      gw[i] = gw[i] * inv + l2 * tw[i];
+      reg += tw[i] * tw[i];
+    }
+    for (let c = 0; c < nOut; c++) gb[c] *= inv;
+    if (mask) { for (let i = 0; i < nw; i++) if (mask[i] === 0) gw[i] = 0; }
+    lastLoss = r.loss * inv;
+    lastAccuracy = r.correct * inv;
+    return lastLoss + 0.5 * l2 * reg;
+  };
+  let l1Vector: Float64Array | undefined;
+  if (l1 > 0) {
+    l1Vector = new Float64Array(nw + nOut);
+    l1Vector.fill(l1, 0, nw);
+  }
+  const maxIterations = optimizer.maxIterations ?? 1000;
+  const result = minimizeLbfgs(fn, theta, {
+    memory: optimizer.memory,
+    maxIterations,
+    gradientTolerance: optimizer.tolerance,
+    l1: l1Vector,
+    onIteration: (s) => {
+      // fn was last called at the accepted point except after an interpolated re-evaluation,
+      // which also calls fn there: lastLoss describes s.x.
+      w.set(s.x.subarray(0, nw));
+      b.set(s.x.subarray(nw));
+      record(s.iteration, lastLoss, lastAccuracy, maxIterations);
+    },
+  });
+  w.set(result.x.subarray(0, nw));
+  b.set(result.x.subarray(nw));
+  return { converged: result.converged, stopReason: result.reason };
+}
+
+interface MiniBatchHooks {
+  seed: number;
+  record: Recorder;
+  evaluate: (() => { loss: number; accuracy: number }) | null;
+  earlyStopping: { patience: number; minDelta?: number } | null;
+  transform: WeightTransform | null;
+  onEpochEnd: ((state: EpochState) => void) | null;
+}
+
+function runMiniBatch(
+  x: Matrix,
+  y: Int32Array,
+  w: Float64Array,
+  b: Float64Array,
+  link: Link,
+  l1: number,
+  l2: number,
+  mask: Uint8Array | null,
+  optimizer: SgdOptimizer | AdamOptimizer,
+  hooks: MiniBatchHooks,
+): { converged: boolean; stopReason: string } {
+  const n = x.rows;
+  const nw = w.length;
+  const nOut = b.length;
+  const epochs = optimizer.epochs ?? 20;
+  const batchSize = Math.min(optimizer.batchSize ?? 64, n);
+  const adam = optimizer.kind === "adam";
+  let lr = optimizer.learningRate ?? (adam ? 0.001 : 0.1);
+  const decay = optimizer.learningRateDecay ?? 1;
+  const momentum = adam ? 0 : optimizer.momentum ?? 0.9;
+  const beta1 = adam ? optimizer.beta1 ?? 0.9 : 0;
+  const beta2 = adam ? optimizer.beta2 ?? 0.999 : 0;
+  const eps = adam ? optimizer.epsilon ?? 1e-8 : 0;
+
+  const gw = new Float64Array(nw), gb = new Float64Array(nOut);
+  const vw = new Float64Array(nw), vb = new Float64Array(nOut); // momentum or Adam's m
+  const sw = adam ? new Float64Array(nw) : null; // Adam's v
+  const sb = adam ? new Float64Array(nOut) : null;
+  const used = hooks.transform ? new Float64Array(nw) : w;
+  const scratch = new Float64Array(nOut);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const prng = createPrng(hooks.seed);
+  let step = 0;
+  let best: { loss: number; w: Float64Array; b: Float64Array; epoch: number } | null = null;
+  let sinceBest = 0;
+
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    shuffleInPlace(order, prng);
+    let lossSum = 0, correct = 0;
+    for (let start = 0; start < n; start += batchSize) {
+      const end = Math.min(n, start + batchSize);
+      gw.fill(0);
+      gb.fill(0);
+      if (hooks.transform) hooks.transform.forward(w, used);
+      const r = accumulateLoss(x, y, order, start, end, used, b, link, gw, gb, scratch);
+      lossSum += r.loss;
+      correct += r.correct;
+      if (hooks.transform) hooks.transform.backward(w, gw);
+      const inv = 1 / (end - start);
+      for (let i = 0; i < nw; i++) gw[i] = gw[i] * inv + l2 * w[i];
+      for (let c = 0; c < nOut; c++) gb[c] *= inv;
+      step++;
+      if (adam) {
+        const c1 = 1 / (1 - beta1 ** step), c2 = 1 / (1 - beta2 ** step);
+        adamUpdate(w, gw, vw, sw!, lr, beta1, beta2, eps, c1, c2, l1, mask);
+        adamUpdate(b, gb, vb, sb!, lr, beta1, beta2, eps, c1, c2, 0, null);
+      } else {
+        sgdUpdate(w, gw, vw, lr, momentum, l1, mask);
+        sgdUpdate(b, gb, vb, lr, momentum, 0, null);
+      }
+    }
+    if (hooks.onEpochEnd) {
+      hooks.onEpochEnd({ epoch, weights: w, bias: b, mask });
+      if (mask) {
+        applyMask(w, mask);
+        applyMask(vw, mask);
+        if (sw) applyMask(sw, mask);
+      }
+    }
+    const rec = hooks.record(epoch, lossSum / n, correct / n, epochs);
+    lr *= decay;
+    if (hooks.earlyStopping && rec.validationLoss !== undefined) {
+      const minDelta = hooks.earlyStopping.minDelta ?? 0;
+      if (best === null || rec.validationLoss < best.loss - minDelta) {
+        best = { loss: rec.validationLoss, w: w.slice(), b: b.slice(), epoch };
+        sinceBest = 0;
+      } else if (++sinceBest >= hooks.earlyStopping.patience) {
+        w.set(best.w);
+        b.set(best.b);
+        return {
+          converged: true,
+          stopReason: `early stopping: no validation improvement since epoch ${best.epoch}`,
+        };
+      }
+    }
+  }
+  if (best !== null) {
+    w.set(best.w);
+    b.set(best.b);
+  }
+  return { converged: true, stopReason: `ran ${epochs} epochs` };
+}
+
+function sgdUpdate(
+  p: Float64Array,
+  g: Float64Array,
+  v: Float64Array,
+  lr: number,
+  momentum: number,
+  l1: number,
+  mask: Uint8Array | null,
+): void {
+  const t = lr * l1;
+  for (let i = 0; i < p.length; i++) {
+    if (mask !== null && mask[i] === 0) continue;
+    v[i] = momentum * v[i] - lr * g[i];
+    let q = p[i] + v[i];
+    if (t > 0) q = q > t ? q - t : q < -t ? q + t : 0; // proximal step: exact zeros
+    p[i] = q;
+  }
+}
+
+function adamUpdate(
+  p: Float64Array,
+  g: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  c1: number,
+  c2: number,
+  l1: number,
+  mask: Uint8Array | null,
+): void {
+  for (let i = 0; i < p.length; i++) {
+    if (mask !== null && mask[i] === 0) continue;
+    const gi = g[i];
+    m[i] = beta1 * m[i] + (1 - beta1) * gi;
+    v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+    const rate = lr / (Math.sqrt(v[i] * c2) + eps);
+    let q = p[i] - rate * m[i] * c1;
+    if (l1 > 0) {
+      const t = rate * l1; // proximal step with the coordinate's own step size
+      q = q > t ? q - t : q < -t ? q + t : 0;
+    }
+    p[i] = q;
+  }
+}
+
+function applyMask(w: Float64Array, mask: Uint8Array): void {
+  for (let i = 0; i < w.length; i++) if (mask[i] === 0) w[i] = 0;
+}
+
+function resolvePreprocessing(options: FitOptions, x: Matrix): Preprocessing {
+  const p = options.preprocessing ?? "standardize";
+  if (p === "standardize") return fitStandardizer(x);
+  if (p === "none") return { kind: "none" };
+  if (p.kind === "standardize" && (p.mean.length !== x.cols || p.scale.length !== x.cols)) {
+    throw new TypeError(
+      `Cannot ${ACTION}: preprocessing is fitted on ${p.mean.length} features, x has ${x.cols}`,
+    );
+  }
+  return p;
+}
+
+interface Setup {
+  n: number;
+  d: number;
+  nOut: number;
+  link: Link;
+  penalty: Penalty;
+  optimizer: Optimizer;
+  classes: readonly string[];
+  featureNames: readonly string[];
+}
+
+function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
+  assertMatrix(ACTION, "x", x);
+  if (x.rows === 0) throw new RangeError(`Cannot ${ACTION}: x has no rows`);
+  if (x.cols === 0) throw new RangeError(`Cannot ${ACTION}: x has no feature columns`);
+  assertFinite(ACTION, "x", x.data, x.cols);
+  assertLabels(ACTION, y, x.rows, options.classes?.length);
+  let maxLabel = 0;
+  for (let i = 0; i < y.length; i++) if (y[i] > maxLabel) maxLabel = y[i];
+  const initial = options.initial;
+  const classes = initial?.classes ?? options.classes ??
+    Array.from({ length: maxLabel + 1 }, (_, c) => String(c));
+  if (initial && maxLabel >= classes.length) {
+    throw new RangeError(
+      `Cannot ${ACTION}: label ${maxLabel} is outside the initial model's ${classes.length} classes`,
+    );
+  }
+  const present = new Set(y);
+  if (present.size < 2) {
+    const only = present.size === 0 ? "none" : `'${classes[y[0]]}'`;
+    throw new RangeError(
+      `Cannot ${ACTION}: the labels hold a single class (${only}); at least two are needed`,
+    );
+  }
+  const featureNames = initial?.featureNames ?? options.featureNames ??
+    Array.from({ length: x.cols }, (_, j) => `x${j}`);
+  if (featureNames.length !== x.cols) {
+    throw new TypeError(
+      `Cannot ${ACTION}: ${featureNames.length} feature names for ${x.cols} columns of x`,
+    );
+  }
+  const requested = initial?.link ?? options.link ?? "auto";
+  if (!["auto", "sigmoid", "softmax"].includes(requested)) {
+    throw new RangeError(
+      `Cannot ${ACTION}: link must be auto, sigmoid or softmax, got ${requested}`,
+    );
+  }
+  const link: Link = requested === "auto"
+    ? (classes.length === 2 ? "sigmoid" : "softmax")
+    : requested;
+  if (link === "sigmoid" && classes.length !== 2) {
+    throw new RangeError(
+      `Cannot ${ACTION}: the sigmoid link needs exactly 2 classes, got ${classes.length}`,
+    );
+  }
+  const nOut = outputCount(link, classes.length);
+  if (initial) {
+    if (initial.weights.cols !== x.cols || initial.weights.rows !== nOut) {
+      throw new TypeError(
+        `Cannot ${ACTION}: the initial model is ${initial.weights.rows} x ${initial.weights.cols}, ` +
+          `the data need ${nOut} x ${x.cols}`,
+      );
+    }
+  }
+  const mask = options.mask;
+  if (mask !== undefined) {
+    if (!(mask instanceof Uint8Array) || mask.length !== nOut * x.cols) {
+      throw new TypeError(
+        `Cannot ${ACTION}: mask must be a Uint8Array of ${nOut * x.cols} entries, got ${
+          describe(mask)
+        }`,
+      );
+    }
+  }
+  const penalty: Penalty = options.penalty ?? { kind: "l2", lambda: 1 / x.rows };
+  if (penalty.kind !== "none") {
+    assertInRange(ACTION, "penalty.lambda", penalty.lambda, 0, Infinity);
+    if (penalty.kind === "elasticnet") {
+      assertInRange(ACTION, "penalty.l1Ratio", penalty.l1Ratio, 0, 1);
+    }
+  } else if (!["none", "l1", "l2", "elasticnet"].includes((penalty as Penalty).kind)) {
+    throw new RangeError(`Cannot ${ACTION}: unknown penalty kind`);
+  }
+  const optimizer: Optimizer = options.optimizer ?? { kind: "lbfgs" };
+  switch (optimizer.kind) {
+    case "lbfgs":
+      if (optimizer.maxIterations !== undefined) {
+        assertInRange(
+          ACTION,
+          "optimizer.maxIterations",
+          optimizer.maxIterations,
+          1,
+          Infinity,
+          true,
+        );
+      }
+      if (optimizer.memory !== undefined) {
+        assertInRange(ACTION, "optimizer.memory", optimizer.memory, 1, 1000, true);
+      }
+      if (optimizer.tolerance !== undefined) {
+        assertInRange(ACTION, "optimizer.tolerance", optimizer.tolerance, 0, Infinity);
+      }
+      if (options.weightTransform || options.onEpochEnd) {
+        throw new RangeError(
+          `Cannot ${ACTION}: weightTransform and onEpochEnd need the sgd or adam optimizer`,
+        );
+      }
+      break;
+    case "sgd":
+    case "adam": {
+      if (optimizer.learningRate !== undefined) {
+        assertInRange(
+          ACTION,
+          "optimizer.learningRate",
+          optimizer.learningRate,
+          Number.MIN_VALUE,
+          Infinity,
+        );
+      }
+      if (optimizer.batchSize !== undefined) {
+        assertInRange(ACTION, "optimizer.batchSize", optimizer.batchSize, 1, Infinity, true);
+      }
+      if (optimizer.epochs !== undefined) {
+        assertInRange(ACTION, "optimizer.epochs", optimizer.epochs, 1, Infinity, true);
+      }
+      if (optimizer.kind === "sgd" && optimizer.momentum !== undefined) {
+        assertInRange(ACTION, "optimizer.momentum", optimizer.momentum, 0, 1 - Number.EPSILON);
+      }
+      break;
+    }
+    default:
+      throw new RangeError(
+        `Cannot ${ACTION}: unknown optimizer '${(optimizer as { kind: unknown }).kind}'`,
+      );
+  }
+  if (options.earlyStopping) {
+    if (!options.validation) {
+      throw new RangeError(`Cannot ${ACTION}: earlyStopping needs validation data`);
+    }
+    assertInRange(
+      ACTION,
+      "earlyStopping.patience",
+      options.earlyStopping.patience,
+      1,
+      Infinity,
+      true,
+    );
+  }
+  if (options.validation) {
+    assertMatrix(ACTION, "validation.x", options.validation.x);
+    if (options.validation.x.cols !== x.cols) {
+      throw new TypeError(
+        `Cannot ${ACTION}: validation.x has ${options.validation.x.cols} columns, x has ${x.cols}`,
+      );
+    }
+    assertFinite(ACTION, "validation.x", options.validation.x.data, x.cols);
+    assertLabels(ACTION, options.validation.y, options.validation.x.rows, classes.length);
+  }
+  return { n: x.rows, d: x.cols, nOut, link, penalty, optimizer, classes, featureNames };
+}

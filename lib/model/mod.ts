@@ -1,0 +1,12 @@
+/**
+ * Logistic regression: the model as plain data, training, inference, JSON serialisation.
+ *
+ * @module
+ */
+export * from "./types.ts";
+export * from "./loss.ts";
+export * from "./lbfgs.ts";
+export * from "./fit.ts";
+export * from "./predict.ts";
+export * from "./serialize.ts";
+export * from "./validate_model.ts";

@@ -1,0 +1,109 @@
+/**
+ * JSON form of a model: typed arrays become plain arrays, everything else stays as is. The round
+ * trip is exact (JSON numbers print the shortest decimal that reads back to the same double).
+ *
+ * @module
+ */
+
+import type { LogisticModel } from "./types.ts";
+import { MODEL_VERSION } from "./types.ts";
+import { validateModel } from "./validate_model.ts";
+
+/**
+ * Serialises a model to JSON text.
+ *
+ * @param model The model.
+ * @returns JSON text that {@linkcode modelFromJson} reads back to an equal model.
+ *
+ * @example Round trip
+ * ```ts
+ * import { modelFromJson, modelToJson } from "./serialize.ts";
+ * import { fit } from "./fit.ts";
+ * import { fromRows } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { model } = fit(fromRows([[0], [1], [2], [3]]), Int32Array.from([0, 0, 1, 1]));
+ * assert.deepEqual(modelFromJson(modelToJson(model)), model);
+ * ```
+ */
+export function modelToJson(model: LogisticModel): string {
+  validateModel(model, "serialise model");
+  const p = model.preprocessing;
+  return JSON.stringify({
+    kind: model.kind,
+    version: model.version,
+    link: model.link,
+    weights: { rows: model.weights.rows, cols: model.weights.cols, data: [...model.weights.data] },
+    bias: [...model.bias],
+    classes: model.classes,
+    featureNames: model.featureNames,
+    preprocessing: p.kind === "none"
+      ? { kind: "none" }
+      : { kind: p.kind, mean: [...p.mean], scale: [...p.scale] },
+    ...(model.mask ? { mask: [...model.mask] } : {}),
+  });
+}
+
+/**
+ * Reads a model from JSON text written by {@linkcode modelToJson}.
+ *
+ * @param text The JSON text.
+ * @returns The model.
+ * @throws {SyntaxError} If the text is not JSON or does not describe a model.
+ * @throws {RangeError} If the model's version is newer than this library's.
+ */
+export function modelFromJson(text: string): LogisticModel {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(text);
+  } catch (error) {
+    throw new SyntaxError(`Cannot read model: not JSON (${(error as Error).message})`);
+  }
+  const fail = (reason: string): never => {
+    throw new SyntaxError(`Cannot read model: ${reason}`);
+  };
+  if (typeof o !== "object" || o === null || o.kind !== "logistic-regression") {
+    fail("it is not a logistic-regression model (kind)");
+  }
+  if (typeof o.version === "number" && o.version > MODEL_VERSION) {
+    throw new RangeError(
+      `Cannot read model: it has version ${o.version}, this lrcompress reads up to ${MODEL_VERSION}`,
+    );
+  }
+  const numbers = (v: unknown, name: string): number[] => {
+    if (!Array.isArray(v) || !v.every((e) => typeof e === "number")) {
+      return fail(`${name} must be an array of numbers`);
+    }
+    return v;
+  };
+  const w = o.weights as { rows?: unknown; cols?: unknown; data?: unknown } | undefined;
+  if (typeof w !== "object" || w === null) fail("weights are missing");
+  const p = o.preprocessing as { kind?: unknown; mean?: unknown; scale?: unknown } | undefined;
+  const model = {
+    kind: "logistic-regression",
+    version: o.version,
+    link: o.link,
+    weights: {
+      rows: w!.rows,
+      cols: w!.cols,
+      data: Float64Array.from(numbers(w!.data, "weights.data")),
+    },
+    bias: Float64Array.from(numbers(o.bias, "bias")),
+    classes: o.classes,
+    featureNames: o.featureNames,
+    preprocessing: p?.kind === "standardize"
+      ? {
+        kind: "standardize",
+        mean: Float64Array.from(numbers(p.mean, "preprocessing.mean")),
+        scale: Float64Array.from(numbers(p.scale, "preprocessing.scale")),
+      }
+      : p,
+    ...(o.mask !== undefined ? { mask: Uint8Array.from(numbers(o.mask, "mask")) } : {}),
+  } as unknown as LogisticModel;
+  try {
+    validateModel(model, "read model");
+  } catch (error) {
+    throw new SyntaxError((error as Error).message);
+  }
+  return model;
+}

@@ -1,0 +1,93 @@
+/**
+ * Structural check of a model: every field present, shapes consistent, values finite.
+ *
+ * @module
+ */
+
+import { assertFinite } from "../core/validate.ts";
+import { type LogisticModel, MODEL_VERSION, outputCount } from "./types.ts";
+
+/**
+ * Checks that a value is a well-formed {@linkcode LogisticModel}.
+ *
+ * @param model The value.
+ * @param action What the caller was doing, for messages.
+ * @throws {TypeError} If a field is missing, of the wrong type, or of the wrong shape.
+ * @throws {RangeError} If a weight, bias or preprocessing value is not finite, a mask entry is
+ *   not 0 or 1, or a masked weight is not zero.
+ */
+export function validateModel(model: LogisticModel, action: string): void {
+  const fail = (reason: string): never => {
+    throw new TypeError(`Cannot ${action}: ${reason}`);
+  };
+  if (typeof model !== "object" || model === null) fail("the model is not an object");
+  if (model.kind !== "logistic-regression") fail(`kind must be 'logistic-regression'`);
+  if (model.version !== MODEL_VERSION) {
+    fail(`version must be ${MODEL_VERSION}, got ${model.version}`);
+  }
+  if (model.link !== "sigmoid" && model.link !== "softmax") fail(`unknown link '${model.link}'`);
+  const classes = model.classes;
+  if (
+    !Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === "string")
+  ) {
+    fail("classes must be an array of at least two strings");
+  }
+  if (new Set(classes).size !== classes.length) fail("class labels repeat");
+  if (model.link === "sigmoid" && classes.length !== 2) {
+    fail("a sigmoid model has exactly 2 classes");
+  }
+  const w = model.weights;
+  if (typeof w !== "object" || w === null || !(w.data instanceof Float64Array)) {
+    fail("weights must be a matrix of Float64Array storage");
+  }
+  const nOut = outputCount(model.link, classes.length);
+  if (
+    !Number.isInteger(w.cols) || w.cols < 1 || w.rows !== nOut || w.data.length !== nOut * w.cols
+  ) {
+    fail(
+      `weights must be ${nOut} x nFeatures, got ${w.rows} x ${w.cols} (${w.data.length} values)`,
+    );
+  }
+  if (!(model.bias instanceof Float64Array) || model.bias.length !== nOut) {
+    fail(`bias must be a Float64Array of ${nOut} values`);
+  }
+  const names = model.featureNames;
+  if (
+    !Array.isArray(names) || names.length !== w.cols || !names.every((n) => typeof n === "string")
+  ) {
+    fail(`featureNames must be ${w.cols} strings`);
+  }
+  assertFinite(action, "weights", w.data, w.cols);
+  assertFinite(action, "bias", model.bias);
+  const p = model.preprocessing;
+  if (typeof p !== "object" || p === null) fail("preprocessing is missing");
+  if (p.kind === "standardize") {
+    if (
+      !(p.mean instanceof Float64Array) || !(p.scale instanceof Float64Array) ||
+      p.mean.length !== w.cols || p.scale.length !== w.cols
+    ) {
+      fail(`preprocessing mean and scale must be Float64Arrays of ${w.cols} values`);
+    }
+    assertFinite(action, "preprocessing.mean", p.mean);
+    assertFinite(action, "preprocessing.scale", p.scale);
+    for (let j = 0; j < w.cols; j++) {
+      if (!(p.scale[j] > 0)) {
+        throw new RangeError(`Cannot ${action}: preprocessing.scale[${j}] is ${p.scale[j]}`);
+      }
+    }
+  } else if (p.kind !== "none") {
+    fail(`unknown preprocessing kind '${(p as { kind: unknown }).kind}'`);
+  }
+  if (model.mask !== undefined) {
+    const m = model.mask;
+    if (!(m instanceof Uint8Array) || m.length !== w.data.length) {
+      fail(`mask must be a Uint8Array of ${w.data.length} entries`);
+    }
+    for (let i = 0; i < m.length; i++) {
+      if (m[i] > 1) throw new RangeError(`Cannot ${action}: mask[${i}] is ${m[i]}, not 0 or 1`);
+      if (m[i] === 0 && w.data[i] !== 0) {
+        throw new RangeError(`Cannot ${action}: weight ${i} is masked but not zero`);
+      }
+    }
+  }
+}

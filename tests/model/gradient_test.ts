@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import type { Matrix } from "../../lib/core/matrix.ts";
+import { accumulateLoss } from "../../lib/model/loss.ts";
+import type { Link } from "../../lib/model/types.ts";
+
+function problem(seed: number, n: number, d: number, k: number) {
+  const prng = createPrng(seed);
+  const x: Matrix<Float64Array> = {
+    data: Float64Array.from({ length: n * d }, () => randomNormal(prng)),
+    rows: n,
+    cols: d,
+  };
+  const y = Int32Array.from({ length: n }, () => Math.floor(prng() * k));
+  return { x, y, prng };
+}
+
+/** Mean loss plus penalty, the objective whose gradient the trainers use. */
+function objective(
+  x: Matrix,
+  y: Int32Array,
+  link: Link,
+  theta: Float64Array,
+  nOut: number,
+  l2: number,
+  grad: Float64Array | null,
+): number {
+  const nw = nOut * x.cols;
+  const w = theta.subarray(0, nw), b = theta.subarray(nw);
+  if (grad) grad.fill(0);
+  const r = accumulateLoss(
+    x,
+    y,
+    null,
+    0,
+    x.rows,
+    w,
+    b,
+    link,
+    grad ? grad.subarray(0, nw) : null,
+    grad ? grad.subarray(nw) : null,
+    new Float64Array(nOut),
+  );
+  let reg = 0;
+  for (let i = 0; i < nw; i++) reg += w[i] * w[i];
+  if (grad) {
+    for (let i = 0; i < grad.length; i++) grad[i] /= x.rows;
+    for (let i = 0; i < nw; i++) grad[i] += l2 * w[i];
+  }
+  return r.loss / x.rows + 0.5 * l2 * reg;
+}
+
+for (const [link, k] of [["sigmoid", 2], ["softmax", 4]] as const) {
+  for (const l2 of [0, 0.3]) {
+    Deno.test(`${link} gradient matches central differences (l2 = ${l2})`, () => {
+      const { x, y, prng } = problem(7, 40, 5, k);
+      const nOut = link === "sigmoid" ? 1 : k;
+      const theta = Float64Array.from({ length: nOut * 5 + nOut }, () => randomNormal(prng));
+      const grad = new Float64Array(theta.length);
+      objective(x, y, link, theta, nOut, l2, grad);
+      const h = 1e-5;
+      for (let i = 0; i < theta.length; i++) {
+        const t = theta.slice();
+        t[i] += h;
+        const up = objective(x, y, link, t, nOut, l2, null);
+        t[i] -= 2 * h;
+        const down = objective(x, y, link, t, nOut, l2, null);
+        const numeric = (up - down) / (2 * h);
+        const rel = Math.abs(numeric - grad[i]) /
+          Math.max(1e-8, Math.abs(numeric) + Math.abs(grad[i]));
+        assert.ok(
+          rel < 1e-6,
+          `parameter ${i}: analytic ${grad[i]}, numeric ${numeric}, rel ${rel}`,
+        );
+      }
+    });
+  }
+}
+
+Deno.test("loss and gradient stay finite and exact at |z| = 1e4", () => {
+  // Both samples are wrong by a margin of 1e4; closed forms of the summed loss:
+  // sigmoid: softplus(1e4) + softplus(1e4) = 2e4 (the log1p term underflows to 0);
+  // softmax (scores [1e4, -1e4, -1e4] for label 1, [-1e4, 1e4, 1e4] for label 0):
+  // 2e4 + (2e4 + log 2).
+  const cases = [["sigmoid", 2, [0, 1], 2e4], ["softmax", 3, [1, 0], 4e4 + Math.LN2]] as const;
+  for (const [link, k, labels, expected] of cases) {
+    const x: Matrix<Float64Array> = { data: Float64Array.from([1, -1]), rows: 2, cols: 1 };
+    const y = Int32Array.from(labels);
+    const nOut = link === "sigmoid" ? 1 : k;
+    const w = new Float64Array(nOut).map((_, c) => (c === 0 ? 1e4 : -1e4));
+    const b = new Float64Array(nOut);
+    const gw = new Float64Array(nOut), gb = new Float64Array(nOut);
+    const r = accumulateLoss(x, y, null, 0, 2, w, b, link, gw, gb, new Float64Array(nOut));
+    assert.equal(r.loss, expected, `${link} loss`);
+    assert.equal(r.correct, 0);
+    for (const g of [...gw, ...gb]) assert.ok(Number.isFinite(g), `${link} gradient ${g}`);
+  }
+});
