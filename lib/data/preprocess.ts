@@ -55,11 +55,20 @@ export function fitStandardizer(x: Matrix): Preprocessing & { kind: "standardize
       variance[j] += d * d;
     }
   }
+  const constant = new Uint8Array(cols).fill(1);
+  for (let i = 1; i < rows; i++) {
+    for (let j = 0; j < cols; j++) if (data[i * cols + j] !== data[j]) constant[j] = 0;
+  }
   const scale = new Float64Array(cols);
   for (let j = 0; j < cols; j++) {
-    const s = Math.sqrt(variance[j] / rows);
-    // Relative test: a column whose spread is rounding noise of its mean counts as constant.
-    scale[j] = s > 1e-12 * Math.max(1, Math.abs(mean[j])) && Number.isFinite(s) ? s : 1;
+    if (constant[j]) {
+      // Exactly constant: centre on the value itself (the computed mean may be off by rounding).
+      mean[j] = data[j];
+      scale[j] = 1;
+    } else {
+      const s = Math.sqrt(variance[j] / rows);
+      scale[j] = s > 0 && Number.isFinite(s) ? s : 1;
+    }
   }
   return { kind: "standardize", mean, scale };
 }

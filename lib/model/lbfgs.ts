@@ -23,8 +23,9 @@ export interface LbfgsOptions {
    */
   gradientTolerance?: number;
   /**
-   * Stop when an iteration lowers the objective by at most this, relative to its size.
-   * @default {1e-12}
+   * Stop when an iteration lowers the objective by at most this, relative to its size (0: only
+   * when it no longer decreases at all).
+   * @default {0}
    */
   functionTolerance?: number;
   /**
@@ -102,7 +103,7 @@ export function minimizeLbfgs(
   const m = options.memory ?? 10;
   const maxIterations = options.maxIterations ?? 1000;
   const gtol = options.gradientTolerance ?? 1e-6;
-  const ftol = options.functionTolerance ?? 1e-12;
+  const ftol = options.functionTolerance ?? 0;
   const l1 = options.l1 ?? null;
 
   let x = x0.slice();

@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { trainCommand } from "../../lib/cli/train.ts";
+import { modelFromJson } from "../../lib/model/serialize.ts";
+import { predict } from "../../lib/model/predict.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { runCli } from "../_helpers/assert_close.ts";
+
+Deno.test("lrc train on the embedded default prints a report with held-out accuracy", async () => {
+  const r = await runCli(["train"]);
+  assert.equal(r.code, 0, r.stderr);
+  const m = r.stdout.match(
+    /digits \(embedded\): (\d+) train \/ (\d+) test, 64 features, 10 classes/,
+  );
+  assert.ok(m, r.stdout);
+  // Stratified 25 % split: each class sends round(count / 4) samples to the test part.
+  assert.equal(Number(m[1]) + Number(m[2]), 1797);
+  assert.ok(Math.abs(Number(m[2]) - 1797 / 4) <= 5, m[2]);
+  assert.match(r.stdout, /test\s+9\d\.\d\d %/);
+  assert.match(r.stdout, /test confusion matrix/);
+  assert.match(r.stderr, /training: iteration 1\/1000/); // the progress line
+});
+
+Deno.test("lrc train --json prints one JSON object whose numbers match a direct evaluation", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/m.json`;
+    const r = await runCli([
+      "train",
+      "--dataset",
+      "breast-cancer",
+      "--json",
+      "--save",
+      path,
+      "--seed",
+      "3",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "", "no progress line with --json");
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.data.features, 30);
+    assert.deepEqual(report.data.classes, ["benign", "malignant"]);
+    assert.ok(report.test.rocAuc > 0.95);
+    const model = modelFromJson(await Deno.readTextFile(path));
+    // Recompute the training accuracy from the saved model and the same split.
+    const { trainTestSplit } = await import("../../lib/data/preprocess.ts");
+    const data = await loadEmbedded("breast-cancer");
+    const s = trainTestSplit(data.x, data.y, { testFraction: 0.25, seed: 3 });
+    const pred = predict(model, s.xTest);
+    const acc = pred.filter((p, i) => p === s.yTest[i]).length / pred.length;
+    assert.equal(report.test.accuracy, acc);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc train reads the user's CSV with a named label column", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const rows = ["a,outcome,b"];
+    for (let i = 0; i < 40; i++) rows.push(`${i % 10},${i % 10 < 5 ? "no" : "yes"},${(i * 7) % 5}`);
+    await Deno.writeTextFile(`${dir}/d.csv`, rows.join("\n") + "\n");
+    const r = await runCli(["train", "--data", `${dir}/d.csv`, "--label", "outcome", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.data.classes, ["no", "yes"]);
+    assert.equal(report.data.features, 2);
+    assert.equal(report.test.accuracy, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc train --help documents every option", async () => {
+  const r = await runCli(["train", "--help"]);
+  assert.equal(r.code, 0);
+  for (const name of Object.keys(trainCommand.options)) {
+    assert.match(r.stdout, new RegExp(`--${name}\\b`));
+  }
+});
+
+const failures: [string, string[], number, RegExp][] = [
+  [
+    "a missing file",
+    ["train", "--data", "/nonexistent.csv"],
+    1,
+    /^lrc train: Cannot read CSV '\/nonexistent.csv'/,
+  ],
+  [
+    "an unknown label column",
+    ["train", "--data", "notebooks/data/digits.csv", "--label", "nope"],
+    1,
+    /no column named 'nope'/,
+  ],
+  ["an unknown option", ["train", "--bogus"], 2, /Unknown option '--bogus'/],
+  [
+    "a bad number",
+    ["train", "--epochs", "ten", "--optimizer", "sgd"],
+    2,
+    /--epochs must be an integer in \[1, 1000000\], got 'ten'/,
+  ],
+  [
+    "a bad choice",
+    ["train", "--optimizer", "newton"],
+    2,
+    /--optimizer must be one of lbfgs, sgd, adam/,
+  ],
+  ["an unknown command", ["fly"], 2, /unknown command 'fly'/],
+];
+for (const [what, argv, code, message] of failures) {
+  Deno.test(`lrc reports ${what} in one line with exit code ${code}`, async () => {
+    const r = await runCli(argv);
+    assert.equal(r.code, code);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.equal(r.stdout, "");
+  });
+}
+
+Deno.test("the lrc process exits non-zero on bad input without a stack trace", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "lib/cli/main.ts",
+      "train",
+      "--data",
+      "/nonexistent.csv",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 1);
+  assert.doesNotMatch(stderr, /\bat \S+:\d+:\d+/);
+  assert.match(stderr, /^lrc train: Cannot read CSV/);
+});

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { createPrng, permutation, randomNormal } from "../../lib/core/random.ts";
+
+Deno.test("the same seed gives the same sequence, different seeds differ", () => {
+  const a = createPrng(123), b = createPrng(123), c = createPrng(124);
+  const sa = Array.from({ length: 100 }, () => a());
+  const sb = Array.from({ length: 100 }, () => b());
+  const sc = Array.from({ length: 100 }, () => c());
+  assert.deepEqual(sa, sb);
+  assert.notDeepEqual(sa, sc);
+});
+
+Deno.test("uniform draws lie in [0, 1) with mean and variance of the uniform law", () => {
+  const prng = createPrng(1);
+  const n = 200_000;
+  let sum = 0, sq = 0;
+  for (let i = 0; i < n; i++) {
+    const u = prng();
+    assert.ok(u >= 0 && u < 1);
+    sum += u;
+    sq += u * u;
+  }
+  const mean = sum / n, variance = sq / n - mean * mean;
+  // Standard errors: 1/sqrt(12 n) ~ 6.5e-4 for the mean; allow 5 of them.
+  assert.ok(Math.abs(mean - 0.5) < 3.3e-3, `mean ${mean}`);
+  assert.ok(Math.abs(variance - 1 / 12) < 2e-3, `variance ${variance}`);
+});
+
+Deno.test("normal draws have mean 0 and variance 1", () => {
+  const prng = createPrng(2);
+  const n = 200_000;
+  let sum = 0, sq = 0;
+  for (let i = 0; i < n; i++) {
+    const z = randomNormal(prng);
+    sum += z;
+    sq += z * z;
+  }
+  assert.ok(Math.abs(sum / n) < 0.012, `mean ${sum / n}`);
+  assert.ok(Math.abs(sq / n - 1) < 0.02, `variance ${sq / n}`);
+});
+
+Deno.test("a permutation holds every index once", () => {
+  const p = permutation(1000, createPrng(3));
+  assert.deepEqual([...p].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
+  assert.notDeepEqual([...p], Array.from({ length: 1000 }, (_, i) => i));
+});
+
+Deno.test("a non-finite seed is refused", () => {
+  assert.throws(() => createPrng(NaN), TypeError);
+});

@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { parseCsv, readCsv } from "../../lib/data/csv.ts";
+
+const opts = { fileName: "t.csv" };
+
+Deno.test("reads a header, features and the last column as label by default", () => {
+  const d = parseCsv("a,b,y\n1,2,yes\n3,4,no\n5,6,yes\n", opts);
+  assert.deepEqual(d.featureNames, ["a", "b"]);
+  assert.deepEqual(d.classes, ["no", "yes"]);
+  assert.deepEqual([...d.y], [1, 0, 1]);
+  assert.deepEqual([...d.x.data], [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual([d.x.rows, d.x.cols], [3, 2]);
+});
+
+Deno.test("selects the label column by name or by index, anywhere in the row", () => {
+  const text = "y,a,b\n1,0.5,2\n0,1.5,3\n";
+  const byName = parseCsv(text, { label: "y" });
+  const byIndex = parseCsv(text, { label: 0 });
+  const byDigits = parseCsv(text, { label: "0" });
+  for (const d of [byName, byIndex, byDigits]) {
+    assert.deepEqual(d.featureNames, ["a", "b"]);
+    assert.deepEqual([...d.x.data], [0.5, 2, 1.5, 3]);
+    assert.deepEqual([...d.y], [1, 0]);
+  }
+});
+
+Deno.test("reads files without a header, naming columns by position", () => {
+  const d = parseCsv("1,2,a\n3,4,b\n", { header: false });
+  assert.deepEqual(d.featureNames, ["column_1", "column_2"]);
+  assert.equal(d.x.rows, 2);
+});
+
+Deno.test("orders numeric labels numerically and merges equal numbers", () => {
+  const d = parseCsv("x,y\n0,10\n1,9\n2,9.0\n3,2\n");
+  assert.deepEqual(d.classes, ["2", "9", "10"]);
+  assert.deepEqual([...d.y], [2, 1, 1, 0]);
+});
+
+Deno.test("handles a byte-order mark, CRLF, quoted commas and newlines", () => {
+  const d = parseCsv('\uFEFF"a",b,label\r\n1,2,"x, y"\r\n3,4,"multi\nline"\r\n', opts);
+  assert.deepEqual(d.featureNames, ["a", "b"]);
+  assert.deepEqual(d.classes, ["multi\nline", "x, y"]);
+  assert.deepEqual([...d.x.data], [1, 2, 3, 4]);
+});
+
+Deno.test("names missing header names by position", () => {
+  const d = parseCsv(",b,y\n1,2,0\n3,4,1\n");
+  assert.deepEqual(d.featureNames, ["column_1", "b"]);
+});
+
+Deno.test("skips blank lines and reports line numbers past them", () => {
+  const err = assert.throws(() => parseCsv("a,y\n1,0\n\n\nx,1\n", opts), SyntaxError);
+  void err;
+  assert.throws(() => parseCsv("a,y\n1,0\n\n\nx,1\n", opts), /line 5, column 1 \('a'\)/);
+});
+
+const bad: [string, string, RegExp, typeof SyntaxError | typeof RangeError][] = [
+  ["an empty file", "", /Cannot read CSV 't.csv': the file is empty/, SyntaxError],
+  ["a blank file", " \n\n", /the file is empty/, SyntaxError],
+  ["a header only", "a,b,y\n", /has a header but no data rows/, SyntaxError],
+  ["a ragged row", "a,b,y\n1,2,0\n3,1\n", /line 3 has 2 fields, the header has 3/, SyntaxError],
+  [
+    "a non-numeric cell",
+    "a,b,y\n1,2,0\n3,abc,1\n",
+    /line 3, column 2 \('b'\) holds 'abc', which is not a finite number/,
+    SyntaxError,
+  ],
+  ["an empty cell", "a,b,y\n1,,0\n", /line 2, column 2 \('b'\) is empty/, SyntaxError],
+  ["NaN", "a,y\nNaN,0\n", /line 2, column 1 \('a'\) holds 'NaN'/, SyntaxError],
+  ["inf", "a,y\ninf,0\n", /holds 'inf', which is not a finite number/, SyntaxError],
+  [
+    "Infinity",
+    "a,y\n-Infinity,0\n",
+    /holds '-Infinity', which overflows to -Infinity/,
+    SyntaxError,
+  ],
+  ["1e400", "a,y\n1e400,0\n", /holds '1e400', which overflows to Infinity/, SyntaxError],
+  ["an empty label", "a,y\n1,\n", /line 2, label column 2 \('y'\) is empty/, SyntaxError],
+  ["duplicate header names", "a,a,y\n1,2,0\n", /columns 1 and 2 are both named 'a'/, RangeError],
+  ["an unknown label column", "a,b\n1,0\n", /no column named 'z' \(columns: a, b\)/, RangeError],
+  ["an unclosed quote", 'a,y\n1,"0\n', /invalid CSV near line/, SyntaxError],
+  ["a single column", "y\n1\n", /a feature and a label column are needed/, SyntaxError],
+];
+for (const [what, text, message, type] of bad) {
+  Deno.test(`refuses ${what} with a message naming file, line and column`, () => {
+    assert.throws(
+      () => parseCsv(text, { ...opts, label: what.includes("unknown") ? "z" : undefined }),
+      (e: unknown) => {
+        assert.ok(e instanceof type, `${(e as Error).name}: ${(e as Error).message}`);
+        assert.match((e as Error).message, message);
+        assert.match((e as Error).message, /^Cannot read CSV 't.csv': /);
+        return true;
+      },
+    );
+  });
+}
+
+Deno.test("reads 10^5 features in one row", () => {
+  const n = 100_000;
+  const header = Array.from({ length: n }, (_, j) => `f${j}`).join(",") + ",y\n";
+  const row = (v: number) => Array.from({ length: n }, (_, j) => String((j % 7) * v)).join(",");
+  const d = parseCsv(header + row(1) + ",a\n" + row(2) + ",b\n");
+  assert.equal(d.x.cols, n);
+  assert.equal(d.x.data[n + 6], 12);
+});
+
+Deno.test("readCsv names a missing file and refuses files over the size limit", async () => {
+  await assert.rejects(
+    () => readCsv("/nonexistent/x.csv"),
+    /Cannot read CSV '\/nonexistent\/x.csv'/,
+  );
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(path, "a,y\n1,0\n2,1\n");
+    await assert.rejects(() => readCsv(path, { maxBytes: 5 }), RangeError);
+    const d = await readCsv(path);
+    assert.deepEqual([...d.x.data], [1, 2]);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("float32 storage on request", () => {
+  const d = parseCsv("a,y\n0.1,0\n", { dtype: "float32" });
+  assert.ok(d.x.data instanceof Float32Array);
+  assert.equal(d.x.data[0], Math.fround(0.1));
+});

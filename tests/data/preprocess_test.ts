@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { fromRows, type Matrix } from "../../lib/core/matrix.ts";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import {
+  applyPreprocessing,
+  fitStandardizer,
+  oneHot,
+  trainTestSplit,
+} from "../../lib/data/preprocess.ts";
+import { assertClose } from "../_helpers/assert_close.ts";
+
+function randomMatrix(rows: number, cols: number, seed: number): Matrix<Float64Array> {
+  const prng = createPrng(seed);
+  return {
+    data: Float64Array.from(
+      { length: rows * cols },
+      (_, i) => randomNormal(prng) * (i % cols + 1) + 3,
+    ),
+    rows,
+    cols,
+  };
+}
+
+Deno.test("standardised training columns have mean 0 and population variance 1", () => {
+  const x = randomMatrix(500, 4, 1);
+  const z = applyPreprocessing(fitStandardizer(x), x);
+  for (let j = 0; j < 4; j++) {
+    let s = 0, sq = 0;
+    for (let i = 0; i < 500; i++) {
+      s += z.data[i * 4 + j];
+      sq += z.data[i * 4 + j] ** 2;
+    }
+    assertClose(s / 500, 0, { atol: 1e-12 });
+    assertClose(sq / 500, 1, { rtol: 1e-12 });
+  }
+});
+
+Deno.test("constant columns, even at 1e30, map to 0 instead of NaN", () => {
+  const x = fromRows([[1e30, 5, 1], [1e30, 5, 2], [1e30, 5, 3]]);
+  const z = applyPreprocessing(fitStandardizer(x), x);
+  for (const v of z.data) assert.ok(Number.isFinite(v));
+  assert.deepEqual([z.data[0], z.data[1], z.data[3], z.data[4]], [0, 0, 0, 0]);
+});
+
+Deno.test("features of 1e30 are standardised without overflow", () => {
+  const x = fromRows([[1e30], [3e30], [5e30]]);
+  const z = applyPreprocessing(fitStandardizer(x), x);
+  assertClose(z.data, [-Math.sqrt(1.5), 0, Math.sqrt(1.5)], { rtol: 1e-12 });
+});
+
+Deno.test("the standardiser fitted on train is applied unchanged to test", () => {
+  const train = fromRows([[0], [2]]);
+  const prep = fitStandardizer(train);
+  const z = applyPreprocessing(prep, fromRows([[4]]));
+  assert.deepEqual([...z.data], [3]);
+  assert.throws(() => applyPreprocessing(prep, fromRows([[1, 2]])), TypeError);
+  assert.throws(() => fitStandardizer(fromRows([[NaN]])), RangeError);
+});
+
+Deno.test("the stratified split is seeded, disjoint, complete and keeps class proportions", () => {
+  const n = 1000;
+  const y = Int32Array.from({ length: n }, (_, i) => (i % 10 < 7 ? 0 : i % 10 < 9 ? 1 : 2));
+  const x = randomMatrix(n, 2, 2);
+  const a = trainTestSplit(x, y, { testFraction: 0.2, seed: 5 });
+  const b = trainTestSplit(x, y, { testFraction: 0.2, seed: 5 });
+  const c = trainTestSplit(x, y, { testFraction: 0.2, seed: 6 });
+  assert.deepEqual(a.testIndex, b.testIndex);
+  assert.notDeepEqual(a.testIndex, c.testIndex);
+  const all = [...a.trainIndex, ...a.testIndex].sort((p, q) => p - q);
+  assert.deepEqual(all, Array.from({ length: n }, (_, i) => i));
+  const count = (labels: Int32Array, k: number) => labels.filter((v) => v === k).length;
+  assert.deepEqual([0, 1, 2].map((k) => count(a.yTest, k)), [140, 40, 20]);
+  for (let r = 0; r < a.xTest.rows; r++) {
+    assert.equal(a.xTest.data[r * 2], x.data[a.testIndex[r] * 2]);
+    assert.equal(a.yTest[r], y[a.testIndex[r]]);
+  }
+});
+
+Deno.test("a split that would leave a part empty is refused", () => {
+  const x = fromRows([[0], [1]]);
+  assert.throws(
+    () => trainTestSplit(x, Int32Array.from([0, 1]), { testFraction: 0.1 }),
+    RangeError,
+  );
+  assert.throws(
+    () => trainTestSplit(x, Int32Array.from([0, 1]), { testFraction: 1.5 }),
+    RangeError,
+  );
+  assert.throws(() => trainTestSplit(x, Int32Array.from([0]), {}), TypeError);
+});
+
+Deno.test("one-hot rows hold a single 1 at the label", () => {
+  const m = oneHot([2, 0], 3);
+  assert.deepEqual([...m.data], [0, 0, 1, 1, 0, 0]);
+  assert.throws(() => oneHot([3], 3), RangeError);
+});

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { createPrng } from "../../lib/core/random.ts";
+import { accuracy, confusionMatrix, logLoss, macroF1, rocAuc } from "../../lib/metrics/metrics.ts";
+import { assertClose } from "../_helpers/assert_close.ts";
+
+Deno.test("log loss is the mean negative log of the true-class probability", () => {
+  const proba = { data: Float64Array.from([0.8, 0.2, 0.3, 0.7, 1, 0]), rows: 3, cols: 2 };
+  assertClose(logLoss([0, 1, 1], proba), -(Math.log(0.8) + Math.log(0.7) + Math.log(1e-15)) / 3);
+});
+
+Deno.test("confusion matrix, accuracy and macro F1 agree with hand counts", () => {
+  const yTrue = [0, 0, 1, 1, 2, 2, 2];
+  const yPred = [0, 1, 1, 1, 2, 0, 2];
+  assert.deepEqual(confusionMatrix(yTrue, yPred, 3), [[1, 1, 0], [0, 2, 0], [1, 0, 2]]);
+  assert.equal(accuracy(yTrue, yPred), 5 / 7);
+  // F1 per class: 2tp / (2tp + fp + fn): class 0: 2/4, class 1: 4/5, class 2: 4/5.
+  assertClose(macroF1(yTrue, yPred, 3), (0.5 + 0.8 + 0.8) / 3);
+});
+
+Deno.test("ROC AUC equals the brute-force fraction of correctly ordered pairs (ties count 1/2)", () => {
+  const prng = createPrng(4);
+  for (let trial = 0; trial < 20; trial++) {
+    const n = 50;
+    const y = Array.from({ length: n }, (_, i) => (i < 2 ? i : prng() < 0.4 ? 1 : 0));
+    const s = Array.from({ length: n }, () => Math.floor(prng() * 8)); // many ties
+    let good = 0, pairs = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        if (y[i] === 1 && y[j] === 0) {
+          pairs++;
+          good += s[i] > s[j] ? 1 : s[i] === s[j] ? 0.5 : 0;
+        }
+      }
+    }
+    assertClose(rocAuc(y, s), good / pairs, { rtol: 1e-12 });
+  }
+});
+
+Deno.test("metrics refuse mismatched lengths, empty input and a single class for AUC", () => {
+  assert.throws(() => accuracy([0, 1], [0]), TypeError);
+  assert.throws(() => accuracy([], []), RangeError);
+  assert.throws(() => rocAuc([1, 1], [0.2, 0.3]), /only one class/);
+  assert.throws(() => confusionMatrix([0, 3], [0, 1], 3), RangeError);
+});

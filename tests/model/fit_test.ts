@@ -1,0 +1,399 @@
+import assert from "node:assert/strict";
+import { fromRows, type Matrix } from "../../lib/core/matrix.ts";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
+import { fit, type FitOptions, type Optimizer } from "../../lib/model/fit.ts";
+import { decisionFunction, predict, predictProba } from "../../lib/model/predict.ts";
+import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
+import { assertClose } from "../_helpers/assert_close.ts";
+
+const digits = await loadEmbedded("digits");
+const cancer = await loadEmbedded("breast-cancer");
+const OPTIMIZERS: Optimizer[] = [
+  { kind: "lbfgs" },
+  { kind: "sgd", epochs: 15, learningRate: 0.05 },
+  { kind: "adam", epochs: 15, learningRate: 0.01 },
+];
+
+for (const optimizer of OPTIMIZERS) {
+  Deno.test(`${optimizer.kind}: the same seed gives the same model bit for bit`, () => {
+    const opts: FitOptions = { optimizer, seed: 11, classes: digits.classes };
+    const a = fit(digits.x, digits.y, opts);
+    const b = fit(digits.x, digits.y, opts);
+    assert.deepEqual(a.model, b.model);
+    assert.deepEqual(a.history.map((h) => h.trainLoss), b.history.map((h) => h.trainLoss));
+  });
+
+  Deno.test(`${optimizer.kind}: learns digits and breast cancer to held-out accuracy above 94 %`, () => {
+    for (const data of [digits, cancer]) {
+      const s = trainTestSplit(data.x, data.y, { seed: 3 });
+      const { model } = fit(s.xTrain, s.yTrain, { optimizer, classes: data.classes });
+      const acc = accuracy(s.yTest, predict(model, s.xTest));
+      assert.ok(acc > 0.94, `${data.classes.length} classes: ${acc}`);
+    }
+  });
+}
+
+Deno.test("different seeds shuffle differently", () => {
+  const opt: Optimizer = { kind: "sgd", epochs: 2 };
+  const a = fit(digits.x, digits.y, { optimizer: opt, seed: 1 });
+  const b = fit(digits.x, digits.y, { optimizer: opt, seed: 2 });
+  assert.notDeepEqual(a.model.weights.data, b.model.weights.data);
+});
+
+Deno.test("probabilities are finite and sum to 1 for both links", () => {
+  for (
+    const [data, link] of [[cancer, "sigmoid"], [cancer, "softmax"], [digits, "softmax"]] as const
+  ) {
+    const { model } = fit(data.x, data.y, { link, classes: data.classes });
+    assert.equal(model.link, link);
+    const p = predictProba(model, data.x);
+    assert.equal(p.cols, data.classes.length);
+    for (let i = 0; i < p.rows; i++) {
+      let s = 0;
+      for (let c = 0; c < p.cols; c++) {
+        const v = p.data[i * p.cols + c];
+        assert.ok(v >= 0 && v <= 1);
+        s += v;
+      }
+      assertClose(s, 1, { atol: 1e-12 });
+    }
+  }
+});
+
+Deno.test("binary sigmoid and softmax fits give the same classifier (softmax is over-parameterised)", () => {
+  // With L2 on both rows the softmax optimum satisfies w1 = -w0 and reproduces the sigmoid model
+  // whose weight is w1 - w0, at half the penalty per row: lambda_sigmoid = lambda_softmax / 2.
+  const lambda = 0.01;
+  const sm = fit(cancer.x, cancer.y, {
+    link: "softmax",
+    penalty: { kind: "l2", lambda },
+    optimizer: { kind: "lbfgs", tolerance: 1e-10 },
+  }).model;
+  const sg = fit(cancer.x, cancer.y, {
+    link: "sigmoid",
+    penalty: { kind: "l2", lambda: lambda / 2 },
+    optimizer: { kind: "lbfgs", tolerance: 1e-10 },
+  }).model;
+  const d = cancer.x.cols;
+  const diff = Float64Array.from(
+    { length: d },
+    (_, j) => sm.weights.data[d + j] - sm.weights.data[j],
+  );
+  assertClose(diff, sg.weights.data, { atol: 1e-5, rtol: 0 });
+  assert.deepEqual(predict(sm, cancer.x), predict(sg, cancer.x));
+});
+
+Deno.test("L1 gives exact zeros with every optimiser, more with a larger lambda", () => {
+  for (const optimizer of OPTIMIZERS) {
+    const zeros = [0.002, 0.02].map((lambda) => {
+      const { model } = fit(digits.x, digits.y, { optimizer, penalty: { kind: "l1", lambda } });
+      return model.weights.data.filter((w) => w === 0).length;
+    });
+    assert.ok(zeros[0] > 0, `${optimizer.kind}: no exact zeros`);
+    assert.ok(zeros[1] > zeros[0], `${optimizer.kind}: ${zeros}`);
+  }
+});
+
+Deno.test("OWL-QN solution satisfies the L1 optimality conditions", () => {
+  const lambda = 0.01;
+  const { model } = fit(cancer.x, cancer.y, {
+    penalty: { kind: "l1", lambda },
+    optimizer: { kind: "lbfgs", tolerance: 1e-9 },
+  });
+  // Subgradient conditions: |g_j| <= lambda where w_j = 0, g_j = -lambda sign(w_j) elsewhere.
+  const g = numericGradient(model.weights.data, model.bias, cancer, model.preprocessing);
+  for (let j = 0; j < g.length; j++) {
+    const w = model.weights.data[j];
+    if (w === 0) assert.ok(Math.abs(g[j]) <= lambda + 1e-6, `zero weight ${j}: ${g[j]}`);
+    else assertClose(g[j], -lambda * Math.sign(w), { atol: 1e-6, message: `weight ${j}` });
+  }
+});
+
+function numericGradient(
+  w: Float64Array,
+  b: Float64Array,
+  data: { x: Matrix; y: Int32Array },
+  prep: import("../../lib/data/preprocess.ts").Preprocessing,
+): Float64Array {
+  const base = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    bias: b,
+    classes: ["0", "1"],
+    featureNames: Array.from({ length: w.length }, (_, j) => `x${j}`),
+    preprocessing: prep,
+  } as const;
+  const loss = (ww: Float64Array) => {
+    const z = decisionFunction(
+      { ...base, weights: { data: ww, rows: 1, cols: ww.length } },
+      data.x,
+    );
+    let s = 0;
+    for (let i = 0; i < z.rows; i++) {
+      const t = z.data[i];
+      s += (t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t))) - data.y[i] * t;
+    }
+    return s / z.rows;
+  };
+  const h = 1e-6;
+  return Float64Array.from(w, (_, j) => {
+    const up = w.slice(), down = w.slice();
+    up[j] += h;
+    down[j] -= h;
+    return (loss(up) - loss(down)) / (2 * h);
+  });
+}
+
+Deno.test("masked training keeps masked weights exactly zero with every optimiser", () => {
+  const nw = 10 * 64;
+  const mask = Uint8Array.from({ length: nw }, (_, i) => (i % 3 === 0 ? 0 : 1));
+  for (const optimizer of OPTIMIZERS) {
+    const { model } = fit(digits.x, digits.y, {
+      optimizer,
+      mask,
+      penalty: { kind: "l1", lambda: 1e-4 },
+    });
+    for (let i = 0; i < nw; i++) if (mask[i] === 0) assert.equal(model.weights.data[i], 0);
+    assert.deepEqual(model.mask, mask);
+    assert.ok(model.weights.data.some((w, i) => mask[i] === 1 && w !== 0));
+  }
+});
+
+Deno.test("onEpochEnd may clear mask entries and they stay zero afterwards", () => {
+  const nw = 10 * 64;
+  const cleared: number[] = [];
+  const { model } = fit(digits.x, digits.y, {
+    optimizer: { kind: "sgd", epochs: 4 },
+    mask: new Uint8Array(nw).fill(1),
+    onEpochEnd: ({ epoch, mask }) => {
+      if (epoch === 2) { for (let i = 0; i < nw; i += 2) (mask![i] = 0, cleared.push(i)); }
+    },
+  });
+  for (const i of cleared) assert.equal(model.weights.data[i], 0);
+});
+
+Deno.test("weightTransform is used in the forward pass and its backward in the update", () => {
+  // A transform that doubles the weights: training then converges to half the plain weights.
+  const lambdaFor = 0; // no penalty so that the scaling is exact at the optimum of the loss
+  void lambdaFor;
+  const x = fromRows([[0], [1], [2], [3], [1.5], [1.2]]);
+  const y = Int32Array.from([0, 0, 1, 1, 0, 1]);
+  const common: FitOptions = {
+    optimizer: { kind: "sgd", epochs: 400, batchSize: 6, learningRate: 0.1, momentum: 0.9 },
+    preprocessing: "none",
+    penalty: { kind: "l2", lambda: 0.01 },
+  };
+  const plain = fit(x, y, common).model;
+  const doubled = fit(x, y, {
+    ...common,
+    penalty: { kind: "l2", lambda: 0.04 },
+    weightTransform: {
+      forward: (w, out) => out.set(w.map((v) => 2 * v)),
+      backward: (_w, g) => g.forEach((v, i) => (g[i] = 2 * v)),
+    },
+  }).model;
+  // loss(2w) + 0.04/2 w^2 = loss(v) + 0.01/2 v^2 with v = 2w: same optimum v.
+  assertClose(2 * doubled.weights.data[0], plain.weights.data[0], { rtol: 1e-3 });
+});
+
+Deno.test("early stopping restores the best validation weights", () => {
+  const s = trainTestSplit(digits.x, digits.y, { seed: 1 });
+  const r = fit(s.xTrain, s.yTrain, {
+    optimizer: { kind: "sgd", epochs: 200, learningRate: 0.5 },
+    penalty: { kind: "none" },
+    validation: { x: s.xTest, y: s.yTest },
+    earlyStopping: { patience: 3 },
+  });
+  assert.match(r.stopReason, /early stopping/);
+  const best = Math.min(...r.history.map((h) => h.validationLoss!));
+  const evalLoss = -meanLogProb(r.model, s.xTest, s.yTest);
+  assertClose(evalLoss, best, { rtol: 1e-9 });
+});
+
+function meanLogProb(
+  model: import("../../lib/model/types.ts").LogisticModel,
+  x: Matrix,
+  y: Int32Array,
+): number {
+  const p = predictProba(model, x);
+  let s = 0;
+  for (let i = 0; i < y.length; i++) s += Math.log(p.data[i * p.cols + y[i]]);
+  return s / y.length;
+}
+
+Deno.test("history records every epoch with losses, accuracies and time", () => {
+  const s = trainTestSplit(cancer.x, cancer.y, { seed: 1 });
+  const seen: number[] = [];
+  const r = fit(s.xTrain, s.yTrain, {
+    optimizer: { kind: "adam", epochs: 5, learningRate: 0.01 },
+    validation: { x: s.xTest, y: s.yTest },
+    onProgress: (p) => seen.push(p.epoch),
+  });
+  assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+  for (const h of r.history) {
+    assert.ok(h.trainLoss > 0 && h.validationLoss! > 0 && h.seconds >= 0);
+    assert.ok(h.objective >= h.trainLoss);
+  }
+  assert.ok(r.history[4].trainLoss < r.history[0].trainLoss);
+});
+
+Deno.test("perfectly separable data without a penalty finish with finite weights and a warning", () => {
+  const x = fromRows([[-2], [-1], [1], [2]]);
+  const y = Int32Array.from([0, 0, 1, 1]);
+  for (const optimizer of OPTIMIZERS) {
+    const r = fit(x, y, { optimizer, penalty: { kind: "none" } });
+    assert.ok(Number.isFinite(r.model.weights.data[0]));
+    assert.equal(r.warnings.length, 1);
+    assert.match(r.warnings[0], /perfectly separable/);
+  }
+  assert.equal(fit(x, y).warnings.length, 0);
+});
+
+Deno.test("the model serialises to JSON and back identically, with the same predictions", () => {
+  for (const penalty of [{ kind: "l2", lambda: 0.01 }, { kind: "l1", lambda: 0.01 }] as const) {
+    const { model } = fit(digits.x, digits.y, {
+      penalty,
+      classes: digits.classes,
+      featureNames: digits.featureNames,
+    });
+    const back = modelFromJson(modelToJson(model));
+    assert.deepEqual(back, model);
+    assert.deepEqual(predict(back, digits.x), predict(model, digits.x));
+  }
+});
+
+const prng = createPrng(9);
+const x3 = { data: Float64Array.from({ length: 30 }, () => randomNormal(prng)), rows: 10, cols: 3 };
+const y3 = Int32Array.from({ length: 10 }, (_, i) => i % 2);
+const badCases: [string, () => unknown, typeof TypeError | typeof RangeError, RegExp][] = [
+  [
+    "labels of another length",
+    () => fit(x3, y3.subarray(0, 9)),
+    TypeError,
+    /10 rows but labels have 9/,
+  ],
+  [
+    "NaN in the data",
+    () => fit({ ...x3, data: x3.data.map((v, i) => (i === 7 ? NaN : v)) }, y3),
+    RangeError,
+    /x holds NaN at row 2, column 1/,
+  ],
+  [
+    "Infinity in the data",
+    () => fit({ ...x3, data: x3.data.map((v, i) => (i === 0 ? Infinity : v)) }, y3),
+    RangeError,
+    /Infinity/,
+  ],
+  ["a single class", () => fit(x3, new Int32Array(10)), RangeError, /single class \('0'\)/],
+  [
+    "an empty data set",
+    () => fit({ data: new Float64Array(0), rows: 0, cols: 3 }, new Int32Array(0)),
+    RangeError,
+    /no rows/,
+  ],
+  [
+    "a matrix whose size is wrong",
+    () => fit({ data: new Float64Array(5), rows: 2, cols: 3 }, y3.subarray(0, 2)),
+    TypeError,
+    /2 x 3 but holds 5/,
+  ],
+  [
+    "a negative label",
+    () => fit(x3, y3.map((v, i) => (i === 3 ? -1 : v))),
+    RangeError,
+    /label at row 3 is -1/,
+  ],
+  [
+    "a negative lambda",
+    () => fit(x3, y3, { penalty: { kind: "l2", lambda: -1 } }),
+    RangeError,
+    /penalty.lambda/,
+  ],
+  [
+    "an l1Ratio above 1",
+    () => fit(x3, y3, { penalty: { kind: "elasticnet", lambda: 1, l1Ratio: 2 } }),
+    RangeError,
+    /l1Ratio/,
+  ],
+  [
+    "a zero learning rate",
+    () => fit(x3, y3, { optimizer: { kind: "sgd", learningRate: 0 } }),
+    RangeError,
+    /learningRate/,
+  ],
+  [
+    "a fractional batch size",
+    () => fit(x3, y3, { optimizer: { kind: "adam", batchSize: 1.5 } }),
+    RangeError,
+    /batchSize/,
+  ],
+  [
+    "an unknown optimiser",
+    () => fit(x3, y3, { optimizer: { kind: "newton" } as unknown as Optimizer }),
+    RangeError,
+    /unknown optimizer 'newton'/,
+  ],
+  [
+    "sigmoid with three classes",
+    () => fit(x3, y3.map((_, i) => i % 3), { link: "sigmoid" }),
+    RangeError,
+    /exactly 2 classes/,
+  ],
+  [
+    "a mask of the wrong size",
+    () => fit(x3, y3, { mask: new Uint8Array(2) }),
+    TypeError,
+    /mask must be a Uint8Array of 3 entries/,
+  ],
+  [
+    "early stopping without validation data",
+    () => fit(x3, y3, { optimizer: { kind: "sgd" }, earlyStopping: { patience: 2 } }),
+    RangeError,
+    /needs validation data/,
+  ],
+  [
+    "validation data with other columns",
+    () => fit(x3, y3, { validation: { x: fromRows([[1, 2]]), y: Int32Array.from([0]) } }),
+    TypeError,
+    /validation.x has 2 columns/,
+  ],
+  [
+    "QAT with L-BFGS",
+    () => fit(x3, y3, { weightTransform: { forward() {}, backward() {} } }),
+    RangeError,
+    /need the sgd or adam/,
+  ],
+];
+for (const [what, call, type, message] of badCases) {
+  Deno.test(`fit refuses ${what} with a clear error`, () => {
+    assert.throws(call, (e: unknown) => {
+      assert.ok(e instanceof type, `${(e as Error).name}: ${(e as Error).message}`);
+      assert.match((e as Error).message, /^Cannot fit model: /);
+      assert.match((e as Error).message, message);
+      return true;
+    });
+  });
+}
+
+Deno.test("a learning rate that diverges ends in a clear error, not a NaN model", () => {
+  const x = fromRows([[1e3, -1e3], [-1e3, 1e3], [2e3, 1e3], [-5e2, -2e3]]);
+  const y = Int32Array.from([0, 1, 1, 0]);
+  assert.throws(
+    () =>
+      fit(x, y, {
+        preprocessing: "none",
+        optimizer: { kind: "sgd", learningRate: 1e300, epochs: 50 },
+      }),
+    /Cannot fit model: the objective became (NaN|Infinity) at epoch \d+/,
+  );
+});
+
+Deno.test("predicting on data with another number of features is refused", () => {
+  const { model } = fit(x3, y3);
+  assert.throws(() => predict(model, fromRows([[1, 2]])), /the model takes 3 features, x has 2/);
+  assert.throws(() => predict(model, fromRows([[1, NaN, 2]])), RangeError);
+});
