@@ -327,6 +327,20 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
     }));
   }
   for (let i = 0; i < w.length; i++) w[i] += 0; // -0 -> 0, so JSON round-trips exactly
+  if (preprocessing.kind === "none") {
+    let big = 0;
+    for (let i = 0; i < x.data.length; i++) big = Math.max(big, Math.abs(x.data[i]));
+    if (big > 1e6) {
+      warnings.push(
+        `features reach ${big.toExponential(1)} in magnitude and are not standardised: the ` +
+          "problem is badly conditioned and the optimiser may stop far from the optimum; " +
+          "use preprocessing 'standardize'",
+      );
+    }
+  }
+  if (history.length === 0) {
+    warnings.push(`training made no progress (${stopReason}): the model is the starting point`);
+  }
   if (penalty.kind === "none" || l2 + l1 === 0) {
     const last = evaluate(xt, y);
     if (last.accuracy === 1) {

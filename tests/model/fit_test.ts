@@ -397,3 +397,34 @@ Deno.test("predicting on data with another number of features is refused", () =>
   assert.throws(() => predict(model, fromRows([[1, 2]])), /the model takes 3 features, x has 2/);
   assert.throws(() => predict(model, fromRows([[1, NaN, 2]])), RangeError);
 });
+
+Deno.test("features of 1e30 train correctly when standardised and warn when not", () => {
+  const x = fromRows([[1e30, 1], [2e30, 2], [3e30, 1], [4e30, 2]]);
+  const y = Int32Array.from([0, 0, 1, 1]);
+  for (const optimizer of OPTIMIZERS) {
+    const ok = fit(x, y, { optimizer });
+    assert.deepEqual([...predict(ok.model, x)], [0, 0, 1, 1], optimizer.kind);
+    assert.deepEqual(ok.warnings, []);
+    const raw = fit(x, y, { optimizer, preprocessing: "none" });
+    assert.ok(
+      raw.warnings.some((w) => /reach 4\.0e\+30 in magnitude and are not standardised/.test(w)),
+    );
+  }
+});
+
+Deno.test("a start that is already optimal is reported as no progress", () => {
+  const x = fromRows([[0], [1]]);
+  const y = Int32Array.from([0, 1]);
+  const first = fit(x, y, {
+    penalty: { kind: "l2", lambda: 1 },
+    optimizer: { kind: "lbfgs", tolerance: 1e-8 },
+  });
+  const again = fit(x, y, {
+    initial: first.model,
+    penalty: { kind: "l2", lambda: 1 },
+    optimizer: { kind: "lbfgs", tolerance: 1e-3 },
+  });
+  assert.equal(again.history.length, 0);
+  assert.match(again.warnings.join(), /no progress \(gradient tolerance met at the start\)/);
+  assert.deepEqual(again.model.weights, first.model.weights);
+});
