@@ -12,3 +12,4 @@ export * from "./quantized.ts";
 export type { FloatDtype, SizeCategory } from "./bytes.ts";
 export { SIZE_CATEGORIES } from "./bytes.ts";
 export type { SupportEncoding } from "./support.ts";
+export * from "./size_report.ts";
