@@ -8,3 +8,4 @@ export * from "./data/mod.ts";
 export * from "./model/mod.ts";
 export * from "./metrics/mod.ts";
 export * from "./io/mod.ts";
+export * from "./onnx/mod.ts";

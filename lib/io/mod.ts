@@ -13,3 +13,4 @@ export type { FloatDtype, SizeCategory } from "./bytes.ts";
 export { SIZE_CATEGORIES } from "./bytes.ts";
 export type { SupportEncoding } from "./support.ts";
 export * from "./size_report.ts";
+export * from "./coefficients.ts";
