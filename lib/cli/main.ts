@@ -6,9 +6,11 @@
 
 import { type CliIo, type Command, commandHelp, parseCommandArgs, UsageError } from "./args.ts";
 import { trainCommand } from "./train.ts";
+import { exportCommand } from "./export.ts";
+import { inspectCommand } from "./inspect.ts";
 
 /** Every command, by name. Later commands register here. */
-export const COMMANDS: readonly Command[] = [trainCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, exportCommand, inspectCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -6,10 +6,9 @@
 
 import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
 import { fit, type FitResult, type Optimizer } from "../model/fit.ts";
-import { modelToJson } from "../model/serialize.ts";
 import type { Penalty } from "../model/types.ts";
-import { writeFileAtomic } from "../io/atomic.ts";
-import type { Command, ParsedArgs } from "./args.ts";
+import { modelFormatOf, writeModelFile } from "./model_files.ts";
+import { type Command, type ParsedArgs, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
 import { createProgress } from "./progress.ts";
@@ -128,21 +127,27 @@ export const trainCommand: Command = {
   options: {
     ...DATA_OPTIONS,
     ...TRAIN_OPTIONS,
-    save: { type: "string", value: "FILE.json", help: "write the trained model as JSON" },
+    save: {
+      type: "string",
+      value: "FILE",
+      help: "write the trained model: binary format for .lrc, JSON for .json",
+    },
     json: { type: "boolean", help: "print the report as one JSON object" },
     quiet: { type: "boolean", help: "no progress line" },
     help: { type: "boolean", help: "show this help" },
   },
   async run(args, io) {
+    const saveTo = args.string("save");
+    if (saveTo !== undefined && modelFormatOf(saveTo) === "onnx") {
+      throw new UsageError("Cannot save as .onnx here: use 'lrc export --out FILE.onnx'");
+    }
     const data = await loadData(args);
     const result = trainWithProgress(data, args, !args.flag("quiet") && !args.flag("json"), io);
     const { model } = result;
     const train = evaluate(model, data.train.x, data.train.y);
     const test = evaluate(model, data.test.x, data.test.y);
     const save = args.string("save");
-    if (save !== undefined) {
-      await writeFileAtomic(save, new TextEncoder().encode(modelToJson(model)));
-    }
+    if (save !== undefined) await writeModelFile(save, model);
     let nonZeros = 0;
     for (const v of model.weights.data) if (v !== 0) nonZeros++;
     const last = result.history.at(-1);

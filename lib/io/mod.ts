@@ -1,6 +1,16 @@
 /**
- * Files: atomic writes (and, with the model-file issue, the binary model format).
+ * Files: atomic writes, the binary model file format (`.lrc`) and its size report, bit packing,
+ * and import of coefficients trained elsewhere.
  *
  * @module
  */
 export * from "./atomic.ts";
+export * from "./bitpack.ts";
+export * from "./crc32.ts";
+export * from "./model_file.ts";
+export * from "./quantized.ts";
+export type { FloatDtype, SizeCategory } from "./bytes.ts";
+export { SIZE_CATEGORIES } from "./bytes.ts";
+export type { SupportEncoding } from "./support.ts";
+export * from "./size_report.ts";
+export * from "./coefficients.ts";

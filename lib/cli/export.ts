@@ -1,0 +1,80 @@
+/**
+ * `lrc export`: write an ONNX file from a saved model or from a fresh training.
+ *
+ * @module
+ */
+
+import { writeFileAtomic } from "../io/atomic.ts";
+import { exportOnnx } from "../onnx/export.ts";
+import type { StoredModel } from "../io/quantized.ts";
+import { type Command, UsageError } from "./args.ts";
+import { DATA_OPTIONS, loadData } from "./data_options.ts";
+import { readModelFile } from "./model_files.ts";
+import { TRAIN_OPTIONS, trainWithProgress } from "./train.ts";
+
+/** The `export` command. */
+export const exportCommand: Command = {
+  name: "export",
+  summary: "Export a model to ONNX, from a saved model (--model) or a fresh training.",
+  options: {
+    model: {
+      type: "string",
+      value: "FILE",
+      help:
+        "saved model (.lrc, .json or .onnx); without it a model is trained from the data options",
+    },
+    out: { type: "string", value: "FILE.onnx", help: "where to write the ONNX model (required)" },
+    preprocessing: {
+      type: "string",
+      value: "MODE",
+      help: "standardisation of a float model: folded into the weights or as Sub/Div nodes",
+      default: "fold",
+      choices: ["fold", "nodes"],
+    },
+    quantized: {
+      type: "string",
+      value: "FORM",
+      help: "graph of a quantized model: DequantizeLinear + Gemm, or MatMulInteger",
+      default: "qdq",
+      choices: ["qdq", "integer"],
+    },
+    ...DATA_OPTIONS,
+    ...TRAIN_OPTIONS,
+    json: { type: "boolean", help: "print the result as one JSON object" },
+    quiet: { type: "boolean", help: "no progress line" },
+    help: { type: "boolean", help: "show this help" },
+  },
+  async run(args, io) {
+    const out = args.string("out");
+    if (out === undefined) throw new UsageError("Cannot export: --out FILE.onnx is required");
+    if (!out.toLowerCase().endsWith(".onnx")) {
+      throw new UsageError(`Cannot export: --out must end in .onnx, got '${out}'`);
+    }
+    const source = args.string("model");
+    let model: StoredModel;
+    let from: string;
+    if (source !== undefined) {
+      model = (await readModelFile(source)).model;
+      from = source;
+    } else {
+      const data = await loadData(args);
+      model = trainWithProgress(data, args, !args.flag("quiet") && !args.flag("json"), io).model;
+      from = `training on ${data.source}`;
+    }
+    const bytes = exportOnnx(model, {
+      preprocessing: args.string("preprocessing") as "fold" | "nodes",
+      quantized: args.string("quantized") as "qdq" | "integer",
+    });
+    await writeFileAtomic(out, bytes);
+    if (args.flag("json")) {
+      io.out(JSON.stringify({ command: "export", from, out, bytes: bytes.length }) + "\n");
+    } else {
+      io.out(
+        `wrote ${out} (${bytes.length.toLocaleString("en-US")} bytes) from ${from}\n` +
+          "inputs: 'input' float32 (N, nFeatures); outputs: 'label' string (N), " +
+          "'probabilities' float32 (N, nClasses), 'scores' float32 (N, nOutputs)\n",
+      );
+    }
+    return 0;
+  },
+};

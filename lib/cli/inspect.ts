@@ -1,0 +1,99 @@
+/**
+ * `lrc inspect FILE`: what a model file holds and where its bytes go.
+ *
+ * @module
+ */
+
+import { encodeModel } from "../io/model_file.ts";
+import { sizeReport } from "../io/size_report.ts";
+import { SIZE_CATEGORIES } from "../io/bytes.ts";
+import { type Command, UsageError } from "./args.ts";
+import { formatTable } from "./format.ts";
+import { modelFormatOf, readModelFile } from "./model_files.ts";
+
+const int = (n: number) => n.toLocaleString("en-US");
+
+/** The `inspect` command. */
+export const inspectCommand: Command = {
+  name: "inspect",
+  summary: "Show a model file's contents and size report (bytes by part, gzip, float32 baseline).",
+  options: {
+    json: { type: "boolean", help: "print the report as one JSON object" },
+    help: { type: "boolean", help: "show this help" },
+  },
+  async run(args, io) {
+    const [path, ...rest] = args.positionals;
+    if (path === undefined || rest.length > 0) {
+      throw new UsageError("Cannot inspect: give exactly one model file (.lrc, .json or .onnx)");
+    }
+    const format = modelFormatOf(path);
+    let bytes: Uint8Array;
+    let note = "";
+    if (format === "lrc") {
+      try {
+        bytes = await Deno.readFile(path);
+      } catch (error) {
+        throw new TypeError(`Cannot read model file '${path}': ${(error as Error).message}`);
+      }
+    } else {
+      const { model } = await readModelFile(path);
+      bytes = encodeModel(model);
+      const size = (await Deno.stat(path)).size;
+      note = `${format.toUpperCase()} file of ${
+        int(size)
+      } bytes; the report is for its .lrc encoding`;
+    }
+    const r = await sizeReport(bytes, { name: path });
+    const m = r.model;
+    if (args.flag("json")) {
+      io.out(
+        JSON.stringify({
+          command: "inspect",
+          file: path,
+          format,
+          fileBytes: r.fileBytes,
+          gzipBytes: r.gzipBytes,
+          denseFloat32Bytes: r.denseFloat32Bytes,
+          compressionRatio: r.compressionRatio,
+          parts: r.parts,
+          storage: r.storage,
+          indexEncoding: r.indexEncoding,
+          weights: r.weights,
+          storedWeights: r.storedWeights,
+          nonZeroWeights: r.nonZeroWeights,
+          link: m.link,
+          classes: m.classes,
+          features: m.featureNames.length,
+          preprocessing: m.preprocessing.kind,
+          masked: m.mask !== undefined,
+        }) + "\n",
+      );
+      return 0;
+    }
+    const share = (n: number) => `${((100 * n) / r.fileBytes).toFixed(1)} %`;
+    const lines = [
+      `file       ${path}${note ? ` (${note})` : ""}`,
+      `model      ${m.kind === "logistic-regression" ? "float" : "quantized"} ${m.link}, ` +
+      `${m.classes.length} classes, ${m.featureNames.length} features, preprocessing ` +
+      `${m.preprocessing.kind}${m.mask ? ", pruning mask" : ""}`,
+      `weights    ${r.storage}; ${int(r.storedWeights)} of ${int(r.weights)} stored ` +
+      `(indices: ${r.indexEncoding}), ${int(r.nonZeroWeights)} non-zero`,
+      `size       ${int(r.fileBytes)} bytes, gzip ${int(r.gzipBytes)} bytes`,
+      `baseline   dense float32 ${int(r.denseFloat32Bytes)} bytes (4 x (${int(r.weights)} weights` +
+      ` + ${int(r.denseFloat32Bytes / 4 - r.weights)} biases)): ${
+        r.compressionRatio.toFixed(2)
+      } x` +
+      ` ${r.compressionRatio >= 1 ? "smaller" : "larger"}`,
+      "",
+      formatTable(
+        ["part", "bytes", "share"],
+        [
+          ...SIZE_CATEGORIES.map((c) => [c, int(r.parts[c]), share(r.parts[c])]),
+          ["total", int(r.fileBytes), share(r.fileBytes)],
+        ],
+      ),
+    ];
+    io.out(lines.join("\n") + "\n");
+    return 0;
+  },
+};

@@ -1,0 +1,62 @@
+/**
+ * Reading and writing model files from the command line: by extension, `.lrc` is the binary
+ * format, `.json` the JSON of `modelToJson`, `.onnx` an ONNX linear classifier (import).
+ *
+ * @module
+ */
+
+import { loadModel, saveModel } from "../io/model_file.ts";
+import { dequantizeModel, type StoredModel } from "../io/quantized.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
+import { modelToJson } from "../model/serialize.ts";
+import { importOnnxModel } from "../onnx/import.ts";
+import { UsageError } from "./args.ts";
+
+/** The format a path's extension selects. */
+export function modelFormatOf(path: string): "lrc" | "json" | "onnx" {
+  const ext = path.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
+  if (ext === "lrc" || ext === "json" || ext === "onnx") return ext;
+  throw new UsageError(
+    `Cannot use model file '${path}': its extension must be .lrc (binary), .json or .onnx`,
+  );
+}
+
+/**
+ * Reads a model from a `.lrc`, `.json` or `.onnx` file.
+ *
+ * @param path The file.
+ * @returns The stored model and any warnings of the import.
+ */
+export async function readModelFile(
+  path: string,
+): Promise<{ model: StoredModel; warnings: string[] }> {
+  if (modelFormatOf(path) === "onnx") {
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(path);
+    } catch (error) {
+      throw new TypeError(`Cannot read model file '${path}': ${(error as Error).message}`);
+    }
+    const { model, warnings } = importOnnxModel(bytes, { name: path });
+    return { model, warnings };
+  }
+  return { model: await loadModel(path), warnings: [] };
+}
+
+/**
+ * Writes a model as `.lrc` or `.json` (atomically).
+ *
+ * @param path The destination; its extension selects the format.
+ * @param model The model.
+ * @returns The number of bytes written.
+ */
+export async function writeModelFile(path: string, model: StoredModel): Promise<number> {
+  const format = modelFormatOf(path);
+  if (format === "lrc") return await saveModel(path, model);
+  if (format === "json") {
+    const bytes = new TextEncoder().encode(modelToJson(dequantizeModel(model)));
+    await writeFileAtomic(path, bytes);
+    return bytes.length;
+  }
+  throw new UsageError(`Cannot write '${path}': use 'lrc export' to write ONNX`);
+}

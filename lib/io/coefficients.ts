@@ -1,0 +1,149 @@
+/**
+ * Import of linear models trained elsewhere from a JSON of coefficients, e.g. scikit-learn's
+ * `LogisticRegression` dumped as
+ * `{"coef": clf.coef_.tolist(), "intercept": clf.intercept_.tolist(), "classes": clf.classes_.tolist()}`.
+ *
+ * Schema (fields other than `coef` and `intercept` are optional):
+ *
+ * | field | type | meaning |
+ * | --- | --- | --- |
+ * | `coef` | number[][], `(nOutputs, nFeatures)` | weights; one row for a binary model (score of the second class), one per class else |
+ * | `intercept` | number[], `(nOutputs)` | bias |
+ * | `classes` | (string or number)[] | class labels in order (numbers become strings: `1.0` -> `"1"`); default `"0"`, `"1"`, ... |
+ * | `featureNames` | string[] | input names; default `x0`, `x1`, ... |
+ * | `multiClass` | `"multinomial"` or `"ovr"` | how more than two classes were trained; default multinomial (softmax). One-vs-rest is read as softmax (same predicted classes, other probabilities) with a warning. |
+ * | `preprocessing` | `{ mean: number[], scale: number[] }` | standardisation the coefficients expect, `(x - mean) / scale` |
+ *
+ * @module
+ */
+
+import { MODEL_VERSION } from "../model/types.ts";
+import type { LogisticModel } from "../model/types.ts";
+import { validateModel } from "../model/validate_model.ts";
+
+/** Options for {@linkcode modelFromCoefficients}. */
+export interface CoefficientsOptions {
+  /**
+   * Name of the source, for messages.
+   * @default {"coefficients"}
+   */
+  name?: string;
+}
+
+/**
+ * Builds a model from a JSON of coefficients (see the module documentation for the schema).
+ *
+ * @param json The JSON text, or the parsed object.
+ * @param options Name of the source for messages.
+ * @returns The model and warnings.
+ * @throws {SyntaxError} If the text is not JSON or a field has the wrong form.
+ * @throws {RangeError} If a value is not finite or the shapes disagree.
+ *
+ * @example A binary model
+ * ```ts
+ * import { modelFromCoefficients } from "./coefficients.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { model } = modelFromCoefficients('{"coef": [[1.5, -2]], "intercept": [0.5], "classes": [0, 1]}');
+ * assert.equal(model.link, "sigmoid");
+ * assert.deepEqual(model.classes, ["0", "1"]);
+ * ```
+ */
+export function modelFromCoefficients(
+  json: string | Record<string, unknown>,
+  options: CoefficientsOptions = {},
+): { model: LogisticModel; warnings: string[] } {
+  const name = options.name ?? "coefficients";
+  const fail = (reason: string): never => {
+    throw new SyntaxError(`Cannot import '${name}': ${reason}`);
+  };
+  let o: Record<string, unknown>;
+  if (typeof json === "string") {
+    try {
+      o = JSON.parse(json);
+    } catch (error) {
+      return fail(`not JSON (${(error as Error).message})`);
+    }
+  } else o = json;
+  if (typeof o !== "object" || o === null || Array.isArray(o)) fail("expected a JSON object");
+  const numbers = (v: unknown, what: string): number[] => {
+    if (!Array.isArray(v) || !v.every((e) => typeof e === "number")) {
+      return fail(`${what} must be an array of numbers`);
+    }
+    return v;
+  };
+  const coef = o.coef;
+  if (!Array.isArray(coef) || coef.length === 0) fail("coef must be a non-empty array of rows");
+  const rows = (coef as unknown[]).map((r, i) => numbers(r, `coef[${i}]`));
+  const d = rows[0].length;
+  if (d === 0 || rows.some((r) => r.length !== d)) {
+    fail("coef rows must have the same, non-zero length");
+  }
+  const intercept = numbers(o.intercept, "intercept");
+  if (intercept.length !== rows.length) {
+    throw new RangeError(
+      `Cannot import '${name}': intercept has ${intercept.length} values for ${rows.length} coef rows`,
+    );
+  }
+  const nOut = rows.length;
+  let classes: string[];
+  if (o.classes === undefined) {
+    classes = Array.from({ length: nOut === 1 ? 2 : nOut }, (_, c) => String(c));
+  } else {
+    if (
+      !Array.isArray(o.classes) ||
+      !o.classes.every((c) => typeof c === "string" || typeof c === "number")
+    ) fail("classes must be an array of strings or numbers");
+    classes = (o.classes as (string | number)[]).map(String);
+  }
+  const warnings: string[] = [];
+  let link: "sigmoid" | "softmax";
+  if (nOut === 1) {
+    if (classes.length !== 2) {
+      fail(`one coef row is a binary model, but there are ${classes.length} classes`);
+    }
+    link = "sigmoid";
+  } else {
+    if (classes.length !== nOut) fail(`${nOut} coef rows for ${classes.length} classes`);
+    link = "softmax";
+    const mc = o.multiClass ?? "multinomial";
+    if (mc === "ovr") {
+      warnings.push("one-vs-rest read as softmax: same predicted classes, other probabilities");
+    } else if (mc !== "multinomial") fail(`multiClass must be 'multinomial' or 'ovr', got '${mc}'`);
+  }
+  let featureNames: string[];
+  if (o.featureNames === undefined) featureNames = Array.from({ length: d }, (_, j) => `x${j}`);
+  else {
+    if (!Array.isArray(o.featureNames) || !o.featureNames.every((s) => typeof s === "string")) {
+      fail("featureNames must be an array of strings");
+    }
+    featureNames = o.featureNames as string[];
+  }
+  let preprocessing: LogisticModel["preprocessing"] = { kind: "none" };
+  if (o.preprocessing !== undefined) {
+    const p = o.preprocessing as Record<string, unknown>;
+    if (typeof p !== "object" || p === null) fail("preprocessing must be an object");
+    preprocessing = {
+      kind: "standardize",
+      mean: Float64Array.from(numbers(p.mean, "preprocessing.mean")),
+      scale: Float64Array.from(numbers(p.scale, "preprocessing.scale")),
+    };
+  }
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: MODEL_VERSION,
+    link,
+    weights: { data: Float64Array.from(rows.flat()), rows: nOut, cols: d },
+    bias: Float64Array.from(intercept),
+    classes,
+    featureNames,
+    preprocessing,
+  };
+  try {
+    validateModel(model, `import '${name}'`);
+  } catch (error) {
+    const message = (error as Error).message;
+    throw error instanceof RangeError ? new RangeError(message) : new SyntaxError(message);
+  }
+  return { model, warnings };
+}

@@ -1,0 +1,926 @@
+/**
+ * The binary model file (`.lrc`): a versioned, checksummed, little-endian format whose size is
+ * the real size of the model. It holds float models (dense or sparse weights in float64, float32
+ * or float16) and quantized models (codes packed at their bit width with their scales, zero
+ * points or codebooks), with bias, class labels, feature names, preprocessing and pruning mask.
+ *
+ * Layout (every number little-endian; "varint" is unsigned LEB128, minimal, at most 5 bytes):
+ *
+ * | offset | size | field |
+ * | --- | --- | --- |
+ * | 0 | 8 | magic `89 4C 52 43 0D 0A 1A 0A` (`\x89LRC\r\n\x1a\n`) |
+ * | 8 | 2 | format version (u16), currently 1 |
+ * | 10 | 2 | flags (u16), 0 |
+ * | 12 | 4 | length of the whole file in bytes (u32) |
+ * | 16 | ... | sections: u8 id, varint payload length, payload |
+ * | end - 4 | 4 | CRC-32 (IEEE, as zlib) of every byte before it (u32) |
+ *
+ * The sections, their payloads and the README's table "Model file" give every field. A reader
+ * refuses, with a `SyntaxError` or `RangeError` saying why, any file that is truncated, has a
+ * wrong magic, a newer version, a bad checksum, a length that overruns, an unknown required
+ * section or a value out of range; no length is trusted before it is checked against the bytes
+ * that remain, and the number of weights is capped (`maxWeights`).
+ *
+ * @module
+ */
+
+import { assertInRange } from "../core/validate.ts";
+import { MODEL_VERSION, outputCount } from "../model/types.ts";
+import { modelFromJson } from "../model/serialize.ts";
+import { validateModel } from "../model/validate_model.ts";
+import type { Preprocessing } from "../data/preprocess.ts";
+import { writeFileAtomic, type WriteFileAtomicOptions } from "./atomic.ts";
+import { packBitsUnchecked, packedSize, paddingIsZero, unpackBits } from "./bitpack.ts";
+import {
+  ByteReader,
+  ByteWriter,
+  FLOAT_BYTES,
+  type FloatDtype,
+  SIZE_CATEGORIES,
+  type SizeCategory,
+} from "./bytes.ts";
+import { crc32 } from "./crc32.ts";
+import {
+  codeRange,
+  codeToField,
+  codeValue,
+  fieldToCode,
+  type Granularity,
+  groupOf,
+  QUANTIZED_MODEL_VERSION,
+  type StoredBias,
+  type StoredInputQuantization,
+  type StoredModel,
+  type StoredRecipe,
+  type StoredTensor,
+  validateQuantizedModel,
+  zeroCode,
+} from "./quantized.ts";
+import { planSupport, readSupport, type SupportEncoding } from "./support.ts";
+import { readStrings, writeStrings } from "./strings.ts";
+
+/** The first eight bytes of every model file. */
+export const MODEL_FILE_MAGIC: Uint8Array = Uint8Array.of(
+  0x89,
+  0x4c,
+  0x52,
+  0x43,
+  0x0d,
+  0x0a,
+  0x1a,
+  0x0a,
+);
+
+/** The format version this library writes and the newest it reads. */
+export const MODEL_FILE_VERSION = 1;
+
+const HEADER_BYTES = 16;
+const CHECKSUM_BYTES = 4;
+
+/** Section ids. Ids from 0x80 up are ancillary: a reader that does not know one skips it. */
+export const SECTION = {
+  MODEL: 1,
+  CLASSES: 2,
+  FEATURES: 3,
+  PREPROCESSING: 4,
+  SUPPORT: 5,
+  WEIGHTS: 6,
+  PARAMS: 7,
+  BIAS: 8,
+  INPUT: 9,
+  RECIPE: 0x80,
+} as const;
+
+const SECTION_NAME: Record<number, string> = Object.fromEntries(
+  Object.entries(SECTION).map(([k, v]) => [v, k]),
+);
+
+const DTYPE_CODE: Record<FloatDtype, number> = { float16: 1, float32: 2, float64: 3 };
+const DTYPE_OF: Record<number, FloatDtype> = { 1: "float16", 2: "float32", 3: "float64" };
+const CONSTANT_FLAG = 0x10;
+
+const TENSOR_KIND = {
+  float: 0,
+  "uniform-symmetric": 1,
+  "uniform-affine": 2,
+  log2: 3,
+  codebook: 4,
+  float16: 5,
+} as const;
+const GRANULARITY: readonly Granularity[] = ["tensor", "class", "feature"];
+const BIAS_KIND = { float32: 1, float64: 2, int32: 3 } as const;
+
+/** Options for {@linkcode encodeModel}. */
+export interface EncodeOptions {
+  /**
+   * Storage of a float model's weights. `"auto"` takes the smallest of float16, float32 and
+   * float64 that holds every weight exactly (lossless); a named dtype rounds to it
+   * (round-to-nearest-even), so the file's model has the rounded weights.
+   * @default {"auto"}
+   */
+  weightDtype?: "auto" | FloatDtype;
+}
+
+/** Options for {@linkcode decodeModel}. */
+export interface DecodeOptions {
+  /**
+   * Name of the file in messages ("Cannot read model file '<name>': ...").
+   * @default {"(bytes)"}
+   */
+  name?: string;
+  /**
+   * The most weights (`nOutputs * nFeatures`) a file may declare; a larger declaration is
+   * refused before anything is allocated.
+   * @default {2 ** 25}
+   */
+  maxWeights?: number;
+}
+
+/** How a file stores its weights, as read back. */
+export interface ModelFileInfo {
+  /** Format version of the file. */
+  readonly formatVersion: number;
+  /** `"float64"`, `"float32"`, `"float16"` for float models; e.g. `"uniform-affine 4-bit"`. */
+  readonly storage: string;
+  /** Encoding of the index set. */
+  readonly support: SupportEncoding;
+  /** Number of weights whose value or code the file stores. */
+  readonly stored: number;
+  /** `nOutputs * nFeatures`. */
+  readonly weights: number;
+  /** Bytes per category; they add up to the file's length. */
+  readonly bytes: Readonly<Record<SizeCategory, number>>;
+}
+
+/** Smallest float dtype that holds every value exactly. */
+function exactDtype(values: ArrayLike<number>): FloatDtype {
+  let f16 = true;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Object.is(Math.fround(v), v)) return "float64";
+    if (f16 && !Object.is(Math.f16round(v), v)) f16 = false;
+  }
+  return f16 ? "float16" : "float32";
+}
+
+/** Writes a float array: tag (dtype code, constant flag), then its values (one if constant). */
+function writeFloatArray(w: ByteWriter, values: ArrayLike<number>, dtype: FloatDtype): void {
+  let constant = values.length > 1;
+  for (let i = 1; i < values.length && constant; i++) {
+    if (!Object.is(values[i], values[0])) constant = false;
+  }
+  w.u8(DTYPE_CODE[dtype] | (constant ? CONSTANT_FLAG : 0));
+  w.floats(constant ? [values[0]] : values, dtype);
+}
+
+function readFloatArray<T extends Float64Array | Float32Array>(
+  r: ByteReader,
+  out: T,
+  what: string,
+): T {
+  const tag = r.u8(`storage of ${what}`);
+  const dtype = DTYPE_OF[tag & ~CONSTANT_FLAG];
+  if (dtype === undefined) throw r.syntax(`${what} has unknown storage ${tag}`);
+  const constant = (tag & CONSTANT_FLAG) !== 0;
+  if (constant && out.length < 2) throw r.syntax(`${what} is marked constant but is not a run`);
+  r.floatsInto(out, 0, constant ? 1 : out.length, dtype, what);
+  if (constant) out.fill(out[0]);
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isFinite(out[i])) throw r.syntax(`${what}[${i}] is ${out[i]}`);
+  }
+  return out;
+}
+
+function tensorKindCode(t: StoredTensor): number {
+  return t.kind === "uniform"
+    ? TENSOR_KIND[t.scheme === "symmetric" ? "uniform-symmetric" : "uniform-affine"]
+    : TENSOR_KIND[t.kind];
+}
+
+function describeStorage(t: StoredTensor): string {
+  if (t.kind === "float16") return "float16";
+  const name = t.kind === "uniform" ? `uniform-${t.scheme}` : t.kind;
+  return `${name} ${t.bits}-bit per ${t.granularity}` +
+    (t.kind === "codebook" ? ` (${t.levels} levels)` : "");
+}
+
+/**
+ * Encodes a model as the bytes of a model file.
+ *
+ * @param model A float model (`LogisticModel`) or a quantized one ({@linkcode StoredQuantizedModel}).
+ * @param options Storage of float weights.
+ * @returns The file's bytes.
+ * @throws {TypeError} If the model is malformed.
+ * @throws {RangeError} If a value is out of range, or a weight does not fit the requested dtype.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decodeModel, encodeModel } from "./model_file.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { fromRows } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { model } = fit(fromRows([[0, 1], [1, 0], [2, 1], [3, 0]]), Int32Array.from([0, 0, 1, 1]));
+ * const bytes = encodeModel(model);
+ * assert.deepEqual(decodeModel(bytes), model);
+ * ```
+ */
+export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Uint8Array {
+  const action = "encode model";
+  if (typeof model !== "object" || model === null) {
+    throw new TypeError(`Cannot ${action}: the model is not an object`);
+  }
+  const quantized = model.kind === "quantized-logistic-regression";
+  if (quantized) validateQuantizedModel(model, action);
+  else validateModel(model, action);
+  const weightDtype = options.weightDtype ?? "auto";
+  if (!["auto", "float16", "float32", "float64"].includes(weightDtype)) {
+    throw new RangeError(`Cannot ${action}: unknown weightDtype '${weightDtype}'`);
+  }
+  const nClasses = model.classes.length;
+  const nOut = outputCount(model.link, nClasses);
+  const rows = nOut;
+  const cols = model.featureNames.length;
+  const n = rows * cols;
+
+  // Which positions to store: the mask if there is one, else those not implied by omission.
+  let flags: Uint8Array;
+  let valueBits: number;
+  let dtype: FloatDtype = "float64";
+  if (model.mask) {
+    flags = model.mask;
+  } else {
+    flags = new Uint8Array(n);
+    if (!quantized) {
+      const w = model.weights.data;
+      for (let i = 0; i < n; i++) flags[i] = Object.is(w[i], 0) ? 0 : 1;
+    } else {
+      const t = model.weights;
+      for (let i = 0; i < n; i++) {
+        const g = groupOf(t.granularity, i, cols);
+        const z = zeroCode(t, g);
+        flags[i] = t.codes[i] === z && Object.is(codeValue(t, z, g), 0) ? 0 : 1;
+      }
+    }
+  }
+  if (quantized) {
+    valueBits = model.weights.bits;
+  } else {
+    const w = model.weights.data;
+    if (weightDtype === "auto") {
+      const kept: number[] = [];
+      for (let i = 0; i < n; i++) if (flags[i]) kept.push(w[i]);
+      dtype = exactDtype(kept);
+    } else {
+      dtype = weightDtype;
+      const round = dtype === "float16" ? Math.f16round : Math.fround;
+      for (let i = 0; i < n; i++) {
+        if (!Number.isFinite(round(w[i]))) {
+          throw new RangeError(
+            `Cannot ${action}: weight ${i} is ${w[i]}, beyond the ${dtype} range`,
+          );
+        }
+      }
+    }
+    valueBits = FLOAT_BYTES[dtype] * 8;
+  }
+  let plan = planSupport(flags, rows, cols);
+  if (!model.mask && plan.encoding !== "dense") {
+    const sparse = plan.size + packedSize(plan.count, valueBits);
+    const dense = 1 + packedSize(n, valueBits);
+    if (dense <= sparse) {
+      flags = new Uint8Array(n).fill(1);
+      plan = planSupport(flags, rows, cols);
+    }
+  }
+
+  const w = new ByteWriter();
+  w.bytes(MODEL_FILE_MAGIC);
+  w.u16(MODEL_FILE_VERSION);
+  w.u16(0);
+  w.u32(0); // length, patched below
+  const section = (id: number, write: (s: ByteWriter) => void) => {
+    const s = new ByteWriter();
+    write(s);
+    w.u8(id);
+    w.varint(s.length);
+    w.bytes(s.finish());
+  };
+  section(SECTION.MODEL, (s) => {
+    s.u8(quantized ? 1 : 0);
+    s.u8(model.link === "sigmoid" ? 0 : 1);
+    s.varint(nClasses);
+    s.varint(cols);
+    s.u8(model.mask ? 1 : 0);
+  });
+  section(SECTION.CLASSES, (s) => writeStrings(s, model.classes));
+  section(SECTION.FEATURES, (s) => writeStrings(s, model.featureNames));
+  section(SECTION.PREPROCESSING, (s) => writePreprocessing(s, model.preprocessing));
+  section(SECTION.SUPPORT, (s) => plan.write(s));
+  if (!quantized) {
+    const data = model.weights.data;
+    const values = new Float64Array(plan.count);
+    for (let i = 0, k = 0; i < n; i++) if (flags[i]) values[k++] = data[i];
+    section(SECTION.WEIGHTS, (s) => {
+      s.u8(TENSOR_KIND.float);
+      s.u8(DTYPE_CODE[dtype]);
+      s.floats(values, dtype);
+    });
+    section(SECTION.BIAS, (s) => {
+      s.u8(BIAS_KIND.float64);
+      writeFloatArray(s, model.bias, exactDtype(model.bias));
+    });
+  } else {
+    const t = model.weights;
+    const fields = new Uint32Array(plan.count);
+    for (let i = 0, k = 0; i < n; i++) if (flags[i]) fields[k++] = codeToField(t, t.codes[i]);
+    section(SECTION.WEIGHTS, (s) => {
+      s.u8(tensorKindCode(t));
+      s.u8(t.bits);
+      s.u8(GRANULARITY.indexOf(t.granularity));
+      if (t.kind === "codebook") s.varint(t.levels);
+      s.bytes(packBitsUnchecked(fields, t.bits));
+    });
+    if (t.kind !== "float16") {
+      section(SECTION.PARAMS, (s) => {
+        if (t.kind === "codebook") {
+          writeFloatArray(s, t.codebook, exactDtype(t.codebook));
+        } else {
+          writeFloatArray(s, t.scale, exactDtype(t.scale));
+          if (t.kind === "uniform" && t.scheme === "affine") {
+            s.bytes(packBitsUnchecked(t.zeroPoint, t.bits));
+          }
+        }
+      });
+    }
+    section(SECTION.BIAS, (s) => writeBias(s, model.bias));
+    if (model.input) section(SECTION.INPUT, (s) => writeInput(s, model.input!));
+    if (model.recipe) section(SECTION.RECIPE, (s) => s.bytes(recipeBytes(model.recipe!)));
+  }
+  w.u32(0); // checksum, patched below
+  const bytes = w.finish();
+  const view = new DataView(bytes.buffer);
+  view.setUint32(12, bytes.length, true);
+  view.setUint32(bytes.length - CHECKSUM_BYTES, crc32(bytes.subarray(0, bytes.length - 4)), true);
+  return bytes;
+}
+
+function writePreprocessing(s: ByteWriter, p: Preprocessing): void {
+  if (p.kind === "none") {
+    s.u8(0);
+    return;
+  }
+  s.u8(1);
+  writeFloatArray(s, p.mean, exactDtype(p.mean));
+  writeFloatArray(s, p.scale, exactDtype(p.scale));
+}
+
+function writeBias(s: ByteWriter, b: StoredBias): void {
+  s.u8(BIAS_KIND[b.kind]);
+  if (b.kind === "int32") {
+    for (const v of b.values) s.zigzag(v);
+    writeFloatArray(s, b.scale, exactDtype(b.scale));
+  } else {
+    writeFloatArray(s, b.values, exactDtype(b.values));
+  }
+}
+
+function writeInput(s: ByteWriter, q: StoredInputQuantization): void {
+  s.u8(q.dtype === "uint8" ? 0 : 1);
+  writeFloatArray(s, [q.scale], exactDtype([q.scale]));
+  s.zigzag(q.zeroPoint);
+  s.string(q.calibration);
+}
+
+const RECIPE_KEYS = ["method", "calibration", "rounding", "training", "seed"] as const;
+
+function recipeBytes(recipe: StoredRecipe): Uint8Array {
+  const o: Record<string, unknown> = {};
+  for (const k of RECIPE_KEYS) if (recipe[k] !== undefined) o[k] = recipe[k];
+  return new TextEncoder().encode(JSON.stringify(o));
+}
+
+/**
+ * Decodes the bytes of a model file.
+ *
+ * @param bytes The file's bytes.
+ * @param options The name used in messages, and the cap on the number of weights.
+ * @returns The stored model: a `LogisticModel`, or a {@linkcode StoredQuantizedModel}
+ *   (use `dequantizeModel` for a float model to predict with).
+ * @throws {SyntaxError} If the bytes are not a well-formed model file (wrong magic, truncated,
+ *   checksum mismatch, malformed section), with a message "Cannot read model file '<name>': ...".
+ * @throws {RangeError} If the file is of a newer format version, a length overruns the file, or
+ *   a count exceeds a limit.
+ */
+export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): StoredModel {
+  return parseModelFile(bytes, options).model;
+}
+
+/**
+ * Decodes a model file and reports how it stores the model and what its bytes are for.
+ *
+ * @param bytes The file's bytes.
+ * @param options As for {@linkcode decodeModel}.
+ * @returns The model and a {@linkcode ModelFileInfo}.
+ * @throws {SyntaxError} As {@linkcode decodeModel}.
+ * @throws {RangeError} As {@linkcode decodeModel}.
+ */
+export function inspectModelFile(
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): { model: StoredModel; info: ModelFileInfo } {
+  return parseModelFile(bytes, options);
+}
+
+function parseModelFile(
+  bytes: Uint8Array,
+  options: DecodeOptions,
+): { model: StoredModel; info: ModelFileInfo } {
+  const name = options.name ?? "(bytes)";
+  const prefix = `Cannot read model file '${name}'`;
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(`${prefix}: expected a Uint8Array of bytes`);
+  }
+  const maxWeights = options.maxWeights ?? 2 ** 25;
+  assertInRange("read model file", "maxWeights", maxWeights, 1, 2 ** 32, true);
+  const syntax = (reason: string) => new SyntaxError(`${prefix}: ${reason}`);
+  const len = bytes.length;
+  const magicLen = Math.min(len, MODEL_FILE_MAGIC.length);
+  for (let i = 0; i < magicLen; i++) {
+    if (bytes[i] !== MODEL_FILE_MAGIC[i]) {
+      const hint = bytes[0] === 0x7b ? " (it looks like JSON)" : "";
+      throw syntax(`not an lrcompress model file: wrong magic number${hint}`);
+    }
+  }
+  const minimum = HEADER_BYTES + CHECKSUM_BYTES;
+  if (len < minimum) {
+    throw syntax(`truncated: ${len} bytes, a model file has at least ${minimum}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint16(8, true);
+  if (version === 0) throw syntax("unknown format version 0");
+  if (version > MODEL_FILE_VERSION) {
+    throw new RangeError(
+      `${prefix}: format version ${version} is newer than this lrcompress reads ` +
+        `(${MODEL_FILE_VERSION}); update lrcompress`,
+    );
+  }
+  const flags = view.getUint16(10, true);
+  if (flags !== 0) throw syntax(`unknown header flags 0x${flags.toString(16)}`);
+  const declared = view.getUint32(12, true);
+  if (declared > len) {
+    throw syntax(`truncated: the header announces ${declared} bytes, the file has ${len}`);
+  }
+  if (declared < len) {
+    throw syntax(
+      `${len - declared} unexpected bytes after the end announced by the header (${declared})`,
+    );
+  }
+  const stored = view.getUint32(len - CHECKSUM_BYTES, true);
+  const computed = crc32(bytes.subarray(0, len - CHECKSUM_BYTES));
+  if (stored !== computed) {
+    throw syntax(
+      `checksum mismatch (stored 0x${hex(stored)}, computed 0x${hex(computed)}): ` +
+        "the file is corrupt",
+    );
+  }
+
+  const charges = Object.fromEntries(SIZE_CATEGORIES.map((c) => [c, 0])) as Record<
+    SizeCategory,
+    number
+  >;
+  charges.header += HEADER_BYTES;
+  charges.checksum += CHECKSUM_BYTES;
+  const outer = new ByteReader(bytes, HEADER_BYTES, len - CHECKSUM_BYTES, prefix, charges);
+  outer.where = "section list";
+  const sections = new Map<number, ByteReader>();
+  while (outer.remaining > 0) {
+    const id = outer.u8("section id");
+    const size = outer.varint(`length of section ${SECTION_NAME[id] ?? id}`);
+    if (size > outer.remaining) {
+      throw outer.range(
+        `section ${
+          SECTION_NAME[id] ?? id
+        } announces ${size} bytes but only ${outer.remaining} remain`,
+      );
+    }
+    const start = outer.pos;
+    outer.pos += size;
+    if (sections.has(id)) throw outer.syntax(`section ${SECTION_NAME[id] ?? id} appears twice`);
+    if (SECTION_NAME[id] === undefined) {
+      if (id < 0x80) {
+        throw outer.syntax(
+          `unknown required section ${id} (written by a newer lrcompress?)`,
+        );
+      }
+      charges.header += size; // unknown ancillary section: skipped
+      continue;
+    }
+    const r = new ByteReader(bytes, start, start + size, prefix, charges);
+    r.where = `section ${SECTION_NAME[id]}`;
+    sections.set(id, r);
+  }
+  const need = (id: number): ByteReader => {
+    const r = sections.get(id);
+    if (!r) throw syntax(`section ${SECTION_NAME[id]} is missing`);
+    return r;
+  };
+
+  // MODEL
+  const m = need(SECTION.MODEL);
+  const modelKind = m.u8("model kind");
+  if (modelKind > 1) throw m.syntax(`unknown model kind ${modelKind}`);
+  const linkCode = m.u8("link");
+  if (linkCode > 1) throw m.syntax(`unknown link ${linkCode}`);
+  const link = linkCode === 0 ? "sigmoid" : "softmax";
+  const nClasses = m.varint("number of classes", 65536);
+  if (nClasses < 2) throw m.syntax(`a model has at least 2 classes, the file says ${nClasses}`);
+  if (link === "sigmoid" && nClasses !== 2) {
+    throw m.syntax(`a sigmoid model has 2 classes, the file says ${nClasses}`);
+  }
+  const cols = m.varint("number of features");
+  if (cols < 1) throw m.syntax("the model has no features");
+  const rows = outputCount(link, nClasses);
+  if (rows * cols > maxWeights) {
+    throw m.range(
+      `${rows} x ${cols} = ${rows * cols} weights exceed the limit of ${maxWeights} (maxWeights)`,
+    );
+  }
+  const modelFlags = m.u8("model flags");
+  if (modelFlags > 1) throw m.syntax(`unknown model flags ${modelFlags}`);
+  const hasMask = modelFlags === 1;
+  m.expectEnd();
+  const quantized = modelKind === 1;
+  const allowed = new Set<number>([
+    SECTION.MODEL,
+    SECTION.CLASSES,
+    SECTION.FEATURES,
+    SECTION.PREPROCESSING,
+    SECTION.SUPPORT,
+    SECTION.WEIGHTS,
+    SECTION.BIAS,
+  ]);
+  if (quantized) [SECTION.PARAMS, SECTION.INPUT, SECTION.RECIPE].forEach((s) => allowed.add(s));
+  for (const id of sections.keys()) {
+    if (!allowed.has(id)) {
+      throw syntax(
+        `section ${SECTION_NAME[id]} does not belong in a ${
+          quantized ? "quantized" : "float"
+        } model`,
+      );
+    }
+  }
+
+  const c = need(SECTION.CLASSES);
+  c.category = "labels";
+  const classes = readStrings(c, "class labels", nClasses);
+  c.expectEnd();
+  const f = need(SECTION.FEATURES);
+  f.category = "names";
+  const featureNames = readStrings(f, "feature names", cols);
+  f.expectEnd();
+
+  const p = need(SECTION.PREPROCESSING);
+  p.category = "preprocessing";
+  const pk = p.u8("preprocessing kind");
+  let preprocessing: Preprocessing;
+  if (pk === 0) preprocessing = { kind: "none" };
+  else if (pk === 1) {
+    const mean = readFloatArray(p, new Float64Array(cols), "preprocessing mean");
+    const scale = readFloatArray(p, new Float64Array(cols), "preprocessing scale");
+    preprocessing = { kind: "standardize", mean, scale };
+  } else throw p.syntax(`unknown preprocessing kind ${pk}`);
+  p.expectEnd();
+
+  const s = need(SECTION.SUPPORT);
+  s.category = "indices";
+  const { flags: support, encoding: supportEncoding } = readSupport(s, rows, cols);
+  s.expectEnd();
+  let count = 0;
+  for (let i = 0; i < support.length; i++) count += support[i];
+  const n = rows * cols;
+
+  const wr = need(SECTION.WEIGHTS);
+  const kind = wr.u8("tensor kind");
+  let model: StoredModel;
+  let storage: string;
+  const bias = need(SECTION.BIAS);
+  bias.category = "bias";
+  if (!quantized) {
+    if (kind !== TENSOR_KIND.float) throw wr.syntax(`a float model has tensor kind ${kind}`);
+    const dtype = DTYPE_OF[wr.u8("weight storage")];
+    if (!dtype) throw wr.syntax("unknown weight storage");
+    wr.category = "weights";
+    const values = new Float64Array(count);
+    wr.floatsInto(values, 0, count, dtype, "weights");
+    wr.expectEnd();
+    const data = new Float64Array(n);
+    for (let i = 0, k = 0; i < n; i++) if (support[i]) data[i] = values[k++];
+    for (let i = 0; i < count; i++) {
+      if (!Number.isFinite(values[i])) throw wr.syntax(`a weight is ${values[i]}`);
+    }
+    const bk = bias.u8("bias kind");
+    if (bk !== BIAS_KIND.float64) throw bias.syntax(`a float model has bias kind ${bk}`);
+    const b = readFloatArray(bias, new Float64Array(rows), "bias");
+    bias.expectEnd();
+    storage = dtype;
+    model = {
+      kind: "logistic-regression",
+      version: MODEL_VERSION,
+      link,
+      weights: { data, rows, cols },
+      bias: b,
+      classes,
+      featureNames,
+      preprocessing,
+      ...(hasMask ? { mask: support } : {}),
+    };
+  } else {
+    const tensor = readTensor(wr, need, sections, kind, rows, cols, support, count, hasMask);
+    storage = describeStorage(tensor);
+    const b = readBias(bias, rows);
+    bias.expectEnd();
+    let input: StoredInputQuantization | undefined;
+    const ir = sections.get(SECTION.INPUT);
+    if (ir) {
+      ir.category = "scales";
+      input = readInput(ir);
+      ir.expectEnd();
+    }
+    let recipe: StoredRecipe | undefined;
+    const rr = sections.get(SECTION.RECIPE);
+    if (rr) recipe = readRecipe(rr);
+    model = {
+      kind: "quantized-logistic-regression",
+      version: QUANTIZED_MODEL_VERSION,
+      link,
+      classes,
+      featureNames,
+      preprocessing,
+      weights: tensor,
+      bias: b,
+      ...(hasMask ? { mask: support } : {}),
+      ...(input ? { input } : {}),
+      ...(recipe ? { recipe } : {}),
+    };
+  }
+  try {
+    if (model.kind === "logistic-regression") validateModel(model, `read model file '${name}'`);
+    else validateQuantizedModel(model, `read model file '${name}'`);
+  } catch (error) {
+    const message = (error as Error).message;
+    throw error instanceof RangeError ? new RangeError(message) : new SyntaxError(message);
+  }
+  return {
+    model,
+    info: {
+      formatVersion: version,
+      storage,
+      support: supportEncoding,
+      stored: count,
+      weights: n,
+      bytes: charges,
+    },
+  };
+}
+
+function readTensor(
+  wr: ByteReader,
+  need: (id: number) => ByteReader,
+  sections: Map<number, ByteReader>,
+  kind: number,
+  rows: number,
+  cols: number,
+  support: Uint8Array,
+  count: number,
+  hasMask: boolean,
+): StoredTensor {
+  const n = rows * cols;
+  const names = Object.keys(TENSOR_KIND) as (keyof typeof TENSOR_KIND)[];
+  const kindName = names.find((k) => TENSOR_KIND[k] === kind);
+  if (kindName === undefined || kindName === "float") {
+    throw wr.syntax(`unknown quantized tensor kind ${kind}`);
+  }
+  const bits = wr.u8("bits");
+  const gCode = wr.u8("granularity");
+  const granularity = GRANULARITY[gCode];
+  if (granularity === undefined) throw wr.syntax(`unknown granularity ${gCode}`);
+  const maxBits = kindName === "log2" ? 8 : 16;
+  if (bits < 1 || bits > maxBits) throw wr.syntax(`${kindName} codes of ${bits} bits`);
+  let levels = 0;
+  if (kindName === "codebook") {
+    levels = wr.varint("codebook levels", 65536);
+    if (levels < 2) throw wr.syntax(`a codebook of ${levels} levels`);
+    if (bits !== Math.max(1, Math.ceil(Math.log2(levels)))) {
+      throw wr.syntax(`a codebook of ${levels} levels with ${bits}-bit codes`);
+    }
+  }
+  if (kindName === "float16" && (bits !== 16 || granularity !== "tensor")) {
+    throw wr.syntax("float16 weights must have 16 bits and granularity 'tensor'");
+  }
+  wr.category = "codes";
+  const packed = wr.bytes(packedSize(count, bits), "codes");
+  if (!paddingIsZero(packed, count, bits)) throw wr.syntax("codes have non-zero padding");
+  wr.expectEnd();
+  const fields = unpackBits(packed, count, bits, new Uint32Array(count));
+  const groups = granularity === "tensor" ? 1 : granularity === "class" ? rows : cols;
+  const small = bits <= 8;
+  let tensor: StoredTensor;
+  const shape = { rows, cols, bits, granularity };
+  const readScale = (r: ByteReader) => readFloat32Array(r, groups, "scales");
+  if (kindName === "float16") {
+    if (sections.has(SECTION.PARAMS)) throw wr.syntax("float16 weights have no PARAMS section");
+    tensor = {
+      kind: "float16",
+      ...shape,
+      bits: 16,
+      granularity: "tensor",
+      codes: new Uint16Array(n),
+    };
+  } else {
+    const pr = need(SECTION.PARAMS);
+    pr.category = "scales";
+    if (kindName === "codebook") {
+      tensor = {
+        kind: "codebook",
+        ...shape,
+        levels,
+        codes: levels <= 256 ? new Uint8Array(n) : new Uint16Array(n),
+        codebook: readFloat32Array(pr, groups * levels, "codebook"),
+      };
+    } else if (kindName === "log2") {
+      tensor = { kind: "log2", ...shape, codes: new Int8Array(n), scale: readScale(pr) };
+    } else {
+      const symmetric = kindName === "uniform-symmetric";
+      const scale = readScale(pr);
+      const zeroPoint = new Int32Array(groups);
+      if (!symmetric) {
+        const zp = pr.bytes(packedSize(groups, bits), "zero points");
+        if (!paddingIsZero(zp, groups, bits)) throw pr.syntax("zero points have non-zero padding");
+        unpackBits(zp, groups, bits, zeroPoint);
+      }
+      tensor = {
+        kind: "uniform",
+        scheme: symmetric ? "symmetric" : "affine",
+        ...shape,
+        codes: symmetric
+          ? (small ? new Int8Array(n) : new Int16Array(n))
+          : (small ? new Uint8Array(n) : new Uint16Array(n)),
+        scale,
+        zeroPoint,
+      };
+    }
+    pr.expectEnd();
+  }
+  // Codes: stored ones from the fields, the others the group's zero code.
+  const [lo, hi] = tensor.kind === "float16" ? [0, 0xffff] : codeRange(tensor);
+  for (let i = 0, k = 0; i < n; i++) {
+    const g = groupOf(granularity, i, cols);
+    if (support[i]) {
+      const q = fieldToCode(tensor, fields[k++]);
+      if (q < lo || q > hi) {
+        throw wr.syntax(`code ${q} of weight ${i} is outside the ${bits}-bit range`);
+      }
+      tensor.codes[i] = q;
+    } else {
+      const z = zeroCode(tensor, g);
+      if (!hasMask && !Object.is(codeValue(tensor, z, g), 0)) {
+        throw wr.syntax(`weight ${i} has no code and its group has no code for 0`);
+      }
+      tensor.codes[i] = z;
+    }
+  }
+  return tensor;
+}
+
+function readFloat32Array(r: ByteReader, count: number, what: string): Float32Array {
+  const wide = readFloatArray(r, new Float64Array(count), what);
+  const out = Float32Array.from(wide);
+  for (let i = 0; i < count; i++) {
+    if (!Object.is(out[i], wide[i])) throw r.syntax(`${what}[${i}] is not a float32 value`);
+  }
+  return out;
+}
+
+function readBias(r: ByteReader, rows: number): StoredBias {
+  const kind = r.u8("bias kind");
+  if (kind === BIAS_KIND.float32) {
+    return { kind: "float32", values: readFloat32Array(r, rows, "bias") };
+  }
+  if (kind === BIAS_KIND.float64) {
+    return { kind: "float64", values: readFloatArray(r, new Float64Array(rows), "bias") };
+  }
+  if (kind === BIAS_KIND.int32) {
+    const values = new Int32Array(rows);
+    for (let c = 0; c < rows; c++) {
+      const v = r.zigzag(`bias ${c}`);
+      if (v < -(2 ** 31) || v >= 2 ** 31) throw r.range(`bias ${c} is ${v}, not an int32`);
+      values[c] = v;
+    }
+    return {
+      kind: "int32",
+      values,
+      scale: readFloatArray(r, new Float64Array(rows), "bias scale"),
+    };
+  }
+  throw r.syntax(`unknown bias kind ${kind}`);
+}
+
+function readInput(r: ByteReader): StoredInputQuantization {
+  const d = r.u8("input dtype");
+  if (d > 1) throw r.syntax(`unknown input dtype ${d}`);
+  const scale = readFloatArray(r, new Float64Array(1), "input scale")[0];
+  const zeroPoint = r.zigzag("input zero point");
+  const calibration = r.string("input calibration");
+  return { dtype: d === 0 ? "uint8" : "int8", scale, zeroPoint, calibration };
+}
+
+function readRecipe(r: ByteReader): StoredRecipe {
+  const text = r.utf8(r.bytes(r.remaining, "recipe"), "recipe");
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    throw r.syntax("recipe is not JSON");
+  }
+  if (typeof o !== "object" || o === null || Array.isArray(o)) {
+    throw r.syntax("recipe is not a JSON object");
+  }
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (!(RECIPE_KEYS as readonly string[]).includes(k)) {
+      throw r.syntax(`unknown recipe key '${k}'`);
+    }
+    if (k === "seed" ? typeof v !== "number" : typeof v !== "string") {
+      throw r.syntax(`recipe.${k} has the wrong type`);
+    }
+    out[k] = v as string | number;
+  }
+  return out as StoredRecipe;
+}
+
+function hex(v: number): string {
+  return v.toString(16).padStart(8, "0");
+}
+
+/** Options for {@linkcode saveModel}. */
+export interface SaveModelOptions extends EncodeOptions, WriteFileAtomicOptions {}
+
+/**
+ * Writes a model file atomically: a failure midway leaves any previous file at `path` intact.
+ *
+ * @param path The destination (conventionally `*.lrc`).
+ * @param model A float or quantized model.
+ * @param options Storage of float weights; a replacement writer (tests).
+ * @returns The number of bytes written.
+ * @throws {TypeError} If the model is malformed or the file cannot be written.
+ * @throws {RangeError} As {@linkcode encodeModel}.
+ */
+export async function saveModel(
+  path: string,
+  model: StoredModel,
+  options: SaveModelOptions = {},
+): Promise<number> {
+  const bytes = encodeModel(model, options);
+  await writeFileAtomic(path, bytes, { write: options.write });
+  return bytes.length;
+}
+
+/**
+ * Reads a model file: the binary format, or the JSON of `modelToJson` (recognised by a leading
+ * `{`).
+ *
+ * @param path The file.
+ * @param options Cap on the number of weights.
+ * @returns The stored model (use `dequantizeModel` for a float model to predict with).
+ * @throws {TypeError} If the file cannot be read.
+ * @throws {SyntaxError} If it is not a well-formed model file.
+ * @throws {RangeError} If it is of a newer version or exceeds a limit.
+ */
+export async function loadModel(
+  path: string,
+  options: Omit<DecodeOptions, "name"> = {},
+): Promise<StoredModel> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    throw new TypeError(`Cannot read model file '${path}': ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  let first = 0;
+  while (first < bytes.length && [0x20, 0x09, 0x0a, 0x0d].includes(bytes[first])) first++;
+  if (bytes[first] === 0x7b) {
+    try {
+      return modelFromJson(new TextDecoder().decode(bytes));
+    } catch (error) {
+      const message = (error as Error).message.replace(
+        /^Cannot read model/,
+        `Cannot read model file '${path}'`,
+      );
+      throw error instanceof RangeError ? new RangeError(message) : new SyntaxError(message);
+    }
+  }
+  return decodeModel(bytes, { ...options, name: path });
+}

@@ -1,0 +1,426 @@
+/**
+ * Export to ONNX. One input, `input` (float32, shape `(N, nFeatures)`, raw features as the model
+ * takes them); three outputs:
+ *
+ * - `label`: string, shape `(N)`, the predicted class label (`classes[argmax]`; for a sigmoid
+ *   model `classes[1]` when the score is > 0);
+ * - `probabilities`: float32, shape `(N, nClasses)`, in the order of the model's classes;
+ * - `scores`: float32, shape `(N, nOutputs)`, the decision scores (logits).
+ *
+ * Float models: `Gemm` (weights `(nOutputs, nFeatures)`, `transB = 1`) then `Softmax`, or
+ * `Sigmoid` with `1 - p` concatenated for binary models. Standardisation is folded into the
+ * weights (`preprocessing: "fold"`, the default) or kept as `Sub` and `Div` nodes (`"nodes"`).
+ *
+ * Quantized models keep their codes in the file:
+ * - `"qdq"` (default): `DequantizeLinear` of the integer codes (int8/uint8, int16/uint16 above
+ *   8 bits at opset 21) with per-tensor or per-axis scales and zero points; codebooks and
+ *   power-of-two levels through `Gather` / `GatherElements` from a table; float16 through
+ *   `Cast`; an int32 bias through `DequantizeLinear`; then `Gemm` in float.
+ * - `"integer"`: `QuantizeLinear` of the (preprocessed) input to 8 bits, `MatMulInteger` with
+ *   int8 weights `code - zeroPoint`, int32 bias added in int32, `Cast` and one `Mul` per output
+ *   by `inputScale * weightScale`. Exact on CPUs without VNNI: their u8 x s8 kernel
+ *   (`vpmaddubsw`) adds two products in a saturating int16, which overflows for weights beyond
+ *   ±64 (2 * 255 * 64 = 32,640 <= 32,767); weights outside [-64, 64] are therefore split into
+ *   `ceil(max |w| / 64)` int8 parts, each within [-64, 64], whose `MatMulInteger` results are
+ *   added in int32 (exact, since integer addition is associative).
+ *
+ * @module
+ */
+
+import { foldPreprocessing } from "../model/predict.ts";
+import { outputCount } from "../model/types.ts";
+import { validateModel } from "../model/validate_model.ts";
+import {
+  codeRange,
+  codeToField,
+  codeValue,
+  fieldToCode,
+  groupCount,
+  groupOf,
+  type StoredInputQuantization,
+  type StoredModel,
+  type StoredQuantizedModel,
+  type StoredTensor,
+  validateQuantizedModel,
+  zeroCode,
+} from "../io/quantized.ts";
+import { type ElementType, GraphBuilder, valueInfo } from "./graph.ts";
+import { encodeOnnx, type OnnxModel } from "./protobuf.ts";
+
+/** The largest weight magnitude that a u8 x s8 `MatMulInteger` part may hold (see module). */
+export const MATMUL_INTEGER_SAFE_WEIGHT = 64;
+
+/** Options for {@linkcode exportOnnx}. */
+export interface OnnxExportOptions {
+  /**
+   * Standardisation of a float model: folded into the weights, or as `Sub`/`Div` nodes.
+   * Quantized models always use nodes (their codes are in the standardised space).
+   * @default {"fold"}
+   */
+  preprocessing?: "fold" | "nodes";
+  /**
+   * Graph of a quantized model: dequantize then float `Gemm`, or integer `MatMulInteger`.
+   * @default {"qdq"}
+   */
+  quantized?: "qdq" | "integer";
+  /**
+   * Input quantization of the integer graph when the model carries none.
+   * @default {model.input}
+   */
+  input?: StoredInputQuantization;
+  /**
+   * Adds the integer graph's intermediate tensors as outputs: `input_codes` (the quantized
+   * input) and `accumulator` (int32 scores before rescaling), for verification.
+   * @default {false}
+   */
+  debugOutputs?: boolean;
+  /**
+   * Name of the graph.
+   * @default {"lrcompress"}
+   */
+  graphName?: string;
+}
+
+/**
+ * Exports a float or quantized model to ONNX.
+ *
+ * @param model The model.
+ * @param options Preprocessing, quantized graph form, input quantization.
+ * @returns The bytes of the `.onnx` file.
+ * @throws {TypeError} If the model is malformed.
+ * @throws {RangeError} If the integer graph is asked for a model it cannot express (not uniform,
+ *   more than 8 bits, no input quantization, or int32 overflow).
+ *
+ * @example Export a small model
+ * ```ts
+ * import { exportOnnx } from "./export.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { fromRows } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { model } = fit(fromRows([[0], [1], [2], [3]]), Int32Array.from([0, 0, 1, 1]));
+ * const bytes = exportOnnx(model);
+ * assert.ok(bytes.length > 100);
+ * ```
+ */
+export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}): Uint8Array {
+  const action = "export ONNX";
+  if (typeof model !== "object" || model === null) {
+    throw new TypeError(`Cannot ${action}: the model is not an object`);
+  }
+  const quantized = model.kind === "quantized-logistic-regression";
+  if (quantized) validateQuantizedModel(model, action);
+  else validateModel(model, action);
+  const form = options.quantized ?? "qdq";
+  if (form !== "qdq" && form !== "integer") {
+    throw new RangeError(`Cannot ${action}: quantized must be 'qdq' or 'integer', got '${form}'`);
+  }
+  const prepMode = options.preprocessing ?? "fold";
+  if (prepMode !== "fold" && prepMode !== "nodes") {
+    throw new RangeError(`Cannot ${action}: preprocessing must be 'fold' or 'nodes'`);
+  }
+  const g = new GraphBuilder();
+  const d = model.featureNames.length;
+  const nClasses = model.classes.length;
+  const nOut = outputCount(model.link, nClasses);
+  let opset = 13;
+  const extraOutputs: ReturnType<typeof valueInfo>[] = [];
+
+  let x = "input";
+  const p = model.preprocessing;
+  const foldHere = !quantized && prepMode === "fold";
+  if (p.kind === "standardize" && !foldHere) {
+    x = g.op("Sub", [x, g.constant("mean", "FLOAT", [d], p.mean)]);
+    x = g.op("Div", [x, g.constant("scale", "FLOAT", [d], p.scale)]);
+  }
+
+  let scores: string;
+  let storage: string;
+  if (!quantized) {
+    const folded = foldHere
+      ? foldPreprocessing(model)
+      : { weights: model.weights.data, bias: model.bias };
+    const w = g.constant("weights", "FLOAT", [nOut, d], folded.weights);
+    const b = g.constant("bias", "FLOAT", [nOut], folded.bias);
+    scores = g.op("Gemm", [x, w, b], { transB: { int: 1 } });
+    storage = "float32";
+  } else if (form === "qdq") {
+    const { name, opset: needed } = dequantizedWeights(g, model);
+    opset = Math.max(opset, needed);
+    scores = g.op("Gemm", [x, name, dequantizedBias(g, model)], { transB: { int: 1 } });
+    storage = `${model.weights.kind} ${model.weights.bits}-bit, dequantized in the graph`;
+  } else {
+    const r = integerScores(g, model, x, options, action);
+    scores = r.scores;
+    if (options.debugOutputs) {
+      g.op("Identity", [r.inputCodes], {}, "input_codes");
+      g.op("Identity", [r.accumulator], {}, "accumulator");
+      extraOutputs.push(valueInfo("input_codes", r.inputType, ["N", d]));
+      extraOutputs.push(valueInfo("accumulator", "INT32", ["N", nOut]));
+    }
+    storage = `${model.weights.kind} ${model.weights.bits}-bit, integer MatMulInteger x${r.parts}`;
+  }
+  g.op("Identity", [scores], {}, "scores");
+
+  const classes = g.strings("classes", model.classes);
+  let index: string;
+  if (model.link === "softmax") {
+    g.op("Softmax", ["scores"], { axis: { int: 1 } }, "probabilities");
+    index = g.op("ArgMax", ["scores"], { axis: { int: 1 }, keepdims: { int: 0 } });
+  } else {
+    const p1 = g.op("Sigmoid", ["scores"]);
+    const p0 = g.op("Sub", [g.constant("one", "FLOAT", [], [1]), p1]);
+    g.op("Concat", [p0, p1], { axis: { int: 1 } }, "probabilities");
+    const positive = g.op("Greater", ["scores", g.constant("zero", "FLOAT", [], [0])]);
+    const asInt = g.op("Cast", [positive], { to: { int: 7 } });
+    index = g.op("Squeeze", [asInt, g.constant("axis", "INT64", [1], [1])]);
+  }
+  g.op("Gather", [classes, index], { axis: { int: 0 } }, "label");
+
+  const onnx: OnnxModel = {
+    ir_version: opset >= 21 ? 10 : 8,
+    opset_import: [{ domain: "", version: opset }],
+    producer_name: "lrcompress",
+    producer_version: "0.1.0",
+    doc_string: "Logistic regression exported by lrcompress. Input 'input' (float32, N x " +
+      `${d} raw features); outputs 'label' (string, N), 'probabilities' (float32, N x ` +
+      `${nClasses}, in class order), 'scores' (float32, N x ${nOut}).`,
+    graph: {
+      name: options.graphName ?? "lrcompress",
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo("input", "FLOAT", ["N", d])],
+      output: [
+        valueInfo("label", "STRING", ["N"]),
+        valueInfo("probabilities", "FLOAT", ["N", nClasses]),
+        valueInfo("scores", "FLOAT", ["N", nOut]),
+        ...extraOutputs,
+      ],
+    },
+    metadata_props: [
+      { key: "lrcompress.link", value: model.link },
+      { key: "lrcompress.classes", value: JSON.stringify(model.classes) },
+      { key: "lrcompress.featureNames", value: JSON.stringify(model.featureNames) },
+      { key: "lrcompress.weights", value: storage },
+      {
+        key: "lrcompress.preprocessing",
+        value: p.kind === "none" ? "none" : foldHere ? "folded" : "nodes",
+      },
+    ],
+  };
+  return encodeOnnx(onnx);
+}
+
+/** Codes with masked positions set to the group's zero code. */
+function canonicalCodes(t: StoredTensor, mask?: Uint8Array): ArrayLike<number> {
+  if (!mask) return t.codes;
+  const out = Array.from(t.codes);
+  for (let i = 0; i < out.length; i++) {
+    if (mask[i] === 0) out[i] = zeroCode(t, groupOf(t.granularity, i, t.cols));
+  }
+  return out;
+}
+
+/** Adds nodes computing the float weights `(nOut, d)` of a quantized model. */
+function dequantizedWeights(
+  g: GraphBuilder,
+  model: StoredQuantizedModel,
+): { name: string; opset: number } {
+  const t = model.weights;
+  const { rows, cols } = t;
+  const codes = canonicalCodes(t, model.mask);
+  let name: string;
+  let opset = 13;
+  if (t.kind === "uniform") {
+    const signed = t.scheme === "symmetric";
+    const type: ElementType = t.bits <= 8
+      ? (signed ? "INT8" : "UINT8")
+      : (signed ? "INT16" : "UINT16");
+    if (t.bits > 8) opset = 21;
+    const groups = groupCount(t);
+    const dims = t.granularity === "tensor" ? [] : [groups];
+    const q = g.constant("weight_codes", type, [rows, cols], codes);
+    const s = g.constant("weight_scale", "FLOAT", dims, t.scale);
+    const z = g.constant("weight_zero_point", type, dims, t.zeroPoint);
+    const axis = t.granularity === "feature" ? 1 : 0;
+    name = g.op(
+      "DequantizeLinear",
+      [q, s, z],
+      t.granularity === "tensor" ? {} : { axis: { int: axis } },
+    );
+  } else if (t.kind === "float16") {
+    const h = g.constant("weights_f16", "FLOAT16", [rows, cols], codes);
+    name = g.op("Cast", [h], { to: { int: 1 } });
+  } else {
+    // Table lookup: indices are the stored bit fields, the table holds every field's value.
+    const fieldCount = t.kind === "codebook" ? t.levels : 2 ** t.bits;
+    const groups = groupCount(t);
+    const table = new Float32Array(groups * fieldCount);
+    const [lo, hi] = codeRange(t);
+    for (let gi = 0; gi < groups; gi++) {
+      for (let f = 0; f < fieldCount; f++) {
+        const q = fieldToCode(t, f);
+        table[gi * fieldCount + f] = q < lo || q > hi ? 0 : codeValue(t, q, gi);
+      }
+    }
+    const fields = Array.from(codes, (q) => codeToField(t, q));
+    const idxType: ElementType = fieldCount <= 256 ? "UINT8" : "UINT16";
+    const idx = g.op("Cast", [g.constant("weight_codes", idxType, [rows, cols], fields)], {
+      to: { int: 7 },
+    });
+    if (t.granularity === "tensor") {
+      const tab = g.constant("weight_table", "FLOAT", [fieldCount], table);
+      name = g.op("Gather", [tab, idx], { axis: { int: 0 } });
+    } else if (t.granularity === "class") {
+      const tab = g.constant("weight_table", "FLOAT", [rows, fieldCount], table);
+      name = g.op("GatherElements", [tab, idx], { axis: { int: 1 } });
+    } else {
+      const transposed = new Float32Array(fieldCount * cols);
+      for (let j = 0; j < cols; j++) {
+        for (let f = 0; f < fieldCount; f++) transposed[f * cols + j] = table[j * fieldCount + f];
+      }
+      const tab = g.constant("weight_table", "FLOAT", [fieldCount, cols], transposed);
+      name = g.op("GatherElements", [tab, idx], { axis: { int: 0 } });
+    }
+  }
+  if (model.mask && maskNeeded(t, model.mask)) {
+    name = g.op("Mul", [name, g.constant("mask", "FLOAT", [rows, cols], model.mask)]);
+  }
+  return { name, opset };
+}
+
+/** Whether a masked weight's zero code stands for a value other than 0. */
+function maskNeeded(t: StoredTensor, mask: Uint8Array): boolean {
+  for (let i = 0; i < mask.length; i++) {
+    if (mask[i] === 0) {
+      const gi = groupOf(t.granularity, i, t.cols);
+      if (codeValue(t, zeroCode(t, gi), gi) !== 0) return true;
+    }
+  }
+  return false;
+}
+
+/** Adds the float bias `(nOut)` of a quantized model. */
+function dequantizedBias(g: GraphBuilder, model: StoredQuantizedModel): string {
+  const b = model.bias;
+  const n = b.values.length;
+  if (b.kind !== "int32") return g.constant("bias", "FLOAT", [n], b.values);
+  const v = g.constant("bias_int32", "INT32", [n], b.values);
+  const s = g.constant("bias_scale", "FLOAT", [n], b.scale);
+  const z = g.constant("bias_zero_point", "INT32", [n], new Int32Array(n));
+  return g.op("DequantizeLinear", [v, s, z], { axis: { int: 0 } });
+}
+
+/** Adds the integer-only scores of a quantized model. */
+function integerScores(
+  g: GraphBuilder,
+  model: StoredQuantizedModel,
+  x: string,
+  options: OnnxExportOptions,
+  action: string,
+): {
+  scores: string;
+  inputCodes: string;
+  accumulator: string;
+  inputType: ElementType;
+  parts: number;
+} {
+  const t = model.weights;
+  if (t.kind !== "uniform" || t.bits > 8) {
+    throw new RangeError(
+      `Cannot ${action}: the integer graph needs uniform codes of at most 8 bits, ` +
+        `got ${t.kind} ${t.bits}-bit (use quantized: 'qdq')`,
+    );
+  }
+  const input = options.input ?? model.input;
+  if (!input) {
+    throw new RangeError(
+      `Cannot ${action}: the integer graph needs an input quantization (the model has none; ` +
+        "give options.input)",
+    );
+  }
+  const { rows: nOut, cols: d } = t;
+  const codes = canonicalCodes(t, model.mask);
+  // Integer weights v = code - zeroPoint, transposed to (d, nOut) for MatMulInteger.
+  const v = new Int32Array(d * nOut);
+  let maxAbs = 0;
+  for (let c = 0; c < nOut; c++) {
+    for (let j = 0; j < d; j++) {
+      const i = c * d + j;
+      const w = model.mask && model.mask[i] === 0
+        ? 0
+        : codes[i] - t.zeroPoint[groupOf(t.granularity, i, d)];
+      v[j * nOut + c] = w;
+      maxAbs = Math.max(maxAbs, Math.abs(w));
+    }
+  }
+  const inputRange = 255;
+  if (d * inputRange * maxAbs > 2 ** 31 - 1) {
+    throw new RangeError(
+      `Cannot ${action}: ${d} features x 255 x ${maxAbs} may overflow the int32 accumulator`,
+    );
+  }
+  if (t.granularity === "feature") {
+    x = g.op("Mul", [x, g.constant("feature_scale", "FLOAT", [d], t.scale)]);
+  }
+  const inputType: ElementType = input.dtype === "uint8" ? "UINT8" : "INT8";
+  const xs = g.constant("input_scale", "FLOAT", [], [input.scale]);
+  const xz = g.constant("input_zero_point", inputType, [], [input.zeroPoint]);
+  const xq = g.op("QuantizeLinear", [x, xs, xz]);
+  const parts = Math.max(1, Math.ceil(maxAbs / MATMUL_INTEGER_SAFE_WEIGHT));
+  let acc = "";
+  for (const part of splitWeights(v, parts)) {
+    const w = g.constant("weight_part", "INT8", [d, nOut], part);
+    const y = g.op("MatMulInteger", [xq, w, xz]);
+    acc = acc === "" ? y : g.op("Add", [acc, y]);
+  }
+  const b = model.bias;
+  const weightScale = (
+    c: number,
+  ) => (t.granularity === "class" ? t.scale[c] : t.granularity === "tensor" ? t.scale[0] : 1);
+  const rescale = Float64Array.from(
+    { length: nOut },
+    (_, c) => Math.fround(input.scale) * weightScale(c),
+  );
+  if (b.kind === "int32") {
+    for (let c = 0; c < nOut; c++) {
+      if (Math.abs(b.scale[c] - rescale[c]) > 1e-6 * rescale[c]) {
+        throw new RangeError(
+          `Cannot ${action}: the int32 bias of output ${c} has scale ${b.scale[c]}, not the ` +
+            `product scale ${rescale[c]}`,
+        );
+      }
+    }
+    acc = g.op("Add", [acc, g.constant("bias_int32", "INT32", [nOut], b.values)]);
+  }
+  const accumulator = acc;
+  const asFloat = g.op("Cast", [acc], { to: { int: 1 } });
+  let scores = g.op("Mul", [asFloat, g.constant("rescale", "FLOAT", [nOut], rescale)]);
+  if (b.kind !== "int32") {
+    scores = g.op("Add", [scores, g.constant("bias", "FLOAT", [nOut], b.values)]);
+  }
+  return { scores, inputCodes: xq, accumulator, inputType, parts };
+}
+
+/**
+ * Splits integer weights into `parts` arrays that add up to them, each entry within
+ * `[-ceil(|w| / parts), ceil(|w| / parts)]`.
+ *
+ * @param v The integer weights.
+ * @param parts Number of parts, at least `ceil(max |v| / 64)` for the u8 x s8 bound.
+ * @returns The parts.
+ */
+export function splitWeights(v: Int32Array, parts: number): Int8Array[] {
+  const out = Array.from({ length: parts }, () => new Int8Array(v.length));
+  for (let i = 0; i < v.length; i++) {
+    const w = v[i];
+    const base = Math.trunc(w / parts);
+    let rest = w - base * parts;
+    for (let k = 0; k < parts; k++) {
+      const extra = rest > 0 ? 1 : rest < 0 ? -1 : 0;
+      out[k][i] = base + extra;
+      rest -= extra;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,650 @@
+/**
+ * Import of linear classifiers from ONNX: scikit-learn's `LogisticRegression` as skl2onnx writes
+ * it (`LinearClassifier` of the `ai.onnx.ml` domain, optionally after a `Scaler`), and plain
+ * graphs `MatMul`/`Gemm` + `Add` + `Softmax`/`Sigmoid` with optional element-wise `Sub`, `Add`,
+ * `Mul`, `Div` by constants before or after (preprocessing, rescaling), including the files
+ * {@linkcode exportOnnx} writes (their `DequantizeLinear`/`Gather` weight subgraphs are evaluated).
+ *
+ * The graph from the input to the scores must be affine; it is composed into one weight matrix
+ * and bias (preprocessing folded). Anything else on that path (e.g. `Relu`, a second layer, an
+ * input-dependent operation) is refused with a `SyntaxError` naming the node.
+ *
+ * @module
+ */
+
+import { MODEL_VERSION } from "../model/types.ts";
+import type { LogisticModel } from "../model/types.ts";
+import { validateModel } from "../model/validate_model.ts";
+import {
+  decodeOnnx,
+  ONNX_TYPE,
+  type OnnxAttribute,
+  type OnnxNode,
+  type OnnxTensor,
+} from "./protobuf.ts";
+
+/** Options for {@linkcode importOnnxModel}. */
+export interface OnnxImportOptions {
+  /**
+   * Name of the file, for messages.
+   * @default {"(bytes)"}
+   */
+  name?: string;
+  /**
+   * Class labels, when the file does not name them.
+   * @default {labels from the file, else "0", "1", ...}
+   */
+  classes?: readonly string[];
+  /**
+   * Feature names, when the file does not name them.
+   * @default {names from the file's metadata, else "x0", "x1", ...}
+   */
+  featureNames?: readonly string[];
+}
+
+/** An imported model and what the import could not keep exactly. */
+export interface ImportedModel {
+  /** The model (preprocessing folded into the weights). */
+  readonly model: LogisticModel;
+  /** E.g. one-vs-rest probabilities that softmax replaces. */
+  readonly warnings: string[];
+  /** How the graph was read: `"LinearClassifier"` or `"affine graph"`. */
+  readonly source: string;
+}
+
+interface Constant {
+  dims: number[];
+  values: Float64Array | string[];
+}
+
+const AFFINE_OPS = new Set([
+  "Identity",
+  "Cast",
+  "Sub",
+  "Add",
+  "Mul",
+  "Div",
+  "MatMul",
+  "Gemm",
+  "Scaler",
+]);
+const POST_OPS = new Set([
+  "Softmax",
+  "Sigmoid",
+  "ArgMax",
+  "Identity",
+  "Greater",
+  "Cast",
+  "Squeeze",
+  "Unsqueeze",
+  "Concat",
+  "Sub",
+  "Gather",
+  "ZipMap",
+  "Normalizer",
+  "Reshape",
+  "Flatten",
+]);
+
+/**
+ * Reads a linear classifier from ONNX bytes.
+ *
+ * @param bytes The `.onnx` file's bytes.
+ * @param options File name, class labels, feature names.
+ * @returns The model, warnings, and the kind of graph read.
+ * @throws {SyntaxError} If the bytes are not ONNX or the graph is not a linear classifier.
+ * @throws {TypeError} If the classes or feature names given do not fit the model.
+ *
+ * @example Export and import back
+ * ```ts
+ * import { exportOnnx } from "./export.ts";
+ * import { importOnnxModel } from "./import.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { predict } from "../model/predict.ts";
+ * import { fromRows } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const x = fromRows([[0, 1], [1, 0], [2, 1], [3, 0]]);
+ * const { model } = fit(x, Int32Array.from([0, 0, 1, 1]));
+ * const back = importOnnxModel(exportOnnx(model)).model;
+ * assert.deepEqual(predict(back, x), predict(model, x));
+ * ```
+ */
+export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = {}): ImportedModel {
+  const name = options.name ?? "(bytes)";
+  const fail = (reason: string): never => {
+    throw new SyntaxError(`Cannot import ONNX model '${name}': ${reason}`);
+  };
+  const onnx = decodeOnnx(bytes, name);
+  const graph = onnx.graph;
+  const nodes = graph.node ?? [];
+  const constants = new Map<string, Constant>();
+  for (const t of graph.initializer ?? []) constants.set(t.name ?? "", tensorValue(t, fail));
+  for (const n of nodes) {
+    if (n.op_type === "Constant" && n.output.length === 1) {
+      const t = attr(n, "value")?.t;
+      if (t) constants.set(n.output[0], tensorValue(t, fail));
+    }
+  }
+  foldConstants(nodes, constants, fail);
+  const inputs = (graph.input ?? []).filter((i) => !constants.has(i.name));
+  if (inputs.length !== 1) fail(`expected one input, found ${inputs.length}`);
+  const input = inputs[0];
+  const elem = input.type?.tensor_type?.elem_type;
+  if (elem !== undefined && elem !== ONNX_TYPE.FLOAT && elem !== ONNX_TYPE.DOUBLE) {
+    fail(`input '${input.name}' is not a float tensor`);
+  }
+  const consumers = (tensor: string) => nodes.filter((n) => n.input.includes(tensor));
+  const outputs = new Set((graph.output ?? []).map((o) => o.name));
+  const metadata = new Map((onnx.metadata_props ?? []).map((p) => [p.key, p.value]));
+
+  // Walk the affine chain from the input.
+  const declared = input.type?.tensor_type?.shape?.dim?.[1]?.dim_value;
+  const state = new Affine();
+  let current = input.name;
+  const warnings: string[] = [];
+  let classifier: OnnxNode | undefined;
+  for (;;) {
+    const next = consumers(current).filter((n) => n.op_type !== "Constant");
+    const linear = next.find((n) => n.op_type === "LinearClassifier");
+    if (linear) {
+      classifier = linear;
+      break;
+    }
+    if (next.length !== 1 || !AFFINE_OPS.has(next[0].op_type)) break;
+    const n = next[0];
+    if (!state.apply(n, current, constants, fail)) break;
+    current = n.output[0];
+  }
+
+  let weights: Float64Array, bias: Float64Array, nOut: number, link: "sigmoid" | "softmax";
+  let labels: string[] | undefined;
+  let source: string;
+  if (classifier) {
+    source = "LinearClassifier";
+    const coef = attr(classifier, "coefficients")?.floats ??
+      fail("LinearClassifier has no coefficients");
+    const intercepts = attr(classifier, "intercepts")?.floats ?? [];
+    const strings = attr(classifier, "classlabels_strings")?.strings;
+    const ints = attr(classifier, "classlabels_ints")?.ints;
+    labels = strings
+      ? strings.map((s) => new TextDecoder().decode(s))
+      : ints
+      ? ints.map(String)
+      : fail("LinearClassifier has no class labels");
+    const rows = intercepts.length || (labels.length === 2 ? 1 : labels.length);
+    if (coef.length % rows !== 0) fail("LinearClassifier coefficients do not split into rows");
+    const d = coef.length / rows;
+    const transform = new TextDecoder().decode(
+      attr(classifier, "post_transform")?.s ?? new Uint8Array(),
+    );
+    state.matmul(
+      Float64Array.from(
+        { length: d * rows },
+        (_, i) => coef[(i % rows) * d + Math.floor(i / rows)],
+      ),
+      d,
+      rows,
+      fail,
+    );
+    state.add(Float64Array.from({ length: rows }, (_, c) => intercepts[c] ?? 0), fail);
+    ({ weights, bias } = state.result());
+    const K = labels.length;
+    if (K === 2 && rows === 2) {
+      // Two rows: the sigmoid of their difference (exact for SOFTMAX and for the [-w, w] rows
+      // skl2onnx writes with LOGISTIC).
+      const dd = weights.length / 2;
+      const w = Float64Array.from({ length: dd }, (_, j) => weights[dd + j] - weights[j]);
+      let antisymmetric = Math.abs(bias[0] + bias[1]) <= 1e-12 * (1 + Math.abs(bias[1]));
+      for (let j = 0; j < dd && antisymmetric; j++) {
+        if (Math.abs(weights[j] + weights[dd + j]) > 1e-12 * (1 + Math.abs(weights[dd + j]))) {
+          antisymmetric = false;
+        }
+      }
+      if (transform === "LOGISTIC" && antisymmetric) {
+        weights = weights.slice(dd);
+        bias = bias.slice(1);
+      } else {
+        if (transform !== "SOFTMAX") {
+          warnings.push(
+            `post_transform ${
+              transform || "NONE"
+            } on two rows read as the sigmoid of their difference: same predictions, other probabilities`,
+          );
+        }
+        weights = w;
+        bias = Float64Array.of(bias[1] - bias[0]);
+      }
+      nOut = 1;
+      link = "sigmoid";
+    } else if (K === 2 && rows === 1) {
+      nOut = 1;
+      link = "sigmoid";
+      if (transform !== "LOGISTIC") {
+        warnings.push(`post_transform ${transform || "NONE"} read as LOGISTIC`);
+      }
+    } else {
+      if (rows !== K) fail(`LinearClassifier has ${rows} rows for ${K} classes`);
+      nOut = K;
+      link = "softmax";
+      if (transform === "LOGISTIC") {
+        warnings.push(
+          "one-vs-rest (LOGISTIC) probabilities replaced by softmax: same predicted classes, other probabilities",
+        );
+      } else if (transform !== "SOFTMAX") {
+        warnings.push(`post_transform ${transform || "NONE"} read as SOFTMAX`);
+      }
+    }
+  } else {
+    source = "affine graph";
+    if (!state.hasMatmul) fail("no MatMul or Gemm with constant weights follows the input");
+    const after = consumers(current);
+    const bad = after.find((n) => !POST_OPS.has(n.op_type));
+    if (bad) {
+      fail(
+        `not a linear classifier: '${current}' feeds ${bad.op_type} node '${bad.name ?? ""}', ` +
+          "which is neither affine with constant operands nor a softmax/sigmoid head",
+      );
+    }
+    ({ weights, bias } = state.result());
+    nOut = bias.length;
+    const softmax = after.some((n) => n.op_type === "Softmax");
+    const sigmoid = after.some((n) => n.op_type === "Sigmoid");
+    if (!softmax && !sigmoid && !outputs.has(current) && after.length === 0) {
+      fail(`not a linear classifier: '${current}' is neither an output nor followed by a head`);
+    }
+    if (softmax) link = nOut === 1 ? fail("a softmax over one score") : "softmax";
+    else if (sigmoid && nOut === 1) link = "sigmoid";
+    else if (sigmoid) {
+      link = "softmax";
+      warnings.push(`a sigmoid per class (one-vs-rest) read as softmax over ${nOut} scores`);
+    } else {
+      link = nOut === 1 ? "sigmoid" : "softmax";
+      warnings.push(`no softmax or sigmoid after the scores: read as ${link}`);
+    }
+    const meta = metadata.get("lrcompress.classes");
+    if (meta) labels = JSON.parse(meta);
+    else {
+      for (const n of nodes) {
+        const c = n.op_type === "Gather" ? constants.get(n.input[0]) : undefined;
+        if (c && Array.isArray(c.values)) labels = c.values;
+      }
+    }
+  }
+
+  const nClasses = link === "sigmoid" ? 2 : nOut;
+  const d = weights.length / nOut;
+  if (declared && declared !== d) {
+    fail(`the input declares ${declared} features, the weights have ${d}`);
+  }
+  const classes = options.classes ?? labels ??
+    Array.from({ length: nClasses }, (_, c) => String(c));
+  let featureNames = options.featureNames;
+  if (!featureNames) {
+    const meta = metadata.get("lrcompress.featureNames");
+    const parsed = meta ? JSON.parse(meta) : undefined;
+    featureNames = Array.isArray(parsed) && parsed.length === d
+      ? parsed
+      : Array.from({ length: d }, (_, j) => `x${j}`);
+  }
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: MODEL_VERSION,
+    link,
+    weights: { data: weights, rows: nOut, cols: d },
+    bias,
+    classes: [...classes],
+    featureNames: [...featureNames!],
+    preprocessing: { kind: "none" },
+  };
+  try {
+    validateModel(model, `import ONNX model '${name}'`);
+  } catch (error) {
+    if (options.classes || options.featureNames) throw error;
+    fail((error as Error).message.replace(/^Cannot [^:]*: /, ""));
+  }
+  return { model, warnings, source };
+}
+
+/**
+ * The affine map `x -> x * diag + shift` (before any matrix product) or `x -> x A + c` after:
+ * composed op by op.
+ */
+class Affine {
+  diag: Float64Array | null = null;
+  shift: Float64Array | null = null;
+  a: Float64Array | null = null; // (d, k) row-major
+  d = 0;
+  k = 0;
+  c: Float64Array | null = null;
+
+  get hasMatmul(): boolean {
+    return this.a !== null;
+  }
+
+  /** Applies one node whose input is the current tensor; `false` if it is not affine. */
+  apply(
+    n: OnnxNode,
+    current: string,
+    constants: Map<string, Constant>,
+    fail: (r: string) => never,
+  ): boolean {
+    const other = n.input.find((i, idx) => i !== current && i !== "" && idx < 2);
+    const value = other !== undefined ? constants.get(other) : undefined;
+    const numbers = (v: Constant | undefined) =>
+      v && !Array.isArray(v.values) ? v.values as Float64Array : undefined;
+    switch (n.op_type) {
+      case "Identity":
+        return true;
+      case "Cast": {
+        const to = attr(n, "to")?.i;
+        return to === ONNX_TYPE.FLOAT || to === ONNX_TYPE.DOUBLE;
+      }
+      case "Scaler": {
+        const offset = attr(n, "offset")?.floats ?? [0];
+        const scale = attr(n, "scale")?.floats ?? [1];
+        this.add(Float64Array.from(offset, (o) => -o), fail);
+        this.mul(Float64Array.from(scale), fail);
+        return true;
+      }
+      case "Add":
+      case "Sub":
+      case "Mul":
+      case "Div": {
+        const v = numbers(value);
+        if (!v || n.input.length !== 2) return false;
+        const first = n.input[0] === current;
+        if (n.op_type === "Add") this.add(v, fail);
+        else if (n.op_type === "Mul") this.mul(v, fail);
+        else if (n.op_type === "Sub") {
+          if (first) this.add(v.map((e) => -e), fail);
+          else {
+            this.mul(Float64Array.of(-1), fail);
+            this.add(v, fail);
+          }
+        } else {
+          if (!first) return false; // v / x is not affine
+          this.mul(v.map((e) => 1 / e), fail);
+        }
+        return true;
+      }
+      case "MatMul": {
+        const v = numbers(value);
+        if (!v || n.input[0] !== current || value!.dims.length !== 2) return false;
+        this.matmul(v, value!.dims[0], value!.dims[1], fail);
+        return true;
+      }
+      case "Gemm": {
+        const b = numbers(constants.get(n.input[1]));
+        if (!b || n.input[0] !== current || (attr(n, "transA")?.i ?? 0) !== 0) return false;
+        const dims = constants.get(n.input[1])!.dims;
+        const transB = (attr(n, "transB")?.i ?? 0) === 1;
+        const alpha = attr(n, "alpha")?.f ?? 1;
+        const beta = attr(n, "beta")?.f ?? 1;
+        const [r, c] = transB ? [dims[1], dims[0]] : [dims[0], dims[1]];
+        const m = new Float64Array(r * c);
+        for (let i = 0; i < r; i++) {
+          for (let j = 0; j < c; j++) m[i * c + j] = alpha * (transB ? b[j * r + i] : b[i * c + j]);
+        }
+        this.matmul(m, r, c, fail);
+        if (n.input[2]) {
+          const cv = numbers(constants.get(n.input[2]));
+          if (!cv) return false;
+          this.add(cv.map((e) => beta * e), fail);
+        }
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** Adds a vector (or scalar) to the current output. */
+  add(v: Float64Array, fail: (r: string) => never): void {
+    if (this.a) {
+      const k = this.k;
+      if (v.length !== 1 && v.length !== k) {
+        fail(`a constant of ${v.length} values added to ${k} scores`);
+      }
+      for (let j = 0; j < k; j++) this.c![j] += v.length === 1 ? v[0] : v[j];
+      return;
+    }
+    if (v.length === 1) {
+      if (this.shift) { for (let j = 0; j < this.d; j++) this.shift[j] += v[0]; }
+      else this.shiftScalar += v[0];
+      return;
+    }
+    this.materialize(v.length, fail);
+    for (let j = 0; j < this.d; j++) this.shift![j] += v[j];
+  }
+
+  /** Multiplies the current output element-wise by a vector (or scalar). */
+  mul(v: Float64Array, fail: (r: string) => never): void {
+    if (this.a) {
+      const { d, k } = this;
+      if (v.length !== 1 && v.length !== k) {
+        fail(`a constant of ${v.length} values times ${k} scores`);
+      }
+      for (let j = 0; j < k; j++) {
+        const s = v.length === 1 ? v[0] : v[j];
+        for (let i = 0; i < d; i++) this.a[i * k + j] *= s;
+        this.c![j] *= s;
+      }
+      return;
+    }
+    if (v.length === 1) {
+      if (this.diag) { for (let j = 0; j < this.d; j++) this.diag[j] *= v[0]; }
+      else this.diagScalar *= v[0];
+      if (this.shift) { for (let j = 0; j < this.d; j++) this.shift[j] *= v[0]; }
+      else this.shiftScalar *= v[0];
+      return;
+    }
+    this.materialize(v.length, fail);
+    for (let j = 0; j < this.d; j++) {
+      this.diag![j] *= v[j];
+      this.shift![j] *= v[j];
+    }
+  }
+
+  diagScalar = 1;
+  shiftScalar = 0;
+
+  /** Turns the scalar pre-product map into per-feature vectors of length `n`. */
+  materialize(n: number, fail: (r: string) => never): void {
+    if (this.d && this.d !== n) fail(`constants of ${this.d} and ${n} features`);
+    this.d = n;
+    this.diag ??= new Float64Array(n).fill(this.diagScalar);
+    this.shift ??= new Float64Array(n).fill(this.shiftScalar);
+  }
+
+  /** Multiplies by a constant matrix `(r, c)`. */
+  matmul(m: Float64Array, r: number, c: number, fail: (x: string) => never): void {
+    if (this.a) {
+      if (r !== this.k) fail(`a product of ${this.k} scores with a ${r} x ${c} matrix`);
+      const d = this.d;
+      const a = new Float64Array(d * c);
+      const cc = new Float64Array(c);
+      for (let i = 0; i < d; i++) {
+        for (let t = 0; t < r; t++) {
+          const v = this.a[i * r + t];
+          if (v !== 0) { for (let j = 0; j < c; j++) a[i * c + j] += v * m[t * c + j]; }
+        }
+      }
+      for (let t = 0; t < r; t++) for (let j = 0; j < c; j++) cc[j] += this.c![t] * m[t * c + j];
+      this.a = a;
+      this.c = cc;
+      this.k = c;
+      return;
+    }
+    if (this.d && this.d !== r) fail(`${this.d} features meet a ${r} x ${c} matrix`);
+    this.d = r;
+    const a = new Float64Array(r * c);
+    const cc = new Float64Array(c);
+    for (let i = 0; i < r; i++) {
+      const s = this.diag ? this.diag[i] : this.diagScalar;
+      const sh = this.shift ? this.shift[i] : this.shiftScalar;
+      for (let j = 0; j < c; j++) {
+        a[i * c + j] = s * m[i * c + j];
+        cc[j] += sh * m[i * c + j];
+      }
+    }
+    this.a = a;
+    this.c = cc;
+    this.k = c;
+  }
+
+  /** Weights `(k, d)` and bias `(k)` of the composed map. */
+  result(): { weights: Float64Array; bias: Float64Array } {
+    const { d, k } = this;
+    const w = new Float64Array(k * d);
+    for (let i = 0; i < d; i++) for (let j = 0; j < k; j++) w[j * d + i] = this.a![i * k + j];
+    return { weights: w, bias: this.c!.slice() };
+  }
+}
+
+function attr(n: OnnxNode, name: string): OnnxAttribute | undefined {
+  return n.attribute?.find((a) => a.name === name);
+}
+
+/** The values of a tensor as float64 numbers (or strings), with its shape. */
+function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
+  const dims = (t.dims ?? []).map(Number);
+  const count = dims.reduce((a, b) => a * b, 1);
+  const type = t.data_type ?? 0;
+  if (type === ONNX_TYPE.STRING) {
+    return { dims, values: (t.string_data ?? []).map((b) => new TextDecoder().decode(b)) };
+  }
+  const out = new Float64Array(count);
+  const raw = t.raw_data;
+  if (raw && raw.length > 0) {
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const size: Record<number, number> = {
+      1: 4,
+      2: 1,
+      3: 1,
+      4: 2,
+      5: 2,
+      6: 4,
+      7: 8,
+      9: 1,
+      10: 2,
+      11: 8,
+    };
+    if (!size[type]) fail(`tensor '${t.name}' has unsupported type ${type}`);
+    if (raw.length !== count * size[type]) {
+      fail(`tensor '${t.name}' has ${raw.length} bytes for ${count} values`);
+    }
+    for (let i = 0; i < count; i++) {
+      const o = i * size[type];
+      out[i] = type === 1
+        ? view.getFloat32(o, true)
+        : type === 11
+        ? view.getFloat64(o, true)
+        : type === 2 || type === 9
+        ? view.getUint8(o)
+        : type === 3
+        ? view.getInt8(o)
+        : type === 4
+        ? view.getUint16(o, true)
+        : type === 5
+        ? view.getInt16(o, true)
+        : type === 6
+        ? view.getInt32(o, true)
+        : type === 10
+        ? view.getFloat16(o, true)
+        : Number(view.getBigInt64(o, true));
+    }
+    return { dims, values: out };
+  }
+  const list = t.float_data?.length
+    ? t.float_data
+    : t.double_data?.length
+    ? t.double_data
+    : t.int64_data?.length
+    ? t.int64_data
+    : t.int32_data ?? [];
+  if (list.length !== count) {
+    fail(`tensor '${t.name}' has ${list.length} values for shape [${dims}]`);
+  }
+  if (type === ONNX_TYPE.FLOAT16) {
+    const v = new DataView(new ArrayBuffer(2));
+    for (let i = 0; i < count; i++) {
+      v.setUint16(0, Number(list[i]), true);
+      out[i] = v.getFloat16(0, true);
+    }
+  } else for (let i = 0; i < count; i++) out[i] = Number(list[i]);
+  return { dims, values: out };
+}
+
+/** Evaluates weight subgraphs (dequantization, lookups) whose inputs are all constants. */
+function foldConstants(
+  nodes: OnnxNode[],
+  constants: Map<string, Constant>,
+  fail: (r: string) => never,
+): void {
+  let progress = true;
+  while (progress) {
+    progress = false;
+    for (const n of nodes) {
+      if (constants.has(n.output[0]) || n.op_type === "Constant") continue;
+      const ins = n.input.filter((i) => i !== "").map((i) => constants.get(i));
+      if (ins.length === 0 || ins.some((c) => c === undefined || Array.isArray(c.values))) continue;
+      const v = ins.map((c) => c!.values as Float64Array);
+      const dims = ins.map((c) => c!.dims);
+      let out: Constant | undefined;
+      switch (n.op_type) {
+        case "Identity":
+        case "Cast":
+          out = { dims: dims[0], values: v[0] };
+          break;
+        case "DequantizeLinear": {
+          const axis = attr(n, "axis")?.i ?? 1;
+          const [x, s, z] = v;
+          const shape = dims[0];
+          const ax = axis < 0 ? axis + shape.length : axis;
+          const inner = shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+          const values = new Float64Array(x.length);
+          for (let i = 0; i < x.length; i++) {
+            const g = s.length === 1 ? 0 : Math.floor(i / inner) % shape[ax];
+            values[i] = (x[i] - (z ? z[z.length === 1 ? 0 : g] : 0)) * s[g];
+          }
+          out = { dims: shape, values };
+          break;
+        }
+        case "Gather": {
+          const [table, idx] = v;
+          if ((attr(n, "axis")?.i ?? 0) !== 0 || dims[0].length !== 1) break;
+          out = { dims: dims[1], values: Float64Array.from(idx, (i) => table[i]) };
+          break;
+        }
+        case "GatherElements": {
+          const [table, idx] = v;
+          const axis = attr(n, "axis")?.i ?? 0;
+          const [r, c] = dims[1];
+          const tc = dims[0][1];
+          const values = new Float64Array(idx.length);
+          for (let i = 0; i < r; i++) {
+            for (let j = 0; j < c; j++) {
+              const q = idx[i * c + j];
+              values[i * c + j] = axis === 1 ? table[i * tc + q] : table[q * tc + j];
+            }
+          }
+          out = { dims: dims[1], values };
+          break;
+        }
+        case "Mul": {
+          if (v[0].length !== v[1].length) break;
+          out = { dims: dims[0], values: v[0].map((a, i) => a * v[1][i]) };
+          break;
+        }
+      }
+      if (out) {
+        for (const x of out.values as Float64Array) {
+          if (!Number.isFinite(x)) fail(`constant '${n.output[0]}' is not finite`);
+        }
+        constants.set(n.output[0], out);
+        progress = true;
+      }
+    }
+  }
+}

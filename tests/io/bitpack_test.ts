@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import zlib from "node:zlib";
+import fc from "fast-check";
+import { packBits, packedSize, unpackBits } from "../../lib/io/bitpack.ts";
+import { crc32 } from "../../lib/io/crc32.ts";
+
+Deno.test("packed values round-trip at every width from 1 to 32 bits", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 32 }).chain((width) =>
+        fc.tuple(
+          fc.constant(width),
+          fc.array(fc.integer({ min: 0, max: 2 ** width - 1 }), { maxLength: 200 }),
+        )
+      ),
+      ([width, values]) => {
+        const bytes = packBits(values, width);
+        assert.equal(bytes.length, Math.ceil((values.length * width) / 8));
+        assert.equal(bytes.length, packedSize(values.length, width));
+        assert.deepEqual([...unpackBits(bytes, values.length, width)], values);
+      },
+    ),
+    { seed: 1, numRuns: 500 },
+  );
+});
+
+Deno.test("bits are laid out least significant first, as the format says", () => {
+  // 2-bit 1, 2, 3 -> 0b00_11_10_01; 3-bit 5, 6, 7 -> byte 0 = 0b11_110_101 (low bits of 7 on top),
+  // byte 1 = 0b1 (the high bit of 7)
+  assert.deepEqual([...packBits([1, 2, 3], 2)], [0b00111001]);
+  assert.deepEqual([...packBits([5, 6, 7], 3)], [0b11110101, 0b00000001]);
+  assert.deepEqual([...packBits([0xabcdef12], 32)], [0x12, 0xef, 0xcd, 0xab]);
+  assert.deepEqual([...packBits([0x1ff, 1], 9)], [0xff, 0x03, 0x00]);
+});
+
+Deno.test("values that do not fit and bad widths are refused", () => {
+  assert.throws(() => packBits([8], 3), /value 8 at index 0 does not fit in 3 bits/);
+  assert.throws(() => packBits([-1], 3), RangeError);
+  assert.throws(() => packBits([1.5], 3), RangeError);
+  assert.throws(() => packBits([1], 0), /width must be an integer in \[1, 32\]/);
+  assert.throws(() => unpackBits(new Uint8Array(1), 3, 3), /need 2 bytes, got 1/);
+});
+
+Deno.test("CRC-32 agrees with zlib's on random data", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 3000 }), (bytes) => {
+      assert.equal(crc32(bytes), zlib.crc32(bytes));
+    }),
+    { seed: 2, numRuns: 200 },
+  );
+});

@@ -1,0 +1,317 @@
+import assert from "node:assert/strict";
+import zlib from "node:zlib";
+import fc from "fast-check";
+import { decodeModel, encodeModel, MODEL_FILE_VERSION, SECTION } from "../../lib/io/model_file.ts";
+import type { StoredModel } from "../../lib/io/quantized.ts";
+import { randomFloatModel, randomQuantizedModel } from "../_helpers/random_models.ts";
+
+const NAME = "corrupt.lrc";
+const PREFIX = `Cannot read model file '${NAME}': `;
+
+/** Asserts that decoding refuses the bytes with a prefixed SyntaxError or RangeError. */
+function assertRefused(bytes: Uint8Array, context = "", pattern?: RegExp): Error {
+  let error: unknown;
+  try {
+    decodeModel(bytes, { name: NAME });
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error !== undefined, `accepted a corrupt file ${context}`);
+  assert.ok(
+    error instanceof SyntaxError || error instanceof RangeError,
+    `${context}: ${(error as Error).constructor.name}: ${(error as Error).message}`,
+  );
+  assert.ok((error as Error).message.startsWith(PREFIX), (error as Error).message);
+  if (pattern) assert.match((error as Error).message, pattern);
+  return error as Error;
+}
+
+/** The framing of a file, read here from the format description (independent of the decoder). */
+function sections(bytes: Uint8Array): { id: number; payload: Uint8Array }[] {
+  const out: { id: number; payload: Uint8Array }[] = [];
+  let p = 16;
+  while (p < bytes.length - 4) {
+    const id = bytes[p++];
+    let len = 0, mul = 1;
+    for (;;) {
+      const b = bytes[p++];
+      len += (b & 127) * mul;
+      mul *= 128;
+      if (b < 128) break;
+    }
+    out.push({ id, payload: bytes.slice(p, p + len) });
+    p += len;
+  }
+  return out;
+}
+
+function varint(v: number): number[] {
+  const out: number[] = [];
+  while (v >= 128) {
+    out.push((v % 128) | 128);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
+}
+
+/** Builds a file from sections with a correct length and checksum (a "valid-looking" forgery). */
+function build(parts: { id: number; payload: Uint8Array | number[] }[], version = 1): Uint8Array {
+  const body: number[] = [];
+  for (const s of parts) body.push(s.id, ...varint(s.payload.length), ...s.payload);
+  const bytes = new Uint8Array(16 + body.length + 4);
+  bytes.set([0x89, 0x4c, 0x52, 0x43, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const view = new DataView(bytes.buffer);
+  view.setUint16(8, version, true);
+  view.setUint32(12, bytes.length, true);
+  bytes.set(body, 16);
+  view.setUint32(bytes.length - 4, zlib.crc32(bytes.subarray(0, bytes.length - 4)), true);
+  return bytes;
+}
+
+/** Recomputes the length field and checksum after a mutation. */
+function reseal(bytes: Uint8Array): Uint8Array {
+  if (bytes.length < 20) return bytes;
+  const out = bytes.slice();
+  const view = new DataView(out.buffer);
+  view.setUint32(12, out.length, true);
+  view.setUint32(out.length - 4, zlib.crc32(out.subarray(0, out.length - 4)), true);
+  return out;
+}
+
+const SAMPLES: [string, StoredModel][] = [
+  [
+    "dense float",
+    randomFloatModel(1, { mask: "none", zeros: 0, nFeatures: 6, nClasses: 3, link: "softmax" }),
+  ],
+  ["masked float", randomFloatModel(2, { mask: "random", nFeatures: 9, preprocessing: true })],
+  [
+    "structured float",
+    randomFloatModel(3, { mask: "features", nFeatures: 12, nClasses: 4, link: "softmax" }),
+  ],
+  ["affine 3-bit", randomQuantizedModel(4, { kind: "uniform-affine", bits: 3, nFeatures: 7 })],
+  [
+    "codebook",
+    randomQuantizedModel(5, { kind: "codebook", levels: 5, nFeatures: 5, mask: "random" }),
+  ],
+  ["log2", randomQuantizedModel(6, { kind: "log2", bits: 4, nFeatures: 5 })],
+  ["float16", randomQuantizedModel(7, { kind: "float16", nFeatures: 4 })],
+];
+
+Deno.test("a file truncated at any byte offset is refused", () => {
+  for (const [label, model] of SAMPLES) {
+    const bytes = encodeModel(model);
+    for (let cut = 0; cut < bytes.length; cut++) {
+      assertRefused(bytes.subarray(0, cut), `${label} cut at ${cut}`);
+    }
+  }
+});
+
+Deno.test("any single flipped bit is refused", () => {
+  for (const [label, model] of SAMPLES) {
+    const bytes = encodeModel(model);
+    for (let bit = 0; bit < bytes.length * 8; bit++) {
+      const copy = bytes.slice();
+      copy[bit >> 3] ^= 1 << (bit & 7);
+      assertRefused(copy, `${label} bit ${bit}`);
+    }
+  }
+});
+
+Deno.test("wrong magic, newer or zero version, flags and trailing bytes are refused clearly", () => {
+  const bytes = encodeModel(SAMPLES[0][1]);
+  const magic = bytes.slice();
+  magic[1] = 0x4d;
+  assertRefused(magic, "magic", /not an lrcompress model file: wrong magic number/);
+  assertRefused(new TextEncoder().encode('{"kind":"x"}'), "json", /it looks like JSON/);
+  const newer = bytes.slice();
+  new DataView(newer.buffer).setUint16(8, MODEL_FILE_VERSION + 1, true);
+  const e = assertRefused(
+    reseal(newer),
+    "newer",
+    /format version 2 is newer than this lrcompress reads \(1\)/,
+  );
+  assert.ok(e instanceof RangeError);
+  const zero = bytes.slice();
+  new DataView(zero.buffer).setUint16(8, 0, true);
+  assertRefused(reseal(zero), "version 0", /unknown format version 0/);
+  const flags = bytes.slice();
+  flags[10] = 1;
+  assertRefused(reseal(flags), "flags", /unknown header flags/);
+  const longer = new Uint8Array(bytes.length + 3);
+  longer.set(bytes);
+  assertRefused(longer, "trailing", /3 unexpected bytes after the end/);
+  assertRefused(bytes.subarray(0, bytes.length - 1), "short", /truncated: the header announces/);
+  assertRefused(new Uint8Array(0), "empty", /truncated: 0 bytes/);
+  const crc = bytes.slice();
+  crc[crc.length - 1] ^= 0x80;
+  assertRefused(crc, "crc", /checksum mismatch .* the file is corrupt/);
+});
+
+Deno.test("forged files with a valid checksum but absurd lengths are refused before allocating", () => {
+  const good = sections(encodeModel(SAMPLES[0][1]));
+  const replace = (id: number, payload: number[]) =>
+    build(good.map((s) => (s.id === id ? { id, payload } : s)));
+  // 2^31 features: refused by the weight cap, before any array of that size exists.
+  assertRefused(
+    replace(SECTION.MODEL, [0, 1, 3, ...varint(2 ** 31), 0]),
+    "features",
+    /exceed the limit/,
+  );
+  assertRefused(replace(SECTION.MODEL, [0, 1, 3, ...varint(2 ** 32), 0]), "varint > u32");
+  // A section that announces more bytes than the file has.
+  const body = build(good);
+  const overrun = body.slice();
+  overrun[17] = 0xff; // MODEL's length byte becomes a long varint
+  overrun[18] = 0x7f;
+  assertRefused(reseal(overrun), "overrun");
+  // Index count larger than the tensor, and a string longer than what remains.
+  assertRefused(
+    replace(SECTION.SUPPORT, [2, ...varint(10 ** 9)]),
+    "count",
+    /more than the allowed/,
+  );
+  assertRefused(
+    replace(SECTION.CLASSES, [0, 3, 0, ...varint(2 ** 30)]),
+    "string",
+    /needs \d+ bytes but only/,
+  );
+  // A name pattern that would make 2^40 strings.
+  assertRefused(
+    replace(SECTION.FEATURES, [1, 2, 0, 0, 0, 0, ...varint(2 ** 20), 0, ...varint(2 ** 20)]),
+    "pattern",
+  );
+  // Structure: unknown required section, duplicate, missing.
+  assertRefused(
+    build([...good, { id: 0x42, payload: [] }]),
+    "unknown",
+    /unknown required section 66/,
+  );
+  assertRefused(build([...good, good[1]]), "duplicate", /appears twice/);
+  assertRefused(
+    build(good.filter((s) => s.id !== SECTION.BIAS)),
+    "missing",
+    /section BIAS is missing/,
+  );
+  assertRefused(
+    build(good.map((s) => (s.id === SECTION.MODEL ? { id: s.id, payload: [...s.payload, 0] } : s))),
+    "extra",
+    /unexpected bytes at the end/,
+  );
+  // A non-minimal varint (0 written as 0x80 0x00).
+  assertRefused(replace(SECTION.SUPPORT, [2, 0x80, 0x00]), "varint", /non-minimal/);
+  // An unknown ancillary section is skipped.
+  const extra = build([...good, { id: 0x90, payload: [1, 2, 3] }]);
+  assert.deepEqual(decodeModel(extra), SAMPLES[0][1]);
+});
+
+const mutation = fc.oneof(
+  fc.record({ kind: fc.constant("flip"), at: fc.nat(), bits: fc.integer({ min: 1, max: 255 }) }),
+  fc.record({ kind: fc.constant("insert"), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ kind: fc.constant("delete"), at: fc.nat(), count: fc.integer({ min: 1, max: 8 }) }),
+  fc.record({ kind: fc.constant("truncate"), at: fc.nat() }),
+  fc.record({ kind: fc.constant("swap"), at: fc.nat(), other: fc.nat() }),
+);
+
+type Mutation = {
+  kind: string;
+  at: number;
+  bits?: number;
+  value?: number;
+  count?: number;
+  other?: number;
+};
+
+function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
+  const at = m.at % Math.max(1, bytes.length);
+  const a = [...bytes];
+  switch (m.kind) {
+    case "flip":
+      a[at] ^= m.bits!;
+      break;
+    case "insert":
+      a.splice(at, 0, m.value!);
+      break;
+    case "delete":
+      a.splice(at, m.count!);
+      break;
+    case "truncate":
+      a.length = at;
+      break;
+    default: {
+      const o = m.other! % a.length;
+      if (a[o] === a[at]) a[at] ^= 1;
+      else [a[at], a[o]] = [a[o], a[at]];
+    }
+  }
+  return Uint8Array.from(a);
+}
+
+const anyModel = fc.tuple(fc.integer({ min: 0, max: 2 ** 30 }), fc.boolean()).map(([seed, q]) =>
+  q ? randomQuantizedModel(seed) : randomFloatModel(seed)
+);
+
+Deno.test("fuzz: every random mutation of a valid file is refused", () => {
+  fc.assert(
+    fc.property(anyModel, fc.array(mutation, { minLength: 1, maxLength: 4 }), (model, ms) => {
+      const original = encodeModel(model);
+      let bytes = original;
+      for (const m of ms) bytes = mutate(bytes, m);
+      if (bytes.length === original.length && bytes.every((b, i) => b === original[i])) return;
+      assertRefused(bytes, JSON.stringify(ms));
+    }),
+    { seed: 8, numRuns: 400 },
+  );
+});
+
+Deno.test("fuzz: resealed mutations are refused cleanly or decode to a valid model", () => {
+  let accepted = 0;
+  fc.assert(
+    fc.property(anyModel, fc.array(mutation, { minLength: 1, maxLength: 3 }), (model, ms) => {
+      let bytes = encodeModel(model);
+      for (const m of ms) bytes = mutate(bytes, m);
+      bytes = reseal(bytes);
+      let decoded: StoredModel;
+      try {
+        decoded = decodeModel(bytes, { name: NAME });
+      } catch (e) {
+        assert.ok(e instanceof SyntaxError || e instanceof RangeError, String(e));
+        assert.ok((e as Error).message.startsWith(PREFIX), (e as Error).message);
+        return;
+      }
+      // Consistent by construction: it must re-encode and read back identically.
+      accepted++;
+      assert.deepEqual(decodeModel(encodeModel(decoded)), decoded);
+    }),
+    { seed: 9, numRuns: 600 },
+  );
+  assert.ok(accepted < 600, "some resealed mutations must be refused");
+});
+
+Deno.test("fuzz: random bytes behind a valid header are refused cleanly", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 0, maxLength: 200 }), (body) => {
+      const bytes = build([{ id: body[0] ?? 1, payload: body.subarray(1) }]);
+      assertRefused(bytes);
+      const many = build(
+        [
+          SECTION.MODEL,
+          SECTION.CLASSES,
+          SECTION.FEATURES,
+          SECTION.PREPROCESSING,
+          SECTION.SUPPORT,
+          SECTION.WEIGHTS,
+          SECTION.BIAS,
+        ]
+          .map((id, k) => ({ id, payload: body.subarray(k * 4, k * 4 + 4 + (body[k] ?? 0) % 30) })),
+      );
+      try {
+        decodeModel(many, { name: NAME });
+      } catch (e) {
+        assert.ok(e instanceof SyntaxError || e instanceof RangeError, String(e));
+        assert.ok((e as Error).message.startsWith(PREFIX), (e as Error).message);
+      }
+    }),
+    { seed: 10, numRuns: 500 },
+  );
+});

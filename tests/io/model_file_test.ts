@@ -1,0 +1,320 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { predict, predictProba } from "../../lib/model/predict.ts";
+import { modelToJson } from "../../lib/model/serialize.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
+import {
+  decodeModel,
+  encodeModel,
+  inspectModelFile,
+  loadModel,
+  saveModel,
+} from "../../lib/io/model_file.ts";
+import {
+  codeRange,
+  dequantizeModel,
+  groupOf,
+  type StoredQuantizedModel,
+  zeroCode,
+} from "../../lib/io/quantized.ts";
+import { FLOAT_BYTES, type FloatDtype } from "../../lib/io/bytes.ts";
+import { randomFloatModel, randomQuantizedModel } from "../_helpers/random_models.ts";
+
+const RUNS = { seed: 20250105, numRuns: 150 };
+
+function bitsOf(a: Float64Array): string[] {
+  const u = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  return Array.from(a, (_, i) => `${u[2 * i + 1].toString(16)}:${u[2 * i].toString(16)}`);
+}
+
+async function trainedDigits(): Promise<{ model: LogisticModel; x: LogisticModel["weights"] }> {
+  const d = await loadEmbedded("digits");
+  const s = trainTestSplit(d.x, d.y, { seed: 1 });
+  const { model } = fit(s.xTrain, s.yTrain, {
+    classes: d.classes,
+    featureNames: d.featureNames,
+    optimizer: { kind: "lbfgs", maxIterations: 60 },
+  });
+  return { model, x: s.xTest as LogisticModel["weights"] };
+}
+
+Deno.test("a trained model reads back bit for bit and predicts identically", async () => {
+  const { model, x } = await trainedDigits();
+  const back = decodeModel(encodeModel(model)) as LogisticModel;
+  assert.deepEqual(back, model);
+  assert.deepEqual(bitsOf(back.weights.data), bitsOf(model.weights.data));
+  assert.deepEqual(bitsOf(back.bias), bitsOf(model.bias));
+  assert.deepEqual(predict(back, x), predict(model, x));
+  assert.deepEqual(predictProba(back, x).data, predictProba(model, x).data);
+});
+
+Deno.test("random float models round-trip exactly, masks and negative zeros included", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.boolean(), (seed, f32) => {
+      const model = randomFloatModel(seed, { float32: f32 });
+      const back = decodeModel(encodeModel(model)) as LogisticModel;
+      assert.deepEqual(back, model);
+      // deepEqual uses Object.is on elements, so -0 and +0 are told apart; check bits too.
+      assert.deepEqual(bitsOf(back.weights.data), bitsOf(model.weights.data));
+    }),
+    RUNS,
+  );
+});
+
+Deno.test("auto storage picks the smallest exact float width", () => {
+  const m64 = randomFloatModel(5, { nFeatures: 40, mask: "none", zeros: 0 });
+  const m32 = randomFloatModel(5, { nFeatures: 40, mask: "none", zeros: 0, float32: true });
+  const data16 = m32.weights.data.map((v) => Math.f16round(v));
+  const m16: LogisticModel = { ...m32, weights: { ...m32.weights, data: data16 } };
+  const info = (m: LogisticModel) => inspectModelFile(encodeModel(m)).info;
+  assert.equal(info(m64).storage, "float64");
+  assert.equal(info(m32).storage, "float32");
+  assert.equal(info(m16).storage, "float16");
+  const n = m64.weights.data.length;
+  assert.equal(info(m64).bytes.weights, 8 * n);
+  assert.equal(info(m32).bytes.weights, 4 * n);
+  assert.equal(info(m16).bytes.weights, 2 * n);
+});
+
+Deno.test("a requested float32 or float16 storage rounds the weights to nearest", () => {
+  const model = randomFloatModel(11, { mask: "none", zeros: 0.2 });
+  for (const [dtype, round] of [["float32", Math.fround], ["float16", Math.f16round]] as const) {
+    const back = decodeModel(encodeModel(model, { weightDtype: dtype })) as LogisticModel;
+    assert.deepEqual([...back.weights.data], [...model.weights.data].map(round));
+    assert.deepEqual(back.bias, model.bias, "the bias is kept exactly");
+  }
+});
+
+Deno.test("a weight beyond the float16 range is refused, not stored as infinity", () => {
+  const model = randomFloatModel(3, { mask: "none", zeros: 0 });
+  model.weights.data[0] = 70000;
+  assert.throws(
+    () => encodeModel(model, { weightDtype: "float16" }),
+    (e: Error) =>
+      e instanceof RangeError && /weight 0 is 70000, beyond the float16 range/.test(e.message),
+  );
+});
+
+Deno.test("a masked model stores only its kept weights and gets its mask back", () => {
+  const model = randomFloatModel(8, {
+    nFeatures: 200,
+    nClasses: 10,
+    link: "softmax",
+    mask: "random",
+    zeros: 0,
+  });
+  const kept = model.mask!.reduce((a, b) => a + b, 0);
+  const { info, model: back } = inspectModelFile(encodeModel(model));
+  assert.equal(info.stored, kept);
+  assert.equal(info.bytes.weights, 8 * kept);
+  assert.deepEqual((back as LogisticModel).mask, model.mask);
+});
+
+/** Sizes of every index encoding, computed here from the definitions in the README. */
+function encodingSizes(flags: Uint8Array, rows: number, cols: number): Record<string, number> {
+  const varint = (v: number) => (v < 128 ? 1 : v < 16384 ? 2 : v < 2097152 ? 3 : 4);
+  const gaps = (positions: number[]) =>
+    positions.map((p, i) => p - (i === 0 ? -1 : positions[i - 1]) - 1);
+  const flat = (positions: number[], n: number) => {
+    const g = gaps(positions);
+    const maxGap = Math.max(0, ...g);
+    const width = Math.max(1, maxGap.toString(2).length);
+    return {
+      bitmap: Math.ceil(n / 8),
+      "delta-varint": varint(positions.length) + g.reduce((a, v) => a + varint(v), 0),
+      "delta-fixed": varint(positions.length) + 1 + Math.ceil((positions.length * width) / 8),
+    };
+  };
+  const positions = [...flags.keys()].filter((i) => flags[i]);
+  const out: Record<string, number> = {};
+  if (positions.length === flags.length) out.dense = 1;
+  for (const [k, v] of Object.entries(flat(positions, flags.length))) out[k] = 1 + v;
+  const columns: number[] = [];
+  let structured = rows > 1;
+  for (let j = 0; j < cols; j++) {
+    for (let i = 1; i < rows; i++) if (flags[i * cols + j] !== flags[j]) structured = false;
+    if (flags[j]) columns.push(j);
+  }
+  if (structured && positions.length !== flags.length) {
+    out.features = 2 + Math.min(...Object.values(flat(columns, cols)));
+  }
+  return out;
+}
+
+Deno.test("the index encoding chosen is the smallest of those that apply", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 30 }), (seed) => {
+      const model = randomFloatModel(seed, { zeros: 0 });
+      if (!model.mask) return;
+      const { info } = inspectModelFile(encodeModel(model));
+      const sizes = encodingSizes(model.mask, model.weights.rows, model.weights.cols);
+      const best = Math.min(...Object.values(sizes));
+      assert.equal(info.bytes.indices, best, JSON.stringify({ sizes, chosen: info.support }));
+      assert.equal(sizes[info.support], best);
+    }),
+    RUNS,
+  );
+});
+
+Deno.test("a sparse model without mask is stored sparse only when that is smaller", () => {
+  for (const zeros of [0, 0.2, 0.5, 0.9, 1]) {
+    const model = randomFloatModel(21, {
+      nFeatures: 300,
+      nClasses: 4,
+      link: "softmax",
+      mask: "none",
+      zeros,
+    });
+    const { info } = inspectModelFile(encodeModel(model));
+    const n = model.weights.data.length;
+    const nnz = model.weights.data.filter((v) => !Object.is(v, 0)).length;
+    const width = FLOAT_BYTES[info.storage as FloatDtype];
+    const dense = 1 + width * n;
+    const flags = Uint8Array.from(model.weights.data, (v) => (Object.is(v, 0) ? 0 : 1));
+    const sparse = Math.min(...Object.values(encodingSizes(flags, 4, 300))) + width * nnz;
+    assert.equal(
+      info.bytes.indices + info.bytes.weights,
+      Math.min(dense, sparse),
+      `zeros ${zeros}`,
+    );
+  }
+});
+
+Deno.test("random quantized models of every kind round-trip exactly", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 30 }), (seed) => {
+      const model = randomQuantizedModel(seed);
+      const back = decodeModel(encodeModel(model));
+      assert.deepEqual(back, model);
+      assert.deepEqual(dequantizeModel(back).weights, dequantizeModel(model).weights);
+    }),
+    { ...RUNS, numRuns: 300 },
+  );
+});
+
+Deno.test("codes take exactly their bit width in the file (3-bit codes take 3 bits)", () => {
+  for (const bits of [1, 2, 3, 4, 5, 7, 8, 9, 12, 16]) {
+    const { input: _input, ...model } = randomQuantizedModel(bits, {
+      kind: "uniform-affine",
+      bits,
+      nFeatures: 784,
+      nClasses: 10,
+      link: "softmax",
+      mask: "none",
+      granularity: "class",
+    });
+    const { info } = inspectModelFile(encodeModel(model));
+    assert.equal(info.bytes.codes, Math.ceil((info.stored * bits) / 8), `${bits} bits`);
+    // scales: a tag and 10 float32 scales, then 10 zero points of `bits` bits each
+    assert.equal(info.bytes.scales, 1 + 10 * 4 + Math.ceil((10 * bits) / 8), `${bits} bits`);
+  }
+});
+
+Deno.test("codes of masked weights read back as the group's zero code", () => {
+  const model = randomQuantizedModel(77, { kind: "uniform-affine", bits: 4, mask: "random" });
+  const t = model.weights;
+  const [lo, hi] = codeRange(t);
+  const scrambled: StoredQuantizedModel = {
+    ...model,
+    weights: { ...t, codes: t.codes.map((q, i) => (model.mask![i] ? q : hi - ((q - lo) % 2))) },
+  } as StoredQuantizedModel;
+  const back = decodeModel(encodeModel(scrambled)) as StoredQuantizedModel;
+  for (let i = 0; i < t.codes.length; i++) {
+    const expected = model.mask![i] ? t.codes[i] : zeroCode(t, groupOf(t.granularity, i, t.cols));
+    assert.equal(back.weights.codes[i], expected);
+  }
+  assert.deepEqual(dequantizeModel(back).weights, dequantizeModel(scrambled).weights);
+});
+
+Deno.test("invalid quantized models are refused before writing", () => {
+  const model = randomQuantizedModel(5, {
+    kind: "uniform-symmetric",
+    bits: 3,
+    mask: "none",
+    granularity: "tensor",
+  });
+  const bad = (patch: object) =>
+    ({ ...model, weights: { ...model.weights, ...patch } }) as StoredQuantizedModel;
+  assert.throws(() => encodeModel(bad({ bits: 17 })), RangeError);
+  assert.throws(
+    () => encodeModel(bad({ codes: new Uint8Array(model.weights.codes.length) })),
+    TypeError,
+  );
+  const codes = Int8Array.from(model.weights.codes as Int8Array);
+  codes[0] = 4; // outside -3..3
+  assert.throws(
+    () => encodeModel(bad({ codes })),
+    /code 4 of weight 0 is outside the 3-bit uniform range/,
+  );
+  assert.throws(
+    () => encodeModel(bad({ scale: Float32Array.of(-1) })),
+    RangeError,
+  );
+});
+
+Deno.test("saveModel writes a file that loadModel reads back; JSON models load too", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { model } = await trainedDigits();
+    const bin = `${dir}/m.lrc`;
+    const size = await saveModel(bin, model);
+    assert.equal((await Deno.stat(bin)).size, size);
+    assert.deepEqual(await loadModel(bin), model);
+    const json = `${dir}/m.json`;
+    await Deno.writeTextFile(json, modelToJson(model));
+    assert.deepEqual(await loadModel(json), model);
+    const q = randomQuantizedModel(9);
+    await saveModel(bin, q);
+    assert.deepEqual(await loadModel(bin), q);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an interrupted save leaves the previous file intact and no temporary file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/m.lrc`;
+    const good = randomFloatModel(1);
+    await saveModel(path, good);
+    const before = await Deno.readFile(path);
+    const other = randomFloatModel(2, { nFeatures: 500, nClasses: 10, link: "softmax" });
+    await assert.rejects(
+      saveModel(path, other, {
+        write: async (file, bytes) => {
+          await file.write(bytes.subarray(0, bytes.length >> 1));
+          throw new Error("disk full (simulated)");
+        },
+      }),
+      (e: Error) => e instanceof TypeError && /disk full/.test(e.message),
+    );
+    assert.deepEqual(await Deno.readFile(path), before);
+    assert.deepEqual(await loadModel(path), good);
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name);
+    assert.deepEqual(left, ["m.lrc"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a missing file is reported with its name", async () => {
+  await assert.rejects(
+    loadModel("/nonexistent/dir/model.lrc"),
+    (e: Error) =>
+      e instanceof TypeError &&
+      e.message.startsWith("Cannot read model file '/nonexistent/dir/model.lrc'"),
+  );
+});
+
+Deno.test("feature names like pixel_r_c and numeric classes cost a few bytes", async () => {
+  const { model } = await trainedDigits();
+  const { info } = inspectModelFile(encodeModel(model));
+  assert.deepEqual(model.featureNames.slice(0, 2), ["pixel_0_0", "pixel_0_1"]);
+  // mode, m, three literals ("pixel_", "_", ""), two (start, radix) pairs
+  assert.equal(info.bytes.names, 1 + 1 + (1 + 6) + (1 + 1) + 1 + 2 * 2);
+  // "0".."9": mode, m, two empty literals, one (start, radix)
+  assert.equal(info.bytes.labels, 1 + 1 + 2 + 2);
+});

@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { encodeModel } from "../../lib/io/model_file.ts";
+import { gzipSize, sizeReport } from "../../lib/io/size_report.ts";
+import { randomFloatModel, randomQuantizedModel } from "../_helpers/random_models.ts";
+
+Deno.test("the parts of the size report add up to the file's length", async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 30 }), fc.boolean(), async (seed, q) => {
+      const bytes = encodeModel(q ? randomQuantizedModel(seed) : randomFloatModel(seed));
+      const r = await sizeReport(bytes);
+      assert.equal(Object.values(r.parts).reduce((a, b) => a + b, 0), bytes.length);
+      assert.equal(r.fileBytes, bytes.length);
+      assert.equal(r.parts.checksum, 4);
+    }),
+    { seed: 3, numRuns: 60 },
+  );
+});
+
+Deno.test("a Fashion-MNIST-shaped model has a dense float32 baseline of 31,400 bytes", async () => {
+  const model = randomFloatModel(4, {
+    nFeatures: 784,
+    nClasses: 10,
+    link: "softmax",
+    mask: "none",
+    zeros: 0,
+    float32: true,
+    preprocessing: false,
+  });
+  const r = await sizeReport(encodeModel(model));
+  assert.equal(r.denseFloat32Bytes, 31_400);
+  assert.equal(r.weights, 7_840);
+  assert.equal(r.parts.weights, 4 * 7_840);
+  assert.equal(r.storage, "float32");
+  // The rest: framing, a dense index set, a float64 bias with its kind and storage tags.
+  assert.equal(r.parts.indices, 1);
+  assert.equal(r.parts.bias, 1 + 1 + 8 * 10);
+  // header: 16 fixed bytes; MODEL section 2 framing + 6 payload (kind, link, varint 10,
+  // varint 784 in 2 bytes, flags); 2 framing bytes each for CLASSES, FEATURES, PREPROCESSING,
+  // SUPPORT and BIAS; WEIGHTS 1 id + 3 length bytes + kind + storage.
+  assert.equal(r.parts.header, 16 + 8 + 2 * 5 + 6);
+  assert.equal(r.compressionRatio, 31_400 / r.fileBytes);
+});
+
+Deno.test("the size report counts codes at their bit width and non-zero weights", async () => {
+  const model = randomQuantizedModel(12, {
+    kind: "uniform-symmetric",
+    bits: 3,
+    nFeatures: 100,
+    nClasses: 4,
+    link: "softmax",
+    mask: "none",
+  });
+  const r = await sizeReport(encodeModel(model));
+  assert.equal(r.parts.codes, Math.ceil((r.storedWeights * 3) / 8));
+  const nonZero = [...model.weights.codes].filter((q) => q !== 0).length;
+  assert.equal(r.nonZeroWeights, nonZero);
+  assert.match(r.storage, /^uniform-symmetric 3-bit per /);
+});
+
+Deno.test("gzip sizes behave like gzip: redundant data shrinks, random data does not", async () => {
+  const zeros = await gzipSize(new Uint8Array(10_000));
+  assert.ok(zeros < 100, `${zeros}`);
+  const random = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 2654435761) >>> 24);
+  assert.ok((await gzipSize(random)) > 1_000);
+  assert.ok((await gzipSize(new Uint8Array(0))) >= 18, "header and trailer of an empty member");
+});

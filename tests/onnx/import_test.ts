@@ -1,0 +1,327 @@
+import assert from "node:assert/strict";
+import type { Matrix } from "../../lib/core/matrix.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { foldPreprocessing, predictLabels, predictProba } from "../../lib/model/predict.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
+import { modelFromCoefficients } from "../../lib/io/coefficients.ts";
+import { dequantizeModel } from "../../lib/io/quantized.ts";
+import { exportOnnx } from "../../lib/onnx/export.ts";
+import { importOnnxModel } from "../../lib/onnx/import.ts";
+import { GraphBuilder, valueInfo } from "../../lib/onnx/graph.ts";
+import { encodeOnnx } from "../../lib/onnx/protobuf.ts";
+import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
+import { quantizeCodebook, quantizeUniform } from "../_helpers/quantize.ts";
+
+const ortProblem = await onnxRuntimeProblem();
+
+function agreement(a: readonly string[], b: readonly string[]): number {
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return same / a.length;
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+async function trained(name: "digits" | "breast-cancer") {
+  const d = await loadEmbedded(name);
+  const s = trainTestSplit(d.x, d.y, { seed: 5 });
+  const { model } = fit(s.xTrain, s.yTrain, {
+    classes: d.classes,
+    featureNames: d.featureNames,
+    optimizer: { kind: "lbfgs", maxIterations: 80 },
+  });
+  return { model, split: s, data: d };
+}
+
+Deno.test("exported models import back with the same predictions, names and classes", async () => {
+  for (const name of ["digits", "breast-cancer"] as const) {
+    const { model, split } = await trained(name);
+    for (const preprocessing of ["fold", "nodes"] as const) {
+      const { model: back, warnings, source } = importOnnxModel(
+        exportOnnx(model, { preprocessing }),
+      );
+      assert.equal(source, "affine graph");
+      assert.deepEqual(warnings, []);
+      assert.equal(back.link, model.link);
+      assert.deepEqual(back.classes, model.classes);
+      assert.deepEqual(back.featureNames, model.featureNames);
+      const x = split.xTest;
+      assert.ok(agreement(predictLabels(back, x), predictLabels(model, x)) >= 0.999);
+      assert.ok(maxDiff(predictProba(back, x).data, predictProba(model, x).data) < 1e-5);
+    }
+  }
+});
+
+Deno.test("QDQ exports import back as the dequantized float model", async () => {
+  const { model, split } = await trained("digits");
+  for (
+    const q of [
+      quantizeUniform(model, 4, "affine", "feature"),
+      quantizeCodebook(model, 16, "class"),
+    ]
+  ) {
+    const back = importOnnxModel(exportOnnx(q)).model;
+    const float = dequantizeModel(q);
+    // The import folds the standardisation into the weights.
+    assert.ok(maxDiff(back.weights.data, foldPreprocessing(float).weights) < 1e-4);
+    assert.ok(
+      agreement(predictLabels(back, split.xTest), predictLabels(float, split.xTest)) >= 0.999,
+    );
+  }
+});
+
+Deno.test("an ONNX graph that is not a linear classifier is refused with a clear error", () => {
+  // A two-layer perceptron: MatMul, Relu, MatMul, Softmax.
+  const g = new GraphBuilder();
+  const h = g.op("MatMul", [
+    "input",
+    g.constant("w1", "FLOAT", [3, 4], new Float32Array(12).fill(0.5)),
+  ]);
+  const r = g.op("Relu", [h]);
+  const z = g.op("MatMul", [r, g.constant("w2", "FLOAT", [4, 2], new Float32Array(8).fill(0.1))]);
+  g.op("Softmax", [z], { axis: { int: 1 } }, "probabilities");
+  const mlp = encodeOnnx({
+    ir_version: 8,
+    opset_import: [{ domain: "", version: 13 }],
+    graph: {
+      name: "mlp",
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo("input", "FLOAT", ["N", 3])],
+      output: [valueInfo("probabilities", "FLOAT", ["N", 2])],
+    },
+  });
+  assert.throws(
+    () => importOnnxModel(mlp, { name: "mlp.onnx" }),
+    (e: Error) =>
+      e instanceof SyntaxError &&
+      /^Cannot import ONNX model 'mlp.onnx': not a linear classifier: .* feeds Relu node/.test(
+        e.message,
+      ),
+  );
+  assert.throws(
+    () => importOnnxModel(new TextEncoder().encode("not a protobuf at all"), { name: "x.onnx" }),
+    (e: Error) => e instanceof SyntaxError && /^Cannot read ONNX model 'x.onnx'/.test(e.message),
+  );
+  // A graph whose only operation depends on the input nonlinearly (x * x).
+  const g2 = new GraphBuilder();
+  g2.op("Mul", ["input", "input"], {}, "out");
+  const square = encodeOnnx({
+    ir_version: 8,
+    opset_import: [{ domain: "", version: 13 }],
+    graph: {
+      name: "sq",
+      node: g2.nodes,
+      input: [valueInfo("input", "FLOAT", ["N", 3])],
+      output: [valueInfo("out", "FLOAT", ["N", 3])],
+    },
+  });
+  assert.throws(() => importOnnxModel(square), /no MatMul or Gemm with constant weights/);
+});
+
+// --- scikit-learn, live ---------------------------------------------------------------------
+
+const PYTHON = "/usr/bin/python3";
+async function sklearnProblem(): Promise<string | null> {
+  try {
+    const { code } = await new Deno.Command(PYTHON, {
+      args: ["-c", "import sklearn"],
+      stderr: "null",
+    }).output();
+    return code === 0 ? null : "scikit-learn is not installed for /usr/bin/python3";
+  } catch {
+    return "/usr/bin/python3 is not available";
+  }
+}
+const skProblem = await sklearnProblem();
+
+interface SklearnFit {
+  coef: number[][];
+  intercept: number[];
+  classes: number[];
+  pred: number[];
+  proba: number[][];
+}
+
+/** Fits scikit-learn's LogisticRegression on the data and predicts the test rows. */
+async function sklearnFit(
+  train: Matrix,
+  y: Int32Array,
+  test: Matrix,
+  multiClass: string,
+): Promise<SklearnFit> {
+  const script = `
+import json, sys, numpy as np
+from sklearn.linear_model import LogisticRegression
+d = json.load(sys.stdin)
+x = np.array(d["x"]).reshape(-1, d["cols"]); t = np.array(d["t"]).reshape(-1, d["cols"])
+clf = LogisticRegression(C=1.0, max_iter=10000, tol=1e-8, multi_class=d["mc"]).fit(x, np.array(d["y"]))
+print(json.dumps({"coef": clf.coef_.tolist(), "intercept": clf.intercept_.tolist(),
+  "classes": clf.classes_.tolist(), "pred": clf.predict(t).tolist(), "proba": clf.predict_proba(t).tolist()}))
+`;
+  const child = new Deno.Command(PYTHON, {
+    args: ["-c", script],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify({
+    x: [...train.data],
+    t: [...test.data],
+    y: [...y],
+    cols: train.cols,
+    mc: multiClass,
+  })));
+  await writer.close();
+  const out = await child.output();
+  if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+/** A LinearClassifier graph as skl2onnx writes for LogisticRegression (written here). */
+function linearClassifierOnnx(fitted: SklearnFit, d: number, multiClass: string): Uint8Array {
+  const binary = fitted.classes.length === 2;
+  const coef = binary ? [fitted.coef[0].map((v) => -v), fitted.coef[0]] : fitted.coef;
+  const intercepts = binary ? [-fitted.intercept[0], fitted.intercept[0]] : fitted.intercept;
+  const transform = binary || multiClass === "ovr" ? "LOGISTIC" : "SOFTMAX";
+  const g = new GraphBuilder();
+  const nodes = g.nodes;
+  nodes.push({
+    name: "LinearClassifier",
+    op_type: "LinearClassifier",
+    domain: "ai.onnx.ml",
+    input: ["float_input"],
+    output: ["label", "raw_probability"],
+    attribute: [
+      { name: "coefficients", type: 6, floats: coef.flat() },
+      { name: "intercepts", type: 6, floats: intercepts },
+      { name: "classlabels_ints", type: 7, ints: fitted.classes },
+      { name: "multi_class", type: 2, i: multiClass === "ovr" ? 1 : 0 },
+      { name: "post_transform", type: 3, s: new TextEncoder().encode(transform) },
+    ],
+  });
+  const probability = transform === "LOGISTIC"
+    ? g.op(
+      "Normalizer",
+      ["raw_probability"],
+      { norm: { string: "L1" } },
+      "probabilities",
+      "ai.onnx.ml",
+    )
+    : g.op("Identity", ["raw_probability"], {}, "probabilities");
+  void probability;
+  return encodeOnnx({
+    ir_version: 8,
+    opset_import: [{ domain: "", version: 13 }, { domain: "ai.onnx.ml", version: 1 }],
+    producer_name: "lrcompress tests (skl2onnx layout)",
+    graph: {
+      name: "sklearn_logistic_regression",
+      node: nodes,
+      input: [valueInfo("float_input", "FLOAT", ["N", d])],
+      output: [
+        valueInfo("label", "INT64", ["N"]),
+        valueInfo("probabilities", "FLOAT", ["N", fitted.classes.length]),
+      ],
+    },
+  });
+}
+
+for (
+  const [dataset, multiClass] of [["breast-cancer", "auto"], ["digits", "multinomial"], [
+    "digits",
+    "ovr",
+  ]] as const
+) {
+  Deno.test({
+    name:
+      `scikit-learn's ${dataset} LogisticRegression (${multiClass}) imports from JSON and ONNX` +
+      (skProblem ? ` (skipped: ${skProblem})` : ""),
+    ignore: skProblem !== null,
+    async fn() {
+      const d = await loadEmbedded(dataset);
+      const s = trainTestSplit(d.x, d.y, { seed: 2 });
+      // scikit-learn gets the class indices 0..K-1 as labels.
+      const fitted = await sklearnFit(
+        s.xTrain,
+        s.yTrain,
+        s.xTest,
+        multiClass,
+      );
+      const expectedLabels = fitted.pred.map(String);
+      const expectedProba = fitted.proba.flat();
+      const n = s.xTest.rows;
+
+      // JSON of coefficients: float64 all the way, so predictions match closely.
+      const { model, warnings } = modelFromCoefficients({
+        coef: fitted.coef,
+        intercept: fitted.intercept,
+        classes: fitted.classes,
+        featureNames: [...d.featureNames],
+        multiClass: multiClass === "ovr" ? "ovr" : "multinomial",
+      });
+      assert.equal(warnings.length, multiClass === "ovr" ? 1 : 0);
+      assert.equal(agreement(predictLabels(model, s.xTest), expectedLabels), 1);
+      if (multiClass !== "ovr") {
+        assert.ok(maxDiff(predictProba(model, s.xTest).data, expectedProba) < 1e-9);
+      }
+
+      // The skl2onnx-style LinearClassifier file: runs in onnxruntime like sklearn, and imports.
+      const onnx = linearClassifierOnnx(fitted, d.x.cols, multiClass);
+      if (!ortProblem) {
+        const out = await runOnnx(onnx, s.xTest, "float_input");
+        const ortLabels = (out.label.data as number[]).map(String);
+        assert.ok(agreement(ortLabels, expectedLabels) >= 0.999);
+        assert.ok(maxDiff(out.probabilities.data as Float32Array, expectedProba) < 1e-4);
+      }
+      const imported = importOnnxModel(onnx, { name: "sklearn.onnx" });
+      assert.equal(imported.source, "LinearClassifier");
+      assert.equal(imported.model.link, dataset === "breast-cancer" ? "sigmoid" : "softmax");
+      assert.deepEqual(imported.model.classes, fitted.classes.map(String));
+      assert.equal(imported.warnings.length, multiClass === "ovr" ? 1 : 0);
+      const labels = predictLabels(imported.model, s.xTest);
+      assert.ok(
+        agreement(labels, expectedLabels) >= 0.999,
+        `${agreement(labels, expectedLabels)} of ${n}`,
+      );
+      if (multiClass !== "ovr") {
+        assert.ok(maxDiff(predictProba(imported.model, s.xTest).data, expectedProba) < 1e-4);
+      }
+    },
+  });
+}
+
+Deno.test("a JSON of coefficients with the wrong shapes or values is refused", () => {
+  assert.throws(() => modelFromCoefficients("{"), /Cannot import 'coefficients': not JSON/);
+  assert.throws(() => modelFromCoefficients({ coef: [[1, 2]], intercept: [0, 1] }), RangeError);
+  assert.throws(
+    () => modelFromCoefficients({ coef: [[1, 2], [3]], intercept: [0, 1] }),
+    /same, non-zero length/,
+  );
+  assert.throws(
+    () => modelFromCoefficients({ coef: [[1, 2]], intercept: [0], classes: ["a", "b", "c"] }),
+    /binary model/,
+  );
+  assert.throws(
+    () => modelFromCoefficients({ coef: [[1, "x"]], intercept: [0] }),
+    /coef\[0\] must be an array of numbers/,
+  );
+  assert.throws(
+    () => modelFromCoefficients({ coef: [[1, 2]], intercept: [0], classes: ["a", "a"] }),
+    /class labels repeat/,
+  );
+  const { model } = modelFromCoefficients({
+    coef: [[1, 2]],
+    intercept: [0.5],
+    classes: [0.0, 1.0],
+  });
+  assert.deepEqual(model.classes, ["0", "1"]);
+  const m: LogisticModel = model;
+  assert.equal(m.weights.cols, 2);
+});
