@@ -15,3 +15,4 @@ export * from "./validate.ts";
 export * from "./model.ts";
 export * from "./integer.ts";
 export * from "./qat.ts";
+export * from "./serialize.ts";

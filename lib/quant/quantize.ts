@@ -36,6 +36,8 @@ import { log2Value } from "./dequantize.ts";
  *   grid of 100 ratios of the min/max range refined around the best by 32 more, with the
  *   min/max range among the candidates (so never worse than it). 1-bit symmetric uses the exact
  *   optimum `scale = mean |w|`; 2-bit symmetric (ternary) the exact optimum over all thresholds.
+ *   Per class or per feature, each group also tries the per-tensor MSE grid, so the total error
+ *   is never above per-tensor MSE on the same weights.
  */
 export type Calibration =
   | { readonly kind: "minmax" }
@@ -557,11 +559,23 @@ export function calibrateGrid(
   }
   const scale = new Float32Array(groups);
   const zeroPoint = new Int32Array(groups);
-  for (let g = 0; g < groups; g++) {
-    const v = groupValues(values, method.granularity, g, mask);
-    const p = method.kind === "uniform"
+  const calibrate = (v: Float64Array) =>
+    method.kind === "uniform"
       ? calibrateUniform(v, method.scheme, method.bits, method.calibration)
       : calibrateLog2(v, method.bits, method.calibration);
+  const errorOf = (v: Float64Array, p: GroupParams) =>
+    method.kind === "uniform"
+      ? uniformGroupError(v, p, method.scheme, method.bits)
+      : log2Error(v, p.scale, method.bits, log2MaxExponent(method.bits));
+  // MSE per class or feature also tries the per-tensor MSE grid in each group, so it is never
+  // worse than per-tensor MSE on the same weights.
+  const tensorWide = method.calibration.kind === "mse" && method.granularity !== "tensor"
+    ? calibrate(groupValues(values, "tensor", 0, mask))
+    : null;
+  for (let g = 0; g < groups; g++) {
+    const v = groupValues(values, method.granularity, g, mask);
+    let p = calibrate(v);
+    if (tensorWide && v.length > 0 && errorOf(v, tensorWide) < errorOf(v, p)) p = tensorWide;
     scale[g] = p.scale;
     zeroPoint[g] = p.zeroPoint;
   }
@@ -808,6 +822,25 @@ function ternaryOptimum(v: Float64Array): number {
     }
   }
   return bestScale;
+}
+
+/**
+ * Sum of squared round-to-nearest errors of a group of values on a uniform grid.
+ *
+ * @param v The values.
+ * @param p Scale and zero point.
+ * @param scheme Symmetric or affine.
+ * @param bits Bits.
+ * @returns The sum of squared errors.
+ */
+export function uniformGroupError(
+  v: Float64Array,
+  p: GroupParams,
+  scheme: UniformScheme,
+  bits: number,
+): number {
+  const r = codeRange("uniform", scheme, bits);
+  return uniformError(v, { ...p, oneBit: scheme === "symmetric" && bits === 1 }, r.min, r.max);
 }
 
 /** Sum of squared round-to-nearest errors of a uniform group. */
