@@ -3,7 +3,8 @@
  * - uniform, log2 and float16 grids: fake quantization in the forward pass (the loss sees the
  *   quantized weights) and a clipped straight-through estimator in the backward pass (the
  *   gradient reaches the latent float weights unchanged inside the grid's range, and is zero
- *   outside it); the grid is re-calibrated from the latent weights after every epoch;
+ *   outside it); the grid is calibrated on the starting model (optionally re-calibrated after
+ *   every epoch), and the result is the latent weights on the grid training used;
  * - k-means codebooks: Deep Compression's trained quantization, fine-tuning the centroids with
  *   the gradients gathered per cluster (assignments fixed).
  *
@@ -200,7 +201,7 @@ export interface QatOptions {
   method?: QuantizationMethod;
   /**
    * The optimiser of the fine-tuning (mini-batch only: the transform needs it).
-   * @default {{ kind: "adam", learningRate: 0.001, epochs: 5, batchSize: 64 }}
+   * @default {{ kind: "adam", learningRate: 0.001, epochs: 6, batchSize: 64, learningRateDecay: 0.5 }}
    */
   optimizer?: SgdOptimizer | AdamOptimizer;
   /**
@@ -214,8 +215,9 @@ export interface QatOptions {
    */
   seed?: number;
   /**
-   * Re-choose the grid from the latent weights after every epoch (uniform, log2).
-   * @default {true}
+   * Re-choose the grid from the latent weights after every epoch but the last (uniform, log2);
+   * by default the grid calibrated on the starting model stays fixed.
+   * @default {false}
    */
   recalibrate?: boolean;
   /**
@@ -290,27 +292,34 @@ export function quantizationAwareTraining(
     return fineTuneCodebook(ptq, data, options);
   }
   const fq = createFakeQuantizer(model.weights, { method, mask: model.mask });
-  const recalibrate = options.recalibrate ?? true;
+  const recalibrate = options.recalibrate ?? false;
+  const optimizer = options.optimizer ?? DEFAULT_OPTIMIZER;
+  const epochs = optimizer.epochs ?? 20;
   const result = fit(data.x, data.y, {
     initial: model,
     penalty: options.penalty,
-    optimizer: options.optimizer ?? DEFAULT_OPTIMIZER,
+    optimizer,
     seed: options.seed ?? 0,
     validation: options.validation,
     onProgress: options.onProgress,
     weightTransform: fq.transform,
-    ...(recalibrate ? { onEpochEnd: (s) => fq.recalibrate(s.weights) } : {}),
+    // after the last epoch the grid stays the one the weights were trained on
+    ...(recalibrate ? { onEpochEnd: (s) => s.epoch < epochs && fq.recalibrate(s.weights) } : {}),
   });
   const latent = result.model;
-  const quantized = quantizeModel(latent, { method, bias: options.bias, training: "qat" });
-  return { model: quantized, latent, history: result.history };
+  // The result is the latent weights on the grid the forward pass used, so the quantized model
+  // is exactly the model whose loss training minimised.
+  const ptq = quantizeModel(latent, { method, bias: options.bias, training: "qat" });
+  const weights = quantizeOnGrid(fq.grid(), latent.weights, { mask: latent.mask });
+  return { model: { ...ptq, weights }, latent, history: result.history };
 }
 
 const DEFAULT_OPTIMIZER: AdamOptimizer = {
   kind: "adam",
   learningRate: 0.001,
-  epochs: 5,
+  epochs: 6,
   batchSize: 64,
+  learningRateDecay: 0.5,
 };
 
 /**
