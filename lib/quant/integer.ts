@@ -214,6 +214,12 @@ export interface IntegerModel {
    * that holds them; masked weights are 0.
    */
   readonly weights: Int8Array | Int16Array | Int32Array;
+  /**
+   * The same weights packed for the TypeScript kernel, in blocks of 4 outputs:
+   * `packedWeights[((c >> 2) * nFeatures + j) * 4 + (c & 3)] = weights[c * nFeatures + j]`
+   * (zero for the padding outputs of the last block).
+   */
+  readonly packedWeights: Int8Array | Int16Array | Int32Array;
   /** The int32 bias with the input zero-point correction folded in: `bias - zx * rowSum`. */
   readonly bias: Int32Array;
   /** Product scale per output. */
@@ -303,7 +309,12 @@ export function prepareIntegerModel(q: QuantizedModel): IntegerModel {
     }
     bias[c] = folded;
   }
-  const weights = maxAbsW <= 127 ? Int8Array.from(wi) : maxAbsW <= 32767 ? Int16Array.from(wi) : wi;
+  const Ctor = maxAbsW <= 127 ? Int8Array : maxAbsW <= 32767 ? Int16Array : Int32Array;
+  const weights = Ctor.from(wi);
+  const packedWeights = new Ctor(((k + 3) >> 2) * d * 4);
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j < d; j++) packedWeights[((c >> 2) * d + j) * 4 + (c & 3)] = wi[c * d + j];
+  }
   const { mul, off } = inputTransform(q, q.input.scale);
   return {
     link: q.link,
@@ -314,6 +325,7 @@ export function prepareIntegerModel(q: QuantizedModel): IntegerModel {
     inputMultiplier: mul,
     inputOffset: off,
     weights,
+    packedWeights,
     bias,
     rescale: q.bias.scale.slice(),
   };
@@ -392,13 +404,15 @@ export function quantizeInputsKernel(
 }
 
 /**
- * Kernel: integer scores. For each sample `i` and output `c`:
- * `acc = bias[c] + sum_j xq[i*d+j] * w[c*d+j]` in int32, then `out[i*k+c] = acc * rescale[c]`.
+ * Kernel: integer scores from input codes. For each sample `i` and output `c`:
+ * `acc = bias[c] + sum_j xq[i*d+j] * w[c][j]` in int32, then `out[i*k+c] = acc * rescale[c]`.
+ * Codes equal to 0 contribute nothing and are skipped (the zero-point correction lives in the
+ * bias), which helps sparse inputs such as images.
  *
  * @param xq Input codes, `n * d` row-major.
  * @param n Samples.
  * @param d Features.
- * @param w Integer weights, `k * d` row-major.
+ * @param packed Integer weights in blocks of 4 outputs (see `IntegerModel.packedWeights`).
  * @param bias Int32 bias (zero-point correction folded in), `k` values.
  * @param rescale Product scale per output, `k` values.
  * @param out Receives `n * k` scores row-major.
@@ -407,29 +421,108 @@ export function integerScoresKernel(
   xq: Uint8Array | Int8Array,
   n: number,
   d: number,
-  w: Int8Array | Int16Array | Int32Array,
+  packed: Int8Array | Int16Array | Int32Array,
   bias: Int32Array,
   rescale: Float64Array,
   out: Float64Array,
 ): void {
-  const k = bias.length;
-  const d4 = d - (d & 3);
+  const idx = new Int32Array(d), val = new Int32Array(d);
   for (let i = 0; i < n; i++) {
     const o = i * d;
-    for (let c = 0; c < k; c++) {
-      const wo = c * d;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      let j = 0;
-      for (; j < d4; j += 4) {
-        a0 = (a0 + xq[o + j] * w[wo + j]) | 0;
-        a1 = (a1 + xq[o + j + 1] * w[wo + j + 1]) | 0;
-        a2 = (a2 + xq[o + j + 2] * w[wo + j + 2]) | 0;
-        a3 = (a3 + xq[o + j + 3] * w[wo + j + 3]) | 0;
+    let m = 0;
+    for (let j = 0; j < d; j++) {
+      const v = xq[o + j];
+      if (v !== 0) {
+        idx[m] = j << 2;
+        val[m++] = v;
       }
-      for (; j < d; j++) a0 = (a0 + xq[o + j] * w[wo + j]) | 0;
-      const acc = (bias[c] + ((a0 + a1) | 0) + ((a2 + a3) | 0)) | 0;
-      out[i * k + c] = acc * rescale[c];
     }
+    accumulateBlocks(idx, val, m, d, packed, bias, rescale, out, i * bias.length);
+  }
+}
+
+/**
+ * Kernel: quantizes float inputs on the fly (as {@linkcode quantizeInputsKernel}) and computes
+ * integer scores (as {@linkcode integerScoresKernel}) without storing the codes.
+ *
+ * @param x Raw inputs, `n * d` row-major.
+ * @param n Samples.
+ * @param d Features.
+ * @param mul Per-feature input multiplier.
+ * @param off Per-feature input offset.
+ * @param zp Input zero point.
+ * @param lo Smallest input code.
+ * @param hi Largest input code.
+ * @param packed Integer weights in blocks of 4 outputs.
+ * @param bias Int32 bias (zero-point correction folded in).
+ * @param rescale Product scale per output.
+ * @param out Receives `n * k` scores row-major.
+ * @returns The number of NaN or infinite inputs met (their scores are meaningless).
+ */
+export function integerScoresFromFloatKernel(
+  x: FloatArray,
+  n: number,
+  d: number,
+  mul: Float64Array,
+  off: Float64Array,
+  zp: number,
+  lo: number,
+  hi: number,
+  packed: Int8Array | Int16Array | Int32Array,
+  bias: Int32Array,
+  rescale: Float64Array,
+  out: Float64Array,
+): number {
+  const idx = new Int32Array(d), val = new Int32Array(d);
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    let m = 0;
+    for (let j = 0; j < d; j++) {
+      const xv = x[o + j];
+      if (xv - xv !== 0) bad++;
+      const t = xv * mul[j] + off[j];
+      let r = Math.round(t);
+      if (r - t === 0.5 && (r & 1) !== 0) r--; // ties to even
+      r += zp;
+      r = r < lo ? lo : r > hi ? hi : r;
+      if (r !== 0) {
+        idx[m] = j << 2;
+        val[m++] = r;
+      }
+    }
+    accumulateBlocks(idx, val, m, d, packed, bias, rescale, out, i * bias.length);
+  }
+  return bad;
+}
+
+/** Int32 dot products of one sample's non-zero codes with 4 outputs at a time. */
+function accumulateBlocks(
+  idx: Int32Array,
+  val: Int32Array,
+  m: number,
+  d: number,
+  p: Int8Array | Int16Array | Int32Array,
+  bias: Int32Array,
+  rescale: Float64Array,
+  out: Float64Array,
+  row: number,
+): void {
+  const k = bias.length;
+  for (let c = 0; c < k; c += 4) {
+    const base = c * d; // block c >> 2 starts at (c >> 2) * d * 4 = c * d
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (let t = 0; t < m; t++) {
+      const v = val[t], q = base + idx[t];
+      a0 = (a0 + v * p[q]) | 0;
+      a1 = (a1 + v * p[q + 1]) | 0;
+      a2 = (a2 + v * p[q + 2]) | 0;
+      a3 = (a3 + v * p[q + 3]) | 0;
+    }
+    out[row + c] = ((bias[c] + a0) | 0) * rescale[c];
+    if (c + 1 < k) out[row + c + 1] = ((bias[c + 1] + a1) | 0) * rescale[c + 1];
+    if (c + 2 < k) out[row + c + 2] = ((bias[c + 2] + a2) | 0) * rescale[c + 2];
+    if (c + 3 < k) out[row + c + 3] = ((bias[c + 3] + a3) | 0) * rescale[c + 3];
   }
 }
 
@@ -456,7 +549,7 @@ export function integerScoresFromCodes(
     );
   }
   const out = new Float64Array(nSamples * m.nOutputs);
-  integerScoresKernel(xq, nSamples, m.nFeatures, m.weights, m.bias, m.rescale, out);
+  integerScoresKernel(xq, nSamples, m.nFeatures, m.packedWeights, m.bias, m.rescale, out);
   return { data: out, rows: nSamples, cols: m.nOutputs };
 }
 
@@ -470,7 +563,31 @@ export function integerScoresFromCodes(
  * @throws {RangeError} If `x` holds NaN or infinity.
  */
 export function integerDecisionFunction(m: IntegerModel, x: Matrix): Matrix<Float64Array> {
-  return integerScoresFromCodes(m, quantizeInputs(m, x), x.rows);
+  const action = "compute integer scores";
+  assertMatrix(action, "x", x);
+  if (x.cols !== m.nFeatures) {
+    throw new TypeError(
+      `Cannot ${action}: the model takes ${m.nFeatures} features, x has ${x.cols}`,
+    );
+  }
+  const out = new Float64Array(x.rows * m.nOutputs);
+  const [lo, hi] = m.input.dtype === "uint8" ? [0, 255] : [-128, 127];
+  const bad = integerScoresFromFloatKernel(
+    x.data,
+    x.rows,
+    x.cols,
+    m.inputMultiplier,
+    m.inputOffset,
+    m.input.zeroPoint,
+    lo,
+    hi,
+    m.packedWeights,
+    m.bias,
+    m.rescale,
+    out,
+  );
+  if (bad > 0) assertFinite(action, "x", x.data, x.cols); // throws, naming the first one
+  return { data: out, rows: x.rows, cols: m.nOutputs };
 }
 
 /**
