@@ -6,9 +6,10 @@
 
 import { type CliIo, type Command, commandHelp, parseCommandArgs, UsageError } from "./args.ts";
 import { trainCommand } from "./train.ts";
+import { quantizeCommand } from "./quantize.ts";
 
 /** Every command, by name. Later commands register here. */
-export const COMMANDS: readonly Command[] = [trainCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, quantizeCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -279,13 +279,7 @@ export function prepareIntegerModel(q: QuantizedModel): IntegerModel {
       } else {
         v = code === 0 ? 0 : Math.sign(code) * 2 ** (E - (Math.abs(code) - 1));
       }
-      if (Math.abs(v) > INT32_MAX) {
-        throw new RangeError(
-          `Cannot ${PREP_ACTION}: ${t.bits}-bit log2 weights need integers up to 2^${E}; ` +
-            "use at most 5 bits for integer inference",
-        );
-      }
-      wi[i] = v;
+      wi[i] = v; // |v| <= 2^14 for log2 (bits <= 5), < 2^16 for uniform
       maxAbsW = Math.max(maxAbsW, Math.abs(v));
     }
   }
@@ -603,11 +597,22 @@ export function integerPredict(m: IntegerModel, x: Matrix): Int32Array {
   return classesFromScores(integerDecisionFunction(m, x));
 }
 
+/** The most bits of log2 weights integer inference takes: integer weights up to 2^14. */
+const MAX_INTEGER_LOG2_BITS = 5;
+
 function requireIntegerGrid(q: QuantizedModel, action: string): void {
   if (q.weights.kind !== "uniform" && q.weights.kind !== "log2") {
     throw new RangeError(
       `Cannot ${action}: integer-only inference needs uniform or log2 weights, these are ${q.weights.kind}` +
         " (codebook and float16 weights have no integer grid; dequantize them instead)",
+    );
+  }
+  if (q.weights.kind === "log2" && q.weights.bits > MAX_INTEGER_LOG2_BITS) {
+    throw new RangeError(
+      `Cannot ${action}: integer-only inference takes log2 weights of at most ` +
+        `${MAX_INTEGER_LOG2_BITS} bits (${q.weights.bits} bits span 2^-${
+          log2MaxExponent(q.weights.bits)
+        }, beyond int32 integer weights)`,
     );
   }
 }
