@@ -116,7 +116,12 @@ Deno.test("the JSON form round-trips exactly and rebuilds the prescribed typed a
 Deno.test("reading a damaged quantized model fails with a SyntaxError naming the problem", () => {
   const text = quantizedModelToJson(quantizeModel(model, { method: { kind: "uniform", bits: 4 } }));
   const o = JSON.parse(text);
-  const bad = (mutate: (o: Record<string, any>) => void, pattern: RegExp) => {
+  type Json = {
+    kind: string;
+    weights: { codes: number[]; scale: number[]; scheme: string };
+    bias: { values: number[] };
+  };
+  const bad = (mutate: (o: Json) => void, pattern: RegExp) => {
     const copy = JSON.parse(text);
     mutate(copy);
     assert.throws(
