@@ -472,7 +472,7 @@ export function checkMask(
  * @param mask The mask or `null`.
  * @returns A new array of the group's kept values.
  */
-export function groupValues(
+function groupValues(
   values: Matrix,
   granularity: Granularity,
   g: number,
@@ -606,7 +606,7 @@ export function calibrateGrid(
 }
 
 /** Scale and zero point of one group. */
-export interface GroupParams {
+interface GroupParams {
   /** The float32 scale. */
   readonly scale: number;
   /** The zero point (0 for symmetric). */
@@ -624,7 +624,7 @@ export interface GroupParams {
  * @param calibration How.
  * @returns The float32 scale and the zero point.
  */
-export function calibrateUniform(
+function calibrateUniform(
   v: Float64Array,
   scheme: UniformScheme,
   bits: number,
@@ -657,7 +657,6 @@ export function calibrateUniform(
           candidates.push({ scale: toScale(ternaryOptimum(v)), zeroPoint: 0 });
         } else {
           return searchRatio(
-            v,
             (r) => fromRange(r * maxAbs),
             (p) => uniformError(v, p, qmin, qmax),
           );
@@ -732,7 +731,7 @@ export function calibrateUniform(
  * @param calibration How.
  * @returns The float32 scale (zero point 0).
  */
-export function calibrateLog2(
+function calibrateLog2(
   v: Float64Array,
   bits: number,
   calibration: Calibration,
@@ -753,7 +752,7 @@ export function calibrateLog2(
         for (let i = 0; i < v.length; i++) s += Math.abs(v[i]);
         return best([fromRange(maxAbs), fromRange(s / v.length)], err);
       }
-      return searchRatio(v, (r) => fromRange(r * maxAbs), err);
+      return searchRatio((r) => fromRange(r * maxAbs), err);
     }
   }
 }
@@ -763,7 +762,6 @@ const REFINE_STEPS = 16;
 
 /** Grid search over clipping ratios in (0, 1] (1 = min/max included), then a finer search. */
 function searchRatio(
-  _v: Float64Array,
   make: (r: number) => GroupParams,
   err: (p: GroupParams) => number,
 ): GroupParams {
@@ -833,7 +831,7 @@ function ternaryOptimum(v: Float64Array): number {
  * @param bits Bits.
  * @returns The sum of squared errors.
  */
-export function uniformGroupError(
+function uniformGroupError(
   v: Float64Array,
   p: GroupParams,
   scheme: UniformScheme,
@@ -1069,7 +1067,7 @@ function encodeOnGrid(
 }
 
 /** Index of the entry of `table[off .. off + len)` (ascending) nearest to `v` (lower on ties). */
-export function nearestIndex(table: Float32Array, off: number, len: number, v: number): number {
+function nearestIndex(table: Float32Array, off: number, len: number, v: number): number {
   let lo = 0, hi = len - 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
