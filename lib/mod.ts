@@ -9,3 +9,4 @@ export * from "./model/mod.ts";
 export * from "./metrics/mod.ts";
 export * from "./io/mod.ts";
 export * from "./onnx/mod.ts";
+export * from "./quant/mod.ts";

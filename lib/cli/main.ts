@@ -8,9 +8,15 @@ import { type CliIo, type Command, commandHelp, parseCommandArgs, UsageError } f
 import { trainCommand } from "./train.ts";
 import { exportCommand } from "./export.ts";
 import { inspectCommand } from "./inspect.ts";
+import { quantizeCommand } from "./quantize.ts";
 
 /** Every command, by name. Later commands register here. */
-export const COMMANDS: readonly Command[] = [trainCommand, exportCommand, inspectCommand];
+export const COMMANDS: readonly Command[] = [
+  trainCommand,
+  quantizeCommand,
+  exportCommand,
+  inspectCommand,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -6,7 +6,7 @@
  */
 
 import { loadModel, saveModel } from "../io/model_file.ts";
-import { dequantizeModel, type StoredModel } from "../io/quantized.ts";
+import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 import { modelToJson } from "../model/serialize.ts";
 import { importOnnxModel } from "../onnx/import.ts";
@@ -54,7 +54,7 @@ export async function writeModelFile(path: string, model: StoredModel): Promise<
   const format = modelFormatOf(path);
   if (format === "lrc") return await saveModel(path, model);
   if (format === "json") {
-    const bytes = new TextEncoder().encode(modelToJson(dequantizeModel(model)));
+    const bytes = new TextEncoder().encode(modelToJson(asFloatModel(model)));
     await writeFileAtomic(path, bytes);
     return bytes.length;
   }

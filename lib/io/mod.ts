@@ -8,7 +8,7 @@ export * from "./atomic.ts";
 export * from "./bitpack.ts";
 export * from "./crc32.ts";
 export * from "./model_file.ts";
-export * from "./quantized.ts";
+export { asFloatModel, type StoredModel } from "./quantized.ts";
 export type { FloatDtype, SizeCategory } from "./bytes.ts";
 export { SIZE_CATEGORIES } from "./bytes.ts";
 export type { SupportEncoding } from "./support.ts";

@@ -41,21 +41,23 @@ import {
 } from "./bytes.ts";
 import { crc32 } from "./crc32.ts";
 import {
-  codeRange,
   codeToField,
   codeValue,
+  elementGroup,
   fieldToCode,
-  type Granularity,
-  groupOf,
-  QUANTIZED_MODEL_VERSION,
-  type StoredBias,
-  type StoredInputQuantization,
   type StoredModel,
-  type StoredRecipe,
-  type StoredTensor,
-  validateQuantizedModel,
+  tensorCodeRange,
   zeroCode,
 } from "./quantized.ts";
+import {
+  type Granularity,
+  type InputQuantization,
+  type QuantizationRecipe,
+  QUANTIZED_MODEL_VERSION,
+  type QuantizedBias,
+  type QuantizedTensor,
+} from "../quant/types.ts";
+import { validateQuantizedModel } from "../quant/validate.ts";
 import { planSupport, readSupport, type SupportEncoding } from "./support.ts";
 import { readStrings, writeStrings } from "./strings.ts";
 
@@ -191,13 +193,13 @@ function readFloatArray<T extends Float64Array | Float32Array>(
   return out;
 }
 
-function tensorKindCode(t: StoredTensor): number {
+function tensorKindCode(t: QuantizedTensor): number {
   return t.kind === "uniform"
     ? TENSOR_KIND[t.scheme === "symmetric" ? "uniform-symmetric" : "uniform-affine"]
     : TENSOR_KIND[t.kind];
 }
 
-function describeStorage(t: StoredTensor): string {
+function describeStorage(t: QuantizedTensor): string {
   if (t.kind === "float16") return "float16";
   const name = t.kind === "uniform" ? `uniform-${t.scheme}` : t.kind;
   return `${name} ${t.bits}-bit per ${t.granularity}` +
@@ -207,7 +209,7 @@ function describeStorage(t: StoredTensor): string {
 /**
  * Encodes a model as the bytes of a model file.
  *
- * @param model A float model (`LogisticModel`) or a quantized one ({@linkcode StoredQuantizedModel}).
+ * @param model A float model (`LogisticModel`) or a quantized one ({@linkcode QuantizedModel}).
  * @param options Storage of float weights.
  * @returns The file's bytes.
  * @throws {TypeError} If the model is malformed.
@@ -257,7 +259,7 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
     } else {
       const t = model.weights;
       for (let i = 0; i < n; i++) {
-        const g = groupOf(t.granularity, i, cols);
+        const g = elementGroup(t.granularity, i, cols);
         const z = zeroCode(t, g);
         flags[i] = t.codes[i] === z && Object.is(codeValue(t, z, g), 0) ? 0 : 1;
       }
@@ -375,7 +377,7 @@ function writePreprocessing(s: ByteWriter, p: Preprocessing): void {
   writeFloatArray(s, p.scale, exactDtype(p.scale));
 }
 
-function writeBias(s: ByteWriter, b: StoredBias): void {
+function writeBias(s: ByteWriter, b: QuantizedBias): void {
   s.u8(BIAS_KIND[b.kind]);
   if (b.kind === "int32") {
     for (const v of b.values) s.zigzag(v);
@@ -385,7 +387,7 @@ function writeBias(s: ByteWriter, b: StoredBias): void {
   }
 }
 
-function writeInput(s: ByteWriter, q: StoredInputQuantization): void {
+function writeInput(s: ByteWriter, q: InputQuantization): void {
   s.u8(q.dtype === "uint8" ? 0 : 1);
   writeFloatArray(s, [q.scale], exactDtype([q.scale]));
   s.zigzag(q.zeroPoint);
@@ -394,7 +396,7 @@ function writeInput(s: ByteWriter, q: StoredInputQuantization): void {
 
 const RECIPE_KEYS = ["method", "calibration", "rounding", "training", "seed"] as const;
 
-function recipeBytes(recipe: StoredRecipe): Uint8Array {
+function recipeBytes(recipe: QuantizationRecipe): Uint8Array {
   const o: Record<string, unknown> = {};
   for (const k of RECIPE_KEYS) if (recipe[k] !== undefined) o[k] = recipe[k];
   return new TextEncoder().encode(JSON.stringify(o));
@@ -405,8 +407,8 @@ function recipeBytes(recipe: StoredRecipe): Uint8Array {
  *
  * @param bytes The file's bytes.
  * @param options The name used in messages, and the cap on the number of weights.
- * @returns The stored model: a `LogisticModel`, or a {@linkcode StoredQuantizedModel}
- *   (use `dequantizeModel` for a float model to predict with).
+ * @returns The stored model: a `LogisticModel`, or a {@linkcode QuantizedModel}
+ *   (use `asFloatModel` for a float model to predict with).
  * @throws {SyntaxError} If the bytes are not a well-formed model file (wrong magic, truncated,
  *   checksum mismatch, malformed section), with a message "Cannot read model file '<name>': ...".
  * @throws {RangeError} If the file is of a newer format version, a length overruns the file, or
@@ -640,14 +642,14 @@ function parseModelFile(
     storage = describeStorage(tensor);
     const b = readBias(bias, rows);
     bias.expectEnd();
-    let input: StoredInputQuantization | undefined;
+    let input: InputQuantization | undefined;
     const ir = sections.get(SECTION.INPUT);
     if (ir) {
       ir.category = "scales";
       input = readInput(ir);
       ir.expectEnd();
     }
-    let recipe: StoredRecipe | undefined;
+    let recipe: QuantizationRecipe | undefined;
     const rr = sections.get(SECTION.RECIPE);
     if (rr) recipe = readRecipe(rr);
     model = {
@@ -694,7 +696,7 @@ function readTensor(
   support: Uint8Array,
   count: number,
   hasMask: boolean,
-): StoredTensor {
+): QuantizedTensor {
   const n = rows * cols;
   const names = Object.keys(TENSOR_KIND) as (keyof typeof TENSOR_KIND)[];
   const kindName = names.find((k) => TENSOR_KIND[k] === kind);
@@ -725,7 +727,7 @@ function readTensor(
   const fields = unpackBits(packed, count, bits, new Uint32Array(count));
   const groups = granularity === "tensor" ? 1 : granularity === "class" ? rows : cols;
   const small = bits <= 8;
-  let tensor: StoredTensor;
+  let tensor: QuantizedTensor;
   const shape = { rows, cols, bits, granularity };
   const readScale = (r: ByteReader) => readFloat32Array(r, groups, "scales");
   if (kindName === "float16") {
@@ -773,9 +775,9 @@ function readTensor(
     pr.expectEnd();
   }
   // Codes: stored ones from the fields, the others the group's zero code.
-  const [lo, hi] = tensor.kind === "float16" ? [0, 0xffff] : codeRange(tensor);
+  const [lo, hi] = tensor.kind === "float16" ? [0, 0xffff] : tensorCodeRange(tensor);
   for (let i = 0, k = 0; i < n; i++) {
-    const g = groupOf(granularity, i, cols);
+    const g = elementGroup(granularity, i, cols);
     if (support[i]) {
       const q = fieldToCode(tensor, fields[k++]);
       if (q < lo || q > hi) {
@@ -802,7 +804,7 @@ function readFloat32Array(r: ByteReader, count: number, what: string): Float32Ar
   return out;
 }
 
-function readBias(r: ByteReader, rows: number): StoredBias {
+function readBias(r: ByteReader, rows: number): QuantizedBias {
   const kind = r.u8("bias kind");
   if (kind === BIAS_KIND.float32) {
     return { kind: "float32", values: readFloat32Array(r, rows, "bias") };
@@ -826,7 +828,7 @@ function readBias(r: ByteReader, rows: number): StoredBias {
   throw r.syntax(`unknown bias kind ${kind}`);
 }
 
-function readInput(r: ByteReader): StoredInputQuantization {
+function readInput(r: ByteReader): InputQuantization {
   const d = r.u8("input dtype");
   if (d > 1) throw r.syntax(`unknown input dtype ${d}`);
   const scale = readFloatArray(r, new Float64Array(1), "input scale")[0];
@@ -835,7 +837,7 @@ function readInput(r: ByteReader): StoredInputQuantization {
   return { dtype: d === 0 ? "uint8" : "int8", scale, zeroPoint, calibration };
 }
 
-function readRecipe(r: ByteReader): StoredRecipe {
+function readRecipe(r: ByteReader): QuantizationRecipe {
   const text = r.utf8(r.bytes(r.remaining, "recipe"), "recipe");
   let o: unknown;
   try {
@@ -856,7 +858,7 @@ function readRecipe(r: ByteReader): StoredRecipe {
     }
     out[k] = v as string | number;
   }
-  return out as StoredRecipe;
+  return out as QuantizationRecipe;
 }
 
 function hex(v: number): string {
@@ -892,7 +894,7 @@ export async function saveModel(
  *
  * @param path The file.
  * @param options Cap on the number of weights.
- * @returns The stored model (use `dequantizeModel` for a float model to predict with).
+ * @returns The stored model (use `asFloatModel` for a float model to predict with).
  * @throws {TypeError} If the file cannot be read.
  * @throws {SyntaxError} If it is not a well-formed model file.
  * @throws {RangeError} If it is of a newer version or exceeds a limit.

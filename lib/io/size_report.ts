@@ -7,7 +7,7 @@
 
 import { SIZE_CATEGORIES, type SizeCategory } from "./bytes.ts";
 import { type DecodeOptions, inspectModelFile } from "./model_file.ts";
-import { dequantizeModel, type StoredModel } from "./quantized.ts";
+import { asFloatModel, type StoredModel } from "./quantized.ts";
 
 /** The size report of a model file. */
 export interface SizeReport {
@@ -79,7 +79,7 @@ export async function sizeReport(
   options: DecodeOptions = {},
 ): Promise<SizeReport> {
   const { model, info } = inspectModelFile(bytes, options);
-  const float = dequantizeModel(model);
+  const float = asFloatModel(model);
   let nonZero = 0;
   for (const v of float.weights.data) if (v !== 0) nonZero++;
   const nOut = float.weights.rows;

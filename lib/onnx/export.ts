@@ -31,19 +31,17 @@ import { foldPreprocessing } from "../model/predict.ts";
 import { outputCount } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import {
-  codeRange,
   codeToField,
   codeValue,
+  elementGroup,
   fieldToCode,
-  groupCount,
-  groupOf,
-  type StoredInputQuantization,
   type StoredModel,
-  type StoredQuantizedModel,
-  type StoredTensor,
-  validateQuantizedModel,
+  tensorCodeRange,
+  tensorGroups,
   zeroCode,
 } from "../io/quantized.ts";
+import type { InputQuantization, QuantizedModel, QuantizedTensor } from "../quant/types.ts";
+import { validateQuantizedModel } from "../quant/validate.ts";
 import { type ElementType, GraphBuilder, valueInfo } from "./graph.ts";
 import { encodeOnnx, type OnnxModel } from "./protobuf.ts";
 
@@ -67,7 +65,7 @@ export interface OnnxExportOptions {
    * Input quantization of the integer graph when the model carries none.
    * @default {model.input}
    */
-  input?: StoredInputQuantization;
+  input?: InputQuantization;
   /**
    * Adds the integer graph's intermediate tensors as outputs: `input_codes` (the quantized
    * input) and `accumulator` (int32 scores before rescaling), for verification.
@@ -212,11 +210,11 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
 }
 
 /** Codes with masked positions set to the group's zero code. */
-function canonicalCodes(t: StoredTensor, mask?: Uint8Array): ArrayLike<number> {
+function canonicalCodes(t: QuantizedTensor, mask?: Uint8Array): ArrayLike<number> {
   if (!mask) return t.codes;
   const out = Array.from(t.codes);
   for (let i = 0; i < out.length; i++) {
-    if (mask[i] === 0) out[i] = zeroCode(t, groupOf(t.granularity, i, t.cols));
+    if (mask[i] === 0) out[i] = zeroCode(t, elementGroup(t.granularity, i, t.cols));
   }
   return out;
 }
@@ -224,7 +222,7 @@ function canonicalCodes(t: StoredTensor, mask?: Uint8Array): ArrayLike<number> {
 /** Adds nodes computing the float weights `(nOut, d)` of a quantized model. */
 function dequantizedWeights(
   g: GraphBuilder,
-  model: StoredQuantizedModel,
+  model: QuantizedModel,
 ): { name: string; opset: number } {
   const t = model.weights;
   const { rows, cols } = t;
@@ -237,7 +235,7 @@ function dequantizedWeights(
       ? (signed ? "INT8" : "UINT8")
       : (signed ? "INT16" : "UINT16");
     if (t.bits > 8) opset = 21;
-    const groups = groupCount(t);
+    const groups = tensorGroups(t);
     const dims = t.granularity === "tensor" ? [] : [groups];
     const q = g.constant("weight_codes", type, [rows, cols], codes);
     const s = g.constant("weight_scale", "FLOAT", dims, t.scale);
@@ -254,9 +252,9 @@ function dequantizedWeights(
   } else {
     // Table lookup: indices are the stored bit fields, the table holds every field's value.
     const fieldCount = t.kind === "codebook" ? t.levels : 2 ** t.bits;
-    const groups = groupCount(t);
+    const groups = tensorGroups(t);
     const table = new Float32Array(groups * fieldCount);
-    const [lo, hi] = codeRange(t);
+    const [lo, hi] = tensorCodeRange(t);
     for (let gi = 0; gi < groups; gi++) {
       for (let f = 0; f < fieldCount; f++) {
         const q = fieldToCode(t, f);
@@ -290,10 +288,10 @@ function dequantizedWeights(
 }
 
 /** Whether a masked weight's zero code stands for a value other than 0. */
-function maskNeeded(t: StoredTensor, mask: Uint8Array): boolean {
+function maskNeeded(t: QuantizedTensor, mask: Uint8Array): boolean {
   for (let i = 0; i < mask.length; i++) {
     if (mask[i] === 0) {
-      const gi = groupOf(t.granularity, i, t.cols);
+      const gi = elementGroup(t.granularity, i, t.cols);
       if (codeValue(t, zeroCode(t, gi), gi) !== 0) return true;
     }
   }
@@ -301,7 +299,7 @@ function maskNeeded(t: StoredTensor, mask: Uint8Array): boolean {
 }
 
 /** Adds the float bias `(nOut)` of a quantized model. */
-function dequantizedBias(g: GraphBuilder, model: StoredQuantizedModel): string {
+function dequantizedBias(g: GraphBuilder, model: QuantizedModel): string {
   const b = model.bias;
   const n = b.values.length;
   if (b.kind !== "int32") return g.constant("bias", "FLOAT", [n], b.values);
@@ -314,7 +312,7 @@ function dequantizedBias(g: GraphBuilder, model: StoredQuantizedModel): string {
 /** Adds the integer-only scores of a quantized model. */
 function integerScores(
   g: GraphBuilder,
-  model: StoredQuantizedModel,
+  model: QuantizedModel,
   x: string,
   options: OnnxExportOptions,
   action: string,
@@ -349,7 +347,7 @@ function integerScores(
       const i = c * d + j;
       const w = model.mask && model.mask[i] === 0
         ? 0
-        : codes[i] - t.zeroPoint[groupOf(t.granularity, i, d)];
+        : codes[i] - t.zeroPoint[elementGroup(t.granularity, i, d)];
       v[j * nOut + c] = w;
       maxAbs = Math.max(maxAbs, Math.abs(w));
     }

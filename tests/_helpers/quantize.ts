@@ -7,30 +7,30 @@
  */
 
 import type { LogisticModel } from "../../lib/model/types.ts";
-import {
-  type Granularity,
-  groupCount,
-  groupOf,
-  type StoredBias,
-  type StoredInputQuantization,
-  type StoredQuantizedModel,
-  type StoredTensor,
-} from "../../lib/io/quantized.ts";
+import { elementGroup } from "../../lib/io/quantized.ts";
+import { groupCount } from "../../lib/quant/grid.ts";
+import type {
+  Granularity,
+  InputQuantization,
+  QuantizedBias,
+  QuantizedModel,
+  QuantizedTensor,
+} from "../../lib/quant/types.ts";
 
 function groupsOf(model: LogisticModel, granularity: Granularity) {
   const { rows, cols, data } = model.weights;
-  const n = groupCount({ rows, cols, granularity, bits: 1 });
+  const n = groupCount(granularity, rows, cols);
   const members: number[][] = Array.from({ length: n }, () => []);
-  for (let i = 0; i < data.length; i++) members[groupOf(granularity, i, cols)].push(i);
+  for (let i = 0; i < data.length; i++) members[elementGroup(granularity, i, cols)].push(i);
   return members;
 }
 
 function wrap(
   model: LogisticModel,
-  weights: StoredTensor,
-  bias?: StoredBias,
-  input?: StoredInputQuantization,
-): StoredQuantizedModel {
+  weights: QuantizedTensor,
+  bias?: QuantizedBias,
+  input?: InputQuantization,
+): QuantizedModel {
   return {
     kind: "quantized-logistic-regression",
     version: 1,
@@ -51,8 +51,8 @@ export function quantizeUniform(
   bits: number,
   scheme: "symmetric" | "affine",
   granularity: Granularity,
-  input?: StoredInputQuantization,
-): StoredQuantizedModel {
+  input?: InputQuantization,
+): QuantizedModel {
   const { rows, cols, data } = model.weights;
   const groups = groupsOf(model, granularity);
   const scale = new Float32Array(groups.length);
@@ -84,7 +84,7 @@ export function quantizeUniform(
       }
     }
   });
-  let bias: StoredBias | undefined;
+  let bias: QuantizedBias | undefined;
   if (input) {
     // int32 bias at the product scale input.scale * weight scale of each output
     const s = Float64Array.from(
@@ -99,7 +99,7 @@ export function quantizeUniform(
       scale: s,
     };
   }
-  const w: StoredTensor = {
+  const w: QuantizedTensor = {
     kind: "uniform",
     scheme,
     rows,
@@ -118,7 +118,7 @@ export function quantizeLog2(
   model: LogisticModel,
   bits: number,
   granularity: Granularity,
-): StoredQuantizedModel {
+): QuantizedModel {
   const { rows, cols, data } = model.weights;
   const groups = groupsOf(model, granularity);
   const scale = new Float32Array(groups.length);
@@ -144,7 +144,7 @@ export function quantizeCodebook(
   model: LogisticModel,
   levels: number,
   granularity: Granularity,
-): StoredQuantizedModel {
+): QuantizedModel {
   const { rows, cols, data } = model.weights;
   const groups = groupsOf(model, granularity);
   const codebook = new Float32Array(groups.length * levels);
@@ -171,7 +171,7 @@ export function quantizeCodebook(
 }
 
 /** Half-precision weights. */
-export function toFloat16(model: LogisticModel): StoredQuantizedModel {
+export function toFloat16(model: LogisticModel): QuantizedModel {
   const { rows, cols, data } = model.weights;
   const codes = new Uint16Array(new Float16Array(data).buffer);
   return wrap(model, { kind: "float16", rows, cols, bits: 16, granularity: "tensor", codes });

@@ -7,16 +7,14 @@
 import { createPrng, type Prng, randomInt, randomNormal } from "../../lib/core/random.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import type { Preprocessing } from "../../lib/data/preprocess.ts";
-import {
-  codeRange,
-  type Granularity,
-  groupCount,
-  groupOf,
-  type StoredBias,
-  type StoredQuantizedModel,
-  type StoredTensor,
-  zeroCode,
-} from "../../lib/io/quantized.ts";
+import { elementGroup, tensorCodeRange, zeroCode } from "../../lib/io/quantized.ts";
+import { groupCount } from "../../lib/quant/grid.ts";
+import type {
+  Granularity,
+  QuantizedBias,
+  QuantizedModel,
+  QuantizedTensor,
+} from "../../lib/quant/types.ts";
 
 /** Shape choices of a random model. */
 export interface RandomModelOptions {
@@ -146,7 +144,7 @@ export interface RandomQuantizedOptions extends RandomModelOptions {
 export function randomQuantizedModel(
   seed: number,
   options: RandomQuantizedOptions = {},
-): StoredQuantizedModel {
+): QuantizedModel {
   const prng = createPrng(seed);
   const base = randomFloatModel(seed + 1, options);
   const rows = base.weights.rows, cols = base.weights.cols, n = rows * cols;
@@ -155,10 +153,10 @@ export function randomQuantizedModel(
     ? "tensor"
     : options.granularity ?? (["tensor", "class", "feature"] as const)[randomInt(prng, 3)];
   const shape = { rows, cols, granularity };
-  const groupsOf = (g: Granularity) => groupCount({ ...shape, granularity: g, bits: 1 });
+  const groupsOf = (g: Granularity) => groupCount(g, shape.rows, shape.cols);
   const groups = groupsOf(granularity);
   const scales = () => Float32Array.from({ length: groups }, () => Math.fround(0.001 + prng() * 2));
-  let t: StoredTensor;
+  let t: QuantizedTensor;
   if (kind === "uniform-symmetric" || kind === "uniform-affine") {
     const bits = options.bits ?? 1 + randomInt(prng, 16);
     const symmetric = kind === "uniform-symmetric";
@@ -202,11 +200,11 @@ export function randomQuantizedModel(
     const codes = new Uint16Array(n);
     t = { kind: "float16", rows, cols, bits: 16, granularity: "tensor", codes };
   }
-  const [lo, hi] = codeRange(t);
+  const [lo, hi] = tensorCodeRange(t);
   const mask = base.mask;
   const zeros = prng() * 0.8;
   for (let i = 0; i < n; i++) {
-    const g = groupOf(t.granularity, i, cols);
+    const g = elementGroup(t.granularity, i, cols);
     if ((mask && mask[i] === 0) || prng() < zeros) {
       t.codes[i] = zeroCode(t, g);
       continue;
@@ -222,7 +220,7 @@ export function randomQuantizedModel(
     }
   }
   const rb = randomInt(prng, 3);
-  const bias: StoredBias = rb === 0
+  const bias: QuantizedBias = rb === 0
     ? { kind: "float64", values: base.bias }
     : rb === 1
     ? { kind: "float32", values: Float32Array.from(base.bias) }
@@ -241,7 +239,8 @@ export function randomQuantizedModel(
     weights: t,
     bias,
     ...(mask ? { mask } : {}),
-    ...(prng() < 0.5
+    // An int32 bias is at the product scale, which needs the input scale: always with input.
+    ...(bias.kind === "int32" || prng() < 0.5
       ? {
         input: {
           dtype: prng() < 0.5 ? "uint8" as const : "int8" as const,

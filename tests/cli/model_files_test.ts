@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { loadModel } from "../../lib/io/model_file.ts";
-import { dequantizeModel } from "../../lib/io/quantized.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
 import { predictLabels } from "../../lib/model/predict.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
 
@@ -74,7 +74,7 @@ Deno.test({
       ]);
       assert.equal(b.code, 0, b.stderr);
       const digits = await loadEmbedded("digits");
-      const model = dequantizeModel(await loadModel(`${dir}/m.lrc`));
+      const model = asFloatModel(await loadModel(`${dir}/m.lrc`));
       const expected = predictLabels(model, digits.x);
       for (const file of ["a.onnx", "b.onnx"]) {
         const out = await runOnnx(await Deno.readFile(`${dir}/${file}`), digits.x);

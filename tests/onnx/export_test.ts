@@ -5,7 +5,7 @@ import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { fit, type FitOptions } from "../../lib/model/fit.ts";
 import { decisionFunction, predictLabels, predictProba } from "../../lib/model/predict.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
-import { dequantizeModel, type StoredModel } from "../../lib/io/quantized.ts";
+import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
 import { exportOnnx, type OnnxExportOptions, splitWeights } from "../../lib/onnx/export.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
 import {
@@ -40,7 +40,7 @@ async function checkAgreement(
   options: OnnxExportOptions = {},
   tolerance = 2e-5,
 ): Promise<{ agreement: number; maxDiff: number }> {
-  const model = dequantizeModel(stored);
+  const model = asFloatModel(stored);
   const out = await runOnnx(exportOnnx(stored, options), x);
   const expected = predictLabels(model, x);
   const labels = out.label.data as string[];
@@ -182,7 +182,7 @@ Deno.test({
       } else {
         // Against the float model, rounding the scaled inputs to one 8-bit grid costs labels:
         // 96.9 % agreement here (the README states it).
-        const expected = predictLabels(dequantizeModel(q), x);
+        const expected = predictLabels(asFloatModel(q), x);
         const agree = expected.filter((l, i) => l === labels[i]).length / expected.length;
         assert.ok(agree > 0.95, `agreement with the float model ${agree}`);
       }
@@ -204,7 +204,7 @@ Deno.test({
     };
     const q = quantizeUniform(model, 8, "symmetric", "class", input);
     const out = await runOnnx(exportOnnx(q, { quantized: "integer" }), x);
-    const expected = predictLabels(dequantizeModel(q), x);
+    const expected = predictLabels(asFloatModel(q), x);
     const labels = out.label.data as string[];
     const agree = expected.filter((l, i) => l === labels[i]).length / expected.length;
     // Input rounding (step 0.063) moves scores a little; on these 143 samples no label changes.

@@ -6,7 +6,7 @@ import { fit } from "../../lib/model/fit.ts";
 import { foldPreprocessing, predictLabels, predictProba } from "../../lib/model/predict.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import { modelFromCoefficients } from "../../lib/io/coefficients.ts";
-import { dequantizeModel } from "../../lib/io/quantized.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
 import { exportOnnx } from "../../lib/onnx/export.ts";
 import { importOnnxModel } from "../../lib/onnx/import.ts";
 import { GraphBuilder, valueInfo } from "../../lib/onnx/graph.ts";
@@ -67,7 +67,7 @@ Deno.test("QDQ exports import back as the dequantized float model", async () => 
     ]
   ) {
     const back = importOnnxModel(exportOnnx(q)).model;
-    const float = dequantizeModel(q);
+    const float = asFloatModel(q);
     // The import folds the standardisation into the weights.
     assert.ok(maxDiff(back.weights.data, foldPreprocessing(float).weights) < 1e-4);
     assert.ok(

@@ -1,0 +1,333 @@
+/**
+ * `lrc quantize`: train (or load) a model, quantize it, and report accuracy (float, quantized,
+ * integer-only) and bytes; optionally save the quantized model.
+ *
+ * @module
+ */
+
+import { writeFileAtomic } from "../io/atomic.ts";
+import { accuracy } from "../metrics/metrics.ts";
+import { predict } from "../model/predict.ts";
+import { modelFromJson } from "../model/serialize.ts";
+import type { LogisticModel } from "../model/types.ts";
+import {
+  calibrateInput,
+  dequantizeModel,
+  describeMethod,
+  integerPredict,
+  prepareIntegerModel,
+  quantizationAwareTraining,
+  type QuantizationMethod,
+  quantizedModelToJson,
+  quantizedSize,
+  quantizeModel,
+  resolveMethod,
+} from "../quant/mod.ts";
+import type { QuantizedModel } from "../quant/types.ts";
+import { type Command, type ParsedArgs, UsageError } from "./args.ts";
+import { DATA_OPTIONS, loadData } from "./data_options.ts";
+import { formatTable, percent } from "./format.ts";
+import { createProgress } from "./progress.ts";
+import { TRAIN_OPTIONS, trainingChoices, trainWithProgress } from "./train.ts";
+
+/** Builds the quantization method from parsed options. */
+function methodFromArgs(args: ParsedArgs): QuantizationMethod {
+  const kind = args.string("method")!;
+  const bits = args.number("bits", 1, 16, true)!;
+  const granularity = args.string("granularity") as "tensor" | "class" | "feature" | undefined;
+  const cal = args.string("calibration")!;
+  const calibration = cal === "percentile"
+    ? { kind: "percentile" as const, percentile: args.number("percentile", 1e-9, 100)! }
+    : { kind: cal as "minmax" | "mse" };
+  const rounding = args.string("rounding") === "stochastic"
+    ? { kind: "stochastic" as const, seed: args.number("seed", -(2 ** 31), 2 ** 31, true) }
+    : { kind: "nearest" as const };
+  switch (kind) {
+    case "uniform":
+      return {
+        kind,
+        scheme: args.string("scheme") as "symmetric" | "affine",
+        bits,
+        granularity: granularity ?? "class",
+        calibration,
+        rounding,
+      };
+    case "log2":
+      return { kind, bits, granularity: granularity ?? "class", calibration, rounding };
+    case "kmeans":
+      return {
+        kind,
+        bits,
+        levels: args.number("levels", 2, 65536, true),
+        granularity: granularity ?? "tensor",
+        init: args.string("init") as "kmeans++" | "linear",
+        seed: args.number("seed", -(2 ** 31), 2 ** 31, true),
+      };
+    default:
+      return { kind: "float16" };
+  }
+}
+
+/** The `quantize` command. */
+export const quantizeCommand: Command = {
+  name: "quantize",
+  summary: "Quantize a trained (or freshly trained) model; report accuracy and bytes.",
+  options: {
+    ...DATA_OPTIONS,
+    ...TRAIN_OPTIONS,
+    model: {
+      type: "string",
+      value: "FILE.json",
+      help: "float model to quantize (from 'lrc train --save'); trained on the data if absent",
+    },
+    method: {
+      type: "string",
+      value: "NAME",
+      help: "quantization method",
+      default: "uniform",
+      choices: ["uniform", "log2", "kmeans", "float16"],
+    },
+    scheme: {
+      type: "string",
+      value: "NAME",
+      help: "uniform grid: symmetric (1 bit = sign * scale, 2 bits = ternary) or affine",
+      default: "symmetric",
+      choices: ["symmetric", "affine"],
+    },
+    bits: { type: "string", value: "N", help: "bits per weight, 1..16 (log2: 1..8)", default: "8" },
+    levels: { type: "string", value: "K", help: "k-means codebook size (default 2^bits)" },
+    granularity: {
+      type: "string",
+      value: "G",
+      help: "parameter groups (default class; tensor for kmeans)",
+      choices: ["tensor", "class", "feature"],
+    },
+    calibration: {
+      type: "string",
+      value: "NAME",
+      help: "range calibration of uniform and log2 grids",
+      default: "mse",
+      choices: ["minmax", "percentile", "mse"],
+    },
+    percentile: {
+      type: "string",
+      value: "P",
+      help: "percentile of --calibration percentile",
+      default: "99.99",
+    },
+    rounding: {
+      type: "string",
+      value: "NAME",
+      help: "rounding onto the grid (stochastic uses --seed)",
+      default: "nearest",
+      choices: ["nearest", "stochastic"],
+    },
+    init: {
+      type: "string",
+      value: "NAME",
+      help: "k-means initialisation",
+      default: "kmeans++",
+      choices: ["kmeans++", "linear"],
+    },
+    qat: {
+      type: "boolean",
+      help: "quantization-aware training (k-means: centroid fine-tuning) with Adam after PTQ",
+    },
+    "qat-epochs": { type: "string", value: "N", help: "epochs of --qat", default: "6" },
+    "qat-learning-rate": {
+      type: "string",
+      value: "X",
+      help: "Adam step size of --qat (halved every epoch)",
+      default: "0.001",
+    },
+    "input-dtype": {
+      type: "string",
+      value: "T",
+      help: "integer-only inference input codes (auto: uint8 for non-negative inputs)",
+      default: "auto",
+      choices: ["auto", "uint8", "int8"],
+    },
+    save: {
+      type: "string",
+      value: "FILE.json",
+      help: "write the quantized model as JSON (with input calibration and int32 bias when " +
+        "integer-only inference applies)",
+    },
+    json: { type: "boolean", help: "print the report as one JSON object" },
+    quiet: { type: "boolean", help: "no progress line" },
+    help: { type: "boolean", help: "show this help" },
+  },
+  async run(args, io) {
+    const method = methodFromArgs(args);
+    try {
+      resolveMethod(method, "quantize");
+    } catch (error) {
+      throw new UsageError(
+        `Cannot parse arguments of 'quantize': ${
+          (error as Error).message.replace(/^Cannot [^:]*: /, "")
+        }`,
+      );
+    }
+    const showProgress = !args.flag("quiet") && !args.flag("json");
+    const data = await loadData(args);
+    let model: LogisticModel;
+    let origin: string;
+    const file = args.string("model");
+    if (file !== undefined) {
+      let text: string;
+      try {
+        text = await Deno.readTextFile(file);
+      } catch (error) {
+        throw new TypeError(`Cannot read '${file}': ${(error as Error).message}`);
+      }
+      model = modelFromJson(text);
+      if (model.weights.cols !== data.train.x.cols) {
+        throw new TypeError(
+          `Cannot quantize: the model takes ${model.weights.cols} features, the data have ${data.train.x.cols}`,
+        );
+      }
+      origin = `loaded from ${file}`;
+    } else {
+      model = trainWithProgress(data, args, showProgress, io).model;
+      origin = `trained (${args.string("optimizer")}, penalty ${args.string("penalty")})`;
+    }
+    const started = performance.now();
+    let q: QuantizedModel;
+    let qatEpochs = 0;
+    if (args.flag("qat")) {
+      const epochs = args.number("qat-epochs", 1, 1e6, true)!;
+      const progress = createProgress(io, showProgress);
+      try {
+        q = quantizationAwareTraining(model, data.train, {
+          method,
+          penalty: trainingChoices(args, data.train.x.rows).penalty,
+          optimizer: {
+            kind: "adam",
+            epochs,
+            learningRate: args.number("qat-learning-rate", 1e-12, 1e6),
+            learningRateDecay: 0.5,
+          },
+          seed: args.number("seed", -(2 ** 31), 2 ** 31, true),
+          onProgress: (p) =>
+            progress.update(
+              `quantization-aware training: epoch ${p.epoch}/${p.totalEpochs}  loss ${
+                p.trainLoss.toFixed(4)
+              }  ${p.seconds.toFixed(1)} s`,
+            ),
+        }).model;
+      } finally {
+        progress.done();
+      }
+      qatEpochs = epochs;
+    } else {
+      q = quantizeModel(model, { method });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const floatTest = accuracy(data.test.y, predict(model, data.test.x));
+    const dequantized = dequantizeModel(q);
+    const quantPred = predict(dequantized, data.test.x);
+    const quantTest = accuracy(data.test.y, quantPred);
+    let integer: {
+      testAccuracy: number;
+      agreement: number;
+      inputDtype: string;
+      inputScale: number;
+      inputZeroPoint: number;
+    } | null = null;
+    let integerNote: string | null = null;
+    if (q.weights.kind === "uniform" || q.weights.kind === "log2") {
+      try {
+        const calibrated = calibrateInput(q, data.train.x, {
+          dtype: args.string("input-dtype") as "auto" | "uint8" | "int8",
+        });
+        const intPred = integerPredict(prepareIntegerModel(calibrated), data.test.x);
+        let same = 0;
+        for (let i = 0; i < intPred.length; i++) if (intPred[i] === quantPred[i]) same++;
+        integer = {
+          testAccuracy: accuracy(data.test.y, intPred),
+          agreement: same / intPred.length,
+          inputDtype: calibrated.input!.dtype,
+          inputScale: calibrated.input!.scale,
+          inputZeroPoint: calibrated.input!.zeroPoint,
+        };
+        q = calibrated;
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        integerNote = error.message.replace(/^Cannot [^:]*: /, "");
+      }
+    } else {
+      integerNote = `${q.weights.kind} weights have no integer grid`;
+    }
+    const save = args.string("save");
+    if (save !== undefined) {
+      await writeFileAtomic(save, new TextEncoder().encode(quantizedModelToJson(q)));
+    }
+    const size = quantizedSize(q);
+    const description = describeMethod(method);
+    const report = {
+      command: "quantize",
+      data: {
+        source: data.source,
+        trainSamples: data.train.x.rows,
+        testSamples: data.test.x.rows,
+        features: data.train.x.cols,
+        classes: model.classes,
+      },
+      model: origin,
+      method: { description, ...resolveMethod(method), qat: args.flag("qat"), qatEpochs },
+      seconds,
+      test: {
+        floatAccuracy: floatTest,
+        quantizedAccuracy: quantTest,
+        integerAccuracy: integer?.testAccuracy ?? null,
+        integerAgreement: integer?.agreement ?? null,
+      },
+      integer: integer ?? { unavailable: integerNote },
+      size,
+      savedTo: save ?? null,
+    };
+    if (args.flag("json")) {
+      io.out(JSON.stringify(report) + "\n");
+      return 0;
+    }
+    const lines = [
+      `data      ${data.source}: ${report.data.trainSamples} train / ${report.data.testSamples} test, ` +
+      `${report.data.features} features, ${model.classes.length} classes`,
+      `model     ${origin}`,
+      `method    ${description}${
+        args.flag("qat") ? `, quantization-aware training ${qatEpochs} epochs` : ", post-training"
+      } (${seconds.toFixed(2)} s)`,
+      "",
+      formatTable(["test", "accuracy", "vs float"], [
+        ["float", percent(floatTest), ""],
+        ["quantized (dequantized)", percent(quantTest), pointsDiff(quantTest, floatTest)],
+        integer
+          ? [
+            `integer-only (${integer.inputDtype} inputs)`,
+            percent(integer.testAccuracy),
+            pointsDiff(integer.testAccuracy, floatTest),
+          ]
+          : ["integer-only", "n/a", ""],
+      ]),
+      integer
+        ? `integer-only predictions agree with the dequantized model on ${
+          percent(integer.agreement)
+        } of the test set`
+        : `integer-only inference unavailable: ${integerNote}`,
+      "",
+      `weights   ${size.weights} x ${size.bitsPerWeight} bits: ${size.codeBytes} bytes of codes + ` +
+      `${size.parameterBytes} bytes of scales/zero points/codebooks = ${size.weightBytes} bytes ` +
+      `(float32: ${size.float32WeightBytes} bytes, ${size.compression.toFixed(1)}x smaller)`,
+      `bias      ${size.bias}, ${size.biasBytes} bytes` +
+      (size.bias === "int32" ? " (at the product scale of each class)" : ""),
+      ...(save !== undefined ? [`saved     ${save}`] : []),
+    ];
+    io.out(lines.join("\n") + "\n");
+    return 0;
+  },
+};
+
+function pointsDiff(a: number, b: number): string {
+  const d = (a - b) * 100;
+  return `${d >= 0 ? "+" : ""}${d.toFixed(2)} points`;
+}

@@ -1,0 +1,650 @@
+/**
+ * Integer-only inference: inputs quantized to 8 bits with a calibrated scale, integer weights,
+ * int32 accumulation, one rescale per output. The kernels take plain typed arrays so a faster
+ * backend (WebAssembly SIMD) can replace them behind the same signatures; these TypeScript
+ * versions are the reference.
+ *
+ * For output `c` and sample `x`, with `t[j]` the preprocessed input (times the weight scale of
+ * feature `j` for `"feature"` granularity), `xq[j] = clamp(round(t[j] / sx) + zx)` and integer
+ * weights `wi[c][j]` (`code - zeroPoint` for uniform grids, `sign * 2^(E - e)` for log2):
+ *
+ * `score[c] = rescale[c] * (sum_j xq[j] * wi[c][j] + bias[c] - zx * sum_j wi[c][j])`
+ *
+ * where `rescale[c]` is the product scale (input scale times the weight scale of row `c`) and
+ * `bias[c]` the int32 bias at that scale. A check at preparation proves the accumulator cannot
+ * leave the int32 range.
+ *
+ * @module
+ */
+
+import type { FloatArray, Matrix } from "../core/matrix.ts";
+import { assertFinite, assertInRange, assertMatrix } from "../core/validate.ts";
+import { classesFromScores } from "../model/predict.ts";
+import type { Link } from "../model/types.ts";
+import { roundHalfEven } from "./float16.ts";
+import { log2MaxExponent } from "./grid.ts";
+import { biasValues } from "./model.ts";
+import { percentileOf } from "./quantize.ts";
+import type {
+  InputQuantization,
+  Log2QuantizedTensor,
+  QuantizedModel,
+  UniformQuantizedTensor,
+} from "./types.ts";
+import { validateQuantizedModel } from "./validate.ts";
+
+/** Options for {@linkcode calibrateInput}. */
+export interface CalibrateInputOptions {
+  /**
+   * Input code type: `"auto"` takes `"uint8"` when every calibration input (after
+   * preprocessing) is >= 0, else `"int8"`. `"uint8"` is affine (zero point 0 for non-negative
+   * data), `"int8"` symmetric.
+   * @default {"auto"}
+   */
+  dtype?: "auto" | "uint8" | "int8";
+  /**
+   * Range of the inputs: `minmax`, or a percentile of the values (of their magnitudes for
+   * int8), computed on at most 2^20 evenly strided values.
+   * @default {{ kind: "minmax" }}
+   */
+  calibration?: { readonly kind: "minmax" } | {
+    readonly kind: "percentile";
+    readonly percentile: number;
+  };
+}
+
+const CAL_ACTION = "calibrate input quantization";
+const INT32_MAX = 2 ** 31 - 1;
+const MAX_SAMPLES = 2 ** 20;
+
+/**
+ * Calibrates the input quantization of a model from representative inputs and converts its
+ * bias to int32 at the product scale, which makes it ready for integer-only inference.
+ *
+ * @param q A quantized model with uniform or log2 weights.
+ * @param x Representative raw inputs (e.g. the training data), shape `(nSamples, nFeatures)`.
+ * @param options Code type and range calibration.
+ * @returns A new quantized model with `input` set and an `"int32"` bias.
+ * @throws {TypeError} If `x` does not match the model.
+ * @throws {RangeError} If the weights are a codebook or float16 (no integer grid), `x` holds
+ *   NaN or infinity, or the bias does not fit int32 at the product scale.
+ *
+ * @example Pixels in [0, 1] get scale 1/255 and zero point 0
+ * ```ts
+ * import { calibrateInput } from "./integer.ts";
+ * import { quantizeModel } from "./model.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { fromRows } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const x = fromRows([[0, 1], [1, 0], [0.5, 0.2], [0.9, 0.8]]);
+ * const { model } = fit(x, Int32Array.from([0, 1, 1, 0]), { preprocessing: "none" });
+ * const q = calibrateInput(quantizeModel(model), x);
+ * assert.equal(q.input?.dtype, "uint8");
+ * assert.equal(q.input?.zeroPoint, 0);
+ * assert.equal(q.input?.scale, Math.fround(1 / 255));
+ * assert.equal(q.bias.kind, "int32");
+ * ```
+ */
+export function calibrateInput(
+  q: QuantizedModel,
+  x: Matrix,
+  options: CalibrateInputOptions = {},
+): QuantizedModel {
+  validateQuantizedModel(q, CAL_ACTION);
+  requireIntegerGrid(q, CAL_ACTION);
+  checkX(q, x, CAL_ACTION);
+  if (x.rows === 0) throw new RangeError(`Cannot ${CAL_ACTION}: x has no rows`);
+  const dtypeOption = options.dtype ?? "auto";
+  if (!["auto", "uint8", "int8"].includes(dtypeOption)) {
+    throw new RangeError(`Cannot ${CAL_ACTION}: dtype must be auto, uint8 or int8`);
+  }
+  const calibration = options.calibration ?? { kind: "minmax" };
+  if (calibration.kind === "percentile") {
+    assertInRange(CAL_ACTION, "percentile", calibration.percentile, Number.MIN_VALUE, 100);
+  } else if (calibration.kind !== "minmax") {
+    throw new RangeError(`Cannot ${CAL_ACTION}: calibration must be minmax or percentile`);
+  }
+  const { mul, off } = inputTransform(q, 1);
+  const d = x.cols, n = x.rows, xd = x.data;
+  let lo = 0, hi = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let j = 0; j < d; j++) {
+      const t = xd[o + j] * mul[j] + off[j];
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
+  }
+  const dtype = dtypeOption === "auto" ? (lo >= 0 ? "uint8" : "int8") : dtypeOption;
+  let name = "minmax";
+  if (calibration.kind === "percentile") {
+    name = `percentile ${calibration.percentile}`;
+    const total = n * d;
+    const stride = Math.max(1, Math.ceil(total / MAX_SAMPLES));
+    const sample: number[] = [];
+    for (let k = 0; k < total; k += stride) {
+      const j = k % d;
+      const t = xd[k] * mul[j] + off[j];
+      sample.push(dtype === "int8" ? Math.abs(t) : t);
+    }
+    const sorted = Float64Array.from(sample).sort();
+    if (dtype === "int8") {
+      hi = percentileOf(sorted, calibration.percentile);
+      lo = -hi;
+    } else {
+      hi = Math.max(0, percentileOf(sorted, calibration.percentile));
+      lo = Math.min(0, percentileOf(sorted, 100 - calibration.percentile));
+    }
+  }
+  let scale: number, zeroPoint: number;
+  if (dtype === "int8") {
+    const m = Math.max(Math.abs(lo), Math.abs(hi));
+    scale = m > 0 ? Math.fround(m / 127) : 1;
+    zeroPoint = 0;
+  } else {
+    scale = hi - lo > 0 ? Math.fround((hi - lo) / 255) : 1;
+    zeroPoint = Math.min(255, Math.max(0, roundHalfEven(-lo / scale)));
+  }
+  if (!(scale > 0) || !Number.isFinite(scale)) {
+    throw new RangeError(`Cannot ${CAL_ACTION}: the input range gives scale ${scale}`);
+  }
+  const input: InputQuantization = { dtype, scale, zeroPoint, calibration: name };
+  const withInput: QuantizedModel = { ...q, input };
+  const productScale = productScales(withInput);
+  const b = biasValues(q.bias);
+  const values = new Int32Array(b.length);
+  for (let c = 0; c < b.length; c++) {
+    const v = roundHalfEven(b[c] / productScale[c]);
+    if (Math.abs(v) > INT32_MAX) {
+      throw new RangeError(
+        `Cannot ${CAL_ACTION}: bias ${b[c]} of output ${c} is ${v} units of the product scale ` +
+          `${productScale[c]}, beyond int32`,
+      );
+    }
+    values[c] = v;
+  }
+  return { ...withInput, bias: { kind: "int32", values, scale: productScale } };
+}
+
+/**
+ * The scale of each output's integer accumulator: input scale times the row's weight scale
+ * (times `2^-E` for log2); for `"feature"` granularity the weight scales are folded into the
+ * inputs, so it is the input scale (times `2^-E`).
+ *
+ * @param q A quantized model with `input` and uniform or log2 weights.
+ * @returns One scale per output.
+ */
+export function productScales(q: QuantizedModel): Float64Array {
+  const t = q.weights;
+  if (t.kind !== "uniform" && t.kind !== "log2") {
+    throw new RangeError("Cannot compute product scales: the weights have no integer grid");
+  }
+  const sx = q.input!.scale;
+  const shift = t.kind === "log2" ? 2 ** -log2MaxExponent(t.bits) : 1;
+  const out = new Float64Array(t.rows);
+  for (let c = 0; c < t.rows; c++) {
+    const ws = t.granularity === "tensor" ? t.scale[0] : t.granularity === "class" ? t.scale[c] : 1;
+    out[c] = sx * ws * shift;
+  }
+  return out;
+}
+
+/** A quantized model laid out for the integer kernels. */
+export interface IntegerModel {
+  /** Link, for turning scores into classes. */
+  readonly link: Link;
+  /** Class labels. */
+  readonly classes: readonly string[];
+  /** Number of outputs. */
+  readonly nOutputs: number;
+  /** Number of features. */
+  readonly nFeatures: number;
+  /** The input quantization. */
+  readonly input: InputQuantization;
+  /**
+   * `xq[j] = clamp(roundHalfEven(x[j] * inputMultiplier[j] + inputOffset[j]) + zeroPoint)` on
+   * raw `x`: preprocessing, per-feature weight scales and the input scale folded together.
+   */
+  readonly inputMultiplier: Float64Array;
+  /** See `inputMultiplier`. */
+  readonly inputOffset: Float64Array;
+  /**
+   * Integer weights, shape `(nOutputs, nFeatures)` row-major, in the smallest signed typed array
+   * that holds them; masked weights are 0.
+   */
+  readonly weights: Int8Array | Int16Array | Int32Array;
+  /**
+   * The same weights packed for the TypeScript kernel, in blocks of 4 outputs:
+   * `packedWeights[((c >> 2) * nFeatures + j) * 4 + (c & 3)] = weights[c * nFeatures + j]`
+   * (zero for the padding outputs of the last block).
+   */
+  readonly packedWeights: Int8Array | Int16Array | Int32Array;
+  /** The int32 bias with the input zero-point correction folded in: `bias - zx * rowSum`. */
+  readonly bias: Int32Array;
+  /** Product scale per output. */
+  readonly rescale: Float64Array;
+}
+
+const PREP_ACTION = "prepare integer inference";
+
+/**
+ * Lays a calibrated quantized model out for the integer kernels, and proves that no
+ * accumulator can leave the int32 range (`max |xq| * sum_j |wi[c][j]| + |bias[c]| < 2^31`).
+ *
+ * @param q A quantized model with uniform or log2 weights, calibrated with `calibrateInput`.
+ * @returns The integer model.
+ * @throws {RangeError} If the model has no input calibration, no integer grid, or could
+ *   overflow int32 (too many bits, e.g. 16-bit weights on 784 features).
+ *
+ * @example Integer scores agree with the dequantized model
+ * ```ts
+ * import { calibrateInput, integerPredict, prepareIntegerModel } from "./integer.ts";
+ * import { dequantizeModel, quantizeModel } from "./model.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { predict } from "../model/predict.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { x, y, classes } = await loadEmbedded("digits");
+ * const { model } = fit(x, y, { classes, optimizer: { kind: "lbfgs", maxIterations: 30 } });
+ * const q = calibrateInput(quantizeModel(model), x);
+ * const same = integerPredict(prepareIntegerModel(q), x)
+ *   .filter((c, i) => c === predict(dequantizeModel(q), x)[i]).length;
+ * assert.ok(same / x.rows > 0.99);
+ * ```
+ */
+export function prepareIntegerModel(q: QuantizedModel): IntegerModel {
+  validateQuantizedModel(q, PREP_ACTION);
+  requireIntegerGrid(q, PREP_ACTION);
+  if (!q.input || q.bias.kind !== "int32") {
+    throw new RangeError(
+      `Cannot ${PREP_ACTION}: the model has no input calibration; call calibrateInput first`,
+    );
+  }
+  const t = q.weights as UniformQuantizedTensor | Log2QuantizedTensor; // checked above
+  const { rows: k, cols: d } = t;
+  const wi = new Int32Array(k * d);
+  const E = t.kind === "log2" ? log2MaxExponent(t.bits) : 0;
+  let maxAbsW = 0;
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j < d; j++) {
+      const i = c * d + j;
+      if (q.mask && q.mask[i] === 0) continue;
+      const code = t.codes[i];
+      let v: number;
+      if (t.kind === "uniform") {
+        const g = t.granularity === "tensor" ? 0 : t.granularity === "class" ? c : j;
+        v = code - t.zeroPoint[g];
+      } else {
+        v = code === 0 ? 0 : Math.sign(code) * 2 ** (E - (Math.abs(code) - 1));
+      }
+      wi[i] = v; // |v| <= 2^14 for log2 (bits <= 5), < 2^16 for uniform
+      maxAbsW = Math.max(maxAbsW, Math.abs(v));
+    }
+  }
+  const { dtype, zeroPoint: zx } = q.input;
+  const [xmin, xmax] = dtype === "uint8" ? [0, 255] : [-128, 127];
+  const maxAbsX = Math.max(Math.abs(xmin), Math.abs(xmax));
+  const bias = new Int32Array(k);
+  for (let c = 0; c < k; c++) {
+    let rowSum = 0, rowAbs = 0;
+    for (let j = 0; j < d; j++) {
+      rowSum += wi[c * d + j];
+      rowAbs += Math.abs(wi[c * d + j]);
+    }
+    const folded = q.bias.values[c] - zx * rowSum;
+    const bound = maxAbsX * rowAbs + Math.abs(folded);
+    if (bound > INT32_MAX) {
+      throw new RangeError(
+        `Cannot ${PREP_ACTION}: output ${c} could accumulate up to ${bound}, beyond int32 ` +
+          `(${d} features, weights up to ${maxAbsW}); use fewer weight bits`,
+      );
+    }
+    bias[c] = folded;
+  }
+  const Ctor = maxAbsW <= 127 ? Int8Array : maxAbsW <= 32767 ? Int16Array : Int32Array;
+  const weights = Ctor.from(wi);
+  const packedWeights = new Ctor(((k + 3) >> 2) * d * 4);
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j < d; j++) packedWeights[((c >> 2) * d + j) * 4 + (c & 3)] = wi[c * d + j];
+  }
+  const { mul, off } = inputTransform(q, q.input.scale);
+  return {
+    link: q.link,
+    classes: [...q.classes],
+    nOutputs: k,
+    nFeatures: d,
+    input: q.input,
+    inputMultiplier: mul,
+    inputOffset: off,
+    weights,
+    packedWeights,
+    bias,
+    rescale: q.bias.scale.slice(),
+  };
+}
+
+/**
+ * Quantizes raw inputs to the model's 8-bit input codes.
+ *
+ * @param m The integer model.
+ * @param x Raw inputs, shape `(nSamples, nFeatures)`.
+ * @returns Codes, shape `(nSamples, nFeatures)` row-major (`Uint8Array` or `Int8Array`).
+ * @throws {TypeError} If `x` does not have the model's number of features.
+ * @throws {RangeError} If `x` holds NaN or infinity.
+ */
+export function quantizeInputs(m: IntegerModel, x: Matrix): Uint8Array | Int8Array {
+  const action = "quantize inputs";
+  assertMatrix(action, "x", x);
+  if (x.cols !== m.nFeatures) {
+    throw new TypeError(
+      `Cannot ${action}: the model takes ${m.nFeatures} features, x has ${x.cols}`,
+    );
+  }
+  assertFinite(action, "x", x.data, x.cols);
+  const out = m.input.dtype === "uint8"
+    ? new Uint8Array(x.rows * x.cols)
+    : new Int8Array(x.rows * x.cols);
+  const [lo, hi] = m.input.dtype === "uint8" ? [0, 255] : [-128, 127];
+  quantizeInputsKernel(
+    x.data,
+    x.rows,
+    x.cols,
+    m.inputMultiplier,
+    m.inputOffset,
+    m.input.zeroPoint,
+    lo,
+    hi,
+    out,
+  );
+  return out;
+}
+
+/**
+ * Kernel: `out[i*d+j] = clamp(roundHalfEven(x[i*d+j] * mul[j] + off[j]) + zp, lo, hi)`.
+ *
+ * @param x Inputs, `n * d` values row-major.
+ * @param n Rows.
+ * @param d Columns.
+ * @param mul Per-column multiplier.
+ * @param off Per-column offset.
+ * @param zp Zero point.
+ * @param lo Smallest code.
+ * @param hi Largest code.
+ * @param out Receives `n * d` codes.
+ */
+export function quantizeInputsKernel(
+  x: FloatArray,
+  n: number,
+  d: number,
+  mul: Float64Array,
+  off: Float64Array,
+  zp: number,
+  lo: number,
+  hi: number,
+  out: Uint8Array | Int8Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let j = 0; j < d; j++) {
+      const t = x[o + j] * mul[j] + off[j];
+      let r = Math.round(t);
+      if (r - t === 0.5 && (r & 1) !== 0) r--; // ties to even
+      r += zp;
+      out[o + j] = r < lo ? lo : r > hi ? hi : r;
+    }
+  }
+}
+
+/**
+ * Kernel: integer scores from input codes. For each sample `i` and output `c`:
+ * `acc = bias[c] + sum_j xq[i*d+j] * w[c][j]` in int32, then `out[i*k+c] = acc * rescale[c]`.
+ * Codes equal to 0 contribute nothing and are skipped (the zero-point correction lives in the
+ * bias), which helps sparse inputs such as images.
+ *
+ * @param xq Input codes, `n * d` row-major.
+ * @param n Samples.
+ * @param d Features.
+ * @param packed Integer weights in blocks of 4 outputs (see `IntegerModel.packedWeights`).
+ * @param bias Int32 bias (zero-point correction folded in), `k` values.
+ * @param rescale Product scale per output, `k` values.
+ * @param out Receives `n * k` scores row-major.
+ */
+export function integerScoresKernel(
+  xq: Uint8Array | Int8Array,
+  n: number,
+  d: number,
+  packed: Int8Array | Int16Array | Int32Array,
+  bias: Int32Array,
+  rescale: Float64Array,
+  out: Float64Array,
+): void {
+  const idx = new Int32Array(d), val = new Int32Array(d);
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    let m = 0;
+    for (let j = 0; j < d; j++) {
+      const v = xq[o + j];
+      if (v !== 0) {
+        idx[m] = j << 2;
+        val[m++] = v;
+      }
+    }
+    accumulateBlocks(idx, val, m, d, packed, bias, rescale, out, i * bias.length);
+  }
+}
+
+/**
+ * Kernel: quantizes float inputs on the fly (as {@linkcode quantizeInputsKernel}) and computes
+ * integer scores (as {@linkcode integerScoresKernel}) without storing the codes.
+ *
+ * @param x Raw inputs, `n * d` row-major.
+ * @param n Samples.
+ * @param d Features.
+ * @param mul Per-feature input multiplier.
+ * @param off Per-feature input offset.
+ * @param zp Input zero point.
+ * @param lo Smallest input code.
+ * @param hi Largest input code.
+ * @param packed Integer weights in blocks of 4 outputs.
+ * @param bias Int32 bias (zero-point correction folded in).
+ * @param rescale Product scale per output.
+ * @param out Receives `n * k` scores row-major.
+ * @returns The number of NaN or infinite inputs met (their scores are meaningless).
+ */
+export function integerScoresFromFloatKernel(
+  x: FloatArray,
+  n: number,
+  d: number,
+  mul: Float64Array,
+  off: Float64Array,
+  zp: number,
+  lo: number,
+  hi: number,
+  packed: Int8Array | Int16Array | Int32Array,
+  bias: Int32Array,
+  rescale: Float64Array,
+  out: Float64Array,
+): number {
+  const idx = new Int32Array(d), val = new Int32Array(d);
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    let m = 0;
+    for (let j = 0; j < d; j++) {
+      const xv = x[o + j];
+      if (xv - xv !== 0) bad++;
+      const t = xv * mul[j] + off[j];
+      let r = Math.round(t);
+      if (r - t === 0.5 && (r & 1) !== 0) r--; // ties to even
+      r += zp;
+      r = r < lo ? lo : r > hi ? hi : r;
+      if (r !== 0) {
+        idx[m] = j << 2;
+        val[m++] = r;
+      }
+    }
+    accumulateBlocks(idx, val, m, d, packed, bias, rescale, out, i * bias.length);
+  }
+  return bad;
+}
+
+/** Int32 dot products of one sample's non-zero codes with 4 outputs at a time. */
+function accumulateBlocks(
+  idx: Int32Array,
+  val: Int32Array,
+  m: number,
+  d: number,
+  p: Int8Array | Int16Array | Int32Array,
+  bias: Int32Array,
+  rescale: Float64Array,
+  out: Float64Array,
+  row: number,
+): void {
+  const k = bias.length;
+  for (let c = 0; c < k; c += 4) {
+    const base = c * d; // block c >> 2 starts at (c >> 2) * d * 4 = c * d
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (let t = 0; t < m; t++) {
+      const v = val[t], q = base + idx[t];
+      a0 = (a0 + v * p[q]) | 0;
+      a1 = (a1 + v * p[q + 1]) | 0;
+      a2 = (a2 + v * p[q + 2]) | 0;
+      a3 = (a3 + v * p[q + 3]) | 0;
+    }
+    out[row + c] = ((bias[c] + a0) | 0) * rescale[c];
+    if (c + 1 < k) out[row + c + 1] = ((bias[c + 1] + a1) | 0) * rescale[c + 1];
+    if (c + 2 < k) out[row + c + 2] = ((bias[c + 2] + a2) | 0) * rescale[c + 2];
+    if (c + 3 < k) out[row + c + 3] = ((bias[c + 3] + a3) | 0) * rescale[c + 3];
+  }
+}
+
+/**
+ * Scores of already-quantized inputs (e.g. raw pixel bytes when the input scale is 1/255).
+ *
+ * @param m The integer model.
+ * @param xq Input codes, `nSamples * nFeatures` row-major, of the model's input dtype.
+ * @param nSamples Number of samples.
+ * @returns Scores, shape `(nSamples, nOutputs)`.
+ * @throws {TypeError} If the codes have the wrong type or length.
+ */
+export function integerScoresFromCodes(
+  m: IntegerModel,
+  xq: Uint8Array | Int8Array,
+  nSamples: number,
+): Matrix<Float64Array> {
+  const want = m.input.dtype === "uint8" ? Uint8Array : Int8Array;
+  if (!(xq instanceof want) || xq.length !== nSamples * m.nFeatures) {
+    throw new TypeError(
+      `Cannot compute integer scores: codes must be a ${want.name} of ${
+        nSamples * m.nFeatures
+      } entries`,
+    );
+  }
+  const out = new Float64Array(nSamples * m.nOutputs);
+  integerScoresKernel(xq, nSamples, m.nFeatures, m.packedWeights, m.bias, m.rescale, out);
+  return { data: out, rows: nSamples, cols: m.nOutputs };
+}
+
+/**
+ * Integer-only decision scores for raw inputs (quantize inputs, accumulate in int32, rescale).
+ *
+ * @param m The integer model.
+ * @param x Raw inputs, shape `(nSamples, nFeatures)`.
+ * @returns Scores, shape `(nSamples, nOutputs)`.
+ * @throws {TypeError} If `x` does not have the model's number of features.
+ * @throws {RangeError} If `x` holds NaN or infinity.
+ */
+export function integerDecisionFunction(m: IntegerModel, x: Matrix): Matrix<Float64Array> {
+  const action = "compute integer scores";
+  assertMatrix(action, "x", x);
+  if (x.cols !== m.nFeatures) {
+    throw new TypeError(
+      `Cannot ${action}: the model takes ${m.nFeatures} features, x has ${x.cols}`,
+    );
+  }
+  const out = new Float64Array(x.rows * m.nOutputs);
+  const [lo, hi] = m.input.dtype === "uint8" ? [0, 255] : [-128, 127];
+  const bad = integerScoresFromFloatKernel(
+    x.data,
+    x.rows,
+    x.cols,
+    m.inputMultiplier,
+    m.inputOffset,
+    m.input.zeroPoint,
+    lo,
+    hi,
+    m.packedWeights,
+    m.bias,
+    m.rescale,
+    out,
+  );
+  if (bad > 0) assertFinite(action, "x", x.data, x.cols); // throws, naming the first one
+  return { data: out, rows: x.rows, cols: m.nOutputs };
+}
+
+/**
+ * Integer-only class predictions for raw inputs.
+ *
+ * @param m The integer model.
+ * @param x Raw inputs, shape `(nSamples, nFeatures)`.
+ * @returns Class index per sample.
+ * @throws {TypeError} If `x` does not have the model's number of features.
+ * @throws {RangeError} If `x` holds NaN or infinity.
+ */
+export function integerPredict(m: IntegerModel, x: Matrix): Int32Array {
+  return classesFromScores(integerDecisionFunction(m, x));
+}
+
+/** The most bits of log2 weights integer inference takes: integer weights up to 2^14. */
+const MAX_INTEGER_LOG2_BITS = 5;
+
+function requireIntegerGrid(q: QuantizedModel, action: string): void {
+  if (q.weights.kind !== "uniform" && q.weights.kind !== "log2") {
+    throw new RangeError(
+      `Cannot ${action}: integer-only inference needs uniform or log2 weights, these are ${q.weights.kind}` +
+        " (codebook and float16 weights have no integer grid; dequantize them instead)",
+    );
+  }
+  if (q.weights.kind === "log2" && q.weights.bits > MAX_INTEGER_LOG2_BITS) {
+    throw new RangeError(
+      `Cannot ${action}: integer-only inference takes log2 weights of at most ` +
+        `${MAX_INTEGER_LOG2_BITS} bits (${q.weights.bits} bits span 2^-${
+          log2MaxExponent(q.weights.bits)
+        }, beyond int32 integer weights)`,
+    );
+  }
+}
+
+function checkX(q: QuantizedModel, x: Matrix, action: string): void {
+  assertMatrix(action, "x", x);
+  if (x.cols !== q.weights.cols) {
+    throw new TypeError(
+      `Cannot ${action}: the model takes ${q.weights.cols} features, x has ${x.cols}`,
+    );
+  }
+  assertFinite(action, "x", x.data, x.cols);
+}
+
+/**
+ * `t[j] / sx = x[j] * mul[j] + off[j]`: preprocessing, per-feature weight scale and input scale.
+ */
+function inputTransform(q: QuantizedModel, sx: number): { mul: Float64Array; off: Float64Array } {
+  const t = q.weights;
+  const d = t.cols;
+  const mul = new Float64Array(d), off = new Float64Array(d);
+  const p = q.preprocessing;
+  for (let j = 0; j < d; j++) {
+    const fs = t.kind !== "codebook" && t.kind !== "float16" && t.granularity === "feature"
+      ? t.scale[j]
+      : 1;
+    if (p.kind === "standardize") {
+      mul[j] = fs / (p.scale[j] * sx);
+      off[j] = -p.mean[j] * mul[j];
+    } else {
+      mul[j] = fs / sx;
+    }
+  }
+  return { mul, off };
+}

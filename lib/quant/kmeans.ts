@@ -1,0 +1,202 @@
+/**
+ * One-dimensional k-means (Lloyd's algorithm on sorted values), the clustering behind weight
+ * sharing: k-means++ seeding (Arthur and Vassilvitskii 2007) or Deep Compression's linear
+ * initialisation (Han et al. 2016).
+ *
+ * @module
+ */
+
+import { createPrng } from "../core/random.ts";
+import { assertFinite, assertInRange } from "../core/validate.ts";
+
+/** Options for {@linkcode kmeans1d}. */
+export interface Kmeans1dOptions {
+  /**
+   * `"kmeans++"`: seeded D² sampling; `"linear"`: `k` points evenly spaced between the smallest
+   * and the largest value (Deep Compression's choice, which keeps large weights represented).
+   * @default {"kmeans++"}
+   */
+  init?: "kmeans++" | "linear";
+  /**
+   * Seed of the k-means++ draws.
+   * @default {0}
+   */
+  seed?: number;
+  /**
+   * Iteration limit of Lloyd's algorithm.
+   * @default {100}
+   */
+  maxIterations?: number;
+}
+
+/** The result of {@linkcode kmeans1d}. */
+export interface Kmeans1dResult {
+  /** The `k` centroids, ascending. */
+  readonly centroids: Float64Array;
+  /**
+   * The objective (sum of squared distances to the nearest centroid) at the initial centroids
+   * and after each iteration; it never increases.
+   */
+  readonly objective: readonly number[];
+  /** Lloyd iterations done. */
+  readonly iterations: number;
+  /** Whether the assignment stopped changing before the iteration limit. */
+  readonly converged: boolean;
+}
+
+const ACTION = "run k-means";
+
+/**
+ * Clusters numbers into `k` groups, minimising the sum of squared distances to the group means.
+ * Every iteration assigns each value to its nearest centroid and moves each centroid to the mean
+ * of its values (a centroid without values stays where it is), so the objective never increases.
+ * In one dimension the clusters are intervals of the sorted values, so an iteration is a linear
+ * sweep.
+ *
+ * @param values The numbers (not modified).
+ * @param k Number of clusters, 1 .. the number of distinct values.
+ * @param options Initialisation, seed, iteration limit.
+ * @returns Ascending centroids, the objective history, iterations.
+ * @throws {RangeError} If `k` is not an integer in `1 .. distinct values`, or a value is NaN or
+ *   infinite.
+ *
+ * @example Two obvious clusters
+ * ```ts
+ * import { kmeans1d } from "./kmeans.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const r = kmeans1d(Float64Array.from([0, 0.1, 0.2, 5, 5.1, 5.2]), 2, { seed: 1 });
+ * assert.deepEqual([...r.centroids].map((c) => c.toFixed(3)), ["0.100", "5.100"]);
+ * ```
+ */
+export function kmeans1d(
+  values: ArrayLike<number>,
+  k: number,
+  options: Kmeans1dOptions = {},
+): Kmeans1dResult {
+  assertFinite(ACTION, "values", values);
+  const sorted = Float64Array.from(values).sort();
+  const distinct = countDistinct(sorted);
+  assertInRange(ACTION, "k", k, 1, Math.max(1, distinct), true);
+  if (distinct === 0) {
+    throw new RangeError(`Cannot ${ACTION}: there are no values to cluster`);
+  }
+  const maxIterations = options.maxIterations ?? 100;
+  assertInRange(ACTION, "maxIterations", maxIterations, 0, Infinity, true);
+  const init = options.init ?? "kmeans++";
+  if (init !== "kmeans++" && init !== "linear") {
+    throw new RangeError(`Cannot ${ACTION}: init must be kmeans++ or linear, got ${init}`);
+  }
+  const c = init === "linear"
+    ? linearInit(sorted, k)
+    : kmeansPlusPlus(sorted, k, options.seed ?? 0);
+  const sums = new Float64Array(k);
+  const counts = new Float64Array(k);
+  const start = new Int32Array(k + 1); // cluster p holds sorted[start[p] .. start[p + 1] - 1]
+  const previous = new Int32Array(k + 1);
+  assign(sorted, c, start);
+  const objective = [sse(sorted, c, start)];
+  let iterations = 0;
+  let converged = false;
+  while (iterations < maxIterations) {
+    sums.fill(0);
+    counts.fill(0);
+    for (let p = 0; p < k; p++) {
+      for (let i = start[p]; i < start[p + 1]; i++) sums[p] += sorted[i];
+      counts[p] = start[p + 1] - start[p];
+    }
+    for (let p = 0; p < k; p++) if (counts[p] > 0) c[p] = sums[p] / counts[p];
+    previous.set(start);
+    assign(sorted, c, start);
+    iterations++;
+    objective.push(sse(sorted, c, start));
+    let same = true;
+    for (let p = 0; p <= k; p++) if (start[p] !== previous[p]) same = false;
+    if (same) {
+      converged = true;
+      break;
+    }
+  }
+  return { centroids: c, objective, iterations, converged };
+}
+
+/** Number of distinct values of a sorted array. */
+export function countDistinct(sorted: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) d++;
+  return d;
+}
+
+/**
+ * Nearest-centroid assignment of sorted values to ascending centroids: the boundaries between
+ * clusters. A value exactly halfway goes to the lower centroid.
+ */
+function assign(sorted: Float64Array, c: Float64Array, start: Int32Array): void {
+  const k = c.length, n = sorted.length;
+  let p = 0;
+  start[0] = 0;
+  for (let i = 0; i < n; i++) {
+    const v = sorted[i];
+    while (p < k - 1 && v - c[p] > c[p + 1] - v) start[++p] = i;
+  }
+  while (p < k - 1) start[++p] = n;
+  start[k] = n;
+}
+
+function sse(sorted: Float64Array, c: Float64Array, start: Int32Array): number {
+  let s = 0;
+  for (let p = 0; p < c.length; p++) {
+    const cp = c[p];
+    for (let i = start[p]; i < start[p + 1]; i++) {
+      const d = sorted[i] - cp;
+      s += d * d;
+    }
+  }
+  return s;
+}
+
+function linearInit(sorted: Float64Array, k: number): Float64Array {
+  const lo = sorted[0], hi = sorted[sorted.length - 1];
+  const c = new Float64Array(k);
+  if (k === 1) {
+    c[0] = (lo + hi) / 2;
+    return c;
+  }
+  for (let p = 0; p < k; p++) c[p] = lo + (hi - lo) * (p / (k - 1));
+  return c;
+}
+
+/**
+ * k-means++ on sorted values: the first centroid uniformly, each next one with probability
+ * proportional to the squared distance to the nearest chosen one. A value already chosen has
+ * distance 0, so with at least `k` distinct values the centroids are distinct.
+ */
+function kmeansPlusPlus(sorted: Float64Array, k: number, seed: number): Float64Array {
+  const prng = createPrng(seed);
+  const n = sorted.length;
+  const d2 = new Float64Array(n);
+  const chosen: number[] = [sorted[Math.floor(prng() * n)]];
+  for (let i = 0; i < n; i++) {
+    const d = sorted[i] - chosen[0];
+    d2[i] = d * d;
+  }
+  while (chosen.length < k) {
+    let total = 0;
+    for (let i = 0; i < n; i++) total += d2[i];
+    let target = prng() * total;
+    let pick = -1;
+    for (let i = 0; i < n; i++) {
+      if (d2[i] === 0) continue;
+      pick = i;
+      target -= d2[i];
+      if (target < 0) break;
+    }
+    const c = sorted[pick];
+    chosen.push(c);
+    for (let i = 0; i < n; i++) {
+      const d = sorted[i] - c;
+      if (d * d < d2[i]) d2[i] = d * d;
+    }
+  }
+  return Float64Array.from(chosen).sort();
+}

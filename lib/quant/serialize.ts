@@ -1,0 +1,167 @@
+/**
+ * JSON form of a quantized model (until the binary format exists): typed arrays become plain
+ * arrays, and reading rebuilds the exact typed arrays that the kind and bits prescribe. The round
+ * trip is exact.
+ *
+ * @module
+ */
+
+import type { QuantizedBias, QuantizedModel, QuantizedTensor } from "./types.ts";
+import { QUANTIZED_MODEL_VERSION } from "./types.ts";
+import { expectedCodeArray, validateQuantizedModel } from "./validate.ts";
+
+/**
+ * Serialises a quantized model to JSON text.
+ *
+ * @param q The quantized model.
+ * @returns JSON text that {@linkcode quantizedModelFromJson} reads back to an equal model.
+ * @throws {TypeError} If `q` is not a well-formed quantized model.
+ *
+ * @example Round trip
+ * ```ts
+ * import { quantizedModelFromJson, quantizedModelToJson } from "./serialize.ts";
+ * import { quantizeModel } from "./model.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { fromRows } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { model } = fit(fromRows([[0], [1], [2], [3]]), Int32Array.from([0, 0, 1, 1]));
+ * const q = quantizeModel(model, { method: { kind: "uniform", scheme: "affine", bits: 3 } });
+ * assert.deepEqual(quantizedModelFromJson(quantizedModelToJson(q)), q);
+ * ```
+ */
+export function quantizedModelToJson(q: QuantizedModel): string {
+  validateQuantizedModel(q, "serialise quantized model");
+  const t = q.weights;
+  const p = q.preprocessing;
+  const weights: Record<string, unknown> = { ...t, codes: [...t.codes] };
+  if (t.kind === "uniform") {
+    weights.scale = [...t.scale];
+    weights.zeroPoint = [...t.zeroPoint];
+  } else if (t.kind === "log2") {
+    weights.scale = [...t.scale];
+  } else if (t.kind === "codebook") {
+    weights.codebook = [...t.codebook];
+  }
+  const b = q.bias;
+  return JSON.stringify({
+    kind: q.kind,
+    version: q.version,
+    link: q.link,
+    classes: q.classes,
+    featureNames: q.featureNames,
+    preprocessing: p.kind === "none"
+      ? { kind: "none" }
+      : { kind: p.kind, mean: [...p.mean], scale: [...p.scale] },
+    weights,
+    bias: b.kind === "int32"
+      ? { kind: b.kind, values: [...b.values], scale: [...b.scale] }
+      : { kind: b.kind, values: [...b.values] },
+    ...(q.mask ? { mask: [...q.mask] } : {}),
+    ...(q.input ? { input: q.input } : {}),
+    ...(q.recipe ? { recipe: q.recipe } : {}),
+  });
+}
+
+/**
+ * Reads a quantized model from JSON text written by {@linkcode quantizedModelToJson}.
+ *
+ * @param text The JSON text.
+ * @returns The quantized model, with the typed arrays its kind and bits prescribe.
+ * @throws {SyntaxError} If the text is not JSON or does not describe a valid quantized model.
+ * @throws {RangeError} If its version is newer than this library's.
+ */
+export function quantizedModelFromJson(text: string): QuantizedModel {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(text);
+  } catch (error) {
+    throw new SyntaxError(`Cannot read quantized model: not JSON (${(error as Error).message})`);
+  }
+  const fail = (reason: string): never => {
+    throw new SyntaxError(`Cannot read quantized model: ${reason}`);
+  };
+  if (typeof o !== "object" || o === null || o.kind !== "quantized-logistic-regression") {
+    fail("it is not a quantized-logistic-regression model (kind)");
+  }
+  if (typeof o.version === "number" && o.version > QUANTIZED_MODEL_VERSION) {
+    throw new RangeError(
+      `Cannot read quantized model: it has version ${o.version}, this lrcompress reads up to ${QUANTIZED_MODEL_VERSION}`,
+    );
+  }
+  const numbers = (v: unknown, name: string): number[] => {
+    if (!Array.isArray(v) || !v.every((e) => typeof e === "number")) {
+      return fail(`${name} must be an array of numbers`);
+    }
+    return v;
+  };
+  /** Converts to an integer typed array, failing where a value would not survive unchanged. */
+  const integers = <T extends ArrayLike<number>>(
+    ctor: { from(a: number[]): T },
+    v: unknown,
+    name: string,
+  ): T => {
+    const raw = numbers(v, name);
+    const out = ctor.from(raw);
+    for (let i = 0; i < raw.length; i++) {
+      if (out[i] !== raw[i]) fail(`${name}[${i}] is ${raw[i]}, not representable in its type`);
+    }
+    return out;
+  };
+  const w = o.weights as Record<string, unknown> | undefined;
+  if (typeof w !== "object" || w === null) return fail("weights are missing");
+  const shell = { ...w, codes: [] } as unknown as QuantizedTensor;
+  if (!["uniform", "log2", "codebook", "float16"].includes(shell.kind)) {
+    return fail(`weights have an unknown kind '${shell.kind}'`);
+  }
+  const ctor = expectedCodeArray(shell) as unknown as { from(a: number[]): ArrayLike<number> };
+  const weights: Record<string, unknown> = {
+    ...w,
+    codes: integers(ctor, w.codes, "weights.codes"),
+  };
+  if (w.scale !== undefined) weights.scale = Float32Array.from(numbers(w.scale, "weights.scale"));
+  if (w.zeroPoint !== undefined) {
+    weights.zeroPoint = integers(Int32Array, w.zeroPoint, "weights.zeroPoint");
+  }
+  if (w.codebook !== undefined) {
+    weights.codebook = Float32Array.from(numbers(w.codebook, "weights.codebook"));
+  }
+  const b = o.bias as Record<string, unknown> | undefined;
+  if (typeof b !== "object" || b === null) return fail("bias is missing");
+  const values = numbers(b.values, "bias.values");
+  const bias = (b.kind === "int32"
+    ? {
+      kind: "int32",
+      values: integers(Int32Array, values, "bias.values"),
+      scale: Float64Array.from(numbers(b.scale, "bias.scale")),
+    }
+    : b.kind === "float64"
+    ? { kind: "float64", values: Float64Array.from(values) }
+    : { kind: b.kind, values: Float32Array.from(values) }) as QuantizedBias;
+  const p = o.preprocessing as { kind?: unknown; mean?: unknown; scale?: unknown } | undefined;
+  const model = {
+    kind: o.kind,
+    version: o.version,
+    link: o.link,
+    classes: o.classes,
+    featureNames: o.featureNames,
+    preprocessing: p?.kind === "standardize"
+      ? {
+        kind: "standardize",
+        mean: Float64Array.from(numbers(p.mean, "preprocessing.mean")),
+        scale: Float64Array.from(numbers(p.scale, "preprocessing.scale")),
+      }
+      : p,
+    weights,
+    bias,
+    ...(o.mask !== undefined ? { mask: integers(Uint8Array, o.mask, "mask") } : {}),
+    ...(o.input !== undefined ? { input: o.input } : {}),
+    ...(o.recipe !== undefined ? { recipe: o.recipe } : {}),
+  } as unknown as QuantizedModel;
+  try {
+    validateQuantizedModel(model, "read quantized model");
+  } catch (error) {
+    throw new SyntaxError((error as Error).message);
+  }
+  return model;
+}

@@ -1,0 +1,276 @@
+/**
+ * Structural checks of quantized tensors and models: the right typed arrays (the smallest that
+ * fit), shapes, code ranges, finite positive scales, strictly ascending codebooks. Run once at
+ * the boundary (dequantize, serialise, prepare integer inference); kernels trust their inputs.
+ *
+ * @module
+ */
+
+import { assertFinite, describe } from "../core/validate.ts";
+import { outputCount } from "../model/types.ts";
+import { codebookBits, codeRange, groupCount } from "./grid.ts";
+import {
+  MAX_BITS,
+  MAX_LOG2_BITS,
+  MIN_BITS,
+  QUANTIZED_MODEL_VERSION,
+  type QuantizedModel,
+  type QuantizedTensor,
+} from "./types.ts";
+
+type Ctor = { new (n: number): ArrayLike<number>; name: string };
+
+/**
+ * The typed array a tensor's codes must use.
+ *
+ * @param t The tensor (only kind, scheme, bits and levels are read).
+ * @returns The constructor: the smallest integer typed array holding the codes.
+ */
+export function expectedCodeArray(t: QuantizedTensor): Ctor {
+  switch (t.kind) {
+    case "uniform":
+      if (t.scheme === "symmetric") return t.bits <= 8 ? Int8Array : Int16Array;
+      return t.bits <= 8 ? Uint8Array : Uint16Array;
+    case "log2":
+      return Int8Array;
+    case "codebook":
+      return t.levels <= 256 ? Uint8Array : Uint16Array;
+    case "float16":
+      return Uint16Array;
+  }
+}
+
+/**
+ * Checks that a value is a well-formed {@linkcode QuantizedTensor}.
+ *
+ * @param t The value.
+ * @param action What the caller was doing, for messages.
+ * @throws {TypeError} If a field is missing or of the wrong type, the codes are not in the
+ *   expected typed array, or lengths disagree with the shape and granularity.
+ * @throws {RangeError} If bits, a code, a scale, a zero point or a codebook entry is out of
+ *   range (scales must be finite and > 0; codebooks finite and strictly ascending; float16
+ *   patterns finite).
+ */
+export function validateQuantizedTensor(t: QuantizedTensor, action: string): void {
+  const fail = (reason: string): never => {
+    throw new TypeError(`Cannot ${action}: ${reason}`);
+  };
+  const range = (reason: string): never => {
+    throw new RangeError(`Cannot ${action}: ${reason}`);
+  };
+  if (typeof t !== "object" || t === null) fail(`the tensor must be an object, got ${describe(t)}`);
+  if (!["uniform", "log2", "codebook", "float16"].includes(t.kind)) {
+    fail(`unknown tensor kind '${(t as { kind: unknown }).kind}'`);
+  }
+  const { rows, cols } = t;
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
+    fail(`rows and cols must be non-negative integers, got ${rows} x ${cols}`);
+  }
+  if (!["tensor", "class", "feature"].includes(t.granularity)) {
+    fail(`unknown granularity '${t.granularity}'`);
+  }
+  const maxBits = t.kind === "log2" ? MAX_LOG2_BITS : MAX_BITS;
+  if (!Number.isInteger(t.bits) || t.bits < MIN_BITS || t.bits > maxBits) {
+    range(`bits must be an integer in [${MIN_BITS}, ${maxBits}] for ${t.kind}, got ${t.bits}`);
+  }
+  if (t.kind === "codebook") {
+    if (!Number.isInteger(t.levels) || t.levels < 2 || t.levels > 2 ** MAX_BITS) {
+      range(`levels must be an integer in [2, 65536], got ${t.levels}`);
+    }
+    if (t.bits !== codebookBits(t.levels)) {
+      range(
+        `a codebook of ${t.levels} levels has ${codebookBits(t.levels)}-bit codes, not ${t.bits}`,
+      );
+    }
+  }
+  if (t.kind === "float16" && (t.bits !== 16 || t.granularity !== "tensor")) {
+    range("a float16 tensor has bits 16 and granularity tensor");
+  }
+  if (t.kind === "uniform" && t.scheme !== "symmetric" && t.scheme !== "affine") {
+    fail(`unknown scheme '${t.scheme}'`);
+  }
+  const ctor = expectedCodeArray(t);
+  const codes = t.codes as ArrayLike<number>;
+  if (!(codes instanceof ctor) || codes.length !== rows * cols) {
+    fail(
+      `codes must be a ${ctor.name} of ${rows * cols} entries for this ${t.kind} tensor, got ${
+        describe(codes)
+      }`,
+    );
+  }
+  const groups = groupCount(t.granularity, rows, cols);
+  const checkCodes = (min: number, max: number, noZero: boolean) => {
+    for (let i = 0; i < codes.length; i++) {
+      const q = codes[i];
+      if (q < min || q > max || (noZero && q === 0)) {
+        range(`code ${q} at index ${i} is outside ${noZero ? "{-1, +1}" : `${min}..${max}`}`);
+      }
+    }
+  };
+  const checkScale = (scale: unknown) => {
+    if (!(scale instanceof Float32Array) || scale.length !== groups) {
+      fail(`scale must be a Float32Array of ${groups} entries, got ${describe(scale)}`);
+    }
+    const s = scale as Float32Array;
+    for (let g = 0; g < groups; g++) {
+      if (!(s[g] > 0) || !Number.isFinite(s[g])) range(`scale[${g}] is ${s[g]}, not finite > 0`);
+    }
+  };
+  switch (t.kind) {
+    case "uniform": {
+      const r = codeRange("uniform", t.scheme, t.bits);
+      checkCodes(r.min, r.max, t.scheme === "symmetric" && t.bits === 1);
+      checkScale(t.scale);
+      if (!(t.zeroPoint instanceof Int32Array) || t.zeroPoint.length !== groups) {
+        fail(`zeroPoint must be an Int32Array of ${groups} entries, got ${describe(t.zeroPoint)}`);
+      }
+      for (let g = 0; g < groups; g++) {
+        const z = t.zeroPoint[g];
+        if (t.scheme === "symmetric" ? z !== 0 : z < r.min || z > r.max) {
+          range(
+            `zeroPoint[${g}] is ${z}; it must be ${
+              t.scheme === "symmetric" ? "0 for symmetric" : `in ${r.min}..${r.max}`
+            }`,
+          );
+        }
+      }
+      return;
+    }
+    case "log2": {
+      const r = codeRange("log2", "symmetric", t.bits);
+      checkCodes(r.min, r.max, t.bits === 1);
+      checkScale(t.scale);
+      return;
+    }
+    case "codebook": {
+      checkCodes(0, t.levels - 1, false);
+      const cb = t.codebook;
+      if (!(cb instanceof Float32Array) || cb.length !== groups * t.levels) {
+        fail(
+          `codebook must be a Float32Array of ${groups * t.levels} entries, got ${describe(cb)}`,
+        );
+      }
+      assertFinite(action, "codebook", cb);
+      for (let g = 0; g < groups; g++) {
+        for (let k = 1; k < t.levels; k++) {
+          if (!(cb[g * t.levels + k] > cb[g * t.levels + k - 1])) {
+            range(`codebook of group ${g} is not strictly ascending at entry ${k}`);
+          }
+        }
+      }
+      return;
+    }
+    case "float16":
+      for (let i = 0; i < codes.length; i++) {
+        if ((codes[i] & 0x7c00) === 0x7c00) {
+          range(`float16 code 0x${codes[i].toString(16)} at index ${i} is not finite`);
+        }
+      }
+      return;
+  }
+}
+
+/**
+ * Checks that a value is a well-formed {@linkcode QuantizedModel}.
+ *
+ * @param m The value.
+ * @param action What the caller was doing, for messages.
+ * @throws {TypeError} If a field is missing, of the wrong type or shape.
+ * @throws {RangeError} If a value is out of range (see {@linkcode validateQuantizedTensor}).
+ */
+export function validateQuantizedModel(m: QuantizedModel, action: string): void {
+  const fail = (reason: string): never => {
+    throw new TypeError(`Cannot ${action}: ${reason}`);
+  };
+  if (typeof m !== "object" || m === null) fail(`the model must be an object, got ${describe(m)}`);
+  if (m.kind !== "quantized-logistic-regression") {
+    fail(`kind must be 'quantized-logistic-regression', got '${m.kind}'`);
+  }
+  if (m.version !== QUANTIZED_MODEL_VERSION) {
+    fail(`version must be ${QUANTIZED_MODEL_VERSION}, got ${m.version}`);
+  }
+  if (m.link !== "sigmoid" && m.link !== "softmax") fail(`unknown link '${m.link}'`);
+  const classes = m.classes;
+  if (
+    !Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === "string")
+  ) {
+    fail("classes must be an array of at least two strings");
+  }
+  if (m.link === "sigmoid" && classes.length !== 2) fail("a sigmoid model has exactly 2 classes");
+  const nOut = outputCount(m.link, classes.length);
+  validateQuantizedTensor(m.weights, action);
+  const d = m.weights.cols;
+  if (m.weights.rows !== nOut || d < 1) {
+    fail(`weights must be ${nOut} x nFeatures, got ${m.weights.rows} x ${d}`);
+  }
+  const names = m.featureNames;
+  if (!Array.isArray(names) || names.length !== d || !names.every((n) => typeof n === "string")) {
+    fail(`featureNames must be ${d} strings`);
+  }
+  const p = m.preprocessing;
+  if (typeof p !== "object" || p === null) fail("preprocessing is missing");
+  if (p.kind === "standardize") {
+    if (
+      !(p.mean instanceof Float64Array) || !(p.scale instanceof Float64Array) ||
+      p.mean.length !== d || p.scale.length !== d
+    ) {
+      fail(`preprocessing mean and scale must be Float64Arrays of ${d} values`);
+    }
+    assertFinite(action, "preprocessing.mean", p.mean);
+    assertFinite(action, "preprocessing.scale", p.scale);
+    for (let j = 0; j < d; j++) {
+      if (!(p.scale[j] > 0)) {
+        throw new RangeError(`Cannot ${action}: preprocessing.scale[${j}] is ${p.scale[j]}`);
+      }
+    }
+  } else if (p.kind !== "none") {
+    fail(`unknown preprocessing kind '${(p as { kind: unknown }).kind}'`);
+  }
+  const b = m.bias;
+  if (typeof b !== "object" || b === null) fail("bias is missing");
+  const biasType = b.kind === "float32"
+    ? Float32Array
+    : b.kind === "float64"
+    ? Float64Array
+    : b.kind === "int32"
+    ? Int32Array
+    : fail(`unknown bias kind '${(b as { kind: unknown }).kind}'`);
+  if (!(b.values instanceof biasType) || b.values.length !== nOut) {
+    fail(`bias values must be a ${biasType.name} of ${nOut} entries, got ${describe(b.values)}`);
+  }
+  assertFinite(action, "bias", b.values);
+  if (b.kind === "int32") {
+    if (!(b.scale instanceof Float64Array) || b.scale.length !== nOut) {
+      fail(`an int32 bias needs a Float64Array scale of ${nOut} entries`);
+    }
+    for (let c = 0; c < nOut; c++) {
+      if (!(b.scale[c] > 0) || !Number.isFinite(b.scale[c])) {
+        throw new RangeError(`Cannot ${action}: bias scale[${c}] is ${b.scale[c]}`);
+      }
+    }
+    if (m.input === undefined) fail("an int32 bias needs the input quantization (input)");
+  }
+  if (m.mask !== undefined) {
+    if (!(m.mask instanceof Uint8Array) || m.mask.length !== nOut * d) {
+      fail(`mask must be a Uint8Array of ${nOut * d} entries`);
+    }
+    for (let i = 0; i < m.mask.length; i++) {
+      if (m.mask[i] > 1) throw new RangeError(`Cannot ${action}: mask[${i}] is ${m.mask[i]}`);
+    }
+  }
+  const inp = m.input;
+  if (inp !== undefined) {
+    if (typeof inp !== "object" || inp === null) fail("input must be an object");
+    if (inp.dtype !== "uint8" && inp.dtype !== "int8") fail(`unknown input dtype '${inp.dtype}'`);
+    if (!(inp.scale > 0) || !Number.isFinite(inp.scale)) {
+      throw new RangeError(`Cannot ${action}: input scale is ${inp.scale}, not finite > 0`);
+    }
+    const [lo, hi] = inp.dtype === "uint8" ? [0, 255] : [-128, 127];
+    if (!Number.isInteger(inp.zeroPoint) || inp.zeroPoint < lo || inp.zeroPoint > hi) {
+      throw new RangeError(
+        `Cannot ${action}: input zeroPoint ${inp.zeroPoint} is outside ${lo}..${hi}`,
+      );
+    }
+    if (typeof inp.calibration !== "string") fail("input calibration must be a string");
+  }
+}

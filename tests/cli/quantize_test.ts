@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { runCli } from "../_helpers/assert_close.ts";
+import { quantizedModelFromJson } from "../../lib/quant/serialize.ts";
+import { dequantizeModel } from "../../lib/quant/model.ts";
+import { modelToJson } from "../../lib/model/serialize.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+
+Deno.test("lrc quantize trains, quantizes and reports accuracy and bytes as JSON", async () => {
+  const r = await runCli([
+    "quantize",
+    "--bits",
+    "4",
+    "--granularity",
+    "class",
+    "--max-iterations",
+    "60",
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.command, "quantize");
+  assert.equal(report.method.bits, 4);
+  assert.equal(report.size.codeBytes, 640 * 4 / 8);
+  assert.equal(report.size.parameterBytes, 40);
+  assert.ok(report.test.quantizedAccuracy > 0.85);
+  assert.ok(report.test.integerAgreement > 0.95);
+  assert.equal(report.size.bias, "int32");
+});
+
+Deno.test("lrc quantize loads a model, runs QAT and saves a readable quantized model", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const digits = await loadEmbedded("digits");
+    const { model } = fit(digits.x, digits.y, {
+      classes: digits.classes,
+      featureNames: digits.featureNames,
+      optimizer: { kind: "lbfgs", maxIterations: 40 },
+    });
+    await Deno.writeTextFile(`${dir}/m.json`, modelToJson(model));
+    const r = await runCli([
+      "quantize",
+      "--model",
+      `${dir}/m.json`,
+      "--method",
+      "kmeans",
+      "--bits",
+      "2",
+      "--qat",
+      "--qat-epochs",
+      "2",
+      "--save",
+      `${dir}/q.json`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /k-means 4 levels per tensor \(kmeans\+\+\), quantization-aware training 2 epochs/,
+    );
+    assert.match(
+      r.stdout,
+      /integer-only inference unavailable: codebook weights have no integer grid/,
+    );
+    const q = quantizedModelFromJson(await Deno.readTextFile(`${dir}/q.json`));
+    assert.equal(q.weights.kind, "codebook");
+    assert.equal(dequantizeModel(q).classes.length, 10);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc quantize rejects bad settings with a one-line usage error", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--bits", "17"], /--bits must be an integer in \[1, 16\], got '17'/],
+    [["--bits", "0"], /--bits must be an integer in \[1, 16\]/],
+    [["--method", "log2", "--bits", "9"], /bits must be an integer in \[1, 8\], got 9/],
+    [["--method", "int4"], /--method must be one of uniform, log2, kmeans, float16/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = await runCli(["quantize", ...args]);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stderr.trim().split("\n").length, 1);
+  }
+  const r = await runCli([
+    "quantize",
+    "--method",
+    "kmeans",
+    "--levels",
+    "5000",
+    "--max-iterations",
+    "5",
+  ]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /k-means with 5000 levels needs at least 5000 distinct weights/);
+});

@@ -1,0 +1,52 @@
+/**
+ * Running numpy (Debian's /usr/bin/python3) as an independent oracle in quantization tests.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+
+const PYTHON = "/usr/bin/python3";
+
+let cached: boolean | null = null;
+
+/** Whether /usr/bin/python3 with numpy is available. */
+export function hasNumpy(): boolean {
+  if (cached !== null) return cached;
+  try {
+    const r = new Deno.Command(PYTHON, { args: ["-c", "import numpy"], stderr: "null" })
+      .outputSync();
+    cached = r.success;
+  } catch {
+    cached = false;
+  }
+  return cached;
+}
+
+/**
+ * Runs a Python program (source text, or a script path with `args`) with JSON on standard input
+ * and parses the JSON it prints.
+ *
+ * @param program Python source, or `""` to run `args` (e.g. a script path).
+ * @param input Any JSON-serialisable value, sent on standard input.
+ * @param args Extra command-line arguments.
+ * @returns The parsed output.
+ */
+export async function runPython<T>(
+  program: string,
+  input: unknown,
+  args: string[] = [],
+): Promise<T> {
+  const child = new Deno.Command(PYTHON, {
+    args: program === "" ? args : ["-c", program, ...args],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(input)));
+  await writer.close();
+  const r = await child.output();
+  if (!r.success) assert.fail(`python failed: ${new TextDecoder().decode(r.stderr)}`);
+  return JSON.parse(new TextDecoder().decode(r.stdout)) as T;
+}

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { fromFloat16Bits, roundHalfEven, toFloat16Bits } from "../../lib/quant/float16.ts";
+import { hasNumpy, runPython } from "./_python.ts";
+
+const numpy = hasNumpy();
+const FIXTURE = new URL("../fixtures/float16_numpy.json", import.meta.url);
+const SCRIPT = new URL("../fixtures/make_float16_fixture.py", import.meta.url).pathname;
+
+interface Vectors {
+  numpy: string;
+  inputs: number[];
+  bits: number[];
+}
+
+/** numpy's conversions, live when numpy is present, else the fixture its script wrote. */
+async function vectors(): Promise<Vectors> {
+  if (numpy) return await runPython<Vectors>("", null, [SCRIPT, "--stdout"]);
+  return JSON.parse(await Deno.readTextFile(FIXTURE));
+}
+
+Deno.test("float64 to float16 matches numpy bit for bit, ties to even included", async () => {
+  const v = await vectors();
+  assert.ok(v.inputs.length > 2000);
+  for (let i = 0; i < v.inputs.length; i++) {
+    const got = toFloat16Bits(v.inputs[i]);
+    assert.equal(
+      got,
+      v.bits[i],
+      `input ${v.inputs[i]}: got 0x${got.toString(16)}, numpy ${v.bits[i].toString(16)}`,
+    );
+  }
+});
+
+Deno.test({
+  name: `every float16 pattern decodes to numpy's value${numpy ? "" : " (skipped: no numpy)"}`,
+  ignore: !numpy,
+  async fn() {
+    const values = await runPython<(number | string)[]>(
+      "import numpy as np, json\n" +
+        "v = np.arange(65536, dtype=np.uint32).astype(np.uint16).view(np.float16).astype(np.float64)\n" +
+        "print(json.dumps([x if np.isfinite(x) else repr(x) for x in v.tolist()]))",
+      null,
+    );
+    for (let h = 0; h < 65536; h++) {
+      const got = fromFloat16Bits(h);
+      const want = values[h];
+      if (typeof want === "string") {
+        if (want === "nan") assert.ok(Number.isNaN(got), `0x${h.toString(16)}`);
+        else assert.equal(got, want === "inf" ? Infinity : -Infinity, `0x${h.toString(16)}`);
+      } else {
+        assert.ok(Object.is(got, want), `0x${h.toString(16)}: ${got} vs numpy ${want}`);
+      }
+    }
+  },
+});
+
+Deno.test("encoding a decoded pattern gives the pattern back for every non-NaN half", () => {
+  for (let h = 0; h < 65536; h++) {
+    if ((h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0) continue; // NaN payloads
+    assert.equal(toFloat16Bits(fromFloat16Bits(h)), h, `0x${h.toString(16)}`);
+  }
+});
+
+Deno.test("float16 encoding agrees with the engine's Math.f16round where available", () => {
+  const f16round = (Math as unknown as { f16round?: (x: number) => number }).f16round;
+  if (!f16round) return;
+  let x = 1e-9;
+  for (let i = 0; i < 20000; i++) {
+    x *= 1.0009765;
+    for (const v of [x, -x]) {
+      if (Math.abs(v) >= 65520) continue;
+      assert.ok(Object.is(fromFloat16Bits(toFloat16Bits(v)), f16round(v)), `${v}`);
+    }
+  }
+});
+
+Deno.test("round half to even rounds ties to the even neighbour and nothing else", () => {
+  for (let k = -50; k <= 50; k++) {
+    const tie = k + 0.5;
+    const r = roundHalfEven(tie);
+    assert.ok(r === k || r === k + 1);
+    assert.equal(Math.abs(r % 2), 0, `${tie} -> ${r}`);
+    assert.equal(roundHalfEven(k + 0.49) + 0, k); // + 0: -0 and 0 are the same integer
+    assert.equal(roundHalfEven(k + 0.51) + 0, k + 1);
+  }
+});

@@ -1,0 +1,220 @@
+import assert from "node:assert/strict";
+import type { Matrix } from "../../lib/core/matrix.ts";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { decisionFunction, predict } from "../../lib/model/predict.ts";
+import {
+  calibrateInput,
+  dequantizeModel,
+  integerDecisionFunction,
+  type IntegerModel,
+  integerPredict,
+  integerScoresFromCodes,
+  prepareIntegerModel,
+  type QuantizationMethod,
+  quantizeInputs,
+  quantizeModel,
+} from "../../lib/quant/mod.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
+
+/** A pixel-like problem: inputs are multiples of 1/255 in [0, 1], half of them 0. */
+function pixelProblem(seed: number, n = 600, d = 30, k = 4) {
+  const prng = createPrng(seed);
+  const centers = Array.from({ length: k }, () => Array.from({ length: d }, () => prng()));
+  const x = new Float32Array(n * d);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = i % k;
+    y[i] = c;
+    for (let j = 0; j < d; j++) {
+      const v = prng() < 0.5
+        ? 0
+        : Math.min(1, Math.max(0, centers[c][j] + 0.3 * randomNormal(prng)));
+      x[i * d + j] = Math.round(v * 255) / 255;
+    }
+  }
+  return { x: { data: x, rows: n, cols: d } as Matrix, y };
+}
+
+const METHODS: QuantizationMethod[] = [
+  { kind: "uniform", bits: 8, granularity: "class" },
+  { kind: "uniform", bits: 8, granularity: "tensor", calibration: { kind: "minmax" } },
+  { kind: "uniform", scheme: "affine", bits: 8, granularity: "class" },
+  { kind: "uniform", scheme: "affine", bits: 6, granularity: "feature" },
+  { kind: "uniform", bits: 4, granularity: "feature" },
+  { kind: "uniform", bits: 2, granularity: "class" },
+  { kind: "uniform", bits: 1, granularity: "class" },
+  { kind: "log2", bits: 4, granularity: "class" },
+  { kind: "log2", bits: 3, granularity: "feature" },
+];
+
+/**
+ * The largest gap allowed between integer and dequantized float scores: each input code is
+ * within half a step of its exact value (no clipping with min/max input calibration on the same
+ * data), and the int32 bias within half a unit of the float bias.
+ */
+function scoreBound(m: IntegerModel, c: number): number {
+  let s = 0;
+  for (let j = 0; j < m.nFeatures; j++) s += Math.abs(m.weights[c * m.nFeatures + j]);
+  return m.rescale[c] * (s / 2 + 0.5) * (1 + 1e-9);
+}
+
+function checkAgainstFloat(
+  model: LogisticModel,
+  x: Matrix,
+  method: QuantizationMethod,
+  dtype?: "uint8" | "int8",
+) {
+  const q = calibrateInput(quantizeModel(model, { method }), x, { dtype });
+  const im = prepareIntegerModel(q);
+  const reference = decisionFunction(dequantizeModel(q), x);
+  const integer = integerDecisionFunction(im, x);
+  for (let i = 0; i < x.rows; i++) {
+    for (let c = 0; c < im.nOutputs; c++) {
+      const diff = Math.abs(
+        integer.data[i * im.nOutputs + c] - reference.data[i * im.nOutputs + c],
+      );
+      assert.ok(
+        diff <= scoreBound(im, c),
+        `${JSON.stringify(method)} sample ${i} class ${c}: ${diff}`,
+      );
+    }
+  }
+  return { q, im, reference, integer };
+}
+
+Deno.test("integer scores stay within the input-rounding bound of the dequantized model", async () => {
+  const pixels = pixelProblem(1);
+  const { model: pm } = fit(pixels.x, pixels.y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 60 },
+  });
+  const digits = await loadEmbedded("digits");
+  const { model: dm } = fit(digits.x, digits.y, {
+    classes: digits.classes,
+    optimizer: { kind: "lbfgs", maxIterations: 60 },
+  });
+  for (const method of METHODS) {
+    checkAgainstFloat(pm, pixels.x, method);
+    checkAgainstFloat(dm, digits.x, method); // standardised: int8 inputs
+    checkAgainstFloat(dm, digits.x, method, "uint8"); // affine inputs with a non-zero zero point
+  }
+});
+
+Deno.test("on inputs already on the grid, integer predictions agree with the float reference", () => {
+  const { x, y } = pixelProblem(2, 2000, 40, 5);
+  const { model } = fit(x, y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 80 },
+  });
+  for (const method of METHODS.slice(0, 3)) {
+    const q = calibrateInput(quantizeModel(model, { method }), x);
+    assert.equal(q.input?.scale, Math.fround(1 / 255));
+    const im = prepareIntegerModel(q);
+    const a = integerPredict(im, x), b = predict(dequantizeModel(q), x);
+    let same = 0;
+    for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+    assert.ok(same / a.length >= 0.999, `${JSON.stringify(method)}: ${same / a.length}`);
+    // the codes are the pixel bytes themselves
+    const codes = quantizeInputs(im, x);
+    for (let i = 0; i < codes.length; i++) assert.equal(codes[i], Math.round(x.data[i] * 255));
+    // and scoring the codes directly gives the same scores as scoring the floats
+    assert.deepEqual(integerScoresFromCodes(im, codes, x.rows), integerDecisionFunction(im, x));
+  }
+});
+
+Deno.test("the integer kernel computes the exact integer dot products", () => {
+  const { x, y } = pixelProblem(3, 200, 25, 6);
+  const { model } = fit(x, y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 30 },
+  });
+  const q = calibrateInput(
+    quantizeModel(model, { method: { kind: "uniform", scheme: "affine", bits: 8 } }),
+    x,
+  );
+  const im = prepareIntegerModel(q);
+  const codes = quantizeInputs(im, x);
+  const scores = integerScoresFromCodes(im, codes, x.rows);
+  const zx = q.input!.zeroPoint;
+  const t = q.weights;
+  assert.ok(t.kind === "uniform" && q.bias.kind === "int32");
+  for (let i = 0; i < x.rows; i++) {
+    for (let c = 0; c < im.nOutputs; c++) {
+      // from the definitions: (codes - zx) . (weight codes - weight zero point) + int32 bias
+      let acc: number = q.bias.values[c];
+      for (let j = 0; j < x.cols; j++) {
+        acc += (codes[i * x.cols + j] - zx) * (t.codes[c * x.cols + j] - t.zeroPoint[c]);
+      }
+      assert.equal(scores.data[i * im.nOutputs + c], acc * q.bias.scale[c]);
+    }
+  }
+});
+
+Deno.test("log2 weights become signed powers of two in the integer model", () => {
+  const { x, y } = pixelProblem(4);
+  const { model } = fit(x, y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 30 },
+  });
+  const im = prepareIntegerModel(
+    calibrateInput(quantizeModel(model, { method: { kind: "log2", bits: 4 } }), x),
+  );
+  for (const w of im.weights) {
+    assert.ok(w === 0 || Number.isInteger(Math.log2(Math.abs(w))), `${w}`);
+    assert.ok(Math.abs(w) <= 2 ** 6);
+  }
+});
+
+Deno.test("binary models and pruned weights work in integer inference", async () => {
+  const data = await loadEmbedded("breast-cancer");
+  const { model } = fit(data.x, data.y, {
+    classes: data.classes,
+    optimizer: { kind: "lbfgs", maxIterations: 50 },
+  });
+  const mask = new Uint8Array(model.weights.data.length).fill(1);
+  for (let j = 0; j < mask.length; j += 3) mask[j] = 0;
+  const pruned: LogisticModel = {
+    ...model,
+    weights: { ...model.weights, data: model.weights.data.map((v, j) => (mask[j] ? v : 0)) },
+    mask,
+  };
+  const { im } = checkAgainstFloat(pruned, data.x, { kind: "uniform", bits: 8 });
+  assert.equal(im.nOutputs, 1);
+  for (let j = 0; j < mask.length; j++) if (!mask[j]) assert.equal(im.weights[j], 0);
+});
+
+Deno.test("integer inference refuses what it cannot do exactly", () => {
+  const { x, y } = pixelProblem(5, 300, 800, 3);
+  const { model } = fit(x, y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 10 },
+  });
+  const wide = calibrateInput(
+    quantizeModel(model, {
+      method: { kind: "uniform", bits: 16, calibration: { kind: "minmax" } },
+    }),
+    x,
+  );
+  assert.throws(() => prepareIntegerModel(wide), /could accumulate up to .* beyond int32/);
+  const km = quantizeModel(model, { method: { kind: "kmeans", bits: 3 } });
+  assert.throws(() => calibrateInput(km, x), /needs uniform or log2 weights, these are codebook/);
+  assert.throws(
+    () => prepareIntegerModel(quantizeModel(model)),
+    /no input calibration; call calibrateInput/,
+  );
+  const log8 = quantizeModel(model, { method: { kind: "log2", bits: 8 } });
+  assert.throws(
+    () => calibrateInput(log8, x),
+    /log2 weights of at most 5 bits \(8 bits span 2\^-126/,
+  );
+  const ok = prepareIntegerModel(calibrateInput(quantizeModel(model), x));
+  const bad = { data: x.data.slice(0, 800), rows: 1, cols: 800 };
+  bad.data[7] = NaN;
+  assert.throws(() => integerDecisionFunction(ok, bad), /x holds NaN at row 0, column 7/);
+  assert.throws(
+    () => integerDecisionFunction(ok, { ...x, cols: 10, rows: x.data.length / 10 }),
+    TypeError,
+  );
+});

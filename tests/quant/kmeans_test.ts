@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { kmeans1d } from "../../lib/quant/kmeans.ts";
+
+function sample(seed: number, n: number): Float64Array {
+  const prng = createPrng(seed);
+  return Float64Array.from({ length: n }, () => randomNormal(prng) * (prng() < 0.2 ? 3 : 1));
+}
+
+/** Sum of squared distances of each value to its nearest centroid. */
+function objective(v: ArrayLike<number>, c: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) {
+    let best = Infinity;
+    for (let k = 0; k < c.length; k++) best = Math.min(best, (v[i] - c[k]) ** 2);
+    s += best;
+  }
+  return s;
+}
+
+/**
+ * The exact optimum of 1-D k-means by dynamic programming over sorted values (clusters are
+ * intervals): an oracle independent of Lloyd's algorithm.
+ */
+function optimalKmeans(values: Float64Array, k: number): number {
+  const v = values.slice().sort();
+  const n = v.length;
+  const s1 = new Float64Array(n + 1), s2 = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    s1[i + 1] = s1[i] + v[i];
+    s2[i + 1] = s2[i] + v[i] * v[i];
+  }
+  const cost = (a: number, b: number) => { // values a..b-1
+    const m = b - a, s = s1[b] - s1[a];
+    return Math.max(0, s2[b] - s2[a] - (s * s) / m);
+  };
+  let prev = Float64Array.from({ length: n + 1 }, (_, b) => (b === 0 ? 0 : cost(0, b)));
+  for (let c = 2; c <= k; c++) {
+    const cur = new Float64Array(n + 1).fill(Infinity);
+    for (let b = c; b <= n; b++) {
+      for (let a = c - 1; a < b; a++) cur[b] = Math.min(cur[b], prev[a] + cost(a, b));
+    }
+    prev = cur;
+  }
+  return prev[n];
+}
+
+Deno.test("the k-means objective never increases across iterations", () => {
+  for (const init of ["kmeans++", "linear"] as const) {
+    for (const k of [2, 4, 16, 64]) {
+      const v = sample(k, 800);
+      const r = kmeans1d(v, k, { init, seed: 3 });
+      assert.ok(r.objective.length === r.iterations + 1);
+      for (let t = 1; t < r.objective.length; t++) {
+        assert.ok(
+          r.objective[t] <= r.objective[t - 1] * (1 + 1e-12),
+          `${init} k=${k} iteration ${t}: ${r.objective[t]} > ${r.objective[t - 1]}`,
+        );
+      }
+      // the recorded objective is the true one at the returned centroids
+      const last = r.objective[r.objective.length - 1];
+      assert.ok(Math.abs(last - objective(v, r.centroids)) <= 1e-9 * last);
+    }
+  }
+});
+
+Deno.test("same seed gives the same centroids bit for bit; another seed may not", () => {
+  const v = sample(1, 1000);
+  const a = kmeans1d(v, 16, { seed: 5 });
+  const b = kmeans1d(v, 16, { seed: 5 });
+  assert.deepEqual(a.centroids, b.centroids);
+  assert.deepEqual(a.objective, b.objective);
+  const seeds = [6, 7, 8, 9].map((s) => kmeans1d(v, 16, { seed: s, maxIterations: 1 }).centroids);
+  assert.ok(seeds.some((c) => c.some((x, i) => x !== a.centroids[i])));
+});
+
+Deno.test("k-means never beats the exact dynamic-programming optimum, and finds it on clear clusters", () => {
+  for (const seed of [1, 2, 3]) {
+    const v = sample(seed, 120);
+    for (const k of [2, 3, 5]) {
+      const opt = optimalKmeans(v, k);
+      const got = kmeans1d(v, k, { seed }).objective.at(-1)!;
+      assert.ok(got >= opt * (1 - 1e-9), `seed ${seed} k ${k}: ${got} < optimum ${opt}`);
+    }
+  }
+  const prng = createPrng(4);
+  const clear = Float64Array.from(
+    { length: 300 },
+    (_, i) => (i % 3) * 10 + randomNormal(prng) * 0.1,
+  );
+  const r = kmeans1d(clear, 3, { seed: 4 });
+  assert.ok(Math.abs(r.objective.at(-1)! - optimalKmeans(clear, 3)) <= 1e-9 * r.objective.at(-1)!);
+  assert.ok(r.converged);
+});
+
+Deno.test("linear initialisation spreads centroids evenly between min and max", () => {
+  const v = Float64Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  const r = kmeans1d(v, 3, { init: "linear", maxIterations: 0 });
+  assert.deepEqual([...r.centroids], [0, 5, 10]);
+});
+
+Deno.test("k-means++ picks distinct centroids even with heavily repeated values", () => {
+  const v = Float64Array.from({ length: 500 }, (_, i) => (i < 480 ? 0 : i));
+  for (let seed = 0; seed < 20; seed++) {
+    const c = kmeans1d(v, 21, { seed, maxIterations: 0 }).centroids;
+    assert.equal(new Set(c).size, 21, `seed ${seed}`);
+  }
+});
+
+Deno.test("k-means rejects more clusters than distinct values, and NaN", () => {
+  assert.throws(
+    () => kmeans1d([1, 1, 2, 2, 3], 4),
+    /^RangeError: Cannot run k-means: k must be an integer in \[1, 3\], got 4$/,
+  );
+  assert.throws(() => kmeans1d([1, NaN, 2], 2), /values holds NaN at index 1/);
+  assert.throws(() => kmeans1d([1, 2, 3], 2, { init: "random" as "linear" }), /init must be/);
+});

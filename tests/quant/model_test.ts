@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { fit } from "../../lib/model/fit.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
+import {
+  calibrateInput,
+  dequantizeModel,
+  dequantizeTensor,
+  type QuantizationMethod,
+  quantizedModelFromJson,
+  quantizedModelToJson,
+  quantizedSize,
+  quantizeModel,
+  quantizeTensor,
+} from "../../lib/quant/mod.ts";
+
+const digits = await loadEmbedded("digits");
+const { model } = fit(digits.x, digits.y, {
+  classes: digits.classes,
+  optimizer: { kind: "lbfgs", maxIterations: 40 },
+});
+
+const METHODS: QuantizationMethod[] = [
+  { kind: "uniform", bits: 8 },
+  { kind: "uniform", scheme: "affine", bits: 3, granularity: "feature" },
+  { kind: "uniform", bits: 1, granularity: "tensor" },
+  { kind: "uniform", bits: 12, calibration: { kind: "minmax" } },
+  { kind: "log2", bits: 4 },
+  { kind: "kmeans", bits: 4 },
+  { kind: "kmeans", levels: 5, granularity: "class", init: "linear" },
+  { kind: "float16" },
+];
+
+Deno.test("a quantized model keeps the float model's metadata and its dequantized weights", () => {
+  for (const method of METHODS) {
+    const q = quantizeModel(model, { method });
+    assert.equal(q.kind, "quantized-logistic-regression");
+    assert.deepEqual(q.classes, model.classes);
+    assert.deepEqual(q.featureNames, model.featureNames);
+    assert.equal(q.preprocessing, model.preprocessing);
+    const back = dequantizeModel(q);
+    assert.deepEqual(back.weights, dequantizeTensor(quantizeTensor(model.weights, { method })));
+    assert.deepEqual(back.bias, Float64Array.from(Float32Array.from(model.bias)));
+  }
+});
+
+Deno.test("the size report counts bit-packed codes, parameters and bias", () => {
+  const n = 640, groupsClass = 10, groupsFeature = 64;
+  const cases: [QuantizationMethod, number, number][] = [
+    [{ kind: "uniform", bits: 8, granularity: "class" }, n, 4 * groupsClass],
+    [{ kind: "uniform", bits: 3, granularity: "tensor" }, Math.ceil(n * 3 / 8), 4],
+    [
+      { kind: "uniform", scheme: "affine", bits: 4, granularity: "feature" },
+      n / 2,
+      5 * groupsFeature,
+    ],
+    [
+      { kind: "uniform", scheme: "affine", bits: 10, granularity: "class" },
+      n * 10 / 8,
+      6 * groupsClass,
+    ],
+    [{ kind: "log2", bits: 3, granularity: "class" }, Math.ceil(n * 3 / 8), 4 * groupsClass],
+    [{ kind: "kmeans", levels: 5 }, Math.ceil(n * 3 / 8), 4 * 5],
+    [{ kind: "float16" }, 2 * n, 0],
+  ];
+  for (const [method, codeBytes, parameterBytes] of cases) {
+    const s = quantizedSize(quantizeModel(model, { method }));
+    assert.equal(s.codeBytes, codeBytes, JSON.stringify(method));
+    assert.equal(s.parameterBytes, parameterBytes, JSON.stringify(method));
+    assert.equal(s.weightBytes, codeBytes + parameterBytes);
+    assert.equal(s.biasBytes, 40);
+    assert.equal(s.bias, "float32");
+    assert.equal(s.float32WeightBytes, 4 * n);
+    assert.equal(s.totalBytes, s.weightBytes + 40);
+  }
+  const f64 = quantizedSize(quantizeModel(model, { bias: "float64" }));
+  assert.equal(f64.biasBytes, 80);
+  const int = quantizedSize(calibrateInput(quantizeModel(model), digits.x));
+  assert.equal(int.bias, "int32");
+  assert.equal(int.biasBytes, 40);
+  assert.equal(int.inputBytes, 5);
+});
+
+Deno.test("pruned weights stay exactly zero and do not steer calibration", () => {
+  const mask = new Uint8Array(640).fill(1);
+  for (let i = 0; i < 640; i += 2) mask[i] = 0;
+  const pruned: LogisticModel = {
+    ...model,
+    weights: { ...model.weights, data: model.weights.data.map((v, i) => (mask[i] ? v : 0)) },
+    mask,
+  };
+  for (const method of METHODS) {
+    const q = quantizeModel(pruned, { method });
+    const back = dequantizeModel(q);
+    assert.deepEqual(back.mask, mask);
+    for (let i = 0; i < 640; i++) if (!mask[i]) assert.ok(Object.is(back.weights.data[i], 0));
+  }
+  // k-means with the zeros excluded: every centroid serves kept weights
+  const q = quantizeModel(pruned, { method: { kind: "kmeans", bits: 2 } });
+  assert.ok(q.weights.kind === "codebook");
+  const used = new Set<number>();
+  for (let i = 0; i < 640; i++) if (mask[i]) used.add(q.weights.codes[i]);
+  assert.equal(used.size, 4);
+});
+
+Deno.test("the JSON form round-trips exactly and rebuilds the prescribed typed arrays", () => {
+  for (const method of METHODS) {
+    const q = quantizeModel(model, { method });
+    const back = quantizedModelFromJson(quantizedModelToJson(q));
+    assert.deepEqual(back, q, JSON.stringify(method));
+  }
+  const calibrated = calibrateInput(quantizeModel(model), digits.x);
+  assert.deepEqual(quantizedModelFromJson(quantizedModelToJson(calibrated)), calibrated);
+});
+
+Deno.test("reading a damaged quantized model fails with a SyntaxError naming the problem", () => {
+  const text = quantizedModelToJson(quantizeModel(model, { method: { kind: "uniform", bits: 4 } }));
+  const o = JSON.parse(text);
+  type Json = {
+    kind: string;
+    weights: { codes: number[]; scale: number[]; scheme: string };
+    bias: { values: number[] };
+  };
+  const bad = (mutate: (o: Json) => void, pattern: RegExp) => {
+    const copy = JSON.parse(text);
+    mutate(copy);
+    assert.throws(
+      () => quantizedModelFromJson(JSON.stringify(copy)),
+      (e: Error) => e instanceof SyntaxError && pattern.test(e.message),
+    );
+  };
+  assert.throws(() => quantizedModelFromJson("{"), SyntaxError);
+  bad((o) => (o.kind = "logistic-regression"), /not a quantized-logistic-regression/);
+  bad((o) => (o.weights.codes[3] = 300), /weights.codes\[3\] is 300, not representable/);
+  bad((o) => (o.weights.codes[3] = 9), /code 9 at index 3 is outside -7..7/);
+  bad((o) => (o.weights.scale[0] = 0), /scale\[0\] is 0/);
+  bad(
+    (o) => (o.weights.scheme = "affine"),
+    /weights.codes\[[0-9]+\] is -[0-9]+, not representable/,
+  );
+  bad((o) => (o.bias.values = [1]), /bias values must be a Float32Array of 10 entries/);
+  assert.throws(
+    () => quantizedModelFromJson(JSON.stringify({ ...o, version: 99 })),
+    /version 99/,
+  );
+});
+
+Deno.test("bad models and options get clear errors", () => {
+  const nan = { ...model, weights: { ...model.weights, data: model.weights.data.slice() } };
+  nan.weights.data[70] = NaN;
+  assert.throws(
+    () => quantizeModel(nan),
+    /^RangeError: Cannot quantize model: weights holds NaN at row 1, column 6$/,
+  );
+  assert.throws(
+    () => quantizeModel(model, { method: { kind: "uniform", bits: 0 } }),
+    /bits must be an integer in \[1, 16\], got 0/,
+  );
+  assert.throws(
+    () => quantizeModel(model, { method: { kind: "kmeans", levels: 700 } }),
+    /k-means with 700 levels needs at least 700 distinct weights/,
+  );
+  assert.throws(
+    () => quantizeModel(model, { bias: "int8" as "float32" }),
+    /bias must be float32 or float64/,
+  );
+  assert.throws(() => dequantizeModel({} as never), TypeError);
+});

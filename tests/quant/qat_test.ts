@@ -1,0 +1,182 @@
+import assert from "node:assert/strict";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { accumulateLoss } from "../../lib/model/loss.ts";
+import { predict } from "../../lib/model/predict.ts";
+import { applyPreprocessing } from "../../lib/data/preprocess.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
+import {
+  createFakeQuantizer,
+  dequantizeModel,
+  dequantizeTensor,
+  fineTuneCodebook,
+  quantizationAwareTraining,
+  type QuantizationMethod,
+  quantizeModel,
+} from "../../lib/quant/mod.ts";
+import { randomWeights } from "./_weights.ts";
+
+const digits = await loadEmbedded("digits");
+const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.3, seed: 1 });
+const train = { x: split.xTrain, y: split.yTrain };
+const penalty = { kind: "l2", lambda: 1e-3 } as const;
+const { model } = fit(train.x, train.y, {
+  classes: digits.classes,
+  penalty,
+  optimizer: { kind: "lbfgs", maxIterations: 200 },
+});
+
+/** Mean training log loss plus penalty: the objective both PTQ and QAT models are judged by. */
+function objective(m: LogisticModel): number {
+  const x = applyPreprocessing(m.preprocessing, train.x);
+  const r = accumulateLoss(
+    x,
+    train.y,
+    null,
+    0,
+    x.rows,
+    m.weights.data,
+    m.bias,
+    m.link,
+    null,
+    null,
+    new Float64Array(m.bias.length),
+  );
+  let s = 0;
+  for (const w of m.weights.data) s += w * w;
+  return r.loss / x.rows + 0.5 * penalty.lambda * s;
+}
+
+const testAccuracy = (m: LogisticModel) => accuracy(split.yTest, predict(m, split.xTest));
+
+Deno.test("QAT beats PTQ at 2 and 3 bits on a fixed problem", () => {
+  const optimizer = {
+    kind: "adam",
+    epochs: 8,
+    learningRate: 0.01,
+    learningRateDecay: 0.7,
+  } as const;
+  for (const bits of [2, 3]) {
+    for (const granularity of ["tensor", "class"] as const) {
+      const method: QuantizationMethod = { kind: "uniform", bits, granularity };
+      const ptq = dequantizeModel(quantizeModel(model, { method }));
+      const qat = dequantizeModel(
+        quantizationAwareTraining(model, train, { method, optimizer, penalty }).model,
+      );
+      const label = `${bits}-bit ${granularity}`;
+      assert.ok(
+        objective(qat) < objective(ptq),
+        `${label}: ${objective(qat)} vs ${objective(ptq)}`,
+      );
+      assert.ok(
+        testAccuracy(qat) >= testAccuracy(ptq),
+        `${label}: ${testAccuracy(qat)} vs ${testAccuracy(ptq)}`,
+      );
+    }
+  }
+});
+
+Deno.test("trained k-means codebooks beat the k-means codebooks they start from", () => {
+  const ptq = quantizeModel(model, { method: { kind: "kmeans", bits: 2 } });
+  const tuned = fineTuneCodebook(ptq, train, {
+    optimizer: { kind: "adam", epochs: 8, learningRate: 0.01 },
+    penalty,
+  });
+  assert.ok(objective(dequantizeModel(tuned.model)) < objective(dequantizeModel(ptq)));
+  // assignments are kept: weights that shared a value still share one
+  assert.ok(ptq.weights.kind === "codebook" && tuned.model.weights.kind === "codebook");
+  const a = ptq.weights.codes, b = tuned.model.weights.codes;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = i + 1; j < a.length; j += 37) assert.equal(a[i] === a[j], b[i] === b[j]);
+  }
+  assert.equal(tuned.model.recipe?.training, "trained-codebook");
+});
+
+Deno.test("QAT with the same seed gives the same model bit for bit", () => {
+  const options = {
+    method: { kind: "uniform", bits: 3 } as QuantizationMethod,
+    optimizer: { kind: "sgd", epochs: 2, learningRate: 0.05 } as const,
+    penalty,
+    seed: 4,
+  };
+  assert.deepEqual(
+    quantizationAwareTraining(model, train, options).model,
+    quantizationAwareTraining(model, train, options).model,
+  );
+});
+
+Deno.test("the QAT result is the latent weights on the grid training used", () => {
+  const r = quantizationAwareTraining(model, train, {
+    method: { kind: "uniform", bits: 2 },
+    optimizer: { kind: "adam", epochs: 2, learningRate: 0.01 },
+    penalty,
+  });
+  const fq = createFakeQuantizer(model.weights, { method: { kind: "uniform", bits: 2 } });
+  const forward = new Float64Array(r.latent.weights.data.length);
+  fq.transform.forward(r.latent.weights.data, forward);
+  assert.deepEqual(dequantizeTensor(r.model.weights).data, forward);
+});
+
+Deno.test("the clipped straight-through estimator passes gradients inside the range only", () => {
+  const w = randomWeights(30, 3, 50);
+  for (
+    const method of [
+      { kind: "uniform", bits: 3, calibration: { kind: "mse" } },
+      { kind: "uniform", scheme: "affine", bits: 2, granularity: "feature" },
+      { kind: "log2", bits: 3 },
+    ] as QuantizationMethod[]
+  ) {
+    const fq = createFakeQuantizer(w, { method });
+    const out = new Float64Array(150);
+    fq.transform.forward(w.data, out);
+    const grid = fq.grid();
+    // forward values are the grid's dequantized values of the latent weights
+    const lowHigh = (i: number) => {
+      const r = Math.floor(i / 50), c = i % 50;
+      const g = grid.granularity === "tensor" ? 0 : grid.granularity === "class" ? r : c;
+      if (grid.kind === "log2") return [-grid.scale[g], grid.scale[g]];
+      if (grid.kind !== "uniform") throw new TypeError("unexpected grid");
+      const qmin = grid.scheme === "affine" ? 0 : -(2 ** (grid.bits - 1) - 1);
+      const qmax = grid.scheme === "affine" ? 2 ** grid.bits - 1 : 2 ** (grid.bits - 1) - 1;
+      return [
+        grid.scale[g] * (qmin - grid.zeroPoint[g]),
+        grid.scale[g] * (qmax - grid.zeroPoint[g]),
+      ];
+    };
+    const grad = new Float64Array(150).fill(1);
+    fq.transform.backward(w.data, grad);
+    let inside = 0, outside = 0;
+    for (let i = 0; i < 150; i++) {
+      const [lo, hi] = lowHigh(i);
+      const clipped = w.data[i] < lo || w.data[i] > hi;
+      assert.equal(grad[i], clipped ? 0 : 1, `${JSON.stringify(method)} at ${i}`);
+      if (clipped) outside++;
+      else inside++;
+      assert.ok(out[i] >= lo && out[i] <= hi);
+    }
+    assert.ok(inside > 0);
+    if ((method as { calibration?: { kind: string } }).calibration?.kind === "mse") {
+      assert.ok(outside > 0, "MSE clipping leaves some outliers outside");
+    }
+  }
+});
+
+Deno.test("QAT rejects settings it cannot honour", () => {
+  assert.throws(
+    () => createFakeQuantizer(model.weights, { method: { kind: "kmeans" } }),
+    /trained with fineTuneCodebook/,
+  );
+  assert.throws(
+    () => fineTuneCodebook(quantizeModel(model), train),
+    /the weights are uniform, not a codebook/,
+  );
+  assert.throws(
+    () =>
+      quantizationAwareTraining(model, train, {
+        optimizer: { kind: "lbfgs" } as never,
+      }),
+    /weightTransform and onEpochEnd need the sgd or adam optimizer/,
+  );
+});

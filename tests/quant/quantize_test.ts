@@ -1,0 +1,488 @@
+import assert from "node:assert/strict";
+import type { Matrix } from "../../lib/core/matrix.ts";
+import { dequantizeTensor } from "../../lib/quant/dequantize.ts";
+import { fromFloat16Bits } from "../../lib/quant/float16.ts";
+import { codeRange, groupOf } from "../../lib/quant/grid.ts";
+import {
+  type Calibration,
+  type Log2Method,
+  type QuantizationMethod,
+  quantizeOnGrid,
+  quantizeTensor,
+  type UniformMethod,
+} from "../../lib/quant/quantize.ts";
+import type { Granularity, QuantizedTensor, UniformScheme } from "../../lib/quant/types.ts";
+import { hasNumpy, runPython } from "./_python.ts";
+import { randomWeights, sse } from "./_weights.ts";
+
+const GRANULARITIES: Granularity[] = ["tensor", "class", "feature"];
+const CALIBRATIONS: Calibration[] = [
+  { kind: "minmax" },
+  { kind: "mse" },
+  { kind: "percentile", percentile: 99 },
+];
+
+/** Every method the grid tests sweep. */
+function allMethods(): QuantizationMethod[] {
+  const out: QuantizationMethod[] = [];
+  for (const granularity of GRANULARITIES) {
+    for (const calibration of CALIBRATIONS) {
+      for (const scheme of ["symmetric", "affine"] as UniformScheme[]) {
+        for (let bits = 1; bits <= 16; bits++) {
+          out.push({ kind: "uniform", scheme, bits, granularity, calibration });
+        }
+      }
+      for (let bits = 1; bits <= 8; bits++) {
+        out.push({ kind: "log2", bits, granularity, calibration });
+      }
+    }
+    for (let bits = 1; bits <= 5; bits++) out.push({ kind: "kmeans", bits, granularity: "tensor" });
+    out.push({ kind: "kmeans", bits: 2, granularity, init: "linear" });
+  }
+  out.push({ kind: "float16" });
+  return out;
+}
+
+function label(m: QuantizationMethod): string {
+  return JSON.stringify(m);
+}
+
+/**
+ * The sorted distinct values group `g` can represent, computed from the code mapping's
+ * definition in types.ts (not through dequantizeTensor).
+ */
+function levelsOf(t: QuantizedTensor, g: number): number[] {
+  switch (t.kind) {
+    case "uniform": {
+      const r = codeRange("uniform", t.scheme, t.bits);
+      const out: number[] = [];
+      for (let q = r.min; q <= r.max; q++) {
+        if (t.scheme === "symmetric" && t.bits === 1 && q === 0) continue;
+        out.push(t.scale[g] * (q - t.zeroPoint[g]));
+      }
+      return out;
+    }
+    case "log2": {
+      const s = t.scale[g];
+      if (t.bits === 1) return [-s, s];
+      const mags = [0];
+      for (let e = 0; e <= 2 ** (t.bits - 1) - 2; e++) mags.push(s / 2 ** e);
+      return [...new Set([...mags, ...mags.map((m) => -m)])].sort((a, b) => a - b);
+    }
+    case "codebook":
+      return [...t.codebook.subarray(g * t.levels, (g + 1) * t.levels)];
+    case "float16":
+      return [];
+  }
+}
+
+Deno.test("round-trip error is at most half a step for values inside the grid's range", () => {
+  const w = randomWeights(1);
+  for (const method of allMethods()) {
+    const q = quantizeTensor(w, { method });
+    const back = dequantizeTensor(q).data;
+    if (q.kind === "float16") {
+      for (let i = 0; i < w.data.length; i++) {
+        const v = w.data[i];
+        const bound = Math.abs(v) < 2 ** -14 ? 2 ** -25 : Math.abs(v) * 2 ** -11;
+        assert.ok(Math.abs(back[i] - v) <= bound, `${label(method)} at ${i}`);
+      }
+      continue;
+    }
+    const cache = new Map<number, number[]>();
+    for (let r = 0; r < w.rows; r++) {
+      for (let c = 0; c < w.cols; c++) {
+        const i = r * w.cols + c;
+        const g = groupOf(q.granularity, r, c);
+        const v = w.data[i];
+        if (q.kind === "uniform") {
+          // closed form: levels s * (q - z) for q in the code range, gap s (2s at 1 bit)
+          const s = q.scale[g], z = q.zeroPoint[g];
+          const oneBit = q.scheme === "symmetric" && q.bits === 1;
+          const range = codeRange("uniform", q.scheme, q.bits);
+          const gap = oneBit ? 2 * s : s;
+          if (v < s * (range.min - z) || v > s * (range.max - z)) continue;
+          assert.ok(Math.abs(back[i] - v) <= gap / 2 * (1 + 1e-12), `${label(method)} at ${i}`);
+          continue;
+        }
+        if (!cache.has(g)) cache.set(g, levelsOf(q, g));
+        const levels = cache.get(g)!;
+        if (v < levels[0] || v > levels[levels.length - 1]) continue; // clipped
+        // the two levels around v: the error is at most half their gap
+        let lo = 0, hi = levels.length - 1; // binary search: levels[lo] <= v <= levels[lo + 1]
+        while (hi - lo > 1) {
+          const mid = (lo + hi) >> 1;
+          if (levels[mid] <= v) lo = mid;
+          else hi = mid;
+        }
+        const k = lo;
+        const gap = levels[k + 1] - levels[k];
+        const err = Math.abs(back[i] - v);
+        assert.ok(
+          err <= gap / 2 * (1 + 1e-12),
+          `${label(method)}: |${back[i]} - ${v}| = ${err} > half step ${gap / 2}`,
+        );
+      }
+    }
+  }
+});
+
+Deno.test("every dequantized value is one of the grid's levels", () => {
+  const w = randomWeights(2, 4, 60);
+  for (const method of allMethods()) {
+    const q = quantizeTensor(w, { method });
+    if (q.kind === "float16") continue;
+    const back = dequantizeTensor(q).data;
+    const cache = new Map<number, Set<number>>();
+    for (let r = 0; r < w.rows; r++) {
+      for (let c = 0; c < w.cols; c++) {
+        const g = groupOf(q.granularity, r, c);
+        if (q.kind === "uniform") {
+          const k = back[r * w.cols + c] / q.scale[g] + q.zeroPoint[g];
+          const range = codeRange("uniform", q.scheme, q.bits);
+          assert.ok(Number.isInteger(k) && k >= range.min && k <= range.max, label(method));
+          if (q.scheme === "symmetric" && q.bits === 1) assert.ok(k !== 0);
+          continue;
+        }
+        if (!cache.has(g)) cache.set(g, new Set(levelsOf(q, g)));
+        assert.ok(cache.get(g)!.has(back[r * w.cols + c]), `${label(method)} (${r}, ${c})`);
+      }
+    }
+  }
+});
+
+Deno.test("quantizing dequantized values gives the same codes back, for every kind and bits", () => {
+  const w = randomWeights(3);
+  for (const method of allMethods()) {
+    const q = quantizeTensor(w, { method });
+    const back = dequantizeTensor(q);
+    assert.deepEqual(quantizeOnGrid(q, back).codes, q.codes, label(method));
+    // stochastic rounding leaves exact grid values alone too
+    const s = quantizeOnGrid(q, back, { rounding: { kind: "stochastic", seed: 9 } });
+    assert.deepEqual(s.codes, q.codes, `${label(method)} stochastic`);
+  }
+});
+
+Deno.test("codes use the smallest integer typed array that holds them", () => {
+  const w = randomWeights(4, 3, 400);
+  const expect = (m: QuantizationMethod, ctor: { name: string }) => {
+    const q = quantizeTensor(w, { method: m });
+    assert.equal(q.codes.constructor.name, ctor.name, label(m));
+  };
+  for (let bits = 1; bits <= 16; bits++) {
+    expect({ kind: "uniform", scheme: "symmetric", bits }, bits <= 8 ? Int8Array : Int16Array);
+    expect({ kind: "uniform", scheme: "affine", bits }, bits <= 8 ? Uint8Array : Uint16Array);
+  }
+  for (let bits = 1; bits <= 8; bits++) expect({ kind: "log2", bits }, Int8Array);
+  expect({ kind: "kmeans", levels: 256 }, Uint8Array);
+  expect({ kind: "kmeans", levels: 257 }, Uint16Array);
+  expect({ kind: "float16" }, Uint16Array);
+  // ... and the narrower array would not do: the extreme codes are used
+  const minmax = { kind: "minmax" } as const;
+  const sym8 = quantizeTensor(w, {
+    method: { kind: "uniform", bits: 8, granularity: "tensor", calibration: minmax },
+  });
+  assert.equal(Math.max(...sym8.codes.map(Math.abs)), 127);
+  const aff8 = quantizeTensor(w, {
+    method: { kind: "uniform", scheme: "affine", bits: 8, calibration: minmax },
+  });
+  assert.equal(Math.max(...aff8.codes), 255);
+  const sym9 = quantizeTensor(w, {
+    method: { kind: "uniform", bits: 9, granularity: "tensor", calibration: minmax },
+  });
+  assert.equal(Math.max(...sym9.codes.map(Math.abs)), 255);
+});
+
+function totalError(w: Matrix, method: QuantizationMethod): number {
+  return sse(w.data, dequantizeTensor(quantizeTensor(w, { method })).data);
+}
+
+Deno.test("per-class and per-feature MSE error is never above per-tensor MSE error", () => {
+  for (const seed of [5, 6, 7]) {
+    const w = randomWeights(seed);
+    for (const bits of [1, 2, 3, 4, 6, 8]) {
+      const kinds: (UniformMethod | Log2Method)[] = [
+        { kind: "uniform", scheme: "symmetric", bits },
+        { kind: "uniform", scheme: "affine", bits },
+        { kind: "log2", bits },
+      ];
+      for (const base of kinds) {
+        const mse = { kind: "mse" } as const;
+        const tensor = totalError(w, { ...base, granularity: "tensor", calibration: mse });
+        for (const g of ["class", "feature"] as const) {
+          const finer = totalError(w, { ...base, granularity: g, calibration: mse });
+          assert.ok(finer <= tensor, `${label(base)} ${g}: ${finer} > tensor ${tensor}`);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("MSE clipping error is never above min/max error", () => {
+  for (const seed of [8, 9]) {
+    const w = randomWeights(seed);
+    for (const granularity of GRANULARITIES) {
+      for (let bits = 1; bits <= 8; bits++) {
+        const kinds: (UniformMethod | Log2Method)[] = [
+          { kind: "uniform", scheme: "symmetric", bits, granularity },
+          { kind: "uniform", scheme: "affine", bits, granularity },
+          { kind: "log2", bits, granularity },
+        ];
+        for (const base of kinds) {
+          const mse = totalError(
+            w,
+            { ...base, calibration: { kind: "mse" } } as QuantizationMethod,
+          );
+          const mm = totalError(
+            w,
+            { ...base, calibration: { kind: "minmax" } } as QuantizationMethod,
+          );
+          assert.ok(mse <= mm, `${label(base)}: mse ${mse} > minmax ${mm}`);
+        }
+      }
+    }
+  }
+});
+
+/** Exhaustive search over many symmetric scales: the oracle for the MSE search. */
+function bruteForceSymmetric(v: Float64Array, bits: number, candidates: number): number {
+  const qmax = 2 ** (bits - 1) - 1;
+  let maxAbs = 0;
+  for (const x of v) maxAbs = Math.max(maxAbs, Math.abs(x));
+  let best = Infinity;
+  for (let k = 1; k <= candidates; k++) {
+    const s = (maxAbs / qmax) * (k / candidates);
+    let e = 0;
+    for (const x of v) {
+      const q = Math.max(-qmax, Math.min(qmax, Math.round(x / s)));
+      e += (x - s * q) ** 2;
+    }
+    best = Math.min(best, e);
+  }
+  return best;
+}
+
+Deno.test("MSE calibration is within 1 % of an exhaustive search over 20000 scales", () => {
+  const w = randomWeights(10, 1, 500);
+  for (const bits of [3, 4, 5, 8]) {
+    const ours = totalError(w, { kind: "uniform", bits, granularity: "tensor" });
+    const oracle = bruteForceSymmetric(w.data, bits, 20000);
+    assert.ok(ours <= oracle * 1.01, `${bits} bits: ${ours} vs exhaustive ${oracle}`);
+  }
+});
+
+Deno.test("ternary MSE calibration is the exact optimum over all scales", () => {
+  for (const seed of [11, 12, 13]) {
+    const w = randomWeights(seed, 1, 300);
+    const q = quantizeTensor(w, { method: { kind: "uniform", bits: 2, granularity: "tensor" } });
+    assert.ok(q.kind === "uniform");
+    const ours = sse(w.data, dequantizeTensor(q).data);
+    // exhaustive over scales on a fine grid, each with the best assignment to {-s, 0, s}
+    let maxAbs = 0;
+    for (const x of w.data) maxAbs = Math.max(maxAbs, Math.abs(x));
+    let best = Infinity;
+    for (let k = 1; k <= 50000; k++) {
+      const s = (maxAbs * k) / 50000;
+      let e = 0;
+      for (const x of w.data) e += Math.min(x * x, (Math.abs(x) - s) ** 2);
+      best = Math.min(best, e);
+    }
+    assert.ok(ours <= best * (1 + 1e-6), `seed ${seed}: ${ours} vs exhaustive ${best}`);
+  }
+});
+
+Deno.test("1-bit MSE scale is mean |w|, the closed-form least-squares optimum", () => {
+  const w = randomWeights(14, 3, 100);
+  const q = quantizeTensor(w, { method: { kind: "uniform", bits: 1, granularity: "class" } });
+  assert.ok(q.kind === "uniform");
+  for (let r = 0; r < 3; r++) {
+    let s = 0;
+    for (let c = 0; c < 100; c++) s += Math.abs(w.data[r * 100 + c]);
+    assert.equal(q.scale[r], Math.fround(s / 100));
+    for (let c = 0; c < 100; c++) {
+      assert.equal(q.codes[r * 100 + c], w.data[r * 100 + c] < 0 ? -1 : 1);
+    }
+  }
+});
+
+Deno.test("min/max symmetric and affine grids follow the textbook formulas", () => {
+  const w = randomWeights(15, 2, 50);
+  const sym = quantizeTensor(w, {
+    method: { kind: "uniform", bits: 4, granularity: "class", calibration: { kind: "minmax" } },
+  });
+  const aff = quantizeTensor(w, {
+    method: {
+      kind: "uniform",
+      scheme: "affine",
+      bits: 4,
+      granularity: "class",
+      calibration: { kind: "minmax" },
+    },
+  });
+  assert.ok(sym.kind === "uniform" && aff.kind === "uniform");
+  for (let r = 0; r < 2; r++) {
+    const row = w.data.subarray(r * 50, (r + 1) * 50);
+    const lo = Math.min(0, ...row), hi = Math.max(0, ...row);
+    assert.equal(sym.scale[r], Math.fround(Math.max(-lo, hi) / 7));
+    const s = Math.fround((hi - lo) / 15);
+    assert.equal(aff.scale[r], s);
+    assert.equal(aff.zeroPoint[r], Math.round(-lo / s));
+  }
+});
+
+Deno.test({
+  name: `percentile calibration matches numpy.percentile${
+    hasNumpy() ? "" : " (skipped: no numpy)"
+  }`,
+  ignore: !hasNumpy(),
+  async fn() {
+    const w = randomWeights(16, 1, 997);
+    const p = 99.3;
+    const oracle = await runPython<{ abs: number; lo: number; hi: number }>(
+      "import json, sys, numpy as np\n" +
+        "d = json.load(sys.stdin); w = np.array(d['w']); p = d['p']\n" +
+        "print(json.dumps({'abs': float(np.percentile(np.abs(w), p)), " +
+        "'lo': float(np.percentile(w, 100 - p)), 'hi': float(np.percentile(w, p))}))",
+      { w: [...w.data], p },
+    );
+    const calibration = { kind: "percentile", percentile: p } as const;
+    const sym = quantizeTensor(w, {
+      method: { kind: "uniform", bits: 6, granularity: "tensor", calibration },
+    });
+    const aff = quantizeTensor(w, {
+      method: { kind: "uniform", scheme: "affine", bits: 6, granularity: "tensor", calibration },
+    });
+    assert.ok(sym.kind === "uniform" && aff.kind === "uniform");
+    assert.equal(sym.scale[0], Math.fround(oracle.abs / 31));
+    const s = Math.fround((Math.max(0, oracle.hi) - Math.min(0, oracle.lo)) / 63);
+    assert.equal(aff.scale[0], s);
+  },
+});
+
+Deno.test("log2 levels are powers of two of the scale, with exponents 0..2^(b-1)-2", () => {
+  const w = randomWeights(17, 1, 400);
+  const q = quantizeTensor(w, {
+    method: { kind: "log2", bits: 3, granularity: "tensor", calibration: { kind: "minmax" } },
+  });
+  assert.ok(q.kind === "log2");
+  const s = q.scale[0];
+  const back = dequantizeTensor(q).data;
+  const allowed = new Set([0, s, s / 2, s / 4, -s, -s / 2, -s / 4]);
+  for (const v of back) assert.ok(allowed.has(v), `${v}`);
+  assert.equal(Math.max(...q.codes.map(Math.abs)), 3);
+  for (let i = 0; i < back.length; i++) {
+    const code: number = q.codes[i];
+    if (code !== 0) assert.equal(Math.abs(back[i]), s * 2 ** -(Math.abs(code) - 1));
+  }
+});
+
+Deno.test("stochastic rounding is seeded, and unbiased inside the range", () => {
+  const w = randomWeights(18, 2, 40);
+  const method = (seed: number): QuantizationMethod => ({
+    kind: "uniform",
+    bits: 3,
+    granularity: "tensor",
+    calibration: { kind: "minmax" },
+    rounding: { kind: "stochastic", seed },
+  });
+  assert.deepEqual(
+    quantizeTensor(w, { method: method(1) }).codes,
+    quantizeTensor(w, { method: method(1) }).codes,
+  );
+  assert.notDeepEqual(
+    quantizeTensor(w, { method: method(1) }).codes,
+    quantizeTensor(w, { method: method(2) }).codes,
+  );
+  const draws = 2000;
+  const mean = new Float64Array(w.data.length);
+  let step = 0;
+  for (let seed = 0; seed < draws; seed++) {
+    const q = quantizeTensor(w, { method: method(seed) });
+    if (q.kind === "uniform") step = q.scale[0];
+    const back = dequantizeTensor(q).data;
+    for (let i = 0; i < mean.length; i++) mean[i] += back[i] / draws;
+  }
+  // Hoeffding: each draw lies in an interval one step wide, so P(|mean - v| > t) <=
+  // 2 exp(-2 N t² / step²); t = step * sqrt(ln(2 / 1e-9) / (2N)) fails with probability 1e-9.
+  const t = step * Math.sqrt(Math.log(2 / 1e-9) / (2 * draws));
+  for (let i = 0; i < mean.length; i++) {
+    assert.ok(Math.abs(mean[i] - w.data[i]) <= t, `${i}: ${mean[i]} vs ${w.data[i]}`);
+  }
+});
+
+Deno.test("masked weights take no part in calibration and quantize to the code of 0", () => {
+  const w = randomWeights(19, 2, 30);
+  const mask = new Uint8Array(60).fill(1);
+  const big = { data: w.data.slice(), rows: 2, cols: 30 };
+  big.data[5] = 1000;
+  mask[5] = 0;
+  const method = {
+    kind: "uniform",
+    bits: 4,
+    granularity: "class",
+    calibration: { kind: "minmax" },
+  } as const;
+  const a = quantizeTensor(w, { method: { ...method }, mask });
+  const b = quantizeTensor(big, { method: { ...method }, mask });
+  assert.ok(a.kind === "uniform" && b.kind === "uniform");
+  assert.deepEqual(b.scale, a.scale);
+  assert.equal(b.codes[5], 0);
+});
+
+Deno.test("float16 storage holds the weights rounded to nearest even", () => {
+  const w = randomWeights(20, 2, 50);
+  const q = quantizeTensor(w, { method: { kind: "float16" } });
+  const back = dequantizeTensor(q).data;
+  for (let i = 0; i < back.length; i++) {
+    assert.equal(back[i], fromFloat16Bits(q.codes[i]));
+    assert.equal(back[i], Math.fround(back[i])); // a half is exact in float32
+  }
+});
+
+Deno.test("bad inputs get clear errors", () => {
+  const w = randomWeights(21, 2, 10);
+  const bad = (method: unknown, pattern: RegExp, type: ErrorConstructor = RangeError) =>
+    assert.throws(
+      () => quantizeTensor(w, { method: method as QuantizationMethod }),
+      (e: Error) => e instanceof type && pattern.test(e.message),
+      JSON.stringify(method),
+    );
+  bad(
+    { kind: "uniform", bits: 0 },
+    /^Cannot quantize weights: bits must be an integer in \[1, 16\], got 0$/,
+  );
+  bad({ kind: "uniform", bits: 17 }, /bits must be an integer in \[1, 16\], got 17/);
+  bad({ kind: "uniform", bits: 2.5 }, /bits must be an integer/);
+  bad({ kind: "log2", bits: 9 }, /bits must be an integer in \[1, 8\], got 9/);
+  bad({ kind: "kmeans", levels: 1 }, /levels must be an integer in \[2, 65536\]/);
+  bad(
+    { kind: "kmeans", levels: 21 },
+    /k-means with 21 levels needs at least 21 distinct weights.*has 20/,
+  );
+  bad({ kind: "uniform", granularity: "row" }, /granularity must be tensor, class or feature/);
+  bad({ kind: "uniform", scheme: "asymmetric" }, /scheme must be symmetric or affine/);
+  bad({ kind: "uniform", calibration: { kind: "percentile", percentile: 101 } }, /percentile/);
+  bad({ kind: "uniform", calibration: { kind: "entropy" } }, /calibration must be/);
+  bad({ kind: "uniform", rounding: { kind: "up" } }, /rounding must be/);
+  bad({ kind: "int4" }, /unknown method 'int4'/);
+  const nan = { data: w.data.slice(), rows: 2, cols: 10 };
+  nan.data[13] = NaN;
+  assert.throws(
+    () => quantizeTensor(nan),
+    /^RangeError: Cannot quantize weights: values holds NaN at row 1, column 3$/,
+  );
+  const huge = { data: Float64Array.of(1, 70000), rows: 1, cols: 2 };
+  assert.throws(
+    () => quantizeTensor(huge, { method: { kind: "float16" } }),
+    /70000 at row 0, column 1 is beyond the float16 range/,
+  );
+  assert.throws(
+    () => quantizeTensor(w, { mask: new Uint8Array(3) }),
+    (e: Error) =>
+      e instanceof TypeError && /mask must be a Uint8Array of 20 entries/.test(e.message),
+  );
+  assert.throws(
+    () => quantizeTensor({ data: [1, 2], rows: 1, cols: 2 } as unknown as Matrix),
+    TypeError,
+  );
+});
