@@ -7,3 +7,5 @@ export * from "./core/mod.ts";
 export * from "./data/mod.ts";
 export * from "./model/mod.ts";
 export * from "./metrics/mod.ts";
+export * from "./io/mod.ts";
+export * from "./plot/mod.ts";
