@@ -39,7 +39,19 @@ export function plainFigure(figure: Figure): Figure {
  */
 export async function plotlyScript(): Promise<string> {
   const { source, version } = await loadPlotlyJs();
-  return `<script type="text/javascript">/* plotly.js ${version}, inlined by lrcompress */\n` +
+  return guardedScript(source, `plotly.js ${version}, inlined by lrcompress`);
+}
+
+/**
+ * Wraps a UMD bundle that defines `window.Plotly` in a `<script>` element that runs it only when
+ * `window.Plotly` is missing, with `define`, `require`, `module` and `exports` hidden from it.
+ *
+ * @param source The bundle.
+ * @param comment A comment for the first line.
+ * @returns The script element.
+ */
+export function guardedScript(source: string, comment: string): string {
+  return `<script type="text/javascript">/* ${comment.replace(/\*\//g, "* /")} */\n` +
     "if (!window.Plotly) {\n(function (define, require, module, exports) {\n" +
     escapeScript(source) +
     "\n}).call(window);\n}\n</script>";

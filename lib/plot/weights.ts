@@ -51,7 +51,7 @@ export interface WeightHistogramOptions {
  * @param before The float weights, an array or a matrix `(nOutputs, nFeatures)`.
  * @param after The dequantized weights, same length as `before`.
  * @param options Levels, bins, mask, log counts, title, height.
- * @returns A plotly figure: count (weights per bin) against weight value; traces are the two
+ * @returns A plotly figure: count (weights per bin) against weight (log-odds per feature unit); traces are the two
  *   histograms as bars (`x` bin centres, `y` counts, `width` bin width) and, with levels, one
  *   line trace per panel.
  * @throws {TypeError} If an argument is not numeric or the lengths differ.
@@ -134,7 +134,7 @@ export function weightHistogramFigure(
       hovertemplate: `${name}<br>%{x:.4g} ± ${(width / 2).toPrecision(3)}<br>%{y} weights` +
         "<extra></extra>",
     });
-    layout[cell.xKey] = axis(k === 1 ? "weight value" : "", {
+    layout[cell.xKey] = axis("weight (log-odds per feature unit)", {
       domain: cell.xDomain,
       anchor: cell.y,
       matches: k === 1 ? "x" : undefined,
