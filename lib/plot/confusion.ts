@@ -127,7 +127,7 @@ export function confusionFigure(
       z,
       text,
       texttemplate: "%{text}",
-      colorscale: "Blues",
+      colorscale: [[0, "#f7fbff"], [0.35, "#9ecae1"], [0.7, "#3182bd"], [1, "#08306b"]],
       zmin: 0,
       colorbar: { title: { text: normalize ? "fraction of true class" : "samples" } },
       hovertemplate: "true %{y}, predicted %{x}: %{text}<extra></extra>",

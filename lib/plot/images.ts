@@ -130,8 +130,10 @@ export function weightImagesFigure(
       zmin: -peak,
       zmax: peak,
       zmid: 0,
-      colorscale: "RdBu",
-      reversescale: true,
+      colorscale: [[0, "#2166ac"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"], [
+        1,
+        "#b2182b",
+      ]],
       showscale: first,
       colorbar: { title: { text: "weight" }, len: 0.5 },
       hovertemplate: "row %{y}, column %{x}: %{z:.4g}<extra>%{fullData.name}</extra>",
