@@ -218,8 +218,9 @@ export async function executeNotebook(
   let summary: Record<string, number | string> = {};
   const readLines = async (stream: ReadableStream<Uint8Array>, sink: string[]) => {
     let buffer = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buffer += chunk;
+    const decoder = new TextDecoder();
+    for await (const bytes of stream) {
+      buffer += decoder.decode(bytes, { stream: true });
       let nl;
       while ((nl = buffer.indexOf("\n")) >= 0) {
         const line = buffer.slice(0, nl);
