@@ -258,16 +258,17 @@ export async function executeNotebook(
  * The notebooks to run: `notebooks/*.ipynb` by name.
  *
  * @param only Keep those whose file name contains one of these (all when empty).
+ * @param dir The folder to look in.
  * @returns Their paths.
  */
-export function listNotebooks(only: readonly string[] = []): string[] {
+export function listNotebooks(only: readonly string[] = [], dir: string = NOTEBOOK_DIR): string[] {
   const names: string[] = [];
-  for (const entry of Deno.readDirSync(NOTEBOOK_DIR)) {
+  for (const entry of Deno.readDirSync(dir)) {
     if (entry.isFile && entry.name.endsWith(".ipynb")) names.push(entry.name);
   }
   return names.sort()
     .filter((n) => only.length === 0 || only.some((o) => n.includes(o)))
-    .map((n) => `${NOTEBOOK_DIR}/${n}`);
+    .map((n) => `${dir}/${n}`);
 }
 
 const USAGE = `Usage: deno task notebooks [options]
@@ -277,7 +278,8 @@ executed notebooks and HTML write-ups to notebooks/out/. Exits 1 if any cell fai
 
 Options:
   --only TEXT     run only notebooks whose file name contains TEXT (repeatable)
-  --out DIR       output folder (default notebooks/out)
+  --dir DIR       run the notebooks in DIR instead of notebooks/ (kernel working directory: DIR)
+  --out DIR       output folder (default notebooks/out, or DIR/out with --dir)
   --no-html       skip the HTML write-ups
   --timeout SEC   seconds per cell (default 300)
   --any-deno      accept a kernel that runs another Deno version than ${PINNED_DENO}
@@ -286,7 +288,7 @@ Options:
 
 async function main(argv: string[]): Promise<number> {
   const only: string[] = [];
-  let outDir = `${NOTEBOOK_DIR}/out`, html = true, timeout = 300, anyDeno = false;
+  let dir = NOTEBOOK_DIR, outDir: string | undefined, html = true, timeout = 300, anyDeno = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -298,6 +300,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     } else if (a === "--only") only.push(value());
     else if (a === "--out") outDir = value();
+    else if (a === "--dir") dir = value().replace(/\/$/, "");
     else if (a === "--no-html") html = false;
     else if (a === "--any-deno") anyDeno = true;
     else if (a === "--timeout") {
@@ -314,9 +317,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const kernel = await ensureKernel({ anyDeno });
   if (kernel.installed) console.log(`Registered the Deno kernel: ${kernel.argv.join(" ")}`);
-  const notebooks = listNotebooks(only);
+  outDir ??= `${dir}/out`;
+  const notebooks = listNotebooks(only, dir);
   if (notebooks.length === 0) {
-    console.error(`Cannot run notebooks: none under ${NOTEBOOK_DIR} match ${only.join(", ")}`);
+    console.error(`Cannot run notebooks: none under ${dir} match ${only.join(", ") || "*.ipynb"}`);
     return 1;
   }
   console.log(
