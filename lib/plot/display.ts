@@ -136,6 +136,69 @@ export function show(figure: Figure, options: ShowOptions = {}): Displayable & {
   };
 }
 
+/** Options for {@linkcode display}. */
+export interface DisplayOptions extends ShowOptions {
+  /**
+   * Where the plain-text form goes outside a Jupyter kernel.
+   * @default {console.log}
+   */
+  print?: (text: string) => void;
+}
+
+/**
+ * Shows a figure, table or other displayable now. In the Deno Jupyter kernel it sends the mime
+ * bundle as `display_data` and resolves once it is sent, so the output belongs to the running
+ * cell even when the notebook's cells are queued together ("Run All"), which the Deno kernel
+ * (2.9.6) does not guarantee for a cell's last-expression value. Elsewhere (a script, a test) it
+ * prints the plain-text form. It uses `Deno.jupyter` when present and does not need it.
+ *
+ * @param value A figure (shown as by {@linkcode show}) or any object with a
+ *   `Symbol.for("Jupyter.display")` method, such as a {@linkcode table}.
+ * @param options plotly.js inclusion and height for figures; where text goes outside Jupyter.
+ * @returns Nothing (so that a cell ending in `await display(...)` has no value of its own to show).
+ * @throws {TypeError} If `value` is neither a figure nor displayable.
+ *
+ * @example Outside a notebook the text form is printed
+ * ```ts
+ * import { display, table } from "./display.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * await display(table([{ a: 1 }]), { print: (t) => lines.push(t) });
+ * assert.deepEqual(lines, ["a\n-\n1"]);
+ * ```
+ */
+export async function display(
+  value: Figure | Displayable,
+  options: DisplayOptions = {},
+): Promise<void> {
+  const displayable = isDisplayable(value) ? value : show(value as Figure, options);
+  const kernel = jupyterKernel();
+  if (kernel) {
+    await kernel.display(displayable);
+    return;
+  }
+  const bundle = await displayable[JUPYTER_DISPLAY]();
+  (options.print ?? console.log)(String(bundle["text/plain"] ?? ""));
+}
+
+function isDisplayable(v: unknown): v is Displayable {
+  return typeof v === "object" && v !== null &&
+    typeof (v as Record<symbol, unknown>)[JUPYTER_DISPLAY] === "function";
+}
+
+/** `Deno.jupyter` in the Deno kernel; `null` elsewhere (where reading it throws). */
+function jupyterKernel(): { display(value: unknown): Promise<void> } | null {
+  try {
+    const j = (Deno as unknown as { jupyter?: { display?: unknown } }).jupyter;
+    return j && typeof j.display === "function"
+      ? j as { display(value: unknown): Promise<void> }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * A displayable that only loads plotly.js into the page (for a page reloaded while the kernel
  * kept running, where later figures would otherwise wait for it).

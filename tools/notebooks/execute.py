@@ -16,7 +16,9 @@ IOPub after the cell's `idle` status. nbclient stops listening at `idle`, so suc
 be dropped, at random. After `idle` this client sends a silent request whose code broadcasts a
 marker message through that same queue, and keeps collecting the cell's outputs until the marker
 arrives. (A `kernel_info` request is not enough: its status messages can overtake queued
-outputs.) An output of an earlier cell arriving after its marker would be an error.
+outputs.) The kernel parents an output with the request it handles when the output is sent, so
+an output parented with the barrier belongs to the cell. An output of an earlier cell arriving
+after its marker would be an error.
 """
 
 import argparse
@@ -77,6 +79,12 @@ class BarrierNotebookClient(NotebookClient):
                 if kind == BARRIER_TYPE:
                     self.finished_msg_ids.add(parent_msg_id)
                     return
+                if kind in OUTPUT_TYPES and kind != "error":
+                    # The kernel parents a late output with the request it is handling when the
+                    # output is sent: here the barrier, which itself outputs nothing but the marker.
+                    self.late_outputs += 1
+                    self.process_message(msg, cell, cell_index)
+                    continue
                 if kind == "error":
                     raise LateOutputError(
                         "the output barrier failed (this Deno kernel has no "
