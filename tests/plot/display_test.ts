@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
   describeFigure,
+  display,
+  type Displayable,
   type Figure,
   figureDiv,
   figureMimeBundle,
@@ -138,4 +140,31 @@ Deno.test("table shows rows as aligned text and as HTML, percentages and digits 
   assert.equal(bundle["text/plain"], t.text);
   assert.match(bundle["text/html"] as string, /<td>&lt;adam&gt;<\/td>/);
   assert.throws(() => table("rows" as never), TypeError);
+});
+
+Deno.test("display prints the text form of figures and tables outside a notebook", async () => {
+  const lines: string[] = [];
+  const print = (t: string) => lines.push(t);
+  const result = await display(figure, { print });
+  assert.equal(result, undefined, "a cell ending in `await display(...)` must have no value");
+  await display(table([{ n: 1 }]), { print });
+  assert.deepEqual(lines, [describeFigure(plainFigure(figure)), "n\n-\n1"]);
+  await assert.rejects(display({ nope: true } as never), TypeError);
+});
+
+Deno.test("display hands the figure to the kernel's Deno.jupyter.display when there is one", async () => {
+  const sent: Displayable[] = [];
+  const deno = Deno as unknown as { jupyter: unknown };
+  // Outside the kernel, reading Deno.jupyter throws; its setter lets a test stand in for it.
+  deno.jupyter = { display: (v: Displayable) => Promise.resolve(void sent.push(v)) };
+  try {
+    let printed = false;
+    await display(figure, { includePlotlyJs: "never", print: () => (printed = true) });
+    assert.equal(printed, false);
+    assert.equal(sent.length, 1);
+    const bundle = await sent[0][JUPYTER_DISPLAY]();
+    assert.deepEqual(bundle[PLOTLY_MIME], (await figureMimeBundle(figure))[PLOTLY_MIME]);
+  } finally {
+    deno.jupyter = undefined;
+  }
 });
