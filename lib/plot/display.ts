@@ -56,6 +56,17 @@ let figureCounter = 0;
 /**
  * Makes the next `"auto"` figure carry plotly.js again (e.g. after the notebook page was
  * reloaded while the kernel kept running).
+ *
+ * @example The next figure carries plotly.js
+ * ```ts
+ * import { figureMimeBundle, resetPlotlyInclusion } from "./display.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const fig = { data: [{ type: "bar", y: [1] }], layout: {} };
+ * resetPlotlyInclusion();
+ * const html = (await figureMimeBundle(fig))["text/html"] as string;
+ * assert.ok(html.includes("inlined by lrcompress"));
+ * ```
  */
 export function resetPlotlyInclusion(): void {
   plotlyIncluded = false;
@@ -204,6 +215,13 @@ function jupyterKernel(): { display(value: unknown): Promise<void> } | null {
  * kept running, where later figures would otherwise wait for it).
  *
  * @returns An object the Deno kernel shows as an invisible script and a short note.
+ *
+ * @example In a notebook cell, after reloading the page
+ * ```ts
+ * import { display, plotlyJs } from "./display.ts";
+ *
+ * await display(plotlyJs(), { print: () => {} });
+ * ```
  */
 export function plotlyJs(): Displayable {
   return {
@@ -222,6 +240,18 @@ export function plotlyJs(): Displayable {
  *
  * @param figure The figure.
  * @returns E.g. `Training curves: training (scatter, 20 points); validation (scatter, 20 points)`.
+ *
+ * @example A bar chart
+ * ```ts
+ * import { describeFigure } from "./display.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const text = describeFigure({
+ *   data: [{ type: "bar", name: "counts", y: [1, 2, 3] }],
+ *   layout: { title: { text: "Histogram" } },
+ * });
+ * assert.equal(text, "Histogram: counts (bar, 3 points)");
+ * ```
  */
 export function describeFigure(figure: Figure): string {
   const layoutTitle = figure.layout.title;

@@ -22,6 +22,15 @@ export const PLOTLY_CONFIG: Readonly<Record<string, unknown>> = {
  * @param figure The figure.
  * @returns A deep copy that `JSON.stringify` round-trips.
  * @throws {TypeError} If `figure` has no `data` array and `layout` object.
+ *
+ * @example Typed arrays and NaN
+ * ```ts
+ * import { plainFigure } from "./html.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const fig = plainFigure({ data: [{ type: "bar", y: Float64Array.from([1, NaN]) }], layout: {} });
+ * assert.deepEqual(fig.data[0].y, [1, null]);
+ * ```
  */
 export function plainFigure(figure: Figure): Figure {
   assertFigure("convert figure", figure);
@@ -36,6 +45,17 @@ export function plainFigure(figure: Figure): Figure {
  * and leave `window.Plotly` unset.
  *
  * @returns The script element.
+ * @throws {TypeError} If the plotly.js package cannot be read.
+ *
+ * @example One script element
+ * ```ts
+ * import { plotlyScript } from "./html.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const script = await plotlyScript();
+ * assert.match(script, /^<script type="text\/javascript">\/\* plotly\.js \d/);
+ * assert.equal(script.match(/<\/script>/g)?.length, 1);
+ * ```
  */
 export async function plotlyScript(): Promise<string> {
   const { source, version } = await loadPlotlyJs();
