@@ -38,7 +38,7 @@ export interface WeightHistogramOptions {
   title?: string;
   /**
    * Height in pixels.
-   * @default {520}
+   * @default {600}
    */
   height?: number;
 }
@@ -105,10 +105,10 @@ export function weightHistogramFigure(
   const bins = options.bins ?? 100;
   const hb = histogram(a, { bins, range, mask });
   const ha = histogram(b, { bins, range, mask });
-  const cells = grid(2, 1, { x: 0, y: 0.16 });
+  const cells = grid(2, 1, { x: 0, y: 0.28 });
   const layout = baseLayout(
     options.title ?? "Weights before and after quantization",
-    options.height ?? 520,
+    options.height ?? 600,
   );
   const data: Trace[] = [];
   const annotations: Record<string, unknown>[] = [];
