@@ -88,6 +88,7 @@ Deno.test({
     ], async (dir, r) => {
       assert.equal(r.code, 1, r.output);
       assert.match(r.output, /RangeError: deliberate failure/);
+      assert.doesNotMatch(r.output, /retrying/, "a failing cell must not be retried");
       assert.match(r.output, /check\.ipynb\s+failed\s+2\/3/);
       await assert.rejects(Deno.stat(`${dir}/reached.txt`), Deno.errors.NotFound);
       // The executed notebook is kept, with the error in the failing cell.
@@ -122,5 +123,20 @@ Deno.test({
       assert.equal(r.code, 1, r.output);
       assert.match(r.output, /reported success but cells hold errors: cell 0: SimulatedError/);
       return Promise.resolve();
+    }),
+});
+
+Deno.test({
+  ...options,
+  name: `a kernel that dies fails the task, after one retry of the whole notebook${skip}`,
+  fn: () =>
+    withNotebook([
+      "await Deno.writeTextFile('attempts.txt', 'x', { append: true })",
+      "Deno.exit(3)",
+    ], async (dir, r) => {
+      assert.equal(r.code, 1, r.output);
+      assert.match(r.output, /retrying the notebook once after a kernel failure/);
+      assert.match(r.output, /DeadKernelError|Kernel died/);
+      assert.equal(await Deno.readTextFile(`${dir}/attempts.txt`), "xx");
     }),
 });
