@@ -10,3 +10,4 @@ export * from "./metrics/mod.ts";
 export * from "./io/mod.ts";
 export * from "./onnx/mod.ts";
 export * from "./quant/mod.ts";
+export * from "./plot/mod.ts";

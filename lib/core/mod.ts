@@ -1,8 +1,10 @@
 /**
- * Shared plain-data types and helpers: matrices, seeded random numbers, boundary checks.
+ * Shared plain-data types and helpers: matrices, seeded random numbers, boundary checks,
+ * histograms.
  *
  * @module
  */
 export * from "./matrix.ts";
 export * from "./random.ts";
 export * from "./validate.ts";
+export * from "./histogram.ts";

@@ -1,0 +1,297 @@
+/**
+ * Compression trade-offs: accuracy against sparsity per pruning strategy, accuracy against bit
+ * width per quantization method, and the Pareto front of accuracy against model size.
+ *
+ * @module
+ */
+
+import { paretoFront } from "../metrics/pareto.ts";
+import { assertNumber, assertRows, assertString, axis, baseLayout, color } from "./style.ts";
+import type { Figure, Layout, Trace } from "./types.ts";
+
+/** One pruned model's result. */
+export interface SparsityPoint {
+  /** The pruning strategy, e.g. `"magnitude"`; one line per strategy. */
+  readonly strategy: string;
+  /** Fraction of weights pruned, in [0, 1]. */
+  readonly sparsity: number;
+  /** Accuracy as a fraction in [0, 1]. */
+  readonly accuracy: number;
+  /** Whether the model was fine-tuned after pruning; when given, each value gets its own line. */
+  readonly fineTuned?: boolean;
+}
+
+/** One quantized model's result. */
+export interface BitWidthPoint {
+  /** The quantization method, e.g. `"per-channel affine"`; one line per method. */
+  readonly method: string;
+  /** Bits per weight, a positive integer. */
+  readonly bits: number;
+  /** Accuracy as a fraction in [0, 1]. */
+  readonly accuracy: number;
+}
+
+/** One model in a size/accuracy trade-off. */
+export interface ParetoPoint {
+  /** Size in bytes (positive: the axis is logarithmic). */
+  readonly bytes: number;
+  /** Accuracy as a fraction in [0, 1]. */
+  readonly accuracy: number;
+  /** Shown when hovering, e.g. `"magnitude 90 % + int4"`. @default {none} */
+  readonly name?: string;
+  /** Colour group, e.g. `"pruned"`, `"quantized"`. @default {"models"} */
+  readonly group?: string;
+}
+
+/** Options shared by the trade-off figures. */
+export interface TradeoffFigureOptions {
+  /**
+   * The figure title.
+   * @default {per figure: "Accuracy against sparsity", "Accuracy against bit width",
+   *   "Accuracy against model size"}
+   */
+  title?: string;
+  /**
+   * The uncompressed model's accuracy, drawn as a dotted horizontal line.
+   * @default {none}
+   */
+  baseline?: number;
+  /**
+   * The accuracy axis title.
+   * @default {"test accuracy (%)"}
+   */
+  accuracyTitle?: string;
+  /**
+   * Height in pixels.
+   * @default {440}
+   */
+  height?: number;
+}
+
+/**
+ * Accuracy against sparsity, one line per strategy (and per fine-tuning state when the points
+ * say: fine-tuned solid, not fine-tuned dotted), points sorted by sparsity.
+ *
+ * @param points One row per pruned model.
+ * @param options Title, baseline accuracy, axis title, height.
+ * @returns A plotly figure: accuracy (%) against sparsity (% of weights pruned).
+ * @throws {TypeError} If a row lacks a string `strategy` or numeric `sparsity`/`accuracy`.
+ * @throws {RangeError} If a sparsity or accuracy is outside [0, 1].
+ *
+ * @example Two strategies
+ * ```ts
+ * import { sparsityFigure } from "./compression.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const fig = sparsityFigure([
+ *   { strategy: "magnitude", sparsity: 0.9, accuracy: 0.91 },
+ *   { strategy: "magnitude", sparsity: 0.5, accuracy: 0.95 },
+ *   { strategy: "random", sparsity: 0.5, accuracy: 0.80 },
+ * ], { baseline: 0.96 });
+ * assert.deepEqual(fig.data[0].x, [0.5, 0.9]);
+ * assert.equal(fig.data[2].name, "uncompressed model");
+ * ```
+ */
+export function sparsityFigure(
+  points: readonly SparsityPoint[],
+  options: TradeoffFigureOptions = {},
+): Figure {
+  const action = "plot accuracy against sparsity";
+  assertRows(action, "points", points);
+  points.forEach((p, i) => {
+    assertString(action, `points[${i}].strategy`, p.strategy);
+    assertNumber(action, `points[${i}].sparsity`, p.sparsity, 0, 1);
+    assertNumber(action, `points[${i}].accuracy`, p.accuracy, 0, 1);
+    if (p.fineTuned !== undefined && typeof p.fineTuned !== "boolean") {
+      throw new TypeError(`Cannot ${action}: points[${i}].fineTuned must be a boolean`);
+    }
+  });
+  const strategies = unique(points.map((p) => p.strategy));
+  const data: Trace[] = [];
+  for (const [s, strategy] of strategies.entries()) {
+    for (const tuned of [true, undefined, false]) {
+      const rows = points.filter((p) => p.strategy === strategy && p.fineTuned === tuned)
+        .sort((a, b) => a.sparsity - b.sparsity);
+      if (rows.length === 0) continue;
+      const name = tuned === undefined
+        ? strategy
+        : `${strategy}, ${tuned ? "fine-tuned" : "no fine-tuning"}`;
+      data.push({
+        type: "scatter",
+        mode: "lines+markers",
+        name,
+        x: rows.map((p) => p.sparsity),
+        y: rows.map((p) => p.accuracy),
+        line: { color: color(s), dash: tuned === false ? "dot" : "solid", width: 2 },
+        marker: { size: 7, symbol: tuned === false ? "circle-open" : "circle" },
+        hovertemplate: `${name}<br>sparsity %{x:.1%}<br>accuracy %{y:.2%}<extra></extra>`,
+      });
+    }
+  }
+  const layout = tradeoffLayout(options, "Accuracy against sparsity");
+  layout.xaxis = axis("sparsity (% of weights pruned)", {
+    tickformat: ".0%",
+    range: [-0.02, 1.02],
+  });
+  addBaseline(data, options.baseline, action, [0, 1]);
+  return { data, layout };
+}
+
+/**
+ * Accuracy against bit width, one line per quantization method, points sorted by bits.
+ *
+ * @param points One row per quantized model.
+ * @param options Title, baseline accuracy (the float model), axis title, height.
+ * @returns A plotly figure: accuracy (%) against bits per weight, a tick at every width used.
+ * @throws {TypeError} If a row lacks a string `method` or numeric `bits`/`accuracy`.
+ * @throws {RangeError} If bits is not a positive integer or an accuracy is outside [0, 1].
+ *
+ * @example One method
+ * ```ts
+ * import { bitWidthFigure } from "./compression.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const fig = bitWidthFigure([
+ *   { method: "affine", bits: 8, accuracy: 0.95 },
+ *   { method: "affine", bits: 2, accuracy: 0.60 },
+ *   { method: "affine", bits: 4, accuracy: 0.93 },
+ * ]);
+ * assert.deepEqual(fig.data[0].x, [2, 4, 8]);
+ * ```
+ */
+export function bitWidthFigure(
+  points: readonly BitWidthPoint[],
+  options: TradeoffFigureOptions = {},
+): Figure {
+  const action = "plot accuracy against bit width";
+  assertRows(action, "points", points);
+  points.forEach((p, i) => {
+    assertString(action, `points[${i}].method`, p.method);
+    assertNumber(action, `points[${i}].bits`, p.bits, 1, 64);
+    if (!Number.isInteger(p.bits)) {
+      throw new RangeError(`Cannot ${action}: points[${i}].bits must be an integer, got ${p.bits}`);
+    }
+    assertNumber(action, `points[${i}].accuracy`, p.accuracy, 0, 1);
+  });
+  const data: Trace[] = unique(points.map((p) => p.method)).map((method, m) => {
+    const rows = points.filter((p) => p.method === method).sort((a, b) => a.bits - b.bits);
+    return {
+      type: "scatter",
+      mode: "lines+markers",
+      name: method,
+      x: rows.map((p) => p.bits),
+      y: rows.map((p) => p.accuracy),
+      line: { color: color(m), width: 2 },
+      marker: { size: 7 },
+      hovertemplate: `${method}<br>%{x} bits<br>accuracy %{y:.2%}<extra></extra>`,
+    };
+  });
+  const bits = unique(points.map((p) => p.bits)).sort((a, b) => a - b);
+  const layout = tradeoffLayout(options, "Accuracy against bit width");
+  layout.xaxis = axis("bit width (bits per weight)", { tickmode: "array", tickvals: bits });
+  const lo = bits.length ? bits[0] : 1, hi = bits.length ? bits[bits.length - 1] : 8;
+  addBaseline(data, options.baseline, action, [lo, hi]);
+  return { data, layout };
+}
+
+/**
+ * Every model as a point of accuracy against size (log axis), coloured by group, with the
+ * Pareto front (computed by `paretoFront` from lib/metrics) drawn as the staircase of the best
+ * accuracy reachable within each size budget.
+ *
+ * @param points One row per model.
+ * @param options Title, baseline accuracy, axis title, height.
+ * @returns A plotly figure: accuracy (%) against model size (bytes, log scale); the last trace
+ *   (before any baseline) is the front.
+ * @throws {TypeError} If a row lacks numeric `bytes`/`accuracy` or has a non-string name/group.
+ * @throws {RangeError} If bytes is not positive or an accuracy is outside [0, 1].
+ *
+ * @example Three models, two on the front
+ * ```ts
+ * import { paretoFigure } from "./compression.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const fig = paretoFigure([
+ *   { bytes: 4000, accuracy: 0.95, name: "float" },
+ *   { bytes: 1000, accuracy: 0.93, name: "int8" },
+ *   { bytes: 2000, accuracy: 0.90, name: "pruned" },
+ * ]);
+ * const front = fig.data[fig.data.length - 1];
+ * assert.deepEqual(front.x, [1000, 4000]);
+ * assert.equal(fig.layout.xaxis && (fig.layout.xaxis as { type: string }).type, "log");
+ * ```
+ */
+export function paretoFigure(
+  points: readonly ParetoPoint[],
+  options: TradeoffFigureOptions = {},
+): Figure {
+  const action = "plot Pareto front";
+  assertRows(action, "points", points);
+  points.forEach((p, i) => {
+    assertNumber(action, `points[${i}].bytes`, p.bytes, Number.MIN_VALUE);
+    assertNumber(action, `points[${i}].accuracy`, p.accuracy, 0, 1);
+    if (p.name !== undefined) assertString(action, `points[${i}].name`, p.name);
+    if (p.group !== undefined) assertString(action, `points[${i}].group`, p.group);
+  });
+  const groupOf = (p: ParetoPoint) => p.group ?? "models";
+  const data: Trace[] = unique(points.map(groupOf)).map((group, g) => {
+    const rows = points.filter((p) => groupOf(p) === group);
+    return {
+      type: "scatter",
+      mode: "markers",
+      name: group,
+      x: rows.map((p) => p.bytes),
+      y: rows.map((p) => p.accuracy),
+      text: rows.map((p) => p.name ?? ""),
+      marker: { color: color(g), size: 8, opacity: 0.8 },
+      hovertemplate: `%{text}<br>%{x:,} bytes<br>accuracy %{y:.2%}<extra>${group}</extra>`,
+    };
+  });
+  const front = paretoFront(points).map((i) => points[i]);
+  data.push({
+    type: "scatter",
+    mode: "lines+markers",
+    name: "Pareto front",
+    x: front.map((p) => p.bytes),
+    y: front.map((p) => p.accuracy),
+    text: front.map((p) => p.name ?? ""),
+    line: { color: "#000000", width: 1.5, shape: "hv" },
+    marker: { color: "rgba(0,0,0,0)", size: 13, line: { color: "#000000", width: 1.5 } },
+    hovertemplate: `%{text}<br>%{x:,} bytes<br>accuracy %{y:.2%}<extra>front</extra>`,
+  });
+  const layout = tradeoffLayout(options, "Accuracy against model size");
+  layout.xaxis = axis("model size (bytes, log scale)", { type: "log" });
+  const sizes = points.map((p) => p.bytes);
+  const span: [number, number] = sizes.length ? [Math.min(...sizes), Math.max(...sizes)] : [1, 10];
+  addBaseline(data, options.baseline, action, span);
+  return { data, layout };
+}
+
+function tradeoffLayout(options: TradeoffFigureOptions, title: string): Layout {
+  const layout = baseLayout(options.title ?? title, options.height ?? 440);
+  layout.yaxis = axis(options.accuracyTitle ?? "test accuracy (%)", { tickformat: ".0%" });
+  return layout;
+}
+
+function addBaseline(
+  data: Trace[],
+  baseline: number | undefined,
+  action: string,
+  span: [number, number],
+): void {
+  if (baseline === undefined) return;
+  assertNumber(action, "options.baseline", baseline, 0, 1);
+  data.push({
+    type: "scatter",
+    mode: "lines",
+    name: "uncompressed model",
+    x: span,
+    y: [baseline, baseline],
+    line: { color: "#7F7F7F", dash: "dot", width: 1.5 },
+    hovertemplate: `uncompressed: accuracy ${(baseline * 100).toFixed(2)} %<extra></extra>`,
+  });
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,262 @@
+/**
+ * Shared look of the figures: colours, fonts, axes, subplot grids, and checks of plain inputs.
+ * Internal to lib/plot.
+ *
+ * @module
+ */
+
+import { describe } from "../core/validate.ts";
+import type { Layout } from "./types.ts";
+
+/** Ten colours that stay distinct for the colour-blind (Okabe-Ito, then two greys). */
+export const PALETTE: readonly string[] = [
+  "#0072B2",
+  "#E69F00",
+  "#009E73",
+  "#D55E00",
+  "#CC79A7",
+  "#56B4E9",
+  "#F0E442",
+  "#000000",
+  "#7F7F7F",
+  "#B3B3B3",
+];
+
+/**
+ * The colour of the `i`-th series.
+ *
+ * @param i The series index.
+ * @returns A CSS colour.
+ */
+export function color(i: number): string {
+  return PALETTE[i % PALETTE.length];
+}
+
+/**
+ * The layout every figure starts from.
+ *
+ * @param title The figure title.
+ * @param height The height in pixels.
+ * @returns A layout with title, font, margins, legend and white background.
+ */
+export function baseLayout(title: string, height: number): Layout {
+  return {
+    title: { text: title, x: 0.02, xanchor: "left" },
+    height,
+    autosize: true,
+    font: { family: "system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif", size: 13 },
+    margin: { l: 72, r: 24, t: 64, b: 64 },
+    paper_bgcolor: "#ffffff",
+    plot_bgcolor: "#ffffff",
+    hovermode: "closest",
+    legend: { orientation: "h", x: 0, y: -0.2, xanchor: "left", yanchor: "top" },
+  };
+}
+
+/**
+ * An axis with a title and light grid lines.
+ *
+ * @param title The axis title, with its unit.
+ * @param extra More axis attributes.
+ * @returns The axis layout.
+ */
+export function axis(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    title: { text: title },
+    showgrid: true,
+    gridcolor: "#e5e5e5",
+    zeroline: false,
+    linecolor: "#444444",
+    showline: true,
+    ticks: "outside",
+    ...extra,
+  };
+}
+
+/** Where subplot `k` of a grid sits, and the names of its axes. */
+export interface Cell {
+  /** Axis names as traces refer to them: `"x"`, `"x2"`, ... */
+  readonly x: string;
+  /** `"y"`, `"y2"`, ... */
+  readonly y: string;
+  /** Layout keys: `"xaxis"`, `"xaxis2"`, ... */
+  readonly xKey: string;
+  /** `"yaxis"`, `"yaxis2"`, ... */
+  readonly yKey: string;
+  /** Horizontal domain in paper coordinates. */
+  readonly xDomain: [number, number];
+  /** Vertical domain in paper coordinates. */
+  readonly yDomain: [number, number];
+  /** Row in the grid, 0 at the top. */
+  readonly row: number;
+  /** Column in the grid. */
+  readonly column: number;
+}
+
+/**
+ * Lays out `n` subplots row by row in a grid.
+ *
+ * @param n The number of subplots.
+ * @param columns Subplots per row.
+ * @param gaps Horizontal and vertical gap between cells, as fractions of the figure.
+ * @returns One cell per subplot.
+ */
+export function grid(
+  n: number,
+  columns: number,
+  gaps: { x: number; y: number } = { x: 0.08, y: 0.12 },
+): Cell[] {
+  const rows = Math.ceil(n / columns);
+  const cellW = (1 - gaps.x * (columns - 1)) / columns;
+  const cellH = (1 - gaps.y * (rows - 1)) / rows;
+  const cells: Cell[] = [];
+  for (let k = 0; k < n; k++) {
+    const row = Math.floor(k / columns), column = k % columns;
+    const suffix = k === 0 ? "" : String(k + 1);
+    const x0 = column * (cellW + gaps.x);
+    const y1 = 1 - row * (cellH + gaps.y);
+    cells.push({
+      x: `x${suffix}`,
+      y: `y${suffix}`,
+      xKey: `xaxis${suffix}`,
+      yKey: `yaxis${suffix}`,
+      xDomain: [round(x0), round(Math.min(1, x0 + cellW))],
+      yDomain: [round(Math.max(0, y1 - cellH)), round(y1)],
+      row,
+      column,
+    });
+  }
+  return cells;
+}
+
+/**
+ * A title above a subplot, as a layout annotation.
+ *
+ * @param text The title.
+ * @param cell The subplot.
+ * @returns The annotation.
+ */
+export function cellTitle(text: string, cell: Cell): Record<string, unknown> {
+  return {
+    text,
+    xref: "paper",
+    yref: "paper",
+    x: (cell.xDomain[0] + cell.xDomain[1]) / 2,
+    y: cell.yDomain[1],
+    xanchor: "center",
+    yanchor: "bottom",
+    showarrow: false,
+    font: { size: 13 },
+  };
+}
+
+function round(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
+}
+
+/**
+ * Copies numbers into a plain array, turning NaN and infinities into `null` (a gap in plotly).
+ *
+ * @param values The numbers.
+ * @returns A plain array.
+ */
+export function plain(values: ArrayLike<number>): (number | null)[] {
+  const out = new Array<number | null>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = Number.isFinite(v) ? v : null;
+  }
+  return out;
+}
+
+/**
+ * Checks that a value is an array of objects (rows of plain data).
+ *
+ * @param action What the caller was doing.
+ * @param name The argument's name.
+ * @param rows The value.
+ * @throws {TypeError} If it is not an array of non-null objects.
+ */
+export function assertRows(action: string, name: string, rows: unknown): asserts rows is object[] {
+  if (!Array.isArray(rows)) {
+    throw new TypeError(`Cannot ${action}: ${name} must be an array, got ${describe(rows)}`);
+  }
+  rows.forEach((r, i) => {
+    if (typeof r !== "object" || r === null) {
+      throw new TypeError(`Cannot ${action}: ${name}[${i}] must be an object, got ${describe(r)}`);
+    }
+  });
+}
+
+/**
+ * Checks a numeric field of a row.
+ *
+ * @param action What the caller was doing.
+ * @param where E.g. `"points[3].accuracy"`.
+ * @param v The value.
+ * @param min Smallest allowed value.
+ * @param max Largest allowed value.
+ * @throws {TypeError} If it is not a number.
+ * @throws {RangeError} If it is NaN or outside `[min, max]`.
+ */
+export function assertNumber(
+  action: string,
+  where: string,
+  v: unknown,
+  min = -Infinity,
+  max = Infinity,
+): asserts v is number {
+  if (typeof v !== "number") {
+    throw new TypeError(`Cannot ${action}: ${where} must be a number, got ${describe(v)}`);
+  }
+  if (Number.isNaN(v) || v < min || v > max) {
+    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new RangeError(`Cannot ${action}: ${where} must be ${range}, got ${v}`);
+  }
+}
+
+/**
+ * Checks a string field of a row.
+ *
+ * @param action What the caller was doing.
+ * @param where E.g. `"points[3].strategy"`.
+ * @param v The value.
+ * @throws {TypeError} If it is not a string.
+ */
+export function assertString(action: string, where: string, v: unknown): asserts v is string {
+  if (typeof v !== "string") {
+    throw new TypeError(`Cannot ${action}: ${where} must be a string, got ${describe(v)}`);
+  }
+}
+
+/**
+ * Checks and reads an array-like of numbers, or the `data` of a matrix.
+ *
+ * @param action What the caller was doing.
+ * @param name The argument's name.
+ * @param v The value.
+ * @returns The numbers.
+ * @throws {TypeError} If it is neither.
+ */
+export function numbersOf(action: string, name: string, v: unknown): ArrayLike<number> {
+  if (v !== null && typeof v === "object") {
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return v as unknown as ArrayLike<number>;
+    if (Array.isArray(v)) {
+      v.forEach((e, i) => {
+        if (typeof e !== "number") {
+          throw new TypeError(
+            `Cannot ${action}: ${name}[${i}] must be a number, got ${describe(e)}`,
+          );
+        }
+      });
+      return v;
+    }
+    const data = (v as { data?: unknown }).data;
+    if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+      return data as unknown as ArrayLike<number>;
+    }
+  }
+  throw new TypeError(
+    `Cannot ${action}: ${name} must be an array of numbers or a matrix, got ${describe(v)}`,
+  );
+}

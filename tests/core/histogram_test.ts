@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { histogram } from "../../lib/core/histogram.ts";
+
+/** The oracle: for each value, scan the edges for the half-open bin holding it. */
+function directCount(
+  values: readonly number[],
+  edges: Float64Array,
+  mask?: readonly number[],
+): number[] {
+  const bins = edges.length - 1;
+  const counts = new Array<number>(bins).fill(0);
+  values.forEach((v, i) => {
+    if (mask && !mask[i]) return;
+    for (let b = 0; b < bins; b++) {
+      const last = b === bins - 1;
+      if (v >= edges[b] && (v < edges[b + 1] || (last && v <= edges[b + 1]))) {
+        counts[b]++;
+        return;
+      }
+    }
+  });
+  return counts;
+}
+
+const finite = fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true });
+
+Deno.test("histogram counts match a direct scan of the edges for any values and bins", () => {
+  fc.assert(
+    fc.property(
+      fc.array(finite, { maxLength: 200 }),
+      fc.integer({ min: 1, max: 64 }),
+      (v, bins) => {
+        const h = histogram(v, { bins });
+        assert.deepEqual([...h.counts], directCount(v, h.edges));
+        assert.equal(h.total, v.length);
+        for (let i = 0; i < bins; i++) assert.ok(h.edges[i] < h.edges[i + 1] || v.length === 0);
+      },
+    ),
+    { seed: 1, numRuns: 300 },
+  );
+});
+
+Deno.test("histogram with a range ignores values outside it and keeps the upper edge", () => {
+  fc.assert(
+    fc.property(
+      fc.array(finite, { maxLength: 100 }),
+      fc.integer({ min: 1, max: 20 }),
+      (v, bins) => {
+        const range: [number, number] = [-10, 10];
+        const values = [...v, -10, 10, 10.000001, -10.000001];
+        const h = histogram(values, { bins, range });
+        assert.deepEqual([...h.counts], directCount(values, h.edges));
+        assert.equal(h.total, values.filter((x) => x >= -10 && x <= 10).length);
+        assert.equal(h.edges[0], -10);
+        assert.equal(h.edges[bins], 10);
+      },
+    ),
+    { seed: 2, numRuns: 200 },
+  );
+});
+
+Deno.test("histogram with a mask counts only the kept values", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(finite, fc.integer({ min: 0, max: 1 })), { maxLength: 100 }),
+      (pairs) => {
+        const values = pairs.map((p) => p[0]), mask = pairs.map((p) => p[1]);
+        const h = histogram(values, { bins: 7, mask });
+        const kept = values.filter((_, i) => mask[i]);
+        assert.deepEqual([...h.counts], directCount(values, h.edges, mask));
+        assert.deepEqual(h, histogram(kept, { bins: 7 }));
+      },
+    ),
+    { seed: 3, numRuns: 200 },
+  );
+});
+
+Deno.test("histogram of equal values centres them in a unit-wide range, like numpy", () => {
+  const h = histogram([2, 2, 2], { bins: 4 });
+  assert.deepEqual([...h.edges], [1.5, 1.75, 2, 2.25, 2.5]);
+  assert.deepEqual([...h.counts], [0, 0, 3, 0]);
+  assert.deepEqual([...histogram([], { bins: 2 }).edges], [0, 0.5, 1]);
+});
+
+Deno.test("histogram rejects NaN, bad bins, bad ranges and a mask of the wrong length", () => {
+  assert.throws(() => histogram([1, NaN]), RangeError);
+  assert.throws(() => histogram([1], { bins: 0 }), /bins must be an integer/);
+  assert.throws(() => histogram([1], { bins: 2.5 }), RangeError);
+  assert.throws(() => histogram([1], { range: [1, 1] }), /lo < hi/);
+  assert.throws(() => histogram([1, 2], { mask: [1] }), TypeError);
+  assert.throws(() => histogram("12" as unknown as number[]), TypeError);
+});
+
+const python = "/usr/bin/python3";
+const hasNumpy = (() => {
+  try {
+    return new Deno.Command(python, { args: ["-c", "import numpy"], stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: `histogram agrees with numpy.histogram on edges and counts${
+    hasNumpy ? "" : " (skipped: /usr/bin/python3 with numpy not found)"
+  }`,
+  ignore: !hasNumpy,
+  fn: async () => {
+    // Values that sit on or next to bin edges stress the rounding of the bin index.
+    const values: number[] = [];
+    for (let i = 0; i <= 300; i++) values.push(-1 + i / 150, 0.1 * i - 3, Math.sin(i) * 1e-3);
+    values.push(0.3, 0.7, 1e-17, -1e-17);
+    for (const bins of [1, 3, 10, 49, 256]) {
+      for (const range of [undefined, [-0.7, 0.9] as [number, number]]) {
+        const ours = histogram(values, { bins, range });
+        const script = "import json,sys,numpy as np\n" +
+          "a=json.loads(sys.stdin.read())\n" +
+          "c,e=np.histogram(np.array(a['v']),bins=a['b'],range=a['r'])\n" +
+          "print(json.dumps({'c':c.tolist(),'e':e.tolist()}))";
+        const child = new Deno.Command(python, {
+          args: ["-c", script],
+          stdin: "piped",
+          stdout: "piped",
+        }).spawn();
+        const writer = child.stdin.getWriter();
+        await writer.write(
+          new TextEncoder().encode(JSON.stringify({ v: values, b: bins, r: range ?? null })),
+        );
+        await writer.close();
+        const out = await child.output();
+        const ref = JSON.parse(new TextDecoder().decode(out.stdout));
+        assert.deepEqual([...ours.counts], ref.c, `counts, ${bins} bins, range ${range}`);
+        assert.deepEqual([...ours.edges], ref.e, `edges, ${bins} bins, range ${range}`);
+      }
+    }
+  },
+});

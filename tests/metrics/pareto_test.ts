@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { paretoFront } from "../../lib/metrics/pareto.ts";
+
+type Point = { bytes: number; accuracy: number };
+
+/** The oracle: a point is on the front when no other point dominates it (O(n^2) check). */
+function bruteForce(points: readonly Point[]): number[] {
+  const dominates = (a: Point, b: Point) =>
+    a.bytes <= b.bytes && a.accuracy >= b.accuracy &&
+    (a.bytes < b.bytes || a.accuracy > b.accuracy);
+  return points.map((_, i) => i).filter((i) => !points.some((p) => dominates(p, points[i])));
+}
+
+// Few distinct values, so that ties in bytes, in accuracy and in both are common.
+const point = fc.record({
+  bytes: fc.integer({ min: 1, max: 12 }).map((b) => b * 100),
+  accuracy: fc.integer({ min: 0, max: 10 }).map((a) => a / 10),
+});
+
+Deno.test("Pareto front holds exactly the points no other point dominates", () => {
+  fc.assert(
+    fc.property(fc.array(point, { maxLength: 60 }), (points) => {
+      const front = paretoFront(points);
+      assert.deepEqual([...front].sort((a, b) => a - b), bruteForce(points));
+    }),
+    { seed: 7, numRuns: 500 },
+  );
+});
+
+Deno.test("Pareto front is ordered by bytes with accuracy rising along it", () => {
+  fc.assert(
+    fc.property(fc.array(point, { maxLength: 60 }), (points) => {
+      const front = paretoFront(points).map((i) => points[i]);
+      for (let k = 1; k < front.length; k++) {
+        const a = front[k - 1], b = front[k];
+        const equal = a.bytes === b.bytes && a.accuracy === b.accuracy;
+        assert.ok(equal || (a.bytes < b.bytes && a.accuracy < b.accuracy), JSON.stringify(front));
+      }
+    }),
+    { seed: 8, numRuns: 300 },
+  );
+});
+
+Deno.test("Pareto front works on continuous values and infinities", () => {
+  const value = fc.oneof(fc.double({ min: -10, max: 10, noNaN: true }), fc.double({ noNaN: true }));
+  fc.assert(
+    fc.property(fc.array(fc.record({ bytes: value, accuracy: value }), { maxLength: 80 }), (ps) => {
+      assert.deepEqual([...paretoFront(ps)].sort((a, b) => a - b), bruteForce(ps));
+    }),
+    { seed: 9, numRuns: 300 },
+  );
+});
+
+Deno.test("Pareto front rejects NaN and malformed candidates", () => {
+  assert.throws(() => paretoFront([{ bytes: NaN, accuracy: 1 }]), RangeError);
+  assert.throws(() => paretoFront([{ bytes: 1 } as Point]), TypeError);
+  assert.throws(() => paretoFront({} as Point[]), TypeError);
+  assert.deepEqual(paretoFront([]), []);
+});

@@ -1,0 +1,61 @@
+/**
+ * Helpers for the notebook tests: availability, reading executed notebooks.
+ *
+ * @module
+ */
+
+import { ensureKernel, jupyterUnavailable } from "../../notebooks/runner/run.ts";
+
+/** An output of a notebook cell, as nbformat stores it. */
+export interface Output {
+  output_type: string;
+  data?: Record<string, unknown>;
+  text?: string | string[];
+  name?: string;
+  ename?: string;
+  evalue?: string;
+}
+
+/** A cell, as nbformat stores it. */
+export interface Cell {
+  cell_type: string;
+  source: string | string[];
+  metadata: { tags?: string[] };
+  outputs?: Output[];
+}
+
+/** A notebook, as nbformat stores it. */
+export interface Notebook {
+  cells: Cell[];
+  metadata: Record<string, unknown>;
+}
+
+/** nbformat joins multi-line strings as arrays of lines. */
+export function joined(v: unknown): string {
+  return Array.isArray(v) ? v.join("") : String(v ?? "");
+}
+
+/** Reads a notebook file. */
+export async function readNotebook(path: string): Promise<Notebook> {
+  return JSON.parse(await Deno.readTextFile(path));
+}
+
+/** Whether a cell is tagged as drawing a figure. */
+export function isFigureCell(cell: Cell): boolean {
+  return cell.cell_type === "code" && (cell.metadata.tags ?? []).includes("figure");
+}
+
+/**
+ * Why notebooks cannot run here (Jupyter missing, kernel not registrable), or `null`.
+ * Registers the Deno kernel when it is missing, as `deno task notebooks` does.
+ */
+export async function notebooksUnavailable(): Promise<string | null> {
+  const missing = await jupyterUnavailable();
+  if (missing) return missing;
+  try {
+    await ensureKernel();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return null;
+}

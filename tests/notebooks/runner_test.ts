@@ -1,0 +1,83 @@
+/**
+ * `deno task notebooks` as a user meets it: help, a bad option, Jupyter missing, the Deno kernel
+ * not yet registered.
+ */
+import assert from "node:assert/strict";
+import { INSTALL_HINT } from "../../notebooks/runner/run.ts";
+import { notebooksUnavailable } from "./_notebooks.ts";
+
+const RUN_TS = new URL("../../notebooks/runner/run.ts", import.meta.url).pathname;
+
+async function task(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; output: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", "--allow-env", "--allow-run", RUN_TS, ...args],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, output: dec.decode(out.stdout) + dec.decode(out.stderr) };
+}
+
+Deno.test("the notebooks task explains its options and rejects unknown ones", async () => {
+  const help = await task(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.output, /--only TEXT/);
+  const bad = await task(["--frobnicate"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.output, /unknown option '--frobnicate'/);
+});
+
+Deno.test("the notebooks task says how to install Jupyter when nbclient is missing", async () => {
+  // A "Python" that cannot import anything stands in for a machine without Jupyter.
+  const r = await task([], { LRC_PYTHON: "/bin/false" });
+  assert.equal(r.code, 1);
+  assert.ok(r.output.includes(INSTALL_HINT), r.output);
+  assert.match(r.output, /apt-get install -y jupyter-nbconvert python3-nbclient jupyter-notebook/);
+});
+
+const unavailable = await notebooksUnavailable();
+
+Deno.test({
+  name: "the notebooks task registers the Deno kernel when it is missing" +
+    (unavailable ? ` (skipped: ${unavailable})` : ""),
+  ignore: unavailable !== null,
+  fn: async () => {
+    // A fresh home has no kernelspec; Deno's cache stays where it is (no downloads).
+    const info = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output();
+    const denoDir = JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;
+    const home = await Deno.makeTempDir({ prefix: "lrc-home-" });
+    const dir = await Deno.makeTempDir({ prefix: "lrc-nbdir-" });
+    try {
+      await Deno.writeTextFile(
+        `${dir}/one.ipynb`,
+        JSON.stringify({
+          cells: [{
+            cell_type: "code",
+            source: "1 + 1",
+            metadata: {},
+            outputs: [],
+            execution_count: null,
+          }],
+          metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+          nbformat: 4,
+          nbformat_minor: 5,
+        }),
+      );
+      const r = await task(["--dir", dir, "--no-html"], { HOME: home, DENO_DIR: denoDir });
+      assert.equal(r.code, 0, r.output);
+      assert.match(r.output, /Registered the Deno kernel/);
+      const spec = JSON.parse(
+        await Deno.readTextFile(`${home}/.local/share/jupyter/kernels/deno/kernel.json`),
+      );
+      assert.equal(Deno.realPathSync(spec.argv[0]), Deno.realPathSync(Deno.execPath()));
+      assert.match(r.output, /one\.ipynb\s+ok\s+1\/1/);
+    } finally {
+      await Deno.remove(home, { recursive: true });
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,200 @@
+/// <reference lib="dom" />
+import assert from "node:assert/strict";
+import {
+  browserUnavailable,
+  launchChromium,
+  OFFLINE,
+  restrictNetwork,
+} from "../_helpers/browser.ts";
+import {
+  confusionFigure,
+  type Figure,
+  figureMimeBundle,
+  maskFigure,
+  paretoFigure,
+  resetPlotlyInclusion,
+  trainingFigure,
+  writeFiguresHtml,
+} from "../../lib/plot/mod.ts";
+import { guardedScript } from "../../lib/plot/html.ts";
+
+const unavailable = browserUnavailable();
+const skip = unavailable ? ` (skipped: ${unavailable})` : "";
+
+const history = [1, 2, 3, 4].map((epoch) => ({
+  epoch,
+  trainLoss: 1 / epoch,
+  trainAccuracy: 0.6 + 0.05 * epoch,
+  objective: 1 / epoch,
+  validationLoss: 1.2 / epoch,
+  validationAccuracy: 0.55 + 0.05 * epoch,
+  seconds: epoch,
+}));
+const figures: Figure[] = [
+  trainingFigure(history),
+  paretoFigure([
+    { bytes: 4000, accuracy: 0.95, name: "float" },
+    { bytes: 1000, accuracy: 0.93, name: "int8" },
+    { bytes: 2000, accuracy: 0.9, name: "pruned" },
+  ]),
+  maskFigure(Uint8Array.from({ length: 2 * 64 }, (_, i) => (i % 3 ? 1 : 0)), {
+    labels: ["zero", "one"],
+  }),
+  confusionFigure([[5, 1], [2, 7]]),
+];
+
+Deno.test({
+  name: `the exported HTML file draws every chart in Chromium with no network${skip}`,
+  ignore: unavailable !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "lrc-html-" });
+    const browser = await launchChromium();
+    try {
+      const path = `${dir}/figures.html`;
+      await writeFiguresHtml(
+        path,
+        figures.map((figure, i) => ({ figure, heading: `Figure ${i + 1}` })),
+        { title: "Offline test" },
+      );
+      const page = await browser.newPage();
+      const blocked = await restrictNetwork(page, OFFLINE);
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.goto(`file://${path}`);
+      await page.waitForFunction(
+        (n) => document.querySelectorAll(".lrc-plotly .main-svg").length >= n,
+        figures.length,
+        { timeout: 60_000 },
+      );
+      // Every figure's own div holds a drawn chart, with its traces.
+      const drawn = await page.$$eval(".lrc-plotly", (divs) =>
+        divs.map((d) => ({
+          svg: d.querySelectorAll(".main-svg").length > 0,
+          traces: ((d as unknown as { data?: unknown[] }).data ?? []).length,
+        })));
+      assert.deepEqual(drawn, figures.map((f) => ({ svg: true, traces: f.data.length })));
+      assert.deepEqual(blocked, [], "the page tried to reach the network");
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+const notebookStatic = "/usr/lib/python3/dist-packages/notebook/static/components";
+const requireJs = `${notebookStatic}/requirejs/require.js`;
+const jquery = `${notebookStatic}/jquery/jquery.min.js`;
+const haveNotebookJs = (() => {
+  try {
+    return Deno.statSync(requireJs).isFile && Deno.statSync(jquery).isFile;
+  } catch {
+    return false;
+  }
+})();
+const skipAmd = skip ||
+  (haveNotebookJs ? "" : " (skipped: the classic Notebook's require.js and jQuery not found)");
+
+Deno.test({
+  name: `figure HTML draws on a page with require.js when inserted detached, as the classic ` +
+    `Notebook does${skipAmd}`,
+  ignore: unavailable !== null || !haveNotebookJs,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const blocked = await restrictNetwork(page, OFFLINE);
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.setContent("<!DOCTYPE html><html><body><div id='notebook'></div></body></html>");
+      await page.addScriptTag({ path: requireJs });
+      await page.addScriptTag({ path: jquery });
+      assert.equal(
+        await page.evaluate(() =>
+          typeof (globalThis as { define?: { amd?: unknown } })
+            .define?.amd
+        ),
+        "object",
+      );
+      resetPlotlyInclusion();
+      const outputs: string[] = [];
+      for (const f of figures.slice(0, 2)) {
+        outputs.push((await figureMimeBundle(f))["text/html"] as string);
+      }
+      assert.ok(outputs[0].length > 1_000_000 && outputs[1].length < 100_000);
+      // The classic Notebook (outputarea.js) appends output HTML with jQuery to a detached
+      // subarea, that to a detached output area, and then that to the attached cell; jQuery runs
+      // the scripts at that last step, on first insertion into the document.
+      await page.evaluate((htmls: string[]) => {
+        type JQ = { append(content: string | JQ): JQ };
+        const $ = (globalThis as unknown as { jQuery: (s: string) => JQ }).jQuery;
+        for (const h of htmls) {
+          const subarea = $("<div/>").append(h);
+          const area = $("<div/>").append(subarea);
+          $("#notebook").append(area);
+        }
+      }, outputs);
+      await page.waitForFunction(
+        () => document.querySelectorAll(".lrc-plotly .main-svg").length >= 2,
+        null,
+        {
+          timeout: 60_000,
+        },
+      );
+      assert.equal(
+        await page.evaluate(() => typeof (globalThis as { Plotly?: unknown }).Plotly),
+        "object",
+      );
+      assert.deepEqual(errors, []);
+      assert.deepEqual(blocked, []);
+    } finally {
+      await browser.close();
+    }
+  },
+});
+
+Deno.test({
+  name: `the plotly.js guard makes a UMD bundle that prefers AMD set window.Plotly under ` +
+    `require.js${skipAmd}`,
+  ignore: unavailable !== null || !haveNotebookJs,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    // The UMD header of plotly.js 1.x to 3.x bundles: with an AMD loader present they register an
+    // anonymous module (which require.js rejects outside require()) and never set window.Plotly.
+    const umd = `!function(root, factory) {
+      if (typeof exports === "object" && typeof module === "object") module.exports = factory();
+      else if (typeof define === "function" && define.amd) define([], factory);
+      else if (typeof exports === "object") exports.Plotly = factory();
+      else root.Plotly = factory();
+    }(self, function () { return { newPlot: function () {}, fake: true }; });`;
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await restrictNetwork(page, OFFLINE);
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.setContent("<!DOCTYPE html><html><body></body></html>");
+      await page.addScriptTag({ path: requireJs });
+      await page.addScriptTag({ path: jquery });
+      const run = (html: string) =>
+        page.evaluate((h: string) => {
+          type JQ = { append(content: string): JQ };
+          const $ = (globalThis as unknown as { jQuery: (s: string) => JQ }).jQuery;
+          $("body").append(h);
+          return (globalThis as { Plotly?: { fake?: boolean } }).Plotly?.fake === true;
+        }, html);
+      // Unguarded, the bundle hands itself to require.js and window.Plotly stays unset...
+      assert.equal(await run(`<script type="text/javascript">${umd}</script>`), false);
+      // ...guarded, it sets window.Plotly.
+      assert.equal(await run(guardedScript(umd, "test bundle")), true);
+      assert.deepEqual(errors.filter((e) => !/anonymous define/i.test(e)), []);
+    } finally {
+      await browser.close();
+    }
+  },
+});

@@ -1,0 +1,170 @@
+import assert from "node:assert/strict";
+import {
+  describeFigure,
+  display,
+  type Displayable,
+  type Figure,
+  figureDiv,
+  figureMimeBundle,
+  JUPYTER_DISPLAY,
+  loadPlotlyJs,
+  plainFigure,
+  PLOTLY_MIME,
+  plotlyJs,
+  resetPlotlyInclusion,
+  show,
+  table,
+} from "../../lib/plot/mod.ts";
+
+const figure: Figure = {
+  data: [
+    { type: "scatter", name: "loss", x: Float64Array.from([1, 2, 3]), y: [0.9, NaN, 0.5] },
+    { type: "heatmap", name: "mask", z: [[1, 0], [0, 1]] },
+  ],
+  layout: { title: { text: "A </script><script>alert(1)</script> title" }, height: 300 },
+};
+
+/** The figure JSON that the HTML's script carries. */
+function specOf(html: string): { id: string; data: unknown; layout: unknown } {
+  const m = /var spec = (.*);\n/.exec(html);
+  assert.ok(m, "no spec in the HTML");
+  return JSON.parse(m[1]);
+}
+
+Deno.test("plotly.js comes from the npm package pinned in deno.json", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  const pinned = /^npm:plotly\.js-dist-min@(\d+\.\d+\.\d+)$/.exec(
+    config.imports["plotly.js-dist-min"],
+  );
+  assert.ok(pinned, "deno.json must pin plotly.js-dist-min to an exact version");
+  const { version, source } = await loadPlotlyJs();
+  assert.equal(version, pinned[1]);
+  assert.ok(source.length > 1_000_000);
+});
+
+Deno.test("a figure's bundle has the plotly JSON, offline HTML and a text summary", async () => {
+  resetPlotlyInclusion();
+  const bundle = await figureMimeBundle(figure);
+  assert.deepEqual(Object.keys(bundle).sort(), [PLOTLY_MIME, "text/html", "text/plain"].sort());
+  const json = bundle[PLOTLY_MIME] as { data: unknown; layout: unknown; config: unknown };
+  // Plain data: the typed array became an array, NaN became null.
+  assert.deepEqual(json.data, [
+    { type: "scatter", name: "loss", x: [1, 2, 3], y: [0.9, null, 0.5] },
+    { type: "heatmap", name: "mask", z: [[1, 0], [0, 1]] },
+  ]);
+  assert.deepEqual(json.layout, figure.layout);
+  const html = bundle["text/html"] as string;
+  const spec = specOf(html);
+  assert.deepEqual(spec.data, json.data);
+  assert.deepEqual(spec.layout, json.layout);
+  assert.match(html, new RegExp(`<div id="${spec.id}"[^>]*height:300px`));
+  assert.equal(
+    bundle["text/plain"],
+    "A </script><script>alert(1)</script> title: loss (scatter, 2 points); mask (heatmap, 2 x 2)",
+  );
+});
+
+Deno.test("plotly.js is included with the first figure of a session only", async () => {
+  const { source } = await loadPlotlyJs();
+  const marker = source.slice(source.length - 2000);
+  resetPlotlyInclusion();
+  const first = (await figureMimeBundle(figure))["text/html"] as string;
+  const second = (await figureMimeBundle(figure))["text/html"] as string;
+  assert.ok(first.includes(marker) && first.length > source.length);
+  assert.ok(!second.includes(marker) && second.length < 10_000);
+  assert.ok(((await figureMimeBundle(figure, { includePlotlyJs: "always" }))["text/html"] as string)
+    .includes(marker));
+  resetPlotlyInclusion();
+  assert.ok(
+    !((await figureMimeBundle(figure, { includePlotlyJs: "never" }))["text/html"] as string)
+      .includes(marker),
+  );
+  // "never" did not count as an inclusion; plotlyJs() does.
+  assert.ok(((await figureMimeBundle(figure))["text/html"] as string).includes(marker));
+  resetPlotlyInclusion();
+  const loader = await plotlyJs()[JUPYTER_DISPLAY]();
+  assert.ok((loader["text/html"] as string).includes(marker));
+  assert.ok(!((await figureMimeBundle(figure))["text/html"] as string).includes(marker));
+});
+
+Deno.test("the bundle guards plotly.js against require.js and closes its script once", async () => {
+  resetPlotlyInclusion();
+  const html = (await figureMimeBundle(figure))["text/html"] as string;
+  assert.match(html, /\(function \(define, require, module, exports\) \{\n/);
+  // Each <script> is closed exactly once: nothing inside (plotly.js or the title) ends it early.
+  const opens = html.match(/<script\b/gi)!.length;
+  const closes = html.match(/<\/script/gi)!.length;
+  assert.equal(opens, 2);
+  assert.equal(closes, 2);
+});
+
+Deno.test("show wraps a figure for the Deno kernel without needing Deno.jupyter", async () => {
+  assert.equal(Symbol.for("Jupyter.display"), JUPYTER_DISPLAY);
+  const shown = show(figure, { includePlotlyJs: "never", height: 222 });
+  assert.equal(shown.figure, figure);
+  const bundle = await shown[JUPYTER_DISPLAY]();
+  assert.match(bundle["text/html"] as string, /height:222px/);
+  assert.equal(bundle["text/plain"], describeFigure(plainFigure(figure)));
+  assert.throws(() => show({ data: "x" } as never), TypeError);
+  await assert.rejects(
+    figureMimeBundle(figure, { includePlotlyJs: "sometimes" as never }),
+    RangeError,
+  );
+});
+
+Deno.test("figure divs get unique ids and escape JSON for the script element", () => {
+  const a = figureDiv(figure), b = figureDiv(figure);
+  assert.notEqual(specOf(a).id, specOf(b).id);
+  assert.ok(!/var spec = .*<\//.test(a), "a '</' inside the JSON would end the script");
+  assert.equal(
+    (specOf(a).layout as { title: { text: string } }).title.text,
+    figure.layout.title && (figure.layout.title as { text: string }).text,
+  );
+});
+
+Deno.test("table shows rows as aligned text and as HTML, percentages and digits applied", async () => {
+  const t = table([
+    { optimizer: "sgd", accuracy: 0.91234, loss: 0.123456, epochs: 10 },
+    { optimizer: "<adam>", accuracy: 0.9, loss: 2, epochs: 5 },
+  ], { percent: ["accuracy"], digits: 3 });
+  assert.equal(
+    t.text,
+    [
+      "optimizer  accuracy   loss  epochs",
+      "---------  --------  -----  ------",
+      "sgd         91.23 %  0.123      10",
+      "<adam>      90.00 %      2       5",
+    ].join("\n"),
+  );
+  const bundle = await t[JUPYTER_DISPLAY]();
+  assert.equal(bundle["text/plain"], t.text);
+  assert.match(bundle["text/html"] as string, /<td>&lt;adam&gt;<\/td>/);
+  assert.throws(() => table("rows" as never), TypeError);
+});
+
+Deno.test("display prints the text form of figures and tables outside a notebook", async () => {
+  const lines: string[] = [];
+  const print = (t: string) => lines.push(t);
+  const result = await display(figure, { print });
+  assert.equal(result, undefined, "a cell ending in `await display(...)` must have no value");
+  await display(table([{ n: 1 }]), { print });
+  assert.deepEqual(lines, [describeFigure(plainFigure(figure)), "n\n-\n1"]);
+  await assert.rejects(display({ nope: true } as never), TypeError);
+});
+
+Deno.test("display hands the figure to the kernel's Deno.jupyter.display when there is one", async () => {
+  const sent: Displayable[] = [];
+  const deno = Deno as unknown as { jupyter: unknown };
+  // Outside the kernel, reading Deno.jupyter throws; its setter lets a test stand in for it.
+  deno.jupyter = { display: (v: Displayable) => Promise.resolve(void sent.push(v)) };
+  try {
+    let printed = false;
+    await display(figure, { includePlotlyJs: "never", print: () => (printed = true) });
+    assert.equal(printed, false);
+    assert.equal(sent.length, 1);
+    const bundle = await sent[0][JUPYTER_DISPLAY]();
+    assert.deepEqual(bundle[PLOTLY_MIME], (await figureMimeBundle(figure))[PLOTLY_MIME]);
+  } finally {
+    deno.jupyter = undefined;
+  }
+});

@@ -1,0 +1,312 @@
+import assert from "node:assert/strict";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { paretoFront } from "../../lib/metrics/pareto.ts";
+import { fit } from "../../lib/model/fit.ts";
+import {
+  bitWidthFigure,
+  confusionFigure,
+  type Figure,
+  maskFigure,
+  paretoFigure,
+  sparsityFigure,
+  type Trace,
+  trainingComparisonFigure,
+  trainingFigure,
+  weightHistogramFigure,
+  weightImagesFigure,
+} from "../../lib/plot/mod.ts";
+
+type Axis = { title?: { text?: string }; type?: string; tickformat?: string; tickvals?: number[] };
+
+function axisOf(fig: Figure, trace: Trace, which: "x" | "y"): Axis {
+  const ref = (trace[`${which}axis`] as string | undefined) ?? which;
+  const key = `${which}axis${ref.slice(1)}`;
+  const axis = fig.layout[key] as Axis | undefined;
+  assert.ok(axis, `trace ${trace.name} refers to ${key}, which the layout lacks`);
+  return axis;
+}
+
+/** Every trace's axes exist and are titled; numeric ones name a unit in parentheses. */
+function assertTitledAxes(fig: Figure): void {
+  for (const t of fig.data) {
+    for (const which of ["x", "y"] as const) {
+      const axis = axisOf(fig, t, which);
+      const title = axis.title?.text ?? "";
+      const unit = axis.type === "category" ? /\w/ : /\(.+\)/;
+      assert.match(title, unit, `${which} axis of ${t.name} needs a title (with a unit)`);
+    }
+  }
+}
+
+/** The figure survives JSON, so it is plain data (no typed arrays, no functions). */
+function assertPlain(fig: Figure): void {
+  assert.deepEqual(
+    JSON.parse(JSON.stringify(fig)),
+    JSON.parse(JSON.stringify(fig, (_k, v) => {
+      assert.ok(!ArrayBuffer.isView(v), "typed array in figure");
+      assert.notEqual(typeof v, "function");
+      return v;
+    })),
+  );
+}
+
+const digits = await loadEmbedded("digits");
+const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.3, seed: 4 });
+const run = fit(split.xTrain, split.yTrain, {
+  classes: digits.classes,
+  optimizer: { kind: "adam", epochs: 6, learningRate: 0.01 },
+  validation: { x: split.xTest, y: split.yTest },
+  seed: 1,
+});
+
+Deno.test("training figure plots fit's history: loss and accuracy, training and validation", () => {
+  const h = run.history;
+  const fig = trainingFigure(h);
+  assertPlain(fig);
+  assertTitledAxes(fig);
+  const byName = (panel: string, name: string) =>
+    fig.data.find((t) =>
+      t.name === name && (t.yaxis ?? "y") === (panel === "loss" ? "y" : "y2")
+    ) as Trace;
+  assert.deepEqual(byName("loss", "training").y, h.map((e) => e.trainLoss));
+  assert.deepEqual(byName("loss", "validation").y, h.map((e) => e.validationLoss));
+  assert.deepEqual(byName("accuracy", "training").y, h.map((e) => e.trainAccuracy));
+  assert.deepEqual(byName("accuracy", "validation").y, h.map((e) => e.validationAccuracy));
+  for (const t of fig.data) assert.deepEqual(t.x, [1, 2, 3, 4, 5, 6]);
+  assert.equal(axisOf(fig, fig.data[0], "y").title?.text, "mean log loss (nats)");
+  assert.equal(axisOf(fig, fig.data[2], "y").tickformat, ".0%");
+  // A legend entry per split, not per panel.
+  assert.deepEqual(fig.data.filter((t) => t.showlegend).map((t) => t.name), [
+    "training",
+    "validation",
+  ]);
+});
+
+Deno.test("training figure without validation data draws only training curves", () => {
+  const noVal = run.history.map(({ validationLoss: _l, validationAccuracy: _a, ...rest }) => rest);
+  const fig = trainingFigure(noVal, { panels: "loss", logLoss: true });
+  assert.deepEqual(fig.data.map((t) => t.name), ["training"]);
+  assert.equal(axisOf(fig, fig.data[0], "y").type, "log");
+});
+
+Deno.test("training comparison gives each run one colour and keeps each run's numbers", () => {
+  const other = run.history.map((e) => ({ ...e, trainLoss: e.trainLoss / 2 }));
+  const fig = trainingComparisonFigure([
+    { name: "A", history: run.history },
+    { name: "B", history: other },
+  ]);
+  assertTitledAxes(fig);
+  const lossB = fig.data.find((t) => t.name === "B, training" && (t.yaxis ?? "y") === "y")!;
+  assert.deepEqual(lossB.y, other.map((e) => e.trainLoss));
+  const colour = (t: Trace) => (t.line as { color: string }).color;
+  const a = fig.data.filter((t) => (t.name as string).startsWith("A"));
+  const b = fig.data.filter((t) => (t.name as string).startsWith("B"));
+  assert.equal(new Set(a.map(colour)).size, 1);
+  assert.notEqual(colour(a[0]), colour(b[0]));
+});
+
+Deno.test("training figures reject malformed histories with the field named", () => {
+  assert.throws(() => trainingFigure([{ epoch: 1 } as never]), /history\[0\]\.trainLoss/);
+  assert.throws(
+    () => trainingFigure([{ ...run.history[0], trainAccuracy: 85 }]),
+    /trainAccuracy must be in \[0, 1\]/,
+  );
+  assert.throws(() => trainingFigure(run.history, { panels: "both!" as never }), RangeError);
+  assert.throws(() => trainingComparisonFigure([{ history: [] } as never]), /runs\[0\]\.name/);
+});
+
+Deno.test("sparsity figure draws one sorted line per strategy and fine-tuning state", () => {
+  const prng = createPrng(3);
+  const rows = [];
+  for (const strategy of ["magnitude", "random", "l1"]) {
+    for (const fineTuned of [true, false]) {
+      for (const sparsity of [0.9, 0.1, 0.5, 0.99]) {
+        rows.push({ strategy, sparsity, accuracy: prng(), fineTuned });
+      }
+    }
+  }
+  const fig = sparsityFigure(rows, { baseline: 0.97 });
+  assertPlain(fig);
+  assertTitledAxes(fig);
+  assert.equal(fig.data.length, 3 * 2 + 1);
+  for (const t of fig.data.slice(0, 6)) {
+    const [strategy, state] = (t.name as string).split(", ");
+    const mine = rows.filter((r) =>
+      r.strategy === strategy && r.fineTuned === (state === "fine-tuned")
+    );
+    const xs = t.x as number[], ys = t.y as number[];
+    assert.deepEqual(xs, [0.1, 0.5, 0.9, 0.99]);
+    xs.forEach((x, i) => {
+      assert.equal(ys[i], mine.find((r) => r.sparsity === x)!.accuracy);
+    });
+  }
+  const baseline = fig.data[6];
+  assert.deepEqual(baseline.y, [0.97, 0.97]);
+  assert.throws(() => sparsityFigure([{ strategy: "m", sparsity: 90, accuracy: 0.5 }]), RangeError);
+  assert.throws(() => sparsityFigure([{ strategy: 3, sparsity: 0.9, accuracy: 0.5 } as never]), {
+    name: "TypeError",
+  });
+});
+
+Deno.test("bit-width figure draws one sorted line per method with a tick at every width", () => {
+  const rows = [
+    { method: "affine", bits: 8, accuracy: 0.95 },
+    { method: "k-means", bits: 2, accuracy: 0.9 },
+    { method: "affine", bits: 2, accuracy: 0.6 },
+    { method: "affine", bits: 4, accuracy: 0.93 },
+    { method: "k-means", bits: 3, accuracy: 0.92 },
+  ];
+  const fig = bitWidthFigure(rows, { baseline: 0.96 });
+  assertTitledAxes(fig);
+  assert.deepEqual(fig.data.map((t) => t.name), ["affine", "k-means", "uncompressed model"]);
+  assert.deepEqual(fig.data[0].x, [2, 4, 8]);
+  assert.deepEqual(fig.data[0].y, [0.6, 0.93, 0.95]);
+  assert.deepEqual(fig.data[1].x, [2, 3]);
+  assert.deepEqual((fig.layout.xaxis as Axis).tickvals, [2, 3, 4, 8]);
+  assert.throws(() => bitWidthFigure([{ method: "a", bits: 2.5, accuracy: 0.5 }]), RangeError);
+});
+
+Deno.test("Pareto figure plots every model and the front that paretoFront computes", () => {
+  const prng = createPrng(11);
+  const points = Array.from({ length: 40 }, (_, i) => ({
+    bytes: Math.round(100 + 10_000 * prng()),
+    accuracy: 0.5 + 0.5 * prng(),
+    name: `model ${i}`,
+    group: i % 3 === 0 ? "pruned" : "quantized",
+  }));
+  const fig = paretoFigure(points);
+  assertPlain(fig);
+  assertTitledAxes(fig);
+  assert.equal((fig.layout.xaxis as Axis).type, "log");
+  const groups = fig.data.slice(0, -1);
+  assert.deepEqual(groups.map((t) => t.name), ["pruned", "quantized"]);
+  const plotted = groups.flatMap((t) =>
+    (t.x as number[]).map((x, i) => `${x}/${(t.y as number[])[i]}`)
+  );
+  assert.deepEqual(plotted.sort(), points.map((p) => `${p.bytes}/${p.accuracy}`).sort());
+  const front = fig.data[fig.data.length - 1];
+  const expected = paretoFront(points).map((i) => points[i]);
+  assert.equal(front.name, "Pareto front");
+  assert.deepEqual(front.x, expected.map((p) => p.bytes));
+  assert.deepEqual(front.y, expected.map((p) => p.accuracy));
+  assert.deepEqual(front.text, expected.map((p) => p.name));
+  assert.throws(() => paretoFigure([{ bytes: 0, accuracy: 0.5 }]), RangeError);
+});
+
+Deno.test("weight histograms count both arrays over shared bins and mark every level", () => {
+  const prng = createPrng(5);
+  const before = Float64Array.from({ length: 2000 }, () => 0.3 * randomNormal(prng));
+  const levels = [-0.6, -0.3, 0, 0.3, 0.6];
+  const after = before.map((w) =>
+    levels.reduce((best, l) => (Math.abs(l - w) < Math.abs(best - w) ? l : best))
+  );
+  const fig = weightHistogramFigure(before, after, { levels, bins: 40 });
+  assertPlain(fig);
+  assertTitledAxes(fig);
+  const [hb, ha] = fig.data;
+  for (const [trace, values] of [[hb, before], [ha, after]] as const) {
+    const centres = trace.x as number[], counts = trace.y as number[];
+    const width = trace.width as number;
+    assert.equal(counts.length, 40);
+    // Direct count: a value belongs to the bin whose centre is within half a width.
+    centres.forEach((c, b) => {
+      const lo = c - width / 2, hi = c + width / 2, last = b === centres.length - 1;
+      const n = values.filter((v) => v >= lo - 1e-12 && (v < hi - 1e-12 || (last && v <= hi)))
+        .length;
+      assert.equal(counts[b], n, `bin ${b}`);
+    });
+    assert.equal(counts.reduce((s, c) => s + c, 0), values.length);
+  }
+  assert.deepEqual(hb.x, ha.x, "both histograms share their bins");
+  const levelTraces = fig.data.filter((t) => (t.name as string).startsWith("quantization levels"));
+  assert.equal(levelTraces.length, 2);
+  for (const t of levelTraces) {
+    assert.deepEqual(
+      (t.x as (number | null)[]).filter((v) => v !== null),
+      levels.flatMap((l) => [l, l]),
+    );
+  }
+  // The mask leaves out pruned weights.
+  const mask = Uint8Array.from(before, (_, i) => (i % 2));
+  const masked = weightHistogramFigure(before, after, { levels, bins: 40, mask });
+  assert.equal((masked.data[0].y as number[]).reduce((s, c) => s + c, 0), 1000);
+  assert.throws(() => weightHistogramFigure([1, 2], [1]), TypeError);
+  assert.throws(() => weightHistogramFigure([1, NaN], [1, 2]), RangeError);
+});
+
+Deno.test("mask figure draws each class's mask as an h x w image, row 0 on top", () => {
+  const h = 3, w = 4, classes = ["a", "b", "c"];
+  const prng = createPrng(2);
+  const mask = Uint8Array.from({ length: classes.length * h * w }, () => (prng() < 0.3 ? 0 : 1));
+  const fig = maskFigure(mask, { labels: classes, imageShape: [h, w], columns: 2 });
+  assertPlain(fig);
+  assert.equal(fig.data.length, 3);
+  fig.data.forEach((t, k) => {
+    const z = t.z as number[][];
+    assert.equal(z.length, h);
+    for (let r = 0; r < h; r++) {
+      for (let c = 0; c < w; c++) assert.equal(z[r][c], mask[k * h * w + r * w + c]);
+    }
+    assert.equal(axisOf(fig, t, "y").title !== undefined, true);
+    assert.equal(
+      (fig.layout[`yaxis${k ? k + 1 : ""}`] as { autorange: string }).autorange,
+      "reversed",
+    );
+  });
+  const titles = (fig.layout.annotations as { text: string }[]).map((a) => a.text);
+  const kept = (k: number) => mask.slice(k * h * w, (k + 1) * h * w).reduce((s, v) => s + v, 0);
+  assert.deepEqual(
+    titles,
+    classes.map((c, k) => `${c}: ${(100 * kept(k) / (h * w)).toFixed(1)} % kept`),
+  );
+  // The grid: 2 columns, 2 rows; axis titles on the bottom row and left column only.
+  assert.equal((fig.layout.xaxis3 as Axis).title?.text, "pixel column");
+  assert.equal((fig.layout.yaxis2 as Axis).title?.text, "");
+  assert.equal((fig.layout.yaxis3 as Axis).title?.text, "pixel row");
+  // 28 x 28 is inferred from the labels when square.
+  assert.equal(
+    (maskFigure(new Uint8Array(2 * 784), { labels: ["x", "y"] }).data[0].z as number[][]).length,
+    28,
+  );
+  assert.throws(() => maskFigure(Uint8Array.from([0, 2, 1, 1]), { labels: ["a"] }), RangeError);
+  assert.throws(() => maskFigure(new Uint8Array(10), { labels: ["a", "b", "c"] }), TypeError);
+  assert.throws(() => maskFigure(new Uint8Array(10)), /give labels/);
+});
+
+Deno.test("weight images share one colour scale centred at zero", () => {
+  const weights = {
+    data: Float64Array.from([0.5, -2, 1, 0, 0.25, -0.5, 1.5, 0.1]),
+    rows: 2,
+    cols: 4,
+  };
+  const fig = weightImagesFigure(weights, { labels: ["a", "b"] });
+  for (const t of fig.data) {
+    assert.equal(t.zmin, -2);
+    assert.equal(t.zmax, 2);
+  }
+  assert.deepEqual(fig.data[1].z, [[0.25, -0.5], [1.5, 0.1]]);
+  assert.deepEqual(fig.data.map((t) => t.showscale), [true, false]);
+});
+
+Deno.test("confusion figure maps counts to cells, true class down, and normalises rows", () => {
+  const confusion = [[50, 2, 3], [4, 40, 6], [0, 1, 44]];
+  const fig = confusionFigure(confusion, { classes: ["x", "y", "z"] });
+  assertPlain(fig);
+  assertTitledAxes(fig);
+  const t = fig.data[0];
+  assert.deepEqual(t.z, confusion);
+  assert.deepEqual(t.y, ["x", "y", "z"]);
+  assert.equal((fig.layout.yaxis as { autorange: string }).autorange, "reversed");
+  assert.equal(
+    (fig.layout.title as { text: string }).text,
+    "Confusion matrix (150 samples, accuracy 89.33 %)",
+  );
+  const norm = confusionFigure(confusion, { normalize: true }).data[0].z as number[][];
+  for (const row of norm) assert.ok(Math.abs(row.reduce((s, v) => s + v, 0) - 1) < 1e-12);
+  assert.equal(norm[1][2], 6 / 50);
+  assert.throws(() => confusionFigure([[1, 2]]), /square/);
+  assert.throws(() => confusionFigure([[1, -2], [0, 1]]), RangeError);
+  assert.throws(() => confusionFigure([[1]], { classes: ["a", "b"] }), TypeError);
+});
