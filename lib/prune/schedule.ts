@@ -78,8 +78,9 @@ export function polynomialSparsity(
   if (step >= s.endStep) return s.finalSparsity;
   const t = s.beginStep + Math.floor((step - s.beginStep) / s.frequency) * s.frequency;
   const progress = (t - s.beginStep) / (s.endStep - s.beginStep);
-  return s.finalSparsity +
-    (s.initialSparsity - s.finalSparsity) * (1 - progress) ** s.exponent;
+  const q = (1 - progress) ** s.exponent;
+  // s_f + (s_i - s_f) q, written so that both ends are exact.
+  return q * s.initialSparsity + (1 - q) * s.finalSparsity;
 }
 
 /**
