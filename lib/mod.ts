@@ -8,3 +8,4 @@ export * from "./data/mod.ts";
 export * from "./model/mod.ts";
 export * from "./metrics/mod.ts";
 export * from "./prune/mod.ts";
+export * from "./article/mod.ts";
