@@ -6,9 +6,10 @@
 
 import { type CliIo, type Command, commandHelp, parseCommandArgs, UsageError } from "./args.ts";
 import { trainCommand } from "./train.ts";
+import { pruneCommand } from "./prune.ts";
 
 /** Every command, by name. Later commands register here. */
-export const COMMANDS: readonly Command[] = [trainCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, pruneCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -15,3 +15,4 @@ export * from "./retrain.ts";
 export * from "./l1.ts";
 export * from "./report.ts";
 export * from "./sparse.ts";
+export * from "./strategy.ts";
