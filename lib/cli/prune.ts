@@ -16,6 +16,7 @@ import { sparsityReport } from "../prune/report.ts";
 import { fineTune } from "../prune/retrain.ts";
 import { sparsePredict, toSparseModel } from "../prune/sparse.ts";
 import {
+  defaultScope,
   PRUNE_STRATEGIES,
   type PruneStrategy,
   pruneWithStrategy,
@@ -58,9 +59,10 @@ export const pruneCommand: Command = {
     scope: {
       type: "string",
       value: "SCOPE",
-      help: "rank all weights together, or each class row on its own",
-      default: "global",
-      choices: ["global", "per-class"],
+      help: "rank all weights together, or each class row on its own " +
+        "(auto: per-class for taylor and obd, global otherwise)",
+      default: "auto",
+      choices: ["auto", "global", "per-class"],
     },
     structure: {
       type: "string",
@@ -122,8 +124,9 @@ export const pruneCommand: Command = {
     const target = targetFromArgs(args);
     const strategy = args.string("strategy") as PruneStrategy;
     const features = args.string("structure") === "features";
-    const scope = args.string("scope") as "global" | "per-class";
-    if (features && scope === "per-class") {
+    const scopeArg = args.string("scope")!;
+    const scope = scopeArg === "auto" ? defaultScope(strategy) : scopeArg as "global" | "per-class";
+    if (features && scopeArg === "per-class") {
       throw new UsageError(
         `Cannot parse arguments of '${NAME}': --scope per-class applies to --structure weights`,
       );

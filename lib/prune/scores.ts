@@ -311,7 +311,15 @@ export function obdScores(
   return { data: out, rows: model.weights.rows, cols: model.weights.cols };
 }
 
-/** Checks a model and labelled data against each other. */
+/**
+ * Checks a model and labelled data against each other (for functions that take both).
+ *
+ * @param model The model.
+ * @param data Labelled data, `x` of shape `(nSamples, nFeatures)`.
+ * @param action What the caller was doing, for messages.
+ * @throws {TypeError} If the model is malformed or `x` does not have its number of features.
+ * @throws {RangeError} If `x` is empty or holds NaN or Infinity, or a label is out of range.
+ */
 export function checkSamples(model: LogisticModel, data: Samples, action: string): void {
   validateModel(model, action);
   if (typeof data !== "object" || data === null) {

@@ -24,6 +24,8 @@ Deno.test("lrc prune fine-tunes, saves, and a saved pruned model prunes further 
     "prune",
     "--strategy",
     "obd",
+    "--scope",
+    "global",
     "--count",
     "500",
     "--fine-tune",
