@@ -26,8 +26,8 @@ export interface PruneWithStrategyOptions extends Omit<PruneTarget, "scope"> {
   /**
    * Rank all weights together or each class row on its own. The saliencies of `taylor` and
    * `obd` vanish for classes the model already separates well (small residuals, `p (1 - p)`
-   * near 0), so a global ranking can empty whole class rows (on Fashion-MNIST at 90 % it removes
-   * every weight of four classes and ends below random pruning); per class they keep a share of
+   * near 0), so a global ranking can empty whole class rows (on Fashion-MNIST at 90 % Taylor removes
+   * every weight of three classes and ends below random pruning); per class they keep a share of
    * every row.
    * @default {"per-class" for taylor and obd, "global" otherwise}
    */
