@@ -375,7 +375,9 @@ if (SECTIONS.has("kernel")) {
   );
 }
 
-out("\nGoals (dense " + percent(denseAccuracy) + "):");
+if (Object.keys(best).length > 0 || SECTIONS.has("table")) {
+  out("\nGoals (dense " + percent(denseAccuracy) + "):");
+}
 for (const [sparsity, allowed] of [[0.8, 0.2], [0.9, 1.0]] as const) {
   const b = best[sparsity];
   if (!b) continue;
