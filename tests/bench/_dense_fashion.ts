@@ -28,7 +28,13 @@ export const DENSE_SETTINGS: DenseSettings = {
   tolerance: 1e-6,
 };
 
-/** Where the cached model for these settings lives. */
+/**
+ * Where the cached model for these settings lives.
+ *
+ * @param s The training settings.
+ * @param nTrain The number of training samples.
+ * @returns A path under tests/artifacts/ whose name encodes the settings.
+ */
 export function denseCachePath(s: DenseSettings, nTrain: number): string {
   const key = `fmnist-n${nTrain}-l2-${
     s.lambda.toExponential(6)
