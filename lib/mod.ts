@@ -11,3 +11,5 @@ export * from "./io/mod.ts";
 export * from "./onnx/mod.ts";
 export * from "./quant/mod.ts";
 export * from "./plot/mod.ts";
+export * from "./prune/mod.ts";
+export * from "./article/mod.ts";

@@ -8,11 +8,13 @@ import { type CliIo, type Command, commandHelp, parseCommandArgs, UsageError } f
 import { trainCommand } from "./train.ts";
 import { exportCommand } from "./export.ts";
 import { inspectCommand } from "./inspect.ts";
+import { pruneCommand } from "./prune.ts";
 import { quantizeCommand } from "./quantize.ts";
 
 /** Every command, by name. Later commands register here. */
 export const COMMANDS: readonly Command[] = [
   trainCommand,
+  pruneCommand,
   quantizeCommand,
   exportCommand,
   inspectCommand,

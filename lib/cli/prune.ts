@@ -1,0 +1,413 @@
+/**
+ * `lrc prune`: train (or load) a model, prune it by a strategy to a target, optionally fine-tune
+ * the survivors, report accuracy and sparsity, optionally save the pruned model.
+ *
+ * @module
+ */
+
+import { writeFileAtomic } from "../io/atomic.ts";
+import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
+import type { Optimizer } from "../model/fit.ts";
+import { predict } from "../model/predict.ts";
+import { modelFromJson, modelToJson } from "../model/serialize.ts";
+import type { LogisticModel, Penalty } from "../model/types.ts";
+import type { PruneTarget } from "../prune/mask.ts";
+import { sparsityReport } from "../prune/report.ts";
+import { fineTune } from "../prune/retrain.ts";
+import { sparsePredict, toSparseModel } from "../prune/sparse.ts";
+import {
+  defaultScope,
+  PRUNE_STRATEGIES,
+  type PruneStrategy,
+  pruneWithStrategy,
+  strategyScores,
+} from "../prune/strategy.ts";
+import {
+  featureIndices,
+  featureScores,
+  pruneFeatures,
+  selectFeatures,
+} from "../prune/structured.ts";
+import type { Matrix } from "../core/matrix.ts";
+import { type Command, type ParsedArgs, UsageError } from "./args.ts";
+import { DATA_OPTIONS, loadData } from "./data_options.ts";
+import { formatTable, percent } from "./format.ts";
+import { createProgress } from "./progress.ts";
+import { TRAIN_OPTIONS, trainingChoices, trainWithProgress } from "./train.ts";
+
+const NAME = "prune";
+
+/** The `prune` command. */
+export const pruneCommand: Command = {
+  name: NAME,
+  summary: "Prune a trained (or loaded) model by a strategy, optionally fine-tune, report, save.",
+  options: {
+    ...DATA_OPTIONS,
+    ...TRAIN_OPTIONS,
+    model: {
+      type: "string",
+      value: "FILE.json",
+      help: "prune this saved model instead of training one (the data must have its features)",
+    },
+    strategy: {
+      type: "string",
+      value: "NAME",
+      help: "what ranks the weights (l1: soft threshold, also shrinks the survivors)",
+      default: "magnitude",
+      choices: [...PRUNE_STRATEGIES],
+    },
+    scope: {
+      type: "string",
+      value: "SCOPE",
+      help: "rank all weights together, or each class row on its own " +
+        "(auto: per-class for taylor and obd, global otherwise)",
+      default: "auto",
+      choices: ["auto", "global", "per-class"],
+    },
+    structure: {
+      type: "string",
+      value: "KIND",
+      help: "remove single weights, or whole input features (columns across all classes)",
+      default: "weights",
+      choices: ["weights", "features"],
+    },
+    sparsity: {
+      type: "string",
+      value: "F",
+      help: "fraction of weights (or features) to remove, in [0, 1]",
+    },
+    count: { type: "string", value: "N", help: "number of weights (or features) to remove" },
+    threshold: {
+      type: "string",
+      value: "X",
+      help: "remove every weight (or feature) whose score is at most X",
+    },
+    compensate: {
+      type: "boolean",
+      help: "fold the removed weights' mean contribution on the training data into the bias",
+    },
+    "score-samples": {
+      type: "string",
+      value: "N",
+      help: "training samples used by taylor/obd scoring (default: all)",
+    },
+    "fine-tune": {
+      type: "string",
+      value: "OPTIMIZER",
+      help: "retrain the surviving weights afterwards",
+      default: "none",
+      choices: ["none", "sgd", "adam", "lbfgs"],
+    },
+    "fine-tune-epochs": {
+      type: "string",
+      value: "N",
+      help: "epochs of sgd/adam fine-tuning",
+      default: "5",
+    },
+    "fine-tune-iterations": {
+      type: "string",
+      value: "N",
+      help: "iterations of lbfgs fine-tuning",
+      default: "100",
+    },
+    "fine-tune-learning-rate": {
+      type: "string",
+      value: "X",
+      help: "step size of sgd/adam fine-tuning (default 0.03 for sgd, 0.001 for adam)",
+    },
+    save: { type: "string", value: "FILE.json", help: "write the pruned model as JSON" },
+    json: { type: "boolean", help: "print the report as one JSON object" },
+    quiet: { type: "boolean", help: "no progress line" },
+    help: { type: "boolean", help: "show this help" },
+  },
+  async run(args, io) {
+    const target = targetFromArgs(args);
+    const strategy = args.string("strategy") as PruneStrategy;
+    const features = args.string("structure") === "features";
+    const scopeArg = args.string("scope")!;
+    const scope = scopeArg === "auto" ? defaultScope(strategy) : scopeArg as "global" | "per-class";
+    if (features && scopeArg === "per-class") {
+      throw new UsageError(
+        `Cannot parse arguments of '${NAME}': --scope per-class applies to --structure weights`,
+      );
+    }
+    if (features && strategy === "l1") {
+      throw new UsageError(
+        `Cannot parse arguments of '${NAME}': --strategy l1 (soft threshold) applies to weights`,
+      );
+    }
+    const showProgress = !args.flag("quiet") && !args.flag("json");
+    const data = await loadData(args);
+    const nTrain = data.train.x.rows;
+    const { penalty } = trainingChoices(args, nTrain);
+    let dense: LogisticModel;
+    let origin: string;
+    const file = args.string("model");
+    let inputs: Int32Array | null = null; // columns of the data a loaded reduced model takes
+    if (file !== undefined) {
+      dense = await readModel(file);
+      origin = `loaded from ${file}`;
+      if (dense.weights.cols !== data.train.x.cols) {
+        try {
+          inputs = featureIndices(dense, data.train.featureNames);
+        } catch (error) {
+          throw new TypeError(
+            `Cannot prune model: ${file} takes ${dense.weights.cols} features, the data have ` +
+              `${data.train.x.cols} (${(error as Error).message})`,
+          );
+        }
+        origin += ` (takes ${inputs.length} of the ${data.train.x.cols} features, by name)`;
+      }
+    } else {
+      const result = trainWithProgress(data, args, showProgress, io);
+      dense = result.model;
+      origin = `trained (${args.string("optimizer")}, ${result.history.length} ${
+        args.string("optimizer") === "lbfgs" ? "iterations" : "epochs"
+      }, ${result.stopReason})`;
+    }
+    const base = inputs
+      ? {
+        train: { x: selectFeatures(data.train.x, inputs), y: data.train.y },
+        test: { x: selectFeatures(data.test.x, inputs), y: data.test.y },
+      }
+      : data;
+    const l2 = penalty.kind === "l2"
+      ? penalty.lambda
+      : penalty.kind === "elasticnet"
+      ? penalty.lambda * (1 - penalty.l1Ratio)
+      : 0;
+    const scoreLimit = args.number("score-samples", 1, Infinity, true);
+    const scoring = scoreLimit !== undefined && scoreLimit < nTrain
+      ? {
+        x: {
+          data: base.train.x.data.subarray(0, scoreLimit * base.train.x.cols),
+          rows: scoreLimit,
+          cols: base.train.x.cols,
+        } as Matrix,
+        y: base.train.y.subarray(0, scoreLimit),
+      }
+      : base.train;
+    const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
+    const started = performance.now();
+    let pruned: LogisticModel;
+    let kept: Int32Array | null = null;
+    if (features) {
+      const scores = featureScores(
+        strategyScores(dense, strategy, { data: scoring, l2, seed }),
+        { reduce: strategy === "magnitude" ? "l2" : "sum" },
+      );
+      const r = pruneFeatures(dense, { ...target, scores, representation: "reduced" });
+      pruned = r.model;
+      kept = r.features;
+    } else {
+      pruned = pruneWithStrategy(dense, strategy, {
+        ...target,
+        scope,
+        data: scoring,
+        l2,
+        seed,
+        compensate: args.flag("compensate") ? base.train.x : undefined,
+      });
+    }
+    const pruneSeconds = (performance.now() - started) / 1000;
+    const view = (x: Matrix) => (kept ? selectFeatures(x, kept) : x);
+    const trainX = view(base.train.x), testX = view(base.test.x);
+    const denseTest = evaluate(dense, base.test.x, data.test.y);
+    const prunedTest = evaluate(pruned, testX, data.test.y);
+
+    let tuned: { model: LogisticModel; test: Evaluation; seconds: number; steps: number } | null =
+      null;
+    const tuner = args.string("fine-tune")!;
+    if (tuner !== "none") {
+      const optimizer = fineTuneOptimizer(args, tuner);
+      const progress = createProgress(io, showProgress);
+      const unit = tuner === "lbfgs" ? "iteration" : "epoch";
+      try {
+        const r = fineTune(pruned, { x: trainX, y: data.train.y }, {
+          optimizer,
+          penalty: penaltyForTuning(penalty),
+          seed,
+          onProgress: (p) =>
+            progress.update(
+              `fine-tuning: ${unit} ${p.epoch}/${p.totalEpochs}  loss ${p.trainLoss.toFixed(4)}  ` +
+                `${p.seconds.toFixed(1)} s`,
+            ),
+        });
+        tuned = {
+          model: r.model,
+          test: evaluate(r.model, testX, data.test.y),
+          seconds: r.history.at(-1)?.seconds ?? 0,
+          steps: r.history.length,
+        };
+      } finally {
+        progress.done();
+      }
+    }
+    const final = tuned?.model ?? pruned;
+    const report = sparsityReport(final);
+    const sparse = toSparseModel(final);
+    const agree = sameArrays(sparsePredict(sparse, testX), predict(final, testX));
+    const save = args.string("save");
+    if (save !== undefined) {
+      await writeFileAtomic(save, new TextEncoder().encode(modelToJson(final)));
+    }
+    const removedFeatures = kept
+      ? dense.featureNames.filter((_, j) => !kept!.includes(j))
+      : report.unusedFeatures.length > 0
+      ? [...report.unusedFeatures].map((j) => final.featureNames[j])
+      : [];
+    const json = {
+      command: NAME,
+      data: {
+        source: data.source,
+        trainSamples: nTrain,
+        testSamples: data.test.x.rows,
+        features: data.train.x.cols,
+        classes: dense.classes,
+      },
+      model: origin,
+      pruning: {
+        strategy,
+        structure: features ? "features" : "weights",
+        scope: features ? "global" : scope,
+        target,
+        compensate: args.flag("compensate"),
+        seconds: pruneSeconds,
+      },
+      accuracy: {
+        dense: denseTest.accuracy,
+        pruned: prunedTest.accuracy,
+        fineTuned: tuned?.test.accuracy ?? null,
+      },
+      logLoss: {
+        dense: denseTest.logLoss,
+        pruned: prunedTest.logLoss,
+        fineTuned: tuned?.test.logLoss ?? null,
+      },
+      fineTuning: tuned ? { optimizer: tuner, steps: tuned.steps, seconds: tuned.seconds } : null,
+      sparsity: {
+        weights: report.weights,
+        zeros: report.zeros,
+        sparsity: report.sparsity,
+        masked: report.masked,
+        perClass: report.perClass,
+        inputFeatures: final.weights.cols,
+        keptFeatures: kept ? [...kept] : null,
+        unusedFeatures: removedFeatures,
+      },
+      sparseKernel: { storedWeights: sparse.values.length, agreesWithDense: agree },
+      savedTo: save ?? null,
+    };
+    if (args.flag("json")) {
+      io.out(JSON.stringify(json) + "\n");
+      return 0;
+    }
+    const targetText = target.fraction !== undefined
+      ? `${percent(target.fraction)} of the ${features ? "features" : "weights"}`
+      : target.count !== undefined
+      ? `${target.count} ${features ? "features" : "weights"}`
+      : `scores <= ${target.threshold}`;
+    const rows = [
+      ["dense", percent(denseTest.accuracy), denseTest.logLoss.toFixed(4)],
+      ["pruned", percent(prunedTest.accuracy), prunedTest.logLoss.toFixed(4)],
+    ];
+    if (tuned) {
+      rows.push([
+        `fine-tuned (${tuner}, ${tuned.steps} ${tuner === "lbfgs" ? "it." : "ep."})`,
+        percent(tuned.test.accuracy),
+        tuned.test.logLoss.toFixed(4),
+      ]);
+    }
+    const lines = [
+      `data      ${data.source}: ${nTrain} train / ${data.test.x.rows} test, ` +
+      `${data.train.x.cols} features, ${dense.classes.length} classes`,
+      `model     ${origin}`,
+      `pruning   ${strategy}, ${features ? "whole features" : scope}, removing ${targetText}` +
+      (args.flag("compensate") ? ", bias compensated" : "") + ` (${pruneSeconds.toFixed(2)} s)`,
+      "",
+      formatTable(["test", "accuracy", "log loss"], rows),
+      "",
+      `sparsity  ${percent(report.sparsity)}: ${report.zeros} of ${report.weights} weights zero` +
+      ` (${report.masked} masked); the model takes ${final.weights.cols} input features`,
+    ];
+    if (removedFeatures.length > 0) {
+      const shown = removedFeatures.slice(0, 8).join(", ");
+      lines.push(
+        `features  ${removedFeatures.length} ${kept ? "removed" : "unused"}: ${shown}${
+          removedFeatures.length > 8 ? ", ..." : ""
+        }`,
+      );
+    }
+    lines.push(
+      `sparse    ${sparse.values.length} stored weights; sparse predictions ${
+        agree ? "agree" : "DISAGREE"
+      } with dense`,
+    );
+    if (report.perClass.length > 1 && report.perClass.length <= 20) {
+      lines.push(
+        "",
+        formatTable(
+          ["class", "zeros", "sparsity"],
+          report.perClass.map((c) => [c.label, `${c.zeros}/${c.weights}`, percent(c.sparsity)]),
+        ),
+      );
+    }
+    if (save !== undefined) lines.push("", `saved to ${save}`);
+    io.out(lines.join("\n") + "\n");
+    return 0;
+  },
+};
+
+function targetFromArgs(args: ParsedArgs): PruneTarget {
+  const given = ["sparsity", "count", "threshold"].filter((k) => args.string(k) !== undefined);
+  if (given.length !== 1) {
+    throw new UsageError(
+      `Cannot parse arguments of '${NAME}': give exactly one of --sparsity, --count, --threshold` +
+        (given.length ? ` (got ${given.map((g) => `--${g}`).join(" and ")})` : ""),
+    );
+  }
+  if (given[0] === "sparsity") return { fraction: args.number("sparsity", 0, 1) };
+  if (given[0] === "count") return { count: args.number("count", 0, Infinity, true) };
+  return { threshold: args.number("threshold", -Infinity, Infinity) };
+}
+
+function fineTuneOptimizer(args: ParsedArgs, kind: string): Optimizer {
+  if (kind === "lbfgs") {
+    return {
+      kind: "lbfgs",
+      maxIterations: args.number("fine-tune-iterations", 1, 1e7, true),
+    };
+  }
+  return {
+    kind: kind as "sgd" | "adam",
+    epochs: args.number("fine-tune-epochs", 1, 1e6, true),
+    batchSize: args.number("batch-size", 1, 1e9, true),
+    learningRate: args.number("fine-tune-learning-rate", 1e-12, 1e6) ??
+      (kind === "sgd" ? 0.03 : 0.001),
+  };
+}
+
+/** Fine-tuning keeps the training penalty, except L1 (which would keep shrinking survivors). */
+function penaltyForTuning(penalty: Penalty): Penalty {
+  if (penalty.kind === "l1") return { kind: "none" };
+  if (penalty.kind === "elasticnet") {
+    return { kind: "l2", lambda: penalty.lambda * (1 - penalty.l1Ratio) };
+  }
+  return penalty;
+}
+
+async function readModel(path: string): Promise<LogisticModel> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new TypeError(`Cannot read model: ${path}: ${(error as Error).message}`);
+  }
+  return modelFromJson(text);
+}
+
+function sameArrays(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

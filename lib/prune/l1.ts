@@ -1,0 +1,166 @@
+/**
+ * L1-penalised training as a pruning method: a regularisation path through `fit`'s OWL-QN
+ * (L-BFGS) or proximal (SGD, Adam) steps, which set weights exactly to zero.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { assertInRange, assertLabels, assertMatrix } from "../core/validate.ts";
+import { applyPreprocessing, fitStandardizer, type Preprocessing } from "../data/preprocess.ts";
+import { fit, type FitOptions, type FitResult } from "../model/fit.ts";
+import type { LogisticModel } from "../model/types.ts";
+
+/** Options for {@linkcode l1LambdaMax}. */
+export interface L1LambdaMaxOptions {
+  /**
+   * Preprocessing, as `fit`'s option of that name.
+   * @default {"standardize"}
+   */
+  preprocessing?: "standardize" | "none" | Preprocessing;
+  /**
+   * `"sigmoid"` (two classes), `"softmax"`, or `"auto"` (sigmoid for two classes).
+   * @default {"auto"}
+   */
+  link?: "sigmoid" | "softmax" | "auto";
+}
+
+/**
+ * The smallest L1 strength at which all weights are zero: with `W = 0` and the best bias
+ * (class log-frequencies), `lambdaMax = max |dL/dw|` of the mean log loss. A path from it down
+ * adds weights one by one.
+ *
+ * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param y Class index per sample, shape `(nSamples)`.
+ * @param options Preprocessing and link, as the path's `fit` will use.
+ * @returns `lambdaMax` (0 if the data cannot move any weight).
+ * @throws {TypeError} If shapes disagree.
+ * @throws {RangeError} If a label is negative.
+ *
+ * @example Above lambdaMax the L1 solution is empty
+ * ```ts
+ * import { l1LambdaMax } from "./l1.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const data = await loadEmbedded("breast-cancer");
+ * const lambda = l1LambdaMax(data.x, data.y) * 1.01;
+ * const { model } = fit(data.x, data.y, { penalty: { kind: "l1", lambda } });
+ * assert.ok(model.weights.data.every((w) => w === 0));
+ * ```
+ */
+export function l1LambdaMax(x: Matrix, y: Int32Array, options: L1LambdaMaxOptions = {}): number {
+  const action = "compute lambda max";
+  assertMatrix(action, "x", x);
+  assertLabels(action, y, x.rows);
+  const p = options.preprocessing ?? "standardize";
+  const prep: Preprocessing = p === "standardize"
+    ? fitStandardizer(x)
+    : p === "none"
+    ? { kind: "none" }
+    : p;
+  const xt = applyPreprocessing(prep, x);
+  let k = 0;
+  for (let i = 0; i < y.length; i++) k = Math.max(k, y[i] + 1);
+  k = Math.max(k, 2);
+  const link = (options.link ?? "auto") === "auto"
+    ? (k === 2 ? "sigmoid" : "softmax")
+    : options.link;
+  const n = x.rows, d = x.cols;
+  const freq = new Float64Array(k);
+  for (let i = 0; i < n; i++) freq[y[i]] += 1 / n;
+  // Gradient at W = 0 with the optimal bias: p_c = freq_c for every sample.
+  const rows = link === "sigmoid" ? 1 : k;
+  const g = new Float64Array(rows * d);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < rows; c++) {
+      const cls = link === "sigmoid" ? 1 : c;
+      const r = freq[cls] - (y[i] === cls ? 1 : 0);
+      for (let j = 0; j < d; j++) g[c * d + j] += r * xt.data[i * d + j];
+    }
+  }
+  let max = 0;
+  for (let i = 0; i < g.length; i++) max = Math.max(max, Math.abs(g[i]) / n);
+  return max;
+}
+
+/** One point of an L1 path. */
+export interface L1PathPoint {
+  /** The L1 strength. */
+  readonly lambda: number;
+  /** The model trained with it (warm-started from the previous point). */
+  readonly model: LogisticModel;
+  /** Fraction of weights exactly zero. */
+  readonly sparsity: number;
+  /** The full fit result. */
+  readonly fit: FitResult;
+}
+
+/** Options for {@linkcode l1Path}: `fit`'s options except the penalty, plus the strengths. */
+export interface L1PathOptions extends Omit<FitOptions, "penalty"> {
+  /**
+   * The L1 strengths, visited in the order given (a decreasing sequence adds weights as it goes
+   * and warm starts well).
+   * @default {10 values from lambdaMax down to lambdaMax / 1000, geometric}
+   */
+  lambdas?: readonly number[];
+  /**
+   * Called after each point of the path.
+   * @default {none}
+   */
+  onPoint?: (point: L1PathPoint) => void;
+}
+
+/**
+ * Trains along an L1 regularisation path: one `fit` per strength with an L1 penalty (exact zeros
+ * via OWL-QN or proximal steps), each warm-started from the previous model. Pick the point with
+ * the sparsity wanted, then `pruneModel` it to an exact count (the existing zeros rank lowest)
+ * and `fineTune` the survivors without the L1 shrinkage.
+ *
+ * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param y Class index per sample, shape `(nSamples)`.
+ * @param options The strengths, and `fit`'s other options.
+ * @returns One point per strength.
+ * @throws {TypeError} If shapes disagree.
+ * @throws {RangeError} If a strength is negative, or as `fit` does.
+ *
+ * @example Sparsity falls along a decreasing path
+ * ```ts
+ * import { l1LambdaMax, l1Path } from "./l1.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const data = await loadEmbedded("breast-cancer");
+ * const top = l1LambdaMax(data.x, data.y);
+ * const path = l1Path(data.x, data.y, { lambdas: [top / 2, top / 20, top / 200] });
+ * assert.ok(path[0].sparsity > path[2].sparsity);
+ * ```
+ */
+export function l1Path(x: Matrix, y: Int32Array, options: L1PathOptions = {}): L1PathPoint[] {
+  const action = "train an L1 path";
+  const { lambdas: given, onPoint, ...fitOptions } = options;
+  const lambdas = given ?? defaultLambdas(x, y, options);
+  lambdas.forEach((l, i) => assertInRange(action, `lambdas[${i}]`, l, 0, Infinity));
+  const points: L1PathPoint[] = [];
+  let initial = options.initial;
+  for (const lambda of lambdas) {
+    const result = fit(x, y, { ...fitOptions, initial, penalty: { kind: "l1", lambda } });
+    const w = result.model.weights.data;
+    let zeros = 0;
+    for (let i = 0; i < w.length; i++) if (w[i] === 0) zeros++;
+    const point = { lambda, model: result.model, sparsity: zeros / w.length, fit: result };
+    points.push(point);
+    onPoint?.(point);
+    initial = result.model;
+  }
+  return points;
+}
+
+function defaultLambdas(x: Matrix, y: Int32Array, options: L1PathOptions): number[] {
+  const top = l1LambdaMax(x, y, {
+    preprocessing: options.initial?.preprocessing ?? options.preprocessing,
+    link: options.initial?.link ?? options.link,
+  });
+  return Array.from({ length: 10 }, (_, i) => top * 1000 ** (-i / 9));
+}

@@ -1,0 +1,343 @@
+/**
+ * Training with masks: fine-tuning the surviving weights ({@linkcode fineTune}), iterative
+ * prune/retrain rounds ({@linkcode iterativePrune}) and gradual pruning during training with the
+ * polynomial schedule ({@linkcode gradualPrune}). All run through `fit`, whose masked updates keep
+ * removed weights exactly zero.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { assertInRange, assertLabels, assertMatrix } from "../core/validate.ts";
+import { fitStandardizer, type Preprocessing } from "../data/preprocess.ts";
+import {
+  type EpochState,
+  fit,
+  type FitOptions,
+  type FitResult,
+  type Optimizer,
+} from "../model/fit.ts";
+import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
+import { validateModel } from "../model/validate_model.ts";
+import { pruneMask, type PruneTarget, resolveTarget, targetCount } from "./mask.ts";
+import { pruneModel } from "./prune_model.ts";
+import { type PolynomialScheduleOptions, polynomialSparsity, resolveSchedule } from "./schedule.ts";
+import { checkSamples, magnitudeScores, type Samples } from "./scores.ts";
+
+/** Options for {@linkcode fineTune}: `fit`'s options except what the model fixes. */
+export interface FineTuneOptions extends
+  Omit<
+    FitOptions,
+    "initial" | "mask" | "classes" | "featureNames" | "link" | "preprocessing" | "optimizer"
+  > {
+  /**
+   * The optimiser (any of `fit`'s: sgd, adam, lbfgs).
+   * @default {{ kind: "sgd", epochs: 5 }}
+   */
+  optimizer?: Optimizer;
+}
+
+/**
+ * Retrains only the surviving weights of a pruned model (masked updates: removed weights stay
+ * exactly zero), starting from its current weights, bias and preprocessing.
+ *
+ * @param model The pruned model (with `mask`; without one, every weight is trained).
+ * @param data Training data, `x` of shape `(nSamples, nFeatures)`, raw.
+ * @param options Optimiser, penalty, seed, validation and hooks, as for `fit`.
+ * @returns `fit`'s result; its model keeps the mask.
+ * @throws {TypeError} If shapes disagree with the model.
+ * @throws {RangeError} As `fit` does.
+ *
+ * @example Fine-tuning keeps removed weights at zero
+ * ```ts
+ * import { fineTune } from "./retrain.ts";
+ * import { pruneModel } from "./prune_model.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const data = await loadEmbedded("breast-cancer");
+ * const pruned = pruneModel(fit(data.x, data.y).model, { fraction: 0.8 });
+ * const { model } = fineTune(pruned, data, { optimizer: { kind: "lbfgs", maxIterations: 50 } });
+ * assert.deepEqual(model.mask, pruned.mask);
+ * for (let i = 0; i < model.mask!.length; i++) {
+ *   if (model.mask![i] === 0) assert.equal(model.weights.data[i], 0);
+ * }
+ * ```
+ */
+export function fineTune(
+  model: LogisticModel,
+  data: Samples,
+  options: FineTuneOptions = {},
+): FitResult {
+  checkSamples(model, data, "fine-tune model");
+  return fit(data.x, data.y, {
+    ...options,
+    optimizer: options.optimizer ?? { kind: "sgd", epochs: 5 },
+    initial: model,
+  });
+}
+
+/** One round of {@linkcode iterativePrune}. */
+export interface PruneRound {
+  /** 1-based round number. */
+  readonly round: number;
+  /** The sparsity this round pruned to (fraction of weights removed). */
+  readonly sparsity: number;
+  /** The model right after pruning, before retraining. */
+  readonly pruned: LogisticModel;
+  /** The retraining result. */
+  readonly retrained: FitResult;
+}
+
+/** Options for {@linkcode iterativePrune}. */
+export interface IterativePruneOptions extends Pick<PruneTarget, "scope"> {
+  /**
+   * The sparsity after each round, non-decreasing fractions in `[0, 1]`.
+   * @default {finalSparsity reached in `rounds` steps of the cubic schedule}
+   */
+  sparsities?: readonly number[];
+  /**
+   * The final sparsity, when `sparsities` is not given.
+   * @default {0.9}
+   */
+  finalSparsity?: number;
+  /**
+   * The number of rounds, when `sparsities` is not given.
+   * @default {4}
+   */
+  rounds?: number;
+  /**
+   * Scores the current model before each pruning step (e.g.
+   * `(m) => obdScores(m, data, { l2 })`).
+   * @default {magnitudeScores}
+   */
+  scorer?: (model: LogisticModel) => Matrix;
+  /**
+   * Raw data for bias compensation at each pruning step (see `pruneModel`).
+   * @default {none}
+   */
+  compensate?: Matrix;
+  /**
+   * How each round retrains (see {@linkcode fineTune}).
+   * @default {{}}
+   */
+  fineTune?: FineTuneOptions;
+  /**
+   * Called after each round.
+   * @default {none}
+   */
+  onRound?: (round: PruneRound) => void;
+}
+
+/**
+ * Iterative pruning: rounds of (score, prune to the round's sparsity, retrain the survivors).
+ * Each round's mask extends the previous one, so no weight comes back.
+ *
+ * @param model The starting (usually dense, trained) model.
+ * @param data Training data, raw.
+ * @param options The sparsity per round, the scorer, and the retraining.
+ * @returns The final model and every round.
+ * @throws {TypeError} If shapes disagree with the model.
+ * @throws {RangeError} If the sparsities are not non-decreasing fractions, or as `fit` does.
+ *
+ * @example Two rounds to 75 %
+ * ```ts
+ * import { iterativePrune } from "./retrain.ts";
+ * import { sparsityReport } from "./report.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const data = await loadEmbedded("digits");
+ * const dense = fit(data.x, data.y, { optimizer: { kind: "lbfgs", maxIterations: 30 } }).model;
+ * const { model, rounds } = iterativePrune(dense, data, {
+ *   sparsities: [0.5, 0.75],
+ *   fineTune: { optimizer: { kind: "lbfgs", maxIterations: 10 } },
+ * });
+ * assert.equal(rounds.length, 2);
+ * assert.equal(sparsityReport(model).masked, 480);
+ * ```
+ */
+export function iterativePrune(
+  model: LogisticModel,
+  data: Samples,
+  options: IterativePruneOptions = {},
+): { model: LogisticModel; rounds: PruneRound[] } {
+  const action = "prune iteratively";
+  checkSamples(model, data, action);
+  const sparsities = options.sparsities ?? defaultRounds(options, action);
+  if (!Array.isArray(sparsities) || sparsities.length === 0) {
+    throw new RangeError(`Cannot ${action}: sparsities must be a non-empty array`);
+  }
+  sparsities.forEach((s, r) => {
+    assertInRange(action, `sparsities[${r}]`, s, r === 0 ? 0 : sparsities[r - 1], 1);
+  });
+  const scorer = options.scorer ?? magnitudeScores;
+  const rounds: PruneRound[] = [];
+  let current = model;
+  sparsities.forEach((sparsity, r) => {
+    const pruned = pruneModel(current, {
+      fraction: sparsity,
+      scope: options.scope,
+      scores: scorer(current),
+      compensate: options.compensate,
+    });
+    const retrained = fineTune(pruned, data, options.fineTune);
+    const round: PruneRound = { round: r + 1, sparsity, pruned, retrained };
+    rounds.push(round);
+    options.onRound?.(round);
+    current = retrained.model;
+  });
+  return { model: current, rounds };
+}
+
+function defaultRounds(options: IterativePruneOptions, action: string): number[] {
+  const rounds = options.rounds ?? 4;
+  assertInRange(action, "rounds", rounds, 1, 1e6, true);
+  const finalSparsity = options.finalSparsity ?? 0.9;
+  return Array.from(
+    { length: rounds },
+    (_, r) => polynomialSparsity(r + 1, { finalSparsity, endStep: rounds }),
+  );
+}
+
+/** Options for {@linkcode gradualPrune}: `fit`'s options (sgd or adam) plus the schedule. */
+export interface GradualPruneOptions extends Omit<FitOptions, "mask" | "onEpochEnd"> {
+  /**
+   * The sparsity schedule in epochs (see `polynomialSparsity`); pruning updates run at the end
+   * of epochs. Its `endStep` must not exceed the number of epochs.
+   * @default {{ finalSparsity: 0.9, beginStep: 0, endStep: ceil(2/3 * epochs), exponent: 3 }}
+   */
+  schedule?: PolynomialScheduleOptions;
+  /**
+   * Scores the model at the end of each epoch (e.g. `(m) => taylorScores(m, data)`); it receives
+   * a snapshot whose weight and bias arrays are the live training state (do not keep them).
+   * @default {magnitudeScores}
+   */
+  scorer?: (model: LogisticModel) => Matrix;
+  /**
+   * Rank weights globally or per class (see `pruneMask`).
+   * @default {"global"}
+   */
+  scope?: PruneTarget["scope"];
+}
+
+/** The result of {@linkcode gradualPrune}. */
+export interface GradualPruneResult extends FitResult {
+  /** The mask's sparsity at the end of each epoch. */
+  readonly sparsityByEpoch: readonly number[];
+}
+
+/**
+ * Gradual pruning during training (Zhu and Gupta 2017): at the end of each epoch the mask grows
+ * to the sparsity the polynomial schedule gives for that epoch (lowest scores removed, never
+ * reviving), and training continues on the survivors. After `endStep` the sparsity is final and
+ * the remaining epochs fine-tune.
+ *
+ * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param y Class index per sample, shape `(nSamples)`.
+ * @param options `fit`'s options (optimizer sgd or adam), the schedule, the scorer.
+ * @returns `fit`'s result (the model carries the final mask) and the sparsity by epoch.
+ * @throws {TypeError} If shapes disagree.
+ * @throws {RangeError} If the optimizer is lbfgs, the schedule is out of range or ends after the
+ *   last epoch, or as `fit` does.
+ *
+ * @example 80 % sparsity over 6 epochs of SGD
+ * ```ts
+ * import { gradualPrune } from "./retrain.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const data = await loadEmbedded("breast-cancer");
+ * const r = gradualPrune(data.x, data.y, {
+ *   optimizer: { kind: "sgd", epochs: 6, learningRate: 0.01 },
+ *   schedule: { finalSparsity: 0.8, endStep: 4 },
+ * });
+ * assert.equal(r.sparsityByEpoch[3], 0.8);
+ * assert.equal(r.model.weights.data.filter((w) => w !== 0).length, 6);
+ * ```
+ */
+export function gradualPrune(
+  x: Matrix,
+  y: Int32Array,
+  options: GradualPruneOptions = {},
+): GradualPruneResult {
+  const action = "prune gradually";
+  assertMatrix(action, "x", x);
+  assertLabels(action, y, x.rows, options.classes?.length);
+  const optimizer = options.optimizer ?? { kind: "sgd" };
+  if (optimizer.kind !== "sgd" && optimizer.kind !== "adam") {
+    throw new RangeError(`Cannot ${action}: the optimizer must be sgd or adam (epoch hooks)`);
+  }
+  const epochs = optimizer.epochs ?? 20;
+  const schedule = resolveSchedule({
+    ...options.schedule,
+    endStep: options.schedule?.endStep ?? Math.ceil((2 * epochs) / 3),
+  });
+  if (schedule.endStep > epochs) {
+    throw new RangeError(
+      `Cannot ${action}: the schedule ends at epoch ${schedule.endStep}, after the last (${epochs})`,
+    );
+  }
+  const target = resolveTarget(action, { fraction: 0, scope: options.scope });
+  const initial = options.initial;
+  if (initial) validateModel(initial, action);
+  const preprocessing: Preprocessing = initial?.preprocessing ??
+    (options.preprocessing === "none"
+      ? { kind: "none" }
+      : options.preprocessing === undefined || options.preprocessing === "standardize"
+      ? fitStandardizer(x)
+      : options.preprocessing);
+  let maxLabel = 0;
+  for (let i = 0; i < y.length; i++) maxLabel = Math.max(maxLabel, y[i]);
+  const classes = initial?.classes ?? options.classes ??
+    Array.from({ length: maxLabel + 1 }, (_, c) => String(c));
+  const featureNames = initial?.featureNames ?? options.featureNames ??
+    Array.from({ length: x.cols }, (_, j) => `x${j}`);
+  const rows = initial?.weights.rows ??
+    ((options.link ?? "auto") === "sigmoid" ||
+        ((options.link ?? "auto") === "auto" && classes.length === 2)
+      ? 1
+      : classes.length);
+  const mask = initial?.mask?.slice() ?? new Uint8Array(rows * x.cols).fill(1);
+  const scorer = options.scorer;
+  const sparsityByEpoch: number[] = [];
+  const onEpochEnd = (state: EpochState) => {
+    const weights = { data: state.weights, rows, cols: x.cols };
+    const scores = scorer
+      ? scorer({
+        kind: "logistic-regression",
+        version: MODEL_VERSION,
+        link: rows === 1 ? "sigmoid" : "softmax",
+        weights,
+        bias: state.bias,
+        classes,
+        featureNames,
+        preprocessing,
+      })
+      : { data: state.weights.map(Math.abs), rows, cols: x.cols };
+    const fraction = polynomialSparsity(state.epoch, schedule);
+    const live = state.mask!;
+    const size = target.scope === "global" ? live.length : x.cols;
+    const want = targetCount({ ...target, value: fraction }, size);
+    let removed = 0;
+    for (let i = 0; i < live.length; i++) if (live[i] === 0) removed++;
+    if (want * (live.length / size) > removed) {
+      live.set(pruneMask(scores, live, { count: want, scope: target.scope }));
+    }
+    let zeros = 0;
+    for (let i = 0; i < live.length; i++) if (live[i] === 0) zeros++;
+    sparsityByEpoch.push(zeros / live.length);
+  };
+  const result = fit(x, y, {
+    ...options,
+    optimizer,
+    preprocessing,
+    classes,
+    featureNames,
+    mask,
+    onEpochEnd,
+  });
+  return { ...result, sparsityByEpoch };
+}

@@ -1,0 +1,114 @@
+/**
+ * The polynomial sparsity schedule of Zhu and Gupta (2017, "To prune, or not to prune"): sparsity
+ * rises from `initialSparsity` to `finalSparsity` fast at first and slowly at the end, when few
+ * weights are left to spare.
+ *
+ * @module
+ */
+
+import { assertInRange } from "../core/validate.ts";
+
+/** The schedule's settings, in steps (epochs when used by `gradualPrune`). */
+export interface PolynomialScheduleOptions {
+  /**
+   * Sparsity reached at `endStep` and kept afterwards, in `[0, 1]`.
+   * @default {0.9}
+   */
+  finalSparsity?: number;
+  /**
+   * Sparsity at `beginStep`, in `[0, finalSparsity]`.
+   * @default {0}
+   */
+  initialSparsity?: number;
+  /**
+   * Step at which pruning starts (sparsity 0 before it).
+   * @default {0}
+   */
+  beginStep?: number;
+  /**
+   * Step at which `finalSparsity` is reached; greater than `beginStep`.
+   * @default {100}
+   */
+  endStep?: number;
+  /**
+   * Exponent of the polynomial (3 in Zhu and Gupta; 1 is linear).
+   * @default {3}
+   */
+  exponent?: number;
+  /**
+   * Steps between pruning updates: the sparsity is constant between them (Zhu and Gupta's
+   * `Δt`). `endStep - beginStep` should be a multiple of it.
+   * @default {1}
+   */
+  frequency?: number;
+}
+
+/**
+ * The target sparsity at a step:
+ * `s(t) = s_f + (s_i - s_f) * (1 - (t' - t_0) / (t_end - t_0)) ^ exponent`, where `t'` is `t`
+ * rounded down to the update grid `t_0 + m * frequency` and clamped to `[t_0, t_end]`; 0 before
+ * `t_0`.
+ *
+ * @param step The step (epoch), any number.
+ * @param options The schedule.
+ * @returns The sparsity in `[0, 1]`.
+ * @throws {RangeError} If a setting is out of range.
+ *
+ * @example Cubic from 0 to 90 % over 10 steps
+ * ```ts
+ * import { polynomialSparsity } from "./schedule.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const s = { finalSparsity: 0.9, endStep: 10 };
+ * assert.equal(polynomialSparsity(0, s), 0);
+ * assert.equal(polynomialSparsity(5, s), 0.9 - 0.9 * 0.5 ** 3);
+ * assert.equal(polynomialSparsity(10, s), 0.9);
+ * assert.equal(polynomialSparsity(25, s), 0.9);
+ * ```
+ */
+export function polynomialSparsity(
+  step: number,
+  options: PolynomialScheduleOptions = {},
+): number {
+  const s = resolveSchedule(options);
+  if (typeof step !== "number" || Number.isNaN(step)) {
+    throw new RangeError(`Cannot compute scheduled sparsity: step must be a number, got ${step}`);
+  }
+  if (step < s.beginStep) return 0;
+  if (step >= s.endStep) return s.finalSparsity;
+  const t = s.beginStep + Math.floor((step - s.beginStep) / s.frequency) * s.frequency;
+  const progress = (t - s.beginStep) / (s.endStep - s.beginStep);
+  const q = (1 - progress) ** s.exponent;
+  // s_f + (s_i - s_f) q, written so that both ends are exact.
+  return q * s.initialSparsity + (1 - q) * s.finalSparsity;
+}
+
+/**
+ * Checks a schedule and fills in the defaults.
+ *
+ * @param options The schedule.
+ * @returns Every setting.
+ * @throws {RangeError} If a setting is out of range.
+ */
+export function resolveSchedule(
+  options: PolynomialScheduleOptions,
+): Required<PolynomialScheduleOptions> {
+  const action = "compute scheduled sparsity";
+  const finalSparsity = options.finalSparsity ?? 0.9;
+  const initialSparsity = options.initialSparsity ?? 0;
+  const beginStep = options.beginStep ?? 0;
+  const endStep = options.endStep ?? 100;
+  const exponent = options.exponent ?? 3;
+  const frequency = options.frequency ?? 1;
+  assertInRange(action, "finalSparsity", finalSparsity, 0, 1);
+  assertInRange(action, "initialSparsity", initialSparsity, 0, finalSparsity);
+  assertInRange(action, "beginStep", beginStep, -Infinity, Infinity);
+  if (!(endStep > beginStep) || !Number.isFinite(endStep)) {
+    throw new RangeError(
+      `Cannot ${action}: endStep must be finite and greater than beginStep (${beginStep}), got ${endStep}`,
+    );
+  }
+  assertInRange(action, "exponent", exponent, Number.MIN_VALUE, 1e6);
+  assertInRange(action, "frequency", frequency, Number.MIN_VALUE, Infinity);
+  return { finalSparsity, initialSparsity, beginStep, endStep, exponent, frequency };
+}

@@ -1,0 +1,228 @@
+/**
+ * Sparse inference: a pruned model stored as compressed sparse rows (one row per output, so per
+ * class for softmax) with its preprocessing folded in, and prediction kernels that visit only
+ * the non-zero weights. Reference TypeScript; faster backends must agree with it.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { assertFinite, assertMatrix } from "../core/validate.ts";
+import { sigmoid } from "../model/loss.ts";
+import { foldPreprocessing } from "../model/predict.ts";
+import type { Link, LogisticModel } from "../model/types.ts";
+import { validateModel } from "../model/validate_model.ts";
+
+/**
+ * A model in compressed sparse row form, for raw inputs (preprocessing folded in). Row `c`'s
+ * non-zero weights are `values[rowStart[c] .. rowStart[c + 1])` at feature columns
+ * `columns[...]`, ascending.
+ */
+export interface SparseModel {
+  /** Tag of the layout. */
+  readonly kind: "sparse-logistic-regression";
+  /** The link, as in the dense model. */
+  readonly link: Link;
+  /** Class labels. */
+  readonly classes: readonly string[];
+  /** Names of the raw input features. */
+  readonly featureNames: readonly string[];
+  /** Number of raw input features. */
+  readonly nFeatures: number;
+  /** Row offsets, shape `(nOutputs + 1)`. */
+  readonly rowStart: Int32Array;
+  /** Feature column of each stored weight, shape `(nNonZero)`. */
+  readonly columns: Int32Array;
+  /** The stored (non-zero) weights, shape `(nNonZero)`, for raw inputs. */
+  readonly values: Float64Array;
+  /** Bias for raw inputs, shape `(nOutputs)`. */
+  readonly bias: Float64Array;
+}
+
+/**
+ * Converts a (pruned) model to compressed sparse rows, folding its preprocessing into weights
+ * and bias so the kernels take raw inputs. Zero weights are not stored (standardisation divides
+ * weights by the scale, so zeros stay zeros).
+ *
+ * @param model The model.
+ * @returns The sparse model.
+ * @throws {TypeError} If the model is malformed.
+ *
+ * @example Only non-zeros are stored
+ * ```ts
+ * import { toSparseModel } from "./sparse.ts";
+ * import type { LogisticModel } from "../model/types.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const model: LogisticModel = {
+ *   kind: "logistic-regression", version: 1, link: "softmax",
+ *   weights: { data: Float64Array.from([0, 2, 0, 0, 0, -1]), rows: 2, cols: 3 },
+ *   bias: Float64Array.from([0.5, 0]), classes: ["a", "b"], featureNames: ["x", "y", "z"],
+ *   preprocessing: { kind: "none" },
+ * };
+ * const s = toSparseModel(model);
+ * assert.deepEqual([...s.rowStart], [0, 1, 2]);
+ * assert.deepEqual([...s.columns], [1, 2]);
+ * assert.deepEqual([...s.values], [2, -1]);
+ * ```
+ */
+export function toSparseModel(model: LogisticModel): SparseModel {
+  validateModel(model, "convert model to sparse form");
+  const { weights, bias } = foldPreprocessing(model);
+  const { rows: k, cols: d } = model.weights;
+  const rowStart = new Int32Array(k + 1);
+  let nnz = 0;
+  for (let i = 0; i < weights.length; i++) if (weights[i] !== 0) nnz++;
+  const columns = new Int32Array(nnz);
+  const values = new Float64Array(nnz);
+  let p = 0;
+  for (let c = 0; c < k; c++) {
+    rowStart[c] = p;
+    for (let j = 0; j < d; j++) {
+      const v = weights[c * d + j];
+      if (v !== 0) {
+        columns[p] = j;
+        values[p++] = v;
+      }
+    }
+  }
+  rowStart[k] = p;
+  return {
+    kind: "sparse-logistic-regression",
+    link: model.link,
+    classes: model.classes,
+    featureNames: model.featureNames,
+    nFeatures: d,
+    rowStart,
+    columns,
+    values,
+    bias: bias.slice(),
+  };
+}
+
+/**
+ * Decision scores of a sparse model for raw inputs: for each sample and output, the bias plus
+ * the stored weights times their features, skipping every zero. The sum runs over ascending
+ * columns like the dense kernel's, so the scores equal `decisionFunction` of the dense model
+ * (adding a zero term never changes a floating-point sum).
+ *
+ * @param model The sparse model.
+ * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @returns Scores, shape `(nSamples, nOutputs)`.
+ * @throws {TypeError} If `x` does not have the model's number of features.
+ * @throws {RangeError} If `x` holds NaN or Infinity.
+ *
+ * @example Scores skip zeros
+ * ```ts
+ * import { sparseDecisionFunction, toSparseModel } from "./sparse.ts";
+ * import { fromRows } from "../core/matrix.ts";
+ * import type { LogisticModel } from "../model/types.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const model: LogisticModel = {
+ *   kind: "logistic-regression", version: 1, link: "sigmoid",
+ *   weights: { data: Float64Array.from([0, 2, 0]), rows: 1, cols: 3 },
+ *   bias: Float64Array.from([1]), classes: ["a", "b"], featureNames: ["x", "y", "z"],
+ *   preprocessing: { kind: "none" },
+ * };
+ * const z = sparseDecisionFunction(toSparseModel(model), fromRows([[5, 3, 7]]));
+ * assert.deepEqual([...z.data], [7]);
+ * ```
+ */
+export function sparseDecisionFunction(model: SparseModel, x: Matrix): Matrix<Float64Array> {
+  const action = "compute sparse scores";
+  checkSparse(model, action);
+  assertMatrix(action, "x", x);
+  if (x.cols !== model.nFeatures) {
+    throw new TypeError(
+      `Cannot ${action}: the model takes ${model.nFeatures} features, x has ${x.cols}`,
+    );
+  }
+  assertFinite(action, "x", x.data, x.cols);
+  const { rowStart, columns, values, bias } = model;
+  const k = bias.length, d = x.cols, n = x.rows;
+  const xd = x.data;
+  const out = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let c = 0; c < k; c++) {
+      let s = bias[c];
+      const end = rowStart[c + 1];
+      for (let p = rowStart[c]; p < end; p++) s += values[p] * xd[o + columns[p]];
+      out[i * k + c] = s;
+    }
+  }
+  return { data: out, rows: n, cols: k };
+}
+
+/**
+ * Predicted class indices of a sparse model (ties go to the lower class index).
+ *
+ * @param model The sparse model.
+ * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @returns Class index per sample.
+ * @throws {TypeError} If `x` does not have the model's number of features.
+ * @throws {RangeError} If `x` holds NaN or Infinity.
+ */
+export function sparsePredict(model: SparseModel, x: Matrix): Int32Array {
+  const z = sparseDecisionFunction(model, x);
+  const k = z.cols, n = z.rows, out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (k === 1) {
+      out[i] = z.data[i] > 0 ? 1 : 0;
+      continue;
+    }
+    let best = 0;
+    for (let c = 1; c < k; c++) if (z.data[i * k + c] > z.data[i * k + best]) best = c;
+    out[i] = best;
+  }
+  return out;
+}
+
+/**
+ * Class probabilities of a sparse model (stable softmax, or sigmoid for one output).
+ *
+ * @param model The sparse model.
+ * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @returns Probabilities, shape `(nSamples, nClasses)`.
+ * @throws {TypeError} If `x` does not have the model's number of features.
+ * @throws {RangeError} If `x` holds NaN or Infinity.
+ */
+export function sparsePredictProba(model: SparseModel, x: Matrix): Matrix<Float64Array> {
+  const z = sparseDecisionFunction(model, x);
+  const n = z.rows, nc = model.classes.length;
+  const out = new Float64Array(n * nc);
+  for (let i = 0; i < n; i++) {
+    if (model.link === "sigmoid") {
+      out[2 * i + 1] = sigmoid(z.data[i]);
+      out[2 * i] = sigmoid(-z.data[i]);
+      continue;
+    }
+    const o = i * nc;
+    let m = -Infinity;
+    for (let c = 0; c < nc; c++) m = Math.max(m, z.data[o + c]);
+    let sum = 0;
+    for (let c = 0; c < nc; c++) sum += out[o + c] = Math.exp(z.data[o + c] - m);
+    for (let c = 0; c < nc; c++) out[o + c] /= sum;
+  }
+  return { data: out, rows: n, cols: nc };
+}
+
+function checkSparse(model: SparseModel, action: string): void {
+  if (typeof model !== "object" || model === null || model.kind !== "sparse-logistic-regression") {
+    throw new TypeError(`Cannot ${action}: not a sparse model (use toSparseModel)`);
+  }
+  const k = model.bias.length, nnz = model.values.length;
+  if (
+    model.rowStart.length !== k + 1 || model.rowStart[0] !== 0 || model.rowStart[k] !== nnz ||
+    model.columns.length !== nnz
+  ) {
+    throw new TypeError(`Cannot ${action}: the sparse model's row offsets do not match its values`);
+  }
+  for (let p = 0; p < nnz; p++) {
+    const j = model.columns[p];
+    if (!(j >= 0 && j < model.nFeatures)) {
+      throw new TypeError(`Cannot ${action}: stored weight ${p} has column ${j}`);
+    }
+  }
+}

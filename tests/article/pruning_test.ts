@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { l1RegularizationPruning } from "../../lib/article/pruning.ts";
+import { softThresholdModel } from "../../lib/prune/prune_model.ts";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { assertClose } from "../_helpers/assert_close.ts";
+import { articleReference } from "./_numpy.ts";
+
+const { ref, origin } = await articleReference();
+
+Deno.test(`the port of l1_regularization_pruning matches NumPy (${origin})`, () => {
+  const out = l1RegularizationPruning(Float64Array.from(ref.weights), 0.01);
+  assertClose(out, ref.pruned, { rtol: 0, atol: 0 });
+});
+
+Deno.test("it is w - alpha * sign(w), element by element, and leaves its input alone", () => {
+  const w = Float64Array.from([0.3, -0.3, 0.004, -0.004, 0, 0.01, -2]);
+  const copy = w.slice();
+  const out = l1RegularizationPruning(w, 0.01);
+  assert.deepEqual(w, copy);
+  for (let i = 0; i < w.length; i++) {
+    const s = w[i] > 0 ? 1 : w[i] < 0 ? -1 : 0;
+    assert.equal(out[i], w[i] - 0.01 * s);
+  }
+});
+
+Deno.test("defect: it produces no exact zeros; small weights change sign instead", () => {
+  const prng = createPrng(4);
+  const w = Float64Array.from({ length: 10000 }, () => 0.02 * randomNormal(prng));
+  const out = l1RegularizationPruning(w, 0.01);
+  let small = 0, flipped = 0, zeros = 0;
+  for (let i = 0; i < w.length; i++) {
+    if (out[i] === 0) zeros++;
+    if (Math.abs(w[i]) < 0.01) {
+      small++;
+      if (Math.sign(out[i]) === -Math.sign(w[i])) flipped++;
+    }
+  }
+  assert.equal(zeros, 0);
+  assert.ok(small > 3000, `${small} weights below alpha`); // about 38 % of N(0, 0.02²)
+  assert.equal(flipped, small);
+  // The proximal L1 step with the same alpha zeroes exactly those weights.
+  const model = {
+    kind: "logistic-regression" as const,
+    version: 1 as const,
+    link: "sigmoid" as const,
+    weights: { data: w, rows: 1, cols: w.length },
+    bias: new Float64Array(1),
+    classes: ["a", "b"],
+    featureNames: Array.from({ length: w.length }, (_, j) => `x${j}`),
+    preprocessing: { kind: "none" as const },
+  };
+  const prox = softThresholdModel(model, { threshold: 0.01 });
+  assert.equal(prox.weights.data.filter((v) => v === 0).length, small);
+});

@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { modelFromJson } from "../../lib/model/serialize.ts";
+import { runCli } from "../_helpers/assert_close.ts";
+
+const dir = await Deno.makeTempDir({ prefix: "lrc-prune-test-" });
+const quick = ["--max-iterations", "40", "--quiet"];
+
+Deno.test("lrc prune prunes exactly the requested sparsity and reports it as JSON", async () => {
+  const r = await runCli(["prune", "--sparsity", "0.8", "--json", ...quick]);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.sparsity.masked, 512);
+  assert.equal(report.sparsity.weights, 640);
+  assert.equal(report.sparseKernel.agreesWithDense, true);
+  assert.equal(report.sparseKernel.storedWeights, 640 - report.sparsity.zeros);
+  assert.ok(report.accuracy.dense > 0.9 && report.accuracy.pruned < report.accuracy.dense);
+  assert.equal(report.accuracy.fineTuned, null);
+  assert.equal(report.sparsity.perClass.length, 10);
+});
+
+Deno.test("lrc prune fine-tunes, saves, and a saved pruned model prunes further without revival", async () => {
+  const first = `${dir}/first.json`;
+  const r = await runCli([
+    "prune",
+    "--strategy",
+    "obd",
+    "--scope",
+    "global",
+    "--count",
+    "500",
+    "--fine-tune",
+    "lbfgs",
+    "--fine-tune-iterations",
+    "20",
+    "--save",
+    first,
+    "--json",
+    ...quick,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.ok(report.accuracy.fineTuned > report.accuracy.pruned);
+  const saved = modelFromJson(await Deno.readTextFile(first));
+  assert.equal(saved.mask!.filter((m) => m === 0).length, 500);
+
+  const second = `${dir}/second.json`;
+  const r2 = await runCli([
+    "prune",
+    "--model",
+    first,
+    "--strategy",
+    "random",
+    "--sparsity",
+    "0.85",
+    "--save",
+    second,
+    "--quiet",
+  ]);
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.match(r2.stdout, /loaded from/);
+  const again = modelFromJson(await Deno.readTextFile(second));
+  for (let i = 0; i < 640; i++) if (saved.mask![i] === 0) assert.equal(again.mask![i], 0);
+  assert.equal(again.mask!.filter((m) => m === 0).length, 544);
+  // Asking for fewer removals than the saved mask has is refused.
+  const r3 = await runCli(["prune", "--model", second, "--count", "500", "--quiet"]);
+  assert.equal(r3.code, 1);
+  assert.match(r3.stderr, /never revives/);
+});
+
+Deno.test("lrc prune removes whole features, and the saved reduced model is reloaded by name", async () => {
+  const path = `${dir}/reduced.json`;
+  const r = await runCli([
+    "prune",
+    "--dataset",
+    "breast-cancer",
+    "--structure",
+    "features",
+    "--count",
+    "20",
+    "--save",
+    path,
+    "--json",
+    ...quick,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.sparsity.keptFeatures.length, 10);
+  assert.equal(report.sparsity.unusedFeatures.length, 20);
+  const reduced = modelFromJson(await Deno.readTextFile(path));
+  assert.equal(reduced.weights.cols, 10);
+  const r2 = await runCli([
+    "prune",
+    "--dataset",
+    "breast-cancer",
+    "--model",
+    path,
+    "--sparsity",
+    "0.5",
+    "--quiet",
+  ]);
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.match(r2.stdout, /takes 10 of the 30 features, by name/);
+});
+
+Deno.test("lrc prune rejects bad targets and options with a one-line message", async () => {
+  const cases: [string[], number, RegExp][] = [
+    [["prune"], 2, /exactly one of --sparsity, --count, --threshold/],
+    [["prune", "--sparsity", "0.5", "--count", "3"], 2, /--sparsity and --count/],
+    [["prune", "--sparsity", "1.5"], 2, /--sparsity must be a number in \[0, 1\]/],
+    [["prune", "--sparsity", "0.5", "--strategy", "best"], 2, /--strategy must be one of/],
+    [["prune", "--sparsity", "0.5", "--model", `${dir}/missing.json`], 1, /Cannot read model/],
+    [["prune", "--count", "65", "--structure", "features"], 1, /exceeds/],
+  ];
+  for (const [argv, code, message] of cases) {
+    const r = await runCli([...argv, ...quick]);
+    assert.equal(r.code, code, `${argv.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split("\n").length, 1);
+  }
+});

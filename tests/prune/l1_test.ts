@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { l1LambdaMax, l1Path } from "../../lib/prune/l1.ts";
+
+for (const name of ["breast-cancer", "digits"] as const) {
+  const data = await loadEmbedded(name);
+  Deno.test(`lambda max is where the L1 solution becomes empty (${name})`, () => {
+    const top = l1LambdaMax(data.x, data.y);
+    const opts = { optimizer: { kind: "lbfgs", maxIterations: 300 } } as const;
+    const above = fit(data.x, data.y, { ...opts, penalty: { kind: "l1", lambda: top * 1.01 } });
+    assert.ok(above.model.weights.data.every((w) => w === 0));
+    const below = fit(data.x, data.y, { ...opts, penalty: { kind: "l1", lambda: top * 0.9 } });
+    assert.ok(below.model.weights.data.some((w) => w !== 0));
+  });
+}
+
+Deno.test("an L1 path from lambda max down gains weights, with exact zeros on the way", async () => {
+  const data = await loadEmbedded("breast-cancer");
+  const top = l1LambdaMax(data.x, data.y);
+  const lambdas = [0.5, 0.1, 0.02, 0.004].map((f) => f * top);
+  const path = l1Path(data.x, data.y, {
+    lambdas,
+    optimizer: { kind: "lbfgs", maxIterations: 200 },
+  });
+  assert.deepEqual(path.map((p) => p.lambda), lambdas);
+  for (let i = 1; i < path.length; i++) assert.ok(path[i].sparsity <= path[i - 1].sparsity);
+  assert.ok(path[0].sparsity > 0.7 && path[3].sparsity < 0.5);
+  assert.throws(() => l1Path(data.x, data.y, { lambdas: [-1] }), RangeError);
+});

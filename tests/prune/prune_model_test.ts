@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { decisionFunction } from "../../lib/model/predict.ts";
+import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
+import { pruneModel, softThresholdModel, withMask } from "../../lib/prune/prune_model.ts";
+import { randomScores } from "../../lib/prune/scores.ts";
+import { assertClose } from "../_helpers/assert_close.ts";
+import { zerosOf } from "./_problems.ts";
+
+const digits = await loadEmbedded("digits");
+const rawModel = fit(digits.x, digits.y, {
+  preprocessing: "none",
+  optimizer: { kind: "lbfgs", maxIterations: 40 },
+}).model;
+
+Deno.test("pruning zeroes exactly the masked weights and leaves the input model alone", () => {
+  const before = rawModel.weights.data.slice();
+  const pruned = pruneModel(rawModel, {
+    fraction: 0.8,
+    scores: randomScores(rawModel, { seed: 2 }),
+  });
+  assert.deepEqual(rawModel.weights.data, before);
+  assert.equal(rawModel.mask, undefined);
+  assert.equal(zerosOf(pruned.mask!), Math.round(0.8 * 640));
+  for (let i = 0; i < 640; i++) {
+    assert.equal(pruned.weights.data[i], pruned.mask![i] ? rawModel.weights.data[i] : 0);
+  }
+  assert.deepEqual(modelFromJson(modelToJson(pruned)), pruned);
+});
+
+Deno.test("pruning again extends the model's own mask and never revives", () => {
+  const first = pruneModel(rawModel, { fraction: 0.5 });
+  const second = pruneModel(first, { fraction: 0.7, scores: randomScores(first, { seed: 9 }) });
+  for (let i = 0; i < 640; i++) if (first.mask![i] === 0) assert.equal(second.mask![i], 0);
+  assert.equal(zerosOf(second.mask!), 448);
+  assert.throws(() => pruneModel(second, { fraction: 0.6 }), /never revives/);
+  assert.throws(() => withMask(second, first.mask!), /never revive/);
+});
+
+Deno.test("bias compensation keeps the mean score over the data unchanged", () => {
+  const pruned = pruneModel(rawModel, { fraction: 0.9, compensate: digits.x });
+  const meanScores = (m: typeof rawModel) => {
+    const z = decisionFunction(m, digits.x);
+    const out = new Float64Array(z.cols);
+    for (let i = 0; i < z.rows; i++) {
+      for (let c = 0; c < z.cols; c++) out[c] += z.data[i * z.cols + c] / z.rows;
+    }
+    return out;
+  };
+  assertClose(meanScores(pruned), meanScores(rawModel), { rtol: 1e-9, atol: 1e-9 });
+  // Without compensation they move (pixel inputs are non-negative).
+  const plain = pruneModel(rawModel, { fraction: 0.9 });
+  const shift = meanScores(plain).map((v, c) => Math.abs(v - meanScores(rawModel)[c]));
+  assert.ok(Math.max(...shift) > 0.1);
+});
+
+Deno.test("soft thresholding is the L1 proximal operator with the smallest exact step", () => {
+  const w = rawModel.weights.data;
+  const s = softThresholdModel(rawModel, { fraction: 0.6 });
+  const sorted = [...w].map(Math.abs).sort((a, b) => a - b);
+  const t = sorted[Math.round(0.6 * 640) - 1];
+  assert.equal(zerosOf(s.mask!), 384);
+  for (let i = 0; i < 640; i++) {
+    const prox = Math.sign(w[i]) * Math.max(Math.abs(w[i]) - t, 0);
+    assertClose(s.weights.data[i], prox, { rtol: 0, atol: 0, message: `weight ${i}` });
+  }
+  // A given threshold is the plain proximal step.
+  const byThreshold = softThresholdModel(rawModel, { threshold: 0.05 });
+  for (let i = 0; i < 640; i++) {
+    const prox = Math.sign(w[i]) * Math.max(Math.abs(w[i]) - 0.05, 0);
+    assertClose(byThreshold.weights.data[i], prox, { rtol: 0, atol: 0 });
+    assert.equal(byThreshold.mask![i], Math.abs(w[i]) <= 0.05 ? 0 : 1);
+  }
+});
+
+Deno.test("per-class soft thresholding uses one step per class row", () => {
+  const s = softThresholdModel(rawModel, { count: 20, scope: "per-class" });
+  for (let c = 0; c < 10; c++) {
+    const row = rawModel.weights.data.slice(c * 64, (c + 1) * 64);
+    const t = [...row].map(Math.abs).sort((a, b) => a - b)[19];
+    for (let j = 0; j < 64; j++) {
+      const prox = Math.sign(row[j]) * Math.max(Math.abs(row[j]) - t, 0);
+      assert.equal(s.weights.data[c * 64 + j], prox + 0);
+    }
+    assert.equal(zerosOf(s.mask!.slice(c * 64, (c + 1) * 64)), 20);
+  }
+});
+
+Deno.test("pruneModel checks its scores and target", () => {
+  assert.throws(() => pruneModel(rawModel, {}), RangeError);
+  assert.throws(
+    () =>
+      pruneModel(rawModel, { count: 1, scores: { data: new Float64Array(3), rows: 1, cols: 3 } }),
+    TypeError,
+  );
+  assert.throws(
+    () =>
+      pruneModel(rawModel, {
+        count: 1,
+        compensate: { data: new Float64Array(3), rows: 1, cols: 3 },
+      }),
+    TypeError,
+  );
+});

@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { createPrng } from "../../lib/core/random.ts";
+import { sparsityReport } from "../../lib/prune/report.ts";
+import { modelOf } from "./_problems.ts";
+
+Deno.test("the sparsity report counts zeros overall, per class and per feature", () => {
+  const prng = createPrng(3);
+  const k = 4, d = 9;
+  const w = Float64Array.from({ length: k * d }, () => (prng() < 0.6 ? 0 : prng() - 0.5));
+  const mask = Uint8Array.from(w, (v, i) => (v === 0 && i % 3 !== 0 ? 0 : 1));
+  const model = { ...modelOf("softmax", w, new Float64Array(k), d), mask };
+  const r = sparsityReport(model);
+  // Brute-force reference from nested arrays.
+  const rows = Array.from({ length: k }, (_, c) => [...w.slice(c * d, (c + 1) * d)]);
+  const zeros = rows.flat().filter((v) => v === 0).length;
+  assert.equal(r.weights, k * d);
+  assert.equal(r.zeros, zeros);
+  assert.equal(r.sparsity, zeros / (k * d));
+  assert.equal(r.masked, [...mask].filter((m) => m === 0).length);
+  assert.equal(r.unmaskedZeros, zeros - r.masked);
+  assert.deepEqual(
+    r.perClass.map((p) => [p.label, p.zeros, p.sparsity]),
+    rows.map((
+      row,
+      c,
+    ) => [`c${c}`, row.filter((v) => v === 0).length, row.filter((v) => v === 0).length / d]),
+  );
+  const use = Array.from({ length: d }, (_, j) => rows.filter((row) => row[j] !== 0).length);
+  assert.deepEqual([...r.featureUse], use);
+  assert.deepEqual([...r.unusedFeatures], use.flatMap((u, j) => (u === 0 ? [j] : [])));
+});
+
+Deno.test("a sigmoid model reports one row, labelled by the positive class", () => {
+  const model = modelOf("sigmoid", Float64Array.from([0, 1, 0]), new Float64Array(1), 3);
+  const r = sparsityReport(model);
+  assert.deepEqual(r.perClass.map((p) => p.label), ["c1"]);
+  assert.equal(r.masked, 0);
+  assert.equal(r.zeros, 2);
+});

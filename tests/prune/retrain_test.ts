@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
+import { predict } from "../../lib/model/predict.ts";
+import { pruneModel } from "../../lib/prune/prune_model.ts";
+import { fineTune, gradualPrune, iterativePrune } from "../../lib/prune/retrain.ts";
+import { polynomialSparsity } from "../../lib/prune/schedule.ts";
+import { magnitudeScores, taylorScores } from "../../lib/prune/scores.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
+import { zerosOf } from "./_problems.ts";
+
+const digits = await loadEmbedded("digits");
+const dense = fit(digits.x, digits.y, { optimizer: { kind: "lbfgs", maxIterations: 60 } }).model;
+
+for (
+  const optimizer of [
+    { kind: "sgd", epochs: 3, learningRate: 0.05 },
+    { kind: "adam", epochs: 3, learningRate: 0.01 },
+    { kind: "lbfgs", maxIterations: 30 },
+  ] as const
+) {
+  Deno.test(`fine-tuning with ${optimizer.kind} never changes a masked weight`, () => {
+    const pruned = pruneModel(dense, { fraction: 0.85 });
+    const before = accuracy(digits.y, predict(pruned, digits.x));
+    const { model } = fineTune(pruned, digits, {
+      optimizer,
+      penalty: { kind: "l2", lambda: 1e-3 },
+    });
+    assert.deepEqual(model.mask, pruned.mask);
+    let moved = 0;
+    for (let i = 0; i < 640; i++) {
+      if (pruned.mask![i] === 0) assert.equal(Object.is(model.weights.data[i], 0), true);
+      else if (model.weights.data[i] !== pruned.weights.data[i]) moved++;
+    }
+    assert.ok(moved > 0.9 * zerosOf(Uint8Array.from(pruned.mask!, (m) => 1 - m)));
+    assert.ok(accuracy(digits.y, predict(model, digits.x)) > before);
+  });
+}
+
+Deno.test("gradual pruning follows the schedule epoch by epoch, never reviving", () => {
+  const masks: Uint8Array[] = [];
+  const schedule = { finalSparsity: 0.9, beginStep: 1, endStep: 5 };
+  const r = gradualPrune(digits.x, digits.y, {
+    optimizer: { kind: "sgd", epochs: 7, learningRate: 0.02 },
+    schedule,
+    scorer: (m: LogisticModel) => {
+      masks.push(Uint8Array.from(m.weights.data, (w) => (w === 0 ? 0 : 1)));
+      return magnitudeScores(m);
+    },
+  });
+  for (let e = 1; e <= 7; e++) {
+    assert.equal(r.sparsityByEpoch[e - 1], Math.round(polynomialSparsity(e, schedule) * 640) / 640);
+  }
+  // The weights the scorer sees at each epoch: once zero (masked), zero at every later epoch,
+  // and at least as many zeros as the previous epoch's mask removed.
+  assert.equal(masks.length, 7);
+  for (let e = 1; e < masks.length; e++) {
+    for (let i = 0; i < 640; i++) if (masks[e - 1][i] === 0) assert.equal(masks[e][i], 0);
+    assert.ok(zerosOf(masks[e]) >= Math.round(r.sparsityByEpoch[e - 1] * 640));
+  }
+  const finalMask = r.model.mask!;
+  assert.equal(zerosOf(finalMask), 576);
+  for (let i = 0; i < 640; i++) if (finalMask[i] === 0) assert.equal(r.model.weights.data[i], 0);
+  assert.ok(accuracy(digits.y, predict(r.model, digits.x)) > 0.85);
+});
+
+Deno.test("gradual pruning accepts a data-based scorer and per-class scope", () => {
+  const r = gradualPrune(digits.x, digits.y, {
+    optimizer: { kind: "adam", epochs: 4, learningRate: 0.01 },
+    schedule: { finalSparsity: 0.5, endStep: 3 },
+    scope: "per-class",
+    scorer: (m) => taylorScores(m, digits),
+  });
+  for (let c = 0; c < 10; c++) assert.equal(zerosOf(r.model.mask!.slice(c * 64, (c + 1) * 64)), 32);
+  assert.throws(
+    () => gradualPrune(digits.x, digits.y, { optimizer: { kind: "lbfgs" } }),
+    RangeError,
+  );
+  assert.throws(
+    () =>
+      gradualPrune(digits.x, digits.y, {
+        optimizer: { kind: "sgd", epochs: 3 },
+        schedule: { endStep: 5 },
+      }),
+    /after the last/,
+  );
+});
+
+Deno.test("iterative pruning nests its masks and retrains between rounds", () => {
+  const seen: Uint8Array[] = [];
+  const { model, rounds } = iterativePrune(dense, digits, {
+    finalSparsity: 0.9,
+    rounds: 3,
+    fineTune: { optimizer: { kind: "lbfgs", maxIterations: 15 } },
+    onRound: (r) => seen.push(r.pruned.mask!),
+  });
+  assert.deepEqual(
+    rounds.map((r) => r.sparsity),
+    [1, 2, 3].map((t) => polynomialSparsity(t, { finalSparsity: 0.9, endStep: 3 })),
+  );
+  for (let r = 1; r < seen.length; r++) {
+    for (let i = 0; i < 640; i++) if (seen[r - 1][i] === 0) assert.equal(seen[r][i], 0);
+  }
+  assert.equal(zerosOf(model.mask!), 576);
+  const oneShot = pruneModel(dense, { fraction: 0.9 });
+  assert.ok(
+    accuracy(digits.y, predict(model, digits.x)) > accuracy(digits.y, predict(oneShot, digits.x)),
+  );
+  assert.throws(() => iterativePrune(dense, digits, { sparsities: [0.5, 0.4] }), RangeError);
+});

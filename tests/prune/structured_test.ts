@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { decisionFunction, predict } from "../../lib/model/predict.ts";
+import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
+import {
+  featureIndices,
+  featureScores,
+  pruneFeatures,
+  selectFeatures,
+} from "../../lib/prune/structured.ts";
+import { pruneModel } from "../../lib/prune/prune_model.ts";
+import { sparsityReport } from "../../lib/prune/report.ts";
+import { obdScores } from "../../lib/prune/scores.ts";
+import { assertClose } from "../_helpers/assert_close.ts";
+
+const digits = await loadEmbedded("digits");
+const dense = fit(digits.x, digits.y, {
+  classes: digits.classes,
+  featureNames: digits.featureNames,
+  optimizer: { kind: "lbfgs", maxIterations: 60 },
+}).model;
+
+/** The full model with the weights of the given columns set to zero, built by hand. */
+function zeroColumns(removed: ArrayLike<number>) {
+  const data = dense.weights.data.slice();
+  const { rows, cols } = dense.weights;
+  for (let c = 0; c < rows; c++) for (const j of Array.from(removed)) data[c * cols + j] = 0;
+  return { ...dense, weights: { data, rows, cols } };
+}
+
+Deno.test("a reduced model on the kept columns predicts as the full model with the others zeroed", () => {
+  const r = pruneFeatures(dense, { fraction: 0.5 });
+  assert.equal(r.features.length, 32);
+  assert.equal(r.removed.length, 32);
+  const reference = zeroColumns(r.removed);
+  const full = decisionFunction(reference, digits.x);
+  const reduced = decisionFunction(r.model, selectFeatures(digits.x, r.features));
+  assertClose(reduced.data, full.data, { rtol: 1e-12, atol: 1e-12 });
+  assert.deepEqual(
+    predict(r.model, selectFeatures(digits.x, r.features)),
+    predict(reference, digits.x),
+  );
+});
+
+Deno.test("the masked representation ignores the removed columns and reports them", () => {
+  const r = pruneFeatures(dense, { count: 40, representation: "masked" });
+  assert.equal(r.model.weights.cols, 64);
+  const reference = zeroColumns(r.removed);
+  assertClose(
+    decisionFunction(r.model, digits.x).data,
+    decisionFunction(reference, digits.x).data,
+    { rtol: 1e-12, atol: 1e-12 },
+  );
+  // Changing a removed column of the input changes nothing.
+  const shuffled = { ...digits.x, data: digits.x.data.slice() };
+  for (let i = 0; i < shuffled.rows; i++) {
+    for (const j of r.removed) shuffled.data[i * 64 + j] = (i * 31 + j) % 17;
+  }
+  assert.deepEqual(
+    decisionFunction(r.model, shuffled).data,
+    decisionFunction(r.model, digits.x).data,
+  );
+  // Unused: the removed columns plus those the dense model never used (constant pixels).
+  const before = [...sparsityReport(dense).unusedFeatures];
+  const expected = [...new Set([...before, ...r.removed])].sort((a, b) => a - b);
+  assert.deepEqual([...sparsityReport(r.model).unusedFeatures], expected);
+});
+
+Deno.test("removes the features with the smallest column norms, exactly the requested count", () => {
+  const r = pruneFeatures(dense, { count: 10 });
+  const norms = featureScores({ ...dense.weights, data: dense.weights.data.map(Math.abs) }).data;
+  const order = [...norms.keys()].sort((a, b) => norms[a] - norms[b] || a - b);
+  assert.deepEqual([...r.removed], order.slice(0, 10).sort((a, b) => a - b));
+  const byThreshold = pruneFeatures(dense, { threshold: norms[order[9]] });
+  assert.deepEqual([...byThreshold.removed], [...r.removed]);
+});
+
+Deno.test("the kept features are named in the model and found again from the names", () => {
+  const r = pruneFeatures(dense, { fraction: 0.75 });
+  assert.deepEqual(r.model.featureNames, [...r.features].map((j) => digits.featureNames[j]));
+  const restored = modelFromJson(modelToJson(r.model));
+  assert.deepEqual(featureIndices(restored, digits.featureNames), r.features);
+  assert.throws(() => featureIndices(restored, ["nope"]), TypeError);
+});
+
+Deno.test("feature pruning never revives a feature the mask removed, and keeps partial masks", () => {
+  const weightPruned = pruneModel(dense, { fraction: 0.3 });
+  // 30 % by magnitude already empties some columns (digits has constant pixels, weight 0).
+  const emptied = sparsityReport(weightPruned).unusedFeatures.length;
+  assert.ok(emptied > 0 && emptied < 10);
+  assert.throws(() => pruneFeatures(weightPruned, { count: emptied - 1 }), /never revives/);
+  const first = pruneFeatures(weightPruned, { count: 10, representation: "masked" });
+  // Scores that favour the removed features: they must stay removed.
+  const scores = new Float64Array(64).fill(1);
+  for (const j of first.removed) scores[j] = 100;
+  const second = pruneFeatures(first.model, { count: 14, scores });
+  for (const j of first.removed) assert.ok(second.removed.includes(j));
+  assert.equal(second.removed.length, 14);
+  // The reduced model keeps the partial mask of the surviving columns.
+  const m = second.model;
+  for (let c = 0; c < m.weights.rows; c++) {
+    for (let q = 0; q < m.weights.cols; q++) {
+      const j = second.features[q];
+      assert.equal(m.mask![c * m.weights.cols + q], weightPruned.mask![c * 64 + j]);
+    }
+  }
+});
+
+Deno.test("saliency scores can rank features (sum of OBD saliencies per column)", () => {
+  const s = featureScores(obdScores(dense, digits, { l2: 1 / digits.x.rows }), { reduce: "sum" });
+  const r = pruneFeatures(dense, { fraction: 0.5, scores: s });
+  const kept = new Set(r.features);
+  for (const j of r.removed) for (const q of kept) assert.ok(s.data[j] <= s.data[q]);
+});
+
+Deno.test("feature pruning validates its input", () => {
+  assert.throws(() => pruneFeatures(dense, { fraction: 1 }), RangeError);
+  assert.throws(() => pruneFeatures(dense, { count: 2, scores: [1, 2] }), TypeError);
+  assert.throws(() => featureScores(dense.weights, { reduce: "mean" as "sum" }), RangeError);
+});
