@@ -15,8 +15,8 @@ import {
   assertMatrix,
   describe,
 } from "../core/validate.ts";
-import { applyPreprocessing, fitStandardizer, type Preprocessing } from "../data/preprocess.ts";
-import { accumulateLoss } from "./loss.ts";
+import { fitStandardizer, type Preprocessing } from "../data/preprocess.ts";
+import { type Backend, bindLoss, type BoundLoss } from "./engine.ts";
 import { minimizeLbfgs } from "./lbfgs.ts";
 import {
   type Link,
@@ -70,6 +70,15 @@ export interface LbfgsOptimizer {
   readonly memory?: number;
   /** Stop when the largest gradient component is at most this. @default {1e-6} */
   readonly tolerance?: number;
+  /**
+   * Precondition the same objective: optimise in coordinates where the bias absorbs the
+   * feature means (`W x + b = W (x - mean) + (b + W mean)`, an exact change of variables since
+   * the bias is not penalised) and start from a diagonal inverse-Hessian estimate
+   * (`1 / (p (1 - p) var_j + l2)` at uniform probabilities). Fewer iterations on uncentred or
+   * unevenly scaled features; the tolerance then applies to the gradient in those coordinates.
+   * @default {true}
+   */
+  readonly precondition?: boolean;
 }
 
 /** The optimiser and its settings. */
@@ -206,6 +215,18 @@ export interface FitOptions {
    * @default {none}
    */
   onProgress?: (progress: FitProgress) => void;
+  /**
+   * The loss kernel: `"ts"` the reference TypeScript (float64), `"wasm"` WebAssembly SIMD on
+   * float32 copies of the features with float64 sums, over `threads` threads; `"auto"` picks
+   * wasm when `x` is float32 and `nSamples * nFeatures * nOutputs >= 2 ** 22`.
+   * @default {"auto"}
+   */
+  backend?: Backend;
+  /**
+   * Threads of the wasm backend (the calling thread plus workers); results do not depend on it.
+   * @default {navigator.hardwareConcurrency}
+   */
+  threads?: number;
 }
 
 /** The result of {@linkcode fit}. */
@@ -250,14 +271,36 @@ const ACTION = "fit model";
  */
 export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResult {
   const setup = validate(x, y, options);
+  const { nOut, link } = setup;
+  const preprocessing = options.initial?.preprocessing ?? resolvePreprocessing(options, x);
+  const bind = (m: Matrix, labels: Int32Array) =>
+    bindLoss(m, labels, {
+      preprocessing,
+      link,
+      nOutputs: nOut,
+      backend: options.backend,
+      threads: options.threads,
+    });
+  const train = bind(x, y);
+  let validation: BoundLoss | null = null;
+  try {
+    validation = options.validation ? bind(options.validation.x, options.validation.y) : null;
+    return fitBound(setup, options, preprocessing, train, validation);
+  } finally {
+    train.close();
+    validation?.close();
+  }
+}
+
+function fitBound(
+  setup: Setup,
+  options: FitOptions,
+  preprocessing: Preprocessing,
+  train: BoundLoss,
+  validation: BoundLoss | null,
+): FitResult {
   const { d, nOut, link, penalty, optimizer } = setup;
   const { l1, l2 } = penaltyStrengths(penalty);
-
-  const preprocessing = options.initial?.preprocessing ?? resolvePreprocessing(options, x);
-  const xt = applyPreprocessing(preprocessing, x);
-  const validation = options.validation
-    ? { x: applyPreprocessing(preprocessing, options.validation.x), y: options.validation.y }
-    : null;
 
   const w = options.initial ? options.initial.weights.data.slice() : new Float64Array(nOut * d);
   const b = options.initial ? options.initial.bias.slice() : new Float64Array(nOut);
@@ -267,10 +310,9 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
   const history: EpochRecord[] = [];
   const warnings: string[] = [];
   const started = performance.now();
-  const scratch = new Float64Array(nOut);
-  const evaluate = (m: Matrix, labels: Int32Array) => {
-    const r = accumulateLoss(m, labels, null, 0, m.rows, w, b, link, null, null, scratch);
-    return { loss: r.loss / m.rows, accuracy: r.correct / m.rows };
+  const evaluate = (loss: BoundLoss) => {
+    const r = loss.accumulate(null, 0, loss.rows, w, b, null, null);
+    return { loss: r.loss / loss.rows, accuracy: r.correct / loss.rows };
   };
   const penaltyValue = () => {
     let s2 = 0, s1 = 0;
@@ -281,7 +323,7 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
     return 0.5 * l2 * s2 + l1 * s1;
   };
   const record = (epoch: number, trainLoss: number, trainAccuracy: number, total: number) => {
-    const v = validation ? evaluate(validation.x, validation.y) : null;
+    const v = validation ? evaluate(validation) : null;
     const rec: EpochRecord = {
       epoch,
       trainLoss,
@@ -305,11 +347,9 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
   let stopReason: string;
   if (optimizer.kind === "lbfgs") {
     ({ converged, stopReason } = runLbfgs(
-      xt,
-      y,
+      train,
       w,
       b,
-      link,
       l1,
       l2,
       mask,
@@ -317,10 +357,10 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
       record,
     ));
   } else {
-    ({ converged, stopReason } = runMiniBatch(xt, y, w, b, link, l1, l2, mask, optimizer, {
+    ({ converged, stopReason } = runMiniBatch(train, w, b, l1, l2, mask, optimizer, {
       seed: options.seed ?? 0,
       record,
-      evaluate: validation ? () => evaluate(validation.x, validation.y) : null,
+      evaluate: validation ? () => evaluate(validation) : null,
       earlyStopping: options.earlyStopping ?? null,
       transform: options.weightTransform ?? null,
       onEpochEnd: options.onEpochEnd ?? null,
@@ -328,7 +368,7 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
   }
   for (let i = 0; i < w.length; i++) w[i] += 0; // -0 -> 0, so JSON round-trips exactly
   if (penalty.kind === "none" || l2 + l1 === 0) {
-    const last = evaluate(xt, y);
+    const last = evaluate(train);
     if (last.accuracy === 1) {
       warnings.push(
         "the training data are perfectly separable and there is no penalty: the loss keeps " +
@@ -354,30 +394,47 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
 type Recorder = (epoch: number, loss: number, accuracy: number, total: number) => EpochRecord;
 
 function runLbfgs(
-  x: Matrix,
-  y: Int32Array,
+  loss: BoundLoss,
   w: Float64Array,
   b: Float64Array,
-  link: Link,
   l1: number,
   l2: number,
   mask: Uint8Array | null,
   optimizer: LbfgsOptimizer,
   record: Recorder,
 ): { converged: boolean; stopReason: string } {
-  const n = x.rows;
+  const n = loss.rows;
   const nw = w.length;
   const nOut = b.length;
+  const d = nw / nOut;
+  const precondition = optimizer.precondition ?? true;
+  // Feature means (zero without preconditioning): theta = [W, b + W mean].
+  const { mean, variance } = precondition
+    ? loss.columnMoments()
+    : { mean: new Float64Array(d), variance: null };
+  const shift = (tw: Float64Array, tb: Float64Array, sign: number, out: Float64Array) => {
+    for (let c = 0; c < nOut; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += tw[c * d + j] * mean[j];
+      out[c] = tb[c] + sign * s;
+    }
+  };
   const theta = new Float64Array(nw + nOut);
   theta.set(w);
-  theta.set(b, nw);
-  const scratch = new Float64Array(nOut);
+  shift(w, b, 1, theta.subarray(nw));
+  const bias = new Float64Array(nOut);
   let lastLoss = NaN, lastAccuracy = NaN;
   const fn = (t: Float64Array, g: Float64Array): number => {
     g.fill(0);
-    const tw = t.subarray(0, nw), tb = t.subarray(nw);
+    const tw = t.subarray(0, nw);
     const gw = g.subarray(0, nw), gb = g.subarray(nw);
-    const r = accumulateLoss(x, y, null, 0, n, tw, tb, link, gw, gb, scratch);
+    shift(tw, t.subarray(nw), -1, bias);
+    const r = loss.accumulate(null, 0, n, tw, bias, gw, gb);
+    if (precondition) {
+      for (let c = 0; c < nOut; c++) {
+        for (let j = 0; j < d; j++) gw[c * d + j] -= gb[c] * mean[j];
+      }
+    }
     const inv = 1 / n;
     let reg = 0;
     for (let i = 0; i < nw; i++) {
@@ -395,22 +452,37 @@ function runLbfgs(
     l1Vector = new Float64Array(nw + nOut);
     l1Vector.fill(l1, 0, nw);
   }
+  let diagonal: Float64Array | undefined;
+  if (variance !== null) {
+    // Hessian diagonal of the mean loss at uniform probabilities, plus the L2 part.
+    const a = nOut === 1 ? 0.25 : (1 / nOut) * (1 - 1 / nOut);
+    let hMax = a;
+    for (let j = 0; j < d; j++) hMax = Math.max(hMax, a * variance[j] + l2);
+    diagonal = new Float64Array(nw + nOut);
+    for (let c = 0; c < nOut; c++) {
+      for (let j = 0; j < d; j++) {
+        diagonal[c * d + j] = 1 / Math.max(a * variance[j] + l2, 1e-6 * hMax);
+      }
+      diagonal[nw + c] = 1 / a;
+    }
+  }
   const maxIterations = optimizer.maxIterations ?? 1000;
   const result = minimizeLbfgs(fn, theta, {
     memory: optimizer.memory,
     maxIterations,
     gradientTolerance: optimizer.tolerance,
     l1: l1Vector,
+    diagonal,
     onIteration: (s) => {
       // fn was last called at the accepted point except after an interpolated re-evaluation,
       // which also calls fn there: lastLoss describes s.x.
       w.set(s.x.subarray(0, nw));
-      b.set(s.x.subarray(nw));
+      shift(w, s.x.subarray(nw), -1, b);
       record(s.iteration, lastLoss, lastAccuracy, maxIterations);
     },
   });
   w.set(result.x.subarray(0, nw));
-  b.set(result.x.subarray(nw));
+  shift(w, result.x.subarray(nw), -1, b);
   return { converged: result.converged, stopReason: result.reason };
 }
 
@@ -424,18 +496,16 @@ interface MiniBatchHooks {
 }
 
 function runMiniBatch(
-  x: Matrix,
-  y: Int32Array,
+  loss: BoundLoss,
   w: Float64Array,
   b: Float64Array,
-  link: Link,
   l1: number,
   l2: number,
   mask: Uint8Array | null,
   optimizer: SgdOptimizer | AdamOptimizer,
   hooks: MiniBatchHooks,
 ): { converged: boolean; stopReason: string } {
-  const n = x.rows;
+  const n = loss.rows;
   const nw = w.length;
   const nOut = b.length;
   const epochs = optimizer.epochs ?? 20;
@@ -453,7 +523,6 @@ function runMiniBatch(
   const sw = adam ? new Float64Array(nw) : null; // Adam's v
   const sb = adam ? new Float64Array(nOut) : null;
   const used = hooks.transform ? new Float64Array(nw) : w;
-  const scratch = new Float64Array(nOut);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   const prng = createPrng(hooks.seed);
@@ -469,7 +538,7 @@ function runMiniBatch(
       gw.fill(0);
       gb.fill(0);
       if (hooks.transform) hooks.transform.forward(w, used);
-      const r = accumulateLoss(x, y, order, start, end, used, b, link, gw, gb, scratch);
+      const r = loss.accumulate(order, start, end, used, b, gw, gb);
       lossSum += r.loss;
       correct += r.correct;
       if (hooks.transform) hooks.transform.backward(w, gw);
@@ -716,6 +785,14 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
       throw new RangeError(
         `Cannot ${ACTION}: unknown optimizer '${(optimizer as { kind: unknown }).kind}'`,
       );
+  }
+  if (options.backend !== undefined && !["auto", "wasm", "ts"].includes(options.backend)) {
+    throw new RangeError(
+      `Cannot ${ACTION}: backend must be auto, wasm or ts, got ${options.backend}`,
+    );
+  }
+  if (options.threads !== undefined) {
+    assertInRange(ACTION, "threads", options.threads, 1, 256, true);
   }
   if (options.earlyStopping) {
     if (!options.validation) {

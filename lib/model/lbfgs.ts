@@ -34,6 +34,12 @@ export interface LbfgsOptions {
    */
   l1?: Float64Array;
   /**
+   * Diagonal of the initial inverse-Hessian approximation (a preconditioner, positive); the
+   * method then scales it by `s'y / y'Dy` each iteration. Without it the identity is used.
+   * @default {none}
+   */
+  diagonal?: Float64Array;
+  /**
    * Called after every iteration; returning `false` stops the run.
    * @default {none}
    */
@@ -104,6 +110,7 @@ export function minimizeLbfgs(
   const gtol = options.gradientTolerance ?? 1e-6;
   const ftol = options.functionTolerance ?? 1e-12;
   const l1 = options.l1 ?? null;
+  const diag = options.diagonal ?? null;
 
   let x = x0.slice();
   let g = new Float64Array(n);
@@ -133,8 +140,15 @@ export function minimizeLbfgs(
       axpy(-alpha[j], yv[j], d);
     }
     if (k > 0) {
-      const gamma = dot(s[k - 1], yv[k - 1]) / dot(yv[k - 1], yv[k - 1]);
-      for (let i = 0; i < n; i++) d[i] *= gamma;
+      const yk = yv[k - 1];
+      let yDy = 0;
+      if (diag === null) yDy = dot(yk, yk);
+      else for (let i = 0; i < n; i++) yDy += yk[i] * diag[i] * yk[i];
+      const gamma = dot(s[k - 1], yk) / yDy;
+      if (diag === null) { for (let i = 0; i < n; i++) d[i] *= gamma; }
+      else for (let i = 0; i < n; i++) d[i] *= gamma * diag[i];
+    } else if (diag !== null) {
+      for (let i = 0; i < n; i++) d[i] *= diag[i];
     }
     for (let j = 0; j < k; j++) {
       const beta = rho[j] * dot(yv[j], d);
@@ -147,7 +161,7 @@ export function minimizeLbfgs(
     if (!(slope < 0)) {
       // Not a descent direction: restart from steepest descent.
       s.length = yv.length = rho.length = 0;
-      for (let i = 0; i < n; i++) d[i] = -pg[i];
+      for (let i = 0; i < n; i++) d[i] = diag === null ? -pg[i] : -pg[i] * diag[i];
       slope = dot(pg, d);
     }
     const step0 = s.length === 0 ? Math.min(1, 1 / Math.sqrt(dot(d, d))) : 1;

@@ -1,0 +1,132 @@
+/**
+ * Chooses the loss backend for training: the reference TypeScript kernel
+ * ({@linkcode accumulateLoss}) or the WebAssembly SIMD engine over all cores
+ * (`lib/kernels/loss_engine.ts`). Both compute the same sums; the wasm engine works on float32
+ * copies of the features with float64 sums.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { applyPreprocessing, type Preprocessing } from "../data/preprocess.ts";
+import { createLossEngine } from "../kernels/loss_engine.ts";
+import { accumulateLoss, type BatchLoss } from "./loss.ts";
+import type { Link } from "./types.ts";
+
+/** Which loss kernel trains: `"auto"` picks wasm for large float32 data. */
+export type Backend = "auto" | "wasm" | "ts";
+
+/**
+ * Work per full pass (`nSamples * nFeatures * nOutputs`) from which `"auto"` uses wasm on
+ * float32 data.
+ */
+export const WASM_MIN_WORK = 2 ** 22;
+
+/** A loss over one data set, with the contract of {@linkcode accumulateLoss}. */
+export interface BoundLoss {
+  /** The backend that runs. */
+  readonly backend: "wasm" | "ts";
+  /** Threads in use. */
+  readonly threads: number;
+  /** Samples. */
+  readonly rows: number;
+  /** See {@linkcode accumulateLoss}; `x`, `y`, link and scratch are bound. */
+  accumulate(
+    rows: ArrayLike<number> | null,
+    start: number,
+    end: number,
+    w: Float64Array,
+    b: Float64Array,
+    gradW: Float64Array | null,
+    gradB: Float64Array | null,
+  ): BatchLoss;
+  /** Mean and population variance of each preprocessed feature column (computed once). */
+  columnMoments(): { mean: Float64Array; variance: Float64Array };
+  /** Releases workers and memory. */
+  close(): void;
+}
+
+/**
+ * Binds raw data, their preprocessing and the link to a loss backend.
+ *
+ * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param y Class index per sample.
+ * @param options Preprocessing, link, outputs, backend choice, threads.
+ * @returns The bound loss; call `close()` when done.
+ */
+export function bindLoss(
+  x: Matrix,
+  y: Int32Array,
+  options: {
+    preprocessing: Preprocessing;
+    link: Link;
+    nOutputs: number;
+    backend?: Backend;
+    threads?: number;
+  },
+): BoundLoss {
+  const { preprocessing, link, nOutputs } = options;
+  let moments: { mean: Float64Array; variance: Float64Array } | undefined;
+  const columnMoments = () => moments ??= preprocessedMoments(x, preprocessing);
+  const choice = options.backend ?? "auto";
+  const wasm = choice === "wasm" ||
+    (choice === "auto" && x.data instanceof Float32Array &&
+      x.rows * x.cols * nOutputs >= WASM_MIN_WORK);
+  if (wasm) {
+    const engine = createLossEngine(x, y, link, nOutputs, {
+      threads: options.threads,
+      standardize: preprocessing.kind === "standardize" ? preprocessing : undefined,
+    });
+    return {
+      backend: "wasm",
+      threads: engine.threads,
+      rows: x.rows,
+      accumulate: engine.accumulate,
+      columnMoments,
+      close: engine.close,
+    };
+  }
+  const xt = applyPreprocessing(preprocessing, x);
+  const scratch = new Float64Array(nOutputs);
+  return {
+    backend: "ts",
+    threads: 1,
+    rows: x.rows,
+    accumulate: (rows, start, end, w, b, gradW, gradB) =>
+      accumulateLoss(xt, y, rows, start, end, w, b, link, gradW, gradB, scratch),
+    columnMoments,
+    close() {},
+  };
+}
+
+/**
+ * Column means and population variances of preprocessed data, from the raw data: one pass,
+ * float64, shifted by the first row against cancellation.
+ */
+function preprocessedMoments(
+  x: Matrix,
+  prep: Preprocessing,
+): { mean: Float64Array; variance: Float64Array } {
+  const { rows: n, cols: d, data } = x;
+  const sum = new Float64Array(d), sq = new Float64Array(d), ref = new Float64Array(d);
+  if (n > 0) { for (let j = 0; j < d; j++) ref[j] = data[j]; }
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let j = 0; j < d; j++) {
+      const v = data[o + j] - ref[j];
+      sum[j] += v;
+      sq[j] += v * v;
+    }
+  }
+  const mean = new Float64Array(d), variance = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    const m = sum[j] / n;
+    mean[j] = ref[j] + m;
+    variance[j] = Math.max(0, sq[j] / n - m * m);
+    if (prep.kind === "standardize") {
+      mean[j] = (mean[j] - prep.mean[j]) / prep.scale[j];
+      variance[j] /= prep.scale[j] * prep.scale[j];
+    }
+  }
+  return { mean, variance };
+}
