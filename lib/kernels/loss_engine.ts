@@ -85,6 +85,13 @@ export interface LossEngine {
     gradW: Float64Array | null,
     gradB: Float64Array | null,
   ): EngineLoss;
+  /**
+   * Sum of outer products `sum_i x_i x_i^T` over every `step`-th row (rows 0, step, ...), at
+   * most `maxRows` of them, float32 products summed in float64 per block of 64 rows.
+   *
+   * @returns The `(nFeatures, nFeatures)` sums row-major, the column sums, and the row count.
+   */
+  gram(step: number, maxRows: number): { gram: Float64Array; sum: Float64Array; count: number };
   /** Stops the workers and lets the memory go. */
   close(): void;
 }
@@ -222,12 +229,43 @@ export function createLossEngine(
     return { loss, correct };
   };
 
+  const gram: LossEngine["gram"] = (step, maxRows) => {
+    const count = Math.min(maxRows, Math.ceil(n / step));
+    const mark = ws.mark();
+    const B = 64;
+    const sub = ws.alloc(4 * B * dp), rowsAddr = ws.alloc(4 * B), g = ws.alloc(8 * dp * dp);
+    const buffer = ws.memory.buffer as unknown as ArrayBuffer;
+    const xs = new Float32Array(buffer, layout.x, n * dp);
+    const sv = new Float32Array(buffer, sub, B * dp);
+    const ra = new Uint32Array(buffer, rowsAddr, B);
+    const gv = new Float64Array(buffer, g, dp * dp);
+    gv.fill(0);
+    const sum = new Float64Array(d);
+    for (let q = 0; q < count; q += B) {
+      const m = Math.min(B, count - q);
+      for (let i = 0; i < m; i++) {
+        const row = (q + i) * step;
+        sv.set(xs.subarray(row * dp, (row + 1) * dp), i * dp);
+        ra[i] = sub + i * dp * 4;
+        for (let j = 0; j < d; j++) sum[j] += sv[i * dp + j];
+      }
+      kx.gradient(rowsAddr, m, dp, sub, dp, g);
+    }
+    const out = new Float64Array(d * d);
+    for (let a = 0; a < d; a++) {
+      for (let b = 0; b < d; b++) out[a * d + b] = gv[a * dp + b];
+    }
+    ws.release(mark);
+    return { gram: out, sum, count };
+  };
+
   return {
     rows: n,
     cols: d,
     threads: workers.length + 1,
     relaxed,
     accumulate,
+    gram,
     close() {
       if (closed) return;
       closed = true;

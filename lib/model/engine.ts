@@ -42,6 +42,11 @@ export interface BoundLoss {
   ): BatchLoss;
   /** Mean and population variance of each preprocessed feature column (computed once). */
   columnMoments(): { mean: Float64Array; variance: Float64Array };
+  /**
+   * Covariance of the preprocessed features, `(nFeatures, nFeatures)` row-major, estimated on
+   * every `ceil(nSamples / maxRows)`-th row.
+   */
+  covariance(maxRows: number): Float64Array;
   /** Releases workers and memory. */
   close(): void;
 }
@@ -83,6 +88,11 @@ export function bindLoss(
       rows: x.rows,
       accumulate: engine.accumulate,
       columnMoments,
+      covariance: (maxRows) => {
+        const step = Math.max(1, Math.ceil(x.rows / maxRows));
+        const g = engine.gram(step, maxRows);
+        return covarianceFromGram(g.gram, g.sum, g.count);
+      },
       close: engine.close,
     };
   }
@@ -95,6 +105,21 @@ export function bindLoss(
     accumulate: (rows, start, end, w, b, gradW, gradB) =>
       accumulateLoss(xt, y, rows, start, end, w, b, link, gradW, gradB, scratch),
     columnMoments,
+    covariance: (maxRows) => {
+      const step = Math.max(1, Math.ceil(x.rows / maxRows));
+      const d = x.cols;
+      const gram = new Float64Array(d * d), sum = new Float64Array(d);
+      let count = 0;
+      for (let i = 0; i < x.rows && count < maxRows; i += step, count++) {
+        const o = i * d;
+        for (let a = 0; a < d; a++) {
+          const va = xt.data[o + a];
+          sum[a] += va;
+          for (let b = 0; b < d; b++) gram[a * d + b] += va * xt.data[o + b];
+        }
+      }
+      return covarianceFromGram(gram, sum, count);
+    },
     close() {},
   };
 }
@@ -129,4 +154,14 @@ function preprocessedMoments(
     }
   }
   return { mean, variance };
+}
+
+function covarianceFromGram(gram: Float64Array, sum: Float64Array, count: number): Float64Array {
+  const d = sum.length;
+  const out = new Float64Array(d * d);
+  for (let a = 0; a < d; a++) {
+    const ma = sum[a] / count;
+    for (let b = 0; b < d; b++) out[a * d + b] = gram[a * d + b] / count - ma * (sum[b] / count);
+  }
+  return out;
 }

@@ -34,11 +34,12 @@ export interface LbfgsOptions {
    */
   l1?: Float64Array;
   /**
-   * Diagonal of the initial inverse-Hessian approximation (a preconditioner, positive); the
-   * method then scales it by `s'y / y'Dy` each iteration. Without it the identity is used.
+   * The initial inverse-Hessian approximation `P` (a symmetric positive definite
+   * preconditioner): writes `P v` into `out`. The method scales it by `s'y / y'Py` each
+   * iteration. Without it the identity is used.
    * @default {none}
    */
-  diagonal?: Float64Array;
+  preconditioner?: (v: Float64Array, out: Float64Array) => void;
   /**
    * Called after every iteration; returning `false` stops the run.
    * @default {none}
@@ -110,7 +111,7 @@ export function minimizeLbfgs(
   const gtol = options.gradientTolerance ?? 1e-6;
   const ftol = options.functionTolerance ?? 1e-12;
   const l1 = options.l1 ?? null;
-  const diag = options.diagonal ?? null;
+  const pre = options.preconditioner ?? null;
 
   let x = x0.slice();
   let g = new Float64Array(n);
@@ -124,6 +125,7 @@ export function minimizeLbfgs(
   const rho: number[] = [];
   const alpha = new Float64Array(m);
   const d = new Float64Array(n);
+  const work = new Float64Array(n);
   let xNew = new Float64Array(n);
   let gNew = new Float64Array(n);
 
@@ -139,16 +141,20 @@ export function minimizeLbfgs(
       alpha[j] = rho[j] * dot(s[j], d);
       axpy(-alpha[j], yv[j], d);
     }
+    if (pre !== null) {
+      pre(d, work);
+      d.set(work);
+    }
     if (k > 0) {
       const yk = yv[k - 1];
-      let yDy = 0;
-      if (diag === null) yDy = dot(yk, yk);
-      else for (let i = 0; i < n; i++) yDy += yk[i] * diag[i] * yk[i];
-      const gamma = dot(s[k - 1], yk) / yDy;
-      if (diag === null) { for (let i = 0; i < n; i++) d[i] *= gamma; }
-      else for (let i = 0; i < n; i++) d[i] *= gamma * diag[i];
-    } else if (diag !== null) {
-      for (let i = 0; i < n; i++) d[i] *= diag[i];
+      let yPy: number;
+      if (pre === null) yPy = dot(yk, yk);
+      else {
+        pre(yk, work);
+        yPy = dot(yk, work);
+      }
+      const gamma = dot(s[k - 1], yk) / yPy;
+      for (let i = 0; i < n; i++) d[i] *= gamma;
     }
     for (let j = 0; j < k; j++) {
       const beta = rho[j] * dot(yv[j], d);
@@ -161,7 +167,11 @@ export function minimizeLbfgs(
     if (!(slope < 0)) {
       // Not a descent direction: restart from steepest descent.
       s.length = yv.length = rho.length = 0;
-      for (let i = 0; i < n; i++) d[i] = diag === null ? -pg[i] : -pg[i] * diag[i];
+      for (let i = 0; i < n; i++) d[i] = -pg[i];
+      if (pre !== null) {
+        pre(d, work);
+        d.set(work);
+      }
       slope = dot(pg, d);
     }
     const step0 = s.length === 0 ? Math.min(1, 1 / Math.sqrt(dot(d, d))) : 1;
