@@ -462,7 +462,7 @@ function runLbfgs(
   }
   let preconditioner: ((v: Float64Array, out: Float64Array) => void) | undefined;
   if (variance !== null) {
-    const pre = { nOutputs: nOut, l2, mask };
+    const pre = { nOutputs: nOut, l2, mask, wasm: loss.backend === "wasm" };
     preconditioner = (d <= PRECONDITION_MAX_FEATURES
       ? kroneckerPreconditioner(loss.covariance(PRECONDITION_ROWS), pre)
       : null) ?? diagonalPreconditioner(variance, pre);

@@ -18,23 +18,25 @@ function randomCovariance(seed: number, d: number): Float64Array {
   return cov;
 }
 
-Deno.test("Kronecker preconditioner inverts (a Cov + l2 I) on each class row", () => {
-  const d = 9, k = 3, l2 = 0.05, a = (1 / k) * (1 - 1 / k);
-  const cov = randomCovariance(1, d);
-  const pre = kroneckerPreconditioner(cov, { nOutputs: k, l2, mask: null })!;
-  const prng = createPrng(2);
-  const v = Float64Array.from({ length: k * d + k }, () => randomNormal(prng));
-  const out = new Float64Array(v.length);
-  pre(v, out);
-  for (let c = 0; c < k; c++) {
-    for (let i = 0; i < d; i++) {
-      let s = l2 * out[c * d + i];
-      for (let j = 0; j < d; j++) s += a * cov[i * d + j] * out[c * d + j];
-      assertClose(s, v[c * d + i], { rtol: 1e-10, atol: 1e-12 });
+for (const wasm of [false, true]) {
+  Deno.test(`Kronecker preconditioner (${wasm ? "wasm" : "ts"}) inverts (a Cov + l2 I) on each class row`, () => {
+    const d = 9, k = 5, l2 = 0.05, a = (1 / k) * (1 - 1 / k);
+    const cov = randomCovariance(1, d);
+    const pre = kroneckerPreconditioner(cov, { nOutputs: k, l2, mask: null, wasm })!;
+    const prng = createPrng(2);
+    const v = Float64Array.from({ length: k * d + k }, () => randomNormal(prng));
+    const out = new Float64Array(v.length);
+    pre(v, out);
+    for (let c = 0; c < k; c++) {
+      for (let i = 0; i < d; i++) {
+        let s = l2 * out[c * d + i];
+        for (let j = 0; j < d; j++) s += a * cov[i * d + j] * out[c * d + j];
+        assertClose(s, v[c * d + i], { rtol: 1e-10, atol: 1e-12 });
+      }
+      assertClose(out[k * d + c], v[k * d + c] / a, { rtol: 1e-14 });
     }
-    assertClose(out[k * d + c], v[k * d + c] / a, { rtol: 1e-14 });
-  }
-});
+  });
+}
 
 Deno.test("preconditioners keep masked weights at zero", () => {
   const d = 5, k = 2;

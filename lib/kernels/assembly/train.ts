@@ -143,3 +143,63 @@ export function gradient(rows: usize, count: i32, dp: i32, r: usize, k: i32, g: 
   addToF64(g, a0);
   addToF64(g + 32, b0);
 }
+
+// @ts-ignore: decorator
+@inline function madd64(a: v128, b: v128, c: v128): v128 {
+  if (RELAXED) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(f64x2.mul(a, b), c);
+}
+
+/**
+ * Matrix times vectors in float64: out[q, i] = sum_j a[i, j] * x[q, j] for q < r, i < m, over
+ * j in 0..n-1 (part 0), 0..i (part 1, lower triangle) or i..n-1 (part 2, upper triangle).
+ * `a` is (m, n) row-major, `x` is (r, n), `out` is (r, m). Used to apply the preconditioner.
+ */
+export function matvecs(a: usize, x: usize, r: i32, m: i32, n: i32, part: i32, out: usize): void {
+  const nb = <usize>n << 3;
+  const mb = <usize>m << 3;
+  for (let i = 0; i < m; i++) {
+    const j0 = part == 2 ? i : 0;
+    const j1 = part == 1 ? i + 1 : n;
+    const ai = a + <usize>i * nb;
+    let q = 0;
+    for (; q + 4 <= r; q += 4) {
+      const x0 = x + <usize>q * nb, x1 = x0 + nb, x2 = x1 + nb, x3 = x2 + nb;
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+      let j = j0;
+      let t0 = 0.0, t1 = 0.0, t2 = 0.0, t3 = 0.0;
+      if (j & 1) {
+        const v = load<f64>(ai + (<usize>j << 3));
+        const o = <usize>j << 3;
+        t0 = v * load<f64>(x0 + o); t1 = v * load<f64>(x1 + o);
+        t2 = v * load<f64>(x2 + o); t3 = v * load<f64>(x3 + o);
+        j++;
+      }
+      for (; j + 2 <= j1; j += 2) {
+        const o = <usize>j << 3;
+        const v = v128.load(ai + o);
+        s0 = madd64(v, v128.load(x0 + o), s0);
+        s1 = madd64(v, v128.load(x1 + o), s1);
+        s2 = madd64(v, v128.load(x2 + o), s2);
+        s3 = madd64(v, v128.load(x3 + o), s3);
+      }
+      if (j < j1) {
+        const v = load<f64>(ai + (<usize>j << 3));
+        const o = <usize>j << 3;
+        t0 += v * load<f64>(x0 + o); t1 += v * load<f64>(x1 + o);
+        t2 += v * load<f64>(x2 + o); t3 += v * load<f64>(x3 + o);
+      }
+      const oi = out + (<usize>i << 3) + <usize>q * mb;
+      store<f64>(oi, t0 + f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1));
+      store<f64>(oi + mb, t1 + f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1));
+      store<f64>(oi + 2 * mb, t2 + f64x2.extract_lane(s2, 0) + f64x2.extract_lane(s2, 1));
+      store<f64>(oi + 3 * mb, t3 + f64x2.extract_lane(s3, 0) + f64x2.extract_lane(s3, 1));
+    }
+    for (; q < r; q++) {
+      const x0 = x + <usize>q * nb;
+      let s = 0.0;
+      for (let j = j0; j < j1; j++) s += load<f64>(ai + (<usize>j << 3)) * load<f64>(x0 + (<usize>j << 3));
+      store<f64>(out + (<usize>i << 3) + <usize>q * mb, s);
+    }
+  }
+}
