@@ -7,3 +7,4 @@ export * from "./core/mod.ts";
 export * from "./data/mod.ts";
 export * from "./model/mod.ts";
 export * from "./metrics/mod.ts";
+export * from "./kernels/mod.ts";
