@@ -290,7 +290,7 @@ export function prepareSparse(form: SparseForm, options: ScorerOptions = {}): Sc
   ws.i32(ip, k + 1).set(indptr);
   const off = ws.alloc(4 * indices.length + 16);
   const offs = ws.i32(off, indices.length);
-  for (let p = 0; p < indices.length; p++) offs[p] = indices[p] * 4;
+  for (let p = 0; p < indices.length; p++) offs[p] = indices[p] * 16;
   const vals = copyF32(ws, values, 4), b = copyF32(ws, form.bias, 4);
   return makeScorer<Matrix>(
     {
@@ -299,8 +299,9 @@ export function prepareSparse(form: SparseForm, options: ScorerOptions = {}): Sc
       d,
       k,
       bytesPerValue: 4,
-      scratchBytes: 0,
-      run: (input, n, _x, out) => kx.sparse(input, n, d, ip, off, vals, k, b, out),
+      scratchBytes: 16 * d,
+      run: (input, n, _x, out, scratch) =>
+        kx.sparse(input, n, d, ip, off, vals, k, b, scratch, out),
     },
     null,
     d,
