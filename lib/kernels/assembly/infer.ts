@@ -26,8 +26,47 @@ export function dense(x: usize, n: i32, d: i32, w: usize, k: i32, b: usize, out:
     const o1 = two ? o0 + kb : o0;
     let c = 0;
     for (; c + 4 <= k; c += 4) dense2x4(x0, x1, w + <usize>c * wb, wb, b + (<usize>c << 2), o0 + (<usize>c << 2), o1 + (<usize>c << 2));
+    for (; c + 2 <= k; c += 2) dense2x2(x0, x1, w + <usize>c * wb, wb, b + (<usize>c << 2), o0 + (<usize>c << 2), o1 + (<usize>c << 2));
     for (; c < k; c++) dense2x1(x0, x1, w + <usize>c * wb, wb, b + (<usize>c << 2), o0 + (<usize>c << 2), o1 + (<usize>c << 2));
   }
+}
+
+/** Two rows, two outputs, 32 bytes per step in two halves: 8 chains. */
+// @ts-ignore: decorator
+@inline function dense2x2(x0: usize, x1: usize, w: usize, wb: usize, b: usize, o0: usize, o1: usize): void {
+  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+  let b00 = f32x4.splat(0), b01 = f32x4.splat(0), b10 = f32x4.splat(0), b11 = f32x4.splat(0);
+  const w1 = w + wb;
+  const full = wb & ~31;
+  for (let j: usize = 0; j < full; j += 32) {
+    const u = v128.load(x0 + j), v = v128.load(x1 + j);
+    const uu = v128.load(x0 + j, 16), vv = v128.load(x1 + j, 16);
+    let t = v128.load(w + j), tt = v128.load(w + j, 16);
+    a00 = madd(u, t, a00);
+    a10 = madd(v, t, a10);
+    b00 = madd(uu, tt, b00);
+    b10 = madd(vv, tt, b10);
+    t = v128.load(w1 + j);
+    tt = v128.load(w1 + j, 16);
+    a01 = madd(u, t, a01);
+    a11 = madd(v, t, a11);
+    b01 = madd(uu, tt, b01);
+    b11 = madd(vv, tt, b11);
+  }
+  let s00 = load<f32>(b), s01 = load<f32>(b, 4);
+  let s10 = s00, s11 = s01;
+  for (let j = full; j < wb; j += 4) {
+    const u = load<f32>(x0 + j), v = load<f32>(x1 + j);
+    const t = load<f32>(w + j), tt = load<f32>(w1 + j);
+    s00 += u * t;
+    s10 += v * t;
+    s01 += u * tt;
+    s11 += v * tt;
+  }
+  store<f32>(o1, s10 + hsum32(f32x4.add(a10, b10)));
+  store<f32>(o1, s11 + hsum32(f32x4.add(a11, b11)), 4);
+  store<f32>(o0, s00 + hsum32(f32x4.add(a00, b00)));
+  store<f32>(o0, s01 + hsum32(f32x4.add(a01, b01)), 4);
 }
 
 // @ts-ignore: decorator
