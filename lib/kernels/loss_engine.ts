@@ -92,6 +92,11 @@ export interface LossEngine {
    * @returns The `(nFeatures, nFeatures)` sums row-major, the column sums, and the row count.
    */
   gram(step: number, maxRows: number): { gram: Float64Array; sum: Float64Array; count: number };
+  /**
+   * Replaces the first `x.rows` rows and labels (at most the engine's rows) with new ones,
+   * preprocessed like the originals: for streaming, one block of rows at a time.
+   */
+  load(x: Matrix, y: ArrayLike<number>): void;
   /** Stops the workers and lets the memory go. */
   close(): void;
 }
@@ -259,6 +264,17 @@ export function createLossEngine(
     return { gram: out, sum, count };
   };
 
+  const load: LossEngine["load"] = (xs, ys) => {
+    if (xs.cols !== d || xs.rows > n) {
+      throw new RangeError(
+        `Cannot load rows: the engine holds up to ${n} x ${d}, got ${xs.rows} x ${xs.cols}`,
+      );
+    }
+    copyFeatures(xs, ws.f32(layout.x, xs.rows * dp), dp, options.standardize);
+    const yv = ws.i32(layout.y, xs.rows);
+    for (let i = 0; i < xs.rows; i++) yv[i] = ys[i];
+  };
+
   return {
     rows: n,
     cols: d,
@@ -266,6 +282,7 @@ export function createLossEngine(
     relaxed,
     accumulate,
     gram,
+    load,
     close() {
       if (closed) return;
       closed = true;

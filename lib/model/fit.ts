@@ -18,6 +18,7 @@ import {
 import { fitStandardizer, type Preprocessing } from "../data/preprocess.ts";
 import { type Backend, bindLoss, type BoundLoss } from "./engine.ts";
 import { minimizeLbfgs } from "./lbfgs.ts";
+import { adamUpdate, sgdUpdate } from "./updates.ts";
 import { diagonalPreconditioner, kroneckerPreconditioner } from "./precondition.ts";
 import {
   type Link,
@@ -586,54 +587,6 @@ function runMiniBatch(
     b.set(best.b);
   }
   return { converged: true, stopReason: `ran ${epochs} epochs` };
-}
-
-function sgdUpdate(
-  p: Float64Array,
-  g: Float64Array,
-  v: Float64Array,
-  lr: number,
-  momentum: number,
-  l1: number,
-  mask: Uint8Array | null,
-): void {
-  const t = lr * l1;
-  for (let i = 0; i < p.length; i++) {
-    if (mask !== null && mask[i] === 0) continue;
-    v[i] = momentum * v[i] - lr * g[i];
-    let q = p[i] + v[i];
-    if (t > 0) q = q > t ? q - t : q < -t ? q + t : 0; // proximal step: exact zeros
-    p[i] = q;
-  }
-}
-
-function adamUpdate(
-  p: Float64Array,
-  g: Float64Array,
-  m: Float64Array,
-  v: Float64Array,
-  lr: number,
-  beta1: number,
-  beta2: number,
-  eps: number,
-  c1: number,
-  c2: number,
-  l1: number,
-  mask: Uint8Array | null,
-): void {
-  for (let i = 0; i < p.length; i++) {
-    if (mask !== null && mask[i] === 0) continue;
-    const gi = g[i];
-    m[i] = beta1 * m[i] + (1 - beta1) * gi;
-    v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-    const rate = lr / (Math.sqrt(v[i] * c2) + eps);
-    let q = p[i] - rate * m[i] * c1;
-    if (l1 > 0) {
-      const t = rate * l1; // proximal step with the coordinate's own step size
-      q = q > t ? q - t : q < -t ? q + t : 0;
-    }
-    p[i] = q;
-  }
 }
 
 function applyMask(w: Float64Array, mask: Uint8Array): void {
