@@ -5,3 +5,4 @@
  */
 export * from "./metrics.ts";
 export * from "./evaluate.ts";
+export * from "./evaluate_stream.ts";
