@@ -165,12 +165,14 @@ export function createLossEngine(
     shardRows,
     blockRows,
   };
+  // Workers start (load, compile) while the data are copied.
+  const pending = spawnWorkers(threads - 1, ws, layout, kernelBinary("train", relaxed));
   copyFeatures(x, ws.f32(layout.x, n * dp), dp, options.standardize);
   const yv = ws.i32(layout.y, n);
   for (let i = 0; i < n; i++) yv[i] = y[i];
 
   const kx: KernelExports = instantiateKernels(kernelModule("train", relaxed), ws.memory);
-  const workers = startWorkers(threads - 1, ws, layout, kernelBinary("train", relaxed));
+  const workers = awaitWorkers(pending, ws, layout);
   let closed = false;
 
   const accumulate: LossEngine["accumulate"] = (rows, start, end, w, b, gradW, gradB) => {
@@ -322,7 +324,7 @@ function copyFeatures(
   }
 }
 
-function startWorkers(
+function spawnWorkers(
   count: number,
   ws: Workspace,
   layout: ShardLayout,
@@ -340,6 +342,11 @@ function startWorkers(
     for (const w of workers) w.terminate();
     return []; // no worker permission or support: single thread
   }
+  return workers;
+}
+
+function awaitWorkers(workers: Worker[], ws: Workspace, layout: ShardLayout): Worker[] {
+  if (workers.length === 0) return [];
   const ctl = ws.i32(layout.control, CTL.size);
   const deadline = performance.now() + 10_000;
   for (let v = Atomics.load(ctl, CTL.ready); v < workers.length; v = Atomics.load(ctl, CTL.ready)) {

@@ -40,13 +40,14 @@ export interface BoundLoss {
     gradW: Float64Array | null,
     gradB: Float64Array | null,
   ): BatchLoss;
-  /** Mean and population variance of each preprocessed feature column (computed once). */
-  columnMoments(): { mean: Float64Array; variance: Float64Array };
   /**
-   * Covariance of the preprocessed features, `(nFeatures, nFeatures)` row-major, estimated on
-   * every `ceil(nSamples / maxRows)`-th row.
+   * Mean, population variance and (if asked) covariance `(nFeatures, nFeatures)` of the
+   * preprocessed features, estimated on every `ceil(nSamples / maxRows)`-th row.
    */
-  covariance(maxRows: number): Float64Array;
+  sampleMoments(
+    maxRows: number,
+    covariance: boolean,
+  ): { mean: Float64Array; variance: Float64Array; covariance: Float64Array | null };
   /** Releases workers and memory. */
   close(): void;
 }
@@ -71,8 +72,7 @@ export function bindLoss(
   },
 ): BoundLoss {
   const { preprocessing, link, nOutputs } = options;
-  let moments: { mean: Float64Array; variance: Float64Array } | undefined;
-  const columnMoments = () => moments ??= preprocessedMoments(x, preprocessing);
+  const step = (maxRows: number) => Math.max(1, Math.ceil(x.rows / maxRows));
   const choice = options.backend ?? "auto";
   const wasm = choice === "wasm" ||
     (choice === "auto" && x.data instanceof Float32Array &&
@@ -87,11 +87,10 @@ export function bindLoss(
       threads: engine.threads,
       rows: x.rows,
       accumulate: engine.accumulate,
-      columnMoments,
-      covariance: (maxRows) => {
-        const step = Math.max(1, Math.ceil(x.rows / maxRows));
-        const g = engine.gram(step, maxRows);
-        return covarianceFromGram(g.gram, g.sum, g.count);
+      sampleMoments: (maxRows, covariance) => {
+        if (!covariance) return sampledMoments(x, preprocessing, step(maxRows), maxRows);
+        const g = engine.gram(step(maxRows), maxRows);
+        return momentsFromGram(g.gram, g.sum, g.count);
       },
       close: engine.close,
     };
@@ -104,13 +103,12 @@ export function bindLoss(
     rows: x.rows,
     accumulate: (rows, start, end, w, b, gradW, gradB) =>
       accumulateLoss(xt, y, rows, start, end, w, b, link, gradW, gradB, scratch),
-    columnMoments,
-    covariance: (maxRows) => {
-      const step = Math.max(1, Math.ceil(x.rows / maxRows));
-      const d = x.cols;
+    sampleMoments: (maxRows, covariance) => {
+      if (!covariance) return sampledMoments(x, preprocessing, step(maxRows), maxRows);
+      const d = x.cols, st = step(maxRows);
       const gram = new Float64Array(d * d), sum = new Float64Array(d);
       let count = 0;
-      for (let i = 0; i < x.rows && count < maxRows; i += step, count++) {
+      for (let i = 0; i < x.rows && count < maxRows; i += st, count++) {
         const o = i * d;
         for (let a = 0; a < d; a++) {
           const va = xt.data[o + a];
@@ -118,24 +116,27 @@ export function bindLoss(
           for (let b = 0; b < d; b++) gram[a * d + b] += va * xt.data[o + b];
         }
       }
-      return covarianceFromGram(gram, sum, count);
+      return momentsFromGram(gram, sum, count);
     },
     close() {},
   };
 }
 
 /**
- * Column means and population variances of preprocessed data, from the raw data: one pass,
- * float64, shifted by the first row against cancellation.
+ * Column means and population variances of preprocessed data on every `step`-th row (at most
+ * `maxRows`): float64, shifted by the first row against cancellation.
  */
-function preprocessedMoments(
+function sampledMoments(
   x: Matrix,
   prep: Preprocessing,
-): { mean: Float64Array; variance: Float64Array } {
+  step: number,
+  maxRows: number,
+): { mean: Float64Array; variance: Float64Array; covariance: null } {
   const { rows: n, cols: d, data } = x;
   const sum = new Float64Array(d), sq = new Float64Array(d), ref = new Float64Array(d);
   if (n > 0) { for (let j = 0; j < d; j++) ref[j] = data[j]; }
-  for (let i = 0; i < n; i++) {
+  let count = 0;
+  for (let i = 0; i < n && count < maxRows; i += step, count++) {
     const o = i * d;
     for (let j = 0; j < d; j++) {
       const v = data[o + j] - ref[j];
@@ -145,23 +146,29 @@ function preprocessedMoments(
   }
   const mean = new Float64Array(d), variance = new Float64Array(d);
   for (let j = 0; j < d; j++) {
-    const m = sum[j] / n;
+    const m = sum[j] / count;
     mean[j] = ref[j] + m;
-    variance[j] = Math.max(0, sq[j] / n - m * m);
+    variance[j] = Math.max(0, sq[j] / count - m * m);
     if (prep.kind === "standardize") {
       mean[j] = (mean[j] - prep.mean[j]) / prep.scale[j];
       variance[j] /= prep.scale[j] * prep.scale[j];
     }
   }
-  return { mean, variance };
+  return { mean, variance, covariance: null };
 }
 
-function covarianceFromGram(gram: Float64Array, sum: Float64Array, count: number): Float64Array {
+function momentsFromGram(
+  gram: Float64Array,
+  sum: Float64Array,
+  count: number,
+): { mean: Float64Array; variance: Float64Array; covariance: Float64Array } {
   const d = sum.length;
-  const out = new Float64Array(d * d);
+  const covariance = new Float64Array(d * d), mean = new Float64Array(d);
+  for (let a = 0; a < d; a++) mean[a] = sum[a] / count;
   for (let a = 0; a < d; a++) {
-    const ma = sum[a] / count;
-    for (let b = 0; b < d; b++) out[a * d + b] = gram[a * d + b] / count - ma * (sum[b] / count);
+    for (let b = 0; b < d; b++) covariance[a * d + b] = gram[a * d + b] / count - mean[a] * mean[b];
   }
-  return out;
+  const variance = new Float64Array(d);
+  for (let a = 0; a < d; a++) variance[a] = Math.max(0, covariance[a * d + a]);
+  return { mean, variance, covariance };
 }

@@ -76,10 +76,10 @@ export interface LbfgsOptimizer {
    * Precondition the same objective: optimise in coordinates where the bias absorbs the
    * feature means (`W x + b = W (x - mean) + (b + W mean)`, an exact change of variables since
    * the bias is not penalised) and start each quasi-Newton update from an inverse-Hessian
-   * estimate `(p (1 - p) Cov(x) + l2 I)^-1` per class row at uniform probabilities (the feature
-   * covariance sampled on up to 4096 rows; its diagonal above 1024 features). Fewer iterations
-   * on correlated, uncentred or unevenly scaled features; the tolerance then applies to the
-   * gradient in those coordinates.
+   * estimate `(p (1 - p) Cov(x) + l2 I)^-1` per class row at uniform probabilities (means and
+   * covariance sampled on up to 4096 rows; only the diagonal above 1024 features). Fewer
+   * iterations on correlated, uncentred or unevenly scaled features; the tolerance then applies
+   * to the gradient in those coordinates.
    * @default {true}
    */
   readonly precondition?: boolean;
@@ -417,10 +417,12 @@ function runLbfgs(
   const nOut = b.length;
   const d = nw / nOut;
   const precondition = optimizer.precondition ?? true;
-  // Feature means (zero without preconditioning): theta = [W, b + W mean].
-  const { mean, variance } = precondition
-    ? loss.columnMoments()
-    : { mean: new Float64Array(d), variance: null };
+  // A shift (feature means on a sample; zero without preconditioning): theta = [W, b + W mean].
+  // Any shift is an exact change of variables; the mean makes it a good one.
+  const moments = precondition
+    ? loss.sampleMoments(PRECONDITION_ROWS, d <= PRECONDITION_MAX_FEATURES)
+    : null;
+  const mean = moments?.mean ?? new Float64Array(d);
   const shift = (tw: Float64Array, tb: Float64Array, sign: number, out: Float64Array) => {
     for (let c = 0; c < nOut; c++) {
       let s = 0;
@@ -462,11 +464,11 @@ function runLbfgs(
     l1Vector.fill(l1, 0, nw);
   }
   let preconditioner: ((v: Float64Array, out: Float64Array) => void) | undefined;
-  if (variance !== null) {
+  if (moments !== null) {
     const pre = { nOutputs: nOut, l2, mask, wasm: loss.backend === "wasm" };
-    preconditioner = (d <= PRECONDITION_MAX_FEATURES
-      ? kroneckerPreconditioner(loss.covariance(PRECONDITION_ROWS), pre)
-      : null) ?? diagonalPreconditioner(variance, pre);
+    preconditioner =
+      (moments.covariance ? kroneckerPreconditioner(moments.covariance, pre) : null) ??
+        diagonalPreconditioner(moments.variance, pre);
   }
   const maxIterations = optimizer.maxIterations ?? 1000;
   const result = minimizeLbfgs(fn, theta, {
