@@ -1,6 +1,6 @@
 /**
  * The part of the wasm training loss that runs on every thread: one shard of rows, in blocks,
- * each block a fused pass (scores in wasm, link and residuals here in float64, gradient in wasm).
+ * each block a fused pass in wasm (scores, link and residuals in float64, gradient).
  * Shared by the calling thread and the workers so that every thread computes a shard the same
  * way, bit for bit.
  *
@@ -53,7 +53,7 @@ export interface ShardLayout {
   readonly out: number;
   /** Bytes per shard result. */
   readonly outStride: number;
-  /** Per-thread scratch: row addresses u32 `(block)`, scores f64 `(block, k)`, residuals f32. */
+  /** Per-thread scratch: row addresses, labels, scores f64, exponentials f64, residuals f32. */
   readonly scratch: number;
   /** Bytes per thread scratch. */
   readonly scratchStride: number;
@@ -78,14 +78,15 @@ export function outStride(k: number, dp: number): number {
 }
 
 /**
- * Bytes of one thread's scratch.
+ * Bytes of one thread's scratch: row addresses and labels, scores, exponentials, residuals.
  *
  * @param k Outputs.
  * @param blockRows Rows per block.
  * @returns The stride, a multiple of 16.
  */
 export function scratchStride(k: number, blockRows: number): number {
-  return Math.ceil((4 * blockRows + 8 * blockRows * k + 4 * blockRows * k + 48) / 16) * 16;
+  const B = blockRows;
+  return Math.ceil((8 * B + 16 + 8 * B * k + 8 * k + 4 * B * k + 64) / 16) * 16;
 }
 
 /**
@@ -115,73 +116,22 @@ export function runShard(
   const out = new Float64Array(buffer, outAddr, k * dp + k + 2);
   out.fill(0);
   const gAddr = outAddr;
-  const gb = k * dp; // bias gradient offset in `out`
+  const gbAddr = outAddr + 8 * k * dp; // bias gradient, then loss and correct
+  const accAddr = gbAddr + 8 * k;
   const sc = L.scratch + thread * L.scratchStride;
   const rowsAddr = sc;
-  const zAddr = Math.ceil((sc + 4 * B) / 16) * 16;
-  const rAddr = zAddr + 8 * B * k;
-  const z = new Float64Array(buffer, zAddr, B * k);
-  const r = new Float32Array(buffer, rAddr, B * k);
-  const y = new Int32Array(buffer, L.y, L.n);
-  const index = new Int32Array(buffer, L.index, L.n);
-  const b = new Float64Array(buffer, L.b, k);
-
-  const e_ = new Float64Array(k);
-  let loss = 0, correct = 0;
+  const labelsAddr = sc + 4 * B;
+  const zAddr = Math.ceil((labelsAddr + 4 * B) / 16) * 16;
+  const eAddr = zAddr + 8 * B * k;
+  const rAddr = eAddr + 8 * k;
+  const grad = wantGrad ? 1 : 0;
   for (let q0 = p0; q0 < p1; q0 += B) {
     const count = Math.min(B, p1 - q0);
-    kx.rowAddresses(L.x, indexed ? L.index : 0, q0, count, dp, rowsAddr);
+    kx.rowAddresses(L.x, indexed ? L.index : 0, q0, count, dp, rowsAddr, L.y, labelsAddr);
     kx.scores(rowsAddr, count, dp, L.w, k, zAddr);
     if (L.softmax === 0) {
-      const b0 = b[0];
-      for (let i = 0; i < count; i++) {
-        const t = y[indexed ? index[q0 + i] : q0 + i];
-        const zi = z[i] + b0;
-        loss += (zi > 0 ? zi + Math.log1p(Math.exp(-zi)) : Math.log1p(Math.exp(zi))) - t * zi;
-        if ((zi > 0 ? 1 : 0) === t) correct++;
-        if (wantGrad) {
-          let p: number;
-          if (zi >= 0) p = 1 / (1 + Math.exp(-zi));
-          else {
-            const e = Math.exp(zi);
-            p = e / (1 + e);
-          }
-          const ri = p - t;
-          r[i] = ri;
-          out[gb] += ri;
-        }
-      }
-    } else {
-      for (let i = 0; i < count; i++) {
-        const t = y[indexed ? index[q0 + i] : q0 + i];
-        const o = i * k;
-        let best = 0;
-        for (let c = 0; c < k; c++) {
-          const v = z[o + c] + b[c];
-          z[o + c] = v;
-          if (v > z[o + best]) best = c;
-        }
-        const m = z[o + best];
-        let sum = 0;
-        for (let c = 0; c < k; c++) {
-          const e = Math.exp(z[o + c] - m);
-          e_[c] = e;
-          sum += e;
-        }
-        loss += m + Math.log(sum) - z[o + t];
-        if (best === t) correct++;
-        if (wantGrad) {
-          const inv = 1 / sum;
-          for (let c = 0; c < k; c++) {
-            const rc = e_[c] * inv - (c === t ? 1 : 0);
-            r[o + c] = rc;
-            out[gb + c] += rc;
-          }
-        }
-      }
-    }
+      kx.linkSigmoid(zAddr, count, L.b, labelsAddr, grad, rAddr, gbAddr, accAddr);
+    } else kx.linkSoftmax(zAddr, count, k, L.b, labelsAddr, grad, rAddr, gbAddr, eAddr, accAddr);
     if (wantGrad) kx.gradient(rowsAddr, count, dp, rAddr, k, gAddr);
   }
-  out[gb + k] = loss;
-  out[gb + k + 1] = correct;
 }

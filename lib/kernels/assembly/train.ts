@@ -13,13 +13,89 @@
 
 import { addToF64, hsum, madd } from "./common";
 
-/** Writes the address of each row of the block: `x + row * dp * 4`, row from `idx` or `start + i`. */
-export function rowAddresses(x: usize, idx: usize, start: i32, count: i32, dp: i32, rows: usize): void {
+/**
+ * Writes the address of each row of the block (`x + row * dp * 4`, row from `idx` or
+ * `start + i`) and its label (from `y`) into `labels`.
+ */
+export function rowAddresses(x: usize, idx: usize, start: i32, count: i32, dp: i32, rows: usize, y: usize, labels: usize): void {
   const rb = <usize>dp << 2;
   for (let i = 0; i < count; i++) {
     const row = idx != 0 ? load<i32>(idx + (<usize>(start + i) << 2)) : start + i;
     store<u32>(rows + (<usize>i << 2), <u32>(x + <usize>row * rb));
+    store<i32>(labels + (<usize>i << 2), load<i32>(y + (<usize>row << 2)));
   }
+}
+
+/**
+ * The softmax link of a block, in float64 (the same formulas as the TypeScript reference):
+ * scores z (count, k) get the bias; the log loss (log-sum-exp minus the label's score) and the
+ * number of rows whose first highest score is their label's are added to acc[0] and acc[1]; if
+ * `grad`, the residuals p - onehot go to r (float32) and are added to gb (float64, per class).
+ */
+export function linkSoftmax(z: usize, count: i32, k: i32, b: usize, labels: usize, grad: i32, r: usize, gb: usize, e: usize, acc: usize): void {
+  let loss = 0.0, correct = 0.0;
+  const kb = <usize>k << 3;
+  for (let i = 0; i < count; i++) {
+    const zi = z + <usize>i * kb;
+    const t = load<i32>(labels + (<usize>i << 2));
+    let best = 0;
+    let m = -Infinity;
+    for (let c = 0; c < k; c++) {
+      const v = load<f64>(zi + (<usize>c << 3)) + load<f64>(b + (<usize>c << 3));
+      store<f64>(zi + (<usize>c << 3), v);
+      if (c == 0 || v > m) {
+        m = v;
+        best = c;
+      }
+    }
+    let sum = 0.0;
+    for (let c = 0; c < k; c++) {
+      const ec = Math.exp(load<f64>(zi + (<usize>c << 3)) - m);
+      store<f64>(e + (<usize>c << 3), ec);
+      sum += ec;
+    }
+    loss += m + Math.log(sum) - load<f64>(zi + (<usize>t << 3));
+    if (best == t) correct += 1;
+    if (grad) {
+      const inv = 1 / sum;
+      const ri = r + (<usize>(i * k) << 2);
+      for (let c = 0; c < k; c++) {
+        let rc = load<f64>(e + (<usize>c << 3)) * inv - (c == t ? 1.0 : 0.0);
+        // Below the float32 normal range: zero (denormal operands are slow on x86).
+        if (Math.abs(rc) < 1.1754943508222875e-38) rc = 0;
+        store<f32>(ri + (<usize>c << 2), <f32>rc);
+        store<f64>(gb + (<usize>c << 3), load<f64>(gb + (<usize>c << 3)) + rc);
+      }
+    }
+  }
+  store<f64>(acc, load<f64>(acc) + loss);
+  store<f64>(acc, load<f64>(acc, 8) + correct, 8);
+}
+
+/** The sigmoid link of a block (one output): like `linkSoftmax` with softplus and the logistic. */
+export function linkSigmoid(z: usize, count: i32, b: usize, labels: usize, grad: i32, r: usize, gb: usize, acc: usize): void {
+  let loss = 0.0, correct = 0.0;
+  const b0 = load<f64>(b);
+  for (let i = 0; i < count; i++) {
+    const t = <f64>load<i32>(labels + (<usize>i << 2));
+    const zi = load<f64>(z + (<usize>i << 3)) + b0;
+    loss += (zi > 0 ? zi + Math.log1p(Math.exp(-zi)) : Math.log1p(Math.exp(zi))) - t * zi;
+    if ((zi > 0 ? 1.0 : 0.0) == t) correct += 1;
+    if (grad) {
+      let p: f64;
+      if (zi >= 0) p = 1 / (1 + Math.exp(-zi));
+      else {
+        const ez = Math.exp(zi);
+        p = ez / (1 + ez);
+      }
+      let ri = p - t;
+      if (Math.abs(ri) < 1.1754943508222875e-38) ri = 0;
+      store<f32>(r + (<usize>i << 2), <f32>ri);
+      store<f64>(gb, load<f64>(gb) + ri);
+    }
+  }
+  store<f64>(acc, load<f64>(acc) + loss);
+  store<f64>(acc, load<f64>(acc, 8) + correct, 8);
 }
 
 /** z[i, c] = sum_j w[c, j] * x[row_i, j] for every row of the block and every class. */
