@@ -283,6 +283,24 @@ export function int8(xq: usize, n: i32, d: i32, signed: i32, w16: usize, dp: i32
       finishInt4(hsumI4(a10, a11, a12, a13), c, wsum, zx, scale, b, o1);
       finishInt4(hsumI4(a00, a01, a02, a03), c, wsum, zx, scale, b, o0);
     }
+    for (; c + 2 <= k; c += 2) {
+      const w0 = w16 + <usize>c * wb, w1 = w0 + wb;
+      let a00 = i32x4.splat(0), a01 = i32x4.splat(0), a10 = i32x4.splat(0), a11 = i32x4.splat(0);
+      for (let j: usize = 0; j < <usize>dp; j += 8) {
+        const u = load8(x0 + j, signed), v = load8(x1 + j, signed);
+        const jb = j << 1;
+        let t = v128.load(w0 + jb);
+        a00 = i32x4.add(a00, i32x4.dot_i16x8_s(u, t));
+        a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v, t));
+        t = v128.load(w1 + jb);
+        a01 = i32x4.add(a01, i32x4.dot_i16x8_s(u, t));
+        a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v, t));
+      }
+      finishInt1(a10, c, wsum, zx, scale, b, o1);
+      finishInt1(a11, c + 1, wsum, zx, scale, b, o1);
+      finishInt1(a00, c, wsum, zx, scale, b, o0);
+      finishInt1(a01, c + 1, wsum, zx, scale, b, o0);
+    }
     for (; c < k; c++) {
       const w0 = w16 + <usize>c * wb;
       let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
@@ -359,6 +377,41 @@ export function int8Relaxed(xq: usize, n: i32, d: i32, w8: usize, dp: i32, k: i3
       }
       finishInt4(hsumI4(a10, a11, a12, a13), c, wsum, zx, scale, b, o1);
       finishInt4(hsumI4(a00, a01, a02, a03), c, wsum, zx, scale, b, o0);
+    }
+    for (; c + 2 <= k; c += 2) {
+      // Two outputs, two rows, 32 bytes per step in two halves: 8 chains.
+      const w0 = w8 + <usize>c * wb, w1 = w0 + wb;
+      let a00 = i32x4.splat(0), a01 = i32x4.splat(0), a10 = i32x4.splat(0), a11 = i32x4.splat(0);
+      let b00 = i32x4.splat(0), b01 = i32x4.splat(0), b10 = i32x4.splat(0), b11 = i32x4.splat(0);
+      let j: usize = 0;
+      for (; j + 32 <= wb; j += 32) {
+        const u = v128.load(x0 + j), v = v128.load(x1 + j);
+        const uu = v128.load(x0 + j, 16), vv = v128.load(x1 + j, 16);
+        let t = v128.load(w0 + j), tt = v128.load(w0 + j, 16);
+        a00 = dot8(t, u, a00);
+        a10 = dot8(t, v, a10);
+        b00 = dot8(tt, uu, b00);
+        b10 = dot8(tt, vv, b10);
+        t = v128.load(w1 + j);
+        tt = v128.load(w1 + j, 16);
+        a01 = dot8(t, u, a01);
+        a11 = dot8(t, v, a11);
+        b01 = dot8(tt, uu, b01);
+        b11 = dot8(tt, vv, b11);
+      }
+      if (j < wb) {
+        const u = v128.load(x0 + j), v = v128.load(x1 + j);
+        let t = v128.load(w0 + j);
+        a00 = dot8(t, u, a00);
+        a10 = dot8(t, v, a10);
+        t = v128.load(w1 + j);
+        a01 = dot8(t, u, a01);
+        a11 = dot8(t, v, a11);
+      }
+      finishInt1(i32x4.add(a10, b10), c, wsum, zx, scale, b, o1);
+      finishInt1(i32x4.add(a11, b11), c + 1, wsum, zx, scale, b, o1);
+      finishInt1(i32x4.add(a00, b00), c, wsum, zx, scale, b, o0);
+      finishInt1(i32x4.add(a01, b01), c + 1, wsum, zx, scale, b, o0);
     }
     for (; c < k; c++) {
       const w0 = w8 + <usize>c * wb;
