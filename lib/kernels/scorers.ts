@@ -29,9 +29,11 @@ import {
   packed4ScoresTs,
   sparseScoresTs,
 } from "./reference.ts";
+import { createKernelPool } from "./pool.ts";
 import {
   createWorkspace,
   instantiateKernels,
+  kernelBinary,
   type KernelExports,
   kernelModule,
   relaxedSimdSupported,
@@ -56,6 +58,12 @@ export interface ScorerOptions {
    * @default {a new Float32Array}
    */
   out?: Float32Array;
+  /**
+   * Threads that share a batch (the calling thread plus workers over the shared memory; rows
+   * are split, each row's scores do not depend on the split). Call `close()` to stop them.
+   * @default {1}
+   */
+  threads?: number;
 }
 
 /** A model form laid out for scoring. Call `close()` to free its memory. */
@@ -86,13 +94,21 @@ type In = Matrix | QuantizedInput;
 
 let kernels: { kx: KernelExports; ws: Workspace } | null = null;
 
+const KERNELS = ["dense", "sparse", "subset", "int8", "int8Relaxed", "packed4"] as const;
+
 interface Layout {
   ws: Workspace;
+  /** Threads wanted. */
+  threads: number;
   kx: KernelExports;
   d: number;
   k: number;
   bytesPerValue: 1 | 4;
-  run(input: number, rows: number, x: In, out: number, scratch: number): void;
+  /** Prepares a call (e.g. scales that depend on the input) and names the kernel it runs. */
+  kernel(x: In): string;
+  /** The kernel's integer arguments for `rows` rows at these addresses. */
+  args(input: number, rows: number, x: In, out: number, scratch: number): number[];
+  /** Scratch bytes per thread. */
   scratchBytes: number;
 }
 
@@ -127,6 +143,16 @@ function makeScorer<I extends In>(
     };
   }
   const { ws } = layout;
+  const threads = Math.max(1, Math.floor(layout.threads));
+  const control = ws.alloc(4 * (8 + 16 * threads));
+  const pool = createKernelPool(
+    layout.kx,
+    ws.memory,
+    kernelBinary("infer", relaxedSimdSupported()),
+    control,
+    threads,
+    KERNELS,
+  );
   const base = ws.mark();
   let capacity = -1, input = 0, output = 0, scratch = 0, closed = false;
   const ensure = (rows: number) => {
@@ -134,7 +160,7 @@ function makeScorer<I extends In>(
     ws.release(base);
     input = ws.alloc(rows * d * layout.bytesPerValue + 64);
     output = ws.alloc(rows * k * 4 + 64);
-    scratch = ws.alloc(layout.scratchBytes + 64);
+    scratch = ws.alloc(threads * (layout.scratchBytes + 64));
     capacity = rows;
   };
   const view = (rows: number) =>
@@ -163,13 +189,26 @@ function makeScorer<I extends In>(
           );
         }
       }
-      layout.run(input, n, x, output, scratch);
+      const kernel = layout.kernel(x);
+      // Rows split in multiples of 4 (the kernels' row groups); rows are independent.
+      const share = Math.ceil(n / pool.threads / 4) * 4;
+      pool.run(kernel, (t) => {
+        const r0 = Math.min(n, t * share), r1 = Math.min(n, r0 + share);
+        return layout.args(
+          input + r0 * d * layout.bytesPerValue,
+          r1 - r0,
+          x,
+          output + r0 * k * 4,
+          scratch + t * (layout.scratchBytes + 64),
+        );
+      });
       const out = options.out ?? new Float32Array(n * k);
       out.set(ws.f32(output, n * k));
       return out;
     },
     close() {
       closed = true; // the workspace goes with the last reference to the scorer
+      pool.close();
     },
   };
 }
@@ -236,7 +275,9 @@ export function prepareDense(form: DenseForm, options: ScorerOptions = {}): Scor
       k,
       bytesPerValue: 4,
       scratchBytes: 0,
-      run: (input, n, _x, out) => kx.dense(input, n, d, w, k, b, out),
+      threads: options.threads ?? 1,
+      kernel: () => "dense",
+      args: (input, n, _x, out) => [input, n, d, w, k, b, out],
     },
     null,
     d,
@@ -300,8 +341,9 @@ export function prepareSparse(form: SparseForm, options: ScorerOptions = {}): Sc
       k,
       bytesPerValue: 4,
       scratchBytes: 16 * d,
-      run: (input, n, _x, out, scratch) =>
-        kx.sparse(input, n, d, ip, off, vals, k, b, scratch, out),
+      threads: options.threads ?? 1,
+      kernel: () => "sparse",
+      args: (input, n, _x, out, scratch) => [input, n, d, ip, off, vals, k, b, scratch, out],
     },
     null,
     d,
@@ -350,7 +392,9 @@ export function prepareFeatureSubset(
       k,
       bytesPerValue: 4,
       scratchBytes: 8 * m,
-      run: (input, n, _x, out, scratch) => kx.subset(input, n, d, foff, m, w, k, b, scratch, out),
+      threads: options.threads ?? 1,
+      kernel: () => "subset",
+      args: (input, n, _x, out, scratch) => [input, n, d, foff, m, w, k, b, scratch, out],
     },
     null,
     d,
@@ -441,13 +485,30 @@ export function prepareInt8(
       k,
       bytesPerValue: 1,
       scratchBytes: 0,
-      run: (input, n, x, out) => {
+      threads: options.threads ?? 1,
+      kernel: (x) => {
         const q = x as QuantizedInput;
         for (let c = 0; c < k; c++) sv[c] = q.scale * form.scale[c];
-        const signed = q.data instanceof Int8Array;
-        if (relaxed && !signed) {
-          kx.int8Relaxed(input, n, d, w8, dp8, k, wsum, q.zeroPoint, scale, b, out);
-        } else kx.int8(input, n, d, signed ? 1 : 0, w, dp, k, wsum, q.zeroPoint, scale, b, out);
+        return relaxed && !(q.data instanceof Int8Array) ? "int8Relaxed" : "int8";
+      },
+      args: (input, n, x, out) => {
+        const q = x as QuantizedInput;
+        return relaxed && !(q.data instanceof Int8Array)
+          ? [input, n, d, w8, dp8, k, wsum, q.zeroPoint, scale, b, out]
+          : [
+            input,
+            n,
+            d,
+            q.data instanceof Int8Array ? 1 : 0,
+            w,
+            dp,
+            k,
+            wsum,
+            q.zeroPoint,
+            scale,
+            b,
+            out,
+          ];
       },
     },
     null,
@@ -512,11 +573,16 @@ export function preparePacked4(
       k,
       bytesPerValue: 1,
       scratchBytes: 0,
-      run: (input, n, x, out) => {
+      threads: options.threads ?? 1,
+      kernel: (x) => {
         const q = x as QuantizedInput;
         for (let c = 0; c < k; c++) sv[c] = q.scale * tscale[c];
+        return "packed4";
+      },
+      args: (input, n, x, out) => {
+        const q = x as QuantizedInput;
         const signed = q.data instanceof Int8Array ? 1 : 0;
-        kx.packed4(input, n, d, signed, packed, rb, k, tables, tsum, q.zeroPoint, scale, b, out);
+        return [input, n, d, signed, packed, rb, k, tables, tsum, q.zeroPoint, scale, b, out];
       },
     },
     null,

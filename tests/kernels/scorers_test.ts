@@ -241,3 +241,48 @@ Deno.test("int8 scorer reports which path it uses and refuses inputs of the wron
   const wide = prepareInt8({ codes: Int8Array.from([100, -120]), scale: [1], bias: [0] });
   assert.equal(wide.path, "wasm", "codes outside [-64, 63] use the exact widening kernel");
 });
+
+Deno.test("scores are identical bit for bit with 1 and 3 threads for every form", () => {
+  const prng = createPrng(21);
+  const n = 37, d = 50, k = 7;
+  const x = data(prng, n, d);
+  const xq: QuantizedInput = {
+    data: Uint8Array.from({ length: n * d }, () => Math.floor(prng() * 256)),
+    rows: n,
+    cols: d,
+    scale: 0.01,
+    zeroPoint: 3,
+  };
+  const w = Float32Array.from({ length: k * d }, () => randomNormal(prng));
+  const bias = Float32Array.from({ length: k }, () => randomNormal(prng));
+  const indptr = Int32Array.from({ length: k + 1 }, (_, c) => c * 5);
+  const indices = Int32Array.from({ length: 5 * k }, (_, p) => (p * 7) % d);
+  const codes = Int8Array.from({ length: k * d }, () => Math.round(prng() * 120 - 60));
+  const packed = Uint8Array.from({ length: k * 25 }, () => Math.floor(prng() * 256));
+  const codebook = Float32Array.from({ length: 16 }, () => randomNormal(prng));
+  const cases: [string, (threads: number) => Float32Array][] = [
+    ["dense", (threads) => denseScores({ weights: w, bias }, x, { threads })],
+    [
+      "sparse",
+      (threads) =>
+        sparseScores({ indptr, indices, values: w.subarray(0, 5 * k), bias, nFeatures: d }, x, {
+          threads,
+        }),
+    ],
+    [
+      "subset",
+      (threads) =>
+        featureSubsetScores(
+          { features: indices.subarray(0, 9), weights: w.subarray(0, 9 * k), bias, nFeatures: d },
+          x,
+          { threads },
+        ),
+    ],
+    ["int8", (threads) => int8Scores({ codes, scale: bias.map(Math.abs), bias }, xq, { threads })],
+    [
+      "packed4",
+      (threads) => packed4Scores({ packed, codebook, bias, nFeatures: d }, xq, { threads }),
+    ],
+  ];
+  for (const [name, run] of cases) assert.deepEqual(run(3), run(1), name);
+});
