@@ -79,6 +79,7 @@ async function setup() {
   const w32 = Float32Array.from(dense.weights.data), b32 = Float32Array.from(dense.bias);
   const csr = toCsr(sparse), i8 = toInt8(dense), p4 = toPacked4(dense);
   const impls: Impl[] = [];
+  const scorers: { close(): void }[] = [];
   const inMemory = <I extends Matrix | QuantizedInput>(
     s: Scorer<I>,
     input: I,
@@ -96,6 +97,14 @@ async function setup() {
     group: "float",
     modelBytes: denseBytes,
     run: inMemory(fDense, x),
+  });
+  const fDense2 = prepareDense({ weights: w32, bias: b32 }, { threads: 2 });
+  scorers.push(fDense, fDense2);
+  impls.push({
+    name: "lrcompress float32, 2 threads",
+    group: "float",
+    modelBytes: denseBytes,
+    run: inMemory(fDense2, x),
   });
   const fDenseCopy = prepareDense({ weights: w32, bias: b32 });
   const outCopy = new Float32Array(n * k);
@@ -118,6 +127,14 @@ async function setup() {
     group: "int8",
     modelBytes: k * d + 8 * k,
     run: inMemory(fInt8, q(pixels)),
+  });
+  const fInt8Two = prepareInt8(i8, { threads: 2 });
+  scorers.push(fInt8, fInt8Two);
+  impls.push({
+    name: `lrcompress int8 (${fInt8Two.path}), 2 threads`,
+    group: "int8",
+    modelBytes: k * d + 8 * k,
+    run: inMemory(fInt8Two, q(pixels)),
   });
   const fInt8Exact = prepareInt8(i8, { relaxed: false });
   impls.push({
@@ -170,15 +187,16 @@ async function setup() {
     run: async () =>
       (await sInt8.run({ X: new ort.Tensor("uint8", pixels, [n, d]) })).Y.data as Float32Array,
   });
-  return { impls, test, n, d, k, x, pixels };
+  return { impls, test, n, d, k, x, pixels, close: () => scorers.forEach((s) => s.close()) };
 }
 
 async function childMemory(name: string): Promise<void> {
-  const { impls } = await setup();
+  const { impls, close } = await setup();
   const impl = impls.find((i) => i.name === name)!;
   for (let r = 0; r < 5; r++) await impl.run();
   const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
   console.log(JSON.stringify({ peakRssBytes: m ? Number(m[1]) * 1024 : Deno.memoryUsage().rss }));
+  close();
 }
 
 async function peakMemory(name: string): Promise<number> {
@@ -198,7 +216,7 @@ async function main(): Promise<void> {
   if (childArg >= 0) {
     const name = args[childArg + 1];
     if (name === BASELINE) {
-      await setup();
+      (await setup()).close();
       const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
       console.log(JSON.stringify({ peakRssBytes: Number(m![1]) * 1024 }));
       return;
@@ -206,7 +224,7 @@ async function main(): Promise<void> {
     return await childMemory(name);
   }
   const load = Deno.loadavg()[0];
-  const { impls, test, n, d, k, x, pixels } = await setup();
+  const { impls, test, n, d, k, x, pixels, close } = await setup();
   const acc = new Map<string, number>();
   for (const impl of impls) acc.set(impl.name, accuracy(await impl.run(), test.y, k)); // also warms up
   for (let w = 0; w < 3; w++) for (const impl of impls) await impl.run();
@@ -325,6 +343,7 @@ async function main(): Promise<void> {
     }
   }
 
+  close();
   if (json) {
     for (const r of rows) console.log(JSON.stringify(r));
     console.log(
