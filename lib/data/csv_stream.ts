@@ -343,7 +343,9 @@ export async function* readCsvBatches(
   // Lines arrive through a callback; batches are handed out between chunks.
   const queue = linesOf(path, options.chunkBytes ?? 2 ** 20);
   for await (const chunk of queue) {
-    for (const [b, s, e, line] of chunk) sink(b, s, e, line);
+    for (let t = 0; t < chunk.count; t++) {
+      sink(chunk.bytes, chunk.starts[t], chunk.ends[t], chunk.lines[t]);
+    }
     while (ready.length > 0) yield ready.shift()!;
   }
   if (cols === null) fail("the file is empty");
@@ -352,42 +354,80 @@ export async function* readCsvBatches(
   }
 }
 
-/** The non-empty lines of a file, chunk by chunk (a line is bytes, start, end, line number). */
-async function* linesOf(
-  path: string | URL,
-  chunkBytes: number,
-): AsyncGenerator<[Uint8Array, number, number, number][]> {
+/** The non-empty lines of one chunk: line `t` is `bytes[starts[t]..ends[t])`. */
+interface LineChunk {
+  bytes: Uint8Array;
+  count: number;
+  starts: Int32Array;
+  ends: Int32Array;
+  /** File line numbers (1-based). */
+  lines: Int32Array;
+}
+
+/**
+ * The non-empty lines of a file, chunk by chunk. The offset arrays are reused between chunks
+ * (no allocation per line).
+ */
+async function* linesOf(path: string | URL, chunkBytes: number): AsyncGenerator<LineChunk> {
   const file = await openFile(path);
   const reader = file.readable.getReader();
   let carry: Uint8Array = new Uint8Array(0);
   let line = 0, first = true;
-  const split = (chunk: Uint8Array, last: boolean) => {
-    const out: [Uint8Array, number, number, number][] = [];
+  const out: LineChunk = {
+    bytes: carry,
+    count: 0,
+    starts: new Int32Array(1024),
+    ends: new Int32Array(1024),
+    lines: new Int32Array(1024),
+  };
+  const push = (chunk: Uint8Array, a: number, z: number) => {
+    line++;
+    if (first) {
+      first = false;
+      if (z - a >= 3 && chunk[a] === 0xef && chunk[a + 1] === 0xbb && chunk[a + 2] === 0xbf) a += 3;
+    }
+    if (z > a && chunk[z - 1] === CR) z--;
+    let blank = true;
+    for (let t = a; t < z && blank; t++) if (chunk[t] !== SPACE && chunk[t] !== TAB) blank = false;
+    if (blank) return;
+    if (out.count === out.starts.length) {
+      const grow = (v: Int32Array) => {
+        const g = new Int32Array(v.length * 2);
+        g.set(v);
+        return g;
+      };
+      out.starts = grow(out.starts);
+      out.ends = grow(out.ends);
+      out.lines = grow(out.lines);
+    }
+    out.starts[out.count] = a;
+    out.ends[out.count] = z;
+    out.lines[out.count] = line;
+    out.count++;
+  };
+  const split = (chunk: Uint8Array, last: boolean): LineChunk => {
+    out.bytes = chunk;
+    out.count = 0;
     let s = 0;
-    const push = (a: number, z: number) => {
-      line++;
-      if (first) {
-        first = false;
-        if (z - a >= 3 && chunk[a] === 0xef && chunk[a + 1] === 0xbb && chunk[a + 2] === 0xbf) {
-          a += 3;
-        }
-      }
-      if (z > a && chunk[z - 1] === CR) z--;
-      let blank = true;
-      for (let t = a; t < z && blank; t++) {
-        if (chunk[t] !== SPACE && chunk[t] !== TAB) blank = false;
-      }
-      if (!blank) out.push([chunk, a, z, line]);
-    };
     for (let i = chunk.indexOf(NL); i >= 0; i = chunk.indexOf(NL, s)) {
-      push(s, i);
+      push(chunk, s, i);
       s = i + 1;
     }
     if (last) {
-      if (s < chunk.length) push(s, chunk.length);
+      if (s < chunk.length) push(chunk, s, chunk.length);
       carry = new Uint8Array(0);
     } else carry = chunk.slice(s);
     return out;
+  };
+  const join = (pending: Uint8Array[], size: number) => {
+    const chunk = new Uint8Array(carry.length + size);
+    chunk.set(carry);
+    let o = carry.length;
+    for (const p of pending) {
+      chunk.set(p, o);
+      o += p.length;
+    }
+    return chunk;
   };
   try {
     let pending: Uint8Array[] = [], size = 0;
@@ -397,25 +437,12 @@ async function* linesOf(
       pending.push(value);
       size += value.length;
       if (size < chunkBytes) continue;
-      const chunk = new Uint8Array(carry.length + size);
-      chunk.set(carry);
-      let o = carry.length;
-      for (const p of pending) {
-        chunk.set(p, o);
-        o += p.length;
-      }
+      const chunk = join(pending, size);
       pending = [];
       size = 0;
       yield split(chunk, false);
     }
-    const chunk = new Uint8Array(carry.length + size);
-    chunk.set(carry);
-    let o = carry.length;
-    for (const p of pending) {
-      chunk.set(p, o);
-      o += p.length;
-    }
-    yield split(chunk, true);
+    yield split(join(pending, size), true);
   } finally {
     // Closes the file whether the stream ended or the caller stopped early.
     await reader.cancel().catch(() => {});
@@ -466,7 +493,7 @@ export async function scanCsv(
   }
   // Feature names from the header (read again: the scan above only saw values).
   for await (const chunk of linesOf(path, 65536)) {
-    const [b, s, e] = chunk[0];
+    const [b, s, e] = [chunk.bytes, chunk.starts[0], chunk.ends[0]];
     const c = headerColumns(decoder.decode(b.subarray(s, e)), options, file);
     featureNames = c.names.filter((_, j) => j !== c.labelCol);
     break;

@@ -74,6 +74,8 @@ export interface Scorer<I> {
   readonly nOutputs: number;
   /** The kernel path: `"wasm"`, `"wasm-relaxed"` (int8 relaxed dot product) or `"ts"`. */
   readonly path: string;
+  /** Threads that share a batch (1 if no worker could start). */
+  readonly threads: number;
   /**
    * A buffer in kernel memory for `rows` input rows (row-major); scoring an input whose data is
    * this buffer skips the copy. Valid until a call asks for more rows.
@@ -132,6 +134,7 @@ function makeScorer<I extends In>(
       nFeatures: d,
       nOutputs: k,
       path,
+      threads: 1,
       inputBuffer: ((rows: number) => new Float32Array(rows * d)) as Scorer<I>["inputBuffer"],
       scores(x, options = {}) {
         check(x);
@@ -169,6 +172,7 @@ function makeScorer<I extends In>(
     nFeatures: d,
     nOutputs: k,
     path,
+    threads: pool.threads,
     inputBuffer: ((rows: number) => {
       ensure(rows);
       return view(rows);

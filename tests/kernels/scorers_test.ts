@@ -285,4 +285,7 @@ Deno.test("scores are identical bit for bit with 1 and 3 threads for every form"
     ],
   ];
   for (const [name, run] of cases) assert.deepEqual(run(3), run(1), name);
+  const pooled = prepareDense({ weights: w, bias }, { threads: 3 });
+  assert.equal(pooled.threads, 3, "workers started");
+  pooled.close();
 });
