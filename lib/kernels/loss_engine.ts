@@ -14,6 +14,7 @@
 import type { Matrix } from "../core/matrix.ts";
 import { CTL, outStride, runShard, scratchStride, type ShardLayout } from "./loss_shard.ts";
 import {
+  canStartWorker,
   createWorkspace,
   instantiateKernels,
   kernelBinary,
@@ -334,11 +335,12 @@ function spawnWorkers(
   layout: ShardLayout,
   binary: Uint8Array,
 ): Worker[] {
-  if (count <= 0) return [];
+  const url = new URL("./loss_worker.ts", import.meta.url);
+  if (count <= 0 || !canStartWorker(url)) return [];
   const workers: Worker[] = [];
   try {
     for (let t = 1; t <= count; t++) {
-      const w = new Worker(new URL("./loss_worker.ts", import.meta.url), { type: "module" });
+      const w = new Worker(url, { type: "module" });
       w.postMessage({ memory: ws.memory, binary, layout, thread: t });
       workers.push(w);
     }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { KernelExports } from "./runtime.ts";
+import { canStartWorker, type KernelExports } from "./runtime.ts";
 
 /** Int32 slots per thread for arguments. */
 const ARGS = 16;
@@ -50,10 +50,11 @@ export function createKernelPool(
 ): KernelPool {
   const ctl = () => new Int32Array(memory.buffer, control, HEAD + ARGS * threads);
   const workers: Worker[] = [];
-  if (threads > 1) {
+  const url = new URL("./pool_worker.ts", import.meta.url);
+  if (threads > 1 && canStartWorker(url)) {
     try {
       for (let t = 1; t < threads; t++) {
-        const w = new Worker(new URL("./pool_worker.ts", import.meta.url), { type: "module" });
+        const w = new Worker(url, { type: "module" });
         w.postMessage({ memory, binary, control, thread: t, threads, kernels });
         workers.push(w);
       }

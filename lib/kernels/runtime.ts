@@ -165,3 +165,20 @@ export function createWorkspace(initialBytes = 0): Workspace {
     i8: (a, n) => new Int8Array(buffer(), a, n),
   };
 }
+
+/**
+ * Whether a worker can load the module at `url`: a local file needs read permission, which is
+ * checked without prompting (spawning without it would only fail inside the worker).
+ *
+ * @param url The worker module.
+ * @returns `false` if workers cannot run here.
+ */
+export function canStartWorker(url: URL): boolean {
+  if (typeof Worker === "undefined") return false;
+  if (url.protocol !== "file:") return true;
+  try {
+    return Deno.permissions.querySync({ name: "read", path: url }).state === "granted";
+  } catch {
+    return false;
+  }
+}
