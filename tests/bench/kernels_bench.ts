@@ -106,6 +106,9 @@ Deno.bench("loss + gradient, TypeScript reference", { group: "train" }, () => {
 Deno.bench("loss + gradient, wasm, 1 thread", { group: "train", baseline: true }, () => {
   engine1.accumulate(null, 0, m, wf, bf, gw, gb);
 });
+Deno.bench("loss only (scores and link), wasm, 1 thread", { group: "train" }, () => {
+  engine1.accumulate(null, 0, m, wf, bf, null, null);
+});
 Deno.bench("loss + gradient, wasm, 2 threads", { group: "train" }, () => {
   engine2.accumulate(null, 0, m, wf, bf, gw, gb);
 });
