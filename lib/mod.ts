@@ -13,3 +13,4 @@ export * from "./quant/mod.ts";
 export * from "./plot/mod.ts";
 export * from "./prune/mod.ts";
 export * from "./article/mod.ts";
+export * from "./kernels/mod.ts";

@@ -12,6 +12,7 @@ import { type Command, type ParsedArgs, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
 import { createProgress } from "./progress.ts";
+import { trainStreamedIfAsked } from "./train_stream.ts";
 
 /** Options that describe training, shared by commands that train. */
 export const TRAIN_OPTIONS = {
@@ -127,6 +128,11 @@ export const trainCommand: Command = {
   options: {
     ...DATA_OPTIONS,
     ...TRAIN_OPTIONS,
+    stream: {
+      type: "boolean",
+      help: "train from --data in a stream (sgd/adam; memory does not grow with the file; every " +
+        "round(1/test-fraction)-th row is held out); automatic above 1 GiB",
+    },
     save: {
       type: "string",
       value: "FILE",
@@ -141,11 +147,11 @@ export const trainCommand: Command = {
     if (saveTo !== undefined && modelFormatOf(saveTo) === "onnx") {
       throw new UsageError("Cannot save as .onnx here: use 'lrc export --out FILE.onnx'");
     }
-    const data = await loadData(args);
-    const result = trainWithProgress(data, args, !args.flag("quiet") && !args.flag("json"), io);
+    const showProgress = !args.flag("quiet") && !args.flag("json");
+    const streamed = await trainStreamedIfAsked(args, io, showProgress, trainingChoices(args, 1));
+    const data = streamed ?? await inMemory(args, io, showProgress);
+    const { result, train, test } = data;
     const { model } = result;
-    const train = evaluate(model, data.train.x, data.train.y);
-    const test = evaluate(model, data.test.x, data.test.y);
     const save = args.string("save");
     if (save !== undefined) await writeModelFile(save, model);
     let nonZeros = 0;
@@ -155,9 +161,9 @@ export const trainCommand: Command = {
       command: "train",
       data: {
         source: data.source,
-        trainSamples: data.train.x.rows,
-        testSamples: data.test.x.rows,
-        features: data.train.x.cols,
+        trainSamples: train.samples,
+        testSamples: test.samples,
+        features: train.x.cols,
         classes: model.classes,
       },
       training: {
@@ -225,6 +231,29 @@ export const trainCommand: Command = {
     return 0;
   },
 };
+
+/** What training produced, however the data were read. */
+interface Outcome {
+  source: string;
+  train: Evaluation & { readonly x: { readonly rows: number; readonly cols: number } };
+  test: Evaluation & { readonly x: { readonly rows: number } };
+  result: FitResult;
+}
+
+async function inMemory(
+  args: ParsedArgs,
+  io: Parameters<Command["run"]>[1],
+  showProgress: boolean,
+): Promise<Outcome> {
+  const data = await loadData(args);
+  const result = trainWithProgress(data, args, showProgress, io);
+  return {
+    source: data.source,
+    result,
+    train: { ...evaluate(result.model, data.train.x, data.train.y), x: data.train.x },
+    test: { ...evaluate(result.model, data.test.x, data.test.y), x: data.test.x },
+  };
+}
 
 function metricsJson(e: Evaluation) {
   return {

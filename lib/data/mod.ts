@@ -5,6 +5,7 @@
  */
 export * from "./dataset.ts";
 export * from "./csv.ts";
+export * from "./csv_stream.ts";
 export * from "./fashion_mnist.ts";
 export * from "./embedded.ts";
 export * from "./preprocess.ts";

@@ -7,3 +7,4 @@
 export * from "./metrics.ts";
 export * from "./evaluate.ts";
 export * from "./pareto.ts";
+export * from "./evaluate_stream.ts";

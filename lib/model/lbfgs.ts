@@ -35,6 +35,13 @@ export interface LbfgsOptions {
    */
   l1?: Float64Array;
   /**
+   * The initial inverse-Hessian approximation `P` (a symmetric positive definite
+   * preconditioner): writes `P v` into `out`. The method scales it by `s'y / y'Py` each
+   * iteration. Without it the identity is used.
+   * @default {none}
+   */
+  preconditioner?: (v: Float64Array, out: Float64Array) => void;
+  /**
    * Called after every iteration; returning `false` stops the run.
    * @default {none}
    */
@@ -105,6 +112,7 @@ export function minimizeLbfgs(
   const gtol = options.gradientTolerance ?? 1e-6;
   const ftol = options.functionTolerance ?? 0;
   const l1 = options.l1 ?? null;
+  const pre = options.preconditioner ?? null;
 
   let x = x0.slice();
   let g = new Float64Array(n);
@@ -118,6 +126,7 @@ export function minimizeLbfgs(
   const rho: number[] = [];
   const alpha = new Float64Array(m);
   const d = new Float64Array(n);
+  const work = new Float64Array(n);
   let xNew = new Float64Array(n);
   let gNew = new Float64Array(n);
 
@@ -133,8 +142,19 @@ export function minimizeLbfgs(
       alpha[j] = rho[j] * dot(s[j], d);
       axpy(-alpha[j], yv[j], d);
     }
+    if (pre !== null) {
+      pre(d, work);
+      d.set(work);
+    }
     if (k > 0) {
-      const gamma = dot(s[k - 1], yv[k - 1]) / dot(yv[k - 1], yv[k - 1]);
+      const yk = yv[k - 1];
+      let yPy: number;
+      if (pre === null) yPy = dot(yk, yk);
+      else {
+        pre(yk, work);
+        yPy = dot(yk, work);
+      }
+      const gamma = dot(s[k - 1], yk) / yPy;
       for (let i = 0; i < n; i++) d[i] *= gamma;
     }
     for (let j = 0; j < k; j++) {
@@ -149,6 +169,10 @@ export function minimizeLbfgs(
       // Not a descent direction: restart from steepest descent.
       s.length = yv.length = rho.length = 0;
       for (let i = 0; i < n; i++) d[i] = -pg[i];
+      if (pre !== null) {
+        pre(d, work);
+        d.set(work);
+      }
       slope = dot(pg, d);
     }
     const step0 = s.length === 0 ? Math.min(1, 1 / Math.sqrt(dot(d, d))) : 1;

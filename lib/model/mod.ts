@@ -7,6 +7,8 @@ export * from "./types.ts";
 export * from "./loss.ts";
 export * from "./lbfgs.ts";
 export * from "./fit.ts";
+export * from "./fit_stream.ts";
+export * from "./updates.ts";
 export * from "./predict.ts";
 export * from "./serialize.ts";
 export * from "./validate_model.ts";

@@ -1,0 +1,515 @@
+/**
+ * Streaming numeric CSV: reads a file of any size in chunks and yields batches of rows, with
+ * memory bounded by the batch and chunk sizes, not by the file. A numeric-only line parser
+ * (plain or simply quoted cells, comma or other one-byte delimiter, CRLF, byte-order mark,
+ * empty lines skipped); the header line goes through `csv-parse` like {@linkcode parseCsv}, and
+ * errors name the file, the line and the column in the same words.
+ *
+ * @module
+ */
+
+import { parse } from "csv-parse/sync";
+import type { Matrix } from "../core/matrix.ts";
+import { encodeLabels } from "./dataset.ts";
+
+/** Options for {@linkcode readCsvBatches} and {@linkcode scanCsv}. */
+export interface CsvStreamOptions {
+  /**
+   * The label column: a header name or a zero-based index.
+   * @default {the last column}
+   */
+  label?: string | number;
+  /**
+   * Whether the first line names the columns.
+   * @default {true}
+   */
+  header?: boolean;
+  /**
+   * The field delimiter, one ASCII character.
+   * @default {","}
+   */
+  delimiter?: string;
+  /**
+   * Rows per batch.
+   * @default {4096}
+   */
+  batchSize?: number;
+  /**
+   * Storage of the batches' features.
+   * @default {"float32"}
+   */
+  dtype?: "float32" | "float64";
+  /**
+   * Bytes read from the file at a time.
+   * @default {1048576}
+   */
+  chunkBytes?: number;
+  /**
+   * Keep only the data rows (0-based, in file order) for which this returns `true`, e.g. a
+   * deterministic train/test split of a file too large to load.
+   * @default {every row}
+   */
+  rowFilter?: (row: number) => boolean;
+}
+
+/** A batch of rows. */
+export interface CsvBatch {
+  /** Features, shape `(batchRows, nFeatures)`. */
+  readonly x: Matrix;
+  /** The label cell of each row, trimmed. */
+  readonly labels: string[];
+  /** File line of the batch's first row (1-based). */
+  readonly firstLine: number;
+}
+
+/** What a first pass over a file finds. */
+export interface CsvScan {
+  /** Data rows. */
+  readonly rows: number;
+  /** Feature names (the columns other than the label). */
+  readonly featureNames: string[];
+  /** Class labels in `encodeLabels` order. */
+  readonly classes: string[];
+  /** Maps a raw label cell to its class index. */
+  readonly classOf: (label: string) => number;
+  /** Mean of each feature column. */
+  readonly mean: Float64Array;
+  /** Population standard deviation of each feature column (1 for a constant column). */
+  readonly scale: Float64Array;
+  /** Bytes in the file. */
+  readonly bytes: number;
+}
+
+const NL = 10, CR = 13, QUOTE = 34, SPACE = 32, TAB = 9;
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * Parses a decimal number in `b[s..e)` (already trimmed): exact fast path for up to 15
+ * significant digits and exponents within ±22 (one correctly rounded multiplication or
+ * division), `Number()` otherwise. Returns NaN if it is not a number.
+ */
+function parseNumber(b: Uint8Array, s: number, e: number): number {
+  let i = s, neg = false;
+  if (b[i] === 45 /* - */) {
+    neg = true;
+    i++;
+  } else if (b[i] === 43 /* + */) i++;
+  let mant = 0, digits = 0, exp = 0, any = false;
+  while (i < e && b[i] >= 48 && b[i] <= 57) {
+    if (digits < 15) {
+      mant = mant * 10 + (b[i] - 48);
+      if (mant > 0) digits++;
+    } else exp++;
+    any = true;
+    i++;
+  }
+  if (i < e && b[i] === 46 /* . */) {
+    i++;
+    while (i < e && b[i] >= 48 && b[i] <= 57) {
+      if (digits < 15) {
+        mant = mant * 10 + (b[i] - 48);
+        if (mant > 0) digits++;
+        exp--;
+      }
+      any = true;
+      i++;
+    }
+  }
+  if (!any) return slowNumber(b, s, e);
+  if (i < e && (b[i] === 101 || b[i] === 69) /* e E */) {
+    i++;
+    let eneg = false, ev = 0, edig = false;
+    if (b[i] === 45) {
+      eneg = true;
+      i++;
+    } else if (b[i] === 43) i++;
+    while (i < e && b[i] >= 48 && b[i] <= 57) {
+      ev = ev * 10 + (b[i] - 48);
+      edig = true;
+      i++;
+      if (ev > 1e6) return slowNumber(b, s, e);
+    }
+    if (!edig) return NaN;
+    exp += eneg ? -ev : ev;
+  }
+  if (i !== e) return slowNumber(b, s, e);
+  if (digits >= 15) return slowNumber(b, s, e); // may need more digits than the fast path keeps
+  let v: number;
+  if (exp === 0) v = mant;
+  else if (exp > 0 && exp <= 22) v = mant * POW10[exp];
+  else if (exp < 0 && exp >= -22) v = mant / POW10[-exp];
+  else return slowNumber(b, s, e);
+  return neg ? -v : v;
+}
+
+const decoder = new TextDecoder();
+
+function slowNumber(b: Uint8Array, s: number, e: number): number {
+  const t = decoder.decode(b.subarray(s, e));
+  return t.trim() === "" ? NaN : Number(t);
+}
+
+type LineSink = (bytes: Uint8Array, start: number, end: number, line: number) => void;
+
+async function openFile(path: string | URL): Promise<Deno.FsFile> {
+  try {
+    return await Deno.open(path);
+  } catch (error) {
+    const file = path instanceof URL ? path.pathname : path;
+    throw new TypeError(`Cannot read CSV '${file}': ${(error as Error).message}`);
+  }
+}
+
+interface Columns {
+  names: string[];
+  labelCol: number;
+  width: number;
+}
+
+function headerColumns(
+  text: string,
+  options: CsvStreamOptions,
+  file: string,
+): Columns {
+  let fields: string[];
+  try {
+    fields = (parse(text, { delimiter: options.delimiter ?? "," }) as string[][])[0] ?? [];
+  } catch (error) {
+    throw new SyntaxError(
+      `Cannot read CSV '${file}': invalid CSV near line 1: ${(error as Error).message}`,
+    );
+  }
+  const header = options.header ?? true;
+  const width = fields.length;
+  const names = header
+    ? fields.map((n, j) => n.trim() === "" ? `column_${j + 1}` : n.trim())
+    : Array.from({ length: width }, (_, j) => `column_${j + 1}`);
+  const seen = new Map<string, number>();
+  names.forEach((n, j) => {
+    if (seen.has(n)) {
+      throw new RangeError(
+        `Cannot read CSV '${file}': columns ${seen.get(n)! + 1} and ${j + 1} are both named '${n}'`,
+      );
+    }
+    seen.set(n, j);
+  });
+  if (width < 2) {
+    throw new SyntaxError(
+      `Cannot read CSV '${file}': it has ${width} column; a feature and a label column are needed`,
+    );
+  }
+  let labelCol: number;
+  const label = options.label;
+  if (label === undefined) labelCol = width - 1;
+  else if (typeof label === "number" || (!names.includes(label) && /^\d+$/.test(label))) {
+    labelCol = Number(label);
+    if (!Number.isInteger(labelCol) || labelCol < 0 || labelCol >= width) {
+      throw new RangeError(
+        `Cannot read CSV '${file}': label column index ${label} is outside 0..${width - 1}`,
+      );
+    }
+  } else {
+    labelCol = names.indexOf(label);
+    if (labelCol < 0) {
+      const list = names.length > 12 ? `${names.slice(0, 12).join(", ")}, ...` : names.join(", ");
+      throw new RangeError(
+        `Cannot read CSV '${file}': no column named '${label}' (columns: ${list})`,
+      );
+    }
+  }
+  return { names, labelCol, width };
+}
+
+/**
+ * Reads a numeric CSV file as batches of rows, never holding more than one batch and one chunk
+ * of the file in memory.
+ *
+ * @param path The file.
+ * @param options Label column, header, delimiter, batch size, storage.
+ * @returns The batches in file order.
+ * @throws {TypeError} If the file cannot be opened.
+ * @throws {SyntaxError} If a row has the wrong number of fields, a cell is empty or not a finite
+ *   number, or a quoted cell is not simple; the message names the file, line and column.
+ * @throws {RangeError} If the label column does not exist.
+ *
+ * @example Two batches
+ * ```ts
+ * import { readCsvBatches } from "./csv_stream.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const file = await Deno.makeTempFile({ suffix: ".csv" });
+ * await Deno.writeTextFile(file, "a,b,y\n1,2,cat\n3,4,dog\n5,6,cat\n");
+ * const sizes = [];
+ * for await (const batch of readCsvBatches(file, { batchSize: 2 })) sizes.push(batch.x.rows);
+ * assert.deepEqual(sizes, [2, 1]);
+ * await Deno.remove(file);
+ * ```
+ */
+export async function* readCsvBatches(
+  path: string | URL,
+  options: CsvStreamOptions = {},
+): AsyncGenerator<CsvBatch> {
+  const file = path instanceof URL ? path.pathname : path;
+  const batchSize = options.batchSize ?? 4096;
+  const delim = (options.delimiter ?? ",").charCodeAt(0);
+  const header = options.header ?? true;
+  let cols: Columns | null = null;
+  let d = 0;
+  let data: Float32Array | Float64Array | null = null;
+  let labels: string[] = [];
+  let rows = 0, firstLine = 0, dataRow = -1;
+  const keep = options.rowFilter ?? null;
+  const ready: CsvBatch[] = [];
+  const make = () =>
+    options.dtype === "float64" ? new Float64Array(batchSize * d) : new Float32Array(batchSize * d);
+  const fail = (reason: string): never => {
+    throw new SyntaxError(`Cannot read CSV '${file}': ${reason}`);
+  };
+  const sink: LineSink = (b, s, e, line) => {
+    if (cols === null) {
+      cols = headerColumns(decoder.decode(b.subarray(s, e)), options, file);
+      d = cols.width - 1;
+      data = make();
+      if (header) return;
+    }
+    const c = cols;
+    dataRow++;
+    if (keep !== null && !keep(dataRow)) return;
+    if (rows === 0) firstLine = line;
+    let field = 0, fs = s;
+    const o = rows * d;
+    for (let i = s; i <= e; i++) {
+      if (i < e && b[i] !== delim) continue;
+      if (field >= c.width) {
+        let n = field + 1;
+        for (let t = i + 1; t < e; t++) if (b[t] === delim) n++;
+        fail(`line ${line} has ${n} fields, ${header ? "the header" : "line 1"} has ${c.width}`);
+      }
+      let a = fs, z = i;
+      while (a < z && (b[a] === SPACE || b[a] === TAB)) a++;
+      while (z > a && (b[z - 1] === SPACE || b[z - 1] === TAB)) z--;
+      if (z - a >= 2 && b[a] === QUOTE && b[z - 1] === QUOTE) {
+        a++;
+        z--;
+        for (let t = a; t < z; t++) {
+          if (b[t] === QUOTE) {
+            fail(
+              `line ${line}, column ${
+                field + 1
+              }: quoted cells with quotes inside are not supported when streaming`,
+            );
+          }
+        }
+      } else if (z > a && (b[a] === QUOTE || b[z - 1] === QUOTE)) {
+        fail(
+          `line ${line}, column ${
+            field + 1
+          }: a quoted cell spans lines or is unterminated, which streaming does not support`,
+        );
+      }
+      if (field === c.labelCol) {
+        const label = decoder.decode(b.subarray(a, z)).trim();
+        if (label === "") {
+          fail(`line ${line}, label column ${field + 1} ('${c.names[field]}') is empty`);
+        }
+        labels.push(label);
+      } else {
+        const v = z > a ? parseNumber(b, a, z) : NaN;
+        if (!Number.isFinite(v)) {
+          const cell = decoder.decode(b.subarray(a, z));
+          const what = z === a
+            ? "is empty"
+            : Number.isNaN(v)
+            ? `holds '${cell.slice(0, 40)}', which is not a finite number`
+            : `holds '${cell.slice(0, 40)}', which overflows to ${v}`;
+          fail(`line ${line}, column ${field + 1} ('${c.names[field]}') ${what}`);
+        }
+        data![o + (field < c.labelCol ? field : field - 1)] = v;
+      }
+      field++;
+      fs = i + 1;
+    }
+    if (field !== c.width) {
+      fail(`line ${line} has ${field} fields, ${header ? "the header" : "line 1"} has ${c.width}`);
+    }
+    rows++;
+    if (rows === batchSize) {
+      ready.push({ x: { data: data!, rows, cols: d }, labels, firstLine });
+      data = make();
+      labels = [];
+      rows = 0;
+    }
+  };
+  // Lines arrive through a callback; batches are handed out between chunks.
+  const queue = linesOf(path, options.chunkBytes ?? 2 ** 20);
+  for await (const chunk of queue) {
+    for (let t = 0; t < chunk.count; t++) {
+      sink(chunk.bytes, chunk.starts[t], chunk.ends[t], chunk.lines[t]);
+    }
+    while (ready.length > 0) yield ready.shift()!;
+  }
+  if (cols === null) fail("the file is empty");
+  if (rows > 0) {
+    yield { x: { data: data!.subarray(0, rows * d), rows, cols: d }, labels, firstLine };
+  }
+}
+
+/** The non-empty lines of one chunk: line `t` is `bytes[starts[t]..ends[t])`. */
+interface LineChunk {
+  bytes: Uint8Array;
+  count: number;
+  starts: Int32Array;
+  ends: Int32Array;
+  /** File line numbers (1-based). */
+  lines: Int32Array;
+}
+
+/**
+ * The non-empty lines of a file, chunk by chunk. The offset arrays are reused between chunks
+ * (no allocation per line).
+ */
+async function* linesOf(path: string | URL, chunkBytes: number): AsyncGenerator<LineChunk> {
+  const file = await openFile(path);
+  const reader = file.readable.getReader();
+  let carry: Uint8Array = new Uint8Array(0);
+  let line = 0, first = true;
+  const out: LineChunk = {
+    bytes: carry,
+    count: 0,
+    starts: new Int32Array(1024),
+    ends: new Int32Array(1024),
+    lines: new Int32Array(1024),
+  };
+  const push = (chunk: Uint8Array, a: number, z: number) => {
+    line++;
+    if (first) {
+      first = false;
+      if (z - a >= 3 && chunk[a] === 0xef && chunk[a + 1] === 0xbb && chunk[a + 2] === 0xbf) a += 3;
+    }
+    if (z > a && chunk[z - 1] === CR) z--;
+    let blank = true;
+    for (let t = a; t < z && blank; t++) if (chunk[t] !== SPACE && chunk[t] !== TAB) blank = false;
+    if (blank) return;
+    if (out.count === out.starts.length) {
+      const grow = (v: Int32Array) => {
+        const g = new Int32Array(v.length * 2);
+        g.set(v);
+        return g;
+      };
+      out.starts = grow(out.starts);
+      out.ends = grow(out.ends);
+      out.lines = grow(out.lines);
+    }
+    out.starts[out.count] = a;
+    out.ends[out.count] = z;
+    out.lines[out.count] = line;
+    out.count++;
+  };
+  const split = (chunk: Uint8Array, last: boolean): LineChunk => {
+    out.bytes = chunk;
+    out.count = 0;
+    let s = 0;
+    for (let i = chunk.indexOf(NL); i >= 0; i = chunk.indexOf(NL, s)) {
+      push(chunk, s, i);
+      s = i + 1;
+    }
+    if (last) {
+      if (s < chunk.length) push(chunk, s, chunk.length);
+      carry = new Uint8Array(0);
+    } else carry = chunk.slice(s);
+    return out;
+  };
+  const join = (pending: Uint8Array[], size: number) => {
+    const chunk = new Uint8Array(carry.length + size);
+    chunk.set(carry);
+    let o = carry.length;
+    for (const p of pending) {
+      chunk.set(p, o);
+      o += p.length;
+    }
+    return chunk;
+  };
+  try {
+    let pending: Uint8Array[] = [], size = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      pending.push(value);
+      size += value.length;
+      if (size < chunkBytes) continue;
+      const chunk = join(pending, size);
+      pending = [];
+      size = 0;
+      yield split(chunk, false);
+    }
+    yield split(join(pending, size), true);
+  } finally {
+    // Closes the file whether the stream ended or the caller stopped early.
+    await reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * A first pass over a CSV file: row count, class labels and per-feature mean and standard
+ * deviation (float64, shifted by the first row against cancellation), in memory that does not
+ * depend on the file's size.
+ *
+ * @param path The file.
+ * @param options As for {@linkcode readCsvBatches}.
+ * @returns What the pass found.
+ * @throws {SyntaxError} As {@linkcode readCsvBatches}; also if the file has no data rows or a
+ *   single class.
+ */
+export async function scanCsv(
+  path: string | URL,
+  options: CsvStreamOptions = {},
+): Promise<CsvScan> {
+  const file = path instanceof URL ? path.pathname : path;
+  let rows = 0;
+  let sum: Float64Array | null = null,
+    sq: Float64Array | null = null,
+    ref: Float64Array | null = null;
+  const distinct = new Set<string>();
+  let featureNames: string[] = [];
+  for await (const batch of readCsvBatches(path, { ...options, dtype: "float64" })) {
+    const { data, rows: m, cols: d } = batch.x;
+    if (sum === null) {
+      sum = new Float64Array(d);
+      sq = new Float64Array(d);
+      ref = Float64Array.from(data.subarray(0, d));
+    }
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < d; j++) {
+        const v = data[i * d + j] - ref![j];
+        sum[j] += v;
+        sq![j] += v * v;
+      }
+    }
+    for (const l of batch.labels) distinct.add(l);
+    rows += m;
+  }
+  if (rows === 0 || sum === null) {
+    throw new SyntaxError(`Cannot read CSV '${file}': it has a header but no data rows`);
+  }
+  // Feature names from the header (read again: the scan above only saw values).
+  for await (const chunk of linesOf(path, 65536)) {
+    const [b, s, e] = [chunk.bytes, chunk.starts[0], chunk.ends[0]];
+    const c = headerColumns(decoder.decode(b.subarray(s, e)), options, file);
+    featureNames = c.names.filter((_, j) => j !== c.labelCol);
+    break;
+  }
+  const d = sum.length;
+  const mean = new Float64Array(d), scale = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    const m = sum[j] / rows;
+    mean[j] = ref![j] + m;
+    const s = Math.sqrt(Math.max(0, sq![j] / rows - m * m));
+    scale[j] = s > 1e-12 * Math.max(1, Math.abs(mean[j])) ? s : 1;
+  }
+  const { classes } = encodeLabels([...distinct]);
+  const numeric = classes.length > 0 && [...distinct].every((v) => Number.isFinite(Number(v)));
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const classOf = (label: string) => index.get(numeric ? String(Number(label)) : label) ?? -1;
+  const bytes = (await Deno.stat(path)).size;
+  return { rows, featureNames, classes, classOf, mean, scale, bytes };
+}

@@ -1,0 +1,366 @@
+/**
+ * The training loss on WebAssembly SIMD, over both cores: the data are copied once into a
+ * shared wasm memory as float32 (preprocessing applied on the way), and every call computes the
+ * summed log loss and its gradient in one fused pass per block of rows. A call is cut into
+ * shards of fixed size that threads take in any order; each shard has its own result slot, and
+ * the slots are added in shard order, so the result does not depend on the number of threads.
+ *
+ * Same contract as the reference `accumulateLoss` in `lib/model/loss.ts`: sums (not means),
+ * gradients added to the caller's buffers.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { CTL, outStride, runShard, scratchStride, type ShardLayout } from "./loss_shard.ts";
+import {
+  canStartWorker,
+  createWorkspace,
+  instantiateKernels,
+  kernelBinary,
+  type KernelExports,
+  kernelModule,
+  relaxedSimdSupported,
+  type Workspace,
+} from "./runtime.ts";
+
+/** Options for {@linkcode createLossEngine}. */
+export interface LossEngineOptions {
+  /**
+   * Threads that share a call (the calling thread plus `threads - 1` workers). Calls shorter
+   * than two shards run on the calling thread alone.
+   * @default {min(navigator.hardwareConcurrency, 8)}
+   */
+  threads?: number;
+  /**
+   * Rows per shard: the unit of work of a thread, and of the fixed reduction order.
+   * @default {4096}
+   */
+  shardRows?: number;
+  /**
+   * Rows per fused block (scores, link, gradient while the rows are in cache).
+   * @default {64}
+   */
+  blockRows?: number;
+  /**
+   * Use the relaxed-SIMD build (fused multiply-add) when the engine supports it.
+   * @default {true}
+   */
+  relaxed?: boolean;
+  /**
+   * Standardisation applied while copying: the engine sees `(x[j] - mean[j]) * (1 / scale[j])`,
+   * rounded to float32 (as `applyPreprocessing` computes it).
+   * @default {none}
+   */
+  standardize?: { readonly mean: Float64Array; readonly scale: Float64Array };
+}
+
+/** The summed loss of a call and how many samples the scores classify right. */
+export interface EngineLoss {
+  /** Sum of per-sample log losses. */
+  loss: number;
+  /** Samples whose highest score is their label's. */
+  correct: number;
+}
+
+/** A loss engine bound to one data set. Call {@linkcode LossEngine.close} when done. */
+export interface LossEngine {
+  /** Samples. */
+  readonly rows: number;
+  /** Features. */
+  readonly cols: number;
+  /** Threads in use (1 when no worker could be started or the data are small). */
+  readonly threads: number;
+  /** Whether the relaxed-SIMD build runs. */
+  readonly relaxed: boolean;
+  /**
+   * Accumulates the loss over positions `start..end-1` (rows `rows[p]`, or `p` when `rows` is
+   * `null`) and adds the gradient of the summed loss into `gradW`/`gradB` if given.
+   */
+  accumulate(
+    rows: ArrayLike<number> | null,
+    start: number,
+    end: number,
+    w: Float64Array,
+    b: Float64Array,
+    gradW: Float64Array | null,
+    gradB: Float64Array | null,
+  ): EngineLoss;
+  /**
+   * Sum of outer products `sum_i x_i x_i^T` over every `step`-th row (rows 0, step, ...), at
+   * most `maxRows` of them, float32 products summed in float64 per block of 64 rows.
+   *
+   * @returns The `(nFeatures, nFeatures)` sums row-major, the column sums, and the row count.
+   */
+  gram(step: number, maxRows: number): { gram: Float64Array; sum: Float64Array; count: number };
+  /**
+   * Replaces the first `x.rows` rows and labels (at most the engine's rows) with new ones,
+   * preprocessed like the originals: for streaming, one block of rows at a time.
+   */
+  load(x: Matrix, y: ArrayLike<number>): void;
+  /** Stops the workers and lets the memory go. */
+  close(): void;
+}
+
+/**
+ * Copies a data set into a wasm workspace and returns its loss engine.
+ *
+ * @param x Features, shape `(nSamples, nFeatures)`.
+ * @param y Class index per sample (`0/1` for sigmoid).
+ * @param link `"sigmoid"` (one output) or `"softmax"`.
+ * @param nOutputs Output rows of the weights: 1 for sigmoid, the number of classes for softmax.
+ * @param options Threads, shard and block sizes, standardisation.
+ * @returns The engine.
+ * @throws {RangeError} If the data do not fit in a 4 GiB wasm memory.
+ *
+ * @example Loss of a zero model is n log k
+ * ```ts
+ * import { createLossEngine } from "./loss_engine.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const x = { data: new Float32Array([1, 2, 3, 4, 5, 6]), rows: 3, cols: 2 };
+ * const engine = createLossEngine(x, Int32Array.from([0, 1, 2]), "softmax", 3);
+ * const r = engine.accumulate(null, 0, 3, new Float64Array(6), new Float64Array(3), null, null);
+ * engine.close();
+ * assert.ok(Math.abs(r.loss - 3 * Math.log(3)) < 1e-12);
+ * ```
+ */
+export function createLossEngine(
+  x: Matrix,
+  y: ArrayLike<number>,
+  link: "sigmoid" | "softmax",
+  nOutputs: number,
+  options: LossEngineOptions = {},
+): LossEngine {
+  const n = x.rows, d = x.cols, k = nOutputs;
+  const dp = Math.ceil(d / 8) * 8;
+  const shardRows = options.shardRows ?? 4096;
+  const blockRows = options.blockRows ?? 64;
+  const maxThreads = Math.max(
+    1,
+    Math.floor(options.threads ?? Math.min(navigator.hardwareConcurrency ?? 1, 8)),
+  );
+  const threads = n >= 2 * shardRows ? maxThreads : 1;
+  const relaxed = (options.relaxed ?? true) && relaxedSimdSupported();
+  const maxShards = Math.max(1, Math.ceil(n / shardRows));
+
+  const ws: Workspace = createWorkspace(
+    4 * n * dp + 8 * n + 4 * k * dp + maxShards * outStride(k, dp) +
+      threads * scratchStride(k, blockRows) + 4096,
+  );
+  const layout: ShardLayout = {
+    control: ws.alloc(4 * CTL.size),
+    x: ws.alloc(4 * n * dp),
+    y: ws.alloc(4 * n),
+    index: ws.alloc(4 * n),
+    w: ws.alloc(4 * k * dp),
+    b: ws.alloc(8 * k),
+    out: ws.alloc(maxShards * outStride(k, dp)),
+    outStride: outStride(k, dp),
+    scratch: ws.alloc(threads * scratchStride(k, blockRows)),
+    scratchStride: scratchStride(k, blockRows),
+    n,
+    dp,
+    k,
+    softmax: link === "softmax" ? 1 : 0,
+    shardRows,
+    blockRows,
+  };
+  // Workers start (load, compile) while the data are copied.
+  const pending = spawnWorkers(threads - 1, ws, layout, kernelBinary("train", relaxed));
+  copyFeatures(x, ws.f32(layout.x, n * dp), dp, options.standardize);
+  const yv = ws.i32(layout.y, n);
+  for (let i = 0; i < n; i++) yv[i] = y[i];
+
+  const kx: KernelExports = instantiateKernels(kernelModule("train", relaxed), ws.memory);
+  const workers = awaitWorkers(pending, ws, layout);
+  let closed = false;
+
+  const accumulate: LossEngine["accumulate"] = (rows, start, end, w, b, gradW, gradB) => {
+    if (closed) throw new RangeError("Cannot compute loss: the engine is closed");
+    const buffer = ws.memory.buffer as unknown as ArrayBuffer;
+    const wf = new Float32Array(buffer, layout.w, k * dp);
+    for (let c = 0; c < k; c++) {
+      for (let j = 0; j < d; j++) {
+        // Flush float32 denormals: as operands they cost ~100 cycles each on x86.
+        const v = w[c * d + j];
+        wf[c * dp + j] = Math.abs(v) < 1.1754943508222875e-38 ? 0 : v;
+      }
+    }
+    new Float64Array(buffer, layout.b, k).set(b.subarray(0, k));
+    if (rows !== null) {
+      const idx = new Int32Array(buffer, layout.index, n);
+      for (let p = start; p < end; p++) idx[p] = rows[p];
+    }
+    const ctl = new Int32Array(buffer, layout.control, CTL.size);
+    const shards = Math.ceil((end - start) / shardRows);
+    ctl[CTL.start] = start;
+    ctl[CTL.end] = end;
+    ctl[CTL.indexed] = rows === null ? 0 : 1;
+    ctl[CTL.gradient] = gradW !== null ? 1 : 0;
+    ctl[CTL.shards] = shards;
+    if (workers.length > 0 && shards >= 2) {
+      Atomics.store(ctl, CTL.next, 0);
+      Atomics.store(ctl, CTL.done, 0);
+      Atomics.store(ctl, CTL.task, 1);
+      Atomics.add(ctl, CTL.generation, 1);
+      Atomics.notify(ctl, CTL.generation);
+      for (let s = Atomics.add(ctl, CTL.next, 1); s < shards; s = Atomics.add(ctl, CTL.next, 1)) {
+        runShard(kx, buffer, layout, 0, s);
+      }
+      for (
+        let v = Atomics.load(ctl, CTL.done);
+        v < workers.length;
+        v = Atomics.load(ctl, CTL.done)
+      ) {
+        Atomics.wait(ctl, CTL.done, v);
+      }
+    } else {
+      for (let s = 0; s < shards; s++) runShard(kx, buffer, layout, 0, s);
+    }
+    // Fixed reduction order: shard 0, 1, 2, ...
+    let loss = 0, correct = 0;
+    const stride = layout.outStride / 8;
+    const all = new Float64Array(buffer, layout.out, shards * stride);
+    if (gradW !== null && shards > 1) {
+      for (let s = 1; s < shards; s++) {
+        const o = s * stride;
+        for (let i = 0; i < k * dp + k; i++) all[i] += all[o + i];
+      }
+    }
+    for (let s = 0; s < shards; s++) {
+      loss += all[s * stride + k * dp + k];
+      correct += all[s * stride + k * dp + k + 1];
+    }
+    if (gradW !== null) {
+      for (let c = 0; c < k; c++) {
+        for (let j = 0; j < d; j++) gradW[c * d + j] += all[c * dp + j];
+      }
+      if (gradB !== null) { for (let c = 0; c < k; c++) gradB[c] += all[k * dp + c]; }
+    }
+    return { loss, correct };
+  };
+
+  const gram: LossEngine["gram"] = (step, maxRows) => {
+    const count = Math.min(maxRows, Math.ceil(n / step));
+    const mark = ws.mark();
+    const B = 64;
+    const sub = ws.alloc(4 * B * dp), rowsAddr = ws.alloc(4 * B), g = ws.alloc(8 * dp * dp);
+    const buffer = ws.memory.buffer as unknown as ArrayBuffer;
+    const xs = new Float32Array(buffer, layout.x, n * dp);
+    const sv = new Float32Array(buffer, sub, B * dp);
+    const ra = new Uint32Array(buffer, rowsAddr, B);
+    const gv = new Float64Array(buffer, g, dp * dp);
+    gv.fill(0);
+    const sum = new Float64Array(d);
+    for (let q = 0; q < count; q += B) {
+      const m = Math.min(B, count - q);
+      for (let i = 0; i < m; i++) {
+        const row = (q + i) * step;
+        sv.set(xs.subarray(row * dp, (row + 1) * dp), i * dp);
+        ra[i] = sub + i * dp * 4;
+        for (let j = 0; j < d; j++) sum[j] += sv[i * dp + j];
+      }
+      kx.gradient(rowsAddr, m, dp, sub, dp, g);
+    }
+    const out = new Float64Array(d * d);
+    for (let a = 0; a < d; a++) {
+      for (let b = 0; b < d; b++) out[a * d + b] = gv[a * dp + b];
+    }
+    ws.release(mark);
+    return { gram: out, sum, count };
+  };
+
+  const load: LossEngine["load"] = (xs, ys) => {
+    if (xs.cols !== d || xs.rows > n) {
+      throw new RangeError(
+        `Cannot load rows: the engine holds up to ${n} x ${d}, got ${xs.rows} x ${xs.cols}`,
+      );
+    }
+    copyFeatures(xs, ws.f32(layout.x, xs.rows * dp), dp, options.standardize);
+    const yv = ws.i32(layout.y, xs.rows);
+    for (let i = 0; i < xs.rows; i++) yv[i] = ys[i];
+  };
+
+  return {
+    rows: n,
+    cols: d,
+    threads: workers.length + 1,
+    relaxed,
+    accumulate,
+    gram,
+    load,
+    close() {
+      if (closed) return;
+      closed = true;
+      if (workers.length > 0) {
+        const ctl = ws.i32(layout.control, CTL.size);
+        Atomics.store(ctl, CTL.task, 2);
+        Atomics.add(ctl, CTL.generation, 1);
+        Atomics.notify(ctl, CTL.generation);
+        for (const w of workers) w.terminate();
+      }
+    },
+  };
+}
+
+function copyFeatures(
+  x: Matrix,
+  out: Float32Array,
+  dp: number,
+  standardize: LossEngineOptions["standardize"],
+): void {
+  const { rows: n, cols: d, data } = x;
+  if (!standardize) {
+    if (d === dp && data instanceof Float32Array) out.set(data);
+    else for (let i = 0; i < n; i++) out.set(data.subarray(i * d, (i + 1) * d), i * dp);
+    return;
+  }
+  const { mean } = standardize;
+  const inv = standardize.scale.map((s) => 1 / s);
+  for (let i = 0; i < n; i++) {
+    const o = i * d, q = i * dp;
+    if (data instanceof Float32Array) {
+      // Round to float32 first, as applyPreprocessing does on a Float32 copy.
+      for (let j = 0; j < d; j++) out[q + j] = (data[o + j] - mean[j]) * inv[j];
+    } else {
+      for (let j = 0; j < d; j++) out[q + j] = (data[o + j] - mean[j]) * inv[j];
+    }
+  }
+}
+
+function spawnWorkers(
+  count: number,
+  ws: Workspace,
+  layout: ShardLayout,
+  binary: Uint8Array,
+): Worker[] {
+  const url = new URL("./loss_worker.ts", import.meta.url);
+  if (count <= 0 || !canStartWorker(url)) return [];
+  const workers: Worker[] = [];
+  try {
+    for (let t = 1; t <= count; t++) {
+      const w = new Worker(url, { type: "module" });
+      w.postMessage({ memory: ws.memory, binary, layout, thread: t });
+      workers.push(w);
+    }
+  } catch {
+    for (const w of workers) w.terminate();
+    return []; // no worker permission or support: single thread
+  }
+  return workers;
+}
+
+function awaitWorkers(workers: Worker[], ws: Workspace, layout: ShardLayout): Worker[] {
+  if (workers.length === 0) return [];
+  const ctl = ws.i32(layout.control, CTL.size);
+  const deadline = performance.now() + 10_000;
+  for (let v = Atomics.load(ctl, CTL.ready); v < workers.length; v = Atomics.load(ctl, CTL.ready)) {
+    const left = deadline - performance.now();
+    if (left <= 0 || Atomics.wait(ctl, CTL.ready, v, left) === "timed-out") {
+      for (const w of workers) w.terminate();
+      return [];
+    }
+  }
+  return workers;
+}

@@ -1,0 +1,106 @@
+/**
+ * A synchronous pool of workers that run exported kernel functions on a shared wasm memory:
+ * the calling thread writes each thread's arguments into a control block, wakes the workers,
+ * runs its own share, and waits (`Atomics.wait`) until all are done. Used for batch inference
+ * over row ranges; each row's result does not depend on how the rows are split.
+ *
+ * @module
+ */
+
+import { canStartWorker, type KernelExports } from "./runtime.ts";
+
+/** Int32 slots per thread for arguments. */
+const ARGS = 16;
+/** Header slots: generation, done, ready, kernel, argument count. */
+const HEAD = 8;
+
+/** A pool of `threads - 1` workers plus the calling thread. */
+export interface KernelPool {
+  /** Threads that share a call. */
+  readonly threads: number;
+  /**
+   * Runs `kernel` on every thread with its own arguments, returns when all are done.
+   *
+   * @param kernel An exported function name from the pool's list.
+   * @param argsFor The integer arguments of thread `t` (0 is the caller).
+   */
+  run(kernel: string, argsFor: (t: number) => number[]): void;
+  /** Stops the workers. */
+  close(): void;
+}
+
+/**
+ * Starts a pool; falls back to a pool of one thread if workers cannot start.
+ *
+ * @param kx The caller's kernel exports (thread 0).
+ * @param memory The shared memory.
+ * @param binary The module binary, instantiated by each worker.
+ * @param control Address of `(8 + 16 * threads) * 4` bytes of the memory for the control block.
+ * @param threads Threads wanted.
+ * @param kernels The names the pool may run.
+ * @returns The pool.
+ */
+export function createKernelPool(
+  kx: KernelExports,
+  memory: WebAssembly.Memory,
+  binary: Uint8Array,
+  control: number,
+  threads: number,
+  kernels: readonly string[],
+): KernelPool {
+  const ctl = () => new Int32Array(memory.buffer, control, HEAD + ARGS * threads);
+  const workers: Worker[] = [];
+  const url = new URL("./pool_worker.ts", import.meta.url);
+  if (threads > 1 && canStartWorker(url)) {
+    try {
+      for (let t = 1; t < threads; t++) {
+        const w = new Worker(url, { type: "module" });
+        w.postMessage({ memory, binary, control, thread: t, threads, kernels });
+        workers.push(w);
+      }
+      const c = ctl();
+      const deadline = performance.now() + 10_000;
+      for (let v = Atomics.load(c, 2); v < workers.length; v = Atomics.load(c, 2)) {
+        const left = deadline - performance.now();
+        if (left <= 0 || Atomics.wait(c, 2, v, left) === "timed-out") throw new Error("timeout");
+      }
+    } catch {
+      for (const w of workers) w.terminate();
+      workers.length = 0;
+    }
+  }
+  const n = workers.length + 1;
+  return {
+    threads: n,
+    run(kernel, argsFor) {
+      if (n === 1) {
+        kx[kernel](...argsFor(0));
+        return;
+      }
+      const c = ctl();
+      const id = kernels.indexOf(kernel);
+      for (let t = 1; t < n; t++) {
+        const a = argsFor(t);
+        c[HEAD + ARGS * t] = a.length;
+        for (let i = 0; i < a.length; i++) c[HEAD + ARGS * t + 1 + i] = a[i];
+      }
+      c[3] = id;
+      Atomics.store(c, 1, 0);
+      Atomics.add(c, 0, 1);
+      Atomics.notify(c, 0);
+      kx[kernel](...argsFor(0));
+      for (let v = Atomics.load(c, 1); v < workers.length; v = Atomics.load(c, 1)) {
+        Atomics.wait(c, 1, v);
+      }
+    },
+    close() {
+      if (workers.length === 0) return;
+      const c = ctl();
+      c[3] = -1;
+      Atomics.add(c, 0, 1);
+      Atomics.notify(c, 0);
+      for (const w of workers) w.terminate();
+      workers.length = 0;
+    },
+  };
+}

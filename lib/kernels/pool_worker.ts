@@ -1,0 +1,45 @@
+/**
+ * Worker of `createKernelPool`: runs the kernel named in the control block with its own
+ * arguments each time the generation changes.
+ *
+ * @module
+ */
+
+import { instantiateKernels } from "./runtime.ts";
+
+interface Init {
+  memory: WebAssembly.Memory;
+  binary: Uint8Array;
+  control: number;
+  thread: number;
+  threads: number;
+  kernels: string[];
+}
+
+declare const self: { onmessage: ((e: MessageEvent<Init>) => void) | null; close(): void };
+
+self.onmessage = (e: MessageEvent<Init>) => {
+  self.onmessage = null;
+  const { memory, binary, control, thread, threads, kernels } = e.data;
+  const kx = instantiateKernels(new WebAssembly.Module(binary as BufferSource), memory);
+  const size = 8 + 16 * threads;
+  let c = new Int32Array(memory.buffer, control, size);
+  let seen = Atomics.load(c, 0);
+  Atomics.add(c, 2, 1);
+  Atomics.notify(c, 2);
+  for (;;) {
+    Atomics.wait(c, 0, seen);
+    c = new Int32Array(memory.buffer, control, size);
+    const g = Atomics.load(c, 0);
+    if (g === seen) continue;
+    seen = g;
+    const id = c[3];
+    if (id < 0) break;
+    const base = 8 + 16 * thread;
+    const args = Array.from(c.subarray(base + 1, base + 1 + c[base]));
+    kx[kernels[id]](...args);
+    Atomics.add(c, 1, 1);
+    Atomics.notify(c, 1);
+  }
+  self.close();
+};

@@ -1,0 +1,71 @@
+/**
+ * Metrics of a model on a CSV file streamed in batches (memory independent of the file size).
+ *
+ * @module
+ */
+
+import { type CsvStreamOptions, readCsvBatches } from "../data/csv_stream.ts";
+import type { LogisticModel } from "../model/types.ts";
+import { evaluate, type Evaluation } from "./evaluate.ts";
+
+/**
+ * Evaluates a model on the rows of a CSV file, batch by batch. Labels the model does not know
+ * count as errors only through an exception: they are refused. ROC AUC needs every score at
+ * once and is `null` here.
+ *
+ * @param model The model (its classes name the labels).
+ * @param path The CSV file.
+ * @param options Label column, header, delimiter, row filter.
+ * @returns Accuracy, log loss, macro F1 and confusion over all kept rows; `rocAuc` is `null`.
+ * @throws {RangeError} If a label is not one of the model's classes or no row is kept.
+ * @throws {SyntaxError} As `readCsvBatches`.
+ */
+export async function evaluateStream(
+  model: LogisticModel,
+  path: string | URL,
+  options: Omit<CsvStreamOptions, "dtype"> = {},
+): Promise<Evaluation> {
+  const k = model.classes.length;
+  const numeric = model.classes.every((c) => Number.isFinite(Number(c)));
+  const index = new Map(model.classes.map((c, i) => [c, i]));
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  let samples = 0, right = 0, lossSum = 0;
+  for await (const batch of readCsvBatches(path, { ...options, dtype: "float64" })) {
+    const y = new Int32Array(batch.x.rows);
+    for (let i = 0; i < y.length; i++) {
+      const label = batch.labels[i];
+      const c = index.get(numeric ? String(Number(label)) : label);
+      if (c === undefined) {
+        throw new RangeError(
+          `Cannot evaluate model: label '${label}' near line ${
+            batch.firstLine + i
+          } is not one of its classes`,
+        );
+      }
+      y[i] = c;
+    }
+    const e = evaluate(model, batch.x, y);
+    samples += e.samples;
+    right += e.accuracy * e.samples;
+    lossSum += e.logLoss * e.samples;
+    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) confusion[a][b] += e.confusion[a][b];
+  }
+  if (samples === 0) throw new RangeError("Cannot evaluate model: no rows to evaluate");
+  let f1 = 0;
+  for (let c = 0; c < k; c++) {
+    let predicted = 0, actual = 0;
+    for (let o = 0; o < k; o++) {
+      predicted += confusion[o][c];
+      actual += confusion[c][o];
+    }
+    f1 += predicted + actual === 0 ? 0 : (2 * confusion[c][c]) / (predicted + actual);
+  }
+  return {
+    samples,
+    accuracy: right / samples,
+    logLoss: lossSum / samples,
+    macroF1: f1 / k,
+    rocAuc: null,
+    confusion,
+  };
+}

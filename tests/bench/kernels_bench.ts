@@ -1,0 +1,118 @@
+/**
+ * `deno bench tests/bench/kernels_bench.ts`: the inference kernels on 2,000 x 784 inputs already
+ * in kernel memory (synthetic weights, 10 outputs), one thread, and the training loss on
+ * 8,192 x 784 rows; each group's baseline is the dense float32 kernel.
+ *
+ * @module
+ */
+
+import {
+  prepareDense,
+  prepareFeatureSubset,
+  prepareInt8,
+  preparePacked4,
+  prepareSparse,
+} from "../../lib/kernels/scorers.ts";
+import { createLossEngine } from "../../lib/kernels/loss_engine.ts";
+import { accumulateLoss } from "../../lib/model/loss.ts";
+
+const n = 2000, d = 784, k = 10;
+const x = Float32Array.from({ length: n * d }, (_, i) => ((i * 2654435761) % 997) / 997);
+const xq = Uint8Array.from(x, (v) => Math.round(v * 255));
+const w = Float32Array.from({ length: k * d }, (_, i) => Math.sin(i));
+const bias = new Float32Array(k);
+
+const dense = prepareDense({ weights: w, bias });
+const db = dense.inputBuffer(n);
+db.set(x);
+const indptr = new Int32Array(k + 1), idx: number[] = [], vals: number[] = [];
+for (let c = 0; c < k; c++) {
+  for (let j = 0; j < d; j++) {
+    if ((j * 7 + c * 3) % 10 === 0) {
+      idx.push(j);
+      vals.push(w[c * d + j]);
+    }
+  }
+  indptr[c + 1] = idx.length;
+}
+const sparse = prepareSparse({
+  indptr,
+  indices: Int32Array.from(idx),
+  values: Float32Array.from(vals),
+  bias,
+  nFeatures: d,
+});
+const sb = sparse.inputBuffer(n);
+sb.set(x);
+const features = Int32Array.from({ length: 79 }, (_, t) => t * 10);
+const subset = prepareFeatureSubset({
+  features,
+  weights: new Float32Array(k * 79).fill(0.1),
+  bias,
+  nFeatures: d,
+});
+const fb = subset.inputBuffer(n);
+fb.set(x);
+const codes = Int8Array.from(w, (v) => Math.round(v * 63));
+const int8 = prepareInt8({ codes, scale: new Float32Array(k).fill(1 / 63), bias });
+const int8Exact = prepareInt8({ codes, scale: new Float32Array(k).fill(1 / 63), bias }, {
+  relaxed: false,
+});
+const ib = int8.inputBuffer(n);
+ib.set(xq);
+const eb = int8Exact.inputBuffer(n);
+eb.set(xq);
+const packed4 = preparePacked4({
+  packed: Uint8Array.from({ length: k * d / 2 }, (_, i) => (i * 37) & 255),
+  codebook: Float32Array.from({ length: 16 }, (_, i) => (i - 8) / 8),
+  bias,
+  nFeatures: d,
+});
+const pb = packed4.inputBuffer(n);
+pb.set(xq);
+const out = new Float32Array(n * k);
+const q = (data: Uint8Array) => ({ data, rows: n, cols: d, scale: 1 / 255, zeroPoint: 0 });
+
+Deno.bench("dense float32", { group: "infer", baseline: true }, () => {
+  dense.scores({ data: db, rows: n, cols: d }, { out });
+});
+Deno.bench("sparse 90 % (CSR)", { group: "infer" }, () => {
+  sparse.scores({ data: sb, rows: n, cols: d }, { out });
+});
+Deno.bench("feature subset (10 % of features)", { group: "infer" }, () => {
+  subset.scores({ data: fb, rows: n, cols: d }, { out });
+});
+Deno.bench(`int8 (${int8.path})`, { group: "infer" }, () => {
+  int8.scores(q(ib), { out });
+});
+Deno.bench("int8 (exact int16 widening)", { group: "infer" }, () => {
+  int8Exact.scores(q(eb), { out });
+});
+Deno.bench("packed 4-bit + codebook", { group: "infer" }, () => {
+  packed4.scores(q(pb), { out });
+});
+
+const m = 8192;
+const xt = { data: new Float32Array(m * d), rows: m, cols: d };
+for (let i = 0; i < m * d; i++) xt.data[i] = x[i % (n * d)];
+const y = Int32Array.from({ length: m }, (_, i) => i % k);
+const wf = Float64Array.from({ length: k * d }, (_, i) => Math.sin(i) * 0.01);
+const bf = new Float64Array(k), gw = new Float64Array(k * d), gb = new Float64Array(k);
+const engine1 = createLossEngine(xt, y, "softmax", k, { threads: 1 });
+const engine2 = createLossEngine(xt, y, "softmax", k, { threads: 2, shardRows: 2048 });
+Deno.bench("loss + gradient, TypeScript reference", { group: "train" }, () => {
+  accumulateLoss(xt, y, null, 0, m, wf, bf, "softmax", gw, gb, new Float64Array(k));
+});
+Deno.bench("loss + gradient, wasm, 1 thread", { group: "train", baseline: true }, () => {
+  engine1.accumulate(null, 0, m, wf, bf, gw, gb);
+});
+Deno.bench("loss only (scores and link), wasm, 1 thread", { group: "train" }, () => {
+  engine1.accumulate(null, 0, m, wf, bf, null, null);
+});
+Deno.bench("loss + gradient, wasm, 2 threads", { group: "train" }, () => {
+  engine2.accumulate(null, 0, m, wf, bf, gw, gb);
+});
+globalThis.addEventListener("unload", () => {
+  engine1.close();
+  engine2.close();
+});

@@ -1,0 +1,215 @@
+/**
+ * `deno task bench:train [--rounds N] [--json]`: Fashion-MNIST training time to accuracy of
+ * lrcompress against scikit-learn 1.2 (`/usr/bin/python3`, LogisticRegression lbfgs,
+ * multinomial, C = 0.1, pixels / 255) in the same run. Every configuration runs in a fresh
+ * process per round, in rotating order within each round; the table shows medians over rounds,
+ * the ratio to scikit-learn's median, and the peak resident memory of each process.
+ *
+ * Rows (all with scikit-learn's limits: at most 100 iterations, gradient tolerance 1e-4, 10
+ * correction pairs; the same objective, lambda = 1/6000; wasm backend):
+ * - scikit-learn: its defaults (max_iter 100, tol 1e-4), which stop at the iteration limit.
+ * - lrcompress L-BFGS: preconditioned (see `LbfgsOptimizer.precondition`), all cores.
+ * - lrcompress L-BFGS, 1 thread: the same on one thread (same model bit for bit).
+ * - lrcompress L-BFGS, not preconditioned: what the optimiser change buys.
+ *
+ * The test set is only evaluated after training; no setting here was chosen by looking at it.
+ *
+ * @module
+ */
+
+import { fit } from "../../lib/model/fit.ts";
+import { predict } from "../../lib/model/predict.ts";
+import { hasFashionMnist, loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
+import { formatTable, percent } from "../../lib/cli/format.ts";
+
+const PYTHON = "/usr/bin/python3";
+const LAMBDA = 1 / 6000; // C = 0.1 on 60,000 samples
+
+interface Run {
+  seconds: number;
+  accuracy: number;
+  objective: number;
+  iterations: number;
+  peakRssBytes: number;
+}
+
+const CONFIGS: Record<
+  string,
+  {
+    maxIterations: number;
+    tolerance: number;
+    memory: number;
+    precondition: boolean;
+    threads?: number;
+  }
+> = {
+  "lrcompress L-BFGS": { maxIterations: 100, tolerance: 1e-4, memory: 10, precondition: true },
+  "lrcompress L-BFGS, 1 thread": {
+    maxIterations: 100,
+    tolerance: 1e-4,
+    memory: 10,
+    precondition: true,
+    threads: 1,
+  },
+  "lrcompress L-BFGS, not preconditioned": {
+    maxIterations: 100,
+    tolerance: 1e-4,
+    memory: 10,
+    precondition: false,
+  },
+};
+
+async function child(name: string): Promise<void> {
+  const { threads, ...cfg } = CONFIGS[name];
+  const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);
+  const t0 = performance.now();
+  const result = fit(train.x, train.y, {
+    penalty: { kind: "l2", lambda: LAMBDA },
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", ...cfg },
+    threads,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const p = predict(result.model, test.x);
+  let right = 0;
+  for (let i = 0; i < p.length; i++) if (p[i] === test.y[i]) right++;
+  const run: Run = {
+    seconds,
+    accuracy: right / p.length,
+    objective: result.history.at(-1)?.objective ?? NaN,
+    iterations: result.history.length,
+    peakRssBytes: peakRss(),
+  };
+  console.log(JSON.stringify(run));
+}
+
+function peakRss(): number {
+  const status = Deno.readTextFileSync("/proc/self/status");
+  const m = /VmHWM:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) * 1024 : Deno.memoryUsage().rss;
+}
+
+async function runProcess(cmd: string, args: string[]): Promise<Run> {
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
+  if (!out.success) {
+    throw new Error(`${cmd} failed: ${new TextDecoder().decode(out.stderr).slice(-400)}`);
+  }
+  return JSON.parse(text) as Run;
+}
+
+function ours(name: string): Promise<Run> {
+  return runProcess(Deno.execPath(), [
+    "run",
+    "--allow-all", // reading /proc/self/status for the peak RSS needs it
+    "--v8-flags=--max-old-space-size=1024",
+    new URL(import.meta.url).pathname,
+    "--child",
+    name,
+  ]);
+}
+
+async function sklearnAvailable(): Promise<string | null> {
+  try {
+    const out = await new Deno.Command(PYTHON, {
+      args: ["-c", "import sklearn, numpy; print(sklearn.__version__)"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function main(): Promise<void> {
+  const args = Deno.args;
+  if (args[0] === "--child") return await child(args[1]);
+  const json = args.includes("--json");
+  const ri = args.indexOf("--rounds");
+  const rounds = ri >= 0 ? Number(args[ri + 1]) : 3;
+  if (!hasFashionMnist()) {
+    console.error("bench:train needs Fashion-MNIST (sudo apt-get install dataset-fashion-mnist)");
+    Deno.exit(1);
+  }
+  const sk = await sklearnAvailable();
+  if (sk === null && !json) {
+    console.log(`scikit-learn is not available at ${PYTHON}: showing lrcompress only`);
+  }
+  const names = [...(sk ? ["scikit-learn"] : []), ...Object.keys(CONFIGS)];
+  const runs = new Map<string, Run[]>(names.map((n) => [n, []]));
+  const load = Deno.loadavg()[0];
+  for (let r = 0; r < rounds; r++) {
+    const order = names.map((_, i) => names[(i + r) % names.length]);
+    for (const name of order) {
+      const run = name === "scikit-learn"
+        ? await runProcess(PYTHON, [new URL("./sklearn_train.py", import.meta.url).pathname])
+        : await ours(name);
+      runs.get(name)!.push(run);
+      if (!json) {
+        console.error(
+          `round ${r + 1}/${rounds}  ${name}: ${run.seconds.toFixed(2)} s, ${
+            percent(run.accuracy)
+          }`,
+        );
+      }
+    }
+  }
+  const skMedian = sk ? median(runs.get("scikit-learn")!.map((r) => r.seconds)) : NaN;
+  const rows = names.map((name) => {
+    const rs = runs.get(name)!;
+    const seconds = median(rs.map((r) => r.seconds));
+    return {
+      bench: "train",
+      name,
+      rounds: rs.length,
+      trainMs: seconds * 1000,
+      trainMsAll: rs.map((r) => r.seconds * 1000),
+      accuracy: median(rs.map((r) => r.accuracy)),
+      objective: median(rs.map((r) => r.objective)),
+      iterations: median(rs.map((r) => r.iterations)),
+      peakRssBytes: Math.max(...rs.map((r) => r.peakRssBytes)),
+      ratioToSklearn: sk ? seconds / skMedian : null,
+      loadAverage: load,
+    };
+  });
+  if (json) {
+    for (const row of rows) console.log(JSON.stringify(row));
+    return;
+  }
+  console.log(
+    `\nFashion-MNIST 60000 x 784, 10 classes, C = 0.1 (lambda = 1/6000), pixels / 255; ` +
+      `medians of ${rounds} rounds; load average at start ${load.toFixed(2)}` +
+      (sk ? `; scikit-learn ${sk}` : ""),
+  );
+  console.log(formatTable(
+    [
+      "",
+      "train time",
+      "runs (s)",
+      "test accuracy",
+      "objective",
+      "iterations",
+      "peak RSS",
+      "time / sklearn",
+    ],
+    rows.map((r) => [
+      r.name,
+      `${(r.trainMs / 1000).toFixed(2)} s`,
+      r.trainMsAll.map((t) => (t / 1000).toFixed(1)).join(" "),
+      percent(r.accuracy),
+      r.objective.toFixed(5),
+      String(r.iterations),
+      `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+      r.ratioToSklearn === null ? "-" : `${r.ratioToSklearn.toFixed(3)} x`,
+    ]),
+  ));
+}
+
+await main();

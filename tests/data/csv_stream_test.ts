@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { parseCsv } from "../../lib/data/csv.ts";
+import { readCsvBatches, scanCsv } from "../../lib/data/csv_stream.ts";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+
+async function withFile(text: string, body: (file: string) => Promise<void>): Promise<void> {
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, text);
+    await body(file);
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
+async function collect(file: string, batchSize: number, filter?: (r: number) => boolean) {
+  const values: number[] = [], labels: string[] = [], firstLines: number[] = [];
+  for await (const b of readCsvBatches(file, { batchSize, dtype: "float64", rowFilter: filter })) {
+    values.push(...b.x.data);
+    labels.push(...b.labels);
+    firstLines.push(b.firstLine);
+  }
+  return { values, labels, firstLines };
+}
+
+Deno.test("streamed batches hold exactly the values parseCsv reads, whatever the chunking", async () => {
+  const prng = createPrng(1);
+  const lines = ["a,b,c,label"];
+  for (let i = 0; i < 500; i++) {
+    const v = [randomNormal(prng), randomNormal(prng) * 1e-9, Math.round(prng() * 1e6)];
+    lines.push(`${v[0]},${v[1].toExponential(12)},${v[2]},${["x", "y", "z"][i % 3]}`);
+  }
+  const text = lines.join("\r\n") + "\r\n";
+  await withFile(text, async (file) => {
+    const ref = parseCsv(text);
+    for (const batchSize of [1, 7, 500, 4096]) {
+      const got = await collect(file, batchSize);
+      assert.deepEqual(got.values, [...ref.x.data], `batch size ${batchSize}`);
+      assert.deepEqual(got.labels, [...ref.y].map((c) => ref.classes[c]));
+    }
+    // Tiny read chunks split lines and numbers across reads.
+    const values: number[] = [];
+    for await (const b of readCsvBatches(file, { chunkBytes: 5, dtype: "float64" })) {
+      values.push(...b.x.data);
+    }
+    assert.deepEqual(values, [...ref.x.data]);
+  });
+});
+
+Deno.test("numbers parse exactly like Number() on awkward inputs", async () => {
+  const cells = [
+    "0.1",
+    "-0.3",
+    "1e-320",
+    "1.7976931348623157e308",
+    "123456789012345678901",
+    "0.000001234",
+    "+5",
+    "  7 ",
+    '"8.5"',
+    "9.",
+    ".25",
+    "1E5",
+    "2.5e-3",
+    "-0",
+    "12345678901234567",
+  ];
+  const text = "v,y\n" + cells.map((c) => `${c},a`).join("\n") + "\nq,b\n";
+  await withFile(text.replace("\nq,b\n", "\n1,b\n"), async (file) => {
+    const got = await collect(file, 100);
+    const want = cells.map((c) => Number(c.trim().replace(/"/g, "")));
+    want.push(1);
+    assert.deepEqual(got.values, want);
+  });
+});
+
+Deno.test("streaming errors name file, line and column in the words parseCsv uses", async () => {
+  const cases = [
+    "a,b,y\n1,2,x\n3,zz,y\n",
+    "a,b,y\n1,2,x\n3,4\n",
+    "a,b,y\n1,2,x\n3,,y\n",
+    "a,b,y\n1,2,x\n3,1e999,y\n",
+  ];
+  for (const text of cases) {
+    await withFile(text, async (file) => {
+      let expected = "";
+      try {
+        parseCsv(text, { fileName: file });
+      } catch (e) {
+        expected = (e as Error).message;
+      }
+      await assert.rejects(() => collect(file, 10), (e: Error) => {
+        assert.ok(e instanceof SyntaxError);
+        assert.equal(e.message, expected);
+        return true;
+      });
+    });
+  }
+  await assert.rejects(() => collect("/no/such/file.csv", 10), TypeError);
+});
+
+Deno.test("rowFilter keeps the chosen rows and line numbers stay those of the file", async () => {
+  await withFile("a,y\n\n1,x\n2,y\n3,x\n4,y\n", async (file) => {
+    const got = await collect(file, 1, (r) => r % 2 === 1);
+    assert.deepEqual(got.values, [2, 4]);
+    assert.deepEqual(got.firstLines, [4, 6]);
+  });
+});
+
+Deno.test("scanCsv finds rows, classes in encodeLabels order and the column moments", async () => {
+  await withFile("f,g,kind\n1,5,10\n3,5,9.0\n5,5,10\n", async (file) => {
+    const s = await scanCsv(file);
+    assert.equal(s.rows, 3);
+    assert.deepEqual(s.featureNames, ["f", "g"]);
+    assert.deepEqual(s.classes, ["9", "10"]);
+    assert.equal(s.classOf("9.0"), 0);
+    assert.deepEqual([...s.mean], [3, 5]);
+    assert.ok(Math.abs(s.scale[0] - Math.sqrt(8 / 3)) < 1e-12);
+    assert.equal(s.scale[1], 1, "constant column");
+  });
+});

@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import type { Matrix } from "../../lib/core/matrix.ts";
+import { applyPreprocessing, fitStandardizer } from "../../lib/data/preprocess.ts";
+import { createLossEngine } from "../../lib/kernels/loss_engine.ts";
+import { relaxedSimdSupported } from "../../lib/kernels/runtime.ts";
+import { accumulateLoss } from "../../lib/model/loss.ts";
+
+/** Unit roundoff of float32. */
+const U = 2 ** -24;
+
+function problem(seed: number, n: number, d: number, k: number, f32 = true) {
+  const prng = createPrng(seed);
+  const values = Float64Array.from({ length: n * d }, () => randomNormal(prng) + 0.3);
+  const x: Matrix = { data: f32 ? Float32Array.from(values) : values, rows: n, cols: d };
+  const y = Int32Array.from({ length: n }, () => Math.floor(prng() * k));
+  const nOut = k === 2 ? 1 : k;
+  const w = Float64Array.from({ length: nOut * d }, () => 0.3 * randomNormal(prng));
+  const b = Float64Array.from({ length: nOut }, () => randomNormal(prng));
+  const rows = Int32Array.from({ length: n }, (_, i) => (i * 7919) % n);
+  return { x, y, w, b, nOut, rows };
+}
+
+/**
+ * Error bounds of the float32 engine against the float64 reference, per sample and per
+ * gradient element. Scores: w and x are rounded to float32 (u each) and each dot product of d
+ * terms runs in 4 float32 lanes of d/4 terms, summed in float64, so
+ * |dz| <= (d/4 + 4) u sum_j |w_j x_j|. The log loss moves by at most 2 max|dz| (its gradient in
+ * z has l1 norm <= 2), a probability by at most max|dz| / 2. Gradient: residuals rounded to
+ * float32 (u) and summed in float32 over a block of B rows (gamma_B), then in float64.
+ */
+function bounds(
+  x: Matrix,
+  idx: ArrayLike<number>,
+  w: Float64Array,
+  nOut: number,
+  blockRows: number,
+) {
+  const d = x.cols;
+  const dz = new Float64Array(idx.length);
+  for (let p = 0; p < idx.length; p++) {
+    const i = idx[p];
+    let worst = 0;
+    for (let c = 0; c < nOut; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += Math.abs(w[c * d + j] * x.data[i * d + j]);
+      worst = Math.max(worst, s);
+    }
+    dz[p] = (d / 4 + 4) * U * worst * 1.01;
+  }
+  let loss = 0;
+  for (const v of dz) loss += 2 * v;
+  const grad = new Float64Array(nOut * d);
+  for (let p = 0; p < idx.length; p++) {
+    const i = idx[p];
+    for (let c = 0; c < nOut; c++) {
+      for (let j = 0; j < d; j++) {
+        // |r| <= 1; the residual error plus rounding and block summation of |r x|.
+        grad[c * d + j] += Math.abs(x.data[i * d + j]) * (dz[p] / 2 + (blockRows + 2) * U);
+      }
+    }
+  }
+  return { dz, loss, grad };
+}
+
+function reference(
+  x: Matrix,
+  y: Int32Array,
+  rows: Int32Array | null,
+  start: number,
+  end: number,
+  w: Float64Array,
+  b: Float64Array,
+  link: "sigmoid" | "softmax",
+) {
+  const nOut = b.length;
+  const gw = new Float64Array(w.length), gb = new Float64Array(nOut);
+  const r = accumulateLoss(x, y, rows, start, end, w, b, link, gw, gb, new Float64Array(nOut));
+  return { ...r, gw, gb };
+}
+
+const builds = relaxedSimdSupported() ? [true, false] : [false];
+
+for (const relaxed of builds) {
+  for (
+    const [link, k, d] of [["softmax", 5, 37], ["softmax", 10, 64], ["sigmoid", 2, 21]] as const
+  ) {
+    Deno.test(
+      `${link} engine (${relaxed ? "relaxed" : "plain"} SIMD, d = ${d}) agrees with the ` +
+        "float64 reference within float32 rounding bounds",
+      () => {
+        const { x, y, w, b, nOut, rows } = problem(3, 301, d, k);
+        for (const [idx, start, end] of [[null, 0, 301], [rows, 17, 250]] as const) {
+          const ref = reference(x, y, idx, start, end, w, b, link);
+          const engine = createLossEngine(x, y, link, nOut, { relaxed, blockRows: 16 });
+          const gw = new Float64Array(w.length).fill(0.5), gb = new Float64Array(nOut).fill(0.5);
+          const got = engine.accumulate(idx, start, end, w, b, gw, gb);
+          engine.close();
+          const positions = Int32Array.from(
+            { length: end - start },
+            (_, p) => idx === null ? start + p : idx[start + p],
+          );
+          const bound = bounds(x, positions, w, nOut, 16);
+          assert.ok(
+            Math.abs(got.loss - ref.loss) <= bound.loss,
+            `loss ${got.loss} vs ${ref.loss}, bound ${bound.loss}`,
+          );
+          for (let i = 0; i < w.length; i++) {
+            const diff = Math.abs(gw[i] - 0.5 - ref.gw[i]);
+            assert.ok(diff <= bound.grad[i], `gradW[${i}] off by ${diff} > ${bound.grad[i]}`);
+          }
+          for (let c = 0; c < nOut; c++) {
+            const diff = Math.abs(gb[c] - 0.5 - ref.gb[c]);
+            // Bias gradient: sum of residuals, each within max|dz| / 2 + u.
+            let allowed = 0;
+            for (const v of bound.dz) allowed += v / 2 + U;
+            assert.ok(diff <= allowed, `gradB[${c}] off by ${diff} > ${allowed}`);
+          }
+          // Accuracy counts can only differ on samples whose top scores are within rounding.
+          assert.ok(Math.abs(got.correct - ref.correct) <= 2, `${got.correct} vs ${ref.correct}`);
+        }
+      },
+    );
+  }
+}
+
+Deno.test("engine without gradient buffers returns the same loss and leaves nothing behind", () => {
+  const { x, y, w, b, nOut } = problem(5, 200, 16, 4);
+  const engine = createLossEngine(x, y, "softmax", nOut);
+  const gw = new Float64Array(w.length), gb = new Float64Array(nOut);
+  const withGrad = engine.accumulate(null, 0, 200, w, b, gw, gb);
+  const without = engine.accumulate(null, 0, 200, w, b, null, null);
+  engine.close();
+  assert.equal(without.loss, withGrad.loss);
+  assert.equal(without.correct, withGrad.correct);
+});
+
+Deno.test("engine results are identical bit for bit with 1, 2 and 3 threads", () => {
+  const { x, y, w, b, nOut, rows } = problem(11, 9000, 40, 6);
+  const results = [1, 2, 3].map((threads) => {
+    const engine = createLossEngine(x, y, "softmax", nOut, { threads, shardRows: 1000 });
+    assert.equal(engine.threads, threads, "workers started");
+    const out = [];
+    for (const idx of [null, rows]) {
+      const gw = new Float64Array(w.length), gb = new Float64Array(nOut);
+      const r = engine.accumulate(idx, 0, 9000, w, b, gw, gb);
+      out.push({ ...r, gw: [...gw], gb: [...gb] });
+    }
+    engine.close();
+    return out;
+  });
+  assert.deepEqual(results[1], results[0]);
+  assert.deepEqual(results[2], results[0]);
+});
+
+Deno.test("engine standardisation equals standardising first", () => {
+  const { x, y, w, b, nOut } = problem(13, 150, 12, 3);
+  const prep = fitStandardizer(x);
+  const a = createLossEngine(x, y, "softmax", nOut, {
+    standardize: prep as { mean: Float64Array; scale: Float64Array },
+  });
+  const z = createLossEngine(applyPreprocessing(prep, x), y, "softmax", nOut);
+  const ga = new Float64Array(w.length), gz = new Float64Array(w.length);
+  const ra = a.accumulate(null, 0, 150, w, b, ga, null);
+  const rz = z.accumulate(null, 0, 150, w, b, gz, null);
+  a.close();
+  z.close();
+  assert.equal(ra.loss, rz.loss);
+  assert.deepEqual(ga, gz);
+});
+
+Deno.test("a closed engine refuses to compute", () => {
+  const { x, y, w, b, nOut } = problem(1, 10, 4, 3);
+  const engine = createLossEngine(x, y, "softmax", nOut);
+  engine.close();
+  assert.throws(() => engine.accumulate(null, 0, 10, w, b, null, null), RangeError);
+});

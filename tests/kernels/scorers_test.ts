@@ -1,0 +1,291 @@
+import assert from "node:assert/strict";
+import { createPrng, type Prng, randomNormal } from "../../lib/core/random.ts";
+import type { Matrix } from "../../lib/core/matrix.ts";
+import type { QuantizedInput } from "../../lib/kernels/forms.ts";
+import {
+  denseScores,
+  featureSubsetScores,
+  int8Scores,
+  packed4Scores,
+  prepareDense,
+  prepareInt8,
+  sparseScores,
+} from "../../lib/kernels/scorers.ts";
+
+/** Unit roundoff of float32. */
+const U = 2 ** -24;
+
+/** The naive oracle: expand any form to dense float64 weights, then x W^T + b. */
+function naive(w: Float64Array, b: ArrayLike<number>, x: ArrayLike<number>, n: number, d: number) {
+  const k = b.length;
+  const out = new Float64Array(n * k), mag = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < k; c++) {
+      let s = b[c], m = Math.abs(b[c]);
+      for (let j = 0; j < d; j++) {
+        s += w[c * d + j] * x[i * d + j];
+        m += Math.abs(w[c * d + j] * x[i * d + j]);
+      }
+      out[i * k + c] = s;
+      mag[i * k + c] = m;
+    }
+  }
+  return { out, mag };
+}
+
+/**
+ * Float32 kernels round the weights and inputs (u each) and sum d products in 4 lanes of at
+ * most d/4 + 1 terms before the final adds: |error| <= (d/4 + 6) u sum |w x| + |b|.
+ */
+function assertWithin(
+  got: Float32Array,
+  want: Float64Array,
+  mag: Float64Array,
+  factor: number,
+  label: string,
+) {
+  assert.equal(got.length, want.length);
+  for (let i = 0; i < got.length; i++) {
+    const allowed = factor * U * mag[i] + 1e-30;
+    assert.ok(
+      Math.abs(got[i] - want[i]) <= allowed,
+      `${label} element ${i}: ${got[i]} vs ${want[i]} (allowed ${allowed})`,
+    );
+  }
+}
+
+function data(prng: Prng, n: number, d: number): Matrix<Float32Array> {
+  return { data: Float32Array.from({ length: n * d }, () => randomNormal(prng)), rows: n, cols: d };
+}
+
+for (const [n, d, k] of [[7, 37, 10], [10, 64, 3], [1, 5, 1], [33, 784, 10]]) {
+  Deno.test(`dense wasm and ts agree with the naive product (${n} x ${d}, ${k} outputs)`, () => {
+    const prng = createPrng(n * d + k);
+    const x = data(prng, n, d);
+    const w = Float32Array.from({ length: k * d }, () => randomNormal(prng));
+    const b = Float32Array.from({ length: k }, () => randomNormal(prng));
+    const ref = naive(Float64Array.from(w), b, x.data, n, d);
+    for (const backend of ["wasm", "ts"] as const) {
+      assertWithin(
+        denseScores({ weights: w, bias: b }, x, { backend }),
+        ref.out,
+        ref.mag,
+        d / 4 + 6,
+        backend,
+      );
+    }
+  });
+
+  Deno.test(`sparse and feature-subset kernels visit only kept weights (${n} x ${d}, ${k} outputs)`, () => {
+    const prng = createPrng(7 * n + d);
+    const x = data(prng, n, d);
+    const dense = new Float64Array(k * d);
+    const indptr = new Int32Array(k + 1), indices: number[] = [], values: number[] = [];
+    for (let c = 0; c < k; c++) {
+      for (let j = 0; j < d; j++) {
+        if (prng() < 0.1) {
+          const v = Math.fround(randomNormal(prng));
+          dense[c * d + j] = v;
+          indices.push(j);
+          values.push(v);
+        }
+      }
+      indptr[c + 1] = indices.length;
+    }
+    const b = Float32Array.from({ length: k }, () => randomNormal(prng));
+    const csr = {
+      indptr,
+      indices: Int32Array.from(indices),
+      values: Float32Array.from(values),
+      bias: b,
+      nFeatures: d,
+    };
+    const ref = naive(dense, b, x.data, n, d);
+    for (const backend of ["wasm", "ts"] as const) {
+      assertWithin(
+        sparseScores(csr, x, { backend }),
+        ref.out,
+        ref.mag,
+        d / 2 + 6,
+        `csr ${backend}`,
+      );
+    }
+    // Whole features removed: keep every third feature.
+    const features = Int32Array.from({ length: Math.ceil(d / 3) }, (_, t) => 3 * t);
+    const m = features.length;
+    const sub = new Float32Array(k * m), full = new Float64Array(k * d);
+    for (let c = 0; c < k; c++) {
+      for (let t = 0; t < m; t++) {
+        sub[c * m + t] = randomNormal(prng);
+        full[c * d + features[t]] = sub[c * m + t];
+      }
+    }
+    const refSub = naive(full, b, x.data, n, d);
+    const form = { features, weights: sub, bias: b, nFeatures: d };
+    for (const backend of ["wasm", "ts"] as const) {
+      assertWithin(
+        featureSubsetScores(form, x, { backend }),
+        refSub.out,
+        refSub.mag,
+        m / 4 + 6,
+        `subset ${backend}`,
+      );
+    }
+  });
+
+  Deno.test(`int8 kernels give the exact integer sums (${n} x ${d}, ${k} outputs)`, () => {
+    const prng = createPrng(11 * n + d);
+    for (const signed of [false, true]) {
+      for (const range of [63, 127]) {
+        const codes = Int8Array.from({ length: k * d }, () => Math.round((2 * prng() - 1) * range));
+        const scale = Float32Array.from({ length: k }, () => 0.01 + prng() * 0.01);
+        const bias = Float32Array.from({ length: k }, () => randomNormal(prng));
+        const raw = Array.from(
+          { length: n * d },
+          () => Math.floor(prng() * 256) - (signed ? 128 : 0),
+        );
+        const x: QuantizedInput = {
+          data: signed ? Int8Array.from(raw) : Uint8Array.from(raw),
+          rows: n,
+          cols: d,
+          scale: 1 / 255,
+          zeroPoint: signed ? -3 : 7,
+        };
+        const w = Float64Array.from(codes, (q, i) => q * scale[Math.floor(i / d)] / 255);
+        const xs = Float64Array.from(raw, (v) => v - x.zeroPoint);
+        const ref = naive(w, bias, xs, n, d);
+        for (const backend of ["wasm", "ts"] as const) {
+          // Integer sums are exact; the float tail (convert, scale, add bias) rounds 3 times.
+          assertWithin(
+            int8Scores({ codes, scale, bias }, x, { backend }),
+            ref.out,
+            ref.mag,
+            4,
+            `int8 ${backend} signed=${signed} range=${range}`,
+          );
+        }
+      }
+    }
+  });
+
+  Deno.test(`packed 4-bit kernel matches the codebook within its int8 table rounding (${n} x ${d}, ${k} outputs)`, () => {
+    const prng = createPrng(13 * n + d);
+    for (const perOutput of [false, true]) {
+      const codebook = Float32Array.from(
+        { length: perOutput ? 16 * k : 16 },
+        () => randomNormal(prng) * 0.1,
+      );
+      const rb = Math.ceil(d / 2);
+      const packed = new Uint8Array(k * rb);
+      const w = new Float64Array(k * d), step = new Float64Array(k);
+      for (let c = 0; c < k; c++) {
+        const o = perOutput && k > 1 ? 16 * c : 0;
+        let max = 0;
+        for (let q = 0; q < 16; q++) max = Math.max(max, Math.abs(codebook[o + q]));
+        step[c] = max / 127;
+        for (let j = 0; j < d; j++) {
+          const code = Math.floor(prng() * 16);
+          packed[c * rb + (j >> 1)] |= j & 1 ? code << 4 : code;
+          w[c * d + j] = codebook[o + code] / 255;
+        }
+      }
+      const bias = Float32Array.from({ length: k }, () => randomNormal(prng));
+      const raw = Array.from({ length: n * d }, () => Math.floor(prng() * 256));
+      const x: QuantizedInput = {
+        data: Uint8Array.from(raw),
+        rows: n,
+        cols: d,
+        scale: 1 / 255,
+        zeroPoint: 0,
+      };
+      const ref = naive(w, bias, raw, n, d);
+      const form = { packed, codebook, bias, nFeatures: d };
+      assertWithin(packed4Scores(form, x, { backend: "ts" }), ref.out, ref.mag, 4, "packed ts");
+      const got = packed4Scores(form, x);
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < k; c++) {
+          // Each table entry is within step/2 of the codebook: |error| <= sum_j x_j step / 2.
+          let xs = 0;
+          for (let j = 0; j < d; j++) xs += raw[i * d + j] / 255;
+          const allowed = xs * step[c] / 2 + 4 * U * ref.mag[i * k + c];
+          const diff = Math.abs(got[i * k + c] - ref.out[i * k + c]);
+          assert.ok(diff <= allowed, `packed wasm ${i},${c}: off by ${diff} > ${allowed}`);
+        }
+      }
+    }
+  });
+}
+
+Deno.test("scoring the scorer's own input buffer skips the copy and gives the same scores", () => {
+  const prng = createPrng(5);
+  const w = Float32Array.from({ length: 30 }, () => randomNormal(prng));
+  const s = prepareDense({ weights: w, bias: new Float32Array(3) });
+  const x = data(prng, 4, 10);
+  const copied = s.scores(x);
+  const buf = s.inputBuffer(4);
+  buf.set(x.data);
+  const direct = s.scores({ data: buf, rows: 4, cols: 10 });
+  assert.deepEqual(direct, copied);
+  s.close();
+  assert.throws(() => s.scores(x), /closed/);
+});
+
+Deno.test("int8 scorer reports which path it uses and refuses inputs of the wrong width", () => {
+  const codes = Int8Array.from({ length: 20 }, (_, i) => i - 10);
+  const s = prepareInt8({ codes, scale: [1, 1], bias: [0, 0] });
+  assert.match(s.path, /^wasm/);
+  assert.throws(
+    () => s.scores({ data: new Uint8Array(9), rows: 1, cols: 9, scale: 1, zeroPoint: 0 }),
+    /takes 10 features/,
+  );
+  const wide = prepareInt8({ codes: Int8Array.from([100, -120]), scale: [1], bias: [0] });
+  assert.equal(wide.path, "wasm", "codes outside [-64, 63] use the exact widening kernel");
+});
+
+Deno.test("scores are identical bit for bit with 1 and 3 threads for every form", () => {
+  const prng = createPrng(21);
+  const n = 37, d = 50, k = 7;
+  const x = data(prng, n, d);
+  const xq: QuantizedInput = {
+    data: Uint8Array.from({ length: n * d }, () => Math.floor(prng() * 256)),
+    rows: n,
+    cols: d,
+    scale: 0.01,
+    zeroPoint: 3,
+  };
+  const w = Float32Array.from({ length: k * d }, () => randomNormal(prng));
+  const bias = Float32Array.from({ length: k }, () => randomNormal(prng));
+  const indptr = Int32Array.from({ length: k + 1 }, (_, c) => c * 5);
+  const indices = Int32Array.from({ length: 5 * k }, (_, p) => (p * 7) % d);
+  const codes = Int8Array.from({ length: k * d }, () => Math.round(prng() * 120 - 60));
+  const packed = Uint8Array.from({ length: k * 25 }, () => Math.floor(prng() * 256));
+  const codebook = Float32Array.from({ length: 16 }, () => randomNormal(prng));
+  const cases: [string, (threads: number) => Float32Array][] = [
+    ["dense", (threads) => denseScores({ weights: w, bias }, x, { threads })],
+    [
+      "sparse",
+      (threads) =>
+        sparseScores({ indptr, indices, values: w.subarray(0, 5 * k), bias, nFeatures: d }, x, {
+          threads,
+        }),
+    ],
+    [
+      "subset",
+      (threads) =>
+        featureSubsetScores(
+          { features: indices.subarray(0, 9), weights: w.subarray(0, 9 * k), bias, nFeatures: d },
+          x,
+          { threads },
+        ),
+    ],
+    ["int8", (threads) => int8Scores({ codes, scale: bias.map(Math.abs), bias }, xq, { threads })],
+    [
+      "packed4",
+      (threads) => packed4Scores({ packed, codebook, bias, nFeatures: d }, xq, { threads }),
+    ],
+  ];
+  for (const [name, run] of cases) assert.deepEqual(run(3), run(1), name);
+  const pooled = prepareDense({ weights: w, bias }, { threads: 3 });
+  assert.equal(pooled.threads, 3, "workers started");
+  pooled.close();
+});

@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { type Matrix, toFloat32 } from "../../lib/core/matrix.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { accumulateLoss } from "../../lib/model/loss.ts";
+import { predict } from "../../lib/model/predict.ts";
+
+function objective(x: Matrix, y: Int32Array, w: Float64Array, b: Float64Array, l2: number) {
+  const r = accumulateLoss(
+    x,
+    y,
+    null,
+    0,
+    x.rows,
+    w,
+    b,
+    "softmax",
+    null,
+    null,
+    new Float64Array(b.length),
+  );
+  let s = 0;
+  for (const v of w) s += v * v;
+  return r.loss / x.rows + 0.5 * l2 * s;
+}
+
+function synthetic(seed: number, n: number, d: number, k: number) {
+  const prng = createPrng(seed);
+  const centers = Array.from(
+    { length: k },
+    () => Array.from({ length: d }, () => randomNormal(prng)),
+  );
+  const y = Int32Array.from({ length: n }, () => Math.floor(prng() * k));
+  const data = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) data[i * d + j] = centers[y[i]][j] + 2 * randomNormal(prng) + 3;
+  }
+  return { x: { data, rows: n, cols: d } as Matrix, y };
+}
+
+Deno.test("wasm and ts backends reach the same L-BFGS optimum on digits", async () => {
+  const digits = await loadEmbedded("digits");
+  const x = toFloat32(digits.x);
+  const l2 = 1e-3;
+  const opts = {
+    penalty: { kind: "l2", lambda: l2 } as const,
+    optimizer: { kind: "lbfgs", tolerance: 1e-5, maxIterations: 500 } as const,
+  };
+  const ts = fit(x, digits.y, { ...opts, backend: "ts" });
+  const wasm = fit(x, digits.y, { ...opts, backend: "wasm" });
+  // Both objectives evaluated by the float64 reference on the standardised data.
+  const xt = { data: Float64Array.from(x.data), rows: x.rows, cols: x.cols };
+  const prep = ts.model.preprocessing;
+  assert.equal(prep.kind, "standardize");
+  if (prep.kind === "standardize") {
+    for (let i = 0; i < x.rows; i++) {
+      for (let j = 0; j < x.cols; j++) {
+        xt.data[i * x.cols + j] = (xt.data[i * x.cols + j] - prep.mean[j]) / prep.scale[j];
+      }
+    }
+  }
+  const fTs = objective(xt, digits.y, ts.model.weights.data, ts.model.bias, l2);
+  const fWasm = objective(xt, digits.y, wasm.model.weights.data, wasm.model.bias, l2);
+  // Strongly convex: a gradient of size g leaves the objective within g^2 / (2 l2) of optimal.
+  assert.ok(Math.abs(fTs - fWasm) < 1e-6, `objectives ${fTs} vs ${fWasm}`);
+  const a = predict(ts.model, x), b = predict(wasm.model, x);
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  assert.ok(same >= a.length - 2, `${a.length - same} predictions differ`);
+});
+
+Deno.test("preconditioned and plain L-BFGS reach the same optimum", () => {
+  const { x, y } = synthetic(2, 400, 12, 3);
+  const base = {
+    penalty: { kind: "l2", lambda: 1e-2 } as const,
+    preprocessing: "none" as const,
+    backend: "ts" as const,
+  };
+  const pre = fit(x, y, { ...base, optimizer: { kind: "lbfgs", tolerance: 1e-9 } });
+  const plain = fit(x, y, {
+    ...base,
+    optimizer: { kind: "lbfgs", tolerance: 1e-9, precondition: false },
+  });
+  // Both stop on the function tolerance; the plain run is the slower and less precise one.
+  assert.ok(pre.history.length < plain.history.length, "preconditioning saves iterations");
+  assert.ok(pre.history.at(-1)!.objective <= plain.history.at(-1)!.objective + 1e-12);
+  for (let i = 0; i < pre.model.weights.data.length; i++) {
+    assert.ok(Math.abs(pre.model.weights.data[i] - plain.model.weights.data[i]) < 1e-5);
+  }
+  for (let c = 0; c < 3; c++) assert.ok(Math.abs(pre.model.bias[c] - plain.model.bias[c]) < 1e-5);
+});
+
+Deno.test("wasm training gives the same model with 1 and 2 threads", () => {
+  const { x, y } = synthetic(4, 10000, 24, 4);
+  const run = (threads: number) =>
+    fit(x, y, {
+      backend: "wasm",
+      threads,
+      preprocessing: "none",
+      penalty: { kind: "l2", lambda: 1e-3 },
+      optimizer: { kind: "lbfgs", maxIterations: 15 },
+    }).model;
+  const one = run(1), two = run(2);
+  assert.deepEqual(two.weights.data, one.weights.data);
+  assert.deepEqual(two.bias, one.bias);
+});
+
+Deno.test("wasm mini-batch training keeps masked weights at zero and runs the hooks", () => {
+  const { x, y } = synthetic(6, 600, 10, 3);
+  const mask = new Uint8Array(30).map((_, i) => (i % 3 === 0 ? 0 : 1));
+  let epochs = 0, transformed = 0;
+  const { model } = fit(x, y, {
+    backend: "wasm",
+    optimizer: { kind: "sgd", epochs: 3, batchSize: 32 },
+    mask,
+    weightTransform: {
+      forward(latent, out) {
+        transformed++;
+        for (let i = 0; i < latent.length; i++) out[i] = Math.round(latent[i] * 16) / 16;
+      },
+      backward() {},
+    },
+    onEpochEnd: (s) => {
+      epochs++;
+      if (s.epoch === 2) s.mask![1] = 0; // gradual pruning
+    },
+    validation: { x, y },
+    earlyStopping: { patience: 5 },
+  });
+  assert.equal(epochs, 3);
+  assert.ok(transformed >= 3 * Math.ceil(600 / 32));
+  for (let i = 0; i < 30; i++) {
+    if (i % 3 === 0 || i === 1) assert.equal(model.weights.data[i], 0, `weight ${i}`);
+  }
+  let right = 0;
+  const p = predict(model, x);
+  for (let i = 0; i < p.length; i++) if (p[i] === y[i]) right++;
+  assert.ok(right / p.length > 0.8, `training accuracy ${right / p.length}`);
+});
+
+Deno.test("fit rejects an unknown backend and a bad thread count", () => {
+  const { x, y } = synthetic(1, 20, 3, 2);
+  assert.throws(() => fit(x, y, { backend: "gpu" as "ts" }), /backend must be auto, wasm or ts/);
+  assert.throws(() => fit(x, y, { threads: 0 }), /threads must be an integer/);
+});

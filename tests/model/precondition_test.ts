@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { minimizeLbfgs } from "../../lib/model/lbfgs.ts";
+import { diagonalPreconditioner, kroneckerPreconditioner } from "../../lib/model/precondition.ts";
+import { assertClose } from "../_helpers/assert_close.ts";
+
+function randomCovariance(seed: number, d: number): Float64Array {
+  const prng = createPrng(seed);
+  const z = Float64Array.from({ length: 3 * d * d }, () => randomNormal(prng));
+  const cov = new Float64Array(d * d);
+  for (let a = 0; a < d; a++) {
+    for (let b = 0; b < d; b++) {
+      let s = 0;
+      for (let t = 0; t < 3 * d; t++) s += z[t * d + a] * z[t * d + b];
+      cov[a * d + b] = s / (3 * d);
+    }
+  }
+  return cov;
+}
+
+for (const wasm of [false, true]) {
+  Deno.test(`Kronecker preconditioner (${wasm ? "wasm" : "ts"}) inverts (a Cov + l2 I) on each class row`, () => {
+    const d = 9, k = 5, l2 = 0.05, a = (1 / k) * (1 - 1 / k);
+    const cov = randomCovariance(1, d);
+    const pre = kroneckerPreconditioner(cov, { nOutputs: k, l2, mask: null, wasm })!;
+    const prng = createPrng(2);
+    const v = Float64Array.from({ length: k * d + k }, () => randomNormal(prng));
+    const out = new Float64Array(v.length);
+    pre(v, out);
+    for (let c = 0; c < k; c++) {
+      for (let i = 0; i < d; i++) {
+        let s = l2 * out[c * d + i];
+        for (let j = 0; j < d; j++) s += a * cov[i * d + j] * out[c * d + j];
+        assertClose(s, v[c * d + i], { rtol: 1e-10, atol: 1e-12 });
+      }
+      assertClose(out[k * d + c], v[k * d + c] / a, { rtol: 1e-14 });
+    }
+  });
+}
+
+Deno.test("preconditioners keep masked weights at zero", () => {
+  const d = 5, k = 2;
+  const mask = Uint8Array.from({ length: k * d }, (_, i) => (i % 2 ? 1 : 0));
+  const v = new Float64Array(k * d + k).fill(1);
+  for (
+    const pre of [
+      kroneckerPreconditioner(randomCovariance(3, d), { nOutputs: k, l2: 0.1, mask })!,
+      diagonalPreconditioner(new Float64Array(d).fill(2), { nOutputs: k, l2: 0.1, mask }),
+    ]
+  ) {
+    const out = new Float64Array(v.length);
+    pre(v, out);
+    for (let i = 0; i < k * d; i++) if (mask[i] === 0) assert.equal(out[i], 0);
+  }
+});
+
+Deno.test("L-BFGS with the exact inverse Hessian as preconditioner solves a quadratic in one step", () => {
+  // f(x) = 1/2 x^T H x - b^T x with H = diag(1, 100, 1e4).
+  const h = [1, 100, 1e4], bv = [1, 2, 3];
+  const f = (x: Float64Array, g: Float64Array) => {
+    let v = 0;
+    for (let i = 0; i < 3; i++) {
+      g[i] = h[i] * x[i] - bv[i];
+      v += 0.5 * h[i] * x[i] * x[i] - bv[i] * x[i];
+    }
+    return v;
+  };
+  const r = minimizeLbfgs(f, new Float64Array(3), {
+    preconditioner: (v, out) => {
+      for (let i = 0; i < 3; i++) out[i] = v[i] / h[i];
+    },
+    gradientTolerance: 1e-10,
+  });
+  assert.ok(r.iterations <= 2, `${r.iterations} iterations`);
+  for (let i = 0; i < 3; i++) assertClose(r.x[i], bv[i] / h[i], { rtol: 1e-9 });
+});
