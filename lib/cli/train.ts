@@ -7,7 +7,7 @@
 import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
 import { fit, type FitResult, type Optimizer } from "../model/fit.ts";
 import type { Penalty } from "../model/types.ts";
-import { modelFormatOf, writeModelFile } from "./model_files.ts";
+import { checkDestination, modelFormatOf, writeModelFile } from "./model_files.ts";
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
@@ -141,6 +141,7 @@ export const trainCommand: Command = {
     if (saveTo !== undefined && modelFormatOf(saveTo) === "onnx") {
       throw new UsageError("Cannot save as .onnx here: use 'lrc export --out FILE.onnx'");
     }
+    if (saveTo !== undefined) await checkDestination(saveTo);
     const data = await loadData(args);
     const result = trainWithProgress(data, args, !args.flag("quiet") && !args.flag("json"), io);
     const { model } = result;

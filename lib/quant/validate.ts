@@ -7,6 +7,7 @@
  */
 
 import { assertFinite, describe } from "../core/validate.ts";
+import { validatePreprocessing } from "../data/preprocess.ts";
 import { outputCount } from "../model/types.ts";
 import { codebookBits, codeRange, groupCount } from "./grid.ts";
 import {
@@ -207,25 +208,7 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
   if (!Array.isArray(names) || names.length !== d || !names.every((n) => typeof n === "string")) {
     fail(`featureNames must be ${d} strings`);
   }
-  const p = m.preprocessing;
-  if (typeof p !== "object" || p === null) fail("preprocessing is missing");
-  if (p.kind === "standardize") {
-    if (
-      !(p.mean instanceof Float64Array) || !(p.scale instanceof Float64Array) ||
-      p.mean.length !== d || p.scale.length !== d
-    ) {
-      fail(`preprocessing mean and scale must be Float64Arrays of ${d} values`);
-    }
-    assertFinite(action, "preprocessing.mean", p.mean);
-    assertFinite(action, "preprocessing.scale", p.scale);
-    for (let j = 0; j < d; j++) {
-      if (!(p.scale[j] > 0)) {
-        throw new RangeError(`Cannot ${action}: preprocessing.scale[${j}] is ${p.scale[j]}`);
-      }
-    }
-  } else if (p.kind !== "none") {
-    fail(`unknown preprocessing kind '${(p as { kind: unknown }).kind}'`);
-  }
+  validatePreprocessing(m.preprocessing, d, action);
   const b = m.bias;
   if (typeof b !== "object" || b === null) fail("bias is missing");
   const biasType = b.kind === "float32"

@@ -62,12 +62,12 @@ const bad: [string, string, RegExp, typeof SyntaxError | typeof RangeError][] = 
   [
     "a non-numeric cell",
     "a,b,y\n1,2,0\n3,abc,1\n",
-    /line 3, column 2 \('b'\) holds 'abc', which is not a finite number/,
+    /line 3, column 2 \('b'\) holds 'abc', which is not a finite decimal number/,
     SyntaxError,
   ],
   ["an empty cell", "a,b,y\n1,,0\n", /line 2, column 2 \('b'\) is empty/, SyntaxError],
   ["NaN", "a,y\nNaN,0\n", /line 2, column 1 \('a'\) holds 'NaN'/, SyntaxError],
-  ["inf", "a,y\ninf,0\n", /holds 'inf', which is not a finite number/, SyntaxError],
+  ["inf", "a,y\ninf,0\n", /holds 'inf', which is not a finite decimal number/, SyntaxError],
   [
     "Infinity",
     "a,y\n-Infinity,0\n",
