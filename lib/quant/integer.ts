@@ -535,6 +535,11 @@ export function integerScoresFromCodes(
   nSamples: number,
 ): Matrix<Float64Array> {
   const want = m.input.dtype === "uint8" ? Uint8Array : Int8Array;
+  if (!Number.isInteger(nSamples) || nSamples < 0) {
+    throw new TypeError(
+      `Cannot compute integer scores: nSamples must be a non-negative integer, got ${nSamples}`,
+    );
+  }
   if (!(xq instanceof want) || xq.length !== nSamples * m.nFeatures) {
     throw new TypeError(
       `Cannot compute integer scores: codes must be a ${want.name} of ${

@@ -26,6 +26,7 @@ import {
   type UniformScheme,
 } from "./types.ts";
 import { log2Value } from "./dequantize.ts";
+import { validateQuantizedTensor } from "./validate.ts";
 
 /**
  * How a uniform or log2 grid's range is chosen from the values of a group:
@@ -409,8 +410,9 @@ export interface QuantizeOnGridOptions {
  * @param values The values, shape `(grid.rows, grid.cols)`.
  * @param options Rounding and mask.
  * @returns A new tensor with the grid's parameters and the codes of `values`.
- * @throws {TypeError} If the shapes differ.
- * @throws {RangeError} If a value is NaN or infinite (or beyond the float16 range).
+ * @throws {TypeError} If the grid is malformed or the shapes differ.
+ * @throws {RangeError} If a grid parameter is out of range (a scale that is not finite and > 0,
+ *   bits outside 1..16, ...), or a value is NaN or infinite (or beyond the float16 range).
  *
  * @example Requantizing dequantized values gives the codes back
  * ```ts
@@ -429,6 +431,7 @@ export function quantizeOnGrid(
   options: QuantizeOnGridOptions = {},
 ): QuantizedTensor {
   const action = "quantize onto grid";
+  validateQuantizedTensor(grid, action, false);
   assertMatrix(action, "values", values);
   if (values.rows !== grid.rows || values.cols !== grid.cols) {
     throw new TypeError(
@@ -543,7 +546,17 @@ export function calibrateGrid(
         seed: method.seed + g,
         maxIterations: method.maxIterations,
       });
-      codebook.set(strictlyAscendingFloat32(r.centroids), g * method.levels);
+      const levels = strictlyAscendingFloat32(r.centroids);
+      for (let k = 0; k < levels.length; k++) {
+        if (!Number.isFinite(levels[k])) {
+          throw new RangeError(
+            `Cannot ${ACTION}: a k-means level of ${
+              r.centroids[Math.min(k, r.centroids.length - 1)]
+            } does not fit float32; the weights are too large`,
+          );
+        }
+      }
+      codebook.set(levels, g * method.levels);
     }
     const t: CodebookQuantizedTensor = {
       kind: "codebook",

@@ -46,13 +46,18 @@ export function expectedCodeArray(t: QuantizedTensor): Ctor {
  *
  * @param t The value.
  * @param action What the caller was doing, for messages.
+ * @param withCodes Whether to check the codes too (not for a grid whose codes are ignored).
  * @throws {TypeError} If a field is missing or of the wrong type, the codes are not in the
  *   expected typed array, or lengths disagree with the shape and granularity.
  * @throws {RangeError} If bits, a code, a scale, a zero point or a codebook entry is out of
  *   range (scales must be finite and > 0; codebooks finite and strictly ascending; float16
  *   patterns finite).
  */
-export function validateQuantizedTensor(t: QuantizedTensor, action: string): void {
+export function validateQuantizedTensor(
+  t: QuantizedTensor,
+  action: string,
+  withCodes = true,
+): void {
   const fail = (reason: string): never => {
     throw new TypeError(`Cannot ${action}: ${reason}`);
   };
@@ -91,8 +96,8 @@ export function validateQuantizedTensor(t: QuantizedTensor, action: string): voi
     fail(`unknown scheme '${t.scheme}'`);
   }
   const ctor = expectedCodeArray(t);
-  const codes = t.codes as ArrayLike<number>;
-  if (!(codes instanceof ctor) || codes.length !== rows * cols) {
+  const codes = (withCodes ? t.codes : new ctor(0)) as ArrayLike<number>;
+  if (withCodes && (!(codes instanceof ctor) || codes.length !== rows * cols)) {
     fail(
       `codes must be a ${ctor.name} of ${rows * cols} entries for this ${t.kind} tensor, got ${
         describe(codes)
