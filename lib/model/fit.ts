@@ -643,7 +643,14 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
   let maxLabel = 0;
   for (let i = 0; i < y.length; i++) if (y[i] > maxLabel) maxLabel = y[i];
   const initial = options.initial;
-  if (initial !== undefined) validateModel(initial, `${ACTION} from the initial model`);
+  if (initial !== undefined) {
+    validateModel(initial, `${ACTION} from the initial model`);
+    if (initial.weights.cols !== x.cols) {
+      throw new TypeError(
+        `Cannot ${ACTION}: the initial model takes ${initial.weights.cols} features, x has ${x.cols}`,
+      );
+    }
+  }
   const classes = initial?.classes ?? options.classes ??
     Array.from({ length: maxLabel + 1 }, (_, c) => String(c));
   if (initial && maxLabel >= classes.length) {
