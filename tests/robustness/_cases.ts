@@ -501,6 +501,17 @@ export const ERROR_CASES: readonly ErrorCase[] = [
   },
   {
     area: "arrays and options",
+    input: "decisionFunction: a hand-built model whose weights are a plain array",
+    run: () =>
+      decisionFunction(
+        { ...binary, weights: { ...binary.weights, data: [...binary.weights.data] as never } },
+        cancer.x,
+      ),
+    type: TypeError,
+    message: /^Cannot compute scores: weights must be a matrix of Float64Array storage$/,
+  },
+  {
+    area: "arrays and options",
     input: "predict: data with another number of features",
     run: () => predict(binary, digits.x),
     type: TypeError,
