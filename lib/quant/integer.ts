@@ -159,7 +159,10 @@ export function calibrateInput(
     if (Math.abs(v) > INT32_MAX) {
       throw new RangeError(
         `Cannot ${CAL_ACTION}: bias ${b[c]} of output ${c} is ${v} units of the product scale ` +
-          `${productScale[c]}, beyond int32`,
+          `${productScale[c]}, beyond int32` +
+          (productScale[c] / scale < 1e-30
+            ? ` (the weight scale ${productScale[c] / scale} is tiny: are the weights all zero?)`
+            : ""),
       );
     }
     values[c] = v;

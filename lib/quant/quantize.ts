@@ -163,7 +163,8 @@ export interface QuantizeTensorOptions {
   method?: QuantizationMethod;
   /**
    * Pruning mask, shape `(rows * cols)`: elements where it is 0 take no part in calibration and
-   * get the code nearest to 0.
+   * get the code nearest to 0 (the lower one on a tie: -1 on a 1-bit grid, as model files store
+   * it).
    * @default {none (all elements count)}
    */
   mask?: Uint8Array;
@@ -395,7 +396,8 @@ export interface QuantizeOnGridOptions {
    */
   rounding?: Rounding;
   /**
-   * Elements where it is 0 get the code nearest to 0.
+   * Elements where it is 0 get the code nearest to 0 (the lower one on a tie, -1 on a 1-bit
+   * grid), as model files store them.
    * @default {none}
    */
   mask?: Uint8Array;
@@ -1043,7 +1045,8 @@ function encodeOnGrid(
           const g = grid.granularity === "tensor" ? 0 : grid.granularity === "class" ? i : j;
           const kept = !mask || mask[idx] === 1;
           const u = prng && kept ? prng() : -1;
-          codes[idx] = log2Code(kept ? data[idx] : 0, grid.scale[g], grid.bits, e, u);
+          // a masked weight gets the code of 0 (1 bit: the lower of -s and +s, as files store it)
+          codes[idx] = kept ? log2Code(data[idx], grid.scale[g], grid.bits, e, u) : grid.bits === 1 ? -1 : 0;
         }
       }
       return { ...grid, codes };
@@ -1065,7 +1068,7 @@ function encodeOnGrid(
             if (prng && kept) {
               const p = Math.min(1, Math.max(0, (t + 1) / 2));
               q = prng() < p ? 1 : -1;
-            } else q = t < 0 ? -1 : 1;
+            } else q = t < 0 || !kept ? -1 : 1; // masked: the lower of -s and +s, as in files
           } else {
             q = (prng && kept ? Math.floor(t + prng()) : roundHalfEven(t)) + z;
             if (q < qmin) q = qmin;
