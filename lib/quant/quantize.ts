@@ -1046,7 +1046,11 @@ function encodeOnGrid(
           const kept = !mask || mask[idx] === 1;
           const u = prng && kept ? prng() : -1;
           // a masked weight gets the code of 0 (1 bit: the lower of -s and +s, as files store it)
-          codes[idx] = kept ? log2Code(data[idx], grid.scale[g], grid.bits, e, u) : grid.bits === 1 ? -1 : 0;
+          codes[idx] = kept
+            ? log2Code(data[idx], grid.scale[g], grid.bits, e, u)
+            : grid.bits === 1
+            ? -1
+            : 0;
         }
       }
       return { ...grid, codes };
