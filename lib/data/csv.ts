@@ -1,7 +1,7 @@
 /**
  * CSV loading into a numeric matrix plus class labels. The CSV grammar (quotes, embedded commas
- * and newlines, CRLF, byte-order marks) is handled by the `csv-parse` package; this module is the
- * only place that imports it, so it can be swapped.
+ * and newlines, LF, CRLF or CR line ends in any mix, byte-order marks) is handled by the
+ * `csv-parse` package; this module is the only place that imports it, so it can be swapped.
  *
  * Records are turned into numbers one at a time as the parser produces them, so memory holds the
  * numeric matrix (8 bytes per value, 4 with `dtype: "float32"`) and one class index per row, not
@@ -189,6 +189,7 @@ function parserOptions(options: CsvOptions, builder: TableBuilder) {
   return {
     bom: true,
     delimiter: options.delimiter ?? ",",
+    record_delimiter: ["\r\n", "\n", "\r"], // any mix of line ends
     relax_column_count: true,
     skip_empty_lines: true,
     on_record: (record: string[], context: { lines: number; empty_lines: number }) => {
@@ -219,6 +220,7 @@ class TableBuilder {
   readonly #labelIndex = new Map<string, number>();
   #prevEnd = 0;
   #prevEmpty = 0;
+  #shift = 0;
   #records = 0;
 
   constructor(options: CsvOptions) {
@@ -249,7 +251,11 @@ class TableBuilder {
   add(record: string[], lines: number, emptyLines: number): void {
     // The line on which the record starts (records may span lines inside quotes).
     const line = this.#prevEnd + (emptyLines - this.#prevEmpty) + 1;
-    this.#prevEnd = lines;
+    if (lines - this.#shift - line > 0) {
+      // csv-parse counts a CRLF inside a quoted field as two lines: count it once.
+      for (const field of record) this.#shift += field.split("\r\n").length - 1;
+    }
+    this.#prevEnd = lines - this.#shift;
     this.#prevEmpty = emptyLines;
     if (record.length === 1 && record[0].trim() === "") return; // a line of blanks only
     this.#records++;
