@@ -648,6 +648,13 @@ export const ERROR_CASES: readonly ErrorCase[] = [
   },
   {
     area: "arrays and options",
+    input: "exportOnnx: a mask of the wrong length",
+    run: () => exportOnnx({ ...multi, mask: new Uint8Array(64) }),
+    type: TypeError,
+    message: /^Cannot export ONNX: mask must be a Uint8Array of 640 entries$/,
+  },
+  {
+    area: "arrays and options",
     input: "exportOnnx: an unknown form",
     run: () => exportOnnx(q8, { quantized: "int4" as "qdq" }),
     type: RangeError,
