@@ -529,7 +529,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     input: "evaluate: labels of another length",
     run: () => evaluate(binary, cancer.x, cancer.y.subarray(1)),
     type: TypeError,
-    message: /data has 569 rows but labels have 568 entries/,
+    message: /^Cannot evaluate model: data has 569 rows but labels have 568 entries$/,
   },
   {
     area: "arrays and options",
@@ -537,7 +537,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     run: () =>
       evaluate(binary, { data: new Float64Array(0), rows: 0, cols: 30 }, new Int32Array(0)),
     type: RangeError,
-    message: /there are no samples/,
+    message: /^Cannot evaluate model: there are no samples$/,
   },
   {
     area: "arrays and options",
@@ -902,7 +902,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     input: "a save into a missing folder",
     run: () => writeFileAtomic(`${tmp}/no/such/m.lrc`, new Uint8Array(1)),
     type: TypeError,
-    message: /^Cannot write '.*m.lrc': No such file or directory/,
+    message: /^Cannot write '.*no\/such\/m.lrc': the folder '.*no\/such' does not exist$/,
   },
 ];
 
