@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ERROR_CASES, SAVED_FILE } from "./_cases.ts";
+import { predict, predictProba } from "../../lib/model/predict.ts";
+import { binary, ERROR_CASES, SAVED_FILE } from "./_cases.ts";
 
 /** Runs a case and returns what it threw (or rejected with); fails if it returned. */
 async function thrown(run: () => unknown): Promise<unknown> {
@@ -38,4 +39,10 @@ Deno.test("every error of every case is a TypeError, RangeError or SyntaxError r
 Deno.test("the interrupted save left the previous file intact", async () => {
   await thrown(ERROR_CASES.find((c) => c.input.startsWith("a save that fails midway"))!.run);
   assert.deepEqual(await Deno.readFile(SAVED_FILE.path), SAVED_FILE.bytes);
+});
+
+Deno.test("an empty data set gets empty predictions, not an error", () => {
+  const none = { data: new Float64Array(0), rows: 0, cols: 30 };
+  assert.deepEqual(predict(binary, none), new Int32Array(0));
+  assert.deepEqual(predictProba(binary, none), { data: new Float64Array(0), rows: 0, cols: 2 });
 });
