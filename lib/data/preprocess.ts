@@ -105,6 +105,19 @@ function rescaledMoments(x: Matrix, j: number): { mean: number; scale: number } 
  * @param action What the caller was doing, for messages.
  * @throws {TypeError} If it is not a known kind or its arrays are not Float64Arrays of `cols`.
  * @throws {RangeError} If a mean is not finite or a scale is not finite and > 0.
+ *
+ * @example A zero scale is refused
+ * ```ts
+ * import { validatePreprocessing } from "./preprocess.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const p = { kind: "standardize", mean: Float64Array.of(0, 1), scale: Float64Array.of(1, 0) } as const;
+ * assert.throws(
+ *   () => validatePreprocessing(p, 2, "apply preprocessing"),
+ *   /^RangeError: Cannot apply preprocessing: preprocessing.scale\[1\] is 0/,
+ * );
+ * validatePreprocessing({ kind: "none" }, 2, "apply preprocessing"); // fine
+ * ```
  */
 export function validatePreprocessing(p: Preprocessing, cols: number, action: string): void {
   if (typeof p !== "object" || p === null) {

@@ -224,7 +224,11 @@ export interface FitResult {
   readonly converged: boolean;
   /** Why training stopped. */
   readonly stopReason: string;
-  /** Things the user should know, e.g. that separable data made weights grow unbounded. */
+  /**
+   * Things the user should know: separable data without a penalty (the weights would keep
+   * growing), features of huge magnitude left unstandardised, no progress, and classes with no
+   * or very few (under 1 %) training samples.
+   */
   readonly warnings: readonly string[];
 }
 
