@@ -176,9 +176,12 @@ export const quantizeCommand: Command = {
     const data = await loadData(args);
     let model: LogisticModel;
     let origin: string;
+    let warnings: string[];
     const file = args.string("model");
     if (file !== undefined) {
-      const stored = (await readModelFile(file)).model;
+      const loaded = await readModelFile(file);
+      const stored = loaded.model;
+      warnings = loaded.warnings;
       if (stored.kind !== "logistic-regression") {
         throw new TypeError(
           `Cannot quantize '${file}': it is already quantized; quantize the float model it came from`,
@@ -188,7 +191,9 @@ export const quantizeCommand: Command = {
       checkModelFitsData(model, data, file);
       origin = `loaded from ${file}`;
     } else {
-      model = trainWithProgress(data, args, showProgress, io).model;
+      const trained = trainWithProgress(data, args, showProgress, io);
+      model = trained.model;
+      warnings = [...trained.warnings];
       origin = `trained (${args.string("optimizer")}, penalty ${args.string("penalty")})`;
     }
     const started = performance.now();
@@ -274,6 +279,7 @@ export const quantizeCommand: Command = {
         classes: model.classes,
       },
       model: origin,
+      warnings,
       method: { description, ...resolveMethod(method), qat: args.flag("qat"), qatEpochs },
       seconds,
       test: {
@@ -294,6 +300,7 @@ export const quantizeCommand: Command = {
       `data      ${data.source}: ${report.data.trainSamples} train / ${report.data.testSamples} test, ` +
       `${report.data.features} features, ${model.classes.length} classes`,
       `model     ${origin}`,
+      ...warnings.map((w) => `warning   ${w}`),
       `method    ${description}${
         args.flag("qat") ? `, quantization-aware training ${qatEpochs} epochs` : ", post-training"
       } (${seconds.toFixed(2)} s)`,
