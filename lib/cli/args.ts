@@ -80,9 +80,13 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
       allowPositionals: true,
     }) as typeof parsed;
   } catch (error) {
+    const first = (error as Error).message.split("\n")[0];
+    const ambiguous = first.match(/^Option '(--[a-z0-9-]+)' argument is ambiguous/);
     throw new UsageError(
       `Cannot parse arguments of '${command.name}': ${
-        (error as Error).message.split("\n")[0].replace(/\. To specify.*$/, "")
+        ambiguous
+          ? `the value of ${ambiguous[1]} starts with '-': write it as ${ambiguous[1]}=VALUE`
+          : first.replace(/\. To specify.*$/, "")
       }`,
     );
   }

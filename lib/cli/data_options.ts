@@ -5,7 +5,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { readCsv } from "../data/csv.ts";
+import { DEFAULT_MAX_CSV_BYTES, readCsv } from "../data/csv.ts";
 import type { Dataset } from "../data/dataset.ts";
 import {
   DEFAULT_DATASET,
@@ -15,6 +15,7 @@ import {
 } from "../data/embedded.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { trainTestSplit } from "../data/preprocess.ts";
+import type { LogisticModel } from "../model/types.ts";
 import type { OptionSpec, ParsedArgs } from "./args.ts";
 
 /** Data options, for spreading into a command's option table. */
@@ -45,6 +46,12 @@ export const DATA_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     default: "0.25",
   },
   seed: { type: "string", value: "N", help: "seed of the split and of training", default: "0" },
+  "max-data-bytes": {
+    type: "string",
+    value: "N",
+    help: "refuse a --data file larger than this (it is streamed; memory is up to 4x its size)",
+    default: String(DEFAULT_MAX_CSV_BYTES),
+  },
 };
 
 /** Training and test data, with what they are called. */
@@ -76,7 +83,15 @@ export async function loadData(args: ParsedArgs): Promise<LoadedData> {
       label: args.string("label"),
       header: !args.flag("no-header"),
       delimiter: args.string("delimiter"),
+      maxBytes: args.number("max-data-bytes", 1, Number.MAX_SAFE_INTEGER, true),
     });
+    if (data.classes.length < 2) {
+      const column = args.string("label") ?? "the last column";
+      throw new RangeError(
+        `Cannot use '${file}' as training data: its label column (${column}) holds a single class ` +
+          `('${data.classes[0]}'); at least two are needed (pick the label with --label)`,
+      );
+    }
     source = file;
   } else {
     const name = args.string("dataset") as EmbeddedName;
@@ -94,4 +109,32 @@ export async function loadData(args: ParsedArgs): Promise<LoadedData> {
     },
     test: { x: split.xTest, y: split.yTest },
   };
+}
+
+/**
+ * Checks that a loaded model can be applied to the loaded data: same number of features and the
+ * same class labels in the same order (labels are compared as indices).
+ *
+ * @param model The model.
+ * @param data The data.
+ * @param file The model's file, for messages.
+ * @throws {TypeError} If the features or classes differ.
+ */
+export function checkModelFitsData(model: LogisticModel, data: LoadedData, file: string): void {
+  const cols = data.train.x.cols;
+  if (model.weights.cols !== cols) {
+    throw new TypeError(
+      `Cannot apply '${file}' to ${data.source}: the model takes ${model.weights.cols} features, ` +
+        `the data have ${cols}`,
+    );
+  }
+  const a = model.classes, b = data.train.classes;
+  if (a.length !== b.length || a.some((c, i) => c !== b[i])) {
+    const list = (l: readonly string[]) =>
+      (l.length > 6 ? [...l.slice(0, 6), "..."] : l).join(", ");
+    throw new TypeError(
+      `Cannot apply '${file}' to ${data.source}: the model's classes (${list(a)}) differ from ` +
+        `the data's (${list(b)})`,
+    );
+  }
 }

@@ -9,7 +9,7 @@ import { exportOnnx } from "../onnx/export.ts";
 import type { StoredModel } from "../io/quantized.ts";
 import { type Command, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData } from "./data_options.ts";
-import { readModelFile } from "./model_files.ts";
+import { checkDestination, readModelFile } from "./model_files.ts";
 import { TRAIN_OPTIONS, trainWithProgress } from "./train.ts";
 
 /** The `export` command. */
@@ -50,15 +50,18 @@ export const exportCommand: Command = {
     if (!out.toLowerCase().endsWith(".onnx")) {
       throw new UsageError(`Cannot export: --out must end in .onnx, got '${out}'`);
     }
+    await checkDestination(out);
     const source = args.string("model");
     let model: StoredModel;
     let from: string;
+    let warnings: readonly string[];
     if (source !== undefined) {
-      model = (await readModelFile(source)).model;
+      ({ model, warnings } = await readModelFile(source));
       from = source;
     } else {
       const data = await loadData(args);
-      model = trainWithProgress(data, args, !args.flag("quiet") && !args.flag("json"), io).model;
+      const trained = trainWithProgress(data, args, !args.flag("quiet") && !args.flag("json"), io);
+      ({ model, warnings } = trained);
       from = `training on ${data.source}`;
     }
     const bytes = exportOnnx(model, {
@@ -67,12 +70,15 @@ export const exportCommand: Command = {
     });
     await writeFileAtomic(out, bytes);
     if (args.flag("json")) {
-      io.out(JSON.stringify({ command: "export", from, out, bytes: bytes.length }) + "\n");
+      io.out(
+        JSON.stringify({ command: "export", from, out, bytes: bytes.length, warnings }) + "\n",
+      );
     } else {
       io.out(
         `wrote ${out} (${bytes.length.toLocaleString("en-US")} bytes) from ${from}\n` +
           "inputs: 'input' float32 (N, nFeatures); outputs: 'label' string (N), " +
-          "'probabilities' float32 (N, nClasses), 'scores' float32 (N, nOutputs)\n",
+          "'probabilities' float32 (N, nClasses), 'scores' float32 (N, nOutputs)\n" +
+          warnings.map((w) => `warning: ${w}\n`).join(""),
       );
     }
     return 0;

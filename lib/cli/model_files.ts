@@ -60,3 +60,28 @@ export async function writeModelFile(path: string, model: StoredModel): Promise<
   }
   throw new UsageError(`Cannot write '${path}': use 'lrc export' to write ONNX`);
 }
+
+/**
+ * Checks before any long work that a file can be written at `path`: its folder exists and it is
+ * not itself a folder. (Permissions and disk space show only when writing; the write is atomic,
+ * so a failure then leaves any previous file intact.)
+ *
+ * @param path The destination.
+ * @throws {TypeError} If the folder is missing or `path` is a folder.
+ */
+export async function checkDestination(path: string): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  const dir = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+  let isDir = false;
+  try {
+    isDir = (await Deno.stat(dir)).isDirectory;
+  } catch { /* missing: reported below */ }
+  if (!isDir) throw new TypeError(`Cannot write '${path}': the folder '${dir}' does not exist`);
+  try {
+    if ((await Deno.stat(path)).isDirectory) {
+      throw new TypeError(`Cannot write '${path}': it is a folder`);
+    }
+  } catch (error) {
+    if (error instanceof TypeError) throw error; // a missing file is fine
+  }
+}

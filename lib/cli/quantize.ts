@@ -8,7 +8,6 @@
 import { writeFileAtomic } from "../io/atomic.ts";
 import { accuracy } from "../metrics/metrics.ts";
 import { predict } from "../model/predict.ts";
-import { modelFromJson } from "../model/serialize.ts";
 import type { LogisticModel } from "../model/types.ts";
 import {
   calibrateInput,
@@ -25,7 +24,8 @@ import {
 } from "../quant/mod.ts";
 import type { QuantizedModel } from "../quant/types.ts";
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
-import { DATA_OPTIONS, loadData } from "./data_options.ts";
+import { checkModelFitsData, DATA_OPTIONS, loadData } from "./data_options.ts";
+import { checkDestination, readModelFile } from "./model_files.ts";
 import { formatTable, percent } from "./format.ts";
 import { createProgress } from "./progress.ts";
 import { TRAIN_OPTIONS, trainingChoices, trainWithProgress } from "./train.ts";
@@ -77,8 +77,10 @@ export const quantizeCommand: Command = {
     ...TRAIN_OPTIONS,
     model: {
       type: "string",
-      value: "FILE.json",
-      help: "float model to quantize (from 'lrc train --save'); trained on the data if absent",
+      value: "FILE",
+      help:
+        "float model to quantize (.lrc, .json or .onnx, e.g. from 'lrc train --save'); trained on " +
+        "the data if absent",
     },
     method: {
       type: "string",
@@ -169,26 +171,29 @@ export const quantizeCommand: Command = {
       );
     }
     const showProgress = !args.flag("quiet") && !args.flag("json");
+    const saveTo = args.string("save");
+    if (saveTo !== undefined) await checkDestination(saveTo);
     const data = await loadData(args);
     let model: LogisticModel;
     let origin: string;
+    let warnings: string[];
     const file = args.string("model");
     if (file !== undefined) {
-      let text: string;
-      try {
-        text = await Deno.readTextFile(file);
-      } catch (error) {
-        throw new TypeError(`Cannot read '${file}': ${(error as Error).message}`);
-      }
-      model = modelFromJson(text);
-      if (model.weights.cols !== data.train.x.cols) {
+      const loaded = await readModelFile(file);
+      const stored = loaded.model;
+      warnings = loaded.warnings;
+      if (stored.kind !== "logistic-regression") {
         throw new TypeError(
-          `Cannot quantize: the model takes ${model.weights.cols} features, the data have ${data.train.x.cols}`,
+          `Cannot quantize '${file}': it is already quantized; quantize the float model it came from`,
         );
       }
+      model = stored;
+      checkModelFitsData(model, data, file);
       origin = `loaded from ${file}`;
     } else {
-      model = trainWithProgress(data, args, showProgress, io).model;
+      const trained = trainWithProgress(data, args, showProgress, io);
+      model = trained.model;
+      warnings = [...trained.warnings];
       origin = `trained (${args.string("optimizer")}, penalty ${args.string("penalty")})`;
     }
     const started = performance.now();
@@ -274,6 +279,7 @@ export const quantizeCommand: Command = {
         classes: model.classes,
       },
       model: origin,
+      warnings,
       method: { description, ...resolveMethod(method), qat: args.flag("qat"), qatEpochs },
       seconds,
       test: {
@@ -294,6 +300,7 @@ export const quantizeCommand: Command = {
       `data      ${data.source}: ${report.data.trainSamples} train / ${report.data.testSamples} test, ` +
       `${report.data.features} features, ${model.classes.length} classes`,
       `model     ${origin}`,
+      ...warnings.map((w) => `warning   ${w}`),
       `method    ${description}${
         args.flag("qat") ? `, quantization-aware training ${qatEpochs} epochs` : ", post-training"
       } (${seconds.toFixed(2)} s)`,

@@ -7,7 +7,7 @@
 import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
 import { fit, type FitResult, type Optimizer } from "../model/fit.ts";
 import type { Penalty } from "../model/types.ts";
-import { modelFormatOf, writeModelFile } from "./model_files.ts";
+import { checkDestination, modelFormatOf, writeModelFile } from "./model_files.ts";
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
@@ -147,6 +147,7 @@ export const trainCommand: Command = {
     if (saveTo !== undefined && modelFormatOf(saveTo) === "onnx") {
       throw new UsageError("Cannot save as .onnx here: use 'lrc export --out FILE.onnx'");
     }
+    if (saveTo !== undefined) await checkDestination(saveTo);
     const showProgress = !args.flag("quiet") && !args.flag("json");
     const streamed = await trainStreamedIfAsked(args, io, showProgress, trainingChoices(args, 1));
     const data = streamed ?? await inMemory(args, io, showProgress);

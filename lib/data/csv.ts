@@ -1,16 +1,21 @@
 /**
  * CSV loading into a numeric matrix plus class labels. The CSV grammar (quotes, embedded commas
- * and newlines, CRLF, byte-order marks) is handled by the `csv-parse` package; this module is the
- * only place that imports it, so it can be swapped.
+ * and newlines, LF, CRLF or CR line ends in any mix, byte-order marks) is handled by the
+ * `csv-parse` package; this module is the only place that imports it, so it can be swapped.
+ *
+ * Records are turned into numbers one at a time as the parser produces them, so memory holds the
+ * numeric matrix (8 bytes per value, 4 with `dtype: "float32"`) and one class index per row, not
+ * the text's records: {@linkcode readCsv} streams the file from disk.
  *
  * @module
  */
 
 import { parse } from "csv-parse/sync";
+import { parse as parseStream } from "csv-parse/stream";
 import type { Matrix } from "../core/matrix.ts";
 import { type Dataset, encodeLabels } from "./dataset.ts";
 
-/** Options for {@linkcode parseCsv} and {@linkcode readCsv}. */
+/** Options for {@linkcode parseCsv} and {@linkcode parseCsvStream}. */
 export interface CsvOptions {
   /**
    * The label column: a header name, or a zero-based column index (as a number, or as a string
@@ -44,21 +49,26 @@ export interface CsvOptions {
 /** Options for {@linkcode readCsv}. */
 export interface ReadCsvOptions extends Omit<CsvOptions, "fileName"> {
   /**
-   * Files larger than this are refused before reading, with a message that says so.
+   * Files larger than this are refused before reading, with a message that says so. The file is
+   * streamed, so memory holds the numbers, not the text; the limit bounds that too (a value
+   * takes at least 2 bytes of text, "0,", and 8 bytes of float64 storage).
    * @default {1073741824} (1 GiB)
    */
   maxBytes?: number;
 }
 
+/** The default of {@linkcode ReadCsvOptions.maxBytes}: 1 GiB. */
+export const DEFAULT_MAX_CSV_BYTES = 2 ** 30;
+
 /**
- * Parses CSV text into a data set: every column but the label must hold finite numbers.
+ * Parses CSV text into a data set: every column but the label must hold finite decimal numbers.
  *
  * @param text The CSV text.
  * @param options Which column is the label, header, delimiter, name for messages.
  * @returns The data set, with the label mapping and feature names kept.
  * @throws {SyntaxError} If the text is not valid CSV, is empty, has no data rows, has rows of
- *   different lengths, or has a cell that is empty or not a finite number. The message names the
- *   file, the line and the column.
+ *   different lengths, or has a cell that is empty or not a finite decimal number (`NaN`, `inf`,
+ *   `1e400`, `0x10`, `abc`). The message names the file, the line and the column.
  * @throws {RangeError} If the label column does not exist or header names repeat.
  *
  * @example Label column by name
@@ -71,122 +81,296 @@ export interface ReadCsvOptions extends Omit<CsvOptions, "fileName"> {
  * assert.deepEqual(d.featureNames, ["a", "b"]);
  * assert.deepEqual([...d.x.data], [1, 2, 3, 4]);
  * ```
+ *
+ * @example Errors name the file, line and column
+ * ```ts
+ * import { parseCsv } from "./csv.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(
+ *   () => parseCsv("a,b,y\n1,2,0\n3,oops,1\n", { fileName: "my.csv" }),
+ *   /^SyntaxError: Cannot read CSV 'my.csv': line 3, column 2 \('b'\) holds 'oops'/,
+ * );
+ * ```
  */
 export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
-  const file = options.fileName ?? "<csv>";
-  const fail = (reason: string): never => {
-    throw new SyntaxError(`Cannot read CSV '${file}': ${reason}`);
-  };
-  if (text.replace(/^\uFEFF/, "").trim() === "") fail("the file is empty");
-
-  let records: { record: string[]; info: { lines: number; empty_lines: number } }[];
+  const builder = new TableBuilder(options);
   try {
-    records = parse(text, {
-      bom: true,
-      delimiter: options.delimiter ?? ",",
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-    }) as unknown as typeof records;
+    parse(text, parserOptions(options, builder));
   } catch (error) {
-    const e = error as { message?: string; lines?: number };
-    return fail(`invalid CSV near line ${e.lines ?? "?"}: ${e.message ?? String(error)}`);
+    throw builder.wrap(error);
   }
-  // Line on which each record starts (records may span lines inside quotes).
-  const starts: number[] = [];
-  let prevEnd = 0, prevEmpty = 0;
-  for (const r of records) {
-    starts.push(prevEnd + (r.info.empty_lines - prevEmpty) + 1);
-    prevEnd = r.info.lines;
-    prevEmpty = r.info.empty_lines;
-  }
-
-  const header = options.header ?? true;
-  const width = records[0].record.length;
-  const names = header
-    ? records[0].record.map((n, j) => n.trim() === "" ? `column_${j + 1}` : n.trim())
-    : Array.from({ length: width }, (_, j) => `column_${j + 1}`);
-  const seen = new Map<string, number>();
-  names.forEach((n, j) => {
-    if (seen.has(n)) {
-      throw new RangeError(
-        `Cannot read CSV '${file}': columns ${seen.get(n)! + 1} and ${j + 1} are both named '${n}'`,
-      );
-    }
-    seen.set(n, j);
-  });
-  const first = header ? 1 : 0;
-  const nRows = records.length - first;
-  if (nRows === 0) fail("it has a header but no data rows");
-  if (width < 2) fail(`it has ${width} column; a feature and a label column are needed`);
-
-  const labelCol = resolveLabelColumn(options.label, names, file);
-  const featureCols = names.map((_, j) => j).filter((j) => j !== labelCol);
-  const nFeatures = featureCols.length;
-  const data = options.dtype === "float32"
-    ? new Float32Array(nRows * nFeatures)
-    : new Float64Array(nRows * nFeatures);
-  const labels: string[] = new Array(nRows);
-  for (let r = 0; r < nRows; r++) {
-    const rec = records[r + first].record;
-    const line = starts[r + first];
-    if (rec.length !== width) {
-      fail(
-        `line ${line} has ${rec.length} fields, ${header ? "the header" : "line 1"} has ${width}`,
-      );
-    }
-    for (let c = 0; c < nFeatures; c++) {
-      const j = featureCols[c];
-      const cell = rec[j];
-      const v = cell.trim() === "" ? NaN : Number(cell);
-      if (!Number.isFinite(v)) {
-        const what = cell.trim() === ""
-          ? "is empty"
-          : Number.isNaN(v)
-          ? `holds '${cell.slice(0, 40)}', which is not a finite number`
-          : `holds '${cell.slice(0, 40)}', which overflows to ${v}`;
-        fail(`line ${line}, column ${j + 1} ('${names[j]}') ${what}`);
-      }
-      data[r * nFeatures + c] = v;
-    }
-    const label = rec[labelCol].trim();
-    if (label === "") {
-      fail(`line ${line}, label column ${labelCol + 1} ('${names[labelCol]}') is empty`);
-    }
-    labels[r] = label;
-  }
-  const { y, classes } = encodeLabels(labels);
-  const x: Matrix = { data, rows: nRows, cols: nFeatures };
-  return { x, y, classes, featureNames: featureCols.map((j) => names[j]) };
+  return builder.finish();
 }
 
 /**
- * Reads a CSV file into a data set. See {@linkcode parseCsv} for the format rules.
+ * Parses CSV from a stream of bytes (UTF-8) as {@linkcode parseCsv} parses text, record by
+ * record as the bytes arrive: memory holds the numbers, not the text.
+ *
+ * @param stream The bytes, e.g. `(await Deno.open(path)).readable` or a `fetch` body.
+ * @param options Which column is the label, header, delimiter, name for messages.
+ * @returns The data set.
+ * @throws {SyntaxError} As {@linkcode parseCsv}.
+ * @throws {RangeError} As {@linkcode parseCsv}.
+ *
+ * @example Parsing a stream
+ * ```ts
+ * import { parseCsvStream } from "./csv.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const stream = new Blob(["a,y\n1,no\n", "2,yes\n"]).stream();
+ * const d = await parseCsvStream(stream);
+ * assert.deepEqual([...d.x.data], [1, 2]);
+ * assert.deepEqual(d.classes, ["no", "yes"]);
+ * ```
+ */
+export async function parseCsvStream(
+  stream: ReadableStream<Uint8Array>,
+  options: CsvOptions = {},
+): Promise<Dataset> {
+  const builder = new TableBuilder(options);
+  try {
+    // Records are consumed in on_record (it returns null), so nothing reaches the sink.
+    await stream.pipeThrough(parseStream(parserOptions(options, builder)))
+      .pipeTo(new WritableStream());
+  } catch (error) {
+    throw builder.wrap(error);
+  }
+  return builder.finish();
+}
+
+/**
+ * Reads a CSV file into a data set, streaming it from disk. See {@linkcode parseCsv} for the
+ * format rules.
  *
  * @param path The file's path or URL.
  * @param options Label column, header, delimiter, size limit.
  * @returns The data set.
- * @throws {TypeError} If the file cannot be read (missing, unreadable), naming it.
+ * @throws {TypeError} If the file cannot be read (missing, unreadable, a directory), naming it.
  * @throws {RangeError} If the file is larger than `maxBytes`.
  * @throws {SyntaxError} As {@linkcode parseCsv}.
  */
 export async function readCsv(path: string | URL, options: ReadCsvOptions = {}): Promise<Dataset> {
   const file = path instanceof URL ? path.pathname : path;
-  const maxBytes = options.maxBytes ?? 2 ** 30;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_CSV_BYTES;
+  const cannot = (reason: string) => `Cannot read CSV '${file}': ${reason}`;
+  let handle: Deno.FsFile;
   let size: number;
   try {
-    size = (await Deno.stat(path)).size;
+    handle = await Deno.open(path);
   } catch (error) {
-    throw new TypeError(`Cannot read CSV '${file}': ${(error as Error).message}`);
+    throw new TypeError(cannot((error as Error).message));
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile) throw new TypeError(cannot("it is not a regular file (a directory?)"));
+    size = stat.size;
+  } catch (error) {
+    handle.close();
+    if (error instanceof TypeError) throw error;
+    throw new TypeError(cannot((error as Error).message));
   }
   if (size > maxBytes) {
+    handle.close();
     throw new RangeError(
-      `Cannot read CSV '${file}': it is ${size} bytes, more than the ${maxBytes}-byte limit ` +
-        `for loading into memory; raise maxBytes or train from it in a stream`,
+      cannot(
+        `it is ${size} bytes, more than the limit of ${maxBytes} bytes (option maxBytes, ` +
+          "--max-data-bytes in lrc); " +
+          "raise the limit if the machine has the memory (up to 4 bytes per byte of text)",
+      ),
     );
   }
-  const text = await Deno.readTextFile(path);
-  return parseCsv(text, { ...options, fileName: file });
+  // The stream closes the file when it ends, fails or is cancelled.
+  return await parseCsvStream(handle.readable, { ...options, fileName: file });
+}
+
+/** csv-parse options that hand every record to the builder and keep none. */
+function parserOptions(options: CsvOptions, builder: TableBuilder) {
+  return {
+    bom: true,
+    delimiter: options.delimiter ?? ",",
+    record_delimiter: ["\r\n", "\n", "\r"], // any mix of line ends
+    relax_column_count: true,
+    skip_empty_lines: true,
+    on_record: (record: string[], context: { lines: number; empty_lines: number }) => {
+      builder.add(record, context.lines, context.empty_lines);
+      return null;
+    },
+  };
+}
+
+const NON_DECIMAL = /^\s*0[xXoObB]/; // forms Number() reads that are not decimal numbers
+
+/** Values per storage block of the growing feature matrix. */
+const BLOCK_VALUES = 1 << 17;
+
+/** Turns records into the feature matrix and labels as they arrive. */
+class TableBuilder {
+  readonly #file: string;
+  readonly #options: CsvOptions;
+  #names: string[] | null = null;
+  #width = 0;
+  #labelCol = -1;
+  #featureCols: Int32Array = new Int32Array(0);
+  #blocks: (Float32Array | Float64Array)[] = [];
+  #block: Float32Array | Float64Array | null = null;
+  #blockFill = 0;
+  #rows = 0;
+  #labelIds = new Int32Array(1024);
+  readonly #labelIndex = new Map<string, number>();
+  #prevEnd = 0;
+  #prevEmpty = 0;
+  #shift = 0;
+  #records = 0;
+
+  constructor(options: CsvOptions) {
+    this.#options = options;
+    this.#file = options.fileName ?? "<csv>";
+  }
+
+  fail(reason: string): never {
+    throw new SyntaxError(`Cannot read CSV '${this.#file}': ${reason}`);
+  }
+
+  /** Our own errors pass through; the parser's become a SyntaxError naming the line. */
+  wrap(error: unknown): Error {
+    if (
+      (error instanceof SyntaxError || error instanceof RangeError) &&
+      error.message.startsWith("Cannot read CSV")
+    ) {
+      return error;
+    }
+    const e = error as { message?: string; lines?: number };
+    return new SyntaxError(
+      `Cannot read CSV '${this.#file}': invalid CSV near line ${e.lines ?? "?"}: ${
+        e.message ?? String(error)
+      }`,
+    );
+  }
+
+  add(record: string[], lines: number, emptyLines: number): void {
+    // The line on which the record starts (records may span lines inside quotes).
+    const line = this.#prevEnd + (emptyLines - this.#prevEmpty) + 1;
+    if (lines - this.#shift - line > 0) {
+      // csv-parse counts a CRLF inside a quoted field as two lines: count it once.
+      for (const field of record) this.#shift += field.split("\r\n").length - 1;
+    }
+    this.#prevEnd = lines - this.#shift;
+    this.#prevEmpty = emptyLines;
+    if (record.length === 1 && record[0].trim() === "") return; // a line of blanks only
+    this.#records++;
+    if (this.#names === null) {
+      this.#start(record);
+      if (this.#options.header ?? true) return;
+    }
+    this.#row(record, line);
+  }
+
+  #start(first: string[]): void {
+    const width = first.length;
+    const header = this.#options.header ?? true;
+    const names = header
+      ? first.map((n, j) => n.trim() === "" ? `column_${j + 1}` : n.trim())
+      : Array.from({ length: width }, (_, j) => `column_${j + 1}`);
+    const seen = new Map<string, number>();
+    names.forEach((n, j) => {
+      if (seen.has(n)) {
+        throw new RangeError(
+          `Cannot read CSV '${this.#file}': line 1, columns ${seen.get(n)! + 1} and ${
+            j + 1
+          } are both named '${n}'`,
+        );
+      }
+      seen.set(n, j);
+    });
+    if (width < 2) {
+      this.fail(`it has ${width} column; a feature and a label column are needed`);
+    }
+    this.#names = names;
+    this.#width = width;
+    this.#labelCol = resolveLabelColumn(this.#options.label, names, this.#file);
+    this.#featureCols = Int32Array.from(names.keys()).filter((j) => j !== this.#labelCol);
+  }
+
+  #row(rec: string[], line: number): void {
+    const names = this.#names!;
+    const width = this.#width;
+    if (rec.length !== width) {
+      const header = (this.#options.header ?? true) ? "the header" : "line 1";
+      const which = rec.length < width
+        ? `column ${rec.length + 1} ('${names[rec.length]}') is missing`
+        : `column ${width + 1} is extra`;
+      this.fail(`line ${line} has ${rec.length} fields, ${header} has ${width}: ${which}`);
+    }
+    const cols = this.#featureCols;
+    const nFeatures = cols.length;
+    if (this.#block === null || this.#blockFill + nFeatures > this.#block.length) {
+      const size = Math.max(nFeatures, BLOCK_VALUES - (BLOCK_VALUES % nFeatures));
+      this.#block = this.#options.dtype === "float32"
+        ? new Float32Array(size)
+        : new Float64Array(size);
+      this.#blocks.push(this.#block);
+      this.#blockFill = 0;
+    }
+    const block = this.#block;
+    const o = this.#blockFill;
+    for (let c = 0; c < nFeatures; c++) {
+      const j = cols[c];
+      const cell = rec[j];
+      const v = cell.trim() === "" ? NaN : Number(cell);
+      if (!Number.isFinite(v) || NON_DECIMAL.test(cell)) {
+        this.fail(`line ${line}, column ${j + 1} ('${names[j]}') ${describeCell(cell, v)}`);
+      }
+      block[o + c] = v;
+    }
+    const label = rec[this.#labelCol].trim();
+    if (label === "") {
+      this.fail(
+        `line ${line}, label column ${this.#labelCol + 1} ('${names[this.#labelCol]}') is empty`,
+      );
+    }
+    let id = this.#labelIndex.get(label);
+    if (id === undefined) this.#labelIndex.set(label, id = this.#labelIndex.size);
+    if (this.#rows === this.#labelIds.length) {
+      const grown = new Int32Array(this.#labelIds.length * 2);
+      grown.set(this.#labelIds);
+      this.#labelIds = grown;
+    }
+    this.#labelIds[this.#rows++] = id;
+    this.#blockFill += nFeatures;
+  }
+
+  finish(): Dataset {
+    if (this.#records === 0) this.fail("the file is empty");
+    if (this.#rows === 0) this.fail("it has a header but no data rows");
+    const nFeatures = this.#featureCols.length;
+    const n = this.#rows * nFeatures;
+    const data = this.#options.dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+    let off = 0;
+    for (let b = 0; b < this.#blocks.length; b++) {
+      const block = this.#blocks[b];
+      const take = Math.min(block.length, n - off);
+      data.set(take === block.length ? block : block.subarray(0, take), off);
+      off += take;
+    }
+    this.#blocks = [];
+    this.#block = null;
+    // Classes in encodeLabels' order (numeric or lexicographic), mapped from first appearance.
+    const { y: classOf, classes } = encodeLabels([...this.#labelIndex.keys()]);
+    const y = new Int32Array(this.#rows);
+    for (let i = 0; i < y.length; i++) y[i] = classOf[this.#labelIds[i]];
+    const x: Matrix = { data, rows: this.#rows, cols: nFeatures };
+    return { x, y, classes, featureNames: Array.from(this.#featureCols, (j) => this.#names![j]) };
+  }
+}
+
+function describeCell(cell: string, v: number): string {
+  const shown = cell.length > 40 ? `${cell.slice(0, 40)}...` : cell;
+  if (cell.trim() === "") return "is empty";
+  if (Number.isNaN(v) || NON_DECIMAL.test(cell)) {
+    return `holds '${shown}', which is not a finite decimal number`;
+  }
+  return `holds '${shown}', which overflows to ${v}`;
 }
 
 function resolveLabelColumn(

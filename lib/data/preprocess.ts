@@ -65,12 +65,92 @@ export function fitStandardizer(x: Matrix): Preprocessing & { kind: "standardize
       // Exactly constant: centre on the value itself (the computed mean may be off by rounding).
       mean[j] = data[j];
       scale[j] = 1;
-    } else {
+    } else if (Number.isFinite(mean[j]) && Number.isFinite(variance[j])) {
       const s = Math.sqrt(variance[j] / rows);
-      scale[j] = s > 0 && Number.isFinite(s) ? s : 1;
+      scale[j] = s > 0 ? s : 1;
+    } else {
+      // Values near the float64 limit overflowed the sums: redo the column on rescaled values.
+      const r = rescaledMoments(x, j);
+      mean[j] = r.mean;
+      scale[j] = r.scale > 0 && Number.isFinite(r.scale) ? r.scale : 1;
     }
   }
   return { kind: "standardize", mean, scale };
+}
+
+/**
+ * Mean and population standard deviation of column `j`, computed on the values divided by the
+ * column's largest magnitude, so that nothing overflows even near `Number.MAX_VALUE`.
+ */
+function rescaledMoments(x: Matrix, j: number): { mean: number; scale: number } {
+  const { rows, cols, data } = x;
+  let m = 0;
+  for (let i = 0; i < rows; i++) m = Math.max(m, Math.abs(data[i * cols + j]));
+  let mu = 0;
+  for (let i = 0; i < rows; i++) mu += data[i * cols + j] / m;
+  mu /= rows;
+  let v = 0;
+  for (let i = 0; i < rows; i++) {
+    const d = data[i * cols + j] / m - mu;
+    v += d * d;
+  }
+  return { mean: mu * m, scale: m * Math.sqrt(v / rows) };
+}
+
+/**
+ * Checks a preprocessing against the number of features it must apply to.
+ *
+ * @param p The preprocessing.
+ * @param cols The number of features.
+ * @param action What the caller was doing, for messages.
+ * @throws {TypeError} If it is not a known kind or its arrays are not Float64Arrays of `cols`.
+ * @throws {RangeError} If a mean is not finite or a scale is not finite and > 0.
+ *
+ * @example A zero scale is refused
+ * ```ts
+ * import { validatePreprocessing } from "./preprocess.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const p = { kind: "standardize", mean: Float64Array.of(0, 1), scale: Float64Array.of(1, 0) } as const;
+ * assert.throws(
+ *   () => validatePreprocessing(p, 2, "apply preprocessing"),
+ *   /^RangeError: Cannot apply preprocessing: preprocessing.scale\[1\] is 0/,
+ * );
+ * validatePreprocessing({ kind: "none" }, 2, "apply preprocessing"); // fine
+ * ```
+ */
+export function validatePreprocessing(p: Preprocessing, cols: number, action: string): void {
+  if (typeof p !== "object" || p === null) {
+    throw new TypeError(`Cannot ${action}: preprocessing must be an object, got ${p}`);
+  }
+  if (p.kind === "none") return;
+  if (p.kind !== "standardize") {
+    throw new TypeError(
+      `Cannot ${action}: unknown preprocessing kind '${(p as { kind: unknown }).kind}'`,
+    );
+  }
+  if (!(p.mean instanceof Float64Array) || !(p.scale instanceof Float64Array)) {
+    throw new TypeError(`Cannot ${action}: preprocessing mean and scale must be Float64Arrays`);
+  }
+  if (p.scale.length !== p.mean.length) {
+    throw new TypeError(
+      `Cannot ${action}: preprocessing has ${p.mean.length} means but ${p.scale.length} scales`,
+    );
+  }
+  if (p.mean.length !== cols) {
+    throw new TypeError(
+      `Cannot ${action}: preprocessing is fitted on ${p.mean.length} features, the data have ${cols}`,
+    );
+  }
+  assertFinite(action, "preprocessing.mean", p.mean);
+  for (let j = 0; j < cols; j++) {
+    const v = p.scale[j];
+    if (!(v > 0) || v === Infinity) {
+      throw new RangeError(
+        `Cannot ${action}: preprocessing.scale[${j}] is ${v}; scales must be finite and > 0`,
+      );
+    }
+  }
 }
 
 /**
@@ -80,20 +160,17 @@ export function fitStandardizer(x: Matrix): Preprocessing & { kind: "standardize
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @returns The preprocessed features (a copy; `x` is not changed).
  * @throws {TypeError} If the number of columns differs from the preprocessing's.
+ * @throws {RangeError} If the preprocessing holds a non-finite mean or a scale that is not > 0.
  */
 export function applyPreprocessing<T extends FloatArray>(
   prep: Preprocessing,
   x: Matrix<T>,
 ): Matrix<T> {
   assertMatrix("apply preprocessing", "x", x);
+  validatePreprocessing(prep, x.cols, "apply preprocessing");
   const out = x.data.slice() as T;
   if (prep.kind === "none") return { data: out, rows: x.rows, cols: x.cols };
   const { mean, scale } = prep;
-  if (mean.length !== x.cols) {
-    throw new TypeError(
-      `Cannot apply preprocessing: it was fitted on ${mean.length} features, x has ${x.cols}`,
-    );
-  }
   const cols = x.cols;
   const inv = scale.map((s) => 1 / s);
   for (let i = 0; i < x.rows; i++) {
@@ -136,7 +213,9 @@ export interface Split<T extends FloatArray> {
 
 /**
  * Splits samples into a training and a test part, seeded and (by default) stratified: each class
- * sends `round(count * testFraction)` of its samples to the test part.
+ * sends `round(count * testFraction)` of its samples to the test part, but always keeps at least
+ * one in the training part (a class of one sample stays in training), so training sees every
+ * class.
  *
  * @param x Features, shape `(nSamples, nFeatures)`.
  * @param y Class indices, shape `(nSamples)`.
@@ -180,7 +259,7 @@ export function trainTestSplit<T extends FloatArray>(
   const test: number[] = [];
   for (const key of [...groups.keys()].sort((a, b) => a - b)) {
     const g = shuffleInPlace(groups.get(key)!, prng);
-    const nTest = Math.round(g.length * testFraction);
+    const nTest = Math.min(Math.round(g.length * testFraction), g.length - 1);
     test.push(...g.slice(0, nTest));
     train.push(...g.slice(nTest));
   }

@@ -43,8 +43,16 @@ export async function writeFileAtomic(
       file?.close();
     } catch { /* already closed */ }
     await Deno.remove(tmp).catch(() => {});
-    throw new TypeError(`Cannot write '${path}': ${(error as Error).message}`, { cause: error });
+    const reason = file === undefined && error instanceof Deno.errors.NotFound
+      ? `the folder '${folderOf(path)}' does not exist`
+      : (error as Error).message;
+    throw new TypeError(`Cannot write '${path}': ${reason}`, { cause: error });
   }
+}
+
+function folderOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
 }
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {

@@ -27,6 +27,7 @@
 import { assertInRange } from "../core/validate.ts";
 import { MODEL_VERSION, outputCount } from "../model/types.ts";
 import { modelFromJson } from "../model/serialize.ts";
+import { quantizedModelFromJson } from "../quant/serialize.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
 import { writeFileAtomic, type WriteFileAtomicOptions } from "./atomic.ts";
@@ -889,8 +890,8 @@ export async function saveModel(
 }
 
 /**
- * Reads a model file: the binary format, or the JSON of `modelToJson` (recognised by a leading
- * `{`).
+ * Reads a model file: the binary format, or the JSON of `modelToJson` or `quantizedModelToJson`
+ * (recognised by a leading `{`, then by its `kind`).
  *
  * @param path The file.
  * @param options Cap on the number of weights.
@@ -914,15 +915,25 @@ export async function loadModel(
   let first = 0;
   while (first < bytes.length && [0x20, 0x09, 0x0a, 0x0d].includes(bytes[first])) first++;
   if (bytes[first] === 0x7b) {
+    const text = new TextDecoder().decode(bytes);
     try {
-      return modelFromJson(new TextDecoder().decode(bytes));
+      return isQuantizedJson(text) ? quantizedModelFromJson(text) : modelFromJson(text);
     } catch (error) {
       const message = (error as Error).message.replace(
-        /^Cannot read model/,
+        /^Cannot read (quantized )?model/,
         `Cannot read model file '${path}'`,
       );
       throw error instanceof RangeError ? new RangeError(message) : new SyntaxError(message);
     }
   }
   return decodeModel(bytes, { ...options, name: path });
+}
+
+/** Whether JSON text is an object of kind "quantized-logistic-regression". */
+function isQuantizedJson(text: string): boolean {
+  try {
+    return JSON.parse(text)?.kind === "quantized-logistic-regression";
+  } catch {
+    return false; // modelFromJson reports the syntax error
+  }
 }

@@ -7,6 +7,7 @@
 import type { Matrix } from "../core/matrix.ts";
 import { classesFromScores, decisionFunction, probabilitiesFromScores } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
+import { assertLabels } from "../core/validate.ts";
 import { accuracy, confusionMatrix, logLoss, macroF1, rocAuc } from "./metrics.ts";
 
 /** Metrics of a model on a data set. */
@@ -33,9 +34,13 @@ export interface Evaluation {
  * @param y True class indices, shape `(nSamples)`.
  * @returns Accuracy, log loss, macro F1, ROC AUC (binary), confusion matrix.
  * @throws {TypeError} If the shapes disagree with each other or with the model.
+ * @throws {RangeError} If there are no samples, a label is out of range, or the model or `x`
+ *   holds NaN or Infinity.
  */
 export function evaluate(model: LogisticModel, x: Matrix, y: Int32Array): Evaluation {
   const scores = decisionFunction(model, x);
+  if (x.rows === 0) throw new RangeError("Cannot evaluate model: there are no samples");
+  assertLabels("evaluate model", y, x.rows, model.classes.length);
   const proba = probabilitiesFromScores(model, scores);
   const predicted = classesFromScores(scores);
   const nc = model.classes.length;

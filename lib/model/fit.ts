@@ -15,11 +15,16 @@ import {
   assertMatrix,
   describe,
 } from "../core/validate.ts";
-import { fitStandardizer, type Preprocessing } from "../data/preprocess.ts";
+import {
+  fitStandardizer,
+  type Preprocessing,
+  validatePreprocessing,
+} from "../data/preprocess.ts";
 import { type Backend, bindLoss, type BoundLoss } from "./engine.ts";
 import { minimizeLbfgs } from "./lbfgs.ts";
 import { adamUpdate, sgdUpdate } from "./updates.ts";
 import { diagonalPreconditioner, kroneckerPreconditioner } from "./precondition.ts";
+import { validateModel } from "./validate_model.ts";
 import {
   type Link,
   type LogisticModel,
@@ -243,7 +248,11 @@ export interface FitResult {
   readonly converged: boolean;
   /** Why training stopped. */
   readonly stopReason: string;
-  /** Things the user should know, e.g. that separable data made weights grow unbounded. */
+  /**
+   * Things the user should know: separable data without a penalty (the weights would keep
+   * growing), features of huge magnitude left unstandardised, no progress, and classes with no
+   * or very few (under 1 %) training samples.
+   */
   readonly warnings: readonly string[];
 }
 
@@ -291,7 +300,8 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
     validation = options.validation ? bind(options.validation.x, options.validation.y) : null;
     const result = fitBound(setup, options, preprocessing, train, validation);
     const scale = preprocessing.kind === "none" ? scaleWarning(x) : null;
-    return scale ? { ...result, warnings: [scale, ...result.warnings] } : result;
+    const extra = [...(scale ? [scale] : []), ...classBalanceWarnings(y, setup.classes)];
+    return extra.length > 0 ? { ...result, warnings: [...extra, ...result.warnings] } : result;
   } finally {
     train.close();
     validation?.close();
@@ -416,6 +426,30 @@ const PRECONDITION_MAX_FEATURES = 1024;
 const PRECONDITION_ROWS = 4096;
 
 type Recorder = (epoch: number, loss: number, accuracy: number, total: number) => EpochRecord;
+
+/** Share of the training samples below which a class gets a warning. */
+const RARE_CLASS_SHARE = 0.01;
+
+/** Warnings for classes without training samples or with very few of them. */
+function classBalanceWarnings(y: Int32Array, classes: readonly string[]): string[] {
+  const counts = new Float64Array(classes.length);
+  for (let i = 0; i < y.length; i++) counts[y[i]]++;
+  const out: string[] = [];
+  for (let c = 0; c < classes.length; c++) {
+    if (counts[c] === 0) {
+      out.push(
+        `class '${classes[c]}' has no training samples: the model learns never to predict it`,
+      );
+    } else if (counts[c] / y.length < RARE_CLASS_SHARE) {
+      out.push(
+        `class '${classes[c]}' has only ${counts[c]} of ${y.length} training samples (${
+          (100 * counts[c] / y.length).toFixed(2)
+        } %): its predictions and metrics rest on very little data`,
+      );
+    }
+  }
+  return out;
+}
 
 function runLbfgs(
   loss: BoundLoss,
@@ -614,11 +648,7 @@ function resolvePreprocessing(options: FitOptions, x: Matrix): Preprocessing {
   const p = options.preprocessing ?? "standardize";
   if (p === "standardize") return fitStandardizer(x);
   if (p === "none") return { kind: "none" };
-  if (p.kind === "standardize" && (p.mean.length !== x.cols || p.scale.length !== x.cols)) {
-    throw new TypeError(
-      `Cannot ${ACTION}: preprocessing is fitted on ${p.mean.length} features, x has ${x.cols}`,
-    );
-  }
+  validatePreprocessing(p, x.cols, ACTION);
   return p;
 }
 
@@ -642,6 +672,14 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
   let maxLabel = 0;
   for (let i = 0; i < y.length; i++) if (y[i] > maxLabel) maxLabel = y[i];
   const initial = options.initial;
+  if (initial !== undefined) {
+    validateModel(initial, `${ACTION} from the initial model`);
+    if (initial.weights.cols !== x.cols) {
+      throw new TypeError(
+        `Cannot ${ACTION}: the initial model takes ${initial.weights.cols} features, x has ${x.cols}`,
+      );
+    }
+  }
   const classes = initial?.classes ?? options.classes ??
     Array.from({ length: maxLabel + 1 }, (_, c) => String(c));
   if (initial && maxLabel >= classes.length) {
@@ -695,15 +733,28 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
         }`,
       );
     }
+    for (let i = 0; i < mask.length; i++) {
+      if (mask[i] > 1) {
+        throw new RangeError(`Cannot ${ACTION}: mask[${i}] is ${mask[i]}, not 0 or 1`);
+      }
+    }
   }
   const penalty: Penalty = options.penalty ?? { kind: "l2", lambda: 1 / x.rows };
+  if (
+    typeof penalty !== "object" || penalty === null ||
+    !["none", "l1", "l2", "elasticnet"].includes(penalty.kind)
+  ) {
+    throw new RangeError(
+      `Cannot ${ACTION}: penalty kind must be none, l1, l2 or elasticnet, got ${
+        describe((penalty as { kind?: unknown } | null)?.kind)
+      }`,
+    );
+  }
   if (penalty.kind !== "none") {
-    assertInRange(ACTION, "penalty.lambda", penalty.lambda, 0, Infinity);
+    assertInRange(ACTION, "penalty.lambda", penalty.lambda, 0, Number.MAX_VALUE);
     if (penalty.kind === "elasticnet") {
       assertInRange(ACTION, "penalty.l1Ratio", penalty.l1Ratio, 0, 1);
     }
-  } else if (!["none", "l1", "l2", "elasticnet"].includes((penalty as Penalty).kind)) {
-    throw new RangeError(`Cannot ${ACTION}: unknown penalty kind`);
   }
   const optimizer: Optimizer = options.optimizer ?? { kind: "lbfgs" };
   switch (optimizer.kind) {
@@ -738,8 +789,32 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
           "optimizer.learningRate",
           optimizer.learningRate,
           Number.MIN_VALUE,
-          Infinity,
+          Number.MAX_VALUE,
         );
+      }
+      if (optimizer.learningRateDecay !== undefined) {
+        assertInRange(
+          ACTION,
+          "optimizer.learningRateDecay",
+          optimizer.learningRateDecay,
+          Number.MIN_VALUE,
+          Number.MAX_VALUE,
+        );
+      }
+      if (optimizer.kind === "adam") {
+        for (const key of ["beta1", "beta2"] as const) {
+          const v = optimizer[key];
+          if (v !== undefined) assertInRange(ACTION, `optimizer.${key}`, v, 0, 1 - Number.EPSILON);
+        }
+        if (optimizer.epsilon !== undefined) {
+          assertInRange(
+            ACTION,
+            "optimizer.epsilon",
+            optimizer.epsilon,
+            Number.MIN_VALUE,
+            Number.MAX_VALUE,
+          );
+        }
       }
       if (optimizer.batchSize !== undefined) {
         assertInRange(ACTION, "optimizer.batchSize", optimizer.batchSize, 1, Infinity, true);
@@ -777,6 +852,15 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
       Infinity,
       true,
     );
+    if (options.earlyStopping.minDelta !== undefined) {
+      assertInRange(
+        ACTION,
+        "earlyStopping.minDelta",
+        options.earlyStopping.minDelta,
+        0,
+        Number.MAX_VALUE,
+      );
+    }
   }
   if (options.validation) {
     assertMatrix(ACTION, "validation.x", options.validation.x);

@@ -8,6 +8,7 @@ import type { Matrix } from "../core/matrix.ts";
 import { assertFinite, assertMatrix } from "../core/validate.ts";
 import { sigmoid } from "./loss.ts";
 import type { LogisticModel } from "./types.ts";
+import { validateModel } from "./validate_model.ts";
 
 /**
  * The model with its preprocessing folded into the weights: scores on raw `x` are
@@ -42,8 +43,10 @@ export function foldPreprocessing(
  * @param model The model.
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @returns Scores, shape `(nSamples, nOutputs)`: one column for sigmoid models.
- * @throws {TypeError} If `x` does not have the model's number of features.
- * @throws {RangeError} If `x` holds NaN or Infinity.
+ * @throws {TypeError} If the model is malformed or `x` does not have the model's number of
+ *   features.
+ * @throws {RangeError} If `x` or the model holds NaN or Infinity, or a score overflows (inputs
+ *   near the float64 limit).
  */
 export function decisionFunction(model: LogisticModel, x: Matrix): Matrix<Float64Array> {
   checkInput(model, x, "compute scores");
@@ -60,6 +63,14 @@ export function decisionFunction(model: LogisticModel, x: Matrix): Matrix<Float6
       out[i * k + c] = s;
     }
   }
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] - out[i] !== 0) {
+      throw new RangeError(
+        `Cannot compute scores: the score of row ${Math.floor(i / k)} (output ${i % k}) is ` +
+          `${out[i]}: the inputs are too large for the model's weights`,
+      );
+    }
+  }
   return { data: out, rows: n, cols: k };
 }
 
@@ -69,8 +80,8 @@ export function decisionFunction(model: LogisticModel, x: Matrix): Matrix<Float6
  * @param model The model.
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @returns Probabilities, shape `(nSamples, nClasses)`; each row sums to 1.
- * @throws {TypeError} If `x` does not have the model's number of features.
- * @throws {RangeError} If `x` holds NaN or Infinity.
+ * @throws {TypeError} If the model is malformed or `x` does not have its number of features.
+ * @throws {RangeError} If `x` or the model holds NaN or Infinity, or a score overflows.
  */
 export function predictProba(model: LogisticModel, x: Matrix): Matrix<Float64Array> {
   return probabilitiesFromScores(model, decisionFunction(model, x));
@@ -114,8 +125,8 @@ export function probabilitiesFromScores(
  * @param model The model.
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @returns Class index per sample; `model.classes[i]` is the label.
- * @throws {TypeError} If `x` does not have the model's number of features.
- * @throws {RangeError} If `x` holds NaN or Infinity.
+ * @throws {TypeError} If the model is malformed or `x` does not have its number of features.
+ * @throws {RangeError} If `x` or the model holds NaN or Infinity, or a score overflows.
  */
 export function predict(model: LogisticModel, x: Matrix): Int32Array {
   return classesFromScores(decisionFunction(model, x));
@@ -155,6 +166,7 @@ export function classesFromScores(scores: Matrix): Int32Array {
 }
 
 function checkInput(model: LogisticModel, x: Matrix, action: string): void {
+  validateModel(model, action);
   assertMatrix(`${action}`, "x", x);
   if (x.cols !== model.weights.cols) {
     throw new TypeError(

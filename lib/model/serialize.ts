@@ -98,7 +98,7 @@ export function modelFromJson(text: string): LogisticModel {
         scale: Float64Array.from(numbers(p.scale, "preprocessing.scale")),
       }
       : p,
-    ...(o.mask !== undefined ? { mask: Uint8Array.from(numbers(o.mask, "mask")) } : {}),
+    ...(o.mask !== undefined ? { mask: maskFrom(numbers(o.mask, "mask"), fail) } : {}),
   } as unknown as LogisticModel;
   try {
     validateModel(model, "read model");
@@ -106,4 +106,13 @@ export function modelFromJson(text: string): LogisticModel {
     throw new SyntaxError((error as Error).message);
   }
   return model;
+}
+
+function maskFrom(values: number[], fail: (reason: string) => never): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] !== 0 && values[i] !== 1) fail(`mask[${i}] is ${values[i]}, not 0 or 1`);
+    out[i] = values[i];
+  }
+  return out;
 }

@@ -5,6 +5,7 @@
  */
 
 import { assertFinite } from "../core/validate.ts";
+import { validatePreprocessing } from "../data/preprocess.ts";
 import { type LogisticModel, MODEL_VERSION, outputCount } from "./types.ts";
 
 /**
@@ -59,25 +60,7 @@ export function validateModel(model: LogisticModel, action: string): void {
   }
   assertFinite(action, "weights", w.data, w.cols);
   assertFinite(action, "bias", model.bias);
-  const p = model.preprocessing;
-  if (typeof p !== "object" || p === null) fail("preprocessing is missing");
-  if (p.kind === "standardize") {
-    if (
-      !(p.mean instanceof Float64Array) || !(p.scale instanceof Float64Array) ||
-      p.mean.length !== w.cols || p.scale.length !== w.cols
-    ) {
-      fail(`preprocessing mean and scale must be Float64Arrays of ${w.cols} values`);
-    }
-    assertFinite(action, "preprocessing.mean", p.mean);
-    assertFinite(action, "preprocessing.scale", p.scale);
-    for (let j = 0; j < w.cols; j++) {
-      if (!(p.scale[j] > 0)) {
-        throw new RangeError(`Cannot ${action}: preprocessing.scale[${j}] is ${p.scale[j]}`);
-      }
-    }
-  } else if (p.kind !== "none") {
-    fail(`unknown preprocessing kind '${(p as { kind: unknown }).kind}'`);
-  }
+  validatePreprocessing(model.preprocessing, w.cols, action);
   if (model.mask !== undefined) {
     const m = model.mask;
     if (!(m instanceof Uint8Array) || m.length !== w.data.length) {

@@ -159,7 +159,10 @@ export function calibrateInput(
     if (Math.abs(v) > INT32_MAX) {
       throw new RangeError(
         `Cannot ${CAL_ACTION}: bias ${b[c]} of output ${c} is ${v} units of the product scale ` +
-          `${productScale[c]}, beyond int32`,
+          `${productScale[c]}, beyond int32` +
+          (productScale[c] / scale < 1e-30
+            ? ` (the weight scale ${productScale[c] / scale} is tiny: are the weights all zero?)`
+            : ""),
       );
     }
     values[c] = v;
@@ -535,6 +538,11 @@ export function integerScoresFromCodes(
   nSamples: number,
 ): Matrix<Float64Array> {
   const want = m.input.dtype === "uint8" ? Uint8Array : Int8Array;
+  if (!Number.isInteger(nSamples) || nSamples < 0) {
+    throw new TypeError(
+      `Cannot compute integer scores: nSamples must be a non-negative integer, got ${nSamples}`,
+    );
+  }
   if (!(xq instanceof want) || xq.length !== nSamples * m.nFeatures) {
     throw new TypeError(
       `Cannot compute integer scores: codes must be a ${want.name} of ${

@@ -26,6 +26,7 @@ import {
   type UniformScheme,
 } from "./types.ts";
 import { log2Value } from "./dequantize.ts";
+import { validateQuantizedTensor } from "./validate.ts";
 
 /**
  * How a uniform or log2 grid's range is chosen from the values of a group:
@@ -162,7 +163,8 @@ export interface QuantizeTensorOptions {
   method?: QuantizationMethod;
   /**
    * Pruning mask, shape `(rows * cols)`: elements where it is 0 take no part in calibration and
-   * get the code nearest to 0.
+   * get the code nearest to 0 (the lower one on a tie: -1 on a 1-bit grid, as model files store
+   * it).
    * @default {none (all elements count)}
    */
   mask?: Uint8Array;
@@ -394,7 +396,8 @@ export interface QuantizeOnGridOptions {
    */
   rounding?: Rounding;
   /**
-   * Elements where it is 0 get the code nearest to 0.
+   * Elements where it is 0 get the code nearest to 0 (the lower one on a tie, -1 on a 1-bit
+   * grid), as model files store them.
    * @default {none}
    */
   mask?: Uint8Array;
@@ -409,8 +412,9 @@ export interface QuantizeOnGridOptions {
  * @param values The values, shape `(grid.rows, grid.cols)`.
  * @param options Rounding and mask.
  * @returns A new tensor with the grid's parameters and the codes of `values`.
- * @throws {TypeError} If the shapes differ.
- * @throws {RangeError} If a value is NaN or infinite (or beyond the float16 range).
+ * @throws {TypeError} If the grid is malformed or the shapes differ.
+ * @throws {RangeError} If a grid parameter is out of range (a scale that is not finite and > 0,
+ *   bits outside 1..16, ...), or a value is NaN or infinite (or beyond the float16 range).
  *
  * @example Requantizing dequantized values gives the codes back
  * ```ts
@@ -429,6 +433,7 @@ export function quantizeOnGrid(
   options: QuantizeOnGridOptions = {},
 ): QuantizedTensor {
   const action = "quantize onto grid";
+  validateQuantizedTensor(grid, action, false);
   assertMatrix(action, "values", values);
   if (values.rows !== grid.rows || values.cols !== grid.cols) {
     throw new TypeError(
@@ -543,7 +548,17 @@ export function calibrateGrid(
         seed: method.seed + g,
         maxIterations: method.maxIterations,
       });
-      codebook.set(strictlyAscendingFloat32(r.centroids), g * method.levels);
+      const levels = strictlyAscendingFloat32(r.centroids);
+      for (let k = 0; k < levels.length; k++) {
+        if (!Number.isFinite(levels[k])) {
+          throw new RangeError(
+            `Cannot ${ACTION}: a k-means level of ${
+              r.centroids[Math.min(k, r.centroids.length - 1)]
+            } does not fit float32; the weights are too large`,
+          );
+        }
+      }
+      codebook.set(levels, g * method.levels);
     }
     const t: CodebookQuantizedTensor = {
       kind: "codebook",
@@ -1030,7 +1045,12 @@ function encodeOnGrid(
           const g = grid.granularity === "tensor" ? 0 : grid.granularity === "class" ? i : j;
           const kept = !mask || mask[idx] === 1;
           const u = prng && kept ? prng() : -1;
-          codes[idx] = log2Code(kept ? data[idx] : 0, grid.scale[g], grid.bits, e, u);
+          // a masked weight gets the code of 0 (1 bit: the lower of -s and +s, as files store it)
+          codes[idx] = kept
+            ? log2Code(data[idx], grid.scale[g], grid.bits, e, u)
+            : grid.bits === 1
+            ? -1
+            : 0;
         }
       }
       return { ...grid, codes };
@@ -1052,7 +1072,7 @@ function encodeOnGrid(
             if (prng && kept) {
               const p = Math.min(1, Math.max(0, (t + 1) / 2));
               q = prng() < p ? 1 : -1;
-            } else q = t < 0 ? -1 : 1;
+            } else q = t < 0 || !kept ? -1 : 1; // masked: the lower of -s and +s, as in files
           } else {
             q = (prng && kept ? Math.floor(t + prng()) : roundHalfEven(t)) + z;
             if (q < qmin) q = qmin;

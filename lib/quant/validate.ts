@@ -7,6 +7,7 @@
  */
 
 import { assertFinite, describe } from "../core/validate.ts";
+import { validatePreprocessing } from "../data/preprocess.ts";
 import { outputCount } from "../model/types.ts";
 import { codebookBits, codeRange, groupCount } from "./grid.ts";
 import {
@@ -45,13 +46,18 @@ export function expectedCodeArray(t: QuantizedTensor): Ctor {
  *
  * @param t The value.
  * @param action What the caller was doing, for messages.
+ * @param withCodes Whether to check the codes too (not for a grid whose codes are ignored).
  * @throws {TypeError} If a field is missing or of the wrong type, the codes are not in the
  *   expected typed array, or lengths disagree with the shape and granularity.
  * @throws {RangeError} If bits, a code, a scale, a zero point or a codebook entry is out of
  *   range (scales must be finite and > 0; codebooks finite and strictly ascending; float16
  *   patterns finite).
  */
-export function validateQuantizedTensor(t: QuantizedTensor, action: string): void {
+export function validateQuantizedTensor(
+  t: QuantizedTensor,
+  action: string,
+  withCodes = true,
+): void {
   const fail = (reason: string): never => {
     throw new TypeError(`Cannot ${action}: ${reason}`);
   };
@@ -90,8 +96,8 @@ export function validateQuantizedTensor(t: QuantizedTensor, action: string): voi
     fail(`unknown scheme '${t.scheme}'`);
   }
   const ctor = expectedCodeArray(t);
-  const codes = t.codes as ArrayLike<number>;
-  if (!(codes instanceof ctor) || codes.length !== rows * cols) {
+  const codes = (withCodes ? t.codes : new ctor(0)) as ArrayLike<number>;
+  if (withCodes && (!(codes instanceof ctor) || codes.length !== rows * cols)) {
     fail(
       `codes must be a ${ctor.name} of ${rows * cols} entries for this ${t.kind} tensor, got ${
         describe(codes)
@@ -207,25 +213,7 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
   if (!Array.isArray(names) || names.length !== d || !names.every((n) => typeof n === "string")) {
     fail(`featureNames must be ${d} strings`);
   }
-  const p = m.preprocessing;
-  if (typeof p !== "object" || p === null) fail("preprocessing is missing");
-  if (p.kind === "standardize") {
-    if (
-      !(p.mean instanceof Float64Array) || !(p.scale instanceof Float64Array) ||
-      p.mean.length !== d || p.scale.length !== d
-    ) {
-      fail(`preprocessing mean and scale must be Float64Arrays of ${d} values`);
-    }
-    assertFinite(action, "preprocessing.mean", p.mean);
-    assertFinite(action, "preprocessing.scale", p.scale);
-    for (let j = 0; j < d; j++) {
-      if (!(p.scale[j] > 0)) {
-        throw new RangeError(`Cannot ${action}: preprocessing.scale[${j}] is ${p.scale[j]}`);
-      }
-    }
-  } else if (p.kind !== "none") {
-    fail(`unknown preprocessing kind '${(p as { kind: unknown }).kind}'`);
-  }
+  validatePreprocessing(m.preprocessing, d, action);
   const b = m.bias;
   if (typeof b !== "object" || b === null) fail("bias is missing");
   const biasType = b.kind === "float32"

@@ -62,12 +62,12 @@ const bad: [string, string, RegExp, typeof SyntaxError | typeof RangeError][] = 
   [
     "a non-numeric cell",
     "a,b,y\n1,2,0\n3,abc,1\n",
-    /line 3, column 2 \('b'\) holds 'abc', which is not a finite number/,
+    /line 3, column 2 \('b'\) holds 'abc', which is not a finite decimal number/,
     SyntaxError,
   ],
   ["an empty cell", "a,b,y\n1,,0\n", /line 2, column 2 \('b'\) is empty/, SyntaxError],
   ["NaN", "a,y\nNaN,0\n", /line 2, column 1 \('a'\) holds 'NaN'/, SyntaxError],
-  ["inf", "a,y\ninf,0\n", /holds 'inf', which is not a finite number/, SyntaxError],
+  ["inf", "a,y\ninf,0\n", /holds 'inf', which is not a finite decimal number/, SyntaxError],
   [
     "Infinity",
     "a,y\n-Infinity,0\n",
@@ -124,4 +124,39 @@ Deno.test("float32 storage on request", () => {
   const d = parseCsv("a,y\n0.1,0\n", { dtype: "float32" });
   assert.ok(d.x.data instanceof Float32Array);
   assert.equal(d.x.data[0], Math.fround(0.1));
+});
+
+Deno.test("lines of blanks only are skipped like empty lines", () => {
+  const d = parseCsv("a,y\n1,0\n   \n\t\n2,1\n", opts);
+  assert.deepEqual([...d.x.data], [1, 2]);
+  assert.throws(() => parseCsv("a,y\n1,0\n , \n", opts), /line 3, column 1 \('a'\) is empty/);
+});
+
+Deno.test("readCsv streams the file and gets what parseCsv gets from its text", async () => {
+  const n = 100_000;
+  const header = Array.from({ length: n }, (_, j) => `f${j}`).join(",") + ",label\n";
+  const row = (v: number) => Array.from({ length: n }, (_, j) => String((j % 7) * v)).join(",");
+  const text = "\uFEFF" + header + row(1) + ",é\r\n" + row(0.5) + ',"b\nc"\r\n';
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(path, text);
+    for (const dtype of ["float64", "float32"] as const) {
+      const streamed = await readCsv(path, { dtype });
+      assert.deepEqual(streamed, parseCsv(text, { dtype, fileName: path }));
+      assert.equal(streamed.x.cols, n);
+      assert.deepEqual(streamed.classes, ["b\nc", "é"]);
+    }
+    await Deno.writeTextFile(path, header + row(1) + ",a\n" + row(2) + ",b,extra\n");
+    await assert.rejects(
+      () => readCsv(path),
+      (e: Error) =>
+        e instanceof SyntaxError &&
+        e.message ===
+          `Cannot read CSV '${path}': line 3 has ${n + 2} fields, the header has ${n + 1}: column ${
+            n + 2
+          } is extra`,
+    );
+  } finally {
+    await Deno.remove(path);
+  }
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseCsv } from "../../lib/data/csv.ts";
+import { parseCsv, parseCsvStream } from "../../lib/data/csv.ts";
 import { encodeLabels } from "../../lib/data/dataset.ts";
 
 const SEED = 20261128;
@@ -56,5 +56,99 @@ Deno.test("label encoding is a bijection onto sorted classes, independent of row
       },
     ),
     { seed: SEED, numRuns: 300 },
+  );
+});
+
+/** The bytes of `text` cut at the given fractions into a stream of chunks. */
+function chunked(text: string, cuts: number[]): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  const at = [...new Set(cuts.map((f) => Math.floor(f * bytes.length)))].sort((a, b) => a - b);
+  const parts: Uint8Array[] = [];
+  let prev = 0;
+  for (const c of [...at, bytes.length]) {
+    if (c > prev) parts.push(bytes.slice(prev, c));
+    prev = c;
+  }
+  return new ReadableStream({
+    start(controller) {
+      for (const p of parts) controller.enqueue(p);
+      controller.close();
+    },
+  });
+}
+
+const cell = fc.oneof(
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+  fc.integer({ min: -5, max: 5 }).map(String),
+);
+const labelText = fc.constantFrom("a", "b, c", "é", "日本", "x\r\ny", 'q "r"');
+
+Deno.test("a stream cut anywhere (inside UTF-8 characters, CRLF, quotes) parses as the whole text", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 4 }).chain((cols) =>
+        fc.array(fc.tuple(fc.array(cell, { minLength: cols, maxLength: cols }), labelText), {
+          minLength: 1,
+          maxLength: 12,
+        })
+      ),
+      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 }),
+      fc.array(fc.constantFrom("\n", "\r\n", "\r"), { minLength: 1, maxLength: 4 }),
+      async (rows, cuts, eols) => {
+        const q = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+        const cols = rows[0][0].length;
+        const header = [...Array.from({ length: cols }, (_, j) => `f${j}`), "y"].join(",");
+        const lines = [header, ...rows.map(([xs, l]) => [...xs, q(l)].join(","))];
+        const text = "\uFEFF" + lines.map((l, i) => l + eols[i % eols.length]).join("");
+        const streamed = await parseCsvStream(chunked(text, cuts));
+        assert.deepEqual(streamed, parseCsv(text));
+        rows.forEach(([xs, label], i) => {
+          xs.forEach((v, j) => assert.equal(streamed.x.data[i * cols + j], Number(v)));
+          assert.equal(streamed.classes[streamed.y[i]], label);
+        });
+      },
+    ),
+    { seed: SEED, numRuns: 200 },
+  );
+});
+
+Deno.test("a bad cell anywhere is reported at its line and column, whatever the line ends", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 30 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.nat(),
+      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 }),
+      fc.constantFrom("abc", "NaN", "", "0x1f", "1e999"),
+      fc.array(fc.constantFrom("\n", "\r\n", "\r"), { minLength: 1, maxLength: 5 }),
+      async (nRows, cols, where, cuts, bad, eols) => {
+        const r = where % nRows, c = where % cols;
+        const lines = [[...Array.from({ length: cols }, (_, j) => `f${j}`), "y"].join(",")];
+        for (let i = 0; i < nRows; i++) {
+          // a quoted label spanning two lines on every third row shifts the line numbers
+          const label = i % 3 === 0 ? `"two${eols[i % eols.length]}lines"` : "one";
+          const xs = Array.from({ length: cols }, (_, j) => (i === r && j === c ? bad : `${i}.5`));
+          lines.push([...xs, label].join(","));
+        }
+        // line ends: LF, CRLF and CR in any mix
+        const text = lines.map((l, i) => l + eols[(i + 1) % eols.length]).join("");
+        // the bad row's first line: header (1) + rows before it, each 1 line or 2 when quoted
+        let line = 2;
+        for (let i = 0; i < r; i++) line += i % 3 === 0 ? 2 : 1;
+        const expected = new RegExp(
+          `^Cannot read CSV 'f.csv': line ${line}, column ${c + 1} \\('f${c}'\\) ` +
+            (bad === "" ? "is empty$" : `holds '${bad}'`),
+        );
+        await assert.rejects(
+          () => parseCsvStream(chunked(text, cuts), { fileName: "f.csv" }),
+          (e: Error) => e instanceof SyntaxError && expected.test(e.message),
+        );
+        assert.throws(
+          () => parseCsv(text, { fileName: "f.csv" }),
+          (e: Error) => e instanceof SyntaxError && expected.test(e.message),
+        );
+      },
+    ),
+    { seed: SEED, numRuns: 150 },
   );
 });
