@@ -296,11 +296,7 @@ class TableBuilder {
     const names = this.#names!;
     const width = this.#width;
     if (rec.length !== width) {
-      const header = (this.#options.header ?? true) ? "the header" : "line 1";
-      const which = rec.length < width
-        ? `column ${rec.length + 1} ('${names[rec.length]}') is missing`
-        : `column ${width + 1} is extra`;
-      this.fail(`line ${line} has ${rec.length} fields, ${header} has ${width}: ${which}`);
+      this.fail(raggedRowReason(line, rec.length, names, this.#options.header ?? true));
     }
     const cols = this.#featureCols;
     const nFeatures = cols.length;
@@ -364,7 +360,38 @@ class TableBuilder {
   }
 }
 
-function describeCell(cell: string, v: number): string {
+/**
+ * Why a row with the wrong number of fields is refused (shared by every CSV reader).
+ *
+ * @param line The row's line number.
+ * @param count Its number of fields.
+ * @param names The column names (their number is the expected width).
+ * @param header Whether the first record is a header.
+ * @returns E.g. "line 3 has 2 fields, the header has 3: column 3 ('y') is missing".
+ */
+export function raggedRowReason(
+  line: number,
+  count: number,
+  names: readonly string[],
+  header: boolean,
+): string {
+  const width = names.length;
+  const which = count < width
+    ? `column ${count + 1} ('${names[count]}') is missing`
+    : `column ${width + 1} is extra`;
+  return `line ${line} has ${count} fields, ${
+    header ? "the header" : "line 1"
+  } has ${width}: ${which}`;
+}
+
+/**
+ * Why a feature cell is refused (shared by every CSV reader).
+ *
+ * @param cell The cell's text.
+ * @param v The number it parsed to (NaN if none, or an infinity).
+ * @returns E.g. "holds 'abc', which is not a finite decimal number", or "is empty".
+ */
+export function describeCell(cell: string, v: number): string {
   const shown = cell.length > 40 ? `${cell.slice(0, 40)}...` : cell;
   if (cell.trim() === "") return "is empty";
   if (Number.isNaN(v) || NON_DECIMAL.test(cell)) {

@@ -11,6 +11,7 @@
 import { parse } from "csv-parse/sync";
 import type { Matrix } from "../core/matrix.ts";
 import { encodeLabels } from "./dataset.ts";
+import { describeCell, raggedRowReason } from "./csv.ts";
 
 /** Options for {@linkcode readCsvBatches} and {@linkcode scanCsv}. */
 export interface CsvStreamOptions {
@@ -283,7 +284,7 @@ export async function* readCsvBatches(
       if (field >= c.width) {
         let n = field + 1;
         for (let t = i + 1; t < e; t++) if (b[t] === delim) n++;
-        fail(`line ${line} has ${n} fields, ${header ? "the header" : "line 1"} has ${c.width}`);
+        fail(raggedRowReason(line, n, c.names, header));
       }
       let a = fs, z = i;
       while (a < z && (b[a] === SPACE || b[a] === TAB)) a++;
@@ -317,12 +318,7 @@ export async function* readCsvBatches(
         const v = z > a ? parseNumber(b, a, z) : NaN;
         if (!Number.isFinite(v)) {
           const cell = decoder.decode(b.subarray(a, z));
-          const what = z === a
-            ? "is empty"
-            : Number.isNaN(v)
-            ? `holds '${cell.slice(0, 40)}', which is not a finite number`
-            : `holds '${cell.slice(0, 40)}', which overflows to ${v}`;
-          fail(`line ${line}, column ${field + 1} ('${c.names[field]}') ${what}`);
+          fail(`line ${line}, column ${field + 1} ('${c.names[field]}') ${describeCell(cell, v)}`);
         }
         data![o + (field < c.labelCol ? field : field - 1)] = v;
       }
@@ -330,7 +326,7 @@ export async function* readCsvBatches(
       fs = i + 1;
     }
     if (field !== c.width) {
-      fail(`line ${line} has ${field} fields, ${header ? "the header" : "line 1"} has ${c.width}`);
+      fail(raggedRowReason(line, field, c.names, header));
     }
     rows++;
     if (rows === batchSize) {

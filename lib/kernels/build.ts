@@ -13,6 +13,7 @@
  */
 
 import asc from "assemblyscript/asc";
+import { writeFileAtomic } from "../io/atomic.ts";
 
 /** The kernel sources, by module name. */
 export const KERNEL_SOURCES = ["train", "infer"] as const;
@@ -120,7 +121,7 @@ if (import.meta.main) {
     }
     console.log("lib/kernels/wasm/modules.ts matches a fresh build");
   } else {
-    await Deno.writeTextFile(OUTPUT, text);
+    await writeFileAtomic(OUTPUT.pathname, new TextEncoder().encode(text));
     console.log(`wrote ${OUTPUT.pathname}`);
   }
 }

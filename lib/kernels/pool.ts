@@ -62,7 +62,9 @@ export function createKernelPool(
       const deadline = performance.now() + 10_000;
       for (let v = Atomics.load(c, 2); v < workers.length; v = Atomics.load(c, 2)) {
         const left = deadline - performance.now();
-        if (left <= 0 || Atomics.wait(c, 2, v, left) === "timed-out") throw new Error("timeout");
+        if (left <= 0 || Atomics.wait(c, 2, v, left) === "timed-out") {
+          throw new RangeError("Cannot start workers: they did not report within 10 s");
+        }
       }
     } catch {
       for (const w of workers) w.terminate();

@@ -15,11 +15,7 @@ import {
   assertMatrix,
   describe,
 } from "../core/validate.ts";
-import {
-  fitStandardizer,
-  type Preprocessing,
-  validatePreprocessing,
-} from "../data/preprocess.ts";
+import { fitStandardizer, type Preprocessing, validatePreprocessing } from "../data/preprocess.ts";
 import { type Backend, bindLoss, type BoundLoss } from "./engine.ts";
 import { minimizeLbfgs } from "./lbfgs.ts";
 import { adamUpdate, sgdUpdate } from "./updates.ts";

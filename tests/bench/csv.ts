@@ -5,7 +5,8 @@
  * measurement runs in its own process, modes interleaved within a round, so that peak RSS
  * belongs to one mode:
  *
- * - `readCsv (csv-parse, in memory)`: the whole file parsed into one matrix;
+ * - `readCsv (csv-parse, one matrix)`: the whole file parsed (streamed through csv-parse) into
+ *   one float32 matrix;
  * - `readCsvBatches (stream)`: the numeric streaming parser, batches of 4096 rows, nothing kept;
  * - `fitStream, 1 epoch sgd`: the first pass (scan) plus one training pass.
  *
@@ -24,7 +25,7 @@ import { createPrng, randomNormal } from "../../lib/core/random.ts";
 const DIR = new URL("../artifacts/csv/", import.meta.url);
 const FEATURES = 32;
 const MODES = [
-  "readCsv (csv-parse, in memory)",
+  "readCsv (csv-parse, one matrix)",
   "readCsvBatches (stream)",
   "fitStream, 1 epoch sgd",
 ];

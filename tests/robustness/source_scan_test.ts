@@ -68,7 +68,12 @@ Deno.test("files are written only through writeFileAtomic", () => {
     /Deno\.(writeFile|writeTextFile|writeFileSync|writeTextFileSync|create|createSync|truncate)\b|Deno\.open(Sync)?\([^)]*\b(write|append|create)\b/g;
   for (const { path, text } of FILES) {
     if (path === "io/atomic.ts") continue;
-    for (const m of text.matchAll(re)) found.push(`lib/${path}:${lineOf(text, m.index)}: ${m[0]}`);
+    for (const m of text.matchAll(re)) {
+      const line = lineOf(text, m.index);
+      // Documentation examples (JSDoc lines) may write their own temporary files.
+      if (/^\s*\*/.test(text.split("\n")[line - 1])) continue;
+      found.push(`lib/${path}:${line}: ${m[0]}`);
+    }
   }
   assert.deepEqual(found, []);
   const atomic = FILES.find((f) => f.path === "io/atomic.ts")!.text;
