@@ -38,6 +38,8 @@ import {
   quantizeTensor,
 } from "../../lib/quant/quantize.ts";
 import { quantizedModelFromJson, quantizedModelToJson } from "../../lib/quant/serialize.ts";
+import { pruneMask, type PruneTarget } from "../../lib/prune/mask.ts";
+import { magnitudeScores } from "../../lib/prune/scores.ts";
 
 /** One bad input and the error it must get. */
 export interface ErrorCase {
@@ -903,6 +905,42 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     run: () => writeFileAtomic(`${tmp}/no/such/m.lrc`, new Uint8Array(1)),
     type: TypeError,
     message: /^Cannot write '.*no\/such\/m.lrc': the folder '.*no\/such' does not exist$/,
+  },
+  // Pruning
+  ...([
+    ["a sparsity above 1", { fraction: 1.5 }, /fraction must be a number in \[0, 1\], got 1\.5/],
+    ["a negative sparsity", { fraction: -0.1 }, /fraction must be a number in \[0, 1\], got -0\.1/],
+    ["a NaN sparsity", { fraction: NaN }, /fraction must be a number in \[0, 1\], got NaN/],
+    ["a negative count", { count: -1 }, /count must be an integer >= 0, got -1/],
+    ["a fractional count", { count: 2.5 }, /count must be an integer >= 0, got 2\.5/],
+    ["a count above the number of weights", { count: 1e9 }, /count 1000000000 exceeds the 640/],
+    ["a NaN threshold", { threshold: NaN }, /threshold must be a number, got NaN/],
+    ["no pruning target", {}, /give exactly one of fraction, count or threshold, got none/],
+    ["two pruning targets", { fraction: 0.5, count: 3 }, /got fraction and count/],
+  ] as const).map(([input, target, message]): ErrorCase => ({
+    area: "arrays and options",
+    input,
+    run: () => pruneMask(magnitudeScores(multi), null, target as PruneTarget),
+    type: RangeError,
+    message,
+  })),
+  {
+    area: "arrays and options",
+    input: "NaN pruning scores",
+    run: () =>
+      pruneMask({ data: Float64Array.of(1, NaN), rows: 1, cols: 2 }, null, { fraction: 0.5 }),
+    type: RangeError,
+    message: /Cannot compute pruning mask: score 1 is NaN/,
+  },
+  {
+    area: "arrays and options",
+    input: "a previous pruning mask of the wrong size",
+    run: () =>
+      pruneMask({ data: Float64Array.of(1, 2), rows: 1, cols: 2 }, new Uint8Array(3), {
+        fraction: 0.5,
+      }),
+    type: TypeError,
+    message: /the previous mask must be a Uint8Array of 2 entries, got Uint8Array\(3\)/,
   },
 ];
 
