@@ -150,7 +150,7 @@ export const compressCommand: Command = {
       type: "string",
       value: "F[,F]",
       help: "fraction of weights (or features) to remove; 0 is no pruning (default 0.5; sweep " +
-        "0,0.5,0.8,0.9; search 0,0.5,0.7,0.8,0.9,0.95)",
+        "0,0.5,0.8,0.9; search 0,0.3,0.5,0.7,0.8,0.9,0.95)",
     },
     "no-compensate": {
       type: "boolean",

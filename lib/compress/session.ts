@@ -14,7 +14,10 @@
 import type { Dataset } from "../data/dataset.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { createContext, removesNothing, resolvePrune } from "./context.ts";
+import { resolveMethod } from "../quant/quantize.ts";
+import { assertInRange } from "../core/validate.ts";
 import { runSearch } from "./search.ts";
+import { resolveSpace, SEARCH_DEFAULTS, SWEEP_DEFAULTS } from "./space.ts";
 import { stagesOf } from "./stages.ts";
 import { runSweep } from "./sweep.ts";
 import type {
@@ -70,6 +73,8 @@ export interface CompressionSession {
   search(options?: SearchOptions): SearchResult;
 }
 
+const ACTION = "compress model";
+
 /** The pipeline's default pruning step. */
 export const DEFAULT_PRUNE = { strategy: "magnitude", fraction: 0.5 } as const;
 /** The pipeline's default quantization step. */
@@ -118,6 +123,7 @@ export function createCompressionSession(
       const prune = run.prune === undefined ? DEFAULT_PRUNE : run.prune;
       const quantize = run.quantize === undefined ? DEFAULT_QUANTIZE : run.quantize;
       const resolved = prune === false ? null : resolvePrune(prune);
+      if (quantize !== false) resolveMethod(quantize.method ?? DEFAULT_QUANTIZE.method, ACTION);
       ctx.begin(1 + (resolved ? 2 : 0) + (quantize ? 1 : 0));
       const base = resolved && !removesNothing(resolved) ? ctx.base(resolved) : ctx.denseBase;
       const final = quantize === false ? ctx.floatCandidate(base) : ctx.quantizedCandidate(
@@ -176,6 +182,9 @@ export function compressModel(
   options: CompressionSessionOptions & CompressOptions = {},
 ): CompressResult {
   const { prune, quantize, ...session } = options;
+  // Settings of the steps are checked before the dense model is trained.
+  if (prune) resolvePrune(prune);
+  if (quantize) resolveMethod(quantize.method ?? DEFAULT_QUANTIZE.method, ACTION);
   return createCompressionSession(data, session).compress({ prune, quantize });
 }
 
@@ -218,6 +227,7 @@ export function sweepCompression(
     includeFloat,
     ...session
   } = options;
+  resolveSpace(options, SWEEP_DEFAULTS, "sweep compression"); // checked before training
   return createCompressionSession(data, session).sweep({
     strategies,
     structures,
@@ -269,6 +279,8 @@ export function searchCompression(
     includeFloat,
     ...session
   } = options;
+  resolveSpace(options, SEARCH_DEFAULTS, "search compression"); // checked before training
+  if (maxDrop !== undefined) assertInRange("search compression", "maxDrop", maxDrop, 0, 1);
   return createCompressionSession(data, session).search({
     maxDrop,
     strategies,

@@ -47,7 +47,7 @@ export const SWEEP_DEFAULTS: SpaceDefaults = {
 /** The search's defaults. */
 export const SEARCH_DEFAULTS: SpaceDefaults = {
   structures: ["weights", "features"],
-  sparsities: [0, 0.5, 0.7, 0.8, 0.9, 0.95],
+  sparsities: [0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95],
   methods: [
     { kind: "uniform", scheme: "symmetric" },
     { kind: "uniform", scheme: "affine" },

@@ -352,7 +352,7 @@ export interface CompressionSpace {
   structures?: readonly PruneStructure[];
   /**
    * Fractions removed, in [0, 1); 0 is the unpruned model.
-   * @default {sweep: [0, 0.5, 0.8, 0.9]; search: [0, 0.5, 0.7, 0.8, 0.9, 0.95]}
+   * @default {sweep: [0, 0.5, 0.8, 0.9]; search: [0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95]}
    */
   sparsities?: readonly number[];
   /**
