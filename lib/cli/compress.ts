@@ -211,7 +211,12 @@ export const compressCommand: Command = {
       default: "auto",
       choices: ["auto", "fold", "compact", "keep"],
     },
-    out: { type: "string", value: "FILE.lrc", help: "write the compressed model file" },
+    out: {
+      type: "string",
+      value: "FILE.lrc",
+      help: "write the compressed model file (missing folders are created, as for --onnx and " +
+        "--report)",
+    },
     onnx: { type: "string", value: "FILE.onnx", help: "also export the compressed model to ONNX" },
     report: {
       type: "string",
@@ -249,6 +254,8 @@ export const compressCommand: Command = {
       throw usage(`--report must end in .html, got '${reportPath}'`);
     }
     const space = spaceFromArgs(args, mode);
+    // Output folders exist before any work starts, so a bad path fails at once.
+    for (const path of [out, onnx, reportPath]) if (path !== undefined) await ensureParent(path);
     const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
     const validationFraction = args.number("validation-fraction", 1e-9, 1 - 1e-9)!;
     const showProgress = !args.flag("quiet") && !args.flag("json");
@@ -272,7 +279,7 @@ export const compressCommand: Command = {
     try {
       session = createCompressionSession(data.train, {
         model,
-        training: { optimizer: choices.optimizer, preprocessing: choices.preprocessing },
+        denseTraining: { optimizer: choices.optimizer, preprocessing: choices.preprocessing },
         penalty: choices.penalty,
         validationFraction,
         test: data.test,
@@ -404,6 +411,17 @@ export const compressCommand: Command = {
     return 0;
   },
 };
+
+/** Creates the folder a file will be written to. */
+async function ensureParent(path: string): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  if (slash <= 0) return;
+  try {
+    await Deno.mkdir(path.slice(0, slash), { recursive: true });
+  } catch (error) {
+    throw new TypeError(`Cannot create the folder of '${path}': ${(error as Error).message}`);
+  }
+}
 
 /** What the options ask for. */
 interface Asked {

@@ -359,8 +359,8 @@ export function createContext(
       classes,
       featureNames,
       penalty,
-      optimizer: options.training?.optimizer ?? { kind: "lbfgs" },
-      preprocessing: options.training?.preprocessing ?? "standardize",
+      optimizer: options.denseTraining?.optimizer ?? { kind: "lbfgs" },
+      preprocessing: options.denseTraining?.preprocessing ?? "standardize",
       seed,
       onProgress: fitReporter("training", "training the dense model"),
     }).model;

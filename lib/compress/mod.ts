@@ -7,11 +7,4 @@
  */
 export * from "./types.ts";
 export * from "./session.ts";
-export {
-  compactScale,
-  foldMeanIntoBias,
-  prepareStorage,
-  storedPreprocessing,
-  storeFloatModel,
-  storeQuantizedModel,
-} from "./storage.ts";
+export { compactScale, foldMeanIntoBias, prepareStorage, storeFloatModel } from "./storage.ts";

@@ -23,12 +23,15 @@ import { runSweep } from "./sweep.ts";
 import type {
   CompressionData,
   CompressionSessionOptions,
+  CompressModelOptions,
   CompressOptions,
   CompressResult,
   LabelledData,
   ModelReport,
+  SearchCompressionOptions,
   SearchOptions,
   SearchResult,
+  SweepCompressionOptions,
   SweepOptions,
   SweepResult,
 } from "./types.ts";
@@ -179,7 +182,7 @@ export function createCompressionSession(
  */
 export function compressModel(
   data: CompressionData,
-  options: CompressionSessionOptions & CompressOptions = {},
+  options: CompressModelOptions = {},
 ): CompressResult {
   const { prune, quantize, ...session } = options;
   // Settings of the steps are checked before the dense model is trained.
@@ -214,7 +217,7 @@ export function compressModel(
  */
 export function sweepCompression(
   data: CompressionData,
-  options: CompressionSessionOptions & SweepOptions = {},
+  options: SweepCompressionOptions = {},
 ): SweepResult {
   const {
     strategies,
@@ -265,7 +268,7 @@ export function sweepCompression(
  */
 export function searchCompression(
   data: CompressionData,
-  options: CompressionSessionOptions & SearchOptions = {},
+  options: SearchCompressionOptions = {},
 ): SearchResult {
   const {
     maxDrop,

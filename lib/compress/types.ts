@@ -159,7 +159,7 @@ export interface CompressionSessionOptions {
    * How the dense model is trained when `model` is absent.
    * @default {{ optimizer: { kind: "lbfgs" }, preprocessing: "standardize" }}
    */
-  training?: {
+  denseTraining?: {
     readonly optimizer?: Optimizer;
     readonly preprocessing?: "standardize" | "none";
   };
@@ -321,6 +321,9 @@ export interface CompressOptions {
   quantize?: QuantizeSpec | false;
 }
 
+/** Options of {@linkcode compressModel}: the session's and the pipeline's. */
+export interface CompressModelOptions extends CompressionSessionOptions, CompressOptions {}
+
 /** The result of a pipeline run. */
 export interface CompressResult {
   /** The compressed model, exactly as its file holds it (decoded from `file`). */
@@ -387,6 +390,9 @@ export interface CompressionSpace {
 /** Options of a sweep ({@linkcode CompressionSession.sweep}). */
 export type SweepOptions = CompressionSpace;
 
+/** Options of {@linkcode sweepCompression}: the session's and the space. */
+export interface SweepCompressionOptions extends CompressionSessionOptions, SweepOptions {}
+
 /** A candidate that could not be made, and why. */
 export interface SkippedCandidate {
   /** The candidate's description. */
@@ -437,6 +443,9 @@ export interface SearchOptions extends CompressionSpace {
    */
   maxDrop?: number;
 }
+
+/** Options of {@linkcode searchCompression}: the session's, the budget and the space. */
+export interface SearchCompressionOptions extends CompressionSessionOptions, SearchOptions {}
 
 /** A candidate the search evaluated. */
 export interface TriedCandidate extends CandidateReport {

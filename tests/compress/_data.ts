@@ -26,7 +26,7 @@ export async function splitSet(
 
 /** Short training and fine-tuning, so each test takes well under a second. */
 export const FAST: CompressionSessionOptions = {
-  training: { optimizer: { kind: "lbfgs", maxIterations: 100 } },
+  denseTraining: { optimizer: { kind: "lbfgs", maxIterations: 100 } },
   fineTune: { kind: "lbfgs", maxIterations: 30 },
 };
 
