@@ -49,9 +49,8 @@ export interface CompressionData extends LabelledData {
  * - `"fold"`: mean and scale folded into the weights and bias before quantization (1 byte): the
  *   grid then sees weights in raw units (`w / scale`), which costs accuracy when the features'
  *   scales differ widely and the grid is shared across features;
- * - `"auto"`: float models fold (lossless); each quantized model is made both ways and folds
- *   unless folding has the lower validation accuracy (quantization-aware training follows the
- *   choice of post-training quantization with the same method).
+ * - `"auto"`: float models fold (lossless); each quantized model is made both ways (post-training
+ *   or quantization-aware) and folds unless folding has the lower validation accuracy.
  * Models trained without standardisation have nothing to store (`"none"` in reports).
  */
 export type PreprocessingStorage = "auto" | "fold" | "compact" | "keep";
