@@ -218,7 +218,10 @@ function modelSections(result: CompressResult, test: LabelledData): FigureSectio
     const before = result.unquantized.weights.data;
     const after = float.weights.data;
     if (before.length === after.length) {
-      const distinct = new Set(after);
+      const distinct = new Set<number>();
+      after.forEach((v, i) => {
+        if (!float.mask || float.mask[i] !== 0) distinct.add(v);
+      });
       sections.push({
         heading: "Weights before and after quantization",
         text: "Weights in the units the quantizer saw; pruned weights are left out.",

@@ -104,7 +104,7 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
     let smallest = Infinity;
     for (const { template, granularity } of variants) {
       for (const bits of space.bits) {
-        const at = methodAt(template, bits, granularity);
+        const at = methodAt(template, bits, granularity, space.methods);
         if ("reason" in at) continue;
         try {
           const q = quantizeModel(prepareStorage(model, mode), { method: at.method });
@@ -172,7 +172,7 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
       for (const { template, granularity } of variants) {
         const widths = template.kind === "float16" ? [16] : space.bits;
         widths: for (const bits of widths) {
-          const at = methodAt(template, bits, granularity);
+          const at = methodAt(template, bits, granularity, space.methods);
           if ("reason" in at) {
             skip(`${base.name} + ${template.kind} ${bits}-bit`, at.reason);
             continue;

@@ -146,12 +146,15 @@ export function resolveSpace(
  * @param template The method (its bits and granularity are replaced).
  * @param bits The bit width.
  * @param granularity The granularity, or `null` for the method's default.
+ * @param methods Every method of the space: 1-bit log2 is skipped when uniform symmetric is
+ *   among them (both are sign times scale, the same model).
  * @returns The method, or the reason.
  */
 export function methodAt(
   template: QuantizationMethod,
   bits: number,
   granularity: Granularity | null,
+  methods: readonly QuantizationMethod[] = [],
 ): { method: QuantizationMethod } | { reason: string } {
   const g = granularity === null ? {} : { granularity };
   switch (template.kind) {
@@ -159,6 +162,12 @@ export function methodAt(
       return { method: { kind: "float16" } };
     case "log2":
       if (bits > MAX_LOG2_BITS) return { reason: `log2 levels take at most ${MAX_LOG2_BITS} bits` };
+      if (
+        bits === 1 &&
+        methods.some((m) => m.kind === "uniform" && (m.scheme ?? "symmetric") === "symmetric")
+      ) {
+        return { reason: "1-bit log2 is 1-bit uniform symmetric (sign times scale)" };
+      }
       return { method: { ...template, bits, ...g } };
     case "uniform":
       return { method: { ...template, bits, ...g } };

@@ -44,7 +44,7 @@ export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult 
     for (const template of space.methods) {
       for (const granularity of space.granularities ?? [null]) {
         for (const bits of space.bits) {
-          const at = methodAt(template, bits, granularity);
+          const at = methodAt(template, bits, granularity, space.methods);
           if ("reason" in at) {
             skipped.push({ name: `${template.kind} ${bits}-bit`, reason: at.reason });
             continue;

@@ -36,7 +36,7 @@ import { hasFashionMnist, loadFashionMnist } from "../../lib/data/fashion_mnist.
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
-import { predictLabels, predictProba } from "../../lib/model/predict.ts";
+import { predict, predictLabels, predictProba } from "../../lib/model/predict.ts";
 import { exportOnnx } from "../../lib/onnx/export.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
 import { REFERENCE_SETTINGS, referenceModel } from "./_reference.ts";
@@ -79,6 +79,24 @@ const validation = { x: split.xTest, y: split.yTest };
 const dense = await referenceModel(fitData, { log });
 const full = await referenceModel(train, { log });
 const denseTest = evaluate(dense.model, test.x, test.y).accuracy;
+const densePredicted = predict(dense.model, test.x);
+
+/**
+ * Test accuracy difference of a model from the dense one and its paired standard error,
+ * `sqrt(b + c - (b - c)^2 / n) / n` with `b`, `c` the samples only one of the two gets right.
+ */
+function pairedDifference(model: StoredModel): { difference: number; standardError: number } {
+  const predicted = predict(asFloatModel(model), test.x);
+  let onlyDense = 0, onlyModel = 0;
+  for (let i = 0; i < predicted.length; i++) {
+    const d = densePredicted[i] === test.y[i], m = predicted[i] === test.y[i];
+    if (d && !m) onlyDense++;
+    else if (m && !d) onlyModel++;
+  }
+  const n = predicted.length;
+  const b = onlyDense, c = onlyModel;
+  return { difference: (c - b) / n, standardError: Math.sqrt(b + c - (b - c) ** 2 / n) / n };
+}
 const fullTest = evaluate(full.model, test.x, test.y).accuracy;
 
 let lastLog = 0;
@@ -341,11 +359,14 @@ for (const g of goals) {
   const last = s.result.stages.at(-1)!;
   const drop = (denseTest - last.test!.accuracy) * 100;
   const met = last.ratio >= g.ratio && drop <= g.budget + 1e-9;
+  const paired = pairedDifference(s.result.model);
+  const sign = drop >= 0 ? "-" : "+";
   out(
     `  at least ${g.ratio} x smaller within ${g.budget} point(s): ${met ? "MET" : "NOT MET"} ` +
-      `(${last.ratio.toFixed(1)} x, test ${percent(last.test!.accuracy)}, ${drop >= 0 ? "-" : "+"}${
-        Math.abs(drop).toFixed(2)
-      } points)`,
+      `(${last.ratio.toFixed(1)} x, test ${percent(last.test!.accuracy)}, ${sign}` +
+      `${Math.abs(drop).toFixed(2)} points, paired standard error ` +
+      `${(paired.standardError * 100).toFixed(2)} points; validation ` +
+      `${points_(last.validation.accuracy - denseReport.validation.accuracy)} points)`,
   );
   // For information: the smallest sweep model meeting the goal on the TEST set (selected on
   // test, so optimistic; not a claim).
@@ -365,6 +386,8 @@ for (const g of goals) {
     met,
     ratio: last.ratio,
     testDropPoints: drop,
+    testDropStandardErrorPoints: paired.standardError * 100,
+    validationDropPoints: (denseReport.validation.accuracy - last.validation.accuracy) * 100,
     name: last.name,
   });
 }
