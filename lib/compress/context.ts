@@ -319,6 +319,10 @@ export function createContext(
     Array.from({ length: largestLabel(fitY, validation.y) + 1 }, (_, i) => String(i));
   const featureNames = given?.featureNames ?? data.featureNames ??
     Array.from({ length: d }, (_, j) => `x${j}`);
+  // Labels of every part must index the classes.
+  assertLabels(ACTION, fitY, fitX.rows, classes.length);
+  assertLabels(ACTION, validation.y, validation.x.rows, classes.length);
+  if (options.test) assertLabels(ACTION, options.test.y, options.test.x.rows, classes.length);
   const fitData: Dataset = { x: fitX, y: fitY, classes, featureNames };
   const penalty: Penalty = options.penalty ?? { kind: "l2", lambda: 1 / fitX.rows };
   const { l2 } = penaltyStrengths(penalty);
