@@ -14,3 +14,4 @@ export * from "./plot/mod.ts";
 export * from "./prune/mod.ts";
 export * from "./article/mod.ts";
 export * from "./kernels/mod.ts";
+export * from "./compress/mod.ts";

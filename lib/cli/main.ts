@@ -10,6 +10,7 @@ import { exportCommand } from "./export.ts";
 import { inspectCommand } from "./inspect.ts";
 import { pruneCommand } from "./prune.ts";
 import { quantizeCommand } from "./quantize.ts";
+import { compressCommand } from "./compress.ts";
 
 /** Every command, by name. Later commands register here. */
 export const COMMANDS: readonly Command[] = [
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   quantizeCommand,
   exportCommand,
   inspectCommand,
+  compressCommand,
 ];
 
 function usage(): string {

@@ -1,7 +1,11 @@
 /**
- * Minimal quantizers for the model-file and ONNX tests, so that quantized tensors of every kind
- * can be made from real trained weights before the quantization module lands. Straightforward
- * min/max calibration and round-to-nearest; not the library's quantizers.
+ * Codebook tensors that lrcompress's k-means cannot make, for the ONNX tests: k-means needs at
+ * least as many distinct weights per group as levels, so it cannot give a digits model (64
+ * features, 10 weights per column) per-feature codebooks of 16 levels, nor 300-level codebooks
+ * (uint16 codes, the `Gather` path above 256 levels), nor a codebook chosen to have no zero
+ * level. These evenly spaced codebooks exercise those file and graph paths on real trained
+ * weights. Every other quantized model in the tests comes from `lib/quant` (this file held
+ * stand-ins for all kinds before that module existed).
  *
  * @module
  */
@@ -9,13 +13,7 @@
 import type { LogisticModel } from "../../lib/model/types.ts";
 import { elementGroup } from "../../lib/io/quantized.ts";
 import { groupCount } from "../../lib/quant/grid.ts";
-import type {
-  Granularity,
-  InputQuantization,
-  QuantizedBias,
-  QuantizedModel,
-  QuantizedTensor,
-} from "../../lib/quant/types.ts";
+import type { Granularity, QuantizedModel, QuantizedTensor } from "../../lib/quant/types.ts";
 
 function groupsOf(model: LogisticModel, granularity: Granularity) {
   const { rows, cols, data } = model.weights;
@@ -25,12 +23,7 @@ function groupsOf(model: LogisticModel, granularity: Granularity) {
   return members;
 }
 
-function wrap(
-  model: LogisticModel,
-  weights: QuantizedTensor,
-  bias?: QuantizedBias,
-  input?: InputQuantization,
-): QuantizedModel {
+function wrap(model: LogisticModel, weights: QuantizedTensor): QuantizedModel {
   return {
     kind: "quantized-logistic-regression",
     version: 1,
@@ -39,104 +32,9 @@ function wrap(
     featureNames: model.featureNames,
     preprocessing: model.preprocessing,
     weights,
-    bias: bias ?? { kind: "float64", values: model.bias.slice() },
+    bias: { kind: "float64", values: model.bias.slice() },
     ...(model.mask ? { mask: model.mask } : {}),
-    ...(input ? { input } : {}),
   };
-}
-
-/** Uniform quantization (symmetric: scale = max|w| / qmax; affine: min/max with zero point). */
-export function quantizeUniform(
-  model: LogisticModel,
-  bits: number,
-  scheme: "symmetric" | "affine",
-  granularity: Granularity,
-  input?: InputQuantization,
-): QuantizedModel {
-  const { rows, cols, data } = model.weights;
-  const groups = groupsOf(model, granularity);
-  const scale = new Float32Array(groups.length);
-  const zeroPoint = new Int32Array(groups.length);
-  const small = bits <= 8;
-  const codes = scheme === "symmetric"
-    ? (small ? new Int8Array(data.length) : new Int16Array(data.length))
-    : (small ? new Uint8Array(data.length) : new Uint16Array(data.length));
-  groups.forEach((members, g) => {
-    let lo = 0, hi = 0;
-    for (const i of members) {
-      lo = Math.min(lo, data[i]);
-      hi = Math.max(hi, data[i]);
-    }
-    if (scheme === "symmetric") {
-      const qmax = bits === 1 ? 1 : 2 ** (bits - 1) - 1;
-      scale[g] = Math.max(Math.abs(lo), Math.abs(hi)) / qmax || 1;
-      for (const i of members) {
-        let q = Math.max(-qmax, Math.min(qmax, Math.round(data[i] / scale[g])));
-        if (bits === 1) q = data[i] < 0 ? -1 : 1;
-        codes[i] = q;
-      }
-    } else {
-      const qmax = 2 ** bits - 1;
-      scale[g] = (hi - lo) / qmax || 1;
-      zeroPoint[g] = Math.max(0, Math.min(qmax, Math.round(-lo / scale[g])));
-      for (const i of members) {
-        codes[i] = Math.max(0, Math.min(qmax, Math.round(data[i] / scale[g]) + zeroPoint[g]));
-      }
-    }
-  });
-  let bias: QuantizedBias | undefined;
-  if (input) {
-    // int32 bias at the product scale input.scale * weight scale of each output
-    const s = Float64Array.from(
-      { length: rows },
-      (_, c) =>
-        Math.fround(input.scale) *
-        (granularity === "class" ? scale[c] : granularity === "tensor" ? scale[0] : 1),
-    );
-    bias = {
-      kind: "int32",
-      values: Int32Array.from(model.bias, (b, c) => Math.round(b / s[c])),
-      scale: s,
-    };
-  }
-  const w: QuantizedTensor = {
-    kind: "uniform",
-    scheme,
-    rows,
-    cols,
-    bits,
-    granularity,
-    codes,
-    scale,
-    zeroPoint,
-  };
-  return wrap(model, w, bias, input);
-}
-
-/** Power-of-two levels, scale = max|w| per group. */
-export function quantizeLog2(
-  model: LogisticModel,
-  bits: number,
-  granularity: Granularity,
-): QuantizedModel {
-  const { rows, cols, data } = model.weights;
-  const groups = groupsOf(model, granularity);
-  const scale = new Float32Array(groups.length);
-  const codes = new Int8Array(data.length);
-  const maxE = 2 ** (bits - 1) - 2;
-  groups.forEach((members, g) => {
-    scale[g] = Math.max(...members.map((i) => Math.abs(data[i]))) || 1;
-    for (const i of members) {
-      const a = Math.abs(data[i]) / scale[g];
-      if (bits === 1) {
-        codes[i] = data[i] < 0 ? -1 : 1;
-        continue;
-      }
-      const e = a === 0 ? Infinity : Math.round(-Math.log2(a));
-      codes[i] = e > maxE ? 0 : Math.sign(data[i]) * (Math.max(0, e) + 1);
-    }
-  });
-  return wrap(model, { kind: "log2", rows, cols, bits, granularity, codes, scale });
 }
 
 /** A codebook of `levels` evenly spaced values per group (nearest level). */
@@ -168,11 +66,4 @@ export function quantizeCodebook(
   });
   const bits = Math.max(1, Math.ceil(Math.log2(levels)));
   return wrap(model, { kind: "codebook", rows, cols, bits, granularity, levels, codes, codebook });
-}
-
-/** Half-precision weights. */
-export function toFloat16(model: LogisticModel): QuantizedModel {
-  const { rows, cols, data } = model.weights;
-  const codes = new Uint16Array(new Float16Array(data).buffer);
-  return wrap(model, { kind: "float16", rows, cols, bits: 16, granularity: "tensor", codes });
 }

@@ -2,9 +2,10 @@
  * The Fashion-MNIST models the benchmarks score, trained once and cached under
  * `tests/artifacts/bench/` (ignored by git), and the compressed forms built from them.
  *
- * - dense: L-BFGS, lambda = 1/6000 (scikit-learn C = 0.1), pixels / 255, to tolerance 1e-4.
+ * - dense: the shared reference model of the benchmarks (`_reference.ts`: L-BFGS, lambda =
+ *   1/6000, i.e. scikit-learn C = 0.1, pixels / 255, to tolerance 1e-5).
  * - sparse 90 %: the dense weights pruned by magnitude to 10 % (globally), then 40 masked
- *   L-BFGS iterations from there.
+ *   L-BFGS iterations from there (cached under a name that includes the dense model's key).
  * - int8: per-row symmetric codes in [-63, 63] of the dense weights (that range keeps
  *   onnxruntime's uint8 x int8 path exact on CPUs without VNNI).
  * - packed 4-bit: per-row 16-level uniform codebook between the row's min and max weight.
@@ -13,6 +14,7 @@
  */
 
 import { fit } from "../../lib/model/fit.ts";
+import { referenceModel } from "./_reference.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import type { Dataset } from "../../lib/data/dataset.ts";
@@ -42,11 +44,10 @@ export async function benchModels(
     preprocessing: "none" as const,
     classes: train.classes,
   };
-  const dense = await cached(
-    "fashion_dense",
-    () => fit(train.x, train.y, { ...base, optimizer: { kind: "lbfgs", tolerance: 1e-4 } }).model,
-  );
-  const sparse = await cached("fashion_sparse90", () => {
+  const reference = await referenceModel(train);
+  const dense = reference.model;
+  const key = reference.path.replace(/^.*\//, "").replace(/\.json$/, "");
+  const sparse = await cached(`fashion_sparse90_from_${key}`, () => {
     const w = dense.weights.data;
     const order = Array.from(w.keys()).sort((a, b) => Math.abs(w[b]) - Math.abs(w[a]));
     const mask = new Uint8Array(w.length);

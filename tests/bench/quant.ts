@@ -35,7 +35,7 @@ import {
   quantizeModel,
 } from "../../lib/quant/mod.ts";
 import { classesFromScores } from "../../lib/model/predict.ts";
-import { REFERENCE_SETTINGS, referenceModel } from "./_reference_model.ts";
+import { REFERENCE_SETTINGS, referenceModel } from "./_reference.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -58,7 +58,7 @@ const emit = (row: Record<string, unknown>) => {
 };
 
 const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);
-const ref = await referenceModel(train, log);
+const ref = await referenceModel(train, { log });
 log(
   `reference model ${ref.source} (${ref.path}, ${ref.seconds.toFixed(1)} s): ` +
     `L2 lambda ${REFERENCE_SETTINGS.lambda.toPrecision(4)}, pixels/255, no standardisation`,

@@ -8,12 +8,37 @@ import type { LogisticModel } from "../../lib/model/types.ts";
 import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
 import { exportOnnx, type OnnxExportOptions, splitWeights } from "../../lib/onnx/export.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
-import {
-  quantizeCodebook,
-  quantizeLog2,
-  quantizeUniform,
-  toFloat16,
-} from "../_helpers/quantize.ts";
+import { quantizeCodebook } from "../_helpers/quantize.ts";
+import { biasValues, quantizeModel } from "../../lib/quant/model.ts";
+import { productScales } from "../../lib/quant/integer.ts";
+import type { Granularity, InputQuantization, QuantizedModel } from "../../lib/quant/types.ts";
+
+/** lrcompress's uniform quantizer, min/max calibration, float64 bias. */
+function quantizeUniform(
+  model: LogisticModel,
+  bits: number,
+  scheme: "symmetric" | "affine",
+  granularity: Granularity,
+): QuantizedModel {
+  return quantizeModel(model, {
+    method: { kind: "uniform", scheme, bits, granularity, calibration: { kind: "minmax" } },
+    bias: "float64",
+  });
+}
+
+/**
+ * A quantized model with a chosen input quantization (e.g. scale 1 for integer pixels, which
+ * `calibrateInput` would not pick) and its bias as int32 at the product scale.
+ */
+function withInput(q: QuantizedModel, input: InputQuantization): QuantizedModel {
+  const s = productScales({ ...q, input });
+  const b = biasValues(q.bias);
+  return {
+    ...q,
+    input,
+    bias: { kind: "int32", values: Int32Array.from(b, (v, c) => Math.round(v / s[c])), scale: s },
+  };
+}
 
 const problem = await onnxRuntimeProblem();
 const skip = problem ? ` (skipped: ${problem})` : "";
@@ -106,13 +131,27 @@ Deno.test({
           ]);
         }
       }
-      cases.push([`log2 4 ${granularity}`, quantizeLog2(model, 4, granularity), x]);
-      cases.push([`codebook 16 ${granularity}`, quantizeCodebook(model, 16, granularity), x]);
+      const log2 = (bits: number, g: Granularity) =>
+        quantizeModel(model, { method: { kind: "log2", bits, granularity: g } });
+      cases.push([`log2 4 ${granularity}`, log2(4, granularity), x]);
+      // k-means cannot make more levels than a group has distinct weights (a digits column
+      // has 10): per-feature and 300-level codebooks are made by the test helper.
+      cases.push([
+        `codebook 16 ${granularity}`,
+        granularity === "feature"
+          ? quantizeCodebook(model, 16, granularity)
+          : quantizeModel(model, { method: { kind: "kmeans", bits: 4, granularity } }),
+        x,
+      ]);
       cases.push([`codebook 300 ${granularity}`, quantizeCodebook(model, 300, granularity), x]);
     }
     cases.push(["uniform symmetric 1 tensor", quantizeUniform(model, 1, "symmetric", "tensor"), x]);
-    cases.push(["log2 1 class", quantizeLog2(model, 1, "class"), x]);
-    cases.push(["float16", toFloat16(model), x]);
+    cases.push([
+      "log2 1 class",
+      quantizeModel(model, { method: { kind: "log2", bits: 1, granularity: "class" } }),
+      x,
+    ]);
+    cases.push(["float16", quantizeModel(model, { method: { kind: "float16" } }), x]);
     cases.push(["sigmoid affine 4", quantizeUniform(cancer.model, 4, "affine", "class"), cancer.x]);
     const masked = {
       ...quantizeCodebook(model, 8, "class"),
@@ -143,7 +182,7 @@ Deno.test({
       // inputs are no longer on the grid, so only the accumulator is checked exactly there.
       const scales = quantizeUniform(model, bits, "symmetric", "feature").weights;
       const onGrid = granularity !== "feature";
-      const q = quantizeUniform(model, bits, "symmetric", granularity, {
+      const q = withInput(quantizeUniform(model, bits, "symmetric", granularity), {
         ...input,
         scale: onGrid ? 1 : Math.max(...(scales as { scale: Float32Array }).scale) * 16 / 255,
       });
@@ -202,7 +241,7 @@ Deno.test({
       zeroPoint: 64,
       calibration: "minmax",
     };
-    const q = quantizeUniform(model, 8, "symmetric", "class", input);
+    const q = withInput(quantizeUniform(model, 8, "symmetric", "class"), input);
     const out = await runOnnx(exportOnnx(q, { quantized: "integer" }), x);
     const expected = predictLabels(asFloatModel(q), x);
     const labels = out.label.data as string[];
@@ -265,7 +304,13 @@ Deno.test("weights split into parts that add up to them, each within the safe ra
 Deno.test("the integer graph refuses what it cannot express exactly", async () => {
   const { model } = await dataset("digits");
   assert.throws(
-    () => exportOnnx(quantizeCodebook(model, 16, "class"), { quantized: "integer" }),
+    () =>
+      exportOnnx(
+        quantizeModel(model, { method: { kind: "kmeans", bits: 4, granularity: "class" } }),
+        {
+          quantized: "integer",
+        },
+      ),
     /needs uniform codes of at most 8 bits, got codebook 4-bit/,
   );
   assert.throws(

@@ -12,7 +12,7 @@ import { importOnnxModel } from "../../lib/onnx/import.ts";
 import { GraphBuilder, valueInfo } from "../../lib/onnx/graph.ts";
 import { encodeOnnx } from "../../lib/onnx/protobuf.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
-import { quantizeCodebook, quantizeUniform } from "../_helpers/quantize.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
 
 const ortProblem = await onnxRuntimeProblem();
 
@@ -62,8 +62,10 @@ Deno.test("QDQ exports import back as the dequantized float model", async () => 
   const { model, split } = await trained("digits");
   for (
     const q of [
-      quantizeUniform(model, 4, "affine", "feature"),
-      quantizeCodebook(model, 16, "class"),
+      quantizeModel(model, {
+        method: { kind: "uniform", scheme: "affine", bits: 4, granularity: "feature" },
+      }),
+      quantizeModel(model, { method: { kind: "kmeans", bits: 4, granularity: "class" } }),
     ]
   ) {
     const back = importOnnxModel(exportOnnx(q)).model;

@@ -1,0 +1,588 @@
+/**
+ * `lrc compress`: the compression pipeline on the user's CSV or an embedded set. Three modes:
+ * the pipeline (train or load, prune, fine-tune, quantize; a stage table), `--sweep` (a table
+ * and its Pareto front) and `--budget POINTS` (the smallest file within that many points of the
+ * dense model's validation accuracy). Writes the model file (`--out`), an ONNX export (`--onnx`)
+ * and a standalone HTML report with the trade-off charts (`--report`).
+ *
+ * @module
+ */
+
+import { writeFileAtomic } from "../io/atomic.ts";
+import { paretoFront } from "../metrics/pareto.ts";
+import type { Optimizer } from "../model/fit.ts";
+import type { LogisticModel } from "../model/types.ts";
+import { exportOnnx } from "../onnx/export.ts";
+import { PRUNE_STRATEGIES, type PruneStrategy } from "../prune/strategy.ts";
+import type { QuantizationMethod } from "../quant/quantize.ts";
+import { resolveMethod } from "../quant/quantize.ts";
+import type { Granularity } from "../quant/types.ts";
+import {
+  type CandidateReport,
+  type CompressionSpace,
+  type CompressResult,
+  createCompressionSession,
+  type ModelReport,
+  type PreprocessingStorage,
+  type PruneSpec,
+  type PruneStructure,
+  type QuantizationTraining,
+  type QuantizeSpec,
+  type SearchResult,
+  type StageReport,
+  type SweepResult,
+} from "../compress/mod.ts";
+import { type Command, type ParsedArgs, UsageError } from "./args.ts";
+import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
+import { formatTable, percent } from "./format.ts";
+import { readModelFile } from "./model_files.ts";
+import { createProgress } from "./progress.ts";
+import { TRAIN_OPTIONS, trainingChoices } from "./train.ts";
+import { writeCompressionReport } from "./compress_report.ts";
+
+const NAME = "compress";
+
+/** Quantization method names of the command line. */
+const METHODS = ["uniform", "affine", "log2", "kmeans", "float16", "none"] as const;
+
+function usage(message: string): UsageError {
+  return new UsageError(`Cannot parse arguments of '${NAME}': ${message}`);
+}
+
+/** A comma-separated option as a list (its default when absent). */
+function listOf(args: ParsedArgs, name: string): string[] {
+  const raw = args.string(name);
+  if (raw === undefined) return [];
+  const items = raw.split(",").map((s) => s.trim());
+  if (items.some((s) => s === "")) throw usage(`--${name} has an empty item in '${raw}'`);
+  return items;
+}
+
+function choicesOf<T extends string>(
+  args: ParsedArgs,
+  name: string,
+  allowed: readonly T[],
+): T[] {
+  const items = listOf(args, name);
+  for (const v of items) {
+    if (!allowed.includes(v as T)) {
+      throw usage(`--${name} must be among ${allowed.join(", ")}, got '${v}'`);
+    }
+  }
+  return items as T[];
+}
+
+function numbersOf(
+  args: ParsedArgs,
+  name: string,
+  min: number,
+  max: number,
+  integer: boolean,
+): number[] {
+  return listOf(args, name).map((raw) => {
+    const v = Number(raw);
+    if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+      throw usage(
+        `--${name} must hold ${integer ? "integers" : "numbers"} in [${min}, ${max}], got '${raw}'`,
+      );
+    }
+    return v;
+  });
+}
+
+function methodOf(name: (typeof METHODS)[number], calibration: string): QuantizationMethod {
+  const cal = { kind: calibration as "minmax" | "mse" };
+  switch (name) {
+    case "uniform":
+      return { kind: "uniform", scheme: "symmetric", calibration: cal };
+    case "affine":
+      return { kind: "uniform", scheme: "affine", calibration: cal };
+    case "log2":
+      return { kind: "log2", calibration: cal };
+    case "kmeans":
+      return { kind: "kmeans" };
+    default:
+      return { kind: "float16" };
+  }
+}
+
+/** The `compress` command. */
+export const compressCommand: Command = {
+  name: NAME,
+  summary:
+    "Compress a model (prune, fine-tune, quantize), or --sweep, or --budget search; write the " +
+    ".lrc file and an HTML report.",
+  options: {
+    ...DATA_OPTIONS,
+    ...TRAIN_OPTIONS,
+    model: {
+      type: "string",
+      value: "FILE",
+      help: "start from this float model (.lrc, .json or .onnx) instead of training one",
+    },
+    "validation-fraction": {
+      type: "string",
+      value: "F",
+      help: "fraction of the training part held out for every decision (test data only report)",
+      default: "0.2",
+    },
+    budget: {
+      type: "string",
+      value: "POINTS",
+      help: "search the smallest file within POINTS percentage points of the dense model's " +
+        "validation accuracy (lists below are the search space)",
+    },
+    sweep: {
+      type: "boolean",
+      help: "measure every combination of the lists below; print the Pareto front",
+    },
+    strategy: {
+      type: "string",
+      value: "NAME[,NAME]",
+      help: `pruning criterion: ${PRUNE_STRATEGIES.join(", ")} (default magnitude)`,
+    },
+    structure: {
+      type: "string",
+      value: "KIND[,KIND]",
+      help: "prune single weights or whole features (default: weights; search: both)",
+    },
+    sparsity: {
+      type: "string",
+      value: "F[,F]",
+      help: "fraction of weights (or features) to remove; 0 is no pruning (default 0.5; sweep " +
+        "0,0.5,0.8,0.9; search 0,0.3,0.5,0.7,0.8,0.9,0.95)",
+    },
+    "no-compensate": {
+      type: "boolean",
+      help: "do not fold the removed weights' mean contribution into the bias",
+    },
+    "fine-tune": {
+      type: "string",
+      value: "OPTIMIZER",
+      help: "retraining of the surviving weights after pruning",
+      default: "lbfgs",
+      choices: ["lbfgs", "sgd", "adam", "none"],
+    },
+    "fine-tune-steps": {
+      type: "string",
+      value: "N",
+      help: "iterations of lbfgs (default 100) or epochs of sgd/adam (default 5)",
+    },
+    method: {
+      type: "string",
+      value: "NAME[,NAME]",
+      help: `quantization: ${METHODS.join(", ")} (affine: uniform affine; none: float32) ` +
+        "(default uniform; sweep uniform,kmeans; search uniform,affine,log2,kmeans)",
+    },
+    bits: {
+      type: "string",
+      value: "N[,N]",
+      help: "bits per weight (default 4; sweep 8,4,2; search 1,2,3,4,5,6,8)",
+    },
+    granularity: {
+      type: "string",
+      value: "G[,G]",
+      help: "quantization groups: tensor, class, feature (default: class; kmeans tensor)",
+    },
+    calibration: {
+      type: "string",
+      value: "NAME",
+      help: "range calibration of uniform and log2 grids",
+      default: "mse",
+      choices: ["minmax", "mse"],
+    },
+    training: {
+      type: "string",
+      value: "T[,T]",
+      help: "ptq (post-training) or qat (quantization-aware) (default qat; sweep and search both)",
+    },
+    "qat-epochs": { type: "string", value: "N", help: "Adam epochs of QAT", default: "6" },
+    "qat-learning-rate": {
+      type: "string",
+      value: "X",
+      help: "Adam step size of QAT (halved every epoch)",
+      default: "0.001",
+    },
+    preprocessing: {
+      type: "string",
+      value: "MODE",
+      help: "storage of standardisation: auto (fold unless it costs validation accuracy), " +
+        "fold (into the weights), compact (float16 scale, mean in the bias), keep",
+      default: "auto",
+      choices: ["auto", "fold", "compact", "keep"],
+    },
+    out: {
+      type: "string",
+      value: "FILE.lrc",
+      help: "write the compressed model file (missing folders are created, as for --onnx and " +
+        "--report)",
+    },
+    onnx: { type: "string", value: "FILE.onnx", help: "also export the compressed model to ONNX" },
+    report: {
+      type: "string",
+      value: "FILE.html",
+      help: "write a standalone HTML report with the trade-off charts (opens offline)",
+    },
+    json: { type: "boolean", help: "print the result as one JSON object" },
+    quiet: { type: "boolean", help: "no progress line" },
+    help: { type: "boolean", help: "show this help" },
+  },
+  async run(args, io) {
+    const mode = args.flag("sweep")
+      ? "sweep"
+      : args.string("budget") !== undefined
+      ? "budget"
+      : "pipeline";
+    if (args.flag("sweep") && args.string("budget") !== undefined) {
+      throw usage("--sweep and --budget are different modes; give one");
+    }
+    const maxDrop = mode === "budget" ? args.number("budget", 0, 100)! / 100 : undefined;
+    const out = args.string("out");
+    if (out !== undefined && !out.toLowerCase().endsWith(".lrc")) {
+      throw usage(`--out must end in .lrc, got '${out}'`);
+    }
+    if (out !== undefined && mode === "sweep") {
+      throw usage("--out writes one model: use it without --sweep, or with --budget");
+    }
+    const onnx = args.string("onnx");
+    if (onnx !== undefined && !onnx.toLowerCase().endsWith(".onnx")) {
+      throw usage(`--onnx must end in .onnx, got '${onnx}'`);
+    }
+    if (onnx !== undefined && mode === "sweep") throw usage("--onnx writes one model, not a sweep");
+    const reportPath = args.string("report");
+    if (reportPath !== undefined && !reportPath.toLowerCase().endsWith(".html")) {
+      throw usage(`--report must end in .html, got '${reportPath}'`);
+    }
+    const space = spaceFromArgs(args, mode);
+    // Output folders exist before any work starts, so a bad path fails at once.
+    for (const path of [out, onnx, reportPath]) if (path !== undefined) await ensureParent(path);
+    const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
+    const validationFraction = args.number("validation-fraction", 1e-9, 1 - 1e-9)!;
+    const showProgress = !args.flag("quiet") && !args.flag("json");
+
+    const data = await loadData(args);
+    let model: LogisticModel | undefined;
+    const modelFile = args.string("model");
+    if (modelFile !== undefined) {
+      const stored = (await readModelFile(modelFile)).model;
+      if (stored.kind !== "logistic-regression") {
+        throw new TypeError(`Cannot compress '${modelFile}': it is already quantized`);
+      }
+      model = stored;
+    }
+    const choices = trainingChoices(args, Math.round(data.train.x.rows * (1 - validationFraction)));
+    const progress = createProgress(io, showProgress);
+    const started = performance.now();
+    let result: CompressResult | SearchResult | null = null;
+    let sweep: SweepResult | null = null;
+    let session;
+    try {
+      session = createCompressionSession(data.train, {
+        model,
+        denseTraining: { optimizer: choices.optimizer, preprocessing: choices.preprocessing },
+        penalty: choices.penalty,
+        validationFraction,
+        test: data.test,
+        seed,
+        fineTune: space.fineTune,
+        qat: {
+          optimizer: {
+            kind: "adam",
+            epochs: args.number("qat-epochs", 1, 1e6, true),
+            learningRate: args.number("qat-learning-rate", 1e-12, 1e6),
+            learningRateDecay: 0.5,
+          },
+        },
+        preprocessingStorage: args.string("preprocessing") as PreprocessingStorage,
+        onProgress: (p) =>
+          progress.update(
+            `${p.total > 0 ? `[${p.done}/${p.total}] ` : ""}${p.message}  ${
+              p.seconds.toFixed(1)
+            } s`,
+          ),
+      });
+      if (mode === "pipeline") {
+        result = session.compress({ prune: space.prune, quantize: space.quantize });
+      } else if (mode === "sweep") {
+        sweep = session.sweep(space.lists);
+      } else {
+        result = session.search({ ...space.lists, maxDrop });
+      }
+    } finally {
+      progress.done();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (result && out !== undefined) await writeFileAtomic(out, result.file);
+    let onnxBytes: number | null = null;
+    if (result && onnx !== undefined) {
+      const bytes = exportOnnx(result.model);
+      await writeFileAtomic(onnx, bytes);
+      onnxBytes = bytes.length;
+    }
+    if (reportPath !== undefined) {
+      await writeCompressionReport(reportPath, {
+        source: data.source,
+        dense: session.denseReport,
+        result,
+        sweep,
+        mode,
+        test: data.test,
+      });
+    }
+    const summary = dataSummary(data, session.trainData.x.rows, session.validation.x.rows);
+    if (args.flag("json")) {
+      io.out(
+        JSON.stringify({
+          command: NAME,
+          mode,
+          data: summary,
+          dense: { origin: modelFile ?? "trained", ...session.denseReport },
+          ...(result ? { stages: result.stages, bytes: result.file.length } : {}),
+          ...(result && "chosen" in result
+            ? {
+              budget: {
+                maxDrop: result.maxDrop,
+                target: result.target,
+                chosen: result.chosen,
+                tried: result.tried,
+                skipped: result.skipped,
+              },
+            }
+            : {}),
+          ...(sweep
+            ? { sweep: { rows: sweep.rows, front: sweep.front, skipped: sweep.skipped } }
+            : {}),
+          seconds,
+          savedTo: out ?? null,
+          onnx: onnx ?? null,
+          onnxBytes,
+          report: reportPath ?? null,
+        }) + "\n",
+      );
+      return 0;
+    }
+    const lines = [
+      `data      ${summary.source}: ${summary.fitSamples} train / ${summary.validationSamples} ` +
+      `validation / ${summary.testSamples} test, ${summary.features} features, ` +
+      `${summary.classes} classes`,
+      `dense     ${modelFile !== undefined ? `loaded from ${modelFile}` : "trained"}: ` +
+      `validation ${percent(session.denseReport.validation.accuracy)}, float32 baseline ` +
+      `${session.denseFloat32Bytes.toLocaleString("en-US")} bytes`,
+    ];
+    if (mode === "budget" && result && "chosen" in result) {
+      const feasible = result.tried.filter((t) => t.feasible).length;
+      lines.push(
+        `budget    within ${(result.maxDrop * 100).toFixed(2)} points of the dense validation ` +
+          `accuracy: at least ${percent(result.target)}`,
+        `search    ${result.tried.length} models evaluated (${feasible} within budget), ` +
+          `${result.skipped.length} skipped, ${seconds.toFixed(1)} s`,
+        `chosen    ${result.chosen.name}`,
+      );
+    }
+    if (result) {
+      lines.push("", stageTable(result.stages));
+      if (mode === "pipeline") lines.push("", `time      ${seconds.toFixed(1)} s in all`);
+    }
+    if (sweep) {
+      lines.push(
+        `sweep     ${sweep.rows.length} models, ${sweep.bases.length} pruning levels, ` +
+          `${sweep.skipped.length} skipped, ${seconds.toFixed(1)} s`,
+        "",
+        "Pareto front (validation accuracy against file bytes):",
+        candidateTable(sweep.front.map((i) => sweep!.rows[i])),
+      );
+    }
+    if (mode === "budget" && result && "chosen" in result) {
+      const front = paretoOfTried(result.tried);
+      lines.push(
+        "",
+        "tried, Pareto front (validation accuracy against file bytes):",
+        candidateTable(front),
+      );
+    }
+    if (out !== undefined && result) {
+      lines.push("", `wrote     ${out} (${result.file.length.toLocaleString("en-US")} bytes)`);
+    }
+    if (onnx !== undefined) {
+      lines.push(`wrote     ${onnx} (${onnxBytes!.toLocaleString("en-US")} bytes, ONNX)`);
+    }
+    if (reportPath !== undefined) lines.push(`wrote     ${reportPath} (HTML report)`);
+    io.out(lines.join("\n") + "\n");
+    return 0;
+  },
+};
+
+/** Creates the folder a file will be written to. */
+async function ensureParent(path: string): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  if (slash <= 0) return;
+  try {
+    await Deno.mkdir(path.slice(0, slash), { recursive: true });
+  } catch (error) {
+    throw new TypeError(`Cannot create the folder of '${path}': ${(error as Error).message}`);
+  }
+}
+
+/** What the options ask for. */
+interface Asked {
+  readonly prune: PruneSpec | false;
+  readonly quantize: QuantizeSpec | false;
+  readonly fineTune: Optimizer | false;
+  readonly lists: CompressionSpace;
+}
+
+/** The pipeline step, the space lists and fine-tuning from the options. */
+function spaceFromArgs(args: ParsedArgs, mode: "pipeline" | "sweep" | "budget"): Asked {
+  const strategies = choicesOf(args, "strategy", PRUNE_STRATEGIES) as PruneStrategy[];
+  const structures = choicesOf(
+    args,
+    "structure",
+    ["weights", "features"] as const,
+  ) as PruneStructure[];
+  const sparsities = numbersOf(args, "sparsity", 0, 0.999999, false);
+  const methodNames = choicesOf(args, "method", METHODS);
+  const bits = numbersOf(args, "bits", 1, 16, true);
+  const granularities = choicesOf(
+    args,
+    "granularity",
+    ["tensor", "class", "feature"] as const,
+  ) as Granularity[];
+  const training = choicesOf(args, "training", ["ptq", "qat"] as const) as QuantizationTraining[];
+  const calibration = args.string("calibration")!;
+  const fineTuneName = args.string("fine-tune")!;
+  const steps = args.number("fine-tune-steps", 1, 1e7, true);
+  const fineTune: Optimizer | false = fineTuneName === "none"
+    ? false
+    : fineTuneName === "lbfgs"
+    ? { kind: "lbfgs", maxIterations: steps ?? 100 }
+    : {
+      kind: fineTuneName as "sgd" | "adam",
+      epochs: steps ?? 5,
+      ...(fineTuneName === "sgd" ? { learningRate: 0.03, learningRateDecay: 0.5 } : {}),
+    };
+  const compensate = !args.flag("no-compensate");
+  if (mode === "pipeline") {
+    for (
+      const [name, list] of [
+        ["strategy", strategies],
+        ["structure", structures],
+        ["sparsity", sparsities],
+        ["method", methodNames],
+        ["bits", bits],
+        ["granularity", granularities],
+        ["training", training],
+      ] as const
+    ) {
+      if (list.length > 1) throw usage(`--${name} takes one value without --sweep or --budget`);
+    }
+    const sparsity = sparsities[0] ?? 0.5;
+    const prune: PruneSpec | false = sparsity === 0 ? false : {
+      strategy: strategies[0] ?? "magnitude",
+      structure: structures[0] ?? "weights",
+      fraction: sparsity,
+      compensate,
+    };
+    const methodName = methodNames[0] ?? "uniform";
+    let quantize: QuantizeSpec | false = false;
+    if (methodName !== "none") {
+      const template = methodOf(methodName, calibration);
+      const method: QuantizationMethod = template.kind === "float16" ? template : {
+        ...template,
+        bits: bits[0] ?? 4,
+        ...(granularities[0] ? { granularity: granularities[0] } : {}),
+      };
+      try {
+        resolveMethod(method, NAME);
+      } catch (error) {
+        throw usage((error as Error).message.replace(/^Cannot [^:]*: /, ""));
+      }
+      quantize = { method, training: training[0] ?? "qat" };
+    }
+    return { prune, quantize, fineTune, lists: {} };
+  }
+  if (methodNames.includes("none")) {
+    throw usage("--method none is the float32 model, which --sweep and --budget always include");
+  }
+  if (!compensate) throw usage("--no-compensate applies to the pipeline only");
+  return {
+    prune: false,
+    quantize: false,
+    fineTune,
+    lists: {
+      ...(strategies.length ? { strategies } : {}),
+      ...(structures.length ? { structures } : {}),
+      ...(sparsities.length ? { sparsities } : {}),
+      ...(methodNames.length
+        ? { methods: methodNames.map((m) => methodOf(m as Exclude<typeof m, "none">, calibration)) }
+        : {}),
+      ...(bits.length ? { bits } : {}),
+      ...(granularities.length ? { granularities } : {}),
+      ...(training.length ? { training } : {}),
+    },
+  };
+}
+
+function dataSummary(data: LoadedData, fit: number, validation: number) {
+  return {
+    source: data.source,
+    fitSamples: fit,
+    validationSamples: validation,
+    testSamples: data.test.x.rows,
+    features: data.train.x.cols,
+    classes: data.train.classes.length,
+  };
+}
+
+function accuracyCells(r: ModelReport): string[] {
+  return [
+    percent(r.validation.accuracy),
+    r.test ? percent(r.test.accuracy) : "-",
+    r.test ? r.test.logLoss.toFixed(4) : r.validation.logLoss.toFixed(4),
+  ];
+}
+
+function stageTable(stages: readonly StageReport[]): string {
+  const lossTitle = stages[0]?.test ? "test log loss" : "val. log loss";
+  return formatTable(
+    [
+      "stage",
+      "validation",
+      "test",
+      lossTitle,
+      "non-zeros",
+      "bits",
+      "bytes",
+      "x smaller",
+      "seconds",
+      "model",
+    ],
+    stages.map((s) => [
+      s.stage,
+      ...accuracyCells(s),
+      `${s.nonZeros}/${s.weights}`,
+      String(s.bits),
+      s.bytes.toLocaleString("en-US"),
+      s.ratio.toFixed(2),
+      s.seconds.toFixed(2),
+      s.name + (s.preprocessing === "none" ? "" : ` [preprocessing ${s.preprocessing}]`),
+    ]),
+  );
+}
+
+function candidateTable(rows: readonly CandidateReport[]): string {
+  const lossTitle = rows[0]?.test ? "test log loss" : "val. log loss";
+  return formatTable(
+    ["validation", "test", lossTitle, "bytes", "x smaller", "model"],
+    rows.map((r) => [
+      ...accuracyCells(r),
+      r.bytes.toLocaleString("en-US"),
+      r.ratio.toFixed(2),
+      r.name,
+    ]),
+  );
+}
+
+function paretoOfTried(tried: readonly CandidateReport[]): CandidateReport[] {
+  return paretoFront(tried.map((t) => ({ bytes: t.bytes, accuracy: t.validation.accuracy })))
+    .map((i) => tried[i]);
+}

@@ -1,0 +1,274 @@
+/**
+ * The HTML report of `lrc compress`: the trade-off charts of a pipeline run, a sweep or a
+ * budgeted search, drawn by `lib/plot`'s figure builders and written by `writeFiguresHtml` as one
+ * standalone page that opens offline. A plotting adapter: the compression library itself never
+ * imports `lib/plot`.
+ *
+ * @module
+ */
+
+import { asFloatModel } from "../io/quantized.ts";
+import { evaluate } from "../metrics/evaluate.ts";
+import type { LabelledData } from "../compress/types.ts";
+import type {
+  CandidateReport,
+  CompressResult,
+  ModelReport,
+  SearchResult,
+  SweepResult,
+} from "../compress/types.ts";
+import { bitWidthFigure, paretoFigure, sparsityFigure } from "../plot/compression.ts";
+import { confusionFigure } from "../plot/confusion.ts";
+import { type FigureSection, writeFiguresHtml } from "../plot/html.ts";
+import { maskFigure } from "../plot/images.ts";
+import type { Figure } from "../plot/types.ts";
+import { weightHistogramFigure } from "../plot/weights.ts";
+import { percent } from "./format.ts";
+
+/** What the report shows. */
+export interface CompressionReportInput {
+  /** Where the data came from. */
+  readonly source: string;
+  /** Which mode ran. */
+  readonly mode: "pipeline" | "sweep" | "budget";
+  /** The dense model, measured. */
+  readonly dense: ModelReport;
+  /** The pipeline's or search's result. */
+  readonly result: CompressResult | SearchResult | null;
+  /** The sweep's result. */
+  readonly sweep: SweepResult | null;
+  /** Test data, for the confusion matrix. */
+  readonly test: LabelledData;
+}
+
+/**
+ * The report's sections: a figure per chart, each with a heading and a sentence.
+ *
+ * @param input The results.
+ * @returns The sections, in page order.
+ */
+export function compressionReportSections(input: CompressionReportInput): FigureSection[] {
+  const { dense, result, sweep } = input;
+  const useTest = dense.test !== null;
+  const acc = (r: ModelReport) => (useTest ? r.test!.accuracy : r.validation.accuracy);
+  const accuracyTitle = useTest ? "test accuracy (%)" : "validation accuracy (%)";
+  const baseline = acc(dense);
+  const sections: FigureSection[] = [];
+  if (result) {
+    sections.push({
+      heading: "Stages",
+      text: `Each stage of the compressed model: accuracy against the size of its .lrc file ` +
+        `(dense float32 baseline ${result.denseFloat32Bytes.toLocaleString("en-US")} bytes). ` +
+        `Data: ${input.source}.`,
+      figure: stageTableFigure(result),
+    });
+    sections.push({
+      heading: "Accuracy against file size, stage by stage",
+      figure: paretoFigure(
+        result.stages.map((s) => ({
+          bytes: s.bytes,
+          accuracy: acc(s),
+          name: `${s.stage}: ${s.name}`,
+          group: s.stage,
+        })),
+        { title: "Accuracy against file size, by stage", baseline, accuracyTitle },
+      ),
+    });
+  }
+  if (result && "tried" in result) {
+    sections.push({
+      heading: "Budgeted search",
+      text: `Every model the search evaluated. Target: validation accuracy at least ` +
+        `${percent(result.target)} (dense ${percent(dense.validation.accuracy)} minus ` +
+        `${(result.maxDrop * 100).toFixed(2)} points); chosen: ${result.chosen.name}, ` +
+        `${
+          result.chosen.bytes.toLocaleString("en-US")
+        } bytes. The front is on the plotted accuracy.`,
+      figure: paretoFigure(
+        result.tried.map((t) => ({
+          bytes: t.bytes,
+          accuracy: acc(t),
+          name: t.name,
+          group: t.feasible ? "within budget (validation)" : "below target (validation)",
+        })),
+        { title: "Models tried by the search", baseline, accuracyTitle },
+      ),
+    });
+  }
+  if (sweep) sections.push(...sweepSections(sweep, acc, accuracyTitle, baseline));
+  if (result) sections.push(...modelSections(result, input.test));
+  return sections;
+}
+
+function stageTableFigure(result: CompressResult): Figure {
+  const s = result.stages;
+  const columns = [
+    s.map((r) => r.stage),
+    s.map((r) => percent(r.validation.accuracy)),
+    s.map((r) => (r.test ? percent(r.test.accuracy) : "-")),
+    s.map((r) => `${r.nonZeros} / ${r.weights}`),
+    s.map((r) => String(r.bits)),
+    s.map((r) => r.bytes.toLocaleString("en-US")),
+    s.map((r) => `${r.ratio.toFixed(2)} x`),
+    s.map((r) => r.seconds.toFixed(2)),
+    s.map((r) => r.name),
+  ];
+  return {
+    data: [{
+      type: "table",
+      columnwidth: [70, 70, 70, 80, 40, 70, 60, 60, 340],
+      header: {
+        values: [
+          "stage",
+          "validation accuracy",
+          "test accuracy",
+          "non-zero weights",
+          "bits",
+          "file bytes",
+          "smaller than float32",
+          "seconds",
+          "model",
+        ],
+        align: "left",
+        fill: { color: "#EEEEEE" },
+      },
+      cells: { values: columns, align: "left" },
+    }],
+    layout: {
+      title: { text: "Stage table" },
+      height: 120 + 30 * s.length,
+      margin: { l: 10, r: 10, t: 40, b: 10 },
+    },
+  };
+}
+
+function groupOf(r: CandidateReport): string {
+  const q = r.quantization;
+  if (!q) return "float32";
+  const kind = q.kind === "uniform" ? `uniform ${q.scheme}` : q.kind;
+  return `${kind}, ${q.training === "ptq" ? "PTQ" : "QAT"}`;
+}
+
+function sweepSections(
+  sweep: SweepResult,
+  acc: (r: ModelReport) => number,
+  accuracyTitle: string,
+  baseline: number,
+): FigureSection[] {
+  const sections: FigureSection[] = [{
+    heading: "Sweep: accuracy against file size",
+    text: `${sweep.rows.length} models: every pruning level stored in float32 and quantized ` +
+      `every way asked for. The black staircase is the Pareto front of the plotted accuracy.`,
+    figure: paretoFigure(
+      sweep.rows.map((r) => ({
+        bytes: r.bytes,
+        accuracy: acc(r),
+        name: r.name,
+        group: groupOf(r),
+      })),
+      { title: "Every model of the sweep", baseline, accuracyTitle },
+    ),
+  }];
+  const floats = sweep.rows.filter((r) => r.quantization === null);
+  if (floats.some((r) => r.prune)) {
+    const strategies = [
+      ...new Set(
+        floats.filter((r) => r.prune).map((r) => `${r.prune!.strategy} (${r.prune!.structure})`),
+      ),
+    ];
+    const points = floats.flatMap((r) => {
+      const at = r.prune ? [`${r.prune.strategy} (${r.prune.structure})`] : strategies;
+      return at.map((strategy) => ({
+        strategy,
+        sparsity: r.prune?.sparsity ?? 0,
+        accuracy: acc(r),
+      }));
+    });
+    sections.push({
+      heading: "Sweep: accuracy against sparsity (float32, fine-tuned)",
+      figure: sparsityFigure(points, { baseline, accuracyTitle }),
+    });
+  }
+  const unpruned = sweep.rows.filter((r) => r.prune === null && r.quantization !== null);
+  if (unpruned.length > 0) {
+    sections.push({
+      heading: "Sweep: accuracy against bit width (unpruned model)",
+      figure: bitWidthFigure(
+        unpruned.map((r) => ({
+          method: `${groupOf(r)}, per ${r.quantization!.granularity}`,
+          bits: r.quantization!.bits,
+          accuracy: acc(r),
+        })),
+        { baseline, accuracyTitle },
+      ),
+    });
+  }
+  return sections;
+}
+
+function modelSections(result: CompressResult, test: LabelledData): FigureSection[] {
+  const sections: FigureSection[] = [];
+  const float = asFloatModel(result.model);
+  const evaluation = evaluate(float, test.x, test.y);
+  sections.push({
+    heading: "The compressed model on the test data",
+    figure: confusionFigure(evaluation.confusion, { classes: float.classes }),
+  });
+  if (result.unquantized) {
+    const before = result.unquantized.weights.data;
+    const after = float.weights.data;
+    if (before.length === after.length) {
+      const distinct = new Set<number>();
+      after.forEach((v, i) => {
+        if (!float.mask || float.mask[i] !== 0) distinct.add(v);
+      });
+      sections.push({
+        heading: "Weights before and after quantization",
+        text: "Weights in the units the quantizer saw; pruned weights are left out.",
+        figure: weightHistogramFigure(before, after, {
+          ...(float.mask ? { mask: float.mask } : {}),
+          ...(distinct.size <= 64 ? { levels: [...distinct].sort((a, b) => a - b) } : {}),
+        }),
+      });
+    }
+  }
+  const side = Math.round(Math.sqrt(float.weights.cols));
+  if (float.mask && side * side === float.weights.cols) {
+    sections.push({
+      heading: "Pruning mask",
+      text: "Kept weights of each class, as images of the input.",
+      figure: maskFigure(float.mask, {
+        labels: float.weights.rows === float.classes.length ? float.classes : [float.classes[1]],
+        imageShape: [side, side],
+      }),
+    });
+  }
+  return sections;
+}
+
+/** Percent ticks with one decimal: compressed models often differ by tenths of a point. */
+function finerAccuracyTicks(section: FigureSection): FigureSection {
+  const yaxis = section.figure.layout.yaxis as Record<string, unknown> | undefined;
+  if (yaxis && yaxis.tickformat === ".0%") yaxis.tickformat = ".1%";
+  return section;
+}
+
+/**
+ * Writes the report (atomically).
+ *
+ * @param path The `.html` file.
+ * @param input The results.
+ */
+export async function writeCompressionReport(
+  path: string,
+  input: CompressionReportInput,
+): Promise<void> {
+  const title = input.mode === "sweep"
+    ? "lrcompress: compression sweep"
+    : input.mode === "budget"
+    ? "lrcompress: smallest model within the accuracy budget"
+    : "lrcompress: compression pipeline";
+  await writeFiguresHtml(path, compressionReportSections(input).map(finerAccuracyTicks), {
+    title,
+  });
+}

@@ -1,0 +1,654 @@
+/**
+ * The machinery shared by the pipeline, the sweep and the search: the data split, the dense
+ * model, pruned and fine-tuned models cached per pruning step, quantized candidates cached per
+ * (pruning step, method, training), and the measurement of a model through its encoded file.
+ * Internal to `lib/compress`; the public entry point is `createCompressionSession`.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { assertInRange, assertLabels, assertMatrix, describe } from "../core/validate.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { trainTestSplit } from "../data/preprocess.ts";
+import { encodeModel, inspectModelFile } from "../io/model_file.ts";
+import { asFloatModel, type StoredModel } from "../io/quantized.ts";
+import { logLoss } from "../metrics/metrics.ts";
+import { fit, type FitProgress, type Optimizer } from "../model/fit.ts";
+import { classesFromScores, decisionFunction, probabilitiesFromScores } from "../model/predict.ts";
+import { type LogisticModel, type Penalty, penaltyStrengths } from "../model/types.ts";
+import { validateModel } from "../model/validate_model.ts";
+import { fineTune } from "../prune/retrain.ts";
+import {
+  defaultScope,
+  PRUNE_STRATEGIES,
+  pruneWithStrategy,
+  strategyScores,
+} from "../prune/strategy.ts";
+import { featureScores, pruneFeatures } from "../prune/structured.ts";
+import { quantizationAwareTraining } from "../quant/qat.ts";
+import { describeMethod, quantizeModel } from "../quant/model.ts";
+import { type QuantizationMethod, type ResolvedMethod, resolveMethod } from "../quant/quantize.ts";
+import {
+  prepareStorage,
+  storedPreprocessing,
+  storeFloatModel,
+  storeQuantizedModel,
+} from "./storage.ts";
+import type {
+  CandidateReport,
+  CompressionData,
+  CompressionMetrics,
+  CompressionSessionOptions,
+  CompressProgress,
+  LabelledData,
+  ModelReport,
+  PreprocessingStorage,
+  PruneSpec,
+  PruneStructure,
+  PruneSummary,
+  QatSettings,
+  QuantizationSummary,
+  QuantizationTraining,
+} from "./types.ts";
+
+/** A measured model: its report, the model its file holds, and the file. */
+export interface Measured {
+  readonly report: ModelReport;
+  readonly model: StoredModel;
+  readonly file: Uint8Array;
+}
+
+/** A measured candidate of a sweep or search. */
+export interface MeasuredCandidate extends Measured {
+  readonly report: CandidateReport;
+  /** For a quantized candidate, the float model it was quantized from (prepared for storage). */
+  readonly source?: LogisticModel;
+}
+
+/** A pruning step with every default filled in. */
+export interface ResolvedPrune {
+  readonly strategy: PruneSummary["strategy"];
+  readonly structure: PruneStructure;
+  readonly scope: "global" | "per-class";
+  readonly fraction: number | null;
+  readonly count: number | null;
+  readonly compensate: boolean;
+}
+
+/** A pruned (and fine-tuned) model, cached per pruning step. */
+export interface Base {
+  readonly key: string;
+  readonly name: string;
+  /** `null` for the dense model. */
+  readonly summary: PruneSummary | null;
+  /** The model right after pruning (the dense model for the dense base). */
+  readonly pruned: LogisticModel;
+  /** The model after fine-tuning (the pruned one without fine-tuning). */
+  readonly model: LogisticModel;
+  readonly pruneSeconds: number;
+  readonly fineTuneSeconds: number;
+}
+
+/** Per-call progress counters. */
+interface Counter {
+  done: number;
+  total: number;
+  started: number;
+}
+
+const ACTION = "compress model";
+
+/** The shared machinery of a session. */
+export interface Context {
+  readonly fitData: Dataset;
+  readonly validation: LabelledData;
+  readonly test: LabelledData | null;
+  readonly dense: LogisticModel;
+  readonly denseSeconds: number;
+  readonly denseFloat32Bytes: number;
+  readonly penalty: Penalty;
+  readonly seed: number;
+  readonly fineTune: Optimizer | false;
+  readonly qat: QatSettings;
+  readonly storage: PreprocessingStorage;
+  readonly keepRecipe: boolean;
+  /** Starts a call's progress: `total` models planned. */
+  begin(total: number): void;
+  /** Marks one model done (or skipped) in the current call. */
+  step(message: string): void;
+  /** Reports progress without finishing a model. */
+  progress(phase: CompressProgress["phase"], message: string, fit?: FitProgress): void;
+  /** The dense base. */
+  readonly denseBase: Base;
+  /** The pruned and fine-tuned model of a pruning step (cached). */
+  base(spec: ResolvedPrune): Base;
+  /** The model right after pruning, without fine-tuning (cached; cheap). */
+  prunedOnly(spec: ResolvedPrune): { model: LogisticModel; summary: PruneSummary; seconds: number };
+  /** A base's float model, stored in float32 and measured (cached). */
+  floatCandidate(base: Base): MeasuredCandidate;
+  /** A base quantized by a method (cached). */
+  quantizedCandidate(
+    base: Base,
+    method: QuantizationMethod,
+    training: QuantizationTraining,
+  ): MeasuredCandidate;
+  /** Measures a float model stored in float32 under the session's storage mode. */
+  measureFloat(model: LogisticModel, name: string, seconds: number): Measured;
+}
+
+/** Resolves and checks a pruning step. */
+export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
+  if (typeof spec !== "object" || spec === null) {
+    throw new TypeError(
+      `Cannot ${action}: prune must be an object or false, got ${describe(spec)}`,
+    );
+  }
+  const strategy = spec.strategy ?? "magnitude";
+  if (!(PRUNE_STRATEGIES as readonly string[]).includes(strategy)) {
+    throw new RangeError(
+      `Cannot ${action}: unknown pruning strategy '${strategy}'; use one of ${
+        PRUNE_STRATEGIES.join(", ")
+      }`,
+    );
+  }
+  const structure = spec.structure ?? "weights";
+  if (structure !== "weights" && structure !== "features") {
+    throw new RangeError(
+      `Cannot ${action}: prune structure must be weights or features, got '${structure}'`,
+    );
+  }
+  if (structure === "features" && strategy === "l1") {
+    throw new RangeError(
+      `Cannot ${action}: the l1 soft threshold prunes single weights, not whole features`,
+    );
+  }
+  if (spec.fraction !== undefined && spec.count !== undefined) {
+    throw new RangeError(`Cannot ${action}: give prune fraction or count, not both`);
+  }
+  let fraction: number | null = null, count: number | null = null;
+  if (spec.count !== undefined) {
+    assertInRange(action, "prune count", spec.count, 0, Number.MAX_SAFE_INTEGER, true);
+    count = spec.count;
+  } else {
+    fraction = spec.fraction ?? 0.5;
+    assertInRange(action, "prune fraction", fraction, 0, 1 - Number.EPSILON);
+  }
+  const scope = spec.scope ?? defaultScope(strategy);
+  if (scope !== "global" && scope !== "per-class") {
+    throw new RangeError(
+      `Cannot ${action}: prune scope must be global or per-class, got '${scope}'`,
+    );
+  }
+  return {
+    strategy,
+    structure,
+    scope: structure === "features" ? "global" : scope,
+    fraction,
+    count,
+    compensate: (spec.compensate ?? true) && strategy !== "l1",
+  };
+}
+
+/** Whether a pruning step removes nothing. */
+export function removesNothing(p: ResolvedPrune): boolean {
+  return (p.fraction ?? p.count) === 0;
+}
+
+/** The description of a pruning step, e.g. `"magnitude 80 % of weights"`. */
+export function pruneName(p: ResolvedPrune): string {
+  const unit = p.structure === "features" ? "features" : "weights";
+  const amount = p.fraction !== null ? `${formatPercent(p.fraction)} % of` : `${p.count}`;
+  const scope = p.structure === "weights" && p.scope !== defaultScope(p.strategy)
+    ? ` (${p.scope})`
+    : "";
+  return `${p.strategy} ${amount} ${unit}${scope}`;
+}
+
+/** A fraction as a percentage without trailing zeros, e.g. 0.875 -> "87.5". */
+export function formatPercent(f: number): string {
+  return String(Math.round(f * 1e6) / 1e4);
+}
+
+/** A quantization's description, e.g. `"uniform symmetric 4-bit per class (mse), QAT"`. */
+export function quantizationName(m: ResolvedMethod, training: QuantizationTraining): string {
+  const text = describeMethod(m);
+  if (training === "ptq") return text;
+  return `${text}, ${m.kind === "kmeans" ? "trained codebook" : "QAT"}`;
+}
+
+/** The description of a base quantized by a method (also for methods that do not resolve). */
+export function candidateName(
+  base: Base,
+  method: QuantizationMethod,
+  training: QuantizationTraining,
+): string {
+  let q: string;
+  try {
+    q = quantizationName(resolveMethod(method, ACTION), training);
+  } catch {
+    const bits = method.kind === "float16" ? "" : ` ${method.bits ?? ""}-bit`;
+    q = `${method.kind}${bits} ${training}`;
+  }
+  return base.summary ? `${base.name} + ${q}` : q;
+}
+
+/** Checks labelled data against a width. */
+function checkData(data: LabelledData, name: string, cols: number | null): void {
+  if (typeof data !== "object" || data === null) {
+    throw new TypeError(`Cannot ${ACTION}: ${name} must be { x, y }, got ${describe(data)}`);
+  }
+  assertMatrix(ACTION, `${name}.x`, data.x);
+  assertLabels(ACTION, data.y, data.x.rows);
+  if (cols !== null && data.x.cols !== cols) {
+    throw new TypeError(
+      `Cannot ${ACTION}: ${name}.x has ${data.x.cols} features, the training data ${cols}`,
+    );
+  }
+  if (data.x.rows === 0) throw new RangeError(`Cannot ${ACTION}: ${name} has no samples`);
+}
+
+/** Accuracy and log loss of a float model on data. */
+export function metricsOf(model: LogisticModel, data: LabelledData): CompressionMetrics {
+  const scores = decisionFunction(model, data.x);
+  const proba = probabilitiesFromScores(model, scores);
+  const predicted = classesFromScores(scores);
+  let correct = 0;
+  for (let i = 0; i < predicted.length; i++) if (predicted[i] === data.y[i]) correct++;
+  return {
+    samples: data.x.rows,
+    accuracy: correct / data.x.rows,
+    logLoss: logLoss(data.y, proba),
+  };
+}
+
+function largestLabel(a: Int32Array, b: Int32Array): number {
+  let m = 0;
+  for (const v of a) if (v > m) m = v;
+  for (const v of b) if (v > m) m = v;
+  return m;
+}
+
+const FLOAT_BITS: Record<string, number> = { float16: 16, float32: 32, float64: 64 };
+
+/**
+ * Builds the context: checks the options, splits off validation data, trains (or checks) the
+ * dense model and measures it.
+ */
+export function createContext(
+  data: CompressionData,
+  options: CompressionSessionOptions,
+): Context {
+  const callStarted = performance.now();
+  checkData(data, "data", null);
+  const d = data.x.cols;
+  if (options.validation !== undefined) checkData(options.validation, "validation", d);
+  if (options.test !== undefined) checkData(options.test, "test", d);
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed)) {
+    throw new RangeError(`Cannot ${ACTION}: seed must be an integer, got ${seed}`);
+  }
+  const storage = options.preprocessingStorage ?? "auto";
+  if (!["auto", "fold", "compact", "keep"].includes(storage)) {
+    throw new RangeError(
+      `Cannot ${ACTION}: preprocessingStorage must be auto, fold, compact or keep, got '${storage}'`,
+    );
+  }
+  const given = options.model;
+  if (given !== undefined) {
+    validateModel(given, ACTION);
+    if (given.weights.cols !== d) {
+      throw new TypeError(
+        `Cannot ${ACTION}: the model takes ${given.weights.cols} features, the data have ${d}`,
+      );
+    }
+  }
+  let fitX: Matrix = data.x, fitY = data.y;
+  let validation: LabelledData;
+  if (options.validation !== undefined) {
+    validation = options.validation;
+  } else {
+    const fraction = options.validationFraction ?? 0.2;
+    assertInRange(ACTION, "validationFraction", fraction, Number.MIN_VALUE, 1 - Number.EPSILON);
+    const split = trainTestSplit(data.x, data.y, { testFraction: fraction, seed });
+    fitX = split.xTrain;
+    fitY = split.yTrain;
+    validation = { x: split.xTest, y: split.yTest };
+  }
+  const classes = given?.classes ?? data.classes ??
+    Array.from({ length: largestLabel(fitY, validation.y) + 1 }, (_, i) => String(i));
+  const featureNames = given?.featureNames ?? data.featureNames ??
+    Array.from({ length: d }, (_, j) => `x${j}`);
+  // Labels of every part must index the classes.
+  assertLabels(ACTION, fitY, fitX.rows, classes.length);
+  assertLabels(ACTION, validation.y, validation.x.rows, classes.length);
+  if (options.test) assertLabels(ACTION, options.test.y, options.test.x.rows, classes.length);
+  const fitData: Dataset = { x: fitX, y: fitY, classes, featureNames };
+  const penalty: Penalty = options.penalty ?? { kind: "l2", lambda: 1 / fitX.rows };
+  const { l2 } = penaltyStrengths(penalty);
+  const fineTuneOptimizer = options.fineTune === undefined
+    ? { kind: "lbfgs" as const, maxIterations: 100 }
+    : options.fineTune;
+  const qat = options.qat ?? {};
+  const keepRecipe = options.keepRecipe ?? false;
+
+  let counter: Counter = { done: 0, total: 0, started: callStarted };
+  const report = (
+    phase: CompressProgress["phase"],
+    message: string,
+    fitProgress?: FitProgress,
+  ) => {
+    options.onProgress?.({
+      phase,
+      message,
+      done: counter.done,
+      total: counter.total,
+      seconds: (performance.now() - counter.started) / 1000,
+      ...(fitProgress ? { fit: fitProgress } : {}),
+    });
+  };
+  const fitReporter = (phase: CompressProgress["phase"], what: string) => (p: FitProgress) => {
+    const unit = p.totalEpochs > 0 && p.epoch <= p.totalEpochs ? `/${p.totalEpochs}` : "";
+    report(phase, `${what}: step ${p.epoch}${unit}, loss ${p.trainLoss.toFixed(4)}`, p);
+  };
+
+  // ---- the dense model ---------------------------------------------------------------------
+  let dense: LogisticModel;
+  let denseSeconds = 0;
+  if (given !== undefined) {
+    dense = given;
+  } else {
+    const t0 = performance.now();
+    dense = fit(fitX, fitY, {
+      classes,
+      featureNames,
+      penalty,
+      optimizer: options.denseTraining?.optimizer ?? { kind: "lbfgs" },
+      preprocessing: options.denseTraining?.preprocessing ?? "standardize",
+      seed,
+      onProgress: fitReporter("training", "training the dense model"),
+    }).model;
+    denseSeconds = (performance.now() - t0) / 1000;
+  }
+  const nOut = dense.weights.rows;
+  const denseFloat32Bytes = 4 * (dense.weights.data.length + nOut);
+  const floatMode = storage === "auto" ? "fold" : storage;
+
+  const measure = (
+    stored: StoredModel,
+    name: string,
+    seconds: number,
+    preprocessing: ModelReport["preprocessing"],
+  ): Measured => {
+    const file = encodeModel(stored);
+    const { model, info } = inspectModelFile(file);
+    const float = asFloatModel(model);
+    let nonZeros = 0;
+    for (const v of float.weights.data) if (v !== 0) nonZeros++;
+    const bits = model.kind === "quantized-logistic-regression"
+      ? model.weights.bits
+      : FLOAT_BITS[info.storage] ?? 64;
+    return {
+      report: {
+        name,
+        validation: metricsOf(float, validation),
+        test: options.test ? metricsOf(float, options.test) : null,
+        weights: info.weights,
+        nonZeros,
+        bits,
+        bytes: file.length,
+        parts: { ...info.bytes },
+        ratio: denseFloat32Bytes / file.length,
+        storage: info.storage,
+        preprocessing,
+        seconds,
+      },
+      model,
+      file,
+    };
+  };
+  const measureFloat = (model: LogisticModel, name: string, seconds: number): Measured =>
+    measure(
+      storeFloatModel(model, floatMode),
+      name,
+      seconds,
+      storedPreprocessing(model.preprocessing, floatMode),
+    );
+
+  // ---- pruning -----------------------------------------------------------------------------
+  const denseBase: Base = {
+    key: "dense",
+    name: "dense",
+    summary: null,
+    pruned: dense,
+    model: dense,
+    pruneSeconds: 0,
+    fineTuneSeconds: 0,
+  };
+  const keyOf = (p: ResolvedPrune) =>
+    removesNothing(p) ? "dense" : JSON.stringify([
+      p.strategy,
+      p.structure,
+      p.scope,
+      p.fraction,
+      p.count,
+      p.compensate,
+    ]);
+  let inputMeans: Float64Array | null = null;
+  const preprocessedMeans = () => {
+    if (inputMeans) return inputMeans;
+    const m = new Float64Array(d);
+    for (let i = 0; i < fitX.rows; i++) {
+      for (let j = 0; j < d; j++) m[j] += fitX.data[i * d + j];
+    }
+    const p = dense.preprocessing;
+    for (let j = 0; j < d; j++) {
+      m[j] /= fitX.rows;
+      if (p.kind === "standardize") m[j] = (m[j] - p.mean[j]) / p.scale[j];
+    }
+    return inputMeans = m;
+  };
+  const prunedCache = new Map<
+    string,
+    { model: LogisticModel; summary: PruneSummary; seconds: number }
+  >();
+  const prunedOnly = (p: ResolvedPrune) => {
+    const key = keyOf(p);
+    const hit = prunedCache.get(key);
+    if (hit) return hit;
+    const t0 = performance.now();
+    let model: LogisticModel;
+    if (removesNothing(p)) {
+      model = dense;
+    } else if (p.structure === "weights") {
+      model = pruneWithStrategy(dense, p.strategy, {
+        ...(p.fraction !== null ? { fraction: p.fraction } : { count: p.count! }),
+        scope: p.scope,
+        data: fitData,
+        l2,
+        seed,
+        ...(p.compensate ? { compensate: fitX } : {}),
+      });
+    } else {
+      const scores = strategyScores(dense, p.strategy, { data: fitData, l2, seed });
+      const reduce = p.strategy === "magnitude" ? "l2" : "sum";
+      const r = pruneFeatures(dense, {
+        ...(p.fraction !== null ? { fraction: p.fraction } : { count: p.count! }),
+        scores: featureScores(scores, { reduce }),
+        representation: "masked",
+      });
+      model = r.model;
+      if (p.compensate && r.removed.length > 0) {
+        const means = preprocessedMeans();
+        const bias = model.bias.slice();
+        const w = dense.weights.data;
+        for (let c = 0; c < nOut; c++) {
+          for (const j of r.removed) bias[c] += w[c * d + j] * means[j];
+        }
+        model = { ...model, bias };
+      }
+    }
+    let kept = 0;
+    const mask = model.mask;
+    if (mask) { for (const m of mask) kept += m; }
+    const n = dense.weights.data.length;
+    const summary: PruneSummary = {
+      strategy: p.strategy,
+      structure: p.structure,
+      scope: p.scope,
+      fraction: p.fraction,
+      count: p.count,
+      sparsity: mask ? 1 - kept / n : 0,
+      fineTuned: false,
+    };
+    const entry = { model, summary, seconds: (performance.now() - t0) / 1000 };
+    prunedCache.set(key, entry);
+    return entry;
+  };
+  const bases = new Map<string, Base>([["dense", denseBase]]);
+  const base = (p: ResolvedPrune): Base => {
+    const key = keyOf(p);
+    const hit = bases.get(key);
+    if (hit) return hit;
+    const name = pruneName(p);
+    report("pruning", `pruning: ${name}`);
+    const pruned = prunedOnly(p);
+    let model = pruned.model;
+    let fineTuneSeconds = 0;
+    if (fineTuneOptimizer !== false) {
+      const t0 = performance.now();
+      model = fineTune(pruned.model, fitData, {
+        optimizer: fineTuneOptimizer,
+        penalty,
+        seed,
+        onProgress: fitReporter("fine-tuning", `fine-tuning ${name}`),
+      }).model;
+      fineTuneSeconds = (performance.now() - t0) / 1000;
+    }
+    const made: Base = {
+      key,
+      name,
+      summary: { ...pruned.summary, fineTuned: fineTuneOptimizer !== false },
+      pruned: pruned.model,
+      model,
+      pruneSeconds: pruned.seconds,
+      fineTuneSeconds,
+    };
+    bases.set(key, made);
+    return made;
+  };
+
+  // ---- candidates --------------------------------------------------------------------------
+  const candidates = new Map<string, MeasuredCandidate>();
+  const floatCandidate = (b: Base): MeasuredCandidate => {
+    const key = `${b.key}|float`;
+    const hit = candidates.get(key);
+    if (hit) return hit;
+    const name = b.summary ? `${b.name}, float32` : "dense, float32";
+    const m = measureFloat(b.model, name, b.summary ? b.pruneSeconds + b.fineTuneSeconds : 0);
+    const made: MeasuredCandidate = {
+      ...m,
+      report: { ...m.report, prune: b.summary, quantization: null },
+    };
+    candidates.set(key, made);
+    return made;
+  };
+  const quantizeVariant = (
+    b: Base,
+    method: ResolvedMethod,
+    training: QuantizationTraining,
+    mode: "fold" | "compact" | "keep",
+    name: string,
+  ): MeasuredCandidate => {
+    const prepared = prepareStorage(b.model, mode);
+    const t0 = performance.now();
+    const q = training === "ptq"
+      ? quantizeModel(prepared, { method })
+      : quantizationAwareTraining(prepared, fitData, {
+        method,
+        penalty,
+        seed,
+        ...(qat.optimizer ? { optimizer: qat.optimizer } : {}),
+        recalibrate: qat.recalibrate ?? false,
+        onProgress: fitReporter("quantizing", name),
+      }).model;
+    const seconds = (performance.now() - t0) / 1000;
+    const m = measure(
+      storeQuantizedModel(q, mode, keepRecipe),
+      name,
+      seconds,
+      storedPreprocessing(b.model.preprocessing, mode),
+    );
+    const summary: QuantizationSummary = {
+      kind: method.kind,
+      scheme: method.kind === "uniform" ? method.scheme : null,
+      bits: method.kind === "float16" ? 16 : method.bits,
+      granularity: method.kind === "float16" ? "tensor" : method.granularity,
+      training,
+      method: describeMethod(method),
+    };
+    return {
+      ...m,
+      report: { ...m.report, prune: b.summary, quantization: summary },
+      source: prepared,
+    };
+  };
+  const quantizedCandidate = (
+    b: Base,
+    methodIn: QuantizationMethod,
+    training: QuantizationTraining,
+  ): MeasuredCandidate => {
+    const method = resolveMethod(methodIn, ACTION);
+    const key = `${b.key}|${JSON.stringify(method)}|${training}`;
+    const hit = candidates.get(key);
+    if (hit) return hit;
+    const name = candidateName(b, method, training);
+    report("quantizing", `quantizing: ${name}`);
+    let made: MeasuredCandidate;
+    if (storage === "auto" && b.model.preprocessing.kind === "standardize") {
+      // Both ways; fold (the smaller file) unless it has the lower validation accuracy.
+      const folded = quantizeVariant(b, method, training, "fold", name);
+      const compact = quantizeVariant(b, method, training, "compact", name);
+      const foldWins = folded.report.validation.accuracy >= compact.report.validation.accuracy;
+      const chosen = foldWins ? folded : compact;
+      // The time is what making both cost.
+      made = {
+        ...chosen,
+        report: { ...chosen.report, seconds: folded.report.seconds + compact.report.seconds },
+      };
+    } else {
+      made = quantizeVariant(b, method, training, storage === "auto" ? "keep" : storage, name);
+    }
+    candidates.set(key, made);
+    return made;
+  };
+
+  return {
+    fitData,
+    validation,
+    test: options.test ?? null,
+    dense,
+    denseSeconds,
+    denseFloat32Bytes,
+    penalty,
+    seed,
+    fineTune: fineTuneOptimizer,
+    qat,
+    storage,
+    keepRecipe,
+    begin(total) {
+      counter = { done: 0, total, started: performance.now() };
+    },
+    step(message) {
+      counter.done++;
+      report("measuring", message);
+    },
+    progress: report,
+    denseBase,
+    base,
+    prunedOnly,
+    floatCandidate,
+    quantizedCandidate,
+    measureFloat,
+  };
+}

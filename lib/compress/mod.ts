@@ -1,0 +1,10 @@
+/**
+ * Compression pipeline: train (or take) a model, prune, fine-tune, quantize, and report every
+ * stage with the real size of its `.lrc` file; sweeps with their Pareto front; the
+ * accuracy-budgeted search for the smallest file.
+ *
+ * @module
+ */
+export * from "./types.ts";
+export * from "./session.ts";
+export { compactScale, foldMeanIntoBias, prepareStorage, storeFloatModel } from "./storage.ts";

@@ -1,0 +1,229 @@
+/**
+ * The accuracy-budgeted search: the smallest model file whose validation accuracy is within
+ * `maxDrop` of the dense model's, choosing the pruning level, the quantization method, its bit
+ * width and PTQ or QAT by itself.
+ *
+ * Strategy (deterministic: every step is seeded and the order is fixed):
+ * 1. The dense model in float32 is the first candidate (always within budget).
+ * 2. For each pruning structure and strategy, sparsities are visited in ascending order. Before
+ *    a level is fine-tuned, its smallest possible file is computed from the pruned model (the
+ *    lowest bit width of each method, post-training quantized and encoded; the mask, hence the
+ *    index set, is the same after fine-tuning). A level that cannot beat the best file so far is
+ *    skipped without fine-tuning. Otherwise it is pruned and fine-tuned once and its float32
+ *    model evaluated; if even that misses the target, higher sparsities of the same strategy are
+ *    not tried (accuracy falls with sparsity).
+ * 3. For each method (and granularity), bit widths are tried in ascending order: post-training
+ *    quantization first, then quantization-aware training at the same width if PTQ missed the
+ *    target. The first width within budget ends that method (wider codes only cost more bytes);
+ *    so does a width whose file is not smaller than the best so far (QAT at a width is not run
+ *    when its PTQ twin, of the same size, is already too big).
+ * 4. The chosen model is the smallest file among all evaluated candidates within budget (ties:
+ *    the first evaluated).
+ * Every evaluated candidate is reported (`tried`, with its feasibility) and every skip with its
+ * reason (`skipped`).
+ *
+ * @module
+ */
+
+import { assertInRange } from "../core/validate.ts";
+import { encodeModel } from "../io/model_file.ts";
+import type { LogisticModel } from "../model/types.ts";
+import { quantizeModel } from "../quant/model.ts";
+import type { QuantizationMethod } from "../quant/quantize.ts";
+import type { Granularity } from "../quant/types.ts";
+import {
+  type Base,
+  candidateName,
+  type Context,
+  formatPercent,
+  type MeasuredCandidate,
+  pruneName,
+  removesNothing,
+} from "./context.ts";
+import { methodAt, resolveSpace, SEARCH_DEFAULTS } from "./space.ts";
+import { prepareStorage, storeQuantizedModel } from "./storage.ts";
+import { stagesOf } from "./stages.ts";
+import type {
+  PrunedBase,
+  SearchOptions,
+  SearchResult,
+  SkippedCandidate,
+  TriedCandidate,
+} from "./types.ts";
+
+const ACTION = "search compression";
+
+/** Runs an accuracy-budgeted search on a context (see `CompressionSession.search`). */
+export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResult {
+  const maxDrop = options.maxDrop ?? 0.01;
+  assertInRange(ACTION, "maxDrop", maxDrop, 0, 1);
+  const space = resolveSpace(options, SEARCH_DEFAULTS, ACTION);
+  const variants: { template: QuantizationMethod; granularity: Granularity | null }[] = [];
+  for (const template of space.methods) {
+    if (template.kind === "float16") {
+      variants.push({ template, granularity: null });
+      continue;
+    }
+    for (const granularity of space.granularities ?? [null]) {
+      variants.push({ template, granularity });
+    }
+  }
+  const levels = space.ladders.reduce((n, l) => n + l.length, 0);
+  const perLevel = 1 + variants.length * space.bits.length * space.training.length;
+  ctx.begin(levels * perLevel);
+
+  const dense = ctx.floatCandidate(ctx.denseBase);
+  const target = dense.report.validation.accuracy - maxDrop;
+  const within = (c: MeasuredCandidate) => c.report.validation.accuracy >= target - 1e-12;
+  const tried: { candidate: MeasuredCandidate; base: Base }[] = [];
+  const seen = new Set<MeasuredCandidate>();
+  const skipped: SkippedCandidate[] = [];
+  const bases: PrunedBase[] = [];
+  let best = { candidate: dense, base: ctx.denseBase };
+  const record = (candidate: MeasuredCandidate, base: Base) => {
+    if (seen.has(candidate)) return;
+    seen.add(candidate);
+    tried.push({ candidate, base });
+    if (within(candidate) && candidate.report.bytes < best.candidate.report.bytes) {
+      best = { candidate, base };
+    }
+    ctx.step(
+      `${tried.length} tried, best ${best.candidate.report.bytes} bytes; last: ` +
+        `${candidate.report.name} (${candidate.report.bytes} bytes, validation ` +
+        `${(candidate.report.validation.accuracy * 100).toFixed(2)} %)`,
+    );
+  };
+  const skip = (name: string, reason: string) => {
+    skipped.push({ name, reason });
+    ctx.step(`skipped ${name}`);
+  };
+  record(dense, ctx.denseBase);
+
+  const smallestFile = (model: LogisticModel): number => {
+    const mode = ctx.storage === "auto" ? "fold" : ctx.storage;
+    let smallest = Infinity;
+    for (const { template, granularity } of variants) {
+      for (const bits of space.bits) {
+        const at = methodAt(template, bits, granularity, space.methods);
+        if ("reason" in at) continue;
+        try {
+          const q = quantizeModel(prepareStorage(model, mode), { method: at.method });
+          smallest = Math.min(
+            smallest,
+            encodeModel(storeQuantizedModel(q, mode, ctx.keepRecipe)).length,
+          );
+        } catch (error) {
+          if (!(error instanceof RangeError)) throw error;
+          continue;
+        }
+        break; // the lowest supported width of this method
+      }
+    }
+    return smallest;
+  };
+
+  const visited = new Set<string>();
+  for (const ladder of space.ladders) {
+    for (let level = 0; level < ladder.length; level++) {
+      const p = ladder[level];
+      let base: Base;
+      if (removesNothing(p)) {
+        base = ctx.denseBase;
+      } else {
+        const pruned = ctx.prunedOnly(p);
+        const smallest = smallestFile(pruned.model);
+        if (smallest >= best.candidate.report.bytes) {
+          skip(
+            pruneName(p),
+            `its smallest file (${smallest} bytes, measured before fine-tuning) is not smaller ` +
+              `than the best so far (${best.candidate.report.bytes} bytes)`,
+          );
+          continue;
+        }
+        base = ctx.base(p);
+      }
+      if (visited.has(base.key)) continue;
+      visited.add(base.key);
+      if (base.summary) {
+        bases.push({
+          name: base.name,
+          prune: base.summary,
+          pruneSeconds: base.pruneSeconds,
+          fineTuneSeconds: base.fineTuneSeconds,
+        });
+      }
+      const float = ctx.floatCandidate(base);
+      record(float, base);
+      if (!within(float)) {
+        const rest = ladder.slice(level + 1);
+        if (rest.length > 0) {
+          skip(
+            `${p.strategy} ${
+              rest.map((r) => formatPercent(r.fraction ?? 0)).join(", ")
+            } % of ${p.structure}`,
+            `the float32 model at ${formatPercent(p.fraction ?? 0)} % is below the target ` +
+              `(${(float.report.validation.accuracy * 100).toFixed(2)} % < ${
+                (target * 100).toFixed(2)
+              } %)`,
+          );
+        }
+        break;
+      }
+      for (const { template, granularity } of variants) {
+        const widths = template.kind === "float16" ? [16] : space.bits;
+        widths: for (const bits of widths) {
+          const at = methodAt(template, bits, granularity, space.methods);
+          if ("reason" in at) {
+            skip(`${base.name} + ${template.kind} ${bits}-bit`, at.reason);
+            continue;
+          }
+          let ptqBytes: number | null = null;
+          for (const training of space.training) {
+            const label = candidateName(base, at.method, training);
+            if (
+              training === "qat" && ptqBytes !== null && ptqBytes >= best.candidate.report.bytes
+            ) {
+              skip(label, `not smaller than the best so far (its PTQ twin has ${ptqBytes} bytes)`);
+              break widths;
+            }
+            let c: MeasuredCandidate;
+            try {
+              c = ctx.quantizedCandidate(base, at.method, training);
+            } catch (error) {
+              if (!(error instanceof RangeError)) throw error;
+              skip(label, error.message.replace(/^Cannot [^:]*: /, ""));
+              continue;
+            }
+            const wasBest = best.candidate.report.bytes;
+            record(c, base);
+            if (training === "ptq") ptqBytes = c.report.bytes;
+            if (within(c) || c.report.bytes >= wasBest) break widths;
+          }
+        }
+      }
+    }
+  }
+
+  // The smallest feasible file among everything evaluated (ties: the first evaluated).
+  let chosen = tried[0];
+  for (const t of tried) {
+    if (within(t.candidate) && t.candidate.report.bytes < chosen.candidate.report.bytes) chosen = t;
+  }
+  const triedReports: TriedCandidate[] = tried.map((t) => ({
+    ...t.candidate.report,
+    feasible: within(t.candidate),
+  }));
+  return {
+    model: chosen.candidate.model,
+    file: chosen.candidate.file,
+    stages: stagesOf(ctx, chosen.base, chosen.candidate),
+    denseFloat32Bytes: ctx.denseFloat32Bytes,
+    unquantized: chosen.candidate.source ?? null,
+    target,
+    maxDrop,
+    chosen: chosen.candidate.report,
+    tried: triedReports,
+    skipped,
+    bases,
+  };
+}

@@ -1,0 +1,298 @@
+/**
+ * The compression pipeline: train (or take) a model, prune it, fine-tune the survivors, quantize
+ * (post-training or quantization-aware), and report every stage with the real size of its
+ * `.lrc` file. A session holds the data split, the dense model and every pruned, fine-tuned and
+ * quantized model it made, so a pipeline run, a sweep and a budgeted search on one session share
+ * that work.
+ *
+ * Validation data drive every decision (the automatic preprocessing storage, the search's
+ * feasibility, the Pareto front); test data, when given, are only reported.
+ *
+ * @module
+ */
+
+import type { Dataset } from "../data/dataset.ts";
+import type { LogisticModel } from "../model/types.ts";
+import { createContext, removesNothing, resolvePrune } from "./context.ts";
+import { resolveMethod } from "../quant/quantize.ts";
+import { assertInRange } from "../core/validate.ts";
+import { runSearch } from "./search.ts";
+import { resolveSpace, SEARCH_DEFAULTS, SWEEP_DEFAULTS } from "./space.ts";
+import { stagesOf } from "./stages.ts";
+import { runSweep } from "./sweep.ts";
+import type {
+  CompressionData,
+  CompressionSessionOptions,
+  CompressModelOptions,
+  CompressOptions,
+  CompressResult,
+  LabelledData,
+  ModelReport,
+  SearchCompressionOptions,
+  SearchOptions,
+  SearchResult,
+  SweepCompressionOptions,
+  SweepOptions,
+  SweepResult,
+} from "./types.ts";
+
+/** A compression session: the data, the dense model, and cached work. */
+export interface CompressionSession {
+  /** The dense float model (as trained or given). */
+  readonly dense: LogisticModel;
+  /** The dense model stored in float32, measured. */
+  readonly denseReport: ModelReport;
+  /** The dense float32 baseline: 4 bytes per weight and per bias. */
+  readonly denseFloat32Bytes: number;
+  /** The data that trains (all of the data when `validation` was given). */
+  readonly trainData: Dataset;
+  /** The validation data. */
+  readonly validation: LabelledData;
+  /**
+   * Runs the pipeline: prune, fine-tune, quantize.
+   *
+   * @param options The pruning and quantization steps.
+   * @returns The compressed model, its file and the stage table.
+   * @throws {RangeError} For bad settings.
+   */
+  compress(options?: CompressOptions): CompressResult;
+  /**
+   * Sweeps strategies x sparsities x methods x bits x granularities x trainings.
+   *
+   * @param options The space.
+   * @returns Every model measured and the Pareto front.
+   * @throws {TypeError} If a list is not a non-empty array.
+   * @throws {RangeError} For values out of range.
+   */
+  sweep(options?: SweepOptions): SweepResult;
+  /**
+   * Finds the smallest file within `maxDrop` of the dense model's validation accuracy (see
+   * `search.ts` for the strategy).
+   *
+   * @param options The budget and the space.
+   * @returns The chosen model, its stages, and everything tried and skipped.
+   * @throws {RangeError} For values out of range.
+   */
+  search(options?: SearchOptions): SearchResult;
+}
+
+const ACTION = "compress model";
+
+/** The pipeline's default pruning step. */
+export const DEFAULT_PRUNE = { strategy: "magnitude", fraction: 0.5 } as const;
+/** The pipeline's default quantization step. */
+export const DEFAULT_QUANTIZE = {
+  method: { kind: "uniform", bits: 4 },
+  training: "qat",
+} as const;
+
+/**
+ * Creates a compression session: checks the options, splits off validation data unless given,
+ * and trains the dense model unless given.
+ *
+ * @param data Training data, raw: `x` of shape `(nSamples, nFeatures)`, `y` class indices.
+ * @param options The model or its training, validation and test data, seed, fine-tuning, QAT,
+ *   preprocessing storage, progress.
+ * @returns The session.
+ * @throws {TypeError} If data, validation, test or model disagree in shape.
+ * @throws {RangeError} For values out of range (see the options) or as `fit` throws.
+ *
+ * @example Pipeline and search on one session
+ * ```ts
+ * import { createCompressionSession } from "./session.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const data = await loadEmbedded("breast-cancer");
+ * const session = createCompressionSession(data, { fineTune: { kind: "lbfgs", maxIterations: 20 } });
+ * const run = session.compress({ quantize: { method: { kind: "uniform", bits: 8 } } });
+ * assert.deepEqual(run.stages.map((s) => s.stage), ["dense", "pruned", "fine-tuned", "quantized"]);
+ * const best = session.search({ maxDrop: 0.02, sparsities: [0, 0.5], bits: [2, 4, 8] });
+ * assert.ok(best.chosen.validation.accuracy >= best.target);
+ * ```
+ */
+export function createCompressionSession(
+  data: CompressionData,
+  options: CompressionSessionOptions = {},
+): CompressionSession {
+  const ctx = createContext(data, options);
+  return {
+    dense: ctx.dense,
+    denseReport: ctx.floatCandidate(ctx.denseBase).report,
+    denseFloat32Bytes: ctx.denseFloat32Bytes,
+    trainData: ctx.fitData,
+    validation: ctx.validation,
+    compress(run: CompressOptions = {}): CompressResult {
+      const prune = run.prune === undefined ? DEFAULT_PRUNE : run.prune;
+      const quantize = run.quantize === undefined ? DEFAULT_QUANTIZE : run.quantize;
+      const resolved = prune === false ? null : resolvePrune(prune);
+      if (quantize !== false) resolveMethod(quantize.method ?? DEFAULT_QUANTIZE.method, ACTION);
+      ctx.begin(1 + (resolved ? 2 : 0) + (quantize ? 1 : 0));
+      const base = resolved && !removesNothing(resolved) ? ctx.base(resolved) : ctx.denseBase;
+      const final = quantize === false ? ctx.floatCandidate(base) : ctx.quantizedCandidate(
+        base,
+        quantize.method ?? DEFAULT_QUANTIZE.method,
+        quantize.training ?? "ptq",
+      );
+      const stages = stagesOf(ctx, base, final);
+      ctx.step("done");
+      return {
+        model: final.model,
+        file: final.file,
+        stages,
+        denseFloat32Bytes: ctx.denseFloat32Bytes,
+        unquantized: final.source ?? null,
+      };
+    },
+    sweep: (o = {}) => runSweep(ctx, o),
+    search: (o = {}) => runSearch(ctx, o),
+  };
+}
+
+/**
+ * Compresses a model in one call: trains it (or takes `model`), prunes it (by default half of
+ * the weights by magnitude), fine-tunes the survivors (masked L-BFGS), quantizes it (by default
+ * 4-bit symmetric per class with quantization-aware training), and reports each stage: validation
+ * (and test) accuracy and log loss, non-zero weights, bits, the bytes of its `.lrc` file,
+ * compression against dense float32, and time.
+ *
+ * @param data Training data, raw: `x` of shape `(nSamples, nFeatures)`, `y` class indices.
+ * @param options Session options and the pruning and quantization steps.
+ * @returns The compressed model, its file and the stage table.
+ * @throws {TypeError} If shapes disagree.
+ * @throws {RangeError} For settings out of range.
+ *
+ * @example Prune 80 %, then 4-bit k-means
+ * ```ts
+ * import { compressModel } from "./session.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import { encodeModel } from "../io/model_file.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const data = await loadEmbedded("digits");
+ * const result = compressModel(data, {
+ *   prune: { strategy: "magnitude", fraction: 0.8 },
+ *   quantize: { method: { kind: "kmeans", bits: 4 }, training: "ptq" },
+ * });
+ * const last = result.stages.at(-1)!;
+ * assert.equal(last.stage, "quantized");
+ * assert.equal(last.bytes, encodeModel(result.model).length);
+ * assert.ok(last.ratio > 4 && last.nonZeros <= 128);
+ * ```
+ */
+export function compressModel(
+  data: CompressionData,
+  options: CompressModelOptions = {},
+): CompressResult {
+  const { prune, quantize, ...session } = options;
+  // Settings of the steps are checked before the dense model is trained.
+  if (prune) resolvePrune(prune);
+  if (quantize) resolveMethod(quantize.method ?? DEFAULT_QUANTIZE.method, ACTION);
+  return createCompressionSession(data, session).compress({ prune, quantize });
+}
+
+/**
+ * Sweeps pruning strategies x sparsities x quantization methods x bits x granularities x PTQ/QAT
+ * on one dense model: each pruning level is pruned and fine-tuned once and quantized every way.
+ *
+ * @param data Training data, raw.
+ * @param options Session options and the space (defaults: magnitude at 0, 50, 80, 90 %; uniform
+ *   symmetric and k-means at 8, 4, 2 bits; PTQ and QAT; and each level in float32).
+ * @returns One row per model, the models, the Pareto front of validation accuracy against bytes.
+ * @throws {TypeError} If shapes disagree or a list is empty.
+ * @throws {RangeError} For settings out of range.
+ *
+ * @example A small sweep
+ * ```ts
+ * import { sweepCompression } from "./session.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const data = await loadEmbedded("digits");
+ * const sweep = sweepCompression(data, { sparsities: [0, 0.8], bits: [4, 2], training: ["ptq"] });
+ * assert.equal(sweep.rows.length, 2 * (1 + 2 * 2)); // float + 2 methods x 2 widths per level
+ * const front = sweep.front.map((i) => sweep.rows[i]);
+ * for (let i = 1; i < front.length; i++) assert.ok(front[i].bytes >= front[i - 1].bytes);
+ * ```
+ */
+export function sweepCompression(
+  data: CompressionData,
+  options: SweepCompressionOptions = {},
+): SweepResult {
+  const {
+    strategies,
+    structures,
+    sparsities,
+    methods,
+    bits,
+    granularities,
+    training,
+    includeFloat,
+    ...session
+  } = options;
+  resolveSpace(options, SWEEP_DEFAULTS, "sweep compression"); // checked before training
+  return createCompressionSession(data, session).sweep({
+    strategies,
+    structures,
+    sparsities,
+    methods,
+    bits,
+    granularities,
+    training,
+    includeFloat,
+  });
+}
+
+/**
+ * Finds the smallest model file within `maxDrop` of the dense model's validation accuracy,
+ * choosing pruning level, method, bit width and PTQ or QAT (see the strategy in `search.ts` and
+ * the README).
+ *
+ * @param data Training data, raw.
+ * @param options Session options, the budget (default one point, 0.01) and the space.
+ * @returns The chosen model and file, its stages, and every candidate tried and skipped.
+ * @throws {TypeError} If shapes disagree or a list is empty.
+ * @throws {RangeError} For settings out of range.
+ *
+ * @example Within two points on breast cancer
+ * ```ts
+ * import { searchCompression } from "./session.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const data = await loadEmbedded("breast-cancer");
+ * const r = searchCompression(data, { maxDrop: 0.02, sparsities: [0, 0.5], bits: [2, 4] });
+ * assert.ok(r.chosen.validation.accuracy >= r.target);
+ * assert.ok(r.tried.every((t) => !t.feasible || t.bytes >= r.chosen.bytes));
+ * ```
+ */
+export function searchCompression(
+  data: CompressionData,
+  options: SearchCompressionOptions = {},
+): SearchResult {
+  const {
+    maxDrop,
+    strategies,
+    structures,
+    sparsities,
+    methods,
+    bits,
+    granularities,
+    training,
+    includeFloat,
+    ...session
+  } = options;
+  resolveSpace(options, SEARCH_DEFAULTS, "search compression"); // checked before training
+  if (maxDrop !== undefined) assertInRange("search compression", "maxDrop", maxDrop, 0, 1);
+  return createCompressionSession(data, session).search({
+    maxDrop,
+    strategies,
+    structures,
+    sparsities,
+    methods,
+    bits,
+    granularities,
+    training,
+    includeFloat,
+  });
+}

@@ -1,0 +1,179 @@
+/**
+ * The space a sweep or search explores: pruning steps and quantization methods, with their
+ * defaults, checked once at the boundary.
+ *
+ * @module
+ */
+
+import { assertInRange, describe } from "../core/validate.ts";
+import { PRUNE_STRATEGIES } from "../prune/strategy.ts";
+import { type QuantizationMethod, resolveMethod } from "../quant/quantize.ts";
+import { type Granularity, MAX_BITS, MAX_LOG2_BITS } from "../quant/types.ts";
+import { type ResolvedPrune, resolvePrune } from "./context.ts";
+import type { CompressionSpace, PruneStructure, QuantizationTraining } from "./types.ts";
+
+/** A space with every default filled in and every value checked. */
+export interface ResolvedSpace {
+  /** Pruning steps per (structure, strategy) in order, each with its sparsities ascending. */
+  readonly ladders: readonly (readonly ResolvedPrune[])[];
+  /** Quantization method templates (bits and granularity are the space's). */
+  readonly methods: readonly QuantizationMethod[];
+  /** Bit widths, ascending. */
+  readonly bits: readonly number[];
+  /** Granularities, or `null` for each method's own default. */
+  readonly granularities: readonly Granularity[] | null;
+  /** Trainings, PTQ first. */
+  readonly training: readonly QuantizationTraining[];
+  /** Whether float32 models are candidates. */
+  readonly includeFloat: boolean;
+}
+
+/** Defaults of a space. */
+export interface SpaceDefaults {
+  readonly structures: readonly PruneStructure[];
+  readonly sparsities: readonly number[];
+  readonly methods: readonly QuantizationMethod[];
+  readonly bits: readonly number[];
+}
+
+/** The sweep's defaults. */
+export const SWEEP_DEFAULTS: SpaceDefaults = {
+  structures: ["weights"],
+  sparsities: [0, 0.5, 0.8, 0.9],
+  methods: [{ kind: "uniform" }, { kind: "kmeans" }],
+  bits: [8, 4, 2],
+};
+
+/** The search's defaults. */
+export const SEARCH_DEFAULTS: SpaceDefaults = {
+  structures: ["weights", "features"],
+  sparsities: [0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95],
+  methods: [
+    { kind: "uniform", scheme: "symmetric" },
+    { kind: "uniform", scheme: "affine" },
+    { kind: "log2" },
+    { kind: "kmeans" },
+  ],
+  bits: [1, 2, 3, 4, 5, 6, 8],
+};
+
+function list<T>(
+  action: string,
+  name: string,
+  v: readonly T[] | undefined,
+  fallback: readonly T[],
+) {
+  if (v === undefined) return fallback;
+  if (!Array.isArray(v) || v.length === 0) {
+    throw new TypeError(`Cannot ${action}: ${name} must be a non-empty array, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/**
+ * Resolves a space.
+ *
+ * @param space The space asked for.
+ * @param defaults What to use where it says nothing.
+ * @param action For messages.
+ * @returns The resolved space.
+ * @throws {TypeError} If a list is empty or not an array.
+ * @throws {RangeError} If a value is out of range or unknown.
+ */
+export function resolveSpace(
+  space: CompressionSpace,
+  defaults: SpaceDefaults,
+  action: string,
+): ResolvedSpace {
+  const strategies = list(action, "strategies", space.strategies, ["magnitude"]);
+  for (const s of strategies) {
+    if (!(PRUNE_STRATEGIES as readonly string[]).includes(s)) {
+      throw new RangeError(
+        `Cannot ${action}: unknown strategy '${s}'; use ${PRUNE_STRATEGIES.join(", ")}`,
+      );
+    }
+  }
+  const structures = list(action, "structures", space.structures, defaults.structures);
+  const sparsities = [...new Set(list(action, "sparsities", space.sparsities, defaults.sparsities))]
+    .sort((a, b) => a - b);
+  sparsities.forEach((s) => assertInRange(action, "sparsity", s, 0, 1 - Number.EPSILON));
+  const methods = list(action, "methods", space.methods, defaults.methods);
+  methods.forEach((m) => resolveMethod(m, action));
+  const bits = [...new Set(list(action, "bits", space.bits, defaults.bits))].sort((a, b) => a - b);
+  bits.forEach((b) => assertInRange(action, "bits", b, 1, MAX_BITS, true));
+  const granularities = space.granularities === undefined
+    ? null
+    : list(action, "granularities", space.granularities, []);
+  granularities?.forEach((g) => {
+    if (g !== "tensor" && g !== "class" && g !== "feature") {
+      throw new RangeError(
+        `Cannot ${action}: granularity must be tensor, class or feature, got '${g}'`,
+      );
+    }
+  });
+  const training = list(action, "training", space.training, ["ptq", "qat"]);
+  for (const t of training) {
+    if (t !== "ptq" && t !== "qat") {
+      throw new RangeError(`Cannot ${action}: training must be ptq or qat, got '${t}'`);
+    }
+  }
+  const includeFloat = space.includeFloat ?? true;
+  const ladders: ResolvedPrune[][] = [];
+  for (const structure of structures) {
+    for (const strategy of strategies) {
+      if (structure === "features" && strategy === "l1") continue;
+      ladders.push(
+        sparsities.map((fraction) => resolvePrune({ strategy, structure, fraction }, action)),
+      );
+    }
+  }
+  if (ladders.length === 0) {
+    throw new RangeError(`Cannot ${action}: no strategy applies to the structures asked for`);
+  }
+  return {
+    ladders,
+    methods,
+    bits,
+    granularities,
+    training: (["ptq", "qat"] as const).filter((t) => training.includes(t)),
+    includeFloat,
+  };
+}
+
+/**
+ * A method template at a bit width and granularity, or why it cannot be.
+ *
+ * @param template The method (its bits and granularity are replaced).
+ * @param bits The bit width.
+ * @param granularity The granularity, or `null` for the method's default.
+ * @param methods Every method of the space: 1-bit log2 is skipped when uniform symmetric is
+ *   among them (both are sign times scale, the same model).
+ * @returns The method, or the reason.
+ */
+export function methodAt(
+  template: QuantizationMethod,
+  bits: number,
+  granularity: Granularity | null,
+  methods: readonly QuantizationMethod[] = [],
+): { method: QuantizationMethod } | { reason: string } {
+  const g = granularity === null ? {} : { granularity };
+  switch (template.kind) {
+    case "float16":
+      return { method: { kind: "float16" } };
+    case "log2":
+      if (bits > MAX_LOG2_BITS) return { reason: `log2 levels take at most ${MAX_LOG2_BITS} bits` };
+      if (
+        bits === 1 &&
+        methods.some((m) => m.kind === "uniform" && (m.scheme ?? "symmetric") === "symmetric")
+      ) {
+        return { reason: "1-bit log2 is 1-bit uniform symmetric (sign times scale)" };
+      }
+      return { method: { ...template, bits, ...g } };
+    case "uniform":
+      return { method: { ...template, bits, ...g } };
+    case "kmeans": {
+      const { levels: _levels, ...rest } = template;
+      return { method: { ...rest, bits, ...g } };
+    }
+  }
+}

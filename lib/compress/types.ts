@@ -1,0 +1,469 @@
+/**
+ * Plain-data types of the compression pipeline: what it is asked to do (prune and quantize
+ * specifications, sweep and search spaces) and what it reports (one row per measured model).
+ * Every report holds numbers, strings and plain objects only, so it prints as a table, converts
+ * to JSON and feeds the plotting module without conversion.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import type { SizeCategory } from "../io/bytes.ts";
+import type { StoredModel } from "../io/quantized.ts";
+import type { AdamOptimizer, FitProgress, Optimizer, SgdOptimizer } from "../model/fit.ts";
+import type { LogisticModel, Penalty } from "../model/types.ts";
+import type { PruneStrategy } from "../prune/strategy.ts";
+import type { QuantizationMethod } from "../quant/quantize.ts";
+import type { Granularity } from "../quant/types.ts";
+
+/** Labelled data in the model's raw input space. */
+export interface LabelledData {
+  /** Raw features, shape `(nSamples, nFeatures)`. */
+  readonly x: Matrix;
+  /** Class index per sample, shape `(nSamples)`. */
+  readonly y: Int32Array;
+}
+
+/** Training data, optionally with what its classes and columns are called. */
+export interface CompressionData extends LabelledData {
+  /**
+   * Class labels (`classes[y[i]]` is sample `i`'s label).
+   * @default {the given model's classes, else "0", "1", ...}
+   */
+  readonly classes?: readonly string[];
+  /**
+   * Feature names, one per column of `x`.
+   * @default {the given model's names, else "x0", "x1", ...}
+   */
+  readonly featureNames?: readonly string[];
+}
+
+/**
+ * How a standardised model's preprocessing (a mean and a scale per feature, 16 bytes per feature
+ * in float64, which dominates a compressed model's file) is stored:
+ * - `"keep"`: as it is;
+ * - `"compact"`: the scale rounded to float16 (float32 when a scale is outside float16's normal
+ *   range) before quantization, and the mean folded into the bias after it (exactly, with the
+ *   stored weights), leaving a constant zero mean: 2 bytes per feature; the quantization grid is
+ *   the standardised weights', as trained;
+ * - `"fold"`: mean and scale folded into the weights and bias before quantization (1 byte): the
+ *   grid then sees weights in raw units (`w / scale`), which costs accuracy when the features'
+ *   scales differ widely and the grid is shared across features;
+ * - `"auto"`: float models fold (lossless); each quantized model is made both ways (post-training
+ *   or quantization-aware) and folds unless folding has the lower validation accuracy.
+ * Models trained without standardisation have nothing to store (`"none"` in reports).
+ */
+export type PreprocessingStorage = "auto" | "fold" | "compact" | "keep";
+
+/** How a measured model stores its preprocessing. */
+export type StoredPreprocessing = "none" | "kept" | "compact" | "folded";
+
+/** Whether pruning removes single weights or whole input features (columns of the weights). */
+export type PruneStructure = "weights" | "features";
+
+/** A pruning step. */
+export interface PruneSpec {
+  /**
+   * The criterion (see `pruneWithStrategy`); `"l1"` is the soft threshold and applies to
+   * weights only.
+   * @default {"magnitude"}
+   */
+  readonly strategy?: PruneStrategy;
+  /**
+   * Fraction of the weights (or of the features, with `structure: "features"`) to remove, in
+   * [0, 1). Exactly one of `fraction` and `count`.
+   * @default {0.5 when count is absent}
+   */
+  readonly fraction?: number;
+  /**
+   * Number of weights (or features) to remove (per class row with `scope: "per-class"`).
+   * @default {none}
+   */
+  readonly count?: number;
+  /**
+   * Single weights or whole features. A feature-pruned model keeps its full input width with
+   * the removed columns masked, so it takes the same data as the dense one.
+   * @default {"weights"}
+   */
+  readonly structure?: PruneStructure;
+  /**
+   * Rank all weights together or each class row on its own (weights only).
+   * @default {"per-class" for taylor and obd, "global" otherwise}
+   */
+  readonly scope?: "global" | "per-class";
+  /**
+   * Fold the removed weights' mean contribution over the training data into the bias (not for
+   * `l1`); free, and it matters for inputs that are not centred such as pixels.
+   * @default {true}
+   */
+  readonly compensate?: boolean;
+}
+
+/** `"ptq"`: post-training quantization; `"qat"`: quantization-aware training from the model. */
+export type QuantizationTraining = "ptq" | "qat";
+
+/** A quantization step. */
+export interface QuantizeSpec {
+  /**
+   * The method with its bits and granularity (see `resolveMethod`).
+   * @default {{ kind: "uniform", bits: 4 }} (symmetric per class, MSE calibration)
+   */
+  readonly method?: QuantizationMethod;
+  /**
+   * Post-training or quantization-aware (k-means: centroid fine-tuning).
+   * @default {"ptq"}
+   */
+  readonly training?: QuantizationTraining;
+}
+
+/** Settings of quantization-aware training. */
+export interface QatSettings {
+  /**
+   * The optimiser (mini-batch only).
+   * @default {{ kind: "adam", learningRate: 0.001, epochs: 6, batchSize: 64, learningRateDecay: 0.5 }}
+   */
+  readonly optimizer?: SgdOptimizer | AdamOptimizer;
+  /**
+   * Re-choose the grid after every epoch but the last.
+   * @default {false}
+   */
+  readonly recalibrate?: boolean;
+}
+
+/** Progress of a long call, for a progress line. */
+export interface CompressProgress {
+  /** What is running. */
+  readonly phase: "training" | "pruning" | "fine-tuning" | "quantizing" | "measuring";
+  /** One line saying what is running, e.g. `"fine-tuning magnitude 80 %: iteration 12/100"`. */
+  readonly message: string;
+  /** Models finished so far in this call. */
+  readonly done: number;
+  /** Models planned in this call (an upper bound for a search, which skips some). */
+  readonly total: number;
+  /** Seconds since the call started. */
+  readonly seconds: number;
+  /** The inner training progress, when training. */
+  readonly fit?: FitProgress;
+}
+
+/** Options of {@linkcode createCompressionSession}, shared by every call on the session. */
+export interface CompressionSessionOptions {
+  /**
+   * A trained float model to start from instead of training one (if it was trained on the
+   * data, pass a `validation` set it has not seen).
+   * @default {none: trained on the data}
+   */
+  model?: LogisticModel;
+  /**
+   * How the dense model is trained when `model` is absent.
+   * @default {{ optimizer: { kind: "lbfgs" }, preprocessing: "standardize" }}
+   */
+  denseTraining?: {
+    readonly optimizer?: Optimizer;
+    readonly preprocessing?: "standardize" | "none";
+  };
+  /**
+   * The penalty of training, fine-tuning and quantization-aware training.
+   * @default {{ kind: "l2", lambda: 1 / nTrainingSamples }}
+   */
+  penalty?: Penalty;
+  /**
+   * Held-out data for every decision (auto preprocessing, the budget search's feasibility, the
+   * Pareto front). When absent, `validationFraction` of the data is split off (stratified,
+   * seeded) and the rest trains.
+   * @default {none}
+   */
+  validation?: LabelledData;
+  /**
+   * Fraction split off for validation when `validation` is absent, in (0, 1).
+   * @default {0.2}
+   */
+  validationFraction?: number;
+  /**
+   * Data only reported on, never used for a decision.
+   * @default {none}
+   */
+  test?: LabelledData;
+  /**
+   * Seed of the validation split, mini-batch shuffles, random pruning and QAT.
+   * @default {0}
+   */
+  seed?: number;
+  /**
+   * Retraining of the surviving weights after pruning (`false`: none).
+   * @default {{ kind: "lbfgs", maxIterations: 100 }}
+   */
+  fineTune?: Optimizer | false;
+  /**
+   * Settings of quantization-aware training.
+   * @default {{}}
+   */
+  qat?: QatSettings;
+  /**
+   * How a standardised model stores its preprocessing (see {@linkcode PreprocessingStorage}).
+   * @default {"auto"}
+   */
+  preprocessingStorage?: PreprocessingStorage;
+  /**
+   * Keep the informational RECIPE section (method, calibration, ...; about 90 bytes) in the
+   * files of quantized models.
+   * @default {false}
+   */
+  keepRecipe?: boolean;
+  /**
+   * Called as work progresses (training, each model made and measured).
+   * @default {none}
+   */
+  onProgress?: (progress: CompressProgress) => void;
+}
+
+/** Accuracy and log loss of a model on one data set. */
+export interface CompressionMetrics {
+  /** Number of samples. */
+  readonly samples: number;
+  /** Fraction classified right. */
+  readonly accuracy: number;
+  /** Mean log loss (natural logarithm, probabilities clipped as scikit-learn does). */
+  readonly logLoss: number;
+}
+
+/**
+ * One measured model: metrics of the model read back from its encoded `.lrc` file, and that
+ * file's real size.
+ */
+export interface ModelReport {
+  /** A short description, e.g. `"magnitude 80 % + uniform symmetric 4-bit per class, QAT"`. */
+  readonly name: string;
+  /** Metrics on the validation data. */
+  readonly validation: CompressionMetrics;
+  /** Metrics on the test data, when given. */
+  readonly test: CompressionMetrics | null;
+  /** `nOutputs * nFeatures`. */
+  readonly weights: number;
+  /** Weights that are not zero in the stored model. */
+  readonly nonZeros: number;
+  /** Bits per stored weight value: 32 for float32, the code width of quantized weights. */
+  readonly bits: number;
+  /** Length of the encoded `.lrc` file (what `saveModel` writes). */
+  readonly bytes: number;
+  /** Where the bytes go (the size report's categories); they add up to `bytes`. */
+  readonly parts: Readonly<Record<SizeCategory, number>>;
+  /** Dense float32 baseline (4 bytes per weight and per bias) over `bytes`. */
+  readonly ratio: number;
+  /** How the weights are stored, e.g. `"float32"` or `"uniform-affine 4-bit per class"`. */
+  readonly storage: string;
+  /** How the preprocessing is stored. */
+  readonly preprocessing: StoredPreprocessing;
+  /** Seconds spent making this model from the previous step (not measuring it). */
+  readonly seconds: number;
+}
+
+/** The pipeline's stages. */
+export type StageName = "dense" | "pruned" | "fine-tuned" | "quantized";
+
+/** One stage of a pipeline run. */
+export interface StageReport extends ModelReport {
+  /** Which stage. */
+  readonly stage: StageName;
+}
+
+/** Pruning of a candidate, as done. */
+export interface PruneSummary {
+  readonly strategy: PruneStrategy;
+  readonly structure: PruneStructure;
+  readonly scope: "global" | "per-class";
+  /** The requested fraction of weights or features (`null` when a count was asked). */
+  readonly fraction: number | null;
+  /** The requested count (`null` when a fraction was asked). */
+  readonly count: number | null;
+  /** Fraction of the weights the mask removes. */
+  readonly sparsity: number;
+  /** Whether the survivors were retrained. */
+  readonly fineTuned: boolean;
+}
+
+/** Quantization of a candidate, as done. */
+export interface QuantizationSummary {
+  /** `"uniform"`, `"log2"`, `"kmeans"` or `"float16"`. */
+  readonly kind: QuantizationMethod["kind"];
+  /** `"symmetric"` or `"affine"` for uniform, else `null`. */
+  readonly scheme: "symmetric" | "affine" | null;
+  /** Bits per code. */
+  readonly bits: number;
+  /** Parameter groups. */
+  readonly granularity: Granularity;
+  /** Post-training or quantization-aware. */
+  readonly training: QuantizationTraining;
+  /** The method in words, e.g. `"uniform symmetric 4-bit per class (mse)"`. */
+  readonly method: string;
+}
+
+/** A model of a sweep or search: how it was made and what it measures. */
+export interface CandidateReport extends ModelReport {
+  /** Pruning, or `null` for the unpruned model. */
+  readonly prune: PruneSummary | null;
+  /** Quantization, or `null` for float32 weights. */
+  readonly quantization: QuantizationSummary | null;
+}
+
+/** Options of a pipeline run ({@linkcode CompressionSession.compress}). */
+export interface CompressOptions {
+  /**
+   * The pruning step (`false`: none).
+   * @default {{ strategy: "magnitude", fraction: 0.5 }}
+   */
+  prune?: PruneSpec | false;
+  /**
+   * The quantization step (`false`: none, float32 weights).
+   * @default {{ method: { kind: "uniform", bits: 4 }, training: "qat" }}
+   */
+  quantize?: QuantizeSpec | false;
+}
+
+/** Options of {@linkcode compressModel}: the session's and the pipeline's. */
+export interface CompressModelOptions extends CompressionSessionOptions, CompressOptions {}
+
+/** The result of a pipeline run. */
+export interface CompressResult {
+  /** The compressed model, exactly as its file holds it (decoded from `file`). */
+  readonly model: StoredModel;
+  /** The `.lrc` bytes of `model` (`encodeModel(model)` gives them again). */
+  readonly file: Uint8Array;
+  /** One row per stage run, in order (`dense`, then `pruned`, `fine-tuned`, `quantized`). */
+  readonly stages: readonly StageReport[];
+  /** The dense float32 baseline: 4 bytes per weight and per bias. */
+  readonly denseFloat32Bytes: number;
+  /**
+   * The float model the quantization started from, in the units of the quantized weights (its
+   * preprocessing prepared for storage), or `null` when the result is not quantized.
+   */
+  readonly unquantized: LogisticModel | null;
+}
+
+/** The space of a sweep or a search. */
+export interface CompressionSpace {
+  /**
+   * Pruning strategies.
+   * @default {["magnitude"]}
+   */
+  strategies?: readonly PruneStrategy[];
+  /**
+   * Pruning structures, each combined with every strategy.
+   * @default {["weights"]}
+   */
+  structures?: readonly PruneStructure[];
+  /**
+   * Fractions removed, in [0, 1); 0 is the unpruned model.
+   * @default {sweep: [0, 0.5, 0.8, 0.9]; search: [0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95]}
+   */
+  sparsities?: readonly number[];
+  /**
+   * Quantization methods; their `bits` and `granularity` are replaced by those of the space
+   * (float16 is one point per model).
+   * @default {sweep: uniform symmetric and k-means; search: uniform symmetric, uniform affine,
+   *   log2 and k-means}
+   */
+  methods?: readonly QuantizationMethod[];
+  /**
+   * Bit widths (widths a method does not support, such as log2 above 8, are skipped).
+   * @default {sweep: [8, 4, 2]; search: [1, 2, 3, 4, 5, 6, 8]}
+   */
+  bits?: readonly number[];
+  /**
+   * Granularities, for every method but float16.
+   * @default {["class"]}
+   */
+  granularities?: readonly Granularity[];
+  /**
+   * Post-training quantization, quantization-aware training, or both.
+   * @default {["ptq", "qat"]}
+   */
+  training?: readonly QuantizationTraining[];
+  /**
+   * Include the float32 model of every pruning level.
+   * @default {true}
+   */
+  includeFloat?: boolean;
+}
+
+/** Options of a sweep ({@linkcode CompressionSession.sweep}). */
+export type SweepOptions = CompressionSpace;
+
+/** Options of {@linkcode sweepCompression}: the session's and the space. */
+export interface SweepCompressionOptions extends CompressionSessionOptions, SweepOptions {}
+
+/** A candidate that could not be made, and why. */
+export interface SkippedCandidate {
+  /** The candidate's description. */
+  readonly name: string;
+  /** Why it was skipped. */
+  readonly reason: string;
+}
+
+/** A pruned (and fine-tuned) model that a sweep or search quantized. */
+export interface PrunedBase {
+  /** Its description, e.g. `"magnitude 80 % of weights"`. */
+  readonly name: string;
+  /** The pruning. */
+  readonly prune: PruneSummary;
+  /** Seconds of pruning. */
+  readonly pruneSeconds: number;
+  /** Seconds of fine-tuning. */
+  readonly fineTuneSeconds: number;
+}
+
+/** The result of a sweep. */
+export interface SweepResult {
+  /** The dense model, measured. */
+  readonly dense: ModelReport;
+  /** One row per model made. */
+  readonly rows: readonly CandidateReport[];
+  /** `models[i]` is the stored model of `rows[i]`. */
+  readonly models: readonly StoredModel[];
+  /**
+   * Indices into `rows` of the Pareto front of validation accuracy against file bytes (by
+   * `paretoFront`), by increasing bytes.
+   */
+  readonly front: readonly number[];
+  /** The pruned models the sweep made. */
+  readonly bases: readonly PrunedBase[];
+  /** Candidates that could not be made. */
+  readonly skipped: readonly SkippedCandidate[];
+  /** The dense float32 baseline in bytes. */
+  readonly denseFloat32Bytes: number;
+}
+
+/** Options of an accuracy-budgeted search ({@linkcode CompressionSession.search}). */
+export interface SearchOptions extends CompressionSpace {
+  /**
+   * The largest accepted drop of validation accuracy below the dense model's, as a fraction in
+   * [0, 1] (0.01 is one percentage point).
+   * @default {0.01}
+   */
+  maxDrop?: number;
+}
+
+/** Options of {@linkcode searchCompression}: the session's, the budget and the space. */
+export interface SearchCompressionOptions extends CompressionSessionOptions, SearchOptions {}
+
+/** A candidate the search evaluated. */
+export interface TriedCandidate extends CandidateReport {
+  /** Whether its validation accuracy is within the budget. */
+  readonly feasible: boolean;
+}
+
+/** The result of an accuracy-budgeted search. */
+export interface SearchResult extends CompressResult {
+  /** The dense model's validation accuracy minus `maxDrop`: the accuracy a model must reach. */
+  readonly target: number;
+  /** The accepted drop. */
+  readonly maxDrop: number;
+  /** The chosen candidate: the smallest file among the feasible ones evaluated. */
+  readonly chosen: CandidateReport;
+  /** Every candidate evaluated, in the order evaluated. */
+  readonly tried: readonly TriedCandidate[];
+  /** Candidates not evaluated, and why (not smaller than the best so far, unsupported, ...). */
+  readonly skipped: readonly SkippedCandidate[];
+  /** The pruned models the search made. */
+  readonly bases: readonly PrunedBase[];
+}

@@ -1,0 +1,150 @@
+/**
+ * THE dense Fashion-MNIST reference model of every benchmark (bench:prune, bench:quant,
+ * bench:infer, bench:compress), trained once per training set and cached under
+ * `tests/artifacts/` (ignored by git), keyed by its settings and by a fingerprint of the data.
+ *
+ * Settings follow the issues' reference (scikit-learn lbfgs, multinomial, C = 0.1 on 60,000
+ * images, i.e. L2 lambda = 1 / (C * 60000) = 1/6000 on the mean loss; pixels / 255; no
+ * standardisation), trained by lrcompress's L-BFGS until its largest gradient component is at
+ * most 1e-5 (at most 1000 iterations). The same lambda is used whatever the number of training
+ * images, so models trained on a part of the training set have the same objective per sample.
+ *
+ * Run it alone to fill the cache: `deno run -A tests/bench/_reference.ts`.
+ *
+ * @module
+ */
+
+import type { Dataset } from "../../lib/data/dataset.ts";
+import { writeFileAtomic } from "../../lib/io/atomic.ts";
+import { crc32 } from "../../lib/io/crc32.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
+
+/** How the reference is trained (every field is part of the cache key). */
+export interface ReferenceSettings {
+  /** L2 strength on the mean log loss. */
+  readonly lambda: number;
+  /** L-BFGS stops when the largest gradient component is at most this. */
+  readonly tolerance: number;
+  /** L-BFGS iteration limit. */
+  readonly maxIterations: number;
+  /** Inputs as loaded (pixels / 255), no standardisation. */
+  readonly preprocessing: "none";
+}
+
+/** The reference settings. */
+export const REFERENCE_SETTINGS: ReferenceSettings = {
+  lambda: 1 / 6000,
+  tolerance: 1e-5,
+  maxIterations: 1000,
+  preprocessing: "none",
+};
+
+/** The reference model and where it came from. */
+export interface ReferenceModel {
+  readonly model: LogisticModel;
+  /** `"trained"` now, or `"loaded"` from the cache. */
+  readonly source: "trained" | "loaded";
+  /** `source === "trained"`. */
+  readonly trained: boolean;
+  /** The cache file. */
+  readonly path: string;
+  /** Seconds spent training (or loading). */
+  readonly seconds: number;
+  /** The settings it was trained with. */
+  readonly settings: ReferenceSettings;
+}
+
+/**
+ * A fingerprint of a training set: its size, the CRC-32 of its labels and of every 97th value of
+ * its features (as float32 bytes), so that a model cached for other data is never reused.
+ *
+ * @param train The training data.
+ * @returns E.g. `"n60000-3f2a9c01-77b0e4d2"`.
+ */
+export function dataFingerprint(train: Dataset): string {
+  const y = new Uint8Array(train.y.buffer, train.y.byteOffset, train.y.byteLength);
+  const step = 97;
+  const sample = new Float32Array(Math.ceil(train.x.data.length / step));
+  for (let i = 0, k = 0; i < train.x.data.length; i += step) sample[k++] = train.x.data[i];
+  const hex = (v: number) => v.toString(16).padStart(8, "0");
+  return `n${train.x.rows}-${hex(crc32(y))}-${hex(crc32(new Uint8Array(sample.buffer)))}`;
+}
+
+/**
+ * Where the cached model for these data and settings lives.
+ *
+ * @param train The training data.
+ * @param settings The settings.
+ * @returns A path under tests/artifacts/.
+ */
+export function referencePath(
+  train: Dataset,
+  settings: ReferenceSettings = REFERENCE_SETTINGS,
+): string {
+  const key = `l2-${
+    settings.lambda.toPrecision(6)
+  }_lbfgs-tol${settings.tolerance}-it${settings.maxIterations}_${settings.preprocessing}_${
+    dataFingerprint(train)
+  }`.replace(/[^A-Za-z0-9.+_-]/g, "_");
+  return new URL(`../artifacts/fashion-mnist-reference_${key}.json`, import.meta.url).pathname;
+}
+
+/**
+ * Loads the cached reference model for these training data, or trains and caches it (about 30
+ * seconds on the 60,000 images here).
+ *
+ * @param train The training data (Fashion-MNIST pixels / 255, or a part of them).
+ * @param options Settings and where progress lines go.
+ * @returns The model and where it came from.
+ */
+export async function referenceModel(
+  train: Dataset,
+  options: { settings?: ReferenceSettings; log?: (line: string) => void } = {},
+): Promise<ReferenceModel> {
+  const settings = options.settings ?? REFERENCE_SETTINGS;
+  const log = options.log ?? ((line: string) => console.error(line));
+  const path = referencePath(train, settings);
+  const started = performance.now();
+  try {
+    const model = modelFromJson(await Deno.readTextFile(path));
+    const seconds = (performance.now() - started) / 1000;
+    return { model, source: "loaded", trained: false, path, seconds, settings };
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  log(`training the dense reference model on ${train.x.rows} images (cache miss: ${path})`);
+  let last = 0;
+  const { model, stopReason, history } = fit(train.x, train.y, {
+    classes: train.classes,
+    featureNames: train.featureNames,
+    link: "softmax",
+    penalty: { kind: "l2", lambda: settings.lambda },
+    optimizer: {
+      kind: "lbfgs",
+      maxIterations: settings.maxIterations,
+      tolerance: settings.tolerance,
+    },
+    preprocessing: settings.preprocessing,
+    onProgress: (p) => {
+      if (p.seconds - last >= 10) {
+        last = p.seconds;
+        log(
+          `  iteration ${p.epoch}: objective ${p.objective.toFixed(6)}, ${p.seconds.toFixed(0)} s`,
+        );
+      }
+    },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  log(`  ${stopReason} after ${history.length} iterations, ${seconds.toFixed(0)} s`);
+  await Deno.mkdir(new URL("../artifacts/", import.meta.url), { recursive: true });
+  await writeFileAtomic(path, new TextEncoder().encode(modelToJson(model)));
+  return { model, source: "trained", trained: true, path, seconds, settings };
+}
+
+if (import.meta.main) {
+  const { loadFashionMnist } = await import("../../lib/data/fashion_mnist.ts");
+  const r = await referenceModel(await loadFashionMnist("train"));
+  console.log(`${r.source} ${r.path} in ${r.seconds.toFixed(1)} s`);
+}

@@ -1,0 +1,280 @@
+/// <reference lib="dom" />
+import assert from "node:assert/strict";
+import { runCli } from "../_helpers/assert_close.ts";
+import {
+  browserUnavailable,
+  launchChromium,
+  OFFLINE,
+  restrictNetwork,
+} from "../_helpers/browser.ts";
+import { loadModel } from "../../lib/io/model_file.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+
+const FAST = ["--max-iterations", "100", "--fine-tune-steps", "30"];
+
+/** The headings of the report's sections, in order. */
+function headings(html: string): string[] {
+  return [...html.matchAll(/<h2>([^<]*)<\/h2>/g)].map((m) => m[1]);
+}
+
+/** The number of figures in the report. */
+function figureCount(html: string): number {
+  return [...html.matchAll(/<div id="figure-\d+" class="lrc-plotly"/g)].length;
+}
+
+Deno.test("lrc compress prints the stage table and writes the model file and the report", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli([
+      "compress",
+      ...FAST,
+      "--out",
+      `${dir}/m.lrc`,
+      "--report",
+      `${dir}/r.html`,
+      "--onnx",
+      `${dir}/m.onnx`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^data {6}digits \(embedded\): \d+ train \/ \d+ validation \/ \d+ test/);
+    assert.match(r.stdout, /\nstage +validation +test +test log loss +non-zeros +bits +bytes/);
+    for (const stage of ["dense", "pruned", "fine-tuned", "quantized"]) {
+      assert.match(r.stdout, new RegExp(`\\n${stage} +\\d+\\.\\d\\d %`));
+    }
+    const bytes = (await Deno.readFile(`${dir}/m.lrc`)).length;
+    assert.match(r.stdout, new RegExp(`wrote {5}${dir}/m.lrc \\(${bytes} bytes\\)`));
+    const model = await loadModel(`${dir}/m.lrc`);
+    assert.equal(model.kind, "quantized-logistic-regression");
+    assert.ok((await Deno.stat(`${dir}/m.onnx`)).size > 1000);
+    const html = await Deno.readTextFile(`${dir}/r.html`);
+    assert.deepEqual(headings(html), [
+      "Stages",
+      "Accuracy against file size, stage by stage",
+      "The compressed model on the test data",
+      "Weights before and after quantization",
+      "Pruning mask",
+    ]);
+    assert.equal(figureCount(html), 5);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc compress --json gives one object whose last stage is the written file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli([
+      "compress",
+      ...FAST,
+      "--sparsity",
+      "0.7",
+      "--method",
+      "kmeans",
+      "--bits",
+      "3",
+      "--training",
+      "ptq",
+      "--out",
+      `${dir}/m.lrc`,
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "");
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.command, "compress");
+    assert.equal(report.mode, "pipeline");
+    const last = report.stages.at(-1);
+    assert.equal(last.stage, "quantized");
+    assert.equal(last.bits, 3);
+    assert.equal(last.bytes, (await Deno.readFile(`${dir}/m.lrc`)).length);
+    assert.equal(last.ratio, 2600 / last.bytes);
+    assert.ok(last.nonZeros <= 192);
+    assert.equal(report.dense.weights, 640);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc compress --budget writes the smallest model within the budget", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli([
+      "compress",
+      ...FAST,
+      "--budget",
+      "1.5",
+      "--sparsity",
+      "0,0.5,0.8",
+      "--bits",
+      "2,3,4",
+      "--out",
+      `${dir}/m.lrc`,
+      "--report",
+      `${dir}/r.html`,
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    const { budget } = report;
+    assert.equal(budget.maxDrop, 0.015);
+    assert.ok(budget.chosen.validation.accuracy >= budget.target - 1e-12);
+    for (const t of budget.tried) if (t.feasible) assert.ok(t.bytes >= budget.chosen.bytes);
+    assert.equal(budget.chosen.bytes, (await Deno.readFile(`${dir}/m.lrc`)).length);
+    const html = await Deno.readTextFile(`${dir}/r.html`);
+    assert.ok(headings(html).includes("Budgeted search"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc compress --sweep prints the Pareto front and reports every chart", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli([
+      "compress",
+      ...FAST,
+      "--sweep",
+      "--sparsity",
+      "0,0.6",
+      "--method",
+      "uniform,affine",
+      "--bits",
+      "2,4",
+      "--training",
+      "ptq",
+      "--report",
+      `${dir}/r.html`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /sweep {5}10 models, 1 pruning levels, 0 skipped/);
+    assert.match(
+      r.stdout,
+      /Pareto front \(validation accuracy against file bytes\):\nvalidation +test/,
+    );
+    const html = await Deno.readTextFile(`${dir}/r.html`);
+    assert.deepEqual(headings(html), [
+      "Sweep: accuracy against file size",
+      "Sweep: accuracy against sparsity (float32, fine-tuned)",
+      "Sweep: accuracy against bit width (unpruned model)",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc compress reads the user's CSV", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cancer = await loadEmbedded("breast-cancer");
+    const header = [...cancer.featureNames.map((n) => n.replace(/ /g, "_")), "diagnosis"];
+    const lines = [header.join(",")];
+    for (let i = 0; i < cancer.x.rows; i++) {
+      const row = Array.from(cancer.x.data.subarray(i * 30, (i + 1) * 30));
+      lines.push([...row, cancer.classes[cancer.y[i]]].join(","));
+    }
+    await Deno.writeTextFile(`${dir}/cancer.csv`, lines.join("\n") + "\n");
+    const r = await runCli([
+      "compress",
+      ...FAST,
+      "--data",
+      `${dir}/cancer.csv`,
+      "--label",
+      "diagnosis",
+      "--out",
+      `${dir}/m.lrc`,
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.data.features, 30);
+    const model = asFloatModel(await loadModel(`${dir}/m.lrc`));
+    assert.deepEqual(model.classes, ["benign", "malignant"]);
+    assert.equal(model.featureNames[0], "mean_radius");
+    assert.ok(report.stages.at(-1).test.accuracy > 0.9);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bad options of lrc compress end with a one-line error", async () => {
+  const usage: string[][] = [
+    ["--sweep", "--budget", "1"],
+    ["--bits", "4,2"],
+    ["--out", "model.txt"],
+    ["--sweep", "--out", "m.lrc"],
+    ["--method", "zip"],
+    ["--sparsity", "1.5"],
+    ["--budget", "lots"],
+    ["--bits", "4,,2", "--sweep"],
+    ["--report", "r.pdf"],
+    ["--method", "log2", "--bits", "12"],
+  ];
+  for (const args of usage) {
+    const r = await runCli(["compress", ...args]);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(
+      r.stderr,
+      /^lrc compress: Cannot parse arguments of 'compress': .+\n$/,
+      args.join(" "),
+    );
+    assert.equal(r.stdout, "");
+  }
+  const missing = await runCli(["compress", "--data", "/nonexistent/file.csv"]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^lrc compress: Cannot read .*\n$/);
+});
+
+const unavailable = browserUnavailable();
+
+Deno.test({
+  name: `the compress report draws every chart in Chromium with no network${
+    unavailable ? ` (skipped: ${unavailable})` : ""
+  }`,
+  ignore: unavailable !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const browser = await launchChromium();
+    try {
+      const r = await runCli([
+        "compress",
+        ...FAST,
+        "--budget",
+        "2",
+        "--sparsity",
+        "0,0.5",
+        "--bits",
+        "2,4",
+        "--report",
+        `${dir}/r.html`,
+        "--quiet",
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const html = await Deno.readTextFile(`${dir}/r.html`);
+      const figures = figureCount(html);
+      assert.ok(figures >= 5);
+      const page = await browser.newPage();
+      const blocked = await restrictNetwork(page, OFFLINE);
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.goto(`file://${dir}/r.html`);
+      await page.waitForFunction(
+        (n) => document.querySelectorAll(".lrc-plotly .main-svg").length >= n,
+        figures,
+        { timeout: 60_000 },
+      );
+      const drawn = await page.$$eval(
+        ".lrc-plotly",
+        (divs) => divs.map((d) => d.querySelectorAll(".main-svg").length > 0),
+      );
+      assert.deepEqual(drawn, new Array(figures).fill(true));
+      assert.deepEqual(blocked, []);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,260 @@
+import assert from "node:assert/strict";
+import {
+  compressModel,
+  type CompressResult,
+  createCompressionSession,
+} from "../../lib/compress/mod.ts";
+import { decodeModel, encodeModel, loadModel, saveModel } from "../../lib/io/model_file.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
+import { sizeReport } from "../../lib/io/size_report.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
+import { decisionFunction, predict } from "../../lib/model/predict.ts";
+import { agreement, FAST, splitSet } from "./_data.ts";
+
+const digits = await splitSet("digits");
+const cancer = await splitSet("breast-cancer");
+
+/** The last stage describes the returned file, and the size report agrees with it. */
+async function checkFinalStage(r: CompressResult): Promise<void> {
+  const last = r.stages.at(-1)!;
+  assert.equal(last.bytes, r.file.length);
+  assert.deepEqual(encodeModel(r.model), r.file);
+  assert.deepEqual(decodeModel(r.file), r.model);
+  const size = await sizeReport(r.file);
+  assert.equal(size.fileBytes, last.bytes);
+  assert.deepEqual(size.parts, last.parts);
+  assert.equal(Object.values(last.parts).reduce((a, b) => a + b, 0), last.bytes);
+  assert.equal(size.nonZeroWeights, last.nonZeros);
+  assert.equal(size.denseFloat32Bytes, r.denseFloat32Bytes);
+  assert.equal(last.ratio, r.denseFloat32Bytes / last.bytes);
+}
+
+Deno.test("every stage reports the length and the parts of its real encoded file", async () => {
+  const options = { ...FAST, test: digits.test };
+  const dense = compressModel(digits.train, { ...options, prune: false, quantize: false });
+  const pruned = compressModel(digits.train, {
+    ...options,
+    fineTune: false,
+    prune: { fraction: 0.6 },
+    quantize: false,
+  });
+  const tuned = compressModel(digits.train, {
+    ...options,
+    prune: { fraction: 0.6 },
+    quantize: false,
+  });
+  const quantized = compressModel(digits.train, {
+    ...options,
+    prune: { fraction: 0.6 },
+    quantize: { method: { kind: "uniform", bits: 3 }, training: "ptq" },
+  });
+  assert.deepEqual(dense.stages.map((s) => s.stage), ["dense"]);
+  assert.deepEqual(pruned.stages.map((s) => s.stage), ["dense", "pruned"]);
+  assert.deepEqual(tuned.stages.map((s) => s.stage), ["dense", "pruned", "fine-tuned"]);
+  assert.deepEqual(quantized.stages.map((s) => s.stage), [
+    "dense",
+    "pruned",
+    "fine-tuned",
+    "quantized",
+  ]);
+  for (const r of [dense, pruned, tuned, quantized]) await checkFinalStage(r);
+  // Each intermediate stage of the full run is the final file of the shorter runs.
+  const [d, p, t] = quantized.stages;
+  assert.equal(d.bytes, dense.file.length);
+  assert.equal(p.bytes, pruned.file.length);
+  assert.equal(t.bytes, tuned.file.length);
+  // 64 features, 10 classes: the float32 baseline is 4 * (640 + 10) bytes.
+  assert.equal(quantized.denseFloat32Bytes, 2600);
+  assert.deepEqual(quantized.stages.map((s) => s.bits), [32, 32, 32, 3]);
+  // 60 % of 640 weights removed: 256 survive at most.
+  for (const s of quantized.stages.slice(1)) assert.ok(s.nonZeros <= 256, `${s.nonZeros}`);
+  assert.ok(quantized.stages[3].bytes < quantized.stages[2].bytes / 2);
+});
+
+Deno.test("the reported accuracies are those of the model read back from its file", () => {
+  const session = createCompressionSession(digits.train, { ...FAST, test: digits.test });
+  const r = session.compress({ quantize: { method: { kind: "kmeans", bits: 3 } } });
+  const float = asFloatModel(decodeModel(r.file));
+  const last = r.stages.at(-1)!;
+  const v = session.validation;
+  assert.equal(last.validation.accuracy, accuracy(v.y, predict(float, v.x)));
+  assert.equal(last.test!.accuracy, accuracy(digits.test.y, predict(float, digits.test.x)));
+  assert.equal(last.validation.samples + session.trainData.x.rows, digits.train.x.rows);
+});
+
+Deno.test("the same seed gives the same file bit for bit, and the test set changes nothing", () => {
+  const run = (seed: number, test?: { x: typeof digits.test.x; y: Int32Array }) =>
+    compressModel(digits.train, {
+      ...FAST,
+      seed,
+      ...(test ? { test } : {}),
+      prune: { fraction: 0.5 },
+      quantize: { method: { kind: "uniform", bits: 2 }, training: "qat" },
+    });
+  const a = run(3, digits.test);
+  const b = run(3, digits.test);
+  assert.deepEqual(a.file, b.file);
+  const strip = (r: CompressResult) => r.stages.map(({ seconds: _s, ...rest }) => rest);
+  assert.deepEqual(strip(a), strip(b));
+  // Other test data (or none) only change what is reported.
+  const half = {
+    x: { ...digits.test.x, data: digits.test.x.data.slice(0, 100 * 64), rows: 100 },
+    y: digits.test.y.slice(0, 100),
+  };
+  assert.deepEqual(run(3, half).file, a.file);
+  const none = run(3);
+  assert.deepEqual(none.file, a.file);
+  assert.equal(none.stages.at(-1)!.test, null);
+  // Another seed splits other validation data off, so another model comes out.
+  assert.notDeepEqual(run(4, digits.test).file, a.file);
+});
+
+Deno.test("a saved and loaded compressed model predicts exactly like the returned one", async () => {
+  const r = compressModel(digits.train, {
+    ...FAST,
+    prune: { strategy: "obd", fraction: 0.7 },
+    quantize: { method: { kind: "log2", bits: 4 } },
+  });
+  const path = await Deno.makeTempFile({ suffix: ".lrc" });
+  try {
+    assert.equal(await saveModel(path, r.model), r.file.length);
+    assert.deepEqual(await Deno.readFile(path), r.file);
+    const back = asFloatModel(await loadModel(path));
+    const x = digits.test.x;
+    assert.deepEqual(
+      decisionFunction(back, x).data,
+      decisionFunction(asFloatModel(r.model), x).data,
+    );
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("compact and folded preprocessing shrink the file and keep the float model's predictions", () => {
+  for (const { train, test } of [digits, cancer]) {
+    const files = (["keep", "compact", "fold"] as const).map((preprocessingStorage) =>
+      compressModel(train, { ...FAST, preprocessingStorage, prune: false, quantize: false })
+    );
+    const [keep, compact, fold] = files;
+    const d = train.x.cols;
+    // keep: mean and scale as stored (float64 unless exact in less); compact: a float16 scale
+    // and a constant zero mean; fold: nothing.
+    assert.equal(keep.stages[0].preprocessing, "kept");
+    assert.equal(compact.stages[0].preprocessing, "compact");
+    assert.equal(fold.stages[0].preprocessing, "folded");
+    assert.ok(keep.stages[0].parts.preprocessing > 4 * d);
+    assert.ok(compact.stages[0].parts.preprocessing <= 2 * d + 8);
+    assert.equal(fold.stages[0].parts.preprocessing, 1);
+    const reference = decisionFunction(asFloatModel(keep.model), test.x).data;
+    for (const r of [compact, fold]) {
+      const scores = decisionFunction(asFloatModel(r.model), test.x).data;
+      // float32 weights and a float16 scale: relative changes of about 2^-11 at most
+      scores.forEach((s, i) => {
+        assert.ok(Math.abs(s - reference[i]) <= 1e-2 * (1 + Math.abs(reference[i])), `${i}`);
+      });
+      const same = agreement(
+        predict(asFloatModel(r.model), test.x),
+        predict(asFloatModel(keep.model), test.x),
+      );
+      assert.ok(same >= 0.99, `${same}`);
+    }
+  }
+});
+
+Deno.test("auto preprocessing folds unless folding costs validation accuracy", () => {
+  const steps = [
+    { method: { kind: "uniform", bits: 4 }, training: "ptq" },
+    { method: { kind: "uniform", bits: 2, granularity: "tensor" }, training: "ptq" },
+    { method: { kind: "kmeans", bits: 3 }, training: "ptq" },
+    { method: { kind: "log2", bits: 3 }, training: "ptq" },
+    { method: { kind: "uniform", bits: 3 }, training: "qat" },
+  ] as const;
+  const sessions = (["auto", "fold", "compact"] as const).map((preprocessingStorage) =>
+    createCompressionSession(cancer.train, { ...FAST, preprocessingStorage })
+  );
+  let folded = 0, compacted = 0;
+  for (const quantize of steps) {
+    const [auto, fold, compact] = sessions.map((s) => s.compress({ prune: false, quantize }));
+    const foldWins = fold.stages[1].validation.accuracy >= compact.stages[1].validation.accuracy;
+    assert.deepEqual(auto.file, foldWins ? fold.file : compact.file, JSON.stringify(quantize));
+    assert.equal(auto.stages[1].preprocessing, foldWins ? "folded" : "compact");
+    if (foldWins) folded++;
+    else compacted++;
+  }
+  // Breast cancer's features span five orders of magnitude: folding them into one grid per
+  // class loses accuracy for some methods.
+  assert.ok(compacted > 0, "compact chosen at least once");
+  assert.equal(folded + compacted, steps.length);
+});
+
+Deno.test("pruning whole features removes whole columns, and QAT keeps the mask", () => {
+  const r = compressModel(digits.train, {
+    ...FAST,
+    prune: { structure: "features", fraction: 0.5 },
+    quantize: { method: { kind: "uniform", bits: 2 }, training: "qat" },
+  });
+  const model = asFloatModel(r.model);
+  const { rows, cols, data } = model.weights;
+  let removed = 0;
+  for (let j = 0; j < cols; j++) {
+    const column = Array.from({ length: rows }, (_, c) => model.mask![c * cols + j]);
+    assert.ok(column.every((m) => m === column[0]), `column ${j} is whole`);
+    if (column[0] === 0) {
+      removed++;
+      for (let c = 0; c < rows; c++) assert.equal(data[c * cols + j], 0);
+    }
+  }
+  assert.equal(removed, 32);
+  assert.ok(r.stages.at(-1)!.nonZeros <= 320);
+});
+
+Deno.test("bad settings are refused with a message naming them", () => {
+  const cases: [() => unknown, RegExp, ErrorConstructor][] = [
+    [
+      () => compressModel(digits.train, { ...FAST, prune: { fraction: 1.2 } }),
+      /prune fraction/,
+      RangeError,
+    ],
+    [
+      () =>
+        compressModel(digits.train, { ...FAST, prune: { strategy: "l1", structure: "features" } }),
+      /l1 soft threshold prunes single weights/,
+      RangeError,
+    ],
+    [
+      () => compressModel(digits.train, { ...FAST, prune: { fraction: 0.5, count: 3 } }),
+      /fraction or count, not both/,
+      RangeError,
+    ],
+    [
+      () => compressModel(digits.train, { ...FAST, validation: cancer.test }),
+      /validation.x has 30 features, the training data 64/,
+      TypeError,
+    ],
+    [
+      () =>
+        compressModel(digits.train, {
+          ...FAST,
+          preprocessingStorage: "zip" as unknown as "auto",
+        }),
+      /preprocessingStorage must be auto, fold, compact or keep/,
+      RangeError,
+    ],
+    [
+      () =>
+        compressModel(digits.train, {
+          ...FAST,
+          quantize: { method: { kind: "uniform", bits: 17 } },
+        }),
+      /bits must be an integer in \[1, 16\]/,
+      RangeError,
+    ],
+  ];
+  for (const [fn, message, type] of cases) {
+    assert.throws(
+      fn,
+      (e: Error) =>
+        e instanceof type && /^Cannot compress model: /.test(e.message) && message.test(e.message),
+    );
+  }
+});

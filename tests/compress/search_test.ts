@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { createCompressionSession, type SearchResult } from "../../lib/compress/mod.ts";
+import { decodeModel } from "../../lib/io/model_file.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
+import { predict } from "../../lib/model/predict.ts";
+import { FAST, splitSet } from "./_data.ts";
+
+const digits = await splitSet("digits");
+const SPACE = { sparsities: [0, 0.5, 0.7, 0.8, 0.9], bits: [1, 2, 3, 4, 8] };
+
+function session(seed = 0) {
+  return createCompressionSession(digits.train, { ...FAST, seed, test: digits.test });
+}
+
+function check(s: ReturnType<typeof session>, r: SearchResult, maxDrop: number): void {
+  // The chosen file, read back and evaluated here, is within budget on the validation data.
+  const float = asFloatModel(decodeModel(r.file));
+  const v = s.validation;
+  const measured = accuracy(v.y, predict(float, v.x));
+  assert.equal(measured, r.chosen.validation.accuracy);
+  assert.ok(measured >= s.denseReport.validation.accuracy - maxDrop - 1e-12);
+  assert.equal(r.target, s.denseReport.validation.accuracy - maxDrop);
+  assert.equal(r.chosen.bytes, r.file.length);
+  // No smaller candidate it evaluated is within budget; the flags say which are.
+  for (const t of r.tried) {
+    assert.equal(t.feasible, t.validation.accuracy >= r.target - 1e-12, t.name);
+    if (t.feasible) assert.ok(t.bytes >= r.chosen.bytes, `${t.name}: ${t.bytes} bytes`);
+  }
+  assert.ok(r.tried.some((t) => t.name === r.chosen.name && t.bytes === r.chosen.bytes));
+  assert.equal(r.stages.at(-1)!.bytes, r.chosen.bytes);
+}
+
+Deno.test("the budget search returns the smallest evaluated file within the budget", () => {
+  const s = session();
+  for (const maxDrop of [0.01, 0.03]) {
+    const r = s.search({ ...SPACE, maxDrop });
+    check(s, r, maxDrop);
+    assert.ok(r.chosen.ratio > 3, `${r.chosen.name}: ${r.chosen.ratio}`);
+    assert.ok(r.tried.length > 10);
+    for (const k of r.skipped) assert.ok(k.reason.length > 10, k.name);
+  }
+});
+
+Deno.test("a zero budget keeps the dense validation accuracy", () => {
+  const s = session();
+  const r = s.search({ ...SPACE, maxDrop: 0 });
+  check(s, r, 0);
+  assert.ok(r.chosen.validation.accuracy >= s.denseReport.validation.accuracy);
+});
+
+Deno.test("a larger budget never chooses a larger file", () => {
+  const s = session();
+  let last = Infinity;
+  for (const maxDrop of [0, 0.01, 0.05, 0.2]) {
+    const r = s.search({ ...SPACE, maxDrop });
+    assert.ok(r.file.length <= last, `${maxDrop}: ${r.file.length} > ${last}`);
+    last = r.file.length;
+  }
+});
+
+Deno.test("the search is deterministic for a seed", () => {
+  const run = () => session(5).search({ ...SPACE, maxDrop: 0.02 });
+  const a = run(), b = run();
+  assert.deepEqual(a.file, b.file);
+  const key = (r: SearchResult) =>
+    r.tried.map((t) => [t.name, t.bytes, t.validation.accuracy, t.test!.accuracy, t.feasible]);
+  assert.deepEqual(key(a), key(b));
+  assert.deepEqual(a.skipped, b.skipped);
+});
+
+Deno.test("bad search settings are refused with a message naming them", () => {
+  const s = session();
+  assert.throws(() => s.search({ maxDrop: -0.1 }), /maxDrop must be a number in \[0, 1\]/);
+  assert.throws(() => s.search({ sparsities: [] }), TypeError);
+  assert.throws(() => s.search({ bits: [0] }), /bits must be an integer/);
+  assert.throws(() => s.search({ strategies: ["best" as "magnitude"] }), /unknown strategy 'best'/);
+});

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import {
+  compactScale,
+  foldMeanIntoBias,
+  prepareStorage,
+  storeFloatModel,
+} from "../../lib/compress/mod.ts";
+import { encodeModel, inspectModelFile } from "../../lib/io/model_file.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { decisionFunction } from "../../lib/model/predict.ts";
+import { calibrateInput } from "../../lib/quant/integer.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
+import { splitSet } from "./_data.ts";
+
+const cancer = await splitSet("breast-cancer");
+const { model } = fit(cancer.train.x, cancer.train.y, {
+  classes: cancer.train.classes,
+  optimizer: { kind: "lbfgs", maxIterations: 100 },
+});
+
+function maxRelativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / (1 + Math.abs(a[i])));
+  return m;
+}
+
+Deno.test("folding the mean into the bias keeps a quantized model's scores", () => {
+  for (const bias of ["float32", "float64"] as const) {
+    const q = quantizeModel(model, { method: { kind: "uniform", bits: 3 }, bias });
+    const folded = foldMeanIntoBias(q);
+    assert.ok(folded.preprocessing.kind === "standardize");
+    assert.ok(folded.preprocessing.mean.every((m) => m === 0));
+    assert.deepEqual(folded.weights, q.weights);
+    const before = decisionFunction(asFloatModel(q), cancer.test.x).data;
+    const after = decisionFunction(asFloatModel(folded), cancer.test.x).data;
+    // The folded bias b' differs from the exact b - sum_j w_j mean_j / scale_j by one rounding
+    // of b' (2^-24 relative in float32) plus float64 rounding of the sums.
+    const p = q.preprocessing;
+    assert.ok(p.kind === "standardize");
+    const w = asFloatModel(q).weights.data;
+    const b2 = asFloatModel(folded).bias[0];
+    let terms = 0;
+    for (let j = 0; j < w.length; j++) terms += Math.abs((w[j] * p.mean[j]) / p.scale[j]);
+    const bound = (bias === "float32" ? 2 ** -24 * Math.abs(b2) : 0) + 1e-12 * (1 + terms);
+    before.forEach((v, i) => assert.ok(Math.abs(v - after[i]) <= bound, `${bias} ${i}`));
+    // A model without a mean to fold is returned as it is.
+    assert.equal(foldMeanIntoBias(folded), folded);
+  }
+});
+
+Deno.test("folding the mean is refused where the integer inputs depend on it", () => {
+  const q = calibrateInput(
+    quantizeModel(model, { method: { kind: "uniform", bits: 8 } }),
+    cancer.train.x,
+  );
+  assert.throws(() => foldMeanIntoBias(q), /input quantization and int32 bias depend on centred/);
+});
+
+Deno.test("compact scales are float16 within 2^-11, float32 outside float16's normal range", () => {
+  const scale = Float64Array.from([0.001, 0.37, 1, 3.3, 812.5, 60000]);
+  const c = compactScale(scale);
+  c.forEach((s, i) => {
+    assert.equal(Math.f16round(s), s);
+    assert.ok(Math.abs(s - scale[i]) <= scale[i] * 2 ** -11);
+  });
+  for (const v of [1e-6, 1e5]) {
+    const s = compactScale(Float64Array.from([1, v]));
+    assert.equal(s[1], Math.fround(v));
+    assert.notEqual(Math.f16round(v), s[1]);
+  }
+});
+
+Deno.test("stored float models hold float32 values and files store them as float32", () => {
+  for (const mode of ["fold", "compact", "keep"] as const) {
+    const stored = storeFloatModel(model, mode);
+    for (const w of stored.weights.data) assert.equal(Math.fround(w), w);
+    for (const b of stored.bias) assert.equal(Math.fround(b), b);
+    const { info } = inspectModelFile(encodeModel(stored));
+    assert.equal(info.storage, "float32");
+    assert.equal(info.bytes.weights, 4 * info.stored);
+    const scores = decisionFunction(model, cancer.test.x).data;
+    const prepared = prepareStorage(model, mode);
+    const same = decisionFunction(prepared, cancer.test.x).data;
+    // fold and keep are exact changes of form; compact rounds the scale (2^-11 relative)
+    const tolerance = mode === "compact" ? 1e-2 : 1e-9;
+    assert.ok(maxRelativeDifference(scores, same) <= tolerance, mode);
+  }
+});
