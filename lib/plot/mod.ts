@@ -13,6 +13,7 @@ export * from "./compression.ts";
 export * from "./weights.ts";
 export * from "./images.ts";
 export * from "./confusion.ts";
+export * from "./size.ts";
 export * from "./display.ts";
 export {
   figureDiv,
