@@ -5,6 +5,7 @@
  */
 
 import { histogram } from "../core/histogram.ts";
+import type { Matrix } from "../core/matrix.ts";
 import { axis, baseLayout, cellTitle, grid, numbersOf } from "./style.ts";
 import type { Figure, Trace } from "./types.ts";
 
@@ -84,8 +85,8 @@ export interface WeightHistogramOptions {
  * ```
  */
 export function weightHistogramFigure(
-  before: ArrayLike<number>,
-  after: ArrayLike<number>,
+  before: ArrayLike<number> | Matrix,
+  after: ArrayLike<number> | Matrix,
   options: WeightHistogramOptions = {},
 ): Figure {
   const action = "plot weight histograms";
