@@ -14,6 +14,7 @@ export * from "./weights.ts";
 export * from "./images.ts";
 export * from "./confusion.ts";
 export * from "./size.ts";
+export * from "./pivot.ts";
 export * from "./display.ts";
 export {
   figureDiv,
