@@ -43,7 +43,7 @@ export interface SizeBreakdownFigureOptions {
   parts?: readonly string[];
   /**
    * Height in pixels.
-   * @default {120 + 48 per file}
+   * @default {200 + 48 per file}
    */
   height?: number;
 }
@@ -114,9 +114,12 @@ export function sizeBreakdownFigure(
   }
   const layout = baseLayout(
     options.title ?? "Where the bytes of each model file go",
-    options.height ?? 120 + 48 * Math.max(1, rows.length),
+    options.height ?? 200 + 48 * Math.max(1, rows.length),
   );
   layout.barmode = "stack";
+  // Below the axis title, in stacking order (plotly reverses it for stacked bars by default).
+  layout.legend = { ...(layout.legend as object), y: -0.25, traceorder: "normal" };
+  layout.margin = { ...(layout.margin as object), b: 110 };
   layout.xaxis = axis("file size (bytes)", { range: [0, top * 1.05], rangemode: "tozero" });
   layout.yaxis = axis("model file", {
     type: "category",
