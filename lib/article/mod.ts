@@ -27,3 +27,4 @@
 export * from "./pruning.ts";
 export * from "./quantization.ts";
 export * from "./logistic_regression.ts";
+export * from "./measure.ts";

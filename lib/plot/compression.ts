@@ -269,7 +269,7 @@ export function paretoFigure(
 
 function tradeoffLayout(options: TradeoffFigureOptions, title: string): Layout {
   const layout = baseLayout(options.title ?? title, options.height ?? 440);
-  layout.yaxis = axis(options.accuracyTitle ?? "test accuracy (%)", { tickformat: ".0%" });
+  layout.yaxis = axis(options.accuracyTitle ?? "test accuracy (%)", { tickformat: ".1~%" });
   return layout;
 }
 

@@ -13,6 +13,8 @@ export * from "./compression.ts";
 export * from "./weights.ts";
 export * from "./images.ts";
 export * from "./confusion.ts";
+export * from "./size.ts";
+export * from "./pivot.ts";
 export * from "./display.ts";
 export {
   figureDiv,

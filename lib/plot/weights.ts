@@ -5,6 +5,7 @@
  */
 
 import { histogram } from "../core/histogram.ts";
+import type { Matrix } from "../core/matrix.ts";
 import { axis, baseLayout, cellTitle, grid, numbersOf } from "./style.ts";
 import type { Figure, Trace } from "./types.ts";
 
@@ -32,6 +33,17 @@ export interface WeightHistogramOptions {
    */
   logCounts?: boolean;
   /**
+   * Bin only this interval `[lo, hi]` (to zoom in, e.g. on the weights near zero): weights
+   * outside it are not counted, levels outside it are not drawn.
+   * @default {every counted weight and every level}
+   */
+  range?: readonly [number, number];
+  /**
+   * Titles of the two panels (also the legend names of their bars), e.g. for a pruning step.
+   * @default {["Before quantization", "After quantization"]}
+   */
+  panelTitles?: readonly [string, string];
+  /**
    * The figure title.
    * @default {"Weights before and after quantization"}
    */
@@ -46,17 +58,19 @@ export interface WeightHistogramOptions {
 /**
  * Two stacked histograms over the same bins: the float weights before quantization (top) and
  * the dequantized weights after (bottom), with the quantization levels as vertical lines in
- * both. The bins span both arrays and all levels.
+ * both. The bins span both arrays and all levels, or the given `range`. The same figure shows any
+ * other step on weights (e.g. pruning) with its own `panelTitles`.
  *
  * @param before The float weights, an array or a matrix `(nOutputs, nFeatures)`.
  * @param after The dequantized weights, same length as `before`.
- * @param options Levels, bins, mask, log counts, title, height.
+ * @param options Levels, bins, mask, log counts, range, panel titles, title, height.
  * @returns A plotly figure: count (weights per bin) against weight (log-odds per feature unit); traces are the two
  *   histograms as bars (`x` bin centres, `y` counts, `width` bin width) and, with levels, one
  *   line trace per panel.
- * @throws {TypeError} If an argument is not numeric or the lengths differ.
- * @throws {RangeError} If a weight or level is NaN or infinite, or `bins` is not a positive
- *   integer.
+ * @throws {TypeError} If an argument is not numeric, the lengths differ, or `panelTitles` is not
+ *   two strings.
+ * @throws {RangeError} If a weight or level is NaN or infinite, `bins` is not a positive
+ *   integer, or `range` is not `[lo, hi]` with `lo < hi`.
  *
  * @example Three levels
  * ```ts
@@ -71,8 +85,8 @@ export interface WeightHistogramOptions {
  * ```
  */
 export function weightHistogramFigure(
-  before: ArrayLike<number>,
-  after: ArrayLike<number>,
+  before: ArrayLike<number> | Matrix,
+  after: ArrayLike<number> | Matrix,
   options: WeightHistogramOptions = {},
 ): Figure {
   const action = "plot weight histograms";
@@ -101,7 +115,26 @@ export function weightHistogramFigure(
     lo = Math.min(lo, levels[i]);
     hi = Math.max(hi, levels[i]);
   }
-  const range: [number, number] | undefined = lo < hi ? [lo, hi] : undefined;
+  let range: [number, number] | undefined = lo < hi ? [lo, hi] : undefined;
+  let shown = levels;
+  if (options.range !== undefined) {
+    const r = options.range;
+    if (
+      !Array.isArray(r) || r.length !== 2 || !Number.isFinite(r[0]) || !Number.isFinite(r[1]) ||
+      !(r[0] < r[1])
+    ) {
+      throw new RangeError(`Cannot ${action}: range must be [lo, hi] with lo < hi, got ${r}`);
+    }
+    range = [r[0], r[1]];
+    shown = Array.from(levels).filter((l) => l >= r[0] && l <= r[1]);
+  }
+  const titles = options.panelTitles;
+  if (
+    titles !== undefined &&
+    (!Array.isArray(titles) || titles.length !== 2 || titles.some((t) => typeof t !== "string"))
+  ) {
+    throw new TypeError(`Cannot ${action}: panelTitles must be two strings`);
+  }
   const bins = options.bins ?? 100;
   const hb = histogram(a, { bins, range, mask });
   const ha = histogram(b, { bins, range, mask });
@@ -114,8 +147,8 @@ export function weightHistogramFigure(
   const annotations: Record<string, unknown>[] = [];
   const peak = Math.max(1, ...hb.counts, ...ha.counts);
   const panels = [
-    { h: hb, name: "before (float)", color: "#0072B2" },
-    { h: ha, name: "after (quantized)", color: "#D55E00" },
+    { h: hb, name: titles?.[0] ?? "before (float)", color: "#0072B2" },
+    { h: ha, name: titles?.[1] ?? "after (quantized)", color: "#D55E00" },
   ];
   panels.forEach(({ h, name, color }, k) => {
     const cell = cells[k];
@@ -140,22 +173,23 @@ export function weightHistogramFigure(
       matches: k === 1 ? "x" : undefined,
       range: range ? [range[0] - width, range[1] + width] : undefined,
     });
-    annotations.push(cellTitle(k === 0 ? "Before quantization" : "After quantization", cell));
+    const title = titles?.[k] ?? (k === 0 ? "Before quantization" : "After quantization");
+    annotations.push(cellTitle(title, cell));
     layout[cell.yKey] = axis("count (weights per bin)", {
       domain: cell.yDomain,
       anchor: cell.x,
       type: options.logCounts ? "log" : "linear",
     });
   });
-  if (levels.length > 0) {
+  if (shown.length > 0) {
     cells.forEach((cell, k) => {
       const x: (number | null)[] = [], y: (number | null)[] = [];
-      for (let i = 0; i < levels.length; i++) x.push(levels[i], levels[i], null);
-      for (let i = 0; i < levels.length; i++) y.push(options.logCounts ? 0.5 : 0, peak, null);
+      for (let i = 0; i < shown.length; i++) x.push(shown[i], shown[i], null);
+      for (let i = 0; i < shown.length; i++) y.push(options.logCounts ? 0.5 : 0, peak, null);
       data.push({
         type: "scatter",
         mode: "lines",
-        name: `quantization levels (${levels.length})`,
+        name: `quantization levels (${shown.length})`,
         legendgroup: "levels",
         showlegend: k === 0,
         x,

@@ -16,3 +16,4 @@ export * from "./l1.ts";
 export * from "./report.ts";
 export * from "./sparse.ts";
 export * from "./strategy.ts";
+export * from "./sweep.ts";

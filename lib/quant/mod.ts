@@ -16,3 +16,5 @@ export * from "./model.ts";
 export * from "./integer.ts";
 export * from "./qat.ts";
 export * from "./serialize.ts";
+export * from "./levels.ts";
+export * from "./sweep.ts";

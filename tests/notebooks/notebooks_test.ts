@@ -3,6 +3,10 @@
  * Executes every notebook under notebooks/ through Jupyter (twice), and checks that it ran,
  * that every figure cell produced a figure, that the same seeds gave the same numbers, and that
  * the HTML write-up draws its charts in Chromium with no network.
+ *
+ * A notebook whose metadata says `lrcompress.heavy: true` (one that takes about a minute or more)
+ * runs once, with every check but the repeat, to keep `deno task test` within a few minutes;
+ * `LRC_NOTEBOOKS_TWICE=all` runs every notebook twice.
  */
 import assert from "node:assert/strict";
 import {
@@ -29,6 +33,13 @@ import {
 
 const unavailable = await notebooksUnavailable();
 const noBrowser = browserUnavailable();
+const twiceForAll = Deno.env.get("LRC_NOTEBOOKS_TWICE") === "all";
+
+/** Whether a notebook is marked as heavy (run once by the tests). */
+function isHeavy(nb: Notebook): boolean {
+  const meta = nb.metadata.lrcompress as { heavy?: unknown } | undefined;
+  return meta?.heavy === true;
+}
 
 /** What must be equal between two runs: every text and figure output, cell by cell. */
 function numbers(nb: Notebook): string[] {
@@ -51,8 +62,10 @@ for (const path of listNotebooks()) {
   const source = await readNotebook(path);
   const needs = missingRequirements(source);
   const reason = unavailable ?? (needs.length ? `needs ${needs.join(", ")}` : null);
+  const twice = twiceForAll || !isHeavy(source);
   Deno.test({
-    name: `notebook ${name} runs top to bottom, draws its figures and repeats its numbers` +
+    name: `notebook ${name} runs top to bottom, draws its figures` +
+      (twice ? " and repeats its numbers" : " (heavy: run once)") +
       (reason ? ` (skipped: ${reason})` : ""),
     ignore: reason !== null,
     sanitizeResources: false,
@@ -66,16 +79,22 @@ for (const path of listNotebooks()) {
             assert.deepEqual(cell.outputs ?? [], [], `a cell of ${name} has outputs`);
           }
         });
-        await t.step("executes twice through nbclient without a failing cell", async () => {
-          for (const run of [1, 2]) {
-            const r = await executeNotebook(path, { outDir: `${dir}/run${run}`, html: run === 1 });
-            assert.equal(r.status, "ok", `run ${run} failed:\n${r.error}`);
-            assert.equal(r.executed, r.codeCells);
-            runs.push(r);
-          }
-        });
+        await t.step(
+          `executes ${twice ? "twice" : "once"} through nbclient without a failing cell`,
+          async () => {
+            for (const run of twice ? [1, 2] : [1]) {
+              const r = await executeNotebook(path, {
+                outDir: `${dir}/run${run}`,
+                html: run === 1,
+              });
+              assert.equal(r.status, "ok", `run ${run} failed:\n${r.error}`);
+              assert.equal(r.executed, r.codeCells);
+              runs.push(r);
+            }
+          },
+        );
         const first = await readNotebook(runs[0].notebookPath);
-        const second = await readNotebook(runs[1].notebookPath);
+        const second = twice ? await readNotebook(runs[1].notebookPath) : null;
         await t.step("every figure cell shows a figure as plotly JSON and HTML", () => {
           const figures = first.cells.filter(isFigureCell);
           assert.ok(figures.length > 0, "no cell is tagged 'figure'");
@@ -101,11 +120,23 @@ for (const path of listNotebooks()) {
           assert.ok(htmls[0].includes("inlined by lrcompress"), "first figure lacks plotly.js");
           for (const h of htmls.slice(1)) assert.ok(!h.includes("inlined by lrcompress"));
         });
-        await t.step("the same seeds give the same numbers in both runs", () => {
-          const a = numbers(first), b = numbers(second);
-          assert.equal(a.length, b.length);
-          a.forEach((cell, i) => assert.equal(b[i], cell, `code cell ${i} differs between runs`));
-          assert.ok(a.some((cell) => /\d/.test(cell)), "no numbers were printed at all");
+        await t.step({
+          name: "the same seeds give the same numbers in both runs" +
+            (second
+              ? ""
+              : " (skipped: heavy notebook, run once; LRC_NOTEBOOKS_TWICE=all repeats it)"),
+          ignore: second === null,
+          fn: () => {
+            const a = numbers(first), b = numbers(second!);
+            assert.equal(a.length, b.length);
+            a.forEach((cell, i) => assert.equal(b[i], cell, `code cell ${i} differs between runs`));
+          },
+        });
+        await t.step("it prints numbers", () => {
+          assert.ok(
+            numbers(first).some((cell) => /\d/.test(cell)),
+            "no numbers were printed at all",
+          );
         });
         await t.step({
           name: "the HTML write-up draws every chart in Chromium with no network" +

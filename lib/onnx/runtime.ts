@@ -1,0 +1,196 @@
+/**
+ * Running ONNX models in onnxruntime-node (npm), the independent runtime exports are checked
+ * against. This is the only module that imports `onnxruntime-node`, and it does so lazily, on
+ * first use: the rest of the library never needs it, and where it cannot load (no native
+ * binary for the platform, no `--allow-ffi`) {@linkcode onnxRuntimeProblem} says why instead of
+ * failing.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { assertMatrix } from "../core/validate.ts";
+import type { StoredModel } from "../io/quantized.ts";
+import { asFloatModel } from "../io/quantized.ts";
+import { predictLabels, predictProba } from "../model/predict.ts";
+import { exportOnnx, type OnnxExportOptions } from "./export.ts";
+
+type Ort = typeof import("onnxruntime-node");
+let ort: Ort | undefined;
+let problem: string | null | undefined;
+
+/**
+ * Whether onnxruntime-node loads here.
+ *
+ * @returns `null` when it loads, else a one-line reason (for skip messages).
+ *
+ * @example Report availability
+ * ```ts
+ * import { onnxRuntimeProblem } from "./runtime.ts";
+ *
+ * const problem = await onnxRuntimeProblem();
+ * console.log(problem ?? "onnxruntime-node is available");
+ * ```
+ */
+export async function onnxRuntimeProblem(): Promise<string | null> {
+  if (problem !== undefined) return problem;
+  try {
+    ort = await import("onnxruntime-node");
+    problem = null;
+  } catch (error) {
+    problem = `onnxruntime-node does not load: ${(error as Error).message.split("\n")[0]}`;
+  }
+  return problem;
+}
+
+/** Outputs of a run, by name: numbers (int64 as numbers) or strings, with their shape. */
+export type OnnxOutputs = Record<
+  string,
+  { data: ArrayLike<number> | string[]; dims: readonly number[] }
+>;
+
+/** Options for {@linkcode runOnnx}. */
+export interface RunOnnxOptions {
+  /**
+   * Name of the graph input.
+   * @default {"input"}
+   */
+  inputName?: string;
+}
+
+/**
+ * Runs an ONNX model on a float32 batch in onnxruntime-node.
+ *
+ * @param bytes The `.onnx` bytes.
+ * @param x The inputs, shape `(nSamples, nFeatures)`, converted to float32.
+ * @param options The graph input's name.
+ * @returns Every output.
+ * @throws {TypeError} If `x` is not a matrix, or onnxruntime-node does not load here (the
+ *   message says why; check {@linkcode onnxRuntimeProblem} first to skip instead).
+ *
+ * @example Run an exported model
+ * ```ts
+ * import { onnxRuntimeProblem, runOnnx } from "./runtime.ts";
+ * import { exportOnnx } from "./export.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { fromRows } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const x = fromRows([[0], [1], [2], [3]]);
+ * const { model } = fit(x, Int32Array.from([0, 0, 1, 1]));
+ * if ((await onnxRuntimeProblem()) === null) {
+ *   const out = await runOnnx(exportOnnx(model), x);
+ *   assert.deepEqual(out.label.dims, [4]);
+ * }
+ * ```
+ */
+export async function runOnnx(
+  bytes: Uint8Array,
+  x: Matrix,
+  options: RunOnnxOptions = {},
+): Promise<OnnxOutputs> {
+  const action = "run ONNX model";
+  assertMatrix(action, "x", x);
+  const why = await onnxRuntimeProblem();
+  if (why !== null) throw new TypeError(`Cannot ${action}: ${why}`);
+  const session = await ort!.InferenceSession.create(bytes);
+  try {
+    const feed = new ort!.Tensor("float32", Float32Array.from(x.data), [x.rows, x.cols]);
+    const result = await session.run({ [options.inputName ?? "input"]: feed });
+    const out: OnnxOutputs = {};
+    for (const [name, t] of Object.entries(result)) {
+      const data = t.data as ArrayLike<number> | string[] | BigInt64Array;
+      out[name] = {
+        data: data instanceof BigInt64Array
+          ? Array.from(data, Number)
+          : data as ArrayLike<number> | string[],
+        dims: t.dims,
+      };
+    }
+    return out;
+  } finally {
+    await session.release();
+  }
+}
+
+/** What {@linkcode checkOnnxExport} found. */
+export interface OnnxCheck {
+  /** Whether onnxruntime-node ran the export. */
+  readonly available: boolean;
+  /** Why it did not, or `null`. */
+  readonly problem: string | null;
+  /** Bytes of the exported `.onnx` file. */
+  readonly onnxBytes: number;
+  /** Samples compared (0 when not available). */
+  readonly samples: number;
+  /**
+   * Fraction of samples whose label from onnxruntime equals lrcompress's, in [0, 1] (`NaN` when
+   * not available).
+   */
+  readonly labelAgreement: number;
+  /** Largest absolute difference of a class probability (`NaN` when not available). */
+  readonly maxProbabilityDifference: number;
+}
+
+/**
+ * Exports a model to ONNX, runs the file in onnxruntime-node on `x` and compares its labels and
+ * probabilities with lrcompress's own predictions (of the float model, or of the dequantized
+ * model for a quantized one). Where onnxruntime-node does not load, it says so in the result
+ * instead of failing.
+ *
+ * @param model The float or quantized model.
+ * @param x Raw inputs, shape `(nSamples, nFeatures)`.
+ * @param options Export options (`exportOnnx`).
+ * @returns Availability, file size, label agreement and the largest probability difference.
+ * @throws {TypeError} If the model is malformed or `x` does not match it.
+ * @throws {RangeError} If the export is impossible (see `exportOnnx`).
+ *
+ * @example Check a float model
+ * ```ts
+ * import { checkOnnxExport } from "./runtime.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { fromRows } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const x = fromRows([[0, 1], [1, 0], [2, 1], [3, 0]]);
+ * const { model } = fit(x, Int32Array.from([0, 0, 1, 1]));
+ * const check = await checkOnnxExport(model, x);
+ * if (check.available) assert.equal(check.labelAgreement, 1);
+ * ```
+ */
+export async function checkOnnxExport(
+  model: StoredModel,
+  x: Matrix,
+  options: OnnxExportOptions = {},
+): Promise<OnnxCheck> {
+  const bytes = exportOnnx(model, options);
+  const reference = asFloatModel(model);
+  const expectedLabels = predictLabels(reference, x);
+  const why = await onnxRuntimeProblem();
+  if (why !== null) {
+    return {
+      available: false,
+      problem: why,
+      onnxBytes: bytes.length,
+      samples: 0,
+      labelAgreement: NaN,
+      maxProbabilityDifference: NaN,
+    };
+  }
+  const out = await runOnnx(bytes, x);
+  const labels = out.label.data as string[];
+  let same = 0;
+  for (let i = 0; i < x.rows; i++) if (labels[i] === expectedLabels[i]) same++;
+  const p = predictProba(reference, x).data;
+  const q = out.probabilities.data as ArrayLike<number>;
+  let maxDiff = 0;
+  for (let i = 0; i < p.length; i++) maxDiff = Math.max(maxDiff, Math.abs(p[i] - q[i]));
+  return {
+    available: true,
+    problem: null,
+    onnxBytes: bytes.length,
+    samples: x.rows,
+    labelAgreement: x.rows === 0 ? 1 : same / x.rows,
+    maxProbabilityDifference: maxDiff,
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * Where the bytes of model files go: one stacked bar per file, one colour per part (header,
+ * indices, weights, codes, scales, bias, labels, names, preprocessing, checksum), as the size
+ * report of `lib/io` breaks a file down.
+ *
+ * @module
+ */
+
+import { assertNumber, assertRows, assertString, axis, baseLayout, color } from "./style.ts";
+import type { Figure, Trace } from "./types.ts";
+
+/** One file's breakdown. */
+export interface SizeBreakdownRow {
+  /** The file's label on the axis, e.g. `"float32"`, `"4-bit per class"`. */
+  readonly name: string;
+  /** Bytes per part (e.g. `sizeReport(bytes).parts`); parts absent from a row count 0. */
+  readonly parts: Readonly<Record<string, number>>;
+}
+
+/** Options for {@linkcode sizeBreakdownFigure}. */
+export interface SizeBreakdownFigureOptions {
+  /**
+   * The figure title.
+   * @default {"Where the bytes of each model file go"}
+   */
+  title?: string;
+  /**
+   * A reference size drawn as a dotted vertical line with its value, e.g. the dense float32 model (4 bytes per
+   * weight and per bias).
+   * @default {none}
+   */
+  baseline?: number;
+  /**
+   * The reference line's label.
+   * @default {"dense float32"}
+   */
+  baselineName?: string;
+  /**
+   * The order of the parts (stacking order and legend); parts not listed follow in order of
+   * first appearance.
+   * @default {order of first appearance}
+   */
+  parts?: readonly string[];
+  /**
+   * Height in pixels.
+   * @default {200 + 48 per file}
+   */
+  height?: number;
+}
+
+/**
+ * A horizontal stacked bar chart of model file sizes: one bar per file (first file at the top),
+ * one trace per part that is non-zero in some file, so each bar's length is the file's total.
+ *
+ * @param rows One row per file: its name and bytes per part.
+ * @param options Title, baseline, part order, height.
+ * @returns A plotly figure: files against bytes; traces are the parts (bars, `x` bytes, `y` file
+ *   names); the baseline is a layout shape with an annotation.
+ * @throws {TypeError} If a row lacks a string `name` or an object `parts`.
+ * @throws {RangeError} If a part's bytes are negative, not finite, or the baseline is not
+ *   positive.
+ *
+ * @example Two files
+ * ```ts
+ * import { sizeBreakdownFigure } from "./size.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const fig = sizeBreakdownFigure([
+ *   { name: "float", parts: { header: 40, weights: 2560, codes: 0 } },
+ *   { name: "4-bit", parts: { header: 44, weights: 0, codes: 320 } },
+ * ]);
+ * assert.deepEqual(fig.data.map((t) => t.name), ["header", "weights", "codes"]);
+ * assert.deepEqual(fig.data[2].x, [0, 320]);
+ * ```
+ */
+export function sizeBreakdownFigure(
+  rows: readonly SizeBreakdownRow[],
+  options: SizeBreakdownFigureOptions = {},
+): Figure {
+  const action = "plot size breakdown";
+  assertRows(action, "rows", rows);
+  const order: string[] = [...(options.parts ?? [])];
+  rows.forEach((r, i) => {
+    assertString(action, `rows[${i}].name`, r.name);
+    if (typeof r.parts !== "object" || r.parts === null) {
+      throw new TypeError(`Cannot ${action}: rows[${i}].parts must be an object of byte counts`);
+    }
+    for (const [part, bytes] of Object.entries(r.parts)) {
+      assertNumber(action, `rows[${i}].parts.${part}`, bytes, 0, Number.MAX_SAFE_INTEGER);
+      if (!order.includes(part)) order.push(part);
+    }
+  });
+  const names = rows.map((r) => r.name);
+  const data: Trace[] = [];
+  order.forEach((part) => {
+    const x = rows.map((r) => r.parts[part] ?? 0);
+    if (x.every((v) => v === 0)) return;
+    data.push({
+      type: "bar",
+      orientation: "h",
+      name: part,
+      x,
+      y: names,
+      marker: { color: color(data.length) },
+      hovertemplate: `%{y}<br>${part}: %{x:,} bytes<extra></extra>`,
+    });
+  });
+  const totals = rows.map((r) => Object.values(r.parts).reduce((a, b) => a + b, 0));
+  let top = Math.max(1, ...totals);
+  const baseline = options.baseline;
+  if (baseline !== undefined) {
+    assertNumber(action, "baseline", baseline, Number.MIN_VALUE, Number.MAX_SAFE_INTEGER);
+    top = Math.max(top, baseline);
+  }
+  const layout = baseLayout(
+    options.title ?? "Where the bytes of each model file go",
+    options.height ?? 200 + 48 * Math.max(1, rows.length),
+  );
+  layout.barmode = "stack";
+  // Below the axis title, in stacking order (plotly reverses it for stacked bars by default).
+  layout.legend = { ...(layout.legend as object), y: -0.25, traceorder: "normal" };
+  layout.margin = { ...(layout.margin as object), b: 110 };
+  layout.xaxis = axis("file size (bytes)", { range: [0, top * 1.05], rangemode: "tozero" });
+  layout.yaxis = axis("model file", {
+    type: "category",
+    autorange: "reversed",
+    automargin: true,
+    showgrid: false,
+  });
+  if (baseline !== undefined) {
+    const label = options.baselineName ?? "dense float32";
+    layout.shapes = [{
+      type: "line",
+      xref: "x",
+      yref: "paper",
+      x0: baseline,
+      x1: baseline,
+      y0: 0,
+      y1: 1,
+      line: { color: "#444444", dash: "dot", width: 2 },
+    }];
+    layout.annotations = [{
+      xref: "x",
+      yref: "paper",
+      x: baseline,
+      y: 1,
+      yanchor: "bottom",
+      xanchor: "right",
+      showarrow: false,
+      text: `${label}: ${baseline.toLocaleString("en-US")} bytes`,
+      font: { size: 12, color: "#444444" },
+    }];
+  }
+  return { data, layout };
+}

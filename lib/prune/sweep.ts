@@ -1,0 +1,186 @@
+/**
+ * A pruning study in one call: every strategy at every sparsity, measured on held-out data,
+ * optionally fine-tuned. The data-based scores (Taylor, OBD) are computed once per strategy and
+ * reused for every sparsity, so a sweep costs one scoring pass per strategy plus the
+ * fine-tuning.
+ *
+ * @module
+ */
+
+import { assertInRange } from "../core/validate.ts";
+import { accuracy } from "../metrics/metrics.ts";
+import { predict } from "../model/predict.ts";
+import type { LogisticModel } from "../model/types.ts";
+import { validateModel } from "../model/validate_model.ts";
+import { maskSparsity } from "./mask.ts";
+import { pruneModel, softThresholdModel } from "./prune_model.ts";
+import { fineTune, type FineTuneOptions } from "./retrain.ts";
+import { checkSamples, type Samples } from "./scores.ts";
+import { defaultScope, PRUNE_STRATEGIES, type PruneStrategy, strategyScores } from "./strategy.ts";
+
+/** One pruned (and possibly fine-tuned) model of a sweep. */
+export interface PruneSweepRow {
+  /** The strategy. */
+  readonly strategy: PruneStrategy;
+  /** The scope its mask was ranked in. */
+  readonly scope: "global" | "per-class";
+  /** The requested fraction of weights removed, in [0, 1]. */
+  readonly sparsity: number;
+  /** The fraction of the model's weights its mask removes (equal to the request up to rounding). */
+  readonly achievedSparsity: number;
+  /** Whether the surviving weights were retrained after pruning. */
+  readonly fineTuned: boolean;
+  /** Accuracy on the held-out data, a fraction in [0, 1]. */
+  readonly accuracy: number;
+  /** The model. */
+  readonly model: LogisticModel;
+}
+
+/** Options for {@linkcode pruneSweep}. */
+export interface PruneSweepOptions {
+  /**
+   * The strategies to compare.
+   * @default {["magnitude", "taylor", "obd", "l1", "random"]}
+   */
+  strategies?: readonly PruneStrategy[];
+  /**
+   * The fractions of weights to remove, each in [0, 1].
+   * @default {[0.5, 0.7, 0.8, 0.9, 0.95, 0.98]}
+   */
+  sparsities?: readonly number[];
+  /**
+   * Rank all weights together or each class row on its own (see `pruneWithStrategy`).
+   * @default {per strategy: "per-class" for taylor and obd, "global" otherwise}
+   */
+  scope?: "global" | "per-class";
+  /**
+   * L2 strength of the training objective, for `obd`.
+   * @default {0}
+   */
+  l2?: number;
+  /**
+   * Seed of `random`.
+   * @default {0}
+   */
+  seed?: number;
+  /**
+   * Fold the removed weights' mean contribution over the training inputs into the bias (not for
+   * `l1`; see `pruneModel`).
+   * @default {false}
+   */
+  compensate?: boolean;
+  /**
+   * Retrain the survivors of every pruned model on the training data with these options
+   * (`fineTune`), adding a fine-tuned row after each pruned one; `false` for none.
+   * @default {false}
+   */
+  fineTune?: FineTuneOptions | false;
+  /**
+   * Called after each row, with the number of rows done and planned.
+   * @default {none}
+   */
+  onProgress?: (row: PruneSweepRow, done: number, total: number) => void;
+}
+
+/**
+ * Prunes a model with each strategy to each sparsity and measures the accuracy on held-out
+ * data, without and (if asked) with fine-tuning. Each row's model is what
+ * `pruneWithStrategy(model, strategy, { fraction, scope, data: train, l2, seed })` returns (then
+ * `fineTune` with the given options), so a row can be reproduced on its own.
+ *
+ * @param model The trained model (its mask, if any, is extended, never undone).
+ * @param data `train`: raw training data for the data-based scores, bias compensation and
+ *   fine-tuning; `test`: raw held-out data the accuracy is measured on.
+ * @returns One row per strategy and sparsity (strategies in the given order, sparsities within
+ *   each), followed by its fine-tuned row when fine-tuning is on.
+ * @throws {TypeError} If the model or the data are malformed or do not match.
+ * @throws {RangeError} If a strategy is unknown, a sparsity is outside [0, 1] or below the
+ *   model's own mask, or an option is out of range.
+ *
+ * @example Two strategies on the breast-cancer data
+ * ```ts
+ * import { pruneSweep } from "./sweep.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import { trainTestSplit } from "../data/preprocess.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const data = await loadEmbedded("breast-cancer");
+ * const s = trainTestSplit(data.x, data.y, { seed: 0 });
+ * const train = { x: s.xTrain, y: s.yTrain }, test = { x: s.xTest, y: s.yTest };
+ * const { model } = fit(train.x, train.y);
+ * const rows = pruneSweep(model, { train, test }, {
+ *   strategies: ["magnitude", "random"],
+ *   sparsities: [0.5, 0.9],
+ * });
+ * assert.deepEqual(rows.map((r) => `${r.strategy} ${r.sparsity}`),
+ *   ["magnitude 0.5", "magnitude 0.9", "random 0.5", "random 0.9"]);
+ * assert.equal(rows[0].achievedSparsity, 15 / 30);
+ * ```
+ */
+export function pruneSweep(
+  model: LogisticModel,
+  data: { readonly train: Samples; readonly test: Samples },
+  options: PruneSweepOptions = {},
+): PruneSweepRow[] {
+  const action = "run pruning sweep";
+  validateModel(model, action);
+  if (typeof data !== "object" || data === null) {
+    throw new TypeError(`Cannot ${action}: data must be an object { train, test }`);
+  }
+  checkSamples(model, data.train, action);
+  checkSamples(model, data.test, action);
+  const strategies = options.strategies ?? PRUNE_STRATEGIES;
+  for (const s of strategies) {
+    if (!PRUNE_STRATEGIES.includes(s)) {
+      throw new RangeError(
+        `Cannot ${action}: unknown strategy '${s}'; use one of ${PRUNE_STRATEGIES.join(", ")}`,
+      );
+    }
+  }
+  const sparsities = options.sparsities ?? [0.5, 0.7, 0.8, 0.9, 0.95, 0.98];
+  for (const f of sparsities) assertInRange(action, "sparsity", f, 0, 1);
+  if (options.scope !== undefined && options.scope !== "global" && options.scope !== "per-class") {
+    throw new RangeError(
+      `Cannot ${action}: scope must be global or per-class, got '${options.scope}'`,
+    );
+  }
+  const tune = options.fineTune ?? false;
+  const total = strategies.length * sparsities.length * (tune ? 2 : 1);
+  const measure = (m: LogisticModel) => accuracy(data.test.y, predict(m, data.test.x));
+  const rows: PruneSweepRow[] = [];
+  const push = (row: PruneSweepRow) => {
+    rows.push(row);
+    options.onProgress?.(row, rows.length, total);
+  };
+  for (const strategy of strategies) {
+    const scope = options.scope ?? defaultScope(strategy);
+    const scores = strategy === "l1" ? null : strategyScores(model, strategy, {
+      data: data.train,
+      l2: options.l2,
+      seed: options.seed,
+    });
+    for (const fraction of sparsities) {
+      const pruned = scores === null
+        ? softThresholdModel(model, { fraction, scope })
+        : pruneModel(model, {
+          fraction,
+          scope,
+          scores,
+          compensate: options.compensate ? data.train.x : undefined,
+        });
+      const base = {
+        strategy,
+        scope,
+        sparsity: fraction,
+        achievedSparsity: maskSparsity(pruned.mask!),
+      };
+      push({ ...base, fineTuned: false, accuracy: measure(pruned), model: pruned });
+      if (tune) {
+        const tuned = fineTune(pruned, data.train, tune).model;
+        push({ ...base, fineTuned: true, accuracy: measure(tuned), model: tuned });
+      }
+    }
+  }
+  return rows;
+}

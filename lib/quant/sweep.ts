@@ -1,0 +1,192 @@
+/**
+ * A quantization study in one call: each method at each bit width, post-training or
+ * quantization-aware, measured on held-out data with the bytes its weights take.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { assertLabels, assertMatrix } from "../core/validate.ts";
+import { accuracy } from "../metrics/metrics.ts";
+import { predict } from "../model/predict.ts";
+import type { LogisticModel } from "../model/types.ts";
+import { validateModel } from "../model/validate_model.ts";
+import { dequantizeModel, quantizedSize, quantizeModel } from "./model.ts";
+import { type QatOptions, quantizationAwareTraining } from "./qat.ts";
+import { type QuantizationMethod, resolveMethod } from "./quantize.ts";
+import type { QuantizedModel } from "./types.ts";
+
+/** One line of a sweep: a method, quantized post-training or trained with quantization. */
+export interface QuantizationSweepEntry {
+  /** The line's name, e.g. `"symmetric per class, QAT"`. */
+  readonly name: string;
+  /** The method; its bit width is set from the sweep's (float16 runs once, at 16 bits). */
+  readonly method: QuantizationMethod;
+  /**
+   * Post-training quantization or quantization-aware training (k-means: centroid fine-tuning).
+   * @default {"ptq"}
+   */
+  readonly training?: "ptq" | "qat";
+  /**
+   * Bit widths for this entry only.
+   * @default {the sweep's `bits`}
+   */
+  readonly bits?: readonly number[];
+}
+
+/** Options for {@linkcode quantizationSweep}. */
+export interface QuantizationSweepOptions {
+  /**
+   * The lines to compare.
+   * @default {uniform symmetric, uniform affine and log2, each per class with MSE calibration,
+   *   and k-means per tensor; all post-training}
+   */
+  entries?: readonly QuantizationSweepEntry[];
+  /**
+   * Bit widths, each an integer in 1..16 (1..8 for log2).
+   * @default {[8, 6, 4, 3, 2, 1]}
+   */
+  bits?: readonly number[];
+  /**
+   * Options of quantization-aware training for the `qat` entries (its `method` is the entry's).
+   * @default {those of `quantizationAwareTraining`}
+   */
+  qat?: Omit<QatOptions, "method">;
+  /**
+   * Called after each row, with the number of rows done and planned.
+   * @default {none}
+   */
+  onProgress?: (row: QuantizationSweepRow, done: number, total: number) => void;
+}
+
+/** One quantized model of a sweep. */
+export interface QuantizationSweepRow {
+  /** The entry's name. */
+  readonly method: string;
+  /** Bits per weight code. */
+  readonly bits: number;
+  /** How it was obtained. */
+  readonly training: "ptq" | "qat";
+  /** Accuracy of the dequantized model on the held-out data, a fraction in [0, 1]. */
+  readonly accuracy: number;
+  /** Bytes of the weights: bit-packed codes plus scales, zero points or codebooks. */
+  readonly weightBytes: number;
+  /** Float32 weight bytes over `weightBytes`. */
+  readonly compression: number;
+  /** The quantized model. */
+  readonly model: QuantizedModel;
+}
+
+const DEFAULT_ENTRIES: readonly QuantizationSweepEntry[] = [
+  { name: "uniform symmetric per class", method: { kind: "uniform", scheme: "symmetric" } },
+  { name: "uniform affine per class", method: { kind: "uniform", scheme: "affine" } },
+  { name: "log2 per class", method: { kind: "log2" } },
+  { name: "k-means per tensor", method: { kind: "kmeans" } },
+];
+
+/**
+ * Quantizes a model with each entry's method at each bit width and measures the dequantized
+ * model's accuracy on held-out data and the bytes of its weights (`quantizedSize`). Each row's
+ * model is what `quantizeModel(model, { method: { ...method, bits } })` (or
+ * `quantizationAwareTraining(model, train, { ...qat, method })`) returns.
+ *
+ * @param model The float model (its mask, if any, is kept: pruned weights stay 0).
+ * @param data `test`: raw held-out data for the accuracy; `train`: raw training data, needed
+ *   by `qat` entries only.
+ * @param options Entries, bit widths, QAT options, progress.
+ * @returns One row per entry and bit width, entries in order, bit widths within each.
+ * @throws {TypeError} If the model or the data are malformed or do not match.
+ * @throws {RangeError} If a `qat` entry has no training data, or a method or bit width is out
+ *   of range (see `resolveMethod`).
+ *
+ * @example 8 and 2 bits on the digits
+ * ```ts
+ * import { quantizationSweep } from "./sweep.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const data = await loadEmbedded("digits");
+ * const { model } = fit(data.x, data.y, { optimizer: { kind: "lbfgs", maxIterations: 30 } });
+ * const rows = quantizationSweep(model, { test: data }, { bits: [8, 2] });
+ * assert.equal(rows.length, 8);
+ * assert.equal(rows[0].weightBytes, 640 + 4 * 10); // 8-bit codes + one float32 scale per class
+ * ```
+ */
+export function quantizationSweep(
+  model: LogisticModel,
+  data: { readonly test: Samples; readonly train?: Samples },
+  options: QuantizationSweepOptions = {},
+): QuantizationSweepRow[] {
+  const action = "run quantization sweep";
+  validateModel(model, action);
+  if (typeof data !== "object" || data === null) {
+    throw new TypeError(`Cannot ${action}: data must be an object { test, train? }`);
+  }
+  checkData(action, model, "test", data.test);
+  if (data.train !== undefined) checkData(action, model, "train", data.train);
+  const entries = options.entries ?? DEFAULT_ENTRIES;
+  const plan: { entry: QuantizationSweepEntry; method: QuantizationMethod; bits: number }[] = [];
+  for (const entry of entries) {
+    if (typeof entry?.name !== "string") {
+      throw new TypeError(`Cannot ${action}: every entry needs a name`);
+    }
+    const training = entry.training ?? "ptq";
+    if (training !== "ptq" && training !== "qat") {
+      throw new RangeError(`Cannot ${action}: training must be ptq or qat, got '${training}'`);
+    }
+    if (training === "qat" && data.train === undefined) {
+      throw new RangeError(
+        `Cannot ${action}: entry '${entry.name}' trains, but data.train is missing`,
+      );
+    }
+    if (entry.method?.kind === "float16") {
+      plan.push({ entry, method: entry.method, bits: 16 });
+      continue;
+    }
+    for (const bits of entry.bits ?? options.bits ?? [8, 6, 4, 3, 2, 1]) {
+      const method = { ...entry.method, bits } as QuantizationMethod;
+      resolveMethod(method, action); // refuse bad settings before any work
+      plan.push({ entry, method, bits });
+    }
+  }
+  const rows: QuantizationSweepRow[] = [];
+  for (const { entry, method, bits } of plan) {
+    const training = entry.training ?? "ptq";
+    const q = training === "qat"
+      ? quantizationAwareTraining(model, data.train!, { ...options.qat, method }).model
+      : quantizeModel(model, { method });
+    const size = quantizedSize(q);
+    const row: QuantizationSweepRow = {
+      method: entry.name,
+      bits,
+      training,
+      accuracy: accuracy(data.test.y, predict(dequantizeModel(q), data.test.x)),
+      weightBytes: size.weightBytes,
+      compression: size.compression,
+      model: q,
+    };
+    rows.push(row);
+    options.onProgress?.(row, rows.length, plan.length);
+  }
+  return rows;
+}
+
+/** Labelled raw data. */
+interface Samples {
+  readonly x: Matrix;
+  readonly y: Int32Array;
+}
+
+function checkData(action: string, model: LogisticModel, name: string, d: Samples): void {
+  if (typeof d !== "object" || d === null) {
+    throw new TypeError(`Cannot ${action}: data.${name} must be an object { x, y }`);
+  }
+  assertMatrix(action, `data.${name}.x`, d.x);
+  if (d.x.cols !== model.weights.cols) {
+    throw new TypeError(
+      `Cannot ${action}: data.${name}.x has ${d.x.cols} columns, the model ${model.weights.cols}`,
+    );
+  }
+  assertLabels(action, d.y, d.x.rows, model.classes.length);
+}

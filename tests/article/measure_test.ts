@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import {
+  articleGridReport,
+  articleOutputReport,
+  articlePruningReport,
+} from "../../lib/article/measure.ts";
+import { ArticleLogisticRegression } from "../../lib/article/logistic_regression.ts";
+import { fromRows } from "../../lib/core/matrix.ts";
+import { l1RegularizationPruning } from "../../lib/article/pruning.ts";
+import { uniformQuantization } from "../../lib/article/quantization.ts";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+
+const prng = createPrng(11);
+const weights = Float64Array.from(
+  { length: 5000 },
+  (_, i) => (i % 50 === 0 ? 0 : 0.05 * randomNormal(prng)),
+);
+
+Deno.test("the article's pruning keeps the zeros it had and flips every weight below alpha", () => {
+  const alpha = 0.01;
+  const r = articlePruningReport(weights, l1RegularizationPruning(weights, alpha));
+  // Closed form of w - alpha * sign(w): zeros stay zero, no weight equals ±alpha exactly, every
+  // other weight moves, and those with 0 < |w| < alpha end on the other side of zero.
+  const zeros = weights.filter((w) => w === 0).length;
+  const small = weights.filter((w) => w !== 0 && Math.abs(w) < alpha).length;
+  assert.equal(zeros, 100);
+  assert.ok(small > 500, `${small} weights below alpha`);
+  assert.deepEqual(
+    [r.weights, r.zerosBefore, r.zerosAfter, r.signFlips, r.changed],
+    [5000, zeros, zeros, small, 5000 - zeros],
+  );
+  assert.equal(r.sparsityAfter, zeros / 5000);
+});
+
+Deno.test("a weight of magnitude exactly alpha is the only one the article's step zeroes", () => {
+  const r = articlePruningReport(
+    [0.25, -0.25, 1],
+    l1RegularizationPruning(Float64Array.of(0.25, -0.25, 1), 0.25),
+  );
+  assert.deepEqual([r.zerosBefore, r.zerosAfter, r.signFlips, r.changed], [0, 2, 0, 3]);
+});
+
+Deno.test("the '8-bit' grid report counts codes k = round(255 w) and the bits they need", () => {
+  const q = uniformQuantization(weights.map((w) => 40 * w), 8);
+  const r = articleGridReport(q);
+  const codes = [...q].map((v) => Math.round(v * 255));
+  const lo = Math.min(...codes), hi = Math.max(...codes);
+  assert.equal(r.codeMin, lo);
+  assert.equal(r.codeMax, hi);
+  assert.equal(r.distinctValues, new Set(codes).size);
+  assert.equal(r.zeros, codes.filter((k) => k === 0).length);
+  assert.equal(r.levelsAllowed, 256);
+  assert.equal(r.onGrid, true);
+  // 2^(bits - 1) < hi - lo + 1 <= 2^bits
+  assert.ok(2 ** (r.bitsNeeded - 1) < hi - lo + 1 && hi - lo + 1 <= 2 ** r.bitsNeeded);
+  assert.ok(r.bitsNeeded > 8, `${r.bitsNeeded} bits`);
+  assert.ok(r.distinctValues > 256, `${r.distinctValues} distinct values`);
+});
+
+Deno.test("values off the grid and other bit widths are reported as such", () => {
+  const off = articleGridReport([0.3, 1 / 255]);
+  assert.equal(off.onGrid, false);
+  const three = articleGridReport(uniformQuantization(Float64Array.of(-1, 0, 0.5, 1), 3), {
+    numBits: 3,
+  });
+  // codes round(7 w): -7, 0, 4 (3.5 rounds to even), 7
+  assert.deepEqual(
+    [three.codeMin, three.codeMax, three.distinctValues, three.levelsAllowed, three.bitsNeeded],
+    [-7, 7, 4, 8, 4],
+  );
+  assert.deepEqual(articleGridReport([-0, 0]).distinctValues, 1);
+  assert.equal(articleGridReport([]).values, 0);
+});
+
+Deno.test("bad inputs are refused with the argument named", () => {
+  assert.throws(() => articlePruningReport([1, 2], [1]), {
+    name: "TypeError",
+    message: /before has 2 values, after has 1/,
+  });
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => articlePruningReport("ab" as any, [1, 2]), TypeError);
+  assert.throws(() => articleGridReport([NaN]), RangeError);
+  assert.throws(() => articleGridReport([1], { numBits: 0 }), RangeError);
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => articleGridReport({ length: 1 } as any), TypeError);
+});
+
+Deno.test("the output report sums each sample's sigmoid columns and compares the biases", () => {
+  const model = new ArticleLogisticRegression(2, 2, { seed: 3 });
+  const x = fromRows([[1, 0], [0, 1], [2, -1], [-3, 1]]);
+  const z = model.forward(x);
+  const sums = Array.from(
+    { length: 4 },
+    (_, i) => 1 / (1 + Math.exp(-z.data[2 * i])) + 1 / (1 + Math.exp(-z.data[2 * i + 1])),
+  );
+  const r = articleOutputReport(model, x);
+  assert.equal(r.samples, 4);
+  assert.equal(r.rowSumMin, Math.min(...sums));
+  assert.equal(r.rowSumMax, Math.max(...sums));
+  assert.equal(r.offByMoreThanTenth, sums.filter((s) => Math.abs(s - 1) > 0.1).length / 4);
+  assert.equal(r.biasesEqual, true);
+  // Training moves both biases by the same scalar step: they stay equal, and no longer 0.
+  model.train(x, fromRows([[1, 0], [0, 1], [1, 0], [0, 1]]), 5, 0.1, 0.01, 8);
+  assert.equal(articleOutputReport(model, x).biasesEqual, true);
+  assert.notEqual(model.bias[0], 0);
+  model.bias[1] += 1;
+  assert.equal(articleOutputReport(model, x).biasesEqual, false);
+  assert.throws(() => articleOutputReport(model, fromRows([[1, 2, 3]])), TypeError);
+});

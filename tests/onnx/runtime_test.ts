@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { predictLabels, predictProba } from "../../lib/model/predict.ts";
+import { exportOnnx } from "../../lib/onnx/export.ts";
+import { checkOnnxExport, onnxRuntimeProblem, runOnnx } from "../../lib/onnx/runtime.ts";
+import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
+
+const problem = await onnxRuntimeProblem();
+const skip = problem ? ` (skipped: ${problem})` : "";
+
+const digits = await loadEmbedded("digits");
+const split = trainTestSplit(digits.x, digits.y, { seed: 1 });
+const { model } = fit(split.xTrain, split.yTrain, {
+  classes: digits.classes,
+  optimizer: { kind: "lbfgs", maxIterations: 60 },
+});
+
+Deno.test({
+  name: `checkOnnxExport counts what onnxruntime's outputs and lrcompress's predictions say${skip}`,
+  ignore: problem !== null,
+  fn: async () => {
+    const q = quantizeModel(model, { method: { kind: "uniform", bits: 4 } });
+    for (const [stored, reference] of [[model, model], [q, dequantizeModel(q)]] as const) {
+      const check = await checkOnnxExport(stored, split.xTest);
+      // The same comparison, written out from the raw outputs.
+      const bytes = exportOnnx(stored);
+      const out = await runOnnx(bytes, split.xTest);
+      const labels = out.label.data as string[];
+      const expected = predictLabels(reference, split.xTest);
+      const same = expected.filter((l, i) => labels[i] === l).length;
+      const p = predictProba(reference, split.xTest).data;
+      const o = out.probabilities.data as Float32Array;
+      const diff = Math.max(...Array.from(p, (v, i) => Math.abs(v - o[i])));
+      assert.deepEqual(check, {
+        available: true,
+        problem: null,
+        onnxBytes: bytes.length,
+        samples: split.xTest.rows,
+        labelAgreement: same / split.xTest.rows,
+        maxProbabilityDifference: diff,
+      });
+      assert.ok(check.labelAgreement >= 0.999, `${check.labelAgreement}`);
+      assert.ok(check.maxProbabilityDifference < 2e-5, `${check.maxProbabilityDifference}`);
+    }
+  },
+});
+
+Deno.test({
+  name: `runOnnx names its input as told and refuses a non-matrix${skip}`,
+  ignore: problem !== null,
+  fn: async () => {
+    await assert.rejects(() => runOnnx(exportOnnx(model), split.xTest, { inputName: "x" }));
+    // deno-lint-ignore no-explicit-any
+    await assert.rejects(() => runOnnx(exportOnnx(model), [1, 2] as any), TypeError);
+  },
+});

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { pivotRows } from "../../lib/plot/pivot.ts";
+import { table } from "../../lib/plot/display.ts";
+
+interface Result {
+  method: string;
+  training: "ptq" | "qat";
+  bits: number;
+  accuracy: number;
+  bytes: number;
+}
+
+const results: Result[] = [
+  { method: "uniform", training: "ptq", bits: 8, accuracy: 0.846, bytes: 7880 },
+  { method: "uniform", training: "ptq", bits: 2, accuracy: 0.794, bytes: 2000 },
+  { method: "uniform", training: "qat", bits: 2, accuracy: 0.839, bytes: 2000 },
+  { method: "k-means", training: "ptq", bits: 8, accuracy: 0.846, bytes: 8864 },
+  { method: "k-means", training: "ptq", bits: 2, accuracy: 0.828, bytes: 1976 },
+];
+
+Deno.test("one row per combination of the row fields, one column per value, in first-seen order", () => {
+  const wide = pivotRows(results, {
+    rows: ["method", "training"],
+    columns: "bits",
+    values: "accuracy",
+    label: (b) => `${b}-bit`,
+  });
+  assert.deepEqual(wide, [
+    { method: "uniform", training: "ptq", "8-bit": 0.846, "2-bit": 0.794 },
+    { method: "uniform", training: "qat", "8-bit": null, "2-bit": 0.839 },
+    { method: "k-means", training: "ptq", "8-bit": 0.846, "2-bit": 0.828 },
+  ]);
+  // Every row has every column, so the table shows them all, the missing cell empty.
+  const lines = table(wide, { percent: ["8-bit", "2-bit"] }).text.split("\n");
+  assert.match(lines[0], /^method +training +8-bit +2-bit$/);
+  assert.match(lines[3], /^uniform +qat +83\.90 %$/);
+});
+
+Deno.test("each input row lands in exactly one cell", () => {
+  const wide = pivotRows(results, {
+    rows: ["method", "bits"],
+    columns: "training",
+    values: "bytes",
+  });
+  assert.throws(
+    () => pivotRows(results, { rows: ["method"], columns: "bits", values: "bytes" }),
+    { name: "RangeError", message: /two rows for \["uniform"\] in column '2'/ },
+  );
+  assert.throws(
+    () => pivotRows(results, { rows: ["method"], columns: "method", values: "bytes" }),
+    RangeError,
+  );
+  // deno-lint-ignore no-explicit-any
+  assert.throws(
+    () => pivotRows([1] as any, { rows: [], columns: "a", values: "b" } as any),
+    TypeError,
+  );
+  assert.deepEqual(wide.map((r) => [r.method, r.bits, r.ptq, r.qat]), [
+    ["uniform", 8, 7880, null],
+    ["uniform", 2, 2000, 2000],
+    ["k-means", 8, 8864, null],
+    ["k-means", 2, 1976, null],
+  ]);
+});

@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { encodeModel } from "../../lib/io/model_file.ts";
+import { sizeReport } from "../../lib/io/size_report.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { sizeBreakdownFigure, type SizeBreakdownRow } from "../../lib/plot/size.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
+
+const digits = await loadEmbedded("digits");
+const { model } = fit(digits.x, digits.y, {
+  classes: digits.classes,
+  optimizer: { kind: "lbfgs", maxIterations: 20 },
+});
+
+Deno.test("each bar adds up to its file's length, one trace per part used by some file", async () => {
+  const files = {
+    "float64": encodeModel(model),
+    "float32": encodeModel(model, { weightDtype: "float32" }),
+    "4-bit": encodeModel(quantizeModel(model, { method: { kind: "uniform", bits: 4 } })),
+  };
+  const rows: SizeBreakdownRow[] = [];
+  for (const [name, bytes] of Object.entries(files)) {
+    rows.push({ name, parts: (await sizeReport(bytes)).parts });
+  }
+  const fig = sizeBreakdownFigure(rows, { baseline: 2600 });
+  const names = Object.keys(files);
+  const used = Object.keys(rows[0].parts).filter((p) => rows.some((r) => r.parts[p] > 0));
+  assert.deepEqual(fig.data.map((t) => t.name), used);
+  names.forEach((name, i) => {
+    let total = 0;
+    for (const t of fig.data) {
+      assert.deepEqual(t.y, names);
+      total += (t.x as number[])[i];
+    }
+    assert.equal(total, files[name as keyof typeof files].length, name);
+  });
+  assert.equal(fig.layout.barmode, "stack");
+  const shape = (fig.layout.shapes as { x0: number; x1: number }[])[0];
+  assert.deepEqual([shape.x0, shape.x1], [2600, 2600]);
+  assert.match(JSON.stringify(fig.layout.annotations), /dense float32: 2,600 bytes/);
+  // Plain data: survives JSON unchanged.
+  assert.deepEqual(JSON.parse(JSON.stringify(fig)), fig);
+});
+
+Deno.test("the part order can be given, and missing parts count as zero", () => {
+  const fig = sizeBreakdownFigure([
+    { name: "a", parts: { weights: 10, header: 3 } },
+    { name: "b", parts: { codes: 4, header: 3 } },
+  ], { parts: ["header", "codes"] });
+  assert.deepEqual(fig.data.map((t) => t.name), ["header", "codes", "weights"]);
+  assert.deepEqual(fig.data[1].x, [0, 4]);
+  assert.deepEqual(fig.data[2].x, [10, 0]);
+  assert.equal(fig.layout.shapes, undefined);
+});
+
+Deno.test("malformed rows and baselines are refused with the field named", () => {
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => sizeBreakdownFigure([{ name: 3, parts: {} } as any]), TypeError);
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => sizeBreakdownFigure([{ name: "a" } as any]), TypeError);
+  assert.throws(
+    () => sizeBreakdownFigure([{ name: "a", parts: { header: -1 } }]),
+    { name: "RangeError", message: /rows\[0\]\.parts\.header/ },
+  );
+  assert.throws(() => sizeBreakdownFigure([{ name: "a", parts: {} }], { baseline: 0 }), RangeError);
+});

@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { predict } from "../../lib/model/predict.ts";
+import { pruneModel } from "../../lib/prune/prune_model.ts";
+import { dequantizeModel, quantizedSize, quantizeModel } from "../../lib/quant/model.ts";
+import { quantizationAwareTraining } from "../../lib/quant/qat.ts";
+import { quantizationSweep } from "../../lib/quant/sweep.ts";
+
+const digits = await loadEmbedded("digits");
+const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.25, seed: 5 });
+const train = { x: split.xTrain, y: split.yTrain };
+const test = { x: split.xTest, y: split.yTest };
+const model = fit(train.x, train.y, {
+  classes: digits.classes,
+  penalty: { kind: "l2", lambda: 1e-3 },
+  optimizer: { kind: "lbfgs", maxIterations: 40 },
+}).model;
+const qat = { optimizer: { kind: "adam", epochs: 2, learningRate: 0.01 } } as const;
+
+Deno.test("every row is the model quantizeModel or quantizationAwareTraining gives", () => {
+  const done: number[] = [];
+  const rows = quantizationSweep(model, { train, test }, {
+    entries: [
+      {
+        name: "affine per feature",
+        method: { kind: "uniform", scheme: "affine", granularity: "feature" },
+      },
+      { name: "k-means", method: { kind: "kmeans" } },
+      { name: "symmetric QAT", method: { kind: "uniform" }, training: "qat", bits: [2] },
+      { name: "half", method: { kind: "float16" } },
+    ],
+    bits: [8, 3],
+    qat,
+    onProgress: (_, d, total) => done.push(d / total),
+  });
+  assert.deepEqual(
+    rows.map((r) => [r.method, r.bits, r.training]),
+    [
+      ["affine per feature", 8, "ptq"],
+      ["affine per feature", 3, "ptq"],
+      ["k-means", 8, "ptq"],
+      ["k-means", 3, "ptq"],
+      ["symmetric QAT", 2, "qat"],
+      ["half", 16, "ptq"],
+    ],
+  );
+  assert.deepEqual(done, rows.map((_, i) => (i + 1) / rows.length));
+  const expected = [
+    quantizeModel(model, {
+      method: { kind: "uniform", scheme: "affine", granularity: "feature", bits: 8 },
+    }),
+    quantizeModel(model, {
+      method: { kind: "uniform", scheme: "affine", granularity: "feature", bits: 3 },
+    }),
+    quantizeModel(model, { method: { kind: "kmeans", bits: 8 } }),
+    quantizeModel(model, { method: { kind: "kmeans", bits: 3 } }),
+    quantizationAwareTraining(model, train, { ...qat, method: { kind: "uniform", bits: 2 } }).model,
+    quantizeModel(model, { method: { kind: "float16" } }),
+  ];
+  rows.forEach((row, i) => {
+    assert.deepEqual(row.model.weights, expected[i].weights, row.method);
+    const size = quantizedSize(expected[i]);
+    assert.equal(row.weightBytes, size.weightBytes);
+    assert.equal(row.compression, size.compression);
+    assert.equal(row.accuracy, accuracy(test.y, predict(dequantizeModel(expected[i]), test.x)));
+  });
+  // 3-bit affine per feature: 640 codes of 3 bits, then a float32 scale and a 1-byte zero point
+  // per feature.
+  assert.equal(rows[1].weightBytes, 640 * 3 / 8 + 64 * 5);
+});
+
+Deno.test("the default sweep has four post-training lines at six bit widths", () => {
+  const rows = quantizationSweep(model, { test });
+  assert.equal(rows.length, 24);
+  assert.deepEqual([...new Set(rows.map((r) => r.bits))], [8, 6, 4, 3, 2, 1]);
+  assert.ok(rows.every((r) => r.training === "ptq"));
+  // More bits never cost fewer bytes within a line.
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i].method === rows[i - 1].method) {
+      assert.ok(rows[i].weightBytes < rows[i - 1].weightBytes);
+    }
+  }
+});
+
+Deno.test("a pruned model's zeros stay zero in every row", () => {
+  const pruned = pruneModel(model, { fraction: 0.7 });
+  for (const row of quantizationSweep(pruned, { test }, { bits: [4, 2] })) {
+    const w = dequantizeModel(row.model).weights.data;
+    for (let i = 0; i < w.length; i++) if (pruned.mask![i] === 0) assert.equal(w[i], 0);
+  }
+});
+
+Deno.test("missing training data, bad bit widths and bad data are refused before any work", () => {
+  const entries = [{ name: "qat", method: { kind: "uniform" }, training: "qat" }] as const;
+  assert.throws(() => quantizationSweep(model, { test }, { entries }), {
+    name: "RangeError",
+    message: /entry 'qat' trains, but data.train is missing/,
+  });
+  assert.throws(() => quantizationSweep(model, { test }, { bits: [17] }), RangeError);
+  assert.throws(
+    () =>
+      quantizationSweep(model, { test }, {
+        entries: [{ name: "log", method: { kind: "log2" } }],
+        bits: [9],
+      }),
+    RangeError,
+  );
+  const wrong = { x: { data: new Float64Array(3), rows: 1, cols: 3 }, y: Int32Array.of(0) };
+  assert.throws(() => quantizationSweep(model, { test: wrong }), TypeError);
+  const badLabels = { x: test.x, y: new Int32Array(test.x.rows).fill(12) };
+  assert.throws(() => quantizationSweep(model, { test: badLabels }), RangeError);
+});
