@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { formattedNotebook } from "../../notebooks/runner/format.ts";
+import { listNotebooks } from "../../notebooks/runner/run.ts";
+
+for (const path of listNotebooks()) {
+  const name = path.split("/").pop()!;
+  Deno.test(`${name} is formatted as deno fmt writes it (deno task fmt:notebooks)`, async () => {
+    const text = await Deno.readTextFile(path);
+    assert.ok(
+      (await formattedNotebook(path)) === text,
+      `${name} is not formatted: run 'deno task fmt:notebooks'`,
+    );
+  });
+}
+
+Deno.test("formatting a notebook rewrites badly formatted code and Markdown cells", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const meta = JSON.parse(await Deno.readTextFile(listNotebooks()[0])).metadata;
+    const nb = {
+      cells: [
+        { cell_type: "markdown", metadata: {}, source: ["# Title\n", "some   text"] },
+        {
+          cell_type: "code",
+          execution_count: null,
+          metadata: {},
+          outputs: [],
+          source: ["const  a=1;"],
+        },
+      ],
+      metadata: meta,
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    const path = `${dir}/x.ipynb`;
+    await Deno.writeTextFile(path, JSON.stringify(nb, null, 1) + "\n");
+    const cells = JSON.parse(await formattedNotebook(path)).cells;
+    assert.deepEqual(cells[0].source, ["# Title\n", "\n", "some text"]);
+    assert.deepEqual(cells[1].source, ["const a = 1;"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
