@@ -50,9 +50,16 @@ Deno.test("each input row lands in exactly one cell", () => {
     () => pivotRows(results, { rows: ["method"], columns: "method", values: "bytes" }),
     RangeError,
   );
-  // deno-lint-ignore no-explicit-any
   assert.throws(
-    () => pivotRows([1] as any, { rows: [], columns: "a", values: "b" } as any),
+    () =>
+      pivotRows(
+        [1] as unknown as Parameters<typeof pivotRows>[0],
+        {
+          rows: [],
+          columns: "a",
+          values: "b",
+        } as unknown as Parameters<typeof pivotRows>[1],
+      ),
     TypeError,
   );
   assert.deepEqual(wide.map((r) => [r.method, r.bits, r.ptq, r.qat]), [
