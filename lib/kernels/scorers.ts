@@ -152,6 +152,8 @@ type Out = Float32Array | Float64Array;
 
 /** Input bytes per block of rows copied into kernel memory (fits the L2 cache of a core). */
 const CHUNK_BYTES = 1 << 18;
+/** Bytes of kernel-memory inputs fetched ahead of a kernel call (see `touch`). */
+const TOUCH_BYTES = 200_000;
 /** One-shot calls whose layout needs more than this use their own memory (not kept). */
 const SHARED_LIMIT = 1 << 25;
 
@@ -398,6 +400,20 @@ function makeScorer<I extends In, O extends Out>(
       const kernel = spec.kernel(x);
       const inPlace = x.data.buffer === (ws.memory.buffer as unknown) &&
         x.data.byteOffset === input && n <= capacity;
+      if (inPlace && spec.inputScale === undefined && pool.threads === 1) {
+        // Blocks of about 200 KB: their lines are fetched all at once, then computed on from
+        // cache (a kernel streaming from memory waits on each line in turn).
+        const block = Math.max(4, Math.floor(TOUCH_BYTES / (d * inBytes) / 4) * 4);
+        for (let r0 = 0; r0 < n; r0 += block) {
+          const rows = Math.min(block, n - r0);
+          const at = input + r0 * d * inBytes;
+          kx.touch(at, rows * d * inBytes);
+          run(kernel, x, at, rows, output + r0 * k * outBytes);
+        }
+        if (check) validate(x as Matrix, 0, n, input, output);
+        out.set(outView(output, n));
+        return out;
+      }
       if (inPlace && spec.inputScale === undefined) {
         run(kernel, x, input, n, output);
         if (check) validate(x as Matrix, 0, n, input, output);

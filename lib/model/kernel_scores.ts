@@ -27,7 +27,7 @@ export type PredictBackend = "auto" | "wasm" | "ts";
  * float32 inputs with the WebAssembly kernels: below it the float64 TypeScript loops are as
  * fast (measured with `deno bench tests/bench/kernels_bench.ts`, group `predict`).
  */
-export const PREDICT_WASM_MIN_WORK = 2 ** 15;
+export const PREDICT_WASM_MIN_WORK = 2 ** 13;
 
 /**
  * Whether a call on `x` doing `perRow` multiply-adds per row runs on the kernels.

@@ -21,7 +21,7 @@ import type { LogisticModel } from "./types.ts";
 export interface PredictOptions {
   /**
    * `"auto"`: the WebAssembly SIMD kernels for float32 inputs when the call does at least
-   * `PREDICT_WASM_MIN_WORK` (2^15) multiply-adds, the float64 TypeScript reference otherwise
+   * `PREDICT_WASM_MIN_WORK` (2^13) multiply-adds, the float64 TypeScript reference otherwise
    * (and always for float64 inputs, whose precision float32 kernels would not keep); `"wasm"`:
    * the kernels for any input (float64 inputs rounded to float32); `"ts"`: the reference. The
    * kernel follows the model's form: dense, sparse (pruned weights: only stored weights are

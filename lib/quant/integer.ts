@@ -526,7 +526,7 @@ function accumulateBlocks(
 /** Options of the integer scoring functions. */
 export interface IntegerPredictOptions {
   /**
-   * `"auto"`: the WebAssembly integer kernels when the call does at least 2^15 multiply-adds
+   * `"auto"`: the WebAssembly integer kernels when the call does at least 2^13 multiply-adds
    * and the integer weights fit int16 (float32 or float64 inputs alike: they are quantized in
    * float64 as by the reference), the TypeScript reference otherwise; `"wasm"`: the kernels
    * whenever the weights fit int16; `"ts"`: the reference. The scores are the same bit for bit.

@@ -42,7 +42,7 @@ import { validateQuantizedModel } from "./validate.ts";
 export interface QuantizedPredictOptions {
   /**
    * `"auto"`: the kernels for float32 inputs (any inputs for integer-only inference, which is
-   * exact either way) when a one-shot call does at least 2^15 multiply-adds, always for a
+   * exact either way) when a one-shot call does at least 2^13 multiply-adds, always for a
    * prepared predictor; `"wasm"`: the kernels for any input; `"ts"`: the references
    * (`integerDecisionFunction` in TypeScript, or the dequantized model in float64).
    * @default {"auto"}

@@ -499,10 +499,11 @@ export function quantize(x: usize, wide: i32, n: i32, d: i32, mul: usize, off: u
   return <i32>(i64x2.extract_lane(bad, 0) + i64x2.extract_lane(bad, 1));
 }
 
-/** Clamp to [lo, hi] as `r < lo ? lo : r > hi ? hi : r` (a NaN stays NaN; its code is garbage). */
+/** Clamp to [lo, hi] as `r < lo ? lo : r > hi ? hi : r` (pmax is `r < lo ? lo : r`, pmin
+ * `hi < t ? hi : t`; a NaN stays NaN and its code is garbage, the input being refused). */
 // @ts-ignore: decorator
 @inline function clampCode(r: v128, lo: v128, hi: v128): v128 {
-  return v128.bitselect(lo, v128.bitselect(hi, r, f64x2.gt(r, hi)), f64x2.lt(r, lo));
+  return f64x2.pmin(f64x2.pmax(r, lo), hi);
 }
 
 // ---------------------------------------------------------------- int8 weights
@@ -970,4 +971,70 @@ export function readProbe(x: usize, bytes: usize): f32 {
   }
   const s = f32x4.add(f32x4.add(a, b), f32x4.add(c, d));
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
+
+// ---------------------------------------------------------------- cache warming
+
+/**
+ * Loads one float of every 64-byte line of `bytes` bytes at x: many cache misses in flight at
+ * once, so that a kernel then reads the range from cache instead of waiting on each line. The
+ * result is meaningless (returned so the loads are kept).
+ */
+export function touch(x: usize, bytes: usize): f32 {
+  let a = f32x4.splat(0), b = f32x4.splat(0);
+  const end = x + bytes;
+  let p = x;
+  for (; p + 256 <= end; p += 256) {
+    a = f32x4.add(a, v128.load32_zero(p));
+    b = f32x4.add(b, v128.load32_zero(p, 64));
+    a = f32x4.add(a, v128.load32_zero(p, 128));
+    b = f32x4.add(b, v128.load32_zero(p, 192));
+  }
+  for (; p < end; p += 64) a = f32x4.add(a, v128.load32_zero(p));
+  return f32x4.extract_lane(f32x4.add(a, b), 0);
+}
+
+// ---------------------------------------------------------------- compute probes
+
+/**
+ * Ten independent chains of float32 multiply-adds, `iterations` steps each: 40 multiply-adds
+ * per step, no memory traffic. The time of this is the peak float32 rate of 128-bit SIMD here.
+ */
+export function fmaProbe(iterations: i32, seed: f32): f32 {
+  const m = f32x4.splat(0.999999), s = f32x4.splat(seed);
+  let a0 = s, a1 = s, a2 = s, a3 = s, a4 = s, a5 = s, a6 = s, a7 = s, a8 = s, a9 = s;
+  for (let i = 0; i < iterations; i++) {
+    a0 = madd(a0, m, s);
+    a1 = madd(a1, m, s);
+    a2 = madd(a2, m, s);
+    a3 = madd(a3, m, s);
+    a4 = madd(a4, m, s);
+    a5 = madd(a5, m, s);
+    a6 = madd(a6, m, s);
+    a7 = madd(a7, m, s);
+    a8 = madd(a8, m, s);
+    a9 = madd(a9, m, s);
+  }
+  const t = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(f32x4.add(a6, a7), f32x4.add(a8, a9))));
+  return f32x4.extract_lane(t, 0);
+}
+
+/** Ten independent chains of 8-bit dot products (`dot8`: 16 multiply-adds each) per step. */
+export function dotProbe(iterations: i32, seed: i32): i32 {
+  const w = i8x16.splat(3), x = i8x16.splat(<i8>(seed & 63));
+  let a0 = i32x4.splat(seed), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
+  for (let i = 0; i < iterations; i++) {
+    a0 = dot8(w, x, a0);
+    a1 = dot8(w, x, a1);
+    a2 = dot8(w, x, a2);
+    a3 = dot8(w, x, a3);
+    a4 = dot8(w, x, a4);
+    a5 = dot8(w, x, a5);
+    a6 = dot8(w, x, a6);
+    a7 = dot8(w, x, a7);
+    a8 = dot8(w, x, a8);
+    a9 = dot8(w, x, a9);
+  }
+  const t = i32x4.add(i32x4.add(i32x4.add(a0, a1), i32x4.add(a2, a3)), i32x4.add(i32x4.add(a4, a5), i32x4.add(i32x4.add(a6, a7), i32x4.add(a8, a9))));
+  return i32x4.extract_lane(t, 0);
 }
