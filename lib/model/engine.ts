@@ -48,12 +48,6 @@ export interface BoundLoss {
     maxRows: number,
     covariance: boolean,
   ): { mean: Float64Array; variance: Float64Array; covariance: Float64Array | null };
-  /**
-   * The curvature of the log loss per output at weights `w` and bias `b`: the mean of
-   * `p_c (1 - p_c)` over every `ceil(nSamples / maxRows)`-th row (the diagonal of the Hessian's
-   * class factor; `p` the softmax or sigmoid probabilities), in float64.
-   */
-  classCurvature(w: Float64Array, b: Float64Array, maxRows: number): Float64Array;
   /** Releases workers and memory. */
   close(): void;
 }
@@ -79,8 +73,6 @@ export function bindLoss(
 ): BoundLoss {
   const { preprocessing, link, nOutputs } = options;
   const step = (maxRows: number) => Math.max(1, Math.ceil(x.rows / maxRows));
-  const classCurvature = (w: Float64Array, b: Float64Array, maxRows: number) =>
-    sampledCurvature(x, preprocessing, link, w, b, step(maxRows), maxRows);
   const choice = options.backend ?? "auto";
   const wasm = choice === "wasm" ||
     (choice === "auto" && x.data instanceof Float32Array &&
@@ -100,7 +92,6 @@ export function bindLoss(
         const g = engine.gram(step(maxRows), maxRows);
         return momentsFromGram(g.gram, g.sum, g.count);
       },
-      classCurvature,
       close: engine.close,
     };
   }
@@ -127,53 +118,8 @@ export function bindLoss(
       }
       return momentsFromGram(gram, sum, count);
     },
-    classCurvature,
     close() {},
   };
-}
-
-/** Mean `p_c (1 - p_c)` per output over every `step`-th row (at most `maxRows`). */
-function sampledCurvature(
-  x: Matrix,
-  prep: Preprocessing,
-  link: Link,
-  w: Float64Array,
-  b: Float64Array,
-  step: number,
-  maxRows: number,
-): Float64Array {
-  const { rows: n, cols: d, data } = x;
-  const k = b.length;
-  const out = new Float64Array(k), z = new Float64Array(k), t = new Float64Array(d);
-  let count = 0;
-  for (let i = 0; i < n && count < maxRows; i += step, count++) {
-    const o = i * d;
-    for (let j = 0; j < d; j++) {
-      t[j] = prep.kind === "standardize"
-        ? (data[o + j] - prep.mean[j]) / prep.scale[j]
-        : data[o + j];
-    }
-    let m = -Infinity;
-    for (let c = 0; c < k; c++) {
-      let s = b[c];
-      for (let j = 0; j < d; j++) s += w[c * d + j] * t[j];
-      z[c] = s;
-      if (s > m) m = s;
-    }
-    if (link === "sigmoid") {
-      const p = 1 / (1 + Math.exp(-z[0]));
-      out[0] += p * (1 - p);
-      continue;
-    }
-    let sum = 0;
-    for (let c = 0; c < k; c++) sum += z[c] = Math.exp(z[c] - m);
-    for (let c = 0; c < k; c++) {
-      const p = z[c] / sum;
-      out[c] += p * (1 - p);
-    }
-  }
-  for (let c = 0; c < k; c++) out[c] /= Math.max(1, count);
-  return out;
 }
 
 /**

@@ -84,7 +84,7 @@ async function setup() {
     loadFashionMnist("test", { pixels: "raw" }),
   ]);
   const models = await benchModels(train);
-  const { dense, pruned, features, int8, kmeans4 } = models;
+  const { dense, pruned, features, features75, int8, kmeans4 } = models;
   const n = test.x.rows, d = test.x.cols, k = dense.weights.rows;
   const x = test.x as Matrix<Float32Array>;
   const pixels = Uint8Array.from(raw.x.data);
@@ -192,6 +192,19 @@ async function setup() {
     modelBytes: reducedBytes + 2 * m,
     work: n * m * k,
     run: () => pColumns.decisionFunction(xColumns).data,
+  });
+
+  const m75 = features75.model.weights.cols;
+  const p75 = preparePredictor(features75.model);
+  closers.push(p75);
+  const x75 = inMemory(p75, selectFeatures(x, features75.columns).data as Float32Array);
+  impls.push({
+    name: `${m75} of ${d} features kept (reduced model, inputs ${m75} wide), in kernel memory`,
+    group: "float",
+    threads: 1,
+    modelBytes: 4 * (k * m75 + k),
+    work: n * m75 * k,
+    run: () => p75.decisionFunction(x75).data,
   });
 
   // Float inputs, 4-bit codebook weights.
