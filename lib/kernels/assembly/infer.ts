@@ -446,9 +446,13 @@ export function quantize(x: usize, wide: i32, n: i32, d: i32, mul: usize, off: u
 
 // @ts-ignore: decorator
 @inline function quantizeBody(x: usize, wide: bool, n: i32, d: i32, mul: usize, off: usize, zp: i32, lo: i32, hi: i32, out: usize): i32 {
-  const z = f64x2.splat(<f64>zp), fl = f64x2.splat(<f64>lo), fh = f64x2.splat(<f64>hi);
-  const zero = f64x2.splat(0);
-  let bad = i64x2.splat(0);
+  // t is clamped to [lo - zp, hi - zp] (integers: clamping before or after rounding is the same,
+  // rounding being monotone), then rounded half to even by adding 1.5 * 2^52, whose low 32 bits
+  // are then the integer: no float-to-int conversion.
+  const fl = f64x2.splat(<f64>(lo - zp)), fh = f64x2.splat(<f64>(hi - zp));
+  const magic = f64x2.splat(6755399441055744.0);
+  const z = i32x4.splat(zp);
+  let bad = i32x4.splat(0);
   const full = <usize>(d & ~7);
   const es: usize = wide ? 8 : 4;
   for (let i = 0; i < n; i++) {
@@ -461,24 +465,25 @@ export function quantize(x: usize, wide: i32, n: i32, d: i32, mul: usize, off: u
         v1 = v128.load(xr + (j << 3), 16);
         v2 = v128.load(xr + (j << 3), 32);
         v3 = v128.load(xr + (j << 3), 48);
+        bad = i32x4.sub(bad, v128.or(
+          v128.or(f64x2.ne(f64x2.sub(v0, v0), f64x2.splat(0)), f64x2.ne(f64x2.sub(v1, v1), f64x2.splat(0))),
+          v128.or(f64x2.ne(f64x2.sub(v2, v2), f64x2.splat(0)), f64x2.ne(f64x2.sub(v3, v3), f64x2.splat(0))),
+        ));
       } else {
         const f = v128.load(xr + (j << 2)), g = v128.load(xr + (j << 2), 16);
+        bad = i32x4.sub(bad, v128.or(f32x4.ne(f32x4.sub(f, f), f32x4.splat(0)), f32x4.ne(f32x4.sub(g, g), f32x4.splat(0))));
         v0 = f64x2.promote_low_f32x4(f);
         v1 = f64x2.promote_low_f32x4(i8x16.shuffle(f, f, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
         v2 = f64x2.promote_low_f32x4(g);
         v3 = f64x2.promote_low_f32x4(i8x16.shuffle(g, g, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
       }
-      bad = i64x2.sub(bad, v128.or(
-        v128.or(f64x2.ne(f64x2.sub(v0, v0), zero), f64x2.ne(f64x2.sub(v1, v1), zero)),
-        v128.or(f64x2.ne(f64x2.sub(v2, v2), zero), f64x2.ne(f64x2.sub(v3, v3), zero)),
-      ));
       const mj = mul + (j << 3), oj = off + (j << 3);
-      const r0 = clampCode(f64x2.add(f64x2.nearest(f64x2.add(f64x2.mul(v0, v128.load(mj)), v128.load(oj))), z), fl, fh);
-      const r1 = clampCode(f64x2.add(f64x2.nearest(f64x2.add(f64x2.mul(v1, v128.load(mj, 16)), v128.load(oj, 16))), z), fl, fh);
-      const r2 = clampCode(f64x2.add(f64x2.nearest(f64x2.add(f64x2.mul(v2, v128.load(mj, 32)), v128.load(oj, 32))), z), fl, fh);
-      const r3 = clampCode(f64x2.add(f64x2.nearest(f64x2.add(f64x2.mul(v3, v128.load(mj, 48)), v128.load(oj, 48))), z), fl, fh);
-      const q01 = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(r0), i32x4.trunc_sat_f64x2_s_zero(r1), 0, 1, 4, 5);
-      const q23 = i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(r2), i32x4.trunc_sat_f64x2_s_zero(r3), 0, 1, 4, 5);
+      const r0 = f64x2.add(clampCode(f64x2.add(f64x2.mul(v0, v128.load(mj)), v128.load(oj)), fl, fh), magic);
+      const r1 = f64x2.add(clampCode(f64x2.add(f64x2.mul(v1, v128.load(mj, 16)), v128.load(oj, 16)), fl, fh), magic);
+      const r2 = f64x2.add(clampCode(f64x2.add(f64x2.mul(v2, v128.load(mj, 32)), v128.load(oj, 32)), fl, fh), magic);
+      const r3 = f64x2.add(clampCode(f64x2.add(f64x2.mul(v3, v128.load(mj, 48)), v128.load(oj, 48)), fl, fh), magic);
+      const q01 = i32x4.add(i32x4.shuffle(r0, r1, 0, 2, 4, 6), z);
+      const q23 = i32x4.add(i32x4.shuffle(r2, r3, 0, 2, 4, 6), z);
       const h = i16x8.narrow_i32x4_s(q01, q23);
       // Values are in lo..hi (a byte range): take the low byte of each 16-bit lane.
       v128.store64_lane(orow + j, i8x16.shuffle(h, h, 0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14), 0);
@@ -486,7 +491,7 @@ export function quantize(x: usize, wide: i32, n: i32, d: i32, mul: usize, off: u
     for (let j = <i32>full; j < d; j++) {
       const v: f64 = wide ? load<f64>(xr + (<usize>j << 3)) : <f64>load<f32>(xr + (<usize>j << 2));
       if (v - v != 0) {
-        bad = i64x2.sub(bad, i64x2.splat(-1));
+        bad = i32x4.sub(bad, i32x4.splat(-1));
         store<u8>(orow + <usize>j, 0);
         continue;
       }
@@ -496,7 +501,9 @@ export function quantize(x: usize, wide: i32, n: i32, d: i32, mul: usize, off: u
       store<u8>(orow + <usize>j, <u8>(<i32>r));
     }
   }
-  return <i32>(i64x2.extract_lane(bad, 0) + i64x2.extract_lane(bad, 1));
+  // Lanes count NaN/infinity (float32 lanes: one each; float64: two per value, halved).
+  const total = i32x4.extract_lane(bad, 0) + i32x4.extract_lane(bad, 1) + i32x4.extract_lane(bad, 2) + i32x4.extract_lane(bad, 3);
+  return total;
 }
 
 /** Clamp to [lo, hi] as `r < lo ? lo : r > hi ? hi : r` (pmax is `r < lo ? lo : r`, pmin
