@@ -562,13 +562,17 @@ export function lowerGramRow(inv: usize, d: i32, m: usize, t: i32): void {
 }
 
 /**
- * g[c, j] += sum_i x[row_i, c] * x[row_i, j] for j <= c + 7 only (the lower triangle of the Gram
- * matrix of the block, in blocks of 8 features by 4): half the work of `gradient` with r = x.
+ * g[c, j] += sum_i x[row_i, c] * x[row_i, j] for c >= j rounded down to a multiple of 8 (the
+ * lower triangle of the Gram matrix of the block, in blocks of 8 features by 5): half the work
+ * of `gradient` with r = x.
  */
 export function gramLower(rows: usize, count: i32, dp: i32, xr: usize, g: usize): void {
   const gb = <usize>dp << 3;
   for (let j: usize = 0; j < <usize>dp; j += 8) {
-    let c = <i32>j & ~3;
+    let c = <i32>j;
+    for (; c + 5 <= dp; c += 5) {
+      gradient8x5(rows, count, j << 2, xr + (<usize>c << 2), <usize>dp << 2, g + <usize>c * gb + (j << 3), gb);
+    }
     for (; c + 4 <= dp; c += 4) {
       gradient8x4(rows, count, j << 2, xr + (<usize>c << 2), <usize>dp << 2, g + <usize>c * gb + (j << 3), gb);
     }
