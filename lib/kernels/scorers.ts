@@ -316,10 +316,10 @@ function makeScorer<I extends In, O extends Out>(
   const badSlots = ws.alloc(4 * pool.threads + 16);
   // Copy blocks: small enough to stay in cache, a multiple of 4 rows, a share per thread.
   const rowBytes = Math.max(1, d * (spec.quantize ? 4 : inBytes));
-  const perThread = Math.max(4, Math.floor(CHUNK_BYTES / rowBytes / 4) * 4);
+  const perThread = Math.max(8, Math.floor(CHUNK_BYTES / rowBytes / 8) * 8);
   const chunkRows = Math.min(
     perThread * pool.threads,
-    spec.rows === null ? Infinity : Math.max(4, Math.ceil(spec.rows / 4) * 4),
+    spec.rows === null ? Infinity : Math.max(8, Math.ceil(spec.rows / 8) * 8),
   );
   const wideIn = spec.quantize ? ws.alloc(chunkRows * d * 8 + 64) : 0; // float inputs
   const chunkIn = ws.alloc(chunkRows * d * inBytes + 64);
@@ -339,9 +339,9 @@ function makeScorer<I extends In, O extends Out>(
   const outView = (address: number, rows: number) =>
     outBytes === 4 ? ws.f32(address, rows * k) : ws.f64(address, rows * k);
 
-  /** Runs the kernel on `rows` rows at `inAddr`, split over the threads in multiples of 4. */
+  /** Runs the kernel on `rows` rows at `inAddr`, split over the threads in multiples of 8. */
   const run = (kernel: string, x: In, inAddr: number, rows: number, outAddr: number) => {
-    const share = Math.ceil(rows / pool.threads / 4) * 4;
+    const share = Math.ceil(rows / pool.threads / 8) * 8;
     pool.run(kernel, (t) => {
       const r0 = Math.min(rows, t * share), r1 = Math.min(rows, r0 + share);
       return spec.args(
@@ -403,20 +403,29 @@ function makeScorer<I extends In, O extends Out>(
       if (inPlace && spec.inputScale === undefined && pool.threads === 1) {
         // Blocks of about 200 KB: their lines are fetched all at once, then computed on from
         // cache (a kernel streaming from memory waits on each line in turn).
-        const block = Math.max(4, Math.floor(TOUCH_BYTES / (d * inBytes) / 4) * 4);
+        // Validation follows each block while it is in cache.
+        // A multiple of 8 rows (the sparse kernel's row group).
+        const block = Math.max(8, Math.floor(TOUCH_BYTES / (d * inBytes) / 8) * 8);
         for (let r0 = 0; r0 < n; r0 += block) {
           const rows = Math.min(block, n - r0);
-          const at = input + r0 * d * inBytes;
+          const at = input + r0 * d * inBytes, to = output + r0 * k * outBytes;
           kx.touch(at, rows * d * inBytes);
-          run(kernel, x, at, rows, output + r0 * k * outBytes);
+          run(kernel, x, at, rows, to);
+          if (check) validate(x as Matrix, r0, rows, at, to);
         }
-        if (check) validate(x as Matrix, 0, n, input, output);
         out.set(outView(output, n));
         return out;
       }
       if (inPlace && spec.inputScale === undefined) {
         run(kernel, x, input, n, output);
-        if (check) validate(x as Matrix, 0, n, input, output);
+        if (check) {
+          // In blocks: many short calls, which V8 moves to its optimising tier.
+          const block = Math.max(4, Math.floor(TOUCH_BYTES / (d * inBytes)));
+          for (let r0 = 0; r0 < n; r0 += block) {
+            const rows = Math.min(block, n - r0);
+            validate(x as Matrix, r0, rows, input + r0 * d * inBytes, output + r0 * k * outBytes);
+          }
+        }
         out.set(outView(output, n));
         return out;
       }
@@ -465,7 +474,7 @@ function makeScorer<I extends In, O extends Out>(
         const src = x.data.subarray(r0 * d, (r0 + rows) * d);
         if (wide) ws.f64(wideIn, rows * d).set(src);
         else ws.f32(wideIn, rows * d).set(src);
-        const share = Math.ceil(rows / pool.threads / 4) * 4;
+        const share = Math.ceil(rows / pool.threads / 8) * 8;
         slots.fill(0);
         pool.run("quantize", (t) => {
           const a = Math.min(rows, t * share), b = Math.min(rows, a + share);
