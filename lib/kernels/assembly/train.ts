@@ -289,12 +289,53 @@ export function gradient(rows: usize, count: i32, dp: i32, r: usize, k: i32, g: 
   }
 }
 
+/** Eight features, five classes, rows two per step (the same sums in the same order). */
 // @ts-ignore: decorator
 @inline function gradient8x5(rows: usize, count: i32, jb: usize, r: usize, rs: usize, g: usize, gb: usize): void {
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0), a4 = f32x4.splat(0);
   let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0), b4 = f32x4.splat(0);
   const end = rows + (<usize>count << 2);
-  for (let p = rows; p < end; p += 4) {
+  const pairs = rows + (<usize>(count & ~1) << 2);
+  let p = rows;
+  for (; p < pairs; p += 8) {
+    const xr = <usize>load<u32>(p) + jb, xs = <usize>load<u32>(p, 4) + jb;
+    const r2 = r + rs;
+    let u = v128.load(xr), v = v128.load(xr, 16);
+    let s = v128.load32_splat(r);
+    a0 = madd(s, u, a0);
+    b0 = madd(s, v, b0);
+    s = v128.load32_splat(r, 4);
+    a1 = madd(s, u, a1);
+    b1 = madd(s, v, b1);
+    s = v128.load32_splat(r, 8);
+    a2 = madd(s, u, a2);
+    b2 = madd(s, v, b2);
+    s = v128.load32_splat(r, 12);
+    a3 = madd(s, u, a3);
+    b3 = madd(s, v, b3);
+    s = v128.load32_splat(r, 16);
+    a4 = madd(s, u, a4);
+    b4 = madd(s, v, b4);
+    u = v128.load(xs);
+    v = v128.load(xs, 16);
+    s = v128.load32_splat(r2);
+    a0 = madd(s, u, a0);
+    b0 = madd(s, v, b0);
+    s = v128.load32_splat(r2, 4);
+    a1 = madd(s, u, a1);
+    b1 = madd(s, v, b1);
+    s = v128.load32_splat(r2, 8);
+    a2 = madd(s, u, a2);
+    b2 = madd(s, v, b2);
+    s = v128.load32_splat(r2, 12);
+    a3 = madd(s, u, a3);
+    b3 = madd(s, v, b3);
+    s = v128.load32_splat(r2, 16);
+    a4 = madd(s, u, a4);
+    b4 = madd(s, v, b4);
+    r += rs << 1;
+  }
+  for (; p < end; p += 4) {
     const xr = <usize>load<u32>(p) + jb;
     const u = v128.load(xr), v = v128.load(xr, 16);
     let s = v128.load32_splat(r);
