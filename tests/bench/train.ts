@@ -42,6 +42,8 @@ interface Run {
   secondsToTarget?: number | null;
   /** That iteration. */
   iterationToTarget?: number | null;
+  /** The lowest test accuracy of the iterations after it (null if none). */
+  lowestAfterTarget?: number | null;
 }
 
 /** The accuracy to reach: scikit-learn's on this problem (issue 2's reference). */
@@ -99,13 +101,12 @@ async function child(name: string): Promise<void> {
     for (let i = 0; i < p.length; i++) if (p[i] === test.y[i]) right++;
     return right / p.length;
   };
-  const reached = snapshots.find((s) =>
-    accuracyOf({
-      ...result.model,
-      weights: { ...result.model.weights, data: s.w },
-      bias: s.b,
-    }) >= TARGET
+  const path = snapshots.map((s) =>
+    accuracyOf({ ...result.model, weights: { ...result.model.weights, data: s.w }, bias: s.b })
   );
+  const first = path.findIndex((a) => a >= TARGET);
+  const reached = first >= 0 ? snapshots[first] : undefined;
+  const after = first >= 0 ? path.slice(first + 1) : [];
   const run: Run = {
     seconds,
     accuracy: accuracyOf(result.model),
@@ -114,6 +115,7 @@ async function child(name: string): Promise<void> {
     peakRssBytes: peakRss(),
     secondsToTarget: reached?.seconds ?? null,
     iterationToTarget: reached?.iteration ?? null,
+    lowestAfterTarget: after.length > 0 ? Math.min(...after) : null,
   };
   console.log(JSON.stringify(run));
 }
@@ -218,6 +220,7 @@ async function main(): Promise<void> {
       msToTarget: secondsToTarget === null ? null : secondsToTarget * 1000,
       msToTargetAll: toTarget.map((t) => (t === null ? null : t * 1000)),
       iterationToTarget: reachedAll ? median(rs.map((r) => r.iterationToTarget!)) : null,
+      lowestAfterTarget: reachedAll ? Math.min(...rs.map((r) => r.lowestAfterTarget ?? 1)) : null,
       targetToSklearn: sk && secondsToTarget !== null ? secondsToTarget / skMedian : null,
       loadAverage: load,
       loadAverageEnd: loadEnd,
@@ -258,6 +261,7 @@ async function main(): Promise<void> {
       `to ${percent(TARGET)}`,
       "runs (s)",
       "at iteration",
+      "lowest after",
       "/ sklearn",
     ],
     rows.map((r) => [
@@ -274,6 +278,7 @@ async function main(): Promise<void> {
         ? "-"
         : r.msToTargetAll.map((t) => (t === null ? "never" : (t / 1000).toFixed(1))).join(" "),
       r.iterationToTarget === null ? "-" : String(r.iterationToTarget),
+      r.lowestAfterTarget === null ? "-" : percent(r.lowestAfterTarget),
       r.targetToSklearn === null ? "-" : `${r.targetToSklearn.toFixed(3)} x`,
     ]),
   ));
