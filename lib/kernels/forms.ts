@@ -72,6 +72,29 @@ export interface Packed4Form {
   readonly nFeatures: number;
 }
 
+/**
+ * Integer weights with an int32 bias and one float64 rescale per output, for integer-only
+ * inference: `score[c] = f64(int32(bias[c] + sum_j xq[j] * weights[c][j])) * rescale[c]`, where
+ * `xq` are 8-bit input codes used as they are (any input zero point is folded into `bias`). The
+ * same formula, bit for bit, as the integer kernels of `lib/quant` (`IntegerModel`).
+ */
+export interface IntegerForm {
+  /** Integer weights, shape `(nOutputs, nFeatures)` row-major. */
+  readonly weights: Int8Array | Int16Array;
+  /** Int32 bias per output, shape `(nOutputs)`. */
+  readonly bias: Int32Array;
+  /** Scale of each output's accumulator, shape `(nOutputs)`. */
+  readonly rescale: Float64Array;
+}
+
+/** 8-bit input codes, row-major `(nSamples, nFeatures)`, for {@linkcode IntegerForm}. */
+export interface CodeInput {
+  /** Codes: uint8, or int8. */
+  readonly data: Uint8Array | Int8Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
 /** Inputs quantized to 8 bits: `x = scale * (data - zeroPoint)`. */
 export interface QuantizedInput {
   /** Codes, shape `(nSamples, nFeatures)` row-major: uint8, or int8. */

@@ -48,6 +48,12 @@ export interface LossEngineOptions {
    */
   relaxed?: boolean;
   /**
+   * Fetch each block's rows (one load per cache line, all in flight at once) before computing
+   * on them, instead of letting the passes wait on each line from memory.
+   * @default {true}
+   */
+  prefetch?: boolean;
+  /**
    * Standardisation applied while copying: the engine sees `(x[j] - mean[j]) * (1 / scale[j])`,
    * rounded to float32 (as `applyPreprocessing` computes it).
    * @default {none}
@@ -165,6 +171,7 @@ export function createLossEngine(
     softmax: link === "softmax" ? 1 : 0,
     shardRows,
     blockRows,
+    prefetch: options.prefetch === false ? 0 : 1,
   };
   // Workers start (load, compile) while the data are copied.
   const pending = spawnWorkers(threads - 1, ws, layout, kernelBinary("train", relaxed));
@@ -261,11 +268,11 @@ export function createLossEngine(
         ra[i] = sub + i * dp * 4;
         for (let j = 0; j < d; j++) sum[j] += sv[i * dp + j];
       }
-      kx.gradient(rowsAddr, m, dp, sub, dp, g);
+      kx.gramLower(rowsAddr, m, dp, sub, g);
     }
     const out = new Float64Array(d * d);
     for (let a = 0; a < d; a++) {
-      for (let b = 0; b < d; b++) out[a * d + b] = gv[a * dp + b];
+      for (let b = 0; b <= a; b++) out[a * d + b] = out[b * d + a] = gv[a * dp + b];
     }
     ws.release(mark);
     return { gram: out, sum, count };

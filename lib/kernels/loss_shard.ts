@@ -64,6 +64,8 @@ export interface ShardLayout {
   readonly softmax: number;
   readonly shardRows: number;
   readonly blockRows: number;
+  /** 1: fetch each block's lines before its passes (see `touchRows`). */
+  readonly prefetch: number;
 }
 
 /**
@@ -128,6 +130,7 @@ export function runShard(
   for (let q0 = p0; q0 < p1; q0 += B) {
     const count = Math.min(B, p1 - q0);
     kx.rowAddresses(L.x, indexed ? L.index : 0, q0, count, dp, rowsAddr, L.y, labelsAddr);
+    if (L.prefetch) kx.touchRows(rowsAddr, count, dp); // all the block's lines in flight at once
     kx.scores(rowsAddr, count, dp, L.w, k, zAddr);
     if (L.softmax === 0) {
       kx.linkSigmoid(zAddr, count, L.b, labelsAddr, grad, rAddr, gbAddr, accAddr);

@@ -49,6 +49,7 @@ export function createKernelPool(
   kernels: readonly string[],
 ): KernelPool {
   const ctl = () => new Int32Array(memory.buffer, control, HEAD + ARGS * threads);
+  ctl().fill(0); // a reused block must not carry an old generation or ready count
   const workers: Worker[] = [];
   const url = new URL("./pool_worker.ts", import.meta.url);
   if (threads > 1 && canStartWorker(url)) {
@@ -101,6 +102,13 @@ export function createKernelPool(
       c[3] = -1;
       Atomics.add(c, 0, 1);
       Atomics.notify(c, 0);
+      // Wait until every worker has left the control block (each takes itself off the ready
+      // count): the memory may be reused for another pool as soon as this returns.
+      const deadline = performance.now() + 5_000;
+      for (let v = Atomics.load(c, 2); v > 0; v = Atomics.load(c, 2)) {
+        const left = deadline - performance.now();
+        if (left <= 0 || Atomics.wait(c, 2, v, left) === "timed-out") break;
+      }
       for (const w of workers) w.terminate();
       workers.length = 0;
     },

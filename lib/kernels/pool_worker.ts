@@ -34,7 +34,11 @@ self.onmessage = (e: MessageEvent<Init>) => {
     if (g === seen) continue;
     seen = g;
     const id = c[3];
-    if (id < 0) break;
+    if (id < 0) {
+      Atomics.sub(c, 2, 1); // off the ready count: the pool may reuse the block after this
+      Atomics.notify(c, 2);
+      break;
+    }
     const base = 8 + 16 * thread;
     const args = Array.from(c.subarray(base + 1, base + 1 + c[base]));
     kx[kernels[id]](...args);

@@ -7,9 +7,11 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import type {
+  CodeInput,
   DenseForm,
   FeatureSubsetForm,
   Int8Form,
+  IntegerForm,
   Packed4Form,
   QuantizedInput,
   SparseForm,
@@ -127,6 +129,61 @@ export function packed4ScoresTs(
         s += (x.data[i * d + j] - zx) * form.codebook[cb + code];
       }
       out[i * k + c] = form.bias[c] + x.scale * s;
+    }
+  }
+}
+
+/**
+ * Integer-only scores, as the integer kernels of lib/quant: int32 sums (wrapping like `| 0`),
+ * then `f64(int32(bias + sum)) * rescale`.
+ *
+ * @param form Integer weights, int32 bias, rescales.
+ * @param x Input codes.
+ * @param out Scores.
+ */
+export function integerScoresTs(
+  form: IntegerForm,
+  x: CodeInput,
+  out: Float32Array | Float64Array,
+): void {
+  const k = form.bias.length, d = x.cols, w = form.weights, xd = x.data;
+  for (let i = 0; i < x.rows; i++) {
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s = (s + xd[i * d + j] * w[c * d + j]) | 0;
+      out[i * k + c] = ((form.bias[c] + s) | 0) * form.rescale[c];
+    }
+  }
+}
+
+/**
+ * Packed 4-bit scores of float inputs through the float codebook (its float32 values):
+ * `bias + sum_j x_j s_j codebook[code(c, j)]` (`s_j` = `inputScale[j]`, or 1).
+ *
+ * @param form Packed codes and codebook.
+ * @param x Float inputs.
+ * @param out Scores.
+ */
+export function packed4FloatScoresTs(
+  form: Packed4Form & { readonly inputScale?: ArrayLike<number> },
+  x: Matrix,
+  out: Float32Array | Float64Array,
+): void {
+  const sc = form.inputScale;
+  const k = form.bias.length, d = x.cols;
+  const rb = Math.ceil(d / 2);
+  const perOutput = form.codebook.length === 16 * k && k > 1;
+  for (let i = 0; i < x.rows; i++) {
+    for (let c = 0; c < k; c++) {
+      const cb = perOutput ? 16 * c : 0;
+      let s = form.bias[c];
+      for (let j = 0; j < d; j++) {
+        const byte = form.packed[c * rb + (j >> 1)];
+        const code = j & 1 ? byte >> 4 : byte & 15;
+        const xv = sc === undefined ? x.data[i * d + j] : x.data[i * d + j] * sc[j];
+        s += xv * Math.fround(form.codebook[cb + code]);
+      }
+      out[i * k + c] = s;
     }
   }
 }

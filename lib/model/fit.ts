@@ -78,7 +78,7 @@ export interface LbfgsOptimizer {
    * feature means (`W x + b = W (x - mean) + (b + W mean)`, an exact change of variables since
    * the bias is not penalised) and start each quasi-Newton update from an inverse-Hessian
    * estimate `(p (1 - p) Cov(x) + l2 I)^-1` per class row at uniform probabilities (means and
-   * covariance sampled on up to 4096 rows; only the diagonal above 1024 features). Fewer
+   * covariance sampled on up to 8192 rows; only the diagonal above 1024 features). Fewer
    * iterations on correlated, uncentred or unevenly scaled features; the tolerance then applies
    * to the gradient in those coordinates.
    * @default {true}
@@ -141,6 +141,13 @@ export interface EpochRecord {
 export interface FitProgress extends EpochRecord {
   /** The number of epochs (or the iteration limit) planned. */
   readonly totalEpochs: number;
+  /**
+   * The (latent) weights after this epoch or iteration, shape `(nOutputs * nFeatures)`: a view
+   * valid during the call only (copy it to keep a snapshot). Absent from streaming training.
+   */
+  readonly weights?: Float64Array;
+  /** The bias after this epoch or iteration, a view like `weights`. */
+  readonly bias?: Float64Array;
 }
 
 /** Options for {@linkcode fit}. */
@@ -355,7 +362,7 @@ function fitBound(
       seconds: (performance.now() - started) / 1000,
     };
     history.push(rec);
-    options.onProgress?.({ ...rec, totalEpochs: total });
+    options.onProgress?.({ ...rec, totalEpochs: total, weights: w, bias: b });
     if (!Number.isFinite(rec.objective)) {
       throw new RangeError(
         `Cannot ${ACTION}: the objective became ${rec.objective} at epoch ${epoch}; ` +
@@ -419,7 +426,7 @@ function fitBound(
 /** Up to this many features, L-BFGS preconditions with the full feature covariance. */
 const PRECONDITION_MAX_FEATURES = 1024;
 /** Rows sampled for that covariance. */
-const PRECONDITION_ROWS = 4096;
+const PRECONDITION_ROWS = 8192;
 
 type Recorder = (epoch: number, loss: number, accuracy: number, total: number) => EpochRecord;
 

@@ -10,5 +10,7 @@ export * from "./fit.ts";
 export * from "./fit_stream.ts";
 export * from "./updates.ts";
 export * from "./predict.ts";
+export * from "./predictor.ts";
+export { PREDICT_WASM_MIN_WORK, type PredictBackend } from "./kernel_scores.ts";
 export * from "./serialize.ts";
 export * from "./validate_model.ts";

@@ -80,6 +80,7 @@ export function kroneckerPreconditioner(
   let trace = 0;
   for (let j = 0; j < d; j++) trace += covariance[j * d + j];
   const ridge = Math.max(options.l2, 1e-6 * a * trace / d);
+  if (options.wasm) return wasmPreconditioner(covariance, d, k, a, ridge, options.mask);
   // Cholesky M = L L^T, L lower (row-major); U = L^T kept too, for contiguous back substitution.
   const L = new Float64Array(d * d);
   for (let i = 0; i < d; i++) {
@@ -96,7 +97,6 @@ export function kroneckerPreconditioner(
     }
   }
   const mask = options.mask;
-  if (options.wasm) return wasmApply(L, d, k, a, mask);
   const U = new Float64Array(d * d);
   for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) U[j * d + i] = L[i * d + j];
   const u = new Float64Array(d);
@@ -121,40 +121,36 @@ export function kroneckerPreconditioner(
   };
 }
 
-/** `P v = L^-T L^-1 v` with the inverse factor made explicit, as two float64 SIMD products. */
-function wasmApply(
-  L: Float64Array,
+/**
+ * `P = (a Cov + ridge I)^-1` made explicit in wasm float64: Cholesky factor, its inverse, and
+ * `L^-T L^-1` (each about `d^3 / 6` multiply-adds in SIMD), then one symmetric matrix product
+ * per application. `null` if the matrix is not numerically positive definite.
+ */
+function wasmPreconditioner(
+  covariance: Float64Array,
   d: number,
   k: number,
   a: number,
+  ridge: number,
   mask: Uint8Array | null,
-): (v: Float64Array, out: Float64Array) => void {
-  // Inverse of the lower-triangular factor, row by row:
-  // inv[i, :] = (e_i - sum_{t < i} L[i, t] inv[t, :]) / L[i, i], rows as contiguous axpys.
-  const inv = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    const ri = i * d;
-    for (let t = 0; t < i; t++) {
-      const f = L[ri + t], rt = t * d;
-      if (f === 0) continue;
-      for (let j = 0; j <= t; j++) inv[ri + j] -= f * inv[rt + j];
-    }
-    inv[ri + i] += 1;
-    const s = 1 / L[ri + i];
-    for (let j = 0; j <= i; j++) inv[ri + j] *= s;
-  }
-  const ws = createWorkspace(16 * d * d + 24 * k * d);
-  const pInv = ws.alloc(8 * d * d), pInvT = ws.alloc(8 * d * d);
-  const pV = ws.alloc(8 * k * d), pU = ws.alloc(8 * k * d), pOut = ws.alloc(8 * k * d);
-  ws.f64(pInv, d * d).set(inv);
-  const t = ws.f64(pInvT, d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) t[i * d + j] = inv[j * d + i];
+): ((v: Float64Array, out: Float64Array) => void) | null {
+  const ws = createWorkspace(24 * d * d + 24 * k * d);
   const kx = instantiateKernels(kernelModule("train", relaxedSimdSupported()), ws.memory);
+  const pM = ws.alloc(8 * d * d), pInv = ws.alloc(8 * d * d);
+  const m = ws.f64(pM, d * d);
+  for (let i = 0; i < d * d; i++) m[i] = a * covariance[i];
+  for (let i = 0; i < d; i++) m[i * d + i] += ridge;
+  for (let i = 0; i < d; i++) if (kx.choleskyRow(pM, d, i) !== 0) return null;
+  for (let i = 0; i < d; i++) kx.invertLowerRow(pM, d, pInv, i); // pInv is fresh: zeroed
+  ws.f64(pM, d * d).fill(0);
+  for (let t = 0; t < d; t++) kx.lowerGramRow(pInv, d, pM, t);
+  const p = ws.f64(pM, d * d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) p[j * d + i] = p[i * d + j];
   const nw = k * d;
+  const pV = ws.alloc(8 * nw), pOut = ws.alloc(8 * nw);
   return (v, out) => {
     ws.f64(pV, nw).set(v.subarray(0, nw));
-    kx.matvecs(pInv, pV, k, d, d, 1, pU);
-    kx.matvecs(pInvT, pU, k, d, d, 2, pOut);
+    kx.matvecs(pM, pV, k, d, d, 0, pOut);
     out.set(ws.f64(pOut, nw));
     for (let c = 0; c < k; c++) out[nw + c] = v[nw + c] / a;
     if (mask) { for (let i = 0; i < nw; i++) if (mask[i] === 0) out[i] = 0; }

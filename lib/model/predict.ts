@@ -5,10 +5,48 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertFinite, assertMatrix } from "../core/validate.ts";
+import { assertFinite, assertInRange, assertMatrix, describe } from "../core/validate.ts";
+import {
+  kernelScorer,
+  planKernel,
+  type PredictBackend,
+  referenceRow,
+  scoreRows,
+  useKernels,
+} from "./kernel_scores.ts";
 import { sigmoid } from "./loss.ts";
 import type { LogisticModel } from "./types.ts";
 import { validateModel } from "./validate_model.ts";
+
+/** Options of {@linkcode decisionFunction}, {@linkcode predictProba} and {@linkcode predict}. */
+export interface PredictOptions {
+  /**
+   * `"auto"`: the WebAssembly SIMD kernels for float32 inputs when the call does at least
+   * `PREDICT_WASM_MIN_WORK` (2^13) multiply-adds, the float64 TypeScript reference otherwise
+   * (and always for float64 inputs, whose precision float32 kernels would not keep); `"wasm"`:
+   * the kernels for any input (float64 inputs rounded to float32); `"ts"`: the reference. The
+   * kernel follows the model's form: dense, sparse (pruned weights: only stored weights are
+   * visited) or feature subset (whole features unused, or `columns` given). Kernel scores
+   * differ from the reference by float32 rounding only: at most
+   * `(ceil(d / 4) + 8) * 2^-24 * (sum_j |w_j x_j| + |b|)` per score for `d` features.
+   * @default {"auto"}
+   */
+  backend?: PredictBackend;
+  /**
+   * The column of `x` that feeds each model feature, shape `(nFeatures)` (e.g. the kept features
+   * of a structurally pruned model, `FeaturePruneResult.features`, or
+   * `featureIndices(model, names)`): `x` is then wider data and only these columns are read,
+   * without cutting them out first.
+   * @default {none: x has the model's features in order}
+   */
+  columns?: ArrayLike<number>;
+  /**
+   * Threads that share a call of the kernels (workers started and stopped within the call;
+   * results do not depend on it). One-shot calls gain from it only on large batches.
+   * @default {1}
+   */
+  threads?: number;
+}
 
 /**
  * The model with its preprocessing folded into the weights: scores on raw `x` are
@@ -38,53 +76,83 @@ export function foldPreprocessing(
 }
 
 /**
- * Decision scores (logits) for raw inputs.
+ * Decision scores (logits) for raw inputs. Large float32 batches run on the WebAssembly kernel
+ * that fits the model's form (see {@linkcode PredictOptions.backend}); for many calls on one
+ * model, `preparePredictor` lays it out once.
  *
  * @param model The model.
- * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`).
+ * @param options Backend, input columns, threads.
  * @returns Scores, shape `(nSamples, nOutputs)`: one column for sigmoid models.
- * @throws {TypeError} If the model is malformed or `x` does not have the model's number of
- *   features.
- * @throws {RangeError} If `x` or the model holds NaN or Infinity, or a score overflows (inputs
- *   near the float64 limit).
+ * @throws {TypeError} If the model is malformed, `x` does not have the model's number of
+ *   features, or `columns` is not one column index of `x` per model feature.
+ * @throws {RangeError} If `x` or the model holds NaN or Infinity, a score overflows (inputs near
+ *   the float64 limit), or an option is out of range.
+ *
+ * @example The kernels and the float64 reference agree within float32 rounding
+ * ```ts
+ * import { decisionFunction } from "./predict.ts";
+ * import type { LogisticModel } from "./types.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const model: LogisticModel = {
+ *   kind: "logistic-regression", version: 1, link: "sigmoid",
+ *   weights: { data: Float64Array.from([0.5, -0.25, 2]), rows: 1, cols: 3 },
+ *   bias: Float64Array.from([0.1]), classes: ["a", "b"], featureNames: ["x", "y", "z"],
+ *   preprocessing: { kind: "none" },
+ * };
+ * const x = { data: Float32Array.from([1, 2, 3, 4, 5, 6]), rows: 2, cols: 3 };
+ * const fast = decisionFunction(model, x, { backend: "wasm" });
+ * const exact = decisionFunction(model, x, { backend: "ts" });
+ * assert.ok(fast.data.every((v, i) => Math.abs(v - exact.data[i]) < 1e-5));
+ * // Structurally pruned: the model reads columns 2 and 0 of wider data.
+ * const two = { ...model, weights: { data: Float64Array.from([1, 3]), rows: 1, cols: 2 } };
+ * assert.deepEqual([...decisionFunction(two, x, { columns: [2, 0] }).data], [6.1, 18.1]);
+ * ```
  */
-export function decisionFunction(model: LogisticModel, x: Matrix): Matrix<Float64Array> {
-  checkInput(model, x, "compute scores");
+export function decisionFunction(
+  model: LogisticModel,
+  x: Matrix,
+  options: PredictOptions = {},
+): Matrix<Float64Array> {
+  const action = "compute scores";
+  const columns = checkInput(model, x, action, options);
   const { weights, bias } = foldPreprocessing(model);
-  const k = bias.length, d = x.cols, n = x.rows;
+  const k = bias.length, d = model.weights.cols, n = x.rows;
+  const reference = (i: number, out: Float64Array) =>
+    referenceRow(weights, bias, x, columns, i, out);
+  if (useKernels(options.backend ?? "auto", x, k * d)) {
+    const scorer = kernelScorer(planKernel(weights, bias, columns, x.cols), weights, bias, n, {
+      threads: options.threads,
+    });
+    try {
+      return checkScores(scoreRows(scorer, x, reference), action);
+    } finally {
+      scorer.close();
+    }
+  }
+  assertFinite(action, "x", x.data, x.cols);
   const out = new Float64Array(n * k);
-  const xd = x.data;
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    for (let c = 0; c < k; c++) {
-      const wo = c * d;
-      let s = bias[c];
-      for (let j = 0; j < d; j++) s += weights[wo + j] * xd[o + j];
-      out[i * k + c] = s;
-    }
-  }
-  for (let i = 0; i < out.length; i++) {
-    if (out[i] - out[i] !== 0) {
-      throw new RangeError(
-        `Cannot compute scores: the score of row ${Math.floor(i / k)} (output ${i % k}) is ` +
-          `${out[i]}: the inputs are too large for the model's weights`,
-      );
-    }
-  }
-  return { data: out, rows: n, cols: k };
+  for (let i = 0; i < n; i++) reference(i, out);
+  return checkScores({ data: out, rows: n, cols: k }, action);
 }
 
 /**
  * Class probabilities for raw inputs.
  *
  * @param model The model.
- * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`).
+ * @param options Backend, input columns, threads (see {@linkcode decisionFunction}).
  * @returns Probabilities, shape `(nSamples, nClasses)`; each row sums to 1.
  * @throws {TypeError} If the model is malformed or `x` does not have its number of features.
  * @throws {RangeError} If `x` or the model holds NaN or Infinity, or a score overflows.
  */
-export function predictProba(model: LogisticModel, x: Matrix): Matrix<Float64Array> {
-  return probabilitiesFromScores(model, decisionFunction(model, x));
+export function predictProba(
+  model: LogisticModel,
+  x: Matrix,
+  options: PredictOptions = {},
+): Matrix<Float64Array> {
+  return probabilitiesFromScores(model, decisionFunction(model, x, options));
 }
 
 /**
@@ -95,7 +163,7 @@ export function predictProba(model: LogisticModel, x: Matrix): Matrix<Float64Arr
  * @returns Probabilities, shape `(nSamples, nClasses)`.
  */
 export function probabilitiesFromScores(
-  model: LogisticModel,
+  model: Pick<LogisticModel, "link" | "classes">,
   scores: Matrix,
 ): Matrix<Float64Array> {
   const n = scores.rows, nc = model.classes.length;
@@ -123,24 +191,30 @@ export function probabilitiesFromScores(
  * Predicted class indices for raw inputs (ties go to the lower class index).
  *
  * @param model The model.
- * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`).
+ * @param options Backend, input columns, threads (see {@linkcode decisionFunction}).
  * @returns Class index per sample; `model.classes[i]` is the label.
  * @throws {TypeError} If the model is malformed or `x` does not have its number of features.
  * @throws {RangeError} If `x` or the model holds NaN or Infinity, or a score overflows.
  */
-export function predict(model: LogisticModel, x: Matrix): Int32Array {
-  return classesFromScores(decisionFunction(model, x));
+export function predict(model: LogisticModel, x: Matrix, options: PredictOptions = {}): Int32Array {
+  return classesFromScores(decisionFunction(model, x, options));
 }
 
 /**
  * Predicted labels (the model's class names) for raw inputs.
  *
  * @param model The model.
- * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`).
+ * @param options Backend, input columns, threads (see {@linkcode decisionFunction}).
  * @returns One label per sample.
  */
-export function predictLabels(model: LogisticModel, x: Matrix): string[] {
-  return Array.from(predict(model, x), (c) => model.classes[c]);
+export function predictLabels(
+  model: LogisticModel,
+  x: Matrix,
+  options: PredictOptions = {},
+): string[] {
+  return Array.from(predict(model, x, options), (c) => model.classes[c]);
 }
 
 /**
@@ -165,13 +239,61 @@ export function classesFromScores(scores: Matrix): Int32Array {
   return out;
 }
 
-function checkInput(model: LogisticModel, x: Matrix, action: string): void {
+/** Refuses scores that overflowed (finite inputs and weights whose products exceed float64). */
+function checkScores(scores: Matrix<Float64Array>, action: string): Matrix<Float64Array> {
+  const out = scores.data, k = scores.cols;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] - out[i] !== 0) {
+      throw new RangeError(
+        `Cannot ${action}: the score of row ${Math.floor(i / k)} (output ${i % k}) is ` +
+          `${out[i]}: the inputs are too large for the model's weights`,
+      );
+    }
+  }
+  return scores;
+}
+
+/**
+ * Checks `x` and the options against the model; returns the validated columns (or `null`).
+ * Finiteness is checked by the caller (the kernels check it as they go).
+ */
+function checkInput(
+  model: LogisticModel,
+  x: Matrix,
+  action: string,
+  options: PredictOptions,
+): ArrayLike<number> | null {
   validateModel(model, action);
   assertMatrix(`${action}`, "x", x);
-  if (x.cols !== model.weights.cols) {
+  const backend = options.backend ?? "auto";
+  if (!["auto", "wasm", "ts"].includes(backend)) {
+    throw new RangeError(`Cannot ${action}: backend must be auto, wasm or ts, got ${backend}`);
+  }
+  if (options.threads !== undefined) {
+    assertInRange(action, "threads", options.threads, 1, 256, true);
+  }
+  const d = model.weights.cols;
+  const columns = options.columns;
+  if (columns === undefined) {
+    if (x.cols !== d) {
+      throw new TypeError(`Cannot ${action}: the model takes ${d} features, x has ${x.cols}`);
+    }
+    return null;
+  }
+  if (columns === null || typeof columns !== "object" || columns.length !== d) {
     throw new TypeError(
-      `Cannot ${action}: the model takes ${model.weights.cols} features, x has ${x.cols}`,
+      `Cannot ${action}: columns must hold one column of x per model feature (${d}), got ${
+        describe(columns)
+      }`,
     );
   }
-  assertFinite(action, "x", x.data, x.cols);
+  for (let j = 0; j < d; j++) {
+    const c = columns[j];
+    if (!Number.isInteger(c) || c < 0 || c >= x.cols) {
+      throw new TypeError(
+        `Cannot ${action}: columns[${j}] is ${c}, not a column of x (0..${x.cols - 1})`,
+      );
+    }
+  }
+  return columns;
 }

@@ -1,15 +1,18 @@
 /**
  * Sparse inference: a pruned model stored as compressed sparse rows (one row per output, so per
- * class for softmax) with its preprocessing folded in, and prediction kernels that visit only
- * the non-zero weights. Reference TypeScript; faster backends must agree with it.
+ * class for softmax) with its preprocessing folded in, and prediction that visits only the
+ * non-zero weights: the WebAssembly sparse kernel for large float32 batches, the TypeScript
+ * reference otherwise (see `PredictOptions.backend`).
  *
  * @module
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertFinite, assertMatrix } from "../core/validate.ts";
+import { assertFinite, assertInRange, assertMatrix } from "../core/validate.ts";
+import { oneShotScorers } from "../kernels/scorers.ts";
+import { scoreRows, useKernels } from "../model/kernel_scores.ts";
 import { sigmoid } from "../model/loss.ts";
-import { foldPreprocessing } from "../model/predict.ts";
+import { foldPreprocessing, type PredictOptions } from "../model/predict.ts";
 import type { Link, LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 
@@ -100,17 +103,24 @@ export function toSparseModel(model: LogisticModel): SparseModel {
   };
 }
 
+/** Options of the sparse prediction functions: backend and threads, as for `predict`. */
+export type SparsePredictOptions = Pick<PredictOptions, "backend" | "threads">;
+
 /**
  * Decision scores of a sparse model for raw inputs: for each sample and output, the bias plus
- * the stored weights times their features, skipping every zero. The sum runs over ascending
- * columns like the dense kernel's, so the scores equal `decisionFunction` of the dense model
- * (adding a zero term never changes a floating-point sum).
+ * the stored weights times their features, skipping every zero. On the float64 reference
+ * (`backend: "ts"`, and `"auto"` for float64 or small inputs) the sum runs over ascending
+ * columns like the dense reference's, so the scores equal `decisionFunction` of the dense model
+ * with `backend: "ts"` (adding a zero term never changes a floating-point sum); the WebAssembly
+ * sparse kernel (float32 inputs) agrees with them within float32 rounding (the bound in
+ * `PredictOptions.backend`, with `d` the stored weights of the output).
  *
  * @param model The sparse model.
  * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param options Backend, threads.
  * @returns Scores, shape `(nSamples, nOutputs)`.
  * @throws {TypeError} If `x` does not have the model's number of features.
- * @throws {RangeError} If `x` holds NaN or Infinity.
+ * @throws {RangeError} If `x` holds NaN or Infinity, or an option is out of range.
  *
  * @example Scores skip zeros
  * ```ts
@@ -129,7 +139,11 @@ export function toSparseModel(model: LogisticModel): SparseModel {
  * assert.deepEqual([...z.data], [7]);
  * ```
  */
-export function sparseDecisionFunction(model: SparseModel, x: Matrix): Matrix<Float64Array> {
+export function sparseDecisionFunction(
+  model: SparseModel,
+  x: Matrix,
+  options: SparsePredictOptions = {},
+): Matrix<Float64Array> {
   const action = "compute sparse scores";
   checkSparse(model, action);
   assertMatrix(action, "x", x);
@@ -138,12 +152,17 @@ export function sparseDecisionFunction(model: SparseModel, x: Matrix): Matrix<Fl
       `Cannot ${action}: the model takes ${model.nFeatures} features, x has ${x.cols}`,
     );
   }
-  assertFinite(action, "x", x.data, x.cols);
+  const backend = options.backend ?? "auto";
+  if (!["auto", "wasm", "ts"].includes(backend)) {
+    throw new RangeError(`Cannot ${action}: backend must be auto, wasm or ts, got ${backend}`);
+  }
+  if (options.threads !== undefined) {
+    assertInRange(action, "threads", options.threads, 1, 256, true);
+  }
   const { rowStart, columns, values, bias } = model;
   const k = bias.length, d = x.cols, n = x.rows;
   const xd = x.data;
-  const out = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
+  const row = (i: number, out: Float64Array) => {
     const o = i * d;
     for (let c = 0; c < k; c++) {
       let s = bias[c];
@@ -151,7 +170,25 @@ export function sparseDecisionFunction(model: SparseModel, x: Matrix): Matrix<Fl
       for (let p = rowStart[c]; p < end; p++) s += values[p] * xd[o + columns[p]];
       out[i * k + c] = s;
     }
+  };
+  // The dense kernel's work per row decides, as for predict: the sparse kernel does less.
+  if (useKernels(backend, x, k * d)) {
+    const scorer = oneShotScorers.sparse(n, {
+      indptr: rowStart,
+      indices: columns,
+      values,
+      bias,
+      nFeatures: d,
+    }, { threads: options.threads });
+    try {
+      return scoreRows(scorer, x, row);
+    } finally {
+      scorer.close();
+    }
   }
+  assertFinite(action, "x", x.data, x.cols);
+  const out = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) row(i, out);
   return { data: out, rows: n, cols: k };
 }
 
@@ -160,12 +197,17 @@ export function sparseDecisionFunction(model: SparseModel, x: Matrix): Matrix<Fl
  *
  * @param model The sparse model.
  * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param options Backend, threads (see {@linkcode sparseDecisionFunction}).
  * @returns Class index per sample.
  * @throws {TypeError} If `x` does not have the model's number of features.
  * @throws {RangeError} If `x` holds NaN or Infinity.
  */
-export function sparsePredict(model: SparseModel, x: Matrix): Int32Array {
-  const z = sparseDecisionFunction(model, x);
+export function sparsePredict(
+  model: SparseModel,
+  x: Matrix,
+  options: SparsePredictOptions = {},
+): Int32Array {
+  const z = sparseDecisionFunction(model, x, options);
   const k = z.cols, n = z.rows, out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     if (k === 1) {
@@ -184,12 +226,17 @@ export function sparsePredict(model: SparseModel, x: Matrix): Int32Array {
  *
  * @param model The sparse model.
  * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param options Backend, threads (see {@linkcode sparseDecisionFunction}).
  * @returns Probabilities, shape `(nSamples, nClasses)`.
  * @throws {TypeError} If `x` does not have the model's number of features.
  * @throws {RangeError} If `x` holds NaN or Infinity.
  */
-export function sparsePredictProba(model: SparseModel, x: Matrix): Matrix<Float64Array> {
-  const z = sparseDecisionFunction(model, x);
+export function sparsePredictProba(
+  model: SparseModel,
+  x: Matrix,
+  options: SparsePredictOptions = {},
+): Matrix<Float64Array> {
+  const z = sparseDecisionFunction(model, x, options);
   const n = z.rows, nc = model.classes.length;
   const out = new Float64Array(n * nc);
   for (let i = 0; i < n; i++) {

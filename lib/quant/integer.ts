@@ -1,8 +1,9 @@
 /**
  * Integer-only inference: inputs quantized to 8 bits with a calibrated scale, integer weights,
- * int32 accumulation, one rescale per output. The kernels take plain typed arrays so a faster
- * backend (WebAssembly SIMD) can replace them behind the same signatures; these TypeScript
- * versions are the reference.
+ * int32 accumulation, one rescale per output. The TypeScript kernels here are the reference;
+ * `integerDecisionFunction`, `integerScoresFromCodes` and `integerPredict` run the WebAssembly
+ * integer kernels (`lib/kernels`, int8 or int16 weights) on large inputs, with the same scores
+ * bit for bit.
  *
  * For output `c` and sample `x`, with `t[j]` the preprocessed input (times the weight scale of
  * feature `j` for `"feature"` granularity), `xq[j] = clamp(round(t[j] / sx) + zx)` and integer
@@ -19,6 +20,8 @@
 
 import type { FloatArray, Matrix } from "../core/matrix.ts";
 import { assertFinite, assertInRange, assertMatrix } from "../core/validate.ts";
+import { oneShotScorers } from "../kernels/scorers.ts";
+import { PREDICT_WASM_MIN_WORK, type PredictBackend } from "../model/kernel_scores.ts";
 import { classesFromScores } from "../model/predict.ts";
 import type { Link } from "../model/types.ts";
 import { roundHalfEven } from "./float16.ts";
@@ -523,20 +526,59 @@ function accumulateBlocks(
   }
 }
 
+/** Options of the integer scoring functions. */
+export interface IntegerPredictOptions {
+  /**
+   * `"auto"`: the WebAssembly integer kernels when the call does at least 2^13 multiply-adds
+   * and the integer weights fit int16 (float32 or float64 inputs alike: they are quantized in
+   * float64 as by the reference), the TypeScript reference otherwise; `"wasm"`: the kernels
+   * whenever the weights fit int16; `"ts"`: the reference. The scores are the same bit for bit.
+   * @default {"auto"}
+   */
+  backend?: PredictBackend;
+  /**
+   * Threads that share a call of the kernels (workers started and stopped within the call).
+   * @default {1}
+   */
+  threads?: number;
+}
+
+/** The kernels' form of an integer model, or `null` if its weights need int32. */
+function kernelForm(m: IntegerModel, backend: PredictBackend, rows: number) {
+  if (backend === "ts" || m.weights instanceof Int32Array) return null;
+  if (backend === "auto" && rows * m.nFeatures * m.nOutputs < PREDICT_WASM_MIN_WORK) return null;
+  return { weights: m.weights, bias: m.bias, rescale: m.rescale };
+}
+
+function checkOptions(action: string, options: IntegerPredictOptions): PredictBackend {
+  const backend = options.backend ?? "auto";
+  if (!["auto", "wasm", "ts"].includes(backend)) {
+    throw new RangeError(`Cannot ${action}: backend must be auto, wasm or ts, got ${backend}`);
+  }
+  if (options.threads !== undefined) {
+    assertInRange(action, "threads", options.threads, 1, 256, true);
+  }
+  return backend;
+}
+
 /**
  * Scores of already-quantized inputs (e.g. raw pixel bytes when the input scale is 1/255).
  *
  * @param m The integer model.
  * @param xq Input codes, `nSamples * nFeatures` row-major, of the model's input dtype.
  * @param nSamples Number of samples.
+ * @param options Backend, threads.
  * @returns Scores, shape `(nSamples, nOutputs)`.
  * @throws {TypeError} If the codes have the wrong type or length.
+ * @throws {RangeError} If an option is out of range.
  */
 export function integerScoresFromCodes(
   m: IntegerModel,
   xq: Uint8Array | Int8Array,
   nSamples: number,
+  options: IntegerPredictOptions = {},
 ): Matrix<Float64Array> {
+  const action = "compute integer scores";
   const want = m.input.dtype === "uint8" ? Uint8Array : Int8Array;
   if (!Number.isInteger(nSamples) || nSamples < 0) {
     throw new TypeError(
@@ -545,10 +587,19 @@ export function integerScoresFromCodes(
   }
   if (!(xq instanceof want) || xq.length !== nSamples * m.nFeatures) {
     throw new TypeError(
-      `Cannot compute integer scores: codes must be a ${want.name} of ${
-        nSamples * m.nFeatures
-      } entries`,
+      `Cannot ${action}: codes must be a ${want.name} of ${nSamples * m.nFeatures} entries`,
     );
+  }
+  const backend = checkOptions(action, options);
+  const form = kernelForm(m, backend, nSamples);
+  if (form !== null) {
+    const scorer = oneShotScorers.integer(nSamples, form, { threads: options.threads });
+    try {
+      const data = scorer.scores({ data: xq, rows: nSamples, cols: m.nFeatures });
+      return { data, rows: nSamples, cols: m.nOutputs };
+    } finally {
+      scorer.close();
+    }
   }
   const out = new Float64Array(nSamples * m.nOutputs);
   integerScoresKernel(xq, nSamples, m.nFeatures, m.packedWeights, m.bias, m.rescale, out);
@@ -560,17 +611,40 @@ export function integerScoresFromCodes(
  *
  * @param m The integer model.
  * @param x Raw inputs, shape `(nSamples, nFeatures)`.
+ * @param options Backend, threads.
  * @returns Scores, shape `(nSamples, nOutputs)`.
  * @throws {TypeError} If `x` does not have the model's number of features.
- * @throws {RangeError} If `x` holds NaN or infinity.
+ * @throws {RangeError} If `x` holds NaN or infinity, or an option is out of range.
  */
-export function integerDecisionFunction(m: IntegerModel, x: Matrix): Matrix<Float64Array> {
+export function integerDecisionFunction(
+  m: IntegerModel,
+  x: Matrix,
+  options: IntegerPredictOptions = {},
+): Matrix<Float64Array> {
   const action = "compute integer scores";
   assertMatrix(action, "x", x);
   if (x.cols !== m.nFeatures) {
     throw new TypeError(
       `Cannot ${action}: the model takes ${m.nFeatures} features, x has ${x.cols}`,
     );
+  }
+  const backend = checkOptions(action, options);
+  const form = kernelForm(m, backend, x.rows);
+  if (form !== null) {
+    const scorer = oneShotScorers.integer(x.rows, form, {
+      threads: options.threads,
+      input: {
+        multiplier: m.inputMultiplier,
+        offset: m.inputOffset,
+        zeroPoint: m.input.zeroPoint,
+        dtype: m.input.dtype,
+      },
+    });
+    try {
+      return { data: scorer.scoresFromFloat(x), rows: x.rows, cols: m.nOutputs };
+    } finally {
+      scorer.close();
+    }
   }
   const out = new Float64Array(x.rows * m.nOutputs);
   const [lo, hi] = m.input.dtype === "uint8" ? [0, 255] : [-128, 127];
@@ -597,12 +671,17 @@ export function integerDecisionFunction(m: IntegerModel, x: Matrix): Matrix<Floa
  *
  * @param m The integer model.
  * @param x Raw inputs, shape `(nSamples, nFeatures)`.
+ * @param options Backend, threads.
  * @returns Class index per sample.
  * @throws {TypeError} If `x` does not have the model's number of features.
  * @throws {RangeError} If `x` holds NaN or infinity.
  */
-export function integerPredict(m: IntegerModel, x: Matrix): Int32Array {
-  return classesFromScores(integerDecisionFunction(m, x));
+export function integerPredict(
+  m: IntegerModel,
+  x: Matrix,
+  options: IntegerPredictOptions = {},
+): Int32Array {
+  return classesFromScores(integerDecisionFunction(m, x, options));
 }
 
 /** The most bits of log2 weights integer inference takes: integer weights up to 2^14. */

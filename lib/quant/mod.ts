@@ -14,6 +14,7 @@ export * from "./dequantize.ts";
 export * from "./validate.ts";
 export * from "./model.ts";
 export * from "./integer.ts";
+export * from "./predictor.ts";
 export * from "./qat.ts";
 export * from "./serialize.ts";
 export * from "./levels.ts";

@@ -1,24 +1,32 @@
 /**
- * The Fashion-MNIST models the benchmarks score, trained once and cached under
- * `tests/artifacts/bench/` (ignored by git), and the compressed forms built from them.
+ * The Fashion-MNIST models the benchmarks score, made with the library's own pruning and
+ * quantization modules, trained once and cached under `tests/artifacts/bench/` (ignored by
+ * git). No setting here was chosen by looking at the test set.
  *
  * - dense: the shared reference model of the benchmarks (`_reference.ts`: L-BFGS, lambda =
  *   1/6000, i.e. scikit-learn C = 0.1, pixels / 255, to tolerance 1e-5).
- * - sparse 90 %: the dense weights pruned by magnitude to 10 % (globally), then 40 masked
- *   L-BFGS iterations from there (cached under a name that includes the dense model's key).
- * - int8: per-row symmetric codes in [-63, 63] of the dense weights (that range keeps
- *   onnxruntime's uint8 x int8 path exact on CPUs without VNNI).
- * - packed 4-bit: per-row 16-level uniform codebook between the row's min and max weight.
+ * - pruned 90 %: `pruneModel(dense, { fraction: 0.9 })` (magnitude, global), then `fineTune`
+ *   with 40 masked L-BFGS iterations.
+ * - 90 % (and 75 %) of features removed: `pruneFeatures(dense, { fraction })` (column norms; a
+ *   reduced model over the 78 (196) kept pixels), then 100 L-BFGS iterations on those pixels.
+ * - int8: `quantizeModel` 8-bit symmetric per class (MSE calibration), `calibrateInput` on the
+ *   training pixels (scale 1/255: the input codes are the pixel bytes).
+ * - 4-bit k-means: `quantizeModel` with a 16-entry codebook per class (post-training).
  *
  * @module
  */
 
+import type { Dataset } from "../../lib/data/dataset.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { referenceModel } from "./_reference.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
-import type { Dataset } from "../../lib/data/dataset.ts";
-import type { Int8Form, Packed4Form, SparseForm } from "../../lib/kernels/forms.ts";
+import { fineTune } from "../../lib/prune/retrain.ts";
+import { pruneModel } from "../../lib/prune/prune_model.ts";
+import { featureIndices, pruneFeatures, selectFeatures } from "../../lib/prune/structured.ts";
+import { calibrateInput } from "../../lib/quant/integer.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
+import type { QuantizedModel } from "../../lib/quant/types.ts";
 
 const DIR = new URL("../artifacts/bench/", import.meta.url);
 
@@ -35,85 +43,69 @@ async function cached(name: string, make: () => LogisticModel): Promise<Logistic
   }
 }
 
-/** The dense and 90 %-sparse models. */
-export async function benchModels(
-  train: Dataset,
-): Promise<{ dense: LogisticModel; sparse: LogisticModel }> {
+/** The benchmark models. */
+export interface BenchModels {
+  /** Dense float model. */
+  dense: LogisticModel;
+  /** 90 % of the weights pruned (mask), fine-tuned. */
+  pruned: LogisticModel;
+  /** 90 % of the features removed: a reduced model and the columns it reads. */
+  features: { model: LogisticModel; columns: Int32Array };
+  /** 75 % of the features removed. */
+  features75: { model: LogisticModel; columns: Int32Array };
+  /** 8-bit symmetric per class, calibrated for integer-only inference. */
+  int8: QuantizedModel;
+  /** 4-bit k-means codebook per class. */
+  kmeans4: QuantizedModel;
+}
+
+/**
+ * Makes (or loads) the benchmark models.
+ *
+ * @param train The Fashion-MNIST training set (pixels / 255).
+ * @returns The models.
+ */
+export async function benchModels(train: Dataset): Promise<BenchModels> {
   const base = {
     penalty: { kind: "l2", lambda: 1 / 6000 } as const,
     preprocessing: "none" as const,
     classes: train.classes,
+    featureNames: train.featureNames,
   };
   const reference = await referenceModel(train);
   const dense = reference.model;
   const key = reference.path.replace(/^.*\//, "").replace(/\.json$/, "");
-  const sparse = await cached(`fashion_sparse90_from_${key}`, () => {
-    const w = dense.weights.data;
-    const order = Array.from(w.keys()).sort((a, b) => Math.abs(w[b]) - Math.abs(w[a]));
-    const mask = new Uint8Array(w.length);
-    for (let t = 0; t < Math.round(w.length * 0.1); t++) mask[order[t]] = 1;
-    return fit(train.x, train.y, {
-      ...base,
-      initial: dense,
-      mask,
-      optimizer: { kind: "lbfgs", maxIterations: 40, tolerance: 1e-4 },
-    }).model;
+  const pruned = await cached(
+    `fashion_pruned90_from_${key}`,
+    () =>
+      fineTune(pruneModel(dense, { fraction: 0.9 }), train, {
+        penalty: base.penalty,
+        optimizer: { kind: "lbfgs", maxIterations: 40, tolerance: 1e-4 },
+      }).model,
+  );
+  const structured = (fraction: number) =>
+    cached(`fashion_features${fraction * 100}_from_${key}`, () => {
+      const r = pruneFeatures(dense, { fraction });
+      return fit(selectFeatures(train.x, r.features), train.y, {
+        penalty: base.penalty,
+        initial: r.model,
+        optimizer: { kind: "lbfgs", maxIterations: 100, tolerance: 1e-4 },
+      }).model;
+    });
+  const reduced = await structured(0.9), reduced75 = await structured(0.75);
+  const int8 = calibrateInput(
+    quantizeModel(dense, { method: { kind: "uniform", bits: 8, granularity: "class" } }),
+    train.x,
+  );
+  const kmeans4 = quantizeModel(dense, {
+    method: { kind: "kmeans", bits: 4, granularity: "class" },
   });
-  return { dense, sparse };
-}
-
-/** CSR rows of a (masked) model: only non-zero weights. */
-export function toCsr(m: LogisticModel): SparseForm {
-  const { rows: k, cols: d, data } = m.weights;
-  const indptr = new Int32Array(k + 1), indices: number[] = [], values: number[] = [];
-  for (let c = 0; c < k; c++) {
-    for (let j = 0; j < d; j++) {
-      if (data[c * d + j] !== 0) {
-        indices.push(j);
-        values.push(data[c * d + j]);
-      }
-    }
-    indptr[c + 1] = indices.length;
-  }
   return {
-    indptr,
-    indices: Int32Array.from(indices),
-    values: Float32Array.from(values),
-    bias: Float32Array.from(m.bias),
-    nFeatures: d,
+    dense,
+    pruned,
+    features: { model: reduced, columns: featureIndices(reduced, train.featureNames) },
+    features75: { model: reduced75, columns: featureIndices(reduced75, train.featureNames) },
+    int8,
+    kmeans4,
   };
-}
-
-/** Per-row symmetric int8 codes in [-limit, limit]. */
-export function toInt8(m: LogisticModel, limit = 63): Int8Form {
-  const { rows: k, cols: d, data } = m.weights;
-  const codes = new Int8Array(k * d), scale = new Float32Array(k);
-  for (let c = 0; c < k; c++) {
-    let max = 0;
-    for (let j = 0; j < d; j++) max = Math.max(max, Math.abs(data[c * d + j]));
-    scale[c] = max > 0 ? max / limit : 1;
-    for (let j = 0; j < d; j++) codes[c * d + j] = Math.round(data[c * d + j] / scale[c]);
-  }
-  return { codes, scale, bias: Float32Array.from(m.bias) };
-}
-
-/** Per-row 16-level uniform codebooks, codes packed two per byte. */
-export function toPacked4(m: LogisticModel): Packed4Form {
-  const { rows: k, cols: d, data } = m.weights;
-  const rb = Math.ceil(d / 2);
-  const packed = new Uint8Array(k * rb), codebook = new Float32Array(16 * k);
-  for (let c = 0; c < k; c++) {
-    let lo = Infinity, hi = -Infinity;
-    for (let j = 0; j < d; j++) {
-      lo = Math.min(lo, data[c * d + j]);
-      hi = Math.max(hi, data[c * d + j]);
-    }
-    const step = hi > lo ? (hi - lo) / 15 : 1;
-    for (let q = 0; q < 16; q++) codebook[16 * c + q] = lo + q * step;
-    for (let j = 0; j < d; j++) {
-      const code = Math.min(15, Math.max(0, Math.round((data[c * d + j] - lo) / step)));
-      packed[c * rb + (j >> 1)] |= j & 1 ? code << 4 : code;
-    }
-  }
-  return { packed, codebook, bias: Float32Array.from(m.bias), nFeatures: d };
 }

@@ -1,14 +1,21 @@
 /**
- * `deno task bench:infer [--rounds N] [--json] [--no-memory]`: 10,000 x 784 inference on the
- * Fashion-MNIST test set with a trained model (see `_models.ts`), for each lrcompress form and
- * for onnxruntime-node 1.30 (one intra-op thread) float (MatMul + Add) and int8 (MatMulInteger,
- * weights in [-63, 63], uint8 pixels) on the same weights and data, in interleaved rounds
- * (each round runs every implementation once, in rotating order); medians over rounds, ratios,
- * test accuracy of each form, model bytes, peak RSS of a process that runs only that
- * implementation, and a small table of time against rows and features.
+ * `deno task bench:infer [--rounds N] [--json] [--no-memory] [--no-scaling]`: 10,000 x 784
+ * inference on the Fashion-MNIST test set through the library's own entry points, with models
+ * made by the library's pruning and quantization modules (see `_models.ts`), against
+ * onnxruntime-node 1.30 on the same weights and data in the same run: float (MatMul + Add) and
+ * int8 (MatMulInteger on the uint8 pixels, the int8 model's own codes and scales), first with
+ * one intra-op thread against our one thread, then with two against two. Each round runs every
+ * implementation once, in rotating order; the table shows medians over rounds, ratios, test
+ * accuracy, model bytes, the peak RSS of a process that runs only that row, and, for the
+ * reference, the limits measured from wasm in the same run (reading the inputs once; the float32
+ * and int8 kernels' rates on a batch that stays in cache).
  *
- * "in kernel memory": the input was written into the scorer's input buffer once (as a loader
- * would); "copy from JS": a plain Float32Array is copied in on every call.
+ * What each lrcompress row times: the library call and its output (float64 scores), with NaN
+ * checks. "in kernel memory": the inputs were written once into the predictor's input buffer,
+ * as a loader would; "from a JS array": a plain typed array is copied in on every call (in
+ * cache-sized blocks); "one-shot": `decisionFunction(model, x)` / `quantizedDecisionFunction`,
+ * which also lay the model out and free it on every call. "kernel only" rows call the kernel's
+ * scorer directly (float32 scores, no checks) to show what the library adds.
  *
  * @module
  */
@@ -16,30 +23,39 @@
 import * as ort from "onnxruntime-node";
 import { loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { formatTable, percent } from "../../lib/cli/format.ts";
-import type { QuantizedInput } from "../../lib/kernels/forms.ts";
+import type { Matrix } from "../../lib/core/matrix.ts";
+import { decisionFunction, foldPreprocessing } from "../../lib/model/predict.ts";
+import { preparePredictor } from "../../lib/model/predictor.ts";
+import { selectFeatures } from "../../lib/prune/structured.ts";
+import { prepareIntegerModel } from "../../lib/quant/integer.ts";
+import { quantizedSize } from "../../lib/quant/model.ts";
+import { prepareQuantizedPredictor, quantizedDecisionFunction } from "../../lib/quant/predictor.ts";
 import {
   prepareDense,
   prepareInt8,
-  preparePacked4,
+  prepareInteger,
   prepareSparse,
   type Scorer,
 } from "../../lib/kernels/scorers.ts";
 import { createWorkspace, instantiateKernels, kernelModule } from "../../lib/kernels/runtime.ts";
-import type { Matrix } from "../../lib/core/matrix.ts";
-import { benchModels, toCsr, toInt8, toPacked4 } from "./_models.ts";
+import { benchModels } from "./_models.ts";
 import { floatModel, int8Model } from "./_onnx.ts";
 
 interface Impl {
   name: string;
-  group: "float" | "int8" | "sparse" | "packed" | "reference";
+  /** Compared with onnxruntime's float or int8 row of the same thread count. */
+  group: "float" | "int8";
+  threads: 1 | 2;
   modelBytes: number;
-  run(): Promise<Float32Array> | Float32Array;
+  /** Multiply-adds of one call (for the rate). */
+  work: number;
+  run(): Promise<ArrayLike<number>> | ArrayLike<number>;
 }
 
 const args = Deno.args;
 const json = args.includes("--json");
 const roundsArg = args.indexOf("--rounds");
-const ROUNDS = roundsArg >= 0 ? Number(args[roundsArg + 1]) : 7;
+const ROUNDS = roundsArg >= 0 ? Number(args[roundsArg + 1]) : 11;
 const childArg = args.indexOf("--child");
 
 function median(v: number[]): number {
@@ -48,7 +64,7 @@ function median(v: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function accuracy(scores: Float32Array, y: Int32Array, k: number): number {
+function accuracy(scores: ArrayLike<number>, y: Int32Array, k: number): number {
   let right = 0;
   for (let i = 0; i < y.length; i++) {
     let best = 0;
@@ -58,136 +74,273 @@ function accuracy(scores: Float32Array, y: Int32Array, k: number): number {
   return right / y.length;
 }
 
+const ORT_FLOAT = "onnxruntime 1.30 float (MatMul+Add)";
+const ORT_INT8 = "onnxruntime 1.30 int8 (MatMulInteger)";
+
 async function setup() {
   const [train, test, raw] = await Promise.all([
     loadFashionMnist("train"),
     loadFashionMnist("test"),
     loadFashionMnist("test", { pixels: "raw" }),
   ]);
-  const { dense, sparse } = await benchModels(train);
+  const models = await benchModels(train);
+  const { dense, pruned, features, features75, int8, kmeans4 } = models;
   const n = test.x.rows, d = test.x.cols, k = dense.weights.rows;
   const x = test.x as Matrix<Float32Array>;
   const pixels = Uint8Array.from(raw.x.data);
-  const q = (data: Uint8Array): QuantizedInput => ({
-    data,
-    rows: n,
-    cols: d,
-    scale: 1 / 255,
-    zeroPoint: 0,
-  });
-
-  const w32 = Float32Array.from(dense.weights.data), b32 = Float32Array.from(dense.bias);
-  const csr = toCsr(sparse), i8 = toInt8(dense), p4 = toPacked4(dense);
   const impls: Impl[] = [];
-  const scorers: { close(): void }[] = [];
-  const inMemory = <I extends Matrix | QuantizedInput>(
-    s: Scorer<I>,
-    input: I,
-  ): () => Float32Array => {
-    const buf = s.inputBuffer(input.rows);
-    buf.set(input.data as never);
-    const inside = { ...input, data: buf } as I;
-    const out = new Float32Array(n * k);
-    return () => s.scores(inside, { out });
+  const closers: { close(): void }[] = [];
+  const floatBytes = 4 * (k * d + k);
+  const nnz = (m: { weights: { data: Float64Array } }) =>
+    m.weights.data.filter((v) => v !== 0).length;
+  const inMemory = (p: { inputBuffer(rows: number): Float32Array }, data: Float32Array) => {
+    const buf = p.inputBuffer(n);
+    buf.set(data);
+    return { data: buf, rows: n, cols: data.length / n };
   };
-  const fDense = prepareDense({ weights: w32, bias: b32 });
-  const denseBytes = 4 * (w32.length + k);
+
+  // Float: dense.
+  for (const threads of [1, 2] as const) {
+    const p = preparePredictor(dense, { threads });
+    closers.push(p);
+    const xin = inMemory(p, x.data);
+    impls.push({
+      name: `dense float32, in kernel memory${threads === 2 ? ", 2 threads" : ""}`,
+      group: "float",
+      threads,
+      modelBytes: floatBytes,
+      work: n * d * k,
+      run: () => p.decisionFunction(xin).data,
+    });
+  }
+  const pJs = preparePredictor(dense);
+  closers.push(pJs);
   impls.push({
-    name: "lrcompress float32, in kernel memory",
+    name: "dense float32, from a JS array",
     group: "float",
-    modelBytes: denseBytes,
-    run: inMemory(fDense, x),
+    threads: 1,
+    modelBytes: floatBytes,
+    work: n * d * k,
+    run: () => pJs.decisionFunction(x).data,
   });
-  const fDense2 = prepareDense({ weights: w32, bias: b32 }, { threads: 2 });
-  scorers.push(fDense, fDense2);
   impls.push({
-    name: "lrcompress float32, 2 threads",
+    name: "dense float32, one-shot decisionFunction",
     group: "float",
-    modelBytes: denseBytes,
-    run: inMemory(fDense2, x),
+    threads: 1,
+    modelBytes: floatBytes,
+    work: n * d * k,
+    run: () => decisionFunction(dense, x).data,
   });
-  const fDenseCopy = prepareDense({ weights: w32, bias: b32 });
-  const outCopy = new Float32Array(n * k);
+  const { weights: fw, bias: fb } = foldPreprocessing(dense);
+  const kDense: Scorer<Matrix> = prepareDense({ weights: fw, bias: fb });
+  closers.push(kDense);
+  const kin = inMemory(kDense, x.data);
+  const kOut = new Float32Array(n * k);
   impls.push({
-    name: "lrcompress float32, copy from JS",
+    name: "dense float32, kernel only (float32 scores, no checks)",
     group: "float",
-    modelBytes: denseBytes,
-    run: () => fDenseCopy.scores(x, { out: outCopy }),
-  });
-  const fSparse = prepareSparse(csr);
-  impls.push({
-    name: `lrcompress sparse ${(100 * (1 - csr.indices.length / (k * d))).toFixed(0)} % (CSR)`,
-    group: "sparse",
-    modelBytes: 4 * (k + 1) + 8 * csr.indices.length + 4 * k, // indptr, int32 index + float32 value, bias
-    run: inMemory(fSparse, x),
-  });
-  const fInt8 = prepareInt8(i8);
-  impls.push({
-    name: `lrcompress int8 (${fInt8.path})`,
-    group: "int8",
-    modelBytes: k * d + 8 * k,
-    run: inMemory(fInt8, q(pixels)),
-  });
-  const fInt8Two = prepareInt8(i8, { threads: 2 });
-  scorers.push(fInt8, fInt8Two);
-  impls.push({
-    name: `lrcompress int8 (${fInt8Two.path}), 2 threads`,
-    group: "int8",
-    modelBytes: k * d + 8 * k,
-    run: inMemory(fInt8Two, q(pixels)),
-  });
-  const fInt8Exact = prepareInt8(i8, { relaxed: false });
-  impls.push({
-    name: "lrcompress int8 (exact int16 widening)",
-    group: "int8",
-    modelBytes: k * d + 8 * k,
-    run: inMemory(fInt8Exact, q(pixels)),
-  });
-  const fP4 = preparePacked4(p4);
-  impls.push({
-    name: "lrcompress packed 4-bit + codebook",
-    group: "packed",
-    modelBytes: p4.packed.length + 4 * 16 * k + 4 * k,
-    run: inMemory(fP4, q(pixels)),
-  });
-  const fTs = prepareDense({ weights: w32, bias: b32 }, { backend: "ts" });
-  impls.push({
-    name: "lrcompress float32, TypeScript reference",
-    group: "reference",
-    modelBytes: denseBytes,
-    run: () => fTs.scores(x),
+    threads: 1,
+    modelBytes: floatBytes,
+    work: n * d * k,
+    run: () => kDense.scores(kin, { out: kOut }),
   });
 
-  const options = {
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    executionMode: "sequential" as const,
-    graphOptimizationLevel: "all" as const,
-  };
+  // Float: pruned 90 % of the weights.
+  const pPruned = preparePredictor(pruned);
+  closers.push(pPruned);
+  const xPruned = inMemory(pPruned, x.data);
+  const prunedBytes = 4 * k + 8 * nnz(pruned) + 4 * (k + 1); // values + int32 columns, offsets
+  impls.push({
+    name: `pruned 90 % (${pPruned.kernel} kernel), in kernel memory`,
+    group: "float",
+    threads: 1,
+    modelBytes: prunedBytes,
+    work: n * nnz(pruned),
+    run: () => pPruned.decisionFunction(xPruned).data,
+  });
+  impls.push({
+    name: "pruned 90 %, one-shot decisionFunction",
+    group: "float",
+    threads: 1,
+    modelBytes: prunedBytes,
+    work: n * nnz(pruned),
+    run: () => decisionFunction(pruned, x).data,
+  });
+
+  // Float: 90 % of the features removed.
+  const m = features.model.weights.cols;
+  const pReduced = preparePredictor(features.model);
+  closers.push(pReduced);
+  const xReduced = inMemory(pReduced, selectFeatures(x, features.columns).data as Float32Array);
+  const reducedBytes = 4 * (k * m + k);
+  impls.push({
+    name: `${m} of ${d} features kept (reduced model, inputs ${m} wide), in kernel memory`,
+    group: "float",
+    threads: 1,
+    modelBytes: reducedBytes,
+    work: n * m * k,
+    run: () => pReduced.decisionFunction(xReduced).data,
+  });
+  const pColumns = preparePredictor(features.model, { columns: features.columns, inputWidth: d });
+  closers.push(pColumns);
+  const xColumns = inMemory(pColumns, x.data);
+  impls.push({
+    name:
+      `${m} of ${d} features kept, full-width rows (${pColumns.kernel} kernel), in kernel memory`,
+    group: "float",
+    threads: 1,
+    modelBytes: reducedBytes + 2 * m,
+    work: n * m * k,
+    run: () => pColumns.decisionFunction(xColumns).data,
+  });
+
+  const m75 = features75.model.weights.cols;
+  const p75 = preparePredictor(features75.model);
+  closers.push(p75);
+  const x75 = inMemory(p75, selectFeatures(x, features75.columns).data as Float32Array);
+  impls.push({
+    name: `${m75} of ${d} features kept (reduced model, inputs ${m75} wide), in kernel memory`,
+    group: "float",
+    threads: 1,
+    modelBytes: 4 * (k * m75 + k),
+    work: n * m75 * k,
+    run: () => p75.decisionFunction(x75).data,
+  });
+
+  // Float inputs, 4-bit codebook weights.
+  const pKm = prepareQuantizedPredictor(kmeans4);
+  closers.push(pKm);
+  const xKm = inMemory(pKm as { inputBuffer(rows: number): Float32Array }, x.data);
+  impls.push({
+    name: `4-bit k-means per class (${pKm.kernel} kernel), in kernel memory`,
+    group: "float",
+    threads: 1,
+    modelBytes: quantizedSize(kmeans4).weightBytes + 4 * k,
+    work: n * d * k,
+    run: () => pKm.decisionFunction(xKm).data,
+  });
+  impls.push({
+    name: "float64 TypeScript reference (decisionFunction, backend ts)",
+    group: "float",
+    threads: 1,
+    modelBytes: floatBytes,
+    work: n * d * k,
+    run: () => decisionFunction(dense, x, { backend: "ts" }).data,
+  });
+
+  // int8: integer-only inference of the 8-bit model.
+  const int8Bytes = quantizedSize(int8).weightBytes + 4 * k;
+  for (const threads of [1, 2] as const) {
+    const p = prepareQuantizedPredictor(int8, { threads });
+    closers.push(p);
+    const buf = p.inputBuffer(n) as Uint8Array;
+    buf.set(pixels);
+    impls.push({
+      name: `int8 integer-only (${p.path}), uint8 codes in kernel memory${
+        threads === 2 ? ", 2 threads" : ""
+      }`,
+      group: "int8",
+      threads,
+      modelBytes: int8Bytes,
+      work: n * d * k,
+      run: () => p.decisionFunctionFromCodes(buf, n).data,
+    });
+  }
+  const pInt = prepareQuantizedPredictor(int8);
+  closers.push(pInt);
+  impls.push({
+    name: "int8 integer-only, uint8 codes from a JS array",
+    group: "int8",
+    threads: 1,
+    modelBytes: int8Bytes,
+    work: n * d * k,
+    run: () => pInt.decisionFunctionFromCodes(pixels, n).data,
+  });
+  impls.push({
+    name: "int8 integer-only, float inputs quantized on the way",
+    group: "int8",
+    threads: 1,
+    modelBytes: int8Bytes,
+    work: n * d * k,
+    run: () => pInt.decisionFunction(x).data,
+  });
+  impls.push({
+    name: "int8 integer-only, one-shot quantizedDecisionFunction (float inputs)",
+    group: "int8",
+    threads: 1,
+    modelBytes: int8Bytes,
+    work: n * d * k,
+    run: () => quantizedDecisionFunction(int8, x).data,
+  });
+  const im = prepareIntegerModel(int8);
+  const kInt = prepareInteger({
+    weights: im.weights as Int8Array,
+    bias: im.bias,
+    rescale: im.rescale,
+  });
+  closers.push(kInt);
+  const kib = kInt.inputBuffer(n);
+  kib.set(pixels);
+  const kIntOut = new Float64Array(n * k);
+  impls.push({
+    name: `int8, kernel only (${kInt.path}, no checks)`,
+    group: "int8",
+    threads: 1,
+    modelBytes: int8Bytes,
+    work: n * d * k,
+    run: () => kInt.scores({ data: kib, rows: n, cols: d }, { out: kIntOut }),
+  });
+
+  // onnxruntime on the same weights and data.
+  const w32 = Float32Array.from(fw), b32 = Float32Array.from(fb);
   const wt = new Float32Array(d * k);
   for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) wt[j * k + c] = w32[c * d + j];
-  const sFloat = await ort.InferenceSession.create(floatModel(wt, b32, d, k), options);
-  impls.push({
-    name: "onnxruntime 1.30 float (MatMul+Add)",
-    group: "float",
-    modelBytes: denseBytes,
-    run: async () =>
-      (await sFloat.run({ X: new ort.Tensor("float32", x.data, [n, d]) })).Y.data as Float32Array,
-  });
   const wq = new Int8Array(d * k), sc = new Float32Array(k);
   for (let c = 0; c < k; c++) {
-    sc[c] = i8.scale[c] / 255;
-    for (let j = 0; j < d; j++) wq[j * k + c] = i8.codes[c * d + j];
+    sc[c] = im.rescale[c];
+    for (let j = 0; j < d; j++) wq[j * k + c] = im.weights[c * d + j];
   }
-  const sInt8 = await ort.InferenceSession.create(int8Model(wq, sc, b32, d, k), options);
-  impls.push({
-    name: "onnxruntime 1.30 int8 (MatMulInteger)",
-    group: "int8",
-    modelBytes: k * d + 8 * k,
-    run: async () =>
-      (await sInt8.run({ X: new ort.Tensor("uint8", pixels, [n, d]) })).Y.data as Float32Array,
-  });
-  return { impls, test, n, d, k, x, pixels, close: () => scorers.forEach((s) => s.close()) };
+  // The int8 model's bias at its float value (int32 bias times the product scale).
+  const bInt = Float32Array.from(im.bias, (v, c) => v * im.rescale[c]);
+  for (const threads of [1, 2] as const) {
+    const options = {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: "sequential" as const,
+      graphOptimizationLevel: "all" as const,
+    };
+    const sFloat = await ort.InferenceSession.create(floatModel(wt, b32, d, k), options);
+    const sInt8 = await ort.InferenceSession.create(int8Model(wq, sc, bInt, d, k), options);
+    const suffix = threads === 2 ? ", 2 threads" : "";
+    impls.push({
+      name: ORT_FLOAT + suffix,
+      group: "float",
+      threads,
+      modelBytes: floatBytes,
+      work: n * d * k,
+      run: async () =>
+        (await sFloat.run({ X: new ort.Tensor("float32", x.data, [n, d]) })).Y.data as Float32Array,
+    });
+    impls.push({
+      name: ORT_INT8 + suffix,
+      group: "int8",
+      threads,
+      modelBytes: int8Bytes,
+      work: n * d * k,
+      run: async () =>
+        (await sInt8.run({ X: new ort.Tensor("uint8", pixels, [n, d]) })).Y.data as Float32Array,
+    });
+  }
+  return {
+    impls,
+    test,
+    n,
+    d,
+    k,
+    x,
+    pixels,
+    close: () => closers.forEach((c) => c.close()),
+  };
 }
 
 async function childMemory(name: string): Promise<void> {
@@ -209,84 +362,72 @@ async function peakMemory(name: string): Promise<number> {
   return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!).peakRssBytes;
 }
 
+/** Bytes streamed to flush the caches before a cold call. */
+const EVICT_BYTES = 512 * 2 ** 20;
+
 /** Baseline of the memory measurement: the same process setup without running anything. */
 const BASELINE = "(setup only)";
 
-async function main(): Promise<void> {
-  if (childArg >= 0) {
-    const name = args[childArg + 1];
-    if (name === BASELINE) {
-      (await setup()).close();
-      const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
-      console.log(JSON.stringify({ peakRssBytes: Number(m![1]) * 1024 }));
-      return;
-    }
-    return await childMemory(name);
-  }
-  const load = Deno.loadavg()[0];
-  const { impls, test, n, d, k, x, pixels, close } = await setup();
-  const acc = new Map<string, number>();
-  for (const impl of impls) acc.set(impl.name, accuracy(await impl.run(), test.y, k)); // also warms up
-  for (let w = 0; w < 3; w++) for (const impl of impls) await impl.run();
-  const times = new Map<string, number[]>(impls.map((i) => [i.name, []]));
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let t = 0; t < impls.length; t++) {
-      const impl = impls[(t + r) % impls.length];
-      const s = performance.now();
-      await impl.run();
-      times.get(impl.name)!.push(performance.now() - s);
-    }
-  }
-  // Machine limit as seen from wasm: reading the 31 MB of float32 inputs once.
-  const probe = (() => {
-    const ws = createWorkspace(4 * n * d + 64);
-    const kx = instantiateKernels(kernelModule("infer", true), ws.memory);
-    const a = ws.alloc(4 * n * d);
-    ws.f32(a, n * d).set(x.data);
+/**
+ * Limits seen from wasm in this run: reading the inputs once from memory, and the float32 and
+ * int8 kernels' rates on a batch small enough to stay in the core's cache (256 rows, scored 40
+ * times), i.e. their compute rate without memory traffic.
+ */
+function limits(x: Float32Array, pixels: Uint8Array, d: number, k: number) {
+  const ws = createWorkspace(x.byteLength + pixels.byteLength + 1024);
+  const kx = instantiateKernels(kernelModule("infer", true), ws.memory);
+  const a = ws.alloc(x.byteLength), b = ws.alloc(pixels.byteLength + 64);
+  ws.f32(a, x.length).set(x);
+  ws.u8(b, pixels.length).set(pixels);
+  const best = (f: () => void) => {
     const t: number[] = [];
     for (let r = 0; r < 15; r++) {
       const s = performance.now();
-      kx.readProbe(a, Math.floor((4 * n * d) / 64) * 64);
+      f();
       t.push(performance.now() - s);
     }
     return median(t);
-  })();
-  const memory = new Map<string, number>();
-  if (!args.includes("--no-memory")) {
-    const base = await peakMemory(BASELINE);
-    memory.set(BASELINE, base);
-    for (const impl of impls) memory.set(impl.name, await peakMemory(impl.name));
-  }
-  const med = (name: string) => median(times.get(name)!);
-  const ortFloat = med("onnxruntime 1.30 float (MatMul+Add)");
-  const ortInt8 = med("onnxruntime 1.30 int8 (MatMulInteger)");
-  const ourDense = med("lrcompress float32, in kernel memory");
-  const rows = impls.map((impl) => {
-    const ms = med(impl.name);
-    const versus = impl.group === "int8" ? ortInt8 : ortFloat;
-    return {
-      bench: "infer",
-      name: impl.name,
-      rows: n,
-      features: d,
-      medianMs: ms,
-      allMs: times.get(impl.name)!,
-      accuracy: acc.get(impl.name)!,
-      modelBytes: impl.modelBytes,
-      peakRssBytes: memory.get(impl.name) ?? null,
-      ratioToOnnxruntime: ms / versus,
-      onnxruntimeReference: impl.group === "int8" ? "int8" : "float",
-      ratioToLrcompressDense: ms / ourDense,
-      loadAverage: load,
-    };
+  };
+  const rows = 256, reps = 40;
+  const w = Float32Array.from({ length: k * d }, (_, i) => Math.sin(i) * 0.01);
+  const dense = prepareDense({ weights: w, bias: new Float32Array(k) });
+  const db = dense.inputBuffer(rows);
+  db.set(x.subarray(0, rows * d));
+  const int8 = prepareInt8({
+    codes: Int8Array.from(w, (v) => Math.round(v * 100 * 127)),
+    scale: new Float32Array(k).fill(1),
+    bias: new Float32Array(k),
   });
+  const ib = int8.inputBuffer(rows);
+  ib.set(pixels.subarray(0, rows * d));
+  const outF = new Float32Array(rows * k);
+  const fMs = best(() => {
+    for (let r = 0; r < reps; r++) dense.scores({ data: db, rows, cols: d }, { out: outF });
+  });
+  const iMs = best(() => {
+    for (let r = 0; r < reps; r++) {
+      int8.scores({ data: ib, rows, cols: d, scale: 1, zeroPoint: 0 }, { out: outF });
+    }
+  });
+  dense.close();
+  int8.close();
+  return {
+    readFloatMs: best(() => kx.readProbe(a, Math.floor(x.byteLength / 64) * 64)),
+    readBytesMs: best(() => kx.readProbe(b, Math.floor(pixels.byteLength / 64) * 64)),
+    /** Multiply-adds per second in cache. */
+    floatRate: (reps * rows * d * k) / (fMs / 1000),
+    int8Rate: (reps * rows * d * k) / (iMs / 1000),
+    int8Path: int8.path,
+  };
+}
 
-  // Scaling: time against rows and features (first m features of the same weights).
-  const scaling: { rows: number; features: number; name: string; medianMs: number }[] = [];
+/** Time against rows and features for the main kernels (synthetic weights, same shapes). */
+function scaling(x: Float32Array, pixels: Uint8Array, d0: number, k: number) {
+  const rows: { rows: number; features: number; name: string; medianMs: number }[] = [];
   for (const m of [196, 392, 784]) {
     const wDense = Float32Array.from({ length: k * m }, (_, i) => Math.sin(i) * 0.01);
     const dense = prepareDense({ weights: wDense, bias: new Float32Array(k) });
-    const codes = new Int8Array(k * m).map((_, i) => (i * 37) % 127 - 63);
+    const codes = new Int8Array(k * m).map((_, i) => (i * 37) % 255 - 127);
     const int8 = prepareInt8({
       codes,
       scale: new Float32Array(k).fill(1e-3),
@@ -313,8 +454,8 @@ async function main(): Promise<void> {
       const xf = new Float32Array(r * m), xq = new Uint8Array(r * m);
       for (let i = 0; i < r; i++) {
         for (let j = 0; j < m; j++) {
-          xf[i * m + j] = x.data[i * d + j];
-          xq[i * m + j] = pixels[i * d + j];
+          xf[i * m + j] = x[i * d0 + j];
+          xq[i * m + j] = pixels[i * d0 + j];
         }
       }
       const cases: [string, () => unknown][] = [];
@@ -338,82 +479,176 @@ async function main(): Promise<void> {
           f();
           t.push(performance.now() - s);
         }
-        scaling.push({ rows: r, features: m, name, medianMs: median(t) });
+        rows.push({ rows: r, features: m, name, medianMs: median(t) });
       }
     }
+    for (const s of [dense, int8, sparse]) s.close();
   }
+  return rows;
+}
 
+async function main(): Promise<void> {
+  if (childArg >= 0) {
+    const name = args[childArg + 1];
+    if (name === BASELINE) {
+      (await setup()).close();
+      const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
+      console.log(JSON.stringify({ peakRssBytes: Number(m![1]) * 1024 }));
+      return;
+    }
+    return await childMemory(name);
+  }
+  const load = Deno.loadavg()[0];
+  const { impls, test, n, d, k, x, pixels, close } = await setup();
+  const acc = new Map<string, number>();
+  for (const impl of impls) acc.set(impl.name, accuracy(await impl.run(), test.y, k)); // warms up
+  for (const impl of impls) await impl.run();
+  // Every implementation is timed in the same cache state: right after the caches were
+  // flushed by streaming 512 MiB (cold), then at once again (warm: its inputs as cached as a
+  // 31 MB batch can be).
+  const evictWs = createWorkspace(EVICT_BYTES + 1024);
+  const evictKx = instantiateKernels(kernelModule("infer", true), evictWs.memory);
+  const evictAt = evictWs.alloc(EVICT_BYTES);
+  evictWs.u8(evictAt, EVICT_BYTES).fill(1);
+  const evict = () => evictKx.readProbe(evictAt, EVICT_BYTES);
+  const times = new Map<string, number[]>(impls.map((i) => [i.name, []]));
+  const cold = new Map<string, number[]>(impls.map((i) => [i.name, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let t = 0; t < impls.length; t++) {
+      const impl = impls[(t + r) % impls.length];
+      evict();
+      let s = performance.now();
+      await impl.run();
+      cold.get(impl.name)!.push(performance.now() - s);
+      s = performance.now();
+      await impl.run();
+      times.get(impl.name)!.push(performance.now() - s);
+    }
+  }
+  const limit = limits(x.data, pixels, d, k);
+  const memory = new Map<string, number>();
+  if (!args.includes("--no-memory")) {
+    memory.set(BASELINE, await peakMemory(BASELINE));
+    for (const impl of impls) memory.set(impl.name, await peakMemory(impl.name));
+  }
+  const loadEnd = Deno.loadavg()[0];
+  const med = (name: string) => median(times.get(name)!);
+  const medCold = (name: string) => median(cold.get(name)!);
+  const rows = impls.map((impl) => {
+    const ms = med(impl.name);
+    const suffix = impl.threads === 2 ? ", 2 threads" : "";
+    const ortName = (impl.group === "int8" ? ORT_INT8 : ORT_FLOAT) + suffix;
+    const versus = med(ortName);
+    const denseName = `dense float32, in kernel memory${suffix}`;
+    const ourDense = med(denseName);
+    return {
+      bench: "infer",
+      name: impl.name,
+      group: impl.group,
+      threads: impl.threads,
+      rows: n,
+      features: d,
+      medianMs: ms,
+      allMs: times.get(impl.name)!,
+      coldMedianMs: medCold(impl.name),
+      coldAllMs: cold.get(impl.name)!,
+      coldRatioToOnnxruntime: medCold(impl.name) / medCold(ortName),
+      coldRatioToLrcompressDense: medCold(impl.name) / medCold(denseName),
+      accuracy: acc.get(impl.name)!,
+      modelBytes: impl.modelBytes,
+      /** Multiply-adds done per second (stored weights only for the pruned forms). */
+      multiplyAddsPerSecond: impl.work / (ms / 1000),
+      peakRssBytes: memory.get(impl.name) ?? null,
+      ratioToOnnxruntime: ms / versus,
+      onnxruntimeReference: (impl.group === "int8" ? "int8" : "float") + suffix,
+      ratioToLrcompressDense: ms / ourDense,
+      loadAverage: load,
+      loadAverageEnd: loadEnd,
+    };
+  });
+  const scale = args.includes("--no-scaling") ? [] : scaling(x.data, pixels, d, k);
   close();
+  const limitRow = {
+    bench: "infer-limits",
+    readFloat32InputsMs: limit.readFloatMs,
+    readUint8InputsMs: limit.readBytesMs,
+    float32KernelInCacheMultiplyAddsPerSecond: limit.floatRate,
+    int8KernelInCacheMultiplyAddsPerSecond: limit.int8Rate,
+  };
   if (json) {
     for (const r of rows) console.log(JSON.stringify(r));
-    console.log(
-      JSON.stringify({
-        bench: "infer-limit",
-        name: "wasm read of the float32 inputs",
-        rows: n,
-        features: d,
-        medianMs: probe,
-      }),
-    );
+    console.log(JSON.stringify(limitRow));
     if (memory.has(BASELINE)) {
-      console.log(
-        JSON.stringify({
-          bench: "infer-memory-baseline",
-          name: BASELINE,
-          peakRssBytes: memory.get(BASELINE),
-        }),
-      );
+      console.log(JSON.stringify({
+        bench: "infer-memory-baseline",
+        name: BASELINE,
+        peakRssBytes: memory.get(BASELINE),
+      }));
     }
-    for (const s of scaling) console.log(JSON.stringify({ bench: "infer-scaling", ...s }));
+    for (const s of scale) console.log(JSON.stringify({ bench: "infer-scaling", ...s }));
     return;
   }
   console.log(
     `Fashion-MNIST test set ${n} x ${d}, ${k} classes; medians of ${ROUNDS} interleaved rounds; ` +
-      `one thread; load average at start ${load.toFixed(2)}`,
+      `warm: a second call at once; cold: right after flushing the caches; ` +
+      `load average ${load.toFixed(2)} at start, ${loadEnd.toFixed(2)} at the end`,
   );
   console.log(formatTable(
     [
       "implementation",
-      "median",
+      "warm",
       "vs onnxruntime",
       "vs our dense",
+      "cold",
+      "vs onnxruntime",
+      "vs our dense",
+      "G mul-add/s",
       "accuracy",
       "model bytes",
       "peak RSS",
     ],
     rows.map((r) => [
-      r.name,
+      (r.name.startsWith("onnxruntime") ? "" : "lrcompress ") + r.name,
       `${r.medianMs.toFixed(2)} ms`,
       `${r.ratioToOnnxruntime.toFixed(2)} x ${r.onnxruntimeReference}`,
       `${r.ratioToLrcompressDense.toFixed(2)} x`,
+      `${r.coldMedianMs.toFixed(2)} ms`,
+      `${r.coldRatioToOnnxruntime.toFixed(2)} x`,
+      `${r.coldRatioToLrcompressDense.toFixed(2)} x`,
+      (r.multiplyAddsPerSecond / 1e9).toFixed(1),
       percent(r.accuracy),
       String(r.modelBytes),
       r.peakRssBytes === null ? "-" : `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
     ]),
   ));
   console.log(
-    `\nreading the ${(4 * n * d / 1e6).toFixed(1)} MB of float32 inputs once from wasm: ` +
-      `${probe.toFixed(2)} ms (${(4 * n * d / probe / 1e6).toFixed(1)} GB/s), the floor for any ` +
-      "float32 kernel at this size" +
+    `\nmachine limits from wasm, same run: reading the ${(4 * n * d / 1e6).toFixed(1)} MB of ` +
+      `float32 inputs once ${limit.readFloatMs.toFixed(2)} ms, the ${
+        (n * d / 1e6).toFixed(1)
+      } MB ` +
+      `of uint8 pixels ${
+        limit.readBytesMs.toFixed(2)
+      } ms; in cache (256 rows scored 40 times) the ` +
+      `float32 kernel does ${(limit.floatRate / 1e9).toFixed(1)} G mul-add/s ` +
+      `(${(n * d * k / limit.floatRate * 1000).toFixed(2)} ms for this product) and the int8 ` +
+      `kernel (${limit.int8Path}) ${(limit.int8Rate / 1e9).toFixed(1)} G mul-add/s ` +
+      `(${(n * d * k / limit.int8Rate * 1000).toFixed(2)} ms)` +
       (memory.has(BASELINE)
-        ? `; peak RSS of the setup alone (data, models, all sessions built): ${
-          (memory.get(BASELINE)! / 2 ** 20).toFixed(0)
-        } MiB`
+        ? `; peak RSS of the setup alone: ${(memory.get(BASELINE)! / 2 ** 20).toFixed(0)} MiB`
         : ""),
   );
-  console.log("\nscaling (ms, medians of 7; synthetic weights of the same shapes):");
-  const names = [...new Set(scaling.map((s) => s.name))];
+  if (scale.length === 0) return;
+  console.log("\nscaling (kernels only, ms, medians of 7; synthetic weights of the same shapes):");
+  const names = [...new Set(scale.map((s) => s.name))];
   console.log(formatTable(
     ["rows", "features", ...names],
-    [...new Set(scaling.map((s) => `${s.rows}|${s.features}`))].map((key) => {
+    [...new Set(scale.map((s) => `${s.rows}|${s.features}`))].map((key) => {
       const [r, m] = key.split("|").map(Number);
       return [
         String(r),
         String(m),
         ...names.map((nm) =>
-          scaling.find((s) => s.rows === r && s.features === m && s.name === nm)!.medianMs.toFixed(
-            2,
-          )
+          scale.find((s) => s.rows === r && s.features === m && s.name === nm)!.medianMs.toFixed(2)
         ),
       ];
     }),

@@ -1,7 +1,9 @@
 /**
  * `deno bench tests/bench/kernels_bench.ts`: the inference kernels on 2,000 x 784 inputs already
- * in kernel memory (synthetic weights, 10 outputs), one thread, and the training loss on
- * 8,192 x 784 rows; each group's baseline is the dense float32 kernel.
+ * in kernel memory (synthetic weights, 10 outputs), one thread (group `infer`); one-shot
+ * `decisionFunction` on the kernels and on the float64 reference around the size from which
+ * `"auto"` takes the kernels (group `predict`, 64 features, 10 outputs, 8 to 256 rows); and the
+ * training loss on 8,192 x 784 rows (group `train`).
  *
  * @module
  */
@@ -10,9 +12,13 @@ import {
   prepareDense,
   prepareFeatureSubset,
   prepareInt8,
+  prepareInteger,
   preparePacked4,
+  preparePacked4Float,
   prepareSparse,
 } from "../../lib/kernels/scorers.ts";
+import { decisionFunction } from "../../lib/model/predict.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
 import { createLossEngine } from "../../lib/kernels/loss_engine.ts";
 import { accumulateLoss } from "../../lib/model/loss.ts";
 
@@ -91,6 +97,50 @@ Deno.bench("int8 (exact int16 widening)", { group: "infer" }, () => {
 Deno.bench("packed 4-bit + codebook", { group: "infer" }, () => {
   packed4.scores(q(pb), { out });
 });
+const integer = prepareInteger({
+  weights: codes,
+  bias: new Int32Array(k),
+  rescale: new Float64Array(k).fill(1 / 63 / 255),
+});
+const gb8 = integer.inputBuffer(n);
+gb8.set(xq);
+const out64 = new Float64Array(n * k);
+Deno.bench(`integer-only, float64 scores (${integer.path})`, { group: "infer" }, () => {
+  integer.scores({ data: gb8, rows: n, cols: d }, { out: out64 });
+});
+const lookup = preparePacked4Float({
+  packed: Uint8Array.from({ length: k * d / 2 }, (_, i) => (i * 37) & 255),
+  codebook: Float32Array.from({ length: 16 }, (_, i) => (i - 8) / 8),
+  bias,
+  nFeatures: d,
+});
+const lb = lookup.inputBuffer(n);
+lb.set(x);
+Deno.bench("packed 4-bit + codebook, float inputs", { group: "infer" }, () => {
+  lookup.scores({ data: lb, rows: n, cols: d }, { out });
+});
+
+const small: LogisticModel = {
+  kind: "logistic-regression",
+  version: 1,
+  link: "softmax",
+  weights: { data: Float64Array.from({ length: 640 }, (_, i) => Math.sin(i)), rows: 10, cols: 64 },
+  bias: new Float64Array(10),
+  classes: Array.from({ length: 10 }, (_, c) => String(c)),
+  featureNames: Array.from({ length: 64 }, (_, j) => `x${j}`),
+  preprocessing: { kind: "none" },
+};
+for (const rows of [8, 32, 64, 256]) {
+  const xs = { data: x.subarray(0, rows * 64), rows, cols: 64 };
+  for (const backend of ["ts", "wasm"] as const) {
+    Deno.bench(`decisionFunction ${rows} x 64 x 10 (${rows * 640} multiply-adds), ${backend}`, {
+      group: `predict ${rows}`,
+      baseline: backend === "ts",
+    }, () => {
+      decisionFunction(small, xs, { backend });
+    });
+  }
+}
 
 const m = 8192;
 const xt = { data: new Float32Array(m * d), rows: m, cols: d };

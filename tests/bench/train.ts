@@ -1,7 +1,7 @@
 /**
- * `deno task bench:train [--rounds N] [--json]`: Fashion-MNIST training time to accuracy of
- * lrcompress against scikit-learn 1.2 (`/usr/bin/python3`, LogisticRegression lbfgs,
- * multinomial, C = 0.1, pixels / 255) in the same run. Every configuration runs in a fresh
+ * `deno task bench:train [--rounds N] [--json] [--sklearn-trajectory]`: Fashion-MNIST training
+ * time to accuracy of lrcompress against scikit-learn 1.2 (`/usr/bin/python3`, LogisticRegression
+ * lbfgs, multinomial, C = 0.1, pixels / 255) in the same run. Every configuration runs in a fresh
  * process per round, in rotating order within each round; the table shows medians over rounds,
  * the ratio to scikit-learn's median, and the peak resident memory of each process.
  *
@@ -12,7 +12,14 @@
  * - lrcompress L-BFGS, 1 thread: the same on one thread (same model bit for bit).
  * - lrcompress L-BFGS, not preconditioned: what the optimiser change buys.
  *
- * The test set is only evaluated after training; no setting here was chosen by looking at it.
+ * What is timed: "train time" is the whole `fit` call (data copied into kernel memory, workers,
+ * preconditioner, iterations until the stopping rule). "time to target" is the time from the
+ * start of the `fit` call to the end of the first iteration whose model reaches 84.46 % on the
+ * test set: each iteration's weights are copied during training (the copy is inside the timing),
+ * and the test set is scored only after training, so it never influences the run. The stopping
+ * rule (tolerance 1e-4 or 100 iterations) and every setting were fixed without the test set.
+ * scikit-learn's trajectory (`--sklearn-trajectory`: separate fits with max_iter 10, 20, ...,
+ * 100, which follow the same deterministic path) shows when it first reaches the target.
  *
  * @module
  */
@@ -31,7 +38,16 @@ interface Run {
   objective: number;
   iterations: number;
   peakRssBytes: number;
+  /** Seconds from the start of training to the first iteration at the target (or null). */
+  secondsToTarget?: number | null;
+  /** That iteration. */
+  iterationToTarget?: number | null;
+  /** The lowest test accuracy of the iterations after it (null if none). */
+  lowestAfterTarget?: number | null;
 }
+
+/** The accuracy to reach: scikit-learn's on this problem (issue 2's reference). */
+const TARGET = 0.8446;
 
 const CONFIGS: Record<
   string,
@@ -62,23 +78,44 @@ const CONFIGS: Record<
 async function child(name: string): Promise<void> {
   const { threads, ...cfg } = CONFIGS[name];
   const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);
+  const snapshots: { seconds: number; iteration: number; w: Float64Array; b: Float64Array }[] = [];
   const t0 = performance.now();
   const result = fit(train.x, train.y, {
     penalty: { kind: "l2", lambda: LAMBDA },
     preprocessing: "none",
     optimizer: { kind: "lbfgs", ...cfg },
     threads,
+    onProgress: (p) =>
+      snapshots.push({
+        seconds: (performance.now() - t0) / 1000,
+        iteration: p.epoch,
+        w: p.weights!.slice(),
+        b: p.bias!.slice(),
+      }),
   });
   const seconds = (performance.now() - t0) / 1000;
-  const p = predict(result.model, test.x);
-  let right = 0;
-  for (let i = 0; i < p.length; i++) if (p[i] === test.y[i]) right++;
+  // Only now is the test set read: the accuracy of the final model and of each snapshot.
+  const accuracyOf = (model: typeof result.model) => {
+    const p = predict(model, test.x);
+    let right = 0;
+    for (let i = 0; i < p.length; i++) if (p[i] === test.y[i]) right++;
+    return right / p.length;
+  };
+  const path = snapshots.map((s) =>
+    accuracyOf({ ...result.model, weights: { ...result.model.weights, data: s.w }, bias: s.b })
+  );
+  const first = path.findIndex((a) => a >= TARGET);
+  const reached = first >= 0 ? snapshots[first] : undefined;
+  const after = first >= 0 ? path.slice(first + 1) : [];
   const run: Run = {
     seconds,
-    accuracy: right / p.length,
+    accuracy: accuracyOf(result.model),
     objective: result.history.at(-1)?.objective ?? NaN,
     iterations: result.history.length,
     peakRssBytes: peakRss(),
+    secondsToTarget: reached?.seconds ?? null,
+    iterationToTarget: reached?.iteration ?? null,
+    lowestAfterTarget: after.length > 0 ? Math.min(...after) : null,
   };
   console.log(JSON.stringify(run));
 }
@@ -162,9 +199,13 @@ async function main(): Promise<void> {
     }
   }
   const skMedian = sk ? median(runs.get("scikit-learn")!.map((r) => r.seconds)) : NaN;
+  const loadEnd = Deno.loadavg()[0];
   const rows = names.map((name) => {
     const rs = runs.get(name)!;
     const seconds = median(rs.map((r) => r.seconds));
+    const toTarget = rs.map((r) => r.secondsToTarget ?? null);
+    const reachedAll = name !== "scikit-learn" && toTarget.every((t) => t !== null);
+    const secondsToTarget = reachedAll ? median(toTarget as number[]) : null;
     return {
       bench: "train",
       name,
@@ -176,17 +217,36 @@ async function main(): Promise<void> {
       iterations: median(rs.map((r) => r.iterations)),
       peakRssBytes: Math.max(...rs.map((r) => r.peakRssBytes)),
       ratioToSklearn: sk ? seconds / skMedian : null,
+      msToTarget: secondsToTarget === null ? null : secondsToTarget * 1000,
+      msToTargetAll: toTarget.map((t) => (t === null ? null : t * 1000)),
+      iterationToTarget: reachedAll ? median(rs.map((r) => r.iterationToTarget!)) : null,
+      lowestAfterTarget: reachedAll ? Math.min(...rs.map((r) => r.lowestAfterTarget ?? 1)) : null,
+      targetToSklearn: sk && secondsToTarget !== null ? secondsToTarget / skMedian : null,
       loadAverage: load,
+      loadAverageEnd: loadEnd,
     };
   });
+  let trajectory: { maxIter: number; seconds: number; accuracy: number }[] = [];
+  if (sk && args.includes("--sklearn-trajectory")) {
+    const out = await new Deno.Command(PYTHON, {
+      args: [new URL("./sklearn_train.py", import.meta.url).pathname, "--trajectory"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    trajectory = new TextDecoder().decode(out.stdout).trim().split("\n").filter((l) => l)
+      .map((l) => JSON.parse(l));
+  }
   if (json) {
     for (const row of rows) console.log(JSON.stringify(row));
+    for (const t of trajectory) {
+      console.log(JSON.stringify({ bench: "train-sklearn-trajectory", ...t }));
+    }
     return;
   }
   console.log(
     `\nFashion-MNIST 60000 x 784, 10 classes, C = 0.1 (lambda = 1/6000), pixels / 255; ` +
-      `medians of ${rounds} rounds; load average at start ${load.toFixed(2)}` +
-      (sk ? `; scikit-learn ${sk}` : ""),
+      `medians of ${rounds} rounds; load average ${load.toFixed(2)} at start, ` +
+      `${loadEnd.toFixed(2)} at the end` + (sk ? `; scikit-learn ${sk}` : ""),
   );
   console.log(formatTable(
     [
@@ -198,6 +258,11 @@ async function main(): Promise<void> {
       "iterations",
       "peak RSS",
       "time / sklearn",
+      `to ${percent(TARGET)}`,
+      "runs (s)",
+      "at iteration",
+      "lowest after",
+      "/ sklearn",
     ],
     rows.map((r) => [
       r.name,
@@ -208,8 +273,22 @@ async function main(): Promise<void> {
       String(r.iterations),
       `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
       r.ratioToSklearn === null ? "-" : `${r.ratioToSklearn.toFixed(3)} x`,
+      r.msToTarget === null ? "-" : `${(r.msToTarget / 1000).toFixed(2)} s`,
+      r.name === "scikit-learn"
+        ? "-"
+        : r.msToTargetAll.map((t) => (t === null ? "never" : (t / 1000).toFixed(1))).join(" "),
+      r.iterationToTarget === null ? "-" : String(r.iterationToTarget),
+      r.lowestAfterTarget === null ? "-" : percent(r.lowestAfterTarget),
+      r.targetToSklearn === null ? "-" : `${r.targetToSklearn.toFixed(3)} x`,
     ]),
   ));
+  if (trajectory.length > 0) {
+    console.log("\nscikit-learn along its path (separate fits, max_iter = the iteration):");
+    console.log(formatTable(
+      ["iterations", "seconds", "test accuracy"],
+      trajectory.map((t) => [String(t.maxIter), t.seconds.toFixed(2), percent(t.accuracy)]),
+    ));
+  }
 }
 
 await main();

@@ -1,0 +1,198 @@
+/**
+ * Prepared inference: a float model laid out once in kernel memory for many calls (batch after
+ * batch, or row by row), on the WebAssembly kernel that fits its form.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { assertInRange, assertMatrix, describe } from "../core/validate.ts";
+import type { Scorer } from "../kernels/scorers.ts";
+import { kernelScorer, planKernel, referenceRow, scoreRows } from "./kernel_scores.ts";
+import {
+  classesFromScores,
+  foldPreprocessing,
+  type PredictOptions,
+  probabilitiesFromScores,
+} from "./predict.ts";
+import type { LogisticModel } from "./types.ts";
+import { validateModel } from "./validate_model.ts";
+
+/** Options of {@linkcode preparePredictor}. */
+export interface PredictorOptions extends PredictOptions {
+  /**
+   * Width of the inputs when `columns` maps the model's features into wider data.
+   * @default {max(columns) + 1}
+   */
+  inputWidth?: number;
+}
+
+/** A model laid out for scoring. Call `close()` (or use `using`) when done with it. */
+export interface Predictor {
+  /** Columns per input row. */
+  readonly nFeatures: number;
+  /** Scores per row. */
+  readonly nOutputs: number;
+  /**
+   * The kernel that scores float32 inputs: `"dense"`, `"sparse"` (pruned weights, compressed
+   * rows), `"subset"` (unused features skipped), or `"ts"` (the float64 reference only).
+   */
+  readonly kernel: "dense" | "sparse" | "subset" | "ts";
+  /** Threads that share a batch. */
+  readonly threads: number;
+  /**
+   * Decision scores, shape `(nSamples, nOutputs)`: the kernel's for float32 inputs (within
+   * float32 rounding of the reference, see `PredictOptions.backend`), the float64 reference's for
+   * float64 inputs unless the backend is `"wasm"`.
+   */
+  decisionFunction(x: Matrix): Matrix<Float64Array>;
+  /** Class probabilities, shape `(nSamples, nClasses)`. */
+  predictProba(x: Matrix): Matrix<Float64Array>;
+  /** Predicted class indices. */
+  predict(x: Matrix): Int32Array;
+  /**
+   * A float32 buffer in kernel memory for `rows` rows of `nFeatures` values: inputs written
+   * there are scored without a copy (pass `{ data: buffer, rows, cols: nFeatures }`). Valid until
+   * a call asks for more rows.
+   */
+  inputBuffer(rows: number): Float32Array;
+  /** Stops the workers and frees the kernel memory. */
+  close(): void;
+  /** Same as `close()`. */
+  [Symbol.dispose](): void;
+}
+
+const ACTION = "prepare predictor";
+
+/**
+ * Lays a float model out for repeated scoring: the preprocessing is folded into the weights,
+ * and the weights go to the kernel that fits their zero pattern (dense; sparse rows for pruned
+ * weights; a feature subset when whole features are unused or `columns` maps the model into
+ * wider data). Later changes to `model` do not reach the predictor.
+ *
+ * @param model The model.
+ * @param options Backend, input columns and width, threads (workers live until `close()`).
+ * @returns The predictor.
+ * @throws {TypeError} If the model is malformed or `columns` does not fit it.
+ * @throws {RangeError} If an option is out of range.
+ *
+ * @example Score batches, then free the kernel memory
+ * ```ts
+ * import { preparePredictor } from "./predictor.ts";
+ * import { fit } from "./fit.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { x, y } = await loadEmbedded("digits");
+ * const { model } = fit(x, y, { optimizer: { kind: "lbfgs", maxIterations: 20 } });
+ * using predictor = preparePredictor(model);
+ * const rows = 100, buffer = predictor.inputBuffer(rows);
+ * buffer.set(x.data.subarray(0, rows * x.cols)); // float64 digits rounded to float32
+ * const classes = predictor.predict({ data: buffer, rows, cols: x.cols });
+ * assert.equal(classes.length, rows);
+ * assert.equal(predictor.kernel, "dense");
+ * ```
+ */
+export function preparePredictor(model: LogisticModel, options: PredictorOptions = {}): Predictor {
+  validateModel(model, ACTION);
+  const backend = options.backend ?? "auto";
+  if (!["auto", "wasm", "ts"].includes(backend)) {
+    throw new RangeError(`Cannot ${ACTION}: backend must be auto, wasm or ts, got ${backend}`);
+  }
+  if (options.threads !== undefined) {
+    assertInRange(ACTION, "threads", options.threads, 1, 256, true);
+  }
+  const d = model.weights.cols;
+  let columns: Int32Array | null = null;
+  let width = d;
+  if (options.columns !== undefined) {
+    const cs = options.columns;
+    if (cs === null || typeof cs !== "object" || cs.length !== d) {
+      throw new TypeError(
+        `Cannot ${ACTION}: columns must hold one input column per model feature (${d}), got ${
+          describe(cs)
+        }`,
+      );
+    }
+    columns = Int32Array.from(cs);
+    let max = -1;
+    for (let j = 0; j < d; j++) {
+      if (!Number.isInteger(cs[j]) || cs[j] < 0) {
+        throw new TypeError(`Cannot ${ACTION}: columns[${j}] is ${cs[j]}, not a column index`);
+      }
+      max = Math.max(max, cs[j]);
+    }
+    width = options.inputWidth ?? max + 1;
+    assertInRange(ACTION, "inputWidth", width, max + 1, Infinity, true);
+  }
+  const { weights, bias } = foldPreprocessing(model);
+  const w = weights.slice(), b = bias.slice(); // the predictor's own copy
+  const k = b.length;
+  const plan = backend === "ts" ? null : planKernel(w, b, columns, width);
+  const scorer: Scorer<Matrix> | null = plan === null
+    ? null
+    : kernelScorer(plan, w, b, null, { threads: options.threads });
+  const reference = (x: Matrix) => (i: number, out: Float64Array) =>
+    referenceRow(w, b, x, columns, i, out);
+  const action = "compute scores";
+  const check = (x: Matrix) => {
+    assertMatrix(action, "x", x);
+    if (x.cols !== width) {
+      throw new TypeError(
+        `Cannot ${action}: the predictor takes ${width} columns, x has ${x.cols}`,
+      );
+    }
+  };
+  const scores = (x: Matrix): Matrix<Float64Array> => {
+    check(x);
+    if (scorer !== null && (backend === "wasm" || x.data instanceof Float32Array)) {
+      return scoreRows(scorer, x, reference(x));
+    }
+    for (let i = 0; i < x.data.length; i++) {
+      const v = x.data[i];
+      if (v - v !== 0) {
+        throw new RangeError(
+          `Cannot ${action}: x holds ${v} at row ${Math.floor(i / width)}, column ${i % width}`,
+        );
+      }
+    }
+    const out = new Float64Array(x.rows * k);
+    const row = reference(x);
+    for (let i = 0; i < x.rows; i++) row(i, out);
+    return { data: out, rows: x.rows, cols: k };
+  };
+  let closed = false;
+  const ensureOpen = () => {
+    if (closed) throw new RangeError(`Cannot ${action}: the predictor is closed`);
+  };
+  return {
+    nFeatures: width,
+    nOutputs: k,
+    kernel: plan === null ? "ts" : plan.kind,
+    threads: scorer?.threads ?? 1,
+    decisionFunction(x) {
+      ensureOpen();
+      return scores(x);
+    },
+    predictProba(x) {
+      ensureOpen();
+      return probabilitiesFromScores(model, scores(x));
+    },
+    predict(x) {
+      ensureOpen();
+      return classesFromScores(scores(x));
+    },
+    inputBuffer(rows) {
+      ensureOpen();
+      assertInRange("make input buffer", "rows", rows, 0, 2 ** 31, true);
+      return scorer === null ? new Float32Array(rows * width) : scorer.inputBuffer(rows);
+    },
+    close() {
+      closed = true;
+      scorer?.close();
+    },
+    [Symbol.dispose]() {
+      this.close();
+    },
+  };
+}

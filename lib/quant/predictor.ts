@@ -1,0 +1,482 @@
+/**
+ * Inference on quantized models with the kernel that fits their codes, without expanding them
+ * back to dense float weights where a kernel runs on the codes themselves:
+ *
+ * - **integer**: a model calibrated with `calibrateInput` (uniform or log2 weights, int32 bias)
+ *   runs integer-only inference: 8-bit input codes, int8 or int16 integer weights
+ *   (`code - zeroPoint`, or `±2^(E - e)` for log2: a multiply by a power of two, which is the
+ *   shift), int32 sums, one float64 rescale per output; the same scores bit for bit as
+ *   `integerDecisionFunction`'s TypeScript reference.
+ * - **lookup**: codebook weights of at most 16 levels, and uniform or log2 weights of at most 4
+ *   bits that are not calibrated, per tensor or per class: 4-bit codes packed two per byte,
+ *   looked up 16 at a time in a float32 table per output, float inputs; within float32 rounding
+ *   of the dequantized model.
+ * - **dense**: everything else runs the float kernels on the dequantized weights (float16
+ *   weights are exact in float32; per-feature groups and codebooks above 16 levels are rounded
+ *   to float32), so within float32 rounding of the dequantized model.
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { assertInRange, assertMatrix } from "../core/validate.ts";
+import { prepareInteger, preparePacked4Float } from "../kernels/scorers.ts";
+import type { IntegerScorer, Scorer } from "../kernels/scorers.ts";
+import type { Packed4Form } from "../kernels/forms.ts";
+import { type PredictBackend, scoreRows, useKernels } from "../model/kernel_scores.ts";
+import {
+  classesFromScores,
+  decisionFunction,
+  foldPreprocessing,
+  probabilitiesFromScores,
+} from "../model/predict.ts";
+import { type Predictor, preparePredictor } from "../model/predictor.ts";
+import { log2Value } from "./dequantize.ts";
+import { codeRange } from "./grid.ts";
+import { integerDecisionFunction, type IntegerModel, prepareIntegerModel } from "./integer.ts";
+import { biasValues, dequantizeModel } from "./model.ts";
+import type { QuantizedModel } from "./types.ts";
+import { validateQuantizedModel } from "./validate.ts";
+
+/** Options of the quantized prediction functions. */
+export interface QuantizedPredictOptions {
+  /**
+   * `"auto"`: the kernels for float32 inputs (any inputs for integer-only inference, which is
+   * exact either way) when a one-shot call does at least 2^13 multiply-adds, always for a
+   * prepared predictor; `"wasm"`: the kernels for any input; `"ts"`: the references
+   * (`integerDecisionFunction` in TypeScript, or the dequantized model in float64).
+   * @default {"auto"}
+   */
+  backend?: PredictBackend;
+  /**
+   * Threads that share a batch (workers live until `close()` of a prepared predictor, or until
+   * the end of a one-shot call).
+   * @default {1}
+   */
+  threads?: number;
+}
+
+/** A quantized model laid out for scoring. Call `close()` (or use `using`) when done with it. */
+export interface QuantizedPredictor {
+  /** Features per input row. */
+  readonly nFeatures: number;
+  /** Scores per row. */
+  readonly nOutputs: number;
+  /**
+   * `"integer"` (integer-only, int8/int16 kernels), `"lookup"` (packed 4-bit codes into float32
+   * tables), `"dense"` (float32 weights of the dequantized model), or `"ts"` (references only).
+   */
+  readonly kernel: "integer" | "lookup" | "dense" | "ts";
+  /** `"wasm-relaxed"` when the integer kernel uses the relaxed dot product, else `"wasm"`/`"ts"`. */
+  readonly path: string;
+  /** Threads that share a batch. */
+  readonly threads: number;
+  /** Decision scores of raw float inputs, shape `(nSamples, nOutputs)`. */
+  decisionFunction(x: Matrix): Matrix<Float64Array>;
+  /** Class probabilities, shape `(nSamples, nClasses)`. */
+  predictProba(x: Matrix): Matrix<Float64Array>;
+  /** Predicted class indices. */
+  predict(x: Matrix): Int32Array;
+  /**
+   * Integer-only scores of 8-bit input codes (the model's input dtype), `nSamples * nFeatures`
+   * row-major (e.g. raw pixel bytes when the input scale is 1/255).
+   *
+   * @throws {TypeError} If the predictor is not integer-only or the codes do not fit.
+   */
+  decisionFunctionFromCodes(xq: Uint8Array | Int8Array, nSamples: number): Matrix<Float64Array>;
+  /**
+   * A buffer in kernel memory for `rows` rows: float32 inputs for the float kernels, 8-bit codes
+   * for the integer kernel (view it as `Int8Array` for int8 inputs). Inputs written there are
+   * scored without a copy.
+   */
+  inputBuffer(rows: number): Float32Array | Uint8Array;
+  /** Stops the workers and frees the kernel memory. */
+  close(): void;
+  /** Same as `close()`. */
+  [Symbol.dispose](): void;
+}
+
+const ACTION = "prepare quantized predictor";
+
+/**
+ * The packed 4-bit lookup form of a model's weights, or `null` if its codes do not fit: codebook
+ * weights with at most 16 levels, uniform or log2 weights of at most 16 codes, per tensor or per
+ * class, with an exact 0 entry for masked weights. Standardisation becomes a per-feature input
+ * scale and a bias shift (a shared table cannot absorb a per-feature factor).
+ */
+function lookupForm(
+  q: QuantizedModel,
+): (Packed4Form & { readonly inputScale?: Float64Array }) | null {
+  const t = q.weights;
+  if (t.kind === "float16" || t.granularity === "feature") return null;
+  const { rows: k, cols: d } = t;
+  let min: number, count: number;
+  let value: (g: number, code: number) => number;
+  if (t.kind === "codebook") {
+    min = 0;
+    count = t.levels;
+    value = (g, code) => t.codebook[g * t.levels + code];
+  } else {
+    const r = codeRange(t.kind, t.kind === "uniform" ? t.scheme : "symmetric", t.bits);
+    min = r.min;
+    count = r.max - r.min + 1;
+    value = t.kind === "uniform"
+      ? (g, code) => t.scale[g] * (code - t.zeroPoint[g])
+      : (g, code) => log2Value(code, t.scale[g]);
+  }
+  if (count > 16) return null;
+  const groups = t.granularity === "tensor" ? 1 : k;
+  const table = new Float64Array(16 * groups);
+  for (let g = 0; g < groups; g++) {
+    for (let i = 0; i < count; i++) table[16 * g + i] = value(g, min + i);
+  }
+  // Masked weights are exactly 0 whatever their code: point them at a 0 entry.
+  let zero = -1;
+  if (q.mask) {
+    for (let i = 0; i < count && zero < 0; i++) {
+      let all = true;
+      for (let g = 0; g < groups; g++) if (table[16 * g + i] !== 0) all = false;
+      if (all) zero = i;
+    }
+    if (zero < 0) {
+      if (count === 16) return null;
+      zero = count; // the padding entries are 0
+    }
+  }
+  const rb = Math.ceil(d / 2);
+  const packed = new Uint8Array(k * rb);
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j < d; j++) {
+      const i = c * d + j;
+      const idx = q.mask && q.mask[i] === 0 ? zero : t.codes[i] - min;
+      packed[c * rb + (j >> 1)] |= j & 1 ? idx << 4 : idx;
+    }
+  }
+  const bias = biasValues(q.bias);
+  const p = q.preprocessing;
+  if (p.kind === "none") {
+    return { packed, codebook: Float32Array.from(table), bias, nFeatures: d };
+  }
+  // W (x - mean) / scale + b = W (x * s) + (b - W (mean * s)), s = 1 / scale.
+  const s = Float64Array.from(p.scale, (v) => 1 / v);
+  const dense = dequantizeModel(q).weights.data;
+  for (let c = 0; c < k; c++) {
+    let shift = 0;
+    for (let j = 0; j < d; j++) shift += dense[c * d + j] * p.mean[j] * s[j];
+    bias[c] -= shift;
+  }
+  return { packed, codebook: Float32Array.from(table), bias, nFeatures: d, inputScale: s };
+}
+
+/** The integer model of a calibrated uniform/log2 model, or `null`. */
+function integerModelOf(q: QuantizedModel): IntegerModel | null {
+  if (!q.input || q.bias.kind !== "int32") return null;
+  if (q.weights.kind !== "uniform" && q.weights.kind !== "log2") return null;
+  return prepareIntegerModel(q);
+}
+
+/**
+ * Lays a quantized model out for repeated scoring on the kernel that fits its codes (see the
+ * module documentation): integer-only for calibrated uniform and log2 models, the packed 4-bit
+ * lookup for codebooks (and uncalibrated low-bit grids), float32 weights otherwise.
+ *
+ * @param q The quantized model.
+ * @param options Backend, threads (workers live until `close()`).
+ * @returns The predictor.
+ * @throws {TypeError} If `q` is malformed.
+ * @throws {RangeError} If a calibrated model could overflow int32, or an option is out of range.
+ *
+ * @example An 8-bit model, integer-only on the int8 kernel
+ * ```ts
+ * import { prepareQuantizedPredictor } from "./predictor.ts";
+ * import { calibrateInput, integerDecisionFunction, prepareIntegerModel } from "./integer.ts";
+ * import { quantizeModel } from "./model.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { x, y } = await loadEmbedded("digits");
+ * const { model } = fit(x, y, { optimizer: { kind: "lbfgs", maxIterations: 20 } });
+ * const q = calibrateInput(quantizeModel(model), x);
+ * using predictor = prepareQuantizedPredictor(q);
+ * assert.equal(predictor.kernel, "integer");
+ * const reference = integerDecisionFunction(prepareIntegerModel(q), x, { backend: "ts" });
+ * assert.deepEqual(predictor.decisionFunction(x).data, reference.data); // bit for bit
+ * ```
+ */
+export function prepareQuantizedPredictor(
+  q: QuantizedModel,
+  options: QuantizedPredictOptions = {},
+): QuantizedPredictor {
+  validateQuantizedModel(q, ACTION);
+  const backend = options.backend ?? "auto";
+  if (!["auto", "wasm", "ts"].includes(backend)) {
+    throw new RangeError(`Cannot ${ACTION}: backend must be auto, wasm or ts, got ${backend}`);
+  }
+  if (options.threads !== undefined) {
+    assertInRange(ACTION, "threads", options.threads, 1, 256, true);
+  }
+  const { rows: k, cols: d } = q.weights;
+  const model = dequantizeModel(q);
+  const integer = integerModelOf(q);
+  const action = "compute scores";
+  const check = (x: Matrix) => {
+    assertMatrix(action, "x", x);
+    if (x.cols !== d) {
+      throw new TypeError(`Cannot ${action}: the model takes ${d} features, x has ${x.cols}`);
+    }
+  };
+  const codesOnly = () => {
+    throw new TypeError(
+      `Cannot ${action}: only an integer-only predictor (a calibrated uniform or log2 model) ` +
+        "scores input codes",
+    );
+  };
+  let closed = false;
+  const ensureOpen = () => {
+    if (closed) throw new RangeError(`Cannot ${action}: the predictor is closed`);
+  };
+  const finish = (
+    kernel: QuantizedPredictor["kernel"],
+    path: string,
+    threads: number,
+    scores: (x: Matrix) => Matrix<Float64Array>,
+    fromCodes: (xq: Uint8Array | Int8Array, n: number) => Matrix<Float64Array>,
+    inputBuffer: (rows: number) => Float32Array | Uint8Array,
+    close: () => void,
+  ): QuantizedPredictor => ({
+    nFeatures: d,
+    nOutputs: k,
+    kernel,
+    path,
+    threads,
+    decisionFunction(x) {
+      ensureOpen();
+      return scores(x);
+    },
+    predictProba(x) {
+      ensureOpen();
+      return probabilitiesFromScores(model, scores(x));
+    },
+    predict(x) {
+      ensureOpen();
+      return classesFromScores(scores(x));
+    },
+    decisionFunctionFromCodes(xq, n) {
+      ensureOpen();
+      return fromCodes(xq, n);
+    },
+    inputBuffer(rows) {
+      ensureOpen();
+      assertInRange("make input buffer", "rows", rows, 0, 2 ** 31, true);
+      return inputBuffer(rows);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      close();
+    },
+    [Symbol.dispose]() {
+      this.close();
+    },
+  });
+
+  if (integer !== null) {
+    const fits = !(integer.weights instanceof Int32Array) && backend !== "ts";
+    const scorer: IntegerScorer | null = fits
+      ? prepareInteger(
+        {
+          weights: integer.weights as Int8Array | Int16Array,
+          bias: integer.bias,
+          rescale: integer.rescale,
+        },
+        {
+          threads: options.threads,
+          input: {
+            multiplier: integer.inputMultiplier,
+            offset: integer.inputOffset,
+            zeroPoint: integer.input.zeroPoint,
+            dtype: integer.input.dtype,
+          },
+        },
+      )
+      : null;
+    const want = integer.input.dtype === "uint8" ? Uint8Array : Int8Array;
+    return finish(
+      scorer === null ? "ts" : "integer",
+      scorer?.path ?? "ts",
+      scorer?.threads ?? 1,
+      (x) => {
+        check(x);
+        if (scorer === null) return integerDecisionFunction(integer, x, { backend: "ts" });
+        return { data: scorer.scoresFromFloat(x), rows: x.rows, cols: k };
+      },
+      (xq, n) => {
+        const inKernel = scorer !== null && xq.buffer === scorer.inputBuffer(0).buffer;
+        if (
+          !(xq instanceof want || (inKernel && xq instanceof Uint8Array)) || xq.length !== n * d
+        ) {
+          throw new TypeError(
+            `Cannot ${action}: codes must be a ${want.name} of ${n * d} entries (${n} x ${d})`,
+          );
+        }
+        if (scorer === null) {
+          const out = new Float64Array(n * k);
+          integerKernelTs(integer, xq, n, out);
+          return { data: out, rows: n, cols: k };
+        }
+        const data = want === Int8Array && xq instanceof Uint8Array
+          ? new Int8Array(xq.buffer, xq.byteOffset, xq.length)
+          : xq;
+        return { data: scorer.scores({ data, rows: n, cols: d }), rows: n, cols: k };
+      },
+      (rows) => scorer === null ? new want(rows * d) as Uint8Array : scorer.inputBuffer(rows),
+      () => scorer?.close(),
+    );
+  }
+
+  const lookup = backend === "ts" ? null : lookupForm(q);
+  if (lookup !== null) {
+    const scorer: Scorer<Matrix> = preparePacked4Float(lookup, { threads: options.threads });
+    const { weights, bias } = foldPreprocessing(model);
+    return finish(
+      "lookup",
+      scorer.path,
+      scorer.threads,
+      (x) => {
+        check(x);
+        if (backend === "auto" && !(x.data instanceof Float32Array)) {
+          return decisionFunction(model, x, { backend: "ts" });
+        }
+        return scoreRows(scorer, x, (i, out) => rowReference(weights, bias, x, i, out));
+      },
+      codesOnly,
+      (rows) => scorer.inputBuffer(rows),
+      () => scorer.close(),
+    );
+  }
+  const predictor: Predictor = preparePredictor(model, { backend, threads: options.threads });
+  return finish(
+    predictor.kernel === "ts" ? "ts" : "dense",
+    predictor.kernel === "ts" ? "ts" : "wasm",
+    predictor.threads,
+    (x) => predictor.decisionFunction(x),
+    codesOnly,
+    (rows) => predictor.inputBuffer(rows),
+    () => predictor.close(),
+  );
+}
+
+/** The TypeScript integer kernel on codes (the reference). */
+function integerKernelTs(
+  m: IntegerModel,
+  xq: Uint8Array | Int8Array,
+  n: number,
+  out: Float64Array,
+): void {
+  const k = m.nOutputs, d = m.nFeatures, w = m.weights;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s = (s + xq[i * d + j] * w[c * d + j]) | 0;
+      out[i * k + c] = ((m.bias[c] + s) | 0) * m.rescale[c];
+    }
+  }
+}
+
+function rowReference(
+  weights: Float64Array,
+  bias: Float64Array,
+  x: Matrix,
+  i: number,
+  out: Float64Array,
+): void {
+  const k = bias.length, d = x.cols;
+  for (let c = 0; c < k; c++) {
+    let s = bias[c];
+    for (let j = 0; j < d; j++) s += weights[c * d + j] * x.data[i * d + j];
+    out[i * k + c] = s;
+  }
+}
+
+/**
+ * Decision scores of a quantized model for raw inputs, on the kernel that fits its codes (one
+ * call; see {@linkcode prepareQuantizedPredictor}). Small calls run the references.
+ *
+ * @param q The quantized model.
+ * @param x Raw inputs, shape `(nSamples, nFeatures)`.
+ * @param options Backend, threads.
+ * @returns Scores, shape `(nSamples, nOutputs)`.
+ * @throws {TypeError} If `x` does not have the model's number of features.
+ * @throws {RangeError} If `x` holds NaN or infinity.
+ *
+ * @example A 4-bit k-means model scores on the lookup kernel, close to its dequantized model
+ * ```ts
+ * import { quantizedDecisionFunction } from "./predictor.ts";
+ * import { dequantizeModel, quantizeModel } from "./model.ts";
+ * import { fit } from "../model/fit.ts";
+ * import { decisionFunction } from "../model/predict.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const { x, y } = await loadEmbedded("digits");
+ * const { model } = fit(x, y, { optimizer: { kind: "lbfgs", maxIterations: 20 } });
+ * const q = quantizeModel(model, { method: { kind: "kmeans", bits: 4 } });
+ * const fast = quantizedDecisionFunction(q, x, { backend: "wasm" });
+ * const exact = decisionFunction(dequantizeModel(q), x, { backend: "ts" });
+ * assert.ok(fast.data.every((v, i) => Math.abs(v - exact.data[i]) < 1e-4 * (1 + Math.abs(v))));
+ * ```
+ */
+export function quantizedDecisionFunction(
+  q: QuantizedModel,
+  x: Matrix,
+  options: QuantizedPredictOptions = {},
+): Matrix<Float64Array> {
+  validateQuantizedModel(q, "compute quantized scores");
+  assertMatrix("compute quantized scores", "x", x);
+  const backend = options.backend ?? "auto";
+  const perRow = q.weights.rows * q.weights.cols;
+  const integer = integerModelOf(q);
+  if (integer !== null) return integerDecisionFunction(integer, x, options);
+  if (backend === "ts" || (backend === "auto" && !useKernels(backend, x, perRow))) {
+    return decisionFunction(dequantizeModel(q), x, { backend: "ts" });
+  }
+  using p = prepareQuantizedPredictor(q, options);
+  return p.decisionFunction(x);
+}
+
+/**
+ * Class probabilities of a quantized model (see {@linkcode quantizedDecisionFunction}).
+ *
+ * @param q The quantized model.
+ * @param x Raw inputs, shape `(nSamples, nFeatures)`.
+ * @param options Backend, threads.
+ * @returns Probabilities, shape `(nSamples, nClasses)`.
+ * @throws {TypeError} If `x` does not have the model's number of features.
+ * @throws {RangeError} If `x` holds NaN or infinity.
+ */
+export function quantizedPredictProba(
+  q: QuantizedModel,
+  x: Matrix,
+  options: QuantizedPredictOptions = {},
+): Matrix<Float64Array> {
+  return probabilitiesFromScores(q, quantizedDecisionFunction(q, x, options));
+}
+
+/**
+ * Predicted class indices of a quantized model (see {@linkcode quantizedDecisionFunction}).
+ *
+ * @param q The quantized model.
+ * @param x Raw inputs, shape `(nSamples, nFeatures)`.
+ * @param options Backend, threads.
+ * @returns Class index per sample.
+ * @throws {TypeError} If `x` does not have the model's number of features.
+ * @throws {RangeError} If `x` holds NaN or infinity.
+ */
+export function quantizedPredict(
+  q: QuantizedModel,
+  x: Matrix,
+  options: QuantizedPredictOptions = {},
+): Int32Array {
+  return classesFromScores(quantizedDecisionFunction(q, x, options));
+}

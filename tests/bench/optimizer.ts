@@ -1,0 +1,160 @@
+/**
+ * `deno task bench:optimizer [--json]`: how the L-BFGS preconditioner's settings change the
+ * path on Fashion-MNIST (60,000 x 784, lambda = 1/6000, pixels / 255): the objective after 10, 20,
+ * 30, 40 and 60 iterations and the passes over the data it took, for the feature covariance
+ * sampled on 4096, 8192 or all 60,000 rows, and for 5, 10 or 20 correction pairs. The same
+ * objective, coordinates and preconditioner as `fit` (see `runLbfgs` in `lib/model/fit.ts`),
+ * assembled here so that the settings can vary; no test data are read. Iteration counts do not
+ * depend on the machine's load; the seconds do. It also times one pass (loss and gradient, and
+ * loss only) over the 60,000 rows on one and two threads, and over 8192 rows (in cache), medians
+ * of 9.
+ *
+ * @module
+ */
+
+import { loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
+import { formatTable } from "../../lib/cli/format.ts";
+import { bindLoss } from "../../lib/model/engine.ts";
+import { minimizeLbfgs } from "../../lib/model/lbfgs.ts";
+import { kroneckerPreconditioner } from "../../lib/model/precondition.ts";
+
+const json = Deno.args.includes("--json");
+const CHECKPOINTS = [10, 20, 30, 40, 60];
+const train = await loadFashionMnist("train");
+const n = train.x.rows, d = train.x.cols, k = 10, nw = k * d, l2 = 1 / 6000;
+const loss = bindLoss(train.x, train.y, {
+  preprocessing: { kind: "none" },
+  link: "softmax",
+  nOutputs: k,
+});
+
+function run(rows: number, memory: number) {
+  const t0 = performance.now();
+  const moments = loss.sampleMoments(rows, true);
+  const mean = moments.mean;
+  const pre = kroneckerPreconditioner(moments.covariance!, {
+    nOutputs: k,
+    l2,
+    mask: null,
+    wasm: true,
+  })!;
+  const setupMs = performance.now() - t0;
+  const bias = new Float64Array(k);
+  const shift = (tw: Float64Array, tb: Float64Array, out: Float64Array) => {
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += tw[c * d + j] * mean[j];
+      out[c] = tb[c] - s;
+    }
+  };
+  let passes = 0;
+  const fn = (t: Float64Array, g: Float64Array) => {
+    passes++;
+    g.fill(0);
+    const tw = t.subarray(0, nw), gw = g.subarray(0, nw), gb = g.subarray(nw);
+    shift(tw, t.subarray(nw), bias);
+    const r = loss.accumulate(null, 0, n, tw, bias, gw, gb);
+    for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) gw[c * d + j] -= gb[c] * mean[j];
+    let reg = 0;
+    for (let i = 0; i < nw; i++) {
+      gw[i] = gw[i] / n + l2 * tw[i];
+      reg += tw[i] * tw[i];
+    }
+    for (let c = 0; c < k; c++) gb[c] /= n;
+    return r.loss / n + 0.5 * l2 * reg;
+  };
+  const at: { iteration: number; objective: number; passes: number; seconds: number }[] = [];
+  minimizeLbfgs(fn, new Float64Array(nw + k), {
+    memory,
+    maxIterations: Math.max(...CHECKPOINTS),
+    gradientTolerance: 0,
+    preconditioner: pre,
+    onIteration: (s) => {
+      if (CHECKPOINTS.includes(s.iteration)) {
+        at.push({
+          iteration: s.iteration,
+          objective: s.value,
+          passes,
+          seconds: (performance.now() - t0) / 1000,
+        });
+      }
+    },
+  });
+  return { rows, memory, setupMs, at };
+}
+
+function passTimes() {
+  const w = Float64Array.from({ length: nw }, (_, i) => Math.sin(i) * 0.01);
+  const b = new Float64Array(k), gw = new Float64Array(nw), gb = new Float64Array(k);
+  const median = (f: () => void) => {
+    const t: number[] = [];
+    for (let r = 0; r < 9; r++) {
+      const s = performance.now();
+      f();
+      t.push(performance.now() - s);
+    }
+    return t.sort((a, c) => a - c)[4];
+  };
+  const rows: { data: string; threads: number; gradientMs: number; lossMs: number }[] = [];
+  const small = { data: (train.x.data as Float32Array).subarray(0, 8192 * d), rows: 8192, cols: d };
+  for (
+    const [name, x, y, threads] of [
+      ["60000 rows", train.x, train.y, 1],
+      ["60000 rows", train.x, train.y, 2],
+      ["8192 rows x 7.3 (in cache)", small, train.y.subarray(0, 8192), 1],
+    ] as const
+  ) {
+    const l = bindLoss(x, y, {
+      preprocessing: { kind: "none" },
+      link: "softmax",
+      nOutputs: k,
+      backend: "wasm",
+      threads,
+    });
+    const reps = Math.round(n / x.rows);
+    const once = (grad: boolean) => () => {
+      for (let r = 0; r < reps; r++) l.accumulate(null, 0, x.rows, w, b, grad ? gw : null, gb);
+    };
+    rows.push({ data: name, threads, gradientMs: median(once(true)), lossMs: median(once(false)) });
+    l.close();
+  }
+  return rows;
+}
+
+const passes = passTimes();
+const results = [
+  run(4096, 10),
+  run(8192, 10),
+  run(n, 10),
+  run(8192, 5),
+  run(8192, 20),
+];
+loss.close();
+if (json) {
+  for (const r of results) console.log(JSON.stringify({ bench: "optimizer", ...r }));
+  for (const p of passes) console.log(JSON.stringify({ bench: "optimizer-pass", ...p }));
+} else {
+  console.log("one pass over 60,000 rows (medians of 9, ms):");
+  console.log(formatTable(
+    ["data", "threads", "loss and gradient", "loss only"],
+    passes.map((p) => [
+      p.data,
+      String(p.threads),
+      p.gradientMs.toFixed(1),
+      p.lossMs.toFixed(1),
+    ]),
+  ));
+  console.log(
+    `Fashion-MNIST, lambda = 1/6000: objective after each number of iterations (passes over the ` +
+      `data in brackets); load average ${Deno.loadavg()[0].toFixed(2)}`,
+  );
+  console.log(formatTable(
+    ["covariance rows", "pairs", "set-up", ...CHECKPOINTS.map((c) => `${c} it.`)],
+    results.map((r) => [
+      String(r.rows),
+      String(r.memory),
+      `${r.setupMs.toFixed(0)} ms`,
+      ...r.at.map((a) => `${a.objective.toFixed(5)} (${a.passes})`),
+    ]),
+  ));
+}

@@ -1,0 +1,193 @@
+import assert from "node:assert/strict";
+import type { Matrix } from "../../lib/core/matrix.ts";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { fit } from "../../lib/model/fit.ts";
+import {
+  decisionFunction,
+  foldPreprocessing,
+  predict,
+  predictProba,
+} from "../../lib/model/predict.ts";
+import { preparePredictor } from "../../lib/model/predictor.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
+import { pruneModel } from "../../lib/prune/prune_model.ts";
+import { pruneFeatures, selectFeatures } from "../../lib/prune/structured.ts";
+import { assertWithinFloat32, magnitudes } from "../_helpers/float32_bound.ts";
+
+const digits = await loadEmbedded("digits");
+/** Digits as float32, the kind of data the kernels are for. */
+const x32: Matrix<Float32Array> = { ...digits.x, data: Float32Array.from(digits.x.data) };
+const dense = fit(digits.x, digits.y, {
+  penalty: { kind: "l2", lambda: 1e-3 },
+  optimizer: { kind: "lbfgs", maxIterations: 60 },
+}).model;
+
+/**
+ * Kernel scores against the float64 reference, within the float32 bound: ceil(d / 4) terms per
+ * accumulator for the dense kernel, at most d for the others.
+ */
+function assertKernelAgrees(model: LogisticModel, x: Matrix, label: string, columns?: number[]) {
+  const { weights, bias } = foldPreprocessing(model);
+  const want = decisionFunction(model, x, { backend: "ts", columns });
+  const got = decisionFunction(model, x, { backend: "wasm", columns });
+  using p = preparePredictor(model, { columns, inputWidth: x.cols });
+  const d = model.weights.cols;
+  assertWithinFloat32(
+    got.data,
+    want.data,
+    magnitudes(weights, bias, x, columns),
+    p.kernel === "dense" ? Math.ceil(d / 4) : d,
+    `${label} (${p.kernel})`,
+  );
+  // Predictions differ only where two classes tie within that bound.
+  const a = predict(model, x, { backend: "wasm", columns }),
+    b = predict(model, x, { backend: "ts", columns });
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  assert.ok(same >= a.length - 2, `${label}: ${a.length - same} predictions differ`);
+}
+
+Deno.test("the dense kernel agrees with the float64 reference within float32 rounding", () => {
+  assertKernelAgrees(dense, x32, "standardised model, float32 data");
+  assertKernelAgrees(dense, digits.x, "float64 data rounded to float32");
+  const raw = fit(digits.x, digits.y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 30 },
+  }).model;
+  assertKernelAgrees(raw, x32, "unstandardised");
+  using p = preparePredictor(dense);
+  assert.equal(p.kernel, "dense");
+});
+
+Deno.test("a pruned model runs on the sparse kernel and agrees with the reference", () => {
+  for (const fraction of [0.7, 0.9, 0.98]) {
+    const pruned = pruneModel(dense, { fraction });
+    using p = preparePredictor(pruned);
+    if (fraction >= 0.9) assert.equal(p.kernel, "sparse", `${fraction}`);
+    assertKernelAgrees(pruned, x32, `${fraction * 100} % pruned`);
+    const { weights, bias } = foldPreprocessing(pruned);
+    assertWithinFloat32(
+      p.decisionFunction(x32).data,
+      decisionFunction(pruned, x32, { backend: "ts" }).data,
+      magnitudes(weights, bias, x32),
+      64,
+      "prepared",
+    );
+  }
+});
+
+Deno.test("whole features removed are skipped, masked or reduced (the feature-subset kernel)", () => {
+  const masked = pruneFeatures(dense, { fraction: 0.75, representation: "masked" });
+  using p = preparePredictor(masked.model);
+  // Either skips the removed columns: the sparse kernel stores no block for them.
+  assert.ok(p.kernel === "subset" || p.kernel === "sparse", p.kernel);
+  assertKernelAgrees(masked.model, x32, "masked columns");
+  const reduced = pruneFeatures(dense, { fraction: 0.75 });
+  const columns = [...reduced.features];
+  assertKernelAgrees(reduced.model, x32, "reduced model on full-width data", columns);
+  // The reduced model on cut-down data (the dense kernel) and on full-width data (the subset
+  // kernel) reads the same values.
+  const cut = selectFeatures(x32, reduced.features);
+  const { weights, bias } = foldPreprocessing(reduced.model);
+  assertWithinFloat32(
+    decisionFunction(reduced.model, x32, { columns }).data,
+    decisionFunction(reduced.model, cut, { backend: "ts" }).data,
+    magnitudes(weights, bias, cut),
+    reduced.model.weights.cols,
+    "columns vs cut",
+  );
+  using q = preparePredictor(reduced.model, { columns, inputWidth: 64 });
+  assert.equal(q.kernel, "subset");
+  assert.equal(q.nFeatures, 64);
+  assert.deepEqual(q.predict(x32), predict(reduced.model, x32, { columns }));
+});
+
+Deno.test("auto uses the kernels for large float32 calls and the reference otherwise", () => {
+  const small: Matrix = { data: x32.data.subarray(0, 640), rows: 10, cols: 64 };
+  // 10 rows x 64 x 10 = 6,400 multiply-adds: below the threshold, the float64 reference runs.
+  assert.deepEqual(
+    decisionFunction(dense, small),
+    decisionFunction(dense, small, { backend: "ts" }),
+  );
+  // float64 inputs keep the float64 reference whatever their size.
+  assert.deepEqual(
+    decisionFunction(dense, digits.x),
+    decisionFunction(dense, digits.x, { backend: "ts" }),
+  );
+  // Large float32 inputs: the kernel, whose float32 sums differ from the reference somewhere.
+  const auto = decisionFunction(dense, x32),
+    wasm = decisionFunction(dense, x32, { backend: "wasm" });
+  assert.deepEqual(auto, wasm);
+  assert.notDeepEqual(auto.data, decisionFunction(dense, x32, { backend: "ts" }).data);
+});
+
+Deno.test("kernel scores do not depend on threads, copies or batch splits", () => {
+  const pruned = pruneModel(dense, { fraction: 0.9 });
+  for (const model of [dense, pruned]) {
+    const one = decisionFunction(model, x32, { backend: "wasm" });
+    assert.deepEqual(decisionFunction(model, x32, { backend: "wasm", threads: 2 }), one);
+    using p = preparePredictor(model, { threads: 2 });
+    assert.deepEqual(p.decisionFunction(x32), one);
+    const buffer = p.inputBuffer(x32.rows);
+    buffer.set(x32.data);
+    assert.deepEqual(p.decisionFunction({ data: buffer, rows: x32.rows, cols: 64 }), one);
+    const half = 900;
+    const first = p.decisionFunction({
+      data: x32.data.subarray(0, half * 64),
+      rows: half,
+      cols: 64,
+    });
+    assert.deepEqual(first.data, one.data.subarray(0, half * 10));
+  }
+});
+
+Deno.test("kernel paths refuse NaN and infinity, naming where they are", () => {
+  const bad = { ...x32, data: x32.data.slice() };
+  bad.data[1500 * 64 + 33] = NaN;
+  const masked = pruneFeatures(dense, { fraction: 0.75, representation: "masked" }).model;
+  for (const model of [dense, pruneModel(dense, { fraction: 0.9 }), masked]) {
+    assert.throws(
+      () => predict(model, bad, { backend: "wasm" }),
+      /x holds NaN at row 1500, column 33/,
+    );
+    using p = preparePredictor(model);
+    assert.throws(() => p.predict(bad), /x holds NaN at row 1500, column 33/);
+  }
+});
+
+Deno.test("a score that overflows float32 is recomputed in float64", () => {
+  const model: LogisticModel = {
+    ...dense,
+    preprocessing: { kind: "none" },
+    weights: { data: new Float64Array(640).fill(1e30), rows: 10, cols: 64 },
+  };
+  const x = { data: new Float32Array(64 * 600).fill(1), rows: 600, cols: 64 };
+  x.data[5 * 64] = 1e10; // row 5: 1e40 in float64, infinity in float32
+  const got = decisionFunction(model, x, { backend: "wasm" });
+  assert.ok(Number.isFinite(got.data[5 * 10]));
+  assert.equal(got.data[5 * 10], decisionFunction(model, x, { backend: "ts" }).data[5 * 10]);
+});
+
+Deno.test("probabilities from the kernels sum to one and predictors refuse use after close", () => {
+  const prng = createPrng(4);
+  const x = {
+    data: Float32Array.from({ length: 64 * 300 }, () => Math.abs(randomNormal(prng)) * 5),
+    rows: 300,
+    cols: 64,
+  };
+  const p = predictProba(dense, x, { backend: "wasm" });
+  for (let i = 0; i < x.rows; i++) {
+    let s = 0;
+    for (let c = 0; c < 10; c++) s += p.data[i * 10 + c];
+    assert.ok(Math.abs(s - 1) < 1e-12);
+  }
+  const predictor = preparePredictor(dense);
+  predictor.close();
+  assert.throws(() => predictor.predict(x), /closed/);
+  assert.throws(
+    () => decisionFunction(dense, x, { columns: [1, 2] }),
+    /one column of x per model feature/,
+  );
+  assert.throws(() => decisionFunction(dense, x, { backend: "gpu" as "ts" }), /backend must be/);
+});

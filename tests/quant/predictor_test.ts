@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import type { Matrix } from "../../lib/core/matrix.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { decisionFunction, foldPreprocessing } from "../../lib/model/predict.ts";
+import { pruneModel } from "../../lib/prune/prune_model.ts";
+import {
+  calibrateInput,
+  integerDecisionFunction,
+  integerScoresFromCodes,
+  prepareIntegerModel,
+  quantizeInputs,
+} from "../../lib/quant/integer.ts";
+import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
+import {
+  prepareQuantizedPredictor,
+  quantizedDecisionFunction,
+  quantizedPredict,
+  quantizedPredictProba,
+} from "../../lib/quant/predictor.ts";
+import type { QuantizationMethod } from "../../lib/quant/quantize.ts";
+import type { QuantizedModel } from "../../lib/quant/types.ts";
+import { assertWithinFloat32, magnitudes } from "../_helpers/float32_bound.ts";
+
+const digits = await loadEmbedded("digits");
+const x32: Matrix<Float32Array> = { ...digits.x, data: Float32Array.from(digits.x.data) };
+const lbfgs = { kind: "lbfgs", maxIterations: 60 } as const;
+const standardised = fit(digits.x, digits.y, { optimizer: lbfgs }).model;
+const raw = fit(digits.x, digits.y, { preprocessing: "none", optimizer: lbfgs }).model;
+
+const integerCases: [string, QuantizationMethod, boolean][] = [
+  ["8-bit symmetric per class", { kind: "uniform", bits: 8, granularity: "class" }, false],
+  ["8-bit symmetric per tensor", { kind: "uniform", bits: 8, granularity: "tensor" }, true],
+  ["4-bit symmetric per class", { kind: "uniform", bits: 4, granularity: "class" }, false],
+  ["8-bit affine per feature (int16 weights)", {
+    kind: "uniform",
+    scheme: "affine",
+    bits: 8,
+    granularity: "feature",
+  }, false],
+  ["4-bit log2 per class (powers of two)", { kind: "log2", bits: 4, granularity: "class" }, true],
+  ["5-bit log2 per class (int16 weights)", { kind: "log2", bits: 5, granularity: "class" }, false],
+];
+
+for (const [name, method, standardise] of integerCases) {
+  Deno.test(`a calibrated model runs integer-only on the integer kernel, bit for bit (${name})`, () => {
+    const model = standardise ? standardised : raw;
+    // Standardised inputs are signed (int8 codes), raw pixels counts unsigned (uint8 codes).
+    const q = calibrateInput(quantizeModel(model, { method }), digits.x);
+    const m = prepareIntegerModel(q);
+    using p = prepareQuantizedPredictor(q);
+    assert.equal(p.kernel, "integer");
+    for (const x of [digits.x, x32]) {
+      const want = integerDecisionFunction(m, x, { backend: "ts" });
+      assert.deepEqual(p.decisionFunction(x), want, `${x.data.constructor.name} inputs`);
+      assert.deepEqual(quantizedDecisionFunction(q, x), want, "one shot");
+      assert.deepEqual(integerDecisionFunction(m, x, { backend: "wasm", threads: 2 }), want);
+    }
+    const codes = quantizeInputs(m, digits.x);
+    const fromCodes = integerScoresFromCodes(m, codes, digits.x.rows, { backend: "ts" });
+    assert.deepEqual(p.decisionFunctionFromCodes(codes, digits.x.rows), fromCodes);
+    assert.deepEqual(integerScoresFromCodes(m, codes, digits.x.rows), fromCodes);
+    // Codes written into kernel memory are scored where they are.
+    const buffer = p.inputBuffer(digits.x.rows) as Uint8Array;
+    buffer.set(new Uint8Array(codes.buffer, codes.byteOffset, codes.length));
+    assert.deepEqual(p.decisionFunctionFromCodes(buffer, digits.x.rows), fromCodes);
+  });
+}
+
+/** Scores of the lookup or dense kernels against the dequantized model in float64. */
+function assertAgreesWithDequantized(q: QuantizedModel, label: string) {
+  const deq = dequantizeModel(q);
+  const { weights, bias } = foldPreprocessing(deq);
+  const want = decisionFunction(deq, x32, { backend: "ts" }).data;
+  const got = quantizedDecisionFunction(q, x32, { backend: "wasm" }).data;
+  // One more rounding for the per-feature input scale of standardised lookup models.
+  assertWithinFloat32(got, want, magnitudes(weights, bias, x32), 64, label, 10);
+}
+
+const lookupCases: [string, QuantizationMethod, boolean][] = [
+  ["4-bit k-means per tensor", { kind: "kmeans", bits: 4 }, false],
+  ["4-bit k-means per class", { kind: "kmeans", bits: 4, granularity: "class" }, false],
+  ["3-bit k-means, standardised inputs", { kind: "kmeans", bits: 3 }, true],
+  ["4-bit symmetric per class, not calibrated", {
+    kind: "uniform",
+    bits: 4,
+    granularity: "class",
+  }, false],
+  ["2-bit log2, standardised inputs", { kind: "log2", bits: 2 }, true],
+];
+
+for (const [name, method, standardise] of lookupCases) {
+  Deno.test(`low-bit codes run on the packed 4-bit lookup kernel (${name})`, () => {
+    const q = quantizeModel(standardise ? standardised : raw, { method });
+    using p = prepareQuantizedPredictor(q);
+    assert.equal(p.kernel, "lookup");
+    assertAgreesWithDequantized(q, name);
+    const deq = dequantizeModel(q);
+    assert.deepEqual(
+      p.decisionFunction(digits.x),
+      decisionFunction(deq, digits.x, { backend: "ts" }),
+      "float64 inputs take the float64 reference",
+    );
+  });
+}
+
+Deno.test("masked weights of a codebook model read 0 on the lookup kernel", () => {
+  const pruned = pruneModel(raw, { fraction: 0.8 });
+  const q = quantizeModel(pruned, { method: { kind: "kmeans", bits: 3 } });
+  using p = prepareQuantizedPredictor(q);
+  assert.equal(p.kernel, "lookup");
+  assertAgreesWithDequantized(q, "masked k-means");
+});
+
+Deno.test("other quantized weights run the float kernels on their dequantized values", () => {
+  const cases: [string, QuantizationMethod][] = [
+    ["float16", { kind: "float16" }],
+    ["8-bit per feature, not calibrated", { kind: "uniform", bits: 8, granularity: "feature" }],
+    ["6-bit k-means", { kind: "kmeans", bits: 6 }],
+  ];
+  for (const [name, method] of cases) {
+    const q = quantizeModel(raw, { method });
+    using p = prepareQuantizedPredictor(q);
+    assert.equal(p.kernel, "dense", name);
+    assertAgreesWithDequantized(q, name);
+    assert.throws(() => p.decisionFunctionFromCodes(new Uint8Array(64), 1), /only an integer-only/);
+  }
+});
+
+Deno.test("quantized probabilities sum to one and predictions follow the scores", () => {
+  for (
+    const q of [
+      calibrateInput(quantizeModel(raw), digits.x),
+      quantizeModel(raw, { method: { kind: "kmeans", bits: 4 } }),
+    ]
+  ) {
+    const proba = quantizedPredictProba(q, x32);
+    const classes = quantizedPredict(q, x32);
+    for (let i = 0; i < x32.rows; i++) {
+      let s = 0, best = 0;
+      for (let c = 0; c < 10; c++) {
+        s += proba.data[i * 10 + c];
+        if (proba.data[i * 10 + c] > proba.data[i * 10 + best]) best = c;
+      }
+      assert.ok(Math.abs(s - 1) < 1e-12);
+      assert.equal(classes[i], best);
+    }
+  }
+  const p = prepareQuantizedPredictor(quantizeModel(raw));
+  p.close();
+  assert.throws(() => p.predict(x32), /closed/);
+});
