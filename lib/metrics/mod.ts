@@ -1,6 +1,6 @@
 /**
  * Classification metrics: accuracy, log loss, confusion matrix, macro F1, ROC AUC; the Pareto
- * front of size against accuracy.
+ * front of size against accuracy; the paired accuracy difference of two classifiers.
  *
  * @module
  */
@@ -8,3 +8,4 @@ export * from "./metrics.ts";
 export * from "./evaluate.ts";
 export * from "./pareto.ts";
 export * from "./evaluate_stream.ts";
+export * from "./paired.ts";
