@@ -106,7 +106,11 @@ export function foldPreprocessing(
  * const exact = decisionFunction(model, x, { backend: "ts" });
  * assert.ok(fast.data.every((v, i) => Math.abs(v - exact.data[i]) < 1e-5));
  * // Structurally pruned: the model reads columns 2 and 0 of wider data.
- * const two = { ...model, weights: { data: Float64Array.from([1, 3]), rows: 1, cols: 2 } };
+ * const two: LogisticModel = {
+ *   ...model,
+ *   weights: { data: Float64Array.from([1, 3]), rows: 1, cols: 2 },
+ *   featureNames: ["z", "x"],
+ * };
  * assert.deepEqual([...decisionFunction(two, x, { columns: [2, 0] }).data], [6.1, 18.1]);
  * ```
  */
