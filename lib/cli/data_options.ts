@@ -74,7 +74,7 @@ export async function loadData(args: ParsedArgs): Promise<LoadedData> {
   const file = args.string("data");
   if (file === undefined && args.string("dataset") === "fashion-mnist") {
     const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);
-    return { source: "fashion-mnist (60000 train / 10000 test)", train, test };
+    return { source: "fashion-mnist (its own train and test files)", train, test };
   }
   let data: Dataset;
   let source: string;
