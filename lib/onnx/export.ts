@@ -22,7 +22,9 @@
  *   (`vpmaddubsw`) adds two products in a saturating int16, which overflows for weights beyond
  *   ±64 (2 * 255 * 64 = 32,640 <= 32,767); weights outside [-64, 64] are therefore split into
  *   `ceil(max |w| / 64)` int8 parts, each within [-64, 64], whose `MatMulInteger` results are
- *   added in int32 (exact, since integer addition is associative).
+ *   added in int32 (exact, since integer addition is associative). Per-tensor and per-class
+ *   weights only: per-feature weight scales cannot be applied once per output (refused; use
+ *   `"qdq"`).
  *
  * @module
  */
@@ -87,7 +89,7 @@ export interface OnnxExportOptions {
  * @returns The bytes of the `.onnx` file.
  * @throws {TypeError} If the model is malformed.
  * @throws {RangeError} If the integer graph is asked for a model it cannot express (not uniform,
- *   more than 8 bits, no input quantization, or int32 overflow).
+ *   more than 8 bits, per-feature scales, no input quantization, or int32 overflow).
  *
  * @example Export a small model
  * ```ts
@@ -330,6 +332,14 @@ function integerScores(
         `got ${t.kind} ${t.bits}-bit (use quantized: 'qdq')`,
     );
   }
+  if (t.granularity === "feature") {
+    throw new RangeError(
+      `Cannot ${action}: the integer graph cannot apply per-feature weight scales (MatMulInteger ` +
+        "takes 8-bit weights and the graph one rescale per output; lrcompress's own integer " +
+        "inference requantizes them to 14-bit weights, which MatMulInteger cannot hold): use " +
+        "quantized: 'qdq'",
+    );
+  }
   const input = options.input ?? model.input;
   if (!input) {
     throw new RangeError(
@@ -358,9 +368,6 @@ function integerScores(
       `Cannot ${action}: ${d} features x 255 x ${maxAbs} may overflow the int32 accumulator`,
     );
   }
-  if (t.granularity === "feature") {
-    x = g.op("Mul", [x, g.constant("feature_scale", "FLOAT", [d], t.scale)]);
-  }
   const inputType: ElementType = input.dtype === "uint8" ? "UINT8" : "INT8";
   const xs = g.constant("input_scale", "FLOAT", [], [input.scale]);
   const xz = g.constant("input_zero_point", inputType, [], [input.zeroPoint]);
@@ -373,9 +380,7 @@ function integerScores(
     acc = acc === "" ? y : g.op("Add", [acc, y]);
   }
   const b = model.bias;
-  const weightScale = (
-    c: number,
-  ) => (t.granularity === "class" ? t.scale[c] : t.granularity === "tensor" ? t.scale[0] : 1);
+  const weightScale = (c: number) => (t.granularity === "class" ? t.scale[c] : t.scale[0]);
   const rescale = Float64Array.from(
     { length: nOut },
     (_, c) => Math.fround(input.scale) * weightScale(c),

@@ -5,15 +5,22 @@
  * integer kernels (`lib/kernels`, int8 or int16 weights) on large inputs, with the same scores
  * bit for bit.
  *
- * For output `c` and sample `x`, with `t[j]` the preprocessed input (times the weight scale of
- * feature `j` for `"feature"` granularity), `xq[j] = clamp(round(t[j] / sx) + zx)` and integer
- * weights `wi[c][j]` (`code - zeroPoint` for uniform grids, `sign * 2^(E - e)` for log2):
+ * For output `c` and sample `x`, with `t[j]` the preprocessed input,
+ * `xq[j] = clamp(round(t[j] / sx) + zx)` and integer weights `wi[c][j]` (`code - zeroPoint` for
+ * uniform grids, `sign * 2^(E - e)` for log2):
  *
  * `score[c] = rescale[c] * (sum_j xq[j] * wi[c][j] + bias[c] - zx * sum_j wi[c][j])`
  *
  * where `rescale[c]` is the product scale (input scale times the weight scale of row `c`) and
  * `bias[c]` the int32 bias at that scale. A check at preparation proves the accumulator cannot
  * leave the int32 range.
+ *
+ * `"feature"` granularity has one weight scale per input feature, which a sum cannot apply once
+ * per output. Its integer weights are the dequantized weights requantized to one scale per row,
+ * `wi[c][j] = round(s[j] * w[c][j] / G[c])` with `G[c] = max_j |s[j] * w[c][j]| / B` (`w` the
+ * codes minus zero points, `B` the largest magnitude that keeps any accumulator inside int32 with
+ * 8-bit inputs, at most 2^15 - 1: about 14 bits for 784 features), so the inputs keep their exact
+ * 8-bit codes (pixel bytes stay pixel bytes) and the weights lose at most `G[c] / 2` each.
  *
  * @module
  */
@@ -175,8 +182,8 @@ export function calibrateInput(
 
 /**
  * The scale of each output's integer accumulator: input scale times the row's weight scale
- * (times `2^-E` for log2); for `"feature"` granularity the weight scales are folded into the
- * inputs, so it is the input scale (times `2^-E`).
+ * (times `2^-E` for log2); for `"feature"` granularity the row's common scale `G[c]` of the
+ * requantized weights (see the module documentation).
  *
  * @param q A quantized model with `input` and uniform or log2 weights.
  * @returns One scale per output.
@@ -188,12 +195,62 @@ export function productScales(q: QuantizedModel): Float64Array {
   }
   const sx = q.input!.scale;
   const shift = t.kind === "log2" ? 2 ** -log2MaxExponent(t.bits) : 1;
+  const rowScale = t.granularity === "feature" ? featureRows(q).scale : null;
   const out = new Float64Array(t.rows);
   for (let c = 0; c < t.rows; c++) {
-    const ws = t.granularity === "tensor" ? t.scale[0] : t.granularity === "class" ? t.scale[c] : 1;
+    const ws = t.granularity === "tensor"
+      ? t.scale[0]
+      : t.granularity === "class"
+      ? t.scale[c]
+      : rowScale![c];
     out[c] = sx * ws * shift;
   }
   return out;
+}
+
+/** The integer weights `code - zeroPoint` (uniform) or `sign * 2^(E - e)` (log2), masked to 0. */
+function gridWeights(q: QuantizedModel): Int32Array {
+  const t = q.weights as UniformQuantizedTensor | Log2QuantizedTensor; // checked by callers
+  const { rows: k, cols: d } = t;
+  const wi = new Int32Array(k * d);
+  const E = t.kind === "log2" ? log2MaxExponent(t.bits) : 0;
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j < d; j++) {
+      const i = c * d + j;
+      if (q.mask && q.mask[i] === 0) continue;
+      const code = t.codes[i];
+      if (t.kind === "uniform") {
+        const g = t.granularity === "tensor" ? 0 : t.granularity === "class" ? c : j;
+        wi[i] = code - t.zeroPoint[g];
+      } else {
+        wi[i] = code === 0 ? 0 : Math.sign(code) * 2 ** (E - (Math.abs(code) - 1));
+      }
+    }
+  }
+  return wi; // |wi| <= 2^14 for log2 (bits <= 5), < 2^16 for uniform
+}
+
+/**
+ * Per-feature weights requantized to one scale per row: `wi[c][j] = round(s[j] * w[c][j] / G[c])`
+ * with `|wi| <= B`, `B = min(2^15 - 1, floor(2^30 / (maxAbsX * d)))`, so that
+ * `maxAbsX * sum_j |wi[c][j]|` stays below 2^30 and half of int32 is left for the bias.
+ */
+function featureRows(q: QuantizedModel): { weights: Int32Array; scale: Float64Array } {
+  const t = q.weights as UniformQuantizedTensor | Log2QuantizedTensor;
+  const { rows: k, cols: d } = t;
+  const maxAbsX = q.input!.dtype === "uint8" ? 255 : 128;
+  const bound = Math.max(1, Math.min(32767, Math.floor(2 ** 30 / (maxAbsX * Math.max(1, d)))));
+  const w = gridWeights(q);
+  const out = new Int32Array(k * d), scale = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    let max = 0;
+    for (let j = 0; j < d; j++) max = Math.max(max, Math.abs(t.scale[j] * w[c * d + j]));
+    // An all-zero row keeps the largest feature scale, so that its bias has a sensible unit.
+    const g = max > 0 ? max / bound : Math.max(...t.scale, Number.MIN_VALUE);
+    scale[c] = g;
+    for (let j = 0; j < d; j++) out[c * d + j] = roundHalfEven(t.scale[j] * w[c * d + j] / g);
+  }
+  return { weights: out, scale };
 }
 
 /** A quantized model laid out for the integer kernels. */
@@ -210,7 +267,7 @@ export interface IntegerModel {
   readonly input: InputQuantization;
   /**
    * `xq[j] = clamp(roundHalfEven(x[j] * inputMultiplier[j] + inputOffset[j]) + zeroPoint)` on
-   * raw `x`: preprocessing, per-feature weight scales and the input scale folded together.
+   * raw `x`: preprocessing and the input scale folded together.
    */
   readonly inputMultiplier: Float64Array;
   /** See `inputMultiplier`. */
@@ -270,25 +327,9 @@ export function prepareIntegerModel(q: QuantizedModel): IntegerModel {
   }
   const t = q.weights as UniformQuantizedTensor | Log2QuantizedTensor; // checked above
   const { rows: k, cols: d } = t;
-  const wi = new Int32Array(k * d);
-  const E = t.kind === "log2" ? log2MaxExponent(t.bits) : 0;
+  const wi = t.granularity === "feature" ? featureRows(q).weights : gridWeights(q);
   let maxAbsW = 0;
-  for (let c = 0; c < k; c++) {
-    for (let j = 0; j < d; j++) {
-      const i = c * d + j;
-      if (q.mask && q.mask[i] === 0) continue;
-      const code = t.codes[i];
-      let v: number;
-      if (t.kind === "uniform") {
-        const g = t.granularity === "tensor" ? 0 : t.granularity === "class" ? c : j;
-        v = code - t.zeroPoint[g];
-      } else {
-        v = code === 0 ? 0 : Math.sign(code) * 2 ** (E - (Math.abs(code) - 1));
-      }
-      wi[i] = v; // |v| <= 2^14 for log2 (bits <= 5), < 2^16 for uniform
-      maxAbsW = Math.max(maxAbsW, Math.abs(v));
-    }
-  }
+  for (let i = 0; i < wi.length; i++) maxAbsW = Math.max(maxAbsW, Math.abs(wi[i]));
   const { dtype, zeroPoint: zx } = q.input;
   const [xmin, xmax] = dtype === "uint8" ? [0, 255] : [-128, 127];
   const maxAbsX = Math.max(Math.abs(xmin), Math.abs(xmax));
@@ -714,23 +755,17 @@ function checkX(q: QuantizedModel, x: Matrix, action: string): void {
   assertFinite(action, "x", x.data, x.cols);
 }
 
-/**
- * `t[j] / sx = x[j] * mul[j] + off[j]`: preprocessing, per-feature weight scale and input scale.
- */
+/** `t[j] / sx = x[j] * mul[j] + off[j]`: preprocessing and input scale. */
 function inputTransform(q: QuantizedModel, sx: number): { mul: Float64Array; off: Float64Array } {
-  const t = q.weights;
-  const d = t.cols;
+  const d = q.weights.cols;
   const mul = new Float64Array(d), off = new Float64Array(d);
   const p = q.preprocessing;
   for (let j = 0; j < d; j++) {
-    const fs = t.kind !== "codebook" && t.kind !== "float16" && t.granularity === "feature"
-      ? t.scale[j]
-      : 1;
     if (p.kind === "standardize") {
-      mul[j] = fs / (p.scale[j] * sx);
+      mul[j] = 1 / (p.scale[j] * sx);
       off[j] = -p.mean[j] * mul[j];
     } else {
-      mul[j] = fs / sx;
+      mul[j] = 1 / sx;
     }
   }
   return { mul, off };

@@ -52,12 +52,24 @@ const METHODS: QuantizationMethod[] = [
 /**
  * The largest gap allowed between integer and dequantized float scores: each input code is
  * within half a step of its exact value (no clipping with min/max input calibration on the same
- * data), and the int32 bias within half a unit of the float bias.
+ * data), and the int32 bias within half a unit of the float bias. Per-feature weights are also
+ * requantized to one scale per row, each within half a unit of its exact value, which adds half
+ * a unit per input code (`xq - zx`) of the sample.
  */
-function scoreBound(m: IntegerModel, c: number): number {
+function scoreBound(
+  m: IntegerModel,
+  c: number,
+  codes: ArrayLike<number>,
+  i: number,
+  perFeature: boolean,
+): number {
+  const d = m.nFeatures;
   let s = 0;
-  for (let j = 0; j < m.nFeatures; j++) s += Math.abs(m.weights[c * m.nFeatures + j]);
-  return m.rescale[c] * (s / 2 + 0.5) * (1 + 1e-9);
+  for (let j = 0; j < d; j++) s += Math.abs(m.weights[c * d + j]);
+  if (!perFeature) return m.rescale[c] * (s / 2 + 0.5) * (1 + 1e-9);
+  let x = 0;
+  for (let j = 0; j < d; j++) x += Math.abs(codes[i * d + j] - m.input.zeroPoint);
+  return m.rescale[c] * ((s + d / 2) / 2 + x / 2 + 0.5) * (1 + 1e-9);
 }
 
 function checkAgainstFloat(
@@ -68,15 +80,17 @@ function checkAgainstFloat(
 ) {
   const q = calibrateInput(quantizeModel(model, { method }), x, { dtype });
   const im = prepareIntegerModel(q);
+  const perFeature = "granularity" in method && method.granularity === "feature";
   const reference = decisionFunction(dequantizeModel(q), x);
   const integer = integerDecisionFunction(im, x);
+  const codes = quantizeInputs(im, x);
   for (let i = 0; i < x.rows; i++) {
     for (let c = 0; c < im.nOutputs; c++) {
       const diff = Math.abs(
         integer.data[i * im.nOutputs + c] - reference.data[i * im.nOutputs + c],
       );
       assert.ok(
-        diff <= scoreBound(im, c),
+        diff <= scoreBound(im, c, codes, i, perFeature),
         `${JSON.stringify(method)} sample ${i} class ${c}: ${diff}`,
       );
     }
@@ -108,7 +122,11 @@ Deno.test("on inputs already on the grid, integer predictions agree with the flo
     preprocessing: "none",
     optimizer: { kind: "lbfgs", maxIterations: 80 },
   });
-  for (const method of METHODS.slice(0, 3)) {
+  const perFeature: QuantizationMethod[] = [
+    { kind: "uniform", bits: 8, granularity: "feature" },
+    { kind: "uniform", scheme: "affine", bits: 8, granularity: "feature" },
+  ];
+  for (const method of [...METHODS.slice(0, 3), ...perFeature]) {
     const q = calibrateInput(quantizeModel(model, { method }), x);
     assert.equal(q.input?.scale, Math.fround(1 / 255));
     const im = prepareIntegerModel(q);
@@ -121,6 +139,49 @@ Deno.test("on inputs already on the grid, integer predictions agree with the flo
     for (let i = 0; i < codes.length; i++) assert.equal(codes[i], Math.round(x.data[i] * 255));
     // and scoring the codes directly gives the same scores as scoring the floats
     assert.deepEqual(integerScoresFromCodes(im, codes, x.rows), integerDecisionFunction(im, x));
+  }
+});
+
+Deno.test("per-feature weights are requantized to one scale per row within half a unit", () => {
+  const { x, y } = pixelProblem(6, 400, 30, 4);
+  const { model } = fit(x, y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 40 },
+  });
+  for (const dtype of ["uint8", "int8"] as const) {
+    for (const scheme of ["symmetric", "affine"] as const) {
+      const method: QuantizationMethod = {
+        kind: "uniform",
+        scheme,
+        bits: 8,
+        granularity: "feature",
+      };
+      const q = calibrateInput(quantizeModel(model, { method }), x, { dtype });
+      const im = prepareIntegerModel(q);
+      const exact = dequantizeModel(q).weights.data; // s[j] * (code - zeroPoint[j])
+      const d = im.nFeatures;
+      const bound = Math.min(32767, Math.floor(2 ** 30 / ((dtype === "uint8" ? 255 : 128) * d)));
+      for (let c = 0; c < im.nOutputs; c++) {
+        const g = im.rescale[c] / q.input!.scale; // the row's common weight scale
+        let largest = 0;
+        for (let j = 0; j < d; j++) {
+          const w = im.weights[c * d + j];
+          largest = Math.max(largest, Math.abs(w));
+          assert.ok(
+            Math.abs(w * g - exact[c * d + j]) <= g / 2 * (1 + 1e-9),
+            `${scheme} ${dtype} row ${c} feature ${j}: ${w * g} against ${exact[c * d + j]}`,
+          );
+        }
+        assert.equal(largest, bound, "the largest weight of a row uses the whole range");
+      }
+      // the inputs are the pixels' own codes, not rescaled per feature
+      if (dtype === "uint8") {
+        const codes = quantizeInputs(im, x);
+        for (let i = 0; i < codes.length; i++) {
+          assert.equal(codes[i], Math.round(x.data[i] * 255));
+        }
+      }
+    }
   }
 });
 
