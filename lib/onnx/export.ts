@@ -42,6 +42,7 @@ import {
   tensorGroups,
   zeroCode,
 } from "../io/quantized.ts";
+import { biasValues } from "../quant/model.ts";
 import type { InputQuantization, QuantizedModel, QuantizedTensor } from "../quant/types.ts";
 import { validateQuantizedModel } from "../quant/validate.ts";
 import { type ElementType, GraphBuilder, valueInfo } from "./graph.ts";
@@ -347,6 +348,18 @@ function integerScores(
         "give options.input)",
     );
   }
+  // A standardised model's own calibration (`model.input`) is of the raw inputs: lrcompress's
+  // integer inference folds standardisation into requantized weights, which MatMulInteger
+  // cannot hold. The graph quantizes the standardised inputs instead, so it needs their scale.
+  const standardised = model.preprocessing.kind === "standardize";
+  if (standardised && !options.input) {
+    throw new RangeError(
+      `Cannot ${action}: the integer graph quantizes the standardised inputs, and the model's ` +
+        "input calibration is of the raw inputs (lrcompress folds standardisation into " +
+        "requantized integer weights, which MatMulInteger cannot hold): give options.input for " +
+        "the standardised inputs, or use quantized: 'qdq'",
+    );
+  }
   const { rows: nOut, cols: d } = t;
   const codes = canonicalCodes(t, model.mask);
   // Integer weights v = code - zeroPoint, transposed to (d, nOut) for MatMulInteger.
@@ -385,7 +398,19 @@ function integerScores(
     { length: nOut },
     (_, c) => Math.fround(input.scale) * weightScale(c),
   );
-  if (b.kind === "int32") {
+  if (b.kind === "int32" && standardised) {
+    // The stored int32 bias is at the raw-input product scale: requantize it at the graph's.
+    const units = Array.from(biasValues(b), (v, c) => Math.round(v / rescale[c]));
+    const c = units.findIndex((u) => Math.abs(u) > 2 ** 30);
+    if (c >= 0) {
+      throw new RangeError(
+        `Cannot ${action}: the bias of output ${c} is ${units[c]} units of the product scale, ` +
+          "beyond the int32 accumulator's room",
+      );
+    }
+    const values = Int32Array.from(units);
+    acc = g.op("Add", [acc, g.constant("bias_int32", "INT32", [nOut], values)]);
+  } else if (b.kind === "int32") {
     for (let c = 0; c < nOut; c++) {
       if (Math.abs(b.scale[c] - rescale[c]) > 1e-6 * rescale[c]) {
         throw new RangeError(

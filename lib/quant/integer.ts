@@ -5,9 +5,8 @@
  * integer kernels (`lib/kernels`, int8 or int16 weights) on large inputs, with the same scores
  * bit for bit.
  *
- * For output `c` and sample `x`, with `t[j]` the preprocessed input,
- * `xq[j] = clamp(round(t[j] / sx) + zx)` and integer weights `wi[c][j]` (`code - zeroPoint` for
- * uniform grids, `sign * 2^(E - e)` for log2):
+ * For output `c` and raw sample `x`, `xq[j] = clamp(round(x[j] / sx) + zx)` and integer weights
+ * `wi[c][j]` (`code - zeroPoint` for uniform grids, `sign * 2^(E - e)` for log2):
  *
  * `score[c] = rescale[c] * (sum_j xq[j] * wi[c][j] + bias[c] - zx * sum_j wi[c][j])`
  *
@@ -15,12 +14,16 @@
  * `bias[c]` the int32 bias at that scale. A check at preparation proves the accumulator cannot
  * leave the int32 range.
  *
- * `"feature"` granularity has one weight scale per input feature, which a sum cannot apply once
- * per output. Its integer weights are the dequantized weights requantized to one scale per row,
- * `wi[c][j] = round(s[j] * w[c][j] / G[c])` with `G[c] = max_j |s[j] * w[c][j]| / B` (`w` the
- * codes minus zero points, `B` the largest magnitude that keeps any accumulator inside int32 with
- * 8-bit inputs, at most 2^15 - 1: about 14 bits for 784 features), so the inputs keep their exact
- * 8-bit codes (pixel bytes stay pixel bytes) and the weights lose at most `G[c] / 2` each.
+ * A factor per input feature cannot be applied once per output: `"feature"` granularity (one
+ * weight scale per feature) and standardisation (`(x[j] - mean[j]) / std[j]`). For those models
+ * the integer weights are the effective weights on raw inputs, `e[c][j] = w[c][j] / std[j]` (`w`
+ * dequantized), requantized to one scale per row, `wi[c][j] = round(e[c][j] / G[c])` with the
+ * finest `G[c]` that keeps any accumulator inside int32 with 8-bit inputs, or int16 weights (which
+ * the WebAssembly kernels run) when the row's mean weight still gets at least 2^10 steps (rows
+ * whose weights span more, such as a nearly constant standardised column, keep int32 weights and
+ * run on the TypeScript kernel), and the mean goes into
+ * the bias (`round(sum_j wi[c][j] mean[j] / sx)`). The inputs keep their exact 8-bit codes (pixel
+ * bytes stay pixel bytes) and each weight moves by at most `G[c] / 2`.
  *
  * @module
  */
@@ -195,15 +198,14 @@ export function productScales(q: QuantizedModel): Float64Array {
   }
   const sx = q.input!.scale;
   const shift = t.kind === "log2" ? 2 ** -log2MaxExponent(t.bits) : 1;
-  const rowScale = t.granularity === "feature" ? featureRows(q).scale : null;
   const out = new Float64Array(t.rows);
+  if (requantizes(q)) {
+    const rowScale = requantizedRows(q).scale;
+    for (let c = 0; c < t.rows; c++) out[c] = sx * rowScale[c];
+    return out;
+  }
   for (let c = 0; c < t.rows; c++) {
-    const ws = t.granularity === "tensor"
-      ? t.scale[0]
-      : t.granularity === "class"
-      ? t.scale[c]
-      : rowScale![c];
-    out[c] = sx * ws * shift;
+    out[c] = sx * (t.granularity === "tensor" ? t.scale[0] : t.scale[c]) * shift;
   }
   return out;
 }
@@ -231,24 +233,62 @@ function gridWeights(q: QuantizedModel): Int32Array {
 }
 
 /**
- * Per-feature weights requantized to one scale per row: `wi[c][j] = round(s[j] * w[c][j] / G[c])`
- * with `|wi| <= B`, `B = min(2^15 - 1, floor(2^30 / (maxAbsX * d)))`, so that
- * `maxAbsX * sum_j |wi[c][j]|` stays below 2^30 and half of int32 is left for the bias.
+ * Whether the integer model requantizes its weights (see the module documentation): per-feature
+ * weight scales, or standardisation (whose per-feature `1 / scale` is a per-feature factor too).
  */
-function featureRows(q: QuantizedModel): { weights: Int32Array; scale: Float64Array } {
+function requantizes(q: QuantizedModel): boolean {
+  const t = q.weights;
+  return (t.kind === "uniform" || t.kind === "log2") &&
+    (t.granularity === "feature" || q.preprocessing.kind === "standardize");
+}
+
+/**
+ * The effective weights on raw inputs, `e[c][j] = dequantized w[c][j] / std[j]` (`std` = 1
+ * without standardisation), requantized to one scale per row: `wi[c][j] = round(e[c][j] / G[c])`
+ * with the finest `G[c]` for which `maxAbsX * sum_j |wi[c][j]| <= 2^30` (half of int32 is left
+ * for the bias), coarsened to int16 weights when the row's mean weight keeps at least 2^10 steps.
+ */
+function requantizedRows(q: QuantizedModel): { weights: Int32Array; scale: Float64Array } {
   const t = q.weights as UniformQuantizedTensor | Log2QuantizedTensor;
   const { rows: k, cols: d } = t;
   const maxAbsX = q.input!.dtype === "uint8" ? 255 : 128;
-  const bound = Math.max(1, Math.min(32767, Math.floor(2 ** 30 / (maxAbsX * Math.max(1, d)))));
   const w = gridWeights(q);
+  const shift = t.kind === "log2" ? 2 ** -log2MaxExponent(t.bits) : 1;
+  const p = q.preprocessing;
+  const e = new Float64Array(k * d);
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j < d; j++) {
+      const g = t.granularity === "tensor"
+        ? t.scale[0]
+        : t.granularity === "class"
+        ? t.scale[c]
+        : t.scale[j];
+      e[c * d + j] = g * w[c * d + j] * shift / (p.kind === "standardize" ? p.scale[j] : 1);
+    }
+  }
+  const unit = (c: number) => {
+    let max = 0, sum = 0;
+    for (let j = 0; j < d; j++) {
+      max = Math.max(max, Math.abs(e[c * d + j]));
+      sum += Math.abs(e[c * d + j]);
+    }
+    // + d / 2: each weight may round up by half a unit.
+    const fine = Math.max(max / 2 ** 30, (sum * maxAbsX) / (2 ** 30 - (maxAbsX * d) / 2));
+    // int16 weights (the WebAssembly kernels) when they still give the row's mean weight at least
+    // 2^10 steps; a row whose weights span more (e.g. a nearly constant, standardised column)
+    // keeps the finer int32 weights and runs on the TypeScript kernel.
+    const int16 = Math.max(fine, max / 32767);
+    return sum / d / int16 >= 1024 ? int16 : fine;
+  };
+  const units = Array.from({ length: k }, (_, c) => unit(c));
+  // An all-zero row takes the largest unit of the model (1 if all are zero), so that its bias
+  // has a sensible unit.
+  const fallback = Math.max(...units) || 1;
   const out = new Int32Array(k * d), scale = new Float64Array(k);
   for (let c = 0; c < k; c++) {
-    let max = 0;
-    for (let j = 0; j < d; j++) max = Math.max(max, Math.abs(t.scale[j] * w[c * d + j]));
-    // An all-zero row keeps the largest feature scale, so that its bias has a sensible unit.
-    const g = max > 0 ? max / bound : Math.max(...t.scale, Number.MIN_VALUE);
+    const g = units[c] > 0 ? units[c] : fallback;
     scale[c] = g;
-    for (let j = 0; j < d; j++) out[c * d + j] = roundHalfEven(t.scale[j] * w[c * d + j] / g);
+    for (let j = 0; j < d; j++) out[c * d + j] = roundHalfEven(e[c * d + j] / g);
   }
   return { weights: out, scale };
 }
@@ -267,7 +307,7 @@ export interface IntegerModel {
   readonly input: InputQuantization;
   /**
    * `xq[j] = clamp(roundHalfEven(x[j] * inputMultiplier[j] + inputOffset[j]) + zeroPoint)` on
-   * raw `x`: preprocessing and the input scale folded together.
+   * raw `x` (`1 / sx` and 0: standardisation lives in the weights and the bias).
    */
   readonly inputMultiplier: Float64Array;
   /** See `inputMultiplier`. */
@@ -327,10 +367,11 @@ export function prepareIntegerModel(q: QuantizedModel): IntegerModel {
   }
   const t = q.weights as UniformQuantizedTensor | Log2QuantizedTensor; // checked above
   const { rows: k, cols: d } = t;
-  const wi = t.granularity === "feature" ? featureRows(q).weights : gridWeights(q);
+  const wi = requantizes(q) ? requantizedRows(q).weights : gridWeights(q);
   let maxAbsW = 0;
   for (let i = 0; i < wi.length; i++) maxAbsW = Math.max(maxAbsW, Math.abs(wi[i]));
   const { dtype, zeroPoint: zx } = q.input;
+  const p = q.preprocessing;
   const [xmin, xmax] = dtype === "uint8" ? [0, 255] : [-128, 127];
   const maxAbsX = Math.max(Math.abs(xmin), Math.abs(xmax));
   const bias = new Int32Array(k);
@@ -340,7 +381,14 @@ export function prepareIntegerModel(q: QuantizedModel): IntegerModel {
       rowSum += wi[c * d + j];
       rowAbs += Math.abs(wi[c * d + j]);
     }
-    const folded = q.bias.values[c] - zx * rowSum;
+    // Standardisation's mean in input units: sum_j wi[c][j] * mean[j] / sx, rounded once.
+    let meanTerm = 0;
+    if (p.kind === "standardize") {
+      let m = 0;
+      for (let j = 0; j < d; j++) m += wi[c * d + j] * p.mean[j];
+      meanTerm = roundHalfEven(m / q.input.scale);
+    }
+    const folded = q.bias.values[c] - zx * rowSum - meanTerm;
     const bound = maxAbsX * rowAbs + Math.abs(folded);
     if (bound > INT32_MAX) {
       throw new RangeError(
@@ -755,18 +803,11 @@ function checkX(q: QuantizedModel, x: Matrix, action: string): void {
   assertFinite(action, "x", x.data, x.cols);
 }
 
-/** `t[j] / sx = x[j] * mul[j] + off[j]`: preprocessing and input scale. */
+/**
+ * `xq[j] - zx = round(x[j] * mul[j] + off[j])`: the raw input over the input scale (the
+ * standardisation, when there is one, lives in the requantized weights and the bias).
+ */
 function inputTransform(q: QuantizedModel, sx: number): { mul: Float64Array; off: Float64Array } {
   const d = q.weights.cols;
-  const mul = new Float64Array(d), off = new Float64Array(d);
-  const p = q.preprocessing;
-  for (let j = 0; j < d; j++) {
-    if (p.kind === "standardize") {
-      mul[j] = 1 / (p.scale[j] * sx);
-      off[j] = -p.mean[j] * mul[j];
-    } else {
-      mul[j] = 1 / sx;
-    }
-  }
-  return { mul, off };
+  return { mul: new Float64Array(d).fill(1 / sx), off: new Float64Array(d) };
 }

@@ -174,8 +174,8 @@ export type QuantizedTensorKind = QuantizedTensor["kind"];
  * - `"float32"` / `"float64"`: the bias values as floats;
  * - `"int32"`: integers at the product scale, `value[c] = values[c] * scale[c]`, where
  *   `scale[c]` is the scale of output `c`'s integer accumulator: the input scale times the
- *   weight scale of row `c` (times `2^-E` for log2; for `"feature"` granularity the common scale
- *   of row `c`'s weights requantized to one scale per row, see `lib/quant/integer.ts`). See
+ *   weight scale of row `c` (times `2^-E` for log2; for `"feature"` granularity or a standardised
+ *   model, the common scale of row `c`'s requantized weights, see `lib/quant/integer.ts`). See
  *   {@linkcode InputQuantization}. Only present together with `input`, since the product scale
  *   needs the input scale.
  */
@@ -187,9 +187,9 @@ export type QuantizedBias =
 /**
  * How integer-only inference turns float inputs into 8-bit codes:
  * `xq[j] = clamp(round(t[j] / scale) + zeroPoint)` into `0..255` (`"uint8"`) or `-128..127`
- * (`"int8"`), where `t[j]` is the model's preprocessed input `preprocess(x)[j]` (whatever the
- * weights' granularity: per-feature weight scales go into requantized integer weights, not into
- * the inputs).
+ * (`"int8"`), where `t[j]` is the raw input `x[j]` (a model's standardisation and per-feature
+ * weight scales go into requantized integer weights and the bias, not into the inputs; see
+ * `lib/quant/integer.ts`).
  */
 export interface InputQuantization {
   /** Code type of the inputs. */

@@ -226,8 +226,14 @@ Deno.test({
       zeroPoint: 64,
       calibration: "minmax",
     };
+    // The model's own calibration is of the raw inputs (lrcompress folds standardisation into
+    // requantized weights): the graph needs the standardised inputs' scale, and says so.
     const q = withInput(quantizeUniform(model, 8, "symmetric", "class"), input);
-    const out = await runOnnx(exportOnnx(q, { quantized: "integer" }), x);
+    assert.throws(
+      () => exportOnnx(q, { quantized: "integer" }),
+      { name: "RangeError", message: /give options.input for the standardised inputs/ },
+    );
+    const out = await runOnnx(exportOnnx(q, { quantized: "integer", input }), x);
     const expected = predictLabels(asFloatModel(q), x);
     const labels = out.label.data as string[];
     const agree = expected.filter((l, i) => l === labels[i]).length / expected.length;
