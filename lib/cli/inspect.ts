@@ -81,9 +81,10 @@ export const inspectCommand: Command = {
       `size       ${int(r.fileBytes)} bytes, gzip ${int(r.gzipBytes)} bytes`,
       `baseline   dense float32 ${int(r.denseFloat32Bytes)} bytes (4 x (${int(r.weights)} weights` +
       ` + ${int(r.denseFloat32Bytes / 4 - r.weights)} biases)): ${
-        r.compressionRatio.toFixed(2)
-      } x` +
-      ` ${r.compressionRatio >= 1 ? "smaller" : "larger"}`,
+        r.compressionRatio >= 1
+          ? `${r.compressionRatio.toFixed(2)} x smaller`
+          : `${(1 / r.compressionRatio).toFixed(2)} x larger`
+      }`,
       "",
       formatTable(
         ["part", "bytes", "share"],

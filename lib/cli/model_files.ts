@@ -10,6 +10,7 @@ import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 import { modelToJson } from "../model/serialize.ts";
 import { importOnnxModel } from "../onnx/import.ts";
+import { quantizedModelToJson } from "../quant/serialize.ts";
 import { UsageError } from "./args.ts";
 
 /** The format a path's extension selects. */
@@ -44,21 +45,36 @@ export async function readModelFile(
 }
 
 /**
- * Writes a model as `.lrc` or `.json` (atomically).
+ * The format a `--save` path selects, checked before any work: `.lrc` (binary) or `.json`.
+ *
+ * @param path The destination.
+ * @returns The format.
+ * @throws {UsageError} For any other extension (ONNX is written by `lrc export`).
+ */
+export function saveFormatOf(path: string): "lrc" | "json" {
+  const ext = path.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
+  if (ext === "lrc" || ext === "json") return ext;
+  throw new UsageError(
+    `Cannot save model file '${path}': its extension must be .lrc (binary) or .json` +
+      (ext === "onnx" ? " (ONNX is written by 'lrc export --out FILE.onnx')" : ""),
+  );
+}
+
+/**
+ * Writes a model as `.lrc` or `.json` (atomically); a quantized model's JSON keeps its codes.
  *
  * @param path The destination; its extension selects the format.
  * @param model The model.
  * @returns The number of bytes written.
  */
 export async function writeModelFile(path: string, model: StoredModel): Promise<number> {
-  const format = modelFormatOf(path);
-  if (format === "lrc") return await saveModel(path, model);
-  if (format === "json") {
-    const bytes = new TextEncoder().encode(modelToJson(asFloatModel(model)));
-    await writeFileAtomic(path, bytes);
-    return bytes.length;
-  }
-  throw new UsageError(`Cannot write '${path}': use 'lrc export' to write ONNX`);
+  if (saveFormatOf(path) === "lrc") return await saveModel(path, model);
+  const json = model.kind === "quantized-logistic-regression"
+    ? quantizedModelToJson(model)
+    : modelToJson(asFloatModel(model));
+  const bytes = new TextEncoder().encode(json);
+  await writeFileAtomic(path, bytes);
+  return bytes.length;
 }
 
 /**

@@ -5,11 +5,9 @@
  * @module
  */
 
-import { writeFileAtomic } from "../io/atomic.ts";
 import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
 import type { Optimizer } from "../model/fit.ts";
 import { predict } from "../model/predict.ts";
-import { modelFromJson, modelToJson } from "../model/serialize.ts";
 import type { LogisticModel, Penalty } from "../model/types.ts";
 import type { PruneTarget } from "../prune/mask.ts";
 import { sparsityReport } from "../prune/report.ts";
@@ -32,6 +30,7 @@ import type { Matrix } from "../core/matrix.ts";
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
+import { checkDestination, readModelFile, saveFormatOf, writeModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 import { TRAIN_OPTIONS, trainingChoices, trainWithProgress } from "./train.ts";
 
@@ -46,8 +45,9 @@ export const pruneCommand: Command = {
     ...TRAIN_OPTIONS,
     model: {
       type: "string",
-      value: "FILE.json",
-      help: "prune this saved model instead of training one (the data must have its features)",
+      value: "FILE",
+      help: "prune this saved model (.lrc, .json or .onnx) instead of training one (the data " +
+        "must have its features)",
     },
     strategy: {
       type: "string",
@@ -115,12 +115,21 @@ export const pruneCommand: Command = {
       value: "X",
       help: "step size of sgd/adam fine-tuning (default 0.03 for sgd, 0.001 for adam)",
     },
-    save: { type: "string", value: "FILE.json", help: "write the pruned model as JSON" },
+    save: {
+      type: "string",
+      value: "FILE",
+      help: "write the pruned model: binary format for .lrc, JSON for .json",
+    },
     json: { type: "boolean", help: "print the report as one JSON object" },
     quiet: { type: "boolean", help: "no progress line" },
     help: { type: "boolean", help: "show this help" },
   },
   async run(args, io) {
+    const saveTo = args.string("save");
+    if (saveTo !== undefined) {
+      saveFormatOf(saveTo);
+      await checkDestination(saveTo);
+    }
     const target = targetFromArgs(args);
     const strategy = args.string("strategy") as PruneStrategy;
     const features = args.string("structure") === "features";
@@ -253,7 +262,7 @@ export const pruneCommand: Command = {
     );
     const save = args.string("save");
     if (save !== undefined) {
-      await writeFileAtomic(save, new TextEncoder().encode(modelToJson(final)));
+      await writeModelFile(save, final);
     }
     const removedFeatures = kept
       ? dense.featureNames.filter((_, j) => !kept!.includes(j))
@@ -401,13 +410,13 @@ function penaltyForTuning(penalty: Penalty): Penalty {
 }
 
 async function readModel(path: string): Promise<LogisticModel> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    throw new TypeError(`Cannot read model: ${path}: ${(error as Error).message}`);
+  const { model } = await readModelFile(path);
+  if (model.kind !== "logistic-regression") {
+    throw new TypeError(
+      `Cannot prune '${path}': it is a quantized model; prune the float model it came from`,
+    );
   }
-  return modelFromJson(text);
+  return model;
 }
 
 function sameArrays(a: Int32Array, b: Int32Array): boolean {

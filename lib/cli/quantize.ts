@@ -5,7 +5,6 @@
  * @module
  */
 
-import { writeFileAtomic } from "../io/atomic.ts";
 import { accuracy } from "../metrics/metrics.ts";
 import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -25,7 +24,7 @@ import {
 import type { QuantizedModel } from "../quant/types.ts";
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
 import { checkModelFitsData, DATA_OPTIONS, loadData } from "./data_options.ts";
-import { checkDestination, readModelFile } from "./model_files.ts";
+import { checkDestination, readModelFile, saveFormatOf, writeModelFile } from "./model_files.ts";
 import { formatTable, percent } from "./format.ts";
 import { createProgress } from "./progress.ts";
 import { TRAIN_OPTIONS, trainingChoices, trainWithProgress } from "./train.ts";
@@ -151,9 +150,9 @@ export const quantizeCommand: Command = {
     },
     save: {
       type: "string",
-      value: "FILE.json",
-      help: "write the quantized model as JSON (with input calibration and int32 bias when " +
-        "integer-only inference applies)",
+      value: "FILE",
+      help: "write the quantized model: binary format for .lrc, JSON for .json (with input " +
+        "calibration and int32 bias when integer-only inference applies)",
     },
     json: { type: "boolean", help: "print the report as one JSON object" },
     quiet: { type: "boolean", help: "no progress line" },
@@ -172,7 +171,10 @@ export const quantizeCommand: Command = {
     }
     const showProgress = !args.flag("quiet") && !args.flag("json");
     const saveTo = args.string("save");
-    if (saveTo !== undefined) await checkDestination(saveTo);
+    if (saveTo !== undefined) {
+      saveFormatOf(saveTo);
+      await checkDestination(saveTo);
+    }
     const data = await loadData(args);
     let model: LogisticModel;
     let origin: string;
@@ -265,7 +267,7 @@ export const quantizeCommand: Command = {
     }
     const save = args.string("save");
     if (save !== undefined) {
-      await writeFileAtomic(save, new TextEncoder().encode(quantizedModelToJson(q)));
+      await writeModelFile(save, q);
     }
     const size = quantizedSize(q);
     const description = describeMethod(method);

@@ -7,8 +7,8 @@
 import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
 import { fit, type FitResult, type Optimizer } from "../model/fit.ts";
 import type { Penalty } from "../model/types.ts";
-import { checkDestination, modelFormatOf, writeModelFile } from "./model_files.ts";
-import { type Command, type ParsedArgs, UsageError } from "./args.ts";
+import { checkDestination, saveFormatOf, writeModelFile } from "./model_files.ts";
+import { type Command, type ParsedArgs } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
 import { createProgress } from "./progress.ts";
@@ -144,10 +144,10 @@ export const trainCommand: Command = {
   },
   async run(args, io) {
     const saveTo = args.string("save");
-    if (saveTo !== undefined && modelFormatOf(saveTo) === "onnx") {
-      throw new UsageError("Cannot save as .onnx here: use 'lrc export --out FILE.onnx'");
+    if (saveTo !== undefined) {
+      saveFormatOf(saveTo);
+      await checkDestination(saveTo);
     }
-    if (saveTo !== undefined) await checkDestination(saveTo);
     const showProgress = !args.flag("quiet") && !args.flag("json");
     const streamed = await trainStreamedIfAsked(args, io, showProgress, trainingChoices(args, 1));
     const data = streamed ?? await inMemory(args, io, showProgress);

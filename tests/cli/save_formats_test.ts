@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { runCli } from "../_helpers/assert_close.ts";
+import { loadModel, MODEL_FILE_MAGIC } from "../../lib/io/model_file.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { predict } from "../../lib/model/predict.ts";
+import { dequantizeModel } from "../../lib/quant/model.ts";
+import { quantizedModelFromJson } from "../../lib/quant/serialize.ts";
+
+const digits = await loadEmbedded("digits");
+async function startsWithMagic(path: string): Promise<boolean> {
+  const head = (await Deno.readFile(path)).subarray(0, MODEL_FILE_MAGIC.length);
+  return head.every((b, i) => b === MODEL_FILE_MAGIC[i]);
+}
+
+Deno.test("lrc prune and quantize save by extension: binary .lrc that inspect reads, JSON .json", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const common = ["--max-iterations", "30", "--quiet"];
+    const cases: [string, string[]][] = [
+      ["prune", ["--sparsity", "0.5"]],
+      ["quantize", ["--bits", "4"]],
+    ];
+    for (const [command, extra] of cases) {
+      const lrc = `${dir}/${command}.lrc`, json = `${dir}/${command}.json`;
+      for (const path of [lrc, json]) {
+        const r = await runCli([command, ...extra, ...common, "--save", path]);
+        assert.equal(r.code, 0, r.stderr);
+      }
+      assert.ok(await startsWithMagic(lrc), `${command}: .lrc is the binary format`);
+      assert.equal(new TextDecoder().decode(await Deno.readFile(json)).trimStart()[0], "{");
+      const inspected = await runCli(["inspect", lrc]);
+      assert.equal(inspected.code, 0, inspected.stderr);
+      // Both files hold the same model: the same predictions.
+      const a = await loadModel(lrc), b = await loadModel(json);
+      const float = (m: typeof a) => m.kind === "logistic-regression" ? m : dequantizeModel(m);
+      assert.deepEqual(predict(float(a), digits.x), predict(float(b), digits.x), command);
+    }
+    // A quantized model's JSON keeps its codes.
+    const q = quantizedModelFromJson(await Deno.readTextFile(`${dir}/quantize.json`));
+    assert.equal(q.weights.bits, 4);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--save with another extension is a usage error before any training", async () => {
+  for (const command of ["train", "prune", "quantize"]) {
+    for (
+      const [path, hint] of [["m.txt", /\.lrc \(binary\) or \.json$/m], [
+        "m.onnx",
+        /ONNX is written by 'lrc export --out FILE\.onnx'/,
+      ]] as const
+    ) {
+      const r = await runCli([command, "--save", path]);
+      assert.equal(r.code, 2, `${command} ${path}`);
+      assert.match(r.stderr, /Cannot save model file 'm\.(txt|onnx)': its extension must be/);
+      assert.match(r.stderr, hint);
+      assert.doesNotMatch(r.stderr, /\n.*\n.*\n/, "one line (plus usage hint at most)");
+    }
+  }
+});
+
+Deno.test("lrc inspect says how many times larger a file is than the float32 baseline", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // A float64 model of digits: 640 weights + 10 biases at 8 bytes, plus labels and names.
+    const r = await runCli(["train", "--max-iterations", "5", "--quiet", "--save", `${dir}/m.lrc`]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = (await runCli(["inspect", `${dir}/m.lrc`])).stdout;
+    const bytes = (await Deno.stat(`${dir}/m.lrc`)).size;
+    const line = out.split("\n").find((l) => l.startsWith("baseline"))!;
+    const expected = bytes >= 2600
+      ? `${(bytes / 2600).toFixed(2)} x larger`
+      : `${(2600 / bytes).toFixed(2)} x smaller`;
+    assert.ok(line.endsWith(expected), `${line} (file ${bytes} bytes)`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
