@@ -16,7 +16,6 @@ import {
   prepareIntegerModel,
   quantizationAwareTraining,
   type QuantizationMethod,
-  quantizedModelToJson,
   quantizedSize,
   quantizeModel,
   resolveMethod,
