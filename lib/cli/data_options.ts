@@ -128,6 +128,19 @@ export function checkModelFitsData(model: LogisticModel, data: LoadedData, file:
         `the data have ${cols}`,
     );
   }
+  checkModelClasses(model, data, file);
+}
+
+/**
+ * Refuses a model whose class labels (in order) are not the data's: its outputs would be read as
+ * the wrong classes.
+ *
+ * @param model The model.
+ * @param data The loaded data.
+ * @param file The model's file, for the message.
+ * @throws {TypeError} If the classes differ.
+ */
+export function checkModelClasses(model: LogisticModel, data: LoadedData, file: string): void {
   const a = model.classes, b = data.train.classes;
   if (a.length !== b.length || a.some((c, i) => c !== b[i])) {
     const list = (l: readonly string[]) =>

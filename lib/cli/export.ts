@@ -64,6 +64,17 @@ export const exportCommand: Command = {
       ({ model, warnings } = trained);
       from = `training on ${data.source}`;
     }
+    if (
+      args.string("quantized") === "integer" && model.kind === "quantized-logistic-regression" &&
+      model.preprocessing.kind === "standardize"
+    ) {
+      throw new UsageError(
+        "Cannot export the integer graph of a standardised model: MatMulInteger needs the " +
+          "standardised inputs' 8-bit scale, which the model does not carry (its integer " +
+          "inference quantizes the raw inputs); export with --quantized qdq, or quantize a model " +
+          "trained with --no-standardize",
+      );
+    }
     const bytes = exportOnnx(model, {
       preprocessing: args.string("preprocessing") as "fold" | "nodes",
       quantized: args.string("quantized") as "qdq" | "integer",

@@ -28,7 +28,7 @@ import {
 } from "../prune/structured.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
-import { DATA_OPTIONS, loadData } from "./data_options.ts";
+import { checkModelClasses, DATA_OPTIONS, loadData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
 import { checkDestination, readModelFile, saveFormatOf, writeModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
@@ -154,7 +154,10 @@ export const pruneCommand: Command = {
     const file = args.string("model");
     let inputs: Int32Array | null = null; // columns of the data a loaded reduced model takes
     if (file !== undefined) {
-      dense = await readModel(file);
+      const loaded = await readModel(file);
+      dense = loaded.model;
+      for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
+      checkModelClasses(dense, data, file);
       origin = `loaded from ${file}`;
       if (dense.weights.cols !== data.train.x.cols) {
         try {
@@ -409,14 +412,16 @@ function penaltyForTuning(penalty: Penalty): Penalty {
   return penalty;
 }
 
-async function readModel(path: string): Promise<LogisticModel> {
-  const { model } = await readModelFile(path);
+async function readModel(
+  path: string,
+): Promise<{ model: LogisticModel; warnings: readonly string[] }> {
+  const { model, warnings } = await readModelFile(path);
   if (model.kind !== "logistic-regression") {
     throw new TypeError(
       `Cannot prune '${path}': it is a quantized model; prune the float model it came from`,
     );
   }
-  return model;
+  return { model, warnings };
 }
 
 function sameArrays(a: Int32Array, b: Int32Array): boolean {

@@ -337,7 +337,7 @@ function integerScores(
     throw new RangeError(
       `Cannot ${action}: the integer graph cannot apply per-feature weight scales (MatMulInteger ` +
         "takes 8-bit weights and the graph one rescale per output; lrcompress's own integer " +
-        "inference requantizes them to 14-bit weights, which MatMulInteger cannot hold): use " +
+        "inference requantizes them to int16 or int32 weights, which MatMulInteger cannot hold): use " +
         "quantized: 'qdq'",
     );
   }

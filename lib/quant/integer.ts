@@ -162,7 +162,12 @@ export function calibrateInput(
   if (!(scale > 0) || !Number.isFinite(scale)) {
     throw new RangeError(`Cannot ${CAL_ACTION}: the input range gives scale ${scale}`);
   }
-  const input: InputQuantization = { dtype, scale, zeroPoint, calibration: name };
+  const input: InputQuantization = {
+    dtype,
+    scale,
+    zeroPoint,
+    calibration: name + RAW_INPUTS,
+  };
   const withInput: QuantizedModel = { ...q, input };
   const productScale = productScales(withInput);
   const b = biasValues(q.bias);
@@ -200,8 +205,8 @@ export function productScales(q: QuantizedModel): Float64Array {
   const shift = t.kind === "log2" ? 2 ** -log2MaxExponent(t.bits) : 1;
   const out = new Float64Array(t.rows);
   if (requantizes(q)) {
-    const rowScale = requantizedRows(q).scale;
-    for (let c = 0; c < t.rows; c++) out[c] = sx * rowScale[c];
+    const units = requantizedUnits(q, biasValues(q.bias));
+    for (let c = 0; c < t.rows; c++) out[c] = sx * units[c];
     return out;
   }
   for (let c = 0; c < t.rows; c++) {
@@ -242,16 +247,10 @@ function requantizes(q: QuantizedModel): boolean {
     (t.granularity === "feature" || q.preprocessing.kind === "standardize");
 }
 
-/**
- * The effective weights on raw inputs, `e[c][j] = dequantized w[c][j] / std[j]` (`std` = 1
- * without standardisation), requantized to one scale per row: `wi[c][j] = round(e[c][j] / G[c])`
- * with the finest `G[c]` for which `maxAbsX * sum_j |wi[c][j]| <= 2^30` (half of int32 is left
- * for the bias), coarsened to int16 weights when the row's mean weight keeps at least 2^10 steps.
- */
-function requantizedRows(q: QuantizedModel): { weights: Int32Array; scale: Float64Array } {
+/** The effective weights on raw inputs, `e[c][j] = dequantized w[c][j] / std[j]`. */
+function effectiveWeights(q: QuantizedModel): Float64Array {
   const t = q.weights as UniformQuantizedTensor | Log2QuantizedTensor;
   const { rows: k, cols: d } = t;
-  const maxAbsX = q.input!.dtype === "uint8" ? 255 : 128;
   const w = gridWeights(q);
   const shift = t.kind === "log2" ? 2 ** -log2MaxExponent(t.bits) : 1;
   const p = q.preprocessing;
@@ -266,32 +265,61 @@ function requantizedRows(q: QuantizedModel): { weights: Int32Array; scale: Float
       e[c * d + j] = g * w[c * d + j] * shift / (p.kind === "standardize" ? p.scale[j] : 1);
     }
   }
-  const unit = (c: number) => {
-    let max = 0, sum = 0;
-    for (let j = 0; j < d; j++) {
-      max = Math.max(max, Math.abs(e[c * d + j]));
-      sum += Math.abs(e[c * d + j]);
-    }
-    // + d / 2: each weight may round up by half a unit.
-    const fine = Math.max(max / 2 ** 30, (sum * maxAbsX) / (2 ** 30 - (maxAbsX * d) / 2));
-    // int16 weights (the WebAssembly kernels) when they still give the row's mean weight at least
-    // 2^10 steps; a row whose weights span more (e.g. a nearly constant, standardised column)
-    // keeps the finer int32 weights and runs on the TypeScript kernel.
-    const int16 = Math.max(fine, max / 32767);
-    return sum / d / int16 >= 1024 ? int16 : fine;
-  };
-  const units = Array.from({ length: k }, (_, c) => unit(c));
-  // An all-zero row takes the largest unit of the model (1 if all are zero), so that its bias
-  // has a sensible unit.
-  const fallback = Math.max(...units) || 1;
-  const out = new Int32Array(k * d), scale = new Float64Array(k);
-  for (let c = 0; c < k; c++) {
-    const g = units[c] > 0 ? units[c] : fallback;
-    scale[c] = g;
-    for (let j = 0; j < d; j++) out[c * d + j] = roundHalfEven(e[c * d + j] / g);
-  }
-  return { weights: out, scale };
+  return e;
 }
+
+/**
+ * The unit `G[c]` of each row's requantized weights, for a model with its input quantization and
+ * float bias `b`: the finest unit for which no accumulator can leave int32, counting the products
+ * (`maxAbsX * sum_j |wi|`), the input zero point (`zx * sum_j |wi|`), the bias (`|b| / (sx G)`)
+ * and the mean term (`|sum_j e mean| / (sx G)`), with room for every rounding; coarsened to int16
+ * weights (the WebAssembly kernels) when the row's mean weight still keeps 2^10 steps.
+ */
+function requantizedUnits(q: QuantizedModel, b: ArrayLike<number>): Float64Array {
+  const { rows: k, cols: d } = q.weights;
+  const { dtype, scale: sx, zeroPoint: zx } = q.input!;
+  const maxAbsX = dtype === "uint8" ? 255 : 128;
+  const p = q.preprocessing;
+  const e = effectiveWeights(q);
+  const room = INT32_MAX - (2 * maxAbsX + Math.abs(zx) + 2) * d - 8;
+  const units = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    let max = 0, sum = 0, mean = 0;
+    for (let j = 0; j < d; j++) {
+      const v = e[c * d + j];
+      max = Math.max(max, Math.abs(v));
+      sum += Math.abs(v);
+      if (p.kind === "standardize") mean += v * p.mean[j];
+    }
+    if (max === 0) continue;
+    const fine = ((maxAbsX + Math.abs(zx)) * sum + (Math.abs(b[c]) + Math.abs(mean)) / sx) / room;
+    const int16 = Math.max(fine, max / 32767);
+    units[c] = sum / d / int16 >= 1024 ? int16 : fine;
+  }
+  // An all-zero row takes the model's largest unit (1 if all are zero), so that its bias has a
+  // sensible unit.
+  const fallback = Math.max(...units) || 1;
+  for (let c = 0; c < k; c++) if (units[c] === 0) units[c] = fallback;
+  return units;
+}
+
+/** `wi[c][j] = round(e[c][j] / units[c])`. */
+function requantizedWeights(q: QuantizedModel, units: ArrayLike<number>): Int32Array {
+  const { rows: k, cols: d } = q.weights;
+  const e = effectiveWeights(q);
+  const out = new Int32Array(k * d);
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j < d; j++) out[c * d + j] = roundHalfEven(e[c * d + j] / units[c]);
+  }
+  return out;
+}
+
+/**
+ * The marker that `calibrateInput` puts in `InputQuantization.calibration`: the input scale is
+ * of the raw inputs. Models calibrated before this meaning (their per-feature or standardised
+ * inputs were quantized instead) lack it, and requantizing models refuse them.
+ */
+const RAW_INPUTS = " (raw inputs)";
 
 /** A quantized model laid out for the integer kernels. */
 export interface IntegerModel {
@@ -367,7 +395,18 @@ export function prepareIntegerModel(q: QuantizedModel): IntegerModel {
   }
   const t = q.weights as UniformQuantizedTensor | Log2QuantizedTensor; // checked above
   const { rows: k, cols: d } = t;
-  const wi = requantizes(q) ? requantizedRows(q).weights : gridWeights(q);
+  const requantized = requantizes(q);
+  if (requantized && !q.input.calibration.endsWith(RAW_INPUTS)) {
+    throw new RangeError(
+      `Cannot ${PREP_ACTION}: the input calibration ('${q.input.calibration}') predates ` +
+        "integer inference on raw inputs for standardised or per-feature models; recalibrate " +
+        "with calibrateInput (lrc quantize)",
+    );
+  }
+  // The units chosen at calibration, where the float bias was known.
+  const wi = requantized
+    ? requantizedWeights(q, Float64Array.from(q.bias.scale, (v) => v / q.input!.scale))
+    : gridWeights(q);
   let maxAbsW = 0;
   for (let i = 0; i < wi.length; i++) maxAbsW = Math.max(maxAbsW, Math.abs(wi[i]));
   const { dtype, zeroPoint: zx } = q.input;
@@ -393,7 +432,8 @@ export function prepareIntegerModel(q: QuantizedModel): IntegerModel {
     if (bound > INT32_MAX) {
       throw new RangeError(
         `Cannot ${PREP_ACTION}: output ${c} could accumulate up to ${bound}, beyond int32 ` +
-          `(${d} features, weights up to ${maxAbsW}); use fewer weight bits`,
+          `(${d} features, weights up to ${maxAbsW})` +
+          (requantized ? "" : "; use fewer weight bits"),
       );
     }
     bias[c] = folded;

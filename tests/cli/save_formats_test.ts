@@ -77,3 +77,61 @@ Deno.test("lrc inspect says how many times larger a file is than the float32 bas
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc export --quantized integer says what to do for a standardised model", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const quiet = ["--max-iterations", "20", "--quiet"];
+    assert.equal((await runCli(["quantize", ...quiet, "--save", `${dir}/s.lrc`])).code, 0);
+    const refused = await runCli([
+      "export",
+      "--model",
+      `${dir}/s.lrc`,
+      "--quantized",
+      "integer",
+      "--out",
+      `${dir}/s.onnx`,
+    ]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /standardised model.*--quantized qdq.*--no-standardize/);
+    // Trained on the raw features, the integer graph is written.
+    const raw = [...quiet, "--no-standardize", "--save", `${dir}/r.lrc`];
+    assert.equal((await runCli(["quantize", ...raw])).code, 0);
+    const ok = await runCli([
+      "export",
+      "--model",
+      `${dir}/r.lrc`,
+      "--quantized",
+      "integer",
+      "--out",
+      `${dir}/r.onnx`,
+    ]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok((await Deno.stat(`${dir}/r.onnx`)).size > 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc prune --model refuses a model whose classes are not the data's", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli([
+      "train",
+      "--max-iterations",
+      "10",
+      "--quiet",
+      "--save",
+      `${dir}/m.json`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(await Deno.readTextFile(`${dir}/m.json`));
+    json.classes = [...json.classes].reverse();
+    await Deno.writeTextFile(`${dir}/reversed.json`, JSON.stringify(json));
+    const refused = await runCli(["prune", "--model", `${dir}/reversed.json`, "--sparsity", "0.5"]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /the model's classes \(9, 8, 7, .*\) differ from the data's/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -169,6 +169,58 @@ Deno.test("a standardised model keeps exact pixel codes and agrees on nearly con
   }
 });
 
+Deno.test("requantized rows leave room for the bias and the mean: sparse rows, large biases", async () => {
+  const digits = await loadEmbedded("digits");
+  const { model } = fit(digits.x, digits.y, {
+    classes: digits.classes,
+    optimizer: { kind: "lbfgs", maxIterations: 40 },
+  });
+  // One or two surviving weights per row, and biases far from zero: the products alone would
+  // take a very fine unit, which the bias and the standardisation's mean term must not overflow.
+  const k = model.weights.rows, d = model.weights.cols;
+  const mask = new Uint8Array(k * d);
+  for (let c = 0; c < k; c++) mask[c * d + ((c * 7) % d)] = mask[c * d + ((c * 7 + 20) % d)] = 1;
+  const sparse: LogisticModel = {
+    ...model,
+    weights: { ...model.weights, data: model.weights.data.map((v, i) => (mask[i] ? v : 0)) },
+    bias: model.bias.map((b, c) => b + (c % 2 ? 30 : -30)),
+    mask,
+  };
+  for (const method of METHODS.slice(0, 4)) {
+    const q = calibrateInput(quantizeModel(sparse, { method }), digits.x);
+    const im = prepareIntegerModel(q);
+    const a = integerDecisionFunction(im, digits.x);
+    const b = decisionFunction(dequantizeModel(q), digits.x);
+    // Scores within the rounding of inputs, weights and the mean term, not garbage from a
+    // wrapped accumulator.
+    const codes = quantizeInputs(im, digits.x);
+    const p = sparse.preprocessing;
+    assert.ok(p.kind === "standardize");
+    for (let i = 0; i < a.data.length; i++) {
+      const c = i % k;
+      assert.ok(
+        Math.abs(a.data[i] - b.data[i]) <= scoreBound(im, c, codes, Math.floor(i / k), p.mean),
+        `${JSON.stringify(method)} score ${i}: ${a.data[i]} against ${b.data[i]}`,
+      );
+    }
+  }
+});
+
+Deno.test("a standardised model calibrated with the old meaning of the input scale is refused", async () => {
+  const digits = await loadEmbedded("digits");
+  const { model } = fit(digits.x, digits.y, {
+    classes: digits.classes,
+    optimizer: { kind: "lbfgs", maxIterations: 20 },
+  });
+  const q = calibrateInput(quantizeModel(model), digits.x);
+  assert.match(q.input!.calibration, /\(raw inputs\)$/);
+  const old = { ...q, input: { ...q.input!, calibration: "minmax" } };
+  assert.throws(() => prepareIntegerModel(old), {
+    name: "RangeError",
+    message: /predates integer inference on raw inputs .* recalibrate with calibrateInput/,
+  });
+});
+
 Deno.test("per-feature weights are requantized to one scale per row within half a unit", () => {
   const { x, y } = pixelProblem(6, 400, 30, 4);
   const { model } = fit(x, y, {
