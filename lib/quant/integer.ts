@@ -34,6 +34,7 @@ import { oneShotScorers } from "../kernels/scorers.ts";
 import { PREDICT_WASM_MIN_WORK, type PredictBackend } from "../model/kernel_scores.ts";
 import { classesFromScores } from "../model/predict.ts";
 import type { Link } from "../model/types.ts";
+import { dequantizeInto } from "./dequantize.ts";
 import { roundHalfEven } from "./float16.ts";
 import { log2MaxExponent } from "./grid.ts";
 import { biasValues } from "./model.ts";
@@ -247,23 +248,15 @@ function requantizes(q: QuantizedModel): boolean {
     (t.granularity === "feature" || q.preprocessing.kind === "standardize");
 }
 
-/** The effective weights on raw inputs, `e[c][j] = dequantized w[c][j] / std[j]`. */
+/** The effective weights on raw inputs, `e[c][j] = dequantized w[c][j] / std[j]`, masked to 0. */
 function effectiveWeights(q: QuantizedModel): Float64Array {
-  const t = q.weights as UniformQuantizedTensor | Log2QuantizedTensor;
-  const { rows: k, cols: d } = t;
-  const w = gridWeights(q);
-  const shift = t.kind === "log2" ? 2 ** -log2MaxExponent(t.bits) : 1;
-  const p = q.preprocessing;
+  const { rows: k, cols: d } = q.weights;
   const e = new Float64Array(k * d);
-  for (let c = 0; c < k; c++) {
-    for (let j = 0; j < d; j++) {
-      const g = t.granularity === "tensor"
-        ? t.scale[0]
-        : t.granularity === "class"
-        ? t.scale[c]
-        : t.scale[j];
-      e[c * d + j] = g * w[c * d + j] * shift / (p.kind === "standardize" ? p.scale[j] : 1);
-    }
+  dequantizeInto(q.weights, e);
+  const p = q.preprocessing;
+  for (let i = 0; i < e.length; i++) {
+    if (q.mask && q.mask[i] === 0) e[i] = 0;
+    else if (p.kind === "standardize") e[i] /= p.scale[i % d];
   }
   return e;
 }
