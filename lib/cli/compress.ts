@@ -35,7 +35,7 @@ import {
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
-import { readModelFile } from "./model_files.ts";
+import { readFloatModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 import { TRAIN_OPTIONS, trainingChoices } from "./train.ts";
 import { writeCompressionReport } from "./compress_report.ts";
@@ -264,11 +264,7 @@ export const compressCommand: Command = {
     let model: LogisticModel | undefined;
     const modelFile = args.string("model");
     if (modelFile !== undefined) {
-      const stored = (await readModelFile(modelFile)).model;
-      if (stored.kind !== "logistic-regression") {
-        throw new TypeError(`Cannot compress '${modelFile}': it is already quantized`);
-      }
-      model = stored;
+      model = (await readFloatModelFile(modelFile, "compress")).model;
     }
     const choices = trainingChoices(args, Math.round(data.train.x.rows * (1 - validationFraction)));
     const progress = createProgress(io, showProgress);

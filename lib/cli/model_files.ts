@@ -9,6 +9,7 @@ import { loadModel, saveModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 import { modelToJson } from "../model/serialize.ts";
+import type { LogisticModel } from "../model/types.ts";
 import { importOnnxModel } from "../onnx/import.ts";
 import { quantizedModelToJson } from "../quant/serialize.ts";
 import { UsageError } from "./args.ts";
@@ -58,6 +59,41 @@ export function saveFormatOf(path: string): "lrc" | "json" {
     `Cannot save model file '${path}': its extension must be .lrc (binary) or .json` +
       (ext === "onnx" ? " (ONNX is written by 'lrc export --out FILE.onnx')" : ""),
   );
+}
+
+/**
+ * Checks a `--save` destination before any work: its extension (`saveFormatOf`) and its folder
+ * (`checkDestination`).
+ *
+ * @param path The destination, or `undefined` when nothing is saved.
+ * @throws {UsageError} For an extension other than `.lrc` or `.json`.
+ * @throws {TypeError} If the folder is missing or `path` is a folder.
+ */
+export async function checkSaveTarget(path: string | undefined): Promise<void> {
+  if (path === undefined) return;
+  saveFormatOf(path);
+  await checkDestination(path);
+}
+
+/**
+ * Reads a float model (`.lrc`, `.json` or `.onnx`) for a command that needs one.
+ *
+ * @param path The file.
+ * @param action What the command does with it, for the message (e.g. "quantize").
+ * @returns The float model and any warnings of the import.
+ * @throws {TypeError} If the file holds a quantized model, or cannot be read.
+ */
+export async function readFloatModelFile(
+  path: string,
+  action: string,
+): Promise<{ model: LogisticModel; warnings: string[] }> {
+  const { model, warnings } = await readModelFile(path);
+  if (model.kind !== "logistic-regression") {
+    throw new TypeError(
+      `Cannot ${action} '${path}': it is already quantized; ${action} the float model it came from`,
+    );
+  }
+  return { model, warnings };
 }
 
 /**

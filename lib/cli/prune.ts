@@ -30,7 +30,7 @@ import type { Matrix } from "../core/matrix.ts";
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
 import { checkModelClasses, DATA_OPTIONS, loadData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
-import { checkDestination, readModelFile, saveFormatOf, writeModelFile } from "./model_files.ts";
+import { checkSaveTarget, readFloatModelFile, writeModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 import { TRAIN_OPTIONS, trainingChoices, trainWithProgress } from "./train.ts";
 
@@ -125,11 +125,7 @@ export const pruneCommand: Command = {
     help: { type: "boolean", help: "show this help" },
   },
   async run(args, io) {
-    const saveTo = args.string("save");
-    if (saveTo !== undefined) {
-      saveFormatOf(saveTo);
-      await checkDestination(saveTo);
-    }
+    await checkSaveTarget(args.string("save"));
     const target = targetFromArgs(args);
     const strategy = args.string("strategy") as PruneStrategy;
     const features = args.string("structure") === "features";
@@ -154,7 +150,7 @@ export const pruneCommand: Command = {
     const file = args.string("model");
     let inputs: Int32Array | null = null; // columns of the data a loaded reduced model takes
     if (file !== undefined) {
-      const loaded = await readModel(file);
+      const loaded = await readFloatModelFile(file, "prune");
       dense = loaded.model;
       for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
       checkModelClasses(dense, data, file);
@@ -410,18 +406,6 @@ function penaltyForTuning(penalty: Penalty): Penalty {
     return { kind: "l2", lambda: penalty.lambda * (1 - penalty.l1Ratio) };
   }
   return penalty;
-}
-
-async function readModel(
-  path: string,
-): Promise<{ model: LogisticModel; warnings: readonly string[] }> {
-  const { model, warnings } = await readModelFile(path);
-  if (model.kind !== "logistic-regression") {
-    throw new TypeError(
-      `Cannot prune '${path}': it is a quantized model; prune the float model it came from`,
-    );
-  }
-  return { model, warnings };
 }
 
 function sameArrays(a: Int32Array, b: Int32Array): boolean {

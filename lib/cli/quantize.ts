@@ -23,7 +23,7 @@ import {
 import type { QuantizedModel } from "../quant/types.ts";
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
 import { checkModelFitsData, DATA_OPTIONS, loadData } from "./data_options.ts";
-import { checkDestination, readModelFile, saveFormatOf, writeModelFile } from "./model_files.ts";
+import { checkSaveTarget, readFloatModelFile, writeModelFile } from "./model_files.ts";
 import { formatTable, percent } from "./format.ts";
 import { createProgress } from "./progress.ts";
 import { TRAIN_OPTIONS, trainingChoices, trainWithProgress } from "./train.ts";
@@ -169,26 +169,14 @@ export const quantizeCommand: Command = {
       );
     }
     const showProgress = !args.flag("quiet") && !args.flag("json");
-    const saveTo = args.string("save");
-    if (saveTo !== undefined) {
-      saveFormatOf(saveTo);
-      await checkDestination(saveTo);
-    }
+    await checkSaveTarget(args.string("save"));
     const data = await loadData(args);
     let model: LogisticModel;
     let origin: string;
     let warnings: string[];
     const file = args.string("model");
     if (file !== undefined) {
-      const loaded = await readModelFile(file);
-      const stored = loaded.model;
-      warnings = loaded.warnings;
-      if (stored.kind !== "logistic-regression") {
-        throw new TypeError(
-          `Cannot quantize '${file}': it is already quantized; quantize the float model it came from`,
-        );
-      }
-      model = stored;
+      ({ model, warnings } = await readFloatModelFile(file, "quantize"));
       checkModelFitsData(model, data, file);
       origin = `loaded from ${file}`;
     } else {

@@ -7,7 +7,7 @@
 import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
 import { fit, type FitResult, type Optimizer } from "../model/fit.ts";
 import type { Penalty } from "../model/types.ts";
-import { checkDestination, saveFormatOf, writeModelFile } from "./model_files.ts";
+import { checkSaveTarget, writeModelFile } from "./model_files.ts";
 import { type Command, type ParsedArgs } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
@@ -143,11 +143,7 @@ export const trainCommand: Command = {
     help: { type: "boolean", help: "show this help" },
   },
   async run(args, io) {
-    const saveTo = args.string("save");
-    if (saveTo !== undefined) {
-      saveFormatOf(saveTo);
-      await checkDestination(saveTo);
-    }
+    await checkSaveTarget(args.string("save"));
     const showProgress = !args.flag("quiet") && !args.flag("json");
     const streamed = await trainStreamedIfAsked(args, io, showProgress, trainingChoices(args, 1));
     const data = streamed ?? await inMemory(args, io, showProgress);

@@ -135,3 +135,28 @@ Deno.test("lrc prune --model refuses a model whose classes are not the data's", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("prune, quantize and compress refuse an already quantized model file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const q = await runCli([
+      "quantize",
+      "--max-iterations",
+      "10",
+      "--quiet",
+      "--save",
+      `${dir}/q.lrc`,
+    ]);
+    assert.equal(q.code, 0, q.stderr);
+    for (const command of ["prune", "quantize", "compress"]) {
+      const r = await runCli([command, "--model", `${dir}/q.lrc`]);
+      assert.equal(r.code, 1, command);
+      assert.match(
+        r.stderr,
+        new RegExp(`Cannot ${command} '.*q\\.lrc': it is already quantized; ${command} the float`),
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
