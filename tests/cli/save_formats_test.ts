@@ -149,7 +149,8 @@ Deno.test("prune, quantize and compress refuse an already quantized model file",
     ]);
     assert.equal(q.code, 0, q.stderr);
     for (const command of ["prune", "quantize", "compress"]) {
-      const r = await runCli([command, "--model", `${dir}/q.lrc`]);
+      const extra = command === "prune" ? ["--sparsity", "0.5"] : [];
+      const r = await runCli([command, "--model", `${dir}/q.lrc`, ...extra]);
       assert.equal(r.code, 1, command);
       assert.match(
         r.stderr,
