@@ -156,6 +156,9 @@ const CHUNK_BYTES = 1 << 18;
 const TOUCH_BYTES = 200_000;
 /** One-shot calls whose layout needs more than this use their own memory (not kept). */
 const SHARED_LIMIT = 1 << 25;
+/** Smallest normal float32: smaller weights are flushed to 0 (denormal operands cost about a
+ * hundred cycles each on x86). */
+const F32_MIN_NORMAL = 1.1754943508222875e-38;
 
 const KERNELS = [
   "dense",
@@ -509,12 +512,11 @@ function copyF32(ws: Workspace, values: ArrayLike<number>, pad = 0): number {
   return a;
 }
 
-/** Float32 weights, with values below float32's normal range flushed to 0 (denormal operands
- * cost about a hundred cycles each on x86). */
+/** Float32 weights, with values below float32's normal range flushed to 0. */
 function copyWeights(ws: Workspace, values: ArrayLike<number>, pad = 0): number {
   const a = copyF32(ws, values, pad);
   const v = ws.f32(a, values.length);
-  for (let i = 0; i < v.length; i++) if (Math.abs(v[i]) < 1.1754943508222875e-38) v[i] = 0;
+  for (let i = 0; i < v.length; i++) if (Math.abs(v[i]) < F32_MIN_NORMAL) v[i] = 0;
   return a;
 }
 
@@ -1257,7 +1259,7 @@ function preparePacked4FloatIn(
   for (let c = 0; c < k; c++) {
     for (let q = 0; q < 16; q++) {
       const v = Math.fround(form.codebook[(perOutput ? 16 * c : 0) + q]);
-      tv[16 * c + q] = Math.abs(v) < 1.1754943508222875e-38 ? 0 : v;
+      tv[16 * c + q] = Math.abs(v) < F32_MIN_NORMAL ? 0 : v;
     }
   }
   const bytes = ws.u8(table, 64 * k), pv = ws.u8(planes, 64 * k);

@@ -6,7 +6,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, assertMatrix, describe } from "../core/validate.ts";
+import { assertFinite, assertInRange, assertMatrix, describe } from "../core/validate.ts";
 import type { Scorer } from "../kernels/scorers.ts";
 import { kernelScorer, planKernel, referenceRow, scoreRows } from "./kernel_scores.ts";
 import {
@@ -148,14 +148,7 @@ export function preparePredictor(model: LogisticModel, options: PredictorOptions
     if (scorer !== null && (backend === "wasm" || x.data instanceof Float32Array)) {
       return scoreRows(scorer, x, reference(x));
     }
-    for (let i = 0; i < x.data.length; i++) {
-      const v = x.data[i];
-      if (v - v !== 0) {
-        throw new RangeError(
-          `Cannot ${action}: x holds ${v} at row ${Math.floor(i / width)}, column ${i % width}`,
-        );
-      }
-    }
+    assertFinite(action, "x", x.data, width);
     const out = new Float64Array(x.rows * k);
     const row = reference(x);
     for (let i = 0; i < x.rows; i++) row(i, out);

@@ -23,7 +23,12 @@ import { assertInRange, assertMatrix } from "../core/validate.ts";
 import { prepareInteger, preparePacked4Float } from "../kernels/scorers.ts";
 import type { IntegerScorer, Scorer } from "../kernels/scorers.ts";
 import type { Packed4Form } from "../kernels/forms.ts";
-import { type PredictBackend, scoreRows, useKernels } from "../model/kernel_scores.ts";
+import {
+  type PredictBackend,
+  referenceRow,
+  scoreRows,
+  useKernels,
+} from "../model/kernel_scores.ts";
 import {
   classesFromScores,
   decisionFunction,
@@ -33,7 +38,12 @@ import {
 import { type Predictor, preparePredictor } from "../model/predictor.ts";
 import { log2Value } from "./dequantize.ts";
 import { codeRange } from "./grid.ts";
-import { integerDecisionFunction, type IntegerModel, prepareIntegerModel } from "./integer.ts";
+import {
+  integerDecisionFunction,
+  type IntegerModel,
+  integerScoresKernel,
+  prepareIntegerModel,
+} from "./integer.ts";
 import { biasValues, dequantizeModel } from "./model.ts";
 import type { QuantizedModel } from "./types.ts";
 import { validateQuantizedModel } from "./validate.ts";
@@ -102,10 +112,12 @@ const ACTION = "prepare quantized predictor";
  * The packed 4-bit lookup form of a model's weights, or `null` if its codes do not fit: codebook
  * weights with at most 16 levels, uniform or log2 weights of at most 16 codes, per tensor or per
  * class, with an exact 0 entry for masked weights. Standardisation becomes a per-feature input
- * scale and a bias shift (a shared table cannot absorb a per-feature factor).
+ * scale and a bias shift (a shared table cannot absorb a per-feature factor), computed from
+ * `dense`, the dequantized weights of `q`.
  */
 function lookupForm(
   q: QuantizedModel,
+  dense: Float64Array,
 ): (Packed4Form & { readonly inputScale?: Float64Array }) | null {
   const t = q.weights;
   if (t.kind === "float16" || t.granularity === "feature") return null;
@@ -159,7 +171,6 @@ function lookupForm(
   }
   // W (x - mean) / scale + b = W (x * s) + (b - W (mean * s)), s = 1 / scale.
   const s = Float64Array.from(p.scale, (v) => 1 / v);
-  const dense = dequantizeModel(q).weights.data;
   for (let c = 0; c < k; c++) {
     let shift = 0;
     for (let j = 0; j < d; j++) shift += dense[c * d + j] * p.mean[j] * s[j];
@@ -322,7 +333,7 @@ export function prepareQuantizedPredictor(
         }
         if (scorer === null) {
           const out = new Float64Array(n * k);
-          integerKernelTs(integer, xq, n, out);
+          integerScoresKernel(xq, n, d, integer.packedWeights, integer.bias, integer.rescale, out);
           return { data: out, rows: n, cols: k };
         }
         const data = want === Int8Array && xq instanceof Uint8Array
@@ -335,7 +346,7 @@ export function prepareQuantizedPredictor(
     );
   }
 
-  const lookup = backend === "ts" ? null : lookupForm(q);
+  const lookup = backend === "ts" ? null : lookupForm(q, model.weights.data);
   if (lookup !== null) {
     const scorer: Scorer<Matrix> = preparePacked4Float(lookup, { threads: options.threads });
     const { weights, bias } = foldPreprocessing(model);
@@ -348,7 +359,7 @@ export function prepareQuantizedPredictor(
         if (backend === "auto" && !(x.data instanceof Float32Array)) {
           return decisionFunction(model, x, { backend: "ts" });
         }
-        return scoreRows(scorer, x, (i, out) => rowReference(weights, bias, x, i, out));
+        return scoreRows(scorer, x, (i, out) => referenceRow(weights, bias, x, null, i, out));
       },
       codesOnly,
       (rows) => scorer.inputBuffer(rows),
@@ -365,38 +376,6 @@ export function prepareQuantizedPredictor(
     (rows) => predictor.inputBuffer(rows),
     () => predictor.close(),
   );
-}
-
-/** The TypeScript integer kernel on codes (the reference). */
-function integerKernelTs(
-  m: IntegerModel,
-  xq: Uint8Array | Int8Array,
-  n: number,
-  out: Float64Array,
-): void {
-  const k = m.nOutputs, d = m.nFeatures, w = m.weights;
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s = (s + xq[i * d + j] * w[c * d + j]) | 0;
-      out[i * k + c] = ((m.bias[c] + s) | 0) * m.rescale[c];
-    }
-  }
-}
-
-function rowReference(
-  weights: Float64Array,
-  bias: Float64Array,
-  x: Matrix,
-  i: number,
-  out: Float64Array,
-): void {
-  const k = bias.length, d = x.cols;
-  for (let c = 0; c < k; c++) {
-    let s = bias[c];
-    for (let j = 0; j < d; j++) s += weights[c * d + j] * x.data[i * d + j];
-    out[i * k + c] = s;
-  }
 }
 
 /**
