@@ -66,20 +66,15 @@ export interface BenchModels {
  * @returns The models.
  */
 export async function benchModels(train: Dataset): Promise<BenchModels> {
-  const base = {
-    penalty: { kind: "l2", lambda: 1 / 6000 } as const,
-    preprocessing: "none" as const,
-    classes: train.classes,
-    featureNames: train.featureNames,
-  };
   const reference = await referenceModel(train);
+  const penalty = { kind: "l2", lambda: reference.settings.lambda } as const;
   const dense = reference.model;
   const key = reference.path.replace(/^.*\//, "").replace(/\.json$/, "");
   const pruned = await cached(
     `fashion_pruned90_from_${key}`,
     () =>
       fineTune(pruneModel(dense, { fraction: 0.9 }), train, {
-        penalty: base.penalty,
+        penalty,
         optimizer: { kind: "lbfgs", maxIterations: 40, tolerance: 1e-4 },
       }).model,
   );
@@ -87,7 +82,7 @@ export async function benchModels(train: Dataset): Promise<BenchModels> {
     cached(`fashion_features${fraction * 100}_from_${key}`, () => {
       const r = pruneFeatures(dense, { fraction });
       return fit(selectFeatures(train.x, r.features), train.y, {
-        penalty: base.penalty,
+        penalty,
         initial: r.model,
         optimizer: { kind: "lbfgs", maxIterations: 100, tolerance: 1e-4 },
       }).model;

@@ -36,6 +36,7 @@ import { hasFashionMnist, loadFashionMnist } from "../../lib/data/fashion_mnist.
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
+import { pairedAccuracyDifference } from "../../lib/metrics/paired.ts";
 import { predict, predictLabels, predictProba } from "../../lib/model/predict.ts";
 import { exportOnnx } from "../../lib/onnx/export.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
@@ -81,22 +82,12 @@ const full = await referenceModel(train, { log });
 const denseTest = evaluate(dense.model, test.x, test.y).accuracy;
 const densePredicted = predict(dense.model, test.x);
 
-/**
- * Test accuracy difference of a model from the dense one and its paired standard error,
- * `sqrt(b + c - (b - c)^2 / n) / n` with `b`, `c` the samples only one of the two gets right.
- */
-function pairedDifference(model: StoredModel): { difference: number; standardError: number } {
-  const predicted = predict(asFloatModel(model), test.x);
-  let onlyDense = 0, onlyModel = 0;
-  for (let i = 0; i < predicted.length; i++) {
-    const d = densePredicted[i] === test.y[i], m = predicted[i] === test.y[i];
-    if (d && !m) onlyDense++;
-    else if (m && !d) onlyModel++;
-  }
-  const n = predicted.length;
-  const b = onlyDense, c = onlyModel;
-  return { difference: (c - b) / n, standardError: Math.sqrt(b + c - (b - c) ** 2 / n) / n };
-}
+/** Test accuracy difference of a model from the dense one and its paired standard error. */
+const pairedDifference = (model: StoredModel) =>
+  pairedAccuracyDifference(test.y, {
+    baseline: densePredicted,
+    candidate: predict(asFloatModel(model), test.x),
+  });
 const fullTest = evaluate(full.model, test.x, test.y).accuracy;
 
 let lastLog = 0;

@@ -21,6 +21,7 @@ import { readCsv } from "../../lib/data/csv.ts";
 import { readCsvBatches } from "../../lib/data/csv_stream.ts";
 import { fitStream } from "../../lib/model/fit_stream.ts";
 import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { median, peakRssBytes } from "./_stats.ts";
 
 const DIR = new URL("../artifacts/csv/", import.meta.url);
 const FEATURES = 32;
@@ -62,11 +63,6 @@ async function ensureFile(mb: number): Promise<string> {
   return path;
 }
 
-function peakRss(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
-  return m ? Number(m[1]) * 1024 : Deno.memoryUsage().rss;
-}
-
 async function child(mode: string, path: string): Promise<void> {
   const t0 = performance.now();
   let rows = 0;
@@ -80,12 +76,7 @@ async function child(mode: string, path: string): Promise<void> {
     rows = Number(/over (\d+) rows/.exec(r.stopReason)![1]);
   }
   const ms = performance.now() - t0;
-  console.log(JSON.stringify({ ms, rows, peakRssBytes: peakRss() }));
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  console.log(JSON.stringify({ ms, rows, peakRssBytes: peakRssBytes() }));
 }
 
 async function main(): Promise<void> {

@@ -24,7 +24,8 @@ import * as ort from "onnxruntime-node";
 import { loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { formatTable, percent } from "../../lib/cli/format.ts";
 import type { Matrix } from "../../lib/core/matrix.ts";
-import { decisionFunction, foldPreprocessing } from "../../lib/model/predict.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
+import { classesFromScores, decisionFunction, foldPreprocessing } from "../../lib/model/predict.ts";
 import { preparePredictor } from "../../lib/model/predictor.ts";
 import { selectFeatures } from "../../lib/prune/structured.ts";
 import { prepareIntegerModel } from "../../lib/quant/integer.ts";
@@ -40,6 +41,7 @@ import {
 import { createWorkspace, instantiateKernels, kernelModule } from "../../lib/kernels/runtime.ts";
 import { benchModels } from "./_models.ts";
 import { floatModel, int8Model } from "./_onnx.ts";
+import { median, peakRssBytes } from "./_stats.ts";
 
 interface Impl {
   name: string;
@@ -49,7 +51,8 @@ interface Impl {
   modelBytes: number;
   /** Multiply-adds of one call (for the rate). */
   work: number;
-  run(): Promise<ArrayLike<number>> | ArrayLike<number>;
+  /** Scores, `(n, k)` row-major. */
+  run(): Promise<Float32Array | Float64Array> | Float32Array | Float64Array;
 }
 
 const args = Deno.args;
@@ -57,22 +60,6 @@ const json = args.includes("--json");
 const roundsArg = args.indexOf("--rounds");
 const ROUNDS = roundsArg >= 0 ? Number(args[roundsArg + 1]) : 11;
 const childArg = args.indexOf("--child");
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function accuracy(scores: ArrayLike<number>, y: Int32Array, k: number): number {
-  let right = 0;
-  for (let i = 0; i < y.length; i++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (scores[i * k + c] > scores[i * k + best]) best = c;
-    if (best === y[i]) right++;
-  }
-  return right / y.length;
-}
 
 const ORT_FLOAT = "onnxruntime 1.30 float (MatMul+Add)";
 const ORT_INT8 = "onnxruntime 1.30 int8 (MatMulInteger)";
@@ -98,6 +85,15 @@ async function setup() {
     buf.set(data);
     return { data: buf, rows: n, cols: data.length / n };
   };
+  /** Adds one-thread rows that share a group, a model size and a work count. */
+  const oneThread = (group: Impl["group"], modelBytes: number, work: number) =>
+  (
+    name: string,
+    run: Impl["run"],
+  ) => {
+    impls.push({ name, group, threads: 1, modelBytes, work, run });
+  };
+  const denseRow = oneThread("float", floatBytes, n * d * k);
 
   // Float: dense.
   for (const threads of [1, 2] as const) {
@@ -115,57 +111,29 @@ async function setup() {
   }
   const pJs = preparePredictor(dense);
   closers.push(pJs);
-  impls.push({
-    name: "dense float32, from a JS array",
-    group: "float",
-    threads: 1,
-    modelBytes: floatBytes,
-    work: n * d * k,
-    run: () => pJs.decisionFunction(x).data,
-  });
-  impls.push({
-    name: "dense float32, one-shot decisionFunction",
-    group: "float",
-    threads: 1,
-    modelBytes: floatBytes,
-    work: n * d * k,
-    run: () => decisionFunction(dense, x).data,
-  });
+  denseRow("dense float32, from a JS array", () => pJs.decisionFunction(x).data);
+  denseRow("dense float32, one-shot decisionFunction", () => decisionFunction(dense, x).data);
   const { weights: fw, bias: fb } = foldPreprocessing(dense);
   const kDense: Scorer<Matrix> = prepareDense({ weights: fw, bias: fb });
   closers.push(kDense);
   const kin = inMemory(kDense, x.data);
   const kOut = new Float32Array(n * k);
-  impls.push({
-    name: "dense float32, kernel only (float32 scores, no checks)",
-    group: "float",
-    threads: 1,
-    modelBytes: floatBytes,
-    work: n * d * k,
-    run: () => kDense.scores(kin, { out: kOut }),
-  });
+  denseRow(
+    "dense float32, kernel only (float32 scores, no checks)",
+    () => kDense.scores(kin, { out: kOut }),
+  );
 
   // Float: pruned 90 % of the weights.
   const pPruned = preparePredictor(pruned);
   closers.push(pPruned);
   const xPruned = inMemory(pPruned, x.data);
   const prunedBytes = 4 * k + 8 * nnz(pruned) + 4 * (k + 1); // values + int32 columns, offsets
-  impls.push({
-    name: `pruned 90 % (${pPruned.kernel} kernel), in kernel memory`,
-    group: "float",
-    threads: 1,
-    modelBytes: prunedBytes,
-    work: n * nnz(pruned),
-    run: () => pPruned.decisionFunction(xPruned).data,
-  });
-  impls.push({
-    name: "pruned 90 %, one-shot decisionFunction",
-    group: "float",
-    threads: 1,
-    modelBytes: prunedBytes,
-    work: n * nnz(pruned),
-    run: () => decisionFunction(pruned, x).data,
-  });
+  const prunedRow = oneThread("float", prunedBytes, n * nnz(pruned));
+  prunedRow(
+    `pruned 90 % (${pPruned.kernel} kernel), in kernel memory`,
+    () => pPruned.decisionFunction(xPruned).data,
+  );
+  prunedRow("pruned 90 %, one-shot decisionFunction", () => decisionFunction(pruned, x).data);
 
   // Float: 90 % of the features removed.
   const m = features.model.weights.cols;
@@ -219,17 +187,14 @@ async function setup() {
     work: n * d * k,
     run: () => pKm.decisionFunction(xKm).data,
   });
-  impls.push({
-    name: "float64 TypeScript reference (decisionFunction, backend ts)",
-    group: "float",
-    threads: 1,
-    modelBytes: floatBytes,
-    work: n * d * k,
-    run: () => decisionFunction(dense, x, { backend: "ts" }).data,
-  });
+  denseRow(
+    "float64 TypeScript reference (decisionFunction, backend ts)",
+    () => decisionFunction(dense, x, { backend: "ts" }).data,
+  );
 
   // int8: integer-only inference of the 8-bit model.
   const int8Bytes = quantizedSize(int8).weightBytes + 4 * k;
+  const int8Row = oneThread("int8", int8Bytes, n * d * k);
   for (const threads of [1, 2] as const) {
     const p = prepareQuantizedPredictor(int8, { threads });
     closers.push(p);
@@ -248,30 +213,18 @@ async function setup() {
   }
   const pInt = prepareQuantizedPredictor(int8);
   closers.push(pInt);
-  impls.push({
-    name: "int8 integer-only, uint8 codes from a JS array",
-    group: "int8",
-    threads: 1,
-    modelBytes: int8Bytes,
-    work: n * d * k,
-    run: () => pInt.decisionFunctionFromCodes(pixels, n).data,
-  });
-  impls.push({
-    name: "int8 integer-only, float inputs quantized on the way",
-    group: "int8",
-    threads: 1,
-    modelBytes: int8Bytes,
-    work: n * d * k,
-    run: () => pInt.decisionFunction(x).data,
-  });
-  impls.push({
-    name: "int8 integer-only, one-shot quantizedDecisionFunction (float inputs)",
-    group: "int8",
-    threads: 1,
-    modelBytes: int8Bytes,
-    work: n * d * k,
-    run: () => quantizedDecisionFunction(int8, x).data,
-  });
+  int8Row(
+    "int8 integer-only, uint8 codes from a JS array",
+    () => pInt.decisionFunctionFromCodes(pixels, n).data,
+  );
+  int8Row(
+    "int8 integer-only, float inputs quantized on the way",
+    () => pInt.decisionFunction(x).data,
+  );
+  int8Row(
+    "int8 integer-only, one-shot quantizedDecisionFunction (float inputs)",
+    () => quantizedDecisionFunction(int8, x).data,
+  );
   const im = prepareIntegerModel(int8);
   const kInt = prepareInteger({
     weights: im.weights as Int8Array,
@@ -282,14 +235,10 @@ async function setup() {
   const kib = kInt.inputBuffer(n);
   kib.set(pixels);
   const kIntOut = new Float64Array(n * k);
-  impls.push({
-    name: `int8, kernel only (${kInt.path}, no checks)`,
-    group: "int8",
-    threads: 1,
-    modelBytes: int8Bytes,
-    work: n * d * k,
-    run: () => kInt.scores({ data: kib, rows: n, cols: d }, { out: kIntOut }),
-  });
+  int8Row(
+    `int8, kernel only (${kInt.path}, no checks)`,
+    () => kInt.scores({ data: kib, rows: n, cols: d }, { out: kIntOut }),
+  );
 
   // onnxruntime on the same weights and data.
   const w32 = Float32Array.from(fw), b32 = Float32Array.from(fb);
@@ -347,8 +296,7 @@ async function childMemory(name: string): Promise<void> {
   const { impls, close } = await setup();
   const impl = impls.find((i) => i.name === name)!;
   for (let r = 0; r < 5; r++) await impl.run();
-  const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
-  console.log(JSON.stringify({ peakRssBytes: m ? Number(m[1]) * 1024 : Deno.memoryUsage().rss }));
+  console.log(JSON.stringify({ peakRssBytes: peakRssBytes() }));
   close();
 }
 
@@ -492,8 +440,7 @@ async function main(): Promise<void> {
     const name = args[childArg + 1];
     if (name === BASELINE) {
       (await setup()).close();
-      const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
-      console.log(JSON.stringify({ peakRssBytes: Number(m![1]) * 1024 }));
+      console.log(JSON.stringify({ peakRssBytes: peakRssBytes() }));
       return;
     }
     return await childMemory(name);
@@ -501,7 +448,10 @@ async function main(): Promise<void> {
   const load = Deno.loadavg()[0];
   const { impls, test, n, d, k, x, pixels, close } = await setup();
   const acc = new Map<string, number>();
-  for (const impl of impls) acc.set(impl.name, accuracy(await impl.run(), test.y, k)); // warms up
+  for (const impl of impls) { // warms up
+    const scores = { data: await impl.run(), rows: n, cols: k };
+    acc.set(impl.name, accuracy(test.y, classesFromScores(scores)));
+  }
   for (const impl of impls) await impl.run();
   // Every implementation is timed in the same cache state: right after the caches were
   // flushed by streaming 512 MiB (cold), then at once again (warm: its inputs as cached as a

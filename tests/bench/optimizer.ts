@@ -17,6 +17,7 @@ import { formatTable } from "../../lib/cli/format.ts";
 import { bindLoss } from "../../lib/model/engine.ts";
 import { minimizeLbfgs } from "../../lib/model/lbfgs.ts";
 import { kroneckerPreconditioner } from "../../lib/model/precondition.ts";
+import { median } from "./_stats.ts";
 
 const json = Deno.args.includes("--json");
 const CHECKPOINTS = [10, 20, 30, 40, 60];
@@ -86,14 +87,14 @@ function run(rows: number, memory: number) {
 function passTimes() {
   const w = Float64Array.from({ length: nw }, (_, i) => Math.sin(i) * 0.01);
   const b = new Float64Array(k), gw = new Float64Array(nw), gb = new Float64Array(k);
-  const median = (f: () => void) => {
+  const medianMs = (f: () => void) => {
     const t: number[] = [];
     for (let r = 0; r < 9; r++) {
       const s = performance.now();
       f();
       t.push(performance.now() - s);
     }
-    return t.sort((a, c) => a - c)[4];
+    return median(t);
   };
   const rows: { data: string; threads: number; gradientMs: number; lossMs: number }[] = [];
   const small = { data: (train.x.data as Float32Array).subarray(0, 8192 * d), rows: 8192, cols: d };
@@ -115,7 +116,12 @@ function passTimes() {
     const once = (grad: boolean) => () => {
       for (let r = 0; r < reps; r++) l.accumulate(null, 0, x.rows, w, b, grad ? gw : null, gb);
     };
-    rows.push({ data: name, threads, gradientMs: median(once(true)), lossMs: median(once(false)) });
+    rows.push({
+      data: name,
+      threads,
+      gradientMs: medianMs(once(true)),
+      lossMs: medianMs(once(false)),
+    });
     l.close();
   }
   return rows;

@@ -34,6 +34,7 @@ import { maskSparsity } from "../../lib/prune/mask.ts";
 import { magnitudeScores, obdScores, randomScores, taylorScores } from "../../lib/prune/scores.ts";
 import { sparsePredict, toSparseModel } from "../../lib/prune/sparse.ts";
 import { REFERENCE_SETTINGS, referenceModel } from "./_reference.ts";
+import { median } from "./_stats.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -207,6 +208,12 @@ if (SECTIONS.has("table")) {
 if (SECTIONS.has("recipes")) {
   const lines: string[][] = [];
   for (const sparsity of [0.8, 0.9]) {
+    const record = (what: string, a: number, s: number) => {
+      noteBest(sparsity, a, what);
+      row({ section: "recipes", recipe: what, sparsity, accuracy: a, seconds: s });
+      lines.push([percent(sparsity), what, percent(a), (a - denseAccuracy) * 100 + "", s + ""]);
+      log(`${what} at ${percent(sparsity)}: ${percent(a)} in ${s.toFixed(0)} s`);
+    };
     let t0 = performance.now();
     const oneShot = pruneModel(dense.model, { fraction: sparsity, compensate: train.x });
     const refit = fineTune(oneShot, train, {
@@ -218,11 +225,7 @@ if (SECTIONS.has("recipes")) {
     }).model;
     const a1 = accuracy(refit);
     const s1 = seconds(t0);
-    const what1 = `magnitude one-shot + masked L-BFGS refit (${ITERATIONS} it.)`;
-    noteBest(sparsity, a1, what1);
-    row({ section: "recipes", recipe: what1, sparsity, accuracy: a1, seconds: s1 });
-    lines.push([percent(sparsity), what1, percent(a1), (a1 - denseAccuracy) * 100 + "", s1 + ""]);
-    log(`${what1} at ${percent(sparsity)}: ${percent(a1)} in ${s1.toFixed(0)} s`);
+    record(`magnitude one-shot + masked L-BFGS refit (${ITERATIONS} it.)`, a1, s1);
 
     t0 = performance.now();
     const rounds = [0.5, 0.7, 0.8, 0.9, 0.95, 0.98].filter((s) => s <= sparsity);
@@ -238,13 +241,12 @@ if (SECTIONS.has("recipes")) {
     }).model;
     const a2 = accuracy(polished);
     const s2 = seconds(t0);
-    const what2 = `iterative magnitude (${
-      rounds.map((r) => Math.round(r * 100)).join("/")
-    } %, 3 SGD epochs each) + L-BFGS polish (${ITERATIONS} it.)`;
-    noteBest(sparsity, a2, what2);
-    row({ section: "recipes", recipe: what2, sparsity, accuracy: a2, seconds: s2 });
-    lines.push([percent(sparsity), what2, percent(a2), (a2 - denseAccuracy) * 100 + "", s2 + ""]);
-    log(`${what2} at ${percent(sparsity)}: ${percent(a2)} in ${s2.toFixed(0)} s`);
+    const roundsText = rounds.map((r) => Math.round(r * 100)).join("/");
+    record(
+      `iterative magnitude (${roundsText} %, 3 SGD epochs each) + L-BFGS polish (${ITERATIONS} it.)`,
+      a2,
+      s2,
+    );
 
     // The same rounds, each retrained to convergence by masked L-BFGS (iterative pruning with
     // retraining, as in Han et al. 2015).
@@ -257,13 +259,11 @@ if (SECTIONS.has("recipes")) {
     }).model;
     const a3 = accuracy(full);
     const s3 = seconds(t0);
-    const what3 = `iterative magnitude (${
-      rounds.map((r) => Math.round(r * 100)).join("/")
-    } %, masked L-BFGS refit of ${ITERATIONS} it. each)`;
-    noteBest(sparsity, a3, what3);
-    row({ section: "recipes", recipe: what3, sparsity, accuracy: a3, seconds: s3 });
-    lines.push([percent(sparsity), what3, percent(a3), (a3 - denseAccuracy) * 100 + "", s3 + ""]);
-    log(`${what3} at ${percent(sparsity)}: ${percent(a3)} in ${s3.toFixed(0)} s`);
+    record(
+      `iterative magnitude (${roundsText} %, masked L-BFGS refit of ${ITERATIONS} it. each)`,
+      a3,
+      s3,
+    );
   }
   out(
     "\nRetraining recipes at the goal sparsities:\n" +
@@ -408,7 +408,7 @@ if (SECTIONS.has("kernel")) {
         runs[f].push(performance.now() - t0);
       }
     }
-    return runs.map((t) => t.sort((a, b) => a - b)[4]);
+    return runs.map(median);
   };
   for (const sparsity of [0, ...SPARSITIES]) {
     const model = pruneModel(dense.model, { fraction: sparsity });

@@ -19,7 +19,7 @@ import type { Matrix } from "../../lib/core/matrix.ts";
 import { loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { formatTable, percent } from "../../lib/cli/format.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
-import { decisionFunction, predict } from "../../lib/model/predict.ts";
+import { classesFromScores, decisionFunction, predict } from "../../lib/model/predict.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import {
   calibrateInput,
@@ -34,8 +34,8 @@ import {
   quantizeInputs,
   quantizeModel,
 } from "../../lib/quant/mod.ts";
-import { classesFromScores } from "../../lib/model/predict.ts";
 import { REFERENCE_SETTINGS, referenceModel } from "./_reference.ts";
+import { median } from "./_stats.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -297,10 +297,6 @@ for (let r = 0; r < repeats + 1; r++) {
   intMs.push(b);
   codesMs.push(c);
 }
-const median = (v: number[]) => {
-  const s = [...v].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const speed = {
   floatMs: median(floatMs),
   integerMs: median(intMs),

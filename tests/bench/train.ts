@@ -28,6 +28,8 @@ import { fit } from "../../lib/model/fit.ts";
 import { predict } from "../../lib/model/predict.ts";
 import { hasFashionMnist, loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { formatTable, percent } from "../../lib/cli/format.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
+import { median, peakRssBytes } from "./_stats.ts";
 
 const PYTHON = "/usr/bin/python3";
 const LAMBDA = 1 / 6000; // C = 0.1 on 60,000 samples
@@ -95,12 +97,7 @@ async function child(name: string): Promise<void> {
   });
   const seconds = (performance.now() - t0) / 1000;
   // Only now is the test set read: the accuracy of the final model and of each snapshot.
-  const accuracyOf = (model: typeof result.model) => {
-    const p = predict(model, test.x);
-    let right = 0;
-    for (let i = 0; i < p.length; i++) if (p[i] === test.y[i]) right++;
-    return right / p.length;
-  };
+  const accuracyOf = (model: typeof result.model) => accuracy(test.y, predict(model, test.x));
   const path = snapshots.map((s) =>
     accuracyOf({ ...result.model, weights: { ...result.model.weights, data: s.w }, bias: s.b })
   );
@@ -112,18 +109,12 @@ async function child(name: string): Promise<void> {
     accuracy: accuracyOf(result.model),
     objective: result.history.at(-1)?.objective ?? NaN,
     iterations: result.history.length,
-    peakRssBytes: peakRss(),
+    peakRssBytes: peakRssBytes(),
     secondsToTarget: reached?.seconds ?? null,
     iterationToTarget: reached?.iteration ?? null,
     lowestAfterTarget: after.length > 0 ? Math.min(...after) : null,
   };
   console.log(JSON.stringify(run));
-}
-
-function peakRss(): number {
-  const status = Deno.readTextFileSync("/proc/self/status");
-  const m = /VmHWM:\s+(\d+) kB/.exec(status);
-  return m ? Number(m[1]) * 1024 : Deno.memoryUsage().rss;
 }
 
 async function runProcess(cmd: string, args: string[]): Promise<Run> {
@@ -157,12 +148,6 @@ async function sklearnAvailable(): Promise<string | null> {
   } catch {
     return null;
   }
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 async function main(): Promise<void> {
