@@ -13,7 +13,7 @@ import type { Dataset } from "../data/dataset.ts";
 import { trainTestSplit } from "../data/preprocess.ts";
 import { encodeModel, inspectModelFile } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
-import { logLoss } from "../metrics/metrics.ts";
+import { accuracy, logLoss } from "../metrics/metrics.ts";
 import { fit, type FitProgress, type Optimizer } from "../model/fit.ts";
 import { classesFromScores, decisionFunction, probabilitiesFromScores } from "../model/predict.ts";
 import { type LogisticModel, type Penalty, penaltyStrengths } from "../model/types.ts";
@@ -44,6 +44,7 @@ import type {
   LabelledData,
   ModelReport,
   PreprocessingStorage,
+  PrunedBase,
   PruneSpec,
   PruneStructure,
   PruneSummary,
@@ -233,6 +234,22 @@ export function candidateName(
   return base.summary ? `${base.name} + ${q}` : q;
 }
 
+/** Adds a pruned base to the list a sweep or search reports (the dense base is not listed). */
+export function listPrunedBase(bases: PrunedBase[], base: Base): void {
+  if (!base.summary) return;
+  bases.push({
+    name: base.name,
+    prune: base.summary,
+    pruneSeconds: base.pruneSeconds,
+    fineTuneSeconds: base.fineTuneSeconds,
+  });
+}
+
+/** Why a candidate was skipped: the message of the error that refused it, without its prefix. */
+export function skipReason(error: Error): string {
+  return error.message.replace(/^Cannot [^:]*: /, "");
+}
+
 /** Checks labelled data against a width. */
 function checkData(data: LabelledData, name: string, cols: number | null): void {
   if (typeof data !== "object" || data === null) {
@@ -252,12 +269,9 @@ function checkData(data: LabelledData, name: string, cols: number | null): void 
 export function metricsOf(model: LogisticModel, data: LabelledData): CompressionMetrics {
   const scores = decisionFunction(model, data.x);
   const proba = probabilitiesFromScores(model, scores);
-  const predicted = classesFromScores(scores);
-  let correct = 0;
-  for (let i = 0; i < predicted.length; i++) if (predicted[i] === data.y[i]) correct++;
   return {
     samples: data.x.rows,
-    accuracy: correct / data.x.rows,
+    accuracy: accuracy(data.y, classesFromScores(scores)),
     logLoss: logLoss(data.y, proba),
   };
 }

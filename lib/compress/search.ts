@@ -36,9 +36,11 @@ import {
   candidateName,
   type Context,
   formatPercent,
+  listPrunedBase,
   type MeasuredCandidate,
   pruneName,
   removesNothing,
+  skipReason,
 } from "./context.ts";
 import { methodAt, resolveSpace, SEARCH_DEFAULTS } from "./space.ts";
 import { prepareStorage, storeQuantizedModel } from "./storage.ts";
@@ -144,14 +146,7 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
       }
       if (visited.has(base.key)) continue;
       visited.add(base.key);
-      if (base.summary) {
-        bases.push({
-          name: base.name,
-          prune: base.summary,
-          pruneSeconds: base.pruneSeconds,
-          fineTuneSeconds: base.fineTuneSeconds,
-        });
-      }
+      listPrunedBase(bases, base);
       const float = ctx.floatCandidate(base);
       record(float, base);
       if (!within(float)) {
@@ -191,7 +186,7 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
               c = ctx.quantizedCandidate(base, at.method, training);
             } catch (error) {
               if (!(error instanceof RangeError)) throw error;
-              skip(label, error.message.replace(/^Cannot [^:]*: /, ""));
+              skip(label, skipReason(error));
               continue;
             }
             const wasBest = best.candidate.report.bytes;

@@ -23,6 +23,7 @@ import { runSweep } from "./sweep.ts";
 import type {
   CompressionData,
   CompressionSessionOptions,
+  CompressionSpace,
   CompressModelOptions,
   CompressOptions,
   CompressResult,
@@ -219,28 +220,9 @@ export function sweepCompression(
   data: CompressionData,
   options: SweepCompressionOptions = {},
 ): SweepResult {
-  const {
-    strategies,
-    structures,
-    sparsities,
-    methods,
-    bits,
-    granularities,
-    training,
-    includeFloat,
-    ...session
-  } = options;
-  resolveSpace(options, SWEEP_DEFAULTS, "sweep compression"); // checked before training
-  return createCompressionSession(data, session).sweep({
-    strategies,
-    structures,
-    sparsities,
-    methods,
-    bits,
-    granularities,
-    training,
-    includeFloat,
-  });
+  const { session, space } = splitSpace(options);
+  resolveSpace(space, SWEEP_DEFAULTS, "sweep compression"); // checked before training
+  return createCompressionSession(data, session).sweep(space);
 }
 
 /**
@@ -270,8 +252,19 @@ export function searchCompression(
   data: CompressionData,
   options: SearchCompressionOptions = {},
 ): SearchResult {
+  const { maxDrop, ...rest } = options;
+  const { session, space } = splitSpace(rest);
+  resolveSpace(space, SEARCH_DEFAULTS, "search compression"); // checked before training
+  if (maxDrop !== undefined) assertInRange("search compression", "maxDrop", maxDrop, 0, 1);
+  return createCompressionSession(data, session).search({ maxDrop, ...space });
+}
+
+/** Splits the options of a one-call sweep or search into the session's and the space. */
+function splitSpace(options: CompressionSessionOptions & CompressionSpace): {
+  session: CompressionSessionOptions;
+  space: CompressionSpace;
+} {
   const {
-    maxDrop,
     strategies,
     structures,
     sparsities,
@@ -282,17 +275,17 @@ export function searchCompression(
     includeFloat,
     ...session
   } = options;
-  resolveSpace(options, SEARCH_DEFAULTS, "search compression"); // checked before training
-  if (maxDrop !== undefined) assertInRange("search compression", "maxDrop", maxDrop, 0, 1);
-  return createCompressionSession(data, session).search({
-    maxDrop,
-    strategies,
-    structures,
-    sparsities,
-    methods,
-    bits,
-    granularities,
-    training,
-    includeFloat,
-  });
+  return {
+    session,
+    space: {
+      strategies,
+      structures,
+      sparsities,
+      methods,
+      bits,
+      granularities,
+      training,
+      includeFloat,
+    },
+  };
 }

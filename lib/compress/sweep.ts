@@ -12,8 +12,10 @@ import {
   type Base,
   candidateName,
   type Context,
+  listPrunedBase,
   type MeasuredCandidate,
   pruneName,
+  skipReason,
 } from "./context.ts";
 import { methodAt, resolveSpace, SWEEP_DEFAULTS } from "./space.ts";
 import type {
@@ -69,14 +71,7 @@ export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult 
   };
   for (const step of steps.values()) {
     const base: Base = step.fraction === 0 ? ctx.denseBase : ctx.base(step);
-    if (base.summary) {
-      bases.push({
-        name: base.name,
-        prune: base.summary,
-        pruneSeconds: base.pruneSeconds,
-        fineTuneSeconds: base.fineTuneSeconds,
-      });
-    }
+    listPrunedBase(bases, base);
     if (space.includeFloat) add(ctx.floatCandidate(base));
     for (const { method, training } of plan) {
       try {
@@ -85,7 +80,7 @@ export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult 
         if (!(error instanceof RangeError)) throw error;
         skipped.push({
           name: candidateName(base, method, training),
-          reason: error.message.replace(/^Cannot [^:]*: /, ""),
+          reason: skipReason(error),
         });
         ctx.step(`skipped ${base.name} + ${method.kind}`);
       }

@@ -8,7 +8,7 @@ import type { Matrix } from "../core/matrix.ts";
 import { classesFromScores, decisionFunction, probabilitiesFromScores } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { assertLabels } from "../core/validate.ts";
-import { accuracy, confusionMatrix, logLoss, macroF1, rocAuc } from "./metrics.ts";
+import { accuracy, confusionMatrix, logLoss, macroF1FromConfusion, rocAuc } from "./metrics.ts";
 
 /** Metrics of a model on a data set. */
 export interface Evaluation {
@@ -50,12 +50,13 @@ export function evaluate(model: LogisticModel, x: Matrix, y: Int32Array): Evalua
     for (let i = 0; i < x.rows; i++) s[i] = proba.data[2 * i + 1];
     auc = rocAuc(y, s);
   }
+  const confusion = confusionMatrix(y, predicted, nc);
   return {
     samples: x.rows,
     accuracy: accuracy(y, predicted),
     logLoss: logLoss(y, proba),
-    macroF1: macroF1(y, predicted, nc),
+    macroF1: macroF1FromConfusion(confusion),
     rocAuc: auc,
-    confusion: confusionMatrix(y, predicted, nc),
+    confusion,
   };
 }

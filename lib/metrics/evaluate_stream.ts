@@ -7,6 +7,7 @@
 import { type CsvStreamOptions, readCsvBatches } from "../data/csv_stream.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { evaluate, type Evaluation } from "./evaluate.ts";
+import { macroF1FromConfusion } from "./metrics.ts";
 
 /**
  * Evaluates a model on the rows of a CSV file, batch by batch. Labels the model does not know
@@ -51,20 +52,11 @@ export async function evaluateStream(
     for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) confusion[a][b] += e.confusion[a][b];
   }
   if (samples === 0) throw new RangeError("Cannot evaluate model: no rows to evaluate");
-  let f1 = 0;
-  for (let c = 0; c < k; c++) {
-    let predicted = 0, actual = 0;
-    for (let o = 0; o < k; o++) {
-      predicted += confusion[o][c];
-      actual += confusion[c][o];
-    }
-    f1 += predicted + actual === 0 ? 0 : (2 * confusion[c][c]) / (predicted + actual);
-  }
   return {
     samples,
     accuracy: right / samples,
     logLoss: lossSum / samples,
-    macroF1: f1 / k,
+    macroF1: macroF1FromConfusion(confusion),
     rocAuc: null,
     confusion,
   };

@@ -92,18 +92,28 @@ export function macroF1(
   nClasses: number,
 ): number {
   checkPair("compute macro F1", yTrue, yPred);
-  const cm = confusionMatrix(yTrue, yPred, nClasses);
+  return macroF1FromConfusion(confusionMatrix(yTrue, yPred, nClasses));
+}
+
+/**
+ * {@linkcode macroF1} from a confusion matrix (as {@linkcode confusionMatrix} counts it), e.g. one
+ * summed over batches.
+ *
+ * @param confusion `confusion[t][p]`: samples of true class `t` predicted as `p`, square.
+ * @returns Macro-averaged F1 in [0, 1].
+ */
+export function macroF1FromConfusion(confusion: readonly (readonly number[])[]): number {
+  const k = confusion.length;
   let sum = 0;
-  for (let c = 0; c < nClasses; c++) {
-    const tp = cm[c][c];
+  for (let c = 0; c < k; c++) {
     let predicted = 0, actual = 0;
-    for (let o = 0; o < nClasses; o++) {
-      predicted += cm[o][c];
-      actual += cm[c][o];
+    for (let o = 0; o < k; o++) {
+      predicted += confusion[o][c];
+      actual += confusion[c][o];
     }
-    sum += predicted + actual === 0 ? 0 : (2 * tp) / (predicted + actual);
+    sum += predicted + actual === 0 ? 0 : (2 * confusion[c][c]) / (predicted + actual);
   }
-  return sum / nClasses;
+  return sum / k;
 }
 
 /**
