@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Matrix } from "../core/matrix.ts";
+import type { FloatArray, Matrix } from "../core/matrix.ts";
 import type {
   CodeInput,
   DenseForm,
@@ -184,6 +184,42 @@ export function packed4FloatScoresTs(
         s += xv * Math.fround(form.codebook[cb + code]);
       }
       out[i * k + c] = s;
+    }
+  }
+}
+
+/**
+ * Kernel: `out[i*d+j] = clamp(roundHalfEven(x[i*d+j] * mul[j] + off[j]) + zp, lo, hi)`.
+ *
+ * @param x Inputs, `n * d` values row-major.
+ * @param n Rows.
+ * @param d Columns.
+ * @param mul Per-column multiplier.
+ * @param off Per-column offset.
+ * @param zp Zero point.
+ * @param lo Smallest code.
+ * @param hi Largest code.
+ * @param out Receives `n * d` codes.
+ */
+export function quantizeInputsKernel(
+  x: FloatArray,
+  n: number,
+  d: number,
+  mul: Float64Array,
+  off: Float64Array,
+  zp: number,
+  lo: number,
+  hi: number,
+  out: Uint8Array | Int8Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let j = 0; j < d; j++) {
+      const t = x[o + j] * mul[j] + off[j];
+      let r = Math.round(t);
+      if (r - t === 0.5 && (r & 1) !== 0) r--; // ties to even
+      r += zp;
+      out[o + j] = r < lo ? lo : r > hi ? hi : r;
     }
   }
 }

@@ -34,6 +34,7 @@ import {
   integerScoresTs,
   packed4FloatScoresTs,
   packed4ScoresTs,
+  quantizeInputsKernel,
   sparseScoresTs,
 } from "./reference.ts";
 import { createKernelPool } from "./pool.ts";
@@ -1031,7 +1032,17 @@ function prepareIntegerIn(
         const codes = input.dtype === "int8"
           ? new Int8Array(x.rows * d)
           : new Uint8Array(x.rows * d);
-        quantizeTs(x, input, lo, hi, codes);
+        quantizeInputsKernel(
+          x.data,
+          x.rows,
+          x.cols,
+          input.multiplier,
+          input.offset,
+          input.zeroPoint,
+          lo,
+          hi,
+          codes,
+        );
         return s.scores({ data: codes, rows: x.rows, cols: d }, opts);
       },
     };
@@ -1086,25 +1097,6 @@ function prepareIntegerIn(
 }
 
 /** The TypeScript input quantization (as `quantizeInputsKernel` of lib/quant). */
-function quantizeTs(
-  x: Matrix,
-  m: InputMapping,
-  lo: number,
-  hi: number,
-  out: Uint8Array | Int8Array,
-): void {
-  const d = x.cols;
-  for (let i = 0; i < x.rows; i++) {
-    for (let j = 0; j < d; j++) {
-      const t = x.data[i * d + j] * m.multiplier[j] + m.offset[j];
-      let r = Math.round(t);
-      if (r - t === 0.5 && (r & 1) !== 0) r--;
-      r += m.zeroPoint;
-      out[i * d + j] = r < lo ? lo : r > hi ? hi : r;
-    }
-  }
-}
-
 function checkPacked4(
   action: string,
   form: Packed4Form,

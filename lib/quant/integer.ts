@@ -34,6 +34,7 @@ import { oneShotScorers } from "../kernels/scorers.ts";
 import { PREDICT_WASM_MIN_WORK, type PredictBackend } from "../model/kernel_scores.ts";
 import { classesFromScores } from "../model/predict.ts";
 import type { Link } from "../model/types.ts";
+import { quantizeInputsKernel } from "../kernels/reference.ts";
 import { dequantizeInto } from "./dequantize.ts";
 import { roundHalfEven } from "./float16.ts";
 import { log2MaxExponent } from "./grid.ts";
@@ -46,6 +47,9 @@ import type {
   UniformQuantizedTensor,
 } from "./types.ts";
 import { validateQuantizedModel } from "./validate.ts";
+
+/** The input-quantization kernel lives with the other TypeScript reference kernels. */
+export { quantizeInputsKernel };
 
 /** Options for {@linkcode calibrateInput}. */
 export interface CalibrateInputOptions {
@@ -487,42 +491,6 @@ export function quantizeInputs(m: IntegerModel, x: Matrix): Uint8Array | Int8Arr
     out,
   );
   return out;
-}
-
-/**
- * Kernel: `out[i*d+j] = clamp(roundHalfEven(x[i*d+j] * mul[j] + off[j]) + zp, lo, hi)`.
- *
- * @param x Inputs, `n * d` values row-major.
- * @param n Rows.
- * @param d Columns.
- * @param mul Per-column multiplier.
- * @param off Per-column offset.
- * @param zp Zero point.
- * @param lo Smallest code.
- * @param hi Largest code.
- * @param out Receives `n * d` codes.
- */
-export function quantizeInputsKernel(
-  x: FloatArray,
-  n: number,
-  d: number,
-  mul: Float64Array,
-  off: Float64Array,
-  zp: number,
-  lo: number,
-  hi: number,
-  out: Uint8Array | Int8Array,
-): void {
-  for (let i = 0; i < n; i++) {
-    const o = i * d;
-    for (let j = 0; j < d; j++) {
-      const t = x[o + j] * mul[j] + off[j];
-      let r = Math.round(t);
-      if (r - t === 0.5 && (r & 1) !== 0) r--; // ties to even
-      r += zp;
-      out[o + j] = r < lo ? lo : r > hi ? hi : r;
-    }
-  }
 }
 
 /**
