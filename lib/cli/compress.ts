@@ -8,6 +8,7 @@
  * @module
  */
 
+import { errorReason } from "../core/validate.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 import { paretoFront } from "../metrics/pareto.ts";
 import type { Optimizer } from "../model/fit.ts";
@@ -490,7 +491,7 @@ function spaceFromArgs(args: ParsedArgs, mode: "pipeline" | "sweep" | "budget"):
       try {
         resolveMethod(method, NAME);
       } catch (error) {
-        throw usage((error as Error).message.replace(/^Cannot [^:]*: /, ""));
+        throw usage(errorReason(error));
       }
       quantize = { method, training: training[0] ?? "qat" };
     }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { errorReason } from "../core/validate.ts";
 import { accuracy } from "../metrics/metrics.ts";
 import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -163,9 +164,7 @@ export const quantizeCommand: Command = {
       resolveMethod(method, "quantize");
     } catch (error) {
       throw new UsageError(
-        `Cannot parse arguments of 'quantize': ${
-          (error as Error).message.replace(/^Cannot [^:]*: /, "")
-        }`,
+        `Cannot parse arguments of 'quantize': ${errorReason(error)}`,
       );
     }
     const showProgress = !args.flag("quiet") && !args.flag("json");
@@ -247,7 +246,7 @@ export const quantizeCommand: Command = {
         q = calibrated;
       } catch (error) {
         if (!(error instanceof RangeError)) throw error;
-        integerNote = error.message.replace(/^Cannot [^:]*: /, "");
+        integerNote = errorReason(error);
       }
     } else {
       integerNote = `${q.weights.kind} weights have no integer grid`;

@@ -245,11 +245,6 @@ export function listPrunedBase(bases: PrunedBase[], base: Base): void {
   });
 }
 
-/** Why a candidate was skipped: the message of the error that refused it, without its prefix. */
-export function skipReason(error: Error): string {
-  return error.message.replace(/^Cannot [^:]*: /, "");
-}
-
 /** Checks labelled data against a width. */
 function checkData(data: LabelledData, name: string, cols: number | null): void {
   if (typeof data !== "object" || data === null) {

@@ -25,7 +25,7 @@
  * @module
  */
 
-import { assertInRange } from "../core/validate.ts";
+import { assertInRange, errorReason } from "../core/validate.ts";
 import { encodeModel } from "../io/model_file.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { quantizeModel } from "../quant/model.ts";
@@ -40,7 +40,6 @@ import {
   type MeasuredCandidate,
   pruneName,
   removesNothing,
-  skipReason,
 } from "./context.ts";
 import { methodAt, resolveSpace, SEARCH_DEFAULTS } from "./space.ts";
 import { prepareStorage, storeQuantizedModel } from "./storage.ts";
@@ -186,7 +185,7 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
               c = ctx.quantizedCandidate(base, at.method, training);
             } catch (error) {
               if (!(error instanceof RangeError)) throw error;
-              skip(label, skipReason(error));
+              skip(label, errorReason(error));
               continue;
             }
             const wasBest = best.candidate.report.bytes;

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { errorReason } from "../core/validate.ts";
 import { paretoFront } from "../metrics/pareto.ts";
 import type { StoredModel } from "../io/quantized.ts";
 import {
@@ -15,7 +16,6 @@ import {
   listPrunedBase,
   type MeasuredCandidate,
   pruneName,
-  skipReason,
 } from "./context.ts";
 import { methodAt, resolveSpace, SWEEP_DEFAULTS } from "./space.ts";
 import type {
@@ -80,7 +80,7 @@ export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult 
         if (!(error instanceof RangeError)) throw error;
         skipped.push({
           name: candidateName(base, method, training),
-          reason: skipReason(error),
+          reason: errorReason(error),
         });
         ctx.step(`skipped ${base.name} + ${method.kind}`);
       }

@@ -142,3 +142,14 @@ export function describe(v: unknown): string {
   if (typeof v === "object") return (v as object).constructor?.name ?? "object";
   return `${typeof v} ${String(v)}`;
 }
+
+/**
+ * The reason of a refusal: an error's message without its "Cannot <action>: " prefix (for
+ * messages that quote the reason under another action).
+ *
+ * @param error The error.
+ * @returns The message after the prefix (the whole message if it has none).
+ */
+export function errorReason(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/^Cannot [^:]*: /, "");
+}

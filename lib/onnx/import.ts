@@ -12,6 +12,7 @@
  * @module
  */
 
+import { errorReason } from "../core/validate.ts";
 import { MODEL_VERSION } from "../model/types.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -301,7 +302,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     validateModel(model, `import ONNX model '${name}'`);
   } catch (error) {
     if (options.classes || options.featureNames) throw error;
-    fail((error as Error).message.replace(/^Cannot [^:]*: /, ""));
+    fail(errorReason(error));
   }
   return { model, warnings, source };
 }
