@@ -10,6 +10,7 @@
 
 import { errorReason } from "../core/validate.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
+import type { PairedDifference } from "../metrics/paired.ts";
 import { paretoFront } from "../metrics/pareto.ts";
 import type { Optimizer } from "../model/fit.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -341,6 +342,8 @@ export const compressCommand: Command = {
                 maxDrop: result.maxDrop,
                 target: result.target,
                 chosen: result.chosen,
+                validationDifference: result.validationDifference,
+                testDifference: result.testDifference,
                 tried: result.tried,
                 skipped: result.skipped,
               },
@@ -368,13 +371,26 @@ export const compressCommand: Command = {
     ];
     if (mode === "budget" && result && "chosen" in result) {
       const feasible = result.tried.filter((t) => t.feasible).length;
+      const v = result.validationDifference;
       lines.push(
         `budget    within ${(result.maxDrop * 100).toFixed(2)} points of the dense validation ` +
-          `accuracy: at least ${percent(result.target)}`,
+          `accuracy: at least ${percent(result.target)} (${v.samples.toLocaleString("en-US")} ` +
+          `validation samples: each is ${(100 / v.samples).toFixed(2)} points)`,
         `search    ${result.tried.length} models evaluated (${feasible} within budget), ` +
           `${result.skipped.length} skipped, ${seconds.toFixed(1)} s`,
         `chosen    ${result.chosen.name}`,
+        `          validation ${differenceText(v)}`,
       );
+      if (result.testDifference) {
+        lines.push(`          test       ${differenceText(result.testDifference)}`);
+      }
+      if (result.maxDrop < 2 * v.standardError) {
+        lines.push(
+          `note      the budget is below two paired standard errors of the chosen model's ` +
+            `validation difference (2 x ${(v.standardError * 100).toFixed(2)} points): this ` +
+            `validation set cannot resolve it, and on new data the drop may exceed it`,
+        );
+      }
     }
     if (result) {
       lines.push("", stageTable(result.stages));
@@ -408,6 +424,15 @@ export const compressCommand: Command = {
     return 0;
   },
 };
+
+/** A paired difference against the dense model, in points, with its standard error. */
+function differenceText(d: PairedDifference): string {
+  const points = d.difference * 100;
+  return `${points >= 0 ? "+" : ""}${points.toFixed(2)} ± ${(d.standardError * 100).toFixed(2)} ` +
+    `points against dense (paired standard error; ${d.onlyBaseline} ` +
+    `${d.onlyBaseline === 1 ? "sample" : "samples"} only dense gets right, ${d.onlyCandidate} ` +
+    `only this model)`;
+}
 
 /** Creates the folder a file will be written to. */
 async function ensureParent(path: string): Promise<void> {

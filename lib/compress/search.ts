@@ -27,6 +27,9 @@
 
 import { assertInRange, errorReason } from "../core/validate.ts";
 import { encodeModel } from "../io/model_file.ts";
+import { asFloatModel } from "../io/quantized.ts";
+import { pairedAccuracyDifference } from "../metrics/paired.ts";
+import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { quantizeModel } from "../quant/model.ts";
 import type { QuantizationMethod } from "../quant/quantize.ts";
@@ -45,6 +48,7 @@ import { methodAt, resolveSpace, SEARCH_DEFAULTS } from "./space.ts";
 import { prepareStorage, storeQuantizedModel } from "./storage.ts";
 import { stagesOf } from "./stages.ts";
 import type {
+  LabelledData,
   PrunedBase,
   SearchOptions,
   SearchResult,
@@ -207,6 +211,14 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
     ...t.candidate.report,
     feasible: within(t.candidate),
   }));
+  // The chosen model against the dense one, sample by sample: how far the validation set (and
+  // the test set) can resolve the budget.
+  const denseFloat = asFloatModel(dense.model), chosenFloat = asFloatModel(chosen.candidate.model);
+  const paired = (data: LabelledData) =>
+    pairedAccuracyDifference(data.y, {
+      baseline: predict(denseFloat, data.x),
+      candidate: predict(chosenFloat, data.x),
+    });
   return {
     model: chosen.candidate.model,
     file: chosen.candidate.file,
@@ -216,6 +228,8 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
     target,
     maxDrop,
     chosen: chosen.candidate.report,
+    validationDifference: paired(ctx.validation),
+    testDifference: ctx.test ? paired(ctx.test) : null,
     tried: triedReports,
     skipped,
     bases,

@@ -15,6 +15,7 @@ import type { LogisticModel, Penalty } from "../model/types.ts";
 import type { PruneStrategy } from "../prune/strategy.ts";
 import type { QuantizationMethod } from "../quant/quantize.ts";
 import type { Granularity } from "../quant/types.ts";
+import type { PairedDifference } from "../metrics/paired.ts";
 
 /** Labelled data in the model's raw input space. */
 export interface LabelledData {
@@ -460,6 +461,14 @@ export interface SearchResult extends CompressResult {
   readonly maxDrop: number;
   /** The chosen candidate: the smallest file among the feasible ones evaluated. */
   readonly chosen: CandidateReport;
+  /**
+   * The chosen model against the dense model on the validation data, sample by sample: the
+   * difference and its paired standard error. A budget smaller than about two standard errors is
+   * below what the validation set can resolve, and the test difference may exceed it.
+   */
+  readonly validationDifference: PairedDifference;
+  /** The same on the test data, or `null` without test data. */
+  readonly testDifference: PairedDifference | null;
   /** Every candidate evaluated, in the order evaluated. */
   readonly tried: readonly TriedCandidate[];
   /** Candidates not evaluated, and why (not smaller than the best so far, unsupported, ...). */

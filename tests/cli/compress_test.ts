@@ -121,11 +121,73 @@ Deno.test("lrc compress --budget writes the smallest model within the budget", a
     assert.ok(budget.chosen.validation.accuracy >= budget.target - 1e-12);
     for (const t of budget.tried) if (t.feasible) assert.ok(t.bytes >= budget.chosen.bytes);
     assert.equal(budget.chosen.bytes, (await Deno.readFile(`${dir}/m.lrc`)).length);
+    // The paired comparison with the dense model agrees with the two reports' accuracies, and
+    // its standard error is the closed form of the disagreement counts.
+    for (
+      const [d, split] of [[budget.validationDifference, "validation"], [
+        budget.testDifference,
+        "test",
+      ]] as const
+    ) {
+      assert.ok(Math.abs(d.candidateAccuracy - budget.chosen[split].accuracy) < 1e-12, split);
+      assert.ok(Math.abs(d.baselineAccuracy - report.dense[split].accuracy) < 1e-12, split);
+      const { samples: n, onlyBaseline: b, onlyCandidate: c } = d;
+      assert.equal(n, budget.chosen[split].samples);
+      assert.ok(Math.abs(d.difference - (c - b) / n) < 1e-12);
+      assert.ok(Math.abs(d.standardError - Math.sqrt(b + c - (c - b) ** 2 / n) / n) < 1e-12);
+    }
     const html = await Deno.readTextFile(`${dir}/r.html`);
     assert.ok(headings(html).includes("Budgeted search"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("lrc compress --budget prints the chosen model's paired difference, and says when the validation set cannot resolve the budget", async () => {
+  const notes = new Set<boolean>();
+  for (
+    const [dataset, budget] of [["breast-cancer", 0.1], ["digits", 0.5]] as const
+  ) {
+    const r = await runCli([
+      "compress",
+      ...FAST,
+      "--dataset",
+      dataset,
+      "--budget",
+      String(budget),
+      "--sparsity",
+      "0,0.5,0.9",
+      "--method",
+      "uniform",
+      "--bits",
+      "1,2,4",
+      "--training",
+      "ptq",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const samples = /\(([\d,]+) validation samples: each is ([\d.]+) points\)/.exec(r.stdout);
+    assert.ok(samples, r.stdout);
+    const n = Number(samples[1].replace(",", ""));
+    assert.ok(n > 0 && Math.abs(Number(samples[2]) - 100 / n) < 0.005, r.stdout);
+    const line = (split: string) =>
+      new RegExp(
+        `^ {10}${split} +([+-]\\d+\\.\\d+) ± (\\d+\\.\\d+) points against dense \\(paired ` +
+          `standard error; (\\d+) samples? only dense gets right, (\\d+) only this model\\)$`,
+        "m",
+      ).exec(r.stdout);
+    const v = line("validation");
+    assert.ok(v && line("test"), r.stdout);
+    // The printed difference is the disagreement counts' balance over the validation samples.
+    const [b, c] = [Number(v[3]), Number(v[4])];
+    assert.ok(Math.abs(Number(v[1]) - (100 * (c - b)) / n) < 0.006, v[0]);
+    const se = Number(v[2]);
+    assert.ok(Math.abs(se - (100 * Math.sqrt(b + c - (c - b) ** 2 / n)) / n) < 0.006, v[0]);
+    // The note appears exactly when the budget is below two standard errors.
+    const note = /^note {6}the budget is below two paired standard errors/m.test(r.stdout);
+    assert.equal(note, budget < 2 * se, r.stdout);
+    notes.add(note);
+  }
+  assert.equal(notes.size, 2, "the two runs cover the note's presence and its absence");
 });
 
 Deno.test("lrc compress --sweep prints the Pareto front and reports every chart", async () => {
