@@ -11,6 +11,7 @@ import { inspectCommand } from "./inspect.ts";
 import { pruneCommand } from "./prune.ts";
 import { quantizeCommand } from "./quantize.ts";
 import { compressCommand } from "./compress.ts";
+import { predictCommand } from "./predict.ts";
 
 /** Every command, by name. Later commands register here. */
 export const COMMANDS: readonly Command[] = [
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   exportCommand,
   inspectCommand,
   compressCommand,
+  predictCommand,
 ];
 
 function usage(): string {

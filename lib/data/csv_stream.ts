@@ -16,10 +16,11 @@ import { describeCell, raggedRowReason } from "./csv.ts";
 /** Options for {@linkcode readCsvBatches} and {@linkcode scanCsv}. */
 export interface CsvStreamOptions {
   /**
-   * The label column: a header name or a zero-based index.
+   * The label column: a header name or a zero-based index; `null`: the file has none (every
+   * column is a feature, the batches' `labels` are empty; not for `scanCsv`).
    * @default {the last column}
    */
-  label?: string | number;
+  label?: string | number | null;
   /**
    * Whether the first line names the columns.
    * @default {true}
@@ -61,6 +62,8 @@ export interface CsvBatch {
   readonly labels: string[];
   /** File line of the batch's first row (1-based). */
   readonly firstLine: number;
+  /** Names of the feature columns, in the order of `x`'s columns (the header's, or `column_N`). */
+  readonly featureNames: readonly string[];
 }
 
 /** What a first pass over a file finds. */
@@ -194,13 +197,14 @@ function headerColumns(
     }
     seen.set(n, j);
   });
+  const label = options.label;
+  if (label === null) return { names, labelCol: -1, width };
   if (width < 2) {
     throw new SyntaxError(
       `Cannot read CSV '${file}': it has ${width} column; a feature and a label column are needed`,
     );
   }
   let labelCol: number;
-  const label = options.label;
   if (label === undefined) labelCol = width - 1;
   else if (typeof label === "number" || (!names.includes(label) && /^\d+$/.test(label))) {
     labelCol = Number(label);
@@ -256,6 +260,7 @@ export async function* readCsvBatches(
   const header = options.header ?? true;
   let cols: Columns | null = null;
   let d = 0;
+  let featureNames: readonly string[] = [];
   let data: Float32Array | Float64Array | null = null;
   let labels: string[] = [];
   let rows = 0, firstLine = 0, dataRow = -1;
@@ -269,7 +274,9 @@ export async function* readCsvBatches(
   const sink: LineSink = (b, s, e, line) => {
     if (cols === null) {
       cols = headerColumns(decoder.decode(b.subarray(s, e)), options, file);
-      d = cols.width - 1;
+      const labelCol = cols.labelCol;
+      d = labelCol < 0 ? cols.width : cols.width - 1;
+      featureNames = cols.names.filter((_, j) => j !== labelCol);
       data = make();
       if (header) return;
     }
@@ -320,7 +327,7 @@ export async function* readCsvBatches(
           const cell = decoder.decode(b.subarray(a, z));
           fail(`line ${line}, column ${field + 1} ('${c.names[field]}') ${describeCell(cell, v)}`);
         }
-        data![o + (field < c.labelCol ? field : field - 1)] = v;
+        data![o + (c.labelCol < 0 || field < c.labelCol ? field : field - 1)] = v;
       }
       field++;
       fs = i + 1;
@@ -330,7 +337,7 @@ export async function* readCsvBatches(
     }
     rows++;
     if (rows === batchSize) {
-      ready.push({ x: { data: data!, rows, cols: d }, labels, firstLine });
+      ready.push({ x: { data: data!, rows, cols: d }, labels, firstLine, featureNames });
       data = make();
       labels = [];
       rows = 0;
@@ -346,8 +353,53 @@ export async function* readCsvBatches(
   }
   if (cols === null) fail("the file is empty");
   if (rows > 0) {
-    yield { x: { data: data!.subarray(0, rows * d), rows, cols: d }, labels, firstLine };
+    yield {
+      x: { data: data!.subarray(0, rows * d), rows, cols: d },
+      labels,
+      firstLine,
+      featureNames,
+    };
   }
+}
+
+/**
+ * The column names of a CSV file, read from its first non-empty line only (`column_N` without a
+ * header).
+ *
+ * @param path The file.
+ * @param options Header and delimiter (the label option is ignored).
+ * @returns One name per column.
+ * @throws {TypeError} If the file cannot be opened.
+ * @throws {SyntaxError} If the file is empty or its first line is not valid CSV.
+ * @throws {RangeError} If two header cells have the same name.
+ *
+ * @example
+ * ```ts
+ * import { readCsvColumns } from "./csv_stream.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const file = await Deno.makeTempFile({ suffix: ".csv" });
+ * await Deno.writeTextFile(file, "a,b,y\n1,2,cat\n");
+ * assert.deepEqual(await readCsvColumns(file), ["a", "b", "y"]);
+ * assert.deepEqual(await readCsvColumns(file, { header: false }), [
+ *   "column_1",
+ *   "column_2",
+ *   "column_3",
+ * ]);
+ * await Deno.remove(file);
+ * ```
+ */
+export async function readCsvColumns(
+  path: string | URL,
+  options: Pick<CsvStreamOptions, "header" | "delimiter"> = {},
+): Promise<string[]> {
+  const file = path instanceof URL ? path.pathname : path;
+  for await (const chunk of linesOf(path, 65536)) {
+    if (chunk.count === 0) continue;
+    const [b, s, e] = [chunk.bytes, chunk.starts[0], chunk.ends[0]];
+    return headerColumns(decoder.decode(b.subarray(s, e)), { ...options, label: null }, file).names;
+  }
+  throw new SyntaxError(`Cannot read CSV '${file}': the file is empty`);
 }
 
 /** The non-empty lines of one chunk: line `t` is `bytes[starts[t]..ends[t])`. */
@@ -461,6 +513,9 @@ export async function scanCsv(
   options: CsvStreamOptions = {},
 ): Promise<CsvScan> {
   const file = path instanceof URL ? path.pathname : path;
+  if (options.label === null) {
+    throw new RangeError(`Cannot scan CSV '${file}': the scan needs a label column`);
+  }
   let rows = 0;
   let sum: Float64Array | null = null,
     sq: Float64Array | null = null,

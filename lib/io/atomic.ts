@@ -50,6 +50,72 @@ export async function writeFileAtomic(
   }
 }
 
+/** A file written piece by piece that appears at its path only when complete. */
+export interface AtomicWriter {
+  /** Appends bytes to the temporary file. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Flushes, closes and renames the temporary file over the destination. */
+  commit(): Promise<void>;
+  /** Closes and removes the temporary file; the destination is untouched. Safe to call twice. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens a temporary file beside `path` for a file too large to build in memory (streamed
+ * output): nothing appears at `path`, and a previous file there stays as it was, until `commit`.
+ * Call `abort` on failure.
+ *
+ * @param path The destination.
+ * @returns The writer.
+ * @throws {TypeError} If the temporary file cannot be created, naming the path and the cause.
+ */
+export async function openAtomicWriter(path: string): Promise<AtomicWriter> {
+  const tmp = `${path}.lrc.tmp-${Deno.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  let file: Deno.FsFile | undefined;
+  try {
+    file = await Deno.open(tmp, { write: true, createNew: true });
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? `the folder '${folderOf(path)}' does not exist`
+      : (error as Error).message;
+    throw new TypeError(`Cannot write '${path}': ${reason}`, { cause: error });
+  }
+  let open: Deno.FsFile | undefined = file;
+  const fail = async (error: unknown): Promise<never> => {
+    await abort();
+    throw new TypeError(`Cannot write '${path}': ${(error as Error).message}`, { cause: error });
+  };
+  const abort = async () => {
+    try {
+      open?.close();
+    } catch { /* already closed */ }
+    open = undefined;
+    await Deno.remove(tmp).catch(() => {});
+  };
+  return {
+    async write(bytes) {
+      if (open === undefined) throw new TypeError(`Cannot write '${path}': the writer is closed`);
+      try {
+        await writeAll(open, bytes);
+      } catch (error) {
+        await fail(error);
+      }
+    },
+    async commit() {
+      if (open === undefined) throw new TypeError(`Cannot write '${path}': the writer is closed`);
+      try {
+        await open.sync();
+        open.close();
+        open = undefined;
+        await Deno.rename(tmp, path);
+      } catch (error) {
+        await fail(error);
+      }
+    },
+    abort,
+  };
+}
+
 function folderOf(path: string): string {
   const slash = path.lastIndexOf("/");
   return slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseCsv } from "../../lib/data/csv.ts";
-import { readCsvBatches, scanCsv } from "../../lib/data/csv_stream.ts";
+import { readCsvBatches, readCsvColumns, scanCsv } from "../../lib/data/csv_stream.ts";
 import { createPrng, randomNormal } from "../../lib/core/random.ts";
 
 async function withFile(text: string, body: (file: string) => Promise<void>): Promise<void> {
@@ -117,5 +117,51 @@ Deno.test("scanCsv finds rows, classes in encodeLabels order and the column mome
     assert.deepEqual([...s.mean], [3, 5]);
     assert.ok(Math.abs(s.scale[0] - Math.sqrt(8 / 3)) < 1e-12);
     assert.equal(s.scale[1], 1, "constant column");
+  });
+});
+
+Deno.test("readCsvBatches with label: null reads every column as a feature and names them", async () => {
+  await withFile("a,b,c\n1,2,3\n4,5,6\n7,8,9\n", async (file) => {
+    const batches = [];
+    for await (const b of readCsvBatches(file, { label: null, batchSize: 2, dtype: "float64" })) {
+      batches.push(b);
+    }
+    assert.deepEqual(batches.map((b) => [b.x.rows, b.x.cols]), [[2, 3], [1, 3]]);
+    assert.deepEqual([...batches[0].x.data, ...batches[1].x.data], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(batches.flatMap((b) => b.labels), []);
+    assert.deepEqual(batches[0].featureNames, ["a", "b", "c"]);
+    // With a label column, the names leave it out, wherever it is.
+    for await (const b of readCsvBatches(file, { label: "b", dtype: "float64" })) {
+      assert.deepEqual(b.featureNames, ["a", "c"]);
+      assert.deepEqual([...b.x.data], [1, 3, 4, 6, 7, 9]);
+      assert.deepEqual(b.labels, ["2", "5", "8"]);
+    }
+  });
+  // One column is enough without a label; a scan still needs one.
+  await withFile("v\n1\n2\n", async (file) => {
+    const values = [];
+    for await (const b of readCsvBatches(file, { label: null })) values.push(...b.x.data);
+    assert.deepEqual(values, [1, 2]);
+    await assert.rejects(() => scanCsv(file, { label: null }), /needs a label column/);
+  });
+});
+
+Deno.test("readCsvColumns reads the first line only", async () => {
+  await withFile("\n\ufeffx,y,label\n1,2,a\nnot,a,number\n", async (file) => {
+    assert.deepEqual(await readCsvColumns(file), ["x", "y", "label"]);
+    assert.deepEqual(await readCsvColumns(file, { header: false }), [
+      "column_1",
+      "column_2",
+      "column_3",
+    ]);
+  });
+  await withFile("a;b\n1;2\n", async (file) => {
+    assert.deepEqual(await readCsvColumns(file, { delimiter: ";" }), ["a", "b"]);
+  });
+  await withFile("a,a\n", async (file) => {
+    await assert.rejects(() => readCsvColumns(file), /columns 1 and 2 are both named 'a'/);
+  });
+  await withFile("", async (file) => {
+    await assert.rejects(() => readCsvColumns(file), /the file is empty/);
   });
 });

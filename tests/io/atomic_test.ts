@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileAtomic } from "../../lib/io/atomic.ts";
+import { openAtomicWriter, writeFileAtomic } from "../../lib/io/atomic.ts";
 
 Deno.test("an interrupted save leaves the previous file intact and no temporary file", async () => {
   const dir = await Deno.makeTempDir();
@@ -23,6 +23,43 @@ Deno.test("an interrupted save leaves the previous file intact and no temporary 
     assert.deepEqual(names, ["model.json"]);
     await writeFileAtomic(path, new TextEncoder().encode("better"));
     assert.equal(await Deno.readTextFile(path), "better");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("openAtomicWriter: nothing appears until commit; abort keeps the previous file", async () => {
+  const dir = await Deno.makeTempDir();
+  const entries = async () => {
+    const names = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    return names.sort();
+  };
+  try {
+    const path = `${dir}/out.csv`;
+    const text = (s: string) => new TextEncoder().encode(s);
+    await Deno.writeTextFile(path, "old\n");
+    const w = await openAtomicWriter(path);
+    await w.write(text("a\n"));
+    await w.write(text("b\n"));
+    assert.equal(await Deno.readTextFile(path), "old\n");
+    assert.equal((await entries()).length, 2); // out.csv and the temporary file
+    await w.commit();
+    assert.equal(await Deno.readTextFile(path), "a\nb\n");
+    assert.deepEqual(await entries(), ["out.csv"]);
+    await assert.rejects(() => w.write(text("c\n")), /the writer is closed/);
+
+    const v = await openAtomicWriter(path);
+    await v.write(text("half"));
+    await v.abort();
+    await v.abort(); // twice is harmless
+    assert.equal(await Deno.readTextFile(path), "a\nb\n");
+    assert.deepEqual(await entries(), ["out.csv"]);
+
+    await assert.rejects(
+      () => openAtomicWriter(`${dir}/missing/out.csv`),
+      /the folder '.*missing' does not exist/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
