@@ -36,7 +36,7 @@ import {
 } from "../compress/mod.ts";
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
-import { formatTable, percent } from "./format.ts";
+import { formatTable, percent, pointsText } from "./format.ts";
 import { readFloatModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 import { TRAIN_OPTIONS, trainingChoices } from "./train.ts";
@@ -427,9 +427,7 @@ export const compressCommand: Command = {
 
 /** A paired difference against the dense model, in points, with its standard error. */
 function differenceText(d: PairedDifference): string {
-  const points = d.difference * 100;
-  return `${points >= 0 ? "+" : ""}${points.toFixed(2)} ± ${(d.standardError * 100).toFixed(2)} ` +
-    `points against dense (paired standard error; ${d.onlyBaseline} ` +
+  return `${pointsText(d)} against dense (paired standard error; ${d.onlyBaseline} ` +
     `${d.onlyBaseline === 1 ? "sample" : "samples"} only dense gets right, ${d.onlyCandidate} ` +
     `only this model)`;
 }

@@ -23,7 +23,7 @@ import { type FigureSection, writeFiguresHtml } from "../plot/html.ts";
 import { maskFigure } from "../plot/images.ts";
 import type { Figure } from "../plot/types.ts";
 import { weightHistogramFigure } from "../plot/weights.ts";
-import { percent } from "./format.ts";
+import { percent, pointsText } from "./format.ts";
 
 /** What the report shows. */
 export interface CompressionReportInput {
@@ -81,9 +81,14 @@ export function compressionReportSections(input: CompressionReportInput): Figure
       text: `Every model the search evaluated. Target: validation accuracy at least ` +
         `${percent(result.target)} (dense ${percent(dense.validation.accuracy)} minus ` +
         `${(result.maxDrop * 100).toFixed(2)} points); chosen: ${result.chosen.name}, ` +
-        `${
-          result.chosen.bytes.toLocaleString("en-US")
-        } bytes. The front is on the plotted accuracy.`,
+        `${result.chosen.bytes.toLocaleString("en-US")} bytes; against dense, sample by ` +
+        `sample: validation ${pointsText(result.validationDifference)}` +
+        (result.testDifference ? `, test ${pointsText(result.testDifference)}` : "") +
+        ` (paired standard errors${
+          result.maxDrop < 2 * result.validationDifference.standardError
+            ? "; the budget is below two of them, finer than this validation set can resolve"
+            : ""
+        }). The front is on the plotted accuracy.`,
       figure: paretoFigure(
         result.tried.map((t) => ({
           bytes: t.bytes,

@@ -32,3 +32,13 @@ export function formatTable(
 export function percent(f: number): string {
   return `${(f * 100).toFixed(2)} %`;
 }
+
+/**
+ * An accuracy difference in percentage points with its standard error, e.g. `-0.74 ± 0.91
+ * points`.
+ */
+export function pointsText(d: { difference: number; standardError: number }): string {
+  const points = d.difference * 100;
+  return `${points >= 0 ? "+" : ""}${points.toFixed(2)} ± ${(d.standardError * 100).toFixed(2)} ` +
+    "points";
+}

@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
+import { pointsText } from "../../lib/cli/format.ts";
 import {
   browserUnavailable,
   launchChromium,
@@ -138,6 +139,13 @@ Deno.test("lrc compress --budget writes the smallest model within the budget", a
     }
     const html = await Deno.readTextFile(`${dir}/r.html`);
     assert.ok(headings(html).includes("Budgeted search"));
+    assert.ok(
+      html.includes(
+        `sample by sample: validation ${pointsText(budget.validationDifference)}, test ${
+          pointsText(budget.testDifference)
+        } (paired standard errors`,
+      ),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
