@@ -21,6 +21,9 @@ export interface OptionSpec {
   readonly choices?: readonly string[];
 }
 
+/** A decimal number as written on a command line (no hexadecimal, no `Infinity`). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 /** A command of the `lrc` tool. */
 export interface Command {
   /** Its name, e.g. `"train"`. */
@@ -113,7 +116,7 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
       if (raw === undefined) return undefined;
       const v = Number(raw);
       if (
-        raw.trim() === "" || !Number.isFinite(v) || v < min || v > max ||
+        !DECIMAL.test(raw.trim()) || !Number.isFinite(v) || v < min || v > max ||
         (integer && !Number.isInteger(v))
       ) {
         const kind = integer ? "an integer" : "a number";

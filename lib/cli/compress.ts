@@ -375,7 +375,7 @@ export const compressCommand: Command = {
       lines.push(
         `budget    within ${(result.maxDrop * 100).toFixed(2)} points of the dense validation ` +
           `accuracy: at least ${percent(result.target)} (${v.samples.toLocaleString("en-US")} ` +
-          `validation samples: each is ${(100 / v.samples).toFixed(2)} points)`,
+          `validation samples: each is ${samplePoints(v.samples)} points)`,
         `search    ${result.tried.length} models evaluated (${feasible} within budget), ` +
           `${result.skipped.length} skipped, ${seconds.toFixed(1)} s`,
         `chosen    ${result.chosen.name}`,
@@ -383,6 +383,13 @@ export const compressCommand: Command = {
       );
       if (result.testDifference) {
         lines.push(`          test       ${differenceText(result.testDifference)}`);
+      }
+      if (result.maxDrop * v.samples < 1) {
+        lines.push(
+          `note      the budget is less than one validation sample (${
+            samplePoints(v.samples)
+          } points): only models with no more validation errors than dense pass`,
+        );
       }
       if (result.maxDrop < 2 * v.standardError) {
         lines.push(
@@ -424,6 +431,12 @@ export const compressCommand: Command = {
     return 0;
   },
 };
+
+/** What one of `n` samples is worth, in percentage points (two significant digits when small). */
+function samplePoints(n: number): string {
+  const p = 100 / n;
+  return p >= 0.01 ? p.toFixed(2) : p.toPrecision(2);
+}
 
 /** A paired difference against the dense model, in points, with its standard error. */
 function differenceText(d: PairedDifference): string {

@@ -8,30 +8,31 @@
  */
 
 import { readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
+import { classIndexOf } from "../data/dataset.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { type AtomicWriter, openAtomicWriter } from "../io/atomic.ts";
-import { asFloatModel, type StoredModel } from "../io/quantized.ts";
+import { asFloatModel } from "../io/quantized.ts";
 import { macroF1FromConfusion } from "../metrics/metrics.ts";
 import { classesFromScores, probabilitiesFromScores } from "../model/predict.ts";
 import { preparePredictor } from "../model/predictor.ts";
 import { prepareQuantizedPredictor } from "../quant/predictor.ts";
 import { type Command, UsageError } from "./args.ts";
 import { percent } from "./format.ts";
-import { readModelFile } from "./model_files.ts";
+import { checkDestination, readModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 
 const NAME = "predict";
 const int = (n: number) => n.toLocaleString("en-US");
 
 /** How the file's columns feed the model. */
-interface ColumnPlan {
+export interface ColumnPlan {
   /** The label column's index among the file's columns, or -1. */
   readonly labelCol: number;
-  /** For each model feature, its index among the file's feature columns (label removed). */
-  readonly order: Int32Array;
+  /** For each model feature, in the model's order, its column in the file. */
+  readonly features: number[];
   /** Whether the features are matched by header name (else by position). */
   readonly byName: boolean;
-  /** File feature columns the model does not use (matched by name only). */
+  /** Columns that are neither a model feature nor the label (not read). */
   readonly unused: string[];
 }
 
@@ -63,7 +64,16 @@ export const predictCommand: Command = {
       help:
         "write one row per input row: the predicted label (written only when complete; an existing file is replaced)",
     },
-    proba: { type: "boolean", help: "also write each class's probability (columns p_<class>)" },
+    proba: {
+      type: "boolean",
+      help: "also write each class's probability (columns p_<class>; needs --out)",
+    },
+    dequantized: {
+      type: "boolean",
+      help:
+        "score a quantized model with its dequantized float weights (default: the kernel that fits " +
+        "its codes, integer-only for a calibrated model, as lrc quantize measures it)",
+    },
     "batch-rows": {
       type: "string",
       value: "N",
@@ -86,12 +96,24 @@ export const predictCommand: Command = {
       throw new UsageError("Cannot predict: give --label COLUMN or --no-label, not both");
     }
     const delimiter = args.string("delimiter")!;
-    if (delimiter.length !== 1 || delimiter.charCodeAt(0) > 127) {
-      throw new UsageError(`Cannot predict: --delimiter must be one ASCII character`);
+    if (
+      delimiter.length !== 1 || delimiter.charCodeAt(0) > 127 || /[0-9.+\-eE"\r\n]/.test(delimiter)
+    ) {
+      throw new UsageError(
+        "Cannot predict: --delimiter must be one ASCII character that cannot be part of a number " +
+          "or a quoted cell",
+      );
     }
     const batchRows = args.number("batch-rows", 1, 1 << 20, true)!;
     const out = args.string("out");
     const header = !args.flag("no-header");
+    const proba = args.flag("proba");
+    if (out !== undefined) {
+      if (out.trim() === "") throw new UsageError("Cannot predict: --out needs a file name");
+      await checkOutput(out, { data: dataPath, model: modelPath });
+    } else if (proba) {
+      throw new UsageError("Cannot predict: --proba adds columns to --out FILE.csv; give --out");
+    }
 
     const started = performance.now();
     const { model, warnings } = await readModelFile(modelPath);
@@ -112,15 +134,24 @@ export const predictCommand: Command = {
       );
     }
 
-    using predictor = prepare(model);
+    using predictor = args.flag("dequantized") || model.kind === "logistic-regression"
+      ? preparePredictor(float)
+      : prepareQuantizedPredictor(model);
     const k = classes.length;
-    const index = new Map(classes.map((c, i) => [c, i]));
-    const numeric = classes.every((c) => Number.isFinite(Number(c)));
+    const classOf = classIndexOf(classes);
     const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
     let rows = 0, lossSum = 0;
-    const proba = args.flag("proba");
     let writer: AtomicWriter | null = null;
     const progress = createProgress(io, !args.flag("quiet") && !args.flag("json"));
+    // An interrupted run removes its temporary file (the destination stays as it was).
+    const interrupted = (code: number) => async () => {
+      progress.done();
+      await writer?.abort();
+      Deno.exit(code);
+    };
+    const signals = [["SIGINT", interrupted(130)], ["SIGTERM", interrupted(143)]] as const;
+    const listening = Deno.build.os === "windows" ? [] : signals;
+    for (const [signal, handler] of listening) Deno.addSignalListener(signal, handler);
     try {
       if (out !== undefined) {
         writer = await openAtomicWriter(out);
@@ -131,22 +162,23 @@ export const predictCommand: Command = {
       for await (
         const batch of readCsvBatches(dataPath, {
           label,
+          features: plan.features,
           header,
           delimiter,
           batchSize: batchRows,
         })
       ) {
-        const x = select(batch.x, plan.order, d);
+        const x = batch.x;
         const scores = predictor.decisionFunction(x);
         const p = probabilitiesFromScores(float, scores);
         const predicted = classesFromScores(scores);
         if (plan.labelCol >= 0) {
           for (let i = 0; i < x.rows; i++) {
             const raw = batch.labels[i];
-            const y = index.get(numeric ? String(Number(raw)) : raw);
+            const y = classOf(raw);
             if (y === undefined) {
               throw new RangeError(
-                `Cannot predict: label '${raw}' on line ${batch.firstLine + i} of '${dataPath}' ` +
+                `Cannot predict: label '${raw}' on line ${batch.lines[i]} of '${dataPath}' ` +
                   `is not one of the model's classes (${listOf(classes)})`,
               );
             }
@@ -163,6 +195,7 @@ export const predictCommand: Command = {
       await writer?.commit();
       writer = null;
     } finally {
+      for (const [signal, handler] of listening) Deno.removeSignalListener(signal, handler);
       progress.done();
       await writer?.abort();
     }
@@ -185,11 +218,15 @@ export const predictCommand: Command = {
           command: NAME,
           model: modelPath,
           modelKind: kind,
+          link: float.link,
+          classes,
+          features: d,
+          warnings,
           kernel: predictor.kernel,
           data: dataPath,
           rows,
           labelColumn: labelled ? columns[plan.labelCol] : null,
-          features: plan.byName ? "by name" : "by position",
+          columns: plan.byName ? "by name" : "by position",
           unusedColumns: plan.unused,
           metrics,
           out: out ?? null,
@@ -201,7 +238,9 @@ export const predictCommand: Command = {
     }
     const lines = [
       `model     ${modelPath}: ${kind} ${float.link}, ${k} classes, ${d} features ` +
-      `(kernel ${predictor.kernel})`,
+      `(kernel ${predictor.kernel}${
+        args.flag("dequantized") && model.kind !== "logistic-regression" ? ", dequantized" : ""
+      })`,
       `data      ${dataPath}: ${int(rows)} rows, features ${
         plan.byName ? "matched by name" : "taken by position"
       }${labelled ? `, label column '${columns[plan.labelCol]}'` : ", no label column"}${
@@ -230,16 +269,17 @@ export const predictCommand: Command = {
   },
 };
 
-/** The predictor on the kernel that fits the model's form. */
-function prepare(model: StoredModel) {
-  return model.kind === "logistic-regression"
-    ? preparePredictor(model)
-    : prepareQuantizedPredictor(model);
-}
-
 /**
- * Decides which column is the label and how the file's feature columns map to the model's:
- * by header name when every model feature is named in the header, else by position.
+ * Decides which column is the label and where each model feature is: by header name when the
+ * header names every model feature (any order; other columns are not read), by position when it
+ * names none of them (or there is no header); a header that names only some is refused.
+ *
+ * @param columns The file's column names.
+ * @param featureNames The model's features, in its order.
+ * @param header Whether the names come from a header row.
+ * @param options `--label`, `--no-label` and the file (for messages).
+ * @returns The plan.
+ * @throws {RangeError} If the columns cannot feed the model, saying why.
  */
 export function planColumns(
   columns: readonly string[],
@@ -254,19 +294,28 @@ export function planColumns(
       `Cannot predict with a model of ${d} features on '${options.file}': ${reason}`,
     );
   };
-  const named = header && featureNames.every((n) => columns.includes(n));
+  const model = new Set(featureNames);
+  const named = header ? featureNames.filter((n) => columns.includes(n)).length : 0;
+  if (named > 0 && named < d) {
+    const missing = featureNames.filter((n) => !columns.includes(n));
+    fail(
+      `its header names ${named} of the model's features but not ${listOf(missing)}; name the ` +
+        "columns as the model does, or remove the header (--no-header) to take them by position",
+    );
+  }
+  const byName = named === d && d > 0;
   let labelCol = -1;
   if (options.label !== undefined) {
     const l = options.label;
     labelCol = columns.includes(l) ? columns.indexOf(l) : /^\d+$/.test(l) ? Number(l) : -2;
     if (labelCol === -2) fail(`no column named '${l}' (columns: ${listOf(columns)})`);
     if (labelCol >= width) fail(`label column index ${l} is outside 0..${width - 1}`);
-    if (named && featureNames.includes(columns[labelCol])) {
+    if (byName && model.has(columns[labelCol])) {
       fail(`the label column '${columns[labelCol]}' is one of the model's features`);
     }
   } else if (!options.noLabel) {
-    if (named) {
-      const rest = columns.map((_, j) => j).filter((j) => !featureNames.includes(columns[j]));
+    if (byName) {
+      const rest = columns.map((_, j) => j).filter((j) => !model.has(columns[j]));
       if (rest.length === 1) labelCol = rest[0];
       else if (rest.length > 1) {
         fail(
@@ -279,42 +328,48 @@ export function planColumns(
       labelCol = width - 1;
     }
   }
-  const featureCols = columns.map((_, j) => j).filter((j) => j !== labelCol);
-  if (named) {
-    const position = new Map(featureCols.map((j, t) => [columns[j], t]));
-    const order = Int32Array.from(featureNames, (n) => position.get(n)!);
-    const used = new Set(featureNames);
-    const unused = featureCols.map((j) => columns[j]).filter((n) => !used.has(n));
-    return { labelCol, order, byName: true, unused };
+  if (byName) {
+    const features = featureNames.map((n) => columns.indexOf(n));
+    const unused = columns.filter((n, j) => j !== labelCol && !model.has(n));
+    return { labelCol, features, byName, unused };
   }
-  if (featureCols.length !== d) {
+  const features = columns.map((_, j) => j).filter((j) => j !== labelCol);
+  if (features.length !== d) {
     fail(
-      `the file has ${featureCols.length} feature column${featureCols.length === 1 ? "" : "s"}` +
+      `the file has ${features.length} feature column${features.length === 1 ? "" : "s"}` +
         (labelCol >= 0 ? ` besides the label column '${columns[labelCol]}'` : "") +
         (header
-          ? `, and its header does not name all of the model's (${listOf(featureNames)})`
+          ? `, and its header names none of the model's (${listOf(featureNames)})`
           : " (without a header, columns are taken by position)"),
     );
   }
-  return {
-    labelCol,
-    order: Int32Array.from({ length: d }, (_, j) => j),
-    byName: false,
-    unused: [],
-  };
+  return { labelCol, features, byName, unused: [] };
 }
 
-/** The model's features, in its order, out of a batch (no copy when the order is the same). */
-function select(x: Matrix, order: Int32Array, d: number): Matrix {
-  let identity = x.cols === d;
-  for (let j = 0; identity && j < d; j++) identity = order[j] === j;
-  if (identity) return x;
-  const out = new Float32Array(x.rows * d);
-  for (let i = 0; i < x.rows; i++) {
-    const r = i * x.cols;
-    for (let j = 0; j < d; j++) out[i * d + j] = x.data[r + order[j]];
+/**
+ * Checks `--out` before any work: its folder exists, it is not a folder, and it is neither the
+ * data nor the model file (under any name: real paths are compared).
+ */
+async function checkOutput(out: string, inputs: { data: string; model: string }): Promise<void> {
+  try {
+    await checkDestination(out);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
-  return { data: out, rows: x.rows, cols: d };
+  let target: string;
+  try {
+    target = await Deno.realPath(out);
+  } catch {
+    return; // a new file cannot be an existing input
+  }
+  for (const [what, path] of Object.entries(inputs)) {
+    const real = await Deno.realPath(path).catch(() => null);
+    if (real === target) {
+      throw new UsageError(
+        `Cannot predict: --out '${out}' is the ${what} file; write the predictions elsewhere`,
+      );
+    }
+  }
 }
 
 /** CSV lines of predicted labels and, if asked, probabilities (8 significant digits). */

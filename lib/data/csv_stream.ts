@@ -47,6 +47,13 @@ export interface CsvStreamOptions {
    */
   chunkBytes?: number;
   /**
+   * The feature columns to read, as zero-based column indices of the file, in the order wanted
+   * in `x` (e.g. a model's feature order); the other columns except the label are not parsed, so
+   * they may hold anything. The label column cannot be one of them.
+   * @default {every column except the label, in file order}
+   */
+  features?: readonly number[];
+  /**
    * Keep only the data rows (0-based, in file order) for which this returns `true`, e.g. a
    * deterministic train/test split of a file too large to load.
    * @default {every row}
@@ -62,6 +69,8 @@ export interface CsvBatch {
   readonly labels: string[];
   /** File line of the batch's first row (1-based). */
   readonly firstLine: number;
+  /** File line of each row (1-based; blank lines are skipped, so not always consecutive). */
+  readonly lines: Int32Array;
   /** Names of the feature columns, in the order of `x`'s columns (the header's, or `column_N`). */
   readonly featureNames: readonly string[];
 }
@@ -263,6 +272,9 @@ export async function* readCsvBatches(
   let featureNames: readonly string[] = [];
   let data: Float32Array | Float64Array | null = null;
   let labels: string[] = [];
+  let lines = new Int32Array(batchSize);
+  /** Per file column: its position in `x`, -1 when not read, -2 for the label. */
+  let slot = new Int32Array(0);
   let rows = 0, firstLine = 0, dataRow = -1;
   const keep = options.rowFilter ?? null;
   const ready: CsvBatch[] = [];
@@ -274,9 +286,28 @@ export async function* readCsvBatches(
   const sink: LineSink = (b, s, e, line) => {
     if (cols === null) {
       cols = headerColumns(decoder.decode(b.subarray(s, e)), options, file);
-      const labelCol = cols.labelCol;
-      d = labelCol < 0 ? cols.width : cols.width - 1;
-      featureNames = cols.names.filter((_, j) => j !== labelCol);
+      const { labelCol, width, names } = cols;
+      const features = options.features ??
+        names.map((_, j) => j).filter((j) => j !== labelCol);
+      slot = new Int32Array(width).fill(-1);
+      if (labelCol >= 0) slot[labelCol] = -2;
+      features.forEach((j, t) => {
+        if (!Number.isInteger(j) || j < 0 || j >= width) {
+          throw new RangeError(
+            `Cannot read CSV '${file}': feature column ${j} is outside 0..${width - 1}`,
+          );
+        }
+        if (slot[j] !== -1) {
+          throw new RangeError(
+            `Cannot read CSV '${file}': column ${j + 1} ('${names[j]}') is ${
+              slot[j] === -2 ? "the label column" : "asked for twice"
+            }`,
+          );
+        }
+        slot[j] = t;
+      });
+      d = features.length;
+      featureNames = features.map((j) => names[j]);
       data = make();
       if (header) return;
     }
@@ -284,6 +315,7 @@ export async function* readCsvBatches(
     dataRow++;
     if (keep !== null && !keep(dataRow)) return;
     if (rows === 0) firstLine = line;
+    lines[rows] = line;
     let field = 0, fs = s;
     const o = rows * d;
     for (let i = s; i <= e; i++) {
@@ -292,6 +324,12 @@ export async function* readCsvBatches(
         let n = field + 1;
         for (let t = i + 1; t < e; t++) if (b[t] === delim) n++;
         fail(raggedRowReason(line, n, c.names, header));
+      }
+      const to = slot[field];
+      if (to === -1) { // a column not read
+        field++;
+        fs = i + 1;
+        continue;
       }
       let a = fs, z = i;
       while (a < z && (b[a] === SPACE || b[a] === TAB)) a++;
@@ -312,10 +350,11 @@ export async function* readCsvBatches(
         fail(
           `line ${line}, column ${
             field + 1
-          }: a quoted cell spans lines or is unterminated, which streaming does not support`,
+          }: a quoted cell holds the delimiter or a line break, or is unterminated, which ` +
+            "streaming does not support",
         );
       }
-      if (field === c.labelCol) {
+      if (to === -2) {
         const label = decoder.decode(b.subarray(a, z)).trim();
         if (label === "") {
           fail(`line ${line}, label column ${field + 1} ('${c.names[field]}') is empty`);
@@ -327,7 +366,7 @@ export async function* readCsvBatches(
           const cell = decoder.decode(b.subarray(a, z));
           fail(`line ${line}, column ${field + 1} ('${c.names[field]}') ${describeCell(cell, v)}`);
         }
-        data![o + (c.labelCol < 0 || field < c.labelCol ? field : field - 1)] = v;
+        data![o + to] = v;
       }
       field++;
       fs = i + 1;
@@ -337,9 +376,10 @@ export async function* readCsvBatches(
     }
     rows++;
     if (rows === batchSize) {
-      ready.push({ x: { data: data!, rows, cols: d }, labels, firstLine, featureNames });
+      ready.push({ x: { data: data!, rows, cols: d }, labels, firstLine, lines, featureNames });
       data = make();
       labels = [];
+      lines = new Int32Array(batchSize);
       rows = 0;
     }
   };
@@ -357,6 +397,7 @@ export async function* readCsvBatches(
       x: { data: data!.subarray(0, rows * d), rows, cols: d },
       labels,
       firstLine,
+      lines: lines.subarray(0, rows),
       featureNames,
     };
   }

@@ -50,6 +50,34 @@ export function encodeLabels(
   return { y, classes: distinct };
 }
 
+/**
+ * Looks up raw label cells among a model's classes the way `encodeLabels` names them: when every
+ * class reads as a number, labels and classes compare by their number (`"1"`, `"1.0"` and a
+ * class `"1.0"` are one), unless two classes have the same number; otherwise exactly.
+ *
+ * @param classes The model's class labels.
+ * @returns The class index of a label, or `undefined` if it is none of them.
+ *
+ * @example
+ * ```ts
+ * import { classIndexOf } from "./dataset.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(classIndexOf(["1.0", "2.0"])("2"), 1);
+ * assert.equal(classIndexOf(["cat", "dog"])("dog"), 1);
+ * assert.equal(classIndexOf(["cat", "dog"])("bird"), undefined);
+ * ```
+ */
+export function classIndexOf(classes: readonly string[]): (label: string) => number | undefined {
+  const exact = new Map(classes.map((c, i) => [c, i]));
+  const numbers = classes.every(isNumeric)
+    ? new Map(classes.map((c, i) => [String(Number(c)), i]))
+    : null;
+  if (numbers === null || numbers.size < classes.length) return (label) => exact.get(label);
+  return (label) =>
+    exact.get(label) ?? (isNumeric(label) ? numbers.get(String(Number(label))) : undefined);
+}
+
 function isNumeric(s: string): boolean {
   const t = s.trim();
   return t !== "" && Number.isFinite(Number(t));

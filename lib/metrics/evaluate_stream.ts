@@ -5,6 +5,7 @@
  */
 
 import { type CsvStreamOptions, readCsvBatches } from "../data/csv_stream.ts";
+import { classIndexOf } from "../data/dataset.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { evaluate, type Evaluation } from "./evaluate.ts";
 import { macroF1FromConfusion } from "./metrics.ts";
@@ -27,20 +28,18 @@ export async function evaluateStream(
   options: Omit<CsvStreamOptions, "dtype"> = {},
 ): Promise<Evaluation> {
   const k = model.classes.length;
-  const numeric = model.classes.every((c) => Number.isFinite(Number(c)));
-  const index = new Map(model.classes.map((c, i) => [c, i]));
+  const classOf = classIndexOf(model.classes);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let samples = 0, right = 0, lossSum = 0;
   for await (const batch of readCsvBatches(path, { ...options, dtype: "float64" })) {
     const y = new Int32Array(batch.x.rows);
     for (let i = 0; i < y.length; i++) {
       const label = batch.labels[i];
-      const c = index.get(numeric ? String(Number(label)) : label);
+      const c = classOf(label);
       if (c === undefined) {
         throw new RangeError(
-          `Cannot evaluate model: label '${label}' near line ${
-            batch.firstLine + i
-          } is not one of its classes`,
+          `Cannot evaluate model: label '${label}' on line ${batch.lines[i]} is not one of its ` +
+            "classes",
         );
       }
       y[i] = c;

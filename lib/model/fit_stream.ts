@@ -212,8 +212,8 @@ export async function fitStream(
           const c = scan.classOf(batch.labels[i]);
           if (c < 0) {
             throw new RangeError(
-              `Cannot ${action}: label '${batch.labels[i]}' near line ${
-                batch.firstLine + i
+              `Cannot ${action}: label '${batch.labels[i]}' on line ${
+                batch.lines[i]
               } was not in the first pass (the file changed?)`,
             );
           }

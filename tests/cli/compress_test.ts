@@ -152,7 +152,7 @@ Deno.test("lrc compress --budget writes the smallest model within the budget", a
 });
 
 Deno.test("lrc compress --budget prints the chosen model's paired difference, and says when the validation set cannot resolve the budget", async () => {
-  const notes = new Set<boolean>();
+  const notes = new Set<boolean>(), oneSample = new Set<boolean>();
   for (
     const [dataset, budget] of [["breast-cancer", 0.1], ["digits", 0.5]] as const
   ) {
@@ -194,8 +194,13 @@ Deno.test("lrc compress --budget prints the chosen model's paired difference, an
     const note = /^note {6}the budget is below two paired standard errors/m.test(r.stdout);
     assert.equal(note, budget < 2 * se, r.stdout);
     notes.add(note);
+    // And a budget below one validation sample says so.
+    const below = /^note {6}the budget is less than one validation sample/m.test(r.stdout);
+    assert.equal(below, (budget * n) / 100 < 1, r.stdout);
+    oneSample.add(below);
   }
   assert.equal(notes.size, 2, "the two runs cover the note's presence and its absence");
+  assert.equal(oneSample.size, 2, "and the one-sample note's");
 });
 
 Deno.test("lrc compress --sweep prints the Pareto front and reports every chart", async () => {

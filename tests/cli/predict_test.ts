@@ -7,7 +7,7 @@ import { fit } from "../../lib/model/fit.ts";
 import { predictLabels, predictProba } from "../../lib/model/predict.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import { calibrateInput } from "../../lib/quant/integer.ts";
-import { quantizeModel } from "../../lib/quant/model.ts";
+import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
 import { prepareQuantizedPredictor } from "../../lib/quant/predictor.ts";
 import type { QuantizedModel } from "../../lib/quant/types.ts";
 
@@ -81,7 +81,8 @@ Deno.test("lrc predict: a float model's labels and probabilities are the library
     const summary = JSON.parse(r.stdout);
     assert.equal(summary.rows, n);
     assert.equal(summary.labelColumn, "diagnosis");
-    assert.equal(summary.features, "by name");
+    assert.equal(summary.columns, "by name");
+    assert.equal(summary.features, 30);
 
     const x32 = asFloat32(data.x);
     const labels = predictLabels(model, x32);
@@ -198,7 +199,7 @@ Deno.test("lrc predict refuses what it cannot do with one-line errors, and never
           `${dir}/o.csv`,
         ],
         1,
-        /the file has 29 feature columns, and its header does not name all of the model's/,
+        /its header names 29 of the model's features but not mean radius; name the columns as the model does, or remove the header/,
       ],
       [
         [
@@ -231,6 +232,43 @@ Deno.test("lrc predict refuses what it cannot do with one-line errors, and never
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
     }
 
+    // Options that cannot work are refused before any row is read (exit code 2).
+    const usage: [string[], RegExp][] = [
+      [["--data", good, "--proba"], /--proba adds columns to --out FILE\.csv; give --out/],
+      [["--data", good, "--out", good], /--out '.*good\.csv' is the data file/],
+      [
+        ["--data", `${dir}/./good.csv`, "--out", `${dir}/../${dir.split("/").at(-1)}/good.csv`],
+        /is the data file/,
+      ],
+      [["--data", good, "--out", modelPath], /--out '.*m\.json' is the model file/],
+      [["--data", good, "--out", dir], /it is a folder/],
+      [["--data", good, "--out", `${dir}/missing/p.csv`], /the folder '.*missing' does not exist/],
+      [["--data", good, "--out", ""], /--out needs a file name/],
+      [
+        ["--data", good, "--delimiter", "."],
+        /--delimiter must be one ASCII character that cannot be part of a number/,
+      ],
+      [["--data", good, "--batch-rows", "0x10"], /--batch-rows must be an integer/],
+    ];
+    await Deno.symlink(good, `${dir}/link.csv`);
+    usage.push([["--data", good, "--out", `${dir}/link.csv`], /is the data file/]);
+    const before = await Deno.readTextFile(good);
+    for (const [argv, message] of usage) {
+      const r = await runCli(["predict", "--model", modelPath, ...argv]);
+      assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    assert.equal(await Deno.readTextFile(good), before);
+
+    // The line of an unknown label counts the blank lines before it.
+    const blank = `${dir}/blank.csv`;
+    const text = (await Deno.readTextFile(good)).split("\n");
+    text[5] = text[5].replace(/,[^,]*$/, ",maybe");
+    await Deno.writeTextFile(blank, [text[0], "", text[1], "", "", ...text.slice(2)].join("\n"));
+    const u = await runCli(["predict", "--model", modelPath, "--data", blank]);
+    assert.equal(u.code, 1);
+    assert.match(u.stderr, /label 'maybe' on line 9 of/);
+
     // A bad cell on line 32, after the first batches were written: the previous output stays.
     const out = `${dir}/kept.csv`;
     await Deno.writeTextFile(out, "previous\n");
@@ -256,6 +294,147 @@ Deno.test("lrc predict refuses what it cannot do with one-line errors, and never
     const left = [];
     for await (const e of Deno.readDir(dir)) if (e.name.includes(".tmp-")) left.push(e.name);
     assert.deepEqual(left, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc predict reads only the columns it needs, matches numeric labels by number, and can score a quantized model dequantized", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { data, model } = await cancerModel();
+    const modelPath = `${dir}/m.lrc`;
+    await saveModel(modelPath, model);
+    const n = 60;
+    const features = featureColumns(data.x, data.featureNames);
+    const label = { name: "y", cell: (i: number) => data.classes[data.y[i]] };
+    const note = { name: "note", cell: (i: number) => (i % 2 ? "free text" : "") };
+    const csv = await writeCsv(dir, "notes.csv", n, [note, ...features, label]);
+    const run = async (...argv: string[]) => {
+      const r = await runCli(["predict", "--model", modelPath, "--data", csv, ...argv, "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    const labelled = await run("--label", "y", "--out", `${dir}/a.csv`);
+    assert.deepEqual(labelled.unusedColumns, ["note"]);
+    assert.equal(labelled.labelColumn, "y");
+    assert.deepEqual(labelled.classes, model.classes);
+    assert.equal(labelled.features, 30);
+    const unlabelled = await run("--no-label", "--out", `${dir}/b.csv`);
+    assert.deepEqual(unlabelled.unusedColumns, ["note", "y"]);
+    assert.equal(unlabelled.metrics, null);
+    assert.equal(await Deno.readTextFile(`${dir}/a.csv`), await Deno.readTextFile(`${dir}/b.csv`));
+    const x32 = asFloat32({ data: data.x.data.subarray(0, n * 30), rows: n, cols: 30 });
+    assert.equal(
+      await Deno.readTextFile(`${dir}/a.csv`),
+      ["predicted", ...predictLabels(model, x32)].join("\n") + "\n",
+    );
+
+    // Classes named "1.0" and "2.0" take labels written 1 and 2.0.
+    const numeric = { ...model, classes: ["1.0", "2.0"] };
+    await saveModel(`${dir}/numeric.lrc`, numeric);
+    const digits = await writeCsv(dir, "numeric.csv", n, [...features, {
+      name: "y",
+      cell: (i) => (data.y[i] === 0 ? "1" : "2.0"),
+    }]);
+    const r = await runCli([
+      "predict",
+      "--model",
+      `${dir}/numeric.lrc`,
+      "--data",
+      digits,
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).metrics.accuracy, labelled.metrics.accuracy);
+
+    // A calibrated 2-bit model: integer-only by default, its dequantized weights on request.
+    const q = calibrateInput(
+      quantizeModel(model, { method: { kind: "uniform", bits: 2 } }),
+      data.x,
+    );
+    await saveModel(`${dir}/q.lrc`, q);
+    const both = [];
+    for (const extra of [[], ["--dequantized"]]) {
+      const out = `${dir}/q${extra.length}.csv`;
+      const rq = await runCli([
+        "predict",
+        "--model",
+        `${dir}/q.lrc`,
+        "--data",
+        csv,
+        "--label",
+        "y",
+        "--out",
+        out,
+        ...extra,
+      ]);
+      assert.equal(rq.code, 0, rq.stderr);
+      assert.match(rq.stdout, extra.length ? /\(kernel \w+, dequantized\)/ : /\(kernel integer\)/);
+      both.push(await Deno.readTextFile(out));
+    }
+    using integer = prepareQuantizedPredictor(q, { backend: "ts" });
+    const x = asFloat32({ data: data.x.data.subarray(0, n * 30), rows: n, cols: 30 });
+    assert.equal(
+      both[0],
+      ["predicted", ...Array.from(integer.predict(x), (c) => q.classes[c])].join("\n") + "\n",
+    );
+    assert.equal(both[1], ["predicted", ...predictLabels(dequantizeModel(q), x)].join("\n") + "\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc predict interrupted by SIGINT removes its temporary file and keeps the previous output", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { data, model } = await cancerModel();
+    const modelPath = `${dir}/m.lrc`;
+    await saveModel(modelPath, model);
+    const n = 20_000;
+    const features = featureColumns(data.x, data.featureNames).map((c) => ({
+      name: c.name,
+      cell: (i: number) => c.cell(i % data.x.rows),
+    }));
+    const csv = await writeCsv(dir, "big.csv", n, features);
+    const out = `${dir}/p.csv`;
+    await Deno.writeTextFile(out, "previous\n");
+    const main = new URL("../../lib/cli/main.ts", import.meta.url).pathname;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        main,
+        "predict",
+        "--model",
+        modelPath,
+        "--data",
+        csv,
+        "--out",
+        out,
+        "--batch-rows",
+        "1",
+        "--quiet",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const temporary = async () => {
+      for await (const e of Deno.readDir(dir)) if (e.name.includes(".tmp-")) return true;
+      return false;
+    };
+    let seen = false;
+    for (let t = 0; t < 600 && !seen; t++) {
+      seen = await temporary();
+      if (!seen) await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.ok(seen, "the run never started writing");
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill("SIGINT");
+    const status = await child.status;
+    assert.equal(status.code, 130);
+    assert.equal(await temporary(), false);
+    assert.equal(await Deno.readTextFile(out), "previous\n");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

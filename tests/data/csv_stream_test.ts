@@ -165,3 +165,34 @@ Deno.test("readCsvColumns reads the first line only", async () => {
     await assert.rejects(() => readCsvColumns(file), /the file is empty/);
   });
 });
+
+Deno.test("readCsvBatches features: only the named columns are parsed, in the order asked", async () => {
+  await withFile("id,a,b,y,c\nr1,1,2,cat,3\n\n  \nr2,4,5,dog,6\n", async (file) => {
+    for await (
+      const b of readCsvBatches(file, { label: "y", features: [4, 1], dtype: "float64" })
+    ) {
+      assert.deepEqual([...b.x.data], [3, 1, 6, 4]);
+      assert.equal(b.x.cols, 2);
+      assert.deepEqual(b.featureNames, ["c", "a"]);
+      assert.deepEqual(b.labels, ["cat", "dog"]);
+      assert.deepEqual([...b.lines], [2, 5]); // blank lines are skipped but counted
+    }
+    const read = async (options: Parameters<typeof readCsvBatches>[1]) => {
+      for await (const _ of readCsvBatches(file, options)) { /* drain */ }
+    };
+    await assert.rejects(
+      () => read({ label: "y", features: [3] }),
+      /column 4 \('y'\) is the label column/,
+    );
+    await assert.rejects(
+      () => read({ label: "y", features: [1, 1] }),
+      /column 2 \('a'\) is asked for twice/,
+    );
+    await assert.rejects(
+      () => read({ label: "y", features: [5] }),
+      /feature column 5 is outside 0\.\.4/,
+    );
+    // Without `features`, the text column is parsed and refused.
+    await assert.rejects(() => read({ label: "y" }), /column 1 \('id'\) holds 'r1'/);
+  });
+});

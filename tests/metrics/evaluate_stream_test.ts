@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { evaluate } from "../../lib/metrics/evaluate.ts";
+import { evaluateStream } from "../../lib/metrics/evaluate_stream.ts";
+import { fit } from "../../lib/model/fit.ts";
+
+Deno.test("evaluateStream gives evaluate's metrics on the same rows, batch by batch", async () => {
+  const data = await loadEmbedded("breast-cancer");
+  const { model } = fit(data.x, data.y, {
+    classes: ["1.0", "2.0"],
+    optimizer: { kind: "lbfgs", maxIterations: 40 },
+  });
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    const d = data.x.cols;
+    const lines = [[...data.featureNames.map((_, j) => `f${j}`), "y"].join(",")];
+    for (let i = 0; i < data.x.rows; i++) {
+      const row = Array.from({ length: d }, (_, j) => String(data.x.data[i * d + j]));
+      lines.push([...row, data.y[i] === 0 ? "1" : "2.00"].join(","));
+    }
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    // The reference reads the same float64 values the stream parses.
+    const reference = evaluate(model, data.x, data.y);
+    const streamed = await evaluateStream(model, file, { batchSize: 50 });
+    assert.equal(streamed.samples, reference.samples);
+    assert.equal(streamed.accuracy, reference.accuracy);
+    assert.ok(Math.abs(streamed.logLoss - reference.logLoss) < 1e-9);
+    assert.deepEqual(streamed.confusion, reference.confusion);
+    assert.ok(Math.abs(streamed.macroF1 - reference.macroF1) < 1e-12);
+
+    // An unknown label is refused with its line, blank lines counted.
+    lines.splice(2, 0, "", "");
+    lines[4] = lines[4].replace(/,[^,]*$/, ",3");
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    await assert.rejects(
+      () => evaluateStream(model, file),
+      /label '3' on line 5 is not one of its classes/,
+    );
+  } finally {
+    await Deno.remove(file);
+  }
+});
