@@ -179,7 +179,11 @@ export const predictCommand: Command = {
             if (y === undefined) {
               throw new RangeError(
                 `Cannot predict: label '${raw}' on line ${batch.lines[i]} of '${dataPath}' ` +
-                  `is not one of the model's classes (${listOf(classes)})`,
+                  `is not one of the model's classes (${listOf(classes)})` +
+                  (args.string("label") === undefined
+                    ? `; column '${columns[plan.labelCol]}' was taken as the label: give ` +
+                      "--no-label if the file has none"
+                    : ""),
               );
             }
             confusion[y][predicted[i]]++;

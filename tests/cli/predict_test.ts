@@ -222,7 +222,7 @@ Deno.test("lrc predict refuses what it cannot do with one-line errors, and never
           }]),
         ],
         1,
-        /label 'maybe' on line 27 of '.*unknown\.csv' is not one of the model's classes/,
+        /label 'maybe' on line 27 of '.*unknown\.csv' is not one of the model's classes \(benign, malignant\); column 'y' was taken as the label: give --no-label/,
       ],
     ];
     for (const [argv, code, message] of cases) {
