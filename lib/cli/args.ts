@@ -24,6 +24,17 @@ export interface OptionSpec {
 /** A decimal number as written on a command line (no hexadecimal, no `Infinity`). */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
+/**
+ * The number a command-line value writes in decimal, or NaN (hexadecimal, `Infinity`, empty).
+ *
+ * @param raw The value as given.
+ * @returns Its number, or NaN.
+ */
+export function decimalValue(raw: string): number {
+  const t = raw.trim();
+  return DECIMAL.test(t) ? Number(t) : NaN;
+}
+
 /** A command of the `lrc` tool. */
 export interface Command {
   /** Its name, e.g. `"train"`. */
@@ -114,9 +125,9 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
     number(name, min, max, integer = false) {
       const raw = get(name);
       if (raw === undefined) return undefined;
-      const v = Number(raw);
+      const v = decimalValue(raw);
       if (
-        !DECIMAL.test(raw.trim()) || !Number.isFinite(v) || v < min || v > max ||
+        !Number.isFinite(v) || v < min || v > max ||
         (integer && !Number.isInteger(v))
       ) {
         const kind = integer ? "an integer" : "a number";

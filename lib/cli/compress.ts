@@ -34,7 +34,7 @@ import {
   type StageReport,
   type SweepResult,
 } from "../compress/mod.ts";
-import { type Command, type ParsedArgs, UsageError } from "./args.ts";
+import { type Command, decimalValue, type ParsedArgs, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent, pointsText } from "./format.ts";
 import { readFloatModelFile } from "./model_files.ts";
@@ -82,7 +82,7 @@ function numbersOf(
   integer: boolean,
 ): number[] {
   return listOf(args, name).map((raw) => {
-    const v = Number(raw);
+    const v = decimalValue(raw);
     if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
       throw usage(
         `--${name} must hold ${integer ? "integers" : "numbers"} in [${min}, ${max}], got '${raw}'`,

@@ -122,7 +122,8 @@ export const predictCommand: Command = {
     const classes = float.classes;
     const d = float.featureNames.length;
     const columns = await readCsvColumns(dataPath, { header, delimiter });
-    const plan = planColumns(columns, float.featureNames, header, {
+    const plan = planColumns(columns, float.featureNames, {
+      header,
       label: args.string("label"),
       noLabel: args.flag("no-label"),
       file: dataPath,
@@ -273,24 +274,55 @@ export const predictCommand: Command = {
   },
 };
 
+/** Options of {@linkcode planColumns}. */
+export interface PlanColumnsOptions {
+  /** The file (for messages). */
+  readonly file: string;
+  /**
+   * Whether the column names come from a header row.
+   * @default {true}
+   */
+  readonly header?: boolean;
+  /**
+   * The label column (`--label`), by name or zero-based index.
+   * @default {the one column that is not a model feature, or the last of d + 1 columns}
+   */
+  readonly label?: string;
+  /**
+   * The file has no label column (`--no-label`).
+   * @default {false}
+   */
+  readonly noLabel?: boolean;
+}
+
 /**
  * Decides which column is the label and where each model feature is: by header name when the
  * header names every model feature (any order; other columns are not read), by position when it
- * names none of them (or there is no header); a header that names only some is refused.
+ * names none of them (or there is no header); a header that names only some is refused, and so
+ * is a "header" of numbers only that names none (a file without header, read as if it had one).
  *
  * @param columns The file's column names.
  * @param featureNames The model's features, in its order.
- * @param header Whether the names come from a header row.
- * @param options `--label`, `--no-label` and the file (for messages).
+ * @param options The header, `--label`, `--no-label` and the file.
  * @returns The plan.
  * @throws {RangeError} If the columns cannot feed the model, saying why.
+ *
+ * @example Features by name, the one other column as the label
+ * ```ts
+ * import { planColumns } from "./predict.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const plan = planColumns(["b", "y", "a"], ["a", "b"], { file: "d.csv" });
+ * assert.deepEqual(plan.features, [2, 0]);
+ * assert.equal(plan.labelCol, 1);
+ * ```
  */
 export function planColumns(
   columns: readonly string[],
   featureNames: readonly string[],
-  header: boolean,
-  options: { label?: string; noLabel: boolean; file: string },
+  options: PlanColumnsOptions,
 ): ColumnPlan {
+  const header = options.header ?? true;
   const d = featureNames.length;
   const width = columns.length;
   const fail = (reason: string): never => {
@@ -308,6 +340,12 @@ export function planColumns(
     );
   }
   const byName = named === d && d > 0;
+  if (header && !byName && columns.every((n) => Number.isFinite(Number(n)) && n.trim() !== "")) {
+    fail(
+      "its first line holds only numbers and names none of the model's features: if the file " +
+        "has no header, give --no-header (else its first row would be taken as the header)",
+    );
+  }
   let labelCol = -1;
   if (options.label !== undefined) {
     const l = options.label;

@@ -1,9 +1,10 @@
 /**
  * Streaming numeric CSV: reads a file of any size in chunks and yields batches of rows, with
- * memory bounded by the batch and chunk sizes, not by the file. A numeric-only line parser
- * (plain or simply quoted cells, comma or other one-byte delimiter, CRLF, byte-order mark,
- * empty lines skipped); the header line goes through `csv-parse` like {@linkcode parseCsv}, and
- * errors name the file, the line and the column in the same words.
+ * memory bounded by the batch and chunk sizes, not by the file. A numeric line parser (plain
+ * or quoted cells, `""` for a quote inside quotes, the delimiter inside quotes but not a line
+ * break; comma or other one-byte delimiter, CRLF, byte-order mark, empty lines skipped); the
+ * header line goes through `csv-parse` like {@linkcode parseCsv}, and errors name the file, the
+ * line and the column in the same words.
  *
  * @module
  */
@@ -49,7 +50,7 @@ export interface CsvStreamOptions {
   /**
    * The feature columns to read, as zero-based column indices of the file, in the order wanted
    * in `x` (e.g. a model's feature order); the other columns except the label are not parsed, so
-   * they may hold anything. The label column cannot be one of them.
+   * they may hold any text. The label column cannot be one of them.
    * @default {every column except the label, in file order}
    */
   features?: readonly number[];
@@ -59,6 +60,15 @@ export interface CsvStreamOptions {
    * @default {every row}
    */
   rowFilter?: (row: number) => boolean;
+}
+
+/** {@linkcode CsvStreamOptions} for a file with a label column. */
+export interface LabelledCsvOptions extends Omit<CsvStreamOptions, "label"> {
+  /**
+   * The label column: a header name or a zero-based index.
+   * @default {the last column}
+   */
+  label?: string | number;
 }
 
 /** A batch of rows. */
@@ -239,12 +249,14 @@ function headerColumns(
  * of the file in memory.
  *
  * @param path The file.
- * @param options Label column, header, delimiter, batch size, storage.
+ * @param options Label column, feature columns, header, delimiter, batch size, storage.
  * @returns The batches in file order.
  * @throws {TypeError} If the file cannot be opened.
- * @throws {SyntaxError} If a row has the wrong number of fields, a cell is empty or not a finite
- *   number, or a quoted cell is not simple; the message names the file, line and column.
- * @throws {RangeError} If the label column does not exist.
+ * @throws {SyntaxError} If a row has the wrong number of fields, a feature cell is empty or not a
+ *   finite number, a label cell is empty, or a quoted cell is unterminated or spans lines; the
+ *   message names the file, line and column.
+ * @throws {RangeError} If the label column does not exist, or a `features` index is outside the
+ *   columns, repeated, or the label column.
  *
  * @example Two batches
  * ```ts
@@ -316,60 +328,73 @@ export async function* readCsvBatches(
     if (keep !== null && !keep(dataRow)) return;
     if (rows === 0) firstLine = line;
     lines[rows] = line;
-    let field = 0, fs = s;
+    let field = 0, p = s;
     const o = rows * d;
-    for (let i = s; i <= e; i++) {
-      if (i < e && b[i] !== delim) continue;
+    for (;;) {
+      // The cell that starts at p: its text is b[a..z) (trimmed, without quotes); q is where it
+      // ends (its delimiter, or the end of the line).
+      let a = p, z: number, q: number, escaped = false;
+      while (a < e && (b[a] === SPACE || b[a] === TAB)) a++;
+      if (a < e && b[a] === QUOTE) {
+        let t = a + 1;
+        for (;;) {
+          while (t < e && b[t] !== QUOTE) t++;
+          if (t >= e) {
+            fail(
+              `line ${line}, column ${field + 1}: a quoted cell is unterminated or holds a line ` +
+                "break, which streaming does not support",
+            );
+          }
+          if (t + 1 < e && b[t + 1] === QUOTE) { // "" inside quotes is one quote
+            escaped = true;
+            t += 2;
+            continue;
+          }
+          break;
+        }
+        a++;
+        z = t;
+        q = t + 1;
+        while (q < e && (b[q] === SPACE || b[q] === TAB)) q++;
+        if (q < e && b[q] !== delim) {
+          fail(`line ${line}, column ${field + 1}: text follows a quoted cell`);
+        }
+      } else {
+        q = a;
+        while (q < e && b[q] !== delim) q++;
+        z = q;
+        while (z > a && (b[z - 1] === SPACE || b[z - 1] === TAB)) z--;
+        if (z > a && b[z - 1] === QUOTE) {
+          fail(
+            `line ${line}, column ${field + 1}: a quote ends a cell that does not start with one`,
+          );
+        }
+      }
       if (field >= c.width) {
         let n = field + 1;
-        for (let t = i + 1; t < e; t++) if (b[t] === delim) n++;
+        for (let t = q + 1; t < e; t++) if (b[t] === delim) n++;
         fail(raggedRowReason(line, n, c.names, header));
       }
       const to = slot[field];
-      if (to === -1) { // a column not read
-        field++;
-        fs = i + 1;
-        continue;
-      }
-      let a = fs, z = i;
-      while (a < z && (b[a] === SPACE || b[a] === TAB)) a++;
-      while (z > a && (b[z - 1] === SPACE || b[z - 1] === TAB)) z--;
-      if (z - a >= 2 && b[a] === QUOTE && b[z - 1] === QUOTE) {
-        a++;
-        z--;
-        for (let t = a; t < z; t++) {
-          if (b[t] === QUOTE) {
-            fail(
-              `line ${line}, column ${
-                field + 1
-              }: quoted cells with quotes inside are not supported when streaming`,
-            );
-          }
-        }
-      } else if (z > a && (b[a] === QUOTE || b[z - 1] === QUOTE)) {
-        fail(
-          `line ${line}, column ${
-            field + 1
-          }: a quoted cell holds the delimiter or a line break, or is unterminated, which ` +
-            "streaming does not support",
-        );
-      }
       if (to === -2) {
-        const label = decoder.decode(b.subarray(a, z)).trim();
+        let label = decoder.decode(b.subarray(a, z)).trim();
+        if (escaped) label = label.replaceAll('""', '"');
         if (label === "") {
           fail(`line ${line}, label column ${field + 1} ('${c.names[field]}') is empty`);
         }
         labels.push(label);
-      } else {
-        const v = z > a ? parseNumber(b, a, z) : NaN;
+      } else if (to >= 0) {
+        const v = z > a && !escaped ? parseNumber(b, a, z) : NaN;
         if (!Number.isFinite(v)) {
-          const cell = decoder.decode(b.subarray(a, z));
+          const raw = decoder.decode(b.subarray(a, z));
+          const cell = escaped ? raw.replaceAll('""', '"') : raw;
           fail(`line ${line}, column ${field + 1} ('${c.names[field]}') ${describeCell(cell, v)}`);
         }
         data![o + to] = v;
-      }
+      } // else a column not read: skipped whatever it holds
       field++;
-      fs = i + 1;
+      if (q >= e) break;
+      p = q + 1;
     }
     if (field !== c.width) {
       fail(raggedRowReason(line, field, c.names, header));
@@ -544,14 +569,15 @@ async function* linesOf(path: string | URL, chunkBytes: number): AsyncGenerator<
  * depend on the file's size.
  *
  * @param path The file.
- * @param options As for {@linkcode readCsvBatches}.
+ * @param options As for {@linkcode readCsvBatches}, with a label column.
  * @returns What the pass found.
  * @throws {SyntaxError} As {@linkcode readCsvBatches}; also if the file has no data rows or a
  *   single class.
+ * @throws {RangeError} As {@linkcode readCsvBatches}; also if `label` is `null`.
  */
 export async function scanCsv(
   path: string | URL,
-  options: CsvStreamOptions = {},
+  options: LabelledCsvOptions = {},
 ): Promise<CsvScan> {
   const file = path instanceof URL ? path.pathname : path;
   if (options.label === null) {
@@ -578,17 +604,11 @@ export async function scanCsv(
       }
     }
     for (const l of batch.labels) distinct.add(l);
+    featureNames = [...batch.featureNames];
     rows += m;
   }
   if (rows === 0 || sum === null) {
     throw new SyntaxError(`Cannot read CSV '${file}': it has a header but no data rows`);
-  }
-  // Feature names from the header (read again: the scan above only saw values).
-  for await (const chunk of linesOf(path, 65536)) {
-    const [b, s, e] = [chunk.bytes, chunk.starts[0], chunk.ends[0]];
-    const c = headerColumns(decoder.decode(b.subarray(s, e)), options, file);
-    featureNames = c.names.filter((_, j) => j !== c.labelCol);
-    break;
   }
   const d = sum.length;
   const mean = new Float64Array(d), scale = new Float64Array(d);

@@ -66,10 +66,29 @@ export interface AtomicWriter {
  * Call `abort` on failure.
  *
  * @param path The destination.
+ * @param options A replacement writer (for tests), as for {@linkcode writeFileAtomic}.
  * @returns The writer.
- * @throws {TypeError} If the temporary file cannot be created, naming the path and the cause.
+ * @throws {TypeError} If the temporary file cannot be created, naming the path and the cause; a
+ *   failed `write` or `commit` removes the temporary file and throws a `TypeError` too.
+ *
+ * @example Lines written as they come, visible at once at the end
+ * ```ts
+ * import { openAtomicWriter } from "./atomic.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const writer = await openAtomicWriter(`${dir}/out.csv`);
+ * for (const line of ["a\n", "b\n"]) await writer.write(new TextEncoder().encode(line));
+ * await writer.commit();
+ * assert.equal(await Deno.readTextFile(`${dir}/out.csv`), "a\nb\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
-export async function openAtomicWriter(path: string): Promise<AtomicWriter> {
+export async function openAtomicWriter(
+  path: string,
+  options: WriteFileAtomicOptions = {},
+): Promise<AtomicWriter> {
+  const writeBytes = options.write ?? writeAll;
   const tmp = `${path}.lrc.tmp-${Deno.pid}-${Math.random().toString(36).slice(2, 10)}`;
   let file: Deno.FsFile | undefined;
   try {
@@ -96,7 +115,7 @@ export async function openAtomicWriter(path: string): Promise<AtomicWriter> {
     async write(bytes) {
       if (open === undefined) throw new TypeError(`Cannot write '${path}': the writer is closed`);
       try {
-        await writeAll(open, bytes);
+        await writeBytes(open, bytes);
       } catch (error) {
         await fail(error);
       }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type CsvStreamOptions, readCsvBatches } from "../data/csv_stream.ts";
+import { type LabelledCsvOptions, readCsvBatches } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { evaluate, type Evaluation } from "./evaluate.ts";
@@ -25,7 +25,7 @@ import { macroF1FromConfusion } from "./metrics.ts";
 export async function evaluateStream(
   model: LogisticModel,
   path: string | URL,
-  options: Omit<CsvStreamOptions, "dtype"> = {},
+  options: Omit<LabelledCsvOptions, "dtype" | "features"> = {},
 ): Promise<Evaluation> {
   const k = model.classes.length;
   const classOf = classIndexOf(model.classes);

@@ -78,8 +78,9 @@ export function confusionMatrix(
 }
 
 /**
- * Unweighted mean over classes of the F1 score; a class that is never predicted nor present
- * counts as 0 (as scikit-learn's `zero_division=0`).
+ * Unweighted mean of the F1 score over the classes that are present or predicted (as
+ * scikit-learn's `f1_score(average="macro")`; a class neither present nor predicted has no F1
+ * and is left out, one predicted but never present counts 0).
  *
  * @param yTrue True class indices.
  * @param yPred Predicted class indices.
@@ -104,16 +105,18 @@ export function macroF1(
  */
 export function macroF1FromConfusion(confusion: readonly (readonly number[])[]): number {
   const k = confusion.length;
-  let sum = 0;
+  let sum = 0, classes = 0;
   for (let c = 0; c < k; c++) {
     let predicted = 0, actual = 0;
     for (let o = 0; o < k; o++) {
       predicted += confusion[o][c];
       actual += confusion[c][o];
     }
-    sum += predicted + actual === 0 ? 0 : (2 * confusion[c][c]) / (predicted + actual);
+    if (predicted + actual === 0) continue;
+    sum += (2 * confusion[c][c]) / (predicted + actual);
+    classes++;
   }
-  return sum / k;
+  return classes === 0 ? 0 : sum / classes;
 }
 
 /**

@@ -11,7 +11,7 @@
 import type { Matrix } from "../core/matrix.ts";
 import { createPrng, shuffleInPlace } from "../core/random.ts";
 import { assertInRange } from "../core/validate.ts";
-import { type CsvStreamOptions, readCsvBatches, scanCsv } from "../data/csv_stream.ts";
+import { type LabelledCsvOptions, readCsvBatches, scanCsv } from "../data/csv_stream.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
 import { createLossEngine } from "../kernels/loss_engine.ts";
 import type { AdamOptimizer, EpochRecord, FitProgress, FitResult, SgdOptimizer } from "./fit.ts";
@@ -26,7 +26,8 @@ import {
 import { adamUpdate, sgdUpdate } from "./updates.ts";
 
 /** Options for {@linkcode fitStream}. */
-export interface FitStreamOptions extends Omit<CsvStreamOptions, "batchSize" | "dtype"> {
+export interface FitStreamOptions
+  extends Omit<LabelledCsvOptions, "batchSize" | "dtype" | "features"> {
   /**
    * The optimiser (mini-batch only).
    * @default {{ kind: "sgd", epochs: 5 }}

@@ -284,6 +284,8 @@ Deno.test("bad options of lrc compress end with a one-line error", async () => {
     ["--bits", "4,,2", "--sweep"],
     ["--report", "r.pdf"],
     ["--method", "log2", "--bits", "12"],
+    ["--sweep", "--bits", "0x4"],
+    ["--budget", "0x1"],
   ];
   for (const args of usage) {
     const r = await runCli(["compress", ...args]);

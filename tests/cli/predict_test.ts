@@ -179,7 +179,13 @@ Deno.test("lrc predict refuses what it cannot do with one-line errors, and never
     const features = featureColumns(data.x, data.featureNames);
     const label = { name: "y", cell: (i: number) => data.classes[data.y[i]] };
     const good = await writeCsv(dir, "good.csv", n, [...features, label]);
+    const headless = await writeCsv(dir, "headless.csv", n, features, false);
     const cases: [string[], number, RegExp][] = [
+      [
+        ["--model", modelPath, "--data", headless, "--out", `${dir}/o.csv`],
+        1,
+        /its first line holds only numbers and names none of the model's features: if the file has no header, give --no-header/,
+      ],
       [["--data", good], 2, /--model FILE is required/],
       [["--model", modelPath, "--data", good, "--label", "y", "--no-label"], 2, /not both/],
       [["--model", modelPath, "--data", good, "--no-label"], 2, /nothing to do/],

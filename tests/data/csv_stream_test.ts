@@ -120,6 +120,13 @@ Deno.test("scanCsv finds rows, classes in encodeLabels order and the column mome
   });
 });
 
+/** Every batch of a file. */
+async function all(file: string, options: Parameters<typeof readCsvBatches>[1]) {
+  const batches = [];
+  for await (const b of readCsvBatches(file, options)) batches.push(b);
+  return batches;
+}
+
 Deno.test("readCsvBatches with label: null reads every column as a feature and names them", async () => {
   await withFile("a,b,c\n1,2,3\n4,5,6\n7,8,9\n", async (file) => {
     const batches = [];
@@ -131,17 +138,18 @@ Deno.test("readCsvBatches with label: null reads every column as a feature and n
     assert.deepEqual(batches.flatMap((b) => b.labels), []);
     assert.deepEqual(batches[0].featureNames, ["a", "b", "c"]);
     // With a label column, the names leave it out, wherever it is.
-    for await (const b of readCsvBatches(file, { label: "b", dtype: "float64" })) {
-      assert.deepEqual(b.featureNames, ["a", "c"]);
-      assert.deepEqual([...b.x.data], [1, 3, 4, 6, 7, 9]);
-      assert.deepEqual(b.labels, ["2", "5", "8"]);
-    }
+    const labelled = await all(file, { label: "b", dtype: "float64" });
+    assert.equal(labelled.length, 1);
+    assert.deepEqual(labelled[0].featureNames, ["a", "c"]);
+    assert.deepEqual([...labelled[0].x.data], [1, 3, 4, 6, 7, 9]);
+    assert.deepEqual(labelled[0].labels, ["2", "5", "8"]);
   });
   // One column is enough without a label; a scan still needs one.
   await withFile("v\n1\n2\n", async (file) => {
     const values = [];
     for await (const b of readCsvBatches(file, { label: null })) values.push(...b.x.data);
     assert.deepEqual(values, [1, 2]);
+    // @ts-expect-error: a JavaScript caller can still pass null
     await assert.rejects(() => scanCsv(file, { label: null }), /needs a label column/);
   });
 });
@@ -168,15 +176,13 @@ Deno.test("readCsvColumns reads the first line only", async () => {
 
 Deno.test("readCsvBatches features: only the named columns are parsed, in the order asked", async () => {
   await withFile("id,a,b,y,c\nr1,1,2,cat,3\n\n  \nr2,4,5,dog,6\n", async (file) => {
-    for await (
-      const b of readCsvBatches(file, { label: "y", features: [4, 1], dtype: "float64" })
-    ) {
-      assert.deepEqual([...b.x.data], [3, 1, 6, 4]);
-      assert.equal(b.x.cols, 2);
-      assert.deepEqual(b.featureNames, ["c", "a"]);
-      assert.deepEqual(b.labels, ["cat", "dog"]);
-      assert.deepEqual([...b.lines], [2, 5]); // blank lines are skipped but counted
-    }
+    const [b, ...more] = await all(file, { label: "y", features: [4, 1], dtype: "float64" });
+    assert.equal(more.length, 0);
+    assert.deepEqual([...b.x.data], [3, 1, 6, 4]);
+    assert.equal(b.x.cols, 2);
+    assert.deepEqual(b.featureNames, ["c", "a"]);
+    assert.deepEqual(b.labels, ["cat", "dog"]);
+    assert.deepEqual([...b.lines], [2, 5]); // blank lines are skipped but counted
     const read = async (options: Parameters<typeof readCsvBatches>[1]) => {
       for await (const _ of readCsvBatches(file, options)) { /* drain */ }
     };
@@ -195,4 +201,39 @@ Deno.test("readCsvBatches features: only the named columns are parsed, in the or
     // Without `features`, the text column is parsed and refused.
     await assert.rejects(() => read({ label: "y" }), /column 1 \('id'\) holds 'r1'/);
   });
+});
+
+Deno.test("readCsvBatches gives each row its file line, across batches and blank lines", async () => {
+  const text = ["a,y", "1,p", "", "2,q", "3,p", "\t", "", "4,q", "5,p"].join("\n") + "\n";
+  await withFile(text, async (file) => {
+    const batches = await all(file, { batchSize: 2, chunkBytes: 4 });
+    assert.deepEqual(batches.map((b) => [...b.lines]), [[2, 4], [5, 8], [9]]);
+    assert.deepEqual(batches.map((b) => b.firstLine), [2, 5, 9]);
+  });
+});
+
+Deno.test("readCsvBatches reads quoted cells: the delimiter and doubled quotes inside, in any column", async () => {
+  const text = 'note,a,y\n"hello, world",1,"cat, ""black"""\n  "x" ,"2.5",dog\n';
+  await withFile(text, async (file) => {
+    const [b] = await all(file, { label: "y", features: [1], dtype: "float64" });
+    assert.deepEqual([...b.x.data], [1, 2.5]);
+    assert.deepEqual(b.labels, ['cat, "black"', "dog"]);
+    // Reading the note as a number names it, as it is.
+    await assert.rejects(
+      () => all(file, { label: "y", dtype: "float64" }),
+      /line 2, column 1 \('note'\) holds 'hello, world'/,
+    );
+  });
+  const refused: [string, RegExp][] = [
+    ['a,y\n"1,p\n', /line 2, column 1: a quoted cell is unterminated or holds a line break/],
+    ['a,y\n"1\n2",p\n', /line 2, column 1: a quoted cell is unterminated or holds a line break/],
+    ['a,y\n"1"x,p\n', /line 2, column 1: text follows a quoted cell/],
+    ['a,y\n1",p\n', /line 2, column 1: a quote ends a cell that does not start with one/],
+    ['a,y\n"1",p,"z,z"\n', /line 2 has 3 fields, the header has 2/],
+  ];
+  for (const [bad, message] of refused) {
+    await withFile(bad, async (file) => {
+      await assert.rejects(() => all(file, {}), message);
+    });
+  }
 });

@@ -64,3 +64,31 @@ Deno.test("openAtomicWriter: nothing appears until commit; abort keeps the previ
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("openAtomicWriter: a failed write removes the temporary file and keeps the previous one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/out.csv`;
+    await Deno.writeTextFile(path, "old\n");
+    let calls = 0;
+    const w = await openAtomicWriter(path, {
+      write: async (file, bytes) => {
+        if (++calls === 2) throw new Error("disk full");
+        await file.write(bytes);
+      },
+    });
+    await w.write(new TextEncoder().encode("a\n"));
+    await assert.rejects(
+      () => w.write(new TextEncoder().encode("b\n")),
+      (e: Error) =>
+        e instanceof TypeError && /Cannot write '.*out\.csv': disk full/.test(e.message),
+    );
+    const names = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    assert.deepEqual(names, ["out.csv"]);
+    assert.equal(await Deno.readTextFile(path), "old\n");
+    await assert.rejects(() => w.commit(), /the writer is closed/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

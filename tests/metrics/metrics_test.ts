@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createPrng } from "../../lib/core/random.ts";
 import { accuracy, confusionMatrix, logLoss, macroF1, rocAuc } from "../../lib/metrics/metrics.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
+import { pythonWithSklearn } from "../_helpers/python.ts";
 
 Deno.test("log loss is the mean negative log of the true-class probability", () => {
   const proba = { data: Float64Array.from([0.8, 0.2, 0.3, 0.7, 1, 0]), rows: 3, cols: 2 };
@@ -41,4 +42,36 @@ Deno.test("metrics refuse mismatched lengths, empty input and a single class for
   assert.throws(() => accuracy([], []), RangeError);
   assert.throws(() => rocAuc([1, 1], [0.2, 0.3]), /only one class/);
   assert.throws(() => confusionMatrix([0, 3], [0, 1], 3), RangeError);
+});
+
+const sklearnPython = await pythonWithSklearn();
+
+Deno.test({
+  name: `macroF1 averages over the classes present or predicted, as scikit-learn's f1_score${
+    sklearnPython ? "" : " (skipped: /usr/bin/python3 with scikit-learn not found)"
+  }`,
+  ignore: sklearnPython === null,
+  fn: async () => {
+    const cases: [number[], number[], number][] = [
+      [[0, 0, 1], [0, 0, 1], 3], // class 2 neither present nor predicted
+      [[0, 0], [0, 1], 3], // class 1 predicted, never present
+      [[2, 2, 2, 1], [2, 1, 0, 1], 4],
+      [[0, 1, 2, 0, 1, 2], [0, 2, 1, 0, 0, 1], 3],
+    ];
+    const script = "import json, sys\nfrom sklearn.metrics import f1_score\n" +
+      "for t, p, _ in json.load(sys.stdin):\n" +
+      "    print(repr(float(f1_score(t, p, average='macro', zero_division=0))))\n";
+    const child = new Deno.Command(sklearnPython!, {
+      args: ["-c", script],
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(JSON.stringify(cases)));
+    await writer.close();
+    const expected = new TextDecoder().decode((await child.output()).stdout).trim().split("\n")
+      .map(Number);
+    assert.equal(expected.length, cases.length);
+    cases.forEach(([t, p, k], i) => assertClose(macroF1(t, p, k), expected[i], { atol: 1e-12 }));
+  },
 });
