@@ -26,9 +26,16 @@ async function collect(file: string, batchSize: number, filter?: (r: number) => 
 Deno.test("streamed batches hold exactly the values parseCsv reads, whatever the chunking", async () => {
   const prng = createPrng(1);
   const lines = ["a,b,c,label"];
+  // Some cells quoted (as CSV writers do), labels that hold the delimiter and quotes.
+  const quote = (t: string) => `"${t.replaceAll('"', '""')}"`;
+  const labels = ["x", "y, z", 'say "hi"'];
   for (let i = 0; i < 500; i++) {
     const v = [randomNormal(prng), randomNormal(prng) * 1e-9, Math.round(prng() * 1e6)];
-    lines.push(`${v[0]},${v[1].toExponential(12)},${v[2]},${["x", "y", "z"][i % 3]}`);
+    const cells = [String(v[0]), v[1].toExponential(12), String(v[2])].map((c) =>
+      prng() < 0.2 ? quote(c) : c
+    );
+    const label = labels[i % 3];
+    lines.push([...cells, label === "x" && prng() < 0.5 ? label : quote(label)].join(","));
   }
   const text = lines.join("\r\n") + "\r\n";
   await withFile(text, async (file) => {
