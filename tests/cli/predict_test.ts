@@ -3,6 +3,7 @@ import { runCli } from "../_helpers/assert_close.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import type { Matrix } from "../../lib/core/matrix.ts";
 import { saveModel } from "../../lib/io/model_file.ts";
+import { exportOnnx } from "../../lib/onnx/export.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { predictLabels, predictProba } from "../../lib/model/predict.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
@@ -104,6 +105,19 @@ Deno.test("lrc predict: a float model's labels and probabilities are the library
     assert.ok(Math.abs(summary.metrics.logLoss - loss / n) < 1e-6);
     const confusionTotal = summary.metrics.confusion.flat().reduce((a: number, b: number) => a + b);
     assert.equal(confusionTotal, n);
+
+    // The same model as JSON and as ONNX (imported) predicts the same labels.
+    await saveModel(`${dir}/m.json`, model);
+    await Deno.writeFile(`${dir}/m.onnx`, exportOnnx(model));
+    const labelsOnly = async (path: string) => {
+      const out = `${dir}/${path.split(".").at(-1)}.csv`;
+      const r = await runCli(["predict", "--model", path, "--data", csv, "--out", out]);
+      assert.equal(r.code, 0, r.stderr);
+      return (await Deno.readTextFile(out)).trimEnd().split("\n").slice(1);
+    };
+    const expected = rows.map((r) => r[0]);
+    assert.deepEqual(await labelsOnly(`${dir}/m.json`), expected);
+    assert.deepEqual(await labelsOnly(`${dir}/m.onnx`), expected);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
