@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseCsv, parseCsvStream } from "../../lib/data/csv.ts";
+import { readCsvBatches } from "../../lib/data/csv_stream.ts";
 import { encodeLabels } from "../../lib/data/dataset.ts";
 
 const SEED = 20261128;
@@ -38,6 +39,68 @@ Deno.test("any finite numeric table survives writing as CSV (quotes, CRLF, BOM) 
     }),
     { seed: SEED, numRuns: 300 },
   );
+});
+
+Deno.test("the streaming reader reads any such single-line table as parseCsv does, in any read chunks and column order", async () => {
+  const table = fc.integer({ min: 1, max: 6 }).chain((cols) =>
+    fc.tuple(
+      fc.array(
+        fc.tuple(
+          fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), {
+            minLength: cols,
+            maxLength: cols,
+          }),
+          fc.constantFrom("a", "b, c", 'd "e"', " f "),
+        ),
+        { minLength: 1, maxLength: 20 },
+      ),
+      fc.shuffledSubarray(Array.from({ length: cols }, (_, j) => j), { minLength: 1 }),
+    )
+  );
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await fc.assert(
+      fc.asyncProperty(
+        table,
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 1, max: 7 }),
+        async ([rows, features], crlf, quoteAll, chunkBytes, batchSize) => {
+          const eol = crlf ? "\r\n" : "\n";
+          const q = (
+            t: string,
+          ) => (quoteAll || /[",]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
+          const cols = rows[0][0].length;
+          const header = [...Array.from({ length: cols }, (_, j) => `f${j}`), "label"].join(",");
+          const body = rows.map(([xs, label]) =>
+            [...xs.map((v) => q(String(v))), q(label)].join(",")
+          );
+          const text = [header, ...body].join(eol) + eol;
+          await Deno.writeTextFile(file, text);
+          const d = parseCsv(text);
+          const values: number[] = [], labels: string[] = [];
+          for await (
+            const b of readCsvBatches(file, { features, chunkBytes, batchSize, dtype: "float64" })
+          ) {
+            values.push(...b.x.data);
+            labels.push(...b.labels);
+            assert.deepEqual(b.featureNames, features.map((j) => `f${j}`));
+          }
+          const expected: number[] = [];
+          for (let i = 0; i < rows.length; i++) {
+            for (const j of features) expected.push(d.x.data[i * cols + j]);
+          }
+          assert.deepEqual(values, expected);
+          // parseCsv trims labels too.
+          assert.deepEqual(labels, Array.from(d.y, (c) => d.classes[c]));
+        },
+      ),
+      { seed: SEED, numRuns: 200 },
+    );
+  } finally {
+    await Deno.remove(file);
+  }
 });
 
 Deno.test("label encoding is a bijection onto sorted classes, independent of row order", () => {
