@@ -140,6 +140,7 @@ export const predictCommand: Command = {
       : prepareQuantizedPredictor(model);
     const k = classes.length;
     const classOf = classIndexOf(classes);
+    const labelCells = classes.map(csvCell);
     const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
     let rows = 0, lossSum = 0;
     let writer: AtomicWriter | null = null;
@@ -171,7 +172,8 @@ export const predictCommand: Command = {
       ) {
         const x = batch.x;
         const scores = predictor.decisionFunction(x);
-        const p = probabilitiesFromScores(float, scores);
+        // Probabilities only where they are used: the log loss, or --proba.
+        const p = proba || plan.labelCol >= 0 ? probabilitiesFromScores(float, scores) : null;
         const predicted = classesFromScores(scores);
         if (plan.labelCol >= 0) {
           for (let i = 0; i < x.rows; i++) {
@@ -188,10 +190,12 @@ export const predictCommand: Command = {
               );
             }
             confusion[y][predicted[i]]++;
-            lossSum -= Math.log(Math.max(p.data[i * k + y], 1e-15));
+            lossSum -= Math.log(Math.max(p!.data[i * k + y], 1e-15));
           }
         }
-        if (writer) await writer.write(encode(outputRows(predicted, p, classes, proba)));
+        if (writer) {
+          await writer.write(encode(outputRows(predicted, labelCells, proba ? p : null)));
+        }
         rows += x.rows;
         const s = (performance.now() - started) / 1000;
         progress.update(`predicted ${int(rows)} rows, ${int(Math.round(rows / s))} rows/s`);
@@ -414,19 +418,13 @@ async function checkOutput(out: string, inputs: { data: string; model: string })
   }
 }
 
-/** CSV lines of predicted labels and, if asked, probabilities (8 significant digits). */
-function outputRows(
-  predicted: Int32Array,
-  p: Matrix,
-  classes: readonly string[],
-  proba: boolean,
-): string {
-  const k = classes.length;
-  const cells = classes.map(csvCell);
+/** CSV lines of predicted labels, then the probabilities `p` unless null (8 significant digits). */
+function outputRows(predicted: Int32Array, cells: readonly string[], p: Matrix | null): string {
+  const k = cells.length;
   let text = "";
   for (let i = 0; i < predicted.length; i++) {
     text += cells[predicted[i]];
-    if (proba) {
+    if (p !== null) {
       for (let c = 0; c < k; c++) text += "," + String(Number(p.data[i * k + c].toPrecision(8)));
     }
     text += "\n";

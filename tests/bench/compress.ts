@@ -31,16 +31,14 @@ import {
   type ModelReport,
   type SearchResult,
 } from "../../lib/compress/mod.ts";
-import type { Dataset } from "../../lib/data/dataset.ts";
 import { hasFashionMnist, loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
-import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
 import { pairedAccuracyDifference } from "../../lib/metrics/paired.ts";
 import { predict, predictLabels, predictProba } from "../../lib/model/predict.ts";
 import { exportOnnx } from "../../lib/onnx/export.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
-import { REFERENCE_SETTINGS, referenceModel } from "./_reference.ts";
+import { REFERENCE_SETTINGS, referenceModel, validationSplit } from "./_reference.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -69,14 +67,7 @@ if (!hasFashionMnist()) {
 
 const benchStarted = performance.now();
 const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);
-const split = trainTestSplit(train.x, train.y, { testFraction: 1 / 6, seed: 0 });
-const fitData: Dataset = {
-  x: split.xTrain,
-  y: split.yTrain,
-  classes: train.classes,
-  featureNames: train.featureNames,
-};
-const validation = { x: split.xTest, y: split.yTest };
+const { fitData, validation } = validationSplit(train);
 const dense = await referenceModel(fitData, { log });
 const full = await referenceModel(train, { log });
 const denseTest = evaluate(dense.model, test.x, test.y).accuracy;

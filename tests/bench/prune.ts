@@ -28,7 +28,6 @@ import { hasFashionMnist, loadFashionMnist } from "../../lib/data/fashion_mnist.
 import { formatTable, percent } from "../../lib/cli/format.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
 import { pairedAccuracyDifference } from "../../lib/metrics/paired.ts";
-import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { predict } from "../../lib/model/predict.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import type { Matrix } from "../../lib/core/matrix.ts";
@@ -38,7 +37,7 @@ import { l1LambdaMax, l1Path } from "../../lib/prune/l1.ts";
 import { maskSparsity } from "../../lib/prune/mask.ts";
 import { magnitudeScores, obdScores, randomScores, taylorScores } from "../../lib/prune/scores.ts";
 import { sparsePredict, toSparseModel } from "../../lib/prune/sparse.ts";
-import { REFERENCE_SETTINGS, referenceModel } from "./_reference.ts";
+import { REFERENCE_SETTINGS, referenceModel, validationSplit } from "./_reference.ts";
 import { median } from "./_stats.ts";
 
 const { values } = parseArgs({
@@ -357,14 +356,7 @@ if (SECTIONS.has("convergence")) {
 if (SECTIONS.has("select")) {
   // Can the last 0.02 points at 80 % be found without the test set? Four variants of the
   // iterative recipe, decided on validation; test figures from the same recipe on all 60,000.
-  const split = trainTestSplit(train.x, train.y, { testFraction: 1 / 6, seed: 0 });
-  const fitData = {
-    x: split.xTrain,
-    y: split.yTrain,
-    classes: train.classes,
-    featureNames: train.featureNames,
-  };
-  const validation = { x: split.xTest, y: split.yTest };
+  const { fitData, validation } = validationSplit(train);
   const denseFit = await referenceModel(fitData, { log });
   const variants: { name: string; rounds: number[]; lambda: number }[] = [
     { name: "50/70/80 %, L2 as dense", rounds: [0.5, 0.7, 0.8], lambda: LAMBDA },

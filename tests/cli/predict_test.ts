@@ -17,7 +17,7 @@ async function writeCsv(
   dir: string,
   name: string,
   rows: number,
-  columns: { name: string; cell: (i: number) => string }[],
+  columns: Column[],
   header = true,
 ): Promise<string> {
   const lines = header ? [columns.map((c) => c.name).join(",")] : [];
@@ -43,30 +43,62 @@ async function readPredictions(path: string): Promise<{ head: string[]; rows: st
   return { head: lines[0].split(","), rows: lines.slice(1).map((l) => l.split(",")) };
 }
 
-async function cancerModel(): Promise<{
-  data: Awaited<ReturnType<typeof loadEmbedded>>;
-  model: LogisticModel;
-}> {
-  const data = await loadEmbedded("breast-cancer");
-  const { model } = fit(data.x, data.y, {
-    classes: data.classes,
-    featureNames: data.featureNames,
-    optimizer: { kind: "lbfgs", maxIterations: 60 },
-  });
-  return { data, model };
+/** A CSV column: its header name and the cell of row `i`. */
+interface Column {
+  name: string;
+  cell: (i: number) => string;
+}
+
+/** What the breast-cancer tests start from: a temporary folder and a model saved in it. */
+interface CancerSetup {
+  readonly dir: string;
+  readonly data: Awaited<ReturnType<typeof loadEmbedded>>;
+  readonly model: LogisticModel;
+  readonly modelPath: string;
+  /** The features as CSV columns, in the model's order. */
+  readonly features: Column[];
+  /** The label column, named `name`. */
+  readonly label: (name?: string) => Column;
+}
+
+/** Trains a breast-cancer model, saves it as `file` in a temporary folder, runs `body`. */
+async function withCancerModel(
+  file: string,
+  body: (setup: CancerSetup) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = await loadEmbedded("breast-cancer");
+    const { model } = fit(data.x, data.y, {
+      classes: data.classes,
+      featureNames: data.featureNames,
+      optimizer: { kind: "lbfgs", maxIterations: 60 },
+    });
+    const modelPath = `${dir}/${file}`;
+    await saveModel(modelPath, model);
+    await body({
+      dir,
+      data,
+      model,
+      modelPath,
+      features: featureColumns(data.x, data.featureNames),
+      label: (name = "y") => ({ name, cell: (i) => data.classes[data.y[i]] }),
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Whether a temporary output file is left in `dir`. */
+async function temporaryLeft(dir: string): Promise<boolean> {
+  for await (const e of Deno.readDir(dir)) if (e.name.includes(".tmp-")) return true;
+  return false;
 }
 
 Deno.test("lrc predict: a float model's labels and probabilities are the library's, and the metrics are measured on the file's labels", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const { data, model } = await cancerModel();
-    const modelPath = `${dir}/m.lrc`;
-    await saveModel(modelPath, model);
+  await withCancerModel("m.lrc", async ({ dir, data, model, modelPath, features, label }) => {
     const n = data.x.rows;
-    const csv = await writeCsv(dir, "d.csv", n, [
-      ...featureColumns(data.x, data.featureNames),
-      { name: "diagnosis", cell: (i) => data.classes[data.y[i]] },
-    ]);
+    const csv = await writeCsv(dir, "d.csv", n, [...features, label("diagnosis")]);
     const r = await runCli([
       "predict",
       "--model",
@@ -118,9 +150,7 @@ Deno.test("lrc predict: a float model's labels and probabilities are the library
     const expected = rows.map((r) => r[0]);
     assert.deepEqual(await labelsOnly(`${dir}/m.json`), expected);
     assert.deepEqual(await labelsOnly(`${dir}/m.onnx`), expected);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("lrc predict: a calibrated quantized model predicts as its integer-only reference; columns in another order, small batches and no header give the same file", async () => {
@@ -184,14 +214,9 @@ Deno.test("lrc predict: a calibrated quantized model predicts as its integer-onl
 });
 
 Deno.test("lrc predict refuses what it cannot do with one-line errors, and never leaves a partial output", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const { data, model } = await cancerModel();
-    const modelPath = `${dir}/m.json`;
-    await saveModel(modelPath, model);
+  await withCancerModel("m.json", async ({ dir, data, modelPath, features, label: labelNamed }) => {
     const n = 40;
-    const features = featureColumns(data.x, data.featureNames);
-    const label = { name: "y", cell: (i: number) => data.classes[data.y[i]] };
+    const label = labelNamed();
     const good = await writeCsv(dir, "good.csv", n, [...features, label]);
     const headless = await writeCsv(dir, "headless.csv", n, features, false);
     const cases: [string[], number, RegExp][] = [
@@ -311,25 +336,15 @@ Deno.test("lrc predict refuses what it cannot do with one-line errors, and never
     assert.equal(r.code, 1);
     assert.match(r.stderr, /line 32, column 30/);
     assert.equal(await Deno.readTextFile(out), "previous\n");
-    const left = [];
-    for await (const e of Deno.readDir(dir)) if (e.name.includes(".tmp-")) left.push(e.name);
-    assert.deepEqual(left, []);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+    assert.equal(await temporaryLeft(dir), false);
+  });
 });
 
 Deno.test("lrc predict reads only the columns it needs, matches numeric labels by number, and can score a quantized model dequantized", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const { data, model } = await cancerModel();
-    const modelPath = `${dir}/m.lrc`;
-    await saveModel(modelPath, model);
+  await withCancerModel("m.lrc", async ({ dir, data, model, modelPath, features, label }) => {
     const n = 60;
-    const features = featureColumns(data.x, data.featureNames);
-    const label = { name: "y", cell: (i: number) => data.classes[data.y[i]] };
     const note = { name: "note", cell: (i: number) => (i % 2 ? "free text" : "") };
-    const csv = await writeCsv(dir, "notes.csv", n, [note, ...features, label]);
+    const csv = await writeCsv(dir, "notes.csv", n, [note, ...features, label()]);
     const run = async (...argv: string[]) => {
       const r = await runCli(["predict", "--model", modelPath, "--data", csv, ...argv, "--json"]);
       assert.equal(r.code, 0, r.stderr);
@@ -400,23 +415,17 @@ Deno.test("lrc predict reads only the columns it needs, matches numeric labels b
       ["predicted", ...Array.from(integer.predict(x), (c) => q.classes[c])].join("\n") + "\n",
     );
     assert.equal(both[1], ["predicted", ...predictLabels(dequantizeModel(q), x)].join("\n") + "\n");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("lrc predict interrupted by SIGINT removes its temporary file and keeps the previous output", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const { data, model } = await cancerModel();
-    const modelPath = `${dir}/m.lrc`;
-    await saveModel(modelPath, model);
+  await withCancerModel("m.lrc", async ({ dir, data, modelPath, features }) => {
     const n = 20_000;
-    const features = featureColumns(data.x, data.featureNames).map((c) => ({
+    const cyclic = features.map((c) => ({
       name: c.name,
       cell: (i: number) => c.cell(i % data.x.rows),
     }));
-    const csv = await writeCsv(dir, "big.csv", n, features);
+    const csv = await writeCsv(dir, "big.csv", n, cyclic);
     const out = `${dir}/p.csv`;
     await Deno.writeTextFile(out, "previous\n");
     const main = new URL("../../lib/cli/main.ts", import.meta.url).pathname;
@@ -439,13 +448,9 @@ Deno.test("lrc predict interrupted by SIGINT removes its temporary file and keep
       stdout: "null",
       stderr: "null",
     }).spawn();
-    const temporary = async () => {
-      for await (const e of Deno.readDir(dir)) if (e.name.includes(".tmp-")) return true;
-      return false;
-    };
     let seen = false;
     for (let t = 0; t < 600 && !seen; t++) {
-      seen = await temporary();
+      seen = await temporaryLeft(dir);
       if (!seen) await new Promise((r) => setTimeout(r, 25));
     }
     assert.ok(seen, "the run never started writing");
@@ -453,9 +458,7 @@ Deno.test("lrc predict interrupted by SIGINT removes its temporary file and keep
     child.kill("SIGINT");
     const status = await child.status;
     assert.equal(status.code, 130);
-    assert.equal(await temporary(), false);
+    assert.equal(await temporaryLeft(dir), false);
     assert.equal(await Deno.readTextFile(out), "previous\n");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

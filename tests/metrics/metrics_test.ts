@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createPrng } from "../../lib/core/random.ts";
 import { accuracy, confusionMatrix, logLoss, macroF1, rocAuc } from "../../lib/metrics/metrics.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
-import { pythonWithSklearn } from "../_helpers/python.ts";
+import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
 
 Deno.test("log loss is the mean negative log of the true-class probability", () => {
   const proba = { data: Float64Array.from([0.8, 0.2, 0.3, 0.7, 1, 0]), rows: 3, cols: 2 };
@@ -58,19 +58,12 @@ Deno.test({
       [[2, 2, 2, 1], [2, 1, 0, 1], 4],
       [[0, 1, 2, 0, 1, 2], [0, 2, 1, 0, 0, 1], 3],
     ];
-    const script = "import json, sys\nfrom sklearn.metrics import f1_score\n" +
-      "for t, p, _ in json.load(sys.stdin):\n" +
-      "    print(repr(float(f1_score(t, p, average='macro', zero_division=0))))\n";
-    const child = new Deno.Command(sklearnPython!, {
-      args: ["-c", script],
-      stdin: "piped",
-      stdout: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(JSON.stringify(cases)));
-    await writer.close();
-    const expected = new TextDecoder().decode((await child.output()).stdout).trim().split("\n")
-      .map(Number);
+    const expected = await runPython<number[]>(
+      "import json, sys\nfrom sklearn.metrics import f1_score\n" +
+        "print(json.dumps([float(f1_score(t, p, average='macro', zero_division=0)) " +
+        "for t, p, _ in json.load(sys.stdin)]))\n",
+      cases,
+    );
     assert.equal(expected.length, cases.length);
     cases.forEach(([t, p, k], i) => assertClose(macroF1(t, p, k), expected[i], { atol: 1e-12 }));
   },

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fromFloat16Bits, roundHalfEven, toFloat16Bits } from "../../lib/quant/float16.ts";
-import { hasNumpy, runPython } from "./_python.ts";
+import { hasNumpy, runPython } from "../_helpers/python.ts";
 
 const numpy = hasNumpy();
 const FIXTURE = new URL("../fixtures/float16_numpy.json", import.meta.url);

@@ -12,7 +12,7 @@ import {
   type UniformMethod,
 } from "../../lib/quant/quantize.ts";
 import type { Granularity, QuantizedTensor, UniformScheme } from "../../lib/quant/types.ts";
-import { hasNumpy, runPython } from "./_python.ts";
+import { hasNumpy, runPython } from "../_helpers/python.ts";
 import { randomWeights, sse } from "./_weights.ts";
 
 const GRANULARITIES: Granularity[] = ["tensor", "class", "feature"];

@@ -6,28 +6,41 @@ import { encodeLabels } from "../../lib/data/dataset.ts";
 
 const SEED = 20261128;
 
+/** Rows of `cols` finite doubles and a label drawn from `labels`. */
+function rowsOf(cols: number, labels: string[]) {
+  return fc.array(
+    fc.tuple(
+      fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), {
+        minLength: cols,
+        maxLength: cols,
+      }),
+      fc.constantFrom(...labels),
+    ),
+    { minLength: 1, maxLength: 20 },
+  );
+}
+
+/** The rows as CSV (header `f0, f1, ..., label`), quoting cells that need it, or all of them. */
+function csvText(
+  rows: [number[], string][],
+  form: { crlf: boolean; bom: boolean; quoteAll: boolean },
+): string {
+  const eol = form.crlf ? "\r\n" : "\n";
+  const q = (s: string) => form.quoteAll || /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  const cols = rows[0][0].length;
+  const header = [...Array.from({ length: cols }, (_, j) => `f${j}`), "label"].map(q).join(",");
+  const body = rows.map(([xs, label]) => [...xs.map((v) => q(String(v))), q(label)].join(","));
+  return (form.bom ? "\uFEFF" : "") + [header, ...body].join(eol) + eol;
+}
+
 Deno.test("any finite numeric table survives writing as CSV (quotes, CRLF, BOM) and parsing", () => {
   const table = fc.integer({ min: 1, max: 6 }).chain((cols) =>
-    fc.array(
-      fc.tuple(
-        fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), {
-          minLength: cols,
-          maxLength: cols,
-        }),
-        fc.constantFrom("a", "b, c", 'd "e"', "f\ng"),
-      ),
-      { minLength: 1, maxLength: 20 },
-    )
+    rowsOf(cols, ["a", "b, c", 'd "e"', "f\ng"])
   );
   fc.assert(
     fc.property(table, fc.boolean(), fc.boolean(), fc.boolean(), (rows, crlf, bom, quoteAll) => {
-      const eol = crlf ? "\r\n" : "\n";
-      const q = (s: string) => (quoteAll || /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+      const d = parseCsv(csvText(rows, { crlf, bom, quoteAll }));
       const cols = rows[0][0].length;
-      const header = [...Array.from({ length: cols }, (_, j) => `f${j}`), "label"].map(q).join(",");
-      const body = rows.map(([xs, label]) => [...xs.map((v) => q(String(v))), q(label)].join(","));
-      const text = (bom ? "\uFEFF" : "") + [header, ...body].join(eol) + eol;
-      const d = parseCsv(text);
       assert.deepEqual([d.x.rows, d.x.cols], [rows.length, cols]);
       rows.forEach(([xs, label], i) => {
         // String(v) round-trips doubles exactly (-0 reads back as 0 through Number("0")).
@@ -44,16 +57,7 @@ Deno.test("any finite numeric table survives writing as CSV (quotes, CRLF, BOM) 
 Deno.test("the streaming reader reads any such single-line table as parseCsv does, in any read chunks and column order", async () => {
   const table = fc.integer({ min: 1, max: 6 }).chain((cols) =>
     fc.tuple(
-      fc.array(
-        fc.tuple(
-          fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), {
-            minLength: cols,
-            maxLength: cols,
-          }),
-          fc.constantFrom("a", "b, c", 'd "e"', " f "),
-        ),
-        { minLength: 1, maxLength: 20 },
-      ),
+      rowsOf(cols, ["a", "b, c", 'd "e"', " f "]),
       fc.shuffledSubarray(Array.from({ length: cols }, (_, j) => j), { minLength: 1 }),
     )
   );
@@ -64,19 +68,11 @@ Deno.test("the streaming reader reads any such single-line table as parseCsv doe
         table,
         fc.boolean(),
         fc.boolean(),
+        fc.boolean(),
         fc.integer({ min: 1, max: 64 }),
         fc.integer({ min: 1, max: 7 }),
-        async ([rows, features], crlf, quoteAll, chunkBytes, batchSize) => {
-          const eol = crlf ? "\r\n" : "\n";
-          const q = (
-            t: string,
-          ) => (quoteAll || /[",]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
-          const cols = rows[0][0].length;
-          const header = [...Array.from({ length: cols }, (_, j) => `f${j}`), "label"].join(",");
-          const body = rows.map(([xs, label]) =>
-            [...xs.map((v) => q(String(v))), q(label)].join(",")
-          );
-          const text = [header, ...body].join(eol) + eol;
+        async ([rows, features], crlf, bom, quoteAll, chunkBytes, batchSize) => {
+          const text = csvText(rows, { crlf, bom, quoteAll });
           await Deno.writeTextFile(file, text);
           const d = parseCsv(text);
           const values: number[] = [], labels: string[] = [];
@@ -87,6 +83,7 @@ Deno.test("the streaming reader reads any such single-line table as parseCsv doe
             labels.push(...b.labels);
             assert.deepEqual(b.featureNames, features.map((j) => `f${j}`));
           }
+          const cols = rows[0][0].length;
           const expected: number[] = [];
           for (let i = 0; i < rows.length; i++) {
             for (const j of features) expected.push(d.x.data[i * cols + j]);
