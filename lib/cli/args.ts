@@ -43,6 +43,12 @@ export interface Command {
   readonly summary: string;
   /** Its options, by long name without dashes. */
   readonly options: Readonly<Record<string, OptionSpec>>;
+  /**
+   * Whether it takes arguments that are not options (such as `inspect FILE`); the others refuse
+   * them, so that a file named without its option is not silently ignored.
+   * @default {false}
+   */
+  readonly positionals?: boolean;
   /** Runs it with parsed options; returns the exit code. */
   run(args: ParsedArgs, io: CliIo): Promise<number>;
 }
@@ -102,6 +108,17 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
           ? `the value of ${ambiguous[1]} starts with '-': write it as ${ambiguous[1]}=VALUE`
           : first.replace(/\. To specify.*$/, "")
       }`,
+    );
+  }
+  if (!command.positionals && parsed.positionals.length > 0) {
+    const extra = parsed.positionals[0];
+    throw new UsageError(
+      `Cannot parse arguments of '${command.name}': unexpected argument '${extra}'` +
+        (/\.(lrc|json|onnx)$/i.test(extra)
+          ? " (name a model file with --model)"
+          : /\.(csv|tsv|txt)(\.gz)?$/i.test(extra)
+          ? " (name a data file with --data)"
+          : " (options start with --)"),
     );
   }
   for (const [name, spec] of Object.entries(command.options)) {

@@ -35,9 +35,9 @@ import {
   type SweepResult,
 } from "../compress/mod.ts";
 import { type Command, decimalValue, type ParsedArgs, UsageError } from "./args.ts";
-import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
+import { checkModelFitsData, DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent, pointsText } from "./format.ts";
-import { readFloatModelFile } from "./model_files.ts";
+import { checkDestination, checkNotAnInput, readFloatModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 import { TRAIN_OPTIONS, trainingChoices } from "./train.ts";
 import { writeCompressionReport } from "./compress_report.ts";
@@ -256,8 +256,15 @@ export const compressCommand: Command = {
       throw usage(`--report must end in .html, got '${reportPath}'`);
     }
     const space = spaceFromArgs(args, mode);
-    // Output folders exist before any work starts, so a bad path fails at once.
-    for (const path of [out, onnx, reportPath]) if (path !== undefined) await ensureParent(path);
+    // Output folders exist before any work starts, so a bad path fails at once; no output may
+    // be a folder or an input file.
+    const inputs = { model: args.string("model"), data: args.string("data") };
+    for (const [option, path] of [["--out", out], ["--onnx", onnx], ["--report", reportPath]]) {
+      if (path === undefined) continue;
+      await ensureParent(path);
+      await checkDestination(path);
+      await checkNotAnInput(option!, path, inputs);
+    }
     const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
     const validationFraction = args.number("validation-fraction", 1e-9, 1 - 1e-9)!;
     const showProgress = !args.flag("quiet") && !args.flag("json");
@@ -266,7 +273,10 @@ export const compressCommand: Command = {
     let model: LogisticModel | undefined;
     const modelFile = args.string("model");
     if (modelFile !== undefined) {
-      model = (await readFloatModelFile(modelFile, "compress")).model;
+      const loaded = await readFloatModelFile(modelFile, "compress");
+      model = loaded.model;
+      for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
+      checkModelFitsData(model, data, modelFile);
     }
     const choices = trainingChoices(args, Math.round(data.train.x.rows * (1 - validationFraction)));
     const progress = createProgress(io, showProgress);

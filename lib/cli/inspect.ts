@@ -17,6 +17,7 @@ const int = (n: number) => n.toLocaleString("en-US");
 export const inspectCommand: Command = {
   name: "inspect",
   summary: "Show a model file's contents and size report (bytes by part, gzip, float32 baseline).",
+  positionals: true,
   options: {
     json: { type: "boolean", help: "print the report as one JSON object" },
     help: { type: "boolean", help: "show this help" },

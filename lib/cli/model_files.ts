@@ -62,17 +62,55 @@ export function saveFormatOf(path: string): "lrc" | "json" {
 }
 
 /**
- * Checks a `--save` destination before any work: its extension (`saveFormatOf`) and its folder
- * (`checkDestination`).
+ * Checks a `--save` destination before any work: its extension (`saveFormatOf`), its folder
+ * (`checkDestination`), and that it is none of the command's input files.
  *
  * @param path The destination, or `undefined` when nothing is saved.
- * @throws {UsageError} For an extension other than `.lrc` or `.json`.
+ * @param inputs The command's input files by what they are (`model`, `data`), for
+ *   `checkNotAnInput`.
+ * @throws {UsageError} For an extension other than `.lrc` or `.json`, or an input file.
  * @throws {TypeError} If the folder is missing or `path` is a folder.
  */
-export async function checkSaveTarget(path: string | undefined): Promise<void> {
+export async function checkSaveTarget(
+  path: string | undefined,
+  inputs: Readonly<Record<string, string | undefined>> = {},
+): Promise<void> {
   if (path === undefined) return;
   saveFormatOf(path);
   await checkDestination(path);
+  await checkNotAnInput("--save", path, inputs);
+}
+
+/**
+ * Refuses an output that is one of the command's input files, under any name (real paths are
+ * compared), so that writing it cannot destroy what the command reads.
+ *
+ * @param option The output's option, for the message (e.g. `"--out"`).
+ * @param path The output path.
+ * @param inputs The input files by what they are (`model`, `data`); `undefined` entries are
+ *   skipped.
+ * @throws {UsageError} If `path` is one of them.
+ */
+export async function checkNotAnInput(
+  option: string,
+  path: string,
+  inputs: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
+  let target: string;
+  try {
+    target = await Deno.realPath(path);
+  } catch {
+    return; // a new file cannot be an existing input
+  }
+  for (const [what, input] of Object.entries(inputs)) {
+    if (input === undefined) continue;
+    const real = await Deno.realPath(input).catch(() => null);
+    if (real === target) {
+      throw new UsageError(
+        `Cannot write: ${option} '${path}' is the ${what} file; write the output elsewhere`,
+      );
+    }
+  }
 }
 
 /**

@@ -18,7 +18,7 @@ import { preparePredictor } from "../model/predictor.ts";
 import { prepareQuantizedPredictor } from "../quant/predictor.ts";
 import { type Command, UsageError } from "./args.ts";
 import { percent } from "./format.ts";
-import { checkDestination, readModelFile } from "./model_files.ts";
+import { checkDestination, checkNotAnInput, readModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 
 const NAME = "predict";
@@ -89,9 +89,6 @@ export const predictCommand: Command = {
     const dataPath = args.string("data");
     if (modelPath === undefined) throw new UsageError("Cannot predict: --model FILE is required");
     if (dataPath === undefined) throw new UsageError("Cannot predict: --data FILE.csv is required");
-    if (args.positionals.length > 0) {
-      throw new UsageError(`Cannot predict: unexpected argument '${args.positionals[0]}'`);
-    }
     if (args.flag("no-label") && args.string("label") !== undefined) {
       throw new UsageError("Cannot predict: give --label COLUMN or --no-label, not both");
     }
@@ -303,7 +300,8 @@ export interface PlanColumnsOptions {
  * Decides which column is the label and where each model feature is: by header name when the
  * header names every model feature (any order; other columns are not read), by position when it
  * names none of them (or there is no header); a header that names only some is refused, and so
- * is a "header" of numbers only that names none (a file without header, read as if it had one).
+ * is a "header" with numbers where the features are that names none (a file without header, read
+ * as if it had one).
  *
  * @param columns The file's column names.
  * @param featureNames The model's features, in its order.
@@ -344,12 +342,6 @@ export function planColumns(
     );
   }
   const byName = named === d && d > 0;
-  if (header && !byName && columns.every((n) => Number.isFinite(Number(n)) && n.trim() !== "")) {
-    fail(
-      "its first line holds only numbers and names none of the model's features: if the file " +
-        "has no header, give --no-header (else its first row would be taken as the header)",
-    );
-  }
   let labelCol = -1;
   if (options.label !== undefined) {
     const l = options.label;
@@ -380,6 +372,14 @@ export function planColumns(
     return { labelCol, features, byName, unused };
   }
   const features = columns.map((_, j) => j).filter((j) => j !== labelCol);
+  const numeric = (n: string) => n.trim() !== "" && Number.isFinite(Number(n));
+  if (header && features.length > 0 && features.every((j) => numeric(columns[j]))) {
+    fail(
+      "its first line holds numbers where the features are and names none of the model's " +
+        "features: if the file has no header, give --no-header (else its first row would be " +
+        "taken as the header)",
+    );
+  }
   if (features.length !== d) {
     fail(
       `the file has ${features.length} feature column${features.length === 1 ? "" : "s"}` +
@@ -402,20 +402,7 @@ async function checkOutput(out: string, inputs: { data: string; model: string })
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  let target: string;
-  try {
-    target = await Deno.realPath(out);
-  } catch {
-    return; // a new file cannot be an existing input
-  }
-  for (const [what, path] of Object.entries(inputs)) {
-    const real = await Deno.realPath(path).catch(() => null);
-    if (real === target) {
-      throw new UsageError(
-        `Cannot predict: --out '${out}' is the ${what} file; write the predictions elsewhere`,
-      );
-    }
-  }
+  await checkNotAnInput("--out", out, inputs);
 }
 
 /** CSV lines of predicted labels, then the probabilities `p` unless null (8 significant digits). */

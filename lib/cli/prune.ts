@@ -86,6 +86,13 @@ export const pruneCommand: Command = {
       type: "boolean",
       help: "fold the removed weights' mean contribution on the training data into the bias",
     },
+    steps: {
+      type: "string",
+      value: "N",
+      help: "taylor and obd: prune in N steps, scoring the model again before each (keeps a " +
+        "global ranking from emptying whole class rows)",
+      default: "1",
+    },
     "score-samples": {
       type: "string",
       value: "N",
@@ -125,7 +132,10 @@ export const pruneCommand: Command = {
     help: { type: "boolean", help: "show this help" },
   },
   async run(args, io) {
-    await checkSaveTarget(args.string("save"));
+    await checkSaveTarget(args.string("save"), {
+      model: args.string("model"),
+      data: args.string("data"),
+    });
     const target = targetFromArgs(args);
     const strategy = args.string("strategy") as PruneStrategy;
     const features = args.string("structure") === "features";
@@ -139,6 +149,18 @@ export const pruneCommand: Command = {
     if (features && strategy === "l1") {
       throw new UsageError(
         `Cannot parse arguments of '${NAME}': --strategy l1 (soft threshold) applies to weights`,
+      );
+    }
+    const steps = args.number("steps", 1, Infinity, true)!;
+    if (steps > 1 && (features || (strategy !== "taylor" && strategy !== "obd"))) {
+      throw new UsageError(
+        `Cannot parse arguments of '${NAME}': --steps applies to --strategy taylor or obd on ` +
+          `--structure weights`,
+      );
+    }
+    if (steps > 1 && target.threshold !== undefined) {
+      throw new UsageError(
+        `Cannot parse arguments of '${NAME}': --steps needs --sparsity or --count`,
       );
     }
     const showProgress = !args.flag("quiet") && !args.flag("json");
@@ -204,7 +226,12 @@ export const pruneCommand: Command = {
         strategyScores(dense, strategy, { data: scoring, l2, seed }),
         { reduce: strategy === "magnitude" ? "l2" : "sum" },
       );
-      const r = pruneFeatures(dense, { ...target, scores, representation: "reduced" });
+      const r = pruneFeatures(dense, {
+        ...target,
+        scores,
+        representation: "reduced",
+        compensate: args.flag("compensate") ? base.train.x : undefined,
+      });
       pruned = r.model;
       kept = r.features;
     } else {
@@ -215,6 +242,7 @@ export const pruneCommand: Command = {
         l2,
         seed,
         compensate: args.flag("compensate") ? base.train.x : undefined,
+        steps,
       });
     }
     const pruneSeconds = (performance.now() - started) / 1000;
@@ -284,6 +312,7 @@ export const pruneCommand: Command = {
         scope: features ? "global" : scope,
         target,
         compensate: args.flag("compensate"),
+        steps,
         seconds: pruneSeconds,
       },
       accuracy: {
@@ -317,7 +346,9 @@ export const pruneCommand: Command = {
     const targetText = target.fraction !== undefined
       ? `${percent(target.fraction)} of the ${features ? "features" : "weights"}`
       : target.count !== undefined
-      ? `${target.count} ${features ? "features" : "weights"}`
+      ? `${target.count} ${features ? "features" : "weights"}${
+        !features && scope === "per-class" ? " per class" : ""
+      }`
       : `scores <= ${target.threshold}`;
     const rows = [
       ["dense", percent(denseTest.accuracy), denseTest.logLoss.toFixed(4)],
@@ -335,6 +366,7 @@ export const pruneCommand: Command = {
       `${data.train.x.cols} features, ${dense.classes.length} classes`,
       `model     ${origin}`,
       `pruning   ${strategy}, ${features ? "whole features" : scope}, removing ${targetText}` +
+      (steps > 1 ? `, in ${steps} steps` : "") +
       (args.flag("compensate") ? ", bias compensated" : "") + ` (${pruneSeconds.toFixed(2)} s)`,
       "",
       formatTable(["test", "accuracy", "log loss"], rows),

@@ -168,7 +168,10 @@ export const quantizeCommand: Command = {
       );
     }
     const showProgress = !args.flag("quiet") && !args.flag("json");
-    await checkSaveTarget(args.string("save"));
+    await checkSaveTarget(args.string("save"), {
+      model: args.string("model"),
+      data: args.string("data"),
+    });
     const data = await loadData(args);
     let model: LogisticModel;
     let origin: string;

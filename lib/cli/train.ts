@@ -143,7 +143,7 @@ export const trainCommand: Command = {
     help: { type: "boolean", help: "show this help" },
   },
   async run(args, io) {
-    await checkSaveTarget(args.string("save"));
+    await checkSaveTarget(args.string("save"), { data: args.string("data") });
     const showProgress = !args.flag("quiet") && !args.flag("json");
     const streamed = await trainStreamedIfAsked(args, io, showProgress, trainingChoices(args, 1));
     const data = streamed ?? await inMemory(args, io, showProgress);

@@ -79,9 +79,9 @@ export async function trainStreamedIfAsked(
     result = await fitStream(file, {
       ...csv,
       optimizer: choices.optimizer,
-      // The default lambda is 1 / nSamples, known after the first pass: let fitStream pick it.
-      penalty: args.string("lambda") === undefined && choices.penalty.kind === "l2"
-        ? undefined
+      // The default lambda is 1 / nSamples, known after the first pass: fitStream makes it.
+      penalty: args.string("lambda") === undefined && choices.penalty.kind !== "none"
+        ? (n) => ({ ...choices.penalty, lambda: 1 / n } as Penalty)
         : choices.penalty,
       preprocessing: choices.preprocessing,
       seed: args.number("seed", -(2 ** 31), 2 ** 31, true),

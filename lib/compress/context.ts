@@ -443,20 +443,6 @@ export function createContext(
       p.count,
       p.compensate,
     ]);
-  let inputMeans: Float64Array | null = null;
-  const preprocessedMeans = () => {
-    if (inputMeans) return inputMeans;
-    const m = new Float64Array(d);
-    for (let i = 0; i < fitX.rows; i++) {
-      for (let j = 0; j < d; j++) m[j] += fitX.data[i * d + j];
-    }
-    const p = dense.preprocessing;
-    for (let j = 0; j < d; j++) {
-      m[j] /= fitX.rows;
-      if (p.kind === "standardize") m[j] = (m[j] - p.mean[j]) / p.scale[j];
-    }
-    return inputMeans = m;
-  };
   const prunedCache = new Map<
     string,
     { model: LogisticModel; summary: PruneSummary; seconds: number }
@@ -485,17 +471,9 @@ export function createContext(
         ...(p.fraction !== null ? { fraction: p.fraction } : { count: p.count! }),
         scores: featureScores(scores, { reduce }),
         representation: "masked",
+        ...(p.compensate ? { compensate: fitX } : {}),
       });
       model = r.model;
-      if (p.compensate && r.removed.length > 0) {
-        const means = preprocessedMeans();
-        const bias = model.bias.slice();
-        const w = dense.weights.data;
-        for (let c = 0; c < nOut; c++) {
-          for (const j of r.removed) bias[c] += w[c * d + j] * means[j];
-        }
-        model = { ...model, bias };
-      }
     }
     let kept = 0;
     const mask = model.mask;

@@ -34,10 +34,11 @@ export interface FitStreamOptions
    */
   optimizer?: SgdOptimizer | AdamOptimizer;
   /**
-   * The penalty.
+   * The penalty, or a function that makes it from the number of training rows (known only after
+   * the first pass over the file), e.g. `(n) => ({ kind: "l1", lambda: 1 / n })`.
    * @default {{ kind: "l2", lambda: 1 / nSamples }}
    */
-  penalty?: Penalty;
+  penalty?: Penalty | ((nSamples: number) => Penalty);
   /**
    * `"sigmoid"` (two classes), `"softmax"`, or `"auto"`.
    * @default {"auto"}
@@ -144,7 +145,9 @@ export async function fitStream(
   const preprocessing: Preprocessing = (options.preprocessing ?? "standardize") === "standardize"
     ? { kind: "standardize", mean: scan.mean, scale: scan.scale }
     : { kind: "none" };
-  const penalty = options.penalty ?? { kind: "l2", lambda: 1 / scan.rows };
+  const penalty = typeof options.penalty === "function"
+    ? options.penalty(scan.rows)
+    : options.penalty ?? { kind: "l2", lambda: 1 / scan.rows };
   const { l1, l2 } = penaltyStrengths(penalty);
 
   const block = Math.min(blockRows, scan.rows);

@@ -197,8 +197,18 @@ function applyMask(
   return { ...model, weights: { data: w, rows, cols }, bias, mask };
 }
 
-/** Mean of each feature of raw `x` after the model's preprocessing. */
-function inputMeans(model: LogisticModel, x: Matrix, action: string): Float64Array {
+/**
+ * Mean of each feature of raw `x` after the model's preprocessing: what bias compensation folds
+ * the removed weights against.
+ *
+ * @param model The model (its preprocessing and width).
+ * @param x Raw data, shape `(nSamples, nFeatures)`.
+ * @param action What the caller was doing, for messages.
+ * @returns The means, one per feature.
+ * @throws {TypeError} If `x` is not a matrix of the model's width.
+ * @throws {RangeError} If `x` has no rows or holds a non-finite value.
+ */
+export function inputMeans(model: LogisticModel, x: Matrix, action: string): Float64Array {
   assertMatrix(action, "compensate", x);
   const d = model.weights.cols;
   if (x.cols !== d) {

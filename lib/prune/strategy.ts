@@ -7,7 +7,7 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import type { LogisticModel } from "../model/types.ts";
-import type { PruneTarget } from "./mask.ts";
+import { type PruneTarget, resolveTarget, targetCount } from "./mask.ts";
 import { pruneModel, softThresholdModel } from "./prune_model.ts";
 import { magnitudeScores, obdScores, randomScores, type Samples, taylorScores } from "./scores.ts";
 
@@ -49,10 +49,21 @@ export interface PruneWithStrategyOptions extends Omit<PruneTarget, "scope"> {
   seed?: number;
   /**
    * Fold the removed weights' mean contribution over these raw data into the bias (not for
-   * `l1`; see `pruneModel`).
+   * `l1`; see `pruneModel`). With `steps`, once, after the last step (the steps score the model
+   * without it, so that a row losing weights shows it in its residuals).
    * @default {none}
    */
   compensate?: Matrix;
+  /**
+   * Prune in this many steps and score the model again before each one (`taylor` and `obd`
+   * only: their saliencies change as weights go, magnitude and random rankings do not). The
+   * fraction of weights kept shrinks geometrically from the model's current share to the
+   * target's, the schedule of SynFlow (Tanaka et al. 2020), which re-scores in steps against the
+   * collapse of a global saliency ranking; the last step meets the target exactly. Needs a
+   * `fraction` or `count` target.
+   * @default {1}
+   */
+  steps?: number;
 }
 
 /**
@@ -92,10 +103,62 @@ export function pruneWithStrategy(
     threshold: options.threshold,
     scope: options.scope ?? defaultScope(strategy),
   };
+  const steps = options.steps ?? 1;
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new RangeError(`Cannot prune model: steps must be an integer >= 1, got ${steps}`);
+  }
+  if (steps > 1 && strategy !== "taylor" && strategy !== "obd") {
+    throw new RangeError(
+      `Cannot prune model: steps applies to taylor and obd (${strategy} ranks the weights the ` +
+        `same at every step)`,
+    );
+  }
+  if (steps > 1 && target.threshold !== undefined) {
+    throw new RangeError("Cannot prune model: steps needs a fraction or count target");
+  }
   if (strategy === "l1") return softThresholdModel(model, target);
-  return pruneModel(model, {
+  let current = model;
+  if (steps > 1) {
+    const resolved = resolveTarget("prune model", target);
+    const k = model.weights.rows, d = model.weights.cols;
+    const size = resolved.scope === "global" ? k * d : d;
+    const final = targetCount(resolved, size) / size;
+    // The current share removed: the largest of any group, so no step asks a group for fewer
+    // removals than its mask already has.
+    let start = 0;
+    if (model.mask) {
+      const groups = resolved.scope === "global" ? 1 : k;
+      for (let g = 0; g < groups; g++) {
+        let zeros = 0;
+        for (let i = g * size; i < (g + 1) * size; i++) if (model.mask[i] === 0) zeros++;
+        start = Math.max(start, zeros / size);
+      }
+    }
+    for (let t = 1; t < steps && start < final; t++) {
+      const kept = (1 - start) * Math.pow((1 - final) / (1 - start), t / steps);
+      current = pruneModel(current, {
+        fraction: Math.max(start, 1 - kept),
+        scope: resolved.scope,
+        scores: strategyScores(current, strategy, options),
+      });
+    }
+    const last = pruneModel(current, {
+      ...target,
+      scores: strategyScores(current, strategy, options),
+    });
+    if (!options.compensate) return last;
+    // Compensate once, for every weight the steps removed, from the model as given: the same
+    // mask, applied in one call whose scores are the mask itself.
+    const mask = last.mask!;
+    return pruneModel(model, {
+      count: mask.length - mask.reduce((a, b) => a + b, 0),
+      scores: { data: Float64Array.from(mask), rows: k, cols: d },
+      compensate: options.compensate,
+    });
+  }
+  return pruneModel(current, {
     ...target,
-    scores: strategyScores(model, strategy, options),
+    scores: strategyScores(current, strategy, options),
     compensate: options.compensate,
   });
 }

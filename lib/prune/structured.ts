@@ -22,6 +22,7 @@ import { assertMatrix, describe } from "../core/validate.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { pruneMask, type PruneTarget, resolveTarget } from "./mask.ts";
+import { inputMeans } from "./prune_model.ts";
 
 /** Options for {@linkcode featureScores}. */
 export interface FeatureScoresOptions {
@@ -89,6 +90,13 @@ export interface PruneFeaturesOptions extends Omit<PruneTarget, "scope"> {
    * @default {"reduced"}
    */
   representation?: "reduced" | "masked";
+  /**
+   * Raw data whose mean the removed features' contributions are folded into the bias (as
+   * `pruneModel`'s `compensate`): each output's bias gains `sum over removed j of w_j *
+   * mean(x'_j)`, so the mean score over these data does not move.
+   * @default {none}
+   */
+  compensate?: Matrix;
 }
 
 /** The result of {@linkcode pruneFeatures}. */
@@ -177,6 +185,14 @@ export function pruneFeatures(
   );
   const features: number[] = [], removed: number[] = [];
   for (let j = 0; j < d; j++) (keep[j] ? features : removed).push(j);
+  if (options.compensate !== undefined) {
+    const means = inputMeans(model, options.compensate, action);
+    const bias = model.bias.slice();
+    for (let c = 0; c < k; c++) {
+      for (const j of removed) bias[c] += w[c * d + j] * means[j];
+    }
+    model = { ...model, bias };
+  }
   if (representation === "masked") {
     const mask = model.mask ? model.mask.slice() : new Uint8Array(k * d).fill(1);
     const data = w.slice();

@@ -219,12 +219,13 @@ Deno.test("lrc predict refuses what it cannot do with one-line errors, and never
     const label = labelNamed();
     const good = await writeCsv(dir, "good.csv", n, [...features, label]);
     const headless = await writeCsv(dir, "headless.csv", n, features, false);
+    // Without a header, with its (text) label column last: still not a header.
+    const headlessLabelled = await writeCsv(dir, "headless2.csv", n, [...features, label], false);
+    const noHeader =
+      /its first line holds numbers where the features are and names none of the model's features: if the file has no header, give --no-header/;
     const cases: [string[], number, RegExp][] = [
-      [
-        ["--model", modelPath, "--data", headless, "--out", `${dir}/o.csv`],
-        1,
-        /its first line holds only numbers and names none of the model's features: if the file has no header, give --no-header/,
-      ],
+      [["--model", modelPath, "--data", headless, "--out", `${dir}/o.csv`], 1, noHeader],
+      [["--model", modelPath, "--data", headlessLabelled, "--out", `${dir}/o.csv`], 1, noHeader],
       [["--data", good], 2, /--model FILE is required/],
       [["--model", modelPath, "--data", good, "--label", "y", "--no-label"], 2, /not both/],
       [["--model", modelPath, "--data", good, "--no-label"], 2, /nothing to do/],

@@ -110,6 +110,24 @@ Deno.test("lrc prune rejects bad targets and options with a one-line message", a
     [["prune", "--sparsity", "0.5", "--strategy", "best"], 2, /--strategy must be one of/],
     [["prune", "--sparsity", "0.5", "--model", `${dir}/missing.json`], 1, /Cannot read model/],
     [["prune", "--count", "65", "--structure", "features"], 1, /exceeds/],
+    [["prune", "--sparsity", "0.5", "--steps", "3"], 2, /--steps applies to --strategy taylor/],
+    [
+      [
+        "prune",
+        "--sparsity",
+        "0.5",
+        "--strategy",
+        "obd",
+        "--structure",
+        "features",
+        "--steps",
+        "2",
+      ],
+      2,
+      /--steps applies to/,
+    ],
+    [["prune", "--threshold", "0", "--strategy", "taylor", "--steps", "2"], 2, /--steps needs/],
+    [["prune", "--sparsity", "0.5", "--strategy", "taylor", "--steps", "0"], 2, /--steps/],
   ];
   for (const [argv, code, message] of cases) {
     const r = await runCli([...argv, ...quick]);
@@ -117,4 +135,48 @@ Deno.test("lrc prune rejects bad targets and options with a one-line message", a
     assert.match(r.stderr, message);
     assert.equal(r.stderr.trim().split("\n").length, 1);
   }
+});
+
+Deno.test("lrc prune --steps prunes a global Taylor ranking in steps, to the exact target", async () => {
+  const run = async (steps: string) => {
+    const r = await runCli([
+      "prune",
+      "--strategy",
+      "taylor",
+      "--scope",
+      "global",
+      "--sparsity",
+      "0.9",
+      "--steps",
+      steps,
+      "--json",
+      ...quick,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const [one, ten] = [await run("1"), await run("10")];
+  assert.equal(ten.pruning.steps, 10);
+  assert.equal(ten.sparsity.masked, 576);
+  // One-shot empties class rows on this data; ten steps keep a share of every row.
+  const kept = (report: { sparsity: { perClass: { zeros: number; weights: number }[] } }) =>
+    report.sparsity.perClass.map((c) => c.weights - c.zeros);
+  assert.ok(kept(one).includes(0), `one step keeps ${kept(one)}`);
+  assert.ok(kept(ten).every((n) => n > 0), `ten steps keep ${kept(ten)}`);
+});
+
+Deno.test("lrc prune --compensate also folds removed features into the bias", async () => {
+  const run = async (extra: string[]) => {
+    const r = await runCli([
+      ...["prune", "--no-standardize", "--structure", "features", "--sparsity", "0.5"],
+      ...["--json", ...extra, ...quick],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const [plain, compensated] = [await run([]), await run(["--compensate"])];
+  assert.equal(compensated.pruning.compensate, true);
+  assert.deepEqual(compensated.sparsity.keptFeatures, plain.sparsity.keptFeatures);
+  // Raw pixels are not centred: without compensation every score shifts.
+  assert.ok(compensated.accuracy.pruned > plain.accuracy.pruned + 0.05);
 });

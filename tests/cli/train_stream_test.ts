@@ -51,3 +51,29 @@ Deno.test("lrc train --stream with lbfgs or without --data is a usage error", as
     await Deno.remove(file);
   }
 });
+
+Deno.test("lrc train --stream defaults lambda to 1 / training rows for every penalty", async () => {
+  const file = await csvFile();
+  try {
+    for (const penalty of ["l1", "elasticnet", "l2"]) {
+      const run = async (extra: string[]) => {
+        const r = await runCli([
+          ...["train", "--data", file, "--stream", "--optimizer", "sgd", "--epochs", "3"],
+          ...["--penalty", penalty, "--json", ...extra],
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        return JSON.parse(r.stdout);
+      };
+      // 300 training rows (every 4th of the 400 is held out).
+      const [byDefault, explicit, strong] = [
+        await run([]),
+        await run(["--lambda", String(1 / 300)]),
+        await run(["--lambda", "1"]),
+      ];
+      assert.deepEqual(byDefault.test, explicit.test, penalty);
+      assert.notDeepEqual(byDefault.test, strong.test, penalty);
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { fit } from "../../lib/model/fit.ts";
+import { decisionFunction } from "../../lib/model/predict.ts";
 import { pruneMask } from "../../lib/prune/mask.ts";
+import { pruneModel } from "../../lib/prune/prune_model.ts";
 import {
   defaultScope,
   PRUNE_STRATEGIES,
@@ -52,4 +54,100 @@ Deno.test("data-based strategies need data, and unknown strategies are refused",
     () => pruneWithStrategy(dense, "best" as PruneStrategy, { fraction: 0.5 }),
     /unknown strategy/,
   );
+});
+
+const rowKept = (mask: Uint8Array) =>
+  Array.from({ length: 10 }, (_, c) => 64 - zerosOf(mask.slice(c * 64, c * 64 + 64)));
+
+Deno.test("steps re-score between steps on the documented geometric schedule", () => {
+  for (const [strategy, scope] of [["taylor", "global"], ["obd", "per-class"]] as const) {
+    const options = { data: digits, l2: 1e-3, scope };
+    const stepped = pruneWithStrategy(dense, strategy, { ...options, fraction: 0.9, steps: 4 });
+    // The same schedule written out: keep 0.1^(t/4) of the weights after step t, scoring the
+    // model of the step before.
+    let replay = dense;
+    for (let t = 1; t <= 4; t++) {
+      replay = pruneModel(replay, {
+        fraction: t === 4 ? 0.9 : 1 - Math.pow(0.1, t / 4),
+        scope,
+        scores: strategyScores(replay, strategy, options),
+      });
+    }
+    assert.deepEqual(stepped.mask, replay.mask, `${strategy} ${scope}`);
+    assert.deepEqual(stepped.weights, replay.weights);
+    assert.equal(zerosOf(stepped.mask!), scope === "global" ? 576 : 10 * Math.round(0.9 * 64));
+    // One step is the one-shot pruning.
+    assert.deepEqual(
+      pruneWithStrategy(dense, strategy, { ...options, fraction: 0.9, steps: 1 }).mask,
+      pruneWithStrategy(dense, strategy, { ...options, fraction: 0.9 }).mask,
+    );
+  }
+});
+
+Deno.test("steps keep every class row where a one-shot global Taylor ranking empties some", () => {
+  for (const fraction of [0.8, 0.9]) {
+    const options = { fraction, scope: "global", data: digits } as const;
+    const oneShot = rowKept(pruneWithStrategy(dense, "taylor", options).mask!);
+    assert.ok(oneShot.includes(0), `one-shot at ${fraction} keeps ${oneShot}`);
+    const stepped = rowKept(pruneWithStrategy(dense, "taylor", { ...options, steps: 10 }).mask!);
+    assert.ok(stepped.every((n) => n > 0), `10 steps at ${fraction} keep ${stepped}`);
+    assert.equal(stepped.reduce((a, b) => a + b), Math.round((1 - fraction) * 640));
+  }
+});
+
+Deno.test("steps start from the model's own mask, keep it, and meet count targets exactly", () => {
+  const half = pruneWithStrategy(dense, "obd", { fraction: 0.5, data: digits, l2: 1e-3 });
+  for (const scope of ["global", "per-class"] as const) {
+    const target = scope === "global" ? { count: 500 } : { count: 50 };
+    const p = pruneWithStrategy(half, "obd", { ...target, scope, data: digits, steps: 5 });
+    assert.equal(zerosOf(p.mask!), 500, scope);
+    if (scope === "per-class") assert.ok(rowKept(p.mask!).every((n) => n === 14));
+    for (let i = 0; i < p.mask!.length; i++) {
+      if (half.mask![i] === 0) assert.equal(p.mask![i], 0, `entry ${i} revived (${scope})`);
+    }
+  }
+});
+
+Deno.test("steps are refused where they cannot apply", () => {
+  const data = digits;
+  assert.throws(
+    () => pruneWithStrategy(dense, "magnitude", { fraction: 0.5, steps: 3 }),
+    /steps applies to taylor and obd/,
+  );
+  assert.throws(
+    () => pruneWithStrategy(dense, "l1", { fraction: 0.5, steps: 3 }),
+    /steps applies to taylor and obd/,
+  );
+  assert.throws(
+    () => pruneWithStrategy(dense, "taylor", { threshold: 1e-4, data, steps: 3 }),
+    /steps needs a fraction or count target/,
+  );
+  for (const steps of [0, 1.5, NaN]) {
+    assert.throws(
+      () => pruneWithStrategy(dense, "taylor", { fraction: 0.5, data, steps }),
+      /steps must be an integer >= 1/,
+    );
+  }
+});
+
+Deno.test("steps with compensate keep the mean scores over the data, with the same mask", () => {
+  // Raw pixels (0 to 16, not centred), so that removing weights moves the mean scores.
+  const raw = fit(digits.x, digits.y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 30 },
+  }).model;
+  const options = { fraction: 0.8, scope: "global", data: digits, steps: 5 } as const;
+  const plain = pruneWithStrategy(raw, "taylor", options);
+  const compensated = pruneWithStrategy(raw, "taylor", { ...options, compensate: digits.x });
+  assert.deepEqual(compensated.mask, plain.mask);
+  assert.deepEqual(compensated.weights, plain.weights);
+  const meanScores = (m: typeof dense) => {
+    const s = decisionFunction(m, digits.x, { backend: "ts" });
+    const mean = new Float64Array(s.cols);
+    for (let i = 0; i < s.data.length; i++) mean[i % s.cols] += s.data[i] / s.rows;
+    return mean;
+  };
+  const before = meanScores(raw), after = meanScores(compensated);
+  for (let c = 0; c < before.length; c++) assert.ok(Math.abs(after[c] - before[c]) < 1e-9, `${c}`);
+  assert.ok(meanScores(plain).some((v, c) => Math.abs(v - before[c]) > 1e-3));
 });

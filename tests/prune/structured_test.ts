@@ -119,3 +119,27 @@ Deno.test("feature pruning validates its input", () => {
   assert.throws(() => pruneFeatures(dense, { count: 2, scores: [1, 2] }), TypeError);
   assert.throws(() => featureScores(dense.weights, { reduce: "mean" as "sum" }), RangeError);
 });
+
+Deno.test("pruneFeatures with compensate keeps the mean scores over the data, in both representations", () => {
+  const raw = fit(digits.x, digits.y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 30 },
+  }).model;
+  const meanScores = (m: typeof raw, x = digits.x) => {
+    const s = decisionFunction(m, x, { backend: "ts" });
+    const mean = new Float64Array(s.cols);
+    for (let i = 0; i < s.data.length; i++) mean[i % s.cols] += s.data[i] / s.rows;
+    return mean;
+  };
+  const before = meanScores(raw);
+  for (const representation of ["masked", "reduced"] as const) {
+    const plain = pruneFeatures(raw, { fraction: 0.5, representation });
+    const r = pruneFeatures(raw, { fraction: 0.5, representation, compensate: digits.x });
+    assert.deepEqual(r.features, plain.features);
+    assert.deepEqual(r.model.weights, plain.model.weights);
+    const x = representation === "reduced" ? selectFeatures(digits.x, r.features) : digits.x;
+    const after = meanScores(r.model, x), uncompensated = meanScores(plain.model, x);
+    assertClose(after, before, { atol: 1e-9, message: representation });
+    assert.ok(uncompensated.some((v, c) => Math.abs(v - before[c]) > 1e-3), representation);
+  }
+});

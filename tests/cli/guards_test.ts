@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { runCli } from "../_helpers/assert_close.ts";
+
+const quick = ["--max-iterations", "20", "--quiet"];
+
+Deno.test("commands refuse arguments that are not options instead of ignoring them", async () => {
+  const cases: [string[], RegExp][] = [
+    [["export", "m.json", "--out", "x.onnx"], /unexpected argument 'm.json' \(name a model file/],
+    [["quantize", "m.lrc"], /unexpected argument 'm.lrc' \(name a model file with --model\)/],
+    [["train", "iris.csv"], /unexpected argument 'iris.csv' \(name a data file with --data\)/],
+    [
+      ["prune", "--sparsity", "0.5", "fast"],
+      /unexpected argument 'fast' \(options start with --\)/,
+    ],
+    [["compress", "data.csv.gz"], /unexpected argument 'data.csv.gz' \(name a data file/],
+    [["predict", "--model", "m.json", "extra"], /unexpected argument 'extra'/],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await runCli(argv);
+    assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stdout, "");
+  }
+});
+
+Deno.test("no command writes over its own input model or data file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-guards-" });
+  try {
+    const model = `${dir}/m.lrc`, json = `${dir}/m.json`;
+    assert.equal((await runCli(["train", "--save", model, ...quick])).code, 0);
+    assert.equal((await runCli(["train", "--save", json, ...quick])).code, 0);
+    const before = await Deno.readFile(model);
+    const link = `${dir}/alias.lrc`;
+    await Deno.symlink(model, link);
+    const cases: string[][] = [
+      ["quantize", "--model", model, "--save", model],
+      ["quantize", "--model", model, "--save", link],
+      ["prune", "--model", json, "--sparsity", "0.5", "--save", json],
+      ["compress", "--model", model, "--out", model],
+      ["compress", "--model", model, "--out", `${dir}/other.lrc`, "--report", `${dir}/r.html`],
+    ];
+    for (const argv of cases.slice(0, 4)) {
+      const r = await runCli([...argv, ...quick]);
+      assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, /is the model file; write the output elsewhere/);
+    }
+    assert.deepEqual(await Deno.readFile(model), before);
+    // A distinct output is fine.
+    const ok = await runCli([...cases[4], "--method", "none", ...quick]);
+    assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc compress refuses a folder as output before any work", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-guards-" });
+  try {
+    await Deno.mkdir(`${dir}/out.lrc`);
+    await Deno.mkdir(`${dir}/r.html`);
+    for (const argv of [["--out", `${dir}/out.lrc`], ["--report", `${dir}/r.html`]]) {
+      // The data file does not exist: the folder is refused before the data are even read.
+      const r = await runCli(["compress", ...argv, "--data", `${dir}/missing.csv`, "--quiet"]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /it is a folder/);
+      assert.doesNotMatch(r.stderr, /tmp-|missing\.csv/);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc compress --model refuses data whose classes are not the model's", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-guards-" });
+  try {
+    const data = await loadEmbedded("breast-cancer");
+    const renamed = ["cancer", "healthy"];
+    const lines = [[...data.featureNames, "diagnosis"].join(",")];
+    for (let i = 0; i < data.x.rows; i++) {
+      const row = Array.from(data.x.data.subarray(i * data.x.cols, (i + 1) * data.x.cols));
+      lines.push([...row, renamed[data.y[i]]].join(","));
+    }
+    await Deno.writeTextFile(`${dir}/renamed.csv`, lines.join("\n") + "\n");
+    const model = `${dir}/cancer.json`;
+    const trained = await runCli([
+      "train",
+      "--dataset",
+      "breast-cancer",
+      "--save",
+      model,
+      "--quiet",
+    ]);
+    assert.equal(trained.code, 0, trained.stderr);
+    const r = await runCli([
+      "compress",
+      "--model",
+      model,
+      "--data",
+      `${dir}/renamed.csv`,
+      "--out",
+      `${dir}/c.lrc`,
+      "--quiet",
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /the model's classes \(benign, malignant\) differ from the data's/);
+    await assert.rejects(Deno.stat(`${dir}/c.lrc`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
