@@ -226,6 +226,8 @@ export const quantizeCommand: Command = {
     let integer: {
       testAccuracy: number;
       agreement: number;
+      trainAgreement: number;
+      calibrationSaved: boolean;
       inputDtype: string;
       inputScale: number;
       inputZeroPoint: number;
@@ -236,17 +238,25 @@ export const quantizeCommand: Command = {
         const calibrated = calibrateInput(q, data.train.x, {
           dtype: args.string("input-dtype") as "auto" | "uint8" | "int8",
         });
-        const intPred = integerPredict(prepareIntegerModel(calibrated), data.test.x);
-        let same = 0;
-        for (let i = 0; i < intPred.length; i++) if (intPred[i] === quantPred[i]) same++;
+        const prepared = prepareIntegerModel(calibrated);
+        const intPred = integerPredict(prepared, data.test.x);
+        // Whether to keep the calibration is decided on the training data: one input scale for
+        // every feature can lose features of small range (raw inputs of a standardised model).
+        const trainAgreement = agreement(
+          integerPredict(prepared, data.train.x),
+          predict(dequantized, data.train.x),
+        );
+        const calibrationSaved = trainAgreement >= MIN_INTEGER_AGREEMENT;
         integer = {
           testAccuracy: accuracy(data.test.y, intPred),
-          agreement: same / intPred.length,
+          agreement: agreement(intPred, quantPred),
+          trainAgreement,
+          calibrationSaved,
           inputDtype: calibrated.input!.dtype,
           inputScale: calibrated.input!.scale,
           inputZeroPoint: calibrated.input!.zeroPoint,
         };
-        q = calibrated;
+        if (calibrationSaved) q = calibrated;
       } catch (error) {
         if (!(error instanceof RangeError)) throw error;
         integerNote = errorReason(error);
@@ -312,6 +322,18 @@ export const quantizeCommand: Command = {
           percent(integer.agreement)
         } of the test set`
         : `integer-only inference unavailable: ${integerNote}`,
+      ...(integer && !integer.calibrationSaved
+        ? [
+          `note      integer-only inference agrees on only ${
+            percent(integer.trainAgreement)
+          } of the training set (below ${
+            percent(MIN_INTEGER_AGREEMENT)
+          }): its one input scale for all features loses those of small range, so the ` +
+          `model${save !== undefined ? " is saved" : " would be saved"} without input ` +
+          `calibration and predicts dequantized (--no-standardize with inputs of similar ` +
+          `ranges keeps it)`,
+        ]
+        : []),
       "",
       `weights   ${size.weights} x ${size.bitsPerWeight} bits: ${size.codeBytes} bytes of codes + ` +
       `${size.parameterBytes} bytes of scales/zero points/codebooks = ${size.weightBytes} bytes ` +
@@ -324,6 +346,15 @@ export const quantizeCommand: Command = {
     return 0;
   },
 };
+
+/** The share of training rows on which integer-only predictions must agree to keep them. */
+const MIN_INTEGER_AGREEMENT = 0.99;
+
+function agreement(a: Int32Array, b: Int32Array): number {
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return same / a.length;
+}
 
 function pointsDiff(a: number, b: number): string {
   const d = (a - b) * 100;

@@ -94,3 +94,25 @@ Deno.test("lrc quantize rejects bad settings with a one-line usage error", async
   assert.equal(r.code, 1);
   assert.match(r.stderr, /k-means with 5000 levels needs at least 5000 distinct weights/);
 });
+
+Deno.test("lrc quantize keeps the input calibration only where integer-only inference agrees", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-quantize-test-" });
+  try {
+    // Breast cancer: standardised, raw feature ranges from about 0.1 to 4000: one input scale
+    // loses the small ones. Digits: pixels 0 to 16, one scale serves them all.
+    for (const [dataset, saved] of [["breast-cancer", false], ["digits", true]] as const) {
+      const path = `${dir}/${dataset}.json`;
+      const r = await runCli(["quantize", "--dataset", dataset, "--save", path, "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      const report = JSON.parse(r.stdout);
+      assert.equal(report.integer.calibrationSaved, saved, dataset);
+      assert.equal(report.integer.trainAgreement >= 0.99, saved, dataset);
+      const model = quantizedModelFromJson(await Deno.readTextFile(path));
+      assert.equal(model.input !== undefined, saved, dataset);
+      const text = await runCli(["quantize", "--dataset", dataset]);
+      assert.equal(/integer-only inference agrees on only/.test(text.stdout), !saved, dataset);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
