@@ -236,6 +236,18 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
   const quantized = model.kind === "quantized-logistic-regression";
   if (quantized) validateQuantizedModel(model, action);
   else validateModel(model, action);
+  // The file stores names as UTF-8, which cannot hold a lone UTF-16 surrogate: refuse rather
+  // than write a replacement character in its place.
+  for (
+    const [what, names] of [["class label", model.classes], ["feature name", model.featureNames]]
+  ) {
+    const i = (names as readonly string[]).findIndex((n) => !n.isWellFormed());
+    if (i >= 0) {
+      throw new RangeError(
+        `Cannot ${action}: ${what} ${i} holds a lone UTF-16 surrogate, which UTF-8 cannot store`,
+      );
+    }
+  }
   const weightDtype = options.weightDtype ?? "auto";
   if (!["auto", "float16", "float32", "float64"].includes(weightDtype)) {
     throw new RangeError(`Cannot ${action}: unknown weightDtype '${weightDtype}'`);

@@ -251,6 +251,36 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     nOut = bias.length;
     const softmax = after.some((n) => n.op_type === "Softmax");
     const sigmoid = after.some((n) => n.op_type === "Sigmoid");
+    for (const n of after) {
+      // Opset 13 and later default to the last axis, earlier opsets to 1 (the same for the
+      // 2-D scores); any other axis normalises across samples, not classes.
+      const axis = n.op_type === "Softmax" ? Number(attr(n, "axis")?.i ?? -1) : -1;
+      if (axis !== 1 && axis !== -1) {
+        fail(`Softmax node '${n.name ?? ""}' normalises the scores over axis ${axis}, not classes`);
+      }
+    }
+    if (!softmax && !sigmoid) {
+      // A head reached through other operations (a Concat, a Gather...) changes what the scores
+      // mean in ways this reader does not follow: refuse rather than guess the classes' order.
+      const seen = new Set<string>();
+      const queue = after.flatMap((n) => n.output);
+      while (queue.length > 0) {
+        const t = queue.pop()!;
+        if (seen.has(t)) continue;
+        seen.add(t);
+        for (const m of consumers(t)) {
+          if (m.op_type === "Softmax" || m.op_type === "Sigmoid") {
+            fail(
+              `the scores '${current}' reach ${m.op_type} node '${m.name ?? ""}' only through ` +
+                `other operations (${
+                  after.map((n) => n.op_type).join(", ")
+                }); only a head applied to the scores themselves can be read`,
+            );
+          }
+          queue.push(...m.output);
+        }
+      }
+    }
     if (!softmax && !sigmoid && !outputs.has(current) && after.length === 0) {
       fail(`not a linear classifier: '${current}' is neither an output nor followed by a head`);
     }

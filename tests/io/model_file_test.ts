@@ -317,3 +317,23 @@ Deno.test("feature names like pixel_r_c and numeric classes cost a few bytes", a
   // "0".."9": mode, m, two empty literals, one (start, radix)
   assert.equal(info.bytes.labels, 1 + 1 + 2 + 2);
 });
+
+Deno.test("names that UTF-8 cannot store (lone surrogates) are refused, others round-trip", () => {
+  const base = randomFloatModel(3, { nFeatures: 4 });
+  const named = (featureNames: string[], classes = base.classes) => ({
+    ...base,
+    classes,
+    featureNames: featureNames.concat(base.featureNames.slice(featureNames.length)),
+  });
+  assert.throws(
+    () => encodeModel(named(["a\uD800"])),
+    /feature name 0 holds a lone UTF-16 surrogate/,
+  );
+  assert.throws(
+    () => encodeModel(named([], ["\uDC00x", ...base.classes.slice(1)])),
+    /class label 0 holds a lone UTF-16 surrogate/,
+  );
+  // A surrogate pair (an emoji) and other non-ASCII names are kept exactly.
+  const fine = named(["\u{1F600} smile", "naïve é"]);
+  assert.deepEqual(decodeModel(encodeModel(fine)).featureNames, fine.featureNames);
+});

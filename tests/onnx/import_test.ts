@@ -327,3 +327,45 @@ Deno.test("a JSON of coefficients with the wrong shapes or values is refused", (
   const m: LogisticModel = model;
   assert.equal(m.weights.cols, 2);
 });
+
+Deno.test("a head the importer cannot read is refused: softmax across samples, or after a Concat", () => {
+  const graph = (build: (g: GraphBuilder) => void, k: number) => {
+    const g = new GraphBuilder();
+    build(g);
+    return encodeOnnx({
+      ir_version: 8,
+      opset_import: [{ domain: "", version: 13 }],
+      graph: {
+        name: "head",
+        node: g.nodes,
+        initializer: g.initializers,
+        input: [valueInfo("input", "FLOAT", ["N", 3])],
+        output: [valueInfo("p", "FLOAT", ["N", k])],
+      },
+    });
+  };
+  // Softmax(Concat([s, 0])): s is the logit of class 0, which a guess would read backwards.
+  const concat = graph((g) => {
+    const w = g.constant("w", "FLOAT", [3, 1], Float32Array.from([0.5, -1, 2]));
+    const s = g.op("Add", [g.op("MatMul", ["input", w]), g.constant("b", "FLOAT", [1], [0.1])]);
+    const c = g.op("Concat", [s, g.op("Sub", [s, s])], { axis: { int: 1 } });
+    g.op("Softmax", [c], { axis: { int: 1 } }, "p");
+  }, 2);
+  assert.throws(
+    () => importOnnxModel(concat, { name: "c.onnx" }),
+    /reach Softmax node .* only through other operations \(Sub, Concat\)/,
+  );
+  // Three scores, softmax over the batch (axis 0) instead of the classes.
+  const three = (axis: number | null) =>
+    graph((g) => {
+      const w3 = g.constant("w3", "FLOAT", [3, 3], new Float32Array(9).map((_, i) => i - 4));
+      const z = g.op("MatMul", ["input", w3]);
+      g.op("Softmax", [z], axis === null ? {} : { axis: { int: axis } }, "p");
+    }, 3);
+  assert.throws(() => importOnnxModel(three(0)), /normalises the scores over axis 0, not classes/);
+  for (const axis of [1, -1, null]) {
+    const { model, warnings } = importOnnxModel(three(axis));
+    assert.equal(model.link, "softmax", String(axis));
+    assert.deepEqual(warnings, []);
+  }
+});
