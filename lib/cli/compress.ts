@@ -35,7 +35,7 @@ import {
   type SweepResult,
 } from "../compress/mod.ts";
 import { type Command, decimalValue, type ParsedArgs, UsageError } from "./args.ts";
-import { checkModelFitsData, DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
+import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent, pointsText } from "./format.ts";
 import { checkDestination, checkNotAnInput, readFloatModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
@@ -269,14 +269,14 @@ export const compressCommand: Command = {
     const validationFraction = args.number("validation-fraction", 1e-9, 1 - 1e-9)!;
     const showProgress = !args.flag("quiet") && !args.flag("json");
 
-    const data = await loadData(args);
+    let data = await loadData(args);
     let model: LogisticModel | undefined;
     const modelFile = args.string("model");
     if (modelFile !== undefined) {
       const loaded = await readFloatModelFile(modelFile, "compress");
       model = loaded.model;
       for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
-      checkModelFitsData(model, data, modelFile);
+      data = dataForModel(model, data, modelFile);
     }
     const choices = trainingChoices(args, Math.round(data.train.x.rows * (1 - validationFraction)));
     const progress = createProgress(io, showProgress);

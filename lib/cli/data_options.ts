@@ -16,6 +16,7 @@ import {
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { trainTestSplit } from "../data/preprocess.ts";
 import type { LogisticModel } from "../model/types.ts";
+import { featureIndices, selectFeatures } from "../prune/structured.ts";
 import type { OptionSpec, ParsedArgs } from "./args.ts";
 
 /** Data options, for spreading into a command's option table. */
@@ -112,23 +113,40 @@ export async function loadData(args: ParsedArgs): Promise<LoadedData> {
 }
 
 /**
- * Checks that a loaded model can be applied to the loaded data: same number of features and the
- * same class labels in the same order (labels are compared as indices).
+ * The loaded data as a loaded model takes them: the same data when the model has their width; a
+ * model over fewer features (a reduced model of structured pruning) gets the columns its feature
+ * names select, in its order. The class labels must be the data's, in the same order.
  *
  * @param model The model.
  * @param data The data.
  * @param file The model's file, for messages.
- * @throws {TypeError} If the features or classes differ.
+ * @returns The data the model applies to.
+ * @throws {TypeError} If the features cannot be matched or the classes differ.
  */
-export function checkModelFitsData(model: LogisticModel, data: LoadedData, file: string): void {
+export function dataForModel(model: LogisticModel, data: LoadedData, file: string): LoadedData {
   const cols = data.train.x.cols;
+  let columns: Int32Array | null = null;
   if (model.weights.cols !== cols) {
-    throw new TypeError(
-      `Cannot apply '${file}' to ${data.source}: the model takes ${model.weights.cols} features, ` +
-        `the data have ${cols}`,
-    );
+    try {
+      columns = featureIndices(model, data.train.featureNames);
+    } catch {
+      throw new TypeError(
+        `Cannot apply '${file}' to ${data.source}: the model takes ${model.weights.cols} ` +
+          `features, the data have ${cols}`,
+      );
+    }
   }
   checkModelClasses(model, data, file);
+  if (columns === null) return data;
+  return {
+    source: `${data.source}, the ${columns.length} features the model takes`,
+    train: {
+      ...data.train,
+      x: selectFeatures(data.train.x, columns),
+      featureNames: model.featureNames,
+    },
+    test: { x: selectFeatures(data.test.x, columns), y: data.test.y },
+  };
 }
 
 /**

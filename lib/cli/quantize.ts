@@ -23,7 +23,7 @@ import {
 } from "../quant/mod.ts";
 import type { QuantizedModel } from "../quant/types.ts";
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
-import { checkModelFitsData, DATA_OPTIONS, loadData } from "./data_options.ts";
+import { DATA_OPTIONS, dataForModel, loadData } from "./data_options.ts";
 import { checkSaveTarget, readFloatModelFile, writeModelFile } from "./model_files.ts";
 import { formatTable, percent } from "./format.ts";
 import { createProgress } from "./progress.ts";
@@ -172,14 +172,14 @@ export const quantizeCommand: Command = {
       model: args.string("model"),
       data: args.string("data"),
     });
-    const data = await loadData(args);
+    let data = await loadData(args);
     let model: LogisticModel;
     let origin: string;
     let warnings: string[];
     const file = args.string("model");
     if (file !== undefined) {
       ({ model, warnings } = await readFloatModelFile(file, "quantize"));
-      checkModelFitsData(model, data, file);
+      data = dataForModel(model, data, file);
       origin = `loaded from ${file}`;
     } else {
       const trained = trainWithProgress(data, args, showProgress, io);
@@ -337,7 +337,11 @@ export const quantizeCommand: Command = {
       "",
       `weights   ${size.weights} x ${size.bitsPerWeight} bits: ${size.codeBytes} bytes of codes + ` +
       `${size.parameterBytes} bytes of scales/zero points/codebooks = ${size.weightBytes} bytes ` +
-      `(float32: ${size.float32WeightBytes} bytes, ${size.compression.toFixed(1)}x smaller)`,
+      `(float32: ${size.float32WeightBytes} bytes, ${
+        size.compression >= 1
+          ? `${size.compression.toFixed(1)}x smaller`
+          : `${(1 / size.compression).toFixed(1)}x larger`
+      })`,
       `bias      ${size.bias}, ${size.biasBytes} bytes` +
       (size.bias === "int32" ? " (at the product scale of each class)" : ""),
       ...(save !== undefined ? [`saved     ${save}`] : []),

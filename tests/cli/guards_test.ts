@@ -109,3 +109,28 @@ Deno.test("lrc compress --model refuses data whose classes are not the model's",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a reduced model saved by prune --structure features quantizes and compresses on full-width data", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-guards-" });
+  try {
+    const reduced = `${dir}/reduced.lrc`;
+    const pruned = await runCli([
+      ...["prune", "--structure", "features", "--sparsity", "0.5", "--save", reduced],
+      ...quick,
+    ]);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    const q = await runCli(["quantize", "--model", reduced, "--json", "--quiet"]);
+    assert.equal(q.code, 0, q.stderr);
+    const report = JSON.parse(q.stdout);
+    assert.equal(report.data.features, 32);
+    assert.match(report.data.source, /the 32 features the model takes/);
+    assert.ok(report.test.quantizedAccuracy > 0.8, `${report.test.quantizedAccuracy}`);
+    const out = `${dir}/c.lrc`;
+    const c = await runCli(["compress", "--model", reduced, "--out", out, "--json", "--quiet"]);
+    assert.equal(c.code, 0, c.stderr);
+    const inspect = await runCli(["inspect", out, "--json"]);
+    assert.equal(JSON.parse(inspect.stdout).features, 32);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
