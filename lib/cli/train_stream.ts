@@ -53,12 +53,20 @@ export async function trainStreamedIfAsked(
       return null; // the in-memory path reports the missing file
     }
   }
-  const auto = size > STREAM_AUTO_BYTES;
+  // A --max-data-bytes raised above the streaming size keeps such files in memory.
+  const maxBytes = args.number("max-data-bytes", 1, Number.MAX_SAFE_INTEGER, true)!;
+  const auto = size > Math.max(STREAM_AUTO_BYTES, maxBytes);
   if (!args.flag("stream") && !auto) return null;
   if (file === undefined) {
     throw new UsageError("Cannot train from a stream: --stream needs --data FILE.csv");
   }
   const testFraction = args.number("test-fraction", 1e-9, 1 - 1e-9)!;
+  if (testFraction > 0.5) {
+    throw new UsageError(
+      `Cannot train from a stream: it holds out every n-th row, so --test-fraction must be at ` +
+        `most 0.5, got ${testFraction}`,
+    );
+  }
   const every = Math.max(2, Math.round(1 / testFraction));
   const isTest = (row: number) => row % every === every - 1;
   const csv = {
@@ -96,11 +104,39 @@ export async function trainStreamedIfAsked(
     progress.done();
   }
   const train = await evaluateStream(result.model, file, { ...csv, rowFilter: (r) => !isTest(r) });
-  const test = await evaluateStream(result.model, file, { ...csv, rowFilter: isTest });
+  let test;
+  try {
+    test = await evaluateStream(result.model, file, { ...csv, rowFilter: isTest });
+  } catch (error) {
+    if (!(error instanceof RangeError) || !/is not one of its classes/.test(error.message)) {
+      throw error;
+    }
+    throw new RangeError(
+      `${error.message}: the held-out rows (every ${
+        ordinal(every)
+      }) hold a class that no training row ` +
+        "has; give the file more rows of that class, or shuffle it",
+    );
+  }
   return {
-    source: `${file} (streamed; every ${every}th row held out)`,
+    source: `${file} (streamed; every ${ordinal(every)} row held out)`,
     result,
     train: { ...train, x: { rows: train.samples, cols: result.model.weights.cols } },
     test: { ...test, x: { rows: test.samples } },
   };
+}
+
+/** 2nd, 3rd, 4th, 11th, 21st... */
+function ordinal(n: number): string {
+  const tens = n % 100, units = n % 10;
+  const suffix = tens >= 11 && tens <= 13
+    ? "th"
+    : units === 1
+    ? "st"
+    : units === 2
+    ? "nd"
+    : units === 3
+    ? "rd"
+    : "th";
+  return `${n}${suffix}`;
 }

@@ -77,3 +77,29 @@ Deno.test("lrc train --stream defaults lambda to 1 / training rows for every pen
     await Deno.remove(file);
   }
 });
+
+Deno.test("lrc train --stream: a test fraction above one half is refused, and a class only in held-out rows is explained", async () => {
+  const file = await csvFile();
+  const tiny = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    const wide = await runCli(
+      ["train", "--data", file, "--stream", "--optimizer", "sgd", "--test-fraction", "0.9"],
+    );
+    assert.equal(wide.code, 2);
+    assert.match(wide.stderr, /--test-fraction must be at most 0.5, got 0.9/);
+    const half = await runCli([
+      ...["train", "--data", file, "--stream", "--optimizer", "sgd", "--test-fraction", "0.5"],
+      "--json",
+    ]);
+    assert.equal(half.code, 0, half.stderr);
+    assert.match(JSON.parse(half.stdout).data.source, /every 2nd row held out/);
+    // Rows 0..3: the 4th (class w) is the only held-out row and the only w.
+    await Deno.writeTextFile(tiny, "a,b,y\n1,2,x\n3,4,z\n5,6,x\n7,8,w\n");
+    const r = await runCli(["train", "--data", tiny, "--stream", "--optimizer", "sgd", "--quiet"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /label 'w' on line 5 .* the held-out rows \(every 4th\) hold a class/);
+  } finally {
+    await Deno.remove(file);
+    await Deno.remove(tiny);
+  }
+});
