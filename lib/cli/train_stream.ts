@@ -112,10 +112,9 @@ export async function trainStreamedIfAsked(
       throw error;
     }
     throw new RangeError(
-      `${error.message}: the held-out rows (every ${
-        ordinal(every)
-      }) hold a class that no training row ` +
-        "has; give the file more rows of that class, or shuffle it",
+      `Cannot evaluate the held-out rows (every ${ordinal(every)}): ${
+        error.message.replace(/^Cannot evaluate model: /, "")
+      }, and no training row has that class; give the file more rows of it, or shuffle it`,
     );
   }
   return {

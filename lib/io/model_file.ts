@@ -926,6 +926,13 @@ export async function loadModel(
   }
   let first = 0;
   while (first < bytes.length && [0x20, 0x09, 0x0a, 0x0d].includes(bytes[first])) first++;
+  if (bytes[first] !== 0x7b && /\.json$/i.test(path)) {
+    throw new SyntaxError(
+      `Cannot read model file '${path}': ${
+        first === bytes.length ? "it is empty" : "it does not start with '{'"
+      }, so it is not a JSON model`,
+    );
+  }
   if (bytes[first] === 0x7b) {
     const text = new TextDecoder().decode(bytes);
     try {

@@ -308,6 +308,24 @@ Deno.test("a missing file is reported with its name", async () => {
   );
 });
 
+Deno.test("a .json file that is empty or not JSON is reported as such, not as a binary file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [text, reason] of [["", "it is empty"], ["  LRCM", "it does not start with '{'"]]) {
+      const path = `${dir}/m.json`;
+      await Deno.writeTextFile(path, text);
+      await assert.rejects(
+        loadModel(path),
+        (e: Error) =>
+          e instanceof SyntaxError &&
+          e.message === `Cannot read model file '${path}': ${reason}, so it is not a JSON model`,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("feature names like pixel_r_c and numeric classes cost a few bytes", async () => {
   const { model } = await trainedDigits();
   const { info } = inspectModelFile(encodeModel(model));
