@@ -68,8 +68,8 @@ export function saveFormatOf(path: string): "lrc" | "json" {
  * @param path The destination, or `undefined` when nothing is saved.
  * @param inputs The command's input files by what they are (`model`, `data`), for
  *   `checkNotAnInput`.
- * @throws {UsageError} For an extension other than `.lrc` or `.json`, or an input file.
- * @throws {TypeError} If the folder is missing or `path` is a folder.
+ * @throws {UsageError} For an extension other than `.lrc` or `.json`, an input file, a missing
+ *   folder, or a folder as `path`.
  */
 export async function checkSaveTarget(
   path: string | undefined,
@@ -157,7 +157,8 @@ export async function writeModelFile(path: string, model: StoredModel): Promise<
  * so a failure then leaves any previous file intact.)
  *
  * @param path The destination.
- * @throws {TypeError} If the folder is missing or `path` is a folder.
+ * @throws {UsageError} If the folder is missing or `path` is a folder (a bad option value: exit
+ *   code 2, as every other usage error).
  */
 export async function checkDestination(path: string): Promise<void> {
   const slash = path.lastIndexOf("/");
@@ -166,12 +167,10 @@ export async function checkDestination(path: string): Promise<void> {
   try {
     isDir = (await Deno.stat(dir)).isDirectory;
   } catch { /* missing: reported below */ }
-  if (!isDir) throw new TypeError(`Cannot write '${path}': the folder '${dir}' does not exist`);
+  if (!isDir) throw new UsageError(`Cannot write '${path}': the folder '${dir}' does not exist`);
+  let folder = false;
   try {
-    if ((await Deno.stat(path)).isDirectory) {
-      throw new TypeError(`Cannot write '${path}': it is a folder`);
-    }
-  } catch (error) {
-    if (error instanceof TypeError) throw error; // a missing file is fine
-  }
+    folder = (await Deno.stat(path)).isDirectory;
+  } catch { /* a missing file is fine */ }
+  if (folder) throw new UsageError(`Cannot write '${path}': it is a folder`);
 }

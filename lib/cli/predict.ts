@@ -397,11 +397,7 @@ export function planColumns(
  * data nor the model file (under any name: real paths are compared).
  */
 async function checkOutput(out: string, inputs: { data: string; model: string }): Promise<void> {
-  try {
-    await checkDestination(out);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  await checkDestination(out);
   await checkNotAnInput("--out", out, inputs);
 }
 

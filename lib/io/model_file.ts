@@ -926,7 +926,8 @@ export async function loadModel(
   }
   let first = 0;
   while (first < bytes.length && [0x20, 0x09, 0x0a, 0x0d].includes(bytes[first])) first++;
-  if (bytes[first] !== 0x7b && /\.json$/i.test(path)) {
+  const binary = MODEL_FILE_MAGIC.every((b, i) => bytes[i] === b);
+  if (bytes[first] !== 0x7b && !binary && /\.json$/i.test(path)) {
     throw new SyntaxError(
       `Cannot read model file '${path}': ${
         first === bytes.length ? "it is empty" : "it does not start with '{'"

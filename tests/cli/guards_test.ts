@@ -62,7 +62,7 @@ Deno.test("lrc compress refuses a folder as output before any work", async () =>
     for (const argv of [["--out", `${dir}/out.lrc`], ["--report", `${dir}/r.html`]]) {
       // The data file does not exist: the folder is refused before the data are even read.
       const r = await runCli(["compress", ...argv, "--data", `${dir}/missing.csv`, "--quiet"]);
-      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /it is a folder/);
       assert.doesNotMatch(r.stderr, /tmp-|missing\.csv/);
     }

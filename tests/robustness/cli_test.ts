@@ -277,25 +277,25 @@ const FAILURES: [string, string[], number, RegExp][] = [
   [
     "--save into a missing folder (before training)",
     ["train", "--save", file("no/such/m.lrc")],
-    1,
+    2,
     /^lrc train: Cannot write '.*no\/such\/m.lrc': the folder '.*no\/such' does not exist$/,
   ],
   [
     "--save onto a folder",
     ["train", "--save", file("folder.lrc")],
-    1,
+    2,
     /Cannot write '.*folder.lrc': it is a folder$/,
   ],
   [
     "--out into a missing folder",
     ["export", "--out", file("none/m.onnx")],
-    1,
+    2,
     /^lrc export: Cannot write '.*none\/m.onnx': the folder/,
   ],
   [
     "quantize --save into a missing folder",
     ["quantize", "--save", file("none/q.json")],
-    1,
+    2,
     /^lrc quantize: Cannot write '.*none\/q.json': the folder/,
   ],
 ];
