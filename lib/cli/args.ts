@@ -71,6 +71,8 @@ export interface ParsedArgs {
   flag(name: string): boolean;
   /** A number option within `[min, max]`, or `undefined` when absent without default. */
   number(name: string, min: number, max: number, integer?: boolean): number | undefined;
+  /** Whether the option was given on the command line (not only defaulted). */
+  given(name: string): boolean;
   /** Positional arguments after the command. */
   readonly positionals: readonly string[];
 }
@@ -136,6 +138,7 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
     return typeof v === "string" ? v : command.options[name]?.default;
   };
   return {
+    given: (name) => parsed.values[name] !== undefined,
     positionals: parsed.positionals,
     string: get,
     flag: (name) => parsed.values[name] === true,

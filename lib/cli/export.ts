@@ -57,6 +57,16 @@ export const exportCommand: Command = {
     let from: string;
     let warnings: readonly string[];
     if (source !== undefined) {
+      const ignored = [...Object.keys(DATA_OPTIONS), ...Object.keys(TRAIN_OPTIONS)].filter((o) =>
+        args.given(o)
+      );
+      if (ignored.length > 0) {
+        throw new UsageError(
+          `Cannot export: --model exports that file as it is; ${
+            ignored.map((o) => `--${o}`).join(", ")
+          } ${ignored.length === 1 ? "applies" : "apply"} only to a model trained here`,
+        );
+      }
       ({ model, warnings } = await readModelFile(source));
       from = source;
     } else {

@@ -4,7 +4,7 @@ import { runCli } from "../_helpers/assert_close.ts";
 
 const quick = ["--max-iterations", "20", "--quiet"];
 
-Deno.test("commands refuse arguments that are not options instead of ignoring them", async () => {
+Deno.test("commands refuse arguments that are not options, or options that do not apply, instead of ignoring them", async () => {
   const cases: [string[], RegExp][] = [
     [["export", "m.json", "--out", "x.onnx"], /unexpected argument 'm.json' \(name a model file/],
     [["quantize", "m.lrc"], /unexpected argument 'm.lrc' \(name a model file with --model\)/],
@@ -15,6 +15,20 @@ Deno.test("commands refuse arguments that are not options instead of ignoring th
     ],
     [["compress", "data.csv.gz"], /unexpected argument 'data.csv.gz' \(name a data file/],
     [["predict", "--model", "m.json", "extra"], /unexpected argument 'extra'/],
+    [
+      [
+        "export",
+        "--model",
+        "m.json",
+        "--out",
+        "x.onnx",
+        "--dataset",
+        "breast-cancer",
+        "--epochs",
+        "3",
+      ],
+      /--model exports that file as it is; --dataset, --epochs apply only to a model trained here/,
+    ],
   ];
   for (const [argv, message] of cases) {
     const r = await runCli(argv);
