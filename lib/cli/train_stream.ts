@@ -60,6 +60,12 @@ export async function trainStreamedIfAsked(
   if (file === undefined) {
     throw new UsageError("Cannot train from a stream: --stream needs --data FILE.csv");
   }
+  if (args.flag("stream") && args.given("max-data-bytes")) {
+    throw new UsageError(
+      "Cannot train from a stream: --max-data-bytes limits reading a file into memory, which " +
+        "--stream does not do",
+    );
+  }
   const testFraction = args.number("test-fraction", 1e-9, 1 - 1e-9)!;
   if (testFraction > 0.5) {
     throw new UsageError(

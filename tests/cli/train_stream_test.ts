@@ -87,6 +87,11 @@ Deno.test("lrc train --stream: a test fraction above one half is refused, and a 
     );
     assert.equal(wide.code, 2);
     assert.match(wide.stderr, /--test-fraction must be at most 0.5, got 0.9/);
+    const limit = await runCli(
+      ["train", "--data", file, "--stream", "--optimizer", "sgd", "--max-data-bytes", "10"],
+    );
+    assert.equal(limit.code, 2);
+    assert.match(limit.stderr, /--max-data-bytes limits reading a file into memory/);
     const half = await runCli([
       ...["train", "--data", file, "--stream", "--optimizer", "sgd", "--test-fraction", "0.5"],
       "--json",
