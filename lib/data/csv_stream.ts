@@ -175,12 +175,23 @@ function slowNumber(b: Uint8Array, s: number, e: number): number {
 type LineSink = (bytes: Uint8Array, start: number, end: number, line: number) => void;
 
 async function openFile(path: string | URL): Promise<Deno.FsFile> {
+  const file = path instanceof URL ? path.pathname : path;
+  let handle: Deno.FsFile;
   try {
-    return await Deno.open(path);
+    handle = await Deno.open(path);
   } catch (error) {
-    const file = path instanceof URL ? path.pathname : path;
     throw new TypeError(`Cannot read CSV '${file}': ${(error as Error).message}`);
   }
+  // Pipes and other streams are fine here; a folder opens but cannot be read.
+  let folder = false;
+  try {
+    folder = (await handle.stat()).isDirectory;
+  } catch { /* not a folder, then */ }
+  if (folder) {
+    handle.close();
+    throw new TypeError(`Cannot read CSV '${file}': it is a folder`);
+  }
+  return handle;
 }
 
 interface Columns {

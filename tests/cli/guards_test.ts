@@ -148,3 +148,27 @@ Deno.test("a reduced model saved by prune --structure features quantizes and com
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a folder given as --data is named as such by the streaming readers too", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-guards-" });
+  try {
+    const model = `${dir}/m.json`;
+    assert.equal((await runCli(["train", "--save", model, ...quick])).code, 0);
+    for (
+      const argv of [
+        ["predict", "--model", model, "--data", dir],
+        ["train", "--data", dir, "--stream", "--optimizer", "sgd"],
+        ["train", "--data", dir],
+      ]
+    ) {
+      const r = await runCli([...argv, "--quiet"]);
+      assert.equal(r.code, 1, `${argv.join(" ")}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        /^lrc (predict|train): Cannot read CSV '.*': it is (a folder|not a regular file)/,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
