@@ -7,18 +7,20 @@
  * 1. The dense model in float32 is the first candidate (always within budget).
  * 2. For each pruning structure and strategy, sparsities are visited in ascending order. Before
  *    a level is fine-tuned, its smallest possible file is computed from the pruned model (the
- *    lowest bit width of each method, post-training quantized and encoded; the mask, hence the
- *    index set, is the same after fine-tuning). A level that cannot beat the best file so far is
- *    skipped without fine-tuning. Otherwise it is pruned and fine-tuned once and its float32
- *    model evaluated; if even that misses the target, higher sparsities of the same strategy are
- *    not tried (accuracy falls with sparsity).
- * 3. For each method (and granularity), bit widths are tried in ascending order: post-training
- *    quantization first, then quantization-aware training at the same width if PTQ missed the
- *    target. The first width within budget ends that method (wider codes only cost more bytes);
- *    so does a width whose file is not smaller than the best so far (QAT at a width is not run
- *    when its PTQ twin, of the same size, is already too big).
+ *    lowest bit width of each method, post-training quantized and stored in the smallest way;
+ *    the mask, hence the index set, is the same after fine-tuning). A level that cannot beat the
+ *    best file so far is skipped without fine-tuning; otherwise it is pruned and fine-tuned once
+ *    and its float32 model evaluated (a float32 model below the target does not end the ladder:
+ *    quantization-aware training can pass where it did not).
+ * 3. Every method, granularity and bit width of a level gets a size bound: its post-training
+ *    file with the preprocessing stored in the smallest way (folded). File sizes do not grow with
+ *    the bit width alone (with "auto" storage a wider code may afford the folded form that a
+ *    narrower one cannot), so candidates are visited by increasing bound, and one whose bound is
+ *    not below the best file so far is skipped. PTQ comes first; QAT follows unless PTQ was
+ *    within budget in its smallest form already.
  * 4. The chosen model is the smallest file among all evaluated candidates within budget (ties:
- *    the first evaluated).
+ *    the first evaluated). The bound assumes that QAT does not store fewer codes than PTQ at the
+ *    same width; the tests check the choice against a sweep of the whole space.
  * Every evaluated candidate is reported (`tried`, with its feasibility) and every skip with its
  * reason (`skipped`).
  *
@@ -38,7 +40,6 @@ import {
   type Base,
   candidateName,
   type Context,
-  formatPercent,
   listPrunedBase,
   type MeasuredCandidate,
   pruneName,
@@ -104,23 +105,29 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
   };
   record(dense, ctx.denseBase);
 
+  // The file of a model quantized post-training and stored in the smallest way (preprocessing
+  // folded into the weights, or the session's fixed mode): what a candidate's file is compared
+  // by before it is made. With "auto" storage a candidate may need the larger compact form, and
+  // quantization-aware training changes only the values, so this is the size to beat.
+  const mode = ctx.storage === "auto" ? "fold" : ctx.storage;
+  const boundOf = (model: LogisticModel, method: QuantizationMethod): number | null => {
+    try {
+      const q = quantizeModel(prepareStorage(model, mode), { method });
+      return encodeModel(storeQuantizedModel(q, mode, ctx.keepRecipe)).length;
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      return null;
+    }
+  };
   const smallestFile = (model: LogisticModel): number => {
-    const mode = ctx.storage === "auto" ? "fold" : ctx.storage;
     let smallest = Infinity;
     for (const { template, granularity } of variants) {
       for (const bits of space.bits) {
         const at = methodAt(template, bits, granularity, space.methods);
         if ("reason" in at) continue;
-        try {
-          const q = quantizeModel(prepareStorage(model, mode), { method: at.method });
-          smallest = Math.min(
-            smallest,
-            encodeModel(storeQuantizedModel(q, mode, ctx.keepRecipe)).length,
-          );
-        } catch (error) {
-          if (!(error instanceof RangeError)) throw error;
-          continue;
-        }
+        const bytes = boundOf(model, at.method);
+        if (bytes === null) continue;
+        smallest = Math.min(smallest, bytes);
         break; // the lowest supported width of this method
       }
     }
@@ -152,50 +159,59 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
       listPrunedBase(bases, base);
       const float = ctx.floatCandidate(base);
       record(float, base);
-      if (!within(float)) {
-        const rest = ladder.slice(level + 1);
-        if (rest.length > 0) {
-          skip(
-            `${p.strategy} ${
-              rest.map((r) => formatPercent(r.fraction ?? 0)).join(", ")
-            } % of ${p.structure}`,
-            `the float32 model at ${formatPercent(p.fraction ?? 0)} % is below the target ` +
-              `(${(float.report.validation.accuracy * 100).toFixed(2)} % < ${
-                (target * 100).toFixed(2)
-              } %)`,
-          );
-        }
-        break;
-      }
+      // A float32 model below the target does not end the ladder: quantization-aware training
+      // trains further and can pass where the fine-tuned float model did not.
+      // Every method and width of this level, smallest bound first; a candidate whose bound is
+      // not below the best file so far cannot give a smaller file and is not made.
+      const queue: { method: QuantizationMethod; bound: number; label: string }[] = [];
       for (const { template, granularity } of variants) {
         const widths = template.kind === "float16" ? [16] : space.bits;
-        widths: for (const bits of widths) {
+        for (const bits of widths) {
           const at = methodAt(template, bits, granularity, space.methods);
+          const label = `${base.name} + ${template.kind} ${bits}-bit`;
           if ("reason" in at) {
-            skip(`${base.name} + ${template.kind} ${bits}-bit`, at.reason);
+            skip(label, at.reason);
             continue;
           }
-          let ptqBytes: number | null = null;
-          for (const training of space.training) {
-            const label = candidateName(base, at.method, training);
-            if (
-              training === "qat" && ptqBytes !== null && ptqBytes >= best.candidate.report.bytes
-            ) {
-              skip(label, `not smaller than the best so far (its PTQ twin has ${ptqBytes} bytes)`);
-              break widths;
-            }
-            let c: MeasuredCandidate;
-            try {
-              c = ctx.quantizedCandidate(base, at.method, training);
-            } catch (error) {
-              if (!(error instanceof RangeError)) throw error;
-              skip(label, errorReason(error));
-              continue;
-            }
-            const wasBest = best.candidate.report.bytes;
+          const bound = boundOf(base.model, at.method);
+          if (bound === null) {
+            skip(label, "it cannot be quantized this way");
+            continue;
+          }
+          queue.push({ method: at.method, bound, label });
+        }
+      }
+      queue.sort((a, b) => a.bound - b.bound);
+      for (const { method, bound, label } of queue) {
+        if (bound >= best.candidate.report.bytes) {
+          skip(
+            label,
+            `its file would have at least ${bound} bytes, not fewer than the best so far ` +
+              `(${best.candidate.report.bytes} bytes)`,
+          );
+          continue;
+        }
+        let ptq: MeasuredCandidate | null = null;
+        for (const training of space.training) {
+          const name = candidateName(base, method, training);
+          // QAT only where it could do better than PTQ: PTQ missed the target, or its file is
+          // larger than the bound (a form QAT may avoid).
+          if (
+            training === "qat" && ptq !== null && within(ptq) && ptq.report.bytes <= bound
+          ) {
+            continue;
+          }
+          if (training === "qat" && bound >= best.candidate.report.bytes) {
+            skip(name, `not smaller than the best so far (${best.candidate.report.bytes} bytes)`);
+            continue;
+          }
+          try {
+            const c = ctx.quantizedCandidate(base, method, training);
             record(c, base);
-            if (training === "ptq") ptqBytes = c.report.bytes;
-            if (within(c) || c.report.bytes >= wasBest) break widths;
+            if (training === "ptq") ptq = c;
+          } catch (error) {
+            if (!(error instanceof RangeError)) throw error;
+            skip(name, errorReason(error));
           }
         }
       }

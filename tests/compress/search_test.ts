@@ -42,6 +42,34 @@ Deno.test("the budget search returns the smallest evaluated file within the budg
   }
 });
 
+Deno.test("the search finds the smallest file within budget that a sweep of the same space has", () => {
+  // The oracle: every candidate of the space made and measured; the search may skip any, but
+  // must not miss a smaller feasible file (sizes do not grow with the bit width: with "auto"
+  // storage a wider code may fold the preprocessing, which a narrower one could not afford).
+  const s = session();
+  const space = {
+    ...SPACE,
+    structures: ["weights", "features"] as const,
+    methods: [
+      { kind: "uniform", scheme: "symmetric" },
+      { kind: "uniform", scheme: "affine" },
+      { kind: "log2" },
+      { kind: "kmeans" },
+    ] as const,
+  };
+  const sweep = s.sweep(space);
+  for (const maxDrop of [0, 0.005, 0.01, 0.02, 0.05]) {
+    const target = sweep.dense.validation.accuracy - maxDrop;
+    const smallest = Math.min(
+      sweep.dense.bytes,
+      ...sweep.rows.filter((r) => r.validation.accuracy >= target - 1e-12).map((r) => r.bytes),
+    );
+    const r = s.search({ ...space, maxDrop });
+    check(s, r, maxDrop);
+    assert.equal(r.chosen.bytes, smallest, `budget ${maxDrop}: ${r.chosen.name}`);
+  }
+});
+
 Deno.test("a zero budget keeps the dense validation accuracy", () => {
   const s = session();
   const r = s.search({ ...SPACE, maxDrop: 0 });
