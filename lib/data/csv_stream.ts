@@ -12,6 +12,7 @@
 import { parse } from "csv-parse/sync";
 import type { Matrix } from "../core/matrix.ts";
 import { encodeLabels } from "./dataset.ts";
+import { featureScale } from "./preprocess.ts";
 import { describeCell, raggedRowReason } from "./csv.ts";
 
 /** Options for {@linkcode readCsvBatches} and {@linkcode scanCsv}. */
@@ -626,8 +627,7 @@ export async function scanCsv(
   for (let j = 0; j < d; j++) {
     const m = sum[j] / rows;
     mean[j] = ref![j] + m;
-    const s = Math.sqrt(Math.max(0, sq![j] / rows - m * m));
-    scale[j] = s > 1e-12 * Math.max(1, Math.abs(mean[j])) ? s : 1;
+    scale[j] = featureScale(Math.max(0, sq![j] / rows - m * m), mean[j], rows);
   }
   const { classes } = encodeLabels([...distinct]);
   const numeric = classes.length > 0 && [...distinct].every((v) => Number.isFinite(Number(v)));

@@ -66,8 +66,7 @@ export function fitStandardizer(x: Matrix): Preprocessing & { kind: "standardize
       mean[j] = data[j];
       scale[j] = 1;
     } else if (Number.isFinite(mean[j]) && Number.isFinite(variance[j])) {
-      const s = Math.sqrt(variance[j] / rows);
-      scale[j] = s > 0 ? s : 1;
+      scale[j] = featureScale(variance[j] / rows, mean[j], rows);
     } else {
       // Values near the float64 limit overflowed the sums: redo the column on rescaled values.
       const r = rescaledMoments(x, j);
@@ -76,6 +75,32 @@ export function fitStandardizer(x: Matrix): Preprocessing & { kind: "standardize
     }
   }
   return { kind: "standardize", mean, scale };
+}
+
+/**
+ * The standardisation scale of a feature from its population variance: its standard deviation,
+ * or 1 when the variance is within rounding of zero for a column of that mean and length (the
+ * test of scikit-learn's `StandardScaler`: `var <= n eps var + (n mean eps)^2`), so that a column
+ * constant up to rounding maps to about 0, not to large values.
+ *
+ * @param variance The population variance.
+ * @param mean The mean.
+ * @param n The number of samples.
+ * @returns The scale.
+ *
+ * @example A column constant up to one unit in the last place is constant
+ * ```ts
+ * import { featureScale } from "./preprocess.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(featureScale(1e-33, 1, 100), 1);
+ * assert.equal(featureScale(1e-26, 1e-13, 100), Math.sqrt(1e-26));
+ * ```
+ */
+export function featureScale(variance: number, mean: number, n: number): number {
+  const eps = Number.EPSILON;
+  const bound = n * eps * variance + (n * mean * eps) ** 2;
+  return variance > bound && variance > 0 ? Math.sqrt(variance) : 1;
 }
 
 /**

@@ -4,14 +4,16 @@
  * @module
  */
 
-import { type LabelledCsvOptions, readCsvBatches } from "../data/csv_stream.ts";
+import { type LabelledCsvOptions, readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { evaluate, type Evaluation } from "./evaluate.ts";
 import { macroF1FromConfusion } from "./metrics.ts";
 
 /**
- * Evaluates a model on the rows of a CSV file, batch by batch. Labels the model does not know
+ * Evaluates a model on the rows of a CSV file, batch by batch. With a header that names all of
+ * the model's features, they are read by name (in any order; other columns are ignored); with
+ * one that names none, by position; naming only some is refused. Labels the model does not know
  * count as errors only through an exception: they are refused. ROC AUC needs every score at
  * once and is `null` here.
  *
@@ -31,7 +33,24 @@ export async function evaluateStream(
   const classOf = classIndexOf(model.classes);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let samples = 0, right = 0, lossSum = 0;
-  for await (const batch of readCsvBatches(path, { ...options, dtype: "float64" })) {
+  // With a header, features are matched by name when it names all of the model's (in any order;
+  // other columns are not read), by position when it names none; naming only some is refused.
+  let features: number[] | undefined;
+  if (options.header !== false) {
+    const columns = await readCsvColumns(path, options);
+    const missing = model.featureNames.filter((n) => !columns.includes(n));
+    if (missing.length === 0) features = model.featureNames.map((n) => columns.indexOf(n));
+    else if (missing.length < model.featureNames.length) {
+      throw new RangeError(
+        `Cannot evaluate model: the header of '${
+          path instanceof URL ? path.pathname : path
+        }' names ${model.featureNames.length - missing.length} of its features but not ${
+          missing.slice(0, 5).map((n) => `'${n}'`).join(", ")
+        }${missing.length > 5 ? ", ..." : ""}`,
+      );
+    }
+  }
+  for await (const batch of readCsvBatches(path, { ...options, dtype: "float64", features })) {
     const y = new Int32Array(batch.x.rows);
     for (let i = 0; i < y.length; i++) {
       const label = batch.labels[i];

@@ -8,6 +8,8 @@ import {
   trainTestSplit,
 } from "../../lib/data/preprocess.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
+import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
+import { scanCsv } from "../../lib/data/csv_stream.ts";
 
 function randomMatrix(rows: number, cols: number, seed: number): Matrix<Float64Array> {
   const prng = createPrng(seed);
@@ -93,4 +95,53 @@ Deno.test("one-hot rows hold a single 1 at the label", () => {
   const m = oneHot([2, 0], 3);
   assert.deepEqual([...m.data], [0, 0, 1, 1, 0, 0]);
   assert.throws(() => oneHot([3], 3), RangeError);
+});
+
+const sklearnPython = await pythonWithSklearn();
+
+/** Columns: constant up to one ulp of 1, tiny (about 1e-13) but varying, ordinary, constant. */
+function awkwardColumns(): number[][] {
+  return Array.from({ length: 40 }, (_, i) => [
+    i === 7 ? 1 + Number.EPSILON : 1,
+    (i % 2 === 0 ? 1 : 3) * 1e-13,
+    Math.sin(i),
+    5,
+  ]);
+}
+
+Deno.test({
+  name:
+    `fitStandardizer's scales are scikit-learn StandardScaler's on near-constant and tiny columns${
+      sklearnPython ? "" : " (skipped: /usr/bin/python3 with scikit-learn not found)"
+    }`,
+  ignore: sklearnPython === null,
+  fn: async () => {
+    const rows = awkwardColumns();
+    const ours = fitStandardizer(fromRows(rows));
+    const theirs = await runPython<number[]>(
+      "import json, sys, numpy as np\nfrom sklearn.preprocessing import StandardScaler\n" +
+        "x = np.array(json.load(sys.stdin))\n" +
+        "print(json.dumps(StandardScaler().fit(x).scale_.tolist()))",
+      rows,
+    );
+    assertClose(ours.scale, theirs, { rtol: 1e-12 });
+    assert.equal(ours.scale[0], 1); // constant up to rounding
+    assert.ok(ours.scale[1] < 1e-12); // tiny but real
+  },
+});
+
+Deno.test("scanCsv scales columns as fitStandardizer does (a tiny but varying feature is not constant)", async () => {
+  const rows = awkwardColumns();
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(
+      file,
+      ["a,b,c,d,y", ...rows.map((r, i) => [...r.map(String), i % 2].join(","))].join("\n") + "\n",
+    );
+    const scan = await scanCsv(file);
+    const reference = fitStandardizer(fromRows(rows));
+    assertClose(scan.scale, reference.scale, { rtol: 1e-9 });
+  } finally {
+    await Deno.remove(file);
+  }
 });

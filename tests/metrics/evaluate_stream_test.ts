@@ -40,3 +40,48 @@ Deno.test("evaluateStream gives evaluate's metrics on the same rows, batch by ba
     await Deno.remove(file);
   }
 });
+
+Deno.test("evaluateStream reads the model's features by name, in any order, and refuses a header naming only some", async () => {
+  const data = await loadEmbedded("breast-cancer");
+  const { model } = fit(data.x, data.y, {
+    classes: data.classes,
+    featureNames: data.featureNames,
+    optimizer: { kind: "lbfgs", maxIterations: 40 },
+  });
+  const d = data.x.cols;
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  const write = (order: number[], names: readonly string[], extra = false) =>
+    Deno.writeTextFile(
+      file,
+      [
+        [...order.map((j) => names[j]), ...(extra ? ["note"] : []), "label"].join(","),
+        ...Array.from({ length: data.x.rows }, (_, i) =>
+          [
+            ...order.map((j) => String(data.x.data[i * d + j])),
+            ...(extra ? ["free text"] : []),
+            data.classes[data.y[i]],
+          ].join(",")),
+      ].join("\n") + "\n",
+    );
+  try {
+    const reference = evaluate(model, data.x, data.y);
+    // Reversed columns and an extra text column: read by name.
+    const reversed = Array.from({ length: d }, (_, j) => d - 1 - j);
+    await write(reversed, data.featureNames, true);
+    const byName = await evaluateStream(model, file);
+    assert.equal(byName.accuracy, reference.accuracy);
+    assert.deepEqual(byName.confusion, reference.confusion);
+    // Names the model does not know: by position, as before.
+    const generic = data.featureNames.map((_, j) => `c${j}`);
+    await write(Array.from({ length: d }, (_, j) => j), generic);
+    assert.equal((await evaluateStream(model, file)).accuracy, reference.accuracy);
+    // Some of its names only: refused.
+    await write(Array.from({ length: d }, (_, j) => j), [
+      ...data.featureNames.slice(0, 3),
+      ...generic.slice(3),
+    ]);
+    await assert.rejects(() => evaluateStream(model, file), /names 3 of its features but not/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
