@@ -199,7 +199,8 @@ function parserOptions(options: CsvOptions, builder: TableBuilder) {
   };
 }
 
-const NON_DECIMAL = /^\s*0[xXoObB]/; // forms Number() reads that are not decimal numbers
+/** Forms `Number()` reads that are not decimal numbers (hexadecimal, octal, binary). */
+export const NON_DECIMAL = /^\s*[+-]?0[xXoObB]/;
 
 /** Values per storage block of the growing feature matrix. */
 const BLOCK_VALUES = 1 << 17;

@@ -13,7 +13,7 @@ import { parse } from "csv-parse/sync";
 import type { Matrix } from "../core/matrix.ts";
 import { encodeLabels } from "./dataset.ts";
 import { featureScale } from "./preprocess.ts";
-import { describeCell, raggedRowReason } from "./csv.ts";
+import { describeCell, NON_DECIMAL, raggedRowReason } from "./csv.ts";
 
 /** Options for {@linkcode readCsvBatches} and {@linkcode scanCsv}. */
 export interface CsvStreamOptions {
@@ -170,7 +170,7 @@ const decoder = new TextDecoder();
 
 function slowNumber(b: Uint8Array, s: number, e: number): number {
   const t = decoder.decode(b.subarray(s, e));
-  return t.trim() === "" ? NaN : Number(t);
+  return t.trim() === "" || NON_DECIMAL.test(t) ? NaN : Number(t);
 }
 
 type LineSink = (bytes: Uint8Array, start: number, end: number, line: number) => void;

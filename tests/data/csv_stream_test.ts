@@ -244,3 +244,26 @@ Deno.test("readCsvBatches reads quoted cells: the delimiter and doubled quotes i
     });
   }
 });
+
+Deno.test("the streaming reader refuses hexadecimal, octal and binary cells, as parseCsv does", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    for (const cell of ["0x10", "0b11", "0o7", "-0x1", "0X1F"]) {
+      await Deno.writeTextFile(file, `a,y\n1,0\n${cell},1\n`);
+      await assert.rejects(
+        async () => {
+          for await (const _ of readCsvBatches(file)) { /* reading is the test */ }
+        },
+        (e: Error) =>
+          e instanceof SyntaxError &&
+          e.message.includes(
+            `line 3, column 1 ('a') holds '${cell}', which is not a finite decimal`,
+          ),
+        cell,
+      );
+      assert.throws(() => parseCsv(`a,y\n1,0\n${cell},1\n`), /not a finite decimal number/, cell);
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});
