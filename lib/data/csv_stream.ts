@@ -11,6 +11,7 @@
 
 import { parse } from "csv-parse/sync";
 import type { Matrix } from "../core/matrix.ts";
+import { assertInRange } from "../core/validate.ts";
 import { encodeLabels } from "./dataset.ts";
 import { featureScale } from "./preprocess.ts";
 import { describeCell, NON_DECIMAL, raggedRowReason } from "./csv.ts";
@@ -289,6 +290,15 @@ export async function* readCsvBatches(
 ): AsyncGenerator<CsvBatch> {
   const file = path instanceof URL ? path.pathname : path;
   const batchSize = options.batchSize ?? 4096;
+  assertInRange(`read CSV '${file}'`, "batchSize", batchSize, 1, 2 ** 24, true);
+  assertInRange(
+    `read CSV '${file}'`,
+    "chunkBytes",
+    options.chunkBytes ?? 2 ** 20,
+    1,
+    2 ** 30,
+    true,
+  );
   const delim = (options.delimiter ?? ",").charCodeAt(0);
   const header = options.header ?? true;
   let cols: Columns | null = null;

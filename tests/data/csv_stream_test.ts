@@ -267,3 +267,29 @@ Deno.test("the streaming reader refuses hexadecimal, octal and binary cells, as 
     await Deno.remove(file);
   }
 });
+
+Deno.test("batchSize and chunkBytes that are not positive integers are refused", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, "a,y\n1,0\n2,1\n");
+    for (
+      const [option, value] of [["batchSize", 0], ["batchSize", 2.5], ["batchSize", NaN], [
+        "batchSize",
+        -1,
+      ], ["chunkBytes", 0]] as const
+    ) {
+      await assert.rejects(
+        async () => {
+          for await (
+            const _ of readCsvBatches(file, { [option]: value })
+          ) { /* reading is the test */ }
+        },
+        new RegExp(`^RangeError: Cannot read CSV '.*': ${option} must be an integer`),
+        `${option} ${value}`,
+      );
+    }
+    await assert.rejects(() => scanCsv(file, { batchSize: 0 }), /batchSize must be an integer/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
