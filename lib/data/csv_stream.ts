@@ -12,7 +12,7 @@
 import { parse } from "csv-parse/sync";
 import type { Matrix } from "../core/matrix.ts";
 import { assertInRange } from "../core/validate.ts";
-import { encodeLabels } from "./dataset.ts";
+import { classIndexOf, encodeLabels } from "./dataset.ts";
 import { featureScale } from "./preprocess.ts";
 import { describeCell, NON_DECIMAL, raggedRowReason } from "./csv.ts";
 
@@ -640,9 +640,8 @@ export async function scanCsv(
     scale[j] = featureScale(Math.max(0, sq![j] / rows - m * m), mean[j], rows);
   }
   const { classes } = encodeLabels([...distinct]);
-  const numeric = classes.length > 0 && [...distinct].every((v) => Number.isFinite(Number(v)));
-  const index = new Map(classes.map((c, i) => [c, i]));
-  const classOf = (label: string) => index.get(numeric ? String(Number(label)) : label) ?? -1;
+  const lookup = classIndexOf(classes);
+  const classOf = (label: string) => lookup(label) ?? -1;
   const bytes = (await Deno.stat(path)).size;
   return { rows, featureNames, classes, classOf, mean, scale, bytes };
 }

@@ -19,9 +19,10 @@ export interface Dataset {
 }
 
 /**
- * Maps label values to class indices. Labels that all read as numbers are ordered numerically
- * (and named by their number, so `"1"` and `"1.0"` are one class); otherwise they are ordered by
- * code units. The order is deterministic and independent of the order of the rows.
+ * Maps label values to class indices. Labels that all read as decimal numbers of at most 15
+ * significant digits are ordered numerically (and named by their number, so `"1"` and `"1.0"` are
+ * one class); otherwise (text, hexadecimal, longer identifiers that float64 would merge) they are
+ * ordered by code units. The order is deterministic and independent of the order of the rows.
  *
  * @param values One label per sample.
  * @returns The class index of each sample and the class labels.
@@ -78,7 +79,16 @@ export function classIndexOf(classes: readonly string[]): (label: string) => num
     exact.get(label) ?? (isNumeric(label) ? numbers.get(String(Number(label))) : undefined);
 }
 
+/**
+ * Whether a label reads as a decimal number that float64 keeps exactly enough to tell it from
+ * every other decimal: at most 15 significant digits (`"2"`, `"2.0"`, `"-1.5e3"`; not `"0x10"`,
+ * not a 20-digit identifier, which would merge with its neighbours).
+ */
 function isNumeric(s: string): boolean {
   const t = s.trim();
-  return t !== "" && Number.isFinite(Number(t));
+  if (t === "" || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return false;
+  if (!Number.isFinite(Number(t))) return false;
+  const digits = t.replace(/^[+-]/, "").replace(/[eE].*$/, "").replace(".", "")
+    .replace(/^0+/, "").replace(/0+$/, "");
+  return digits.length <= 15;
 }

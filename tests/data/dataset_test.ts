@@ -15,3 +15,23 @@ Deno.test("classIndexOf finds raw labels among classes as encodeLabels named the
   const twins = classIndexOf(["1", "1.0"]);
   assert.deepEqual([twins("1"), twins("1.0"), twins("1.00")], [0, 1, undefined]);
 });
+
+Deno.test("labels that float64 would merge, or that are not decimal, stay distinct classes", () => {
+  // Two 20-digit identifiers that are one float64: text, not numbers.
+  const ids = encodeLabels([
+    "12345678901234567891",
+    "12345678901234567890",
+    "12345678901234567891",
+  ]);
+  assert.deepEqual(ids.classes, ["12345678901234567890", "12345678901234567891"]);
+  assert.deepEqual([...ids.y], [1, 0, 1]);
+  // Hexadecimal is not a number here (as in feature cells): "0x10" and "16" are two classes.
+  assert.deepEqual(encodeLabels(["0x10", "16"]).classes, ["0x10", "16"]);
+  // Decimal numbers of up to 15 significant digits still merge by value and sort by number.
+  const n = encodeLabels(["10", "9", "9.000", "1e1", "123456789012345"]);
+  assert.deepEqual(n.classes, ["9", "10", "123456789012345"]);
+  assert.deepEqual([...n.y], [1, 0, 0, 1, 2]);
+  assert.equal(classIndexOf(ids.classes)("12345678901234567890"), 0);
+  assert.equal(classIndexOf(["0x10", "16"])("16"), 1);
+  assert.equal(classIndexOf(["9", "10"])("9.0"), 0);
+});
