@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { Matrix } from "../../lib/core/matrix.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { fitStream } from "../../lib/model/fit_stream.ts";
@@ -47,6 +48,30 @@ Deno.test("fitStream refuses L-BFGS and single-class files", async () => {
       /streaming trains with sgd or adam/,
     );
     await assert.rejects(() => fitStream(file), /single class/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("fitStream refuses validation data that do not fit the file, as fit does", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, "a,b,y\n1,2,0\n2,1,1\n3,3,0\n0,1,1\n");
+    const optimizer = { kind: "sgd", epochs: 1 } as const;
+    const cases: [{ x: Matrix; y: Int32Array }, RegExp][] = [
+      [
+        { x: { data: new Float64Array(6), rows: 2, cols: 3 }, y: new Int32Array(2) },
+        /has 3 columns, the file has 2/,
+      ],
+      [{ x: { data: new Float64Array(4), rows: 2, cols: 2 }, y: Int32Array.from([0, 7]) }, /label/],
+      [
+        { x: { data: Float64Array.from([0, NaN, 1, 1]), rows: 2, cols: 2 }, y: new Int32Array(2) },
+        /NaN|not finite|finite/,
+      ],
+    ];
+    for (const [validation, message] of cases) {
+      await assert.rejects(() => fitStream(file, { optimizer, validation }), message);
+    }
   } finally {
     await Deno.remove(file);
   }
