@@ -500,11 +500,19 @@ interface LineChunk {
   lines: Int32Array;
 }
 
+/** The newlines in `chunk` before `end`. */
+function countNewlines(chunk: Uint8Array, end: number): number {
+  let n = 0;
+  for (let i = chunk.indexOf(NL); i >= 0 && i < end; i = chunk.indexOf(NL, i + 1)) n++;
+  return n;
+}
+
 /**
  * The non-empty lines of a file, chunk by chunk. The offset arrays are reused between chunks
  * (no allocation per line).
  */
 async function* linesOf(path: string | URL, chunkBytes: number): AsyncGenerator<LineChunk> {
+  const name = path instanceof URL ? path.pathname : path;
   const file = await openFile(path);
   const reader = file.readable.getReader();
   let carry: Uint8Array = new Uint8Array(0);
@@ -542,6 +550,17 @@ async function* linesOf(path: string | URL, chunkBytes: number): AsyncGenerator<
     out.count++;
   };
   const split = (chunk: Uint8Array, last: boolean): LineChunk => {
+    // A carriage return must end a line (before its newline): a file whose lines end with CR
+    // alone would read as one line.
+    for (let i = chunk.indexOf(CR); i >= 0; i = chunk.indexOf(CR, i + 1)) {
+      if (i + 1 < chunk.length ? chunk[i + 1] !== NL : last) {
+        throw new SyntaxError(
+          `Cannot read CSV '${name}': it holds a carriage return that does not end a line (after ` +
+            `line ${line + 1 + countNewlines(chunk, i)}); lines must end with \\n or \\r\\n ` +
+            "(convert a file with old Mac line ends)",
+        );
+      }
+    }
     out.bytes = chunk;
     out.count = 0;
     let s = 0;

@@ -293,3 +293,23 @@ Deno.test("batchSize and chunkBytes that are not positive integers are refused",
     await Deno.remove(file);
   }
 });
+
+Deno.test("a file whose lines end with a carriage return alone is refused, not read as no rows", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, "a,y\r1,0\r2,1\r");
+    await assert.rejects(
+      () => scanCsv(file),
+      /holds a carriage return that does not end a line \(after line 1\); lines must end with/,
+    );
+    // CRLF, split anywhere by the chunking, still reads.
+    await Deno.writeTextFile(file, "a,y\r\n1,0\r\n2,1\r\n");
+    for (const chunkBytes of [1, 2, 3, 5, 64]) {
+      const rows: number[] = [];
+      for await (const b of readCsvBatches(file, { chunkBytes })) rows.push(...b.x.data);
+      assert.deepEqual(rows, [1, 2], `chunkBytes ${chunkBytes}`);
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});
