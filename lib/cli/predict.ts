@@ -12,7 +12,7 @@ import { classIndexOf } from "../data/dataset.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { type AtomicWriter, openAtomicWriter } from "../io/atomic.ts";
 import { asFloatModel } from "../io/quantized.ts";
-import { macroF1FromConfusion } from "../metrics/metrics.ts";
+import { LOG_LOSS_EPS, macroF1FromConfusion } from "../metrics/metrics.ts";
 import { classesFromScores, probabilitiesFromScores } from "../model/predict.ts";
 import { preparePredictor } from "../model/predictor.ts";
 import { prepareQuantizedPredictor } from "../quant/predictor.ts";
@@ -187,7 +187,9 @@ export const predictCommand: Command = {
               );
             }
             confusion[y][predicted[i]]++;
-            lossSum -= Math.log(Math.max(p!.data[i * k + y], 1e-15));
+            lossSum -= Math.log(
+              Math.min(Math.max(p!.data[i * k + y], LOG_LOSS_EPS), 1 - LOG_LOSS_EPS),
+            );
           }
         }
         if (writer) {

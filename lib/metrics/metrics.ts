@@ -37,22 +37,32 @@ export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): nu
   return hits / yTrue.length;
 }
 
+/** Probabilities are clipped to `[LOG_LOSS_EPS, 1 - LOG_LOSS_EPS]` (scikit-learn 1.2's `eps="auto"`
+ * for float64: the machine epsilon). */
+export const LOG_LOSS_EPS = Number.EPSILON;
+
 /**
  * Mean negative log-likelihood of the true classes, with probabilities clipped to
- * `[1e-15, 1 - 1e-15]` as scikit-learn does.
+ * `[eps, 1 - eps]`, eps the float64 machine epsilon, as scikit-learn's `log_loss` does.
  *
  * @param yTrue True class indices, shape `(nSamples)`.
  * @param proba Class probabilities, shape `(nSamples, nClasses)`.
  * @returns The mean log loss (natural logarithm).
  * @throws {TypeError} If the shapes disagree.
+ * @throws {RangeError} If a probability is NaN or outside [0, 1].
  */
 export function logLoss(yTrue: ArrayLike<number>, proba: Matrix): number {
   assertLabels("compute log loss", yTrue, proba.rows, proba.cols);
   if (proba.rows === 0) throw new RangeError("Cannot compute log loss: there are no samples");
   let s = 0;
   for (let i = 0; i < proba.rows; i++) {
-    const p = Math.min(Math.max(proba.data[i * proba.cols + yTrue[i]], 1e-15), 1 - 1e-15);
-    s -= Math.log(p);
+    const q = proba.data[i * proba.cols + yTrue[i]];
+    if (!(q >= 0 && q <= 1)) {
+      throw new RangeError(
+        `Cannot compute log loss: the probability of sample ${i}'s class is ${q}, not in [0, 1]`,
+      );
+    }
+    s -= Math.log(Math.min(Math.max(q, LOG_LOSS_EPS), 1 - LOG_LOSS_EPS));
   }
   return s / proba.rows;
 }
@@ -139,6 +149,11 @@ export function macroF1FromConfusion(confusion: readonly (readonly number[])[]):
 export function rocAuc(yTrue: ArrayLike<number>, scores: ArrayLike<number>): number {
   assertLabels("compute ROC AUC", yTrue, scores.length, 2);
   const n = yTrue.length;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(scores[i])) {
+      throw new RangeError(`Cannot compute ROC AUC: score ${i} is NaN`);
+    }
+  }
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let positives = 0, rankSum = 0;
   for (let i = 0; i < n;) {

@@ -6,7 +6,10 @@ import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
 
 Deno.test("log loss is the mean negative log of the true-class probability", () => {
   const proba = { data: Float64Array.from([0.8, 0.2, 0.3, 0.7, 1, 0]), rows: 3, cols: 2 };
-  assertClose(logLoss([0, 1, 1], proba), -(Math.log(0.8) + Math.log(0.7) + Math.log(1e-15)) / 3);
+  assertClose(
+    logLoss([0, 1, 1], proba),
+    -(Math.log(0.8) + Math.log(0.7) + Math.log(Number.EPSILON)) / 3,
+  );
 });
 
 Deno.test("confusion matrix, accuracy and macro F1 agree with hand counts", () => {
@@ -67,4 +70,30 @@ Deno.test({
     assert.equal(expected.length, cases.length);
     cases.forEach(([t, p, k], i) => assertClose(macroF1(t, p, k), expected[i], { atol: 1e-12 }));
   },
+});
+
+Deno.test({
+  name: `logLoss is scikit-learn's log_loss, saturated probabilities included${
+    sklearnPython ? "" : " (skipped: /usr/bin/python3 with scikit-learn not found)"
+  }`,
+  ignore: sklearnPython === null,
+  fn: async () => {
+    const proba = [[1, 0, 0], [0, 1, 0], [0.2, 0.3, 0.5], [0, 0, 1], [0.999999, 1e-6, 0]];
+    const cases: number[][] = [[0, 1, 2, 2, 0], [1, 0, 0, 0, 2], [2, 2, 1, 2, 1]];
+    const expected = await runPython<number[]>(
+      "import json, sys\nfrom sklearn.metrics import log_loss\n" +
+        "d = json.load(sys.stdin)\n" +
+        "print(json.dumps([float(log_loss(y, d['p'], labels=[0, 1, 2])) for y in d['y']]))\n",
+      { p: proba, y: cases },
+    );
+    const m = { data: Float64Array.from(proba.flat()), rows: proba.length, cols: 3 };
+    cases.forEach((y, i) => assertClose(logLoss(y, m), expected[i], { rtol: 1e-12 }));
+  },
+});
+
+Deno.test("logLoss and rocAuc refuse NaN and probabilities outside [0, 1]", () => {
+  const m = (row: number[]) => ({ data: Float64Array.from(row), rows: 1, cols: 2 });
+  assert.throws(() => logLoss([0], m([NaN, 0.5])), /probability of sample 0's class is NaN/);
+  assert.throws(() => logLoss([1], m([1.2, -0.2])), /is -0.2, not in \[0, 1\]/);
+  assert.throws(() => rocAuc([0, 1, 1], [0.1, NaN, 0.3]), /score 1 is NaN/);
 });
