@@ -4,6 +4,7 @@
  * @module
  */
 
+import { assertInRange } from "../core/validate.ts";
 import type { Dataset } from "./dataset.ts";
 
 /** Where Debian's `dataset-fashion-mnist` package puts the files. */
@@ -51,11 +52,22 @@ export interface FashionMnistOptions {
  * @returns The data set; features are named `pixel_<row>_<col>`.
  * @throws {TypeError} If a file is missing (the message says how to get the data) or is not a
  *   valid IDX file of the expected kind.
+ * @throws {RangeError} If the split, `limit` (an integer >= 1) or `pixels` is invalid.
  */
 export async function loadFashionMnist(
   split: "train" | "test",
   options: FashionMnistOptions = {},
 ): Promise<Dataset> {
+  if (split !== "train" && split !== "test") {
+    throw new RangeError(`Cannot load Fashion-MNIST: split must be train or test, got '${split}'`);
+  }
+  if (options.limit !== undefined) {
+    assertInRange("load Fashion-MNIST", "limit", options.limit, 1, Infinity, true);
+  }
+  const pixels = options.pixels ?? "unit";
+  if (pixels !== "unit" && pixels !== "raw") {
+    throw new RangeError(`Cannot load Fashion-MNIST: pixels must be unit or raw, got '${pixels}'`);
+  }
   const dir = options.dir ?? envDir() ?? FASHION_MNIST_DEFAULT_DIR;
   const prefix = split === "train" ? "train" : "t10k";
   const imagesPath = `${dir}/${prefix}-images-idx3-ubyte.gz`;
@@ -72,7 +84,7 @@ export async function loadFashionMnist(
   }
   const n = Math.min(img.dims[0], options.limit ?? Infinity);
   const d = img.dims[1] * img.dims[2];
-  const scale = (options.pixels ?? "unit") === "unit" ? 1 / 255 : 1;
+  const scale = pixels === "unit" ? 1 / 255 : 1;
   const x = new Float32Array(n * d);
   for (let i = 0; i < n * d; i++) x[i] = img.values[i] * scale;
   const y = new Int32Array(n);

@@ -51,3 +51,21 @@ Deno.test("IDX parsing checks the magic number and the length", () => {
   assert.throws(() => parseIdx(good.subarray(0, 9), "x", 1), /should hold 2 values/);
   assert.throws(() => parseIdx(good, "x", 3), TypeError);
 });
+
+Deno.test("a limit, pixels or split that is not one of the allowed values is refused before reading", async () => {
+  const cases: [Parameters<typeof loadFashionMnist>, RegExp][] = [
+    [["train", { limit: 2.5 }], /limit must be an integer >= 1, got 2.5/],
+    [["train", { limit: NaN }], /limit must be an integer >= 1, got NaN/],
+    [["test", { limit: -5 }], /limit must be an integer >= 1, got -5/],
+    [["test", { pixels: "bytes" as "raw" }], /pixels must be unit or raw, got 'bytes'/],
+    [["valid" as "test", {}], /split must be train or test, got 'valid'/],
+  ];
+  for (const [args, message] of cases) {
+    // A folder that does not exist: the option is refused before the files are looked for.
+    const [split, options] = args;
+    await assert.rejects(
+      () => loadFashionMnist(split, { ...options, dir: "/nonexistent" }),
+      message,
+    );
+  }
+});
