@@ -595,7 +595,7 @@ function stageTable(stages: readonly StageReport[]): string {
       "non-zeros",
       "bits",
       "bytes",
-      "x smaller",
+      "vs float32",
       "seconds",
       "model",
     ],
@@ -605,21 +605,26 @@ function stageTable(stages: readonly StageReport[]): string {
       `${s.nonZeros}/${s.weights}`,
       String(s.bits),
       s.bytes.toLocaleString("en-US"),
-      s.ratio.toFixed(2),
+      ratioText(s.ratio),
       s.seconds.toFixed(2),
       s.name + (s.preprocessing === "none" ? "" : ` [preprocessing ${s.preprocessing}]`),
     ]),
   );
 }
 
+/** A file's size against the float32 baseline: "7.39 x smaller", or "1.20 x larger". */
+function ratioText(ratio: number): string {
+  return ratio >= 1 ? `${ratio.toFixed(2)} x smaller` : `${(1 / ratio).toFixed(2)} x larger`;
+}
+
 function candidateTable(rows: readonly CandidateReport[]): string {
   const lossTitle = rows[0]?.test ? "test log loss" : "val. log loss";
   return formatTable(
-    ["validation", "test", lossTitle, "bytes", "x smaller", "model"],
+    ["validation", "test", lossTitle, "bytes", "vs float32", "model"],
     rows.map((r) => [
       ...accuracyCells(r),
       r.bytes.toLocaleString("en-US"),
-      r.ratio.toFixed(2),
+      ratioText(r.ratio),
       r.name,
     ]),
   );
