@@ -11,7 +11,8 @@ export type Prng = () => number;
 /**
  * Creates a seeded generator (sfc32, state seeded through splitmix32).
  *
- * @param seed Any finite number; its integer part and 32 bits of its fraction are used.
+ * @param seed Any finite number: its integer part (all of it, up to 2^53) and 32 bits of its
+ *   fraction are used, so distinct integer seeds give distinct streams.
  * @returns A generator of uniform numbers in `[0, 1)`.
  * @throws {TypeError} If `seed` is not a finite number.
  *
@@ -30,7 +31,15 @@ export function createPrng(seed: number): Prng {
       `Cannot create random generator: seed must be a finite number, got ${seed}`,
     );
   }
-  let s = (Math.trunc(seed) ^ Math.trunc((seed % 1) * 2 ** 32)) >>> 0;
+  const whole = Math.trunc(seed);
+  let s = (whole ^ Math.trunc((seed % 1) * 2 ** 32)) >>> 0;
+  // The bits above the low 32 (zero for seeds in the int32 range, whose streams are unchanged):
+  // mixed in, so that seeds such as 0 and 2^32 give different streams.
+  const high = (whole - (whole | 0)) / 2 ** 32;
+  if (high !== 0) {
+    const h = Math.imul((high ^ (high >>> 16)) | 0, 0x45d9f3b);
+    s = (s ^ (h ^ (h >>> 16)) ^ 0x9e3779b9) >>> 0;
+  }
   const splitmix = (): number => {
     s = (s + 0x9e3779b9) >>> 0;
     let z = s;

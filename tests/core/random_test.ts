@@ -48,3 +48,12 @@ Deno.test("a permutation holds every index once", () => {
 Deno.test("a non-finite seed is refused", () => {
   assert.throws(() => createPrng(NaN), TypeError);
 });
+
+Deno.test("distinct integer seeds give distinct streams, beyond 32 bits too", () => {
+  const seeds = [0, 1, -1, 2 ** 31, -(2 ** 31), 2 ** 32, 2 ** 32 + 1, -(2 ** 32), 2 ** 40, 2 ** 53];
+  const firsts = seeds.map((seed) => {
+    const next = createPrng(seed);
+    return [next(), next(), next()].join(",");
+  });
+  assert.equal(new Set(firsts).size, seeds.length, firsts.join("\n"));
+});
