@@ -7,7 +7,10 @@
 
 /**
  * One SGD step with momentum on `p` (in place): `v = momentum v - lr g; p += v`, then
- * soft-thresholding by `lr * l1`; entries with `mask[i] === 0` are left alone.
+ * soft-thresholding by `lr * l1 / (1 - momentum)`; entries with `mask[i] === 0` are left alone.
+ * The threshold matches the step the velocity settles to (`lr g / (1 - momentum)`), so the fixed
+ * points are those of the L1-penalised objective (a threshold of `lr * l1` would solve it with
+ * `l1 * (1 - momentum)`).
  *
  * @param p Parameters (changed).
  * @param g Gradient.
@@ -26,7 +29,7 @@ export function sgdUpdate(
   l1: number,
   mask: Uint8Array | null,
 ): void {
-  const t = lr * l1;
+  const t = lr * l1 / (1 - momentum);
   for (let i = 0; i < p.length; i++) {
     if (mask !== null && mask[i] === 0) continue;
     v[i] = momentum * v[i] - lr * g[i];

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { problem } from "../prune/_problems.ts";
 import { fromRows, type Matrix } from "../../lib/core/matrix.ts";
 import { createPrng, randomNormal } from "../../lib/core/random.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
@@ -427,4 +428,39 @@ Deno.test("a start that is already optimal is reported as no progress", () => {
   assert.equal(again.history.length, 0);
   assert.match(again.warnings.join(), /no progress \(gradient tolerance met at the start\)/);
   assert.deepEqual(again.model.weights, first.model.weights);
+});
+
+Deno.test("SGD with momentum and an L1 or elastic-net penalty converges to the penalised optimum", () => {
+  // Full-batch SGD for many epochs against the exact solver (OWL-QN) on the same objective: with
+  // momentum the L1 step must match the velocity's effective step, or the L1 strength shrinks by
+  // (1 - momentum).
+  const { x, y } = problem(3, 300, 6, 3);
+  for (
+    const penalty of [
+      { kind: "l1", lambda: 0.02 },
+      { kind: "elasticnet", lambda: 0.03, l1Ratio: 0.5 },
+    ] as const
+  ) {
+    const exact = fit(x, y, {
+      penalty,
+      preprocessing: "none",
+      optimizer: { kind: "lbfgs", maxIterations: 500, tolerance: 1e-10 },
+    }).model;
+    for (const momentum of [0.5, 0.9]) {
+      const sgd = fit(x, y, {
+        penalty,
+        preprocessing: "none",
+        optimizer: { kind: "sgd", epochs: 10000, batchSize: 300, learningRate: 0.05, momentum },
+      }).model;
+      assertClose(sgd.weights.data, exact.weights.data, {
+        atol: 1e-5,
+        message: `${penalty.kind}, momentum ${momentum}`,
+      });
+      // The same zeros: the proximal step gives exact ones.
+      assert.deepEqual(
+        [...sgd.weights.data].map((w) => w === 0),
+        [...exact.weights.data].map((w) => w === 0),
+      );
+    }
+  }
 });
