@@ -195,7 +195,7 @@ export interface FitOptions {
   validation?: { readonly x: Matrix; readonly y: Int32Array };
   /**
    * Stop when the validation loss has not improved by `minDelta` for `patience` epochs, and keep
-   * the best weights. Needs `validation`.
+   * the best weights. Needs `validation` and the sgd or adam optimizer.
    * @default {none}
    */
   earlyStopping?: { readonly patience: number; readonly minDelta?: number };
@@ -781,6 +781,12 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
       if (options.weightTransform || options.onEpochEnd) {
         throw new RangeError(
           `Cannot ${ACTION}: weightTransform and onEpochEnd need the sgd or adam optimizer`,
+        );
+      }
+      if (options.earlyStopping) {
+        throw new RangeError(
+          `Cannot ${ACTION}: earlyStopping needs the sgd or adam optimizer (L-BFGS stops by ` +
+            "its tolerance and maxIterations)",
         );
       }
       break;

@@ -357,6 +357,17 @@ const badCases: [string, () => unknown, typeof TypeError | typeof RangeError, Re
     /needs validation data/,
   ],
   [
+    "early stopping with L-BFGS (it would be ignored)",
+    () =>
+      fit(x3, y3, {
+        optimizer: { kind: "lbfgs" },
+        validation: { x: x3, y: y3 },
+        earlyStopping: { patience: 2 },
+      }),
+    RangeError,
+    /earlyStopping needs the sgd or adam optimizer/,
+  ],
+  [
     "validation data with other columns",
     () => fit(x3, y3, { validation: { x: fromRows([[1, 2]]), y: Int32Array.from([0]) } }),
     TypeError,
