@@ -5,7 +5,7 @@
  */
 
 import { describe } from "../core/validate.ts";
-import { axis, baseLayout } from "./style.ts";
+import { axis, baseLayout, plotlyText } from "./style.ts";
 import type { Figure } from "./types.ts";
 
 /** Options for {@linkcode confusionFigure}. */
@@ -84,10 +84,12 @@ export function confusionFigure(
       if (t === p) right += c;
     });
   });
-  const classes = options.classes ?? confusion.map((_, i) => String(i));
-  if (classes.length !== n) {
-    throw new TypeError(`Cannot ${action}: ${classes.length} class names for ${n} classes`);
+  const names = options.classes ?? confusion.map((_, i) => String(i));
+  if (names.length !== n) {
+    throw new TypeError(`Cannot ${action}: ${names.length} class names for ${n} classes`);
   }
+  // Shown as written: Plotly would read tags in a label such as "<b>x</b>".
+  const classes = names.map((c) => plotlyText(String(c)));
   const normalize = options.normalize ?? false;
   const sums = confusion.map((row) => row.reduce((s, c) => s + c, 0));
   const z = confusion.map((row, t) =>

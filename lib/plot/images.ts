@@ -6,7 +6,7 @@
  */
 
 import { describe } from "../core/validate.ts";
-import { axis, baseLayout, type Cell, cellTitle, grid, numbersOf } from "./style.ts";
+import { axis, baseLayout, type Cell, cellTitle, grid, numbersOf, plotlyText } from "./style.ts";
 import type { Figure, Layout, Trace } from "./types.ts";
 
 /** Options for {@linkcode maskFigure} and {@linkcode weightImagesFigure}. */
@@ -223,7 +223,7 @@ function imageGrid(
       yaxis: cell.y,
       ...look.trace(k === 0),
     });
-    annotations.push(cellTitle(look.subtitle(label, image), cell));
+    annotations.push(cellTitle(look.subtitle(plotlyText(label), image), cell));
     const bottom = cell.row === rows - 1 || k + columns >= n;
     layout[cell.xKey] = axis(bottom ? "pixel column" : "", {
       domain: cell.xDomain,

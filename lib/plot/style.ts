@@ -39,6 +39,26 @@ export function color(i: number): string {
  * @param height The height in pixels.
  * @returns A layout with title, font, margins, legend and white background.
  */
+/**
+ * Text from data (class labels, feature names) as Plotly shows it literally: Plotly reads `<b>`,
+ * `<br>` and other tags in titles, annotations and tick labels, and decodes entities, so `&`, `<`
+ * and `>` become entities.
+ *
+ * @param text The text.
+ * @returns The escaped text.
+ *
+ * @example
+ * ```ts
+ * import { plotlyText } from "./style.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(plotlyText("<b>x</b> & y"), "&lt;b&gt;x&lt;/b&gt; &amp; y");
+ * ```
+ */
+export function plotlyText(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 export function baseLayout(title: string, height: number): Layout {
   return {
     title: { text: title, x: 0.02, xanchor: "left" },

@@ -310,3 +310,22 @@ Deno.test("confusion figure maps counts to cells, true class down, and normalise
   assert.throws(() => confusionFigure([[1, -2], [0, 1]]), RangeError);
   assert.throws(() => confusionFigure([[1]], { classes: ["a", "b"] }), TypeError);
 });
+
+Deno.test("class labels with Plotly markup are shown as written, not read as tags", () => {
+  const classes = ["<b>bold</b>", "a & b", "x>y"];
+  const conf = confusionFigure([[1, 0, 0], [0, 1, 0], [0, 0, 1]], { classes });
+  const trace = conf.data[0] as unknown as { x: string[]; y: string[] };
+  const escaped = ["&lt;b&gt;bold&lt;/b&gt;", "a &amp; b", "x&gt;y"];
+  assert.deepEqual(trace.x, escaped);
+  assert.deepEqual(trace.y, escaped);
+  const mask = maskFigure(Uint8Array.from([1, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0]), {
+    labels: classes,
+    imageShape: [2, 2],
+  });
+  const titles = (mask.layout.annotations as unknown as { text: string }[]).map((a) => a.text);
+  assert.ok(
+    titles.some((t) => t.startsWith("&lt;b&gt;bold&lt;/b&gt;: 75.0 % kept")),
+    titles.join("|"),
+  );
+  assert.ok(!titles.some((t) => t.includes("<b>")));
+});
