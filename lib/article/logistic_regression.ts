@@ -70,8 +70,10 @@ export interface ArticleLogisticRegressionOptions {
  *   `l1RegularizationPruning` and `uniformQuantization`); the quantized weights are stored as
  *   floats, so the model is as large as before. The next gradient step moves the weights off
  *   the grid again.
- * - The loss has no clipping: once a sigmoid saturates to exactly 0 or 1 it is `NaN` (`0 *
- *   log 0`). It is computed and discarded in the article; `train` here returns it per epoch.
+ * - The loss has no clipping: once a sigmoid saturates to exactly 0 or 1 it is `NaN` where the
+ *   prediction is right (`0 * log 0` in the other class's term) and `+Infinity` where it is wrong
+ *   (`-1 * log 0`). It is computed and discarded in the article; `train` here returns it per
+ *   epoch.
  * - The weights start from `randn` (unit variance), not zero.
  */
 export class ArticleLogisticRegression {
@@ -137,8 +139,9 @@ export class ArticleLogisticRegression {
   }
 
   /**
-   * `sigmoid`: `1 / (1 + exp(-z))` element-wise (as written: it overflows to exactly 0 for
-   * `z < -745` and rounds to exactly 1 for `z > 37`).
+   * `sigmoid`: `1 / (1 + exp(-z))` element-wise (as written: `exp(-z)` overflows to infinity
+   * below about `z = -709.78`, where the result becomes exactly 0, and it rounds to exactly 1
+   * from `z = 37` on).
    *
    * @param z Any matrix.
    * @returns A new matrix.
