@@ -339,8 +339,13 @@ function fitBound(
   const history: EpochRecord[] = [];
   const warnings: string[] = [];
   const started = performance.now();
+  // Validation scores the weights the forward pass uses (the fake-quantized ones under a
+  // weightTransform), as the training loss does: those are the model QAT returns.
+  const transform = options.weightTransform ?? null;
+  const forward = transform ? new Float64Array(w.length) : w;
   const evaluate = (loss: BoundLoss) => {
-    const r = loss.accumulate(null, 0, loss.rows, w, b, null, null);
+    if (transform) transform.forward(w, forward);
+    const r = loss.accumulate(null, 0, loss.rows, forward, b, null, null);
     return { loss: r.loss / loss.rows, accuracy: r.correct / loss.rows };
   };
   const penaltyValue = () => {

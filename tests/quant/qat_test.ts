@@ -184,3 +184,22 @@ Deno.test("QAT rejects settings it cannot honour", () => {
     /weightTransform and onEpochEnd need the sgd or adam optimizer/,
   );
 });
+
+Deno.test("QAT's validation figures are those of the quantized model it returns", async () => {
+  const ds = await loadEmbedded("breast-cancer");
+  const s = trainTestSplit(ds.x, ds.y, { testFraction: 0.25, seed: 0 });
+  const { model } = fit(s.xTrain, s.yTrain, {
+    classes: ds.classes,
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 100 },
+  });
+  for (const bits of [1, 3]) {
+    const r = quantizationAwareTraining(model, { x: s.xTrain, y: s.yTrain }, {
+      method: { kind: "uniform", bits },
+      validation: { x: s.xTest, y: s.yTest },
+      optimizer: { kind: "adam", epochs: 3, learningRate: 0.01, batchSize: 64 },
+    });
+    const returned = accuracy(s.yTest, predict(dequantizeModel(r.model), s.xTest));
+    assert.equal(r.history.at(-1)!.validationAccuracy, returned, `${bits} bits`);
+  }
+});
