@@ -2,10 +2,13 @@
  * How a compressed model stores its preprocessing and float values. A standardised model carries
  * a mean and a scale per feature, 16 bytes per feature in float64: on a 64-feature model that is
  * more than a 4-bit model's weights. These transforms shrink it without changing what the model
- * computes (or, for the float16 scale, by a relative 2^-11 at most):
- * {@linkcode foldMeanIntoBias} moves the mean into the bias exactly (after quantization, with the
- * stored weights), {@linkcode compactScale} rounds the scale to float16, and folding the whole
- * standardisation into the weights (`foldPreprocessing`) removes it.
+ * computes in exact arithmetic (the float16 scale by a relative 2^-11 at most):
+ * {@linkcode foldMeanIntoBias} moves the mean into the bias (after quantization, with the stored
+ * weights), {@linkcode compactScale} rounds the scale to float16, and folding the whole
+ * standardisation into the weights (`foldPreprocessing`) removes it. Stored in float32, a bias
+ * that absorbs `sum w mean / scale` loses precision when a feature's mean dwarfs its spread (large
+ * terms cancel), enough to change predictions for features such as 10^6 + N(0, 1); keeping the
+ * preprocessing avoids that.
  *
  * @module
  */
