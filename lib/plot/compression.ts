@@ -6,7 +6,15 @@
  */
 
 import { paretoFront } from "../metrics/pareto.ts";
-import { assertNumber, assertRows, assertString, axis, baseLayout, color } from "./style.ts";
+import {
+  assertNumber,
+  assertRows,
+  assertString,
+  axis,
+  baseLayout,
+  color,
+  plotlyText,
+} from "./style.ts";
 import type { Figure, Layout, Trace } from "./types.ts";
 
 /** One pruned model's result. */
@@ -56,6 +64,12 @@ export interface TradeoffFigureOptions {
    * @default {none}
    */
   baseline?: number;
+  /**
+   * The legend name of that line, e.g. `"search target"` when `baseline` is a target rather than
+   * the uncompressed model.
+   * @default {"uncompressed model"}
+   */
+  baselineName?: string;
   /**
    * The accuracy axis title.
    * @default {"test accuracy (%)"}
@@ -133,7 +147,7 @@ export function sparsityFigure(
     tickformat: ".0%",
     range: [-0.02, 1.02],
   });
-  addBaseline(data, options.baseline, action, [0, 1]);
+  addBaseline(data, options.baseline, action, [0, 1], options.baselineName);
   return { data, layout };
 }
 
@@ -190,7 +204,7 @@ export function bitWidthFigure(
   const layout = tradeoffLayout(options, "Accuracy against bit width");
   layout.xaxis = axis("bit width (bits per weight)", { tickmode: "array", tickvals: bits });
   const lo = bits.length ? bits[0] : 1, hi = bits.length ? bits[bits.length - 1] : 8;
-  addBaseline(data, options.baseline, action, [lo, hi]);
+  addBaseline(data, options.baseline, action, [lo, hi], options.baselineName);
   return { data, layout };
 }
 
@@ -263,7 +277,7 @@ export function paretoFigure(
   layout.xaxis = axis("model size (bytes, log scale)", { type: "log" });
   const sizes = points.map((p) => p.bytes);
   const span: [number, number] = sizes.length ? [Math.min(...sizes), Math.max(...sizes)] : [1, 10];
-  addBaseline(data, options.baseline, action, span);
+  addBaseline(data, options.baseline, action, span, options.baselineName);
   return { data, layout };
 }
 
@@ -278,17 +292,21 @@ function addBaseline(
   baseline: number | undefined,
   action: string,
   span: [number, number],
+  name = "uncompressed model",
 ): void {
   if (baseline === undefined) return;
   assertNumber(action, "options.baseline", baseline, 0, 1);
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(`Cannot ${action}: options.baselineName must be a non-empty string`);
+  }
   data.push({
     type: "scatter",
     mode: "lines",
-    name: "uncompressed model",
+    name: plotlyText(name),
     x: span,
     y: [baseline, baseline],
     line: { color: "#7F7F7F", dash: "dot", width: 1.5 },
-    hovertemplate: `uncompressed: accuracy ${(baseline * 100).toFixed(2)} %<extra></extra>`,
+    hovertemplate: `${plotlyText(name)}: accuracy ${(baseline * 100).toFixed(2)} %<extra></extra>`,
   });
 }
 
