@@ -416,13 +416,26 @@ export function createContext(
       file,
     };
   };
-  const measureFloat = (model: LogisticModel, name: string, seconds: number): Measured =>
-    measure(
-      storeFloatModel(model, floatMode),
+  // With "auto", a float stage folds its standardisation into the weights only when that changes
+  // no validation prediction: folded float32 weights and bias round, and for a feature whose mean
+  // dwarfs its spread the rounding of the folded bias can move scores across a class boundary.
+  const floatModeOf = (model: LogisticModel): "fold" | "compact" | "keep" => {
+    if (storage !== "auto" || model.preprocessing.kind !== "standardize") return floatMode;
+    const folded = asFloatModel(storeFloatModel(model, "fold"));
+    const before = classesFromScores(decisionFunction(model, validation.x));
+    const after = classesFromScores(decisionFunction(folded, validation.x));
+    for (let i = 0; i < before.length; i++) if (before[i] !== after[i]) return "keep";
+    return "fold";
+  };
+  const measureFloat = (model: LogisticModel, name: string, seconds: number): Measured => {
+    const mode = floatModeOf(model);
+    return measure(
+      storeFloatModel(model, mode),
       name,
       seconds,
-      storedPreprocessing(model.preprocessing, floatMode),
+      storedPreprocessing(model.preprocessing, mode),
     );
+  };
 
   // ---- pruning -----------------------------------------------------------------------------
   const denseBase: Base = {

@@ -8,7 +8,8 @@
  * standardisation into the weights (`foldPreprocessing`) removes it. Stored in float32, a bias
  * that absorbs `sum w mean / scale` loses precision when a feature's mean dwarfs its spread (large
  * terms cancel), enough to change predictions for features such as 10^6 + N(0, 1); keeping the
- * preprocessing avoids that.
+ * preprocessing avoids that, and the pipeline's `"auto"` storage keeps it for a float stage whose
+ * folded form changes a validation prediction.
  *
  * @module
  */

@@ -44,14 +44,16 @@ export interface CompressionData extends LabelledData {
  * in float64, which dominates a compressed model's file) is stored:
  * - `"keep"`: as it is;
  * - `"compact"`: the scale rounded to float16 (float32 when a scale is outside float16's normal
- *   range) before quantization, and the mean folded into the bias after it (exactly, with the
- *   stored weights), leaving a constant zero mean: 2 bytes per feature; the quantization grid is
- *   the standardised weights', as trained;
+ *   range) before quantization, and the mean folded into the bias after it (with the stored
+ *   weights, up to the bias's float32 rounding), leaving a constant zero mean: 2 bytes per
+ *   feature; the quantization grid is the standardised weights', as trained;
  * - `"fold"`: mean and scale folded into the weights and bias before quantization (1 byte): the
  *   grid then sees weights in raw units (`w / scale`), which costs accuracy when the features'
- *   scales differ widely and the grid is shared across features;
- * - `"auto"`: float models fold (lossless); each quantized model is made both ways (post-training
- *   or quantization-aware) and folds unless folding has the lower validation accuracy.
+ *   scales differ widely and the grid is shared across features. The folded float32 bias loses
+ *   precision when a feature's mean dwarfs its spread;
+ * - `"auto"`: float models fold unless that changes a validation prediction (then keep); each
+ *   quantized model is made both ways (post-training or quantization-aware) and folds unless
+ *   folding has the lower validation accuracy.
  * Models trained without standardisation have nothing to store (`"none"` in reports).
  */
 export type PreprocessingStorage = "auto" | "fold" | "compact" | "keep";

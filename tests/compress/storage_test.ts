@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import {
   compactScale,
+  compressModel,
   foldMeanIntoBias,
   prepareStorage,
   storeFloatModel,
 } from "../../lib/compress/mod.ts";
-import { encodeModel, inspectModelFile } from "../../lib/io/model_file.ts";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { decodeModel, encodeModel, inspectModelFile } from "../../lib/io/model_file.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { decisionFunction } from "../../lib/model/predict.ts";
@@ -86,4 +88,47 @@ Deno.test("stored float models hold float32 values and files store them as float
     const tolerance = mode === "compact" ? 1e-2 : 1e-9;
     assert.ok(maxRelativeDifference(scores, same) <= tolerance, mode);
   }
+});
+
+Deno.test("auto storage keeps a float stage's preprocessing when folding it would change a prediction", async () => {
+  // One feature with a large offset (10^6 + N(0, 1)): the folded float32 bias cancels large terms.
+  const prng = createPrng(1);
+  const n = 2000, d = 3;
+  const x = new Float64Array(n * d), y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = randomNormal(prng), b = randomNormal(prng), c = randomNormal(prng);
+    x[i * d] = 1e6 + a;
+    x[i * d + 1] = b;
+    x[i * d + 2] = 50 + 10 * c;
+    y[i] = a + 0.5 * b + 0.3 * randomNormal(prng) > 0 ? 1 : 0;
+  }
+  const part = (a: number, b: number) => ({
+    x: { data: x.slice(a * d, b * d), rows: b - a, cols: d },
+    y: y.slice(a, b),
+  });
+  const train = { ...part(0, 1500), classes: ["0", "1"], featureNames: ["f0", "f1", "f2"] };
+  const model = fit(train.x, train.y, { classes: train.classes, featureNames: train.featureNames })
+    .model;
+  const v = part(1500, n).x;
+  // The premise: folding this model does change validation predictions.
+  const folded = asFloatModel(storeFloatModel(model, "fold"));
+  const changed = (m: typeof model) => {
+    const a = decisionFunction(model, v).data, b = decisionFunction(m, v).data;
+    let k = 0;
+    for (let i = 0; i < v.rows; i++) if ((a[i] > 0) !== (b[i] > 0)) k++;
+    return k;
+  };
+  assert.ok(changed(folded) > 0);
+  const r = compressModel(train, {
+    model,
+    validation: part(1500, n),
+    prune: false,
+    quantize: false,
+  });
+  assert.equal(r.stages[0].preprocessing, "kept");
+  assert.equal(changed(asFloatModel(decodeModel(r.file))), 0);
+  // Ordinary data still fold.
+  const digits = await splitSet("digits");
+  const ordinary = compressModel(digits.train, { prune: false, quantize: false });
+  assert.equal(ordinary.stages[0].preprocessing, "folded");
 });
