@@ -142,10 +142,12 @@ export const predictCommand: Command = {
     let rows = 0, lossSum = 0;
     let writer: AtomicWriter | null = null;
     const progress = createProgress(io, !args.flag("quiet") && !args.flag("json"));
-    // An interrupted run removes its temporary file (the destination stays as it was).
-    const interrupted = (code: number) => async () => {
+    // An interrupted run removes its temporary file (the destination stays as it was) and exits
+    // at once: synchronously, so that the prediction loop cannot write to the closed file (and
+    // fail with another exit code) in between.
+    const interrupted = (code: number) => () => {
       progress.done();
-      await writer?.abort();
+      writer?.abortSync();
       Deno.exit(code);
     };
     const signals = [["SIGINT", interrupted(130)], ["SIGTERM", interrupted(143)]] as const;

@@ -58,6 +58,11 @@ export interface AtomicWriter {
   commit(): Promise<void>;
   /** Closes and removes the temporary file; the destination is untouched. Safe to call twice. */
   abort(): Promise<void>;
+  /**
+   * `abort` without awaiting anything, for a signal handler that exits at once: no other code
+   * can run between the removal and the exit.
+   */
+  abortSync(): void;
 }
 
 /**
@@ -111,6 +116,15 @@ export async function openAtomicWriter(
     open = undefined;
     await Deno.remove(tmp).catch(() => {});
   };
+  const abortSync = () => {
+    try {
+      open?.close();
+    } catch { /* already closed */ }
+    open = undefined;
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* already gone */ }
+  };
   return {
     async write(bytes) {
       if (open === undefined) throw new TypeError(`Cannot write '${path}': the writer is closed`);
@@ -132,6 +146,7 @@ export async function openAtomicWriter(
       }
     },
     abort,
+    abortSync,
   };
 }
 

@@ -92,3 +92,20 @@ Deno.test("openAtomicWriter: a failed write removes the temporary file and keeps
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("abortSync removes the temporary file at once and leaves the destination as it was", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/out.csv`;
+    await Deno.writeTextFile(path, "previous\n");
+    const writer = await openAtomicWriter(path);
+    await writer.write(new TextEncoder().encode("half a file"));
+    writer.abortSync();
+    writer.abortSync(); // twice is harmless
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["out.csv"]);
+    assert.equal(await Deno.readTextFile(path), "previous\n");
+    await assert.rejects(() => writer.write(new Uint8Array(1)), /the writer is closed/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
