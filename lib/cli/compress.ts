@@ -37,7 +37,7 @@ import {
 import { type Command, decimalValue, type ParsedArgs, UsageError } from "./args.ts";
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent, pointsText } from "./format.ts";
-import { checkDestination, checkNotAnInput, readFloatModelFile } from "./model_files.ts";
+import { checkOutput, readFloatModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 import { TRAIN_OPTIONS, trainingChoices } from "./train.ts";
 import { writeCompressionReport } from "./compress_report.ts";
@@ -262,8 +262,7 @@ export const compressCommand: Command = {
     for (const [option, path] of [["--out", out], ["--onnx", onnx], ["--report", reportPath]]) {
       if (path === undefined) continue;
       await ensureParent(path);
-      await checkDestination(path);
-      await checkNotAnInput(option!, path, inputs);
+      await checkOutput(option!, path, inputs);
     }
     const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
     const validationFraction = args.number("validation-fraction", 1e-9, 1 - 1e-9)!;

@@ -9,7 +9,7 @@ import { exportOnnx } from "../onnx/export.ts";
 import type { StoredModel } from "../io/quantized.ts";
 import { type Command, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData } from "./data_options.ts";
-import { checkDestination, checkNotAnInput, readModelFile } from "./model_files.ts";
+import { checkOutput, readModelFile } from "./model_files.ts";
 import { TRAIN_OPTIONS, trainWithProgress } from "./train.ts";
 
 /** The `export` command. */
@@ -50,8 +50,7 @@ export const exportCommand: Command = {
     if (!out.toLowerCase().endsWith(".onnx")) {
       throw new UsageError(`Cannot export: --out must end in .onnx, got '${out}'`);
     }
-    await checkDestination(out);
-    await checkNotAnInput("--out", out, { model: args.string("model"), data: args.string("data") });
+    await checkOutput("--out", out, { model: args.string("model"), data: args.string("data") });
     const source = args.string("model");
     let model: StoredModel;
     let from: string;

@@ -63,11 +63,10 @@ export function saveFormatOf(path: string): "lrc" | "json" {
 
 /**
  * Checks a `--save` destination before any work: its extension (`saveFormatOf`), its folder
- * (`checkDestination`), and that it is none of the command's input files.
+ * and that it is none of the command's input files (`checkOutput`).
  *
  * @param path The destination, or `undefined` when nothing is saved.
- * @param inputs The command's input files by what they are (`model`, `data`), for
- *   `checkNotAnInput`.
+ * @param inputs The command's input files by what they are (`model`, `data`).
  * @throws {UsageError} For an extension other than `.lrc` or `.json`, an input file, a missing
  *   folder, or a folder as `path`.
  */
@@ -77,8 +76,26 @@ export async function checkSaveTarget(
 ): Promise<void> {
   if (path === undefined) return;
   saveFormatOf(path);
+  await checkOutput("--save", path, inputs);
+}
+
+/**
+ * Checks an output path before any work: its folder exists and it is not a folder
+ * (`checkDestination`), and it is none of the command's input files (`checkNotAnInput`).
+ *
+ * @param option The output's option, for the message (e.g. `"--out"`).
+ * @param path The output path.
+ * @param inputs The input files by what they are (`model`, `data`); `undefined` entries are
+ *   skipped.
+ * @throws {UsageError} If any check fails.
+ */
+export async function checkOutput(
+  option: string,
+  path: string,
+  inputs: Readonly<Record<string, string | undefined>> = {},
+): Promise<void> {
   await checkDestination(path);
-  await checkNotAnInput("--save", path, inputs);
+  await checkNotAnInput(option, path, inputs);
 }
 
 /**
@@ -91,7 +108,7 @@ export async function checkSaveTarget(
  *   skipped.
  * @throws {UsageError} If `path` is one of them.
  */
-export async function checkNotAnInput(
+async function checkNotAnInput(
   option: string,
   path: string,
   inputs: Readonly<Record<string, string | undefined>>,
@@ -160,7 +177,7 @@ export async function writeModelFile(path: string, model: StoredModel): Promise<
  * @throws {UsageError} If the folder is missing or `path` is a folder (a bad option value: exit
  *   code 2, as every other usage error).
  */
-export async function checkDestination(path: string): Promise<void> {
+async function checkDestination(path: string): Promise<void> {
   const slash = path.lastIndexOf("/");
   const dir = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
   let isDir = false;

@@ -12,13 +12,13 @@ import { classIndexOf } from "../data/dataset.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { type AtomicWriter, openAtomicWriter } from "../io/atomic.ts";
 import { asFloatModel } from "../io/quantized.ts";
-import { LOG_LOSS_EPS, macroF1FromConfusion } from "../metrics/metrics.ts";
+import { logLossTerm, macroF1FromConfusion } from "../metrics/metrics.ts";
 import { classesFromScores, probabilitiesFromScores } from "../model/predict.ts";
 import { preparePredictor } from "../model/predictor.ts";
 import { prepareQuantizedPredictor } from "../quant/predictor.ts";
 import { type Command, UsageError } from "./args.ts";
 import { percent } from "./format.ts";
-import { checkDestination, checkNotAnInput, readModelFile } from "./model_files.ts";
+import { checkOutput, readModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 
 const NAME = "predict";
@@ -107,7 +107,7 @@ export const predictCommand: Command = {
     const proba = args.flag("proba");
     if (out !== undefined) {
       if (out.trim() === "") throw new UsageError("Cannot predict: --out needs a file name");
-      await checkOutput(out, { data: dataPath, model: modelPath });
+      await checkOutput("--out", out, { data: dataPath, model: modelPath });
     } else if (proba) {
       throw new UsageError("Cannot predict: --proba adds columns to --out FILE.csv; give --out");
     }
@@ -189,9 +189,7 @@ export const predictCommand: Command = {
               );
             }
             confusion[y][predicted[i]]++;
-            lossSum -= Math.log(
-              Math.min(Math.max(p!.data[i * k + y], LOG_LOSS_EPS), 1 - LOG_LOSS_EPS),
-            );
+            lossSum += logLossTerm(p!.data[i * k + y]);
           }
         }
         if (writer) {
@@ -394,15 +392,6 @@ export function planColumns(
     );
   }
   return { labelCol, features, byName, unused: [] };
-}
-
-/**
- * Checks `--out` before any work: its folder exists, it is not a folder, and it is neither the
- * data nor the model file (under any name: real paths are compared).
- */
-async function checkOutput(out: string, inputs: { data: string; model: string }): Promise<void> {
-  await checkDestination(out);
-  await checkNotAnInput("--out", out, inputs);
 }
 
 /** CSV lines of predicted labels, then the probabilities `p` unless null (8 significant digits). */

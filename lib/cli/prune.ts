@@ -20,15 +20,10 @@ import {
   pruneWithStrategy,
   strategyScores,
 } from "../prune/strategy.ts";
-import {
-  featureIndices,
-  featureScores,
-  pruneFeatures,
-  selectFeatures,
-} from "../prune/structured.ts";
+import { featureScores, pruneFeatures, selectFeatures } from "../prune/structured.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
-import { checkModelClasses, DATA_OPTIONS, loadData } from "./data_options.ts";
+import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
 import { checkSaveTarget, readFloatModelFile, writeModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
@@ -170,23 +165,16 @@ export const pruneCommand: Command = {
     let dense: LogisticModel;
     let origin: string;
     const file = args.string("model");
-    let inputs: Int32Array | null = null; // columns of the data a loaded reduced model takes
+    // The data as the model takes them: a loaded reduced model gets its columns by name.
+    let base: LoadedData = data;
     if (file !== undefined) {
       const loaded = await readFloatModelFile(file, "prune");
       dense = loaded.model;
       for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
-      checkModelClasses(dense, data, file);
+      base = dataForModel(dense, data, file);
       origin = `loaded from ${file}`;
-      if (dense.weights.cols !== data.train.x.cols) {
-        try {
-          inputs = featureIndices(dense, data.train.featureNames);
-        } catch (error) {
-          throw new TypeError(
-            `Cannot prune model: ${file} takes ${dense.weights.cols} features, the data have ` +
-              `${data.train.x.cols} (${(error as Error).message})`,
-          );
-        }
-        origin += ` (takes ${inputs.length} of the ${data.train.x.cols} features, by name)`;
+      if (base !== data) {
+        origin += ` (takes ${dense.weights.cols} of the ${data.train.x.cols} features, by name)`;
       }
     } else {
       const result = trainWithProgress(data, args, showProgress, io);
@@ -195,12 +183,6 @@ export const pruneCommand: Command = {
         args.string("optimizer") === "lbfgs" ? "iterations" : "epochs"
       }, ${result.stopReason})`;
     }
-    const base = inputs
-      ? {
-        train: { x: selectFeatures(data.train.x, inputs), y: data.train.y },
-        test: { x: selectFeatures(data.test.x, inputs), y: data.test.y },
-      }
-      : data;
     const l2 = penalty.kind === "l2"
       ? penalty.lambda
       : penalty.kind === "elasticnet"

@@ -242,14 +242,14 @@ export const quantizeCommand: Command = {
         const intPred = integerPredict(prepared, data.test.x);
         // Whether to keep the calibration is decided on the training data: one input scale for
         // every feature can lose features of small range (raw inputs of a standardised model).
-        const trainAgreement = agreement(
+        const trainAgreement = accuracy(
           integerPredict(prepared, data.train.x),
           predict(dequantized, data.train.x),
         );
         const calibrationSaved = trainAgreement >= MIN_INTEGER_AGREEMENT;
         integer = {
           testAccuracy: accuracy(data.test.y, intPred),
-          agreement: agreement(intPred, quantPred),
+          agreement: accuracy(intPred, quantPred),
           trainAgreement,
           calibrationSaved,
           inputDtype: calibrated.input!.dtype,
@@ -353,12 +353,6 @@ export const quantizeCommand: Command = {
 
 /** The share of training rows on which integer-only predictions must agree to keep them. */
 const MIN_INTEGER_AGREEMENT = 0.99;
-
-function agreement(a: Int32Array, b: Int32Array): number {
-  let same = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
-  return same / a.length;
-}
 
 function pointsDiff(a: number, b: number): string {
   const d = (a - b) * 100;

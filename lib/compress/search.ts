@@ -136,8 +136,7 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
 
   const visited = new Set<string>();
   for (const ladder of space.ladders) {
-    for (let level = 0; level < ladder.length; level++) {
-      const p = ladder[level];
+    for (const p of ladder) {
       let base: Base;
       if (removesNothing(p)) {
         base = ctx.denseBase;

@@ -37,9 +37,17 @@ export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): nu
   return hits / yTrue.length;
 }
 
-/** Probabilities are clipped to `[LOG_LOSS_EPS, 1 - LOG_LOSS_EPS]` (scikit-learn 1.2's `eps="auto"`
- * for float64: the machine epsilon). */
-export const LOG_LOSS_EPS = Number.EPSILON;
+/**
+ * The negative log of a probability as the log loss counts it: clipped to `[eps, 1 - eps]`, eps
+ * the float64 machine epsilon (scikit-learn 1.2's `eps="auto"`), so that a confident mistake costs
+ * about 36, not infinity.
+ *
+ * @param p The probability of the true class.
+ * @returns `-log(clip(p))`.
+ */
+export function logLossTerm(p: number): number {
+  return -Math.log(Math.min(Math.max(p, Number.EPSILON), 1 - Number.EPSILON));
+}
 
 /**
  * Mean negative log-likelihood of the true classes, with probabilities clipped to
@@ -62,7 +70,7 @@ export function logLoss(yTrue: ArrayLike<number>, proba: Matrix): number {
         `Cannot compute log loss: the probability of sample ${i}'s class is ${q}, not in [0, 1]`,
       );
     }
-    s -= Math.log(Math.min(Math.max(q, LOG_LOSS_EPS), 1 - LOG_LOSS_EPS));
+    s += logLossTerm(q);
   }
   return s / proba.rows;
 }

@@ -877,14 +877,36 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
     }
   }
   if (options.validation) {
-    assertMatrix(ACTION, "validation.x", options.validation.x);
-    if (options.validation.x.cols !== x.cols) {
-      throw new TypeError(
-        `Cannot ${ACTION}: validation.x has ${options.validation.x.cols} columns, x has ${x.cols}`,
-      );
-    }
-    assertFinite(ACTION, "validation.x", options.validation.x.data, x.cols);
-    assertLabels(ACTION, options.validation.y, options.validation.x.rows, classes.length);
+    checkValidation(ACTION, options.validation, x.cols, "x has", classes.length);
   }
   return { n: x.rows, d: x.cols, nOut, link, penalty, optimizer, classes, featureNames };
+}
+
+/**
+ * Checks validation data against the training data: a matrix of the same width, finite values,
+ * one label per row among the classes (for `fit` and `fitStream`).
+ *
+ * @param action What the caller was doing, for messages.
+ * @param validation The validation data.
+ * @param d The training data's width.
+ * @param widthOf How the message names that width's owner, e.g. `"x has"`.
+ * @param nClasses The number of classes.
+ * @throws {TypeError} If it is not a matrix of width `d`.
+ * @throws {RangeError} If a value is not finite or a label is out of range.
+ */
+export function checkValidation(
+  action: string,
+  validation: { readonly x: Matrix; readonly y: Int32Array },
+  d: number,
+  widthOf: string,
+  nClasses: number,
+): void {
+  assertMatrix(action, "validation.x", validation.x);
+  if (validation.x.cols !== d) {
+    throw new TypeError(
+      `Cannot ${action}: validation.x has ${validation.x.cols} columns, ${widthOf} ${d}`,
+    );
+  }
+  assertFinite(action, "validation.x", validation.x.data, d);
+  assertLabels(action, validation.y, validation.x.rows, nClasses);
 }

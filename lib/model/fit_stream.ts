@@ -10,11 +10,18 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { createPrng, shuffleInPlace } from "../core/random.ts";
-import { assertFinite, assertInRange, assertLabels, assertMatrix } from "../core/validate.ts";
+import { assertInRange } from "../core/validate.ts";
 import { type LabelledCsvOptions, readCsvBatches, scanCsv } from "../data/csv_stream.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
 import { createLossEngine } from "../kernels/loss_engine.ts";
-import type { AdamOptimizer, EpochRecord, FitProgress, FitResult, SgdOptimizer } from "./fit.ts";
+import {
+  type AdamOptimizer,
+  checkValidation,
+  type EpochRecord,
+  type FitProgress,
+  type FitResult,
+  type SgdOptimizer,
+} from "./fit.ts";
 import { accumulateLoss } from "./loss.ts";
 import {
   type Link,
@@ -143,16 +150,7 @@ export async function fitStream(
   const nOut = link === "sigmoid" ? 1 : nClasses;
   const d = scan.featureNames.length;
   if (options.validation) {
-    // As fit checks it: the file's width, finite values, labels among the file's classes.
-    const v = options.validation;
-    assertMatrix(action, "validation.x", v.x);
-    if (v.x.cols !== d) {
-      throw new TypeError(
-        `Cannot ${action}: validation.x has ${v.x.cols} columns, the file has ${d} features`,
-      );
-    }
-    assertFinite(action, "validation.x", v.x.data, d);
-    assertLabels(action, v.y, v.x.rows, nClasses);
+    checkValidation(action, options.validation, d, "the file has", nClasses);
   }
   const preprocessing: Preprocessing = (options.preprocessing ?? "standardize") === "standardize"
     ? { kind: "standardize", mean: scan.mean, scale: scan.scale }
