@@ -225,6 +225,12 @@ export const compressCommand: Command = {
       value: "FILE.html",
       help: "write a standalone HTML report with the trade-off charts (opens offline)",
     },
+    entropy: {
+      type: "boolean",
+      help: "entropy-code the model files (rANS; format version 2, which lrcompress before " +
+        "version 2 of the format cannot read): every size reported, compared and searched by, " +
+        "and --out",
+    },
     json: { type: "boolean", help: "print the result as one JSON object" },
     quiet: { type: "boolean", help: "no progress line" },
     help: { type: "boolean", help: "show this help" },
@@ -301,6 +307,7 @@ export const compressCommand: Command = {
           },
         },
         preprocessingStorage: args.string("preprocessing") as PreprocessingStorage,
+        entropy: args.flag("entropy"),
         onProgress: (p) =>
           progress.update(
             `${p.total > 0 ? `[${p.done}/${p.total}] ` : ""}${p.message}  ${

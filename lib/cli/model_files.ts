@@ -12,7 +12,36 @@ import { modelToJson } from "../model/serialize.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { importOnnxModel } from "../onnx/import.ts";
 import { quantizedModelToJson } from "../quant/serialize.ts";
-import { UsageError } from "./args.ts";
+import { type OptionSpec, type ParsedArgs, UsageError } from "./args.ts";
+
+/** The `--entropy` flag of the commands that write `.lrc` files. */
+export const ENTROPY_OPTION: Readonly<Record<"entropy", OptionSpec>> = {
+  entropy: {
+    type: "boolean",
+    help: "entropy-code the .lrc file where that is smaller (rANS; format version 2, which " +
+      "lrcompress before version 2 of the format cannot read)",
+  },
+};
+
+/**
+ * Whether `--entropy` applies: it needs an output (`option`) that is a `.lrc` file.
+ *
+ * @param args The parsed arguments.
+ * @param option The output's option name without dashes (`"save"`, `"out"`).
+ * @returns The flag.
+ * @throws {UsageError} If it is given without such an output.
+ */
+export function entropyFlag(args: ParsedArgs, option: string): boolean {
+  if (!args.flag("entropy")) return false;
+  const path = args.string(option);
+  if (path === undefined || !/\.lrc$/i.test(path)) {
+    throw new UsageError(
+      `Cannot use --entropy: it applies to a .lrc file written by --${option}` +
+        (path === undefined ? ", and none is given" : `, not to '${path}'`),
+    );
+  }
+  return true;
+}
 
 /** The format a path's extension selects. */
 export function modelFormatOf(path: string): "lrc" | "json" | "onnx" {
@@ -156,10 +185,15 @@ export async function readFloatModelFile(
  *
  * @param path The destination; its extension selects the format.
  * @param model The model.
+ * @param entropy Entropy-code a `.lrc` file (`encodeModel`'s `entropy`).
  * @returns The number of bytes written.
  */
-export async function writeModelFile(path: string, model: StoredModel): Promise<number> {
-  if (saveFormatOf(path) === "lrc") return await saveModel(path, model);
+export async function writeModelFile(
+  path: string,
+  model: StoredModel,
+  entropy = false,
+): Promise<number> {
+  if (saveFormatOf(path) === "lrc") return await saveModel(path, model, { entropy });
   const json = model.kind === "quantized-logistic-regression"
     ? quantizedModelToJson(model)
     : modelToJson(asFloatModel(model));

@@ -25,7 +25,13 @@ import type { Matrix } from "../core/matrix.ts";
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
-import { checkSaveTarget, readFloatModelFile, writeModelFile } from "./model_files.ts";
+import {
+  checkSaveTarget,
+  ENTROPY_OPTION,
+  entropyFlag,
+  readFloatModelFile,
+  writeModelFile,
+} from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 import { TRAIN_OPTIONS, trainingChoices, trainWithProgress } from "./train.ts";
 
@@ -122,11 +128,13 @@ export const pruneCommand: Command = {
       value: "FILE",
       help: "write the pruned model: binary format for .lrc, JSON for .json",
     },
+    ...ENTROPY_OPTION,
     json: { type: "boolean", help: "print the report as one JSON object" },
     quiet: { type: "boolean", help: "no progress line" },
     help: { type: "boolean", help: "show this help" },
   },
   async run(args, io) {
+    const entropy = entropyFlag(args, "save");
     await checkSaveTarget(args.string("save"), {
       model: args.string("model"),
       data: args.string("data"),
@@ -271,7 +279,7 @@ export const pruneCommand: Command = {
     );
     const save = args.string("save");
     if (save !== undefined) {
-      await writeModelFile(save, final);
+      await writeModelFile(save, final, entropy);
     }
     const removedFeatures = kept
       ? dense.featureNames.filter((_, j) => !kept!.includes(j))

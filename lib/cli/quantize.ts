@@ -24,7 +24,13 @@ import {
 import type { QuantizedModel } from "../quant/types.ts";
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
 import { DATA_OPTIONS, dataForModel, loadData } from "./data_options.ts";
-import { checkSaveTarget, readFloatModelFile, writeModelFile } from "./model_files.ts";
+import {
+  checkSaveTarget,
+  ENTROPY_OPTION,
+  entropyFlag,
+  readFloatModelFile,
+  writeModelFile,
+} from "./model_files.ts";
 import { formatTable, percent } from "./format.ts";
 import { createProgress } from "./progress.ts";
 import { TRAIN_OPTIONS, trainingChoices, trainWithProgress } from "./train.ts";
@@ -154,6 +160,7 @@ export const quantizeCommand: Command = {
       help: "write the quantized model: binary format for .lrc, JSON for .json (with input " +
         "calibration and int32 bias when integer-only inference applies)",
     },
+    ...ENTROPY_OPTION,
     json: { type: "boolean", help: "print the report as one JSON object" },
     quiet: { type: "boolean", help: "no progress line" },
     help: { type: "boolean", help: "show this help" },
@@ -168,6 +175,7 @@ export const quantizeCommand: Command = {
       );
     }
     const showProgress = !args.flag("quiet") && !args.flag("json");
+    const entropy = entropyFlag(args, "save");
     await checkSaveTarget(args.string("save"), {
       model: args.string("model"),
       data: args.string("data"),
@@ -266,7 +274,7 @@ export const quantizeCommand: Command = {
     }
     const save = args.string("save");
     if (save !== undefined) {
-      await writeModelFile(save, q);
+      await writeModelFile(save, q, entropy);
     }
     const size = quantizedSize(q);
     const description = describeMethod(method);

@@ -7,7 +7,7 @@
 import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
 import { fit, type FitResult, type Optimizer } from "../model/fit.ts";
 import type { Penalty } from "../model/types.ts";
-import { checkSaveTarget, writeModelFile } from "./model_files.ts";
+import { checkSaveTarget, ENTROPY_OPTION, entropyFlag, writeModelFile } from "./model_files.ts";
 import { type Command, type ParsedArgs } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
@@ -138,11 +138,13 @@ export const trainCommand: Command = {
       value: "FILE",
       help: "write the trained model: binary format for .lrc, JSON for .json",
     },
+    ...ENTROPY_OPTION,
     json: { type: "boolean", help: "print the report as one JSON object" },
     quiet: { type: "boolean", help: "no progress line" },
     help: { type: "boolean", help: "show this help" },
   },
   async run(args, io) {
+    const entropy = entropyFlag(args, "save");
     await checkSaveTarget(args.string("save"), { data: args.string("data") });
     const showProgress = !args.flag("quiet") && !args.flag("json");
     const streamed = await trainStreamedIfAsked(args, io, showProgress, trainingChoices(args, 1));
@@ -150,7 +152,7 @@ export const trainCommand: Command = {
     const { result, train, test } = data;
     const { model } = result;
     const save = args.string("save");
-    if (save !== undefined) await writeModelFile(save, model);
+    if (save !== undefined) await writeModelFile(save, model, entropy);
     let nonZeros = 0;
     for (const v of model.weights.data) if (v !== 0) nonZeros++;
     const last = result.history.at(-1);

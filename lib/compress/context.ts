@@ -114,6 +114,8 @@ export interface Context {
   readonly qat: QatSettings;
   readonly storage: PreprocessingStorage;
   readonly keepRecipe: boolean;
+  /** Whether files are entropy-coded (`encodeModel`'s `entropy`). */
+  readonly entropy: boolean;
   /** Starts a call's progress: `total` models planned. */
   begin(total: number): void;
   /** Marks one model done (or skipped) in the current call. */
@@ -340,6 +342,10 @@ export function createContext(
     : options.fineTune;
   const qat = options.qat ?? {};
   const keepRecipe = options.keepRecipe ?? false;
+  const entropy = options.entropy ?? false;
+  if (typeof entropy !== "boolean") {
+    throw new TypeError(`Cannot ${ACTION}: entropy must be a boolean, got ${typeof entropy}`);
+  }
 
   let counter: Counter = { done: 0, total: 0, started: callStarted };
   const report = (
@@ -389,7 +395,7 @@ export function createContext(
     seconds: number,
     preprocessing: ModelReport["preprocessing"],
   ): Measured => {
-    const file = encodeModel(stored);
+    const file = encodeModel(stored, { entropy });
     const { model, info } = inspectModelFile(file);
     const float = asFloatModel(model);
     let nonZeros = 0;
@@ -636,6 +642,7 @@ export function createContext(
     qat,
     storage,
     keepRecipe,
+    entropy,
     begin(total) {
       counter = { done: 0, total, started: performance.now() };
     },

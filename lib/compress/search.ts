@@ -20,7 +20,9 @@
  *    within budget in its smallest form already.
  * 4. The chosen model is the smallest file among all evaluated candidates within budget (ties:
  *    the first evaluated). The bound assumes that QAT does not store fewer codes than PTQ at the
- *    same width; the tests check the choice against a sweep of the whole space.
+ *    same width; the tests check the choice against a sweep of the whole space. With entropy
+ *    coding the bound charges the codes their least possible size (QAT changes how well they
+ *    compress), so fewer candidates are skipped.
  * Every evaluated candidate is reported (`tried`, with its feasibility) and every skip with its
  * reason (`skipped`).
  *
@@ -28,7 +30,8 @@
  */
 
 import { assertInRange, errorReason } from "../core/validate.ts";
-import { encodeModel } from "../io/model_file.ts";
+import { packedSize } from "../io/bitpack.ts";
+import { encodeModel, inspectModelFile } from "../io/model_file.ts";
 import { asFloatModel } from "../io/quantized.ts";
 import { pairedAccuracyDifference } from "../metrics/paired.ts";
 import { predict } from "../model/predict.ts";
@@ -58,6 +61,9 @@ import type {
 } from "./types.ts";
 
 const ACTION = "search compression";
+
+/** The fewest bytes entropy-coded codes take: a one-symbol table (5) and the state (4). */
+const MIN_ENTROPY_CODES = 9;
 
 /** Runs an accuracy-budgeted search on a context (see `CompressionSession.search`). */
 export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResult {
@@ -109,11 +115,19 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
   // folded into the weights, or the session's fixed mode): what a candidate's file is compared
   // by before it is made. With "auto" storage a candidate may need the larger compact form, and
   // quantization-aware training changes only the values, so this is the size to beat.
+  // Entropy-coded codes have no such size: quantization-aware training changes their
+  // distribution, so the bound charges them the least any stored codes take (an entropy-coded
+  // stream of one symbol, 9 bytes, or the packed codes if fewer).
   const mode = ctx.storage === "auto" ? "fold" : ctx.storage;
   const boundOf = (model: LogisticModel, method: QuantizationMethod): number | null => {
     try {
       const q = quantizeModel(prepareStorage(model, mode), { method });
-      return encodeModel(storeQuantizedModel(q, mode, ctx.keepRecipe)).length;
+      const stored = storeQuantizedModel(q, mode, ctx.keepRecipe);
+      if (!ctx.entropy) return encodeModel(stored).length;
+      const file = encodeModel(stored, { entropy: true });
+      const { info } = inspectModelFile(file);
+      const packed = packedSize(info.stored, q.weights.bits);
+      return file.length - info.bytes.codes + Math.min(packed, MIN_ENTROPY_CODES);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       return null;

@@ -214,6 +214,13 @@ export interface CompressionSessionOptions {
    */
   keepRecipe?: boolean;
   /**
+   * Entropy-code the files (format version 2, see `encodeModel`'s `entropy`): index sets and
+   * codes are rANS-coded where that is smaller. Every size the session reports, compares and
+   * searches by is then that of the entropy-coded file.
+   * @default {false}
+   */
+  entropy?: boolean;
+  /**
    * Called as work progresses (training, each model made and measured).
    * @default {none}
    */

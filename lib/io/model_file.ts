@@ -9,11 +9,17 @@
  * | offset | size | field |
  * | --- | --- | --- |
  * | 0 | 8 | magic `89 4C 52 43 0D 0A 1A 0A` (`\x89LRC\r\n\x1a\n`) |
- * | 8 | 2 | format version (u16), currently 1 |
+ * | 8 | 2 | format version (u16): 1, or 2 when the file is entropy-coded |
  * | 10 | 2 | flags (u16), 0 |
  * | 12 | 4 | length of the whole file in bytes (u32) |
  * | 16 | ... | sections: u8 id, varint payload length, payload |
  * | end - 4 | 4 | CRC-32 (IEEE, as zlib) of every byte before it (u32) |
+ *
+ * Version 2 adds entropy coding (`rans.ts`), written only when asked for (`entropy: true`) and
+ * smaller: index sets in the `rans` encoding of `support.ts`, and codes entropy-coded, marked by
+ * the bit 0x40 of the tensor kind byte, with a frequency table and the rANS stream in place of
+ * the packed codes. The writer stamps a file with the lowest version that describes it, so files
+ * without entropy coding stay readable by version 1 readers byte for byte.
  *
  * The sections, their payloads and the README's table "Model file" give every field. A reader
  * refuses, with a `SyntaxError` or `RangeError` saying why, any file that is truncated, has a
@@ -41,6 +47,7 @@ import {
   type SizeCategory,
 } from "./bytes.ts";
 import { crc32 } from "./crc32.ts";
+import { planEntropyCodes, ransDecode, type RansTable, readTable, writeTable } from "./rans.ts";
 import {
   codeToField,
   codeValue,
@@ -74,8 +81,11 @@ export const MODEL_FILE_MAGIC: Uint8Array = Uint8Array.of(
   0x0a,
 );
 
-/** The format version this library writes and the newest it reads. */
-export const MODEL_FILE_VERSION = 1;
+/** The newest format version this library writes and reads. */
+export const MODEL_FILE_VERSION = 2;
+
+/** The tensor kind byte's flag for entropy-coded codes (format version 2). */
+const ENTROPY_FLAG = 0x40;
 
 const HEADER_BYTES = 16;
 const CHECKSUM_BYTES = 4;
@@ -122,6 +132,13 @@ export interface EncodeOptions {
    * @default {"auto"}
    */
   weightDtype?: "auto" | FloatDtype;
+  /**
+   * Entropy coding (format version 2): the index set and a quantized model's codes are
+   * rANS-coded wherever that is smaller than their plain encodings. Off by default because a
+   * version 1 reader, or a deployment runtime that only unpacks bits, cannot read such a file.
+   * @default {false}
+   */
+  entropy?: boolean;
 }
 
 /** Options for {@linkcode decodeModel}. */
@@ -147,6 +164,8 @@ export interface ModelFileInfo {
   readonly storage: string;
   /** Encoding of the index set. */
   readonly support: SupportEncoding;
+  /** How a quantized model's codes are stored (`"packed"` for float models, which have none). */
+  readonly codes: "packed" | "rans";
   /** Number of weights whose value or code the file stores. */
   readonly stored: number;
   /** `nOutputs * nFeatures`. */
@@ -252,6 +271,10 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
   if (!["auto", "float16", "float32", "float64"].includes(weightDtype)) {
     throw new RangeError(`Cannot ${action}: unknown weightDtype '${weightDtype}'`);
   }
+  const entropy = options.entropy ?? false;
+  if (typeof entropy !== "boolean") {
+    throw new TypeError(`Cannot ${action}: entropy must be a boolean, got ${typeof entropy}`);
+  }
   const nClasses = model.classes.length;
   const nOut = outputCount(model.link, nClasses);
   const rows = nOut;
@@ -299,19 +322,35 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
     }
     valueBits = FLOAT_BYTES[dtype] * 8;
   }
-  let plan = planSupport(flags, rows, cols);
+  // The stored codes of a quantized model, plain or entropy-coded, whichever is smaller.
+  const codesOf = (keep: Uint8Array, count: number): CodesPlan => {
+    if (!quantized) return { size: packedSize(count, valueBits), fields: null, coded: null };
+    const t = model.weights;
+    const fields = new Uint32Array(count);
+    for (let i = 0, k = 0; i < n; i++) if (keep[i]) fields[k++] = codeToField(t, t.codes[i]);
+    const packed = packedSize(count, t.bits);
+    const coded = entropy && t.kind !== "float16" ? planEntropyCodes(fields, 2 ** t.bits) : null;
+    return coded && coded.size < packed
+      ? { size: coded.size, fields, coded }
+      : { size: packed, fields, coded: null };
+  };
+  let plan = planSupport(flags, rows, cols, entropy);
+  let codes = codesOf(flags, plan.count);
   if (!model.mask && plan.encoding !== "dense") {
-    const sparse = plan.size + packedSize(plan.count, valueBits);
-    const dense = 1 + packedSize(n, valueBits);
-    if (dense <= sparse) {
-      flags = new Uint8Array(n).fill(1);
-      plan = planSupport(flags, rows, cols);
+    const all = new Uint8Array(n).fill(1);
+    const densePlan = planSupport(all, rows, cols, entropy);
+    const denseCodes = codesOf(all, n);
+    if (densePlan.size + denseCodes.size <= plan.size + codes.size) {
+      flags = all;
+      plan = densePlan;
+      codes = denseCodes;
     }
   }
+  const version = plan.entropyCoded || codes.coded ? 2 : 1;
 
   const w = new ByteWriter();
   w.bytes(MODEL_FILE_MAGIC);
-  w.u16(MODEL_FILE_VERSION);
+  w.u16(version);
   w.u16(0);
   w.u32(0); // length, patched below
   const section = (id: number, write: (s: ByteWriter) => void) => {
@@ -347,14 +386,16 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
     });
   } else {
     const t = model.weights;
-    const fields = new Uint32Array(plan.count);
-    for (let i = 0, k = 0; i < n; i++) if (flags[i]) fields[k++] = codeToField(t, t.codes[i]);
+    const { fields, coded } = codes;
     section(SECTION.WEIGHTS, (s) => {
-      s.u8(tensorKindCode(t));
+      s.u8(tensorKindCode(t) | (coded ? ENTROPY_FLAG : 0));
       s.u8(t.bits);
       s.u8(GRANULARITY.indexOf(t.granularity));
       if (t.kind === "codebook") s.varint(t.levels);
-      s.bytes(packBitsUnchecked(fields, t.bits));
+      if (coded) {
+        writeTable(s, coded.table);
+        s.bytes(coded.stream);
+      } else s.bytes(packBitsUnchecked(fields!, t.bits));
     });
     if (t.kind !== "float16") {
       section(SECTION.PARAMS, (s) => {
@@ -378,6 +419,13 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
   view.setUint32(12, bytes.length, true);
   view.setUint32(bytes.length - CHECKSUM_BYTES, crc32(bytes.subarray(0, bytes.length - 4)), true);
   return bytes;
+}
+
+/** The stored codes of a quantized model: their fields, and the entropy coding if smaller. */
+interface CodesPlan {
+  readonly size: number;
+  readonly fields: Uint32Array | null;
+  readonly coded: { table: RansTable; stream: Uint8Array; size: number } | null;
 }
 
 function writePreprocessing(s: ByteWriter, p: Preprocessing): void {
@@ -609,8 +657,11 @@ function parseModelFile(
 
   const s = need(SECTION.SUPPORT);
   s.category = "indices";
-  const { flags: support, encoding: supportEncoding } = readSupport(s, rows, cols);
+  const { flags: support, encoding: supportEncoding, entropyCoded } = readSupport(s, rows, cols);
   s.expectEnd();
+  if (entropyCoded && version < 2) {
+    throw s.syntax("an entropy-coded index set needs format version 2, the file says 1");
+  }
   let count = 0;
   for (let i = 0; i < support.length; i++) count += support[i];
   const n = rows * cols;
@@ -619,6 +670,7 @@ function parseModelFile(
   const kind = wr.u8("tensor kind");
   let model: StoredModel;
   let storage: string;
+  let codesStorage: "packed" | "rans" = "packed";
   const bias = need(SECTION.BIAS);
   bias.category = "bias";
   if (!quantized) {
@@ -651,7 +703,18 @@ function parseModelFile(
       ...(hasMask ? { mask: support } : {}),
     };
   } else {
-    const tensor = readTensor(wr, need, sections, kind, rows, cols, support, count, hasMask);
+    codesStorage = (kind & ENTROPY_FLAG) !== 0 ? "rans" : "packed";
+    if (codesStorage === "rans" && version < 2) {
+      throw wr.syntax("entropy-coded codes need format version 2, the file says 1");
+    }
+    const tensor = readTensor(
+      wr,
+      need,
+      sections,
+      kind & ~ENTROPY_FLAG,
+      codesStorage === "rans",
+      { rows, cols, support, count, hasMask },
+    );
     storage = describeStorage(tensor);
     const b = readBias(bias, rows);
     bias.expectEnd();
@@ -692,6 +755,7 @@ function parseModelFile(
       formatVersion: version,
       storage,
       support: supportEncoding,
+      codes: codesStorage,
       stored: count,
       weights: n,
       bytes: charges,
@@ -704,12 +768,16 @@ function readTensor(
   need: (id: number) => ByteReader,
   sections: Map<number, ByteReader>,
   kind: number,
-  rows: number,
-  cols: number,
-  support: Uint8Array,
-  count: number,
-  hasMask: boolean,
+  entropyCoded: boolean,
+  layout: {
+    rows: number;
+    cols: number;
+    support: Uint8Array;
+    count: number;
+    hasMask: boolean;
+  },
 ): QuantizedTensor {
+  const { rows, cols, support, count, hasMask } = layout;
   const n = rows * cols;
   const names = Object.keys(TENSOR_KIND) as (keyof typeof TENSOR_KIND)[];
   const kindName = names.find((k) => TENSOR_KIND[k] === kind);
@@ -734,10 +802,21 @@ function readTensor(
     throw wr.syntax("float16 weights must have 16 bits and granularity 'tensor'");
   }
   wr.category = "codes";
-  const packed = wr.bytes(packedSize(count, bits), "codes");
-  if (!paddingIsZero(packed, count, bits)) throw wr.syntax("codes have non-zero padding");
+  let fields: Uint32Array;
+  if (entropyCoded) {
+    if (kindName === "float16" || bits > 12) {
+      throw wr.syntax(`${bits}-bit ${kindName} codes cannot be entropy-coded`);
+    }
+    const table = readTable(wr, 2 ** bits);
+    const stream = wr.bytes(wr.remaining, "entropy-coded codes");
+    fields = new Uint32Array(count);
+    ransDecode(stream, count, table, fields, (reason) => wr.syntax(reason));
+  } else {
+    const packed = wr.bytes(packedSize(count, bits), "codes");
+    if (!paddingIsZero(packed, count, bits)) throw wr.syntax("codes have non-zero padding");
+    fields = unpackBits(packed, count, bits, new Uint32Array(count));
+  }
   wr.expectEnd();
-  const fields = unpackBits(packed, count, bits, new Uint32Array(count));
   const groups = granularity === "tensor" ? 1 : granularity === "class" ? rows : cols;
   const small = bits <= 8;
   let tensor: QuantizedTensor;

@@ -1,7 +1,8 @@
 /**
- * Index sets ("supports"): which weights of a `(rows, cols)` tensor a file stores. Five
+ * Index sets ("supports"): which weights of a `(rows, cols)` tensor a file stores. Six
  * encodings; the writer computes the exact size of every one that applies and keeps the
- * smallest (ties go to the earlier in this list):
+ * smallest (ties go to the earlier in this list; `rans` only when entropy coding is asked for,
+ * and only in files of format version 2):
  *
  * | tag | encoding | payload |
  * | --- | --- | --- |
@@ -9,7 +10,8 @@
  * | 1 | bitmap | `ceil(n / 8)` bytes, bit `i` (LSB first) set when position `i` is stored |
  * | 2 | delta-varint | varint `count`, then `count` varint gaps |
  * | 3 | delta-fixed | varint `count`, u8 width `w` (1..32), `count` gaps packed at `w` bits |
- * | 4 | features | u8 tag (1, 2 or 3) and that encoding of a set of columns over `cols`: every row of a kept column is stored (structured pruning) |
+ * | 4 | features | u8 tag (1, 2, 3 or 5) and that encoding of a set of columns over `cols`: every row of a kept column is stored (structured pruning) |
+ * | 5 | rans | varint `count`, then the `n` kept-or-not flags (1 = stored) entropy-coded with `rans.ts`'s `flagTable(count, n)`, to the end of the section |
  *
  * Positions are row-major (`i * cols + j`), strictly increasing; the gap of the first is its
  * position, of the next ones `position - previous - 1` (so neighbours cost 0).
@@ -19,9 +21,16 @@
 
 import { packBitsUnchecked, packedSize, paddingIsZero, unpackBits } from "./bitpack.ts";
 import { type ByteReader, type ByteWriter, varintSize } from "./bytes.ts";
+import { flagTable, ransDecode, ransEncode } from "./rans.ts";
 
 /** The encodings of an index set, in tie-break order. */
-export type SupportEncoding = "dense" | "bitmap" | "delta-varint" | "delta-fixed" | "features";
+export type SupportEncoding =
+  | "dense"
+  | "bitmap"
+  | "delta-varint"
+  | "delta-fixed"
+  | "features"
+  | "rans";
 
 const TAG: Record<SupportEncoding, number> = {
   dense: 0,
@@ -29,6 +38,7 @@ const TAG: Record<SupportEncoding, number> = {
   "delta-varint": 2,
   "delta-fixed": 3,
   features: 4,
+  rans: 5,
 };
 
 const ENCODINGS = Object.keys(TAG) as SupportEncoding[];
@@ -41,18 +51,27 @@ export interface SupportPlan {
   readonly size: number;
   /** Number of positions in the set. */
   readonly count: number;
+  /** Whether it is entropy-coded (`rans`, or `features` over `rans`): format version 2. */
+  readonly entropyCoded: boolean;
   /** Writes it (tag byte first). */
   write(w: ByteWriter): void;
 }
 
 interface FlatPlan {
-  encoding: "bitmap" | "delta-varint" | "delta-fixed";
+  encoding: "bitmap" | "delta-varint" | "delta-fixed" | "rans";
   size: number; // without tag
   write(w: ByteWriter): void;
 }
 
-/** Smallest of bitmap / delta-varint / delta-fixed for a set of positions over `0..n-1`. */
-function planFlat(positions: readonly number[] | Int32Array, n: number): FlatPlan {
+/**
+ * Smallest of bitmap / delta-varint / delta-fixed (and `rans` when `entropy`) for a set of
+ * positions over `0..n-1`.
+ */
+function planFlat(
+  positions: readonly number[] | Int32Array,
+  n: number,
+  entropy: boolean,
+): FlatPlan {
   const count = positions.length;
   let varintBytes = varintSize(count), maxGap = 0;
   let prev = -1;
@@ -102,6 +121,19 @@ function planFlat(positions: readonly number[] | Int32Array, n: number): FlatPla
       },
     },
   ];
+  if (entropy && count > 0) {
+    const flags = new Uint8Array(n);
+    for (let i = 0; i < count; i++) flags[positions[i]] = 1;
+    const stream = ransEncode(flags, flagTable(count, n));
+    plans.push({
+      encoding: "rans",
+      size: varintSize(count) + stream.length,
+      write(w) {
+        w.varint(count);
+        w.bytes(stream);
+      },
+    });
+  }
   let best = plans[0];
   for (const p of plans) if (p.size < best.size) best = p;
   return best;
@@ -113,21 +145,34 @@ function planFlat(positions: readonly number[] | Int32Array, n: number): FlatPla
  * @param flags One entry per position of the `(rows, cols)` tensor, non-zero when stored.
  * @param rows Number of rows.
  * @param cols Number of columns.
+ * @param entropy Whether the entropy-coded `rans` encoding may be chosen.
  * @returns The plan (encoding, size, writer).
  */
-export function planSupport(flags: Uint8Array, rows: number, cols: number): SupportPlan {
+export function planSupport(
+  flags: Uint8Array,
+  rows: number,
+  cols: number,
+  entropy = false,
+): SupportPlan {
   const n = rows * cols;
   const positions: number[] = [];
   for (let i = 0; i < n; i++) if (flags[i]) positions.push(i);
   const count = positions.length;
   if (count === n) {
-    return { encoding: "dense", size: 1, count, write: (w) => w.u8(TAG.dense) };
+    return {
+      encoding: "dense",
+      size: 1,
+      count,
+      entropyCoded: false,
+      write: (w) => w.u8(TAG.dense),
+    };
   }
-  const flat = planFlat(positions, n);
+  const flat = planFlat(positions, n, entropy);
   let best: SupportPlan = {
     encoding: flat.encoding,
     size: 1 + flat.size,
     count,
+    entropyCoded: flat.encoding === "rans",
     write(w) {
       w.u8(TAG[flat.encoding]);
       flat.write(w);
@@ -147,12 +192,13 @@ export function planSupport(flags: Uint8Array, rows: number, cols: number): Supp
     if (kept) columns.push(j);
   }
   if (structured) {
-    const sub = planFlat(columns, cols);
+    const sub = planFlat(columns, cols, entropy);
     if (2 + sub.size < best.size) {
       best = {
         encoding: "features",
         size: 2 + sub.size,
         count,
+        entropyCoded: sub.encoding === "rans",
         write(w) {
           w.u8(TAG.features);
           w.u8(TAG[sub.encoding]);
@@ -177,6 +223,21 @@ function readFlat(
     if (n % 8 !== 0 && bits[bits.length - 1] >> (n % 8) !== 0) {
       throw r.syntax("bitmap has bits set past the last position");
     }
+    return;
+  }
+  if (tag === TAG.rans) {
+    const count = r.varint("index count", n);
+    const stream = r.bytes(r.remaining, "entropy-coded flags");
+    const flags = new Uint8Array(n);
+    ransDecode(stream, n, flagTable(count, n), flags, (reason) => r.syntax(reason));
+    let found = 0;
+    for (let i = 0; i < n; i++) {
+      if (flags[i]) {
+        found++;
+        set(i);
+      }
+    }
+    if (found !== count) throw r.syntax(`the flags keep ${found} positions, not ${count}`);
     return;
   }
   if (tag !== TAG["delta-varint"] && tag !== TAG["delta-fixed"]) {
@@ -211,7 +272,8 @@ function readFlat(
  * @param r The reader, at the tag byte.
  * @param rows Number of rows.
  * @param cols Number of columns.
- * @returns Flags, one per position (1 when stored), and the encoding found.
+ * @returns Flags, one per position (1 when stored), the encoding found and whether it is
+ * entropy-coded (which needs format version 2).
  * @throws {SyntaxError} For an unknown encoding or malformed payload.
  * @throws {RangeError} For a count or index out of range, or a payload past the end.
  */
@@ -219,7 +281,7 @@ export function readSupport(
   r: ByteReader,
   rows: number,
   cols: number,
-): { flags: Uint8Array; encoding: SupportEncoding } {
+): { flags: Uint8Array; encoding: SupportEncoding; entropyCoded: boolean } {
   const n = rows * cols;
   const tag = r.u8("index encoding");
   const encoding = ENCODINGS[tag];
@@ -227,7 +289,7 @@ export function readSupport(
   const flags = new Uint8Array(n);
   if (tag === TAG.dense) {
     flags.fill(1);
-    return { flags, encoding };
+    return { flags, encoding, entropyCoded: false };
   }
   if (tag === TAG.features) {
     const sub = r.u8("column index encoding");
@@ -237,8 +299,8 @@ export function readSupport(
     readFlat(r, sub, cols, (j) => {
       for (let i = 0; i < rows; i++) flags[i * cols + j] = 1;
     });
-    return { flags, encoding };
+    return { flags, encoding, entropyCoded: sub === TAG.rans };
   }
   readFlat(r, tag, n, (p) => flags[p] = 1);
-  return { flags, encoding };
+  return { flags, encoding, entropyCoded: tag === TAG.rans };
 }

@@ -16,7 +16,8 @@
  * - Every chosen model exported to ONNX and run in onnxruntime-node on the test set.
  *
  * Options: `--json` (one JSON object per row instead of the tables), `--rows FILE` (the tables,
- * and the JSON rows written to FILE), `--quick` (a smaller space).
+ * and the JSON rows written to FILE), `--quick` (a smaller space), `--entropy` (entropy-coded
+ * files, format version 2: every size, comparison and search is by their bytes).
  *
  * @module
  */
@@ -42,12 +43,18 @@ import { REFERENCE_SETTINGS, referenceModel, validationSplit } from "./_referenc
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { json: { type: "boolean" }, quick: { type: "boolean" }, rows: { type: "string" } },
+  options: {
+    json: { type: "boolean" },
+    quick: { type: "boolean" },
+    rows: { type: "string" },
+    entropy: { type: "boolean" },
+  },
 });
 const JSON_OUT = values.json === true;
 const ROWS_FILE = values.rows;
 const rowLines: string[] = [];
 const QUICK = values.quick === true;
+const ENTROPY = values.entropy === true;
 const log = (text: string) => console.error(text);
 const out = (text: string) => {
   if (!JSON_OUT) console.log(text);
@@ -89,6 +96,7 @@ const session = createCompressionSession(fitData, {
   penalty: { kind: "l2", lambda: REFERENCE_SETTINGS.lambda },
   fineTune: { kind: "lbfgs", maxIterations: 100 },
   seed: 0,
+  entropy: ENTROPY,
   onProgress: (p) => {
     if (p.seconds - lastLog < 15) return;
     lastLog = p.seconds;
@@ -100,6 +108,7 @@ out(
   `Fashion-MNIST: ${fitData.x.rows} training / ${validation.x.rows} validation images (split of ` +
     `the training set, seed 0) / ${test.x.rows} test images`,
 );
+if (ENTROPY) out("files: entropy-coded (--entropy; format version 2)");
 out(
   `dense reference: L2 lambda 1/6000 (scikit-learn C = 0.1), pixels / 255, L-BFGS to ` +
     `tolerance ${REFERENCE_SETTINGS.tolerance}, ${dense.source} (${dense.path})`,

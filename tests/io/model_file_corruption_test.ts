@@ -129,7 +129,7 @@ Deno.test("wrong magic, newer or zero version, flags and trailing bytes are refu
   const e = assertRefused(
     reseal(newer),
     "newer",
-    /format version 2 is newer than this lrcompress reads \(1\)/,
+    /format version 3 is newer than this lrcompress reads \(2\)/,
   );
   assert.ok(e instanceof RangeError);
   const zero = bytes.slice();

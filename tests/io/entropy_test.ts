@@ -1,0 +1,293 @@
+import assert from "node:assert/strict";
+import zlib from "node:zlib";
+import fc from "fast-check";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { decodeModel, encodeModel, inspectModelFile } from "../../lib/io/model_file.ts";
+import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
+import {
+  flagTable,
+  planEntropyCodes,
+  RANS_PROB_BITS_MAX,
+  ransDecode,
+  ransEncode,
+  scaleFrequencies,
+} from "../../lib/io/rans.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
+import type { QuantizationMethod } from "../../lib/quant/quantize.ts";
+import { randomFloatModel, randomQuantizedModel } from "../_helpers/random_models.ts";
+
+const fail = (reason: string) => new SyntaxError(reason);
+
+/** Bits an ideal coder spends on `symbols` with the table's probabilities (cross-entropy). */
+function idealBits(symbols: ArrayLike<number>, freq: Uint32Array, probBits: number): number {
+  let bits = 0;
+  for (let i = 0; i < symbols.length; i++) bits += probBits - Math.log2(freq[symbols[i]]);
+  return bits;
+}
+
+/** Empirical entropy of a sequence, in bits per symbol. */
+function entropy(symbols: ArrayLike<number>): number {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < symbols.length; i++) {
+    counts.set(symbols[i], (counts.get(symbols[i]) ?? 0) + 1);
+  }
+  let h = 0;
+  for (const c of counts.values()) h -= (c / symbols.length) * Math.log2(c / symbols.length);
+  return h;
+}
+
+const skewedSymbols = fc.record({
+  alphabet: fc.integer({ min: 1, max: 300 }),
+  skew: fc.double({ min: 0, max: 6, noNaN: true }),
+  n: fc.integer({ min: 1, max: 3000 }),
+  seed: fc.integer({ min: 0, max: 2 ** 30 }),
+}).map(({ alphabet, skew, n, seed }) => {
+  const prng = createPrng(seed);
+  const symbols = Array.from(
+    { length: n },
+    () => Math.min(alphabet - 1, Math.floor(alphabet * prng() ** (1 + skew))),
+  );
+  return { alphabet, symbols };
+});
+
+Deno.test("rANS decodes what it encodes, within its theoretical overhead of the ideal code", () => {
+  fc.assert(
+    fc.property(skewedSymbols, ({ alphabet, symbols }) => {
+      const plan = planEntropyCodes(symbols, alphabet)!;
+      const out = new Array<number>(symbols.length);
+      ransDecode(plan.stream, symbols.length, plan.table, out, fail);
+      assert.deepEqual(out, symbols);
+      // Giesen's byte-wise rANS with state in [2^23, 2^31) loses at most log2(1 + M / 2^23)
+      // bits per symbol against the table's cross-entropy; the final state takes 4 bytes and the
+      // last renormalisation byte may be partly unused.
+      const { probBits, freq } = plan.table;
+      const perSymbol = Math.log2(1 + 2 ** probBits / 2 ** 23);
+      const bound = (idealBits(symbols, freq, probBits) + symbols.length * perSymbol) / 8 + 5;
+      assert.ok(plan.stream.length <= bound, `${plan.stream.length} > ${bound}`);
+    }),
+    { seed: 1, numRuns: 200 },
+  );
+});
+
+Deno.test("scaled frequencies sum to 2^probBits and keep every present symbol", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1e6 })), {
+        minLength: 1,
+        maxLength: 200,
+      }),
+      fc.integer({ min: 8, max: 15 }),
+      (counts, probBits) => {
+        const present = counts.filter((c) => c > 0).length;
+        const table = scaleFrequencies(counts, probBits);
+        if (present === 0 || present > 2 ** (probBits - 1)) {
+          assert.equal(table, null);
+          return;
+        }
+        assert.ok(table);
+        assert.equal(table.freq.reduce((a, b) => a + b, 0), 2 ** probBits);
+        counts.forEach((c, s) => assert.equal(table.freq[s] > 0, c > 0, `symbol ${s}`));
+      },
+    ),
+    { seed: 2, numRuns: 300 },
+  );
+});
+
+Deno.test("a stream one byte short, one byte long, or ending in another state is refused", () => {
+  const prng = createPrng(3);
+  const symbols = Array.from({ length: 2000 }, () => Math.floor(8 * prng() ** 3));
+  const plan = planEntropyCodes(symbols, 8)!;
+  const out = new Array<number>(symbols.length);
+  assert.throws(
+    () => ransDecode(plan.stream.subarray(0, plan.stream.length - 1), 2000, plan.table, out, fail),
+    /ends early|does not end/,
+  );
+  const longer = Uint8Array.of(...plan.stream, 0);
+  assert.throws(() => ransDecode(longer, 2000, plan.table, out, fail), /does not end/);
+  // Decoding fewer symbols than were written leaves the decoder in another state.
+  assert.throws(() => ransDecode(plan.stream, 1999, plan.table, out, fail), /does not end/);
+  assert.throws(
+    () => ransDecode(Uint8Array.of(0, 0, 0, 0), 1, plan.table, out, fail),
+    /invalid state/,
+  );
+});
+
+Deno.test("kept-or-not flags cost about n H(p) bits, nothing for their table", () => {
+  for (const p of [0.01, 0.1, 0.2, 0.5, 0.9]) {
+    const prng = createPrng(Math.round(p * 100));
+    const flags = Uint8Array.from({ length: 7840 }, () => (prng() < p ? 1 : 0));
+    const count = flags.reduce((a, b) => a + b, 0);
+    const table = flagTable(count, flags.length);
+    const stream = ransEncode(flags, table);
+    const out = new Uint8Array(flags.length);
+    ransDecode(stream, flags.length, table, out, fail);
+    assert.deepEqual(out, flags);
+    const ideal = idealBits(flags, table.freq, RANS_PROB_BITS_MAX) / 8;
+    // The flag table's rounding of p to 1/2^15 costs under 0.2 % here.
+    assert.ok(stream.length <= (flags.length * entropy(flags) / 8) * 1.002 + 6, `p = ${p}`);
+    assert.ok(stream.length <= ideal + 6 && stream.length >= ideal - 1, `p = ${p}`);
+  }
+  // Every flag set, or none: still a valid table and stream.
+  for (const count of [0, 100]) {
+    const flags = new Uint8Array(100).fill(count === 0 ? 0 : 1);
+    const table = flagTable(count, 100);
+    const out = new Uint8Array(100);
+    ransDecode(ransEncode(flags, table), 100, table, out, fail);
+    assert.deepEqual(out, flags);
+  }
+});
+
+/** A float model of `cols` features with normal weights, optionally masked at random. */
+function gaussianModel(seed: number, cols: number, kept: number | null): LogisticModel {
+  const base = randomFloatModel(seed, {
+    nFeatures: cols,
+    mask: "none",
+    zeros: 0,
+    preprocessing: false,
+  });
+  const prng = createPrng(seed + 7);
+  const n = base.weights.data.length;
+  const mask = kept === null ? null : Uint8Array.from({ length: n }, () => (prng() < kept ? 1 : 0));
+  const data = Float64Array.from(
+    { length: n },
+    (_, i) => (mask && !mask[i] ? 0 : randomNormal(prng)),
+  );
+  return { ...base, weights: { ...base.weights, data }, ...(mask ? { mask } : {}) };
+}
+
+const METHODS: QuantizationMethod[] = [
+  { kind: "uniform", scheme: "symmetric", bits: 4 },
+  { kind: "uniform", scheme: "affine", bits: 6, granularity: "tensor" },
+  { kind: "uniform", scheme: "symmetric", bits: 8, granularity: "feature" },
+  { kind: "log2", bits: 3 },
+  { kind: "kmeans", bits: 4 },
+  { kind: "float16" },
+];
+
+const entropyModels = fc.record({
+  seed: fc.integer({ min: 0, max: 2 ** 30 }),
+  cols: fc.integer({ min: 1, max: 400 }),
+  kept: fc.option(fc.double({ min: 0.02, max: 1, noNaN: true })),
+  method: fc.constantFrom(...METHODS),
+}).map(({ seed, cols, kept, method }): StoredModel => {
+  const model = gaussianModel(seed, cols, kept);
+  if (method.kind === "float16" && seed % 2 === 0) return model;
+  // k-means needs as many distinct weights as levels; small models take uniform 4-bit instead.
+  const levels = method.kind === "kmeans" ? 2 ** method.bits! : 0;
+  const distinct = model.mask ? model.mask.reduce((a, b) => a + b, 0) : cols;
+  return quantizeModel(model, {
+    method: distinct >= 4 * levels ? method : { kind: "uniform", bits: 4 },
+  });
+});
+
+Deno.test("entropy-coded files round-trip exactly and are never larger than plain ones", () => {
+  let smaller = 0;
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        entropyModels,
+        fc.integer({ min: 0, max: 2 ** 30 }).map((s) =>
+          s % 2 ? randomQuantizedModel(s) : randomFloatModel(s)
+        ),
+      ),
+      (model) => {
+        const plain = encodeModel(model);
+        const coded = encodeModel(model, { entropy: true });
+        assert.deepEqual(decodeModel(coded), decodeModel(plain));
+        assert.deepEqual(asFloatModel(decodeModel(coded)).weights, asFloatModel(model).weights);
+        assert.ok(coded.length <= plain.length, `${coded.length} > ${plain.length}`);
+        const { info } = inspectModelFile(coded);
+        const version = new DataView(coded.buffer).getUint16(8, true);
+        const entropyCoded = info.codes === "rans" || info.support === "rans" ||
+          (info.support === "features" && coded.length < plain.length);
+        if (coded.length < plain.length) smaller++;
+        // Version 2 exactly when something is entropy-coded; otherwise the plain bytes.
+        if (version === 1) assert.deepEqual(coded, plain);
+        else assert.ok(entropyCoded, JSON.stringify(info));
+      },
+    ),
+    { seed: 4, numRuns: 250 },
+  );
+  assert.ok(smaller > 50, `only ${smaller} of 250 files were smaller`);
+});
+
+Deno.test("entropy-coded codes cost about their entropy; the index set about n H(p)", () => {
+  const model = gaussianModel(5, 784, null);
+  const q = quantizeModel(model, { method: { kind: "uniform", scheme: "symmetric", bits: 4 } });
+  const { info } = inspectModelFile(encodeModel(q, { entropy: true }));
+  assert.equal(info.codes, "rans");
+  const n = q.weights.codes.length;
+  const h = entropy(q.weights.codes);
+  assert.ok(h < 3.5, `entropy ${h}`); // normal weights on a min/max grid: well under 4 bits
+  // The stream is within 1 % of the entropy; the table (15 symbols) takes at most 3 bytes each.
+  assert.ok(info.bytes.codes <= (n * h / 8) * 1.01 + 4 + 2 + 15 * 3, `${info.bytes.codes}`);
+  assert.ok(info.bytes.codes < n * 4 / 8);
+
+  const sparse = gaussianModel(6, 784, 0.15);
+  const kept = sparse.mask!.reduce((a, b) => a + b, 0);
+  const p = kept / sparse.mask!.length;
+  const flagBytes = sparse.mask!.length * -(p * Math.log2(p) + (1 - p) * Math.log2(1 - p)) / 8;
+  const sq = quantizeModel(sparse, { method: { kind: "uniform", scheme: "symmetric", bits: 4 } });
+  const sparseInfo = inspectModelFile(encodeModel(sq, { entropy: true })).info;
+  const plainInfo = inspectModelFile(encodeModel(sq)).info;
+  assert.equal(sparseInfo.support, "rans");
+  assert.ok(
+    sparseInfo.bytes.indices <= flagBytes * 1.01 + 1 + 2 + 5,
+    `${sparseInfo.bytes.indices}`,
+  );
+  assert.ok(sparseInfo.bytes.indices < plainInfo.bytes.indices);
+});
+
+Deno.test("a version 1 file with entropy-coded parts is refused", () => {
+  const q = quantizeModel(gaussianModel(8, 300, 0.1), {
+    method: { kind: "uniform", scheme: "symmetric", bits: 4 },
+  });
+  const bytes = encodeModel(q, { entropy: true });
+  assert.equal(new DataView(bytes.buffer).getUint16(8, true), 2);
+  const forged = bytes.slice();
+  const view = new DataView(forged.buffer);
+  view.setUint16(8, 1, true);
+  view.setUint32(forged.length - 4, zlib.crc32(forged.subarray(0, forged.length - 4)), true);
+  assert.throws(() => decodeModel(forged), /needs format version 2, the file says 1/);
+});
+
+Deno.test("entropy must be a boolean", () => {
+  const model = gaussianModel(9, 10, null);
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => encodeModel(model, { entropy: "yes" as any }), /entropy must be a boolean/);
+});
+
+Deno.test("fuzz: resealed mutations of entropy-coded files are refused cleanly or decode validly", () => {
+  let accepted = 0, runs = 0;
+  fc.assert(
+    fc.property(
+      entropyModels,
+      fc.integer({ min: 0, max: 1e6 }),
+      fc.integer({ min: 1, max: 255 }),
+      (model, at, bits) => {
+        const bytes = encodeModel(model, { entropy: true }).slice();
+        runs++;
+        const i = 16 + (at % (bytes.length - 20));
+        bytes[i] ^= bits;
+        new DataView(bytes.buffer).setUint32(
+          bytes.length - 4,
+          zlib.crc32(bytes.subarray(0, bytes.length - 4)),
+          true,
+        );
+        let decoded: StoredModel;
+        try {
+          decoded = decodeModel(bytes, { name: "m.lrc" });
+        } catch (e) {
+          assert.ok(e instanceof SyntaxError || e instanceof RangeError, String(e));
+          assert.match((e as Error).message, /^Cannot read model file 'm\.lrc': /);
+          return;
+        }
+        accepted++;
+        assert.deepEqual(decodeModel(encodeModel(decoded, { entropy: true })), decoded);
+      },
+    ),
+    { seed: 10, numRuns: 400 },
+  );
+  assert.ok(accepted < runs, "some mutations must be refused");
+});
