@@ -75,9 +75,15 @@ export const pruneCommand: Command = {
     sparsity: {
       type: "string",
       value: "F",
-      help: "fraction of weights (or features) to remove, in [0, 1]",
+      help: "fraction of weights (or features) to remove, in [0, 1]; with per-class scope (the " +
+        "default of taylor and obd) the fraction of each class row, rounded per row",
     },
-    count: { type: "string", value: "N", help: "number of weights (or features) to remove" },
+    count: {
+      type: "string",
+      value: "N",
+      help: "number of weights (or features) to remove; with per-class scope (the default of " +
+        "taylor and obd) the number in each class row",
+    },
     threshold: {
       type: "string",
       value: "X",
@@ -85,7 +91,8 @@ export const pruneCommand: Command = {
     },
     compensate: {
       type: "boolean",
-      help: "fold the removed weights' mean contribution on the training data into the bias",
+      help: "fold the removed weights' mean contribution on the training data into the bias " +
+        "(l1: the change of every weight, the survivors' shrinkage included)",
     },
     steps: {
       type: "string",
@@ -301,6 +308,11 @@ export const pruneCommand: Command = {
         structure: features ? "features" : "weights",
         scope: features ? "global" : scope,
         target,
+        targetApplies: features
+          ? "all features"
+          : scope === "per-class"
+          ? "each class row"
+          : "all weights",
         compensate: args.flag("compensate"),
         steps,
         seconds: pruneSeconds,

@@ -195,7 +195,9 @@ export interface FitOptions {
   validation?: { readonly x: Matrix; readonly y: Int32Array };
   /**
    * Stop when the validation loss has not improved by `minDelta` for `patience` epochs, and keep
-   * the best weights. Needs `validation` and the sgd or adam optimizer.
+   * the best weights. Needs `validation` and the sgd or adam optimizer. When an epoch hook
+   * removes weights (gradual pruning), only epochs since the last removal count: the best
+   * weights always have the final mask.
    * @default {none}
    */
   earlyStopping?: { readonly patience: number; readonly minDelta?: number };
@@ -206,7 +208,8 @@ export interface FitOptions {
   initial?: LogisticModel;
   /**
    * Train only the weights where the mask is 1 (shape `(nOutputs * nFeatures)`); the others are
-   * zero and stay zero. Defaults to `initial.mask` when that exists.
+   * zero and stay zero. Defaults to `initial.mask` when that exists; it may remove more than
+   * that mask but never keep a weight it removed.
    * @default {none}
    */
   mask?: Uint8Array;
@@ -617,11 +620,18 @@ function runMiniBatch(
       }
     }
     if (hooks.onEpochEnd) {
+      const removedBefore = mask ? countZeros(mask) : 0;
       hooks.onEpochEnd({ epoch, weights: w, bias: b, mask });
       if (mask) {
         applyMask(w, mask);
         applyMask(vw, mask);
         if (sw) applyMask(sw, mask);
+        // Weights saved under a smaller mask would revive the weights removed since: early
+        // stopping starts again from the new mask.
+        if (countZeros(mask) !== removedBefore) {
+          best = null;
+          sinceBest = 0;
+        }
       }
     }
     const rec = hooks.record(epoch, lossSum / n, correct / n, epochs);
@@ -646,6 +656,12 @@ function runMiniBatch(
     b.set(best.b);
   }
   return { converged: true, stopReason: `ran ${epochs} epochs` };
+}
+
+function countZeros(mask: Uint8Array): number {
+  let zeros = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] === 0) zeros++;
+  return zeros;
 }
 
 function applyMask(w: Float64Array, mask: Uint8Array): void {
@@ -744,6 +760,16 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
     for (let i = 0; i < mask.length; i++) {
       if (mask[i] > 1) {
         throw new RangeError(`Cannot ${ACTION}: mask[${i}] is ${mask[i]}, not 0 or 1`);
+      }
+    }
+    const before = initial?.mask;
+    if (before && before.length === mask.length) {
+      const i = before.findIndex((kept, i) => kept === 0 && mask[i] !== 0);
+      if (i >= 0) {
+        throw new RangeError(
+          `Cannot ${ACTION}: mask keeps weight ${i}, which the initial model's mask removed ` +
+            "(a mask never revives a pruned weight)",
+        );
       }
     }
   }

@@ -113,7 +113,14 @@ export function withMask(model: LogisticModel, mask: Uint8Array): LogisticModel 
 }
 
 /** Options for {@linkcode softThresholdModel}. */
-export type SoftThresholdOptions = PruneTarget;
+export interface SoftThresholdOptions extends PruneTarget {
+  /**
+   * Raw data whose mean the change of every weight (the removed ones and the shrinkage of the
+   * survivors) is folded into the bias, as `pruneModel`'s `compensate` does for removed weights.
+   * @default {none}
+   */
+  compensate?: Matrix;
+}
 
 /**
  * The L1 proximal step after training: `w <- sign(w) * max(|w| - t, 0)`. With `threshold` the
@@ -171,7 +178,15 @@ export function softThresholdModel(
       w[i] = mask[i] === 0 ? 0 : v > t ? v - t : v < -t ? v + t : 0;
     }
   }
-  return applyMask({ ...model, weights: { data: w, rows, cols } }, mask, undefined, action);
+  let bias = model.bias;
+  if (options.compensate) {
+    const means = inputMeans(model, options.compensate, action);
+    bias = bias.slice();
+    for (let c = 0; c < rows; c++) {
+      for (let j = 0; j < cols; j++) bias[c] += (data[c * cols + j] - w[c * cols + j]) * means[j];
+    }
+  }
+  return applyMask({ ...model, weights: { data: w, rows, cols }, bias }, mask, undefined, action);
 }
 
 function applyMask(

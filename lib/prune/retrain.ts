@@ -319,12 +319,18 @@ export function gradualPrune(
       : { data: state.weights.map(Math.abs), rows, cols: x.cols };
     const fraction = polynomialSparsity(state.epoch, schedule);
     const live = state.mask!;
+    // Each group (the whole tensor, or each class row) grows to the schedule's count; a group
+    // whose mask already removes more (an initial model pruned another way) keeps its mask.
     const size = target.scope === "global" ? live.length : x.cols;
     const want = targetCount({ ...target, value: fraction }, size);
-    let removed = 0;
-    for (let i = 0; i < live.length; i++) if (live[i] === 0) removed++;
-    if (want * (live.length / size) > removed) {
-      live.set(pruneMask(scores, live, { count: want, scope: target.scope }));
+    for (let start = 0; start < live.length; start += size) {
+      const group = live.subarray(start, start + size);
+      let removed = 0;
+      for (let i = 0; i < size; i++) if (group[i] === 0) removed++;
+      if (want > removed) {
+        const groupScores = { data: scores.data.subarray(start, start + size), rows: 1, cols: size };
+        group.set(pruneMask(groupScores, group, { count: want }));
+      }
     }
     let zeros = 0;
     for (let i = 0; i < live.length; i++) if (live[i] === 0) zeros++;

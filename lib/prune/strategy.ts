@@ -48,9 +48,10 @@ export interface PruneWithStrategyOptions extends Omit<PruneTarget, "scope"> {
    */
   seed?: number;
   /**
-   * Fold the removed weights' mean contribution over these raw data into the bias (not for
-   * `l1`; see `pruneModel`). With `steps`, once, after the last step (the steps score the model
-   * without it, so that a row losing weights shows it in its residuals).
+   * Fold the removed weights' mean contribution over these raw data into the bias (see
+   * `pruneModel`; for `l1`, the shrinkage of the survivors too, see `softThresholdModel`). With
+   * `steps`, once, after the last step (the steps score the model without it, so that a row
+   * losing weights shows it in its residuals).
    * @default {none}
    */
   compensate?: Matrix;
@@ -116,7 +117,9 @@ export function pruneWithStrategy(
   if (steps > 1 && target.threshold !== undefined) {
     throw new RangeError("Cannot prune model: steps needs a fraction or count target");
   }
-  if (strategy === "l1") return softThresholdModel(model, target);
+  if (strategy === "l1") {
+    return softThresholdModel(model, { ...target, compensate: options.compensate });
+  }
   let current = model;
   if (steps > 1) {
     const resolved = resolveTarget("prune model", target);

@@ -109,3 +109,74 @@ Deno.test("iterative pruning nests its masks and retrains between rounds", () =>
   );
   assert.throws(() => iterativePrune(dense, digits, { sparsities: [0.5, 0.4] }), RangeError);
 });
+
+Deno.test("gradual pruning with early stopping returns weights that obey the final mask", () => {
+  // Validation loss is best before the schedule ends, so without care the best weights would be
+  // those of an earlier, smaller mask (the reviewer's case: 30 masked weights were not zero).
+  const cut = 1400, d = digits.x.cols;
+  const train = { data: digits.x.data.slice(0, cut * d), rows: cut, cols: d };
+  const validation = {
+    x: { data: digits.x.data.slice(cut * d), rows: digits.x.rows - cut, cols: d },
+    y: digits.y.slice(cut),
+  };
+  const r = gradualPrune(train, digits.y.slice(0, cut), {
+    optimizer: { kind: "sgd", epochs: 12, learningRate: 0.5 },
+    validation,
+    earlyStopping: { patience: 3 },
+    schedule: { finalSparsity: 0.9, endStep: 8 },
+  });
+  const { mask, weights } = r.model;
+  assert.equal(zerosOf(mask!), Math.round(0.9 * mask!.length));
+  for (let i = 0; i < mask!.length; i++) if (!mask![i]) assert.equal(weights.data[i], 0, `${i}`);
+  // The run did not stop before the final mask existed.
+  assert.equal(r.history.length >= 8, true, `${r.history.length} epochs`);
+});
+
+Deno.test("per-class gradual pruning starts from a globally pruned model without reviving", () => {
+  const start = pruneModel(dense, { fraction: 0.5 }); // rows lose different numbers of weights
+  const removedPerRow = Array.from(
+    { length: 10 },
+    (_, r) => zerosOf(start.mask!.subarray(r * 64, r * 64 + 64)),
+  );
+  assert.ok(Math.max(...removedPerRow) > Math.min(...removedPerRow));
+  const r = gradualPrune(digits.x, digits.y, {
+    initial: start,
+    scope: "per-class",
+    optimizer: { kind: "sgd", epochs: 4, learningRate: 0.05 },
+    schedule: { finalSparsity: 0.8, endStep: 3 },
+  });
+  const mask = r.model.mask!;
+  for (let i = 0; i < mask.length; i++) {
+    if (!start.mask![i]) assert.equal(mask[i], 0, `revived ${i}`);
+  }
+  // Each row ends at the schedule's count, or keeps a mask that already removed more.
+  for (let row = 0; row < 10; row++) {
+    const removed = zerosOf(mask.subarray(row * 64, row * 64 + 64));
+    assert.equal(removed, Math.max(removedPerRow[row], Math.round(0.8 * 64)), `row ${row}`);
+  }
+});
+
+Deno.test("fitting with a mask that keeps a weight the initial mask removed is refused", () => {
+  const pruned = pruneModel(dense, { fraction: 0.5 });
+  const revived = pruned.mask!.slice();
+  const i = revived.indexOf(0);
+  revived[i] = 1;
+  assert.throws(
+    () =>
+      fit(digits.x, digits.y, {
+        initial: pruned,
+        mask: revived,
+        optimizer: { kind: "sgd", epochs: 1 },
+      }),
+    new RegExp(`mask keeps weight ${i}, which the initial model's mask removed`),
+  );
+  // Removing more than the initial mask is allowed.
+  const more = pruned.mask!.slice();
+  more[more.indexOf(1)] = 0;
+  const r = fit(digits.x, digits.y, {
+    initial: pruned,
+    mask: more,
+    optimizer: { kind: "sgd", epochs: 1 },
+  });
+  assert.equal(zerosOf(r.model.mask!), zerosOf(more));
+});

@@ -151,3 +151,29 @@ Deno.test("steps with compensate keep the mean scores over the data, with the sa
   for (let c = 0; c < before.length; c++) assert.ok(Math.abs(after[c] - before[c]) < 1e-9, `${c}`);
   assert.ok(meanScores(plain).some((v, c) => Math.abs(v - before[c]) > 1e-3));
 });
+
+Deno.test("l1 with compensation keeps each class's mean score on the data", () => {
+  // Every weight changes under the soft threshold (removed or shrunk), and all of that change is
+  // folded into the bias: the mean decision function over the data is the dense model's.
+  const raw = fit(digits.x, digits.y, {
+    optimizer: { kind: "lbfgs", maxIterations: 30 },
+    preprocessing: "none",
+  }).model;
+  const plain = pruneWithStrategy(raw, "l1", { fraction: 0.8 });
+  const compensated = pruneWithStrategy(raw, "l1", { fraction: 0.8, compensate: digits.x });
+  assert.deepEqual(compensated.weights, plain.weights);
+  assert.deepEqual(compensated.mask, plain.mask);
+  const mean = (m: typeof raw) => {
+    const s = decisionFunction(m, digits.x);
+    return Array.from({ length: s.cols }, (_, c) => {
+      let t = 0;
+      for (let i = 0; i < s.rows; i++) t += s.data[i * s.cols + c];
+      return t / s.rows;
+    });
+  };
+  const want = mean(raw), got = mean(compensated), without = mean(plain);
+  for (let c = 0; c < want.length; c++) {
+    assert.ok(Math.abs(got[c] - want[c]) < 1e-9 * (1 + Math.abs(want[c])), `class ${c}`);
+  }
+  assert.ok(without.some((v, c) => Math.abs(v - want[c]) > 0.1), "the threshold moves the means");
+});
