@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { runCli } from "../_helpers/assert_close.ts";
+import { decodeModel, encodeModel, loadModel } from "../../lib/io/model_file.ts";
+
+const dir = await Deno.makeTempDir({ prefix: "lrc-entropy-test-" });
+const common = ["--max-iterations", "30", "--quiet"];
+const versionOf = (bytes: Uint8Array) => new DataView(bytes.buffer).getUint16(8, true);
+
+Deno.test("--entropy writes the same model in an entropy-coded .lrc file, never larger", async () => {
+  const cases: [string, string[]][] = [
+    ["train", ["--penalty", "l1", "--lambda", "0.01"]],
+    ["prune", ["--sparsity", "0.9"]],
+    ["quantize", ["--bits", "4"]],
+  ];
+  let coded = 0;
+  for (const [command, extra] of cases) {
+    const plainPath = `${dir}/${command}.lrc`, codedPath = `${dir}/${command}-rans.lrc`;
+    for (const [path, flag] of [[plainPath, []], [codedPath, ["--entropy"]]] as const) {
+      const r = await runCli([command, ...extra, ...common, "--save", path, ...flag]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const plain = await Deno.readFile(plainPath), rans = await Deno.readFile(codedPath);
+    assert.deepEqual(await loadModel(codedPath), await loadModel(plainPath), command);
+    assert.ok(rans.length <= plain.length, `${command}: ${rans.length} > ${plain.length}`);
+    // The file is what encodeModel writes with entropy coding.
+    assert.deepEqual(rans, encodeModel(decodeModel(plain), { entropy: true }), command);
+    if (versionOf(rans) === 2) coded++;
+    else assert.deepEqual(rans, plain, `${command}: version 1 is the plain file`);
+  }
+  assert.ok(coded >= 2, `only ${coded} of 3 files were entropy-coded`);
+});
+
+Deno.test("--entropy needs a .lrc output", async () => {
+  for (
+    const [argv, message] of [
+      [
+        ["quantize", "--entropy"],
+        /--entropy: it applies to a \.lrc file written by --save, and none/,
+      ],
+      [["train", "--entropy", "--save", `${dir}/m.json`], /not to '.*m\.json'/],
+    ] as const
+  ) {
+    const r = await runCli([...argv, ...common]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, message);
+  }
+});
+
+Deno.test("lrc compress --entropy reports and writes the entropy-coded bytes", async () => {
+  const out = `${dir}/c.lrc`;
+  const run = async (extra: string[]) => {
+    const r = await runCli([
+      ...["compress", "--sparsity", "0.9", "--method", "uniform", "--bits", "4"],
+      ...["--training", "ptq", "--json", ...extra, ...common],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const plain = await run([]), rans = await run(["--entropy", "--out", out]);
+  const file = await Deno.readFile(out);
+  assert.equal(rans.bytes, file.length);
+  assert.equal(versionOf(file), 2);
+  assert.ok(rans.bytes < plain.bytes, `${rans.bytes} >= ${plain.bytes}`);
+  // Same models, other bytes: the accuracies of every stage agree.
+  assert.deepEqual(
+    rans.stages.map((s: { test: unknown }) => s.test),
+    plain.stages.map((s: { test: unknown }) => s.test),
+  );
+});
