@@ -278,13 +278,13 @@ for (const { points, result, seconds } of searches) {
   out(`  where the bytes go: ${partsText(result.stages.at(-1)!)}`);
   row({
     section: "chosen",
-    budgetPoints: points,
+    maxDrop: points / 100,
     target: result.target,
     tried: result.tried.length,
     withinBudget: feasible,
     skipped: result.skipped.length,
     ...plainReport(result.stages.at(-1)!),
-    searchSeconds: seconds,
+    searchMs: seconds * 1000,
     stages: result.stages.map((s) => ({ stage: s.stage, ...plainReport(s) })),
   });
 }
@@ -374,11 +374,13 @@ for (const g of goals) {
   row({
     section: "goal",
     goal: `>= ${g.ratio} x within ${g.budget} point`,
+    minRatio: g.ratio,
+    maxDrop: g.budget / 100,
     met,
     ratio: last.ratio,
-    testDropPoints: drop,
-    testDropStandardErrorPoints: paired.standardError * 100,
-    validationDropPoints: (denseReport.validation.accuracy - last.validation.accuracy) * 100,
+    testDrop: denseTest - last.test!.accuracy,
+    testDropStandardError: paired.standardError,
+    validationDrop: denseReport.validation.accuracy - last.validation.accuracy,
     name: last.name,
   });
 }
@@ -404,6 +406,11 @@ function partsText(r: ModelReport): string {
   return Object.entries(r.parts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ");
 }
 
+/**
+ * A report as a JSON row in plain units: accuracies and `testDrop` (dense test accuracy minus
+ * this model's) as fractions, `fileBytes` and `parts` in bytes, `makeMs` the milliseconds spent
+ * making this model from the previous step.
+ */
 function plainReport(r: ModelReport) {
   return {
     name: r.name,
@@ -411,12 +418,12 @@ function plainReport(r: ModelReport) {
     validationLogLoss: r.validation.logLoss,
     testAccuracy: r.test?.accuracy ?? null,
     testLogLoss: r.test?.logLoss ?? null,
-    testDropPoints: r.test ? (denseTest - r.test.accuracy) * 100 : null,
+    testDrop: r.test ? denseTest - r.test.accuracy : null,
     nonZeros: r.nonZeros,
     bits: r.bits,
     fileBytes: r.bytes,
     ratio: r.ratio,
-    seconds: r.seconds,
+    makeMs: r.seconds * 1000,
     parts: r.parts,
   };
 }

@@ -210,12 +210,12 @@ for (let i = 0; i < configs.length; i++) {
     calibration: c.calibration,
     training: c.qat ? "qat" : "ptq",
     testAccuracy: row.accuracy,
-    dropPoints: (floatAccuracy - row.accuracy) * 100,
+    testDrop: floatAccuracy - row.accuracy,
     weightBytes: row.bytes.weightBytes,
     codeBytes: row.bytes.codeBytes,
     parameterBytes: row.bytes.parameterBytes,
     compression: row.bytes.compression,
-    seconds,
+    quantizeMs: seconds * 1000,
   });
   if (!json || c.qat) {
     log(

@@ -224,7 +224,12 @@ async function main(): Promise<void> {
   if (json) {
     for (const row of rows) console.log(JSON.stringify(row));
     for (const t of trajectory) {
-      console.log(JSON.stringify({ bench: "train-sklearn-trajectory", ...t }));
+      console.log(JSON.stringify({
+        bench: "train-sklearn-trajectory",
+        maxIter: t.maxIter,
+        trainMs: t.seconds * 1000,
+        accuracy: t.accuracy,
+      }));
     }
     return;
   }
