@@ -540,12 +540,24 @@ function attr(n: OnnxNode, name: string): OnnxAttribute | undefined {
 /** The values of a tensor as float64 numbers (or strings), with its shape. */
 function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
   const dims = (t.dims ?? []).map(Number);
-  const count = dims.reduce((a, b) => a * b, 1);
+  // The shape is checked against the data present before anything is allocated: a few bytes
+  // may declare any number of elements.
+  let count = 1;
+  for (const n of dims) {
+    if (!Number.isSafeInteger(n) || n < 0) {
+      fail(`tensor '${t.name}' has dims [${dims}], not non-negative integers`);
+    }
+    count *= n;
+  }
+  if (!Number.isSafeInteger(count)) fail(`tensor '${t.name}' has dims [${dims}], too many values`);
   const type = t.data_type ?? 0;
   if (type === ONNX_TYPE.STRING) {
-    return { dims, values: (t.string_data ?? []).map((b) => new TextDecoder().decode(b)) };
+    const strings = t.string_data ?? [];
+    if (strings.length !== count) {
+      fail(`tensor '${t.name}' has ${strings.length} strings for shape [${dims}]`);
+    }
+    return { dims, values: strings.map((b) => new TextDecoder().decode(b)) };
   }
-  const out = new Float64Array(count);
   const raw = t.raw_data;
   if (raw && raw.length > 0) {
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -563,8 +575,9 @@ function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
     };
     if (!size[type]) fail(`tensor '${t.name}' has unsupported type ${type}`);
     if (raw.length !== count * size[type]) {
-      fail(`tensor '${t.name}' has ${raw.length} bytes for ${count} values`);
+      fail(`tensor '${t.name}' has ${raw.length} bytes for shape [${dims}]`);
     }
+    const out = new Float64Array(count);
     for (let i = 0; i < count; i++) {
       const o = i * size[type];
       out[i] = type === 1
@@ -597,6 +610,7 @@ function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
   if (list.length !== count) {
     fail(`tensor '${t.name}' has ${list.length} values for shape [${dims}]`);
   }
+  const out = new Float64Array(count);
   if (type === ONNX_TYPE.FLOAT16) {
     const v = new DataView(new ArrayBuffer(2));
     for (let i = 0; i < count; i++) {
@@ -605,6 +619,41 @@ function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
     }
   } else for (let i = 0; i < count; i++) out[i] = Number(list[i]);
   return { dims, values: out };
+}
+
+/** Integer types a `Cast` may convert to: name, minimum, first value above the maximum. */
+const INTEGER_RANGE: Record<number, [string, number, number]> = {
+  [ONNX_TYPE.UINT8]: ["UINT8", 0, 2 ** 8],
+  [ONNX_TYPE.INT8]: ["INT8", -(2 ** 7), 2 ** 7],
+  [ONNX_TYPE.UINT16]: ["UINT16", 0, 2 ** 16],
+  [ONNX_TYPE.INT16]: ["INT16", -(2 ** 15), 2 ** 15],
+  [ONNX_TYPE.INT32]: ["INT32", -(2 ** 31), 2 ** 31],
+  [ONNX_TYPE.INT64]: ["INT64", -(2 ** 63), 2 ** 63],
+  12: ["UINT32", 0, 2 ** 32],
+  13: ["UINT64", 0, 2 ** 64],
+};
+
+/**
+ * The values a constant `Cast` produces, as onnxruntime computes them: rounded to float32 or
+ * float16, or truncated towards zero for an integer type. A value outside the integer type's
+ * range (where the result depends on the runtime), and any other target type, are refused.
+ */
+function castValues(n: OnnxNode, v: Float64Array, fail: (r: string) => never): Float64Array {
+  const node = `Cast node '${n.name ?? ""}'`;
+  const to = attr(n, "to")?.i;
+  if (to === ONNX_TYPE.DOUBLE) return v;
+  if (to === ONNX_TYPE.FLOAT) return v.map(Math.fround);
+  if (to === ONNX_TYPE.FLOAT16) return v.map(Math.f16round);
+  const range = to === undefined ? undefined : INTEGER_RANGE[to];
+  if (!range) {
+    fail(`${node} converts the weights to type ${to ?? "(none)"}, which is not supported`);
+  }
+  const [type, min, limit] = range!;
+  return v.map((x) => {
+    const q = Math.trunc(x);
+    if (!(q >= min && q < limit)) fail(`${node} converts ${x} to ${type}, outside its range`);
+    return q === 0 ? 0 : q;
+  });
 }
 
 /** Evaluates weight subgraphs (dequantization, lookups) whose inputs are all constants. */
@@ -625,19 +674,43 @@ function foldConstants(
       let out: Constant | undefined;
       switch (n.op_type) {
         case "Identity":
-        case "Cast":
           out = { dims: dims[0], values: v[0] };
           break;
+        case "Cast":
+          out = { dims: dims[0], values: castValues(n, v[0], fail) };
+          break;
         case "DequantizeLinear": {
+          const node = `DequantizeLinear node '${n.name ?? ""}'`;
+          const blockSize = attr(n, "block_size")?.i ?? 0;
+          if (blockSize !== 0) {
+            fail(`${node} has block_size ${blockSize}: blocked quantization is not supported`);
+          }
           const axis = attr(n, "axis")?.i ?? 1;
           const [x, s, z] = v;
           const shape = dims[0];
           const ax = axis < 0 ? axis + shape.length : axis;
-          const inner = shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+          const perTensor = s.length === 1 && dims[1].length <= 1;
+          if (!perTensor) {
+            if (!Number.isInteger(ax) || ax < 0 || ax >= shape.length) {
+              fail(`${node} has axis ${axis} for an input of shape [${shape}]`);
+            }
+            if (dims[1].length !== 1 || s.length !== shape[ax]) {
+              fail(
+                `${node} has a scale of shape [${dims[1]}], neither one value nor ` +
+                  `${shape[ax]} (the size of axis ${axis} of [${shape}])`,
+              );
+            }
+          }
+          if (z && z.length !== s.length) {
+            fail(
+              `${node} has a zero point of shape [${dims[2]}] for a scale of shape [${dims[1]}]`,
+            );
+          }
+          const inner = perTensor ? 1 : shape.slice(ax + 1).reduce((a, b) => a * b, 1);
           const values = new Float64Array(x.length);
           for (let i = 0; i < x.length; i++) {
-            const g = s.length === 1 ? 0 : Math.floor(i / inner) % shape[ax];
-            values[i] = (x[i] - (z ? z[z.length === 1 ? 0 : g] : 0)) * s[g];
+            const g = perTensor ? 0 : Math.floor(i / inner) % shape[ax];
+            values[i] = (x[i] - (z ? z[g] : 0)) * s[g];
           }
           out = { dims: shape, values };
           break;

@@ -182,7 +182,9 @@ export function validateQuantizedTensor(
  * @param m The value.
  * @param action What the caller was doing, for messages.
  * @throws {TypeError} If a field is missing, of the wrong type or shape.
- * @throws {RangeError} If a value is out of range (see {@linkcode validateQuantizedTensor}).
+ * @throws {RangeError} If a value is out of range (see {@linkcode validateQuantizedTensor}), or
+ *   an int32 bias has a scale that is not finite > 0 (in float32 too) or a value times its scale
+ *   that is not finite.
  */
 export function validateQuantizedModel(m: QuantizedModel, action: string): void {
   const fail = (reason: string): never => {
@@ -232,8 +234,21 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
       fail(`an int32 bias needs a Float64Array scale of ${nOut} entries`);
     }
     for (let c = 0; c < nOut; c++) {
-      if (!(b.scale[c] > 0) || !Number.isFinite(b.scale[c])) {
-        throw new RangeError(`Cannot ${action}: bias scale[${c}] is ${b.scale[c]}`);
+      const scale = b.scale[c];
+      if (!(scale > 0) || !Number.isFinite(scale)) {
+        throw new RangeError(`Cannot ${action}: bias scale[${c}] is ${scale}, not finite > 0`);
+      }
+      const value = b.values[c] * scale;
+      if (!Number.isFinite(value)) {
+        throw new RangeError(
+          `Cannot ${action}: bias[${c}] is ${b.values[c]} x ${scale} = ${value}, not finite`,
+        );
+      }
+      // Exports write the scale as float32.
+      if (!Number.isFinite(Math.fround(scale))) {
+        throw new RangeError(
+          `Cannot ${action}: bias scale[${c}] is ${scale}, beyond the float32 range`,
+        );
       }
     }
     if (m.input === undefined) fail("an int32 bias needs the input quantization (input)");

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { fromRows } from "../../lib/core/matrix.ts";
+import { decodeModel, encodeModel } from "../../lib/io/model_file.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { exportOnnx } from "../../lib/onnx/export.ts";
+import { calibrateInput } from "../../lib/quant/integer.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
+import type { QuantizedModel } from "../../lib/quant/types.ts";
+import { validateQuantizedModel } from "../../lib/quant/validate.ts";
+
+const x = fromRows([[0, 1], [1, 0], [0.5, 0.2], [0.9, 0.8]]);
+const { model } = fit(x, Int32Array.from([0, 1, 1, 0]), { preprocessing: "none" });
+const q = calibrateInput(quantizeModel(model), x);
+
+function withBias(value: number, scale: number): QuantizedModel {
+  return {
+    ...q,
+    bias: { kind: "int32", values: Int32Array.of(value), scale: Float64Array.of(scale) },
+  };
+}
+
+Deno.test("an int32 bias whose value times scale is not finite is refused", () => {
+  assert.equal(q.bias.kind, "int32");
+  validateQuantizedModel(q, "check");
+  const bad = withBias(1000, 1e306);
+  assert.throws(
+    () => validateQuantizedModel(bad, "check"),
+    (e: Error) =>
+      e instanceof RangeError &&
+      e.message === "Cannot check: bias[0] is 1000 x 1e+306 = Infinity, not finite",
+  );
+  assert.throws(() => encodeModel(bad), /^RangeError: Cannot .*bias\[0\] is 1000 x 1e\+306/);
+  assert.throws(() => exportOnnx(bad), /^RangeError: Cannot export ONNX: bias\[0\] is 1000 x/);
+});
+
+Deno.test("an int32 bias scale beyond the float32 range is refused", () => {
+  // Finite in float64 (even times the value), but Infinity once written as float32.
+  for (const [value, scale] of [[0, 1e39], [-3, 1e300], [1, 2 ** 128]]) {
+    const bad = withBias(value, scale);
+    assert.throws(
+      () => validateQuantizedModel(bad, "check"),
+      (e: Error) =>
+        e instanceof RangeError &&
+        e.message === `Cannot check: bias scale[0] is ${scale}, beyond the float32 range`,
+    );
+    assert.throws(() => encodeModel(bad), /bias scale\[0\] is .*, beyond the float32 range/);
+    assert.throws(() => exportOnnx(bad), /bias scale\[0\] is .*, beyond the float32 range/);
+  }
+  // The largest float32 scale is accepted, and survives the file.
+  const edge = withBias(1, 3.4028234663852886e38);
+  validateQuantizedModel(edge, "check");
+  assert.deepEqual(decodeModel(encodeModel(edge)).bias, edge.bias);
+  // Non-positive and non-finite scales keep their message.
+  for (const scale of [0, -1, NaN, Infinity]) {
+    assert.throws(
+      () => validateQuantizedModel(withBias(1, scale), "check"),
+      new RegExp(`^RangeError: Cannot check: bias scale\\[0\\] is ${scale}, not finite > 0$`),
+    );
+  }
+});
