@@ -95,6 +95,17 @@ export class GraphBuilder {
    * @returns The initializer's name.
    */
   constant(stem: string, type: ElementType, dims: number[], values: ArrayLike<number>): string {
+    if (type === "FLOAT" || type === "FLOAT16") {
+      const round = type === "FLOAT" ? Math.fround : Math.f16round;
+      for (let i = 0; i < values.length; i++) {
+        if (Number.isFinite(values[i]) && !Number.isFinite(round(values[i]))) {
+          throw new RangeError(
+            `Cannot export ONNX: ${stem}[${i}] is ${values[i]}, beyond the ${type.toLowerCase()} ` +
+              "range of the graph's tensors",
+          );
+        }
+      }
+    }
     const name = this.name(stem);
     this.initializers.push({
       name,

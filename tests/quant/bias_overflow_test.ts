@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { fromRows } from "../../lib/core/matrix.ts";
 import { decodeModel, encodeModel } from "../../lib/io/model_file.ts";
 import { fit } from "../../lib/model/fit.ts";
+import { type LogisticModel, MODEL_VERSION } from "../../lib/model/types.ts";
 import { exportOnnx } from "../../lib/onnx/export.ts";
 import { calibrateInput } from "../../lib/quant/integer.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
@@ -57,4 +58,20 @@ Deno.test("an int32 bias scale beyond the float32 range is refused", () => {
       new RegExp(`^RangeError: Cannot check: bias scale\\[0\\] is ${scale}, not finite > 0$`),
     );
   }
+});
+
+Deno.test("export refuses a float model whose values are beyond float32, not writing infinity", () => {
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: MODEL_VERSION,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(1, 2), rows: 1, cols: 2 },
+    bias: Float64Array.of(1e300),
+    classes: ["a", "b"],
+    featureNames: ["x", "y"],
+    preprocessing: { kind: "none" },
+  };
+  assert.throws(() => exportOnnx(model), /\[0\] is 1e\+300, beyond the float range/);
+  const ok = { ...model, bias: Float64Array.of(3e38) };
+  assert.ok(exportOnnx(ok).length > 0);
 });
