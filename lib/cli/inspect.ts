@@ -59,6 +59,8 @@ export const inspectCommand: Command = {
           parts: r.parts,
           storage: r.storage,
           indexEncoding: r.indexEncoding,
+          codesEncoding: r.codesEncoding,
+          formatVersion: r.formatVersion,
           weights: r.weights,
           storedWeights: r.storedWeights,
           nonZeroWeights: r.nonZeroWeights,
@@ -78,7 +80,10 @@ export const inspectCommand: Command = {
       `${m.classes.length} classes, ${m.featureNames.length} features, preprocessing ` +
       `${m.preprocessing.kind}${m.mask ? ", pruning mask" : ""}`,
       `weights    ${r.storage}; ${int(r.storedWeights)} of ${int(r.weights)} stored ` +
-      `(indices: ${r.indexEncoding}), ${int(r.nonZeroWeights)} non-zero`,
+      `(indices: ${r.indexEncoding}${
+        m.kind === "logistic-regression" ? "" : `, codes: ${r.codesEncoding}`
+      }), ${int(r.nonZeroWeights)} non-zero`,
+      `format     version ${r.formatVersion}${r.formatVersion === 2 ? " (entropy-coded)" : ""}`,
       `size       ${int(r.fileBytes)} bytes, gzip ${int(r.gzipBytes)} bytes`,
       `baseline   dense float32 ${int(r.denseFloat32Bytes)} bytes (4 x (${int(r.weights)} weights` +
       ` + ${int(r.denseFloat32Bytes / 4 - r.weights)} biases)): ${

@@ -23,8 +23,12 @@ export interface SizeReport {
   readonly compressionRatio: number;
   /** How the weights are stored, e.g. `"float64"` or `"uniform-affine 4-bit per class"`. */
   readonly storage: string;
-  /** Encoding of the stored positions (`"dense"`, `"bitmap"`, ...). */
+  /** Encoding of the stored positions (`"dense"`, `"bitmap"`, ..., `"rans"`). */
   readonly indexEncoding: string;
+  /** How a quantized model's codes are stored: `"packed"` at their bit width, or `"rans"`. */
+  readonly codesEncoding: "packed" | "rans";
+  /** The file's format version (2 when something in it is entropy-coded). */
+  readonly formatVersion: number;
   /** `nOutputs * nFeatures`. */
   readonly weights: number;
   /** Weights whose value or code the file stores. */
@@ -94,6 +98,8 @@ export async function sizeReport(
     compressionRatio: dense / bytes.length,
     storage: info.storage,
     indexEncoding: info.support,
+    codesEncoding: info.codes,
+    formatVersion: info.formatVersion,
     weights: info.weights,
     storedWeights: info.stored,
     nonZeroWeights: nonZero,

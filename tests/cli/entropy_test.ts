@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
-import { decodeModel, encodeModel, loadModel } from "../../lib/io/model_file.ts";
+import { decodeModel, encodeModel, inspectModelFile, loadModel } from "../../lib/io/model_file.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc-entropy-test-" });
 const common = ["--max-iterations", "30", "--quiet"];
@@ -66,4 +66,18 @@ Deno.test("lrc compress --entropy reports and writes the entropy-coded bytes", a
     rans.stages.map((s: { test: unknown }) => s.test),
     plain.stages.map((s: { test: unknown }) => s.test),
   );
+});
+
+Deno.test("lrc inspect reports the format version and how codes and indices are stored", async () => {
+  const path = `${dir}/inspect.lrc`;
+  const saved = await runCli(["quantize", "--bits", "4", "--save", path, "--entropy", ...common]);
+  assert.equal(saved.code, 0, saved.stderr);
+  const r = await runCli(["inspect", path, "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const { info } = inspectModelFile(await Deno.readFile(path));
+  assert.equal(report.formatVersion, 2);
+  assert.equal(report.codesEncoding, info.codes);
+  assert.equal(report.indexEncoding, info.support);
+  assert.ok(report.codesEncoding === "rans" || report.indexEncoding === "rans");
 });
