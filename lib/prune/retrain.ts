@@ -328,7 +328,11 @@ export function gradualPrune(
       let removed = 0;
       for (let i = 0; i < size; i++) if (group[i] === 0) removed++;
       if (want > removed) {
-        const groupScores = { data: scores.data.subarray(start, start + size), rows: 1, cols: size };
+        const groupScores = {
+          data: scores.data.subarray(start, start + size),
+          rows: 1,
+          cols: size,
+        };
         group.set(pruneMask(groupScores, group, { count: want }));
       }
     }
