@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
 import { quantizedModelFromJson } from "../../lib/quant/serialize.ts";
-import { dequantizeModel } from "../../lib/quant/model.ts";
-import { modelToJson } from "../../lib/model/serialize.ts";
+import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
+import { integerPredict, prepareIntegerModel } from "../../lib/quant/integer.ts";
+import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { fit } from "../../lib/model/fit.ts";
+import { predict } from "../../lib/model/predict.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
 
 Deno.test("lrc quantize trains, quantizes and reports accuracy and bytes as JSON", async () => {
   const r = await runCli([
@@ -26,6 +29,71 @@ Deno.test("lrc quantize trains, quantizes and reports accuracy and bytes as JSON
   assert.ok(report.test.quantizedAccuracy > 0.85);
   assert.ok(report.test.integerAgreement >= 0.999, `${report.test.integerAgreement}`);
   assert.equal(report.size.bias, "int32");
+});
+
+/** The share of positions where two label arrays agree. */
+function share(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return same / a.length;
+}
+
+Deno.test("lrc quantize --json reports accuracies that match a direct evaluation of its models", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-quantize-test-" });
+  try {
+    // The CLI's split: the same library function with the seed and fraction given to it.
+    const digits = await loadEmbedded("digits");
+    const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.3, seed: 7 });
+    const { model } = fit(split.xTrain, split.yTrain, {
+      classes: digits.classes,
+      featureNames: digits.featureNames,
+      optimizer: { kind: "lbfgs", maxIterations: 40 },
+    });
+    await Deno.writeTextFile(`${dir}/m.json`, modelToJson(model));
+    const r = await runCli([
+      ...["quantize", "--model", `${dir}/m.json`, "--bits", "2", "--granularity", "class"],
+      ...["--seed", "7", "--test-fraction", "0.3", "--save", `${dir}/q.json`, "--json"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.data.testSamples, split.yTest.length);
+    const y = split.yTest, x = split.xTest;
+
+    const float = modelFromJson(await Deno.readTextFile(`${dir}/m.json`));
+    const floatAccuracy = share(y, predict(float, x));
+    // The post-training quantized model (float32 bias, before input calibration) whose codes
+    // the saved file holds.
+    const ptq = quantizeModel(float, {
+      method: {
+        kind: "uniform",
+        scheme: "symmetric",
+        bits: 2,
+        granularity: "class",
+        calibration: { kind: "mse" },
+        rounding: { kind: "nearest" },
+      },
+    });
+    const saved = quantizedModelFromJson(await Deno.readTextFile(`${dir}/q.json`));
+    assert.deepEqual(saved.weights, ptq.weights);
+    const dequantizedPred = predict(dequantizeModel(ptq), x);
+    const quantizedAccuracy = share(y, dequantizedPred);
+    // 2-bit weights lose accuracy here: a report repeating one number for the other fails.
+    assert.notEqual(quantizedAccuracy, floatAccuracy);
+    // Digits keep the input calibration; integer-only inference runs on the saved model.
+    assert.ok(saved.input !== undefined, "digits keep the input calibration");
+    const integerPred = integerPredict(prepareIntegerModel(saved), x);
+    const integerAccuracy = share(y, integerPred);
+    const integerAgreement = share(integerPred, dequantizedPred);
+
+    assert.equal(report.test.floatAccuracy, floatAccuracy);
+    assert.equal(report.test.quantizedAccuracy, quantizedAccuracy);
+    assert.equal(report.test.integerAccuracy, integerAccuracy);
+    assert.equal(report.test.integerAgreement, integerAgreement);
+    assert.equal(report.integer.testAccuracy, integerAccuracy);
+    assert.equal(report.integer.agreement, integerAgreement);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("lrc quantize loads a model, runs QAT and saves a readable quantized model", async () => {

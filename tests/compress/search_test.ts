@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { createCompressionSession, type SearchResult } from "../../lib/compress/mod.ts";
+import {
+  createCompressionSession,
+  type SearchResult,
+  type SweepResult,
+} from "../../lib/compress/mod.ts";
 import { decodeModel } from "../../lib/io/model_file.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
@@ -42,31 +46,92 @@ Deno.test("the budget search returns the smallest evaluated file within the budg
   }
 });
 
+/** The space of the sweep oracle: every structure and method the search may choose from. */
+const SWEPT = {
+  ...SPACE,
+  structures: ["weights", "features"] as const,
+  methods: [
+    { kind: "uniform", scheme: "symmetric" },
+    { kind: "uniform", scheme: "affine" },
+    { kind: "log2" },
+    { kind: "kmeans" },
+  ] as const,
+};
+
+let swept: { s: ReturnType<typeof session>; sweep: SweepResult } | null = null;
+
+/**
+ * The oracle: every candidate of {@linkcode SWEPT} made and measured, once for the tests that
+ * compare against it (the search may skip any candidate, but must not miss a smaller feasible
+ * file; sizes do not grow with the bit width: with "auto" storage a wider code may fold the
+ * preprocessing, which a narrower one could not afford).
+ */
+function sweptOracle(): { s: ReturnType<typeof session>; sweep: SweepResult } {
+  if (swept === null) {
+    const s = session();
+    swept = { s, sweep: s.sweep(SWEPT) };
+  }
+  return swept;
+}
+
+/** The smallest file of the sweep (the dense model included) within a budget. */
+function smallestFeasible(sweep: SweepResult, maxDrop: number): number {
+  const target = sweep.dense.validation.accuracy - maxDrop;
+  return Math.min(
+    sweep.dense.bytes,
+    ...sweep.rows.filter((r) => r.validation.accuracy >= target - 1e-12).map((r) => r.bytes),
+  );
+}
+
 Deno.test("the search finds the smallest file within budget that a sweep of the same space has", () => {
-  // The oracle: every candidate of the space made and measured; the search may skip any, but
-  // must not miss a smaller feasible file (sizes do not grow with the bit width: with "auto"
-  // storage a wider code may fold the preprocessing, which a narrower one could not afford).
-  const s = session();
-  const space = {
-    ...SPACE,
-    structures: ["weights", "features"] as const,
-    methods: [
-      { kind: "uniform", scheme: "symmetric" },
-      { kind: "uniform", scheme: "affine" },
-      { kind: "log2" },
-      { kind: "kmeans" },
-    ] as const,
-  };
-  const sweep = s.sweep(space);
+  const { s, sweep } = sweptOracle();
   for (const maxDrop of [0, 0.005, 0.01, 0.02, 0.05]) {
-    const target = sweep.dense.validation.accuracy - maxDrop;
-    const smallest = Math.min(
-      sweep.dense.bytes,
-      ...sweep.rows.filter((r) => r.validation.accuracy >= target - 1e-12).map((r) => r.bytes),
+    const r = s.search({ ...SWEPT, maxDrop });
+    check(s, r, maxDrop);
+    assert.equal(
+      r.chosen.bytes,
+      smallestFeasible(sweep, maxDrop),
+      `budget ${maxDrop}: ${r.chosen.name}`,
     );
+  }
+});
+
+/** The reason the search gives for a pruning level it skips before fine-tuning. */
+const LEVEL_SKIP =
+  /^its smallest file \((\d+) bytes, measured before fine-tuning\) is not smaller than the best so far \((\d+) bytes\)$/;
+
+/** Whether a candidate's name is of a pruning level (its float32 model or a quantization). */
+function ofLevel(name: string, level: string): boolean {
+  return name.startsWith(`${level}, `) || name.startsWith(`${level} + `);
+}
+
+Deno.test("the search skips pruning levels that cannot beat the best file so far and misses nothing by it", () => {
+  // Feature pruning first: its small files become the best so far before the weight-pruning
+  // ladder starts, whose low sparsities cannot beat them even at their lowest width.
+  const { s, sweep } = sweptOracle();
+  const space = { ...SWEPT, structures: ["features", "weights"] as const };
+  for (const maxDrop of [0.05, 0.1]) {
     const r = s.search({ ...space, maxDrop });
     check(s, r, maxDrop);
-    assert.equal(r.chosen.bytes, smallest, `budget ${maxDrop}: ${r.chosen.name}`);
+    assert.equal(
+      r.chosen.bytes,
+      smallestFeasible(sweep, maxDrop),
+      `budget ${maxDrop}: ${r.chosen.name}`,
+    );
+    const levels = r.skipped.filter((k) => LEVEL_SKIP.test(k.reason));
+    assert.ok(levels.length > 0, `budget ${maxDrop}: no level skipped`);
+    for (const k of levels) {
+      const [, smallest, best] = k.reason.match(LEVEL_SKIP)!.map(Number);
+      assert.ok(smallest >= best, `${k.name}: ${k.reason}`);
+      assert.ok(best >= r.chosen.bytes, `${k.name}: ${k.reason}`);
+      // Skipped means neither fine-tuned nor evaluated.
+      assert.ok(!r.bases.some((b) => b.name === k.name), k.name);
+      assert.ok(!r.tried.some((t) => ofLevel(t.name, k.name)), k.name);
+      // The sweep made every candidate of the level: none beats the best file of the moment.
+      const rows = sweep.rows.filter((row) => ofLevel(row.name, k.name));
+      assert.ok(rows.length > 0, k.name);
+      for (const row of rows) assert.ok(row.bytes >= best, `${row.name}: ${row.bytes} bytes`);
+    }
   }
 });
 
