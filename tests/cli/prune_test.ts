@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { modelFromJson } from "../../lib/model/serialize.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { predict } from "../../lib/model/predict.ts";
+import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
+import { pruneWithStrategy } from "../../lib/prune/strategy.ts";
 import { runCli } from "../_helpers/assert_close.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc-prune-test-" });
@@ -208,4 +214,41 @@ Deno.test("lrc prune says whether a target applies to each class row or to all w
   const magnitude = await run([]);
   assert.equal(magnitude.pruning.targetApplies, "all weights");
   assert.equal(magnitude.sparsity.masked, 10);
+});
+
+Deno.test("lrc prune --json reports accuracies that match a direct evaluation of its models", async () => {
+  // The CLI's split: the same library function with the seed and fraction given to it.
+  const digits = await loadEmbedded("digits");
+  const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.3, seed: 5 });
+  const { model } = fit(split.xTrain, split.yTrain, {
+    classes: digits.classes,
+    featureNames: digits.featureNames,
+    optimizer: { kind: "lbfgs", maxIterations: 40 },
+  });
+  await Deno.writeTextFile(`${dir}/direct.json`, modelToJson(model));
+  const run = async (extra: string[], save: string) => {
+    const r = await runCli([
+      ...["prune", "--model", `${dir}/direct.json`, "--sparsity", "0.9", "--seed", "5"],
+      ...["--test-fraction", "0.3", "--save", save, "--json", "--quiet", ...extra],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const share = (y: Int32Array, p: Int32Array) => accuracy(y, p);
+  const x = split.xTest, y = split.yTest;
+  const pruned = await run([], `${dir}/pruned.json`);
+  assert.equal(pruned.data.testSamples, y.length);
+  const prunedModel = modelFromJson(await Deno.readTextFile(`${dir}/pruned.json`));
+  assert.equal(pruned.accuracy.dense, share(y, predict(model, x)));
+  assert.equal(pruned.accuracy.pruned, share(y, predict(prunedModel, x)));
+  // The saved model is the library's own pruning of the same model.
+  assert.deepEqual(
+    prunedModel.weights,
+    pruneWithStrategy(model, "magnitude", { fraction: 0.9 }).weights,
+  );
+  const tuned = await run(["--fine-tune", "sgd"], `${dir}/tuned.json`);
+  const tunedModel = modelFromJson(await Deno.readTextFile(`${dir}/tuned.json`));
+  assert.equal(tuned.accuracy.pruned, pruned.accuracy.pruned);
+  assert.equal(tuned.accuracy.fineTuned, share(y, predict(tunedModel, x)));
+  assert.notEqual(tuned.accuracy.fineTuned, tuned.accuracy.pruned);
 });
