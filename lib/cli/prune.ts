@@ -285,8 +285,9 @@ export const pruneCommand: Command = {
       predict(final, testX, { backend: "ts" }),
     );
     const save = args.string("save");
+    let savedBytes: number | null = null;
     if (save !== undefined) {
-      await writeModelFile(save, final, entropy);
+      savedBytes = await writeModelFile(save, final, entropy);
     }
     const removedFeatures = kept
       ? dense.featureNames.filter((_, j) => !kept!.includes(j))
@@ -340,6 +341,7 @@ export const pruneCommand: Command = {
       },
       sparseKernel: { storedWeights: sparse.values.length, agreesWithDense: agree },
       savedTo: save ?? null,
+      savedBytes,
     };
     if (args.flag("json")) {
       io.out(JSON.stringify(json) + "\n");
@@ -398,7 +400,9 @@ export const pruneCommand: Command = {
         ),
       );
     }
-    if (save !== undefined) lines.push("", `saved to ${save}`);
+    if (save !== undefined) {
+      lines.push("", `saved to ${save} (${savedBytes!.toLocaleString("en-US")} bytes)`);
+    }
     io.out(lines.join("\n") + "\n");
     return 0;
   },

@@ -273,8 +273,9 @@ export const quantizeCommand: Command = {
       integerNote = `${q.weights.kind} weights have no integer grid`;
     }
     const save = args.string("save");
+    let savedBytes: number | null = null;
     if (save !== undefined) {
-      await writeModelFile(save, q, entropy);
+      savedBytes = await writeModelFile(save, q, entropy);
     }
     const size = quantizedSize(q);
     const description = describeMethod(method);
@@ -300,6 +301,7 @@ export const quantizeCommand: Command = {
       integer: integer ?? { unavailable: integerNote },
       size,
       savedTo: save ?? null,
+      savedBytes,
     };
     if (args.flag("json")) {
       io.out(JSON.stringify(report) + "\n");
@@ -352,7 +354,9 @@ export const quantizeCommand: Command = {
       })`,
       `bias      ${size.bias}, ${size.biasBytes} bytes` +
       (size.bias === "int32" ? " (at the product scale of each class)" : ""),
-      ...(save !== undefined ? [`saved     ${save}`] : []),
+      ...(save !== undefined
+        ? [`saved     ${save} (${savedBytes!.toLocaleString("en-US")} bytes)`]
+        : []),
     ];
     io.out(lines.join("\n") + "\n");
     return 0;

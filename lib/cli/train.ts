@@ -152,7 +152,7 @@ export const trainCommand: Command = {
     const { result, train, test } = data;
     const { model } = result;
     const save = args.string("save");
-    if (save !== undefined) await writeModelFile(save, model, entropy);
+    const savedBytes = save !== undefined ? await writeModelFile(save, model, entropy) : null;
     let nonZeros = 0;
     for (const v of model.weights.data) if (v !== 0) nonZeros++;
     const last = result.history.at(-1);
@@ -181,6 +181,7 @@ export const trainCommand: Command = {
         weights: model.weights.data.length,
         nonZeroWeights: nonZeros,
         savedTo: save ?? null,
+        savedBytes,
       },
     };
     if (args.flag("json")) {
@@ -215,7 +216,9 @@ export const trainCommand: Command = {
       ]),
       "",
       `model     ${model.weights.rows} x ${model.weights.cols} weights, ${nonZeros} non-zero` +
-      (save !== undefined ? `; saved to ${save}` : ""),
+      (save !== undefined
+        ? `; saved to ${save} (${savedBytes!.toLocaleString("en-US")} bytes)`
+        : ""),
     ];
     if (model.classes.length <= 12) {
       lines.push("", "test confusion matrix (rows: true class, columns: predicted)");

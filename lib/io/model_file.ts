@@ -45,6 +45,7 @@ import {
   type FloatDtype,
   SIZE_CATEGORIES,
   type SizeCategory,
+  varintSize,
 } from "./bytes.ts";
 import { crc32 } from "./crc32.ts";
 import { planEntropyCodes, ransDecode, type RansTable, readTable, writeTable } from "./rans.ts";
@@ -340,7 +341,14 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
     const all = new Uint8Array(n).fill(1);
     const densePlan = planSupport(all, rows, cols, entropy);
     const denseCodes = codesOf(all, n);
-    if (densePlan.size + denseCodes.size <= plan.size + codes.size) {
+    // Whole sections: payloads and their length varints (a payload crossing 127 bytes costs a
+    // byte more in its length). Ties go to dense.
+    const weightsHead = quantized
+      ? 3 + (model.weights.kind === "codebook" ? varintSize(model.weights.levels) : 0)
+      : 2;
+    const cost = (support: number, values: number) =>
+      support + varintSize(support) + weightsHead + values + varintSize(weightsHead + values);
+    if (cost(densePlan.size, denseCodes.size) <= cost(plan.size, codes.size)) {
       flags = all;
       plan = densePlan;
       codes = denseCodes;

@@ -16,8 +16,12 @@ Deno.test("--entropy writes the same model in an entropy-coded .lrc file, never 
   for (const [command, extra] of cases) {
     const plainPath = `${dir}/${command}.lrc`, codedPath = `${dir}/${command}-rans.lrc`;
     for (const [path, flag] of [[plainPath, []], [codedPath, ["--entropy"]]] as const) {
-      const r = await runCli([command, ...extra, ...common, "--save", path, ...flag]);
+      const r = await runCli([command, ...extra, ...common, "--save", path, ...flag, "--json"]);
       assert.equal(r.code, 0, r.stderr);
+      // The report gives the bytes written.
+      const report = JSON.parse(r.stdout);
+      const savedBytes = command === "train" ? report.model.savedBytes : report.savedBytes;
+      assert.equal(savedBytes, (await Deno.stat(path)).size, command);
     }
     const plain = await Deno.readFile(plainPath), rans = await Deno.readFile(codedPath);
     assert.deepEqual(await loadModel(codedPath), await loadModel(plainPath), command);

@@ -291,3 +291,21 @@ Deno.test("fuzz: resealed mutations of entropy-coded files are refused cleanly o
   );
   assert.ok(accepted < runs, "some mutations must be refused");
 });
+
+Deno.test("an entropy-coded file is not larger when a section's length needs another byte", () => {
+  // A reviewer's case: dense and sparse layouts tie on payload bytes (1 + 131 against 36 + 96),
+  // but the dense WEIGHTS payload crosses 127 bytes and its length varint takes two bytes.
+  const seed = 4003;
+  const model = randomQuantizedModel(seed, {
+    kind: "codebook",
+    mask: "none",
+    bits: 1 + (seed >> 2) % 8,
+    nFeatures: 20 + (seed * 7919) % 300,
+    link: "sigmoid",
+    zeros: ((seed * 31) % 97) / 100,
+    preprocessing: false,
+  });
+  const plain = encodeModel(model), coded = encodeModel(model, { entropy: true });
+  assert.ok(coded.length <= plain.length, `${coded.length} > ${plain.length}`);
+  assert.deepEqual(decodeModel(coded), decodeModel(plain));
+});
