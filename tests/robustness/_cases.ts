@@ -131,7 +131,7 @@ const goodFile = encodeModel(binary);
 const flipped = goodFile.slice();
 flipped[100] ^= 0x10;
 const newer = goodFile.slice();
-newer[8] = 2;
+newer[8] = 3;
 const badMagic = goodFile.slice();
 badMagic[1] = 0x4d;
 const json = modelToJson(binary);
@@ -812,7 +812,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     input: "a newer format version",
     run: () => decodeModel(newer, { name: "m.lrc" }),
     type: RangeError,
-    message: /format version 2 is newer than this lrcompress reads \(1\); update lrcompress/,
+    message: /format version 3 is newer than this lrcompress reads \(2\); update lrcompress/,
   },
   {
     area: "model files",

@@ -236,7 +236,7 @@ const FAILURES: [string, string[], number, RegExp][] = [
     "a model file of a newer version (export)",
     ["export", "--model", F.newer, "--out", file("x.onnx")],
     1,
-    /format version 3 is newer than this lrcompress reads \(1\); update lrcompress$/,
+    /format version 3 is newer than this lrcompress reads \(2\); update lrcompress$/,
   ],
   [
     "a damaged JSON model file (inspect)",
