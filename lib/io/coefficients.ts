@@ -12,7 +12,7 @@
  * | `classes` | (string or number)[] | class labels in order (numbers become strings: `1.0` -> `"1"`); default `"0"`, `"1"`, ... |
  * | `featureNames` | string[] | input names; default `x0`, `x1`, ... |
  * | `multiClass` | `"multinomial"` or `"ovr"` | how more than two classes were trained; default multinomial (softmax). One-vs-rest is read as softmax (same predicted classes, other probabilities) with a warning. |
- * | `preprocessing` | `{ mean: number[], scale: number[] }` | standardisation the coefficients expect, `(x - mean) / scale` |
+ * | `preprocessing` | `{ kind?: "standardize", mean: number[], scale: number[] }` | standardisation the coefficients expect, `(x - mean) / scale`; other kinds or fields are refused |
  *
  * @module
  */
@@ -123,6 +123,13 @@ export function modelFromCoefficients(
   if (o.preprocessing !== undefined) {
     const p = o.preprocessing as Record<string, unknown>;
     if (typeof p !== "object" || p === null) fail("preprocessing must be an object");
+    // Only standardisation exists; a `kind` naming anything else (say "none" next to leftover
+    // arrays, or a min-max scaling) must not be read as it.
+    if (p.kind !== undefined && p.kind !== "standardize") {
+      fail(`preprocessing kind must be 'standardize' (or absent), got ${JSON.stringify(p.kind)}`);
+    }
+    const unknown = Object.keys(p).filter((k) => !["kind", "mean", "scale"].includes(k));
+    if (unknown.length > 0) fail(`preprocessing has unknown fields: ${unknown.join(", ")}`);
     preprocessing = {
       kind: "standardize",
       mean: Float64Array.from(numbers(p.mean, "preprocessing.mean")),

@@ -318,6 +318,18 @@ Deno.test("a JSON of coefficients with the wrong shapes or values is refused", (
     () => modelFromCoefficients({ coef: [[1, 2]], intercept: [0], classes: ["a", "a"] }),
     /class labels repeat/,
   );
+  // Preprocessing other than standardisation is refused, not read as it.
+  const prep = (p: unknown) =>
+    modelFromCoefficients({ coef: [[1, 2]], intercept: [0], preprocessing: p });
+  assert.throws(
+    () => prep({ kind: "none", mean: [0, 0], scale: [1, 1] }),
+    /kind must be 'standardize'/,
+  );
+  assert.throws(() => prep({ mean: [0, 0], scale: [1, 1], min: [0, 0] }), /unknown fields: min/);
+  assert.equal(
+    prep({ kind: "standardize", mean: [0, 0], scale: [1, 2] }).model.preprocessing.kind,
+    "standardize",
+  );
   const { model } = modelFromCoefficients({
     coef: [[1, 2]],
     intercept: [0.5],
