@@ -21,7 +21,8 @@ import {
   strategyScores,
 } from "../prune/strategy.ts";
 import { featureScores, pruneFeatures, selectFeatures } from "../prune/structured.ts";
-import type { Matrix } from "../core/matrix.ts";
+import { type Matrix, takeRows } from "../core/matrix.ts";
+import { createPrng, shuffleInPlace } from "../core/random.ts";
 import { type Command, type ParsedArgs, UsageError } from "./args.ts";
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
@@ -104,7 +105,8 @@ export const pruneCommand: Command = {
     "score-samples": {
       type: "string",
       value: "N",
-      help: "training samples used by taylor/obd scoring (default: all)",
+      help: "training samples used by taylor/obd scoring, drawn at random with --seed " +
+        "(default: all)",
     },
     "fine-tune": {
       type: "string",
@@ -204,17 +206,18 @@ export const pruneCommand: Command = {
       ? penalty.lambda * (1 - penalty.l1Ratio)
       : 0;
     const scoreLimit = args.number("score-samples", 1, Infinity, true);
-    const scoring = scoreLimit !== undefined && scoreLimit < nTrain
-      ? {
-        x: {
-          data: base.train.x.data.subarray(0, scoreLimit * base.train.x.cols),
-          rows: scoreLimit,
-          cols: base.train.x.cols,
-        } as Matrix,
-        y: base.train.y.subarray(0, scoreLimit),
-      }
-      : base.train;
     const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
+    // A seeded random sample of the training rows, not the first ones: a file sorted by class
+    // would otherwise score with one class only.
+    let scoring: { x: Matrix; y: Int32Array } = base.train;
+    if (scoreLimit !== undefined && scoreLimit < nTrain) {
+      const order = Int32Array.from({ length: nTrain }, (_, i) => i);
+      const rows = shuffleInPlace(order, createPrng(seed)).subarray(0, scoreLimit).sort();
+      scoring = {
+        x: takeRows(base.train.x, rows),
+        y: Int32Array.from(rows, (i) => base.train.y[i]),
+      };
+    }
     const started = performance.now();
     let pruned: LogisticModel;
     let kept: Int32Array | null = null;
@@ -316,6 +319,10 @@ export const pruneCommand: Command = {
           : "all weights",
         compensate: args.flag("compensate"),
         steps,
+        // The data Taylor and OBD score on: how many training samples, of how many classes.
+        scoring: strategy === "taylor" || strategy === "obd"
+          ? { samples: scoring.y.length, classes: new Set(scoring.y).size }
+          : null,
         seconds: pruneSeconds,
       },
       accuracy: {

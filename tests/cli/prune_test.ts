@@ -252,3 +252,23 @@ Deno.test("lrc prune --json reports accuracies that match a direct evaluation of
   assert.equal(tuned.accuracy.fineTuned, share(y, predict(tunedModel, x)));
   assert.notEqual(tuned.accuracy.fineTuned, tuned.accuracy.pruned);
 });
+
+Deno.test("lrc prune --score-samples scores on a random sample, not the first rows", async () => {
+  // Digits sorted by label: the first 300 training rows hold two or three classes.
+  const digits = await loadEmbedded("digits");
+  const order = Array.from(digits.y.keys()).sort((a, b) => digits.y[a] - digits.y[b] || a - b);
+  const header = [...digits.featureNames, "label"].join(",");
+  const lines = order.map((i) =>
+    [...digits.x.data.subarray(i * 64, i * 64 + 64), digits.classes[digits.y[i]]].join(",")
+  );
+  const csv = `${dir}/sorted.csv`;
+  await Deno.writeTextFile(csv, [header, ...lines].join("\n") + "\n");
+  const r = await runCli([
+    ...["prune", "--data", csv, "--label", "label", "--strategy", "taylor", "--sparsity", "0.8"],
+    ...["--score-samples", "300", "--json", ...quick],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const { scoring } = JSON.parse(r.stdout).pruning;
+  assert.equal(scoring.samples, 300);
+  assert.equal(scoring.classes, 10);
+});
