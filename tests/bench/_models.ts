@@ -18,7 +18,7 @@
 
 import type { Dataset } from "../../lib/data/dataset.ts";
 import { fit } from "../../lib/model/fit.ts";
-import { referenceModel } from "./_reference.ts";
+import { codeFingerprint, referenceModel } from "./_reference.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import { fineTune } from "../../lib/prune/retrain.ts";
@@ -69,7 +69,10 @@ export async function benchModels(train: Dataset): Promise<BenchModels> {
   const reference = await referenceModel(train);
   const penalty = { kind: "l2", lambda: reference.settings.lambda } as const;
   const dense = reference.model;
-  const key = reference.path.replace(/^.*\//, "").replace(/\.json$/, "");
+  // Derived models depend on the reference and on the code that derives them.
+  const key = `${reference.path.replace(/^.*\//, "").replace(/\.(json|lrc)$/, "")}_${
+    codeFingerprint(["core", "data", "kernels", "model", "prune", "quant"])
+  }`;
   const pruned = await cached(
     `fashion_pruned90_from_${key}`,
     () =>

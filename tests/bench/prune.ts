@@ -87,7 +87,11 @@ const accuracy = (m: LogisticModel) => evaluate(m, test.x, test.y).accuracy;
 const denseAccuracy = accuracy(dense.model);
 out(
   `Fashion-MNIST, dense model ${
-    dense.trained ? `trained now (${dense.seconds.toFixed(0)} s)` : "loaded from the cache"
+    dense.trained
+      ? `trained now (${dense.seconds.toFixed(0)} s)`
+      : dense.source === "pinned"
+      ? "pinned"
+      : "loaded from the cache"
   }: ${dense.path}`,
 );
 out(
