@@ -50,7 +50,8 @@ export const DATA_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   "max-data-bytes": {
     type: "string",
     value: "N",
-    help: "refuse a --data file larger than this (it is streamed; memory is up to 4x its size)",
+    help: "refuse a --data file larger than this (it is read in a stream; memory is up to 4x " +
+      "its size); lrc train streams its training from such a file instead",
     default: String(DEFAULT_MAX_CSV_BYTES),
   },
 };
