@@ -312,7 +312,9 @@ export const pruneCommand: Command = {
         structure: features ? "features" : "weights",
         scope: features ? "global" : scope,
         target,
-        targetApplies: features
+        targetApplies: target.threshold !== undefined
+          ? "each score"
+          : features
           ? "all features"
           : scope === "per-class"
           ? "each class row"

@@ -189,7 +189,7 @@ export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
     scope: structure === "features" ? "global" : scope,
     fraction,
     count,
-    compensate: (spec.compensate ?? true) && strategy !== "l1",
+    compensate: spec.compensate ?? true,
   };
 }
 

@@ -95,8 +95,9 @@ export interface PruneSpec {
    */
   readonly scope?: "global" | "per-class";
   /**
-   * Fold the removed weights' mean contribution over the training data into the bias (not for
-   * `l1`); free, and it matters for inputs that are not centred such as pixels.
+   * Fold the removed weights' mean contribution over the training data into the bias (for
+   * `l1`, the change of every weight, the survivors' shrinkage included); free, and it matters
+   * for inputs that are not centred such as pixels.
    * @default {true}
    */
   readonly compensate?: boolean;

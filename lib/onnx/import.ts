@@ -127,7 +127,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       if (t) constants.set(n.output[0], tensorValue(t, fail));
     }
   }
-  foldConstants(nodes, constants, fail);
+  const unfolded = foldConstants(nodes, constants, fail);
   const inputs = (graph.input ?? []).filter((i) => !constants.has(i.name));
   if (inputs.length !== 1) fail(`expected one input, found ${inputs.length}`);
   const input = inputs[0];
@@ -154,7 +154,12 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     }
     if (next.length !== 1 || !AFFINE_OPS.has(next[0].op_type)) break;
     const n = next[0];
-    if (!state.apply(n, current, constants, fail)) break;
+    if (!state.apply(n, current, constants, fail)) {
+      // A weight the graph computes from constants in a way this importer cannot: say why.
+      const reason = n.input.map((i) => unfolded.get(i)).find((r) => r !== undefined);
+      if (reason !== undefined) fail(reason);
+      break;
+    }
     current = n.output[0];
   }
 
@@ -638,35 +643,52 @@ const INTEGER_RANGE: Record<number, [string, number, number]> = {
  * float16, or truncated towards zero for an integer type. A value outside the integer type's
  * range (where the result depends on the runtime), and any other target type, are refused.
  */
-function castValues(n: OnnxNode, v: Float64Array, fail: (r: string) => never): Float64Array {
+function castValues(n: OnnxNode, v: Float64Array): Float64Array | string {
   const node = `Cast node '${n.name ?? ""}'`;
   const to = attr(n, "to")?.i;
   if (to === ONNX_TYPE.DOUBLE) return v;
   if (to === ONNX_TYPE.FLOAT) return v.map(Math.fround);
   if (to === ONNX_TYPE.FLOAT16) return v.map(Math.f16round);
   const range = to === undefined ? undefined : INTEGER_RANGE[to];
-  if (!range) {
-    fail(`${node} converts the weights to type ${to ?? "(none)"}, which is not supported`);
+  if (!range) return `${node} converts its input to type ${to ?? "(none)"}, which is not supported`;
+  const [type, min, limit] = range;
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const q = Math.trunc(v[i]);
+    // 64-bit limits are not float64 numbers: 2^63 - 1 reads as 2^63, which is in range.
+    const inRange = limit >= 2 ** 63 ? q >= min && q <= limit : q >= min && q < limit;
+    if (!inRange) return `${node} converts ${v[i]} to ${type}, outside its range`;
+    out[i] = q === 0 ? 0 : q;
   }
-  const [type, min, limit] = range!;
-  return v.map((x) => {
-    const q = Math.trunc(x);
-    if (!(q >= min && q < limit)) fail(`${node} converts ${x} to ${type}, outside its range`);
-    return q === 0 ? 0 : q;
-  });
+  return out;
 }
 
-/** Evaluates weight subgraphs (dequantization, lookups) whose inputs are all constants. */
+/**
+ * Evaluates weight subgraphs (dequantization, lookups) whose inputs are all constants. A node it
+ * cannot evaluate (a Cast it does not support) is left alone with its reason, which is reported
+ * only if the classifier needs its output: side nodes of a graph do not make it unreadable.
+ *
+ * @returns The reasons, by output name, of constant outputs left unevaluated (and of the nodes
+ * that depend on them).
+ */
 function foldConstants(
   nodes: OnnxNode[],
   constants: Map<string, Constant>,
   fail: (r: string) => never,
-): void {
+): Map<string, string> {
+  const unfolded = new Map<string, string>();
   let progress = true;
   while (progress) {
     progress = false;
     for (const n of nodes) {
-      if (constants.has(n.output[0]) || n.op_type === "Constant") continue;
+      if (constants.has(n.output[0]) || unfolded.has(n.output[0])) continue;
+      if (n.op_type === "Constant") continue;
+      const blocked = n.input.map((i) => unfolded.get(i)).find((r) => r !== undefined);
+      if (blocked !== undefined) {
+        unfolded.set(n.output[0], blocked);
+        progress = true;
+        continue;
+      }
       const ins = n.input.filter((i) => i !== "").map((i) => constants.get(i));
       if (ins.length === 0 || ins.some((c) => c === undefined || Array.isArray(c.values))) continue;
       const v = ins.map((c) => c!.values as Float64Array);
@@ -676,9 +698,14 @@ function foldConstants(
         case "Identity":
           out = { dims: dims[0], values: v[0] };
           break;
-        case "Cast":
-          out = { dims: dims[0], values: castValues(n, v[0], fail) };
+        case "Cast": {
+          const values = castValues(n, v[0]);
+          if (typeof values === "string") {
+            unfolded.set(n.output[0], values);
+            progress = true;
+          } else out = { dims: dims[0], values };
           break;
+        }
         case "DequantizeLinear": {
           const node = `DequantizeLinear node '${n.name ?? ""}'`;
           const blockSize = attr(n, "block_size")?.i ?? 0;
@@ -751,4 +778,5 @@ function foldConstants(
       }
     }
   }
+  return unfolded;
 }

@@ -233,7 +233,10 @@ export interface GradualPruneResult extends FitResult {
  * Gradual pruning during training (Zhu and Gupta 2017): at the end of each epoch the mask grows
  * to the sparsity the polynomial schedule gives for that epoch (lowest scores removed, never
  * reviving), and training continues on the survivors. After `endStep` the sparsity is final and
- * the remaining epochs fine-tune.
+ * the remaining epochs fine-tune. Each group (the whole tensor, or each class row with
+ * `scope: "per-class"`) grows to the schedule's count; a group whose `initial` mask already
+ * removes more keeps its mask, so a per-class run from a model pruned unevenly can end above
+ * `finalSparsity`. With early stopping, only epochs after the last removal count.
  *
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @param y Class index per sample, shape `(nSamples)`.

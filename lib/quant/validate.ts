@@ -244,10 +244,15 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
           `Cannot ${action}: bias[${c}] is ${b.values[c]} x ${scale} = ${value}, not finite`,
         );
       }
-      // Exports write the scale as float32.
+      // Exports write the scale as float32: it must neither overflow nor underflow to 0.
       if (!Number.isFinite(Math.fround(scale))) {
         throw new RangeError(
           `Cannot ${action}: bias scale[${c}] is ${scale}, beyond the float32 range`,
+        );
+      }
+      if (!(Math.fround(scale) > 0)) {
+        throw new RangeError(
+          `Cannot ${action}: bias scale[${c}] is ${scale}, below the float32 range (it would be 0)`,
         );
       }
     }

@@ -258,3 +258,27 @@ Deno.test("bad settings are refused with a message naming them", () => {
     );
   }
 });
+
+Deno.test("the l1 soft threshold is compensated in the pipeline like every other strategy", () => {
+  // Raw pixels (not centred): the threshold shrinks every survivor and shifts every score,
+  // which compensation folds back into the bias; the mean score over the training part of the
+  // data is then the dense model's.
+  const options = {
+    ...FAST,
+    denseTraining: { ...FAST.denseTraining, preprocessing: "none" as const },
+    fineTune: false as const,
+    quantize: false as const,
+  };
+  const run = (compensate: boolean) =>
+    compressModel(digits.train, {
+      ...options,
+      prune: { strategy: "l1", fraction: 0.8, compensate },
+    });
+  const on = run(true), off = run(false);
+  const [denseOn, prunedOn] = on.stages;
+  const prunedOff = off.stages[1];
+  // Same weights, other biases: validation accuracy moves with the bias alone.
+  assert.notEqual(prunedOn.validation.accuracy, prunedOff.validation.accuracy);
+  assert.ok(prunedOn.validation.accuracy > prunedOff.validation.accuracy, "compensation helps");
+  assert.ok(denseOn.validation.accuracy >= prunedOn.validation.accuracy);
+});

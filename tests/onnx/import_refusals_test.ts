@@ -243,3 +243,28 @@ Deno.test("a tensor whose shape does not fit its data is refused before any allo
     refused(/8 bytes for shape \[1000000000000\]/),
   );
 });
+
+Deno.test("a constant Cast the importer cannot evaluate beside the classifier does not block it", () => {
+  // A reviewer's regression: a side node casting a constant to BOOL, or INT64_MAX (a Slice's
+  // usual 'ends', which float64 reads as 2^63) to INT64, made the whole file unreadable.
+  const plain = importOnnxModel(gemmModel((g) => g.constant("w", "FLOAT", [K, D], W))).model;
+  for (
+    const side of [
+      (g: GraphBuilder) =>
+        g.op("Cast", [g.constant("flag", "FLOAT", [], [1])], { to: { int: 9 } }, "flag_bool"),
+      (g: GraphBuilder) =>
+        g.op(
+          "Cast",
+          [g.constant("ends", "INT64", [1], [9223372036854775807n as unknown as number])],
+          { to: { int: 7 } },
+          "ends64",
+        ),
+    ]
+  ) {
+    const bytes = gemmModel((g) => {
+      side(g);
+      return g.constant("w", "FLOAT", [K, D], W);
+    });
+    assert.deepEqual(importOnnxModel(bytes).model.weights, plain.weights);
+  }
+});

@@ -51,6 +51,12 @@ Deno.test("an int32 bias scale beyond the float32 range is refused", () => {
   const edge = withBias(1, 3.4028234663852886e38);
   validateQuantizedModel(edge, "check");
   assert.deepEqual(decodeModel(encodeModel(edge)).bias, edge.bias);
+  // A scale that float32 rounds to 0 is refused (the export wrote a bias scale of 0); the
+  // smallest float32 subnormal is accepted.
+  const tiny = withBias(3, 1e-46);
+  assert.throws(() => validateQuantizedModel(tiny, "check"), /1e-46, below the float32 range/);
+  assert.throws(() => exportOnnx(tiny), /below the float32 range/);
+  validateQuantizedModel(withBias(3, 2 ** -149), "check");
   // Non-positive and non-finite scales keep their message.
   for (const scale of [0, -1, NaN, Infinity]) {
     assert.throws(
