@@ -381,6 +381,16 @@ function integerScores(
       `Cannot ${action}: ${d} features x 255 x ${maxAbs} may overflow the int32 accumulator`,
     );
   }
+  // The int32 bias is added to the same accumulator: products and bias together must fit.
+  const checkAccumulator = (bias: Int32Array) => {
+    const c = bias.findIndex((u) => d * inputRange * maxAbs + Math.abs(u) > 2 ** 31 - 1);
+    if (c >= 0) {
+      throw new RangeError(
+        `Cannot ${action}: ${d} features x 255 x ${maxAbs} plus the int32 bias of output ${c} ` +
+          `(${bias[c]}) may overflow the int32 accumulator`,
+      );
+    }
+  };
   const inputType: ElementType = input.dtype === "uint8" ? "UINT8" : "INT8";
   const xs = g.constant("input_scale", "FLOAT", [], [input.scale]);
   const xz = g.constant("input_zero_point", inputType, [], [input.zeroPoint]);
@@ -409,6 +419,7 @@ function integerScores(
       );
     }
     const values = Int32Array.from(units);
+    checkAccumulator(values);
     acc = g.op("Add", [acc, g.constant("bias_int32", "INT32", [nOut], values)]);
   } else if (b.kind === "int32") {
     for (let c = 0; c < nOut; c++) {
@@ -419,6 +430,7 @@ function integerScores(
         );
       }
     }
+    checkAccumulator(b.values);
     acc = g.op("Add", [acc, g.constant("bias_int32", "INT32", [nOut], b.values)]);
   }
   const accumulator = acc;

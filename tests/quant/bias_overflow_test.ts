@@ -81,3 +81,18 @@ Deno.test("export refuses a float model whose values are beyond float32, not wri
   const ok = { ...model, bias: Float64Array.of(3e38) };
   assert.ok(exportOnnx(ok).length > 0);
 });
+
+Deno.test("the integer ONNX graph refuses an int32 bias that could overflow its accumulator", () => {
+  // q: 2 features of 8-bit codes (up to 127), uint8 inputs (up to 255): products reach
+  // 2 x 255 x 127 = 64,770, so a bias within that of 2^31 - 1 may overflow.
+  const b = q.bias;
+  assert.equal(b.kind, "int32");
+  if (b.kind !== "int32") return;
+  const near = { ...q, bias: { ...b, values: Int32Array.of(2 ** 31 - 1 - 1000) } };
+  assert.throws(
+    () => exportOnnx(near, { quantized: "integer" }),
+    /plus the int32 bias of output 0 \(2147482647\) may overflow the int32 accumulator/,
+  );
+  const room = { ...q, bias: { ...b, values: Int32Array.of(2 ** 31 - 1 - 2 * 255 * 127) } };
+  assert.ok(exportOnnx(room, { quantized: "integer" }).length > 0);
+});
