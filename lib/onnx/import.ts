@@ -744,21 +744,58 @@ function foldConstants(
         }
         case "Gather": {
           const [table, idx] = v;
-          if ((attr(n, "axis")?.i ?? 0) !== 0 || dims[0].length !== 1) break;
-          out = { dims: dims[1], values: Float64Array.from(idx, (i) => table[i]) };
+          const axis = attr(n, "axis")?.i ?? 0;
+          if ((axis !== 0 && axis !== -1) || dims[0].length !== 1) break;
+          const size = table.length;
+          // Negative indices count from the end, as ONNX defines them.
+          const at = (i: number) => (i < 0 ? i + size : i);
+          if (idx.some((i) => !Number.isInteger(i) || at(i) < 0 || at(i) >= size)) {
+            unfolded.set(n.output[0], `Gather node '${n.name ?? ""}' has an index out of range`);
+            progress = true;
+            break;
+          }
+          out = { dims: dims[1], values: Float64Array.from(idx, (i) => table[at(i)]) };
           break;
         }
         case "GatherElements": {
           const [table, idx] = v;
-          const axis = attr(n, "axis")?.i ?? 0;
+          const node = `GatherElements node '${n.name ?? ""}'`;
+          if (dims[0].length !== 2 || dims[1].length !== 2) {
+            unfolded.set(n.output[0], `${node} is not two-dimensional`);
+            progress = true;
+            break;
+          }
+          const raw = attr(n, "axis")?.i ?? 0;
+          const axis = raw < 0 ? raw + 2 : raw;
           const [r, c] = dims[1];
-          const tc = dims[0][1];
+          const [tr, tc] = dims[0];
+          const size = axis === 1 ? tc : tr;
+          const other = axis === 1 ? r <= tr : c <= tc;
+          if ((axis !== 0 && axis !== 1) || !other) {
+            unfolded.set(
+              n.output[0],
+              `${node} has axis ${raw} for shapes [${dims[0]}], [${dims[1]}]`,
+            );
+            progress = true;
+            break;
+          }
           const values = new Float64Array(idx.length);
-          for (let i = 0; i < r; i++) {
+          let bad = false;
+          for (let i = 0; i < r && !bad; i++) {
             for (let j = 0; j < c; j++) {
-              const q = idx[i * c + j];
+              let q = idx[i * c + j];
+              if (q < 0) q += size;
+              if (!Number.isInteger(q) || q < 0 || q >= size) {
+                bad = true;
+                break;
+              }
               values[i * c + j] = axis === 1 ? table[i * tc + q] : table[q * tc + j];
             }
+          }
+          if (bad) {
+            unfolded.set(n.output[0], `${node} has an index out of range`);
+            progress = true;
+            break;
           }
           out = { dims: dims[1], values };
           break;

@@ -268,3 +268,44 @@ Deno.test("a constant Cast the importer cannot evaluate beside the classifier do
     assert.deepEqual(importOnnxModel(bytes).model.weights, plain.weights);
   }
 });
+
+/** Weights `GatherElements(table (K, 4), indices (K, D), axis)`: a codebook per class row. */
+function gatherModel(axis: number, indices: number[]): Uint8Array {
+  return gemmModel((g) => {
+    const table = g.constant(
+      "table",
+      "FLOAT",
+      [K, 4],
+      Array.from({ length: K * 4 }, (_, i) => i - 5.5),
+    );
+    const idx = g.constant("idx", "INT64", [K, D], indices);
+    return g.op("GatherElements", [table, idx], { axis: { int: axis } });
+  });
+}
+
+Deno.test({
+  name:
+    `GatherElements with a negative axis or negative indices imports as onnxruntime computes it${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // Indices below K are valid along both axes: a misread axis would import other weights.
+    const indices = Array.from({ length: K * D }, (_, i) => (i * 5) % K);
+    const negative = indices.map((q, i) => (i % 2 ? q - 4 : q));
+    for (
+      const [axis, idx] of [[-1, indices], [1, indices], [-1, negative], [0, indices]] as const
+    ) {
+      const bytes = gatherModel(axis, [...idx]);
+      const imported = importOnnxModel(bytes).model;
+      const out = await runOnnx(bytes, X);
+      assert.ok(
+        maxDiff(predictProba(imported, X).data, out.probabilities.data as Float32Array) < 1e-5,
+        `axis ${axis}`,
+      );
+    }
+    // An index out of range is refused with its reason.
+    assert.throws(
+      () => importOnnxModel(gatherModel(1, indices.map((q, i) => (i === 0 ? 9 : q)))),
+      /GatherElements node .* has an index out of range/,
+    );
+  },
+});
