@@ -341,6 +341,7 @@ export const compressCommand: Command = {
         sweep,
         mode,
         test: data.test,
+        entropy: args.flag("entropy"),
       });
     }
     const summary = dataSummary(data, session.trainData.x.rows, session.validation.x.rows);

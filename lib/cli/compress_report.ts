@@ -39,6 +39,8 @@ export interface CompressionReportInput {
   readonly sweep: SweepResult | null;
   /** Test data, for the confusion matrix. */
   readonly test: LabelledData;
+  /** Whether the files are entropy-coded (format version 2). */
+  readonly entropy?: boolean;
 }
 
 /**
@@ -57,7 +59,8 @@ export function compressionReportSections(input: CompressionReportInput): Figure
   if (result) {
     sections.push({
       heading: "Stages",
-      text: `Each stage of the compressed model: accuracy against the size of its .lrc file ` +
+      text: `Each stage of the compressed model: accuracy against the size of its .lrc file` +
+        (input.entropy ? ` (entropy-coded, format version 2)` : "") + " " +
         `(dense float32 baseline ${result.denseFloat32Bytes.toLocaleString("en-US")} bytes). ` +
         `Data: ${input.source}.`,
       figure: stageTableFigure(result),

@@ -85,3 +85,16 @@ Deno.test("lrc inspect reports the format version and how codes and indices are 
   assert.equal(report.indexEncoding, info.support);
   assert.ok(report.codesEncoding === "rans" || report.indexEncoding === "rans");
 });
+
+Deno.test("lrc compress --entropy --report says the sizes are of entropy-coded files", async () => {
+  for (const entropy of [true, false]) {
+    const report = `${dir}/report-${entropy}.html`;
+    const r = await runCli([
+      ...["compress", "--sparsity", "0.9", "--bits", "4", "--training", "ptq", "--quiet"],
+      ...["--max-iterations", "30", "--report", report, ...(entropy ? ["--entropy"] : [])],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const html = await Deno.readTextFile(report);
+    assert.equal(html.includes("entropy-coded, format version 2"), entropy);
+  }
+});
