@@ -22,7 +22,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { formatTable, percent } from "../../lib/cli/format.ts";
 import {
   type CandidateReport,
@@ -39,22 +38,24 @@ import { pairedAccuracyDifference } from "../../lib/metrics/paired.ts";
 import { predict, predictLabels, predictProba } from "../../lib/model/predict.ts";
 import { exportOnnx } from "../../lib/onnx/export.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
+import { benchArgs } from "./_args.ts";
 import { REFERENCE_SETTINGS, referenceModel, validationSplit } from "./_reference.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    json: { type: "boolean" },
-    quick: { type: "boolean" },
-    rows: { type: "string" },
-    entropy: { type: "boolean" },
+const args = benchArgs(
+  "bench:compress",
+  "The compression pipeline on Fashion-MNIST: reference points, a sweep and its Pareto front, " +
+    "accuracy-budgeted searches, ONNX Runtime checks.",
+  {
+    quick: { type: "boolean", help: "a smaller space" },
+    rows: { type: "string", value: "FILE", help: "also write the JSON rows to FILE" },
+    entropy: { type: "boolean", help: "entropy-coded files (format version 2)" },
   },
-});
-const JSON_OUT = values.json === true;
-const ROWS_FILE = values.rows;
+);
+const JSON_OUT = args.flag("json");
+const ROWS_FILE = args.string("rows");
 const rowLines: string[] = [];
-const QUICK = values.quick === true;
-const ENTROPY = values.entropy === true;
+const QUICK = args.flag("quick");
+const ENTROPY = args.flag("entropy");
 const log = (text: string) => console.error(text);
 const out = (text: string) => {
   if (!JSON_OUT) console.log(text);

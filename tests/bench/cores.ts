@@ -7,6 +7,14 @@
  * @module
  */
 
+import { benchArgs } from "./_args.ts";
+
+const json = benchArgs(
+  "bench:cores",
+  "How much CPU this process gets from two threads (one worker, then two, one second each).",
+  {},
+).flag("json");
+
 const code = "self.onmessage = () => { const t = performance.now(); let x = 0; " +
   "while (performance.now() - t < 1000) x++; self.postMessage(x); };";
 const url = "data:text/javascript," + encodeURIComponent(code);
@@ -33,7 +41,7 @@ const row = {
   effectiveCores: (two[0] + two[1]) / one[0],
   loadAverage: Deno.loadavg()[0],
 };
-if (Deno.args.includes("--json")) console.log(JSON.stringify(row));
+if (json) console.log(JSON.stringify(row));
 else {
   console.log(
     `one worker: ${(one[0] / 1e6).toFixed(1)} M iterations/s; two workers: ${

@@ -21,6 +21,7 @@ import { readCsv } from "../../lib/data/csv.ts";
 import { readCsvBatches } from "../../lib/data/csv_stream.ts";
 import { fitStream } from "../../lib/model/fit_stream.ts";
 import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { benchArgs } from "./_args.ts";
 import { median, peakRssBytes } from "./_stats.ts";
 
 const DIR = new URL("../artifacts/csv/", import.meta.url);
@@ -82,11 +83,23 @@ async function child(mode: string, path: string): Promise<void> {
 async function main(): Promise<void> {
   const args = Deno.args;
   if (args[0] === "--child") return await child(args[1], args[2]);
-  const json = args.includes("--json");
-  const si = args.indexOf("--sizes");
-  const sizes = (si >= 0 ? args[si + 1] : "100,300").split(",").map(Number);
-  const ri = args.indexOf("--rounds");
-  const rounds = ri >= 0 ? Number(args[ri + 1]) : 3;
+  const options = benchArgs(
+    "bench:csv",
+    "Loading throughput and peak memory of numeric CSV files, by reading mode.",
+    {
+      sizes: {
+        type: "string",
+        value: "LIST",
+        help: "file sizes in MB, comma-separated",
+        default: "100,300",
+      },
+      rounds: { type: "string", value: "N", help: "interleaved rounds", default: "3" },
+    },
+    args,
+  );
+  const json = options.flag("json");
+  const sizes = options.numbers("sizes", 1, 100000);
+  const rounds = options.integer("rounds", 1, 1000);
   const rows: Record<string, unknown>[] = [];
   for (const mb of sizes) {
     const path = await ensureFile(mb);

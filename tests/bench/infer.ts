@@ -45,6 +45,7 @@ import {
 import { createWorkspace, instantiateKernels, kernelModule } from "../../lib/kernels/runtime.ts";
 import { benchModels } from "./_models.ts";
 import { floatModel, int8Model } from "./_onnx.ts";
+import { benchArgs } from "./_args.ts";
 import { median, peakRssBytes } from "./_stats.ts";
 
 interface Impl {
@@ -62,10 +63,20 @@ interface Impl {
 }
 
 const args = Deno.args;
-const json = args.includes("--json");
-const roundsArg = args.indexOf("--rounds");
-const ROUNDS = roundsArg >= 0 ? Number(args[roundsArg + 1]) : 11;
-const childArg = args.indexOf("--child");
+// A child process measures one model's memory: `--child NAME` (internal).
+const childArg = args[0] === "--child" ? 0 : -1;
+const options = childArg >= 0 ? null : benchArgs(
+  "bench:infer",
+  "Inference on the 10,000 Fashion-MNIST test images: each model form's entry points, warm and " +
+    "cold, against onnxruntime; memory; thread scaling.",
+  {
+    rounds: { type: "string", value: "N", help: "interleaved rounds", default: "11" },
+    "no-memory": { type: "boolean", help: "skip the per-model memory measurements" },
+    "no-scaling": { type: "boolean", help: "skip the time against rows and features table" },
+  },
+);
+const json = options?.flag("json") ?? false;
+const ROUNDS = options?.integer("rounds", 1, 1000) ?? 11;
 
 const ORT_FLOAT = "onnxruntime 1.30 float (MatMul+Add)";
 const ORT_INT8 = "onnxruntime 1.30 int8 (MatMulInteger)";
@@ -511,7 +522,7 @@ async function main(): Promise<void> {
   }
   const limit = limits(x.data, pixels, d, k);
   const memory = new Map<string, number>();
-  if (!args.includes("--no-memory")) {
+  if (!options?.flag("no-memory")) {
     memory.set(BASELINE, await peakMemory(BASELINE));
     for (const impl of impls) memory.set(impl.name, await peakMemory(impl.name));
   }
@@ -551,7 +562,7 @@ async function main(): Promise<void> {
       loadAverageEnd: loadEnd,
     };
   });
-  const scale = args.includes("--no-scaling") ? [] : scaling(x.data, pixels, d, k);
+  const scale = options?.flag("no-scaling") ? [] : scaling(x.data, pixels, d, k);
   close();
   const limitRow = {
     bench: "infer-limits",

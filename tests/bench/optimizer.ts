@@ -17,9 +17,15 @@ import { formatTable } from "../../lib/cli/format.ts";
 import { bindLoss } from "../../lib/model/engine.ts";
 import { minimizeLbfgs } from "../../lib/model/lbfgs.ts";
 import { kroneckerPreconditioner } from "../../lib/model/precondition.ts";
+import { benchArgs } from "./_args.ts";
 import { median } from "./_stats.ts";
 
-const json = Deno.args.includes("--json");
+const json = benchArgs(
+  "bench:optimizer",
+  "L-BFGS on Fashion-MNIST: the objective after 10 to 60 iterations, with and without the " +
+    "preconditioner and with more correction pairs.",
+  {},
+).flag("json");
 const CHECKPOINTS = [10, 20, 30, 40, 60];
 const train = await loadFashionMnist("train");
 const n = train.x.rows, d = train.x.cols, k = 10, nw = k * d, l2 = 1 / 6000;

@@ -25,7 +25,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { hasFashionMnist, loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { formatTable, percent } from "../../lib/cli/format.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
@@ -41,24 +40,57 @@ import { magnitudeScores, obdScores, randomScores, taylorScores } from "../../li
 import { sparsityReport } from "../../lib/prune/report.ts";
 import { sparsePredict, toSparseModel } from "../../lib/prune/sparse.ts";
 import { pruneWithStrategy } from "../../lib/prune/strategy.ts";
+import { benchArgs } from "./_args.ts";
 import { REFERENCE_SETTINGS, referenceModel, validationSplit } from "./_reference.ts";
 import { median } from "./_stats.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    json: { type: "boolean" },
-    sparsities: { type: "string", default: "0.5,0.7,0.8,0.9,0.95,0.98" },
-    epochs: { type: "string", default: "5" },
-    iterations: { type: "string", default: "100" },
-    sections: { type: "string", default: "table,recipes,gradual,l1,kernel" },
+const ALL_SECTIONS = [
+  "table",
+  "recipes",
+  "gradual",
+  "l1",
+  "kernel",
+  "convergence",
+  "progressive",
+  "select",
+];
+const args = benchArgs(
+  "bench:prune",
+  "Pruning on Fashion-MNIST: accuracy against sparsity by strategy, retraining recipes, gradual " +
+    "and L1 pruning, sparse kernels.",
+  {
+    sparsities: {
+      type: "string",
+      value: "LIST",
+      help: "sparsities, comma-separated",
+      default: "0.5,0.7,0.8,0.9,0.95,0.98",
+    },
+    epochs: { type: "string", value: "N", help: "SGD fine-tuning epochs", default: "5" },
+    iterations: {
+      type: "string",
+      value: "N",
+      help: "masked L-BFGS refit iterations",
+      default: "100",
+    },
+    sections: {
+      type: "string",
+      value: "LIST",
+      help: `sections to run, comma-separated, of ${ALL_SECTIONS.join(", ")}`,
+      default: "table,recipes,gradual,l1,kernel",
+    },
   },
-});
-const JSON_OUT = values.json === true;
-const SPARSITIES = values.sparsities!.split(",").map(Number);
-const EPOCHS = Number(values.epochs);
-const ITERATIONS = Number(values.iterations);
-const SECTIONS = new Set(values.sections!.split(","));
+);
+const JSON_OUT = args.flag("json");
+const SPARSITIES = args.numbers("sparsities", 0, 1);
+const EPOCHS = args.integer("epochs", 1, 1000);
+const ITERATIONS = args.integer("iterations", 1, 100000);
+const SECTIONS = new Set(args.string("sections")!.split(","));
+for (const s of SECTIONS) {
+  if (!ALL_SECTIONS.includes(s)) {
+    console.error(`bench:prune: unknown section '${s}' (of ${ALL_SECTIONS.join(", ")})`);
+    Deno.exit(2);
+  }
+}
 const LAMBDA = REFERENCE_SETTINGS.lambda;
 const PENALTY = { kind: "l2", lambda: LAMBDA } as const;
 /** Masked SGD fine-tuning: momentum 0.9, step 0.03 halved every epoch. */

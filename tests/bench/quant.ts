@@ -14,7 +14,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import type { Matrix } from "../../lib/core/matrix.ts";
 import { loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { formatTable, percent } from "../../lib/cli/format.ts";
@@ -34,24 +33,31 @@ import {
   quantizeInputs,
   quantizeModel,
 } from "../../lib/quant/mod.ts";
+import { benchArgs } from "./_args.ts";
 import { REFERENCE_SETTINGS, referenceModel } from "./_reference.ts";
 import { median } from "./_stats.ts";
 
-const { values: flags } = parseArgs({
-  args: Deno.args,
-  options: {
-    json: { type: "boolean" },
-    quick: { type: "boolean" },
-    "no-qat": { type: "boolean" },
-    epochs: { type: "string", default: "6" },
-    repeats: { type: "string", default: "9" },
+const args = benchArgs(
+  "bench:quant",
+  "Quantization of the Fashion-MNIST reference: accuracy and bytes by method, granularity and " +
+    "bit width, PTQ and QAT, integer-only inference and its speed.",
+  {
+    quick: { type: "boolean", help: "8, 4 and 2 bits only" },
+    "no-qat": { type: "boolean", help: "skip quantization-aware training" },
+    epochs: { type: "string", value: "N", help: "QAT epochs", default: "6" },
+    repeats: {
+      type: "string",
+      value: "N",
+      help: "timing repeats of the integer-only speed comparison",
+      default: "9",
+    },
   },
-});
-const json = flags.json === true;
-const quick = flags.quick === true;
-const qat = flags["no-qat"] !== true;
-const epochs = Number(flags.epochs);
-const repeats = Number(flags.repeats);
+);
+const json = args.flag("json");
+const quick = args.flag("quick");
+const qat = !args.flag("no-qat");
+const epochs = args.integer("epochs", 1, 1000);
+const repeats = args.integer("repeats", 1, 1000);
 const log = (line: string) => console.error(line);
 const emit = (row: Record<string, unknown>) => {
   if (json) console.log(JSON.stringify(row));

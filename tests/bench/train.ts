@@ -29,6 +29,7 @@ import { predict } from "../../lib/model/predict.ts";
 import { hasFashionMnist, loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { formatTable, percent } from "../../lib/cli/format.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
+import { benchArgs } from "./_args.ts";
 import { median, peakRssBytes } from "./_stats.ts";
 
 const PYTHON = "/usr/bin/python3";
@@ -153,9 +154,21 @@ async function sklearnAvailable(): Promise<string | null> {
 async function main(): Promise<void> {
   const args = Deno.args;
   if (args[0] === "--child") return await child(args[1]);
-  const json = args.includes("--json");
-  const ri = args.indexOf("--rounds");
-  const rounds = ri >= 0 ? Number(args[ri + 1]) : 3;
+  const options = benchArgs(
+    "bench:train",
+    "Training time to scikit-learn's accuracy on Fashion-MNIST, against scikit-learn's lbfgs, " +
+      "in interleaved rounds.",
+    {
+      rounds: { type: "string", value: "N", help: "interleaved rounds", default: "3" },
+      "sklearn-trajectory": {
+        type: "boolean",
+        help: "also time scikit-learn stopped after 10, 20, ..., 100 iterations",
+      },
+    },
+    args,
+  );
+  const json = options.flag("json");
+  const rounds = options.integer("rounds", 1, 1000);
   if (!hasFashionMnist()) {
     console.error("bench:train needs Fashion-MNIST (sudo apt-get install dataset-fashion-mnist)");
     Deno.exit(1);
@@ -212,7 +225,7 @@ async function main(): Promise<void> {
     };
   });
   let trajectory: { maxIter: number; seconds: number; accuracy: number }[] = [];
-  if (sk && args.includes("--sklearn-trajectory")) {
+  if (sk && options.flag("sklearn-trajectory")) {
     const out = await new Deno.Command(PYTHON, {
       args: [new URL("./sklearn_train.py", import.meta.url).pathname, "--trajectory"],
       stdout: "piped",
