@@ -38,7 +38,7 @@ import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { quantizeModel } from "../quant/model.ts";
 import type { QuantizationMethod } from "../quant/quantize.ts";
-import type { Granularity } from "../quant/types.ts";
+import type { Granularity, QuantizedModel } from "../quant/types.ts";
 import {
   type Base,
   candidateName,
@@ -64,6 +64,24 @@ const ACTION = "search compression";
 
 /** The fewest bytes entropy-coded codes take: a one-symbol table (5) and the state (4). */
 const MIN_ENTROPY_CODES = 9;
+
+/**
+ * The size a search compares a candidate by before making it, from its post-training twin:
+ * without entropy coding that file's length (QAT changes only the codes' values, not how many
+ * are stored or their width); with it, the coded file with its codes charged the least any codes
+ * take, since QAT changes how well they compress.
+ *
+ * @param ptq The post-training quantized model, stored as the session stores it.
+ * @param entropy Whether files are entropy-coded.
+ * @returns A lower bound of the file of the same model after QAT (same mask and method).
+ */
+export function fileSizeBound(ptq: QuantizedModel, entropy: boolean): number {
+  if (!entropy) return encodeModel(ptq).length;
+  const file = encodeModel(ptq, { entropy: true });
+  const { info } = inspectModelFile(file);
+  const packed = packedSize(info.stored, ptq.weights.bits);
+  return file.length - info.bytes.codes + Math.min(packed, MIN_ENTROPY_CODES);
+}
 
 /** Runs an accuracy-budgeted search on a context (see `CompressionSession.search`). */
 export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResult {
@@ -122,12 +140,7 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
   const boundOf = (model: LogisticModel, method: QuantizationMethod): number | null => {
     try {
       const q = quantizeModel(prepareStorage(model, mode), { method });
-      const stored = storeQuantizedModel(q, mode, ctx.keepRecipe);
-      if (!ctx.entropy) return encodeModel(stored).length;
-      const file = encodeModel(stored, { entropy: true });
-      const { info } = inspectModelFile(file);
-      const packed = packedSize(info.stored, q.weights.bits);
-      return file.length - info.bytes.codes + Math.min(packed, MIN_ENTROPY_CODES);
+      return fileSizeBound(storeQuantizedModel(q, mode, ctx.keepRecipe), ctx.entropy);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       return null;

@@ -116,11 +116,14 @@ const TRAINING_CODE = ["core", "data", "kernels", "model"];
  * change there can change the trained weights in their last digits, and with them every
  * benchmark table, so a model cached by other code is never reused.
  *
- * @param folders The folders under `lib/` (default: those that train the reference).
+ * @param folders The folders under `root` (default: those that train the reference).
+ * @param root The library folder (a URL ending in `/`).
  * @returns E.g. `"code-3f2a9c01"`.
  */
-export function codeFingerprint(folders: readonly string[] = TRAINING_CODE): string {
-  const root = new URL("../../lib/", import.meta.url);
+export function codeFingerprint(
+  folders: readonly string[] = TRAINING_CODE,
+  root: URL = new URL("../../lib/", import.meta.url),
+): string {
   const files: string[] = [];
   const walk = (dir: URL, rel: string) => {
     for (const entry of Deno.readDirSync(dir)) {

@@ -83,3 +83,22 @@ Deno.test("a retrained reference is cached under a key that names the training c
   assert.match(codeFingerprint(), /^code-[0-9a-f]{8}$/);
   assert.notEqual(codeFingerprint(["core"]), codeFingerprint(["core", "model"]));
 });
+
+Deno.test("the code fingerprint changes with any file's content or name", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-fingerprint-" });
+  try {
+    await Deno.mkdir(`${dir}/model/sub`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/model/a.ts`, "export const a = 1;\n");
+    await Deno.writeTextFile(`${dir}/model/sub/b.ts`, "export const b = 2;\n");
+    const root = new URL(`file://${dir}/`);
+    const first = codeFingerprint(["model"], root);
+    assert.equal(codeFingerprint(["model"], root), first);
+    await Deno.writeTextFile(`${dir}/model/sub/b.ts`, "export const b = 3;\n");
+    const edited = codeFingerprint(["model"], root);
+    assert.notEqual(edited, first);
+    await Deno.rename(`${dir}/model/sub/b.ts`, `${dir}/model/sub/c.ts`);
+    assert.notEqual(codeFingerprint(["model"], root), edited);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

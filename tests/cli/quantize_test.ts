@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
 import { quantizedModelFromJson } from "../../lib/quant/serialize.ts";
+import { calibrateInput } from "../../lib/quant/integer.ts";
 import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
 import { integerPredict, prepareIntegerModel } from "../../lib/quant/integer.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
@@ -81,6 +82,8 @@ Deno.test("lrc quantize --json reports accuracies that match a direct evaluation
     assert.notEqual(quantizedAccuracy, floatAccuracy);
     // Digits keep the input calibration; integer-only inference runs on the saved model.
     assert.ok(saved.input !== undefined, "digits keep the input calibration");
+    // Calibrated on the training part of the split, not on the test data it is scored on.
+    assert.deepEqual(saved.input, calibrateInput(ptq, split.xTrain).input);
     const integerPred = integerPredict(prepareIntegerModel(saved), x);
     const integerAccuracy = share(y, integerPred);
     const integerAgreement = share(integerPred, dequantizedPred);

@@ -88,6 +88,13 @@ Deno.test("scaled frequencies sum to 2^probBits and keep every present symbol", 
         assert.ok(table);
         assert.equal(table.freq.reduce((a, b) => a + b, 0), 2 ** probBits);
         counts.forEach((c, s) => assert.equal(table.freq[s] > 0, c > 0, `symbol ${s}`));
+        // Largest remainder: each frequency is its exact share rounded down or up, unless the
+        // floor of 1 for rare symbols had to be paid for.
+        const total = counts.reduce((a, b) => a + b, 0);
+        const exact = counts.map((c) => (c * 2 ** probBits) / total);
+        if (exact.every((e, s) => counts[s] === 0 || e >= 1)) {
+          exact.forEach((e, s) => assert.ok(Math.abs(table.freq[s] - e) < 1, `symbol ${s}`));
+        }
       },
     ),
     { seed: 2, numRuns: 300 },
@@ -127,6 +134,11 @@ Deno.test("kept-or-not flags cost about n H(p) bits, nothing for their table", (
     // The flag table's rounding of p to 1/2^15 costs under 0.2 % here.
     assert.ok(stream.length <= (flags.length * entropy(flags) / 8) * 1.002 + 6, `p = ${p}`);
     assert.ok(stream.length <= ideal + 6 && stream.length >= ideal - 1, `p = ${p}`);
+  }
+  // The table is the documented one: symbol 1 gets floor(count 2^15 / n + 1/2), within 1..2^15-1.
+  for (const [count, n, one] of [[5, 65536, 3], [1, 7840, 4], [7839, 7840, 32764], [0, 9, 1]]) {
+    const table = flagTable(count, n);
+    assert.deepEqual([...table.freq], [32768 - one, one], `${count} of ${n}`);
   }
   // Every flag set, or none: still a valid table and stream.
   for (const count of [0, 100]) {

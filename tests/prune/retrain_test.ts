@@ -120,16 +120,22 @@ Deno.test("gradual pruning with early stopping returns weights that obey the fin
     y: digits.y.slice(cut),
   };
   const r = gradualPrune(train, digits.y.slice(0, cut), {
-    optimizer: { kind: "sgd", epochs: 12, learningRate: 0.5 },
+    optimizer: { kind: "sgd", epochs: 40, learningRate: 0.5 },
     validation,
-    earlyStopping: { patience: 3 },
+    earlyStopping: { patience: 2 },
     schedule: { finalSparsity: 0.9, endStep: 8 },
   });
   const { mask, weights } = r.model;
   assert.equal(zerosOf(mask!), Math.round(0.9 * mask!.length));
   for (let i = 0; i < mask!.length; i++) if (!mask![i]) assert.equal(weights.data[i], 0, `${i}`);
-  // The run did not stop before the final mask existed.
-  assert.equal(r.history.length >= 8, true, `${r.history.length} epochs`);
+  // It stopped early, and the weights it returned are from an epoch with the final mask: the
+  // best epoch is at or after the last removal, and the patience counted from there.
+  assert.match(r.stopReason, /^early stopping: no validation improvement since epoch \d+$/);
+  const best = Number(/since epoch (\d+)/.exec(r.stopReason)![1]);
+  const s = r.sparsityByEpoch;
+  const lastRemoval = s.findLastIndex((v, i) => i === 0 || v !== s[i - 1]) + 1;
+  assert.ok(best >= lastRemoval, `best epoch ${best}, last removal at epoch ${lastRemoval}`);
+  assert.equal(r.history.length, best + 2, `${r.history.length} epochs`);
 });
 
 Deno.test("per-class gradual pruning starts from a globally pruned model without reviving", () => {

@@ -83,16 +83,27 @@ Deno.test("export refuses a float model whose values are beyond float32, not wri
 });
 
 Deno.test("the integer ONNX graph refuses an int32 bias that could overflow its accumulator", () => {
-  // q: 2 features of 8-bit codes (up to 127), uint8 inputs (up to 255): products reach
-  // 2 x 255 x 127 = 64,770, so a bias within that of 2^31 - 1 may overflow.
+  // q: 2 features, symmetric codes (zero point 0), uint8 inputs (up to 255): the products sum to
+  // at most 2 x 255 x max|code|, so the bias may take what is left of 2^31 - 1, in either sign.
   const b = q.bias;
   assert.equal(b.kind, "int32");
-  if (b.kind !== "int32") return;
-  const near = { ...q, bias: { ...b, values: Int32Array.of(2 ** 31 - 1 - 1000) } };
-  assert.throws(
-    () => exportOnnx(near, { quantized: "integer" }),
-    /plus the int32 bias of output 0 \(2147482647\) may overflow the int32 accumulator/,
-  );
-  const room = { ...q, bias: { ...b, values: Int32Array.of(2 ** 31 - 1 - 2 * 255 * 127) } };
-  assert.ok(exportOnnx(room, { quantized: "integer" }).length > 0);
+  assert.equal(q.weights.kind === "uniform" && q.weights.scheme, "symmetric");
+  const maxAbs = Math.max(...Array.from(q.weights.codes, Math.abs));
+  assert.ok(maxAbs > 0);
+  const room = 2 ** 31 - 1 - 2 * 255 * maxAbs;
+  const withInt32 = (value: number) => ({
+    ...q,
+    bias: { ...(b as Extract<typeof b, { kind: "int32" }>), values: Int32Array.of(value) },
+  });
+  assert.ok(exportOnnx(withInt32(room), { quantized: "integer" }).length > 0);
+  assert.ok(exportOnnx(withInt32(-room), { quantized: "integer" }).length > 0);
+  for (const value of [room + 1, -(room + 1)]) {
+    assert.throws(
+      () => exportOnnx(withInt32(value), { quantized: "integer" }),
+      new RegExp(
+        `2 features x 255 x ${maxAbs} plus the int32 bias of output 0 \\(${value}\\) may ` +
+          "overflow the int32 accumulator",
+      ),
+    );
+  }
 });
