@@ -66,7 +66,7 @@ Deno.test("the entropy search bound never exceeds the coded file of the model QA
     if (r.quantization?.training === "ptq") ptq.set(key(r), i);
   });
   let checked = 0, tighter = 0;
-  sweep.rows.forEach((r, i) => {
+  sweep.rows.forEach((r) => {
     if (r.quantization?.training !== "qat") return;
     const twin = ptq.get(key(r));
     assert.ok(twin !== undefined, r.name);
