@@ -51,7 +51,10 @@ export function logLossTerm(p: number): number {
 
 /**
  * Mean negative log-likelihood of the true classes, with probabilities clipped to
- * `[eps, 1 - eps]`, eps the float64 machine epsilon, as scikit-learn's `log_loss` does.
+ * `[eps, 1 - eps]`, eps the float64 machine epsilon, as scikit-learn's `log_loss` does. (After
+ * clipping, scikit-learn 1.2 also divides each row by its sum; this does not, which changes a
+ * sample's term by at most about `(nClasses - 1) eps`: a certain, right prediction costs
+ * `-log(1 - eps)` here and about twice that there.)
  *
  * @param yTrue True class indices, shape `(nSamples)`.
  * @param proba Class probabilities, shape `(nSamples, nClasses)`.

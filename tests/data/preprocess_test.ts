@@ -145,3 +145,15 @@ Deno.test("scanCsv scales columns as fitStandardizer does (a tiny but varying fe
     await Deno.remove(file);
   }
 });
+
+Deno.test("each class sends round(count x testFraction) samples to the test part", () => {
+  // 10 samples per class at 0.25: round(2.5) = 3 per class (floor would give 2); 7 samples:
+  // round(1.75) = 2; and at least one sample of each class stays for training.
+  const y = Int32Array.from([...Array(10).fill(0), ...Array(10).fill(1), ...Array(7).fill(2)]);
+  const x = { data: new Float64Array(y.length), rows: y.length, cols: 1 };
+  const count = (labels: Int32Array, c: number) => labels.filter((v) => v === c).length;
+  const quarter = trainTestSplit(x, y, { testFraction: 0.25, seed: 3 });
+  assert.deepEqual([0, 1, 2].map((c) => count(quarter.yTest, c)), [3, 3, 2]);
+  const most = trainTestSplit(x, y, { testFraction: 0.99, seed: 3 });
+  assert.deepEqual([0, 1, 2].map((c) => count(most.yTrain, c)), [1, 1, 1]);
+});

@@ -88,6 +88,17 @@ Deno.test({
     );
     const m = { data: Float64Array.from(proba.flat()), rows: proba.length, cols: 3 };
     cases.forEach((y, i) => assertClose(logLoss(y, m), expected[i], { rtol: 1e-12 }));
+    // Every prediction certain and right: the loss is the clipping alone, -log(1 - eps).
+    const [perfect] = await runPython<number[]>(
+      "import json\nfrom sklearn.metrics import log_loss\n" +
+        "print(json.dumps([float(log_loss([0, 1, 2], [[1, 0, 0], [0, 1, 0], [0, 0, 1]]))]))\n",
+      {},
+    );
+    // scikit-learn renormalises the clipped rows (documented difference, about 2 eps here).
+    const identity = { data: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), rows: 3, cols: 3 };
+    const ours = logLoss([0, 1, 2], identity);
+    assert.equal(ours, -Math.log(1 - Number.EPSILON));
+    assert.ok(perfect > 0 && Math.abs(ours - perfect) <= 2 * Number.EPSILON, `${ours} ${perfect}`);
   },
 });
 

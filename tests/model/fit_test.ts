@@ -6,6 +6,7 @@ import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
 import { fit, type FitOptions, type Optimizer } from "../../lib/model/fit.ts";
+import { accumulateLoss } from "../../lib/model/loss.ts";
 import { decisionFunction, predict, predictProba } from "../../lib/model/predict.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
@@ -474,4 +475,87 @@ Deno.test("SGD with momentum and an L1 or elastic-net penalty converges to the p
       );
     }
   }
+});
+
+Deno.test("Adam's first full-batch step moves every weight by its step size against the gradient", () => {
+  // From zero weights, the bias-corrected moments after one step are m = g and v = g^2, so the
+  // step is lr * g / (|g| + eps): lr against the gradient's sign wherever |g| >> eps. Without
+  // the bias correction it would be a tenth of that.
+  const x = fromRows([[1, 0.5, 0], [0.2, 1, 0.1], [0.8, 0.1, 0.9], [0, 0.7, 0.3]]);
+  const y = Int32Array.from([0, 1, 2, 1]);
+  const lr = 0.01;
+  const { model } = fit(x, y, {
+    classes: ["a", "b", "c"],
+    preprocessing: "none",
+    penalty: { kind: "none" },
+    optimizer: { kind: "adam", epochs: 1, batchSize: 4, learningRate: lr },
+  });
+  const k = 3, d = 3;
+  const gw = new Float64Array(k * d), gb = new Float64Array(k);
+  accumulateLoss(
+    x,
+    y,
+    null,
+    0,
+    4,
+    new Float64Array(k * d),
+    new Float64Array(k),
+    "softmax",
+    gw,
+    gb,
+    new Float64Array(k),
+  );
+  let moved = 0;
+  gw.forEach((g, i) => {
+    if (Math.abs(g) < 1e-6) return;
+    assert.ok(Math.abs(model.weights.data[i] + lr * Math.sign(g)) < 1e-6, `weight ${i}`);
+    moved++;
+  });
+  gb.forEach((g, c) => assert.ok(Math.abs(model.bias[c] + lr * Math.sign(g)) < 1e-6, `bias ${c}`));
+  assert.ok(moved >= 6, `${moved} weights moved`);
+});
+
+Deno.test("a binary score of exactly 0 is class 0, as scikit-learn's scores > 0 rule gives", () => {
+  const x = fromRows([[0, 1], [2, 3], [4, 5]]);
+  const y = Int32Array.from([0, 1, 1]);
+  const zero = {
+    ...fit(x, y, { preprocessing: "none", optimizer: { kind: "lbfgs", maxIterations: 1 } }).model,
+    weights: { data: new Float64Array(2), rows: 1, cols: 2 },
+    bias: new Float64Array(1),
+  };
+  assert.deepEqual([...predict(zero, x)], [0, 0, 0]);
+  // The training loss counts the same predictions as correct: the class-0 rows only.
+  const r = accumulateLoss(
+    x,
+    y,
+    null,
+    0,
+    3,
+    zero.weights.data,
+    zero.bias,
+    "sigmoid",
+    null,
+    null,
+    new Float64Array(1),
+  );
+  assert.equal(r.correct, 1);
+  assert.equal(r.loss, 3 * Math.log(2));
+});
+
+Deno.test("binary probabilities keep the small side exactly: P(class 0) at score 50 is e^-50", () => {
+  const x = fromRows([[0, 0]]);
+  const base = fit(fromRows([[0, 1], [1, 0]]), Int32Array.from([0, 1]), {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 1 },
+  }).model;
+  const m = {
+    ...base,
+    weights: { data: new Float64Array(2), rows: 1, cols: 2 },
+    bias: Float64Array.of(50),
+  };
+  const p = predictProba(m, x).data;
+  // 1 / (1 + e^50) = e^-50 / (1 + e^-50), to float64 precision.
+  const want = Math.exp(-50) / (1 + Math.exp(-50));
+  assert.ok(Math.abs(p[0] - want) <= 1e-12 * want, `${p[0]} vs ${want}`);
+  assert.equal(p[1], 1);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Matrix } from "../../lib/core/matrix.ts";
+import { fromRows, type Matrix } from "../../lib/core/matrix.ts";
 import { createPrng, randomNormal } from "../../lib/core/random.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { fit } from "../../lib/model/fit.ts";
@@ -364,4 +364,21 @@ Deno.test("integer inference refuses what it cannot do exactly", () => {
     () => integerDecisionFunction(ok, { ...x, cols: 10, rows: x.data.length / 10 }),
     TypeError,
   );
+});
+
+Deno.test("int8 min/max input calibration maps the largest magnitude to 127, clipping nothing", () => {
+  // Symmetric int8 codes span -127..127: the scale is max|x| / 127, so every calibration input
+  // is within half a step of its code's value (a scale of max/128 would clip the largest).
+  const x = fromRows([[-2.54, 0.3], [1, -0.7], [0.25, 2.2], [0.6, -1.1]]);
+  const { model } = fit(x, Int32Array.from([0, 1, 1, 0]), { preprocessing: "none" });
+  const q = calibrateInput(quantizeModel(model), x, { dtype: "int8" });
+  assert.equal(q.input?.dtype, "int8");
+  assert.equal(q.input?.zeroPoint, 0);
+  assert.equal(q.input?.scale, Math.fround(2.54 / 127));
+  const scale = q.input!.scale;
+  const codes = quantizeInputs(prepareIntegerModel(q), x);
+  for (let i = 0; i < x.data.length; i++) {
+    assert.ok(Math.abs(codes[i]) <= 127);
+    assert.ok(Math.abs(codes[i] * scale - x.data[i]) <= scale / 2 + 1e-12, `input ${i}`);
+  }
 });

@@ -115,3 +115,10 @@ Deno.test("k-means rejects more clusters than distinct values, and NaN", () => {
   assert.throws(() => kmeans1d([1, NaN, 2], 2), /values holds NaN at index 1/);
   assert.throws(() => kmeans1d([1, 2, 3], 2, { init: "random" as "linear" }), /init must be/);
 });
+
+Deno.test("a value exactly halfway between two centroids goes to the lower one", () => {
+  // Linear init on [0, 1, 2] with k = 2: centroids 0 and 2, and 1 is halfway. The documented
+  // rule puts it with 0, so the centroids settle at 0.5 and 2 (with 2 it would be 0 and 1.5).
+  const r = kmeans1d(Float64Array.from([0, 1, 2]), 2, { init: "linear" });
+  assert.deepEqual([...r.centroids], [0.5, 2]);
+});

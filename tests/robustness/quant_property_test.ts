@@ -232,3 +232,43 @@ Deno.test("any finite model quantizes to one whose predictions are finite and wh
     { seed: SEED, numRuns: 300 },
   );
 });
+
+Deno.test("MSE per class or per feature is never worse, in any group, than per-tensor MSE", () => {
+  // The documented promise: each group's MSE calibration also tries the tensor-wide MSE grid,
+  // so its squared error in that group is at most the per-tensor grid's there.
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 2 ** 30 }),
+      fc.integer({ min: 2, max: 4 }),
+      fc.constantFrom("class", "feature"),
+      fc.constantFrom("symmetric", "affine", "log2"),
+      (seed, bits, granularity, scheme) => {
+        const prng = createPrng(seed);
+        const rows = 3 + Math.floor(prng() * 5), cols = 4 + Math.floor(prng() * 20);
+        // Heavy-tailed weights, so that groups differ in their outliers.
+        const data = Float64Array.from(
+          { length: rows * cols },
+          () => (prng() - 0.5) * (prng() < 0.1 ? 20 : 1),
+        );
+        const matrix: Matrix = { data, rows, cols };
+        const method = (g: Granularity): QuantizationMethod =>
+          scheme === "log2"
+            ? { kind: "log2", bits, granularity: g, calibration: { kind: "mse" } }
+            : { kind: "uniform", scheme, bits, granularity: g, calibration: { kind: "mse" } };
+        const fine = dequantizeTensor(quantizeTensor(matrix, { method: method(granularity) })).data;
+        const whole = dequantizeTensor(quantizeTensor(matrix, { method: method("tensor") })).data;
+        const groups = granularity === "class" ? rows : cols;
+        for (let g = 0; g < groups; g++) {
+          let a = 0, b = 0;
+          for (let i = 0; i < data.length; i++) {
+            if (groupOf(granularity, Math.floor(i / cols), i % cols) !== g) continue;
+            a += (fine[i] - data[i]) ** 2;
+            b += (whole[i] - data[i]) ** 2;
+          }
+          assert.ok(a <= b * (1 + 1e-9) + 1e-15, `group ${g}: ${a} > ${b}`);
+        }
+      },
+    ),
+    { seed: 21, numRuns: 300 },
+  );
+});
