@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
 import { decodeModel, encodeModel, inspectModelFile, loadModel } from "../../lib/io/model_file.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc-entropy-test-" });
@@ -97,4 +98,24 @@ Deno.test("lrc compress --entropy --report says the sizes are of entropy-coded f
     const html = await Deno.readTextFile(report);
     assert.equal(html.includes("entropy-coded, format version 2"), entropy);
   }
+});
+
+Deno.test("lrc inspect --json counts the weights stored and, apart, those that are not zero", async () => {
+  // A pruned model's file stores its kept weights (the mask), and at 2 bits some of them have
+  // the code for 0.
+  const path = `${dir}/two-bit.lrc`;
+  const saved = await runCli([
+    ...["compress", "--sparsity", "0.5", "--bits", "2", "--training", "ptq", "--out", path],
+    ...common,
+  ]);
+  assert.equal(saved.code, 0, saved.stderr);
+  const r = await runCli(["inspect", path, "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const model = await loadModel(path);
+  const weights = asFloatModel(model).weights.data;
+  assert.equal(report.nonZeroWeights, weights.filter((w) => w !== 0).length);
+  assert.equal(report.storedWeights, inspectModelFile(await Deno.readFile(path)).info.stored);
+  assert.ok(report.nonZeroWeights < report.storedWeights);
+  assert.equal(report.denseFloat32Bytes, 4 * (weights.length + model.bias.values.length));
 });

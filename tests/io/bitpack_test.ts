@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import fc from "fast-check";
-import { packBits, packedSize, unpackBits } from "../../lib/io/bitpack.ts";
+import { packBits, packedSize, paddingIsZero, unpackBits } from "../../lib/io/bitpack.ts";
 import { crc32 } from "../../lib/io/crc32.ts";
 
 Deno.test("packed values round-trip at every width from 1 to 32 bits", () => {
@@ -48,4 +48,16 @@ Deno.test("CRC-32 agrees with zlib's on random data", () => {
     }),
     { seed: 2, numRuns: 200 },
   );
+});
+
+Deno.test("padding is zero only when every bit past the last value is zero", () => {
+  // Three 1-bit values use bits 0-2 of the byte; bit 3 is the first padding bit.
+  assert.equal(paddingIsZero(Uint8Array.of(0b0000_0111), 3, 1), true);
+  assert.equal(paddingIsZero(Uint8Array.of(0b0000_1000), 3, 1), false);
+  assert.equal(paddingIsZero(Uint8Array.of(0b1000_0000), 3, 1), false);
+  // Two 3-bit values use bits 0-5.
+  assert.equal(paddingIsZero(Uint8Array.of(0b0011_1111), 2, 3), true);
+  assert.equal(paddingIsZero(Uint8Array.of(0b0100_0000), 2, 3), false);
+  // A whole number of bytes has no padding.
+  assert.equal(paddingIsZero(Uint8Array.of(0xff), 8, 1), true);
 });

@@ -10,7 +10,8 @@ import { exportOnnx, type OnnxExportOptions, splitWeights } from "../../lib/onnx
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
 import { quantizeCodebook } from "../_helpers/quantize.ts";
 import { biasValues, quantizeModel } from "../../lib/quant/model.ts";
-import { productScales } from "../../lib/quant/integer.ts";
+import { calibrateInput, productScales } from "../../lib/quant/integer.ts";
+import { decodeOnnx } from "../../lib/onnx/protobuf.ts";
 import type { Granularity, InputQuantization, QuantizedModel } from "../../lib/quant/types.ts";
 
 /** lrcompress's uniform quantizer, min/max calibration, float64 bias. */
@@ -324,4 +325,39 @@ Deno.test("the integer graph refuses what it cannot express exactly", async () =
     { name: "RangeError", message: /cannot apply per-feature weight scales.*use quantized: 'qdq'/ },
   );
   assert.ok(exportOnnx(perFeature).length > 0);
+});
+
+Deno.test("the integer graph's weight parts stay within the int16-safe range and add up", async () => {
+  // vpmaddubsw adds two u8 x s8 products in a saturating int16: exact while 2 x 255 x |w| is at
+  // most 32,767, i.e. |w| <= 64. 8-bit codes reach 127, so the graph needs ceil(127 / 64) = 2
+  // MatMulInteger parts, each within +-64, that add up to the codes.
+  const digits = await loadEmbedded("digits");
+  const { model } = fit(digits.x, digits.y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 30 },
+  });
+  const q = calibrateInput(
+    quantizeModel(model, { method: { kind: "uniform", bits: 8, granularity: "class" } }),
+    digits.x,
+  );
+  const codes = q.weights.codes;
+  const maxAbs = Math.max(...Array.from(codes, Math.abs));
+  assert.equal(maxAbs, 127);
+  const graph = decodeOnnx(exportOnnx(q, { quantized: "integer" }), "int.onnx").graph!;
+  const parts = (graph.initializer ?? []).filter((t) => (t.name ?? "").startsWith("weight_part"));
+  assert.equal(parts.length, Math.ceil(maxAbs / 64));
+  const sum = new Int32Array(codes.length);
+  const [rows, cols] = [q.weights.rows, q.weights.cols];
+  for (const p of parts) {
+    const raw = p.raw_data!;
+    const v = new Int8Array(raw.buffer, raw.byteOffset, raw.length);
+    assert.deepEqual(p.dims?.map(Number), [cols, rows]);
+    for (let i = 0; i < v.length; i++) {
+      assert.ok(2 * 255 * Math.abs(v[i]) <= 32767, `part value ${v[i]}`);
+      // (d, nOut) layout: row j, column c holds weight (c, j).
+      const j = Math.floor(i / rows), c = i % rows;
+      sum[c * cols + j] += v[i];
+    }
+  }
+  assert.deepEqual(sum, Int32Array.from(codes));
 });
