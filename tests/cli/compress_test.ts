@@ -355,3 +355,49 @@ Deno.test({
     }
   },
 });
+
+Deno.test("lrc compress --sweep prints the Pareto front's rows, with their test metrics", async () => {
+  const args = [
+    ...["compress", "--sweep", "--sparsity", "0,0.5", "--method", "uniform", "--bits", "2,4,8"],
+    ...["--training", "ptq", "--max-iterations", "30", "--quiet"],
+  ];
+  const text = await runCli(args), json = await runCli([...args, "--json"]);
+  assert.equal(text.code, 0, text.stderr);
+  const sweep = JSON.parse(json.stdout).sweep;
+  const front = sweep.front.map((i: number) => sweep.rows[i]);
+  // The table after the "Pareto front" heading: one line per front model, in the JSON's order.
+  const lines = text.stdout.split("\n");
+  const start = lines.findIndex((l) => l.startsWith("Pareto front")) + 3;
+  const table = lines.slice(start, start + front.length + 1).filter((l) => /^\s+\d/.test(l));
+  assert.equal(table.length, front.length, text.stdout);
+  table.forEach((line, i) => {
+    const cells = line.trim().split(/\s{2,}/);
+    const r = front[i];
+    assert.equal(cells[0], `${(100 * r.validation.accuracy).toFixed(2)} %`);
+    assert.equal(cells[1], `${(100 * r.test.accuracy).toFixed(2)} %`);
+    assert.equal(cells[2], r.test.logLoss.toFixed(4));
+    assert.equal(cells[3], r.bytes.toLocaleString("en-US"));
+    assert.equal(cells.at(-1), r.name);
+  });
+  assert.ok(sweep.rows.length > front.length, "the front is a subset");
+});
+
+Deno.test("lrc compress --budget prints how many models it evaluated, kept within budget and skipped", async () => {
+  const args = [
+    ...["compress", "--budget", "1", "--sparsity", "0,0.5,0.9", "--method", "uniform"],
+    ...["--bits", "2,4", "--training", "ptq", "--max-iterations", "30", "--quiet"],
+  ];
+  const text = await runCli(args), json = await runCli([...args, "--json"]);
+  assert.equal(text.code, 0, text.stderr);
+  const budget = JSON.parse(json.stdout).budget;
+  const feasible = budget.tried.filter((t: { feasible: boolean }) => t.feasible).length;
+  const line = text.stdout.split("\n").find((l) => l.startsWith("search"))!;
+  const m = /(\d+) models evaluated \((\d+) within budget\), (\d+) skipped/.exec(line);
+  assert.ok(m, line);
+  assert.deepEqual(m.slice(1, 4).map(Number), [
+    budget.tried.length,
+    feasible,
+    budget.skipped.length,
+  ]);
+  assert.ok(feasible < budget.tried.length, "some models miss the budget");
+});
