@@ -329,3 +329,16 @@ Deno.test("class labels with Plotly markup are shown as written, not read as tag
   );
   assert.ok(!titles.some((t) => t.includes("<b>")));
 });
+
+Deno.test("the trade-off figure's baseline spans every point's size, the largest first or not", () => {
+  const points = [
+    { bytes: 5000, accuracy: 0.9, name: "big" },
+    { bytes: 300, accuracy: 0.8, name: "small" },
+    { bytes: 1200, accuracy: 0.85, name: "middle" },
+  ];
+  const fig = paretoFigure(points, { baseline: 0.95 });
+  const line = fig.data.at(-1)!;
+  assert.equal(line.name, "uncompressed model");
+  assert.deepEqual(line.x, [300, 5000]);
+  assert.deepEqual(line.y, [0.95, 0.95]);
+});

@@ -64,3 +64,16 @@ Deno.test("malformed rows and baselines are refused with the field named", () =>
   );
   assert.throws(() => sizeBreakdownFigure([{ name: "a", parts: {} }], { baseline: 0 }), RangeError);
 });
+
+Deno.test("the size figure's axis reaches past the largest file wherever it is listed", () => {
+  const parts = (total: number) => ({ header: total - 10, checksum: 10 });
+  const rows: SizeBreakdownRow[] = [
+    { name: "a", parts: parts(100) },
+    { name: "b", parts: parts(4000) },
+    { name: "c", parts: parts(700) },
+  ];
+  const fig = sizeBreakdownFigure(rows);
+  const range = (fig.layout.xaxis as { range: number[] }).range;
+  assert.equal(range[0], 0);
+  assert.ok(range[1] >= 1.05 * 4000 - 1e-9, `${range}`);
+});
