@@ -401,3 +401,22 @@ Deno.test("lrc compress --budget prints how many models it evaluated, kept withi
   ]);
   assert.ok(feasible < budget.tried.length, "some models miss the budget");
 });
+
+Deno.test("lrc compress says how many times smaller or larger than float32 each stage's file is", async () => {
+  // Breast-cancer's 31 float32 parameters take 124 bytes; its files, with 30 feature names, are
+  // larger, so the column reads "x larger" with file / float32.
+  const args = ["compress", "--dataset", "breast-cancer", "--max-iterations", "30", "--quiet"];
+  const text = await runCli(args), json = await runCli([...args, "--json"]);
+  assert.equal(text.code, 0, text.stderr);
+  const report = JSON.parse(json.stdout);
+  const float32 = 4 * (30 + 1);
+  for (const stage of report.stages) {
+    const row = new RegExp(`^${stage.stage} +\\d+\\.\\d+ %`);
+    const line = text.stdout.split("\n").find((l) => row.test(l))!;
+    const ratio = stage.bytes / float32;
+    const want = ratio > 1
+      ? `${ratio.toFixed(2)} x larger`
+      : `${(float32 / stage.bytes).toFixed(2)} x smaller`;
+    assert.ok(line.includes(want), `${line} lacks ${want}`);
+  }
+});
