@@ -693,17 +693,15 @@ function foldConstants(
       if (ins.length === 0 || ins.some((c) => c === undefined || Array.isArray(c.values))) continue;
       const v = ins.map((c) => c!.values as Float64Array);
       const dims = ins.map((c) => c!.dims);
-      let out: Constant | undefined;
+      // A constant, or the reason it cannot be evaluated here.
+      let out: Constant | string | undefined;
       switch (n.op_type) {
         case "Identity":
           out = { dims: dims[0], values: v[0] };
           break;
         case "Cast": {
           const values = castValues(n, v[0]);
-          if (typeof values === "string") {
-            unfolded.set(n.output[0], values);
-            progress = true;
-          } else out = { dims: dims[0], values };
+          out = typeof values === "string" ? values : { dims: dims[0], values };
           break;
         }
         case "DequantizeLinear": {
@@ -749,20 +747,16 @@ function foldConstants(
           const size = table.length;
           // Negative indices count from the end, as ONNX defines them.
           const at = (i: number) => (i < 0 ? i + size : i);
-          if (idx.some((i) => !Number.isInteger(i) || at(i) < 0 || at(i) >= size)) {
-            unfolded.set(n.output[0], `Gather node '${n.name ?? ""}' has an index out of range`);
-            progress = true;
-            break;
-          }
-          out = { dims: dims[1], values: Float64Array.from(idx, (i) => table[at(i)]) };
+          out = idx.some((i) => !Number.isInteger(i) || at(i) < 0 || at(i) >= size)
+            ? `Gather node '${n.name ?? ""}' has an index out of range`
+            : { dims: dims[1], values: Float64Array.from(idx, (i) => table[at(i)]) };
           break;
         }
         case "GatherElements": {
           const [table, idx] = v;
           const node = `GatherElements node '${n.name ?? ""}'`;
           if (dims[0].length !== 2 || dims[1].length !== 2) {
-            unfolded.set(n.output[0], `${node} is not two-dimensional`);
-            progress = true;
+            out = `${node} is not two-dimensional`;
             break;
           }
           const raw = attr(n, "axis")?.i ?? 0;
@@ -772,30 +766,21 @@ function foldConstants(
           const size = axis === 1 ? tc : tr;
           const other = axis === 1 ? r <= tr : c <= tc;
           if ((axis !== 0 && axis !== 1) || !other) {
-            unfolded.set(
-              n.output[0],
-              `${node} has axis ${raw} for shapes [${dims[0]}], [${dims[1]}]`,
-            );
-            progress = true;
+            out = `${node} has axis ${raw} for shapes [${dims[0]}], [${dims[1]}]`;
+            break;
+          }
+          // Negative indices count from the end.
+          const at = (q: number) => (q < 0 ? q + size : q);
+          if (idx.some((q) => !Number.isInteger(q) || at(q) < 0 || at(q) >= size)) {
+            out = `${node} has an index out of range`;
             break;
           }
           const values = new Float64Array(idx.length);
-          let bad = false;
-          for (let i = 0; i < r && !bad; i++) {
+          for (let i = 0; i < r; i++) {
             for (let j = 0; j < c; j++) {
-              let q = idx[i * c + j];
-              if (q < 0) q += size;
-              if (!Number.isInteger(q) || q < 0 || q >= size) {
-                bad = true;
-                break;
-              }
+              const q = at(idx[i * c + j]);
               values[i * c + j] = axis === 1 ? table[i * tc + q] : table[q * tc + j];
             }
-          }
-          if (bad) {
-            unfolded.set(n.output[0], `${node} has an index out of range`);
-            progress = true;
-            break;
           }
           out = { dims: dims[1], values };
           break;
@@ -806,7 +791,10 @@ function foldConstants(
           break;
         }
       }
-      if (out) {
+      if (typeof out === "string") {
+        unfolded.set(n.output[0], out);
+        progress = true;
+      } else if (out) {
         for (const x of out.values as Float64Array) {
           if (!Number.isFinite(x)) fail(`constant '${n.output[0]}' is not finite`);
         }

@@ -19,7 +19,7 @@ import {
 } from "../model/fit.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
-import { pruneMask, type PruneTarget, resolveTarget, targetCount } from "./mask.ts";
+import { maskSparsity, pruneMask, type PruneTarget, resolveTarget, targetCount } from "./mask.ts";
 import { pruneModel } from "./prune_model.ts";
 import { type PolynomialScheduleOptions, polynomialSparsity, resolveSchedule } from "./schedule.ts";
 import { checkSamples, magnitudeScores, type Samples } from "./scores.ts";
@@ -339,9 +339,7 @@ export function gradualPrune(
         group.set(pruneMask(groupScores, group, { count: want }));
       }
     }
-    let zeros = 0;
-    for (let i = 0; i < live.length; i++) if (live[i] === 0) zeros++;
-    sparsityByEpoch.push(zeros / live.length);
+    sparsityByEpoch.push(maskSparsity(live));
   };
   const result = fit(x, y, {
     ...options,
