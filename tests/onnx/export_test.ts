@@ -361,3 +361,34 @@ Deno.test("the integer graph's weight parts stay within the int16-safe range and
   }
   assert.deepEqual(sum, Int32Array.from(codes));
 });
+
+Deno.test("a standardised model's int32 bias is requantized to the nearest unit of the graph's scale", async () => {
+  // lrcompress stores the bias at the raw-input product scale; the integer graph of a
+  // standardised model works at the standardised inputs' scale, so the export divides and
+  // rounds. Rounding to nearest is within half a unit for every class: floor, ceil or trunc
+  // would miss by more for some of the ten classes, which the data below are checked to hold.
+  const { model } = await dataset("digits");
+  const input = { dtype: "uint8" as const, scale: 24 / 255, zeroPoint: 64, calibration: "minmax" };
+  const q = withInput(quantizeUniform(model, 8, "symmetric", "class"), input);
+  const graph = decodeOnnx(exportOnnx(q, { quantized: "integer", input }), "std.onnx").graph!;
+  const init = (name: string) => {
+    const t = (graph.initializer ?? []).filter((i) => (i.name ?? "").startsWith(name));
+    assert.equal(t.length, 1, name);
+    // A copy: the decoder may hand out a view into a shared buffer.
+    return new Uint8Array(t[0].raw_data!).buffer;
+  };
+  const bias = init("bias_int32"), rescale = init("rescale");
+  const units = new Int32Array(bias);
+  const scales = new Float32Array(rescale);
+  const values = biasValues(q.bias);
+  assert.equal(units.length, 10);
+  let below = 0, above = 0;
+  for (let c = 0; c < 10; c++) {
+    const exact = values[c] / scales[c];
+    assert.ok(Math.abs(units[c] - exact) <= 0.5 + 1e-6, `class ${c}: ${units[c]} for ${exact}`);
+    if (units[c] < exact) below++;
+    if (units[c] > exact) above++;
+  }
+  assert.ok(below > 0 && above > 0, `rounded down ${below}, up ${above}`);
+  assert.ok(values.some((v, c) => v < 0 && Math.abs(v / scales[c]) > 1), "a negative bias");
+});
