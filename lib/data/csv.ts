@@ -319,6 +319,9 @@ class TableBuilder {
         this.fail(`line ${line}, column ${j + 1} ('${names[j]}') ${describeCell(cell, v)}`);
       }
       block[o + c] = v;
+      if (!Number.isFinite(block[o + c])) {
+        this.fail(`line ${line}, column ${j + 1} ('${names[j]}') ${overflowsFloat32(cell)}`);
+      }
     }
     const label = rec[this.#labelCol].trim();
     if (label === "") {
@@ -399,6 +402,18 @@ export function describeCell(cell: string, v: number): string {
     return `holds '${shown}', which is not a finite decimal number`;
   }
   return `holds '${shown}', which overflows to ${v}`;
+}
+
+/**
+ * Why a finite cell cannot be stored as float32: its magnitude is beyond float32's largest value.
+ *
+ * @param cell The cell's text.
+ * @returns The reason, to follow "line L, column C ('name')".
+ */
+export function overflowsFloat32(cell: string): string {
+  const shown = cell.length > 40 ? `${cell.slice(0, 40)}...` : cell;
+  return `holds '${shown}', beyond float32's largest magnitude 3.4028235e38 (values are read ` +
+    "as float32 here)";
 }
 
 function resolveLabelColumn(

@@ -14,7 +14,7 @@ import type { Matrix } from "../core/matrix.ts";
 import { assertInRange } from "../core/validate.ts";
 import { classIndexOf, encodeLabels } from "./dataset.ts";
 import { featureScale } from "./preprocess.ts";
-import { describeCell, NON_DECIMAL, raggedRowReason } from "./csv.ts";
+import { describeCell, NON_DECIMAL, overflowsFloat32, raggedRowReason } from "./csv.ts";
 
 /** Options for {@linkcode readCsvBatches} and {@linkcode scanCsv}. */
 export interface CsvStreamOptions {
@@ -356,7 +356,8 @@ export async function* readCsvBatches(
       // The cell that starts at p: its text is b[a..z) (trimmed, without quotes); q is where it
       // ends (its delimiter, or the end of the line).
       let a = p, z: number, q: number, escaped = false;
-      while (a < e && (b[a] === SPACE || b[a] === TAB)) a++;
+      // Blanks around a cell are trimmed, but a blank that is the delimiter ends the cell.
+      while (a < e && b[a] !== delim && (b[a] === SPACE || b[a] === TAB)) a++;
       if (a < e && b[a] === QUOTE) {
         let t = a + 1;
         for (;;) {
@@ -377,7 +378,7 @@ export async function* readCsvBatches(
         a++;
         z = t;
         q = t + 1;
-        while (q < e && (b[q] === SPACE || b[q] === TAB)) q++;
+        while (q < e && b[q] !== delim && (b[q] === SPACE || b[q] === TAB)) q++;
         if (q < e && b[q] !== delim) {
           fail(`line ${line}, column ${field + 1}: text follows a quoted cell`);
         }
@@ -413,6 +414,10 @@ export async function* readCsvBatches(
           fail(`line ${line}, column ${field + 1} ('${c.names[field]}') ${describeCell(cell, v)}`);
         }
         data![o + to] = v;
+        if (!Number.isFinite(data![o + to])) {
+          const cell = decoder.decode(b.subarray(a, z));
+          fail(`line ${line}, column ${field + 1} ('${c.names[field]}') ${overflowsFloat32(cell)}`);
+        }
       } // else a column not read: skipped whatever it holds
       field++;
       if (q >= e) break;
@@ -612,8 +617,8 @@ async function* linesOf(path: string | URL, chunkBytes: number): AsyncGenerator<
  * @param path The file.
  * @param options As for {@linkcode readCsvBatches}, with a label column.
  * @returns What the pass found.
- * @throws {SyntaxError} As {@linkcode readCsvBatches}; also if the file has no data rows or a
- *   single class.
+ * @throws {SyntaxError} As {@linkcode readCsvBatches}; also if the file has no data rows. A
+ *   single class is not refused here (a test file may hold one); `fitStream` refuses it.
  * @throws {RangeError} As {@linkcode readCsvBatches}; also if `label` is `null`.
  */
 export async function scanCsv(

@@ -313,3 +313,52 @@ Deno.test("a file whose lines end with a carriage return alone is refused, not r
     await Deno.remove(file);
   }
 });
+
+Deno.test("a tab delimiter ends an empty cell instead of being trimmed as a blank", async () => {
+  const options = { delimiter: "\t", fileName: "" };
+  // Blanks around cells are trimmed; an empty cell between two tabs stays a cell.
+  await withFile("a\tb\ty\n 1 \t 2\tx\n3\t4\t y \n", async (file) => {
+    const read = await Array.fromAsync(readCsvBatches(file, { delimiter: "\t", dtype: "float64" }));
+    assert.deepEqual([...read[0].x.data], [1, 2, 3, 4]);
+    assert.deepEqual(read[0].labels, ["x", "y"]);
+  });
+  // Before the fix the reader stepped over the empty cell: it read b = 2 from the four-field
+  // line, and called 'cat' a bad number in the three-field one. Both lines are refused now; the
+  // stream names the first problem it meets, the empty cell (parseCsv counts the fields first).
+  await withFile("a\tb\ty\n1\t\t2\tcat\n", async (file) => {
+    assert.throws(() => parseCsv("a\tb\ty\n1\t\t2\tcat\n", options), /line 2 has 4 fields/);
+    await assert.rejects(() => Array.fromAsync(readCsvBatches(file, { delimiter: "\t" })), {
+      name: "SyntaxError",
+      message: /line 2, column 2 \('b'\) is empty/,
+    });
+  });
+  const text = "a\tb\ty\n1\t\tcat\n";
+  await withFile(text, async (file) => {
+    let expected = "";
+    try {
+      parseCsv(text, { ...options, fileName: file });
+    } catch (e) {
+      expected = (e as Error).message;
+    }
+    assert.match(expected, /line 2, column 2 \('b'\) is empty/);
+    await assert.rejects(
+      () => Array.fromAsync(readCsvBatches(file, { delimiter: "\t" })),
+      (e: Error) => e instanceof SyntaxError && e.message === expected,
+    );
+  });
+});
+
+Deno.test("a value beyond float32's range is refused when read as float32, kept as float64", async () => {
+  const text = "a,y\n1,0\n-1e39,1\n";
+  const reason = /line 3, column 1 \('a'\) holds '-1e39', beyond float32's largest magnitude/;
+  assert.throws(() => parseCsv(text, { dtype: "float32" }), { name: "SyntaxError", message: reason });
+  assert.deepEqual([...parseCsv(text).x.data], [1, -1e39]);
+  await withFile(text, async (file) => {
+    await assert.rejects(() => Array.fromAsync(readCsvBatches(file)), {
+      name: "SyntaxError",
+      message: reason,
+    });
+    const read = await Array.fromAsync(readCsvBatches(file, { dtype: "float64" }));
+    assert.deepEqual([...read[0].x.data], [1, -1e39]);
+  });
+});
