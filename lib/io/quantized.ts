@@ -22,6 +22,7 @@
 import type { LogisticModel } from "../model/types.ts";
 import { dequantizeModel } from "../quant/model.ts";
 import { codeRange, groupCount } from "../quant/grid.ts";
+export { zeroCode } from "../quant/grid.ts";
 import type { Granularity, QuantizedModel, QuantizedTensor } from "../quant/types.ts";
 
 /** What a model file holds: a float model or a quantized one. */
@@ -97,30 +98,6 @@ export function codeValue(t: QuantizedTensor, code: number, g: number): number {
       const view = new DataView(new ArrayBuffer(2));
       view.setUint16(0, code, true);
       return view.getFloat16(0, true);
-    }
-  }
-}
-
-/**
- * The code of group `g` nearest to 0.0 (the lower on a tie): the code a decoder puts where the
- * file stores none.
- */
-export function zeroCode(t: QuantizedTensor, g: number): number {
-  switch (t.kind) {
-    case "uniform":
-      return t.scheme === "affine" ? t.zeroPoint[g] : t.bits === 1 ? -1 : 0;
-    case "log2":
-      return t.bits === 1 ? -1 : 0;
-    case "float16":
-      return 0;
-    case "codebook": {
-      let best = 0;
-      for (let q = 1; q < t.levels; q++) {
-        if (Math.abs(t.codebook[g * t.levels + q]) < Math.abs(t.codebook[g * t.levels + best])) {
-          best = q;
-        }
-      }
-      return best;
     }
   }
 }

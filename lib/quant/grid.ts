@@ -123,3 +123,27 @@ export function levelCount(t: QuantizedTensor): number {
       return 65536;
   }
 }
+
+/**
+ * The code of group `g` nearest to 0.0 (the lower on a tie): the code a decoder puts where the
+ * file stores none.
+ */
+export function zeroCode(t: QuantizedTensor, g: number): number {
+  switch (t.kind) {
+    case "uniform":
+      return t.scheme === "affine" ? t.zeroPoint[g] : t.bits === 1 ? -1 : 0;
+    case "log2":
+      return t.bits === 1 ? -1 : 0;
+    case "float16":
+      return 0;
+    case "codebook": {
+      let best = 0;
+      for (let q = 1; q < t.levels; q++) {
+        if (Math.abs(t.codebook[g * t.levels + q]) < Math.abs(t.codebook[g * t.levels + best])) {
+          best = q;
+        }
+      }
+      return best;
+    }
+  }
+}

@@ -147,12 +147,21 @@ export function calibrateInput(
       sample.push(dtype === "int8" ? Math.abs(t) : t);
     }
     const sorted = Float64Array.from(sample).sort();
+    let pLo: number, pHi: number;
     if (dtype === "int8") {
-      hi = percentileOf(sorted, calibration.percentile);
-      lo = -hi;
+      pHi = percentileOf(sorted, calibration.percentile);
+      pLo = -pHi;
     } else {
-      hi = Math.max(0, percentileOf(sorted, calibration.percentile));
-      lo = Math.min(0, percentileOf(sorted, 100 - calibration.percentile));
+      pHi = Math.max(0, percentileOf(sorted, calibration.percentile));
+      pLo = Math.min(0, percentileOf(sorted, 100 - calibration.percentile));
+    }
+    // Mostly-zero inputs (sparse pixels, one-hot columns) can leave the percentile range empty:
+    // the min/max range then keeps the inputs that do occur, where scale 1 would round them to 0.
+    if (pHi - pLo > 0) {
+      hi = pHi;
+      lo = pLo;
+    } else {
+      name += " (an empty range: min/max used)";
     }
   }
   let scale: number, zeroPoint: number;

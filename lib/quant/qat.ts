@@ -25,7 +25,7 @@ import type { LogisticModel, Penalty } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { dequantizeInto, log2Value } from "./dequantize.ts";
 import { fromFloat16Bits, roundHalfEven, toFloat16Bits } from "./float16.ts";
-import { codeRange, log2MaxExponent } from "./grid.ts";
+import { codeRange, log2MaxExponent, zeroCode } from "./grid.ts";
 import { dequantizeModel, quantizeModel, recipeOf } from "./model.ts";
 import {
   calibrateGrid,
@@ -427,14 +427,17 @@ export function fineTuneCodebook(
     codebook.set(values, g * L);
     entries.forEach((e, k) => (remap[g * L + e.old] = k));
   }
+  const weights: CodebookQuantizedTensor = { ...t, codebook, codes };
+  // A removed weight takes its group's code nearest 0 in the new codebook (the code a file
+  // reader restores), not its old entry's new place.
+  const zero = Int32Array.from({ length: groups }, (_, g) => zeroCode(weights, g));
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
       const idx = i * cols + j;
       const g = t.granularity === "tensor" ? 0 : t.granularity === "class" ? i : j;
-      codes[idx] = remap[g * L + t.codes[idx]];
+      codes[idx] = mask && mask[idx] === 0 ? zero[g] : remap[g * L + t.codes[idx]];
     }
   }
-  const weights: CodebookQuantizedTensor = { ...t, codebook, codes };
   const biasKind = options.bias ?? (q.bias.kind === "float64" ? "float64" : "float32");
   const b = result.model.bias;
   const resolved = resolveMethodFromRecipe(q);

@@ -538,9 +538,19 @@ export function calibrateGrid(
       const distinct = countDistinct(v.slice().sort());
       if (distinct < method.levels) {
         const where = groups === 1 ? "the tensor has" : `${method.granularity} group ${g} has`;
+        // Fewer levels help only while there are two values to cluster.
+        const advice = distinct >= 2
+          ? "use fewer levels or bits"
+          : groups === 1
+          ? "one value cannot be clustered: use a uniform grid"
+          : `a group of ${
+            distinct === 0 ? "removed weights" : "one value"
+          } cannot be clustered: quantize per ${
+            method.granularity === "feature" ? "class or per tensor" : "tensor"
+          }`;
         throw new RangeError(
           `Cannot ${ACTION}: k-means with ${method.levels} levels needs at least ${method.levels} ` +
-            `distinct weights per group, ${where} ${distinct}; use fewer levels or bits`,
+            `distinct weights per group, ${where} ${distinct}; ${advice}`,
         );
       }
       const r = kmeans1d(v, method.levels, {
@@ -649,6 +659,10 @@ function calibrateUniform(
   if (scheme === "symmetric") {
     const top = bits === 1 ? 1 : qmax; // the largest level is top * scale
     const maxAbs = maxAbsOf(v);
+    // A group whose weights are all removed (an emptied class row) stores no code that
+    // dequantizes: scale 1 keeps integer inference's product scale sane. Unmasked zeros at 1 bit
+    // (no zero level) get the least scale, so they dequantize to about 0.
+    if (v.length === 0) return { scale: 1, zeroPoint: 0 };
     if (maxAbs === 0) return { scale: bits === 1 ? MIN_FLOAT32 : 1, zeroPoint: 0 };
     const oneBit = bits === 1;
     const fromRange = (r: number): GroupParams => ({
@@ -752,6 +766,7 @@ function calibrateLog2(
   calibration: Calibration,
 ): GroupParams {
   const maxAbs = maxAbsOf(v);
+  if (v.length === 0) return { scale: 1, zeroPoint: 0 }; // every weight removed, as above
   if (maxAbs === 0) return { scale: bits === 1 ? MIN_FLOAT32 : 1, zeroPoint: 0 };
   const fromRange = (r: number): GroupParams => ({ scale: toScale(r), zeroPoint: 0 });
   switch (calibration.kind) {

@@ -351,7 +351,10 @@ Deno.test("a tab delimiter ends an empty cell instead of being trimmed as a blan
 Deno.test("a value beyond float32's range is refused when read as float32, kept as float64", async () => {
   const text = "a,y\n1,0\n-1e39,1\n";
   const reason = /line 3, column 1 \('a'\) holds '-1e39', beyond float32's largest magnitude/;
-  assert.throws(() => parseCsv(text, { dtype: "float32" }), { name: "SyntaxError", message: reason });
+  assert.throws(() => parseCsv(text, { dtype: "float32" }), {
+    name: "SyntaxError",
+    message: reason,
+  });
   assert.deepEqual([...parseCsv(text).x.data], [1, -1e39]);
   await withFile(text, async (file) => {
     await assert.rejects(() => Array.fromAsync(readCsvBatches(file)), {

@@ -382,3 +382,55 @@ Deno.test("int8 min/max input calibration maps the largest magnitude to 127, cli
     assert.ok(Math.abs(codes[i] * scale - x.data[i]) <= scale / 2 + 1e-12, `input ${i}`);
   }
 });
+
+Deno.test("percentile input calibration of mostly-zero inputs keeps the min/max range", () => {
+  // 99.5 % of the inputs are 0, so the 99th percentile range is empty. Scale 1 (the old
+  // fallback) rounded every input to code 0 and gave one class for every row.
+  const n = 400, d = 200;
+  const x = { data: new Float64Array(n * d), rows: n, cols: d };
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i % 2;
+    x.data[i * d + (i % d)] = y[i] ? 0.5 : 0.25;
+  }
+  const { model } = fit(x, y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 100 },
+  });
+  const q = quantizeModel(model, { method: { kind: "uniform", bits: 8 } });
+  const minmax = calibrateInput(q, x);
+  const c = calibrateInput(q, x, { calibration: { kind: "percentile", percentile: 99 } });
+  assert.equal(c.input!.scale, minmax.input!.scale);
+  assert.equal(c.input!.scale, Math.fround(0.5 / 255));
+  assert.match(c.input!.calibration, /percentile 99 \(an empty range: min\/max used\)/);
+  const integer = integerPredict(prepareIntegerModel(c), x);
+  assert.deepEqual(integer, predict(dequantizeModel(c), x));
+  assert.deepEqual(new Set(integer), new Set([0, 1]));
+});
+
+Deno.test("a 1-bit model with an emptied class row calibrates and predicts as its float model", async () => {
+  // A global ranking can remove every weight of a class; its group then has no weights, and a
+  // 1-bit scale of 2^-149 (kept for unmasked zeros, which 1 bit cannot represent) overflowed the
+  // int32 bias.
+  const digits = await loadEmbedded("digits");
+  const { model } = fit(digits.x, digits.y, { optimizer: { kind: "lbfgs", maxIterations: 30 } });
+  const d = model.weights.cols;
+  const mask = new Uint8Array(model.weights.data.length).fill(1);
+  mask.fill(0, 0, d);
+  const pruned: LogisticModel = {
+    ...model,
+    weights: { ...model.weights, data: model.weights.data.map((v, j) => (mask[j] ? v : 0)) },
+    mask,
+  };
+  for (const method of [{ kind: "uniform", bits: 1 }, { kind: "log2", bits: 1 }] as const) {
+    const q = quantizeModel(pruned, { method: { ...method, granularity: "class" } });
+    const s = (q.weights as { scale: Float32Array }).scale;
+    assert.equal(s[0], 1, `${method.kind}: the empty row's scale`);
+    assert.ok(s[1] > 1e-6, `${method.kind}: a kept row's scale ${s[1]}`);
+    const c = calibrateInput(q, digits.x);
+    const integer = integerPredict(prepareIntegerModel(c), digits.x);
+    const float = predict(dequantizeModel(c), digits.x);
+    const same = integer.filter((v, i) => v === float[i]).length / integer.length;
+    assert.ok(same >= 0.99, `${method.kind}: ${same}`);
+  }
+});

@@ -17,6 +17,8 @@ import {
   quantizeModel,
 } from "../../lib/quant/mod.ts";
 import { randomWeights } from "./_weights.ts";
+import { pruneModel } from "../../lib/prune/prune_model.ts";
+import { decodeModel, encodeModel } from "../../lib/io/model_file.ts";
 
 const digits = await loadEmbedded("digits");
 const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.3, seed: 1 });
@@ -202,4 +204,58 @@ Deno.test("QAT's validation figures are those of the quantized model it returns"
     const returned = accuracy(s.yTest, predict(dequantizeModel(r.model), s.xTest));
     assert.equal(r.history.at(-1)!.validationAccuracy, returned, `${bits} bits`);
   }
+});
+
+Deno.test("a trained codebook gives removed weights the code nearest 0, which files keep", () => {
+  // The codebook is re-sorted after training; removed weights must not follow their old entry.
+  const pruned = pruneModel(model, { fraction: 0.5 });
+  const ptq = quantizeModel(pruned, { method: { kind: "kmeans", bits: 3, granularity: "class" } });
+  const tuned = fineTuneCodebook(ptq, train, {
+    optimizer: { kind: "adam", epochs: 1, learningRate: 0.01 },
+  }).model;
+  const t = tuned.weights;
+  assert.ok(t.kind === "codebook");
+  let removed = 0;
+  for (let i = 0; i < t.codes.length; i++) {
+    if (pruned.mask![i] !== 0) continue;
+    removed++;
+    const row = Math.floor(i / t.cols);
+    const entries = t.codebook.subarray(row * t.levels, (row + 1) * t.levels);
+    const nearest = entries.reduce((b, v, k) => (Math.abs(v) < Math.abs(entries[b]) ? k : b), 0);
+    assert.equal(t.codes[i], nearest, `weight ${i}`);
+  }
+  assert.equal(removed, Math.round(0.5 * t.codes.length));
+  // Training moved the entry nearest 0 of some rows, or the check above would be idle.
+  const before = ptq.weights as typeof t;
+  const nearestOf = (c: Float32Array, row: number) => {
+    const e = c.subarray(row * t.levels, (row + 1) * t.levels);
+    return e.reduce((b, v, k) => (Math.abs(v) < Math.abs(e[b]) ? k : b), 0);
+  };
+  const moved = Array.from({ length: t.rows }, (_, r) => r).filter((r) =>
+    nearestOf(before.codebook, r) !== nearestOf(t.codebook, r)
+  );
+  assert.ok(moved.length > 0);
+  const back = decodeModel(encodeModel(tuned));
+  assert.ok(back.kind === "quantized-logistic-regression" && back.weights.kind === "codebook");
+  assert.deepEqual(back.weights.codes, t.codes);
+});
+
+Deno.test("k-means of a group with one value says which granularity can work", () => {
+  // Every digits model has all-zero columns (constant pixels): per feature, those groups hold
+  // one value, and fewer levels cannot help.
+  assert.throws(
+    () => quantizeModel(model, { method: { kind: "kmeans", bits: 1, granularity: "feature" } }),
+    /feature group \d+ has 1; a group of one value cannot be clustered: quantize per class or per tensor/,
+  );
+  const mask = new Uint8Array(model.weights.data.length).fill(1).fill(0, 0, model.weights.cols);
+  const emptied = { ...pruneModel(model, { fraction: 0 }), mask };
+  emptied.weights = { ...model.weights, data: model.weights.data.map((v, i) => (mask[i] ? v : 0)) };
+  assert.throws(
+    () => quantizeModel(emptied, { method: { kind: "kmeans", bits: 2, granularity: "class" } }),
+    /class group 0 has 0; a group of removed weights cannot be clustered: quantize per tensor/,
+  );
+  assert.throws(
+    () => quantizeModel(model, { method: { kind: "kmeans", bits: 8, granularity: "class" } }),
+    /needs at least 256 distinct weights per group, class group \d+ has \d+; use fewer levels or bits/,
+  );
 });

@@ -781,7 +781,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     run: () => quantizeModel(withZeroWeights(binary), { method: { kind: "kmeans", bits: 2 } }),
     type: RangeError,
     message:
-      /k-means with 4 levels needs at least 4 distinct weights per group, the tensor has 1; use fewer levels or bits/,
+      /k-means with 4 levels needs at least 4 distinct weights per group, the tensor has 1; one value cannot be clustered: use a uniform grid/,
   },
 
   // model files
