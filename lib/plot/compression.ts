@@ -127,9 +127,9 @@ export function sparsityFigure(
       const rows = points.filter((p) => p.strategy === strategy && p.fineTuned === tuned)
         .sort((a, b) => a.sparsity - b.sparsity);
       if (rows.length === 0) continue;
-      const name = tuned === undefined
-        ? strategy
-        : `${strategy}, ${tuned ? "fine-tuned" : "no fine-tuning"}`;
+      const name = plotlyText(
+        tuned === undefined ? strategy : `${strategy}, ${tuned ? "fine-tuned" : "no fine-tuning"}`,
+      );
       data.push({
         type: "scatter",
         mode: "lines+markers",
@@ -138,7 +138,7 @@ export function sparsityFigure(
         y: rows.map((p) => p.accuracy),
         line: { color: color(s), dash: tuned === false ? "dot" : "solid", width: 2 },
         marker: { size: 7, symbol: tuned === false ? "circle-open" : "circle" },
-        hovertemplate: `${name}<br>sparsity %{x:.1%}<br>accuracy %{y:.2%}<extra></extra>`,
+        hovertemplate: `%{fullData.name}<br>sparsity %{x:.1%}<br>accuracy %{y:.2%}<extra></extra>`,
       });
     }
   }
@@ -192,19 +192,21 @@ export function bitWidthFigure(
     return {
       type: "scatter",
       mode: "lines+markers",
-      name: method,
+      name: plotlyText(method),
       x: rows.map((p) => p.bits),
       y: rows.map((p) => p.accuracy),
       line: { color: color(m), width: 2 },
       marker: { size: 7 },
-      hovertemplate: `${method}<br>%{x} bits<br>accuracy %{y:.2%}<extra></extra>`,
+      hovertemplate: "%{fullData.name}<br>%{x} bits<br>accuracy %{y:.2%}<extra></extra>",
     };
   });
   const bits = unique(points.map((p) => p.bits)).sort((a, b) => a - b);
   const layout = tradeoffLayout(options, "Accuracy against bit width");
   layout.xaxis = axis("bit width (bits per weight)", { tickmode: "array", tickvals: bits });
   const lo = bits.length ? bits[0] : 1, hi = bits.length ? bits[bits.length - 1] : 8;
-  addBaseline(data, options.baseline, action, [lo, hi], options.baselineName);
+  // One bit width only: half a bit either side, so the baseline is a line, not a point.
+  const span: [number, number] = lo < hi ? [lo, hi] : [lo - 0.5, hi + 0.5];
+  addBaseline(data, options.baseline, action, span, options.baselineName);
   return { data, layout };
 }
 
@@ -253,12 +255,12 @@ export function paretoFigure(
     return {
       type: "scatter",
       mode: "markers",
-      name: group,
+      name: plotlyText(group),
       x: rows.map((p) => p.bytes),
       y: rows.map((p) => p.accuracy),
-      text: rows.map((p) => p.name ?? ""),
+      text: rows.map((p) => plotlyText(p.name ?? "")),
       marker: { color: color(g), size: 8, opacity: 0.8 },
-      hovertemplate: `%{text}<br>%{x:,} bytes<br>accuracy %{y:.2%}<extra>${group}</extra>`,
+      hovertemplate: "%{text}<br>%{x:,} bytes<br>accuracy %{y:.2%}<extra>%{fullData.name}</extra>",
     };
   });
   const front = paretoFront(points).map((i) => points[i]);
@@ -268,7 +270,7 @@ export function paretoFigure(
     name: "Pareto front",
     x: front.map((p) => p.bytes),
     y: front.map((p) => p.accuracy),
-    text: front.map((p) => p.name ?? ""),
+    text: front.map((p) => plotlyText(p.name ?? "")),
     line: { color: "#000000", width: 1.5, shape: "hv" },
     marker: { color: "rgba(0,0,0,0)", size: 13, line: { color: "#000000", width: 1.5 } },
     hovertemplate: `%{text}<br>%{x:,} bytes<br>accuracy %{y:.2%}<extra>front</extra>`,
@@ -276,7 +278,10 @@ export function paretoFigure(
   const layout = tradeoffLayout(options, "Accuracy against model size");
   layout.xaxis = axis("model size (bytes, log scale)", { type: "log" });
   const sizes = points.map((p) => p.bytes);
-  const span: [number, number] = sizes.length ? [Math.min(...sizes), Math.max(...sizes)] : [1, 10];
+  const least = sizes.length ? Math.min(...sizes) : 1,
+    most = sizes.length ? Math.max(...sizes) : 10;
+  // One size only: a factor of 2 either side on the log axis, so the baseline is a line.
+  const span: [number, number] = least < most ? [least, most] : [least / 2, most * 2];
   addBaseline(data, options.baseline, action, span, options.baselineName);
   return { data, layout };
 }
@@ -306,7 +311,7 @@ function addBaseline(
     x: span,
     y: [baseline, baseline],
     line: { color: "#7F7F7F", dash: "dot", width: 1.5 },
-    hovertemplate: `${plotlyText(name)}: accuracy ${(baseline * 100).toFixed(2)} %<extra></extra>`,
+    hovertemplate: `%{fullData.name}: accuracy ${(baseline * 100).toFixed(2)} %<extra></extra>`,
   });
 }
 

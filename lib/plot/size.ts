@@ -6,7 +6,15 @@
  * @module
  */
 
-import { assertNumber, assertRows, assertString, axis, baseLayout, color } from "./style.ts";
+import {
+  assertNumber,
+  assertRows,
+  assertString,
+  axis,
+  baseLayout,
+  color,
+  plotlyText,
+} from "./style.ts";
 import type { Figure, Trace } from "./types.ts";
 
 /** One file's breakdown. */
@@ -90,7 +98,7 @@ export function sizeBreakdownFigure(
       if (!order.includes(part)) order.push(part);
     }
   });
-  const names = rows.map((r) => r.name);
+  const names = rows.map((r) => plotlyText(r.name));
   const data: Trace[] = [];
   order.forEach((part) => {
     const x = rows.map((r) => r.parts[part] ?? 0);
@@ -98,11 +106,11 @@ export function sizeBreakdownFigure(
     data.push({
       type: "bar",
       orientation: "h",
-      name: part,
+      name: plotlyText(part),
       x,
       y: names,
       marker: { color: color(data.length) },
-      hovertemplate: `%{y}<br>${part}: %{x:,} bytes<extra></extra>`,
+      hovertemplate: "%{y}<br>%{fullData.name}: %{x:,} bytes<extra></extra>",
     });
   });
   const totals = rows.map((r) => Object.values(r.parts).reduce((a, b) => a + b, 0));

@@ -17,6 +17,7 @@ import {
   color,
   grid,
   plain,
+  plotlyText,
 } from "./style.ts";
 import type { Figure, Trace } from "./types.ts";
 
@@ -163,7 +164,7 @@ function curves(
         splits.push({ split: "validation", values: h.map((e) => va(e, kind)) });
       }
       splits.forEach(({ split, values }, s) => {
-        const name = named ? `${run.name}, ${split}` : split;
+        const name = plotlyText(named ? `${run.name}, ${split}` : split);
         data.push({
           type: "scatter",
           mode: h.length > 30 ? "lines" : "lines+markers",
@@ -180,7 +181,7 @@ function curves(
             width: 2,
           },
           marker: { size: 5 },
-          hovertemplate: `${name}<br>${xTitle.split(" (")[0]} %{x}<br>${
+          hovertemplate: `%{fullData.name}<br>${xTitle.split(" (")[0]} %{x}<br>${
             kind === "loss" ? "loss %{y:.4f} nats" : "accuracy %{y:.2%}"
           }<extra></extra>`,
         });

@@ -6,7 +6,7 @@
 
 import { histogram } from "../core/histogram.ts";
 import type { Matrix } from "../core/matrix.ts";
-import { axis, baseLayout, cellTitle, grid, numbersOf } from "./style.ts";
+import { axis, baseLayout, cellTitle, grid, numbersOf, plotlyText } from "./style.ts";
 import type { Figure, Trace } from "./types.ts";
 
 /** Options for {@linkcode weightHistogramFigure}. */
@@ -147,8 +147,8 @@ export function weightHistogramFigure(
   const annotations: Record<string, unknown>[] = [];
   const peak = Math.max(1, ...hb.counts, ...ha.counts);
   const panels = [
-    { h: hb, name: titles?.[0] ?? "before (float)", color: "#0072B2" },
-    { h: ha, name: titles?.[1] ?? "after (quantized)", color: "#D55E00" },
+    { h: hb, name: plotlyText(titles?.[0] ?? "before (float)"), color: "#0072B2" },
+    { h: ha, name: plotlyText(titles?.[1] ?? "after (quantized)"), color: "#D55E00" },
   ];
   panels.forEach(({ h, name, color }, k) => {
     const cell = cells[k];
@@ -164,7 +164,8 @@ export function weightHistogramFigure(
       xaxis: cell.x,
       yaxis: cell.y,
       marker: { color, line: { width: 0 } },
-      hovertemplate: `${name}<br>%{x:.4g} ± ${(width / 2).toPrecision(3)}<br>%{y} weights` +
+      hovertemplate:
+        `%{fullData.name}<br>%{x:.4g} ± ${(width / 2).toPrecision(3)}<br>%{y} weights` +
         "<extra></extra>",
     });
     layout[cell.xKey] = axis("weight (log-odds per feature unit)", {
@@ -173,7 +174,9 @@ export function weightHistogramFigure(
       matches: k === 1 ? "x" : undefined,
       range: range ? [range[0] - width, range[1] + width] : undefined,
     });
-    const title = titles?.[k] ?? (k === 0 ? "Before quantization" : "After quantization");
+    const title = plotlyText(
+      titles?.[k] ?? (k === 0 ? "Before quantization" : "After quantization"),
+    );
     annotations.push(cellTitle(title, cell));
     layout[cell.yKey] = axis("count (weights per bin)", {
       domain: cell.yDomain,

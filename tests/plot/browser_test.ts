@@ -7,12 +7,14 @@ import {
   restrictNetwork,
 } from "../_helpers/browser.ts";
 import {
+  bitWidthFigure,
   confusionFigure,
   type Figure,
   figureMimeBundle,
   maskFigure,
   paretoFigure,
   resetPlotlyInclusion,
+  sparsityFigure,
   trainingFigure,
   writeFiguresHtml,
 } from "../../lib/plot/mod.ts";
@@ -195,6 +197,49 @@ Deno.test({
       assert.deepEqual(errors.filter((e) => !/anonymous define/i.test(e)), []);
     } finally {
       await browser.close();
+    }
+  },
+});
+
+Deno.test({
+  name: `names from data are drawn as written in legends, never read as markup${skip}`,
+  ignore: unavailable !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    // Plotly reads trace names as its pseudo-HTML: unescaped, "<b>mag</b> & co" lost its tags.
+    const strategy = "<b>mag</b> & co", method = "<i>k</i>-means", group = "a<br>b";
+    const named: Figure[] = [
+      sparsityFigure([{ strategy, sparsity: 0.5, accuracy: 0.9 }], {
+        baseline: 0.95,
+        baselineName: "<b>base</b>",
+      }),
+      bitWidthFigure([{ method, bits: 4, accuracy: 0.9 }], { baseline: 0.95 }),
+      paretoFigure([{ bytes: 10, accuracy: 0.5, group }]),
+    ];
+    const dir = await Deno.makeTempDir({ prefix: "lrc-names-" });
+    const browser = await launchChromium();
+    try {
+      const path = `${dir}/names.html`;
+      await writeFiguresHtml(path, named.map((figure) => ({ figure })), { title: "names" });
+      const page = await browser.newPage();
+      await restrictNetwork(page, OFFLINE);
+      await page.goto(`file://${path}`);
+      await page.waitForFunction(
+        (n) => document.querySelectorAll(".lrc-plotly .main-svg").length >= n,
+        named.length,
+        { timeout: 60_000 },
+      );
+      const legends = await page.$$eval(
+        ".lrc-plotly",
+        (divs) => divs.map((d) => [...d.querySelectorAll(".legendtext")].map((t) => t.textContent)),
+      );
+      assert.deepEqual(legends[0], [strategy, "<b>base</b>"]);
+      assert.deepEqual(legends[1], [method, "uncompressed model"]);
+      assert.deepEqual(legends[2], [group, "Pareto front"]);
+    } finally {
+      await browser.close();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

@@ -17,6 +17,7 @@ import {
   weightHistogramFigure,
   weightImagesFigure,
 } from "../../lib/plot/mod.ts";
+import { sizeBreakdownFigure } from "../../lib/plot/size.ts";
 
 type Axis = { title?: { text?: string }; type?: string; tickformat?: string; tickvals?: number[] };
 
@@ -341,4 +342,57 @@ Deno.test("the trade-off figure's baseline spans every point's size, the largest
   assert.equal(line.name, "uncompressed model");
   assert.deepEqual(line.x, [300, 5000]);
   assert.deepEqual(line.y, [0.95, 0.95]);
+});
+
+Deno.test("every builder escapes names from data and keeps them out of hover templates", () => {
+  // A name is Plotly pseudo-HTML in a legend, and a hover template substitutes %{...} in
+  // whatever it is given: names go escaped into `name`, and templates refer to
+  // %{fullData.name} instead of holding the text.
+  const raw = "<b>x</b> & %{y}";
+  const escaped = "&lt;b&gt;x&lt;/b&gt; &amp; %{y}";
+  const history = run.history;
+  const figures: Figure[] = [
+    sparsityFigure([{ strategy: raw, sparsity: 0.5, accuracy: 0.9 }], {
+      baseline: 0.9,
+      baselineName: raw,
+    }),
+    bitWidthFigure([{ method: raw, bits: 4, accuracy: 0.9 }], { baseline: 0.9, baselineName: raw }),
+    paretoFigure([{ bytes: 10, accuracy: 0.5, group: raw, name: raw }], {
+      baseline: 0.9,
+      baselineName: raw,
+    }),
+    trainingComparisonFigure([{ name: raw, history }, { name: "other", history }]),
+    sizeBreakdownFigure([{ name: raw, parts: { [raw]: 10 } }]),
+    weightHistogramFigure(Float64Array.from([0, 1, 2]), Float64Array.from([0, 1, 1]), {
+      panelTitles: [raw, raw],
+    }),
+  ];
+  for (const fig of figures) {
+    const names = fig.data.map((t) => String(t.name));
+    assert.ok(names.some((n) => n.startsWith(escaped)), names.join(" | "));
+    for (const t of fig.data) {
+      assert.ok(!String(t.name).includes("<b>"), String(t.name));
+      const template = String(t.hovertemplate ?? "");
+      assert.ok(!template.includes("x</b>") && !template.includes("x&lt;/b&gt;"), template);
+      for (const text of (t.text as string[] | undefined) ?? []) assert.ok(!text.includes("<b>"));
+      if (Array.isArray(t.y) && typeof t.y[0] === "string") {
+        for (const y of t.y as string[]) assert.ok(!y.includes("<b>"), y);
+      }
+    }
+    const notes = (fig.layout.annotations as { text?: string }[] | undefined) ?? [];
+    for (const a of notes) assert.ok(!String(a.text).includes("<b>"), String(a.text));
+  }
+});
+
+Deno.test("a baseline over a single bit width or size is still a line", () => {
+  const bits = bitWidthFigure([{ method: "a", bits: 8, accuracy: 0.9 }], { baseline: 0.95 });
+  assert.deepEqual(bits.data.at(-1)!.x, [7.5, 8.5]);
+  const sizes = paretoFigure([{ bytes: 1000, accuracy: 0.9 }], { baseline: 0.95 });
+  assert.deepEqual(sizes.data.at(-1)!.x, [500, 2000]);
+  const two = bitWidthFigure([{ method: "a", bits: 2, accuracy: 0.8 }, {
+    method: "a",
+    bits: 8,
+    accuracy: 0.9,
+  }], { baseline: 0.95 });
+  assert.deepEqual(two.data.at(-1)!.x, [2, 8]);
 });
