@@ -138,3 +138,32 @@ Deno.test("the article's model converts to a LogisticModel with the same predict
   assert.deepEqual(predict(articleToLogisticModel(m, data.classes), xs), expected);
   assert.throws(() => articleToLogisticModel(m, ["a"]), RangeError);
 });
+
+Deno.test("defect: the loss and the step are sums, so they double when every row is repeated", () => {
+  // Mean losses would not change. With alpha = 0 (no L2 term), one epoch on the rows twice
+  // at step 0.01 is one epoch on the rows once at step 0.02, pruning and rounding included.
+  const twice = {
+    data: Float64Array.from([...x.data, ...x.data]),
+    rows: 2 * x.rows,
+    cols: x.cols,
+  };
+  const yTwice = { data: Float64Array.from([...y.data, ...y.data]), rows: 2 * y.rows, cols: 2 };
+  const once = fromInit(), doubled = fromInit(), bigger = fromInit();
+  const [lossOnce] = once.train(x, y, 1, 0.01, 0, 8);
+  const [lossTwice] = doubled.train(twice, yTwice, 1, 0.01, 0, 8);
+  bigger.train(x, y, 1, 0.02, 0, 8);
+  assertClose([lossTwice], [2 * lossOnce], { rtol: 1e-12 });
+  assertClose(doubled.weights.data, bigger.weights.data, { rtol: 1e-12, atol: 1e-14 });
+  assertClose(doubled.bias, bigger.bias, { rtol: 1e-12, atol: 1e-14 });
+  // and not the same as the step on the rows once at 0.01
+  assert.ok(doubled.weights.data.some((v, i) => v !== once.weights.data[i]));
+});
+
+Deno.test("defect: a saturated wrong prediction gives the loss +Infinity", () => {
+  // Column 0 predicts 1 (score 800) where its target is 0: -(1 - 0) log(1 - 1) = +Infinity.
+  const m = new ArticleLogisticRegression(1, 2, { seed: 1 });
+  m.weights = { data: Float64Array.from([800, 0]), rows: 1, cols: 2 };
+  const xs = { data: Float64Array.from([1]), rows: 1, cols: 1 };
+  const ys = { data: Float64Array.from([0, 1]), rows: 1, cols: 2 };
+  assert.equal(m.train(xs, ys, 1, 0.01, 0.01, 8)[0], Infinity);
+});
