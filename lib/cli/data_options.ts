@@ -114,9 +114,11 @@ export async function loadData(args: ParsedArgs): Promise<LoadedData> {
 }
 
 /**
- * The loaded data as a loaded model takes them: the same data when the model has their width; a
- * model over fewer features (a reduced model of structured pruning) gets the columns its feature
- * names select, in its order. The class labels must be the data's, in the same order.
+ * The loaded data as a loaded model takes them, matched as `lrc predict` matches them: when the
+ * data name every feature of the model, the columns those names select, in the model's order
+ * (whatever the data's order; a reduced model of structured pruning takes fewer); when they name
+ * none of them, the columns by position, which needs the model's width. The class labels must be
+ * the data's, in the same order.
  *
  * @param model The model.
  * @param data The data.
@@ -126,21 +128,31 @@ export async function loadData(args: ParsedArgs): Promise<LoadedData> {
  */
 export function dataForModel(model: LogisticModel, data: LoadedData, file: string): LoadedData {
   const cols = data.train.x.cols;
+  const names = new Set(data.train.featureNames);
+  const missing = model.featureNames.filter((n) => !names.has(n));
+  const fail = (reason: string): never => {
+    throw new TypeError(`Cannot apply '${file}' to ${data.source}: ${reason}`);
+  };
   let columns: Int32Array | null = null;
-  if (model.weights.cols !== cols) {
-    try {
-      columns = featureIndices(model, data.train.featureNames);
-    } catch {
-      throw new TypeError(
-        `Cannot apply '${file}' to ${data.source}: the model takes ${model.weights.cols} ` +
-          `features, the data have ${cols}`,
-      );
-    }
+  if (missing.length === 0) {
+    columns = featureIndices(model, data.train.featureNames);
+    if (columns.length === cols && columns.every((j, k) => j === k)) columns = null;
+  } else if (missing.length < model.featureNames.length) {
+    const shown = missing.length > 6 ? [...missing.slice(0, 6), "..."] : missing;
+    fail(
+      `the data name ${model.featureNames.length - missing.length} of the model's features ` +
+        `but not ${shown.map((n) => `'${n}'`).join(", ")}; name the columns as the model does`,
+    );
+  } else if (model.weights.cols !== cols) {
+    fail(`the model takes ${model.weights.cols} features, the data have ${cols}`);
   }
   checkModelClasses(model, data, file);
   if (columns === null) return data;
+  const reordered = columns.length === cols;
   return {
-    source: `${data.source}, the ${columns.length} features the model takes`,
+    source: reordered
+      ? `${data.source}, its columns in the model's order`
+      : `${data.source}, the ${columns.length} features the model takes`,
     train: {
       ...data.train,
       x: selectFeatures(data.train.x, columns),

@@ -191,7 +191,9 @@ export const pruneCommand: Command = {
       base = dataForModel(dense, data, file);
       origin = `loaded from ${file}`;
       if (base !== data) {
-        origin += ` (takes ${dense.weights.cols} of the ${data.train.x.cols} features, by name)`;
+        origin += base.train.x.cols === data.train.x.cols
+          ? " (the data's columns taken in its order, by name)"
+          : ` (takes ${dense.weights.cols} of the ${data.train.x.cols} features, by name)`;
       }
     } else {
       const result = trainWithProgress(data, args, showProgress, io);

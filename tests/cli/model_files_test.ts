@@ -90,3 +90,63 @@ Deno.test({
     }
   },
 });
+
+Deno.test("prune, quantize and compress --model match CSV columns by name, in any order", async () => {
+  // A file with the model's features in another order used to be applied by position.
+  const data = await loadEmbedded("breast-cancer");
+  const d = data.featureNames.length;
+  const csv = (order: number[], names: readonly string[]) => {
+    const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
+    const lines = [[...order.map((j) => q(names[j])), "label"].join(",")];
+    for (let i = 0; i < data.x.rows; i++) {
+      const row = order.map((j) => String(data.x.data[i * d + j]));
+      lines.push([...row, q(data.classes[data.y[i]])].join(","));
+    }
+    return lines.join("\n") + "\n";
+  };
+  const inOrder = Array.from({ length: d }, (_, j) => j);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a.csv`, csv(inOrder, data.featureNames));
+    await Deno.writeTextFile(`${dir}/r.csv`, csv(inOrder.toReversed(), data.featureNames));
+    const renamed = data.featureNames.map((n, j) => (j === 3 ? `${n} (renamed)` : n));
+    await Deno.writeTextFile(`${dir}/n.csv`, csv(inOrder, renamed));
+    const train = await runCli([
+      "train",
+      "--quiet",
+      "--data",
+      `${dir}/a.csv`,
+      "--max-iterations",
+      "30",
+      "--save",
+      `${dir}/m.lrc`,
+    ]);
+    assert.equal(train.code, 0, train.stderr);
+    const commands = [
+      ["quantize"],
+      ["prune", "--sparsity", "0.5"],
+      ["compress", "--fine-tune", "none", "--training", "ptq"],
+    ];
+    for (const command of commands) {
+      const run = async (file: string) => {
+        const r = await runCli([...command, "--model", `${dir}/m.lrc`, "--data", file, "--json"]);
+        assert.equal(r.code, 0, `${command[0]} on ${file}: ${r.stderr}`);
+        return JSON.parse(r.stdout);
+      };
+      const a = await run(`${dir}/a.csv`), r = await run(`${dir}/r.csv`);
+      // Everything but where the data came from is the same, metrics included.
+      assert.match(JSON.stringify(r), /in the model's order|in its order, by name/);
+      const strip = (o: unknown) =>
+        JSON.stringify(o, (k, v) => (/seconds|elapsed|^source$|^model$/i.test(k) ? 0 : v));
+      assert.equal(strip(r), strip(a), command[0]);
+      const n = await runCli([...command, "--model", `${dir}/m.lrc`, "--data", `${dir}/n.csv`]);
+      assert.equal(n.code, 1, n.stdout);
+      assert.match(
+        n.stderr,
+        /the data name 29 of the model's features but not 'mean area'; name the columns as the model does/,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
