@@ -83,6 +83,32 @@ export class UsageError extends RangeError {
 }
 
 /**
+ * Refuses options given on the command line that the rest of it makes pointless, so that no
+ * option is accepted and then silently ignored.
+ *
+ * @param command The command's name, for the message.
+ * @param args The parsed options.
+ * @param unused Names of the options that do not apply.
+ * @param when Why, as it reads after "does not apply": e.g. "to --method float16".
+ * @throws {UsageError} If any of them was given.
+ */
+export function refuseUnused(
+  command: string,
+  args: ParsedArgs,
+  unused: readonly string[],
+  when: string,
+): void {
+  const given = unused.filter((name) => args.given(name));
+  if (given.length === 0) return;
+  const list = given.map((name) => `--${name}`).join(", ");
+  throw new UsageError(
+    `Cannot parse arguments of '${command}': ${list} ${
+      given.length === 1 ? "does" : "do"
+    } not apply ${when}`,
+  );
+}
+
+/**
  * Parses a command's arguments against its option table.
  *
  * @param command The command.

@@ -34,12 +34,14 @@ import {
   type StageReport,
   type SweepResult,
 } from "../compress/mod.ts";
-import { type Command, decimalValue, type ParsedArgs, UsageError } from "./args.ts";
+import { type Command, decimalValue, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
+import { resolvePrune } from "../compress/context.ts";
+import { resolveSpace, SEARCH_DEFAULTS, SWEEP_DEFAULTS } from "../compress/space.ts";
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
-import { formatTable, percent, pointsText } from "./format.ts";
+import { formatTable, percent, pointsText, ratioText } from "./format.ts";
 import { checkOutput, readFloatModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
-import { TRAIN_OPTIONS, trainingChoices } from "./train.ts";
+import { refuseDenseTrainingOptions, TRAIN_OPTIONS, trainingChoices } from "./train.ts";
 import { writeCompressionReport } from "./compress_report.ts";
 
 const NAME = "compress";
@@ -262,17 +264,24 @@ export const compressCommand: Command = {
       throw usage(`--report must end in .html, got '${reportPath}'`);
     }
     const space = spaceFromArgs(args, mode);
-    // Output folders exist before any work starts, so a bad path fails at once; no output may
-    // be a folder or an input file.
+    const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
+    const validationFraction = args.number("validation-fraction", 1e-9, 1 - 1e-9)!;
+    const qatOptimizer = {
+      kind: "adam",
+      epochs: args.number("qat-epochs", 1, 1e6, true),
+      learningRate: args.number("qat-learning-rate", 1e-12, 1e6),
+      learningRateDecay: 0.5,
+    } as const;
+    const showProgress = !args.flag("quiet") && !args.flag("json");
+    trainingChoices(args, 1, { command: NAME }); // its options checked now; the default lambda needs the data
+    // Output folders exist before any work starts (and once every option has been read), so a
+    // bad path fails at once; no output may be a folder or an input file.
     const inputs = { model: args.string("model"), data: args.string("data") };
     for (const [option, path] of [["--out", out], ["--onnx", onnx], ["--report", reportPath]]) {
       if (path === undefined) continue;
       await ensureParent(path);
       await checkOutput(option!, path, inputs);
     }
-    const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
-    const validationFraction = args.number("validation-fraction", 1e-9, 1 - 1e-9)!;
-    const showProgress = !args.flag("quiet") && !args.flag("json");
 
     let data = await loadData(args);
     let model: LogisticModel | undefined;
@@ -283,7 +292,11 @@ export const compressCommand: Command = {
       for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
       data = dataForModel(model, data, modelFile);
     }
-    const choices = trainingChoices(args, Math.round(data.train.x.rows * (1 - validationFraction)));
+    const choices = trainingChoices(
+      args,
+      Math.round(data.train.x.rows * (1 - validationFraction)),
+      { command: NAME },
+    );
     const progress = createProgress(io, showProgress);
     const started = performance.now();
     let result: CompressResult | SearchResult | null = null;
@@ -298,14 +311,7 @@ export const compressCommand: Command = {
         test: data.test,
         seed,
         fineTune: space.fineTune,
-        qat: {
-          optimizer: {
-            kind: "adam",
-            epochs: args.number("qat-epochs", 1, 1e6, true),
-            learningRate: args.number("qat-learning-rate", 1e-12, 1e6),
-            learningRateDecay: 0.5,
-          },
-        },
+        qat: { optimizer: qatOptimizer },
         preprocessingStorage: args.string("preprocessing") as PreprocessingStorage,
         entropy: args.flag("entropy"),
         onProgress: (p) =>
@@ -511,6 +517,10 @@ function spaceFromArgs(args: ParsedArgs, mode: "pipeline" | "sweep" | "budget"):
       ...(fineTuneName === "sgd" ? { learningRate: 0.03, learningRateDecay: 0.5 } : {}),
     };
   const compensate = !args.flag("no-compensate");
+  if (fineTuneName === "none") {
+    refuseUnused(NAME, args, ["fine-tune-steps"], "with --fine-tune none");
+  }
+  refuseDenseTrainingOptions(NAME, args, ["batch-size"]);
   if (mode === "pipeline") {
     for (
       const [name, list] of [
@@ -532,8 +542,26 @@ function spaceFromArgs(args: ParsedArgs, mode: "pipeline" | "sweep" | "budget"):
       fraction: sparsity,
       compensate,
     };
+    if (prune === false) {
+      refuseUnused(NAME, args, ["strategy", "structure", "no-compensate"], "with --sparsity 0");
+    } else {
+      try {
+        resolvePrune(prune, NAME);
+      } catch (error) {
+        throw usage(errorReason(error));
+      }
+    }
     const methodName = methodNames[0] ?? "uniform";
     let quantize: QuantizeSpec | false = false;
+    const quantizing = ["bits", "granularity", "calibration", "training"];
+    const qat = ["qat-epochs", "qat-learning-rate"];
+    if (methodName === "none") {
+      refuseUnused(NAME, args, [...quantizing, ...qat], "to --method none");
+    }
+    if (methodName === "float16") {
+      refuseUnused(NAME, args, ["bits", "granularity", "calibration"], "to --method float16");
+    }
+    if (training[0] === "ptq") refuseUnused(NAME, args, qat, "with --training ptq");
     if (methodName !== "none") {
       const template = methodOf(methodName, calibration);
       const method: QuantizationMethod = template.kind === "float16" ? template : {
@@ -554,22 +582,26 @@ function spaceFromArgs(args: ParsedArgs, mode: "pipeline" | "sweep" | "budget"):
     throw usage("--method none is the float32 model, which --sweep and --budget always include");
   }
   if (!compensate) throw usage("--no-compensate applies to the pipeline only");
-  return {
-    prune: false,
-    quantize: false,
-    fineTune,
-    lists: {
-      ...(strategies.length ? { strategies } : {}),
-      ...(structures.length ? { structures } : {}),
-      ...(sparsities.length ? { sparsities } : {}),
-      ...(methodNames.length
-        ? { methods: methodNames.map((m) => methodOf(m as Exclude<typeof m, "none">, calibration)) }
-        : {}),
-      ...(bits.length ? { bits } : {}),
-      ...(granularities.length ? { granularities } : {}),
-      ...(training.length ? { training } : {}),
-    },
+  if (training.length > 0 && !training.includes("qat")) {
+    refuseUnused(NAME, args, ["qat-epochs", "qat-learning-rate"], "with --training ptq");
+  }
+  const lists: CompressionSpace = {
+    ...(strategies.length ? { strategies } : {}),
+    ...(structures.length ? { structures } : {}),
+    ...(sparsities.length ? { sparsities } : {}),
+    ...(methodNames.length
+      ? { methods: methodNames.map((m) => methodOf(m as Exclude<typeof m, "none">, calibration)) }
+      : {}),
+    ...(bits.length ? { bits } : {}),
+    ...(granularities.length ? { granularities } : {}),
+    ...(training.length ? { training } : {}),
   };
+  try {
+    resolveSpace(lists, mode === "sweep" ? SWEEP_DEFAULTS : SEARCH_DEFAULTS, NAME);
+  } catch (error) {
+    throw usage(errorReason(error));
+  }
+  return { prune: false, quantize: false, fineTune, lists };
 }
 
 function dataSummary(data: LoadedData, fit: number, validation: number) {
@@ -620,10 +652,6 @@ function stageTable(stages: readonly StageReport[]): string {
 }
 
 /** A file's size against the float32 baseline: "7.39 x smaller", or "1.20 x larger". */
-function ratioText(ratio: number): string {
-  return ratio >= 1 ? `${ratio.toFixed(2)} x smaller` : `${(1 / ratio).toFixed(2)} x larger`;
-}
-
 function candidateTable(rows: readonly CandidateReport[]): string {
   const lossTitle = rows[0]?.test ? "test log loss" : "val. log loss";
   return formatTable(

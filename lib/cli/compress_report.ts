@@ -23,7 +23,7 @@ import { type FigureSection, writeFiguresHtml } from "../plot/html.ts";
 import { maskFigure } from "../plot/images.ts";
 import type { Figure } from "../plot/types.ts";
 import { weightHistogramFigure } from "../plot/weights.ts";
-import { percent, pointsText } from "./format.ts";
+import { percent, pointsText, ratioText } from "./format.ts";
 
 /** What the report shows. */
 export interface CompressionReportInput {
@@ -117,7 +117,7 @@ function stageTableFigure(result: CompressResult): Figure {
     s.map((r) => `${r.nonZeros} / ${r.weights}`),
     s.map((r) => String(r.bits)),
     s.map((r) => r.bytes.toLocaleString("en-US")),
-    s.map((r) => `${r.ratio.toFixed(2)} x`),
+    s.map((r) => ratioText(r.ratio)),
     s.map((r) => r.seconds.toFixed(2)),
     s.map((r) => r.name),
   ];
@@ -133,7 +133,7 @@ function stageTableFigure(result: CompressResult): Figure {
           "non-zero weights",
           "bits",
           "file bytes",
-          "smaller than float32",
+          "vs float32",
           "seconds",
           "model",
         ],

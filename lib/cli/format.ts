@@ -42,3 +42,14 @@ export function pointsText(d: { difference: number; standardError: number }): st
   return `${points >= 0 ? "+" : ""}${points.toFixed(2)} ± ${(d.standardError * 100).toFixed(2)} ` +
     "points";
 }
+
+/**
+ * A size ratio against the float32 baseline as words: "4.00 x smaller", or "2.50 x larger" for a
+ * file above the baseline (ratio below 1).
+ *
+ * @param ratio Baseline bytes over file bytes.
+ * @returns The text.
+ */
+export function ratioText(ratio: number): string {
+  return ratio >= 1 ? `${ratio.toFixed(2)} x smaller` : `${(1 / ratio).toFixed(2)} x larger`;
+}

@@ -23,7 +23,7 @@ import {
 import { featureScores, pruneFeatures, selectFeatures } from "../prune/structured.ts";
 import { type Matrix, takeRows } from "../core/matrix.ts";
 import { createPrng, shuffleInPlace } from "../core/random.ts";
-import { type Command, type ParsedArgs, UsageError } from "./args.ts";
+import { type Command, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
 import {
@@ -34,7 +34,12 @@ import {
   writeModelFile,
 } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
-import { TRAIN_OPTIONS, trainingChoices, trainWithProgress } from "./train.ts";
+import {
+  refuseDenseTrainingOptions,
+  TRAIN_OPTIONS,
+  trainingChoices,
+  trainWithProgress,
+} from "./train.ts";
 
 const NAME = "prune";
 
@@ -175,10 +180,26 @@ export const pruneCommand: Command = {
         `Cannot parse arguments of '${NAME}': --steps needs --sparsity or --count`,
       );
     }
+    const tuning = args.string("fine-tune")!;
+    const tuningOptions = ["fine-tune-iterations", "fine-tune-epochs", "fine-tune-learning-rate"];
+    if (tuning === "none") {
+      refuseUnused(NAME, args, tuningOptions, "with --fine-tune none");
+    } else if (tuning === "lbfgs") {
+      refuseUnused(NAME, args, tuningOptions.slice(1), "to --fine-tune lbfgs (it has iterations)");
+    } else {
+      refuseUnused(
+        NAME,
+        args,
+        tuningOptions.slice(0, 1),
+        `to --fine-tune ${tuning} (it has epochs)`,
+      );
+    }
+    // --batch-size also sets sgd/adam fine-tuning's batches.
+    refuseDenseTrainingOptions(NAME, args);
     const showProgress = !args.flag("quiet") && !args.flag("json");
     const data = await loadData(args);
     const nTrain = data.train.x.rows;
-    const { penalty } = trainingChoices(args, nTrain);
+    const { penalty } = trainingChoices(args, nTrain, { command: NAME, batchSizeElsewhere: true });
     let dense: LogisticModel;
     let origin: string;
     const file = args.string("model");
@@ -196,7 +217,10 @@ export const pruneCommand: Command = {
           : ` (takes ${dense.weights.cols} of the ${data.train.x.cols} features, by name)`;
       }
     } else {
-      const result = trainWithProgress(data, args, showProgress, io);
+      const result = trainWithProgress(data, args, showProgress, io, {
+        command: NAME,
+        batchSizeElsewhere: true,
+      });
       dense = result.model;
       origin = `trained (${args.string("optimizer")}, ${result.history.length} ${
         args.string("optimizer") === "lbfgs" ? "iterations" : "epochs"

@@ -22,7 +22,7 @@ import {
   resolveMethod,
 } from "../quant/mod.ts";
 import type { QuantizedModel } from "../quant/types.ts";
-import { type Command, type ParsedArgs, UsageError } from "./args.ts";
+import { type Command, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
 import { DATA_OPTIONS, dataForModel, loadData } from "./data_options.ts";
 import {
   checkSaveTarget,
@@ -33,11 +33,31 @@ import {
 } from "./model_files.ts";
 import { formatTable, percent } from "./format.ts";
 import { createProgress } from "./progress.ts";
-import { TRAIN_OPTIONS, trainingChoices, trainWithProgress } from "./train.ts";
+import {
+  refuseDenseTrainingOptions,
+  TRAIN_OPTIONS,
+  trainingChoices,
+  trainWithProgress,
+} from "./train.ts";
 
 /** Builds the quantization method from parsed options. */
 function methodFromArgs(args: ParsedArgs): QuantizationMethod {
   const kind = args.string("method")!;
+  const grid = ["scheme", "calibration", "percentile", "rounding"];
+  const unused: Record<string, string[]> = {
+    uniform: ["levels", "init"],
+    log2: ["scheme", "levels", "init"],
+    kmeans: grid,
+    float16: [...grid, "bits", "granularity", "levels", "init"],
+  };
+  refuseUnused("quantize", args, unused[kind] ?? [], `to --method ${kind}`);
+  if (args.string("calibration") !== "percentile") {
+    refuseUnused("quantize", args, ["percentile"], "without --calibration percentile");
+  }
+  if (!args.flag("qat")) {
+    refuseUnused("quantize", args, ["qat-epochs", "qat-learning-rate"], "without --qat");
+  }
+  refuseDenseTrainingOptions("quantize", args, ["batch-size"]);
   const bits = args.number("bits", 1, 16, true)!;
   const granularity = args.string("granularity") as "tensor" | "class" | "feature" | undefined;
   const cal = args.string("calibration")!;
@@ -190,7 +210,7 @@ export const quantizeCommand: Command = {
       data = dataForModel(model, data, file);
       origin = `loaded from ${file}`;
     } else {
-      const trained = trainWithProgress(data, args, showProgress, io);
+      const trained = trainWithProgress(data, args, showProgress, io, { command: "quantize" });
       model = trained.model;
       warnings = [...trained.warnings];
       origin = `trained (${args.string("optimizer")}, penalty ${args.string("penalty")})`;
@@ -204,7 +224,7 @@ export const quantizeCommand: Command = {
       try {
         q = quantizationAwareTraining(model, data.train, {
           method,
-          penalty: trainingChoices(args, data.train.x.rows).penalty,
+          penalty: trainingChoices(args, data.train.x.rows, { command: "quantize" }).penalty,
           optimizer: {
             kind: "adam",
             epochs,

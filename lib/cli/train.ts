@@ -8,7 +8,7 @@ import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
 import { fit, type FitResult, type Optimizer } from "../model/fit.ts";
 import type { Penalty } from "../model/types.ts";
 import { checkSaveTarget, ENTROPY_OPTION, entropyFlag, writeModelFile } from "./model_files.ts";
-import { type Command, type ParsedArgs } from "./args.ts";
+import { type Command, type ParsedArgs, refuseUnused } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
 import { createProgress } from "./progress.ts";
@@ -52,19 +52,63 @@ export const TRAIN_OPTIONS = {
   "no-standardize": { type: "boolean", help: "train on the features as they are" },
 } as const;
 
+/** The training options that only train a dense model (the penalty also fine-tunes). */
+const DENSE_ONLY = ["optimizer", "epochs", "learning-rate", "max-iterations", "no-standardize"];
+
+/**
+ * Refuses the options that train a dense model when a command loads one with `--model`.
+ *
+ * @param command The command's name, for the message.
+ * @param args Parsed options including {@linkcode TRAIN_OPTIONS}.
+ * @param alsoUnused Further options this command does not use for a loaded model.
+ * @throws {UsageError} If any of them was given.
+ */
+export function refuseDenseTrainingOptions(
+  command: string,
+  args: ParsedArgs,
+  alsoUnused: readonly string[] = [],
+): void {
+  if (args.string("model") === undefined) return;
+  refuseUnused(
+    command,
+    args,
+    [...DENSE_ONLY, ...alsoUnused],
+    "with --model: they train a dense model, and this one is loaded",
+  );
+}
+
 /**
  * Builds fit options from parsed command-line options.
  *
  * @param args Parsed options including {@linkcode TRAIN_OPTIONS}.
  * @param nSamples Number of training samples (for the default lambda).
+ * @param options The command, for messages; whether `--batch-size` is also used by something
+ *   other than the dense training (prune's fine-tuning).
  * @returns Penalty, optimiser and preprocessing choice.
+ * @throws {UsageError} If an option is given that the others make pointless (e.g. `--epochs`
+ *   with `--optimizer lbfgs`).
  */
 export function trainingChoices(
   args: ParsedArgs,
   nSamples: number,
+  options: { command?: string; batchSizeElsewhere?: boolean } = {},
 ): { penalty: Penalty; optimizer: Optimizer; preprocessing: "standardize" | "none" } {
-  const lambda = args.number("lambda", 0, Infinity) ?? 1 / nSamples;
+  const command = options.command ?? "train";
   const kind = args.string("penalty")!;
+  // Options the others make pointless are refused rather than ignored.
+  if (kind !== "elasticnet") refuseUnused(command, args, ["l1-ratio"], `to --penalty ${kind}`);
+  if (kind === "none") refuseUnused(command, args, ["lambda"], "to --penalty none");
+  if (args.string("optimizer") === "lbfgs") {
+    const unused = [
+      "epochs",
+      "learning-rate",
+      ...(options.batchSizeElsewhere ? [] : ["batch-size"]),
+    ];
+    refuseUnused(command, args, unused, "to --optimizer lbfgs (it has --max-iterations)");
+  } else {
+    refuseUnused(command, args, ["max-iterations"], `to --optimizer ${args.string("optimizer")}`);
+  }
+  const lambda = args.number("lambda", 0, Infinity) ?? 1 / nSamples;
   const penalty: Penalty = kind === "none"
     ? { kind: "none" }
     : kind === "elasticnet"
@@ -93,6 +137,7 @@ export function trainingChoices(
  * @param args Parsed options including {@linkcode TRAIN_OPTIONS}.
  * @param showProgress Whether to draw the progress line.
  * @param io Where to draw it.
+ * @param options The command, for messages, as for {@linkcode trainingChoices}.
  * @returns The fit result.
  */
 export function trainWithProgress(
@@ -100,8 +145,9 @@ export function trainWithProgress(
   args: ParsedArgs,
   showProgress: boolean,
   io: Parameters<Command["run"]>[1],
+  options: Parameters<typeof trainingChoices>[2] = {},
 ): FitResult {
-  const choices = trainingChoices(args, data.train.x.rows);
+  const choices = trainingChoices(args, data.train.x.rows, options);
   const progress = createProgress(io, showProgress);
   const unit = choices.optimizer.kind === "lbfgs" ? "iteration" : "epoch";
   try {

@@ -405,18 +405,31 @@ Deno.test("lrc compress --budget prints how many models it evaluated, kept withi
 Deno.test("lrc compress says how many times smaller or larger than float32 each stage's file is", async () => {
   // Breast-cancer's 31 float32 parameters take 124 bytes; its files, with 30 feature names, are
   // larger, so the column reads "x larger" with file / float32.
-  const args = ["compress", "--dataset", "breast-cancer", "--max-iterations", "30", "--quiet"];
-  const text = await runCli(args), json = await runCli([...args, "--json"]);
-  assert.equal(text.code, 0, text.stderr);
-  const report = JSON.parse(json.stdout);
-  const float32 = 4 * (30 + 1);
-  for (const stage of report.stages) {
-    const row = new RegExp(`^${stage.stage} +\\d+\\.\\d+ %`);
-    const line = text.stdout.split("\n").find((l) => row.test(l))!;
-    const ratio = stage.bytes / float32;
-    const want = ratio > 1
-      ? `${ratio.toFixed(2)} x larger`
-      : `${(float32 / stage.bytes).toFixed(2)} x smaller`;
-    assert.ok(line.includes(want), `${line} lacks ${want}`);
+  const dir = await Deno.makeTempDir();
+  try {
+    const args = ["compress", "--dataset", "breast-cancer", "--max-iterations", "30", "--quiet"];
+    const report = `${dir}/r.html`;
+    const text = await runCli([...args, "--report", report]);
+    const json = await runCli([...args, "--json"]);
+    assert.equal(text.code, 0, text.stderr);
+    const stages = JSON.parse(json.stdout).stages;
+    // The HTML report's stage table says the same (it printed "0.21 x" under "smaller than
+    // float32" for a file 4.7 times larger).
+    const html = await Deno.readTextFile(report);
+    assert.ok(!html.includes("smaller than float32"));
+    const float32 = 4 * (30 + 1);
+    for (const stage of stages) {
+      const row = new RegExp(`^${stage.stage} +\\d+\\.\\d+ %`);
+      const line = text.stdout.split("\n").find((l) => row.test(l))!;
+      const ratio = stage.bytes / float32;
+      const want = ratio > 1
+        ? `${ratio.toFixed(2)} x larger`
+        : `${(float32 / stage.bytes).toFixed(2)} x smaller`;
+      assert.ok(line.includes(want), `${line} lacks ${want}`);
+      assert.ok(html.includes(`"${want}"`), `the report lacks ${want}`);
+    }
+    assert.ok(stages.some((s: { bytes: number }) => s.bytes > float32));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

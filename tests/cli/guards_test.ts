@@ -3,6 +3,8 @@ import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { runCli } from "../_helpers/assert_close.ts";
 
 const quick = ["--max-iterations", "20", "--quiet"];
+/** For commands that load a model: training options would be refused. */
+const loaded = ["--quiet"];
 
 Deno.test("commands refuse arguments that are not options, or options that do not apply, instead of ignoring them", async () => {
   const cases: [string[], RegExp][] = [
@@ -55,13 +57,13 @@ Deno.test("no command writes over its own input model or data file", async () =>
       ["compress", "--model", model, "--out", `${dir}/other.lrc`, "--report", `${dir}/r.html`],
     ];
     for (const argv of cases.slice(0, 4)) {
-      const r = await runCli([...argv, ...quick]);
+      const r = await runCli([...argv, ...loaded]);
       assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
       assert.match(r.stderr, /is the model file; write the output elsewhere/);
     }
     assert.deepEqual(await Deno.readFile(model), before);
     // A distinct output is fine.
-    const ok = await runCli([...cases[4], "--method", "none", ...quick]);
+    const ok = await runCli([...cases[4], "--method", "none", ...loaded]);
     assert.equal(ok.code, 0, ok.stderr);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -168,6 +170,84 @@ Deno.test("a folder given as --data is named as such by the streaming readers to
         /^lrc (predict|train): Cannot read CSV '.*': it is (a folder|not a regular file)/,
       );
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("options that the rest of the command line makes pointless are refused before any work", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-guards-" });
+  try {
+    const model = `${dir}/m.lrc`;
+    assert.equal((await runCli(["train", "--save", model, ...quick])).code, 0);
+    const cases: [string[], RegExp][] = [
+      [["compress", "--structure", "features", "--strategy", "l1"], /prunes single weights/],
+      [
+        ["compress", "--budget", "1", "--structure", "features", "--strategy", "l1"],
+        /no strategy applies to the structures asked for/,
+      ],
+      [
+        ["compress", "--method", "float16", "--bits", "3"],
+        /--bits does not apply to --method float16/,
+      ],
+      [
+        ["compress", "--training", "ptq", "--qat-epochs", "50"],
+        /--qat-epochs does not apply with --training ptq/,
+      ],
+      [
+        ["compress", "--budget", "1", "--training", "ptq", "--qat-learning-rate", "0.1"],
+        /with --training ptq/,
+      ],
+      [["compress", "--fine-tune", "none", "--fine-tune-steps", "7"], /with --fine-tune none/],
+      [["compress", "--method", "none", "--bits", "4"], /--bits does not apply to --method none/],
+      [
+        ["quantize", "--method", "log2", "--scheme", "affine"],
+        /--scheme does not apply to --method log2/,
+      ],
+      [
+        ["quantize", "--method", "kmeans", "--calibration", "mse"],
+        /--calibration does not apply to --method kmeans/,
+      ],
+      [["quantize", "--levels", "5"], /--levels does not apply to --method uniform/],
+      [
+        ["quantize", "--percentile", "99"],
+        /--percentile does not apply without --calibration percentile/,
+      ],
+      [["quantize", "--qat-epochs", "3"], /--qat-epochs does not apply without --qat/],
+      [
+        ["prune", "--sparsity", "0.5", "--fine-tune", "lbfgs", "--fine-tune-epochs", "3"],
+        /--fine-tune-epochs does not apply to --fine-tune lbfgs/,
+      ],
+      [["train", "--epochs", "3"], /--epochs does not apply to --optimizer lbfgs/],
+      [
+        ["train", "--optimizer", "adam", "--max-iterations", "5"],
+        /--max-iterations does not apply to --optimizer adam/,
+      ],
+      [["train", "--l1-ratio", "0.3"], /--l1-ratio does not apply to --penalty l2/],
+      [
+        ["train", "--penalty", "none", "--lambda", "1"],
+        /--lambda does not apply to --penalty none/,
+      ],
+    ];
+    for (const command of ["compress", "quantize", "prune"]) {
+      const target = command === "prune" ? ["--sparsity", "0.5"] : [];
+      cases.push([
+        [command, ...target, "--model", model, "--no-standardize", "--epochs", "3"],
+        /--epochs, --no-standardize do not apply with --model: they train a dense model/,
+      ]);
+    }
+    for (const [argv, message] of cases) {
+      // A missing data file: each is refused before the data are read.
+      const r = await runCli([...argv, "--data", `${dir}/missing.csv`, "--quiet"]);
+      assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message, argv.join(" "));
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
+    // Output folders are made only once every option has been read.
+    const out = `${dir}/new/m.lrc`;
+    const r = await runCli(["compress", "--out", out, "--seed", "abc", "--quiet"]);
+    assert.equal(r.code, 2, r.stderr);
+    await assert.rejects(() => Deno.stat(`${dir}/new`), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
