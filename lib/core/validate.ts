@@ -71,6 +71,8 @@ export function assertFinite(
  * @param y The labels.
  * @param rows The number of rows they must match.
  * @param nClasses The number of classes, when known.
+ * @param names The argument's name and that of the one it must match, for messages (e.g.
+ *   `{ name: "yPred", against: "yTrue" }`); by default "labels" against the data's rows.
  * @throws {TypeError} If `y` is not an integer typed array or array of the right length.
  * @throws {RangeError} If a label is not an integer in range.
  */
@@ -79,20 +81,28 @@ export function assertLabels(
   y: ArrayLike<number>,
   rows: number,
   nClasses?: number,
+  names?: { readonly name: string; readonly against: string },
 ): void {
   if (y === null || typeof y !== "object" || typeof y.length !== "number") {
-    throw new TypeError(`Cannot ${action}: labels must be an array of class indices`);
+    throw new TypeError(
+      `Cannot ${action}: ${names?.name ?? "labels"} must be an array of class indices`,
+    );
   }
   if (y.length !== rows) {
     throw new TypeError(
-      `Cannot ${action}: data has ${rows} rows but labels have ${y.length} entries`,
+      names
+        ? `Cannot ${action}: ${names.name} has ${y.length} entries, ${names.against} has ${rows}`
+        : `Cannot ${action}: data has ${rows} rows but labels have ${y.length} entries`,
     );
   }
   for (let i = 0; i < y.length; i++) {
     const c = y[i];
     if (!Number.isInteger(c) || c < 0 || (nClasses !== undefined && c >= nClasses)) {
       const range = nClasses === undefined ? "a non-negative integer" : `in 0..${nClasses - 1}`;
-      throw new RangeError(`Cannot ${action}: label at row ${i} is ${c}, expected ${range}`);
+      throw new RangeError(
+        `Cannot ${action}: ${names ? `${names.name}[${i}]` : `label at row ${i}`} is ${c}, ` +
+          `expected ${range}`,
+      );
     }
   }
 }

@@ -63,7 +63,7 @@ export function fitStandardizer(x: Matrix): Preprocessing & { kind: "standardize
   for (let j = 0; j < cols; j++) {
     if (constant[j]) {
       // Exactly constant: centre on the value itself (the computed mean may be off by rounding).
-      mean[j] = data[j];
+      mean[j] = data[j] + 0; // -0 -> 0, so the model round-trips through JSON exactly
       scale[j] = 1;
     } else if (Number.isFinite(mean[j]) && Number.isFinite(variance[j])) {
       scale[j] = featureScale(variance[j] / rows, mean[j], rows);

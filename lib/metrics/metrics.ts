@@ -7,9 +7,14 @@
 import type { Matrix } from "../core/matrix.ts";
 import { assertLabels } from "../core/validate.ts";
 
-function checkPair(action: string, yTrue: ArrayLike<number>, yPred: ArrayLike<number>): void {
-  assertLabels(action, yTrue, yTrue.length);
-  assertLabels(action, yPred, yTrue.length);
+function checkPair(
+  action: string,
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  nClasses?: number,
+): void {
+  assertLabels(action, yTrue, yTrue?.length ?? 0, nClasses, { name: "yTrue", against: "yTrue" });
+  assertLabels(action, yPred, yTrue.length, nClasses, { name: "yPred", against: "yTrue" });
   if (yTrue.length === 0) throw new RangeError(`Cannot ${action}: there are no samples`);
 }
 
@@ -91,8 +96,9 @@ export function confusionMatrix(
   yPred: ArrayLike<number>,
   nClasses: number,
 ): number[][] {
-  assertLabels("compute confusion matrix", yTrue, yTrue.length, nClasses);
-  assertLabels("compute confusion matrix", yPred, yTrue.length, nClasses);
+  const action = "compute confusion matrix";
+  assertLabels(action, yTrue, yTrue?.length ?? 0, nClasses, { name: "yTrue", against: "yTrue" });
+  assertLabels(action, yPred, yTrue.length, nClasses, { name: "yPred", against: "yTrue" });
   const counts = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
   for (let i = 0; i < yTrue.length; i++) counts[yTrue[i]][yPred[i]]++;
   return counts;
@@ -113,7 +119,7 @@ export function macroF1(
   yPred: ArrayLike<number>,
   nClasses: number,
 ): number {
-  checkPair("compute macro F1", yTrue, yPred);
+  checkPair("compute macro F1", yTrue, yPred, nClasses);
   return macroF1FromConfusion(confusionMatrix(yTrue, yPred, nClasses));
 }
 

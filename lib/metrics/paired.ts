@@ -73,11 +73,17 @@ export function pairedAccuracyDifference(
   if (typeof predictions !== "object" || predictions === null) {
     throw new TypeError(`Cannot ${action}: predictions must be { baseline, candidate }`);
   }
-  assertLabels(action, yTrue, yTrue?.length ?? 0);
+  assertLabels(action, yTrue, yTrue?.length ?? 0, undefined, { name: "yTrue", against: "yTrue" });
   if (yTrue.length === 0) throw new RangeError(`Cannot ${action}: there are no samples`);
   const { baseline, candidate } = predictions;
-  assertLabels(action, baseline, yTrue.length);
-  assertLabels(action, candidate, yTrue.length);
+  assertLabels(action, baseline, yTrue.length, undefined, {
+    name: "predictions.baseline",
+    against: "yTrue",
+  });
+  assertLabels(action, candidate, yTrue.length, undefined, {
+    name: "predictions.candidate",
+    against: "yTrue",
+  });
   const n = yTrue.length;
   let both = 0, b = 0, c = 0;
   for (let i = 0; i < n; i++) {

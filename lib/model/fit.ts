@@ -479,8 +479,12 @@ function runLbfgs(
   const precondition = optimizer.precondition ?? true;
   // A shift (feature means on a sample; zero without preconditioning): theta = [W, b + W mean].
   // Any shift is an exact change of variables; the mean makes it a good one.
+  // With no more sampled rows than features the covariance is singular, and OWL-QN's orthant
+  // projection of a step through a nearly singular full preconditioner stalls (L1 with n <= d
+  // ran to the iteration limit short of the optimum): the diagonal is used there.
+  const singular = l1 > 0 && Math.min(n, PRECONDITION_ROWS) <= d;
   const moments = precondition
-    ? loss.sampleMoments(PRECONDITION_ROWS, d <= PRECONDITION_MAX_FEATURES)
+    ? loss.sampleMoments(PRECONDITION_ROWS, d <= PRECONDITION_MAX_FEATURES && !singular)
     : null;
   const mean = moments?.mean ?? new Float64Array(d);
   const shift = (tw: Float64Array, tb: Float64Array, sign: number, out: Float64Array) => {
@@ -774,103 +778,21 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
     }
   }
   const penalty: Penalty = options.penalty ?? { kind: "l2", lambda: 1 / x.rows };
-  if (
-    typeof penalty !== "object" || penalty === null ||
-    !["none", "l1", "l2", "elasticnet"].includes(penalty.kind)
-  ) {
-    throw new RangeError(
-      `Cannot ${ACTION}: penalty kind must be none, l1, l2 or elasticnet, got ${
-        describe((penalty as { kind?: unknown } | null)?.kind)
-      }`,
-    );
-  }
-  if (penalty.kind !== "none") {
-    assertInRange(ACTION, "penalty.lambda", penalty.lambda, 0, Number.MAX_VALUE);
-    if (penalty.kind === "elasticnet") {
-      assertInRange(ACTION, "penalty.l1Ratio", penalty.l1Ratio, 0, 1);
-    }
-  }
+  checkPenalty(ACTION, penalty);
   const optimizer: Optimizer = options.optimizer ?? { kind: "lbfgs" };
-  switch (optimizer.kind) {
-    case "lbfgs":
-      if (optimizer.maxIterations !== undefined) {
-        assertInRange(
-          ACTION,
-          "optimizer.maxIterations",
-          optimizer.maxIterations,
-          1,
-          Infinity,
-          true,
-        );
-      }
-      if (optimizer.memory !== undefined) {
-        assertInRange(ACTION, "optimizer.memory", optimizer.memory, 1, 1000, true);
-      }
-      if (optimizer.tolerance !== undefined) {
-        assertInRange(ACTION, "optimizer.tolerance", optimizer.tolerance, 0, Infinity);
-      }
-      if (options.weightTransform || options.onEpochEnd) {
-        throw new RangeError(
-          `Cannot ${ACTION}: weightTransform and onEpochEnd need the sgd or adam optimizer`,
-        );
-      }
-      if (options.earlyStopping) {
-        throw new RangeError(
-          `Cannot ${ACTION}: earlyStopping needs the sgd or adam optimizer (L-BFGS stops by ` +
-            "its tolerance and maxIterations)",
-        );
-      }
-      break;
-    case "sgd":
-    case "adam": {
-      if (optimizer.learningRate !== undefined) {
-        assertInRange(
-          ACTION,
-          "optimizer.learningRate",
-          optimizer.learningRate,
-          Number.MIN_VALUE,
-          Number.MAX_VALUE,
-        );
-      }
-      if (optimizer.learningRateDecay !== undefined) {
-        assertInRange(
-          ACTION,
-          "optimizer.learningRateDecay",
-          optimizer.learningRateDecay,
-          Number.MIN_VALUE,
-          Number.MAX_VALUE,
-        );
-      }
-      if (optimizer.kind === "adam") {
-        for (const key of ["beta1", "beta2"] as const) {
-          const v = optimizer[key];
-          if (v !== undefined) assertInRange(ACTION, `optimizer.${key}`, v, 0, 1 - Number.EPSILON);
-        }
-        if (optimizer.epsilon !== undefined) {
-          assertInRange(
-            ACTION,
-            "optimizer.epsilon",
-            optimizer.epsilon,
-            Number.MIN_VALUE,
-            Number.MAX_VALUE,
-          );
-        }
-      }
-      if (optimizer.batchSize !== undefined) {
-        assertInRange(ACTION, "optimizer.batchSize", optimizer.batchSize, 1, Infinity, true);
-      }
-      if (optimizer.epochs !== undefined) {
-        assertInRange(ACTION, "optimizer.epochs", optimizer.epochs, 1, Infinity, true);
-      }
-      if (optimizer.kind === "sgd" && optimizer.momentum !== undefined) {
-        assertInRange(ACTION, "optimizer.momentum", optimizer.momentum, 0, 1 - Number.EPSILON);
-      }
-      break;
-    }
-    default:
+  checkOptimizer(ACTION, optimizer);
+  if (optimizer.kind === "lbfgs") {
+    if (options.weightTransform || options.onEpochEnd) {
       throw new RangeError(
-        `Cannot ${ACTION}: unknown optimizer '${(optimizer as { kind: unknown }).kind}'`,
+        `Cannot ${ACTION}: weightTransform and onEpochEnd need the sgd or adam optimizer`,
       );
+    }
+    if (options.earlyStopping) {
+      throw new RangeError(
+        `Cannot ${ACTION}: earlyStopping needs the sgd or adam optimizer (L-BFGS stops by ` +
+          "its tolerance and maxIterations)",
+      );
+    }
   }
   if (options.backend !== undefined && !["auto", "wasm", "ts"].includes(options.backend)) {
     throw new RangeError(
@@ -906,6 +828,114 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
     checkValidation(ACTION, options.validation, x.cols, "x has", classes.length);
   }
   return { n: x.rows, d: x.cols, nOut, link, penalty, optimizer, classes, featureNames };
+}
+
+/**
+ * Checks a penalty: a known kind, `lambda` finite and >= 0, `l1Ratio` in [0, 1] (for `fit` and
+ * `fitStream`).
+ *
+ * @param action What the caller was doing, for messages.
+ * @param penalty The penalty.
+ * @throws {RangeError} Naming the field that is out of range.
+ */
+export function checkPenalty(action: string, penalty: Penalty): void {
+  if (
+    typeof penalty !== "object" || penalty === null ||
+    !["none", "l1", "l2", "elasticnet"].includes(penalty.kind)
+  ) {
+    throw new RangeError(
+      `Cannot ${action}: penalty kind must be none, l1, l2 or elasticnet, got ${
+        describe((penalty as { kind?: unknown } | null)?.kind)
+      }`,
+    );
+  }
+  if (penalty.kind !== "none") {
+    assertInRange(action, "penalty.lambda", penalty.lambda, 0, Number.MAX_VALUE);
+    if (penalty.kind === "elasticnet") {
+      assertInRange(action, "penalty.l1Ratio", penalty.l1Ratio, 0, 1);
+    }
+  }
+}
+
+/**
+ * Checks an optimizer's settings: a known kind, and each number given in its range (for `fit`
+ * and `fitStream`).
+ *
+ * @param action What the caller was doing, for messages.
+ * @param optimizer The optimizer.
+ * @throws {RangeError} Naming the field that is out of range.
+ */
+export function checkOptimizer(action: string, optimizer: Optimizer): void {
+  switch (optimizer.kind) {
+    case "lbfgs":
+      if (optimizer.maxIterations !== undefined) {
+        assertInRange(
+          action,
+          "optimizer.maxIterations",
+          optimizer.maxIterations,
+          1,
+          Infinity,
+          true,
+        );
+      }
+      if (optimizer.memory !== undefined) {
+        assertInRange(action, "optimizer.memory", optimizer.memory, 1, 1000, true);
+      }
+      if (optimizer.tolerance !== undefined) {
+        assertInRange(action, "optimizer.tolerance", optimizer.tolerance, 0, Infinity);
+      }
+      break;
+    case "sgd":
+    case "adam": {
+      if (optimizer.learningRate !== undefined) {
+        assertInRange(
+          action,
+          "optimizer.learningRate",
+          optimizer.learningRate,
+          Number.MIN_VALUE,
+          Number.MAX_VALUE,
+        );
+      }
+      if (optimizer.learningRateDecay !== undefined) {
+        assertInRange(
+          action,
+          "optimizer.learningRateDecay",
+          optimizer.learningRateDecay,
+          Number.MIN_VALUE,
+          Number.MAX_VALUE,
+        );
+      }
+      if (optimizer.kind === "adam") {
+        for (const key of ["beta1", "beta2"] as const) {
+          const v = optimizer[key];
+          if (v !== undefined) assertInRange(action, `optimizer.${key}`, v, 0, 1 - Number.EPSILON);
+        }
+        if (optimizer.epsilon !== undefined) {
+          assertInRange(
+            action,
+            "optimizer.epsilon",
+            optimizer.epsilon,
+            Number.MIN_VALUE,
+            Number.MAX_VALUE,
+          );
+        }
+      }
+      if (optimizer.batchSize !== undefined) {
+        assertInRange(action, "optimizer.batchSize", optimizer.batchSize, 1, Infinity, true);
+      }
+      if (optimizer.epochs !== undefined) {
+        assertInRange(action, "optimizer.epochs", optimizer.epochs, 1, Infinity, true);
+      }
+      if (optimizer.kind === "sgd" && optimizer.momentum !== undefined) {
+        assertInRange(action, "optimizer.momentum", optimizer.momentum, 0, 1 - Number.EPSILON);
+      }
+      break;
+    }
+    default:
+      throw new RangeError(
+        `Cannot ${action}: unknown optimizer '${(optimizer as { kind: unknown }).kind}'`,
+      );
+  }
 }
 
 /**

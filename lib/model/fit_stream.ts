@@ -16,6 +16,8 @@ import type { Preprocessing } from "../data/preprocess.ts";
 import { createLossEngine } from "../kernels/loss_engine.ts";
 import {
   type AdamOptimizer,
+  checkOptimizer,
+  checkPenalty,
   checkValidation,
   type EpochRecord,
   type FitProgress,
@@ -116,6 +118,16 @@ export async function fitStream(
       }'`,
     );
   }
+  checkOptimizer(action, optimizer);
+  if (options.penalty !== undefined && typeof options.penalty !== "function") {
+    checkPenalty(action, options.penalty);
+  }
+  const requestedLink = options.link ?? "auto";
+  if (!["auto", "sigmoid", "softmax"].includes(requestedLink)) {
+    throw new RangeError(
+      `Cannot ${action}: link must be auto, sigmoid or softmax, got ${requestedLink}`,
+    );
+  }
   const blockRows = options.blockRows ?? 16384;
   assertInRange(action, "blockRows", blockRows, 1, 2 ** 24, true);
   const epochs = optimizer.epochs ?? 20;
@@ -139,9 +151,9 @@ export async function fitStream(
       }'); at least two are needed`,
     );
   }
-  const link: Link = (options.link ?? "auto") === "auto"
+  const link: Link = requestedLink === "auto"
     ? (nClasses === 2 ? "sigmoid" : "softmax")
-    : options.link as Link;
+    : requestedLink;
   if (link === "sigmoid" && nClasses !== 2) {
     throw new RangeError(
       `Cannot ${action}: the sigmoid link needs exactly 2 classes, got ${nClasses}`,
@@ -158,6 +170,7 @@ export async function fitStream(
   const penalty = typeof options.penalty === "function"
     ? options.penalty(scan.rows)
     : options.penalty ?? { kind: "l2", lambda: 1 / scan.rows };
+  checkPenalty(action, penalty);
   const { l1, l2 } = penaltyStrengths(penalty);
 
   const block = Math.min(blockRows, scan.rows);

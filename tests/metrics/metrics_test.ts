@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createPrng } from "../../lib/core/random.ts";
 import { accuracy, confusionMatrix, logLoss, macroF1, rocAuc } from "../../lib/metrics/metrics.ts";
+import { pairedAccuracyDifference } from "../../lib/metrics/paired.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
 
@@ -107,4 +108,32 @@ Deno.test("logLoss and rocAuc refuse NaN and probabilities outside [0, 1]", () =
   assert.throws(() => logLoss([0], m([NaN, 0.5])), /probability of sample 0's class is NaN/);
   assert.throws(() => logLoss([1], m([1.2, -0.2])), /is -0.2, not in \[0, 1\]/);
   assert.throws(() => rocAuc([0, 1, 1], [0.1, NaN, 0.3]), /score 1 is NaN/);
+});
+
+Deno.test("label errors name the argument at fault and the function called", () => {
+  // They said "data has 3 rows but labels have 2 entries" (there is no data argument), and
+  // macroF1 reported itself as the confusion matrix.
+  const cases: [() => unknown, RegExp][] = [
+    [
+      () => accuracy([0, 1, 1], [0, 1]),
+      /^Cannot compute accuracy: yPred has 2 entries, yTrue has 3$/,
+    ],
+    [
+      () => macroF1([0, 1, 2], [0, 1, 1], 2),
+      /^Cannot compute macro F1: yTrue\[2\] is 2, expected in 0\.\.1$/,
+    ],
+    [
+      () => macroF1([0, 1], [0, 1, 1], 2),
+      /^Cannot compute macro F1: yPred has 3 entries, yTrue has 2$/,
+    ],
+    [
+      () => confusionMatrix([0, 1], [0, -1], 2),
+      /^Cannot compute confusion matrix: yPred\[1\] is -1/,
+    ],
+    [
+      () => pairedAccuracyDifference([0, 1], { baseline: [0, 1], candidate: [0, 1, 1] }),
+      /^Cannot compare accuracies: predictions\.candidate has 3 entries, yTrue has 2$/,
+    ],
+  ];
+  for (const [call, message] of cases) assert.throws(call, { message });
 });

@@ -76,3 +76,36 @@ Deno.test("fitStream refuses validation data that do not fit the file, as fit do
     await Deno.remove(file);
   }
 });
+
+Deno.test("fitStream refuses the penalties, optimiser settings and links fit refuses, naming them", async () => {
+  // It checked only epochs and batch size: an l1Ratio of 2 trained with a negative L2 strength,
+  // a negative learning rate climbed the loss, and an unknown penalty crashed mid-way.
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, "a,b,y\n1,2,0\n2,1,1\n3,3,0\n0,1,1\n");
+    const x = { data: Float64Array.from([1, 2, 2, 1, 3, 3, 0, 1]), rows: 4, cols: 2 };
+    const y = Int32Array.from([0, 1, 0, 1]);
+    const sgd = { kind: "sgd", epochs: 1 } as const;
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ penalty: { kind: "elasticnet", lambda: 0.1, l1Ratio: 2 } }, /penalty\.l1Ratio/],
+      [{ penalty: { kind: "l2", lambda: NaN } }, /penalty\.lambda/],
+      [{ penalty: { kind: "bogus" } }, /penalty kind must be none, l1, l2 or elasticnet/],
+      [{ penalty: () => ({ kind: "l2", lambda: -1 }) }, /penalty\.lambda/],
+      [{ optimizer: { ...sgd, learningRate: -0.1 } }, /optimizer\.learningRate/],
+      [{ optimizer: { ...sgd, momentum: 1.5 } }, /optimizer\.momentum/],
+      [{ optimizer: { kind: "adam", epochs: 1, beta1: 1 } }, /optimizer\.beta1/],
+      [{ link: "probit" }, /link must be auto, sigmoid or softmax/],
+    ];
+    for (const [options, message] of cases) {
+      await assert.rejects(() => fitStream(file, { optimizer: sgd, ...options } as never), {
+        name: "RangeError",
+        message,
+      });
+      // fit refuses the same settings with the same words (a function penalty is fitStream's).
+      if (typeof options.penalty === "function") continue;
+      assert.throws(() => fit(x, y, { optimizer: sgd, ...options } as never), { message });
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});
