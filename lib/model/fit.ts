@@ -197,10 +197,15 @@ export interface FitOptions {
    * Stop when the validation loss has not improved by `minDelta` for `patience` epochs, and keep
    * the best weights. Needs `validation` and the sgd or adam optimizer. When an epoch hook
    * removes weights (gradual pruning), only epochs since the last removal count: the best
-   * weights always have the final mask.
+   * weights always have the final mask. Training does not stop before epoch `notBefore` (e.g.
+   * the last epoch of a pruning schedule).
    * @default {none}
    */
-  earlyStopping?: { readonly patience: number; readonly minDelta?: number };
+  earlyStopping?: {
+    readonly patience: number;
+    readonly minDelta?: number;
+    readonly notBefore?: number;
+  };
   /**
    * Start from this model's weights, bias and preprocessing instead of zeros.
    * @default {none}
@@ -558,7 +563,7 @@ interface MiniBatchHooks {
   seed: number;
   record: Recorder;
   evaluate: (() => { loss: number; accuracy: number }) | null;
-  earlyStopping: { patience: number; minDelta?: number } | null;
+  earlyStopping: { patience: number; minDelta?: number; notBefore?: number } | null;
   transform: WeightTransform | null;
   onEpochEnd: ((state: EpochState) => void) | null;
 }
@@ -645,7 +650,10 @@ function runMiniBatch(
       if (best === null || rec.validationLoss < best.loss - minDelta) {
         best = { loss: rec.validationLoss, w: w.slice(), b: b.slice(), epoch };
         sinceBest = 0;
-      } else if (++sinceBest >= hooks.earlyStopping.patience) {
+      } else if (
+        ++sinceBest >= hooks.earlyStopping.patience &&
+        epoch >= (hooks.earlyStopping.notBefore ?? 0)
+      ) {
         w.set(best.w);
         b.set(best.b);
         return {
@@ -814,6 +822,16 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
       Infinity,
       true,
     );
+    if (options.earlyStopping.notBefore !== undefined) {
+      assertInRange(
+        ACTION,
+        "earlyStopping.notBefore",
+        options.earlyStopping.notBefore,
+        0,
+        Infinity,
+        true,
+      );
+    }
     if (options.earlyStopping.minDelta !== undefined) {
       assertInRange(
         ACTION,

@@ -2,8 +2,9 @@
  * Import of linear classifiers from ONNX: scikit-learn's `LogisticRegression` as skl2onnx writes
  * it (`LinearClassifier` of the `ai.onnx.ml` domain, optionally after a `Scaler`), and plain
  * graphs `MatMul`/`Gemm` + `Add` + `Softmax`/`Sigmoid` with optional element-wise `Sub`, `Add`,
- * `Mul`, `Div` by constants before or after (preprocessing, rescaling), including the files
- * {@linkcode exportOnnx} writes (their `DequantizeLinear`/`Gather` weight subgraphs are evaluated).
+ * `Mul`, `Div` by constants before or after (preprocessing, rescaling), including the float and
+ * QDQ files {@linkcode exportOnnx} writes (their `DequantizeLinear`/`Gather` weight subgraphs are
+ * evaluated). Its integer graphs (`QuantizeLinear` to `MatMulInteger`) are refused by name.
  *
  * The graph from the input to the scores must be affine; it is composed into one weight matrix
  * and bias (preprocessing folded). Anything else on that path (e.g. `Relu`, a second layer, an
@@ -136,6 +137,53 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     fail(`input '${input.name}' is not a float tensor`);
   }
   const consumers = (tensor: string) => nodes.filter((n) => n.input.includes(tensor));
+  const producer = new Map<string, OnnxNode>();
+  for (const n of nodes) for (const o of n.output) producer.set(o, n);
+  /** The tensor an Identity chain copies. */
+  const origin = (t: string): string => {
+    for (let n = producer.get(t); n?.op_type === "Identity"; n = producer.get(t)) t = n.input[0];
+    return t;
+  };
+  const scalarIs = (t: string, v: number) => {
+    const c = constants.get(t);
+    return c !== undefined && c.values instanceof Float64Array && c.values.length === 1 &&
+      c.values[0] === v;
+  };
+  /** Whether `t` is the class index of the scores: their (probabilities') arg max over classes. */
+  const scoreIndex = (t: string, nOut: number): boolean => {
+    const n = producer.get(t);
+    if (!n) return false;
+    const isScores = (u: string) => origin(u) === origin(current);
+    switch (n.op_type) {
+      case "Identity":
+      case "Cast":
+      case "Squeeze":
+      case "Unsqueeze":
+      case "Reshape":
+      case "Flatten":
+        return scoreIndex(n.input[0], nOut);
+      case "Greater": // one score: class 1 where it is positive
+        return nOut === 1 && isScores(n.input[0]) && scalarIs(n.input[1], 0);
+      case "ArgMax": {
+        const axis = Number(attr(n, "axis")?.i ?? 0);
+        if (axis !== 1 && axis !== -1) return false;
+        const src = n.input[0];
+        if (isScores(src)) return nOut > 1;
+        const head = producer.get(origin(src));
+        if (head?.op_type === "Softmax") return nOut > 1 && isScores(head.input[0]);
+        if (head?.op_type !== "Concat" || nOut !== 1 || head.input.length !== 2) return false;
+        const concatAxis = Number(attr(head, "axis")?.i ?? 0);
+        if (concatAxis !== 1 && concatAxis !== -1) return false;
+        const [low, high] = head.input.map((u) => producer.get(origin(u)));
+        const p = high?.op_type === "Sigmoid" && isScores(high.input[0]);
+        const complement = low?.op_type === "Sub" && scalarIs(low.input[0], 1) &&
+          origin(low.input[1]) === origin(head.input[1]);
+        return p && complement;
+      }
+      default:
+        return false;
+    }
+  };
   const outputs = new Set((graph.output ?? []).map((o) => o.name));
   const metadata = new Map((onnx.metadata_props ?? []).map((p) => [p.key, p.value]));
 
@@ -243,6 +291,12 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     }
   } else {
     source = "affine graph";
+    if (!state.hasMatmul && nodes.some((n) => n.op_type === "MatMulInteger")) {
+      fail(
+        "it is an integer graph (QuantizeLinear, MatMulInteger), which this reader does not " +
+          "import: import the model's .lrc file, or its QDQ export (lrc export --quantized qdq)",
+      );
+    }
     if (!state.hasMatmul) fail("no MatMul or Gemm with constant weights follows the input");
     const after = consumers(current);
     const bad = after.find((n) => !POST_OPS.has(n.op_type));
@@ -303,7 +357,19 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     else {
       for (const n of nodes) {
         const c = n.op_type === "Gather" ? constants.get(n.input[0]) : undefined;
-        if (c && Array.isArray(c.values)) labels = c.values;
+        if (!c || !Array.isArray(c.values)) continue;
+        // The table names classes in score order only if its index is the arg max of the
+        // scores (or of their probabilities); a graph that permutes the index, or orders a
+        // binary model's probabilities [p, 1 - p], would be read with the wrong classes.
+        if (!options.classes && !scoreIndex(n.input[1], nOut)) {
+          fail(
+            `the class labels come from Gather node '${n.name ?? ""}', whose index is not the ` +
+              "arg max of the scores or of their probabilities (for one score: the sigmoid's " +
+              "[1 - p, p], or scores > 0): which class each score belongs to cannot be read; " +
+              "give the classes in score order (options.classes) if you know it",
+          );
+        }
+        labels = c.values;
       }
     }
   }

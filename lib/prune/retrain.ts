@@ -236,7 +236,8 @@ export interface GradualPruneResult extends FitResult {
  * the remaining epochs fine-tune. Each group (the whole tensor, or each class row with
  * `scope: "per-class"`) grows to the schedule's count; a group whose `initial` mask already
  * removes more keeps its mask, so a per-class run from a model pruned unevenly can end above
- * `finalSparsity`. With early stopping, only epochs after the last removal count.
+ * `finalSparsity`. With early stopping, only epochs after the last removal count, and training
+ * does not stop before `endStep`, so the model reaches the final sparsity.
  *
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @param y Class index per sample, shape `(nSamples)`.
@@ -341,6 +342,9 @@ export function gradualPrune(
     }
     sparsityByEpoch.push(maskSparsity(live));
   };
+  // Early stopping waits for the schedule's end: between two removals (frequency > 1) patience
+  // could run out and return a model far short of the final sparsity.
+  const early = options.earlyStopping;
   const result = fit(x, y, {
     ...options,
     optimizer,
@@ -349,6 +353,9 @@ export function gradualPrune(
     featureNames,
     mask,
     onEpochEnd,
+    ...(early
+      ? { earlyStopping: { ...early, notBefore: Math.max(early.notBefore ?? 0, schedule.endStep) } }
+      : {}),
   });
   return { ...result, sparsityByEpoch };
 }

@@ -76,7 +76,10 @@ export function polynomialSparsity(
   }
   if (step < s.beginStep) return 0;
   if (step >= s.endStep) return s.finalSparsity;
-  const t = s.beginStep + Math.floor((step - s.beginStep) / s.frequency) * s.frequency;
+  // The last grid point at or before the step; the tolerance keeps a step on a grid point of a
+  // fractional frequency (0.3 / 0.1 = 2.9999999999999996) from falling to the one before.
+  const k = Math.floor((step - s.beginStep) / s.frequency + 1e-9);
+  const t = s.beginStep + k * s.frequency;
   const progress = (t - s.beginStep) / (s.endStep - s.beginStep);
   const q = (1 - progress) ** s.exponent;
   // s_f + (s_i - s_f) q, written so that both ends are exact.

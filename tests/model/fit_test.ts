@@ -588,7 +588,9 @@ Deno.test("OWL-QN reaches the L1 optimum with fewer rows than features, precondi
     if (w === 0) assert.ok(Math.abs(g[j]) <= lambda + 1e-6, `zero weight ${j}: ${g[j]}`);
     else assertClose(g[j], -lambda * Math.sign(w), { atol: 1e-6, message: `weight ${j}` });
   }
-  assert.ok(on.model.weights.data.some((w) => w === 0) && on.model.weights.data.some((w) => w !== 0));
+  assert.ok(
+    on.model.weights.data.some((w) => w === 0) && on.model.weights.data.some((w) => w !== 0),
+  );
 });
 
 Deno.test("a constant column of -0 standardises to mean 0, so JSON round-trips the model exactly", () => {

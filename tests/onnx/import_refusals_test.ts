@@ -5,6 +5,11 @@ import { importOnnxModel } from "../../lib/onnx/import.ts";
 import { type AttributeValue, GraphBuilder, valueInfo } from "../../lib/onnx/graph.ts";
 import { encodeOnnx, type OnnxTensor } from "../../lib/onnx/protobuf.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { exportOnnx } from "../../lib/onnx/export.ts";
+import { calibrateInput } from "../../lib/quant/integer.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
 
 const problem = await onnxRuntimeProblem();
 const skip = problem ? ` (skipped: ${problem})` : "";
@@ -308,4 +313,27 @@ Deno.test({
       /GatherElements node .* has an index out of range/,
     );
   },
+});
+
+Deno.test("lrcompress's own integer graph is refused by name, with what to import instead", async () => {
+  // It used to fail with "no MatMul or Gemm with constant weights follows the input".
+  const digits = await loadEmbedded("digits");
+  const { model } = fit(digits.x, digits.y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 30 },
+  });
+  const q = calibrateInput(
+    quantizeModel(model, { method: { kind: "uniform", bits: 8, granularity: "class" } }),
+    digits.x,
+  );
+  assert.throws(
+    () => importOnnxModel(exportOnnx(q, { quantized: "integer" }), { name: "i.onnx" }),
+    {
+      name: "SyntaxError",
+      message:
+        /^Cannot import ONNX model 'i\.onnx': it is an integer graph \(QuantizeLinear, MatMulInteger\).*--quantized qdq/,
+    },
+  );
+  // The same model's QDQ export imports.
+  assert.equal(importOnnxModel(exportOnnx(q)).model.weights.rows, 10);
 });

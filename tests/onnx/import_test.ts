@@ -381,3 +381,79 @@ Deno.test("a head the importer cannot read is refused: softmax across samples, o
     assert.deepEqual(warnings, []);
   }
 });
+
+Deno.test({
+  name: `class labels are read only from a label path that keeps the scores' order${
+    ortProblem ? ` (skipped: ${ortProblem})` : ""
+  }`,
+  ignore: ortProblem !== null,
+  async fn() {
+    // Each graph ends in Gather(classes, index). Where the index is the scores' (or their
+    // probabilities') arg max, or scores > 0 for one score, the import agrees with onnxruntime;
+    // a binary head ordered [p, 1 - p] or a permuted index used to be read with the wrong
+    // classes (0 % agreement) and is refused now, unless the caller gives the classes.
+    const { model, split } = await trained("breast-cancer");
+    const digits = await trained("digits");
+    const build = (m: LogisticModel, label: (g: GraphBuilder, scores: string) => string) => {
+      const f = foldPreprocessing(m);
+      const [k, d] = [m.weights.rows, m.weights.cols];
+      const g = new GraphBuilder();
+      const w = g.constant("w", "FLOAT", [k, d], Float32Array.from(f.weights));
+      const b = g.constant("b", "FLOAT", [k], Float32Array.from(f.bias));
+      const scores = g.op("Gemm", ["input", w, b], { transB: { int: 1 } });
+      const classes = g.strings("classes", m.classes);
+      g.op("Gather", [classes, label(g, scores)], { axis: { int: 0 } }, "label");
+      return encodeOnnx({
+        ir_version: 8,
+        opset_import: [{ domain: "", version: 13 }],
+        graph: {
+          name: "labels",
+          node: g.nodes,
+          initializer: g.initializers,
+          input: [valueInfo("input", "FLOAT", ["N", d])],
+          output: [valueInfo("label", "STRING", ["N"])],
+        },
+      });
+    };
+    const argmax = (g: GraphBuilder, t: string) =>
+      g.op("ArgMax", [t], { axis: { int: 1 }, keepdims: { int: 0 } });
+    const binary = (order: "low-high" | "high-low") => (g: GraphBuilder, s: string) => {
+      const p = g.op("Sigmoid", [s]);
+      const q = g.op("Sub", [g.constant("one", "FLOAT", [], [1]), p]);
+      const pair = order === "low-high" ? [q, p] : [p, q];
+      return argmax(g, g.op("Concat", pair, { axis: { int: 1 } }));
+    };
+    const positive = (g: GraphBuilder, s: string) => {
+      const gt = g.op("Greater", [s, g.constant("zero", "FLOAT", [], [0])]);
+      const i = g.op("Cast", [gt], { to: { int: 7 } });
+      return g.op("Squeeze", [i, g.constant("axis", "INT64", [1], [1])]);
+    };
+    const softmaxArgmax = (g: GraphBuilder, s: string) =>
+      argmax(g, g.op("Softmax", [s], { axis: { int: 1 } }));
+    const permuted = (g: GraphBuilder, s: string) => {
+      const perm = g.constant("perm", "INT64", [10], [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+      return g.op("Gather", [perm, argmax(g, s)], { axis: { int: 0 } });
+    };
+    const x = split.xTest, xd = digits.split.xTest;
+    const readable: [Uint8Array, Matrix][] = [
+      [build(model, binary("low-high")), x],
+      [build(model, positive), x],
+      [build(digits.model, (g, s) => argmax(g, s)), xd],
+      [build(digits.model, softmaxArgmax), xd],
+    ];
+    for (const [bytes, data] of readable) {
+      const imported = importOnnxModel(bytes);
+      const ort = (await runOnnx(bytes, data)).label.data as string[];
+      assert.equal(agreement(predictLabels(imported.model, data), ort), 1);
+    }
+    for (const bytes of [build(model, binary("high-low")), build(digits.model, permuted)]) {
+      assert.throws(() => importOnnxModel(bytes), {
+        name: "SyntaxError",
+        message: /the class labels come from Gather node '[^']*', whose index is not the arg max/,
+      });
+    }
+    // The caller who knows the score order can still read the weights.
+    const given = importOnnxModel(build(model, binary("high-low")), { classes: ["a", "b"] });
+    assert.deepEqual(given.model.classes, ["a", "b"]);
+  },
+});

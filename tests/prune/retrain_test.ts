@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { fit } from "../../lib/model/fit.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
 import { predict } from "../../lib/model/predict.ts";
 import { pruneModel } from "../../lib/prune/prune_model.ts";
@@ -136,6 +137,32 @@ Deno.test("gradual pruning with early stopping returns weights that obey the fin
   const lastRemoval = s.findLastIndex((v, i) => i === 0 || v !== s[i - 1]) + 1;
   assert.ok(best >= lastRemoval, `best epoch ${best}, last removal at epoch ${lastRemoval}`);
   assert.equal(r.history.length, best + 2, `${r.history.length} epochs`);
+});
+
+Deno.test("gradual pruning with early stopping reaches the final sparsity when removals are spaced", () => {
+  // With frequency 2 the mask grows every other epoch: patience 1 used to run out between two
+  // removals, returning 52 % sparsity for a 90 % target without a word (this split and step).
+  const s = trainTestSplit(digits.x, digits.y, { seed: 1 });
+  const train = s.xTrain, validation = { x: s.xTest, y: s.yTest };
+  const r = gradualPrune(train, s.yTrain, {
+    optimizer: { kind: "sgd", epochs: 12, learningRate: 0.5 },
+    schedule: { finalSparsity: 0.9, endStep: 8, frequency: 2 },
+    validation,
+    earlyStopping: { patience: 1 },
+  });
+  assert.equal(zerosOf(r.model.mask!), Math.round(0.9 * r.model.mask!.length));
+  assert.equal(r.sparsityByEpoch.at(-1), zerosOf(r.model.mask!) / r.model.mask!.length);
+  assert.ok(r.history.length >= 8, `${r.history.length} epochs`);
+  // fit's own option: no stop before the given epoch.
+  assert.throws(
+    () =>
+      fit(train, s.yTrain, {
+        optimizer: { kind: "sgd", epochs: 3 },
+        validation,
+        earlyStopping: { patience: 1, notBefore: -1 },
+      }),
+    /earlyStopping\.notBefore/,
+  );
 });
 
 Deno.test("per-class gradual pruning starts from a globally pruned model without reviving", () => {

@@ -63,3 +63,17 @@ Deno.test("the schedule rejects impossible settings", () => {
   assert.throws(() => polynomialSparsity(1, { beginStep: 5, endStep: 5 }), RangeError);
   assert.throws(() => polynomialSparsity(NaN), RangeError);
 });
+
+Deno.test("a fractional frequency puts each step on its own grid point", () => {
+  // 0.3 / 0.1 is 2.9999999999999996 in floating point: the floor fell one update short.
+  const o = { finalSparsity: 0.9, endStep: 1, frequency: 0.1 };
+  for (let m = 0; m < 10; m++) {
+    const t = m / 10; // exactly the m-th update, as a decimal
+    assertClose(polynomialSparsity(t, o), 0.9 - 0.9 * (1 - m / 10) ** 3, {
+      rtol: 1e-12,
+      atol: 1e-15,
+      message: `t=${t}`,
+    });
+  }
+  assertClose(polynomialSparsity(0.35, o), 0.9 - 0.9 * 0.7 ** 3, { rtol: 1e-12 });
+});
