@@ -129,7 +129,8 @@ export async function checkOutput(
 
 /**
  * Refuses an output that is one of the command's input files, under any name (real paths are
- * compared), so that writing it cannot destroy what the command reads.
+ * compared, and where the system reports them device and inode numbers, which a hard link
+ * shares), so that writing it cannot destroy what the command reads.
  *
  * @param option The output's option, for the message (e.g. `"--out"`).
  * @param path The output path.
@@ -142,18 +143,24 @@ async function checkNotAnInput(
   path: string,
   inputs: Readonly<Record<string, string | undefined>>,
 ): Promise<void> {
-  let target: string;
+  let target: string, info: Deno.FileInfo;
   try {
     target = await Deno.realPath(path);
+    info = await Deno.stat(target);
   } catch {
     return; // a new file cannot be an existing input
   }
   for (const [what, input] of Object.entries(inputs)) {
     if (input === undefined) continue;
     const real = await Deno.realPath(input).catch(() => null);
-    if (real === target) {
+    const other = real === null ? null : await Deno.stat(real).catch(() => null);
+    const linked = other !== null && info.ino !== null && info.ino === other.ino &&
+      info.dev === other.dev;
+    if (real === target || linked) {
       throw new UsageError(
-        `Cannot write: ${option} '${path}' is the ${what} file; write the output elsewhere`,
+        `Cannot write: ${option} '${path}' is the ${what} file${
+          real === target ? "" : " (a hard link to it)"
+        }; write the output elsewhere`,
       );
     }
   }

@@ -16,12 +16,10 @@ import type { Penalty } from "../model/types.ts";
 import type { Evaluation } from "../metrics/evaluate.ts";
 import type { FitResult } from "../model/fit.ts";
 
-/** Files above this size are streamed even without `--stream`. */
-export const STREAM_AUTO_BYTES = 2 ** 30;
-
 /**
- * Streams the training if `--stream` is set or `--data` is larger than
- * {@linkcode STREAM_AUTO_BYTES}; otherwise returns `null`.
+ * Streams the training if `--stream` is set or `--data` is larger than `--max-data-bytes`
+ * (default 1 GiB: the size above which the other commands refuse a file); otherwise returns
+ * `null`.
  *
  * @param args Parsed options of `train`.
  * @param io Where to report progress.
@@ -53,9 +51,10 @@ export async function trainStreamedIfAsked(
       return null; // the in-memory path reports the missing file
     }
   }
-  // A --max-data-bytes raised above the streaming size keeps such files in memory.
+  // The limit of reading into memory is where streaming starts: raising it keeps larger files
+  // in memory, lowering it streams smaller ones.
   const maxBytes = args.number("max-data-bytes", 1, Number.MAX_SAFE_INTEGER, true)!;
-  const auto = size > Math.max(STREAM_AUTO_BYTES, maxBytes);
+  const auto = size > maxBytes;
   if (!args.flag("stream") && !auto) return null;
   if (file === undefined) {
     throw new UsageError("Cannot train from a stream: --stream needs --data FILE.csv");

@@ -273,17 +273,7 @@ class TableBuilder {
     const names = header
       ? first.map((n, j) => n.trim() === "" ? `column_${j + 1}` : n.trim())
       : Array.from({ length: width }, (_, j) => `column_${j + 1}`);
-    const seen = new Map<string, number>();
-    names.forEach((n, j) => {
-      if (seen.has(n)) {
-        throw new RangeError(
-          `Cannot read CSV '${this.#file}': line 1, columns ${seen.get(n)! + 1} and ${
-            j + 1
-          } are both named '${n}'`,
-        );
-      }
-      seen.set(n, j);
-    });
+    checkHeaderNames(names, this.#file);
     if (width < 2) {
       this.fail(`it has ${width} column; a feature and a label column are needed`);
     }
@@ -402,6 +392,34 @@ export function describeCell(cell: string, v: number): string {
     return `holds '${shown}', which is not a finite decimal number`;
   }
   return `holds '${shown}', which overflows to ${v}`;
+}
+
+/**
+ * Refuses a header that names two columns alike; when the names are all numbers, the file
+ * probably has no header, and the message says so.
+ *
+ * @param names The columns' names, in order.
+ * @param file The file, for the message.
+ * @throws {RangeError} If two columns have the same name.
+ */
+export function checkHeaderNames(names: readonly string[], file: string): void {
+  const seen = new Map<string, number>();
+  names.forEach((n, j) => {
+    const first = seen.get(n);
+    if (first === undefined) {
+      seen.set(n, j);
+      return;
+    }
+    const numeric = names.every((m) => m !== "" && Number.isFinite(Number(m)));
+    throw new RangeError(
+      `Cannot read CSV '${file}': line 1, columns ${first + 1} and ${j + 1} are both named ` +
+        `'${n}'` +
+        (numeric
+          ? "; line 1 holds numbers, so the file may have no header: read it without one " +
+            "(header: false; lrc: --no-header)"
+          : ""),
+    );
+  });
 }
 
 /**

@@ -14,7 +14,13 @@ import type { Matrix } from "../core/matrix.ts";
 import { assertInRange } from "../core/validate.ts";
 import { classIndexOf, encodeLabels } from "./dataset.ts";
 import { featureScale } from "./preprocess.ts";
-import { describeCell, NON_DECIMAL, overflowsFloat32, raggedRowReason } from "./csv.ts";
+import {
+  checkHeaderNames,
+  describeCell,
+  NON_DECIMAL,
+  overflowsFloat32,
+  raggedRowReason,
+} from "./csv.ts";
 
 /** Options for {@linkcode readCsvBatches} and {@linkcode scanCsv}. */
 export interface CsvStreamOptions {
@@ -220,15 +226,7 @@ function headerColumns(
   const names = header
     ? fields.map((n, j) => n.trim() === "" ? `column_${j + 1}` : n.trim())
     : Array.from({ length: width }, (_, j) => `column_${j + 1}`);
-  const seen = new Map<string, number>();
-  names.forEach((n, j) => {
-    if (seen.has(n)) {
-      throw new RangeError(
-        `Cannot read CSV '${file}': columns ${seen.get(n)! + 1} and ${j + 1} are both named '${n}'`,
-      );
-    }
-    seen.set(n, j);
-  });
+  checkHeaderNames(names, file);
   const label = options.label;
   if (label === null) return { names, labelCol: -1, width };
   if (width < 2) {

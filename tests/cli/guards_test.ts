@@ -47,23 +47,30 @@ Deno.test("no command writes over its own input model or data file", async () =>
     assert.equal((await runCli(["train", "--save", model, ...quick])).code, 0);
     assert.equal((await runCli(["train", "--save", json, ...quick])).code, 0);
     const before = await Deno.readFile(model);
-    const link = `${dir}/alias.lrc`;
+    const link = `${dir}/alias.lrc`, hard = `${dir}/hard.lrc`;
     await Deno.symlink(model, link);
+    await Deno.link(model, hard); // another name for the same file, which realPath keeps
     const cases: string[][] = [
       ["quantize", "--model", model, "--save", model],
       ["quantize", "--model", model, "--save", link],
+      ["quantize", "--model", model, "--save", hard],
       ["prune", "--model", json, "--sparsity", "0.5", "--save", json],
       ["compress", "--model", model, "--out", model],
+      ["compress", "--model", model, "--out", hard],
       ["compress", "--model", model, "--out", `${dir}/other.lrc`, "--report", `${dir}/r.html`],
     ];
-    for (const argv of cases.slice(0, 4)) {
+    for (const argv of cases.slice(0, -1)) {
       const r = await runCli([...argv, ...loaded]);
       assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
-      assert.match(r.stderr, /is the model file; write the output elsewhere/);
+      assert.match(
+        r.stderr,
+        /is the model file( \(a hard link to it\))?; write the output elsewhere/,
+      );
     }
     assert.deepEqual(await Deno.readFile(model), before);
+    assert.deepEqual(await Deno.readFile(hard), before);
     // A distinct output is fine.
-    const ok = await runCli([...cases[4], "--method", "none", ...loaded]);
+    const ok = await runCli([...cases.at(-1)!, "--method", "none", ...loaded]);
     assert.equal(ok.code, 0, ok.stderr);
   } finally {
     await Deno.remove(dir, { recursive: true });

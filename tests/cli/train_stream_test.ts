@@ -111,3 +111,34 @@ Deno.test("lrc train --stream: a test fraction above one half is refused, and a 
     await Deno.remove(tiny);
   }
 });
+
+Deno.test("a file above --max-data-bytes is streamed by lrc train and refused by the others", async () => {
+  // The limit used to start streaming only above 1 GiB: a lower limit made train refuse.
+  const file = await csvFile();
+  try {
+    const bytes = (await Deno.stat(file)).size;
+    const limit = ["--max-data-bytes", String(bytes - 1)];
+    const r = await runCli(["train", "--data", file, ...limit, "--optimizer", "sgd", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(JSON.parse(r.stdout).data.source, /every 4th row held out/);
+    const lbfgs = await runCli(["train", "--data", file, ...limit, "--quiet"]);
+    assert.equal(lbfgs.code, 2);
+    assert.match(lbfgs.stderr, /use --optimizer sgd or adam/);
+    const quantize = await runCli(["quantize", "--data", file, ...limit, "--quiet"]);
+    assert.equal(quantize.code, 1);
+    assert.match(quantize.stderr, new RegExp(`it is ${bytes} bytes, more than the limit`));
+    // At the limit the file is read into memory.
+    const inMemory = await runCli([
+      "train",
+      "--data",
+      file,
+      "--max-data-bytes",
+      String(bytes),
+      "--json",
+    ]);
+    assert.equal(inMemory.code, 0, inMemory.stderr);
+    assert.doesNotMatch(JSON.parse(inMemory.stdout).data.source, /held out/);
+  } finally {
+    await Deno.remove(file);
+  }
+});

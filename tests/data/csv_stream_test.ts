@@ -365,3 +365,19 @@ Deno.test("a value beyond float32's range is refused when read as float32, kept 
     assert.deepEqual([...read[0].x.data], [1, -1e39]);
   });
 });
+
+Deno.test("a first line of numbers that repeat is refused with a pointer to reading it headerless", async () => {
+  // Pixels: a headerless file's first row repeats values, which read as duplicate names.
+  const text = "0,0,5,13,1\n0,1,4,2,0\n";
+  const reason =
+    /^Cannot read CSV '.*': line 1, columns 1 and 2 are both named '0'; line 1 holds numbers, so the file may have no header: read it without one \(header: false; lrc: --no-header\)$/;
+  assert.throws(() => parseCsv(text), { name: "RangeError", message: reason });
+  await withFile(text, async (file) => {
+    await assert.rejects(() => readCsvColumns(file), { name: "RangeError", message: reason });
+    await assert.rejects(() => Array.fromAsync(readCsvBatches(file)), { message: reason });
+    const read = await Array.fromAsync(readCsvBatches(file, { header: false, dtype: "float64" }));
+    assert.deepEqual([...read[0].x.data], [0, 0, 5, 13, 0, 1, 4, 2]);
+  });
+  // Named columns get no such hint.
+  assert.throws(() => parseCsv("a,a,y\n1,2,0\n"), { message: /both named 'a'$/ });
+});
