@@ -11,7 +11,7 @@
  * | `intercept` | number[], `(nOutputs)` | bias |
  * | `classes` | (string or number)[] | class labels in order (numbers become strings: `1.0` -> `"1"`); default `"0"`, `"1"`, ... |
  * | `featureNames` | string[] | input names; default `x0`, `x1`, ... |
- * | `multiClass` | `"multinomial"` or `"ovr"` | how more than two classes were trained; default multinomial (softmax). One-vs-rest is read as softmax (same predicted classes, other probabilities) with a warning. |
+ * | `multiClass` | `"multinomial"` or `"ovr"` | how the model was trained; default multinomial (softmax) for more than two classes. One-vs-rest is read as softmax (same predicted classes, other probabilities) with a warning. One row with `"multinomial"` is scikit-learn's binary multinomial model, whose probability is `softmax([-z, z])`, i.e. `sigmoid(2 z)`: it is read as a sigmoid model of `2 z`. |
  * | `preprocessing` | `{ kind?: "standardize", mean: number[], scale: number[] }` | standardisation the coefficients expect, `(x - mean) / scale`; other kinds or fields are refused |
  *
  * @module
@@ -36,7 +36,8 @@ export interface CoefficientsOptions {
  * @param json The JSON text, or the parsed object.
  * @param options Name of the source for messages.
  * @returns The model and warnings.
- * @throws {SyntaxError} If the text is not JSON or a field has the wrong form.
+ * @throws {SyntaxError} If the text is not JSON, a field has the wrong form, or a field is
+ *   unknown (a misspelt `preprocessing` would otherwise drop the standardisation silently).
  * @throws {RangeError} If a value is not finite or the shapes disagree.
  *
  * @example A binary model
@@ -66,6 +67,14 @@ export function modelFromCoefficients(
     }
   } else o = json;
   if (typeof o !== "object" || o === null || Array.isArray(o)) fail("expected a JSON object");
+  const fields = ["coef", "intercept", "classes", "featureNames", "multiClass", "preprocessing"];
+  const unknownFields = Object.keys(o).filter((k) => !fields.includes(k));
+  if (unknownFields.length > 0) {
+    fail(`unknown fields: ${unknownFields.join(", ")} (known: ${fields.join(", ")})`);
+  }
+  const mismatch = (reason: string): never => {
+    throw new RangeError(`Cannot import '${name}': ${reason}`);
+  };
   const numbers = (v: unknown, what: string): number[] => {
     if (!Array.isArray(v) || !v.every((e) => typeof e === "number")) {
       return fail(`${what} must be an array of numbers`);
@@ -81,9 +90,7 @@ export function modelFromCoefficients(
   }
   const intercept = numbers(o.intercept, "intercept");
   if (intercept.length !== rows.length) {
-    throw new RangeError(
-      `Cannot import '${name}': intercept has ${intercept.length} values for ${rows.length} coef rows`,
-    );
+    mismatch(`intercept has ${intercept.length} values for ${rows.length} coef rows`);
   }
   const nOut = rows.length;
   let classes: string[];
@@ -97,19 +104,25 @@ export function modelFromCoefficients(
     classes = (o.classes as (string | number)[]).map(String);
   }
   const warnings: string[] = [];
+  const mc = o.multiClass;
+  if (mc !== undefined && mc !== "multinomial" && mc !== "ovr") {
+    fail(`multiClass must be 'multinomial' or 'ovr', got ${JSON.stringify(mc)}`);
+  }
   let link: "sigmoid" | "softmax";
+  let factor = 1;
   if (nOut === 1) {
     if (classes.length !== 2) {
-      fail(`one coef row is a binary model, but there are ${classes.length} classes`);
+      mismatch(`one coef row is a binary model, but there are ${classes.length} classes`);
     }
     link = "sigmoid";
+    // scikit-learn's binary multinomial model: softmax([-z, z]) = sigmoid(2 z).
+    if (mc === "multinomial") factor = 2;
   } else {
-    if (classes.length !== nOut) fail(`${nOut} coef rows for ${classes.length} classes`);
+    if (classes.length !== nOut) mismatch(`${nOut} coef rows for ${classes.length} classes`);
     link = "softmax";
-    const mc = o.multiClass ?? "multinomial";
     if (mc === "ovr") {
       warnings.push("one-vs-rest read as softmax: same predicted classes, other probabilities");
-    } else if (mc !== "multinomial") fail(`multiClass must be 'multinomial' or 'ovr', got '${mc}'`);
+    }
   }
   let featureNames: string[];
   if (o.featureNames === undefined) featureNames = Array.from({ length: d }, (_, j) => `x${j}`);
@@ -140,8 +153,8 @@ export function modelFromCoefficients(
     kind: "logistic-regression",
     version: MODEL_VERSION,
     link,
-    weights: { data: Float64Array.from(rows.flat()), rows: nOut, cols: d },
-    bias: Float64Array.from(intercept),
+    weights: { data: Float64Array.from(rows.flat(), (v) => factor * v), rows: nOut, cols: d },
+    bias: Float64Array.from(intercept, (v) => factor * v),
     classes,
     featureNames,
     preprocessing,
@@ -149,8 +162,9 @@ export function modelFromCoefficients(
   try {
     validateModel(model, `import '${name}'`);
   } catch (error) {
-    const message = (error as Error).message;
-    throw error instanceof RangeError ? new RangeError(message) : new SyntaxError(message);
+    // Every field has its form by now: what the model check finds is values or shapes that
+    // disagree (feature names, preprocessing length, repeated classes).
+    throw new RangeError((error as Error).message);
   }
   return { model, warnings };
 }

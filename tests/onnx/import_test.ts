@@ -266,7 +266,8 @@ for (
         intercept: fitted.intercept,
         classes: fitted.classes,
         featureNames: [...d.featureNames],
-        multiClass: multiClass === "ovr" ? "ovr" : "multinomial",
+        // What scikit-learn used: "auto" is one-vs-rest for two classes.
+        multiClass: multiClass === "auto" ? "ovr" : multiClass,
       });
       assert.equal(warnings.length, multiClass === "ovr" ? 1 : 0);
       assert.equal(agreement(predictLabels(model, s.xTest), expectedLabels), 1);
@@ -456,4 +457,53 @@ Deno.test({
     const given = importOnnxModel(build(model, binary("high-low")), { classes: ["a", "b"] });
     assert.deepEqual(given.model.classes, ["a", "b"]);
   },
+});
+
+Deno.test({
+  name: "scikit-learn's binary multinomial model imports from JSON with its probabilities" +
+    (skProblem ? ` (skipped: ${skProblem})` : ""),
+  ignore: skProblem !== null,
+  async fn() {
+    // Its one row scores z with probability softmax([-z, z]) = sigmoid(2 z): read as plain
+    // sigmoid, the probabilities were off by up to 0.15 with the same labels.
+    const d = await loadEmbedded("breast-cancer");
+    const s = trainTestSplit(d.x, d.y, { seed: 2 });
+    const fitted = await sklearnFit(s.xTrain, s.yTrain, s.xTest, "multinomial");
+    assert.equal(fitted.coef.length, 1);
+    const { model, warnings } = modelFromCoefficients({
+      coef: fitted.coef,
+      intercept: fitted.intercept,
+      classes: fitted.classes,
+      multiClass: "multinomial",
+    });
+    assert.deepEqual(warnings, []);
+    assert.equal(agreement(predictLabels(model, s.xTest), fitted.pred.map(String)), 1);
+    assert.ok(maxDiff(predictProba(model, s.xTest).data, fitted.proba.flat()) < 1e-9);
+  },
+});
+
+Deno.test("a JSON of coefficients with an unknown field or a shape that disagrees is refused", () => {
+  // A misspelt "preprocesing" used to be ignored, dropping the standardisation silently.
+  assert.throws(
+    () =>
+      modelFromCoefficients({
+        coef: [[1, -1]],
+        intercept: [0],
+        preprocesing: { mean: [10, 0], scale: [1, 1] },
+      }),
+    { name: "SyntaxError", message: /unknown fields: preprocesing \(known: coef, intercept/ },
+  );
+  const shapes: [Record<string, unknown>, RegExp][] = [
+    [{ coef: [[1, 2]], intercept: [0], featureNames: ["a"] }, /feature/],
+    [{ coef: [[1, 2]], intercept: [0], preprocessing: { mean: [0], scale: [1] } }, /1 features/],
+    [{ coef: [[1, 2], [3, 4]], intercept: [0, 0], classes: ["a", "b", "c"] }, /2 coef rows for 3/],
+    [{ coef: [[1, 2]], intercept: [0], classes: ["a", "b", "c"] }, /binary model/],
+  ];
+  for (const [json, message] of shapes) {
+    assert.throws(() => modelFromCoefficients(json), { name: "RangeError", message });
+  }
+  assert.throws(
+    () => modelFromCoefficients({ coef: [[1, 2]], intercept: [0], multiClass: "bogus" }),
+    { name: "SyntaxError", message: /multiClass must be 'multinomial' or 'ovr', got "bogus"/ },
+  );
 });
