@@ -21,6 +21,23 @@ import { MODEL_VERSION } from "../model/types.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 
+/** The fields the schema knows. */
+const FIELDS = ["coef", "intercept", "classes", "featureNames", "multiClass", "preprocessing"];
+
+/** Levenshtein distance (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      row.push(Math.min(previous[j] + 1, row[j - 1] + 1, substitution));
+    }
+    previous = row;
+  }
+  return previous[b.length];
+}
+
 /** Options for {@linkcode modelFromCoefficients}. */
 export interface CoefficientsOptions {
   /**
@@ -36,8 +53,9 @@ export interface CoefficientsOptions {
  * @param json The JSON text, or the parsed object.
  * @param options Name of the source for messages.
  * @returns The model and warnings.
- * @throws {SyntaxError} If the text is not JSON, a field has the wrong form, or a field is
- *   unknown (a misspelt `preprocessing` would otherwise drop the standardisation silently).
+ * @throws {SyntaxError} If the text is not JSON, a field has the wrong form, or an unknown field
+ *   is within two edits of a known one (`preprocesing`, `multi_class`: a misspelt
+ *   `preprocessing` would otherwise drop the standardisation silently); other fields are ignored.
  * @throws {RangeError} If a value is not finite or the shapes disagree.
  *
  * @example A binary model
@@ -67,10 +85,12 @@ export function modelFromCoefficients(
     }
   } else o = json;
   if (typeof o !== "object" || o === null || Array.isArray(o)) fail("expected a JSON object");
-  const fields = ["coef", "intercept", "classes", "featureNames", "multiClass", "preprocessing"];
-  const unknownFields = Object.keys(o).filter((k) => !fields.includes(k));
-  if (unknownFields.length > 0) {
-    fail(`unknown fields: ${unknownFields.join(", ")} (known: ${fields.join(", ")})`);
+  // Other fields (a source, a note) are left alone, but one that looks like a misspelt field
+  // is refused: a "preprocesing" ignored would drop the standardisation silently.
+  for (const key of Object.keys(o)) {
+    if (FIELDS.includes(key)) continue;
+    const near = FIELDS.find((f) => editDistance(key.toLowerCase(), f.toLowerCase()) <= 2);
+    if (near) fail(`unknown field '${key}': is it '${near}'?`);
   }
   const mismatch = (reason: string): never => {
     throw new RangeError(`Cannot import '${name}': ${reason}`);

@@ -491,8 +491,15 @@ Deno.test("a JSON of coefficients with an unknown field or a shape that disagree
         intercept: [0],
         preprocesing: { mean: [10, 0], scale: [1, 1] },
       }),
-    { name: "SyntaxError", message: /unknown fields: preprocesing \(known: coef, intercept/ },
+    { name: "SyntaxError", message: /unknown field 'preprocesing': is it 'preprocessing'\?/ },
   );
+  assert.throws(
+    () => modelFromCoefficients({ coef: [[1, -1]], intercept: [0], multi_class: "ovr" }),
+    /unknown field 'multi_class': is it 'multiClass'\?/,
+  );
+  // Fields that are not near a known one (a source, a note) are left alone.
+  const noted = modelFromCoefficients({ coef: [[1, -1]], intercept: [0], source: "sklearn 1.2" });
+  assert.deepEqual(noted.warnings, []);
   const shapes: [Record<string, unknown>, RegExp][] = [
     [{ coef: [[1, 2]], intercept: [0], featureNames: ["a"] }, /feature/],
     [{ coef: [[1, 2]], intercept: [0], preprocessing: { mean: [0], scale: [1] } }, /1 features/],
