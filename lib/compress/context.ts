@@ -8,13 +8,26 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, assertLabels, assertMatrix, describe } from "../core/validate.ts";
+import {
+  assertFinite,
+  assertInRange,
+  assertLabels,
+  assertMatrix,
+  describe,
+  errorReason,
+} from "../core/validate.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { trainTestSplit } from "../data/preprocess.ts";
 import { encodeModel, inspectModelFile } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import { accuracy, logLoss } from "../metrics/metrics.ts";
-import { fit, type FitProgress, type Optimizer } from "../model/fit.ts";
+import {
+  checkOptimizer,
+  checkPenalty,
+  fit,
+  type FitProgress,
+  type Optimizer,
+} from "../model/fit.ts";
 import { classesFromScores, decisionFunction, probabilitiesFromScores } from "../model/predict.ts";
 import { type LogisticModel, type Penalty, penaltyStrengths } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -183,6 +196,11 @@ export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
       `Cannot ${action}: prune scope must be global or per-class, got '${scope}'`,
     );
   }
+  if (spec.compensate !== undefined && typeof spec.compensate !== "boolean") {
+    throw new TypeError(
+      `Cannot ${action}: prune compensate must be a boolean, got ${describe(spec.compensate)}`,
+    );
+  }
   return {
     strategy,
     structure,
@@ -191,6 +209,59 @@ export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
     count,
     compensate: spec.compensate ?? true,
   };
+}
+
+/**
+ * Checks a pruning count against the model's shape before any training: at most the weights of
+ * a class row (per class), of the matrix (global), or the features (whole features).
+ *
+ * @param p The resolved pruning step.
+ * @param nOutputs The model's outputs (1 for a binary model).
+ * @param nFeatures Its features.
+ * @param action What the caller was doing, for messages.
+ * @throws {RangeError} If the count exceeds what there is to remove.
+ */
+export function checkPruneCount(
+  p: ResolvedPrune,
+  nOutputs: number,
+  nFeatures: number,
+  action = ACTION,
+): void {
+  if (p.count === null) return;
+  const [room, what] = p.structure === "features"
+    ? [nFeatures, "features"]
+    : p.scope === "per-class"
+    ? [nFeatures, "weights of each class row"]
+    : [nOutputs * nFeatures, "weights"];
+  if (p.count > room) {
+    throw new RangeError(
+      `Cannot ${action}: prune count ${p.count} exceeds the ${room} ${what} of the model`,
+    );
+  }
+}
+
+/**
+ * Checks a quantization step's form before any training (its method is checked by
+ * `resolveMethod`).
+ *
+ * @param spec The step, or `false`.
+ * @param action What the caller was doing, for messages.
+ * @throws {TypeError} If it is not an object or `false`.
+ * @throws {RangeError} If `training` is not ptq or qat.
+ */
+export function checkQuantizeSpec(spec: unknown, action = ACTION): void {
+  if (spec === false) return;
+  if (typeof spec !== "object" || spec === null) {
+    throw new TypeError(
+      `Cannot ${action}: quantize must be an object or false, got ${describe(spec)}`,
+    );
+  }
+  const training = (spec as { training?: unknown }).training;
+  if (training !== undefined && training !== "ptq" && training !== "qat") {
+    throw new RangeError(
+      `Cannot ${action}: quantize training must be 'ptq' or 'qat', got ${describe(training)}`,
+    );
+  }
 }
 
 /** Whether a pruning step removes nothing. */
@@ -260,6 +331,12 @@ function checkData(data: LabelledData, name: string, cols: number | null): void 
     );
   }
   if (data.x.rows === 0) throw new RangeError(`Cannot ${ACTION}: ${name} has no samples`);
+  // Checked here, at the caller's rows, rather than after the split and the training.
+  assertFinite(ACTION, `${name}.x`, data.x.data, data.x.cols);
+  const classes = (data as CompressionData).classes;
+  if (classes !== undefined && new Set(classes).size !== classes.length) {
+    throw new RangeError(`Cannot ${ACTION}: ${name}.classes repeat a label`);
+  }
 }
 
 /** Accuracy and log loss of a float model on data. */
@@ -313,6 +390,24 @@ export function createContext(
         `Cannot ${ACTION}: the model takes ${given.weights.cols} features, the data have ${d}`,
       );
     }
+    // Data that name their classes or features otherwise would be read in the model's order.
+    for (
+      const [field, mine] of [["classes", given.classes], [
+        "featureNames",
+        given.featureNames,
+      ]] as const
+    ) {
+      const theirs = data[field];
+      if (
+        theirs !== undefined &&
+        (theirs.length !== mine.length || theirs.some((v, i) => v !== mine[i]))
+      ) {
+        throw new TypeError(
+          `Cannot ${ACTION}: data.${field} are not the model's (in order); give the data as the ` +
+            "model takes them",
+        );
+      }
+    }
   }
   let fitX: Matrix = data.x, fitY = data.y;
   let validation: LabelledData;
@@ -321,7 +416,17 @@ export function createContext(
   } else {
     const fraction = options.validationFraction ?? 0.2;
     assertInRange(ACTION, "validationFraction", fraction, Number.MIN_VALUE, 1 - Number.EPSILON);
-    const split = trainTestSplit(data.x, data.y, { testFraction: fraction, seed });
+    let split: ReturnType<typeof trainTestSplit>;
+    try {
+      split = trainTestSplit(data.x, data.y, { testFraction: fraction, seed });
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new RangeError(
+        `Cannot ${ACTION}: validationFraction ${fraction} of ${data.x.rows} samples: ${
+          errorReason(error)
+        }`,
+      );
+    }
     fitX = split.xTrain;
     fitY = split.yTrain;
     validation = { x: split.xTest, y: split.yTest };
@@ -336,11 +441,44 @@ export function createContext(
   if (options.test) assertLabels(ACTION, options.test.y, options.test.x.rows, classes.length);
   const fitData: Dataset = { x: fitX, y: fitY, classes, featureNames };
   const penalty: Penalty = options.penalty ?? { kind: "l2", lambda: 1 / fitX.rows };
+  checkPenalty(ACTION, penalty);
   const { l2 } = penaltyStrengths(penalty);
   const fineTuneOptimizer = options.fineTune === undefined
     ? { kind: "lbfgs" as const, maxIterations: 100 }
     : options.fineTune;
   const qat = options.qat ?? {};
+  // Settings used after the dense model is trained are checked before it.
+  const named = (what: string, check: () => void) => {
+    try {
+      check();
+    } catch (error) {
+      if (!(error instanceof RangeError) && !(error instanceof TypeError)) throw error;
+      throw new RangeError(`Cannot ${ACTION}: ${what}: ${errorReason(error)}`);
+    }
+  };
+  if (fineTuneOptimizer !== false) {
+    named("fineTune", () => checkOptimizer(ACTION, fineTuneOptimizer));
+  }
+  if (qat.optimizer !== undefined) {
+    named("qat.optimizer", () => checkOptimizer(ACTION, qat.optimizer!));
+    const kind: string = qat.optimizer.kind;
+    if (kind !== "sgd" && kind !== "adam") {
+      throw new RangeError(
+        `Cannot ${ACTION}: qat.optimizer must be sgd or adam (quantization-aware training ` +
+          `takes mini-batch steps), got '${kind}'`,
+      );
+    }
+  }
+  for (
+    const [what, value] of [["keepRecipe", options.keepRecipe], [
+      "qat.recalibrate",
+      qat.recalibrate,
+    ]] as const
+  ) {
+    if (value !== undefined && typeof value !== "boolean") {
+      throw new TypeError(`Cannot ${ACTION}: ${what} must be a boolean, got ${describe(value)}`);
+    }
+  }
   const keepRecipe = options.keepRecipe ?? false;
   const entropy = options.entropy ?? false;
   if (typeof entropy !== "boolean") {

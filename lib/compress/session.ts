@@ -13,7 +13,13 @@
 
 import type { Dataset } from "../data/dataset.ts";
 import type { LogisticModel } from "../model/types.ts";
-import { createContext, removesNothing, resolvePrune } from "./context.ts";
+import {
+  checkPruneCount,
+  checkQuantizeSpec,
+  createContext,
+  removesNothing,
+  resolvePrune,
+} from "./context.ts";
 import { resolveMethod } from "../quant/quantize.ts";
 import { assertInRange } from "../core/validate.ts";
 import { runSearch } from "./search.ts";
@@ -127,6 +133,8 @@ export function createCompressionSession(
       const prune = run.prune === undefined ? DEFAULT_PRUNE : run.prune;
       const quantize = run.quantize === undefined ? DEFAULT_QUANTIZE : run.quantize;
       const resolved = prune === false ? null : resolvePrune(prune);
+      if (resolved) checkPruneCount(resolved, ctx.dense.weights.rows, ctx.dense.weights.cols);
+      checkQuantizeSpec(quantize);
       if (quantize !== false) resolveMethod(quantize.method ?? DEFAULT_QUANTIZE.method, ACTION);
       ctx.begin(1 + (resolved ? 2 : 0) + (quantize ? 1 : 0));
       const base = resolved && !removesNothing(resolved) ? ctx.base(resolved) : ctx.denseBase;
@@ -187,7 +195,12 @@ export function compressModel(
 ): CompressResult {
   const { prune, quantize, ...session } = options;
   // Settings of the steps are checked before the dense model is trained.
-  if (prune) resolvePrune(prune);
+  if (prune) {
+    const resolved = resolvePrune(prune);
+    const d = data?.x?.cols;
+    if (typeof d === "number") checkPruneCount(resolved, outputsOf(data, options.model), d);
+  }
+  if (quantize !== undefined) checkQuantizeSpec(quantize);
   if (quantize) resolveMethod(quantize.method ?? DEFAULT_QUANTIZE.method, ACTION);
   return createCompressionSession(data, session).compress({ prune, quantize });
 }
@@ -288,4 +301,14 @@ function splitSpace(options: CompressionSessionOptions & CompressionSpace): {
       includeFloat,
     },
   };
+}
+
+/** The outputs the dense model will have: the given model's, or 1 for two classes, else one per class. */
+function outputsOf(data: CompressionData, model: LogisticModel | undefined): number {
+  if (model !== undefined) return model.weights.rows;
+  let classes = data.classes?.length ?? 0;
+  if (data.classes === undefined && data.y) {
+    for (const v of data.y) classes = Math.max(classes, v + 1);
+  }
+  return classes === 2 ? 1 : classes;
 }

@@ -9,6 +9,7 @@ import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
 import { sizeReport } from "../../lib/io/size_report.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
 import { decisionFunction, predict } from "../../lib/model/predict.ts";
+import { fit } from "../../lib/model/fit.ts";
 import { agreement, FAST, splitSet } from "./_data.ts";
 
 const digits = await splitSet("digits");
@@ -287,4 +288,81 @@ Deno.test("the l1 soft threshold is compensated in the pipeline like every other
   const on = meanScores(run(true)), off = meanScores(run(false));
   on.forEach((v, c) => assert.ok(Math.abs(v - want[c]) < 1e-4, `class ${c}: ${v} vs ${want[c]}`));
   assert.ok(off.some((v, c) => Math.abs(v - want[c]) > 0.05), "the threshold moves the means");
+});
+
+Deno.test("settings and data the pipeline cannot use are refused before the dense model is trained", () => {
+  // Each was accepted, or failed only after training (naming an optimizer, not the option),
+  // or ran something else: training "none" ran QAT, a model given with other class names was
+  // applied to data whose labels meant the opposite.
+  const { model } = fit(cancer.train.x, cancer.train.y, {
+    classes: cancer.train.classes,
+    featureNames: cancer.train.featureNames,
+    optimizer: { kind: "lbfgs", maxIterations: 20 },
+  });
+  const nan = { ...cancer.train, x: { ...cancer.train.x, data: cancer.train.x.data.slice() } };
+  nan.x.data[100 * 30 + 5] = NaN;
+  const reversed = { ...cancer.train, classes: [...cancer.train.classes].reverse() };
+  const bad = { ...cancer.train, quantize: false, prune: false } as const;
+  const cases: [Record<string, unknown>, RegExp, ErrorConstructor][] = [
+    [
+      { quantize: { method: { kind: "uniform", bits: 4 }, training: "none" } },
+      /quantize training must be 'ptq' or 'qat', got string "none"/,
+      RangeError,
+    ],
+    [{ quantize: true }, /quantize must be an object or false/, TypeError],
+    [{ fineTune: { kind: "bogus" } }, /fineTune: .*unknown optimizer 'bogus'/, RangeError],
+    [{ qat: { optimizer: { kind: "lbfgs" } } }, /qat\.optimizer must be sgd or adam/, RangeError],
+    [
+      { qat: { optimizer: { kind: "adam", learningRate: -1 } } },
+      /qat\.optimizer: .*optimizer\.learningRate/,
+      RangeError,
+    ],
+    [
+      { penalty: { kind: "l3", lambda: 1 } },
+      /penalty kind must be none, l1, l2 or elasticnet/,
+      RangeError,
+    ],
+    [
+      { prune: { count: 1000 } },
+      /prune count 1000 exceeds the 30 weights of the model/,
+      RangeError,
+    ],
+    [
+      { prune: { count: 31, scope: "per-class" } },
+      /exceeds the 30 weights of each class row/,
+      RangeError,
+    ],
+    [
+      { prune: { fraction: 0.5, compensate: "no" } },
+      /prune compensate must be a boolean/,
+      TypeError,
+    ],
+    [{ keepRecipe: "yes" }, /keepRecipe must be a boolean/, TypeError],
+    [{ qat: { recalibrate: "yes" } }, /qat\.recalibrate must be a boolean/, TypeError],
+    [{ validationFraction: 0.001 }, /validationFraction 0\.001 of \d+ samples/, RangeError],
+  ];
+  for (const [options, message, type] of cases) {
+    let events = 0;
+    assert.throws(
+      () =>
+        compressModel(cancer.train, { ...FAST, ...options, onProgress: () => events++ } as never),
+      (e: Error) =>
+        e instanceof type && /^Cannot compress model: /.test(e.message) && message.test(e.message),
+      JSON.stringify(options),
+    );
+    assert.equal(events, 0, `${JSON.stringify(options)}: ${events} progress events first`);
+  }
+  const data: [unknown, Record<string, unknown>, RegExp][] = [
+    [nan, {}, /data\.x holds NaN at row 100, column 5/],
+    [{ ...cancer.train, classes: ["a", "a"] }, {}, /data\.classes repeat a label/],
+    [reversed, { model }, /data\.classes are not the model's \(in order\)/],
+    [
+      { ...cancer.train, featureNames: [...cancer.train.featureNames].reverse() },
+      { model },
+      /data\.featureNames are not the model's/,
+    ],
+  ];
+  for (const [d, options, message] of data) {
+    assert.throws(() => compressModel(d as never, { ...bad, ...FAST, ...options }), { message });
+  }
 });
