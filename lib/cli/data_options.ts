@@ -62,6 +62,8 @@ export interface LoadedData {
   readonly source: string;
   readonly train: Dataset;
   readonly test: { readonly x: Matrix; readonly y: Int32Array };
+  /** The feature names are positions made up for a file read without a header. */
+  readonly positional?: boolean;
 }
 
 /**
@@ -110,6 +112,7 @@ export async function loadData(args: ParsedArgs): Promise<LoadedData> {
       featureNames: data.featureNames,
     },
     test: { x: split.xTest, y: split.yTest },
+    ...(file !== undefined && args.flag("no-header") ? { positional: true } : {}),
   };
 }
 
@@ -117,7 +120,8 @@ export async function loadData(args: ParsedArgs): Promise<LoadedData> {
  * The loaded data as a loaded model takes them, matched as `lrc predict` matches them: when the
  * data name every feature of the model, the columns those names select, in the model's order
  * (whatever the data's order; a reduced model of structured pruning takes fewer); when they name
- * none of them, the columns by position, which needs the model's width. The class labels must be
+ * none of them, or the file has no header, the columns by position, which needs the model's width
+ * (the data then take the model's feature names). The class labels must be
  * the data's, in the same order.
  *
  * @param model The model.
@@ -128,7 +132,9 @@ export async function loadData(args: ParsedArgs): Promise<LoadedData> {
  */
 export function dataForModel(model: LogisticModel, data: LoadedData, file: string): LoadedData {
   const cols = data.train.x.cols;
-  const names = new Set(data.train.featureNames);
+  // A headerless file's names are made-up positions (which move with the label column): match
+  // those by position.
+  const names = new Set(data.positional ? [] : data.train.featureNames);
   const missing = model.featureNames.filter((n) => !names.has(n));
   const fail = (reason: string): never => {
     throw new TypeError(`Cannot apply '${file}' to ${data.source}: ${reason}`);
@@ -147,7 +153,10 @@ export function dataForModel(model: LogisticModel, data: LoadedData, file: strin
     fail(`the model takes ${model.weights.cols} features, the data have ${cols}`);
   }
   checkModelClasses(model, data, file);
-  if (columns === null) return data;
+  if (columns === null) {
+    // By position (or by name in the same order): the columns are the model's features.
+    return { ...data, train: { ...data.train, featureNames: model.featureNames } };
+  }
   const reordered = columns.length === cols;
   return {
     source: reordered

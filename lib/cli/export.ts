@@ -70,7 +70,9 @@ export const exportCommand: Command = {
       from = source;
     } else {
       const data = await loadData(args);
-      const trained = trainWithProgress(data, args, !args.flag("quiet") && !args.flag("json"), io);
+      const trained = trainWithProgress(data, args, !args.flag("quiet") && !args.flag("json"), io, {
+        command: "export",
+      });
       ({ model, warnings } = trained);
       from = `training on ${data.source}`;
     }

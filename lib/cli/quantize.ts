@@ -360,8 +360,11 @@ export const quantizeCommand: Command = {
             percent(MIN_INTEGER_AGREEMENT)
           }): its one input scale for all features loses those of small range, so the ` +
           `model${save !== undefined ? " is saved" : " would be saved"} without input ` +
-          `calibration and predicts dequantized (--no-standardize with inputs of similar ` +
-          `ranges keeps it)`,
+          `calibration and predicts dequantized (${
+            args.string("model") === undefined
+              ? "--no-standardize"
+              : "a model trained with lrc train --no-standardize"
+          } with inputs of similar ranges keeps it)`,
         ]
         : []),
       "",

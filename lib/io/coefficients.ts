@@ -54,7 +54,8 @@ export interface CoefficientsOptions {
  * @param options Name of the source for messages.
  * @returns The model and warnings.
  * @throws {SyntaxError} If the text is not JSON, a field has the wrong form, or an unknown field
- *   is within two edits of a known one (`preprocesing`, `multi_class`: a misspelt
+ *   is within two edits of a known one of 8 letters or more, or one edit of a shorter one
+ *   (`preprocesing`, `multi_class`, `coefs`: a misspelt
  *   `preprocessing` would otherwise drop the standardisation silently); other fields are ignored.
  * @throws {RangeError} If a value is not finite or the shapes disagree.
  *
@@ -89,7 +90,10 @@ export function modelFromCoefficients(
   // is refused: a "preprocesing" ignored would drop the standardisation silently.
   for (const key of Object.keys(o)) {
     if (FIELDS.includes(key)) continue;
-    const near = FIELDS.find((f) => editDistance(key.toLowerCase(), f.toLowerCase()) <= 2);
+    // Two edits for the long names, one for the short ones ("cols" is not "coef").
+    const near = FIELDS.find((f) =>
+      editDistance(key.toLowerCase(), f.toLowerCase()) <= (f.length >= 8 ? 2 : 1)
+    );
     if (near) fail(`unknown field '${key}': is it '${near}'?`);
   }
   const mismatch = (reason: string): never => {

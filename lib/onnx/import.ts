@@ -162,8 +162,12 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       case "Reshape":
       case "Flatten":
         return scoreIndex(n.input[0], nOut);
-      case "Greater": // one score: class 1 where it is positive
-        return nOut === 1 && isScores(n.input[0]) && scalarIs(n.input[1], 0);
+      case "Greater": { // one score: class 1 where it is positive, or its sigmoid above 1/2
+        if (nOut !== 1) return false;
+        if (isScores(n.input[0])) return scalarIs(n.input[1], 0);
+        const p = producer.get(origin(n.input[0]));
+        return p?.op_type === "Sigmoid" && isScores(p.input[0]) && scalarIs(n.input[1], 0.5);
+      }
       case "ArgMax": {
         const axis = Number(attr(n, "axis")?.i ?? 0);
         if (axis !== 1 && axis !== -1) return false;
@@ -365,7 +369,8 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
           fail(
             `the class labels come from Gather node '${n.name ?? ""}', whose index is not the ` +
               "arg max of the scores or of their probabilities (for one score: the sigmoid's " +
-              "[1 - p, p], or scores > 0): which class each score belongs to cannot be read; " +
+              "[1 - p, p], scores > 0 or sigmoid > 0.5): which class each score belongs to " +
+              "cannot be read; " +
               "give the classes in score order (options.classes) if you know it",
           );
         }

@@ -150,3 +150,91 @@ Deno.test("prune, quantize and compress --model match CSV columns by name, in an
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("--model takes a headerless file's columns by position, wherever its label column is", async () => {
+  // Without a header the columns are named by position (column_1, ...), which moves with the
+  // label column: matching those names refused a file with the label first, and compress
+  // refused positional data for not having the model's feature names.
+  const data = await loadEmbedded("breast-cancer");
+  const d = data.featureNames.length;
+  const rows = (labelFirst: boolean) =>
+    Array.from({ length: data.x.rows }, (_, i) => {
+      const values = Array.from(data.x.data.subarray(i * d, (i + 1) * d), String);
+      const label = data.classes[data.y[i]];
+      return (labelFirst ? [label, ...values] : [...values, label]).join(",");
+    }).join("\n") + "\n";
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/last.csv`, rows(false));
+    await Deno.writeTextFile(`${dir}/first.csv`, rows(true));
+    const headerless = ["--no-header", "--quiet"];
+    const trained = await runCli([
+      ...["train", "--data", `${dir}/last.csv`, ...headerless, "--max-iterations", "30"],
+      ...["--save", `${dir}/m.json`],
+    ]);
+    assert.equal(trained.code, 0, trained.stderr);
+    const run = async (command: string[], file: string, label: string[]) => {
+      const r = await runCli([
+        ...command,
+        ...["--model", `${dir}/m.json`, "--data", `${dir}/${file}`, ...headerless, ...label],
+        "--json",
+      ]);
+      assert.equal(r.code, 0, `${command[0]} ${file}: ${r.stderr}`);
+      return JSON.parse(r.stdout);
+    };
+    for (const command of [["quantize"], ["compress", "--training", "ptq"]]) {
+      const last = await run(command, "last.csv", []);
+      const first = await run(command, "first.csv", ["--label", "0"]);
+      const strip = (o: unknown) =>
+        JSON.stringify(o, (k, v) => (/seconds|elapsed|^source$|^model$/i.test(k) ? 0 : v));
+      assert.equal(strip(first), strip(last), command[0]);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("refusals and notes name the command the user ran and advice that applies to it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const e = await runCli([
+      "export",
+      "--dataset",
+      "breast-cancer",
+      "--out",
+      `${dir}/x.onnx`,
+      "--epochs",
+      "5",
+    ]);
+    assert.equal(e.code, 2);
+    assert.match(
+      e.stderr,
+      /Cannot parse arguments of 'export': --epochs does not apply to --optimizer lbfgs/,
+    );
+    // A loaded model cannot be retrained with --no-standardize: the note says how to get one.
+    const saved = await runCli([
+      ...["train", "--dataset", "breast-cancer", "--max-iterations", "30", "--quiet"],
+      ...["--save", `${dir}/bc.json`],
+    ]);
+    assert.equal(saved.code, 0, saved.stderr);
+    const q = await runCli(["quantize", "--dataset", "breast-cancer", "--model", `${dir}/bc.json`]);
+    assert.equal(q.code, 0, q.stderr);
+    assert.match(
+      q.stdout,
+      /a model trained with lrc train --no-standardize with inputs of similar ranges/,
+    );
+    const fresh = await runCli([
+      "quantize",
+      "--dataset",
+      "breast-cancer",
+      "--max-iterations",
+      "30",
+    ]);
+    assert.match(
+      fresh.stdout,
+      /predicts dequantized \(--no-standardize with inputs of similar ranges/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -429,6 +429,11 @@ Deno.test({
       const i = g.op("Cast", [gt], { to: { int: 7 } });
       return g.op("Squeeze", [i, g.constant("axis", "INT64", [1], [1])]);
     };
+    const sigmoidAboveHalf = (g: GraphBuilder, s: string) => {
+      const gt = g.op("Greater", [g.op("Sigmoid", [s]), g.constant("half", "FLOAT", [], [0.5])]);
+      const i = g.op("Cast", [gt], { to: { int: 7 } });
+      return g.op("Squeeze", [i, g.constant("axis", "INT64", [1], [1])]);
+    };
     const softmaxArgmax = (g: GraphBuilder, s: string) =>
       argmax(g, g.op("Softmax", [s], { axis: { int: 1 } }));
     const permuted = (g: GraphBuilder, s: string) => {
@@ -439,6 +444,7 @@ Deno.test({
     const readable: [Uint8Array, Matrix][] = [
       [build(model, binary("low-high")), x],
       [build(model, positive), x],
+      [build(model, sigmoidAboveHalf), x],
       [build(digits.model, (g, s) => argmax(g, s)), xd],
       [build(digits.model, softmaxArgmax), xd],
     ];
@@ -497,9 +503,16 @@ Deno.test("a JSON of coefficients with an unknown field or a shape that disagree
     () => modelFromCoefficients({ coef: [[1, -1]], intercept: [0], multi_class: "ovr" }),
     /unknown field 'multi_class': is it 'multiClass'\?/,
   );
-  // Fields that are not near a known one (a source, a note) are left alone.
-  const noted = modelFromCoefficients({ coef: [[1, -1]], intercept: [0], source: "sklearn 1.2" });
-  assert.deepEqual(noted.warnings, []);
+  assert.throws(
+    () => modelFromCoefficients({ coef: [[1, -1]], intercept: [0], coefs: [[1, 1]] }),
+    /unknown field 'coefs': is it 'coef'\?/,
+  );
+  // Fields that are not near a known one (a source, a note, short names a letter or two from
+  // "coef" or "classes") are left alone.
+  for (const key of ["source", "cols", "code", "cost", "ref", "class", "tol", "C"]) {
+    const noted = modelFromCoefficients({ coef: [[1, -1]], intercept: [0], [key]: "x" });
+    assert.deepEqual(noted.warnings, [], key);
+  }
   const shapes: [Record<string, unknown>, RegExp][] = [
     [{ coef: [[1, 2]], intercept: [0], featureNames: ["a"] }, /feature/],
     [{ coef: [[1, 2]], intercept: [0], preprocessing: { mean: [0], scale: [1] } }, /1 features/],
