@@ -75,6 +75,8 @@ export interface ParsedArgs {
   given(name: string): boolean;
   /** Positional arguments after the command. */
   readonly positionals: readonly string[];
+  /** The command's name, for messages. */
+  readonly command?: string;
 }
 
 /** A usage error: bad option, bad value. Exits with code 2 and a one-line message. */
@@ -164,6 +166,7 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
     return typeof v === "string" ? v : command.options[name]?.default;
   };
   return {
+    command: command.name,
     given: (name) => parsed.values[name] !== undefined,
     positionals: parsed.positionals,
     string: get,

@@ -17,7 +17,7 @@ import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { trainTestSplit } from "../data/preprocess.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { featureIndices, selectFeatures } from "../prune/structured.ts";
-import type { OptionSpec, ParsedArgs } from "./args.ts";
+import { type OptionSpec, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
 
 /** Data options, for spreading into a command's option table. */
 export const DATA_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -67,6 +67,47 @@ export interface LoadedData {
 }
 
 /**
+ * A `--delimiter` the CSV readers can use: one ASCII character that cannot be part of a number or
+ * a quoted cell.
+ *
+ * @param command The command, for the message.
+ * @param delimiter The option's value.
+ * @throws {UsageError} If it is not.
+ */
+export function checkDelimiter(command: string, delimiter: string): void {
+  if (
+    delimiter.length !== 1 || delimiter.charCodeAt(0) > 127 || /[0-9.+\-eE"\r\n]/.test(delimiter)
+  ) {
+    throw new UsageError(
+      `Cannot parse arguments of '${command}': --delimiter must be one ASCII character that ` +
+        "cannot be part of a number or a quoted cell",
+    );
+  }
+}
+
+/**
+ * Refuses data options that select nothing: `--dataset` next to `--data`, and the CSV options
+ * without `--data`; checks `--delimiter`.
+ *
+ * @param args Parsed options including {@linkcode DATA_OPTIONS}.
+ * @throws {UsageError} If one is given where it does nothing, or the delimiter is unusable.
+ */
+export function checkDataOptions(args: ParsedArgs): void {
+  const command = args.command ?? "lrc";
+  if (args.string("data") !== undefined) {
+    refuseUnused(command, args, ["dataset"], "with --data (a CSV file is the data)");
+    checkDelimiter(command, args.string("delimiter")!);
+  } else {
+    refuseUnused(
+      command,
+      args,
+      ["label", "no-header", "delimiter", "max-data-bytes"],
+      "without --data (they describe a CSV file)",
+    );
+  }
+}
+
+/**
  * Loads and splits the data the options select.
  *
  * @param args Parsed options including {@linkcode DATA_OPTIONS}.
@@ -76,6 +117,7 @@ export async function loadData(args: ParsedArgs): Promise<LoadedData> {
   const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
   const testFraction = args.number("test-fraction", 1e-9, 1 - 1e-9)!;
   const file = args.string("data");
+  checkDataOptions(args);
   if (file === undefined && args.string("dataset") === "fashion-mnist") {
     const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);
     return { source: "fashion-mnist (its own train and test files)", train, test };

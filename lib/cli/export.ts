@@ -7,7 +7,7 @@
 import { writeFileAtomic } from "../io/atomic.ts";
 import { exportOnnx } from "../onnx/export.ts";
 import type { StoredModel } from "../io/quantized.ts";
-import { type Command, UsageError } from "./args.ts";
+import { type Command, refuseUnused, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData } from "./data_options.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
 import { TRAIN_OPTIONS, trainWithProgress } from "./train.ts";
@@ -76,16 +76,46 @@ export const exportCommand: Command = {
       ({ model, warnings } = trained);
       from = `training on ${data.source}`;
     }
-    if (
-      args.string("quantized") === "integer" && model.kind === "quantized-logistic-regression" &&
-      model.preprocessing.kind === "standardize"
-    ) {
-      throw new UsageError(
-        "Cannot export the integer graph of a standardised model: MatMulInteger needs the " +
-          "standardised inputs' 8-bit scale, which the model does not carry (its integer " +
-          "inference quantizes the raw inputs); export with --quantized qdq, or quantize a model " +
-          "trained with --no-standardize",
+    // Options that do nothing for this model are refused, and what the integer graph cannot
+    // express is said in command-line words before the export is tried.
+    if (model.kind === "logistic-regression") {
+      refuseUnused("export", args, ["quantized"], "to a float model (it has no codes)");
+    } else {
+      refuseUnused(
+        "export",
+        args,
+        ["preprocessing"],
+        "to a quantized model (its standardisation is always Sub/Div nodes before the codes)",
       );
+    }
+    if (args.string("quantized") === "integer" && model.kind === "quantized-logistic-regression") {
+      const t = model.weights;
+      const cannot = (reason: string, or = ""): never => {
+        throw new UsageError(
+          `Cannot export the integer graph of '${from}': ${reason}; export with --quantized qdq${or}`,
+        );
+      };
+      if (t.kind !== "uniform" || t.bits > 8) {
+        cannot(
+          `MatMulInteger needs uniform codes of at most 8 bits, the model has ${t.kind} ${t.bits}-bit`,
+        );
+      }
+      if (t.kind === "uniform" && t.granularity === "feature") {
+        cannot("MatMulInteger cannot apply per-feature weight scales (one rescale per output)");
+      }
+      if (model.preprocessing.kind === "standardize") {
+        cannot(
+          "it is a standardised model, and MatMulInteger needs the standardised inputs' 8-bit " +
+            "scale, which the model does not carry (its integer inference quantizes the raw inputs)",
+          ", or quantize a model trained with --no-standardize",
+        );
+      }
+      if (!model.input) {
+        cannot(
+          "the model has no input calibration (lrc quantize saves one when integer-only " +
+            "inference agrees with the dequantized model)",
+        );
+      }
     }
     const bytes = exportOnnx(model, {
       preprocessing: args.string("preprocessing") as "fold" | "nodes",

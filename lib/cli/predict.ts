@@ -16,7 +16,8 @@ import { logLossTerm, macroF1FromConfusion } from "../metrics/metrics.ts";
 import { classesFromScores, probabilitiesFromScores } from "../model/predict.ts";
 import { preparePredictor } from "../model/predictor.ts";
 import { prepareQuantizedPredictor } from "../quant/predictor.ts";
-import { type Command, UsageError } from "./args.ts";
+import { type Command, refuseUnused, UsageError } from "./args.ts";
+import { checkDelimiter } from "./data_options.ts";
 import { percent } from "./format.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
@@ -93,14 +94,7 @@ export const predictCommand: Command = {
       throw new UsageError("Cannot predict: give --label COLUMN or --no-label, not both");
     }
     const delimiter = args.string("delimiter")!;
-    if (
-      delimiter.length !== 1 || delimiter.charCodeAt(0) > 127 || /[0-9.+\-eE"\r\n]/.test(delimiter)
-    ) {
-      throw new UsageError(
-        "Cannot predict: --delimiter must be one ASCII character that cannot be part of a number " +
-          "or a quoted cell",
-      );
-    }
+    checkDelimiter("predict", delimiter);
     const batchRows = args.number("batch-rows", 1, 1 << 20, true)!;
     const out = args.string("out");
     const header = !args.flag("no-header");
@@ -114,6 +108,9 @@ export const predictCommand: Command = {
 
     const started = performance.now();
     const { model, warnings } = await readModelFile(modelPath);
+    if (model.kind === "logistic-regression") {
+      refuseUnused("predict", args, ["dequantized"], "to a float model (it has no codes)");
+    }
     for (const w of warnings) io.err(`warning: ${w}\n`);
     const float = asFloatModel(model);
     const classes = float.classes;
@@ -150,7 +147,11 @@ export const predictCommand: Command = {
       writer?.abortSync();
       Deno.exit(code);
     };
-    const signals = [["SIGINT", interrupted(130)], ["SIGTERM", interrupted(143)]] as const;
+    const signals = [
+      ["SIGINT", interrupted(130)],
+      ["SIGTERM", interrupted(143)],
+      ["SIGHUP", interrupted(129)], // the terminal closed
+    ] as const;
     const listening = Deno.build.os === "windows" ? [] : signals;
     for (const [signal, handler] of listening) Deno.addSignalListener(signal, handler);
     try {

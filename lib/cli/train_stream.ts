@@ -5,6 +5,7 @@
  * @module
  */
 
+import { readCsvBatches } from "../data/csv_stream.ts";
 import { evaluateStream } from "../metrics/evaluate_stream.ts";
 import { fitStream } from "../model/fit_stream.ts";
 import type { Command, ParsedArgs } from "./args.ts";
@@ -84,6 +85,20 @@ export async function trainStreamedIfAsked(
       `Cannot train from a stream${
         auto ? ` (${file} is ${size} bytes, above the in-memory limit)` : ""
       }: use --optimizer sgd or adam`,
+    );
+  }
+  // Held-out rows exist only if the file has at least `every` rows: count that many (no more)
+  // before training, rather than find none after it.
+  let counted = 0;
+  for await (const batch of readCsvBatches(file, { ...csv, batchSize: Math.min(every, 1 << 16) })) {
+    counted += batch.x.rows;
+    if (counted >= every) break;
+  }
+  if (counted < every) {
+    throw new RangeError(
+      `Cannot train from a stream: '${file}' has ${counted} data rows, and holding out every ` +
+        `${ordinal(every)} (--test-fraction ${testFraction}) leaves none to test; raise ` +
+        "--test-fraction",
     );
   }
   const progress = createProgress(io, showProgress);

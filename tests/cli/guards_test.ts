@@ -259,3 +259,73 @@ Deno.test("options that the rest of the command line makes pointless are refused
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("data, export and predict options that do nothing for what is asked are refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-guards-" });
+  try {
+    const csv = `${dir}/n.csv`;
+    await Deno.writeTextFile(
+      csv,
+      "a,b,y\n" + Array.from({ length: 40 }, (_, i) => `${i % 7},${i % 3},${i % 2}`).join("\n") +
+        "\n",
+    );
+    const float = `${dir}/f.lrc`, q8 = `${dir}/q8.lrc`, km = `${dir}/km.lrc`;
+    assert.equal((await runCli(["train", "--save", float, ...quick])).code, 0);
+    const quantize = (extra: string[], path: string) =>
+      runCli(["quantize", ...quick, "--no-standardize", ...extra, "--save", path]);
+    assert.equal((await quantize(["--bits", "8"], q8)).code, 0);
+    assert.equal((await quantize(["--method", "kmeans", "--bits", "4"], km)).code, 0);
+    const cases: [string[], RegExp][] = [
+      [
+        ["train", "--data", csv, "--dataset", "breast-cancer"],
+        /--dataset does not apply with --data/,
+      ],
+      [["train", "--label", "y"], /--label does not apply without --data/],
+      [["train", "--no-header"], /--no-header does not apply without --data/],
+      [
+        ["train", "--data", csv, "--delimiter", "ab"],
+        /'train': --delimiter must be one ASCII character/,
+      ],
+      [["train", "--data", csv, "--delimiter=."], /--delimiter must be one ASCII character/],
+      [
+        ["export", "--model", float, "--quantized", "integer", "--out", `${dir}/x.onnx`],
+        /--quantized does not apply to a float model/,
+      ],
+      [
+        ["export", "--model", q8, "--preprocessing", "nodes", "--out", `${dir}/x.onnx`],
+        /--preprocessing does not apply to a quantized model/,
+      ],
+      [
+        ["export", "--model", km, "--quantized", "integer", "--out", `${dir}/x.onnx`],
+        /needs uniform codes of at most 8 bits, the model has codebook 4-bit; export with --quantized qdq$/m,
+      ],
+      [
+        ["predict", "--model", float, "--data", csv, "--dequantized"],
+        /--dequantized does not apply to a float model/,
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await runCli([...argv, "--quiet"]);
+      assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message, argv.join(" "));
+    }
+    await assert.rejects(() => Deno.stat(`${dir}/x.onnx`), Deno.errors.NotFound);
+    // A held-out part the file is too short for is refused before streamed training.
+    const r = await runCli([
+      "train",
+      "--data",
+      csv,
+      "--stream",
+      "--optimizer",
+      "sgd",
+      "--test-fraction",
+      "0.001",
+      "--quiet",
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /has 40 data rows, and holding out every 1000th .* leaves none to test/);
+    assert.doesNotMatch(r.stderr, /epoch/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

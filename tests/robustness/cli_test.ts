@@ -144,8 +144,8 @@ const FAILURES: [string, string[], number, RegExp][] = [
     /^lrc quantize: Cannot read CSV '.*': it is not a regular file/,
   ],
   [
-    "a CSV over --max-data-bytes",
-    ["train", "--data", F.good, "--max-data-bytes", "100"],
+    "a CSV over --max-data-bytes (lrc train would stream it instead)",
+    ["quantize", "--data", F.good, "--max-data-bytes", "100"],
     1,
     /it is \d+ bytes, more than the limit of 100 bytes/,
   ],
