@@ -471,7 +471,7 @@ if (!json) {
     `speed on the ${test.x.rows} test images (medians of ${repeats} interleaved runs, ` +
       `${integerRows[0].label}):`,
     formatTable(["path", "median ms", "speed-up vs float"], [
-      ["float (decisionFunction, float64 weights)", speed.floatMs.toFixed(1), "1.00x"],
+      ["float (decisionFunction, float32 wasm kernel)", speed.floatMs.toFixed(1), "1.00x"],
       [
         "integer-only, from float inputs",
         speed.integerMs.toFixed(1),
