@@ -6,6 +6,7 @@
  */
 
 import { readCsvBatches } from "../data/csv_stream.ts";
+import { checkDataOptions } from "./data_options.ts";
 import { evaluateStream } from "../metrics/evaluate_stream.ts";
 import { fitStream } from "../model/fit_stream.ts";
 import type { Command, ParsedArgs } from "./args.ts";
@@ -44,6 +45,7 @@ export async function trainStreamedIfAsked(
   } | null
 > {
   const file = args.string("data");
+  checkDataOptions(args); // as loadData does for the in-memory path
   let size = 0;
   if (file !== undefined) {
     try {

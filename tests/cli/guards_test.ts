@@ -288,6 +288,10 @@ Deno.test("data, export and predict options that do nothing for what is asked ar
       ],
       [["train", "--data", csv, "--delimiter=."], /--delimiter must be one ASCII character/],
       [
+        ["train", "--data", csv, "--stream", "--optimizer", "sgd", "--delimiter", "ab"],
+        /'train': --delimiter must be one ASCII character/,
+      ],
+      [
         ["export", "--model", float, "--quantized", "integer", "--out", `${dir}/x.onnx`],
         /--quantized does not apply to a float model/,
       ],
