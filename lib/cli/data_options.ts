@@ -64,6 +64,8 @@ export interface LoadedData {
   readonly test: { readonly x: Matrix; readonly y: Int32Array };
   /** The feature names are positions made up for a file read without a header. */
   readonly positional?: boolean;
+  /** How `dataForModel` matched the columns to a loaded model's features. */
+  readonly matched?: "same" | "position" | "reordered" | "subset";
 }
 
 /**
@@ -102,7 +104,7 @@ export function checkDataOptions(args: ParsedArgs): void {
       command,
       args,
       ["label", "no-header", "delimiter", "max-data-bytes"],
-      "without --data (they describe a CSV file)",
+      "without --data (CSV options describe the --data file)",
     );
   }
 }
@@ -174,9 +176,11 @@ export async function loadData(args: ParsedArgs): Promise<LoadedData> {
  */
 export function dataForModel(model: LogisticModel, data: LoadedData, file: string): LoadedData {
   const cols = data.train.x.cols;
-  // A headerless file's names are made-up positions (which move with the label column): match
-  // those by position.
-  const names = new Set(data.positional ? [] : data.train.featureNames);
+  // A headerless file's names are made-up positions (which move with the label column): at the
+  // model's width they are matched by position; a reduced model (structured pruning) of such a
+  // file still names the positions it keeps.
+  const byName = !data.positional || model.weights.cols !== cols;
+  const names = new Set(byName ? data.train.featureNames : []);
   const missing = model.featureNames.filter((n) => !names.has(n));
   const fail = (reason: string): never => {
     throw new TypeError(`Cannot apply '${file}' to ${data.source}: ${reason}`);
@@ -197,10 +201,15 @@ export function dataForModel(model: LogisticModel, data: LoadedData, file: strin
   checkModelClasses(model, data, file);
   if (columns === null) {
     // By position (or by name in the same order): the columns are the model's features.
-    return { ...data, train: { ...data.train, featureNames: model.featureNames } };
+    return {
+      ...data,
+      train: { ...data.train, featureNames: model.featureNames },
+      matched: missing.length === 0 ? "same" : "position",
+    };
   }
   const reordered = columns.length === cols;
   return {
+    matched: reordered ? "reordered" : "subset",
     source: reordered
       ? `${data.source}, its columns in the model's order`
       : `${data.source}, the ${columns.length} features the model takes`,

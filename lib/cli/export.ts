@@ -69,6 +69,9 @@ export const exportCommand: Command = {
       ({ model, warnings } = await readModelFile(source));
       from = source;
     } else {
+      // The model trained here is float: a graph form for quantized models is refused now,
+      // before the training.
+      refuseUnused("export", args, ["quantized"], "to a model trained here (it is float)");
       const data = await loadData(args);
       const trained = trainWithProgress(data, args, !args.flag("quiet") && !args.flag("json"), io, {
         command: "export",

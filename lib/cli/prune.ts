@@ -194,12 +194,17 @@ export const pruneCommand: Command = {
         `to --fine-tune ${tuning} (it has epochs)`,
       );
     }
-    // --batch-size also sets sgd/adam fine-tuning's batches.
-    refuseDenseTrainingOptions(NAME, args);
+    // --batch-size also sets sgd/adam fine-tuning's batches; with lbfgs or no fine-tuning it
+    // only trains the dense model, which --model loads instead.
+    const miniBatchTuning = tuning === "sgd" || tuning === "adam";
+    refuseDenseTrainingOptions(NAME, args, miniBatchTuning ? [] : ["batch-size"]);
     const showProgress = !args.flag("quiet") && !args.flag("json");
     const data = await loadData(args);
     const nTrain = data.train.x.rows;
-    const { penalty } = trainingChoices(args, nTrain, { command: NAME, batchSizeElsewhere: true });
+    const { penalty } = trainingChoices(args, nTrain, {
+      command: NAME,
+      batchSizeElsewhere: miniBatchTuning,
+    });
     let dense: LogisticModel;
     let origin: string;
     const file = args.string("model");
@@ -211,15 +216,16 @@ export const pruneCommand: Command = {
       for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
       base = dataForModel(dense, data, file);
       origin = `loaded from ${file}`;
-      if (base !== data) {
-        origin += base.train.x.cols === data.train.x.cols
-          ? " (the data's columns taken in its order, by name)"
-          : ` (takes ${dense.weights.cols} of the ${data.train.x.cols} features, by name)`;
+      if (base.matched === "reordered") {
+        origin += " (the data's columns taken in its order, by name)";
+      }
+      if (base.matched === "subset") {
+        origin += ` (takes ${dense.weights.cols} of the ${data.train.x.cols} features, by name)`;
       }
     } else {
       const result = trainWithProgress(data, args, showProgress, io, {
         command: NAME,
-        batchSizeElsewhere: true,
+        batchSizeElsewhere: miniBatchTuning,
       });
       dense = result.model;
       origin = `trained (${args.string("optimizer")}, ${result.history.length} ${

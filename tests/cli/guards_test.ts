@@ -333,3 +333,84 @@ Deno.test("data, export and predict options that do nothing for what is asked ar
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("reloading a reduced headerless model, prune's notes, and early refusals for export and prune", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-guards-" });
+  try {
+    const data = await loadEmbedded("breast-cancer");
+    const d = data.featureNames.length;
+    const lines = Array.from(
+      { length: data.x.rows },
+      (_, i) =>
+        [...Array.from(data.x.data.subarray(i * d, (i + 1) * d), String), data.classes[data.y[i]]]
+          .join(","),
+    );
+    const nh = `${dir}/nh.csv`;
+    await Deno.writeTextFile(nh, lines.join("\n") + "\n");
+    // Structured pruning of a headerless file keeps the positions it names (column_8, ...).
+    const small = `${dir}/small.json`;
+    const pruned = await runCli([
+      ...["prune", "--data", nh, "--no-header", "--structure", "features", "--count", "20"],
+      ...["--save", small, ...quick],
+    ]);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    const again = await runCli([
+      "quantize",
+      "--model",
+      small,
+      "--data",
+      nh,
+      "--no-header",
+      "--quiet",
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    // prune says "by name" only when it matched by name in another order or a subset.
+    const dense = `${dir}/dense.json`;
+    assert.equal(
+      (await runCli(["train", "--data", nh, "--no-header", "--save", dense, ...quick])).code,
+      0,
+    );
+    const same = await runCli([
+      "prune",
+      "--model",
+      dense,
+      "--data",
+      nh,
+      "--no-header",
+      "--sparsity",
+      "0.5",
+    ]);
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(same.stdout, /^model {5}loaded from \S+dense\.json$/m);
+    // Export trains a float model: --quantized is refused before that training.
+    const x = await runCli([
+      ...["export", "--out", `${dir}/x.onnx`, "--quantized", "integer"],
+      ...["--optimizer", "sgd", "--epochs", "300"],
+    ]);
+    assert.equal(x.code, 2, x.stderr);
+    assert.match(x.stderr, /--quantized does not apply to a model trained here \(it is float\)/);
+    assert.doesNotMatch(x.stderr, /epoch/);
+    // prune's --batch-size sets sgd/adam fine-tuning: with lbfgs or none it does nothing.
+    for (const tuning of ["none", "lbfgs"]) {
+      const r = await runCli([
+        "prune",
+        "--sparsity",
+        "0.5",
+        "--fine-tune",
+        tuning,
+        "--batch-size",
+        "16",
+        "--quiet",
+      ]);
+      assert.equal(r.code, 2, `${tuning}: ${r.stderr}`);
+      assert.match(r.stderr, /--batch-size does not apply/);
+    }
+    const sgd = await runCli([
+      ...["prune", "--sparsity", "0.5", "--model", dense, "--data", nh, "--no-header"],
+      ...["--fine-tune", "sgd", "--fine-tune-epochs", "1", "--batch-size", "16", "--quiet"],
+    ]);
+    assert.equal(sgd.code, 0, sgd.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
