@@ -21,7 +21,7 @@ import {
   resolvePrune,
 } from "./context.ts";
 import { resolveMethod } from "../quant/quantize.ts";
-import { assertInRange } from "../core/validate.ts";
+import { assertInRange, assertOptions } from "../core/validate.ts";
 import { runSearch } from "./search.ts";
 import { resolveSpace, SEARCH_DEFAULTS, SWEEP_DEFAULTS } from "./space.ts";
 import { stagesOf } from "./stages.ts";
@@ -122,6 +122,7 @@ export function createCompressionSession(
   data: CompressionData,
   options: CompressionSessionOptions = {},
 ): CompressionSession {
+  assertOptions("compress model", options);
   const ctx = createContext(data, options);
   return {
     dense: ctx.dense,
@@ -193,6 +194,7 @@ export function compressModel(
   data: CompressionData,
   options: CompressModelOptions = {},
 ): CompressResult {
+  assertOptions("compress model", options);
   const { prune, quantize, ...session } = options;
   // Settings of the steps are checked before the dense model is trained.
   if (prune) {
@@ -233,6 +235,7 @@ export function sweepCompression(
   data: CompressionData,
   options: SweepCompressionOptions = {},
 ): SweepResult {
+  assertOptions("sweep compression", options);
   const { session, space } = splitSpace(options);
   resolveSpace(space, SWEEP_DEFAULTS, "sweep compression"); // checked before training
   return createCompressionSession(data, session).sweep(space);
@@ -265,6 +268,7 @@ export function searchCompression(
   data: CompressionData,
   options: SearchCompressionOptions = {},
 ): SearchResult {
+  assertOptions("search compression", options);
   const { maxDrop, ...rest } = options;
   const { session, space } = splitSpace(rest);
   resolveSpace(space, SEARCH_DEFAULTS, "search compression"); // checked before training

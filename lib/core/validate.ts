@@ -142,6 +142,22 @@ export function assertInRange(
  * @param v Any value.
  * @returns E.g. `"undefined"`, `"Array(3)"`, `"Int32Array(10)"`, `"string \"x\""`.
  */
+/**
+ * Checks an options argument: absent, or an object (a `null` would otherwise end in "Cannot read
+ * properties of null" deep inside).
+ *
+ * @param action What the caller was doing.
+ * @param options The argument.
+ * @param name Its name in messages.
+ * @throws {TypeError} If it is given and not a plain object.
+ */
+export function assertOptions(action: string, options: unknown, name = "options"): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(`Cannot ${action}: ${name} must be an object, got ${describe(options)}`);
+  }
+}
+
 export function describe(v: unknown): string {
   if (v === null || v === undefined) return String(v);
   if (Array.isArray(v)) return `Array(${v.length})`;

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { assertOptions, describe } from "../core/validate.ts";
 import { parse } from "csv-parse/sync";
 import { parse as parseStream } from "csv-parse/stream";
 import type { Matrix } from "../core/matrix.ts";
@@ -94,6 +95,10 @@ export const DEFAULT_MAX_CSV_BYTES = 2 ** 30;
  * ```
  */
 export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
+  assertOptions("read CSV", options);
+  if (typeof text !== "string") {
+    throw new TypeError(`Cannot read CSV: text must be a string, got ${describe(text)}`);
+  }
   const builder = new TableBuilder(options);
   try {
     parse(text, parserOptions(options, builder));
@@ -151,6 +156,7 @@ export async function parseCsvStream(
  * @throws {SyntaxError} As {@linkcode parseCsv}.
  */
 export async function readCsv(path: string | URL, options: ReadCsvOptions = {}): Promise<Dataset> {
+  assertOptions("read CSV", options);
   const file = path instanceof URL ? path.pathname : path;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CSV_BYTES;
   const cannot = (reason: string) => `Cannot read CSV '${file}': ${reason}`;

@@ -8,7 +8,13 @@
 import type { FloatArray, Matrix } from "../core/matrix.ts";
 import { takeRows } from "../core/matrix.ts";
 import { createPrng, shuffleInPlace } from "../core/random.ts";
-import { assertFinite, assertInRange, assertLabels, assertMatrix } from "../core/validate.ts";
+import {
+  assertFinite,
+  assertInRange,
+  assertLabels,
+  assertMatrix,
+  assertOptions,
+} from "../core/validate.ts";
 
 /**
  * What a model does to raw inputs before its linear map. `"standardize"` computes
@@ -267,6 +273,7 @@ export function trainTestSplit<T extends FloatArray>(
   options: SplitOptions = {},
 ): Split<T> {
   const action = "split data";
+  assertOptions(action, options);
   assertMatrix(action, "x", x);
   assertLabels(action, y, x.rows);
   const testFraction = options.testFraction ?? 0.25;
@@ -316,7 +323,8 @@ export function trainTestSplit<T extends FloatArray>(
  * @throws {RangeError} If a label is outside `0..nClasses-1`.
  */
 export function oneHot(y: ArrayLike<number>, nClasses: number): Matrix<Float64Array> {
-  assertLabels("one-hot encode labels", y, y.length, nClasses);
+  assertInRange("one-hot encode labels", "nClasses", nClasses, 1, 2 ** 24, true);
+  assertLabels("one-hot encode labels", y, y?.length ?? 0, nClasses);
   const data = new Float64Array(y.length * nClasses);
   for (let i = 0; i < y.length; i++) data[i * nClasses + y[i]] = 1;
   return { data, rows: y.length, cols: nClasses };

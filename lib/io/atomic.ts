@@ -4,6 +4,8 @@
  * @module
  */
 
+import { describe } from "../core/validate.ts";
+
 /** Options for {@linkcode writeFileAtomic}. */
 export interface WriteFileAtomicOptions {
   /**
@@ -28,6 +30,16 @@ export async function writeFileAtomic(
   bytes: Uint8Array,
   options: WriteFileAtomicOptions = {},
 ): Promise<void> {
+  if (typeof path !== "string" || path === "") {
+    throw new TypeError(
+      `Cannot write a file: path must be a non-empty string, got ${describe(path)}`,
+    );
+  }
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot write '${path}': bytes must be a Uint8Array, got ${describe(bytes)}`,
+    );
+  }
   const tmp = `${path}.lrc.tmp-${Deno.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const write = options.write ?? writeAll;
   let file: Deno.FsFile | undefined;

@@ -30,7 +30,7 @@
  * @module
  */
 
-import { assertInRange } from "../core/validate.ts";
+import { assertInRange, assertOptions } from "../core/validate.ts";
 import { MODEL_VERSION, outputCount } from "../model/types.ts";
 import { modelFromJson } from "../model/serialize.ts";
 import { quantizedModelFromJson } from "../quant/serialize.ts";
@@ -250,6 +250,7 @@ function describeStorage(t: QuantizedTensor): string {
  */
 export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Uint8Array {
   const action = "encode model";
+  assertOptions(action, options);
   if (typeof model !== "object" || model === null) {
     throw new TypeError(`Cannot ${action}: the model is not an object`);
   }
@@ -484,6 +485,7 @@ function recipeBytes(recipe: QuantizationRecipe): Uint8Array {
  *   a count exceeds a limit.
  */
 export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): StoredModel {
+  assertOptions("read model file", options);
   return parseModelFile(bytes, options).model;
 }
 

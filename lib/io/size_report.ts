@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describe } from "../core/validate.ts";
 import { SIZE_CATEGORIES, type SizeCategory } from "./bytes.ts";
 import { type DecodeOptions, inspectModelFile } from "./model_file.ts";
 import { asFloatModel, type StoredModel } from "./quantized.ts";
@@ -46,6 +47,11 @@ export interface SizeReport {
  * @returns The gzip size.
  */
 export async function gzipSize(bytes: Uint8Array): Promise<number> {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot measure gzip size: bytes must be a Uint8Array, got ${describe(bytes)}`,
+    );
+  }
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
     new CompressionStream("gzip"),
   );

@@ -5,7 +5,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertLabels } from "../core/validate.ts";
+import { assertInRange, assertLabels } from "../core/validate.ts";
 
 function checkPair(
   action: string,
@@ -97,6 +97,7 @@ export function confusionMatrix(
   nClasses: number,
 ): number[][] {
   const action = "compute confusion matrix";
+  assertInRange(action, "nClasses", nClasses, 1, 2 ** 24, true);
   assertLabels(action, yTrue, yTrue?.length ?? 0, nClasses, { name: "yTrue", against: "yTrue" });
   assertLabels(action, yPred, yTrue.length, nClasses, { name: "yPred", against: "yTrue" });
   const counts = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
@@ -119,6 +120,7 @@ export function macroF1(
   yPred: ArrayLike<number>,
   nClasses: number,
 ): number {
+  assertInRange("compute macro F1", "nClasses", nClasses, 1, 2 ** 24, true);
   checkPair("compute macro F1", yTrue, yPred, nClasses);
   return macroF1FromConfusion(confusionMatrix(yTrue, yPred, nClasses));
 }

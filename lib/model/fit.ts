@@ -13,6 +13,7 @@ import {
   assertInRange,
   assertLabels,
   assertMatrix,
+  assertOptions,
   describe,
 } from "../core/validate.ts";
 import { fitStandardizer, type Preprocessing, validatePreprocessing } from "../data/preprocess.ts";
@@ -700,6 +701,7 @@ interface Setup {
 }
 
 function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
+  assertOptions(ACTION, options);
   assertMatrix(ACTION, "x", x);
   if (x.rows === 0) throw new RangeError(`Cannot ${ACTION}: x has no rows`);
   if (x.cols === 0) throw new RangeError(`Cannot ${ACTION}: x has no feature columns`);
@@ -730,8 +732,18 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
       `Cannot ${ACTION}: the labels hold a single class (${only}); at least two are needed`,
     );
   }
+  // Checked as every model is, before training rather than when the model is used.
+  if (!Array.isArray(classes) || classes.some((c) => typeof c !== "string")) {
+    throw new TypeError(`Cannot ${ACTION}: classes must be an array of strings`);
+  }
+  if (new Set(classes).size !== classes.length) {
+    throw new RangeError(`Cannot ${ACTION}: class labels repeat`);
+  }
   const featureNames = initial?.featureNames ?? options.featureNames ??
     Array.from({ length: x.cols }, (_, j) => `x${j}`);
+  if (!Array.isArray(featureNames) || featureNames.some((n) => typeof n !== "string")) {
+    throw new TypeError(`Cannot ${ACTION}: featureNames must be an array of strings`);
+  }
   if (featureNames.length !== x.cols) {
     throw new TypeError(
       `Cannot ${ACTION}: ${featureNames.length} feature names for ${x.cols} columns of x`,

@@ -5,7 +5,13 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertFinite, assertInRange, assertMatrix, describe } from "../core/validate.ts";
+import {
+  assertFinite,
+  assertInRange,
+  assertMatrix,
+  assertOptions,
+  describe,
+} from "../core/validate.ts";
 import {
   kernelScorer,
   planKernel,
@@ -120,6 +126,7 @@ export function decisionFunction(
   options: PredictOptions = {},
 ): Matrix<Float64Array> {
   const action = "compute scores";
+  assertOptions(action, options);
   const columns = checkInput(model, x, action, options);
   const { weights, bias } = foldPreprocessing(model);
   const k = bias.length, d = model.weights.cols, n = x.rows;
@@ -170,7 +177,16 @@ export function probabilitiesFromScores(
   model: Pick<LogisticModel, "link" | "classes">,
   scores: Matrix,
 ): Matrix<Float64Array> {
-  const n = scores.rows, nc = model.classes.length;
+  assertMatrix("compute probabilities", "scores", scores);
+  const nc = model.classes.length;
+  const want = model.link === "sigmoid" ? 1 : nc;
+  if (scores.cols !== want) {
+    throw new TypeError(
+      `Cannot compute probabilities: scores have ${scores.cols} columns, a ${model.link} model ` +
+        `of ${nc} classes gives ${want}`,
+    );
+  }
+  const n = scores.rows;
   const out = new Float64Array(n * nc);
   if (model.link === "sigmoid") {
     for (let i = 0; i < n; i++) {
@@ -228,6 +244,7 @@ export function predictLabels(
  * @returns Class index per row.
  */
 export function classesFromScores(scores: Matrix): Int32Array {
+  assertMatrix("pick classes", "scores", scores);
   const { rows: n, cols: k, data } = scores;
   const out = new Int32Array(n);
   if (k === 1) {

@@ -29,6 +29,7 @@
  * @module
  */
 
+import { assertOptions } from "../core/validate.ts";
 import { foldPreprocessing } from "../model/predict.ts";
 import { outputCount } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -106,6 +107,7 @@ export interface OnnxExportOptions {
  */
 export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}): Uint8Array {
   const action = "export ONNX";
+  assertOptions(action, options);
   if (typeof model !== "object" || model === null) {
     throw new TypeError(`Cannot ${action}: the model is not an object`);
   }

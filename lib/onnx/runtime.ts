@@ -9,7 +9,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertMatrix } from "../core/validate.ts";
+import { assertMatrix, errorReason } from "../core/validate.ts";
 import type { StoredModel } from "../io/quantized.ts";
 import { asFloatModel } from "../io/quantized.ts";
 import { predictLabels, predictProba } from "../model/predict.ts";
@@ -93,7 +93,16 @@ export async function runOnnx(
   assertMatrix(action, "x", x);
   const why = await onnxRuntimeProblem();
   if (why !== null) throw new TypeError(`Cannot ${action}: ${why}`);
-  const session = await ort!.InferenceSession.create(bytes);
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(`Cannot ${action}: bytes must be a Uint8Array`);
+  }
+  let session: Awaited<ReturnType<NonNullable<typeof ort>["InferenceSession"]["create"]>>;
+  try {
+    session = await ort!.InferenceSession.create(bytes);
+  } catch (error) {
+    // onnxruntime throws a plain Error for a file it cannot load.
+    throw new SyntaxError(`Cannot ${action}: onnxruntime cannot load it: ${errorReason(error)}`);
+  }
   try {
     const feed = new ort!.Tensor("float32", Float32Array.from(x.data), [x.rows, x.cols]);
     const result = await session.run({ [options.inputName ?? "input"]: feed });

@@ -58,6 +58,9 @@ export interface PruneModelOptions extends PruneTarget {
  */
 export function pruneModel(model: LogisticModel, options: PruneModelOptions): LogisticModel {
   const action = "prune model";
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot ${action}: options must be an object with a target`);
+  }
   validateModel(model, action);
   resolveTarget(action, options);
   const scores = options.scores ?? magnitudeScores(model);

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { assertOptions } from "../core/validate.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { dequantizeInto } from "./dequantize.ts";
@@ -78,15 +79,17 @@ export function quantizeModel(
   options: QuantizeModelOptions = {},
 ): QuantizedModel {
   validateModel(model, ACTION);
+  assertOptions(ACTION, options);
   const method = resolveMethod(options.method, ACTION);
   const biasKind = options.bias ?? "float32";
   if (biasKind !== "float32" && biasKind !== "float64") {
     throw new RangeError(`Cannot ${ACTION}: bias must be float32 or float64, got ${biasKind}`);
   }
   const weights = quantizeTensor(model.weights, { method, mask: model.mask });
+  // -0 becomes 0, so the JSON form (which writes -0 as 0) round-trips exactly.
   const bias: QuantizedBias = biasKind === "float32"
-    ? { kind: "float32", values: Float32Array.from(model.bias) }
-    : { kind: "float64", values: model.bias.slice() };
+    ? { kind: "float32", values: Float32Array.from(model.bias, (v) => v + 0) }
+    : { kind: "float64", values: Float64Array.from(model.bias, (v) => v + 0) };
   return {
     kind: "quantized-logistic-regression",
     version: QUANTIZED_MODEL_VERSION,

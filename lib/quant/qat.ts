@@ -12,7 +12,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertMatrix } from "../core/validate.ts";
+import { assertMatrix, describe } from "../core/validate.ts";
 import {
   type AdamOptimizer,
   type EpochRecord,
@@ -286,7 +286,18 @@ export function quantizationAwareTraining(
   options: QatOptions = {},
 ): QatResult {
   validateModel(model, ACTION);
+  if (typeof data !== "object" || data === null) {
+    throw new TypeError(`Cannot ${ACTION}: data must be an object { x, y }, got ${describe(data)}`);
+  }
   const method = resolveMethod(options.method, ACTION);
+  if ("rounding" in method && method.rounding.kind === "stochastic") {
+    // The forward pass and the final codes round to nearest: a stochastic rounding would be
+    // recorded in the recipe without being used.
+    throw new RangeError(
+      `Cannot ${ACTION}: quantization-aware training rounds to nearest (its forward pass); ` +
+        "stochastic rounding is for post-training quantization",
+    );
+  }
   if (method.kind === "kmeans") {
     const ptq = quantizeModel(model, { method, bias: options.bias });
     return fineTuneCodebook(ptq, data, options);

@@ -30,7 +30,9 @@ import { validateQuantizedTensor } from "./validate.ts";
 
 /**
  * How a uniform or log2 grid's range is chosen from the values of a group:
- * - `minmax`: the grid spans all values (symmetric: ±max |w|; affine: [min(w, 0), max(w, 0)]);
+ * - `minmax`: the grid spans all values (symmetric: ±max |w|; affine: [min(w, 0), max(w, 0)],
+ *   except that rounding the zero point to an integer shifts the grid by up to half a step, so
+ *   one end may be clipped by that much; at 1 bit an affine grid holds 0 and one other level);
  * - `percentile`: it spans the given percentile of |w| (symmetric, log2) or the central
  *   `2 * percentile - 100` % of w (affine), clipping the rest (numpy's linear interpolation);
  * - `mse`: the clipping that minimises the sum of squared errors of the group, searched over a

@@ -144,6 +144,12 @@ export function quantizationSweep(
       plan.push({ entry, method: entry.method, bits: 16 });
       continue;
     }
+    if (entry.method?.kind === "kmeans" && entry.method.levels !== undefined) {
+      throw new RangeError(
+        `Cannot ${action}: entry '${entry.name}' sets k-means levels, which fix its bits; the ` +
+          "sweep sets the bits (give bits, or quantize that model once with quantizeModel)",
+      );
+    }
     for (const bits of entry.bits ?? options.bits ?? [8, 6, 4, 3, 2, 1]) {
       const method = { ...entry.method, bits } as QuantizationMethod;
       resolveMethod(method, action); // refuse bad settings before any work

@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import {
+  classesFromScores,
+  compressModel,
+  confusionMatrix,
+  decisionFunction,
+  decodeModel,
+  encodeModel,
+  exportOnnx,
+  fit,
+  gzipSize,
+  loadEmbedded,
+  macroF1,
+  oneHot,
+  parseCsv,
+  predict,
+  probabilitiesFromScores,
+  pruneModel,
+  quantizationAwareTraining,
+  quantizationSweep,
+  quantizedDecisionFunction,
+  quantizeModel,
+  trainTestSplit,
+  writeFileAtomic,
+} from "../../lib/mod.ts";
+import { quantizedModelFromJson, quantizedModelToJson } from "../../lib/quant/serialize.ts";
+import { runOnnx } from "../../lib/onnx/runtime.ts";
+import { onnxRuntimeProblem } from "../_helpers/onnxruntime.ts";
+
+// Bad arguments a JavaScript caller can pass: each is refused with a "Cannot ..." TypeError or
+// RangeError naming the argument, never an internal error deep inside or a silently wrong result
+// (a second review of the public API found each of these).
+const cancer = await loadEmbedded("breast-cancer");
+const { model } = fit(cancer.x, cancer.y, { optimizer: { kind: "lbfgs", maxIterations: 20 } });
+const q = quantizeModel(model);
+
+Deno.test("null options are refused by name in the headline functions", () => {
+  const calls: [string, () => unknown][] = [
+    ["fit", () => fit(cancer.x, cancer.y, null as never)],
+    ["predict", () => predict(model, cancer.x, null as never)],
+    ["decisionFunction", () => decisionFunction(model, cancer.x, null as never)],
+    ["quantizeModel", () => quantizeModel(model, null as never)],
+    ["parseCsv", () => parseCsv("a,y\n1,0\n2,1\n", null as never)],
+    ["encodeModel", () => encodeModel(model, null as never)],
+    ["decodeModel", () => decodeModel(encodeModel(model), null as never)],
+    ["exportOnnx", () => exportOnnx(model, null as never)],
+    ["trainTestSplit", () => trainTestSplit(cancer.x, cancer.y, null as never)],
+    ["compressModel", () => compressModel(cancer, null as never)],
+    ["quantizedDecisionFunction", () => quantizedDecisionFunction(q, cancer.x, null as never)],
+  ];
+  for (const [name, call] of calls) {
+    assert.throws(call, {
+      name: "TypeError",
+      message: /^Cannot .*: options must be an object, got null$/,
+    }, name);
+  }
+  assert.throws(() => pruneModel(model, null as never), /options must be an object/);
+  assert.throws(() => parseCsv(null as never), /text must be a string, got null/);
+});
+
+Deno.test("fit refuses class labels and feature names no model may have, before training", () => {
+  assert.throws(() => fit(cancer.x, cancer.y, { classes: ["a", "a"] }), /class labels repeat/);
+  assert.throws(
+    () => fit(cancer.x, cancer.y, { classes: [1, 2] as never }),
+    /classes must be an array of strings/,
+  );
+  const names = Array.from({ length: 30 }, (_, j) => j);
+  assert.throws(
+    () => fit(cancer.x, cancer.y, { featureNames: names as never }),
+    /featureNames must be an array of strings/,
+  );
+});
+
+Deno.test("scores of the wrong shape and bad class counts are refused, not turned into numbers", () => {
+  const three = { link: "softmax" as const, classes: ["a", "b", "c"] };
+  const oneColumn = { data: new Float64Array(4), rows: 4, cols: 1 };
+  assert.throws(
+    () => probabilitiesFromScores(three, oneColumn),
+    /scores have 1 columns, a softmax model of 3 classes gives 3/,
+  );
+  assert.throws(() => classesFromScores("3" as never), TypeError);
+  const y = Int32Array.from([0, 1, 0]);
+  assert.throws(() => confusionMatrix(y, y, "3" as never), /nClasses must be an integer/);
+  assert.throws(() => macroF1(y, y, 1.5), /nClasses must be an integer/);
+  assert.throws(() => oneHot(y, 1.5), /nClasses must be an integer/);
+});
+
+Deno.test("files and bytes of the wrong type are refused with the argument named", async () => {
+  await assert.rejects(
+    () => writeFileAtomic(undefined as never, new Uint8Array(1)),
+    /path must be a non-empty string/,
+  );
+  const tmp = await Deno.makeTempFile();
+  try {
+    await assert.rejects(() => writeFileAtomic(tmp, "text" as never), /bytes must be a Uint8Array/);
+  } finally {
+    await Deno.remove(tmp);
+  }
+  await assert.rejects(() => gzipSize("abc" as never), /bytes must be a Uint8Array/);
+});
+
+const ortProblem = await onnxRuntimeProblem();
+Deno.test({
+  name: `bytes onnxruntime cannot load are a SyntaxError, not a plain Error${
+    ortProblem ? ` (skipped: ${ortProblem})` : ""
+  }`,
+  ignore: ortProblem !== null,
+  async fn() {
+    await assert.rejects(() => runOnnx(new Uint8Array([1, 2, 3]), cancer.x), {
+      name: "SyntaxError",
+      message: /^Cannot run ONNX model: onnxruntime cannot load it/,
+    });
+  },
+});
+
+Deno.test("quantization settings that would be recorded but not used are refused", () => {
+  assert.throws(
+    () =>
+      quantizationAwareTraining(model, cancer, {
+        method: { kind: "uniform", bits: 4, rounding: { kind: "stochastic", seed: 7 } },
+      }),
+    /quantization-aware training rounds to nearest/,
+  );
+  assert.throws(
+    () => quantizationAwareTraining(model, undefined as never),
+    /data must be an object \{ x, y \}/,
+  );
+  assert.throws(
+    () =>
+      quantizationSweep(model, { test: cancer }, {
+        bits: [8, 1],
+        entries: [{ name: "km5", method: { kind: "kmeans", levels: 5 } }],
+      }),
+    /sets k-means levels, which fix its bits/,
+  );
+  for (const threads of [0, 1.5]) {
+    assert.throws(
+      () => quantizedDecisionFunction(q, cancer.x, { threads }),
+      /threads must be an integer/,
+    );
+  }
+});
+
+Deno.test("a -0 bias becomes 0 when quantized, so the JSON form round-trips exactly", () => {
+  const negZero = { ...model, bias: Float64Array.of(-0) };
+  for (const bias of ["float32", "float64"] as const) {
+    const qz = quantizeModel(negZero, { bias });
+    assert.ok(Object.is(qz.bias.values[0], 0), bias);
+    assert.deepEqual(quantizedModelFromJson(quantizedModelToJson(qz)), qz);
+  }
+});
