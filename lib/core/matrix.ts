@@ -4,6 +4,8 @@
  * @module
  */
 
+import { assertMatrix } from "./validate.ts";
+
 /** A floating-point typed array, the storage of every {@linkcode Matrix}. */
 export type FloatArray = Float32Array | Float64Array;
 
@@ -40,6 +42,9 @@ export interface Matrix<T extends FloatArray = FloatArray> {
  * ```
  */
 export function matrix<T extends FloatArray>(data: T, rows: number, cols: number): Matrix<T> {
+  if (!(data instanceof Float64Array) && !(data instanceof Float32Array)) {
+    throw new TypeError("Cannot create matrix: data must be a Float64Array or Float32Array");
+  }
   if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
     throw new RangeError(
       `Cannot create matrix: rows and cols must be non-negative integers, got ${rows} x ${cols}`,
@@ -70,6 +75,11 @@ export function matrix<T extends FloatArray>(data: T, rows: number, cols: number
  * ```
  */
 export function fromRows(rows: readonly (readonly number[])[]): Matrix<Float64Array> {
+  const isRow = (r: unknown) =>
+    Array.isArray(r) || r instanceof Float64Array || r instanceof Float32Array;
+  if (!Array.isArray(rows) || !(rows as unknown[]).every(isRow)) {
+    throw new TypeError("Cannot create matrix: rows must be an array of arrays of numbers");
+  }
   const cols = rows.length === 0 ? 0 : rows[0].length;
   const data = new Float64Array(rows.length * cols);
   for (let i = 0; i < rows.length; i++) {
@@ -79,9 +89,24 @@ export function fromRows(rows: readonly (readonly number[])[]): Matrix<Float64Ar
         `Cannot create matrix: row ${i} has ${row.length} values, row 0 has ${cols}`,
       );
     }
+    for (let j = 0; j < cols; j++) {
+      if (typeof row[j] !== "number") {
+        throw new TypeError(
+          `Cannot create matrix: row ${i}, column ${j} is ${typeof row[j]}, not a number`,
+        );
+      }
+    }
     data.set(row, i * cols);
   }
   return { data, rows: rows.length, cols };
+}
+
+/** Checks the matrix and the index list of a take. */
+function checkTake(m: Matrix, indices: ArrayLike<number>, action: string): void {
+  assertMatrix(action, "m", m);
+  if (typeof indices !== "object" || indices === null || typeof indices.length !== "number") {
+    throw new TypeError(`Cannot ${action}: indices must be an array of integers`);
+  }
 }
 
 /**
@@ -96,6 +121,7 @@ export function takeRows<T extends FloatArray>(
   m: Matrix<T>,
   indices: ArrayLike<number>,
 ): Matrix<T> {
+  checkTake(m, indices, "take rows");
   const { cols } = m;
   const out = new (m.data.constructor as { new (n: number): T })(indices.length * cols);
   for (let r = 0; r < indices.length; r++) {
@@ -120,6 +146,7 @@ export function takeColumns<T extends FloatArray>(
   m: Matrix<T>,
   indices: ArrayLike<number>,
 ): Matrix<T> {
+  checkTake(m, indices, "take columns");
   const k = indices.length;
   for (let c = 0; c < k; c++) {
     const j = indices[c];

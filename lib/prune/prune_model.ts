@@ -6,7 +6,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertFinite, assertMatrix } from "../core/validate.ts";
+import { assertFinite, assertMatrix, describe } from "../core/validate.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { checkPrevious, pruneMask, type PruneTarget, resolveTarget } from "./mask.ts";
@@ -101,6 +101,9 @@ export function pruneModel(model: LogisticModel, options: PruneModelOptions): Lo
 export function withMask(model: LogisticModel, mask: Uint8Array): LogisticModel {
   const action = "apply mask";
   validateModel(model, action);
+  if (!(mask instanceof Uint8Array)) {
+    throw new TypeError(`Cannot ${action}: mask must be a Uint8Array, got ${describe(mask)}`);
+  }
   checkPrevious(action, mask, model.weights.data.length);
   const old = model.mask;
   if (old) {

@@ -23,6 +23,8 @@ import {
   trainTestSplit,
   writeFileAtomic,
 } from "../../lib/mod.ts";
+import { fromRows, matrix, takeColumns, takeRows } from "../../lib/core/matrix.ts";
+import { withMask } from "../../lib/prune/prune_model.ts";
 import { quantizedModelFromJson, quantizedModelToJson } from "../../lib/quant/serialize.ts";
 import { runOnnx } from "../../lib/onnx/runtime.ts";
 import { onnxRuntimeProblem } from "../_helpers/onnxruntime.ts";
@@ -148,4 +150,21 @@ Deno.test("a -0 bias becomes 0 when quantized, so the JSON form round-trips exac
     assert.ok(Object.is(qz.bias.values[0], 0), bias);
     assert.deepEqual(quantizedModelFromJson(quantizedModelToJson(qz)), qz);
   }
+});
+
+Deno.test("the matrix helpers refuse what is not a matrix or a list of indices", () => {
+  assert.throws(
+    () => matrix([1, 2, 3, 4] as never, 2, 2),
+    /data must be a Float64Array or Float32Array/,
+  );
+  assert.throws(() => matrix(new Int32Array(4) as never, 2, 2), /data must be a Float64Array/);
+  assert.throws(() => fromRows([[1, "a"]] as never), /row 0, column 1 is string, not a number/);
+  assert.throws(() => fromRows("3" as never), /rows must be an array of arrays/);
+  assert.throws(() => fromRows([[1, 2], null] as never), /rows must be an array of arrays/);
+  const x = fromRows([[1, 2], [3, 4]]);
+  assert.throws(() => takeRows(x, 1.5 as never), /indices must be an array of integers/);
+  assert.throws(() => takeColumns(x, 1.5 as never), /indices must be an array of integers/);
+  assert.throws(() => takeRows({ data: [1, 2, 3, 4], rows: 2, cols: 2 } as never, [0]), TypeError);
+  assert.deepEqual([...fromRows([Float64Array.of(1, 2)] as never).data], [1, 2]);
+  assert.throws(() => withMask(model, null as never), /mask must be a Uint8Array, got null/);
 });
