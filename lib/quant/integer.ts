@@ -328,6 +328,23 @@ function requantizedWeights(q: QuantizedModel, units: ArrayLike<number>): Int32A
 const RAW_INPUTS = " (raw inputs)";
 
 /** A quantized model laid out for the integer kernels. */
+/**
+ * Refuses what is not an {@linkcode IntegerModel}: a quantized model (calibrated or not) must go
+ * through `prepareIntegerModel` first.
+ */
+function checkIntegerModel(action: string, m: unknown): void {
+  const o = m as Partial<IntegerModel> & { kind?: unknown } | null;
+  if (typeof m !== "object" || m === null || !Number.isInteger(o!.nFeatures) || !o!.input) {
+    const quantized = o?.kind === "quantized-logistic-regression";
+    throw new TypeError(
+      `Cannot ${action}: the model is not an integer model` +
+        (quantized
+          ? "; call prepareIntegerModel on the quantized model (after calibrateInput)"
+          : ""),
+    );
+  }
+}
+
 export interface IntegerModel {
   /** Link, for turning scores into classes. */
   readonly link: Link;
@@ -477,6 +494,7 @@ export function prepareIntegerModel(q: QuantizedModel): IntegerModel {
  */
 export function quantizeInputs(m: IntegerModel, x: Matrix): Uint8Array | Int8Array {
   const action = "quantize inputs";
+  checkIntegerModel(action, m);
   assertMatrix(action, "x", x);
   if (x.cols !== m.nFeatures) {
     throw new TypeError(
@@ -721,6 +739,7 @@ export function integerDecisionFunction(
   options: IntegerPredictOptions = {},
 ): Matrix<Float64Array> {
   const action = "compute integer scores";
+  checkIntegerModel(action, m);
   assertMatrix(action, "x", x);
   if (x.cols !== m.nFeatures) {
     throw new TypeError(

@@ -168,3 +168,19 @@ Deno.test("the matrix helpers refuse what is not a matrix or a list of indices",
   assert.deepEqual([...fromRows([Float64Array.of(1, 2)] as never).data], [1, 2]);
   assert.throws(() => withMask(model, null as never), /mask must be a Uint8Array, got null/);
 });
+
+Deno.test("integer inference refuses a quantized model that was not prepared, and says what to do", async () => {
+  const { integerPredict, quantizeInputs } = await import("../../lib/quant/integer.ts");
+  for (
+    const call of [
+      () => integerPredict(q as never, cancer.x),
+      () => quantizeInputs(q as never, cancer.x),
+    ]
+  ) {
+    assert.throws(call, {
+      name: "TypeError",
+      message: /the model is not an integer model; call prepareIntegerModel on the quantized model/,
+    });
+  }
+  assert.throws(() => integerPredict({} as never, cancer.x), /the model is not an integer model$/);
+});
