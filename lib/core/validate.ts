@@ -179,3 +179,26 @@ export function describe(v: unknown): string {
 export function errorReason(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).replace(/^Cannot [^:]*: /, "");
 }
+
+/**
+ * Checks the kernel options shared by every scoring and training function: `backend` (auto,
+ * wasm or ts) and `threads` (an integer in [1, 256]).
+ *
+ * @param action What the caller was doing, for messages.
+ * @param options The options.
+ * @returns The backend, `"auto"` when absent.
+ * @throws {RangeError} If either is out of range.
+ */
+export function checkBackendOptions(
+  action: string,
+  options: { readonly backend?: string; readonly threads?: number },
+): "auto" | "wasm" | "ts" {
+  const backend = options.backend ?? "auto";
+  if (backend !== "auto" && backend !== "wasm" && backend !== "ts") {
+    throw new RangeError(`Cannot ${action}: backend must be auto, wasm or ts, got ${backend}`);
+  }
+  if (options.threads !== undefined) {
+    assertInRange(action, "threads", options.threads, 1, 256, true);
+  }
+  return backend;
+}

@@ -14,6 +14,7 @@ import {
   assertLabels,
   assertMatrix,
   assertOptions,
+  checkBackendOptions,
   describe,
 } from "../core/validate.ts";
 import { fitStandardizer, type Preprocessing, validatePreprocessing } from "../data/preprocess.ts";
@@ -21,7 +22,7 @@ import { type Backend, bindLoss, type BoundLoss } from "./engine.ts";
 import { minimizeLbfgs } from "./lbfgs.ts";
 import { adamUpdate, sgdUpdate } from "./updates.ts";
 import { diagonalPreconditioner, kroneckerPreconditioner } from "./precondition.ts";
-import { validateModel } from "./validate_model.ts";
+import { checkClasses, checkFeatureNames, validateModel } from "./validate_model.ts";
 import {
   type Link,
   type LogisticModel,
@@ -733,22 +734,15 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
     );
   }
   // Checked as every model is, before training rather than when the model is used.
-  if (!Array.isArray(classes) || classes.some((c) => typeof c !== "string")) {
-    throw new TypeError(`Cannot ${ACTION}: classes must be an array of strings`);
-  }
-  if (new Set(classes).size !== classes.length) {
-    throw new RangeError(`Cannot ${ACTION}: class labels repeat`);
-  }
+  checkClasses(ACTION, classes);
   const featureNames = initial?.featureNames ?? options.featureNames ??
     Array.from({ length: x.cols }, (_, j) => `x${j}`);
-  if (!Array.isArray(featureNames) || featureNames.some((n) => typeof n !== "string")) {
-    throw new TypeError(`Cannot ${ACTION}: featureNames must be an array of strings`);
-  }
   if (featureNames.length !== x.cols) {
     throw new TypeError(
       `Cannot ${ACTION}: ${featureNames.length} feature names for ${x.cols} columns of x`,
     );
   }
+  checkFeatureNames(ACTION, featureNames, x.cols);
   const requested = initial?.link ?? options.link ?? "auto";
   if (!["auto", "sigmoid", "softmax"].includes(requested)) {
     throw new RangeError(
@@ -814,14 +808,7 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
       );
     }
   }
-  if (options.backend !== undefined && !["auto", "wasm", "ts"].includes(options.backend)) {
-    throw new RangeError(
-      `Cannot ${ACTION}: backend must be auto, wasm or ts, got ${options.backend}`,
-    );
-  }
-  if (options.threads !== undefined) {
-    assertInRange(ACTION, "threads", options.threads, 1, 256, true);
-  }
+  checkBackendOptions(ACTION, options);
   if (options.earlyStopping) {
     if (!options.validation) {
       throw new RangeError(`Cannot ${ACTION}: earlyStopping needs validation data`);

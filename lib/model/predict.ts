@@ -7,9 +7,9 @@
 import type { Matrix } from "../core/matrix.ts";
 import {
   assertFinite,
-  assertInRange,
   assertMatrix,
   assertOptions,
+  checkBackendOptions,
   describe,
 } from "../core/validate.ts";
 import {
@@ -286,13 +286,7 @@ function checkInput(
 ): ArrayLike<number> | null {
   validateModel(model, action);
   assertMatrix(`${action}`, "x", x);
-  const backend = options.backend ?? "auto";
-  if (!["auto", "wasm", "ts"].includes(backend)) {
-    throw new RangeError(`Cannot ${action}: backend must be auto, wasm or ts, got ${backend}`);
-  }
-  if (options.threads !== undefined) {
-    assertInRange(action, "threads", options.threads, 1, 256, true);
-  }
+  checkBackendOptions(action, options);
   const d = model.weights.cols;
   const columns = options.columns;
   if (columns === undefined) {

@@ -6,7 +6,13 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertFinite, assertInRange, assertMatrix, describe } from "../core/validate.ts";
+import {
+  assertFinite,
+  assertInRange,
+  assertMatrix,
+  checkBackendOptions,
+  describe,
+} from "../core/validate.ts";
 import type { Scorer } from "../kernels/scorers.ts";
 import { kernelScorer, planKernel, referenceRow, scoreRows } from "./kernel_scores.ts";
 import {
@@ -95,13 +101,7 @@ const ACTION = "prepare predictor";
  */
 export function preparePredictor(model: LogisticModel, options: PredictorOptions = {}): Predictor {
   validateModel(model, ACTION);
-  const backend = options.backend ?? "auto";
-  if (!["auto", "wasm", "ts"].includes(backend)) {
-    throw new RangeError(`Cannot ${ACTION}: backend must be auto, wasm or ts, got ${backend}`);
-  }
-  if (options.threads !== undefined) {
-    assertInRange(ACTION, "threads", options.threads, 1, 256, true);
-  }
+  const backend = checkBackendOptions(ACTION, options);
   const d = model.weights.cols;
   let columns: Int32Array | null = null;
   let width = d;

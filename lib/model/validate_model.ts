@@ -17,6 +17,41 @@ import { type LogisticModel, MODEL_VERSION, outputCount } from "./types.ts";
  * @throws {RangeError} If a weight, bias or preprocessing value is not finite, a mask entry is
  *   not 0 or 1, or a masked weight is not zero.
  */
+/**
+ * Checks a model's class labels: at least two distinct strings.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param classes The labels.
+ * @throws {TypeError} If they are not.
+ */
+export function checkClasses(action: string, classes: unknown): void {
+  if (
+    !Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === "string")
+  ) {
+    throw new TypeError(`Cannot ${action}: classes must be an array of at least two strings`);
+  }
+  if (new Set(classes).size !== classes.length) {
+    throw new TypeError(`Cannot ${action}: class labels repeat`);
+  }
+}
+
+/**
+ * Checks a model's feature names: one string per feature.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param names The names.
+ * @param nFeatures The number of features.
+ * @throws {TypeError} If they are not.
+ */
+export function checkFeatureNames(action: string, names: unknown, nFeatures: number): void {
+  if (
+    !Array.isArray(names) || names.length !== nFeatures ||
+    !names.every((n) => typeof n === "string")
+  ) {
+    throw new TypeError(`Cannot ${action}: featureNames must be ${nFeatures} strings`);
+  }
+}
+
 export function validateModel(model: LogisticModel, action: string): void {
   const fail = (reason: string): never => {
     throw new TypeError(`Cannot ${action}: ${reason}`);
@@ -28,12 +63,7 @@ export function validateModel(model: LogisticModel, action: string): void {
   }
   if (model.link !== "sigmoid" && model.link !== "softmax") fail(`unknown link '${model.link}'`);
   const classes = model.classes;
-  if (
-    !Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === "string")
-  ) {
-    fail("classes must be an array of at least two strings");
-  }
-  if (new Set(classes).size !== classes.length) fail("class labels repeat");
+  checkClasses(action, classes);
   if (model.link === "sigmoid" && classes.length !== 2) {
     fail("a sigmoid model has exactly 2 classes");
   }
@@ -52,12 +82,7 @@ export function validateModel(model: LogisticModel, action: string): void {
   if (!(model.bias instanceof Float64Array) || model.bias.length !== nOut) {
     fail(`bias must be a Float64Array of ${nOut} values`);
   }
-  const names = model.featureNames;
-  if (
-    !Array.isArray(names) || names.length !== w.cols || !names.every((n) => typeof n === "string")
-  ) {
-    fail(`featureNames must be ${w.cols} strings`);
-  }
+  checkFeatureNames(action, model.featureNames, w.cols);
   assertFinite(action, "weights", w.data, w.cols);
   assertFinite(action, "bias", model.bias);
   validatePreprocessing(model.preprocessing, w.cols, action);

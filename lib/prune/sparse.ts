@@ -8,7 +8,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertFinite, assertInRange, assertMatrix } from "../core/validate.ts";
+import { assertFinite, assertMatrix, checkBackendOptions } from "../core/validate.ts";
 import { oneShotScorers } from "../kernels/scorers.ts";
 import { scoreRows, useKernels } from "../model/kernel_scores.ts";
 import { sigmoid } from "../model/loss.ts";
@@ -152,13 +152,7 @@ export function sparseDecisionFunction(
       `Cannot ${action}: the model takes ${model.nFeatures} features, x has ${x.cols}`,
     );
   }
-  const backend = options.backend ?? "auto";
-  if (!["auto", "wasm", "ts"].includes(backend)) {
-    throw new RangeError(`Cannot ${action}: backend must be auto, wasm or ts, got ${backend}`);
-  }
-  if (options.threads !== undefined) {
-    assertInRange(action, "threads", options.threads, 1, 256, true);
-  }
+  const backend = checkBackendOptions(action, options);
   const { rowStart, columns, values, bias } = model;
   const k = bias.length, d = x.cols, n = x.rows;
   const xd = x.data;

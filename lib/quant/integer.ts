@@ -29,7 +29,12 @@
  */
 
 import type { FloatArray, Matrix } from "../core/matrix.ts";
-import { assertFinite, assertInRange, assertMatrix } from "../core/validate.ts";
+import {
+  assertFinite,
+  assertInRange,
+  assertMatrix,
+  checkBackendOptions,
+} from "../core/validate.ts";
 import { oneShotScorers } from "../kernels/scorers.ts";
 import { PREDICT_WASM_MIN_WORK, type PredictBackend } from "../model/kernel_scores.ts";
 import { classesFromScores } from "../model/predict.ts";
@@ -667,17 +672,6 @@ function kernelForm(m: IntegerModel, backend: PredictBackend, rows: number) {
   return { weights: m.weights, bias: m.bias, rescale: m.rescale };
 }
 
-function checkOptions(action: string, options: IntegerPredictOptions): PredictBackend {
-  const backend = options.backend ?? "auto";
-  if (!["auto", "wasm", "ts"].includes(backend)) {
-    throw new RangeError(`Cannot ${action}: backend must be auto, wasm or ts, got ${backend}`);
-  }
-  if (options.threads !== undefined) {
-    assertInRange(action, "threads", options.threads, 1, 256, true);
-  }
-  return backend;
-}
-
 /**
  * Scores of already-quantized inputs (e.g. raw pixel bytes when the input scale is 1/255).
  *
@@ -707,7 +701,7 @@ export function integerScoresFromCodes(
       `Cannot ${action}: codes must be a ${want.name} of ${nSamples * m.nFeatures} entries`,
     );
   }
-  const backend = checkOptions(action, options);
+  const backend = checkBackendOptions(action, options);
   const form = kernelForm(m, backend, nSamples);
   if (form !== null) {
     const scorer = oneShotScorers.integer(nSamples, form, { threads: options.threads });
@@ -746,7 +740,7 @@ export function integerDecisionFunction(
       `Cannot ${action}: the model takes ${m.nFeatures} features, x has ${x.cols}`,
     );
   }
-  const backend = checkOptions(action, options);
+  const backend = checkBackendOptions(action, options);
   const form = kernelForm(m, backend, x.rows);
   if (form !== null) {
     const scorer = oneShotScorers.integer(x.rows, form, {

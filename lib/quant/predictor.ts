@@ -19,7 +19,12 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, assertMatrix, assertOptions } from "../core/validate.ts";
+import {
+  assertInRange,
+  assertMatrix,
+  assertOptions,
+  checkBackendOptions,
+} from "../core/validate.ts";
 import { prepareInteger, preparePacked4Float } from "../kernels/scorers.ts";
 import type { IntegerScorer, Scorer } from "../kernels/scorers.ts";
 import type { Packed4Form } from "../kernels/forms.ts";
@@ -220,13 +225,7 @@ export function prepareQuantizedPredictor(
   options: QuantizedPredictOptions = {},
 ): QuantizedPredictor {
   validateQuantizedModel(q, ACTION);
-  const backend = options.backend ?? "auto";
-  if (!["auto", "wasm", "ts"].includes(backend)) {
-    throw new RangeError(`Cannot ${ACTION}: backend must be auto, wasm or ts, got ${backend}`);
-  }
-  if (options.threads !== undefined) {
-    assertInRange(ACTION, "threads", options.threads, 1, 256, true);
-  }
+  const backend = checkBackendOptions(ACTION, options);
   const { rows: k, cols: d } = q.weights;
   const model = dequantizeModel(q);
   const integer = integerModelOf(q);
@@ -414,16 +413,8 @@ export function quantizedDecisionFunction(
   validateQuantizedModel(q, "compute quantized scores");
   assertMatrix("compute quantized scores", "x", x);
   assertOptions("compute quantized scores", options);
-  const backend = options.backend ?? "auto";
   // Checked here too: the TypeScript path below returns before the predictor would check them.
-  if (!["auto", "wasm", "ts"].includes(backend)) {
-    throw new RangeError(
-      `Cannot compute quantized scores: backend must be auto, wasm or ts, got ${backend}`,
-    );
-  }
-  if (options.threads !== undefined) {
-    assertInRange("compute quantized scores", "threads", options.threads, 1, 256, true);
-  }
+  const backend = checkBackendOptions("compute quantized scores", options);
   const perRow = q.weights.rows * q.weights.cols;
   const integer = integerModelOf(q);
   if (integer !== null) return integerDecisionFunction(integer, x, options);

@@ -9,6 +9,7 @@
 import { assertFinite, describe } from "../core/validate.ts";
 import { validatePreprocessing } from "../data/preprocess.ts";
 import { outputCount } from "../model/types.ts";
+import { checkClasses, checkFeatureNames } from "../model/validate_model.ts";
 import { codebookBits, codeRange, groupCount } from "./grid.ts";
 import {
   MAX_BITS,
@@ -199,11 +200,7 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
   }
   if (m.link !== "sigmoid" && m.link !== "softmax") fail(`unknown link '${m.link}'`);
   const classes = m.classes;
-  if (
-    !Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === "string")
-  ) {
-    fail("classes must be an array of at least two strings");
-  }
+  checkClasses(action, classes);
   if (m.link === "sigmoid" && classes.length !== 2) fail("a sigmoid model has exactly 2 classes");
   const nOut = outputCount(m.link, classes.length);
   validateQuantizedTensor(m.weights, action);
@@ -211,10 +208,7 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
   if (m.weights.rows !== nOut || d < 1) {
     fail(`weights must be ${nOut} x nFeatures, got ${m.weights.rows} x ${d}`);
   }
-  const names = m.featureNames;
-  if (!Array.isArray(names) || names.length !== d || !names.every((n) => typeof n === "string")) {
-    fail(`featureNames must be ${d} strings`);
-  }
+  checkFeatureNames(action, m.featureNames, d);
   validatePreprocessing(m.preprocessing, d, action);
   const b = m.bias;
   if (typeof b !== "object" || b === null) fail("bias is missing");

@@ -64,12 +64,12 @@ Deno.test("fit refuses class labels and feature names no model may have, before 
   assert.throws(() => fit(cancer.x, cancer.y, { classes: ["a", "a"] }), /class labels repeat/);
   assert.throws(
     () => fit(cancer.x, cancer.y, { classes: [1, 2] as never }),
-    /classes must be an array of strings/,
+    /classes must be an array of at least two strings/,
   );
   const names = Array.from({ length: 30 }, (_, j) => j);
   assert.throws(
     () => fit(cancer.x, cancer.y, { featureNames: names as never }),
-    /featureNames must be an array of strings/,
+    /featureNames must be 30 strings/,
   );
 });
 
