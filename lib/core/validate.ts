@@ -137,12 +137,6 @@ export function assertInRange(
 }
 
 /**
- * A short description of a value for error messages.
- *
- * @param v Any value.
- * @returns E.g. `"undefined"`, `"Array(3)"`, `"Int32Array(10)"`, `"string \"x\""`.
- */
-/**
  * Checks an options argument: absent, or an object (a `null` would otherwise end in "Cannot read
  * properties of null" deep inside).
  *
@@ -158,6 +152,12 @@ export function assertOptions(action: string, options: unknown, name = "options"
   }
 }
 
+/**
+ * A short description of a value for error messages.
+ *
+ * @param v Any value.
+ * @returns E.g. `"undefined"`, `"Array(3)"`, `"Int32Array(10)"`, `"string \"x\""`.
+ */
 export function describe(v: unknown): string {
   if (v === null || v === undefined) return String(v);
   if (Array.isArray(v)) return `Array(${v.length})`;
@@ -201,4 +201,106 @@ export function checkBackendOptions(
     assertInRange(action, "threads", options.threads, 1, 256, true);
   }
   return backend;
+}
+
+/**
+ * Every key of an options interface, each mapped to `true`: a value of this type must list every
+ * key and no other (the compiler checks both), so the list of known options cannot drift from the
+ * interface.
+ */
+export type OptionKeys<T> = { readonly [K in keyof T]-?: true };
+
+/**
+ * Edit distance counting insertions, deletions, substitutions and swaps of two adjacent letters
+ * (the optimal string alignment distance: `lable` is one edit from `label`).
+ *
+ * @param a A string.
+ * @param b Another.
+ * @returns The number of edits that turn `a` into `b`.
+ */
+export function editDistance(a: string, b: string): number {
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      let d = Math.min(
+        rows[i - 1][j] + 1,
+        row[j - 1] + 1,
+        rows[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, rows[i - 2][j - 2] + 1);
+      }
+      row.push(d);
+    }
+    rows.push(row);
+  }
+  return rows[a.length][b.length];
+}
+
+/**
+ * The known name closest to a misspelt one: the same letters in another case, or within two
+ * edits of a name of 8 letters or more and one edit of a shorter one.
+ *
+ * @param name The unknown name.
+ * @param known The known names.
+ * @returns The closest known name, or `undefined` if none is that close.
+ */
+export function nearestName(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(name.toLowerCase(), k.toLowerCase());
+    if (d <= (k.length >= 8 ? 2 : 1) && d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/**
+ * Refuses an options object that has a key the function does not know: a misspelt option
+ * (`optimiser`, `epoch`) would otherwise be ignored and its default used without a word. Keys
+ * whose value is `undefined` are let through (they have no effect under any name).
+ *
+ * @param action What the caller was doing, for messages.
+ * @param options The options (absent is fine).
+ * @param known The keys the function reads (see {@linkcode OptionKeys}).
+ * @param name The options' name in messages, e.g. `"optimizer"`.
+ * @throws {TypeError} Naming the unknown key and the closest known one, or listing the known
+ *   ones.
+ *
+ * @example A misspelt option
+ * ```ts
+ * import { checkOptionKeys } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const known = { epochs: true, seed: true } as const;
+ * checkOptionKeys("train", { epochs: 3 }, known);
+ * assert.throws(
+ *   () => checkOptionKeys("train", { epoch: 3 }, known),
+ *   /unknown option 'epoch' \(did you mean 'epochs'\?\)/,
+ * );
+ * ```
+ */
+export function checkOptionKeys(
+  action: string,
+  options: object | undefined,
+  known: { readonly [key: string]: true },
+  name = "options",
+): void {
+  if (options === undefined || options === null) return;
+  for (const key of Object.keys(options)) {
+    if (Object.hasOwn(known, key) || (options as Record<string, unknown>)[key] === undefined) {
+      continue;
+    }
+    const names = Object.keys(known);
+    const near = nearestName(key, names);
+    const where = name === "options" ? "" : ` in ${name}`;
+    throw new TypeError(
+      `Cannot ${action}: unknown option '${key}'${where} ` +
+        (near ? `(did you mean '${near}'?)` : `(known: ${names.join(", ")})`),
+    );
+  }
 }

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { assertOptions, describe } from "../core/validate.ts";
+import { assertOptions, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { parse } from "csv-parse/sync";
 import { parse as parseStream } from "csv-parse/stream";
 import type { Matrix } from "../core/matrix.ts";
@@ -46,6 +46,14 @@ export interface CsvOptions {
    */
   dtype?: "float32" | "float64";
 }
+
+const CSV_OPTION_KEYS: OptionKeys<CsvOptions> = {
+  label: true,
+  header: true,
+  delimiter: true,
+  fileName: true,
+  dtype: true,
+};
 
 /** Options for {@linkcode readCsv}. */
 export interface ReadCsvOptions extends Omit<CsvOptions, "fileName"> {
@@ -96,6 +104,7 @@ export const DEFAULT_MAX_CSV_BYTES = 2 ** 30;
  */
 export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   assertOptions("read CSV", options);
+  checkOptionKeys("read CSV", options, CSV_OPTION_KEYS);
   if (typeof text !== "string") {
     throw new TypeError(`Cannot read CSV: text must be a string, got ${describe(text)}`);
   }
@@ -133,6 +142,8 @@ export async function parseCsvStream(
   stream: ReadableStream<Uint8Array>,
   options: CsvOptions = {},
 ): Promise<Dataset> {
+  assertOptions("read CSV", options);
+  checkOptionKeys("read CSV", options, CSV_OPTION_KEYS);
   const builder = new TableBuilder(options);
   try {
     // Records are consumed in on_record (it returns null), so nothing reaches the sink.
@@ -157,6 +168,15 @@ export async function parseCsvStream(
  */
 export async function readCsv(path: string | URL, options: ReadCsvOptions = {}): Promise<Dataset> {
   assertOptions("read CSV", options);
+  const { fileName: _fileName, ...readKeys } = CSV_OPTION_KEYS;
+  checkOptionKeys(
+    "read CSV",
+    options,
+    {
+      ...readKeys,
+      maxBytes: true,
+    } satisfies OptionKeys<ReadCsvOptions>,
+  );
   const file = path instanceof URL ? path.pathname : path;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CSV_BYTES;
   const cannot = (reason: string) => `Cannot read CSV '${file}': ${reason}`;
@@ -187,7 +207,8 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
     );
   }
   // The stream closes the file when it ends, fails or is cancelled.
-  return await parseCsvStream(handle.readable, { ...options, fileName: file });
+  const { maxBytes: _maxBytes, ...csv } = options;
+  return await parseCsvStream(handle.readable, { ...csv, fileName: file });
 }
 
 /** csv-parse options that hand every record to the builder and keep none. */

@@ -14,6 +14,8 @@ import {
   assertLabels,
   assertMatrix,
   assertOptions,
+  checkOptionKeys,
+  type OptionKeys,
 } from "../core/validate.ts";
 
 /**
@@ -274,6 +276,15 @@ export function trainTestSplit<T extends FloatArray>(
 ): Split<T> {
   const action = "split data";
   assertOptions(action, options);
+  checkOptionKeys(
+    action,
+    options,
+    {
+      testFraction: true,
+      seed: true,
+      stratify: true,
+    } satisfies OptionKeys<SplitOptions>,
+  );
   assertMatrix(action, "x", x);
   assertLabels(action, y, x.rows);
   const testFraction = options.testFraction ?? 0.25;

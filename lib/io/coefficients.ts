@@ -17,26 +17,13 @@
  * @module
  */
 
+import { assertOptions, checkOptionKeys, nearestName, type OptionKeys } from "../core/validate.ts";
 import { MODEL_VERSION } from "../model/types.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 
 /** The fields the schema knows. */
 const FIELDS = ["coef", "intercept", "classes", "featureNames", "multiClass", "preprocessing"];
-
-/** Levenshtein distance (insertions, deletions, substitutions). */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      row.push(Math.min(previous[j] + 1, row[j - 1] + 1, substitution));
-    }
-    previous = row;
-  }
-  return previous[b.length];
-}
 
 /** Options for {@linkcode modelFromCoefficients}. */
 export interface CoefficientsOptions {
@@ -73,6 +60,14 @@ export function modelFromCoefficients(
   json: string | Record<string, unknown>,
   options: CoefficientsOptions = {},
 ): { model: LogisticModel; warnings: string[] } {
+  assertOptions("import coefficients", options);
+  checkOptionKeys(
+    "import coefficients",
+    options,
+    {
+      name: true,
+    } satisfies OptionKeys<CoefficientsOptions>,
+  );
   const name = options.name ?? "coefficients";
   const fail = (reason: string): never => {
     throw new SyntaxError(`Cannot import '${name}': ${reason}`);
@@ -91,9 +86,7 @@ export function modelFromCoefficients(
   for (const key of Object.keys(o)) {
     if (FIELDS.includes(key)) continue;
     // Two edits for the long names, one for the short ones ("cols" is not "coef").
-    const near = FIELDS.find((f) =>
-      editDistance(key.toLowerCase(), f.toLowerCase()) <= (f.length >= 8 ? 2 : 1)
-    );
+    const near = nearestName(key, FIELDS);
     if (near) fail(`unknown field '${key}': is it '${near}'?`);
   }
   const mismatch = (reason: string): never => {

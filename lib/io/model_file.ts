@@ -30,7 +30,12 @@
  * @module
  */
 
-import { assertInRange, assertOptions } from "../core/validate.ts";
+import {
+  assertInRange,
+  assertOptions,
+  checkOptionKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { MODEL_VERSION, outputCount } from "../model/types.ts";
 import { modelFromJson } from "../model/serialize.ts";
 import { quantizedModelFromJson } from "../quant/serialize.ts";
@@ -251,6 +256,14 @@ function describeStorage(t: QuantizedTensor): string {
 export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Uint8Array {
   const action = "encode model";
   assertOptions(action, options);
+  checkOptionKeys(
+    action,
+    options,
+    {
+      weightDtype: true,
+      entropy: true,
+    } satisfies OptionKeys<EncodeOptions>,
+  );
   if (typeof model !== "object" || model === null) {
     throw new TypeError(`Cannot ${action}: the model is not an object`);
   }
@@ -509,6 +522,15 @@ function parseModelFile(
   bytes: Uint8Array,
   options: DecodeOptions,
 ): { model: StoredModel; info: ModelFileInfo } {
+  assertOptions("read model file", options);
+  checkOptionKeys(
+    "read model file",
+    options,
+    {
+      name: true,
+      maxWeights: true,
+    } satisfies OptionKeys<DecodeOptions>,
+  );
   const name = options.name ?? "(bytes)";
   const prefix = `Cannot read model file '${name}'`;
   if (!(bytes instanceof Uint8Array)) {
@@ -985,7 +1007,17 @@ export async function saveModel(
   model: StoredModel,
   options: SaveModelOptions = {},
 ): Promise<number> {
-  const bytes = encodeModel(model, options);
+  assertOptions("save model", options);
+  checkOptionKeys(
+    "save model",
+    options,
+    {
+      weightDtype: true,
+      entropy: true,
+      write: true,
+    } satisfies OptionKeys<SaveModelOptions>,
+  );
+  const bytes = encodeModel(model, { weightDtype: options.weightDtype, entropy: options.entropy });
   await writeFileAtomic(path, bytes, { write: options.write });
   return bytes.length;
 }
@@ -1005,6 +1037,8 @@ export async function loadModel(
   path: string,
   options: Omit<DecodeOptions, "name"> = {},
 ): Promise<StoredModel> {
+  assertOptions("read model file", options);
+  checkOptionKeys("read model file", options, { maxWeights: true });
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);

@@ -15,7 +15,9 @@ import {
   assertMatrix,
   assertOptions,
   checkBackendOptions,
+  checkOptionKeys,
   describe,
+  type OptionKeys,
 } from "../core/validate.ts";
 import { fitStandardizer, type Preprocessing, validatePreprocessing } from "../data/preprocess.ts";
 import { type Backend, bindLoss, type BoundLoss } from "./engine.ts";
@@ -271,6 +273,61 @@ export interface FitResult {
 
 const ACTION = "fit model";
 
+/** The keys of {@linkcode FitOptions}, for functions that take them and pass them on. */
+export const FIT_OPTION_KEYS: OptionKeys<FitOptions> = {
+  link: true,
+  penalty: true,
+  optimizer: true,
+  preprocessing: true,
+  classes: true,
+  featureNames: true,
+  seed: true,
+  validation: true,
+  earlyStopping: true,
+  initial: true,
+  mask: true,
+  weightTransform: true,
+  onEpochEnd: true,
+  onProgress: true,
+  backend: true,
+  threads: true,
+};
+
+const OPTIMIZER_KEYS: { readonly [K in Optimizer["kind"]]: OptionKeys<Optimizer & { kind: K }> } = {
+  sgd: {
+    kind: true,
+    learningRate: true,
+    momentum: true,
+    batchSize: true,
+    epochs: true,
+    learningRateDecay: true,
+  },
+  adam: {
+    kind: true,
+    learningRate: true,
+    beta1: true,
+    beta2: true,
+    epsilon: true,
+    batchSize: true,
+    epochs: true,
+    learningRateDecay: true,
+  },
+  lbfgs: { kind: true, maxIterations: true, memory: true, tolerance: true, precondition: true },
+};
+
+const PENALTY_KEYS: { readonly [K in Penalty["kind"]]: OptionKeys<Penalty & { kind: K }> } = {
+  none: { kind: true },
+  l2: { kind: true, lambda: true },
+  l1: { kind: true, lambda: true },
+  elasticnet: { kind: true, lambda: true, l1Ratio: true },
+};
+
+const EARLY_STOPPING_KEYS: OptionKeys<NonNullable<FitOptions["earlyStopping"]>> = {
+  patience: true,
+  minDelta: true,
+  notBefore: true,
+};
+
 /**
  * Fits a logistic-regression model.
  *
@@ -278,7 +335,9 @@ const ACTION = "fit model";
  * @param y Class index per sample, shape `(nSamples)`, values in `0..nClasses-1`.
  * @param options Link, penalty, optimiser, preprocessing, seed, validation, hooks.
  * @returns The model, the per-epoch history, and how training stopped.
- * @throws {TypeError} If shapes disagree or an argument has the wrong type.
+ * @throws {TypeError} If shapes disagree, an argument has the wrong type, or an option (or a
+ *   field of `optimizer`, `penalty` or `earlyStopping`) is unknown: a misspelt one is refused
+ *   rather than ignored.
  * @throws {RangeError} If data hold NaN or Infinity, fewer than two classes are present, an
  *   option is out of range, or training diverges.
  *
@@ -703,6 +762,7 @@ interface Setup {
 
 function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
   assertOptions(ACTION, options);
+  checkOptionKeys(ACTION, options, FIT_OPTION_KEYS);
   assertMatrix(ACTION, "x", x);
   if (x.rows === 0) throw new RangeError(`Cannot ${ACTION}: x has no rows`);
   if (x.cols === 0) throw new RangeError(`Cannot ${ACTION}: x has no feature columns`);
@@ -810,6 +870,7 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
   }
   checkBackendOptions(ACTION, options);
   if (options.earlyStopping) {
+    checkOptionKeys(ACTION, options.earlyStopping, EARLY_STOPPING_KEYS, "earlyStopping");
     if (!options.validation) {
       throw new RangeError(`Cannot ${ACTION}: earlyStopping needs validation data`);
     }
@@ -853,6 +914,7 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
  *
  * @param action What the caller was doing, for messages.
  * @param penalty The penalty.
+ * @throws {TypeError} If it has a field its kind does not read.
  * @throws {RangeError} Naming the field that is out of range.
  */
 export function checkPenalty(action: string, penalty: Penalty): void {
@@ -866,6 +928,7 @@ export function checkPenalty(action: string, penalty: Penalty): void {
       }`,
     );
   }
+  checkOptionKeys(action, penalty, PENALTY_KEYS[penalty.kind], "penalty");
   if (penalty.kind !== "none") {
     assertInRange(action, "penalty.lambda", penalty.lambda, 0, Number.MAX_VALUE);
     if (penalty.kind === "elasticnet") {
@@ -880,9 +943,18 @@ export function checkPenalty(action: string, penalty: Penalty): void {
  *
  * @param action What the caller was doing, for messages.
  * @param optimizer The optimizer.
+ * @throws {TypeError} If it is not an object or has a field its kind does not read.
  * @throws {RangeError} Naming the field that is out of range.
  */
 export function checkOptimizer(action: string, optimizer: Optimizer): void {
+  if (typeof optimizer !== "object" || optimizer === null) {
+    throw new TypeError(
+      `Cannot ${action}: optimizer must be an object, got ${describe(optimizer)}`,
+    );
+  }
+  if (Object.hasOwn(OPTIMIZER_KEYS, optimizer.kind)) {
+    checkOptionKeys(action, optimizer, OPTIMIZER_KEYS[optimizer.kind], "optimizer");
+  }
   switch (optimizer.kind) {
     case "lbfgs":
       if (optimizer.maxIterations !== undefined) {

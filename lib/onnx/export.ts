@@ -29,7 +29,7 @@
  * @module
  */
 
-import { assertOptions } from "../core/validate.ts";
+import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { foldPreprocessing } from "../model/predict.ts";
 import { outputCount } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -108,6 +108,17 @@ export interface OnnxExportOptions {
 export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}): Uint8Array {
   const action = "export ONNX";
   assertOptions(action, options);
+  checkOptionKeys(
+    action,
+    options,
+    {
+      preprocessing: true,
+      quantized: true,
+      input: true,
+      debugOutputs: true,
+      graphName: true,
+    } satisfies OptionKeys<OnnxExportOptions>,
+  );
   if (typeof model !== "object" || model === null) {
     throw new TypeError(`Cannot ${action}: the model is not an object`);
   }

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { errorReason } from "../core/validate.ts";
+import { assertOptions, checkOptionKeys, errorReason, type OptionKeys } from "../core/validate.ts";
 import { MODEL_VERSION } from "../model/types.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -113,6 +113,16 @@ const POST_OPS = new Set([
  * ```
  */
 export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = {}): ImportedModel {
+  assertOptions("import ONNX model", options);
+  checkOptionKeys(
+    "import ONNX model",
+    options,
+    {
+      name: true,
+      classes: true,
+      featureNames: true,
+    } satisfies OptionKeys<OnnxImportOptions>,
+  );
   const name = options.name ?? "(bytes)";
   const fail = (reason: string): never => {
     throw new SyntaxError(`Cannot import ONNX model '${name}': ${reason}`);

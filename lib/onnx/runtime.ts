@@ -9,7 +9,13 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertMatrix, errorReason } from "../core/validate.ts";
+import {
+  assertMatrix,
+  assertOptions,
+  checkOptionKeys,
+  errorReason,
+  type OptionKeys,
+} from "../core/validate.ts";
 import type { StoredModel } from "../io/quantized.ts";
 import { asFloatModel } from "../io/quantized.ts";
 import { predictLabels, predictProba } from "../model/predict.ts";
@@ -91,6 +97,8 @@ export async function runOnnx(
 ): Promise<OnnxOutputs> {
   const action = "run ONNX model";
   assertMatrix(action, "x", x);
+  assertOptions(action, options);
+  checkOptionKeys(action, options, { inputName: true } satisfies OptionKeys<RunOnnxOptions>);
   const why = await onnxRuntimeProblem();
   if (why !== null) throw new TypeError(`Cannot ${action}: ${why}`);
   if (!(bytes instanceof Uint8Array)) {

@@ -7,7 +7,13 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, assertMatrix, describe } from "../core/validate.ts";
+import {
+  assertInRange,
+  assertMatrix,
+  checkOptionKeys,
+  describe,
+  type OptionKeys,
+} from "../core/validate.ts";
 
 /**
  * How much to remove: exactly one of `fraction`, `count` or `threshold`. Counts include the
@@ -105,18 +111,46 @@ export interface ResolvedTarget {
   readonly scope: "global" | "per-class";
 }
 
+/** The keys of {@linkcode PruneTarget}. */
+export const PRUNE_TARGET_KEYS: OptionKeys<PruneTarget> = {
+  fraction: true,
+  count: true,
+  threshold: true,
+  scope: true,
+};
+
 /**
- * Checks that exactly one of `fraction`, `count`, `threshold` is given and in range.
+ * The target part of a function's options (for passing on to {@linkcode pruneMask}, which
+ * refuses other keys).
+ *
+ * @param options Options that include a target.
+ * @returns `fraction`, `count`, `threshold` and `scope`, as given.
+ */
+export function targetOf(options: PruneTarget): PruneTarget {
+  const { fraction, count, threshold, scope } = options;
+  return { fraction, count, threshold, scope };
+}
+
+/**
+ * Checks that exactly one of `fraction`, `count`, `threshold` is given and in range, and that
+ * the options hold no key the caller does not read.
  *
  * @param action What the caller was doing, for messages.
  * @param options The target.
+ * @param known The keys the caller reads (the target's, and its own).
  * @returns The target as `{ kind, value, scope }`.
+ * @throws {TypeError} If the options are not an object or hold an unknown key.
  * @throws {RangeError} If none or several are given, or the value is out of range.
  */
-export function resolveTarget(action: string, options: PruneTarget): ResolvedTarget {
+export function resolveTarget(
+  action: string,
+  options: PruneTarget,
+  known: { readonly [key: string]: true } = PRUNE_TARGET_KEYS,
+): ResolvedTarget {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Cannot ${action}: options must be an object, got ${describe(options)}`);
   }
+  checkOptionKeys(action, options, known);
   const given = (["fraction", "count", "threshold"] as const).filter((k) =>
     options[k] !== undefined
   );

@@ -6,10 +6,17 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertFinite, assertMatrix, describe } from "../core/validate.ts";
+import { assertFinite, assertMatrix, describe, type OptionKeys } from "../core/validate.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { LogisticModel } from "../model/types.ts";
-import { checkPrevious, pruneMask, type PruneTarget, resolveTarget } from "./mask.ts";
+import {
+  checkPrevious,
+  PRUNE_TARGET_KEYS,
+  pruneMask,
+  type PruneTarget,
+  resolveTarget,
+  targetOf,
+} from "./mask.ts";
 import { magnitudeScores } from "./scores.ts";
 
 /** Options for {@linkcode pruneModel}: the target, and what ranks the weights. */
@@ -29,6 +36,12 @@ export interface PruneModelOptions extends PruneTarget {
    */
   compensate?: Matrix;
 }
+
+const PRUNE_MODEL_OPTION_KEYS: OptionKeys<PruneModelOptions> = {
+  ...PRUNE_TARGET_KEYS,
+  scores: true,
+  compensate: true,
+};
 
 /**
  * Prunes a model: a new model whose mask removes the lowest-scored weights (the previous mask's
@@ -62,7 +75,7 @@ export function pruneModel(model: LogisticModel, options: PruneModelOptions): Lo
     throw new TypeError(`Cannot ${action}: options must be an object with a target`);
   }
   validateModel(model, action);
-  resolveTarget(action, options);
+  resolveTarget(action, options, PRUNE_MODEL_OPTION_KEYS);
   const scores = options.scores ?? magnitudeScores(model);
   assertMatrix(action, "scores", scores);
   const { rows, cols } = model.weights;
@@ -71,7 +84,7 @@ export function pruneModel(model: LogisticModel, options: PruneModelOptions): Lo
       `Cannot ${action}: scores are ${scores.rows} x ${scores.cols}, the weights ${rows} x ${cols}`,
     );
   }
-  const mask = pruneMask(scores, model.mask ?? null, options);
+  const mask = pruneMask(scores, model.mask ?? null, targetOf(options));
   return applyMask(model, mask, options.compensate, action);
 }
 
@@ -164,9 +177,16 @@ export function softThresholdModel(
 ): LogisticModel {
   const action = "soft-threshold model";
   validateModel(model, action);
-  const target = resolveTarget(action, options);
+  const target = resolveTarget(
+    action,
+    options,
+    {
+      ...PRUNE_TARGET_KEYS,
+      compensate: true,
+    } satisfies OptionKeys<SoftThresholdOptions>,
+  );
   const scores = magnitudeScores(model);
-  const mask = pruneMask(scores, model.mask ?? null, options);
+  const mask = pruneMask(scores, model.mask ?? null, targetOf(options));
   const { rows, cols, data } = model.weights;
   const w = data.slice();
   const groups: [number, number][] = target.scope === "global"

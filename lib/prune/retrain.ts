@@ -8,11 +8,19 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, assertLabels, assertMatrix } from "../core/validate.ts";
+import {
+  assertInRange,
+  assertLabels,
+  assertMatrix,
+  assertOptions,
+  checkOptionKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { fitStandardizer, type Preprocessing } from "../data/preprocess.ts";
 import {
   type EpochState,
   fit,
+  FIT_OPTION_KEYS,
   type FitOptions,
   type FitResult,
   type Optimizer,
@@ -36,6 +44,16 @@ export interface FineTuneOptions extends
    */
   optimizer?: Optimizer;
 }
+
+const {
+  initial: _initial,
+  mask: _mask,
+  classes: _classes,
+  featureNames: _featureNames,
+  link: _link,
+  preprocessing: _preprocessing,
+  ...FINE_TUNE_OPTION_KEYS
+}: OptionKeys<FitOptions> = FIT_OPTION_KEYS;
 
 /**
  * Retrains only the surviving weights of a pruned model (masked updates: removed weights stay
@@ -71,6 +89,12 @@ export function fineTune(
   options: FineTuneOptions = {},
 ): FitResult {
   checkSamples(model, data, "fine-tune model");
+  assertOptions("fine-tune model", options);
+  checkOptionKeys(
+    "fine-tune model",
+    options,
+    FINE_TUNE_OPTION_KEYS satisfies OptionKeys<FineTuneOptions>,
+  );
   return fit(data.x, data.y, {
     ...options,
     optimizer: options.optimizer ?? { kind: "sgd", epochs: 5 },
@@ -166,6 +190,8 @@ export function iterativePrune(
 ): { model: LogisticModel; rounds: PruneRound[] } {
   const action = "prune iteratively";
   checkSamples(model, data, action);
+  assertOptions(action, options);
+  checkOptionKeys(action, options, ITERATIVE_PRUNE_OPTION_KEYS);
   const sparsities = options.sparsities ?? defaultRounds(options, action);
   if (!Array.isArray(sparsities) || sparsities.length === 0) {
     throw new RangeError(`Cannot ${action}: sparsities must be a non-empty array`);
@@ -191,6 +217,17 @@ export function iterativePrune(
   });
   return { model: current, rounds };
 }
+
+const ITERATIVE_PRUNE_OPTION_KEYS: OptionKeys<IterativePruneOptions> = {
+  scope: true,
+  sparsities: true,
+  finalSparsity: true,
+  rounds: true,
+  scorer: true,
+  compensate: true,
+  fineTune: true,
+  onRound: true,
+};
 
 function defaultRounds(options: IterativePruneOptions, action: string): number[] {
   const rounds = options.rounds ?? 4;
@@ -222,6 +259,18 @@ export interface GradualPruneOptions extends Omit<FitOptions, "mask" | "onEpochE
    */
   scope?: PruneTarget["scope"];
 }
+
+const {
+  mask: _gradualMask,
+  onEpochEnd: _onEpochEnd,
+  ...GRADUAL_FIT_OPTION_KEYS
+}: OptionKeys<FitOptions> = FIT_OPTION_KEYS;
+const GRADUAL_PRUNE_OPTION_KEYS: OptionKeys<GradualPruneOptions> = {
+  ...GRADUAL_FIT_OPTION_KEYS,
+  schedule: true,
+  scorer: true,
+  scope: true,
+};
 
 /** The result of {@linkcode gradualPrune}. */
 export interface GradualPruneResult extends FitResult {
@@ -269,6 +318,8 @@ export function gradualPrune(
 ): GradualPruneResult {
   const action = "prune gradually";
   assertMatrix(action, "x", x);
+  assertOptions(action, options);
+  checkOptionKeys(action, options, GRADUAL_PRUNE_OPTION_KEYS);
   assertLabels(action, y, x.rows, options.classes?.length);
   const optimizer = options.optimizer ?? { kind: "sgd" };
   if (optimizer.kind !== "sgd" && optimizer.kind !== "adam") {
@@ -345,8 +396,9 @@ export function gradualPrune(
   // Early stopping waits for the schedule's end: between two removals (frequency > 1) patience
   // could run out and return a model far short of the final sparsity.
   const early = options.earlyStopping;
+  const { schedule: _schedule, scorer: _scorer, scope: _scope, ...fitOptions } = options;
   const result = fit(x, y, {
-    ...options,
+    ...fitOptions,
     optimizer,
     preprocessing,
     classes,

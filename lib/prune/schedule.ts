@@ -6,7 +6,12 @@
  * @module
  */
 
-import { assertInRange } from "../core/validate.ts";
+import {
+  assertInRange,
+  assertOptions,
+  checkOptionKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 
 /** The schedule's settings, in steps (epochs when used by `gradualPrune`). */
 export interface PolynomialScheduleOptions {
@@ -86,17 +91,29 @@ export function polynomialSparsity(
   return q * s.initialSparsity + (1 - q) * s.finalSparsity;
 }
 
+const SCHEDULE_KEYS: OptionKeys<PolynomialScheduleOptions> = {
+  finalSparsity: true,
+  initialSparsity: true,
+  beginStep: true,
+  endStep: true,
+  exponent: true,
+  frequency: true,
+};
+
 /**
  * Checks a schedule and fills in the defaults.
  *
  * @param options The schedule.
  * @returns Every setting.
+ * @throws {TypeError} If a setting is unknown.
  * @throws {RangeError} If a setting is out of range.
  */
 export function resolveSchedule(
   options: PolynomialScheduleOptions,
 ): Required<PolynomialScheduleOptions> {
   const action = "compute scheduled sparsity";
+  assertOptions(action, options);
+  checkOptionKeys(action, options, SCHEDULE_KEYS);
   const finalSparsity = options.finalSparsity ?? 0.9;
   const initialSparsity = options.initialSparsity ?? 0;
   const beginStep = options.beginStep ?? 0;

@@ -16,7 +16,15 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { createPrng, type Prng } from "../core/random.ts";
-import { assertFinite, assertInRange, assertLabels, assertMatrix } from "../core/validate.ts";
+import {
+  assertFinite,
+  assertInRange,
+  assertLabels,
+  assertMatrix,
+  assertOptions,
+  checkOptionKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { sigmoid, softplus } from "../model/loss.ts";
@@ -94,6 +102,12 @@ export function randomScores(
   options: RandomScoresOptions = {},
 ): Matrix<Float64Array> {
   validateModel(model, "score weights");
+  assertOptions("score weights", options);
+  checkOptionKeys(
+    "score weights",
+    options,
+    { seed: true, prng: true } satisfies OptionKeys<RandomScoresOptions>,
+  );
   const prng = options.prng ?? createPrng(options.seed ?? 0);
   const { rows, cols } = model.weights;
   const data = new Float64Array(rows * cols);
@@ -167,6 +181,8 @@ export function lossDerivatives(
 ): LossDerivatives {
   const action = "compute loss derivatives";
   checkSamples(model, data, action);
+  assertOptions(action, options);
+  checkOptionKeys(action, options, { l2: true } satisfies OptionKeys<LossDerivativesOptions>);
   const l2 = options.l2 ?? 0;
   assertInRange(action, "l2", l2, 0, Infinity);
   const { rows: k, cols: d, data: w } = model.weights;
@@ -236,6 +252,12 @@ export function taylorScores(
   data: Samples,
   options: TaylorScoresOptions = {},
 ): Matrix<Float64Array> {
+  assertOptions("compute Taylor scores", options);
+  checkOptionKeys(
+    "compute Taylor scores",
+    options,
+    { aggregate: true } satisfies OptionKeys<TaylorScoresOptions>,
+  );
   const aggregate = options.aggregate ?? "sample";
   if (aggregate !== "sample" && aggregate !== "batch") {
     throw new RangeError(`Cannot compute Taylor scores: unknown aggregate '${aggregate}'`);
@@ -300,6 +322,12 @@ export function obdScores(
   data: Samples,
   options: ObdScoresOptions = {},
 ): Matrix<Float64Array> {
+  assertOptions("compute OBD scores", options);
+  checkOptionKeys(
+    "compute OBD scores",
+    options,
+    { l2: true, firstOrder: true } satisfies OptionKeys<ObdScoresOptions>,
+  );
   const der = lossDerivatives(model, data, { l2: options.l2 ?? 0 });
   const w = model.weights.data;
   const h = der.hessianDiagonal.data, g = der.gradient.data;

@@ -6,6 +6,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
+import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { type PruneTarget, resolveTarget, targetCount } from "./mask.ts";
 import { pruneModel, softThresholdModel } from "./prune_model.ts";
@@ -67,6 +68,18 @@ export interface PruneWithStrategyOptions extends Omit<PruneTarget, "scope"> {
   steps?: number;
 }
 
+const PRUNE_WITH_STRATEGY_OPTION_KEYS: OptionKeys<PruneWithStrategyOptions> = {
+  fraction: true,
+  count: true,
+  threshold: true,
+  scope: true,
+  data: true,
+  l2: true,
+  seed: true,
+  compensate: true,
+  steps: true,
+};
+
 /**
  * Scores a model with the named strategy and prunes it to the target.
  *
@@ -74,7 +87,7 @@ export interface PruneWithStrategyOptions extends Omit<PruneTarget, "scope"> {
  * @param strategy The strategy.
  * @param options The target, data for data-based strategies, L2 strength, seed.
  * @returns The pruned model, with `mask`.
- * @throws {TypeError} If the data do not match the model.
+ * @throws {TypeError} If the data do not match the model, or an option is unknown.
  * @throws {RangeError} If the strategy is unknown, data are missing for `taylor`/`obd`, or the
  *   target is invalid.
  *
@@ -98,6 +111,8 @@ export function pruneWithStrategy(
   strategy: PruneStrategy,
   options: PruneWithStrategyOptions,
 ): LogisticModel {
+  assertOptions("prune model", options);
+  checkOptionKeys("prune model", options, PRUNE_WITH_STRATEGY_OPTION_KEYS);
   const target: PruneTarget = {
     fraction: options.fraction,
     count: options.count,

@@ -18,10 +18,16 @@
  */
 
 import { type Matrix, takeColumns } from "../core/matrix.ts";
-import { assertMatrix, describe } from "../core/validate.ts";
+import {
+  assertMatrix,
+  assertOptions,
+  checkOptionKeys,
+  describe,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { LogisticModel } from "../model/types.ts";
-import { pruneMask, type PruneTarget, resolveTarget } from "./mask.ts";
+import { pruneMask, type PruneTarget, resolveTarget, targetOf } from "./mask.ts";
 import { inputMeans } from "./prune_model.ts";
 
 /** Options for {@linkcode featureScores}. */
@@ -59,6 +65,8 @@ export function featureScores(
 ): Matrix<Float64Array> {
   const action = "compute feature scores";
   assertMatrix(action, "scores", scores);
+  assertOptions(action, options);
+  checkOptionKeys(action, options, { reduce: true } satisfies OptionKeys<FeatureScoresOptions>);
   const reduce = options.reduce ?? "l2";
   if (!["l2", "sum", "max"].includes(reduce)) {
     throw new RangeError(`Cannot ${action}: reduce must be l2, sum or max, got '${reduce}'`);
@@ -98,6 +106,15 @@ export interface PruneFeaturesOptions extends Omit<PruneTarget, "scope"> {
    */
   compensate?: Matrix;
 }
+
+const PRUNE_FEATURES_OPTION_KEYS: OptionKeys<PruneFeaturesOptions> = {
+  fraction: true,
+  count: true,
+  threshold: true,
+  scores: true,
+  representation: true,
+  compensate: true,
+};
 
 /** The result of {@linkcode pruneFeatures}. */
 export interface FeaturePruneResult {
@@ -147,7 +164,7 @@ export function pruneFeatures(
 ): FeaturePruneResult {
   const action = "prune features";
   validateModel(model, action);
-  resolveTarget(action, options);
+  resolveTarget(action, options, PRUNE_FEATURES_OPTION_KEYS);
   const { rows: k, cols: d, data: w } = model.weights;
   const representation = options.representation ?? "reduced";
   if (representation !== "reduced" && representation !== "masked") {
@@ -181,7 +198,7 @@ export function pruneFeatures(
   const keep = pruneMask(
     { data: Float64Array.from(scores), rows: 1, cols: d },
     previous,
-    { ...options, scope: "global" },
+    { ...targetOf(options), scope: "global" },
   );
   const features: number[] = [], removed: number[] = [];
   for (let j = 0; j < d; j++) (keep[j] ? features : removed).push(j);

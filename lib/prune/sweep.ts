@@ -7,7 +7,12 @@
  * @module
  */
 
-import { assertInRange } from "../core/validate.ts";
+import {
+  assertInRange,
+  assertOptions,
+  checkOptionKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { accuracy } from "../metrics/metrics.ts";
 import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -82,6 +87,17 @@ export interface PruneSweepOptions {
   onProgress?: (row: PruneSweepRow, done: number, total: number) => void;
 }
 
+const PRUNE_SWEEP_OPTION_KEYS: OptionKeys<PruneSweepOptions> = {
+  strategies: true,
+  sparsities: true,
+  scope: true,
+  l2: true,
+  seed: true,
+  compensate: true,
+  fineTune: true,
+  onProgress: true,
+};
+
 /**
  * Prunes a model with each strategy to each sparsity and measures the accuracy on held-out
  * data, without and (if asked) with fine-tuning. Each row's model is what
@@ -118,6 +134,7 @@ export interface PruneSweepOptions {
  * assert.equal(rows[0].achievedSparsity, 15 / 30);
  * ```
  */
+
 export function pruneSweep(
   model: LogisticModel,
   data: { readonly train: Samples; readonly test: Samples },
@@ -125,6 +142,8 @@ export function pruneSweep(
 ): PruneSweepRow[] {
   const action = "run pruning sweep";
   validateModel(model, action);
+  assertOptions(action, options);
+  checkOptionKeys(action, options, PRUNE_SWEEP_OPTION_KEYS);
   if (typeof data !== "object" || data === null) {
     throw new TypeError(`Cannot ${action}: data must be an object { train, test }`);
   }

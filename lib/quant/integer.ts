@@ -33,7 +33,11 @@ import {
   assertFinite,
   assertInRange,
   assertMatrix,
+  assertOptions,
   checkBackendOptions,
+  checkOptionKeys,
+  describe,
+  type OptionKeys,
 } from "../core/validate.ts";
 import { oneShotScorers } from "../kernels/scorers.ts";
 import { PREDICT_WASM_MIN_WORK, type PredictBackend } from "../model/kernel_scores.ts";
@@ -117,12 +121,32 @@ export function calibrateInput(
   validateQuantizedModel(q, CAL_ACTION);
   requireIntegerGrid(q, CAL_ACTION);
   checkX(q, x, CAL_ACTION);
+  assertOptions(CAL_ACTION, options);
+  checkOptionKeys(
+    CAL_ACTION,
+    options,
+    {
+      dtype: true,
+      calibration: true,
+    } satisfies OptionKeys<CalibrateInputOptions>,
+  );
   if (x.rows === 0) throw new RangeError(`Cannot ${CAL_ACTION}: x has no rows`);
   const dtypeOption = options.dtype ?? "auto";
   if (!["auto", "uint8", "int8"].includes(dtypeOption)) {
     throw new RangeError(`Cannot ${CAL_ACTION}: dtype must be auto, uint8 or int8`);
   }
   const calibration = options.calibration ?? { kind: "minmax" };
+  if (typeof calibration !== "object" || calibration === null) {
+    throw new TypeError(
+      `Cannot ${CAL_ACTION}: calibration must be an object, got ${describe(calibration)}`,
+    );
+  }
+  checkOptionKeys(
+    CAL_ACTION,
+    calibration,
+    calibration.kind === "percentile" ? { kind: true, percentile: true } : { kind: true },
+    "calibration",
+  );
   if (calibration.kind === "percentile") {
     assertInRange(CAL_ACTION, "percentile", calibration.percentile, Number.MIN_VALUE, 100);
   } else if (calibration.kind !== "minmax") {
@@ -701,6 +725,8 @@ export function integerScoresFromCodes(
       `Cannot ${action}: codes must be a ${want.name} of ${nSamples * m.nFeatures} entries`,
     );
   }
+  assertOptions(action, options);
+  checkOptionKeys(action, options, INTEGER_PREDICT_OPTION_KEYS);
   const backend = checkBackendOptions(action, options);
   const form = kernelForm(m, backend, nSamples);
   if (form !== null) {
@@ -740,6 +766,8 @@ export function integerDecisionFunction(
       `Cannot ${action}: the model takes ${m.nFeatures} features, x has ${x.cols}`,
     );
   }
+  assertOptions(action, options);
+  checkOptionKeys(action, options, INTEGER_PREDICT_OPTION_KEYS);
   const backend = checkBackendOptions(action, options);
   const form = kernelForm(m, backend, x.rows);
   if (form !== null) {
@@ -795,6 +823,11 @@ export function integerPredict(
 ): Int32Array {
   return classesFromScores(integerDecisionFunction(m, x, options));
 }
+
+const INTEGER_PREDICT_OPTION_KEYS: OptionKeys<IntegerPredictOptions> = {
+  backend: true,
+  threads: true,
+};
 
 /** The most bits of log2 weights integer inference takes: integer weights up to 2^14. */
 const MAX_INTEGER_LOG2_BITS = 5;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { assertOptions } from "../core/validate.ts";
+import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { dequantizeInto } from "./dequantize.ts";
@@ -80,6 +80,15 @@ export function quantizeModel(
 ): QuantizedModel {
   validateModel(model, ACTION);
   assertOptions(ACTION, options);
+  checkOptionKeys(
+    ACTION,
+    options,
+    {
+      method: true,
+      bias: true,
+      training: true,
+    } satisfies OptionKeys<QuantizeModelOptions>,
+  );
   const method = resolveMethod(options.method, ACTION);
   const biasKind = options.bias ?? "float32";
   if (biasKind !== "float32" && biasKind !== "float64") {

@@ -12,7 +12,13 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertMatrix, describe } from "../core/validate.ts";
+import {
+  assertMatrix,
+  assertOptions,
+  checkOptionKeys,
+  describe,
+  type OptionKeys,
+} from "../core/validate.ts";
 import {
   type AdamOptimizer,
   type EpochRecord,
@@ -289,6 +295,8 @@ export function quantizationAwareTraining(
   if (typeof data !== "object" || data === null) {
     throw new TypeError(`Cannot ${ACTION}: data must be an object { x, y }, got ${describe(data)}`);
   }
+  assertOptions(ACTION, options);
+  checkOptionKeys(ACTION, options, QAT_OPTION_KEYS);
   const method = resolveMethod(options.method, ACTION);
   if ("rounding" in method && method.rounding.kind === "stochastic") {
     // The forward pass and the final codes round to nearest: a stochastic rounding would be
@@ -324,6 +332,18 @@ export function quantizationAwareTraining(
   const weights = quantizeOnGrid(fq.grid(), latent.weights, { mask: latent.mask });
   return { model: { ...ptq, weights }, latent, history: result.history };
 }
+
+/** The keys of {@linkcode QatOptions}. */
+export const QAT_OPTION_KEYS: OptionKeys<QatOptions> = {
+  method: true,
+  optimizer: true,
+  penalty: true,
+  seed: true,
+  recalibrate: true,
+  bias: true,
+  validation: true,
+  onProgress: true,
+};
 
 const DEFAULT_OPTIMIZER: AdamOptimizer = {
   kind: "adam",
@@ -368,6 +388,8 @@ export function fineTuneCodebook(
   options: QatOptions = {},
 ): QatResult {
   const action = "fine-tune codebook";
+  assertOptions(action, options);
+  checkOptionKeys(action, options, QAT_OPTION_KEYS);
   const start = dequantizeModel(q);
   const t = q.weights;
   if (t.kind !== "codebook") {

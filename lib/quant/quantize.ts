@@ -9,7 +9,15 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { createPrng, type Prng } from "../core/random.ts";
-import { assertFinite, assertInRange, assertMatrix, describe } from "../core/validate.ts";
+import {
+  assertFinite,
+  assertInRange,
+  assertMatrix,
+  assertOptions,
+  checkOptionKeys,
+  describe,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { roundHalfEven, toFloat16Bits } from "./float16.ts";
 import { allocateCodes, codebookBits, codeRange, groupCount, log2MaxExponent } from "./grid.ts";
 import { countDistinct, kmeans1d } from "./kmeans.ts";
@@ -204,6 +212,30 @@ const ACTION = "quantize weights";
 const GRANULARITIES: readonly string[] = ["tensor", "class", "feature"];
 const MIN_FLOAT32 = 2 ** -149;
 
+const METHOD_KEYS: {
+  readonly [K in QuantizationMethod["kind"]]: OptionKeys<QuantizationMethod & { kind: K }>;
+} = {
+  uniform: {
+    kind: true,
+    scheme: true,
+    bits: true,
+    granularity: true,
+    calibration: true,
+    rounding: true,
+  },
+  log2: { kind: true, bits: true, granularity: true, calibration: true, rounding: true },
+  kmeans: {
+    kind: true,
+    bits: true,
+    levels: true,
+    granularity: true,
+    init: true,
+    seed: true,
+    maxIterations: true,
+  },
+  float16: { kind: true },
+};
+
 /**
  * Fills in a method's defaults and checks its settings.
  *
@@ -223,12 +255,29 @@ const MIN_FLOAT32 = 2 ** -149;
  * assert.throws(() => resolveMethod({ kind: "uniform", bits: 17 }), RangeError);
  * ```
  */
+
+const CALIBRATION_KEYS: {
+  readonly [K in Calibration["kind"]]: OptionKeys<Calibration & { kind: K }>;
+} = {
+  minmax: { kind: true },
+  mse: { kind: true },
+  percentile: { kind: true, percentile: true },
+};
+
+const ROUNDING_KEYS: { readonly [K in Rounding["kind"]]: OptionKeys<Rounding & { kind: K }> } = {
+  nearest: { kind: true },
+  stochastic: { kind: true, seed: true },
+};
+
 export function resolveMethod(
   method: QuantizationMethod = { kind: "uniform" },
   action = ACTION,
 ): ResolvedMethod {
   if (typeof method !== "object" || method === null) {
     throw new TypeError(`Cannot ${action}: method must be an object, got ${describe(method)}`);
+  }
+  if (Object.hasOwn(METHOD_KEYS, method.kind)) {
+    checkOptionKeys(action, method, METHOD_KEYS[method.kind], "method");
   }
   const granularity = (g: Granularity | undefined, fallback: Granularity): Granularity => {
     const v = g ?? fallback;
@@ -307,6 +356,12 @@ export function resolveMethod(
 
 function checkCalibration(c: Calibration | undefined, action: string): Calibration {
   const v = c ?? { kind: "mse" };
+  if (typeof v !== "object" || v === null) {
+    throw new TypeError(`Cannot ${action}: calibration must be an object, got ${describe(v)}`);
+  }
+  if (Object.hasOwn(CALIBRATION_KEYS, v.kind)) {
+    checkOptionKeys(action, v, CALIBRATION_KEYS[v.kind], "calibration");
+  }
   if (v.kind === "percentile") {
     assertInRange(action, "percentile", v.percentile, Number.MIN_VALUE, 100);
   } else if (v.kind !== "minmax" && v.kind !== "mse") {
@@ -321,6 +376,12 @@ function checkCalibration(c: Calibration | undefined, action: string): Calibrati
 
 function checkRounding(r: Rounding | undefined, action: string): Rounding {
   const v = r ?? { kind: "nearest" };
+  if (typeof v !== "object" || v === null) {
+    throw new TypeError(`Cannot ${action}: rounding must be an object, got ${describe(v)}`);
+  }
+  if (Object.hasOwn(ROUNDING_KEYS, v.kind)) {
+    checkOptionKeys(action, v, ROUNDING_KEYS[v.kind], "rounding");
+  }
   if (v.kind === "stochastic") {
     if (v.seed !== undefined && !Number.isFinite(v.seed)) {
       throw new RangeError(`Cannot ${action}: rounding seed must be finite, got ${v.seed}`);
@@ -381,6 +442,14 @@ export function quantizeTensor(
 ): QuantizedTensor {
   assertMatrix(ACTION, "values", values);
   assertFinite(ACTION, "values", values.data, values.cols);
+  assertOptions(ACTION, options);
+  checkOptionKeys(
+    ACTION,
+    options,
+    { method: true, mask: true } satisfies OptionKeys<
+      QuantizeTensorOptions
+    >,
+  );
   const mask = checkMask(options.mask, values.data.length, ACTION);
   const method = resolveMethod(options.method, ACTION);
   const grid = calibrateGrid(values, method, mask);
@@ -443,6 +512,15 @@ export function quantizeOnGrid(
     );
   }
   assertFinite(action, "values", values.data, values.cols);
+  assertOptions(action, options);
+  checkOptionKeys(
+    action,
+    options,
+    {
+      rounding: true,
+      mask: true,
+    } satisfies OptionKeys<QuantizeOnGridOptions>,
+  );
   const mask = checkMask(options.mask, values.data.length, action);
   return encodeOnGrid(grid, values, checkRounding(options.rounding, action), mask);
 }

@@ -6,13 +6,19 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertLabels, assertMatrix } from "../core/validate.ts";
+import {
+  assertLabels,
+  assertMatrix,
+  assertOptions,
+  checkOptionKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { accuracy } from "../metrics/metrics.ts";
 import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { dequantizeModel, quantizedSize, quantizeModel } from "./model.ts";
-import { type QatOptions, quantizationAwareTraining } from "./qat.ts";
+import { QAT_OPTION_KEYS, type QatOptions, quantizationAwareTraining } from "./qat.ts";
 import { type QuantizationMethod, resolveMethod } from "./quantize.ts";
 import type { QuantizedModel } from "./types.ts";
 
@@ -84,6 +90,20 @@ const DEFAULT_ENTRIES: readonly QuantizationSweepEntry[] = [
   { name: "k-means per tensor", method: { kind: "kmeans" } },
 ];
 
+const SWEEP_OPTION_KEYS: OptionKeys<QuantizationSweepOptions> = {
+  entries: true,
+  bits: true,
+  qat: true,
+  onProgress: true,
+};
+
+const ENTRY_KEYS: OptionKeys<QuantizationSweepEntry> = {
+  name: true,
+  method: true,
+  training: true,
+  bits: true,
+};
+
 /**
  * Quantizes a model with each entry's method at each bit width and measures the dequantized
  * model's accuracy on held-out data and the bytes of its weights (`quantizedSize`). Each row's
@@ -125,9 +145,18 @@ export function quantizationSweep(
   }
   checkData(action, model, "test", data.test);
   if (data.train !== undefined) checkData(action, model, "train", data.train);
+  assertOptions(action, options);
+  checkOptionKeys(action, options, SWEEP_OPTION_KEYS);
+  if (options.qat !== undefined) {
+    assertOptions(action, options.qat, "qat");
+    const { method: _method, ...known } = QAT_OPTION_KEYS;
+    checkOptionKeys(action, options.qat, known, "qat");
+  }
   const entries = options.entries ?? DEFAULT_ENTRIES;
   const plan: { entry: QuantizationSweepEntry; method: QuantizationMethod; bits: number }[] = [];
   for (const entry of entries) {
+    assertOptions(action, entry, "an entry");
+    checkOptionKeys(action, entry, ENTRY_KEYS, `entry '${entry.name}'`);
     if (typeof entry?.name !== "string") {
       throw new TypeError(`Cannot ${action}: every entry needs a name`);
     }
