@@ -13,8 +13,11 @@ import {
   assertInRange,
   assertLabels,
   assertMatrix,
+  assertOptions,
+  checkOptionKeys,
   describe,
   errorReason,
+  type OptionKeys,
 } from "../core/validate.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { trainTestSplit } from "../data/preprocess.ts";
@@ -53,6 +56,7 @@ import type {
   CompressionData,
   CompressionMetrics,
   CompressionSessionOptions,
+  CompressOptions,
   CompressProgress,
   LabelledData,
   ModelReport,
@@ -64,6 +68,7 @@ import type {
   QatSettings,
   QuantizationSummary,
   QuantizationTraining,
+  QuantizeSpec,
 } from "./types.ts";
 
 /** A measured model: its report, the model its file holds, and the file. */
@@ -132,7 +137,9 @@ export interface Context {
   /** Starts a call's progress: `total` models planned. */
   begin(total: number): void;
   /** Marks one model done (or skipped) in the current call. */
-  step(message: string): void;
+  step(message: string, count?: number): void;
+  /** Marks the call finished: every planned model done or skipped. */
+  finish(message: string): void;
   /** Reports progress without finishing a model. */
   progress(phase: CompressProgress["phase"], message: string, fit?: FitProgress): void;
   /** The dense base. */
@@ -153,6 +160,35 @@ export interface Context {
   measureFloat(model: LogisticModel, name: string, seconds: number): Measured;
 }
 
+/** The keys of {@linkcode CompressionSessionOptions}. */
+export const SESSION_OPTION_KEYS: OptionKeys<CompressionSessionOptions> = {
+  model: true,
+  denseTraining: true,
+  penalty: true,
+  validation: true,
+  validationFraction: true,
+  test: true,
+  seed: true,
+  fineTune: true,
+  qat: true,
+  preprocessingStorage: true,
+  keepRecipe: true,
+  entropy: true,
+  onProgress: true,
+};
+
+/** The keys of {@linkcode CompressOptions}. */
+export const COMPRESS_OPTION_KEYS: OptionKeys<CompressOptions> = { prune: true, quantize: true };
+
+const PRUNE_SPEC_KEYS: OptionKeys<PruneSpec> = {
+  strategy: true,
+  fraction: true,
+  count: true,
+  structure: true,
+  scope: true,
+  compensate: true,
+};
+
 /** Resolves and checks a pruning step. */
 export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
   if (typeof spec !== "object" || spec === null) {
@@ -160,6 +196,7 @@ export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
       `Cannot ${action}: prune must be an object or false, got ${describe(spec)}`,
     );
   }
+  checkOptionKeys(action, spec, PRUNE_SPEC_KEYS, "prune");
   const strategy = spec.strategy ?? "magnitude";
   if (!(PRUNE_STRATEGIES as readonly string[]).includes(strategy)) {
     throw new RangeError(
@@ -256,6 +293,12 @@ export function checkQuantizeSpec(spec: unknown, action = ACTION): void {
       `Cannot ${action}: quantize must be an object or false, got ${describe(spec)}`,
     );
   }
+  checkOptionKeys(
+    action,
+    spec,
+    { method: true, training: true } satisfies OptionKeys<QuantizeSpec>,
+    "quantize",
+  );
   const training = (spec as { training?: unknown }).training;
   if (training !== undefined && training !== "ptq" && training !== "qat") {
     throw new RangeError(
@@ -368,6 +411,7 @@ export function createContext(
   options: CompressionSessionOptions,
 ): Context {
   const callStarted = performance.now();
+  checkOptionKeys(ACTION, options, SESSION_OPTION_KEYS);
   checkData(data, "data", null);
   const d = data.x.cols;
   if (options.validation !== undefined) checkData(options.validation, "validation", d);
@@ -447,13 +491,29 @@ export function createContext(
     ? { kind: "lbfgs" as const, maxIterations: 100 }
     : options.fineTune;
   const qat = options.qat ?? {};
+  for (
+    const [what, value, known] of [
+      ["qat", qat, { optimizer: true, recalibrate: true } satisfies OptionKeys<QatSettings>],
+      [
+        "denseTraining",
+        options.denseTraining,
+        { optimizer: true, preprocessing: true } satisfies OptionKeys<
+          NonNullable<CompressionSessionOptions["denseTraining"]>
+        >,
+      ],
+    ] as const
+  ) {
+    assertOptions(ACTION, value, what);
+    checkOptionKeys(ACTION, value, known, what);
+  }
   // Settings used after the dense model is trained are checked before it.
   const named = (what: string, check: () => void) => {
     try {
       check();
     } catch (error) {
       if (!(error instanceof RangeError) && !(error instanceof TypeError)) throw error;
-      throw new RangeError(`Cannot ${ACTION}: ${what}: ${errorReason(error)}`);
+      const Kind = error instanceof TypeError ? TypeError : RangeError;
+      throw new Kind(`Cannot ${ACTION}: ${what}: ${errorReason(error)}`);
     }
   };
   if (fineTuneOptimizer !== false) {
@@ -565,7 +625,15 @@ export function createContext(
   // dwarfs its spread the rounding of the folded bias can move scores across a class boundary.
   const floatModeOf = (model: LogisticModel): "fold" | "compact" | "keep" => {
     if (storage !== "auto" || model.preprocessing.kind !== "standardize") return floatMode;
-    const folded = asFloatModel(storeFloatModel(model, "fold"));
+    let folded: LogisticModel;
+    try {
+      folded = asFloatModel(storeFloatModel(model, "fold"));
+    } catch (error) {
+      // A folded weight w / scale beyond float32 (a feature of tiny spread): keep the
+      // standardisation instead.
+      if (error instanceof RangeError) return "keep";
+      throw error;
+    }
     const before = classesFromScores(decisionFunction(model, validation.x));
     const after = classesFromScores(decisionFunction(folded, validation.x));
     for (let i = 0; i < before.length; i++) if (before[i] !== after[i]) return "keep";
@@ -750,16 +818,31 @@ export function createContext(
     report("quantizing", `quantizing: ${name}`);
     let made: MeasuredCandidate;
     if (storage === "auto" && b.model.preprocessing.kind === "standardize") {
-      // Both ways; fold (the smaller file) unless it has the lower validation accuracy.
-      const folded = quantizeVariant(b, method, training, "fold", name);
-      const compact = quantizeVariant(b, method, training, "compact", name);
-      const foldWins = folded.report.validation.accuracy >= compact.report.validation.accuracy;
-      const chosen = foldWins ? folded : compact;
-      // The time is what making both cost.
-      made = {
-        ...chosen,
-        report: { ...chosen.report, seconds: folded.report.seconds + compact.report.seconds },
+      // Both ways; fold (the smaller file) unless it has the lower validation accuracy, or
+      // cannot be stored (a folded weight beyond float32).
+      const attempt = (mode: "fold" | "compact"): MeasuredCandidate | RangeError => {
+        try {
+          return quantizeVariant(b, method, training, mode, name);
+        } catch (error) {
+          if (error instanceof RangeError) return error;
+          throw error;
+        }
       };
+      const folded = attempt("fold");
+      const compact = attempt("compact");
+      if (folded instanceof RangeError && compact instanceof RangeError) throw compact;
+      const chosen = folded instanceof RangeError
+        ? compact as MeasuredCandidate
+        : compact instanceof RangeError ||
+            folded.report.validation.accuracy >= compact.report.validation.accuracy
+        ? folded
+        : compact;
+      // The time is what making both cost.
+      const seconds = [folded, compact].reduce(
+        (t, c) => t + (c instanceof RangeError ? 0 : c.report.seconds),
+        0,
+      );
+      made = { ...chosen, report: { ...chosen.report, seconds } };
     } else {
       made = quantizeVariant(b, method, training, storage === "auto" ? "keep" : storage, name);
     }
@@ -784,8 +867,12 @@ export function createContext(
     begin(total) {
       counter = { done: 0, total, started: performance.now() };
     },
-    step(message) {
-      counter.done++;
+    step(message, count = 1) {
+      counter.done = Math.min(counter.total, counter.done + count);
+      report("measuring", message);
+    },
+    finish(message) {
+      counter.done = counter.total;
       report("measuring", message);
     },
     progress: report,

@@ -29,7 +29,7 @@
  * @module
  */
 
-import { assertInRange, errorReason } from "../core/validate.ts";
+import { assertInRange, assertOptions, checkOptionKeys, errorReason } from "../core/validate.ts";
 import { packedSize } from "../io/bitpack.ts";
 import { encodeModel, inspectModelFile } from "../io/model_file.ts";
 import { asFloatModel } from "../io/quantized.ts";
@@ -48,8 +48,8 @@ import {
   pruneName,
   removesNothing,
 } from "./context.ts";
-import { methodAt, resolveSpace, SEARCH_DEFAULTS } from "./space.ts";
-import { prepareStorage, storeQuantizedModel } from "./storage.ts";
+import { methodAt, resolveSpace, SEARCH_DEFAULTS, SPACE_OPTION_KEYS } from "./space.ts";
+import { prepareStorage, storeFloatModel, storeQuantizedModel } from "./storage.ts";
 import { stagesOf } from "./stages.ts";
 import type {
   LabelledData,
@@ -85,6 +85,8 @@ export function fileSizeBound(ptq: QuantizedModel, entropy: boolean): number {
 
 /** Runs an accuracy-budgeted search on a context (see `CompressionSession.search`). */
 export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResult {
+  assertOptions(ACTION, options);
+  checkOptionKeys(ACTION, options, { ...SPACE_OPTION_KEYS, maxDrop: true });
   const maxDrop = options.maxDrop ?? 0.01;
   assertInRange(ACTION, "maxDrop", maxDrop, 0, 1);
   const space = resolveSpace(options, SEARCH_DEFAULTS, ACTION);
@@ -99,8 +101,11 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
     }
   }
   const levels = space.ladders.reduce((n, l) => n + l.length, 0);
-  const perLevel = 1 + variants.length * space.bits.length * space.training.length;
-  ctx.begin(levels * perLevel);
+  // Each level's float32 model (when included) and its quantized models; the dense model is
+  // always tried, as the reference.
+  const perLevel = (space.includeFloat ? 1 : 0) +
+    variants.length * space.bits.length * space.training.length;
+  ctx.begin(levels * perLevel + (space.includeFloat ? 0 : 1));
 
   const dense = ctx.floatCandidate(ctx.denseBase);
   const target = dense.report.validation.accuracy - maxDrop;
@@ -123,9 +128,11 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
         `${(candidate.report.validation.accuracy * 100).toFixed(2)} %)`,
     );
   };
-  const skip = (name: string, reason: string) => {
+  // A skip stands for the planned models it leaves out (a whole level, or every training of a
+  // method).
+  const skip = (name: string, reason: string, count = 1) => {
     skipped.push({ name, reason });
-    ctx.step(`skipped ${name}`);
+    ctx.step(`skipped ${name}`, count);
   };
   record(dense, ctx.denseBase);
 
@@ -146,8 +153,18 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
       return null;
     }
   };
+  // The level's float32 file: fine-tuning changes the values, not the mask, so this is its size.
+  const floatBound = (model: LogisticModel): number | null => {
+    try {
+      return encodeModel(storeFloatModel(model, mode), { entropy: ctx.entropy }).length;
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      return null;
+    }
+  };
   const smallestFile = (model: LogisticModel): number => {
     let smallest = Infinity;
+    if (space.includeFloat) smallest = floatBound(model) ?? Infinity;
     for (const { template, granularity } of variants) {
       for (const bits of space.bits) {
         const at = methodAt(template, bits, granularity, space.methods);
@@ -175,6 +192,7 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
             pruneName(p),
             `its smallest file (${smallest} bytes, measured before fine-tuning) is not smaller ` +
               `than the best so far (${best.candidate.report.bytes} bytes)`,
+            perLevel,
           );
           continue;
         }
@@ -183,8 +201,7 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
       if (visited.has(base.key)) continue;
       visited.add(base.key);
       listPrunedBase(bases, base);
-      const float = ctx.floatCandidate(base);
-      record(float, base);
+      if (space.includeFloat || base === ctx.denseBase) record(ctx.floatCandidate(base), base);
       // A float32 model below the target does not end the ladder: quantization-aware training
       // trains further and can pass where the fine-tuned float model did not.
       // Every method and width of this level, smallest bound first; a candidate whose bound is
@@ -214,6 +231,7 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
             label,
             `its file would have at least ${bound} bytes, not fewer than the best so far ` +
               `(${best.candidate.report.bytes} bytes)`,
+            space.training.length,
           );
           continue;
         }
@@ -244,6 +262,9 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
     }
   }
 
+  // Planned models that were neither made nor skipped by name (a level met again in another
+  // ladder, QAT where PTQ already met the target) count as done here.
+  ctx.finish(`${tried.length} tried, ${skipped.length} skipped`);
   // The smallest feasible file among everything evaluated (ties: the first evaluated).
   let chosen = tried[0];
   for (const t of tried) {

@@ -16,14 +16,16 @@ import type { LogisticModel } from "../model/types.ts";
 import {
   checkPruneCount,
   checkQuantizeSpec,
+  COMPRESS_OPTION_KEYS,
   createContext,
   removesNothing,
   resolvePrune,
+  SESSION_OPTION_KEYS,
 } from "./context.ts";
 import { resolveMethod } from "../quant/quantize.ts";
-import { assertInRange, assertOptions } from "../core/validate.ts";
+import { assertInRange, assertOptions, checkOptionKeys } from "../core/validate.ts";
 import { runSearch } from "./search.ts";
-import { resolveSpace, SEARCH_DEFAULTS, SWEEP_DEFAULTS } from "./space.ts";
+import { resolveSpace, SEARCH_DEFAULTS, SPACE_OPTION_KEYS, SWEEP_DEFAULTS } from "./space.ts";
 import { stagesOf } from "./stages.ts";
 import { runSweep } from "./sweep.ts";
 import type {
@@ -131,21 +133,30 @@ export function createCompressionSession(
     trainData: ctx.fitData,
     validation: ctx.validation,
     compress(run: CompressOptions = {}): CompressResult {
+      assertOptions(ACTION, run);
+      checkOptionKeys(ACTION, run, COMPRESS_OPTION_KEYS);
       const prune = run.prune === undefined ? DEFAULT_PRUNE : run.prune;
       const quantize = run.quantize === undefined ? DEFAULT_QUANTIZE : run.quantize;
       const resolved = prune === false ? null : resolvePrune(prune);
       if (resolved) checkPruneCount(resolved, ctx.dense.weights.rows, ctx.dense.weights.cols);
       checkQuantizeSpec(quantize);
       if (quantize !== false) resolveMethod(quantize.method ?? DEFAULT_QUANTIZE.method, ACTION);
+      // One step per stage of the table: the dense model (trained with the session), the pruned
+      // and the fine-tuned models, the quantized one.
       ctx.begin(1 + (resolved ? 2 : 0) + (quantize ? 1 : 0));
+      ctx.step("dense model ready");
       const base = resolved && !removesNothing(resolved) ? ctx.base(resolved) : ctx.denseBase;
+      if (resolved) {
+        ctx.step(`pruned: ${base.name}`);
+        ctx.step(`fine-tuned: ${base.name}`);
+      }
       const final = quantize === false ? ctx.floatCandidate(base) : ctx.quantizedCandidate(
         base,
         quantize.method ?? DEFAULT_QUANTIZE.method,
         quantize.training ?? "ptq",
       );
+      if (quantize !== false) ctx.step(`quantized: ${final.report.name}`);
       const stages = stagesOf(ctx, base, final);
-      ctx.step("done");
       return {
         model: final.model,
         file: final.file,
@@ -195,6 +206,7 @@ export function compressModel(
   options: CompressModelOptions = {},
 ): CompressResult {
   assertOptions("compress model", options);
+  checkOptionKeys("compress model", options, { ...SESSION_OPTION_KEYS, ...COMPRESS_OPTION_KEYS });
   const { prune, quantize, ...session } = options;
   // Settings of the steps are checked before the dense model is trained.
   if (prune) {
@@ -236,6 +248,7 @@ export function sweepCompression(
   options: SweepCompressionOptions = {},
 ): SweepResult {
   assertOptions("sweep compression", options);
+  checkOptionKeys("sweep compression", options, { ...SESSION_OPTION_KEYS, ...SPACE_OPTION_KEYS });
   const { session, space } = splitSpace(options);
   resolveSpace(space, SWEEP_DEFAULTS, "sweep compression"); // checked before training
   return createCompressionSession(data, session).sweep(space);
@@ -269,6 +282,11 @@ export function searchCompression(
   options: SearchCompressionOptions = {},
 ): SearchResult {
   assertOptions("search compression", options);
+  checkOptionKeys("search compression", options, {
+    ...SESSION_OPTION_KEYS,
+    ...SPACE_OPTION_KEYS,
+    maxDrop: true,
+  });
   const { maxDrop, ...rest } = options;
   const { session, space } = splitSpace(rest);
   resolveSpace(space, SEARCH_DEFAULTS, "search compression"); // checked before training

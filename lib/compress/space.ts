@@ -5,7 +5,7 @@
  * @module
  */
 
-import { assertInRange, describe } from "../core/validate.ts";
+import { assertInRange, describe, type OptionKeys } from "../core/validate.ts";
 import { PRUNE_STRATEGIES } from "../prune/strategy.ts";
 import { type QuantizationMethod, resolveMethod } from "../quant/quantize.ts";
 import { type Granularity, MAX_BITS, MAX_LOG2_BITS } from "../quant/types.ts";
@@ -69,6 +69,18 @@ function list<T>(
   }
   return v;
 }
+
+/** The keys of {@linkcode CompressionSpace}. */
+export const SPACE_OPTION_KEYS: OptionKeys<CompressionSpace> = {
+  strategies: true,
+  structures: true,
+  sparsities: true,
+  methods: true,
+  bits: true,
+  granularities: true,
+  training: true,
+  includeFloat: true,
+};
 
 /**
  * Resolves a space.

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { errorReason } from "../core/validate.ts";
+import { assertOptions, checkOptionKeys, errorReason } from "../core/validate.ts";
 import { paretoFront } from "../metrics/pareto.ts";
 import type { StoredModel } from "../io/quantized.ts";
 import {
@@ -17,7 +17,7 @@ import {
   type MeasuredCandidate,
   pruneName,
 } from "./context.ts";
-import { methodAt, resolveSpace, SWEEP_DEFAULTS } from "./space.ts";
+import { methodAt, resolveSpace, SPACE_OPTION_KEYS, SWEEP_DEFAULTS } from "./space.ts";
 import type {
   CandidateReport,
   PrunedBase,
@@ -32,6 +32,8 @@ const ACTION = "sweep compression";
 
 /** Runs a sweep on a context (see `CompressionSession.sweep`). */
 export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult {
+  assertOptions(ACTION, options);
+  checkOptionKeys(ACTION, options, SPACE_OPTION_KEYS);
   const space = resolveSpace(options, SWEEP_DEFAULTS, ACTION);
   // The distinct pruning steps, the dense model first.
   const steps = new Map<string, (typeof space.ladders)[number][number]>();

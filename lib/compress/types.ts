@@ -338,7 +338,11 @@ export interface CompressModelOptions extends CompressionSessionOptions, Compres
 export interface CompressResult {
   /** The compressed model, exactly as its file holds it (decoded from `file`). */
   readonly model: StoredModel;
-  /** The `.lrc` bytes of `model` (`encodeModel(model)` gives them again). */
+  /**
+   * The `.lrc` bytes of `model`: `encodeModel(model)` gives them again, or
+   * `encodeModel(model, { entropy: true })` when the session entropy-codes (the model does not
+   * carry that setting; write `file` itself, or pass the same option to `saveModel`).
+   */
   readonly file: Uint8Array;
   /** One row per stage run, in order (`dense`, then `pruned`, `fine-tuned`, `quantized`). */
   readonly stages: readonly StageReport[];

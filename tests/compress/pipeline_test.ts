@@ -302,7 +302,7 @@ Deno.test("settings and data the pipeline cannot use are refused before the dens
   const nan = { ...cancer.train, x: { ...cancer.train.x, data: cancer.train.x.data.slice() } };
   nan.x.data[100 * 30 + 5] = NaN;
   const reversed = { ...cancer.train, classes: [...cancer.train.classes].reverse() };
-  const bad = { ...cancer.train, quantize: false, prune: false } as const;
+  const bad = { quantize: false, prune: false } as const;
   const cases: [Record<string, unknown>, RegExp, ErrorConstructor][] = [
     [
       { quantize: { method: { kind: "uniform", bits: 4 }, training: "none" } },
@@ -365,4 +365,42 @@ Deno.test("settings and data the pipeline cannot use are refused before the dens
   for (const [d, options, message] of data) {
     assert.throws(() => compressModel(d as never, { ...bad, ...FAST, ...options }), { message });
   }
+});
+
+Deno.test("compress reports one progress step per stage, ending at the planned total", () => {
+  const s = createCompressionSession(digits.train, FAST);
+  for (
+    const [run, stages] of [
+      [{ prune: { fraction: 0.3 }, quantize: { method: { kind: "kmeans", bits: 3 } } }, 4],
+      [{ prune: false, quantize: false }, 1],
+      [{ prune: false, quantize: { method: { kind: "uniform", bits: 8 } } }, 2],
+    ] as const
+  ) {
+    const steps: { done: number; total: number }[] = [];
+    const r = createCompressionSession(digits.train, {
+      ...FAST,
+      model: s.dense,
+      validation: s.validation,
+      onProgress: (p) => {
+        if (p.phase === "measuring") steps.push({ done: p.done, total: p.total });
+      },
+    }).compress(run);
+    assert.equal(r.stages.length, stages);
+    assert.deepEqual(
+      steps,
+      Array.from({ length: stages }, (_, i) => ({ done: i + 1, total: stages })),
+      JSON.stringify(run),
+    );
+  }
+});
+
+Deno.test("an entropy-coded result's file is its model encoded with the same option", () => {
+  const r = compressModel(digits.train, {
+    ...FAST,
+    entropy: true,
+    prune: { fraction: 0.7 },
+    quantize: { method: { kind: "kmeans", bits: 4 }, training: "ptq" },
+  });
+  assert.deepEqual(encodeModel(r.model, { entropy: true }), r.file);
+  assert.equal(r.stages.at(-1)!.bytes, r.file.length);
 });

@@ -4,6 +4,7 @@ import {
   type SearchResult,
   type SweepResult,
 } from "../../lib/compress/mod.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { decodeModel } from "../../lib/io/model_file.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
@@ -135,6 +136,42 @@ Deno.test("the search skips pruning levels that cannot beat the best file so far
   }
 });
 
+Deno.test("a pruning level whose float32 file beats every quantized form is not skipped", async () => {
+  // Per-feature scales cost more than a few float32 weights, and no 8-bit k-means fits 30
+  // weights: in both spaces the smallest file of the 90 % level is its float32 model, which the
+  // level skip once left out (it chose the 585-byte dense model over a 481-byte one in budget).
+  const cancer = await loadEmbedded("breast-cancer");
+  const s = createCompressionSession(cancer, { fineTune: { kind: "lbfgs", maxIterations: 20 } });
+  for (
+    const space of [
+      { sparsities: [0, 0.9], granularities: ["feature"] as const, bits: [2, 4] },
+      { sparsities: [0, 0.5, 0.9], methods: [{ kind: "kmeans" }] as const, bits: [8] },
+    ]
+  ) {
+    const sweep = s.sweep({ ...space, training: ["ptq"] });
+    const r = s.search({ ...space, training: ["ptq"], maxDrop: 0.05 });
+    check(s, r, 0.05);
+    const best = smallestFeasible(sweep, 0.05);
+    assert.equal(r.chosen.bytes, best, r.chosen.name);
+    assert.ok(best < sweep.dense.bytes, "the oracle's answer is a pruned float32 model");
+  }
+});
+
+Deno.test("the search leaves out the pruned float32 models when includeFloat is false", () => {
+  const s = session();
+  const space = { sparsities: [0, 0.5, 0.9], bits: [2, 4], training: ["ptq"] as const };
+  const without = s.search({ ...space, includeFloat: false, maxDrop: 0.05 });
+  const floats = without.tried.filter((t) => t.quantization === null).map((t) => t.name);
+  assert.deepEqual(floats, [without.tried[0].name], "only the dense reference");
+  assert.equal(without.tried[0].name, s.denseReport.name);
+  check(s, without, 0.05);
+  const sweep = s.sweep({ ...space, includeFloat: false });
+  assert.equal(without.chosen.bytes, smallestFeasible(sweep, 0.05));
+  // With them (the default) the pruned levels' float32 models are tried.
+  const withFloat = s.search({ ...space, maxDrop: 0.05 });
+  assert.ok(withFloat.tried.filter((t) => t.quantization === null).length > 1);
+});
+
 Deno.test("a zero budget keeps the dense validation accuracy", () => {
   const s = session();
   const r = s.search({ ...SPACE, maxDrop: 0 });
@@ -168,4 +205,23 @@ Deno.test("bad search settings are refused with a message naming them", () => {
   assert.throws(() => s.search({ sparsities: [] }), TypeError);
   assert.throws(() => s.search({ bits: [0] }), /bits must be an integer/);
   assert.throws(() => s.search({ strategies: ["best" as "magnitude"] }), /unknown strategy 'best'/);
+});
+
+Deno.test("the search's progress never goes back or past its total, and ends at it", () => {
+  const events: { done: number; total: number }[] = [];
+  const s = createCompressionSession(digits.train, {
+    ...FAST,
+    onProgress: (p) => {
+      if (p.phase === "measuring") events.push({ done: p.done, total: p.total });
+    },
+  });
+  events.length = 0;
+  // Feature levels first make small files, so later weight levels are skipped whole.
+  const r = s.search({ ...SPACE, structures: ["features", "weights"], maxDrop: 0.1 });
+  assert.ok(r.skipped.some((k) => LEVEL_SKIP.test(k.reason)), "a level was skipped");
+  const total = events[0].total;
+  assert.ok(events.every((e) => e.total === total));
+  for (let i = 1; i < events.length; i++) assert.ok(events[i].done >= events[i - 1].done);
+  assert.ok(events.every((e) => e.done <= total));
+  assert.equal(events.at(-1)!.done, total);
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   compactScale,
   compressModel,
+  createCompressionSession,
   foldMeanIntoBias,
   prepareStorage,
   storeFloatModel,
@@ -10,7 +11,9 @@ import { createPrng, randomNormal } from "../../lib/core/random.ts";
 import { decodeModel, encodeModel, inspectModelFile } from "../../lib/io/model_file.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
 import { fit } from "../../lib/model/fit.ts";
-import { decisionFunction } from "../../lib/model/predict.ts";
+import { decisionFunction, predict } from "../../lib/model/predict.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { calibrateInput } from "../../lib/quant/integer.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
 import { splitSet } from "./_data.ts";
@@ -131,4 +134,28 @@ Deno.test("auto storage keeps a float stage's preprocessing when folding it woul
   const digits = await splitSet("digits");
   const ordinary = compressModel(digits.train, { prune: false, quantize: false });
   assert.equal(ordinary.stages[0].preprocessing, "folded");
+});
+
+Deno.test("auto storage keeps or compacts the preprocessing when folding overflows float32", async () => {
+  // A feature in tiny units (breast cancer's radius times 1e-40): its folded weight w / scale is
+  // beyond float32, so only the kept or compact standardisation can store the model.
+  const cancer = await loadEmbedded("breast-cancer");
+  const n = cancer.x.rows, d = cancer.x.cols;
+  const x = new Float64Array(n * (d + 1));
+  for (let i = 0; i < n; i++) {
+    x.set(cancer.x.data.subarray(i * d, (i + 1) * d), i * (d + 1));
+    x[i * (d + 1) + d] = cancer.x.data[i * d] * 1e-40;
+  }
+  const data = { x: { data: x, rows: n, cols: d + 1 }, y: cancer.y };
+  const session = createCompressionSession(data, { fineTune: false });
+  assert.throws(() => storeFloatModel(session.dense, "fold"), /beyond the float32 range/);
+  const r = session.compress({
+    prune: false,
+    quantize: { method: { kind: "uniform", bits: 8 }, training: "ptq" },
+  });
+  assert.deepEqual(r.stages.map((s) => s.preprocessing), ["kept", "compact"]);
+  // Each stage is its file, read back.
+  const q = asFloatModel(decodeModel(r.file));
+  const v = session.validation;
+  assert.equal(r.stages[1].validation.accuracy, accuracy(v.y, predict(q, v.x)));
 });
