@@ -10,7 +10,12 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { createPrng, shuffleInPlace } from "../core/random.ts";
-import { assertInRange } from "../core/validate.ts";
+import {
+  assertInRange,
+  assertOptions,
+  checkOptionKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { type LabelledCsvOptions, readCsvBatches, scanCsv } from "../data/csv_stream.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
 import { createLossEngine } from "../kernels/loss_engine.ts";
@@ -80,13 +85,30 @@ export interface FitStreamOptions
   onProgress?: (progress: FitProgress) => void;
 }
 
+const FIT_STREAM_OPTION_KEYS: OptionKeys<FitStreamOptions> = {
+  label: true,
+  header: true,
+  delimiter: true,
+  chunkBytes: true,
+  rowFilter: true,
+  optimizer: true,
+  penalty: true,
+  link: true,
+  preprocessing: true,
+  blockRows: true,
+  seed: true,
+  validation: true,
+  onProgress: true,
+};
+
 /**
  * Fits a logistic-regression model by streaming a CSV file.
  *
  * @param path The CSV file (numeric features, any label values).
  * @param options Label column, optimiser, penalty, preprocessing, block size, seed.
  * @returns The model and its per-epoch history, like `fit`.
- * @throws {TypeError} If the file cannot be read.
+ * @throws {TypeError} If the file cannot be read, or an option (or a field of `optimizer` or
+ *   `penalty`) is unknown.
  * @throws {SyntaxError} If a cell is not a number (naming file, line and column).
  * @throws {RangeError} If an option is out of range, the file has fewer than two classes, or
  *   training diverges.
@@ -110,6 +132,8 @@ export async function fitStream(
   options: FitStreamOptions = {},
 ): Promise<FitResult> {
   const action = "fit model from stream";
+  assertOptions(action, options);
+  checkOptionKeys(action, options, FIT_STREAM_OPTION_KEYS);
   const optimizer = options.optimizer ?? { kind: "sgd", epochs: 5 };
   if (optimizer.kind !== "sgd" && optimizer.kind !== "adam") {
     throw new RangeError(
@@ -142,7 +166,9 @@ export async function fitStream(
     chunkBytes: options.chunkBytes,
     rowFilter: options.rowFilter,
   };
-  const scan = await scanCsv(path, csv);
+  // The statistics of the float32 values training reads: a column constant in float32 then
+  // standardises to exactly 0, as in-memory training on float32 data does.
+  const scan = await scanCsv(path, { ...csv, dtype: "float32" });
   const nClasses = scan.classes.length;
   if (nClasses < 2) {
     throw new RangeError(

@@ -10,7 +10,9 @@ import {
   assertMatrix,
   assertOptions,
   checkBackendOptions,
+  checkOptionKeys,
   describe,
+  type OptionKeys,
 } from "../core/validate.ts";
 import {
   kernelScorer,
@@ -34,7 +36,9 @@ export interface PredictOptions {
    * kernel follows the model's form: dense, sparse (pruned weights: only stored weights are
    * visited) or feature subset (whole features unused, or `columns` given). Kernel scores
    * differ from the reference by float32 rounding only: at most
-   * `(ceil(d / 4) + 8) * 2^-24 * (sum_j |w_j x_j| + |b|)` per score for `d` features.
+   * `(ceil(d / 4) + 8) * 2^-24 * (sum_j |w_j x_j| + |b|)` per score for `d` features, plus
+   * `|w_j x_j|` for each weight below 2^-126 in magnitude, which the kernels store as 0 (it
+   * matters only for inputs near float32's largest values; `"ts"` keeps them).
    * @default {"auto"}
    */
   backend?: PredictBackend;
@@ -53,6 +57,13 @@ export interface PredictOptions {
    */
   threads?: number;
 }
+
+/** The keys of {@linkcode PredictOptions}. */
+export const PREDICT_OPTION_KEYS: OptionKeys<PredictOptions> = {
+  backend: true,
+  columns: true,
+  threads: true,
+};
 
 /**
  * The model with its preprocessing folded into the weights: scores on raw `x` are
@@ -260,8 +271,19 @@ export function classesFromScores(scores: Matrix): Int32Array {
   return out;
 }
 
-/** Refuses scores that overflowed (finite inputs and weights whose products exceed float64). */
-function checkScores(scores: Matrix<Float64Array>, action: string): Matrix<Float64Array> {
+/**
+ * Refuses scores that overflowed (finite inputs and weights whose products exceed float64), so
+ * that no caller turns them into NaN probabilities or a class picked from Infinity.
+ *
+ * @param scores The scores.
+ * @param action What the caller was doing, for messages.
+ * @returns `scores`.
+ * @throws {RangeError} Naming the first score that is not finite.
+ */
+export function checkScores(
+  scores: Matrix<Float64Array>,
+  action: string,
+): Matrix<Float64Array> {
   const out = scores.data, k = scores.cols;
   for (let i = 0; i < out.length; i++) {
     if (out[i] - out[i] !== 0) {
@@ -286,6 +308,7 @@ function checkInput(
 ): ArrayLike<number> | null {
   validateModel(model, action);
   assertMatrix(`${action}`, "x", x);
+  checkOptionKeys(action, options, PREDICT_OPTION_KEYS);
   checkBackendOptions(action, options);
   const d = model.weights.cols;
   const columns = options.columns;

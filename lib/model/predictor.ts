@@ -10,14 +10,18 @@ import {
   assertFinite,
   assertInRange,
   assertMatrix,
+  assertOptions,
   checkBackendOptions,
+  checkOptionKeys,
   describe,
 } from "../core/validate.ts";
 import type { Scorer } from "../kernels/scorers.ts";
 import { kernelScorer, planKernel, referenceRow, scoreRows } from "./kernel_scores.ts";
 import {
+  checkScores,
   classesFromScores,
   foldPreprocessing,
+  PREDICT_OPTION_KEYS,
   type PredictOptions,
   probabilitiesFromScores,
 } from "./predict.ts";
@@ -101,6 +105,8 @@ const ACTION = "prepare predictor";
  */
 export function preparePredictor(model: LogisticModel, options: PredictorOptions = {}): Predictor {
   validateModel(model, ACTION);
+  assertOptions(ACTION, options);
+  checkOptionKeys(ACTION, options, { ...PREDICT_OPTION_KEYS, inputWidth: true });
   const backend = checkBackendOptions(ACTION, options);
   const d = model.weights.cols;
   let columns: Int32Array | null = null;
@@ -146,13 +152,13 @@ export function preparePredictor(model: LogisticModel, options: PredictorOptions
   const scores = (x: Matrix): Matrix<Float64Array> => {
     check(x);
     if (scorer !== null && (backend === "wasm" || x.data instanceof Float32Array)) {
-      return scoreRows(scorer, x, reference(x));
+      return checkScores(scoreRows(scorer, x, reference(x)), action);
     }
     assertFinite(action, "x", x.data, width);
     const out = new Float64Array(x.rows * k);
     const row = reference(x);
     for (let i = 0; i < x.rows; i++) row(i, out);
-    return { data: out, rows: x.rows, cols: k };
+    return checkScores({ data: out, rows: x.rows, cols: k }, action);
   };
   let closed = false;
   const ensureOpen = () => {

@@ -12,7 +12,7 @@ import { assertFinite, assertMatrix, checkBackendOptions } from "../core/validat
 import { oneShotScorers } from "../kernels/scorers.ts";
 import { scoreRows, useKernels } from "../model/kernel_scores.ts";
 import { sigmoid } from "../model/loss.ts";
-import { foldPreprocessing, type PredictOptions } from "../model/predict.ts";
+import { checkScores, foldPreprocessing, type PredictOptions } from "../model/predict.ts";
 import type { Link, LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 
@@ -175,7 +175,7 @@ export function sparseDecisionFunction(
       nFeatures: d,
     }, { threads: options.threads });
     try {
-      return scoreRows(scorer, x, row);
+      return checkScores(scoreRows(scorer, x, row), action);
     } finally {
       scorer.close();
     }
@@ -183,7 +183,7 @@ export function sparseDecisionFunction(
   assertFinite(action, "x", x.data, x.cols);
   const out = new Float64Array(n * k);
   for (let i = 0; i < n; i++) row(i, out);
-  return { data: out, rows: n, cols: k };
+  return checkScores({ data: out, rows: n, cols: k }, action);
 }
 
 /**

@@ -24,6 +24,8 @@ import {
   assertMatrix,
   assertOptions,
   checkBackendOptions,
+  checkOptionKeys,
+  type OptionKeys,
 } from "../core/validate.ts";
 import { prepareInteger, preparePacked4Float } from "../kernels/scorers.ts";
 import type { IntegerScorer, Scorer } from "../kernels/scorers.ts";
@@ -35,6 +37,7 @@ import {
   useKernels,
 } from "../model/kernel_scores.ts";
 import {
+  checkScores,
   classesFromScores,
   decisionFunction,
   foldPreprocessing,
@@ -191,6 +194,11 @@ function integerModelOf(q: QuantizedModel): IntegerModel | null {
   return prepareIntegerModel(q);
 }
 
+const QUANTIZED_PREDICT_OPTION_KEYS: OptionKeys<QuantizedPredictOptions> = {
+  backend: true,
+  threads: true,
+};
+
 /**
  * Lays a quantized model out for repeated scoring on the kernel that fits its codes (see the
  * module documentation): integer-only for calibrated uniform and log2 models, the packed 4-bit
@@ -225,6 +233,8 @@ export function prepareQuantizedPredictor(
   options: QuantizedPredictOptions = {},
 ): QuantizedPredictor {
   validateQuantizedModel(q, ACTION);
+  assertOptions(ACTION, options);
+  checkOptionKeys(ACTION, options, QUANTIZED_PREDICT_OPTION_KEYS);
   const backend = checkBackendOptions(ACTION, options);
   const { rows: k, cols: d } = q.weights;
   const model = dequantizeModel(q);
@@ -358,7 +368,10 @@ export function prepareQuantizedPredictor(
         if (backend === "auto" && !(x.data instanceof Float32Array)) {
           return decisionFunction(model, x, { backend: "ts" });
         }
-        return scoreRows(scorer, x, (i, out) => referenceRow(weights, bias, x, null, i, out));
+        return checkScores(
+          scoreRows(scorer, x, (i, out) => referenceRow(weights, bias, x, null, i, out)),
+          action,
+        );
       },
       codesOnly,
       (rows) => scorer.inputBuffer(rows),
@@ -413,6 +426,7 @@ export function quantizedDecisionFunction(
   validateQuantizedModel(q, "compute quantized scores");
   assertMatrix("compute quantized scores", "x", x);
   assertOptions("compute quantized scores", options);
+  checkOptionKeys("compute quantized scores", options, QUANTIZED_PREDICT_OPTION_KEYS);
   // Checked here too: the TypeScript path below returns before the predictor would check them.
   const backend = checkBackendOptions("compute quantized scores", options);
   const perRow = q.weights.rows * q.weights.cols;

@@ -109,3 +109,31 @@ Deno.test("fitStream refuses the penalties, optimiser settings and links fit ref
     await Deno.remove(file);
   }
 });
+
+Deno.test("streaming standardises the float32 values it trains on: a column constant in float32 gets weight 0", async () => {
+  // 16777217 is not a float32 (it reads as 16777216): statistics of the float64 values gave this
+  // column a mean of 16777217, so every training row saw it as -1 and it took a weight.
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    const lines = ["a,c,y"];
+    let s = 1;
+    for (let i = 0; i < 2000; i++) {
+      s = (s * 48271) % 2147483647;
+      lines.push(`${(s / 2147483647).toFixed(4)},16777217,${i % 10 === 0 ? 0 : 1}`);
+    }
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    const { model } = await fitStream(file, { optimizer: { kind: "sgd", epochs: 5 } });
+    assert.equal(model.weights.data[1], 0);
+    const p = model.preprocessing;
+    assert.equal(p.kind, "standardize");
+    if (p.kind === "standardize") {
+      assert.equal(p.mean[1], Math.fround(16777217));
+      assert.equal(p.scale[1], 1);
+    }
+    // The bias carries the class balance (9 in 10 rows are class 1), as in memory.
+    const probability = 1 / (1 + Math.exp(-model.bias[0])); // standardised inputs are 0 there
+    assert.ok(probability > 0.85, `P(y = 1) at the mean is ${probability}`);
+  } finally {
+    await Deno.remove(file);
+  }
+});

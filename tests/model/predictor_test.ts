@@ -13,6 +13,9 @@ import { preparePredictor } from "../../lib/model/predictor.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import { pruneModel } from "../../lib/prune/prune_model.ts";
 import { pruneFeatures, selectFeatures } from "../../lib/prune/structured.ts";
+import { sparseDecisionFunction, toSparseModel } from "../../lib/prune/sparse.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
+import { prepareQuantizedPredictor } from "../../lib/quant/predictor.ts";
 import { assertWithinFloat32, magnitudes } from "../_helpers/float32_bound.ts";
 
 const digits = await loadEmbedded("digits");
@@ -190,4 +193,46 @@ Deno.test("probabilities from the kernels sum to one and predictors refuse use a
     /one column of x per model feature/,
   );
   assert.throws(() => decisionFunction(dense, x, { backend: "gpu" as "ts" }), /backend must be/);
+});
+
+Deno.test("prepared, sparse and quantized predictors refuse overflowing scores as decisionFunction does", () => {
+  // Finite inputs whose products with the weights exceed float64: decisionFunction refused them,
+  // the other paths returned [Infinity, -Infinity], NaN probabilities and a class.
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "softmax",
+    weights: { data: Float64Array.from([1, 1, -1, -1]), rows: 2, cols: 2 },
+    bias: new Float64Array(2),
+    classes: ["a", "b"],
+    featureNames: ["f0", "f1"],
+    preprocessing: { kind: "none" },
+  };
+  const x = { data: Float64Array.from([1e308, 1e308]), rows: 1, cols: 2 };
+  const overflow = /score of row 0 \(output 0\) is Infinity/;
+  assert.throws(() => decisionFunction(model, x), overflow);
+  for (const backend of ["ts", "wasm"] as const) {
+    using p = preparePredictor(model, { backend });
+    assert.throws(() => p.decisionFunction(x), overflow, backend);
+    assert.throws(() => p.predictProba(x), overflow, backend);
+    assert.throws(() => p.predict(x), overflow, backend);
+    const sparse = toSparseModel(model);
+    assert.throws(() => sparseDecisionFunction(sparse, x, { backend }), overflow, backend);
+  }
+  // The dense kernel on float32 inputs, when the float64 recomputation overflows too.
+  const huge = {
+    ...model,
+    weights: { data: Float64Array.from([1e300, 1, -1e300, -1]), rows: 2, cols: 2 },
+  };
+  using dense = preparePredictor(huge);
+  assert.equal(dense.kernel, "dense");
+  assert.throws(
+    () => dense.predictProba({ data: Float32Array.from([3e38, 3e38]), rows: 1, cols: 2 }),
+    overflow,
+  );
+  // The 4-bit lookup kernel of a quantized model.
+  const q = quantizeModel(model, { method: { kind: "kmeans", bits: 1 } });
+  using lookup = prepareQuantizedPredictor(q, { backend: "wasm" });
+  assert.equal(lookup.kernel, "lookup");
+  assert.throws(() => lookup.predictProba(x), overflow);
 });
