@@ -43,7 +43,8 @@ export const DATA_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   "test-fraction": {
     type: "string",
     value: "F",
-    help: "fraction held out for testing (stratified; fashion-mnist uses its own test set)",
+    help: "fraction held out for testing (stratified; not with fashion-mnist, which has its own " +
+      "test set)",
     default: "0.25",
   },
   seed: { type: "string", value: "N", help: "seed of the split and of training", default: "0" },
@@ -106,6 +107,14 @@ export function checkDataOptions(args: ParsedArgs): void {
       ["label", "no-header", "delimiter", "max-data-bytes"],
       "without --data (CSV options describe the --data file)",
     );
+    if (args.string("dataset") === "fashion-mnist") {
+      refuseUnused(
+        command,
+        args,
+        ["test-fraction"],
+        "with --dataset fashion-mnist (its own test file is the test set)",
+      );
+    }
   }
 }
 

@@ -11,7 +11,12 @@
 
 import { parse } from "csv-parse/sync";
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange } from "../core/validate.ts";
+import {
+  assertInRange,
+  assertOptions,
+  checkOptionKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { classIndexOf, encodeLabels } from "./dataset.ts";
 import { featureScale } from "./preprocess.ts";
 import {
@@ -69,6 +74,17 @@ export interface CsvStreamOptions {
    */
   rowFilter?: (row: number) => boolean;
 }
+
+const CSV_STREAM_OPTION_KEYS: OptionKeys<CsvStreamOptions> = {
+  label: true,
+  header: true,
+  delimiter: true,
+  batchSize: true,
+  dtype: true,
+  chunkBytes: true,
+  features: true,
+  rowFilter: true,
+};
 
 /** {@linkcode CsvStreamOptions} for a file with a label column. */
 export interface LabelledCsvOptions extends Omit<CsvStreamOptions, "label"> {
@@ -287,6 +303,8 @@ export async function* readCsvBatches(
   options: CsvStreamOptions = {},
 ): AsyncGenerator<CsvBatch> {
   const file = path instanceof URL ? path.pathname : path;
+  assertOptions(`read CSV '${file}'`, options);
+  checkOptionKeys(`read CSV '${file}'`, options, CSV_STREAM_OPTION_KEYS);
   const batchSize = options.batchSize ?? 4096;
   assertInRange(`read CSV '${file}'`, "batchSize", batchSize, 1, 2 ** 24, true);
   assertInRange(
@@ -609,11 +627,14 @@ async function* linesOf(path: string | URL, chunkBytes: number): AsyncGenerator<
 
 /**
  * A first pass over a CSV file: row count, class labels and per-feature mean and standard
- * deviation (float64, shifted by the first row against cancellation), in memory that does not
- * depend on the file's size.
+ * deviation (summed in float64, shifted by the first row against cancellation), in memory that
+ * does not depend on the file's size.
  *
  * @param path The file.
- * @param options As for {@linkcode readCsvBatches}, with a label column.
+ * @param options As for {@linkcode readCsvBatches}, with a label column. `dtype` is the storage
+ *   of the values the statistics are computed from (default `"float64"`): a pass that will train
+ *   on float32 values scans float32 values, so that a column constant in float32 standardises to
+ *   exactly 0 (16777217 is 16777216 in float32).
  * @returns What the pass found.
  * @throws {SyntaxError} As {@linkcode readCsvBatches}; also if the file has no data rows. A
  *   single class is not refused here (a test file may hold one); `fitStream` refuses it.
@@ -624,6 +645,8 @@ export async function scanCsv(
   options: LabelledCsvOptions = {},
 ): Promise<CsvScan> {
   const file = path instanceof URL ? path.pathname : path;
+  assertOptions(`scan CSV '${file}'`, options);
+  checkOptionKeys(`scan CSV '${file}'`, options, CSV_STREAM_OPTION_KEYS);
   if (options.label === null) {
     throw new RangeError(`Cannot scan CSV '${file}': the scan needs a label column`);
   }
@@ -633,7 +656,8 @@ export async function scanCsv(
     ref: Float64Array | null = null;
   const distinct = new Set<string>();
   let featureNames: string[] = [];
-  for await (const batch of readCsvBatches(path, { ...options, dtype: "float64" })) {
+  const dtype = options.dtype ?? "float64";
+  for await (const batch of readCsvBatches(path, { ...options, dtype })) {
     const { data, rows: m, cols: d } = batch.x;
     if (sum === null) {
       sum = new Float64Array(d);

@@ -4,7 +4,14 @@
  * @module
  */
 
-import { assertInRange } from "../core/validate.ts";
+import { gunzip } from "node:zlib";
+import { promisify } from "node:util";
+import {
+  assertInRange,
+  assertOptions,
+  checkOptionKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import type { Dataset } from "./dataset.ts";
 
 /** Where Debian's `dataset-fashion-mnist` package puts the files. */
@@ -61,6 +68,16 @@ export async function loadFashionMnist(
   if (split !== "train" && split !== "test") {
     throw new RangeError(`Cannot load Fashion-MNIST: split must be train or test, got '${split}'`);
   }
+  assertOptions("load Fashion-MNIST", options);
+  checkOptionKeys(
+    "load Fashion-MNIST",
+    options,
+    {
+      dir: true,
+      limit: true,
+      pixels: true,
+    } satisfies OptionKeys<FashionMnistOptions>,
+  );
   if (options.limit !== undefined) {
     assertInRange("load Fashion-MNIST", "limit", options.limit, 1, Infinity, true);
   }
@@ -127,10 +144,17 @@ function envDir(): string | undefined {
   }
 }
 
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * A gzip file's contents. zlib's gunzip reads every member of a file made of several
+ * concatenated members (valid gzip, which `gzip -t` accepts; `DecompressionStream` stops after
+ * the first).
+ */
 async function readGzip(path: string): Promise<Uint8Array> {
-  let file: Deno.FsFile;
+  let compressed: Uint8Array;
   try {
-    file = await Deno.open(path);
+    compressed = await Deno.readFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new TypeError(
@@ -143,11 +167,14 @@ async function readGzip(path: string): Promise<Uint8Array> {
     throw new TypeError(`Cannot load Fashion-MNIST: ${path}: ${(error as Error).message}`);
   }
   try {
-    const stream = file.readable.pipeThrough(new DecompressionStream("gzip"));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    const out = await gunzipAsync(compressed);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (error) {
+    const reason = (error as Error).message;
     throw new TypeError(
-      `Cannot load Fashion-MNIST: ${path} is not a valid gzip file (${(error as Error).message})`,
+      `Cannot load Fashion-MNIST: ${path} is not a valid gzip file (zlib: ${reason}` +
+        (/header check/.test(reason) ? "; bytes that are not gzip follow or start the data" : "") +
+        ")",
     );
   }
 }

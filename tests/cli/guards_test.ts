@@ -17,6 +17,11 @@ Deno.test("commands refuse arguments that are not options, or options that do no
     ],
     [["compress", "data.csv.gz"], /unexpected argument 'data.csv.gz' \(name a data file/],
     [["predict", "--model", "m.json", "extra"], /unexpected argument 'extra'/],
+    // Refused before the files are looked for, so this holds where the package is absent too.
+    [
+      ["train", "--dataset", "fashion-mnist", "--test-fraction", "0.5"],
+      /--test-fraction does not apply with --dataset fashion-mnist/,
+    ],
     [
       [
         "export",

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
 import { hasFashionMnist, loadFashionMnist, parseIdx } from "../../lib/data/fashion_mnist.ts";
 
 const present = hasFashionMnist();
@@ -69,3 +70,48 @@ Deno.test("a limit, pixels or split that is not one of the allowed values is ref
     );
   }
 });
+
+Deno.test("a gzip file of several members is read whole; bytes after it are refused by name", async () => {
+  // Valid gzip (gzip -t and zcat accept it): the images in two members. DecompressionStream
+  // stopped after the first and the file was refused as "not a valid gzip file".
+  const n = 3, side = 28;
+  const images = new Uint8Array(16 + n * side * side);
+  new DataView(images.buffer).setUint32(0, 0x803);
+  for (const [k, v] of [n, side, side].entries()) {
+    new DataView(images.buffer).setUint32(4 + 4 * k, v);
+  }
+  for (let i = 16; i < images.length; i++) images[i] = (i * 7) % 256;
+  const labels = new Uint8Array([0, 0, 8, 1, 0, 0, 0, n, 4, 0, 9]);
+  const dir = await Deno.makeTempDir();
+  try {
+    const half = 16 + 1000;
+    const members = [gzipSync(images.subarray(0, half)), gzipSync(images.subarray(half))];
+    await Deno.writeFile(`${dir}/t10k-images-idx3-ubyte.gz`, concat(members));
+    await Deno.writeFile(`${dir}/t10k-labels-idx1-ubyte.gz`, gzipSync(labels));
+    const d = await loadFashionMnist("test", { dir, pixels: "raw" });
+    assert.deepEqual([d.x.rows, d.x.cols], [n, side * side]);
+    assert.deepEqual([...d.x.data], [...images.subarray(16)]);
+    assert.deepEqual([...d.y], [4, 0, 9]);
+    // Bytes that are not a gzip member after the data.
+    await Deno.writeFile(
+      `${dir}/t10k-images-idx3-ubyte.gz`,
+      concat([gzipSync(images), new Uint8Array([1, 2, 3, 4])]),
+    );
+    await assert.rejects(
+      () => loadFashionMnist("test", { dir }),
+      /t10k-images-idx3-ubyte\.gz is not a valid gzip file \(zlib: .*bytes that are not gzip/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
