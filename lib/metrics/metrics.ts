@@ -5,7 +5,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, assertLabels } from "../core/validate.ts";
+import { assertInRange, assertLabels, assertMatrix } from "../core/validate.ts";
 
 function checkPair(
   action: string,
@@ -54,31 +54,49 @@ export function logLossTerm(p: number): number {
   return -Math.log(Math.min(Math.max(p, Number.EPSILON), 1 - Number.EPSILON));
 }
 
+/** How far a row of probabilities may sum from 1 (float32 probabilities of many classes). */
+const ROW_SUM_TOLERANCE = 1e-5;
+
 /**
  * Mean negative log-likelihood of the true classes, with probabilities clipped to
  * `[eps, 1 - eps]`, eps the float64 machine epsilon, as scikit-learn's `log_loss` does. (After
  * clipping, scikit-learn 1.2 also divides each row by its sum; this does not, which changes a
- * sample's term by at most about `(nClasses - 1) eps`: a certain, right prediction costs
- * `-log(1 - eps)` here and about twice that there.)
+ * sample's term by at most about `(nClasses - 1) eps` for rows that sum to 1, the only rows it
+ * takes: a certain, right prediction costs `-log(1 - eps)` here, the same for two classes there
+ * and about `nClasses - 1` times that for more.)
  *
  * @param yTrue True class indices, shape `(nSamples)`.
  * @param proba Class probabilities, shape `(nSamples, nClasses)`.
  * @returns The mean log loss (natural logarithm).
- * @throws {TypeError} If the shapes disagree.
- * @throws {RangeError} If a probability is NaN or outside [0, 1].
+ * @throws {TypeError} If `proba` is not a matrix or the shapes disagree.
+ * @throws {RangeError} If any probability is NaN or outside [0, 1], or a row does not sum to 1
+ *   (within 1e-5: scores or unnormalised rows are not probabilities).
  */
 export function logLoss(yTrue: ArrayLike<number>, proba: Matrix): number {
-  assertLabels("compute log loss", yTrue, proba.rows, proba.cols);
+  const action = "compute log loss";
+  assertMatrix(action, "proba", proba);
+  assertLabels(action, yTrue, proba.rows, proba.cols);
   if (proba.rows === 0) throw new RangeError("Cannot compute log loss: there are no samples");
+  const k = proba.cols, p = proba.data;
   let s = 0;
   for (let i = 0; i < proba.rows; i++) {
-    const q = proba.data[i * proba.cols + yTrue[i]];
-    if (!(q >= 0 && q <= 1)) {
+    let sum = 0;
+    for (let c = 0; c < k; c++) {
+      const v = p[i * k + c];
+      if (!(v >= 0 && v <= 1)) {
+        throw new RangeError(
+          `Cannot ${action}: proba[${i}][${c}] is ${v}, not a probability in [0, 1]`,
+        );
+      }
+      sum += v;
+    }
+    if (Math.abs(sum - 1) > ROW_SUM_TOLERANCE) {
       throw new RangeError(
-        `Cannot compute log loss: the probability of sample ${i}'s class is ${q}, not in [0, 1]`,
+        `Cannot ${action}: row ${i} of proba sums to ${sum}, not 1 (give probabilities, e.g. ` +
+          "predictProba's)",
       );
     }
-    s += logLossTerm(q);
+    s += logLossTerm(p[i * k + yTrue[i]]);
   }
   return s / proba.rows;
 }
@@ -131,9 +149,30 @@ export function macroF1(
  *
  * @param confusion `confusion[t][p]`: samples of true class `t` predicted as `p`, square.
  * @returns Macro-averaged F1 in [0, 1].
+ * @throws {TypeError} If it is not a square array of rows.
+ * @throws {RangeError} If an entry is negative, NaN or infinite.
  */
 export function macroF1FromConfusion(confusion: readonly (readonly number[])[]): number {
+  const action = "compute macro F1";
+  if (!Array.isArray(confusion) || confusion.some((r) => !Array.isArray(r))) {
+    throw new TypeError(`Cannot ${action}: confusion must be an array of rows`);
+  }
   const k = confusion.length;
+  confusion.forEach((row, t) => {
+    if (row.length !== k) {
+      throw new TypeError(
+        `Cannot ${action}: the confusion matrix must be square; row ${t} has ${row.length} ` +
+          `entries for ${k} classes`,
+      );
+    }
+    row.forEach((v: number, p: number) => {
+      if (!(v >= 0) || !Number.isFinite(v)) {
+        throw new RangeError(
+          `Cannot ${action}: confusion[${t}][${p}] is ${v}, not a count (finite and >= 0)`,
+        );
+      }
+    });
+  });
   let sum = 0, classes = 0;
   for (let c = 0; c < k; c++) {
     let predicted = 0, actual = 0;

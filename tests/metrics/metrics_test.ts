@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { createPrng } from "../../lib/core/random.ts";
-import { accuracy, confusionMatrix, logLoss, macroF1, rocAuc } from "../../lib/metrics/metrics.ts";
+import {
+  accuracy,
+  confusionMatrix,
+  logLoss,
+  macroF1,
+  macroF1FromConfusion,
+  rocAuc,
+} from "../../lib/metrics/metrics.ts";
 import { pairedAccuracyDifference } from "../../lib/metrics/paired.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
@@ -105,9 +112,28 @@ Deno.test({
 
 Deno.test("logLoss and rocAuc refuse NaN and probabilities outside [0, 1]", () => {
   const m = (row: number[]) => ({ data: Float64Array.from(row), rows: 1, cols: 2 });
-  assert.throws(() => logLoss([0], m([NaN, 0.5])), /probability of sample 0's class is NaN/);
-  assert.throws(() => logLoss([1], m([1.2, -0.2])), /is -0.2, not in \[0, 1\]/);
+  assert.throws(() => logLoss([0], m([NaN, 0.5])), /proba\[0\]\[0\] is NaN, not a probability/);
+  assert.throws(() => logLoss([1], m([1.2, -0.2])), /proba\[0\]\[0\] is 1.2, not a probability/);
   assert.throws(() => rocAuc([0, 1, 1], [0.1, NaN, 0.3]), /score 1 is NaN/);
+  // Every entry of a row counts, not only the true class's (these gave log 2 without a word).
+  assert.throws(() => logLoss([1], m([NaN, 0.5])), /proba\[0\]\[0\] is NaN/);
+  assert.throws(() => logLoss([1], m([2, 0.5])), /proba\[0\]\[0\] is 2/);
+  assert.throws(() => logLoss([0], m([0.5, -1])), /proba\[0\]\[1\] is -1/);
+  // A row that is not a distribution (scikit-learn renormalises it; this refuses it).
+  assert.throws(() => logLoss([0], m([0.2, 0.2])), /row 0 of proba sums to 0.4, not 1/);
+  assert.equal(logLoss([0], m([0.5, 0.5 + 1e-7])), Math.log(2)); // float32-like rounding passes
+  // A matrix whose data are shorter than rows x cols.
+  assert.throws(
+    () => logLoss([0, 1], { data: Float64Array.from([0.5, 0.5]), rows: 2, cols: 2 }),
+    TypeError,
+  );
+});
+
+Deno.test("macroF1FromConfusion refuses a ragged or negative confusion matrix", () => {
+  assert.equal(macroF1FromConfusion([[1, 0], [0, 1]]), 1);
+  assert.throws(() => macroF1FromConfusion([[1, 2], [3]]), /must be square; row 1 has 1/);
+  assert.throws(() => macroF1FromConfusion([[-1, 1], [0, 1]]), /confusion\[0\]\[0\] is -1/);
+  assert.throws(() => macroF1FromConfusion([[NaN, 1], [0, 1]]), /is NaN, not a count/);
 });
 
 Deno.test("label errors name the argument at fault and the function called", () => {
