@@ -65,8 +65,18 @@ export function benchArgs(
       ),
       strict: true,
       allowPositionals: false,
+      tokens: true,
     });
     values = parsed.values as Record<string, string | boolean | undefined>;
+    // parseArgs keeps the last of a repeated option: the earlier value would be dropped.
+    const seen = new Set<string>();
+    for (const token of parsed.tokens ?? []) {
+      if (token.kind !== "option") continue;
+      if (seen.has(token.name)) {
+        return usage(`--${token.name} is given twice (give it once, with a list if it takes one)`);
+      }
+      seen.add(token.name);
+    }
   } catch (error) {
     return usage((error as Error).message.split("\n")[0]);
   }

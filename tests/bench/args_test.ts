@@ -39,6 +39,16 @@ Deno.test("bench values are checked before any work", async () => {
       ["prune", ["--sparsities", "0.5,1.5"], /--sparsities must be a number in \[0, 1\]/],
       ["prune", ["--sections", "tabel"], /unknown section 'tabel'/],
       ["quant", ["--epochs", "2.5"], /--epochs must be an integer/],
+      // A repeated option: the earlier value was dropped without a word.
+      [
+        "prune",
+        ["--sections", "table", "--sections", "kernel"],
+        /--sections is given twice/,
+      ],
+      ["quant", ["--quick", "--quick"], /--quick is given twice/],
+      // The internal child mode checks what it is told to run before any work.
+      ["train", ["--child", "foo"], /--child is internal/],
+      ["csv", ["--child", "foo", "/nonexistent"], /--child is internal/],
     ] as const
   ) {
     const r = await run(bench, [...args]);

@@ -65,6 +65,10 @@ async function ensureFile(mb: number): Promise<string> {
 }
 
 async function child(mode: string, path: string): Promise<void> {
+  if (!(MODES as readonly string[]).includes(mode) || path === undefined) {
+    console.error(`bench:csv: --child is internal: --child ${MODES.join("|")} FILE`);
+    Deno.exit(2);
+  }
   const t0 = performance.now();
   let rows = 0;
   if (mode === MODES[0]) {

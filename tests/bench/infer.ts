@@ -339,7 +339,12 @@ async function setup() {
 
 async function childMemory(name: string): Promise<void> {
   const { impls, close } = await setup();
-  const impl = impls.find((i) => i.name === name)!;
+  const impl = impls.find((i) => i.name === name);
+  if (impl === undefined) {
+    close();
+    console.error(`bench:infer: --child is internal: --child NAME, a row's name (got '${name}')`);
+    Deno.exit(2);
+  }
   for (let r = 0; r < 5; r++) await impl.run();
   console.log(JSON.stringify({ peakRssBytes: peakRssBytes() }));
   close();

@@ -562,13 +562,21 @@ if (SECTIONS.has("l1")) {
       const masked = pruneModel(p.model, { threshold: 0 }); // mask exactly the L1 zeros
       const refit = fineTune(masked, train, { optimizer: SGD, penalty: PENALTY }).model;
       const b = accuracy(refit);
-      row({ section: "l1", lambda: p.lambda, sparsity: p.sparsity, fineTune: "none", accuracy: a });
-      row({
+      // The table's columns too: lambda as a fraction of lambda max, and the time since the
+      // path started (cumulative, in milliseconds).
+      const point = {
         section: "l1",
         lambda: p.lambda,
+        lambdaMax: top,
+        lambdaOverMax: p.lambda / top,
         sparsity: p.sparsity,
+      };
+      row({ ...point, fineTune: "none", accuracy: a });
+      row({
+        ...point,
         fineTune: `sgd ${EPOCHS} epochs (L2 only)`,
         accuracy: b,
+        elapsedMs: performance.now() - t0,
       });
       lines.push([
         (p.lambda / top).toString(),

@@ -397,7 +397,8 @@ if (!json) {
     `Fashion-MNIST, dense reference model: test accuracy ${percent(floatAccuracy)}, ` +
       `${float32Bytes} bytes of float32 weights (${model.weights.rows} x ${model.weights.cols})`,
     "",
-    "1. Test accuracy after quantization (drop in points vs float; bytes = bit-packed codes + " +
+    "1. Test accuracy after quantization (in brackets: its difference from float in points, " +
+      "negative when it is lower; bytes = bit-packed codes + " +
       "scales/zero points/codebooks; bias kept in float32)",
     "",
   );

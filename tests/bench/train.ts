@@ -79,6 +79,10 @@ const CONFIGS: Record<
 };
 
 async function child(name: string): Promise<void> {
+  if (!Object.hasOwn(CONFIGS, name)) {
+    console.error(`bench:train: --child is internal: --child ${Object.keys(CONFIGS).join("|")}`);
+    Deno.exit(2);
+  }
   const { threads, ...cfg } = CONFIGS[name];
   const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);
   const snapshots: { seconds: number; iteration: number; w: Float64Array; b: Float64Array }[] = [];
