@@ -9,7 +9,13 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, describe } from "../core/validate.ts";
+import {
+  assertInRange,
+  assertOptions,
+  checkOptionKeys,
+  describe,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { roundHalfEven } from "../quant/float16.ts";
 import type { ArticleLogisticRegression } from "./logistic_regression.ts";
 
@@ -137,6 +143,12 @@ export function articleGridReport(
   values: ArrayLike<number>,
   options: ArticleGridReportOptions = {},
 ): ArticleGridReport {
+  assertOptions("measure article grid", options);
+  checkOptionKeys(
+    "measure article grid",
+    options,
+    { numBits: true } satisfies OptionKeys<ArticleGridReportOptions>,
+  );
   const action = "measure the article's quantization grid";
   checkNumbers(action, "values", values);
   const numBits = options.numBits ?? 8;

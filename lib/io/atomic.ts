@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "../core/validate.ts";
+import { assertOptions, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 
 /** Options for {@linkcode writeFileAtomic}. */
 export interface WriteFileAtomicOptions {
@@ -30,6 +30,12 @@ export async function writeFileAtomic(
   bytes: Uint8Array,
   options: WriteFileAtomicOptions = {},
 ): Promise<void> {
+  assertOptions("write file", options);
+  checkOptionKeys(
+    "write file",
+    options,
+    { write: true } satisfies OptionKeys<WriteFileAtomicOptions>,
+  );
   if (typeof path !== "string" || path === "") {
     throw new TypeError(
       `Cannot write a file: path must be a non-empty string, got ${describe(path)}`,
@@ -105,6 +111,12 @@ export async function openAtomicWriter(
   path: string,
   options: WriteFileAtomicOptions = {},
 ): Promise<AtomicWriter> {
+  assertOptions("write file", options);
+  checkOptionKeys(
+    "write file",
+    options,
+    { write: true } satisfies OptionKeys<WriteFileAtomicOptions>,
+  );
   const writeBytes = options.write ?? writeAll;
   const tmp = `${path}.lrc.tmp-${Deno.pid}-${Math.random().toString(36).slice(2, 10)}`;
   let file: Deno.FsFile | undefined;

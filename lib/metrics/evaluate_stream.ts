@@ -4,6 +4,7 @@
  * @module
  */
 
+import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { type LabelledCsvOptions, readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -29,6 +30,19 @@ export async function evaluateStream(
   path: string | URL,
   options: Omit<LabelledCsvOptions, "dtype" | "features"> = {},
 ): Promise<Evaluation> {
+  assertOptions("evaluate model", options);
+  checkOptionKeys(
+    "evaluate model",
+    options,
+    {
+      label: true,
+      header: true,
+      delimiter: true,
+      batchSize: true,
+      chunkBytes: true,
+      rowFilter: true,
+    } satisfies OptionKeys<Omit<LabelledCsvOptions, "dtype" | "features">>,
+  );
   const k = model.classes.length;
   const classOf = classIndexOf(model.classes);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { paretoFront } from "../metrics/pareto.ts";
 import {
   assertNumber,
@@ -82,6 +83,14 @@ export interface TradeoffFigureOptions {
   height?: number;
 }
 
+const TRADEOFF_KEYS: OptionKeys<TradeoffFigureOptions> = {
+  title: true,
+  baseline: true,
+  baselineName: true,
+  accuracyTitle: true,
+  height: true,
+};
+
 /**
  * Accuracy against sparsity, one line per strategy (and per fine-tuning state when the points
  * say: fine-tuned solid, not fine-tuned dotted), points sorted by sparsity.
@@ -110,6 +119,8 @@ export function sparsityFigure(
   points: readonly SparsityPoint[],
   options: TradeoffFigureOptions = {},
 ): Figure {
+  assertOptions("draw sparsity figure", options);
+  checkOptionKeys("draw sparsity figure", options, TRADEOFF_KEYS);
   const action = "plot accuracy against sparsity";
   assertRows(action, "points", points);
   points.forEach((p, i) => {
@@ -177,6 +188,8 @@ export function bitWidthFigure(
   points: readonly BitWidthPoint[],
   options: TradeoffFigureOptions = {},
 ): Figure {
+  assertOptions("draw bit-width figure", options);
+  checkOptionKeys("draw bit-width figure", options, TRADEOFF_KEYS);
   const action = "plot accuracy against bit width";
   assertRows(action, "points", points);
   points.forEach((p, i) => {
@@ -241,6 +254,8 @@ export function paretoFigure(
   points: readonly ParetoPoint[],
   options: TradeoffFigureOptions = {},
 ): Figure {
+  assertOptions("draw Pareto figure", options);
+  checkOptionKeys("draw Pareto figure", options, TRADEOFF_KEYS);
   const action = "plot Pareto front";
   assertRows(action, "points", points);
   points.forEach((p, i) => {

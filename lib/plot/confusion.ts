@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "../core/validate.ts";
+import { assertOptions, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { axis, baseLayout, plotlyText } from "./style.ts";
 import type { Figure } from "./types.ts";
 
@@ -60,6 +60,14 @@ export function confusionFigure(
   confusion: readonly (readonly number[])[],
   options: ConfusionFigureOptions = {},
 ): Figure {
+  assertOptions("draw confusion figure", options);
+  checkOptionKeys(
+    "draw confusion figure",
+    options,
+    { classes: true, normalize: true, title: true, height: true } satisfies OptionKeys<
+      ConfusionFigureOptions
+    >,
+  );
   const action = "plot confusion matrix";
   if (!Array.isArray(confusion as unknown)) {
     throw new TypeError(

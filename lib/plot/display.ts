@@ -7,7 +7,7 @@
  * @module
  */
 
-import { describe } from "../core/validate.ts";
+import { assertOptions, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import {
   assertFigure,
   escapeHtml,
@@ -47,6 +47,8 @@ export interface ShowOptions {
    */
   height?: number;
 }
+
+const SHOW_KEYS: OptionKeys<ShowOptions> = { includePlotlyJs: true, height: true };
 
 let plotlyIncluded = false;
 const sessionToken = Array.from(crypto.getRandomValues(new Uint8Array(4)))
@@ -99,6 +101,8 @@ export async function figureMimeBundle(
   figure: Figure,
   options: ShowOptions = {},
 ): Promise<MimeBundle> {
+  assertOptions("display figure", options);
+  checkOptionKeys("display figure", options, SHOW_KEYS);
   assertFigure("display figure", figure);
   const mode = options.includePlotlyJs ?? "auto";
   if (mode !== "auto" && mode !== "always" && mode !== "never") {
@@ -140,6 +144,8 @@ export async function figureMimeBundle(
  * ```
  */
 export function show(figure: Figure, options: ShowOptions = {}): Displayable & { figure: Figure } {
+  assertOptions("display figure", options);
+  checkOptionKeys("display figure", options, SHOW_KEYS);
   assertFigure("display figure", figure);
   return {
     figure,
@@ -183,7 +189,15 @@ export async function display(
   value: Figure | Displayable,
   options: DisplayOptions = {},
 ): Promise<void> {
-  const displayable = isDisplayable(value) ? value : show(value as Figure, options);
+  assertOptions("display", options);
+  checkOptionKeys(
+    "display",
+    options,
+    { ...SHOW_KEYS, print: true } satisfies OptionKeys<DisplayOptions>,
+  );
+  const displayable = isDisplayable(value)
+    ? value
+    : show(value as Figure, { includePlotlyJs: options.includePlotlyJs, height: options.height });
   const kernel = jupyterKernel();
   if (kernel) {
     await kernel.display(displayable);
@@ -315,6 +329,12 @@ export function table(
   rows: readonly Record<string, unknown>[],
   options: TableOptions = {},
 ): Displayable & { text: string; html: string } {
+  assertOptions("make table", options);
+  checkOptionKeys(
+    "make table",
+    options,
+    { columns: true, percent: true, digits: true } satisfies OptionKeys<TableOptions>,
+  );
   if (!Array.isArray(rows) || rows.some((r) => typeof r !== "object" || r === null)) {
     throw new TypeError(
       `Cannot make table: rows must be an array of objects, got ${describe(rows)}`,

@@ -6,7 +6,7 @@
  */
 
 import { writeFileAtomic } from "../io/atomic.ts";
-import { describe } from "../core/validate.ts";
+import { assertOptions, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { loadPlotlyJs } from "./plotly_js.ts";
 import type { Figure } from "./types.ts";
 
@@ -115,6 +115,12 @@ let divCounter = 0;
  * ```
  */
 export function figureDiv(figure: Figure, options: FigureDivOptions = {}): string {
+  assertOptions("write figure", options);
+  checkOptionKeys(
+    "write figure",
+    options,
+    { id: true, height: true } satisfies OptionKeys<FigureDivOptions>,
+  );
   const plain = plainFigure(figure);
   const id = options.id ?? `lrc-plot-${++divCounter}`;
   const layoutHeight = typeof plain.layout.height === "number" ? plain.layout.height : 450;
@@ -185,6 +191,12 @@ export async function figuresToHtml(
   figures: readonly (Figure | FigureSection)[],
   options: FiguresHtmlOptions = {},
 ): Promise<string> {
+  assertOptions("write figures", options);
+  checkOptionKeys(
+    "write figures",
+    options,
+    { title: true } satisfies OptionKeys<FiguresHtmlOptions>,
+  );
   if (!Array.isArray(figures)) {
     throw new TypeError(
       `Cannot export figures: figures must be an array, got ${describe(figures)}`,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describe } from "../core/validate.ts";
+import { assertOptions, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { axis, baseLayout, type Cell, cellTitle, grid, numbersOf, plotlyText } from "./style.ts";
 import type { Figure, Layout, Trace } from "./types.ts";
 
@@ -116,6 +116,18 @@ export function weightImagesFigure(
   weights: ArrayLike<number> | { readonly data: ArrayLike<number> },
   options: ImageGridOptions = {},
 ): Figure {
+  assertOptions("draw weight images", options);
+  checkOptionKeys(
+    "draw weight images",
+    options,
+    {
+      labels: true,
+      imageShape: true,
+      columns: true,
+      title: true,
+      rowHeight: true,
+    } satisfies OptionKeys<ImageGridOptions>,
+  );
   const action = "plot weight images";
   const values = numbersOf(action, "weights", weights);
   let peak = 0;

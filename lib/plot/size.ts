@@ -6,6 +6,7 @@
  * @module
  */
 
+import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import {
   assertNumber,
   assertRows,
@@ -85,6 +86,18 @@ export function sizeBreakdownFigure(
   rows: readonly SizeBreakdownRow[],
   options: SizeBreakdownFigureOptions = {},
 ): Figure {
+  assertOptions("draw size breakdown", options);
+  checkOptionKeys(
+    "draw size breakdown",
+    options,
+    {
+      title: true,
+      baseline: true,
+      baselineName: true,
+      parts: true,
+      height: true,
+    } satisfies OptionKeys<SizeBreakdownFigureOptions>,
+  );
   const action = "plot size breakdown";
   assertRows(action, "rows", rows);
   const order: string[] = [...(options.parts ?? [])];

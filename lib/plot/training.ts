@@ -5,6 +5,7 @@
  * @module
  */
 
+import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import type { EpochRecord } from "../model/fit.ts";
 import {
   assertNumber,
@@ -58,6 +59,14 @@ export interface TrainingFigureOptions {
   height?: number;
 }
 
+const TRAINING_KEYS: OptionKeys<TrainingFigureOptions> = {
+  title: true,
+  xTitle: true,
+  panels: true,
+  logLoss: true,
+  height: true,
+};
+
 const ACTION = "plot training curves";
 
 /**
@@ -90,6 +99,8 @@ export function trainingFigure(
   history: readonly EpochRecord[],
   options: TrainingFigureOptions = {},
 ): Figure {
+  assertOptions("draw training figure", options);
+  checkOptionKeys("draw training figure", options, TRAINING_KEYS);
   return curves([{ name: "", history }], options, false);
 }
 
@@ -122,6 +133,8 @@ export function trainingComparisonFigure(
   runs: readonly TrainingRun[],
   options: TrainingFigureOptions = {},
 ): Figure {
+  assertOptions("draw training figure", options);
+  checkOptionKeys("draw training figure", options, TRAINING_KEYS);
   assertRows(ACTION, "runs", runs);
   runs.forEach((r, i) => assertString(ACTION, `runs[${i}].name`, r.name));
   return curves(runs, options, true);

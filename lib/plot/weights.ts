@@ -4,6 +4,7 @@
  * @module
  */
 
+import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { histogram } from "../core/histogram.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { axis, baseLayout, cellTitle, grid, numbersOf, plotlyText } from "./style.ts";
@@ -89,6 +90,21 @@ export function weightHistogramFigure(
   after: ArrayLike<number> | Matrix,
   options: WeightHistogramOptions = {},
 ): Figure {
+  assertOptions("draw weight histogram", options);
+  checkOptionKeys(
+    "draw weight histogram",
+    options,
+    {
+      levels: true,
+      bins: true,
+      mask: true,
+      logCounts: true,
+      range: true,
+      panelTitles: true,
+      title: true,
+      height: true,
+    } satisfies OptionKeys<WeightHistogramOptions>,
+  );
   const action = "plot weight histograms";
   const a = numbersOf(action, "before", before);
   const b = numbersOf(action, "after", after);

@@ -119,6 +119,7 @@ export function pruneWithStrategy(
     threshold: options.threshold,
     scope: options.scope ?? defaultScope(strategy),
   };
+  const scoring = { data: options.data, l2: options.l2, seed: options.seed };
   const steps = options.steps ?? 1;
   if (!Number.isInteger(steps) || steps < 1) {
     throw new RangeError(`Cannot prune model: steps must be an integer >= 1, got ${steps}`);
@@ -157,12 +158,12 @@ export function pruneWithStrategy(
       current = pruneModel(current, {
         fraction: Math.max(start, 1 - kept),
         scope: resolved.scope,
-        scores: strategyScores(current, strategy, options),
+        scores: strategyScores(current, strategy, scoring),
       });
     }
     const last = pruneModel(current, {
       ...target,
-      scores: strategyScores(current, strategy, options),
+      scores: strategyScores(current, strategy, scoring),
     });
     if (!options.compensate) return last;
     // Compensate once, for every weight the steps removed, from the model as given: the same
@@ -176,7 +177,7 @@ export function pruneWithStrategy(
   }
   return pruneModel(current, {
     ...target,
-    scores: strategyScores(current, strategy, options),
+    scores: strategyScores(current, strategy, scoring),
     compensate: options.compensate,
   });
 }
@@ -186,8 +187,10 @@ export function pruneWithStrategy(
  *
  * @param model The model.
  * @param strategy The strategy.
- * @param options Data, L2 strength and seed, as for {@linkcode pruneWithStrategy}.
+ * @param options Data, L2 strength and seed, as for {@linkcode pruneWithStrategy} (whose options
+ *   may be passed as they are; the others are not read).
  * @returns Scores, shape `(nOutputs, nFeatures)`.
+ * @throws {TypeError} If an option is unknown.
  * @throws {RangeError} If the strategy is unknown or needs data that are missing.
  */
 export function strategyScores(
@@ -195,6 +198,9 @@ export function strategyScores(
   strategy: PruneStrategy,
   options: Pick<PruneWithStrategyOptions, "data" | "l2" | "seed"> = {},
 ): Matrix<Float64Array> {
+  assertOptions("score weights", options);
+  // pruneWithStrategy's options may be passed as they are: its other keys are not read here.
+  checkOptionKeys("score weights", options, PRUNE_WITH_STRATEGY_OPTION_KEYS);
   const data = () => {
     if (!options.data) {
       throw new RangeError(`Cannot score weights: the ${strategy} strategy needs data`);

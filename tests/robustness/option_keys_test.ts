@@ -1,15 +1,23 @@
 import assert from "node:assert/strict";
 import {
+  articleGridReport,
+  bitWidthFigure,
   calibrateInput,
   checkOptionKeys,
   compressModel,
+  confusionFigure,
   createCompressionSession,
   decisionFunction,
   decodeModel,
+  display,
   editDistance,
   encodeModel,
+  evaluateStream,
   exportOnnx,
   featureScores,
+  figureDiv,
+  figureMimeBundle,
+  figuresToHtml,
   fineTune,
   fineTuneCodebook,
   fit,
@@ -26,8 +34,11 @@ import {
   modelFromCoefficients,
   nearestName,
   obdScores,
+  openAtomicWriter,
+  paretoFigure,
   parseCsv,
   parseCsvStream,
+  pivotRows,
   polynomialSparsity,
   predict,
   predictProba,
@@ -53,10 +64,20 @@ import {
   saveModel,
   scanCsv,
   searchCompression,
+  show,
+  sizeBreakdownFigure,
   softThresholdModel,
+  sparsityFigure,
+  strategyScores,
   sweepCompression,
+  table,
   taylorScores,
+  trainingComparisonFigure,
+  trainingFigure,
   trainTestSplit,
+  weightHistogramFigure,
+  weightImagesFigure,
+  writeFileAtomic,
 } from "../../lib/mod.ts";
 
 // A misspelt option used to be ignored and its default used without a word (`optimiser` trained
@@ -260,6 +281,7 @@ Deno.test("pruning: targets, strategies, scores, schedules and retraining", () =
     "representaton",
     "representation",
   );
+  refuses("strategyScores", () => strategyScores(model, "random", o({ sed: 1 })), "sed", "seed");
   refuses("featureScores", () => featureScores(scores, o({ reduc: "sum" })), "reduc", "reduce");
   refuses("randomScores", () => randomScores(model, o({ sed: 1 })), "sed", "seed");
   refuses("lossDerivatives", () => lossDerivatives(model, data, o({ L2: 1 })), "L2", "l2");
@@ -587,4 +609,78 @@ Deno.test("files and formats: model files, CSV, ONNX, coefficients, Fashion-MNIS
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("figures, tables, HTML pages, atomic writes, the article grid and stream evaluation", async () => {
+  // The options are checked first, so the other arguments do not matter here.
+  const x = null as never;
+  refuses("sparsityFigure", () => sparsityFigure(x, o({ titel: "t" })), "titel", "title");
+  refuses("bitWidthFigure", () => bitWidthFigure(x, o({ baseline_: 1 })), "baseline_", "baseline");
+  refuses("paretoFigure", () => paretoFigure(x, o({ hight: 300 })), "hight", "height");
+  refuses(
+    "confusionFigure",
+    () => confusionFigure(x, o({ normalise: true })),
+    "normalise",
+    "normalize",
+  );
+  refuses(
+    "show",
+    () => show(x, o({ height: 300, includePlotlyJS: "never" })),
+    "includePlotlyJS",
+    "includePlotlyJs",
+  );
+  refuses("table", () => table([], o({ digit: 2 })), "digit", "digits");
+  refuses("figureDiv", () => figureDiv(x, o({ ID: "a" })), "ID", "id");
+  refuses("weightImagesFigure", () => weightImagesFigure(x, o({ column: 2 })), "column", "columns");
+  refuses("sizeBreakdownFigure", () => sizeBreakdownFigure(x, o({ part: [] })), "part", "parts");
+  refuses("trainingFigure", () => trainingFigure(x, o({ panel: "loss" })), "panel", "panels");
+  refuses(
+    "trainingComparisonFigure",
+    () => trainingComparisonFigure(x, o({ xtitle: "t" })),
+    "xtitle",
+    "xTitle",
+  );
+  refuses(
+    "weightHistogramFigure",
+    () => weightHistogramFigure(x, x, o({ bin: 10 })),
+    "bin",
+    "bins",
+  );
+  refuses("articleGridReport", () => articleGridReport(x, o({ numbits: 8 })), "numbits", "numBits");
+  refuses(
+    "pivotRows",
+    () => pivotRows([], o<never>({ rows: [], columns: "a", values: "b", lable: 1 })),
+    "lable",
+    "label",
+  );
+  await refusesAsync(
+    "figureMimeBundle",
+    () => figureMimeBundle(x, o({ hieght: 1 })),
+    "hieght",
+    "height",
+  );
+  await refusesAsync("display", () => display(x, o({ prnt: () => {} })), "prnt", "print");
+  await refusesAsync("figuresToHtml", () => figuresToHtml([], o({ tilte: "t" })), "tilte", "title");
+  await refusesAsync(
+    "writeFileAtomic",
+    () => writeFileAtomic("/nonexistent/x", new Uint8Array(), o({ writ: 1 })),
+    "writ",
+    "write",
+  );
+  await refusesAsync(
+    "openAtomicWriter",
+    () => openAtomicWriter("/nonexistent/x", o({ writ: 1 })),
+    "writ",
+    "write",
+  );
+  await refusesAsync(
+    "evaluateStream",
+    () => evaluateStream(model, "/nonexistent.csv", o({ lable: "y" })),
+    "lable",
+    "label",
+  );
+  // display passes only the figure's options on: its own print is not refused later.
+  const printed: string[] = [];
+  await display(table([{ a: 1 }]), { print: (t) => printed.push(t) });
+  assert.equal(printed.length, 1);
 });
