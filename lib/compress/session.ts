@@ -145,11 +145,14 @@ export function createCompressionSession(
       // and the fine-tuned models, the quantized one.
       ctx.begin(1 + (resolved ? 2 : 0) + (quantize ? 1 : 0));
       ctx.step("dense model ready");
-      const base = resolved && !removesNothing(resolved) ? ctx.base(resolved) : ctx.denseBase;
+      const prunes = resolved !== null && !removesNothing(resolved);
       if (resolved) {
-        ctx.step(`pruned: ${base.name}`);
-        ctx.step(`fine-tuned: ${base.name}`);
+        // Pruning alone is cheap and cached: it is counted before fine-tuning runs.
+        if (prunes) ctx.prunedOnly(resolved);
+        ctx.step(prunes ? "pruned" : "pruned: nothing to remove");
       }
+      const base = prunes ? ctx.base(resolved) : ctx.denseBase;
+      if (resolved) ctx.step(prunes ? `fine-tuned: ${base.name}` : "fine-tuned: nothing to do");
       const final = quantize === false ? ctx.floatCandidate(base) : ctx.quantizedCandidate(
         base,
         quantize.method ?? DEFAULT_QUANTIZE.method,
@@ -180,7 +183,8 @@ export function createCompressionSession(
  * @param data Training data, raw: `x` of shape `(nSamples, nFeatures)`, `y` class indices.
  * @param options Session options and the pruning and quantization steps.
  * @returns The compressed model, its file and the stage table.
- * @throws {TypeError} If shapes disagree.
+ * @throws {TypeError} If shapes disagree, an option is unknown (here or in a nested setting) or a
+ *   setting is not of its type (an optimizer that is not an object).
  * @throws {RangeError} For settings out of range.
  *
  * @example Prune 80 %, then 4-bit k-means
@@ -227,7 +231,8 @@ export function compressModel(
  * @param options Session options and the space (defaults: magnitude at 0, 50, 80, 90 %; uniform
  *   symmetric and k-means at 8, 4, 2 bits; PTQ and QAT; and each level in float32).
  * @returns One row per model, the models, the Pareto front of validation accuracy against bytes.
- * @throws {TypeError} If shapes disagree or a list is empty.
+ * @throws {TypeError} If shapes disagree, a list is empty, or an option is unknown (here or in a
+ *   nested setting).
  * @throws {RangeError} For settings out of range.
  *
  * @example A small sweep
@@ -262,7 +267,8 @@ export function sweepCompression(
  * @param data Training data, raw.
  * @param options Session options, the budget (default one point, 0.01) and the space.
  * @returns The chosen model and file, its stages, and every candidate tried and skipped.
- * @throws {TypeError} If shapes disagree or a list is empty.
+ * @throws {TypeError} If shapes disagree, a list is empty, or an option is unknown (here or in a
+ *   nested setting).
  * @throws {RangeError} For settings out of range.
  *
  * @example Within two points on breast cancer

@@ -211,6 +211,29 @@ export function checkBackendOptions(
 export type OptionKeys<T> = { readonly [K in keyof T]-?: true };
 
 /**
+ * Checks a key list built with spreads or a rest pattern, whose extra keys an `OptionKeys<T>`
+ * annotation alone lets through: the list must have every key of `T` and no other.
+ *
+ * @example A list built from another
+ * ```ts
+ * import { exactKeys } from "./validate.ts";
+ *
+ * interface Base { seed?: number }
+ * interface Options extends Base { steps?: number }
+ * const BASE = { seed: true } as const;
+ * const KEYS = exactKeys<Options>()({ ...BASE, steps: true });
+ * // exactKeys<Options>()({ ...BASE, steps: true, extra: true }) does not compile.
+ * ```
+ *
+ * @returns A function that returns its argument, typed as `OptionKeys<T>`.
+ */
+export function exactKeys<T>(): <K extends OptionKeys<T>>(
+  keys: K & { readonly [E in Exclude<keyof K, keyof T>]: never },
+) => OptionKeys<T> {
+  return (keys) => keys;
+}
+
+/**
  * Edit distance counting insertions, deletions, substitutions and swaps of two adjacent letters
  * (the optimal string alignment distance: `lable` is one edit from `label`).
  *

@@ -10,7 +10,13 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import {
+  assertOptions,
+  checkOptionKeys,
+  describe,
+  exactKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { parse } from "csv-parse/sync";
 import { parse as parseStream } from "csv-parse/stream";
 import type { Matrix } from "../core/matrix.ts";
@@ -172,10 +178,7 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
   checkOptionKeys(
     "read CSV",
     options,
-    {
-      ...readKeys,
-      maxBytes: true,
-    } satisfies OptionKeys<ReadCsvOptions>,
+    exactKeys<ReadCsvOptions>()({ ...readKeys, maxBytes: true }),
   );
   const file = path instanceof URL ? path.pathname : path;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CSV_BYTES;

@@ -503,6 +503,9 @@ export async function readCsvColumns(
   options: Pick<CsvStreamOptions, "header" | "delimiter"> = {},
 ): Promise<string[]> {
   const file = path instanceof URL ? path.pathname : path;
+  // readCsvBatches' options may be passed as they are; only header and delimiter are read.
+  assertOptions(`read CSV '${file}'`, options);
+  checkOptionKeys(`read CSV '${file}'`, options, CSV_STREAM_OPTION_KEYS);
   for await (const chunk of linesOf(path, 65536)) {
     if (chunk.count === 0) continue;
     const [b, s, e] = [chunk.bytes, chunk.starts[0], chunk.ends[0]];

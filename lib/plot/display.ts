@@ -7,7 +7,13 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import {
+  assertOptions,
+  checkOptionKeys,
+  describe,
+  exactKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import {
   assertFigure,
   escapeHtml,
@@ -193,7 +199,7 @@ export async function display(
   checkOptionKeys(
     "display",
     options,
-    { ...SHOW_KEYS, print: true } satisfies OptionKeys<DisplayOptions>,
+    exactKeys<DisplayOptions>()({ ...SHOW_KEYS, print: true }),
   );
   const displayable = isDisplayable(value)
     ? value

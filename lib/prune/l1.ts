@@ -6,9 +6,17 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, assertLabels, assertMatrix } from "../core/validate.ts";
+import {
+  assertInRange,
+  assertLabels,
+  assertMatrix,
+  assertOptions,
+  checkOptionKeys,
+  exactKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { applyPreprocessing, fitStandardizer, type Preprocessing } from "../data/preprocess.ts";
-import { fit, type FitOptions, type FitResult } from "../model/fit.ts";
+import { fit, FIT_OPTION_KEYS, type FitOptions, type FitResult } from "../model/fit.ts";
 import type { LogisticModel } from "../model/types.ts";
 
 /** Options for {@linkcode l1LambdaMax}. */
@@ -53,6 +61,15 @@ export interface L1LambdaMaxOptions {
 export function l1LambdaMax(x: Matrix, y: Int32Array, options: L1LambdaMaxOptions = {}): number {
   const action = "compute lambda max";
   assertMatrix(action, "x", x);
+  assertOptions(action, options);
+  checkOptionKeys(
+    action,
+    options,
+    {
+      preprocessing: true,
+      link: true,
+    } satisfies OptionKeys<L1LambdaMaxOptions>,
+  );
   assertLabels(action, y, x.rows);
   const p = options.preprocessing ?? "standardize";
   const prep: Preprocessing = p === "standardize"
@@ -139,6 +156,14 @@ export interface L1PathOptions extends Omit<FitOptions, "penalty"> {
  */
 export function l1Path(x: Matrix, y: Int32Array, options: L1PathOptions = {}): L1PathPoint[] {
   const action = "train an L1 path";
+  assertOptions(action, options);
+  // fit's options but the penalty, which the path sets (a given one would be overwritten).
+  const { penalty: _penalty, ...fitKeys } = FIT_OPTION_KEYS;
+  checkOptionKeys(
+    action,
+    options,
+    exactKeys<L1PathOptions>()({ ...fitKeys, lambdas: true, onPoint: true }),
+  );
   const { lambdas: given, onPoint, ...fitOptions } = options;
   const lambdas = given ?? defaultLambdas(x, y, options);
   lambdas.forEach((l, i) => assertInRange(action, `lambdas[${i}]`, l, 0, Infinity));

@@ -180,10 +180,13 @@ export function resolveTarget(
  *
  * @param target A fraction or count target.
  * @param size The group's size.
- * @returns `round(fraction * size)` or `count`.
+ * @returns `round(fraction * size)` or `count`. The product is rounded to 12 significant digits
+ *   first, so that a half that binary fractions miss is still a half: `0.35 * 10` is
+ *   3.4999999999999996 in float64 and removes 4, as 3.5 does.
  */
 export function targetCount(target: ResolvedTarget, size: number): number {
-  return target.kind === "fraction" ? Math.round(target.value * size) : target.value;
+  if (target.kind !== "fraction") return target.value;
+  return Math.round(Number((target.value * size).toPrecision(12)));
 }
 
 function groupsOf(scores: Matrix, scope: "global" | "per-class"): [number, number][] {

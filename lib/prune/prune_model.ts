@@ -6,7 +6,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertFinite, assertMatrix, describe, type OptionKeys } from "../core/validate.ts";
+import { assertFinite, assertMatrix, describe, exactKeys } from "../core/validate.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { LogisticModel } from "../model/types.ts";
 import {
@@ -37,11 +37,11 @@ export interface PruneModelOptions extends PruneTarget {
   compensate?: Matrix;
 }
 
-const PRUNE_MODEL_OPTION_KEYS: OptionKeys<PruneModelOptions> = {
+const PRUNE_MODEL_OPTION_KEYS = exactKeys<PruneModelOptions>()({
   ...PRUNE_TARGET_KEYS,
   scores: true,
   compensate: true,
-};
+});
 
 /**
  * Prunes a model: a new model whose mask removes the lowest-scored weights (the previous mask's
@@ -180,10 +180,7 @@ export function softThresholdModel(
   const target = resolveTarget(
     action,
     options,
-    {
-      ...PRUNE_TARGET_KEYS,
-      compensate: true,
-    } satisfies OptionKeys<SoftThresholdOptions>,
+    exactKeys<SoftThresholdOptions>()({ ...PRUNE_TARGET_KEYS, compensate: true }),
   );
   const scores = magnitudeScores(model);
   const mask = pruneMask(scores, model.mask ?? null, targetOf(options));

@@ -14,6 +14,7 @@ import {
   assertMatrix,
   assertOptions,
   checkOptionKeys,
+  exactKeys,
   type OptionKeys,
 } from "../core/validate.ts";
 import { fitStandardizer, type Preprocessing } from "../data/preprocess.ts";
@@ -93,7 +94,7 @@ export function fineTune(
   checkOptionKeys(
     "fine-tune model",
     options,
-    FINE_TUNE_OPTION_KEYS satisfies OptionKeys<FineTuneOptions>,
+    exactKeys<FineTuneOptions>()(FINE_TUNE_OPTION_KEYS),
   );
   return fit(data.x, data.y, {
     ...options,
@@ -265,12 +266,12 @@ const {
   onEpochEnd: _onEpochEnd,
   ...GRADUAL_FIT_OPTION_KEYS
 }: OptionKeys<FitOptions> = FIT_OPTION_KEYS;
-const GRADUAL_PRUNE_OPTION_KEYS: OptionKeys<GradualPruneOptions> = {
+const GRADUAL_PRUNE_OPTION_KEYS = exactKeys<GradualPruneOptions>()({
   ...GRADUAL_FIT_OPTION_KEYS,
   schedule: true,
   scorer: true,
   scope: true,
-};
+});
 
 /** The result of {@linkcode gradualPrune}. */
 export interface GradualPruneResult extends FitResult {

@@ -8,7 +8,14 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertFinite, assertMatrix, checkBackendOptions } from "../core/validate.ts";
+import {
+  assertFinite,
+  assertMatrix,
+  assertOptions,
+  checkBackendOptions,
+  checkOptionKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { oneShotScorers } from "../kernels/scorers.ts";
 import { scoreRows, useKernels } from "../model/kernel_scores.ts";
 import { sigmoid } from "../model/loss.ts";
@@ -146,6 +153,15 @@ export function sparseDecisionFunction(
 ): Matrix<Float64Array> {
   const action = "compute sparse scores";
   checkSparse(model, action);
+  assertOptions(action, options);
+  checkOptionKeys(
+    action,
+    options,
+    {
+      backend: true,
+      threads: true,
+    } satisfies OptionKeys<SparsePredictOptions>,
+  );
   assertMatrix(action, "x", x);
   if (x.cols !== model.nFeatures) {
     throw new TypeError(

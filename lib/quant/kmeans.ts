@@ -7,7 +7,13 @@
  */
 
 import { createPrng } from "../core/random.ts";
-import { assertFinite, assertInRange } from "../core/validate.ts";
+import {
+  assertFinite,
+  assertInRange,
+  assertOptions,
+  checkOptionKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 
 /** Options for {@linkcode kmeans1d}. */
 export interface Kmeans1dOptions {
@@ -75,6 +81,16 @@ export function kmeans1d(
   options: Kmeans1dOptions = {},
 ): Kmeans1dResult {
   assertFinite(ACTION, "values", values);
+  assertOptions(ACTION, options);
+  checkOptionKeys(
+    ACTION,
+    options,
+    {
+      init: true,
+      seed: true,
+      maxIterations: true,
+    } satisfies OptionKeys<Kmeans1dOptions>,
+  );
   const sorted = Float64Array.from(values).sort();
   const distinct = countDistinct(sorted);
   assertInRange(ACTION, "k", k, 1, Math.max(1, distinct), true);

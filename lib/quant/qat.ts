@@ -84,6 +84,8 @@ export function createFakeQuantizer(
 ): FakeQuantizer {
   const action = "create fake quantizer";
   assertMatrix(action, "weights", weights);
+  assertOptions(action, options);
+  checkOptionKeys(action, options, { method: true, mask: true });
   const method = resolveMethod(options.method, action);
   if (method.kind === "kmeans") {
     throw new RangeError(

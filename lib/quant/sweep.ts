@@ -11,6 +11,7 @@ import {
   assertMatrix,
   assertOptions,
   checkOptionKeys,
+  exactKeys,
   type OptionKeys,
 } from "../core/validate.ts";
 import { accuracy } from "../metrics/metrics.ts";
@@ -150,7 +151,7 @@ export function quantizationSweep(
   if (options.qat !== undefined) {
     assertOptions(action, options.qat, "qat");
     const { method: _method, ...known } = QAT_OPTION_KEYS;
-    checkOptionKeys(action, options.qat, known, "qat");
+    checkOptionKeys(action, options.qat, exactKeys<Omit<QatOptions, "method">>()(known), "qat");
   }
   const entries = options.entries ?? DEFAULT_ENTRIES;
   const plan: { entry: QuantizationSweepEntry; method: QuantizationMethod; bits: number }[] = [];

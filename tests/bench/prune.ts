@@ -563,7 +563,7 @@ if (SECTIONS.has("l1")) {
       const refit = fineTune(masked, train, { optimizer: SGD, penalty: PENALTY }).model;
       const b = accuracy(refit);
       // The table's columns too: lambda as a fraction of lambda max, and the time since the
-      // path started (cumulative, in milliseconds).
+      // path started, up to this point's refit (cumulative, in milliseconds), on both rows.
       const point = {
         section: "l1",
         lambda: p.lambda,
@@ -571,19 +571,15 @@ if (SECTIONS.has("l1")) {
         lambdaOverMax: p.lambda / top,
         sparsity: p.sparsity,
       };
-      row({ ...point, fineTune: "none", accuracy: a });
-      row({
-        ...point,
-        fineTune: `sgd ${EPOCHS} epochs (L2 only)`,
-        accuracy: b,
-        elapsedMs: performance.now() - t0,
-      });
+      const elapsedMs = performance.now() - t0;
+      row({ ...point, fineTune: "none", accuracy: a, elapsedMs });
+      row({ ...point, fineTune: `sgd ${EPOCHS} epochs (L2 only)`, accuracy: b, elapsedMs });
       lines.push([
         (p.lambda / top).toString(),
         percent(p.sparsity),
         percent(a),
         percent(b),
-        seconds(t0).toFixed(0),
+        (elapsedMs / 1000).toFixed(0),
       ]);
       log(
         `L1 path: lambda ${p.lambda.toExponential(2)}, ${percent(p.sparsity)} zeros, ${percent(a)}`,

@@ -131,3 +131,13 @@ Deno.test("maskSparsity is the fraction of zeros", () => {
   assert.equal(maskSparsity(Uint8Array.from([0, 0, 0, 1])), 0.75);
   assert.equal(maskSparsity(new Uint8Array(0)), 0);
 });
+
+Deno.test("a fraction target removes round(fraction * size) with the half that float64 misses", () => {
+  // 0.35 * 90 is 31.499999999999996 in float64: it removed 31, not the 32 that round(31.5) gives.
+  assert.ok(0.35 * 90 < 31.5, "the premise: the product falls short of the half");
+  const scores = { data: Float64Array.from({ length: 90 }, (_, i) => i), rows: 1, cols: 90 };
+  for (const [fraction, removed] of [[0.35, 32], [0.25, 23], [0.5, 45], [0.1, 9], [1 / 3, 30]]) {
+    const mask = pruneMask(scores, null, { fraction });
+    assert.equal(mask.filter((m) => m === 0).length, removed, `fraction ${fraction}`);
+  }
+});

@@ -7,6 +7,7 @@ import {
   compressModel,
   confusionFigure,
   createCompressionSession,
+  createFakeQuantizer,
   decisionFunction,
   decodeModel,
   display,
@@ -27,6 +28,9 @@ import {
   inspectModelFile,
   integerPredict,
   iterativePrune,
+  kmeans1d,
+  l1LambdaMax,
+  l1Path,
   loadEmbedded,
   loadFashionMnist,
   loadModel,
@@ -60,6 +64,7 @@ import {
   randomScores,
   readCsv,
   readCsvBatches,
+  readCsvColumns,
   runOnnx,
   saveModel,
   scanCsv,
@@ -67,11 +72,13 @@ import {
   show,
   sizeBreakdownFigure,
   softThresholdModel,
+  sparseDecisionFunction,
   sparsityFigure,
   strategyScores,
   sweepCompression,
   table,
   taylorScores,
+  toSparseModel,
   trainingComparisonFigure,
   trainingFigure,
   trainTestSplit,
@@ -281,6 +288,26 @@ Deno.test("pruning: targets, strategies, scores, schedules and retraining", () =
     "representaton",
     "representation",
   );
+  refuses(
+    "l1LambdaMax",
+    () => l1LambdaMax(cancer.x, cancer.y, o({ lnk: "sigmoid" })),
+    "lnk",
+    "link",
+  );
+  refuses("l1Path", () => l1Path(cancer.x, cancer.y, o({ lambda: [0.1] })), "lambda", "lambdas");
+  // The path sets the L1 penalty itself: a given one would be overwritten.
+  refuses(
+    "l1Path penalty",
+    () => l1Path(cancer.x, cancer.y, o({ penalty: { kind: "none" } })),
+    "penalty",
+    null,
+  );
+  refuses(
+    "sparseDecisionFunction",
+    () => sparseDecisionFunction(toSparseModel(model), cancer.x, o({ backnd: "ts" })),
+    "backnd",
+    "backend",
+  );
   refuses("strategyScores", () => strategyScores(model, "random", o({ sed: 1 })), "sed", "seed");
   refuses("featureScores", () => featureScores(scores, o({ reduc: "sum" })), "reduc", "reduce");
   refuses("randomScores", () => randomScores(model, o({ sed: 1 })), "sed", "seed");
@@ -434,6 +461,18 @@ Deno.test("quantization: methods, calibrations, roundings, QAT, sweeps and integ
     "percentile",
   );
   refuses(
+    "createFakeQuantizer",
+    () => createFakeQuantizer(model.weights, o({ methd: {} })),
+    "methd",
+    "method",
+  );
+  refuses(
+    "kmeans1d",
+    () => kmeans1d([1, 2, 3], 2, o({ maxIteration: 3 })),
+    "maxIteration",
+    "maxIterations",
+  );
+  refuses(
     "quantizationLevels",
     () => quantizationLevels(q.weights, o({ grup: 0 })),
     "grup",
@@ -580,6 +619,12 @@ Deno.test("files and formats: model files, CSV, ONNX, coefficients, Fashion-MNIS
       "batchSize",
     );
     await refusesAsync(
+      "readCsvColumns",
+      () => readCsvColumns(csv, o({ delimter: ";" })),
+      "delimter",
+      "delimiter",
+    );
+    await refusesAsync(
       "scanCsv",
       () => scanCsv(csv, o({ chunkbytes: 8 })),
       "chunkbytes",
@@ -683,4 +728,43 @@ Deno.test("figures, tables, HTML pages, atomic writes, the article grid and stre
   const printed: string[] = [];
   await display(table([{ a: 1 }]), { print: (t) => printed.push(t) });
   assert.equal(printed.length, 1);
+});
+
+Deno.test("the compiler refuses a key list with a key missing or one too many", async () => {
+  // The claim behind the lists: OptionKeys<T> and exactKeys<T>() are checked by the compiler.
+  const validate = new URL("../../lib/core/validate.ts", import.meta.url).href;
+  const check = async (list: string) => {
+    const file = await Deno.makeTempFile({ suffix: ".ts" });
+    try {
+      await Deno.writeTextFile(
+        file,
+        `import { exactKeys, type OptionKeys } from "${validate}";\n` +
+          "interface O { a?: number; b?: string }\n" +
+          "const A: OptionKeys<{ a?: number }> = { a: true };\n" +
+          `export const keys = ${list};\n`,
+      );
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["check", "--quiet", file],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      return { ok: out.success, stderr: new TextDecoder().decode(out.stderr) };
+    } finally {
+      await Deno.remove(file);
+    }
+  };
+  assert.ok((await check("exactKeys<O>()({ ...A, b: true })")).ok);
+  assert.ok((await check("{ a: true, b: true } satisfies OptionKeys<O>")).ok);
+  for (
+    const list of [
+      "exactKeys<O>()({ ...A, b: true, c: true })", // one too many, through a spread
+      "exactKeys<O>()({ ...A })", // one missing
+      "{ a: true } satisfies OptionKeys<O>", // one missing
+      "{ a: true, b: true, c: true } satisfies OptionKeys<O>", // one too many
+    ]
+  ) {
+    const r = await check(list);
+    assert.ok(!r.ok, list);
+    assert.match(r.stderr, /TS\d+/, list);
+  }
 });
