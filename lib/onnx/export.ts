@@ -45,7 +45,7 @@ import {
 } from "../io/quantized.ts";
 import { biasValues } from "../quant/model.ts";
 import type { InputQuantization, QuantizedModel, QuantizedTensor } from "../quant/types.ts";
-import { validateQuantizedModel } from "../quant/validate.ts";
+import { checkInputQuantization, validateQuantizedModel } from "../quant/validate.ts";
 import { type ElementType, GraphBuilder, valueInfo } from "./graph.ts";
 import { encodeOnnx, type OnnxModel } from "./protobuf.ts";
 
@@ -354,6 +354,7 @@ function integerScores(
         "quantized: 'qdq'",
     );
   }
+  if (options.input !== undefined) checkInputQuantization(action, options.input, "options.input");
   const input = options.input ?? model.input;
   if (!input) {
     throw new RangeError(

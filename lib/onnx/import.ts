@@ -130,6 +130,24 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   const onnx = decodeOnnx(bytes, name);
   const graph = onnx.graph;
   const nodes = graph.node ?? [];
+  // ONNX lists nodes in topological order. A node that reads a tensor no earlier node, input or
+  // initializer makes is a cycle or a forward reference, which the walks below would follow
+  // forever.
+  const available = new Set<string>([
+    ...(graph.input ?? []).map((i) => i.name),
+    ...(graph.initializer ?? []).map((t) => t.name ?? ""),
+  ]);
+  for (const n of nodes) {
+    for (const i of n.input) {
+      if (i !== "" && !available.has(i)) {
+        fail(
+          `${n.op_type} node '${n.name ?? ""}' reads '${i}', which no earlier node, input or ` +
+            "initializer makes: the graph is not in topological order (or has a cycle)",
+        );
+      }
+    }
+    for (const o of n.output) available.add(o);
+  }
   const constants = new Map<string, Constant>();
   for (const t of graph.initializer ?? []) constants.set(t.name ?? "", tensorValue(t, fail));
   for (const n of nodes) {
@@ -142,6 +160,10 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   const inputs = (graph.input ?? []).filter((i) => !constants.has(i.name));
   if (inputs.length !== 1) fail(`expected one input, found ${inputs.length}`);
   const input = inputs[0];
+  const rank = input.type?.tensor_type?.shape?.dim?.length;
+  if (rank !== undefined && rank !== 2) {
+    fail(`input '${input.name}' has rank ${rank}, not 2 (samples x features)`);
+  }
   const elem = input.type?.tensor_type?.elem_type;
   if (elem !== undefined && elem !== ONNX_TYPE.FLOAT && elem !== ONNX_TYPE.DOUBLE) {
     fail(`input '${input.name}' is not a float tensor`);
@@ -230,6 +252,37 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   let source: string;
   if (classifier) {
     source = "LinearClassifier";
+    // Its outputs are read as they are: any computation on them would make the file's outputs
+    // differ from the imported model's.
+    const seen = new Set<string>();
+    const queue = [...classifier.output];
+    while (queue.length > 0) {
+      const t = queue.pop()!;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      for (const m of consumers(t)) {
+        if (
+          ![
+            "Identity",
+            "Cast",
+            "ZipMap",
+            "Normalizer",
+            "Reshape",
+            "Squeeze",
+            "Unsqueeze",
+            "Flatten",
+          ].includes(
+            m.op_type,
+          )
+        ) {
+          fail(
+            `not a linear classifier: the LinearClassifier's output '${t}' feeds ${m.op_type} ` +
+              `node '${m.name ?? ""}'; only its own outputs can be read`,
+          );
+        }
+        queue.push(...m.output);
+      }
+    }
     const coef = attr(classifier, "coefficients")?.floats ??
       fail("LinearClassifier has no coefficients");
     const intercepts = attr(classifier, "intercepts")?.floats ?? [];
@@ -387,6 +440,76 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
         labels = c.values;
       }
     }
+    // Every node after the scores must belong to a head this reader follows: a second softmax,
+    // arithmetic on the probabilities or a label lookup that does not follow the arg max would
+    // make the file's outputs differ from the imported model's (class names from lrcompress's
+    // metadata included). A caller who gives the classes answers for the label path.
+    const given = options.classes !== undefined;
+    const isScores = (u: string) => origin(u) === origin(current);
+    const sigmoidOfScores = (u: string) => {
+      const p = producer.get(origin(u));
+      return p?.op_type === "Sigmoid" && isScores(p.input[0]);
+    };
+    const seen = new Set<OnnxNode>();
+    const queue = [...consumers(current)];
+    while (queue.length > 0) {
+      const n = queue.pop()!;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      let follows: boolean;
+      switch (n.op_type) {
+        case "Identity":
+        case "Cast":
+        case "Squeeze":
+        case "Unsqueeze":
+        case "Reshape":
+        case "Flatten":
+        case "ZipMap":
+        case "Normalizer":
+          follows = true;
+          break;
+        case "Softmax":
+        case "Sigmoid":
+          follows = isScores(n.input[0]);
+          break;
+        case "Sub": // the binary complement 1 - p
+          follows = nOut === 1 && scalarIs(n.input[0], 1) && sigmoidOfScores(n.input[1]);
+          break;
+        case "Concat": { // [1 - p, p]
+          const axis = Number(attr(n, "axis")?.i ?? 0);
+          const low = producer.get(origin(n.input[0] ?? ""));
+          follows = nOut === 1 && n.input.length === 2 && (axis === 1 || axis === -1) &&
+            sigmoidOfScores(n.input[1]) && low?.op_type === "Sub" && scalarIs(low.input[0], 1) &&
+            origin(low.input[1]) === origin(n.input[1]);
+          // Given the classes, p and 1 - p in the other order too (the caller answers for it).
+          if (!follows && given && nOut === 1 && n.input.length === 2) {
+            follows = n.input.every((u) => {
+              const p = producer.get(origin(u));
+              return sigmoidOfScores(u) ||
+                (p?.op_type === "Sub" && scalarIs(p.input[0], 1) && sigmoidOfScores(p.input[1]));
+            });
+          }
+          break;
+        }
+        case "ArgMax":
+        case "Greater":
+          follows = scoreIndex(n.output[0], nOut) || (given && n.op_type === "ArgMax");
+          break;
+        case "Gather":
+          follows = constants.has(n.input[0]) && (given || scoreIndex(n.input[1], nOut));
+          break;
+        default:
+          follows = false;
+      }
+      if (!follows) {
+        fail(
+          `not a linear classifier: ${n.op_type} node '${n.name ?? ""}' after the scores is not ` +
+            "part of a softmax or sigmoid head, or of a class lookup by their arg max, that this " +
+            "reader can follow",
+        );
+      }
+      for (const o of n.output) queue.push(...consumers(o));
+    }
   }
 
   const nClasses = link === "sigmoid" ? 2 : nOut;
@@ -470,6 +593,7 @@ class Affine {
       case "Div": {
         const v = numbers(value);
         if (!v || n.input.length !== 2) return false;
+        checkVectorShape(n, value!.dims, fail);
         const first = n.input[0] === current;
         if (n.op_type === "Add") this.add(v, fail);
         else if (n.op_type === "Mul") this.mul(v, fail);
@@ -493,9 +617,11 @@ class Affine {
       }
       case "Gemm": {
         const b = numbers(constants.get(n.input[1]));
-        if (!b || n.input[0] !== current || (attr(n, "transA")?.i ?? 0) !== 0) return false;
+        // Any non-zero flag transposes, as in onnxruntime and the ONNX reference.
+        if (!b || n.input[0] !== current || Number(attr(n, "transA")?.i ?? 0) !== 0) return false;
         const dims = constants.get(n.input[1])!.dims;
-        const transB = (attr(n, "transB")?.i ?? 0) === 1;
+        if (dims.length !== 2) return false;
+        const transB = Number(attr(n, "transB")?.i ?? 0) !== 0;
         const alpha = attr(n, "alpha")?.f ?? 1;
         const beta = attr(n, "beta")?.f ?? 1;
         const [r, c] = transB ? [dims[1], dims[0]] : [dims[0], dims[1]];
@@ -507,6 +633,7 @@ class Affine {
         if (n.input[2]) {
           const cv = numbers(constants.get(n.input[2]));
           if (!cv) return false;
+          checkVectorShape(n, constants.get(n.input[2])!.dims, fail);
           this.add(cv.map((e) => beta * e), fail);
         }
         return true;
@@ -617,6 +744,19 @@ class Affine {
     for (let i = 0; i < d; i++) for (let j = 0; j < k; j++) w[j * d + i] = this.a![i * k + j];
     return { weights: w, bias: this.c!.slice() };
   }
+}
+
+/**
+ * Refuses a constant operand that is not a scalar, a vector or a `[1, n]` row: any other shape
+ * broadcasts over the samples (a `[n, 1]` column adds a different value to each row) or adds a
+ * dimension, which an affine map of each sample cannot represent.
+ */
+function checkVectorShape(n: OnnxNode, dims: number[], fail: (r: string) => never): void {
+  if (dims.length <= 1 || (dims.length === 2 && dims[0] === 1)) return;
+  fail(
+    `${n.op_type} node '${n.name ?? ""}' has a constant of shape [${dims}], which broadcasts ` +
+      "over the samples or adds a dimension; only scalars, vectors and [1, n] rows are read",
+  );
 }
 
 function attr(n: OnnxNode, name: string): OnnxAttribute | undefined {

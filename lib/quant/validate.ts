@@ -12,6 +12,7 @@ import { outputCount } from "../model/types.ts";
 import { checkClasses, checkFeatureNames } from "../model/validate_model.ts";
 import { codebookBits, codeRange, groupCount } from "./grid.ts";
 import {
+  type InputQuantization,
   MAX_BITS,
   MAX_LOG2_BITS,
   MIN_BITS,
@@ -260,19 +261,34 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
       if (m.mask[i] > 1) throw new RangeError(`Cannot ${action}: mask[${i}] is ${m.mask[i]}`);
     }
   }
-  const inp = m.input;
-  if (inp !== undefined) {
-    if (typeof inp !== "object" || inp === null) fail("input must be an object");
-    if (inp.dtype !== "uint8" && inp.dtype !== "int8") fail(`unknown input dtype '${inp.dtype}'`);
-    if (!(inp.scale > 0) || !Number.isFinite(inp.scale)) {
-      throw new RangeError(`Cannot ${action}: input scale is ${inp.scale}, not finite > 0`);
-    }
-    const [lo, hi] = inp.dtype === "uint8" ? [0, 255] : [-128, 127];
-    if (!Number.isInteger(inp.zeroPoint) || inp.zeroPoint < lo || inp.zeroPoint > hi) {
-      throw new RangeError(
-        `Cannot ${action}: input zeroPoint ${inp.zeroPoint} is outside ${lo}..${hi}`,
-      );
-    }
-    if (typeof inp.calibration !== "string") fail("input calibration must be a string");
+  if (m.input !== undefined) checkInputQuantization(action, m.input);
+}
+
+/**
+ * Checks an input quantization: dtype uint8 or int8, a finite scale > 0, an integer zero point
+ * in the dtype's range, a calibration name.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param inp The input quantization.
+ * @param name Its name in messages.
+ * @throws {TypeError} If it is not an object, or its dtype or calibration is not one.
+ * @throws {RangeError} If the scale or the zero point is out of range.
+ */
+export function checkInputQuantization(action: string, inp: unknown, name = "input"): void {
+  const fail = (reason: string): never => {
+    throw new TypeError(`Cannot ${action}: ${reason}`);
+  };
+  if (typeof inp !== "object" || inp === null) return fail(`${name} must be an object`);
+  const q = inp as InputQuantization;
+  if (q.dtype !== "uint8" && q.dtype !== "int8") fail(`unknown ${name} dtype '${q.dtype}'`);
+  if (!(q.scale > 0) || !Number.isFinite(q.scale)) {
+    throw new RangeError(`Cannot ${action}: ${name} scale is ${q.scale}, not finite > 0`);
   }
+  const [lo, hi] = q.dtype === "uint8" ? [0, 255] : [-128, 127];
+  if (!Number.isInteger(q.zeroPoint) || q.zeroPoint < lo || q.zeroPoint > hi) {
+    throw new RangeError(
+      `Cannot ${action}: ${name} zeroPoint ${q.zeroPoint} is outside ${lo}..${hi}`,
+    );
+  }
+  if (typeof q.calibration !== "string") fail(`${name} calibration must be a string`);
 }

@@ -337,3 +337,188 @@ Deno.test("lrcompress's own integer graph is refused by name, with what to impor
   // The same model's QDQ export imports.
   assert.equal(importOnnxModel(exportOnnx(q)).model.weights.rows, 10);
 });
+
+/** A graph from `build`, whose input is `input` (N x D) and outputs are as named. */
+function graphModel(
+  build: (g: GraphBuilder) => void,
+  outputs: [string, "FLOAT" | "STRING", (string | number)[]][],
+  metadata: Record<string, string> = {},
+): Uint8Array {
+  const g = new GraphBuilder();
+  build(g);
+  return encodeOnnx({
+    ir_version: 8,
+    opset_import: [{ domain: "", version: 13 }],
+    metadata_props: Object.entries(metadata).map(([key, value]) => ({ key, value })),
+    graph: {
+      name: "g",
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo("input", "FLOAT", ["N", D])],
+      output: outputs.map(([name, type, dims]) => valueInfo(name, type, dims)),
+    },
+  });
+}
+
+Deno.test({
+  name: `Gemm's transB is any non-zero value, as in onnxruntime${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // transB: 2 was read as not transposed (square weights: silently wrong probabilities).
+    const square = Float32Array.from({ length: D * D }, (_, i) => ((i * 5) % 7) * 0.3 - 1);
+    const bytes = (transB: number) =>
+      graphModel((g) => {
+        const w = g.constant("w", "FLOAT", [D, D], square);
+        const s = g.op("Gemm", ["input", w], { transB: { int: transB } });
+        g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
+      }, [["probabilities", "FLOAT", ["N", D]]]);
+    for (const t of [1, 2, -1]) {
+      const ort = (await runOnnx(bytes(t), X)).probabilities.data as Float32Array;
+      assert.ok(maxDiff(predictProba(importOnnxModel(bytes(t)).model, X).data, ort) < 1e-5, `${t}`);
+    }
+  },
+});
+
+Deno.test("constants that broadcast over the samples or add a dimension are refused", () => {
+  // A [N, 1] column adds a different value to each sample; a [1, 1, K] bias makes the scores
+  // 3-D, so that Softmax's axis 1 runs over samples. Both imported as per-output vectors.
+  for (
+    const [what, dims, op] of [
+      ["a [3, 1] bias", [3, 1], "Add"],
+      ["a [1, 1, 3] bias", [1, 1, 3], "Add"],
+      ["a [3, 1] input scale", [3, 1], "Mul"],
+    ] as const
+  ) {
+    const bytes = graphModel((g) => {
+      const c = g.constant("c", "FLOAT", [...dims], new Float32Array(3).fill(0.5));
+      const w = g.constant("w", "FLOAT", [K, D], W);
+      if (op === "Mul") {
+        const m = g.op("Mul", ["input", g.constant("c4", "FLOAT", [4, 1], new Float32Array(4))]);
+        g.op("Softmax", [g.op("Gemm", [m, w], { transB: { int: 1 } })], {}, "probabilities");
+      } else {
+        const s = g.op("Add", [g.op("Gemm", ["input", w], { transB: { int: 1 } }), c]);
+        g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
+      }
+    }, [["probabilities", "FLOAT", ["N", K]]]);
+    assert.throws(() => importOnnxModel(bytes), {
+      name: "SyntaxError",
+      message: /has a constant of shape \[\d+(,\d+)*\], which broadcasts over the samples/,
+    }, what);
+  }
+});
+
+Deno.test("computations after the head, or a label path against the scores, are refused", () => {
+  const scores = (g: GraphBuilder, k = K) =>
+    g.op("Gemm", ["input", g.constant("w", "FLOAT", [k, D], W.subarray(0, k * D))], {
+      transB: { int: 1 },
+    });
+  const cases: [string, Uint8Array][] = [
+    [
+      "a softmax of the softmax",
+      graphModel((g) => {
+        const p = g.op("Softmax", [scores(g)], { axis: { int: 1 } });
+        g.op("Softmax", [p], { axis: { int: 1 } }, "probabilities");
+      }, [["probabilities", "FLOAT", ["N", K]]]),
+    ],
+    [
+      "1 + p instead of 1 - p",
+      graphModel((g) => {
+        const p = g.op("Sigmoid", [scores(g, 1)]);
+        const q = g.op("Add", [g.constant("one", "FLOAT", [], [1]), p]);
+        g.op("Concat", [q, p], { axis: { int: 1 } }, "probabilities");
+      }, [["probabilities", "FLOAT", ["N", 2]]]),
+    ],
+    [
+      // lrcompress's class-name metadata used to skip the label check.
+      "class 1 where the score is negative, with lrcompress's metadata",
+      graphModel(
+        (g) => {
+          const s = scores(g, 1);
+          const gt = g.op("Greater", [g.constant("zero", "FLOAT", [], [0]), s]);
+          const i = g.op("Cast", [gt], { to: { int: 7 } });
+          const idx = g.op("Squeeze", [i, g.constant("axis", "INT64", [1], [1])]);
+          g.op(
+            "Gather",
+            [g.strings("classes", ["neg", "pos"]), idx],
+            { axis: { int: 0 } },
+            "label",
+          );
+        },
+        [["label", "STRING", ["N"]]],
+        { "lrcompress.classes": '["neg","pos"]' },
+      ),
+    ],
+  ];
+  for (const [what, bytes] of cases) {
+    assert.throws(() => importOnnxModel(bytes), {
+      name: "SyntaxError",
+      message: /after the scores is not part of a softmax or sigmoid head/,
+    }, what);
+  }
+});
+
+Deno.test("a LinearClassifier whose outputs are computed on is refused", () => {
+  // A Neg on its label output: onnxruntime gave -1 where the import read class 1.
+  const attribute = [
+    { name: "coefficients", type: 6, floats: [1, 2, 0.5, -1] },
+    { name: "intercepts", type: 6, floats: [-0.1] },
+    { name: "classlabels_ints", type: 7, ints: [0, 1] },
+    { name: "post_transform", type: 3, s: new TextEncoder().encode("LOGISTIC") },
+  ];
+  const bytes = encodeOnnx({
+    ir_version: 8,
+    opset_import: [{ domain: "", version: 13 }, { domain: "ai.onnx.ml", version: 1 }],
+    graph: {
+      name: "g",
+      node: [
+        {
+          name: "lc",
+          op_type: "LinearClassifier",
+          domain: "ai.onnx.ml",
+          input: ["input"],
+          output: ["label", "probabilities"],
+          attribute,
+        },
+        { name: "n", op_type: "Neg", input: ["label"], output: ["label2"] },
+      ] as never,
+      input: [valueInfo("input", "FLOAT", ["N", D])],
+      output: [valueInfo("label2", "INT64", ["N"]), valueInfo("probabilities", "FLOAT", ["N", 2])],
+    },
+  });
+  assert.throws(() => importOnnxModel(bytes), /LinearClassifier's output 'label' feeds Neg node/);
+});
+
+Deno.test("a graph out of topological order (a cycle) is refused, not followed forever", () => {
+  const bytes = graphModel((g) => {
+    g.nodes.push({ op_type: "Identity", name: "loop", input: ["t"], output: ["t"] } as never);
+    const s = g.op("Gemm", ["input", g.constant("w", "FLOAT", [K, D], W)], {
+      transB: { int: 1 },
+    });
+    g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
+  }, [["probabilities", "FLOAT", ["N", K]]]);
+  assert.throws(() => importOnnxModel(bytes), /Identity node 'loop' reads 't', which no earlier/);
+});
+
+Deno.test("the integer export checks an input quantization given in its options", async () => {
+  const cancer = await loadEmbedded("breast-cancer");
+  const { model } = fit(cancer.x, cancer.y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 20 },
+  });
+  const q = calibrateInput(
+    quantizeModel(model, { method: { kind: "uniform", bits: 8 } }),
+    cancer.x,
+  );
+  const input = q.input!;
+  exportOnnx(q, { quantized: "integer", input }); // as calibrated
+  for (
+    const [bad, message] of [
+      [{ ...input, scale: 0 }, /options\.input scale is 0, not finite > 0/],
+      [{ ...input, scale: NaN }, /options\.input scale is NaN/],
+      [{ ...input, zeroPoint: 320 }, /options\.input zeroPoint 320 is outside 0\.\.255/],
+      [{ ...input, dtype: "uint16" }, /unknown options\.input dtype 'uint16'/],
+    ] as const
+  ) {
+    assert.throws(() => exportOnnx(q, { quantized: "integer", input: bad as never }), message);
+  }
+});
