@@ -61,6 +61,7 @@ interface Constant {
 
 const AFFINE_OPS = new Set([
   "Identity",
+  "Flatten",
   "Cast",
   "Sub",
   "Add",
@@ -69,6 +70,19 @@ const AFFINE_OPS = new Set([
   "MatMul",
   "Gemm",
   "Scaler",
+]);
+/** Ops that copy, reshape or summarise a classifier's outputs without changing them. */
+const PASS_OPS = new Set([
+  "Identity",
+  "Cast",
+  "ZipMap",
+  "Normalizer",
+  "Reshape",
+  "Squeeze",
+  "Unsqueeze",
+  "Flatten",
+  "ReduceMax",
+  "TopK",
 ]);
 const POST_OPS = new Set([
   "Softmax",
@@ -194,7 +208,12 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       case "Reshape":
       case "Flatten":
         return scoreIndex(n.input[0], nOut);
-      case "Greater": { // one score: class 1 where it is positive, or its sigmoid above 1/2
+      case "Round": { // one score: the sigmoid rounded (ties at exactly 1/2 aside)
+        const p = producer.get(origin(n.input[0]));
+        return nOut === 1 && p?.op_type === "Sigmoid" && isScores(p.input[0]);
+      }
+      case "Greater":
+      case "GreaterOrEqual": { // one score: class 1 where it is positive, or its sigmoid above 1/2
         if (nOut !== 1) return false;
         if (isScores(n.input[0])) return scalarIs(n.input[1], 0);
         const p = producer.get(origin(n.input[0]));
@@ -261,20 +280,12 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       if (seen.has(t)) continue;
       seen.add(t);
       for (const m of consumers(t)) {
-        if (
-          ![
-            "Identity",
-            "Cast",
-            "ZipMap",
-            "Normalizer",
-            "Reshape",
-            "Squeeze",
-            "Unsqueeze",
-            "Flatten",
-          ].includes(
-            m.op_type,
-          )
-        ) {
+        // Copies, reshapes, ZipMap, skl2onnx's normaliser and column selections by constants
+        // (its RidgeClassifier head, zipmap="columns") read the outputs as they are.
+        const reads = PASS_OPS.has(m.op_type) ||
+          ((m.op_type === "Slice" || m.op_type === "ArrayFeatureExtractor") &&
+            m.input.slice(1).every((i) => i === "" || constants.has(i)));
+        if (!reads) {
           fail(
             `not a linear classifier: the LinearClassifier's output '${t}' feeds ${m.op_type} ` +
               `node '${m.name ?? ""}'; only its own outputs can be read`,
@@ -423,8 +434,17 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     if (meta) labels = JSON.parse(meta);
     else {
       for (const n of nodes) {
-        const c = n.op_type === "Gather" ? constants.get(n.input[0]) : undefined;
-        if (!c || !Array.isArray(c.values)) continue;
+        const lookup = n.op_type === "Gather" || n.op_type === "ArrayFeatureExtractor";
+        const c = lookup ? constants.get(n.input[0]) : undefined;
+        if (!c) continue;
+        if (!Array.isArray(c.values)) {
+          // A numeric table names classes (int64 labels) only on the scores' arg max; elsewhere
+          // it is part of the weights (a k-means codebook's Gather).
+          if (!options.classes && scoreIndex(n.input[1], nOut)) {
+            labels = Array.from(c.values, (v) => String(v));
+          }
+          continue;
+        }
         // The table names classes in score order only if its index is the arg max of the
         // scores (or of their probabilities); a graph that permutes the index, or orders a
         // binary model's probabilities [p, 1 - p], would be read with the wrong classes.
@@ -491,12 +511,26 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
           }
           break;
         }
+        case "Slice": // a selection of constant bounds
+          follows = n.input.slice(1).every((i) => i === "" || constants.has(i));
+          break;
+        case "ReduceMax": // a summary (a confidence) beside the probabilities
+        case "TopK":
+          follows = true;
+          break;
         case "ArgMax":
         case "Greater":
+        case "GreaterOrEqual":
+        case "Round":
           follows = scoreIndex(n.output[0], nOut) || (given && n.op_type === "ArgMax");
           break;
-        case "Gather":
+        case "Gather": // a class lookup
           follows = constants.has(n.input[0]) && (given || scoreIndex(n.input[1], nOut));
+          break;
+        case "ArrayFeatureExtractor": // a class lookup, or columns selected by constants
+          follows = constants.has(n.input[0])
+            ? given || scoreIndex(n.input[1], nOut)
+            : constants.has(n.input[1]);
           break;
         default:
           follows = false;
@@ -576,6 +610,8 @@ class Affine {
     switch (n.op_type) {
       case "Identity":
         return true;
+      case "Flatten": // of the (N, d) input at axis 1 (PyTorch's nn.Flatten): a copy
+        return Number(attr(n, "axis")?.i ?? 1) === 1;
       case "Cast": {
         const to = attr(n, "to")?.i;
         return to === ONNX_TYPE.FLOAT || to === ONNX_TYPE.DOUBLE;
