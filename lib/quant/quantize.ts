@@ -1139,7 +1139,9 @@ function encodeOnGrid(
           const idx = i * cols + j;
           const g = grid.granularity === "tensor" ? 0 : grid.granularity === "class" ? i : j;
           const kept = !mask || mask[idx] === 1;
-          const u = prng && kept ? prng() : -1;
+          // One draw per element, kept or not: a mask does not shift the others' draws.
+          const draw = prng ? prng() : -1;
+          const u = kept ? draw : -1;
           // a masked weight gets the code of 0 (1 bit: the lower of -s and +s, as files store it)
           codes[idx] = kept
             ? log2Code(data[idx], grid.scale[g], grid.bits, e, u)
@@ -1162,14 +1164,16 @@ function encodeOnGrid(
           const v = kept ? data[idx] : 0;
           const s = grid.scale[g], z = grid.zeroPoint[g];
           const t = v / s;
+          // One draw per element, kept or not: a mask does not shift the others' draws.
+          const u = prng ? prng() : 0;
           let q: number;
           if (oneBitSigned) {
             if (prng && kept) {
               const p = Math.min(1, Math.max(0, (t + 1) / 2));
-              q = prng() < p ? 1 : -1;
+              q = u < p ? 1 : -1;
             } else q = t < 0 || !kept ? -1 : 1; // masked: the lower of -s and +s, as in files
           } else {
-            q = (prng && kept ? Math.floor(t + prng()) : roundHalfEven(t)) + z;
+            q = (prng && kept ? Math.floor(t + u) : roundHalfEven(t)) + z;
             if (q < qmin) q = qmin;
             else if (q > qmax) q = qmax;
           }

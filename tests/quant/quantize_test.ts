@@ -497,3 +497,37 @@ Deno.test("bad inputs get clear errors", () => {
     TypeError,
   );
 });
+
+Deno.test("stochastic rounding draws once per element, so a mask leaves the kept weights' codes", () => {
+  // The draws skipped masked elements: pruning one weight moved every later weight's draw, and
+  // a model and its pruned version got different codes on the weights they share.
+  const m = {
+    data: Float64Array.from([0.01, 0.33, -0.47, 0.61, 0.29, -0.88, 1.0, 0.14]),
+    rows: 1,
+    cols: 8,
+  };
+  for (
+    const method of [
+      { kind: "uniform", bits: 3, granularity: "tensor", calibration: { kind: "minmax" } },
+      { kind: "uniform", bits: 1, granularity: "tensor", calibration: { kind: "minmax" } },
+      { kind: "log2", bits: 3, granularity: "tensor", calibration: { kind: "minmax" } },
+    ] as const
+  ) {
+    const rounding = { kind: "stochastic", seed: 42 } as const;
+    const all = quantizeTensor(m, { method: { ...method, rounding } });
+    const masked = quantizeTensor(m, {
+      method: { ...method, rounding },
+      mask: Uint8Array.from([0, 1, 1, 1, 1, 1, 1, 1]),
+    });
+    // The largest magnitude (1.0) is kept, so both grids are the same.
+    assert.deepEqual(
+      (masked as { scale: Float32Array }).scale,
+      (all as { scale: Float32Array }).scale,
+    );
+    assert.deepEqual(
+      [...masked.codes].slice(1),
+      [...all.codes].slice(1),
+      `${method.kind} ${method.bits}`,
+    );
+  }
+});
