@@ -291,6 +291,9 @@ export const compressCommand: Command = {
       model = loaded.model;
       for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
       data = dataForModel(model, data, modelFile);
+      if (model.preprocessing.kind === "none") {
+        refuseUnused(NAME, args, ["preprocessing"], "to a model without standardisation");
+      }
     }
     const choices = trainingChoices(
       args,
@@ -519,6 +522,20 @@ function spaceFromArgs(args: ParsedArgs, mode: "pipeline" | "sweep" | "budget"):
   const compensate = !args.flag("no-compensate");
   if (fineTuneName === "none") {
     refuseUnused(NAME, args, ["fine-tune-steps"], "with --fine-tune none");
+  }
+  if (sparsities.length > 0 && sparsities.every((s) => s === 0)) {
+    refuseUnused(
+      NAME,
+      args,
+      ["fine-tune", "fine-tune-steps"],
+      "with --sparsity 0 (fine-tuning follows pruning)",
+    );
+  }
+  if (methodNames.length > 0 && methodNames.every((m) => m === "kmeans" || m === "float16")) {
+    refuseUnused(NAME, args, ["calibration"], `to --method ${methodNames.join(",")} (no grid)`);
+  }
+  if (args.flag("no-standardize")) {
+    refuseUnused(NAME, args, ["preprocessing"], "with --no-standardize (nothing to store)");
   }
   refuseDenseTrainingOptions(NAME, args, ["batch-size"]);
   if (mode === "pipeline") {

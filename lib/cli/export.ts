@@ -83,6 +83,9 @@ export const exportCommand: Command = {
     // express is said in command-line words before the export is tried.
     if (model.kind === "logistic-regression") {
       refuseUnused("export", args, ["quantized"], "to a float model (it has no codes)");
+      if (model.preprocessing.kind === "none") {
+        refuseUnused("export", args, ["preprocessing"], "to a model without standardisation");
+      }
     } else {
       refuseUnused(
         "export",

@@ -48,9 +48,14 @@ function usage(): string {
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  if (name === undefined) {
+    // A usage error: nothing on stdout, as for every other one.
+    io.err(usage());
+    return 2;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
     io.out(usage());
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {

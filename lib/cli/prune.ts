@@ -196,6 +196,23 @@ export const pruneCommand: Command = {
     }
     // --batch-size also sets sgd/adam fine-tuning's batches; with lbfgs or no fine-tuning it
     // only trains the dense model, which --model loads instead.
+    if (strategy !== "taylor" && strategy !== "obd") {
+      refuseUnused(
+        NAME,
+        args,
+        ["score-samples"],
+        `to --strategy ${strategy} (it scores without data)`,
+      );
+    }
+    if (args.string("model") !== undefined && tuning === "none" && strategy !== "obd") {
+      refuseUnused(
+        NAME,
+        args,
+        ["penalty", "lambda", "l1-ratio"],
+        "with --model and --fine-tune none (the penalty trains the dense model, which --model " +
+          "loads, or the fine-tuning; only obd's scores read it)",
+      );
+    }
     const miniBatchTuning = tuning === "sgd" || tuning === "adam";
     refuseDenseTrainingOptions(NAME, args, miniBatchTuning ? [] : ["batch-size"]);
     const showProgress = !args.flag("quiet") && !args.flag("json");
@@ -223,6 +240,11 @@ export const pruneCommand: Command = {
         origin += ` (takes ${dense.weights.cols} of the ${data.train.x.cols} features, by name)`;
       }
     } else {
+      // A count larger than the model can hold is refused before training: the model will have
+      // one row of weights for two classes (the default link), one per class otherwise.
+      const k = data.train.classes.length === 2 ? 1 : data.train.classes.length;
+      const d = data.train.x.cols;
+      checkCount(target.count, features || scope === "per-class" ? d : k * d, features);
       const result = trainWithProgress(data, args, showProgress, io, {
         command: NAME,
         batchSizeElsewhere: miniBatchTuning,
@@ -491,4 +513,14 @@ function sameArrays(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Refuses a `--count` above what a model of `size` weights (or features) can remove. */
+function checkCount(count: number | undefined, size: number, features: boolean): void {
+  if (count !== undefined && count > size) {
+    throw new UsageError(
+      `Cannot parse arguments of '${NAME}': --count ${count} exceeds the ${size} ` +
+        `${features ? "features" : "weights"} of the model`,
+    );
+  }
 }

@@ -47,8 +47,9 @@ function methodFromArgs(args: ParsedArgs): QuantizationMethod {
   const unused: Record<string, string[]> = {
     uniform: ["levels", "init"],
     log2: ["scheme", "levels", "init"],
-    kmeans: grid,
-    float16: [...grid, "bits", "granularity", "levels", "init"],
+    // Codebooks and float16 have no integer grid, so no input quantization either.
+    kmeans: [...grid, "input-dtype"],
+    float16: [...grid, "bits", "granularity", "levels", "init", "input-dtype"],
   };
   refuseUnused("quantize", args, unused[kind] ?? [], `to --method ${kind}`);
   if (args.string("calibration") !== "percentile") {
@@ -58,6 +59,14 @@ function methodFromArgs(args: ParsedArgs): QuantizationMethod {
     refuseUnused("quantize", args, ["qat-epochs", "qat-learning-rate"], "without --qat");
   }
   refuseDenseTrainingOptions("quantize", args, ["batch-size"]);
+  if (args.string("model") !== undefined && !args.flag("qat")) {
+    refuseUnused(
+      "quantize",
+      args,
+      ["penalty", "lambda", "l1-ratio"],
+      "with --model without --qat (the penalty trains the dense model, which --model loads, or QAT)",
+    );
+  }
   const bits = args.number("bits", 1, 16, true)!;
   const granularity = args.string("granularity") as "tensor" | "class" | "feature" | undefined;
   const cal = args.string("calibration")!;
@@ -210,6 +219,22 @@ export const quantizeCommand: Command = {
       data = dataForModel(model, data, file);
       origin = `loaded from ${file}`;
     } else {
+      // k-means needs as many distinct weights per group as levels: more levels than weights
+      // cannot be met whatever training gives, so it is refused before training.
+      if (method.kind === "kmeans") {
+        const k = data.train.classes.length === 2 ? 1 : data.train.classes.length;
+        const d = data.train.x.cols;
+        const g = method.granularity ?? "tensor";
+        const size = g === "tensor" ? k * d : g === "class" ? d : k;
+        const levels = method.levels ?? 2 ** (method.bits ?? 4);
+        if (levels > size) {
+          throw new UsageError(
+            `Cannot parse arguments of 'quantize': k-means with ${levels} levels needs at least ` +
+              `${levels} weights per group, and the model will have ${size} per ${g}; use ` +
+              "fewer --bits or --levels",
+          );
+        }
+      }
       const trained = trainWithProgress(data, args, showProgress, io, { command: "quantize" });
       model = trained.model;
       warnings = [...trained.warnings];

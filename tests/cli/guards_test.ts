@@ -240,6 +240,35 @@ Deno.test("options that the rest of the command line makes pointless are refused
         ["train", "--penalty", "none", "--lambda", "1"],
         /--lambda does not apply to --penalty none/,
       ],
+      // Each of these was accepted and changed nothing.
+      [
+        ["quantize", "--method", "kmeans", "--bits", "2", "--input-dtype", "int8"],
+        /--input-dtype does not apply to --method kmeans/,
+      ],
+      [
+        ["quantize", "--model", model, "--penalty", "l1", "--lambda", "0.5"],
+        /--penalty, --lambda do not apply with --model without --qat/,
+      ],
+      [
+        ["prune", "--sparsity", "0.5", "--strategy", "random", "--score-samples", "5"],
+        /--score-samples does not apply to --strategy random/,
+      ],
+      [
+        ["prune", "--model", model, "--sparsity", "0.5", "--fine-tune", "none", "--lambda", "3"],
+        /--lambda does not apply with --model and --fine-tune none/,
+      ],
+      [
+        ["compress", "--sparsity", "0", "--fine-tune", "adam", "--training", "ptq"],
+        /--fine-tune does not apply with --sparsity 0/,
+      ],
+      [
+        ["compress", "--method", "kmeans", "--bits", "2", "--calibration", "minmax"],
+        /--calibration does not apply to --method kmeans/,
+      ],
+      [
+        ["compress", "--no-standardize", "--preprocessing", "keep"],
+        /--preprocessing does not apply with --no-standardize/,
+      ],
     ];
     for (const command of ["compress", "quantize", "prune"]) {
       const target = command === "prune" ? ["--sparsity", "0.5"] : [];
@@ -415,6 +444,51 @@ Deno.test("reloading a reduced headerless model, prune's notes, and early refusa
       ...["--fine-tune", "sgd", "--fine-tune-epochs", "1", "--batch-size", "16", "--quiet"],
     ]);
     assert.equal(sgd.code, 0, sgd.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("impossible counts and levels are refused before training, and a bare lrc writes its usage to stderr", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-guards-" });
+  try {
+    const cases: [string[], RegExp][] = [
+      // Digits: 10 classes x 64 features; breast cancer: one row of 30 weights.
+      [["prune", "--dataset", "digits", "--count", "1000"], /--count 1000 exceeds the 640 weights/],
+      [
+        ["prune", "--dataset", "digits", "--count", "65", "--scope", "per-class"],
+        /--count 65 exceeds the 64 weights/,
+      ],
+      [
+        ["quantize", "--dataset", "breast-cancer", "--method", "kmeans"],
+        /k-means with 256 levels needs at least 256 weights per group, and the model will have 30/,
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      // Refused before training: no progress line, one error line, exit 2.
+      const r = await runCli([...argv]);
+      assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message, argv.join(" "));
+      assert.doesNotMatch(r.stderr, /training/, argv.join(" "));
+    }
+    // Options that do not apply to a model without standardisation.
+    const plain = `${dir}/plain.lrc`;
+    assert.equal((await runCli(["train", "--save", plain, "--no-standardize", ...quick])).code, 0);
+    for (
+      const argv of [
+        ["export", "--model", plain, "--out", `${dir}/p.onnx`, "--preprocessing", "nodes"],
+        ["compress", "--model", plain, "--preprocessing", "compact", "--quiet"],
+      ]
+    ) {
+      const r = await runCli(argv);
+      assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, /--preprocessing does not apply to a model without standardisation/);
+    }
+    await assert.rejects(() => Deno.stat(`${dir}/p.onnx`), Deno.errors.NotFound);
+    const bare = await runCli([]);
+    assert.equal(bare.code, 2);
+    assert.equal(bare.stdout, "");
+    assert.match(bare.stderr, /commands/i);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
