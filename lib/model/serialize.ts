@@ -1,6 +1,8 @@
 /**
  * JSON form of a model: typed arrays become plain arrays, everything else stays as is. The round
- * trip is exact (JSON numbers print the shortest decimal that reads back to the same double).
+ * trip is exact (JSON numbers print the shortest decimal that reads back to the same double),
+ * except for the sign of zero: JSON has no -0, so a -0 reads back as 0, equal to it (the
+ * library's own training, pruning and quantization write 0).
  *
  * @module
  */
