@@ -9,13 +9,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import {
-  assertInRange,
-  assertOptions,
-  checkOptionKeys,
-  describe,
-  type OptionKeys,
-} from "../core/validate.ts";
+import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { roundHalfEven } from "../quant/float16.ts";
 import type { ArticleLogisticRegression } from "./logistic_regression.ts";
 
@@ -143,7 +137,6 @@ export function articleGridReport(
   values: ArrayLike<number>,
   options: ArticleGridReportOptions = {},
 ): ArticleGridReport {
-  assertOptions("measure article grid", options);
   checkOptionKeys(
     "measure article grid",
     options,

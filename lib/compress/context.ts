@@ -13,7 +13,6 @@ import {
   assertInRange,
   assertLabels,
   assertMatrix,
-  assertOptions,
   checkOptionKeys,
   describe,
   errorReason,
@@ -503,7 +502,6 @@ export function createContext(
       ],
     ] as const
   ) {
-    assertOptions(ACTION, value, what);
     checkOptionKeys(ACTION, value, known, what);
   }
   // Settings used after the dense model is trained are checked before it.
@@ -828,20 +826,15 @@ export function createContext(
           throw error;
         }
       };
-      const folded = attempt("fold");
-      const compact = attempt("compact");
-      if (folded instanceof RangeError && compact instanceof RangeError) throw compact;
-      const chosen = folded instanceof RangeError
-        ? compact as MeasuredCandidate
-        : compact instanceof RangeError ||
-            folded.report.validation.accuracy >= compact.report.validation.accuracy
-        ? folded
-        : compact;
-      // The time is what making both cost.
-      const seconds = [folded, compact].reduce(
-        (t, c) => t + (c instanceof RangeError ? 0 : c.report.seconds),
-        0,
+      const tries = [attempt("fold"), attempt("compact")];
+      const stored = tries.filter((c): c is MeasuredCandidate => !(c instanceof RangeError));
+      if (stored.length === 0) throw tries[1];
+      // Fold first: it wins ties.
+      const chosen = stored.reduce((a, c) =>
+        c.report.validation.accuracy > a.report.validation.accuracy ? c : a
       );
+      // The time is what making both cost.
+      const seconds = stored.reduce((t, c) => t + c.report.seconds, 0);
       made = { ...chosen, report: { ...chosen.report, seconds } };
     } else {
       made = quantizeVariant(b, method, training, storage === "auto" ? "keep" : storage, name);

@@ -29,7 +29,7 @@
  * @module
  */
 
-import { assertInRange, assertOptions, checkOptionKeys, errorReason } from "../core/validate.ts";
+import { assertInRange, checkOptionKeys, errorReason, exactKeys } from "../core/validate.ts";
 import { packedSize } from "../io/bitpack.ts";
 import { encodeModel, inspectModelFile } from "../io/model_file.ts";
 import { asFloatModel } from "../io/quantized.ts";
@@ -83,10 +83,15 @@ export function fileSizeBound(ptq: QuantizedModel, entropy: boolean): number {
   return file.length - info.bytes.codes + Math.min(packed, MIN_ENTROPY_CODES);
 }
 
+/** The keys of {@linkcode SearchOptions}. */
+export const SEARCH_OPTION_KEYS = exactKeys<SearchOptions>()({
+  ...SPACE_OPTION_KEYS,
+  maxDrop: true,
+});
+
 /** Runs an accuracy-budgeted search on a context (see `CompressionSession.search`). */
 export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResult {
-  assertOptions(ACTION, options);
-  checkOptionKeys(ACTION, options, { ...SPACE_OPTION_KEYS, maxDrop: true });
+  checkOptionKeys(ACTION, options, SEARCH_OPTION_KEYS);
   const maxDrop = options.maxDrop ?? 0.01;
   assertInRange(ACTION, "maxDrop", maxDrop, 0, 1);
   const space = resolveSpace(options, SEARCH_DEFAULTS, ACTION);

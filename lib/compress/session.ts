@@ -23,8 +23,8 @@ import {
   SESSION_OPTION_KEYS,
 } from "./context.ts";
 import { resolveMethod } from "../quant/quantize.ts";
-import { assertInRange, assertOptions, checkOptionKeys } from "../core/validate.ts";
-import { runSearch } from "./search.ts";
+import { assertInRange, checkOptionKeys, exactKeys } from "../core/validate.ts";
+import { runSearch, SEARCH_OPTION_KEYS } from "./search.ts";
 import { resolveSpace, SEARCH_DEFAULTS, SPACE_OPTION_KEYS, SWEEP_DEFAULTS } from "./space.ts";
 import { stagesOf } from "./stages.ts";
 import { runSweep } from "./sweep.ts";
@@ -95,6 +95,19 @@ export const DEFAULT_QUANTIZE = {
   training: "qat",
 } as const;
 
+const COMPRESS_MODEL_OPTION_KEYS = exactKeys<CompressModelOptions>()({
+  ...SESSION_OPTION_KEYS,
+  ...COMPRESS_OPTION_KEYS,
+});
+const SWEEP_COMPRESSION_OPTION_KEYS = exactKeys<SweepCompressionOptions>()({
+  ...SESSION_OPTION_KEYS,
+  ...SPACE_OPTION_KEYS,
+});
+const SEARCH_COMPRESSION_OPTION_KEYS = exactKeys<SearchCompressionOptions>()({
+  ...SESSION_OPTION_KEYS,
+  ...SEARCH_OPTION_KEYS,
+});
+
 /**
  * Creates a compression session: checks the options, splits off validation data unless given,
  * and trains the dense model unless given.
@@ -124,7 +137,6 @@ export function createCompressionSession(
   data: CompressionData,
   options: CompressionSessionOptions = {},
 ): CompressionSession {
-  assertOptions("compress model", options);
   const ctx = createContext(data, options);
   return {
     dense: ctx.dense,
@@ -133,7 +145,6 @@ export function createCompressionSession(
     trainData: ctx.fitData,
     validation: ctx.validation,
     compress(run: CompressOptions = {}): CompressResult {
-      assertOptions(ACTION, run);
       checkOptionKeys(ACTION, run, COMPRESS_OPTION_KEYS);
       const prune = run.prune === undefined ? DEFAULT_PRUNE : run.prune;
       const quantize = run.quantize === undefined ? DEFAULT_QUANTIZE : run.quantize;
@@ -209,8 +220,7 @@ export function compressModel(
   data: CompressionData,
   options: CompressModelOptions = {},
 ): CompressResult {
-  assertOptions("compress model", options);
-  checkOptionKeys("compress model", options, { ...SESSION_OPTION_KEYS, ...COMPRESS_OPTION_KEYS });
+  checkOptionKeys("compress model", options, COMPRESS_MODEL_OPTION_KEYS);
   const { prune, quantize, ...session } = options;
   // Settings of the steps are checked before the dense model is trained.
   if (prune) {
@@ -252,8 +262,7 @@ export function sweepCompression(
   data: CompressionData,
   options: SweepCompressionOptions = {},
 ): SweepResult {
-  assertOptions("sweep compression", options);
-  checkOptionKeys("sweep compression", options, { ...SESSION_OPTION_KEYS, ...SPACE_OPTION_KEYS });
+  checkOptionKeys("sweep compression", options, SWEEP_COMPRESSION_OPTION_KEYS);
   const { session, space } = splitSpace(options);
   resolveSpace(space, SWEEP_DEFAULTS, "sweep compression"); // checked before training
   return createCompressionSession(data, session).sweep(space);
@@ -287,12 +296,7 @@ export function searchCompression(
   data: CompressionData,
   options: SearchCompressionOptions = {},
 ): SearchResult {
-  assertOptions("search compression", options);
-  checkOptionKeys("search compression", options, {
-    ...SESSION_OPTION_KEYS,
-    ...SPACE_OPTION_KEYS,
-    maxDrop: true,
-  });
+  checkOptionKeys("search compression", options, SEARCH_COMPRESSION_OPTION_KEYS);
   const { maxDrop, ...rest } = options;
   const { session, space } = splitSpace(rest);
   resolveSpace(space, SEARCH_DEFAULTS, "search compression"); // checked before training

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, errorReason } from "../core/validate.ts";
+import { checkOptionKeys, errorReason } from "../core/validate.ts";
 import { paretoFront } from "../metrics/pareto.ts";
 import type { StoredModel } from "../io/quantized.ts";
 import {
@@ -32,7 +32,6 @@ const ACTION = "sweep compression";
 
 /** Runs a sweep on a context (see `CompressionSession.sweep`). */
 export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult {
-  assertOptions(ACTION, options);
   checkOptionKeys(ACTION, options, SPACE_OPTION_KEYS);
   const space = resolveSpace(options, SWEEP_DEFAULTS, ACTION);
   // The distinct pruning steps, the dense model first.

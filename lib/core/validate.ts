@@ -283,16 +283,17 @@ export function nearestName(name: string, known: readonly string[]): string | un
 }
 
 /**
- * Refuses an options object that has a key the function does not know: a misspelt option
- * (`optimiser`, `epoch`) would otherwise be ignored and its default used without a word. Keys
- * whose value is `undefined` are let through (they have no effect under any name).
+ * Checks an options argument as {@linkcode assertOptions} does (absent, or an object), then
+ * refuses a key the function does not know: a misspelt option (`optimiser`, `epoch`) would
+ * otherwise be ignored and its default used without a word. Keys whose value is `undefined` are
+ * let through (they have no effect under any name).
  *
  * @param action What the caller was doing, for messages.
  * @param options The options (absent is fine).
  * @param known The keys the function reads (see {@linkcode OptionKeys}).
  * @param name The options' name in messages, e.g. `"optimizer"`.
- * @throws {TypeError} Naming the unknown key and the closest known one, or listing the known
- *   ones.
+ * @throws {TypeError} If the options are not an object, or naming the unknown key and the
+ *   closest known one, or listing the known ones.
  *
  * @example A misspelt option
  * ```ts
@@ -309,12 +310,13 @@ export function nearestName(name: string, known: readonly string[]): string | un
  */
 export function checkOptionKeys(
   action: string,
-  options: object | undefined,
+  options: unknown,
   known: { readonly [key: string]: true },
   name = "options",
 ): void {
-  if (options === undefined || options === null) return;
-  for (const key of Object.keys(options)) {
+  assertOptions(action, options, name);
+  if (options === undefined) return;
+  for (const key of Object.keys(options as object)) {
     if (Object.hasOwn(known, key) || (options as Record<string, unknown>)[key] === undefined) {
       continue;
     }

@@ -10,13 +10,7 @@
  * @module
  */
 
-import {
-  assertOptions,
-  checkOptionKeys,
-  describe,
-  exactKeys,
-  type OptionKeys,
-} from "../core/validate.ts";
+import { checkOptionKeys, describe, exactKeys, type OptionKeys } from "../core/validate.ts";
 import { parse } from "csv-parse/sync";
 import { parse as parseStream } from "csv-parse/stream";
 import type { Matrix } from "../core/matrix.ts";
@@ -60,6 +54,9 @@ const CSV_OPTION_KEYS: OptionKeys<CsvOptions> = {
   fileName: true,
   dtype: true,
 };
+
+const { fileName: _fileName, ...CSV_READ_KEYS } = CSV_OPTION_KEYS;
+const READ_CSV_OPTION_KEYS = exactKeys<ReadCsvOptions>()({ ...CSV_READ_KEYS, maxBytes: true });
 
 /** Options for {@linkcode readCsv}. */
 export interface ReadCsvOptions extends Omit<CsvOptions, "fileName"> {
@@ -109,7 +106,6 @@ export const DEFAULT_MAX_CSV_BYTES = 2 ** 30;
  * ```
  */
 export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
-  assertOptions("read CSV", options);
   checkOptionKeys("read CSV", options, CSV_OPTION_KEYS);
   if (typeof text !== "string") {
     throw new TypeError(`Cannot read CSV: text must be a string, got ${describe(text)}`);
@@ -148,7 +144,6 @@ export async function parseCsvStream(
   stream: ReadableStream<Uint8Array>,
   options: CsvOptions = {},
 ): Promise<Dataset> {
-  assertOptions("read CSV", options);
   checkOptionKeys("read CSV", options, CSV_OPTION_KEYS);
   const builder = new TableBuilder(options);
   try {
@@ -173,13 +168,7 @@ export async function parseCsvStream(
  * @throws {SyntaxError} As {@linkcode parseCsv}.
  */
 export async function readCsv(path: string | URL, options: ReadCsvOptions = {}): Promise<Dataset> {
-  assertOptions("read CSV", options);
-  const { fileName: _fileName, ...readKeys } = CSV_OPTION_KEYS;
-  checkOptionKeys(
-    "read CSV",
-    options,
-    exactKeys<ReadCsvOptions>()({ ...readKeys, maxBytes: true }),
-  );
+  checkOptionKeys("read CSV", options, READ_CSV_OPTION_KEYS);
   const file = path instanceof URL ? path.pathname : path;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CSV_BYTES;
   const cannot = (reason: string) => `Cannot read CSV '${file}': ${reason}`;

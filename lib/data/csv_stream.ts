@@ -11,12 +11,7 @@
 
 import { parse } from "csv-parse/sync";
 import type { Matrix } from "../core/matrix.ts";
-import {
-  assertInRange,
-  assertOptions,
-  checkOptionKeys,
-  type OptionKeys,
-} from "../core/validate.ts";
+import { assertInRange, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { classIndexOf, encodeLabels } from "./dataset.ts";
 import { featureScale } from "./preprocess.ts";
 import {
@@ -75,7 +70,8 @@ export interface CsvStreamOptions {
   rowFilter?: (row: number) => boolean;
 }
 
-const CSV_STREAM_OPTION_KEYS: OptionKeys<CsvStreamOptions> = {
+/** The keys of {@linkcode CsvStreamOptions}. */
+export const CSV_STREAM_OPTION_KEYS: OptionKeys<CsvStreamOptions> = {
   label: true,
   header: true,
   delimiter: true,
@@ -303,7 +299,6 @@ export async function* readCsvBatches(
   options: CsvStreamOptions = {},
 ): AsyncGenerator<CsvBatch> {
   const file = path instanceof URL ? path.pathname : path;
-  assertOptions(`read CSV '${file}'`, options);
   checkOptionKeys(`read CSV '${file}'`, options, CSV_STREAM_OPTION_KEYS);
   const batchSize = options.batchSize ?? 4096;
   assertInRange(`read CSV '${file}'`, "batchSize", batchSize, 1, 2 ** 24, true);
@@ -504,7 +499,6 @@ export async function readCsvColumns(
 ): Promise<string[]> {
   const file = path instanceof URL ? path.pathname : path;
   // readCsvBatches' options may be passed as they are; only header and delimiter are read.
-  assertOptions(`read CSV '${file}'`, options);
   checkOptionKeys(`read CSV '${file}'`, options, CSV_STREAM_OPTION_KEYS);
   for await (const chunk of linesOf(path, 65536)) {
     if (chunk.count === 0) continue;
@@ -648,7 +642,6 @@ export async function scanCsv(
   options: LabelledCsvOptions = {},
 ): Promise<CsvScan> {
   const file = path instanceof URL ? path.pathname : path;
-  assertOptions(`scan CSV '${file}'`, options);
   checkOptionKeys(`scan CSV '${file}'`, options, CSV_STREAM_OPTION_KEYS);
   if (options.label === null) {
     throw new RangeError(`Cannot scan CSV '${file}': the scan needs a label column`);

@@ -6,12 +6,7 @@
 
 import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
-import {
-  assertInRange,
-  assertOptions,
-  checkOptionKeys,
-  type OptionKeys,
-} from "../core/validate.ts";
+import { assertInRange, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import type { Dataset } from "./dataset.ts";
 
 /** Where Debian's `dataset-fashion-mnist` package puts the files. */
@@ -68,7 +63,6 @@ export async function loadFashionMnist(
   if (split !== "train" && split !== "test") {
     throw new RangeError(`Cannot load Fashion-MNIST: split must be train or test, got '${split}'`);
   }
-  assertOptions("load Fashion-MNIST", options);
   checkOptionKeys(
     "load Fashion-MNIST",
     options,

@@ -13,7 +13,6 @@ import {
   assertInRange,
   assertLabels,
   assertMatrix,
-  assertOptions,
   checkOptionKeys,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -275,7 +274,6 @@ export function trainTestSplit<T extends FloatArray>(
   options: SplitOptions = {},
 ): Split<T> {
   const action = "split data";
-  assertOptions(action, options);
   checkOptionKeys(
     action,
     options,

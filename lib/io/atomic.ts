@@ -4,7 +4,7 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 
 /** Options for {@linkcode writeFileAtomic}. */
 export interface WriteFileAtomicOptions {
@@ -14,6 +14,8 @@ export interface WriteFileAtomicOptions {
    */
   write?: (file: Deno.FsFile, bytes: Uint8Array) => Promise<void>;
 }
+
+const WRITE_OPTION_KEYS: OptionKeys<WriteFileAtomicOptions> = { write: true };
 
 /**
  * Writes bytes to a temporary file beside `path`, flushes it to disk, then renames it over
@@ -30,11 +32,10 @@ export async function writeFileAtomic(
   bytes: Uint8Array,
   options: WriteFileAtomicOptions = {},
 ): Promise<void> {
-  assertOptions("write file", options);
   checkOptionKeys(
     "write file",
     options,
-    { write: true } satisfies OptionKeys<WriteFileAtomicOptions>,
+    WRITE_OPTION_KEYS,
   );
   if (typeof path !== "string" || path === "") {
     throw new TypeError(
@@ -111,11 +112,10 @@ export async function openAtomicWriter(
   path: string,
   options: WriteFileAtomicOptions = {},
 ): Promise<AtomicWriter> {
-  assertOptions("write file", options);
   checkOptionKeys(
     "write file",
     options,
-    { write: true } satisfies OptionKeys<WriteFileAtomicOptions>,
+    WRITE_OPTION_KEYS,
   );
   const writeBytes = options.write ?? writeAll;
   const tmp = `${path}.lrc.tmp-${Deno.pid}-${Math.random().toString(36).slice(2, 10)}`;

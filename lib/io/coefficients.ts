@@ -17,7 +17,7 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, nearestName, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, nearestName, type OptionKeys } from "../core/validate.ts";
 import { MODEL_VERSION } from "../model/types.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -60,7 +60,6 @@ export function modelFromCoefficients(
   json: string | Record<string, unknown>,
   options: CoefficientsOptions = {},
 ): { model: LogisticModel; warnings: string[] } {
-  assertOptions("import coefficients", options);
   checkOptionKeys(
     "import coefficients",
     options,

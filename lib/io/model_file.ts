@@ -30,12 +30,7 @@
  * @module
  */
 
-import {
-  assertInRange,
-  assertOptions,
-  checkOptionKeys,
-  type OptionKeys,
-} from "../core/validate.ts";
+import { assertInRange, checkOptionKeys, exactKeys, type OptionKeys } from "../core/validate.ts";
 import { MODEL_VERSION, outputCount } from "../model/types.ts";
 import { modelFromJson } from "../model/serialize.ts";
 import { quantizedModelFromJson } from "../quant/serialize.ts";
@@ -232,6 +227,11 @@ function describeStorage(t: QuantizedTensor): string {
     (t.kind === "codebook" ? ` (${t.levels} levels)` : "");
 }
 
+const ENCODE_OPTION_KEYS: OptionKeys<EncodeOptions> = { weightDtype: true, entropy: true };
+const DECODE_OPTION_KEYS: OptionKeys<DecodeOptions> = { name: true, maxWeights: true };
+const { name: _name, ...LOAD_OPTION_KEYS } = DECODE_OPTION_KEYS;
+const SAVE_OPTION_KEYS = exactKeys<SaveModelOptions>()({ ...ENCODE_OPTION_KEYS, write: true });
+
 /**
  * Encodes a model as the bytes of a model file.
  *
@@ -255,14 +255,10 @@ function describeStorage(t: QuantizedTensor): string {
  */
 export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Uint8Array {
   const action = "encode model";
-  assertOptions(action, options);
   checkOptionKeys(
     action,
     options,
-    {
-      weightDtype: true,
-      entropy: true,
-    } satisfies OptionKeys<EncodeOptions>,
+    ENCODE_OPTION_KEYS,
   );
   if (typeof model !== "object" || model === null) {
     throw new TypeError(`Cannot ${action}: the model is not an object`);
@@ -498,7 +494,6 @@ function recipeBytes(recipe: QuantizationRecipe): Uint8Array {
  *   a count exceeds a limit.
  */
 export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): StoredModel {
-  assertOptions("read model file", options);
   return parseModelFile(bytes, options).model;
 }
 
@@ -522,14 +517,10 @@ function parseModelFile(
   bytes: Uint8Array,
   options: DecodeOptions,
 ): { model: StoredModel; info: ModelFileInfo } {
-  assertOptions("read model file", options);
   checkOptionKeys(
     "read model file",
     options,
-    {
-      name: true,
-      maxWeights: true,
-    } satisfies OptionKeys<DecodeOptions>,
+    DECODE_OPTION_KEYS,
   );
   const name = options.name ?? "(bytes)";
   const prefix = `Cannot read model file '${name}'`;
@@ -1007,15 +998,10 @@ export async function saveModel(
   model: StoredModel,
   options: SaveModelOptions = {},
 ): Promise<number> {
-  assertOptions("save model", options);
   checkOptionKeys(
     "save model",
     options,
-    {
-      weightDtype: true,
-      entropy: true,
-      write: true,
-    } satisfies OptionKeys<SaveModelOptions>,
+    SAVE_OPTION_KEYS,
   );
   const bytes = encodeModel(model, { weightDtype: options.weightDtype, entropy: options.entropy });
   await writeFileAtomic(path, bytes, { write: options.write });
@@ -1037,8 +1023,7 @@ export async function loadModel(
   path: string,
   options: Omit<DecodeOptions, "name"> = {},
 ): Promise<StoredModel> {
-  assertOptions("read model file", options);
-  checkOptionKeys("read model file", options, { maxWeights: true });
+  checkOptionKeys("read model file", options, LOAD_OPTION_KEYS);
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);

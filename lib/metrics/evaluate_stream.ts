@@ -4,12 +4,23 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
-import { type LabelledCsvOptions, readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
+import { checkOptionKeys, exactKeys } from "../core/validate.ts";
+import {
+  CSV_STREAM_OPTION_KEYS,
+  type LabelledCsvOptions,
+  readCsvBatches,
+  readCsvColumns,
+} from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { evaluate, type Evaluation } from "./evaluate.ts";
 import { macroF1FromConfusion } from "./metrics.ts";
+
+// readCsvBatches' options but the storage and the columns, which the model decides.
+const { dtype: _dtype, features: _features, ...STREAM_KEYS } = CSV_STREAM_OPTION_KEYS;
+const EVALUATE_STREAM_KEYS = exactKeys<Omit<LabelledCsvOptions, "dtype" | "features">>()(
+  STREAM_KEYS,
+);
 
 /**
  * Evaluates a model on the rows of a CSV file, batch by batch. With a header that names all of
@@ -30,19 +41,7 @@ export async function evaluateStream(
   path: string | URL,
   options: Omit<LabelledCsvOptions, "dtype" | "features"> = {},
 ): Promise<Evaluation> {
-  assertOptions("evaluate model", options);
-  checkOptionKeys(
-    "evaluate model",
-    options,
-    {
-      label: true,
-      header: true,
-      delimiter: true,
-      batchSize: true,
-      chunkBytes: true,
-      rowFilter: true,
-    } satisfies OptionKeys<Omit<LabelledCsvOptions, "dtype" | "features">>,
-  );
+  checkOptionKeys("evaluate model", options, EVALUATE_STREAM_KEYS);
   const k = model.classes.length;
   const classOf = classIndexOf(model.classes);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));

@@ -13,7 +13,6 @@ import {
   assertInRange,
   assertLabels,
   assertMatrix,
-  assertOptions,
   checkBackendOptions,
   checkOptionKeys,
   describe,
@@ -765,7 +764,6 @@ interface Setup {
 }
 
 function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
-  assertOptions(ACTION, options);
   checkOptionKeys(ACTION, options, FIT_OPTION_KEYS);
   assertMatrix(ACTION, "x", x);
   if (x.rows === 0) throw new RangeError(`Cannot ${ACTION}: x has no rows`);

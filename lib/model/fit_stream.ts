@@ -10,12 +10,7 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { createPrng, shuffleInPlace } from "../core/random.ts";
-import {
-  assertInRange,
-  assertOptions,
-  checkOptionKeys,
-  type OptionKeys,
-} from "../core/validate.ts";
+import { assertInRange, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { type LabelledCsvOptions, readCsvBatches, scanCsv } from "../data/csv_stream.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
 import { createLossEngine } from "../kernels/loss_engine.ts";
@@ -132,7 +127,6 @@ export async function fitStream(
   options: FitStreamOptions = {},
 ): Promise<FitResult> {
   const action = "fit model from stream";
-  assertOptions(action, options);
   checkOptionKeys(action, options, FIT_STREAM_OPTION_KEYS);
   const optimizer = options.optimizer ?? { kind: "sgd", epochs: 5 };
   if (optimizer.kind !== "sgd" && optimizer.kind !== "adam") {

@@ -8,7 +8,6 @@ import type { Matrix } from "../core/matrix.ts";
 import {
   assertFinite,
   assertMatrix,
-  assertOptions,
   checkBackendOptions,
   checkOptionKeys,
   describe,
@@ -137,7 +136,6 @@ export function decisionFunction(
   options: PredictOptions = {},
 ): Matrix<Float64Array> {
   const action = "compute scores";
-  assertOptions(action, options);
   const columns = checkInput(model, x, action, options);
   const { weights, bias } = foldPreprocessing(model);
   const k = bias.length, d = model.weights.cols, n = x.rows;

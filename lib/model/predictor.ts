@@ -10,7 +10,6 @@ import {
   assertFinite,
   assertInRange,
   assertMatrix,
-  assertOptions,
   checkBackendOptions,
   checkOptionKeys,
   describe,
@@ -105,7 +104,6 @@ const ACTION = "prepare predictor";
  */
 export function preparePredictor(model: LogisticModel, options: PredictorOptions = {}): Predictor {
   validateModel(model, ACTION);
-  assertOptions(ACTION, options);
   checkOptionKeys(ACTION, options, { ...PREDICT_OPTION_KEYS, inputWidth: true });
   const backend = checkBackendOptions(ACTION, options);
   const d = model.weights.cols;

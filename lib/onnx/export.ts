@@ -29,7 +29,7 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { foldPreprocessing } from "../model/predict.ts";
 import { outputCount } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -107,7 +107,6 @@ export interface OnnxExportOptions {
  */
 export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}): Uint8Array {
   const action = "export ONNX";
-  assertOptions(action, options);
   checkOptionKeys(
     action,
     options,

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, errorReason, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, errorReason, type OptionKeys } from "../core/validate.ts";
 import { MODEL_VERSION } from "../model/types.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -127,7 +127,6 @@ const POST_OPS = new Set([
  * ```
  */
 export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = {}): ImportedModel {
-  assertOptions("import ONNX model", options);
   checkOptionKeys(
     "import ONNX model",
     options,
@@ -195,11 +194,32 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     return c !== undefined && c.values instanceof Float64Array && c.values.length === 1 &&
       c.values[0] === v;
   };
+  /** Whether `u` is the scores (through Identity copies). */
+  const isScores = (u: string) => origin(u) === origin(current);
+  /** Whether `u` is the sigmoid of the scores. */
+  const sigmoidOfScores = (u: string) => {
+    const p = producer.get(origin(u));
+    return p?.op_type === "Sigmoid" && isScores(p.input[0]);
+  };
+  /** Whether `u` is 1 minus the sigmoid of the scores. */
+  const complementOfSigmoid = (u: string) => {
+    const p = producer.get(origin(u));
+    return p?.op_type === "Sub" && scalarIs(p.input[0], 1) && sigmoidOfScores(p.input[1]);
+  };
+  /** Whether a Concat node stacks `[1 - p, p]` along the classes, `p` the scores' sigmoid. */
+  const isBinaryHead = (n: OnnxNode) => {
+    const axis = Number(attr(n, "axis")?.i ?? 0);
+    return n.input.length === 2 && (axis === 1 || axis === -1) &&
+      complementOfSigmoid(n.input[0]) && sigmoidOfScores(n.input[1]);
+  };
+  /** Whether a node selects columns by constants (skl2onnx's heads): it computes nothing. */
+  const selectsByConstants = (n: OnnxNode) =>
+    (n.op_type === "Slice" || n.op_type === "ArrayFeatureExtractor") &&
+    n.input.slice(1).every((i) => i === "" || constants.has(i));
   /** Whether `t` is the class index of the scores: their (probabilities') arg max over classes. */
   const scoreIndex = (t: string, nOut: number): boolean => {
     const n = producer.get(t);
     if (!n) return false;
-    const isScores = (u: string) => origin(u) === origin(current);
     switch (n.op_type) {
       case "Identity":
       case "Cast":
@@ -208,17 +228,13 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       case "Reshape":
       case "Flatten":
         return scoreIndex(n.input[0], nOut);
-      case "Round": { // one score: the sigmoid rounded (ties at exactly 1/2 aside)
-        const p = producer.get(origin(n.input[0]));
-        return nOut === 1 && p?.op_type === "Sigmoid" && isScores(p.input[0]);
-      }
+      case "Round": // one score: the sigmoid rounded (ties at exactly 1/2 aside)
+        return nOut === 1 && sigmoidOfScores(n.input[0]);
       case "Greater":
-      case "GreaterOrEqual": { // one score: class 1 where it is positive, or its sigmoid above 1/2
+      case "GreaterOrEqual": // one score: class 1 where it is positive, or its sigmoid above 1/2
         if (nOut !== 1) return false;
         if (isScores(n.input[0])) return scalarIs(n.input[1], 0);
-        const p = producer.get(origin(n.input[0]));
-        return p?.op_type === "Sigmoid" && isScores(p.input[0]) && scalarIs(n.input[1], 0.5);
-      }
+        return sigmoidOfScores(n.input[0]) && scalarIs(n.input[1], 0.5);
       case "ArgMax": {
         const axis = Number(attr(n, "axis")?.i ?? 0);
         if (axis !== 1 && axis !== -1) return false;
@@ -226,14 +242,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
         if (isScores(src)) return nOut > 1;
         const head = producer.get(origin(src));
         if (head?.op_type === "Softmax") return nOut > 1 && isScores(head.input[0]);
-        if (head?.op_type !== "Concat" || nOut !== 1 || head.input.length !== 2) return false;
-        const concatAxis = Number(attr(head, "axis")?.i ?? 0);
-        if (concatAxis !== 1 && concatAxis !== -1) return false;
-        const [low, high] = head.input.map((u) => producer.get(origin(u)));
-        const p = high?.op_type === "Sigmoid" && isScores(high.input[0]);
-        const complement = low?.op_type === "Sub" && scalarIs(low.input[0], 1) &&
-          origin(low.input[1]) === origin(head.input[1]);
-        return p && complement;
+        return head?.op_type === "Concat" && nOut === 1 && isBinaryHead(head);
       }
       default:
         return false;
@@ -282,10 +291,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       for (const m of consumers(t)) {
         // Copies, reshapes, ZipMap, skl2onnx's normaliser and column selections by constants
         // (its RidgeClassifier head, zipmap="columns") read the outputs as they are.
-        const reads = PASS_OPS.has(m.op_type) ||
-          ((m.op_type === "Slice" || m.op_type === "ArrayFeatureExtractor") &&
-            m.input.slice(1).every((i) => i === "" || constants.has(i)));
-        if (!reads) {
+        if (!PASS_OPS.has(m.op_type) && !selectsByConstants(m)) {
           fail(
             `not a linear classifier: the LinearClassifier's output '${t}' feeds ${m.op_type} ` +
               `node '${m.name ?? ""}'; only its own outputs can be read`,
@@ -465,11 +471,6 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     // make the file's outputs differ from the imported model's (class names from lrcompress's
     // metadata included). A caller who gives the classes answers for the label path.
     const given = options.classes !== undefined;
-    const isScores = (u: string) => origin(u) === origin(current);
-    const sigmoidOfScores = (u: string) => {
-      const p = producer.get(origin(u));
-      return p?.op_type === "Sigmoid" && isScores(p.input[0]);
-    };
     const seen = new Set<OnnxNode>();
     const queue = [...consumers(current)];
     while (queue.length > 0) {
@@ -478,45 +479,17 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       seen.add(n);
       let follows: boolean;
       switch (n.op_type) {
-        case "Identity":
-        case "Cast":
-        case "Squeeze":
-        case "Unsqueeze":
-        case "Reshape":
-        case "Flatten":
-        case "ZipMap":
-        case "Normalizer":
-          follows = true;
-          break;
         case "Softmax":
         case "Sigmoid":
           follows = isScores(n.input[0]);
           break;
         case "Sub": // the binary complement 1 - p
-          follows = nOut === 1 && scalarIs(n.input[0], 1) && sigmoidOfScores(n.input[1]);
+          follows = nOut === 1 && complementOfSigmoid(n.output[0]);
           break;
-        case "Concat": { // [1 - p, p]
-          const axis = Number(attr(n, "axis")?.i ?? 0);
-          const low = producer.get(origin(n.input[0] ?? ""));
-          follows = nOut === 1 && n.input.length === 2 && (axis === 1 || axis === -1) &&
-            sigmoidOfScores(n.input[1]) && low?.op_type === "Sub" && scalarIs(low.input[0], 1) &&
-            origin(low.input[1]) === origin(n.input[1]);
-          // Given the classes, p and 1 - p in the other order too (the caller answers for it).
-          if (!follows && given && nOut === 1 && n.input.length === 2) {
-            follows = n.input.every((u) => {
-              const p = producer.get(origin(u));
-              return sigmoidOfScores(u) ||
-                (p?.op_type === "Sub" && scalarIs(p.input[0], 1) && sigmoidOfScores(p.input[1]));
-            });
-          }
-          break;
-        }
-        case "Slice": // a selection of constant bounds
-          follows = n.input.slice(1).every((i) => i === "" || constants.has(i));
-          break;
-        case "ReduceMax": // a summary (a confidence) beside the probabilities
-        case "TopK":
-          follows = true;
+        case "Concat": // [1 - p, p]; given the classes, in the other order too (the caller's)
+          follows = nOut === 1 && (isBinaryHead(n) ||
+            (given && n.input.length === 2 &&
+              n.input.every((u) => sigmoidOfScores(u) || complementOfSigmoid(u))));
           break;
         case "ArgMax":
         case "Greater":
@@ -530,10 +503,11 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
         case "ArrayFeatureExtractor": // a class lookup, or columns selected by constants
           follows = constants.has(n.input[0])
             ? given || scoreIndex(n.input[1], nOut)
-            : constants.has(n.input[1]);
+            : selectsByConstants(n);
           break;
         default:
-          follows = false;
+          // Copies, reshapes, summaries (ReduceMax, TopK) and selections by constants.
+          follows = PASS_OPS.has(n.op_type) || selectsByConstants(n);
       }
       if (!follows) {
         fail(

@@ -9,13 +9,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import {
-  assertMatrix,
-  assertOptions,
-  checkOptionKeys,
-  errorReason,
-  type OptionKeys,
-} from "../core/validate.ts";
+import { assertMatrix, checkOptionKeys, errorReason, type OptionKeys } from "../core/validate.ts";
 import type { StoredModel } from "../io/quantized.ts";
 import { asFloatModel } from "../io/quantized.ts";
 import { predictLabels, predictProba } from "../model/predict.ts";
@@ -97,7 +91,6 @@ export async function runOnnx(
 ): Promise<OnnxOutputs> {
   const action = "run ONNX model";
   assertMatrix(action, "x", x);
-  assertOptions(action, options);
   checkOptionKeys(action, options, { inputName: true } satisfies OptionKeys<RunOnnxOptions>);
   const why = await onnxRuntimeProblem();
   if (why !== null) throw new TypeError(`Cannot ${action}: ${why}`);

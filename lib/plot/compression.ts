@@ -5,7 +5,7 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { paretoFront } from "../metrics/pareto.ts";
 import {
   assertNumber,
@@ -119,7 +119,6 @@ export function sparsityFigure(
   points: readonly SparsityPoint[],
   options: TradeoffFigureOptions = {},
 ): Figure {
-  assertOptions("draw sparsity figure", options);
   checkOptionKeys("draw sparsity figure", options, TRADEOFF_KEYS);
   const action = "plot accuracy against sparsity";
   assertRows(action, "points", points);
@@ -188,7 +187,6 @@ export function bitWidthFigure(
   points: readonly BitWidthPoint[],
   options: TradeoffFigureOptions = {},
 ): Figure {
-  assertOptions("draw bit-width figure", options);
   checkOptionKeys("draw bit-width figure", options, TRADEOFF_KEYS);
   const action = "plot accuracy against bit width";
   assertRows(action, "points", points);
@@ -254,7 +252,6 @@ export function paretoFigure(
   points: readonly ParetoPoint[],
   options: TradeoffFigureOptions = {},
 ): Figure {
-  assertOptions("draw Pareto figure", options);
   checkOptionKeys("draw Pareto figure", options, TRADEOFF_KEYS);
   const action = "plot Pareto front";
   assertRows(action, "points", points);

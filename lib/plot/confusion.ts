@@ -4,7 +4,7 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { axis, baseLayout, plotlyText } from "./style.ts";
 import type { Figure } from "./types.ts";
 
@@ -60,7 +60,6 @@ export function confusionFigure(
   confusion: readonly (readonly number[])[],
   options: ConfusionFigureOptions = {},
 ): Figure {
-  assertOptions("draw confusion figure", options);
   checkOptionKeys(
     "draw confusion figure",
     options,

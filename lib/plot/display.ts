@@ -7,13 +7,7 @@
  * @module
  */
 
-import {
-  assertOptions,
-  checkOptionKeys,
-  describe,
-  exactKeys,
-  type OptionKeys,
-} from "../core/validate.ts";
+import { checkOptionKeys, describe, exactKeys, type OptionKeys } from "../core/validate.ts";
 import {
   assertFigure,
   escapeHtml,
@@ -107,7 +101,6 @@ export async function figureMimeBundle(
   figure: Figure,
   options: ShowOptions = {},
 ): Promise<MimeBundle> {
-  assertOptions("display figure", options);
   checkOptionKeys("display figure", options, SHOW_KEYS);
   assertFigure("display figure", figure);
   const mode = options.includePlotlyJs ?? "auto";
@@ -150,7 +143,6 @@ export async function figureMimeBundle(
  * ```
  */
 export function show(figure: Figure, options: ShowOptions = {}): Displayable & { figure: Figure } {
-  assertOptions("display figure", options);
   checkOptionKeys("display figure", options, SHOW_KEYS);
   assertFigure("display figure", figure);
   return {
@@ -167,6 +159,8 @@ export interface DisplayOptions extends ShowOptions {
    */
   print?: (text: string) => void;
 }
+
+const DISPLAY_KEYS = exactKeys<DisplayOptions>()({ ...SHOW_KEYS, print: true });
 
 /**
  * Shows a figure, table or other displayable now. In the Deno Jupyter kernel it sends the mime
@@ -195,11 +189,10 @@ export async function display(
   value: Figure | Displayable,
   options: DisplayOptions = {},
 ): Promise<void> {
-  assertOptions("display", options);
   checkOptionKeys(
     "display",
     options,
-    exactKeys<DisplayOptions>()({ ...SHOW_KEYS, print: true }),
+    DISPLAY_KEYS,
   );
   const displayable = isDisplayable(value)
     ? value
@@ -335,7 +328,6 @@ export function table(
   rows: readonly Record<string, unknown>[],
   options: TableOptions = {},
 ): Displayable & { text: string; html: string } {
-  assertOptions("make table", options);
   checkOptionKeys(
     "make table",
     options,

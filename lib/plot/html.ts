@@ -6,7 +6,7 @@
  */
 
 import { writeFileAtomic } from "../io/atomic.ts";
-import { assertOptions, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { loadPlotlyJs } from "./plotly_js.ts";
 import type { Figure } from "./types.ts";
 
@@ -115,7 +115,6 @@ let divCounter = 0;
  * ```
  */
 export function figureDiv(figure: Figure, options: FigureDivOptions = {}): string {
-  assertOptions("write figure", options);
   checkOptionKeys(
     "write figure",
     options,
@@ -191,7 +190,6 @@ export async function figuresToHtml(
   figures: readonly (Figure | FigureSection)[],
   options: FiguresHtmlOptions = {},
 ): Promise<string> {
-  assertOptions("write figures", options);
   checkOptionKeys(
     "write figures",
     options,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { axis, baseLayout, type Cell, cellTitle, grid, numbersOf, plotlyText } from "./style.ts";
 import type { Figure, Layout, Trace } from "./types.ts";
 
@@ -116,7 +116,6 @@ export function weightImagesFigure(
   weights: ArrayLike<number> | { readonly data: ArrayLike<number> },
   options: ImageGridOptions = {},
 ): Figure {
-  assertOptions("draw weight images", options);
   checkOptionKeys(
     "draw weight images",
     options,

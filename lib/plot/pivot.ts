@@ -6,7 +6,7 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, describe } from "../core/validate.ts";
+import { checkOptionKeys, describe } from "../core/validate.ts";
 
 /** Options for {@linkcode pivotRows}. */
 export interface PivotOptions<T, C extends keyof T & string = keyof T & string> {
@@ -63,7 +63,6 @@ export function pivotRows<T extends object, C extends keyof T & string>(
       `Cannot ${action}: rows must be an array of objects, got ${describe(rows)}`,
     );
   }
-  assertOptions(action, options);
   checkOptionKeys(action, options, { rows: true, columns: true, values: true, label: true });
   const label = options.label ?? ((v: T[C]) => String(v));
   const out = new Map<string, Record<string, unknown>>();

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import {
   assertNumber,
   assertRows,
@@ -86,7 +86,6 @@ export function sizeBreakdownFigure(
   rows: readonly SizeBreakdownRow[],
   options: SizeBreakdownFigureOptions = {},
 ): Figure {
-  assertOptions("draw size breakdown", options);
   checkOptionKeys(
     "draw size breakdown",
     options,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import type { EpochRecord } from "../model/fit.ts";
 import {
   assertNumber,
@@ -99,7 +99,6 @@ export function trainingFigure(
   history: readonly EpochRecord[],
   options: TrainingFigureOptions = {},
 ): Figure {
-  assertOptions("draw training figure", options);
   checkOptionKeys("draw training figure", options, TRAINING_KEYS);
   return curves([{ name: "", history }], options, false);
 }
@@ -133,7 +132,6 @@ export function trainingComparisonFigure(
   runs: readonly TrainingRun[],
   options: TrainingFigureOptions = {},
 ): Figure {
-  assertOptions("draw training figure", options);
   checkOptionKeys("draw training figure", options, TRAINING_KEYS);
   assertRows(ACTION, "runs", runs);
   runs.forEach((r, i) => assertString(ACTION, `runs[${i}].name`, r.name));

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { histogram } from "../core/histogram.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { axis, baseLayout, cellTitle, grid, numbersOf, plotlyText } from "./style.ts";
@@ -90,7 +90,6 @@ export function weightHistogramFigure(
   after: ArrayLike<number> | Matrix,
   options: WeightHistogramOptions = {},
 ): Figure {
-  assertOptions("draw weight histogram", options);
   checkOptionKeys(
     "draw weight histogram",
     options,

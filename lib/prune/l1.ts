@@ -10,7 +10,6 @@ import {
   assertInRange,
   assertLabels,
   assertMatrix,
-  assertOptions,
   checkOptionKeys,
   exactKeys,
   type OptionKeys,
@@ -61,7 +60,6 @@ export interface L1LambdaMaxOptions {
 export function l1LambdaMax(x: Matrix, y: Int32Array, options: L1LambdaMaxOptions = {}): number {
   const action = "compute lambda max";
   assertMatrix(action, "x", x);
-  assertOptions(action, options);
   checkOptionKeys(
     action,
     options,
@@ -129,6 +127,14 @@ export interface L1PathOptions extends Omit<FitOptions, "penalty"> {
   onPoint?: (point: L1PathPoint) => void;
 }
 
+// fit's options but the penalty, which the path sets (a given one would be overwritten).
+const { penalty: _penalty, ...L1_PATH_FIT_KEYS } = FIT_OPTION_KEYS;
+const L1_PATH_OPTION_KEYS = exactKeys<L1PathOptions>()({
+  ...L1_PATH_FIT_KEYS,
+  lambdas: true,
+  onPoint: true,
+});
+
 /**
  * Trains along an L1 regularisation path: one `fit` per strength with an L1 penalty (exact zeros
  * via OWL-QN or proximal steps), each warm-started from the previous model. Pick the point with
@@ -156,14 +162,7 @@ export interface L1PathOptions extends Omit<FitOptions, "penalty"> {
  */
 export function l1Path(x: Matrix, y: Int32Array, options: L1PathOptions = {}): L1PathPoint[] {
   const action = "train an L1 path";
-  assertOptions(action, options);
-  // fit's options but the penalty, which the path sets (a given one would be overwritten).
-  const { penalty: _penalty, ...fitKeys } = FIT_OPTION_KEYS;
-  checkOptionKeys(
-    action,
-    options,
-    exactKeys<L1PathOptions>()({ ...fitKeys, lambdas: true, onPoint: true }),
-  );
+  checkOptionKeys(action, options, L1_PATH_OPTION_KEYS);
   const { lambdas: given, onPoint, ...fitOptions } = options;
   const lambdas = given ?? defaultLambdas(x, y, options);
   lambdas.forEach((l, i) => assertInRange(action, `lambdas[${i}]`, l, 0, Infinity));

@@ -37,6 +37,11 @@ export interface PruneModelOptions extends PruneTarget {
   compensate?: Matrix;
 }
 
+const SOFT_THRESHOLD_OPTION_KEYS = exactKeys<SoftThresholdOptions>()({
+  ...PRUNE_TARGET_KEYS,
+  compensate: true,
+});
+
 const PRUNE_MODEL_OPTION_KEYS = exactKeys<PruneModelOptions>()({
   ...PRUNE_TARGET_KEYS,
   scores: true,
@@ -180,7 +185,7 @@ export function softThresholdModel(
   const target = resolveTarget(
     action,
     options,
-    exactKeys<SoftThresholdOptions>()({ ...PRUNE_TARGET_KEYS, compensate: true }),
+    SOFT_THRESHOLD_OPTION_KEYS,
   );
   const scores = magnitudeScores(model);
   const mask = pruneMask(scores, model.mask ?? null, targetOf(options));

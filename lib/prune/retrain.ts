@@ -12,7 +12,6 @@ import {
   assertInRange,
   assertLabels,
   assertMatrix,
-  assertOptions,
   checkOptionKeys,
   exactKeys,
   type OptionKeys,
@@ -53,8 +52,9 @@ const {
   featureNames: _featureNames,
   link: _link,
   preprocessing: _preprocessing,
-  ...FINE_TUNE_OPTION_KEYS
+  ...FINE_TUNE_FIT_KEYS
 }: OptionKeys<FitOptions> = FIT_OPTION_KEYS;
+const FINE_TUNE_OPTION_KEYS = exactKeys<FineTuneOptions>()(FINE_TUNE_FIT_KEYS);
 
 /**
  * Retrains only the surviving weights of a pruned model (masked updates: removed weights stay
@@ -90,11 +90,10 @@ export function fineTune(
   options: FineTuneOptions = {},
 ): FitResult {
   checkSamples(model, data, "fine-tune model");
-  assertOptions("fine-tune model", options);
   checkOptionKeys(
     "fine-tune model",
     options,
-    exactKeys<FineTuneOptions>()(FINE_TUNE_OPTION_KEYS),
+    FINE_TUNE_OPTION_KEYS,
   );
   return fit(data.x, data.y, {
     ...options,
@@ -191,7 +190,6 @@ export function iterativePrune(
 ): { model: LogisticModel; rounds: PruneRound[] } {
   const action = "prune iteratively";
   checkSamples(model, data, action);
-  assertOptions(action, options);
   checkOptionKeys(action, options, ITERATIVE_PRUNE_OPTION_KEYS);
   const sparsities = options.sparsities ?? defaultRounds(options, action);
   if (!Array.isArray(sparsities) || sparsities.length === 0) {
@@ -319,7 +317,6 @@ export function gradualPrune(
 ): GradualPruneResult {
   const action = "prune gradually";
   assertMatrix(action, "x", x);
-  assertOptions(action, options);
   checkOptionKeys(action, options, GRADUAL_PRUNE_OPTION_KEYS);
   assertLabels(action, y, x.rows, options.classes?.length);
   const optimizer = options.optimizer ?? { kind: "sgd" };

@@ -6,12 +6,7 @@
  * @module
  */
 
-import {
-  assertInRange,
-  assertOptions,
-  checkOptionKeys,
-  type OptionKeys,
-} from "../core/validate.ts";
+import { assertInRange, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 
 /** The schedule's settings, in steps (epochs when used by `gradualPrune`). */
 export interface PolynomialScheduleOptions {
@@ -112,7 +107,6 @@ export function resolveSchedule(
   options: PolynomialScheduleOptions,
 ): Required<PolynomialScheduleOptions> {
   const action = "compute scheduled sparsity";
-  assertOptions(action, options);
   checkOptionKeys(action, options, SCHEDULE_KEYS);
   const finalSparsity = options.finalSparsity ?? 0.9;
   const initialSparsity = options.initialSparsity ?? 0;

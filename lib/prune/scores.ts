@@ -21,7 +21,6 @@ import {
   assertInRange,
   assertLabels,
   assertMatrix,
-  assertOptions,
   checkOptionKeys,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -102,7 +101,6 @@ export function randomScores(
   options: RandomScoresOptions = {},
 ): Matrix<Float64Array> {
   validateModel(model, "score weights");
-  assertOptions("score weights", options);
   checkOptionKeys(
     "score weights",
     options,
@@ -181,7 +179,6 @@ export function lossDerivatives(
 ): LossDerivatives {
   const action = "compute loss derivatives";
   checkSamples(model, data, action);
-  assertOptions(action, options);
   checkOptionKeys(action, options, { l2: true } satisfies OptionKeys<LossDerivativesOptions>);
   const l2 = options.l2 ?? 0;
   assertInRange(action, "l2", l2, 0, Infinity);
@@ -252,7 +249,6 @@ export function taylorScores(
   data: Samples,
   options: TaylorScoresOptions = {},
 ): Matrix<Float64Array> {
-  assertOptions("compute Taylor scores", options);
   checkOptionKeys(
     "compute Taylor scores",
     options,
@@ -322,7 +318,6 @@ export function obdScores(
   data: Samples,
   options: ObdScoresOptions = {},
 ): Matrix<Float64Array> {
-  assertOptions("compute OBD scores", options);
   checkOptionKeys(
     "compute OBD scores",
     options,

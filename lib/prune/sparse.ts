@@ -11,7 +11,6 @@ import type { Matrix } from "../core/matrix.ts";
 import {
   assertFinite,
   assertMatrix,
-  assertOptions,
   checkBackendOptions,
   checkOptionKeys,
   type OptionKeys,
@@ -153,7 +152,6 @@ export function sparseDecisionFunction(
 ): Matrix<Float64Array> {
   const action = "compute sparse scores";
   checkSparse(model, action);
-  assertOptions(action, options);
   checkOptionKeys(
     action,
     options,

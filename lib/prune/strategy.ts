@@ -6,7 +6,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { type PruneTarget, resolveTarget, targetCount } from "./mask.ts";
 import { pruneModel, softThresholdModel } from "./prune_model.ts";
@@ -111,7 +111,6 @@ export function pruneWithStrategy(
   strategy: PruneStrategy,
   options: PruneWithStrategyOptions,
 ): LogisticModel {
-  assertOptions("prune model", options);
   checkOptionKeys("prune model", options, PRUNE_WITH_STRATEGY_OPTION_KEYS);
   const target: PruneTarget = {
     fraction: options.fraction,
@@ -198,7 +197,6 @@ export function strategyScores(
   strategy: PruneStrategy,
   options: Pick<PruneWithStrategyOptions, "data" | "l2" | "seed"> = {},
 ): Matrix<Float64Array> {
-  assertOptions("score weights", options);
   // pruneWithStrategy's options may be passed as they are: its other keys are not read here.
   checkOptionKeys("score weights", options, PRUNE_WITH_STRATEGY_OPTION_KEYS);
   const data = () => {

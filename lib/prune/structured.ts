@@ -18,13 +18,7 @@
  */
 
 import { type Matrix, takeColumns } from "../core/matrix.ts";
-import {
-  assertMatrix,
-  assertOptions,
-  checkOptionKeys,
-  describe,
-  type OptionKeys,
-} from "../core/validate.ts";
+import { assertMatrix, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { pruneMask, type PruneTarget, resolveTarget, targetOf } from "./mask.ts";
@@ -65,7 +59,6 @@ export function featureScores(
 ): Matrix<Float64Array> {
   const action = "compute feature scores";
   assertMatrix(action, "scores", scores);
-  assertOptions(action, options);
   checkOptionKeys(action, options, { reduce: true } satisfies OptionKeys<FeatureScoresOptions>);
   const reduce = options.reduce ?? "l2";
   if (!["l2", "sum", "max"].includes(reduce)) {

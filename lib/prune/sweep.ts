@@ -7,12 +7,7 @@
  * @module
  */
 
-import {
-  assertInRange,
-  assertOptions,
-  checkOptionKeys,
-  type OptionKeys,
-} from "../core/validate.ts";
+import { assertInRange, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { accuracy } from "../metrics/metrics.ts";
 import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -142,7 +137,6 @@ export function pruneSweep(
 ): PruneSweepRow[] {
   const action = "run pruning sweep";
   validateModel(model, action);
-  assertOptions(action, options);
   checkOptionKeys(action, options, PRUNE_SWEEP_OPTION_KEYS);
   if (typeof data !== "object" || data === null) {
     throw new TypeError(`Cannot ${action}: data must be an object { train, test }`);

@@ -33,7 +33,6 @@ import {
   assertFinite,
   assertInRange,
   assertMatrix,
-  assertOptions,
   checkBackendOptions,
   checkOptionKeys,
   describe,
@@ -121,7 +120,6 @@ export function calibrateInput(
   validateQuantizedModel(q, CAL_ACTION);
   requireIntegerGrid(q, CAL_ACTION);
   checkX(q, x, CAL_ACTION);
-  assertOptions(CAL_ACTION, options);
   checkOptionKeys(
     CAL_ACTION,
     options,
@@ -725,7 +723,6 @@ export function integerScoresFromCodes(
       `Cannot ${action}: codes must be a ${want.name} of ${nSamples * m.nFeatures} entries`,
     );
   }
-  assertOptions(action, options);
   checkOptionKeys(action, options, INTEGER_PREDICT_OPTION_KEYS);
   const backend = checkBackendOptions(action, options);
   const form = kernelForm(m, backend, nSamples);
@@ -766,7 +763,6 @@ export function integerDecisionFunction(
       `Cannot ${action}: the model takes ${m.nFeatures} features, x has ${x.cols}`,
     );
   }
-  assertOptions(action, options);
   checkOptionKeys(action, options, INTEGER_PREDICT_OPTION_KEYS);
   const backend = checkBackendOptions(action, options);
   const form = kernelForm(m, backend, x.rows);

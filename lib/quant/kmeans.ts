@@ -7,13 +7,7 @@
  */
 
 import { createPrng } from "../core/random.ts";
-import {
-  assertFinite,
-  assertInRange,
-  assertOptions,
-  checkOptionKeys,
-  type OptionKeys,
-} from "../core/validate.ts";
+import { assertFinite, assertInRange, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 
 /** Options for {@linkcode kmeans1d}. */
 export interface Kmeans1dOptions {
@@ -81,7 +75,6 @@ export function kmeans1d(
   options: Kmeans1dOptions = {},
 ): Kmeans1dResult {
   assertFinite(ACTION, "values", values);
-  assertOptions(ACTION, options);
   checkOptionKeys(
     ACTION,
     options,

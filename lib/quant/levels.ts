@@ -5,12 +5,7 @@
  * @module
  */
 
-import {
-  assertInRange,
-  assertOptions,
-  checkOptionKeys,
-  type OptionKeys,
-} from "../core/validate.ts";
+import { assertInRange, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { log2Value } from "./dequantize.ts";
 import { codeRange, groupCount } from "./grid.ts";
 import type { QuantizedTensor } from "./types.ts";
@@ -60,7 +55,6 @@ export function quantizationLevels(
       `Cannot ${action}: a float16 tensor has 65,536 bit patterns, not a short list of levels`,
     );
   }
-  assertOptions(action, options);
   checkOptionKeys(action, options, { group: true } satisfies OptionKeys<QuantizationLevelsOptions>);
   const groups = groupCount(t.granularity, t.rows, t.cols);
   let first = 0, last = groups - 1;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { assertOptions, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { dequantizeInto } from "./dequantize.ts";
@@ -79,7 +79,6 @@ export function quantizeModel(
   options: QuantizeModelOptions = {},
 ): QuantizedModel {
   validateModel(model, ACTION);
-  assertOptions(ACTION, options);
   checkOptionKeys(
     ACTION,
     options,

@@ -22,7 +22,6 @@ import type { Matrix } from "../core/matrix.ts";
 import {
   assertInRange,
   assertMatrix,
-  assertOptions,
   checkBackendOptions,
   checkOptionKeys,
   type OptionKeys,
@@ -233,7 +232,6 @@ export function prepareQuantizedPredictor(
   options: QuantizedPredictOptions = {},
 ): QuantizedPredictor {
   validateQuantizedModel(q, ACTION);
-  assertOptions(ACTION, options);
   checkOptionKeys(ACTION, options, QUANTIZED_PREDICT_OPTION_KEYS);
   const backend = checkBackendOptions(ACTION, options);
   const { rows: k, cols: d } = q.weights;
@@ -425,7 +423,6 @@ export function quantizedDecisionFunction(
 ): Matrix<Float64Array> {
   validateQuantizedModel(q, "compute quantized scores");
   assertMatrix("compute quantized scores", "x", x);
-  assertOptions("compute quantized scores", options);
   checkOptionKeys("compute quantized scores", options, QUANTIZED_PREDICT_OPTION_KEYS);
   // Checked here too: the TypeScript path below returns before the predictor would check them.
   const backend = checkBackendOptions("compute quantized scores", options);

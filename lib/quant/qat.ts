@@ -12,13 +12,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import {
-  assertMatrix,
-  assertOptions,
-  checkOptionKeys,
-  describe,
-  type OptionKeys,
-} from "../core/validate.ts";
+import { assertMatrix, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import {
   type AdamOptimizer,
   type EpochRecord,
@@ -84,7 +78,6 @@ export function createFakeQuantizer(
 ): FakeQuantizer {
   const action = "create fake quantizer";
   assertMatrix(action, "weights", weights);
-  assertOptions(action, options);
   checkOptionKeys(action, options, { method: true, mask: true });
   const method = resolveMethod(options.method, action);
   if (method.kind === "kmeans") {
@@ -297,7 +290,6 @@ export function quantizationAwareTraining(
   if (typeof data !== "object" || data === null) {
     throw new TypeError(`Cannot ${ACTION}: data must be an object { x, y }, got ${describe(data)}`);
   }
-  assertOptions(ACTION, options);
   checkOptionKeys(ACTION, options, QAT_OPTION_KEYS);
   const method = resolveMethod(options.method, ACTION);
   if ("rounding" in method && method.rounding.kind === "stochastic") {
@@ -390,7 +382,6 @@ export function fineTuneCodebook(
   options: QatOptions = {},
 ): QatResult {
   const action = "fine-tune codebook";
-  assertOptions(action, options);
   checkOptionKeys(action, options, QAT_OPTION_KEYS);
   const start = dequantizeModel(q);
   const t = q.weights;

@@ -13,7 +13,6 @@ import {
   assertFinite,
   assertInRange,
   assertMatrix,
-  assertOptions,
   checkOptionKeys,
   describe,
   type OptionKeys,
@@ -442,7 +441,6 @@ export function quantizeTensor(
 ): QuantizedTensor {
   assertMatrix(ACTION, "values", values);
   assertFinite(ACTION, "values", values.data, values.cols);
-  assertOptions(ACTION, options);
   checkOptionKeys(
     ACTION,
     options,
@@ -512,7 +510,6 @@ export function quantizeOnGrid(
     );
   }
   assertFinite(action, "values", values.data, values.cols);
-  assertOptions(action, options);
   checkOptionKeys(
     action,
     options,

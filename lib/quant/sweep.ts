@@ -9,7 +9,6 @@ import type { Matrix } from "../core/matrix.ts";
 import {
   assertLabels,
   assertMatrix,
-  assertOptions,
   checkOptionKeys,
   exactKeys,
   type OptionKeys,
@@ -98,6 +97,10 @@ const SWEEP_OPTION_KEYS: OptionKeys<QuantizationSweepOptions> = {
   onProgress: true,
 };
 
+// QAT's options but the method, which each entry sets.
+const { method: _method, ...SWEEP_QAT_KEYS } = QAT_OPTION_KEYS;
+const SWEEP_QAT_OPTION_KEYS = exactKeys<Omit<QatOptions, "method">>()(SWEEP_QAT_KEYS);
+
 const ENTRY_KEYS: OptionKeys<QuantizationSweepEntry> = {
   name: true,
   method: true,
@@ -146,17 +149,11 @@ export function quantizationSweep(
   }
   checkData(action, model, "test", data.test);
   if (data.train !== undefined) checkData(action, model, "train", data.train);
-  assertOptions(action, options);
   checkOptionKeys(action, options, SWEEP_OPTION_KEYS);
-  if (options.qat !== undefined) {
-    assertOptions(action, options.qat, "qat");
-    const { method: _method, ...known } = QAT_OPTION_KEYS;
-    checkOptionKeys(action, options.qat, exactKeys<Omit<QatOptions, "method">>()(known), "qat");
-  }
+  checkOptionKeys(action, options.qat, SWEEP_QAT_OPTION_KEYS, "qat");
   const entries = options.entries ?? DEFAULT_ENTRIES;
   const plan: { entry: QuantizationSweepEntry; method: QuantizationMethod; bits: number }[] = [];
   for (const entry of entries) {
-    assertOptions(action, entry, "an entry");
     checkOptionKeys(action, entry, ENTRY_KEYS, `entry '${entry.name}'`);
     if (typeof entry?.name !== "string") {
       throw new TypeError(`Cannot ${action}: every entry needs a name`);

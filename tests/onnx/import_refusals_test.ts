@@ -457,34 +457,54 @@ Deno.test("computations after the head, or a label path against the scores, are 
   }
 });
 
-Deno.test("a LinearClassifier whose outputs are computed on is refused", () => {
-  // A Neg on its label output: onnxruntime gave -1 where the import read class 1.
+/**
+ * A binary `LinearClassifier` (outputs `label` and `raw`) on the N x D input, followed by
+ * `after`, with the graph outputs given.
+ */
+function linearClassifierModel(
+  coefficients: number[],
+  intercepts: number[],
+  postTransform: string,
+  after: { name: string; op_type: string; input: string[]; output: string[]; domain?: string }[],
+  outputs: [string, "FLOAT" | "INT64", (string | number)[]][],
+  initializer: OnnxTensor[] = [],
+): Uint8Array {
   const attribute = [
-    { name: "coefficients", type: 6, floats: [1, 2, 0.5, -1] },
-    { name: "intercepts", type: 6, floats: [-0.1] },
+    { name: "coefficients", type: 6, floats: coefficients },
+    { name: "intercepts", type: 6, floats: intercepts },
     { name: "classlabels_ints", type: 7, ints: [0, 1] },
-    { name: "post_transform", type: 3, s: new TextEncoder().encode("LOGISTIC") },
+    { name: "post_transform", type: 3, s: new TextEncoder().encode(postTransform) },
   ];
-  const bytes = encodeOnnx({
+  const lc = {
+    name: "lc",
+    op_type: "LinearClassifier",
+    domain: "ai.onnx.ml",
+    input: ["input"],
+    output: ["label", "raw"],
+    attribute,
+  };
+  return encodeOnnx({
     ir_version: 8,
     opset_import: [{ domain: "", version: 13 }, { domain: "ai.onnx.ml", version: 1 }],
     graph: {
       name: "g",
-      node: [
-        {
-          name: "lc",
-          op_type: "LinearClassifier",
-          domain: "ai.onnx.ml",
-          input: ["input"],
-          output: ["label", "probabilities"],
-          attribute,
-        },
-        { name: "n", op_type: "Neg", input: ["label"], output: ["label2"] },
-      ] as never,
+      node: [lc, ...after] as never,
+      initializer,
       input: [valueInfo("input", "FLOAT", ["N", D])],
-      output: [valueInfo("label2", "INT64", ["N"]), valueInfo("probabilities", "FLOAT", ["N", 2])],
+      output: outputs.map(([name, type, dims]) => valueInfo(name, type as "FLOAT", dims)),
     },
   });
+}
+
+Deno.test("a LinearClassifier whose outputs are computed on is refused", () => {
+  // A Neg on its label output: onnxruntime gave -1 where the import read class 1.
+  const bytes = linearClassifierModel(
+    [1, 2, 0.5, -1],
+    [-0.1],
+    "LOGISTIC",
+    [{ name: "n", op_type: "Neg", input: ["label"], output: ["label2"] }],
+    [["label2", "INT64", ["N"]], ["raw", "FLOAT", ["N", 2]]],
+  );
   assert.throws(() => importOnnxModel(bytes), /LinearClassifier's output 'label' feeds Neg node/);
 });
 
@@ -596,40 +616,21 @@ Deno.test({
 
 Deno.test("a LinearClassifier's columns selected by constants (skl2onnx's binary RidgeClassifier) import", () => {
   // LinearClassifier (NONE, rows [-w, w]) then ArrayFeatureExtractor(raw scores, [1]).
-  const attribute = [
-    { name: "coefficients", type: 6, floats: [-1, -2, 0.5, 1, 1, 2, -0.5, -1] },
-    { name: "intercepts", type: 6, floats: [0.1, -0.1] },
-    { name: "classlabels_ints", type: 7, ints: [0, 1] },
-    { name: "post_transform", type: 3, s: new TextEncoder().encode("NONE") },
-  ];
   const one: OnnxTensor = { name: "one", data_type: 7, dims: [1], int64_data: [1] } as never;
-  const bytes = encodeOnnx({
-    ir_version: 8,
-    opset_import: [{ domain: "", version: 13 }, { domain: "ai.onnx.ml", version: 1 }],
-    graph: {
-      name: "g",
-      node: [
-        {
-          name: "lc",
-          op_type: "LinearClassifier",
-          domain: "ai.onnx.ml",
-          input: ["input"],
-          output: ["label", "raw"],
-          attribute,
-        },
-        {
-          name: "afe",
-          op_type: "ArrayFeatureExtractor",
-          domain: "ai.onnx.ml",
-          input: ["raw", "one"],
-          output: ["score"],
-        },
-      ] as never,
-      initializer: [one],
-      input: [valueInfo("input", "FLOAT", ["N", D])],
-      output: [valueInfo("label", "INT64", ["N"]), valueInfo("score", "FLOAT", ["N", 1])],
-    },
-  });
+  const bytes = linearClassifierModel(
+    [-1, -2, 0.5, 1, 1, 2, -0.5, -1],
+    [0.1, -0.1],
+    "NONE",
+    [{
+      name: "afe",
+      op_type: "ArrayFeatureExtractor",
+      domain: "ai.onnx.ml",
+      input: ["raw", "one"],
+      output: ["score"],
+    }],
+    [["label", "INT64", ["N"]], ["score", "FLOAT", ["N", 1]]],
+    [one],
+  );
   const { model, warnings } = importOnnxModel(bytes);
   assert.equal(model.link, "sigmoid");
   assert.deepEqual(Array.from(model.weights.data), [2, 4, -1, -2]);
