@@ -15,12 +15,16 @@ export interface WriteFileAtomicOptions {
   write?: (file: Deno.FsFile, bytes: Uint8Array) => Promise<void>;
 }
 
+/** How the names of the temporary files begin (followed by the process id and a random tag). */
+export const TEMPORARY_PREFIX = ".lrc-tmp-";
+
 const WRITE_OPTION_KEYS: OptionKeys<WriteFileAtomicOptions> = { write: true };
 
 /**
  * Writes bytes to a temporary file beside `path`, flushes it to disk, then renames it over
  * `path`. A crash or error before the rename leaves the previous file untouched and removes the
- * temporary file.
+ * temporary file. A file already at `path` keeps its permission bits; a symbolic link at `path`
+ * stays a link and its target gets the bytes.
  *
  * @param path The destination.
  * @param bytes The complete contents.
@@ -47,8 +51,8 @@ export async function writeFileAtomic(
       `Cannot write '${path}': bytes must be a Uint8Array, got ${describe(bytes)}`,
     );
   }
-  const tmp = `${path}.lrc.tmp-${Deno.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const write = options.write ?? writeAll;
+  const { target, tmp, mode } = await destination(path);
   let file: Deno.FsFile | undefined;
   try {
     file = await Deno.open(tmp, { write: true, createNew: true });
@@ -56,7 +60,8 @@ export async function writeFileAtomic(
     await file.sync();
     file.close();
     file = undefined;
-    await Deno.rename(tmp, path);
+    if (mode !== null) await Deno.chmod(tmp, mode);
+    await Deno.rename(tmp, target);
   } catch (error) {
     try {
       file?.close();
@@ -87,7 +92,8 @@ export interface AtomicWriter {
 /**
  * Opens a temporary file beside `path` for a file too large to build in memory (streamed
  * output): nothing appears at `path`, and a previous file there stays as it was, until `commit`.
- * Call `abort` on failure.
+ * Call `abort` on failure. Permission bits and symbolic links are kept as by
+ * {@linkcode writeFileAtomic}.
  *
  * @param path The destination.
  * @param options A replacement writer (for tests), as for {@linkcode writeFileAtomic}.
@@ -118,7 +124,7 @@ export async function openAtomicWriter(
     WRITE_OPTION_KEYS,
   );
   const writeBytes = options.write ?? writeAll;
-  const tmp = `${path}.lrc.tmp-${Deno.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const { target, tmp, mode } = await destination(path);
   let file: Deno.FsFile | undefined;
   try {
     file = await Deno.open(tmp, { write: true, createNew: true });
@@ -164,7 +170,8 @@ export async function openAtomicWriter(
         await open.sync();
         open.close();
         open = undefined;
-        await Deno.rename(tmp, path);
+        if (mode !== null) await Deno.chmod(tmp, mode);
+        await Deno.rename(tmp, target);
       } catch (error) {
         await fail(error);
       }
@@ -172,6 +179,33 @@ export async function openAtomicWriter(
     abort,
     abortSync,
   };
+}
+
+/**
+ * Where the bytes go: through a symbolic link to its target (the link stays a link), with the
+ * permission bits of a file already there (a new file gets the umask's), by way of a temporary
+ * file in the target's folder whose name does not grow with the target's (a name near the
+ * 255-byte limit stays writable).
+ */
+async function destination(
+  path: string,
+): Promise<{ target: string; tmp: string; mode: number | null }> {
+  let target = path;
+  let mode: number | null = null;
+  try {
+    if ((await Deno.lstat(path)).isSymlink) target = await Deno.realPath(path);
+    const info = await Deno.stat(target);
+    if (Deno.build.os !== "windows" && info.mode !== null) mode = info.mode & 0o7777;
+  } catch (error) {
+    // No file yet (or a dangling link, which the new file replaces): nothing to keep.
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw new TypeError(`Cannot write '${path}': ${(error as Error).message}`, { cause: error });
+    }
+  }
+  const tmp = `${folderOf(target)}/${TEMPORARY_PREFIX}${Deno.pid}-${
+    Math.random().toString(36).slice(2, 10)
+  }`;
+  return { target, tmp, mode };
 }
 
 function folderOf(path: string): string {

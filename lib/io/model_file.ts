@@ -66,7 +66,7 @@ import {
   type QuantizedBias,
   type QuantizedTensor,
 } from "../quant/types.ts";
-import { validateQuantizedModel } from "../quant/validate.ts";
+import { RECIPE_KEYS, validateQuantizedModel } from "../quant/validate.ts";
 import { planSupport, readSupport, type SupportEncoding } from "./support.ts";
 import { readStrings, writeStrings } from "./strings.ts";
 
@@ -227,6 +227,9 @@ function describeStorage(t: QuantizedTensor): string {
     (t.kind === "codebook" ? ` (${t.levels} levels)` : "");
 }
 
+/** The most classes a model file holds. */
+const MAX_CLASSES = 65536;
+
 const ENCODE_OPTION_KEYS: OptionKeys<EncodeOptions> = { weightDtype: true, entropy: true };
 const DECODE_OPTION_KEYS: OptionKeys<DecodeOptions> = { name: true, maxWeights: true };
 const { name: _name, ...LOAD_OPTION_KEYS } = DECODE_OPTION_KEYS;
@@ -266,15 +269,31 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
   const quantized = model.kind === "quantized-logistic-regression";
   if (quantized) validateQuantizedModel(model, action);
   else validateModel(model, action);
-  // The file stores names as UTF-8, which cannot hold a lone UTF-16 surrogate: refuse rather
+  if (model.classes.length > MAX_CLASSES) {
+    throw new RangeError(
+      `Cannot ${action}: ${model.classes.length} classes, more than the ${MAX_CLASSES} a model file holds`,
+    );
+  }
+  // The file stores text as UTF-8, which cannot hold a lone UTF-16 surrogate: refuse rather
   // than write a replacement character in its place.
-  for (
-    const [what, names] of [["class label", model.classes], ["feature name", model.featureNames]]
-  ) {
-    const i = (names as readonly string[]).findIndex((n) => !n.isWellFormed());
+  const texts: [string, readonly string[]][] = [
+    ["class label", model.classes],
+    ["feature name", model.featureNames],
+  ];
+  if (quantized) {
+    if (model.input) texts.push(["input calibration", [model.input.calibration]]);
+    for (const k of RECIPE_KEYS) {
+      const v = model.recipe?.[k];
+      if (typeof v === "string") texts.push([`recipe ${k}`, [v]]);
+    }
+  }
+  for (const [what, names] of texts) {
+    const i = names.findIndex((n) => !n.isWellFormed());
     if (i >= 0) {
       throw new RangeError(
-        `Cannot ${action}: ${what} ${i} holds a lone UTF-16 surrogate, which UTF-8 cannot store`,
+        `Cannot ${action}: ${what}${
+          names.length > 1 ? ` ${i}` : ""
+        } holds a lone UTF-16 surrogate, which UTF-8 cannot store`,
       );
     }
   }
@@ -473,8 +492,6 @@ function writeInput(s: ByteWriter, q: InputQuantization): void {
   s.string(q.calibration);
 }
 
-const RECIPE_KEYS = ["method", "calibration", "rounding", "training", "seed"] as const;
-
 function recipeBytes(recipe: QuantizationRecipe): Uint8Array {
   const o: Record<string, unknown> = {};
   for (const k of RECIPE_KEYS) if (recipe[k] !== undefined) o[k] = recipe[k];
@@ -545,31 +562,34 @@ function parseModelFile(
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint16(8, true);
   if (version === 0) throw syntax("unknown format version 0");
+  // The framing (length at byte 12, checksum at the end) is checked before the version is
+  // trusted: one flipped bit in the version field is a corrupt file, not a newer format.
+  const declared = view.getUint32(12, true);
+  const stored = view.getUint32(len - CHECKSUM_BYTES, true);
+  const computed = declared === len ? crc32(bytes.subarray(0, len - CHECKSUM_BYTES)) : 0;
+  const framing = declared > len
+    ? `truncated: the header announces ${declared} bytes, the file has ${len}`
+    : declared < len
+    ? `${len - declared} unexpected bytes after the end announced by the header (${declared})`
+    : stored !== computed
+    ? `checksum mismatch (stored 0x${hex(stored)}, computed 0x${hex(computed)}): ` +
+      "the file is corrupt"
+    : null;
   if (version > MODEL_FILE_VERSION) {
+    if (framing !== null) {
+      throw syntax(
+        `${framing} (its header also names format version ${version}, newer than the ` +
+          `${MODEL_FILE_VERSION} this lrcompress reads: the corruption may be there)`,
+      );
+    }
     throw new RangeError(
       `${prefix}: format version ${version} is newer than this lrcompress reads ` +
         `(${MODEL_FILE_VERSION}); update lrcompress`,
     );
   }
+  if (framing !== null) throw syntax(framing);
   const flags = view.getUint16(10, true);
   if (flags !== 0) throw syntax(`unknown header flags 0x${flags.toString(16)}`);
-  const declared = view.getUint32(12, true);
-  if (declared > len) {
-    throw syntax(`truncated: the header announces ${declared} bytes, the file has ${len}`);
-  }
-  if (declared < len) {
-    throw syntax(
-      `${len - declared} unexpected bytes after the end announced by the header (${declared})`,
-    );
-  }
-  const stored = view.getUint32(len - CHECKSUM_BYTES, true);
-  const computed = crc32(bytes.subarray(0, len - CHECKSUM_BYTES));
-  if (stored !== computed) {
-    throw syntax(
-      `checksum mismatch (stored 0x${hex(stored)}, computed 0x${hex(computed)}): ` +
-        "the file is corrupt",
-    );
-  }
 
   const charges = Object.fromEntries(SIZE_CATEGORIES.map((c) => [c, 0])) as Record<
     SizeCategory,
@@ -619,7 +639,7 @@ function parseModelFile(
   const linkCode = m.u8("link");
   if (linkCode > 1) throw m.syntax(`unknown link ${linkCode}`);
   const link = linkCode === 0 ? "sigmoid" : "softmax";
-  const nClasses = m.varint("number of classes", 65536);
+  const nClasses = m.varint("number of classes", MAX_CLASSES);
   if (nClasses < 2) throw m.syntax(`a model has at least 2 classes, the file says ${nClasses}`);
   if (link === "sigmoid" && nClasses !== 2) {
     throw m.syntax(`a sigmoid model has 2 classes, the file says ${nClasses}`);
@@ -858,6 +878,16 @@ function readTensor(
     const pr = need(SECTION.PARAMS);
     pr.category = "scales";
     if (kindName === "codebook") {
+      // Checked before the array is made: a codebook is strictly ascending, so never a constant
+      // run, and its smallest storage (float16) takes 2 bytes an entry.
+      const entries = groups * levels;
+      if (pr.remaining < 1 + 2 * entries) {
+        throw pr.range(
+          `a codebook of ${groups} x ${levels} entries needs at least ${
+            1 + 2 * entries
+          } bytes but only ${pr.remaining} remain`,
+        );
+      }
       tensor = {
         kind: "codebook",
         ...shape,

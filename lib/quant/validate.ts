@@ -16,12 +16,22 @@ import {
   MAX_BITS,
   MAX_LOG2_BITS,
   MIN_BITS,
+  type QuantizationRecipe,
   QUANTIZED_MODEL_VERSION,
   type QuantizedModel,
   type QuantizedTensor,
 } from "./types.ts";
 
 type Ctor = { new (n: number): ArrayLike<number>; name: string };
+
+/** The fields of a {@linkcode QuantizationRecipe}: `seed` a number, the others strings. */
+export const RECIPE_KEYS = [
+  "method",
+  "calibration",
+  "rounding",
+  "training",
+  "seed",
+] as const satisfies readonly (keyof QuantizationRecipe)[];
 
 /**
  * The typed array a tensor's codes must use.
@@ -262,6 +272,30 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
     }
   }
   if (m.input !== undefined) checkInputQuantization(action, m.input);
+  if (m.recipe !== undefined) checkRecipe(action, m.recipe);
+}
+
+/** Checks a recipe: an object of known keys, `seed` a finite number, the others strings. */
+function checkRecipe(action: string, recipe: unknown): void {
+  if (typeof recipe !== "object" || recipe === null || Array.isArray(recipe)) {
+    throw new TypeError(`Cannot ${action}: recipe must be an object, got ${describe(recipe)}`);
+  }
+  for (const [k, v] of Object.entries(recipe)) {
+    if (!(RECIPE_KEYS as readonly string[]).includes(k)) {
+      throw new TypeError(
+        `Cannot ${action}: unknown recipe key '${k}' (known: ${RECIPE_KEYS.join(", ")})`,
+      );
+    }
+    if (v === undefined) continue;
+    const ok = k === "seed" ? typeof v === "number" && Number.isFinite(v) : typeof v === "string";
+    if (!ok) {
+      throw new TypeError(
+        `Cannot ${action}: recipe.${k} must be ${
+          k === "seed" ? "a finite number" : "a string"
+        }, got ${describe(v)}`,
+      );
+    }
+  }
 }
 
 /**

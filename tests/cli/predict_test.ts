@@ -11,6 +11,7 @@ import { calibrateInput } from "../../lib/quant/integer.ts";
 import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
 import { prepareQuantizedPredictor } from "../../lib/quant/predictor.ts";
 import type { QuantizedModel } from "../../lib/quant/types.ts";
+import { TEMPORARY_PREFIX } from "../../lib/io/atomic.ts";
 
 /** Writes `columns` (name and cell of row i) as a CSV file; returns its path. */
 async function writeCsv(
@@ -91,7 +92,7 @@ async function withCancerModel(
 
 /** Whether a temporary output file is left in `dir`. */
 async function temporaryLeft(dir: string): Promise<boolean> {
-  for await (const e of Deno.readDir(dir)) if (e.name.includes(".tmp-")) return true;
+  for await (const e of Deno.readDir(dir)) if (e.name.startsWith(TEMPORARY_PREFIX)) return true;
   return false;
 }
 

@@ -109,3 +109,52 @@ Deno.test("abortSync removes the temporary file at once and leaves the destinati
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "a save keeps a file's permissions and a symbolic link, and takes names up to 255 bytes",
+  {
+    ignore: Deno.build.os === "windows",
+  },
+  async () => {
+    const dir = await Deno.makeTempDir();
+    const text = (s: string) => new TextEncoder().encode(s);
+    const entries = async (folder: string) => {
+      const names = [];
+      for await (const e of Deno.readDir(folder)) names.push(e.name);
+      return names.sort();
+    };
+    try {
+      // Permission bits of the file replaced: 0600 stays 0600 (the umask would give 0644).
+      const secret = `${dir}/secret.lrc`;
+      await Deno.writeTextFile(secret, "old");
+      await Deno.chmod(secret, 0o600);
+      await writeFileAtomic(secret, text("new"));
+      assert.equal((await Deno.stat(secret)).mode! & 0o777, 0o600);
+      const w = await openAtomicWriter(secret);
+      await w.write(text("newer"));
+      await w.commit();
+      assert.equal((await Deno.stat(secret)).mode! & 0o777, 0o600);
+      assert.equal(await Deno.readTextFile(secret), "newer");
+      // A link stays a link; its target gets the bytes.
+      await Deno.mkdir(`${dir}/real`);
+      await Deno.writeTextFile(`${dir}/real/model.lrc`, "old");
+      await Deno.symlink(`${dir}/real/model.lrc`, `${dir}/link.lrc`);
+      await writeFileAtomic(`${dir}/link.lrc`, text("through the link"));
+      assert.ok((await Deno.lstat(`${dir}/link.lrc`)).isSymlink);
+      assert.equal(await Deno.readTextFile(`${dir}/real/model.lrc`), "through the link");
+      assert.deepEqual(await entries(`${dir}/real`), ["model.lrc"]);
+      // A file name of 250 bytes (the limit is 255) is written, no temporary file left.
+      const long = `${dir}/${"m".repeat(246)}.lrc`;
+      await writeFileAtomic(long, text("long"));
+      assert.equal(await Deno.readTextFile(long), "long");
+      assert.deepEqual(await entries(dir), [
+        "link.lrc",
+        "m".repeat(246) + ".lrc",
+        "real",
+        "secret.lrc",
+      ]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -132,6 +132,16 @@ Deno.test("wrong magic, newer or zero version, flags and trailing bytes are refu
     /format version 3 is newer than this lrcompress reads \(2\)/,
   );
   assert.ok(e instanceof RangeError);
+  // One flipped bit in the version field is a corrupt file first (not resealed: the checksum
+  // no longer matches).
+  const flipped = bytes.slice();
+  flipped[9] ^= 0x80;
+  const f = assertRefused(
+    flipped,
+    "flipped version",
+    /checksum mismatch .* the file is corrupt \(its header also names format version 3\d+, newer/,
+  );
+  assert.ok(f instanceof SyntaxError);
   const zero = bytes.slice();
   new DataView(zero.buffer).setUint16(8, 0, true);
   assertRefused(reseal(zero), "version 0", /unknown format version 0/);
@@ -197,6 +207,25 @@ Deno.test("forged files with a valid checksum but absurd lengths are refused bef
     build(good.map((s) => (s.id === SECTION.MODEL ? { id: s.id, payload: [...s.payload, 0] } : s))),
     "extra",
     /unexpected bytes at the end/,
+  );
+  // A codebook of 65536 levels per feature stored as one constant value: refused by its size
+  // before the array of groups x levels entries is made (it used to be made, and filled).
+  const cols = 64;
+  const f32Zero = [0, 0, 0, 0];
+  const codebook = build([
+    { id: SECTION.MODEL, payload: [1, 0, 2, ...varint(cols), 1] },
+    { id: SECTION.CLASSES, payload: [0, 2, 0, 1, 97, 0, 1, 98] },
+    { id: SECTION.FEATURES, payload: [1, 1, 1, 102, 0, 0, ...varint(cols)] },
+    { id: SECTION.PREPROCESSING, payload: [0] },
+    { id: SECTION.SUPPORT, payload: [2, 0] },
+    { id: SECTION.WEIGHTS, payload: [4, 16, 2, ...varint(65536)] },
+    { id: SECTION.PARAMS, payload: [0x12, ...f32Zero] },
+    { id: SECTION.BIAS, payload: [1, 2, ...f32Zero] },
+  ]);
+  assertRefused(
+    codebook,
+    "codebook",
+    /a codebook of 64 x 65536 entries needs at least 8388609 bytes but only 5 remain/,
   );
   // A non-minimal varint (0 written as 0x80 0x00).
   assertRefused(replace(SECTION.SUPPORT, [2, 0x80, 0x00]), "varint", /non-minimal/);

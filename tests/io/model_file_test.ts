@@ -355,3 +355,33 @@ Deno.test("names that UTF-8 cannot store (lone surrogates) are refused, others r
   const fine = named(["\u{1F600} smile", "naïve é"]);
   assert.deepEqual(decodeModel(encodeModel(fine)).featureNames, fine.featureNames);
 });
+
+Deno.test("what the reader would refuse is refused when writing: recipe, surrogates, classes", () => {
+  const q = randomQuantizedModel(5);
+  const refuse = (model: unknown, pattern: RegExp) =>
+    assert.throws(() => encodeModel(model as QuantizedModel), pattern);
+  // The recipe's types are the reader's: seed a number, the rest strings, no other keys.
+  refuse({ ...q, recipe: { method: "uniform", seed: "42" } }, /recipe.seed must be a finite/);
+  refuse({ ...q, recipe: { seed: NaN } }, /recipe.seed must be a finite number, got number NaN/);
+  refuse({ ...q, recipe: { training: 3 } }, /recipe.training must be a string/);
+  refuse({ ...q, recipe: { note: "x" } }, /unknown recipe key 'note'/);
+  refuse({ ...q, recipe: { method: "a\uD800" } }, /recipe method holds a lone UTF-16 surrogate/);
+  const input = { dtype: "uint8", scale: 0.5, zeroPoint: 3, calibration: "minmax \uD800" };
+  refuse({ ...q, input }, /input calibration holds a lone UTF-16 surrogate/);
+  const recipe = { method: "uniform-symmetric", training: "qat", seed: 7 };
+  assert.deepEqual((decodeModel(encodeModel({ ...q, recipe })) as QuantizedModel).recipe, recipe);
+  // The format holds at most 65536 classes.
+  const k = 65537;
+  const many = randomFloatModel(1, { nFeatures: 1 });
+  refuse(
+    {
+      ...many,
+      mask: undefined,
+      link: "softmax",
+      weights: { data: new Float64Array(k).fill(0.25), rows: k, cols: 1 },
+      bias: new Float64Array(k),
+      classes: Array.from({ length: k }, (_, i) => `c${i}`),
+    },
+    /65537 classes, more than the 65536 a model file holds/,
+  );
+});
