@@ -40,6 +40,14 @@ export interface ImageGridOptions {
   rowHeight?: number;
 }
 
+const IMAGE_GRID_OPTION_KEYS: OptionKeys<ImageGridOptions> = {
+  labels: true,
+  imageShape: true,
+  columns: true,
+  title: true,
+  rowHeight: true,
+};
+
 /**
  * The pruning mask of an image model: one heat map per class, kept weights dark, pruned weights
  * light, each titled with the share of its weights kept.
@@ -62,6 +70,7 @@ export interface ImageGridOptions {
  */
 export function maskFigure(mask: ArrayLike<number>, options: ImageGridOptions = {}): Figure {
   const action = "plot pruning mask";
+  checkOptionKeys(action, options, IMAGE_GRID_OPTION_KEYS);
   const values = numbersOf(action, "mask", mask);
   for (let i = 0; i < values.length; i++) {
     if (values[i] !== 0 && values[i] !== 1) {
@@ -116,18 +125,8 @@ export function weightImagesFigure(
   weights: ArrayLike<number> | { readonly data: ArrayLike<number> },
   options: ImageGridOptions = {},
 ): Figure {
-  checkOptionKeys(
-    "draw weight images",
-    options,
-    {
-      labels: true,
-      imageShape: true,
-      columns: true,
-      title: true,
-      rowHeight: true,
-    } satisfies OptionKeys<ImageGridOptions>,
-  );
   const action = "plot weight images";
+  checkOptionKeys(action, options, IMAGE_GRID_OPTION_KEYS);
   const values = numbersOf(action, "weights", weights);
   let peak = 0;
   for (let i = 0; i < values.length; i++) {
@@ -228,7 +227,7 @@ function imageGrid(
     const label = labels ? labels[k] : `row ${k}`;
     data.push({
       type: "heatmap",
-      name: label,
+      name: plotlyText(label),
       z,
       xaxis: cell.x,
       yaxis: cell.y,

@@ -167,7 +167,7 @@ export function sizeBreakdownFigure(
       yanchor: "bottom",
       xanchor: "right",
       showarrow: false,
-      text: `${label}: ${baseline.toLocaleString("en-US")} bytes`,
+      text: `${plotlyText(label)}: ${baseline.toLocaleString("en-US")} bytes`,
       font: { size: 12, color: "#444444" },
     }];
   }

@@ -362,7 +362,12 @@ Deno.test("every builder escapes names from data and keeps them out of hover tem
       baselineName: raw,
     }),
     trainingComparisonFigure([{ name: raw, history }, { name: "other", history }]),
-    sizeBreakdownFigure([{ name: raw, parts: { [raw]: 10 } }]),
+    sizeBreakdownFigure([{ name: raw, parts: { [raw]: 10 } }], {
+      baseline: 20,
+      baselineName: raw,
+    }),
+    maskFigure([1, 0, 0, 1], { labels: [raw, "other"], imageShape: [1, 2] }),
+    weightImagesFigure([0.5, -1, 2, 0], { labels: [raw, "other"], imageShape: [1, 2] }),
     weightHistogramFigure(Float64Array.from([0, 1, 2]), Float64Array.from([0, 1, 1]), {
       panelTitles: [raw, raw],
     }),

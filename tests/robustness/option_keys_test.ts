@@ -35,6 +35,7 @@ import {
   loadFashionMnist,
   loadModel,
   lossDerivatives,
+  maskFigure,
   modelFromCoefficients,
   nearestName,
   obdScores,
@@ -677,6 +678,7 @@ Deno.test("figures, tables, HTML pages, atomic writes, the article grid and stre
   refuses("table", () => table([], o({ digit: 2 })), "digit", "digits");
   refuses("figureDiv", () => figureDiv(x, o({ ID: "a" })), "ID", "id");
   refuses("weightImagesFigure", () => weightImagesFigure(x, o({ column: 2 })), "column", "columns");
+  refuses("maskFigure", () => maskFigure(x, o({ colums: 2 })), "colums", "columns");
   refuses("sizeBreakdownFigure", () => sizeBreakdownFigure(x, o({ part: [] })), "part", "parts");
   refuses("trainingFigure", () => trainingFigure(x, o({ panel: "loss" })), "panel", "panels");
   refuses(
