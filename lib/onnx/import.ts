@@ -62,6 +62,7 @@ interface Constant {
 const AFFINE_OPS = new Set([
   "Identity",
   "Flatten",
+  "Reshape",
   "Cast",
   "Sub",
   "Add",
@@ -525,6 +526,15 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   if (declared && declared !== d) {
     fail(`the input declares ${declared} features, the weights have ${d}`);
   }
+  // A reshape to rows of d values is a copy of an (N, d) input only: of a wider one it would
+  // make more rows. So the input must declare its width.
+  const width = state.widths.find((w) => w !== d || !declared);
+  if (width !== undefined) {
+    fail(
+      `the input is reshaped to rows of ${width} values before the weights, which take ${d} ` +
+        (declared ? "features" : "features, and the input does not declare its width"),
+    );
+  }
   const classes = options.classes ?? labels ??
     Array.from({ length: nClasses }, (_, c) => String(c));
   let featureNames = options.featureNames;
@@ -565,6 +575,8 @@ class Affine {
   d = 0;
   k = 0;
   c: Float64Array | null = null;
+  /** Widths that reshapes before the matrix product require of the input. */
+  widths: number[] = [];
 
   get hasMatmul(): boolean {
     return this.a !== null;
@@ -586,6 +598,20 @@ class Affine {
         return true;
       case "Flatten": // of the (N, d) input at axis 1 (PyTorch's nn.Flatten): a copy
         return Number(attr(n, "axis")?.i ?? 1) === 1;
+      case "Reshape": { // to (-1, d) or (0, d) by a constant shape (PyTorch's x.view(-1, d)): a copy
+        const shape = numbers(constants.get(n.input[1]));
+        if (n.input[0] !== current || !shape || shape.length !== 2) return false;
+        const keepsZero = Number(attr(n, "allowzero")?.i ?? 0) !== 0;
+        const [rows, width] = shape;
+        if (!(rows === -1 || (rows === 0 && !keepsZero))) return false;
+        if (width === -1 || (width === 0 && !keepsZero)) return rows === 0;
+        if (!(width > 0)) return false;
+        // The width must be the current one: known after a matrix product, checked against the
+        // weights' rows at the end before it.
+        if (this.a !== null) return width === this.k;
+        this.widths.push(width);
+        return true;
+      }
       case "Cast": {
         const to = attr(n, "to")?.i;
         return to === ONNX_TYPE.FLOAT || to === ONNX_TYPE.DOUBLE;

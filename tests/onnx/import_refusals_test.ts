@@ -343,6 +343,7 @@ function graphModel(
   build: (g: GraphBuilder) => void,
   outputs: [string, "FLOAT" | "STRING", (string | number)[]][],
   metadata: Record<string, string> = {},
+  inputDims: (string | number)[] = ["N", D],
 ): Uint8Array {
   const g = new GraphBuilder();
   build(g);
@@ -354,7 +355,7 @@ function graphModel(
       name: "g",
       node: g.nodes,
       initializer: g.initializers,
-      input: [valueInfo("input", "FLOAT", ["N", D])],
+      input: [valueInfo("input", "FLOAT", inputDims)],
       output: outputs.map(([name, type, dims]) => valueInfo(name, type, dims)),
     },
   });
@@ -597,6 +598,16 @@ Deno.test({
         }, [["label", "STRING", ["N"]], ["p1", "FLOAT", ["N", 1]]]),
         ["no", "yes"],
       ],
+      [
+        "PyTorch's x.view(-1, d) of the input, and a Reshape to (0, -1) of the scores",
+        graphModel((g) => {
+          const shape = g.constant("shape", "INT64", [2], [-1, D]);
+          const s = gemm(g, K, g.op("Reshape", ["input", shape]));
+          const same = g.op("Reshape", [s, g.constant("keep", "INT64", [2], [0, -1])]);
+          g.op("Softmax", [same], { axis: { int: 1 } }, "probabilities");
+        }, [["probabilities", "FLOAT", ["N", K]]]),
+        null,
+      ],
     ];
     for (const [what, bytes, classes] of cases) {
       const imported = importOnnxModel(bytes).model;
@@ -635,4 +646,35 @@ Deno.test("a LinearClassifier's columns selected by constants (skl2onnx's binary
   assert.equal(model.link, "sigmoid");
   assert.deepEqual(Array.from(model.weights.data), [2, 4, -1, -2]);
   assert.match(warnings.join(), /post_transform NONE on two rows/);
+});
+
+Deno.test("a Reshape of the input that is not a copy of its rows is refused", () => {
+  // (N, 4) to rows of 2 values makes 2N rows: the weights (2 columns) do not fit the input.
+  const reshaped = (shape: number[], inputDims: (string | number)[] = ["N", D]) =>
+    graphModel(
+      (g) => {
+        const x = g.op("Reshape", ["input", g.constant("shape", "INT64", [2], shape)]);
+        const w = g.constant("w", "FLOAT", [K, shape[1]], W.subarray(0, K * shape[1]));
+        const s = g.op("Gemm", [x, w, g.constant("b", "FLOAT", [K], B)], { transB: { int: 1 } });
+        g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
+      },
+      [["probabilities", "FLOAT", ["N", K]]],
+      {},
+      inputDims,
+    );
+  assert.throws(
+    () => importOnnxModel(reshaped([-1, 2])),
+    /the input declares 4 features, the weights have 2/,
+  );
+  assert.throws(
+    () => importOnnxModel(reshaped([-1, 2], ["N", "d"])),
+    /reshaped to rows of 2 values before the weights, which take 2 features, and the input does not declare its width/,
+  );
+  assert.throws(
+    () => importOnnxModel(reshaped([-1, D], ["N", "d"])),
+    /reshaped to rows of 4 values .* does not declare its width/,
+  );
+  assert.equal(importOnnxModel(reshaped([-1, D])).model.weights.cols, D);
+  // A fixed number of rows is not a copy for every batch.
+  assert.throws(() => importOnnxModel(reshaped([5, D])), /no MatMul or Gemm with constant weights/);
 });
