@@ -280,8 +280,11 @@ export interface StageReport extends ModelReport {
 
 /** Pruning of a candidate, as done. */
 export interface PruneSummary {
+  /** How the weights (or features) were scored. */
   readonly strategy: PruneStrategy;
+  /** Single weights, or whole input features. */
   readonly structure: PruneStructure;
+  /** One ranking over all weights, or one per class row. */
   readonly scope: "global" | "per-class";
   /** The requested fraction of weights or features (`null` when a count was asked). */
   readonly fraction: number | null;

@@ -233,9 +233,13 @@ export interface SplitOptions {
 
 /** The two parts of a split, with the original row indices of each. */
 export interface Split<T extends FloatArray> {
+  /** Training features. */
   readonly xTrain: Matrix<T>;
+  /** Training labels (class indices). */
   readonly yTrain: Int32Array;
+  /** Test features. */
   readonly xTest: Matrix<T>;
+  /** Test labels (class indices). */
   readonly yTest: Int32Array;
   /** Original row index of each training sample, ascending. */
   readonly trainIndex: Int32Array;

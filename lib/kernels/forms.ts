@@ -91,7 +91,9 @@ export interface IntegerForm {
 export interface CodeInput {
   /** Codes: uint8, or int8. */
   readonly data: Uint8Array | Int8Array;
+  /** Samples. */
   readonly rows: number;
+  /** Features. */
   readonly cols: number;
 }
 
@@ -99,7 +101,9 @@ export interface CodeInput {
 export interface QuantizedInput {
   /** Codes, shape `(nSamples, nFeatures)` row-major: uint8, or int8. */
   readonly data: Uint8Array | Int8Array;
+  /** Samples. */
   readonly rows: number;
+  /** Features. */
   readonly cols: number;
   /** Step between codes. */
   readonly scale: number;

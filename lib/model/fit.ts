@@ -35,6 +35,7 @@ import {
 
 /** Mini-batch stochastic gradient descent with (heavy-ball) momentum. */
 export interface SgdOptimizer {
+  /** The tag of this kind. */
   readonly kind: "sgd";
   /** Step size. @default {0.1} */
   readonly learningRate?: number;
@@ -50,6 +51,7 @@ export interface SgdOptimizer {
 
 /** Mini-batch Adam (Kingma and Ba 2015). */
 export interface AdamOptimizer {
+  /** The tag of this kind. */
   readonly kind: "adam";
   /** Step size. @default {0.001} */
   readonly learningRate?: number;
@@ -69,6 +71,7 @@ export interface AdamOptimizer {
 
 /** Full-batch L-BFGS (OWL-QN when the penalty has an L1 part). */
 export interface LbfgsOptimizer {
+  /** The tag of this kind. */
   readonly kind: "lbfgs";
   /** Iteration limit. @default {1000} */
   readonly maxIterations?: number;

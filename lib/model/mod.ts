@@ -12,5 +12,6 @@ export * from "./updates.ts";
 export * from "./predict.ts";
 export * from "./predictor.ts";
 export { PREDICT_WASM_MIN_WORK, type PredictBackend } from "./kernel_scores.ts";
+export type { Backend } from "./engine.ts";
 export * from "./serialize.ts";
 export * from "./validate_model.ts";

@@ -52,6 +52,15 @@ export function checkFeatureNames(action: string, names: unknown, nFeatures: num
   }
 }
 
+/**
+ * Checks that a value is a well-formed {@linkcode LogisticModel}: its kind and version, link,
+ * classes, weight shape and finite values, feature names, preprocessing and mask.
+ *
+ * @param model The value.
+ * @param action What the caller was doing, for messages ("Cannot <action>: ...").
+ * @throws {TypeError} If a field is missing, of the wrong type or shape.
+ * @throws {RangeError} If a value is out of range (a non-finite weight, a mask entry not 0 or 1).
+ */
 export function validateModel(model: LogisticModel, action: string): void {
   const fail = (reason: string): never => {
     throw new TypeError(`Cannot ${action}: ${reason}`);

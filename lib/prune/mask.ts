@@ -106,8 +106,11 @@ export function pruneMask(
 
 /** A validated target. */
 export interface ResolvedTarget {
+  /** What `value` is: a fraction of the weights, a count of them, or a score threshold. */
   readonly kind: "fraction" | "count" | "threshold";
+  /** The fraction, count or threshold. */
   readonly value: number;
+  /** One ranking over all weights, or one per class row. */
   readonly scope: "global" | "per-class";
 }
 

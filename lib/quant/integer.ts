@@ -372,6 +372,10 @@ function checkIntegerModel(action: string, m: unknown): void {
   }
 }
 
+/**
+ * A quantized model prepared for integer-only inference ({@linkcode prepareIntegerModel}):
+ * int8 weight codes, an int32 bias and one float rescale per output.
+ */
 export interface IntegerModel {
   /** Link, for turning scores into classes. */
   readonly link: Link;

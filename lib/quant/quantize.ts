@@ -65,6 +65,7 @@ export type Rounding =
 
 /** Uniform quantization (`value = scale * (code - zeroPoint)`). */
 export interface UniformMethod {
+  /** The tag of this kind. */
   readonly kind: "uniform";
   /**
    * `"symmetric"` (signed codes, zero point 0; 1 bit is sign * scale, 2 bits ternary) or
@@ -96,6 +97,7 @@ export interface UniformMethod {
 
 /** Power-of-two levels `±scale * 2^-e` and 0. */
 export interface Log2Method {
+  /** The tag of this kind. */
   readonly kind: "log2";
   /**
    * Bits per weight, 1..8 (`2^(bits-1) - 1` magnitudes).
@@ -121,6 +123,7 @@ export interface Log2Method {
 
 /** Weight sharing through a k-means codebook (Deep Compression). */
 export interface KmeansMethod {
+  /** The tag of this kind. */
   readonly kind: "kmeans";
   /**
    * Bits per index; the codebook has `2^bits` entries unless `levels` says otherwise.
@@ -157,6 +160,7 @@ export interface KmeansMethod {
 
 /** IEEE half-precision storage (round to nearest even). */
 export interface Float16Method {
+  /** The tag of this kind. */
   readonly kind: "float16";
 }
 
@@ -235,6 +239,19 @@ const METHOD_KEYS: {
   float16: { kind: true },
 };
 
+const CALIBRATION_KEYS: {
+  readonly [K in Calibration["kind"]]: OptionKeys<Calibration & { kind: K }>;
+} = {
+  minmax: { kind: true },
+  mse: { kind: true },
+  percentile: { kind: true, percentile: true },
+};
+
+const ROUNDING_KEYS: { readonly [K in Rounding["kind"]]: OptionKeys<Rounding & { kind: K }> } = {
+  nearest: { kind: true },
+  stochastic: { kind: true, seed: true },
+};
+
 /**
  * Fills in a method's defaults and checks its settings.
  *
@@ -254,19 +271,6 @@ const METHOD_KEYS: {
  * assert.throws(() => resolveMethod({ kind: "uniform", bits: 17 }), RangeError);
  * ```
  */
-
-const CALIBRATION_KEYS: {
-  readonly [K in Calibration["kind"]]: OptionKeys<Calibration & { kind: K }>;
-} = {
-  minmax: { kind: true },
-  mse: { kind: true },
-  percentile: { kind: true, percentile: true },
-};
-
-const ROUNDING_KEYS: { readonly [K in Rounding["kind"]]: OptionKeys<Rounding & { kind: K }> } = {
-  nearest: { kind: true },
-  stochastic: { kind: true, seed: true },
-};
 
 export function resolveMethod(
   method: QuantizationMethod = { kind: "uniform" },

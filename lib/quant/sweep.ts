@@ -21,6 +21,7 @@ import { dequantizeModel, quantizedSize, quantizeModel } from "./model.ts";
 import { QAT_OPTION_KEYS, type QatOptions, quantizationAwareTraining } from "./qat.ts";
 import { type QuantizationMethod, resolveMethod } from "./quantize.ts";
 import type { QuantizedModel } from "./types.ts";
+import type { Samples } from "../prune/scores.ts";
 
 /** One line of a sweep: a method, quantized post-training or trained with quantization. */
 export interface QuantizationSweepEntry {
@@ -203,12 +204,6 @@ export function quantizationSweep(
     options.onProgress?.(row, rows.length, plan.length);
   }
   return rows;
-}
-
-/** Labelled raw data. */
-interface Samples {
-  readonly x: Matrix;
-  readonly y: Int32Array;
 }
 
 function checkData(action: string, model: LogisticModel, name: string, d: Samples): void {

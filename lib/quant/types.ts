@@ -94,6 +94,7 @@ export interface QuantizedTensorShape {
  * for bits <= 8.
  */
 export interface UniformQuantizedTensor extends QuantizedTensorShape {
+  /** The tag of this kind. */
   readonly kind: "uniform";
   /** `"symmetric"`: signed codes, zero point 0; `"affine"`: unsigned codes and a zero point. */
   readonly scheme: UniformScheme;
@@ -120,6 +121,7 @@ export interface UniformQuantizedTensor extends QuantizedTensorShape {
  * output. bits = 1 is sign times scale, as for uniform symmetric.
  */
 export interface Log2QuantizedTensor extends QuantizedTensorShape {
+  /** The tag of this kind. */
   readonly kind: "log2";
   /** One signed code per element, row-major (`Int8Array`, bits <= 8). */
   readonly codes: Int8Array;
@@ -132,6 +134,7 @@ export interface Log2QuantizedTensor extends QuantizedTensorShape {
  * centroids, Deep Compression). Maps to an ONNX `Gather` from the codebook.
  */
 export interface CodebookQuantizedTensor extends QuantizedTensorShape {
+  /** The tag of this kind. */
   readonly kind: "codebook";
   /** Number of entries of each group's codebook, 2 .. 65536. */
   readonly levels: number;
@@ -152,8 +155,11 @@ export interface CodebookQuantizedTensor extends QuantizedTensorShape {
  * infinity. Maps to ONNX `float16` tensors.
  */
 export interface Float16Tensor extends QuantizedTensorShape {
+  /** The tag of this kind. */
   readonly kind: "float16";
+  /** Always 16. */
   readonly bits: 16;
+  /** Always `"tensor"`. */
   readonly granularity: "tensor";
   /** One bit pattern per element, row-major. */
   readonly codes: Uint16Array;

@@ -22,7 +22,8 @@ import {
   type QuantizedTensor,
 } from "./types.ts";
 
-type Ctor = { new (n: number): ArrayLike<number>; name: string };
+/** A constructor of a typed array of codes. */
+export type CodeArrayConstructor = { new (n: number): ArrayLike<number>; name: string };
 
 /** The fields of a {@linkcode QuantizationRecipe}: `seed` a number, the others strings. */
 export const RECIPE_KEYS = [
@@ -39,7 +40,7 @@ export const RECIPE_KEYS = [
  * @param t The tensor (only kind, scheme, bits and levels are read).
  * @returns The constructor: the smallest integer typed array holding the codes.
  */
-export function expectedCodeArray(t: QuantizedTensor): Ctor {
+export function expectedCodeArray(t: QuantizedTensor): CodeArrayConstructor {
   switch (t.kind) {
     case "uniform":
       if (t.scheme === "symmetric") return t.bits <= 8 ? Int8Array : Int16Array;
