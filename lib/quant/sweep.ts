@@ -5,7 +5,6 @@
  * @module
  */
 
-import type { Matrix } from "../core/matrix.ts";
 import {
   assertLabels,
   assertMatrix,
