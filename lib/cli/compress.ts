@@ -308,7 +308,11 @@ export const compressCommand: Command = {
     try {
       session = createCompressionSession(data.train, {
         model,
-        denseTraining: { optimizer: choices.optimizer, preprocessing: choices.preprocessing },
+        ...(model === undefined
+          ? {
+            denseTraining: { optimizer: choices.optimizer, preprocessing: choices.preprocessing },
+          }
+          : {}),
         penalty: choices.penalty,
         validationFraction,
         test: data.test,
@@ -599,6 +603,13 @@ function spaceFromArgs(args: ParsedArgs, mode: "pipeline" | "sweep" | "budget"):
     throw usage("--method none is the float32 model, which --sweep and --budget always include");
   }
   if (!compensate) throw usage("--no-compensate applies to the pipeline only");
+  // An option is used if any listed method or sparsity uses it.
+  if (methodNames.length > 0 && methodNames.every((m) => m === "float16")) {
+    refuseUnused(NAME, args, ["bits", "granularity"], "to --method float16");
+  }
+  if (sparsities.length > 0 && sparsities.every((s) => s === 0)) {
+    refuseUnused(NAME, args, ["strategy", "structure"], "with --sparsity 0");
+  }
   if (training.length > 0 && !training.includes("qat")) {
     refuseUnused(NAME, args, ["qat-epochs", "qat-learning-rate"], "with --training ptq");
   }

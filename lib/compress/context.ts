@@ -452,6 +452,18 @@ export function createContext(
       }
     }
   }
+  // Settings the others make pointless are refused, not ignored.
+  if (given !== undefined && options.denseTraining !== undefined) {
+    throw new RangeError(
+      `Cannot ${ACTION}: denseTraining trains the dense model, and model gives it; give one of them`,
+    );
+  }
+  if (options.validation !== undefined && options.validationFraction !== undefined) {
+    throw new RangeError(
+      `Cannot ${ACTION}: validationFraction splits validation data off, and validation gives ` +
+        "them; give validation or validationFraction, not both",
+    );
+  }
   let fitX: Matrix = data.x, fitY = data.y;
   let validation: LabelledData;
   if (options.validation !== undefined) {
@@ -755,7 +767,9 @@ export function createContext(
     const hit = candidates.get(key);
     if (hit) return hit;
     const name = b.summary ? `${b.name}, float32` : "dense, float32";
-    const m = measureFloat(b.model, name, b.summary ? b.pruneSeconds + b.fineTuneSeconds : 0);
+    // The time that made the model: pruning and fine-tuning, or the dense model's training.
+    const seconds = b.summary ? b.pruneSeconds + b.fineTuneSeconds : denseSeconds;
+    const m = measureFloat(b.model, name, seconds);
     const made: MeasuredCandidate = {
       ...m,
       report: { ...m.report, prune: b.summary, quantization: null },

@@ -27,7 +27,7 @@ import { assertInRange, checkOptionKeys, exactKeys } from "../core/validate.ts";
 import { runSearch, SEARCH_OPTION_KEYS } from "./search.ts";
 import { resolveSpace, SEARCH_DEFAULTS, SPACE_OPTION_KEYS, SWEEP_DEFAULTS } from "./space.ts";
 import { stagesOf } from "./stages.ts";
-import { runSweep } from "./sweep.ts";
+import { planSweep, runSweep } from "./sweep.ts";
 import type {
   CompressionData,
   CompressionSessionOptions,
@@ -70,8 +70,9 @@ export interface CompressionSession {
    *
    * @param options The space.
    * @returns Every model measured and the Pareto front.
-   * @throws {TypeError} If a list is not a non-empty array.
-   * @throws {RangeError} For values out of range.
+   * @throws {TypeError} If a list is not a non-empty array, or `includeFloat` not a boolean.
+   * @throws {RangeError} For values out of range, two sparsities of the same name, or a space
+   *   in which every combination is skipped (the message lists them with their reasons).
    */
   sweep(options?: SweepOptions): SweepResult;
   /**
@@ -117,7 +118,8 @@ const SEARCH_COMPRESSION_OPTION_KEYS = exactKeys<SearchCompressionOptions>()({
  *   preprocessing storage, progress.
  * @returns The session.
  * @throws {TypeError} If data, validation, test or model disagree in shape.
- * @throws {RangeError} For values out of range (see the options) or as `fit` throws.
+ * @throws {RangeError} For values out of range (see the options), `model` with
+ *   `denseTraining` or `validation` with `validationFraction`, or as `fit` throws.
  *
  * @example Pipeline and search on one session
  * ```ts
@@ -243,7 +245,8 @@ export function compressModel(
  * @returns One row per model, the models, the Pareto front of validation accuracy against bytes.
  * @throws {TypeError} If shapes disagree, a list is empty, or an option is unknown (here or in a
  *   nested setting).
- * @throws {RangeError} For settings out of range.
+ * @throws {RangeError} For settings out of range, or a space in which every combination is
+ *   skipped (checked before training when no model can be planned).
  *
  * @example A small sweep
  * ```ts
@@ -264,7 +267,8 @@ export function sweepCompression(
 ): SweepResult {
   checkOptionKeys("sweep compression", options, SWEEP_COMPRESSION_OPTION_KEYS);
   const { session, space } = splitSpace(options);
-  resolveSpace(space, SWEEP_DEFAULTS, "sweep compression"); // checked before training
+  // Checked before training, with whether it measures any model.
+  planSweep(resolveSpace(space, SWEEP_DEFAULTS, "sweep compression"), "sweep compression");
   return createCompressionSession(data, session).sweep(space);
 }
 

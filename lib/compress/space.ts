@@ -9,7 +9,7 @@ import { assertInRange, describe, type OptionKeys } from "../core/validate.ts";
 import { PRUNE_STRATEGIES } from "../prune/strategy.ts";
 import { type QuantizationMethod, resolveMethod } from "../quant/quantize.ts";
 import { type Granularity, MAX_BITS, MAX_LOG2_BITS } from "../quant/types.ts";
-import { type ResolvedPrune, resolvePrune } from "./context.ts";
+import { formatPercent, type ResolvedPrune, resolvePrune } from "./context.ts";
 import type { CompressionSpace, PruneStructure, QuantizationTraining } from "./types.ts";
 
 /** A space with every default filled in and every value checked. */
@@ -89,8 +89,9 @@ export const SPACE_OPTION_KEYS: OptionKeys<CompressionSpace> = {
  * @param defaults What to use where it says nothing.
  * @param action For messages.
  * @returns The resolved space.
- * @throws {TypeError} If a list is empty or not an array.
- * @throws {RangeError} If a value is out of range or unknown.
+ * @throws {TypeError} If a list is empty or not an array, or `includeFloat` is not a boolean.
+ * @throws {RangeError} If a value is out of range or unknown, or two sparsities have the same
+ *   name (they differ by less than 0.0001 %).
  */
 export function resolveSpace(
   space: CompressionSpace,
@@ -109,6 +110,16 @@ export function resolveSpace(
   const sparsities = [...new Set(list(action, "sparsities", space.sparsities, defaults.sparsities))]
     .sort((a, b) => a - b);
   sparsities.forEach((s) => assertInRange(action, "sparsity", s, 0, 1 - Number.EPSILON));
+  // Each level is named by its percentage: two that read the same would be one row's name twice.
+  for (let i = 1; i < sparsities.length; i++) {
+    const [a, b] = [sparsities[i - 1], sparsities[i]];
+    if (formatPercent(a) === formatPercent(b)) {
+      throw new RangeError(
+        `Cannot ${action}: sparsities ${a} and ${b} both read ${formatPercent(b)} % ` +
+          "(levels are named to 0.0001 %); give one of them",
+      );
+    }
+  }
   const methods = list(action, "methods", space.methods, defaults.methods);
   methods.forEach((m) => resolveMethod(m, action));
   const bits = [...new Set(list(action, "bits", space.bits, defaults.bits))].sort((a, b) => a - b);
@@ -130,6 +141,11 @@ export function resolveSpace(
     }
   }
   const includeFloat = space.includeFloat ?? true;
+  if (typeof includeFloat !== "boolean") {
+    throw new TypeError(
+      `Cannot ${action}: includeFloat must be a boolean, got ${describe(includeFloat)}`,
+    );
+  }
   const ladders: ResolvedPrune[][] = [];
   for (const structure of structures) {
     for (const strategy of strategies) {

@@ -37,10 +37,7 @@ export function asStage(
  */
 export function stagesOf(ctx: Context, base: Base, final: Measured): StageReport[] {
   const stages: StageReport[] = [
-    asStage(ctx.floatCandidate(ctx.denseBase).report, "dense", {
-      name: "dense, float32",
-      seconds: ctx.denseSeconds,
-    }),
+    asStage(ctx.floatCandidate(ctx.denseBase).report, "dense"),
   ];
   if (base.summary) {
     const pruned = ctx.measureFloat(base.pruned, `${base.name}, float32`, base.pruneSeconds);

@@ -17,7 +17,13 @@ import {
   type MeasuredCandidate,
   pruneName,
 } from "./context.ts";
-import { methodAt, resolveSpace, SPACE_OPTION_KEYS, SWEEP_DEFAULTS } from "./space.ts";
+import {
+  methodAt,
+  type ResolvedSpace,
+  resolveSpace,
+  SPACE_OPTION_KEYS,
+  SWEEP_DEFAULTS,
+} from "./space.ts";
 import type {
   CandidateReport,
   PrunedBase,
@@ -25,41 +31,79 @@ import type {
   SweepOptions,
   SweepResult,
 } from "./types.ts";
-import type { QuantizationMethod } from "../quant/quantize.ts";
+import { type ResolvedMethod, resolveMethod } from "../quant/quantize.ts";
 import type { QuantizationTraining } from "./types.ts";
 
 const ACTION = "sweep compression";
 
-/** Runs a sweep on a context (see `CompressionSession.sweep`). */
-export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult {
-  checkOptionKeys(ACTION, options, SPACE_OPTION_KEYS);
-  const space = resolveSpace(options, SWEEP_DEFAULTS, ACTION);
-  // The distinct pruning steps, the dense model first.
-  const steps = new Map<string, (typeof space.ladders)[number][number]>();
-  for (const ladder of space.ladders) {
-    for (const p of ladder) steps.set(p.fraction === 0 ? "dense" : pruneName(p), p);
-  }
-  // The quantizations of each base, deduplicated (float16 ignores bits and granularity).
-  const plan: { method: QuantizationMethod; training: QuantizationTraining }[] = [];
+/** The quantizations a sweep makes of each base, and the combinations it rules out. */
+export interface SweepPlan {
+  /** Distinct (resolved method, training) pairs, in the space's order. */
+  readonly plan: readonly { method: ResolvedMethod; training: QuantizationTraining }[];
+  /** Combinations that cannot be made, each once. */
+  readonly skipped: readonly SkippedCandidate[];
+}
+
+/**
+ * The quantizations of each base, deduplicated by the resolved method (templates that differ
+ * only by spelling or defaults, and float16 at every width and granularity, are one model).
+ *
+ * @param space The resolved space.
+ * @param action For messages.
+ * @returns The plan and the combinations ruled out.
+ * @throws {RangeError} If the plan holds no model and the float32 models are excluded.
+ */
+export function planSweep(space: ResolvedSpace, action = ACTION): SweepPlan {
+  const plan: { method: ResolvedMethod; training: QuantizationTraining }[] = [];
   const planned = new Set<string>();
   const skipped: SkippedCandidate[] = [];
+  const ruledOut = new Set<string>();
   for (const training of space.training) {
     for (const template of space.methods) {
       for (const granularity of space.granularities ?? [null]) {
         for (const bits of space.bits) {
           const at = methodAt(template, bits, granularity, space.methods);
           if ("reason" in at) {
-            skipped.push({ name: `${template.kind} ${bits}-bit`, reason: at.reason });
+            // Ruled out for every granularity and training alike: listed once.
+            const name = `${template.kind} ${bits}-bit`;
+            const key = JSON.stringify([name, at.reason]);
+            if (!ruledOut.has(key)) skipped.push({ name, reason: at.reason });
+            ruledOut.add(key);
             continue;
           }
-          const key = JSON.stringify([at.method, training]);
+          const method = resolveMethod(at.method, action);
+          const key = JSON.stringify([method, training]);
           if (planned.has(key)) continue;
           planned.add(key);
-          plan.push({ method: at.method, training });
+          plan.push({ method, training });
         }
       }
     }
   }
+  if (plan.length === 0 && !space.includeFloat) nothingMeasured(action, skipped);
+  return { plan, skipped };
+}
+
+function nothingMeasured(action: string, skipped: readonly SkippedCandidate[]): never {
+  throw new RangeError(
+    `Cannot ${action}: every combination was skipped: ${
+      skipped.map((s) => `${s.name} (${s.reason})`).join("; ")
+    }`,
+  );
+}
+
+/** Runs a sweep on a context (see `CompressionSession.sweep`). */
+export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult {
+  checkOptionKeys(ACTION, options, SPACE_OPTION_KEYS);
+  const space = resolveSpace(options, SWEEP_DEFAULTS, ACTION);
+  // The distinct pruning steps, the dense model first (names are distinct: resolveSpace refuses
+  // sparsities whose percentages read the same).
+  const steps = new Map<string, (typeof space.ladders)[number][number]>();
+  for (const ladder of space.ladders) {
+    for (const p of ladder) steps.set(p.fraction === 0 ? "dense" : pruneName(p), p);
+  }
+  const { plan, skipped: ruledOut } = planSweep(space);
+  const skipped = [...ruledOut];
   const perBase = plan.length + (space.includeFloat ? 1 : 0);
   ctx.begin(steps.size * perBase);
   const rows: CandidateReport[] = [];
@@ -87,6 +131,7 @@ export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult 
       }
     }
   }
+  if (rows.length === 0) nothingMeasured(ACTION, skipped);
   const front = paretoFront(rows.map((r) => ({ bytes: r.bytes, accuracy: r.validation.accuracy })));
   return {
     dense: ctx.floatCandidate(ctx.denseBase).report,

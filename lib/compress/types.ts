@@ -154,12 +154,13 @@ export interface CompressProgress {
 export interface CompressionSessionOptions {
   /**
    * A trained float model to start from instead of training one (if it was trained on the
-   * data, pass a `validation` set it has not seen).
+   * data, pass a `validation` set it has not seen). Not with `denseTraining`, which it makes
+   * pointless.
    * @default {none: trained on the data}
    */
   model?: LogisticModel;
   /**
-   * How the dense model is trained when `model` is absent.
+   * How the dense model is trained (refused together with `model`).
    * @default {{ optimizer: { kind: "lbfgs" }, preprocessing: "standardize" }}
    */
   denseTraining?: {
@@ -179,7 +180,7 @@ export interface CompressionSessionOptions {
    */
   validation?: LabelledData;
   /**
-   * Fraction split off for validation when `validation` is absent, in (0, 1).
+   * Fraction split off for validation, in (0, 1); refused together with `validation`.
    * @default {0.2}
    */
   validationFraction?: number;
@@ -265,7 +266,10 @@ export interface ModelReport {
   readonly storage: string;
   /** How the preprocessing is stored. */
   readonly preprocessing: StoredPreprocessing;
-  /** Seconds spent making this model from the previous step (not measuring it). */
+  /**
+   * Seconds spent making this model from the previous step (not measuring it); for the dense
+   * model, its training (0 when it was given).
+   */
   readonly seconds: number;
 }
 
@@ -371,13 +375,15 @@ export interface CompressionSpace {
    */
   structures?: readonly PruneStructure[];
   /**
-   * Fractions removed, in [0, 1); 0 is the unpruned model.
+   * Fractions removed, in [0, 1); 0 is the unpruned model. Levels are named by their percentage
+   * to 0.0001 %, so two sparsities of the same name are refused.
    * @default {sweep: [0, 0.5, 0.8, 0.9]; search: [0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95]}
    */
   sparsities?: readonly number[];
   /**
    * Quantization methods; their `bits` and `granularity` are replaced by those of the space
-   * (float16 is one point per model).
+   * (float16 is one point per model). Methods that resolve to the same one (`{ kind: "uniform" }`
+   * and `{ kind: "uniform", scheme: "symmetric" }`) make one model.
    * @default {sweep: uniform symmetric and k-means; search: uniform symmetric, uniform affine,
    *   log2 and k-means}
    */
@@ -398,7 +404,7 @@ export interface CompressionSpace {
    */
   training?: readonly QuantizationTraining[];
   /**
-   * Include the float32 model of every pruning level.
+   * Include the float32 model of every pruning level (a boolean).
    * @default {true}
    */
   includeFloat?: boolean;
@@ -445,7 +451,10 @@ export interface SweepResult {
   readonly front: readonly number[];
   /** The pruned models the sweep made. */
   readonly bases: readonly PrunedBase[];
-  /** Candidates that could not be made. */
+  /**
+   * Candidates that could not be made: a combination ruled out before any model is made once
+   * (e.g. `"log2 1-bit"`, whatever the granularities and trainings), a failed model per base.
+   */
   readonly skipped: readonly SkippedCandidate[];
   /** The dense float32 baseline in bytes. */
   readonly denseFloat32Bytes: number;

@@ -92,6 +92,9 @@ Deno.test("lrc compress --json gives one object whose last stage is the written 
     assert.equal(last.ratio, 2600 / last.bytes);
     assert.ok(last.nonZeros <= 192);
     assert.equal(report.dense.weights, 640);
+    // The dense model's time is its training's, as in the stage table.
+    assert.ok(report.dense.seconds > 0);
+    assert.equal(report.dense.seconds, report.stages[0].seconds);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -286,6 +289,13 @@ Deno.test("bad options of lrc compress end with a one-line error", async () => {
     ["--method", "log2", "--bits", "12"],
     ["--sweep", "--bits", "0x4"],
     ["--budget", "0x1"],
+    // Options that change nothing in the space are refused, as in the pipeline.
+    ["--sweep", "--method", "float16", "--bits", "2"],
+    ["--budget", "1", "--method", "float16", "--granularity", "feature"],
+    ["--sweep", "--sparsity", "0", "--strategy", "taylor"],
+    ["--budget", "1", "--sparsity", "0", "--structure", "features"],
+    // Two sparsities of the same name would be one pruning level.
+    ["--sweep", "--sparsity", "0.5,0.5000001"],
   ];
   for (const args of usage) {
     const r = await runCli(["compress", ...args]);
@@ -432,4 +442,21 @@ Deno.test("lrc compress says how many times smaller or larger than float32 each 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("lrc compress --sweep lists a ruled-out combination once, and takes --bits when one method uses it", async () => {
+  const args = [
+    ...["compress", "--dataset", "breast-cancer", "--sweep", "--sparsity", "0"],
+    ...["--method", "uniform,log2,float16", "--bits", "1", "--granularity", "tensor,class"],
+    ...["--training", "ptq", "--max-iterations", "30", "--quiet"],
+  ];
+  const text = await runCli(args), json = await runCli([...args, "--json"]);
+  assert.equal(text.code, 0, text.stderr);
+  const report = JSON.parse(json.stdout);
+  assert.deepEqual(report.sweep.skipped.map((s: { name: string }) => s.name), ["log2 1-bit"]);
+  assert.match(text.stdout, /\nsweep {5}4 models, 0 pruning levels, 1 skipped, /);
+  // The dense row's time is the dense model's training.
+  const dense = report.sweep.rows.find((r: { name: string }) => r.name === "dense, float32");
+  assert.ok(report.dense.seconds > 0);
+  assert.equal(dense.seconds, report.dense.seconds);
 });

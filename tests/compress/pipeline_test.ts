@@ -340,6 +340,13 @@ Deno.test("settings and data the pipeline cannot use are refused before the dens
     [{ keepRecipe: "yes" }, /keepRecipe must be a boolean/, TypeError],
     [{ qat: { recalibrate: "yes" } }, /qat\.recalibrate must be a boolean/, TypeError],
     [{ validationFraction: 0.001 }, /validationFraction 0\.001 of \d+ samples/, RangeError],
+    // Settings that would be ignored.
+    [
+      { validation: cancer.test, validationFraction: 0.3 },
+      /give validation or validationFraction, not both/,
+      RangeError,
+    ],
+    [{ model }, /denseTraining trains the dense model, and model gives it/, RangeError],
   ];
   for (const [options, message, type] of cases) {
     let events = 0;
@@ -378,7 +385,7 @@ Deno.test("compress reports one progress step per stage, ending at the planned t
   ) {
     const steps: { done: number; total: number }[] = [];
     const r = createCompressionSession(digits.train, {
-      ...FAST,
+      fineTune: FAST.fineTune,
       model: s.dense,
       validation: s.validation,
       onProgress: (p) => {

@@ -85,3 +85,119 @@ Deno.test("a sweep prunes and fine-tunes each level once, and a second sweep reu
   assert.equal(fineTunes(), 0, "no level fine-tuned again");
   assert.equal(second.bases.length, first.bases.length);
 });
+
+const cancer = await splitSet("breast-cancer");
+
+Deno.test("methods that resolve to the same method are made once, and progress counts them once", () => {
+  const events: CompressProgress[] = [];
+  const s = createCompressionSession(cancer.train, {
+    ...FAST,
+    fineTune: false,
+    onProgress: (p) => events.push(p),
+  });
+  events.length = 0;
+  const sweep = s.sweep({
+    sparsities: [0],
+    methods: [{ kind: "uniform" }, { kind: "uniform", scheme: "symmetric" }],
+    bits: [4],
+    training: ["ptq"],
+  });
+  assert.deepEqual(sweep.rows.map((r) => r.name), [
+    "dense, float32",
+    "uniform symmetric 4-bit per class (mse)",
+  ]);
+  assert.equal(events.at(-1)!.total, 2);
+  assert.equal(events.at(-1)!.done, 2);
+});
+
+Deno.test("a combination ruled out is listed once, whatever the granularities and trainings", () => {
+  const s = createCompressionSession(cancer.train, { ...FAST, fineTune: false });
+  const sweep = s.sweep({
+    sparsities: [0],
+    methods: [{ kind: "uniform" }, { kind: "log2" }],
+    bits: [1],
+    granularities: ["tensor", "class"],
+    training: ["ptq", "qat"],
+  });
+  assert.deepEqual(sweep.skipped, [
+    { name: "log2 1-bit", reason: "1-bit log2 is 1-bit uniform symmetric (sign times scale)" },
+  ]);
+});
+
+Deno.test("sparsities whose percentages read the same are refused, in the sweep and the search", () => {
+  const s = createCompressionSession(cancer.train, { ...FAST, fineTune: false });
+  for (
+    const [action, run] of [
+      ["sweep", () => s.sweep({ sparsities: [0.5, 0.5000001], bits: [4], training: ["ptq"] })],
+      ["search", () => s.search({ sparsities: [0, 0.0000001], bits: [4], training: ["ptq"] })],
+    ] as const
+  ) {
+    assert.throws(
+      run,
+      (e: Error) =>
+        e instanceof RangeError &&
+        new RegExp(`^Cannot ${action} compression: sparsities .* both read `).test(e.message),
+      action,
+    );
+  }
+});
+
+Deno.test("includeFloat must be a boolean, checked before the dense model is trained", () => {
+  let events = 0;
+  assert.throws(
+    () =>
+      sweepCompression(cancer.train, {
+        ...FAST,
+        includeFloat: "no" as unknown as boolean,
+        onProgress: () => events++,
+      }),
+    (e: Error) =>
+      e instanceof TypeError &&
+      /^Cannot sweep compression: includeFloat must be a boolean, got string "no"/.test(e.message),
+  );
+  assert.equal(events, 0);
+});
+
+Deno.test("a sweep that can measure no model says why instead of returning nothing", () => {
+  const s = createCompressionSession(cancer.train, { ...FAST, fineTune: false });
+  assert.throws(
+    () =>
+      s.sweep({
+        includeFloat: false,
+        sparsities: [0],
+        methods: [{ kind: "log2" }],
+        bits: [9, 10],
+        training: ["ptq"],
+      }),
+    (e: Error) =>
+      e instanceof RangeError &&
+      /^Cannot sweep compression: every combination was skipped: log2 9-bit \(log2 levels take at most 8 bits\); log2 10-bit/
+        .test(e.message),
+  );
+  // Every candidate made and refused: a 4096-level codebook for 30 weights.
+  assert.throws(
+    () =>
+      s.sweep({
+        includeFloat: false,
+        sparsities: [0],
+        methods: [{ kind: "kmeans" }],
+        bits: [12],
+        training: ["ptq"],
+      }),
+    (e: Error) =>
+      e instanceof RangeError &&
+      /^Cannot sweep compression: every combination was skipped: k-means 4096 levels .*needs at least 4096 distinct weights/
+        .test(e.message),
+  );
+});
+
+Deno.test("the dense model's rows report the time that trained it", () => {
+  const s = createCompressionSession(cancer.train, { ...FAST, fineTune: false });
+  const stages = s.compress({ prune: false, quantize: false }).stages;
+  const sweep = s.sweep({ sparsities: [0], bits: [4], training: ["ptq"] });
+  const row = sweep.rows.find((r) => r.name === "dense, float32")!;
+  assert.ok(stages[0].seconds > 0);
+  assert.equal(s.denseReport.seconds, stages[0].seconds);
+  assert.equal(sweep.dense.seconds, stages[0].seconds);
+  assert.equal(row.seconds, stages[0].seconds);
+});
