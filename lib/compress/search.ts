@@ -106,10 +106,11 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
     }
   }
   const levels = space.ladders.reduce((n, l) => n + l.length, 0);
-  // Each level's float32 model (when included) and its quantized models; the dense model is
-  // always tried, as the reference.
+  // Each level's float32 model (when included) and its quantized models (float16 has one
+  // width); the dense model is always tried, as the reference.
   const perLevel = (space.includeFloat ? 1 : 0) +
-    variants.length * space.bits.length * space.training.length;
+    variants.reduce((n, v) => n + (v.template.kind === "float16" ? 1 : space.bits.length), 0) *
+      space.training.length;
   ctx.begin(levels * perLevel + (space.includeFloat ? 0 : 1));
 
   const dense = ctx.floatCandidate(ctx.denseBase);
@@ -203,7 +204,10 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
         }
         base = ctx.base(p);
       }
-      if (visited.has(base.key)) continue;
+      if (visited.has(base.key)) {
+        ctx.step(`${base.name}: evaluated already`, perLevel);
+        continue;
+      }
       visited.add(base.key);
       listPrunedBase(bases, base);
       if (space.includeFloat || base === ctx.denseBase) record(ctx.floatCandidate(base), base);
@@ -218,12 +222,12 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
           const at = methodAt(template, bits, granularity, space.methods);
           const label = `${base.name} + ${template.kind} ${bits}-bit`;
           if ("reason" in at) {
-            skip(label, at.reason);
+            skip(label, at.reason, space.training.length);
             continue;
           }
           const bound = boundOf(base.model, at.method);
           if (bound === null) {
-            skip(label, "it cannot be quantized this way");
+            skip(label, "it cannot be quantized this way", space.training.length);
             continue;
           }
           queue.push({ method: at.method, bound, label });
@@ -248,6 +252,7 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
           if (
             training === "qat" && ptq !== null && within(ptq) && ptq.report.bytes <= bound
           ) {
+            ctx.step(`${name}: not needed, post-training quantization met the target`);
             continue;
           }
           if (training === "qat" && bound >= best.candidate.report.bytes) {
@@ -267,8 +272,7 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
     }
   }
 
-  // Planned models that were neither made nor skipped by name (a level met again in another
-  // ladder, QAT where PTQ already met the target) count as done here.
+  // Every planned model was made, skipped, or counted as not needed: the count is at its total.
   ctx.finish(`${tried.length} tried, ${skipped.length} skipped`);
   // The smallest feasible file among everything evaluated (ties: the first evaluated).
   let chosen = tried[0];

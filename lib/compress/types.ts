@@ -140,9 +140,12 @@ export interface CompressProgress {
   readonly phase: "training" | "pruning" | "fine-tuning" | "quantizing" | "measuring";
   /** One line saying what is running, e.g. `"fine-tuning magnitude 80 %: iteration 12/100"`. */
   readonly message: string;
-  /** Models finished so far in this call. */
+  /**
+   * Models finished so far in this call; a search counts the models it skips, or finds made
+   * already or not needed, as finished, so the count reaches `total` with the last model.
+   */
   readonly done: number;
-  /** Models planned in this call (an upper bound for a search, which skips some). */
+  /** Models planned in this call (for a search, every model its space could make). */
   readonly total: number;
   /** Seconds since the call started. */
   readonly seconds: number;

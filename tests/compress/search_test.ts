@@ -207,6 +207,37 @@ Deno.test("bad search settings are refused with a message naming them", () => {
   assert.throws(() => s.search({ strategies: ["best" as "magnitude"] }), /unknown strategy 'best'/);
 });
 
+Deno.test("the search counts every planned model once: its count reaches the total before it finishes", () => {
+  const events: { done: number; total: number; message: string }[] = [];
+  const s = createCompressionSession(digits.train, {
+    ...FAST,
+    onProgress: (p) => {
+      if (p.phase === "measuring") {
+        events.push({ done: p.done, total: p.total, message: p.message });
+      }
+    },
+  });
+  events.length = 0;
+  // float16 (one width of the three), a width log2 cannot take, QAT after PTQ met the target,
+  // and the dense level met again in the second ladder.
+  s.search({
+    sparsities: [0, 0.5],
+    structures: ["weights", "features"],
+    methods: [{ kind: "uniform" }, { kind: "log2" }, { kind: "float16" }],
+    bits: [4, 8, 9],
+    training: ["ptq", "qat"],
+    maxDrop: 0.1,
+  });
+  const total = events[0].total;
+  // Each step adds what it stands for, so the count never stalls at the total (an overcount)
+  // and reaches it before the finish (an undercount would leave the finish to jump).
+  for (let i = 1; i < events.length - 1; i++) {
+    assert.ok(events[i].done > events[i - 1].done, `${events[i].message}: no progress`);
+  }
+  assert.equal(events.at(-2)!.done, total, events.at(-2)!.message);
+  assert.equal(events.at(-1)!.done, total);
+});
+
 Deno.test("the search's progress never goes back or past its total, and ends at it", () => {
   const events: { done: number; total: number }[] = [];
   const s = createCompressionSession(digits.train, {
