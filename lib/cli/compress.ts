@@ -274,14 +274,19 @@ export const compressCommand: Command = {
     } as const;
     const showProgress = !args.flag("quiet") && !args.flag("json");
     trainingChoices(args, 1, { command: NAME }); // its options checked now; the default lambda needs the data
-    // Output folders exist before any work starts (and once every option has been read), so a
-    // bad path fails at once; no output may be a folder or an input file.
+    // Output folders are made before any work starts (and once every option has been read), so
+    // a bad path fails at once; no output may be a folder or an input file. The folders made are
+    // removed again until the outputs are written, so a run that fails leaves none behind.
     const inputs = { model: args.string("model"), data: args.string("data") };
+    const made: string[] = [];
     for (const [option, path] of [["--out", out], ["--onnx", onnx], ["--report", reportPath]]) {
       if (path === undefined) continue;
-      await ensureParent(path);
+      made.push(...await ensureParent(path));
       await checkOutput(option!, path, inputs);
     }
+    // Deepest first: a folder holds only folders made here.
+    made.sort((a, b) => b.length - a.length);
+    for (const folder of made) await Deno.remove(folder).catch(() => {});
 
     let data = await loadData(args);
     let model: LogisticModel | undefined;
@@ -339,14 +344,19 @@ export const compressCommand: Command = {
       progress.done();
     }
     const seconds = (performance.now() - started) / 1000;
-    if (result && out !== undefined) await writeFileAtomic(out, result.file);
+    if (result && out !== undefined) {
+      await ensureParent(out);
+      await writeFileAtomic(out, result.file);
+    }
     let onnxBytes: number | null = null;
     if (result && onnx !== undefined) {
       const bytes = exportOnnx(result.model);
+      await ensureParent(onnx);
       await writeFileAtomic(onnx, bytes);
       onnxBytes = bytes.length;
     }
     if (reportPath !== undefined) {
+      await ensureParent(reportPath);
       await writeCompressionReport(reportPath, {
         source: data.source,
         dense: session.denseReport,
@@ -475,15 +485,27 @@ function differenceText(d: PairedDifference): string {
     `only this model)`;
 }
 
-/** Creates the folder a file will be written to. */
-async function ensureParent(path: string): Promise<void> {
+/** Creates the folder a file will be written to; returns the folders it made. */
+async function ensureParent(path: string): Promise<string[]> {
+  const made: string[] = [];
   const slash = path.lastIndexOf("/");
-  if (slash <= 0) return;
+  if (slash <= 0) return made;
+  const folder = path.slice(0, slash);
+  // The missing folders, from the file's up to the first that exists.
+  for (let f = folder; f !== "" && f !== "."; f = f.slice(0, Math.max(0, f.lastIndexOf("/")))) {
+    try {
+      await Deno.lstat(f);
+      break;
+    } catch {
+      made.push(f);
+    }
+  }
   try {
-    await Deno.mkdir(path.slice(0, slash), { recursive: true });
+    await Deno.mkdir(folder, { recursive: true });
   } catch (error) {
     throw new TypeError(`Cannot create the folder of '${path}': ${(error as Error).message}`);
   }
+  return made;
 }
 
 /** What the options ask for. */

@@ -289,6 +289,25 @@ Deno.test("options that the rest of the command line makes pointless are refused
     const r = await runCli(["compress", "--out", out, "--seed", "abc", "--quiet"]);
     assert.equal(r.code, 2, r.stderr);
     await assert.rejects(() => Deno.stat(`${dir}/new`), Deno.errors.NotFound);
+    // A run that fails after the checks (here: no such data file) leaves no folder behind,
+    // however deep, also with outputs in sibling folders; a folder that existed stays.
+    await Deno.mkdir(`${dir}/kept`);
+    const failed = await runCli([
+      "compress",
+      "--out",
+      `${dir}/a/b/m.lrc`,
+      "--report",
+      `${dir}/a/c/r.html`,
+      "--onnx",
+      `${dir}/kept/m.onnx`,
+      "--data",
+      `${dir}/missing.csv`,
+      "--quiet",
+    ]);
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.match(failed.stderr, /missing\.csv/);
+    await assert.rejects(() => Deno.stat(`${dir}/a`), Deno.errors.NotFound);
+    assert.ok((await Deno.stat(`${dir}/kept`)).isDirectory);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
