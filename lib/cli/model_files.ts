@@ -68,8 +68,9 @@ export async function readModelFile(
     } catch (error) {
       throw new TypeError(`Cannot read model file '${path}': ${(error as Error).message}`);
     }
-    const { model, warnings } = importOnnxModel(bytes, { name: path });
-    return { model, warnings };
+    // A graph that stores its weights as codes reads as the quantized model it is.
+    const { model, quantized, warnings } = importOnnxModel(bytes, { name: path });
+    return { model: quantized ?? model, warnings };
   }
   return { model: await loadModel(path), warnings: [] };
 }

@@ -17,6 +17,8 @@ import { checkOptionKeys, errorReason, type OptionKeys } from "../core/validate.
 import { MODEL_VERSION } from "../model/types.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
+import type { QuantizedModel } from "../quant/types.ts";
+import { quantizedFromGraph } from "./import_quantized.ts";
 import {
   decodeOnnx,
   ONNX_TYPE,
@@ -48,6 +50,14 @@ export interface OnnxImportOptions {
 export interface ImportedModel {
   /** The model (preprocessing folded into the weights). */
   readonly model: LogisticModel;
+  /**
+   * The model as the file stores it, when its weights are integer codes (`DequantizeLinear`)
+   * or float16 values before the one `Gemm`/`MatMul`: codes, scales, zero points, bias and
+   * standardisation as in the graph (see `quantizedFromGraph`); `model` is its dequantized,
+   * folded form. Absent for float graphs, and for codebook and power-of-two graphs (read as
+   * float, with a warning when codes were seen but not kept).
+   */
+  readonly quantized?: QuantizedModel;
   /** E.g. one-vs-rest probabilities that softmax replaces. */
   readonly warnings: string[];
   /** How the graph was read: `"LinearClassifier"` or `"affine graph"`. */
@@ -163,11 +173,18 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     for (const o of n.output) available.add(o);
   }
   const constants = new Map<string, Constant>();
-  for (const t of graph.initializer ?? []) constants.set(t.name ?? "", tensorValue(t, fail));
+  const types = new Map<string, number>();
+  for (const t of graph.initializer ?? []) {
+    constants.set(t.name ?? "", tensorValue(t, fail));
+    types.set(t.name ?? "", t.data_type ?? 0);
+  }
   for (const n of nodes) {
     if (n.op_type === "Constant" && n.output.length === 1) {
       const t = attr(n, "value")?.t;
-      if (t) constants.set(n.output[0], tensorValue(t, fail));
+      if (t) {
+        constants.set(n.output[0], tensorValue(t, fail));
+        types.set(n.output[0], t.data_type ?? 0);
+      }
     }
   }
   const unfolded = foldConstants(nodes, constants, fail);
@@ -258,6 +275,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   let current = input.name;
   const warnings: string[] = [];
   let classifier: OnnxNode | undefined;
+  const chain: OnnxNode[] = [];
   for (;;) {
     const next = consumers(current).filter((n) => n.op_type !== "Constant");
     const linear = next.find((n) => n.op_type === "LinearClassifier");
@@ -273,6 +291,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       if (reason !== undefined) fail(reason);
       break;
     }
+    chain.push(n);
     current = n.output[0];
   }
 
@@ -561,7 +580,20 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     if (options.classes || options.featureNames) throw error;
     fail(errorReason(error));
   }
-  return { model, warnings, source };
+  const stored = classifier ? null : quantizedFromGraph({
+    chain,
+    constants,
+    types,
+    producer,
+    storage: metadata.get("lrcompress.weights"),
+  }, model);
+  if (stored && "reason" in stored) warnings.push(`read as a float model: ${stored.reason}`);
+  return {
+    model,
+    ...(stored && "model" in stored ? { quantized: stored.model } : {}),
+    warnings,
+    source,
+  };
 }
 
 /**

@@ -56,6 +56,13 @@ export interface RunOnnxOptions {
    * @default {"input"}
    */
   inputName?: string;
+  /**
+   * onnxruntime's graph optimisations. With them (its default) it may rewrite a
+   * `DequantizeLinear` before a `MatMul` into an integer product that quantizes the inputs on
+   * the fly, which changes the results (`"disabled"` runs the graph as written).
+   * @default {"all"}
+   */
+  graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
 }
 
 /**
@@ -63,7 +70,7 @@ export interface RunOnnxOptions {
  *
  * @param bytes The `.onnx` bytes.
  * @param x The inputs, shape `(nSamples, nFeatures)`, converted to float32.
- * @param options The graph input's name.
+ * @param options The graph input's name, onnxruntime's graph optimisations.
  * @returns Every output.
  * @throws {TypeError} If `x` is not a matrix, or onnxruntime-node does not load here (the
  *   message says why; check {@linkcode onnxRuntimeProblem} first to skip instead).
@@ -91,7 +98,18 @@ export async function runOnnx(
 ): Promise<OnnxOutputs> {
   const action = "run ONNX model";
   assertMatrix(action, "x", x);
-  checkOptionKeys(action, options, { inputName: true } satisfies OptionKeys<RunOnnxOptions>);
+  checkOptionKeys(
+    action,
+    options,
+    { inputName: true, graphOptimizationLevel: true } satisfies OptionKeys<RunOnnxOptions>,
+  );
+  const level = options.graphOptimizationLevel ?? "all";
+  if (!["disabled", "basic", "extended", "all"].includes(level)) {
+    throw new RangeError(
+      `Cannot ${action}: graphOptimizationLevel must be disabled, basic, extended or all, ` +
+        `got '${level}'`,
+    );
+  }
   const why = await onnxRuntimeProblem();
   if (why !== null) throw new TypeError(`Cannot ${action}: ${why}`);
   if (!(bytes instanceof Uint8Array)) {
@@ -99,7 +117,7 @@ export async function runOnnx(
   }
   let session: Awaited<ReturnType<NonNullable<typeof ort>["InferenceSession"]["create"]>>;
   try {
-    session = await ort!.InferenceSession.create(bytes);
+    session = await ort!.InferenceSession.create(bytes, { graphOptimizationLevel: level });
   } catch (error) {
     // onnxruntime throws a plain Error for a file it cannot load.
     throw new SyntaxError(`Cannot ${action}: onnxruntime cannot load it: ${errorReason(error)}`);

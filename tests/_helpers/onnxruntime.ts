@@ -8,7 +8,7 @@
  */
 
 import type { Matrix } from "../../lib/core/matrix.ts";
-import { type OnnxOutputs, runOnnx as run } from "../../lib/onnx/runtime.ts";
+import { type OnnxOutputs, runOnnx as run, type RunOnnxOptions } from "../../lib/onnx/runtime.ts";
 
 export { type OnnxOutputs, onnxRuntimeProblem } from "../../lib/onnx/runtime.ts";
 
@@ -18,8 +18,14 @@ export { type OnnxOutputs, onnxRuntimeProblem } from "../../lib/onnx/runtime.ts"
  * @param bytes The `.onnx` bytes.
  * @param x The inputs, shape `(N, nFeatures)`, converted to float32.
  * @param inputName Name of the graph input.
+ * @param level onnxruntime's graph optimisations.
  * @returns Every output.
  */
-export function runOnnx(bytes: Uint8Array, x: Matrix, inputName = "input"): Promise<OnnxOutputs> {
-  return run(bytes, x, { inputName });
+export function runOnnx(
+  bytes: Uint8Array,
+  x: Matrix,
+  inputName = "input",
+  level: RunOnnxOptions["graphOptimizationLevel"] = "all",
+): Promise<OnnxOutputs> {
+  return run(bytes, x, { inputName, graphOptimizationLevel: level });
 }

@@ -91,6 +91,58 @@ Deno.test({
   },
 });
 
+Deno.test("a QDQ .onnx reads back as the quantized model it stores, in every command", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const quick = ["--quiet", "--dataset", "breast-cancer", "--max-iterations", "30"];
+    const q = await runCli(["quantize", ...quick, "--bits", "4", "--save", `${dir}/q.lrc`]);
+    assert.equal(q.code, 0, q.stderr);
+    const e = await runCli(["export", "--model", `${dir}/q.lrc`, "--out", `${dir}/q.onnx`]);
+    assert.equal(e.code, 0, e.stderr);
+    const inspect = await runCli(["inspect", `${dir}/q.onnx`]);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.match(inspect.stdout, /model +quantized sigmoid/);
+    assert.match(inspect.stdout, /weights +uniform-symmetric 4-bit per class/);
+    // Its codes score it, or its dequantized weights (refused for a float model before).
+    const data = await loadEmbedded("breast-cancer");
+    const csv = `${dir}/x.csv`;
+    await Deno.writeTextFile(
+      csv,
+      [data.featureNames.map((n) => `"${n}"`).join(",")].concat(
+        Array.from(
+          { length: data.x.rows },
+          (_, i) => Array.from(data.x.data.subarray(i * 30, i * 30 + 30)).join(","),
+        ),
+      ).join("\n") + "\n",
+    );
+    const expected = predictLabels(asFloatModel(await loadModel(`${dir}/q.lrc`)), data.x);
+    for (const extra of [[], ["--dequantized"]]) {
+      const p = await runCli([
+        "predict",
+        "--quiet",
+        "--model",
+        `${dir}/q.onnx`,
+        "--data",
+        csv,
+        "--out",
+        `${dir}/p.csv`,
+        ...extra,
+      ]);
+      assert.equal(p.code, 0, p.stderr);
+      const labels = (await Deno.readTextFile(`${dir}/p.csv`)).trim().split("\n").slice(1)
+        .map((l) => l.split(",")[0]);
+      const same = labels.filter((l, i) => l === expected[i]).length;
+      assert.ok(same / expected.length >= 0.999, `${extra}: ${same} of ${expected.length}`);
+    }
+    // A quantized model is not pruned or compressed again, as from a .lrc.
+    const c = await runCli(["compress", "--quiet", "--model", `${dir}/q.onnx`]);
+    assert.equal(c.code, 1);
+    assert.match(c.stderr, /it is already quantized/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("prune, quantize and compress --model match CSV columns by name, in any order", async () => {
   // A file with the model's features in another order used to be applied by position.
   const data = await loadEmbedded("breast-cancer");

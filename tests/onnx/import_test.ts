@@ -13,6 +13,9 @@ import { GraphBuilder, valueInfo } from "../../lib/onnx/graph.ts";
 import { encodeOnnx } from "../../lib/onnx/protobuf.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
+import type { QuantizationMethod } from "../../lib/quant/quantize.ts";
+import { pruneModel } from "../../lib/prune/prune_model.ts";
+import { fromRows } from "../../lib/core/matrix.ts";
 
 const ortProblem = await onnxRuntimeProblem();
 
@@ -76,6 +79,152 @@ Deno.test("QDQ exports import back as the dequantized float model", async () => 
       agreement(predictLabels(back, split.xTest), predictLabels(float, split.xTest)) >= 0.999,
     );
   }
+});
+
+Deno.test("QDQ exports of uniform and float16 models import as the quantized model they store", async () => {
+  const { model, split } = await trained("breast-cancer");
+  const { model: multi } = await trained("digits");
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+    a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
+  let checked = 0;
+  for (const base of [model, multi, pruneModel(multi, { fraction: 0.5 })]) {
+    const methods: QuantizationMethod[] = [{ kind: "float16" }];
+    for (const bits of [1, 2, 4, 8, 12]) {
+      for (const scheme of ["symmetric", "affine"] as const) {
+        for (const granularity of ["tensor", "class", "feature"] as const) {
+          methods.push({ kind: "uniform", bits, scheme, granularity });
+        }
+      }
+    }
+    for (const method of methods) {
+      const q = quantizeModel(base, { method });
+      const { quantized: back, warnings } = importOnnxModel(exportOnnx(q));
+      const what = JSON.stringify(method);
+      assert.ok(back, what);
+      assert.deepEqual(warnings, [], what);
+      const [a, b] = [q.weights, back.weights];
+      assert.equal(b.kind, a.kind, what);
+      assert.equal(b.bits, a.bits, what);
+      assert.equal(b.granularity, a.granularity, what);
+      assert.ok(same(b.codes, a.codes), `${what}: codes`);
+      if (a.kind === "uniform" && b.kind === "uniform") {
+        assert.equal(b.scheme, a.scheme, what);
+        assert.ok(same(b.scale, a.scale) && same(b.zeroPoint, a.zeroPoint), `${what}: scales`);
+      }
+      assert.equal(b.codes.constructor, a.codes.constructor, what);
+      assert.ok(same(back.bias.values, q.bias.values), `${what}: bias`);
+      // The standardisation, as the file stores it (float32).
+      const p = q.preprocessing, r = back.preprocessing;
+      assert.ok(p.kind === "standardize" && r.kind === "standardize");
+      assert.ok(same(r.mean, Float64Array.from(p.mean, Math.fround)), `${what}: mean`);
+      assert.ok(same(r.scale, Float64Array.from(p.scale, Math.fround)), `${what}: scale`);
+      const x = split.xTest.cols === base.weights.cols ? split.xTest : undefined;
+      if (x) {
+        assert.deepEqual(predictLabels(asFloatModel(back), x), predictLabels(asFloatModel(q), x));
+      }
+      checked++;
+    }
+  }
+  assert.equal(checked, 3 * 31);
+  // Codebook and power-of-two levels are looked up in a table: read as float, with a warning.
+  for (const method of [{ kind: "kmeans", bits: 3 }, { kind: "log2", bits: 4 }] as const) {
+    const r = importOnnxModel(exportOnnx(quantizeModel(model, { method })));
+    assert.equal(r.quantized, undefined);
+    assert.deepEqual(r.warnings, [
+      "read as a float model: its weights are looked up in a table (a codebook or power-of-two " +
+      "levels)",
+    ]);
+  }
+});
+
+Deno.test({
+  name: `a QDQ graph written elsewhere imports as quantized, as onnxruntime runs it${
+    ortProblem ? ` (skipped: ${ortProblem})` : ""
+  }`,
+  ignore: ortProblem !== null,
+  async fn() {
+    // int8 codes with non-zero zero points (an affine grid in signed codes, as ONNX quantizers
+    // write), per axis 1 of a (features, classes) MatMul weight, and a float bias by Add; no
+    // metadata. And uint8 codes per tensor.
+    const d = 3, k = 2;
+    const x = fromRows([[0.5, -1, 2], [1, 1, 1], [-2, 0.25, 0], [3, -1, -0.5]]);
+    const codes = [-100, 20, 3, 127, -128, 50]; // (d, k) row-major
+    const graph = (type: "INT8" | "UINT8", scale: number[], zero: number[], q: number[]) => {
+      const g = new GraphBuilder();
+      const dims = scale.length === 1 ? [] : [scale.length];
+      const w = g.op("DequantizeLinear", [
+        g.constant("w_q", type, [d, k], q),
+        g.constant("w_scale", "FLOAT", dims, scale),
+        g.constant("w_zero", type, dims, zero),
+      ], scale.length === 1 ? {} : { axis: { int: 1 } });
+      const s = g.op("Add", [
+        g.op("MatMul", ["input", w]),
+        g.constant("b", "FLOAT", [k], [0.25, -0.5]),
+      ]);
+      g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
+      return encodeOnnx({
+        ir_version: 8,
+        opset_import: [{ domain: "", version: 13 }],
+        graph: {
+          name: "g",
+          node: g.nodes,
+          initializer: g.initializers,
+          input: [valueInfo("input", "FLOAT", ["N", d])],
+          output: [valueInfo("probabilities", "FLOAT", ["N", k])],
+        },
+      });
+    };
+    for (
+      const [bytes, scheme, granularity, bits] of [
+        [graph("INT8", [0.01, 0.02], [3, -5], codes), "affine", "class", 8],
+        [graph("INT8", [0.01, 0.02], [0, 0], codes), "affine", "class", 8], // -128: not symmetric
+        [
+          graph("INT8", [0.01, 0.02], [0, 0], codes.map((c) => Math.max(c, -127))),
+          "symmetric",
+          "class",
+          8,
+        ],
+        [graph("UINT8", [0.03], [7], [1, 2, 3, 4, 5, 6]), "affine", "tensor", 3],
+      ] as const
+    ) {
+      const { quantized, warnings } = importOnnxModel(bytes);
+      assert.deepEqual(warnings, []);
+      assert.ok(quantized && quantized.weights.kind === "uniform");
+      assert.equal(quantized.weights.scheme, scheme);
+      assert.equal(quantized.weights.granularity, granularity);
+      assert.equal(quantized.weights.bits, bits);
+      // As written: onnxruntime's default optimisations rewrite a DequantizeLinear before a
+      // MatMul into an integer product with inputs quantized on the fly (probabilities moved
+      // by up to 0.008 here; lrcompress's exports use Gemm).
+      const ort = (await runOnnx(bytes, x, "input", "disabled")).probabilities.data;
+      const ours = predictProba(asFloatModel(quantized), x).data;
+      assert.ok(maxDiff(ours, ort as Float32Array) < 1e-6);
+    }
+    // Scaled by the Gemm, or a step before the weights that is not a standardisation: the
+    // float model, with the reason.
+    const g = new GraphBuilder();
+    const w = g.op("DequantizeLinear", [
+      g.constant("w_q", "INT8", [k, d], codes),
+      g.constant("w_scale", "FLOAT", [], [0.01]),
+      g.constant("w_zero", "INT8", [], [0]),
+    ]);
+    const scaled = g.op("Mul", ["input", g.constant("two", "FLOAT", [], [2])]);
+    g.op("Gemm", [scaled, w], { transB: { int: 1 } }, "scores");
+    const bytes = encodeOnnx({
+      ir_version: 8,
+      opset_import: [{ domain: "", version: 13 }],
+      graph: {
+        name: "g",
+        node: g.nodes,
+        initializer: g.initializers,
+        input: [valueInfo("input", "FLOAT", ["N", d])],
+        output: [valueInfo("scores", "FLOAT", ["N", k])],
+      },
+    });
+    const r = importOnnxModel(bytes);
+    assert.equal(r.quantized, undefined);
+    assert.match(r.warnings.join(), /steps before them are not a standardisation/);
+  },
 });
 
 Deno.test("an ONNX graph that is not a linear classifier is refused with a clear error", () => {
