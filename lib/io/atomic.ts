@@ -24,7 +24,7 @@ const WRITE_OPTION_KEYS: OptionKeys<WriteFileAtomicOptions> = { write: true };
  * Writes bytes to a temporary file beside `path`, flushes it to disk, then renames it over
  * `path`. A crash or error before the rename leaves the previous file untouched and removes the
  * temporary file. A file already at `path` keeps its permission bits; a symbolic link at `path`
- * stays a link and its target gets the bytes.
+ * to a file stays a link and its target gets the bytes (a dangling link is replaced).
  *
  * @param path The destination.
  * @param bytes The complete contents.

@@ -280,13 +280,8 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
     ["class label", model.classes],
     ["feature name", model.featureNames],
   ];
-  if (quantized) {
-    if (model.input) texts.push(["input calibration", [model.input.calibration]]);
-    for (const k of RECIPE_KEYS) {
-      const v = model.recipe?.[k];
-      if (typeof v === "string") texts.push([`recipe ${k}`, [v]]);
-    }
-  }
+  // (The recipe is stored as JSON, whose escapes hold any string.)
+  if (quantized && model.input) texts.push(["input calibration", [model.input.calibration]]);
   for (const [what, names] of texts) {
     const i = names.findIndex((n) => !n.isWellFormed());
     if (i >= 0) {
@@ -561,7 +556,6 @@ function parseModelFile(
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint16(8, true);
-  if (version === 0) throw syntax("unknown format version 0");
   // The framing (length at byte 12, checksum at the end) is checked before the version is
   // trusted: one flipped bit in the version field is a corrupt file, not a newer format.
   const declared = view.getUint32(12, true);
@@ -588,6 +582,7 @@ function parseModelFile(
     );
   }
   if (framing !== null) throw syntax(framing);
+  if (version === 0) throw syntax("unknown format version 0");
   const flags = view.getUint16(10, true);
   if (flags !== 0) throw syntax(`unknown header flags 0x${flags.toString(16)}`);
 

@@ -142,6 +142,10 @@ Deno.test("wrong magic, newer or zero version, flags and trailing bytes are refu
     /checksum mismatch .* the file is corrupt \(its header also names format version 3\d+, newer/,
   );
   assert.ok(f instanceof SyntaxError);
+  // The same for the low bit, which makes version 1 a version 0.
+  const low = bytes.slice();
+  low[8] ^= 1;
+  assertRefused(low, "flipped low version bit", /checksum mismatch .* the file is corrupt$/);
   const zero = bytes.slice();
   new DataView(zero.buffer).setUint16(8, 0, true);
   assertRefused(reseal(zero), "version 0", /unknown format version 0/);
