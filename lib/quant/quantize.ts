@@ -374,7 +374,8 @@ function checkCalibration(c: Calibration | undefined, action: string): Calibrati
       }`,
     );
   }
-  return v;
+  // A fresh object in a fixed key order: resolved methods that mean the same compare equal.
+  return v.kind === "percentile" ? { kind: v.kind, percentile: v.percentile } : { kind: v.kind };
 }
 
 function checkRounding(r: Rounding | undefined, action: string): Rounding {
@@ -396,7 +397,8 @@ function checkRounding(r: Rounding | undefined, action: string): Rounding {
       }`,
     );
   }
-  return v;
+  // With its default seed written out, as the calibration above.
+  return v.kind === "stochastic" ? { kind: v.kind, seed: v.seed ?? 0 } : { kind: v.kind };
 }
 
 /**

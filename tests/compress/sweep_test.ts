@@ -108,6 +108,22 @@ Deno.test("methods that resolve to the same method are made once, and progress c
   ]);
   assert.equal(events.at(-1)!.total, 2);
   assert.equal(events.at(-1)!.done, 2);
+  // Calibration and rounding settings written in another key order, or with their defaults.
+  for (
+    const methods of [
+      [
+        { kind: "uniform", rounding: { kind: "stochastic" } },
+        { kind: "uniform", rounding: { kind: "stochastic", seed: 0 } },
+      ],
+      [
+        { kind: "uniform", calibration: { kind: "percentile", percentile: 99 } },
+        { kind: "uniform", calibration: { percentile: 99, kind: "percentile" } },
+      ],
+    ] as const
+  ) {
+    const rows = s.sweep({ sparsities: [0], methods, bits: [4], training: ["ptq"] }).rows;
+    assert.equal(rows.length, 2, rows.map((r) => r.name).join(", "));
+  }
 });
 
 Deno.test("a combination ruled out is listed once, whatever the granularities and trainings", () => {
