@@ -72,7 +72,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   } catch (error) {
     if (Deno.env.get("LRC_DEBUG") === "1") console.error(error);
     const message = error instanceof Error ? error.message : String(error);
-    io.err(`lrc ${name}: ${message.split("\n")[0]}\n`);
+    // One line: a line break in the message (a quoted CSV cell, say) is shown escaped.
+    const line = message.trimEnd().replaceAll("\r", "\\r").replaceAll("\n", "\\n");
+    io.err(`lrc ${name}: ${line}\n`);
     return error instanceof UsageError ? 2 : 1;
   }
 }

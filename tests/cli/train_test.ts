@@ -105,6 +105,13 @@ const failures: [string, string[], number, RegExp][] = [
     /--optimizer must be one of lbfgs, sgd, adam/,
   ],
   ["an unknown command", ["fly"], 2, /unknown command 'fly'/],
+  [
+    // The cell's line break is shown escaped; the reason after it used to be cut off.
+    "a message that quotes a line break",
+    ["train", "--data", "tests/fixtures/multiline_cell.csv"],
+    1,
+    /holds 'x\\ny', which is not a finite decimal number$/m,
+  ],
 ];
 for (const [what, argv, code, message] of failures) {
   Deno.test(`lrc reports ${what} in one line with exit code ${code}`, async () => {
