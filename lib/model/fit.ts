@@ -88,10 +88,11 @@ export interface LbfgsOptimizer {
    * iterations on correlated, uncentred or unevenly scaled features with an L2 penalty; the
    * tolerance then applies to the gradient in those coordinates. Off by default with an L1
    * part (OWL-QN), whose orthant projection cuts the preconditioned direction: there it took
-   * up to 10 times as many iterations (and 40 times the time) before the 1,000-iteration limit, and on 5,000 Fashion-MNIST images it stopped at the
-   * iteration limit short of the optimum where the plain method converged (measured on breast
-   * cancer, digits and Fashion-MNIST at four strengths, L1 and elastic net: `deno task
-   * bench:optimizer --sections l1`, figures in the README's Performance section).
+   * up to 10 times as many iterations (40 times the time) within the 1,000-iteration limit,
+   * and on 5,000 Fashion-MNIST images it stopped at the limit short of the optimum where the
+   * plain method converged (measured on breast cancer, digits and Fashion-MNIST at four
+   * strengths, L1 and elastic net: `deno task bench:optimizer --sections l1`, figures in the
+   * README's Performance section).
    * @default {true without an L1 part, false with one}
    */
   readonly precondition?: boolean;
