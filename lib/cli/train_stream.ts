@@ -5,7 +5,8 @@
  * @module
  */
 
-import { readCsvBatches } from "../data/csv_stream.ts";
+import { readCsvBatches, scanCsv } from "../data/csv_stream.ts";
+import { classIndexOf } from "../data/dataset.ts";
 import { checkDataOptions } from "./data_options.ts";
 import { evaluateStream } from "../metrics/evaluate_stream.ts";
 import { fitStream } from "../model/fit_stream.ts";
@@ -103,10 +104,33 @@ export async function trainStreamedIfAsked(
         "--test-fraction",
     );
   }
+  // The classes of the held-out rows, so that one no training row has is found before training
+  // (one more pass over the file, against the epochs').
+  const heldOut = await scanCsv(file, { ...csv, rowFilter: isTest });
+  const checkScan = (scan: { classes: readonly string[] }) => {
+    if (scan.classes.length < 2) {
+      const column = csv.label ?? "the last column";
+      throw new RangeError(
+        `Cannot use '${file}' as training data: its label column (${column}) holds a single ` +
+          `class ('${scan.classes[0]}') in the training rows; at least two are needed (pick the ` +
+          "label with --label)",
+      );
+    }
+    const known = classIndexOf(scan.classes);
+    const missing = heldOut.classes.find((c) => known(c) === undefined);
+    if (missing !== undefined) {
+      throw new RangeError(
+        `Cannot hold out every ${ordinal(every)} row of '${file}': class '${missing}' is only ` +
+          "in held-out rows, and no training row has it; give the file more rows of it, or " +
+          "shuffle it",
+      );
+    }
+  };
   const progress = createProgress(io, showProgress);
   let result: FitResult;
   try {
     result = await fitStream(file, {
+      onScan: checkScan,
       ...csv,
       optimizer: choices.optimizer,
       // The default lambda is 1 / nSamples, known after the first pass: fitStream makes it.
@@ -126,19 +150,7 @@ export async function trainStreamedIfAsked(
     progress.done();
   }
   const train = await evaluateStream(result.model, file, { ...csv, rowFilter: (r) => !isTest(r) });
-  let test;
-  try {
-    test = await evaluateStream(result.model, file, { ...csv, rowFilter: isTest });
-  } catch (error) {
-    if (!(error instanceof RangeError) || !/is not one of its classes/.test(error.message)) {
-      throw error;
-    }
-    throw new RangeError(
-      `Cannot evaluate the held-out rows (every ${ordinal(every)}): ${
-        error.message.replace(/^Cannot evaluate model: /, "")
-      }, and no training row has that class; give the file more rows of it, or shuffle it`,
-    );
-  }
+  const test = await evaluateStream(result.model, file, { ...csv, rowFilter: isTest });
   return {
     source: `${file} (streamed; every ${ordinal(every)} row held out)`,
     result,

@@ -78,6 +78,19 @@ export interface FitStreamOptions
    * @default {none}
    */
   onProgress?: (progress: FitProgress) => void;
+  /**
+   * Called after the first pass over the file, before any training, with what it found in the
+   * rows `rowFilter` keeps: their count, classes and feature names. Throw from it to stop (a
+   * caller's own checks of the data, made before the training's cost is paid).
+   * @default {none}
+   */
+  onScan?: (
+    scan: {
+      readonly rows: number;
+      readonly classes: readonly string[];
+      readonly featureNames: readonly string[];
+    },
+  ) => void;
 }
 
 const FIT_STREAM_OPTION_KEYS: OptionKeys<FitStreamOptions> = {
@@ -94,6 +107,7 @@ const FIT_STREAM_OPTION_KEYS: OptionKeys<FitStreamOptions> = {
   seed: true,
   validation: true,
   onProgress: true,
+  onScan: true,
 };
 
 /**
@@ -163,6 +177,7 @@ export async function fitStream(
   // The statistics of the float32 values training reads: a column constant in float32 then
   // standardises to exactly 0, as in-memory training on float32 data does.
   const scan = await scanCsv(path, { ...csv, dtype: "float32" });
+  options.onScan?.({ rows: scan.rows, classes: scan.classes, featureNames: scan.featureNames });
   const nClasses = scan.classes.length;
   if (nClasses < 2) {
     throw new RangeError(

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
+import { fitStream } from "../../lib/model/fit_stream.ts";
 
 async function csvFile(): Promise<string> {
   const file = await Deno.makeTempFile({ suffix: ".csv" });
@@ -98,13 +99,40 @@ Deno.test("lrc train --stream: a test fraction above one half is refused, and a 
     ]);
     assert.equal(half.code, 0, half.stderr);
     assert.match(JSON.parse(half.stdout).data.source, /every 2nd row held out/);
-    // Rows 0..3: the 4th (class w) is the only held-out row and the only w.
+    // Rows 0..3: the 4th (class w) is the only held-out row and the only w. Found after the
+    // first pass, before training (it used to be found by the evaluation after it).
     await Deno.writeTextFile(tiny, "a,b,y\n1,2,x\n3,4,z\n5,6,x\n7,8,w\n");
+    let scanned = 0;
     const r = await runCli(["train", "--data", tiny, "--stream", "--optimizer", "sgd", "--quiet"]);
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
-      /held-out rows \(every 4th\): label 'w' on line 5 is not one of its classes, and no training row has that class/,
+      /^lrc train: Cannot hold out every 4th row of '.*': class 'w' is only in held-out rows, and no training row has it; give the file more rows of it, or shuffle it$/m,
+    );
+    const held = ["x", "z", "x", "w"];
+    await assert.rejects(
+      () =>
+        fitStream(tiny, {
+          optimizer: { kind: "sgd", epochs: 1 },
+          rowFilter: (row) => row % 4 !== 3,
+          onScan: (scan) => {
+            scanned++;
+            assert.deepEqual(scan.classes, ["x", "z"]);
+            assert.equal(scan.rows, 3);
+            if (!scan.classes.includes(held[3])) throw new RangeError("stop before training");
+          },
+          onProgress: () => assert.fail("trained"),
+        }),
+      /stop before training/,
+    );
+    assert.equal(scanned, 1);
+    // One class in the training rows: the in-memory path's message.
+    await Deno.writeTextFile(tiny, "a,b,y\n" + "1,2,x\n".repeat(8));
+    const one = await runCli(["train", "--data", tiny, "--stream", "--optimizer", "sgd"]);
+    assert.equal(one.code, 1);
+    assert.match(
+      one.stderr,
+      /^lrc train: Cannot use '.*' as training data: its label column \(the last column\) holds a single class \('x'\) in the training rows; at least two are needed \(pick the label with --label\)$/m,
     );
   } finally {
     await Deno.remove(file);
