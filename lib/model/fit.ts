@@ -483,6 +483,15 @@ function fitBound(
   if (history.length === 0) {
     warnings.push(`training made no progress (${stopReason}): the model is the starting point`);
   }
+  // A divergence short of overflow: the objective ended above where the first epoch had it.
+  const first = history[0], last = history.at(-1);
+  if (optimizer.kind !== "lbfgs" && first && last && last.objective > first.objective) {
+    warnings.push(
+      `the training objective rose from ${first.objective.toPrecision(4)} (epoch 1) to ` +
+        `${last.objective.toPrecision(4)} (epoch ${last.epoch}): lower the learning rate or ` +
+        "standardise the features",
+    );
+  }
   if (penalty.kind === "none" || l2 + l1 === 0) {
     const last = evaluate(train);
     if (last.accuracy === 1) {

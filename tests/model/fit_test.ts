@@ -405,6 +405,26 @@ Deno.test("a learning rate that diverges ends in a clear error, not a NaN model"
   );
 });
 
+Deno.test("a divergence short of overflow is a warning: the objective ended above epoch 1's", async () => {
+  const cancer = await loadEmbedded("breast-cancer");
+  const sgd = (learningRate: number) =>
+    fit(cancer.x, cancer.y, {
+      preprocessing: "none",
+      optimizer: { kind: "sgd", learningRate, epochs: 5 },
+    });
+  const bad = sgd(1e6);
+  const [first, last] = [bad.history[0].objective, bad.history.at(-1)!.objective];
+  assert.ok(Number.isFinite(last) && last > first);
+  assert.deepEqual(bad.warnings, [
+    `the training objective rose from ${first.toPrecision(4)} (epoch 1) to ` +
+    `${last.toPrecision(4)} (epoch 5): lower the learning rate or standardise the features`,
+  ]);
+  // A run that descends has no such warning.
+  const good = fit(cancer.x, cancer.y, { optimizer: { kind: "sgd", epochs: 5 } });
+  assert.ok(good.history.at(-1)!.objective < good.history[0].objective);
+  assert.deepEqual(good.warnings, []);
+});
+
 Deno.test("predicting on data with another number of features is refused", () => {
   const { model } = fit(x3, y3);
   assert.throws(() => predict(model, fromRows([[1, 2]])), /the model takes 3 features, x has 2/);
