@@ -181,7 +181,9 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile) throw new TypeError(cannot("it is not a regular file (a directory?)"));
+    // A folder, or a pipe or device (whose size, which the limit needs, is not known).
+    if (stat.isDirectory) throw new TypeError(cannot("it is a folder"));
+    if (!stat.isFile) throw new TypeError(cannot("it is not a regular file"));
     size = stat.size;
   } catch (error) {
     handle.close();

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { encodeModel } from "../../lib/io/model_file.ts";
 import { modelToJson } from "../../lib/model/serialize.ts";
 import { runCli } from "../_helpers/assert_close.ts";
-import { binary, mlpOnnx } from "./_cases.ts";
+import { binary, mlpOnnx, withVersion } from "./_cases.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc-cli-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
@@ -24,8 +24,7 @@ const good = "a,b,y\n" +
 const cancerLrc = encodeModel(binary);
 const flipped = cancerLrc.slice();
 flipped[50] ^= 1;
-const newer = cancerLrc.slice();
-newer[8] = 3;
+const newer = withVersion(cancerLrc, 3);
 const magic = cancerLrc.slice();
 magic[2] = 0;
 const json = modelToJson(binary);
@@ -141,7 +140,7 @@ const FAILURES: [string, string[], number, RegExp][] = [
     "a folder as CSV",
     ["quantize", "--data", dir],
     1,
-    /^lrc quantize: Cannot read CSV '.*': it is not a regular file/,
+    /^lrc quantize: Cannot read CSV '.*': it is a folder$/m,
   ],
   [
     "a CSV over --max-data-bytes (lrc train would stream it instead)",
