@@ -235,26 +235,33 @@ function removeInGroup(
 }
 
 /**
- * Checks that a previous mask fits `size` entries of 0 and 1.
+ * Checks that a mask fits `size` entries of 0 and 1.
  *
  * @param action What the caller was doing.
  * @param previous The mask or `null`.
  * @param size Entries expected.
+ * @param name What the mask is, for messages.
  * @throws {TypeError} If it is not a `Uint8Array` of `size` entries.
  * @throws {RangeError} If an entry is not 0 or 1.
  */
-export function checkPrevious(action: string, previous: Uint8Array | null, size: number): void {
+export function checkPrevious(
+  action: string,
+  previous: Uint8Array | null,
+  size: number,
+  name = "previous mask",
+): void {
   if (previous === null) return;
   if (!(previous instanceof Uint8Array) || previous.length !== size) {
     throw new TypeError(
-      `Cannot ${action}: the previous mask must be a Uint8Array of ${size} entries, got ${
+      `Cannot ${action}: the ${name} must be a Uint8Array of ${size} entries, got ${
         describe(previous)
       }`,
     );
   }
   for (let i = 0; i < size; i++) {
     if (previous[i] > 1) {
-      throw new RangeError(`Cannot ${action}: previous mask entry ${i} is ${previous[i]}`);
+      // Named as fit and the model checks name a mask entry.
+      throw new RangeError(`Cannot ${action}: ${name}[${i}] is ${previous[i]}, not 0 or 1`);
     }
   }
 }

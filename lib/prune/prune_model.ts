@@ -122,7 +122,7 @@ export function withMask(model: LogisticModel, mask: Uint8Array): LogisticModel 
   if (!(mask instanceof Uint8Array)) {
     throw new TypeError(`Cannot ${action}: mask must be a Uint8Array, got ${describe(mask)}`);
   }
-  checkPrevious(action, mask, model.weights.data.length);
+  checkPrevious(action, mask, model.weights.data.length, "mask");
   const old = model.mask;
   if (old) {
     for (let i = 0; i < mask.length; i++) {

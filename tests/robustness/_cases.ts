@@ -40,6 +40,7 @@ import {
 } from "../../lib/quant/quantize.ts";
 import { quantizedModelFromJson, quantizedModelToJson } from "../../lib/quant/serialize.ts";
 import { pruneMask, type PruneTarget } from "../../lib/prune/mask.ts";
+import { withMask } from "../../lib/prune/prune_model.ts";
 import { magnitudeScores } from "../../lib/prune/scores.ts";
 
 /** One bad input and the error it must get. */
@@ -953,6 +954,17 @@ export const ERROR_CASES: readonly ErrorCase[] = [
       }),
     type: TypeError,
     message: /the previous mask must be a Uint8Array of 2 entries, got Uint8Array\(3\)/,
+  },
+  {
+    area: "arrays and options",
+    input: "a mask entry that is not 0 or 1, given to withMask",
+    run: () =>
+      withMask(
+        binary,
+        Uint8Array.from({ length: binary.weights.data.length }, (_, i) => i === 1 ? 2 : 1),
+      ),
+    type: RangeError,
+    message: /^Cannot apply mask: mask\[1\] is 2, not 0 or 1$/,
   },
 ];
 
