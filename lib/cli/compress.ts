@@ -279,14 +279,17 @@ export const compressCommand: Command = {
     // removed again until the outputs are written, so a run that fails leaves none behind.
     const inputs = { model: args.string("model"), data: args.string("data") };
     const made: string[] = [];
-    for (const [option, path] of [["--out", out], ["--onnx", onnx], ["--report", reportPath]]) {
-      if (path === undefined) continue;
-      made.push(...await ensureParent(path));
-      await checkOutput(option!, path, inputs);
+    try {
+      for (const [option, path] of [["--out", out], ["--onnx", onnx], ["--report", reportPath]]) {
+        if (path === undefined) continue;
+        made.push(...await ensureParent(path));
+        await checkOutput(option!, path, inputs);
+      }
+    } finally {
+      // Deepest first: a folder holds only folders made here.
+      made.sort((a, b) => b.length - a.length);
+      for (const folder of made) await Deno.remove(folder).catch(() => {});
     }
-    // Deepest first: a folder holds only folders made here.
-    made.sort((a, b) => b.length - a.length);
-    for (const folder of made) await Deno.remove(folder).catch(() => {});
 
     let data = await loadData(args);
     let model: LogisticModel | undefined;

@@ -121,8 +121,13 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
   const skipped: SkippedCandidate[] = [];
   const bases: PrunedBase[] = [];
   let best = { candidate: dense, base: ctx.denseBase };
-  const record = (candidate: MeasuredCandidate, base: Base) => {
-    if (seen.has(candidate)) return;
+  // A candidate met again (two methods that resolve to one) counts as done once more, as it
+  // was planned twice; the dense model's float32 file, recorded first, is counted there only.
+  const record = (candidate: MeasuredCandidate, base: Base, counted = false) => {
+    if (seen.has(candidate)) {
+      if (!counted) ctx.step(`${candidate.report.name}: made already`);
+      return;
+    }
     seen.add(candidate);
     tried.push({ candidate, base });
     if (within(candidate) && candidate.report.bytes < best.candidate.report.bytes) {
@@ -210,7 +215,9 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
       }
       visited.add(base.key);
       listPrunedBase(bases, base);
-      if (space.includeFloat || base === ctx.denseBase) record(ctx.floatCandidate(base), base);
+      if (space.includeFloat || base === ctx.denseBase) {
+        record(ctx.floatCandidate(base), base, base === ctx.denseBase);
+      }
       // A float32 model below the target does not end the ladder: quantization-aware training
       // trains further and can pass where the fine-tuned float model did not.
       // Every method and width of this level, smallest bound first; a candidate whose bound is

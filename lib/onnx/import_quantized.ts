@@ -10,6 +10,7 @@
  * @module
  */
 
+import { errorReason } from "../core/validate.ts";
 import { foldPreprocessing } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
@@ -181,7 +182,7 @@ export function quantizedFromGraph(
   try {
     validateQuantizedModel(q, "import the quantized model");
   } catch (error) {
-    return keep((error as Error).message);
+    return keep(errorReason(error));
   }
   // The reconstruction must compute what the graph does: its folded weights and bias are the
   // float model's (up to float64 rounding of the same products).
@@ -272,7 +273,10 @@ function uniformTensor(
   const widthFor = (scheme: UniformScheme, q: Float64Array, zp: Float64Array) => {
     const fits = (bits: number) => {
       const { min, max } = codeRange("uniform", scheme, bits);
-      return q.every((x) => x >= min && x <= max) && zp.every((x) => x >= min && x <= max);
+      // 1-bit symmetric codes are -1 and +1: no code stands for 0.
+      const holds = (x: number) =>
+        x >= min && x <= max && !(bits === 1 && scheme === "symmetric" && x === 0);
+      return q.every(holds) && zp.every((x) => x >= min && x <= max);
     };
     // The file's own width when lrcompress wrote it and the codes fit, else the least that
     // holds every code and zero point.

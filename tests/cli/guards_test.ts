@@ -308,6 +308,19 @@ Deno.test("options that the rest of the command line makes pointless are refused
     assert.match(failed.stderr, /missing\.csv/);
     await assert.rejects(() => Deno.stat(`${dir}/a`), Deno.errors.NotFound);
     assert.ok((await Deno.stat(`${dir}/kept`)).isDirectory);
+    // The same when a later output is refused (a folder as --report) after --out's folder.
+    await Deno.mkdir(`${dir}/r.html`);
+    const refused = await runCli([
+      "compress",
+      "--out",
+      `${dir}/nd/sub/m.lrc`,
+      "--report",
+      `${dir}/r.html`,
+      "--quiet",
+    ]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /it is a folder/);
+    await assert.rejects(() => Deno.stat(`${dir}/nd`), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

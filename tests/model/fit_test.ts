@@ -10,6 +10,8 @@ import { accumulateLoss } from "../../lib/model/loss.ts";
 import { decisionFunction, predict, predictProba } from "../../lib/model/predict.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
+import { fineTune } from "../../lib/prune/retrain.ts";
+import { pruneModel } from "../../lib/prune/prune_model.ts";
 
 const digits = await loadEmbedded("digits");
 const cancer = await loadEmbedded("breast-cancer");
@@ -405,7 +407,7 @@ Deno.test("a learning rate that diverges ends in a clear error, not a NaN model"
   );
 });
 
-Deno.test("a divergence short of overflow is a warning: the objective ended above epoch 1's", async () => {
+Deno.test("a divergence short of overflow is a warning: the objective ended above twice epoch 1's", async () => {
   const cancer = await loadEmbedded("breast-cancer");
   const sgd = (learningRate: number) =>
     fit(cancer.x, cancer.y, {
@@ -423,6 +425,11 @@ Deno.test("a divergence short of overflow is a warning: the objective ended abov
   const good = fit(cancer.x, cancer.y, { optimizer: { kind: "sgd", epochs: 5 } });
   assert.ok(good.history.at(-1)!.objective < good.history[0].objective);
   assert.deepEqual(good.warnings, []);
+  // Nor fine-tuning from an optimum, where an epoch's noise lifts the objective a little.
+  const dense = fit(digits.x, digits.y).model;
+  const tuned = fineTune(pruneModel(dense, { fraction: 0.2 }), digits);
+  assert.ok(tuned.history.at(-1)!.objective > tuned.history[0].objective);
+  assert.deepEqual(tuned.warnings, []);
 });
 
 Deno.test("predicting on data with another number of features is refused", () => {

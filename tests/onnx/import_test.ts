@@ -185,6 +185,8 @@ Deno.test({
           8,
         ],
         [graph("UINT8", [0.03], [7], [1, 2, 3, 4, 5, 6]), "affine", "tensor", 3],
+        // Ternary codes: 2 bits (1-bit symmetric codes are -1 and +1, without 0).
+        [graph("INT8", [0.5], [0], [1, 0, -1, 1, 0, -1]), "symmetric", "tensor", 2],
       ] as const
     ) {
       const { quantized, warnings } = importOnnxModel(bytes);
