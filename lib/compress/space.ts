@@ -90,8 +90,9 @@ export const SPACE_OPTION_KEYS: OptionKeys<CompressionSpace> = {
  * @param action For messages.
  * @returns The resolved space.
  * @throws {TypeError} If a list is empty or not an array, or `includeFloat` is not a boolean.
- * @throws {RangeError} If a value is out of range or unknown, or two sparsities have the same
- *   name (they differ by less than 0.0001 %).
+ * @throws {RangeError} If a value is out of range or unknown, two sparsities have the same
+ *   name (they differ by less than 0.0001 %), or a setting no model would use is given (`bits` or
+ *   `granularities` with only float16, `strategies` or `structures` with only sparsity 0).
  */
 export function resolveSpace(
   space: CompressionSpace,
@@ -145,6 +146,20 @@ export function resolveSpace(
     throw new TypeError(
       `Cannot ${action}: includeFloat must be a boolean, got ${describe(includeFloat)}`,
     );
+  }
+  // Settings that no model of the space would use are refused, not ignored.
+  const unused = (what: string, why: string): never => {
+    throw new RangeError(`Cannot ${action}: ${what} ${why}; leave them out`);
+  };
+  if (methods.every((m) => m.kind === "float16")) {
+    if (space.bits !== undefined) unused("bits", "do not apply: every method is float16");
+    if (space.granularities !== undefined) {
+      unused("granularities", "do not apply: every method is float16 (one format, no scales)");
+    }
+  }
+  if (sparsities.every((s) => s === 0)) {
+    if (space.strategies !== undefined) unused("strategies", "do not apply: no sparsity prunes");
+    if (space.structures !== undefined) unused("structures", "do not apply: no sparsity prunes");
   }
   const ladders: ResolvedPrune[][] = [];
   for (const structure of structures) {

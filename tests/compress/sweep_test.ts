@@ -158,6 +158,35 @@ Deno.test("sparsities whose percentages read the same are refused, in the sweep 
   }
 });
 
+Deno.test("settings no model of the space uses are refused, in the sweep and the search", () => {
+  const s = createCompressionSession(cancer.train, { ...FAST, fineTune: false });
+  const float16 = [{ kind: "float16" }] as const;
+  const cases: [() => unknown, RegExp][] = [
+    [() => s.sweep({ methods: float16, bits: [4] }), /bits do not apply: every method is float16/],
+    [
+      () => s.search({ methods: float16, granularities: ["class"] }),
+      /granularities do not apply: every method is float16/,
+    ],
+    [
+      () => s.sweep({ sparsities: [0], strategies: ["taylor"], bits: [4] }),
+      /strategies do not apply: no sparsity prunes/,
+    ],
+    [
+      () => s.search({ sparsities: [0], structures: ["features"], bits: [4] }),
+      /structures do not apply: no sparsity prunes/,
+    ],
+  ];
+  for (const [run, message] of cases) assert.throws(run, message);
+  // With one method that takes bits, or one sparsity that prunes, they apply.
+  const mixed = s.sweep({
+    methods: [{ kind: "float16" }, { kind: "uniform" }],
+    bits: [4],
+    sparsities: [0],
+    training: ["ptq"],
+  });
+  assert.equal(mixed.rows.length, 3);
+});
+
 Deno.test("includeFloat must be a boolean, checked before the dense model is trained", () => {
   let events = 0;
   assert.throws(
