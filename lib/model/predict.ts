@@ -37,7 +37,10 @@ export interface PredictOptions {
    * differ from the reference by float32 rounding only: at most
    * `(ceil(d / 4) + 8) * 2^-24 * (sum_j |w_j x_j| + |b|)` per score for `d` features, plus
    * `|w_j x_j|` for each weight below 2^-126 in magnitude, which the kernels store as 0 (it
-   * matters only for inputs near float32's largest values; `"ts"` keeps them).
+   * matters only for inputs near float32's largest values; `"ts"` keeps them), and below
+   * float32's normal range an absolute part: a product `w_j x_j` under 2^-126 in magnitude, or a
+   * float64 input that float32 rounds to 0 or a subnormal, can be lost whole, so add
+   * `sum_j |w_j| * 2^-126 + d * 2^-126` (a score of 1e-60 from 1e-30 * 1e-30 reads as 0).
    * @default {"auto"}
    */
   backend?: PredictBackend;

@@ -330,6 +330,11 @@ export function prepareQuantizedPredictor(
         return { data: scorer.scoresFromFloat(x), rows: x.rows, cols: k };
       },
       (xq, n) => {
+        if (!Number.isInteger(n) || n < 0) {
+          throw new TypeError(
+            `Cannot ${action}: nSamples must be a non-negative integer, got ${n}`,
+          );
+        }
         const inKernel = scorer !== null && xq.buffer === scorer.inputBuffer(0).buffer;
         if (
           !(xq instanceof want || (inKernel && xq instanceof Uint8Array)) || xq.length !== n * d

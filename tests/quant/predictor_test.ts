@@ -64,6 +64,15 @@ for (const [name, method, standardise] of integerCases) {
     const buffer = p.inputBuffer(digits.x.rows) as Uint8Array;
     buffer.set(new Uint8Array(codes.buffer, codes.byteOffset, codes.length));
     assert.deepEqual(p.decisionFunctionFromCodes(buffer, digits.x.rows), fromCodes);
+    // A fractional count of samples is refused, as integerScoresFromCodes refuses it (0.5
+    // samples of 128 codes passed the length check and gave a malformed matrix).
+    const d = digits.x.cols;
+    for (const n of [0.5, -1]) {
+      assert.throws(
+        () => p.decisionFunctionFromCodes(codes.subarray(0, n * d), n),
+        /nSamples must be a non-negative integer/,
+      );
+    }
   });
 }
 
