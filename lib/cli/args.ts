@@ -6,6 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { nearestName } from "../core/validate.ts";
 
 /** One option of a command. */
 export interface OptionSpec {
@@ -132,11 +133,24 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
   } catch (error) {
     const first = (error as Error).message.split("\n")[0];
     const ambiguous = first.match(/^Option '(--[a-z0-9-]+)' argument is ambiguous/);
+    // An unknown option: the closest known one, or where a file goes for a command that takes
+    // it as an argument (inspect).
+    const unknown = first.match(/^Unknown option '--([^'=]+)/)?.[1];
+    const near = unknown === undefined
+      ? undefined
+      : nearestName(unknown, Object.keys(command.options));
+    const hint = unknown === undefined
+      ? ""
+      : near !== undefined
+      ? ` (did you mean '--${near}'?)`
+      : command.positionals && (unknown === "model" || unknown === "data")
+      ? ` (give the file as an argument: lrc ${command.name} FILE)`
+      : "";
     throw new UsageError(
       `Cannot parse arguments of '${command.name}': ${
         ambiguous
           ? `the value of ${ambiguous[1]} starts with '-': write it as ${ambiguous[1]}=VALUE`
-          : first.replace(/\. To specify.*$/, "")
+          : first.replace(/\. To specify.*$/, "") + hint
       }`,
     );
   }
@@ -207,7 +221,7 @@ export function commandHelp(command: Command): string {
   });
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   const lines = rows.map(([l, r]) => l.padEnd(width) + r);
-  return `Usage: deno task lrc ${command.name} [options]\n\n${command.summary}\n\nOptions:\n${
+  return `Usage: deno task lrc ${command.name} [options]${command.positionals ? " FILE" : ""}\n\n${command.summary}\n\nOptions:\n${
     lines.join("\n")
   }\n`;
 }

@@ -91,7 +91,19 @@ const failures: [string, string[], number, RegExp][] = [
     1,
     /no column named 'nope'/,
   ],
-  ["an unknown option", ["train", "--bogus"], 2, /Unknown option '--bogus'/],
+  ["an unknown option", ["train", "--bogus"], 2, /Unknown option '--bogus'$/m],
+  [
+    "a misspelt option, with the closest one",
+    ["train", "--epoch", "5"],
+    2,
+    /Unknown option '--epoch' \(did you mean '--epochs'\?\)$/m,
+  ],
+  [
+    "inspect given --model, with where its file goes",
+    ["inspect", "--model", "m.lrc"],
+    2,
+    /Unknown option '--model' \(give the file as an argument: lrc inspect FILE\)$/m,
+  ],
   [
     "a bad number",
     ["train", "--epochs", "ten", "--optimizer", "sgd"],
