@@ -221,7 +221,7 @@ export function commandHelp(command: Command): string {
   });
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   const lines = rows.map(([l, r]) => l.padEnd(width) + r);
-  return `Usage: deno task lrc ${command.name} [options]${command.positionals ? " FILE" : ""}\n\n${command.summary}\n\nOptions:\n${
-    lines.join("\n")
-  }\n`;
+  return `Usage: deno task lrc ${command.name} [options]${
+    command.positionals ? " FILE" : ""
+  }\n\n${command.summary}\n\nOptions:\n${lines.join("\n")}\n`;
 }

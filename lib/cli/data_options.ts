@@ -32,7 +32,12 @@ export const DATA_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     help: "label column of --data, by header name or zero-based index (default: last column)",
   },
   "no-header": { type: "boolean", help: "--data has no header row" },
-  delimiter: { type: "string", value: "CHAR", help: "field delimiter of --data", default: "," },
+  delimiter: {
+    type: "string",
+    value: "CHAR",
+    help: "field delimiter of --data (tab: 'tab' or '\\t')",
+    default: ",",
+  },
   dataset: {
     type: "string",
     value: "NAME",
@@ -70,6 +75,21 @@ export interface LoadedData {
 }
 
 /**
+ * The `--delimiter` of a command: a tab may be written `tab` or `\t` (a literal tab is hard to
+ * type in a shell), any other delimiter as itself; checked by {@linkcode checkDelimiter}.
+ *
+ * @param args Parsed options including {@linkcode DATA_OPTIONS}.
+ * @returns The delimiter character.
+ * @throws {UsageError} If the delimiter is unusable.
+ */
+export function delimiterOf(args: ParsedArgs): string {
+  const raw = args.string("delimiter")!;
+  const delimiter = raw === "tab" || raw === "\\t" ? "\t" : raw;
+  checkDelimiter(args.command ?? "lrc", delimiter);
+  return delimiter;
+}
+
+/**
  * A `--delimiter` the CSV readers can use: one ASCII character that cannot be part of a number or
  * a quoted cell.
  *
@@ -83,7 +103,7 @@ export function checkDelimiter(command: string, delimiter: string): void {
   ) {
     throw new UsageError(
       `Cannot parse arguments of '${command}': --delimiter must be one ASCII character that ` +
-        "cannot be part of a number or a quoted cell",
+        "cannot be part of a number or a quoted cell (or tab), got " + JSON.stringify(delimiter),
     );
   }
 }
@@ -99,7 +119,7 @@ export function checkDataOptions(args: ParsedArgs): void {
   const command = args.command ?? "lrc";
   if (args.string("data") !== undefined) {
     refuseUnused(command, args, ["dataset"], "with --data (a CSV file is the data)");
-    checkDelimiter(command, args.string("delimiter")!);
+    delimiterOf(args);
   } else {
     refuseUnused(
       command,
@@ -139,7 +159,7 @@ export async function loadData(args: ParsedArgs): Promise<LoadedData> {
     data = await readCsv(file, {
       label: args.string("label"),
       header: !args.flag("no-header"),
-      delimiter: args.string("delimiter"),
+      delimiter: delimiterOf(args),
       maxBytes: args.number("max-data-bytes", 1, Number.MAX_SAFE_INTEGER, true),
     });
     if (data.classes.length < 2) {

@@ -17,7 +17,7 @@ import { classesFromScores, probabilitiesFromScores } from "../model/predict.ts"
 import { preparePredictor } from "../model/predictor.ts";
 import { prepareQuantizedPredictor } from "../quant/predictor.ts";
 import { type Command, refuseUnused, UsageError } from "./args.ts";
-import { checkDelimiter } from "./data_options.ts";
+import { delimiterOf } from "./data_options.ts";
 import { percent } from "./format.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
@@ -93,8 +93,7 @@ export const predictCommand: Command = {
     if (args.flag("no-label") && args.string("label") !== undefined) {
       throw new UsageError("Cannot predict: give --label COLUMN or --no-label, not both");
     }
-    const delimiter = args.string("delimiter")!;
-    checkDelimiter("predict", delimiter);
+    const delimiter = delimiterOf(args);
     const batchRows = args.number("batch-rows", 1, 1 << 20, true)!;
     const out = args.string("out");
     const header = !args.flag("no-header");

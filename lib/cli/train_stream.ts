@@ -7,7 +7,7 @@
 
 import { readCsvBatches, scanCsv } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
-import { checkDataOptions } from "./data_options.ts";
+import { checkDataOptions, delimiterOf } from "./data_options.ts";
 import { evaluateStream } from "../metrics/evaluate_stream.ts";
 import { fitStream } from "../model/fit_stream.ts";
 import type { Command, ParsedArgs } from "./args.ts";
@@ -81,7 +81,7 @@ export async function trainStreamedIfAsked(
   const csv = {
     label: args.string("label"),
     header: !args.flag("no-header"),
-    delimiter: args.string("delimiter"),
+    delimiter: delimiterOf(args),
   };
   if (choices.optimizer.kind === "lbfgs") {
     throw new UsageError(

@@ -296,7 +296,11 @@ class TableBuilder {
       : Array.from({ length: width }, (_, j) => `column_${j + 1}`);
     checkHeaderNames(names, this.#file);
     if (width < 2) {
-      this.fail(`it has ${width} column; a feature and a label column are needed`);
+      this.fail(
+        `it has ${width} column; a feature and a label column are needed${
+          delimiterHint(first[0] ?? "")
+        }`,
+      );
     }
     this.#names = names;
     this.#width = width;
@@ -478,4 +482,20 @@ function resolveLabelColumn(
     );
   }
   return j;
+}
+
+/**
+ * For a file read as one column: the other delimiter its first line seems to use, as a hint.
+ *
+ * @param cell The first line's one cell.
+ * @returns `"; ..."` naming the delimiter and how to give it, or `""`.
+ */
+export function delimiterHint(cell: string): string {
+  if (cell.includes("\t")) {
+    return "; its first line holds tabs: if they separate the columns, give the delimiter '\\t' " +
+      "(--delimiter tab)";
+  }
+  const other = [";", "|", " "].find((c) => cell.includes(c));
+  return other === undefined ? "" : `; its first line holds '${other}': if it separates the ` +
+    `columns, give the delimiter '${other}' (--delimiter '${other}')`;
 }

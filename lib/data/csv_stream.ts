@@ -16,6 +16,7 @@ import { classIndexOf, encodeLabels } from "./dataset.ts";
 import { featureScale } from "./preprocess.ts";
 import {
   checkHeaderNames,
+  delimiterHint,
   describeCell,
   NON_DECIMAL,
   overflowsFloat32,
@@ -243,7 +244,8 @@ function headerColumns(
   if (label === null) return { names, labelCol: -1, width };
   if (width < 2) {
     throw new SyntaxError(
-      `Cannot read CSV '${file}': it has ${width} column; a feature and a label column are needed`,
+      `Cannot read CSV '${file}': it has ${width} column; a feature and a label column are ` +
+        `needed${delimiterHint(fields[0] ?? "")}`,
     );
   }
   let labelCol: number;

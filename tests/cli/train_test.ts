@@ -70,6 +70,23 @@ Deno.test("lrc train reads the user's CSV with a named label column", async () =
   }
 });
 
+Deno.test("lrc --delimiter takes a tab as 'tab' or '\\t'", async () => {
+  for (const tab of ["tab", "\\t", "\t"]) {
+    const r = await runCli([
+      "train",
+      "--data",
+      "tests/fixtures/tab.csv",
+      "--delimiter",
+      tab,
+      "--json",
+      "--test-fraction",
+      "0.25",
+    ]);
+    assert.equal(r.code, 0, `${JSON.stringify(tab)}: ${r.stderr}`);
+    assert.equal(JSON.parse(r.stdout).data.features, 2);
+  }
+});
+
 Deno.test("lrc train --help documents every option", async () => {
   const r = await runCli(["train", "--help"]);
   assert.equal(r.code, 0);
@@ -117,6 +134,18 @@ const failures: [string, string[], number, RegExp][] = [
     /--optimizer must be one of lbfgs, sgd, adam/,
   ],
   ["an unknown command", ["fly"], 2, /unknown command 'fly'/],
+  [
+    "a file of another delimiter, with a hint",
+    ["train", "--data", "tests/fixtures/semicolon.csv"],
+    1,
+    /it has 1 column; a feature and a label column are needed; its first line holds ';': if it separates the columns, give the delimiter ';' \(--delimiter ';'\)$/m,
+  ],
+  [
+    "a tab-separated file, with a hint",
+    ["train", "--data", "tests/fixtures/tab.csv"],
+    1,
+    /its first line holds tabs: if they separate the columns, give the delimiter '\\t' \(--delimiter tab\)$/m,
+  ],
   [
     // The cell's line break is shown escaped; the reason after it used to be cut off.
     "a message that quotes a line break",
