@@ -291,7 +291,7 @@ export const compressCommand: Command = {
       for (const folder of made) await Deno.remove(folder).catch(() => {});
     }
 
-    let data = await loadData(args);
+    let data = await loadData(args, io);
     let model: LogisticModel | undefined;
     const modelFile = args.string("model");
     if (modelFile !== undefined) {

@@ -17,7 +17,7 @@ import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { trainTestSplit } from "../data/preprocess.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { featureIndices, selectFeatures } from "../prune/structured.ts";
-import { type OptionSpec, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
+import { type CliIo, type OptionSpec, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
 
 /** Data options, for spreading into a command's option table. */
 export const DATA_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -144,7 +144,10 @@ export function checkDataOptions(args: ParsedArgs): void {
  * @param args Parsed options including {@linkcode DATA_OPTIONS}.
  * @returns Training and test parts.
  */
-export async function loadData(args: ParsedArgs): Promise<LoadedData> {
+export async function loadData(
+  args: ParsedArgs,
+  io?: Pick<CliIo, "err">,
+): Promise<LoadedData> {
   const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
   const testFraction = args.number("test-fraction", 1e-9, 1 - 1e-9)!;
   const file = args.string("data");
@@ -162,6 +165,18 @@ export async function loadData(args: ParsedArgs): Promise<LoadedData> {
       delimiter: delimiterOf(args),
       maxBytes: args.number("max-data-bytes", 1, Number.MAX_SAFE_INTEGER, true),
     });
+    // A header of numbers only is most likely a first data row (predict refuses it; a file may
+    // name its columns by numbers, so here it is a warning).
+    const numeric = (n: string) => n.trim() !== "" && Number.isFinite(Number(n));
+    if (!args.flag("no-header") && data.featureNames.every(numeric)) {
+      io?.err(
+        `warning: the first line of '${file}' holds numbers where the feature names go (${
+          data.featureNames.slice(0, 3).join(", ")
+        }${
+          data.featureNames.length > 3 ? ", ..." : ""
+        }): if the file has no header, give --no-header (its first row was read as the names)\n`,
+      );
+    }
     if (data.classes.length < 2) {
       const column = args.string("label") ?? "the last column";
       throw new RangeError(

@@ -72,7 +72,7 @@ export const exportCommand: Command = {
       // The model trained here is float: a graph form for quantized models is refused now,
       // before the training.
       refuseUnused("export", args, ["quantized"], "to a model trained here (it is float)");
-      const data = await loadData(args);
+      const data = await loadData(args, io);
       const trained = trainWithProgress(data, args, !args.flag("quiet") && !args.flag("json"), io, {
         command: "export",
       });

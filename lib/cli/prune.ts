@@ -216,7 +216,7 @@ export const pruneCommand: Command = {
     const miniBatchTuning = tuning === "sgd" || tuning === "adam";
     refuseDenseTrainingOptions(NAME, args, miniBatchTuning ? [] : ["batch-size"]);
     const showProgress = !args.flag("quiet") && !args.flag("json");
-    const data = await loadData(args);
+    const data = await loadData(args, io);
     const nTrain = data.train.x.rows;
     const { penalty } = trainingChoices(args, nTrain, {
       command: NAME,

@@ -209,7 +209,7 @@ export const quantizeCommand: Command = {
       model: args.string("model"),
       data: args.string("data"),
     });
-    let data = await loadData(args);
+    let data = await loadData(args, io);
     let model: LogisticModel;
     let origin: string;
     let warnings: string[];

@@ -293,7 +293,7 @@ async function inMemory(
   io: Parameters<Command["run"]>[1],
   showProgress: boolean,
 ): Promise<Outcome> {
-  const data = await loadData(args);
+  const data = await loadData(args, io);
   const result = trainWithProgress(data, args, showProgress, io);
   return {
     source: data.source,

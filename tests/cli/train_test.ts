@@ -87,6 +87,26 @@ Deno.test("lrc --delimiter takes a tab as 'tab' or '\\t'", async () => {
   }
 });
 
+Deno.test("a first line of numbers read as the header gets a warning pointing to --no-header", async () => {
+  const file = "tests/fixtures/no_header.csv";
+  const r = await runCli(["train", "--data", file, "--json", "--test-fraction", "0.3"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /^warning: the first line of '.*no_header.csv' holds numbers where the feature names go \(5\.1, 3\.5\): if the file has no header, give --no-header \(its first row was read as the names\)$/m,
+  );
+  const without = await runCli([
+    ...["train", "--data", file, "--json", "--test-fraction", "0.3", "--no-header"],
+  ]);
+  assert.equal(without.code, 0, without.stderr);
+  assert.doesNotMatch(without.stderr, /warning/);
+  // The first row is data then: 9 rows instead of 8.
+  const rows = (out: string) =>
+    JSON.parse(out).data.trainSamples + JSON.parse(out).data.testSamples;
+  assert.equal(rows(without.stdout), 9);
+  assert.equal(rows(r.stdout), 8);
+});
+
 Deno.test("lrc train --help documents every option", async () => {
   const r = await runCli(["train", "--help"]);
   assert.equal(r.code, 0);
