@@ -121,30 +121,38 @@ function stageTableFigure(result: CompressResult): Figure {
     s.map((r) => r.seconds.toFixed(2)),
     s.map((r) => r.name),
   ];
+  const header = [
+    "stage",
+    "validation accuracy",
+    "test accuracy",
+    "non-zero weights",
+    "bits",
+    "file bytes",
+    "vs float32",
+    "seconds",
+    "model",
+  ];
+  const widths = [70, 70, 70, 80, 40, 70, 60, 60, 340];
+  // Plotly wraps a cell's words at its column's width, and a table taller than its figure hides
+  // the rows below (the chosen model's, last). The figure is made tall enough for the lines the
+  // cells take at these widths (the narrowest the page draws them; wider pages wrap less), at
+  // about 7.5 pixels a character and 20 a line.
+  const lines = (text: string, width: number) =>
+    Math.max(1, Math.ceil((7.5 * text.length + 16) / width));
+  const rowHeight = (cells: readonly string[]) =>
+    8 + 20 * Math.max(...cells.map((c, j) => lines(c, widths[j])));
+  let height = 40 + 10 + rowHeight(header) + 20;
+  for (let i = 0; i < s.length; i++) height += rowHeight(columns.map((c) => c[i]));
   return {
     data: [{
       type: "table",
-      columnwidth: [70, 70, 70, 80, 40, 70, 60, 60, 340],
-      header: {
-        values: [
-          "stage",
-          "validation accuracy",
-          "test accuracy",
-          "non-zero weights",
-          "bits",
-          "file bytes",
-          "vs float32",
-          "seconds",
-          "model",
-        ],
-        align: "left",
-        fill: { color: "#EEEEEE" },
-      },
+      columnwidth: widths,
+      header: { values: header, align: "left", fill: { color: "#EEEEEE" } },
       cells: { values: columns, align: "left" },
     }],
     layout: {
       title: { text: "Stage table" },
-      height: 120 + 30 * s.length,
+      height: Math.round(height),
       margin: { l: 10, r: 10, t: 40, b: 10 },
     },
   };

@@ -357,6 +357,16 @@ Deno.test({
         (divs) => divs.map((d) => d.querySelectorAll(".main-svg").length > 0),
       );
       assert.deepEqual(drawn, new Array(figures).fill(true));
+      // The stage table (the first figure) shows every row: its last, the chosen model, was
+      // cut off when wrapped cells made the rows taller than the figure allowed.
+      const { bottom, cells } = await page.$eval(".lrc-plotly", (fig) => ({
+        bottom: fig.querySelector(".main-svg")!.getBoundingClientRect().bottom,
+        cells: [...fig.querySelectorAll(".cell-text")].map((c) => c.getBoundingClientRect().bottom),
+      }));
+      assert.ok(cells.length >= 9 * 2, `${cells.length} cells`);
+      for (const cell of cells) {
+        assert.ok(cell <= bottom - 10, `a cell ends at ${cell}, below ${bottom}`);
+      }
       assert.deepEqual(blocked, []);
       assert.deepEqual(errors, []);
     } finally {
