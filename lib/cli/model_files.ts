@@ -5,6 +5,7 @@
  * @module
  */
 
+import { modelFromCoefficients } from "../io/coefficients.ts";
 import { loadModel, saveModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
@@ -71,6 +72,22 @@ export async function readModelFile(
     // A graph that stores its weights as codes reads as the quantized model it is.
     const { model, quantized, warnings } = importOnnxModel(bytes, { name: path });
     return { model: quantized ?? model, warnings };
+  }
+  // A JSON of coefficients (scikit-learn's coef_ and intercept_, as the README dumps them) has
+  // a "coef" field and no "kind"; lrcompress's own JSON models have a "kind".
+  if (modelFormatOf(path) === "json") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await Deno.readTextFile(path));
+    } catch {
+      parsed = undefined; // loadModel reports the file
+    }
+    if (
+      typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) &&
+      "coef" in parsed && !("kind" in parsed)
+    ) {
+      return modelFromCoefficients(parsed as Record<string, unknown>, { name: path });
+    }
   }
   return { model: await loadModel(path), warnings: [] };
 }

@@ -143,6 +143,40 @@ Deno.test("a QDQ .onnx reads back as the quantized model it stores, in every com
   }
 });
 
+Deno.test("a JSON of coefficients is read wherever a model is (inspect, predict, quantize)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // A binary model on two features, as scikit-learn's coef_ and intercept_ would be dumped.
+    const coef = { coef: [[1.5, -2]], intercept: [0.25], classes: ["no", "yes"] };
+    await Deno.writeTextFile(`${dir}/coef.json`, JSON.stringify(coef));
+    const inspect = await runCli(["inspect", `${dir}/coef.json`]);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.match(inspect.stdout, /model +float sigmoid, 2 classes, 2 features/);
+    await Deno.writeTextFile(`${dir}/x.csv`, "x0,x1,y\n1,0,yes\n0,1,no\n2,0,yes\n0,2,no\n");
+    const p = await runCli([
+      ...["predict", "--quiet", "--model", `${dir}/coef.json`, "--data", `${dir}/x.csv`],
+      ...["--out", `${dir}/p.csv`],
+    ]);
+    assert.equal(p.code, 0, p.stderr);
+    // Scores 1.75, -1.75, 3.25, -3.75: yes, no, yes, no.
+    const labels = (await Deno.readTextFile(`${dir}/p.csv`)).trim().split("\n").slice(1);
+    assert.deepEqual(labels.map((l) => l.split(",")[0]), ["yes", "no", "yes", "no"]);
+    const q = await runCli([
+      ...["quantize", "--quiet", "--model", `${dir}/coef.json`, "--save", `${dir}/q.lrc`],
+      ...["--data", `${dir}/x.csv`],
+    ]);
+    assert.equal(q.code, 0, q.stderr);
+    assert.equal((await loadModel(`${dir}/q.lrc`)).kind, "quantized-logistic-regression");
+    // A misspelt field of a coefficients JSON is refused with the importer's words.
+    await Deno.writeTextFile(`${dir}/bad.json`, JSON.stringify({ ...coef, intercepts: [0] }));
+    const bad = await runCli(["inspect", `${dir}/bad.json`]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /intercepts/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("prune, quantize and compress --model match CSV columns by name, in any order", async () => {
   // A file with the model's features in another order used to be applied by position.
   const data = await loadEmbedded("breast-cancer");
