@@ -40,6 +40,7 @@ import { resolveSpace, SEARCH_DEFAULTS, SWEEP_DEFAULTS } from "../compress/space
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent, pointsText, ratioText } from "./format.ts";
 import { checkOutput, readFloatModelFile } from "./model_files.ts";
+import { checkKmeansGroups } from "./quantize.ts";
 import { createProgress } from "./progress.ts";
 import { refuseDenseTrainingOptions, TRAIN_OPTIONS, trainingChoices } from "./train.ts";
 import { writeCompressionReport } from "./compress_report.ts";
@@ -301,6 +302,30 @@ export const compressCommand: Command = {
       data = dataForModel(model, data, modelFile);
       if (model.preprocessing.kind === "none") {
         refuseUnused(NAME, args, ["preprocessing"], "to a model without standardisation");
+      }
+    }
+    // A k-means codebook larger than a group of the model cannot be made, whatever training and
+    // pruning give: refused before them.
+    if (mode === "pipeline" && space.quantize && space.quantize.method) {
+      const d = model?.featureNames.length ?? data.train.x.cols;
+      const method = space.quantize.method;
+      checkKmeansGroups(NAME, method, data.train.classes.length, d);
+      // With one codebook for the tensor, what the pruning keeps is known too.
+      const resolved = resolveMethod(method, NAME);
+      const prune = space.prune;
+      if (resolved.kind === "kmeans" && resolved.granularity === "tensor" && prune) {
+        const k = data.train.classes.length === 2 ? 1 : data.train.classes.length;
+        const fraction = prune.fraction ?? 0;
+        const kept = prune.structure === "features"
+          ? k * (d - Math.round(fraction * d))
+          : k * d - Math.round(fraction * k * d);
+        if (resolved.levels > kept) {
+          throw usage(
+            `k-means with ${resolved.levels} levels needs at least ${resolved.levels} weights, ` +
+              `and pruning ${percent(fraction)} of the ${prune.structure ?? "weights"} ` +
+              `leaves ${kept}; use fewer --bits or --levels, or a lower --sparsity`,
+          );
+        }
       }
     }
     const choices = trainingChoices(

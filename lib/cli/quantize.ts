@@ -219,22 +219,7 @@ export const quantizeCommand: Command = {
       data = dataForModel(model, data, file);
       origin = `loaded from ${file}`;
     } else {
-      // k-means needs as many distinct weights per group as levels: more levels than weights
-      // cannot be met whatever training gives, so it is refused before training.
-      if (method.kind === "kmeans") {
-        const k = data.train.classes.length === 2 ? 1 : data.train.classes.length;
-        const d = data.train.x.cols;
-        const g = method.granularity ?? "tensor";
-        const size = g === "tensor" ? k * d : g === "class" ? d : k;
-        const levels = method.levels ?? 2 ** (method.bits ?? 4);
-        if (levels > size) {
-          throw new UsageError(
-            `Cannot parse arguments of 'quantize': k-means with ${levels} levels needs at least ` +
-              `${levels} weights per group, and the model will have ${size} per ${g}; use ` +
-              "fewer --bits or --levels",
-          );
-        }
-      }
+      checkKmeansGroups("quantize", method, data.train.classes.length, data.train.x.cols);
       const trained = trainWithProgress(data, args, showProgress, io, { command: "quantize" });
       model = trained.model;
       warnings = [...trained.warnings];
@@ -417,4 +402,35 @@ const MIN_INTEGER_AGREEMENT = 0.99;
 function pointsDiff(a: number, b: number): string {
   const d = (a - b) * 100;
   return `${d >= 0 ? "+" : ""}${d.toFixed(2)} points`;
+}
+
+/**
+ * k-means needs as many distinct weights per group as levels: more levels than a group has
+ * weights cannot be met whatever training gives, so it is refused before training.
+ *
+ * @param command The command, for the message.
+ * @param method The quantization method (only k-means is checked).
+ * @param nClasses Classes of the model to be made.
+ * @param nFeatures Its features.
+ * @throws {UsageError} If a group would have fewer weights than levels.
+ */
+export function checkKmeansGroups(
+  command: string,
+  method: QuantizationMethod,
+  nClasses: number,
+  nFeatures: number,
+): void {
+  if (method.kind !== "kmeans") return;
+  const resolved = resolveMethod(method, command);
+  if (resolved.kind !== "kmeans") return;
+  const k = nClasses === 2 ? 1 : nClasses;
+  const g = resolved.granularity;
+  const size = g === "tensor" ? k * nFeatures : g === "class" ? nFeatures : k;
+  if (resolved.levels > size) {
+    throw new UsageError(
+      `Cannot parse arguments of '${command}': k-means with ${resolved.levels} levels needs at ` +
+        `least ${resolved.levels} weights per group, and the model will have ${size} per ${g}; ` +
+        "use fewer --bits or --levels",
+    );
+  }
 }

@@ -495,6 +495,22 @@ Deno.test("impossible counts and levels are refused before training, and a bare 
         ["quantize", "--dataset", "breast-cancer", "--method", "kmeans"],
         /k-means with 256 levels needs at least 256 weights per group, and the model will have 30/,
       ],
+      [
+        // compress found it only after training and pruning (exit 1).
+        [
+          ...["compress", "--dataset", "digits", "--method", "kmeans", "--bits", "8"],
+          ...["--granularity", "class"],
+        ],
+        /k-means with 256 levels needs at least 256 weights per group, and the model will have 64 per class/,
+      ],
+      [
+        // One codebook for the tensor: 640 weights, of which pruning 90 % leaves 64.
+        [
+          ...["compress", "--dataset", "digits", "--method", "kmeans", "--bits", "8"],
+          ...["--sparsity", "0.9"],
+        ],
+        /k-means with 256 levels needs at least 256 weights, and pruning 90\.00 % of the weights leaves 64; use fewer --bits or --levels, or a lower --sparsity/,
+      ],
     ];
     for (const [argv, message] of cases) {
       // Refused before training: no progress line, one error line, exit 2.
