@@ -123,7 +123,8 @@ export const compressCommand: Command = {
     model: {
       type: "string",
       value: "FILE",
-      help: "start from this float model (.lrc, .json or .onnx) instead of training one",
+      help: "start from this float model (.lrc, .json or .onnx) instead of training one; " +
+        "validation rows come from --data: give rows it was not trained on",
     },
     "validation-fraction": {
       type: "string",
