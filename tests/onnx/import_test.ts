@@ -31,6 +31,25 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** The ONNX bytes (opset 13) of a graph built on one float input `input` of `d` features. */
+function graphBytes(
+  g: GraphBuilder,
+  d: number,
+  outputs: [string, "FLOAT" | "STRING", (string | number)[]][],
+): Uint8Array {
+  return encodeOnnx({
+    ir_version: 8,
+    opset_import: [{ domain: "", version: 13 }],
+    graph: {
+      name: "g",
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo("input", "FLOAT", ["N", d])],
+      output: outputs.map(([name, type, dims]) => valueInfo(name, type, dims)),
+    },
+  });
+}
+
 async function trained(name: "digits" | "breast-cancer") {
   const d = await loadEmbedded(name);
   const s = trainTestSplit(d.x, d.y, { seed: 5 });
@@ -162,17 +181,7 @@ Deno.test({
         g.constant("b", "FLOAT", [k], [0.25, -0.5]),
       ]);
       g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
-      return encodeOnnx({
-        ir_version: 8,
-        opset_import: [{ domain: "", version: 13 }],
-        graph: {
-          name: "g",
-          node: g.nodes,
-          initializer: g.initializers,
-          input: [valueInfo("input", "FLOAT", ["N", d])],
-          output: [valueInfo("probabilities", "FLOAT", ["N", k])],
-        },
-      });
+      return graphBytes(g, d, [["probabilities", "FLOAT", ["N", k]]]);
     };
     for (
       const [bytes, scheme, granularity, bits] of [
@@ -212,17 +221,7 @@ Deno.test({
     ]);
     const scaled = g.op("Mul", ["input", g.constant("two", "FLOAT", [], [2])]);
     g.op("Gemm", [scaled, w], { transB: { int: 1 } }, "scores");
-    const bytes = encodeOnnx({
-      ir_version: 8,
-      opset_import: [{ domain: "", version: 13 }],
-      graph: {
-        name: "g",
-        node: g.nodes,
-        initializer: g.initializers,
-        input: [valueInfo("input", "FLOAT", ["N", d])],
-        output: [valueInfo("scores", "FLOAT", ["N", k])],
-      },
-    });
+    const bytes = graphBytes(g, d, [["scores", "FLOAT", ["N", k]]]);
     const r = importOnnxModel(bytes);
     assert.equal(r.quantized, undefined);
     assert.match(r.warnings.join(), /steps before them are not a standardisation/);
@@ -239,17 +238,7 @@ Deno.test("an ONNX graph that is not a linear classifier is refused with a clear
   const r = g.op("Relu", [h]);
   const z = g.op("MatMul", [r, g.constant("w2", "FLOAT", [4, 2], new Float32Array(8).fill(0.1))]);
   g.op("Softmax", [z], { axis: { int: 1 } }, "probabilities");
-  const mlp = encodeOnnx({
-    ir_version: 8,
-    opset_import: [{ domain: "", version: 13 }],
-    graph: {
-      name: "mlp",
-      node: g.nodes,
-      initializer: g.initializers,
-      input: [valueInfo("input", "FLOAT", ["N", 3])],
-      output: [valueInfo("probabilities", "FLOAT", ["N", 2])],
-    },
-  });
+  const mlp = graphBytes(g, 3, [["probabilities", "FLOAT", ["N", 2]]]);
   assert.throws(
     () => importOnnxModel(mlp, { name: "mlp.onnx" }),
     (e: Error) =>
@@ -496,17 +485,7 @@ Deno.test("a head the importer cannot read is refused: softmax across samples, o
   const graph = (build: (g: GraphBuilder) => void, k: number) => {
     const g = new GraphBuilder();
     build(g);
-    return encodeOnnx({
-      ir_version: 8,
-      opset_import: [{ domain: "", version: 13 }],
-      graph: {
-        name: "head",
-        node: g.nodes,
-        initializer: g.initializers,
-        input: [valueInfo("input", "FLOAT", ["N", 3])],
-        output: [valueInfo("p", "FLOAT", ["N", k])],
-      },
-    });
+    return graphBytes(g, 3, [["p", "FLOAT", ["N", k]]]);
   };
   // Softmax(Concat([s, 0])): s is the logit of class 0, which a guess would read backwards.
   const concat = graph((g) => {
