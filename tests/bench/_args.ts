@@ -30,6 +30,8 @@ export interface BenchArgs {
   integer(name: string, min: number, max: number): number;
   /** A comma-separated list of numbers within `[min, max]`. */
   numbers(name: string, min: number, max: number): number[];
+  /** A comma-separated list of names, each one of `allowed` (`what` names one in messages). */
+  choices(name: string, allowed: readonly string[], what: string): Set<string>;
 }
 
 /**
@@ -113,5 +115,12 @@ export function benchArgs(
     integer: (name, min, max) => number(name, string(name) ?? "", min, max, true),
     numbers: (name, min, max) =>
       (string(name) ?? "").split(",").map((raw) => number(name, raw.trim(), min, max, false)),
+    choices: (name, allowed, what) => {
+      const chosen = new Set((string(name) ?? "").split(",").map((v) => v.trim()));
+      for (const v of chosen) {
+        if (!allowed.includes(v)) usage(`unknown ${what} '${v}' (of ${allowed.join(", ")})`);
+      }
+      return chosen;
+    },
   };
 }

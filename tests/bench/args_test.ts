@@ -38,6 +38,7 @@ Deno.test("bench values are checked before any work", async () => {
       ["csv", ["--sizes", "100,abc"], /--sizes must be a number in \[1, 100000\], got 'abc'/],
       ["prune", ["--sparsities", "0.5,1.5"], /--sparsities must be a number in \[0, 1\]/],
       ["prune", ["--sections", "tabel"], /unknown section 'tabel'/],
+      ["optimizer", ["--sections", "l2"], /unknown section 'l2' \(of passes, path, l1\)/],
       ["quant", ["--epochs", "2.5"], /--epochs must be an integer/],
       // A repeated option: the earlier value was dropped without a word.
       [

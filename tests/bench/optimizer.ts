@@ -48,13 +48,7 @@ const args = benchArgs(
   },
 );
 const json = args.flag("json");
-const SECTIONS = new Set(args.string("sections")!.split(","));
-for (const s of SECTIONS) {
-  if (!ALL_SECTIONS.includes(s)) {
-    console.error(`bench:optimizer: unknown section '${s}' (of ${ALL_SECTIONS.join(", ")})`);
-    Deno.exit(2);
-  }
-}
+const SECTIONS = args.choices("sections", ALL_SECTIONS, "section");
 const CHECKPOINTS = [10, 20, 30, 40, 60];
 const train = await loadFashionMnist("train");
 const n = train.x.rows, d = train.x.cols, k = 10, nw = k * d, l2 = 1 / 6000;

@@ -84,13 +84,7 @@ const JSON_OUT = args.flag("json");
 const SPARSITIES = args.numbers("sparsities", 0, 1);
 const EPOCHS = args.integer("epochs", 1, 1000);
 const ITERATIONS = args.integer("iterations", 1, 100000);
-const SECTIONS = new Set(args.string("sections")!.split(","));
-for (const s of SECTIONS) {
-  if (!ALL_SECTIONS.includes(s)) {
-    console.error(`bench:prune: unknown section '${s}' (of ${ALL_SECTIONS.join(", ")})`);
-    Deno.exit(2);
-  }
-}
+const SECTIONS = args.choices("sections", ALL_SECTIONS, "section");
 const LAMBDA = REFERENCE_SETTINGS.lambda;
 const PENALTY = { kind: "l2", lambda: LAMBDA } as const;
 /** Masked SGD fine-tuning: momentum 0.9, step 0.03 halved every epoch. */
