@@ -46,6 +46,8 @@ function methodFromArgs(args: ParsedArgs): QuantizationMethod {
   const grid = ["scheme", "calibration", "percentile", "rounding"];
   const unused: Record<string, string[]> = {
     uniform: ["levels", "init"],
+    // As compress names it: the uniform affine grid.
+    affine: ["scheme", "levels", "init"],
     log2: ["scheme", "levels", "init"],
     // Codebooks and float16 have no integer grid, so no input quantization either.
     kmeans: [...grid, "input-dtype"],
@@ -78,9 +80,10 @@ function methodFromArgs(args: ParsedArgs): QuantizationMethod {
     : { kind: "nearest" as const };
   switch (kind) {
     case "uniform":
+    case "affine":
       return {
-        kind,
-        scheme: args.string("scheme") as "symmetric" | "affine",
+        kind: "uniform",
+        scheme: kind === "affine" ? "affine" : args.string("scheme") as "symmetric" | "affine",
         bits,
         granularity: granularity ?? "class",
         calibration,
@@ -121,7 +124,7 @@ export const quantizeCommand: Command = {
       value: "NAME",
       help: "quantization method",
       default: "uniform",
-      choices: ["uniform", "log2", "kmeans", "float16"],
+      choices: ["uniform", "affine", "log2", "kmeans", "float16"],
     },
     scheme: {
       type: "string",

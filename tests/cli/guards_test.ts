@@ -492,6 +492,10 @@ Deno.test("impossible counts and levels are refused before training, and a bare 
         /--count 65 exceeds the 64 weights/,
       ],
       [
+        ["quantize", "--dataset", "breast-cancer", "--method", "affine", "--scheme", "symmetric"],
+        /--scheme does not apply to --method affine/,
+      ],
+      [
         ["quantize", "--dataset", "breast-cancer", "--method", "kmeans"],
         /k-means with 256 levels needs at least 256 weights per group, and the model will have 30/,
       ],

@@ -9,6 +9,7 @@ import { fit } from "../../lib/model/fit.ts";
 import { predict } from "../../lib/model/predict.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { loadModel } from "../../lib/io/model_file.ts";
 
 Deno.test("lrc quantize trains, quantizes and reports accuracy and bytes as JSON", async () => {
   const r = await runCli([
@@ -145,7 +146,7 @@ Deno.test("lrc quantize rejects bad settings with a one-line usage error", async
     [["--bits", "17"], /--bits must be an integer in \[1, 16\], got '17'/],
     [["--bits", "0"], /--bits must be an integer in \[1, 16\]/],
     [["--method", "log2", "--bits", "9"], /bits must be an integer in \[1, 8\], got 9/],
-    [["--method", "int4"], /--method must be one of uniform, log2, kmeans, float16/],
+    [["--method", "int4"], /--method must be one of uniform, affine, log2, kmeans, float16/],
   ];
   for (const [args, pattern] of cases) {
     const r = await runCli(["quantize", ...args]);
@@ -184,6 +185,26 @@ Deno.test("lrc quantize keeps the input calibration only where integer-only infe
       const text = await runCli(["quantize", "--dataset", dataset]);
       assert.equal(/integer-only inference agrees on only/.test(text.stdout), !saved, dataset);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("quantize --method affine is the uniform affine grid, as compress names it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const common = ["quantize", "--quiet", "--dataset", "breast-cancer", "--bits", "4"];
+    const a = await runCli([...common, "--method", "affine", "--save", `${dir}/a.lrc`]);
+    assert.equal(a.code, 0, a.stderr);
+    const u = await runCli([
+      ...common,
+      ...["--method", "uniform", "--scheme", "affine", "--save", `${dir}/u.lrc`],
+    ]);
+    assert.equal(u.code, 0, u.stderr);
+    assert.deepEqual(await Deno.readFile(`${dir}/a.lrc`), await Deno.readFile(`${dir}/u.lrc`));
+    const q = await loadModel(`${dir}/a.lrc`);
+    assert.ok(q.kind === "quantized-logistic-regression" && q.weights.kind === "uniform");
+    assert.equal(q.weights.scheme, "affine");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
