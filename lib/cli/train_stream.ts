@@ -9,7 +9,7 @@ import { readCsvBatches, scanCsv } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import { checkDataOptions, delimiterOf } from "./data_options.ts";
 import { evaluateStream } from "../metrics/evaluate_stream.ts";
-import { fitStream } from "../model/fit_stream.ts";
+import { DEFAULT_BLOCK_ROWS as STREAM_BLOCK_ROWS, fitStream } from "../model/fit_stream.ts";
 import type { Command, ParsedArgs } from "./args.ts";
 import { UsageError } from "./args.ts";
 import { createProgress } from "./progress.ts";
@@ -47,10 +47,12 @@ export async function trainStreamedIfAsked(
 > {
   const file = args.string("data");
   checkDataOptions(args); // as loadData does for the in-memory path
-  let size = 0;
+  let size = 0, regular = true;
   if (file !== undefined) {
     try {
-      size = (await Deno.stat(file)).size;
+      const info = await Deno.stat(file);
+      size = info.size;
+      regular = info.isFile;
     } catch {
       return null; // the in-memory path reports the missing file
     }
@@ -63,6 +65,14 @@ export async function trainStreamedIfAsked(
   if (file === undefined) {
     throw new UsageError("Cannot train from a stream: --stream needs --data FILE.csv");
   }
+  // Why a file the user did not ask to stream is streamed, for the messages below.
+  const why = auto ? ` (${file} is ${size} bytes, above the in-memory limit)` : "";
+  if (!regular) {
+    throw new RangeError(
+      `Cannot train from a stream: '${file}' is not a regular file (a pipe?); streaming reads it ` +
+        "several times",
+    );
+  }
   if (args.flag("stream") && args.given("max-data-bytes")) {
     throw new UsageError(
       "Cannot train from a stream: --max-data-bytes limits reading a file into memory, which " +
@@ -72,8 +82,8 @@ export async function trainStreamedIfAsked(
   const testFraction = args.number("test-fraction", 1e-9, 1 - 1e-9)!;
   if (testFraction > 0.5) {
     throw new UsageError(
-      `Cannot train from a stream: it holds out every n-th row, so --test-fraction must be at ` +
-        `most 0.5, got ${testFraction}`,
+      `Cannot train from a stream${why}: it holds out every n-th row, so --test-fraction must be ` +
+        `at most 0.5, got ${testFraction}`,
     );
   }
   const every = Math.max(2, Math.round(1 / testFraction));
@@ -84,10 +94,14 @@ export async function trainStreamedIfAsked(
     delimiter: delimiterOf(args),
   };
   if (choices.optimizer.kind === "lbfgs") {
+    throw new UsageError(`Cannot train from a stream${why}: use --optimizer sgd or adam`);
+  }
+  // Streaming trains on blocks of rows; a batch cannot be larger than one.
+  const batch = choices.optimizer.batchSize ?? 64;
+  if (batch > STREAM_BLOCK_ROWS) {
     throw new UsageError(
-      `Cannot train from a stream${
-        auto ? ` (${file} is ${size} bytes, above the in-memory limit)` : ""
-      }: use --optimizer sgd or adam`,
+      `Cannot train from a stream${why}: --batch-size ${batch} is more than the ` +
+        `${STREAM_BLOCK_ROWS} rows streaming holds at once`,
     );
   }
   // Held-out rows exist only if the file has at least `every` rows: count that many (no more)
@@ -97,17 +111,33 @@ export async function trainStreamedIfAsked(
     counted += batch.x.rows;
     if (counted >= every) break;
   }
+  if (counted < 2) {
+    throw new RangeError(
+      `Cannot train from a stream: '${file}' has ${counted} data row${counted === 1 ? "" : "s"}; ` +
+        "at least two are needed (one to train on, one to test)",
+    );
+  }
   if (counted < every) {
     throw new RangeError(
       `Cannot train from a stream: '${file}' has ${counted} data rows, and holding out every ` +
         `${ordinal(every)} (--test-fraction ${testFraction}) leaves none to test; raise ` +
-        "--test-fraction",
+        "--test-fraction (at most 0.5)",
     );
   }
   // The classes of the held-out rows, so that one no training row has is found before training
   // (one more pass over the file, against the epochs').
   const heldOut = await scanCsv(file, { ...csv, rowFilter: isTest });
-  const checkScan = (scan: { classes: readonly string[] }) => {
+  const checkScan = (scan: { classes: readonly string[]; featureNames: readonly string[] }) => {
+    // As the in-memory path does (loadData): a header of numbers is most likely a data row.
+    if (csv.header && scan.featureNames.every(numeric)) {
+      io.err(
+        `warning: the first line of '${file}' holds numbers where the feature names go (${
+          scan.featureNames.slice(0, 3).join(", ")
+        }${
+          scan.featureNames.length > 3 ? ", ..." : ""
+        }): if the file has no header, give --no-header (its first row was read as the names)\n`,
+      );
+    }
     if (scan.classes.length < 2) {
       const column = csv.label ?? "the last column";
       throw new RangeError(
@@ -116,8 +146,10 @@ export async function trainStreamedIfAsked(
           "label with --label)",
       );
     }
+    // The raw labels, looked up as the evaluation will look them up in the model's classes
+    // ("2.0" is class "2" only when every label reads as a number).
     const known = classIndexOf(scan.classes);
-    const missing = heldOut.classes.find((c) => known(c) === undefined);
+    const missing = heldOut.labels.find((c) => known(c) === undefined);
     if (missing !== undefined) {
       throw new RangeError(
         `Cannot hold out every ${ordinal(every)} row of '${file}': class '${missing}' is only ` +
@@ -172,4 +204,9 @@ function ordinal(n: number): string {
     ? "rd"
     : "th";
   return `${n}${suffix}`;
+}
+
+/** Whether a header cell reads as a number. */
+function numeric(name: string): boolean {
+  return name.trim() !== "" && Number.isFinite(Number(name));
 }

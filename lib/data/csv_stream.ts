@@ -116,6 +116,8 @@ export interface CsvScan {
   readonly classes: string[];
   /** Maps a raw label cell to its class index. */
   readonly classOf: (label: string) => number;
+  /** The distinct raw label cells, as written ("2" and "2.0" are two here, one class). */
+  readonly labels: readonly string[];
   /** Mean of each feature column. */
   readonly mean: Float64Array;
   /** Population standard deviation of each feature column (1 for a constant column). */
@@ -674,7 +676,15 @@ export async function scanCsv(
     rows += m;
   }
   if (rows === 0 || sum === null) {
-    throw new SyntaxError(`Cannot read CSV '${file}': it has a header but no data rows`);
+    throw new SyntaxError(
+      `Cannot read CSV '${file}': ${
+        options.rowFilter
+          ? "the row filter keeps none of its data rows"
+          : (options.header ?? true)
+          ? "it has a header but no data rows"
+          : "it has no data rows"
+      }`,
+    );
   }
   const d = sum.length;
   const mean = new Float64Array(d), scale = new Float64Array(d);
@@ -687,5 +697,5 @@ export async function scanCsv(
   const lookup = classIndexOf(classes);
   const classOf = (label: string) => lookup(label) ?? -1;
   const bytes = (await Deno.stat(path)).size;
-  return { rows, featureNames, classes, classOf, mean, scale, bytes };
+  return { rows, featureNames, classes, classOf, labels: [...distinct], mean, scale, bytes };
 }

@@ -93,6 +93,9 @@ export interface FitStreamOptions
   ) => void;
 }
 
+/** Rows `fitStream` holds and shuffles together unless told otherwise (`blockRows`). */
+export const DEFAULT_BLOCK_ROWS = 16384;
+
 const FIT_STREAM_OPTION_KEYS: OptionKeys<FitStreamOptions> = {
   label: true,
   header: true,
@@ -160,7 +163,7 @@ export async function fitStream(
       `Cannot ${action}: link must be auto, sigmoid or softmax, got ${requestedLink}`,
     );
   }
-  const blockRows = options.blockRows ?? 16384;
+  const blockRows = options.blockRows ?? DEFAULT_BLOCK_ROWS;
   assertInRange(action, "blockRows", blockRows, 1, 2 ** 24, true);
   const epochs = optimizer.epochs ?? 20;
   assertInRange(action, "optimizer.epochs", epochs, 1, 1e6, true);

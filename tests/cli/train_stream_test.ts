@@ -170,3 +170,93 @@ Deno.test("a file above --max-data-bytes is streamed by lrc train and refused by
     await Deno.remove(file);
   }
 });
+
+Deno.test(
+  "lrc train --stream checks before any pass what it can: labels as evaluation reads them, headers, batch size, tiny files, pipes",
+  {
+    ignore: Deno.build.os === "windows",
+  },
+  async () => {
+    const dir = await Deno.makeTempDir();
+    const stream = ["--stream", "--optimizer", "sgd", "--epochs", "1"];
+    try {
+      // Training labels "2" and "x" (text: matched exactly); the held-out rows write "2.0", which
+      // the held-out rows alone would read as the number 2. Refused before training.
+      const mixed = ["a,y"];
+      for (let i = 0; i < 40; i++) {
+        mixed.push(`${i % 7},${i % 4 === 3 ? "2.0" : i % 2 ? "x" : "2"}`);
+      }
+      await Deno.writeTextFile(`${dir}/mixed.csv`, mixed.join("\n") + "\n");
+      const m = await runCli(["train", "--data", `${dir}/mixed.csv`, ...stream]);
+      assert.equal(m.code, 1, m.stderr);
+      assert.match(
+        m.stderr,
+        /^lrc train: Cannot hold out every 4th row of '.*': class '2\.0' is only in held-out rows/m,
+      );
+      assert.doesNotMatch(m.stderr, /training \(stream\)/);
+      // A header of numbers: the in-memory path's warning.
+      const rows = Array.from(
+        { length: 40 },
+        (_, i) => `${i % 5 + 1},${i % 3},${i % 2 ? "p" : "q"}`,
+      );
+      await Deno.writeTextFile(`${dir}/nohdr.csv`, rows.join("\n") + "\n");
+      const h = await runCli(["train", "--data", `${dir}/nohdr.csv`, ...stream, "--quiet"]);
+      assert.equal(h.code, 0, h.stderr);
+      assert.match(
+        h.stderr,
+        /^warning: the first line of '.*nohdr.csv' holds numbers where the feature names go \(1, 0\)/m,
+      );
+      // A batch larger than the block streaming holds, refused before any pass.
+      const b = await runCli([
+        "train",
+        "--data",
+        `${dir}/nohdr.csv`,
+        ...stream,
+        "--batch-size",
+        "20000",
+      ]);
+      assert.equal(b.code, 2, b.stderr);
+      assert.match(
+        b.stderr,
+        /--batch-size 20000 is more than the 16384 rows streaming holds at once/,
+      );
+      // One data row: nothing to train on and test.
+      await Deno.writeTextFile(`${dir}/one.csv`, "a,y\n1,p\n");
+      const o = await runCli([
+        "train",
+        "--data",
+        `${dir}/one.csv`,
+        ...stream,
+        "--test-fraction",
+        "0.5",
+      ]);
+      assert.equal(o.code, 1);
+      assert.match(
+        o.stderr,
+        /has 1 data row; at least two are needed \(one to train on, one to test\)$/m,
+      );
+      // A pipe would be read several times: refused by name (a FIFO, never opened here).
+      const fifo = `${dir}/pipe.csv`;
+      const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+      assert.ok(made.success);
+      const p = await runCli(["train", "--data", fifo, ...stream]);
+      assert.equal(p.code, 1);
+      assert.match(
+        p.stderr,
+        /is not a regular file \(a pipe\?\); streaming reads it several times/,
+      );
+      // Streamed because of its size, not asked: the refusal says why it streams.
+      const auto = await runCli([
+        ...["train", "--data", `${dir}/nohdr.csv`, "--max-data-bytes", "100"],
+        ...["--optimizer", "sgd", "--test-fraction", "0.6"],
+      ]);
+      assert.equal(auto.code, 2);
+      assert.match(
+        auto.stderr,
+        /Cannot train from a stream \(.*nohdr.csv is \d+ bytes, above the in-memory limit\): it holds out/,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

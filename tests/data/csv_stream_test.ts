@@ -124,6 +124,13 @@ Deno.test("scanCsv finds rows, classes in encodeLabels order and the column mome
     assert.deepEqual([...s.mean], [3, 5]);
     assert.ok(Math.abs(s.scale[0] - Math.sqrt(8 / 3)) < 1e-12);
     assert.equal(s.scale[1], 1, "constant column");
+    // The raw labels as written ("9.0" and "10"), beside the classes they name.
+    assert.deepEqual(s.labels, ["10", "9.0"]);
+    // A filter that keeps no row is named as such (it was "a header but no data rows").
+    await assert.rejects(
+      () => scanCsv(file, { rowFilter: () => false }),
+      /the row filter keeps none of its data rows/,
+    );
   });
 });
 
