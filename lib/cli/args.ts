@@ -133,8 +133,8 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
   } catch (error) {
     const first = (error as Error).message.split("\n")[0];
     const ambiguous = first.match(/^Option '(--[a-z0-9-]+)' argument is ambiguous/);
-    // An unknown option: the closest known one, or where a file goes for a command that takes
-    // it as an argument (inspect).
+    // An unknown option: the closest known one, or where the model file goes for a command that
+    // takes it as an argument (inspect).
     const unknown = first.match(/^Unknown option '--([^'=]+)/)?.[1];
     const near = unknown === undefined
       ? undefined
@@ -143,7 +143,7 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
       ? ""
       : near !== undefined
       ? ` (did you mean '--${near}'?)`
-      : command.positionals && (unknown === "model" || unknown === "data")
+      : command.positionals && unknown === "model"
       ? ` (give the file as an argument: lrc ${command.name} FILE)`
       : "";
     throw new UsageError(

@@ -308,26 +308,11 @@ export const compressCommand: Command = {
     // A k-means codebook larger than a group of the model cannot be made, whatever training and
     // pruning give: refused before them.
     if (mode === "pipeline" && space.quantize && space.quantize.method) {
+      // The model's own rows (a loaded 2-class model may be softmax, with two).
+      const rows = model?.weights.rows ??
+        (data.train.classes.length === 2 ? 1 : data.train.classes.length);
       const d = model?.featureNames.length ?? data.train.x.cols;
-      const method = space.quantize.method;
-      checkKmeansGroups(NAME, method, data.train.classes.length, d);
-      // With one codebook for the tensor, what the pruning keeps is known too.
-      const resolved = resolveMethod(method, NAME);
-      const prune = space.prune;
-      if (resolved.kind === "kmeans" && resolved.granularity === "tensor" && prune) {
-        const k = data.train.classes.length === 2 ? 1 : data.train.classes.length;
-        const fraction = prune.fraction ?? 0;
-        const kept = prune.structure === "features"
-          ? k * (d - Math.round(fraction * d))
-          : k * d - Math.round(fraction * k * d);
-        if (resolved.levels > kept) {
-          throw usage(
-            `k-means with ${resolved.levels} levels needs at least ${resolved.levels} weights, ` +
-              `and pruning ${percent(fraction)} of the ${prune.structure ?? "weights"} ` +
-              `leaves ${kept}; use fewer --bits or --levels, or a lower --sparsity`,
-          );
-        }
-      }
+      checkKmeansGroups(NAME, space.quantize.method, rows, d, "use fewer --bits");
     }
     const choices = trainingChoices(
       args,

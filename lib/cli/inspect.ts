@@ -37,7 +37,8 @@ export const inspectCommand: Command = {
         throw new TypeError(`Cannot read model file '${path}': ${(error as Error).message}`);
       }
     } else {
-      const { model } = await readModelFile(path);
+      const { model, warnings } = await readModelFile(path);
+      for (const w of warnings) io.err(`warning: ${w}\n`);
       bytes = encodeModel(model);
       const size = (await Deno.stat(path)).size;
       note = `${format.toUpperCase()} file of ${

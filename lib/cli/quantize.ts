@@ -222,7 +222,14 @@ export const quantizeCommand: Command = {
       data = dataForModel(model, data, file);
       origin = `loaded from ${file}`;
     } else {
-      checkKmeansGroups("quantize", method, data.train.classes.length, data.train.x.cols);
+      const rows = data.train.classes.length === 2 ? 1 : data.train.classes.length;
+      checkKmeansGroups(
+        "quantize",
+        method,
+        rows,
+        data.train.x.cols,
+        "use fewer --bits or --levels",
+      );
       const trained = trainWithProgress(data, args, showProgress, io, { command: "quantize" });
       model = trained.model;
       warnings = [...trained.warnings];
@@ -413,27 +420,28 @@ function pointsDiff(a: number, b: number): string {
  *
  * @param command The command, for the message.
  * @param method The quantization method (only k-means is checked).
- * @param nClasses Classes of the model to be made.
+ * @param k Output rows of the model to be quantized.
  * @param nFeatures Its features.
+ * @param advice What to do instead, in the command's options.
  * @throws {UsageError} If a group would have fewer weights than levels.
  */
 export function checkKmeansGroups(
   command: string,
   method: QuantizationMethod,
-  nClasses: number,
+  k: number,
   nFeatures: number,
+  advice: string,
 ): void {
   if (method.kind !== "kmeans") return;
   const resolved = resolveMethod(method, command);
   if (resolved.kind !== "kmeans") return;
-  const k = nClasses === 2 ? 1 : nClasses;
   const g = resolved.granularity;
   const size = g === "tensor" ? k * nFeatures : g === "class" ? nFeatures : k;
   if (resolved.levels > size) {
     throw new UsageError(
       `Cannot parse arguments of '${command}': k-means with ${resolved.levels} levels needs at ` +
         `least ${resolved.levels} weights per group, and the model will have ${size} per ${g}; ` +
-        "use fewer --bits or --levels",
+        advice,
     );
   }
 }

@@ -52,7 +52,8 @@ export async function trainStreamedIfAsked(
     try {
       const info = await Deno.stat(file);
       size = info.size;
-      regular = info.isFile;
+      // A folder is named as such by the readers; a pipe or device is refused below.
+      regular = info.isFile || info.isDirectory;
     } catch {
       return null; // the in-memory path reports the missing file
     }

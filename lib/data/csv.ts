@@ -298,7 +298,7 @@ class TableBuilder {
     if (width < 2) {
       this.fail(
         `it has ${width} column; a feature and a label column are needed${
-          delimiterHint(first[0] ?? "")
+          delimiterHint(first[0] ?? "", this.#options.delimiter)
         }`,
       );
     }
@@ -488,14 +488,17 @@ function resolveLabelColumn(
  * For a file read as one column: the other delimiter its first line seems to use, as a hint.
  *
  * @param cell The first line's one cell.
+ * @param delimiter The delimiter it was read with (not suggested).
  * @returns `"; ..."` naming the delimiter and how to give it, or `""`.
  */
-export function delimiterHint(cell: string): string {
-  if (cell.includes("\t")) {
+export function delimiterHint(cell: string, delimiter = ","): string {
+  // The first candidate the line holds, in this order: a space last, since names hold spaces.
+  const best = [",", "\t", ";", "|", " "].find((c) => c !== delimiter && cell.includes(c));
+  if (best === undefined) return "";
+  if (best === "\t") {
     return "; its first line holds tabs: if they separate the columns, give the delimiter '\\t' " +
       "(--delimiter tab)";
   }
-  const other = [";", "|", " "].find((c) => cell.includes(c));
-  return other === undefined ? "" : `; its first line holds '${other}': if it separates the ` +
-    `columns, give the delimiter '${other}' (--delimiter '${other}')`;
+  return `; its first line holds '${best}': if it separates the columns, give the delimiter ` +
+    `'${best}' (--delimiter '${best}')`;
 }

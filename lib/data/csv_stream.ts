@@ -247,7 +247,7 @@ function headerColumns(
   if (width < 2) {
     throw new SyntaxError(
       `Cannot read CSV '${file}': it has ${width} column; a feature and a label column are ` +
-        `needed${delimiterHint(fields[0] ?? "")}`,
+        `needed${delimiterHint(fields[0] ?? "", options.delimiter)}`,
     );
   }
   let labelCol: number;

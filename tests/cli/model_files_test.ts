@@ -167,6 +167,34 @@ Deno.test("a JSON of coefficients is read wherever a model is (inspect, predict,
     ]);
     assert.equal(q.code, 0, q.stderr);
     assert.equal((await loadModel(`${dir}/q.lrc`)).kind, "quantized-logistic-regression");
+    // Without featureNames the invented names x0, x1 are matched by name: said in a warning.
+    assert.match(inspect.stderr, /names no features \(featureNames\): they are x0, x1, \.\.\./);
+    await Deno.writeTextFile(
+      `${dir}/named.json`,
+      JSON.stringify({ ...coef, featureNames: ["x0", "x1"] }),
+    );
+    assert.doesNotMatch((await runCli(["inspect", `${dir}/named.json`])).stderr, /names no/);
+    // A binary model written as two softmax rows keeps them: a 4-level codebook of its 4
+    // weights per tensor fits (compress counted the data's classes as one row and refused).
+    await Deno.writeTextFile(
+      `${dir}/soft.json`,
+      JSON.stringify({
+        coef: [[1, -0.5], [-1, 0.5]],
+        intercept: [0.1, -0.1],
+        classes: ["no", "yes"],
+      }),
+    );
+    const rows = Array.from({ length: 40 }, (_, i) => {
+      const [a, b] = [(i % 5) - 2, ((i * 3) % 7) - 3];
+      return `${a},${b},${2 * (a - 0.5 * b) + 0.2 > 0 ? "yes" : "no"}`;
+    });
+    await Deno.writeTextFile(`${dir}/many.csv`, ["x0,x1,y", ...rows].join("\n") + "\n");
+    const k = await runCli([
+      ...["compress", "--quiet", "--model", `${dir}/soft.json`, "--data", `${dir}/many.csv`],
+      ...["--method", "kmeans", "--bits", "2", "--sparsity", "0", "--json"],
+    ]);
+    assert.equal(k.code, 0, k.stderr);
+    assert.match(JSON.parse(k.stdout).stages.at(-1).name, /k-means 4 levels per tensor/);
     // A misspelt field of a coefficients JSON is refused with the importer's words.
     await Deno.writeTextFile(`${dir}/bad.json`, JSON.stringify({ ...coef, intercepts: [0] }));
     const bad = await runCli(["inspect", `${dir}/bad.json`]);

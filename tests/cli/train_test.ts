@@ -161,6 +161,12 @@ const failures: [string, string[], number, RegExp][] = [
     /it has 1 column; a feature and a label column are needed; its first line holds ';': if it separates the columns, give the delimiter ';' \(--delimiter ';'\)$/m,
   ],
   [
+    "a comma file read with another delimiter, with a hint naming the comma",
+    ["train", "--data", "notebooks/data/breast_cancer.csv", "--delimiter", "tab"],
+    1,
+    /its first line holds ',': if it separates the columns, give the delimiter ',' \(--delimiter ','\)$/m,
+  ],
+  [
     "a tab-separated file, with a hint",
     ["train", "--data", "tests/fixtures/tab.csv"],
     1,
