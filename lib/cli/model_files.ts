@@ -86,15 +86,7 @@ export async function readModelFile(
       typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) &&
       "coef" in parsed && !("kind" in parsed)
     ) {
-      const read = modelFromCoefficients(parsed as Record<string, unknown>, { name: path });
-      if (!("featureNames" in parsed)) {
-        read.warnings.push(
-          `'${path}' names no features (featureNames): they are x0, x1, ..., and data columns are ` +
-            "matched to those names; add featureNames to the file, or give data without a " +
-            "header (--no-header) to take the columns by position",
-        );
-      }
-      return read;
+      return modelFromCoefficients(parsed as Record<string, unknown>, { name: path });
     }
   }
   return { model: await loadModel(path), warnings: [] };

@@ -114,13 +114,14 @@ export async function trainStreamedIfAsked(
   }
   if (counted < 2) {
     throw new RangeError(
-      `Cannot train from a stream: '${file}' has ${counted} data row${counted === 1 ? "" : "s"}; ` +
+      `Cannot train from a stream${why}: '${file}' has ${counted} data ` +
+        `row${counted === 1 ? "" : "s"}; ` +
         "at least two are needed (one to train on, one to test)",
     );
   }
   if (counted < every) {
     throw new RangeError(
-      `Cannot train from a stream: '${file}' has ${counted} data rows, and holding out every ` +
+      `Cannot train from a stream${why}: '${file}' has ${counted} data rows, and holding out every ` +
         `${ordinal(every)} (--test-fraction ${testFraction}) leaves none to test; raise ` +
         "--test-fraction (at most 0.5)",
     );
@@ -153,7 +154,9 @@ export async function trainStreamedIfAsked(
     const missing = heldOut.labels.find((c) => known(c) === undefined);
     if (missing !== undefined) {
       throw new RangeError(
-        `Cannot hold out every ${ordinal(every)} row of '${file}': class '${missing}' is only ` +
+        `Cannot hold out every ${
+          ordinal(every)
+        } row of '${file}'${why}: class '${missing}' is only ` +
           "in held-out rows, and no training row has it; give the file more rows of it, or " +
           "shuffle it",
       );

@@ -678,12 +678,8 @@ export async function scanCsv(
   if (rows === 0 || sum === null) {
     throw new SyntaxError(
       `Cannot read CSV '${file}': ${
-        options.rowFilter
-          ? "the row filter keeps none of its data rows"
-          : (options.header ?? true)
-          ? "it has a header but no data rows"
-          : "it has no data rows"
-      }`,
+        (options.header ?? true) ? "it has a header but no data rows" : "it has no data rows"
+      }${options.rowFilter ? ", or none that the row filter keeps" : ""}`,
     );
   }
   const d = sum.length;

@@ -167,13 +167,6 @@ Deno.test("a JSON of coefficients is read wherever a model is (inspect, predict,
     ]);
     assert.equal(q.code, 0, q.stderr);
     assert.equal((await loadModel(`${dir}/q.lrc`)).kind, "quantized-logistic-regression");
-    // Without featureNames the invented names x0, x1 are matched by name: said in a warning.
-    assert.match(inspect.stderr, /names no features \(featureNames\): they are x0, x1, \.\.\./);
-    await Deno.writeTextFile(
-      `${dir}/named.json`,
-      JSON.stringify({ ...coef, featureNames: ["x0", "x1"] }),
-    );
-    assert.doesNotMatch((await runCli(["inspect", `${dir}/named.json`])).stderr, /names no/);
     // A binary model written as two softmax rows keeps them: a 4-level codebook of its 4
     // weights per tensor fits (compress counted the data's classes as one row and refused).
     await Deno.writeTextFile(

@@ -255,6 +255,15 @@ Deno.test(
         auto.stderr,
         /Cannot train from a stream \(.*nohdr.csv is \d+ bytes, above the in-memory limit\): it holds out/,
       );
+      // The same for a file too small to stream.
+      const small = await runCli([
+        ...["train", "--data", `${dir}/one.csv`, "--max-data-bytes", "5", "--optimizer", "sgd"],
+      ]);
+      assert.equal(small.code, 1);
+      assert.match(
+        small.stderr,
+        /Cannot train from a stream \(.*one\.csv is \d+ bytes, above the in-memory limit\): '.*one\.csv' has 1 data row/,
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
