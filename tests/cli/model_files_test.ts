@@ -134,6 +134,21 @@ Deno.test("a QDQ .onnx reads back as the quantized model it stores, in every com
       const same = labels.filter((l, i) => l === expected[i]).length;
       assert.ok(same / expected.length >= 0.999, `${extra}: ${same} of ${expected.length}`);
     }
+    // A k-means export is a table lookup: inspect reads it as float and prints why.
+    const km = await runCli([
+      ...["quantize", "--quiet", "--dataset", "breast-cancer", "--max-iterations", "30"],
+      ...["--method", "kmeans", "--bits", "2", "--save", `${dir}/k.lrc`],
+    ]);
+    assert.equal(km.code, 0, km.stderr);
+    const ke = await runCli(["export", "--model", `${dir}/k.lrc`, "--out", `${dir}/k.onnx`]);
+    assert.equal(ke.code, 0, ke.stderr);
+    const ki = await runCli(["inspect", `${dir}/k.onnx`]);
+    assert.equal(ki.code, 0, ki.stderr);
+    assert.match(ki.stdout, /model +float sigmoid/);
+    assert.match(
+      ki.stderr,
+      /^warning: read as a float model: its weights are looked up in a table \(a codebook or power-of-two levels\)$/m,
+    );
     // A quantized model is not pruned or compressed again, as from a .lrc.
     const c = await runCli(["compress", "--quiet", "--model", `${dir}/q.onnx`]);
     assert.equal(c.code, 1);

@@ -5,6 +5,7 @@ import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { accumulateLoss } from "../../lib/model/loss.ts";
 import { predict } from "../../lib/model/predict.ts";
+import type { Penalty } from "../../lib/model/types.ts";
 
 function objective(x: Matrix, y: Int32Array, w: Float64Array, b: Float64Array, l2: number) {
   const r = accumulateLoss(
@@ -89,6 +90,28 @@ Deno.test("preconditioned and plain L-BFGS reach the same optimum", () => {
     assert.ok(Math.abs(pre.model.weights.data[i] - plain.model.weights.data[i]) < 1e-5);
   }
   for (let c = 0; c < 3; c++) assert.ok(Math.abs(pre.model.bias[c] - plain.model.bias[c]) < 1e-5);
+});
+
+Deno.test("the preconditioner is on by default without an L1 part and off with one", () => {
+  const { x, y } = synthetic(2, 400, 12, 3);
+  const run = (penalty: Penalty, precondition?: boolean) =>
+    fit(x, y, {
+      penalty,
+      preprocessing: "none",
+      backend: "ts",
+      optimizer: { kind: "lbfgs", ...(precondition === undefined ? {} : { precondition }) },
+    }).history.map((h) => h.objective);
+  for (
+    const [penalty, on] of [
+      [{ kind: "l2", lambda: 1e-2 }, true],
+      [{ kind: "l1", lambda: 1e-2 }, false],
+      [{ kind: "elasticnet", lambda: 1e-2, l1Ratio: 0.5 }, false],
+    ] as const
+  ) {
+    // The default run is the explicit one, iteration by iteration, and not the other.
+    assert.deepEqual(run(penalty), run(penalty, on), penalty.kind);
+    assert.notDeepEqual(run(penalty), run(penalty, !on), penalty.kind);
+  }
 });
 
 Deno.test("wasm training gives the same model with 1 and 2 threads", () => {
