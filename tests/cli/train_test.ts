@@ -155,6 +155,13 @@ const failures: [string, string[], number, RegExp][] = [
   ],
   ["an unknown command", ["fly"], 2, /unknown command 'fly'/],
   [
+    // inspect takes model files only: no hint to give a data file as its argument.
+    "inspect given --data, without a file hint",
+    ["inspect", "--data", "x.csv"],
+    2,
+    /Unknown option '--data'$/m,
+  ],
+  [
     "a file of another delimiter, with a hint",
     ["train", "--data", "tests/fixtures/semicolon.csv"],
     1,
