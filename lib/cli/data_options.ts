@@ -74,6 +74,48 @@ export interface LoadedData {
   readonly matched?: "same" | "position" | "reordered" | "subset";
 }
 
+/** Whether a header cell reads as a number (a data row read as the header, most likely). */
+export function readsAsNumber(name: string): boolean {
+  return name.trim() !== "" && Number.isFinite(Number(name));
+}
+
+/**
+ * Checks training data read from a CSV file, in memory or streamed: a header of numbers only
+ * gets a warning (a file may name its columns by numbers; predict, which knows the model's names,
+ * refuses it), a single class is refused.
+ *
+ * @param file The file, for messages.
+ * @param data Its feature names and classes (of the training rows).
+ * @param options The label option, whether a header was read, where warnings go, and which rows
+ *   the classes are of (for the message).
+ * @throws {RangeError} If the labels hold a single class.
+ */
+export function checkTrainingFile(
+  file: string,
+  data: { readonly featureNames: readonly string[]; readonly classes: readonly string[] },
+  options: { label?: string; header: boolean; io?: Pick<CliIo, "err">; rows?: string },
+): void {
+  const names = data.featureNames;
+  if (options.header && names.every(readsAsNumber)) {
+    options.io?.err(
+      `warning: the first line of '${file}' holds numbers where the feature names go (${
+        names.slice(0, 3).join(", ")
+      }${
+        names.length > 3 ? ", ..." : ""
+      }): if the file has no header, give --no-header (its first row was read as the names)\n`,
+    );
+  }
+  if (data.classes.length < 2) {
+    throw new RangeError(
+      `Cannot use '${file}' as training data: its label column (${
+        options.label ?? "the last column"
+      }) holds a single class ('${data.classes[0]}')${
+        options.rows ?? ""
+      }; at least two are needed (pick the label with --label)`,
+    );
+  }
+}
+
 /**
  * The `--delimiter` of a command: a tab may be written `tab` or `\t` (a literal tab is hard to
  * type in a shell), any other delimiter as itself; checked by {@linkcode checkDelimiter}.
@@ -165,25 +207,11 @@ export async function loadData(
       delimiter: delimiterOf(args),
       maxBytes: args.number("max-data-bytes", 1, Number.MAX_SAFE_INTEGER, true),
     });
-    // A header of numbers only is most likely a first data row (predict refuses it; a file may
-    // name its columns by numbers, so here it is a warning).
-    const numeric = (n: string) => n.trim() !== "" && Number.isFinite(Number(n));
-    if (!args.flag("no-header") && data.featureNames.every(numeric)) {
-      io?.err(
-        `warning: the first line of '${file}' holds numbers where the feature names go (${
-          data.featureNames.slice(0, 3).join(", ")
-        }${
-          data.featureNames.length > 3 ? ", ..." : ""
-        }): if the file has no header, give --no-header (its first row was read as the names)\n`,
-      );
-    }
-    if (data.classes.length < 2) {
-      const column = args.string("label") ?? "the last column";
-      throw new RangeError(
-        `Cannot use '${file}' as training data: its label column (${column}) holds a single class ` +
-          `('${data.classes[0]}'); at least two are needed (pick the label with --label)`,
-      );
-    }
+    checkTrainingFile(file, data, {
+      label: args.string("label"),
+      header: !args.flag("no-header"),
+      io,
+    });
     source = file;
   } else {
     const name = args.string("dataset") as EmbeddedName;

@@ -17,7 +17,7 @@ import { classesFromScores, probabilitiesFromScores } from "../model/predict.ts"
 import { preparePredictor } from "../model/predictor.ts";
 import { prepareQuantizedPredictor } from "../quant/predictor.ts";
 import { type Command, refuseUnused, UsageError } from "./args.ts";
-import { delimiterOf } from "./data_options.ts";
+import { delimiterOf, readsAsNumber } from "./data_options.ts";
 import { percent } from "./format.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
@@ -374,8 +374,7 @@ export function planColumns(
     return { labelCol, features, byName, unused };
   }
   const features = columns.map((_, j) => j).filter((j) => j !== labelCol);
-  const numeric = (n: string) => n.trim() !== "" && Number.isFinite(Number(n));
-  if (header && features.length > 0 && features.every((j) => numeric(columns[j]))) {
+  if (header && features.length > 0 && features.every((j) => readsAsNumber(columns[j]))) {
     fail(
       "its first line holds numbers where the features are and names none of the model's " +
         "features: if the file has no header, give --no-header (else its first row would be " +

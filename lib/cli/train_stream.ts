@@ -7,7 +7,7 @@
 
 import { readCsvBatches, scanCsv } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
-import { checkDataOptions, delimiterOf } from "./data_options.ts";
+import { checkDataOptions, checkTrainingFile, delimiterOf } from "./data_options.ts";
 import { evaluateStream } from "../metrics/evaluate_stream.ts";
 import { DEFAULT_BLOCK_ROWS as STREAM_BLOCK_ROWS, fitStream } from "../model/fit_stream.ts";
 import type { Command, ParsedArgs } from "./args.ts";
@@ -130,24 +130,8 @@ export async function trainStreamedIfAsked(
   // (one more pass over the file, against the epochs').
   const heldOut = await scanCsv(file, { ...csv, rowFilter: isTest });
   const checkScan = (scan: { classes: readonly string[]; featureNames: readonly string[] }) => {
-    // As the in-memory path does (loadData): a header of numbers is most likely a data row.
-    if (csv.header && scan.featureNames.every(numeric)) {
-      io.err(
-        `warning: the first line of '${file}' holds numbers where the feature names go (${
-          scan.featureNames.slice(0, 3).join(", ")
-        }${
-          scan.featureNames.length > 3 ? ", ..." : ""
-        }): if the file has no header, give --no-header (its first row was read as the names)\n`,
-      );
-    }
-    if (scan.classes.length < 2) {
-      const column = csv.label ?? "the last column";
-      throw new RangeError(
-        `Cannot use '${file}' as training data: its label column (${column}) holds a single ` +
-          `class ('${scan.classes[0]}') in the training rows; at least two are needed (pick the ` +
-          "label with --label)",
-      );
-    }
+    const { label, header } = csv;
+    checkTrainingFile(file, scan, { label, header, io, rows: " in the training rows" });
     // The raw labels, looked up as the evaluation will look them up in the model's classes
     // ("2.0" is class "2" only when every label reads as a number).
     const known = classIndexOf(scan.classes);
@@ -208,9 +192,4 @@ function ordinal(n: number): string {
     ? "rd"
     : "th";
   return `${n}${suffix}`;
-}
-
-/** Whether a header cell reads as a number. */
-function numeric(name: string): boolean {
-  return name.trim() !== "" && Number.isFinite(Number(name));
 }

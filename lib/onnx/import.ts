@@ -19,13 +19,7 @@ import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { QuantizedModel } from "../quant/types.ts";
 import { quantizedFromGraph } from "./import_quantized.ts";
-import {
-  decodeOnnx,
-  ONNX_TYPE,
-  type OnnxAttribute,
-  type OnnxNode,
-  type OnnxTensor,
-} from "./protobuf.ts";
+import { attr, decodeOnnx, ONNX_TYPE, type OnnxNode, type OnnxTensor } from "./protobuf.ts";
 
 /** Options for {@linkcode importOnnxModel}. */
 export interface OnnxImportOptions {
@@ -825,10 +819,6 @@ function checkVectorShape(n: OnnxNode, dims: number[], fail: (r: string) => neve
     `${n.op_type} node '${n.name ?? ""}' has a constant of shape [${dims}], which broadcasts ` +
       "over the samples or adds a dimension; only scalars, vectors and [1, n] rows are read",
   );
-}
-
-function attr(n: OnnxNode, name: string): OnnxAttribute | undefined {
-  return n.attribute?.find((a) => a.name === name);
 }
 
 /** The values of a tensor as float64 numbers (or strings), with its shape. */

@@ -26,7 +26,7 @@ import {
   type UniformScheme,
 } from "../quant/types.ts";
 import { validateQuantizedModel } from "../quant/validate.ts";
-import { ONNX_TYPE, type OnnxNode } from "./protobuf.ts";
+import { attr, ONNX_TYPE, type OnnxNode } from "./protobuf.ts";
 
 /** A constant of the graph. */
 export interface GraphConstant {
@@ -103,7 +103,6 @@ export function quantizedFromGraph(
   if (after.length > (gemmBias ? 0 : 1) || after.some((n) => n.op_type !== "Add")) {
     return keep("the graph computes more than a bias after the weights");
   }
-  const attr = (n: OnnxNode, name: string) => n.attribute?.find((a) => a.name === name);
   const transposed = product.op_type === "Gemm" &&
     Number(attr(product, "transB")?.i ?? 0) !== 0;
   if (
@@ -147,18 +146,16 @@ export function quantizedFromGraph(
   } else {
     const b = biasName ? numbers(biasName) : null;
     if (biasName && !b) return keep("its bias is computed in a way this reader does not follow");
-    const values = new Float32Array(rows);
-    if (b) { for (let c = 0; c < rows; c++) values[c] = b.values[b.values.length === 1 ? 0 : c]; }
-    bias = { kind: "float32", values };
-    // A float64 constant stays float64.
-    if (biasName && types.get(biasName) === ONNX_TYPE.DOUBLE) {
-      bias = { kind: "float64", values: Float64Array.from(values) };
-    }
+    const at = (c: number) => (b ? b.values[b.values.length === 1 ? 0 : c] : 0);
+    // A float64 constant stays float64; the others are float32 values.
+    bias = biasName && types.get(biasName) === ONNX_TYPE.DOUBLE
+      ? { kind: "float64", values: Float64Array.from({ length: rows }, (_, c) => at(c)) }
+      : { kind: "float32", values: Float32Array.from({ length: rows }, (_, c) => at(c)) };
   }
 
   const weights = source.op_type === "Cast"
     ? float16Tensor(numbers(source.input[0])!, rows, cols, transposed)
-    : uniformTensor(source, view, rows, cols, transposed, numbers, attr);
+    : uniformTensor(source, view, rows, cols, transposed, numbers);
   if ("reason" in weights) return keep(weights.reason);
   let mask: Uint8Array | undefined;
   if (maskName !== undefined) {
@@ -240,7 +237,6 @@ function uniformTensor(
   cols: number,
   transposed: boolean,
   numbers: (name: string | undefined) => { dims: number[]; values: Float64Array } | null,
-  attr: (n: OnnxNode, name: string) => { i?: number } | undefined,
 ): { tensor: QuantizedTensor } | { reason: string } {
   const codes = numbers(dq.input[0]), scale = numbers(dq.input[1]);
   const zero = numbers(dq.input[2]);

@@ -65,6 +65,17 @@ export interface OnnxNode {
   attribute?: OnnxAttribute[];
 }
 
+/**
+ * A node's attribute by name.
+ *
+ * @param n The node.
+ * @param name The attribute's name.
+ * @returns The attribute, or `undefined` when the node does not set it.
+ */
+export function attr(n: OnnxNode, name: string): OnnxAttribute | undefined {
+  return n.attribute?.find((a) => a.name === name);
+}
+
 /** A graph input or output with its type. */
 export interface OnnxValueInfo {
   name: string;
