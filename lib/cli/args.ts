@@ -50,6 +50,13 @@ export interface Command {
    * @default {false}
    */
   readonly positionals?: boolean;
+  /**
+   * Options of other commands that this one names differently or lacks, by their name without
+   * dashes: what to do here instead (e.g. `{ save: "compress writes its model with --out FILE" }`),
+   * shown when one is given.
+   * @default {{}}
+   */
+  readonly synonyms?: Readonly<Record<string, string>>;
   /** Runs it with parsed options; returns the exit code. */
   run(args: ParsedArgs, io: CliIo): Promise<number>;
 }
@@ -139,8 +146,11 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
     const near = unknown === undefined
       ? undefined
       : nearestName(unknown, Object.keys(command.options));
+    const synonym = unknown === undefined ? undefined : command.synonyms?.[unknown];
     const hint = unknown === undefined
       ? ""
+      : synonym !== undefined
+      ? ` (${synonym})`
       : near !== undefined
       ? ` (did you mean '--${near}'?)`
       : command.positionals && unknown === "model"

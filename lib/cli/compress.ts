@@ -16,7 +16,7 @@ import type { Optimizer } from "../model/fit.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { exportOnnx } from "../onnx/export.ts";
 import { PRUNE_STRATEGIES, type PruneStrategy } from "../prune/strategy.ts";
-import type { QuantizationMethod } from "../quant/quantize.ts";
+import type { Calibration, QuantizationMethod, Rounding } from "../quant/quantize.ts";
 import { resolveMethod } from "../quant/quantize.ts";
 import type { Granularity } from "../quant/types.ts";
 import {
@@ -35,11 +35,11 @@ import {
   type SweepResult,
 } from "../compress/mod.ts";
 import { type Command, decimalValue, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
-import { resolvePrune } from "../compress/context.ts";
+import { checkPruneCount, resolvePrune } from "../compress/context.ts";
 import { resolveSpace, SEARCH_DEFAULTS, SWEEP_DEFAULTS } from "../compress/space.ts";
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent, pointsText, ratioText } from "./format.ts";
-import { checkOutput, readFloatModelFile } from "./model_files.ts";
+import { checkOutput, readFloatModelFile, writeModelFile } from "./model_files.ts";
 import { checkKmeansGroups } from "./quantize.ts";
 import { createProgress } from "./progress.ts";
 import { refuseDenseTrainingOptions, TRAIN_OPTIONS, trainingChoices } from "./train.ts";
@@ -71,7 +71,7 @@ function choicesOf<T extends string>(
   const items = listOf(args, name);
   for (const v of items) {
     if (!allowed.includes(v as T)) {
-      throw usage(`--${name} must be among ${allowed.join(", ")}, got '${v}'`);
+      throw usage(`--${name} must be one of ${allowed.join(", ")} (or a list of them), got '${v}'`);
     }
   }
   return items as T[];
@@ -88,32 +88,106 @@ function numbersOf(
     const v = decimalValue(raw);
     if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
       throw usage(
-        `--${name} must hold ${integer ? "integers" : "numbers"} in [${min}, ${max}], got '${raw}'`,
+        `--${name} must be ${integer ? "an integer" : "a number"} in [${min}, ${max}] (or a ` +
+          `list of them), got '${raw}'`,
       );
     }
     return v;
   });
 }
 
-function methodOf(name: (typeof METHODS)[number], calibration: string): QuantizationMethod {
-  const cal = { kind: calibration as "minmax" | "mse" };
+/** The grid and codebook settings every listed method takes from the options. */
+interface MethodSettings {
+  readonly calibration: Calibration;
+  readonly rounding: Rounding;
+  readonly init: "kmeans++" | "linear";
+  readonly seed: number;
+}
+
+function methodOf(name: (typeof METHODS)[number], settings: MethodSettings): QuantizationMethod {
+  const { calibration, rounding } = settings;
   switch (name) {
     case "uniform":
-      return { kind: "uniform", scheme: "symmetric", calibration: cal };
+      return { kind: "uniform", scheme: "symmetric", calibration, rounding };
     case "affine":
-      return { kind: "uniform", scheme: "affine", calibration: cal };
+      return { kind: "uniform", scheme: "affine", calibration, rounding };
     case "log2":
-      return { kind: "log2", calibration: cal };
+      return { kind: "log2", calibration, rounding };
     case "kmeans":
-      return { kind: "kmeans" };
+      return { kind: "kmeans", init: settings.init, seed: settings.seed };
     default:
       return { kind: "float16" };
   }
 }
 
+/** The quantization settings of the options, checked against the methods that use them. */
+function methodSettings(args: ParsedArgs, methods: readonly string[]): MethodSettings {
+  const listed = `to --method ${methods.join(",")}`;
+  if (!methods.some((m) => m === "uniform" || m === "affine" || m === "log2")) {
+    refuseUnused(NAME, args, ["calibration", "percentile", "rounding"], `${listed} (no grid)`);
+  }
+  if (!methods.includes("kmeans")) refuseUnused(NAME, args, ["init", "levels"], listed);
+  const cal = args.string("calibration")!;
+  if (cal !== "percentile") {
+    refuseUnused(NAME, args, ["percentile"], "without --calibration percentile");
+  }
+  const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
+  return {
+    calibration: cal === "percentile"
+      ? { kind: "percentile", percentile: args.number("percentile", 1e-9, 100)! }
+      : { kind: cal as "minmax" | "mse" },
+    rounding: args.string("rounding") === "stochastic"
+      ? { kind: "stochastic", seed }
+      : { kind: "nearest" },
+    init: args.string("init") as "kmeans++" | "linear",
+    seed,
+  };
+}
+
+/** The fine-tuning optimiser of the options (`--fine-tune-steps` is either count's old name). */
+function fineTuneOf(args: ParsedArgs): Optimizer | false {
+  const name = args.string("fine-tune")!;
+  const counts = ["fine-tune-iterations", "fine-tune-epochs", "fine-tune-learning-rate"];
+  if (name === "none") {
+    refuseUnused(NAME, args, [...counts, "fine-tune-steps"], "with --fine-tune none");
+    return false;
+  }
+  if (args.given("fine-tune-steps")) {
+    refuseUnused(
+      NAME,
+      args,
+      counts.slice(0, 2),
+      "with --fine-tune-steps, which is the same setting",
+    );
+  }
+  const steps = args.number("fine-tune-steps", 1, 1e7, true);
+  if (name === "lbfgs") {
+    refuseUnused(NAME, args, counts.slice(1), "to --fine-tune lbfgs (it has iterations)");
+    return {
+      kind: "lbfgs",
+      maxIterations: steps ?? args.number("fine-tune-iterations", 1, 1e7, true) ?? 100,
+    };
+  }
+  refuseUnused(NAME, args, counts.slice(0, 1), `to --fine-tune ${name} (it has epochs)`);
+  const epochs = steps ?? args.number("fine-tune-epochs", 1, 1e6, true) ?? 5;
+  const learningRate = args.number("fine-tune-learning-rate", 1e-12, 1e6);
+  // --batch-size also sets these batches, as in prune.
+  const batchSize = args.number("batch-size", 1, 1e9, true);
+  return name === "sgd"
+    ? { kind: "sgd", epochs, batchSize, learningRate: learningRate ?? 0.03, learningRateDecay: 0.5 }
+    : { kind: "adam", epochs, batchSize, ...(learningRate !== undefined ? { learningRate } : {}) };
+}
+
 /** The `compress` command. */
 export const compressCommand: Command = {
   name: NAME,
+  synonyms: {
+    save: "compress writes its model with --out FILE",
+    qat: "compress takes --training qat",
+    scheme: "compress names the grids --method uniform (symmetric) and affine",
+    threshold: "compress takes --sparsity or --count",
+    compensate: "compress compensates unless --no-compensate is given",
+  },
   summary:
     "Compress a model (prune, fine-tune, quantize), or --sweep, or --budget search; write the " +
     ".lrc file and an HTML report.",
@@ -158,6 +232,20 @@ export const compressCommand: Command = {
       help: "fraction of weights (or features) to remove; 0 is no pruning (default 0.5; sweep " +
         "0,0.5,0.8,0.9; search 0,0.3,0.5,0.7,0.8,0.9,0.95)",
     },
+    count: {
+      type: "string",
+      value: "N",
+      help: "number of weights (or features) to remove instead of --sparsity; with per-class " +
+        "scope the number in each class row (pipeline only)",
+    },
+    scope: {
+      type: "string",
+      value: "SCOPE",
+      help: "rank all weights together, or each class row on its own (auto: per-class for " +
+        "taylor and obd, global otherwise; pipeline only)",
+      default: "auto",
+      choices: ["auto", "global", "per-class"],
+    },
     "no-compensate": {
       type: "boolean",
       help: "do not fold the removed weights' mean contribution into the bias",
@@ -169,10 +257,26 @@ export const compressCommand: Command = {
       default: "lbfgs",
       choices: ["lbfgs", "sgd", "adam", "none"],
     },
+    "fine-tune-iterations": {
+      type: "string",
+      value: "N",
+      help: "iterations of lbfgs fine-tuning (default: 100)",
+    },
+    "fine-tune-epochs": {
+      type: "string",
+      value: "N",
+      help: "epochs of sgd/adam fine-tuning (default: 5)",
+    },
+    "fine-tune-learning-rate": {
+      type: "string",
+      value: "X",
+      help: "step size of sgd/adam fine-tuning (default 0.03 for sgd, halved every epoch; 0.001 " +
+        "for adam)",
+    },
     "fine-tune-steps": {
       type: "string",
       value: "N",
-      help: "iterations of lbfgs (default 100) or epochs of sgd/adam (default 5)",
+      help: "--fine-tune-iterations for lbfgs, --fine-tune-epochs for sgd/adam (the earlier name)",
     },
     method: {
       type: "string",
@@ -190,12 +294,38 @@ export const compressCommand: Command = {
       value: "G[,G]",
       help: "quantization groups: tensor, class, feature (default: class; kmeans tensor)",
     },
+    levels: {
+      type: "string",
+      value: "K",
+      help: "k-means codebook size (default 2^bits; pipeline only: the sweep and search take " +
+        "sizes from --bits)",
+    },
+    init: {
+      type: "string",
+      value: "NAME",
+      help: "k-means initialisation (kmeans++ uses --seed)",
+      default: "kmeans++",
+      choices: ["kmeans++", "linear"],
+    },
     calibration: {
       type: "string",
       value: "NAME",
       help: "range calibration of uniform and log2 grids",
       default: "mse",
-      choices: ["minmax", "mse"],
+      choices: ["minmax", "percentile", "mse"],
+    },
+    percentile: {
+      type: "string",
+      value: "P",
+      help: "percentile of --calibration percentile",
+      default: "99.99",
+    },
+    rounding: {
+      type: "string",
+      value: "NAME",
+      help: "rounding onto uniform and log2 grids (stochastic uses --seed)",
+      default: "nearest",
+      choices: ["nearest", "stochastic"],
     },
     training: {
       type: "string",
@@ -219,9 +349,9 @@ export const compressCommand: Command = {
     },
     out: {
       type: "string",
-      value: "FILE.lrc",
-      help: "write the compressed model file (missing folders are created, as for --onnx and " +
-        "--report)",
+      value: "FILE",
+      help: "write the compressed model: binary format for .lrc, JSON for .json (missing " +
+        "folders are created, as for --onnx and --report)",
     },
     onnx: { type: "string", value: "FILE.onnx", help: "also export the compressed model to ONNX" },
     report: {
@@ -250,9 +380,10 @@ export const compressCommand: Command = {
     }
     const maxDrop = mode === "budget" ? args.number("budget", 0, 100)! / 100 : undefined;
     const out = args.string("out");
-    if (out !== undefined && !out.toLowerCase().endsWith(".lrc")) {
-      throw usage(`--out must end in .lrc, got '${out}'`);
+    if (out !== undefined && !/\.(lrc|json)$/i.test(out)) {
+      throw usage(`--out must end in .lrc (binary) or .json, got '${out}'`);
     }
+    const outJson = out !== undefined && /\.json$/i.test(out);
     if (out !== undefined && mode === "sweep") {
       throw usage("--out writes one model: use it without --sweep, or with --budget");
     }
@@ -275,7 +406,12 @@ export const compressCommand: Command = {
       learningRateDecay: 0.5,
     } as const;
     const showProgress = !args.flag("quiet") && !args.flag("json");
-    trainingChoices(args, 1, { command: NAME }); // its options checked now; the default lambda needs the data
+    // Its options checked now; the default lambda needs the data.
+    const choiceOptions = {
+      command: NAME,
+      batchSizeElsewhere: space.fineTune !== false && space.fineTune.kind !== "lbfgs",
+    };
+    trainingChoices(args, 1, choiceOptions);
     // Output folders are made before any work starts (and once every option has been read), so
     // a bad path fails at once; no output may be a folder or an input file. The folders made are
     // removed again until the outputs are written, so a run that fails leaves none behind.
@@ -305,19 +441,28 @@ export const compressCommand: Command = {
         refuseUnused(NAME, args, ["preprocessing"], "to a model without standardisation");
       }
     }
-    // A k-means codebook larger than a group of the model cannot be made, whatever training and
-    // pruning give: refused before them.
-    if (mode === "pipeline" && space.quantize && space.quantize.method) {
-      // The model's own rows (a loaded 2-class model may be softmax, with two).
+    if (mode === "pipeline") {
+      // What the model's shape rules out whatever training gives is refused before training: a
+      // k-means codebook larger than a group, a prune count larger than what there is. The
+      // model's own rows count (a loaded 2-class model may be softmax, with two).
       const rows = model?.weights.rows ??
         (data.train.classes.length === 2 ? 1 : data.train.classes.length);
       const d = model?.featureNames.length ?? data.train.x.cols;
-      checkKmeansGroups(NAME, space.quantize.method, rows, d, "use fewer --bits");
+      if (space.quantize && space.quantize.method) {
+        checkKmeansGroups(NAME, space.quantize.method, rows, d, "use fewer --bits or --levels");
+      }
+      if (space.prune) {
+        try {
+          checkPruneCount(resolvePrune(space.prune, NAME), rows, d, NAME);
+        } catch (error) {
+          throw usage(errorReason(error));
+        }
+      }
     }
     const choices = trainingChoices(
       args,
       Math.round(data.train.x.rows * (1 - validationFraction)),
-      { command: NAME },
+      choiceOptions,
     );
     const progress = createProgress(io, showProgress);
     const started = performance.now();
@@ -358,9 +503,15 @@ export const compressCommand: Command = {
       progress.done();
     }
     const seconds = (performance.now() - started) / 1000;
+    let outBytes: number | null = null;
     if (result && out !== undefined) {
       await ensureParent(out);
-      await writeFileAtomic(out, result.file);
+      if (outJson) {
+        outBytes = await writeModelFile(out, result.model);
+      } else {
+        await writeFileAtomic(out, result.file);
+        outBytes = result.file.length;
+      }
     }
     let onnxBytes: number | null = null;
     if (result && onnx !== undefined) {
@@ -408,6 +559,7 @@ export const compressCommand: Command = {
             : {}),
           seconds,
           savedTo: out ?? null,
+          savedBytes: outBytes,
           onnx: onnx ?? null,
           onnxBytes,
           report: reportPath ?? null,
@@ -475,7 +627,16 @@ export const compressCommand: Command = {
       );
     }
     if (out !== undefined && result) {
-      lines.push("", `wrote     ${out} (${result.file.length.toLocaleString("en-US")} bytes)`);
+      lines.push(
+        "",
+        `wrote     ${out} (${outBytes!.toLocaleString("en-US")} bytes${
+          outJson
+            ? `, JSON; the sizes above are the .lrc file's, ${
+              result.file.length.toLocaleString("en-US")
+            } bytes`
+            : ""
+        })`,
+      );
     }
     if (onnx !== undefined) {
       lines.push(`wrote     ${onnx} (${onnxBytes!.toLocaleString("en-US")} bytes, ONNX)`);
@@ -547,37 +708,38 @@ function spaceFromArgs(args: ParsedArgs, mode: "pipeline" | "sweep" | "budget"):
     ["tensor", "class", "feature"] as const,
   ) as Granularity[];
   const training = choicesOf(args, "training", ["ptq", "qat"] as const) as QuantizationTraining[];
-  const calibration = args.string("calibration")!;
-  const fineTuneName = args.string("fine-tune")!;
-  const steps = args.number("fine-tune-steps", 1, 1e7, true);
-  const fineTune: Optimizer | false = fineTuneName === "none"
-    ? false
-    : fineTuneName === "lbfgs"
-    ? { kind: "lbfgs", maxIterations: steps ?? 100 }
-    : {
-      kind: fineTuneName as "sgd" | "adam",
-      epochs: steps ?? 5,
-      ...(fineTuneName === "sgd" ? { learningRate: 0.03, learningRateDecay: 0.5 } : {}),
-    };
+  // The methods' names when --method is absent (those of SWEEP_DEFAULTS and SEARCH_DEFAULTS),
+  // so that the grid and codebook settings reach them.
+  const defaultMethods = mode === "pipeline"
+    ? ["uniform"] as const
+    : mode === "sweep"
+    ? ["uniform", "kmeans"] as const
+    : ["uniform", "affine", "log2", "kmeans"] as const;
+  const methodList = methodNames.length > 0 ? methodNames : defaultMethods;
+  const settings = methodSettings(args, methodList);
+  if (
+    settings.rounding.kind === "stochastic" && (training.length === 0 || training.includes("qat"))
+  ) {
+    // QAT's forward pass rounds to nearest.
+    throw usage("--rounding stochastic applies to post-training quantization: add --training ptq");
+  }
+  const fineTune = fineTuneOf(args);
   const compensate = !args.flag("no-compensate");
-  if (fineTuneName === "none") {
-    refuseUnused(NAME, args, ["fine-tune-steps"], "with --fine-tune none");
-  }
+  const fineTuning = [
+    "fine-tune",
+    "fine-tune-iterations",
+    "fine-tune-epochs",
+    "fine-tune-learning-rate",
+    "fine-tune-steps",
+  ];
   if (sparsities.length > 0 && sparsities.every((s) => s === 0)) {
-    refuseUnused(
-      NAME,
-      args,
-      ["fine-tune", "fine-tune-steps"],
-      "with --sparsity 0 (fine-tuning follows pruning)",
-    );
-  }
-  if (methodNames.length > 0 && methodNames.every((m) => m === "kmeans" || m === "float16")) {
-    refuseUnused(NAME, args, ["calibration"], `to --method ${methodNames.join(",")} (no grid)`);
+    refuseUnused(NAME, args, fineTuning, "with --sparsity 0 (fine-tuning follows pruning)");
   }
   if (args.flag("no-standardize")) {
     refuseUnused(NAME, args, ["preprocessing"], "with --no-standardize (nothing to store)");
   }
-  refuseDenseTrainingOptions(NAME, args, ["batch-size"]);
+  const miniBatchTuning = fineTune !== false && fineTune.kind !== "lbfgs";
+  refuseDenseTrainingOptions(NAME, args, miniBatchTuning ? [] : ["batch-size"]);
   if (mode === "pipeline") {
     for (
       const [name, list] of [
@@ -592,15 +754,29 @@ function spaceFromArgs(args: ParsedArgs, mode: "pipeline" | "sweep" | "budget"):
     ) {
       if (list.length > 1) throw usage(`--${name} takes one value without --sweep or --budget`);
     }
-    const sparsity = sparsities[0] ?? 0.5;
-    const prune: PruneSpec | false = sparsity === 0 ? false : {
+    if (args.given("count") && args.given("sparsity")) {
+      throw usage("give --sparsity or --count, not both");
+    }
+    const count = args.number("count", 0, Number.MAX_SAFE_INTEGER, true);
+    const amount = count !== undefined ? { count } : { fraction: sparsities[0] ?? 0.5 };
+    const scope = args.string("scope")!;
+    if (scope !== "auto" && structures[0] === "features") {
+      throw usage(`--scope ${scope} applies to --structure weights`);
+    }
+    const prune: PruneSpec | false = (amount.count ?? amount.fraction) === 0 ? false : {
       strategy: strategies[0] ?? "magnitude",
       structure: structures[0] ?? "weights",
-      fraction: sparsity,
+      ...amount,
+      ...(scope !== "auto" ? { scope: scope as "global" | "per-class" } : {}),
       compensate,
     };
     if (prune === false) {
-      refuseUnused(NAME, args, ["strategy", "structure", "no-compensate"], "with --sparsity 0");
+      refuseUnused(
+        NAME,
+        args,
+        ["strategy", "structure", "scope", "no-compensate", ...fineTuning],
+        `with --${count !== undefined ? "count" : "sparsity"} 0`,
+      );
     } else {
       try {
         resolvePrune(prune, NAME);
@@ -610,21 +786,22 @@ function spaceFromArgs(args: ParsedArgs, mode: "pipeline" | "sweep" | "budget"):
     }
     const methodName = methodNames[0] ?? "uniform";
     let quantize: QuantizeSpec | false = false;
-    const quantizing = ["bits", "granularity", "calibration", "training"];
     const qat = ["qat-epochs", "qat-learning-rate"];
     if (methodName === "none") {
-      refuseUnused(NAME, args, [...quantizing, ...qat], "to --method none");
+      refuseUnused(NAME, args, ["bits", "granularity", "training", ...qat], "to --method none");
     }
     if (methodName === "float16") {
-      refuseUnused(NAME, args, ["bits", "granularity", "calibration"], "to --method float16");
+      refuseUnused(NAME, args, ["bits", "granularity"], "to --method float16");
     }
     if (training[0] === "ptq") refuseUnused(NAME, args, qat, "with --training ptq");
     if (methodName !== "none") {
-      const template = methodOf(methodName, calibration);
+      const template = methodOf(methodName, settings);
+      const levels = args.number("levels", 2, 65536, true);
       const method: QuantizationMethod = template.kind === "float16" ? template : {
         ...template,
         bits: bits[0] ?? 4,
         ...(granularities[0] ? { granularity: granularities[0] } : {}),
+        ...(levels !== undefined ? { levels } : {}),
       };
       try {
         resolveMethod(method, NAME);
@@ -638,7 +815,14 @@ function spaceFromArgs(args: ParsedArgs, mode: "pipeline" | "sweep" | "budget"):
   if (methodNames.includes("none")) {
     throw usage("--method none is the float32 model, which --sweep and --budget always include");
   }
-  if (!compensate) throw usage("--no-compensate applies to the pipeline only");
+  for (const option of ["no-compensate", "count", "scope", "levels"]) {
+    if (args.given(option)) {
+      throw usage(
+        `--${option} applies to the pipeline only` +
+          (option === "levels" ? " (the sweep and search take k-means sizes from --bits)" : ""),
+      );
+    }
+  }
   // An option is used if any listed method or sparsity uses it.
   if (methodNames.length > 0 && methodNames.every((m) => m === "float16")) {
     refuseUnused(NAME, args, ["bits", "granularity"], "to --method float16");
@@ -653,9 +837,7 @@ function spaceFromArgs(args: ParsedArgs, mode: "pipeline" | "sweep" | "budget"):
     ...(strategies.length ? { strategies } : {}),
     ...(structures.length ? { structures } : {}),
     ...(sparsities.length ? { sparsities } : {}),
-    ...(methodNames.length
-      ? { methods: methodNames.map((m) => methodOf(m as Exclude<typeof m, "none">, calibration)) }
-      : {}),
+    methods: methodList.map((m) => methodOf(m as Exclude<typeof m, "none">, settings)),
     ...(bits.length ? { bits } : {}),
     ...(granularities.length ? { granularities } : {}),
     ...(training.length ? { training } : {}),

@@ -15,6 +15,7 @@ import { TRAIN_OPTIONS, trainWithProgress } from "./train.ts";
 /** The `export` command. */
 export const exportCommand: Command = {
   name: "export",
+  synonyms: { save: "export writes with --out FILE.onnx" },
   summary: "Export a model to ONNX, from a saved model (--model) or a fresh training.",
   options: {
     model: {

@@ -46,6 +46,12 @@ const NAME = "prune";
 /** The `prune` command. */
 export const pruneCommand: Command = {
   name: NAME,
+  synonyms: {
+    out: "prune writes its model with --save FILE",
+    "fine-tune-steps":
+      "prune takes --fine-tune-iterations (lbfgs) or --fine-tune-epochs (sgd, adam)",
+    "no-compensate": "prune compensates only when --compensate is given",
+  },
   summary: "Prune a trained (or loaded) model by a strategy, optionally fine-tune, report, save.",
   options: {
     ...DATA_OPTIONS,

@@ -108,6 +108,10 @@ function methodFromArgs(args: ParsedArgs): QuantizationMethod {
 /** The `quantize` command. */
 export const quantizeCommand: Command = {
   name: "quantize",
+  synonyms: {
+    out: "quantize writes its model with --save FILE",
+    training: "quantize takes --qat for quantization-aware training, nothing for post-training",
+  },
   summary: "Quantize a trained (or freshly trained) model; report accuracy and bytes.",
   options: {
     ...DATA_OPTIONS,

@@ -170,6 +170,7 @@ export function trainWithProgress(
 /** The `train` command. */
 export const trainCommand: Command = {
   name: "train",
+  synonyms: { out: "train writes its model with --save FILE" },
   summary: "Train a logistic-regression model, evaluate it on held-out data, optionally save it.",
   options: {
     ...DATA_OPTIONS,

@@ -175,7 +175,9 @@ export function describeMethod(method: QuantizationMethod): string {
         calibrationName(m.calibration)
       }${m.rounding.kind === "stochastic" ? ", stochastic rounding" : ""})`;
     case "log2":
-      return `log2 ${m.bits}-bit ${per(m.granularity)} (${calibrationName(m.calibration)})`;
+      return `log2 ${m.bits}-bit ${per(m.granularity)} (${calibrationName(m.calibration)}${
+        m.rounding.kind === "stochastic" ? ", stochastic rounding" : ""
+      })`;
     case "kmeans":
       return `k-means ${m.levels} levels ${per(m.granularity)} (${m.init})`;
     case "float16":

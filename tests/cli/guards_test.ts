@@ -505,7 +505,7 @@ Deno.test("impossible counts and levels are refused before training, and a bare 
           ...["compress", "--dataset", "digits", "--method", "kmeans", "--bits", "8"],
           ...["--granularity", "class"],
         ],
-        /k-means with 256 levels needs at least 256 weights per group, and the model will have 64 per class; use fewer --bits$/m,
+        /k-means with 256 levels needs at least 256 weights per group, and the model will have 64 per class; use fewer --bits or --levels$/m,
       ],
     ];
     for (const [argv, message] of cases) {

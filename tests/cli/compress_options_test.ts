@@ -1,0 +1,239 @@
+// The settings that lrc prune and lrc quantize expose and compress takes too, under the same
+// names: they reach the models compress makes (their names and sizes say so), and what does not
+// apply is refused before any training.
+import assert from "node:assert/strict";
+import { runCli } from "../_helpers/assert_close.ts";
+import { readModelFile } from "../../lib/cli/model_files.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
+import { predictProba } from "../../lib/model/predict.ts";
+
+const FAST = ["--max-iterations", "100"];
+
+interface Stage {
+  stage: string;
+  name: string;
+  nonZeros: number;
+  weights: number;
+  bits: number;
+  bytes: number;
+  validation: { accuracy: number; logLoss: number };
+}
+
+async function stages(args: readonly string[]): Promise<Stage[]> {
+  const r = await runCli(["compress", ...FAST, ...args, "--json"]);
+  assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+  return JSON.parse(r.stdout).stages;
+}
+
+function last(s: readonly Stage[]): Stage {
+  return s[s.length - 1];
+}
+
+Deno.test("compress takes prune's --count and --scope: that many weights leave every class row", async () => {
+  // digits: 10 classes x 64 features; 30 per row leave 34 in each of the 10 rows.
+  const s = await stages(["--count", "30", "--scope", "per-class", "--fine-tune", "none"]);
+  const pruned = s.find((x) => x.stage === "pruned")!;
+  assert.equal(pruned.weights, 640);
+  assert.equal(pruned.nonZeros, 340);
+  assert.match(pruned.name, /^magnitude 30 weights \(per-class\)/);
+  // Globally ranked, 30 weights in all.
+  const global = await stages(["--count", "30", "--fine-tune", "none", "--method", "none"]);
+  assert.equal(global.find((x) => x.stage === "pruned")!.nonZeros, 610);
+  // Whole features: 30 of the 64 columns.
+  const features = await stages([
+    "--count",
+    "30",
+    "--structure",
+    "features",
+    "--fine-tune",
+    "none",
+    "--method",
+    "none",
+  ]);
+  assert.equal(features.find((x) => x.stage === "pruned")!.nonZeros, 340);
+});
+
+Deno.test("compress takes quantize's --levels, --init, --calibration percentile and --rounding", async () => {
+  const kmeans = last(
+    await stages(["--method", "kmeans", "--levels", "6", "--init", "linear", "--training", "ptq"]),
+  );
+  assert.match(kmeans.name, /k-means 6 levels per tensor \(linear\)$/);
+  assert.equal(kmeans.bits, 3); // ceil(log2(6))
+  const percentile = last(
+    await stages(["--calibration", "percentile", "--percentile", "99", "--training", "ptq"]),
+  );
+  assert.match(percentile.name, /uniform symmetric 4-bit per class \(percentile 99\)$/);
+  for (const method of ["uniform", "log2"]) {
+    const stochastic = last(
+      await stages(["--method", method, "--rounding", "stochastic", "--training", "ptq"]),
+    );
+    assert.match(stochastic.name, /, stochastic rounding\)$/, method);
+  }
+});
+
+Deno.test("compress --sweep and --budget pass the grid settings to their default methods", async () => {
+  // Without --method the sweep uses its default methods, which took none of these before.
+  const r = await runCli([
+    "compress",
+    ...FAST,
+    "--sweep",
+    "--sparsity",
+    "0",
+    "--bits",
+    "4",
+    "--calibration",
+    "minmax",
+    "--init",
+    "linear",
+    "--training",
+    "ptq",
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const names: string[] = JSON.parse(r.stdout).sweep.rows.map((row: { name: string }) => row.name);
+  assert.ok(names.includes("uniform symmetric 4-bit per class (minmax)"), names.join("; "));
+  assert.ok(names.includes("k-means 16 levels per tensor (linear)"), names.join("; "));
+  assert.ok(!names.some((n) => n.includes("(mse)") || n.includes("kmeans++")), names.join("; "));
+});
+
+Deno.test("compress takes prune's fine-tuning options; --fine-tune-steps is the same setting", async () => {
+  const name = (s: Stage[]) => s.find((x) => x.stage === "fine-tuned")!;
+  const without = (s: Stage) => ({ ...s, seconds: 0 });
+  const method = ["--method", "none"];
+  // lbfgs: iterations.
+  const steps = name(await stages([...method, "--fine-tune-steps", "7"]));
+  const iterations = name(await stages([...method, "--fine-tune-iterations", "7"]));
+  assert.deepEqual(without(iterations), without(steps));
+  // sgd: epochs, step size and batch size.
+  const sgd = ["--fine-tune", "sgd", ...method];
+  const e2 = name(await stages([...sgd, "--fine-tune-steps", "2"]));
+  assert.deepEqual(without(name(await stages([...sgd, "--fine-tune-epochs", "2"]))), without(e2));
+  const rate = name(
+    await stages([...sgd, "--fine-tune-epochs", "2", "--fine-tune-learning-rate", "0.001"]),
+  );
+  const batch = name(await stages([...sgd, "--fine-tune-epochs", "2", "--batch-size", "8"]));
+  // Each reaches the training: the fine-tuned model differs from the default's.
+  assert.notEqual(rate.validation.logLoss, e2.validation.logLoss);
+  assert.notEqual(batch.validation.logLoss, e2.validation.logLoss);
+});
+
+Deno.test("compress --out FILE.json writes the model that the .lrc file holds", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const common = ["compress", ...FAST, "--fine-tune-steps", "20", "--quiet"];
+    const json = await runCli([...common, "--out", `${dir}/m.json`]);
+    assert.equal(json.code, 0, json.stderr);
+    const lrc = await runCli([...common, "--out", `${dir}/m.lrc`]);
+    assert.equal(lrc.code, 0, lrc.stderr);
+    const lrcBytes = (await Deno.stat(`${dir}/m.lrc`)).size;
+    const jsonBytes = (await Deno.stat(`${dir}/m.json`)).size;
+    assert.match(
+      json.stdout,
+      new RegExp(
+        `wrote {5}${dir}/m\\.json \\(${jsonBytes.toLocaleString("en-US")} bytes, JSON; the ` +
+          `sizes above are the \\.lrc file's, ${lrcBytes.toLocaleString("en-US")} bytes\\)`,
+      ),
+    );
+    // Both files give the same probabilities on the data, as the float models they stand for.
+    const digits = await loadEmbedded("digits");
+    const probabilities = [];
+    for (const file of ["m.json", "m.lrc"]) {
+      const { model, warnings } = await readModelFile(`${dir}/${file}`);
+      assert.deepEqual(warnings, []);
+      assert.equal(model.kind, "quantized-logistic-regression", file);
+      probabilities.push(predictProba(asFloatModel(model), digits.x).data);
+    }
+    assert.deepEqual(probabilities[0], probabilities[1]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("compress refuses these settings where they do not apply, before any training", async () => {
+  const refused: [string[], RegExp][] = [
+    [["--count", "5", "--sparsity", "0.5"], /give --sparsity or --count, not both/],
+    [["--count", "65", "--scope", "per-class"], /prune count 65 exceeds the 64 weights of each/],
+    [["--count", "641"], /prune count 641 exceeds the 640 weights/],
+    [
+      ["--structure", "features", "--scope", "global"],
+      /--scope global applies to --structure weights/,
+    ],
+    [["--count", "0", "--scope", "global"], /--scope does not apply with --count 0/],
+    [["--sweep", "--scope", "global"], /--scope applies to the pipeline only/],
+    [["--budget", "1", "--count", "3"], /--count applies to the pipeline only/],
+    [
+      ["--sweep", "--levels", "4"],
+      /--levels applies to the pipeline only \(the sweep and search take k-means sizes from --bits\)/,
+    ],
+    [["--levels", "4"], /--levels does not apply to --method uniform/],
+    [["--init", "linear"], /--init does not apply to --method uniform/],
+    [
+      ["--sweep", "--method", "uniform", "--init", "linear"],
+      /--init does not apply to --method uniform/,
+    ],
+    [
+      ["--method", "kmeans", "--rounding", "stochastic"],
+      /--rounding does not apply to --method kmeans \(no grid\)/,
+    ],
+    [["--percentile", "99"], /--percentile does not apply without --calibration percentile/],
+    [
+      ["--rounding", "stochastic"],
+      /--rounding stochastic applies to post-training quantization: add --training ptq/,
+    ],
+    [["--sweep", "--rounding", "stochastic"], /add --training ptq/],
+    [
+      ["--fine-tune-steps", "3", "--fine-tune-iterations", "3"],
+      /--fine-tune-iterations does not apply with --fine-tune-steps, which is the same setting/,
+    ],
+    [
+      ["--fine-tune-epochs", "3"],
+      /--fine-tune-epochs does not apply to --fine-tune lbfgs \(it has iterations\)/,
+    ],
+    [
+      ["--fine-tune", "adam", "--fine-tune-iterations", "3"],
+      /--fine-tune-iterations does not apply to --fine-tune adam \(it has epochs\)/,
+    ],
+    [
+      ["--fine-tune", "none", "--fine-tune-learning-rate", "0.1"],
+      /does not apply with --fine-tune none/,
+    ],
+    [["--batch-size", "8"], /--batch-size does not apply to --optimizer lbfgs/],
+    [["--sparsity", "0", "--fine-tune-iterations", "3"], /with --sparsity 0/],
+    [["--out", "m.txt"], /--out must end in \.lrc \(binary\) or \.json, got 'm\.txt'/],
+    [["--bits", "0"], /--bits must be an integer in \[1, 16\] \(or a list of them\), got '0'/],
+    [
+      ["--method", "zip"],
+      /--method must be one of uniform, affine, log2, kmeans, float16, none \(or a list of them\), got 'zip'/,
+    ],
+  ];
+  for (const [args, message] of refused) {
+    const r = await runCli(["compress", ...args]);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    // One line: the error, with no progress of a training before it.
+    assert.match(r.stderr, /^lrc compress: Cannot parse arguments of 'compress': [^\n]+\n$/);
+    assert.match(r.stderr, message, args.join(" "));
+  }
+});
+
+Deno.test("an option another command names differently gets that command's name in the error", async () => {
+  const cases: [string[], string][] = [
+    [["compress", "--save", "m.lrc"], "compress writes its model with --out FILE"],
+    [["compress", "--qat"], "compress takes --training qat"],
+    [["compress", "--compensate"], "compress compensates unless --no-compensate is given"],
+    [["quantize", "--out", "m.lrc"], "quantize writes its model with --save FILE"],
+    [["quantize", "--training", "qat"], "quantize takes --qat for quantization-aware training"],
+    [["prune", "--fine-tune-steps", "3"], "prune takes --fine-tune-iterations (lbfgs) or"],
+    [["prune", "--no-compensate"], "prune compensates only when --compensate is given"],
+    [["train", "--out", "m.lrc"], "train writes its model with --save FILE"],
+    [["export", "--save", "m.onnx"], "export writes with --out FILE.onnx"],
+  ];
+  for (const [argv, hint] of cases) {
+    const r = await runCli(argv);
+    assert.equal(r.code, 2, argv.join(" "));
+    assert.ok(
+      r.stderr.includes(`Unknown option '${argv[1]}' (${hint}`),
+      `${argv.join(" ")}: ${r.stderr}`,
+    );
+  }
+});
