@@ -8,7 +8,15 @@
  * @module
  */
 
+import type { Matrix } from "../core/matrix.ts";
 import { errorReason } from "../core/validate.ts";
+import { encodeModel } from "../io/model_file.ts";
+import type { StoredModel } from "../io/quantized.ts";
+import { accuracy } from "../metrics/metrics.ts";
+import { predict } from "../model/predict.ts";
+import { dequantizeModel } from "../quant/model.ts";
+import { integerPredict } from "../quant/integer.ts";
+import type { QuantizedModel } from "../quant/types.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 import type { PairedDifference } from "../metrics/paired.ts";
 import { paretoFront } from "../metrics/pareto.ts";
@@ -40,7 +48,12 @@ import { resolveSpace, SEARCH_DEFAULTS, SWEEP_DEFAULTS } from "../compress/space
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent, pointsText, ratioText } from "./format.ts";
 import { checkOutput, readFloatModelFile, writeModelFile } from "./model_files.ts";
-import { checkKmeansGroups } from "./quantize.ts";
+import {
+  checkKmeansGroups,
+  type InputDtype,
+  integerCalibration,
+  MIN_INTEGER_AGREEMENT,
+} from "./quantize.ts";
 import { createProgress } from "./progress.ts";
 import { refuseDenseTrainingOptions, TRAIN_OPTIONS, trainingChoices } from "./train.ts";
 import { writeCompressionReport } from "./compress_report.ts";
@@ -347,6 +360,19 @@ export const compressCommand: Command = {
       default: "auto",
       choices: ["auto", "fold", "compact", "keep"],
     },
+    integer: {
+      type: "boolean",
+      help: "calibrate the input for integer-only inference (integer input codes, int32 " +
+        "accumulation; uniform, affine and log2 grids) and store it with the model when its " +
+        "predictions agree with the dequantized model's on 99 % of the training rows",
+    },
+    "input-dtype": {
+      type: "string",
+      value: "T",
+      help: "input codes of --integer (auto: uint8 for non-negative inputs)",
+      default: "auto",
+      choices: ["auto", "uint8", "int8"],
+    },
     out: {
       type: "string",
       value: "FILE",
@@ -397,6 +423,23 @@ export const compressCommand: Command = {
       throw usage(`--report must end in .html, got '${reportPath}'`);
     }
     const space = spaceFromArgs(args, mode);
+    const integerAsked = args.flag("integer");
+    if (!integerAsked) refuseUnused(NAME, args, ["input-dtype"], "without --integer");
+    if (integerAsked) {
+      if (mode === "sweep") throw usage("--integer calibrates one model: not with --sweep");
+      const grids = ["uniform", "affine", "log2"];
+      const methods = choicesOf(args, "method", METHODS);
+      if (
+        mode === "pipeline" ? !grids.includes(methods[0] ?? "uniform") : (
+          methods.length === 0 || !methods.every((m) => grids.includes(m))
+        )
+      ) {
+        throw usage(
+          "--integer needs integer grids: --method uniform, affine or log2" +
+            (mode === "budget" ? " (a list of them; the search's default includes k-means)" : ""),
+        );
+      }
+    }
     const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
     const validationFraction = args.number("validation-fraction", 1e-9, 1 - 1e-9)!;
     const qatOptimizer = {
@@ -503,19 +546,36 @@ export const compressCommand: Command = {
       progress.done();
     }
     const seconds = (performance.now() - started) / 1000;
+    const integer = result && integerAsked
+      ? integerStage(
+        result.model,
+        session.trainData.x,
+        session.validation,
+        data.test,
+        args.string("input-dtype") as InputDtype,
+      )
+      : null;
+    let stored = result?.model;
+    let file = result?.file;
+    if (integer && integer.kept) {
+      stored = integer.model;
+      const bytes = encodeModel(integer.model, { entropy: args.flag("entropy") });
+      integer.bytes = bytes.length;
+      file = bytes;
+    }
     let outBytes: number | null = null;
     if (result && out !== undefined) {
       await ensureParent(out);
       if (outJson) {
-        outBytes = await writeModelFile(out, result.model);
+        outBytes = await writeModelFile(out, stored!);
       } else {
-        await writeFileAtomic(out, result.file);
-        outBytes = result.file.length;
+        await writeFileAtomic(out, file!);
+        outBytes = file!.length;
       }
     }
     let onnxBytes: number | null = null;
     if (result && onnx !== undefined) {
-      const bytes = exportOnnx(result.model);
+      const bytes = exportOnnx(stored!);
       await ensureParent(onnx);
       await writeFileAtomic(onnx, bytes);
       onnxBytes = bytes.length;
@@ -558,6 +618,7 @@ export const compressCommand: Command = {
             ? { sweep: { rows: sweep.rows, front: sweep.front, skipped: sweep.skipped } }
             : {}),
           seconds,
+          integer: integer === null ? null : { ...integer, model: undefined },
           savedTo: out ?? null,
           savedBytes: outBytes,
           onnx: onnx ?? null,
@@ -626,6 +687,7 @@ export const compressCommand: Command = {
         candidateTable(front),
       );
     }
+    if (integer) lines.push("", ...integerLines(integer, result!.file.length));
     if (out !== undefined && result) {
       lines.push(
         "",
@@ -646,6 +708,100 @@ export const compressCommand: Command = {
     return 0;
   },
 };
+
+/** The integer-only form of the compressed model (`--integer`). */
+interface IntegerStage {
+  /** Whether the calibration is stored (its predictions agree on the training rows). */
+  kept: boolean;
+  /** Why there is none, or why it is not stored. */
+  note: string | null;
+  /** The model with its input calibration. */
+  model: QuantizedModel;
+  inputDtype: string | null;
+  inputScale: number | null;
+  inputZeroPoint: number | null;
+  trainAgreement: number | null;
+  validationAccuracy: number | null;
+  testAccuracy: number | null;
+  /** Share of the test rows on which it predicts as the dequantized model does. */
+  testAgreement: number | null;
+  /** Bytes of the file with the calibration (when stored). */
+  bytes: number | null;
+}
+
+function integerStage(
+  model: StoredModel,
+  fitX: Matrix,
+  validation: { readonly x: Matrix; readonly y: Int32Array },
+  test: { readonly x: Matrix; readonly y: Int32Array },
+  dtype: InputDtype,
+): IntegerStage | null {
+  const none = (note: string): IntegerStage | null => ({
+    kept: false,
+    note,
+    model: model as QuantizedModel,
+    inputDtype: null,
+    inputScale: null,
+    inputZeroPoint: null,
+    trainAgreement: null,
+    validationAccuracy: null,
+    testAccuracy: null,
+    testAgreement: null,
+    bytes: null,
+  });
+  if (model.kind !== "quantized-logistic-regression") {
+    return none("the chosen model is float32: it has no integer grid");
+  }
+  if (model.weights.kind !== "uniform" && model.weights.kind !== "log2") {
+    return none(`the chosen model's ${model.weights.kind} weights have no integer grid`);
+  }
+  const dequantized = dequantizeModel(model);
+  let c;
+  try {
+    c = integerCalibration(model, dequantized, fitX, dtype);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return none(errorReason(error));
+  }
+  const testPred = test.x.rows > 0 ? integerPredict(c.prepared, test.x) : null;
+  return {
+    kept: c.kept,
+    note: c.kept
+      ? null
+      : `integer-only predictions agree with the dequantized model on ${
+        percent(c.trainAgreement)
+      } of the training rows, below ${percent(MIN_INTEGER_AGREEMENT)}: one input scale for ` +
+        "every feature loses those of small range; the model is written without calibration",
+    model: c.calibrated,
+    inputDtype: c.calibrated.input!.dtype,
+    inputScale: c.calibrated.input!.scale,
+    inputZeroPoint: c.calibrated.input!.zeroPoint,
+    trainAgreement: c.trainAgreement,
+    validationAccuracy: accuracy(validation.y, integerPredict(c.prepared, validation.x)),
+    testAccuracy: testPred ? accuracy(test.y, testPred) : null,
+    testAgreement: testPred ? accuracy(testPred, predict(dequantized, test.x)) : null,
+    bytes: null,
+  };
+}
+
+function integerLines(i: IntegerStage, fileBytes: number): string[] {
+  if (i.inputDtype === null) return [`integer   none: ${i.note}`];
+  const lines = [
+    `integer   input ${i.inputDtype} (scale ${i.inputScale!.toPrecision(4)}, zero point ` +
+    `${i.inputZeroPoint}), int32 bias: validation ${percent(i.validationAccuracy!)}` +
+    (i.testAccuracy !== null ? `, test ${percent(i.testAccuracy)}` : "") +
+    `; predicts as the dequantized model on ${percent(i.trainAgreement!)} of the training rows` +
+    (i.testAgreement !== null ? ` and ${percent(i.testAgreement)} of the test rows` : ""),
+  ];
+  lines.push(
+    i.kept
+      ? `          stored: the file is ${i.bytes!.toLocaleString("en-US")} bytes with the ` +
+        `calibration (${(i.bytes! - fileBytes >= 0 ? "+" : "") + (i.bytes! - fileBytes)} ` +
+        `against the table's last row)`
+      : `          not stored: ${i.note}`,
+  );
+  return lines;
+}
 
 /** What one of `n` samples is worth, in percentage points (two significant digits when small). */
 function samplePoints(n: number): string {

@@ -22,6 +22,8 @@ import {
   resolveMethod,
 } from "../quant/mod.ts";
 import type { QuantizedModel } from "../quant/types.ts";
+import type { IntegerModel } from "../quant/integer.ts";
+import type { Matrix } from "../core/matrix.ts";
 import { type Command, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
 import { DATA_OPTIONS, dataForModel, loadData } from "./data_options.ts";
 import {
@@ -287,28 +289,23 @@ export const quantizeCommand: Command = {
     let integerNote: string | null = null;
     if (q.weights.kind === "uniform" || q.weights.kind === "log2") {
       try {
-        const calibrated = calibrateInput(q, data.train.x, {
-          dtype: args.string("input-dtype") as "auto" | "uint8" | "int8",
-        });
-        const prepared = prepareIntegerModel(calibrated);
-        const intPred = integerPredict(prepared, data.test.x);
-        // Whether to keep the calibration is decided on the training data: one input scale for
-        // every feature can lose features of small range (raw inputs of a standardised model).
-        const trainAgreement = accuracy(
-          integerPredict(prepared, data.train.x),
-          predict(dequantized, data.train.x),
+        const c = integerCalibration(
+          q,
+          dequantized,
+          data.train.x,
+          args.string("input-dtype") as InputDtype,
         );
-        const calibrationSaved = trainAgreement >= MIN_INTEGER_AGREEMENT;
+        const intPred = integerPredict(c.prepared, data.test.x);
         integer = {
           testAccuracy: accuracy(data.test.y, intPred),
           agreement: accuracy(intPred, quantPred),
-          trainAgreement,
-          calibrationSaved,
-          inputDtype: calibrated.input!.dtype,
-          inputScale: calibrated.input!.scale,
-          inputZeroPoint: calibrated.input!.zeroPoint,
+          trainAgreement: c.trainAgreement,
+          calibrationSaved: c.kept,
+          inputDtype: c.calibrated.input!.dtype,
+          inputScale: c.calibrated.input!.scale,
+          inputZeroPoint: c.calibrated.input!.zeroPoint,
         };
-        if (calibrationSaved) q = calibrated;
+        if (c.kept) q = c.calibrated;
       } catch (error) {
         if (!(error instanceof RangeError)) throw error;
         integerNote = errorReason(error);
@@ -411,7 +408,49 @@ export const quantizeCommand: Command = {
 };
 
 /** The share of training rows on which integer-only predictions must agree to keep them. */
-const MIN_INTEGER_AGREEMENT = 0.99;
+export const MIN_INTEGER_AGREEMENT = 0.99;
+
+/** Input code types of integer-only inference (`auto`: uint8 for non-negative inputs). */
+export type InputDtype = "auto" | "uint8" | "int8";
+
+/** An input calibration for integer-only inference, and whether it is worth keeping. */
+export interface IntegerCalibration {
+  /** The model with its input calibration and int32 bias. */
+  readonly calibrated: QuantizedModel;
+  /** Its integer-only predictor. */
+  readonly prepared: IntegerModel;
+  /** Share of the training rows on which it predicts as the dequantized model does. */
+  readonly trainAgreement: number;
+  /** Whether that share reaches {@linkcode MIN_INTEGER_AGREEMENT}. */
+  readonly kept: boolean;
+}
+
+/**
+ * Calibrates a model's input for integer-only inference on its training rows. Whether to keep
+ * the calibration is decided on them too: one input scale for every feature can lose features of
+ * small range (raw inputs of a standardised model).
+ *
+ * @param q A quantized model with uniform or log2 weights.
+ * @param dequantized Its dequantized float model (the reference predictions).
+ * @param trainX The rows it was trained on.
+ * @param dtype The input code type.
+ * @returns The calibration and its agreement.
+ * @throws {RangeError} From `calibrateInput` (for example a bias beyond int32).
+ */
+export function integerCalibration(
+  q: QuantizedModel,
+  dequantized: LogisticModel,
+  trainX: Matrix,
+  dtype: InputDtype,
+): IntegerCalibration {
+  const calibrated = calibrateInput(q, trainX, { dtype });
+  const prepared = prepareIntegerModel(calibrated);
+  const trainAgreement = accuracy(
+    integerPredict(prepared, trainX),
+    predict(dequantized, trainX),
+  );
+  return { calibrated, prepared, trainAgreement, kept: trainAgreement >= MIN_INTEGER_AGREEMENT };
+}
 
 function pointsDiff(a: number, b: number): string {
   const d = (a - b) * 100;

@@ -6,7 +6,11 @@ import { runCli } from "../_helpers/assert_close.ts";
 import { readModelFile } from "../../lib/cli/model_files.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
-import { predictProba } from "../../lib/model/predict.ts";
+import { predict, predictProba } from "../../lib/model/predict.ts";
+import { dequantizeModel } from "../../lib/quant/model.ts";
+import { integerPredict, prepareIntegerModel } from "../../lib/quant/integer.ts";
+import { exportOnnx } from "../../lib/onnx/export.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
 
 const FAST = ["--max-iterations", "100"];
 
@@ -203,6 +207,16 @@ Deno.test("compress refuses these settings where they do not apply, before any t
     [["--out", "m.txt"], /--out must end in \.lrc \(binary\) or \.json, got 'm\.txt'/],
     [["--bits", "0"], /--bits must be an integer in \[1, 16\] \(or a list of them\), got '0'/],
     [
+      ["--integer", "--sweep"],
+      /--integer calibrates one model: not with --sweep/,
+    ],
+    [
+      ["--integer", "--method", "kmeans"],
+      /--integer needs integer grids: --method uniform, affine or log2$/m,
+    ],
+    [["--integer", "--budget", "1"], /the search's default includes k-means/],
+    [["--input-dtype", "int8"], /--input-dtype does not apply without --integer/],
+    [
       ["--method", "zip"],
       /--method must be one of uniform, affine, log2, kmeans, float16, none \(or a list of them\), got 'zip'/,
     ],
@@ -235,5 +249,69 @@ Deno.test("an option another command names differently gets that command's name 
       r.stderr.includes(`Unknown option '${argv[1]}' (${hint}`),
       `${argv.join(" ")}: ${r.stderr}`,
     );
+  }
+});
+
+Deno.test("compress --integer stores the input calibration that integer-only inference needs", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const mode of [[], ["--budget", "1", "--method", "uniform,affine", "--bits", "3,4"]]) {
+      const out = `${dir}/m.lrc`;
+      const r = await runCli(["compress", ...FAST, ...mode, "--integer", "--out", out, "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      const report = JSON.parse(r.stdout);
+      const bytes = (await Deno.stat(out)).size;
+      assert.equal(report.integer.kept, true);
+      assert.equal(report.integer.bytes, bytes);
+      assert.equal(report.savedBytes, bytes);
+      assert.equal(report.integer.inputDtype, "uint8"); // pixels are >= 0
+      // The file holds the calibration: integer-only inference runs from it and agrees with the
+      // dequantized model on (nearly) all of digits, the test rows included.
+      const { model } = await readModelFile(out);
+      if (model.kind !== "quantized-logistic-regression") throw new Error(model.kind);
+      assert.equal(model.input?.dtype, "uint8");
+      assert.equal(model.bias.kind, "int32");
+      const digits = await loadEmbedded("digits");
+      const agreement = accuracy(
+        integerPredict(prepareIntegerModel(model), digits.x),
+        predict(dequantizeModel(model), digits.x),
+      );
+      assert.ok(agreement >= 0.99, `${agreement}`);
+      // The integer ONNX graph needs it (refused for a model without).
+      assert.ok(exportOnnx(model, { quantized: "integer" }).length > 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("compress --integer stores no calibration that loses predictions, and says why", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // breast cancer's raw features span 0.001 to 4,000: one int8 input scale loses the small ones.
+    const out = `${dir}/m.lrc`;
+    const r = await runCli([
+      "compress",
+      ...FAST,
+      "--dataset",
+      "breast-cancer",
+      "--integer",
+      "--input-dtype",
+      "int8",
+      "--out",
+      out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /not stored: integer-only predictions agree with the dequantized model on \d+\.\d\d % of the training rows, below 99\.00 %/,
+    );
+    const { model } = await readModelFile(out);
+    if (model.kind !== "quantized-logistic-regression") throw new Error(model.kind);
+    assert.equal(model.input, undefined);
+    const size = (await Deno.stat(out)).size;
+    assert.ok(r.stdout.includes(`wrote     ${out} (${size} bytes)`), r.stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
