@@ -5,6 +5,7 @@
  * @module
  */
 
+import { prepareStorage, storedPreprocessing, storeQuantizedModel } from "../compress/storage.ts";
 import { errorReason } from "../core/validate.ts";
 import { accuracy } from "../metrics/metrics.ts";
 import { predict } from "../model/predict.ts";
@@ -185,6 +186,16 @@ export const quantizeCommand: Command = {
       help: "Adam step size of --qat (halved every epoch)",
       default: "0.001",
     },
+    preprocessing: {
+      type: "string",
+      value: "MODE",
+      help: "storage of the standardisation: keep (float mean and scale), fold (into the weights " +
+        "before quantizing: the smallest file, but features of small spread get large weights " +
+        "that a coarse grid loses), compact (float16 scale, mean folded into the bias after " +
+        "quantizing), as lrc compress stores it",
+      default: "keep",
+      choices: ["keep", "fold", "compact"],
+    },
     "input-dtype": {
       type: "string",
       value: "T",
@@ -218,6 +229,9 @@ export const quantizeCommand: Command = {
       model: args.string("model"),
       data: args.string("data"),
     });
+    if (args.flag("no-standardize")) {
+      refuseUnused("quantize", args, ["preprocessing"], "with --no-standardize (nothing to store)");
+    }
     let data = await loadData(args, io);
     let model: LogisticModel;
     let origin: string;
@@ -241,6 +255,11 @@ export const quantizeCommand: Command = {
       warnings = [...trained.warnings];
       origin = `trained (${args.string("optimizer")}, penalty ${args.string("penalty")})`;
     }
+    const storage = args.string("preprocessing") as "keep" | "fold" | "compact";
+    if (model.preprocessing.kind === "none") {
+      refuseUnused("quantize", args, ["preprocessing"], "to a model without standardisation");
+    }
+    const prepared = prepareStorage(model, storage);
     const started = performance.now();
     let q: QuantizedModel;
     let qatEpochs = 0;
@@ -248,7 +267,7 @@ export const quantizeCommand: Command = {
       const epochs = args.number("qat-epochs", 1, 1e6, true)!;
       const progress = createProgress(io, showProgress);
       try {
-        q = quantizationAwareTraining(model, data.train, {
+        q = quantizationAwareTraining(prepared, data.train, {
           method,
           penalty: trainingChoices(args, data.train.x.rows, { command: "quantize" }).penalty,
           optimizer: {
@@ -270,8 +289,9 @@ export const quantizeCommand: Command = {
       }
       qatEpochs = epochs;
     } else {
-      q = quantizeModel(model, { method });
+      q = quantizeModel(prepared, { method });
     }
+    q = storeQuantizedModel(q, storage, true);
     const seconds = (performance.now() - started) / 1000;
     const floatTest = accuracy(data.test.y, predict(model, data.test.x));
     const dequantized = dequantizeModel(q);
@@ -331,6 +351,7 @@ export const quantizeCommand: Command = {
       },
       model: origin,
       warnings,
+      preprocessing: storedPreprocessing(model.preprocessing, storage),
       method: { description, ...resolveMethod(method), qat: args.flag("qat"), qatEpochs },
       seconds,
       test: {
@@ -351,7 +372,8 @@ export const quantizeCommand: Command = {
     const lines = [
       `data      ${data.source}: ${report.data.trainSamples} train / ${report.data.testSamples} test, ` +
       `${report.data.features} features, ${model.classes.length} classes`,
-      `model     ${origin}`,
+      `model     ${origin}` +
+      (report.preprocessing === "none" ? "" : `; standardisation ${report.preprocessing}`),
       ...warnings.map((w) => `warning   ${w}`),
       `method    ${description}${
         args.flag("qat") ? `, quantization-aware training ${qatEpochs} epochs` : ", post-training"

@@ -209,3 +209,48 @@ Deno.test("quantize --method affine is the uniform affine grid, as compress name
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("quantize --preprocessing folds or compacts the standardisation as compress stores it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-quantize-test-" });
+  try {
+    const digits = await loadEmbedded("digits");
+    const { model } = fit(digits.x, digits.y, {
+      classes: digits.classes,
+      featureNames: digits.featureNames,
+      optimizer: { kind: "lbfgs", maxIterations: 40 },
+    });
+    assert.equal(model.preprocessing.kind, "standardize");
+    await Deno.writeTextFile(`${dir}/m.json`, modelToJson(model));
+    const floatPred = predict(model, digits.x);
+    const sizes: Record<string, number> = {};
+    for (const [mode, stored] of [["keep", "kept"], ["fold", "folded"], ["compact", "compact"]]) {
+      const file = `${dir}/q-${mode}.lrc`;
+      const r = await runCli([
+        ...["quantize", "--model", `${dir}/m.json`, "--bits", "16", "--preprocessing", mode],
+        ...["--save", file, "--json"],
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).preprocessing, stored);
+      sizes[mode] = (await Deno.stat(file)).size;
+      const q = await loadModel(file);
+      if (q.kind !== "quantized-logistic-regression") throw new Error(q.kind);
+      const p = q.preprocessing;
+      if (mode === "fold") assert.equal(p.kind, "none");
+      else if (p.kind !== "standardize") throw new Error(`${mode}: ${p.kind}`);
+      else if (mode === "compact") assert.ok(p.mean.every((m) => m === 0), "mean folded");
+      else assert.deepEqual(p.mean, model.preprocessing.mean);
+      // 16-bit weights: each storage computes (nearly) the float model's scores.
+      const agreement = share(predict(dequantizeModel(q), digits.x), floatPred);
+      assert.ok(agreement >= 0.999, `${mode}: ${agreement}`);
+    }
+    assert.ok(sizes.fold < sizes.compact && sizes.compact < sizes.keep, JSON.stringify(sizes));
+    const refused = await runCli(["quantize", "--no-standardize", "--preprocessing", "fold"]);
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /^lrc quantize: [^\n]*--preprocessing does not apply with --no-standardize[^\n]*\n$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
