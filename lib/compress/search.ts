@@ -26,6 +26,13 @@
  * Every evaluated candidate is reported (`tried`, with its feasibility) and every skip with its
  * reason (`skipped`).
  *
+ * The size-budgeted search (`maxBytes`) is the dual: the model of highest validation accuracy
+ * whose file fits in `maxBytes` (ties: the smaller file, then the first evaluated). It visits the
+ * same space in the same order with the same size bounds, skipping a level or a candidate only
+ * when its bound exceeds `maxBytes` (a size bound cannot rule out accuracy), and it always tries
+ * QAT after PTQ, which usually gains accuracy. The dense model is evaluated as the reference
+ * whether or not it fits.
+ *
  * @module
  */
 
@@ -52,10 +59,13 @@ import { methodAt, resolveSpace, SEARCH_DEFAULTS, SPACE_OPTION_KEYS } from "./sp
 import { prepareStorage, storeFloatModel, storeQuantizedModel } from "./storage.ts";
 import { stagesOf } from "./stages.ts";
 import type {
+  CompressionSpace,
   LabelledData,
   PrunedBase,
   SearchOptions,
   SearchResult,
+  SizeSearchOptions,
+  SizeSearchResult,
   SkippedCandidate,
   TriedCandidate,
 } from "./types.ts";
@@ -89,12 +99,66 @@ export const SEARCH_OPTION_KEYS = exactKeys<SearchOptions>()({
   maxDrop: true,
 });
 
+/** The keys of {@linkcode SizeSearchOptions}. */
+export const SIZE_SEARCH_OPTION_KEYS = exactKeys<SizeSearchOptions>()({
+  ...SPACE_OPTION_KEYS,
+  maxBytes: true,
+});
+
+const SIZE_ACTION = "search compression within a size";
+
 /** Runs an accuracy-budgeted search on a context (see `CompressionSession.search`). */
 export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResult {
   checkOptionKeys(ACTION, options, SEARCH_OPTION_KEYS);
-  const maxDrop = options.maxDrop ?? 0.01;
+  const { maxDrop: drop, ...space } = options;
+  const maxDrop = drop ?? 0.01;
   assertInRange(ACTION, "maxDrop", maxDrop, 0, 1);
-  const space = resolveSpace(options, SEARCH_DEFAULTS, ACTION);
+  const r = budgetedSearch(ctx, space, { kind: "accuracy", maxDrop }, ACTION);
+  return { ...r.result, target: r.target!, maxDrop };
+}
+
+/** Runs a size-budgeted search on a context (see `CompressionSession.searchWithinBytes`). */
+export function runSizeSearch(ctx: Context, options: SizeSearchOptions): SizeSearchResult {
+  checkSizeSearchOptions(options);
+  const { maxBytes, ...space } = options;
+  return {
+    ...budgetedSearch(ctx, space, { kind: "size", maxBytes }, SIZE_ACTION).result,
+    maxBytes,
+  };
+}
+
+/**
+ * Checks a size-budgeted search's options before any work: the keys, and `maxBytes`, a positive
+ * integer.
+ *
+ * @param options The options.
+ * @throws {TypeError} For an unknown key or a missing `maxBytes`.
+ * @throws {RangeError} For a `maxBytes` that is not a positive integer.
+ */
+export function checkSizeSearchOptions(options: SizeSearchOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Cannot ${SIZE_ACTION}: options must be an object with maxBytes`);
+  }
+  checkOptionKeys(SIZE_ACTION, options, SIZE_SEARCH_OPTION_KEYS);
+  if (options.maxBytes === undefined) {
+    throw new TypeError(`Cannot ${SIZE_ACTION}: maxBytes is required`);
+  }
+  assertInRange(SIZE_ACTION, "maxBytes", options.maxBytes, 1, Number.MAX_SAFE_INTEGER, true);
+}
+
+/** What a budgeted search holds to: an accuracy (smallest file) or a size (best accuracy). */
+type Budget = { kind: "accuracy"; maxDrop: number } | { kind: "size"; maxBytes: number };
+
+/** The fields both searches return. */
+type SearchCore = Omit<SearchResult, "target" | "maxDrop">;
+
+function budgetedSearch(
+  ctx: Context,
+  options: CompressionSpace,
+  budget: Budget,
+  action: string,
+): { result: SearchCore; target: number | null } {
+  const space = resolveSpace(options, SEARCH_DEFAULTS, action);
   const variants: { template: QuantizationMethod; granularity: Granularity | null }[] = [];
   for (const template of space.methods) {
     if (template.kind === "float16") {
@@ -114,13 +178,51 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
   ctx.begin(levels * perLevel + (space.includeFloat ? 0 : 1));
 
   const dense = ctx.floatCandidate(ctx.denseBase);
-  const target = dense.report.validation.accuracy - maxDrop;
-  const within = (c: MeasuredCandidate) => c.report.validation.accuracy >= target - 1e-12;
+  const bySize = budget.kind === "size";
+  const target = budget.kind === "accuracy"
+    ? dense.report.validation.accuracy - budget.maxDrop
+    : null;
+  const within = (c: MeasuredCandidate) =>
+    budget.kind === "accuracy"
+      ? c.report.validation.accuracy >= target! - 1e-12
+      : c.report.bytes <= budget.maxBytes;
+  // Whether a feasible candidate beats the best so far: a smaller file, or (size budget) a higher
+  // validation accuracy, then a smaller file; ties keep the first evaluated.
+  const beats = (c: MeasuredCandidate, b: MeasuredCandidate | null): boolean => {
+    if (!within(c)) return false;
+    if (b === null) return true;
+    if (!bySize) return c.report.bytes < b.report.bytes;
+    const ca = c.report.validation.accuracy, ba = b.report.validation.accuracy;
+    return ca > ba || (ca === ba && c.report.bytes < b.report.bytes);
+  };
   const tried: { candidate: MeasuredCandidate; base: Base }[] = [];
   const seen = new Set<MeasuredCandidate>();
   const skipped: SkippedCandidate[] = [];
   const bases: PrunedBase[] = [];
-  let best = { candidate: dense, base: ctx.denseBase };
+  // The best feasible candidate so far (the dense model always is one under an accuracy budget).
+  let best: { candidate: MeasuredCandidate; base: Base } | null = null;
+  // The smallest bound met, for the message when nothing fits.
+  let smallestBound = Infinity;
+  // A bound that rules a candidate out: not below the best file (accuracy budget), or beyond
+  // maxBytes (size budget); and the reason given.
+  const ruledOut = (bound: number): string | null => {
+    if (bySize) {
+      return bound > budget.maxBytes
+        ? `its file would have at least ${bound} bytes, more than the ${budget.maxBytes} allowed`
+        : null;
+    }
+    return bound >= best!.candidate.report.bytes
+      ? `its file would have at least ${bound} bytes, not fewer than the best so far ` +
+        `(${best!.candidate.report.bytes} bytes)`
+      : null;
+  };
+  const bestText = () =>
+    best === null
+      ? "none fits yet"
+      : bySize
+      ? `best ${(best.candidate.report.validation.accuracy * 100).toFixed(2)} % in ` +
+        `${best.candidate.report.bytes} bytes`
+      : `best ${best.candidate.report.bytes} bytes`;
   // A candidate met again (two methods that resolve to one) counts as done once more, as it
   // was planned twice; the dense model's float32 file, recorded first, is counted there only.
   const record = (candidate: MeasuredCandidate, base: Base, counted = false) => {
@@ -130,11 +232,9 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
     }
     seen.add(candidate);
     tried.push({ candidate, base });
-    if (within(candidate) && candidate.report.bytes < best.candidate.report.bytes) {
-      best = { candidate, base };
-    }
+    if (beats(candidate, best?.candidate ?? null)) best = { candidate, base };
     ctx.step(
-      `${tried.length} tried, best ${best.candidate.report.bytes} bytes; last: ` +
+      `${tried.length} tried, ${bestText()}; last: ` +
         `${candidate.report.name} (${candidate.report.bytes} bytes, validation ` +
         `${(candidate.report.validation.accuracy * 100).toFixed(2)} %)`,
     );
@@ -198,11 +298,14 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
       } else {
         const pruned = ctx.prunedOnly(p);
         const smallest = smallestFile(pruned.model);
-        if (smallest >= best.candidate.report.bytes) {
+        smallestBound = Math.min(smallestBound, smallest);
+        if (ruledOut(smallest) !== null) {
           skip(
             pruneName(p),
-            `its smallest file (${smallest} bytes, measured before fine-tuning) is not smaller ` +
-              `than the best so far (${best.candidate.report.bytes} bytes)`,
+            `its smallest file (${smallest} bytes, measured before fine-tuning) is ` +
+              (bySize
+                ? `more than the ${(budget as { maxBytes: number }).maxBytes} allowed`
+                : `not smaller than the best so far (${best!.candidate.report.bytes} bytes)`),
             perLevel,
           );
           continue;
@@ -242,13 +345,10 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
       }
       queue.sort((a, b) => a.bound - b.bound);
       for (const { method, bound, label } of queue) {
-        if (bound >= best.candidate.report.bytes) {
-          skip(
-            label,
-            `its file would have at least ${bound} bytes, not fewer than the best so far ` +
-              `(${best.candidate.report.bytes} bytes)`,
-            space.training.length,
-          );
+        smallestBound = Math.min(smallestBound, bound);
+        const reason = ruledOut(bound);
+        if (reason !== null) {
+          skip(label, reason, space.training.length);
           continue;
         }
         let ptq: MeasuredCandidate | null = null;
@@ -257,13 +357,14 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
           // QAT only where it could do better than PTQ: PTQ missed the target, or its file is
           // larger than the bound (a form QAT may avoid).
           if (
-            training === "qat" && ptq !== null && within(ptq) && ptq.report.bytes <= bound
+            !bySize && training === "qat" && ptq !== null && within(ptq) &&
+            ptq.report.bytes <= bound
           ) {
             ctx.step(`${name}: not needed, post-training quantization met the target`);
             continue;
           }
-          if (training === "qat" && bound >= best.candidate.report.bytes) {
-            skip(name, `not smaller than the best so far (${best.candidate.report.bytes} bytes)`);
+          if (!bySize && training === "qat" && bound >= best!.candidate.report.bytes) {
+            skip(name, `not smaller than the best so far (${best!.candidate.report.bytes} bytes)`);
             continue;
           }
           try {
@@ -281,10 +382,16 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
 
   // Every planned model was made, skipped, or counted as not needed: the count is at its total.
   ctx.finish(`${tried.length} tried, ${skipped.length} skipped`);
-  // The smallest feasible file among everything evaluated (ties: the first evaluated).
-  let chosen = tried[0];
-  for (const t of tried) {
-    if (within(t.candidate) && t.candidate.report.bytes < chosen.candidate.report.bytes) chosen = t;
+  // The best feasible candidate among everything evaluated (ties: the first evaluated).
+  let chosen: { candidate: MeasuredCandidate; base: Base } | null = null;
+  for (const t of tried) if (beats(t.candidate, chosen?.candidate ?? null)) chosen = t;
+  if (chosen === null) {
+    const smallest = Math.min(smallestBound, ...tried.map((t) => t.candidate.report.bytes));
+    throw new RangeError(
+      `Cannot ${action}: no model of the space fits in ${
+        (budget as { maxBytes: number }).maxBytes
+      } bytes; the smallest file it could make has ${smallest} bytes`,
+    );
   }
   const triedReports: TriedCandidate[] = tried.map((t) => ({
     ...t.candidate.report,
@@ -299,18 +406,19 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
       candidate: predict(chosenFloat, data.x),
     });
   return {
-    model: chosen.candidate.model,
-    file: chosen.candidate.file,
-    stages: stagesOf(ctx, chosen.base, chosen.candidate),
-    denseFloat32Bytes: ctx.denseFloat32Bytes,
-    unquantized: chosen.candidate.source ?? null,
     target,
-    maxDrop,
-    chosen: chosen.candidate.report,
-    validationDifference: paired(ctx.validation),
-    testDifference: ctx.test ? paired(ctx.test) : null,
-    tried: triedReports,
-    skipped,
-    bases,
+    result: {
+      model: chosen.candidate.model,
+      file: chosen.candidate.file,
+      stages: stagesOf(ctx, chosen.base, chosen.candidate),
+      denseFloat32Bytes: ctx.denseFloat32Bytes,
+      unquantized: chosen.candidate.source ?? null,
+      chosen: chosen.candidate.report,
+      validationDifference: paired(ctx.validation),
+      testDifference: ctx.test ? paired(ctx.test) : null,
+      tried: triedReports,
+      skipped,
+      bases,
+    },
   };
 }

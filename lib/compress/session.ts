@@ -24,7 +24,7 @@ import {
 } from "./context.ts";
 import { resolveMethod } from "../quant/quantize.ts";
 import { assertInRange, checkOptionKeys, exactKeys } from "../core/validate.ts";
-import { runSearch, SEARCH_OPTION_KEYS } from "./search.ts";
+import { runSearch, runSizeSearch, SEARCH_OPTION_KEYS } from "./search.ts";
 import { resolveSpace, SEARCH_DEFAULTS, SPACE_OPTION_KEYS, SWEEP_DEFAULTS } from "./space.ts";
 import { stagesOf } from "./stages.ts";
 import { planSweep, runSweep } from "./sweep.ts";
@@ -40,6 +40,8 @@ import type {
   SearchCompressionOptions,
   SearchOptions,
   SearchResult,
+  SizeSearchOptions,
+  SizeSearchResult,
   SweepCompressionOptions,
   SweepOptions,
   SweepResult,
@@ -84,6 +86,32 @@ export interface CompressionSession {
    * @throws {RangeError} For values out of range.
    */
   search(options?: SearchOptions): SearchResult;
+  /**
+   * Finds the model of highest validation accuracy whose file fits in `maxBytes` (see
+   * `search.ts`): the dual of {@linkcode CompressionSession.search}, for a size limit.
+   *
+   * @param options The size budget and the space.
+   * @returns The chosen model, its stages, and everything tried and skipped.
+   * @throws {TypeError} For an unknown option or a missing `maxBytes`.
+   * @throws {RangeError} For values out of range, or when no model of the space fits.
+   *
+   * @example The most accurate digits model in 500 bytes
+   * ```ts
+   * import { createCompressionSession } from "./session.ts";
+   * import { loadEmbedded } from "../data/embedded.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const session = createCompressionSession(await loadEmbedded("digits"), {
+   *   fineTune: { kind: "lbfgs", maxIterations: 20 },
+   * });
+   * const r = session.searchWithinBytes({ maxBytes: 500, sparsities: [0, 0.5], bits: [2, 4] });
+   * assert.ok(r.chosen.bytes <= 500 && r.file.length === r.chosen.bytes);
+   * for (const t of r.tried) {
+   *   if (t.feasible) assert.ok(t.validation.accuracy <= r.chosen.validation.accuracy);
+   * }
+   * ```
+   */
+  searchWithinBytes(options: SizeSearchOptions): SizeSearchResult;
 }
 
 const ACTION = "compress model";
@@ -183,6 +211,7 @@ export function createCompressionSession(
     },
     sweep: (o = {}) => runSweep(ctx, o),
     search: (o = {}) => runSearch(ctx, o),
+    searchWithinBytes: (o) => runSizeSearch(ctx, o),
   };
 }
 

@@ -476,9 +476,18 @@ export interface SearchOptions extends CompressionSpace {
 /** Options of {@linkcode searchCompression}: the session's, the budget and the space. */
 export interface SearchCompressionOptions extends CompressionSessionOptions, SearchOptions {}
 
+/** Options of a size-budgeted search ({@linkcode CompressionSession.searchWithinBytes}). */
+export interface SizeSearchOptions extends CompressionSpace {
+  /** The largest accepted file, in bytes (as the session writes it: entropy-coded or not). */
+  maxBytes: number;
+}
+
 /** A candidate the search evaluated. */
 export interface TriedCandidate extends CandidateReport {
-  /** Whether its validation accuracy is within the budget. */
+  /**
+   * Whether it is within the budget: its validation accuracy (`search`), or its file size
+   * (`searchWithinBytes`).
+   */
   readonly feasible: boolean;
 }
 
@@ -501,6 +510,27 @@ export interface SearchResult extends CompressResult {
   /** Every candidate evaluated, in the order evaluated. */
   readonly tried: readonly TriedCandidate[];
   /** Candidates not evaluated, and why (not smaller than the best so far, unsupported, ...). */
+  readonly skipped: readonly SkippedCandidate[];
+  /** The pruned models the search made. */
+  readonly bases: readonly PrunedBase[];
+}
+
+/** The result of a size-budgeted search: the most accurate model whose file fits. */
+export interface SizeSearchResult extends CompressResult {
+  /** The largest accepted file, in bytes. */
+  readonly maxBytes: number;
+  /**
+   * The chosen candidate: the highest validation accuracy among the evaluated files of at most
+   * `maxBytes` bytes (ties: the smaller file, then the first evaluated).
+   */
+  readonly chosen: CandidateReport;
+  /** The chosen model against the dense model on the validation data, sample by sample. */
+  readonly validationDifference: PairedDifference;
+  /** The same on the test data, or `null` without test data. */
+  readonly testDifference: PairedDifference | null;
+  /** Every candidate evaluated, in the order evaluated (`feasible`: its file fits). */
+  readonly tried: readonly TriedCandidate[];
+  /** Candidates not evaluated, and why (their files cannot fit, unsupported, ...). */
   readonly skipped: readonly SkippedCandidate[];
   /** The pruned models the search made. */
   readonly bases: readonly PrunedBase[];

@@ -1,0 +1,126 @@
+// The size-budgeted search: the model of highest validation accuracy whose file fits, checked
+// against a sweep of the same space (which makes every candidate) and against its own file.
+import assert from "node:assert/strict";
+import {
+  createCompressionSession,
+  type SizeSearchResult,
+  type SweepResult,
+} from "../../lib/compress/mod.ts";
+import { decodeModel } from "../../lib/io/model_file.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
+import { predict } from "../../lib/model/predict.ts";
+import { FAST, splitSet } from "./_data.ts";
+
+const digits = await splitSet("digits");
+const session = createCompressionSession(digits.train, { ...FAST, test: digits.test });
+
+/** Every structure and method the search may choose from, at a few widths and sparsities. */
+const SPACE = {
+  sparsities: [0, 0.5, 0.8, 0.9],
+  bits: [1, 2, 4, 8],
+  structures: ["weights", "features"] as const,
+  methods: [
+    { kind: "uniform", scheme: "symmetric" },
+    { kind: "uniform", scheme: "affine" },
+    { kind: "log2" },
+    { kind: "kmeans" },
+  ] as const,
+};
+
+let swept: SweepResult | null = null;
+/** The oracle: the same space swept on the same session, every candidate made. */
+function sweep(): SweepResult {
+  swept ??= session.sweep(SPACE);
+  return swept;
+}
+
+/** The sweep's rows and the dense model whose files fit, best validation accuracy first. */
+function fitting(s: SweepResult, maxBytes: number) {
+  return [{ ...s.dense, name: "dense" }, ...s.rows].filter((r) => r.bytes <= maxBytes);
+}
+
+function check(r: SizeSearchResult, maxBytes: number): void {
+  assert.equal(r.maxBytes, maxBytes);
+  assert.ok(r.chosen.bytes <= maxBytes, `${r.chosen.name}: ${r.chosen.bytes} bytes`);
+  assert.equal(r.file.length, r.chosen.bytes);
+  assert.equal(r.stages.at(-1)!.bytes, r.chosen.bytes);
+  // The file, read back and evaluated here, has the reported validation accuracy.
+  const v = session.validation;
+  assert.equal(
+    accuracy(v.y, predict(asFloatModel(decodeModel(r.file)), v.x)),
+    r.chosen.validation.accuracy,
+  );
+  for (const t of r.tried) {
+    assert.equal(t.feasible, t.bytes <= maxBytes, t.name);
+    if (t.feasible) {
+      assert.ok(t.validation.accuracy <= r.chosen.validation.accuracy, t.name);
+      if (t.validation.accuracy === r.chosen.validation.accuracy) {
+        assert.ok(t.bytes >= r.chosen.bytes, `tie broken by size: ${t.name}`);
+      }
+    }
+  }
+}
+
+Deno.test("the size-budgeted search finds the most accurate file that fits, as a sweep of the space does", () => {
+  const s = sweep();
+  for (const maxBytes of [250, 350, 500, 800, 1500, s.dense.bytes]) {
+    const r = session.searchWithinBytes({ ...SPACE, maxBytes });
+    check(r, maxBytes);
+    const best = Math.max(...fitting(s, maxBytes).map((x) => x.validation.accuracy));
+    assert.equal(r.chosen.validation.accuracy, best, `${maxBytes} bytes: ${r.chosen.name}`);
+    const smallest = Math.min(
+      ...fitting(s, maxBytes).filter((x) => x.validation.accuracy === best).map((x) => x.bytes),
+    );
+    assert.equal(r.chosen.bytes, smallest, `${maxBytes} bytes: ${r.chosen.name}`);
+  }
+});
+
+Deno.test("the size-budgeted search skips only what cannot fit, and a larger budget never loses accuracy", () => {
+  let previous = -1;
+  for (const maxBytes of [300, 600, 1200]) {
+    const r = session.searchWithinBytes({ ...SPACE, maxBytes });
+    let bounded = 0;
+    for (const k of r.skipped) {
+      const bound = k.reason.match(/at least (\d+) bytes, more than the (\d+) allowed$/) ??
+        k.reason.match(
+          /^its smallest file \((\d+) bytes, measured before fine-tuning\) is more than the (\d+) allowed$/,
+        );
+      if (bound === null) continue; // a combination the space rules out (log2 1-bit, ...)
+      assert.ok(Number(bound[1]) > maxBytes, `${k.name}: ${k.reason}`);
+      assert.equal(Number(bound[2]), maxBytes);
+      bounded++;
+    }
+    assert.ok(bounded > 0, `${maxBytes} bytes: some candidates cannot fit`);
+    assert.ok(r.chosen.validation.accuracy >= previous, `${maxBytes} bytes`);
+    previous = r.chosen.validation.accuracy;
+    // The dense model is always evaluated, as the reference of the paired differences.
+    assert.equal(r.tried[0].name, session.denseReport.name);
+  }
+});
+
+Deno.test("a size budget nothing fits in is refused with the smallest file the space could make", () => {
+  const s = sweep();
+  assert.throws(
+    () => session.searchWithinBytes({ ...SPACE, maxBytes: 60 }),
+    (e: Error) => {
+      assert.ok(e instanceof RangeError);
+      const m = e.message.match(
+        /^Cannot search compression within a size: no model of the space fits in 60 bytes; the smallest file it could make has (\d+) bytes$/,
+      );
+      assert.ok(m, e.message);
+      const smallest = Number(m[1]);
+      // A lower bound of what the space makes: above the budget, at most the sweep's smallest.
+      assert.ok(smallest > 60 && smallest <= Math.min(...s.rows.map((r) => r.bytes)), e.message);
+      return true;
+    },
+  );
+});
+
+Deno.test("bad size-budget settings are refused with a message naming them", () => {
+  const search = session.searchWithinBytes as (o: unknown) => unknown;
+  assert.throws(() => search({}), /Cannot search compression within a size: maxBytes is required/);
+  assert.throws(() => search({ maxBytes: 0 }), RangeError);
+  assert.throws(() => search({ maxBytes: 100.5 }), /maxBytes must be an integer/);
+  assert.throws(() => search({ maxBytes: 100, maxDrop: 0.01 }), /unknown option 'maxDrop'/i);
+});
