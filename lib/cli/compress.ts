@@ -39,6 +39,7 @@ import {
   type QuantizationTraining,
   type QuantizeSpec,
   type SearchResult,
+  type SizeSearchResult,
   type StageReport,
   type SweepResult,
 } from "../compress/mod.ts";
@@ -225,6 +226,12 @@ export const compressCommand: Command = {
       help: "search the smallest file within POINTS percentage points of the dense model's " +
         "validation accuracy (lists below are the search space)",
     },
+    "max-bytes": {
+      type: "string",
+      value: "N",
+      help: "search the model of highest validation accuracy whose file fits in N bytes (lists " +
+        "below are the search space)",
+    },
     sweep: {
       type: "boolean",
       help: "measure every combination of the lists below; print the Pareto front",
@@ -396,15 +403,21 @@ export const compressCommand: Command = {
     help: { type: "boolean", help: "show this help" },
   },
   async run(args, io) {
+    const modes = ["sweep", "budget", "max-bytes"].filter((m) => args.given(m));
+    if (modes.length > 1) {
+      throw usage(`${modes.map((m) => `--${m}`).join(" and ")} are different modes; give one`);
+    }
     const mode = args.flag("sweep")
       ? "sweep"
       : args.string("budget") !== undefined
       ? "budget"
+      : args.string("max-bytes") !== undefined
+      ? "size"
       : "pipeline";
-    if (args.flag("sweep") && args.string("budget") !== undefined) {
-      throw usage("--sweep and --budget are different modes; give one");
-    }
     const maxDrop = mode === "budget" ? args.number("budget", 0, 100)! / 100 : undefined;
+    const maxBytes = mode === "size"
+      ? args.number("max-bytes", 1, Number.MAX_SAFE_INTEGER, true)!
+      : undefined;
     const out = args.string("out");
     if (out !== undefined && !/\.(lrc|json)$/i.test(out)) {
       throw usage(`--out must end in .lrc (binary) or .json, got '${out}'`);
@@ -427,6 +440,12 @@ export const compressCommand: Command = {
     if (!integerAsked) refuseUnused(NAME, args, ["input-dtype"], "without --integer");
     if (integerAsked) {
       if (mode === "sweep") throw usage("--integer calibrates one model: not with --sweep");
+      if (mode === "size") {
+        throw usage(
+          "--integer adds the input calibration to the file, which --max-bytes does not count " +
+            "(see 'lrc quantize'); search without it",
+        );
+      }
       const grids = ["uniform", "affine", "log2"];
       const methods = choicesOf(args, "method", METHODS);
       if (
@@ -509,7 +528,7 @@ export const compressCommand: Command = {
     );
     const progress = createProgress(io, showProgress);
     const started = performance.now();
-    let result: CompressResult | SearchResult | null = null;
+    let result: CompressResult | SearchResult | SizeSearchResult | null = null;
     let sweep: SweepResult | null = null;
     let session;
     try {
@@ -539,8 +558,10 @@ export const compressCommand: Command = {
         result = session.compress({ prune: space.prune, quantize: space.quantize });
       } else if (mode === "sweep") {
         sweep = session.sweep(space.lists);
-      } else {
+      } else if (mode === "budget") {
         result = session.search({ ...space.lists, maxDrop });
+      } else {
+        result = session.searchWithinBytes({ ...space.lists, maxBytes: maxBytes! });
       }
     } finally {
       progress.done();
@@ -601,7 +622,19 @@ export const compressCommand: Command = {
           data: summary,
           dense: { origin: modelFile ?? "trained", ...session.denseReport },
           ...(result ? { stages: result.stages, bytes: result.file.length } : {}),
-          ...(result && "chosen" in result
+          ...(result && "maxBytes" in result
+            ? {
+              sizeBudget: {
+                maxBytes: result.maxBytes,
+                chosen: result.chosen,
+                validationDifference: result.validationDifference,
+                testDifference: result.testDifference,
+                tried: result.tried,
+                skipped: result.skipped,
+              },
+            }
+            : {}),
+          ...(result && "maxDrop" in result
             ? {
               budget: {
                 maxDrop: result.maxDrop,
@@ -636,7 +669,23 @@ export const compressCommand: Command = {
       `validation ${percent(session.denseReport.validation.accuracy)}, float32 baseline ` +
       `${session.denseFloat32Bytes.toLocaleString("en-US")} bytes`,
     ];
-    if (mode === "budget" && result && "chosen" in result) {
+    if (result && "maxBytes" in result) {
+      const fits = result.tried.filter((t) => t.feasible).length;
+      const v = result.validationDifference;
+      lines.push(
+        `budget    at most ${result.maxBytes.toLocaleString("en-US")} bytes ` +
+          `(${ratioText(session.denseFloat32Bytes / result.maxBytes)} than float32): the ` +
+          `highest validation accuracy`,
+        `search    ${result.tried.length} models evaluated (${fits} fit), ` +
+          `${result.skipped.length} skipped, ${seconds.toFixed(1)} s`,
+        `chosen    ${result.chosen.name}`,
+        `          validation ${differenceText(v)}`,
+      );
+      if (result.testDifference) {
+        lines.push(`          test       ${differenceText(result.testDifference)}`);
+      }
+    }
+    if (result && "maxDrop" in result) {
       const feasible = result.tried.filter((t) => t.feasible).length;
       const v = result.validationDifference;
       lines.push(
@@ -679,7 +728,7 @@ export const compressCommand: Command = {
         candidateTable(sweep.front.map((i) => sweep!.rows[i])),
       );
     }
-    if (mode === "budget" && result && "chosen" in result) {
+    if (result && "tried" in result) {
       const front = paretoOfTried(result.tried);
       lines.push(
         "",
@@ -848,7 +897,10 @@ interface Asked {
 }
 
 /** The pipeline step, the space lists and fine-tuning from the options. */
-function spaceFromArgs(args: ParsedArgs, mode: "pipeline" | "sweep" | "budget"): Asked {
+function spaceFromArgs(
+  args: ParsedArgs,
+  mode: "pipeline" | "sweep" | "budget" | "size",
+): Asked {
   const strategies = choicesOf(args, "strategy", PRUNE_STRATEGIES) as PruneStrategy[];
   const structures = choicesOf(
     args,

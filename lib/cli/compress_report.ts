@@ -15,6 +15,7 @@ import type {
   CompressResult,
   ModelReport,
   SearchResult,
+  SizeSearchResult,
   SweepResult,
 } from "../compress/types.ts";
 import { bitWidthFigure, paretoFigure, sparsityFigure } from "../plot/compression.ts";
@@ -30,11 +31,11 @@ export interface CompressionReportInput {
   /** Where the data came from. */
   readonly source: string;
   /** Which mode ran. */
-  readonly mode: "pipeline" | "sweep" | "budget";
+  readonly mode: "pipeline" | "sweep" | "budget" | "size";
   /** The dense model, measured. */
   readonly dense: ModelReport;
   /** The pipeline's or search's result. */
-  readonly result: CompressResult | SearchResult | null;
+  readonly result: CompressResult | SearchResult | SizeSearchResult | null;
   /** The sweep's result. */
   readonly sweep: SweepResult | null;
   /** Test data, for the confusion matrix. */
@@ -78,7 +79,28 @@ export function compressionReportSections(input: CompressionReportInput): Figure
       ),
     });
   }
-  if (result && "tried" in result) {
+  if (result && "maxBytes" in result) {
+    sections.push({
+      heading: "Size-budgeted search",
+      text: `Every model the search evaluated. Budget: files of at most ` +
+        `${result.maxBytes.toLocaleString("en-US")} bytes; chosen, the highest validation ` +
+        `accuracy among them: ${result.chosen.name}, ` +
+        `${result.chosen.bytes.toLocaleString("en-US")} bytes; against dense, sample by ` +
+        `sample: validation ${pointsText(result.validationDifference)}` +
+        (result.testDifference ? `, test ${pointsText(result.testDifference)}` : "") +
+        ` (paired standard errors). The front is on the plotted accuracy.`,
+      figure: paretoFigure(
+        result.tried.map((t) => ({
+          bytes: t.bytes,
+          accuracy: acc(t),
+          name: t.name,
+          group: t.feasible ? "fits" : "too large",
+        })),
+        { title: "Models tried by the search", baseline, accuracyTitle },
+      ),
+    });
+  }
+  if (result && "maxDrop" in result) {
     sections.push({
       heading: "Budgeted search",
       text: `Every model the search evaluated. Target: validation accuracy at least ` +

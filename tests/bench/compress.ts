@@ -13,6 +13,8 @@
  *   accuracy against file bytes.
  * - Accuracy-budgeted searches within 1.0 and 0.2 points of the dense validation accuracy, on
  *   the same session (they reuse the sweep's models), their stages, and the goals judged on test.
+ * - Size-budgeted searches: the most accurate model (on validation) whose file is at least 20 and
+ *   10 times smaller than dense float32, on the same session.
  * - Every chosen model exported to ONNX and run in onnxruntime-node on the test set.
  *
  * Options: `--json` (one JSON object per row instead of the tables), `--rows FILE` (the tables,
@@ -30,6 +32,7 @@ import {
   createCompressionSession,
   type ModelReport,
   type SearchResult,
+  type SizeSearchResult,
 } from "../../lib/compress/mod.ts";
 import { hasFashionMnist, loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
@@ -290,11 +293,70 @@ for (const { points, result, seconds } of searches) {
   });
 }
 
+// ---- size-budgeted searches ----------------------------------------------------------------
+
+const sized: { ratio: number; result: SizeSearchResult; seconds: number }[] = [];
+for (const ratio of [20, 10]) {
+  const maxBytes = Math.floor(session.denseFloat32Bytes / ratio);
+  log(`most accurate within ${maxBytes} bytes ...`);
+  t0 = performance.now();
+  const result = session.searchWithinBytes({ ...SPACE, maxBytes });
+  sized.push({ ratio, result, seconds: (performance.now() - t0) / 1000 });
+}
+out(
+  "\nSize-budgeted searches: the highest validation accuracy among files at least R times " +
+    "smaller than dense float32 (models shared with the sweep are not made again):",
+);
+out(formatTable(
+  [
+    "budget",
+    "evaluated",
+    "fit",
+    "skipped",
+    "validation",
+    "test",
+    "test vs dense",
+    "file bytes",
+    "ratio",
+    "model",
+  ],
+  sized.map(({ ratio, result }) => {
+    const c = result.chosen;
+    const paired = pairedDifference(result.model);
+    return [
+      `${ratio} x (${result.maxBytes.toLocaleString("en-US")} bytes)`,
+      String(result.tried.length),
+      String(result.tried.filter((t) => t.feasible).length),
+      String(result.skipped.length),
+      percent(c.validation.accuracy),
+      percent(c.test!.accuracy),
+      `${points_(c.test!.accuracy - denseTest)} (± ${(paired.standardError * 100).toFixed(2)})`,
+      c.bytes.toLocaleString("en-US"),
+      `${c.ratio.toFixed(1)} x`,
+      c.name,
+    ];
+  }),
+));
+for (const { ratio, result, seconds } of sized) {
+  row({
+    section: "sizeChosen",
+    minRatio: ratio,
+    maxBytes: result.maxBytes,
+    tried: result.tried.length,
+    fit: result.tried.filter((t) => t.feasible).length,
+    skipped: result.skipped.length,
+    ...plainReport(result.chosen),
+    testDropStandardError: pairedDifference(result.model).standardError,
+    searchMs: seconds * 1000,
+  });
+}
+
 // ---- ONNX Runtime agreement ----------------------------------------------------------------
 
 const exported: { name: string; model: StoredModel }[] = [
   ...points.map((p) => ({ name: p.name, model: p.result.model })),
   ...searches.map((s) => ({ name: `chosen within ${s.points} points`, model: s.result.model })),
+  ...sized.map((s) => ({ name: `most accurate ${s.ratio} x smaller`, model: s.result.model })),
 ];
 const ortProblem = await onnxRuntimeProblem();
 const agreements: { name: string; agreement: number; maxDiff: number; bytes: number }[] = [];

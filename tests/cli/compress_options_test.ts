@@ -315,3 +315,61 @@ Deno.test("compress --integer stores no calibration that loses predictions, and 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("compress --max-bytes writes the most accurate model whose file fits", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/m.lrc`, report = `${dir}/r.html`;
+    const r = await runCli([
+      ...["compress", ...FAST, "--max-bytes", "400", "--sparsity", "0,0.5,0.8"],
+      ...["--bits", "2,3,4", "--out", out, "--report", report, "--json"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.mode, "size");
+    const s = j.sizeBudget;
+    assert.equal(s.maxBytes, 400);
+    const bytes = (await Deno.stat(out)).size;
+    assert.equal(s.chosen.bytes, bytes);
+    assert.equal(j.bytes, bytes);
+    assert.ok(bytes <= 400);
+    for (const t of s.tried) {
+      assert.equal(t.feasible, t.bytes <= 400, t.name);
+      if (t.feasible) assert.ok(t.validation.accuracy <= s.chosen.validation.accuracy, t.name);
+    }
+    assert.ok(
+      s.tried.some((t: { feasible: boolean }) => !t.feasible),
+      "the dense model does not fit",
+    );
+    const html = await Deno.readTextFile(report);
+    assert.ok(html.includes("<h2>Size-budgeted search</h2>"));
+    const text = await runCli([
+      ...["compress", ...FAST, "--max-bytes", "400", "--sparsity", "0,0.5,0.8"],
+      ...["--bits", "2,3,4"],
+    ]);
+    assert.match(
+      text.stdout,
+      /\nbudget {4}at most 400 bytes \(6\.50 x smaller than float32\): the highest validation accuracy\nsearch {4}\d+ models evaluated \(\d+ fit\), \d+ skipped, [\d.]+ s\nchosen {4}/,
+    );
+    // Nothing fits: an error naming the smallest file the space could make.
+    const none = await runCli(["compress", ...FAST, "--max-bytes", "20"]);
+    assert.equal(none.code, 1);
+    assert.match(
+      none.stderr,
+      /no model of the space fits in 20 bytes; the smallest file it could make has \d+ bytes\n$/,
+    );
+    for (
+      const [args, message] of [
+        [["--max-bytes", "400", "--budget", "1"], /--budget and --max-bytes are different modes/],
+        [["--max-bytes", "0"], /--max-bytes must be/],
+        [["--max-bytes", "400", "--integer", "--method", "uniform"], /--max-bytes does not count/],
+      ] as const
+    ) {
+      const bad = await runCli(["compress", ...args]);
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr, message);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -325,50 +325,55 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     const browser = await launchChromium();
     try {
-      const r = await runCli([
-        "compress",
-        ...FAST,
-        "--budget",
-        "2",
-        "--sparsity",
-        "0,0.5",
-        "--bits",
-        "2,4",
-        "--report",
-        `${dir}/r.html`,
-        "--quiet",
-      ]);
-      assert.equal(r.code, 0, r.stderr);
-      const html = await Deno.readTextFile(`${dir}/r.html`);
-      const figures = figureCount(html);
-      assert.ok(figures >= 5);
-      const page = await browser.newPage();
-      const blocked = await restrictNetwork(page, OFFLINE);
-      const errors: string[] = [];
-      page.on("pageerror", (e) => errors.push(String(e)));
-      await page.goto(`file://${dir}/r.html`);
-      await page.waitForFunction(
-        (n) => document.querySelectorAll(".lrc-plotly .main-svg").length >= n,
-        figures,
-        { timeout: 60_000 },
-      );
-      const drawn = await page.$$eval(
-        ".lrc-plotly",
-        (divs) => divs.map((d) => d.querySelectorAll(".main-svg").length > 0),
-      );
-      assert.deepEqual(drawn, new Array(figures).fill(true));
-      // The stage table (the first figure) shows every row: its last, the chosen model, was
-      // cut off when wrapped cells made the rows taller than the figure allowed.
-      const { bottom, cells } = await page.$eval(".lrc-plotly", (fig) => ({
-        bottom: fig.querySelector(".main-svg")!.getBoundingClientRect().bottom,
-        cells: [...fig.querySelectorAll(".cell-text")].map((c) => c.getBoundingClientRect().bottom),
-      }));
-      assert.ok(cells.length >= 9 * 2, `${cells.length} cells`);
-      for (const cell of cells) {
-        assert.ok(cell <= bottom - 10, `a cell ends at ${cell}, below ${bottom}`);
+      // Both searches: their sections differ (the size budget's groups are fits / too large).
+      for (const mode of [["--budget", "2"], ["--max-bytes", "400"]]) {
+        const r = await runCli([
+          "compress",
+          ...FAST,
+          ...mode,
+          "--sparsity",
+          "0,0.5",
+          "--bits",
+          "2,4",
+          "--report",
+          `${dir}/r.html`,
+          "--quiet",
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        const html = await Deno.readTextFile(`${dir}/r.html`);
+        const figures = figureCount(html);
+        assert.ok(figures >= 5);
+        const page = await browser.newPage();
+        const blocked = await restrictNetwork(page, OFFLINE);
+        const errors: string[] = [];
+        page.on("pageerror", (e) => errors.push(String(e)));
+        await page.goto(`file://${dir}/r.html`);
+        await page.waitForFunction(
+          (n) => document.querySelectorAll(".lrc-plotly .main-svg").length >= n,
+          figures,
+          { timeout: 60_000 },
+        );
+        const drawn = await page.$$eval(
+          ".lrc-plotly",
+          (divs) => divs.map((d) => d.querySelectorAll(".main-svg").length > 0),
+        );
+        assert.deepEqual(drawn, new Array(figures).fill(true));
+        // The stage table (the first figure) shows every row: its last, the chosen model, was
+        // cut off when wrapped cells made the rows taller than the figure allowed.
+        const { bottom, cells } = await page.$eval(".lrc-plotly", (fig) => ({
+          bottom: fig.querySelector(".main-svg")!.getBoundingClientRect().bottom,
+          cells: [...fig.querySelectorAll(".cell-text")].map((c) =>
+            c.getBoundingClientRect().bottom
+          ),
+        }));
+        assert.ok(cells.length >= 9 * 2, `${cells.length} cells`);
+        for (const cell of cells) {
+          assert.ok(cell <= bottom - 10, `a cell ends at ${cell}, below ${bottom}`);
+        }
+        assert.deepEqual(blocked, []);
+        assert.deepEqual(errors, []);
+        await page.close();
       }
-      assert.deepEqual(blocked, []);
-      assert.deepEqual(errors, []);
     } finally {
       await browser.close();
       await Deno.remove(dir, { recursive: true });
