@@ -288,14 +288,58 @@ export function paretoFigure(
     hovertemplate: `%{text}<br>%{x:,} bytes<br>accuracy %{y:.2%}<extra>front</extra>`,
   });
   const layout = tradeoffLayout(options, "Accuracy against model size");
-  layout.xaxis = axis("model size (bytes, log scale)", { type: "log" });
   const sizes = points.map((p) => p.bytes);
   const least = sizes.length ? Math.min(...sizes) : 1,
     most = sizes.length ? Math.max(...sizes) : 10;
+  layout.xaxis = axis("model size (bytes, log scale)", { type: "log", ...byteTicks(least, most) });
   // One size only: a factor of 2 either side on the log axis, so the baseline is a line.
   const span: [number, number] = least < most ? [least, most] : [least / 2, most * 2];
   addBaseline(data, options.baseline, action, span, options.baselineName);
   return { data, layout };
+}
+
+/**
+ * Ticks of a logarithmic byte axis: 1, 2 and 5 times the powers of ten around the sizes (only the
+ * powers of ten when those would be more than 12), each labelled in full ("2,000"). Plotly's own
+ * labels on a log axis show the minor ticks by their leading digit only ("2", "5"), which does not
+ * say which power of ten they belong to.
+ *
+ * @param least The smallest size, > 0.
+ * @param most The largest size, >= least.
+ * @returns `tickmode`, `tickvals` and `ticktext` for the axis.
+ *
+ * @example
+ * ```ts
+ * import { byteTicks } from "./compression.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(byteTicks(300, 4000).tickvals, [500, 1000, 2000]);
+ * assert.deepEqual(byteTicks(300, 4000).ticktext, ["500", "1,000", "2,000"]);
+ * ```
+ */
+export function byteTicks(
+  least: number,
+  most: number,
+): { tickmode: "array"; tickvals: number[]; ticktext: string[] } {
+  // The span plotly draws: the points with some room either side, at least a factor of 2.
+  const lo = Math.min(least, most / 2) / 1.1, hi = Math.max(most, least * 2) * 1.1;
+  const ticks = (mantissas: readonly number[]) => {
+    const out: number[] = [];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+      for (const m of mantissas) {
+        const v = m * 10 ** e;
+        if (v >= lo && v <= hi) out.push(v);
+      }
+    }
+    return out;
+  };
+  let tickvals = ticks([1, 2, 5]);
+  if (tickvals.length > 12) tickvals = ticks([1]);
+  // Whole numbers of bytes in full; below one byte (fractions: sizes of other units) as they are.
+  const ticktext = tickvals.map((v) =>
+    v >= 1 ? Math.round(v).toLocaleString("en-US") : String(Number(v.toPrecision(1)))
+  );
+  return { tickmode: "array", tickvals, ticktext };
 }
 
 function tradeoffLayout(options: TradeoffFigureOptions, title: string): Layout {

@@ -77,6 +77,14 @@ Deno.test({
           traces: ((d as unknown as { data?: unknown[] }).data ?? []).length,
         })));
       assert.deepEqual(drawn, figures.map((f) => ({ svg: true, traces: f.data.length })));
+      // The size axis of the Pareto figure (1,000 to 4,000 bytes) is labelled in full bytes,
+      // where plotly's own log-axis labels show minor ticks by their leading digit alone.
+      const sizeTicks = await page.$$eval(
+        ".lrc-plotly",
+        (divs, i) => [...divs[i].querySelectorAll(".xtick text")].map((t) => t.textContent),
+        1,
+      );
+      assert.deepEqual(sizeTicks, ["1,000", "2,000"]);
       assert.deepEqual(blocked, [], "the page tried to reach the network");
       assert.deepEqual(errors, []);
     } finally {
