@@ -181,7 +181,7 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
       throw new UsageError(
         `Cannot parse arguments of '${command.name}': --${name} must be one of ${
           spec.choices.join(", ")
-        }, got '${v}'`,
+        }, got '${v}'${listHint(command.name, name, v)}`,
       );
     }
   }
@@ -206,12 +206,30 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
         const kind = integer ? "an integer" : "a number";
         const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
         throw new UsageError(
-          `Cannot parse arguments of '${command.name}': --${name} must be ${kind} ${range}, got '${raw}'`,
+          `Cannot parse arguments of '${command.name}': --${name} must be ${kind} ${range}, ` +
+            `got '${raw}'${listHint(command.name, name, raw)}`,
         );
       }
       return v;
     },
   };
+}
+
+/** The options that `lrc compress` takes as comma-separated lists in its sweep and search. */
+const LIST_OPTIONS = new Set([
+  "strategy",
+  "structure",
+  "sparsity",
+  "method",
+  "bits",
+  "granularity",
+]);
+
+/** A hint for a list given to another command's one-value option: where lists are taken. */
+function listHint(command: string, option: string, value: string): string {
+  return value.includes(",") && LIST_OPTIONS.has(option) && command !== "compress"
+    ? ` (one value: lists are for 'lrc compress' with --sweep, --budget or --max-bytes)`
+    : "";
 }
 
 /**

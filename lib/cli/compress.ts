@@ -960,7 +960,9 @@ function spaceFromArgs(
         ["training", training],
       ] as const
     ) {
-      if (list.length > 1) throw usage(`--${name} takes one value without --sweep or --budget`);
+      if (list.length > 1) {
+        throw usage(`--${name} takes one value without --sweep, --budget or --max-bytes`);
+      }
     }
     if (args.given("count") && args.given("sparsity")) {
       throw usage("give --sparsity or --count, not both");

@@ -373,3 +373,31 @@ Deno.test("compress --max-bytes writes the most accurate model whose file fits",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a list given to a one-value option says which command takes lists", async () => {
+  for (
+    const argv of [
+      ["prune", "--sparsity", "0.5,0.8"],
+      ["quantize", "--bits", "4,2"],
+      ["quantize", "--method", "uniform,kmeans"],
+      ["prune", "--strategy", "magnitude,taylor"],
+    ]
+  ) {
+    const r = await runCli(argv);
+    assert.equal(r.code, 2, argv.join(" "));
+    assert.ok(
+      r.stderr.endsWith(
+        `got '${argv[2]}' (one value: lists are for 'lrc compress' with --sweep, --budget or ` +
+          "--max-bytes)\n",
+      ),
+      r.stderr,
+    );
+  }
+  // Not for a single bad value, nor for compress itself, whose pipeline says so its own way.
+  assert.ok(!(await runCli(["quantize", "--bits", "40"])).stderr.includes("lists are"));
+  const pipeline = await runCli(["compress", "--bits", "4,2"]);
+  assert.match(
+    pipeline.stderr,
+    /--bits takes one value without --sweep, --budget or --max-bytes\n$/,
+  );
+});
