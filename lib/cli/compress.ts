@@ -742,8 +742,8 @@ export const compressCommand: Command = {
         "",
         `wrote     ${out} (${outBytes!.toLocaleString("en-US")} bytes${
           outJson
-            ? `, JSON; the sizes above are the .lrc file's, ${
-              result.file.length.toLocaleString("en-US")
+            ? `, JSON; the .lrc file of this model has ${
+              file!.length.toLocaleString("en-US")
             } bytes`
             : ""
         })`,

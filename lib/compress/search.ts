@@ -201,7 +201,9 @@ function budgetedSearch(
   const bases: PrunedBase[] = [];
   // The best feasible candidate so far (the dense model always is one under an accuracy budget).
   let best: { candidate: MeasuredCandidate; base: Base } | null = null;
-  // The smallest bound met, for the message when nothing fits.
+  // The smallest bound of what was skipped as too large, for the message when nothing fits (a
+  // candidate whose bound fits is made, and its file counts instead: under "auto" storage it may
+  // be larger than its bound).
   let smallestBound = Infinity;
   // A bound that rules a candidate out: not below the best file (accuracy budget), or beyond
   // maxBytes (size budget); and the reason given.
@@ -298,8 +300,8 @@ function budgetedSearch(
       } else {
         const pruned = ctx.prunedOnly(p);
         const smallest = smallestFile(pruned.model);
-        smallestBound = Math.min(smallestBound, smallest);
         if (ruledOut(smallest) !== null) {
+          smallestBound = Math.min(smallestBound, smallest);
           skip(
             pruneName(p),
             `its smallest file (${smallest} bytes, measured before fine-tuning) is ` +
@@ -345,9 +347,9 @@ function budgetedSearch(
       }
       queue.sort((a, b) => a.bound - b.bound);
       for (const { method, bound, label } of queue) {
-        smallestBound = Math.min(smallestBound, bound);
         const reason = ruledOut(bound);
         if (reason !== null) {
+          smallestBound = Math.min(smallestBound, bound);
           skip(label, reason, space.training.length);
           continue;
         }
@@ -390,7 +392,7 @@ function budgetedSearch(
     throw new RangeError(
       `Cannot ${action}: no model of the space fits in ${
         (budget as { maxBytes: number }).maxBytes
-      } bytes; the smallest file it could make has ${smallest} bytes`,
+      } bytes; the smallest file it could make has at least ${smallest} bytes`,
     );
   }
   const triedReports: TriedCandidate[] = tried.map((t) => ({
