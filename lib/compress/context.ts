@@ -82,6 +82,11 @@ export interface MeasuredCandidate extends Measured {
   readonly report: CandidateReport;
   /** For a quantized candidate, the float model it was quantized from (prepared for storage). */
   readonly source?: LogisticModel;
+  /**
+   * Under "auto" storage, every form made (folded first, then compact), of which this is the one
+   * chosen by validation accuracy; a size budget may need another.
+   */
+  readonly forms?: readonly MeasuredCandidate[];
 }
 
 /** A pruning step with every default filled in. */
@@ -849,7 +854,7 @@ export function createContext(
       );
       // The time is what making both cost.
       const seconds = stored.reduce((t, c) => t + c.report.seconds, 0);
-      made = { ...chosen, report: { ...chosen.report, seconds } };
+      made = { ...chosen, report: { ...chosen.report, seconds }, forms: stored };
     } else {
       made = quantizeVariant(b, method, training, storage === "auto" ? "keep" : storage, name);
     }

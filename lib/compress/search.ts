@@ -370,7 +370,15 @@ function budgetedSearch(
             continue;
           }
           try {
-            const c = ctx.quantizedCandidate(base, method, training);
+            let c = ctx.quantizedCandidate(base, method, training);
+            if (bySize && !within(c)) {
+              // "auto" storage chose its form by validation accuracy; a form that fits is
+              // the candidate under a size budget (the folded one is smaller).
+              const fits = (c.forms ?? []).filter(within);
+              if (fits.length > 0) {
+                c = fits.reduce((a, f) => (beats(f, a) ? f : a));
+              }
+            }
             record(c, base);
             if (training === "ptq") ptq = c;
           } catch (error) {
