@@ -1,8 +1,9 @@
 /**
- * `lrc compress`: the compression pipeline on the user's CSV or an embedded set. Three modes:
+ * `lrc compress`: the compression pipeline on the user's CSV or an embedded set. Four modes:
  * the pipeline (train or load, prune, fine-tune, quantize; a stage table), `--sweep` (a table
- * and its Pareto front) and `--budget POINTS` (the smallest file within that many points of the
- * dense model's validation accuracy). Writes the model file (`--out`), an ONNX export (`--onnx`)
+ * and its Pareto front), `--budget POINTS` (the smallest file within that many points of the
+ * dense model's validation accuracy) and `--max-bytes N` (the most accurate model whose file has
+ * at most N bytes). Writes the model file (`--out`), an ONNX export (`--onnx`)
  * and a standalone HTML report with the trade-off charts (`--report`).
  *
  * @module
@@ -202,8 +203,8 @@ export const compressCommand: Command = {
     threshold: "compress takes --sparsity or --count",
     compensate: "compress compensates unless --no-compensate is given",
   },
-  summary:
-    "Compress a model (prune, fine-tune, quantize), or --sweep, or --budget search; write the " +
+  summary: "Compress a model (prune, fine-tune, quantize), or --sweep, or search by --budget or " +
+    "--max-bytes; write the " +
     ".lrc file and an HTML report.",
   options: {
     ...DATA_OPTIONS,
@@ -424,7 +425,9 @@ export const compressCommand: Command = {
     }
     const outJson = out !== undefined && /\.json$/i.test(out);
     if (out !== undefined && mode === "sweep") {
-      throw usage("--out writes one model: use it without --sweep, or with --budget");
+      throw usage(
+        "--out writes one model: use it without --sweep (the pipeline, --budget or --max-bytes)",
+      );
     }
     const onnx = args.string("onnx");
     if (onnx !== undefined && !onnx.toLowerCase().endsWith(".onnx")) {
@@ -1023,7 +1026,9 @@ function spaceFromArgs(
     return { prune, quantize, fineTune, lists: {} };
   }
   if (methodNames.includes("none")) {
-    throw usage("--method none is the float32 model, which --sweep and --budget always include");
+    throw usage(
+      "--method none is the float32 model, which --sweep, --budget and --max-bytes always include",
+    );
   }
   for (const option of ["no-compensate", "count", "scope", "levels"]) {
     if (args.given(option)) {

@@ -42,8 +42,12 @@ Deno.test("compress takes prune's --count and --scope: that many weights leave e
   assert.equal(pruned.nonZeros, 340);
   assert.match(pruned.name, /^magnitude 30 weights \(per-class\)/);
   // Globally ranked, 30 weights in all.
-  const global = await stages(["--count", "30", "--fine-tune", "none", "--method", "none"]);
-  assert.equal(global.find((x) => x.stage === "pruned")!.nonZeros, 610);
+  // Globally ranked, 100 weights in all (the dense model has 30 zero weights, of constant
+  // pixels: they rank lowest and are among the 100).
+  const dense = await stages(["--sparsity", "0", "--method", "none"]);
+  assert.equal(dense[0].nonZeros, 610);
+  const global = await stages(["--count", "100", "--fine-tune", "none", "--method", "none"]);
+  assert.equal(global.find((x) => x.stage === "pruned")!.nonZeros, 540);
   // Whole features: 30 of the 64 columns.
   const features = await stages([
     "--count",
@@ -76,7 +80,7 @@ Deno.test("compress takes quantize's --levels, --init, --calibration percentile 
   }
 });
 
-Deno.test("compress --sweep and --budget pass the grid settings to their default methods", async () => {
+Deno.test("compress --sweep, --budget and --max-bytes pass the grid settings to their default methods", async () => {
   // Without --method the sweep uses its default methods, which took none of these before.
   const r = await runCli([
     "compress",
@@ -99,6 +103,21 @@ Deno.test("compress --sweep and --budget pass the grid settings to their default
   assert.ok(names.includes("uniform symmetric 4-bit per class (minmax)"), names.join("; "));
   assert.ok(names.includes("k-means 16 levels per tensor (linear)"), names.join("; "));
   assert.ok(!names.some((n) => n.includes("(mse)") || n.includes("kmeans++")), names.join("; "));
+  // Both searches take them too: every quantized model they evaluate has them.
+  for (const mode of [["--budget", "1"], ["--max-bytes", "600"]]) {
+    const b = await runCli([
+      ...["compress", ...FAST, ...mode, "--sparsity", "0,0.5", "--bits", "2,4"],
+      ...["--calibration", "minmax", "--init", "linear", "--json"],
+    ]);
+    assert.equal(b.code, 0, b.stderr);
+    const j = JSON.parse(b.stdout);
+    const tried: string[] = (j.budget ?? j.sizeBudget).tried.map((t: { name: string }) => t.name);
+    const quantized = tried.filter((n) => / \d+-bit | levels /.test(n));
+    assert.ok(quantized.length > 4, tried.join("; "));
+    for (const n of quantized) {
+      assert.ok(n.includes("(minmax)") || n.includes("(linear)"), `${mode[0]}: ${n}`);
+    }
+  }
 });
 
 Deno.test("compress takes prune's fine-tuning options; --fine-tune-steps is the same setting", async () => {
