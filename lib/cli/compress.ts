@@ -41,6 +41,7 @@ import {
   type QuantizeSpec,
   type SearchResult,
   type SizeSearchResult,
+  smallestModelFile,
   type StageReport,
   type SweepResult,
 } from "../compress/mod.ts";
@@ -504,6 +505,20 @@ export const compressCommand: Command = {
       data = dataForModel(model, data, modelFile);
       if (model.preprocessing.kind === "none") {
         refuseUnused(NAME, args, ["preprocessing"], "to a model without standardisation");
+      }
+    }
+    if (mode === "size") {
+      // A budget below the parts every file of this shape stores cannot be met: refused before
+      // the dense model is trained.
+      const classes = model?.classes ?? data.train.classes;
+      const names = model?.featureNames ?? data.train.featureNames;
+      const floor = smallestModelFile(classes, names);
+      if (maxBytes! < floor) {
+        throw usage(
+          `--max-bytes ${maxBytes} is below the smallest file a model of ${classes.length} ` +
+            `classes and ${names.length} features can have, ${floor} bytes (its header, class ` +
+            `labels, feature names and bias, with every weight pruned)`,
+        );
       }
     }
     if (mode === "pipeline") {

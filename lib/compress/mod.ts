@@ -8,3 +8,4 @@
 export * from "./types.ts";
 export * from "./session.ts";
 export { compactScale, foldMeanIntoBias, prepareStorage, storeFloatModel } from "./storage.ts";
+export { smallestModelFile } from "./search.ts";

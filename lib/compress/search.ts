@@ -42,7 +42,7 @@ import { encodeModel, inspectModelFile } from "../io/model_file.ts";
 import { asFloatModel } from "../io/quantized.ts";
 import { pairedAccuracyDifference } from "../metrics/paired.ts";
 import { predict } from "../model/predict.ts";
-import type { LogisticModel } from "../model/types.ts";
+import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
 import { quantizeModel } from "../quant/model.ts";
 import type { QuantizationMethod } from "../quant/quantize.ts";
 import type { Granularity, QuantizedModel } from "../quant/types.ts";
@@ -91,6 +91,45 @@ export function fileSizeBound(ptq: QuantizedModel, entropy: boolean): number {
   const { info } = inspectModelFile(file);
   const packed = packedSize(info.stored, ptq.weights.bits);
   return file.length - info.bytes.codes + Math.min(packed, MIN_ENTROPY_CODES);
+}
+
+/**
+ * The fewest bytes a model file of these classes and features can have: the file of a model
+ * whose every weight is pruned (header, class labels, feature names, bias, checksum), parts that
+ * every model of that shape stores as well. A size budget below it cannot be met whatever
+ * training gives, so it can be refused before any.
+ *
+ * @param classes The class labels (two classes: one output row).
+ * @param featureNames The feature names.
+ * @returns The size in bytes (the smaller of format versions 1 and 2).
+ *
+ * @example Digits: 10 classes of 64 pixels
+ * ```ts
+ * import { smallestModelFile } from "./search.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const digits = await loadEmbedded("digits");
+ * assert.ok(smallestModelFile(digits.classes, digits.featureNames) > 40);
+ * ```
+ */
+export function smallestModelFile(
+  classes: readonly string[],
+  featureNames: readonly string[],
+): number {
+  const k = classes.length === 2 ? 1 : classes.length, d = featureNames.length;
+  const empty: LogisticModel = {
+    kind: "logistic-regression",
+    version: MODEL_VERSION,
+    link: k === 1 ? "sigmoid" : "softmax",
+    weights: { data: new Float64Array(k * d), rows: k, cols: d },
+    bias: new Float64Array(k),
+    classes: [...classes],
+    featureNames: [...featureNames],
+    preprocessing: { kind: "none" },
+    mask: new Uint8Array(k * d),
+  };
+  return Math.min(encodeModel(empty).length, encodeModel(empty, { entropy: true }).length);
 }
 
 /** The keys of {@linkcode SearchOptions}. */

@@ -383,7 +383,16 @@ Deno.test("compress --max-bytes writes the most accurate model whose file fits",
     assert.equal(chosen.bytes, 129);
     assert.equal(chosen.preprocessing, "folded");
     // Nothing fits: an error naming a size the space cannot go below, which does not fit either.
-    for (const maxBytes of [20, 128]) {
+    // Below what every file of the shape stores: refused before training (no progress line).
+    const floor = await runCli(["compress", ...FAST, "--max-bytes", "69"]);
+    assert.equal(floor.code, 2);
+    assert.equal(
+      floor.stderr,
+      "lrc compress: Cannot parse arguments of 'compress': --max-bytes 69 is below the smallest " +
+        "file a model of 10 classes and 64 features can have, 70 bytes (its header, class labels, " +
+        "feature names and bias, with every weight pruned)\n",
+    );
+    for (const maxBytes of [70, 128]) {
       const none = await runCli(["compress", ...FAST, "--max-bytes", String(maxBytes)]);
       assert.equal(none.code, 1);
       const m = none.stderr.match(

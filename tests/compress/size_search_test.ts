@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import {
   createCompressionSession,
   type SizeSearchResult,
+  smallestModelFile,
   type SweepResult,
 } from "../../lib/compress/mod.ts";
 import { decodeModel } from "../../lib/io/model_file.ts";
@@ -156,4 +157,27 @@ Deno.test("bad size-budget settings are refused with a message naming them", () 
   assert.throws(() => search({ maxBytes: 0 }), RangeError);
   assert.throws(() => search({ maxBytes: 100.5 }), /maxBytes must be an integer/);
   assert.throws(() => search({ maxBytes: 100, maxDrop: 0.01 }), /unknown option 'maxDrop'/i);
+});
+
+Deno.test("no file of a shape is smaller than smallestModelFile, entropy-coded or not", async () => {
+  const cancer = await splitSet("breast-cancer");
+  for (const [data, name] of [[digits, "digits"], [cancer, "breast cancer"]] as const) {
+    const floor = smallestModelFile(data.train.classes!, data.train.featureNames!);
+    for (const entropy of [false, true]) {
+      const s = createCompressionSession(data.train, { ...FAST, entropy }).sweep({
+        ...SPACE,
+        sparsities: [0, 0.9],
+        bits: [1, 2],
+        training: ["ptq"],
+      });
+      const smallest = Math.min(...s.rows.map((r) => r.bytes));
+      assert.ok(floor <= smallest, `${name}, entropy ${entropy}: ${floor} > ${smallest}`);
+    }
+  }
+  // The parts it counts: a model with one more feature name has a larger floor.
+  const d = digits.train;
+  assert.ok(
+    smallestModelFile(d.classes!, [...d.featureNames!, "extra"]) >
+      smallestModelFile(d.classes!, d.featureNames!),
+  );
 });
