@@ -151,9 +151,26 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
   checkOptionKeys(ACTION, options, SEARCH_OPTION_KEYS);
   const { maxDrop: drop, ...space } = options;
   const maxDrop = drop ?? 0.01;
-  assertInRange(ACTION, "maxDrop", maxDrop, 0, 1);
+  checkMaxDrop(ACTION, maxDrop);
   const r = budgetedSearch(ctx, space, { kind: "accuracy", maxDrop }, ACTION);
   return { ...r.result, target: r.target!, maxDrop };
+}
+
+/**
+ * Checks an accuracy budget: a fraction in [0, 1), where 0.01 is one percentage point. A whole
+ * number of points (the command line's `--budget 1`) is refused with that hint.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param maxDrop The budget.
+ * @throws {RangeError} If it is not a number in [0, 1).
+ */
+export function checkMaxDrop(action: string, maxDrop: number): void {
+  if (typeof maxDrop !== "number" || !(maxDrop >= 0 && maxDrop < 1)) {
+    throw new RangeError(
+      `Cannot ${action}: maxDrop must be a fraction in [0, 1) (0.01 is one percentage ` +
+        `point), got ${maxDrop}`,
+    );
+  }
 }
 
 /** Runs a size-budgeted search on a context (see `CompressionSession.searchWithinBytes`). */

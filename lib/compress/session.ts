@@ -23,8 +23,8 @@ import {
   SESSION_OPTION_KEYS,
 } from "./context.ts";
 import { resolveMethod } from "../quant/quantize.ts";
-import { assertInRange, checkOptionKeys, exactKeys } from "../core/validate.ts";
-import { runSearch, runSizeSearch, SEARCH_OPTION_KEYS } from "./search.ts";
+import { checkOptionKeys, exactKeys } from "../core/validate.ts";
+import { checkMaxDrop, runSearch, runSizeSearch, SEARCH_OPTION_KEYS } from "./search.ts";
 import { resolveSpace, SEARCH_DEFAULTS, SPACE_OPTION_KEYS, SWEEP_DEFAULTS } from "./space.ts";
 import { stagesOf } from "./stages.ts";
 import { planSweep, runSweep } from "./sweep.ts";
@@ -333,7 +333,7 @@ export function searchCompression(
   const { maxDrop, ...rest } = options;
   const { session, space } = splitSpace(rest);
   resolveSpace(space, SEARCH_DEFAULTS, "search compression"); // checked before training
-  if (maxDrop !== undefined) assertInRange("search compression", "maxDrop", maxDrop, 0, 1);
+  if (maxDrop !== undefined) checkMaxDrop("search compression", maxDrop);
   return createCompressionSession(data, session).search({ maxDrop, ...space });
 }
 

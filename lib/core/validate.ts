@@ -131,9 +131,36 @@ export function assertInRange(
     (integer && !Number.isInteger(value))
   ) {
     const kind = integer ? "an integer" : "a number";
-    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
-    throw new RangeError(`Cannot ${action}: ${name} must be ${kind} ${range}, got ${value}`);
+    throw new RangeError(
+      `Cannot ${action}: ${name} must be ${kind} ${rangeText(min, max)}, got ${value}`,
+    );
   }
+}
+
+/**
+ * A range as a reader writes it: bounds that stand for an open end (the smallest positive number
+ * for "above 0", the largest number below 1 for "below 1") are written as open ends instead of
+ * as 5e-324 and 0.9999999999999998.
+ *
+ * @param min The least accepted value.
+ * @param max The largest accepted value.
+ * @returns E.g. `"in [0, 1]"`, `"in (0, 1)"`, `">= 2"`, `"> 0"`.
+ *
+ * @example
+ * ```ts
+ * import { rangeText } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(rangeText(Number.MIN_VALUE, 1 - Number.EPSILON), "in (0, 1)");
+ * assert.equal(rangeText(0, 1), "in [0, 1]");
+ * assert.equal(rangeText(Number.MIN_VALUE, Infinity), "> 0");
+ * ```
+ */
+export function rangeText(min: number, max: number): string {
+  const aboveZero = min > 0 && min < 1e-300;
+  const belowOne = max < 1 && max > 1 - 1e-15;
+  if (max === Infinity) return aboveZero ? "> 0" : `>= ${min}`;
+  return `in ${aboveZero ? "(0" : `[${min}`}, ${belowOne ? "1)" : `${max}]`}`;
 }
 
 /**

@@ -1011,11 +1011,13 @@ export interface SaveModelOptions extends EncodeOptions, WriteFileAtomicOptions 
 /**
  * Writes a model file atomically: a failure midway leaves any previous file at `path` intact.
  *
- * @param path The destination (conventionally `*.lrc`).
+ * @param path The destination (conventionally `*.lrc`; a `.json` or `.onnx` name is refused,
+ *   since readers take it for that format).
  * @param model A float or quantized model.
  * @param options Storage of float weights; a replacement writer (tests).
  * @returns The number of bytes written.
- * @throws {TypeError} If the model is malformed or the file cannot be written.
+ * @throws {TypeError} If the model is malformed, the path ends in `.json` or `.onnx`, or the file
+ *   cannot be written.
  * @throws {RangeError} As {@linkcode encodeModel}.
  */
 export async function saveModel(
@@ -1028,6 +1030,18 @@ export async function saveModel(
     options,
     SAVE_OPTION_KEYS,
   );
+  // The binary format under a name that says otherwise would be read as what the name says.
+  const ext = typeof path === "string" ? path.toLowerCase().match(/\.(json|onnx)$/)?.[1] : null;
+  if (ext) {
+    throw new TypeError(
+      `Cannot save model: '${path}' ends in .${ext}, and saveModel writes the binary .lrc ` +
+        `format; ${
+          ext === "json"
+            ? "write modelToJson(model) or quantizedModelToJson(q) for JSON"
+            : "write exportOnnx(model) for ONNX"
+        }`,
+    );
+  }
   const bytes = encodeModel(model, { weightDtype: options.weightDtype, entropy: options.entropy });
   await writeFileAtomic(path, bytes, { write: options.write });
   return bytes.length;

@@ -66,7 +66,16 @@ export function validateModel(model: LogisticModel, action: string): void {
     throw new TypeError(`Cannot ${action}: ${reason}`);
   };
   if (typeof model !== "object" || model === null) fail("the model is not an object");
-  if (model.kind !== "logistic-regression") fail(`kind must be 'logistic-regression'`);
+  if (model.kind !== "logistic-regression") {
+    const kind = (model as { kind?: unknown }).kind;
+    fail(
+      `kind must be 'logistic-regression', got ${typeof kind === "string" ? `'${kind}'` : kind}` +
+        (kind === "quantized-logistic-regression"
+          ? " (a quantized model: score it with quantizedPredict(q, x), or use its float model, " +
+            "asFloatModel(q))"
+          : ""),
+    );
+  }
   if (model.version !== MODEL_VERSION) {
     fail(`version must be ${MODEL_VERSION}, got ${model.version}`);
   }

@@ -123,8 +123,26 @@ export async function runOnnx(
     throw new SyntaxError(`Cannot ${action}: onnxruntime cannot load it: ${errorReason(error)}`);
   }
   try {
+    const inputName = options.inputName ?? "input";
+    const inputs = session.inputNames as readonly string[];
+    if (!inputs.includes(inputName)) {
+      throw new TypeError(
+        `Cannot ${action}: the graph has no input '${inputName}'; its inputs are ` +
+          `${inputs.map((n) => `'${n}'`).join(", ")} (give inputName)`,
+      );
+    }
     const feed = new ort!.Tensor("float32", Float32Array.from(x.data), [x.rows, x.cols]);
-    const result = await session.run({ [options.inputName ?? "input"]: feed });
+    let result;
+    try {
+      result = await session.run({ [inputName]: feed });
+    } catch (error) {
+      // onnxruntime's plain Error, for data the graph does not take (its width, its type).
+      throw new RangeError(
+        `Cannot ${action}: onnxruntime refused x (${x.rows} x ${x.cols}): ${
+          errorReason(error).replace(/\s*\n\s*/g, " ")
+        }`,
+      );
+    }
     const out: OnnxOutputs = {};
     for (const [name, t] of Object.entries(result)) {
       const data = t.data as ArrayLike<number> | string[] | BigInt64Array;

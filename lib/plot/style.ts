@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describe } from "../core/validate.ts";
+import { describe, rangeText } from "../core/validate.ts";
 import type { Layout } from "./types.ts";
 
 /** Ten colours that stay distinct for the colour-blind (Okabe-Ito, then two greys). */
@@ -230,8 +230,7 @@ export function assertNumber(
     throw new TypeError(`Cannot ${action}: ${where} must be a number, got ${describe(v)}`);
   }
   if (Number.isNaN(v) || v < min || v > max) {
-    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
-    throw new RangeError(`Cannot ${action}: ${where} must be ${range}, got ${v}`);
+    throw new RangeError(`Cannot ${action}: ${where} must be ${rangeText(min, max)}, got ${v}`);
   }
 }
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { assertInRange, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { accuracy } from "../metrics/metrics.ts";
 import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -156,6 +156,13 @@ export function pruneSweep(
   if (options.scope !== undefined && options.scope !== "global" && options.scope !== "per-class") {
     throw new RangeError(
       `Cannot ${action}: scope must be global or per-class, got '${options.scope}'`,
+    );
+  }
+  if (options.compensate !== undefined && typeof options.compensate !== "boolean") {
+    // pruneModel takes the data to compensate on; here it is always data.train.
+    throw new TypeError(
+      `Cannot ${action}: compensate must be a boolean (it compensates on data.train), got ` +
+        describe(options.compensate),
     );
   }
   const tune = options.fineTune ?? false;

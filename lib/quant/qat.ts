@@ -292,6 +292,15 @@ export function quantizationAwareTraining(
   }
   checkOptionKeys(ACTION, options, QAT_OPTION_KEYS);
   const method = resolveMethod(options.method, ACTION);
+  const kind = (options.optimizer as { kind?: unknown } | undefined)?.kind;
+  if (options.optimizer !== undefined && kind !== "sgd" && kind !== "adam") {
+    // The forward pass quantizes the weights of every mini-batch step (fit's weightTransform).
+    throw new RangeError(
+      `Cannot ${ACTION}: optimizer must be sgd or adam (mini-batch steps), got ${
+        typeof kind === "string" ? `'${kind}'` : describe(options.optimizer)
+      }`,
+    );
+  }
   if ("rounding" in method && method.rounding.kind === "stochastic") {
     // The forward pass and the final codes round to nearest: a stochastic rounding would be
     // recorded in the recipe without being used.

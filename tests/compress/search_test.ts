@@ -201,7 +201,10 @@ Deno.test("the search is deterministic for a seed", () => {
 
 Deno.test("bad search settings are refused with a message naming them", () => {
   const s = session();
-  assert.throws(() => s.search({ maxDrop: -0.1 }), /maxDrop must be a number in \[0, 1\]/);
+  assert.throws(
+    () => s.search({ maxDrop: -0.1 }),
+    /maxDrop must be a fraction in \[0, 1\) \(0.01 is one percentage point\), got -0.1$/,
+  );
   assert.throws(() => s.search({ sparsities: [] }), TypeError);
   assert.throws(() => s.search({ bits: [0] }), /bits must be an integer/);
   assert.throws(() => s.search({ strategies: ["best" as "magnitude"] }), /unknown strategy 'best'/);

@@ -183,7 +183,9 @@ Deno.test("QAT rejects settings it cannot honour", () => {
       quantizationAwareTraining(model, train, {
         optimizer: { kind: "lbfgs" } as never,
       }),
-    /weightTransform and onEpochEnd need the sgd or adam optimizer/,
+    // Its own message: fit's ("weightTransform and onEpochEnd need ...") named options the
+    // caller never passed.
+    /Cannot train quantized model: optimizer must be sgd or adam \(mini-batch steps\), got 'lbfgs'$/,
   );
 });
 

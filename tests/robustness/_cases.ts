@@ -12,7 +12,7 @@ import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { fitStandardizer, trainTestSplit } from "../../lib/data/preprocess.ts";
 import { writeFileAtomic } from "../../lib/io/atomic.ts";
 import { crc32 } from "../../lib/io/crc32.ts";
-import { decodeModel, encodeModel, loadModel } from "../../lib/io/model_file.ts";
+import { decodeModel, encodeModel, loadModel, saveModel } from "../../lib/io/model_file.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { decisionFunction, predict, predictProba } from "../../lib/model/predict.ts";
@@ -42,6 +42,8 @@ import { quantizedModelFromJson, quantizedModelToJson } from "../../lib/quant/se
 import { pruneMask, type PruneTarget } from "../../lib/prune/mask.ts";
 import { withMask } from "../../lib/prune/prune_model.ts";
 import { magnitudeScores } from "../../lib/prune/scores.ts";
+import { pruneSweep } from "../../lib/prune/sweep.ts";
+import { searchCompression } from "../../lib/compress/session.ts";
 
 /** One bad input and the error it must get. */
 export interface ErrorCase {
@@ -458,7 +460,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     input: "fit: Adam's beta1 of 1",
     run: () => fit(x3, y3, { optimizer: { kind: "adam", beta1: 1 } }),
     type: RangeError,
-    message: /optimizer.beta1 must be a number in \[0, 0.99/,
+    message: /optimizer.beta1 must be a number in \[0, 1\), got 1$/,
   },
   {
     area: "arrays and options",
@@ -965,6 +967,56 @@ export const ERROR_CASES: readonly ErrorCase[] = [
       ),
     type: RangeError,
     message: /^Cannot apply mask: mask\[1\] is 2, not 0 or 1$/,
+  },
+  {
+    area: "arrays and options",
+    input: "a quantized model given to predict",
+    run: () => predict(quantizeModel(multi) as unknown as LogisticModel, digits.x),
+    type: TypeError,
+    message:
+      /kind must be 'logistic-regression', got 'quantized-logistic-regression' \(a quantized model: score it with quantizedPredict\(q, x\), or use its float model, asFloatModel\(q\)\)$/,
+  },
+  {
+    area: "arrays and options",
+    input: "quantization-aware training with L-BFGS",
+    run: () =>
+      quantizationAwareTraining(multi, digits, {
+        optimizer: { kind: "lbfgs" } as unknown as { kind: "adam" },
+      }),
+    type: RangeError,
+    message: /^Cannot [^:]+: optimizer must be sgd or adam \(mini-batch steps\), got 'lbfgs'$/,
+  },
+  {
+    area: "arrays and options",
+    input: "pruneSweep's compensate given the data (pruneModel's form) instead of true",
+    run: () =>
+      pruneSweep(binary, { train: cancer, test: cancer }, {
+        compensate: cancer.x as unknown as boolean,
+      }),
+    type: TypeError,
+    message: /compensate must be a boolean \(it compensates on data\.train\), got /,
+  },
+  {
+    area: "arrays and options",
+    input: "an accuracy budget in points (the command line's unit) given to the search",
+    run: () => searchCompression(digits, { maxDrop: 1 }),
+    type: RangeError,
+    message:
+      /^Cannot search compression: maxDrop must be a fraction in \[0, 1\) \(0\.01 is one percentage point\), got 1$/,
+  },
+  {
+    area: "arrays and options",
+    input: "a test fraction of 25 (a percentage)",
+    run: () => trainTestSplit(digits.x, digits.y, { testFraction: 25 }),
+    type: RangeError,
+    message: /^Cannot split data: testFraction must be a number in \(0, 1\), got 25$/,
+  },
+  {
+    area: "saving",
+    input: "saveModel to a .json path (the binary format under a JSON name)",
+    run: () => saveModel("/tmp/never-written.json", binary),
+    type: TypeError,
+    message: /ends in \.json, and saveModel writes the binary \.lrc format; write modelToJson/,
   },
 ];
 
