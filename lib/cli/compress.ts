@@ -53,6 +53,7 @@ import { formatTable, percent, pointsText, ratioText } from "./format.ts";
 import { checkOutput, readFloatModelFile, writeModelFile } from "./model_files.ts";
 import {
   checkKmeansGroups,
+  GRID_OPTIONS,
   type InputDtype,
   integerCalibration,
   MIN_INTEGER_AGREEMENT,
@@ -329,26 +330,7 @@ export const compressCommand: Command = {
       default: "kmeans++",
       choices: ["kmeans++", "linear"],
     },
-    calibration: {
-      type: "string",
-      value: "NAME",
-      help: "range calibration of uniform and log2 grids",
-      default: "mse",
-      choices: ["minmax", "percentile", "mse"],
-    },
-    percentile: {
-      type: "string",
-      value: "P",
-      help: "percentile of --calibration percentile",
-      default: "99.99",
-    },
-    rounding: {
-      type: "string",
-      value: "NAME",
-      help: "rounding onto uniform and log2 grids (stochastic uses --seed)",
-      default: "nearest",
-      choices: ["nearest", "stochastic"],
-    },
+    ...GRID_OPTIONS,
     training: {
       type: "string",
       value: "T[,T]",

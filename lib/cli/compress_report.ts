@@ -79,38 +79,24 @@ export function compressionReportSections(input: CompressionReportInput): Figure
       ),
     });
   }
-  if (result && "maxBytes" in result) {
+  if (result && "tried" in result) {
+    // The two searches differ in their budget and in what makes a candidate feasible.
+    const bySize = "maxBytes" in result;
+    const budget = bySize
+      ? `Budget: files of at most ${result.maxBytes.toLocaleString("en-US")} bytes; chosen, ` +
+        `the highest validation accuracy among them`
+      : `Target: validation accuracy at least ${percent(result.target)} (dense ` +
+        `${percent(dense.validation.accuracy)} minus ${(result.maxDrop * 100).toFixed(2)} ` +
+        `points); chosen`;
+    const unresolved = !bySize && result.maxDrop < 2 * result.validationDifference.standardError;
     sections.push({
-      heading: "Size-budgeted search",
-      text: `Every model the search evaluated. Budget: files of at most ` +
-        `${result.maxBytes.toLocaleString("en-US")} bytes; chosen, the highest validation ` +
-        `accuracy among them: ${result.chosen.name}, ` +
-        `${result.chosen.bytes.toLocaleString("en-US")} bytes; against dense, sample by ` +
-        `sample: validation ${pointsText(result.validationDifference)}` +
-        (result.testDifference ? `, test ${pointsText(result.testDifference)}` : "") +
-        ` (paired standard errors). The front is on the plotted accuracy.`,
-      figure: paretoFigure(
-        result.tried.map((t) => ({
-          bytes: t.bytes,
-          accuracy: acc(t),
-          name: t.name,
-          group: t.feasible ? "fits" : "too large",
-        })),
-        { title: "Models tried by the search", baseline, accuracyTitle },
-      ),
-    });
-  }
-  if (result && "maxDrop" in result) {
-    sections.push({
-      heading: "Budgeted search",
-      text: `Every model the search evaluated. Target: validation accuracy at least ` +
-        `${percent(result.target)} (dense ${percent(dense.validation.accuracy)} minus ` +
-        `${(result.maxDrop * 100).toFixed(2)} points); chosen: ${result.chosen.name}, ` +
+      heading: bySize ? "Size-budgeted search" : "Budgeted search",
+      text: `Every model the search evaluated. ${budget}: ${result.chosen.name}, ` +
         `${result.chosen.bytes.toLocaleString("en-US")} bytes; against dense, sample by ` +
         `sample: validation ${pointsText(result.validationDifference)}` +
         (result.testDifference ? `, test ${pointsText(result.testDifference)}` : "") +
         ` (paired standard errors${
-          result.maxDrop < 2 * result.validationDifference.standardError
+          unresolved
             ? "; the budget is below two of them, finer than this validation set can resolve"
             : ""
         }). The front is on the plotted accuracy.`,
@@ -119,7 +105,9 @@ export function compressionReportSections(input: CompressionReportInput): Figure
           bytes: t.bytes,
           accuracy: acc(t),
           name: t.name,
-          group: t.feasible ? "within budget (validation)" : "below target (validation)",
+          group: bySize
+            ? (t.feasible ? "fits" : "too large")
+            : (t.feasible ? "within budget (validation)" : "below target (validation)"),
         })),
         { title: "Models tried by the search", baseline, accuracyTitle },
       ),

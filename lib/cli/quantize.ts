@@ -25,7 +25,13 @@ import {
 import type { QuantizedModel } from "../quant/types.ts";
 import type { IntegerModel } from "../quant/integer.ts";
 import type { Matrix } from "../core/matrix.ts";
-import { type Command, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
+import {
+  type Command,
+  type OptionSpec,
+  type ParsedArgs,
+  refuseUnused,
+  UsageError,
+} from "./args.ts";
 import { DATA_OPTIONS, dataForModel, loadData } from "./data_options.ts";
 import {
   checkSaveTarget,
@@ -42,6 +48,31 @@ import {
   trainingChoices,
   trainWithProgress,
 } from "./train.ts";
+
+/** The options of uniform and log2 grids, which quantize and compress take alike. */
+export const GRID_OPTIONS: Readonly<Record<"calibration" | "percentile" | "rounding", OptionSpec>> =
+  {
+    calibration: {
+      type: "string",
+      value: "NAME",
+      help: "range calibration of uniform and log2 grids",
+      default: "mse",
+      choices: ["minmax", "percentile", "mse"],
+    },
+    percentile: {
+      type: "string",
+      value: "P",
+      help: "percentile of --calibration percentile",
+      default: "99.99",
+    },
+    rounding: {
+      type: "string",
+      value: "NAME",
+      help: "rounding onto uniform and log2 grids (stochastic uses --seed)",
+      default: "nearest",
+      choices: ["nearest", "stochastic"],
+    },
+  };
 
 /** Builds the quantization method from parsed options. */
 function methodFromArgs(args: ParsedArgs): QuantizationMethod {
@@ -148,26 +179,7 @@ export const quantizeCommand: Command = {
       help: "parameter groups (default class; tensor for kmeans)",
       choices: ["tensor", "class", "feature"],
     },
-    calibration: {
-      type: "string",
-      value: "NAME",
-      help: "range calibration of uniform and log2 grids",
-      default: "mse",
-      choices: ["minmax", "percentile", "mse"],
-    },
-    percentile: {
-      type: "string",
-      value: "P",
-      help: "percentile of --calibration percentile",
-      default: "99.99",
-    },
-    rounding: {
-      type: "string",
-      value: "NAME",
-      help: "rounding onto the grid (stochastic uses --seed)",
-      default: "nearest",
-      choices: ["nearest", "stochastic"],
-    },
+    ...GRID_OPTIONS,
     init: {
       type: "string",
       value: "NAME",

@@ -59,6 +59,7 @@ import { methodAt, resolveSpace, SEARCH_DEFAULTS, SPACE_OPTION_KEYS } from "./sp
 import { prepareStorage, storeFloatModel, storeQuantizedModel } from "./storage.ts";
 import { stagesOf } from "./stages.ts";
 import type {
+  BudgetedSearchResult,
   CompressionSpace,
   LabelledData,
   PrunedBase,
@@ -205,15 +206,12 @@ export function checkSizeSearchOptions(options: SizeSearchOptions): void {
 /** What a budgeted search holds to: an accuracy (smallest file) or a size (best accuracy). */
 type Budget = { kind: "accuracy"; maxDrop: number } | { kind: "size"; maxBytes: number };
 
-/** The fields both searches return. */
-type SearchCore = Omit<SearchResult, "target" | "maxDrop">;
-
 function budgetedSearch(
   ctx: Context,
   options: CompressionSpace,
   budget: Budget,
   action: string,
-): { result: SearchCore; target: number | null } {
+): { result: BudgetedSearchResult; target: number | null } {
   const space = resolveSpace(options, SEARCH_DEFAULTS, action);
   const variants: { template: QuantizationMethod; granularity: Granularity | null }[] = [];
   for (const template of space.methods) {

@@ -491,13 +491,9 @@ export interface TriedCandidate extends CandidateReport {
   readonly feasible: boolean;
 }
 
-/** The result of an accuracy-budgeted search. */
-export interface SearchResult extends CompressResult {
-  /** The dense model's validation accuracy minus `maxDrop`: the accuracy a model must reach. */
-  readonly target: number;
-  /** The accepted drop. */
-  readonly maxDrop: number;
-  /** The chosen candidate: the smallest file among the feasible ones evaluated. */
+/** What both budgeted searches return besides the compressed model. */
+export interface BudgetedSearchResult extends CompressResult {
+  /** The chosen candidate (see `search` and `searchWithinBytes` for the rule). */
   readonly chosen: CandidateReport;
   /**
    * The chosen model against the dense model on the validation data, sample by sample: the
@@ -509,29 +505,29 @@ export interface SearchResult extends CompressResult {
   readonly testDifference: PairedDifference | null;
   /** Every candidate evaluated, in the order evaluated. */
   readonly tried: readonly TriedCandidate[];
-  /** Candidates not evaluated, and why (not smaller than the best so far, unsupported, ...). */
+  /** Candidates not evaluated, and why (they cannot beat the best or fit, unsupported, ...). */
   readonly skipped: readonly SkippedCandidate[];
   /** The pruned models the search made. */
   readonly bases: readonly PrunedBase[];
 }
 
-/** The result of a size-budgeted search: the most accurate model whose file fits. */
-export interface SizeSearchResult extends CompressResult {
+/**
+ * The result of an accuracy-budgeted search; `chosen` is the smallest file among the feasible
+ * candidates evaluated.
+ */
+export interface SearchResult extends BudgetedSearchResult {
+  /** The dense model's validation accuracy minus `maxDrop`: the accuracy a model must reach. */
+  readonly target: number;
+  /** The accepted drop. */
+  readonly maxDrop: number;
+}
+
+/**
+ * The result of a size-budgeted search: the most accurate model whose file fits. `chosen` is the
+ * highest validation accuracy among the evaluated files of at most `maxBytes` bytes (ties: the
+ * smaller file, then the first evaluated); `feasible` in `tried` says that a file fits.
+ */
+export interface SizeSearchResult extends BudgetedSearchResult {
   /** The largest accepted file, in bytes. */
   readonly maxBytes: number;
-  /**
-   * The chosen candidate: the highest validation accuracy among the evaluated files of at most
-   * `maxBytes` bytes (ties: the smaller file, then the first evaluated).
-   */
-  readonly chosen: CandidateReport;
-  /** The chosen model against the dense model on the validation data, sample by sample. */
-  readonly validationDifference: PairedDifference;
-  /** The same on the test data, or `null` without test data. */
-  readonly testDifference: PairedDifference | null;
-  /** Every candidate evaluated, in the order evaluated (`feasible`: its file fits). */
-  readonly tried: readonly TriedCandidate[];
-  /** Candidates not evaluated, and why (their files cannot fit, unsupported, ...). */
-  readonly skipped: readonly SkippedCandidate[];
-  /** The pruned models the search made. */
-  readonly bases: readonly PrunedBase[];
 }
