@@ -398,7 +398,11 @@ export const compressCommand: Command = {
       : args.string("max-bytes") !== undefined
       ? "size"
       : "pipeline";
+    // A fraction in [0, 1) for the search: 100 points would be no budget at all.
     const maxDrop = mode === "budget" ? args.number("budget", 0, 100)! / 100 : undefined;
+    if (maxDrop !== undefined && maxDrop >= 1) {
+      throw usage(`--budget must be below 100 points, got '${args.string("budget")}'`);
+    }
     const maxBytes = mode === "size"
       ? args.number("max-bytes", 1, Number.MAX_SAFE_INTEGER, true)!
       : undefined;

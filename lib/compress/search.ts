@@ -259,6 +259,9 @@ function budgetedSearch(
   // candidate whose bound fits is made, and its file counts instead: under "auto" storage it may
   // be larger than its bound).
   let smallestBound = Infinity;
+  // The smallest file made, counting every stored form of a candidate (the one recorded under
+  // "auto" storage may be larger than its other form), for the same message.
+  let smallestMade = Infinity;
   // A bound that rules a candidate out: not below the best file (accuracy budget), or beyond
   // maxBytes (size budget); and the reason given.
   const ruledOut = (bound: number): string | null => {
@@ -425,6 +428,7 @@ function budgetedSearch(
           }
           try {
             let c = ctx.quantizedCandidate(base, method, training);
+            for (const f of c.forms ?? [c]) smallestMade = Math.min(smallestMade, f.report.bytes);
             if (bySize && !within(c)) {
               // "auto" storage chose its form by validation accuracy; a form that fits is
               // the candidate under a size budget (the folded one is smaller).
@@ -450,7 +454,11 @@ function budgetedSearch(
   let chosen: { candidate: MeasuredCandidate; base: Base } | null = null;
   for (const t of tried) if (beats(t.candidate, chosen?.candidate ?? null)) chosen = t;
   if (chosen === null) {
-    const smallest = Math.min(smallestBound, ...tried.map((t) => t.candidate.report.bytes));
+    const smallest = Math.min(
+      smallestBound,
+      smallestMade,
+      ...tried.map((t) => t.candidate.report.bytes),
+    );
     throw new RangeError(
       `Cannot ${action}: no model of the space fits in ${
         (budget as { maxBytes: number }).maxBytes

@@ -302,11 +302,13 @@ export function paretoFigure(
  * Ticks of a logarithmic byte axis: 1, 2 and 5 times the powers of ten around the sizes (only the
  * powers of ten when those would be more than 12), each labelled in full ("2,000"). Plotly's own
  * labels on a log axis show the minor ticks by their leading digit only ("2", "5"), which does not
- * say which power of ten they belong to.
+ * say which power of ten they belong to. Sizes that span too little for two of those ticks (120 to
+ * 180 bytes) take every multiple of their power of ten (600, 700, 800, 900), and where even those
+ * are fewer than two, plotly's own ticks, which on so short a log axis are full numbers.
  *
  * @param least The smallest size, > 0.
  * @param most The largest size, >= least.
- * @returns `tickmode`, `tickvals` and `ticktext` for the axis.
+ * @returns `tickmode` and, for `"array"`, `tickvals` and `ticktext` for the axis.
  *
  * @example
  * ```ts
@@ -315,26 +317,34 @@ export function paretoFigure(
  *
  * assert.deepEqual(byteTicks(300, 4000).tickvals, [500, 1000, 2000]);
  * assert.deepEqual(byteTicks(300, 4000).ticktext, ["500", "1,000", "2,000"]);
+ * assert.deepEqual(byteTicks(600, 900).tickvals, [500, 600, 700, 800, 900, 1000]);
+ * assert.deepEqual(byteTicks(120, 180), { tickmode: "auto", tickformat: ",~r" });
  * ```
  */
 export function byteTicks(
   least: number,
   most: number,
-): { tickmode: "array"; tickvals: number[]; ticktext: string[] } {
+): { tickmode: "array" | "auto"; tickvals?: number[]; ticktext?: string[]; tickformat?: string } {
   // The span plotly draws: the points with some room either side, at least a factor of 2.
   const lo = Math.min(least, most / 2) / 1.1, hi = Math.max(most, least * 2) * 1.1;
   const ticks = (mantissas: readonly number[]) => {
     const out: number[] = [];
     for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
       for (const m of mantissas) {
-        const v = m * 10 ** e;
+        const v = Number((m * 10 ** e).toPrecision(12));
         if (v >= lo && v <= hi) out.push(v);
       }
     }
     return out;
   };
+  // Plotly pads the sizes by a few percent only: what lies between them is surely drawn.
+  const shown = (vals: number[]) => vals.filter((v) => v >= least && v <= most).length;
   let tickvals = ticks([1, 2, 5]);
   if (tickvals.length > 12) tickvals = ticks([1]);
+  if (least < most && shown(tickvals) < 2) {
+    tickvals = ticks([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    if (shown(tickvals) < 2) return { tickmode: "auto", tickformat: ",~r" };
+  }
   // Whole numbers of bytes in full; below one byte (fractions: sizes of other units) as they are.
   const ticktext = tickvals.map((v) =>
     v >= 1 ? Math.round(v).toLocaleString("en-US") : String(Number(v.toPrecision(1)))
