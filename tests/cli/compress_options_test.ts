@@ -239,6 +239,8 @@ Deno.test("compress refuses these settings where they do not apply, before any t
     ],
     [["--integer", "--budget", "1"], /the search's default includes k-means/],
     [["--input-dtype", "int8"], /--input-dtype does not apply without --integer/],
+    // 100 points is no budget: it passed the parser and failed after training.
+    [["--budget", "100"], /--budget must be below 100 points, got '100'/],
     [
       ["--method", "zip"],
       /--method must be one of uniform, affine, log2, kmeans, float16, none \(or a list of them\), got 'zip'/,
