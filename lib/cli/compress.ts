@@ -515,7 +515,14 @@ export const compressCommand: Command = {
         (data.train.classes.length === 2 ? 1 : data.train.classes.length);
       const d = model?.featureNames.length ?? data.train.x.cols;
       if (space.quantize && space.quantize.method) {
-        checkKmeansGroups(NAME, space.quantize.method, rows, d, "use fewer --bits or --levels");
+        checkKmeansGroups(
+          NAME,
+          space.quantize.method,
+          rows,
+          d,
+          "use fewer --bits or --levels",
+          space.prune ? resolvePrune(space.prune, NAME) : undefined,
+        );
       }
       if (space.prune) {
         try {

@@ -25,6 +25,7 @@ import {
 import type { QuantizedModel } from "../quant/types.ts";
 import type { IntegerModel } from "../quant/integer.ts";
 import type { Matrix } from "../core/matrix.ts";
+import type { ResolvedPrune } from "../compress/context.ts";
 import {
   type Command,
   type OptionSpec,
@@ -493,13 +494,18 @@ function pointsDiff(a: number, b: number): string {
 
 /**
  * k-means needs as many distinct weights per group as levels: more levels than a group has
- * weights cannot be met whatever training gives, so it is refused before training.
+ * weights cannot be met whatever training gives, so it is refused before training. After a
+ * pruning step that fixes how many weights a group keeps (a count or fraction of the whole
+ * matrix for a per-tensor codebook, of each row with per-class ranking, of whole features), the
+ * group is counted after pruning; where the step leaves the count to the data (a global ranking
+ * and per-class codebooks), it is counted in full, which only misses some impossible cases.
  *
  * @param command The command, for the message.
  * @param method The quantization method (only k-means is checked).
  * @param k Output rows of the model to be quantized.
  * @param nFeatures Its features.
  * @param advice What to do instead, in the command's options.
+ * @param pruning The pruning step before quantization, if any.
  * @throws {UsageError} If a group would have fewer weights than levels.
  */
 export function checkKmeansGroups(
@@ -508,17 +514,32 @@ export function checkKmeansGroups(
   k: number,
   nFeatures: number,
   advice: string,
+  pruning?: ResolvedPrune,
 ): void {
   if (method.kind !== "kmeans") return;
   const resolved = resolveMethod(method, command);
   if (resolved.kind !== "kmeans") return;
   const g = resolved.granularity;
-  const size = g === "tensor" ? k * nFeatures : g === "class" ? nFeatures : k;
+  let size = g === "tensor" ? k * nFeatures : g === "class" ? nFeatures : k;
+  const full = size;
+  if (pruning) {
+    const removed = (n: number) =>
+      pruning.count ?? Math.round(Number((pruning.fraction! * n).toPrecision(12)));
+    if (pruning.structure === "features") {
+      const columns = nFeatures - removed(nFeatures);
+      size = g === "tensor" ? k * columns : g === "class" ? columns : k;
+    } else if (pruning.scope === "per-class") {
+      const row = nFeatures - removed(nFeatures);
+      size = g === "tensor" ? k * row : g === "class" ? row : k;
+    } else if (g === "tensor") {
+      size = k * nFeatures - removed(k * nFeatures);
+    }
+  }
   if (resolved.levels > size) {
     throw new UsageError(
       `Cannot parse arguments of '${command}': k-means with ${resolved.levels} levels needs at ` +
-        `least ${resolved.levels} weights per group, and the model will have ${size} per ${g}; ` +
-        advice,
+        `least ${resolved.levels} weights per group, and the model will have ${size} per ${g}` +
+        (size < full ? ` after pruning; ${advice}, or prune less` : `; ${advice}`),
     );
   }
 }

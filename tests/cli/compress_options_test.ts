@@ -239,6 +239,26 @@ Deno.test("compress refuses these settings where they do not apply, before any t
     ],
     [["--integer", "--budget", "1"], /the search's default includes k-means/],
     [["--input-dtype", "int8"], /--input-dtype does not apply without --integer/],
+    // A codebook larger than what pruning leaves: found after training and pruning before.
+    [
+      ["--method", "kmeans", "--bits", "8", "--sparsity", "0.9"],
+      /k-means with 256 levels needs at least 256 weights per group, and the model will have 64 per tensor after pruning; use fewer --bits or --levels, or prune less$/m,
+    ],
+    [
+      [
+        "--method",
+        "kmeans",
+        "--bits",
+        "5",
+        "--granularity",
+        "class",
+        "--count",
+        "40",
+        "--scope",
+        "per-class",
+      ],
+      /the model will have 24 per class after pruning/,
+    ],
     // 100 points is no budget: it passed the parser and failed after training.
     [["--budget", "100"], /--budget must be below 100 points, got '100'/],
     [
