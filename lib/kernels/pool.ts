@@ -51,8 +51,15 @@ export function createKernelPool(
   const ctl = () => new Int32Array(memory.buffer, control, HEAD + ARGS * threads);
   ctl().fill(0); // a reused block must not carry an old generation or ready count
   const workers: Worker[] = [];
-  const url = new URL("./pool_worker.ts", import.meta.url);
-  if (threads > 1 && canStartWorker(url)) {
+  // Where the module was loaded from may not resolve a relative URL (a bundle imported from a
+  // blob: URL in a page): then there are no workers, as without permission to start them.
+  let url: URL | null = null;
+  try {
+    url = threads > 1 ? new URL("./pool_worker.ts", import.meta.url) : null;
+  } catch {
+    url = null;
+  }
+  if (url !== null && canStartWorker(url)) {
     try {
       for (let t = 1; t < threads; t++) {
         const w = new Worker(url, { type: "module" });

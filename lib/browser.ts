@@ -1,0 +1,30 @@
+/**
+ * What a web page needs to run a model file: read `.lrc` bytes and predict, with no Deno API and
+ * no npm package in its imports, so that `deno task build:browser` bundles it into one ES module
+ * for browsers (the WebAssembly kernels travel inside it). Training, pruning, quantization, CSV,
+ * ONNX and plots stay in `mod.ts`.
+ *
+ * @example In a page, with the bundle served beside it
+ * ```ts ignore
+ * import { decodeModel, fromRows, predictLabels, asFloatModel } from "./lrcompress.js";
+ *
+ * const bytes = new Uint8Array(await (await fetch("model.lrc")).arrayBuffer());
+ * const model = decodeModel(bytes);
+ * const labels = predictLabels(asFloatModel(model), fromRows([[0, 3, 15, 12]]));
+ * ```
+ *
+ * @module
+ */
+
+export { fromRows, matrix } from "./core/matrix.ts";
+export type { Matrix } from "./core/matrix.ts";
+export { decodeModel, inspectModelFile } from "./io/model_file.ts";
+export { asFloatModel, type StoredModel } from "./io/quantized.ts";
+export { decisionFunction, predict, predictLabels, predictProba } from "./model/predict.ts";
+export type { LogisticModel } from "./model/types.ts";
+export {
+  quantizedDecisionFunction,
+  quantizedPredict,
+  quantizedPredictProba,
+} from "./quant/predictor.ts";
+export type { QuantizedModel } from "./quant/types.ts";

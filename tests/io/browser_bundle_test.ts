@@ -1,0 +1,164 @@
+/// <reference lib="dom" />
+// `deno task build:browser` bundles lib/browser.ts into one ES module; loaded into Chromium with no
+// network, it reads .lrc files of every kind and predicts what Deno predicts from them.
+import assert from "node:assert/strict";
+import { browserUnavailable, launchChromium } from "../_helpers/browser.ts";
+import { takeRows } from "../../lib/core/matrix.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { encodeModel } from "../../lib/io/model_file.ts";
+import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { predict, predictProba } from "../../lib/model/predict.ts";
+import { pruneModel } from "../../lib/prune/prune_model.ts";
+import { magnitudeScores } from "../../lib/prune/scores.ts";
+import { calibrateInput } from "../../lib/quant/integer.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
+import { quantizedPredict } from "../../lib/quant/predictor.ts";
+
+const unavailable = browserUnavailable();
+
+/** Runs the task's own command (from deno.json) with an output file. */
+async function buildBundle(out: string): Promise<void> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  const [deno, ...args] = (config.tasks["build:browser"] as string).split(" ");
+  assert.equal(deno, "deno");
+  const root = new URL("../../", import.meta.url).pathname;
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [...args, "-o", out],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+}
+
+Deno.test({
+  name: `the browser bundle reads every kind of model file and predicts as Deno does${
+    unavailable ? ` (skipped: ${unavailable})` : ""
+  }`,
+  ignore: unavailable !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const browser = await launchChromium();
+    try {
+      await buildBundle(`${dir}/lrcompress.js`);
+      const code = await Deno.readTextFile(`${dir}/lrcompress.js`);
+      const digits = await loadEmbedded("digits");
+      const x = takeRows(digits.x, Int32Array.from({ length: 200 }, (_, i) => i * 8));
+      const { model } = fit(digits.x, digits.y, {
+        classes: digits.classes,
+        featureNames: digits.featureNames,
+        optimizer: { kind: "lbfgs", maxIterations: 60 },
+      });
+      const raw = fit(digits.x, digits.y, {
+        classes: digits.classes,
+        featureNames: digits.featureNames,
+        preprocessing: "none",
+        optimizer: { kind: "lbfgs", maxIterations: 60 },
+      }).model;
+      const pruned = pruneModel(model, { fraction: 0.8, scores: magnitudeScores(model) });
+      const models: [string, StoredModel, boolean][] = [
+        ["float, standardised", model, false],
+        ["float, 80 % pruned", pruned, false],
+        [
+          "uniform 4-bit, pruned",
+          quantizeModel(pruned, { method: { kind: "uniform", bits: 4 } }),
+          false,
+        ],
+        ["k-means 16 levels", quantizeModel(model, { method: { kind: "kmeans", bits: 4 } }), false],
+        ["log2 3-bit", quantizeModel(model, { method: { kind: "log2", bits: 3 } }), false],
+        ["float16", quantizeModel(model, { method: { kind: "float16" } }), false],
+        [
+          "uniform 8-bit, input calibrated (integer-only)",
+          calibrateInput(quantizeModel(raw, { method: { kind: "uniform", bits: 8 } }), digits.x),
+          false,
+        ],
+        [
+          "uniform 4-bit, pruned, entropy-coded",
+          quantizeModel(pruned, { method: { kind: "uniform", bits: 4 } }),
+          true,
+        ],
+      ];
+      const files = models.map(([, m, entropy]) => Array.from(encodeModel(m, { entropy })));
+      const page = await browser.newPage();
+      // A site serving the page and the bundle beside it; any other request is blocked and
+      // recorded (a worker script the bundle does not hold, say).
+      const blocked: string[] = [];
+      await page.route("**/*", (route) => {
+        const url = new URL(route.request().url());
+        if (url.origin === "https://lrc.test" && url.pathname === "/") {
+          return route.fulfill({
+            contentType: "text/html",
+            body: "<!doctype html><title>lrc</title>",
+          });
+        }
+        if (url.origin === "https://lrc.test" && url.pathname === "/lrcompress.js") {
+          return route.fulfill({ contentType: "text/javascript", body: code });
+        }
+        blocked.push(url.href);
+        return route.abort();
+      });
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.goto("https://lrc.test/");
+      const results = await page.evaluate(async ([files, xs, rows, cols]) => {
+        // deno-lint-ignore no-explicit-any
+        const L: any = await import("/lrcompress.js");
+        const x = L.matrix(Float64Array.from(xs), rows, cols);
+        return files.map((bytes) => {
+          const model = L.decodeModel(Uint8Array.from(bytes));
+          return {
+            kind: model.kind as string,
+            probabilities: Array.from(L.predictProba(L.asFloatModel(model), x).data as number[]),
+            labels: model.kind === "quantized-logistic-regression"
+              ? Array.from(L.quantizedPredict(model, x) as number[])
+              : Array.from(L.predict(model, x) as number[]),
+            stored: L.inspectModelFile(Uint8Array.from(bytes)).info.stored as number,
+          };
+        });
+      }, [files, Array.from(x.data), x.rows, x.cols] as const);
+      assert.deepEqual(errors, []);
+      assert.deepEqual(blocked, []);
+      assert.equal(results.length, models.length);
+      models.forEach(([name, m], i) => {
+        const r = results[i];
+        assert.equal(r.kind, m.kind, name);
+        const expected = predictProba(asFloatModel(m), x).data;
+        let worst = 0;
+        for (let j = 0; j < expected.length; j++) {
+          worst = Math.max(worst, Math.abs(expected[j] - r.probabilities[j]));
+        }
+        assert.ok(worst <= 1e-12, `${name}: probabilities differ by ${worst}`);
+        const labels = m.kind === "quantized-logistic-regression"
+          ? quantizedPredict(m, x)
+          : predict(m, x);
+        assert.deepEqual(r.labels, Array.from(labels), name);
+      });
+      // Imported from a blob: URL (a page that builds its scripts), against which no relative
+      // URL resolves: the kernels then run without workers (it threw "Invalid URL" before).
+      const fromBlob = await page.evaluate(async ([code, files, xs, rows, cols]) => {
+        const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+        // deno-lint-ignore no-explicit-any
+        const L: any = await import(url);
+        const x = L.matrix(Float64Array.from(xs), rows, cols);
+        return files.map((bytes) => {
+          const model = L.decodeModel(Uint8Array.from(bytes));
+          return Array.from(
+            (model.kind === "quantized-logistic-regression"
+              ? L.quantizedPredict(model, x)
+              : L.predict(model, x)) as number[],
+          );
+        });
+      }, [code, files, Array.from(x.data), x.rows, x.cols] as const);
+      assert.deepEqual(fromBlob, results.map((r) => r.labels));
+      assert.deepEqual(errors, []);
+      // The pruned files store only the kept weights (the bundle reads the sparse forms).
+      assert.ok(results[1].stored < 640 * 0.25, `${results[1].stored} stored`);
+    } finally {
+      await browser.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
