@@ -168,13 +168,18 @@ export function createWorkspace(initialBytes = 0): Workspace {
 
 /**
  * Whether a worker can load the module at `url`: a local file needs read permission, which is
- * checked without prompting (spawning without it would only fail inside the worker).
+ * checked without prompting (spawning without it would only fail inside the worker). The worker
+ * modules are TypeScript files that only Deno runs: elsewhere (the browser bundle, which does not
+ * hold them) there are no workers, rather than a request for a missing script and, inside a
+ * worker of a cross-origin-isolated page, a 10 s wait for workers that never report.
  *
  * @param url The worker module.
  * @returns `false` if workers cannot run here.
  */
 export function canStartWorker(url: URL): boolean {
   if (typeof Worker === "undefined") return false;
+  // deno-lint-ignore no-explicit-any
+  if (typeof (globalThis as any).Deno === "undefined") return false;
   if (url.protocol !== "file:") return true;
   try {
     return Deno.permissions.querySync({ name: "read", path: url }).state === "granted";

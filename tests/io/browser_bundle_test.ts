@@ -3,7 +3,7 @@
 // network, it reads .lrc files of every kind and predicts what Deno predicts from them.
 import assert from "node:assert/strict";
 import { browserUnavailable, launchChromium } from "../_helpers/browser.ts";
-import { takeRows } from "../../lib/core/matrix.ts";
+import { takeRows, toFloat32 } from "../../lib/core/matrix.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { encodeModel } from "../../lib/io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
@@ -154,6 +154,72 @@ Deno.test({
       }, [code, files, Array.from(x.data), x.rows, x.cols] as const);
       assert.deepEqual(fromBlob, results.map((r) => r.labels));
       assert.deepEqual(errors, []);
+      // In a module worker of a cross-origin-isolated page (where shared memory can be posted),
+      // `threads: 2` on float32 inputs (the kernels) starts no worker: the bundle does not hold
+      // the TypeScript worker module. It requested it and waited 10 s per call for workers that
+      // never reported.
+      const isolated = await browser.newPage();
+      const refused: string[] = [], failures: string[] = [];
+      const worker = `import * as L from "./lrcompress.js";
+self.onmessage = ({ data: [files, xs, rows, cols] }) => {
+  const x = L.matrix(Float32Array.from(xs), rows, cols);
+  const t0 = performance.now();
+  const labels = files.map((bytes) => {
+    const model = L.decodeModel(Uint8Array.from(bytes));
+    return Array.from(model.kind === "quantized-logistic-regression"
+      ? L.quantizedPredict(model, x, { threads: 2 })
+      : L.predict(model, x, { threads: 2 }));
+  });
+  self.postMessage({ labels, ms: performance.now() - t0, isolated: self.crossOriginIsolated });
+};`;
+      const headers = {
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Cross-Origin-Embedder-Policy": "require-corp",
+      };
+      await isolated.route("**/*", (route) => {
+        const url = new URL(route.request().url());
+        const body = url.origin !== "https://lrc.test"
+          ? null
+          : url.pathname === "/"
+          ? "<!doctype html><title>lrc</title>"
+          : url.pathname === "/lrcompress.js"
+          ? code
+          : url.pathname === "/worker.js"
+          ? worker
+          : null;
+        if (body === null) {
+          refused.push(url.href);
+          return route.abort();
+        }
+        const contentType = url.pathname === "/" ? "text/html" : "text/javascript";
+        return route.fulfill({ contentType, headers, body });
+      });
+      isolated.on("pageerror", (e) => failures.push(String(e)));
+      await isolated.goto("https://lrc.test/");
+      const inWorker = await isolated.evaluate(async (message) => {
+        const w = new Worker("/worker.js", { type: "module" });
+        const reply = new Promise<{ labels: number[][]; ms: number; isolated: boolean }>(
+          (resolve, reject) => {
+            w.onmessage = (e) => resolve(e.data);
+            w.onerror = (e) => reject(new Error(e.message));
+          },
+        );
+        w.postMessage(message);
+        return await reply;
+      }, [files, Array.from(x.data), x.rows, x.cols] as const);
+      assert.equal(inWorker.isolated, true);
+      const x32 = toFloat32(x);
+      assert.deepEqual(
+        inWorker.labels,
+        models.map(([, m]) =>
+          Array.from(
+            m.kind === "quantized-logistic-regression" ? quantizedPredict(m, x32) : predict(m, x32),
+          )
+        ),
+      );
+      assert.ok(inWorker.ms < 5_000, `${inWorker.ms} ms`);
+      assert.deepEqual(refused, []);
+      assert.deepEqual(failures, []);
       // The pruned files store only the kept weights (the bundle reads the sparse forms).
       assert.ok(results[1].stored < 640 * 0.25, `${results[1].stored} stored`);
     } finally {
