@@ -54,6 +54,7 @@ import { checkOutput, readFloatModelFile, writeModelFile } from "./model_files.t
 import {
   checkKmeansGroups,
   GRID_OPTIONS,
+  gridSettings,
   type InputDtype,
   integerCalibration,
   MIN_INTEGER_AGREEMENT,
@@ -144,20 +145,13 @@ function methodSettings(args: ParsedArgs, methods: readonly string[]): MethodSet
     refuseUnused(NAME, args, ["calibration", "percentile", "rounding"], `${listed} (no grid)`);
   }
   if (!methods.includes("kmeans")) refuseUnused(NAME, args, ["init", "levels"], listed);
-  const cal = args.string("calibration")!;
-  if (cal !== "percentile") {
+  if (args.string("calibration") !== "percentile") {
     refuseUnused(NAME, args, ["percentile"], "without --calibration percentile");
   }
-  const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
   return {
-    calibration: cal === "percentile"
-      ? { kind: "percentile", percentile: args.number("percentile", 1e-9, 100)! }
-      : { kind: cal as "minmax" | "mse" },
-    rounding: args.string("rounding") === "stochastic"
-      ? { kind: "stochastic", seed }
-      : { kind: "nearest" },
+    ...gridSettings(args),
     init: args.string("init") as "kmeans++" | "linear",
-    seed,
+    seed: args.number("seed", -(2 ** 31), 2 ** 31, true)!,
   };
 }
 
@@ -795,8 +789,8 @@ function integerStage(
   validation: { readonly x: Matrix; readonly y: Int32Array },
   test: { readonly x: Matrix; readonly y: Int32Array },
   dtype: InputDtype,
-): IntegerStage | null {
-  const none = (note: string): IntegerStage | null => ({
+): IntegerStage {
+  const none = (note: string): IntegerStage => ({
     kept: false,
     note,
     model: model as QuantizedModel,

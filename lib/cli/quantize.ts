@@ -12,6 +12,7 @@ import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import {
   calibrateInput,
+  type Calibration,
   dequantizeModel,
   describeMethod,
   integerPredict,
@@ -21,11 +22,13 @@ import {
   quantizedSize,
   quantizeModel,
   resolveMethod,
+  type Rounding,
 } from "../quant/mod.ts";
 import type { QuantizedModel } from "../quant/types.ts";
 import type { IntegerModel } from "../quant/integer.ts";
 import type { Matrix } from "../core/matrix.ts";
 import type { ResolvedPrune } from "../compress/context.ts";
+import { targetCount } from "../prune/mask.ts";
 import {
   type Command,
   type OptionSpec,
@@ -75,6 +78,25 @@ export const GRID_OPTIONS: Readonly<Record<"calibration" | "percentile" | "round
     },
   };
 
+/**
+ * The calibration and rounding of {@linkcode GRID_OPTIONS} (stochastic rounding seeded by
+ * `--seed`).
+ *
+ * @param args Parsed options including `GRID_OPTIONS` and `--seed`.
+ * @returns The settings of a uniform or log2 method.
+ */
+export function gridSettings(args: ParsedArgs): { calibration: Calibration; rounding: Rounding } {
+  const cal = args.string("calibration")!;
+  return {
+    calibration: cal === "percentile"
+      ? { kind: "percentile", percentile: args.number("percentile", 1e-9, 100)! }
+      : { kind: cal as "minmax" | "mse" },
+    rounding: args.string("rounding") === "stochastic"
+      ? { kind: "stochastic", seed: args.number("seed", -(2 ** 31), 2 ** 31, true) }
+      : { kind: "nearest" },
+  };
+}
+
 /** Builds the quantization method from parsed options. */
 function methodFromArgs(args: ParsedArgs): QuantizationMethod {
   const kind = args.string("method")!;
@@ -106,13 +128,7 @@ function methodFromArgs(args: ParsedArgs): QuantizationMethod {
   }
   const bits = args.number("bits", 1, 16, true)!;
   const granularity = args.string("granularity") as "tensor" | "class" | "feature" | undefined;
-  const cal = args.string("calibration")!;
-  const calibration = cal === "percentile"
-    ? { kind: "percentile" as const, percentile: args.number("percentile", 1e-9, 100)! }
-    : { kind: cal as "minmax" | "mse" };
-  const rounding = args.string("rounding") === "stochastic"
-    ? { kind: "stochastic" as const, seed: args.number("seed", -(2 ** 31), 2 ** 31, true) }
-    : { kind: "nearest" as const };
+  const { calibration, rounding } = gridSettings(args);
   switch (kind) {
     case "uniform":
     case "affine":
@@ -523,8 +539,10 @@ export function checkKmeansGroups(
   let size = g === "tensor" ? k * nFeatures : g === "class" ? nFeatures : k;
   const full = size;
   if (pruning) {
-    const removed = (n: number) =>
-      pruning.count ?? Math.round(Number((pruning.fraction! * n).toPrecision(12)));
+    const target = pruning.count !== null
+      ? { kind: "count" as const, value: pruning.count, scope: pruning.scope }
+      : { kind: "fraction" as const, value: pruning.fraction!, scope: pruning.scope };
+    const removed = (n: number) => targetCount(target, n);
     if (pruning.structure === "features") {
       const columns = nFeatures - removed(nFeatures);
       size = g === "tensor" ? k * columns : g === "class" ? columns : k;

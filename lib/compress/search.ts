@@ -233,13 +233,15 @@ function budgetedSearch(
 
   const dense = ctx.floatCandidate(ctx.denseBase);
   const bySize = budget.kind === "size";
+  // The size budget (Infinity under an accuracy budget, where nothing is too large).
+  const maxBytes = budget.kind === "size" ? budget.maxBytes : Infinity;
   const target = budget.kind === "accuracy"
     ? dense.report.validation.accuracy - budget.maxDrop
     : null;
   const within = (c: MeasuredCandidate) =>
     budget.kind === "accuracy"
       ? c.report.validation.accuracy >= target! - 1e-12
-      : c.report.bytes <= budget.maxBytes;
+      : c.report.bytes <= maxBytes;
   // Whether a feasible candidate beats the best so far: a smaller file, or (size budget) a higher
   // validation accuracy, then a smaller file; ties keep the first evaluated.
   const beats = (c: MeasuredCandidate, b: MeasuredCandidate | null): boolean => {
@@ -266,8 +268,8 @@ function budgetedSearch(
   // maxBytes (size budget); and the reason given.
   const ruledOut = (bound: number): string | null => {
     if (bySize) {
-      return bound > budget.maxBytes
-        ? `its file would have at least ${bound} bytes, more than the ${budget.maxBytes} allowed`
+      return bound > maxBytes
+        ? `its file would have at least ${bound} bytes, more than the ${maxBytes} allowed`
         : null;
     }
     return bound >= best!.candidate.report.bytes
@@ -363,7 +365,7 @@ function budgetedSearch(
             pruneName(p),
             `its smallest file (${smallest} bytes, measured before fine-tuning) is ` +
               (bySize
-                ? `more than the ${(budget as { maxBytes: number }).maxBytes} allowed`
+                ? `more than the ${maxBytes} allowed`
                 : `not smaller than the best so far (${best!.candidate.report.bytes} bytes)`),
             perLevel,
           );
@@ -460,9 +462,8 @@ function budgetedSearch(
       ...tried.map((t) => t.candidate.report.bytes),
     );
     throw new RangeError(
-      `Cannot ${action}: no model of the space fits in ${
-        (budget as { maxBytes: number }).maxBytes
-      } bytes; the smallest file it could make has at least ${smallest} bytes`,
+      `Cannot ${action}: no model of the space fits in ${maxBytes} bytes; the smallest file ` +
+        `it could make has at least ${smallest} bytes`,
     );
   }
   const triedReports: TriedCandidate[] = tried.map((t) => ({

@@ -4,6 +4,7 @@ import {
   type SearchResult,
   type SweepResult,
 } from "../../lib/compress/mod.ts";
+import { SEARCH_DEFAULTS } from "../../lib/compress/space.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { decodeModel } from "../../lib/io/model_file.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
@@ -51,12 +52,7 @@ Deno.test("the budget search returns the smallest evaluated file within the budg
 const SWEPT = {
   ...SPACE,
   structures: ["weights", "features"] as const,
-  methods: [
-    { kind: "uniform", scheme: "symmetric" },
-    { kind: "uniform", scheme: "affine" },
-    { kind: "log2" },
-    { kind: "kmeans" },
-  ] as const,
+  methods: SEARCH_DEFAULTS.methods, // the search's own default methods
 };
 
 let swept: { s: ReturnType<typeof session>; sweep: SweepResult } | null = null;

@@ -7,6 +7,7 @@ import {
   smallestModelFile,
   type SweepResult,
 } from "../../lib/compress/mod.ts";
+import { SEARCH_DEFAULTS } from "../../lib/compress/space.ts";
 import { decodeModel } from "../../lib/io/model_file.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
@@ -29,12 +30,7 @@ const SPACE = {
   sparsities: [0, 0.5, 0.8, 0.9],
   bits: [1, 2, 4, 8],
   structures: ["weights", "features"] as const,
-  methods: [
-    { kind: "uniform", scheme: "symmetric" },
-    { kind: "uniform", scheme: "affine" },
-    { kind: "log2" },
-    { kind: "kmeans" },
-  ] as const,
+  methods: SEARCH_DEFAULTS.methods, // the search's own default methods
 };
 
 let swept: SweepResult | null = null;
