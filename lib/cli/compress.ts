@@ -46,7 +46,7 @@ import {
   type SweepResult,
 } from "../compress/mod.ts";
 import { type Command, decimalValue, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
-import { checkPruneCount, resolvePrune } from "../compress/context.ts";
+import { checkPruneCount, MAX_PRUNE_ROUNDS, resolvePrune } from "../compress/context.ts";
 import { resolveSpace, SEARCH_DEFAULTS, SWEEP_DEFAULTS } from "../compress/space.ts";
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent, pointsText, ratioText } from "./format.ts";
@@ -266,6 +266,17 @@ export const compressCommand: Command = {
     "no-compensate": {
       type: "boolean",
       help: "do not fold the removed weights' mean contribution into the bias",
+    },
+    rounds: {
+      type: "string",
+      value: "N",
+      help: "prune in N rounds, fine-tuning after each, on the cubic schedule (default 1; " +
+        "pipeline only; the sweep and search take --iterative)",
+    },
+    iterative: {
+      type: "boolean",
+      help: "sweep and search: prune each --sparsity level from the fine-tuned model of the " +
+        "level below it instead of from the dense model",
     },
     "fine-tune": {
       type: "string",
@@ -972,6 +983,16 @@ function spaceFromArgs(
     if (args.given("count") && args.given("sparsity")) {
       throw usage("give --sparsity or --count, not both");
     }
+    if (args.given("iterative")) {
+      throw usage(
+        "--iterative applies to --sweep, --budget and --max-bytes; the pipeline prunes in " +
+          "rounds with --rounds N",
+      );
+    }
+    const rounds = args.number("rounds", 1, MAX_PRUNE_ROUNDS, true);
+    if (rounds !== undefined && rounds > 1 && fineTune === false) {
+      throw usage("--rounds needs fine-tuning between the rounds: drop --fine-tune none");
+    }
     const count = args.number("count", 0, Number.MAX_SAFE_INTEGER, true);
     const amount = count !== undefined ? { count } : { fraction: sparsities[0] ?? 0.5 };
     const scope = args.string("scope")!;
@@ -984,12 +1005,13 @@ function spaceFromArgs(
       ...amount,
       ...(scope !== "auto" ? { scope: scope as "global" | "per-class" } : {}),
       compensate,
+      ...(rounds !== undefined ? { rounds } : {}),
     };
     if (prune === false) {
       refuseUnused(
         NAME,
         args,
-        ["strategy", "structure", "scope", "no-compensate", ...fineTuning],
+        ["strategy", "structure", "scope", "no-compensate", "rounds", ...fineTuning],
         `with --${count !== undefined ? "count" : "sparsity"} 0`,
       );
     } else {
@@ -1032,20 +1054,27 @@ function spaceFromArgs(
       "--method none is the float32 model, which --sweep, --budget and --max-bytes always include",
     );
   }
-  for (const option of ["no-compensate", "count", "scope", "levels"]) {
+  for (const option of ["no-compensate", "count", "scope", "levels", "rounds"]) {
     if (args.given(option)) {
       throw usage(
         `--${option} applies to the pipeline only` +
-          (option === "levels" ? " (the sweep and search take k-means sizes from --bits)" : ""),
+          (option === "levels" ? " (the sweep and search take k-means sizes from --bits)" : "") +
+          (option === "rounds"
+            ? " (--iterative prunes each --sparsity level from the one below it)"
+            : ""),
       );
     }
+  }
+  const iterative = args.flag("iterative");
+  if (iterative && fineTune === false) {
+    throw usage("--iterative needs fine-tuning between the levels: drop --fine-tune none");
   }
   // An option is used if any listed method or sparsity uses it.
   if (methodNames.length > 0 && methodNames.every((m) => m === "float16")) {
     refuseUnused(NAME, args, ["bits", "granularity"], "to --method float16");
   }
   if (sparsities.length > 0 && sparsities.every((s) => s === 0)) {
-    refuseUnused(NAME, args, ["strategy", "structure"], "with --sparsity 0");
+    refuseUnused(NAME, args, ["strategy", "structure", "iterative"], "with --sparsity 0");
   }
   if (training.length > 0 && !training.includes("qat")) {
     refuseUnused(NAME, args, ["qat-epochs", "qat-learning-rate"], "with --training ptq");
@@ -1058,6 +1087,7 @@ function spaceFromArgs(
     ...(bits.length ? { bits } : {}),
     ...(granularities.length ? { granularities } : {}),
     ...(training.length ? { training } : {}),
+    ...(iterative ? { iterative } : {}),
   };
   try {
     resolveSpace(lists, mode === "sweep" ? SWEEP_DEFAULTS : SEARCH_DEFAULTS, NAME);

@@ -97,6 +97,10 @@ export interface ResolvedPrune {
   readonly fraction: number | null;
   readonly count: number | null;
   readonly compensate: boolean;
+  /** The fraction (or count) removed after each round, the last being this step's. */
+  readonly rounds: readonly number[];
+  /** The step whose fine-tuned model this one prunes, or `null` for the dense model. */
+  readonly previous: ResolvedPrune | null;
 }
 
 /** A pruned (and fine-tuned) model, cached per pruning step. */
@@ -191,9 +195,13 @@ const PRUNE_SPEC_KEYS: OptionKeys<PruneSpec> = {
   structure: true,
   scope: true,
   compensate: true,
+  rounds: true,
 };
 
-/** Resolves and checks a pruning step. */
+/** The most rounds a pruning step takes. */
+export const MAX_PRUNE_ROUNDS = 100;
+
+/** Resolves and checks a pruning step (with its earlier rounds, for `rounds` above 1). */
 export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
   if (typeof spec !== "object" || spec === null) {
     throw new TypeError(
@@ -242,14 +250,57 @@ export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
       `Cannot ${action}: prune compensate must be a boolean, got ${describe(spec.compensate)}`,
     );
   }
-  return {
+  const rounds = spec.rounds ?? 1;
+  assertInRange(action, "prune rounds", rounds, 1, MAX_PRUNE_ROUNDS, true);
+  const target = (fraction ?? count)!;
+  // The cubic schedule, earlier rounds' fractions rounded to 0.1 % (counts to whole weights);
+  // rounds that would remove nothing more are left out.
+  const amounts: number[] = [];
+  for (let r = 1; r <= rounds; r++) {
+    const share = 1 - (1 - r / rounds) ** 3;
+    const amount = r === rounds
+      ? target
+      : count !== null
+      ? Math.round(target * share)
+      : Math.min(Math.round(target * share * 1000) / 1000, target);
+    if (amount > (amounts.at(-1) ?? 0)) amounts.push(amount);
+  }
+  const step = {
     strategy,
     structure,
-    scope: structure === "features" ? "global" : scope,
-    fraction,
-    count,
+    scope: structure === "features" ? "global" as const : scope,
     compensate: spec.compensate ?? true,
   };
+  return chainPrune(
+    (amounts.length === 0 ? [target] : amounts).map((a) =>
+      count !== null ? { ...step, fraction: null, count: a } : { ...step, fraction: a, count: null }
+    ),
+  );
+}
+
+/**
+ * Links pruning steps of one strategy and structure into rounds: each prunes the fine-tuned
+ * model of the step before it (steps that remove nothing are left out of the chain).
+ *
+ * @param steps The steps, their amounts ascending.
+ * @returns The last step, linked to the earlier ones.
+ */
+export function chainPrune(
+  steps: readonly Omit<ResolvedPrune, "rounds" | "previous">[],
+): ResolvedPrune {
+  let previous: ResolvedPrune | null = null;
+  for (const s of steps) {
+    const amount = (s.fraction ?? s.count)!;
+    if (amount === 0 && previous === null) {
+      previous = { ...s, rounds: [0], previous: null };
+      continue;
+    }
+    const rounds: number[] = previous && !removesNothing(previous)
+      ? [...previous.rounds, amount]
+      : [amount];
+    previous = { ...s, rounds, previous: previous && !removesNothing(previous) ? previous : null };
+  }
+  return previous!;
 }
 
 /**
@@ -316,10 +367,14 @@ export function removesNothing(p: ResolvedPrune): boolean {
   return (p.fraction ?? p.count) === 0;
 }
 
-/** The description of a pruning step, e.g. `"magnitude 80 % of weights"`. */
+/**
+ * The description of a pruning step, e.g. `"magnitude 80 % of weights"`, or with its rounds
+ * `"magnitude 50/70/80 % of weights"`.
+ */
 export function pruneName(p: ResolvedPrune): string {
   const unit = p.structure === "features" ? "features" : "weights";
-  const amount = p.fraction !== null ? `${formatPercent(p.fraction)} % of` : `${p.count}`;
+  const path = p.rounds.map((a) => p.fraction !== null ? formatPercent(a) : String(a)).join("/");
+  const amount = p.fraction !== null ? `${path} % of` : path;
   const scope = p.structure === "weights" && p.scope !== defaultScope(p.strategy)
     ? ` (${p.scope})`
     : "";
@@ -682,6 +737,7 @@ export function createContext(
       p.fraction,
       p.count,
       p.compensate,
+      p.rounds,
     ]);
   const prunedCache = new Map<
     string,
@@ -691,12 +747,21 @@ export function createContext(
     const key = keyOf(p);
     const hit = prunedCache.get(key);
     if (hit) return hit;
+    if (p.previous && fineTuneOptimizer === false) {
+      throw new RangeError(
+        `Cannot ${ACTION}: pruning in rounds (${pruneName(p)}) needs fine-tuning between them`,
+      );
+    }
+    // The earlier rounds, fine-tuned, come first; their time counts as this step's.
+    const from = p.previous ? base(p.previous) : denseBase;
     const t0 = performance.now();
+    const earlier = from.pruneSeconds + from.fineTuneSeconds;
+    const start = from.model;
     let model: LogisticModel;
     if (removesNothing(p)) {
       model = dense;
     } else if (p.structure === "weights") {
-      model = pruneWithStrategy(dense, p.strategy, {
+      model = pruneWithStrategy(start, p.strategy, {
         ...(p.fraction !== null ? { fraction: p.fraction } : { count: p.count! }),
         scope: p.scope,
         data: fitData,
@@ -705,9 +770,9 @@ export function createContext(
         ...(p.compensate ? { compensate: fitX } : {}),
       });
     } else {
-      const scores = strategyScores(dense, p.strategy, { data: fitData, l2, seed });
+      const scores = strategyScores(start, p.strategy, { data: fitData, l2, seed });
       const reduce = p.strategy === "magnitude" ? "l2" : "sum";
-      const r = pruneFeatures(dense, {
+      const r = pruneFeatures(start, {
         ...(p.fraction !== null ? { fraction: p.fraction } : { count: p.count! }),
         scores: featureScores(scores, { reduce }),
         representation: "masked",
@@ -727,8 +792,9 @@ export function createContext(
       count: p.count,
       sparsity: mask ? 1 - kept / n : 0,
       fineTuned: false,
+      rounds: p.rounds,
     };
-    const entry = { model, summary, seconds: (performance.now() - t0) / 1000 };
+    const entry = { model, summary, seconds: earlier + (performance.now() - t0) / 1000 };
     prunedCache.set(key, entry);
     return entry;
   };

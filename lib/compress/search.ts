@@ -55,7 +55,13 @@ import {
   pruneName,
   removesNothing,
 } from "./context.ts";
-import { methodAt, resolveSpace, SEARCH_DEFAULTS, SPACE_OPTION_KEYS } from "./space.ts";
+import {
+  checkRoundsFineTuned,
+  methodAt,
+  resolveSpace,
+  SEARCH_DEFAULTS,
+  SPACE_OPTION_KEYS,
+} from "./space.ts";
 import { prepareStorage, storeFloatModel, storeQuantizedModel } from "./storage.ts";
 import { stagesOf } from "./stages.ts";
 import type {
@@ -213,6 +219,7 @@ function budgetedSearch(
   action: string,
 ): { result: BudgetedSearchResult; target: number | null } {
   const space = resolveSpace(options, SEARCH_DEFAULTS, action);
+  checkRoundsFineTuned(space.iterative, ctx.fineTune, action);
   const variants: { template: QuantizationMethod; granularity: Granularity | null }[] = [];
   for (const template of space.methods) {
     if (template.kind === "float16") {

@@ -25,7 +25,13 @@ import {
 import { resolveMethod } from "../quant/quantize.ts";
 import { checkOptionKeys, exactKeys } from "../core/validate.ts";
 import { checkMaxDrop, runSearch, runSizeSearch, SEARCH_OPTION_KEYS } from "./search.ts";
-import { resolveSpace, SEARCH_DEFAULTS, SPACE_OPTION_KEYS, SWEEP_DEFAULTS } from "./space.ts";
+import {
+  checkRoundsFineTuned,
+  resolveSpace,
+  SEARCH_DEFAULTS,
+  SPACE_OPTION_KEYS,
+  SWEEP_DEFAULTS,
+} from "./space.ts";
 import { stagesOf } from "./stages.ts";
 import { planSweep, runSweep } from "./sweep.ts";
 import type {
@@ -179,7 +185,10 @@ export function createCompressionSession(
       const prune = run.prune === undefined ? DEFAULT_PRUNE : run.prune;
       const quantize = run.quantize === undefined ? DEFAULT_QUANTIZE : run.quantize;
       const resolved = prune === false ? null : resolvePrune(prune);
-      if (resolved) checkPruneCount(resolved, ctx.dense.weights.rows, ctx.dense.weights.cols);
+      if (resolved) {
+        checkPruneCount(resolved, ctx.dense.weights.rows, ctx.dense.weights.cols);
+        checkRoundsFineTuned(resolved.previous !== null, ctx.fineTune, ACTION);
+      }
       checkQuantizeSpec(quantize);
       if (quantize !== false) resolveMethod(quantize.method ?? DEFAULT_QUANTIZE.method, ACTION);
       // One step per stage of the table: the dense model (trained with the session), the pruned
@@ -258,6 +267,7 @@ export function compressModel(
     const resolved = resolvePrune(prune);
     const d = data?.x?.cols;
     if (typeof d === "number") checkPruneCount(resolved, outputsOf(data, options.model), d);
+    checkRoundsFineTuned(resolved.previous !== null, options.fineTune, "compress model");
   }
   if (quantize !== undefined) checkQuantizeSpec(quantize);
   if (quantize) resolveMethod(quantize.method ?? DEFAULT_QUANTIZE.method, ACTION);
@@ -297,7 +307,9 @@ export function sweepCompression(
   checkOptionKeys("sweep compression", options, SWEEP_COMPRESSION_OPTION_KEYS);
   const { session, space } = splitSpace(options);
   // Checked before training, with whether it measures any model.
-  planSweep(resolveSpace(space, SWEEP_DEFAULTS, "sweep compression"), "sweep compression");
+  const resolved = resolveSpace(space, SWEEP_DEFAULTS, "sweep compression");
+  planSweep(resolved, "sweep compression");
+  checkRoundsFineTuned(resolved.iterative, session.fineTune, "sweep compression");
   return createCompressionSession(data, session).sweep(space);
 }
 
@@ -332,7 +344,9 @@ export function searchCompression(
   checkOptionKeys("search compression", options, SEARCH_COMPRESSION_OPTION_KEYS);
   const { maxDrop, ...rest } = options;
   const { session, space } = splitSpace(rest);
-  resolveSpace(space, SEARCH_DEFAULTS, "search compression"); // checked before training
+  // Checked before training.
+  const resolved = resolveSpace(space, SEARCH_DEFAULTS, "search compression");
+  checkRoundsFineTuned(resolved.iterative, session.fineTune, "search compression");
   if (maxDrop !== undefined) checkMaxDrop("search compression", maxDrop);
   return createCompressionSession(data, session).search({ maxDrop, ...space });
 }

@@ -9,7 +9,7 @@ import { assertInRange, describe, type OptionKeys } from "../core/validate.ts";
 import { PRUNE_STRATEGIES } from "../prune/strategy.ts";
 import { type QuantizationMethod, resolveMethod } from "../quant/quantize.ts";
 import { type Granularity, MAX_BITS, MAX_LOG2_BITS } from "../quant/types.ts";
-import { formatPercent, type ResolvedPrune, resolvePrune } from "./context.ts";
+import { chainPrune, formatPercent, type ResolvedPrune, resolvePrune } from "./context.ts";
 import type { CompressionSpace, PruneStructure, QuantizationTraining } from "./types.ts";
 
 /** A space with every default filled in and every value checked. */
@@ -26,6 +26,8 @@ export interface ResolvedSpace {
   readonly training: readonly QuantizationTraining[];
   /** Whether float32 models are candidates. */
   readonly includeFloat: boolean;
+  /** Whether each level prunes the fine-tuned model of the level below it. */
+  readonly iterative: boolean;
 }
 
 /** Defaults of a space. */
@@ -80,6 +82,7 @@ export const SPACE_OPTION_KEYS: OptionKeys<CompressionSpace> = {
   granularities: true,
   training: true,
   includeFloat: true,
+  iterative: true,
 };
 
 /**
@@ -148,8 +151,8 @@ export function resolveSpace(
     );
   }
   // Settings that no model of the space would use are refused, not ignored.
-  const unused = (what: string, why: string): never => {
-    throw new RangeError(`Cannot ${action}: ${what} ${why}; leave them out`);
+  const unused = (what: string, why: string, them = "them"): never => {
+    throw new RangeError(`Cannot ${action}: ${what} ${why}; leave ${them} out`);
   };
   if (methods.every((m) => m.kind === "float16")) {
     if (space.bits !== undefined) unused("bits", "do not apply: every method is float16");
@@ -160,14 +163,25 @@ export function resolveSpace(
   if (sparsities.every((s) => s === 0)) {
     if (space.strategies !== undefined) unused("strategies", "do not apply: no sparsity prunes");
     if (space.structures !== undefined) unused("structures", "do not apply: no sparsity prunes");
+    if (space.iterative !== undefined) {
+      unused("iterative", "does not apply: no sparsity prunes", "it");
+    }
+  }
+  const iterative = space.iterative ?? false;
+  if (typeof iterative !== "boolean") {
+    throw new TypeError(
+      `Cannot ${action}: iterative must be a boolean, got ${describe(iterative)}`,
+    );
   }
   const ladders: ResolvedPrune[][] = [];
   for (const structure of structures) {
     for (const strategy of strategies) {
       if (structure === "features" && strategy === "l1") continue;
-      ladders.push(
-        sparsities.map((fraction) => resolvePrune({ strategy, structure, fraction }, action)),
+      const steps = sparsities.map((fraction) =>
+        resolvePrune({ strategy, structure, fraction }, action)
       );
+      // Iterative: each level is the last round of the levels up to it.
+      ladders.push(iterative ? steps.map((_, i) => chainPrune(steps.slice(0, i + 1))) : steps);
     }
   }
   if (ladders.length === 0) {
@@ -180,7 +194,29 @@ export function resolveSpace(
     granularities,
     training: (["ptq", "qat"] as const).filter((t) => training.includes(t)),
     includeFloat,
+    iterative,
   };
+}
+
+/**
+ * Refuses iterative pruning without fine-tuning (rounds would prune the same model again).
+ *
+ * @param iterative Whether some step prunes in rounds.
+ * @param fineTune The fine-tuning, or `false`.
+ * @param action For messages.
+ * @throws {RangeError} If `iterative` and `fineTune` is `false`.
+ */
+export function checkRoundsFineTuned(
+  iterative: boolean,
+  fineTune: unknown,
+  action: string,
+): void {
+  if (iterative && fineTune === false) {
+    throw new RangeError(
+      `Cannot ${action}: pruning in rounds (iterative, or prune rounds above 1) needs ` +
+        "fine-tuning between them; fineTune is false",
+    );
+  }
 }
 
 /**

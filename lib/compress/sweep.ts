@@ -18,6 +18,7 @@ import {
   pruneName,
 } from "./context.ts";
 import {
+  checkRoundsFineTuned,
   methodAt,
   type ResolvedSpace,
   resolveSpace,
@@ -96,6 +97,7 @@ function nothingMeasured(action: string, skipped: readonly SkippedCandidate[]): 
 export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult {
   checkOptionKeys(ACTION, options, SPACE_OPTION_KEYS);
   const space = resolveSpace(options, SWEEP_DEFAULTS, ACTION);
+  checkRoundsFineTuned(space.iterative, ctx.fineTune, ACTION);
   // The distinct pruning steps, the dense model first (names are distinct: resolveSpace refuses
   // sparsities whose percentages read the same).
   const steps = new Map<string, (typeof space.ladders)[number][number]>();

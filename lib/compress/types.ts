@@ -101,6 +101,17 @@ export interface PruneSpec {
    * @default {true}
    */
   readonly compensate?: boolean;
+  /**
+   * Prune in this many rounds, each followed by the session's fine-tuning (iterative pruning,
+   * as `iterativePrune`): after round `r` of `R`, `target * (1 - (1 - r / R) ** 3)` is removed
+   * (the cubic schedule of Zhu and Gupta, which removes most in the first rounds; a fraction
+   * rounded to 0.1 %, a count to a whole number; rounds that would remove nothing more are left
+   * out), each round's mask extending the previous one and the last reaching the target. The
+   * step is named by its rounds (90 % in 3 rounds: `"magnitude 63.3/86.7/90 % of weights"`).
+   * Needs fine-tuning.
+   * @default {1}
+   */
+  readonly rounds?: number;
 }
 
 /** `"ptq"`: post-training quantization; `"qat"`: quantization-aware training from the model. */
@@ -301,6 +312,11 @@ export interface PruneSummary {
   readonly sparsity: number;
   /** Whether the survivors were retrained. */
   readonly fineTuned: boolean;
+  /**
+   * The fraction (or count) removed after each round, the last being `fraction` (or `count`);
+   * one entry when the dense model was pruned once. Each round but the last was fine-tuned.
+   */
+  readonly rounds: readonly number[];
 }
 
 /** Quantization of a candidate, as done. */
@@ -411,6 +427,15 @@ export interface CompressionSpace {
    * @default {true}
    */
   includeFloat?: boolean;
+  /**
+   * Prune each level from the fine-tuned model of the level below it (of the same structure and
+   * strategy) instead of from the dense model: iterative pruning whose rounds are the space's
+   * sparsities (the 80 % level of `[0, 0.5, 0.8]` is 50 % then 80 %, fine-tuned after each).
+   * Needs fine-tuning. A level's model then depends on the levels below it, which a search makes
+   * (and fine-tunes) before it even where it skips their candidates.
+   * @default {false}
+   */
+  iterative?: boolean;
 }
 
 /** Options of a sweep ({@linkcode CompressionSession.sweep}). */
@@ -433,7 +458,7 @@ export interface PrunedBase {
   readonly name: string;
   /** The pruning. */
   readonly prune: PruneSummary;
-  /** Seconds of pruning. */
+  /** Seconds of pruning (with iterative pruning, the earlier rounds' pruning and fine-tuning too). */
   readonly pruneSeconds: number;
   /** Seconds of fine-tuning. */
   readonly fineTuneSeconds: number;

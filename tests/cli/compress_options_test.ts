@@ -262,6 +262,16 @@ Deno.test("compress refuses these settings where they do not apply, before any t
     // 100 points is no budget: it passed the parser and failed after training.
     [["--budget", "100"], /--budget must be below 100 points, got '100'/],
     [
+      ["--sweep", "--rounds", "3"],
+      /--rounds applies to the pipeline only \(--iterative prunes each --sparsity level from/,
+    ],
+    [["--iterative"], /--iterative applies to --sweep, --budget and --max-bytes; the pipeline/],
+    [["--rounds", "3", "--fine-tune", "none"], /--rounds needs fine-tuning between the rounds/],
+    [["--sweep", "--iterative", "--fine-tune", "none"], /--iterative needs fine-tuning/],
+    [["--sweep", "--iterative", "--sparsity", "0"], /--iterative does not apply with --sparsity 0/],
+    [["--rounds", "0"], /--rounds must be an integer/],
+    [["--rounds", "3", "--sparsity", "0"], /--rounds does not apply with --sparsity 0/],
+    [
       ["--method", "zip"],
       /--method must be one of uniform, affine, log2, kmeans, float16, none \(or a list of them\), got 'zip'/,
     ],
@@ -466,4 +476,29 @@ Deno.test("a list given to a one-value option says which command takes lists", a
     pipeline.stderr,
     /--bits takes one value without --sweep, --budget or --max-bytes\n$/,
   );
+});
+
+Deno.test("compress --rounds prunes in rounds, and --iterative prunes each level from the one below", async () => {
+  // 0.9 * (1 - (2/3)^3) = 0.633 and 0.9 * (1 - (1/3)^3) = 0.867.
+  const s = await stages(["--sparsity", "0.9", "--rounds", "3", "--method", "none"]);
+  const tuned = s.find((x) => x.stage === "fine-tuned")!;
+  assert.match(tuned.name, /^magnitude 63\.3\/86\.7\/90 % of weights, fine-tuned/);
+  assert.equal(tuned.nonZeros, 64);
+  const once = await stages(["--sparsity", "0.9", "--method", "none"]);
+  assert.notEqual(last(once).validation.logLoss, last(s).validation.logLoss);
+  const r = await runCli([
+    "compress",
+    ...FAST,
+    "--sweep",
+    "--iterative",
+    "--sparsity",
+    "0,0.5,0.8",
+    "--method",
+    "float16",
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const names: string[] = JSON.parse(r.stdout).sweep.rows.map((row: { name: string }) => row.name);
+  assert.ok(names.includes("magnitude 50/80 % of weights, float32"), names.join("; "));
+  assert.ok(!names.some((n) => n.startsWith("magnitude 80 %")), names.join("; "));
 });
