@@ -365,6 +365,7 @@ function splitSpace(options: CompressionSessionOptions & CompressionSpace): {
     granularities,
     training,
     includeFloat,
+    iterative,
     ...session
   } = options;
   return {
@@ -378,6 +379,7 @@ function splitSpace(options: CompressionSessionOptions & CompressionSpace): {
       granularities,
       training,
       includeFloat,
+      iterative,
     },
   };
 }

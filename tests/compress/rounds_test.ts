@@ -5,6 +5,8 @@ import assert from "node:assert/strict";
 import {
   compressModel,
   createCompressionSession,
+  searchCompression,
+  sweepCompression,
   type SweepResult,
 } from "../../lib/compress/mod.ts";
 import { SEARCH_DEFAULTS } from "../../lib/compress/space.ts";
@@ -160,4 +162,24 @@ Deno.test("rounds and iterative are refused where they cannot apply, before trai
     () => compressModel(bad, { ...FAST, fineTune: false, prune: { fraction: 0.5, rounds: 3 } }),
     /needs fine-tuning/,
   );
+});
+
+Deno.test("the one-call sweep and search take iterative, and refuse it untuned before training", () => {
+  const space = {
+    sparsities: [0, 0.5, 0.8],
+    methods: [{ kind: "float16" as const }],
+    iterative: true,
+  };
+  // iterative was passed on to the session's options, which refused it as unknown.
+  const sweep = sweepCompression(digits.train, { ...FAST, ...space });
+  assert.deepEqual(sweep.bases.map((b) => b.prune.rounds), [[0.5], [0.5, 0.8]]);
+  const search = searchCompression(digits.train, { ...FAST, ...space, maxDrop: 0.05 });
+  assert.ok(search.tried.some((t) => t.name.startsWith("magnitude 50/80 % of weights")));
+  const bad = { ...digits.train, y: new Int32Array(digits.train.y.length).fill(-1) };
+  for (const call of [sweepCompression, searchCompression]) {
+    assert.throws(
+      () => call(bad, { ...FAST, fineTune: false, ...space }),
+      /pruning in rounds \(iterative, or prune rounds above 1\) needs fine-tuning/,
+    );
+  }
 });
