@@ -47,7 +47,12 @@ import {
 } from "../compress/mod.ts";
 import { type Command, decimalValue, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
 import { checkPruneCount, MAX_PRUNE_ROUNDS, resolvePrune } from "../compress/context.ts";
-import { resolveSpace, SEARCH_DEFAULTS, SWEEP_DEFAULTS } from "../compress/space.ts";
+import {
+  prunesInRounds,
+  resolveSpace,
+  SEARCH_DEFAULTS,
+  SWEEP_DEFAULTS,
+} from "../compress/space.ts";
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent, pointsText, ratioText } from "./format.ts";
 import { checkOutput, readFloatModelFile, writeModelFile } from "./model_files.ts";
@@ -990,9 +995,6 @@ function spaceFromArgs(
       );
     }
     const rounds = args.number("rounds", 1, MAX_PRUNE_ROUNDS, true);
-    if (rounds !== undefined && rounds > 1 && fineTune === false) {
-      throw usage("--rounds needs fine-tuning between the rounds: drop --fine-tune none");
-    }
     const count = args.number("count", 0, Number.MAX_SAFE_INTEGER, true);
     const amount = count !== undefined ? { count } : { fraction: sparsities[0] ?? 0.5 };
     const scope = args.string("scope")!;
@@ -1015,10 +1017,15 @@ function spaceFromArgs(
         `with --${count !== undefined ? "count" : "sparsity"} 0`,
       );
     } else {
+      let resolved;
       try {
-        resolvePrune(prune, NAME);
+        resolved = resolvePrune(prune, NAME);
       } catch (error) {
         throw usage(errorReason(error));
+      }
+      // Rounds that collapse into one (a count too small to split) need no fine-tuning.
+      if (resolved.previous !== null && fineTune === false) {
+        throw usage("--rounds needs fine-tuning between the rounds: drop --fine-tune none");
       }
     }
     const methodName = methodNames[0] ?? "uniform";
@@ -1066,9 +1073,6 @@ function spaceFromArgs(
     }
   }
   const iterative = args.flag("iterative");
-  if (iterative && fineTune === false) {
-    throw usage("--iterative needs fine-tuning between the levels: drop --fine-tune none");
-  }
   // An option is used if any listed method or sparsity uses it.
   if (methodNames.length > 0 && methodNames.every((m) => m === "float16")) {
     refuseUnused(NAME, args, ["bits", "granularity"], "to --method float16");
@@ -1089,10 +1093,14 @@ function spaceFromArgs(
     ...(training.length ? { training } : {}),
     ...(iterative ? { iterative } : {}),
   };
+  let space;
   try {
-    resolveSpace(lists, mode === "sweep" ? SWEEP_DEFAULTS : SEARCH_DEFAULTS, NAME);
+    space = resolveSpace(lists, mode === "sweep" ? SWEEP_DEFAULTS : SEARCH_DEFAULTS, NAME);
   } catch (error) {
     throw usage(errorReason(error));
+  }
+  if (fineTune === false && prunesInRounds(space)) {
+    throw usage("--iterative needs fine-tuning between the levels: drop --fine-tune none");
   }
   return { prune: false, quantize: false, fineTune, lists };
 }

@@ -58,6 +58,7 @@ import {
 import {
   checkRoundsFineTuned,
   methodAt,
+  prunesInRounds,
   resolveSpace,
   SEARCH_DEFAULTS,
   SPACE_OPTION_KEYS,
@@ -219,7 +220,7 @@ function budgetedSearch(
   action: string,
 ): { result: BudgetedSearchResult; target: number | null } {
   const space = resolveSpace(options, SEARCH_DEFAULTS, action);
-  checkRoundsFineTuned(space.iterative, ctx.fineTune, action);
+  checkRoundsFineTuned(prunesInRounds(space), ctx.fineTune, action);
   const variants: { template: QuantizationMethod; granularity: Granularity | null }[] = [];
   for (const template of space.methods) {
     if (template.kind === "float16") {
@@ -358,8 +359,10 @@ function budgetedSearch(
   };
 
   const visited = new Set<string>();
+  // Levels skipped that the levels above them prune further (iterative): made all the same.
+  const rounds: typeof space.ladders[number][number][] = [];
   for (const ladder of space.ladders) {
-    for (const p of ladder) {
+    for (const [i, p] of ladder.entries()) {
       let base: Base;
       if (removesNothing(p)) {
         base = ctx.denseBase;
@@ -368,12 +371,15 @@ function budgetedSearch(
         const smallest = smallestFile(pruned.model);
         if (ruledOut(smallest) !== null) {
           smallestBound = Math.min(smallestBound, smallest);
+          const round = space.iterative && i < ladder.length - 1;
+          if (round) rounds.push(p);
           skip(
             pruneName(p),
             `its smallest file (${smallest} bytes, measured before fine-tuning) is ` +
               (bySize
                 ? `more than the ${maxBytes} allowed`
-                : `not smaller than the best so far (${best!.candidate.report.bytes} bytes)`),
+                : `not smaller than the best so far (${best!.candidate.report.bytes} bytes)`) +
+              (round ? "; it is fine-tuned all the same, as a round of the levels above it" : ""),
             perLevel,
           );
           continue;
@@ -457,6 +463,8 @@ function budgetedSearch(
     }
   }
 
+  // The levels above a skipped round made it (cached: no work here).
+  for (const p of rounds) listPrunedBase(bases, ctx.base(p));
   // Every planned model was made, skipped, or counted as not needed: the count is at its total.
   ctx.finish(`${tried.length} tried, ${skipped.length} skipped`);
   // The best feasible candidate among everything evaluated (ties: the first evaluated).

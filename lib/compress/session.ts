@@ -27,6 +27,7 @@ import { checkOptionKeys, exactKeys } from "../core/validate.ts";
 import { checkMaxDrop, runSearch, runSizeSearch, SEARCH_OPTION_KEYS } from "./search.ts";
 import {
   checkRoundsFineTuned,
+  prunesInRounds,
   resolveSpace,
   SEARCH_DEFAULTS,
   SPACE_OPTION_KEYS,
@@ -309,7 +310,7 @@ export function sweepCompression(
   // Checked before training, with whether it measures any model.
   const resolved = resolveSpace(space, SWEEP_DEFAULTS, "sweep compression");
   planSweep(resolved, "sweep compression");
-  checkRoundsFineTuned(resolved.iterative, session.fineTune, "sweep compression");
+  checkRoundsFineTuned(prunesInRounds(resolved), session.fineTune, "sweep compression");
   return createCompressionSession(data, session).sweep(space);
 }
 
@@ -346,7 +347,7 @@ export function searchCompression(
   const { session, space } = splitSpace(rest);
   // Checked before training.
   const resolved = resolveSpace(space, SEARCH_DEFAULTS, "search compression");
-  checkRoundsFineTuned(resolved.iterative, session.fineTune, "search compression");
+  checkRoundsFineTuned(prunesInRounds(resolved), session.fineTune, "search compression");
   if (maxDrop !== undefined) checkMaxDrop("search compression", maxDrop);
   return createCompressionSession(data, session).search({ maxDrop, ...space });
 }

@@ -198,10 +198,15 @@ export function resolveSpace(
   };
 }
 
+/** Whether some level of a space prunes the model of a level below it (not the dense one). */
+export function prunesInRounds(space: ResolvedSpace): boolean {
+  return space.ladders.some((ladder) => ladder.some((p) => p.previous !== null));
+}
+
 /**
  * Refuses iterative pruning without fine-tuning (rounds would prune the same model again).
  *
- * @param iterative Whether some step prunes in rounds.
+ * @param iterative Whether some step prunes the model of a round before it.
  * @param fineTune The fine-tuning, or `false`.
  * @param action For messages.
  * @throws {RangeError} If `iterative` and `fineTune` is `false`.

@@ -20,6 +20,7 @@ import {
 import {
   checkRoundsFineTuned,
   methodAt,
+  prunesInRounds,
   type ResolvedSpace,
   resolveSpace,
   SPACE_OPTION_KEYS,
@@ -97,7 +98,7 @@ function nothingMeasured(action: string, skipped: readonly SkippedCandidate[]): 
 export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult {
   checkOptionKeys(ACTION, options, SPACE_OPTION_KEYS);
   const space = resolveSpace(options, SWEEP_DEFAULTS, ACTION);
-  checkRoundsFineTuned(space.iterative, ctx.fineTune, ACTION);
+  checkRoundsFineTuned(prunesInRounds(space), ctx.fineTune, ACTION);
   // The distinct pruning steps, the dense model first (names are distinct: resolveSpace refuses
   // sparsities whose percentages read the same).
   const steps = new Map<string, (typeof space.ladders)[number][number]>();

@@ -532,7 +532,10 @@ export interface BudgetedSearchResult extends CompressResult {
   readonly tried: readonly TriedCandidate[];
   /** Candidates not evaluated, and why (they cannot beat the best or fit, unsupported, ...). */
   readonly skipped: readonly SkippedCandidate[];
-  /** The pruned models the search made. */
+  /**
+   * The pruned models the search made (with iterative pruning, also the levels whose candidates
+   * it skipped but which it fine-tuned as rounds of the levels above them, listed last).
+   */
   readonly bases: readonly PrunedBase[];
 }
 

@@ -501,4 +501,24 @@ Deno.test("compress --rounds prunes in rounds, and --iterative prunes each level
   const names: string[] = JSON.parse(r.stdout).sweep.rows.map((row: { name: string }) => row.name);
   assert.ok(names.includes("magnitude 50/80 % of weights, float32"), names.join("; "));
   assert.ok(!names.some((n) => n.startsWith("magnitude 80 %")), names.join("; "));
+  // Without fine-tuning, only what has no earlier round: one weight in four rounds is one round,
+  // one level is pruned from the dense model.
+  for (
+    const argv of [
+      ["--count", "1", "--rounds", "4", "--fine-tune", "none", "--method", "none"],
+      [
+        "--sweep",
+        "--iterative",
+        "--sparsity",
+        "0,0.5",
+        "--fine-tune",
+        "none",
+        "--method",
+        "float16",
+      ],
+    ]
+  ) {
+    const ok = await runCli(["compress", ...FAST, ...argv, "--json"]);
+    assert.equal(ok.code, 0, `${argv.join(" ")}: ${ok.stderr}`);
+  }
 });

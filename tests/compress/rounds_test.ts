@@ -183,3 +183,46 @@ Deno.test("the one-call sweep and search take iterative, and refuse it untuned b
     );
   }
 });
+
+Deno.test("a search reports the levels it skipped but fine-tuned as rounds of the levels above", () => {
+  // With feature pruning first, its small files make the low weight levels unable to compete.
+  const s = session({ preprocessingStorage: "keep" });
+  const r = s.search({
+    sparsities: [0, 0.5, 0.7, 0.8],
+    methods: [{ kind: "uniform" }],
+    bits: [4],
+    training: ["ptq"],
+    structures: ["weights", "features"],
+    strategies: ["magnitude", "taylor"],
+    iterative: true,
+    maxDrop: 0.02,
+  });
+  const levelSkips = r.skipped.filter((k) => k.reason.startsWith("its smallest file"));
+  const rounds = levelSkips.filter((k) => k.reason.endsWith("as a round of the levels above it"));
+  assert.ok(rounds.length > 0, levelSkips.map((k) => k.name).join("; "));
+  for (const k of levelSkips) {
+    // Only the top of a ladder has no level above it.
+    const top = /(^|\/)80 % of /.test(k.name);
+    assert.equal(rounds.includes(k), !top, k.name);
+  }
+  for (const k of rounds) {
+    assert.ok(r.bases.some((b) => b.name === k.name), `${k.name} made but not listed`);
+    assert.ok(!r.tried.some((t) => t.name.startsWith(`${k.name} +`)), k.name);
+  }
+});
+
+Deno.test("without fine-tuning, pruning is refused only where a step really has an earlier round", () => {
+  const untuned = session({ fineTune: false });
+  // One pruning level, iterative or not, prunes the dense model once.
+  const one = untuned.sweep({
+    sparsities: [0, 0.5],
+    methods: [{ kind: "float16" }],
+    iterative: true,
+  });
+  assert.deepEqual(one.bases.map((b) => b.prune.rounds), [[0.5]]);
+  assert.throws(
+    () =>
+      untuned.sweep({ sparsities: [0, 0.5, 0.8], methods: [{ kind: "float16" }], iterative: true }),
+    /needs fine-tuning/,
+  );
+});
