@@ -22,7 +22,8 @@
  *
  * Options: `--json` (one JSON object per row instead of the tables), `--rows FILE` (the tables,
  * and the JSON rows written to FILE), `--quick` (a smaller space), `--entropy` (entropy-coded
- * files, format version 2: every size, comparison and search is by their bytes).
+ * files, format version 2: every size, comparison and search is by their bytes), `--schedule
+ * one-shot|iterative` (prune that way instead of the one validation prefers).
  *
  * @module
  */
@@ -55,6 +56,13 @@ const args = benchArgs(
     quick: { type: "boolean", help: "a smaller space" },
     rows: { type: "string", value: "FILE", help: "also write the JSON rows to FILE" },
     entropy: { type: "boolean", help: "entropy-coded files (format version 2)" },
+    schedule: {
+      type: "string",
+      value: "WAY",
+      help: "how the sweep and searches prune: auto (the way of higher mean validation " +
+        "accuracy), one-shot (every level from the dense model) or iterative",
+      default: "auto",
+    },
   },
 );
 const JSON_OUT = args.flag("json");
@@ -62,6 +70,11 @@ const ROWS_FILE = args.string("rows");
 const rowLines: string[] = [];
 const QUICK = args.flag("quick");
 const ENTROPY = args.flag("entropy");
+const SCHEDULE = [...args.choices("schedule", ["auto", "one-shot", "iterative"], "schedule")];
+if (SCHEDULE.length !== 1) {
+  console.error("bench:compress: --schedule takes one of auto, one-shot, iterative");
+  Deno.exit(2);
+}
 const log = (text: string) => console.error(text);
 const out = (text: string) => {
   if (!JSON_OUT) console.log(text);
@@ -250,7 +263,7 @@ const levelPairs = oneShot.map((r) => ({
 const meanValidation = (pick: (p: (typeof levelPairs)[number]) => CandidateReport) =>
   levelPairs.reduce((sum, p) => sum + pick(p).validation.accuracy, 0) / levelPairs.length;
 const validationGain = meanValidation((p) => p.iterative) - meanValidation((p) => p.oneShot);
-const ITERATIVE = validationGain > 0;
+const ITERATIVE = SCHEDULE[0] === "auto" ? validationGain > 0 : SCHEDULE[0] === "iterative";
 out(
   "\nPruning each level from the dense model (one-shot) or from the fine-tuned level below it " +
     "(iterative), fine-tuned float32 models:",
@@ -268,7 +281,8 @@ out(formatTable(
 ));
 out(
   `Mean validation accuracy over the levels: iterative ${points_(validationGain)} points against ` +
-    `one-shot; the sweep and searches prune ${ITERATIVE ? "iteratively" : "one-shot"}.`,
+    `one-shot; the sweep and searches prune ${ITERATIVE ? "iteratively" : "one-shot"}` +
+    (SCHEDULE[0] === "auto" ? "." : ` (--schedule ${SCHEDULE[0]}).`),
 );
 for (const p of levelPairs) {
   row({
@@ -281,7 +295,7 @@ for (const p of levelPairs) {
     iterativeTestAccuracy: p.iterative.test!.accuracy,
   });
 }
-row({ section: "schedule-choice", validationGain, iterative: ITERATIVE });
+row({ section: "schedule-choice", validationGain, iterative: ITERATIVE, schedule: SCHEDULE[0] });
 
 const SPACE: CompressionSpace = { ...LEVELS, iterative: ITERATIVE };
 log("sweep ...");
