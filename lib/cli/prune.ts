@@ -12,6 +12,7 @@ import type { LogisticModel, Penalty } from "../model/types.ts";
 import type { PruneTarget } from "../prune/mask.ts";
 import { sparsityReport } from "../prune/report.ts";
 import { fineTune } from "../prune/retrain.ts";
+import { MAX_PRUNING_ROUNDS, pruningRounds } from "../prune/schedule.ts";
 import { sparsePredict, toSparseModel } from "../prune/sparse.ts";
 import {
   defaultScope,
@@ -113,6 +114,13 @@ export const pruneCommand: Command = {
         "global ranking from emptying whole class rows)",
       default: "1",
     },
+    rounds: {
+      type: "string",
+      value: "N",
+      help: "prune in N rounds, fine-tuning after each (needs --fine-tune), on the cubic " +
+        "schedule: iterative pruning",
+      default: "1",
+    },
     "score-samples": {
       type: "string",
       value: "N",
@@ -187,6 +195,24 @@ export const pruneCommand: Command = {
       );
     }
     const tuning = args.string("fine-tune")!;
+    const rounds = args.number("rounds", 1, MAX_PRUNING_ROUNDS, true)!;
+    if (rounds > 1 && target.threshold !== undefined) {
+      throw new UsageError(
+        `Cannot parse arguments of '${NAME}': --rounds needs --sparsity or --count`,
+      );
+    }
+    // What each round removes; rounds that would remove nothing more are left out.
+    const amounts = target.threshold !== undefined
+      ? []
+      : target.fraction !== undefined
+      ? pruningRounds(target.fraction, rounds, "fraction")
+      : pruningRounds(target.count!, rounds, "count");
+    if (amounts.length > 1 && tuning === "none") {
+      throw new UsageError(
+        `Cannot parse arguments of '${NAME}': --rounds needs fine-tuning between the rounds: ` +
+          "add --fine-tune lbfgs, sgd or adam",
+      );
+    }
     const tuningOptions = ["fine-tune-iterations", "fine-tune-epochs", "fine-tune-learning-rate"];
     if (tuning === "none") {
       refuseUnused(NAME, args, tuningOptions, "with --fine-tune none");
@@ -279,32 +305,67 @@ export const pruneCommand: Command = {
       };
     }
     const started = performance.now();
-    let pruned: LogisticModel;
-    let kept: Int32Array | null = null;
-    if (features) {
-      const scores = featureScores(
-        strategyScores(dense, strategy, { data: scoring, l2, seed }),
-        { reduce: strategy === "magnitude" ? "l2" : "sum" },
-      );
-      const r = pruneFeatures(dense, {
-        ...target,
-        scores,
-        representation: "reduced",
-        compensate: args.flag("compensate") ? base.train.x : undefined,
-      });
-      pruned = r.model;
-      kept = r.features;
-    } else {
-      pruned = pruneWithStrategy(dense, strategy, {
-        ...target,
+    const compensate = args.flag("compensate") ? base.train.x : undefined;
+    const tuner = args.string("fine-tune")!;
+    const optimizer = tuner === "none" ? null : fineTuneOptimizer(args, tuner);
+    // One pruning step of `model` to `amount` (the target's kind); whole features are masked in
+    // the earlier rounds and removed from the model in the last.
+    const pruneTo = (model: LogisticModel, amount: PruneTarget, last: boolean) => {
+      if (features) {
+        const scores = featureScores(
+          strategyScores(model, strategy, { data: scoring, l2, seed }),
+          { reduce: strategy === "magnitude" ? "l2" : "sum" },
+        );
+        const r = pruneFeatures(model, {
+          ...amount,
+          scores,
+          representation: last ? "reduced" : "masked",
+          compensate,
+        });
+        return { model: r.model, kept: last ? r.features : null };
+      }
+      const model_ = pruneWithStrategy(model, strategy, {
+        ...amount,
         scope,
         data: scoring,
         l2,
         seed,
-        compensate: args.flag("compensate") ? base.train.x : undefined,
+        compensate,
         steps,
       });
+      return { model: model_, kept: null };
+    };
+    const amountOf = (a: number): PruneTarget =>
+      target.fraction !== undefined ? { fraction: a } : { count: a };
+    // The earlier rounds: prune, then fine-tune what is left, each from the last.
+    let current = dense;
+    for (const [r, a] of amounts.slice(0, -1).entries()) {
+      current = pruneTo(current, amountOf(a), false).model;
+      const progress = createProgress(io, showProgress);
+      try {
+        current = fineTune(current, base.train, {
+          optimizer: optimizer!,
+          penalty: penaltyForTuning(penalty),
+          seed,
+          onProgress: (p) =>
+            progress.update(
+              `round ${r + 1}/${amounts.length} fine-tuning: ${
+                tuner === "lbfgs" ? "iteration" : "epoch"
+              } ${p.epoch}/${p.totalEpochs}  ` +
+                `loss ${p.trainLoss.toFixed(4)}  ${p.seconds.toFixed(1)} s`,
+            ),
+        }).model;
+      } finally {
+        progress.done();
+      }
     }
+    const lastStep = pruneTo(
+      current,
+      amounts.length > 0 ? amountOf(amounts.at(-1)!) : target,
+      true,
+    );
+    const pruned: LogisticModel = lastStep.model;
+    const kept: Int32Array | null = lastStep.kept;
     const pruneSeconds = (performance.now() - started) / 1000;
     const view = (x: Matrix) => (kept ? selectFeatures(x, kept) : x);
     const trainX = view(base.train.x), testX = view(base.test.x);
@@ -313,9 +374,7 @@ export const pruneCommand: Command = {
 
     let tuned: { model: LogisticModel; test: Evaluation; seconds: number; steps: number } | null =
       null;
-    const tuner = args.string("fine-tune")!;
-    if (tuner !== "none") {
-      const optimizer = fineTuneOptimizer(args, tuner);
+    if (optimizer !== null) {
       const progress = createProgress(io, showProgress);
       const unit = tuner === "lbfgs" ? "iteration" : "epoch";
       try {
@@ -381,6 +440,9 @@ export const pruneCommand: Command = {
           : "all weights",
         compensate: args.flag("compensate"),
         steps,
+        // What each round removed (fractions or counts; the last is the target), each but the
+        // last followed by fine-tuning: one entry when pruned once, none for a threshold.
+        rounds: amounts,
         // The data Taylor and OBD score on: how many training samples, of how many classes.
         scoring: strategy === "taylor" || strategy === "obd"
           ? { samples: scoring.y.length, classes: new Set(scoring.y).size }
@@ -440,6 +502,11 @@ export const pruneCommand: Command = {
       `model     ${origin}`,
       `pruning   ${strategy}, ${features ? "whole features" : scope}, removing ${targetText}` +
       (steps > 1 ? `, in ${steps} steps` : "") +
+      (amounts.length > 1
+        ? `, in ${amounts.length} rounds (${
+          amounts.map((a) => target.fraction !== undefined ? percent(a) : String(a)).join(", ")
+        }) fine-tuned after each`
+        : "") +
       (args.flag("compensate") ? ", bias compensated" : "") + ` (${pruneSeconds.toFixed(2)} s)`,
       "",
       formatTable(["test", "accuracy", "log loss"], rows),

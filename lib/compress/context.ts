@@ -34,6 +34,7 @@ import { classesFromScores, decisionFunction, probabilitiesFromScores } from "..
 import { type LogisticModel, type Penalty, penaltyStrengths } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { fineTune } from "../prune/retrain.ts";
+import { MAX_PRUNING_ROUNDS, pruningRounds } from "../prune/schedule.ts";
 import {
   defaultScope,
   PRUNE_STRATEGIES,
@@ -199,7 +200,7 @@ const PRUNE_SPEC_KEYS: OptionKeys<PruneSpec> = {
 };
 
 /** The most rounds a pruning step takes. */
-export const MAX_PRUNE_ROUNDS = 100;
+export const MAX_PRUNE_ROUNDS = MAX_PRUNING_ROUNDS;
 
 /** Resolves and checks a pruning step (with its earlier rounds, for `rounds` above 1). */
 export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
@@ -253,18 +254,7 @@ export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
   const rounds = spec.rounds ?? 1;
   assertInRange(action, "prune rounds", rounds, 1, MAX_PRUNE_ROUNDS, true);
   const target = (fraction ?? count)!;
-  // The cubic schedule, earlier rounds' fractions rounded to 0.1 % (counts to whole weights);
-  // rounds that would remove nothing more are left out.
-  const amounts: number[] = [];
-  for (let r = 1; r <= rounds; r++) {
-    const share = 1 - (1 - r / rounds) ** 3;
-    const amount = r === rounds
-      ? target
-      : count !== null
-      ? Math.round(target * share)
-      : Math.min(Math.round(target * share * 1000) / 1000, target);
-    if (amount > (amounts.at(-1) ?? 0)) amounts.push(amount);
-  }
+  const amounts = pruningRounds(target, rounds, count !== null ? "count" : "fraction");
   const step = {
     strategy,
     structure,
@@ -272,7 +262,7 @@ export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
     compensate: spec.compensate ?? true,
   };
   return chainPrune(
-    (amounts.length === 0 ? [target] : amounts).map((a) =>
+    amounts.map((a) =>
       count !== null ? { ...step, fraction: null, count: a } : { ...step, fraction: a, count: null }
     ),
   );

@@ -126,3 +126,46 @@ export function resolveSchedule(
   assertInRange(action, "frequency", frequency, Number.MIN_VALUE, Infinity);
   return { finalSparsity, initialSparsity, beginStep, endStep, exponent, frequency };
 }
+
+/**
+ * What iterative pruning to a target removes after each of `rounds` rounds, on the cubic
+ * schedule: `target * (1 - (1 - r / rounds) ** 3)` after round `r`, the last round reaching the
+ * target. Fractions of earlier rounds are rounded to 0.1 %, counts to whole weights; rounds that
+ * would remove nothing more are left out (a count of 1 in four rounds is one round).
+ *
+ * @param target The fraction (in [0, 1)) or count (a non-negative integer) to remove in all.
+ * @param rounds The number of rounds, an integer in [1, 100].
+ * @param kind Whether `target` is a fraction or a count.
+ * @returns The amounts, increasing, ending with `target` (`[target]` for a target of 0).
+ * @throws {RangeError} If `rounds` is out of range.
+ *
+ * @example 90 % in three rounds
+ * ```ts
+ * import { pruningRounds } from "./schedule.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(pruningRounds(0.9, 3, "fraction"), [0.633, 0.867, 0.9]);
+ * assert.deepEqual(pruningRounds(100, 4, "count"), [58, 88, 98, 100]);
+ * ```
+ */
+export function pruningRounds(
+  target: number,
+  rounds: number,
+  kind: "fraction" | "count",
+): number[] {
+  assertInRange("schedule pruning rounds", "rounds", rounds, 1, MAX_PRUNING_ROUNDS, true);
+  const amounts: number[] = [];
+  for (let r = 1; r <= rounds; r++) {
+    const share = 1 - (1 - r / rounds) ** 3;
+    const amount = r === rounds
+      ? target
+      : kind === "count"
+      ? Math.round(target * share)
+      : Math.min(Math.round(target * share * 1000) / 1000, target);
+    if (amount > (amounts.at(-1) ?? 0)) amounts.push(amount);
+  }
+  return amounts.length === 0 ? [target] : amounts;
+}
+
+/** The most rounds {@linkcode pruningRounds} takes. */
+export const MAX_PRUNING_ROUNDS = 100;

@@ -5,6 +5,8 @@ import { accuracy } from "../../lib/metrics/metrics.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { predict } from "../../lib/model/predict.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
+import { fineTune, iterativePrune } from "../../lib/prune/retrain.ts";
+import { featureScores, pruneFeatures, selectFeatures } from "../../lib/prune/structured.ts";
 import { pruneWithStrategy } from "../../lib/prune/strategy.ts";
 import { runCli } from "../_helpers/assert_close.ts";
 
@@ -277,4 +279,95 @@ Deno.test("lrc prune --score-samples scores on a random sample, not the first ro
   const { scoring } = JSON.parse(r.stdout).pruning;
   assert.equal(scoring.samples, 300);
   assert.equal(scoring.classes, 10);
+});
+
+Deno.test("lrc prune --rounds prunes iteratively: the library's iterativePrune on the same split", async () => {
+  // The CLI's split: the same library function with the seed and fraction given to it.
+  const digits = await loadEmbedded("digits");
+  const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.3, seed: 5 });
+  const { model } = fit(split.xTrain, split.yTrain, {
+    classes: digits.classes,
+    featureNames: digits.featureNames,
+    optimizer: { kind: "lbfgs", maxIterations: 40 },
+  });
+  await Deno.writeTextFile(`${dir}/rounds-dense.json`, modelToJson(model));
+  const r = await runCli([
+    ...["prune", "--model", `${dir}/rounds-dense.json`, "--sparsity", "0.9", "--rounds", "3"],
+    ...["--fine-tune", "lbfgs", "--fine-tune-iterations", "15", "--penalty", "l2"],
+    ...["--lambda", "0.001", "--seed", "5", "--test-fraction", "0.3"],
+    ...["--save", `${dir}/rounds.json`, "--json", "--quiet"],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  // 0.9 * (1 - (2/3)^3) = 0.633 and 0.9 * (1 - (1/3)^3) = 0.867.
+  assert.deepEqual(report.pruning.rounds, [0.633, 0.867, 0.9]);
+  const saved = modelFromJson(await Deno.readTextFile(`${dir}/rounds.json`));
+  const expected = iterativePrune(model, { x: split.xTrain, y: split.yTrain }, {
+    sparsities: [0.633, 0.867, 0.9],
+    fineTune: {
+      optimizer: { kind: "lbfgs", maxIterations: 15 },
+      penalty: { kind: "l2", lambda: 0.001 },
+      seed: 5,
+    },
+  }).model;
+  assert.deepEqual(saved.weights, expected.weights);
+  assert.deepEqual(saved.bias, expected.bias);
+  assert.equal(report.accuracy.fineTuned, accuracy(split.yTest, predict(expected, split.xTest)));
+  // Whole features: masked in the earlier rounds, removed from the model in the last.
+  const f = await runCli([
+    ...["prune", "--model", `${dir}/rounds-dense.json`, "--sparsity", "0.7", "--rounds", "3"],
+    ...["--structure", "features", "--fine-tune", "lbfgs", "--fine-tune-iterations", "15"],
+    ...["--penalty", "l2", "--lambda", "0.001", "--seed", "5", "--test-fraction", "0.3"],
+    ...["--save", `${dir}/rounds-features.json`, "--json", "--quiet"],
+  ]);
+  assert.equal(f.code, 0, f.stderr);
+  const fReport = JSON.parse(f.stdout);
+  assert.deepEqual(fReport.pruning.rounds, [0.493, 0.674, 0.7]);
+  const tune = (m: typeof model, x: typeof split.xTrain) =>
+    fineTune(m, { x, y: split.yTrain }, {
+      optimizer: { kind: "lbfgs", maxIterations: 15 },
+      penalty: { kind: "l2", lambda: 0.001 },
+      seed: 5,
+    }).model;
+  const byNorm = (m: typeof model) =>
+    featureScores({ ...m.weights, data: m.weights.data.map(Math.abs) }, { reduce: "l2" });
+  let masked = model;
+  for (const fraction of [0.493, 0.674]) {
+    masked = tune(
+      pruneFeatures(masked, { fraction, scores: byNorm(masked), representation: "masked" }).model,
+      split.xTrain,
+    );
+  }
+  const last = pruneFeatures(masked, { fraction: 0.7, scores: byNorm(masked) });
+  const reduced = tune(last.model, selectFeatures(split.xTrain, last.features));
+  assert.deepEqual(fReport.sparsity.keptFeatures, [...last.features]);
+  const savedReduced = modelFromJson(await Deno.readTextFile(`${dir}/rounds-features.json`));
+  assert.deepEqual(savedReduced.weights, reduced.weights);
+  // One round is plain pruning: the same model as without --rounds.
+  const once = await runCli([
+    ...["prune", "--model", `${dir}/rounds-dense.json`, "--sparsity", "0.9", "--rounds", "1"],
+    ...["--seed", "5", "--test-fraction", "0.3", "--json", "--quiet"],
+  ]);
+  assert.equal(once.code, 0, once.stderr);
+  assert.deepEqual(JSON.parse(once.stdout).pruning.rounds, [0.9]);
+});
+
+Deno.test("lrc prune --rounds is refused without fine-tuning or with a threshold", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--sparsity", "0.8", "--rounds", "3"], /--rounds needs fine-tuning between the rounds/],
+    [
+      ["--threshold", "0.1", "--rounds", "2", "--fine-tune", "lbfgs"],
+      /--rounds needs --sparsity or --count/,
+    ],
+    [["--sparsity", "0.8", "--rounds", "0"], /--rounds must be an integer/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(["prune", ...args, ...quick]);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(" "));
+  }
+  // One weight in four rounds is one round: no fine-tuning needed.
+  const one = await runCli(["prune", "--count", "1", "--rounds", "4", "--json", ...quick]);
+  assert.equal(one.code, 0, one.stderr);
+  assert.deepEqual(JSON.parse(one.stdout).pruning.rounds, [1]);
 });
