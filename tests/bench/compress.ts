@@ -242,8 +242,8 @@ const LEVELS: CompressionSpace = QUICK
 
 // ---- pruning from the dense model or level by level, chosen on validation ----------------
 
-// Every pruning level's fine-tuned float32 model both ways (the float16 candidates are only
-// what a sweep needs to run; they are not shown). The sweep and searches then prune the way
+// Every pruning level's fine-tuned float32 model both ways (the float16 candidates, post-training
+// only, are what a sweep needs to run; they are not shown). The sweep and searches then prune the way
 // whose mean validation accuracy over the levels is higher (ties: from the dense model).
 log("pruning schedules ...");
 const scheduleRows = (iterative: boolean) =>
@@ -251,6 +251,7 @@ const scheduleRows = (iterative: boolean) =>
     structures: LEVELS.structures,
     sparsities: LEVELS.sparsities,
     methods: [{ kind: "float16" }],
+    training: ["ptq"],
     iterative,
   }).rows.filter((r) => r.prune !== null && r.quantization === null);
 const [oneShot, iterative] = [scheduleRows(false), scheduleRows(true)];
