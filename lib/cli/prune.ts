@@ -9,7 +9,7 @@ import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
 import type { Optimizer } from "../model/fit.ts";
 import { predict } from "../model/predict.ts";
 import type { LogisticModel, Penalty } from "../model/types.ts";
-import type { PruneTarget } from "../prune/mask.ts";
+import { type PruneTarget, targetCount } from "../prune/mask.ts";
 import { sparsityReport } from "../prune/report.ts";
 import { fineTune } from "../prune/retrain.ts";
 import { MAX_PRUNING_ROUNDS, pruningRounds } from "../prune/schedule.ts";
@@ -202,7 +202,7 @@ export const pruneCommand: Command = {
       );
     }
     // What each round removes; rounds that would remove nothing more are left out.
-    const amounts = target.threshold !== undefined
+    let amounts = target.threshold !== undefined
       ? []
       : target.fraction !== undefined
       ? pruningRounds(target.fraction, rounds, "fraction")
@@ -337,6 +337,33 @@ export const pruneCommand: Command = {
     };
     const amountOf = (a: number): PruneTarget =>
       target.fraction !== undefined ? { fraction: a } : { count: a };
+    // A loaded model's mask may already remove more than the earlier rounds ask for (a mask never
+    // revives a weight): those rounds are left out, as --steps starts from the model's share.
+    if (amounts.length > 1 && dense.mask) {
+      const { rows: k, cols: d } = dense.weights;
+      const mask = dense.mask;
+      let removed = 0, size: number;
+      if (features) {
+        size = d;
+        for (let j = 0; j < d; j++) {
+          let gone = true;
+          for (let c = 0; c < k && gone; c++) if (mask[c * d + j] !== 0) gone = false;
+          if (gone) removed++;
+        }
+      } else {
+        size = scope === "per-class" ? d : k * d;
+        for (let start = 0; start < k * d; start += size) {
+          let zeros = 0;
+          for (let i = start; i < start + size; i++) if (mask[i] === 0) zeros++;
+          removed = Math.max(removed, zeros);
+        }
+      }
+      const wanted = (a: number) =>
+        target.fraction !== undefined
+          ? targetCount({ kind: "fraction", value: a, scope: "global" }, size)
+          : a;
+      amounts = [...amounts.slice(0, -1).filter((a) => wanted(a) > removed), amounts.at(-1)!];
+    }
     // The earlier rounds: prune, then fine-tune what is left, each from the last.
     let current = dense;
     for (const [r, a] of amounts.slice(0, -1).entries()) {

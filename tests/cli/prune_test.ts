@@ -371,3 +371,45 @@ Deno.test("lrc prune --rounds is refused without fine-tuning or with a threshold
   assert.equal(one.code, 0, one.stderr);
   assert.deepEqual(JSON.parse(one.stdout).pruning.rounds, [1]);
 });
+
+Deno.test("lrc prune --rounds from a loaded pruned model leaves out the rounds its mask has passed", async () => {
+  // One-shot pruning of a model already 70 % sparse to 90 % works; in three rounds (63.3, 86.7,
+  // 90 %) the first would have to revive weights: it is left out, not an error.
+  const digits = await loadEmbedded("digits");
+  const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.3, seed: 5 });
+  const { model } = fit(split.xTrain, split.yTrain, {
+    classes: digits.classes,
+    featureNames: digits.featureNames,
+    optimizer: { kind: "lbfgs", maxIterations: 40 },
+  });
+  const sparse70 = pruneWithStrategy(model, "magnitude", { fraction: 0.7 });
+  await Deno.writeTextFile(`${dir}/rounds-70.json`, modelToJson(sparse70));
+  const r = await runCli([
+    ...["prune", "--model", `${dir}/rounds-70.json`, "--sparsity", "0.9", "--rounds", "3"],
+    ...["--fine-tune", "lbfgs", "--fine-tune-iterations", "10", "--penalty", "l2"],
+    ...["--lambda", "0.001", "--seed", "5", "--test-fraction", "0.3"],
+    ...["--save", `${dir}/rounds-from-70.json`, "--json", "--quiet"],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.deepEqual(report.pruning.rounds, [0.867, 0.9]);
+  const expected = iterativePrune(sparse70, { x: split.xTrain, y: split.yTrain }, {
+    sparsities: [0.867, 0.9],
+    fineTune: {
+      optimizer: { kind: "lbfgs", maxIterations: 10 },
+      penalty: { kind: "l2", lambda: 0.001 },
+      seed: 5,
+    },
+  }).model;
+  const saved = modelFromJson(await Deno.readTextFile(`${dir}/rounds-from-70.json`));
+  assert.deepEqual(saved.weights, expected.weights);
+  assert.deepEqual(saved.bias, expected.bias);
+  // Per class (taylor's default scope): a row the global mask emptied further than a round asks.
+  const t = await runCli([
+    ...["prune", "--model", `${dir}/rounds-70.json`, "--strategy", "taylor", "--sparsity", "0.9"],
+    ...["--rounds", "4", "--fine-tune", "lbfgs", "--fine-tune-iterations", "5", "--seed", "5"],
+    ...["--test-fraction", "0.3", "--json", "--quiet"],
+  ]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.equal(JSON.parse(t.stdout).pruning.rounds.at(-1), 0.9);
+});
