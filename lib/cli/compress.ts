@@ -46,7 +46,12 @@ import {
   type SweepResult,
 } from "../compress/mod.ts";
 import { type Command, decimalValue, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
-import { checkPruneCount, MAX_PRUNE_ROUNDS, resolvePrune } from "../compress/context.ts";
+import {
+  checkPruneCount,
+  MAX_PRUNE_ROUNDS,
+  resolvePrune,
+  roundsForModel,
+} from "../compress/context.ts";
 import {
   prunesInRounds,
   resolveSpace,
@@ -535,10 +540,17 @@ export const compressCommand: Command = {
         );
       }
       if (space.prune) {
+        let resolved;
         try {
-          checkPruneCount(resolvePrune(space.prune, NAME), rows, d, NAME);
+          resolved = resolvePrune(space.prune, NAME);
+          checkPruneCount(resolved, rows, d, NAME);
         } catch (error) {
           throw usage(errorReason(error));
+        }
+        // Rounds that remove no more weights, or no more than a loaded model's mask, are one.
+        const rounds = roundsForModel(resolved, rows, d, model?.mask ?? null);
+        if (rounds.previous !== null && space.fineTune === false) {
+          throw usage("--rounds needs fine-tuning between the rounds: drop --fine-tune none");
         }
       }
     }
@@ -1017,15 +1029,10 @@ function spaceFromArgs(
         `with --${count !== undefined ? "count" : "sparsity"} 0`,
       );
     } else {
-      let resolved;
       try {
-        resolved = resolvePrune(prune, NAME);
+        resolvePrune(prune, NAME);
       } catch (error) {
         throw usage(errorReason(error));
-      }
-      // Rounds that collapse into one (a count too small to split) need no fine-tuning.
-      if (resolved.previous !== null && fineTune === false) {
-        throw usage("--rounds needs fine-tuning between the rounds: drop --fine-tune none");
       }
     }
     const methodName = methodNames[0] ?? "uniform";

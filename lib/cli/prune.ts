@@ -9,10 +9,10 @@ import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
 import type { Optimizer } from "../model/fit.ts";
 import { predict } from "../model/predict.ts";
 import type { LogisticModel, Penalty } from "../model/types.ts";
-import { type PruneTarget, targetCount } from "../prune/mask.ts";
+import type { PruneTarget } from "../prune/mask.ts";
 import { sparsityReport } from "../prune/report.ts";
 import { fineTune } from "../prune/retrain.ts";
-import { MAX_PRUNING_ROUNDS, pruningRounds } from "../prune/schedule.ts";
+import { MAX_PRUNING_ROUNDS, pruningRounds, roundsThatPrune } from "../prune/schedule.ts";
 import { sparsePredict, toSparseModel } from "../prune/sparse.ts";
 import {
   defaultScope,
@@ -201,18 +201,32 @@ export const pruneCommand: Command = {
         `Cannot parse arguments of '${NAME}': --rounds needs --sparsity or --count`,
       );
     }
-    // What each round removes; rounds that would remove nothing more are left out.
-    let amounts = target.threshold !== undefined
+    // What each round removes on the schedule; which rounds prune is known with the model.
+    const scheduled = target.threshold !== undefined
       ? []
       : target.fraction !== undefined
       ? pruningRounds(target.fraction, rounds, "fraction")
       : pruningRounds(target.count!, rounds, "count");
-    if (amounts.length > 1 && tuning === "none") {
-      throw new UsageError(
-        `Cannot parse arguments of '${NAME}': --rounds needs fine-tuning between the rounds: ` +
-          "add --fine-tune lbfgs, sgd or adam",
-      );
-    }
+    // The rounds that remove something from a model of this shape and mask (a loaded model's
+    // mask may remove more than the earlier rounds ask for: a mask never revives a weight),
+    // checked before any training.
+    const roundsFor = (rows: number, cols: number, mask: Uint8Array | null) => {
+      const amounts = roundsThatPrune(scheduled, {
+        kind: target.fraction !== undefined ? "fraction" : "count",
+        structure: features ? "features" : "weights",
+        scope,
+        rows,
+        cols,
+        mask,
+      });
+      if (amounts.length > 1 && tuning === "none") {
+        throw new UsageError(
+          `Cannot parse arguments of '${NAME}': --rounds needs fine-tuning between the rounds: ` +
+            "add --fine-tune lbfgs, sgd or adam",
+        );
+      }
+      return amounts;
+    };
     const tuningOptions = ["fine-tune-iterations", "fine-tune-epochs", "fine-tune-learning-rate"];
     if (tuning === "none") {
       refuseUnused(NAME, args, tuningOptions, "with --fine-tune none");
@@ -255,6 +269,7 @@ export const pruneCommand: Command = {
       batchSizeElsewhere: miniBatchTuning,
     });
     let dense: LogisticModel;
+    let amounts: number[];
     let origin: string;
     const file = args.string("model");
     // The data as the model takes them: a loaded reduced model gets its columns by name.
@@ -262,6 +277,7 @@ export const pruneCommand: Command = {
     if (file !== undefined) {
       const loaded = await readFloatModelFile(file, "prune");
       dense = loaded.model;
+      amounts = roundsFor(dense.weights.rows, dense.weights.cols, dense.mask ?? null);
       for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
       base = dataForModel(dense, data, file);
       origin = `loaded from ${file}`;
@@ -277,6 +293,7 @@ export const pruneCommand: Command = {
       const k = data.train.classes.length === 2 ? 1 : data.train.classes.length;
       const d = data.train.x.cols;
       checkCount(target.count, features || scope === "per-class" ? d : k * d, features);
+      amounts = roundsFor(k, d, null);
       const result = trainWithProgress(data, args, showProgress, io, {
         command: NAME,
         batchSizeElsewhere: miniBatchTuning,
@@ -304,7 +321,6 @@ export const pruneCommand: Command = {
         y: Int32Array.from(rows, (i) => base.train.y[i]),
       };
     }
-    const started = performance.now();
     const compensate = args.flag("compensate") ? base.train.x : undefined;
     const tuner = args.string("fine-tune")!;
     const optimizer = tuner === "none" ? null : fineTuneOptimizer(args, tuner);
@@ -337,93 +353,59 @@ export const pruneCommand: Command = {
     };
     const amountOf = (a: number): PruneTarget =>
       target.fraction !== undefined ? { fraction: a } : { count: a };
-    // A loaded model's mask may already remove more than the earlier rounds ask for (a mask never
-    // revives a weight): those rounds are left out, as --steps starts from the model's share.
-    if (amounts.length > 1 && dense.mask) {
-      const { rows: k, cols: d } = dense.weights;
-      const mask = dense.mask;
-      let removed = 0, size: number;
-      if (features) {
-        size = d;
-        for (let j = 0; j < d; j++) {
-          let gone = true;
-          for (let c = 0; c < k && gone; c++) if (mask[c * d + j] !== 0) gone = false;
-          if (gone) removed++;
-        }
-      } else {
-        size = scope === "per-class" ? d : k * d;
-        for (let start = 0; start < k * d; start += size) {
-          let zeros = 0;
-          for (let i = start; i < start + size; i++) if (mask[i] === 0) zeros++;
-          removed = Math.max(removed, zeros);
-        }
-      }
-      const wanted = (a: number) =>
-        target.fraction !== undefined
-          ? targetCount({ kind: "fraction", value: a, scope: "global" }, size)
-          : a;
-      amounts = [...amounts.slice(0, -1).filter((a) => wanted(a) > removed), amounts.at(-1)!];
-    }
-    // The earlier rounds: prune, then fine-tune what is left, each from the last.
-    let current = dense;
-    for (const [r, a] of amounts.slice(0, -1).entries()) {
-      current = pruneTo(current, amountOf(a), false).model;
+    const unit = tuner === "lbfgs" ? "iteration" : "epoch";
+    // Fine-tunes a model on the training rows (of the kept features), with progress; the totals
+    // of every round's fine-tuning are reported.
+    let tuneSeconds = 0, tuneSteps = 0;
+    const tune = (model: LogisticModel, x: Matrix, round: number) => {
       const progress = createProgress(io, showProgress);
+      const label = amounts.length > 1
+        ? `round ${round}/${amounts.length} fine-tuning`
+        : "fine-tuning";
       try {
-        current = fineTune(current, base.train, {
+        const r = fineTune(model, { x, y: data.train.y }, {
           optimizer: optimizer!,
           penalty: penaltyForTuning(penalty),
           seed,
           onProgress: (p) =>
             progress.update(
-              `round ${r + 1}/${amounts.length} fine-tuning: ${
-                tuner === "lbfgs" ? "iteration" : "epoch"
-              } ${p.epoch}/${p.totalEpochs}  ` +
-                `loss ${p.trainLoss.toFixed(4)}  ${p.seconds.toFixed(1)} s`,
+              `${label}: ${unit} ${p.epoch}/${p.totalEpochs}  loss ${p.trainLoss.toFixed(4)}  ` +
+                `${p.seconds.toFixed(1)} s`,
             ),
-        }).model;
+        });
+        tuneSeconds += r.history.at(-1)?.seconds ?? 0;
+        tuneSteps += r.history.length;
+        return r.model;
       } finally {
         progress.done();
       }
+    };
+    // The earlier rounds: prune, then fine-tune what is left, each from the last.
+    let pruneSeconds = 0;
+    const timed = <T>(f: () => T): T => {
+      const t0 = performance.now();
+      const out = f();
+      pruneSeconds += (performance.now() - t0) / 1000;
+      return out;
+    };
+    let current = dense;
+    for (const [r, a] of amounts.slice(0, -1).entries()) {
+      current = tune(timed(() => pruneTo(current, amountOf(a), false)).model, base.train.x, r + 1);
     }
-    const lastStep = pruneTo(
-      current,
-      amounts.length > 0 ? amountOf(amounts.at(-1)!) : target,
-      true,
+    const lastStep = timed(() =>
+      pruneTo(current, amounts.length > 0 ? amountOf(amounts.at(-1)!) : target, true)
     );
     const pruned: LogisticModel = lastStep.model;
     const kept: Int32Array | null = lastStep.kept;
-    const pruneSeconds = (performance.now() - started) / 1000;
     const view = (x: Matrix) => (kept ? selectFeatures(x, kept) : x);
     const trainX = view(base.train.x), testX = view(base.test.x);
     const denseTest = evaluate(dense, base.test.x, data.test.y);
     const prunedTest = evaluate(pruned, testX, data.test.y);
 
-    let tuned: { model: LogisticModel; test: Evaluation; seconds: number; steps: number } | null =
-      null;
+    let tuned: { model: LogisticModel; test: Evaluation } | null = null;
     if (optimizer !== null) {
-      const progress = createProgress(io, showProgress);
-      const unit = tuner === "lbfgs" ? "iteration" : "epoch";
-      try {
-        const r = fineTune(pruned, { x: trainX, y: data.train.y }, {
-          optimizer,
-          penalty: penaltyForTuning(penalty),
-          seed,
-          onProgress: (p) =>
-            progress.update(
-              `fine-tuning: ${unit} ${p.epoch}/${p.totalEpochs}  loss ${p.trainLoss.toFixed(4)}  ` +
-                `${p.seconds.toFixed(1)} s`,
-            ),
-        });
-        tuned = {
-          model: r.model,
-          test: evaluate(r.model, testX, data.test.y),
-          seconds: r.history.at(-1)?.seconds ?? 0,
-          steps: r.history.length,
-        };
-      } finally {
-        progress.done();
-      }
+      const model = tune(pruned, trainX, Math.max(amounts.length, 1));
+      tuned = { model, test: evaluate(model, testX, data.test.y) };
     }
     const final = tuned?.model ?? pruned;
     const report = sparsityReport(final);
@@ -486,7 +468,15 @@ export const pruneCommand: Command = {
         pruned: prunedTest.logLoss,
         fineTuned: tuned?.test.logLoss ?? null,
       },
-      fineTuning: tuned ? { optimizer: tuner, steps: tuned.steps, seconds: tuned.seconds } : null,
+      // Every round's fine-tuning: how many there were, their steps and seconds in all.
+      fineTuning: tuned
+        ? {
+          optimizer: tuner,
+          rounds: Math.max(amounts.length, 1),
+          steps: tuneSteps,
+          seconds: tuneSeconds,
+        }
+        : null,
       sparsity: {
         weights: report.weights,
         zeros: report.zeros,
@@ -518,7 +508,9 @@ export const pruneCommand: Command = {
     ];
     if (tuned) {
       rows.push([
-        `fine-tuned (${tuner}, ${tuned.steps} ${tuner === "lbfgs" ? "it." : "ep."})`,
+        `fine-tuned (${tuner}, ${
+          amounts.length > 1 ? `${amounts.length} rounds, ` : ""
+        }${tuneSteps} ${tuner === "lbfgs" ? "it." : "ep."})`,
         percent(tuned.test.accuracy),
         tuned.test.logLoss.toFixed(4),
       ]);
@@ -534,7 +526,8 @@ export const pruneCommand: Command = {
           amounts.map((a) => target.fraction !== undefined ? percent(a) : String(a)).join(", ")
         }) fine-tuned after each`
         : "") +
-      (args.flag("compensate") ? ", bias compensated" : "") + ` (${pruneSeconds.toFixed(2)} s)`,
+      (args.flag("compensate") ? ", bias compensated" : "") +
+      ` (${amounts.length > 1 ? "pruning " : ""}${pruneSeconds.toFixed(2)} s)`,
       "",
       formatTable(["test", "accuracy", "log loss"], rows),
       "",

@@ -34,7 +34,7 @@ import { classesFromScores, decisionFunction, probabilitiesFromScores } from "..
 import { type LogisticModel, type Penalty, penaltyStrengths } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { fineTune } from "../prune/retrain.ts";
-import { MAX_PRUNING_ROUNDS, pruningRounds } from "../prune/schedule.ts";
+import { MAX_PRUNING_ROUNDS, pruningRounds, roundsThatPrune } from "../prune/schedule.ts";
 import {
   defaultScope,
   PRUNE_STRATEGIES,
@@ -264,6 +264,42 @@ export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
   return chainPrune(
     amounts.map((a) =>
       count !== null ? { ...step, fraction: null, count: a } : { ...step, fraction: a, count: null }
+    ),
+  );
+}
+
+/**
+ * A pruning step's rounds for a model: the rounds that remove something from a model of this
+ * shape and mask (see `roundsThatPrune`: a round that removes no more weights than the one before
+ * it, or than the model's mask already removes, is left out).
+ *
+ * @param p The resolved step.
+ * @param rows The model's weight rows.
+ * @param cols Its features.
+ * @param mask Its mask, if any.
+ * @returns The step with the rounds that prune.
+ */
+export function roundsForModel(
+  p: ResolvedPrune,
+  rows: number,
+  cols: number,
+  mask: Uint8Array | null,
+): ResolvedPrune {
+  if (p.rounds.length < 2) return p;
+  const amounts = roundsThatPrune(p.rounds, {
+    kind: p.count !== null ? "count" : "fraction",
+    structure: p.structure,
+    scope: p.scope,
+    rows,
+    cols,
+    mask,
+  });
+  const { rounds: _rounds, previous: _previous, ...step } = p;
+  return chainPrune(
+    amounts.map((a) =>
+      p.count !== null
+        ? { ...step, fraction: null, count: a }
+        : { ...step, fraction: a, count: null }
     ),
   );
 }

@@ -20,6 +20,7 @@ import {
   createContext,
   removesNothing,
   resolvePrune,
+  roundsForModel,
   SESSION_OPTION_KEYS,
 } from "./context.ts";
 import { resolveMethod } from "../quant/quantize.ts";
@@ -185,7 +186,10 @@ export function createCompressionSession(
       checkOptionKeys(ACTION, run, COMPRESS_OPTION_KEYS);
       const prune = run.prune === undefined ? DEFAULT_PRUNE : run.prune;
       const quantize = run.quantize === undefined ? DEFAULT_QUANTIZE : run.quantize;
-      const resolved = prune === false ? null : resolvePrune(prune);
+      const { rows, cols } = ctx.dense.weights;
+      const resolved = prune === false
+        ? null
+        : roundsForModel(resolvePrune(prune), rows, cols, ctx.dense.mask ?? null);
       if (resolved) {
         checkPruneCount(resolved, ctx.dense.weights.rows, ctx.dense.weights.cols);
         checkRoundsFineTuned(resolved.previous !== null, ctx.fineTune, ACTION);
@@ -265,9 +269,13 @@ export function compressModel(
   const { prune, quantize, ...session } = options;
   // Settings of the steps are checked before the dense model is trained.
   if (prune) {
-    const resolved = resolvePrune(prune);
+    let resolved = resolvePrune(prune);
     const d = data?.x?.cols;
-    if (typeof d === "number") checkPruneCount(resolved, outputsOf(data, options.model), d);
+    if (typeof d === "number") {
+      const k = outputsOf(data, options.model);
+      checkPruneCount(resolved, k, d);
+      resolved = roundsForModel(resolved, k, d, options.model?.mask ?? null);
+    }
     checkRoundsFineTuned(resolved.previous !== null, options.fineTune, "compress model");
   }
   if (quantize !== undefined) checkQuantizeSpec(quantize);

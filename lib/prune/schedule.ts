@@ -6,7 +6,8 @@
  * @module
  */
 
-import { assertInRange, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import { targetCount } from "./mask.ts";
 
 /** The schedule's settings, in steps (epochs when used by `gradualPrune`). */
 export interface PolynomialScheduleOptions {
@@ -137,7 +138,7 @@ export function resolveSchedule(
  * @param rounds The number of rounds, an integer in [1, 100].
  * @param kind Whether `target` is a fraction or a count.
  * @returns The amounts, increasing, ending with `target` (`[target]` for a target of 0).
- * @throws {RangeError} If `rounds` is out of range.
+ * @throws {RangeError} If `rounds` or `target` is out of range, or `kind` is neither.
  *
  * @example 90 % in three rounds
  * ```ts
@@ -153,7 +154,17 @@ export function pruningRounds(
   rounds: number,
   kind: "fraction" | "count",
 ): number[] {
-  assertInRange("schedule pruning rounds", "rounds", rounds, 1, MAX_PRUNING_ROUNDS, true);
+  const action = "schedule pruning rounds";
+  assertInRange(action, "rounds", rounds, 1, MAX_PRUNING_ROUNDS, true);
+  if (kind === "fraction") {
+    assertInRange(action, "target fraction", target, 0, 1 - Number.EPSILON);
+  } else if (kind === "count") {
+    assertInRange(action, "target count", target, 0, Number.MAX_SAFE_INTEGER, true);
+  } else {
+    throw new RangeError(
+      `Cannot ${action}: kind must be fraction or count, got ${describe(kind)}`,
+    );
+  }
   const amounts: number[] = [];
   for (let r = 1; r <= rounds; r++) {
     const share = 1 - (1 - r / rounds) ** 3;
@@ -169,3 +180,73 @@ export function pruningRounds(
 
 /** The most rounds {@linkcode pruningRounds} takes. */
 export const MAX_PRUNING_ROUNDS = 100;
+
+/** What the rounds of iterative pruning apply to: a model's shape and mask, and their unit. */
+export interface RoundsScope {
+  /** Whether the amounts are fractions or counts. */
+  readonly kind: "fraction" | "count";
+  /** Single weights, or whole features (columns). */
+  readonly structure: "weights" | "features";
+  /** For weights: one ranking over the matrix, or one per class row. */
+  readonly scope: "global" | "per-class";
+  /** The model's weight rows (classes, or 1 for a binary model). */
+  readonly rows: number;
+  /** Its features. */
+  readonly cols: number;
+  /** Its mask, if any (`mask[r * cols + j]` is 0 where a weight is removed). */
+  readonly mask?: Uint8Array | null;
+}
+
+/**
+ * The rounds of {@linkcode pruningRounds} that remove something from a model. A round is left out
+ * when what it removes, in weights (per class row with `per-class`) or in features, is not more
+ * than the round before it, or not more than the model's mask already removes (the most in any
+ * class row with `per-class`: a mask never revives a weight, so a smaller target is refused).
+ * The last amount, the target, always stays.
+ *
+ * @param amounts The amounts of the rounds, increasing, as `pruningRounds` gives them.
+ * @param where The model's shape and mask, and the amounts' unit.
+ * @returns The amounts of the rounds that prune.
+ *
+ * @example 10 % of 30 weights in five rounds is three rounds
+ * ```ts
+ * import { pruningRounds, roundsThatPrune } from "./schedule.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const amounts = pruningRounds(0.1, 5, "fraction"); // 0.049, 0.078, 0.094, 0.099, 0.1
+ * const where = { kind: "fraction", structure: "weights", scope: "global", rows: 1, cols: 30 } as const;
+ * // 1, 2, 3, 3 and 3 weights: the last three remove as much.
+ * assert.deepEqual(roundsThatPrune(amounts, where), [0.049, 0.078, 0.1]);
+ * ```
+ */
+export function roundsThatPrune(amounts: readonly number[], where: RoundsScope): number[] {
+  const { rows, cols, mask } = where;
+  const size = where.structure === "features" || where.scope === "per-class" ? cols : rows * cols;
+  let removed = 0;
+  if (mask) {
+    if (where.structure === "features") {
+      for (let j = 0; j < cols; j++) {
+        let gone = true;
+        for (let c = 0; c < rows && gone; c++) if (mask[c * cols + j] !== 0) gone = false;
+        if (gone) removed++;
+      }
+    } else {
+      for (let start = 0; start < rows * cols; start += size) {
+        let zeros = 0;
+        for (let i = start; i < start + size; i++) if (mask[i] === 0) zeros++;
+        removed = Math.max(removed, zeros);
+      }
+    }
+  }
+  const count = (a: number) =>
+    where.kind === "count" ? a : targetCount({ kind: "fraction", value: a, scope: "global" }, size);
+  const kept: number[] = [];
+  amounts.forEach((a, i) => {
+    const last = i === amounts.length - 1;
+    if (!last && count(a) <= removed) return;
+    // The later of two rounds that remove as much replaces the earlier (the target stays).
+    if (kept.length > 0 && count(kept.at(-1)!) >= count(a)) kept.pop();
+    kept.push(a);
+  });
+  return kept;
+}

@@ -301,6 +301,9 @@ Deno.test("lrc prune --rounds prunes iteratively: the library's iterativePrune o
   const report = JSON.parse(r.stdout);
   // 0.9 * (1 - (2/3)^3) = 0.633 and 0.9 * (1 - (1/3)^3) = 0.867.
   assert.deepEqual(report.pruning.rounds, [0.633, 0.867, 0.9]);
+  // Every round's fine-tuning is counted: three of at most 15 iterations.
+  assert.equal(report.fineTuning.rounds, 3);
+  assert.ok(report.fineTuning.steps > 15 && report.fineTuning.steps <= 45, r.stdout);
   const saved = modelFromJson(await Deno.readTextFile(`${dir}/rounds.json`));
   const expected = iterativePrune(model, { x: split.xTrain, y: split.yTrain }, {
     sparsities: [0.633, 0.867, 0.9],
@@ -366,6 +369,14 @@ Deno.test("lrc prune --rounds is refused without fine-tuning or with a threshold
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message, args.join(" "));
   }
+  // Rounds that remove no more weights are one: 1.8 % and 2 % of breast cancer's 30 weights are
+  // both one weight.
+  const same = await runCli([
+    ...["prune", "--dataset", "breast-cancer", "--sparsity", "0.02", "--rounds", "2", "--json"],
+    ...quick,
+  ]);
+  assert.equal(same.code, 0, same.stderr);
+  assert.deepEqual(JSON.parse(same.stdout).pruning.rounds, [0.02]);
   // One weight in four rounds is one round: no fine-tuning needed.
   const one = await runCli(["prune", "--count", "1", "--rounds", "4", "--json", ...quick]);
   assert.equal(one.code, 0, one.stderr);

@@ -14,6 +14,7 @@ import { asFloatModel } from "../../lib/io/quantized.ts";
 import { predict } from "../../lib/model/predict.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import { iterativePrune } from "../../lib/prune/retrain.ts";
+import { pruneWithStrategy } from "../../lib/prune/strategy.ts";
 import { FAST, splitSet } from "./_data.ts";
 
 const digits = await splitSet("digits");
@@ -223,6 +224,30 @@ Deno.test("without fine-tuning, pruning is refused only where a step really has 
   assert.throws(
     () =>
       untuned.sweep({ sparsities: [0, 0.5, 0.8], methods: [{ kind: "float16" }], iterative: true }),
+    /needs fine-tuning/,
+  );
+});
+
+Deno.test("rounds start from a given model's mask and merge rounds that remove no more weights", async () => {
+  // A model already pruned to 70 %: the first round of 90 % in three (63.3 %) is behind it.
+  const s = session();
+  const from70 = createCompressionSession(digits.train, {
+    fineTune: FAST.fineTune,
+    model: pruneWithStrategy(s.dense, "magnitude", { fraction: 0.7 }),
+    validation: s.validation,
+  });
+  const r = from70.compress({ prune: { fraction: 0.9, rounds: 3 }, quantize: false });
+  assert.match(r.stages[1].name, /^magnitude 86\.7\/90 % of weights, float32/);
+  // 2 % of breast cancer's 30 weights in two rounds: 1.8 % and 2 % are one weight each, so one
+  // round, which needs no fine-tuning.
+  const cancer = (await splitSet("breast-cancer")).train;
+  const options = { ...FAST, fineTune: false as const };
+  const one = { prune: { fraction: 0.02, rounds: 2 }, quantize: false as const };
+  const run = createCompressionSession(cancer, options).compress(one);
+  assert.match(run.stages[1].name, /^magnitude 2 % of weights, float32/);
+  compressModel(cancer, { ...options, ...one });
+  assert.throws(
+    () => compressModel(cancer, { ...options, prune: { fraction: 0.5, rounds: 2 } }),
     /needs fine-tuning/,
   );
 });
