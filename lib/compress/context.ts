@@ -261,10 +261,17 @@ export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
     scope: structure === "features" ? "global" as const : scope,
     compensate: spec.compensate ?? true,
   };
-  return chainPrune(
-    amounts.map((a) =>
-      count !== null ? { ...step, fraction: null, count: a } : { ...step, fraction: a, count: null }
-    ),
+  return chainPrune(stepsAt(step, amounts, count !== null));
+}
+
+/** One step per amount, as fractions or counts. */
+function stepsAt(
+  step: Omit<ResolvedPrune, "rounds" | "previous" | "fraction" | "count">,
+  amounts: readonly number[],
+  byCount: boolean,
+): Omit<ResolvedPrune, "rounds" | "previous">[] {
+  return amounts.map((a) =>
+    byCount ? { ...step, fraction: null, count: a } : { ...step, fraction: a, count: null }
   );
 }
 
@@ -294,14 +301,8 @@ export function roundsForModel(
     cols,
     mask,
   });
-  const { rounds: _rounds, previous: _previous, ...step } = p;
-  return chainPrune(
-    amounts.map((a) =>
-      p.count !== null
-        ? { ...step, fraction: null, count: a }
-        : { ...step, fraction: a, count: null }
-    ),
-  );
+  const { rounds: _rounds, previous: _previous, fraction: _fraction, count: _count, ...step } = p;
+  return chainPrune(stepsAt(step, amounts, p.count !== null));
 }
 
 /**

@@ -191,7 +191,7 @@ export function createCompressionSession(
         ? null
         : roundsForModel(resolvePrune(prune), rows, cols, ctx.dense.mask ?? null);
       if (resolved) {
-        checkPruneCount(resolved, ctx.dense.weights.rows, ctx.dense.weights.cols);
+        checkPruneCount(resolved, rows, cols);
         checkRoundsFineTuned(resolved.previous !== null, ctx.fineTune, ACTION);
       }
       checkQuantizeSpec(quantize);
