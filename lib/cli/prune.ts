@@ -277,7 +277,11 @@ export const pruneCommand: Command = {
     if (file !== undefined) {
       const loaded = await readFloatModelFile(file, "prune");
       dense = loaded.model;
-      amounts = roundsFor(dense.weights.rows, dense.weights.cols, dense.mask ?? null);
+      // The count against the loaded model's shape, before any round prunes or fine-tunes (a
+      // round's share of it would otherwise fail first, named by that share).
+      const { rows: k, cols: d } = dense.weights;
+      checkCount(target.count, features || scope === "per-class" ? d : k * d, features);
+      amounts = roundsFor(k, d, dense.mask ?? null);
       for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
       base = dataForModel(dense, data, file);
       origin = `loaded from ${file}`;

@@ -419,3 +419,29 @@ Deno.test("lrc prune --rounds from a loaded pruned model leaves out the rounds i
   assert.equal(t.code, 0, t.stderr);
   assert.equal(JSON.parse(t.stdout).pruning.rounds.at(-1), 0.9);
 });
+
+Deno.test("lrc prune --count is checked against a loaded model before any round", async () => {
+  // A reduced model of 5 features: 28 features in four rounds failed in the first round, named
+  // by its share (16), and 6 in three rounds after the first round's fine-tuning.
+  const r5 = await runCli([
+    ...["prune", "--dataset", "breast-cancer", "--structure", "features", "--count", "25"],
+    ...["--save", `${dir}/reduced-5.json`, ...quick],
+  ]);
+  assert.equal(r5.code, 0, r5.stderr);
+  for (const [count, rounds] of [["28", "4"], ["6", "3"], ["6", "1"]]) {
+    const r = await runCli([
+      ...["prune", "--dataset", "breast-cancer", "--model", `${dir}/reduced-5.json`],
+      ...["--structure", "features", "--count", count, "--rounds", rounds],
+      ...["--fine-tune", "lbfgs", "--quiet"],
+    ]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`--count ${count} exceeds the 5 features of the model`));
+  }
+  // Weights: 6 per class row of a 5-weight binary model.
+  const w = await runCli([
+    ...["prune", "--dataset", "breast-cancer", "--model", `${dir}/reduced-5.json`],
+    ...["--count", "6", "--rounds", "3", "--fine-tune", "lbfgs", "--quiet"],
+  ]);
+  assert.equal(w.code, 2, w.stderr);
+  assert.match(w.stderr, /--count 6 exceeds the 5 weights of the model/);
+});
