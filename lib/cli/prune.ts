@@ -196,6 +196,12 @@ export const pruneCommand: Command = {
     }
     const tuning = args.string("fine-tune")!;
     const rounds = args.number("rounds", 1, MAX_PRUNING_ROUNDS, true)!;
+    if (rounds > 1 && strategy === "random") {
+      throw new UsageError(
+        `Cannot parse arguments of '${NAME}': --rounds does not apply to --strategy random (it ` +
+          "ranks the weights the same in every round, so rounds give the one-shot mask)",
+      );
+    }
     if (rounds > 1 && target.threshold !== undefined) {
       throw new UsageError(
         `Cannot parse arguments of '${NAME}': --rounds needs --sparsity or --count`,

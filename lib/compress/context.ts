@@ -251,8 +251,21 @@ export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
       `Cannot ${action}: prune compensate must be a boolean, got ${describe(spec.compensate)}`,
     );
   }
-  const rounds = spec.rounds ?? 1;
+  const rounds = spec.rounds === undefined ? 1 : spec.rounds;
+  if (typeof rounds !== "number") {
+    throw new TypeError(
+      `Cannot ${action}: prune rounds must be a number, got ${describe(rounds)}`,
+    );
+  }
   assertInRange(action, "prune rounds", rounds, 1, MAX_PRUNE_ROUNDS, true);
+  if (rounds > 1 && strategy === "random") {
+    // Random scores depend on the seed and the shape only: every round takes the next of the
+    // same order, so the rounds end with the one-shot mask.
+    throw new RangeError(
+      `Cannot ${action}: prune rounds do not apply to random pruning (it ranks the weights the ` +
+        "same in every round, so rounds give the one-shot mask)",
+    );
+  }
   const target = (fraction ?? count)!;
   const amounts = pruningRounds(target, rounds, count !== null ? "count" : "fraction");
   const step = {

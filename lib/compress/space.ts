@@ -144,7 +144,7 @@ export function resolveSpace(
       throw new RangeError(`Cannot ${action}: training must be ptq or qat, got '${t}'`);
     }
   }
-  const includeFloat = space.includeFloat ?? true;
+  const includeFloat = space.includeFloat === undefined ? true : space.includeFloat;
   if (typeof includeFloat !== "boolean") {
     throw new TypeError(
       `Cannot ${action}: includeFloat must be a boolean, got ${describe(includeFloat)}`,
@@ -167,7 +167,7 @@ export function resolveSpace(
       unused("iterative", "does not apply: no sparsity prunes", "it");
     }
   }
-  const iterative = space.iterative ?? false;
+  const iterative = space.iterative === undefined ? false : space.iterative;
   if (typeof iterative !== "boolean") {
     throw new TypeError(
       `Cannot ${action}: iterative must be a boolean, got ${describe(iterative)}`,
@@ -180,8 +180,13 @@ export function resolveSpace(
       const steps = sparsities.map((fraction) =>
         resolvePrune({ strategy, structure, fraction }, action)
       );
-      // Iterative: each level is the last round of the levels up to it.
-      ladders.push(iterative ? steps.map((_, i) => chainPrune(steps.slice(0, i + 1))) : steps);
+      // Iterative: each level is the last round of the levels up to it (random pruning ranks
+      // the weights the same in every round, so its levels stay pruned from the dense model).
+      ladders.push(
+        iterative && strategy !== "random"
+          ? steps.map((_, i) => chainPrune(steps.slice(0, i + 1)))
+          : steps,
+      );
     }
   }
   if (ladders.length === 0) {

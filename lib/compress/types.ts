@@ -106,7 +106,9 @@ export interface PruneSpec {
    * as `iterativePrune`): after round `r` of `R`, `target * (1 - (1 - r / R) ** 3)` is removed
    * (the cubic schedule of Zhu and Gupta, which removes most in the first rounds; a fraction
    * rounded to 0.1 %, a count to a whole number; rounds that would remove nothing more are left
-   * out), each round's mask extending the previous one and the last reaching the target. The
+   * out), each round's mask extending the previous one and the last reaching the target (not for
+   * `random`, which ranks the weights the same in every round: its rounds would end with the
+   * one-shot mask). The
    * step is named by its rounds (90 % in 3 rounds: `"magnitude 63.3/86.7/90 % of weights"`).
    * Needs fine-tuning.
    * @default {1}
@@ -432,7 +434,8 @@ export interface CompressionSpace {
    * strategy) instead of from the dense model: iterative pruning whose rounds are the space's
    * sparsities (the 80 % level of `[0, 0.5, 0.8]` is 50 % then 80 %, fine-tuned after each).
    * Needs fine-tuning. A level's model then depends on the levels below it, which a search makes
-   * (and fine-tunes) before it even where it skips their candidates.
+   * (and fine-tunes) before it even where it skips their candidates. Levels of `random` pruning
+   * stay pruned from the dense model (random ranks the weights the same in every round).
    * @default {false}
    */
   iterative?: boolean;

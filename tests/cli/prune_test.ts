@@ -364,6 +364,10 @@ Deno.test("lrc prune --rounds is refused without fine-tuning or with a threshold
       /--rounds needs --sparsity or --count/,
     ],
     [["--sparsity", "0.8", "--rounds", "0"], /--rounds must be an integer/],
+    [
+      ["--strategy", "random", "--sparsity", "0.8", "--rounds", "3", "--fine-tune", "lbfgs"],
+      /--rounds does not apply to --strategy random \(it ranks the weights the same in every/,
+    ],
   ];
   for (const [args, message] of cases) {
     const r = await runCli(["prune", ...args, ...quick]);

@@ -251,3 +251,42 @@ Deno.test("rounds start from a given model's mask and merge rounds that remove n
     /needs fine-tuning/,
   );
 });
+
+Deno.test("random pruning takes no rounds, and its iterative levels are pruned from the dense model", () => {
+  const s = session();
+  // Random scores depend on the seed and the shape only: rounds would end with the one-shot mask.
+  assert.throws(
+    () => s.compress({ prune: { strategy: "random", fraction: 0.9, rounds: 3 } }),
+    /RangeError: Cannot compress model: prune rounds do not apply to random pruning/,
+  );
+  const space = {
+    strategies: ["magnitude", "random"] as const,
+    sparsities: [0, 0.5, 0.8],
+    methods: [{ kind: "float16" as const }],
+    training: ["ptq" as const],
+  };
+  const names = s.sweep({ ...space, iterative: true }).bases.map((b) => b.name);
+  assert.deepEqual(names, [
+    "magnitude 50 % of weights",
+    "magnitude 50/80 % of weights",
+    "random 50 % of weights",
+    "random 80 % of weights",
+  ]);
+});
+
+Deno.test("rounds and iterative of the wrong type are refused, null included", () => {
+  const s = session();
+  for (const rounds of [null, "3"]) {
+    assert.throws(
+      () => s.compress({ prune: { fraction: 0.5, rounds: rounds as unknown as number } }),
+      /TypeError: Cannot compress model: prune rounds must be a number, got /,
+      String(rounds),
+    );
+  }
+  for (const [key, value] of [["iterative", null], ["includeFloat", null]] as const) {
+    assert.throws(
+      () => s.sweep({ sparsities: [0, 0.5], [key]: value as unknown as boolean }),
+      new RegExp(`TypeError: Cannot sweep compression: ${key} must be a boolean, got null`),
+    );
+  }
+});
