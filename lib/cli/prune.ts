@@ -332,8 +332,7 @@ export const pruneCommand: Command = {
       };
     }
     const compensate = args.flag("compensate") ? base.train.x : undefined;
-    const tuner = args.string("fine-tune")!;
-    const optimizer = tuner === "none" ? null : fineTuneOptimizer(args, tuner);
+    const optimizer = tuning === "none" ? null : fineTuneOptimizer(args, tuning);
     // One pruning step of `model` to `amount` (the target's kind); whole features are masked in
     // the earlier rounds and removed from the model in the last.
     const pruneTo = (model: LogisticModel, amount: PruneTarget, last: boolean) => {
@@ -363,7 +362,7 @@ export const pruneCommand: Command = {
     };
     const amountOf = (a: number): PruneTarget =>
       target.fraction !== undefined ? { fraction: a } : { count: a };
-    const unit = tuner === "lbfgs" ? "iteration" : "epoch";
+    const unit = tuning === "lbfgs" ? "iteration" : "epoch";
     // Fine-tunes a model on the training rows (of the kept features), with progress; the totals
     // of every round's fine-tuning are reported.
     let tuneSeconds = 0, tuneSteps = 0;
@@ -481,7 +480,7 @@ export const pruneCommand: Command = {
       // Every round's fine-tuning: how many there were, their steps and seconds in all.
       fineTuning: tuned
         ? {
-          optimizer: tuner,
+          optimizer: tuning,
           rounds: Math.max(amounts.length, 1),
           steps: tuneSteps,
           seconds: tuneSeconds,
@@ -518,9 +517,9 @@ export const pruneCommand: Command = {
     ];
     if (tuned) {
       rows.push([
-        `fine-tuned (${tuner}, ${
+        `fine-tuned (${tuning}, ${
           amounts.length > 1 ? `${amounts.length} rounds, ` : ""
-        }${tuneSteps} ${tuner === "lbfgs" ? "it." : "ep."})`,
+        }${tuneSteps} ${tuning === "lbfgs" ? "it." : "ep."})`,
         percent(tuned.test.accuracy),
         tuned.test.logLoss.toFixed(4),
       ]);

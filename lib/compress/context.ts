@@ -787,11 +787,6 @@ export function createContext(
     const key = keyOf(p);
     const hit = prunedCache.get(key);
     if (hit) return hit;
-    if (p.previous && fineTuneOptimizer === false) {
-      throw new RangeError(
-        `Cannot ${ACTION}: pruning in rounds (${pruneName(p)}) needs fine-tuning between them`,
-      );
-    }
     // The earlier rounds, fine-tuned, come first; their time counts as this step's.
     const from = p.previous ? base(p.previous) : denseBase;
     const t0 = performance.now();

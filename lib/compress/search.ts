@@ -371,7 +371,8 @@ function budgetedSearch(
         const smallest = smallestFile(pruned.model);
         if (ruledOut(smallest) !== null) {
           smallestBound = Math.min(smallestBound, smallest);
-          const round = space.iterative && i < ladder.length - 1;
+          // A round of the level above (iterative, not random): the next level prunes its model.
+          const round = (ladder[i + 1]?.previous ?? null) !== null;
           if (round) rounds.push(p);
           skip(
             pruneName(p),

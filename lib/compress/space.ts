@@ -26,8 +26,6 @@ export interface ResolvedSpace {
   readonly training: readonly QuantizationTraining[];
   /** Whether float32 models are candidates. */
   readonly includeFloat: boolean;
-  /** Whether each level prunes the fine-tuned model of the level below it. */
-  readonly iterative: boolean;
 }
 
 /** Defaults of a space. */
@@ -199,7 +197,6 @@ export function resolveSpace(
     granularities,
     training: (["ptq", "qat"] as const).filter((t) => training.includes(t)),
     includeFloat,
-    iterative,
   };
 }
 

@@ -1,32 +1,16 @@
 import assert from "node:assert/strict";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
-import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
-import { fit } from "../../lib/model/fit.ts";
 import { predict } from "../../lib/model/predict.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { fineTune, iterativePrune } from "../../lib/prune/retrain.ts";
 import { featureScores, pruneFeatures, selectFeatures } from "../../lib/prune/structured.ts";
 import { pruneWithStrategy } from "../../lib/prune/strategy.ts";
 import { runCli } from "../_helpers/assert_close.ts";
+import { directModel } from "./_direct_model.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc-prune-test-" });
 const quick = ["--max-iterations", "40", "--quiet"];
-
-/**
- * The CLI's split of digits with `--test-fraction 0.3 --seed 5` (the same library function with
- * that seed and fraction) and a model fitted on its training part.
- */
-async function directModel() {
-  const digits = await loadEmbedded("digits");
-  const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.3, seed: 5 });
-  const { model } = fit(split.xTrain, split.yTrain, {
-    classes: digits.classes,
-    featureNames: digits.featureNames,
-    optimizer: { kind: "lbfgs", maxIterations: 40 },
-  });
-  return { split, model };
-}
 
 Deno.test("lrc prune prunes exactly the requested sparsity and reports it as JSON", async () => {
   const r = await runCli(["prune", "--sparsity", "0.8", "--json", ...quick]);
@@ -240,7 +224,7 @@ Deno.test("lrc prune says whether a target applies to each class row or to all w
 });
 
 Deno.test("lrc prune --json reports accuracies that match a direct evaluation of its models", async () => {
-  const { split, model } = await directModel();
+  const { split, model } = await directModel(5);
   await Deno.writeTextFile(`${dir}/direct.json`, modelToJson(model));
   const run = async (extra: string[], save: string) => {
     const r = await runCli([
@@ -290,7 +274,7 @@ Deno.test("lrc prune --score-samples scores on a random sample, not the first ro
 });
 
 Deno.test("lrc prune --rounds prunes iteratively: the library's iterativePrune on the same split", async () => {
-  const { split, model } = await directModel();
+  const { split, model } = await directModel(5);
   await Deno.writeTextFile(`${dir}/rounds-dense.json`, modelToJson(model));
   const r = await runCli([
     ...["prune", "--model", `${dir}/rounds-dense.json`, "--sparsity", "0.9", "--rounds", "3"],
@@ -391,7 +375,7 @@ Deno.test("lrc prune --rounds is refused without fine-tuning or with a threshold
 Deno.test("lrc prune --rounds from a loaded pruned model leaves out the rounds its mask has passed", async () => {
   // One-shot pruning of a model already 70 % sparse to 90 % works; in three rounds (63.3, 86.7,
   // 90 %) the first would have to revive weights: it is left out, not an error.
-  const { split, model } = await directModel();
+  const { split, model } = await directModel(5);
   const sparse70 = pruneWithStrategy(model, "magnitude", { fraction: 0.7 });
   await Deno.writeTextFile(`${dir}/rounds-70.json`, modelToJson(sparse70));
   const r = await runCli([

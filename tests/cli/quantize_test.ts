@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
+import { directModel } from "./_direct_model.ts";
 import { quantizedModelFromJson } from "../../lib/quant/serialize.ts";
 import { calibrateInput } from "../../lib/quant/integer.ts";
 import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
@@ -8,7 +9,6 @@ import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { predict } from "../../lib/model/predict.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
-import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { loadModel } from "../../lib/io/model_file.ts";
 
 Deno.test("lrc quantize trains, quantizes and reports accuracy and bytes as JSON", async () => {
@@ -44,13 +44,7 @@ Deno.test("lrc quantize --json reports accuracies that match a direct evaluation
   const dir = await Deno.makeTempDir({ prefix: "lrc-quantize-test-" });
   try {
     // The CLI's split: the same library function with the seed and fraction given to it.
-    const digits = await loadEmbedded("digits");
-    const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.3, seed: 7 });
-    const { model } = fit(split.xTrain, split.yTrain, {
-      classes: digits.classes,
-      featureNames: digits.featureNames,
-      optimizer: { kind: "lbfgs", maxIterations: 40 },
-    });
+    const { split, model } = await directModel(7);
     await Deno.writeTextFile(`${dir}/m.json`, modelToJson(model));
     const r = await runCli([
       ...["quantize", "--model", `${dir}/m.json`, "--bits", "2", "--granularity", "class"],
