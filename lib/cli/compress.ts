@@ -233,6 +233,13 @@ export const compressCommand: Command = {
       help: "search the smallest file within POINTS percentage points of the dense model's " +
         "validation accuracy (lists below are the search space)",
     },
+    "standard-errors": {
+      type: "string",
+      value: "K",
+      help: "with --budget: a candidate passes when its validation difference from the dense " +
+        "model less K paired standard errors is within the budget (a margin for the " +
+        "validation set's noise; default 0)",
+    },
     "max-bytes": {
       type: "string",
       value: "N",
@@ -418,6 +425,10 @@ export const compressCommand: Command = {
     if (maxDrop !== undefined && maxDrop >= 1) {
       throw usage(`--budget must be below 100 points, got '${args.string("budget")}'`);
     }
+    if (args.given("standard-errors") && mode !== "budget") {
+      throw usage("--standard-errors is a margin of --budget; give it with --budget");
+    }
+    const standardErrors = args.number("standard-errors", 0, 1000);
     const maxBytes = mode === "size"
       ? args.number("max-bytes", 1, Number.MAX_SAFE_INTEGER, true)!
       : undefined;
@@ -592,7 +603,7 @@ export const compressCommand: Command = {
       } else if (mode === "sweep") {
         sweep = session.sweep(space.lists);
       } else if (mode === "budget") {
-        result = session.search({ ...space.lists, maxDrop });
+        result = session.search({ ...space.lists, maxDrop, standardErrors });
       } else {
         result = session.searchWithinBytes({ ...space.lists, maxBytes: maxBytes! });
       }
@@ -671,6 +682,7 @@ export const compressCommand: Command = {
             ? {
               budget: {
                 maxDrop: result.maxDrop,
+                standardErrors: result.standardErrors,
                 target: result.target,
                 chosen: result.chosen,
                 validationDifference: result.validationDifference,
@@ -723,8 +735,12 @@ export const compressCommand: Command = {
       const v = result.validationDifference;
       lines.push(
         `budget    within ${(result.maxDrop * 100).toFixed(2)} points of the dense validation ` +
-          `accuracy: at least ${percent(result.target)} (${v.samples.toLocaleString("en-US")} ` +
-          `validation samples: each is ${samplePoints(v.samples)} points)`,
+          (result.standardErrors > 0
+            ? `accuracy less ${result.standardErrors} paired standard errors of each ` +
+              `candidate's difference`
+            : `accuracy: at least ${percent(result.target)}`) +
+          ` (${v.samples.toLocaleString("en-US")} validation samples: each is ` +
+          `${samplePoints(v.samples)} points)`,
         `search    ${result.tried.length} models evaluated (${feasible} within budget), ` +
           `${result.skipped.length} skipped, ${seconds.toFixed(1)} s`,
         `chosen    ${result.chosen.name}`,
@@ -740,11 +756,12 @@ export const compressCommand: Command = {
           } points): only models with no more validation errors than dense pass`,
         );
       }
-      if (result.maxDrop < 2 * v.standardError) {
+      if (result.maxDrop < 2 * v.standardError && result.standardErrors === 0) {
         lines.push(
           `note      the budget is below two paired standard errors of the chosen model's ` +
             `validation difference (2 x ${(v.standardError * 100).toFixed(2)} points): this ` +
-            `validation set cannot resolve it, and on new data the drop may exceed it`,
+            `validation set cannot resolve it, and on new data the drop may exceed it ` +
+            `(--standard-errors K asks for a margin)`,
         );
       }
     }

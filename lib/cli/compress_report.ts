@@ -85,10 +85,14 @@ export function compressionReportSections(input: CompressionReportInput): Figure
     const budget = bySize
       ? `Budget: files of at most ${result.maxBytes.toLocaleString("en-US")} bytes; chosen, ` +
         `the highest validation accuracy among them`
+      : result.standardErrors > 0
+      ? `Target: validation accuracy difference from dense less ${result.standardErrors} ` +
+        `paired standard errors at least -${(result.maxDrop * 100).toFixed(2)} points; chosen`
       : `Target: validation accuracy at least ${percent(result.target)} (dense ` +
         `${percent(dense.validation.accuracy)} minus ${(result.maxDrop * 100).toFixed(2)} ` +
         `points); chosen`;
-    const unresolved = !bySize && result.maxDrop < 2 * result.validationDifference.standardError;
+    const unresolved = !bySize && result.standardErrors === 0 &&
+      result.maxDrop < 2 * result.validationDifference.standardError;
     sections.push({
       heading: bySize ? "Size-budgeted search" : "Budgeted search",
       text: `Every model the search evaluated. ${budget}: ${result.chosen.name}, ` +

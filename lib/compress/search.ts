@@ -23,6 +23,10 @@
  *    same width; the tests check the choice against a sweep of the whole space. With entropy
  *    coding the bound charges the codes their least possible size (QAT changes how well they
  *    compress), so fewer candidates are skipped.
+ * Within budget means a validation accuracy at least the dense model's less `maxDrop`; with a
+ * margin (`standardErrors` k > 0), the candidate's validation difference from the dense model
+ * less k paired standard errors of it must be at least `-maxDrop` instead. Size bounds do not
+ * depend on the budget's form, so the margin changes which candidates pass, not what is skipped.
  * Every evaluated candidate is reported (`tried`, with its feasibility) and every skip with its
  * reason (`skipped`).
  *
@@ -144,6 +148,7 @@ export function smallestModelFile(
 export const SEARCH_OPTION_KEYS = exactKeys<SearchOptions>()({
   ...SPACE_OPTION_KEYS,
   maxDrop: true,
+  standardErrors: true,
 });
 
 /** The keys of {@linkcode SizeSearchOptions}. */
@@ -157,11 +162,31 @@ const SIZE_ACTION = "search compression within a size";
 /** Runs an accuracy-budgeted search on a context (see `CompressionSession.search`). */
 export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResult {
   checkOptionKeys(ACTION, options, SEARCH_OPTION_KEYS);
-  const { maxDrop: drop, ...space } = options;
+  const { maxDrop: drop, standardErrors: margin, ...space } = options;
   const maxDrop = drop ?? 0.01;
   checkMaxDrop(ACTION, maxDrop);
-  const r = budgetedSearch(ctx, space, { kind: "accuracy", maxDrop }, ACTION);
-  return { ...r.result, target: r.target!, maxDrop };
+  const standardErrors = margin === undefined ? 0 : margin;
+  checkStandardErrors(ACTION, standardErrors);
+  const r = budgetedSearch(ctx, space, { kind: "accuracy", maxDrop, standardErrors }, ACTION);
+  return { ...r.result, target: r.target!, maxDrop, standardErrors };
+}
+
+/**
+ * Checks a search's margin for noise: a finite number of paired standard errors, at least 0.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param standardErrors The margin.
+ * @throws {RangeError} If it is not a finite number at least 0.
+ */
+export function checkStandardErrors(action: string, standardErrors: number): void {
+  if (
+    typeof standardErrors !== "number" || !Number.isFinite(standardErrors) || standardErrors < 0
+  ) {
+    throw new RangeError(
+      `Cannot ${action}: standardErrors must be a finite number of paired standard errors, ` +
+        `at least 0, got ${standardErrors}`,
+    );
+  }
 }
 
 /**
@@ -211,7 +236,9 @@ export function checkSizeSearchOptions(options: SizeSearchOptions): void {
 }
 
 /** What a budgeted search holds to: an accuracy (smallest file) or a size (best accuracy). */
-type Budget = { kind: "accuracy"; maxDrop: number } | { kind: "size"; maxBytes: number };
+type Budget =
+  | { kind: "accuracy"; maxDrop: number; standardErrors: number }
+  | { kind: "size"; maxBytes: number };
 
 function budgetedSearch(
   ctx: Context,
@@ -246,10 +273,30 @@ function budgetedSearch(
   const target = budget.kind === "accuracy"
     ? dense.report.validation.accuracy - budget.maxDrop
     : null;
+  // With a margin, each candidate's validation difference from the dense model less that many
+  // paired standard errors (computed once per candidate).
+  const margin = budget.kind === "accuracy" ? budget.standardErrors : 0;
+  let densePredicted: Int32Array | null = null;
+  const bounds = new Map<MeasuredCandidate, number>();
+  const lowerBound = (c: MeasuredCandidate): number => {
+    let bound = bounds.get(c);
+    if (bound === undefined) {
+      densePredicted ??= predict(asFloatModel(dense.model), ctx.validation.x);
+      const d = pairedAccuracyDifference(ctx.validation.y, {
+        baseline: densePredicted,
+        candidate: predict(asFloatModel(c.model), ctx.validation.x),
+      });
+      bound = d.difference - margin * d.standardError;
+      bounds.set(c, bound);
+    }
+    return bound;
+  };
   const within = (c: MeasuredCandidate) =>
-    budget.kind === "accuracy"
-      ? c.report.validation.accuracy >= target! - 1e-12
-      : c.report.bytes <= maxBytes;
+    budget.kind === "size"
+      ? c.report.bytes <= maxBytes
+      : margin > 0
+      ? lowerBound(c) >= -budget.maxDrop - 1e-12
+      : c.report.validation.accuracy >= target! - 1e-12;
   // Whether a feasible candidate beats the best so far: a smaller file, or (size budget) a higher
   // validation accuracy, then a smaller file; ties keep the first evaluated.
   const beats = (c: MeasuredCandidate, b: MeasuredCandidate | null): boolean => {
@@ -485,6 +532,7 @@ function budgetedSearch(
   const triedReports: TriedCandidate[] = tried.map((t) => ({
     ...t.candidate.report,
     feasible: within(t.candidate),
+    lowerBound: margin > 0 ? lowerBound(t.candidate) : null,
   }));
   // The chosen model against the dense one, sample by sample: how far the validation set (and
   // the test set) can resolve the budget.

@@ -25,7 +25,13 @@ import {
 } from "./context.ts";
 import { resolveMethod } from "../quant/quantize.ts";
 import { checkOptionKeys, exactKeys } from "../core/validate.ts";
-import { checkMaxDrop, runSearch, runSizeSearch, SEARCH_OPTION_KEYS } from "./search.ts";
+import {
+  checkMaxDrop,
+  checkStandardErrors,
+  runSearch,
+  runSizeSearch,
+  SEARCH_OPTION_KEYS,
+} from "./search.ts";
 import {
   checkRoundsFineTuned,
   prunesInRounds,
@@ -86,10 +92,11 @@ export interface CompressionSession {
    */
   sweep(options?: SweepOptions): SweepResult;
   /**
-   * Finds the smallest file within `maxDrop` of the dense model's validation accuracy (see
-   * `search.ts` for the strategy).
+   * Finds the smallest file within `maxDrop` of the dense model's validation accuracy, less a
+   * margin of `standardErrors` paired standard errors if given (see `search.ts` for the
+   * strategy).
    *
-   * @param options The budget and the space.
+   * @param options The budget, its margin and the space.
    * @returns The chosen model, its stages, and everything tried and skipped.
    * @throws {RangeError} For values out of range.
    */
@@ -351,13 +358,16 @@ export function searchCompression(
   options: SearchCompressionOptions = {},
 ): SearchResult {
   checkOptionKeys("search compression", options, SEARCH_COMPRESSION_OPTION_KEYS);
-  const { maxDrop, ...rest } = options;
+  const { maxDrop, standardErrors, ...rest } = options;
   const { session, space } = splitSpace(rest);
   // Checked before training.
   const resolved = resolveSpace(space, SEARCH_DEFAULTS, "search compression");
   checkRoundsFineTuned(prunesInRounds(resolved), session.fineTune, "search compression");
   if (maxDrop !== undefined) checkMaxDrop("search compression", maxDrop);
-  return createCompressionSession(data, session).search({ maxDrop, ...space });
+  if (options.standardErrors !== undefined) {
+    checkStandardErrors("search compression", options.standardErrors);
+  }
+  return createCompressionSession(data, session).search({ maxDrop, standardErrors, ...space });
 }
 
 /** Splits the options of a one-call sweep or search into the session's and the space. */

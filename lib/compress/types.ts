@@ -499,6 +499,17 @@ export interface SearchOptions extends CompressionSpace {
    * @default {0.01}
    */
   maxDrop?: number;
+  /**
+   * A margin for the validation set's noise, in paired standard errors: a candidate is within
+   * budget when its validation accuracy difference from the dense model, less this many
+   * standard errors of that difference (paired, sample by sample), is at least `-maxDrop`. With
+   * 0 a candidate needs only its validation accuracy at the target; the smallest file that
+   * passes by luck is then the one chosen, and it tends to fall short on new data. A margin
+   * makes the budget more likely to hold there, at the cost of a larger file (README: "A margin
+   * for noise").
+   * @default {0}
+   */
+  standardErrors?: number;
 }
 
 /** Options of {@linkcode searchCompression}: the session's, the budget and the space. */
@@ -517,6 +528,11 @@ export interface TriedCandidate extends CandidateReport {
    * (`searchWithinBytes`).
    */
   readonly feasible: boolean;
+  /**
+   * With `standardErrors` above 0 (`search`): its validation accuracy difference from the dense
+   * model less that many paired standard errors, the figure held to `-maxDrop`; else `null`.
+   */
+  readonly lowerBound: number | null;
 }
 
 /** What both budgeted searches return besides the compressed model. */
@@ -551,6 +567,8 @@ export interface SearchResult extends BudgetedSearchResult {
   readonly target: number;
   /** The accepted drop. */
   readonly maxDrop: number;
+  /** The margin in paired standard errors (0: none). */
+  readonly standardErrors: number;
 }
 
 /**

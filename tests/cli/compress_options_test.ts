@@ -190,6 +190,15 @@ Deno.test("compress refuses these settings where they do not apply, before any t
     [["--sweep", "--scope", "global"], /--scope applies to the pipeline only/],
     [["--budget", "1", "--count", "3"], /--count applies to the pipeline only/],
     [
+      ["--standard-errors", "1"],
+      /--standard-errors is a margin of --budget; give it with --budget/,
+    ],
+    [
+      ["--max-bytes", "900", "--standard-errors", "1"],
+      /--standard-errors is a margin of --budget/,
+    ],
+    [["--budget", "1", "--standard-errors", "-1"], /--standard-errors/],
+    [
       ["--sweep", "--levels", "4"],
       /--levels applies to the pipeline only \(the sweep and search take k-means sizes from --bits\)/,
     ],
@@ -521,4 +530,42 @@ Deno.test("compress --rounds prunes in rounds, and --iterative prunes each level
     const ok = await runCli(["compress", ...FAST, ...argv, "--json"]);
     assert.equal(ok.code, 0, `${argv.join(" ")}: ${ok.stderr}`);
   }
+});
+
+Deno.test("compress --budget --standard-errors holds each candidate's difference less K paired standard errors to the budget", async () => {
+  const space = ["--sparsity", "0,0.5,0.8,0.9", "--bits", "1,2,4"];
+  const run = async (extra: string[]) => {
+    const r = await runCli(["compress", ...FAST, "--budget", "1", ...space, ...extra, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout).budget;
+  };
+  const plain = await run([]);
+  const margin = await run(["--standard-errors", "2"]);
+  assert.equal(plain.standardErrors, 0);
+  assert.equal(margin.standardErrors, 2);
+  assert.ok(plain.tried.every((t: { lowerBound: number | null }) => t.lowerBound === null));
+  for (const t of margin.tried) {
+    assert.equal(t.feasible, t.lowerBound >= -0.01 - 1e-12, t.name);
+    if (t.feasible) assert.ok(t.bytes >= margin.chosen.bytes, t.name);
+  }
+  const d = margin.validationDifference;
+  assert.ok(d.difference - 2 * d.standardError >= -0.01 - 1e-12);
+  // On digits' 270 validation images two standard errors are worth more than the point: the
+  // margin asks for a larger file than the plain budget.
+  assert.ok(margin.chosen.bytes > plain.chosen.bytes, `${margin.chosen.bytes}`);
+  const text = await runCli([
+    "compress",
+    ...FAST,
+    "--budget",
+    "1",
+    ...space,
+    "--standard-errors",
+    "2",
+  ]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(
+    text.stdout,
+    /^budget {4}within 1\.00 points of the dense validation accuracy less 2 paired standard errors of each candidate's difference/m,
+  );
+  assert.doesNotMatch(text.stdout, /^note {6}the budget is below two paired standard errors/m);
 });

@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import {
+  createCompressionSession,
+  searchCompression,
+  type SweepResult,
+} from "../../lib/compress/mod.ts";
+import { SEARCH_DEFAULTS } from "../../lib/compress/space.ts";
+import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
+import { predict } from "../../lib/model/predict.ts";
+import { FAST, splitSet } from "./_data.ts";
+
+const digits = await splitSet("digits");
+const SPACE = {
+  sparsities: [0, 0.5, 0.7, 0.8, 0.9],
+  bits: [1, 2, 3, 4, 8],
+  structures: ["weights", "features"] as const,
+  methods: SEARCH_DEFAULTS.methods,
+};
+const session = createCompressionSession(digits.train, { ...FAST, seed: 0, test: digits.test });
+const sweep: SweepResult = session.sweep(SPACE);
+const v = session.validation;
+
+/**
+ * The oracle's lower bound, counted here sample by sample: (c - b) / n less k times
+ * sqrt(b + c - (c - b)^2 / n) / n, where b samples only the dense model gets right and c only the
+ * candidate does.
+ */
+function bound(model: StoredModel, dense: Int32Array, k: number): number {
+  const p = predict(asFloatModel(model), v.x);
+  let b = 0, c = 0;
+  for (let i = 0; i < p.length; i++) {
+    const d = dense[i] === v.y[i], m = p[i] === v.y[i];
+    if (d && !m) b++;
+    if (m && !d) c++;
+  }
+  const n = p.length;
+  return (c - b) / n - k * Math.sqrt(b + c - (c - b) ** 2 / n) / n;
+}
+
+Deno.test("with a margin, the search chooses the smallest sweep file whose difference less k paired standard errors is within budget", () => {
+  // The dense model as the search compares with it: its float32 file.
+  const dense = predict(
+    asFloatModel(session.compress({ prune: false, quantize: false }).model),
+    v.x,
+  );
+  let changed = 0;
+  for (const k of [0.5, 1, 2]) {
+    const bounds = sweep.models.map((m) => bound(m, dense, k));
+    for (const maxDrop of [0.01, 0.02, 0.05]) {
+      const r = session.search({ ...SPACE, maxDrop, standardErrors: k });
+      assert.equal(r.standardErrors, k);
+      const smallest = Math.min(
+        sweep.dense.bytes,
+        ...sweep.rows.filter((_, i) => bounds[i] >= -maxDrop - 1e-12).map((row) => row.bytes),
+      );
+      assert.equal(r.chosen.bytes, smallest, `k ${k}, budget ${maxDrop}: ${r.chosen.name}`);
+      // Every tried candidate's bound and flag agree with the oracle's count.
+      const byName = new Map(sweep.rows.map((row, i) => [`${row.name} ${row.bytes}`, bounds[i]]));
+      let compared = 0;
+      for (const t of r.tried) {
+        assert.notEqual(t.lowerBound, null, t.name);
+        assert.equal(t.feasible, t.lowerBound! >= -maxDrop - 1e-12, t.name);
+        const expected = byName.get(`${t.name} ${t.bytes}`);
+        if (expected === undefined) continue; // the dense model
+        assert.ok(Math.abs(t.lowerBound! - expected) < 1e-12, `${t.name}: ${t.lowerBound}`);
+        compared++;
+      }
+      assert.ok(compared > 5, `${compared} compared`);
+      if (r.chosen.bytes !== session.search({ ...SPACE, maxDrop }).chosen.bytes) changed++;
+    }
+  }
+  // The margin changes the choice somewhere in this grid (else the check above proves little).
+  assert.ok(changed > 0);
+});
+
+Deno.test("a zero margin is the plain budget, and a larger margin never chooses a smaller file", () => {
+  for (const maxDrop of [0.01, 0.03]) {
+    const plain = session.search({ ...SPACE, maxDrop });
+    const zero = session.search({ ...SPACE, maxDrop, standardErrors: 0 });
+    assert.equal(plain.standardErrors, 0);
+    assert.deepEqual(zero.file, plain.file);
+    assert.deepEqual(zero.tried, plain.tried);
+    assert.ok(plain.tried.every((t) => t.lowerBound === null));
+    let last = plain.file.length;
+    for (const k of [0.5, 1, 2, 4]) {
+      const r = session.search({ ...SPACE, maxDrop, standardErrors: k });
+      assert.ok(r.file.length >= last, `k ${k}: ${r.file.length} < ${last}`);
+      last = r.file.length;
+      // The chosen model's own paired difference, reported with it, meets the bound.
+      const d = r.validationDifference;
+      assert.ok(d.difference - k * d.standardError >= -maxDrop - 1e-12, `k ${k}`);
+    }
+  }
+});
+
+Deno.test("a bad margin is refused with a message naming it, before any training", () => {
+  for (const bad of [-1, Number.NaN, Infinity, "1", null]) {
+    assert.throws(
+      () => session.search({ maxDrop: 0.01, standardErrors: bad as number }),
+      /standardErrors must be a finite number of paired standard errors, at least 0, got/,
+      String(bad),
+    );
+    let trained = false;
+    assert.throws(
+      () =>
+        searchCompression(digits.train, {
+          ...FAST,
+          standardErrors: bad as number,
+          onProgress: () => (trained = true),
+        }),
+      /standardErrors must be a finite number/,
+    );
+    assert.equal(trained, false);
+  }
+  // The size-budgeted search has no accuracy budget to put a margin on.
+  assert.throws(
+    () =>
+      session.searchWithinBytes(
+        {
+          maxBytes: 1000,
+          standardErrors: 1,
+        } as Parameters<typeof session.searchWithinBytes>[0],
+      ),
+    /standardErrors/,
+  );
+});
