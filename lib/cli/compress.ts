@@ -753,7 +753,12 @@ export const compressCommand: Command = {
         lines.push(
           `note      the budget is less than one validation sample (${
             samplePoints(v.samples)
-          } points): only models with no more validation errors than dense pass`,
+          } points): only models with no more validation errors than dense ` +
+            (result.standardErrors > 0
+              ? `can pass, and of those only the ones whose difference less ` +
+                `${result.standardErrors} paired standard errors is still within it (a model ` +
+                `as accurate as dense passes only if it disagrees with dense on few samples)`
+              : `pass`),
         );
       }
       if (result.maxDrop < 2 * v.standardError && result.standardErrors === 0) {

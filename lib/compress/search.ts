@@ -492,9 +492,12 @@ function budgetedSearch(
           try {
             let c = ctx.quantizedCandidate(base, method, training);
             for (const f of c.forms ?? [c]) smallestMade = Math.min(smallestMade, f.report.bytes);
-            if (bySize && !within(c)) {
-              // "auto" storage chose its form by validation accuracy; a form that fits is
-              // the candidate under a size budget (the folded one is smaller).
+            if (!within(c)) {
+              // "auto" storage chose its form by validation accuracy; a form within budget is
+              // the candidate: under a size budget (the folded one is smaller), and under an
+              // accuracy budget with a margin, where the more accurate form can have the larger
+              // standard error and miss the budget that the other form meets (without a margin
+              // the more accurate form passes whenever another does, so nothing changes there).
               const fits = (c.forms ?? []).filter(within);
               if (fits.length > 0) {
                 c = fits.reduce((a, f) => (beats(f, a) ? f : a));

@@ -569,3 +569,32 @@ Deno.test("compress --budget --standard-errors holds each candidate's difference
   );
   assert.doesNotMatch(text.stdout, /^note {6}the budget is below two paired standard errors/m);
 });
+
+Deno.test("compress --budget below one sample with --standard-errors does not say that every model as accurate as dense passes", async () => {
+  const argv = [
+    "compress",
+    ...FAST,
+    "--budget",
+    "0",
+    "--standard-errors",
+    "1",
+    "--sparsity",
+    "0,0.5,0.8,0.9",
+    "--bits",
+    "1,2,4",
+  ];
+  const json = await runCli([...argv, "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  const r = JSON.parse(json.stdout);
+  const dense = r.dense.validation.accuracy;
+  // The premise: a model with as many validation errors as dense that the margin refuses.
+  assert.ok(
+    r.budget.tried.some((t: { validation: { accuracy: number }; feasible: boolean }) =>
+      t.validation.accuracy >= dense && !t.feasible
+    ),
+  );
+  const text = await runCli(argv);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^note {6}the budget is less than one validation sample/m);
+  assert.doesNotMatch(text.stdout, /no more validation errors than dense pass/);
+});

@@ -124,3 +124,36 @@ Deno.test("a bad margin is refused with a message naming it, before any training
     /standardErrors/,
   );
 });
+
+Deno.test('with a margin under "auto" storage, a stored form that meets the budget is the candidate, not the more accurate form that misses it', () => {
+  // One candidate whose compact form is the more accurate (so "auto" records it) but has the
+  // larger paired standard error: with k = 4 there are budgets the folded form meets and the
+  // compact one misses.
+  const space = {
+    structures: ["weights"] as const,
+    sparsities: [0.8],
+    methods: [{ kind: "uniform", scheme: "symmetric" } as const],
+    bits: [3],
+    granularities: ["class"] as const,
+    training: ["ptq"] as const,
+    includeFloat: false,
+  };
+  const k = 4;
+  const form = (preprocessingStorage: "fold" | "compact") => {
+    const s = createCompressionSession(digits.train, { ...FAST, seed: 0, preprocessingStorage });
+    const t = s.search({ ...space, maxDrop: 0.5, standardErrors: k }).tried[1];
+    return { bytes: t.bytes, accuracy: t.validation.accuracy, bound: t.lowerBound! };
+  };
+  const fold = form("fold"), compact = form("compact");
+  // The premise: "auto" records the compact form, whose bound is the lower.
+  assert.ok(compact.accuracy > fold.accuracy && compact.bound < fold.bound, "no such candidate");
+  assert.ok(fold.bytes < compact.bytes);
+  const maxDrop = -(fold.bound + compact.bound) / 2;
+  const auto = createCompressionSession(digits.train, { ...FAST, seed: 0 });
+  const r = auto.search({ ...space, maxDrop, standardErrors: k });
+  assert.equal(r.chosen.bytes, fold.bytes, r.chosen.name);
+  assert.ok(
+    r.validationDifference.difference - k * r.validationDifference.standardError >=
+      -maxDrop - 1e-12,
+  );
+});
