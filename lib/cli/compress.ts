@@ -761,12 +761,15 @@ export const compressCommand: Command = {
               : `pass`),
         );
       }
-      if (result.maxDrop < 2 * v.standardError && result.standardErrors === 0) {
+      // A margin of two standard errors or more answers the note; a smaller one does not.
+      if (result.maxDrop < 2 * v.standardError && result.standardErrors < 2) {
         lines.push(
           `note      the budget is below two paired standard errors of the chosen model's ` +
             `validation difference (2 x ${(v.standardError * 100).toFixed(2)} points): this ` +
             `validation set cannot resolve it, and on new data the drop may exceed it ` +
-            `(--standard-errors K asks for a margin)`,
+            (result.standardErrors > 0
+              ? `(a margin of ${result.standardErrors} standard errors was asked)`
+              : `(--standard-errors K asks for a margin)`),
         );
       }
     }

@@ -91,7 +91,7 @@ export function compressionReportSections(input: CompressionReportInput): Figure
       : `Target: validation accuracy at least ${percent(result.target)} (dense ` +
         `${percent(dense.validation.accuracy)} minus ${(result.maxDrop * 100).toFixed(2)} ` +
         `points); chosen`;
-    const unresolved = !bySize && result.standardErrors === 0 &&
+    const unresolved = !bySize && result.standardErrors < 2 &&
       result.maxDrop < 2 * result.validationDifference.standardError;
     sections.push({
       heading: bySize ? "Size-budgeted search" : "Budgeted search",

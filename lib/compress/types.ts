@@ -563,7 +563,11 @@ export interface BudgetedSearchResult extends CompressResult {
  * candidates evaluated.
  */
 export interface SearchResult extends BudgetedSearchResult {
-  /** The dense model's validation accuracy minus `maxDrop`: the accuracy a model must reach. */
+  /**
+   * The dense model's validation accuracy minus `maxDrop`: the accuracy a model must reach (with
+   * a margin, it must also reach it by `standardErrors` paired standard errors of its
+   * difference from the dense model).
+   */
   readonly target: number;
   /** The accepted drop. */
   readonly maxDrop: number;

@@ -630,7 +630,9 @@ function pairedText(d: PairedDifference): string {
  * The half-split check of the margins: for each split and each budget (1.0 and 0.2 points) and
  * margin (0, 1, 2 standard errors), the smallest file among the dense model and the sweep's
  * models whose difference from dense on half A, less k paired standard errors there, is within
- * the budget; and that model's difference on half B.
+ * the budget; and that model's difference on half B. (A sweep keeps one stored form of a
+ * candidate, where a search under "auto" storage may take the other; these pixels have no
+ * preprocessing to store, so there is one form.)
  */
 function marginHoldout(splits: number) {
   const y = validation.y, n = y.length;

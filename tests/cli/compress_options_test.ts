@@ -568,6 +568,36 @@ Deno.test("compress --budget --standard-errors holds each candidate's difference
     /^budget {4}within 1\.00 points of the dense validation accuracy less 2 paired standard errors of each candidate's difference/m,
   );
   assert.doesNotMatch(text.stdout, /^note {6}the budget is below two paired standard errors/m);
+  // A margin under two standard errors does not answer the note: it appears as without one,
+  // when the budget is below two standard errors of the chosen model's difference.
+  const small = await runCli([
+    "compress",
+    ...FAST,
+    "--budget",
+    "1",
+    ...space,
+    "--standard-errors",
+    "0.01",
+    "--json",
+  ]);
+  assert.equal(small.code, 0, small.stderr);
+  const se = JSON.parse(small.stdout).budget.validationDifference.standardError;
+  const smallText = await runCli([
+    "compress",
+    ...FAST,
+    "--budget",
+    "1",
+    ...space,
+    "--standard-errors",
+    "0.01",
+  ]);
+  assert.equal(
+    /^note {6}the budget is below two paired standard errors.*\(a margin of 0\.01 standard errors was asked\)$/m
+      .test(smallText.stdout),
+    0.01 < 2 * se,
+    smallText.stdout,
+  );
+  assert.ok(0.01 < 2 * se, `${se}`); // the case this checks
 });
 
 Deno.test("compress --budget below one sample with --standard-errors does not say that every model as accurate as dense passes", async () => {
