@@ -34,7 +34,13 @@ import { classesFromScores, decisionFunction, probabilitiesFromScores } from "..
 import { type LogisticModel, type Penalty, penaltyStrengths } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { fineTune } from "../prune/retrain.ts";
-import { MAX_PRUNING_ROUNDS, pruningRounds, roundsThatPrune } from "../prune/schedule.ts";
+import {
+  amountCount,
+  MAX_PRUNING_ROUNDS,
+  maskRemoves,
+  pruningRounds,
+  roundsThatPrune,
+} from "../prune/schedule.ts";
 import {
   defaultScope,
   PRUNE_STRATEGIES,
@@ -157,6 +163,11 @@ export interface Context {
   base(spec: ResolvedPrune): Base;
   /** The model right after pruning, without fine-tuning (cached; cheap). */
   prunedOnly(spec: ResolvedPrune): { model: LogisticModel; summary: PruneSummary; seconds: number };
+  /**
+   * A sweep's or search's level as it applies to the dense (or given) model: see
+   * {@linkcode levelForMask}.
+   */
+  level(spec: ResolvedPrune): ResolvedPrune | { reason: string };
   /** A base's float model, stored in float32 and measured (cached). */
   floatCandidate(base: Base): MeasuredCandidate;
   /** A base quantized by a method (cached). */
@@ -316,6 +327,49 @@ export function roundsForModel(
   });
   const { rounds: _rounds, previous: _previous, fraction: _fraction, count: _count, ...step } = p;
   return chainPrune(stepsAt(step, amounts, p.count !== null));
+}
+
+/**
+ * A sweep's or search's pruning level as it applies to a given model that may be pruned already:
+ * a level that would remove fewer weights or features than the model's mask already removes is
+ * ruled out with the reason (a mask never revives a weight); a level pruned in rounds loses the
+ * rounds the mask has passed (see {@linkcode roundsForModel}), so that it prunes from the model.
+ *
+ * @param p The resolved level.
+ * @param rows The given model's weight rows.
+ * @param cols Its features.
+ * @param mask Its mask, if any.
+ * @returns The level to make, or why it cannot be made from this model.
+ */
+export function levelForMask(
+  p: ResolvedPrune,
+  rows: number,
+  cols: number,
+  mask: Uint8Array | null,
+): ResolvedPrune | { reason: string } {
+  if (mask === null || removesNothing(p)) return p;
+  const where = {
+    kind: p.count !== null ? "count" : "fraction",
+    structure: p.structure,
+    scope: p.scope,
+    rows,
+    cols,
+    mask,
+  } as const;
+  const removed = maskRemoves(where);
+  const want = amountCount((p.fraction ?? p.count)!, where);
+  if (want < removed) {
+    const unit = p.structure === "features"
+      ? "features"
+      : p.scope === "per-class"
+      ? "weights in a class row"
+      : "weights";
+    return {
+      reason: `the given model's mask already removes ${removed} ${unit}, more than the ${want} ` +
+        `this level removes; a mask never revives a weight`,
+    };
+  }
+  return roundsForModel(p, rows, cols, mask);
 }
 
 /**
@@ -992,6 +1046,8 @@ export function createContext(
     denseBase,
     base,
     prunedOnly,
+    level: (p) =>
+      levelForMask(p, dense.weights.rows, dense.weights.cols, dense.mask ?? null),
     floatCandidate,
     quantizedCandidate,
     measureFloat,

@@ -408,7 +408,15 @@ function budgetedSearch(
   const visited = new Set<string>();
   // Levels skipped that the levels above them prune further (iterative): made all the same.
   const rounds: typeof space.ladders[number][number][] = [];
-  for (const ladder of space.ladders) {
+  for (const given of space.ladders) {
+    // Levels below a given model's mask cannot be made from it (skipped with the reason);
+    // iterative levels lose the rounds the mask has passed.
+    const ladder: typeof given[number][] = [];
+    for (const p of given) {
+      const level = ctx.level(p);
+      if ("reason" in level) skip(pruneName(p), level.reason, perLevel);
+      else ladder.push(level);
+    }
     for (const [i, p] of ladder.entries()) {
       let base: Base;
       if (removesNothing(p)) {

@@ -101,12 +101,22 @@ export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult 
   checkRoundsFineTuned(prunesInRounds(space), ctx.fineTune, ACTION);
   // The distinct pruning steps, the dense model first (names are distinct: resolveSpace refuses
   // sparsities whose percentages read the same).
+  // Levels below a given model's mask cannot be made from it; iterative levels lose the rounds
+  // the mask has passed.
   const steps = new Map<string, (typeof space.ladders)[number][number]>();
+  const belowMask: SkippedCandidate[] = [];
   for (const ladder of space.ladders) {
-    for (const p of ladder) steps.set(p.fraction === 0 ? "dense" : pruneName(p), p);
+    for (const p of ladder) {
+      const level = ctx.level(p);
+      if ("reason" in level) {
+        belowMask.push({ name: pruneName(p), reason: level.reason });
+        continue;
+      }
+      steps.set(level.fraction === 0 ? "dense" : pruneName(level), level);
+    }
   }
   const { plan, skipped: ruledOut } = planSweep(space);
-  const skipped = [...ruledOut];
+  const skipped = [...ruledOut, ...belowMask];
   const perBase = plan.length + (space.includeFloat ? 1 : 0);
   ctx.begin(steps.size * perBase);
   const rows: CandidateReport[] = [];

@@ -198,6 +198,63 @@ export interface RoundsScope {
 }
 
 /**
+ * What a model's mask already removes, in the unit of a pruning step: whole features (columns
+ * removed in every class row), weights in the whole matrix, or with `per-class` the most weights
+ * removed in any class row.
+ *
+ * @param where The model's shape and mask, and the step's unit (`kind` is not used).
+ * @returns The count removed (0 without a mask).
+ *
+ * @example Two weights of one row and a whole column
+ * ```ts
+ * import { maskRemoves } from "./schedule.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const mask = new Uint8Array([0, 0, 1, 0, 1, 1]); // 2 rows x 3 features
+ * const shape = { kind: "count", rows: 2, cols: 3, mask } as const;
+ * assert.equal(maskRemoves({ ...shape, structure: "weights", scope: "global" }), 3);
+ * assert.equal(maskRemoves({ ...shape, structure: "weights", scope: "per-class" }), 2);
+ * assert.equal(maskRemoves({ ...shape, structure: "features", scope: "global" }), 1);
+ * ```
+ */
+export function maskRemoves(where: RoundsScope): number {
+  const { rows, cols, mask } = where;
+  if (!mask) return 0;
+  let removed = 0;
+  if (where.structure === "features") {
+    for (let j = 0; j < cols; j++) {
+      let gone = true;
+      for (let c = 0; c < rows && gone; c++) if (mask[c * cols + j] !== 0) gone = false;
+      if (gone) removed++;
+    }
+    return removed;
+  }
+  const size = where.scope === "per-class" ? cols : rows * cols;
+  for (let start = 0; start < rows * cols; start += size) {
+    let zeros = 0;
+    for (let i = start; i < start + size; i++) if (mask[i] === 0) zeros++;
+    removed = Math.max(removed, zeros);
+  }
+  return removed;
+}
+
+/**
+ * The count a pruning amount removes: a count as it is, a fraction of the features, of a class
+ * row (`per-class`) or of the whole matrix, rounded as the mask rounds it.
+ *
+ * @param amount A fraction in [0, 1) or a count, as `where.kind` says.
+ * @param where The model's shape and the step's unit.
+ * @returns The number of features or weights (per class row with `per-class`).
+ */
+export function amountCount(amount: number, where: RoundsScope): number {
+  if (where.kind === "count") return amount;
+  const size = where.structure === "features" || where.scope === "per-class"
+    ? where.cols
+    : where.rows * where.cols;
+  return targetCount({ kind: "fraction", value: amount, scope: "global" }, size);
+}
+
+/**
  * The rounds of {@linkcode pruningRounds} that remove something from a model. A round is left out
  * when what it removes, in weights (per class row with `per-class`) or in features, is not more
  * than the round before it, or not more than the model's mask already removes (the most in any
@@ -220,26 +277,8 @@ export interface RoundsScope {
  * ```
  */
 export function roundsThatPrune(amounts: readonly number[], where: RoundsScope): number[] {
-  const { rows, cols, mask } = where;
-  const size = where.structure === "features" || where.scope === "per-class" ? cols : rows * cols;
-  let removed = 0;
-  if (mask) {
-    if (where.structure === "features") {
-      for (let j = 0; j < cols; j++) {
-        let gone = true;
-        for (let c = 0; c < rows && gone; c++) if (mask[c * cols + j] !== 0) gone = false;
-        if (gone) removed++;
-      }
-    } else {
-      for (let start = 0; start < rows * cols; start += size) {
-        let zeros = 0;
-        for (let i = start; i < start + size; i++) if (mask[i] === 0) zeros++;
-        removed = Math.max(removed, zeros);
-      }
-    }
-  }
-  const count = (a: number) =>
-    where.kind === "count" ? a : targetCount({ kind: "fraction", value: a, scope: "global" }, size);
+  const removed = maskRemoves(where);
+  const count = (a: number) => amountCount(a, where);
   const kept: number[] = [];
   amounts.forEach((a, i) => {
     const last = i === amounts.length - 1;

@@ -628,3 +628,51 @@ Deno.test("compress --budget below one sample with --standard-errors does not sa
   assert.match(text.stdout, /^note {6}the budget is less than one validation sample/m);
   assert.doesNotMatch(text.stdout, /no more validation errors than dense pass/);
 });
+
+Deno.test("compress --model with a pruned model sweeps and searches from it, skipping the levels below its mask", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const pruned = `${dir}/p60.json`;
+    const p = await runCli([
+      "prune",
+      ...FAST,
+      "--sparsity",
+      "0.6",
+      "--fine-tune",
+      "lbfgs",
+      "--save",
+      pruned,
+    ]);
+    assert.equal(p.code, 0, p.stderr);
+    const below =
+      /^the given model's mask already removes 384 weights, more than the \d+ this level removes; a mask never revives a weight$/;
+    for (
+      const [mode, key] of [
+        [["--budget", "1"], "budget"],
+        [["--max-bytes", "400"], "sizeBudget"],
+        [["--sweep"], "sweep"],
+      ] as const
+    ) {
+      const r = await runCli([
+        "compress",
+        "--model",
+        pruned,
+        ...mode,
+        "--sparsity",
+        "0,0.5,0.8",
+        "--bits",
+        "2,4",
+        "--json",
+      ]);
+      assert.equal(r.code, 0, `${mode.join(" ")}: ${r.stderr}`);
+      const skipped: { name: string; reason: string }[] = JSON.parse(r.stdout)[key].skipped;
+      assert.deepEqual(
+        skipped.filter((k) => below.test(k.reason)).map((k) => k.name),
+        ["magnitude 50 % of weights"],
+        mode.join(" "),
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
