@@ -36,9 +36,10 @@ import { validateModel } from "../model/validate_model.ts";
 import { fineTune } from "../prune/retrain.ts";
 import {
   amountCount,
-  MAX_PRUNING_ROUNDS,
   maskRemoves,
+  MAX_PRUNING_ROUNDS,
   pruningRounds,
+  type RoundsScope,
   roundsThatPrune,
 } from "../prune/schedule.ts";
 import {
@@ -317,16 +318,26 @@ export function roundsForModel(
   mask: Uint8Array | null,
 ): ResolvedPrune {
   if (p.rounds.length < 2) return p;
-  const amounts = roundsThatPrune(p.rounds, {
+  const amounts = roundsThatPrune(p.rounds, roundsScope(p, rows, cols, mask));
+  const { rounds: _rounds, previous: _previous, fraction: _fraction, count: _count, ...step } = p;
+  return chainPrune(stepsAt(step, amounts, p.count !== null));
+}
+
+/** A step's unit and a model's shape and mask, as the round counting takes them. */
+function roundsScope(
+  p: ResolvedPrune,
+  rows: number,
+  cols: number,
+  mask: Uint8Array | null,
+): RoundsScope {
+  return {
     kind: p.count !== null ? "count" : "fraction",
     structure: p.structure,
     scope: p.scope,
     rows,
     cols,
     mask,
-  });
-  const { rounds: _rounds, previous: _previous, fraction: _fraction, count: _count, ...step } = p;
-  return chainPrune(stepsAt(step, amounts, p.count !== null));
+  };
 }
 
 /**
@@ -348,14 +359,7 @@ export function levelForMask(
   mask: Uint8Array | null,
 ): ResolvedPrune | { reason: string } {
   if (mask === null || removesNothing(p)) return p;
-  const where = {
-    kind: p.count !== null ? "count" : "fraction",
-    structure: p.structure,
-    scope: p.scope,
-    rows,
-    cols,
-    mask,
-  } as const;
+  const where = roundsScope(p, rows, cols, mask);
   const removed = maskRemoves(where);
   const want = amountCount((p.fraction ?? p.count)!, where);
   if (want < removed) {
@@ -1046,8 +1050,7 @@ export function createContext(
     denseBase,
     base,
     prunedOnly,
-    level: (p) =>
-      levelForMask(p, dense.weights.rows, dense.weights.cols, dense.mask ?? null),
+    level: (p) => levelForMask(p, dense.weights.rows, dense.weights.cols, dense.mask ?? null),
     floatCandidate,
     quantizedCandidate,
     measureFloat,
