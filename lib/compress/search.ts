@@ -408,14 +408,18 @@ function budgetedSearch(
   const visited = new Set<string>();
   // Levels skipped that the levels above them prune further (iterative): made all the same.
   const rounds: typeof space.ladders[number][number][] = [];
+  // The levels the given model's mask rules out (named when nothing fits).
+  const belowMask: string[] = [];
   for (const given of space.ladders) {
     // Levels below a given model's mask cannot be made from it (skipped with the reason);
     // iterative levels lose the rounds the mask has passed.
     const ladder: typeof given[number][] = [];
     for (const p of given) {
       const level = ctx.level(p);
-      if ("reason" in level) skip(pruneName(p), level.reason, perLevel);
-      else ladder.push(level);
+      if ("reason" in level) {
+        belowMask.push(pruneName(p));
+        skip(pruneName(p), level.reason, perLevel);
+      } else ladder.push(level);
     }
     for (const [i, p] of ladder.entries()) {
       let base: Base;
@@ -537,7 +541,10 @@ function budgetedSearch(
     );
     throw new RangeError(
       `Cannot ${action}: no model of the space fits in ${maxBytes} bytes; the smallest file ` +
-        `it could make has at least ${smallest} bytes`,
+        `it could make has at least ${smallest} bytes` +
+        (belowMask.length > 0
+          ? ` (levels below the given model's mask, not made: ${belowMask.join(", ")})`
+          : ""),
     );
   }
   const triedReports: TriedCandidate[] = tried.map((t) => ({

@@ -139,3 +139,36 @@ Deno.test("levelForMask counts what a mask removes in the level's unit", () => {
   const none = level({ fraction: 0 });
   assert.equal(levelForMask(none, 2, 4, mask), none);
 });
+
+Deno.test("the iterative searches from a pruned model leave out the rounds the mask has passed", () => {
+  const s = fromGiven();
+  const space = { ...SPACE, structures: ["weights"] as const, iterative: true };
+  const sweep = s.sweep(space);
+  const r = s.search({ ...space, maxDrop: 0.01 });
+  const target = sweep.dense.validation.accuracy - 0.01;
+  const smallest = Math.min(
+    sweep.dense.bytes,
+    ...sweep.rows.filter((row) => row.validation.accuracy >= target - 1e-12).map((x) => x.bytes),
+  );
+  assert.equal(r.chosen.bytes, smallest, r.chosen.name);
+  assert.deepEqual(
+    r.skipped.filter((k) => BELOW.test(k.reason)).map((k) => k.name),
+    ["magnitude 30 % of weights", "magnitude 30/50 % of weights"],
+  );
+  const sized = s.searchWithinBytes({ ...space, maxBytes: 400 });
+  assert.ok(keepsZeros(sized.model));
+});
+
+Deno.test("a size search whose every level is below the given model's mask says so when nothing fits", () => {
+  assert.throws(
+    () =>
+      fromGiven().searchWithinBytes({
+        sparsities: [0.3, 0.5],
+        structures: ["weights"],
+        bits: [4],
+        methods: [{ kind: "uniform" }],
+        maxBytes: 400,
+      }),
+    /no model of the space fits in 400 bytes; .*\(levels below the given model's mask, not made: magnitude 30 % of weights, magnitude 50 % of weights\)$/,
+  );
+});
