@@ -76,6 +76,7 @@ import type {
   QuantizationSummary,
   QuantizationTraining,
   QuantizeSpec,
+  SkippedCandidate,
 } from "./types.ts";
 
 /** A measured model: its report, the model its file holds, and the file. */
@@ -165,10 +166,12 @@ export interface Context {
   /** The model right after pruning, without fine-tuning (cached; cheap). */
   prunedOnly(spec: ResolvedPrune): { model: LogisticModel; summary: PruneSummary; seconds: number };
   /**
-   * A sweep's or search's level as it applies to the dense (or given) model: see
-   * {@linkcode levelForMask}.
+   * A sweep's or search's ladders as they apply to the dense (or given) model: see
+   * {@linkcode laddersForMask}.
    */
-  level(spec: ResolvedPrune): ResolvedPrune | { reason: string };
+  levels(
+    ladders: readonly (readonly ResolvedPrune[])[],
+  ): { ladders: ResolvedPrune[][]; belowMask: SkippedCandidate[] };
   /** A base's float model, stored in float32 and measured (cached). */
   floatCandidate(base: Base): MeasuredCandidate;
   /** A base quantized by a method (cached). */
@@ -350,6 +353,7 @@ function roundsScope(
  * @param rows The given model's weight rows.
  * @param cols Its features.
  * @param mask Its mask, if any.
+ * @param noun What the reason calls the step ("level", or "step" for the pipeline's).
  * @returns The level to make, or why it cannot be made from this model.
  */
 export function levelForMask(
@@ -357,6 +361,7 @@ export function levelForMask(
   rows: number,
   cols: number,
   mask: Uint8Array | null,
+  noun = "level",
 ): ResolvedPrune | { reason: string } {
   if (mask === null || removesNothing(p)) return p;
   const where = roundsScope(p, rows, cols, mask);
@@ -370,10 +375,39 @@ export function levelForMask(
       : "weights";
     return {
       reason: `the given model's mask already removes ${removed} ${unit}, more than the ${want} ` +
-        `this level removes; a mask never revives a weight`,
+        `this ${noun} removes; a mask never revives a weight`,
     };
   }
   return roundsForModel(p, rows, cols, mask);
+}
+
+/**
+ * A space's ladders as they apply to a given model (see {@linkcode levelForMask}): the levels it
+ * can be pruned to, with the rounds its mask has passed left out, and the levels below its mask.
+ *
+ * @param ladders The space's ladders.
+ * @param rows The given model's weight rows.
+ * @param cols Its features.
+ * @param mask Its mask, if any.
+ * @returns The ladders to make, and the levels left out with the reason.
+ */
+export function laddersForMask(
+  ladders: readonly (readonly ResolvedPrune[])[],
+  rows: number,
+  cols: number,
+  mask: Uint8Array | null,
+): { ladders: ResolvedPrune[][]; belowMask: SkippedCandidate[] } {
+  const belowMask: SkippedCandidate[] = [];
+  const made = ladders.map((ladder) => {
+    const kept: ResolvedPrune[] = [];
+    for (const p of ladder) {
+      const level = levelForMask(p, rows, cols, mask);
+      if ("reason" in level) belowMask.push({ name: pruneName(p), reason: level.reason });
+      else kept.push(level);
+    }
+    return kept;
+  });
+  return { ladders: made, belowMask };
 }
 
 /**
@@ -1050,7 +1084,8 @@ export function createContext(
     denseBase,
     base,
     prunedOnly,
-    level: (p) => levelForMask(p, dense.weights.rows, dense.weights.cols, dense.mask ?? null),
+    levels: (ladders) =>
+      laddersForMask(ladders, dense.weights.rows, dense.weights.cols, dense.mask ?? null),
     floatCandidate,
     quantizedCandidate,
     measureFloat,

@@ -247,7 +247,11 @@ function budgetedSearch(
   action: string,
 ): { result: BudgetedSearchResult; target: number | null } {
   const space = resolveSpace(options, SEARCH_DEFAULTS, action);
-  checkRoundsFineTuned(prunesInRounds(space), ctx.fineTune, action);
+  // Levels below a given model's mask cannot be made from it (skipped with the reason below);
+  // iterative levels lose the rounds the mask has passed, and need fine-tuning only where a
+  // level made from the given model has rounds.
+  const { ladders, belowMask } = ctx.levels(space.ladders);
+  checkRoundsFineTuned(prunesInRounds({ ladders }), ctx.fineTune, action);
   const variants: { template: QuantizationMethod; granularity: Granularity | null }[] = [];
   for (const template of space.methods) {
     if (template.kind === "float16") {
@@ -408,19 +412,8 @@ function budgetedSearch(
   const visited = new Set<string>();
   // Levels skipped that the levels above them prune further (iterative): made all the same.
   const rounds: typeof space.ladders[number][number][] = [];
-  // The levels the given model's mask rules out (named when nothing fits).
-  const belowMask: string[] = [];
-  for (const given of space.ladders) {
-    // Levels below a given model's mask cannot be made from it (skipped with the reason);
-    // iterative levels lose the rounds the mask has passed.
-    const ladder: typeof given[number][] = [];
-    for (const p of given) {
-      const level = ctx.level(p);
-      if ("reason" in level) {
-        belowMask.push(pruneName(p));
-        skip(pruneName(p), level.reason, perLevel);
-      } else ladder.push(level);
-    }
+  for (const k of belowMask) skip(k.name, k.reason, perLevel);
+  for (const ladder of ladders) {
     for (const [i, p] of ladder.entries()) {
       let base: Base;
       if (removesNothing(p)) {
@@ -543,7 +536,9 @@ function budgetedSearch(
       `Cannot ${action}: no model of the space fits in ${maxBytes} bytes; the smallest file ` +
         `it could make has at least ${smallest} bytes` +
         (belowMask.length > 0
-          ? ` (levels below the given model's mask, not made: ${belowMask.join(", ")})`
+          ? ` (levels below the given model's mask, not made: ${
+            belowMask.map((k) => k.name).join(", ")
+          })`
           : ""),
     );
   }

@@ -18,7 +18,10 @@ import {
   checkQuantizeSpec,
   COMPRESS_OPTION_KEYS,
   createContext,
+  laddersForMask,
+  levelForMask,
   removesNothing,
+  type ResolvedPrune,
   resolvePrune,
   roundsForModel,
   SESSION_OPTION_KEYS,
@@ -35,6 +38,7 @@ import {
 import {
   checkRoundsFineTuned,
   prunesInRounds,
+  type ResolvedSpace,
   resolveSpace,
   SEARCH_DEFAULTS,
   SPACE_OPTION_KEYS,
@@ -196,7 +200,7 @@ export function createCompressionSession(
       const { rows, cols } = ctx.dense.weights;
       const resolved = prune === false
         ? null
-        : roundsForModel(resolvePrune(prune), rows, cols, ctx.dense.mask ?? null);
+        : pipelineStep(resolvePrune(prune), rows, cols, ctx.dense.mask ?? null);
       if (resolved) {
         checkPruneCount(resolved, rows, cols);
         checkRoundsFineTuned(resolved.previous !== null, ctx.fineTune, ACTION);
@@ -281,7 +285,7 @@ export function compressModel(
     if (typeof d === "number") {
       const k = outputsOf(data, options.model);
       checkPruneCount(resolved, k, d);
-      resolved = roundsForModel(resolved, k, d, options.model?.mask ?? null);
+      resolved = pipelineStep(resolved, k, d, options.model?.mask ?? null);
     }
     checkRoundsFineTuned(resolved.previous !== null, options.fineTune, "compress model");
   }
@@ -325,7 +329,7 @@ export function sweepCompression(
   // Checked before training, with whether it measures any model.
   const resolved = resolveSpace(space, SWEEP_DEFAULTS, "sweep compression");
   planSweep(resolved, "sweep compression");
-  checkRoundsFineTuned(prunesInRounds(resolved), session.fineTune, "sweep compression");
+  checkRoundsFineTuned(roundsFor(resolved, session), session.fineTune, "sweep compression");
   return createCompressionSession(data, session).sweep(space);
 }
 
@@ -362,12 +366,38 @@ export function searchCompression(
   const { session, space } = splitSpace(rest);
   // Checked before training.
   const resolved = resolveSpace(space, SEARCH_DEFAULTS, "search compression");
-  checkRoundsFineTuned(prunesInRounds(resolved), session.fineTune, "search compression");
+  checkRoundsFineTuned(roundsFor(resolved, session), session.fineTune, "search compression");
   if (maxDrop !== undefined) checkMaxDrop("search compression", maxDrop);
   if (options.standardErrors !== undefined) {
     checkStandardErrors("search compression", options.standardErrors);
   }
   return createCompressionSession(data, session).search({ maxDrop, standardErrors, ...space });
+}
+
+/**
+ * The pipeline's pruning step for a model: refused when the model's mask already removes more
+ * than the step would (a mask never revives a weight), else with the rounds that prune it.
+ */
+function pipelineStep(
+  p: ResolvedPrune,
+  rows: number,
+  cols: number,
+  mask: Uint8Array | null,
+): ResolvedPrune {
+  const level = levelForMask(p, rows, cols, mask, "step");
+  if ("reason" in level) throw new RangeError(`Cannot ${ACTION}: ${level.reason}`);
+  return roundsForModel(p, rows, cols, mask);
+}
+
+/**
+ * Whether a space prunes in rounds, as its levels apply to the session's given model (a level
+ * below the model's mask is not made, and the rounds the mask has passed are left out).
+ */
+function roundsFor(space: ResolvedSpace, session: CompressionSessionOptions): boolean {
+  const model = session.model;
+  if (!model?.mask || !model.weights) return prunesInRounds(space);
+  const { rows, cols } = model.weights;
+  return prunesInRounds(laddersForMask(space.ladders, rows, cols, model.mask));
 }
 
 /** Splits the options of a one-call sweep or search into the session's and the space. */

@@ -4,7 +4,9 @@
 import assert from "node:assert/strict";
 import {
   type CompressionSession,
+  compressModel,
   createCompressionSession,
+  sweepCompression,
   type SweepResult,
 } from "../../lib/compress/mod.ts";
 import { levelForMask, type ResolvedPrune } from "../../lib/compress/context.ts";
@@ -171,4 +173,69 @@ Deno.test("a size search whose every level is below the given model's mask says 
       }),
     /no model of the space fits in 400 bytes; .*\(levels below the given model's mask, not made: magnitude 30 % of weights, magnitude 50 % of weights\)$/,
   );
+});
+
+Deno.test("iterative levels from a pruned model need fine-tuning only where rounds are left", () => {
+  const untuned = () =>
+    createCompressionSession(digits.train, {
+      fineTune: false,
+      model: given,
+      validation: dense.validation,
+      seed: 0,
+    });
+  const options = {
+    structures: ["weights"] as const,
+    methods: [{ kind: "float16" }] as const,
+    training: ["ptq"] as const,
+    iterative: true,
+  };
+  // 50 % is below the mask; 80 % is then pruned from the given model in one round.
+  const one = { ...options, sparsities: [0, 0.5, 0.8] };
+  const sweep = untuned().sweep(one);
+  assert.deepEqual(sweep.bases.map((b) => b.prune.rounds), [[0.8]]);
+  const oneCall = sweepCompression(digits.train, {
+    fineTune: false,
+    model: given,
+    validation: dense.validation,
+    seed: 0,
+    ...one,
+  });
+  assert.deepEqual(oneCall.rows.map((r) => r.name), sweep.rows.map((r) => r.name));
+  untuned().search({ ...one, maxDrop: 0.05 });
+  // 70 % then 90 %: a round before the last, which fine-tuning must follow.
+  const two = { ...options, sparsities: [0, 0.7, 0.9] };
+  assert.throws(() => untuned().sweep(two), /needs fine-tuning/);
+  assert.throws(() => untuned().search({ ...two, maxDrop: 0.05 }), /needs fine-tuning/);
+  assert.throws(
+    () =>
+      sweepCompression(digits.train, {
+        fineTune: false,
+        model: given,
+        validation: dense.validation,
+        ...two,
+      }),
+    /needs fine-tuning/,
+  );
+});
+
+Deno.test("the pipeline refuses a step below the given model's mask with the reason, and makes one at it", () => {
+  const s = fromGiven();
+  const below =
+    /^RangeError: Cannot compress model: the given model's mask already removes 384 weights, more than the 320 this step removes; a mask never revives a weight$/;
+  assert.throws(() => s.compress({ prune: { fraction: 0.5 }, quantize: false }), below);
+  assert.throws(
+    () =>
+      compressModel(digits.train, {
+        fineTune: FAST.fineTune,
+        model: given,
+        validation: dense.validation,
+        prune: { fraction: 0.5 },
+        quantize: false,
+      }),
+    below,
+  );
+  // Exactly at the mask's 60 %: nothing more to remove, made.
+  const at = s.compress({ prune: { fraction: 0.6 }, quantize: false });
+  assert.ok(keepsZeros(at.model));
+  assert.equal(at.stages[1].nonZeros, 640 - 384);
 });
