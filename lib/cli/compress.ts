@@ -736,8 +736,9 @@ export const compressCommand: Command = {
       lines.push(
         `budget    within ${(result.maxDrop * 100).toFixed(2)} points of the dense validation ` +
           (result.standardErrors > 0
-            ? `accuracy less ${result.standardErrors} paired standard errors of each ` +
-              `candidate's difference`
+            ? `accuracy, with a margin: each candidate's difference from dense less ` +
+              `${result.standardErrors} paired standard error(s) of it must be at least ` +
+              `-${(result.maxDrop * 100).toFixed(2)} points`
             : `accuracy: at least ${percent(result.target)}`) +
           ` (${v.samples.toLocaleString("en-US")} validation samples: each is ` +
           `${samplePoints(v.samples)} points)`,

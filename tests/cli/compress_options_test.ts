@@ -565,7 +565,7 @@ Deno.test("compress --budget --standard-errors holds each candidate's difference
   assert.equal(text.code, 0, text.stderr);
   assert.match(
     text.stdout,
-    /^budget {4}within 1\.00 points of the dense validation accuracy less 2 paired standard errors of each candidate's difference/m,
+    /^budget {4}within 1\.00 points of the dense validation accuracy, with a margin: each candidate's difference from dense less 2 paired standard error\(s\) of it must be at least -1\.00 points/m,
   );
   assert.doesNotMatch(text.stdout, /^note {6}the budget is below two paired standard errors/m);
   // A margin under two standard errors does not answer the note: it appears as without one,
