@@ -386,7 +386,9 @@ function pipelineStep(
 ): ResolvedPrune {
   const level = levelForMask(p, rows, cols, mask, "step");
   if ("reason" in level) throw new RangeError(`Cannot ${ACTION}: ${level.reason}`);
-  return roundsForModel(p, rows, cols, mask);
+  // Without a mask, or for a step that removes nothing, levelForMask returns the step as it is:
+  // the rounds that remove nothing more than the round before are still merged.
+  return mask === null || removesNothing(p) ? roundsForModel(p, rows, cols, mask) : level;
 }
 
 /**

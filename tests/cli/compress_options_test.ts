@@ -197,7 +197,11 @@ Deno.test("compress refuses these settings where they do not apply, before any t
       ["--max-bytes", "900", "--standard-errors", "1"],
       /--standard-errors is a margin of --budget/,
     ],
-    [["--budget", "1", "--standard-errors", "-1"], /--standard-errors/],
+    [
+      ["--budget", "1", "--standard-errors=-1"],
+      /--standard-errors must be a number in \[0, 1000\], got '-1'/,
+    ],
+    [["--budget", "1", "--standard-errors", "x"], /--standard-errors must be a number/],
     [
       ["--sweep", "--levels", "4"],
       /--levels applies to the pipeline only \(the sweep and search take k-means sizes from --bits\)/,
