@@ -1132,7 +1132,7 @@ function spaceFromArgs(
   } catch (error) {
     throw usage(errorReason(error));
   }
-  if (fineTune === false && prunesInRounds(space)) {
+  if (fineTune === false && prunesInRounds(space.ladders)) {
     throw usage("--iterative needs fine-tuning between the levels: drop --fine-tune none");
   }
   return { prune: false, quantize: false, fineTune, lists };

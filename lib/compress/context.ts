@@ -344,16 +344,48 @@ function roundsScope(
 }
 
 /**
+ * Why a pruning step cannot be made from a given model: it would remove fewer weights or
+ * features than the model's mask already removes (a mask never revives a weight).
+ *
+ * @param p The resolved step.
+ * @param rows The given model's weight rows.
+ * @param cols Its features.
+ * @param mask Its mask, if any.
+ * @param noun What the reason calls the step ("level" in a sweep or search, "step" in the
+ *   pipeline).
+ * @returns The reason, or `null` where the step can be made.
+ */
+export function belowMask(
+  p: ResolvedPrune,
+  rows: number,
+  cols: number,
+  mask: Uint8Array | null,
+  noun: string,
+): string | null {
+  if (mask === null || removesNothing(p)) return null;
+  const where = roundsScope(p, rows, cols, mask);
+  const removed = maskRemoves(where);
+  const want = amountCount((p.fraction ?? p.count)!, where);
+  if (want >= removed) return null;
+  const unit = p.structure === "features"
+    ? "features"
+    : p.scope === "per-class"
+    ? "weights in a class row"
+    : "weights";
+  return `the given model's mask already removes ${removed} ${unit}, more than the ${want} ` +
+    `this ${noun} removes; a mask never revives a weight`;
+}
+
+/**
  * A sweep's or search's pruning level as it applies to a given model that may be pruned already:
- * a level that would remove fewer weights or features than the model's mask already removes is
- * ruled out with the reason (a mask never revives a weight); a level pruned in rounds loses the
- * rounds the mask has passed (see {@linkcode roundsForModel}), so that it prunes from the model.
+ * a level below the model's mask is ruled out with the reason (see {@linkcode belowMask}); a
+ * level pruned in rounds loses the rounds the mask has passed (see {@linkcode roundsForModel}),
+ * so that it prunes from the model. Without a mask a level is made as the space resolved it.
  *
  * @param p The resolved level.
  * @param rows The given model's weight rows.
  * @param cols Its features.
  * @param mask Its mask, if any.
- * @param noun What the reason calls the step ("level", or "step" for the pipeline's).
  * @returns The level to make, or why it cannot be made from this model.
  */
 export function levelForMask(
@@ -361,24 +393,10 @@ export function levelForMask(
   rows: number,
   cols: number,
   mask: Uint8Array | null,
-  noun = "level",
 ): ResolvedPrune | { reason: string } {
-  if (mask === null || removesNothing(p)) return p;
-  const where = roundsScope(p, rows, cols, mask);
-  const removed = maskRemoves(where);
-  const want = amountCount((p.fraction ?? p.count)!, where);
-  if (want < removed) {
-    const unit = p.structure === "features"
-      ? "features"
-      : p.scope === "per-class"
-      ? "weights in a class row"
-      : "weights";
-    return {
-      reason: `the given model's mask already removes ${removed} ${unit}, more than the ${want} ` +
-        `this ${noun} removes; a mask never revives a weight`,
-    };
-  }
-  return roundsForModel(p, rows, cols, mask);
+  if (mask === null) return p;
+  const reason = belowMask(p, rows, cols, mask, "level");
+  return reason !== null ? { reason } : roundsForModel(p, rows, cols, mask);
 }
 
 /**

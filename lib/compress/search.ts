@@ -44,7 +44,7 @@ import { assertInRange, checkOptionKeys, errorReason, exactKeys } from "../core/
 import { packedSize } from "../io/bitpack.ts";
 import { encodeModel, inspectModelFile } from "../io/model_file.ts";
 import { asFloatModel } from "../io/quantized.ts";
-import { pairedAccuracyDifference } from "../metrics/paired.ts";
+import { pairedAccuracyDifference, type PairedDifference } from "../metrics/paired.ts";
 import { predict } from "../model/predict.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
 import { quantizeModel } from "../quant/model.ts";
@@ -72,7 +72,6 @@ import { stagesOf } from "./stages.ts";
 import type {
   BudgetedSearchResult,
   CompressionSpace,
-  LabelledData,
   PrunedBase,
   SearchOptions,
   SearchResult,
@@ -251,7 +250,7 @@ function budgetedSearch(
   // iterative levels lose the rounds the mask has passed, and need fine-tuning only where a
   // level made from the given model has rounds.
   const { ladders, belowMask } = ctx.levels(space.ladders);
-  checkRoundsFineTuned(prunesInRounds({ ladders }), ctx.fineTune, action);
+  checkRoundsFineTuned(prunesInRounds(ladders), ctx.fineTune, action);
   const variants: { template: QuantizationMethod; granularity: Granularity | null }[] = [];
   for (const template of space.methods) {
     if (template.kind === "float16") {
@@ -277,23 +276,28 @@ function budgetedSearch(
   const target = budget.kind === "accuracy"
     ? dense.report.validation.accuracy - budget.maxDrop
     : null;
-  // With a margin, each candidate's validation difference from the dense model less that many
-  // paired standard errors (computed once per candidate).
-  const margin = budget.kind === "accuracy" ? budget.standardErrors : 0;
+  // A candidate against the dense model on the validation data, sample by sample (computed once
+  // per candidate): what a margin is taken from, and the chosen model's reported difference.
+  const denseFloat = asFloatModel(dense.model);
   let densePredicted: Int32Array | null = null;
-  const bounds = new Map<MeasuredCandidate, number>();
-  const lowerBound = (c: MeasuredCandidate): number => {
-    let bound = bounds.get(c);
-    if (bound === undefined) {
-      densePredicted ??= predict(asFloatModel(dense.model), ctx.validation.x);
-      const d = pairedAccuracyDifference(ctx.validation.y, {
+  const differences = new Map<MeasuredCandidate, PairedDifference>();
+  const versusDense = (c: MeasuredCandidate): PairedDifference => {
+    let d = differences.get(c);
+    if (d === undefined) {
+      densePredicted ??= predict(denseFloat, ctx.validation.x);
+      d = pairedAccuracyDifference(ctx.validation.y, {
         baseline: densePredicted,
         candidate: predict(asFloatModel(c.model), ctx.validation.x),
       });
-      bound = d.difference - margin * d.standardError;
-      bounds.set(c, bound);
+      differences.set(c, d);
     }
-    return bound;
+    return d;
+  };
+  // With a margin, a candidate's validation difference less that many paired standard errors.
+  const margin = budget.kind === "accuracy" ? budget.standardErrors : 0;
+  const lowerBound = (c: MeasuredCandidate): number => {
+    const d = versusDense(c);
+    return d.difference - margin * d.standardError;
   };
   const within = (c: MeasuredCandidate) =>
     budget.kind === "size"
@@ -549,12 +553,13 @@ function budgetedSearch(
   }));
   // The chosen model against the dense one, sample by sample: how far the validation set (and
   // the test set) can resolve the budget.
-  const denseFloat = asFloatModel(dense.model), chosenFloat = asFloatModel(chosen.candidate.model);
-  const paired = (data: LabelledData) =>
-    pairedAccuracyDifference(data.y, {
-      baseline: predict(denseFloat, data.x),
-      candidate: predict(chosenFloat, data.x),
-    });
+  const test = ctx.test;
+  const testDifference = test
+    ? pairedAccuracyDifference(test.y, {
+      baseline: predict(denseFloat, test.x),
+      candidate: predict(asFloatModel(chosen.candidate.model), test.x),
+    })
+    : null;
   return {
     target,
     result: {
@@ -564,8 +569,8 @@ function budgetedSearch(
       denseFloat32Bytes: ctx.denseFloat32Bytes,
       unquantized: chosen.candidate.source ?? null,
       chosen: chosen.candidate.report,
-      validationDifference: paired(ctx.validation),
-      testDifference: ctx.test ? paired(ctx.test) : null,
+      validationDifference: versusDense(chosen.candidate),
+      testDifference,
       tried: triedReports,
       skipped,
       bases,

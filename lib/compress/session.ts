@@ -14,12 +14,12 @@
 import type { Dataset } from "../data/dataset.ts";
 import type { LogisticModel } from "../model/types.ts";
 import {
+  belowMask,
   checkPruneCount,
   checkQuantizeSpec,
   COMPRESS_OPTION_KEYS,
   createContext,
   laddersForMask,
-  levelForMask,
   removesNothing,
   type ResolvedPrune,
   resolvePrune,
@@ -368,9 +368,7 @@ export function searchCompression(
   const resolved = resolveSpace(space, SEARCH_DEFAULTS, "search compression");
   checkRoundsFineTuned(roundsFor(resolved, session), session.fineTune, "search compression");
   if (maxDrop !== undefined) checkMaxDrop("search compression", maxDrop);
-  if (options.standardErrors !== undefined) {
-    checkStandardErrors("search compression", options.standardErrors);
-  }
+  if (standardErrors !== undefined) checkStandardErrors("search compression", standardErrors);
   return createCompressionSession(data, session).search({ maxDrop, standardErrors, ...space });
 }
 
@@ -384,11 +382,9 @@ function pipelineStep(
   cols: number,
   mask: Uint8Array | null,
 ): ResolvedPrune {
-  const level = levelForMask(p, rows, cols, mask, "step");
-  if ("reason" in level) throw new RangeError(`Cannot ${ACTION}: ${level.reason}`);
-  // Without a mask, or for a step that removes nothing, levelForMask returns the step as it is:
-  // the rounds that remove nothing more than the round before are still merged.
-  return mask === null || removesNothing(p) ? roundsForModel(p, rows, cols, mask) : level;
+  const reason = belowMask(p, rows, cols, mask, "step");
+  if (reason !== null) throw new RangeError(`Cannot ${ACTION}: ${reason}`);
+  return roundsForModel(p, rows, cols, mask);
 }
 
 /**
@@ -397,9 +393,9 @@ function pipelineStep(
  */
 function roundsFor(space: ResolvedSpace, session: CompressionSessionOptions): boolean {
   const model = session.model;
-  if (!model?.mask || !model.weights) return prunesInRounds(space);
+  if (!model?.mask || !model.weights) return prunesInRounds(space.ladders);
   const { rows, cols } = model.weights;
-  return prunesInRounds(laddersForMask(space.ladders, rows, cols, model.mask));
+  return prunesInRounds(laddersForMask(space.ladders, rows, cols, model.mask).ladders);
 }
 
 /** Splits the options of a one-call sweep or search into the session's and the space. */

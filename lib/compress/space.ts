@@ -201,13 +201,11 @@ export function resolveSpace(
 }
 
 /**
- * Whether some level of a space (or of its ladders as they apply to a given model) prunes the
+ * Whether some level of a space's ladders (or of them as they apply to a given model) prunes the
  * model of a level below it (not the dense one).
  */
-export function prunesInRounds(
-  space: { readonly ladders: readonly (readonly ResolvedPrune[])[] },
-): boolean {
-  return space.ladders.some((ladder) => ladder.some((p) => p.previous !== null));
+export function prunesInRounds(ladders: readonly (readonly ResolvedPrune[])[]): boolean {
+  return ladders.some((ladder) => ladder.some((p) => p.previous !== null));
 }
 
 /**

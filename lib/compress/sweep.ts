@@ -98,14 +98,12 @@ function nothingMeasured(action: string, skipped: readonly SkippedCandidate[]): 
 export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult {
   checkOptionKeys(ACTION, options, SPACE_OPTION_KEYS);
   const space = resolveSpace(options, SWEEP_DEFAULTS, ACTION);
-
+  // Levels below a given model's mask cannot be made from it; iterative levels lose the rounds
+  // the mask has passed, and need fine-tuning only where a level made from the model has rounds.
+  const { ladders, belowMask } = ctx.levels(space.ladders);
+  checkRoundsFineTuned(prunesInRounds(ladders), ctx.fineTune, ACTION);
   // The distinct pruning steps, the dense model first (names are distinct: resolveSpace refuses
   // sparsities whose percentages read the same).
-  // Levels below a given model's mask cannot be made from it; iterative levels lose the rounds
-  // the mask has passed.
-  // (Rounds need fine-tuning only where a level made from the given model has them.)
-  const { ladders, belowMask } = ctx.levels(space.ladders);
-  checkRoundsFineTuned(prunesInRounds({ ladders }), ctx.fineTune, ACTION);
   const steps = new Map<string, (typeof ladders)[number][number]>();
   for (const ladder of ladders) {
     for (const p of ladder) steps.set(p.fraction === 0 ? "dense" : pruneName(p), p);
