@@ -33,6 +33,7 @@ import {
   type CompressionSpace,
   type CompressResult,
   createCompressionSession,
+  createRefitSession,
   type ModelReport,
   type PreprocessingStorage,
   type PruneSpec,
@@ -246,6 +247,12 @@ export const compressCommand: Command = {
       help: "search the model of highest validation accuracy whose file fits in N bytes (lists " +
         "below are the search space)",
     },
+    refit: {
+      type: "boolean",
+      help: "with --budget or --max-bytes: once chosen, make the chosen model again (same " +
+        "steps and settings) on all the training data, validation included, from a dense model " +
+        "trained on all of it (or --model), and write that one",
+    },
     sweep: {
       type: "boolean",
       help: "measure every combination of the lists below; print the Pareto front",
@@ -429,6 +436,19 @@ export const compressCommand: Command = {
       throw usage("--standard-errors is a margin of --budget; give it with --budget");
     }
     const standardErrors = args.number("standard-errors", 0, 1000);
+    const refit = args.flag("refit");
+    if (refit && mode !== "budget" && mode !== "size") {
+      throw usage(
+        "--refit makes a search's choice again on all the training data: give it with " +
+          "--budget or --max-bytes",
+      );
+    }
+    if (refit && args.flag("integer")) {
+      throw usage(
+        "--integer checks its input calibration on the validation data, which --refit trains " +
+          "on: give one of them",
+      );
+    }
     const maxBytes = mode === "size"
       ? args.number("max-bytes", 1, Number.MAX_SAFE_INTEGER, true)!
       : undefined;
@@ -574,6 +594,7 @@ export const compressCommand: Command = {
     const started = performance.now();
     let result: CompressResult | SearchResult | SizeSearchResult | null = null;
     let sweep: SweepResult | null = null;
+    let refitted: { result: CompressResult; seconds: number } | null = null;
     let session;
     try {
       session = createCompressionSession(data.train, {
@@ -607,6 +628,43 @@ export const compressCommand: Command = {
       } else {
         result = session.searchWithinBytes({ ...space.lists, maxBytes: maxBytes! });
       }
+      if (refit && result !== null && "tried" in result) {
+        const searched = result;
+        const t0 = performance.now();
+        const made = createRefitSession(data.train, {
+          model,
+          ...(model === undefined
+            ? {
+              denseTraining: {
+                optimizer: choices.optimizer,
+                preprocessing: choices.preprocessing,
+              },
+            }
+            : {}),
+          penalty: choices.penalty,
+          test: data.test,
+          seed,
+          fineTune: space.fineTune,
+          qat: { optimizer: qatOptimizer },
+          entropy: args.flag("entropy"),
+          onProgress: (p) =>
+            progress.update(
+              `refit: ${p.total > 0 ? `[${p.done}/${p.total}] ` : ""}${p.message}  ${
+                p.seconds.toFixed(1)
+              } s`,
+            ),
+        }).refit(searched.chosen);
+        refitted = { result: made, seconds: (performance.now() - t0) / 1000 };
+        // The same steps on more data can make another mask, whose index set codes to another
+        // size: a size budget holds for the file written, or nothing is written.
+        if (maxBytes !== undefined && made.file.length > maxBytes) {
+          throw new RangeError(
+            `the refit's file has ${made.file.length} bytes, more than --max-bytes ${maxBytes} ` +
+              `(the search's choice, ${searched.chosen.bytes} bytes, fits: run without --refit, ` +
+              "or search again with a smaller --max-bytes)",
+          );
+        }
+      }
     } finally {
       progress.done();
     }
@@ -620,8 +678,9 @@ export const compressCommand: Command = {
         args.string("input-dtype") as InputDtype,
       )
       : null;
-    let stored = result?.model;
-    let file = result?.file;
+    // With --refit the model written is the refit's.
+    let stored = refitted?.result.model ?? result?.model;
+    let file = refitted?.result.file ?? result?.file;
     if (integer && integer.kept) {
       stored = integer.model;
       const bytes = encodeModel(integer.model, { entropy: args.flag("entropy") });
@@ -655,6 +714,7 @@ export const compressCommand: Command = {
         mode,
         test: data.test,
         entropy: args.flag("entropy"),
+        refit: refitted ? { result: refitted.result, samples: data.train.x.rows } : null,
       });
     }
     const summary = dataSummary(data, session.trainData.x.rows, session.validation.x.rows);
@@ -694,6 +754,16 @@ export const compressCommand: Command = {
             : {}),
           ...(sweep
             ? { sweep: { rows: sweep.rows, front: sweep.front, skipped: sweep.skipped } }
+            : {}),
+          ...(refitted
+            ? {
+              refit: {
+                samples: data.train.x.rows,
+                stages: refitted.result.stages,
+                bytes: refitted.result.file.length,
+                seconds: refitted.seconds,
+              },
+            }
             : {}),
           seconds,
           integer: integer === null ? null : { ...integer, model: undefined },
@@ -793,6 +863,19 @@ export const compressCommand: Command = {
         "",
         "tried, Pareto front (validation accuracy against file bytes):",
         candidateTable(front),
+      );
+    }
+    if (refitted) {
+      lines.push(
+        "",
+        `refit     the chosen steps again on all ${
+          data.train.x.rows.toLocaleString("en-US")
+        } training samples (validation included), from a dense model ${
+          modelFile !== undefined ? `loaded from ${modelFile}` : "trained on all of them"
+        }, ${refitted.seconds.toFixed(1)} s; its validation columns are on training data` +
+          (data.test ? ", test on held-out data" : ""),
+        "",
+        stageTable(refitted.result.stages),
       );
     }
     if (integer) lines.push("", ...integerLines(integer, result!.file.length));

@@ -42,6 +42,11 @@ export interface CompressionReportInput {
   readonly test: LabelledData;
   /** Whether the files are entropy-coded (format version 2). */
   readonly entropy?: boolean;
+  /**
+   * The search's choice made again on all the training data (`--refit`), which is the model
+   * written: the model sections show it.
+   */
+  readonly refit?: { readonly result: CompressResult; readonly samples: number } | null;
 }
 
 /**
@@ -118,7 +123,20 @@ export function compressionReportSections(input: CompressionReportInput): Figure
     });
   }
   if (sweep) sections.push(...sweepSections(sweep, acc, accuracyTitle, baseline));
-  if (result) sections.push(...modelSections(result, input.test));
+  const refit = input.refit ?? null;
+  if (refit) {
+    sections.push({
+      heading: "Refit on all the training data",
+      text:
+        `The chosen steps made again on all ${
+          refit.samples.toLocaleString("en-US")
+        } training samples, validation included, from a dense model trained on all of them (or ` +
+        `the given one): the model written, and the one shown below. Its validation columns ` +
+        `are on training data` + (useTest ? "; test data were held out." : "."),
+      figure: stageTableFigure(refit.result),
+    });
+  }
+  if (result) sections.push(...modelSections(refit?.result ?? result, input.test));
   return sections;
 }
 

@@ -247,13 +247,20 @@ export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
   if (spec.fraction !== undefined && spec.count !== undefined) {
     throw new RangeError(`Cannot ${action}: give prune fraction or count, not both`);
   }
+  const listed = Array.isArray(spec.rounds) ? checkRoundList(spec, action) : null;
   let fraction: number | null = null, count: number | null = null;
   if (spec.count !== undefined) {
     assertInRange(action, "prune count", spec.count, 0, Number.MAX_SAFE_INTEGER, true);
     count = spec.count;
   } else {
-    fraction = spec.fraction ?? 0.5;
+    fraction = spec.fraction ?? listed?.at(-1) ?? 0.5;
     assertInRange(action, "prune fraction", fraction, 0, 1 - Number.EPSILON);
+  }
+  if (listed !== null && listed.at(-1) !== (fraction ?? count)) {
+    throw new RangeError(
+      `Cannot ${action}: the last of prune rounds (${listed.at(-1)}) must be the step's ` +
+        `${count !== null ? "count" : "fraction"} (${fraction ?? count})`,
+    );
   }
   const scope = spec.scope ?? defaultScope(strategy);
   if (scope !== "global" && scope !== "per-class") {
@@ -266,10 +273,12 @@ export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
       `Cannot ${action}: prune compensate must be a boolean, got ${describe(spec.compensate)}`,
     );
   }
-  const rounds = spec.rounds === undefined ? 1 : spec.rounds;
+  const rounds = listed?.length ?? (spec.rounds === undefined ? 1 : spec.rounds);
   if (typeof rounds !== "number") {
     throw new TypeError(
-      `Cannot ${action}: prune rounds must be a number, got ${describe(rounds)}`,
+      `Cannot ${action}: prune rounds must be a number or a list of amounts, got ${
+        describe(rounds)
+      }`,
     );
   }
   assertInRange(action, "prune rounds", rounds, 1, MAX_PRUNE_ROUNDS, true);
@@ -282,7 +291,7 @@ export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
     );
   }
   const target = (fraction ?? count)!;
-  const amounts = pruningRounds(target, rounds, count !== null ? "count" : "fraction");
+  const amounts = listed ?? pruningRounds(target, rounds, count !== null ? "count" : "fraction");
   const step = {
     strategy,
     structure,
@@ -290,6 +299,36 @@ export function resolvePrune(spec: PruneSpec, action = ACTION): ResolvedPrune {
     compensate: spec.compensate ?? true,
   };
   return chainPrune(stepsAt(step, amounts, count !== null));
+}
+
+/**
+ * Checks a list of prune rounds: numbers, at most `MAX_PRUNE_ROUNDS` of them, strictly ascending,
+ * each a fraction in [0, 1) (or, with `count`, a whole number).
+ */
+function checkRoundList(spec: PruneSpec, action: string): readonly number[] {
+  const list = spec.rounds as readonly unknown[];
+  if (list.length === 0 || list.length > MAX_PRUNE_ROUNDS) {
+    throw new RangeError(
+      `Cannot ${action}: a list of prune rounds takes 1 to ${MAX_PRUNE_ROUNDS} amounts, got ` +
+        `${list.length}`,
+    );
+  }
+  const byCount = spec.count !== undefined;
+  list.forEach((a, i) => {
+    if (typeof a !== "number") {
+      throw new TypeError(
+        `Cannot ${action}: prune rounds[${i}] must be a number, got ${describe(a)}`,
+      );
+    }
+    if (byCount) assertInRange(action, `prune rounds[${i}]`, a, 0, Number.MAX_SAFE_INTEGER, true);
+    else assertInRange(action, `prune rounds[${i}]`, a, 0, 1 - Number.EPSILON);
+    if (i > 0 && a <= (list[i - 1] as number)) {
+      throw new RangeError(
+        `Cannot ${action}: prune rounds must be strictly ascending, got ${list[i - 1]} then ${a}`,
+      );
+    }
+  });
+  return list as readonly number[];
 }
 
 /** One step per amount, as fractions or counts. */
@@ -936,6 +975,7 @@ export function createContext(
       fraction: p.fraction,
       count: p.count,
       sparsity: mask ? 1 - kept / n : 0,
+      compensate: p.compensate,
       fineTuned: false,
       rounds: p.rounds,
     };
@@ -1026,6 +1066,7 @@ export function createContext(
       granularity: method.kind === "float16" ? "tensor" : method.granularity,
       training,
       method: describeMethod(method),
+      settings: method,
     };
     return {
       ...m,

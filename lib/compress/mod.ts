@@ -7,5 +7,6 @@
  */
 export * from "./types.ts";
 export * from "./session.ts";
+export * from "./refit.ts";
 export { compactScale, foldMeanIntoBias, prepareStorage, storeFloatModel } from "./storage.ts";
 export { smallestModelFile } from "./search.ts";

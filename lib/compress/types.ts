@@ -13,7 +13,7 @@ import type { StoredModel } from "../io/quantized.ts";
 import type { AdamOptimizer, FitProgress, Optimizer, SgdOptimizer } from "../model/fit.ts";
 import type { LogisticModel, Penalty } from "../model/types.ts";
 import type { PruneStrategy } from "../prune/strategy.ts";
-import type { QuantizationMethod } from "../quant/quantize.ts";
+import type { QuantizationMethod, ResolvedMethod } from "../quant/quantize.ts";
 import type { Granularity } from "../quant/types.ts";
 import type { PairedDifference } from "../metrics/paired.ts";
 
@@ -110,10 +110,13 @@ export interface PruneSpec {
    * `random`, which ranks the weights the same in every round: its rounds would end with the
    * one-shot mask). The
    * step is named by its rounds (90 % in 3 rounds: `"magnitude 63.3/86.7/90 % of weights"`).
+   * Or the amounts themselves, as a sweep's ladder or a report's `prune.rounds` lists them: the
+   * fraction (or, with `count`, the count) removed after each round, strictly ascending, the last
+   * being the target (`fraction` or `count` may then be left out; given, it must equal the last).
    * Needs fine-tuning.
    * @default {1}
    */
-  readonly rounds?: number;
+  readonly rounds?: number | readonly number[];
 }
 
 /** `"ptq"`: post-training quantization; `"qat"`: quantization-aware training from the model. */
@@ -312,6 +315,8 @@ export interface PruneSummary {
   readonly count: number | null;
   /** Fraction of the weights the mask removes. */
   readonly sparsity: number;
+  /** Whether the removed weights' mean contribution was folded into the bias. */
+  readonly compensate: boolean;
   /** Whether the survivors were retrained. */
   readonly fineTuned: boolean;
   /**
@@ -335,6 +340,8 @@ export interface QuantizationSummary {
   readonly training: QuantizationTraining;
   /** The method in words, e.g. `"uniform symmetric 4-bit per class (mse)"`. */
   readonly method: string;
+  /** The method with every setting filled in, as a quantize step's `method` takes it. */
+  readonly settings: ResolvedMethod;
 }
 
 /** A model of a sweep or search: how it was made and what it measures. */

@@ -37,6 +37,7 @@ import {
   type CompressionSpace,
   type CompressResult,
   createCompressionSession,
+  createRefitSession,
   type ModelReport,
   type SearchResult,
   type SizeSearchResult,
@@ -510,12 +511,108 @@ for (const { ratio, result, seconds } of sized) {
   });
 }
 
+// ---- refit on all 60,000 images -------------------------------------------------------------
+
+// Once a search has chosen on validation, the validation images can train too (scikit-learn's
+// GridSearchCV(refit=True); bench:prune's `select` section does the same). Each chosen recipe is
+// made again, with the same settings, from the dense reference trained on all 60,000 images and
+// on all of them, and compared on test with that dense model. Which row judges the 10 x /
+// 0.2-point goal under this protocol was fixed before it was first run: the 0.2-point search
+// without a margin (README, "Refit on all the data").
+log("refitting the chosen recipes on all 60,000 images ...");
+const refitSession = createRefitSession(train, {
+  model: full.model,
+  test,
+  penalty: { kind: "l2", lambda: REFERENCE_SETTINGS.lambda },
+  fineTune: { kind: "lbfgs", maxIterations: 100 },
+  seed: 0,
+  entropy: ENTROPY,
+  onProgress: (p) => {
+    if (p.seconds - lastLog < 15) return;
+    lastLog = p.seconds;
+    log(`  [refit ${p.done}/${p.total}] ${p.message} (${p.seconds.toFixed(0)} s)`);
+  },
+});
+const fullPredicted = predict(full.model, test.x);
+const chosenRecipes = [
+  ...searches.map((s) => ({
+    search: `within ${s.points.toFixed(1)} point`,
+    chosen: s.result.chosen,
+  })),
+  ...margined.map((m) => ({
+    search: `within ${m.points.toFixed(1)} point, margin ${m.k}`,
+    chosen: m.result.chosen,
+  })),
+  ...sized.map((s) => ({ search: `${s.ratio} x smaller`, chosen: s.result.chosen })),
+];
+const refitByName = new Map<string, { result: CompressResult; seconds: number }>();
+const refits = chosenRecipes.map(({ search, chosen }) => {
+  let made = refitByName.get(chosen.name);
+  if (made === undefined) {
+    t0 = performance.now();
+    made = { result: refitSession.refit(chosen), seconds: (performance.now() - t0) / 1000 };
+    refitByName.set(chosen.name, made);
+  }
+  const last = made.result.stages.at(-1)!;
+  const paired = pairedAccuracyDifference(test.y, {
+    baseline: fullPredicted,
+    candidate: predict(asFloatModel(made.result.model), test.x),
+  });
+  return { search, chosen, result: made.result, last, paired, seconds: made.seconds };
+});
+out(
+  `\nRefit on all ${train.x.rows.toLocaleString("en-US")} images: each chosen recipe made ` +
+    `again from the dense model trained on all of them (test ${percent(fullTest)}), compared ` +
+    "with it on test (split: the chosen model trained on the 50,000, against the 50,000 dense):",
+);
+out(formatTable(
+  [
+    "search",
+    "split bytes",
+    "split test vs dense",
+    "refit bytes",
+    "ratio",
+    "refit test",
+    "refit test vs dense",
+    "seconds",
+    "model",
+  ],
+  refits.map((r) => [
+    r.search,
+    r.chosen.bytes.toLocaleString("en-US"),
+    points_(r.chosen.test!.accuracy - denseTest),
+    r.last.bytes.toLocaleString("en-US"),
+    `${r.last.ratio.toFixed(1)} x`,
+    percent(r.last.test!.accuracy),
+    pairedText(r.paired),
+    r.seconds.toFixed(0),
+    r.chosen.name,
+  ]),
+));
+for (const r of refits) {
+  row({
+    section: "refit",
+    search: r.search,
+    name: r.chosen.name,
+    splitFileBytes: r.chosen.bytes,
+    splitTestAccuracy: r.chosen.test!.accuracy,
+    fileBytes: r.last.bytes,
+    ratio: r.last.ratio,
+    testAccuracy: r.last.test!.accuracy,
+    denseTestAccuracy: fullTest,
+    testDifference: r.paired.difference,
+    testStandardError: r.paired.standardError,
+    refitMs: r.seconds * 1000,
+  });
+}
+
 // ---- ONNX Runtime agreement ----------------------------------------------------------------
 
 const exported: { name: string; model: StoredModel }[] = [
   ...points.map((p) => ({ name: p.name, model: p.result.model })),
   ...searches.map((s) => ({ name: `chosen within ${s.points} points`, model: s.result.model })),
   ...sized.map((s) => ({ name: `most accurate ${s.ratio} x smaller`, model: s.result.model })),
+  ...[...refitByName].map(([name, r]) => ({ name: `refit: ${name}`, model: r.result.model })),
 ];
 const ortProblem = await onnxRuntimeProblem();
 const agreements: { name: string; agreement: number; maxDiff: number; bytes: number }[] = [];
@@ -604,6 +701,28 @@ for (const g of goals) {
     testDropStandardError: paired.standardError,
     validationDrop: denseReport.validation.accuracy - last.validation.accuracy,
     name: last.name,
+  });
+}
+// The refit protocol, for the goal fixed before it was first run (README): the 0.2-point search
+// without a margin, made again on all 60,000 images, against the dense model trained on them.
+{
+  const r = refits.find((x) => x.search === "within 0.2 point")!;
+  const met = r.last.ratio >= 10 && r.paired.difference >= -0.002 - 1e-9;
+  out(
+    `  refit on all 60,000 (the 0.2-point search's recipe, against the 60,000 dense): at least ` +
+      `10 x smaller within 0.2 point: ${met ? "MET" : "NOT MET"} (${r.last.ratio.toFixed(1)} x, ` +
+      `test ${percent(r.last.test!.accuracy)}, ${pairedText(r.paired)} points)`,
+  );
+  row({
+    section: "goal",
+    goal: ">= 10 x within 0.2 point, refit on all 60,000",
+    minRatio: 10,
+    maxDrop: 0.002,
+    met,
+    ratio: r.last.ratio,
+    testDrop: -r.paired.difference,
+    testDropStandardError: r.paired.standardError,
+    name: r.chosen.name,
   });
 }
 if (!ortProblem) {

@@ -281,7 +281,7 @@ Deno.test("rounds and iterative of the wrong type are refused, null included", (
   for (const rounds of [null, "3"]) {
     assert.throws(
       () => s.compress({ prune: { fraction: 0.5, rounds: rounds as unknown as number } }),
-      /TypeError: Cannot compress model: prune rounds must be a number, got /,
+      /TypeError: Cannot compress model: prune rounds must be a number or a list of amounts, got /,
       String(rounds),
     );
   }

@@ -1,0 +1,237 @@
+/**
+ * Refitting a chosen model's recipe on all the data. A search chooses on validation data that it
+ * holds out of training; once the choice is made, those data can train too, as scikit-learn's
+ * `GridSearchCV(refit=True)` retrains the chosen settings on everything it was given. The recipe
+ * of a sweep's or search's model ({@linkcode candidateRecipe}) is the pipeline's steps: the same
+ * pruning (strategy, structure, scope, compensation and every round), the same quantization
+ * (method with every setting, PTQ or QAT) and the same preprocessing storage. A refit session
+ * ({@linkcode createRefitSession}) makes recipes again from a dense model trained on (or given
+ * for) all the data, with the session settings of the search (penalty, fine-tuning, QAT, seed).
+ *
+ * No data are held out of a refit: the stage table's `validation` metrics are on the data it
+ * trained on, and only `test` data (reported, never used) measure it on new samples.
+ *
+ * @module
+ */
+
+import { checkOptionKeys, describe, exactKeys } from "../core/validate.ts";
+import type { LogisticModel } from "../model/types.ts";
+import { SESSION_OPTION_KEYS } from "./context.ts";
+import { type CompressionSession, createCompressionSession } from "./session.ts";
+import type {
+  CandidateReport,
+  CompressionData,
+  CompressionSessionOptions,
+  CompressResult,
+  PreprocessingStorage,
+  PruneSpec,
+  QuantizeSpec,
+  StoredPreprocessing,
+} from "./types.ts";
+
+/** What makes a sweep's or search's model again: the pipeline's steps and its storage. */
+export interface CandidateRecipe {
+  /** The pruning step with its rounds listed (`false`: the unpruned model). */
+  readonly prune: PruneSpec | false;
+  /** The quantization step with every setting of its method (`false`: float32 weights). */
+  readonly quantize: QuantizeSpec | false;
+  /**
+   * How the model stored its preprocessing (`"auto"` for a model without standardisation, which
+   * has nothing to store: a refit that standardises then decides on its training data).
+   */
+  readonly preprocessingStorage: PreprocessingStorage;
+}
+
+/** Options of a refit: the session's, without validation data or a storage mode. */
+export type RefitOptions = Omit<
+  CompressionSessionOptions,
+  "validation" | "validationFraction" | "preprocessingStorage"
+>;
+
+/** A session that makes recipes again on all of its data. */
+export interface RefitSession {
+  /** The dense float model every refit starts from (as trained on all the data, or given). */
+  readonly dense: LogisticModel;
+  /**
+   * Makes a recipe again: prune, fine-tune and quantize as it says, from the session's dense
+   * model. Pruned models are cached, so recipes that share pruning rounds share their work.
+   *
+   * @param recipe A recipe, or the report of a sweep's or search's model.
+   * @returns The compressed model, its file and the stage table (`validation` metrics on the
+   *   training data).
+   * @throws {TypeError} If the recipe is not one.
+   * @throws {RangeError} As the pipeline's `compress` throws.
+   */
+  refit(recipe: CandidateRecipe | CandidateReport): CompressResult;
+}
+
+const ACTION = "refit compression";
+const {
+  validation: _validation,
+  validationFraction: _fraction,
+  preprocessingStorage: _storage,
+  ...REFIT_KEYS
+} = SESSION_OPTION_KEYS;
+const REFIT_OPTION_KEYS = exactKeys<RefitOptions>()(REFIT_KEYS);
+const STORAGE_OF: Readonly<Record<StoredPreprocessing, PreprocessingStorage>> = {
+  none: "auto",
+  kept: "keep",
+  compact: "compact",
+  folded: "fold",
+};
+
+/**
+ * The recipe of a sweep's or search's model: its pruning (with every round), its quantization
+ * (the resolved method) and how it stored its preprocessing.
+ *
+ * @param report The model's report (`rows[i]`, `chosen`, `tried[i]`).
+ * @returns The recipe, plain data that converts to JSON.
+ * @throws {TypeError} If the report does not describe how its model was made.
+ *
+ * @example The recipe of a search's choice
+ * ```ts
+ * import { candidateRecipe } from "./refit.ts";
+ * import { createCompressionSession } from "./session.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const session = createCompressionSession(await loadEmbedded("breast-cancer"), {
+ *   fineTune: { kind: "lbfgs", maxIterations: 20 },
+ * });
+ * const r = session.search({ maxDrop: 0.02, sparsities: [0, 0.5], bits: [2, 4] });
+ * const recipe = candidateRecipe(r.chosen);
+ * // The same steps on the same session make the same file.
+ * const again = session.compress({ prune: recipe.prune, quantize: recipe.quantize });
+ * assert.deepEqual(again.file, r.file);
+ * ```
+ */
+export function candidateRecipe(report: CandidateReport): CandidateRecipe {
+  if (
+    typeof report !== "object" || report === null || !("prune" in report) ||
+    !("quantization" in report) || !(report.preprocessing in STORAGE_OF)
+  ) {
+    throw new TypeError(
+      `Cannot ${ACTION}: expected a sweep's or search's model report, got ${describe(report)}`,
+    );
+  }
+  const p = report.prune;
+  const q = report.quantization;
+  return {
+    prune: p === null ? false : {
+      strategy: p.strategy,
+      structure: p.structure,
+      scope: p.scope,
+      compensate: p.compensate,
+      ...(p.count !== null ? { count: p.count } : { fraction: p.fraction! }),
+      rounds: [...p.rounds],
+    },
+    quantize: q === null ? false : { method: { ...q.settings }, training: q.training },
+    preprocessingStorage: STORAGE_OF[report.preprocessing],
+  };
+}
+
+/**
+ * Creates a refit session on all the data: trains the dense model (or takes `model`) once and
+ * makes recipes from it, with the given session settings (use the search's: penalty, fine-tuning,
+ * QAT, seed, entropy coding).
+ *
+ * @param data All the training data (for a search's choice: its training and validation data).
+ * @param options Session options, without validation data or a storage mode.
+ * @returns The session.
+ * @throws {TypeError} For an unknown option, or as `createCompressionSession` throws.
+ * @throws {RangeError} As `createCompressionSession` throws.
+ *
+ * @example Choose on a split, then refit on everything
+ * ```ts
+ * import { createRefitSession } from "./refit.ts";
+ * import { createCompressionSession } from "./session.ts";
+ * import { loadEmbedded } from "../data/embedded.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const data = await loadEmbedded("breast-cancer");
+ * const settings = { fineTune: { kind: "lbfgs", maxIterations: 20 } } as const;
+ * const search = createCompressionSession(data, settings).search({
+ *   maxDrop: 0.02,
+ *   sparsities: [0, 0.5],
+ *   bits: [2, 4],
+ * });
+ * const final = createRefitSession(data, settings).refit(search.chosen);
+ * assert.equal(final.stages.at(-1)!.bits, search.chosen.bits);
+ * ```
+ */
+export function createRefitSession(
+  data: CompressionData,
+  options: RefitOptions = {},
+): RefitSession {
+  checkOptionKeys(ACTION, options, REFIT_OPTION_KEYS);
+  if (typeof data !== "object" || data === null || !data.x || !data.y) {
+    throw new TypeError(`Cannot ${ACTION}: data must have x and y, got ${describe(data)}`);
+  }
+  const validation = { x: data.x, y: data.y };
+  // One compression session per storage mode: the mode is a session setting.
+  const sessions = new Map<PreprocessingStorage, CompressionSession>();
+  const first = createCompressionSession(data, {
+    ...options,
+    validation,
+    preprocessingStorage: "auto",
+  });
+  sessions.set("auto", first);
+  const { denseTraining: _training, ...given } = options;
+  const sessionFor = (storage: PreprocessingStorage): CompressionSession => {
+    let s = sessions.get(storage);
+    if (s === undefined) {
+      s = createCompressionSession(data, {
+        ...given,
+        model: first.dense,
+        validation,
+        preprocessingStorage: storage,
+      });
+      sessions.set(storage, s);
+    }
+    return s;
+  };
+  return {
+    dense: first.dense,
+    refit(given: CandidateRecipe | CandidateReport): CompressResult {
+      const recipe = isRecipe(given) ? given : candidateRecipe(given);
+      const made = sessionFor(recipe.preprocessingStorage).compress({
+        prune: recipe.prune,
+        quantize: recipe.quantize,
+      });
+      // The dense row's time is what trained the dense model, which the first session did.
+      const [dense, ...rest] = made.stages;
+      const seconds = first.denseReport.seconds;
+      return { ...made, stages: [{ ...dense, seconds }, ...rest] };
+    },
+  };
+}
+
+/**
+ * Makes one recipe again on all the data (see {@linkcode createRefitSession}; a session shares
+ * the dense model and the pruned models between recipes).
+ *
+ * @param data All the training data.
+ * @param recipe A recipe, or the report of a sweep's or search's model.
+ * @param options Session options, without validation data or a storage mode.
+ * @returns The compressed model, its file and the stage table (`validation` metrics on the
+ *   training data).
+ * @throws {TypeError} For an unknown option, or a recipe that is not one.
+ * @throws {RangeError} As the pipeline's `compress` throws.
+ */
+export function refitCompression(
+  data: CompressionData,
+  recipe: CandidateRecipe | CandidateReport,
+  options: RefitOptions = {},
+): CompressResult {
+  const checked = isRecipe(recipe) ? recipe : candidateRecipe(recipe);
+  return createRefitSession(data, options).refit(checked);
+}
+
+function isRecipe(r: CandidateRecipe | CandidateReport): r is CandidateRecipe {
+  if (typeof r !== "object" || r === null) {
+    throw new TypeError(
+      `Cannot ${ACTION}: expected a recipe or a model report, got ${describe(r)}`,
+    );
+  }
+  return "preprocessingStorage" in r && "quantize" in r;
+}

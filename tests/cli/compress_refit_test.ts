@@ -1,0 +1,143 @@
+// lrc compress --refit: the search's choice made again on all the training data is the model
+// written, and what the command reports of it is that model's.
+import assert from "node:assert/strict";
+import { runCli } from "../_helpers/assert_close.ts";
+import { readModelFile } from "../../lib/cli/model_files.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
+import { predict } from "../../lib/model/predict.ts";
+
+const FAST = ["--max-iterations", "100", "--sparsity", "0,0.5,0.8", "--bits", "2,4"];
+
+async function json(args: readonly string[]) {
+  const r = await runCli(["compress", ...FAST, ...args, "--json"]);
+  assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+for (const mode of [["--budget", "1"], ["--max-bytes", "400"]]) {
+  Deno.test(`compress ${mode[0]} --refit writes the chosen steps made again on all the training data`, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const plain = await json([...mode, "--out", `${dir}/plain.lrc`]);
+      const r = await json([...mode, "--refit", "--out", `${dir}/refit.lrc`]);
+      const search = r.budget ?? r.sizeBudget;
+      // The search is the same; the refit makes its choice again on train + validation.
+      assert.equal(search.chosen.name, (plain.budget ?? plain.sizeBudget).chosen.name);
+      const all = r.data.fitSamples + r.data.validationSamples;
+      assert.equal(r.refit.samples, all);
+      const stages = r.refit.stages;
+      assert.equal(stages[0].stage, "dense");
+      assert.equal(stages[0].validation.samples, all);
+      assert.ok(stages[0].seconds > 0, "the dense model was trained for the refit");
+      assert.equal(stages.at(-1).name, search.chosen.name);
+      assert.equal(stages.at(-1).bits, search.chosen.bits);
+      // The file written is the refit's, not the search's.
+      const written = await Deno.readFile(`${dir}/refit.lrc`);
+      assert.equal(written.length, r.refit.bytes);
+      assert.equal(r.savedBytes, r.refit.bytes);
+      const searched = await Deno.readFile(`${dir}/plain.lrc`);
+      assert.ok(written.length !== searched.length || written.some((b, i) => b !== searched[i]));
+      // Its test accuracy, as reported, is the written model's on the command's test split.
+      const digits = await loadEmbedded("digits");
+      const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.25, seed: 0 });
+      const model = asFloatModel((await readModelFile(`${dir}/refit.lrc`)).model);
+      const acc = accuracy(split.yTest, predict(model, split.xTest));
+      assert.equal(acc, stages.at(-1).test.accuracy);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("compress --refit prints the refit's stage table, and puts it in the report", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli([
+      "compress",
+      ...FAST,
+      "--budget",
+      "1",
+      "--refit",
+      "--quiet",
+      "--report",
+      `${dir}/r.html`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^refit {5}the chosen steps again on all 1,346 training samples \(validation included\), from a dense model trained on all of them, [\d.]+ s; its validation columns are on training data, test on held-out data$/m,
+    );
+    // Two stage tables: the search's choice and the refit.
+    assert.equal(r.stdout.match(/^stage {7}validation/gm)?.length, 2);
+    const html = await Deno.readTextFile(`${dir}/r.html`);
+    assert.match(html, /Refit on all the training data/);
+    assert.match(html, /The chosen steps made again on all 1,346 training samples/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("compress --refit is refused without a search, and with --integer", async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["--refit"],
+      /--refit makes a search's choice again on all the training data: give it with --budget or --max-bytes/,
+    ],
+    [["--sweep", "--refit"], /give it with --budget or --max-bytes/],
+    [
+      ["--budget", "1", "--refit", "--integer", "--method", "uniform"],
+      /--integer checks its input calibration on the validation data, which --refit trains on/,
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(["compress", ...args]);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.stderr, message, args.join(" "));
+  }
+});
+
+Deno.test("compress --max-bytes --refit writes nothing when the refit's file exceeds the budget", async () => {
+  // On this split (seed 1) the refit's 80 %-of-features mask codes to one byte more than the
+  // search's choice (found by refitting a sweep's rows; either way is possible).
+  const dir = await Deno.makeTempDir();
+  try {
+    const args = [
+      "compress",
+      "--max-iterations",
+      "100",
+      "--seed",
+      "1",
+      "--sparsity",
+      "0.8",
+      "--structure",
+      "features",
+      "--bits",
+      "4",
+      "--method",
+      "uniform",
+      "--training",
+      "ptq",
+      "--max-bytes",
+      "224",
+      "--quiet",
+      "--out",
+      `${dir}/m.lrc`,
+    ];
+    const plain = await runCli(args);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal((await Deno.stat(`${dir}/m.lrc`)).size, 224);
+    await Deno.remove(`${dir}/m.lrc`);
+    const r = await runCli([...args, "--refit"]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /the refit's file has 225 bytes, more than --max-bytes 224 \(the search's choice, 224 bytes, fits/,
+    );
+    await assert.rejects(Deno.stat(`${dir}/m.lrc`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import {
+  candidateRecipe,
+  createCompressionSession,
+  createRefitSession,
+  refitCompression,
+  type SweepResult,
+} from "../../lib/compress/mod.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { encodeModel } from "../../lib/io/model_file.ts";
+import { FAST, splitSet } from "./_data.ts";
+
+// Standardised (the default), so quantized models are stored folded or compact as validation
+// decides, which a recipe must carry; both structures, iterative levels, PTQ and QAT, k-means.
+const cancer = await splitSet("breast-cancer");
+const SPACE = {
+  sparsities: [0, 0.5, 0.8],
+  iterative: true,
+  structures: ["weights", "features"] as const,
+  methods: [{ kind: "uniform" }, { kind: "uniform", scheme: "affine" }, {
+    kind: "kmeans",
+  }] as const,
+  bits: [2, 4],
+};
+const session = createCompressionSession(cancer.train, { ...FAST, seed: 3 });
+const sweep: SweepResult = session.sweep(SPACE);
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+Deno.test("the sweep covers what recipes must carry: rounds, features, QAT, both stored forms", () => {
+  const rows = sweep.rows;
+  assert.ok(rows.some((r) => (r.prune?.rounds.length ?? 0) > 1));
+  assert.ok(rows.some((r) => r.prune?.structure === "features"));
+  assert.ok(rows.some((r) => r.quantization?.training === "qat"));
+  assert.ok(rows.some((r) => r.preprocessing === "folded"));
+  assert.ok(rows.some((r) => r.preprocessing === "compact"));
+});
+
+Deno.test("a recipe makes its model again, byte for byte, in a fresh session with the same settings", () => {
+  const fresh = createCompressionSession(cancer.train, { ...FAST, seed: 3 });
+  for (let i = 0; i < sweep.rows.length; i++) {
+    const recipe = candidateRecipe(sweep.rows[i]);
+    // The session decided the storage ("auto"); the recipe records its decision.
+    const stored = sweep.rows[i].preprocessing;
+    const expected = { none: "auto", folded: "fold", compact: "compact", kept: "keep" }[stored];
+    assert.equal(recipe.preprocessingStorage, expected);
+    // Through JSON: a recipe is plain data.
+    const { prune, quantize } = JSON.parse(JSON.stringify(recipe));
+    const again = fresh.compress({ prune, quantize });
+    assert.ok(sameBytes(again.file, fileOf(i)), sweep.rows[i].name);
+  }
+});
+
+/** The file of a sweep row: its stored model, encoded. */
+function fileOf(i: number): Uint8Array {
+  return encodeModel(sweep.models[i]);
+}
+
+Deno.test("a refit on the session's own training data, from its dense model, makes every sweep model again", () => {
+  // The refit session holds nothing out and decides no storage: with the recipe's storage the
+  // models depend on the training data and the dense model only.
+  const { denseTraining: _training, ...tuning } = FAST;
+  const refit = createRefitSession(session.trainData, { ...tuning, model: session.dense, seed: 3 });
+  let folded = 0, compact = 0;
+  for (let i = 0; i < sweep.rows.length; i++) {
+    const made = refit.refit(sweep.rows[i]);
+    assert.ok(sameBytes(made.file, fileOf(i)), sweep.rows[i].name);
+    assert.equal(made.stages.at(-1)!.bytes, sweep.rows[i].bytes);
+    if (sweep.rows[i].preprocessing === "folded") folded++;
+    if (sweep.rows[i].preprocessing === "compact") compact++;
+  }
+  assert.ok(folded > 0 && compact > 0);
+});
+
+Deno.test("a refit on all the data trains the dense model on all of it and makes the recipe's steps", async () => {
+  const all = await loadEmbedded("breast-cancer");
+  const r = session.search({ ...SPACE, maxDrop: 0.02 });
+  const refit = createRefitSession(all, { ...FAST, seed: 3 });
+  // The dense model a session trains on all the data when validation data are given.
+  const reference = createCompressionSession(all, {
+    ...FAST,
+    seed: 3,
+    validation: { x: cancer.test.x, y: cancer.test.y },
+  });
+  assert.deepEqual(refit.dense, reference.dense);
+  const made = refit.refit(r.chosen);
+  // The dense row's time is what trained the dense model, whichever storage the recipe took.
+  assert.ok(made.stages[0].seconds > 0);
+  const last = made.stages.at(-1)!;
+  assert.equal(last.validation.samples, all.x.rows);
+  assert.equal(last.bits, r.chosen.bits);
+  assert.equal(last.storage, r.chosen.storage);
+  const weights = r.chosen.weights;
+  if (r.chosen.prune !== null) {
+    const pruned = made.stages.find((s) => s.stage === "pruned")!;
+    // The same level on the same shape removes as many weights (or features).
+    assert.equal(pruned.nonZeros, Math.round((1 - r.chosen.prune.sparsity) * weights));
+  }
+  // One call does the same as a session.
+  assert.ok(sameBytes(refitCompression(all, r.chosen, { ...FAST, seed: 3 }).file, made.file));
+});
+
+Deno.test("rounds listed as amounts give the rounds of the cubic schedule they list", () => {
+  const byNumber = session.compress({
+    prune: { fraction: 0.9, rounds: 3 },
+    quantize: false,
+  });
+  const rounds = byNumber.stages.find((s) => s.stage === "pruned")!.name;
+  // "magnitude 63.3/86.7/90 % of weights": the cubic schedule's amounts.
+  assert.match(rounds, /63\.3\/86\.7\/90 %/);
+  const listed = session.compress({
+    prune: { rounds: [0.633, 0.867, 0.9] },
+    quantize: false,
+  });
+  assert.ok(sameBytes(listed.file, byNumber.file));
+  const counted = session.compress({ prune: { count: 12, rounds: [5, 9, 12] }, quantize: false });
+  assert.match(counted.stages.find((s) => s.stage === "pruned")!.name, /5\/9\/12 weights/);
+});
+
+Deno.test("bad lists of rounds and bad refit input are refused with the reason", () => {
+  const bad: [unknown, RegExp][] = [
+    [{ rounds: [] }, /takes 1 to 100 amounts, got 0/],
+    [{ rounds: [0.5, 0.5] }, /strictly ascending, got 0.5 then 0.5/],
+    [{ rounds: [0.5, "0.8"] }, /rounds\[1\] must be a number/],
+    [{ rounds: [0.5, 1] }, /rounds\[1\] must be a number in/],
+    [
+      { fraction: 0.9, rounds: [0.5, 0.8] },
+      /last of prune rounds \(0.8\) must be the step's fraction \(0.9\)/,
+    ],
+    [{ count: 10, rounds: [2.5, 10] }, /rounds\[0\] must be an integer/],
+    [{ strategy: "random", rounds: [0.5, 0.8] }, /do not apply to random pruning/],
+  ];
+  for (const [prune, message] of bad) {
+    assert.throws(
+      () => session.compress({ prune: prune as never, quantize: false }),
+      message,
+      JSON.stringify(prune),
+    );
+  }
+  assert.throws(() => candidateRecipe({} as never), /expected a sweep's or search's model report/);
+  assert.throws(
+    () => createRefitSession(cancer.train, { validationFraction: 0.2 } as never),
+    /validationFraction/,
+  );
+  assert.throws(
+    () => createRefitSession(cancer.train, { preprocessingStorage: "keep" } as never),
+    /preprocessingStorage/,
+  );
+});
