@@ -108,7 +108,8 @@ const STORAGE_OF: Readonly<Record<StoredPreprocessing, PreprocessingStorage>> = 
 export function candidateRecipe(report: CandidateReport): CandidateRecipe {
   if (
     typeof report !== "object" || report === null || !("prune" in report) ||
-    !("quantization" in report) || !(report.preprocessing in STORAGE_OF)
+    !("quantization" in report) || typeof report.preprocessing !== "string" ||
+    !Object.hasOwn(STORAGE_OF, report.preprocessing)
   ) {
     throw new TypeError(
       `Cannot ${ACTION}: expected a sweep's or search's model report, got ${describe(report)}`,
@@ -116,6 +117,25 @@ export function candidateRecipe(report: CandidateReport): CandidateRecipe {
   }
   const p = report.prune;
   const q = report.quantization;
+  // A report without what made its model (one written before prune.rounds or
+  // quantization.settings were reported, or edited) would make another model, or fail later
+  // with a reason about something else.
+  const missing = (field: string, got: unknown): TypeError =>
+    new TypeError(
+      `Cannot ${ACTION}: the report does not say how its model was made: ${field} must be ` +
+        `given, got ${describe(got)}`,
+    );
+  if (p !== null) {
+    if (typeof p !== "object") throw missing("prune (an object or null)", p);
+    if (!Array.isArray(p.rounds)) throw missing("prune.rounds (a list of amounts)", p.rounds);
+    if (typeof p.compensate !== "boolean") throw missing("prune.compensate", p.compensate);
+  }
+  if (q !== null) {
+    if (typeof q !== "object") throw missing("quantization (an object or null)", q);
+    if (typeof q.settings !== "object" || q.settings === null) {
+      throw missing("quantization.settings (the method)", q.settings);
+    }
+  }
   return {
     prune: p === null ? false : {
       strategy: p.strategy,
@@ -227,11 +247,41 @@ export function refitCompression(
   return createRefitSession(data, options).refit(checked);
 }
 
+const RECIPE_KEYS = exactKeys<CandidateRecipe>()({
+  prune: true,
+  quantize: true,
+  preprocessingStorage: true,
+});
+const STORAGES: readonly string[] = ["auto", "fold", "compact", "keep"];
+
+/**
+ * Whether `r` is a recipe (rather than a report, which has `quantization`); a recipe is checked
+ * whole: a step left out would otherwise be the pipeline's default step (`prune` missing prunes
+ * half the weights), and a storage left out would be `"auto"`.
+ */
 function isRecipe(r: CandidateRecipe | CandidateReport): r is CandidateRecipe {
   if (typeof r !== "object" || r === null) {
     throw new TypeError(
       `Cannot ${ACTION}: expected a recipe or a model report, got ${describe(r)}`,
     );
   }
-  return "preprocessingStorage" in r && "quantize" in r;
+  if ("quantization" in r) return false;
+  checkOptionKeys(ACTION, r, RECIPE_KEYS, "recipe");
+  for (const key of Object.keys(RECIPE_KEYS) as (keyof CandidateRecipe)[]) {
+    if ((r as CandidateRecipe)[key] === undefined) {
+      throw new TypeError(
+        `Cannot ${ACTION}: a recipe gives prune, quantize and preprocessingStorage (a step ` +
+          `left out is false); ${key} is missing`,
+      );
+    }
+  }
+  const storage = (r as CandidateRecipe).preprocessingStorage;
+  if (typeof storage !== "string" || !STORAGES.includes(storage)) {
+    throw new RangeError(
+      `Cannot ${ACTION}: recipe preprocessingStorage must be ${STORAGES.join(", ")}, got ${
+        describe(storage)
+      }`,
+    );
+  }
+  return true;
 }

@@ -149,3 +149,48 @@ Deno.test("bad lists of rounds and bad refit input are refused with the reason",
     /preprocessingStorage/,
   );
 });
+
+Deno.test("a recipe with a step or its storage left out is refused, not made with the defaults", () => {
+  const { denseTraining: _training, ...tuning } = FAST;
+  const refit = createRefitSession(session.trainData, { ...tuning, model: session.dense, seed: 3 });
+  const bad: [unknown, RegExp][] = [
+    // Without the check, a missing prune made the pipeline's default: magnitude 50 %.
+    [{ quantize: false, preprocessingStorage: "auto" }, /prune is missing/],
+    // ... and a missing quantize its default 4-bit QAT.
+    [{ prune: false, quantize: undefined, preprocessingStorage: "auto" }, /quantize is missing/],
+    // ... and a missing storage "auto".
+    [
+      { prune: false, quantize: false, preprocessingStorage: undefined },
+      /preprocessingStorage is missing/,
+    ],
+    [
+      { prune: false, quantize: false, preprocessingStorage: "none" },
+      /recipe preprocessingStorage must be auto, fold, compact, keep, got string "none"/,
+    ],
+    [
+      { prunes: { fraction: 0.9 }, prune: false, quantize: false, preprocessingStorage: "auto" },
+      /unknown option 'prunes' in recipe/,
+    ],
+  ];
+  for (const [recipe, message] of bad) {
+    assert.throws(() => refit.refit(recipe as never), message, JSON.stringify(recipe));
+  }
+});
+
+Deno.test("a report that does not say how its model was made is refused by candidateRecipe", () => {
+  const row = sweep.rows.find((r) => r.prune !== null && r.quantization !== null)!;
+  const bad: [unknown, RegExp][] = [
+    // A report written before quantization.settings was reported gave { method: {} }.
+    [
+      { ...row, quantization: { ...row.quantization, settings: undefined } },
+      /quantization\.settings/,
+    ],
+    [{ ...row, prune: { ...row.prune, rounds: undefined } }, /prune\.rounds/],
+    [{ ...row, prune: { ...row.prune, compensate: undefined } }, /prune\.compensate/],
+    // A name every object has is not a stored form.
+    [{ ...row, preprocessing: "toString" }, /expected a sweep's or search's model report/],
+  ];
+  for (const [report, message] of bad) {
+    assert.throws(() => candidateRecipe(report as never), message);
+  }
+});
