@@ -314,20 +314,28 @@ function checkRoundList(spec: PruneSpec, action: string): readonly number[] {
     );
   }
   const byCount = spec.count !== undefined;
-  list.forEach((a, i) => {
+  // An index loop, not forEach: forEach skips the holes of a sparse list ([, 0.5]).
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i];
     if (typeof a !== "number") {
       throw new TypeError(
         `Cannot ${action}: prune rounds[${i}] must be a number, got ${describe(a)}`,
       );
     }
     if (byCount) assertInRange(action, `prune rounds[${i}]`, a, 0, Number.MAX_SAFE_INTEGER, true);
-    else assertInRange(action, `prune rounds[${i}]`, a, 0, 1 - Number.EPSILON);
+    else if (!(a >= 0 && a < 1) && Number.isInteger(a)) {
+      // Counts are read as fractions unless count is given.
+      throw new RangeError(
+        `Cannot ${action}: prune rounds[${i}] must be a number in [0, 1), got ${a} (a list ` +
+          `of counts needs count, its last amount)`,
+      );
+    } else assertInRange(action, `prune rounds[${i}]`, a, 0, 1 - Number.EPSILON);
     if (i > 0 && a <= (list[i - 1] as number)) {
       throw new RangeError(
         `Cannot ${action}: prune rounds must be strictly ascending, got ${list[i - 1]} then ${a}`,
       );
     }
-  });
+  }
   return list as readonly number[];
 }
 

@@ -112,7 +112,8 @@ export interface PruneSpec {
    * step is named by its rounds (90 % in 3 rounds: `"magnitude 63.3/86.7/90 % of weights"`).
    * Or the amounts themselves, as a sweep's ladder or a report's `prune.rounds` lists them: the
    * fraction (or, with `count`, the count) removed after each round, strictly ascending, the last
-   * being the target (`fraction` or `count` may then be left out; given, it must equal the last).
+   * being the target (`fraction` may then be left out; given, it must equal the last). A list of
+   * counts needs `count` (its last amount): without it the amounts are read as fractions.
    * Needs fine-tuning.
    * @default {1}
    */

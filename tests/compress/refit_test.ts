@@ -194,3 +194,18 @@ Deno.test("a report that does not say how its model was made is refused by candi
     assert.throws(() => candidateRecipe(report as never), message);
   }
 });
+
+Deno.test("a list of counts without count, and a list with a hole, are refused with the reason", () => {
+  // The amounts are read as fractions unless count is given: the message says so.
+  assert.throws(
+    () => session.compress({ prune: { rounds: [5, 9, 12] }, quantize: false }),
+    /prune rounds\[0\] must be a number in \[0, 1\), got 5 \(a list of counts needs count, its last amount\)/,
+  );
+  // forEach skipped the hole, and the pipeline failed reading 'fraction' of undefined.
+  // deno-lint-ignore no-sparse-arrays
+  const holed = [, 0.5] as unknown as number[];
+  assert.throws(
+    () => session.compress({ prune: { rounds: holed }, quantize: false }),
+    /TypeError: Cannot compress model: prune rounds\[0\] must be a number, got undefined/,
+  );
+});
