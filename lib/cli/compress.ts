@@ -641,7 +641,9 @@ export const compressCommand: Command = {
               },
             }
             : {}),
-          penalty: choices.penalty,
+          // --lambda's default is 1 / the samples trained on: all of them here (as the
+          // library's refit session takes it, and scikit-learn's refit keeps C).
+          penalty: trainingChoices(args, data.train.x.rows, choiceOptions).penalty,
           test: data.test,
           seed,
           fineTune: space.fineTune,

@@ -141,3 +141,18 @@ Deno.test("compress --max-bytes --refit writes nothing when the refit's file exc
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("compress --refit takes --lambda's default, 1 / samples, of all the samples it trains on", async () => {
+  // 1,346 training samples (validation included); the search fits 1,077 of them.
+  const args = ["--sparsity", "0", "--method", "uniform", "--bits", "4", "--training", "ptq"];
+  const dense = async (extra: string[]) =>
+    (await json([...args, "--budget", "5", "--refit", ...extra])).refit.stages[0];
+  const byDefault = await dense([]);
+  assert.equal(byDefault.validation.samples, 1346);
+  // The library's refit session takes the same default: 1 / 1,346, not the search's 1 / 1,077.
+  assert.deepEqual(byDefault.validation, (await dense(["--lambda", String(1 / 1346)])).validation);
+  assert.notDeepEqual(
+    byDefault.validation,
+    (await dense(["--lambda", String(1 / 1077)])).validation,
+  );
+});
