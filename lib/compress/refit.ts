@@ -16,7 +16,8 @@
 
 import { checkOptionKeys, describe, exactKeys } from "../core/validate.ts";
 import type { LogisticModel } from "../model/types.ts";
-import { SESSION_OPTION_KEYS } from "./context.ts";
+import { checkQuantizeSpec, resolvePrune, SESSION_OPTION_KEYS } from "./context.ts";
+import { resolveMethod } from "../quant/quantize.ts";
 import { type CompressionSession, createCompressionSession } from "./session.ts";
 import type {
   CandidateReport,
@@ -214,6 +215,7 @@ export function createRefitSession(
     dense: first.dense,
     refit(given: CandidateRecipe | CandidateReport): CompressResult {
       const recipe = isRecipe(given) ? given : candidateRecipe(given);
+      checkSteps(recipe);
       const made = sessionFor(recipe.preprocessingStorage).compress({
         prune: recipe.prune,
         quantize: recipe.quantize,
@@ -244,7 +246,18 @@ export function refitCompression(
   options: RefitOptions = {},
 ): CompressResult {
   const checked = isRecipe(recipe) ? recipe : candidateRecipe(recipe);
+  // Checked before the dense model is trained on all the data.
+  checkSteps(checked);
   return createRefitSession(data, options).refit(checked);
+}
+
+/** Checks a recipe's steps as the pipeline does, without a model. */
+function checkSteps(recipe: CandidateRecipe): void {
+  if (recipe.prune !== false) resolvePrune(recipe.prune, ACTION);
+  checkQuantizeSpec(recipe.quantize, ACTION);
+  if (recipe.quantize !== false && recipe.quantize.method !== undefined) {
+    resolveMethod(recipe.quantize.method, ACTION);
+  }
 }
 
 const RECIPE_KEYS = exactKeys<CandidateRecipe>()({

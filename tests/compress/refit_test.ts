@@ -209,3 +209,28 @@ Deno.test("a list of counts without count, and a list with a hole, are refused w
     /TypeError: Cannot compress model: prune rounds\[0\] must be a number, got undefined/,
   );
 });
+
+Deno.test("refitCompression refuses a bad step before it trains the dense model", () => {
+  const bad = [
+    { prune: { fraction: 2 }, quantize: false, preprocessingStorage: "auto" },
+    {
+      prune: false,
+      quantize: { method: { kind: "uniform", bits: 99 } },
+      preprocessingStorage: "auto",
+    },
+    { prune: false, quantize: { training: "later" }, preprocessingStorage: "auto" },
+  ];
+  for (const recipe of bad) {
+    let progress = 0;
+    assert.throws(
+      () =>
+        refitCompression(cancer.train, recipe as never, {
+          ...FAST,
+          onProgress: () => progress++,
+        }),
+      /Cannot refit compression: /,
+      JSON.stringify(recipe),
+    );
+    assert.equal(progress, 0, JSON.stringify(recipe));
+  }
+});
