@@ -16,8 +16,16 @@
 
 import { checkOptionKeys, describe, exactKeys } from "../core/validate.ts";
 import type { LogisticModel } from "../model/types.ts";
-import { checkQuantizeSpec, resolvePrune, SESSION_OPTION_KEYS } from "./context.ts";
+import {
+  belowMask,
+  checkPruneCount,
+  checkQuantizeSpec,
+  resolvePrune,
+  roundsForModel,
+  SESSION_OPTION_KEYS,
+} from "./context.ts";
 import { resolveMethod } from "../quant/quantize.ts";
+import { checkRoundsFineTuned } from "./space.ts";
 import { type CompressionSession, createCompressionSession } from "./session.ts";
 import type {
   CandidateReport,
@@ -246,18 +254,54 @@ export function refitCompression(
   options: RefitOptions = {},
 ): CompressResult {
   const checked = isRecipe(recipe) ? recipe : candidateRecipe(recipe);
-  // Checked before the dense model is trained on all the data.
-  checkSteps(checked);
+  // Checked before the dense model is trained on all the data, as compressModel checks them:
+  // the steps, and what the model's shape and the fine-tuning setting rule out.
+  checkSteps(checked, { data, options });
   return createRefitSession(data, options).refit(checked);
 }
 
-/** Checks a recipe's steps as the pipeline does, without a model. */
-function checkSteps(recipe: CandidateRecipe): void {
-  if (recipe.prune !== false) resolvePrune(recipe.prune, ACTION);
+/**
+ * Checks a recipe's steps as the pipeline does, without a model; given the data and options, also
+ * what the shape of the model to come rules out (a prune count larger than what there is, a step
+ * below a given model's mask) and rounds without fine-tuning.
+ */
+function checkSteps(
+  recipe: CandidateRecipe,
+  before?: { data: CompressionData; options: RefitOptions },
+): void {
+  if (recipe.prune !== false) {
+    let resolved = resolvePrune(recipe.prune, ACTION);
+    const d = before?.data?.x?.cols;
+    const model = before?.options.model;
+    // Data or a given model that are not what they should be are left to the session, which
+    // says why.
+    const k = typeof d !== "number"
+      ? undefined
+      : model === undefined
+      ? outputsOf(before!.data)
+      : model?.weights?.rows;
+    if (before !== undefined && typeof d === "number" && typeof k === "number") {
+      const mask = model?.mask ?? null;
+      checkPruneCount(resolved, k, d, ACTION);
+      const reason = belowMask(resolved, k, d, mask, "step");
+      if (reason !== null) throw new RangeError(`Cannot ${ACTION}: ${reason}`);
+      resolved = roundsForModel(resolved, k, d, mask);
+      checkRoundsFineTuned(resolved.previous !== null, before.options.fineTune, ACTION);
+    }
+  }
   checkQuantizeSpec(recipe.quantize, ACTION);
   if (recipe.quantize !== false && recipe.quantize.method !== undefined) {
     resolveMethod(recipe.quantize.method, ACTION);
   }
+}
+
+/** Rows of the model the data train: one per class (one for two classes). */
+function outputsOf(data: CompressionData): number {
+  let classes = data.classes?.length ?? 0;
+  if (data.classes === undefined && data.y) {
+    for (const v of data.y) classes = Math.max(classes, v + 1);
+  }
+  return classes === 2 ? 1 : classes;
 }
 
 const RECIPE_KEYS = exactKeys<CandidateRecipe>()({

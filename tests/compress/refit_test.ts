@@ -234,3 +234,34 @@ Deno.test("refitCompression refuses a bad step before it trains the dense model"
     assert.equal(progress, 0, JSON.stringify(recipe));
   }
 });
+
+Deno.test("refitCompression refuses what the model's shape or the settings rule out before it trains", () => {
+  // compressModel refuses these before training; the refit trained the dense model on all the
+  // data first, and only then refused them.
+  const cases: [unknown, Record<string, unknown>, RegExp][] = [
+    [
+      { prune: { count: 100000 }, quantize: false, preprocessingStorage: "auto" },
+      {},
+      /Cannot refit compression: prune count 100000 exceeds the 30 weights of the model/,
+    ],
+    [
+      { prune: { rounds: [0.3, 0.5] }, quantize: false, preprocessingStorage: "auto" },
+      { fineTune: false },
+      /Cannot refit compression: pruning in rounds .* needs fine-tuning between them/,
+    ],
+  ];
+  for (const [recipe, options, message] of cases) {
+    let progress = 0;
+    assert.throws(
+      () =>
+        refitCompression(cancer.train, recipe as never, {
+          ...FAST,
+          ...options,
+          onProgress: () => progress++,
+        }),
+      message,
+      JSON.stringify(recipe),
+    );
+    assert.equal(progress, 0, JSON.stringify(recipe));
+  }
+});
