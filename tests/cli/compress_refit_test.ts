@@ -156,3 +156,38 @@ Deno.test("compress --refit takes --lambda's default, 1 / samples, of all the sa
     (await dense(["--lambda", String(1 / 1077)])).validation,
   );
 });
+
+Deno.test("compress --refit: the search line's time is the search's, the refit's its own", async () => {
+  // Dense training by many Adam epochs makes the refit take a while, as it trains the dense model
+  // again; the two times are measured in this process, one after the other, so they add up to
+  // at most the run's. (The search line counted the refit's time too.)
+  const t0 = performance.now();
+  const r = await runCli([
+    "compress",
+    "--sparsity",
+    "0",
+    "--method",
+    "uniform",
+    "--bits",
+    "4",
+    "--training",
+    "ptq",
+    "--optimizer",
+    "adam",
+    "--epochs",
+    "300",
+    "--batch-size",
+    "16",
+    "--budget",
+    "5",
+    "--refit",
+    "--quiet",
+  ]);
+  const wall = (performance.now() - t0) / 1000;
+  assert.equal(r.code, 0, r.stderr);
+  const search = Number(r.stdout.match(/^search .*, ([\d.]+) s$/m)![1]);
+  const refit = Number(r.stdout.match(/^refit .*?, ([\d.]+) s; /m)![1]);
+  assert.ok(refit >= 0.3, `the refit took ${refit} s: too short to tell`);
+  // Each is rounded to 0.1 s.
+  assert.ok(search + refit <= wall + 0.1, `search ${search} s + refit ${refit} s > ${wall} s`);
+});
