@@ -62,17 +62,25 @@ export function compressionReportSections(input: CompressionReportInput): Figure
   const accuracyTitle = useTest ? "test accuracy (%)" : "validation accuracy (%)";
   const baseline = acc(dense);
   const sections: FigureSection[] = [];
+  // With a refit, the model written is the refit's: these stages are the search's choice's.
+  const refitted = (input.refit ?? null) !== null;
   if (result) {
     sections.push({
-      heading: "Stages",
-      text: `Each stage of the compressed model: accuracy against the size of its .lrc file` +
+      heading: refitted ? "Stages of the search's choice" : "Stages",
+      text: (refitted
+        ? `Each stage of the search's choice, trained without the validation data (the model ` +
+          `written is its refit, below)`
+        : `Each stage of the compressed model`) +
+        `: accuracy against the size of its .lrc file` +
         (input.entropy ? ` (entropy-coded, format version 2)` : "") + " " +
         `(dense float32 baseline ${result.denseFloat32Bytes.toLocaleString("en-US")} bytes). ` +
         `Data: ${input.source}.`,
       figure: stageTableFigure(result),
     });
     sections.push({
-      heading: "Accuracy against file size, stage by stage",
+      heading: refitted
+        ? "Accuracy against file size, stage by stage (the search's choice)"
+        : "Accuracy against file size, stage by stage",
       figure: paretoFigure(
         result.stages.map((s) => ({
           bytes: s.bytes,

@@ -75,6 +75,10 @@ Deno.test("compress --refit prints the refit's stage table, and puts it in the r
     const html = await Deno.readTextFile(`${dir}/r.html`);
     assert.match(html, /Refit on all the training data/);
     assert.match(html, /The chosen steps made again on all 1,346 training samples/);
+    // The search's stages are labelled as its choice's, not as the model written (the refit).
+    assert.match(html, /Stages of the search&#39;s choice/);
+    assert.doesNotMatch(html, /Each stage of the compressed model/);
+    assert.match(html, /Accuracy against file size, stage by stage \(the search&#39;s choice\)/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
