@@ -63,7 +63,8 @@ export interface RefitSession {
   readonly dense: LogisticModel;
   /**
    * Makes a recipe again: prune, fine-tune and quantize as it says, from the session's dense
-   * model. Pruned models are cached, so recipes that share pruning rounds share their work.
+   * model. Pruned models are cached, so recipes that share pruning rounds and stored form share
+   * their work (a stored form is a session of its own, with its own cache).
    *
    * @param recipe A recipe, or the report of a sweep's or search's model.
    * @returns The compressed model, its file and the stage table (`validation` metrics on the
