@@ -12,14 +12,14 @@
 import type { Matrix } from "../core/matrix.ts";
 import { errorReason } from "../core/validate.ts";
 import { encodeModel } from "../io/model_file.ts";
-import type { StoredModel } from "../io/quantized.ts";
+import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import { accuracy } from "../metrics/metrics.ts";
 import { predict } from "../model/predict.ts";
 import { dequantizeModel } from "../quant/model.ts";
 import { integerPredict } from "../quant/integer.ts";
 import type { QuantizedModel } from "../quant/types.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
-import type { PairedDifference } from "../metrics/paired.ts";
+import { pairedAccuracyDifference, type PairedDifference } from "../metrics/paired.ts";
 import { paretoFront } from "../metrics/pareto.ts";
 import type { Optimizer } from "../model/fit.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -594,7 +594,11 @@ export const compressCommand: Command = {
     const started = performance.now();
     let result: CompressResult | SearchResult | SizeSearchResult | null = null;
     let sweep: SweepResult | null = null;
-    let refitted: { result: CompressResult; seconds: number } | null = null;
+    let refitted: {
+      result: CompressResult;
+      seconds: number;
+      testDifference: PairedDifference | null;
+    } | null = null;
     let searchSeconds = 0;
     let session;
     try {
@@ -634,7 +638,7 @@ export const compressCommand: Command = {
       if (refit && result !== null && "tried" in result) {
         const searched = result;
         const t0 = performance.now();
-        const made = createRefitSession(data.train, {
+        const refitSession = createRefitSession(data.train, {
           model,
           ...(model === undefined
             ? {
@@ -658,8 +662,17 @@ export const compressCommand: Command = {
                 p.seconds.toFixed(1)
               } s`,
             ),
-        }).refit(searched.chosen);
-        refitted = { result: made, seconds: (performance.now() - t0) / 1000 };
+        });
+        const made = refitSession.refit(searched.chosen);
+        // Against the dense model the refit started from, sample by sample, as the search's
+        // choice is against its dense model.
+        const testDifference = data.test.y.length > 0
+          ? pairedAccuracyDifference(data.test.y, {
+            baseline: predict(refitSession.dense, data.test.x),
+            candidate: predict(asFloatModel(made.model), data.test.x),
+          })
+          : null;
+        refitted = { result: made, seconds: (performance.now() - t0) / 1000, testDifference };
         // The same steps on more data can make another mask, whose index set codes to another
         // size: a size budget holds for the file written, or nothing is written.
         if (maxBytes !== undefined && made.file.length > maxBytes) {
@@ -765,6 +778,7 @@ export const compressCommand: Command = {
               refit: {
                 samples: data.train.x.rows,
                 stages: refitted.result.stages,
+                testDifference: refitted.testDifference,
                 bytes: refitted.result.file.length,
                 seconds: refitted.seconds,
               },
@@ -879,6 +893,9 @@ export const compressCommand: Command = {
           modelFile !== undefined ? `loaded from ${modelFile}` : "trained on all of them"
         }, ${refitted.seconds.toFixed(1)} s; its validation columns are on training data` +
           (data.test ? ", test on held-out data" : ""),
+        ...(refitted.testDifference
+          ? [`          test       ${differenceText(refitted.testDifference)}`]
+          : []),
         "",
         stageTable(refitted.result.stages),
       );

@@ -46,6 +46,13 @@ for (const mode of [["--budget", "1"], ["--max-bytes", "400"]]) {
       const model = asFloatModel((await readModelFile(`${dir}/refit.lrc`)).model);
       const acc = accuracy(split.yTest, predict(model, split.xTest));
       assert.equal(acc, stages.at(-1).test.accuracy);
+      // Against the refit's dense model, sample by sample (the dense stage is that model stored in
+      // float32, which may differ on a sample or two from the float64 model compared with).
+      const d = r.refit.testDifference;
+      const n = split.yTest.length;
+      assert.equal(d.samples, n);
+      assert.ok(Math.abs(d.difference - (d.onlyCandidate - d.onlyBaseline) / n) < 1e-12);
+      assert.ok(Math.abs(d.difference - (acc - stages[0].test.accuracy)) <= 2 / n + 1e-12);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -68,7 +75,7 @@ Deno.test("compress --refit prints the refit's stage table, and puts it in the r
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      /^refit {5}the chosen steps again on all 1,346 training samples \(validation included\), from a dense model trained on all of them, [\d.]+ s; its validation columns are on training data, test on held-out data$/m,
+      /^refit {5}the chosen steps again on all 1,346 training samples \(validation included\), from a dense model trained on all of them, [\d.]+ s; its validation columns are on training data, test on held-out data\n {10}test {7}[+-]\d+\.\d+ ± \d+\.\d+ points against dense \(paired standard error; /m,
     );
     // Two stage tables: the search's choice and the refit.
     assert.equal(r.stdout.match(/^stage {7}validation/gm)?.length, 2);
