@@ -313,14 +313,16 @@ export function nearestName(name: string, known: readonly string[]): string | un
  * Checks an options argument as {@linkcode assertOptions} does (absent, or an object), then
  * refuses a key the function does not know: a misspelt option (`optimiser`, `epoch`) would
  * otherwise be ignored and its default used without a word. Keys whose value is `undefined` are
- * let through (they have no effect under any name).
+ * let through (they have no effect under any name). A hook, a known key named `on` and a capital
+ * (`onProgress`, `onScan`), must be a function: called only as work goes on, a number there
+ * would otherwise fail late, with a message that names no option.
  *
  * @param action What the caller was doing, for messages.
  * @param options The options (absent is fine).
  * @param known The keys the function reads (see {@linkcode OptionKeys}).
  * @param name The options' name in messages, e.g. `"optimizer"`.
  * @throws {TypeError} If the options are not an object, or naming the unknown key and the
- *   closest known one, or listing the known ones.
+ *   closest known one, or listing the known ones, or a hook that is not a function.
  *
  * @example A misspelt option
  * ```ts
@@ -333,6 +335,10 @@ export function nearestName(name: string, known: readonly string[]): string | un
  *   () => checkOptionKeys("train", { epoch: 3 }, known),
  *   /unknown option 'epoch' \(did you mean 'epochs'\?\)/,
  * );
+ * assert.throws(
+ *   () => checkOptionKeys("train", { onProgress: 3 }, { onProgress: true }),
+ *   /onProgress must be a function, got number 3/,
+ * );
  * ```
  */
 export function checkOptionKeys(
@@ -344,7 +350,15 @@ export function checkOptionKeys(
   assertOptions(action, options, name);
   if (options === undefined) return;
   for (const key of Object.keys(options as object)) {
-    if (Object.hasOwn(known, key) || (options as Record<string, unknown>)[key] === undefined) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    if (Object.hasOwn(known, key)) {
+      if (/^on[A-Z]/.test(key) && typeof value !== "function") {
+        const where = name === "options" ? "" : ` of ${name}`;
+        throw new TypeError(
+          `Cannot ${action}: ${key}${where} must be a function, got ${describe(value)}`,
+        );
+      }
       continue;
     }
     const names = Object.keys(known);
