@@ -200,11 +200,9 @@ export function createRefitSession(
   const validation = { x: data.x, y: data.y };
   // One compression session per storage mode: the mode is a session setting.
   const sessions = new Map<PreprocessingStorage, CompressionSession>();
-  const first = createCompressionSession(data, {
-    ...options,
-    validation,
-    preprocessingStorage: "auto",
-  });
+  const first = asRefit(() =>
+    createCompressionSession(data, { ...options, validation, preprocessingStorage: "auto" })
+  );
   sessions.set("auto", first);
   const { denseTraining: _training, ...given } = options;
   const sessionFor = (storage: PreprocessingStorage): CompressionSession => {
@@ -225,16 +223,31 @@ export function createRefitSession(
     refit(given: CandidateRecipe | CandidateReport): CompressResult {
       const recipe = isRecipe(given) ? given : candidateRecipe(given);
       checkSteps(recipe);
-      const made = sessionFor(recipe.preprocessingStorage).compress({
-        prune: recipe.prune,
-        quantize: recipe.quantize,
-      });
+      const made = asRefit(() =>
+        sessionFor(recipe.preprocessingStorage).compress({
+          prune: recipe.prune,
+          quantize: recipe.quantize,
+        })
+      );
       // The dense row's time is what trained the dense model, which the first session did.
       const [dense, ...rest] = made.stages;
       const seconds = first.denseReport.seconds;
       return { ...made, stages: [{ ...dense, seconds }, ...rest] };
     },
   };
+}
+
+/** Runs `f`, naming the refit in the messages of the compression session's errors. */
+function asRefit<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    const prefix = "Cannot compress model: ";
+    if (error instanceof Error && error.message.startsWith(prefix)) {
+      error.message = `Cannot ${ACTION}: ${error.message.slice(prefix.length)}`;
+    }
+    throw error;
+  }
 }
 
 /**

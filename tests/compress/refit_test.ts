@@ -265,3 +265,30 @@ Deno.test("refitCompression refuses what the model's shape or the settings rule 
     assert.equal(progress, 0, JSON.stringify(recipe));
   }
 });
+
+Deno.test("a refit session's errors name the refit, not the compression session it runs", () => {
+  assert.throws(
+    () => createRefitSession(cancer.train, { ...FAST, model: session.dense }),
+    /^RangeError: Cannot refit compression: denseTraining trains the dense model, and model gives it/,
+  );
+  assert.throws(
+    () =>
+      createRefitSession(cancer.train, {
+        ...FAST,
+        test: { x: cancer.train.x, y: new Int32Array(3) },
+      }),
+    /^TypeError: Cannot refit compression: /,
+  );
+  const { denseTraining: _training, ...tuning } = FAST;
+  const refit = createRefitSession(cancer.train, {
+    ...tuning,
+    model: session.dense,
+    fineTune: false,
+  });
+  // Rounds need fine-tuning between them: the pipeline refuses them, named as the refit.
+  assert.throws(
+    () =>
+      refit.refit({ prune: { rounds: [0.3, 0.5] }, quantize: false, preprocessingStorage: "auto" }),
+    /^RangeError: Cannot refit compression: /,
+  );
+});
