@@ -81,7 +81,9 @@ Deno.test("fitStream refuses its hooks before reading the file", async () => {
   for (const hook of ["onProgress", "onScan"]) {
     await assert.rejects(
       () => fitStream("/nonexistent/lrcompress-hooks.csv", o({ [hook]: 1 })),
-      new RegExp(`^TypeError: Cannot fit model from stream: ${hook} must be a function, got number 1`),
+      new RegExp(
+        `^TypeError: Cannot fit model from stream: ${hook} must be a function, got number 1`,
+      ),
     );
   }
 });
