@@ -134,7 +134,7 @@ export function resolveSchedule(
  * target. Fractions of earlier rounds are rounded to 0.1 %, counts to whole weights; rounds that
  * would remove nothing more are left out (a count of 1 in four rounds is one round).
  *
- * @param target The fraction (in [0, 1)) or count (a non-negative integer) to remove in all.
+ * @param target The fraction (in [0, 1]) or count (a non-negative integer) to remove in all.
  * @param rounds The number of rounds, an integer in [1, 100].
  * @param kind Whether `target` is a fraction or a count.
  * @returns The amounts, increasing, ending with `target` (`[target]` for a target of 0).
@@ -157,7 +157,8 @@ export function pruningRounds(
   const action = "schedule pruning rounds";
   assertInRange(action, "rounds", rounds, 1, MAX_PRUNING_ROUNDS, true);
   if (kind === "fraction") {
-    assertInRange(action, "target fraction", target, 0, 1 - Number.EPSILON);
+    // 1 removes every weight, as a fraction of pruneMask and --sparsity 1 may.
+    assertInRange(action, "target fraction", target, 0, 1);
   } else if (kind === "count") {
     assertInRange(action, "target count", target, 0, Number.MAX_SAFE_INTEGER, true);
   } else {
@@ -242,7 +243,7 @@ export function maskRemoves(where: RoundsScope): number {
  * The count a pruning amount removes: a count as it is, a fraction of the features, of a class
  * row (`per-class`) or of the whole matrix, rounded as the mask rounds it.
  *
- * @param amount A fraction in [0, 1) or a count, as `where.kind` says.
+ * @param amount A fraction in [0, 1] or a count, as `where.kind` says.
  * @param where The model's shape and the step's unit.
  * @returns The number of features or weights (per class row with `per-class`).
  */

@@ -433,3 +433,34 @@ Deno.test("lrc prune --count is checked against a loaded model before any round"
   assert.equal(w.code, 2, w.stderr);
   assert.match(w.stderr, /--count 6 exceeds the 5 weights of the model/);
 });
+
+Deno.test("lrc prune --sparsity 1, in the documented [0, 1], removes every weight as --count does", async () => {
+  // Without --rounds: the one round is the target itself, whatever the schedule allows.
+  const all = await runCli(["prune", "--sparsity", "1", "--json", ...quick]);
+  assert.equal(all.code, 0, all.stderr);
+  const report = JSON.parse(all.stdout);
+  assert.equal(report.sparsity.masked, 640);
+  assert.deepEqual(report.pruning.rounds, [1]);
+  const counted = JSON.parse(
+    (await runCli(["prune", "--count", "640", "--json", ...quick])).stdout,
+  );
+  assert.equal(report.sparsity.zeros, counted.sparsity.zeros);
+  // With rounds, on the cubic schedule to 100 %.
+  const rounds = await runCli([
+    "prune",
+    "--sparsity",
+    "1",
+    "--rounds",
+    "3",
+    "--fine-tune",
+    "lbfgs",
+    "--fine-tune-iterations",
+    "5",
+    "--json",
+    ...quick,
+  ]);
+  assert.equal(rounds.code, 0, rounds.stderr);
+  const r3 = JSON.parse(rounds.stdout);
+  assert.deepEqual(r3.pruning.rounds, [0.704, 0.963, 1]);
+  assert.equal(r3.sparsity.masked, 640);
+});

@@ -77,3 +77,10 @@ Deno.test("a fractional frequency puts each step on its own grid point", () => {
   }
   assertClose(polynomialSparsity(0.35, o), 0.9 - 0.9 * 0.7 ** 3, { rtol: 1e-12 });
 });
+
+Deno.test("pruningRounds takes a fraction of 1 (every weight), as pruneMask does", async () => {
+  const { pruningRounds } = await import("../../lib/prune/schedule.ts");
+  assert.deepEqual(pruningRounds(1, 1, "fraction"), [1]);
+  assert.deepEqual(pruningRounds(1, 3, "fraction"), [0.704, 0.963, 1]);
+  assert.throws(() => pruningRounds(1.5, 3, "fraction"), RangeError);
+});
