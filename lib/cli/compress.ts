@@ -677,7 +677,8 @@ export const compressCommand: Command = {
         // size: a size budget holds for the file written, or nothing is written.
         if (maxBytes !== undefined && made.file.length > maxBytes) {
           throw new RangeError(
-            `the refit's file has ${made.file.length} bytes, more than --max-bytes ${maxBytes} ` +
+            `Cannot write the refit: its file has ${made.file.length} bytes, more than --max-bytes ` +
+              `${maxBytes} ` +
               `(the search's choice, ${searched.chosen.bytes} bytes, fits: run without --refit, ` +
               "or search again with a smaller --max-bytes)",
           );

@@ -145,7 +145,7 @@ Deno.test("compress --max-bytes --refit writes nothing when the refit's file exc
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
-      /the refit's file has 225 bytes, more than --max-bytes 224 \(the search's choice, 224 bytes, fits/,
+      /Cannot write the refit: its file has 225 bytes, more than --max-bytes 224 \(the search's choice, 224 bytes, fits/,
     );
     await assert.rejects(Deno.stat(`${dir}/m.lrc`), Deno.errors.NotFound);
   } finally {
