@@ -105,6 +105,8 @@ export const predictCommand: Command = {
       throw new UsageError("Cannot predict: --proba adds columns to --out FILE.csv; give --out");
     }
 
+    await checkRegularFile(dataPath);
+
     const started = performance.now();
     const { model, warnings } = await readModelFile(modelPath);
     if (model.kind === "logistic-regression") {
@@ -391,6 +393,27 @@ export function planColumns(
     );
   }
   return { labelCol, features, byName, unused: [] };
+}
+
+/**
+ * Refuses a data file that is not a regular file (a pipe, a FIFO, `/dev/stdin`): the command
+ * opens it twice, for its header and then for its rows, and a pipe's second reader starts where
+ * the first stopped (rows lost without a word, or, for a FIFO, a wait for a writer that never
+ * comes). A missing file or a folder is left to the CSV reader, which names it.
+ */
+async function checkRegularFile(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch {
+    return;
+  }
+  if (!info.isFile && !info.isDirectory) {
+    throw new RangeError(
+      `Cannot predict: '${path}' is not a regular file (a pipe?); lrc predict reads its header ` +
+        "and then its rows, opening it twice: save it to a file first",
+    );
+  }
 }
 
 /** CSV lines of predicted labels, then the probabilities `p` unless null (8 significant digits). */

@@ -470,3 +470,33 @@ Deno.test("lrc predict interrupted by SIGINT removes its temporary file and keep
     assert.equal(await Deno.readTextFile(out), "previous\n");
   });
 });
+
+Deno.test("lrc predict refuses a pipe as its data, which it would read twice and lose rows from", async () => {
+  await withCancerModel("m.json", async ({ dir, modelPath, features }) => {
+    // Lines of 64 bytes: the header read takes 65,536 bytes, whole lines, so the second read of
+    // the pipe started at a line and went on without a word, 1,024 rows short.
+    const rows = 4_000;
+    const line = (i: number) =>
+      features.map((_, j) => `${(i + j) % 10}${j < 2 ? ".0" : ""}`).join(",") + "\n";
+    assert.equal(line(0).length, 64);
+    const text = Array.from({ length: rows }, (_, i) => line(i)).join("");
+    const out = `${dir}/p.csv`;
+    const main = new URL("../../lib/cli/main.ts", import.meta.url).pathname;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", main, "predict", "--model", modelPath, "--data", "/dev/stdin"]
+        .concat(["--no-header", "--no-label", "--out", out, "--quiet"]),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(text)).catch(() => {}); // the child may stop reading
+    await writer.close().catch(() => {});
+    const result = await child.output();
+    const stderr = new TextDecoder().decode(result.stderr);
+    assert.equal(result.code, 1, stderr);
+    assert.match(stderr, /'\/dev\/stdin' is not a regular file \(a pipe\?\)/);
+    assert.equal(stderr.trim().split("\n").length, 1, stderr);
+    await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
+  });
+});
