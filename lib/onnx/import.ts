@@ -451,7 +451,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       warnings.push(`no softmax or sigmoid after the scores: read as ${link}`);
     }
     const meta = metadata.get("lrcompress.classes");
-    if (meta) labels = JSON.parse(meta);
+    if (meta) labels = metadataStrings(meta, "lrcompress.classes", fail);
     else {
       for (const n of nodes) {
         const lookup = n.op_type === "Gather" || n.op_type === "ArrayFeatureExtractor";
@@ -553,10 +553,8 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   let featureNames = options.featureNames;
   if (!featureNames) {
     const meta = metadata.get("lrcompress.featureNames");
-    const parsed = meta ? JSON.parse(meta) : undefined;
-    featureNames = Array.isArray(parsed) && parsed.length === d
-      ? parsed
-      : Array.from({ length: d }, (_, j) => `x${j}`);
+    const parsed = meta ? metadataStrings(meta, "lrcompress.featureNames", fail) : undefined;
+    featureNames = parsed?.length === d ? parsed : Array.from({ length: d }, (_, j) => `x${j}`);
   }
   const model: LogisticModel = {
     kind: "logistic-regression",
@@ -588,6 +586,24 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     warnings,
     source,
   };
+}
+
+/**
+ * A metadata value that holds a JSON array of strings (lrcompress's class labels and feature
+ * names), refused with the file's name when it does not: a JSON string would otherwise be spread
+ * into its characters as labels, and a damaged value end in JSON's bare error.
+ */
+function metadataStrings(value: string, key: string, fail: (r: string) => never): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    return fail(`its metadata '${key}' is not JSON (${(error as Error).message})`);
+  }
+  if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === "string")) {
+    fail(`its metadata '${key}' is not a JSON array of strings`);
+  }
+  return parsed as string[];
 }
 
 /**

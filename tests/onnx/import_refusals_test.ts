@@ -3,7 +3,7 @@ import { fromRows } from "../../lib/core/matrix.ts";
 import { predictLabels, predictProba } from "../../lib/model/predict.ts";
 import { importOnnxModel } from "../../lib/onnx/import.ts";
 import { type AttributeValue, GraphBuilder, valueInfo } from "../../lib/onnx/graph.ts";
-import { encodeOnnx, type OnnxTensor } from "../../lib/onnx/protobuf.ts";
+import { decodeOnnx, encodeOnnx, type OnnxTensor } from "../../lib/onnx/protobuf.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { fit } from "../../lib/model/fit.ts";
@@ -677,4 +677,45 @@ Deno.test("a Reshape of the input that is not a copy of its rows is refused", ()
   assert.equal(importOnnxModel(reshaped([-1, D])).model.weights.cols, D);
   // A fixed number of rows is not a copy for every batch.
   assert.throws(() => importOnnxModel(reshaped([5, D])), /no MatMul or Gemm with constant weights/);
+});
+
+Deno.test("damaged lrcompress metadata (class labels, feature names) is refused with the file's name", () => {
+  const model = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(1, -2), rows: 1, cols: 2 },
+    bias: Float64Array.of(0.5),
+    classes: ["benign", "malignant"],
+    featureNames: ["a", "b"],
+    preprocessing: { kind: "none" },
+  } as const;
+  const bytes = exportOnnx({ ...model, classes: [...model.classes], featureNames: ["a", "b"] });
+  const withMeta = (key: string, value: string) => {
+    const onnx = decodeOnnx(bytes, "m.onnx");
+    const entry = onnx.metadata_props!.find((p) => p.key === key)!;
+    entry.value = value;
+    return encodeOnnx(onnx);
+  };
+  assert.deepEqual(importOnnxModel(bytes).model.classes, ["benign", "malignant"]);
+  const cases: [string, string, RegExp][] = [
+    // JSON's bare "Unexpected end of JSON input", naming neither the file nor the field.
+    ["lrcompress.classes", '["benign",', /'lrcompress\.classes' is not JSON/],
+    ["lrcompress.featureNames", "[", /'lrcompress\.featureNames' is not JSON/],
+    // A string was spread into its characters: classes "a" and "b", without a word.
+    ["lrcompress.classes", '"ab"', /'lrcompress\.classes' is not a JSON array of strings/],
+    // "TypeError: classes is not iterable".
+    ["lrcompress.classes", '{"a":1}', /'lrcompress\.classes' is not a JSON array of strings/],
+  ];
+  for (const [key, value, message] of cases) {
+    assert.throws(
+      () => importOnnxModel(withMeta(key, value), { name: "m.onnx" }),
+      (e: Error) => {
+        assert.ok(e instanceof SyntaxError, `${key} = ${value}: ${e}`);
+        assert.match(e.message, /^Cannot import ONNX model 'm\.onnx': its metadata /);
+        assert.match(e.message, message);
+        return true;
+      },
+    );
+  }
 });
