@@ -87,7 +87,9 @@ export const inspectCommand: Command = {
       `format     version ${r.formatVersion}${r.formatVersion === 2 ? " (entropy-coded)" : ""}`,
       `size       ${int(r.fileBytes)} bytes, gzip ${int(r.gzipBytes)} bytes`,
       `baseline   dense float32 ${int(r.denseFloat32Bytes)} bytes (4 x (${int(r.weights)} weights` +
-      ` + ${int(r.denseFloat32Bytes / 4 - r.weights)} biases)): ${
+      ` + ${int(r.denseFloat32Bytes / 4 - r.weights)} bias${
+        r.denseFloat32Bytes / 4 - r.weights === 1 ? "" : "es"
+      })): ${
         r.compressionRatio >= 1
           ? `${r.compressionRatio.toFixed(2)} x smaller`
           : `${(1 / r.compressionRatio).toFixed(2)} x larger`

@@ -251,7 +251,7 @@ export const predictCommand: Command = {
       `(kernel ${predictor.kernel}${
         args.flag("dequantized") && model.kind !== "logistic-regression" ? ", dequantized" : ""
       })`,
-      `data      ${dataPath}: ${int(rows)} rows, features ${
+      `data      ${dataPath}: ${int(rows)} row${rows === 1 ? "" : "s"}, features ${
         plan.byName ? "matched by name" : "taken by position"
       }${labelled ? `, label column '${columns[plan.labelCol]}'` : ", no label column"}${
         plan.unused.length > 0 ? `; unused columns: ${listOf(plan.unused)}` : ""
@@ -266,7 +266,7 @@ export const predictCommand: Command = {
     }
     if (out !== undefined) {
       lines.push(
-        `wrote     ${out} (${int(rows)} rows: predicted label${
+        `wrote     ${out} (${int(rows)} row${rows === 1 ? "" : "s"}: predicted label${
           proba ? `, ${k} probabilities` : ""
         })`,
       );

@@ -1,0 +1,54 @@
+// Counts of one read in the singular ("1 rows", "1 biases" were printed).
+import assert from "node:assert/strict";
+import { runCli } from "../_helpers/assert_close.ts";
+
+Deno.test("inspect and predict say '1 bias' and '1 row'", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // A binary model: one bias.
+    const train = await runCli([
+      "train",
+      "--dataset",
+      "breast-cancer",
+      "--max-iterations",
+      "20",
+      "--save",
+      `${dir}/m.lrc`,
+      "--quiet",
+    ]);
+    assert.equal(train.code, 0, train.stderr);
+    const inspect = await runCli(["inspect", `${dir}/m.lrc`]);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.match(inspect.stdout, /\(4 x \(30 weights \+ 1 bias\)\)/);
+    // Multiclass: ten.
+    const digits = await runCli([
+      "train",
+      "--max-iterations",
+      "20",
+      "--save",
+      `${dir}/d.lrc`,
+      "--quiet",
+    ]);
+    assert.equal(digits.code, 0, digits.stderr);
+    assert.match((await runCli(["inspect", `${dir}/d.lrc`])).stdout, /\+ 10 biases\)\)/);
+    // One data row of the model's 30 features.
+    const row = Array.from({ length: 30 }, (_, i) => String(i % 7)).join(",");
+    await Deno.writeTextFile(`${dir}/one.csv`, row + "\n");
+    const predict = await runCli([
+      "predict",
+      "--model",
+      `${dir}/m.lrc`,
+      "--data",
+      `${dir}/one.csv`,
+      "--no-header",
+      "--no-label",
+      "--out",
+      `${dir}/p.csv`,
+    ]);
+    assert.equal(predict.code, 0, predict.stderr);
+    assert.match(predict.stdout, /: 1 row, features taken by position/);
+    assert.match(predict.stdout, /\(1 row: predicted label\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
