@@ -500,6 +500,16 @@ export function chainPrune(
   return previous!;
 }
 
+/** The outputs the dense model will have: the given model's, or 1 for two classes, else one per class. */
+export function outputsOf(data: CompressionData, model: LogisticModel | undefined): number {
+  if (model !== undefined) return model.weights.rows;
+  let classes = data.classes?.length ?? 0;
+  if (data.classes === undefined && data.y) {
+    for (const v of data.y) classes = Math.max(classes, v + 1);
+  }
+  return classes === 2 ? 1 : classes;
+}
+
 /**
  * Checks a pruning count against the model's shape before any training: at most the weights of
  * a class row (per class), of the matrix (global), or the features (whole features).

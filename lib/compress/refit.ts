@@ -20,6 +20,7 @@ import {
   belowMask,
   checkPruneCount,
   checkQuantizeSpec,
+  outputsOf,
   resolvePrune,
   roundsForModel,
   SESSION_OPTION_KEYS,
@@ -289,11 +290,9 @@ function checkSteps(
     const model = before?.options.model;
     // Data or a given model that are not what they should be are left to the session, which
     // says why.
-    const k = typeof d !== "number"
+    const k = typeof d !== "number" || (model !== undefined && !model?.weights)
       ? undefined
-      : model === undefined
-      ? outputsOf(before!.data)
-      : model?.weights?.rows;
+      : outputsOf(before!.data, model);
     if (before !== undefined && typeof d === "number" && typeof k === "number") {
       const mask = model?.mask ?? null;
       checkPruneCount(resolved, k, d, ACTION);
@@ -307,15 +306,6 @@ function checkSteps(
   if (recipe.quantize !== false && recipe.quantize.method !== undefined) {
     resolveMethod(recipe.quantize.method, ACTION);
   }
-}
-
-/** Rows of the model the data train: one per class (one for two classes). */
-function outputsOf(data: CompressionData): number {
-  let classes = data.classes?.length ?? 0;
-  if (data.classes === undefined && data.y) {
-    for (const v of data.y) classes = Math.max(classes, v + 1);
-  }
-  return classes === 2 ? 1 : classes;
 }
 
 const RECIPE_KEYS = exactKeys<CandidateRecipe>()({

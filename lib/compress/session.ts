@@ -20,6 +20,7 @@ import {
   COMPRESS_OPTION_KEYS,
   createContext,
   laddersForMask,
+  outputsOf,
   removesNothing,
   type ResolvedPrune,
   resolvePrune,
@@ -429,14 +430,4 @@ function splitSpace(options: CompressionSessionOptions & CompressionSpace): {
       iterative,
     },
   };
-}
-
-/** The outputs the dense model will have: the given model's, or 1 for two classes, else one per class. */
-function outputsOf(data: CompressionData, model: LogisticModel | undefined): number {
-  if (model !== undefined) return model.weights.rows;
-  let classes = data.classes?.length ?? 0;
-  if (data.classes === undefined && data.y) {
-    for (const v of data.y) classes = Math.max(classes, v + 1);
-  }
-  return classes === 2 ? 1 : classes;
 }
