@@ -323,6 +323,8 @@ export async function writeCompressionReport(
     ? "lrcompress: compression sweep"
     : input.mode === "budget"
     ? "lrcompress: smallest model within the accuracy budget"
+    : input.mode === "size"
+    ? "lrcompress: most accurate model within the size budget"
     : "lrcompress: compression pipeline";
   await writeFiguresHtml(path, compressionReportSections(input).map(finerAccuracyTicks), {
     title,
