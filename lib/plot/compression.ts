@@ -231,7 +231,7 @@ export function bitWidthFigure(
  * @returns A plotly figure: accuracy (%) against model size (bytes, log scale); the last trace
  *   (before any baseline) is the front.
  * @throws {TypeError} If a row lacks numeric `bytes`/`accuracy` or has a non-string name/group.
- * @throws {RangeError} If bytes is not positive or an accuracy is outside [0, 1].
+ * @throws {RangeError} If bytes is not positive and finite or an accuracy is outside [0, 1].
  *
  * @example Three models, two on the front
  * ```ts
@@ -257,6 +257,10 @@ export function paretoFigure(
   assertRows(action, "points", points);
   points.forEach((p, i) => {
     assertNumber(action, `points[${i}].bytes`, p.bytes, Number.MIN_VALUE);
+    if (p.bytes === Infinity) {
+      // The log axis has no place for it (and its ticks would be counted up to infinity).
+      throw new RangeError(`Cannot ${action}: points[${i}].bytes must be finite, got Infinity`);
+    }
     assertNumber(action, `points[${i}].accuracy`, p.accuracy, 0, 1);
     if (p.name !== undefined) assertString(action, `points[${i}].name`, p.name);
     if (p.group !== undefined) assertString(action, `points[${i}].group`, p.group);
@@ -327,6 +331,8 @@ export function byteTicks(
 ): { tickmode: "array" | "auto"; tickvals?: number[]; ticktext?: string[]; tickformat?: string } {
   // The span plotly draws: the points with some room either side, at least a factor of 2.
   const lo = Math.min(least, most / 2) / 1.1, hi = Math.max(most, least * 2) * 1.1;
+  // Sizes at the ends of the float range (a subnormal halved to 0, an infinity): plotly's ticks.
+  if (!(lo > 0) || !Number.isFinite(hi)) return { tickmode: "auto", tickformat: ",~r" };
   const ticks = (mantissas: readonly number[]) => {
     const out: number[] = [];
     for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
