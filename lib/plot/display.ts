@@ -272,7 +272,8 @@ export function describeFigure(figure: Figure): string {
     ? layoutTitle
     : (layoutTitle as { text?: string } | undefined)?.text ?? "Figure";
   const traces = figure.data.map((t, i) => {
-    const name = typeof t.name === "string" && t.name ? t.name : `trace ${i}`;
+    // The builders escape names for plotly (`plotlyText`); plain text shows them as written.
+    const name = typeof t.name === "string" && t.name ? unescapePlotlyText(t.name) : `trace ${i}`;
     let size = "";
     if (Array.isArray(t.z)) {
       const z = t.z as unknown[][];
@@ -280,11 +281,19 @@ export function describeFigure(figure: Figure): string {
     } else {
       const xy = Array.isArray(t.y) ? t.y : Array.isArray(t.x) ? t.x : [];
       const points = (xy as unknown[]).filter((v) => v !== null).length;
-      size = `${points} points`;
+      size = `${points} ${points === 1 ? "point" : "points"}`;
     }
     return `${name} (${t.type}, ${size})`;
   });
   return `${title}: ${traces.join("; ")}`;
+}
+
+/** The inverse of `plotlyText`: `&lt;`, `&gt;` and `&amp;` as the characters plotly draws. */
+function unescapePlotlyText(text: string): string {
+  return text.replace(
+    /&(lt|gt|amp);/g,
+    (_, e: string) => e === "lt" ? "<" : e === "gt" ? ">" : "&",
+  );
 }
 
 /** Options for {@linkcode table}. */

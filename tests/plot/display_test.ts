@@ -13,6 +13,7 @@ import {
   plotlyJs,
   resetPlotlyInclusion,
   show,
+  sparsityFigure,
   table,
 } from "../../lib/plot/mod.ts";
 
@@ -167,4 +168,17 @@ Deno.test("display hands the figure to the kernel's Deno.jupyter.display when th
   } finally {
     deno.jupyter = undefined;
   }
+});
+
+Deno.test("the text form shows names from data as written, and one point in the singular", () => {
+  // The builders escape names for plotly; the text form printed "L1 &amp; &lt;L2&gt;" and
+  // "1 points".
+  const fig = sparsityFigure([
+    { strategy: "L1 & <L2>", sparsity: 0.5, accuracy: 0.9 },
+    { strategy: "R&amp;D", sparsity: 0.5, accuracy: 0.8 },
+  ]);
+  assert.equal(
+    describeFigure(fig),
+    "Accuracy against sparsity: L1 & <L2> (scatter, 1 point); R&amp;D (scatter, 1 point)",
+  );
 });
