@@ -451,7 +451,7 @@ export async function* readCsvBatches(
     }
   };
   // Lines arrive through a callback; batches are handed out between chunks.
-  const queue = linesOf(path, options.chunkBytes ?? 2 ** 20);
+  const queue = linesOf(path, options.chunkBytes ?? 2 ** 20, delim);
   for await (const chunk of queue) {
     for (let t = 0; t < chunk.count; t++) {
       sink(chunk.bytes, chunk.starts[t], chunk.ends[t], chunk.lines[t]);
@@ -504,7 +504,7 @@ export async function readCsvColumns(
   const file = path instanceof URL ? path.pathname : path;
   // readCsvBatches' options may be passed as they are; only header and delimiter are read.
   checkOptionKeys(`read CSV '${file}'`, options, CSV_STREAM_OPTION_KEYS);
-  for await (const chunk of linesOf(path, 65536)) {
+  for await (const chunk of linesOf(path, 65536, (options.delimiter ?? ",").charCodeAt(0))) {
     if (chunk.count === 0) continue;
     const [b, s, e] = [chunk.bytes, chunk.starts[0], chunk.ends[0]];
     return headerColumns(decoder.decode(b.subarray(s, e)), { ...options, label: null }, file).names;
@@ -531,9 +531,15 @@ function countNewlines(chunk: Uint8Array, end: number): number {
 
 /**
  * The non-empty lines of a file, chunk by chunk. The offset arrays are reused between chunks
- * (no allocation per line).
+ * (no allocation per line). A line of blanks only is empty, but a blank that is the delimiter
+ * (`delim`: tab or space) separates cells: a line of tabs in a tab-separated file is a row of empty
+ * cells, refused as `parseCsv` refuses it, not skipped.
  */
-async function* linesOf(path: string | URL, chunkBytes: number): AsyncGenerator<LineChunk> {
+async function* linesOf(
+  path: string | URL,
+  chunkBytes: number,
+  delim: number,
+): AsyncGenerator<LineChunk> {
   const name = path instanceof URL ? path.pathname : path;
   const file = await openFile(path);
   const reader = file.readable.getReader();
@@ -554,7 +560,9 @@ async function* linesOf(path: string | URL, chunkBytes: number): AsyncGenerator<
     }
     if (z > a && chunk[z - 1] === CR) z--;
     let blank = true;
-    for (let t = a; t < z && blank; t++) if (chunk[t] !== SPACE && chunk[t] !== TAB) blank = false;
+    for (let t = a; t < z && blank; t++) {
+      if ((chunk[t] !== SPACE && chunk[t] !== TAB) || chunk[t] === delim) blank = false;
+    }
     if (blank) return;
     if (out.count === out.starts.length) {
       const grow = (v: Int32Array) => {

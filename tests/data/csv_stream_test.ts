@@ -355,6 +355,37 @@ Deno.test("a tab delimiter ends an empty cell instead of being trimmed as a blan
   });
 });
 
+Deno.test("a line of tab (or space) delimiters only is a row of empty cells, not a blank line", async () => {
+  // A spreadsheet's empty row exported as tab-separated text is "\t\t". parseCsv refuses it, as
+  // the streaming reader refuses ",," with commas; the stream skipped it as blank, so `lrc train
+  // --stream` trained on one row fewer and `lrc predict` wrote one prediction fewer, without a word.
+  for (const delimiter of ["\t", " "]) {
+    const text = ["a", "b", "y"].join(delimiter) + "\n" + ["1", "2", "x"].join(delimiter) + "\n" +
+      delimiter.repeat(2) + "\n" + ["3", "4", "z"].join(delimiter) + "\n";
+    await withFile(text, async (file) => {
+      let expected = "";
+      try {
+        parseCsv(text, { delimiter, fileName: file });
+      } catch (e) {
+        expected = (e as Error).message;
+      }
+      assert.match(expected, /line 3, column 1 \('a'\) is empty/);
+      await assert.rejects(
+        () => Array.fromAsync(readCsvBatches(file, { delimiter })),
+        (e: Error) => e instanceof SyntaxError && e.message === expected,
+      );
+    });
+  }
+  // Blanks that are not the delimiter still make a blank line, skipped by both readers.
+  const text = "a\tb\ty\n1\t2\tx\n   \n3\t4\tz\n";
+  await withFile(text, async (file) => {
+    const read = await Array.fromAsync(readCsvBatches(file, { delimiter: "\t", dtype: "float64" }));
+    assert.deepEqual(read.flatMap((b) => [...b.x.data]), [
+      ...parseCsv(text, { delimiter: "\t" }).x.data,
+    ]);
+  });
+});
+
 Deno.test("a value beyond float32's range is refused when read as float32, kept as float64", async () => {
   const text = "a,y\n1,0\n-1e39,1\n";
   const reason = /line 3, column 1 \('a'\) holds '-1e39', beyond float32's largest magnitude/;
