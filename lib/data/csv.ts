@@ -175,8 +175,12 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
   let handle: Deno.FsFile;
   let size: number;
   try {
+    // Opening a named pipe waits for a writer, forever if none comes: refuse it before opening.
+    const info = await Deno.stat(path);
+    if (!info.isFile && !info.isDirectory) throw new TypeError(cannot("it is not a regular file"));
     handle = await Deno.open(path);
   } catch (error) {
+    if (error instanceof TypeError) throw error;
     throw new TypeError(cannot((error as Error).message));
   }
   try {

@@ -160,3 +160,33 @@ Deno.test("readCsv streams the file and gets what parseCsv gets from its text", 
     await Deno.remove(path);
   }
 });
+
+Deno.test({
+  name: "readCsv refuses a named pipe without waiting for a writer",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    // It opened the path first, and opening a FIFO blocks until something writes to it: with no
+    // writer, `lrc train --data fifo` hung instead of saying "it is not a regular file".
+    const dir = await Deno.makeTempDir();
+    const fifo = `${dir}/pipe.csv`;
+    try {
+      const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+      assert.ok(made.success, "mkfifo failed");
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve("still waiting after 3 s"), 3000);
+      });
+      const read = readCsv(fifo).then(() => "read", (e: Error) => `${e.name}: ${e.message}`);
+      const outcome = await Promise.race([read, timeout]);
+      clearTimeout(timer);
+      if (outcome === "still waiting after 3 s") {
+        // Let the blocked open finish so that the test can end.
+        await Deno.writeTextFile(fifo, "a,y\n1,0\n");
+        await read;
+      }
+      assert.equal(outcome, `TypeError: Cannot read CSV '${fifo}': it is not a regular file`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
