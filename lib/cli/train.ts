@@ -237,10 +237,11 @@ export const trainCommand: Command = {
     }
     const lines = [
       `data      ${data.source}: ${report.data.trainSamples} train / ${report.data.testSamples} test, ` +
-      `${report.data.features} features, ${model.classes.length} classes`,
+      `${report.data.features} feature${report.data.features === 1 ? "" : "s"}, ` +
+      `${model.classes.length} classes`,
       `training  ${report.training.optimizer}, ${model.link}, penalty ${report.training.penalty}: ` +
-      `${report.training.epochs} ${
-        report.training.optimizer === "lbfgs" ? "iterations" : "epochs"
+      `${report.training.epochs} ${report.training.optimizer === "lbfgs" ? "iteration" : "epoch"}${
+        report.training.epochs === 1 ? "" : "s"
       }` +
       ` in ${report.training.seconds.toFixed(2)} s (${result.stopReason})`,
       ...result.warnings.map((w) => `warning   ${w}`),

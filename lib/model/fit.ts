@@ -748,7 +748,7 @@ function runMiniBatch(
     w.set(best.w);
     b.set(best.b);
   }
-  return { converged: true, stopReason: `ran ${epochs} epochs` };
+  return { converged: true, stopReason: `ran ${epochs} epoch${epochs === 1 ? "" : "s"}` };
 }
 
 function countZeros(mask: Uint8Array): number {

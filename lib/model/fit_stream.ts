@@ -333,7 +333,9 @@ export async function fitStream(
     model,
     history,
     converged: true,
-    stopReason: `ran ${epochs} epochs over ${scan.rows} rows streamed from ${file}`,
+    stopReason: `ran ${epochs} epoch${epochs === 1 ? "" : "s"} over ${scan.rows} row${
+      scan.rows === 1 ? "" : "s"
+    } streamed from ${file}`,
     warnings: [],
   };
 }

@@ -52,3 +52,33 @@ Deno.test("inspect and predict say '1 bias' and '1 row'", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("train says '1 feature', '1 epoch' and '1 iteration'", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const rows = ["a,y"];
+    for (let i = 0; i < 16; i++) rows.push(`${i},${i % 2 ? "yes" : "no"}`);
+    await Deno.writeTextFile(`${dir}/one.csv`, rows.join("\n") + "\n");
+    const data = ["--data", `${dir}/one.csv`, "--quiet"];
+    const lbfgs = await runCli(["train", ...data, "--max-iterations", "1"]);
+    assert.equal(lbfgs.code, 0, lbfgs.stderr);
+    assert.match(lbfgs.stdout, /test, 1 feature, 2 classes\n/);
+    assert.match(lbfgs.stdout, /: 1 iteration in /);
+    for (const stream of [[], ["--stream"]]) {
+      const sgd = await runCli([
+        "train",
+        ...data,
+        "--optimizer",
+        "sgd",
+        "--epochs",
+        "1",
+        ...stream,
+      ]);
+      assert.equal(sgd.code, 0, sgd.stderr);
+      assert.match(sgd.stdout, /, 1 feature, 2 classes\n/);
+      assert.match(sgd.stdout, /: 1 epoch in .*\(ran 1 epoch[ )]/);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
