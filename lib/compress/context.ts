@@ -511,6 +511,87 @@ export function outputsOf(data: CompressionData, model: LogisticModel | undefine
 }
 
 /**
+ * Refuses iterative pruning without fine-tuning (rounds would prune the same model again).
+ *
+ * @param iterative Whether some step prunes the model of a round before it.
+ * @param fineTune The fine-tuning, or `false`.
+ * @param action For messages.
+ * @throws {RangeError} If `iterative` and `fineTune` is `false`.
+ */
+export function checkRoundsFineTuned(
+  iterative: boolean,
+  fineTune: unknown,
+  action: string,
+): void {
+  if (iterative && fineTune === false) {
+    throw new RangeError(
+      `Cannot ${action}: pruning in rounds (iterative, or prune rounds above 1) needs ` +
+        "fine-tuning between them; fineTune is false",
+    );
+  }
+}
+
+/** A model's weight rows, features and mask, as the pipeline's checks take them. */
+export interface StepShape {
+  readonly rows: number;
+  readonly cols: number;
+  readonly mask: Uint8Array | null;
+}
+
+/**
+ * The shape of the dense model a session will have, known before it is trained: the given
+ * model's, else one row per class (one for two classes) by the data's features. `null` when the
+ * data or the model are not what they should be, which the session then says.
+ */
+export function shapeToCome(
+  data: CompressionData,
+  model: LogisticModel | undefined,
+): StepShape | null {
+  const cols = data?.x?.cols;
+  if (typeof cols !== "number" || (model !== undefined && !model?.weights)) return null;
+  return { rows: outputsOf(data, model), cols, mask: model?.mask ?? null };
+}
+
+/**
+ * Checks a pipeline run's steps and resolves its pruning step for a model of this shape: the
+ * prune count against the weights there are, a step below the model's mask refused (a mask never
+ * revives a weight), the rounds the mask has passed left out, rounds refused without fine-tuning,
+ * the quantization step and its method. Without a shape, what can be checked without one.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param prune The pruning step (`false`: none).
+ * @param quantize The quantization step (`false`: none).
+ * @param shape The model's shape, or `null` when it is not known yet.
+ * @param fineTune The session's fine-tuning (`false`: none; `undefined`: the default).
+ * @returns The resolved pruning step, or `null` without one.
+ * @throws {TypeError} For a step of the wrong type.
+ * @throws {RangeError} For a step out of range or ruled out by the shape or settings.
+ */
+export function resolveSteps(
+  action: string,
+  prune: PruneSpec | false,
+  quantize: QuantizeSpec | false,
+  shape: StepShape | null,
+  fineTune: unknown,
+): ResolvedPrune | null {
+  let resolved: ResolvedPrune | null = null;
+  if (prune !== false) {
+    resolved = resolvePrune(prune, action);
+    if (shape !== null) {
+      const { rows, cols, mask } = shape;
+      checkPruneCount(resolved, rows, cols, action);
+      const reason = belowMask(resolved, rows, cols, mask, "step");
+      if (reason !== null) throw new RangeError(`Cannot ${action}: ${reason}`);
+      resolved = roundsForModel(resolved, rows, cols, mask);
+    }
+    checkRoundsFineTuned(resolved.previous !== null, fineTune, action);
+  }
+  checkQuantizeSpec(quantize, action);
+  if (quantize !== false && quantize.method !== undefined) resolveMethod(quantize.method, action);
+  return resolved;
+}
+
+/**
  * Checks a pruning count against the model's shape before any training: at most the weights of
  * a class row (per class), of the matrix (global), or the features (whole features).
  *

@@ -16,17 +16,7 @@
 
 import { checkOptionKeys, describe, exactKeys } from "../core/validate.ts";
 import type { LogisticModel } from "../model/types.ts";
-import {
-  belowMask,
-  checkPruneCount,
-  checkQuantizeSpec,
-  outputsOf,
-  resolvePrune,
-  roundsForModel,
-  SESSION_OPTION_KEYS,
-} from "./context.ts";
-import { resolveMethod } from "../quant/quantize.ts";
-import { checkRoundsFineTuned } from "./space.ts";
+import { resolveSteps, SESSION_OPTION_KEYS, shapeToCome } from "./context.ts";
 import { type CompressionSession, createCompressionSession } from "./session.ts";
 import type {
   CandidateReport,
@@ -223,7 +213,10 @@ export function createRefitSession(
     dense: first.dense,
     refit(given: CandidateRecipe | CandidateReport): CompressResult {
       const recipe = isRecipe(given) ? given : candidateRecipe(given);
-      checkSteps(recipe);
+      // Before a session of another stored form is made for it.
+      const { rows, cols } = first.dense.weights;
+      const shape = { rows, cols, mask: first.dense.mask ?? null };
+      resolveSteps(ACTION, recipe.prune, recipe.quantize, shape, options.fineTune);
       const made = asRefit(() =>
         sessionFor(recipe.preprocessingStorage).compress({
           prune: recipe.prune,
@@ -271,41 +264,14 @@ export function refitCompression(
   const checked = isRecipe(recipe) ? recipe : candidateRecipe(recipe);
   // Checked before the dense model is trained on all the data, as compressModel checks them:
   // the steps, and what the model's shape and the fine-tuning setting rule out.
-  checkSteps(checked, { data, options });
+  resolveSteps(
+    ACTION,
+    checked.prune,
+    checked.quantize,
+    shapeToCome(data, options.model),
+    options.fineTune,
+  );
   return createRefitSession(data, options).refit(checked);
-}
-
-/**
- * Checks a recipe's steps as the pipeline does, without a model; given the data and options, also
- * what the shape of the model to come rules out (a prune count larger than what there is, a step
- * below a given model's mask) and rounds without fine-tuning.
- */
-function checkSteps(
-  recipe: CandidateRecipe,
-  before?: { data: CompressionData; options: RefitOptions },
-): void {
-  if (recipe.prune !== false) {
-    let resolved = resolvePrune(recipe.prune, ACTION);
-    const d = before?.data?.x?.cols;
-    const model = before?.options.model;
-    // Data or a given model that are not what they should be are left to the session, which
-    // says why.
-    const k = typeof d !== "number" || (model !== undefined && !model?.weights)
-      ? undefined
-      : outputsOf(before!.data, model);
-    if (before !== undefined && typeof d === "number" && typeof k === "number") {
-      const mask = model?.mask ?? null;
-      checkPruneCount(resolved, k, d, ACTION);
-      const reason = belowMask(resolved, k, d, mask, "step");
-      if (reason !== null) throw new RangeError(`Cannot ${ACTION}: ${reason}`);
-      resolved = roundsForModel(resolved, k, d, mask);
-      checkRoundsFineTuned(resolved.previous !== null, before.options.fineTune, ACTION);
-    }
-  }
-  checkQuantizeSpec(recipe.quantize, ACTION);
-  if (recipe.quantize !== false && recipe.quantize.method !== undefined) {
-    resolveMethod(recipe.quantize.method, ACTION);
-  }
 }
 
 const RECIPE_KEYS = exactKeys<CandidateRecipe>()({

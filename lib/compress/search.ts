@@ -53,6 +53,7 @@ import type { Granularity, QuantizedModel } from "../quant/types.ts";
 import {
   type Base,
   candidateName,
+  checkRoundsFineTuned,
   type Context,
   listPrunedBase,
   type MeasuredCandidate,
@@ -60,7 +61,6 @@ import {
   removesNothing,
 } from "./context.ts";
 import {
-  checkRoundsFineTuned,
   methodAt,
   prunesInRounds,
   resolveSpace,

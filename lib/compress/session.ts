@@ -14,20 +14,15 @@
 import type { Dataset } from "../data/dataset.ts";
 import type { LogisticModel } from "../model/types.ts";
 import {
-  belowMask,
-  checkPruneCount,
-  checkQuantizeSpec,
+  checkRoundsFineTuned,
   COMPRESS_OPTION_KEYS,
   createContext,
   laddersForMask,
-  outputsOf,
   removesNothing,
-  type ResolvedPrune,
-  resolvePrune,
-  roundsForModel,
+  resolveSteps,
   SESSION_OPTION_KEYS,
+  shapeToCome,
 } from "./context.ts";
-import { resolveMethod } from "../quant/quantize.ts";
 import { checkOptionKeys, exactKeys } from "../core/validate.ts";
 import {
   checkMaxDrop,
@@ -37,7 +32,6 @@ import {
   SEARCH_OPTION_KEYS,
 } from "./search.ts";
 import {
-  checkRoundsFineTuned,
   prunesInRounds,
   type ResolvedSpace,
   resolveSpace,
@@ -199,15 +193,8 @@ export function createCompressionSession(
       const prune = run.prune === undefined ? DEFAULT_PRUNE : run.prune;
       const quantize = run.quantize === undefined ? DEFAULT_QUANTIZE : run.quantize;
       const { rows, cols } = ctx.dense.weights;
-      const resolved = prune === false
-        ? null
-        : pipelineStep(resolvePrune(prune), rows, cols, ctx.dense.mask ?? null);
-      if (resolved) {
-        checkPruneCount(resolved, rows, cols);
-        checkRoundsFineTuned(resolved.previous !== null, ctx.fineTune, ACTION);
-      }
-      checkQuantizeSpec(quantize);
-      if (quantize !== false) resolveMethod(quantize.method ?? DEFAULT_QUANTIZE.method, ACTION);
+      const shape = { rows, cols, mask: ctx.dense.mask ?? null };
+      const resolved = resolveSteps(ACTION, prune, quantize, shape, ctx.fineTune);
       // One step per stage of the table: the dense model (trained with the session), the pruned
       // and the fine-tuned models, the quantized one.
       ctx.begin(1 + (resolved ? 2 : 0) + (quantize ? 1 : 0));
@@ -280,18 +267,13 @@ export function compressModel(
   checkOptionKeys("compress model", options, COMPRESS_MODEL_OPTION_KEYS);
   const { prune, quantize, ...session } = options;
   // Settings of the steps are checked before the dense model is trained.
-  if (prune) {
-    let resolved = resolvePrune(prune);
-    const d = data?.x?.cols;
-    if (typeof d === "number") {
-      const k = outputsOf(data, options.model);
-      checkPruneCount(resolved, k, d);
-      resolved = pipelineStep(resolved, k, d, options.model?.mask ?? null);
-    }
-    checkRoundsFineTuned(resolved.previous !== null, options.fineTune, "compress model");
-  }
-  if (quantize !== undefined) checkQuantizeSpec(quantize);
-  if (quantize) resolveMethod(quantize.method ?? DEFAULT_QUANTIZE.method, ACTION);
+  resolveSteps(
+    ACTION,
+    prune ?? DEFAULT_PRUNE,
+    quantize ?? DEFAULT_QUANTIZE,
+    shapeToCome(data, options.model),
+    options.fineTune,
+  );
   return createCompressionSession(data, session).compress({ prune, quantize });
 }
 
@@ -371,21 +353,6 @@ export function searchCompression(
   if (maxDrop !== undefined) checkMaxDrop("search compression", maxDrop);
   if (standardErrors !== undefined) checkStandardErrors("search compression", standardErrors);
   return createCompressionSession(data, session).search({ maxDrop, standardErrors, ...space });
-}
-
-/**
- * The pipeline's pruning step for a model: refused when the model's mask already removes more
- * than the step would (a mask never revives a weight), else with the rounds that prune it.
- */
-function pipelineStep(
-  p: ResolvedPrune,
-  rows: number,
-  cols: number,
-  mask: Uint8Array | null,
-): ResolvedPrune {
-  const reason = belowMask(p, rows, cols, mask, "step");
-  if (reason !== null) throw new RangeError(`Cannot ${ACTION}: ${reason}`);
-  return roundsForModel(p, rows, cols, mask);
 }
 
 /**

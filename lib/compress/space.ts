@@ -209,27 +209,6 @@ export function prunesInRounds(ladders: readonly (readonly ResolvedPrune[])[]): 
 }
 
 /**
- * Refuses iterative pruning without fine-tuning (rounds would prune the same model again).
- *
- * @param iterative Whether some step prunes the model of a round before it.
- * @param fineTune The fine-tuning, or `false`.
- * @param action For messages.
- * @throws {RangeError} If `iterative` and `fineTune` is `false`.
- */
-export function checkRoundsFineTuned(
-  iterative: boolean,
-  fineTune: unknown,
-  action: string,
-): void {
-  if (iterative && fineTune === false) {
-    throw new RangeError(
-      `Cannot ${action}: pruning in rounds (iterative, or prune rounds above 1) needs ` +
-        "fine-tuning between them; fineTune is false",
-    );
-  }
-}
-
-/**
  * A method template at a bit width and granularity, or why it cannot be.
  *
  * @param template The method (its bits and granularity are replaced).

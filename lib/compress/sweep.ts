@@ -12,13 +12,13 @@ import type { StoredModel } from "../io/quantized.ts";
 import {
   type Base,
   candidateName,
+  checkRoundsFineTuned,
   type Context,
   listPrunedBase,
   type MeasuredCandidate,
   pruneName,
 } from "./context.ts";
 import {
-  checkRoundsFineTuned,
   methodAt,
   prunesInRounds,
   type ResolvedSpace,
