@@ -31,6 +31,7 @@ import type { Granularity } from "../quant/types.ts";
 import {
   type CandidateReport,
   type CompressionSpace,
+  type CompressProgress,
   type CompressResult,
   createCompressionSession,
   createRefitSession,
@@ -602,27 +603,32 @@ export const compressCommand: Command = {
     let searchSeconds = 0;
     let session;
     try {
-      session = createCompressionSession(data.train, {
+      // The settings the search and its refit share.
+      const settings = {
         model,
         ...(model === undefined
           ? {
             denseTraining: { optimizer: choices.optimizer, preprocessing: choices.preprocessing },
           }
           : {}),
-        penalty: choices.penalty,
-        validationFraction,
         test: data.test,
         seed,
         fineTune: space.fineTune,
         qat: { optimizer: qatOptimizer },
-        preprocessingStorage: args.string("preprocessing") as PreprocessingStorage,
         entropy: args.flag("entropy"),
-        onProgress: (p) =>
-          progress.update(
-            `${p.total > 0 ? `[${p.done}/${p.total}] ` : ""}${p.message}  ${
-              p.seconds.toFixed(1)
-            } s`,
-          ),
+      };
+      const progressAs = (prefix: string) => (p: CompressProgress) =>
+        progress.update(
+          `${prefix}${p.total > 0 ? `[${p.done}/${p.total}] ` : ""}${p.message}  ${
+            p.seconds.toFixed(1)
+          } s`,
+        );
+      session = createCompressionSession(data.train, {
+        ...settings,
+        penalty: choices.penalty,
+        validationFraction,
+        preprocessingStorage: args.string("preprocessing") as PreprocessingStorage,
+        onProgress: progressAs(""),
       });
       if (mode === "pipeline") {
         result = session.compress({ prune: space.prune, quantize: space.quantize });
@@ -639,40 +645,13 @@ export const compressCommand: Command = {
         const searched = result;
         const t0 = performance.now();
         const refitSession = createRefitSession(data.train, {
-          model,
-          ...(model === undefined
-            ? {
-              denseTraining: {
-                optimizer: choices.optimizer,
-                preprocessing: choices.preprocessing,
-              },
-            }
-            : {}),
+          ...settings,
           // --lambda's default is 1 / the samples trained on: all of them here (as the
           // library's refit session takes it, and scikit-learn's refit keeps C).
           penalty: trainingChoices(args, data.train.x.rows, choiceOptions).penalty,
-          test: data.test,
-          seed,
-          fineTune: space.fineTune,
-          qat: { optimizer: qatOptimizer },
-          entropy: args.flag("entropy"),
-          onProgress: (p) =>
-            progress.update(
-              `refit: ${p.total > 0 ? `[${p.done}/${p.total}] ` : ""}${p.message}  ${
-                p.seconds.toFixed(1)
-              } s`,
-            ),
+          onProgress: progressAs("refit: "),
         });
         const made = refitSession.refit(searched.chosen);
-        // Against the dense model the refit started from, sample by sample, as the search's
-        // choice is against its dense model.
-        const testDifference = data.test.y.length > 0
-          ? pairedAccuracyDifference(data.test.y, {
-            baseline: predict(refitSession.dense, data.test.x),
-            candidate: predict(asFloatModel(made.model), data.test.x),
-          })
-          : null;
-        refitted = { result: made, seconds: (performance.now() - t0) / 1000, testDifference };
         // The same steps on more data can make another mask, whose index set codes to another
         // size: a size budget holds for the file written, or nothing is written.
         if (maxBytes !== undefined && made.file.length > maxBytes) {
@@ -683,6 +662,15 @@ export const compressCommand: Command = {
               "or search again with a smaller --max-bytes)",
           );
         }
+        // Against the dense model the refit started from, sample by sample, as the search's
+        // choice is against its dense model.
+        const testDifference = data.test.y.length > 0
+          ? pairedAccuracyDifference(data.test.y, {
+            baseline: predict(refitSession.dense, data.test.x),
+            candidate: predict(asFloatModel(made.model), data.test.x),
+          })
+          : null;
+        refitted = { result: made, seconds: (performance.now() - t0) / 1000, testDifference };
       }
     } finally {
       progress.done();
@@ -892,8 +880,8 @@ export const compressCommand: Command = {
           data.train.x.rows.toLocaleString("en-US")
         } training samples (validation included), from a dense model ${
           modelFile !== undefined ? `loaded from ${modelFile}` : "trained on all of them"
-        }, ${refitted.seconds.toFixed(1)} s; its validation columns are on training data` +
-          (data.test ? ", test on held-out data" : ""),
+        }, ${refitted.seconds.toFixed(1)} s; its validation columns are on training data, ` +
+          "test on held-out data",
         ...(refitted.testDifference
           ? [`          test       ${differenceText(refitted.testDifference)}`]
           : []),
