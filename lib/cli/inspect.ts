@@ -27,8 +27,8 @@ export const inspectCommand: Command = {
     if (path === undefined || rest.length > 0) {
       throw new UsageError("Cannot inspect: give exactly one model file (.lrc, .json or .onnx)");
     }
-    const format = modelFormatOf(path);
-    let bytes: Uint8Array;
+    let format = modelFormatOf(path);
+    let bytes: Uint8Array | undefined;
     let note = "";
     if (format === "lrc") {
       try {
@@ -36,7 +36,13 @@ export const inspectCommand: Command = {
       } catch (error) {
         throw new TypeError(`Cannot read model file '${path}': ${(error as Error).message}`);
       }
-    } else {
+      // A JSON model saved under a .lrc name is read as JSON, as predict and export read it.
+      if (new TextDecoder().decode(bytes.subarray(0, 64)).trimStart().startsWith("{")) {
+        format = "json";
+        bytes = undefined;
+      }
+    }
+    if (bytes === undefined) {
       const { model, warnings } = await readModelFile(path);
       for (const w of warnings) io.err(`warning: ${w}\n`);
       bytes = encodeModel(model);

@@ -54,6 +54,33 @@ Deno.test("lrc inspect prints a size report whose parts add up to the file", asy
   }
 });
 
+Deno.test("lrc inspect reads a JSON model saved under a .lrc name, as predict does", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = "notebooks/data/breast_cancer.csv";
+    const train = ["train", "--quiet", "--max-iterations", "20", "--data", data];
+    assert.equal((await runCli([...train, "--save", `${dir}/m.json`])).code, 0);
+    await Deno.copyFile(`${dir}/m.json`, `${dir}/json.lrc`);
+    const named = await runCli(["inspect", `${dir}/json.lrc`, "--json"]);
+    assert.equal(named.code, 0, named.stderr);
+    const json = await runCli(["inspect", `${dir}/m.json`, "--json"]);
+    const { file: _a, ...fromLrcName } = JSON.parse(named.stdout);
+    const { file: _b, ...fromJsonName } = JSON.parse(json.stdout);
+    assert.deepEqual(fromLrcName, fromJsonName);
+    assert.equal(fromLrcName.format, "json");
+    const text = await runCli(["inspect", `${dir}/json.lrc`]);
+    assert.match(
+      text.stdout,
+      /\(JSON file of [\d,]+ bytes; the report is for its \.lrc encoding\)/,
+    );
+    const predict = await runCli(["predict", "--model", `${dir}/json.lrc`, "--data", data]);
+    assert.equal(predict.code, 0, predict.stderr);
+    assert.match(predict.stderr + predict.stdout, /accuracy/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test({
   name: "lrc export writes ONNX from a saved model and from a fresh training" +
     (ortProblem ? ` (skipped: ${ortProblem})` : ""),
