@@ -20,7 +20,7 @@ import type { Figure, Trace } from "./types.ts";
 
 /** One file's breakdown. */
 export interface SizeBreakdownRow {
-  /** The file's label on the axis, e.g. `"float32"`, `"4-bit per class"`. */
+  /** The file's label on the axis, e.g. `"float32"`, `"4-bit per class"`; one per row. */
   readonly name: string;
   /** Bytes per part (e.g. `sizeReport(bytes).parts`); parts absent from a row count 0. */
   readonly parts: Readonly<Record<string, number>>;
@@ -67,7 +67,7 @@ export interface SizeBreakdownFigureOptions {
  *   names); the baseline is a layout shape with an annotation.
  * @throws {TypeError} If a row lacks a string `name` or an object `parts`.
  * @throws {RangeError} If a part's bytes are negative, not finite, or the baseline is not
- *   positive.
+ *   positive, or two rows have the same name.
  *
  * @example Two files
  * ```ts
@@ -102,6 +102,14 @@ export function sizeBreakdownFigure(
   const order: string[] = [...(options.parts ?? [])];
   rows.forEach((r, i) => {
     assertString(action, `rows[${i}].name`, r.name);
+    // Plotly would stack two rows of one name into a single bar of their summed bytes.
+    const first = rows.findIndex((o) => o.name === r.name);
+    if (first < i) {
+      throw new RangeError(
+        `Cannot ${action}: rows[${i}].name '${r.name}' is also rows[${first}]'s; ` +
+          "give each file its own name",
+      );
+    }
     if (typeof r.parts !== "object" || r.parts === null) {
       throw new TypeError(`Cannot ${action}: rows[${i}].parts must be an object of byte counts`);
     }

@@ -63,6 +63,16 @@ Deno.test("malformed rows and baselines are refused with the field named", () =>
     { name: "RangeError", message: /rows\[0\]\.parts\.header/ },
   );
   assert.throws(() => sizeBreakdownFigure([{ name: "a", parts: {} }], { baseline: 0 }), RangeError);
+  // Two rows of one name would be drawn as one bar of their summed bytes.
+  assert.throws(
+    () =>
+      sizeBreakdownFigure([
+        { name: "a", parts: { header: 1 } },
+        { name: "b", parts: { header: 2 } },
+        { name: "a", parts: { header: 3 } },
+      ]),
+    { name: "RangeError", message: /rows\[2\]\.name 'a' is also rows\[0\]'s/ },
+  );
 });
 
 Deno.test("the size figure's axis reaches past the largest file wherever it is listed", () => {
