@@ -230,7 +230,8 @@ export function assertNumber(
     throw new TypeError(`Cannot ${action}: ${where} must be a number, got ${describe(v)}`);
   }
   if (Number.isNaN(v) || v < min || v > max) {
-    throw new RangeError(`Cannot ${action}: ${where} must be ${rangeText(min, max)}, got ${v}`);
+    const range = min === -Infinity && max === Infinity ? "a number" : rangeText(min, max);
+    throw new RangeError(`Cannot ${action}: ${where} must be ${range}, got ${v}`);
   }
 }
 

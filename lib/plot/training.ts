@@ -77,7 +77,8 @@ const ACTION = "plot training curves";
  * @param options Title, x axis title, panels, log loss axis, height.
  * @returns A plotly figure: mean log loss (nats) and accuracy (%) against the epoch.
  * @throws {TypeError} If a record lacks a numeric `epoch`, `trainLoss` or `trainAccuracy`.
- * @throws {RangeError} If an accuracy is outside [0, 1] or `panels` is unknown.
+ * @throws {RangeError} If an accuracy is outside [0, 1], a loss is negative, NaN or infinite,
+ *   or `panels` is unknown.
  *
  * @example Plot a short history
  * ```ts
@@ -111,7 +112,8 @@ export function trainingFigure(
  * @param options Title, x axis title, panels, log loss axis, height.
  * @returns A plotly figure: mean log loss (nats) and accuracy (%) against the epoch.
  * @throws {TypeError} If a run has no string name or a record lacks a numeric field.
- * @throws {RangeError} If an accuracy is outside [0, 1] or `panels` is unknown.
+ * @throws {RangeError} If an accuracy is outside [0, 1], a loss is negative, NaN or infinite,
+ *   or `panels` is unknown.
  *
  * @example Two runs
  * ```ts
@@ -215,13 +217,23 @@ function checkHistory(history: readonly EpochRecord[], name: string): void {
   assertRows(ACTION, name, history);
   history.forEach((e, i) => {
     assertNumber(ACTION, `${name}[${i}].epoch`, e.epoch);
-    assertNumber(ACTION, `${name}[${i}].trainLoss`, e.trainLoss);
+    assertLoss(`${name}[${i}].trainLoss`, e.trainLoss);
     assertNumber(ACTION, `${name}[${i}].trainAccuracy`, e.trainAccuracy, 0, 1);
     if (e.validationLoss !== undefined) {
-      assertNumber(ACTION, `${name}[${i}].validationLoss`, e.validationLoss);
+      assertLoss(`${name}[${i}].validationLoss`, e.validationLoss);
     }
     if (e.validationAccuracy !== undefined) {
       assertNumber(ACTION, `${name}[${i}].validationAccuracy`, e.validationAccuracy, 0, 1);
     }
   });
+}
+
+/** A mean log loss: finite (its figure's JSON would turn Infinity into null) and >= 0. */
+function assertLoss(where: string, v: unknown): void {
+  if (typeof v === "number" && !Number.isFinite(v)) {
+    throw new RangeError(
+      `Cannot ${ACTION}: ${where} must be finite, got ${v} (did the training diverge?)`,
+    );
+  }
+  assertNumber(ACTION, where, v, 0);
 }

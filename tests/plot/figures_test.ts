@@ -116,6 +116,22 @@ Deno.test("training figures reject malformed histories with the field named", ()
   );
   assert.throws(() => trainingFigure(run.history, { panels: "both!" as never }), RangeError);
   assert.throws(() => trainingComparisonFigure([{ history: [] } as never]), /runs\[0\]\.name/);
+  // A diverged loss is named as such (it read "must be >= -Infinity, got NaN"), an infinite one
+  // is refused (the figure's JSON would hold null), and a log loss is never negative.
+  const last = run.history.length - 1;
+  const withLoss = (field: string, v: number) =>
+    run.history.map((e, i) => i === last ? { ...e, [field]: v } : e);
+  for (const field of ["trainLoss", "validationLoss"]) {
+    for (const v of [NaN, Infinity]) {
+      assert.throws(() => trainingFigure(withLoss(field, v)), {
+        name: "RangeError",
+        message: new RegExp(
+          `history\\[${last}\\]\\.${field} must be finite, got ${v} \\(did the training diverge\\?\\)`,
+        ),
+      });
+    }
+    assert.throws(() => trainingFigure(withLoss(field, -0.5)), /must be >= 0, got -0\.5/);
+  }
 });
 
 Deno.test("sparsity figure draws one sorted line per strategy and fine-tuning state", () => {
