@@ -181,7 +181,7 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
     handle = await Deno.open(path);
   } catch (error) {
     if (error instanceof TypeError) throw error;
-    throw new TypeError(cannot((error as Error).message));
+    throw openFailure(file, error);
   }
   try {
     const stat = await handle.stat();
@@ -207,6 +207,22 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
   // The stream closes the file when it ends, fails or is cancelled.
   const { maxBytes: _maxBytes, ...csv } = options;
   return await parseCsvStream(handle.readable, { ...csv, fileName: file });
+}
+
+/**
+ * Why a CSV file could not be opened or examined. Deno lets only `--allow-all` touch a device
+ * such as `/dev/stdin` (its own message says to run again with it, which `deno task lrc` cannot);
+ * lrcompress reads data files, so the device is named as what it is.
+ *
+ * @param file The path, for the message.
+ * @param error What opening or examining it threw.
+ * @returns The error to throw.
+ */
+export function openFailure(file: string, error: unknown): TypeError {
+  const reason = error instanceof Deno.errors.NotCapable && /^\/dev\//.test(file)
+    ? "it is a device, not a data file; save the data to a file and name that"
+    : (error as Error).message;
+  return new TypeError(`Cannot read CSV '${file}': ${reason}`);
 }
 
 /** csv-parse options that hand every record to the builder and keep none. */

@@ -19,6 +19,7 @@ import {
   delimiterHint,
   describeCell,
   NON_DECIMAL,
+  openFailure,
   overflowsFloat32,
   raggedRowReason,
 } from "./csv.ts";
@@ -203,7 +204,7 @@ async function openFile(path: string | URL): Promise<Deno.FsFile> {
   try {
     handle = await Deno.open(path);
   } catch (error) {
-    throw new TypeError(`Cannot read CSV '${file}': ${(error as Error).message}`);
+    throw openFailure(file, error);
   }
   // Pipes and other streams are fine here; a folder opens but cannot be read.
   let folder = false;

@@ -360,3 +360,40 @@ Deno.test("lrc: a failing process prints one line and no stack trace", async () 
     assert.doesNotMatch(stderr, /\bat \S+:\d+:\d+|Error:/);
   }
 });
+
+Deno.test("lrc under its task's permissions names /dev/stdin as a device, not Deno's --allow-all", async () => {
+  // deno.json's lrc task grants no --allow-all, which Deno asks for before touching a device.
+  const task = JSON.parse(await Deno.readTextFile("deno.json")).tasks.lrc as string;
+  const flags = task.split(" ").filter((a) => a.startsWith("--allow-"));
+  assert.ok(!flags.includes("--allow-all") && flags.includes("--allow-read"), task);
+  const model = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    assert.equal(
+      (await runCli(["train", "--quiet", "--save", model, "--max-iterations", "5"])).code,
+      0,
+    );
+    for (
+      const argv of [["train"], ["train", "--stream"], ["compress"], ["predict", "--model", model]]
+    ) {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", ...flags, "lib/cli/main.ts", ...argv, "--data", "/dev/stdin"],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("a,b,y\n1,2,x\n3,4,z\n"));
+      await writer.close();
+      const out = await child.output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 1, stderr);
+      assert.equal(
+        stderr.trimEnd(),
+        `lrc ${argv[0]}: Cannot read CSV '/dev/stdin': it is a device, not a data file; ` +
+          "save the data to a file and name that",
+      );
+    }
+  } finally {
+    await Deno.remove(model);
+  }
+});
