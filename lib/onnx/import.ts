@@ -108,6 +108,16 @@ const POST_OPS = new Set([
 ]);
 
 /**
+ * The norm of a `Normalizer` node: `"MAX"` when unset, as ONNX defines it. Only `"L1"` (what
+ * skl2onnx writes) leaves probabilities that sum to 1 as they are; `"L2"` and `"MAX"` rescale
+ * them.
+ */
+function normalizerNorm(n: OnnxNode): string {
+  const s = attr(n, "norm")?.s;
+  return s ? new TextDecoder().decode(s) : "MAX";
+}
+
+/**
  * Reads a linear classifier from ONNX bytes.
  *
  * @param bytes The `.onnx` file's bytes.
@@ -305,6 +315,13 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       for (const m of consumers(t)) {
         // Copies, reshapes, ZipMap, skl2onnx's normaliser and column selections by constants
         // (its RidgeClassifier head, zipmap="columns") read the outputs as they are.
+        if (m.op_type === "Normalizer" && normalizerNorm(m) !== "L1") {
+          fail(
+            `not a linear classifier: the LinearClassifier's output '${t}' feeds Normalizer ` +
+              `node '${m.name ?? ""}' (norm ${normalizerNorm(m)}), which rescales it; only an L1 ` +
+              "norm of its probabilities can be read",
+          );
+        }
         if (!PASS_OPS.has(m.op_type) && !selectsByConstants(m)) {
           fail(
             `not a linear classifier: the LinearClassifier's output '${t}' feeds ${m.op_type} ` +
@@ -511,6 +528,18 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
         case "Round":
           follows = scoreIndex(n.output[0], nOut) || (given && n.op_type === "ArgMax");
           break;
+        case "Normalizer": { // an L1 norm of probabilities that sum to 1 (skl2onnx's): a copy
+          const norm = normalizerNorm(n);
+          if (norm !== "L1") {
+            fail(
+              `not a linear classifier: Normalizer node '${n.name ?? ""}' (norm ${norm}) after ` +
+                "the scores rescales the probabilities; only an L1 norm of them can be read",
+            );
+          }
+          const head = producer.get(origin(n.input[0]))?.op_type;
+          follows = head === "Softmax" || head === "Concat";
+          break;
+        }
         case "Gather": // a class lookup
           follows = constants.has(n.input[0]) && (given || scoreIndex(n.input[1], nOut));
           break;
