@@ -540,6 +540,12 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
           follows = head === "Softmax" || head === "Concat";
           break;
         }
+        case "Cast": { // a float copy, or a conversion of the class index (a Greater's bool)
+          const to = attr(n, "to")?.i;
+          follows = to === ONNX_TYPE.FLOAT || to === ONNX_TYPE.DOUBLE || to === ONNX_TYPE.FLOAT16 ||
+            scoreIndex(n.output[0], nOut);
+          break;
+        }
         case "Gather": // a class lookup
           follows = constants.has(n.input[0]) && (given || scoreIndex(n.input[1], nOut));
           break;

@@ -422,6 +422,14 @@ Deno.test("computations after the head, or a label path against the scores, are 
       }, [["probabilities", "FLOAT", ["N", K]]]),
     ],
     [
+      // onnxruntime truncates them to 0 (and 1 for a certain class): imported without a word.
+      "probabilities cast to int64",
+      graphModel((g) => {
+        const p = g.op("Softmax", [scores(g)], { axis: { int: 1 } });
+        g.op("Cast", [p], { to: { int: 7 } }, "probabilities");
+      }, [["probabilities", "FLOAT", ["N", K]]]),
+    ],
+    [
       "1 + p instead of 1 - p",
       graphModel((g) => {
         const p = g.op("Sigmoid", [scores(g, 1)]);
