@@ -308,11 +308,23 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     // differ from the imported model's.
     const seen = new Set<string>();
     const queue = [...classifier.output];
+    // The probabilities (its second output) and their copies: a Cast of them must stay float.
+    const probabilities = new Set(classifier.output.slice(1, 2));
     while (queue.length > 0) {
       const t = queue.pop()!;
       if (seen.has(t)) continue;
       seen.add(t);
       for (const m of consumers(t)) {
+        if (probabilities.has(t)) {
+          const to = m.op_type === "Cast" ? attr(m, "to")?.i : ONNX_TYPE.FLOAT;
+          if (to !== ONNX_TYPE.FLOAT && to !== ONNX_TYPE.DOUBLE && to !== ONNX_TYPE.FLOAT16) {
+            fail(
+              `not a linear classifier: the LinearClassifier's probabilities '${t}' feed Cast ` +
+                `node '${m.name ?? ""}' to type ${to ?? "(none)"}, which truncates them`,
+            );
+          }
+          for (const o of m.output) probabilities.add(o);
+        }
         // Copies, reshapes, ZipMap, skl2onnx's normaliser and column selections by constants
         // (its RidgeClassifier head, zipmap="columns") read the outputs as they are.
         if (m.op_type === "Normalizer" && normalizerNorm(m) !== "L1") {

@@ -515,6 +515,21 @@ Deno.test("a LinearClassifier whose outputs are computed on is refused", () => {
     [["label2", "INT64", ["N"]], ["raw", "FLOAT", ["N", 2]]],
   );
   assert.throws(() => importOnnxModel(bytes), /LinearClassifier's output 'label' feeds Neg node/);
+  // A Cast of its probabilities to int64: onnxruntime truncates them to 0 and 1.
+  const cast = linearClassifierModel(
+    [1, 2, 0.5, -1],
+    [-0.1],
+    "LOGISTIC",
+    [{
+      name: "c",
+      op_type: "Cast",
+      input: ["raw"],
+      output: ["probabilities"],
+      attribute: [{ name: "to", type: 2, i: 7 }],
+    } as never],
+    [["label", "INT64", ["N"]], ["probabilities", "INT64", ["N", 2]]],
+  );
+  assert.throws(() => importOnnxModel(cast), /probabilities 'raw' feed Cast node 'c' to type 7/);
 });
 
 Deno.test("a graph out of topological order (a cycle) is refused, not followed forever", () => {
