@@ -320,12 +320,12 @@ export function resolveMethod(
         rounding: checkRounding(method.rounding, action),
       };
     case "kmeans": {
-      let levels: number;
+      // Bits are checked even when levels override them: nonsense is refused either way.
+      const bits = bitsOf(method.bits, 4, MAX_BITS);
+      let levels = 2 ** bits;
       if (method.levels !== undefined) {
         assertInRange(action, "levels", method.levels, 2, 2 ** MAX_BITS, true);
         levels = method.levels;
-      } else {
-        levels = 2 ** bitsOf(method.bits, 4, MAX_BITS);
       }
       const maxIterations = method.maxIterations ?? 100;
       assertInRange(action, "maxIterations", maxIterations, 0, Infinity, true);

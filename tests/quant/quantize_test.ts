@@ -466,6 +466,10 @@ Deno.test("bad inputs get clear errors", () => {
   bad({ kind: "uniform", bits: 2.5 }, /bits must be an integer/);
   bad({ kind: "log2", bits: 9 }, /bits must be an integer in \[1, 8\], got 9/);
   bad({ kind: "kmeans", levels: 1 }, /levels must be an integer in \[2, 65536\]/);
+  // levels override bits, but bits that are no bit width are refused all the same
+  bad({ kind: "kmeans", levels: 4, bits: 0 }, /bits must be an integer in \[1, 16\], got 0/);
+  bad({ kind: "kmeans", levels: 4, bits: 2.5 }, /bits must be an integer in \[1, 16\], got 2.5/);
+  bad({ kind: "kmeans", levels: 4, bits: 33 }, /bits must be an integer in \[1, 16\], got 33/);
   bad(
     { kind: "kmeans", levels: 21 },
     /k-means with 21 levels needs at least 21 distinct weights.*has 20/,
