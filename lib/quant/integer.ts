@@ -706,7 +706,7 @@ function kernelForm(m: IntegerModel, backend: PredictBackend, rows: number) {
  * @param nSamples Number of samples.
  * @param options Backend, threads.
  * @returns Scores, shape `(nSamples, nOutputs)`.
- * @throws {TypeError} If the codes have the wrong type or length.
+ * @throws {TypeError} If `m` is not an integer model, or the codes have the wrong type or length.
  * @throws {RangeError} If an option is out of range.
  */
 export function integerScoresFromCodes(
@@ -716,6 +716,7 @@ export function integerScoresFromCodes(
   options: IntegerPredictOptions = {},
 ): Matrix<Float64Array> {
   const action = "compute integer scores";
+  checkIntegerModel(action, m);
   const want = m.input.dtype === "uint8" ? Uint8Array : Int8Array;
   if (!Number.isInteger(nSamples) || nSamples < 0) {
     throw new TypeError(

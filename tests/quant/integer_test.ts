@@ -364,6 +364,17 @@ Deno.test("integer inference refuses what it cannot do exactly", () => {
     () => integerDecisionFunction(ok, { ...x, cols: 10, rows: x.data.length / 10 }),
     TypeError,
   );
+  // A quantized model (calibrated or not) is not an integer model, for codes as for floats.
+  const calibrated = calibrateInput(quantizeModel(model), x);
+  for (const m of [quantizeModel(model), calibrated]) {
+    assert.throws(
+      () => integerScoresFromCodes(m as unknown as IntegerModel, new Uint8Array(800), 1),
+      (e: Error) =>
+        e instanceof TypeError &&
+        /^Cannot compute integer scores: the model is not an integer model; call prepareIntegerModel/
+          .test(e.message),
+    );
+  }
 });
 
 Deno.test("int8 min/max input calibration maps the largest magnitude to 127, clipping nothing", () => {
