@@ -489,7 +489,8 @@ export interface QuantizeOnGridOptions {
  * @returns A new tensor with the grid's parameters and the codes of `values`.
  * @throws {TypeError} If the grid is malformed or the shapes differ.
  * @throws {RangeError} If a grid parameter is out of range (a scale that is not finite and > 0,
- *   bits outside 1..16, ...), or a value is NaN or infinite (or beyond the float16 range).
+ *   bits outside 1..16, ...), a value is NaN or infinite (or beyond the float16 range), or the
+ *   rounding is stochastic on a codebook or float16 grid (which round to nearest).
  *
  * @example Requantizing dequantized values gives the codes back
  * ```ts
@@ -525,7 +526,14 @@ export function quantizeOnGrid(
     } satisfies OptionKeys<QuantizeOnGridOptions>,
   );
   const mask = checkMask(options.mask, values.data.length, action);
-  return encodeOnGrid(grid, values, checkRounding(options.rounding, action), mask);
+  const rounding = checkRounding(options.rounding, action);
+  if (rounding.kind === "stochastic" && (grid.kind === "codebook" || grid.kind === "float16")) {
+    // Encoding rounds these to nearest: a stochastic rounding would be ignored without a word.
+    throw new RangeError(
+      `Cannot ${action}: stochastic rounding applies to uniform and log2 grids, not ${grid.kind}`,
+    );
+  }
+  return encodeOnGrid(grid, values, rounding, mask);
 }
 
 /**

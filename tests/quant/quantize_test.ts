@@ -169,8 +169,25 @@ Deno.test("quantizing dequantized values gives the same codes back, for every ki
     const back = dequantizeTensor(q);
     assert.deepEqual(quantizeOnGrid(q, back).codes, q.codes, label(method));
     // stochastic rounding leaves exact grid values alone too
+    if (q.kind !== "uniform" && q.kind !== "log2") continue;
     const s = quantizeOnGrid(q, back, { rounding: { kind: "stochastic", seed: 9 } });
     assert.deepEqual(s.codes, q.codes, `${label(method)} stochastic`);
+  }
+});
+
+Deno.test("stochastic rounding onto a codebook or float16 grid is refused, not ignored", () => {
+  const w = randomWeights(3);
+  for (const method of [{ kind: "kmeans", bits: 2 }, { kind: "float16" }] as const) {
+    const q = quantizeTensor(w, { method });
+    assert.throws(
+      () => quantizeOnGrid(q, w, { rounding: { kind: "stochastic", seed: 1 } }),
+      (e: Error) =>
+        e instanceof RangeError &&
+        e.message ===
+          `Cannot quantize onto grid: stochastic rounding applies to uniform and log2 grids, not ${q.kind}`,
+      method.kind,
+    );
+    assert.deepEqual(quantizeOnGrid(q, w, { rounding: { kind: "nearest" } }).codes, q.codes);
   }
 });
 
