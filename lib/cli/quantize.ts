@@ -116,6 +116,15 @@ function methodFromArgs(args: ParsedArgs): QuantizationMethod {
   }
   if (!args.flag("qat")) {
     refuseUnused("quantize", args, ["qat-epochs", "qat-learning-rate"], "without --qat");
+  } else if (args.string("rounding") === "stochastic") {
+    // Refused before the data are read and the float model trained, not after.
+    refuseUnused(
+      "quantize",
+      args,
+      ["rounding"],
+      "as stochastic with --qat (training rounds to nearest; stochastic rounding is for " +
+        "post-training quantization)",
+    );
   }
   refuseDenseTrainingOptions("quantize", args, ["batch-size"]);
   if (args.string("model") !== undefined && !args.flag("qat")) {

@@ -141,6 +141,11 @@ Deno.test("lrc quantize rejects bad settings with a one-line usage error", async
     [["--bits", "0"], /--bits must be an integer in \[1, 16\]/],
     [["--method", "log2", "--bits", "9"], /bits must be an integer in \[1, 8\], got 9/],
     [["--method", "int4"], /--method must be one of uniform, affine, log2, kmeans, float16/],
+    // refused before the data are read (the file does not exist) and a model is trained
+    [
+      ["--qat", "--rounding", "stochastic", "--data", "/nonexistent/lrc-quantize.csv"],
+      /--rounding does not apply as stochastic with --qat \(training rounds to nearest/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     const r = await runCli(["quantize", ...args]);
