@@ -19,7 +19,8 @@ import { validateModel } from "../model/validate_model.ts";
 import { dequantizeModel, quantizedSize, quantizeModel } from "./model.ts";
 import { QAT_OPTION_KEYS, type QatOptions, quantizationAwareTraining } from "./qat.ts";
 import { type QuantizationMethod, resolveMethod } from "./quantize.ts";
-import type { QuantizedModel } from "./types.ts";
+import { groupCount, groupOf } from "./grid.ts";
+import type { Granularity, QuantizedModel } from "./types.ts";
 import type { Samples } from "../prune/scores.ts";
 
 /** One line of a sweep: a method, quantized post-training or trained with quantization. */
@@ -120,8 +121,9 @@ const ENTRY_KEYS: OptionKeys<QuantizationSweepEntry> = {
  * @param options Entries, bit widths, QAT options, progress.
  * @returns One row per entry and bit width, entries in order, bit widths within each.
  * @throws {TypeError} If the model or the data are malformed or do not match.
- * @throws {RangeError} If a `qat` entry has no training data, or a method or bit width is out
- *   of range (see `resolveMethod`).
+ * @throws {RangeError} If a `qat` entry has no training data, a method or bit width is out of
+ *   range (see `resolveMethod`), or a k-means bit width asks for more levels than a group has
+ *   distinct weights (all checked before any row is computed).
  *
  * @example 8 and 2 bits on the digits
  * ```ts
@@ -179,7 +181,19 @@ export function quantizationSweep(
     }
     for (const bits of entry.bits ?? options.bits ?? [8, 6, 4, 3, 2, 1]) {
       const method = { ...entry.method, bits } as QuantizationMethod;
-      resolveMethod(method, action); // refuse bad settings before any work
+      const resolved = resolveMethod(method, action); // refuse bad settings before any work
+      if (resolved.kind === "kmeans") {
+        // k-means needs as many distinct weights per group as levels: refused now, not after
+        // the rows before it are done.
+        const distinct = fewestDistinct(model, resolved.granularity);
+        if (distinct < resolved.levels) {
+          throw new RangeError(
+            `Cannot ${action}: entry '${entry.name}' at ${bits} bits needs ${resolved.levels} ` +
+              `distinct weights per ${resolved.granularity} for k-means, the model has ${distinct}; ` +
+              "give the entry fewer bits",
+          );
+        }
+      }
       plan.push({ entry, method, bits });
     }
   }
@@ -203,6 +217,21 @@ export function quantizationSweep(
     options.onProgress?.(row, rows.length, plan.length);
   }
   return rows;
+}
+
+/** The fewest distinct kept (unmasked) weights of a group of the model's weights. */
+function fewestDistinct(model: LogisticModel, granularity: Granularity): number {
+  const { rows, cols, data } = model.weights;
+  const sets = Array.from({ length: groupCount(granularity, rows, cols) }, () => new Set<number>());
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const idx = i * cols + j;
+      if (!model.mask || model.mask[idx] === 1) sets[groupOf(granularity, i, j)].add(data[idx]);
+    }
+  }
+  let fewest = Infinity;
+  for (const set of sets) fewest = Math.min(fewest, set.size);
+  return fewest;
 }
 
 function checkData(action: string, model: LogisticModel, name: string, d: Samples): void {

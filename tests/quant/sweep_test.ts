@@ -93,7 +93,7 @@ Deno.test("a pruned model's zeros stay zero in every row", () => {
   }
 });
 
-Deno.test("missing training data, bad bit widths and bad data are refused before any work", () => {
+Deno.test("missing training data, bad bit widths and bad data are refused before any work", async () => {
   const entries = [{ name: "qat", method: { kind: "uniform" }, training: "qat" }] as const;
   assert.throws(() => quantizationSweep(model, { test }, { entries }), {
     name: "RangeError",
@@ -108,6 +108,24 @@ Deno.test("missing training data, bad bit widths and bad data are refused before
       }),
     RangeError,
   );
+  // k-means at 8 bits needs 256 distinct weights; a 1 x 30 model has 30. The default sweep
+  // used to compute 18 rows before it failed on the k-means line.
+  const cancer = await loadEmbedded("breast-cancer");
+  const small = fit(cancer.x, cancer.y, {
+    classes: cancer.classes,
+    optimizer: { kind: "lbfgs", maxIterations: 10 },
+  }).model;
+  let done = 0;
+  assert.throws(
+    () => quantizationSweep(small, { test: cancer }, { onProgress: () => done++ }),
+    {
+      name: "RangeError",
+      message:
+        "Cannot run quantization sweep: entry 'k-means per tensor' at 8 bits needs 256 distinct " +
+        "weights per tensor for k-means, the model has 30; give the entry fewer bits",
+    },
+  );
+  assert.equal(done, 0);
   const wrong = { x: { data: new Float64Array(3), rows: 1, cols: 3 }, y: Int32Array.of(0) };
   assert.throws(() => quantizationSweep(model, { test: wrong }), TypeError);
   const badLabels = { x: test.x, y: new Int32Array(test.x.rows).fill(12) };
