@@ -12,7 +12,13 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertMatrix, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import {
+  assertFinite,
+  assertMatrix,
+  checkOptionKeys,
+  describe,
+  type OptionKeys,
+} from "../core/validate.ts";
 import {
   type AdamOptimizer,
   type EpochRecord,
@@ -57,7 +63,8 @@ export interface FakeQuantizer {
  * @param weights The initial weights, shape `(nOutputs, nFeatures)`, which set the first grid.
  * @param options The method and a mask (masked weights quantize to 0 and get no gradient).
  * @returns The quantizer.
- * @throws {RangeError} For a k-means method (use `fineTuneCodebook`) or bad settings.
+ * @throws {RangeError} For a k-means method (use `fineTuneCodebook`), bad settings, or weights
+ *   that hold NaN or infinity.
  *
  * @example Forward values lie on the grid
  * ```ts
@@ -78,6 +85,7 @@ export function createFakeQuantizer(
 ): FakeQuantizer {
   const action = "create fake quantizer";
   assertMatrix(action, "weights", weights);
+  assertFinite(action, "weights", weights.data, weights.cols);
   checkOptionKeys(action, options, { method: true, mask: true });
   const method = resolveMethod(options.method, action);
   if (method.kind === "kmeans") {

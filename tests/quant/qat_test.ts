@@ -174,6 +174,14 @@ Deno.test("QAT rejects settings it cannot honour", () => {
     () => createFakeQuantizer(model.weights, { method: { kind: "kmeans" } }),
     /trained with fineTuneCodebook/,
   );
+  // NaN is refused as quantizeTensor refuses it, not left out of the grid's calibration.
+  const nan = { data: Float64Array.of(1, NaN, -2), rows: 1, cols: 3 };
+  for (const method of [{ kind: "uniform" }, { kind: "log2" }, { kind: "float16" }] as const) {
+    assert.throws(() => createFakeQuantizer(nan, { method }), {
+      name: "RangeError",
+      message: "Cannot create fake quantizer: weights holds NaN at row 0, column 1",
+    });
+  }
   assert.throws(
     () => fineTuneCodebook(quantizeModel(model), train),
     /the weights are uniform, not a codebook/,
