@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { dequantizeInto } from "./dequantize.ts";
@@ -53,7 +53,7 @@ const ACTION = "quantize model";
  * @param model The float model.
  * @param options Method and bias precision.
  * @returns The quantized model.
- * @throws {TypeError} If `model` is not a well-formed model.
+ * @throws {TypeError} If `model` is not a well-formed model, or `training` is not a string.
  * @throws {RangeError} For bad method settings (see `resolveMethod`) or weights k-means or
  *   float16 cannot represent.
  *
@@ -93,6 +93,11 @@ export function quantizeModel(
   if (biasKind !== "float32" && biasKind !== "float64") {
     throw new RangeError(`Cannot ${ACTION}: bias must be float32 or float64, got ${biasKind}`);
   }
+  const training = options.training ?? "ptq";
+  if (typeof training !== "string") {
+    // The recipe keeps it, and a recipe field that is not a string makes the model invalid.
+    throw new TypeError(`Cannot ${ACTION}: training must be a string, got ${describe(training)}`);
+  }
   const weights = quantizeTensor(model.weights, { method, mask: model.mask });
   // -0 becomes 0, so the JSON form (which writes -0 as 0) round-trips exactly.
   const bias: QuantizedBias = biasKind === "float32"
@@ -108,7 +113,7 @@ export function quantizeModel(
     weights,
     bias,
     ...(model.mask ? { mask: model.mask.slice() } : {}),
-    recipe: recipeOf(method, options.training ?? "ptq"),
+    recipe: recipeOf(method, training),
   };
 }
 

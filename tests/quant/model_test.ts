@@ -164,5 +164,10 @@ Deno.test("bad models and options get clear errors", () => {
     () => quantizeModel(model, { bias: "int8" as "float32" }),
     /bias must be float32 or float64/,
   );
+  // The recipe's training must be a string, or the model would fail its own validation later.
+  assert.throws(() => quantizeModel(model, { training: 5 as unknown as string }), {
+    name: "TypeError",
+    message: "Cannot quantize model: training must be a string, got number 5",
+  });
   assert.throws(() => dequantizeModel({} as never), TypeError);
 });
