@@ -78,7 +78,8 @@ export async function readModelFile(
   if (modelFormatOf(path) === "json") {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(await Deno.readTextFile(path));
+      // readTextFile keeps a UTF-8 byte order mark, which JSON.parse refuses.
+      parsed = JSON.parse((await Deno.readTextFile(path)).replace(/^\ufeff/, ""));
     } catch {
       parsed = undefined; // loadModel reports the file
     }

@@ -1071,7 +1071,9 @@ export async function loadModel(
       cause: error,
     });
   }
-  let first = 0;
+  // A UTF-8 byte order mark (as Windows editors write) may precede JSON; TextDecoder drops it.
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  let first = bom ? 3 : 0;
   while (first < bytes.length && [0x20, 0x09, 0x0a, 0x0d].includes(bytes[first])) first++;
   const binary = MODEL_FILE_MAGIC.every((b, i) => bytes[i] === b);
   if (bytes[first] !== 0x7b && !binary && /\.json$/i.test(path)) {

@@ -3,6 +3,7 @@ import { runCli } from "../_helpers/assert_close.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { loadModel } from "../../lib/io/model_file.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
+import { readModelFile } from "../../lib/cli/model_files.ts";
 import { predictLabels } from "../../lib/model/predict.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
 
@@ -235,6 +236,19 @@ Deno.test("a JSON of coefficients is read wherever a model is (inspect, predict,
     const bad = await runCli(["inspect", `${dir}/bad.json`]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /intercepts/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a JSON of coefficients that starts with a UTF-8 byte order mark is read as one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/c.json`;
+    await Deno.writeTextFile(path, '\ufeff{"coef": [[1.5, -2]], "intercept": [0.5]}');
+    const { model } = await readModelFile(path);
+    assert.equal(model.link, "sigmoid");
+    assert.deepEqual([...asFloatModel(model).weights.data], [1.5, -2]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

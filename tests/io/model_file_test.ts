@@ -4,7 +4,7 @@ import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { predict, predictProba } from "../../lib/model/predict.ts";
-import { modelToJson } from "../../lib/model/serialize.ts";
+import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import {
   decodeModel,
@@ -321,6 +321,18 @@ Deno.test("a .json file that is empty or not JSON is reported as such, not as a 
           e.message === `Cannot read model file '${path}': ${reason}, so it is not a JSON model`,
       );
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a JSON model that starts with a UTF-8 byte order mark loads", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = randomFloatModel(3, { mask: "none" });
+    const path = `${dir}/m.json`;
+    await Deno.writeTextFile(path, "\ufeff" + modelToJson(model));
+    assert.deepEqual(await loadModel(path), modelFromJson(modelToJson(model)));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
