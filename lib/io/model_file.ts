@@ -1084,9 +1084,12 @@ export async function loadModel(
     );
   }
   if (bytes[first] === 0x7b) {
+    const maxWeights = options.maxWeights ?? 2 ** 25;
+    assertInRange("read model file", "maxWeights", maxWeights, 1, 2 ** 32, true);
     const text = new TextDecoder().decode(bytes);
+    let model: StoredModel;
     try {
-      return isQuantizedJson(text) ? quantizedModelFromJson(text) : modelFromJson(text);
+      model = isQuantizedJson(text) ? quantizedModelFromJson(text) : modelFromJson(text);
     } catch (error) {
       const message = (error as Error).message.replace(
         /^Cannot read (quantized )?model/,
@@ -1094,6 +1097,16 @@ export async function loadModel(
       );
       throw error instanceof RangeError ? new RangeError(message) : new SyntaxError(message);
     }
+    // The cap of the binary format, so that a JSON file is no way around it.
+    const { rows, cols } = model.weights;
+    if (rows * cols > maxWeights) {
+      throw new RangeError(
+        `Cannot read model file '${path}': ${rows} x ${cols} = ${
+          rows * cols
+        } weights exceed the limit of ${maxWeights} (maxWeights)`,
+      );
+    }
+    return model;
   }
   return decodeModel(bytes, { ...options, name: path });
 }

@@ -338,6 +338,29 @@ Deno.test("a JSON model that starts with a UTF-8 byte order mark loads", async (
   }
 });
 
+Deno.test("maxWeights caps a JSON model as it caps a binary one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = randomFloatModel(4, { nFeatures: 5, link: "sigmoid", mask: "none" });
+    for (const [path, write] of [["m.lrc", saveModel], ["m.json", jsonFile]] as const) {
+      await write(`${dir}/${path}`, model);
+      await assert.rejects(
+        loadModel(`${dir}/${path}`, { maxWeights: 4 }),
+        (e: Error) =>
+          e instanceof RangeError &&
+          e.message.startsWith(`Cannot read model file '${dir}/${path}'`) &&
+          /exceed the limit of 4 \(maxWeights\)/.test(e.message),
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function jsonFile(path: string, model: LogisticModel): Promise<void> {
+  await Deno.writeTextFile(path, modelToJson(model));
+}
+
 Deno.test("feature names like pixel_r_c and numeric classes cost a few bytes", async () => {
   const { model } = await trainedDigits();
   const { info } = inspectModelFile(encodeModel(model));
