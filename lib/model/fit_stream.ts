@@ -10,7 +10,7 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { createPrng, shuffleInPlace } from "../core/random.ts";
-import { assertInRange, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { type LabelledCsvOptions, readCsvBatches, scanCsv } from "../data/csv_stream.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
 import { createLossEngine } from "../kernels/loss_engine.ts";
@@ -163,6 +163,14 @@ export async function fitStream(
       `Cannot ${action}: link must be auto, sigmoid or softmax, got ${requestedLink}`,
     );
   }
+  const requestedPreprocessing = options.preprocessing ?? "standardize";
+  if (requestedPreprocessing !== "standardize" && requestedPreprocessing !== "none") {
+    throw new RangeError(
+      `Cannot ${action}: preprocessing must be standardize or none, got ${
+        describe(requestedPreprocessing)
+      }`,
+    );
+  }
   const blockRows = options.blockRows ?? DEFAULT_BLOCK_ROWS;
   assertInRange(action, "blockRows", blockRows, 1, 2 ** 24, true);
   const epochs = optimizer.epochs ?? 20;
@@ -202,7 +210,7 @@ export async function fitStream(
   if (options.validation) {
     checkValidation(action, options.validation, d, "the file has", nClasses);
   }
-  const preprocessing: Preprocessing = (options.preprocessing ?? "standardize") === "standardize"
+  const preprocessing: Preprocessing = requestedPreprocessing === "standardize"
     ? { kind: "standardize", mean: scan.mean, scale: scan.scale }
     : { kind: "none" };
   const penalty = typeof options.penalty === "function"

@@ -110,6 +110,28 @@ Deno.test("fitStream refuses the penalties, optimiser settings and links fit ref
   }
 });
 
+Deno.test("fitStream refuses a preprocessing it does not know instead of training without one", async () => {
+  // "standardise" (the README's spelling) or a fitted preprocessing, which fit takes, trained on
+  // the raw values as if "none" had been asked for.
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, "a,b,y\n1,200,0\n2,100,1\n3,300,0\n0,100,1\n");
+    const fitted = {
+      kind: "standardize",
+      mean: Float64Array.of(0, 0),
+      scale: Float64Array.of(1, 1),
+    };
+    for (const preprocessing of ["standardise", fitted]) {
+      await assert.rejects(
+        () => fitStream(file, { optimizer: { kind: "sgd", epochs: 1 }, preprocessing } as never),
+        { name: "RangeError", message: /^Cannot fit model from stream: preprocessing must be/ },
+      );
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("streaming standardises the float32 values it trains on: a column constant in float32 gets weight 0", async () => {
   // 16777217 is not a float32 (it reads as 16777216): statistics of the float64 values gave this
   // column a mean of 16777217, so every training row saw it as -1 and it took a weight.
