@@ -20,7 +20,11 @@ export interface Evaluation {
   readonly logLoss: number;
   /** Macro-averaged F1. */
   readonly macroF1: number;
-  /** ROC AUC of `classes[1]` (binary models with both classes present; `null` otherwise). */
+  /**
+   * ROC AUC of `classes[1]`, ranked by its score (log-odds), which orders the samples as its
+   * probability does without rounding to ties (binary models with both classes present; `null`
+   * otherwise).
+   */
   readonly rocAuc: number | null;
   /** `confusion[true][predicted]` counts. */
   readonly confusion: number[][];
@@ -46,8 +50,11 @@ export function evaluate(model: LogisticModel, x: Matrix, y: Int32Array): Evalua
   const nc = model.classes.length;
   let auc: number | null = null;
   if (nc === 2 && new Set(y).size === 2) {
+    // Ranked by the log-odds of classes[1], not its probability: a probability rounds to 1 from
+    // a score of about 37, which would tie every sample the model is that sure of.
     const s = new Float64Array(x.rows);
-    for (let i = 0; i < x.rows; i++) s[i] = proba.data[2 * i + 1];
+    const k = scores.cols, z = scores.data;
+    for (let i = 0; i < x.rows; i++) s[i] = k === 1 ? z[i] : z[2 * i + 1] - z[2 * i];
     auc = rocAuc(y, s);
   }
   const confusion = confusionMatrix(y, predicted, nc);

@@ -9,6 +9,9 @@ import {
   rocAuc,
 } from "../../lib/metrics/metrics.ts";
 import { pairedAccuracyDifference } from "../../lib/metrics/paired.ts";
+import { evaluate } from "../../lib/metrics/evaluate.ts";
+import { fromRows } from "../../lib/core/matrix.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
 
@@ -162,4 +165,30 @@ Deno.test("label errors name the argument at fault and the function called", () 
     ],
   ];
   for (const [call, message] of cases) assert.throws(call, { message });
+});
+
+Deno.test("evaluate ranks ROC AUC by score, so samples whose probabilities round to 1 are not tied", () => {
+  // Scores 38 to 60 all have P(classes[1]) = 1 in float64; ranked by probability the AUC was 0.5.
+  const x = fromRows([[38], [45], [50], [60]]);
+  const y = Int32Array.from([0, 0, 1, 1]);
+  const base = {
+    kind: "logistic-regression",
+    version: 1,
+    classes: ["a", "b"],
+    featureNames: ["x"],
+    preprocessing: { kind: "none" },
+  } as const;
+  const sigmoid: LogisticModel = {
+    ...base,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(1), rows: 1, cols: 1 },
+    bias: Float64Array.of(0),
+  };
+  const softmax: LogisticModel = {
+    ...base,
+    link: "softmax",
+    weights: { data: Float64Array.of(0, 1), rows: 2, cols: 1 },
+    bias: Float64Array.of(0, 0),
+  };
+  for (const model of [sigmoid, softmax]) assert.equal(evaluate(model, x, y).rocAuc, 1);
 });
