@@ -962,7 +962,8 @@ export function checkPenalty(action: string, penalty: Penalty): void {
  *
  * @param action What the caller was doing, for messages.
  * @param optimizer The optimizer.
- * @throws {TypeError} If it is not an object or has a field its kind does not read.
+ * @throws {TypeError} If it is not an object, has a field its kind does not read, or a
+ *   `precondition` that is not a boolean.
  * @throws {RangeError} Naming the field that is out of range.
  */
 export function checkOptimizer(action: string, optimizer: Optimizer): void {
@@ -991,6 +992,13 @@ export function checkOptimizer(action: string, optimizer: Optimizer): void {
       }
       if (optimizer.tolerance !== undefined) {
         assertInRange(action, "optimizer.tolerance", optimizer.tolerance, 0, Infinity);
+      }
+      if (optimizer.precondition !== undefined && typeof optimizer.precondition !== "boolean") {
+        throw new TypeError(
+          `Cannot ${action}: optimizer.precondition must be a boolean, got ${
+            describe(optimizer.precondition)
+          }`,
+        );
       }
       break;
     case "sgd":

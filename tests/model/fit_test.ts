@@ -382,6 +382,12 @@ const badCases: [string, () => unknown, typeof TypeError | typeof RangeError, Re
     RangeError,
     /need the sgd or adam/,
   ],
+  [
+    'a precondition that is not a boolean ("no" preconditioned)',
+    () => fit(x3, y3, { optimizer: { kind: "lbfgs", precondition: "no" as unknown as boolean } }),
+    TypeError,
+    /optimizer\.precondition must be a boolean, got string "no"/,
+  ],
 ];
 for (const [what, call, type, message] of badCases) {
   Deno.test(`fit refuses ${what} with a clear error`, () => {
