@@ -5,7 +5,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, assertLabels, assertMatrix } from "../core/validate.ts";
+import { assertInRange, assertLabels, assertMatrix, describe } from "../core/validate.ts";
 
 function checkPair(
   action: string,
@@ -194,7 +194,8 @@ export function macroF1FromConfusion(confusion: readonly (readonly number[])[]):
  * @param yTrue True classes, 0 or 1.
  * @param scores Higher means more likely class 1.
  * @returns AUC in [0, 1].
- * @throws {RangeError} If a label is not 0 or 1, or only one class is present.
+ * @throws {TypeError} If `scores` is not an array of numbers or the lengths differ.
+ * @throws {RangeError} If a label is not 0 or 1, a score is NaN, or only one class is present.
  *
  * @example
  * ```ts
@@ -205,9 +206,19 @@ export function macroF1FromConfusion(confusion: readonly (readonly number[])[]):
  * ```
  */
 export function rocAuc(yTrue: ArrayLike<number>, scores: ArrayLike<number>): number {
+  if (typeof scores !== "object" || scores === null || typeof scores.length !== "number") {
+    throw new TypeError(
+      `Cannot compute ROC AUC: scores must be an array of numbers, got ${describe(scores)}`,
+    );
+  }
   assertLabels("compute ROC AUC", yTrue, scores.length, 2);
   const n = yTrue.length;
   for (let i = 0; i < n; i++) {
+    if (typeof scores[i] !== "number") {
+      throw new TypeError(
+        `Cannot compute ROC AUC: score ${i} is ${describe(scores[i])}, not a number`,
+      );
+    }
     if (Number.isNaN(scores[i])) {
       throw new RangeError(`Cannot compute ROC AUC: score ${i} is NaN`);
     }

@@ -113,11 +113,20 @@ Deno.test({
   },
 });
 
-Deno.test("logLoss and rocAuc refuse NaN and probabilities outside [0, 1]", () => {
+Deno.test("logLoss and rocAuc refuse NaN, scores that are not numbers and probabilities outside [0, 1]", () => {
   const m = (row: number[]) => ({ data: Float64Array.from(row), rows: 1, cols: 2 });
   assert.throws(() => logLoss([0], m([NaN, 0.5])), /proba\[0\]\[0\] is NaN, not a probability/);
   assert.throws(() => logLoss([1], m([1.2, -0.2])), /proba\[0\]\[0\] is 1.2, not a probability/);
   assert.throws(() => rocAuc([0, 1, 1], [0.1, NaN, 0.3]), /score 1 is NaN/);
+  // Strings compared as NaN gave an AUC (1 here); a missing array failed on reading its length.
+  assert.throws(() => rocAuc([0, 1], ["0.9", "0.1"] as never), {
+    name: "TypeError",
+    message: /^Cannot compute ROC AUC: score 0 is string "0.9", not a number/,
+  });
+  assert.throws(() => rocAuc([0, 1], undefined as never), {
+    name: "TypeError",
+    message: /^Cannot compute ROC AUC: scores must be an array of numbers, got undefined/,
+  });
   // Every entry of a row counts, not only the true class's (these gave log 2 without a word).
   assert.throws(() => logLoss([1], m([NaN, 0.5])), /proba\[0\]\[0\] is NaN/);
   assert.throws(() => logLoss([1], m([2, 0.5])), /proba\[0\]\[0\] is 2/);
