@@ -45,7 +45,7 @@ export async function evaluateStream(
   const k = model.classes.length;
   const classOf = classIndexOf(model.classes);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  let samples = 0, right = 0, lossSum = 0;
+  let samples = 0, lossSum = 0;
   // With a header, features are matched by name when it names all of the model's (in any order;
   // other columns are not read), by position when it names none; naming only some is refused.
   let features: number[] | undefined;
@@ -78,11 +78,14 @@ export async function evaluateStream(
     }
     const e = evaluate(model, batch.x, y);
     samples += e.samples;
-    right += e.accuracy * e.samples;
     lossSum += e.logLoss * e.samples;
     for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) confusion[a][b] += e.confusion[a][b];
   }
   if (samples === 0) throw new RangeError("Cannot evaluate model: no rows to evaluate");
+  // Counted from the confusion matrix: a batch's accuracy times its size is not always an
+  // integer in floating point (15 / 22 * 22 is 14.999999999999998).
+  let right = 0;
+  for (let c = 0; c < k; c++) right += confusion[c][c];
   return {
     samples,
     accuracy: right / samples,

@@ -3,6 +3,7 @@ import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
 import { evaluateStream } from "../../lib/metrics/evaluate_stream.ts";
 import { fit } from "../../lib/model/fit.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
 
 Deno.test("evaluateStream gives evaluate's metrics on the same rows, batch by batch", async () => {
   const data = await loadEmbedded("breast-cancer");
@@ -81,6 +82,31 @@ Deno.test("evaluateStream reads the model's features by name, in any order, and 
       ...generic.slice(3),
     ]);
     await assert.rejects(() => evaluateStream(model, file), /names 3 of its features but not/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("evaluateStream counts the right predictions exactly across batches", async () => {
+  // Summing accuracy times batch size gave 15.999999999999998 right of 23: 0.6956521739130433.
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(1), rows: 1, cols: 1 },
+    bias: Float64Array.of(0),
+    classes: ["a", "b"],
+    featureNames: ["x"],
+    preprocessing: { kind: "none" },
+  };
+  // 15 of the first 22 rows right (x > 0 predicts b), then one more right.
+  const rows = Array.from({ length: 23 }, (_, i) => `${i < 15 || i === 22 ? 1 : -1},b`);
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, ["x,y", ...rows].join("\n") + "\n");
+    const e = await evaluateStream(model, file, { batchSize: 22 });
+    assert.equal(e.samples, 23);
+    assert.equal(e.accuracy, 16 / 23);
   } finally {
     await Deno.remove(file);
   }
