@@ -14,6 +14,7 @@ import {
   assertLabels,
   assertMatrix,
   checkOptionKeys,
+  describe,
   type OptionKeys,
 } from "../core/validate.ts";
 
@@ -257,7 +258,7 @@ export interface Split<T extends FloatArray> {
  * @param y Class indices, shape `(nSamples)`.
  * @param options Test fraction, seed, stratification.
  * @returns Both parts and their row indices (ascending, so rows keep their relative order).
- * @throws {TypeError} If shapes disagree.
+ * @throws {TypeError} If shapes disagree or `stratify` is not a boolean.
  * @throws {RangeError} If `testFraction` is not in (0, 1) or a part would be empty.
  *
  * @example Stratified 25 % split
@@ -294,6 +295,9 @@ export function trainTestSplit<T extends FloatArray>(
   const prng = createPrng(options.seed ?? 0);
   const groups = new Map<number, number[]>();
   const stratify = options.stratify ?? true;
+  if (typeof stratify !== "boolean") {
+    throw new TypeError(`Cannot ${action}: stratify must be a boolean, got ${describe(stratify)}`);
+  }
   for (let i = 0; i < y.length; i++) {
     const key = stratify ? y[i] : 0;
     let g = groups.get(key);

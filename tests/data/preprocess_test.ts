@@ -91,6 +91,14 @@ Deno.test("a split that would leave a part empty is refused", () => {
   assert.throws(() => trainTestSplit(x, Int32Array.from([0]), {}), TypeError);
 });
 
+Deno.test('a stratify that is not a boolean is refused ("false" stratified)', () => {
+  const x = fromRows([[0], [1], [2], [3]]);
+  assert.throws(
+    () => trainTestSplit(x, Int32Array.from([0, 0, 1, 1]), { stratify: "false" as never }),
+    { name: "TypeError", message: /^Cannot split data: stratify must be a boolean, got string/ },
+  );
+});
+
 Deno.test("one-hot rows hold a single 1 at the label", () => {
   const m = oneHot([2, 0], 3);
   assert.deepEqual([...m.data], [0, 0, 1, 1, 0, 0]);
