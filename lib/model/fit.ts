@@ -219,7 +219,9 @@ export interface FitOptions {
     readonly notBefore?: number;
   };
   /**
-   * Start from this model's weights, bias and preprocessing instead of zeros.
+   * Start from this model's weights, bias and preprocessing instead of zeros. Its link, classes,
+   * feature names and preprocessing are kept: `link`, `classes`, `featureNames` or
+   * `preprocessing` options that differ from them are refused.
    * @default {none}
    */
   initial?: LogisticModel;
@@ -795,6 +797,26 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
     if (initial.weights.cols !== x.cols) {
       throw new TypeError(
         `Cannot ${ACTION}: the initial model takes ${initial.weights.cols} features, x has ${x.cols}`,
+      );
+    }
+    // Training from a model keeps its link, classes, feature names and preprocessing: an option
+    // asking for others would be ignored, so it is refused.
+    const same = (a: readonly string[] | undefined, b: readonly string[]) =>
+      a === undefined || (a.length === b.length && a.every((v, i) => v === b[i]));
+    const conflicts = [
+      ...(options.link !== undefined && options.link !== "auto" && options.link !== initial.link
+        ? [`link '${options.link}' (it has '${initial.link}')`]
+        : []),
+      ...(same(options.classes, initial.classes) ? [] : ["other classes"]),
+      ...(same(options.featureNames, initial.featureNames) ? [] : ["other featureNames"]),
+      ...(options.preprocessing === undefined || options.preprocessing === initial.preprocessing
+        ? []
+        : ["a preprocessing"]),
+    ];
+    if (conflicts.length > 0) {
+      throw new RangeError(
+        `Cannot ${ACTION}: the initial model fixes the link, classes, feature names and ` +
+          `preprocessing, but the options ask for ${conflicts.join(", ")}; leave them out`,
       );
     }
   }

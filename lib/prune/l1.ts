@@ -168,8 +168,18 @@ export function l1Path(x: Matrix, y: Int32Array, options: L1PathOptions = {}): L
   lambdas.forEach((l, i) => assertInRange(action, `lambdas[${i}]`, l, 0, Infinity));
   const points: L1PathPoint[] = [];
   let initial = options.initial;
+  // After the first point, each warm start carries the link, classes, feature names and
+  // preprocessing, which fit refuses to be given again next to it.
+  const {
+    link: _link,
+    classes: _classes,
+    featureNames: _featureNames,
+    preprocessing: _preprocessing,
+    ...warmOptions
+  } = fitOptions;
   for (const lambda of lambdas) {
-    const result = fit(x, y, { ...fitOptions, initial, penalty: { kind: "l1", lambda } });
+    const shared = initial === options.initial ? fitOptions : warmOptions;
+    const result = fit(x, y, { ...shared, initial, penalty: { kind: "l1", lambda } });
     const w = result.model.weights.data;
     let zeros = 0;
     for (let i = 0; i < w.length; i++) if (w[i] === 0) zeros++;

@@ -383,6 +383,19 @@ const badCases: [string, () => unknown, typeof TypeError | typeof RangeError, Re
     /need the sgd or adam/,
   ],
   [
+    "a link, classes, featureNames or preprocessing the initial model overrides",
+    () =>
+      fit(x3, y3, {
+        initial: fit(x3, y3).model,
+        link: "softmax",
+        classes: ["no", "yes"],
+        featureNames: ["a", "b", "c"],
+        preprocessing: "none",
+      }),
+    RangeError,
+    /ask for link 'softmax' \(it has 'sigmoid'\), other classes, other featureNames, a preprocessing; leave them out/,
+  ],
+  [
     'a precondition that is not a boolean ("no" preconditioned)',
     () => fit(x3, y3, { optimizer: { kind: "lbfgs", precondition: "no" as unknown as boolean } }),
     TypeError,

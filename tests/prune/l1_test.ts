@@ -28,3 +28,22 @@ Deno.test("an L1 path from lambda max down gains weights, with exact zeros on th
   assert.ok(path[0].sparsity > 0.7 && path[3].sparsity < 0.5);
   assert.throws(() => l1Path(data.x, data.y, { lambdas: [-1] }), RangeError);
 });
+
+Deno.test("an L1 path keeps the classes, names, link and preprocessing it is given at every point", async () => {
+  const data = await loadEmbedded("breast-cancer");
+  const top = l1LambdaMax(data.x, data.y);
+  const path = l1Path(data.x, data.y, {
+    lambdas: [0.5 * top, 0.1 * top],
+    optimizer: { kind: "lbfgs", maxIterations: 50 },
+    classes: data.classes,
+    featureNames: data.featureNames,
+    link: "softmax",
+    preprocessing: "standardize",
+  });
+  for (const point of path) {
+    assert.deepEqual(point.model.classes, data.classes);
+    assert.deepEqual(point.model.featureNames, data.featureNames);
+    assert.equal(point.model.link, "softmax");
+    assert.equal(point.model.preprocessing.kind, "standardize");
+  }
+});
