@@ -140,7 +140,16 @@ export function pruneWithStrategy(
     const resolved = resolveTarget("prune model", target);
     const k = model.weights.rows, d = model.weights.cols;
     const size = resolved.scope === "global" ? k * d : d;
-    const final = targetCount(resolved, size) / size;
+    const want = targetCount(resolved, size);
+    if (want > size) {
+      // Checked here, as pruneMask would: the schedule below needs a share in [0, 1].
+      throw new RangeError(
+        `Cannot prune model: count ${want} exceeds the ${size} weights${
+          resolved.scope === "global" ? "" : " of a class row"
+        }`,
+      );
+    }
+    const final = want / size;
     // The current share removed: the largest of any group, so no step asks a group for fewer
     // removals than its mask already has.
     let start = 0;

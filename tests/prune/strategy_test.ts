@@ -122,6 +122,16 @@ Deno.test("steps are refused where they cannot apply", () => {
     () => pruneWithStrategy(dense, "taylor", { threshold: 1e-4, data, steps: 3 }),
     /steps needs a fraction or count target/,
   );
+  // A count above the weights (of a class row) is named, as without steps; it was the geometric
+  // schedule's NaN share ("fraction must be a number in [0, 1], got NaN").
+  assert.throws(
+    () => pruneWithStrategy(dense, "taylor", { count: 641, data, steps: 3, scope: "global" }),
+    /^RangeError: Cannot prune model: count 641 exceeds the 640 weights$/,
+  );
+  assert.throws(
+    () => pruneWithStrategy(dense, "taylor", { count: 65, data, steps: 3 }),
+    /^RangeError: Cannot prune model: count 65 exceeds the 64 weights of a class row$/,
+  );
   for (const steps of [0, 1.5, NaN]) {
     assert.throws(
       () => pruneWithStrategy(dense, "taylor", { fraction: 0.5, data, steps }),
