@@ -117,14 +117,22 @@ export function resolveSchedule(
   const frequency = options.frequency ?? 1;
   assertInRange(action, "finalSparsity", finalSparsity, 0, 1);
   assertInRange(action, "initialSparsity", initialSparsity, 0, finalSparsity);
-  assertInRange(action, "beginStep", beginStep, -Infinity, Infinity);
+  // Finite: an infinite begin or frequency made the grid point NaN (Infinity - Infinity, 0 *
+  // Infinity), and the sparsity with it.
+  if (typeof beginStep !== "number" || !Number.isFinite(beginStep)) {
+    throw new RangeError(`Cannot ${action}: beginStep must be a finite number, got ${beginStep}`);
+  }
   if (!(endStep > beginStep) || !Number.isFinite(endStep)) {
     throw new RangeError(
       `Cannot ${action}: endStep must be finite and greater than beginStep (${beginStep}), got ${endStep}`,
     );
   }
   assertInRange(action, "exponent", exponent, Number.MIN_VALUE, 1e6);
-  assertInRange(action, "frequency", frequency, Number.MIN_VALUE, Infinity);
+  if (typeof frequency !== "number" || !(frequency > 0) || !Number.isFinite(frequency)) {
+    throw new RangeError(
+      `Cannot ${action}: frequency must be a finite number > 0, got ${frequency}`,
+    );
+  }
   return { finalSparsity, initialSparsity, beginStep, endStep, exponent, frequency };
 }
 

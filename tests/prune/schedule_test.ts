@@ -62,6 +62,15 @@ Deno.test("the schedule rejects impossible settings", () => {
   );
   assert.throws(() => polynomialSparsity(1, { beginStep: 5, endStep: 5 }), RangeError);
   assert.throws(() => polynomialSparsity(NaN), RangeError);
+  // Infinite settings gave NaN sparsities instead of an error.
+  assert.throws(
+    () => polynomialSparsity(0, { beginStep: -Infinity, endStep: 10 }),
+    /^RangeError: Cannot compute scheduled sparsity: beginStep must be a finite number, got -Infinity$/,
+  );
+  assert.throws(
+    () => polynomialSparsity(5, { endStep: 10, frequency: Infinity }),
+    /^RangeError: Cannot compute scheduled sparsity: frequency must be a finite number > 0, got Infinity$/,
+  );
 });
 
 Deno.test("a fractional frequency puts each step on its own grid point", () => {
