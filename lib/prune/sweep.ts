@@ -104,7 +104,8 @@ const PRUNE_SWEEP_OPTION_KEYS: OptionKeys<PruneSweepOptions> = {
  *   fine-tuning; `test`: raw held-out data the accuracy is measured on.
  * @returns One row per strategy and sparsity (strategies in the given order, sparsities within
  *   each), followed by its fine-tuned row when fine-tuning is on.
- * @throws {TypeError} If the model or the data are malformed or do not match.
+ * @throws {TypeError} If the model or the data are malformed or do not match, or `strategies` or
+ *   `sparsities` is not an array.
  * @throws {RangeError} If a strategy is unknown, a sparsity is outside [0, 1] or below the
  *   model's own mask, or an option is out of range.
  *
@@ -144,6 +145,13 @@ export function pruneSweep(
   checkSamples(model, data.train, action);
   checkSamples(model, data.test, action);
   const strategies = options.strategies ?? PRUNE_STRATEGIES;
+  const sparsities = options.sparsities ?? [0.5, 0.7, 0.8, 0.9, 0.95, 0.98];
+  // Arrays: a string was iterated by character ("unknown strategy 'm'"), a number not at all.
+  for (const [name, list] of [["strategies", strategies], ["sparsities", sparsities]] as const) {
+    if (!Array.isArray(list)) {
+      throw new TypeError(`Cannot ${action}: ${name} must be an array, got ${describe(list)}`);
+    }
+  }
   for (const s of strategies) {
     if (!PRUNE_STRATEGIES.includes(s)) {
       throw new RangeError(
@@ -151,7 +159,6 @@ export function pruneSweep(
       );
     }
   }
-  const sparsities = options.sparsities ?? [0.5, 0.7, 0.8, 0.9, 0.95, 0.98];
   for (const f of sparsities) assertInRange(action, "sparsity", f, 0, 1);
   if (options.scope !== undefined && options.scope !== "global" && options.scope !== "per-class") {
     throw new RangeError(

@@ -113,6 +113,17 @@ Deno.test("bad strategies, sparsities, scopes and data are refused", () => {
     { name: "RangeError", message: /unknown strategy 'size'/ },
   );
   assert.throws(() => pruneSweep(dense, data, { sparsities: [1.5] }), RangeError);
+  // Not arrays: "sparsities is not iterable", and a string's characters as strategies.
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => pruneSweep(dense, data, { sparsities: 0.5 as any }),
+    /^TypeError: Cannot run pruning sweep: sparsities must be an array, got /,
+  );
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => pruneSweep(dense, data, { strategies: "magnitude" as any }),
+    /^TypeError: Cannot run pruning sweep: strategies must be an array, got /,
+  );
   // deno-lint-ignore no-explicit-any
   assert.throws(() => pruneSweep(dense, data, { scope: "row" as any }), RangeError);
   const narrow = { x: { data: new Float64Array(4), rows: 2, cols: 2 }, y: Int32Array.of(0, 1) };
