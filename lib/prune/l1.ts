@@ -11,6 +11,7 @@ import {
   assertLabels,
   assertMatrix,
   checkOptionKeys,
+  describe,
   exactKeys,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -42,7 +43,8 @@ export interface L1LambdaMaxOptions {
  * @param options Preprocessing and link, as the path's `fit` will use.
  * @returns `lambdaMax` (0 if the data cannot move any weight).
  * @throws {TypeError} If shapes disagree.
- * @throws {RangeError} If a label is negative.
+ * @throws {RangeError} If a label is negative, or the link is unknown or sigmoid for more than two
+ *   classes.
  *
  * @example Above lambdaMax the L1 solution is empty
  * ```ts
@@ -79,9 +81,19 @@ export function l1LambdaMax(x: Matrix, y: Int32Array, options: L1LambdaMaxOption
   let k = 0;
   for (let i = 0; i < y.length; i++) k = Math.max(k, y[i] + 1);
   k = Math.max(k, 2);
-  const link = (options.link ?? "auto") === "auto"
-    ? (k === 2 ? "sigmoid" : "softmax")
-    : options.link;
+  const requested = options.link ?? "auto";
+  // As fit refuses them: any other string was taken for softmax.
+  if (!["auto", "sigmoid", "softmax"].includes(requested)) {
+    throw new RangeError(
+      `Cannot ${action}: link must be auto, sigmoid or softmax, got ${requested}`,
+    );
+  }
+  if (requested === "sigmoid" && k > 2) {
+    throw new RangeError(
+      `Cannot ${action}: the sigmoid link needs 2 classes, the labels have ${k}`,
+    );
+  }
+  const link = requested === "auto" ? (k === 2 ? "sigmoid" : "softmax") : requested;
   const n = x.rows, d = x.cols;
   const freq = new Float64Array(k);
   for (let i = 0; i < n; i++) freq[y[i]] += 1 / n;
@@ -145,7 +157,7 @@ const L1_PATH_OPTION_KEYS = exactKeys<L1PathOptions>()({
  * @param y Class index per sample, shape `(nSamples)`.
  * @param options The strengths, and `fit`'s other options.
  * @returns One point per strength.
- * @throws {TypeError} If shapes disagree.
+ * @throws {TypeError} If shapes disagree or `lambdas` is not an array.
  * @throws {RangeError} If a strength is negative, or as `fit` does.
  *
  * @example Sparsity falls along a decreasing path
@@ -165,6 +177,9 @@ export function l1Path(x: Matrix, y: Int32Array, options: L1PathOptions = {}): L
   checkOptionKeys(action, options, L1_PATH_OPTION_KEYS);
   const { lambdas: given, onPoint, ...fitOptions } = options;
   const lambdas = given ?? defaultLambdas(x, y, options);
+  if (!Array.isArray(lambdas)) {
+    throw new TypeError(`Cannot ${action}: lambdas must be an array, got ${describe(lambdas)}`);
+  }
   lambdas.forEach((l, i) => assertInRange(action, `lambdas[${i}]`, l, 0, Infinity));
   const points: L1PathPoint[] = [];
   let initial = options.initial;

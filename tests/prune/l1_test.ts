@@ -47,3 +47,23 @@ Deno.test("an L1 path keeps the classes, names, link and preprocessing it is giv
     assert.equal(point.model.preprocessing.kind, "standardize");
   }
 });
+
+Deno.test("lambda max and the L1 path refuse a nonsense link or lambdas", async () => {
+  const data = await loadEmbedded("digits");
+  // Any string but sigmoid was taken for softmax; sigmoid for ten classes was computed too.
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => l1LambdaMax(data.x, data.y, { link: "logit" as any }),
+    /^RangeError: Cannot compute lambda max: link must be auto, sigmoid or softmax, got logit$/,
+  );
+  assert.throws(
+    () => l1LambdaMax(data.x, data.y, { link: "sigmoid" }),
+    /^RangeError: Cannot compute lambda max: the sigmoid link needs 2 classes, the labels have 10$/,
+  );
+  // "lambdas.forEach is not a function".
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => l1Path(data.x, data.y, { lambdas: 0.1 as any }),
+    /^TypeError: Cannot train an L1 path: lambdas must be an array, got /,
+  );
+});
