@@ -13,6 +13,7 @@ import {
   assertLabels,
   assertMatrix,
   checkOptionKeys,
+  describe,
   exactKeys,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -162,7 +163,7 @@ export interface IterativePruneOptions extends Pick<PruneTarget, "scope"> {
  * @param data Training data, raw.
  * @param options The sparsity per round, the scorer, and the retraining.
  * @returns The final model and every round.
- * @throws {TypeError} If shapes disagree with the model.
+ * @throws {TypeError} If shapes disagree with the model, or the scorer is not a function.
  * @throws {RangeError} If the sparsities are not non-decreasing fractions, or as `fit` does.
  *
  * @example Two rounds to 75 %
@@ -199,6 +200,7 @@ export function iterativePrune(
     assertInRange(action, `sparsities[${r}]`, s, r === 0 ? 0 : sparsities[r - 1], 1);
   });
   const scorer = options.scorer ?? magnitudeScores;
+  checkScorer(action, scorer);
   const rounds: PruneRound[] = [];
   let current = model;
   sparsities.forEach((sparsity, r) => {
@@ -227,6 +229,14 @@ const ITERATIVE_PRUNE_OPTION_KEYS: OptionKeys<IterativePruneOptions> = {
   fineTune: true,
   onRound: true,
 };
+
+function checkScorer(action: string, scorer: unknown): void {
+  if (typeof scorer !== "function") {
+    throw new TypeError(
+      `Cannot ${action}: scorer must be a function (model) => scores, got ${describe(scorer)}`,
+    );
+  }
+}
 
 function defaultRounds(options: IterativePruneOptions, action: string): number[] {
   const rounds = options.rounds ?? 4;
@@ -291,7 +301,7 @@ export interface GradualPruneResult extends FitResult {
  * @param y Class index per sample, shape `(nSamples)`.
  * @param options `fit`'s options (optimizer sgd or adam), the schedule, the scorer.
  * @returns `fit`'s result (the model carries the final mask) and the sparsity by epoch.
- * @throws {TypeError} If shapes disagree.
+ * @throws {TypeError} If shapes disagree, or the scorer is not a function.
  * @throws {RangeError} If the optimizer is lbfgs, the schedule is out of range or ends after the
  *   last epoch, or as `fit` does.
  *
@@ -355,6 +365,8 @@ export function gradualPrune(
       : classes.length);
   const mask = initial?.mask?.slice() ?? new Uint8Array(rows * x.cols).fill(1);
   const scorer = options.scorer;
+  // Before training: a scorer that is not a function failed at the first epoch's end.
+  if (scorer !== undefined) checkScorer(action, scorer);
   const sparsityByEpoch: number[] = [];
   const onEpochEnd = (state: EpochState) => {
     const weights = { data: state.weights, rows, cols: x.cols };

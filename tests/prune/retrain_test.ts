@@ -213,3 +213,21 @@ Deno.test("fitting with a mask that keeps a weight the initial mask removed is r
   });
   assert.equal(zerosOf(r.model.mask!), zerosOf(more));
 });
+
+Deno.test("iterative and gradual pruning refuse a scorer that is not a function", () => {
+  // It failed with "scorer is not a function", for gradual pruning after the first epoch.
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => iterativePrune(dense, digits, { sparsities: [0.5], scorer: "taylor" as any }),
+    /^TypeError: Cannot prune iteratively: scorer must be a function \(model\) => scores, got /,
+  );
+  assert.throws(
+    () =>
+      gradualPrune(digits.x, digits.y, {
+        optimizer: { kind: "sgd", epochs: 2 },
+        // deno-lint-ignore no-explicit-any
+        scorer: "taylor" as any,
+      }),
+    /^TypeError: Cannot prune gradually: scorer must be a function \(model\) => scores, got /,
+  );
+});
