@@ -22,6 +22,7 @@ import {
   assertLabels,
   assertMatrix,
   checkOptionKeys,
+  describe,
   type OptionKeys,
 } from "../core/validate.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -83,7 +84,8 @@ export interface RandomScoresOptions {
  * @param model The model (for its shape).
  * @param options Seed or generator.
  * @returns Scores, shape `(nOutputs, nFeatures)`.
- * @throws {TypeError} If `model` is not a well-formed model or the seed is not finite.
+ * @throws {TypeError} If `model` is not a well-formed model, the seed is not finite or `prng` is
+ *   not a function.
  *
  * @example Same seed, same scores
  * ```ts
@@ -106,6 +108,12 @@ export function randomScores(
     options,
     { seed: true, prng: true } satisfies OptionKeys<RandomScoresOptions>,
   );
+  if (options.prng !== undefined && typeof options.prng !== "function") {
+    // It failed with "prng is not a function".
+    throw new TypeError(
+      `Cannot score weights: prng must be a function () => number, got ${describe(options.prng)}`,
+    );
+  }
   const prng = options.prng ?? createPrng(options.seed ?? 0);
   const { rows, cols } = model.weights;
   const data = new Float64Array(rows * cols);

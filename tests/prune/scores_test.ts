@@ -192,6 +192,11 @@ Deno.test("magnitude scores are |w| and random scores are seeded uniforms", () =
   for (const v of a.data) assert.ok(v >= 0 && v < 1);
   const prng = createPrng(5);
   assert.deepEqual([...randomScores(model, { prng }).data], [...a.data]);
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => randomScores(model, { prng: 5 as any }),
+    /^TypeError: Cannot score weights: prng must be a function \(\) => number, got number 5$/,
+  );
 });
 
 Deno.test("scorers reject data that does not fit the model", () => {
