@@ -294,7 +294,8 @@ export function selectFeatures<T extends Matrix>(x: T, features: ArrayLike<numbe
  * @param model The model.
  * @param names The feature names of the full-width data.
  * @returns One column index per model feature.
- * @throws {TypeError} If a model feature is missing from `names` or named twice there.
+ * @throws {TypeError} If `names` is not an array, or a model feature is missing from it or named
+ *   twice there.
  *
  * @example Indices from names
  * ```ts
@@ -313,6 +314,12 @@ export function selectFeatures<T extends Matrix>(x: T, features: ArrayLike<numbe
 export function featureIndices(model: LogisticModel, names: readonly string[]): Int32Array {
   const action = "find feature columns";
   validateModel(model, action);
+  if (!Array.isArray(names)) {
+    // It failed with "names.forEach is not a function".
+    throw new TypeError(
+      `Cannot ${action}: names must be an array of strings, got ${describe(names)}`,
+    );
+  }
   const where = new Map<string, number>();
   const repeated = new Set<string>();
   names.forEach((name, j) => {

@@ -118,6 +118,11 @@ Deno.test("feature pruning validates its input", () => {
   assert.throws(() => pruneFeatures(dense, { fraction: 1 }), RangeError);
   assert.throws(() => pruneFeatures(dense, { count: 2, scores: [1, 2] }), TypeError);
   assert.throws(() => featureScores(dense.weights, { reduce: "mean" as "sum" }), RangeError);
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => featureIndices(dense, "mean radius" as any),
+    /^TypeError: Cannot find feature columns: names must be an array of strings, got string /,
+  );
 });
 
 Deno.test("pruneFeatures with compensate keeps the mean scores over the data, in both representations", () => {
