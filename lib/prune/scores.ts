@@ -301,7 +301,7 @@ export interface ObdScoresOptions {
  * @param data Labelled data, `x` of shape `(nSamples, nFeatures)`.
  * @param options The L2 strength of the objective, and whether to add the first-order term.
  * @returns Scores, shape `(nOutputs, nFeatures)`.
- * @throws {TypeError} If shapes disagree with the model.
+ * @throws {TypeError} If shapes disagree with the model, or `firstOrder` is not a boolean.
  * @throws {RangeError} If `x` holds NaN or Infinity, a label is out of range, or `l2 < 0`.
  *
  * @example Saliency of a single weight
@@ -331,13 +331,20 @@ export function obdScores(
     options,
     { l2: true, firstOrder: true } satisfies OptionKeys<ObdScoresOptions>,
   );
+  const firstOrder = options.firstOrder ?? false;
+  if (typeof firstOrder !== "boolean") {
+    // Any truthy value ("no", 0.5) added the first-order term.
+    throw new TypeError(
+      `Cannot compute OBD scores: firstOrder must be a boolean, got ${describe(firstOrder)}`,
+    );
+  }
   const der = lossDerivatives(model, data, { l2: options.l2 ?? 0 });
   const w = model.weights.data;
   const h = der.hessianDiagonal.data, g = der.gradient.data;
   const out = new Float64Array(w.length);
   for (let i = 0; i < w.length; i++) {
     out[i] = 0.5 * h[i] * w[i] * w[i];
-    if (options.firstOrder) out[i] -= g[i] * w[i];
+    if (firstOrder) out[i] -= g[i] * w[i];
   }
   return { data: out, rows: model.weights.rows, cols: model.weights.cols };
 }

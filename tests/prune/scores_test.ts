@@ -202,6 +202,13 @@ Deno.test("magnitude scores are |w| and random scores are seeded uniforms", () =
 Deno.test("scorers reject data that does not fit the model", () => {
   const model = modelOf("sigmoid", Float64Array.from([1, 2]), new Float64Array(1), 2);
   const x = { data: new Float64Array(6), rows: 2, cols: 3 };
+  // A truthy non-boolean ("no") added the first-order term.
+  const ok = { x: { data: new Float64Array(4), rows: 2, cols: 2 }, y: Int32Array.from([0, 1]) };
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => obdScores(model, ok, { firstOrder: "no" as any }),
+    /^TypeError: Cannot compute OBD scores: firstOrder must be a boolean, got string "no"$/,
+  );
   assert.throws(() => obdScores(model, { x, y: Int32Array.from([0, 1]) }), TypeError);
   const x2 = { data: Float64Array.from([0, NaN]), rows: 1, cols: 2 };
   assert.throws(() => taylorScores(model, { x: x2, y: Int32Array.from([0]) }), RangeError);
