@@ -9,7 +9,7 @@ import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
 import type { Optimizer } from "../model/fit.ts";
 import { predict } from "../model/predict.ts";
 import type { LogisticModel, Penalty } from "../model/types.ts";
-import type { PruneTarget } from "../prune/mask.ts";
+import { type PruneTarget, targetCount } from "../prune/mask.ts";
 import { sparsityReport } from "../prune/report.ts";
 import { fineTune } from "../prune/retrain.ts";
 import { MAX_PRUNING_ROUNDS, pruningRounds, roundsThatPrune } from "../prune/schedule.ts";
@@ -286,7 +286,7 @@ export const pruneCommand: Command = {
       // The count against the loaded model's shape, before any round prunes or fine-tunes (a
       // round's share of it would otherwise fail first, named by that share).
       const { rows: k, cols: d } = dense.weights;
-      checkCount(target.count, features || scope === "per-class" ? d : k * d, features);
+      checkCount(target, features || scope === "per-class" ? d : k * d, features);
       amounts = roundsFor(k, d, dense.mask ?? null);
       for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
       base = dataForModel(dense, data, file);
@@ -302,7 +302,7 @@ export const pruneCommand: Command = {
       // one row of weights for two classes (the default link), one per class otherwise.
       const k = data.train.classes.length === 2 ? 1 : data.train.classes.length;
       const d = data.train.x.cols;
-      checkCount(target.count, features || scope === "per-class" ? d : k * d, features);
+      checkCount(target, features || scope === "per-class" ? d : k * d, features);
       amounts = roundsFor(k, d, null);
       const result = trainWithProgress(data, args, showProgress, io, {
         command: NAME,
@@ -617,12 +617,27 @@ function sameArrays(a: Int32Array, b: Int32Array): boolean {
   return true;
 }
 
-/** Refuses a `--count` above what a model of `size` weights (or features) can remove. */
-function checkCount(count: number | undefined, size: number, features: boolean): void {
+/**
+ * Refuses a `--count` above what a model of `size` weights (or features) can remove, and a target
+ * that removes every feature (the reduced model the last step makes needs one; that was found
+ * only after training and every round).
+ */
+function checkCount(target: PruneTarget, size: number, features: boolean): void {
+  const count = target.count;
   if (count !== undefined && count > size) {
     throw new UsageError(
       `Cannot parse arguments of '${NAME}': --count ${count} exceeds the ${size} ` +
         `${features ? "features" : "weights"} of the model`,
+    );
+  }
+  if (!features || target.threshold !== undefined) return;
+  const removed = count ??
+    targetCount({ kind: "fraction", value: target.fraction!, scope: "global" }, size);
+  if (removed === size) {
+    throw new UsageError(
+      `Cannot parse arguments of '${NAME}': ${
+        count !== undefined ? `--count ${count}` : `--sparsity ${target.fraction}`
+      } removes all ${size} features of the model; a model needs one`,
     );
   }
 }

@@ -122,6 +122,17 @@ Deno.test("lrc prune rejects bad targets and options with a one-line message", a
       2,
       /--count 65 exceeds the 64 features/,
     ],
+    // Removing every feature leaves no model: refused before training, not after it.
+    [
+      ["prune", "--count", "64", "--structure", "features"],
+      2,
+      /--count 64 removes all 64 features of the model; a model needs one/,
+    ],
+    [
+      ["prune", "--sparsity", "0.995", "--structure", "features"],
+      2,
+      /--sparsity 0.995 removes all 64 features of the model; a model needs one/,
+    ],
     [["prune", "--sparsity", "0.5", "--steps", "3"], 2, /--steps applies to --strategy taylor/],
     [
       [
