@@ -175,7 +175,12 @@ export function pruneFeatures(
   } else {
     const s = options.scores;
     scores = isMatrix(s) ? s.data : s;
-    if (scores === null || typeof scores !== "object" || scores.length !== d) {
+    // A matrix of another shape with d entries (say 2 x 2 for 4 features) is not one score per
+    // feature either.
+    if (
+      scores === null || typeof scores !== "object" || scores.length !== d ||
+      (isMatrix(s) && (s.rows !== 1 || s.cols !== d))
+    ) {
       throw new TypeError(
         `Cannot ${action}: scores must hold one value per feature (${d}), got ${describe(s)}`,
       );

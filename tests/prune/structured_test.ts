@@ -117,6 +117,13 @@ Deno.test("saliency scores can rank features (sum of OBD saliencies per column)"
 Deno.test("feature pruning validates its input", () => {
   assert.throws(() => pruneFeatures(dense, { fraction: 1 }), RangeError);
   assert.throws(() => pruneFeatures(dense, { count: 2, scores: [1, 2] }), TypeError);
+  // Per-weight scores of a (2, d / 2) shape have d entries but are not one per feature.
+  const d = dense.weights.cols;
+  const square = { data: new Float64Array(d), rows: 2, cols: d / 2 };
+  assert.throws(
+    () => pruneFeatures(dense, { count: 2, scores: square }),
+    /^TypeError: Cannot prune features: scores must hold one value per feature /,
+  );
   assert.throws(() => featureScores(dense.weights, { reduce: "mean" as "sum" }), RangeError);
   assert.throws(
     // deno-lint-ignore no-explicit-any
