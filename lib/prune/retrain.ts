@@ -334,6 +334,9 @@ export function gradualPrune(
     throw new RangeError(`Cannot ${action}: the optimizer must be sgd or adam (epoch hooks)`);
   }
   const epochs = optimizer.epochs ?? 20;
+  // As fit checks it, before the default endStep is made of it (epochs 0 was refused as an
+  // endStep 0 the caller never gave).
+  assertInRange(action, "optimizer.epochs", epochs, 1, Infinity, true);
   const schedule = resolveSchedule({
     ...options.schedule,
     endStep: options.schedule?.endStep ?? Math.ceil((2 * epochs) / 3),

@@ -231,3 +231,15 @@ Deno.test("iterative and gradual pruning refuse a scorer that is not a function"
     /^TypeError: Cannot prune gradually: scorer must be a function \(model\) => scores, got /,
   );
 });
+
+Deno.test("gradual pruning names the epochs when they are out of range", () => {
+  // They were refused as the default endStep made of them ("endStep must be finite and greater
+  // than beginStep (0), got 0"), which the caller never gave.
+  for (const epochs of [0, 2.5, NaN]) {
+    assert.throws(
+      () => gradualPrune(digits.x, digits.y, { optimizer: { kind: "sgd", epochs } }),
+      /^RangeError: Cannot prune gradually: optimizer.epochs must be an integer >= 1, got /,
+      `epochs ${epochs}`,
+    );
+  }
+});
