@@ -286,7 +286,7 @@ export const pruneCommand: Command = {
       // The count against the loaded model's shape, before any round prunes or fine-tunes (a
       // round's share of it would otherwise fail first, named by that share).
       const { rows: k, cols: d } = dense.weights;
-      checkCount(target, features || scope === "per-class" ? d : k * d, features);
+      checkCount(target, features || scope === "per-class" ? d : k * d, features, scope);
       amounts = roundsFor(k, d, dense.mask ?? null);
       for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
       base = dataForModel(dense, data, file);
@@ -302,7 +302,7 @@ export const pruneCommand: Command = {
       // one row of weights for two classes (the default link), one per class otherwise.
       const k = data.train.classes.length === 2 ? 1 : data.train.classes.length;
       const d = data.train.x.cols;
-      checkCount(target, features || scope === "per-class" ? d : k * d, features);
+      checkCount(target, features || scope === "per-class" ? d : k * d, features, scope);
       amounts = roundsFor(k, d, null);
       const result = trainWithProgress(data, args, showProgress, io, {
         command: NAME,
@@ -622,12 +622,20 @@ function sameArrays(a: Int32Array, b: Int32Array): boolean {
  * that removes every feature (the reduced model the last step makes needs one; that was found
  * only after training and every round).
  */
-function checkCount(target: PruneTarget, size: number, features: boolean): void {
+function checkCount(
+  target: PruneTarget,
+  size: number,
+  features: boolean,
+  scope: "global" | "per-class",
+): void {
   const count = target.count;
   if (count !== undefined && count > size) {
+    // Per class, the size is a row's: "the 64 weights of the model" misnamed a 640-weight model.
     throw new UsageError(
       `Cannot parse arguments of '${NAME}': --count ${count} exceeds the ${size} ` +
-        `${features ? "features" : "weights"} of the model`,
+        `${features ? "features" : "weights"} of ${
+          !features && scope === "per-class" ? "each class row of " : ""
+        }the model`,
     );
   }
   if (!features || target.threshold !== undefined) return;

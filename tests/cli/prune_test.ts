@@ -122,6 +122,12 @@ Deno.test("lrc prune rejects bad targets and options with a one-line message", a
       2,
       /--count 65 exceeds the 64 features/,
     ],
+    // Per class (taylor's default scope) the count is a row's, and the message says so.
+    [
+      ["prune", "--count", "65", "--strategy", "taylor"],
+      2,
+      /--count 65 exceeds the 64 weights of each class row of the model/,
+    ],
     // Removing every feature leaves no model: refused before training, not after it.
     [
       ["prune", "--count", "64", "--structure", "features"],
