@@ -64,8 +64,9 @@ export interface PruneSweepOptions {
    */
   seed?: number;
   /**
-   * Fold the removed weights' mean contribution over the training inputs into the bias (not for
-   * `l1`; see `pruneModel`).
+   * Fold the removed weights' mean contribution over the training inputs into the bias (for
+   * `l1`, the change of every weight: the removed ones and the survivors' shrinkage; see
+   * `pruneModel` and `softThresholdModel`).
    * @default {false}
    */
   compensate?: boolean;
@@ -96,7 +97,8 @@ const PRUNE_SWEEP_OPTION_KEYS: OptionKeys<PruneSweepOptions> = {
 /**
  * Prunes a model with each strategy to each sparsity and measures the accuracy on held-out
  * data, without and (if asked) with fine-tuning. Each row's model is what
- * `pruneWithStrategy(model, strategy, { fraction, scope, data: train, l2, seed })` returns (then
+ * `pruneWithStrategy(model, strategy, { fraction, scope, data: train, l2, seed, compensate })`
+ * returns (`compensate: train.x` when the option is on; then
  * `fineTune` with the given options), so a row can be reproduced on its own.
  *
  * @param model The trained model (its mask, if any, is extended, never undone).
@@ -188,14 +190,10 @@ export function pruneSweep(
       seed: options.seed,
     });
     for (const fraction of sparsities) {
+      const compensate = options.compensate ? data.train.x : undefined;
       const pruned = scores === null
-        ? softThresholdModel(model, { fraction, scope })
-        : pruneModel(model, {
-          fraction,
-          scope,
-          scores,
-          compensate: options.compensate ? data.train.x : undefined,
-        });
+        ? softThresholdModel(model, { fraction, scope, compensate })
+        : pruneModel(model, { fraction, scope, scores, compensate });
       const base = {
         strategy,
         scope,

@@ -103,6 +103,14 @@ Deno.test("compensation and scope reach the pruned models", () => {
   assert.equal(compensated.scope, "per-class");
   assert.deepEqual(compensated.model.bias, expected.bias);
   assert.notDeepEqual(compensated.model.bias, plain.model.bias);
+  // L1's soft threshold too (it was left uncompensated): the row is pruneWithStrategy's model.
+  const [l1Plain, l1Compensated] = [false, true].map((compensate) =>
+    pruneSweep(raw, { train, test }, { strategies: ["l1"], sparsities: [0.8], compensate })[0]
+  );
+  const l1Expected = pruneWithStrategy(raw, "l1", { fraction: 0.8, compensate: train.x });
+  assert.deepEqual(l1Compensated.model.bias, l1Expected.bias);
+  assert.deepEqual(l1Compensated.model.weights.data, l1Expected.weights.data);
+  assert.notDeepEqual(l1Compensated.model.bias, l1Plain.model.bias);
 });
 
 Deno.test("bad strategies, sparsities, scopes and data are refused", () => {
