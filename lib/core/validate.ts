@@ -131,8 +131,10 @@ export function assertInRange(
     (integer && !Number.isInteger(value))
   ) {
     const kind = integer ? "an integer" : "a number";
+    // A string "0.5" would read as the number it spells.
+    const got = typeof value === "number" ? String(value) : describe(value);
     throw new RangeError(
-      `Cannot ${action}: ${name} must be ${kind} ${rangeText(min, max)}, got ${value}`,
+      `Cannot ${action}: ${name} must be ${kind} ${rangeText(min, max)}, got ${got}`,
     );
   }
 }
