@@ -789,6 +789,12 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
   if (x.cols === 0) throw new RangeError(`Cannot ${ACTION}: x has no feature columns`);
   assertFinite(ACTION, "x", x.data, x.cols);
   assertLabels(ACTION, y, x.rows, options.classes?.length);
+  // L-BFGS draws nothing, so a bad seed would pass unseen there, and fail later elsewhere.
+  if (options.seed !== undefined && !Number.isFinite(options.seed)) {
+    throw new TypeError(
+      `Cannot ${ACTION}: seed must be a finite number, got ${describe(options.seed)}`,
+    );
+  }
   let maxLabel = 0;
   for (let i = 0; i < y.length; i++) if (y[i] > maxLabel) maxLabel = y[i];
   const initial = options.initial;

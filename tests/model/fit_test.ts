@@ -401,6 +401,18 @@ const badCases: [string, () => unknown, typeof TypeError | typeof RangeError, Re
     TypeError,
     /optimizer\.precondition must be a boolean, got string "no"/,
   ],
+  [
+    "a NaN seed (L-BFGS draws nothing, so it passed unseen)",
+    () => fit(x3, y3, { seed: NaN }),
+    TypeError,
+    /seed must be a finite number, got number NaN/,
+  ],
+  [
+    "a string seed (SGD failed in the random generator, naming neither fit nor the string)",
+    () => fit(x3, y3, { seed: "1" as unknown as number, optimizer: { kind: "sgd", epochs: 1 } }),
+    TypeError,
+    /seed must be a finite number, got string "1"/,
+  ],
 ];
 for (const [what, call, type, message] of badCases) {
   Deno.test(`fit refuses ${what} with a clear error`, () => {
