@@ -337,6 +337,15 @@ export function gradualPrune(
   // As fit checks it, before the default endStep is made of it (epochs 0 was refused as an
   // endStep 0 the caller never gave).
   assertInRange(action, "optimizer.epochs", epochs, 1, Infinity, true);
+  if (
+    options.schedule !== undefined &&
+    (typeof options.schedule !== "object" || options.schedule === null)
+  ) {
+    // A spread of null or of a number is {}: the default schedule, without a word.
+    throw new TypeError(
+      `Cannot ${action}: schedule must be an object, got ${describe(options.schedule)}`,
+    );
+  }
   const schedule = resolveSchedule({
     ...options.schedule,
     endStep: options.schedule?.endStep ?? Math.ceil((2 * epochs) / 3),

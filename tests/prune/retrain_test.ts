@@ -86,6 +86,17 @@ Deno.test("gradual pruning accepts a data-based scorer and per-class scope", () 
       }),
     /after the last/,
   );
+  // A null schedule was spread as {}: the default, without a word.
+  for (const schedule of [null, 0.9]) {
+    assert.throws(
+      () =>
+        gradualPrune(digits.x, digits.y, {
+          optimizer: { kind: "sgd", epochs: 3 },
+          schedule: schedule as never,
+        }),
+      { name: "TypeError", message: /^Cannot prune gradually: schedule must be an object, got / },
+    );
+  }
 });
 
 Deno.test("iterative pruning nests its masks and retrains between rounds", () => {
