@@ -162,6 +162,8 @@ export function pruneSweep(
     }
   }
   for (const f of sparsities) assertInRange(action, "sparsity", f, 0, 1);
+  // Checked whatever the strategies (obd alone reads it): a nonsense value is a mistake anyway.
+  if (options.l2 !== undefined) assertInRange(action, "l2", options.l2, 0, Infinity);
   if (options.scope !== undefined && options.scope !== "global" && options.scope !== "per-class") {
     throw new RangeError(
       `Cannot ${action}: scope must be global or per-class, got '${options.scope}'`,

@@ -121,6 +121,11 @@ Deno.test("bad strategies, sparsities, scopes and data are refused", () => {
     { name: "RangeError", message: /unknown strategy 'size'/ },
   );
   assert.throws(() => pruneSweep(dense, data, { sparsities: [1.5] }), RangeError);
+  // Refused whatever the strategies (it passed when obd was not among them).
+  assert.throws(
+    () => pruneSweep(dense, data, { strategies: ["magnitude"], sparsities: [0.5], l2: -1 }),
+    { name: "RangeError", message: /^Cannot run pruning sweep: l2 must be a number >= 0, got -1$/ },
+  );
   // Not arrays: "sparsities is not iterable", and a string's characters as strategies.
   assert.throws(
     // deno-lint-ignore no-explicit-any
