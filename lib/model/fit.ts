@@ -789,12 +789,7 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
   if (x.cols === 0) throw new RangeError(`Cannot ${ACTION}: x has no feature columns`);
   assertFinite(ACTION, "x", x.data, x.cols);
   assertLabels(ACTION, y, x.rows, options.classes?.length);
-  // L-BFGS draws nothing, so a bad seed would pass unseen there, and fail later elsewhere.
-  if (options.seed !== undefined && !Number.isFinite(options.seed)) {
-    throw new TypeError(
-      `Cannot ${ACTION}: seed must be a finite number, got ${describe(options.seed)}`,
-    );
-  }
+  checkSeed(ACTION, options.seed);
   let maxLabel = 0;
   for (let i = 0; i < y.length; i++) if (y[i] > maxLabel) maxLabel = y[i];
   const initial = options.initial;
@@ -981,6 +976,20 @@ export function checkPenalty(action: string, penalty: Penalty): void {
     if (penalty.kind === "elasticnet") {
       assertInRange(action, "penalty.l1Ratio", penalty.l1Ratio, 0, 1);
     }
+  }
+}
+
+/**
+ * Checks a seed option before any work (for `fit` and `fitStream`): L-BFGS draws nothing, so a
+ * bad seed would pass unseen there, and elsewhere fail later in the random generator.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param seed The option, or `undefined`.
+ * @throws {TypeError} If it is given and not a finite number.
+ */
+export function checkSeed(action: string, seed: unknown): void {
+  if (seed !== undefined && !Number.isFinite(seed)) {
+    throw new TypeError(`Cannot ${action}: seed must be a finite number, got ${describe(seed)}`);
   }
 }
 

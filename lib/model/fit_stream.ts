@@ -18,6 +18,7 @@ import {
   type AdamOptimizer,
   checkOptimizer,
   checkPenalty,
+  checkSeed,
   checkValidation,
   type EpochRecord,
   type FitProgress,
@@ -154,6 +155,7 @@ export async function fitStream(
     );
   }
   checkOptimizer(action, optimizer);
+  checkSeed(action, options.seed);
   if (options.penalty !== undefined && typeof options.penalty !== "function") {
     checkPenalty(action, options.penalty);
   }

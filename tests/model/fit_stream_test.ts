@@ -132,6 +132,20 @@ Deno.test("fitStream refuses a preprocessing it does not know instead of trainin
   }
 });
 
+Deno.test("fitStream refuses a seed that is not a finite number before reading the file", async () => {
+  // The file does not exist: the seed is refused first (it failed in the random generator after
+  // the scan, naming neither fitStream nor the value).
+  for (const [seed, shown] of [[NaN, "number NaN"], ["1", 'string "1"']] as const) {
+    await assert.rejects(
+      () => fitStream("/nonexistent/data.csv", { seed } as never),
+      {
+        name: "TypeError",
+        message: `Cannot fit model from stream: seed must be a finite number, got ${shown}`,
+      },
+    );
+  }
+});
+
 Deno.test("streaming standardises the float32 values it trains on: a column constant in float32 gets weight 0", async () => {
   // 16777217 is not a float32 (it reads as 16777216): statistics of the float64 values gave this
   // column a mean of 16777217, so every training row saw it as -1 and it took a weight.
