@@ -22,6 +22,8 @@
  *   zero) ends at zero, so the "pruned" array has as many non-zeros and bytes as before. The
  *   proximal L1 step that does prune is `sign(w) * max(|w| - alpha, 0)` (`softThresholdModel`).
  * - `l1_norm` is computed and never used (kept here, as in the article).
+
+`sign` is NumPy's: `np.sign(-0.0)` is `0.0`, so a weight of `-0` stays `-0`, as in NumPy.
  *
  * @param weights The weights, any shape, flattened.
  * @param alpha The "pruning strength".
@@ -41,6 +43,11 @@ export function l1RegularizationPruning(weights: Float64Array, alpha: number): F
   for (let i = 0; i < weights.length; i++) l1Norm += Math.abs(weights[i]);
   void l1Norm;
   const pruned = new Float64Array(weights.length);
-  for (let i = 0; i < weights.length; i++) pruned[i] = weights[i] - alpha * Math.sign(weights[i]);
+  for (let i = 0; i < weights.length; i++) pruned[i] = weights[i] - alpha * npSign(weights[i]);
   return pruned;
+}
+
+/** `np.sign`: 1, -1, NaN for NaN, and `0` for both zeros (`Math.sign(-0)` is `-0`). */
+function npSign(v: number): number {
+  return v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : NaN;
 }

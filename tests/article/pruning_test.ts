@@ -23,6 +23,14 @@ Deno.test("it is w - alpha * sign(w), element by element, and leaves its input a
   }
 });
 
+Deno.test("zeros keep their sign, as with NumPy's sign (np.sign(-0.0) is 0.0)", () => {
+  // NumPy: np.array([-0.0, 0.0]) - 0.01 * np.sign(np.array([-0.0, 0.0])) is [-0.0, 0.0].
+  const out = l1RegularizationPruning(Float64Array.of(-0, 0, NaN), 0.01);
+  assert.ok(Object.is(out[0], -0), `got ${Object.is(out[0], 0) ? "+0" : out[0]} for -0`);
+  assert.ok(Object.is(out[1], 0));
+  assert.ok(Number.isNaN(out[2]));
+});
+
 Deno.test("defect: it produces no exact zeros; small weights change sign instead", () => {
   const prng = createPrng(4);
   const w = Float64Array.from({ length: 10000 }, () => 0.02 * randomNormal(prng));
