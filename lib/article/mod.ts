@@ -11,9 +11,12 @@
  * `2 ** num_bits - 1` (255 for the 8 bits the article names; `2 * num_bits - 1` would be 15),
  * `np.round(weights quantization_range)` means `weights * quantization_range`,
  * `y np.log(predictions)` means `y * np.log(predictions)`, `alpha self.weights` means
- * `alpha * self.weights`, `learning_rate dW` means `learning_rate * dW`. The loop body is
- * everything from `z = self.forward(x)` to `self.weights = quantized_weights` (the article says
- * it prunes and quantizes during training). Each module quotes the reconstructed Python.
+ * `alpha * self.weights`, `learning_rate dW` means `learning_rate * dW`. The loop body is read
+ * as everything from `z = self.forward(x)` to `self.weights = quantized_weights`. That is a
+ * reading, not something the article says: with the indentation lost, the last three lines
+ * (under the comments 参数剪枝, 量化 and 更新模型参数, "update the model parameters") could as
+ * well run once after the loop. The port, the NumPy fixture and the tests prune and quantize
+ * every epoch. Each module quotes the reconstructed Python.
  *
  * What the ports show (each measured by `tests/article/`): the "pruning" produces no exact zeros
  * (weights move by `alpha` and small ones change sign); the "8-bit quantization" neither bounds
