@@ -1,7 +1,8 @@
 /**
  * The seed article's code, ported as literally as TypeScript allows, to be compared with (not
- * used): "逻辑回归模型的参数剪枝与量化" (parameter pruning and quantization of logistic
- * regression), kept in `/work/shared/seed-article.txt`. Its three pieces of code are
+ * used): an untitled article on, in its own words, "逻辑回归模型的参数剪枝和量化两种压缩技术" (the
+ * two compression techniques of parameter pruning and quantization for logistic regression),
+ * kept in `/work/shared/seed-article.txt`. Its three pieces of code are
  * `l1_regularization_pruning` ({@linkcode l1RegularizationPruning}), `uniform_quantization`
  * ({@linkcode uniformQuantization}) and a `LogisticRegression` class whose train loop prunes and
  * quantizes every epoch ({@linkcode ArticleLogisticRegression}).
