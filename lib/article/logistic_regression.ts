@@ -160,7 +160,10 @@ export class ArticleLogisticRegression {
    * `uniformQuantization(·, 8)`.
    *
    * @param x Inputs, shape `(nSamples, inputSize)`.
-   * @param y Targets, shape `(nSamples, numClasses)` (the article: one-hot, two columns).
+   * @param y Targets, shape `(nSamples, numClasses)`. The article does not show its `y_train`;
+   *   it must broadcast against the `(nSamples, 2)` predictions, so NumPy refuses 1-D labels,
+   *   and a one-hot target with two columns is the reading taken here (NumPy would also run a
+   *   `(nSamples, 1)` column of labels, which this port refuses).
    * @param epochs Number of epochs.
    * @param learningRate Step size.
    * @param alpha Weight of the L2 term in `dW` (not the pruning strength: that is 0.01).
