@@ -73,6 +73,10 @@ export const exportCommand: Command = {
       // The model trained here is float: a graph form for quantized models is refused now,
       // before the training.
       refuseUnused("export", args, ["quantized"], "to a model trained here (it is float)");
+      // A model trained without standardisation has none to fold: refused now, not after it.
+      if (args.flag("no-standardize")) {
+        refuseUnused("export", args, ["preprocessing"], "with --no-standardize (nothing to store)");
+      }
       const data = await loadData(args, io);
       const trained = trainWithProgress(data, args, !args.flag("quiet") && !args.flag("json"), io, {
         command: "export",

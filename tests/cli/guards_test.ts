@@ -269,6 +269,11 @@ Deno.test("options that the rest of the command line makes pointless are refused
         ["compress", "--no-standardize", "--preprocessing", "keep"],
         /--preprocessing does not apply with --no-standardize/,
       ],
+      // export trained the model first and refused it after (its progress line showed).
+      [
+        ["export", "--no-standardize", "--preprocessing", "nodes", "--out", `${dir}/n.onnx`],
+        /--preprocessing does not apply with --no-standardize/,
+      ],
     ];
     for (const command of ["compress", "quantize", "prune"]) {
       const target = command === "prune" ? ["--sparsity", "0.5"] : [];
