@@ -30,6 +30,8 @@ export const inspectCommand: Command = {
     let format = modelFormatOf(path);
     let bytes: Uint8Array | undefined;
     let note = "";
+    // The size of the file as given; the report is of its .lrc encoding when it is not one.
+    let sourceBytes = 0;
     if (format === "lrc") {
       try {
         bytes = await Deno.readFile(path);
@@ -46,10 +48,12 @@ export const inspectCommand: Command = {
       const { model, warnings } = await readModelFile(path);
       for (const w of warnings) io.err(`warning: ${w}\n`);
       bytes = encodeModel(model);
-      const size = (await Deno.stat(path)).size;
+      sourceBytes = (await Deno.stat(path)).size;
       note = `${format.toUpperCase()} file of ${
-        int(size)
+        int(sourceBytes)
       } bytes; the report is for its .lrc encoding`;
+    } else {
+      sourceBytes = bytes.length;
     }
     const r = await sizeReport(bytes, { name: path });
     const m = r.model;
@@ -59,6 +63,7 @@ export const inspectCommand: Command = {
           command: "inspect",
           file: path,
           format,
+          sourceBytes,
           fileBytes: r.fileBytes,
           gzipBytes: r.gzipBytes,
           denseFloat32Bytes: r.denseFloat32Bytes,

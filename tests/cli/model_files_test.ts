@@ -39,6 +39,7 @@ Deno.test("lrc inspect prints a size report whose parts add up to the file", asy
     assert.equal(code, 0);
     const r = JSON.parse(stdout);
     assert.equal(r.fileBytes, size);
+    assert.equal(r.sourceBytes, size);
     assert.equal(Object.values(r.parts as Record<string, number>).reduce((a, b) => a + b, 0), size);
     assert.equal(r.denseFloat32Bytes, 4 * (64 * 10 + 10));
     const text = await runCli(["inspect", `${dir}/m.lrc`]);
@@ -69,6 +70,11 @@ Deno.test("lrc inspect reads a JSON model saved under a .lrc name, as predict do
     const { file: _b, ...fromJsonName } = JSON.parse(json.stdout);
     assert.deepEqual(fromLrcName, fromJsonName);
     assert.equal(fromLrcName.format, "json");
+    // The report is of the .lrc encoding; the JSON also gives the size of the file itself, as the
+    // text does ("JSON file of N bytes"); it gave only the encoding's, as if it were the file's.
+    const size = (await Deno.stat(`${dir}/m.json`)).size;
+    assert.equal(fromJsonName.sourceBytes, size);
+    assert.notEqual(fromJsonName.fileBytes, size);
     const text = await runCli(["inspect", `${dir}/json.lrc`]);
     assert.match(
       text.stdout,
