@@ -53,13 +53,24 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     io.err(usage());
     return 2;
   }
+  const names = COMMANDS.map((c) => c.name).join(", ");
   if (name === "--help" || name === "-h" || name === "help") {
+    // `help COMMAND` (or `--help COMMAND`) is that command's --help; the command was dropped.
+    if (rest.length > 0) {
+      const command = COMMANDS.find((c) => c.name === rest[0]);
+      if (!command || rest.length > 1) {
+        io.err(`lrc: '${name}' takes one command; commands: ${names}\n`);
+        return 2;
+      }
+      io.out(commandHelp(command));
+      return 0;
+    }
     io.out(usage());
     return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    io.err(`lrc: unknown command '${name}'; commands: ${COMMANDS.map((c) => c.name).join(", ")}\n`);
+    io.err(`lrc: unknown command '${name}'; commands: ${names}\n`);
     return 2;
   }
   try {

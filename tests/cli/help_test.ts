@@ -1,0 +1,20 @@
+import assert from "node:assert/strict";
+import { runCli } from "../_helpers/assert_close.ts";
+
+Deno.test("lrc help COMMAND shows that command's help, as COMMAND --help does", async () => {
+  const help = await runCli(["help", "prune"]);
+  assert.equal(help.code, 0, help.stderr);
+  // It printed the list of commands, the 'prune' read and dropped.
+  assert.equal(help.stdout, (await runCli(["prune", "--help"])).stdout);
+  assert.match(help.stdout, /^Usage: deno task lrc prune /);
+  assert.equal((await runCli(["--help", "prune"])).stdout, help.stdout);
+  for (const argv of [["help", "prun"], ["help", "prune", "train"]]) {
+    const r = await runCli(argv);
+    assert.equal(r.code, 2, argv.join(" "));
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /^lrc: .*commands: train, prune/);
+  }
+  const all = await runCli(["help"]);
+  assert.equal(all.code, 0);
+  assert.match(all.stdout, /^Usage: deno task lrc <command> \[options\]/);
+});
