@@ -124,18 +124,24 @@ export function refuseUnused(
  * @param command The command.
  * @param argv The arguments after the command name.
  * @returns Typed getters.
- * @throws {UsageError} For an unknown option, a missing value, or a value not among the choices.
+ * @throws {UsageError} For an unknown option, a missing value, a value not among the choices, or
+ *   an option given twice.
  */
 export function parseCommandArgs(command: Command, argv: readonly string[]): ParsedArgs {
   const config: Record<string, { type: "string" | "boolean" }> = {};
   for (const [name, spec] of Object.entries(command.options)) config[name] = { type: spec.type };
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  let parsed: {
+    values: Record<string, string | boolean | undefined>;
+    positionals: string[];
+    tokens: { kind: string; name?: string }[];
+  };
   try {
     parsed = parseArgs({
       args: [...argv],
       options: config,
       strict: true,
       allowPositionals: true,
+      tokens: true,
     }) as typeof parsed;
   } catch (error) {
     const first = (error as Error).message.split("\n")[0];
@@ -163,6 +169,19 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
           : first.replace(/\. To specify.*$/, "") + hint
       }`,
     );
+  }
+  // The last of two values would win without a word (and "--sparsity 0.5 --sparsity 0.9" reads
+  // like a list, which is written "--sparsity 0.5,0.9").
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== "option" || token.name === undefined) continue;
+    if (seen.has(token.name)) {
+      throw new UsageError(
+        `Cannot parse arguments of '${command.name}': --${token.name} is given more than once; ` +
+          "give it once (a list is one comma-separated value)",
+      );
+    }
+    seen.add(token.name);
   }
   if (!command.positionals && parsed.positionals.length > 0) {
     const extra = parsed.positionals[0];

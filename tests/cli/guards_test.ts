@@ -17,6 +17,13 @@ Deno.test("commands refuse arguments that are not options, or options that do no
     ],
     [["compress", "data.csv.gz"], /unexpected argument 'data.csv.gz' \(name a data file/],
     [["predict", "--model", "m.json", "extra"], /unexpected argument 'extra'/],
+    // The last of two values won without a word; a list reads as one comma-separated value.
+    [
+      ["compress", "--sparsity", "0.5", "--sparsity", "0.9"],
+      /--sparsity is given more than once; give it once \(a list is one comma-separated value\)/,
+    ],
+    [["train", "--seed", "1", "--seed=2"], /--seed is given more than once/],
+    [["train", "--quiet", "--quiet"], /--quiet is given more than once/],
     // Refused before the files are looked for, so this holds where the package is absent too.
     [
       ["train", "--dataset", "fashion-mnist", "--test-fraction", "0.5"],
