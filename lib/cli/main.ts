@@ -74,7 +74,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return 2;
   }
   try {
-    const args = parseCommandArgs(command, rest);
+    // `-h` after a command, as after `lrc` (where it was the only place it worked).
+    const args = parseCommandArgs(command, rest.map((a) => a === "-h" ? "--help" : a));
     if (args.flag("help")) {
       io.out(commandHelp(command));
       return 0;

@@ -18,3 +18,12 @@ Deno.test("lrc help COMMAND shows that command's help, as COMMAND --help does", 
   assert.equal(all.code, 0);
   assert.match(all.stdout, /^Usage: deno task lrc <command> \[options\]/);
 });
+
+Deno.test("lrc COMMAND -h shows the command's help, as lrc -h shows lrc's", async () => {
+  // It was refused as "Unknown option '-h'" (exit 2) after a command.
+  const short = await runCli(["export", "-h"]);
+  assert.equal(short.code, 0, short.stderr);
+  assert.equal(short.stdout, (await runCli(["export", "--help"])).stdout);
+  assert.match(short.stdout, /^Usage: deno task lrc export /);
+  assert.equal((await runCli(["-h"])).stdout, (await runCli(["--help"])).stdout);
+});
