@@ -263,11 +263,14 @@ function budgetedSearch(
   }
   const levels = space.ladders.reduce((n, l) => n + l.length, 0);
   // Each level's float32 model (when included) and its quantized models (float16 has one
-  // width); the dense model is always tried, as the reference.
+  // width); the dense model is always tried, as the reference: it is one of them only when the
+  // float32 models are included and a level removes nothing.
   const perLevel = (space.includeFloat ? 1 : 0) +
     variants.reduce((n, v) => n + (v.template.kind === "float16" ? 1 : space.bits.length), 0) *
       space.training.length;
-  ctx.begin(levels * perLevel + (space.includeFloat ? 0 : 1));
+  const densePlanned = space.includeFloat &&
+    space.ladders.some((ladder) => ladder.some(removesNothing));
+  ctx.begin(levels * perLevel + (densePlanned ? 0 : 1));
 
   const dense = ctx.floatCandidate(ctx.denseBase);
   const bySize = budget.kind === "size";

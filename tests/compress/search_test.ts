@@ -261,3 +261,30 @@ Deno.test("the search's progress never goes back or past its total, and ends at 
   assert.ok(events.every((e) => e.done <= total));
   assert.equal(events.at(-1)!.done, total);
 });
+
+Deno.test("the search's count reaches its total with the last model when no level is the dense model", () => {
+  const events: { done: number; total: number; message: string }[] = [];
+  const s = createCompressionSession(digits.train, {
+    ...FAST,
+    onProgress: (p) => {
+      if (p.phase === "measuring") {
+        events.push({ done: p.done, total: p.total, message: p.message });
+      }
+    },
+  });
+  events.length = 0;
+  // The dense model is tried as the reference, but no sparsity is 0: it is one more model.
+  s.search({
+    sparsities: [0.5, 0.8],
+    methods: [{ kind: "uniform" }],
+    bits: [4, 8],
+    training: ["ptq"],
+    maxDrop: 0.05,
+  });
+  const total = events[0].total;
+  for (let i = 1; i < events.length - 1; i++) {
+    assert.ok(events[i].done > events[i - 1].done, `${events[i].message}: no progress`);
+  }
+  assert.equal(events.at(-2)!.done, total, events.at(-2)!.message);
+  assert.equal(events.at(-1)!.done, total);
+});
