@@ -20,7 +20,10 @@
  *    within budget in its smallest form already.
  * 4. The chosen model is the smallest file among all evaluated candidates within budget (ties:
  *    the first evaluated). The bound assumes that QAT does not store fewer codes than PTQ at the
- *    same width; the tests check the choice against a sweep of the whole space. With entropy
+ *    same width, which holds with a mask (the file stores the mask's codes); a model without one
+ *    stores only its codes that are not 0.0, and QAT may zero weights that PTQ keeps, so QAT is
+ *    bounded there by the file whose every code is 0.0. The tests check the choice against a
+ *    sweep of the whole space. With entropy
  *    coding the bound charges the codes their least possible size (QAT changes how well they
  *    compress), so fewer candidates are skipped.
  * Within budget means a validation accuracy at least the dense model's less `maxDrop`; with a
@@ -43,13 +46,14 @@
 import { assertInRange, checkOptionKeys, errorReason, exactKeys } from "../core/validate.ts";
 import { packedSize } from "../io/bitpack.ts";
 import { encodeModel, inspectModelFile } from "../io/model_file.ts";
-import { asFloatModel } from "../io/quantized.ts";
+import { asFloatModel, elementGroup } from "../io/quantized.ts";
 import { pairedAccuracyDifference, type PairedDifference } from "../metrics/paired.ts";
 import { predict } from "../model/predict.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
 import { quantizeModel } from "../quant/model.ts";
 import type { QuantizationMethod } from "../quant/quantize.ts";
-import type { Granularity, QuantizedModel } from "../quant/types.ts";
+import { zeroCode } from "../quant/grid.ts";
+import type { Granularity, QuantizedModel, QuantizedTensor } from "../quant/types.ts";
 import {
   type Base,
   candidateName,
@@ -380,12 +384,22 @@ function budgetedSearch(
   // quantization-aware training changes only the values, so this is the size to beat.
   // Entropy-coded codes have no such size: quantization-aware training changes their
   // distribution, so the bound charges them the least any stored codes take (an entropy-coded
-  // stream of one symbol, 9 bytes, or the packed codes if fewer).
+  // stream of one symbol, 9 bytes, or the packed codes if fewer). A model without a mask stores
+  // no code of 0.0, and quantization-aware training may zero weights that post-training
+  // quantization keeps: its bound is then the file whose every code is 0.0 (see
+  // `zeroCodesBound`). `bound` is the least of the trainings of the space.
   const mode = ctx.storage === "auto" ? "fold" : ctx.storage;
-  const boundOf = (model: LogisticModel, method: QuantizationMethod): number | null => {
+  const qat = space.training.includes("qat");
+  const boundOf = (
+    model: LogisticModel,
+    method: QuantizationMethod,
+  ): { ptq: number; bound: number } | null => {
     try {
       const q = quantizeModel(prepareStorage(model, mode), { method });
-      return fileSizeBound(storeQuantizedModel(q, mode, ctx.keepRecipe), ctx.entropy);
+      const stored = storeQuantizedModel(q, mode, ctx.keepRecipe);
+      const ptq = fileSizeBound(stored, ctx.entropy);
+      const bound = qat && !model.mask ? zeroCodesBound(stored, ctx.entropy) : ptq;
+      return { ptq, bound: Math.min(ptq, bound) };
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       return null;
@@ -407,7 +421,7 @@ function budgetedSearch(
       for (const bits of space.bits) {
         const at = methodAt(template, bits, granularity, space.methods);
         if ("reason" in at) continue;
-        const bytes = boundOf(model, at.method);
+        const bytes = boundOf(model, at.method)?.bound ?? null;
         if (bytes === null) continue;
         smallest = Math.min(smallest, bytes);
         break; // the lowest supported width of this method
@@ -459,7 +473,7 @@ function budgetedSearch(
       // trains further and can pass where the fine-tuned float model did not.
       // Every method and width of this level, smallest bound first; a candidate whose bound is
       // not below the best file so far cannot give a smaller file and is not made.
-      const queue: { method: QuantizationMethod; bound: number; label: string }[] = [];
+      const queue: { method: QuantizationMethod; ptq: number; bound: number; label: string }[] = [];
       for (const { template, granularity } of variants) {
         const widths = template.kind === "float16" ? [16] : space.bits;
         for (const bits of widths) {
@@ -469,16 +483,16 @@ function budgetedSearch(
             skip(label, at.reason, space.training.length);
             continue;
           }
-          const bound = boundOf(base.model, at.method);
-          if (bound === null) {
+          const bounds = boundOf(base.model, at.method);
+          if (bounds === null) {
             skip(label, "it cannot be quantized this way", space.training.length);
             continue;
           }
-          queue.push({ method: at.method, bound, label });
+          queue.push({ method: at.method, ...bounds, label });
         }
       }
       queue.sort((a, b) => a.bound - b.bound);
-      for (const { method, bound, label } of queue) {
+      for (const { method, ptq: ptqBound, bound, label } of queue) {
         const reason = ruledOut(bound);
         if (reason !== null) {
           smallestBound = Math.min(smallestBound, bound);
@@ -488,6 +502,13 @@ function budgetedSearch(
         let ptq: MeasuredCandidate | null = null;
         for (const training of space.training) {
           const name = candidateName(base, method, training);
+          // Without a mask, PTQ may be ruled out where QAT is not.
+          const ptqReason = training === "ptq" ? ruledOut(ptqBound) : null;
+          if (ptqReason !== null) {
+            smallestBound = Math.min(smallestBound, ptqBound);
+            skip(name, ptqReason);
+            continue;
+          }
           // QAT only where it could do better than PTQ: PTQ missed the target, or its file is
           // larger than the bound (a form QAT may avoid).
           if (
@@ -579,4 +600,23 @@ function budgetedSearch(
       bases,
     },
   };
+}
+
+/**
+ * The least file of a model without a mask quantized on a grid: every code at its group's code
+ * nearest 0.0, so that the file stores every code it can leave out. A file without a mask
+ * stores only the codes that are not 0.0, so quantization-aware training, which may zero weights
+ * that post-training quantization keeps, can give a smaller file than the post-training one.
+ *
+ * @param q The post-training quantized model, stored as the session stores it.
+ * @param entropy Whether files are entropy-coded.
+ * @returns A lower bound of the file of the model after QAT on the same grid.
+ */
+function zeroCodesBound(q: QuantizedModel, entropy: boolean): number {
+  const t = q.weights;
+  const codes = t.codes.slice();
+  for (let i = 0; i < codes.length; i++) {
+    codes[i] = zeroCode(t, elementGroup(t.granularity, i, t.cols));
+  }
+  return fileSizeBound({ ...q, weights: { ...t, codes } as QuantizedTensor }, entropy);
 }

@@ -288,3 +288,35 @@ Deno.test("the search's count reaches its total with the last model when no leve
   assert.equal(events.at(-2)!.done, total, events.at(-2)!.message);
   assert.equal(events.at(-1)!.done, total);
 });
+
+Deno.test("without a mask, the search does not take post-training quantization's file as quantization-aware training's least", () => {
+  // A dense model stores no code of 0.0, and quantization-aware training can zero weights that
+  // post-training quantization keeps: its file can be the smaller one.
+  const s = createCompressionSession(digits.train, { ...FAST, preprocessingStorage: "compact" });
+  const space = {
+    sparsities: [0],
+    methods: [{ kind: "uniform", scheme: "affine" }, { kind: "log2" }] as const,
+    bits: [4, 5],
+    granularities: ["class"] as const,
+    includeFloat: false,
+  };
+  const sweep = s.sweep(space);
+  const pairs = sweep.rows.filter((q) =>
+    q.quantization?.training === "qat" &&
+    sweep.rows.some((p) =>
+      p.quantization?.training === "ptq" && p.quantization.method === q.quantization!.method &&
+      p.bytes > q.bytes
+    )
+  );
+  assert.ok(pairs.length > 0, "a QAT file smaller than its PTQ twin");
+  for (const maxDrop of [0, 0.005, 0.01, 0.02]) {
+    const r = s.search({ ...space, maxDrop });
+    assert.equal(r.chosen.bytes, smallestFeasible(sweep, maxDrop), `budget ${maxDrop}`);
+  }
+  for (const maxBytes of [592, 600, 670]) {
+    const r = s.searchWithinBytes({ ...space, maxBytes });
+    const fits = [sweep.dense, ...sweep.rows].filter((row) => row.bytes <= maxBytes);
+    const best = Math.max(...fits.map((row) => row.validation.accuracy));
+    assert.equal(r.chosen.validation.accuracy, best, `${maxBytes} bytes`);
+  }
+});
