@@ -45,6 +45,7 @@
 
 import { assertInRange, checkOptionKeys, errorReason, exactKeys } from "../core/validate.ts";
 import { packedSize } from "../io/bitpack.ts";
+import { varintSize } from "../io/bytes.ts";
 import { encodeModel, inspectModelFile } from "../io/model_file.ts";
 import { asFloatModel, elementGroup } from "../io/quantized.ts";
 import { pairedAccuracyDifference, type PairedDifference } from "../metrics/paired.ts";
@@ -94,7 +95,8 @@ const MIN_ENTROPY_CODES = 9;
  * The size a search compares a candidate by before making it, from its post-training twin:
  * without entropy coding that file's length (QAT changes only the codes' values, not how many
  * are stored or their width); with it, the coded file with its codes charged the least any codes
- * take, since QAT changes how well they compress.
+ * take (and the length of their section written as for those), since QAT changes how well they
+ * compress.
  *
  * @param ptq The post-training quantized model, stored as the session stores it.
  * @param entropy Whether files are entropy-coded.
@@ -104,8 +106,13 @@ export function fileSizeBound(ptq: QuantizedModel, entropy: boolean): number {
   if (!entropy) return encodeModel(ptq).length;
   const file = encodeModel(ptq, { entropy: true });
   const { info } = inspectModelFile(file);
-  const packed = packedSize(info.stored, ptq.weights.bits);
-  return file.length - info.bytes.codes + Math.min(packed, MIN_ENTROPY_CODES);
+  const t = ptq.weights;
+  const least = Math.min(packedSize(info.stored, t.bits), MIN_ENTROPY_CODES);
+  // The weights section gives its length in a varint, which shrinks with the codes: its head
+  // (kind, bits, granularity, a codebook's levels) and the codes.
+  const head = 3 + (t.kind === "codebook" ? varintSize(t.levels) : 0);
+  const shrink = varintSize(head + info.bytes.codes) - varintSize(head + least);
+  return file.length - info.bytes.codes + least - shrink;
 }
 
 /**
