@@ -503,7 +503,7 @@ export interface SweepResult {
 export interface SearchOptions extends CompressionSpace {
   /**
    * The largest accepted drop of validation accuracy below the dense model's, as a fraction in
-   * [0, 1] (0.01 is one percentage point).
+   * [0, 1) (0.01 is one percentage point).
    * @default {0.01}
    */
   maxDrop?: number;
