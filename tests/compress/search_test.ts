@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   createCompressionSession,
+  type SearchOptions,
   type SearchResult,
   type SweepResult,
 } from "../../lib/compress/mod.ts";
@@ -206,7 +207,8 @@ Deno.test("bad search settings are refused with a message naming them", () => {
   assert.throws(() => s.search({ strategies: ["best" as "magnitude"] }), /unknown strategy 'best'/);
 });
 
-Deno.test("the search counts every planned model once: its count reaches the total before it finishes", () => {
+/** The search's measuring events for a search over `space` on a fresh session. */
+function measuringEvents(space: SearchOptions): { done: number; total: number; message: string }[] {
   const events: { done: number; total: number; message: string }[] = [];
   const s = createCompressionSession(digits.train, {
     ...FAST,
@@ -217,9 +219,27 @@ Deno.test("the search counts every planned model once: its count reaches the tot
     },
   });
   events.length = 0;
+  s.search(space);
+  return events;
+}
+
+/**
+ * Each step adds what it stands for, so the count never stalls at the total (an overcount) and
+ * reaches it before the finish (an undercount would leave the finish to jump).
+ */
+function assertCountReachesTotal(events: { done: number; total: number; message: string }[]) {
+  const total = events[0].total;
+  for (let i = 1; i < events.length - 1; i++) {
+    assert.ok(events[i].done > events[i - 1].done, `${events[i].message}: no progress`);
+  }
+  assert.equal(events.at(-2)!.done, total, events.at(-2)!.message);
+  assert.equal(events.at(-1)!.done, total);
+}
+
+Deno.test("the search counts every planned model once: its count reaches the total before it finishes", () => {
   // float16 (one width of the three), a width log2 cannot take, QAT after PTQ met the target,
   // and the dense level met again in the second ladder.
-  s.search({
+  assertCountReachesTotal(measuringEvents({
     sparsities: [0, 0.5],
     structures: ["weights", "features"],
     // (The second uniform resolves to the first: made once, planned and counted twice.)
@@ -232,15 +252,7 @@ Deno.test("the search counts every planned model once: its count reaches the tot
     bits: [4, 8, 9],
     training: ["ptq", "qat"],
     maxDrop: 0.1,
-  });
-  const total = events[0].total;
-  // Each step adds what it stands for, so the count never stalls at the total (an overcount)
-  // and reaches it before the finish (an undercount would leave the finish to jump).
-  for (let i = 1; i < events.length - 1; i++) {
-    assert.ok(events[i].done > events[i - 1].done, `${events[i].message}: no progress`);
-  }
-  assert.equal(events.at(-2)!.done, total, events.at(-2)!.message);
-  assert.equal(events.at(-1)!.done, total);
+  }));
 });
 
 Deno.test("the search's progress never goes back or past its total, and ends at it", () => {
@@ -263,30 +275,14 @@ Deno.test("the search's progress never goes back or past its total, and ends at 
 });
 
 Deno.test("the search's count reaches its total with the last model when no level is the dense model", () => {
-  const events: { done: number; total: number; message: string }[] = [];
-  const s = createCompressionSession(digits.train, {
-    ...FAST,
-    onProgress: (p) => {
-      if (p.phase === "measuring") {
-        events.push({ done: p.done, total: p.total, message: p.message });
-      }
-    },
-  });
-  events.length = 0;
   // The dense model is tried as the reference, but no sparsity is 0: it is one more model.
-  s.search({
+  assertCountReachesTotal(measuringEvents({
     sparsities: [0.5, 0.8],
     methods: [{ kind: "uniform" }],
     bits: [4, 8],
     training: ["ptq"],
     maxDrop: 0.05,
-  });
-  const total = events[0].total;
-  for (let i = 1; i < events.length - 1; i++) {
-    assert.ok(events[i].done > events[i - 1].done, `${events[i].message}: no progress`);
-  }
-  assert.equal(events.at(-2)!.done, total, events.at(-2)!.message);
-  assert.equal(events.at(-1)!.done, total);
+  }));
 });
 
 Deno.test("without a mask, the search does not take post-training quantization's file as quantization-aware training's least", () => {
