@@ -14,6 +14,7 @@ import {
   assertMatrix,
   checkOptionKeys,
   describe,
+  errorReason,
   exactKeys,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -204,12 +205,25 @@ export function iterativePrune(
   const rounds: PruneRound[] = [];
   let current = model;
   sparsities.forEach((sparsity, r) => {
-    const pruned = pruneModel(current, {
-      fraction: sparsity,
-      scope: options.scope,
-      scores: scorer(current),
-      compensate: options.compensate,
-    });
+    let pruned: LogisticModel;
+    try {
+      pruned = pruneModel(current, {
+        fraction: sparsity,
+        scope: options.scope,
+        scores: scorer(current),
+        compensate: options.compensate,
+      });
+    } catch (error) {
+      // Which round, and why: a round below the given model's own mask was refused in the
+      // mask's words ("the previous mask already removes 384 entries, more than the 320 ...").
+      if (!(error instanceof RangeError)) throw error;
+      throw new RangeError(
+        `Cannot ${action}: round ${r + 1} (sparsities[${r}] = ${sparsity}): ${errorReason(error)}` +
+          (r === 0 && model.mask
+            ? "; the given model is pruned already: start the rounds above it"
+            : ""),
+      );
+    }
     const retrained = fineTune(pruned, data, options.fineTune);
     const round: PruneRound = { round: r + 1, sparsity, pruned, retrained };
     rounds.push(round);

@@ -254,3 +254,29 @@ Deno.test("gradual pruning names the epochs when they are out of range", () => {
     );
   }
 });
+
+Deno.test("iterative pruning names the round a given model's own mask rules out", () => {
+  // 60 % of 640 weights are pruned already; a first round at 50 % asks for 320 removed. It was
+  // refused in the mask's words alone, naming neither the round nor iterative pruning.
+  const pruned = pruneModel(dense, { fraction: 0.6 });
+  assert.throws(
+    () =>
+      iterativePrune(pruned, digits, {
+        sparsities: [0.5, 0.7],
+        fineTune: { optimizer: { kind: "lbfgs", maxIterations: 2 } },
+      }),
+    {
+      name: "RangeError",
+      message: "Cannot prune iteratively: round 1 (sparsities[0] = 0.5): the previous mask " +
+        "already removes 384 entries, more than the 320 requested; a mask never revives removed " +
+        "weights; the given model is pruned already: start the rounds above it",
+    },
+  );
+  // Rounds above it run, and keep its mask.
+  const { model } = iterativePrune(pruned, digits, {
+    sparsities: [0.7],
+    fineTune: { optimizer: { kind: "lbfgs", maxIterations: 2 } },
+  });
+  for (let i = 0; i < 640; i++) if (pruned.mask![i] === 0) assert.equal(model.mask![i], 0);
+  assert.equal(zerosOf(model.mask!), Math.round(0.7 * 640));
+});
