@@ -44,7 +44,8 @@ function usage(): string {
  *
  * @param argv Arguments: the command, then its options.
  * @param io Where to write; defaults to the process's standard streams.
- * @returns The exit code: 0 on success, 1 for a failure, 2 for a usage error.
+ * @returns The exit code: 0 on success, 1 for a failure, 2 for a usage error, 141 (as for
+ *   SIGPIPE) when the reader of the output has closed it.
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
@@ -82,6 +83,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     return await command.run(args, io);
   } catch (error) {
+    // The reader of stdout went away (`lrc inspect m.lrc | head -1`): stop without a word, as a
+    // process killed by SIGPIPE does (128 + 13), rather than report the reader's choice as ours.
+    if (error instanceof Deno.errors.BrokenPipe) return 141;
     if (Deno.env.get("LRC_DEBUG") === "1") console.error(error);
     const message = error instanceof Error ? error.message : String(error);
     // One line: a line break in the message (a quoted CSV cell, say) is shown escaped.

@@ -27,3 +27,19 @@ Deno.test("lrc COMMAND -h shows the command's help, as lrc -h shows lrc's", asyn
   assert.match(short.stdout, /^Usage: deno task lrc export /);
   assert.equal((await runCli(["-h"])).stdout, (await runCli(["--help"])).stdout);
 });
+
+Deno.test("lrc stops without a word when the reader of its output has gone (exit 141, as SIGPIPE)", async () => {
+  const { main } = await import("../../lib/cli/main.ts");
+  let stderr = "";
+  const code = await main(["train", "--max-iterations", "5"], {
+    out: () => {
+      throw new Deno.errors.BrokenPipe("Broken pipe (os error 32)");
+    },
+    err: (t) => void (stderr += t),
+    interactive: false,
+  });
+  // It reported "lrc train: Broken pipe (os error 32)" with exit 1, breaking the one-line
+  // "lrc <command>: Cannot ..." form for a choice of the reader's.
+  assert.equal(code, 141);
+  assert.doesNotMatch(stderr, /Broken pipe/);
+});
