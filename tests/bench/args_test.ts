@@ -47,6 +47,9 @@ Deno.test("bench values are checked before any work", async () => {
         /--sections is given twice/,
       ],
       ["quant", ["--quick", "--quick"], /--quick is given twice/],
+      // A rows file is written at the end of a long run: one that cannot be written was only
+      // found then, and the rows lost.
+      ["compress", ["--rows", "/nonexistent/dir/rows.jsonl"], /cannot write --rows/],
       // The internal child mode checks what it is told to run before any work.
       ["train", ["--child", "foo"], /--child is internal/],
       ["csv", ["--child", "foo", "/nonexistent"], /--child is internal/],

@@ -84,6 +84,18 @@ if (SCHEDULE.length !== 1) {
   console.error("bench:compress: --schedule takes one of auto, one-shot, iterative");
   Deno.exit(2);
 }
+// The rows are written at the end of a run of many minutes: a file that cannot be written is
+// refused before any work (opened without truncating, so an earlier run's rows stay until then).
+if (ROWS_FILE !== undefined) {
+  try {
+    Deno.openSync(ROWS_FILE, { write: true, create: true }).close();
+  } catch (error) {
+    console.error(
+      `bench:compress: cannot write --rows '${ROWS_FILE}': ${(error as Error).message}`,
+    );
+    Deno.exit(2);
+  }
+}
 const log = (text: string) => console.error(text);
 const out = (text: string) => {
   if (!JSON_OUT) console.log(text);
