@@ -575,6 +575,8 @@ async function main(): Promise<void> {
     readUint8InputsMs: limit.readBytesMs,
     float32KernelInCacheMultiplyAddsPerSecond: limit.floatRate,
     int8KernelInCacheMultiplyAddsPerSecond: limit.int8Rate,
+    /** The int8 kernel's path, which the table names with its rate. */
+    int8KernelPath: limit.int8Path,
   };
   if (json) {
     for (const r of rows) console.log(JSON.stringify(r));
