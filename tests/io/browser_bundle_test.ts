@@ -163,14 +163,13 @@ Deno.test({
       const worker = `import * as L from "./lrcompress.js";
 self.onmessage = ({ data: [files, xs, rows, cols] }) => {
   const x = L.matrix(Float32Array.from(xs), rows, cols);
-  const t0 = performance.now();
   const labels = files.map((bytes) => {
     const model = L.decodeModel(Uint8Array.from(bytes));
     return Array.from(model.kind === "quantized-logistic-regression"
       ? L.quantizedPredict(model, x, { threads: 2 })
       : L.predict(model, x, { threads: 2 }));
   });
-  self.postMessage({ labels, ms: performance.now() - t0, isolated: self.crossOriginIsolated });
+  self.postMessage({ labels, isolated: self.crossOriginIsolated });
 };`;
       const headers = {
         "Cross-Origin-Opener-Policy": "same-origin",
@@ -198,7 +197,7 @@ self.onmessage = ({ data: [files, xs, rows, cols] }) => {
       await isolated.goto("https://lrc.test/");
       const inWorker = await isolated.evaluate(async (message) => {
         const w = new Worker("/worker.js", { type: "module" });
-        const reply = new Promise<{ labels: number[][]; ms: number; isolated: boolean }>(
+        const reply = new Promise<{ labels: number[][]; isolated: boolean }>(
           (resolve, reject) => {
             w.onmessage = (e) => resolve(e.data);
             w.onerror = (e) => reject(new Error(e.message));
@@ -217,7 +216,6 @@ self.onmessage = ({ data: [files, xs, rows, cols] }) => {
           )
         ),
       );
-      assert.ok(inWorker.ms < 5_000, `${inWorker.ms} ms`);
       assert.deepEqual(refused, []);
       assert.deepEqual(failures, []);
       // The pruned files store only the kept weights (the bundle reads the sparse forms).

@@ -3,15 +3,13 @@ import { byteTicks, paretoFigure } from "../../lib/plot/compression.ts";
 
 Deno.test("paretoFigure refuses an infinite size at once", () => {
   // It was accepted, and counting the log axis's ticks up to infinity ran for about 25 seconds
-  // and gigabytes of memory before failing with "Invalid array length".
-  const started = performance.now();
+  // and gigabytes of memory before failing with "Invalid array length" (not this message).
   assert.throws(
     () => paretoFigure([{ bytes: Infinity, accuracy: 0.5 }, { bytes: 100, accuracy: 0.6 }]),
     (e: unknown) =>
       e instanceof RangeError && e.message ===
         "Cannot plot Pareto front: points[0].bytes must be finite, got Infinity",
   );
-  assert.ok(performance.now() - started < 1000);
 });
 
 Deno.test("paretoFigure draws a single subnormal size with plotly's ticks", () => {
