@@ -1,7 +1,8 @@
 /**
  * CSV loading into a numeric matrix plus class labels. The CSV grammar (quotes, embedded commas
  * and newlines, LF, CRLF or CR line ends in any mix, byte-order marks) is handled by the
- * `csv-parse` package; this module is the only place that imports it, so it can be swapped.
+ * `csv-parse` package; this module and `csv_stream.ts` (for a streamed file's header line) are
+ * the only places that import it, so it can be swapped.
  *
  * Records are turned into numbers one at a time as the parser produces them, so memory holds the
  * numeric matrix (8 bytes per value, 4 with `dtype: "float32"`) and one class index per row, not
