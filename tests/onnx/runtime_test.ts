@@ -51,7 +51,27 @@ Deno.test({
   name: `runOnnx names its input as told and refuses a non-matrix${skip}`,
   ignore: problem !== null,
   fn: async () => {
-    await assert.rejects(() => runOnnx(exportOnnx(model), split.xTest, { inputName: "x" }));
+    const bytes = exportOnnx(model);
+    // Refused for the name, before onnxruntime runs: without the check, session.run refused the
+    // feed with a RangeError of its own and a bare rejects() passed all the same.
+    await assert.rejects(
+      () => runOnnx(bytes, split.xTest, { inputName: "x" }),
+      (e: Error) => {
+        assert.ok(e instanceof TypeError, String(e));
+        assert.equal(
+          e.message,
+          "Cannot run ONNX model: the graph has no input 'x'; its inputs are 'input' " +
+            "(give inputName)",
+        );
+        return true;
+      },
+    );
+    // The name exportOnnx writes, given explicitly, feeds x: lrcompress's probabilities come out.
+    const named = await runOnnx(bytes, split.xTest, { inputName: "input" });
+    const p = predictProba(model, split.xTest).data;
+    const o = named.probabilities.data as Float32Array;
+    assert.equal(o.length, p.length);
+    assert.ok(p.every((v, i) => Math.abs(v - o[i]) < 2e-5));
     // deno-lint-ignore no-explicit-any
     await assert.rejects(() => runOnnx(exportOnnx(model), [1, 2] as any), TypeError);
   },
