@@ -214,5 +214,9 @@ Deno.test("scorers reject data that does not fit the model", () => {
   assert.throws(() => taylorScores(model, { x: x2, y: Int32Array.from([0]) }), RangeError);
   const x3 = { data: new Float64Array(2), rows: 1, cols: 2 };
   assert.throws(() => taylorScores(model, { x: x3, y: Int32Array.from([2]) }), RangeError);
-  assert.throws(() => lossDerivatives(model, { x: x3, y: Int32Array.from([0]) }, { l2: -1 }));
+  // The documented RangeError, for l2 itself (a bare throws() took any error, of any type).
+  assert.throws(
+    () => lossDerivatives(model, { x: x3, y: Int32Array.from([0]) }, { l2: -1 }),
+    /^RangeError: Cannot compute loss derivatives: l2 must be a number >= 0, got -1$/,
+  );
 });
