@@ -169,15 +169,31 @@ Deno.test("masked training keeps masked weights exactly zero with every optimise
 
 Deno.test("onEpochEnd may clear mask entries and they stay zero afterwards", () => {
   const nw = 10 * 64;
-  const cleared: number[] = [];
+  const cleared: number[] = [], epochs: number[] = [];
+  let liveWhenCleared = 0;
   const { model } = fit(digits.x, digits.y, {
     optimizer: { kind: "sgd", epochs: 4 },
     mask: new Uint8Array(nw).fill(1),
-    onEpochEnd: ({ epoch, mask }) => {
-      if (epoch === 2) { for (let i = 0; i < nw; i += 2) (mask![i] = 0, cleared.push(i)); }
+    onEpochEnd: ({ epoch, weights, mask }) => {
+      epochs.push(epoch);
+      if (epoch === 2) {
+        for (let i = 0; i < nw; i += 2) {
+          if (weights[i] !== 0) liveWhenCleared++;
+          mask![i] = 0;
+          cleared.push(i);
+        }
+      }
     },
   });
-  for (const i of cleared) assert.equal(model.weights.data[i], 0);
+  // The hook ran once per epoch (1-based) and cleared weights that had trained to non-zero
+  // values: without this, a hook never called left `cleared` empty and the loop below checked
+  // nothing.
+  assert.deepEqual(epochs, [1, 2, 3, 4]);
+  assert.equal(cleared.length, nw / 2);
+  assert.ok(liveWhenCleared > nw / 4, `${liveWhenCleared} of the cleared weights were non-zero`);
+  for (const i of cleared) assert.equal(model.weights.data[i], 0, `weight ${i}`);
+  // The others were not cleared: some are still non-zero.
+  assert.ok(model.weights.data.some((w, i) => i % 2 === 1 && w !== 0));
 });
 
 Deno.test("weightTransform is used in the forward pass and its backward in the update", () => {
