@@ -26,7 +26,14 @@ Deno.test("an L1 path from lambda max down gains weights, with exact zeros on th
   assert.deepEqual(path.map((p) => p.lambda), lambdas);
   for (let i = 1; i < path.length; i++) assert.ok(path[i].sparsity <= path[i - 1].sparsity);
   assert.ok(path[0].sparsity > 0.7 && path[3].sparsity < 0.5);
-  assert.throws(() => l1Path(data.x, data.y, { lambdas: [-1] }), RangeError);
+  // A negative strength anywhere in the list is refused before the first fit (a bare RangeError
+  // was also fit's own refusal of lambda -1, so the test passed without l1Path's check).
+  let points = 0;
+  assert.throws(
+    () => l1Path(data.x, data.y, { lambdas: [0.5 * top, -1], onPoint: () => void points++ }),
+    /^RangeError: Cannot train an L1 path: lambdas\[1\] must be a number >= 0, got -1$/,
+  );
+  assert.equal(points, 0, "a point was trained before the refusal");
 });
 
 Deno.test("an L1 path keeps the classes, names, link and preprocessing it is given at every point", async () => {
