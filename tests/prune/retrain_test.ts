@@ -119,7 +119,12 @@ Deno.test("iterative pruning nests its masks and retrains between rounds", () =>
   assert.ok(
     accuracy(digits.y, predict(model, digits.x)) > accuracy(digits.y, predict(oneShot, digits.x)),
   );
-  assert.throws(() => iterativePrune(dense, digits, { sparsities: [0.5, 0.4] }), RangeError);
+  // Refused up front, naming the round (a bare RangeError was also pruneModel's "never revives"
+  // in round 2, after round 1 had been pruned and fine-tuned).
+  assert.throws(
+    () => iterativePrune(dense, digits, { sparsities: [0.5, 0.4] }),
+    /^RangeError: Cannot prune iteratively: sparsities\[1\] must be a number in \[0\.5, 1\], got 0\.4$/,
+  );
 });
 
 Deno.test("gradual pruning with early stopping returns weights that obey the final mask", () => {
