@@ -120,7 +120,12 @@ Deno.test("bad strategies, sparsities, scopes and data are refused", () => {
     () => pruneSweep(dense, data, { strategies: ["size" as any] }),
     { name: "RangeError", message: /unknown strategy 'size'/ },
   );
-  assert.throws(() => pruneSweep(dense, data, { sparsities: [1.5] }), RangeError);
+  // Refused by the sweep before any model is pruned (a bare RangeError was also pruneMask's
+  // refusal of fraction 1.5, reached after the rows before it were measured).
+  assert.throws(
+    () => pruneSweep(dense, data, { sparsities: [0.5, 1.5] }),
+    /^RangeError: Cannot run pruning sweep: sparsity must be a number in \[0, 1\], got 1\.5$/,
+  );
   // Refused whatever the strategies (it passed when obd was not among them).
   assert.throws(
     () => pruneSweep(dense, data, { strategies: ["magnitude"], sparsities: [0.5], l2: -1 }),
@@ -137,8 +142,11 @@ Deno.test("bad strategies, sparsities, scopes and data are refused", () => {
     () => pruneSweep(dense, data, { strategies: "magnitude" as any }),
     /^TypeError: Cannot run pruning sweep: strategies must be an array, got /,
   );
-  // deno-lint-ignore no-explicit-any
-  assert.throws(() => pruneSweep(dense, data, { scope: "row" as any }), RangeError);
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => pruneSweep(dense, data, { scope: "row" as any }),
+    /^RangeError: Cannot run pruning sweep: scope must be global or per-class, got 'row'$/,
+  );
   const narrow = { x: { data: new Float64Array(4), rows: 2, cols: 2 }, y: Int32Array.of(0, 1) };
   assert.throws(() => pruneSweep(dense, { train, test: narrow }), TypeError);
   // deno-lint-ignore no-explicit-any
