@@ -99,15 +99,23 @@ Deno.test("missing training data, bad bit widths and bad data are refused before
     name: "RangeError",
     message: /entry 'qat' trains, but data.train is missing/,
   });
-  assert.throws(() => quantizationSweep(model, { test }, { bits: [17] }), RangeError);
+  // Refused by the sweep's plan, before the 8-bit rows are measured (a bare RangeError was also
+  // quantizeModel's, reached after them).
+  let measured = 0;
+  assert.throws(
+    () => quantizationSweep(model, { test }, { bits: [8, 17], onProgress: () => measured++ }),
+    /^RangeError: Cannot run quantization sweep: bits must be an integer in \[1, 16\], got 17$/,
+  );
   assert.throws(
     () =>
       quantizationSweep(model, { test }, {
         entries: [{ name: "log", method: { kind: "log2" } }],
-        bits: [9],
+        bits: [8, 9],
+        onProgress: () => measured++,
       }),
-    RangeError,
+    /^RangeError: Cannot run quantization sweep: bits must be an integer in \[1, 8\], got 9$/,
   );
+  assert.equal(measured, 0);
   // k-means at 8 bits needs 256 distinct weights; a 1 x 30 model has 30. The default sweep
   // used to compute 18 rows before it failed on the k-means line.
   const cancer = await loadEmbedded("breast-cancer");
