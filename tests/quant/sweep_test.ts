@@ -135,7 +135,13 @@ Deno.test("missing training data, bad bit widths and bad data are refused before
   );
   assert.equal(done, 0);
   const wrong = { x: { data: new Float64Array(3), rows: 1, cols: 3 }, y: Int32Array.of(0) };
-  assert.throws(() => quantizationSweep(model, { test: wrong }), TypeError);
+  // The sweep names the data at fault before quantizing (a bare TypeError was also the
+  // predictor's, reached after the first model was quantized).
+  assert.throws(
+    () => quantizationSweep(model, { test: wrong }, { onProgress: () => measured++ }),
+    /^TypeError: Cannot run quantization sweep: data\.test\.x has 3 columns, the model 64$/,
+  );
+  assert.equal(measured, 0);
   const badLabels = { x: test.x, y: new Int32Array(test.x.rows).fill(12) };
   assert.throws(() => quantizationSweep(model, { test: badLabels }), RangeError);
 });
