@@ -148,7 +148,12 @@ Deno.test("bad strategies, sparsities, scopes and data are refused", () => {
     /^RangeError: Cannot run pruning sweep: scope must be global or per-class, got 'row'$/,
   );
   const narrow = { x: { data: new Float64Array(4), rows: 2, cols: 2 }, y: Int32Array.of(0, 1) };
-  assert.throws(() => pruneSweep(dense, { train, test: narrow }), TypeError);
+  // The sweep checks the test data before pruning (a bare TypeError was also the predictor's,
+  // reached after the first model was pruned).
+  assert.throws(
+    () => pruneSweep(dense, { train, test: narrow }),
+    /^TypeError: Cannot run pruning sweep: the model takes 64 features, data\.x has 2$/,
+  );
   // deno-lint-ignore no-explicit-any
   assert.throws(() => pruneSweep(dense, null as any), TypeError);
 });
