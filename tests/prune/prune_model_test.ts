@@ -112,7 +112,11 @@ Deno.test("per-class soft thresholding uses one step per class row", () => {
 });
 
 Deno.test("pruneModel checks its scores and target", () => {
-  assert.throws(() => pruneModel(rawModel, {}), RangeError);
+  // pruneModel's own check (a bare RangeError was also pruneMask's, "Cannot prune: ...").
+  assert.throws(
+    () => pruneModel(rawModel, {}),
+    /^RangeError: Cannot prune model: give exactly one of fraction, count or threshold, got none$/,
+  );
   assert.throws(
     () =>
       pruneModel(rawModel, { count: 1, scores: { data: new Float64Array(3), rows: 1, cols: 3 } }),
