@@ -464,7 +464,12 @@ for (
 
 Deno.test("a JSON of coefficients with the wrong shapes or values is refused", () => {
   assert.throws(() => modelFromCoefficients("{"), /Cannot import 'coefficients': not JSON/);
-  assert.throws(() => modelFromCoefficients({ coef: [[1, 2]], intercept: [0, 1] }), RangeError);
+  // Named as the intercept's length (a bare RangeError was also a later check's, reached with
+  // this one removed).
+  assert.throws(
+    () => modelFromCoefficients({ coef: [[1, 2]], intercept: [0, 1] }),
+    /^RangeError: Cannot import 'coefficients': intercept has 2 values for 1 coef rows$/,
+  );
   assert.throws(
     () => modelFromCoefficients({ coef: [[1, 2], [3]], intercept: [0, 1] }),
     /same, non-zero length/,
