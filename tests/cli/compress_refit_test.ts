@@ -203,7 +203,7 @@ Deno.test("compress --refit: the search line's time is the search's, the refit's
   assert.equal(r.code, 0, r.stderr);
   const search = Number(r.stdout.match(/^search .*, ([\d.]+) s$/m)![1]);
   const refit = Number(r.stdout.match(/^refit .*?, ([\d.]+) s; /m)![1]);
-  // The refit trains for about a second here; with the search line counting it too, the sum
+  // The refit takes 0.7 s here; with the search line counting it too, the sum
   // exceeded the run's time by that much. (No duration is asserted: on a machine fast enough to
   // refit within 0.1 s the check holds either way.) Each is rounded to 0.1 s.
   assert.ok(search + refit <= wall + 0.1, `search ${search} s + refit ${refit} s > ${wall} s`);
