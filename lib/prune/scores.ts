@@ -355,22 +355,29 @@ export function obdScores(
  * @param model The model.
  * @param data Labelled data, `x` of shape `(nSamples, nFeatures)`.
  * @param action What the caller was doing, for messages.
+ * @param name The data's name in messages (`"data.test"` for a function that takes two sets).
  * @throws {TypeError} If the model is malformed or `x` does not have its number of features.
  * @throws {RangeError} If `x` is empty or holds NaN or Infinity, or a label is out of range.
  */
-export function checkSamples(model: LogisticModel, data: Samples, action: string): void {
+export function checkSamples(
+  model: LogisticModel,
+  data: Samples,
+  action: string,
+  name = "data",
+): void {
   validateModel(model, action);
   if (typeof data !== "object" || data === null) {
-    throw new TypeError(`Cannot ${action}: data must be an object { x, y }`);
+    throw new TypeError(`Cannot ${action}: ${name} must be an object { x, y }`);
   }
-  assertMatrix(action, "data.x", data.x);
+  assertMatrix(action, `${name}.x`, data.x);
   if (data.x.cols !== model.weights.cols) {
     throw new TypeError(
-      `Cannot ${action}: the model takes ${model.weights.cols} features, data.x has ${data.x.cols}`,
+      `Cannot ${action}: the model takes ${model.weights.cols} features, ${name}.x has ` +
+        `${data.x.cols}`,
     );
   }
-  if (data.x.rows === 0) throw new RangeError(`Cannot ${action}: data.x has no rows`);
-  assertFinite(action, "data.x", data.x.data, data.x.cols);
+  if (data.x.rows === 0) throw new RangeError(`Cannot ${action}: ${name}.x has no rows`);
+  assertFinite(action, `${name}.x`, data.x.data, data.x.cols);
   assertLabels(action, data.y, data.x.rows, model.classes.length);
 }
 

@@ -144,8 +144,8 @@ export function pruneSweep(
   if (typeof data !== "object" || data === null) {
     throw new TypeError(`Cannot ${action}: data must be an object { train, test }`);
   }
-  checkSamples(model, data.train, action);
-  checkSamples(model, data.test, action);
+  checkSamples(model, data.train, action, "data.train");
+  checkSamples(model, data.test, action, "data.test");
   const strategies = options.strategies ?? PRUNE_STRATEGIES;
   const sparsities = options.sparsities ?? [0.5, 0.7, 0.8, 0.9, 0.95, 0.98];
   // Arrays: a string was iterated by character ("unknown strategy 'm'"), a number not at all.

@@ -152,8 +152,13 @@ Deno.test("bad strategies, sparsities, scopes and data are refused", () => {
   // reached after the first model was pruned).
   assert.throws(
     () => pruneSweep(dense, { train, test: narrow }),
-    /^TypeError: Cannot run pruning sweep: the model takes 64 features, data\.x has 2$/,
+    /^TypeError: Cannot run pruning sweep: the model takes 64 features, data\.test\.x has 2$/,
+  );
+  // Each set by its name (both read "data.x has 2").
+  assert.throws(
+    () => pruneSweep(dense, { train: narrow, test }),
+    /^TypeError: Cannot run pruning sweep: the model takes 64 features, data\.train\.x has 2$/,
   );
   // deno-lint-ignore no-explicit-any
-  assert.throws(() => pruneSweep(dense, null as any), TypeError);
+  assert.throws(() => pruneSweep(dense, null as any), /^TypeError: Cannot run pruning sweep: /);
 });
