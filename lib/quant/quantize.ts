@@ -560,6 +560,26 @@ export function checkMask(
 }
 
 /**
+ * The fewest distinct kept values of any group: how many k-means levels every group can take.
+ *
+ * @param values The matrix.
+ * @param granularity The grouping.
+ * @param mask The mask or `null`.
+ * @returns The least number of distinct kept values over the groups.
+ */
+export function fewestDistinct(
+  values: Matrix,
+  granularity: Granularity,
+  mask: Uint8Array | null,
+): number {
+  let fewest = Infinity;
+  for (let g = 0; g < groupCount(granularity, values.rows, values.cols); g++) {
+    fewest = Math.min(fewest, countDistinct(groupValues(values, granularity, g, mask).sort()));
+  }
+  return fewest;
+}
+
+/**
  * Gathers the values of one group (kept elements only).
  *
  * @param values The matrix.

@@ -18,8 +18,7 @@ import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { dequantizeModel, quantizedSize, quantizeModel } from "./model.ts";
 import { QAT_OPTION_KEYS, type QatOptions, quantizationAwareTraining } from "./qat.ts";
-import { type QuantizationMethod, resolveMethod } from "./quantize.ts";
-import { groupCount, groupOf } from "./grid.ts";
+import { fewestDistinct, type QuantizationMethod, resolveMethod } from "./quantize.ts";
 import type { Granularity, QuantizedModel } from "./types.ts";
 import type { Samples } from "../prune/scores.ts";
 
@@ -155,6 +154,8 @@ export function quantizationSweep(
   checkOptionKeys(action, options.qat, SWEEP_QAT_OPTION_KEYS, "qat");
   const entries = options.entries ?? DEFAULT_ENTRIES;
   const plan: { entry: QuantizationSweepEntry; method: QuantizationMethod; bits: number }[] = [];
+  // The fewest distinct kept weights of a group, per granularity (computed once each).
+  const distinctBy = new Map<Granularity, number>();
   for (const entry of entries) {
     checkOptionKeys(action, entry, ENTRY_KEYS, `entry '${entry.name}'`);
     if (typeof entry?.name !== "string") {
@@ -185,7 +186,11 @@ export function quantizationSweep(
       if (resolved.kind === "kmeans") {
         // k-means needs as many distinct weights per group as levels: refused now, not after
         // the rows before it are done.
-        const distinct = fewestDistinct(model, resolved.granularity);
+        let distinct = distinctBy.get(resolved.granularity);
+        if (distinct === undefined) {
+          distinct = fewestDistinct(model.weights, resolved.granularity, model.mask ?? null);
+          distinctBy.set(resolved.granularity, distinct);
+        }
         if (distinct < resolved.levels) {
           throw new RangeError(
             `Cannot ${action}: entry '${entry.name}' at ${bits} bits needs ${resolved.levels} ` +
@@ -217,21 +222,6 @@ export function quantizationSweep(
     options.onProgress?.(row, rows.length, plan.length);
   }
   return rows;
-}
-
-/** The fewest distinct kept (unmasked) weights of a group of the model's weights. */
-function fewestDistinct(model: LogisticModel, granularity: Granularity): number {
-  const { rows, cols, data } = model.weights;
-  const sets = Array.from({ length: groupCount(granularity, rows, cols) }, () => new Set<number>());
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const idx = i * cols + j;
-      if (!model.mask || model.mask[idx] === 1) sets[groupOf(granularity, i, j)].add(data[idx]);
-    }
-  }
-  let fewest = Infinity;
-  for (const set of sets) fewest = Math.min(fewest, set.size);
-  return fewest;
 }
 
 function checkData(action: string, model: LogisticModel, name: string, d: Samples): void {
