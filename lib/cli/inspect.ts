@@ -4,7 +4,7 @@
  * @module
  */
 
-import { encodeModel } from "../io/model_file.ts";
+import { encodeModel, jsonStart } from "../io/model_file.ts";
 import { sizeReport } from "../io/size_report.ts";
 import { SIZE_CATEGORIES } from "../io/bytes.ts";
 import { type Command, UsageError } from "./args.ts";
@@ -39,7 +39,7 @@ export const inspectCommand: Command = {
         throw new TypeError(`Cannot read model file '${path}': ${(error as Error).message}`);
       }
       // A JSON model saved under a .lrc name is read as JSON, as predict and export read it.
-      if (new TextDecoder().decode(bytes.subarray(0, 64)).trimStart().startsWith("{")) {
+      if (bytes[jsonStart(bytes)] === 0x7b) {
         format = "json";
         bytes = undefined;
       }

@@ -539,8 +539,7 @@ function parseModelFile(
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError(`${prefix}: expected a Uint8Array of bytes`);
   }
-  const maxWeights = options.maxWeights ?? 2 ** 25;
-  assertInRange("read model file", "maxWeights", maxWeights, 1, 2 ** 32, true);
+  const maxWeights = maxWeightsOf(options);
   const syntax = (reason: string) => new SyntaxError(`${prefix}: ${reason}`);
   const len = bytes.length;
   const magicLen = Math.min(len, MODEL_FILE_MAGIC.length);
@@ -642,11 +641,8 @@ function parseModelFile(
   const cols = m.varint("number of features");
   if (cols < 1) throw m.syntax("the model has no features");
   const rows = outputCount(link, nClasses);
-  if (rows * cols > maxWeights) {
-    throw m.range(
-      `${rows} x ${cols} = ${rows * cols} weights exceed the limit of ${maxWeights} (maxWeights)`,
-    );
-  }
+  const over = overCap(rows, cols, maxWeights);
+  if (over !== null) throw m.range(over);
   const modelFlags = m.u8("model flags");
   if (modelFlags > 1) throw m.syntax(`unknown model flags ${modelFlags}`);
   const hasMask = modelFlags === 1;
@@ -1071,10 +1067,7 @@ export async function loadModel(
       cause: error,
     });
   }
-  // A UTF-8 byte order mark (as Windows editors write) may precede JSON; TextDecoder drops it.
-  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  let first = bom ? 3 : 0;
-  while (first < bytes.length && [0x20, 0x09, 0x0a, 0x0d].includes(bytes[first])) first++;
+  const first = jsonStart(bytes);
   const binary = MODEL_FILE_MAGIC.every((b, i) => bytes[i] === b);
   if (bytes[first] !== 0x7b && !binary && /\.json$/i.test(path)) {
     throw new SyntaxError(
@@ -1084,8 +1077,7 @@ export async function loadModel(
     );
   }
   if (bytes[first] === 0x7b) {
-    const maxWeights = options.maxWeights ?? 2 ** 25;
-    assertInRange("read model file", "maxWeights", maxWeights, 1, 2 ** 32, true);
+    const maxWeights = maxWeightsOf(options);
     const text = new TextDecoder().decode(bytes);
     let model: StoredModel;
     try {
@@ -1098,17 +1090,40 @@ export async function loadModel(
       throw error instanceof RangeError ? new RangeError(message) : new SyntaxError(message);
     }
     // The cap of the binary format, so that a JSON file is no way around it.
-    const { rows, cols } = model.weights;
-    if (rows * cols > maxWeights) {
-      throw new RangeError(
-        `Cannot read model file '${path}': ${rows} x ${cols} = ${
-          rows * cols
-        } weights exceed the limit of ${maxWeights} (maxWeights)`,
-      );
-    }
+    const over = overCap(model.weights.rows, model.weights.cols, maxWeights);
+    if (over !== null) throw new RangeError(`Cannot read model file '${path}': ${over}`);
     return model;
   }
   return decodeModel(bytes, { ...options, name: path });
+}
+
+/**
+ * Where a model file's JSON would start: its first byte after a UTF-8 byte order mark (as Windows
+ * editors write; TextDecoder drops it) and blanks, `bytes.length` if none. The file is read as
+ * JSON when that byte is `{` (see {@linkcode loadModel}).
+ *
+ * @param bytes The file's bytes.
+ * @returns The index.
+ */
+export function jsonStart(bytes: Uint8Array): number {
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  let first = bom ? 3 : 0;
+  while (first < bytes.length && [0x20, 0x09, 0x0a, 0x0d].includes(bytes[first])) first++;
+  return first;
+}
+
+/** The `maxWeights` option of a read, checked, or its default. */
+function maxWeightsOf(options: { readonly maxWeights?: number }): number {
+  const maxWeights = options.maxWeights ?? 2 ** 25;
+  assertInRange("read model file", "maxWeights", maxWeights, 1, 2 ** 32, true);
+  return maxWeights;
+}
+
+/** Why a model of `rows x cols` weights exceeds the cap of a read, or `null` if it does not. */
+function overCap(rows: number, cols: number, maxWeights: number): string | null {
+  return rows * cols > maxWeights
+    ? `${rows} x ${cols} = ${rows * cols} weights exceed the limit of ${maxWeights} (maxWeights)`
+    : null;
 }
 
 /** Whether JSON text is an object of kind "quantized-logistic-regression". */
