@@ -611,7 +611,7 @@ function budgetedSearch(
 
 /**
  * The least file of a model without a mask quantized on a grid: every code at its group's code
- * nearest 0.0, so that the file stores every code it can leave out. A file without a mask
+ * nearest 0.0, so that the file leaves out every code it can. A file without a mask
  * stores only the codes that are not 0.0, so quantization-aware training, which may zero weights
  * that post-training quantization keeps, can give a smaller file than the post-training one.
  *
