@@ -845,20 +845,7 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
     );
   }
   checkFeatureNames(ACTION, featureNames, x.cols);
-  const requested = initial?.link ?? options.link ?? "auto";
-  if (!["auto", "sigmoid", "softmax"].includes(requested)) {
-    throw new RangeError(
-      `Cannot ${ACTION}: link must be auto, sigmoid or softmax, got ${requested}`,
-    );
-  }
-  const link: Link = requested === "auto"
-    ? (classes.length === 2 ? "sigmoid" : "softmax")
-    : requested;
-  if (link === "sigmoid" && classes.length !== 2) {
-    throw new RangeError(
-      `Cannot ${ACTION}: the sigmoid link needs exactly 2 classes, got ${classes.length}`,
-    );
-  }
+  const link = resolveLink(ACTION, initial?.link ?? options.link ?? "auto", classes.length);
   const nOut = outputCount(link, classes.length);
   if (initial) {
     if (initial.weights.cols !== x.cols || initial.weights.rows !== nOut) {
@@ -977,6 +964,46 @@ export function checkPenalty(action: string, penalty: Penalty): void {
       assertInRange(action, "penalty.l1Ratio", penalty.l1Ratio, 0, 1);
     }
   }
+}
+
+/**
+ * Checks a `link` option: `"auto"`, `"sigmoid"` or `"softmax"` (for `fit`, `fitStream` and
+ * `l1LambdaMax`; `fitStream` checks it before reading the file, which gives the classes).
+ *
+ * @param action What the caller was doing, for messages.
+ * @param requested The option (`"auto"` when absent).
+ * @throws {RangeError} If it is anything else.
+ */
+export function checkLinkOption(
+  action: string,
+  requested: unknown,
+): asserts requested is "auto" | Link {
+  if (requested !== "auto" && requested !== "sigmoid" && requested !== "softmax") {
+    throw new RangeError(
+      `Cannot ${action}: link must be auto, sigmoid or softmax, got ${requested}`,
+    );
+  }
+}
+
+/**
+ * The link a `link` option asks for with `nClasses` classes: `"auto"` is the sigmoid for two,
+ * the softmax otherwise.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param requested The option (`"auto"` when absent).
+ * @param nClasses The number of classes.
+ * @returns The link.
+ * @throws {RangeError} If the option is unknown, or the sigmoid for other than two classes.
+ */
+export function resolveLink(action: string, requested: unknown, nClasses: number): Link {
+  checkLinkOption(action, requested);
+  const link = requested === "auto" ? (nClasses === 2 ? "sigmoid" : "softmax") : requested;
+  if (link === "sigmoid" && nClasses !== 2) {
+    throw new RangeError(
+      `Cannot ${action}: the sigmoid link needs exactly 2 classes, got ${nClasses}`,
+    );
+  }
+  return link;
 }
 
 /**

@@ -16,6 +16,7 @@ import type { Preprocessing } from "../data/preprocess.ts";
 import { createLossEngine } from "../kernels/loss_engine.ts";
 import {
   type AdamOptimizer,
+  checkLinkOption,
   checkOptimizer,
   checkPenalty,
   checkSeed,
@@ -23,6 +24,7 @@ import {
   type EpochRecord,
   type FitProgress,
   type FitResult,
+  resolveLink,
   type SgdOptimizer,
 } from "./fit.ts";
 import { accumulateLoss } from "./loss.ts";
@@ -160,11 +162,7 @@ export async function fitStream(
     checkPenalty(action, options.penalty);
   }
   const requestedLink = options.link ?? "auto";
-  if (!["auto", "sigmoid", "softmax"].includes(requestedLink)) {
-    throw new RangeError(
-      `Cannot ${action}: link must be auto, sigmoid or softmax, got ${requestedLink}`,
-    );
-  }
+  checkLinkOption(action, requestedLink);
   const requestedPreprocessing = options.preprocessing ?? "standardize";
   if (requestedPreprocessing !== "standardize" && requestedPreprocessing !== "none") {
     throw new RangeError(
@@ -199,14 +197,7 @@ export async function fitStream(
       }'); at least two are needed`,
     );
   }
-  const link: Link = requestedLink === "auto"
-    ? (nClasses === 2 ? "sigmoid" : "softmax")
-    : requestedLink;
-  if (link === "sigmoid" && nClasses !== 2) {
-    throw new RangeError(
-      `Cannot ${action}: the sigmoid link needs exactly 2 classes, got ${nClasses}`,
-    );
-  }
+  const link = resolveLink(action, requestedLink, nClasses);
   const nOut = link === "sigmoid" ? 1 : nClasses;
   const d = scan.featureNames.length;
   if (options.validation) {

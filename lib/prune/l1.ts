@@ -16,7 +16,13 @@ import {
   type OptionKeys,
 } from "../core/validate.ts";
 import { applyPreprocessing, fitStandardizer, type Preprocessing } from "../data/preprocess.ts";
-import { fit, FIT_OPTION_KEYS, type FitOptions, type FitResult } from "../model/fit.ts";
+import {
+  fit,
+  FIT_OPTION_KEYS,
+  type FitOptions,
+  type FitResult,
+  resolveLink,
+} from "../model/fit.ts";
 import type { LogisticModel } from "../model/types.ts";
 
 /** Options for {@linkcode l1LambdaMax}. */
@@ -81,19 +87,8 @@ export function l1LambdaMax(x: Matrix, y: Int32Array, options: L1LambdaMaxOption
   let k = 0;
   for (let i = 0; i < y.length; i++) k = Math.max(k, y[i] + 1);
   k = Math.max(k, 2);
-  const requested = options.link ?? "auto";
-  // As fit refuses them: any other string was taken for softmax.
-  if (!["auto", "sigmoid", "softmax"].includes(requested)) {
-    throw new RangeError(
-      `Cannot ${action}: link must be auto, sigmoid or softmax, got ${requested}`,
-    );
-  }
-  if (requested === "sigmoid" && k > 2) {
-    throw new RangeError(
-      `Cannot ${action}: the sigmoid link needs 2 classes, the labels have ${k}`,
-    );
-  }
-  const link = requested === "auto" ? (k === 2 ? "sigmoid" : "softmax") : requested;
+  // As fit resolves it (any string but sigmoid was taken for softmax).
+  const link = resolveLink(action, options.link ?? "auto", k);
   const n = x.rows, d = x.cols;
   const freq = new Float64Array(k);
   for (let i = 0; i < n; i++) freq[y[i]] += 1 / n;

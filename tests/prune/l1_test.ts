@@ -65,7 +65,7 @@ Deno.test("lambda max and the L1 path refuse a nonsense link or lambdas", async 
   );
   assert.throws(
     () => l1LambdaMax(data.x, data.y, { link: "sigmoid" }),
-    /^RangeError: Cannot compute lambda max: the sigmoid link needs 2 classes, the labels have 10$/,
+    /^RangeError: Cannot compute lambda max: the sigmoid link needs exactly 2 classes, got 10$/,
   );
   // "lambdas.forEach is not a function".
   assert.throws(
