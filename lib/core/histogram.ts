@@ -16,7 +16,7 @@ export interface HistogramOptions {
   /**
    * The lower and upper edge. Values outside are not counted; a value equal to the upper edge
    * falls in the last bin.
-   * @default {[min, max] of the counted values; [v - 0.5, v + 0.5] if they are all v; [0, 1] if none}
+   * @default {[min, max] of the counted values; [v - 0.5, v + 0.5] if they are all v (wider where 0.5 is below v's precision); [0, 1] if none}
    */
   range?: readonly [number, number];
   /**
@@ -46,8 +46,8 @@ export interface Histogram {
  * @param options Number of bins, range, mask.
  * @returns The edges, the counts and the number counted.
  * @throws {TypeError} If `values` is not array-like or the mask's length differs.
- * @throws {RangeError} If a value is NaN or infinite, `bins` is not a positive integer, or the
- *   range is not finite with `lo < hi`.
+ * @throws {RangeError} If a value is NaN or infinite, `bins` is not a positive integer, the
+ *   range is not finite with `lo < hi`, or `hi - lo` overflows.
  *
  * @example Count three values in two bins
  * ```ts
@@ -93,7 +93,16 @@ export function histogram(values: ArrayLike<number>, options: HistogramOptions =
       if (v > hi) hi = v;
     }
     if (lo > hi) [lo, hi] = [0, 1];
-    else if (lo === hi) [lo, hi] = [lo - 0.5, hi + 0.5];
+    else if (lo === hi) {
+      // Half a unit either side, or a relative width where 0.5 is below the value's precision.
+      const half = Math.max(0.5, Math.abs(lo) * 2 ** -20);
+      [lo, hi] = [lo - half, hi + half];
+    }
+  }
+  if (!Number.isFinite(hi - lo)) {
+    throw new RangeError(
+      `Cannot ${action}: the range [${lo}, ${hi}] is wider than the largest number`,
+    );
   }
   const edges = new Float64Array(bins + 1);
   const step = (hi - lo) / bins;

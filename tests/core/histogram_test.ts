@@ -83,6 +83,29 @@ Deno.test("histogram of equal values centres them in a unit-wide range, like num
   assert.deepEqual([...histogram([], { bins: 2 }).edges], [0, 0.5, 1]);
 });
 
+Deno.test("histogram of equal values beyond 2^53 counts them in a range that has a width", () => {
+  // Half a unit is below the precision of such values: the range collapsed to one point, every
+  // bin index became NaN, and the value was counted in `total` but in no bin.
+  for (const v of [1e17, -3e20, 2 ** 60]) {
+    const h = histogram([v, v], { bins: 3 });
+    assert.ok(h.edges[0] < v && v < h.edges[3], `${v}: edges ${[...h.edges]}`);
+    assert.deepEqual([...h.counts], directCount([v, v], h.edges));
+    assert.equal(h.counts.reduce((a, b) => a + b), 2);
+  }
+});
+
+Deno.test("histogram refuses a range wider than the largest number", () => {
+  // hi - lo overflowed to Infinity: the first edge became NaN and both values fell in bin 0.
+  assert.throws(
+    () => histogram([-1e308, 1e308], { bins: 2 }),
+    (e) => e instanceof RangeError && /wider than the largest number/.test(e.message),
+  );
+  assert.throws(
+    () => histogram([0], { range: [-1e308, 1e308] }),
+    (e) => e instanceof RangeError && /wider than the largest number/.test(e.message),
+  );
+});
+
 Deno.test("histogram rejects NaN, bad bins, bad ranges and a mask of the wrong length", () => {
   assert.throws(() => histogram([1, NaN]), RangeError);
   assert.throws(() => histogram([1], { bins: 0 }), /bins must be an integer/);
