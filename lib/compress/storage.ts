@@ -25,10 +25,15 @@ import type { QuantizedBias, QuantizedModel } from "../quant/types.ts";
 /** Smallest and largest normal float16 numbers. */
 const F16_MIN_NORMAL = 2 ** -14;
 const F16_MAX = 65504;
+/** Smallest and largest normal float32 numbers. */
+const F32_MIN_NORMAL = 2 ** -126;
+const F32_MAX = 3.4028234663852886e38;
 
 /**
  * Rounds standardisation scales for compact storage: to float16 when every scale lies in
- * float16's normal range (relative rounding error at most 2^-11), else to float32.
+ * float16's normal range (relative rounding error at most 2^-11), else to float32 when every
+ * scale lies in float32's, else not at all (float32 would round a scale to 0, a subnormal or
+ * infinity).
  *
  * @param scale The scales, each finite and > 0.
  * @returns The rounded scales (a new array).
@@ -41,11 +46,16 @@ const F16_MAX = 65504;
  * const s = compactScale(Float64Array.from([0.1, 4.5]));
  * assert.deepEqual([...s], [Math.f16round(0.1), 4.5]);
  * assert.equal(compactScale(Float64Array.from([1e-6]))[0], Math.fround(1e-6));
+ * assert.equal(compactScale(Float64Array.from([1e-50]))[0], 1e-50);
  * ```
  */
 export function compactScale(scale: Float64Array): Float64Array {
-  let f16 = true;
-  for (const s of scale) if (!(s >= F16_MIN_NORMAL && s <= F16_MAX)) f16 = false;
+  let f16 = true, f32 = true;
+  for (const s of scale) {
+    if (!(s >= F16_MIN_NORMAL && s <= F16_MAX)) f16 = false;
+    if (!(s >= F32_MIN_NORMAL && s <= F32_MAX)) f32 = false;
+  }
+  if (!f32) return scale.slice();
   const round = f16 ? Math.f16round : Math.fround;
   return scale.map((s) => round(s));
 }

@@ -44,7 +44,7 @@ export interface CompressionData extends LabelledData {
  * in float64, which dominates a compressed model's file) is stored:
  * - `"keep"`: as it is;
  * - `"compact"`: the scale rounded to float16 (float32 when a scale is outside float16's normal
- *   range) before quantization, and the mean folded into the bias after it (with the stored
+ *   range, unrounded when one is outside float32's) before quantization, and the mean folded into the bias after it (with the stored
  *   weights, up to the bias's float32 rounding), leaving a constant zero mean: 2 bytes per
  *   feature; the quantization grid is the standardised weights', as trained;
  * - `"fold"`: mean and scale folded into the weights and bias before quantization (1 byte): the

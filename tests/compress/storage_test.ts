@@ -10,6 +10,7 @@ import {
 import { createPrng, randomNormal } from "../../lib/core/random.ts";
 import { decodeModel, encodeModel, inspectModelFile } from "../../lib/io/model_file.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
+import { fromRows } from "../../lib/core/matrix.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { decisionFunction, predict } from "../../lib/model/predict.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
@@ -74,6 +75,31 @@ Deno.test("compact scales are float16 within 2^-11, float32 outside float16's no
     assert.equal(s[1], Math.fround(v));
     assert.notEqual(Math.f16round(v), s[1]);
   }
+});
+
+Deno.test("compact scales outside float32's normal range are kept, not rounded to 0 or infinity", () => {
+  for (const v of [1e-46, 2 ** -130, 1e40]) {
+    const s = compactScale(Float64Array.from([1, v]));
+    assert.deepEqual([...s], [1, v]);
+  }
+  // A feature whose spread is subnormal in float32: compact storage scores as the model does.
+  const rows: number[][] = [], labels: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    rows.push([i % 7, ((i * 13) % 5) * 1e-46]);
+    labels.push(i % 7 + (i * 13) % 5 > 5 ? 1 : 0);
+  }
+  const x = fromRows(rows), y = Int32Array.from(labels);
+  const tiny = fit(x, y).model;
+  const stored = storeFloatModel(tiny, "compact");
+  const a = decisionFunction(tiny, x).data, b = decisionFunction(stored, x).data;
+  assert.ok(maxRelativeDifference(a, b) < 1e-5);
+  const run = compressModel({ x, y }, {
+    model: tiny,
+    validation: { x, y },
+    prune: false,
+    quantize: { method: { kind: "uniform", bits: 8 } },
+  });
+  assert.deepEqual(predict(asFloatModel(run.model), x), predict(tiny, x));
 });
 
 Deno.test("stored float models hold float32 values and files store them as float32", () => {
