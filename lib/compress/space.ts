@@ -67,6 +67,12 @@ function list<T>(
   if (!Array.isArray(v) || v.length === 0) {
     throw new TypeError(`Cannot ${action}: ${name} must be a non-empty array, got ${describe(v)}`);
   }
+  // An index loop: forEach and every skip the holes of a sparse list ([, { kind: "uniform" }]).
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] === undefined) {
+      throw new TypeError(`Cannot ${action}: ${name}[${i}] is missing (undefined)`);
+    }
+  }
   return v;
 }
 
@@ -90,7 +96,8 @@ export const SPACE_OPTION_KEYS: OptionKeys<CompressionSpace> = {
  * @param defaults What to use where it says nothing.
  * @param action For messages.
  * @returns The resolved space.
- * @throws {TypeError} If a list is empty or not an array, or `includeFloat` is not a boolean.
+ * @throws {TypeError} If a list is empty, not an array or has a missing item, or `includeFloat` is
+ *   not a boolean.
  * @throws {RangeError} If a value is out of range or unknown, two sparsities have the same
  *   name (they differ by less than 0.0001 %), or a setting no model would use is given (`bits` or
  *   `granularities` with only float16, `strategies` or `structures` with only sparsity 0).

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   type CompressProgress,
   createCompressionSession,
+  searchCompression,
   sweepCompression,
 } from "../../lib/compress/mod.ts";
 import { encodeModel } from "../../lib/io/model_file.ts";
@@ -201,6 +202,30 @@ Deno.test("includeFloat must be a boolean, checked before the dense model is tra
       /^Cannot sweep compression: includeFloat must be a boolean, got string "no"/.test(e.message),
   );
   assert.equal(events, 0);
+});
+
+Deno.test("a list with a missing item is refused by name, in the sweep and the search", () => {
+  // Sparse lists: forEach skips their holes, for-of reads them as undefined.
+  const cases = [
+    ["methods", [, { kind: "uniform" }]],
+    ["structures", [, "weights"]],
+    ["granularities", [, "class"]],
+    ["training", ["ptq", undefined]],
+  ] as const;
+  for (const [name, value] of cases) {
+    for (
+      const [run, action] of [[sweepCompression, "sweep"], [searchCompression, "search"]] as const
+    ) {
+      assert.throws(
+        () => run(cancer.train, { ...FAST, [name]: value }),
+        (e: Error) =>
+          e instanceof TypeError &&
+          e.message.startsWith(`Cannot ${action} compression: ${name}[`) &&
+          / is missing/.test(e.message),
+        `${action} ${name}`,
+      );
+    }
+  }
 });
 
 Deno.test("a sweep that can measure no model says why instead of returning nothing", () => {
