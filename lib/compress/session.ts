@@ -206,7 +206,15 @@ export function createCompressionSession(
         ctx.step(prunes ? "pruned" : "pruned: nothing to remove");
       }
       const base = prunes ? ctx.base(resolved) : ctx.denseBase;
-      if (resolved) ctx.step(prunes ? `fine-tuned: ${base.name}` : "fine-tuned: nothing to do");
+      if (resolved) {
+        ctx.step(
+          !prunes
+            ? "fine-tuned: nothing to do"
+            : ctx.fineTune === false
+            ? "fine-tuned: none (fineTune is false)"
+            : `fine-tuned: ${base.name}`,
+        );
+      }
       const final = quantize === false ? ctx.floatCandidate(base) : ctx.quantizedCandidate(
         base,
         quantize.method ?? DEFAULT_QUANTIZE.method,

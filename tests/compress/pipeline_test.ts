@@ -401,6 +401,23 @@ Deno.test("compress reports one progress step per stage, ending at the planned t
   }
 });
 
+Deno.test("without fine-tuning, the progress lines never say a model was fine-tuned", () => {
+  const s = createCompressionSession(digits.train, FAST);
+  const messages: string[] = [];
+  const r = createCompressionSession(digits.train, {
+    fineTune: false,
+    model: s.dense,
+    validation: s.validation,
+    onProgress: (p) => {
+      if (p.phase === "measuring") messages.push(p.message);
+    },
+  }).compress({ prune: { fraction: 0.5 }, quantize: false });
+  assert.deepEqual(r.stages.map((stage) => stage.stage), ["dense", "pruned"]);
+  assert.equal(messages.length, 3);
+  assert.ok(messages.every((m) => !m.startsWith("fine-tuned: magnitude")), messages.join("; "));
+  assert.match(messages[2], /^fine-tuned: none \(fineTune is false\)$/);
+});
+
 Deno.test("an entropy-coded result's file is its model encoded with the same option", () => {
   const r = compressModel(digits.train, {
     ...FAST,
