@@ -11,6 +11,7 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { errorReason } from "../core/validate.ts";
+import { trainingSize } from "../data/preprocess.ts";
 import { encodeModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import { accuracy } from "../metrics/metrics.ts";
@@ -586,9 +587,11 @@ export const compressCommand: Command = {
         }
       }
     }
+    // --lambda's default is 1 / the samples trained on: the session's stratified split keeps
+    // `trainingSize` of them (as the library's default penalty takes it).
     const choices = trainingChoices(
       args,
-      Math.round(data.train.x.rows * (1 - validationFraction)),
+      trainingSize(data.train.y, { testFraction: validationFraction }),
       choiceOptions,
     );
     const progress = createProgress(io, showProgress);

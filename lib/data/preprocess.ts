@@ -308,7 +308,7 @@ export function trainTestSplit<T extends FloatArray>(
   const test: number[] = [];
   for (const key of [...groups.keys()].sort((a, b) => a - b)) {
     const g = shuffleInPlace(groups.get(key)!, prng);
-    const nTest = Math.min(Math.round(g.length * testFraction), g.length - 1);
+    const nTest = testCount(g.length, testFraction);
     test.push(...g.slice(0, nTest));
     train.push(...g.slice(nTest));
   }
@@ -329,6 +329,58 @@ export function trainTestSplit<T extends FloatArray>(
     trainIndex,
     testIndex,
   };
+}
+
+/** How many of a group's `n` samples a split sends to the test part. */
+function testCount(n: number, testFraction: number): number {
+  return Math.min(Math.round(n * testFraction), n - 1);
+}
+
+/**
+ * The number of training samples {@linkcode trainTestSplit} keeps, whatever its seed: for a
+ * default penalty of `1 / nSamples` fixed before the split is made.
+ *
+ * @param y Class indices, shape `(nSamples)`.
+ * @param options Test fraction and stratification, as for `trainTestSplit` (its seed does not
+ *   change the sizes).
+ * @returns The size of the training part.
+ * @throws {TypeError} If `y` is not an array of class indices or `stratify` is not a boolean.
+ * @throws {RangeError} If `testFraction` is not in (0, 1).
+ *
+ * @example The training part of a stratified 25 % split
+ * ```ts
+ * import { trainingSize } from "./preprocess.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // Class 0: 5 samples, 1 to test; class 1: 3 samples, 1 to test.
+ * assert.equal(trainingSize(Int32Array.from([0, 0, 0, 0, 0, 1, 1, 1]), { testFraction: 0.25 }), 6);
+ * ```
+ */
+export function trainingSize(
+  y: ArrayLike<number>,
+  options: Omit<SplitOptions, "seed"> = {},
+): number {
+  const action = "count training samples";
+  checkOptionKeys(
+    action,
+    options,
+    { testFraction: true, stratify: true } satisfies OptionKeys<Omit<SplitOptions, "seed">>,
+  );
+  assertLabels(action, y, y?.length ?? 0);
+  const testFraction = options.testFraction ?? 0.25;
+  assertInRange(action, "testFraction", testFraction, Number.MIN_VALUE, 1 - Number.EPSILON);
+  const stratify = options.stratify ?? true;
+  if (typeof stratify !== "boolean") {
+    throw new TypeError(`Cannot ${action}: stratify must be a boolean, got ${describe(stratify)}`);
+  }
+  const sizes = new Map<number, number>();
+  for (let i = 0; i < y.length; i++) {
+    const key = stratify ? y[i] : 0;
+    sizes.set(key, (sizes.get(key) ?? 0) + 1);
+  }
+  let train = 0;
+  for (const n of sizes.values()) train += n - testCount(n, testFraction);
+  return train;
 }
 
 /**

@@ -173,6 +173,32 @@ Deno.test("compress --refit takes --lambda's default, 1 / samples, of all the sa
   );
 });
 
+Deno.test("compress takes --lambda's default, 1 / samples, of the samples its split trains on", async () => {
+  // The command computed the default as 1 / round(n * (1 - validationFraction)), but the
+  // stratified split rounds class by class: on breast-cancer it trains on 341 samples, and the
+  // default was 1 / 342, so the command's model was not the library's.
+  const args = [
+    "--dataset",
+    "breast-cancer",
+    "--sparsity",
+    "0",
+    "--method",
+    "uniform",
+    "--bits",
+    "4",
+    "--training",
+    "ptq",
+  ];
+  const run = async (extra: string[]) => await json([...args, ...extra]);
+  const byDefault = await run([]);
+  const n = byDefault.data.fitSamples;
+  const rounded = Math.round((n + byDefault.data.validationSamples) * 0.8);
+  assert.notEqual(n, rounded, "the data no longer tells the two counts apart");
+  const dense = (r: { stages: { validation: unknown }[] }) => r.stages[0].validation;
+  assert.deepEqual(dense(byDefault), dense(await run(["--lambda", String(1 / n)])));
+  assert.notDeepEqual(dense(byDefault), dense(await run(["--lambda", String(1 / rounded)])));
+});
+
 Deno.test("compress --refit: the search line's time is the search's, the refit's its own", async () => {
   // Dense training by many Adam epochs makes the refit take a while, as it trains the dense model
   // again; the two times are measured in this process, one after the other, so they add up to

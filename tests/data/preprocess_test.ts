@@ -5,6 +5,7 @@ import {
   applyPreprocessing,
   fitStandardizer,
   oneHot,
+  trainingSize,
   trainTestSplit,
 } from "../../lib/data/preprocess.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
@@ -166,4 +167,32 @@ Deno.test("each class sends round(count x testFraction) samples to the test part
   assert.deepEqual([0, 1, 2].map((c) => count(quarter.yTest, c)), [3, 3, 2]);
   const most = trainTestSplit(x, y, { testFraction: 0.99, seed: 3 });
   assert.deepEqual([0, 1, 2].map((c) => count(most.yTrain, c)), [1, 1, 1]);
+});
+
+Deno.test("trainingSize is the size of trainTestSplit's training part, for any seed", () => {
+  const prng = createPrng(11);
+  for (let trial = 0; trial < 200; trial++) {
+    const n = 2 + Math.floor(prng() * 60), k = 1 + Math.floor(prng() * 5);
+    const y = Int32Array.from({ length: n }, () => Math.floor(prng() * k));
+    const x = { data: new Float64Array(n), rows: n, cols: 1 };
+    const testFraction = 0.02 + prng() * 0.9;
+    for (const stratify of [true, false]) {
+      let split;
+      try {
+        split = trainTestSplit(x, y, { testFraction, stratify, seed: trial });
+      } catch {
+        continue; // A part would be empty; the size is still the one counted below.
+      }
+      const size = trainingSize(y, { testFraction, stratify });
+      assert.equal(size, split.yTrain.length, `${n} samples, ${testFraction}, ${stratify}`);
+    }
+  }
+  assert.throws(
+    () => trainingSize(Int32Array.from([0, 1]), { testFraction: 1 }),
+    (e) => e instanceof RangeError && /testFraction/.test(e.message),
+  );
+  assert.throws(
+    () => trainingSize(Int32Array.from([0, 1]), { stratify: "no" as unknown as boolean }),
+    (e) => e instanceof TypeError && /stratify must be a boolean/.test(e.message),
+  );
 });
