@@ -193,10 +193,12 @@ export function planSupport(
   }
   if (structured) {
     const sub = planFlat(columns, cols, entropy);
-    if (2 + sub.size < best.size) {
+    // Ties go to the earlier encoding: features comes before rans.
+    const size = 2 + sub.size;
+    if (size < best.size || (size === best.size && best.encoding === "rans")) {
       best = {
         encoding: "features",
-        size: 2 + sub.size,
+        size,
         count,
         entropyCoded: sub.encoding === "rans",
         write(w) {
