@@ -41,16 +41,8 @@ export async function writeFileAtomic(
     options,
     WRITE_OPTION_KEYS,
   );
-  if (typeof path !== "string" || path === "") {
-    throw new TypeError(
-      `Cannot write a file: path must be a non-empty string, got ${describe(path)}`,
-    );
-  }
-  if (!(bytes instanceof Uint8Array)) {
-    throw new TypeError(
-      `Cannot write '${path}': bytes must be a Uint8Array, got ${describe(bytes)}`,
-    );
-  }
+  checkPath(path);
+  checkBytes(path, bytes);
   const write = options.write ?? writeAll;
   const { target, tmp, mode } = await destination(path);
   let file: Deno.FsFile | undefined;
@@ -98,8 +90,9 @@ export interface AtomicWriter {
  * @param path The destination.
  * @param options A replacement writer (for tests), as for {@linkcode writeFileAtomic}.
  * @returns The writer.
- * @throws {TypeError} If the temporary file cannot be created, naming the path and the cause; a
- *   failed `write` or `commit` removes the temporary file and throws a `TypeError` too.
+ * @throws {TypeError} If `path` is not a non-empty string, or the temporary file cannot be
+ *   created, naming the path and the cause; a failed `write` or `commit` (or bytes that are not a
+ *   `Uint8Array`) removes the temporary file and throws a `TypeError` too.
  *
  * @example Lines written as they come, visible at once at the end
  * ```ts
@@ -123,6 +116,7 @@ export async function openAtomicWriter(
     options,
     WRITE_OPTION_KEYS,
   );
+  checkPath(path);
   const writeBytes = options.write ?? writeAll;
   const { target, tmp, mode } = await destination(path);
   let file: Deno.FsFile | undefined;
@@ -158,6 +152,12 @@ export async function openAtomicWriter(
   return {
     async write(bytes) {
       if (open === undefined) throw new TypeError(`Cannot write '${path}': the writer is closed`);
+      try {
+        checkBytes(path, bytes);
+      } catch (error) {
+        await abort();
+        throw error;
+      }
       try {
         await writeBytes(open, bytes);
       } catch (error) {
@@ -206,6 +206,22 @@ async function destination(
     Math.random().toString(36).slice(2, 10)
   }`;
   return { target, tmp, mode };
+}
+
+function checkPath(path: string): void {
+  if (typeof path !== "string" || path === "") {
+    throw new TypeError(
+      `Cannot write a file: path must be a non-empty string, got ${describe(path)}`,
+    );
+  }
+}
+
+function checkBytes(path: string, bytes: Uint8Array): void {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot write '${path}': bytes must be a Uint8Array, got ${describe(bytes)}`,
+    );
+  }
 }
 
 function folderOf(path: string): string {

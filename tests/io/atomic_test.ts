@@ -158,3 +158,35 @@ Deno.test(
     }
   },
 );
+
+Deno.test("openAtomicWriter refuses a bad path or bytes as writeFileAtomic does", async () => {
+  const dir = await Deno.makeTempDir();
+  const cwd = Deno.cwd();
+  try {
+    // An empty path used to open a temporary file in the working folder and fail only at commit.
+    Deno.chdir(dir);
+    for (const path of ["", 5, undefined]) {
+      await assert.rejects(
+        () => openAtomicWriter(path as string),
+        (e: Error) =>
+          e instanceof TypeError &&
+          /^Cannot write a file: path must be a non-empty string, got /.test(e.message),
+      );
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+    // Bytes of the wrong type are refused by name, and the temporary file goes.
+    const writer = await openAtomicWriter(`${dir}/out.csv`);
+    await assert.rejects(
+      () => writer.write("a,b\n" as unknown as Uint8Array),
+      (e: Error) =>
+        e instanceof TypeError &&
+        /^Cannot write '.*out\.csv': bytes must be a Uint8Array, got string "a,b\\n"$/.test(
+          e.message,
+        ),
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    Deno.chdir(cwd);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
