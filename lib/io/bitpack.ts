@@ -8,7 +8,7 @@
  * @module
  */
 
-import { assertInRange } from "../core/validate.ts";
+import { assertInRange, describe } from "../core/validate.ts";
 
 /**
  * Number of bytes that `count` values of `width` bits take.
@@ -41,6 +41,7 @@ export function paddingIsZero(bytes: Uint8Array, count: number, width: number): 
  * @param values Integers in `0 .. 2^width - 1`.
  * @param width Bits per value, 1..32.
  * @returns `ceil(values.length * width / 8)` bytes.
+ * @throws {TypeError} If `values` is not an array or typed array.
  * @throws {RangeError} If `width` is not an integer in 1..32 or a value does not fit.
  *
  * @example Three-bit codes take three bits
@@ -55,6 +56,11 @@ export function paddingIsZero(bytes: Uint8Array, count: number, width: number): 
  * ```
  */
 export function packBits(values: ArrayLike<number>, width: number): Uint8Array {
+  if (!Array.isArray(values) && !ArrayBuffer.isView(values)) {
+    throw new TypeError(
+      `Cannot pack bits: values must be an array of integers, got ${describe(values)}`,
+    );
+  }
   assertInRange("pack bits", "width", width, 1, 32, true);
   const limit = 2 ** width;
   for (let i = 0; i < values.length; i++) {
@@ -118,6 +124,7 @@ export function packBitsUnchecked(values: ArrayLike<number>, width: number): Uin
  * @param width Bits per value, 1..32.
  * @param out Where to write (a new `Uint32Array` when omitted).
  * @returns `out`, holding the values.
+ * @throws {TypeError} If `bytes` is not a `Uint8Array`.
  * @throws {RangeError} If `width` is out of range or `bytes` is too short.
  */
 export function unpackBits<T extends Uint32Array | Int32Array | Float64Array | Uint16Array>(
@@ -126,6 +133,9 @@ export function unpackBits<T extends Uint32Array | Int32Array | Float64Array | U
   width: number,
   out?: T,
 ): T {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(`Cannot unpack bits: bytes must be a Uint8Array, got ${describe(bytes)}`);
+  }
   assertInRange("unpack bits", "width", width, 1, 32, true);
   assertInRange("unpack bits", "count", count, 0, Number.MAX_SAFE_INTEGER, true);
   if (bytes.length < packedSize(count, width)) {

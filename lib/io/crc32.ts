@@ -6,6 +6,8 @@
  * @module
  */
 
+import { describe } from "../core/validate.ts";
+
 const TABLE = (() => {
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -21,6 +23,7 @@ const TABLE = (() => {
  *
  * @param bytes The bytes.
  * @returns The checksum, an unsigned 32-bit integer.
+ * @throws {TypeError} If `bytes` is not a `Uint8Array`.
  *
  * @example The standard check value
  * ```ts
@@ -31,6 +34,11 @@ const TABLE = (() => {
  * ```
  */
 export function crc32(bytes: Uint8Array): number {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot compute CRC-32: bytes must be a Uint8Array, got ${describe(bytes)}`,
+    );
+  }
   let c = 0xffffffff;
   for (let i = 0; i < bytes.length; i++) c = TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;

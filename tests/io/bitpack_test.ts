@@ -61,3 +61,23 @@ Deno.test("padding is zero only when every bit past the last value is zero", () 
   // A whole number of bytes has no padding.
   assert.equal(paddingIsZero(Uint8Array.of(0xff), 8, 1), true);
 });
+
+Deno.test("bytes and values of the wrong type are refused, not read as other numbers", () => {
+  // A string used to be read character by character ("1" as byte 1): a wrong checksum, no error.
+  assert.throws(
+    () => crc32("123456789" as unknown as Uint8Array),
+    (e: Error) =>
+      e instanceof TypeError &&
+      e.message === 'Cannot compute CRC-32: bytes must be a Uint8Array, got string "123456789"',
+  );
+  // A number array's 0x131 used to count as the byte 0x31.
+  assert.throws(() => crc32([0x131] as unknown as Uint8Array), TypeError);
+  assert.throws(
+    () => unpackBits([0x1ff] as unknown as Uint8Array, 1, 8),
+    /^TypeError: Cannot unpack bits: bytes must be a Uint8Array, got Array\(1\)$/,
+  );
+  assert.throws(
+    () => packBits(null as unknown as number[], 3),
+    /^TypeError: Cannot pack bits: values must be an array of integers, got null$/,
+  );
+});
