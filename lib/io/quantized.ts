@@ -34,10 +34,10 @@ export type StoredModel = LogisticModel | QuantizedModel;
  *
  * @param model A float or quantized model.
  * @returns A float model with the same predictions.
- * @throws {TypeError} If a quantized model is malformed.
+ * @throws {TypeError} If `model` is not an object, or a quantized model is malformed.
  */
 export function asFloatModel(model: StoredModel): LogisticModel {
-  return model.kind === "logistic-regression" ? model : dequantizeModel(model);
+  return model?.kind === "logistic-regression" ? model : dequantizeModel(model);
 }
 
 /** Number of parameter groups of a tensor. */
