@@ -336,8 +336,9 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
       dtype = exactDtype(kept);
     } else {
       dtype = weightDtype;
+      // Every finite weight is a float64; only the narrower dtypes can overflow to infinity.
       const round = dtype === "float16" ? Math.f16round : Math.fround;
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < n && dtype !== "float64"; i++) {
         if (!Number.isFinite(round(w[i]))) {
           throw new RangeError(
             `Cannot ${action}: weight ${i} is ${w[i]}, beyond the ${dtype} range`,

@@ -93,6 +93,20 @@ Deno.test("a weight beyond the float16 range is refused, not stored as infinity"
   );
 });
 
+Deno.test("float64 storage holds every finite weight; float32 refuses one past its range", () => {
+  const model = randomFloatModel(3, { mask: "none", zeros: 0 });
+  // The largest float32 is (2 - 2^-23) * 2^127 (about 3.4e38); these are past it, not past float64.
+  model.weights.data[0] = 1e39;
+  model.weights.data[1] = -Number.MAX_VALUE;
+  const back = decodeModel(encodeModel(model, { weightDtype: "float64" })) as LogisticModel;
+  assert.deepEqual(bitsOf(back.weights.data), bitsOf(model.weights.data));
+  assert.throws(
+    () => encodeModel(model, { weightDtype: "float32" }),
+    (e: Error) =>
+      e instanceof RangeError && /weight 0 is 1e\+39, beyond the float32 range/.test(e.message),
+  );
+});
+
 Deno.test("a masked model stores only its kept weights and gets its mask back", () => {
   const model = randomFloatModel(8, {
     nFeatures: 200,
