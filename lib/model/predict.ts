@@ -183,21 +183,29 @@ export function predictProba(
  *
  * @param model The model (for its link and classes).
  * @param scores Scores, shape `(nSamples, nOutputs)`.
- * @returns Probabilities, shape `(nSamples, nClasses)`.
+ * @returns Probabilities, shape `(nSamples, nClasses)`; each row sums to 1.
+ * @throws {TypeError} If `scores` is not a matrix of the model's number of outputs, or a sigmoid
+ *   model does not have 2 classes.
+ * @throws {RangeError} If a score is NaN or infinite.
  */
 export function probabilitiesFromScores(
   model: Pick<LogisticModel, "link" | "classes">,
   scores: Matrix,
 ): Matrix<Float64Array> {
-  assertMatrix("compute probabilities", "scores", scores);
+  const action = "compute probabilities";
+  assertMatrix(action, "scores", scores);
   const nc = model.classes.length;
+  if (model.link === "sigmoid" && nc !== 2) {
+    throw new TypeError(`Cannot ${action}: a sigmoid model has 2 classes, got ${nc}`);
+  }
   const want = model.link === "sigmoid" ? 1 : nc;
   if (scores.cols !== want) {
     throw new TypeError(
-      `Cannot compute probabilities: scores have ${scores.cols} columns, a ${model.link} model ` +
+      `Cannot ${action}: scores have ${scores.cols} columns, a ${model.link} model ` +
         `of ${nc} classes gives ${want}`,
     );
   }
+  assertFinite(action, "scores", scores.data, scores.cols);
   const n = scores.rows;
   const out = new Float64Array(n * nc);
   if (model.link === "sigmoid") {
