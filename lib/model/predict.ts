@@ -258,14 +258,20 @@ export function predictLabels(
 }
 
 /**
- * Class indices from scores: the arg-max per row, or `score > 0` for one column.
+ * Class indices from scores: the arg-max per row (ties go to the lower index), or `score > 0`
+ * for one column.
  *
  * @param scores Scores, shape `(nSamples, nOutputs)`.
  * @returns Class index per row.
+ * @throws {TypeError} If `scores` is not a matrix with at least one column.
+ * @throws {RangeError} If a score is NaN or infinite.
  */
 export function classesFromScores(scores: Matrix): Int32Array {
-  assertMatrix("pick classes", "scores", scores);
+  const action = "pick classes";
+  assertMatrix(action, "scores", scores);
   const { rows: n, cols: k, data } = scores;
+  if (k === 0) throw new TypeError(`Cannot ${action}: scores have no columns`);
+  assertFinite(action, "scores", data, k);
   const out = new Int32Array(n);
   if (k === 1) {
     for (let i = 0; i < n; i++) out[i] = data[i] > 0 ? 1 : 0;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { probabilitiesFromScores } from "../../lib/model/predict.ts";
+import { classesFromScores, probabilitiesFromScores } from "../../lib/model/predict.ts";
 
 const matrix = (values: number[], cols: number) => ({
   data: Float64Array.from(values),
@@ -38,5 +38,27 @@ Deno.test("probabilities refuse a sigmoid link with other than two classes", () 
   assert.throws(
     () => probabilitiesFromScores(three, matrix([1, 2], 1)),
     (e) => e instanceof TypeError && /a sigmoid model has 2 classes, got 3/.test(e.message),
+  );
+});
+
+Deno.test("classes are the arg-max with ties to the lower index, or the sign of one score", () => {
+  const k3 = classesFromScores(matrix([1, 3, 3, -1e308, -1e308, -1e308, 0, -0, 5e-324], 3));
+  assert.deepEqual([...k3], [1, 0, 2]);
+  assert.deepEqual([...classesFromScores(matrix([0, -0, 5e-324, -5e-324], 1))], [0, 0, 1, 0]);
+});
+
+Deno.test("classes refuse scores that are not finite, and scores without columns", () => {
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    assert.throws(
+      () => classesFromScores(matrix([0, 1, bad, 2], 2)),
+      (e) =>
+        e instanceof RangeError &&
+        e.message === `Cannot pick classes: scores holds ${bad} at row 1, column 0`,
+    );
+    assert.throws(() => classesFromScores(matrix([bad], 1)), RangeError);
+  }
+  assert.throws(
+    () => classesFromScores({ data: new Float64Array(0), rows: 2, cols: 0 }),
+    (e) => e instanceof TypeError && /scores have no columns/.test(e.message),
   );
 });
