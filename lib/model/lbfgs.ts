@@ -74,7 +74,10 @@ export interface LbfgsResult {
   readonly iterations: number;
   /** Objective evaluations done. */
   readonly evaluations: number;
-  /** Whether a tolerance was met (rather than the iteration limit or a stop request). */
+  /**
+   * Whether a tolerance was met (rather than the iteration limit, a stop request, or a start where
+   * the objective or its gradient is not finite).
+   */
   readonly converged: boolean;
   /** Why the run stopped. */
   readonly reason: string;
@@ -131,6 +134,11 @@ export function minimizeLbfgs(
   let gNew = new Float64Array(n);
 
   let gnorm = maxAbs(pg);
+  if (!Number.isFinite(f) || !Number.isFinite(gnorm)) {
+    // No step can be judged from there: not a minimum, whatever the gradient reads.
+    const reason = "objective or gradient not finite at the start";
+    return done(x, f, gnorm, 0, evaluations, false, reason);
+  }
   if (gnorm <= gtol) {
     return done(x, f, gnorm, 0, evaluations, true, "gradient tolerance met at the start");
   }

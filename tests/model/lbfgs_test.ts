@@ -122,3 +122,18 @@ Deno.test("OWL-QN's pseudo-gradient at zero is the gradient less the L1 weight",
   );
   assert.equal(r.gradientNorm, 5);
 });
+
+Deno.test("a start where the objective or its gradient is not finite is not reported as converged", () => {
+  const starts: [string, (x: Float64Array, g: Float64Array) => number][] = [
+    ["NaN value", (_x, g) => (g.fill(1), NaN)],
+    ["infinite value", (_x, g) => (g.fill(1), Infinity)],
+    ["infinite gradient", (_x, g) => (g.fill(Infinity), 0)],
+    ["NaN gradient", (_x, g) => (g.fill(NaN), 0)],
+  ];
+  for (const [name, fn] of starts) {
+    const r = minimizeLbfgs(fn, new Float64Array(2));
+    assert.equal(r.converged, false, name);
+    assert.equal(r.iterations, 0, name);
+    assert.equal(r.reason, "objective or gradient not finite at the start", name);
+  }
+});
