@@ -5,6 +5,8 @@
  * @module
  */
 
+import { assertFinite, assertInRange, assertOptions, describe } from "../core/validate.ts";
+
 /** Options for {@linkcode minimizeLbfgs}. */
 export interface LbfgsOptions {
   /**
@@ -90,6 +92,9 @@ export interface LbfgsResult {
  * @param x0 The starting point (not modified).
  * @param options Memory, limits, tolerances, L1 strengths, per-iteration callback.
  * @returns The final point and how the run went.
+ * @throws {TypeError} If `x0` is not a Float64Array or `l1` not a Float64Array of its length.
+ * @throws {RangeError} If an option is out of range, or `x0` or `l1` holds NaN or Infinity (or
+ *   `l1` a negative strength).
  *
  * @example Minimise a quadratic
  * ```ts
@@ -109,6 +114,12 @@ export function minimizeLbfgs(
   x0: Float64Array,
   options: LbfgsOptions = {},
 ): LbfgsResult {
+  const action = "minimize";
+  assertOptions(action, options);
+  if (!(x0 instanceof Float64Array)) {
+    throw new TypeError(`Cannot ${action}: x0 must be a Float64Array, got ${describe(x0)}`);
+  }
+  assertFinite(action, "x0", x0);
   const n = x0.length;
   const m = options.memory ?? 10;
   const maxIterations = options.maxIterations ?? 1000;
@@ -116,6 +127,18 @@ export function minimizeLbfgs(
   const ftol = options.functionTolerance ?? 0;
   const l1 = options.l1 ?? null;
   const pre = options.preconditioner ?? null;
+  assertInRange(action, "memory", m, 1, 2 ** 16, true);
+  assertInRange(action, "maxIterations", maxIterations, 0, Infinity, true);
+  assertInRange(action, "gradientTolerance", gtol, 0, Infinity);
+  assertInRange(action, "functionTolerance", ftol, 0, Infinity);
+  if (l1 !== null) {
+    if (!(l1 instanceof Float64Array) || l1.length !== n) {
+      throw new TypeError(
+        `Cannot ${action}: l1 must be a Float64Array of ${n} strengths, got ${describe(l1)}`,
+      );
+    }
+    for (let i = 0; i < n; i++) assertInRange(action, `l1[${i}]`, l1[i], 0, Number.MAX_VALUE);
+  }
 
   let x = x0.slice();
   let g = new Float64Array(n);

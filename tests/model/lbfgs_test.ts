@@ -123,6 +123,15 @@ Deno.test("OWL-QN's pseudo-gradient at zero is the gradient less the L1 weight",
   assert.equal(r.gradientNorm, 5);
 });
 
+const bowl = (x: Float64Array, g: Float64Array): number => {
+  let f = 0;
+  for (let i = 0; i < x.length; i++) {
+    g[i] = 2 * (x[i] - 1);
+    f += (x[i] - 1) ** 2;
+  }
+  return f;
+};
+
 Deno.test("a start where the objective or its gradient is not finite is not reported as converged", () => {
   const starts: [string, (x: Float64Array, g: Float64Array) => number][] = [
     ["NaN value", (_x, g) => (g.fill(1), NaN)],
@@ -136,4 +145,26 @@ Deno.test("a start where the objective or its gradient is not finite is not repo
     assert.equal(r.iterations, 0, name);
     assert.equal(r.reason, "objective or gradient not finite at the start", name);
   }
+});
+
+Deno.test("L-BFGS refuses options, starts and L1 strengths that would give nonsense", () => {
+  const x0 = new Float64Array(3);
+  const refuses = (options: object, pattern: RegExp, type = RangeError) =>
+    assert.throws(
+      () => minimizeLbfgs(bowl, x0, options),
+      (e) => e instanceof type && pattern.test((e as Error).message),
+    );
+  refuses({ memory: -1 }, /^Cannot minimize: memory must be an integer/);
+  refuses({ memory: 0 }, /memory must be an integer/);
+  refuses({ memory: 1.5 }, /memory must be an integer/);
+  refuses({ maxIterations: -1 }, /maxIterations must be an integer/);
+  refuses({ gradientTolerance: NaN }, /gradientTolerance must be a number/);
+  refuses({ functionTolerance: -1 }, /functionTolerance must be a number/);
+  refuses({ l1: Float64Array.of(0.5) }, /l1 must be a Float64Array of 3 strengths/, TypeError);
+  refuses({ l1: Float64Array.of(0.5, NaN, 0) }, /l1\[1\] must be a number/);
+  refuses({ l1: Float64Array.of(0.5, -1, 0) }, /l1\[1\] must be a number/);
+  assert.throws(() => minimizeLbfgs(bowl, [0, 0] as never), TypeError);
+  assert.throws(() => minimizeLbfgs(bowl, Float64Array.of(0, NaN)), /x0 holds NaN at index 1/);
+  // The smallest memory still reaches the minimum of the bowl, (1, 1, 1).
+  assertClose(minimizeLbfgs(bowl, x0, { memory: 1 }).x, [1, 1, 1], { atol: 1e-9 });
 });
