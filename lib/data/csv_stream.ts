@@ -637,8 +637,9 @@ async function* linesOf(
 
 /**
  * A first pass over a CSV file: row count, class labels and per-feature mean and standard
- * deviation (summed in float64, shifted by the first row against cancellation), in memory that
- * does not depend on the file's size.
+ * deviation (summed in float64, shifted by the first row against cancellation; a column whose
+ * sums overflow float64 is summed again, rescaled, in a second pass), in memory that does not
+ * depend on the file's size.
  *
  * @param path The file.
  * @param options As for {@linkcode readCsvBatches}, with a label column. `dtype` is the storage
@@ -697,6 +698,29 @@ export async function scanCsv(
     const m = sum[j] / rows;
     mean[j] = ref![j] + m;
     scale[j] = featureScale(Math.max(0, sq![j] / rows - m * m), mean[j], rows);
+  }
+  // Columns whose sums left float64's range (values some 1e154 apart, or near its limit): summed
+  // again on the values times 2^-600 (exact at such magnitudes), as fitStandardizer rescales them.
+  const wide = Array.from(sum.keys()).filter((j) => !Number.isFinite(sum![j] + sq![j]));
+  if (wide.length > 0) {
+    const shrink = 2 ** -600;
+    const s = new Float64Array(d), q = new Float64Array(d);
+    for await (const batch of readCsvBatches(path, { ...options, dtype })) {
+      const data = batch.x.data;
+      for (let i = 0; i < batch.x.rows; i++) {
+        for (const j of wide) {
+          const v = data[i * d + j] * shrink - ref![j] * shrink;
+          s[j] += v;
+          q[j] += v * v;
+        }
+      }
+    }
+    for (const j of wide) {
+      const m = s[j] / rows;
+      mean[j] = (ref![j] * shrink + m) / shrink;
+      const sd = Math.sqrt(Math.max(0, q[j] / rows - m * m)) / shrink;
+      scale[j] = sd > 0 && Number.isFinite(sd) ? sd : 1;
+    }
   }
   const { classes } = encodeLabels([...distinct]);
   const lookup = classIndexOf(classes);

@@ -134,6 +134,25 @@ Deno.test("scanCsv finds rows, classes in encodeLabels order and the column mome
   });
 });
 
+Deno.test("scanCsv gives columns whose squares overflow float64 their true mean and scale", async () => {
+  // Deviations of 1e200 square to 1e400 and values near 1.8e308 sum beyond it: the moments are
+  // closed forms of the values divided by their power of ten.
+  const a = [1, -1, 3], b = [1.7, -1.7, 1];
+  const moments = (v: number[], unit: number) => {
+    const m = (v[0] + v[1] + v[2]) / 3;
+    const s = Math.sqrt(v.reduce((acc, t) => acc + (t - m) ** 2, 0) / 3);
+    return [m * unit, s * unit];
+  };
+  const text = "a,b,y\n" + a.map((t, i) => `${t}e200,${b[i]}e308,${i % 2}`).join("\n") + "\n";
+  await withFile(text, async (file) => {
+    const s = await scanCsv(file);
+    for (const [j, [m, sd]] of [moments(a, 1e200), moments(b, 1e308)].entries()) {
+      assert.ok(Math.abs(s.mean[j] - m) <= 1e-12 * sd, `mean[${j}] ${s.mean[j]}, expected ${m}`);
+      assert.ok(Math.abs(s.scale[j] / sd - 1) < 1e-12, `scale[${j}] ${s.scale[j]}, expected ${sd}`);
+    }
+  });
+});
+
 /** Every batch of a file. */
 async function all(file: string, options: Parameters<typeof readCsvBatches>[1]) {
   const batches = [];
