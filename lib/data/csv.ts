@@ -11,7 +11,13 @@
  * @module
  */
 
-import { checkOptionKeys, describe, exactKeys, type OptionKeys } from "../core/validate.ts";
+import {
+  assertInRange,
+  checkOptionKeys,
+  describe,
+  exactKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { parse } from "csv-parse/sync";
 import { parse as parseStream } from "csv-parse/stream";
 import type { Matrix } from "../core/matrix.ts";
@@ -165,13 +171,14 @@ export async function parseCsvStream(
  * @param options Label column, header, delimiter, size limit.
  * @returns The data set.
  * @throws {TypeError} If the file cannot be read (missing, unreadable, a directory), naming it.
- * @throws {RangeError} If the file is larger than `maxBytes`.
+ * @throws {RangeError} If the file is larger than `maxBytes`, or `maxBytes` is not a number >= 0.
  * @throws {SyntaxError} As {@linkcode parseCsv}.
  */
 export async function readCsv(path: string | URL, options: ReadCsvOptions = {}): Promise<Dataset> {
   checkOptionKeys("read CSV", options, READ_CSV_OPTION_KEYS);
   const file = path instanceof URL ? path.pathname : path;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CSV_BYTES;
+  assertInRange(`read CSV '${file}'`, "maxBytes", maxBytes, 0, Infinity);
   const cannot = (reason: string) => `Cannot read CSV '${file}': ${reason}`;
   let handle: Deno.FsFile;
   let size: number;

@@ -120,6 +120,24 @@ Deno.test("readCsv names a missing file and refuses files over the size limit", 
   }
 });
 
+Deno.test("readCsv refuses a maxBytes that is not a number >= 0 instead of reading without a limit", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(path, "a,y\n1,0\n2,1\n");
+    for (const maxBytes of [NaN, -5, "100" as unknown as number]) {
+      await assert.rejects(
+        () => readCsv(path, { maxBytes }),
+        /^RangeError: Cannot read CSV '[^']+': maxBytes must be a number >= 0, got /,
+        String(maxBytes),
+      );
+    }
+    // No limit at all is Infinity.
+    assert.equal((await readCsv(path, { maxBytes: Infinity })).x.rows, 2);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
 Deno.test("float32 storage on request", () => {
   const d = parseCsv("a,y\n0.1,0\n", { dtype: "float32" });
   assert.ok(d.x.data instanceof Float32Array);
