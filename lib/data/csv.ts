@@ -88,7 +88,9 @@ export const DEFAULT_MAX_CSV_BYTES = 2 ** 30;
  * @throws {SyntaxError} If the text is not valid CSV, is empty, has no data rows, has rows of
  *   different lengths, or has a cell that is empty or not a finite decimal number (`NaN`, `inf`,
  *   `1e400`, `0x10`, `abc`). The message names the file, the line and the column.
- * @throws {RangeError} If the label column does not exist or header names repeat.
+ * @throws {RangeError} If the label column does not exist, header names repeat, or `dtype` is
+ *   not `"float32"` or `"float64"`.
+ * @throws {TypeError} If `text` is not a string or `header` not a boolean.
  *
  * @example Label column by name
  * ```ts
@@ -117,6 +119,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   if (typeof text !== "string") {
     throw new TypeError(`Cannot read CSV: text must be a string, got ${describe(text)}`);
   }
+  checkCsvFormat(options.fileName ?? "<csv>", options);
   const builder = new TableBuilder(options);
   try {
     parse(text, parserOptions(options, builder));
@@ -152,6 +155,7 @@ export async function parseCsvStream(
   options: CsvOptions = {},
 ): Promise<Dataset> {
   checkOptionKeys("read CSV", options, CSV_OPTION_KEYS);
+  checkCsvFormat(options.fileName ?? "<csv>", options);
   const builder = new TableBuilder(options);
   try {
     // Records are consumed in on_record (it returns null), so nothing reaches the sink.
@@ -171,7 +175,8 @@ export async function parseCsvStream(
  * @param options Label column, header, delimiter, size limit.
  * @returns The data set.
  * @throws {TypeError} If the file cannot be read (missing, unreadable, a directory), naming it.
- * @throws {RangeError} If the file is larger than `maxBytes`, or `maxBytes` is not a number >= 0.
+ * @throws {RangeError} If the file is larger than `maxBytes`, `maxBytes` is not a number >= 0, or
+ *   as {@linkcode parseCsv}.
  * @throws {SyntaxError} As {@linkcode parseCsv}.
  */
 export async function readCsv(path: string | URL, options: ReadCsvOptions = {}): Promise<Dataset> {
@@ -179,6 +184,7 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
   const file = path instanceof URL ? path.pathname : path;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CSV_BYTES;
   assertInRange(`read CSV '${file}'`, "maxBytes", maxBytes, 0, Infinity);
+  checkCsvFormat(file, options);
   const cannot = (reason: string) => `Cannot read CSV '${file}': ${reason}`;
   let handle: Deno.FsFile;
   let size: number;
@@ -215,6 +221,32 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
   // The stream closes the file when it ends, fails or is cancelled.
   const { maxBytes: _maxBytes, ...csv } = options;
   return await parseCsvStream(handle.readable, { ...csv, fileName: file });
+}
+
+/**
+ * Checks the option values every CSV reader shares (a `header` of `"no"` would otherwise read as
+ * true, an unknown `dtype` as the default).
+ *
+ * @param file The file, for messages.
+ * @param options The reader's options.
+ * @throws {TypeError} If `header` is given and is not a boolean.
+ * @throws {RangeError} If `dtype` is given and is not `"float32"` or `"float64"`.
+ */
+export function checkCsvFormat(
+  file: string,
+  options: { readonly header?: unknown; readonly dtype?: unknown },
+): void {
+  const { header, dtype } = options;
+  if (header !== undefined && typeof header !== "boolean") {
+    throw new TypeError(
+      `Cannot read CSV '${file}': header must be a boolean, got ${describe(header)}`,
+    );
+  }
+  if (dtype !== undefined && dtype !== "float32" && dtype !== "float64") {
+    throw new RangeError(
+      `Cannot read CSV '${file}': dtype must be float32 or float64, got ${describe(dtype)}`,
+    );
+  }
 }
 
 /**

@@ -15,6 +15,7 @@ import { assertInRange, checkOptionKeys, type OptionKeys } from "../core/validat
 import { classIndexOf, encodeLabels } from "./dataset.ts";
 import { featureScale } from "./preprocess.ts";
 import {
+  checkCsvFormat,
   checkHeaderNames,
   delimiterHint,
   describeCell,
@@ -279,12 +280,12 @@ function headerColumns(
  * @param path The file.
  * @param options Label column, feature columns, header, delimiter, batch size, storage.
  * @returns The batches in file order.
- * @throws {TypeError} If the file cannot be opened.
+ * @throws {TypeError} If the file cannot be opened, or `header` is not a boolean.
  * @throws {SyntaxError} If a row has the wrong number of fields, a feature cell is empty or not a
  *   finite number, a label cell is empty, or a quoted cell is unterminated or spans lines; the
  *   message names the file, line and column.
- * @throws {RangeError} If the label column does not exist, or a `features` index is outside the
- *   columns, repeated, or the label column.
+ * @throws {RangeError} If the label column does not exist, a `features` index is outside the
+ *   columns, repeated, or the label column, or `dtype` is not `"float32"` or `"float64"`.
  *
  * @example Two batches
  * ```ts
@@ -315,6 +316,7 @@ export async function* readCsvBatches(
     2 ** 30,
     true,
   );
+  checkCsvFormat(file, options);
   const delim = (options.delimiter ?? ",").charCodeAt(0);
   const header = options.header ?? true;
   let cols: Columns | null = null;
@@ -478,7 +480,7 @@ export async function* readCsvBatches(
  * @param path The file.
  * @param options Header and delimiter (the label option is ignored).
  * @returns One name per column.
- * @throws {TypeError} If the file cannot be opened.
+ * @throws {TypeError} If the file cannot be opened, or `header` is not a boolean.
  * @throws {SyntaxError} If the file is empty or its first line is not valid CSV.
  * @throws {RangeError} If two header cells have the same name.
  *
@@ -505,6 +507,7 @@ export async function readCsvColumns(
   const file = path instanceof URL ? path.pathname : path;
   // readCsvBatches' options may be passed as they are; only header and delimiter are read.
   checkOptionKeys(`read CSV '${file}'`, options, CSV_STREAM_OPTION_KEYS);
+  checkCsvFormat(file, options);
   for await (const chunk of linesOf(path, 65536, (options.delimiter ?? ",").charCodeAt(0))) {
     if (chunk.count === 0) continue;
     const [b, s, e] = [chunk.bytes, chunk.starts[0], chunk.ends[0]];

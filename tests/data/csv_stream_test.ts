@@ -153,6 +153,23 @@ Deno.test("scanCsv gives columns whose squares overflow float64 their true mean 
   });
 });
 
+Deno.test("readCsvBatches refuses a header that is not a boolean and a dtype it does not know", async () => {
+  await withFile("a,y\n1,x\n", async (file) => {
+    await assert.rejects(
+      () => all(file, { header: 0 as unknown as boolean }),
+      /^TypeError: Cannot read CSV '[^']+': header must be a boolean, got number 0$/,
+    );
+    await assert.rejects(
+      () => all(file, { dtype: "float16" as "float32" }),
+      /^RangeError: Cannot read CSV '[^']+': dtype must be float32 or float64, got string "float16"$/,
+    );
+    await assert.rejects(
+      () => readCsvColumns(file, { header: "false" as unknown as boolean }),
+      /^TypeError: Cannot read CSV '[^']+': header must be a boolean/,
+    );
+  });
+});
+
 /** Every batch of a file. */
 async function all(file: string, options: Parameters<typeof readCsvBatches>[1]) {
   const batches = [];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCsv, readCsv } from "../../lib/data/csv.ts";
+import { parseCsv, parseCsvStream, readCsv } from "../../lib/data/csv.ts";
 
 const opts = { fileName: "t.csv" };
 
@@ -136,6 +136,23 @@ Deno.test("readCsv refuses a maxBytes that is not a number >= 0 instead of readi
   } finally {
     await Deno.remove(path);
   }
+});
+
+Deno.test("refuses a header that is not a boolean and a dtype it does not know, instead of guessing", async () => {
+  const text = "a,y\n1,x\n";
+  // "no" would read as true (a header), "int8" as float64.
+  assert.throws(
+    () => parseCsv(text, { header: "no" as unknown as boolean }),
+    /^TypeError: Cannot read CSV '<csv>': header must be a boolean, got string "no"$/,
+  );
+  assert.throws(
+    () => parseCsv(text, { dtype: "int8" as "float32" }),
+    /^RangeError: Cannot read CSV '<csv>': dtype must be float32 or float64, got string "int8"$/,
+  );
+  await assert.rejects(
+    () => parseCsvStream(new Blob([text]).stream(), { dtype: "float16" as "float32" }),
+    /^RangeError: Cannot read CSV '<csv>': dtype must be float32 or float64/,
+  );
 });
 
 Deno.test("float32 storage on request", () => {
