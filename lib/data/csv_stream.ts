@@ -11,7 +11,7 @@
 
 import { parse } from "csv-parse/sync";
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { classIndexOf, encodeLabels } from "./dataset.ts";
 import { featureScale } from "./preprocess.ts";
 import {
@@ -285,7 +285,8 @@ function headerColumns(
  *   finite number, a label cell is empty, or a quoted cell is unterminated or spans lines; the
  *   message names the file, line and column.
  * @throws {RangeError} If the label column does not exist, a `features` index is outside the
- *   columns, repeated, or the label column, or `dtype` is not `"float32"` or `"float64"`.
+ *   columns, repeated, or the label column, `dtype` is not `"float32"` or `"float64"`, or the
+ *   delimiter is not one ASCII character other than a quote or a line break.
  *
  * @example Two batches
  * ```ts
@@ -317,7 +318,7 @@ export async function* readCsvBatches(
     true,
   );
   checkCsvFormat(file, options);
-  const delim = (options.delimiter ?? ",").charCodeAt(0);
+  const delim = delimiterByte(file, options.delimiter);
   const header = options.header ?? true;
   let cols: Columns | null = null;
   let d = 0;
@@ -482,7 +483,8 @@ export async function* readCsvBatches(
  * @returns One name per column.
  * @throws {TypeError} If the file cannot be opened, or `header` is not a boolean.
  * @throws {SyntaxError} If the file is empty or its first line is not valid CSV.
- * @throws {RangeError} If two header cells have the same name.
+ * @throws {RangeError} If two header cells have the same name, or the delimiter is not one ASCII
+ *   character other than a quote or a line break.
  *
  * @example
  * ```ts
@@ -508,12 +510,34 @@ export async function readCsvColumns(
   // readCsvBatches' options may be passed as they are; only header and delimiter are read.
   checkOptionKeys(`read CSV '${file}'`, options, CSV_STREAM_OPTION_KEYS);
   checkCsvFormat(file, options);
-  for await (const chunk of linesOf(path, 65536, (options.delimiter ?? ",").charCodeAt(0))) {
+  for await (const chunk of linesOf(path, 65536, delimiterByte(file, options.delimiter))) {
     if (chunk.count === 0) continue;
     const [b, s, e] = [chunk.bytes, chunk.starts[0], chunk.ends[0]];
     return headerColumns(decoder.decode(b.subarray(s, e)), { ...options, label: null }, file).names;
   }
   throw new SyntaxError(`Cannot read CSV '${file}': the file is empty`);
+}
+
+/**
+ * The delimiter as the byte the line parser splits on: one ASCII character other than a quote or
+ * a line break (the header is split by `csv-parse` on the whole delimiter, the rows on this byte).
+ *
+ * @throws {TypeError} If it is not a string.
+ * @throws {RangeError} If it is not such a character.
+ */
+function delimiterByte(file: string, delimiter: string = ","): number {
+  if (typeof delimiter !== "string") {
+    throw new TypeError(
+      `Cannot read CSV '${file}': delimiter must be a string, got ${describe(delimiter)}`,
+    );
+  }
+  if (delimiter.length !== 1 || delimiter.charCodeAt(0) > 127 || /["\r\n]/.test(delimiter)) {
+    throw new RangeError(
+      `Cannot read CSV '${file}': delimiter must be one ASCII character other than a quote or a ` +
+        `line break, got ${JSON.stringify(delimiter)}`,
+    );
+  }
+  return delimiter.charCodeAt(0);
 }
 
 /** The non-empty lines of one chunk: line `t` is `bytes[starts[t]..ends[t])`. */

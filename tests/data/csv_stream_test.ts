@@ -170,6 +170,25 @@ Deno.test("readCsvBatches refuses a header that is not a boolean and a dtype it 
   });
 });
 
+Deno.test("a delimiter that is not one ASCII character is refused, not used in part", async () => {
+  // The header is split on the whole delimiter, the rows on its first byte: with ",5" the row
+  // "1,52,5x" read as the features 1 and 52 and the label "5x", without a word.
+  await withFile("a,5b,5y\n1,52,5x\n", async (file) => {
+    for (const delimiter of [",5", ";;", "\u00e9", '"', ""]) {
+      await assert.rejects(
+        () => all(file, { delimiter }),
+        /^RangeError: Cannot read CSV '[^']+': delimiter must be one ASCII character other than a quote or a line break, got /,
+        JSON.stringify(delimiter),
+      );
+      await assert.rejects(() => readCsvColumns(file, { delimiter }), RangeError);
+    }
+    await assert.rejects(
+      () => all(file, { delimiter: 44 as unknown as string }),
+      /^TypeError: Cannot read CSV '[^']+': delimiter must be a string, got number 44$/,
+    );
+  });
+});
+
 /** Every batch of a file. */
 async function all(file: string, options: Parameters<typeof readCsvBatches>[1]) {
   const batches = [];
