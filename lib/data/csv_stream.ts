@@ -280,7 +280,8 @@ function headerColumns(
  * @param path The file.
  * @param options Label column, feature columns, header, delimiter, batch size, storage.
  * @returns The batches in file order.
- * @throws {TypeError} If the file cannot be opened, or `header` is not a boolean.
+ * @throws {TypeError} If the file cannot be opened, `header` is not a boolean, `features` not an
+ *   array or `rowFilter` not a function.
  * @throws {SyntaxError} If a row has the wrong number of fields, a feature cell is empty or not a
  *   finite number, a label cell is empty, or a quoted cell is unterminated or spans lines; the
  *   message names the file, line and column.
@@ -319,6 +320,18 @@ export async function* readCsvBatches(
   );
   checkCsvFormat(file, options);
   const delim = delimiterByte(file, options.delimiter);
+  if (options.features !== undefined && !Array.isArray(options.features)) {
+    throw new TypeError(
+      `Cannot read CSV '${file}': features must be an array of column indices, got ${
+        describe(options.features)
+      }`,
+    );
+  }
+  if (options.rowFilter !== undefined && typeof options.rowFilter !== "function") {
+    throw new TypeError(
+      `Cannot read CSV '${file}': rowFilter must be a function, got ${describe(options.rowFilter)}`,
+    );
+  }
   const header = options.header ?? true;
   let cols: Columns | null = null;
   let d = 0;

@@ -189,6 +189,24 @@ Deno.test("a delimiter that is not one ASCII character is refused, not used in p
   });
 });
 
+Deno.test("features that are not an array and a rowFilter that is not a function are refused by name", async () => {
+  // They ended in "features.forEach is not a function" and "keep is not a function".
+  await withFile("a,b,y\n1,2,x\n", async (file) => {
+    await assert.rejects(
+      () => all(file, { features: 1 as unknown as number[] }),
+      /^TypeError: Cannot read CSV '[^']+': features must be an array of column indices, got number 1$/,
+    );
+    await assert.rejects(
+      () => all(file, { features: Int32Array.of(1, 0) as unknown as number[] }),
+      /^TypeError: Cannot read CSV '[^']+': features must be an array of column indices, got Int32Array\(2\)$/,
+    );
+    await assert.rejects(
+      () => all(file, { rowFilter: true as unknown as () => boolean }),
+      /^TypeError: Cannot read CSV '[^']+': rowFilter must be a function, got boolean true$/,
+    );
+  });
+});
+
 /** Every batch of a file. */
 async function all(file: string, options: Parameters<typeof readCsvBatches>[1]) {
   const batches = [];
