@@ -136,6 +136,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
  * @param stream The bytes, e.g. `(await Deno.open(path)).readable` or a `fetch` body.
  * @param options Which column is the label, header, delimiter, name for messages.
  * @returns The data set.
+ * @throws {TypeError} If `stream` is not a `ReadableStream`, or as {@linkcode parseCsv}.
  * @throws {SyntaxError} As {@linkcode parseCsv}.
  * @throws {RangeError} As {@linkcode parseCsv}.
  *
@@ -156,6 +157,12 @@ export async function parseCsvStream(
 ): Promise<Dataset> {
   checkOptionKeys("read CSV", options, CSV_OPTION_KEYS);
   checkCsvFormat(options.fileName ?? "<csv>", options);
+  if (!(stream instanceof ReadableStream)) {
+    throw new TypeError(
+      `Cannot read CSV '${options.fileName ?? "<csv>"}': stream must be a ReadableStream of ` +
+        `bytes, got ${describe(stream)}`,
+    );
+  }
   const builder = new TableBuilder(options);
   try {
     // Records are consumed in on_record (it returns null), so nothing reaches the sink.

@@ -155,6 +155,15 @@ Deno.test("refuses a header that is not a boolean and a dtype it does not know, 
   );
 });
 
+Deno.test("parseCsvStream refuses what is not a stream with a TypeError, not as invalid CSV", async () => {
+  // Text passed where bytes go read as "SyntaxError: ... invalid CSV near line ?: stream.pipeThrough
+  // is not a function".
+  await assert.rejects(
+    () => parseCsvStream("a,y\n1,x\n" as unknown as ReadableStream<Uint8Array>),
+    /^TypeError: Cannot read CSV '<csv>': stream must be a ReadableStream of bytes, got string "a,y\\n1,x\\n"$/,
+  );
+});
+
 Deno.test("float32 storage on request", () => {
   const d = parseCsv("a,y\n0.1,0\n", { dtype: "float32" });
   assert.ok(d.x.data instanceof Float32Array);
