@@ -131,6 +131,8 @@ export function preparePredictor(model: LogisticModel, options: PredictorOptions
   }
   const { weights, bias } = foldPreprocessing(model);
   const w = weights.slice(), b = bias.slice(); // the predictor's own copy
+  // What probabilities read of the model: its own copy too.
+  const shape = { link: model.link, classes: [...model.classes] };
   const k = b.length;
   const plan = backend === "ts" ? null : planKernel(w, b, columns, width);
   const scorer: Scorer<Matrix> | null = plan === null
@@ -173,7 +175,7 @@ export function preparePredictor(model: LogisticModel, options: PredictorOptions
     },
     predictProba(x) {
       ensureOpen();
-      return probabilitiesFromScores(model, scores(x));
+      return probabilitiesFromScores(shape, scores(x));
     },
     predict(x) {
       ensureOpen();

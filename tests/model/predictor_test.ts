@@ -236,3 +236,18 @@ Deno.test("prepared, sparse and quantized predictors refuse overflowing scores a
   assert.equal(lookup.kernel, "lookup");
   assert.throws(() => lookup.predictProba(x), overflow);
 });
+
+Deno.test("a prepared predictor keeps its own link and classes: later changes to the model do not reach it", () => {
+  // Its weights were copied, but predictProba read the live model's link and classes: a class
+  // pushed after preparing made it throw, a link changed made it mix two rows per row.
+  const model = structuredClone(dense) as {
+    -readonly [K in keyof LogisticModel]: LogisticModel[K];
+  };
+  const x = { data: Float32Array.from(digits.x.data.subarray(0, 64 * 20)), rows: 20, cols: 64 };
+  using predictor = preparePredictor(model);
+  const before = predictor.predictProba(x);
+  (model.classes as string[]).push("extra");
+  model.link = "sigmoid";
+  assert.deepEqual(predictor.predictProba(x), before);
+  assert.deepEqual(before, predictProba(dense, x));
+});
