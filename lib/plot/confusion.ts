@@ -42,8 +42,10 @@ export interface ConfusionFigureOptions {
  * @param options Class names, normalisation, title, height.
  * @returns A plotly figure with one heatmap trace; `z` is the counts (or the row fractions
  *   when normalised), row 0 at the top.
- * @throws {TypeError} If the matrix is not square or the class names do not match its size.
- * @throws {RangeError} If a count is negative, not an integer, or not finite.
+ * @throws {TypeError} If the matrix is not square or the class names are not strings or do not
+ *   match its size.
+ * @throws {RangeError} If a count is negative, not an integer, or not finite, or two class names
+ *   are equal.
  *
  * @example Two classes
  * ```ts
@@ -92,11 +94,25 @@ export function confusionFigure(
     });
   });
   const names = options.classes ?? confusion.map((_, i) => String(i));
+  if (!Array.isArray(names) || names.some((c) => typeof c !== "string")) {
+    throw new TypeError(
+      `Cannot ${action}: classes must be an array of strings, got ${describe(names)}`,
+    );
+  }
   if (names.length !== n) {
     throw new TypeError(`Cannot ${action}: ${names.length} class names for ${n} classes`);
   }
+  // The axes are categorical: plotly draws the cells of two equal names in one row and column,
+  // the later over the earlier, so some counts would not be seen.
+  const repeated = names.findIndex((c, i) => names.indexOf(c) < i);
+  if (repeated >= 0) {
+    throw new RangeError(
+      `Cannot ${action}: class name '${names[repeated]}' is given twice ` +
+        `(classes[${names.indexOf(names[repeated])}] and classes[${repeated}])`,
+    );
+  }
   // Shown as written: Plotly would read tags in a label such as "<b>x</b>".
-  const classes = names.map((c) => plotlyText(String(c)));
+  const classes = names.map((c) => plotlyText(c));
   const normalize = options.normalize ?? false;
   const sums = confusion.map((row) => row.reduce((s, c) => s + c, 0));
   const z = confusion.map((row, t) =>

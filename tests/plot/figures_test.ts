@@ -328,6 +328,33 @@ Deno.test("confusion figure maps counts to cells, true class down, and normalise
   assert.throws(() => confusionFigure([[1]], { classes: ["a", "b"] }), TypeError);
 });
 
+Deno.test("confusion figure refuses class names that would share a row and column", () => {
+  // Plotly puts equal category names on one tick: with ["a", "a"] it drew only the counts 1 and
+  // 4 (checked in Chromium), and the off-diagonal 2 and 3 were never seen.
+  assert.throws(
+    () => confusionFigure([[1, 2], [3, 4]], { classes: ["a", "a"] }),
+    {
+      name: "RangeError",
+      message: /class name 'a' is given twice \(classes\[0\] and classes\[1\]\)/,
+    },
+  );
+  assert.throws(
+    () => confusionFigure([[1, 2], [3, 4]], { classes: "ab" as unknown as string[] }),
+    {
+      name: "TypeError",
+      message: /^Cannot plot confusion matrix: classes must be an array of strings/,
+    },
+  );
+  assert.throws(
+    () => confusionFigure([[1, 2], [3, 4]], { classes: [0, 1] as unknown as string[] }),
+    { name: "TypeError", message: /classes must be an array of strings/ },
+  );
+  assert.deepEqual(confusionFigure([[1, 2], [3, 4]], { classes: ["a", "A"] }).data[0].x, [
+    "a",
+    "A",
+  ]);
+});
+
 Deno.test("class labels with Plotly markup are shown as written, not read as tags", () => {
   const classes = ["<b>bold</b>", "a & b", "x>y"];
   const conf = confusionFigure([[1, 0, 0], [0, 1, 0], [0, 0, 1]], { classes });
