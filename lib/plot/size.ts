@@ -6,7 +6,7 @@
  * @module
  */
 
-import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import {
   assertNumber,
   assertRows,
@@ -65,9 +65,10 @@ export interface SizeBreakdownFigureOptions {
  * @param options Title, baseline, part order, height.
  * @returns A plotly figure: files against bytes; traces are the parts (bars, `x` bytes, `y` file
  *   names); the baseline is a layout shape with an annotation.
- * @throws {TypeError} If a row lacks a string `name` or an object `parts`.
+ * @throws {TypeError} If a row lacks a string `name` or an object `parts`, or `options.parts`
+ *   is not an array of strings.
  * @throws {RangeError} If a part's bytes are negative, not finite, or the baseline is not
- *   positive, or two rows have the same name.
+ *   positive, or two rows have the same name, or `options.parts` lists a part twice.
  *
  * @example Two files
  * ```ts
@@ -99,7 +100,21 @@ export function sizeBreakdownFigure(
   );
   const action = "plot size breakdown";
   assertRows(action, "rows", rows);
+  if (options.parts !== undefined && !Array.isArray(options.parts)) {
+    throw new TypeError(
+      `Cannot ${action}: options.parts must be an array of part names, got ${
+        describe(options.parts)
+      }`,
+    );
+  }
   const order: string[] = [...(options.parts ?? [])];
+  order.forEach((part, i) => {
+    assertString(action, `options.parts[${i}]`, part);
+    // A part listed twice would get two traces, and its bytes would count twice in every bar.
+    if (order.indexOf(part) < i) {
+      throw new RangeError(`Cannot ${action}: options.parts lists '${part}' twice`);
+    }
+  });
   rows.forEach((r, i) => {
     assertString(action, `rows[${i}].name`, r.name);
     // Plotly would stack two rows of one name into a single bar of their summed bytes.

@@ -53,6 +53,29 @@ Deno.test("the part order can be given, and missing parts count as zero", () => 
   assert.equal(fig.layout.shapes, undefined);
 });
 
+Deno.test("a part listed twice in the order is refused rather than counted twice", () => {
+  const rows = [{ name: "a", parts: { header: 10, weights: 5 } }];
+  // Each bar must be as long as its file: 15 bytes here, not 25 with the header stacked twice.
+  assert.throws(
+    () => sizeBreakdownFigure(rows, { parts: ["header", "weights", "header"] }),
+    {
+      name: "RangeError",
+      message: /^Cannot plot size breakdown: options\.parts lists 'header' twice$/,
+    },
+  );
+  assert.throws(
+    () => sizeBreakdownFigure(rows, { parts: "header" as unknown as string[] }),
+    { name: "TypeError", message: /options\.parts must be an array of part names/ },
+  );
+  assert.throws(
+    () => sizeBreakdownFigure(rows, { parts: [1] as unknown as string[] }),
+    { name: "TypeError", message: /options\.parts\[0\] must be a string/ },
+  );
+  const fig = sizeBreakdownFigure(rows, { parts: ["weights", "header"] });
+  const total = fig.data.reduce((sum, t) => sum + (t.x as number[])[0], 0);
+  assert.equal(total, 15);
+});
+
 Deno.test("malformed rows and baselines are refused with the field named", () => {
   // deno-lint-ignore no-explicit-any
   assert.throws(() => sizeBreakdownFigure([{ name: 3, parts: {} } as any]), TypeError);
