@@ -65,8 +65,8 @@ export interface SizeBreakdownFigureOptions {
  * @param options Title, baseline, part order, height.
  * @returns A plotly figure: files against bytes; traces are the parts (bars, `x` bytes, `y` file
  *   names); the baseline is a layout shape with an annotation.
- * @throws {TypeError} If a row lacks a string `name` or an object `parts`, or `options.parts`
- *   is not an array of strings.
+ * @throws {TypeError} If a row lacks a string `name` or an object `parts`, `options.parts` is
+ *   not an array of strings, or `baselineName` is not a string.
  * @throws {RangeError} If a part's bytes are negative, not finite, or the baseline is not
  *   positive, or two rows have the same name, or `options.parts` lists a part twice.
  *
@@ -155,6 +155,12 @@ export function sizeBreakdownFigure(
     assertNumber(action, "baseline", baseline, Number.MIN_VALUE, Number.MAX_SAFE_INTEGER);
     top = Math.max(top, baseline);
   }
+  const label = options.baselineName ?? "dense float32";
+  if (typeof label !== "string") {
+    throw new TypeError(
+      `Cannot ${action}: options.baselineName must be a string, got ${describe(label)}`,
+    );
+  }
   const layout = baseLayout(
     options.title ?? "Where the bytes of each model file go",
     options.height ?? 200 + 48 * Math.max(1, rows.length),
@@ -171,7 +177,6 @@ export function sizeBreakdownFigure(
     showgrid: false,
   });
   if (baseline !== undefined) {
-    const label = options.baselineName ?? "dense float32";
     layout.shapes = [{
       type: "line",
       xref: "x",

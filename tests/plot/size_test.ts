@@ -86,6 +86,18 @@ Deno.test("malformed rows and baselines are refused with the field named", () =>
     { name: "RangeError", message: /rows\[0\]\.parts\.header/ },
   );
   assert.throws(() => sizeBreakdownFigure([{ name: "a", parts: {} }], { baseline: 0 }), RangeError);
+  // A label that is not text: the figure's own TypeError, not "text.replace is not a function".
+  assert.throws(
+    () =>
+      sizeBreakdownFigure([{ name: "a", parts: {} }], {
+        baseline: 100,
+        baselineName: 3 as unknown as string,
+      }),
+    {
+      name: "TypeError",
+      message: /^Cannot plot size breakdown: options\.baselineName must be a string, got number 3$/,
+    },
+  );
   // Two rows of one name would be drawn as one bar of their summed bytes.
   assert.throws(
     () =>
