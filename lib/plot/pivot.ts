@@ -81,7 +81,8 @@ export function pivotRows<T extends object, C extends keyof T & string>(
       throw new RangeError(`Cannot ${action}: column label '${column}' is also a row field`);
     }
     if (!columns.includes(column)) columns.push(column);
-    if (column in wide) {
+    // Own properties only: every object inherits "constructor", "toString", ...
+    if (Object.hasOwn(wide, column)) {
       throw new RangeError(`Cannot ${action}: two rows for ${key} in column '${column}'`);
     }
     wide[column] = row[options.values];
@@ -89,7 +90,7 @@ export function pivotRows<T extends object, C extends keyof T & string>(
   return [...out.values()].map((wide) => {
     const full: Record<string, unknown> = {};
     for (const k of options.rows) full[k] = wide[k];
-    for (const c of columns) full[c] = c in wide ? wide[c] : null;
+    for (const c of columns) full[c] = Object.hasOwn(wide, c) ? wide[c] : null;
     return full;
   });
 }

@@ -69,3 +69,18 @@ Deno.test("each input row lands in exactly one cell", () => {
     ["k-means", 2, 1976, null],
   ]);
 });
+
+Deno.test("column labels that name Object.prototype members are columns like any other", () => {
+  // "constructor" and "toString" are inherited by every object: a check with `in` took them for
+  // cells already filled and refused the first row, and filled a missing one with a function.
+  const rows = [
+    { op: "a", member: "constructor", n: 1 },
+    { op: "a", member: "x", n: 2 },
+    { op: "b", member: "x", n: 3 },
+    { op: "b", member: "toString", n: 4 },
+  ];
+  assert.deepEqual(pivotRows(rows, { rows: ["op"], columns: "member", values: "n" }), [
+    { op: "a", constructor: 1, x: 2, toString: null },
+    { op: "b", constructor: null, x: 3, toString: 4 },
+  ]);
+});
