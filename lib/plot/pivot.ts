@@ -69,7 +69,7 @@ export function pivotRows<T extends object, C extends keyof T & string>(
   const columns: string[] = [];
   for (const row of rows) {
     const ids = options.rows.map((k) => row[k]);
-    const key = JSON.stringify(ids);
+    const key = identity(ids);
     let wide = out.get(key);
     if (!wide) {
       wide = {};
@@ -83,7 +83,9 @@ export function pivotRows<T extends object, C extends keyof T & string>(
     if (!columns.includes(column)) columns.push(column);
     // Own properties only: every object inherits "constructor", "toString", ...
     if (Object.hasOwn(wide, column)) {
-      throw new RangeError(`Cannot ${action}: two rows for ${key} in column '${column}'`);
+      throw new RangeError(
+        `Cannot ${action}: two rows for ${JSON.stringify(ids)} in column '${column}'`,
+      );
     }
     wide[column] = row[options.values];
   }
@@ -93,4 +95,19 @@ export function pivotRows<T extends object, C extends keyof T & string>(
     for (const c of columns) full[c] = Object.hasOwn(wide, c) ? wide[c] : null;
     return full;
   });
+}
+
+/**
+ * The identity of a combination of row fields. JSON alone writes undefined, null, NaN and the
+ * infinities all as `null`, which would pool rows that differ there; each value is written with
+ * its type, and numbers, bigints and undefined as text.
+ */
+function identity(ids: readonly unknown[]): string {
+  return JSON.stringify(
+    ids.map((v) =>
+      typeof v === "number" || typeof v === "bigint" || v === undefined
+        ? [typeof v, String(v)]
+        : [typeof v, v]
+    ),
+  );
 }

@@ -84,3 +84,35 @@ Deno.test("column labels that name Object.prototype members are columns like any
     { op: "b", constructor: null, x: 3, toString: 4 },
   ]);
 });
+
+Deno.test("row fields that JSON writes alike still make separate rows", () => {
+  // undefined, null, NaN and the infinities are all `null` in JSON; as one key they pooled the
+  // rows, and the second row's cells landed in the first row's output.
+  const budgets = [undefined, null, NaN, Infinity, -Infinity];
+  const rows = budgets.map((budget, i) => ({ budget, column: `c${i}`, value: i }));
+  const wide = pivotRows(rows, { rows: ["budget"], columns: "column", values: "value" });
+  assert.equal(wide.length, budgets.length);
+  wide.forEach((row, i) => {
+    assert.ok(Object.is(row.budget, budgets[i]), `row ${i}: ${row.budget}`);
+    // Each output row holds exactly its own input row's cell.
+    budgets.forEach((_, j) => assert.equal(row[`c${j}`], i === j ? i : null));
+  });
+  // Numbers and their text are still told apart, and 0 and -0 are one value.
+  assert.equal(
+    pivotRows([{ k: 1, c: "a", v: 1 }, { k: "1", c: "a", v: 2 }], {
+      rows: ["k"],
+      columns: "c",
+      values: "v",
+    }).length,
+    2,
+  );
+  assert.throws(
+    () =>
+      pivotRows([{ k: 0, c: "a", v: 1 }, { k: -0, c: "a", v: 2 }], {
+        rows: ["k"],
+        columns: "c",
+        values: "v",
+      }),
+    { name: "RangeError", message: /two rows for \[0\] in column 'a'/ },
+  );
+});
