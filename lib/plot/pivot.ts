@@ -33,7 +33,8 @@ export interface PivotOptions<T, C extends keyof T & string = keyof T & string> 
  * @param rows The input rows (objects; other fields are ignored).
  * @param options Which fields identify a row, become columns and fill the cells; column labels.
  * @returns The wide rows, ready for `table`.
- * @throws {TypeError} If `rows` is not an array of objects.
+ * @throws {TypeError} If `rows` is not an array of objects, `options.rows` is not an array of
+ *   field names, `columns` or `values` is not a field name, or `label` is not a function.
  * @throws {RangeError} If two input rows have the same row fields and column value, or a column
  *   label repeats a row field's name.
  *
@@ -64,6 +65,24 @@ export function pivotRows<T extends object, C extends keyof T & string>(
     );
   }
   checkOptionKeys(action, options, { rows: true, columns: true, values: true, label: true });
+  const given = (options ?? {}) as Partial<PivotOptions<T, C>>;
+  if (!Array.isArray(given.rows) || given.rows.some((k) => typeof k !== "string")) {
+    throw new TypeError(
+      `Cannot ${action}: options.rows must be an array of field names, got ${describe(given.rows)}`,
+    );
+  }
+  for (const field of ["columns", "values"] as const) {
+    if (typeof given[field] !== "string") {
+      throw new TypeError(
+        `Cannot ${action}: options.${field} must be a field name, got ${describe(given[field])}`,
+      );
+    }
+  }
+  if (given.label !== undefined && typeof given.label !== "function") {
+    throw new TypeError(
+      `Cannot ${action}: options.label must be a function, got ${describe(given.label)}`,
+    );
+  }
   const label = options.label ?? ((v: T[C]) => String(v));
   const out = new Map<string, Record<string, unknown>>();
   const columns: string[] = [];

@@ -116,3 +116,31 @@ Deno.test("row fields that JSON writes alike still make separate rows", () => {
     { name: "RangeError", message: /two rows for \[0\] in column 'a'/ },
   );
 });
+
+Deno.test("pivot options of the wrong shape are refused with the option named", () => {
+  const rows = [{ s: "a", c: 1, v: 2 }];
+  const bad = (options: unknown) => () =>
+    pivotRows(rows, options as Parameters<typeof pivotRows<(typeof rows)[0], "c">>[1]);
+  // Without options.rows this read "Cannot read properties of undefined (reading 'map')".
+  assert.throws(bad({ columns: "c", values: "v" }), {
+    name: "TypeError",
+    message: /^Cannot pivot rows: options\.rows must be an array of field names, got undefined$/,
+  });
+  assert.throws(bad({ rows: "s", columns: "c", values: "v" }), {
+    name: "TypeError",
+    message: /options\.rows must be an array of field names/,
+  });
+  assert.throws(bad({ rows: ["s"], values: "v" }), {
+    name: "TypeError",
+    message: /options\.columns must be a field name, got undefined/,
+  });
+  assert.throws(bad({ rows: ["s"], columns: "c", values: 3 }), {
+    name: "TypeError",
+    message: /options\.values must be a field name, got number 3/,
+  });
+  assert.throws(bad({ rows: ["s"], columns: "c", values: "v", label: "%" }), {
+    name: "TypeError",
+    message: /options\.label must be a function/,
+  });
+  assert.throws(bad(undefined), { name: "TypeError", message: /options\.rows/ });
+});
