@@ -7,7 +7,13 @@
  * @module
  */
 
-import { checkOptionKeys, describe, exactKeys, type OptionKeys } from "../core/validate.ts";
+import {
+  assertInRange,
+  checkOptionKeys,
+  describe,
+  exactKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import {
   assertFigure,
   escapeHtml,
@@ -322,6 +328,7 @@ export interface TableOptions {
  * @param options Columns, percentage columns, digits.
  * @returns An object the Deno kernel shows as the table; its `text` is the plain version.
  * @throws {TypeError} If `rows` is not an array of objects.
+ * @throws {RangeError} If `digits` is not an integer in [1, 100].
  *
  * @example Two rows
  * ```ts
@@ -350,6 +357,8 @@ export function table(
   const columns = options.columns ?? (rows.length ? Object.keys(rows[0]) : []);
   const percent = new Set(options.percent ?? []);
   const digits = options.digits ?? 4;
+  // What Number.prototype.toPrecision accepts.
+  assertInRange("make table", "options.digits", digits, 1, 100, true);
   const cell = (v: unknown, column: string): string => {
     if (typeof v === "number") {
       if (percent.has(column)) return `${(100 * v).toFixed(2)} %`;

@@ -182,3 +182,16 @@ Deno.test("the text form shows names from data as written, and one point in the 
     "Accuracy against sparsity: L1 & <L2> (scatter, 1 point); R&amp;D (scatter, 1 point)",
   );
 });
+
+Deno.test("table digits outside what toPrecision takes are refused up front", () => {
+  // They reached Number.prototype.toPrecision, whose "toPrecision() argument must be between 1
+  // and 100" does not say which option, and only when some cell was a non-integer number.
+  for (const digits of [0, 101, 2.5, NaN]) {
+    assert.throws(() => table([{ a: 1 }], { digits }), {
+      name: "RangeError",
+      message: /^Cannot make table: options\.digits must be an integer in \[1, 100\], got /,
+    }, String(digits));
+  }
+  assert.equal(table([{ a: 1 / 3 }], { digits: 1 }).text.split("\n")[2], "0.3");
+  assert.equal(table([{ a: 2 / 3 }], { digits: 100 }).text.split("\n")[2], String(2 / 3));
+});
