@@ -292,9 +292,13 @@ export function paretoFigure(
     hovertemplate: `%{text}<br>%{x:,} bytes<br>accuracy %{y:.2%}<extra>front</extra>`,
   });
   const layout = tradeoffLayout(options, "Accuracy against model size");
-  const sizes = points.map((p) => p.bytes);
-  const least = sizes.length ? Math.min(...sizes) : 1,
-    most = sizes.length ? Math.max(...sizes) : 10;
+  // A loop, not Math.min(...sizes): spread arguments overflow the stack from about 125,000 points.
+  let least = Infinity, most = -Infinity;
+  for (const p of points) {
+    least = Math.min(least, p.bytes);
+    most = Math.max(most, p.bytes);
+  }
+  if (points.length === 0) [least, most] = [1, 10];
   layout.xaxis = axis("model size (bytes, log scale)", { type: "log", ...byteTicks(least, most) });
   // One size only: a factor of 2 either side on the log axis, so the baseline is a line.
   const span: [number, number] = least < most ? [least, most] : [least / 2, most * 2];

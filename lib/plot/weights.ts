@@ -160,7 +160,9 @@ export function weightHistogramFigure(
   );
   const data: Trace[] = [];
   const annotations: Record<string, unknown>[] = [];
-  const peak = Math.max(1, ...hb.counts, ...ha.counts);
+  // A loop, not Math.max(...counts): spread arguments overflow the stack from about 65,000 bins.
+  let peak = 1;
+  for (const h of [hb, ha]) for (const c of h.counts) peak = Math.max(peak, c);
   const panels = [
     { h: hb, name: plotlyText(titles?.[0] ?? "before (float)"), color: "#0072B2" },
     { h: ha, name: plotlyText(titles?.[1] ?? "after (quantized)"), color: "#D55E00" },

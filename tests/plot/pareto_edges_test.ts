@@ -22,3 +22,16 @@ Deno.test("paretoFigure draws a single subnormal size with plotly's ticks", () =
     tickformat: ",~r",
   });
 });
+
+Deno.test("paretoFigure takes more points than a call has room for arguments", () => {
+  // Math.min(...sizes) overflowed the stack ("Maximum call stack size exceeded") from about
+  // 125,000 points. Sizes 1..n at accuracy rising with size: every point is on the front.
+  const n = 200_000;
+  const points = Array.from({ length: n }, (_, i) => ({ bytes: i + 1, accuracy: (i + 1) / n }));
+  const fig = paretoFigure(points);
+  const front = fig.data[fig.data.length - 1];
+  assert.equal((front.x as number[]).length, n);
+  // The size axis spans the smallest to the largest size.
+  const xaxis = fig.layout.xaxis as { tickvals: number[] };
+  assert.deepEqual(xaxis.tickvals, byteTicks(1, n).tickvals);
+});

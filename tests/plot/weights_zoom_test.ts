@@ -43,3 +43,18 @@ Deno.test("bad ranges and panel titles are refused", () => {
     TypeError,
   );
 });
+
+Deno.test("the histogram takes as many bins as histogram() does", () => {
+  // Math.max(1, ...counts, ...counts) overflowed the stack ("Maximum call stack size exceeded")
+  // from about 65,000 bins; histogram() allows up to 10 million.
+  const bins = 200_000;
+  const fig = weightHistogramFigure(before, after, { bins, levels: [0] });
+  const counts = fig.data[0].y as number[];
+  assert.equal(counts.length, bins);
+  assert.equal(counts.reduce((a, b) => a + b, 0), before.length);
+  // The level lines reach the tallest bar of either panel.
+  const tallest = Math.max(
+    ...[0, 1].map((k) => (fig.data[k].y as number[]).reduce((a, b) => Math.max(a, b), 0)),
+  );
+  assert.deepEqual(fig.data[2].y, [0, tallest, null]);
+});
