@@ -57,7 +57,8 @@ const IMAGE_GRID_OPTION_KEYS: OptionKeys<ImageGridOptions> = {
  * @returns A plotly figure with one heatmap trace per output row; heatmap `z` is `height` rows
  *   of `width` values, row 0 at the top.
  * @throws {TypeError} If the mask is not numeric or its length does not split into images.
- * @throws {RangeError} If an option is out of range or a mask entry is not 0 or 1.
+ * @throws {RangeError} If the mask is empty, an option is out of range or a mask entry is not 0
+ *   or 1.
  *
  * @example Two 2 x 2 masks
  * ```ts
@@ -109,7 +110,7 @@ export function maskFigure(mask: ArrayLike<number>, options: ImageGridOptions = 
  * @param options Labels, image shape, columns, title, row height.
  * @returns A plotly figure with one heatmap trace per output row.
  * @throws {TypeError} If the weights are not numeric or do not split into images.
- * @throws {RangeError} If an option is out of range.
+ * @throws {RangeError} If there are no weights or an option is out of range.
  *
  * @example Two 1 x 2 images
  * ```ts
@@ -171,8 +172,17 @@ function imageGrid(
       );
     }
   }
+  if (values.length === 0) {
+    // Images of 0 x 0 pixels: blank panels, and a mask "NaN % kept".
+    throw new RangeError(`Cannot ${action}: there are no values to draw`);
+  }
   let h: number, w: number, n: number;
   if (options.imageShape) {
+    if (!Array.isArray(options.imageShape) || options.imageShape.length !== 2) {
+      throw new TypeError(
+        `Cannot ${action}: imageShape must be [height, width], got ${describe(options.imageShape)}`,
+      );
+    }
     [h, w] = options.imageShape;
     if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1) {
       throw new RangeError(

@@ -307,6 +307,34 @@ Deno.test("weight images share one colour scale centred at zero", () => {
   assert.deepEqual(fig.data.map((t) => t.showscale), [true, false]);
 });
 
+Deno.test("image figures refuse empty values and a malformed imageShape", () => {
+  // Empty values drew 0 x 0 images titled "a: NaN % kept"; with imageShape the message blamed a
+  // columns option the caller never gave; a number for imageShape ended in "number 2 is not
+  // iterable".
+  assert.throws(() => maskFigure([], { labels: ["a"] }), {
+    name: "RangeError",
+    message: "Cannot plot pruning mask: there are no values to draw",
+  });
+  assert.throws(() => weightImagesFigure(new Float32Array(0), { imageShape: [2, 2] }), {
+    name: "RangeError",
+    message: "Cannot plot weight images: there are no values to draw",
+  });
+  for (const imageShape of [2, [2], [1, 2, 2]]) {
+    assert.throws(
+      () =>
+        weightImagesFigure([1, 2, 3, 4], {
+          imageShape: imageShape as unknown as [number, number],
+        }),
+      {
+        name: "TypeError",
+        message: /^Cannot plot weight images: imageShape must be \[height, width\]/,
+      },
+    );
+  }
+  // One pixel of one image is still an image.
+  assert.deepEqual(maskFigure([1], { labels: ["a"] }).data[0].z, [[1]]);
+});
+
 Deno.test("confusion figure maps counts to cells, true class down, and normalises rows", () => {
   const confusion = [[50, 2, 3], [4, 40, 6], [0, 1, 44]];
   const fig = confusionFigure(confusion, { classes: ["x", "y", "z"] });
