@@ -78,7 +78,7 @@ const ACTION = "plot training curves";
  * @returns A plotly figure: mean log loss (nats) and accuracy (%) against the epoch.
  * @throws {TypeError} If a record lacks a numeric `epoch`, `trainLoss` or `trainAccuracy`.
  * @throws {RangeError} If an accuracy is outside [0, 1], a loss is negative, NaN or infinite,
- *   or `panels` is unknown.
+ *   an epoch is NaN or infinite, or `panels` is unknown.
  *
  * @example Plot a short history
  * ```ts
@@ -113,7 +113,7 @@ export function trainingFigure(
  * @returns A plotly figure: mean log loss (nats) and accuracy (%) against the epoch.
  * @throws {TypeError} If a run has no string name or a record lacks a numeric field.
  * @throws {RangeError} If an accuracy is outside [0, 1], a loss is negative, NaN or infinite,
- *   or `panels` is unknown.
+ *   an epoch is NaN or infinite, or `panels` is unknown.
  *
  * @example Two runs
  * ```ts
@@ -217,6 +217,10 @@ function checkHistory(history: readonly EpochRecord[], name: string): void {
   assertRows(ACTION, name, history);
   history.forEach((e, i) => {
     assertNumber(ACTION, `${name}[${i}].epoch`, e.epoch);
+    if (!Number.isFinite(e.epoch)) {
+      // The figure's JSON would hold null: a point without an x, not drawn.
+      throw new RangeError(`Cannot ${ACTION}: ${name}[${i}].epoch must be finite, got ${e.epoch}`);
+    }
     assertLoss(`${name}[${i}].trainLoss`, e.trainLoss);
     assertNumber(ACTION, `${name}[${i}].trainAccuracy`, e.trainAccuracy, 0, 1);
     if (e.validationLoss !== undefined) {

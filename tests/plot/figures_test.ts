@@ -132,6 +132,13 @@ Deno.test("training figures reject malformed histories with the field named", ()
     }
     assert.throws(() => trainingFigure(withLoss(field, -0.5)), /must be >= 0, got -0\.5/);
   }
+  // An infinite epoch was accepted and became a null x in the figure's JSON: a point not drawn.
+  for (const v of [Infinity, -Infinity]) {
+    assert.throws(() => trainingFigure(withLoss("epoch", v)), {
+      name: "RangeError",
+      message: `Cannot plot training curves: history[${last}].epoch must be finite, got ${v}`,
+    });
+  }
 });
 
 Deno.test("sparsity figure draws one sorted line per strategy and fine-tuning state", () => {
