@@ -116,13 +116,14 @@ export async function figureMimeBundle(
     );
   }
   const plain = plainFigure(figure);
-  const include = mode === "always" || (mode === "auto" && !plotlyIncluded);
-  const loader = include ? await plotlyScript() + "\n" : "";
-  if (include) plotlyIncluded = true;
+  // The div first: if it is refused (a bad height), no figure has carried plotly.js yet.
   const div = figureDiv(plain, {
     id: `lrc-${sessionToken}-${++figureCounter}`,
     height: options.height,
   });
+  const include = mode === "always" || (mode === "auto" && !plotlyIncluded);
+  const loader = include ? await plotlyScript() + "\n" : "";
+  if (include) plotlyIncluded = true;
   return {
     [PLOTLY_MIME]: { data: plain.data, layout: plain.layout, config: PLOTLY_CONFIG },
     "text/html": loader + div,

@@ -102,7 +102,9 @@ let divCounter = 0;
  * @param figure The figure.
  * @param options Element id and height.
  * @returns The HTML fragment (no plotly.js; see {@linkcode plotlyScript}).
- * @throws {TypeError} If `figure` has no `data` array and `layout` object.
+ * @throws {TypeError} If `figure` has no `data` array and `layout` object, or `height` is not a
+ *   number.
+ * @throws {RangeError} If `height` is not positive and finite.
  *
  * @example The fragment carries the figure as JSON
  * ```ts
@@ -120,6 +122,16 @@ export function figureDiv(figure: Figure, options: FigureDivOptions = {}): strin
     options,
     { id: true, height: true } satisfies OptionKeys<FigureDivOptions>,
   );
+  const given = options.height;
+  if (given !== undefined && typeof given !== "number") {
+    throw new TypeError(`Cannot write figure: height must be a number, got ${describe(given)}`);
+  }
+  if (given !== undefined && !(given > 0 && given < Infinity)) {
+    // It is written into the style: "height:NaNpx" or "-5px" is no height at all.
+    throw new RangeError(
+      `Cannot write figure: height must be a positive number of pixels, got ${given}`,
+    );
+  }
   const plain = plainFigure(figure);
   const id = options.id ?? `lrc-plot-${++divCounter}`;
   const layoutHeight = typeof plain.layout.height === "number" ? plain.layout.height : 450;

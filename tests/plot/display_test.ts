@@ -195,3 +195,24 @@ Deno.test("table digits outside what toPrecision takes are refused up front", ()
   assert.equal(table([{ a: 1 / 3 }], { digits: 1 }).text.split("\n")[2], "0.3");
   assert.equal(table([{ a: 2 / 3 }], { digits: 100 }).text.split("\n")[2], String(2 / 3));
 });
+
+Deno.test("a height that is no CSS length is refused, not written into the style", async () => {
+  // It was written as is: style="...height:NaNpx;" and "height:-5px;", which browsers drop.
+  const fig: Figure = { data: [{ type: "bar", y: [1] }], layout: {} };
+  for (const height of [NaN, -5, 0, Infinity]) {
+    assert.throws(() => figureDiv(fig, { height }), {
+      name: "RangeError",
+      message: /^Cannot write figure: height must be a positive number of pixels, got /,
+    }, String(height));
+    await assert.rejects(figureMimeBundle(fig, { includePlotlyJs: "never", height }), RangeError);
+  }
+  // A refused figure does not count as the one that carried plotly.js.
+  resetPlotlyInclusion();
+  await assert.rejects(figureMimeBundle(fig, { height: -1 }), RangeError);
+  assert.match((await figureMimeBundle(fig))["text/html"] as string, /inlined by lrcompress/);
+  assert.throws(() => figureDiv(fig, { height: "300" as unknown as number }), {
+    name: "TypeError",
+    message: 'Cannot write figure: height must be a number, got string "300"',
+  });
+  assert.match(figureDiv(fig, { height: 320.5 }), /style="width:100%;height:320\.5px;"/);
+});
