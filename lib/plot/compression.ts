@@ -14,6 +14,7 @@ import {
   axis,
   baseLayout,
   color,
+  figureHeight,
   plotlyText,
 } from "./style.ts";
 import type { Figure, Layout, Trace } from "./types.ts";
@@ -152,7 +153,7 @@ export function sparsityFigure(
       });
     }
   }
-  const layout = tradeoffLayout(options, "Accuracy against sparsity");
+  const layout = tradeoffLayout(action, options, "Accuracy against sparsity");
   layout.xaxis = axis("sparsity (% of weights pruned)", {
     tickformat: ".0%",
     range: [-0.02, 1.02],
@@ -212,7 +213,7 @@ export function bitWidthFigure(
     };
   });
   const bits = unique(points.map((p) => p.bits)).sort((a, b) => a - b);
-  const layout = tradeoffLayout(options, "Accuracy against bit width");
+  const layout = tradeoffLayout(action, options, "Accuracy against bit width");
   layout.xaxis = axis("bit width (bits per weight)", { tickmode: "array", tickvals: bits });
   const lo = bits.length ? bits[0] : 1, hi = bits.length ? bits[bits.length - 1] : 8;
   // One bit width only: half a bit either side, so the baseline is a line, not a point.
@@ -291,7 +292,7 @@ export function paretoFigure(
     marker: { color: "rgba(0,0,0,0)", size: 13, line: { color: "#000000", width: 1.5 } },
     hovertemplate: `%{text}<br>%{x:,} bytes<br>accuracy %{y:.2%}<extra>front</extra>`,
   });
-  const layout = tradeoffLayout(options, "Accuracy against model size");
+  const layout = tradeoffLayout(action, options, "Accuracy against model size");
   // A loop, not Math.min(...sizes): spread arguments overflow the stack from about 125,000 points.
   let least = Infinity, most = -Infinity;
   for (const p of points) {
@@ -362,8 +363,8 @@ export function byteTicks(
   return { tickmode: "array", tickvals, ticktext };
 }
 
-function tradeoffLayout(options: TradeoffFigureOptions, title: string): Layout {
-  const layout = baseLayout(options.title ?? title, options.height ?? 440);
+function tradeoffLayout(action: string, options: TradeoffFigureOptions, title: string): Layout {
+  const layout = baseLayout(options.title ?? title, figureHeight(action, options.height, 440));
   layout.yaxis = axis(options.accuracyTitle ?? "test accuracy (%)", { tickformat: ".1~%" });
   return layout;
 }

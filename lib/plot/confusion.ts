@@ -5,7 +5,7 @@
  */
 
 import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
-import { axis, baseLayout, plotlyText } from "./style.ts";
+import { axis, baseLayout, figureHeight, plotlyText } from "./style.ts";
 import type { Figure } from "./types.ts";
 
 /** Options for {@linkcode confusionFigure}. */
@@ -114,6 +114,11 @@ export function confusionFigure(
   // Shown as written: Plotly would read tags in a label such as "<b>x</b>".
   const classes = names.map((c) => plotlyText(c));
   const normalize = options.normalize ?? false;
+  if (typeof normalize !== "boolean") {
+    throw new TypeError(
+      `Cannot ${action}: normalize must be a boolean, got ${describe(normalize)}`,
+    );
+  }
   const sums = confusion.map((row) => row.reduce((s, c) => s + c, 0));
   const z = confusion.map((row, t) =>
     row.map((c) => (normalize ? (sums[t] > 0 ? c / sums[t] : 0) : c))
@@ -128,7 +133,10 @@ export function confusionFigure(
     `Confusion matrix (${total} samples, accuracy ${
       total > 0 ? (100 * accuracy).toFixed(2) : "n/a"
     } %)`;
-  const layout = baseLayout(title, options.height ?? Math.max(360, 120 + 36 * n));
+  const layout = baseLayout(
+    title,
+    figureHeight(action, options.height, Math.max(360, 120 + 36 * n)),
+  );
   layout.xaxis = axis("predicted class", {
     type: "category",
     showgrid: false,

@@ -222,6 +222,11 @@ function imageGrid(
   }
   const rows = Math.ceil(n / columns);
   const rowHeight = options.rowHeight ?? 220;
+  if (typeof rowHeight !== "number" || !(rowHeight > 0 && rowHeight < Infinity)) {
+    throw new RangeError(
+      `Cannot ${action}: rowHeight must be a positive number of pixels, got ${describe(rowHeight)}`,
+    );
+  }
   const cells = grid(n, columns, { x: 0.03, y: 0.3 / rows });
   const layout: Layout = baseLayout(options.title ?? look.title, rows * rowHeight + 120);
   layout.margin = { l: 60, r: 24, t: 80, b: 60 };

@@ -14,6 +14,7 @@ import {
   axis,
   baseLayout,
   color,
+  figureHeight,
   plotlyText,
 } from "./style.ts";
 import type { Figure, Trace } from "./types.ts";
@@ -163,7 +164,7 @@ export function sizeBreakdownFigure(
   }
   const layout = baseLayout(
     options.title ?? "Where the bytes of each model file go",
-    options.height ?? 200 + 48 * Math.max(1, rows.length),
+    figureHeight(action, options.height, 200 + 48 * Math.max(1, rows.length)),
   );
   layout.barmode = "stack";
   // Below the axis title, in stacking order (plotly reverses it for stacked bars by default).

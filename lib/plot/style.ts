@@ -59,6 +59,30 @@ export function plotlyText(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/**
+ * A figure's height option, checked: plotly takes a non-finite or negative height as none and
+ * draws its default, so such a value is refused rather than ignored.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param height The option as given, or `undefined`.
+ * @param fallback The builder's default, in pixels.
+ * @returns The height in pixels.
+ * @throws {TypeError} If `height` is given and not a number.
+ * @throws {RangeError} If `height` is not positive and finite.
+ */
+export function figureHeight(action: string, height: unknown, fallback: number): number {
+  if (height === undefined) return fallback;
+  if (typeof height !== "number") {
+    throw new TypeError(`Cannot ${action}: height must be a number, got ${describe(height)}`);
+  }
+  if (!(height > 0 && height < Infinity)) {
+    throw new RangeError(
+      `Cannot ${action}: height must be a positive number of pixels, got ${height}`,
+    );
+  }
+  return height;
+}
+
 export function baseLayout(title: string, height: number): Layout {
   return {
     title: { text: title, x: 0.02, xanchor: "left" },

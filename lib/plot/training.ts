@@ -16,6 +16,7 @@ import {
   type Cell,
   cellTitle,
   color,
+  figureHeight,
   grid,
   plain,
   plotlyText,
@@ -154,7 +155,10 @@ function curves(
   runs.forEach((run, r) => checkHistory(run.history, named ? `runs[${r}].history` : "history"));
   const kinds = panels === "both" ? ["loss", "accuracy"] as const : [panels] as const;
   const cells = grid(kinds.length, kinds.length, { x: 0.1, y: 0 });
-  const layout = baseLayout(options.title ?? "Training curves", options.height ?? 420);
+  const layout = baseLayout(
+    options.title ?? "Training curves",
+    figureHeight(ACTION, options.height, 420),
+  );
   const xTitle = options.xTitle ?? "epoch (passes over the training data)";
   const data: Trace[] = [];
   const annotations: Record<string, unknown>[] = [];

@@ -7,7 +7,7 @@
 import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { histogram } from "../core/histogram.ts";
 import type { Matrix } from "../core/matrix.ts";
-import { axis, baseLayout, cellTitle, grid, numbersOf, plotlyText } from "./style.ts";
+import { axis, baseLayout, cellTitle, figureHeight, grid, numbersOf, plotlyText } from "./style.ts";
 import type { Figure, Trace } from "./types.ts";
 
 /** Options for {@linkcode weightHistogramFigure}. */
@@ -156,7 +156,7 @@ export function weightHistogramFigure(
   const cells = grid(2, 1, { x: 0, y: 0.28 });
   const layout = baseLayout(
     options.title ?? "Weights before and after quantization",
-    options.height ?? 600,
+    figureHeight(action, options.height, 600),
   );
   const data: Trace[] = [];
   const annotations: Record<string, unknown>[] = [];

@@ -479,3 +479,52 @@ Deno.test("a baseline over a single bit width or size is still a line", () => {
   }], { baseline: 0.95 });
   assert.deepEqual(two.data.at(-1)!.x, [2, 8]);
 });
+
+Deno.test("every figure builder refuses a height that is no number of pixels", () => {
+  // plotly takes a NaN, negative or infinite height as none and draws its default: the option
+  // was ignored without a word (NaN became null in the figure's JSON).
+  const history = [{ epoch: 1, trainLoss: 0.5, trainAccuracy: 0.8, objective: 0.5, seconds: 1 }];
+  const builders: [string, (height: number) => Figure][] = [
+    [
+      "sparsity",
+      (height) => sparsityFigure([{ strategy: "m", sparsity: 0.5, accuracy: 0.9 }], { height }),
+    ],
+    [
+      "bit width",
+      (height) => bitWidthFigure([{ method: "u", bits: 4, accuracy: 0.9 }], { height }),
+    ],
+    ["Pareto", (height) => paretoFigure([{ bytes: 10, accuracy: 0.5 }], { height })],
+    ["confusion", (height) => confusionFigure([[1, 2], [3, 4]], { height })],
+    ["training", (height) => trainingFigure(history, { height })],
+    ["comparison", (height) => trainingComparisonFigure([{ name: "a", history }], { height })],
+    ["histogram", (height) => weightHistogramFigure([1, 2], [1, 2], { height })],
+    ["size", (height) => sizeBreakdownFigure([{ name: "a", parts: { header: 4 } }], { height })],
+  ];
+  for (const [name, build] of builders) {
+    assert.equal(build(321).layout.height, 321, name);
+    for (const bad of [NaN, -5, 0, Infinity]) {
+      assert.throws(() => build(bad), {
+        name: "RangeError",
+        message: new RegExp(`height must be a positive number of pixels, got ${bad}`),
+      }, `${name}: ${bad}`);
+    }
+    assert.throws(() => build("400" as unknown as number), {
+      name: "TypeError",
+      message: /height must be a number, got string "400"/,
+    }, name);
+  }
+  for (const bad of [NaN, -5, "220"]) {
+    assert.throws(
+      () => maskFigure([1, 0, 1, 1], { labels: ["a"], rowHeight: bad as number }),
+      { name: "RangeError", message: /rowHeight must be a positive number of pixels/ },
+    );
+  }
+});
+
+Deno.test("confusion figure refuses a normalize that is not a boolean", () => {
+  // "no" is truthy: the figure was normalised when the caller asked for counts.
+  assert.throws(() => confusionFigure([[1, 2], [3, 4]], { normalize: "no" as never }), {
+    name: "TypeError",
+    message: /normalize must be a boolean, got string "no"/,
+  });
+});
