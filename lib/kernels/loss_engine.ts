@@ -239,7 +239,8 @@ export function createLossEngine(
       loss += all[s * stride + k * dp + k];
       correct += all[s * stride + k * dp + k + 1];
     }
-    if (gradW !== null) {
+    // An empty call has no shard: nothing to add (slot 0 was not written).
+    if (gradW !== null && shards > 0) {
       for (let c = 0; c < k; c++) {
         for (let j = 0; j < d; j++) gradW[c * d + j] += all[c * dp + j];
       }

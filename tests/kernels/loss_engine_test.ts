@@ -175,3 +175,23 @@ Deno.test("a closed engine refuses to compute", () => {
   engine.close();
   assert.throws(() => engine.accumulate(null, 0, 10, w, b, null, null), RangeError);
 });
+
+Deno.test("an empty range adds nothing to the gradient, as the reference", () => {
+  const { x, y, w, b, nOut, rows } = problem(3, 40, 5, 3);
+  const engine = createLossEngine(x, y, "softmax", nOut);
+  for (const idx of [null, rows]) {
+    for (const at of [0, 17, 40]) {
+      const gw = new Float64Array(w.length).fill(0.5), gb = new Float64Array(nOut).fill(-2);
+      const r = engine.accumulate(idx, at, at, w, b, gw, gb);
+      assert.deepEqual(r, { loss: 0, correct: 0 });
+      assert.ok(gw.every((v) => v === 0.5), `weight gradient ${gw}`);
+      assert.ok(gb.every((v) => v === -2), `bias gradient ${gb}`);
+    }
+  }
+  engine.close();
+  const empty = createLossEngine({ data: new Float32Array(0), rows: 0, cols: 2 }, [], "sigmoid", 1);
+  const gw = new Float64Array(2), gb = new Float64Array(1);
+  empty.accumulate(null, 0, 0, new Float64Array(2), new Float64Array(1), gw, gb);
+  empty.close();
+  assert.deepEqual([...gw, ...gb], [0, 0, 0]);
+});
