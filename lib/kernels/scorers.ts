@@ -113,7 +113,9 @@ export interface Scorer<I, O extends Float32Array | Float64Array = Float32Array>
   /**
    * Scores of the inputs, shape `(nSamples, nOutputs)`, bias included.
    *
-   * @throws {TypeError} If the inputs do not have `nFeatures` columns.
+   * @throws {TypeError} If the inputs do not have `nFeatures` columns, or their data are not
+   *   8-bit codes (`Uint8Array`/`Int8Array`) for a code scorer, floats
+   *   (`Float32Array`/`Float64Array`) for a float one.
    * @throws {RangeError} If the scorer is closed, or `validate` finds NaN or infinity.
    */
   scores<T extends Float32Array | Float64Array = O>(x: I, options?: ScoreOptions<T>): T;
@@ -249,7 +251,19 @@ interface Spec {
   inputScale?: number;
 }
 
-function checkShape(d: number, x: In): void {
+/** Checks that `x` is `(n, d)` and holds what the kernel reads: 8-bit codes, or floats. */
+function checkShape(d: number, x: In, codes: boolean): void {
+  const data = (x as { data?: unknown } | null)?.data;
+  const fits = codes
+    ? data instanceof Uint8Array || data instanceof Int8Array
+    : data instanceof Float32Array || data instanceof Float64Array;
+  if (data !== undefined && !fits) {
+    throw new TypeError(
+      `Cannot compute scores: x.data must be a ${
+        codes ? "Uint8Array or Int8Array of codes" : "Float32Array or Float64Array"
+      }, got ${describe(data)}`,
+    );
+  }
   if (
     x === null || typeof x !== "object" || x.cols !== d || !x.data ||
     x.data.length !== x.rows * x.cols
@@ -277,6 +291,7 @@ function tsScorer<I extends In, O extends Out>(
   d: number,
   k: number,
   outType: { new (n: number): O },
+  codes: boolean,
   reference: (x: I, out: Out) => void,
 ): Scorer<I, O> {
   const s: Scorer<I, O> = {
@@ -286,7 +301,7 @@ function tsScorer<I extends In, O extends Out>(
     threads: 1,
     inputBuffer: ((rows: number) => new Float32Array(rows * d)) as Scorer<I, O>["inputBuffer"],
     scores<T extends Out = O>(x: I, options: ScoreOptions<T> = {}): T {
-      checkShape(d, x);
+      checkShape(d, x, codes);
       if (options.validate && !(x.data instanceof Uint8Array || x.data instanceof Int8Array)) {
         locateNonFinite(x as Matrix, 0, x.rows);
       }
@@ -397,7 +412,7 @@ function makeScorer<I extends In, O extends Out>(
     }) as Scorer<I, O>["inputBuffer"],
     scores<T extends Out = O>(x: I, options: ScoreOptions<T> = {}): T {
       if (closed) throw new RangeError("Cannot compute scores: the scorer is closed");
-      checkShape(d, x);
+      checkShape(d, x, inBytes === 1);
       const n = x.rows;
       const out = (options.out ?? new outType(n * k)) as T;
       const check = options.validate === true && inBytes === 4;
@@ -462,7 +477,7 @@ function makeScorer<I extends In, O extends Out>(
   if (q) {
     scorer.floatScores = (x, given) => {
       if (closed) throw new RangeError("Cannot compute scores: the scorer is closed");
-      checkShape(d, x);
+      checkShape(d, x, false);
       const n = x.rows;
       const out = given ?? new Float64Array(n * k);
       const wide = x.data instanceof Float64Array ? 1 : 0;
@@ -575,6 +590,7 @@ function prepareDenseIn(
       d,
       k,
       Float32Array,
+      false,
       (x, out) => denseScoresTs(form, x, out),
     );
   }
@@ -656,6 +672,7 @@ function prepareSparseIn(
       d,
       k,
       Float32Array,
+      false,
       (x, out) => sparseScoresTs(form, x, out),
     );
   }
@@ -751,6 +768,7 @@ function prepareFeatureSubsetIn(
       d,
       k,
       Float32Array,
+      false,
       (x, out) => featureSubsetScoresTs(form, x, out),
     );
   }
@@ -887,6 +905,7 @@ function prepareInt8In(
       d,
       k,
       Float32Array,
+      true,
       (x, out) => int8ScoresTs(form, x, out),
     );
   }
@@ -1021,13 +1040,14 @@ function prepareIntegerIn(
       d,
       k,
       Float64Array,
+      true,
       (x, out) => integerScoresTs(form, x, out),
     );
     return {
       ...s,
       scoresFromFloat(x, opts = {}) {
         if (!input) throw new TypeError(`Cannot quantize inputs: the scorer has no input mapping`);
-        checkShape(d, x);
+        checkShape(d, x, false);
         locateNonFinite(x, 0, x.rows);
         const codes = input.dtype === "int8"
           ? new Int8Array(x.rows * d)
@@ -1141,6 +1161,7 @@ function preparePacked4In(
       d,
       k,
       Float32Array,
+      true,
       (x, out) => packed4ScoresTs(form, x, out),
     );
   }
@@ -1239,6 +1260,7 @@ function preparePacked4FloatIn(
       d,
       k,
       Float32Array,
+      false,
       (x, out) => packed4FloatScoresTs(form, x, out),
     );
   }

@@ -6,6 +6,8 @@ import {
   denseScores,
   featureSubsetScores,
   int8Scores,
+  integerScores,
+  packed4FloatScores,
   packed4Scores,
   prepareDense,
   prepareInt8,
@@ -302,4 +304,43 @@ Deno.test("scores are identical bit for bit with 1 and 3 threads for every form"
   const pooled = prepareDense({ weights: w, bias }, { threads: 3 });
   assert.equal(pooled.threads, 3, "workers started");
   pooled.close();
+});
+
+Deno.test("scorers refuse input data of the wrong type instead of reading its bytes", () => {
+  const codes = Int8Array.from([1, 2]);
+  const int8 = { codes, scale: [1], bias: [0] };
+  const packed = { packed: Uint8Array.from([0x21]), codebook: new Float32Array(16), bias: [0] };
+  for (const backend of ["wasm", "ts"] as const) {
+    // Float codes: the wasm kernel read their bytes as codes (score 0 for 1.5 * 1 + 2 * 2).
+    const floats = { data: Float32Array.from([1.5, 2]), rows: 1, cols: 2, scale: 1, zeroPoint: 0 };
+    assert.throws(
+      () => int8Scores(int8, floats as unknown as QuantizedInput, { backend }),
+      { name: "TypeError", message: /x\.data must be a Uint8Array or Int8Array of codes/ },
+    );
+    assert.throws(
+      () =>
+        integerScores(
+          { weights: codes, bias: Int32Array.from([0]), rescale: Float64Array.from([1]) },
+          { data: Int16Array.from([1, 2]) as unknown as Int8Array, rows: 1, cols: 2 },
+          { backend },
+        ),
+      { name: "TypeError", message: /got Int16Array\(2\)/ },
+    );
+    // Codes or a plain array given to a float scorer ("x.data.subarray is not a function").
+    for (const data of [[1, 2], Uint8Array.from([1, 2])]) {
+      const x = { data, rows: 1, cols: 2 } as unknown as Matrix;
+      assert.throws(
+        () => denseScores({ weights: Float32Array.from([1, 2]), bias: [0] }, x, { backend }),
+        { name: "TypeError", message: /x\.data must be a Float32Array or Float64Array/ },
+      );
+      assert.throws(
+        () => packed4FloatScores({ ...packed, nFeatures: 2 }, x, { backend }),
+        TypeError,
+      );
+    }
+  }
+  // The right types still score: 1 * 1 + 2 * 2.
+  const q = { data: Uint8Array.from([1, 2]), rows: 1, cols: 2, scale: 1, zeroPoint: 0 };
+  assert.deepEqual([...int8Scores(int8, q)], [5]);
+  assert.deepEqual([...packed4Scores({ ...packed, nFeatures: 2 }, q)], [0]);
 });
