@@ -116,6 +116,7 @@ export interface Scorer<I, O extends Float32Array | Float64Array = Float32Array>
    * @throws {TypeError} If the inputs do not have `nFeatures` columns, or their data are not
    *   8-bit codes (`Uint8Array`/`Int8Array`) for a code scorer, floats
    *   (`Float32Array`/`Float64Array`) for a float one.
+   * @throws {TypeError} If `out` is not a float array of `nSamples * nOutputs` entries.
    * @throws {RangeError} If the scorer is closed, or `validate` finds NaN or infinity.
    */
   scores<T extends Float32Array | Float64Array = O>(x: I, options?: ScoreOptions<T>): T;
@@ -275,6 +276,23 @@ function checkShape(d: number, x: In, codes: boolean): void {
   }
 }
 
+/** The caller's output buffer, checked to hold `(n, k)` scores, or a new one. */
+function outputOf<O extends Out>(
+  given: O | undefined,
+  n: number,
+  k: number,
+  outType: { new (n: number): O },
+): O {
+  if (given === undefined) return new outType(n * k);
+  if (!(given instanceof Float32Array || given instanceof Float64Array) || given.length !== n * k) {
+    throw new TypeError(
+      `Cannot compute scores: out must be a Float32Array or Float64Array of ${n * k} entries ` +
+        `(${n} x ${k}), got ${describe(given)}`,
+    );
+  }
+  return given;
+}
+
 /** Throws naming the first NaN or infinity in rows r0..r1-1 of x, if any. */
 function locateNonFinite(x: Matrix, r0: number, r1: number): void {
   const d = x.cols, v = x.data;
@@ -305,7 +323,7 @@ function tsScorer<I extends In, O extends Out>(
       if (options.validate && !(x.data instanceof Uint8Array || x.data instanceof Int8Array)) {
         locateNonFinite(x as Matrix, 0, x.rows);
       }
-      const out = (options.out ?? new outType(x.rows * k)) as T;
+      const out = outputOf(options.out, x.rows, k, outType as unknown as { new (n: number): T });
       reference(x, out);
       return out;
     },
@@ -414,7 +432,7 @@ function makeScorer<I extends In, O extends Out>(
       if (closed) throw new RangeError("Cannot compute scores: the scorer is closed");
       checkShape(d, x, inBytes === 1);
       const n = x.rows;
-      const out = (options.out ?? new outType(n * k)) as T;
+      const out = outputOf(options.out, n, k, outType as unknown as { new (n: number): T });
       const check = options.validate === true && inBytes === 4;
       const kernel = spec.kernel(x);
       const inPlace = x.data.buffer === (ws.memory.buffer as unknown) &&
@@ -479,7 +497,7 @@ function makeScorer<I extends In, O extends Out>(
       if (closed) throw new RangeError("Cannot compute scores: the scorer is closed");
       checkShape(d, x, false);
       const n = x.rows;
-      const out = given ?? new Float64Array(n * k);
+      const out = outputOf(given, n, k, Float64Array);
       const wide = x.data instanceof Float64Array ? 1 : 0;
       const codes: CodeInput = {
         data: q.lo < 0 ? new Int8Array(0) : new Uint8Array(0),

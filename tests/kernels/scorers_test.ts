@@ -344,3 +344,20 @@ Deno.test("scorers refuse input data of the wrong type instead of reading its by
   assert.deepEqual([...int8Scores(int8, q)], [5]);
   assert.deepEqual([...packed4Scores({ ...packed, nFeatures: 2 }, q)], [0]);
 });
+
+Deno.test("scorers refuse an output buffer that does not hold nSamples x nOutputs scores", () => {
+  const form = { weights: Float32Array.from([1, 2, 3, 4]), bias: [0, 1] };
+  const x = { data: Float32Array.from([1, 1, 2, 2, 3, 3]), rows: 3, cols: 2 };
+  for (const backend of ["wasm", "ts"] as const) {
+    // wasm: a bare "offset is out of bounds"; ts: the first scores written, the rest dropped.
+    for (const out of [new Float32Array(1), new Float64Array(7)]) {
+      assert.throws(
+        () => denseScores(form, x, { backend, out }),
+        { name: "TypeError", message: /out must be a Float32Array or Float64Array of 6 entries/ },
+      );
+    }
+    const out = new Float64Array(6);
+    assert.equal(denseScores(form, x, { backend, out }), out);
+    assert.deepEqual([...out], [3, 8, 6, 15, 9, 22]); // x W^T + b by hand
+  }
+});
