@@ -1159,6 +1159,7 @@ function checkPacked4(
  * @param options Backend, threads.
  * @returns The scorer; inputs are {@linkcode QuantizedInput}s.
  * @throws {TypeError} If the sizes disagree.
+ * @throws {RangeError} If a codebook entry is NaN or infinite.
  */
 export function preparePacked4(
   form: Packed4Form,
@@ -1174,6 +1175,14 @@ function preparePacked4In(
 ): Scorer<QuantizedInput> {
   const { k, rb, perOutput } = checkPacked4("prepare packed 4-bit scorer", form);
   const d = form.nFeatures;
+  // The int8 tables scale by the largest entry: one infinity would make every score NaN.
+  for (let q = 0; q < form.codebook.length; q++) {
+    if (!Number.isFinite(form.codebook[q])) {
+      throw new RangeError(
+        `Cannot prepare packed 4-bit scorer: codebook[${q}] is ${form.codebook[q]}, not finite`,
+      );
+    }
+  }
   if (options.backend === "ts") {
     return tsScorer<QuantizedInput, Float32Array>(
       d,

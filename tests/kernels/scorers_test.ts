@@ -361,3 +361,26 @@ Deno.test("scorers refuse an output buffer that does not hold nSamples x nOutput
     assert.deepEqual([...out], [3, 8, 6, 15, 9, 22]); // x W^T + b by hand
   }
 });
+
+Deno.test("the 8-bit packed 4-bit scorer refuses a codebook entry that is not finite", () => {
+  const q = { data: Uint8Array.from([3]), rows: 1, cols: 1, scale: 1, zeroPoint: 0 };
+  for (const bad of [Infinity, NaN]) {
+    // Feature 0 uses entry 1 (weight 1); entry 0 is bad. The int8 table scaled by max |entry|
+    // gave NaN for an infinity (and read NaN as 0) where the weight used gives 1 + 3 * 1.
+    const codebook = Float32Array.from({ length: 16 }, (_, i) => i === 0 ? bad : 1);
+    const form = { packed: Uint8Array.from([1]), codebook, bias: [1], nFeatures: 1 };
+    for (const backend of ["wasm", "ts"] as const) {
+      assert.throws(
+        () => packed4Scores(form, q, { backend }),
+        {
+          name: "RangeError",
+          message: `Cannot prepare packed 4-bit scorer: codebook[0] is ${bad}, not finite`,
+        },
+      );
+    }
+    // Finite: each weight moves by at most half a table step (max |entry| / 127 / 2).
+    codebook[0] = 2;
+    const [z] = packed4Scores(form, q);
+    assert.ok(Math.abs(z - 4) <= 3 * (2 / 127 / 2), `${z}`);
+  }
+});
