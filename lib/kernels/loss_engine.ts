@@ -12,6 +12,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
+import { assertInRange } from "../core/validate.ts";
 import { CTL, outStride, runShard, scratchStride, type ShardLayout } from "./loss_shard.ts";
 import {
   canStartWorker,
@@ -117,7 +118,8 @@ export interface LossEngine {
  * @param nOutputs Output rows of the weights: 1 for sigmoid, the number of classes for softmax.
  * @param options Threads, shard and block sizes, standardisation.
  * @returns The engine.
- * @throws {RangeError} If the data do not fit in a 4 GiB wasm memory.
+ * @throws {RangeError} If the data do not fit in a 4 GiB wasm memory, or `threads` is not an
+ *   integer in 1..256.
  *
  * @example Loss of a zero model is n log k
  * ```ts
@@ -138,6 +140,10 @@ export function createLossEngine(
   nOutputs: number,
   options: LossEngineOptions = {},
 ): LossEngine {
+  if (options.threads !== undefined) {
+    // Each thread is a worker: a million of them ran the process out of memory.
+    assertInRange("create loss engine", "threads", options.threads, 1, 256, true);
+  }
   const n = x.rows, d = x.cols, k = nOutputs;
   const dp = Math.ceil(d / 8) * 8;
   const shardRows = options.shardRows ?? 4096;

@@ -16,7 +16,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { describe } from "../core/validate.ts";
+import { assertInRange, checkBackendOptions, describe } from "../core/validate.ts";
 import type {
   CodeInput,
   DenseForm,
@@ -568,12 +568,27 @@ function layoutBytes(d: number, k: number, weights: number): number {
 }
 
 /**
+ * Checks a scorer's options (backend, threads within 1..256) and, for forms that carry it, the
+ * number of features: a non-negative integer.
+ */
+function checkScorerOptions(
+  action: string,
+  options: ScorerOptions,
+  nFeatures?: number,
+): void {
+  checkBackendOptions(action, options);
+  if (nFeatures !== undefined) assertInRange(action, "nFeatures", nFeatures, 0, 2 ** 31 - 1, true);
+}
+
+/**
  * Lays out dense float weights for scoring with float32 SIMD.
  *
  * @param form Weights `(nOutputs, nFeatures)` and bias.
  * @param options Backend, threads.
  * @returns The scorer.
  * @throws {TypeError} If the weights are not a multiple of the bias length.
+ * @throws {RangeError} If `backend` is not auto, wasm or ts, or `threads` is not an integer in
+ *   1..256.
  *
  * @example Scores of two rows
  * ```ts
@@ -587,6 +602,7 @@ function layoutBytes(d: number, k: number, weights: number): number {
  * ```
  */
 export function prepareDense(form: DenseForm, options: ScorerOptions = {}): Scorer<Matrix> {
+  checkScorerOptions("prepare dense scorer", options);
   return prepareDenseIn(null, form, options);
 }
 
@@ -672,8 +688,11 @@ function checkCsr(action: string, form: SparseForm): void {
  *   differ in length.
  * @throws {RangeError} If `indptr` is not non-decreasing from 0 to `nnz` or an index is outside
  *   `0..nFeatures-1`.
+ * @throws {RangeError} If `backend` is not auto, wasm or ts, or `threads` is not an integer in
+ *   1..256, or `nFeatures` is not a non-negative integer.
  */
 export function prepareSparse(form: SparseForm, options: ScorerOptions = {}): Scorer<Matrix> {
+  checkScorerOptions("prepare sparse scorer", options, form?.nFeatures);
   return prepareSparseIn(null, form, options);
 }
 
@@ -758,11 +777,14 @@ function prepareSparseIn(
  * @returns The scorer.
  * @throws {TypeError} If the weights are not `(nOutputs, nKept)`.
  * @throws {RangeError} If a kept feature is outside `0..nFeatures-1`.
+ * @throws {RangeError} If `backend` is not auto, wasm or ts, or `threads` is not an integer in
+ *   1..256, or `nFeatures` is not a non-negative integer.
  */
 export function prepareFeatureSubset(
   form: FeatureSubsetForm,
   options: ScorerOptions = {},
 ): Scorer<Matrix> {
+  checkScorerOptions("prepare feature-subset scorer", options, form?.nFeatures);
   return prepareFeatureSubsetIn(null, form, options);
 }
 
@@ -898,11 +920,14 @@ function layoutInteger(
  * @param options Backend, relaxed, threads.
  * @returns The scorer; inputs are {@linkcode QuantizedInput}s (uint8 or int8 codes).
  * @throws {TypeError} If codes, scales and bias do not agree in size.
+ * @throws {RangeError} If `backend` is not auto, wasm or ts, or `threads` is not an integer in
+ *   1..256.
  */
 export function prepareInt8(
   form: Int8Form,
   options: ScorerOptions = {},
 ): Scorer<QuantizedInput> {
+  checkScorerOptions("prepare int8 scorer", options);
   return prepareInt8In(null, form, options);
 }
 
@@ -1002,6 +1027,8 @@ export interface IntegerScorerOptions extends ScorerOptions {
  * @param options Backend, relaxed, threads, input mapping for `scoresFromFloat`.
  * @returns The scorer; `scores` takes codes ({@linkcode CodeInput}), `scoresFromFloat` floats.
  * @throws {TypeError} If the sizes disagree or the weights are not Int8Array or Int16Array.
+ * @throws {RangeError} If `backend` is not auto, wasm or ts, or `threads` is not an integer in
+ *   1..256.
  *
  * @example Integer scores of two rows of codes
  * ```ts
@@ -1022,6 +1049,7 @@ export function prepareInteger(
   form: IntegerForm,
   options: IntegerScorerOptions = {},
 ): IntegerScorer {
+  checkScorerOptions("prepare integer scorer", options);
   return prepareIntegerIn(null, form, options);
 }
 
@@ -1160,11 +1188,14 @@ function checkPacked4(
  * @returns The scorer; inputs are {@linkcode QuantizedInput}s.
  * @throws {TypeError} If the sizes disagree.
  * @throws {RangeError} If a codebook entry is NaN or infinite.
+ * @throws {RangeError} If `backend` is not auto, wasm or ts, or `threads` is not an integer in
+ *   1..256, or `nFeatures` is not a non-negative integer.
  */
 export function preparePacked4(
   form: Packed4Form,
   options: ScorerOptions = {},
 ): Scorer<QuantizedInput> {
+  checkScorerOptions("prepare packed 4-bit scorer", options, form?.nFeatures);
   return preparePacked4In(null, form, options);
 }
 
@@ -1251,6 +1282,8 @@ function preparePacked4In(
  * @param options Backend, threads.
  * @returns The scorer; inputs are float matrices.
  * @throws {TypeError} If the sizes disagree.
+ * @throws {RangeError} If `backend` is not auto, wasm or ts, or `threads` is not an integer in
+ *   1..256, or `nFeatures` is not a non-negative integer.
  *
  * @example Two features, codes 1 and 2 into a shared codebook
  * ```ts
@@ -1267,6 +1300,7 @@ export function preparePacked4Float(
   form: Packed4Form & { readonly inputScale?: ArrayLike<number> },
   options: ScorerOptions = {},
 ): Scorer<Matrix> {
+  checkScorerOptions("prepare packed 4-bit float scorer", options, form?.nFeatures);
   return preparePacked4FloatIn(null, form, options);
 }
 

@@ -195,3 +195,14 @@ Deno.test("an empty range adds nothing to the gradient, as the reference", () =>
   empty.close();
   assert.deepEqual([...gw, ...gb], [0, 0, 0]);
 });
+
+Deno.test("createLossEngine refuses a thread count outside 1..256", () => {
+  // Floored and clamped: NaN and 0 became 1, and 1e6 started workers until memory ran out (not tried here).
+  const x = { data: new Float32Array(4), rows: 2, cols: 2 };
+  for (const threads of [NaN, 0, 2.5, 257]) {
+    assert.throws(() => createLossEngine(x, Int32Array.from([0, 1]), "sigmoid", 1, { threads }), {
+      name: "RangeError",
+      message: new RegExp(`Cannot create loss engine: threads must be .*got ${threads}`),
+    });
+  }
+});

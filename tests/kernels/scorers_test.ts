@@ -11,6 +11,7 @@ import {
   packed4Scores,
   prepareDense,
   prepareInt8,
+  prepareSparse,
   sparseScores,
 } from "../../lib/kernels/scorers.ts";
 
@@ -383,4 +384,35 @@ Deno.test("the 8-bit packed 4-bit scorer refuses a codebook entry that is not fi
     const [z] = packed4Scores(form, q);
     assert.ok(Math.abs(z - 4) <= 3 * (2 / 127 / 2), `${z}`);
   }
+});
+
+Deno.test("scorers refuse a backend, thread count or feature count they cannot use", () => {
+  // threads was floored and clamped to at least 1 (NaN and 0 became 1, and 1e6 started workers
+  // until memory ran out); an unknown backend was taken as wasm; a negative nFeatures ended in
+  // "Invalid typed array length: -1".
+  const dense = { weights: new Float32Array(6), bias: new Float32Array(3) };
+  for (const threads of [NaN, 0, 1.5, 257]) {
+    assert.throws(() => prepareDense(dense, { threads }), {
+      name: "RangeError",
+      message: new RegExp(`Cannot prepare dense scorer: threads must be .*got ${threads}`),
+    });
+  }
+  assert.throws(() => prepareDense(dense, { backend: "gpu" as "ts" }), {
+    name: "RangeError",
+    message: /Cannot prepare dense scorer: backend must be auto, wasm or ts, got gpu/,
+  });
+  const sparse = {
+    indptr: Int32Array.from([0, 0]),
+    indices: new Int32Array(0),
+    values: new Float32Array(0),
+    bias: [0],
+  };
+  for (const nFeatures of [-1, 2.5]) {
+    assert.throws(() => prepareSparse({ ...sparse, nFeatures }), {
+      name: "RangeError",
+      message: new RegExp(`Cannot prepare sparse scorer: nFeatures must be .*got ${nFeatures}`),
+    });
+  }
+  using ok = prepareSparse({ ...sparse, nFeatures: 2 }, { threads: 2 });
+  assert.deepEqual([...ok.scores({ data: new Float32Array([1, 2]), rows: 1, cols: 2 })], [0]);
 });
