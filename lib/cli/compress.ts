@@ -474,6 +474,16 @@ export const compressCommand: Command = {
       throw usage(`--report must end in .html, got '${reportPath}'`);
     }
     const space = spaceFromArgs(args, mode);
+    if (args.string("model") !== undefined && !penaltyApplies(mode, space)) {
+      refuseUnused(
+        NAME,
+        args,
+        ["penalty", "lambda", "l1-ratio"],
+        "with --model when nothing is fine-tuned or quantization-aware trained (the penalty " +
+          "trains the dense model, which --model loads, the fine-tuning and QAT, and weighs " +
+          "obd's scores)",
+      );
+    }
     const integerAsked = args.flag("integer");
     if (!integerAsked) refuseUnused(NAME, args, ["input-dtype"], "without --integer");
     if (integerAsked) {
@@ -1233,6 +1243,25 @@ function spaceFromArgs(
     throw usage("--iterative needs fine-tuning between the levels: drop --fine-tune none");
   }
   return { prune: false, quantize: false, fineTune, lists };
+}
+
+/**
+ * Whether the penalty does anything besides training the dense model: it fine-tunes the pruned
+ * models, trains QAT, and weighs obd's scores.
+ */
+function penaltyApplies(
+  mode: "pipeline" | "sweep" | "budget" | "size",
+  asked: Asked,
+): boolean {
+  if (mode === "pipeline") {
+    const prunes = asked.prune !== false &&
+      (asked.fineTune !== false || asked.prune.strategy === "obd");
+    return prunes || (asked.quantize !== false && asked.quantize.training === "qat");
+  }
+  const { sparsities, strategies, training } = asked.lists;
+  const prunes = sparsities === undefined || sparsities.some((s) => s > 0);
+  const scoresRead = asked.fineTune !== false || (strategies ?? []).includes("obd");
+  return (prunes && scoresRead) || training === undefined || training.includes("qat");
 }
 
 function dataSummary(data: LoadedData, fit: number, validation: number) {

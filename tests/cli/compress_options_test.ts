@@ -680,3 +680,55 @@ Deno.test("compress --model with a pruned model sweeps and searches from it, ski
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("compress --model refuses the penalty where nothing reads it, as prune and quantize do", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-compress-penalty-" });
+  try {
+    const model = `${dir}/dense.lrc`;
+    const saved = await runCli(["train", ...FAST, "--quiet", "--save", model]);
+    assert.equal(saved.code, 0, saved.stderr);
+    // A loaded model, no pruning or no fine-tuning (nor obd), and post-training quantization
+    // only: the penalty would train nothing (--lambda 5 and 5000 gave the same file).
+    const refused: string[][] = [
+      ["--sparsity", "0", "--training", "ptq", "--lambda", "5"],
+      ["--fine-tune", "none", "--training", "ptq", "--penalty", "none"],
+      ["--sparsity", "0", "--method", "none", "--lambda", "5"],
+      ["--sweep", "--sparsity", "0", "--training", "ptq", "--lambda", "5"],
+      ["--budget", "1", "--fine-tune", "none", "--training", "ptq", "--lambda", "5"],
+    ];
+    for (const args of refused) {
+      const r = await runCli(["compress", "--model", model, ...args]);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        /^lrc compress: Cannot parse arguments of 'compress': --(lambda|penalty) does not apply with --model when nothing is fine-tuned or quantization-aware trained/,
+        args.join(" "),
+      );
+    }
+    // Where the fine-tuning, QAT or obd's scores read it, it is taken; without --model it trains
+    // the dense model.
+    const taken: string[][] = [
+      ["--model", model, "--fine-tune", "none", "--lambda", "5"],
+      ["--model", model, "--training", "ptq", "--lambda", "5"],
+      [
+        "--model",
+        model,
+        "--strategy",
+        "obd",
+        "--fine-tune",
+        "none",
+        "--training",
+        "ptq",
+        "--lambda",
+        "5",
+      ],
+      [...FAST, "--sparsity", "0", "--training", "ptq", "--lambda", "5"],
+    ];
+    for (const args of taken) {
+      const r = await runCli(["compress", ...args, "--quiet"]);
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
