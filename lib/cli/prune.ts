@@ -265,6 +265,15 @@ export const pruneCommand: Command = {
           "loads, or the fine-tuning; only obd's scores read it)",
       );
     }
+    if (args.string("model") !== undefined && args.string("penalty") === "l1") {
+      refuseUnused(
+        NAME,
+        args,
+        ["lambda"],
+        "with --model and --penalty l1 (an L1 penalty trains only the dense model, which " +
+          "--model loads: fine-tuning and obd's scores leave out the L1 part)",
+      );
+    }
     const miniBatchTuning = tuning === "sgd" || tuning === "adam";
     refuseDenseTrainingOptions(NAME, args, miniBatchTuning ? [] : ["batch-size"]);
     const showProgress = !args.flag("quiet") && !args.flag("json");

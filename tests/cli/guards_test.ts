@@ -264,6 +264,23 @@ Deno.test("options that the rest of the command line makes pointless are refused
         ["prune", "--model", model, "--sparsity", "0.5", "--fine-tune", "none", "--lambda", "3"],
         /--lambda does not apply with --model and --fine-tune none/,
       ],
+      // Fine-tuning drops an L1 penalty: --lambda 5 and 5000 fine-tuned to the same model.
+      [
+        [
+          "prune",
+          "--model",
+          model,
+          "--sparsity",
+          "0.5",
+          "--fine-tune",
+          "lbfgs",
+          "--penalty",
+          "l1",
+          "--lambda",
+          "5",
+        ],
+        /--lambda does not apply with --model and --penalty l1/,
+      ],
       [
         ["compress", "--sparsity", "0", "--fine-tune", "adam", "--training", "ptq"],
         /--fine-tune does not apply with --sparsity 0/,
