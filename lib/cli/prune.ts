@@ -265,13 +265,18 @@ export const pruneCommand: Command = {
           "loads, or the fine-tuning; only obd's scores read it)",
       );
     }
-    if (args.string("model") !== undefined && args.string("penalty") === "l1") {
+    // An elastic net of ratio 1 is all L1.
+    const allL1 = args.string("penalty") === "l1" ||
+      (args.string("penalty") === "elasticnet" && args.number("l1-ratio", 0, 1) === 1);
+    if (args.string("model") !== undefined && allL1) {
       refuseUnused(
         NAME,
         args,
         ["lambda"],
-        "with --model and --penalty l1 (an L1 penalty trains only the dense model, which " +
-          "--model loads: fine-tuning and obd's scores leave out the L1 part)",
+        `with --model and ${
+          args.string("penalty") === "l1" ? "--penalty l1" : "--l1-ratio 1"
+        } (an L1 penalty trains only the dense model, which --model loads: fine-tuning and ` +
+          "obd's scores leave out the L1 part)",
       );
     }
     const miniBatchTuning = tuning === "sgd" || tuning === "adam";

@@ -281,6 +281,25 @@ Deno.test("options that the rest of the command line makes pointless are refused
         ],
         /--lambda does not apply with --model and --penalty l1/,
       ],
+      // An elastic net of ratio 1 is all L1: the same.
+      [
+        [
+          "prune",
+          "--model",
+          model,
+          "--sparsity",
+          "0.5",
+          "--fine-tune",
+          "lbfgs",
+          "--penalty",
+          "elasticnet",
+          "--l1-ratio",
+          "1",
+          "--lambda",
+          "5",
+        ],
+        /--lambda does not apply with --model and --l1-ratio 1/,
+      ],
       [
         ["compress", "--sparsity", "0", "--fine-tune", "adam", "--training", "ptq"],
         /--fine-tune does not apply with --sparsity 0/,
