@@ -164,7 +164,8 @@ export interface IterativePruneOptions extends Pick<PruneTarget, "scope"> {
  * @param data Training data, raw.
  * @param options The sparsity per round, the scorer, and the retraining.
  * @returns The final model and every round.
- * @throws {TypeError} If shapes disagree with the model, or the scorer is not a function.
+ * @throws {TypeError} If shapes disagree with the model, or the scorer is not a function or
+ *   does not return a matrix of the weights' shape.
  * @throws {RangeError} If the sparsities are not non-decreasing fractions, or as `fit` does.
  *
  * @example Two rounds to 75 %
@@ -210,7 +211,7 @@ export function iterativePrune(
       pruned = pruneModel(current, {
         fraction: sparsity,
         scope: options.scope,
-        scores: scorer(current),
+        scores: scoresOf(action, scorer, current),
         compensate: options.compensate,
       });
     } catch (error) {
@@ -250,6 +251,28 @@ function checkScorer(action: string, scorer: unknown): void {
       `Cannot ${action}: scorer must be a function (model) => scores, got ${describe(scorer)}`,
     );
   }
+}
+
+/**
+ * The scorer's scores of a model, checked against its weights: a scorer that returned nothing
+ * fell back to magnitude scores in iterative pruning, and scores of another shape were cut into
+ * the mask's groups in gradual pruning, both without a word.
+ */
+function scoresOf(
+  action: string,
+  scorer: (model: LogisticModel) => Matrix,
+  model: LogisticModel,
+): Matrix {
+  const scores = scorer(model);
+  assertMatrix(action, "scorer(model)", scores);
+  const { rows, cols } = model.weights;
+  if (scores.rows !== rows || scores.cols !== cols) {
+    throw new TypeError(
+      `Cannot ${action}: scorer(model) returned ${scores.rows} x ${scores.cols} scores, the ` +
+        `weights are ${rows} x ${cols}`,
+    );
+  }
+  return scores;
 }
 
 function defaultRounds(options: IterativePruneOptions, action: string): number[] {
@@ -315,7 +338,8 @@ export interface GradualPruneResult extends FitResult {
  * @param y Class index per sample, shape `(nSamples)`.
  * @param options `fit`'s options (optimizer sgd or adam), the schedule, the scorer.
  * @returns `fit`'s result (the model carries the final mask) and the sparsity by epoch.
- * @throws {TypeError} If shapes disagree, or the scorer is not a function.
+ * @throws {TypeError} If shapes disagree, or the scorer is not a function or does not return a
+ *   matrix of the weights' shape.
  * @throws {RangeError} If the optimizer is lbfgs, the schedule is out of range or ends after the
  *   last epoch, or as `fit` does.
  *
@@ -397,7 +421,7 @@ export function gradualPrune(
   const onEpochEnd = (state: EpochState) => {
     const weights = { data: state.weights, rows, cols: x.cols };
     const scores = scorer
-      ? scorer({
+      ? scoresOf(action, scorer, {
         kind: "logistic-regression",
         version: MODEL_VERSION,
         link: rows === 1 ? "sigmoid" : "softmax",

@@ -248,6 +248,50 @@ Deno.test("iterative and gradual pruning refuse a scorer that is not a function"
   );
 });
 
+Deno.test("iterative and gradual pruning refuse scores that do not fit the weights", () => {
+  // A scorer that returned nothing fell back to magnitude scores in iterative pruning (and ended
+  // in 'Cannot read properties of undefined' in gradual pruning); scores of another shape were
+  // cut into the mask's groups in gradual pruning without a word.
+  const { rows, cols } = dense.weights; // 10 x 64
+  const transposed = (m: LogisticModel) => {
+    const s = magnitudeScores(m);
+    return { data: s.data, rows: s.cols, cols: s.rows };
+  };
+  const cases = [
+    {
+      // deno-lint-ignore no-explicit-any
+      scorer: (() => undefined) as any,
+      message: /scorer\(model\) must be a matrix, got undefined$/,
+    },
+    {
+      scorer: transposed,
+      message: new RegExp(
+        `scorer\\(model\\) returned ${cols} x ${rows} scores, the weights ` +
+          `are ${rows} x ${cols}$`,
+      ),
+    },
+  ];
+  for (const { scorer, message } of cases) {
+    assert.throws(
+      () =>
+        iterativePrune(dense, digits, {
+          sparsities: [0.5],
+          scorer,
+          fineTune: { optimizer: { kind: "lbfgs", maxIterations: 2 } },
+        }),
+      (e: Error) =>
+        e instanceof TypeError && e.message.startsWith("Cannot prune iteratively: ") &&
+        message.test(e.message),
+    );
+    assert.throws(
+      () => gradualPrune(digits.x, digits.y, { optimizer: { kind: "sgd", epochs: 2 }, scorer }),
+      (e: Error) =>
+        e instanceof TypeError && e.message.startsWith("Cannot prune gradually: ") &&
+        message.test(e.message),
+    );
+  }
+});
+
 Deno.test("gradual pruning names the epochs when they are out of range", () => {
   // They were refused as the default endStep made of them ("endStep must be finite and greater
   // than beginStep (0), got 0"), which the caller never gave.
