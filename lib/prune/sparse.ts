@@ -13,14 +13,15 @@ import {
   assertMatrix,
   checkBackendOptions,
   checkOptionKeys,
+  describe,
   type OptionKeys,
 } from "../core/validate.ts";
 import { oneShotScorers } from "../kernels/scorers.ts";
 import { scoreRows, useKernels } from "../model/kernel_scores.ts";
 import { sigmoid } from "../model/loss.ts";
 import { checkScores, foldPreprocessing, type PredictOptions } from "../model/predict.ts";
-import type { Link, LogisticModel } from "../model/types.ts";
-import { validateModel } from "../model/validate_model.ts";
+import { type Link, type LogisticModel, outputCount } from "../model/types.ts";
+import { checkClasses, checkFeatureNames, validateModel } from "../model/validate_model.ts";
 
 /**
  * A model in compressed sparse row form, for raw inputs (preprocessing folded in). Row `c`'s
@@ -125,8 +126,10 @@ export type SparsePredictOptions = Pick<PredictOptions, "backend" | "threads">;
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @param options Backend, threads.
  * @returns Scores, shape `(nSamples, nOutputs)`.
- * @throws {TypeError} If `x` does not have the model's number of features.
- * @throws {RangeError} If `x` holds NaN or Infinity, or an option is out of range.
+ * @throws {TypeError} If the sparse model is malformed (a field missing or of the wrong type,
+ *   outputs that do not match its link and classes, row offsets or columns out of order), or
+ *   `x` does not have its number of features.
+ * @throws {RangeError} If `x` or the model holds NaN or Infinity, or an option is out of range.
  *
  * @example Scores skip zeros
  * ```ts
@@ -207,8 +210,10 @@ export function sparseDecisionFunction(
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @param options Backend, threads (see {@linkcode sparseDecisionFunction}).
  * @returns Class index per sample.
- * @throws {TypeError} If `x` does not have the model's number of features.
- * @throws {RangeError} If `x` holds NaN or Infinity.
+ * @throws {TypeError} If the sparse model is malformed (a field missing or of the wrong type,
+ *   outputs that do not match its link and classes, row offsets or columns out of order), or
+ *   `x` does not have its number of features.
+ * @throws {RangeError} If `x` or the model holds NaN or Infinity.
  */
 export function sparsePredict(
   model: SparseModel,
@@ -236,8 +241,10 @@ export function sparsePredict(
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @param options Backend, threads (see {@linkcode sparseDecisionFunction}).
  * @returns Probabilities, shape `(nSamples, nClasses)`.
- * @throws {TypeError} If `x` does not have the model's number of features.
- * @throws {RangeError} If `x` holds NaN or Infinity.
+ * @throws {TypeError} If the sparse model is malformed (a field missing or of the wrong type,
+ *   outputs that do not match its link and classes, row offsets or columns out of order), or
+ *   `x` does not have its number of features.
+ * @throws {RangeError} If `x` or the model holds NaN or Infinity.
  */
 export function sparsePredictProba(
   model: SparseModel,
@@ -264,20 +271,54 @@ export function sparsePredictProba(
 }
 
 function checkSparse(model: SparseModel, action: string): void {
+  const fail = (reason: string): never => {
+    throw new TypeError(`Cannot ${action}: ${reason}`);
+  };
   if (typeof model !== "object" || model === null || model.kind !== "sparse-logistic-regression") {
-    throw new TypeError(`Cannot ${action}: not a sparse model (use toSparseModel)`);
+    fail("not a sparse model (use toSparseModel)");
   }
-  const k = model.bias.length, nnz = model.values.length;
+  // Every field, as validateModel checks a dense model's: a missing one ended in 'Cannot read
+  // properties of undefined', and a class count that disagreed with the outputs gave NaN
+  // probabilities (or a sigmoid read of softmax scores) without a word.
+  const { link, classes, bias, rowStart, columns, values, nFeatures } = model;
+  if (link !== "sigmoid" && link !== "softmax") fail(`unknown link '${link}'`);
+  checkClasses(action, classes);
+  const k = outputCount(link, classes.length);
+  if (!(bias instanceof Float64Array) || bias.length !== k) {
+    fail(
+      `bias must be a Float64Array of ${k} values (a ${link} model of ${classes.length} classes)`,
+    );
+  }
+  if (!Number.isInteger(nFeatures) || nFeatures < 1) {
+    fail(`nFeatures must be a positive integer, got ${describe(nFeatures)}`);
+  }
+  checkFeatureNames(action, model.featureNames, nFeatures);
   if (
-    model.rowStart.length !== k + 1 || model.rowStart[0] !== 0 || model.rowStart[k] !== nnz ||
-    model.columns.length !== nnz
+    !(rowStart instanceof Int32Array) || !(columns instanceof Int32Array) ||
+    !(values instanceof Float64Array)
   ) {
-    throw new TypeError(`Cannot ${action}: the sparse model's row offsets do not match its values`);
+    fail("rowStart and columns must be Int32Arrays, values a Float64Array");
   }
-  for (let p = 0; p < nnz; p++) {
-    const j = model.columns[p];
-    if (!(j >= 0 && j < model.nFeatures)) {
-      throw new TypeError(`Cannot ${action}: stored weight ${p} has column ${j}`);
+  const nnz = values.length;
+  if (
+    rowStart.length !== k + 1 || rowStart[0] !== 0 || rowStart[k] !== nnz ||
+    columns.length !== nnz
+  ) {
+    fail("the sparse model's row offsets do not match its values");
+  }
+  for (let c = 0; c < k; c++) {
+    if (rowStart[c + 1] < rowStart[c]) {
+      fail(`the row offsets decrease at output ${c} (${rowStart[c]}, then ${rowStart[c + 1]})`);
     }
   }
+  for (let c = 0; c < k; c++) {
+    for (let p = rowStart[c]; p < rowStart[c + 1]; p++) {
+      const j = columns[p];
+      if (!(j >= 0 && j < nFeatures) || (p > rowStart[c] && j <= columns[p - 1])) {
+        fail(`stored weight ${p} has column ${j} (columns ascend in [0, ${nFeatures}) per row)`);
+      }
+    }
+  }
+  assertFinite(action, "values", values);
+  assertFinite(action, "bias", bias);
 }

@@ -73,3 +73,60 @@ Deno.test("sparse kernels accept Float32 data and check shapes", async () => {
   );
   assert.throws(() => sparsePredict({ ...sparse, kind: "x" } as never, x32), TypeError);
 });
+
+Deno.test("sparse prediction refuses a malformed sparse model", () => {
+  // A missing field ended in 'Cannot read properties of undefined'; three classes on two outputs
+  // gave NaN probabilities, a sigmoid link on two outputs read softmax scores as one per sample,
+  // and columns out of order or decreasing row offsets scored silently (found by a probe script).
+  const sparse = toSparseModel({
+    kind: "logistic-regression",
+    version: 1,
+    link: "softmax",
+    weights: { data: Float64Array.from([0, 2, 0, 0, 0, -1]), rows: 2, cols: 3 },
+    bias: Float64Array.from([0.5, 0]),
+    classes: ["a", "b"],
+    featureNames: ["x", "y", "z"],
+    preprocessing: { kind: "none" },
+  });
+  const x = { data: Float64Array.from([1, 2, 3, 4, 5, 6]), rows: 2, cols: 3 };
+  // The well-formed model: 0.5 + 2 * y and -z.
+  assert.deepEqual([...sparseDecisionFunction(sparse, x).data], [4.5, -3, 10.5, -6]);
+  const { values: _values, ...noValues } = sparse;
+  const broken: [string, unknown, RegExp][] = [
+    ["no values", noValues, /values a Float64Array$/],
+    ["three classes", { ...sparse, classes: ["a", "b", "c"] }, /bias must be a Float64Array of 3/],
+    ["sigmoid", { ...sparse, link: "sigmoid" }, /bias must be a Float64Array of 1 values/],
+    ["link", { ...sparse, link: "relu" }, /unknown link 'relu'$/],
+    [
+      "columns out of order",
+      { ...sparse, rowStart: Int32Array.from([0, 2, 2]), columns: Int32Array.from([2, 1]) },
+      /stored weight 1 has column 1/,
+    ],
+    [
+      "decreasing offsets",
+      { ...sparse, rowStart: Int32Array.from([0, 5, 2]) },
+      /the row offsets decrease at output 1 \(5, then 2\)$/,
+    ],
+    ["nFeatures", { ...sparse, nFeatures: "3" }, /nFeatures must be a positive integer/],
+  ];
+  for (const [name, model, message] of broken) {
+    for (
+      const run of [sparseDecisionFunction, sparsePredict, sparsePredictProba] as ((
+        m: never,
+        x: unknown,
+      ) => unknown)[]
+    ) {
+      assert.throws(
+        () => run(model as never, x),
+        (e: Error) =>
+          e instanceof TypeError && e.message.startsWith("Cannot compute sparse scores: ") &&
+          message.test(e.message),
+        `${name}, ${run.name}`,
+      );
+    }
+  }
+  assert.throws(
+    () => sparsePredictProba({ ...sparse, values: Float64Array.from([NaN, -1]) }, x),
+    { name: "RangeError", message: "Cannot compute sparse scores: values holds NaN at index 0" },
+  );
+});
