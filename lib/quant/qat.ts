@@ -295,20 +295,8 @@ export function quantizationAwareTraining(
   options: QatOptions = {},
 ): QatResult {
   validateModel(model, ACTION);
-  if (typeof data !== "object" || data === null) {
-    throw new TypeError(`Cannot ${ACTION}: data must be an object { x, y }, got ${describe(data)}`);
-  }
-  checkOptionKeys(ACTION, options, QAT_OPTION_KEYS);
+  checkTraining(ACTION, data, options);
   const method = resolveMethod(options.method, ACTION);
-  const kind = (options.optimizer as { kind?: unknown } | undefined)?.kind;
-  if (options.optimizer !== undefined && kind !== "sgd" && kind !== "adam") {
-    // The forward pass quantizes the weights of every mini-batch step (fit's weightTransform).
-    throw new RangeError(
-      `Cannot ${ACTION}: optimizer must be sgd or adam (mini-batch steps), got ${
-        typeof kind === "string" ? `'${kind}'` : describe(options.optimizer)
-      }`,
-    );
-  }
   if ("rounding" in method && method.rounding.kind === "stochastic") {
     // The forward pass and the final codes round to nearest: a stochastic rounding would be
     // recorded in the recipe without being used.
@@ -344,6 +332,27 @@ export function quantizationAwareTraining(
   return { model: { ...ptq, weights }, latent, history: result.history };
 }
 
+/**
+ * Checks the data and options both kinds of training share: `data` an object (fit read `x` of
+ * null) and a mini-batch optimizer (fit's refusal of L-BFGS named a weightTransform the caller
+ * never passed).
+ */
+function checkTraining(action: string, data: unknown, options: QatOptions): void {
+  if (typeof data !== "object" || data === null) {
+    throw new TypeError(`Cannot ${action}: data must be an object { x, y }, got ${describe(data)}`);
+  }
+  checkOptionKeys(action, options, QAT_OPTION_KEYS);
+  const kind = (options.optimizer as { kind?: unknown } | undefined)?.kind;
+  if (options.optimizer !== undefined && kind !== "sgd" && kind !== "adam") {
+    // The forward pass quantizes the weights of every mini-batch step (fit's weightTransform).
+    throw new RangeError(
+      `Cannot ${action}: optimizer must be sgd or adam (mini-batch steps), got ${
+        typeof kind === "string" ? `'${kind}'` : describe(options.optimizer)
+      }`,
+    );
+  }
+}
+
 /** The keys of {@linkcode QatOptions}. */
 export const QAT_OPTION_KEYS: OptionKeys<QatOptions> = {
   method: true,
@@ -375,7 +384,9 @@ const DEFAULT_OPTIMIZER: AdamOptimizer = {
  * @param data Training data, raw.
  * @param options Optimiser, penalty, seed, progress (`method` and `recalibrate` are ignored).
  * @returns The model with fine-tuned codebooks, the latent model and the history.
- * @throws {RangeError} If the weights are not a codebook, or for bad settings.
+ * @throws {TypeError} If `data` is not an object, or an option is unknown.
+ * @throws {RangeError} If the weights are not a codebook, the optimizer is not sgd or adam, or
+ *   for bad settings.
  *
  * @example Fine-tuning never changes the assignments
  * ```ts
@@ -399,8 +410,8 @@ export function fineTuneCodebook(
   options: QatOptions = {},
 ): QatResult {
   const action = "fine-tune codebook";
-  checkOptionKeys(action, options, QAT_OPTION_KEYS);
   const start = dequantizeModel(q);
+  checkTraining(action, data, options);
   const t = q.weights;
   if (t.kind !== "codebook") {
     throw new RangeError(`Cannot ${action}: the weights are ${t.kind}, not a codebook`);

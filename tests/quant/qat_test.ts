@@ -197,6 +197,28 @@ Deno.test("QAT rejects settings it cannot honour", () => {
   );
 });
 
+Deno.test("fineTuneCodebook checks its data and optimizer as QAT does", () => {
+  // Called directly, it read data.x of null ('Cannot read properties of null') and refused
+  // L-BFGS in fit's words, naming a weightTransform the caller never passed.
+  const q = quantizeModel(model, { method: { kind: "kmeans", bits: 2 } });
+  for (const data of [null, undefined, 5]) {
+    assert.throws(() => fineTuneCodebook(q, data as never), {
+      name: "TypeError",
+      message: `Cannot fine-tune codebook: data must be an object { x, y }, got ${
+        data === 5 ? "number 5" : data
+      }`,
+    });
+  }
+  assert.throws(
+    () => fineTuneCodebook(q, train, { optimizer: { kind: "lbfgs" } as never }),
+    {
+      name: "RangeError",
+      message:
+        "Cannot fine-tune codebook: optimizer must be sgd or adam (mini-batch steps), got 'lbfgs'",
+    },
+  );
+});
+
 Deno.test("QAT's validation figures are those of the quantized model it returns", async () => {
   const ds = await loadEmbedded("breast-cancer");
   const s = trainTestSplit(ds.x, ds.y, { testFraction: 0.25, seed: 0 });
