@@ -384,9 +384,19 @@ export function gradualPrune(
       `Cannot ${action}: schedule must be an object, got ${describe(options.schedule)}`,
     );
   }
+  const defaultEnd = Math.ceil((2 * epochs) / 3);
+  const begin = options.schedule?.beginStep;
+  if (options.schedule?.endStep === undefined && typeof begin === "number" && begin >= defaultEnd) {
+    // resolveSchedule would refuse the default end as if the caller had given it ("endStep must
+    // be ... greater than beginStep (5), got 4").
+    throw new RangeError(
+      `Cannot ${action}: the schedule begins at epoch ${begin}, not before its default end ` +
+        `(ceil(2/3 * ${epochs} epochs) = ${defaultEnd}); give schedule.endStep`,
+    );
+  }
   const schedule = resolveSchedule({
     ...options.schedule,
-    endStep: options.schedule?.endStep ?? Math.ceil((2 * epochs) / 3),
+    endStep: options.schedule?.endStep ?? defaultEnd,
   });
   if (schedule.endStep > epochs) {
     throw new RangeError(

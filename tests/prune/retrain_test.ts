@@ -304,6 +304,29 @@ Deno.test("gradual pruning names the epochs when they are out of range", () => {
   }
 });
 
+Deno.test("gradual pruning names the default end when the schedule begins after it", () => {
+  // 6 epochs end the default schedule at epoch 4; beginning at 5 was refused as 'endStep must be
+  // finite and greater than beginStep (5), got 4', an endStep the caller never gave.
+  assert.throws(
+    () =>
+      gradualPrune(digits.x, digits.y, {
+        optimizer: { kind: "sgd", epochs: 6 },
+        schedule: { beginStep: 5 },
+      }),
+    {
+      name: "RangeError",
+      message: "Cannot prune gradually: the schedule begins at epoch 5, not before its default " +
+        "end (ceil(2/3 * 6 epochs) = 4); give schedule.endStep",
+    },
+  );
+  // With the end given, it prunes in the last epoch only: 90 % of 640 weights at epoch 6.
+  const r = gradualPrune(digits.x, digits.y, {
+    optimizer: { kind: "sgd", epochs: 6 },
+    schedule: { beginStep: 5, endStep: 6 },
+  });
+  assert.deepEqual(r.sparsityByEpoch, [0, 0, 0, 0, 0, 576 / 640]);
+});
+
 Deno.test("iterative pruning names the round a given model's own mask rules out", () => {
   // 60 % of 640 weights are pruned already; a first round at 50 % asks for 320 removed. It was
   // refused in the mask's words alone, naming neither the round nor iterative pruning.
