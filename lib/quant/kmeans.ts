@@ -114,7 +114,17 @@ export function kmeans1d(
       for (let i = start[p]; i < start[p + 1]; i++) sums[p] += sorted[i];
       counts[p] = start[p + 1] - start[p];
     }
-    for (let p = 0; p < k; p++) if (counts[p] > 0) c[p] = sums[p] / counts[p];
+    for (let p = 0; p < k; p++) {
+      if (counts[p] === 0) continue;
+      c[p] = sums[p] / counts[p];
+      // Values near the float64 limit overflow their sum (an infinite centroid): sum the
+      // shares instead, which the common case is spared for its exact rounding.
+      if (!Number.isFinite(c[p])) {
+        let mean = 0;
+        for (let i = start[p]; i < start[p + 1]; i++) mean += sorted[i] / counts[p];
+        c[p] = mean;
+      }
+    }
     previous.set(start);
     assign(sorted, c, start);
     iterations++;
@@ -168,10 +178,15 @@ function linearInit(sorted: Float64Array, k: number): Float64Array {
   const lo = sorted[0], hi = sorted[sorted.length - 1];
   const c = new Float64Array(k);
   if (k === 1) {
-    c[0] = (lo + hi) / 2;
+    c[0] = Number.isFinite(lo + hi) ? (lo + hi) / 2 : lo / 2 + hi / 2;
     return c;
   }
-  for (let p = 0; p < k; p++) c[p] = lo + (hi - lo) * (p / (k - 1));
+  // hi - lo overflows for values of both signs near the float64 limit: weigh the ends instead.
+  const wide = !Number.isFinite(hi - lo);
+  for (let p = 0; p < k; p++) {
+    const t = p / (k - 1);
+    c[p] = wide ? lo * (1 - t) + hi * t : lo + (hi - lo) * t;
+  }
   return c;
 }
 

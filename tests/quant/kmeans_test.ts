@@ -122,3 +122,25 @@ Deno.test("a value exactly halfway between two centroids goes to the lower one",
   const r = kmeans1d(Float64Array.from([0, 1, 2]), 2, { init: "linear" });
   assert.deepEqual([...r.centroids], [0.5, 2]);
 });
+
+Deno.test("k-means of values near the float64 limit gives finite centroids, the cluster means", () => {
+  // hi - lo and the cluster sums overflowed: linear initialisation on [-M, 0, M] put a centroid
+  // at Infinity (objective NaN), and the mean of [M, M, M / 2] was Infinity.
+  const M = Number.MAX_VALUE;
+  const close = (a: number, b: number) => Math.abs(a - b) <= 1e-15 * Math.abs(b);
+  const cases: [number[], number, "linear" | "kmeans++", number[]][] = [
+    // Linear start -M, M: 0 is halfway and joins -M, whose mean is -M / 2.
+    [[-M, 0, M], 2, "linear", [-M / 2, M]],
+    [[-M, 0, M], 3, "linear", [-M, 0, M]],
+    [[-M, M], 1, "linear", [0]],
+    [[M, M, M / 2], 1, "kmeans++", [(M / 6) * 5]],
+    [[M, 0.9 * M, -M, -0.9 * M], 2, "linear", [-0.95 * M, 0.95 * M]],
+  ];
+  for (const [values, k, init, means] of cases) {
+    const { centroids } = kmeans1d(values, k, { init });
+    assert.ok(
+      centroids.length === k && centroids.every((c, i) => close(c, means[i])),
+      `${values} k=${k} ${init}: ${centroids}, want ${means}`,
+    );
+  }
+});
