@@ -73,7 +73,9 @@ export function polynomialSparsity(
 ): number {
   const s = resolveSchedule(options);
   if (typeof step !== "number" || Number.isNaN(step)) {
-    throw new RangeError(`Cannot compute scheduled sparsity: step must be a number, got ${step}`);
+    throw new RangeError(
+      `Cannot compute scheduled sparsity: step must be a number, got ${shown(step)}`,
+    );
   }
   if (step < s.beginStep) return 0;
   if (step >= s.endStep) return s.finalSparsity;
@@ -120,20 +122,28 @@ export function resolveSchedule(
   // Finite: an infinite begin or frequency made the grid point NaN (Infinity - Infinity, 0 *
   // Infinity), and the sparsity with it.
   if (typeof beginStep !== "number" || !Number.isFinite(beginStep)) {
-    throw new RangeError(`Cannot ${action}: beginStep must be a finite number, got ${beginStep}`);
+    throw new RangeError(
+      `Cannot ${action}: beginStep must be a finite number, got ${shown(beginStep)}`,
+    );
   }
   if (!(endStep > beginStep) || !Number.isFinite(endStep)) {
     throw new RangeError(
-      `Cannot ${action}: endStep must be finite and greater than beginStep (${beginStep}), got ${endStep}`,
+      `Cannot ${action}: endStep must be finite and greater than beginStep (${beginStep}), ` +
+        `got ${shown(endStep)}`,
     );
   }
   assertInRange(action, "exponent", exponent, Number.MIN_VALUE, 1e6);
   if (typeof frequency !== "number" || !(frequency > 0) || !Number.isFinite(frequency)) {
     throw new RangeError(
-      `Cannot ${action}: frequency must be a finite number > 0, got ${frequency}`,
+      `Cannot ${action}: frequency must be a finite number > 0, got ${shown(frequency)}`,
     );
   }
   return { finalSparsity, initialSparsity, beginStep, endStep, exponent, frequency };
+}
+
+/** A value as a message shows it: a string "5" is not shown as the number 5 it spells. */
+function shown(value: unknown): string {
+  return typeof value === "number" ? String(value) : describe(value);
 }
 
 /**

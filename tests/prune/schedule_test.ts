@@ -73,6 +73,31 @@ Deno.test("the schedule rejects impossible settings", () => {
   );
 });
 
+Deno.test("the schedule's messages do not show a string as the number it spells", () => {
+  // polynomialSparsity("5") said 'step must be a number, got 5', and the settings likewise.
+  const cases: [() => unknown, string][] = [
+    [() => polynomialSparsity("5" as never), 'step must be a number, got string "5"'],
+    [
+      () => polynomialSparsity(1, { beginStep: "5" as never }),
+      'beginStep must be a finite number, got string "5"',
+    ],
+    [
+      () => polynomialSparsity(1, { endStep: "10" as never }),
+      'endStep must be finite and greater than beginStep (0), got string "10"',
+    ],
+    [
+      () => polynomialSparsity(1, { frequency: "1" as never }),
+      'frequency must be a finite number > 0, got string "1"',
+    ],
+  ];
+  for (const [run, reason] of cases) {
+    assert.throws(run, {
+      name: "RangeError",
+      message: `Cannot compute scheduled sparsity: ${reason}`,
+    });
+  }
+});
+
 Deno.test("a fractional frequency puts each step on its own grid point", () => {
   // 0.3 / 0.1 is 2.9999999999999996 in floating point: the floor fell one update short.
   const o = { finalSparsity: 0.9, endStep: 1, frequency: 0.1 };
