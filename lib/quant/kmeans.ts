@@ -35,7 +35,8 @@ export interface Kmeans1dResult {
   readonly centroids: Float64Array;
   /**
    * The objective (sum of squared distances to the nearest centroid) at the initial centroids
-   * and after each iteration; it never increases.
+   * and after each iteration; it never increases, but for rounding (a mean computed in float64
+   * can leave a value it equals exactly: five copies of 0.8500000000000001 average to 0.85).
    */
   readonly objective: readonly number[];
   /** Lloyd iterations done. */
@@ -49,7 +50,8 @@ const ACTION = "run k-means";
 /**
  * Clusters numbers into `k` groups, minimising the sum of squared distances to the group means.
  * Every iteration assigns each value to its nearest centroid and moves each centroid to the mean
- * of its values (a centroid without values stays where it is), so the objective never increases.
+ * of its values (a centroid without values stays where it is), so the objective never increases
+(but for the rounding of a float64 mean).
  * In one dimension the clusters are intervals of the sorted values, so an iteration is a linear
  * sweep.
  *
