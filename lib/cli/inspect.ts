@@ -4,7 +4,7 @@
  * @module
  */
 
-import { encodeModel, jsonStart } from "../io/model_file.ts";
+import { encodeModel, jsonStart, MODEL_FILE_MAGIC } from "../io/model_file.ts";
 import { sizeReport } from "../io/size_report.ts";
 import { SIZE_CATEGORIES } from "../io/bytes.ts";
 import { type Command, UsageError } from "./args.ts";
@@ -32,14 +32,18 @@ export const inspectCommand: Command = {
     let note = "";
     // The size of the file as given; the report is of its .lrc encoding when it is not one.
     let sourceBytes = 0;
-    if (format === "lrc") {
+    if (format !== "onnx") {
       try {
         bytes = await Deno.readFile(path);
       } catch (error) {
         throw new TypeError(`Cannot read model file '${path}': ${(error as Error).message}`);
       }
-      // A JSON model saved under a .lrc name is read as JSON, as predict and export read it.
-      if (bytes[jsonStart(bytes)] === 0x7b) {
+      // The content decides, as predict and export read it: a JSON model saved under a .lrc
+      // name is read as JSON, and a .lrc file saved under a .json name is reported as itself
+      // (not as a re-encoding, which may differ in size and format version).
+      const binary = MODEL_FILE_MAGIC.every((b, i) => bytes![i] === b);
+      if (binary) format = "lrc";
+      else if (bytes[jsonStart(bytes)] === 0x7b || format === "json") {
         format = "json";
         bytes = undefined;
       }

@@ -88,6 +88,31 @@ Deno.test("lrc inspect reads a JSON model saved under a .lrc name, as predict do
   }
 });
 
+Deno.test("lrc inspect reports a .lrc file saved under a .json name as the file it is", async () => {
+  // It was labelled a JSON file and the report was of a re-encoding: an entropy-coded file was
+  // reported with another size, as format version 1.
+  const dir = await Deno.makeTempDir();
+  try {
+    const train = ["train", "--quiet", "--max-iterations", "20", "--dataset", "digits"];
+    assert.equal((await runCli([...train, "--entropy", "--save", `${dir}/m.lrc`])).code, 0);
+    await Deno.copyFile(`${dir}/m.lrc`, `${dir}/lrc.json`);
+    const named = await runCli(["inspect", `${dir}/lrc.json`, "--json"]);
+    assert.equal(named.code, 0, named.stderr);
+    const lrc = await runCli(["inspect", `${dir}/m.lrc`, "--json"]);
+    const { file: _a, ...fromJsonName } = JSON.parse(named.stdout);
+    const { file: _b, ...fromLrcName } = JSON.parse(lrc.stdout);
+    assert.deepEqual(fromJsonName, fromLrcName);
+    const size = (await Deno.stat(`${dir}/m.lrc`)).size;
+    assert.equal(fromJsonName.format, "lrc");
+    assert.equal(fromJsonName.fileBytes, size);
+    assert.equal(fromJsonName.formatVersion, 2);
+    const text = await runCli(["inspect", `${dir}/lrc.json`]);
+    assert.doesNotMatch(text.stdout, /JSON file/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test({
   name: "lrc export writes ONNX from a saved model and from a fresh training" +
     (ortProblem ? ` (skipped: ${ortProblem})` : ""),
