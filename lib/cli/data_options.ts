@@ -237,8 +237,8 @@ export async function loadData(
  * data name every feature of the model, the columns those names select, in the model's order
  * (whatever the data's order; a reduced model of structured pruning takes fewer); when they name
  * none of them, or the file has no header, the columns by position, which needs the model's width
- * (the data then take the model's feature names). The class labels must be
- * the data's, in the same order.
+ * (the data then take the model's feature names). A model that names a feature twice is matched
+ * by position only. The class labels must be the data's, in the same order.
  *
  * @param model The model.
  * @param data The data.
@@ -259,6 +259,10 @@ export function dataForModel(model: LogisticModel, data: LoadedData, file: strin
   };
   let columns: Int32Array | null = null;
   if (missing.length === 0) {
+    const twice = repeatedName(model.featureNames);
+    if (twice !== undefined) {
+      fail(`the model names feature '${twice}' twice, so it cannot be matched to columns by name`);
+    }
     columns = featureIndices(model, data.train.featureNames);
     if (columns.length === cols && columns.every((j, k) => j === k)) columns = null;
   } else if (missing.length < model.featureNames.length) {
@@ -292,6 +296,22 @@ export function dataForModel(model: LogisticModel, data: LoadedData, file: strin
     },
     test: { x: selectFeatures(data.test.x, columns), y: data.test.y },
   };
+}
+
+/**
+ * The first name that appears twice in `names`: a model with such feature names cannot be
+ * matched to columns by name (both of its features would read the one column so named).
+ *
+ * @param names The names.
+ * @returns The name, or `undefined` if none repeats.
+ */
+export function repeatedName(names: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
 }
 
 /**

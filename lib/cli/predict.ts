@@ -17,7 +17,7 @@ import { classesFromScores, probabilitiesFromScores } from "../model/predict.ts"
 import { preparePredictor } from "../model/predictor.ts";
 import { prepareQuantizedPredictor } from "../quant/predictor.ts";
 import { type Command, refuseUnused, UsageError } from "./args.ts";
-import { delimiterOf, readsAsNumber } from "./data_options.ts";
+import { delimiterOf, readsAsNumber, repeatedName } from "./data_options.ts";
 import { percent } from "./format.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
@@ -305,7 +305,7 @@ export interface PlanColumnsOptions {
  * header names every model feature (any order; other columns are not read), by position when it
  * names none of them (or there is no header); a header that names only some is refused, and so
  * is a "header" with numbers where the features are that names none (a file without header, read
- * as if it had one).
+ * as if it had one), and a header that names a feature the model names twice.
  *
  * @param columns The file's column names.
  * @param featureNames The model's features, in its order.
@@ -346,6 +346,10 @@ export function planColumns(
     );
   }
   const byName = named === d && d > 0;
+  const twice = byName ? repeatedName(featureNames) : undefined;
+  if (twice !== undefined) {
+    fail(`the model names feature '${twice}' twice, so it cannot be matched to columns by name`);
+  }
   let labelCol = -1;
   if (options.label !== undefined) {
     const l = options.label;

@@ -272,6 +272,50 @@ Deno.test("a JSON of coefficients is read wherever a model is (inspect, predict,
   }
 });
 
+Deno.test("a model that names a feature twice is not matched to columns by name", async () => {
+  // Both of its features read the one column so named: predict --label and quantize --model took
+  // column 'a' twice and never read 'b', without a word.
+  const dir = await Deno.makeTempDir();
+  try {
+    const coef = {
+      coef: [[1, -1]],
+      intercept: [0],
+      classes: ["no", "yes"],
+      featureNames: ["a", "a"],
+    };
+    await Deno.writeTextFile(`${dir}/dup.json`, JSON.stringify(coef));
+    const rows = [
+      "1,0,yes",
+      "0,1,no",
+      "2,0,yes",
+      "0,2,no",
+      "3,1,yes",
+      "1,3,no",
+      "4,1,yes",
+      "1,4,no",
+    ];
+    await Deno.writeTextFile(`${dir}/ab.csv`, ["a,b,y", ...rows].join("\n") + "\n");
+    const model = ["--model", `${dir}/dup.json`, "--data", `${dir}/ab.csv`];
+    const p = await runCli(["predict", "--quiet", ...model, "--label", "y"]);
+    assert.equal(p.code, 1, p.stdout);
+    assert.match(p.stderr, /the model names feature 'a' twice, so it cannot be matched to columns/);
+    const q = await runCli(["quantize", "--quiet", ...model]);
+    assert.equal(q.code, 1, q.stdout);
+    assert.match(q.stderr, /the model names feature 'a' twice, so it cannot be matched to columns/);
+    // Columns the model does not name are taken by position: score a - b, so 'yes' when a > b.
+    await Deno.writeTextFile(`${dir}/pq.csv`, ["p,q,y", ...rows].join("\n") + "\n");
+    const out = await runCli([
+      ...["predict", "--quiet", "--model", `${dir}/dup.json`, "--data", `${dir}/pq.csv`],
+      ...["--out", `${dir}/out.csv`],
+    ]);
+    assert.equal(out.code, 0, out.stderr);
+    const labels = (await Deno.readTextFile(`${dir}/out.csv`)).trim().split("\n").slice(1);
+    assert.deepEqual(labels, rows.map((r) => r.split(",")[2]));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a JSON of coefficients that starts with a UTF-8 byte order mark is read as one", async () => {
   const dir = await Deno.makeTempDir();
   try {
