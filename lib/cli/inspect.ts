@@ -12,6 +12,7 @@ import { formatTable } from "./format.ts";
 import { modelFormatOf, readModelFile } from "./model_files.ts";
 
 const int = (n: number) => n.toLocaleString("en-US");
+const count = (n: number, word: string) => `${int(n)} ${word}${n === 1 ? "" : "s"}`;
 
 /** The `inspect` command. */
 export const inspectCommand: Command = {
@@ -93,7 +94,7 @@ export const inspectCommand: Command = {
     const lines = [
       `file       ${path}${note ? ` (${note})` : ""}`,
       `model      ${m.kind === "logistic-regression" ? "float" : "quantized"} ${m.link}, ` +
-      `${m.classes.length} classes, ${m.featureNames.length} features, preprocessing ` +
+      `${m.classes.length} classes, ${count(m.featureNames.length, "feature")}, preprocessing ` +
       `${m.preprocessing.kind}${m.mask ? ", pruning mask" : ""}`,
       `weights    ${r.storage}; ${int(r.storedWeights)} of ${int(r.weights)} stored ` +
       `(indices: ${r.indexEncoding}${
@@ -101,7 +102,9 @@ export const inspectCommand: Command = {
       }), ${int(r.nonZeroWeights)} non-zero`,
       `format     version ${r.formatVersion}${r.formatVersion === 2 ? " (entropy-coded)" : ""}`,
       `size       ${int(r.fileBytes)} bytes, gzip ${int(r.gzipBytes)} bytes`,
-      `baseline   dense float32 ${int(r.denseFloat32Bytes)} bytes (4 x (${int(r.weights)} weights` +
+      `baseline   dense float32 ${int(r.denseFloat32Bytes)} bytes (4 x (${
+        count(r.weights, "weight")
+      }` +
       ` + ${int(r.denseFloat32Bytes / 4 - r.weights)} bias${
         r.denseFloat32Bytes / 4 - r.weights === 1 ? "" : "es"
       })): ${

@@ -82,3 +82,17 @@ Deno.test("train says '1 feature', '1 epoch' and '1 iteration'", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("inspect says '1 feature' and '1 weight' for a model of one feature", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const coef = { coef: [[0.5]], intercept: [0], classes: ["no", "yes"] };
+    await Deno.writeTextFile(`${dir}/one.json`, JSON.stringify(coef));
+    const inspect = await runCli(["inspect", `${dir}/one.json`]);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.match(inspect.stdout, /, 2 classes, 1 feature, /);
+    assert.match(inspect.stdout, /\(4 x \(1 weight \+ 1 bias\)\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
