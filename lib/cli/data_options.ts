@@ -237,8 +237,9 @@ export async function loadData(
  * data name every feature of the model, the columns those names select, in the model's order
  * (whatever the data's order; a reduced model of structured pruning takes fewer); when they name
  * none of them, or the file has no header, the columns by position, which needs the model's width
- * (the data then take the model's feature names). A model that names a feature twice is matched
- * by position only. The class labels must be the data's, in the same order.
+ * (the data then take the model's feature names; a header that names none is said in `source`).
+ * A model that names a feature twice is matched by position only. The class labels must be the
+ * data's, in the same order.
  *
  * @param model The model.
  * @param data The data.
@@ -276,9 +277,15 @@ export function dataForModel(model: LogisticModel, data: LoadedData, file: strin
   }
   checkModelClasses(model, data, file);
   if (columns === null) {
-    // By position (or by name in the same order): the columns are the model's features.
+    // By position (or by name in the same order): the columns are the model's features. A
+    // header that names none of them is said, as predict says it: its names were not used.
+    const named = missing.length === 0 || data.positional;
     return {
       ...data,
+      ...(named ? {} : {
+        source: `${data.source}, its columns by position (its header names none of the ` +
+          "model's features)",
+      }),
       train: { ...data.train, featureNames: model.featureNames },
       matched: missing.length === 0 ? "same" : "position",
     };

@@ -309,6 +309,10 @@ export const pruneCommand: Command = {
       if (base.matched === "reordered") {
         origin += " (the data's columns taken in its order, by name)";
       }
+      if (base.matched === "position" && !data.positional) {
+        origin +=
+          " (the data's columns taken by position: their header names none of its features)";
+      }
       if (base.matched === "subset") {
         origin += ` (takes ${dense.weights.cols} of the ${data.train.x.cols} features, by name)`;
       }

@@ -389,6 +389,46 @@ Deno.test("prune, quantize and compress --model match CSV columns by name, in an
   }
 });
 
+Deno.test("--model says it took the columns by position when the header names none of the features", async () => {
+  // Predict says "features taken by position"; prune, quantize and compress said nothing, so a
+  // file whose columns were all named otherwise (here: in another order) was read by position
+  // without a word.
+  const dir = await Deno.makeTempDir();
+  try {
+    const rows = [
+      "1,0,yes",
+      "0,1,no",
+      "2,0,yes",
+      "0,2,no",
+      "3,1,yes",
+      "1,3,no",
+      "4,1,yes",
+      "1,4,no",
+    ];
+    await Deno.writeTextFile(`${dir}/ab.csv`, ["a,b,y", ...rows].join("\n") + "\n");
+    await Deno.writeTextFile(`${dir}/pq.csv`, ["q,p,y", ...rows].join("\n") + "\n");
+    const model = {
+      coef: [[1, -1]],
+      intercept: [0],
+      classes: ["no", "yes"],
+      featureNames: ["a", "b"],
+    };
+    await Deno.writeTextFile(`${dir}/m.json`, JSON.stringify(model));
+    const run = (command: string[], file: string) =>
+      runCli([...command, "--quiet", "--model", `${dir}/m.json`, "--data", `${dir}/${file}`]);
+    for (const command of [["quantize"], ["prune", "--sparsity", "0"]]) {
+      const named = await run(command, "ab.csv");
+      assert.equal(named.code, 0, named.stderr);
+      assert.doesNotMatch(named.stdout, /by position/);
+      const other = await run(command, "pq.csv");
+      assert.equal(other.code, 0, other.stderr);
+      assert.match(other.stdout, /by position.*header names none of (the model's|its) features/);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("--model takes a headerless file's columns by position, wherever its label column is", async () => {
   // Without a header the columns are named by position (column_1, ...), which moves with the
   // label column: matching those names refused a file with the label first, and compress
