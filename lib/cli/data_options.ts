@@ -293,9 +293,15 @@ export function dataForModel(model: LogisticModel, data: LoadedData, file: strin
   const reordered = columns.length === cols;
   return {
     matched: reordered ? "reordered" : "subset",
-    source: reordered
-      ? `${data.source}, its columns in the model's order`
-      : `${data.source}, the ${columns.length} features the model takes`,
+    source:
+      (reordered
+        ? `${data.source}, its columns in the model's order`
+        : `${data.source}, the ${columns.length} features the model takes`) +
+      // Made-up names of positions, the label's column counted: nothing checks the layout.
+      (data.positional
+        ? " (named by their positions in a file without a header: the label must be in the " +
+          "column it was in when the model was made)"
+        : ""),
     train: {
       ...data.train,
       x: selectFeatures(data.train.x, columns),

@@ -478,6 +478,12 @@ Deno.test("reloading a reduced headerless model, prune's notes, and early refusa
       "--quiet",
     ]);
     assert.equal(again.code, 0, again.stderr);
+    // The names are positions, the label's column counted: a moved label column would misread
+    // every feature unnoticed, so the data line says what the match relies on.
+    assert.match(
+      again.stdout,
+      /the 10 features the model takes \(named by their positions in a file without a header: the label must be in the column it was in when the model was made\)/,
+    );
     // prune says "by name" only when it matched by name in another order or a subset.
     const dense = `${dir}/dense.json`;
     assert.equal(
