@@ -195,7 +195,8 @@ function linearInit(sorted: Float64Array, k: number): Float64Array {
 /**
  * k-means++ on sorted values: the first centroid uniformly, each next one with probability
  * proportional to the squared distance to the nearest chosen one. A value already chosen has
- * distance 0, so with at least `k` distinct values the centroids are distinct.
+ * distance 0, so with at least `k` distinct values the centroids are distinct (values whose
+ * squared distances all underflow to 0 are then drawn uniformly).
  */
 function kmeansPlusPlus(sorted: Float64Array, k: number, seed: number): Float64Array {
   const prng = createPrng(seed);
@@ -216,6 +217,16 @@ function kmeansPlusPlus(sorted: Float64Array, k: number, seed: number): Float64A
       pick = i;
       target -= d2[i];
       if (target < 0) break;
+    }
+    // Distinct values closer than about 1e-162 have squared distances that underflow to 0, as
+    // if already chosen: when no other value is left, pick uniformly among those not chosen.
+    if (pick === -1) {
+      let left = 0;
+      for (let i = 0; i < n; i++) if (!chosen.includes(sorted[i])) left++;
+      let r = Math.floor(prng() * left);
+      for (let i = 0; i < n && pick === -1; i++) {
+        if (!chosen.includes(sorted[i]) && r-- === 0) pick = i;
+      }
     }
     const c = sorted[pick];
     chosen.push(c);

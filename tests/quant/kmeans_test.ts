@@ -144,3 +144,19 @@ Deno.test("k-means of values near the float64 limit gives finite centroids, the 
     );
   }
 });
+
+Deno.test("k-means++ gives finite, distinct centroids for values closer than the square root of the smallest double", () => {
+  // Squared distances such as (1e-200)^2 underflow to 0, which k-means++ read as 'already
+  // chosen': with nothing left to pick, it took sorted[-1] and returned NaN centroids. With as
+  // many clusters as distinct values, each value is its own cluster (the exact optimum).
+  const cases = [[0, 1e-200, 2e-200], [0, 1e-200, 1], [5e-324, 1e-323, 1.5e-323], [
+    -1e-170,
+    1e-170,
+  ]];
+  for (const values of cases) {
+    for (let seed = 0; seed < 10; seed++) {
+      const { centroids } = kmeans1d(values, values.length, { seed });
+      assert.deepEqual([...centroids], values, `${values} seed ${seed}`);
+    }
+  }
+});
