@@ -309,8 +309,8 @@ export function trainTestSplit<T extends FloatArray>(
   for (const key of [...groups.keys()].sort((a, b) => a - b)) {
     const g = shuffleInPlace(groups.get(key)!, prng);
     const nTest = testCount(g.length, testFraction);
-    test.push(...g.slice(0, nTest));
-    train.push(...g.slice(nTest));
+    // A loop, not push(...g): spread arguments overflow the stack from about 500,000 rows.
+    for (let i = 0; i < g.length; i++) (i < nTest ? test : train).push(g[i]);
   }
   if (train.length === 0 || test.length === 0) {
     throw new RangeError(

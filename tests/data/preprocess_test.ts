@@ -196,3 +196,19 @@ Deno.test("trainingSize is the size of trainTestSplit's training part, for any s
     (e) => e instanceof TypeError && /stratify must be a boolean/.test(e.message),
   );
 });
+
+Deno.test("a split of two million rows works and is a partition (spread arguments overflowed the stack)", () => {
+  // test.push(...rows) threw 'RangeError: Maximum call stack size exceeded' from about 500,000
+  // rows per class.
+  const n = 2_000_000;
+  const x = { data: new Float32Array(n), rows: n, cols: 1 };
+  const y = Int32Array.from({ length: n }, (_, i) => i % 2);
+  for (const stratify of [true, false]) {
+    const s = trainTestSplit(x, y, { seed: 1, stratify });
+    assert.equal(s.testIndex.length, n / 4);
+    assert.equal(s.trainIndex.length, (3 * n) / 4);
+    const seen = new Uint8Array(n);
+    for (const i of [...s.trainIndex, ...s.testIndex]) seen[i]++;
+    assert.ok(seen.every((c) => c === 1), "every row in exactly one part");
+  }
+});
