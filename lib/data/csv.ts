@@ -475,12 +475,14 @@ export function raggedRowReason(
  *
  * @param cell The cell's text.
  * @param v The number it parsed to (NaN if none, or an infinity).
- * @returns E.g. "holds 'abc', which is not a finite decimal number", or "is empty".
+ * @returns E.g. "holds 'abc', which is not a finite decimal number" (also for 'Infinity'),
+ *   "holds '1e400', which overflows to Infinity", or "is empty".
  */
 export function describeCell(cell: string, v: number): string {
   const shown = cell.length > 40 ? `${cell.slice(0, 40)}...` : cell;
   if (cell.trim() === "") return "is empty";
-  if (Number.isNaN(v) || NON_DECIMAL.test(cell)) {
+  // "Infinity" is how Number() spells an infinity; only a decimal numeral can overflow.
+  if (Number.isNaN(v) || NON_DECIMAL.test(cell) || cell.includes("Infinity")) {
     return `holds '${shown}', which is not a finite decimal number`;
   }
   return `holds '${shown}', which overflows to ${v}`;

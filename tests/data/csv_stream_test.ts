@@ -325,6 +325,26 @@ Deno.test("readCsvBatches reads quoted cells: the delimiter and doubled quotes i
   }
 });
 
+Deno.test("the streaming reader calls an Infinity cell not a finite number, not an overflow", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    for (const cell of ["Infinity", "-Infinity", " +Infinity "]) {
+      await Deno.writeTextFile(file, `a,y\n1,0\n${cell},1\n`);
+      await assert.rejects(
+        async () => {
+          for await (const _ of readCsvBatches(file)) { /* reading is the test */ }
+        },
+        (e: Error) =>
+          e instanceof SyntaxError &&
+          e.message.endsWith(`holds '${cell.trim()}', which is not a finite decimal number`),
+        cell,
+      );
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("the streaming reader refuses hexadecimal, octal and binary cells, as parseCsv does", async () => {
   const file = await Deno.makeTempFile({ suffix: ".csv" });
   try {

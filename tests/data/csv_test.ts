@@ -68,12 +68,14 @@ const bad: [string, string, RegExp, typeof SyntaxError | typeof RangeError][] = 
   ["an empty cell", "a,b,y\n1,,0\n", /line 2, column 2 \('b'\) is empty/, SyntaxError],
   ["NaN", "a,y\nNaN,0\n", /line 2, column 1 \('a'\) holds 'NaN'/, SyntaxError],
   ["inf", "a,y\ninf,0\n", /holds 'inf', which is not a finite decimal number/, SyntaxError],
+  // Number() reads 'Infinity', which no decimal numeral overflowed to: it said "overflows to".
   [
     "Infinity",
     "a,y\n-Infinity,0\n",
-    /holds '-Infinity', which overflows to -Infinity/,
+    /holds '-Infinity', which is not a finite decimal number$/,
     SyntaxError,
   ],
+  ["+Infinity", "a,y\n+Infinity,0\n", /'\+Infinity', which is not a finite decimal/, SyntaxError],
   ["1e400", "a,y\n1e400,0\n", /holds '1e400', which overflows to Infinity/, SyntaxError],
   ["an empty label", "a,y\n1,\n", /line 2, label column 2 \('y'\) is empty/, SyntaxError],
   ["duplicate header names", "a,a,y\n1,2,0\n", /columns 1 and 2 are both named 'a'/, RangeError],
