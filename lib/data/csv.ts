@@ -88,9 +88,10 @@ export const DEFAULT_MAX_CSV_BYTES = 2 ** 30;
  * @throws {SyntaxError} If the text is not valid CSV, is empty, has no data rows, has rows of
  *   different lengths, or has a cell that is empty or not a finite decimal number (`NaN`, `inf`,
  *   `1e400`, `0x10`, `abc`). The message names the file, the line and the column.
- * @throws {RangeError} If the label column does not exist, header names repeat, or `dtype` is
- *   not `"float32"` or `"float64"`.
- * @throws {TypeError} If `text` is not a string or `header` not a boolean.
+ * @throws {RangeError} If the label column does not exist, header names repeat, `dtype` is
+ *   not `"float32"` or `"float64"`, or the delimiter is empty or holds a quote or a line break.
+ * @throws {TypeError} If `text` is not a string, `header` not a boolean, `label` not a string or
+ *   number, or `delimiter` not a string.
  *
  * @example Label column by name
  * ```ts
@@ -120,6 +121,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
     throw new TypeError(`Cannot read CSV: text must be a string, got ${describe(text)}`);
   }
   checkCsvFormat(options.fileName ?? "<csv>", options);
+  checkLabelAndDelimiter(options.fileName ?? "<csv>", options);
   const builder = new TableBuilder(options);
   try {
     parse(text, parserOptions(options, builder));
@@ -157,6 +159,7 @@ export async function parseCsvStream(
 ): Promise<Dataset> {
   checkOptionKeys("read CSV", options, CSV_OPTION_KEYS);
   checkCsvFormat(options.fileName ?? "<csv>", options);
+  checkLabelAndDelimiter(options.fileName ?? "<csv>", options);
   if (!(stream instanceof ReadableStream)) {
     throw new TypeError(
       `Cannot read CSV '${options.fileName ?? "<csv>"}': stream must be a ReadableStream of ` +
@@ -192,6 +195,7 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CSV_BYTES;
   assertInRange(`read CSV '${file}'`, "maxBytes", maxBytes, 0, Infinity);
   checkCsvFormat(file, options);
+  checkLabelAndDelimiter(file, options);
   const cannot = (reason: string) => `Cannot read CSV '${file}': ${reason}`;
   let handle: Deno.FsFile;
   let size: number;
@@ -252,6 +256,40 @@ export function checkCsvFormat(
   if (dtype !== undefined && dtype !== "float32" && dtype !== "float64") {
     throw new RangeError(
       `Cannot read CSV '${file}': dtype must be float32 or float64, got ${describe(dtype)}`,
+    );
+  }
+}
+
+/**
+ * Checks the label and delimiter options of the csv-parse readers, which took a delimiter that
+ * was not a string, or empty, for a malformed file ("invalid CSV near line ?: Invalid option
+ * delimiter ..."), and a label of another type for a column name ("no column named 'true'").
+ * The streaming reader checks its own (one ASCII character; `null` for no label).
+ *
+ * @throws {TypeError} If `label` is not a string or number, or `delimiter` is not a string.
+ * @throws {RangeError} If `delimiter` is empty or holds a quote or a line break.
+ */
+function checkLabelAndDelimiter(
+  file: string,
+  options: { readonly label?: unknown; readonly delimiter?: unknown },
+): void {
+  const { label, delimiter } = options;
+  if (label !== undefined && typeof label !== "string" && typeof label !== "number") {
+    throw new TypeError(
+      `Cannot read CSV '${file}': label must be a column name or a zero-based column index, ` +
+        `got ${describe(label)}`,
+    );
+  }
+  if (delimiter === undefined) return;
+  if (typeof delimiter !== "string") {
+    throw new TypeError(
+      `Cannot read CSV '${file}': delimiter must be a string, got ${describe(delimiter)}`,
+    );
+  }
+  if (delimiter === "" || /["\r\n]/.test(delimiter)) {
+    throw new RangeError(
+      `Cannot read CSV '${file}': delimiter must be a non-empty string without a quote or a ` +
+        `line break, got ${JSON.stringify(delimiter)}`,
     );
   }
 }

@@ -157,6 +157,49 @@ Deno.test("refuses a header that is not a boolean and a dtype it does not know, 
   );
 });
 
+Deno.test("refuses a delimiter or label of the wrong type or an unusable delimiter, not as invalid CSV", async () => {
+  // csv-parse's refusal of the delimiter option read as "SyntaxError: ... invalid CSV near line ?:
+  // Invalid option delimiter ...", and a boolean label as "no column named 'true'".
+  const text = "a,y\n1,x\n2,z\n";
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  await Deno.writeTextFile(file, text);
+  const readers = [
+    (o: object) => Promise.resolve().then(() => parseCsv(text, o)),
+    (o: object) => parseCsvStream(new Blob([text]).stream(), o),
+    (o: object) => readCsv(file, o),
+  ];
+  try {
+    for (const read of readers) {
+      for (
+        const [options, type, message] of [
+          [{ delimiter: 5 }, TypeError, /: delimiter must be a string, got number 5$/],
+          [{ delimiter: "" }, RangeError, /: delimiter must be a non-empty string .*, got ""$/],
+          [{ delimiter: '"' }, RangeError, /without a quote or a line break, got "\\""$/],
+          [{ delimiter: "\n" }, RangeError, /without a quote or a line break, got "\\n"$/],
+          [
+            { label: true },
+            TypeError,
+            /: label must be a column name or .* index, got boolean true$/,
+          ],
+          [{ label: null }, TypeError, /: label must be .*, got null$/],
+        ] as const
+      ) {
+        await assert.rejects(() => read(options), (e: Error) => {
+          assert.ok(e instanceof type, `${e.name}: ${e.message}`);
+          assert.match(e.message, /^Cannot read CSV '[^']+': /);
+          assert.match(e.message, message);
+          return true;
+        });
+      }
+      assert.deepEqual([...(await read({ delimiter: ",", label: "y" })).x.data], [1, 2]);
+    }
+    // A delimiter of several characters, which csv-parse reads, is still read.
+    assert.deepEqual([...parseCsv("a::y\n1::x\n2::z\n", { delimiter: "::" }).x.data], [1, 2]);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("parseCsvStream refuses what is not a stream with a TypeError, not as invalid CSV", async () => {
   // Text passed where bytes go read as "SyntaxError: ... invalid CSV near line ?: stream.pipeThrough
   // is not a function".
