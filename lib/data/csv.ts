@@ -367,7 +367,16 @@ class TableBuilder {
     ) {
       return error;
     }
-    const e = error as { message?: string; lines?: number };
+    const e = error as { message?: string; lines?: number; code?: string; empty_lines?: number };
+    if (e.code === "CSV_QUOTE_NOT_CLOSED" && e.empty_lines !== undefined) {
+      // csv-parse names the line where the text ends; the quote is in the record after the
+      // last one read, which starts past the empty lines that followed it.
+      const line = this.#prevEnd + (e.empty_lines - this.#prevEmpty) + 1;
+      return new SyntaxError(
+        `Cannot read CSV '${this.#file}': invalid CSV near line ${line}: Quote Not Closed: ` +
+          `a quote in the record that starts on line ${line} is never closed`,
+      );
+    }
     return new SyntaxError(
       `Cannot read CSV '${this.#file}': invalid CSV near line ${e.lines ?? "?"}: ${
         e.message ?? String(error)

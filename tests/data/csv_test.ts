@@ -97,6 +97,27 @@ for (const [what, text, message, type] of bad) {
   });
 }
 
+Deno.test("an unclosed quote is reported on the line of its record, not where the text ends", async () => {
+  // csv-parse names the last line ("near line 1002" for a quote opened on line 3 of 1002).
+  const rows = (n: number, from: number) =>
+    Array.from({ length: n }, (_, i) => `${from + i},${i % 2}\n`).join("");
+  const cases: [string, string][] = [
+    ["after one row", `a,y\n${rows(1, 0)}1,"0\n${rows(999, 2)}`],
+    ["after blank lines", `a,y\n${rows(5, 0)}\n\n \n"9,1\n${rows(20, 10)}`],
+    ["after a label on three lines", `a,y\n1,"x\n\ny"\n\n${rows(3, 2)}7,"1\n${rows(4, 8)}`],
+    ["with CRLF line ends", `a,y\r\n1,"x\r\ny"\r\n2,0\r\n3,"1\r\n4,1\r\n`],
+  ];
+  for (const [what, text] of cases) {
+    // Each text's unclosed quote is its last quote, at the start of its record's line.
+    const line = text.slice(0, text.lastIndexOf('"')).split(/\r\n|\n/).length;
+    const expected = `Cannot read CSV '<csv>': invalid CSV near line ${line}: Quote Not Closed: ` +
+      `a quote in the record that starts on line ${line} is never closed`;
+    const check = (e: Error) => e instanceof SyntaxError && e.message === expected;
+    assert.throws(() => parseCsv(text), check, what);
+    await assert.rejects(() => parseCsvStream(new Blob([text]).stream()), check, what);
+  }
+});
+
 Deno.test("reads 10^5 features in one row", () => {
   const n = 100_000;
   const header = Array.from({ length: n }, (_, j) => `f${j}`).join(",") + ",y\n";
