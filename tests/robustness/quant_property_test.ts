@@ -130,6 +130,14 @@ Deno.test("any finite tensor quantizes to a valid grid within half a step, or is
   let quantized = 0, refused = 0;
   fc.assert(
     fc.property(method, tensor, (m, { matrix, mask }) => {
+      const gr = m.kind === "kmeans" ? m.granularity ?? "tensor" : "tensor";
+      const groups = gr === "tensor" ? 1 : gr === "class" ? matrix.rows : matrix.cols;
+      const short = m.kind === "kmeans" && Array.from(
+        { length: groups },
+        (_, g) => countDistinct(groupValues(matrix, mask, gr, g).sort((a, b) => a - b)),
+      ).some((n) => n < m.levels!);
+      const beyondFloat16 = m.kind === "float16" &&
+        matrix.data.some((v, i) => (!mask || mask[i]) && Math.abs(v) >= 65520);
       let q: QuantizedTensor;
       try {
         q = quantizeTensor(matrix, { method: m, mask });
@@ -140,19 +148,16 @@ Deno.test("any finite tensor quantizes to a valid grid within half a step, or is
         assert.match(msg, /^Cannot quantize weights: /);
         if (m.kind === "kmeans") {
           // refused only when some group has fewer distinct kept values than levels
-          const gr = m.granularity ?? "tensor";
-          const groups = gr === "tensor" ? 1 : gr === "class" ? matrix.rows : matrix.cols;
-          const short = Array.from(
-            { length: groups },
-            (_, g) => countDistinct(groupValues(matrix, mask, gr, g).sort((a, b) => a - b)),
-          ).some((n) => n < m.levels!);
           assert.ok(short && /needs at least \d+ distinct weights/.test(msg), msg);
         } else {
           assert.equal(m.kind, "float16", msg); // |values| <= 1e30: uniform and log2 never fail
-          assert.ok(matrix.data.some((v, i) => (!mask || mask[i]) && Math.abs(v) >= 65520), msg);
+          assert.ok(beyondFloat16, msg);
         }
         return;
       }
+      // and refused whenever they do
+      assert.ok(!short, "k-means quantized a group with fewer distinct values than levels");
+      assert.ok(!beyondFloat16, "float16 quantized a value beyond its range");
       quantized++;
       validateQuantizedTensor(q, "check the quantized tensor"); // codes in range, scales > 0
       const back = dequantizeTensor(q).data;
@@ -179,7 +184,7 @@ Deno.test("any finite tensor quantizes to a valid grid within half a step, or is
             continue;
           }
           if (v < lo || v > hi) {
-            if (nearest) assert.equal(back[i], v < lo ? lo : hi, `clamped ${v}`);
+            assert.equal(back[i], v < lo ? lo : hi, `clamped ${v}`);
             continue;
           }
           // the two levels around v
