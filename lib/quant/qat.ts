@@ -63,8 +63,8 @@ export interface FakeQuantizer {
  * @param weights The initial weights, shape `(nOutputs, nFeatures)`, which set the first grid.
  * @param options The method and a mask (masked weights quantize to 0 and get no gradient).
  * @returns The quantizer.
- * @throws {RangeError} For a k-means method (use `fineTuneCodebook`), bad settings, or weights
- *   that hold NaN or infinity.
+ * @throws {RangeError} For a k-means method (use `fineTuneCodebook`), bad settings, a mask entry
+ *   that is neither 0 nor 1, or weights that hold NaN or infinity.
  *
  * @example Forward values lie on the grid
  * ```ts

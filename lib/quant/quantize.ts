@@ -408,8 +408,8 @@ function checkRounding(r: Rounding | undefined, action: string): Rounding {
  * @param options The method (default 8-bit symmetric per class, MSE calibration) and a mask.
  * @returns The quantized tensor; `dequantizeTensor` gives the float values back.
  * @throws {TypeError} If `values` is not a matrix or the mask has the wrong type or length.
- * @throws {RangeError} If a value is NaN or infinite, a setting is out of range (bits outside
- *   1..16, ...), a k-means group has fewer distinct values than levels, or a value is beyond the
+ * @throws {RangeError} If a value is NaN or infinite, a mask entry is neither 0 nor 1, a setting
+ *   is out of range (bits outside 1..16, ...), a k-means group has fewer distinct values than levels, or a value is beyond the
  *   float16 range.
  *
  * @example 4-bit per-class weights
@@ -489,7 +489,8 @@ export interface QuantizeOnGridOptions {
  * @returns A new tensor with the grid's parameters and the codes of `values`.
  * @throws {TypeError} If the grid is malformed or the shapes differ.
  * @throws {RangeError} If a grid parameter is out of range (a scale that is not finite and > 0,
- *   bits outside 1..16, ...), a value is NaN or infinite (or beyond the float16 range), or the
+ *   bits outside 1..16, ...), a value is NaN or infinite (or beyond the float16 range), a mask
+ *   entry is neither 0 nor 1, or the
  *   rounding is stochastic on a codebook or float16 grid (which round to nearest).
  *
  * @example Requantizing dequantized values gives the codes back
@@ -544,6 +545,7 @@ export function quantizeOnGrid(
  * @param action What the caller is doing.
  * @returns The mask or `null`.
  * @throws {TypeError} If it is not a Uint8Array of `length` entries.
+ * @throws {RangeError} If an entry is neither 0 nor 1.
  */
 export function checkMask(
   mask: Uint8Array | undefined,
@@ -555,6 +557,11 @@ export function checkMask(
     throw new TypeError(
       `Cannot ${action}: mask must be a Uint8Array of ${length} entries, got ${describe(mask)}`,
     );
+  }
+  // Calibration keeps any non-zero entry, uniform and log2 encoding only a 1: another value
+  // would take part in the range and still be encoded as removed.
+  for (let i = 0; i < mask.length; i++) {
+    if (mask[i] > 1) throw new RangeError(`Cannot ${action}: mask[${i}] is ${mask[i]}, not 0 or 1`);
   }
   return mask;
 }

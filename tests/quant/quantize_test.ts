@@ -519,6 +519,33 @@ Deno.test("bad inputs get clear errors", () => {
   );
 });
 
+Deno.test("a mask entry other than 0 or 1 is refused, not half kept", () => {
+  // A 2 was accepted: calibration counted the weight as kept (its 3 set the uniform range) while
+  // uniform and log2 encoding took it as removed (code 0), and k-means and float16 kept it.
+  const m = { data: Float64Array.of(3, -2, 0.5, 1), rows: 1, cols: 4 };
+  const mask = Uint8Array.of(2, 1, 1, 1);
+  for (
+    const method of [
+      { kind: "uniform", bits: 4 },
+      { kind: "log2", bits: 3 },
+      { kind: "kmeans", levels: 2 },
+      { kind: "float16" },
+    ] as const
+  ) {
+    assert.throws(
+      () => quantizeTensor(m, { method, mask }),
+      /^RangeError: Cannot quantize weights: mask\[0\] is 2, not 0 or 1$/,
+      method.kind,
+    );
+    const grid = quantizeTensor(m, { method });
+    assert.throws(
+      () => quantizeOnGrid(grid, m, { mask }),
+      /^RangeError: Cannot quantize onto grid: mask\[0\] is 2, not 0 or 1$/,
+      method.kind,
+    );
+  }
+});
+
 Deno.test("stochastic rounding draws once per element, so a mask leaves the kept weights' codes", () => {
   // The draws skipped masked elements: pruning one weight moved every later weight's draw, and
   // a model and its pruned version got different codes on the weights they share.
