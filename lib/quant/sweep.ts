@@ -9,6 +9,7 @@ import {
   assertLabels,
   assertMatrix,
   checkOptionKeys,
+  describe,
   exactKeys,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -119,7 +120,8 @@ const ENTRY_KEYS: OptionKeys<QuantizationSweepEntry> = {
  *   by `qat` entries only.
  * @param options Entries, bit widths, QAT options, progress.
  * @returns One row per entry and bit width, entries in order, bit widths within each.
- * @throws {TypeError} If the model or the data are malformed or do not match.
+ * @throws {TypeError} If the model or the data are malformed or do not match, `entries` or a
+ *   `bits` is not an array, or an entry is not an object.
  * @throws {RangeError} If a `qat` entry has no training data, a method or bit width is out of
  *   range (see `resolveMethod`), or a k-means bit width asks for more levels than a group has
  *   distinct weights (all checked before any row is computed).
@@ -153,14 +155,22 @@ export function quantizationSweep(
   checkOptionKeys(action, options, SWEEP_OPTION_KEYS);
   checkOptionKeys(action, options.qat, SWEEP_QAT_OPTION_KEYS, "qat");
   const entries = options.entries ?? DEFAULT_ENTRIES;
+  if (!Array.isArray(entries)) {
+    throw new TypeError(`Cannot ${action}: entries must be an array, got ${describe(entries)}`);
+  }
+  checkBitWidths(action, "bits", options.bits);
   const plan: { entry: QuantizationSweepEntry; method: QuantizationMethod; bits: number }[] = [];
   // The fewest distinct kept weights of a group, per granularity (computed once each).
   const distinctBy = new Map<Granularity, number>();
   for (const entry of entries) {
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      throw new TypeError(`Cannot ${action}: an entry must be an object, got ${describe(entry)}`);
+    }
     checkOptionKeys(action, entry, ENTRY_KEYS, `entry '${entry.name}'`);
-    if (typeof entry?.name !== "string") {
+    if (typeof entry.name !== "string") {
       throw new TypeError(`Cannot ${action}: every entry needs a name`);
     }
+    checkBitWidths(action, `bits of entry '${entry.name}'`, entry.bits);
     const training = entry.training ?? "ptq";
     if (training !== "ptq" && training !== "qat") {
       throw new RangeError(`Cannot ${action}: training must be ptq or qat, got '${training}'`);
@@ -222,6 +232,13 @@ export function quantizationSweep(
     options.onProgress?.(row, rows.length, plan.length);
   }
   return rows;
+}
+
+/** Checks that a list of bit widths, when given, is an array (its values `resolveMethod` checks). */
+function checkBitWidths(action: string, name: string, bits: unknown): void {
+  if (bits !== undefined && !Array.isArray(bits)) {
+    throw new TypeError(`Cannot ${action}: ${name} must be an array, got ${describe(bits)}`);
+  }
 }
 
 function checkData(action: string, model: LogisticModel, name: string, d: Samples): void {

@@ -7,7 +7,11 @@ import { predict } from "../../lib/model/predict.ts";
 import { pruneModel } from "../../lib/prune/prune_model.ts";
 import { dequantizeModel, quantizedSize, quantizeModel } from "../../lib/quant/model.ts";
 import { quantizationAwareTraining } from "../../lib/quant/qat.ts";
-import { quantizationSweep } from "../../lib/quant/sweep.ts";
+import {
+  quantizationSweep,
+  type QuantizationSweepEntry,
+  type QuantizationSweepOptions,
+} from "../../lib/quant/sweep.ts";
 
 const digits = await loadEmbedded("digits");
 const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.25, seed: 5 });
@@ -144,4 +148,30 @@ Deno.test("missing training data, bad bit widths and bad data are refused before
   assert.equal(measured, 0);
   const badLabels = { x: test.x, y: new Int32Array(test.x.rows).fill(12) };
   assert.throws(() => quantizationSweep(model, { test: badLabels }), RangeError);
+});
+
+Deno.test("entries and bit widths that are not arrays, and entries that are not objects, are named", () => {
+  // They crashed with bare JavaScript errors ("number 4 is not iterable", "Cannot read
+  // properties of null (reading 'name')").
+  const cases: [QuantizationSweepOptions, string][] = [
+    [{ bits: 4 as unknown as number[] }, "bits must be an array, got number 4"],
+    [
+      { entries: [{ name: "u", method: { kind: "uniform" }, bits: 4 as unknown as number[] }] },
+      "bits of entry 'u' must be an array, got number 4",
+    ],
+    [
+      { entries: {} as unknown as QuantizationSweepEntry[] },
+      "entries must be an array, got Object",
+    ],
+    [
+      { entries: [null as unknown as QuantizationSweepEntry] },
+      "an entry must be an object, got null",
+    ],
+  ];
+  for (const [options, message] of cases) {
+    assert.throws(() => quantizationSweep(model, { test }, options), {
+      name: "TypeError",
+      message: `Cannot run quantization sweep: ${message}`,
+    });
+  }
 });
