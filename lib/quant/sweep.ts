@@ -121,7 +121,7 @@ const ENTRY_KEYS: OptionKeys<QuantizationSweepEntry> = {
  * @param options Entries, bit widths, QAT options, progress.
  * @returns One row per entry and bit width, entries in order, bit widths within each.
  * @throws {TypeError} If the model or the data are malformed or do not match, `entries` or a
- *   `bits` is not an array, or an entry is not an object.
+ *   `bits` is not an array, an entry is not an object, or a method has an unknown option.
  * @throws {RangeError} If a `qat` entry has no training data, a method or bit width is out of
  *   range (see `resolveMethod`), or a k-means bit width asks for more levels than a group has
  *   distinct weights (all checked before any row is computed).
@@ -181,6 +181,7 @@ export function quantizationSweep(
       );
     }
     if (entry.method?.kind === "float16") {
+      resolveMethod(entry.method, action); // its settings too are refused before any work
       plan.push({ entry, method: entry.method, bits: 16 });
       continue;
     }

@@ -175,3 +175,24 @@ Deno.test("entries and bit widths that are not arrays, and entries that are not 
     });
   }
 });
+
+Deno.test("a float16 entry's settings are refused before any row is computed", () => {
+  // They were checked by quantizeModel when the entry's row came, after the rows before it.
+  let done = 0;
+  assert.throws(
+    () =>
+      quantizationSweep(model, { test }, {
+        entries: [
+          { name: "u", method: { kind: "uniform" } },
+          {
+            name: "half",
+            method: { kind: "float16", bits: 8 } as QuantizationSweepEntry["method"],
+          },
+        ],
+        bits: [8],
+        onProgress: () => done++,
+      }),
+    /^TypeError: Cannot run quantization sweep: unknown option 'bits' in method/,
+  );
+  assert.equal(done, 0);
+});
