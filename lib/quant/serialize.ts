@@ -10,6 +10,14 @@ import type { QuantizedBias, QuantizedModel, QuantizedTensor } from "./types.ts"
 import { QUANTIZED_MODEL_VERSION } from "./types.ts";
 import { expectedCodeArray, validateQuantizedModel } from "./validate.ts";
 
+/** The fields of each kind of tensor. */
+const TENSOR_KEYS: { readonly [K in QuantizedTensor["kind"]]: readonly string[] } = {
+  uniform: ["kind", "scheme", "bits", "granularity", "rows", "cols", "codes", "scale", "zeroPoint"],
+  log2: ["kind", "bits", "granularity", "rows", "cols", "codes", "scale"],
+  codebook: ["kind", "levels", "bits", "granularity", "rows", "cols", "codes", "codebook"],
+  float16: ["kind", "bits", "granularity", "rows", "cols", "codes"],
+};
+
 /**
  * Serialises a quantized model to JSON text.
  *
@@ -67,7 +75,8 @@ export function quantizedModelToJson(q: QuantizedModel): string {
  * Reads a quantized model from JSON text written by {@linkcode quantizedModelToJson}.
  *
  * @param text The JSON text.
- * @returns The quantized model, with the typed arrays its kind and bits prescribe.
+ * @returns The quantized model, with the typed arrays its kind and bits prescribe (fields that
+ *   the model or its weights' kind do not have are left out).
  * @throws {SyntaxError} If the text is not JSON or does not describe a valid quantized model.
  * @throws {RangeError} If its version is newer than this library's.
  */
@@ -115,15 +124,18 @@ export function quantizedModelFromJson(text: string): QuantizedModel {
     return fail(`weights have an unknown kind '${shell.kind}'`);
   }
   const ctor = expectedCodeArray(shell) as unknown as { from(a: number[]): ArrayLike<number> };
-  const weights: Record<string, unknown> = {
-    ...w,
-    codes: integers(ctor, w.codes, "weights.codes"),
-  };
-  if (w.scale !== undefined) weights.scale = Float32Array.from(numbers(w.scale, "weights.scale"));
-  if (w.zeroPoint !== undefined) {
+  // Only the fields of the tensor's kind, as for the model's own fields: a stray one (a scale on
+  // a float16 tensor) would be written back as an object that this reader refuses.
+  const weights: Record<string, unknown> = {};
+  for (const key of TENSOR_KEYS[shell.kind]) if (w[key] !== undefined) weights[key] = w[key];
+  weights.codes = integers(ctor, w.codes, "weights.codes");
+  if (weights.scale !== undefined) {
+    weights.scale = Float32Array.from(numbers(w.scale, "weights.scale"));
+  }
+  if (weights.zeroPoint !== undefined) {
     weights.zeroPoint = integers(Int32Array, w.zeroPoint, "weights.zeroPoint");
   }
-  if (w.codebook !== undefined) {
+  if (weights.codebook !== undefined) {
     weights.codebook = Float32Array.from(numbers(w.codebook, "weights.codebook"));
   }
   const b = o.bias as Record<string, unknown> | undefined;

@@ -113,6 +113,20 @@ Deno.test("the JSON form round-trips exactly and rebuilds the prescribed typed a
   assert.deepEqual(quantizedModelFromJson(quantizedModelToJson(calibrated)), calibrated);
 });
 
+Deno.test("fields another kind of tensor has are left out when reading, so the model writes back", () => {
+  // They were kept: a float16 tensor read with a scale held a Float32Array, written back as an
+  // object ({"0": 1}) that the reader refused ("weights.scale must be an array of numbers").
+  const stray = { scale: [1], zeroPoint: [0], codebook: [0.5, 1], levels: 2, scheme: "affine" };
+  for (const method of METHODS) {
+    const q = quantizeModel(model, { method });
+    const o = JSON.parse(quantizedModelToJson(q));
+    for (const [key, value] of Object.entries(stray)) o.weights[key] ??= value;
+    const read = quantizedModelFromJson(JSON.stringify(o));
+    assert.deepEqual(read, q, JSON.stringify(method));
+    assert.deepEqual(quantizedModelFromJson(quantizedModelToJson(read)), q, JSON.stringify(method));
+  }
+});
+
 Deno.test("reading a damaged quantized model fails with a SyntaxError naming the problem", () => {
   const text = quantizedModelToJson(quantizeModel(model, { method: { kind: "uniform", bits: 4 } }));
   const o = JSON.parse(text);
