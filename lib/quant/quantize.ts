@@ -1068,15 +1068,16 @@ function toScale(s: number): number {
 
 /**
  * The float32 values of ascending float64 centroids, nudged up by one float32 step where
- * rounding made two equal, so every entry has exactly one code.
+ * rounding made two equal, so every entry has exactly one code. `-0` becomes `0`, which the
+ * JSON form can write (a centroid still at its initial weight can be a `-0` weight).
  *
  * @param c Ascending centroids.
- * @returns Strictly ascending float32 values.
+ * @returns Strictly ascending float32 values, none `-0`.
  */
 export function strictlyAscendingFloat32(c: ArrayLike<number>): Float32Array {
-  const out = Float32Array.from(c);
+  const out = Float32Array.from(c, (v) => v + 0);
   for (let i = 1; i < out.length; i++) {
-    if (!(out[i] > out[i - 1])) out[i] = nextFloat32Up(out[i - 1]);
+    if (!(out[i] > out[i - 1])) out[i] = nextFloat32Up(out[i - 1]) + 0;
   }
   return out;
 }

@@ -127,6 +127,23 @@ Deno.test("fields another kind of tensor has are left out when reading, so the m
   }
 });
 
+Deno.test("a -0 weight left as a k-means centroid does not make the JSON round trip inexact", () => {
+  // k-means++ starts from weights; a centroid still at a -0 weight (no iterations, or a cluster
+  // that never got a member) was stored as -0, which JSON writes as 0.
+  const signed: LogisticModel = {
+    ...model,
+    weights: { ...model.weights, data: model.weights.data.map((w, i) => (i < 40 ? -0 : w)) },
+  };
+  for (const init of ["kmeans++", "linear"] as const) {
+    const q = quantizeModel(signed, {
+      method: { kind: "kmeans", levels: 64, init, maxIterations: 0, seed: 3 },
+    });
+    assert.ok(q.weights.kind === "codebook");
+    assert.ok(!q.weights.codebook.some((c) => Object.is(c, -0)), init);
+    assert.deepEqual(quantizedModelFromJson(quantizedModelToJson(q)), q, init);
+  }
+});
+
 Deno.test("reading a damaged quantized model fails with a SyntaxError naming the problem", () => {
   const text = quantizedModelToJson(quantizeModel(model, { method: { kind: "uniform", bits: 4 } }));
   const o = JSON.parse(text);
