@@ -5,6 +5,7 @@
  */
 
 import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import type { Preprocessing } from "../data/preprocess.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { dequantizeInto } from "./dequantize.ts";
@@ -99,7 +100,8 @@ export function quantizeModel(
     throw new TypeError(`Cannot ${ACTION}: training must be a string, got ${describe(training)}`);
   }
   const weights = quantizeTensor(model.weights, { method, mask: model.mask });
-  // -0 becomes 0, so the JSON form (which writes -0 as 0) round-trips exactly.
+  // -0 becomes 0 (here and in the preprocessing's mean), so the JSON form (which writes -0 as 0)
+  // round-trips exactly.
   const bias: QuantizedBias = biasKind === "float32"
     ? { kind: "float32", values: Float32Array.from(model.bias, (v) => v + 0) }
     : { kind: "float64", values: Float64Array.from(model.bias, (v) => v + 0) };
@@ -109,12 +111,18 @@ export function quantizeModel(
     link: model.link,
     classes: [...model.classes],
     featureNames: [...model.featureNames],
-    preprocessing: model.preprocessing,
+    preprocessing: withoutNegativeZero(model.preprocessing),
     weights,
     bias,
     ...(model.mask ? { mask: model.mask.slice() } : {}),
     recipe: recipeOf(method, training),
   };
+}
+
+/** The preprocessing with each `-0` mean as `0` (JSON has no -0); itself when it has none. */
+function withoutNegativeZero(p: Preprocessing): Preprocessing {
+  if (p.kind !== "standardize" || !p.mean.some((m) => Object.is(m, -0))) return p;
+  return { ...p, mean: p.mean.map((m) => m + 0) };
 }
 
 /**

@@ -144,6 +144,21 @@ Deno.test("a -0 weight left as a k-means centroid does not make the JSON round t
   }
 });
 
+Deno.test("a -0 in the float model's standardisation mean does not make the JSON round trip inexact", () => {
+  // The mean was passed on as it was, and JSON writes -0 as 0 (the bias was already cleared).
+  const mean = Float64Array.from({ length: model.weights.cols }, (_, j) => (j % 2 ? 0.5 : -0));
+  const signed: LogisticModel = {
+    ...model,
+    preprocessing: { kind: "standardize", mean, scale: new Float64Array(mean.length).fill(2) },
+  };
+  const q = quantizeModel(signed, { method: { kind: "uniform", bits: 4 } });
+  assert.ok(q.preprocessing.kind === "standardize");
+  assert.ok(!q.preprocessing.mean.some((m) => Object.is(m, -0)));
+  assert.deepEqual([...q.preprocessing.mean], [...mean].map((m) => m + 0));
+  assert.deepEqual(quantizedModelFromJson(quantizedModelToJson(q)), q);
+  assert.ok(Object.is(mean[0], -0), "the float model is left as it was");
+});
+
 Deno.test("reading a damaged quantized model fails with a SyntaxError naming the problem", () => {
   const text = quantizedModelToJson(quantizeModel(model, { method: { kind: "uniform", bits: 4 } }));
   const o = JSON.parse(text);
