@@ -41,7 +41,8 @@ import { validateQuantizedTensor } from "./validate.ts";
  *   except that rounding the zero point to an integer shifts the grid by up to half a step, so
  *   one end may be clipped by that much; at 1 bit an affine grid holds 0 and one other level);
  * - `percentile`: it spans the given percentile of |w| (symmetric, log2) or the central
- *   `2 * percentile - 100` % of w (affine), clipping the rest (numpy's linear interpolation);
+ *   `2 * percentile - 100` % of w (affine, so percentile >= 50 there), clipping the rest
+ *   (numpy's linear interpolation);
  * - `mse`: the clipping that minimises the sum of squared errors of the group, searched over a
  *   grid of 100 ratios of the min/max range refined around the best by 32 more, with the
  *   min/max range among the candidates (so never worse than it). 1-bit symmetric uses the exact
@@ -259,7 +260,8 @@ const ROUNDING_KEYS: { readonly [K in Rounding["kind"]]: OptionKeys<Rounding & {
  * @param action What the caller is doing, for messages.
  * @returns The method with every field set.
  * @throws {RangeError} If bits are outside 1..16 (1..8 for log2), levels outside 2..65536, an
- *   unknown kind, scheme, granularity, calibration or rounding, or a percentile outside (0, 100].
+ *   unknown kind, scheme, granularity, calibration or rounding, or a percentile outside (0, 100]
+ *   ([50, 100] for an affine grid).
  *
  * @example Defaults
  * ```ts
@@ -302,12 +304,21 @@ export function resolveMethod(
       if (scheme !== "symmetric" && scheme !== "affine") {
         throw new RangeError(`Cannot ${action}: scheme must be symmetric or affine, got ${scheme}`);
       }
+      const calibration = checkCalibration(method.calibration, action);
+      if (scheme === "affine" && calibration.kind === "percentile" && calibration.percentile < 50) {
+        // Below 50 the "central 2p - 100 %" is empty: the range came out as min/max or clipped
+        // to one side, not monotone in the percentile.
+        throw new RangeError(
+          `Cannot ${action}: an affine grid spans the central 2 * percentile - 100 % of the ` +
+            `weights, so percentile must be in [50, 100], got ${calibration.percentile}`,
+        );
+      }
       return {
         kind: "uniform",
         scheme,
         bits: bitsOf(method.bits, 8, MAX_BITS),
         granularity: granularity(method.granularity, "class"),
-        calibration: checkCalibration(method.calibration, action),
+        calibration,
         rounding: checkRounding(method.rounding, action),
       };
     }

@@ -546,6 +546,31 @@ Deno.test("a mask entry other than 0 or 1 is refused, not half kept", () => {
   }
 });
 
+Deno.test("an affine percentile below 50 is refused: its central range would be empty", () => {
+  // It was accepted: on these weights 10 and 30 gave the whole min/max range and 45 a range of
+  // [0, 0.06] that clipped every negative weight.
+  const m = {
+    data: Float64Array.of(-1, -0.6, -0.3, -0.1, 0.05, 0.2, 0.4, 0.7, 0.9, 1.2),
+    rows: 1,
+    cols: 10,
+  };
+  const at = (scheme: UniformScheme, percentile: number) => () =>
+    quantizeTensor(m, {
+      method: { kind: "uniform", scheme, bits: 4, calibration: { kind: "percentile", percentile } },
+    });
+  for (const p of [10, 30, 45, 49.9]) {
+    assert.throws(
+      at("affine", p),
+      new RangeError(
+        "Cannot quantize weights: an affine grid spans the central 2 * percentile - 100 % of " +
+          `the weights, so percentile must be in [50, 100], got ${p}`,
+      ),
+    );
+    at("symmetric", p)(); // a percentile of |w|: any in (0, 100]
+  }
+  at("affine", 50)();
+});
+
 Deno.test("stochastic rounding draws once per element, so a mask leaves the kept weights' codes", () => {
   // The draws skipped masked elements: pruning one weight moved every later weight's draw, and
   // a model and its pruned version got different codes on the weights they share.
