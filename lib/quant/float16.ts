@@ -5,6 +5,8 @@
  * @module
  */
 
+import { describe } from "../core/validate.ts";
+
 /** The largest finite half, `65504`. */
 export const FLOAT16_MAX = 65504;
 
@@ -36,6 +38,7 @@ export function roundHalfEven(x: number): number {
  *
  * @param x Any number.
  * @returns The bit pattern, an integer in `0..0xffff`.
+ * @throws {TypeError} If `x` is not a number.
  *
  * @example Known patterns
  * ```ts
@@ -49,6 +52,9 @@ export function roundHalfEven(x: number): number {
  * ```
  */
 export function toFloat16Bits(x: number): number {
+  if (typeof x !== "number") {
+    throw new TypeError(`Cannot encode float16: the value must be a number, got ${describe(x)}`);
+  }
   if (x !== x) return 0x7e00;
   const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
   const a = Math.abs(x);
@@ -75,6 +81,8 @@ export function toFloat16Bits(x: number): number {
  *
  * @param bits The bit pattern, an integer in `0..0xffff`.
  * @returns Its value (exact in float64): ±0, subnormal, normal, ±Infinity or NaN.
+ * @throws {TypeError} If `bits` is not a number.
+ * @throws {RangeError} If `bits` is not an integer in `0..0xffff`.
  *
  * @example Round trip
  * ```ts
@@ -86,6 +94,17 @@ export function toFloat16Bits(x: number): number {
  * ```
  */
 export function fromFloat16Bits(bits: number): number {
+  // Bit operations would wrap another number to some pattern (0x10000 to 0, -1 to a NaN).
+  if (!(bits >= 0 && bits <= 0xffff && Number.isInteger(bits))) {
+    if (typeof bits !== "number") {
+      throw new TypeError(
+        `Cannot decode float16: the bit pattern must be a number, got ${describe(bits)}`,
+      );
+    }
+    throw new RangeError(
+      `Cannot decode float16: the bit pattern must be an integer in 0..0xffff, got ${bits}`,
+    );
+  }
   const sign = bits & 0x8000 ? -1 : 1;
   const exponent = (bits >> 10) & 0x1f;
   const fraction = bits & 0x3ff;

@@ -89,3 +89,26 @@ Deno.test("round half to even rounds ties to the even neighbour and nothing else
     assert.equal(roundHalfEven(k + 0.51) + 0, k + 1);
   }
 });
+
+Deno.test("a bit pattern outside 0..0xffff and a value that is not a number are refused", () => {
+  // The bit operations wrapped them: 0x10000 decoded as 0, -1 as NaN, 1.5 as the pattern 1, and
+  // encoding a string gave a number's pattern.
+  for (const bits of [0x10000, -1, 1.5, NaN, Infinity]) {
+    assert.throws(
+      () => fromFloat16Bits(bits),
+      new RangeError(
+        `Cannot decode float16: the bit pattern must be an integer in 0..0xffff, got ${bits}`,
+      ),
+    );
+  }
+  assert.throws(
+    () => fromFloat16Bits("15360" as unknown as number),
+    /^TypeError: Cannot decode float16: the bit pattern must be a number, got string "15360"$/,
+  );
+  assert.throws(
+    () => toFloat16Bits("1" as unknown as number),
+    /^TypeError: Cannot encode float16: the value must be a number, got string "1"$/,
+  );
+  assert.equal(fromFloat16Bits(0xffff), NaN);
+  assert.equal(fromFloat16Bits(0), 0);
+});
