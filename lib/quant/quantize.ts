@@ -42,7 +42,8 @@ import { validateQuantizedTensor } from "./validate.ts";
  *   one end may be clipped by that much; at 1 bit an affine grid holds 0 and one other level);
  * - `percentile`: it spans the given percentile of |w| (symmetric, log2) or the central
  *   `2 * percentile - 100` % of w (affine, so percentile >= 50 there), clipping the rest
- *   (numpy's linear interpolation);
+ *   (numpy's linear interpolation); where that range is empty (a group mostly of zeros), the
+ *   min/max range instead;
  * - `mse`: the clipping that minimises the sum of squared errors of the group, searched over a
  *   grid of 100 ratios of the min/max range refined around the best by 32 more, with the
  *   min/max range among the candidates (so never worse than it). 1-bit symmetric uses the exact
