@@ -141,10 +141,9 @@ export const exportCommand: Command = {
       io.out(
         `wrote ${out} (${bytes.length.toLocaleString("en-US")} bytes) from ${from}\n` +
           "inputs: 'input' float32 (N, nFeatures); outputs: 'label' string (N), " +
-          "'probabilities' float32 (N, nClasses), 'scores' float32 (N, nOutputs)\n",
+          "'probabilities' float32 (N, nClasses), 'scores' float32 (N, nOutputs)\n" +
+          warnings.map((w) => `warning: ${w}\n`).join(""),
       );
-      // On stderr, as every command writes its warnings.
-      for (const w of warnings) io.err(`warning: ${w}\n`);
     }
     return 0;
   },

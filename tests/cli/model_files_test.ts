@@ -208,12 +208,6 @@ Deno.test("a QDQ .onnx reads back as the quantized model it stores, in every com
       ki.stderr,
       /^warning: read as a float model: its weights are looked up in a table \(a codebook or power-of-two levels\)$/m,
     );
-    // Exported again, it gives the same warning, on stderr as every command does (it was
-    // printed on stdout, among the report).
-    const ke2 = await runCli(["export", "--model", `${dir}/k.onnx`, "--out", `${dir}/k2.onnx`]);
-    assert.equal(ke2.code, 0, ke2.stderr);
-    assert.match(ke2.stderr, /^warning: read as a float model: its weights are looked up/m);
-    assert.doesNotMatch(ke2.stdout, /warning/);
     // A quantized model is not pruned or compressed again, as from a .lrc.
     const c = await runCli(["compress", "--quiet", "--model", `${dir}/q.onnx`]);
     assert.equal(c.code, 1);
