@@ -64,7 +64,8 @@ export interface ScorerOptions {
    */
   relaxed?: boolean;
   /**
-   * Where the one-shot `xxxScores` functions write the scores, shape `(nSamples, nOutputs)`.
+   * Where the one-shot `xxxScores` functions write the scores, shape `(nSamples, nOutputs)`:
+   * the first `nSamples * nOutputs` entries of a buffer at least that long.
    * @default {a new array}
    */
   out?: Float32Array | Float64Array;
@@ -80,7 +81,8 @@ export interface ScorerOptions {
 /** Options of one {@linkcode Scorer.scores} call. */
 export interface ScoreOptions<O extends Float32Array | Float64Array> {
   /**
-   * Where to write the scores, shape `(nSamples, nOutputs)`.
+   * Where to write the scores, shape `(nSamples, nOutputs)`: its first `nSamples * nOutputs`
+   * entries (a longer buffer is kept as it is past them).
    * @default {a new array}
    */
   out?: O;
@@ -116,7 +118,7 @@ export interface Scorer<I, O extends Float32Array | Float64Array = Float32Array>
    * @throws {TypeError} If the inputs do not have `nFeatures` columns, or their data are not
    *   8-bit codes (`Uint8Array`/`Int8Array`) for a code scorer, floats
    *   (`Float32Array`/`Float64Array`) for a float one.
-   * @throws {TypeError} If `out` is not a float array of `nSamples * nOutputs` entries.
+   * @throws {TypeError} If `out` is not a float array of at least `nSamples * nOutputs` entries.
    * @throws {RangeError} If the scorer is closed, or `validate` finds NaN or infinity.
    */
   scores<T extends Float32Array | Float64Array = O>(x: I, options?: ScoreOptions<T>): T;
@@ -276,7 +278,11 @@ function checkShape(d: number, x: In, codes: boolean): void {
   }
 }
 
-/** The caller's output buffer, checked to hold `(n, k)` scores, or a new one. */
+/**
+ * The caller's output buffer, checked to hold `(n, k)` scores, or a new one. A longer buffer is
+ * taken (its first `n * k` entries written): one buffer sized for the largest batch serves a
+ * stream's shorter last batch, as it did before the check.
+ */
 function outputOf<O extends Out>(
   given: O | undefined,
   n: number,
@@ -284,10 +290,10 @@ function outputOf<O extends Out>(
   outType: { new (n: number): O },
 ): O {
   if (given === undefined) return new outType(n * k);
-  if (!(given instanceof Float32Array || given instanceof Float64Array) || given.length !== n * k) {
+  if (!(given instanceof Float32Array || given instanceof Float64Array) || given.length < n * k) {
     throw new TypeError(
-      `Cannot compute scores: out must be a Float32Array or Float64Array of ${n * k} entries ` +
-        `(${n} x ${k}), got ${describe(given)}`,
+      `Cannot compute scores: out must be a Float32Array or Float64Array of at least ${n * k} ` +
+        `entries (${n} x ${k}), got ${describe(given)}`,
     );
   }
   return given;

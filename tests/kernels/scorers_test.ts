@@ -351,15 +351,34 @@ Deno.test("scorers refuse an output buffer that does not hold nSamples x nOutput
   const x = { data: Float32Array.from([1, 1, 2, 2, 3, 3]), rows: 3, cols: 2 };
   for (const backend of ["wasm", "ts"] as const) {
     // wasm: a bare "offset is out of bounds"; ts: the first scores written, the rest dropped.
-    for (const out of [new Float32Array(1), new Float64Array(7)]) {
+    for (const out of [new Float32Array(1), new Float64Array(5), [0, 0, 0, 0, 0, 0]]) {
       assert.throws(
-        () => denseScores(form, x, { backend, out }),
-        { name: "TypeError", message: /out must be a Float32Array or Float64Array of 6 entries/ },
+        () => denseScores(form, x, { backend, out: out as Float64Array }),
+        {
+          name: "TypeError",
+          message: /out must be a Float32Array or Float64Array of at least 6 entries/,
+        },
       );
     }
     const out = new Float64Array(6);
     assert.equal(denseScores(form, x, { backend, out }), out);
     assert.deepEqual([...out], [3, 8, 6, 15, 9, 22]); // x W^T + b by hand
+  }
+});
+
+Deno.test("scorers write into the start of a longer output buffer, as a stream's last batch does", () => {
+  // One buffer sized for the largest batch, reused for a shorter one: the scores fill its first
+  // n x k entries and the rest keeps what it held.
+  const form = { weights: Float32Array.from([1, 2, 3, 4]), bias: Float32Array.from([0, 1]) };
+  const x = { data: Float32Array.from([1, 1, 2, 2, 3, 3]), rows: 3, cols: 2 };
+  for (const backend of ["wasm", "ts"] as const) {
+    const out = new Float32Array(10).fill(-7);
+    assert.equal(denseScores(form, x, { backend, out }), out);
+    assert.deepEqual([...out], [3, 8, 6, 15, 9, 22, -7, -7, -7, -7]); // x W^T + b by hand
+    using s = prepareDense(form, { backend });
+    const wide = new Float64Array(8).fill(-7);
+    assert.equal(s.scores(x, { out: wide }), wide);
+    assert.deepEqual([...wide], [3, 8, 6, 15, 9, 22, -7, -7]);
   }
 });
 
