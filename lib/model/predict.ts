@@ -186,7 +186,9 @@ export function predictProba(
  * @returns Probabilities, shape `(nSamples, nClasses)`; each row sums to 1.
  * @throws {TypeError} If `scores` is not a matrix of the model's number of outputs, or a sigmoid
  *   model does not have 2 classes.
- * @throws {RangeError} If a score is NaN or infinite.
+ * @throws {RangeError} If a score is NaN, or a softmax row's largest score is infinite (+Infinity,
+ *   or -Infinity throughout). An infinite sigmoid score is probability 0 or 1, and -Infinity in a
+ *   softmax row with a finite largest score is probability 0.
  */
 export function probabilitiesFromScores(
   model: Pick<LogisticModel, "link" | "classes">,
@@ -205,7 +207,7 @@ export function probabilitiesFromScores(
         `of ${nc} classes gives ${want}`,
     );
   }
-  assertFinite(action, "scores", scores.data, scores.cols);
+  refuseNaN(action, scores);
   const n = scores.rows;
   const out = new Float64Array(n * nc);
   if (model.link === "sigmoid") {
@@ -219,6 +221,11 @@ export function probabilitiesFromScores(
       const o = i * nc;
       let m = -Infinity;
       for (let c = 0; c < nc; c++) m = Math.max(m, scores.data[o + c]);
+      if (m - m !== 0) {
+        // Shifted by an infinite maximum, every term is NaN or 0: no probabilities.
+        const c = m > 0 ? scores.data.subarray(o, o + nc).indexOf(m) : 0;
+        throw new RangeError(`Cannot ${action}: scores holds ${m} at row ${i}, column ${c}`);
+      }
       let sum = 0;
       for (let c = 0; c < nc; c++) sum += out[o + c] = Math.exp(scores.data[o + c] - m);
       for (let c = 0; c < nc; c++) out[o + c] /= sum;
@@ -264,14 +271,14 @@ export function predictLabels(
  * @param scores Scores, shape `(nSamples, nOutputs)`.
  * @returns Class index per row.
  * @throws {TypeError} If `scores` is not a matrix with at least one column.
- * @throws {RangeError} If a score is NaN or infinite.
+ * @throws {RangeError} If a score is NaN (an infinite one is compared as it is).
  */
 export function classesFromScores(scores: Matrix): Int32Array {
   const action = "pick classes";
   assertMatrix(action, "scores", scores);
   const { rows: n, cols: k, data } = scores;
   if (k === 0) throw new TypeError(`Cannot ${action}: scores have no columns`);
-  assertFinite(action, "scores", data, k);
+  refuseNaN(action, scores);
   const out = new Int32Array(n);
   if (k === 1) {
     for (let i = 0; i < n; i++) out[i] = data[i] > 0 ? 1 : 0;
@@ -284,6 +291,18 @@ export function classesFromScores(scores: Matrix): Int32Array {
     out[i] = best;
   }
   return out;
+}
+
+/** Throws naming the first NaN score: it never wins a comparison, so it would pass unseen. */
+function refuseNaN(action: string, scores: Matrix): void {
+  const { data, cols } = scores;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] !== data[i]) {
+      throw new RangeError(
+        `Cannot ${action}: scores holds NaN at row ${Math.floor(i / cols)}, column ${i % cols}`,
+      );
+    }
+  }
 }
 
 /**

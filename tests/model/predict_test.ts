@@ -19,18 +19,40 @@ Deno.test("probabilities from extreme finite scores are finite and sum to one", 
   assert.deepEqual([...q.data], [1, 0, 0, 1, 0.5, 0.5]);
 });
 
-Deno.test("probabilities refuse scores that are not finite instead of returning NaN", () => {
+Deno.test("probabilities refuse scores that would give NaN instead of returning it", () => {
   const softmax = { link: "softmax" as const, classes: ["a", "b", "c"] };
-  for (const bad of [NaN, Infinity, -Infinity]) {
+  const sigmoid = { link: "sigmoid" as const, classes: ["no", "yes"] };
+  for (const bad of [NaN, Infinity]) {
     assert.throws(
       () => probabilitiesFromScores(softmax, matrix([0, 1, 2, 3, bad, 5], 3)),
       (e) =>
         e instanceof RangeError &&
         e.message === `Cannot compute probabilities: scores holds ${bad} at row 1, column 1`,
     );
-    const sigmoid = { link: "sigmoid" as const, classes: ["no", "yes"] };
-    assert.throws(() => probabilitiesFromScores(sigmoid, matrix([bad], 1)), RangeError);
   }
+  // A row of -Infinity has no largest score to shift by (every term NaN).
+  assert.throws(
+    () => probabilitiesFromScores(softmax, matrix([0, 1, 2, -Infinity, -Infinity, -Infinity], 3)),
+    (e) =>
+      e instanceof RangeError &&
+      e.message === "Cannot compute probabilities: scores holds -Infinity at row 1, column 0",
+  );
+  assert.throws(
+    () => probabilitiesFromScores(sigmoid, matrix([NaN], 1)),
+    (e) =>
+      e instanceof RangeError &&
+      e.message === "Cannot compute probabilities: scores holds NaN at row 0, column 0",
+  );
+});
+
+Deno.test("probabilities of infinite scores where they have a limit: 0 or 1", () => {
+  // sigmoid(+-Infinity) is 1 or 0; exp(-Infinity - max) is 0 beside a finite largest score.
+  const sigmoid = { link: "sigmoid" as const, classes: ["no", "yes"] };
+  const q = probabilitiesFromScores(sigmoid, matrix([Infinity, -Infinity], 1));
+  assert.deepEqual([...q.data], [0, 1, 1, 0]);
+  const softmax = { link: "softmax" as const, classes: ["a", "b", "c"] };
+  const p = probabilitiesFromScores(softmax, matrix([0, -Infinity, 0, -Infinity, 7, -Infinity], 3));
+  assert.deepEqual([...p.data], [0.5, 0, 0.5, 0, 1, 0]);
 });
 
 Deno.test("probabilities refuse a sigmoid link with other than two classes", () => {
@@ -47,18 +69,23 @@ Deno.test("classes are the arg-max with ties to the lower index, or the sign of 
   assert.deepEqual([...classesFromScores(matrix([0, -0, 5e-324, -5e-324], 1))], [0, 0, 1, 0]);
 });
 
-Deno.test("classes refuse scores that are not finite, and scores without columns", () => {
-  for (const bad of [NaN, Infinity, -Infinity]) {
-    assert.throws(
-      () => classesFromScores(matrix([0, 1, bad, 2], 2)),
-      (e) =>
-        e instanceof RangeError &&
-        e.message === `Cannot pick classes: scores holds ${bad} at row 1, column 0`,
-    );
-    assert.throws(() => classesFromScores(matrix([bad], 1)), RangeError);
-  }
+Deno.test("classes refuse NaN scores, and scores without columns", () => {
+  assert.throws(
+    () => classesFromScores(matrix([0, 1, NaN, 2], 2)),
+    (e) =>
+      e instanceof RangeError &&
+      e.message === "Cannot pick classes: scores holds NaN at row 1, column 0",
+  );
+  assert.throws(() => classesFromScores(matrix([NaN], 1)), RangeError);
   assert.throws(
     () => classesFromScores({ data: new Float64Array(0), rows: 2, cols: 0 }),
     (e) => e instanceof TypeError && /scores have no columns/.test(e.message),
   );
+});
+
+Deno.test("classes of infinite scores are the arg-max and the sign, as for finite ones", () => {
+  // An infinite score compares as it is: +Infinity wins (ties to the lower index), -Infinity loses.
+  const k2 = classesFromScores(matrix([Infinity, 0, -Infinity, 0, Infinity, Infinity], 2));
+  assert.deepEqual([...k2], [0, 1, 0]);
+  assert.deepEqual([...classesFromScores(matrix([Infinity, -Infinity], 1))], [1, 0]);
 });
