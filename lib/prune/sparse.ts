@@ -21,7 +21,7 @@ import { scoreRows, useKernels } from "../model/kernel_scores.ts";
 import { sigmoid } from "../model/loss.ts";
 import { checkScores, foldPreprocessing, type PredictOptions } from "../model/predict.ts";
 import { type Link, type LogisticModel, outputCount } from "../model/types.ts";
-import { checkClasses, checkFeatureNames, validateModel } from "../model/validate_model.ts";
+import { checkClasses, validateModel } from "../model/validate_model.ts";
 
 /**
  * A model in compressed sparse row form, for raw inputs (preprocessing folded in). Row `c`'s
@@ -292,7 +292,12 @@ function checkSparse(model: SparseModel, action: string): void {
   if (!Number.isInteger(nFeatures) || nFeatures < 1) {
     fail(`nFeatures must be a positive integer, got ${describe(nFeatures)}`);
   }
-  checkFeatureNames(action, model.featureNames, nFeatures);
+  // Prediction does not read the names: their count only, as checking every name (distinct
+  // strings) doubled the cost of a one-row call.
+  const names = model.featureNames;
+  if (!Array.isArray(names) || names.length !== nFeatures) {
+    fail(`featureNames must be an array of ${nFeatures} names, got ${describe(names)}`);
+  }
   if (
     !(rowStart instanceof Int32Array) || !(columns instanceof Int32Array) ||
     !(values instanceof Float64Array)

@@ -108,6 +108,11 @@ Deno.test("sparse prediction refuses a malformed sparse model", () => {
       /the row offsets decrease at output 1 \(5, then 2\)$/,
     ],
     ["nFeatures", { ...sparse, nFeatures: "3" }, /nFeatures must be a positive integer/],
+    [
+      "feature names",
+      { ...sparse, featureNames: ["x", "y"] },
+      /featureNames must be an array of 3 names, got/,
+    ],
   ];
   for (const [name, model, message] of broken) {
     for (
