@@ -47,7 +47,7 @@ import { assertInRange, checkOptionKeys, errorReason, exactKeys } from "../core/
 import { packedSize } from "../io/bitpack.ts";
 import { varintSize } from "../io/bytes.ts";
 import { encodeModel, inspectModelFile } from "../io/model_file.ts";
-import { asFloatModel, elementGroup } from "../io/quantized.ts";
+import { asFloatModel, elementGroup, type StoredModel } from "../io/quantized.ts";
 import { pairedAccuracyDifference, type PairedDifference } from "../metrics/paired.ts";
 import { predict } from "../model/predict.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
@@ -395,15 +395,35 @@ function budgetedSearch(
   // no code of 0.0, and quantization-aware training may zero weights that post-training
   // quantization keeps: its bound is then the file whose every code is 0.0 (see
   // `zeroCodesBound`). `bound` is the least of the trainings of the space.
+  // Under "auto" storage a model that cannot be folded (a folded weight or scale beyond float32:
+  // a feature of tiny spread) is stored in another form; its bound is then that form's file with
+  // the preprocessing charged as folded (one byte), which the folded file of the same mask would
+  // not go below either.
   const mode = ctx.storage === "auto" ? "fold" : ctx.storage;
+  const chargedAsFolded = <T extends StoredModel>(model: T): T => ({
+    ...model,
+    preprocessing: { kind: "none" },
+  });
   const qat = space.training.includes("qat");
+  const storedBound = (model: LogisticModel, method: QuantizationMethod): QuantizedModel => {
+    try {
+      return storeQuantizedModel(
+        quantizeModel(prepareStorage(model, mode), { method }),
+        mode,
+        ctx.keepRecipe,
+      );
+    } catch (error) {
+      if (!(error instanceof RangeError) || ctx.storage !== "auto") throw error;
+      const q = quantizeModel(prepareStorage(model, "compact"), { method });
+      return chargedAsFolded(storeQuantizedModel(q, "compact", ctx.keepRecipe));
+    }
+  };
   const boundOf = (
     model: LogisticModel,
     method: QuantizationMethod,
   ): { ptq: number; bound: number } | null => {
     try {
-      const q = quantizeModel(prepareStorage(model, mode), { method });
-      const stored = storeQuantizedModel(q, mode, ctx.keepRecipe);
+      const stored = storedBound(model, method);
       const ptq = fileSizeBound(stored, ctx.entropy);
       const bound = qat && !model.mask ? zeroCodesBound(stored, ctx.entropy) : ptq;
       return { ptq, bound: Math.min(ptq, bound) };
@@ -414,8 +434,16 @@ function budgetedSearch(
   };
   // The level's float32 file: fine-tuning changes the values, not the mask, so this is its size.
   const floatBound = (model: LogisticModel): number | null => {
+    const size = (stored: LogisticModel) => encodeModel(stored, { entropy: ctx.entropy }).length;
     try {
-      return encodeModel(storeFloatModel(model, mode), { entropy: ctx.entropy }).length;
+      return size(storeFloatModel(model, mode));
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+    }
+    // "auto" keeps the preprocessing of a model it cannot fold.
+    if (ctx.storage !== "auto") return null;
+    try {
+      return size(chargedAsFolded(storeFloatModel(model, "keep")));
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       return null;

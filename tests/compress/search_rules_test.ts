@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createCompressionSession } from "../../lib/compress/mod.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { FAST, splitSet } from "./_data.ts";
 
 const digits = await splitSet("digits");
@@ -43,4 +44,51 @@ Deno.test("the search trains QAT only where post-training quantization missed th
     assert.ok(ptq !== undefined && !ptq.feasible, `${t.name} without a failed PTQ twin`);
   }
   assert.ok(skippedAfterPass > 0 && madeAfterMiss > 0, `${skippedAfterPass}, ${madeAfterMiss}`);
+});
+
+Deno.test('under "auto" storage the search bounds a model it cannot fold by the form it stores', async () => {
+  // Breast cancer with a copy of its first feature in units 1e42 times smaller: standardised, its
+  // weight is like the first one's, and folded into raw units it is beyond float32. "auto" storage
+  // stores every model of this data in another form (kept or compact); a search that bounded
+  // them by the folded file alone found no bound, skipped every quantized candidate of the dense
+  // level as "cannot be quantized" and every pruned level as "Infinity bytes", and chose the
+  // dense float32 file. The oracle is a sweep of the same space, which makes every candidate.
+  const bc = await loadEmbedded("breast-cancer");
+  const { rows: n, cols: d } = bc.x;
+  const x = new Float64Array(n * (d + 1));
+  for (let i = 0; i < n; i++) {
+    x.set(bc.x.data.subarray(i * d, (i + 1) * d), i * (d + 1));
+    x[i * (d + 1) + d] = bc.x.data[i * d] * 1e-42;
+  }
+  const data = {
+    x: { data: x, rows: n, cols: d + 1 },
+    y: bc.y,
+    classes: bc.classes,
+    featureNames: [...bc.featureNames, "tiny"],
+  };
+  const s = createCompressionSession(data, { ...FAST, seed: 0 });
+  const space = {
+    sparsities: [0, 0.1, 0.2],
+    structures: ["weights"] as const,
+    bits: [2, 4],
+    methods: [{ kind: "uniform" as const }],
+    training: ["ptq" as const],
+  };
+  const sweep = s.sweep(space);
+  assert.ok(sweep.rows.every((r) => r.preprocessing !== "folded"), "a model folded");
+  const maxDrop = 0.05;
+  const target = sweep.dense.validation.accuracy - maxDrop;
+  const smallest = Math.min(
+    sweep.dense.bytes,
+    ...sweep.rows.filter((r) => r.validation.accuracy >= target - 1e-12).map((r) => r.bytes),
+  );
+  assert.ok(smallest < sweep.dense.bytes);
+  const r = s.search({ ...space, maxDrop });
+  assert.equal(r.chosen.bytes, smallest, r.chosen.name);
+  for (const k of r.skipped) {
+    assert.ok(!/cannot be quantized|Infinity/.test(k.reason), `${k.name}: ${k.reason}`);
+  }
+  // The size-budgeted search finds them too.
+  const fits = s.searchWithinBytes({ ...space, maxBytes: smallest });
+  assert.ok(fits.chosen.bytes <= smallest);
 });
