@@ -173,7 +173,8 @@ const SIZE_ACTION = "search compression within a size";
 export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResult {
   checkOptionKeys(ACTION, options, SEARCH_OPTION_KEYS);
   const { maxDrop: drop, standardErrors: margin, ...space } = options;
-  const maxDrop = drop ?? 0.01;
+  // Only a missing budget takes the default: null is refused, as searchCompression refuses it.
+  const maxDrop = drop === undefined ? 0.01 : drop;
   checkMaxDrop(ACTION, maxDrop);
   const standardErrors = margin === undefined ? 0 : margin;
   checkStandardErrors(ACTION, standardErrors);

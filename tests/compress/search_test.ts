@@ -202,6 +202,12 @@ Deno.test("bad search settings are refused with a message naming them", () => {
     () => s.search({ maxDrop: -0.1 }),
     /maxDrop must be a fraction in \[0, 1\) \(0.01 is one percentage point\), got -0.1$/,
   );
+  // null is no budget (it once took the default one point here, and was refused by
+  // searchCompression).
+  assert.throws(
+    () => s.search({ maxDrop: null as unknown as number }),
+    /maxDrop must be a fraction in \[0, 1\) \(0.01 is one percentage point\), got null$/,
+  );
   assert.throws(() => s.search({ sparsities: [] }), TypeError);
   assert.throws(() => s.search({ bits: [0] }), /bits must be an integer/);
   assert.throws(() => s.search({ strategies: ["best" as "magnitude"] }), /unknown strategy 'best'/);
