@@ -43,7 +43,13 @@
  * @module
  */
 
-import { assertInRange, checkOptionKeys, errorReason, exactKeys } from "../core/validate.ts";
+import {
+  assertInRange,
+  checkOptionKeys,
+  describe,
+  errorReason,
+  exactKeys,
+} from "../core/validate.ts";
 import { packedSize } from "../io/bitpack.ts";
 import { varintSize } from "../io/bytes.ts";
 import { encodeModel, inspectModelFile } from "../io/model_file.ts";
@@ -195,7 +201,7 @@ export function checkStandardErrors(action: string, standardErrors: number): voi
   ) {
     throw new RangeError(
       `Cannot ${action}: standardErrors must be a finite number of paired standard errors, ` +
-        `at least 0, got ${standardErrors}`,
+        `at least 0, got ${gotNumber(standardErrors)}`,
     );
   }
 }
@@ -212,9 +218,14 @@ export function checkMaxDrop(action: string, maxDrop: number): void {
   if (typeof maxDrop !== "number" || !(maxDrop >= 0 && maxDrop < 1)) {
     throw new RangeError(
       `Cannot ${action}: maxDrop must be a fraction in [0, 1) (0.01 is one percentage ` +
-        `point), got ${maxDrop}`,
+        `point), got ${gotNumber(maxDrop)}`,
     );
   }
+}
+
+/** A refused value as a message shows it: a string "0.01" must not read as the number it spells. */
+function gotNumber(value: unknown): string {
+  return typeof value === "number" ? String(value) : describe(value);
 }
 
 /** Runs a size-budgeted search on a context (see `CompressionSession.searchWithinBytes`). */

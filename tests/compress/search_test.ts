@@ -208,6 +208,15 @@ Deno.test("bad search settings are refused with a message naming them", () => {
     () => s.search({ maxDrop: null as unknown as number }),
     /maxDrop must be a fraction in \[0, 1\) \(0.01 is one percentage point\), got null$/,
   );
+  // A string is named as one, not printed as the number it spells.
+  assert.throws(
+    () => s.search({ maxDrop: "0.01" as unknown as number }),
+    /maxDrop must be a fraction .*, got string "0.01"$/,
+  );
+  assert.throws(
+    () => s.search({ standardErrors: "1" as unknown as number }),
+    /standardErrors must be a finite number .*, got string "1"$/,
+  );
   assert.throws(() => s.search({ sparsities: [] }), TypeError);
   assert.throws(() => s.search({ bits: [0] }), /bits must be an integer/);
   assert.throws(() => s.search({ strategies: ["best" as "magnitude"] }), /unknown strategy 'best'/);
