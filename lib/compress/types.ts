@@ -423,8 +423,9 @@ export interface CompressionSpace {
    */
   bits?: readonly number[];
   /**
-   * Granularities, for every method but float16.
-   * @default {["class"]}
+   * Granularities, for every method but float16. Without them each method keeps its own
+   * default: per class for uniform and log2 grids, per tensor for k-means codebooks.
+   * @default {each method's own}
    */
   granularities?: readonly Granularity[];
   /**

@@ -92,3 +92,21 @@ Deno.test('under "auto" storage the search bounds a model it cannot fold by the 
   const fits = s.searchWithinBytes({ ...space, maxBytes: smallest });
   assert.ok(fits.chosen.bytes <= smallest);
 });
+
+Deno.test("without granularities each method of the space keeps its own", () => {
+  // CompressionSpace's JSDoc once said per class for all; k-means codebooks are per tensor. A
+  // size budget that everything fits skips nothing, so every method is made.
+  const s = createCompressionSession(digits.train, { ...FAST });
+  const r = s.searchWithinBytes({
+    maxBytes: 1e6,
+    sparsities: [0],
+    bits: [2],
+    methods: [{ kind: "uniform" }, { kind: "log2" }, { kind: "kmeans" }],
+    training: ["ptq"],
+  });
+  const quantized = r.tried.filter((t) => t.quantization !== null);
+  assert.deepEqual(
+    quantized.map((t) => [t.quantization!.kind, t.quantization!.granularity]).sort(),
+    [["kmeans", "tensor"], ["log2", "class"], ["uniform", "class"]],
+  );
+});
