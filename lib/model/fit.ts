@@ -1119,8 +1119,8 @@ export function checkOptimizer(action: string, optimizer: Optimizer): void {
 }
 
 /**
- * Checks validation data against the training data: a matrix of the same width, finite values,
- * one label per row among the classes (for `fit` and `fitStream`).
+ * Checks validation data against the training data: a matrix of the same width with at least one
+ * row, finite values, one label per row among the classes (for `fit` and `fitStream`).
  *
  * @param action What the caller was doing, for messages.
  * @param validation The validation data.
@@ -1128,7 +1128,7 @@ export function checkOptimizer(action: string, optimizer: Optimizer): void {
  * @param widthOf How the message names that width's owner, e.g. `"x has"`.
  * @param nClasses The number of classes.
  * @throws {TypeError} If it is not a matrix of width `d`.
- * @throws {RangeError} If a value is not finite or a label is out of range.
+ * @throws {RangeError} If it has no rows, a value is not finite or a label is out of range.
  */
 export function checkValidation(
   action: string,
@@ -1143,6 +1143,9 @@ export function checkValidation(
       `Cannot ${action}: validation.x has ${validation.x.cols} columns, ${widthOf} ${d}`,
     );
   }
+  // Empty, every epoch's validation loss would be 0 / 0 = NaN, which early stopping never
+  // counts as an improvement: it stopped after `patience` epochs, keeping epoch 1's weights.
+  if (validation.x.rows === 0) throw new RangeError(`Cannot ${action}: validation.x has no rows`);
   assertFinite(action, "validation.x", validation.x.data, d);
   assertLabels(action, validation.y, validation.x.rows, nClasses);
 }

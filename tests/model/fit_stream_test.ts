@@ -68,6 +68,7 @@ Deno.test("fitStream refuses validation data that do not fit the file, as fit do
         { x: { data: Float64Array.from([0, NaN, 1, 1]), rows: 2, cols: 2 }, y: new Int32Array(2) },
         /NaN|not finite|finite/,
       ],
+      [{ x: { data: new Float64Array(0), rows: 0, cols: 2 }, y: new Int32Array(0) }, /no rows/],
     ];
     for (const [validation, message] of cases) {
       await assert.rejects(() => fitStream(file, { optimizer, validation }), message);

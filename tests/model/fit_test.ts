@@ -393,6 +393,17 @@ const badCases: [string, () => unknown, typeof TypeError | typeof RangeError, Re
     /validation.x has 2 columns/,
   ],
   [
+    "validation data without rows (each epoch's validation loss was NaN, and early stopping gave up)",
+    () =>
+      fit(x3, y3, {
+        optimizer: { kind: "sgd", epochs: 3 },
+        validation: { x: { data: new Float64Array(0), rows: 0, cols: 3 }, y: new Int32Array(0) },
+        earlyStopping: { patience: 1 },
+      }),
+    RangeError,
+    /validation\.x has no rows/,
+  ],
+  [
     "QAT with L-BFGS",
     () => fit(x3, y3, { weightTransform: { forward() {}, backward() {} } }),
     RangeError,
