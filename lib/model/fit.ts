@@ -898,6 +898,18 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
     }
   }
   checkBackendOptions(ACTION, options);
+  const transform: unknown = options.weightTransform;
+  if (
+    transform !== undefined &&
+    (typeof transform !== "object" || transform === null ||
+      typeof (transform as Partial<WeightTransform>).forward !== "function" ||
+      typeof (transform as Partial<WeightTransform>).backward !== "function")
+  ) {
+    throw new TypeError(
+      `Cannot ${ACTION}: weightTransform must be an object with forward and backward ` +
+        `functions, got ${describe(transform)}`,
+    );
+  }
   if (options.earlyStopping) {
     checkOptionKeys(ACTION, options.earlyStopping, EARLY_STOPPING_KEYS, "earlyStopping");
     if (!options.validation) {

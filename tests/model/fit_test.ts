@@ -5,7 +5,7 @@ import { createPrng, randomNormal } from "../../lib/core/random.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
-import { fit, type FitOptions, type Optimizer } from "../../lib/model/fit.ts";
+import { fit, type FitOptions, type Optimizer, type WeightTransform } from "../../lib/model/fit.ts";
 import { accumulateLoss } from "../../lib/model/loss.ts";
 import { decisionFunction, predict, predictProba } from "../../lib/model/predict.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
@@ -402,6 +402,16 @@ const badCases: [string, () => unknown, typeof TypeError | typeof RangeError, Re
       }),
     RangeError,
     /validation\.x has no rows/,
+  ],
+  [
+    "a weightTransform without forward and backward functions (SGD crashed on its first batch)",
+    () =>
+      fit(x3, y3, {
+        optimizer: { kind: "sgd", epochs: 1 },
+        weightTransform: { forward() {} } as unknown as WeightTransform,
+      }),
+    TypeError,
+    /weightTransform must be an object with forward and backward functions, got Object/,
   ],
   [
     "QAT with L-BFGS",
