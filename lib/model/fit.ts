@@ -771,6 +771,9 @@ function resolvePreprocessing(options: FitOptions, x: Matrix): Preprocessing {
   return p;
 }
 
+/** The most classes the default `classes` ("0".."max(y)") may make, as `confusionMatrix` takes. */
+const MAX_CLASSES = 2 ** 24;
+
 interface Setup {
   n: number;
   d: number;
@@ -820,6 +823,14 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
           `preprocessing, but the options ask for ${conflicts.join(", ")}; leave them out`,
       );
     }
+  }
+  if (initial === undefined && options.classes === undefined && maxLabel >= MAX_CLASSES) {
+    // The default classes are "0".."max(y)": a label such as a raw id of 2 ** 30 asked for that
+    // many, and building them failed with a bare "Invalid array length".
+    throw new RangeError(
+      `Cannot ${ACTION}: label ${maxLabel} would make ${maxLabel + 1} classes, more than ` +
+        `${MAX_CLASSES}; labels are class indices in 0..nClasses-1 (encodeLabels makes them)`,
+    );
   }
   const classes = initial?.classes ?? options.classes ??
     Array.from({ length: maxLabel + 1 }, (_, c) => String(c));

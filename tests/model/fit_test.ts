@@ -414,6 +414,12 @@ const badCases: [string, () => unknown, typeof TypeError | typeof RangeError, Re
     /weightTransform must be an object with forward and backward functions, got Object/,
   ],
   [
+    "a label too large to be a class index (the default classes crashed: 'Invalid array length')",
+    () => fit(x3, y3.map((v, i) => (i === 4 ? 2 ** 30 : v))),
+    RangeError,
+    /label 1073741824 would make 1073741825 classes, more than 16777216/,
+  ],
+  [
     "QAT with L-BFGS",
     () => fit(x3, y3, { weightTransform: { forward() {}, backward() {} } }),
     RangeError,
