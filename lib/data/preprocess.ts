@@ -73,17 +73,29 @@ export function fitStandardizer(x: Matrix): Preprocessing & { kind: "standardize
       // Exactly constant: centre on the value itself (the computed mean may be off by rounding).
       mean[j] = data[j] + 0; // -0 -> 0, so the model round-trips through JSON exactly
       scale[j] = 1;
-    } else if (Number.isFinite(mean[j]) && Number.isFinite(variance[j])) {
-      scale[j] = featureScale(variance[j] / rows, mean[j], rows);
-    } else {
+    } else if (!(Number.isFinite(mean[j]) && Number.isFinite(variance[j]))) {
       // Values near the float64 limit overflowed the sums: redo the column on rescaled values.
       const r = rescaledMoments(x, j);
       mean[j] = r.mean;
       scale[j] = r.scale > 0 && Number.isFinite(r.scale) ? r.scale : 1;
+    } else if (variance[j] / rows < MIN_NORMAL) {
+      // Tiny values (below about 1e-154) whose squares underflowed: a variance of 0 would leave
+      // the column unscaled, about 0 to the model. Redo it on rescaled values, with the test of
+      // a column constant up to rounding made there. A subnormal scale stays 1: its reciprocal,
+      // which applying the standardisation multiplies by, would overflow.
+      const r = rescaledMoments(x, j);
+      mean[j] = r.mean;
+      const unit = featureScale(r.variance, r.mean / r.max, rows);
+      scale[j] = unit !== 1 && r.scale >= MIN_NORMAL ? r.scale : 1;
+    } else {
+      scale[j] = featureScale(variance[j] / rows, mean[j], rows);
     }
   }
   return { kind: "standardize", mean, scale };
 }
+
+/** The smallest positive normal float64: a variance below it has lost precision or underflowed. */
+const MIN_NORMAL = 2 ** -1022;
 
 /**
  * The standardisation scale of a feature from its population variance: its standard deviation,
@@ -115,7 +127,10 @@ export function featureScale(variance: number, mean: number, n: number): number 
  * Mean and population standard deviation of column `j`, computed on the values divided by the
  * column's largest magnitude, so that nothing overflows even near `Number.MAX_VALUE`.
  */
-function rescaledMoments(x: Matrix, j: number): { mean: number; scale: number } {
+function rescaledMoments(
+  x: Matrix,
+  j: number,
+): { mean: number; scale: number; max: number; variance: number } {
   const { rows, cols, data } = x;
   let m = 0;
   for (let i = 0; i < rows; i++) m = Math.max(m, Math.abs(data[i * cols + j]));
@@ -127,7 +142,7 @@ function rescaledMoments(x: Matrix, j: number): { mean: number; scale: number } 
     const d = data[i * cols + j] / m - mu;
     v += d * d;
   }
-  return { mean: mu * m, scale: m * Math.sqrt(v / rows) };
+  return { mean: mu * m, scale: m * Math.sqrt(v / rows), max: m, variance: v / rows };
 }
 
 /**

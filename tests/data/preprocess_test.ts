@@ -51,6 +51,24 @@ Deno.test("features of 1e30 are standardised without overflow", () => {
   assertClose(z.data, [-Math.sqrt(1.5), 0, Math.sqrt(1.5)], { rtol: 1e-12 });
 });
 
+Deno.test("features of 1e-200 are standardised though their squares underflow", () => {
+  // Scaling a column does not change its standardisation: 1e-200 times 1, 3, 5 is -1.22, 0, 1.22.
+  // (The variance, 4e-400 / 3, was 0, so the column kept scale 1 and stayed at about 1e-200.)
+  const x = fromRows([[1e-200, 1], [3e-200, 1], [5e-200, 1]]);
+  const z = applyPreprocessing(fitStandardizer(x), x);
+  assertClose([z.data[0], z.data[2], z.data[4]], [-Math.sqrt(1.5), 0, Math.sqrt(1.5)], {
+    rtol: 1e-12,
+  });
+  // A tiny column constant up to rounding still maps to about 0, as at ordinary magnitudes.
+  const c = 1e-200;
+  const near = fromRows([[c], [c * (1 + Number.EPSILON)], [c]]);
+  const zn = applyPreprocessing(fitStandardizer(near), near);
+  for (const v of zn.data) assert.ok(Math.abs(v) < 1e-100, `${v}`);
+  // Subnormal values keep scale 1: the reciprocal of a subnormal scale overflows.
+  const sub = fromRows([[5e-324], [1e-323], [1.5e-323]]);
+  for (const v of applyPreprocessing(fitStandardizer(sub), sub).data) assert.ok(Number.isFinite(v));
+});
+
 Deno.test("the standardiser fitted on train is applied unchanged to test", () => {
   const train = fromRows([[0], [2]]);
   const prep = fitStandardizer(train);
