@@ -774,6 +774,24 @@ function resolvePreprocessing(options: FitOptions, x: Matrix): Preprocessing {
 /** The most classes the default `classes` ("0".."max(y)") may make, as `confusionMatrix` takes. */
 const MAX_CLASSES = 2 ** 24;
 
+/**
+ * Refuses a largest label that would make more than 2^24 classes "0".."max(y)": a label such as
+ * a raw id of 2^30 asked for that many, and building them failed with a bare "Invalid array
+ * length" after a minute.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param maxLabel The largest label.
+ * @throws {RangeError} If `maxLabel + 1` is more than 2^24.
+ */
+export function checkLabelCount(action: string, maxLabel: number): void {
+  if (maxLabel >= MAX_CLASSES) {
+    throw new RangeError(
+      `Cannot ${action}: label ${maxLabel} would make ${maxLabel + 1} classes, more than ` +
+        `${MAX_CLASSES}; labels are class indices in 0..nClasses-1 (encodeLabels makes them)`,
+    );
+  }
+}
+
 interface Setup {
   n: number;
   d: number;
@@ -824,14 +842,8 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
       );
     }
   }
-  if (initial === undefined && options.classes === undefined && maxLabel >= MAX_CLASSES) {
-    // The default classes are "0".."max(y)": a label such as a raw id of 2 ** 30 asked for that
-    // many, and building them failed with a bare "Invalid array length".
-    throw new RangeError(
-      `Cannot ${ACTION}: label ${maxLabel} would make ${maxLabel + 1} classes, more than ` +
-        `${MAX_CLASSES}; labels are class indices in 0..nClasses-1 (encodeLabels makes them)`,
-    );
-  }
+  // The default classes are "0".."max(y)".
+  if (initial === undefined && options.classes === undefined) checkLabelCount(ACTION, maxLabel);
   const classes = initial?.classes ?? options.classes ??
     Array.from({ length: maxLabel + 1 }, (_, c) => String(c));
   if (initial && maxLabel >= classes.length) {

@@ -17,6 +17,7 @@ import {
 } from "../core/validate.ts";
 import { applyPreprocessing, fitStandardizer, type Preprocessing } from "../data/preprocess.ts";
 import {
+  checkLabelCount,
   fit,
   FIT_OPTION_KEYS,
   type FitOptions,
@@ -49,8 +50,8 @@ export interface L1LambdaMaxOptions {
  * @param options Preprocessing and link, as the path's `fit` will use.
  * @returns `lambdaMax` (0 if the data cannot move any weight).
  * @throws {TypeError} If shapes disagree.
- * @throws {RangeError} If a label is negative, or the link is unknown or sigmoid for more than two
- *   classes.
+ * @throws {RangeError} If a label is negative or would make more than 2^24 classes, or the link is
+ *   unknown or sigmoid for more than two classes.
  *
  * @example Above lambdaMax the L1 solution is empty
  * ```ts
@@ -77,6 +78,10 @@ export function l1LambdaMax(x: Matrix, y: Int32Array, options: L1LambdaMaxOption
     } satisfies OptionKeys<L1LambdaMaxOptions>,
   );
   assertLabels(action, y, x.rows);
+  let k = 0;
+  for (let i = 0; i < y.length; i++) k = Math.max(k, y[i] + 1);
+  checkLabelCount(action, k - 1);
+  k = Math.max(k, 2);
   const p = options.preprocessing ?? "standardize";
   const prep: Preprocessing = p === "standardize"
     ? fitStandardizer(x)
@@ -84,9 +89,6 @@ export function l1LambdaMax(x: Matrix, y: Int32Array, options: L1LambdaMaxOption
     ? { kind: "none" }
     : p;
   const xt = applyPreprocessing(prep, x);
-  let k = 0;
-  for (let i = 0; i < y.length; i++) k = Math.max(k, y[i] + 1);
-  k = Math.max(k, 2);
   // As fit resolves it (any string but sigmoid was taken for softmax).
   const link = resolveLink(action, options.link ?? "auto", k);
   const n = x.rows, d = x.cols;

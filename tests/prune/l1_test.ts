@@ -74,3 +74,16 @@ Deno.test("lambda max and the L1 path refuse a nonsense link or lambdas", async 
     /^TypeError: Cannot train an L1 path: lambdas must be an array, got /,
   );
 });
+
+Deno.test("lambda max refuses a label that would make more than 2^24 classes, before any work", () => {
+  // The classes are 0..max(y): a raw id of 2 ** 30 as a label asked for a Float64Array of that
+  // many frequencies and a gradient of that many rows (fit refuses it the same way).
+  const x = { data: Float64Array.from([0, 1, 2, 3]), rows: 4, cols: 1 };
+  const y = Int32Array.from([0, 1, 0, 2 ** 30]);
+  assert.throws(() => l1LambdaMax(x, y), {
+    name: "RangeError",
+    message:
+      "Cannot compute lambda max: label 1073741824 would make 1073741825 classes, more than " +
+      "16777216; labels are class indices in 0..nClasses-1 (encodeLabels makes them)",
+  });
+});
