@@ -66,14 +66,20 @@ export interface OnnxNode {
 }
 
 /**
- * A node's attribute by name.
+ * A node's attribute by name. A scalar attribute whose value field is absent holds that field's
+ * default, as onnxruntime reads it: `i` and `f` 0, `s` empty (writers of `onnx.proto3` omit
+ * zero values, so `axis = 0` or `beta = 0.0` arrive as a name and a type only).
  *
  * @param n The node.
  * @param name The attribute's name.
  * @returns The attribute, or `undefined` when the node does not set it.
  */
 export function attr(n: OnnxNode, name: string): OnnxAttribute | undefined {
-  return n.attribute?.find((a) => a.name === name);
+  const a = n.attribute?.find((a) => a.name === name);
+  if (a?.type === 1 && a.f === undefined) return { ...a, f: 0 };
+  if (a?.type === 2 && a.i === undefined) return { ...a, i: 0 };
+  if (a?.type === 3 && a.s === undefined) return { ...a, s: new Uint8Array() };
+  return a;
 }
 
 /** A graph input or output with its type. */

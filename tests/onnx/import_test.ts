@@ -541,6 +541,40 @@ Deno.test("a head the importer cannot read is refused: softmax across samples, o
 });
 
 Deno.test({
+  name:
+    `an attribute written without its value (a proto3 writer's zero) reads as 0, as in onnxruntime${
+      ortProblem ? ` (skipped: ${ortProblem})` : ""
+    }`,
+  ignore: ortProblem !== null,
+  async fn() {
+    // Writers of onnx.proto3 omit zero values: Gemm's beta = 0.0 (the bias is not added) and
+    // Softmax's axis = 0 arrive as a name and a type only; they were read as unset (1 and -1).
+    const x = fromRows([[1, 2, 3], [0.5, -1, 2], [-1, 0, 1], [0, 0, 0]]);
+    const graph = (valueless: "beta" | "axis") => {
+      const g = new GraphBuilder();
+      const w = g.constant("w", "FLOAT", [2, 3], Float32Array.of(0.5, 0.25, 0.3, -1, 1, -0.2));
+      const b = g.constant("b", "FLOAT", [2], [3, -2]);
+      const s = g.op("Gemm", ["input", w, b], { transB: { int: 1 } });
+      g.op("Softmax", [s], { axis: { int: 1 } }, "p");
+      const node = g.nodes[valueless === "beta" ? 0 : 1];
+      const kept = node.attribute!.filter((a) => a.name !== valueless);
+      node.attribute = [...kept, { name: valueless, type: valueless === "beta" ? 1 : 2 }];
+      return graphBytes(g, 3, [["p", "FLOAT", ["N", 2]]]);
+    };
+    const bytes = graph("beta");
+    const { model } = importOnnxModel(bytes);
+    assert.deepEqual([...model.bias], [0, 0]);
+    const out = await runOnnx(bytes, x);
+    assert.ok(maxDiff(predictProba(model, x).data, out.p.data as Float32Array) < 1e-6);
+    // Softmax over axis 0 normalises across the samples: refused.
+    assert.throws(
+      () => importOnnxModel(graph("axis")),
+      /normalises the scores over axis 0, not classes/,
+    );
+  },
+});
+
+Deno.test({
   name: `class labels are read only from a label path that keeps the scores' order${
     ortProblem ? ` (skipped: ${ortProblem})` : ""
   }`,
