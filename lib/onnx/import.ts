@@ -1128,7 +1128,12 @@ function foldConstants(
           break;
         }
         case "Mul": {
-          if (v[0].length !== v[1].length) break;
+          // Element by element for equal shapes only: [3, 1] times [1, 3] broadcasts to [3, 3].
+          if (dims[0].length !== dims[1].length || dims[0].some((n, i) => n !== dims[1][i])) {
+            out = `Mul node '${n.name ?? ""}' broadcasts constants of shapes [${dims[0]}] and ` +
+              `[${dims[1]}], which this reader does not evaluate`;
+            break;
+          }
           out = { dims: dims[0], values: v[0].map((a, i) => a * v[1][i]) };
           break;
         }

@@ -249,6 +249,32 @@ Deno.test("a tensor whose shape does not fit its data is refused before any allo
   );
 });
 
+Deno.test("a Mul of constants that broadcasts is refused, not multiplied element by element", () => {
+  // [3, 1] times [1, 3] is their [3, 3] outer product in ONNX (onnxruntime gave three sigmoid
+  // columns); the element-wise product of their three values made a one-score model, imported
+  // without a word.
+  const g = new GraphBuilder();
+  const column = g.constant("a", "FLOAT", [3, 1], [1, 2, 3]);
+  const row = g.constant("b", "FLOAT", [1, 3], [0.5, -1, 0.25]);
+  const s = g.op("MatMul", ["input", g.op("Mul", [column, row])]);
+  g.op("Sigmoid", [s], {}, "p");
+  const bytes = encodeOnnx({
+    ir_version: 8,
+    opset_import: [{ domain: "", version: 13 }],
+    graph: {
+      name: "g",
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo("input", "FLOAT", ["N", 3])],
+      output: [valueInfo("p", "FLOAT", ["N", 3])],
+    },
+  });
+  assert.throws(
+    () => importOnnxModel(bytes, { name: "m.onnx" }),
+    refused(/Mul node .* broadcasts constants of shapes \[3,1\] and \[1,3\]/),
+  );
+});
+
 Deno.test("a constant Cast the importer cannot evaluate beside the classifier does not block it", () => {
   // A reviewer's regression: a side node casting a constant to BOOL, or INT64_MAX (a Slice's
   // usual 'ends', which float64 reads as 2^63) to INT64, made the whole file unreadable.
