@@ -947,13 +947,19 @@ function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
     }
     return { dims, values: out };
   }
-  const list = t.float_data?.length
+  // Each type has its field (onnx.proto): FLOAT, DOUBLE and INT64 their own, the narrower
+  // integers, BOOL and FLOAT16 (as bits) int32_data. Other types there (bfloat16 and float8 bits,
+  // say) are not values: refused as in raw data.
+  const field = type === ONNX_TYPE.FLOAT
     ? t.float_data
-    : t.double_data?.length
+    : type === ONNX_TYPE.DOUBLE
     ? t.double_data
-    : t.int64_data?.length
+    : type === ONNX_TYPE.INT64
     ? t.int64_data
-    : t.int32_data ?? [];
+    : [2, 3, 4, 5, 6, 9, 10].includes(type)
+    ? t.int32_data
+    : fail(`tensor '${t.name}' has unsupported type ${type}`);
+  const list = field ?? [];
   if (list.length !== count) {
     fail(`tensor '${t.name}' has ${list.length} values for shape [${dims}]`);
   }

@@ -275,6 +275,28 @@ Deno.test("a Mul of constants that broadcasts is refused, not multiplied element
   );
 });
 
+Deno.test("a tensor's typed field is read by its type: bfloat16 bits are refused, not taken as values", () => {
+  // bfloat16 (type 16) keeps its bits in int32_data, as float16 does: 16256 is 1.0. They were
+  // read as the numbers 16256..., weights thousands of times too large, without a word.
+  const bits = Array.from(W, (v) => new Uint32Array(Float32Array.of(v).buffer)[0] >>> 16);
+  const viaCast = (t: OnnxTensor) =>
+    gemmModel((g) => g.op("Cast", [t.name!], { to: { int: 1 } }), { initializers: [t] });
+  const bf16 = viaCast({ name: "wbf", data_type: 16, dims: [K, D], int32_data: bits });
+  assert.throws(
+    () => importOnnxModel(bf16, { name: "m.onnx" }),
+    refused(/tensor 'wbf' has unsupported type 16/),
+  );
+  // float16 bits and int8 values in int32_data, doubles in double_data, are read.
+  const half = Array.from(W, (v) => new Uint16Array(Float16Array.of(v).buffer)[0]);
+  const f16 = viaCast({ name: "wh", data_type: 10, dims: [K, D], int32_data: half });
+  assert.deepEqual([...importOnnxModel(f16).model.weights.data], Array.from(W, Math.f16round));
+  const ints = Array.from(W, Math.round);
+  const i8 = viaCast({ name: "wi", data_type: 3, dims: [K, D], int32_data: ints });
+  assert.deepEqual([...importOnnxModel(i8).model.weights.data], ints.map((v) => v + 0));
+  const f64 = viaCast({ name: "wd", data_type: 11, dims: [K, D], double_data: [...W] });
+  assert.deepEqual(importOnnxModel(f64).model.weights.data, Float64Array.from(W));
+});
+
 Deno.test("a constant Cast the importer cannot evaluate beside the classifier does not block it", () => {
   // A reviewer's regression: a side node casting a constant to BOOL, or INT64_MAX (a Slice's
   // usual 'ends', which float64 reads as 2^63) to INT64, made the whole file unreadable.
