@@ -351,7 +351,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     labels = strings
       ? strings.map((s) => new TextDecoder().decode(s))
       : ints
-      ? ints.map(String)
+      ? integerLabels(ints, "LinearClassifier's classlabels_ints", !options.classes, fail)
       : fail("LinearClassifier has no class labels");
     const rows = intercepts.length || (labels.length === 2 ? 1 : labels.length);
     if (coef.length % rows !== 0) fail("LinearClassifier coefficients do not split into rows");
@@ -490,7 +490,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
           // A numeric table names classes (int64 labels) only on the scores' arg max; elsewhere
           // it is part of the weights (a k-means codebook's Gather).
           if (!options.classes && scoreIndex(n.input[1], nOut)) {
-            labels = Array.from(c.values, (v) => String(v));
+            labels = integerLabels(c.values, `the label table '${n.input[0]}'`, true, fail);
           }
           continue;
         }
@@ -633,6 +633,27 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     warnings,
     source,
   };
+}
+
+/**
+ * Numeric class labels as strings. An integer beyond 2^53 - 1 is refused (when the labels are
+ * used): int64 labels there were read into float64 numbers that drop their last digits, so
+ * 9007199254740993 would name its class 9007199254740992.
+ */
+function integerLabels(
+  values: ArrayLike<number>,
+  where: string,
+  used: boolean,
+  fail: (r: string) => never,
+): string[] {
+  const unsafe = Array.from(values).find((v) => Number.isInteger(v) && !Number.isSafeInteger(v));
+  if (used && unsafe !== undefined) {
+    fail(
+      `${where} holds class labels beyond 2^53 - 1 (${unsafe} as read), which cannot be read ` +
+        "exactly; give the classes in score order (options.classes)",
+    );
+  }
+  return Array.from(values, String);
 }
 
 /**

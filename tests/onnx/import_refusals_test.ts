@@ -297,6 +297,55 @@ Deno.test("a tensor's typed field is read by its type: bfloat16 bits are refused
   assert.deepEqual(importOnnxModel(f64).model.weights.data, Float64Array.from(W));
 });
 
+Deno.test("int64 class labels beyond 2^53 are refused, not rounded to other labels", () => {
+  // A label table Gather(labels, ArgMax(scores)) of int64 values: float64 reads
+  // 9007199254740993 as 9007199254740992, which onnxruntime never outputs.
+  const table = (labels: bigint[]) => {
+    const g = new GraphBuilder();
+    const raw = new Uint8Array(8 * labels.length);
+    labels.forEach((v, i) => new DataView(raw.buffer).setBigInt64(8 * i, v, true));
+    g.initializers.push({ name: "labels", data_type: 7, dims: [labels.length], raw_data: raw });
+    const s = g.op("Gemm", ["input", g.constant("w", "FLOAT", [K, D], W)], { transB: { int: 1 } });
+    g.op("Softmax", [s], { axis: { int: 1 } }, "p");
+    const idx = g.op("ArgMax", [s], { axis: { int: 1 }, keepdims: { int: 0 } });
+    g.op("Gather", ["labels", idx], { axis: { int: 0 } }, "label");
+    return encodeOnnx({
+      ir_version: 8,
+      opset_import: [{ domain: "", version: 13 }],
+      graph: {
+        name: "g",
+        node: g.nodes,
+        initializer: g.initializers,
+        input: [valueInfo("input", "FLOAT", ["N", D])],
+        output: [valueInfo("label", "INT64", ["N"]), valueInfo("p", "FLOAT", ["N", K])],
+      },
+    });
+  };
+  const big = table([9007199254740993n, 9007199254740995n, 12n]);
+  assert.throws(
+    () => importOnnxModel(big, { name: "m.onnx" }),
+    refused(/label table 'labels' holds class labels beyond 2\^53 - 1.*options.classes/),
+  );
+  const classes = ["9007199254740993", "9007199254740995", "12"];
+  assert.deepEqual(importOnnxModel(big, { classes }).model.classes, classes);
+  // A LinearClassifier's classlabels_ints likewise (2^53 + 2 is the nearest float64).
+  const lc = decodeOnnx(
+    linearClassifierModel([1, 2, 0.5, -1], [-0.1], "LOGISTIC", [], [["label", "INT64", ["N"]]]),
+    "m.onnx",
+  );
+  lc.graph.node[0].attribute!.find((a) => a.name === "classlabels_ints")!.ints = [2 ** 53 + 2, 1];
+  assert.throws(
+    () => importOnnxModel(encodeOnnx(lc), { name: "m.onnx" }),
+    refused(/LinearClassifier's classlabels_ints holds class labels beyond 2\^53 - 1/),
+  );
+  const small = table([-(2n ** 53n) + 1n, 2n ** 53n - 1n, 12n]);
+  assert.deepEqual(importOnnxModel(small).model.classes, [
+    "-9007199254740991",
+    "9007199254740991",
+    "12",
+  ]);
+});
+
 Deno.test("a constant Cast the importer cannot evaluate beside the classifier does not block it", () => {
   // A reviewer's regression: a side node casting a constant to BOOL, or INT64_MAX (a Slice's
   // usual 'ends', which float64 reads as 2^63) to INT64, made the whole file unreadable.
