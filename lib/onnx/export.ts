@@ -90,6 +90,8 @@ export interface OnnxExportOptions {
  * @param options Preprocessing, quantized graph form, input quantization.
  * @returns The bytes of the `.onnx` file.
  * @throws {TypeError} If the model is malformed.
+ * @throws {RangeError} If a value is beyond the float32 range of the graph's tensors, or a
+ *   standardisation scale of a graph with `Sub`/`Div` nodes rounds to 0 there.
  * @throws {RangeError} If the integer graph is asked for a model it cannot express (not uniform,
  *   more than 8 bits, per-feature scales, no input quantization, or int32 overflow).
  *
@@ -143,6 +145,15 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
   const p = model.preprocessing;
   const foldHere = !quantized && prepMode === "fold";
   if (p.kind === "standardize" && !foldHere) {
+    // The graph divides by the float32 scales: one that rounds to 0 would make every score
+    // infinite or NaN.
+    const j = p.scale.findIndex((s) => Math.fround(s) === 0);
+    if (j >= 0) {
+      throw new RangeError(
+        `Cannot ${action}: preprocessing.scale[${j}] is ${p.scale[j]}, which the graph's ` +
+          "float32 tensors round to 0 (its Div node would divide by zero)",
+      );
+    }
     x = g.op("Sub", [x, g.constant("mean", "FLOAT", [d], p.mean)]);
     x = g.op("Div", [x, g.constant("scale", "FLOAT", [d], p.scale)]);
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Matrix } from "../../lib/core/matrix.ts";
+import { fromRows, type Matrix } from "../../lib/core/matrix.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { fit, type FitOptions } from "../../lib/model/fit.ts";
@@ -256,6 +256,23 @@ function pmaddubswDot(x: ArrayLike<number>, w: ArrayLike<number>): number {
   }
   return s;
 }
+
+Deno.test("a standardisation scale that float32 rounds to 0 is refused where the graph divides by it", () => {
+  // A column of 0 and 1e-50 (float64 data) standardises with scale 5e-51, a float32 0: the
+  // Div node divided by zero, and onnxruntime gave NaN probabilities and labels of one class.
+  const x = fromRows([[0, 1], [1e-50, 0], [0, 2], [1e-50, -1], [0, 0.5], [1e-50, -0.3]]);
+  const { model } = fit(x, Int32Array.from([0, 1, 0, 1, 0, 1]));
+  assert.ok(model.preprocessing.kind === "standardize");
+  assert.equal(Math.fround(model.preprocessing.scale[0]), 0);
+  const refusal = {
+    name: "RangeError",
+    message: /preprocessing.scale\[0\] is 5e-51, which .* round to 0/,
+  };
+  assert.throws(() => exportOnnx(model, { preprocessing: "nodes" }), refusal);
+  assert.throws(() => exportOnnx(quantizeModel(model)), refusal);
+  // Folded, the weight w / 5e-51 is beyond float32: refused as before.
+  assert.throws(() => exportOnnx(model), { name: "RangeError", message: /beyond the float range/ });
+});
 
 Deno.test("split weights never saturate the int16 pair sums that full-range weights overflow", () => {
   let state = 12345;
