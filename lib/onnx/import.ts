@@ -480,35 +480,42 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       warnings.push(`no softmax or sigmoid after the scores: read as ${link}`);
     }
     const meta = metadata.get("lrcompress.classes");
-    if (meta) labels = metadataStrings(meta, "lrcompress.classes", fail);
-    else {
-      for (const n of nodes) {
-        const lookup = n.op_type === "Gather" || n.op_type === "ArrayFeatureExtractor";
-        const c = lookup ? constants.get(n.input[0]) : undefined;
-        if (!c) continue;
-        if (!Array.isArray(c.values)) {
-          // A numeric table names classes (int64 labels) only on the scores' arg max; elsewhere
-          // it is part of the weights (a k-means codebook's Gather).
-          if (!options.classes && scoreIndex(n.input[1], nOut)) {
-            labels = integerLabels(c.values, `the label table '${n.input[0]}'`, true, fail);
-          }
-          continue;
+    const named = meta ? metadataStrings(meta, "lrcompress.classes", fail) : undefined;
+    for (const n of nodes) {
+      const lookup = n.op_type === "Gather" || n.op_type === "ArrayFeatureExtractor";
+      const c = lookup ? constants.get(n.input[0]) : undefined;
+      if (!c) continue;
+      if (!Array.isArray(c.values)) {
+        // A numeric table names classes (int64 labels) only on the scores' arg max; elsewhere
+        // it is part of the weights (a k-means codebook's Gather).
+        if (!options.classes && scoreIndex(n.input[1], nOut)) {
+          labels = integerLabels(c.values, `the label table '${n.input[0]}'`, true, fail);
         }
-        // The table names classes in score order only if its index is the arg max of the
-        // scores (or of their probabilities); a graph that permutes the index, or orders a
-        // binary model's probabilities [p, 1 - p], would be read with the wrong classes.
-        if (!options.classes && !scoreIndex(n.input[1], nOut)) {
-          fail(
-            `the class labels come from Gather node '${n.name ?? ""}', whose index is not the ` +
-              "arg max of the scores or of their probabilities (for one score: the sigmoid's " +
-              "[1 - p, p], scores > 0 or sigmoid > 0.5): which class each score belongs to " +
-              "cannot be read; " +
-              "give the classes in score order (options.classes) if you know it",
-          );
-        }
-        labels = c.values;
+        continue;
       }
+      // The table names classes in score order only if its index is the arg max of the
+      // scores (or of their probabilities); a graph that permutes the index, or orders a
+      // binary model's probabilities [p, 1 - p], would be read with the wrong classes.
+      if (!options.classes && !scoreIndex(n.input[1], nOut)) {
+        if (named) continue; // refused with the other nodes after the scores, below
+        fail(
+          `the class labels come from Gather node '${n.name ?? ""}', whose index is not the ` +
+            "arg max of the scores or of their probabilities (for one score: the sigmoid's " +
+            "[1 - p, p], scores > 0 or sigmoid > 0.5): which class each score belongs to " +
+            "cannot be read; " +
+            "give the classes in score order (options.classes) if you know it",
+        );
+      }
+      labels = c.values;
     }
+    // lrcompress's metadata names the classes of its own exports, whose label table holds the
+    // same names; a table edited since is what onnxruntime outputs, so it is the one read.
+    if (named && labels && !options.classes && !sameStrings(named, labels)) {
+      warnings.push(
+        `its metadata names the classes ${JSON.stringify(named)}, its label table ` +
+          `${JSON.stringify(labels)}: the table's, which onnxruntime outputs, are read`,
+      );
+    } else if (named) labels = named;
     // Every node after the scores must belong to a head this reader follows: a second softmax,
     // arithmetic on the probabilities or a label lookup that does not follow the arg max would
     // make the file's outputs differ from the imported model's (class names from lrcompress's
@@ -633,6 +640,11 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     warnings,
     source,
   };
+}
+
+/** Whether two lists of strings are equal. */
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
 }
 
 /**

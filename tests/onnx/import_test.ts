@@ -10,7 +10,7 @@ import { asFloatModel } from "../../lib/io/quantized.ts";
 import { exportOnnx } from "../../lib/onnx/export.ts";
 import { importOnnxModel } from "../../lib/onnx/import.ts";
 import { GraphBuilder, valueInfo } from "../../lib/onnx/graph.ts";
-import { encodeOnnx } from "../../lib/onnx/protobuf.ts";
+import { decodeOnnx, encodeOnnx } from "../../lib/onnx/protobuf.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
 import type { QuantizationMethod } from "../../lib/quant/quantize.ts";
@@ -571,6 +571,29 @@ Deno.test({
       () => importOnnxModel(graph("axis")),
       /normalises the scores over axis 0, not classes/,
     );
+  },
+});
+
+Deno.test({
+  name: `an export whose label table was edited imports the table's labels, as onnxruntime outputs${
+    ortProblem ? ` (skipped: ${ortProblem})` : ""
+  }`,
+  ignore: ortProblem !== null,
+  async fn() {
+    // lrcompress's metadata still names the old classes: they were read, so every imported
+    // label differed from the file's.
+    const x = fromRows([[0, 1], [1, 0], [2, 1], [3, 0], [0, 0], [3, 1]]);
+    const { model } = fit(x, Int32Array.from([0, 1, 2, 1, 0, 2]), { classes: ["a", "b", "c"] });
+    assert.deepEqual(importOnnxModel(exportOnnx(model)).warnings, []);
+    const onnx = decodeOnnx(exportOnnx(model), "m.onnx");
+    const table = onnx.graph.initializer!.find((t) => t.data_type === 8)!;
+    table.string_data = ["x", "y", "z"].map((s) => new TextEncoder().encode(s));
+    const bytes = encodeOnnx(onnx);
+    const imported = importOnnxModel(bytes);
+    assert.deepEqual(imported.model.classes, ["x", "y", "z"]);
+    assert.match(imported.warnings.join("\n"), /metadata names the classes \["a","b","c"\]/);
+    const out = await runOnnx(bytes, x);
+    assert.deepEqual(predictLabels(imported.model, x), [...(out.label.data as string[])]);
   },
 });
 
