@@ -92,8 +92,9 @@ export interface OnnxExportOptions {
  * @throws {TypeError} If the model is malformed.
  * @throws {RangeError} If a value is beyond the float32 range of the graph's tensors, or a
  *   standardisation scale of a graph with `Sub`/`Div` nodes rounds to 0 there.
- * @throws {RangeError} If the integer graph is asked for a model it cannot express (not uniform,
- *   more than 8 bits, per-feature scales, no input quantization, or int32 overflow).
+ * @throws {RangeError} If the integer graph is asked for a model it cannot express (a float
+ *   model, not uniform, more than 8 bits, per-feature scales, no input quantization, or int32
+ *   overflow), or `input` or `debugOutputs` are given for another graph.
  *
  * @example Export a small model
  * ```ts
@@ -133,6 +134,22 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
   const prepMode = options.preprocessing ?? "fold";
   if (prepMode !== "fold" && prepMode !== "nodes") {
     throw new RangeError(`Cannot ${action}: preprocessing must be 'fold' or 'nodes'`);
+  }
+  // Options of the integer graph would do nothing in another: a float model has no codes to
+  // put in one, and only the integer graph quantizes its input.
+  const integer = quantized && form === "integer";
+  if (!quantized && form === "integer") {
+    throw new RangeError(
+      `Cannot ${action}: quantized: 'integer' is a graph of quantized models; this model is float`,
+    );
+  }
+  const unused = (["input", "debugOutputs"] as const).find((k) =>
+    k === "input" ? options.input !== undefined : options.debugOutputs === true
+  );
+  if (!integer && unused !== undefined) {
+    throw new RangeError(
+      `Cannot ${action}: ${unused} applies to the integer graph only (quantized: 'integer')`,
+    );
   }
   const g = new GraphBuilder();
   const d = model.featureNames.length;

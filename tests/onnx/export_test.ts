@@ -274,6 +274,36 @@ Deno.test("a standardisation scale that float32 rounds to 0 is refused where the
   assert.throws(() => exportOnnx(model), { name: "RangeError", message: /beyond the float range/ });
 });
 
+Deno.test("options of the integer graph are refused for a graph they do not apply to", () => {
+  // A float model asked for the integer graph was written as a float Gemm graph, and input or
+  // debugOutputs for a QDQ graph were dropped, without a word.
+  const x = fromRows([[0, 1], [1, 0], [2, 1], [3, 0]]);
+  const { model } = fit(x, Int32Array.from([0, 0, 1, 1]), { preprocessing: "none" });
+  const ops = (bytes: Uint8Array) => decodeOnnx(bytes, "m.onnx").graph.node.map((n) => n.op_type);
+  assert.ok(!ops(exportOnnx(model)).includes("MatMulInteger"));
+  assert.throws(() => exportOnnx(model, { quantized: "integer" }), {
+    name: "RangeError",
+    message: /quantized: 'integer' is a graph of quantized models; this model is float/,
+  });
+  const q = calibrateInput(quantizeModel(model), x);
+  assert.ok(
+    ops(exportOnnx(q, { quantized: "integer", debugOutputs: true })).includes("MatMulInteger"),
+  );
+  for (
+    const [key, options] of [
+      ["input", { input: q.input! }],
+      ["debugOutputs", { debugOutputs: true }],
+    ] as const
+  ) {
+    for (const m of [model, q]) {
+      assert.throws(() => exportOnnx(m, options), {
+        name: "RangeError",
+        message: new RegExp(`${key} applies to the integer graph only`),
+      });
+    }
+  }
+});
+
 Deno.test("split weights never saturate the int16 pair sums that full-range weights overflow", () => {
   let state = 12345;
   const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
