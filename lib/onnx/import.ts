@@ -13,7 +13,7 @@
  * @module
  */
 
-import { checkOptionKeys, errorReason, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, describe, errorReason, type OptionKeys } from "../core/validate.ts";
 import { MODEL_VERSION } from "../model/types.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -124,7 +124,7 @@ function normalizerNorm(n: OnnxNode): string {
  * @param options File name, class labels, feature names.
  * @returns The model, warnings, and the kind of graph read.
  * @throws {SyntaxError} If the bytes are not ONNX or the graph is not a linear classifier.
- * @throws {TypeError} If the classes or feature names given do not fit the model.
+ * @throws {TypeError} If the classes or feature names given are not arrays or do not fit the model.
  *
  * @example Export and import back
  * ```ts
@@ -152,6 +152,15 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     } satisfies OptionKeys<OnnxImportOptions>,
   );
   const name = options.name ?? "(bytes)";
+  // Anything else would be spread into the model: a string into its characters as labels.
+  for (const key of ["classes", "featureNames"] as const) {
+    if (options[key] !== undefined && !Array.isArray(options[key])) {
+      throw new TypeError(
+        `Cannot import ONNX model '${name}': options.${key} must be an array of strings, got ` +
+          describe(options[key]),
+      );
+    }
+  }
   const fail = (reason: string): never => {
     throw new SyntaxError(`Cannot import ONNX model '${name}': ${reason}`);
   };

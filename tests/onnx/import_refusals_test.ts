@@ -346,6 +346,29 @@ Deno.test("int64 class labels beyond 2^53 are refused, not rounded to other labe
   ]);
 });
 
+Deno.test("classes or feature names that are not arrays are refused, not spread", () => {
+  // A string was spread into its characters: classes "ab" made the classes "a" and "b".
+  const x = fromRows([[0, 1], [1, 0], [2, 1], [3, 0]]);
+  const bytes = exportOnnx(fit(x, Int32Array.from([0, 0, 1, 1])).model);
+  for (
+    const [key, value, got] of [
+      ["classes", "ab", /got string "ab"/],
+      ["featureNames", "xy", /got string "xy"/],
+      ["classes", new Set(["a", "b"]), /got Set/],
+      ["featureNames", null, /got null/],
+    ] as const
+  ) {
+    assert.throws(() => importOnnxModel(bytes, { name: "m.onnx", [key]: value } as never), {
+      name: "TypeError",
+      message: new RegExp(
+        `^Cannot import ONNX model 'm.onnx': options.${key} must be an array of strings, ${got.source}`,
+      ),
+    });
+  }
+  const { model } = importOnnxModel(bytes, { classes: ["a", "b"], featureNames: ["x", "y"] });
+  assert.deepEqual([model.classes, model.featureNames], [["a", "b"], ["x", "y"]]);
+});
+
 Deno.test("a constant Cast the importer cannot evaluate beside the classifier does not block it", () => {
   // A reviewer's regression: a side node casting a constant to BOOL, or INT64_MAX (a Slice's
   // usual 'ends', which float64 reads as 2^63) to INT64, made the whole file unreadable.
