@@ -13,6 +13,7 @@ import {
 } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import type { LogisticModel } from "../model/types.ts";
+import { validateModel } from "../model/validate_model.ts";
 import { evaluate, type Evaluation } from "./evaluate.ts";
 import { macroF1FromConfusion } from "./metrics.ts";
 
@@ -33,6 +34,7 @@ const EVALUATE_STREAM_KEYS = exactKeys<Omit<LabelledCsvOptions, "dtype" | "featu
  * @param path The CSV file.
  * @param options Label column, header, delimiter, row filter.
  * @returns Accuracy, log loss, macro F1 and confusion over all kept rows; `rocAuc` is `null`.
+ * @throws {TypeError} If `model` is not a well-formed model (before the file is read).
  * @throws {RangeError} If a label is not one of the model's classes or no row is kept.
  * @throws {SyntaxError} As `readCsvBatches`.
  */
@@ -42,6 +44,7 @@ export async function evaluateStream(
   options: Omit<LabelledCsvOptions, "dtype" | "features"> = {},
 ): Promise<Evaluation> {
   checkOptionKeys("evaluate model", options, EVALUATE_STREAM_KEYS);
+  validateModel(model, "evaluate model");
   const k = model.classes.length;
   const classOf = classIndexOf(model.classes);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));

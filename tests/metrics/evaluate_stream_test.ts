@@ -111,3 +111,23 @@ Deno.test("evaluateStream counts the right predictions exactly across batches", 
     await Deno.remove(file);
   }
 });
+
+Deno.test("evaluateStream refuses a value that is not a model with a TypeError naming the problem", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, "a,y\n1,x\n2,z\n");
+    // Each was a bare "Cannot read properties of ..." from reading the model's fields.
+    await assert.rejects(
+      () => evaluateStream(null as unknown as LogisticModel, file),
+      (e: Error) =>
+        e instanceof TypeError && e.message === "Cannot evaluate model: the model is not an object",
+    );
+    await assert.rejects(
+      () => evaluateStream({} as LogisticModel, file),
+      (e: Error) =>
+        e instanceof TypeError && /^Cannot evaluate model: kind must be/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(file);
+  }
+});
