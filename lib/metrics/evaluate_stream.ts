@@ -35,7 +35,8 @@ const EVALUATE_STREAM_KEYS = exactKeys<Omit<LabelledCsvOptions, "dtype" | "featu
  * @param options Label column, header, delimiter, row filter.
  * @returns Accuracy, log loss, macro F1 and confusion over all kept rows; `rocAuc` is `null`.
  * @throws {TypeError} If `model` is not a well-formed model (before the file is read).
- * @throws {RangeError} If a label is not one of the model's classes or no row is kept.
+ * @throws {RangeError} If `label` is `null` (the metrics need labels), a label is not one of the
+ *   model's classes or no row is kept.
  * @throws {SyntaxError} As `readCsvBatches`.
  */
 export async function evaluateStream(
@@ -45,6 +46,9 @@ export async function evaluateStream(
 ): Promise<Evaluation> {
   checkOptionKeys("evaluate model", options, EVALUATE_STREAM_KEYS);
   validateModel(model, "evaluate model");
+  if ((options.label as unknown) === null) {
+    throw new RangeError("Cannot evaluate model: the evaluation needs a label column, got null");
+  }
   const k = model.classes.length;
   const classOf = classIndexOf(model.classes);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));

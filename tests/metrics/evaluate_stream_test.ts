@@ -131,3 +131,26 @@ Deno.test("evaluateStream refuses a value that is not a model with a TypeError n
     await Deno.remove(file);
   }
 });
+
+Deno.test("evaluateStream refuses label null: the metrics need a label column", async () => {
+  const data = await loadEmbedded("breast-cancer");
+  const { model } = fit(data.x, data.y, { optimizer: { kind: "lbfgs", maxIterations: 5 } });
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    const d = data.x.cols;
+    const lines = [[...model.featureNames, "y"].join(",")];
+    for (let i = 0; i < 3; i++) {
+      lines.push([...data.x.data.subarray(i * d, (i + 1) * d), model.classes[data.y[i]]].join(","));
+    }
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    // It read the file without labels and blamed the first row: "label 'undefined' on line 2".
+    await assert.rejects(
+      () => evaluateStream(model, file, { label: null as unknown as string }),
+      (e: Error) =>
+        e instanceof RangeError &&
+        e.message === "Cannot evaluate model: the evaluation needs a label column, got null",
+    );
+  } finally {
+    await Deno.remove(file);
+  }
+});
