@@ -10,6 +10,7 @@
 import { readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import type { Matrix } from "../core/matrix.ts";
+import type { LogisticModel } from "../model/types.ts";
 import { type AtomicWriter, openAtomicWriter } from "../io/atomic.ts";
 import { asFloatModel } from "../io/quantized.ts";
 import { logLossTerm, macroF1FromConfusion } from "../metrics/metrics.ts";
@@ -114,6 +115,8 @@ export const predictCommand: Command = {
     }
     for (const w of warnings) io.err(`warning: ${w}\n`);
     const float = asFloatModel(model);
+    const rounding = float32RoundingWarning(float);
+    if (rounding !== null) io.err(`warning: ${rounding}\n`);
     const classes = float.classes;
     const d = float.featureNames.length;
     const columns = await readCsvColumns(dataPath, { header, delimiter });
@@ -397,6 +400,31 @@ export function planColumns(
     );
   }
   return { labelCol, features, byName, unused: [] };
+}
+
+/**
+ * The data are read as float32 (the kernels' input), where a value keeps 24 bits: a feature far
+ * from zero compared with its spread (timestamps near 1.7e9 are 128 apart in float32, a spread of
+ * 29) loses the differences the model was trained on in float64. Named from the model's
+ * standardisation, when its float32 rounding reaches a hundredth of a feature's standard
+ * deviation; `null` when none does (or the model keeps no standardisation to tell).
+ */
+export function float32RoundingWarning(model: LogisticModel): string | null {
+  const p = model.preprocessing;
+  if (p.kind !== "standardize") return null;
+  let worst = -1, ratio = 0;
+  for (let j = 0; j < p.mean.length; j++) {
+    // Half a float32 step at the mean, in standard deviations.
+    const r = Math.abs(p.mean[j]) * 2 ** -24 / p.scale[j];
+    if (r > ratio) [worst, ratio] = [j, r];
+  }
+  if (ratio < 0.01) return null;
+  return `the data are read as float32, which rounds feature '${model.featureNames[worst]}' ` +
+    `(mean ${p.mean[worst].toPrecision(6)}, standard deviation ${
+      p.scale[worst].toPrecision(3)
+    }) by up to ${ratio.toPrecision(2)} standard deviations: the model was trained on float64 ` +
+    "values, so its predictions here can differ; centre or rescale such a column in the file, " +
+    "or score float64 data with the library's predict";
 }
 
 /**
