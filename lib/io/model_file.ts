@@ -68,7 +68,7 @@ import {
 } from "../quant/types.ts";
 import { RECIPE_KEYS, validateQuantizedModel } from "../quant/validate.ts";
 import { planSupport, readSupport, type SupportEncoding } from "./support.ts";
-import { readStrings, writeStrings } from "./strings.ts";
+import { maxTextBytes, readStrings, writeStrings } from "./strings.ts";
 
 /** The first eight bytes of every model file. */
 export const MODEL_FILE_MAGIC: Uint8Array = Uint8Array.of(
@@ -289,6 +289,19 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
         `Cannot ${action}: ${what}${
           names.length > 1 ? ` ${i}` : ""
         } holds a lone UTF-16 surrogate, which UTF-8 cannot store`,
+      );
+    }
+  }
+  // Nor more text than a list holds (the reader's guard against names that decode to gigabytes).
+  const encoder = new TextEncoder();
+  const lists = [["class labels", model.classes], ["feature names", model.featureNames]] as const;
+  for (const [what, names] of lists) {
+    let bytes = 0;
+    for (const n of names) bytes += encoder.encode(n).length;
+    if (bytes > maxTextBytes(names.length)) {
+      throw new RangeError(
+        `Cannot ${action}: the ${names.length} ${what} take ${bytes} bytes of UTF-8, more than ` +
+          `the ${maxTextBytes(names.length)} a model file holds`,
       );
     }
   }

@@ -231,6 +231,23 @@ Deno.test("forged files with a valid checksum but absurd lengths are refused bef
     "codebook",
     /a codebook of 64 x 65536 entries needs at least 8388609 bytes but only 5 remain/,
   );
+  // Feature names front-coded into a few bytes each: 40 kB that would decode to 1,000 names of
+  // 40 kB (40 MB of text) in a model that stores no weight at all. It was read as a valid model.
+  const shared: number[] = [0, ...varint(1000), 0, ...varint(40000), ...new Array(40000).fill(97)];
+  for (let i = 1; i < 1000; i++) shared.push(...varint(40000 + i - 1), 1, 98);
+  assertRefused(
+    build([
+      { id: SECTION.MODEL, payload: [0, 0, 2, ...varint(1000), 0] },
+      { id: SECTION.CLASSES, payload: [0, 2, 0, 1, 97, 0, 1, 98] },
+      { id: SECTION.FEATURES, payload: shared },
+      { id: SECTION.PREPROCESSING, payload: [0] },
+      { id: SECTION.SUPPORT, payload: [2, 0] },
+      { id: SECTION.WEIGHTS, payload: [0, 3] },
+      { id: SECTION.BIAS, payload: [2, 3, 0, 0, 0, 0, 0, 0, 0, 0] },
+    ]),
+    "front-coded names",
+    /section FEATURES: the 1000 feature names take more than the \d+ bytes of UTF-8/,
+  );
   // A non-minimal varint (0 written as 0x80 0x00).
   assertRefused(replace(SECTION.SUPPORT, [2, 0x80, 0x00]), "varint", /non-minimal/);
   // An unknown ancillary section is skipped.

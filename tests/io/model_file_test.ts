@@ -16,6 +16,7 @@ import {
 import { asFloatModel, elementGroup, tensorCodeRange, zeroCode } from "../../lib/io/quantized.ts";
 import type { QuantizedModel } from "../../lib/quant/types.ts";
 import { FLOAT_BYTES, type FloatDtype } from "../../lib/io/bytes.ts";
+import { maxTextBytes } from "../../lib/io/strings.ts";
 import { randomFloatModel, randomQuantizedModel } from "../_helpers/random_models.ts";
 
 const RUNS = { seed: 20250105, numRuns: 150 };
@@ -434,5 +435,23 @@ Deno.test("what the reader would refuse is refused when writing: recipe, surroga
       classes: Array.from({ length: k }, (_, i) => `c${i}`),
     },
     /65537 classes, more than the 65536 a model file holds/,
+  );
+});
+
+Deno.test("names beyond the text a model file holds are refused when writing", () => {
+  const base = randomFloatModel(4, { nFeatures: 2, link: "sigmoid", mask: "none" });
+  const named = (featureNames: string[]) => ({ ...base, featureNames });
+  // maxTextBytes(2) bytes of UTF-8 in two names are written and read back; one byte more is not.
+  const half = maxTextBytes(2) / 2;
+  const at = named(["a".repeat(half), "b".repeat(half)]);
+  assert.deepEqual(decodeModel(encodeModel(at)).featureNames, at.featureNames);
+  assert.throws(
+    () => encodeModel(named(["a".repeat(half), "é".repeat(half / 2) + "c"])),
+    (e: Error) =>
+      e instanceof RangeError &&
+      e.message ===
+        `Cannot encode model: the 2 feature names take ${
+          2 * half + 1
+        } bytes of UTF-8, more than the ${maxTextBytes(2)} a model file holds`,
   );
 });
