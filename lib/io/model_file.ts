@@ -30,7 +30,13 @@
  * @module
  */
 
-import { assertInRange, checkOptionKeys, exactKeys, type OptionKeys } from "../core/validate.ts";
+import {
+  assertInRange,
+  checkOptionKeys,
+  describe,
+  exactKeys,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { MODEL_VERSION, outputCount } from "../model/types.ts";
 import { modelFromJson } from "../model/serialize.ts";
 import { quantizedModelFromJson } from "../quant/serialize.ts";
@@ -514,6 +520,7 @@ function recipeBytes(recipe: QuantizationRecipe): Uint8Array {
  * @param options The name used in messages, and the cap on the number of weights.
  * @returns The stored model: a `LogisticModel`, or a {@linkcode QuantizedModel}
  *   (use `asFloatModel` for a float model to predict with).
+ * @throws {TypeError} If `bytes` is not a Uint8Array or `options.name` not a string.
  * @throws {SyntaxError} If the bytes are not a well-formed model file (wrong magic, truncated,
  *   checksum mismatch, malformed section), with a message "Cannot read model file '<name>': ...".
  * @throws {RangeError} If the file is of a newer format version, a length overruns the file, or
@@ -549,6 +556,9 @@ function parseModelFile(
     DECODE_OPTION_KEYS,
   );
   const name = options.name ?? "(bytes)";
+  if (typeof name !== "string") {
+    throw new TypeError(`Cannot read model file: name must be a string, got ${describe(name)}`);
+  }
   const prefix = `Cannot read model file '${name}'`;
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError(`${prefix}: expected a Uint8Array of bytes`);

@@ -455,3 +455,16 @@ Deno.test("names beyond the text a model file holds are refused when writing", (
         } bytes of UTF-8, more than the ${maxTextBytes(2)} a model file holds`,
   );
 });
+
+Deno.test("a name for messages that is not a string is refused by decodeModel", () => {
+  const bytes = encodeModel(randomFloatModel(6, { nFeatures: 2 }));
+  for (const [name, got] of [[5, "number 5"], [{}, "Object"], [["m.lrc"], "Array"]] as const) {
+    assert.throws(
+      () => decodeModel(bytes, { name: name as unknown as string }),
+      (e: Error) =>
+        e instanceof TypeError &&
+        e.message.startsWith(`Cannot read model file: name must be a string, got ${got}`),
+    );
+  }
+  assert.ok(decodeModel(bytes, { name: "m.lrc" }));
+});
