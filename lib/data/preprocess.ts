@@ -305,14 +305,9 @@ export function trainTestSplit<T extends FloatArray>(
   );
   assertMatrix(action, "x", x);
   assertLabels(action, y, x.rows);
-  const testFraction = options.testFraction ?? 0.25;
-  assertInRange(action, "testFraction", testFraction, Number.MIN_VALUE, 1 - Number.EPSILON);
+  const { testFraction, stratify } = splitSettings(action, options);
   const prng = createPrng(options.seed ?? 0);
   const groups = new Map<number, number[]>();
-  const stratify = options.stratify ?? true;
-  if (typeof stratify !== "boolean") {
-    throw new TypeError(`Cannot ${action}: stratify must be a boolean, got ${describe(stratify)}`);
-  }
   for (let i = 0; i < y.length; i++) {
     const key = stratify ? y[i] : 0;
     let g = groups.get(key);
@@ -344,6 +339,20 @@ export function trainTestSplit<T extends FloatArray>(
     trainIndex,
     testIndex,
   };
+}
+
+/** A split's test fraction and stratification, checked, with their defaults. */
+function splitSettings(
+  action: string,
+  options: Omit<SplitOptions, "seed">,
+): { testFraction: number; stratify: boolean } {
+  const testFraction = options.testFraction ?? 0.25;
+  assertInRange(action, "testFraction", testFraction, Number.MIN_VALUE, 1 - Number.EPSILON);
+  const stratify = options.stratify ?? true;
+  if (typeof stratify !== "boolean") {
+    throw new TypeError(`Cannot ${action}: stratify must be a boolean, got ${describe(stratify)}`);
+  }
+  return { testFraction, stratify };
 }
 
 /** How many of a group's `n` samples a split sends to the test part. */
@@ -382,12 +391,7 @@ export function trainingSize(
     { testFraction: true, stratify: true } satisfies OptionKeys<Omit<SplitOptions, "seed">>,
   );
   assertLabels(action, y, y?.length ?? 0);
-  const testFraction = options.testFraction ?? 0.25;
-  assertInRange(action, "testFraction", testFraction, Number.MIN_VALUE, 1 - Number.EPSILON);
-  const stratify = options.stratify ?? true;
-  if (typeof stratify !== "boolean") {
-    throw new TypeError(`Cannot ${action}: stratify must be a boolean, got ${describe(stratify)}`);
-  }
+  const { testFraction, stratify } = splitSettings(action, options);
   const sizes = new Map<number, number>();
   for (let i = 0; i < y.length; i++) {
     const key = stratify ? y[i] : 0;

@@ -16,7 +16,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, checkBackendOptions, describe } from "../core/validate.ts";
+import { assertFinite, assertInRange, checkBackendOptions, describe } from "../core/validate.ts";
 import type {
   CodeInput,
   DenseForm,
@@ -1213,13 +1213,7 @@ function preparePacked4In(
   const { k, rb, perOutput } = checkPacked4("prepare packed 4-bit scorer", form);
   const d = form.nFeatures;
   // The int8 tables scale by the largest entry: one infinity would make every score NaN.
-  for (let q = 0; q < form.codebook.length; q++) {
-    if (!Number.isFinite(form.codebook[q])) {
-      throw new RangeError(
-        `Cannot prepare packed 4-bit scorer: codebook[${q}] is ${form.codebook[q]}, not finite`,
-      );
-    }
-  }
+  assertFinite("prepare packed 4-bit scorer", "codebook", form.codebook);
   if (options.backend === "ts") {
     return tsScorer<QuantizedInput, Float32Array>(
       d,

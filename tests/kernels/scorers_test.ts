@@ -394,7 +394,7 @@ Deno.test("the 8-bit packed 4-bit scorer refuses a codebook entry that is not fi
         () => packed4Scores(form, q, { backend }),
         {
           name: "RangeError",
-          message: `Cannot prepare packed 4-bit scorer: codebook[0] is ${bad}, not finite`,
+          message: `Cannot prepare packed 4-bit scorer: codebook holds ${bad} at index 0`,
         },
       );
     }
