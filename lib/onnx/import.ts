@@ -926,6 +926,17 @@ function checkVectorShape(n: OnnxNode, dims: number[], fail: (r: string) => neve
   );
 }
 
+/** The types whose values a tensor lists in `int32_data` (FLOAT16 as its bits). */
+const INT32_DATA_TYPES: readonly number[] = [
+  ONNX_TYPE.UINT8,
+  ONNX_TYPE.INT8,
+  ONNX_TYPE.UINT16,
+  ONNX_TYPE.INT16,
+  ONNX_TYPE.INT32,
+  ONNX_TYPE.BOOL,
+  ONNX_TYPE.FLOAT16,
+];
+
 /** The values of a tensor as float64 numbers (or strings), with its shape. */
 function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
   const dims = (t.dims ?? []).map(Number);
@@ -998,7 +1009,7 @@ function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
     ? t.double_data
     : type === ONNX_TYPE.INT64
     ? t.int64_data
-    : [2, 3, 4, 5, 6, 9, 10].includes(type)
+    : INT32_DATA_TYPES.includes(type)
     ? t.int32_data
     : fail(`tensor '${t.name}' has unsupported type ${type}`);
   const list = field ?? [];
