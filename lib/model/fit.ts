@@ -269,7 +269,10 @@ export interface FitResult {
   readonly model: LogisticModel;
   /** One record per epoch (or L-BFGS iteration). */
   readonly history: readonly EpochRecord[];
-  /** Whether the optimiser met its tolerance (L-BFGS) or ran all its epochs (SGD, Adam). */
+  /**
+   * Whether the optimiser met its tolerance or could decrease the objective no further (L-BFGS;
+   * `stopReason` says which), or ran all its epochs (SGD, Adam).
+   */
   readonly converged: boolean;
   /** Why training stopped. */
   readonly stopReason: string;

@@ -77,8 +77,9 @@ export interface LbfgsResult {
   /** Objective evaluations done. */
   readonly evaluations: number;
   /**
-   * Whether a tolerance was met (rather than the iteration limit, a stop request, or a start where
-   * the objective or its gradient is not finite).
+   * Whether a tolerance was met or no step along the search direction decreased the objective
+   * ("no further decrease possible", the point is optimal to rounding), rather than the iteration
+   * limit, a stop request, or a start where the objective or its gradient is not finite.
    */
   readonly converged: boolean;
   /** Why the run stopped. */
