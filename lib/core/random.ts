@@ -11,8 +11,9 @@ export type Prng = () => number;
 /**
  * Creates a seeded generator (sfc32, state seeded through splitmix32).
  *
- * @param seed Any finite number: its integer part (all of it, up to 2^53) and 32 bits of its
- *   fraction are used, so distinct integer seeds give distinct streams.
+ * @param seed Any finite number: its integer part (all of it, up to 2^53), its sign and 32 bits of
+ *   its fraction are used, so distinct seeds give distinct streams (seeds whose fractions differ
+ *   only beyond 2^-32 share one).
  * @returns A generator of uniform numbers in `[0, 1)`.
  * @throws {TypeError} If `seed` is not a finite number.
  *
@@ -32,22 +33,19 @@ export function createPrng(seed: number): Prng {
     );
   }
   const whole = Math.trunc(seed);
-  let s = (whole ^ Math.trunc((seed % 1) * 2 ** 32)) >>> 0;
-  // The bits above the low 32 (zero for seeds in the int32 range, whose streams are unchanged):
-  // mixed in, so that seeds such as 0 and 2^32 give different streams.
-  const high = (whole - (whole | 0)) / 2 ** 32;
-  if (high !== 0) {
-    const h = Math.imul((high ^ (high >>> 16)) | 0, 0x45d9f3b);
-    s = (s ^ (h ^ (h >>> 16)) ^ 0x9e3779b9) >>> 0;
-  }
+  const fraction = seed % 1;
+  let s = whole >>> 0;
   const splitmix = (): number => {
     s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) >>> 0;
+    return fmix32(s);
   };
+  // The low 32 bits of the integer part fix `a` (splitmix is a bijection), the bits above them
+  // `c`, the fraction's sign `b` and 32 bits of its magnitude `d`: distinct seeds (to that
+  // precision) give distinct states. Integer seeds in the int32 range keep their streams.
   let a = splitmix(), b = splitmix(), c = splitmix(), d = splitmix();
+  b = (b ^ (fraction < 0 ? 0x9e3779b9 : 0)) >>> 0;
+  c = (c ^ fmix32((whole - (whole | 0)) / 2 ** 32)) >>> 0;
+  d = (d ^ fmix32(Math.trunc(Math.abs(fraction) * 2 ** 32))) >>> 0;
   const next: Prng = () => {
     const t = (((a + b) >>> 0) + d) >>> 0;
     d = (d + 1) >>> 0;
@@ -59,6 +57,14 @@ export function createPrng(seed: number): Prng {
   };
   for (let i = 0; i < 12; i++) next();
   return next;
+}
+
+/** murmur3's 32-bit finaliser: a bijection of 32-bit words that maps 0 to 0. */
+function fmix32(x: number): number {
+  let z = x >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
 }
 
 /**

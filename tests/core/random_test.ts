@@ -57,3 +57,18 @@ Deno.test("distinct integer seeds give distinct streams, beyond 32 bits too", ()
   });
   assert.equal(new Set(firsts).size, seeds.length, firsts.join("\n"));
 });
+
+Deno.test("seeds beyond 32 bits or with a fraction do not share another seed's stream", () => {
+  // Pairs the 32-bit state used to fold together: 2^32 and -1704271137 (the high word was mixed
+  // into the low one), 1.5 and -2147483647 (the fraction's bits XORed onto the integer's), 0.5
+  // and -0.5 (the sign was lost).
+  const pairs = [[2 ** 32, -1704271137], [1.5, -2147483647], [0.5, -0.5], [2.25, -2.25]];
+  for (const [x, y] of pairs) {
+    const p = createPrng(x), q = createPrng(y);
+    const first = [p(), p(), p()], second = [q(), q(), q()];
+    assert.notDeepEqual(first, second, `seeds ${x} and ${y}`);
+  }
+  // And -0 is 0.
+  const zero = createPrng(0), negativeZero = createPrng(-0);
+  assert.deepEqual([zero(), zero()], [negativeZero(), negativeZero()]);
+});
