@@ -384,8 +384,14 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
   try {
     validation = options.validation ? bind(options.validation.x, options.validation.y) : null;
     const result = fitBound(setup, options, preprocessing, train, validation);
-    const scale = preprocessing.kind === "none" ? scaleWarning(x) : null;
-    const extra = [...(scale ? [scale] : []), ...classBalanceWarnings(y, setup.classes)];
+    let big = 0;
+    if (preprocessing.kind === "none") {
+      for (let i = 0; i < x.data.length; i++) big = Math.max(big, Math.abs(x.data[i]));
+    }
+    const scale = scaleWarning(big);
+    const counts = new Float64Array(setup.classes.length);
+    for (let i = 0; i < y.length; i++) counts[y[i]]++;
+    const extra = [...(scale ? [scale] : []), ...classBalanceWarnings(counts, setup.classes)];
     return extra.length > 0 ? { ...result, warnings: [...extra, ...result.warnings] } : result;
   } finally {
     train.close();
@@ -393,14 +399,33 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
   }
 }
 
-/** A warning when raw (unstandardised) features are huge, or `null`. */
-function scaleWarning(x: Matrix): string | null {
-  let big = 0;
-  for (let i = 0; i < x.data.length; i++) big = Math.max(big, Math.abs(x.data[i]));
+/**
+ * A warning when raw (unstandardised) features are huge, or `null`.
+ *
+ * @param big The largest magnitude among the features.
+ * @returns The warning, or `null` up to 1e6.
+ */
+export function scaleWarning(big: number): string | null {
   if (big <= 1e6) return null;
   return `features reach ${big.toExponential(1)} in magnitude and are not standardised: the ` +
     "problem is badly conditioned and the optimiser may stop far from the optimum; " +
     "use preprocessing 'standardize'";
+}
+
+/**
+ * A warning when a stochastic optimiser's objective ended at more than twice epoch 1's (a
+ * divergence short of overflow; not any rise: fine-tuning starts at an optimum, where an epoch's
+ * noise can lift it a little), or `null`.
+ *
+ * @param history The epochs' records.
+ * @returns The warning, or `null`.
+ */
+export function objectiveRiseWarning(history: readonly EpochRecord[]): string | null {
+  const first = history[0], last = history.at(-1);
+  if (!first || !last || !(last.objective > 2 * first.objective)) return null;
+  return `the training objective rose from ${first.objective.toPrecision(4)} (epoch 1) to ` +
+    `${last.objective.toPrecision(4)} (epoch ${last.epoch}): lower the learning rate or ` +
+    "standardise the features";
 }
 
 function fitBound(
@@ -488,16 +513,8 @@ function fitBound(
   if (history.length === 0) {
     warnings.push(`training made no progress (${stopReason}): the model is the starting point`);
   }
-  // A divergence short of overflow: the objective ended at more than twice epoch 1's. (Not
-  // any rise: fine-tuning starts at an optimum, where an epoch's noise can lift it a little.)
-  const first = history[0], last = history.at(-1);
-  if (optimizer.kind !== "lbfgs" && first && last && last.objective > 2 * first.objective) {
-    warnings.push(
-      `the training objective rose from ${first.objective.toPrecision(4)} (epoch 1) to ` +
-        `${last.objective.toPrecision(4)} (epoch ${last.epoch}): lower the learning rate or ` +
-        "standardise the features",
-    );
-  }
+  const rise = optimizer.kind === "lbfgs" ? null : objectiveRiseWarning(history);
+  if (rise !== null) warnings.push(rise);
   if (penalty.kind === "none" || l2 + l1 === 0) {
     const last = evaluate(train);
     if (last.accuracy === 1) {
@@ -532,20 +549,29 @@ type Recorder = (epoch: number, loss: number, accuracy: number, total: number) =
 /** Share of the training samples below which a class gets a warning. */
 const RARE_CLASS_SHARE = 0.01;
 
-/** Warnings for classes without training samples or with very few of them. */
-function classBalanceWarnings(y: Int32Array, classes: readonly string[]): string[] {
-  const counts = new Float64Array(classes.length);
-  for (let i = 0; i < y.length; i++) counts[y[i]]++;
+/**
+ * Warnings for classes without training samples or with very few of them.
+ *
+ * @param counts Training samples per class.
+ * @param classes The class labels.
+ * @returns One warning per such class.
+ */
+export function classBalanceWarnings(
+  counts: ArrayLike<number>,
+  classes: readonly string[],
+): string[] {
+  let total = 0;
+  for (let c = 0; c < classes.length; c++) total += counts[c];
   const out: string[] = [];
   for (let c = 0; c < classes.length; c++) {
     if (counts[c] === 0) {
       out.push(
         `class '${classes[c]}' has no training samples: the model learns never to predict it`,
       );
-    } else if (counts[c] / y.length < RARE_CLASS_SHARE) {
+    } else if (counts[c] / total < RARE_CLASS_SHARE) {
       out.push(
-        `class '${classes[c]}' has only ${counts[c]} of ${y.length} training samples (${
-          (100 * counts[c] / y.length).toFixed(2)
+        `class '${classes[c]}' has only ${counts[c]} of ${total} training samples (${
+          (100 * counts[c] / total).toFixed(2)
         } %): its predictions and metrics rest on very little data`,
       );
     }

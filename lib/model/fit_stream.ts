@@ -21,10 +21,13 @@ import {
   checkPenalty,
   checkSeed,
   checkValidation,
+  classBalanceWarnings,
   type EpochRecord,
   type FitProgress,
   type FitResult,
+  objectiveRiseWarning,
   resolveLink,
+  scaleWarning,
   type SgdOptimizer,
 } from "./fit.ts";
 import { accumulateLoss } from "./loss.ts";
@@ -121,7 +124,10 @@ const FIT_STREAM_OPTION_KEYS: OptionKeys<FitStreamOptions> = {
  *
  * @param path The CSV file (numeric features, any label values).
  * @param options Label column, optimiser, penalty, preprocessing, block size, seed.
- * @returns The model and its per-epoch history, like `fit`.
+ * @returns The model and its per-epoch history, like `fit`, with `fit`'s warnings for a class
+ *   without or with very few training rows, raw features beyond 1e6 in magnitude when not
+ *   standardised, and an objective that ended above twice epoch 1's (not its check for separable
+ *   data, which would take another pass over the file).
  * @throws {TypeError} If the file cannot be read, or an option (or a field of `optimizer` or
  *   `penalty`) is unknown.
  * @throws {SyntaxError} If a cell is not a number (naming file, line and column).
@@ -238,6 +244,9 @@ export async function fitStream(
   const prng = createPrng(options.seed ?? 0);
   const order = new Int32Array(block);
   const history: EpochRecord[] = [];
+  // Read in epoch 1, for the warnings `fit` gives: samples per class, largest raw magnitude.
+  const counts = new Float64Array(nClasses);
+  let big = 0;
   const started = performance.now();
   let step = 0;
 
@@ -283,7 +292,14 @@ export async function fitStream(
               } was not in the first pass (the file changed?)`,
             );
           }
-          xs.set(batch.x.data.subarray(i * d, (i + 1) * d), filled * d);
+          const row = batch.x.data.subarray(i * d, (i + 1) * d);
+          if (epoch === 1) {
+            counts[c]++;
+            if (preprocessing.kind === "none") {
+              for (let j = 0; j < d; j++) big = Math.max(big, Math.abs(row[j]));
+            }
+          }
+          xs.set(row, filled * d);
           ys[filled] = c;
           if (++filled === block) train();
         }
@@ -318,7 +334,15 @@ export async function fitStream(
   } finally {
     engine.close();
   }
+  // -0 -> 0, so JSON (which has no -0) round-trips exactly.
   for (let i = 0; i < w.length; i++) w[i] += 0;
+  for (let c = 0; c < b.length; c++) b[c] += 0;
+  const scale = scaleWarning(big), rise = objectiveRiseWarning(history);
+  const warnings = [
+    ...(scale === null ? [] : [scale]),
+    ...classBalanceWarnings(counts, scan.classes),
+    ...(rise === null ? [] : [rise]),
+  ];
   const model: LogisticModel = {
     kind: "logistic-regression",
     version: MODEL_VERSION,
@@ -337,7 +361,7 @@ export async function fitStream(
     stopReason: `ran ${epochs} epoch${epochs === 1 ? "" : "s"} over ${scan.rows} row${
       scan.rows === 1 ? "" : "s"
     } streamed from ${file}`,
-    warnings: [],
+    warnings,
   };
 }
 

@@ -174,3 +174,55 @@ Deno.test("streaming standardises the float32 values it trains on: a column cons
     await Deno.remove(file);
   }
 });
+
+Deno.test("fitStream gives fit's warnings: a rare class, huge raw features, a rising objective", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    // 300 rows of class a, 300 of b, 2 of c (2 of 602: 0.33 %, below the 1 % warning share);
+    // feature big reaches 3e7 (counted directly: the largest value written).
+    const lines = ["small,big,y"];
+    for (let i = 0; i < 602; i++) {
+      const label = i < 2 ? "c" : i % 2 ? "a" : "b";
+      lines.push(`${(i % 7) / 7},${i === 5 ? 3e7 : (i % 11) * 10},${label}`);
+    }
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    const optimizer = { kind: "sgd", epochs: 2, learningRate: 1e-9 } as const;
+    const raw = await fitStream(file, { optimizer, preprocessing: "none" });
+    assert.ok(
+      raw.warnings.some((w) => /class 'c' has only 2 of 602 training samples/.test(w)),
+      raw.warnings.join("\n"),
+    );
+    assert.ok(raw.warnings.some((w) => /features reach 3\.0e\+7/.test(w)), raw.warnings.join("\n"));
+    // Standardised: no scale warning, the class one stays.
+    const standardised = await fitStream(file, { optimizer });
+    assert.ok(!standardised.warnings.some((w) => /features reach/.test(w)));
+    assert.ok(standardised.warnings.some((w) => /class 'c'/.test(w)));
+    // SGD with an L2 penalty multiplies the weights by (1 - learningRate * lambda) each step
+    // before the loss's pull: at 2.05 * 1 that is -1.05, a growth of 1.05^75 per epoch of 75
+    // batches, so the objective ends far above epoch 1's; at 1.9 it shrinks.
+    const balanced = await Deno.makeTempFile({ suffix: ".csv" });
+    const rows = ["u,v,y"];
+    for (let i = 0; i < 600; i++) rows.push(`${(i % 7) / 7},${(i % 5) / 5},${i % 2}`);
+    await Deno.writeTextFile(balanced, rows.join("\n") + "\n");
+    try {
+      const run = (learningRate: number) =>
+        fitStream(balanced, {
+          optimizer: { kind: "sgd", epochs: 3, learningRate, momentum: 0, batchSize: 8 },
+          penalty: { kind: "l2", lambda: 1 },
+        });
+      const rising = await run(2.05);
+      assert.ok(rising.history[2].objective > 1000 * rising.history[0].objective);
+      assert.ok(
+        rising.warnings.some((w) => /training objective rose/.test(w)),
+        rising.warnings.join(),
+      );
+      const stable = await run(1.9);
+      assert.ok(stable.history[2].objective < 2 * stable.history[0].objective);
+      assert.deepEqual(stable.warnings, []);
+    } finally {
+      await Deno.remove(balanced);
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});
