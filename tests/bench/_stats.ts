@@ -1,6 +1,7 @@
 /**
- * Small measurement helpers shared by the benchmarks: the median of repeated timings and the
- * peak resident memory of the current process.
+ * Small measurement helpers shared by the benchmarks: the median of repeated timings, whether
+ * an accuracy drop is within a budget in points, and the peak resident memory of the current
+ * process.
  *
  * @module
  */
@@ -15,6 +16,20 @@ export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Whether an accuracy drop is within a budget in percentage points. Accuracies are counts over a
+ * number of samples, and a drop of exactly the budget (20 of 10,000 images for 0.2 point) comes
+ * out a little above it in floating point ((0.8462 - 0.8442) * 100 = 0.20000000000000018), so the
+ * comparison allows 1e-9 point.
+ *
+ * @param drop The reference accuracy less the candidate's, as a fraction.
+ * @param points The budget, in percentage points.
+ * @returns Whether `drop` is at most `points` points.
+ */
+export function withinPoints(drop: number, points: number): boolean {
+  return drop * 100 <= points + 1e-9;
 }
 
 /**

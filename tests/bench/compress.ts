@@ -50,7 +50,7 @@ import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
 import { pairedAccuracyDifference, type PairedDifference } from "../../lib/metrics/paired.ts";
 import { createPrng, permutation } from "../../lib/core/random.ts";
-import { median } from "./_stats.ts";
+import { median, withinPoints } from "./_stats.ts";
 import { predict, predictLabels, predictProba } from "../../lib/model/predict.ts";
 import { exportOnnx } from "../../lib/onnx/export.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
@@ -681,7 +681,7 @@ for (const g of goals) {
   const s = searches.find((x) => x.points === g.budget)!;
   const last = s.result.stages.at(-1)!;
   const drop = (denseTest - last.test!.accuracy) * 100;
-  const met = last.ratio >= g.ratio && drop <= g.budget + 1e-9;
+  const met = last.ratio >= g.ratio && withinPoints(denseTest - last.test!.accuracy, g.budget);
   const paired = pairedDifference(s.result.model);
   const sign = drop >= 0 ? "-" : "+";
   out(
@@ -694,7 +694,7 @@ for (const g of goals) {
   // For information: the smallest sweep model meeting the goal on the TEST set (selected on
   // test, so optimistic; not a claim).
   const onTest = sweep.rows
-    .filter((r) => r.ratio >= g.ratio && (denseTest - r.test!.accuracy) * 100 <= g.budget)
+    .filter((r) => r.ratio >= g.ratio && withinPoints(denseTest - r.test!.accuracy, g.budget))
     .sort((a, b) => a.bytes - b.bytes)[0];
   out(
     `    (for information, selected on the test set: ${

@@ -1,0 +1,21 @@
+/**
+ * The benchmarks' measurement helpers, against integer counts: accuracies are counts of images
+ * over the test set's size, so a budget in points is a number of images.
+ */
+import assert from "node:assert/strict";
+import { withinPoints } from "./_stats.ts";
+
+Deno.test("a drop of exactly the budget in images is within it, one image more is not", () => {
+  const n = 10_000;
+  for (const points of [0.2, 1.0]) {
+    const images = Math.round((points / 100) * n); // 20 or 100 of 10,000
+    for (let dense = 8000; dense <= 9000; dense++) {
+      const at = dense - images;
+      assert.ok(withinPoints(dense / n - at / n, points), `${dense} - ${at} on ${n}, ${points}`);
+      assert.ok(!withinPoints(dense / n - (at - 1) / n, points), `${dense} - ${at - 1} on ${n}`);
+      assert.ok(withinPoints(dense / n - (at + 1) / n, points));
+    }
+  }
+  // A gain is within any budget.
+  assert.ok(withinPoints(-0.01, 0));
+});
