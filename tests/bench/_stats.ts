@@ -1,7 +1,7 @@
 /**
- * Small measurement helpers shared by the benchmarks: the median of repeated timings, whether
- * an accuracy drop is within a budget in points, and the peak resident memory of the current
- * process.
+ * Small measurement helpers shared by the benchmarks: the median of repeated timings, the lowest
+ * of values some of which may be missing, whether an accuracy drop is within a budget in points,
+ * and the peak resident memory of the current process.
  *
  * @module
  */
@@ -16,6 +16,18 @@ export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * The smallest of the values that are known.
+ *
+ * @param values Numbers, or `null` where there is none.
+ * @returns The smallest number; `null` when every value is `null` (or there are none).
+ */
+export function lowestKnown(values: readonly (number | null)[]): number | null {
+  let lowest: number | null = null;
+  for (const v of values) if (v !== null && (lowest === null || v < lowest)) lowest = v;
+  return lowest;
 }
 
 /**

@@ -3,7 +3,7 @@
  * over the test set's size, so a budget in points is a number of images.
  */
 import assert from "node:assert/strict";
-import { withinPoints } from "./_stats.ts";
+import { lowestKnown, withinPoints } from "./_stats.ts";
 
 Deno.test("a drop of exactly the budget in images is within it, one image more is not", () => {
   const n = 10_000;
@@ -18,4 +18,13 @@ Deno.test("a drop of exactly the budget in images is within it, one image more i
   }
   // A gain is within any budget.
   assert.ok(withinPoints(-0.01, 0));
+});
+
+Deno.test("the lowest known value ignores missing ones and is missing when all are", () => {
+  // bench:train's "lowest after" when every run reached the target at its last iteration.
+  assert.equal(lowestKnown([null, null, null]), null);
+  assert.equal(lowestKnown([]), null);
+  assert.equal(lowestKnown([null, 0.8449, null, 0.8451]), 0.8449);
+  assert.equal(lowestKnown([0.9, 0.85, 0.95]), 0.85);
+  assert.equal(lowestKnown([1.5, null]), 1.5);
 });

@@ -30,7 +30,7 @@ import { hasFashionMnist, loadFashionMnist } from "../../lib/data/fashion_mnist.
 import { formatTable, percent } from "../../lib/cli/format.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
 import { benchArgs } from "./_args.ts";
-import { median, peakRssBytes } from "./_stats.ts";
+import { lowestKnown, median, peakRssBytes } from "./_stats.ts";
 
 const PYTHON = "/usr/bin/python3";
 const LAMBDA = 1 / 6000; // C = 0.1 on 60,000 samples
@@ -222,7 +222,10 @@ async function main(): Promise<void> {
       msToTarget: secondsToTarget === null ? null : secondsToTarget * 1000,
       msToTargetAll: toTarget.map((t) => (t === null ? null : t * 1000)),
       iterationToTarget: reachedAll ? median(rs.map((r) => r.iterationToTarget!)) : null,
-      lowestAfterTarget: reachedAll ? Math.min(...rs.map((r) => r.lowestAfterTarget ?? 1)) : null,
+      // Null when every run reached the target at its last iteration: none came after it.
+      lowestAfterTarget: reachedAll
+        ? lowestKnown(rs.map((r) => r.lowestAfterTarget ?? null))
+        : null,
       targetToSklearn: sk && secondsToTarget !== null ? secondsToTarget / skMedian : null,
       loadAverage: load,
       loadAverageEnd: loadEnd,
