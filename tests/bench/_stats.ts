@@ -31,6 +31,18 @@ export function lowestKnown(values: readonly (number | null)[]): number | null {
 }
 
 /**
+ * A fraction as a percentage for labels, to two decimals without trailing zeros: 0.9 -> 90,
+ * 0.955 -> 95.5, 0.995 -> 99.5 (rounding to whole percents made 0.995 read "100" and 0.955 and
+ * 0.96 both "96").
+ *
+ * @param fraction The fraction.
+ * @returns The percentage.
+ */
+export function percentLabel(fraction: number): number {
+  return Number((fraction * 100).toFixed(2));
+}
+
+/**
  * Whether an accuracy drop is within a budget in percentage points. Accuracies are counts over a
  * number of samples, and a drop of exactly the budget (20 of 10,000 images for 0.2 point) comes
  * out a little above it in floating point ((0.8462 - 0.8442) * 100 = 0.20000000000000018), so the

@@ -42,7 +42,7 @@ import { sparsePredict, toSparseModel } from "../../lib/prune/sparse.ts";
 import { pruneWithStrategy } from "../../lib/prune/strategy.ts";
 import { benchArgs } from "./_args.ts";
 import { REFERENCE_SETTINGS, referenceModel, validationSplit } from "./_reference.ts";
-import { median, withinPoints } from "./_stats.ts";
+import { median, percentLabel, withinPoints } from "./_stats.ts";
 
 const ALL_SECTIONS = [
   "table",
@@ -230,7 +230,7 @@ if (SECTIONS.has("table")) {
       }
     }
   }
-  const header = ["strategy", "scope", ...SPARSITIES.map((s) => `${Math.round(s * 100)} %`)];
+  const header = ["strategy", "scope", ...SPARSITIES.map((s) => `${percentLabel(s)} %`)];
   const table = (mode: string) =>
     formatTable(
       header,
@@ -288,7 +288,7 @@ if (SECTIONS.has("recipes")) {
     }).model;
     const a2 = accuracy(polished);
     const s2 = seconds(t0);
-    const roundsText = rounds.map((r) => Math.round(r * 100)).join("/");
+    const roundsText = rounds.map(percentLabel).join("/");
     record(
       `iterative magnitude (${roundsText} %, 3 SGD epochs each) + L-BFGS polish (${ITERATIONS} it.)`,
       a2,

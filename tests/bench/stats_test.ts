@@ -3,7 +3,7 @@
  * over the test set's size, so a budget in points is a number of images.
  */
 import assert from "node:assert/strict";
-import { lowestKnown, withinPoints } from "./_stats.ts";
+import { lowestKnown, percentLabel, withinPoints } from "./_stats.ts";
 
 Deno.test("a drop of exactly the budget in images is within it, one image more is not", () => {
   const n = 10_000;
@@ -27,4 +27,24 @@ Deno.test("the lowest known value ignores missing ones and is missing when all a
   assert.equal(lowestKnown([null, 0.8449, null, 0.8451]), 0.8449);
   assert.equal(lowestKnown([0.9, 0.85, 0.95]), 0.85);
   assert.equal(lowestKnown([1.5, null]), 1.5);
+});
+
+Deno.test("sparsity labels keep two decimals: distinct sparsities get distinct labels", () => {
+  // The default sparsities and the 0.5-point steps a user may ask for, against their percentage
+  // written by hand.
+  const cases: [number, number][] = [
+    [0.5, 50],
+    [0.7, 70],
+    [0.8, 80],
+    [0.9, 90],
+    [0.95, 95],
+    [0.98, 98],
+    [0.955, 95.5],
+    [0.96, 96],
+    [0.995, 99.5],
+    [0.9975, 99.75],
+    [1, 100],
+    [0, 0],
+  ];
+  for (const [fraction, percent] of cases) assert.equal(percentLabel(fraction), percent);
 });
