@@ -462,14 +462,21 @@ out(
     `the searches above) from the sweep's models, measured on the other:`,
 );
 out(formatTable(
-  ["budget", "margin", "held", "mean other-half vs dense", "median file bytes", "median ratio"],
+  [
+    "budget",
+    "margin",
+    "held",
+    "mean other-half vs dense",
+    "median file bytes",
+    "ratio at median file",
+  ],
   holdout.map((h) => [
     `${(h.maxDrop * 100).toFixed(1)} point`,
     `${h.k} s.e.`,
     percent(h.held),
     points_(h.meanOther),
     h.medianBytes.toLocaleString("en-US"),
-    `${h.medianRatio.toFixed(1)} x`,
+    `${h.ratioAtMedianBytes.toFixed(1)} x`,
   ]),
 ));
 for (const h of holdout) row({ section: "margin-holdout", splits: SPLITS, ...h });
@@ -848,7 +855,7 @@ function marginHoldout(splits: number) {
     held: r.other.filter((d) => d >= -r.maxDrop - 1e-12).length / splits,
     meanOther: r.other.reduce((a, b) => a + b, 0) / splits,
     medianBytes: median(r.files),
-    medianRatio: session.denseFloat32Bytes / median(r.files),
+    ratioAtMedianBytes: session.denseFloat32Bytes / median(r.files),
   }));
 }
 
