@@ -121,7 +121,8 @@ const ENTRY_KEYS: OptionKeys<QuantizationSweepEntry> = {
  * @param options Entries, bit widths, QAT options, progress.
  * @returns One row per entry and bit width, entries in order, bit widths within each.
  * @throws {TypeError} If the model or the data are malformed or do not match, `entries` or a
- *   `bits` is not an array, an entry is not an object, or a method has an unknown option.
+ *   `bits` is not an array, an entry or its method is not an object, or a method has an unknown
+ *   option.
  * @throws {RangeError} If a `qat` entry has no training data, a method or bit width is out of
  *   range (see `resolveMethod`), or a k-means bit width asks for more levels than a group has
  *   distinct weights (all checked before any row is computed).
@@ -171,6 +172,15 @@ export function quantizationSweep(
       throw new TypeError(`Cannot ${action}: every entry needs a name`);
     }
     checkBitWidths(action, `bits of entry '${entry.name}'`, entry.bits);
+    // Spread into { ...method, bits }, a string gave its characters and null nothing: both
+    // were refused as "unknown method 'undefined'".
+    if (typeof entry.method !== "object" || entry.method === null || Array.isArray(entry.method)) {
+      throw new TypeError(
+        `Cannot ${action}: the method of entry '${entry.name}' must be an object, got ${
+          describe(entry.method)
+        }`,
+      );
+    }
     const training = entry.training ?? "ptq";
     if (training !== "ptq" && training !== "qat") {
       throw new RangeError(`Cannot ${action}: training must be ptq or qat, got '${training}'`);

@@ -167,6 +167,14 @@ Deno.test("entries and bit widths that are not arrays, and entries that are not 
       { entries: [null as unknown as QuantizationSweepEntry] },
       "an entry must be an object, got null",
     ],
+    // A method that is not an object was spread into { ...method, bits } and refused as
+    // "unknown method 'undefined'" (a RangeError), whatever it was.
+    ...[["uniform", 'string "uniform"'], [null, "null"], [undefined, "undefined"]].map((
+      [method, got],
+    ): [QuantizationSweepOptions, string] => [
+      { entries: [{ name: "u", method } as unknown as QuantizationSweepEntry] },
+      `the method of entry 'u' must be an object, got ${got}`,
+    ]),
   ];
   for (const [options, message] of cases) {
     assert.throws(() => quantizationSweep(model, { test }, options), {
