@@ -149,30 +149,42 @@ export function macroF1(
  *
  * @param confusion `confusion[t][p]`: samples of true class `t` predicted as `p`, square.
  * @returns Macro-averaged F1 in [0, 1].
- * @throws {TypeError} If it is not a square array of rows.
+ * @throws {TypeError} If it is not a square array of rows of numbers.
  * @throws {RangeError} If an entry is negative, NaN or infinite.
  */
 export function macroF1FromConfusion(confusion: readonly (readonly number[])[]): number {
   const action = "compute macro F1";
-  if (!Array.isArray(confusion) || confusion.some((r) => !Array.isArray(r))) {
+  // Index loops, not some/forEach: those skip the holes of a sparse array, which then read as
+  // undefined (a missing row crashed, a missing entry made the score NaN).
+  if (!Array.isArray(confusion)) {
     throw new TypeError(`Cannot ${action}: confusion must be an array of rows`);
   }
   const k = confusion.length;
-  confusion.forEach((row, t) => {
+  for (let t = 0; t < k; t++) {
+    const row = confusion[t];
+    if (!Array.isArray(row)) {
+      throw new TypeError(`Cannot ${action}: confusion must be an array of rows`);
+    }
     if (row.length !== k) {
       throw new TypeError(
         `Cannot ${action}: the confusion matrix must be square; row ${t} has ${row.length} ` +
           `entries for ${k} classes`,
       );
     }
-    row.forEach((v: number, p: number) => {
+    for (let p = 0; p < k; p++) {
+      const v = row[p];
+      if (typeof v !== "number") {
+        throw new TypeError(
+          `Cannot ${action}: confusion[${t}][${p}] is ${describe(v)}, not a number`,
+        );
+      }
       if (!(v >= 0) || !Number.isFinite(v)) {
         throw new RangeError(
           `Cannot ${action}: confusion[${t}][${p}] is ${v}, not a count (finite and >= 0)`,
         );
       }
-    });
-  });
+    }
+  }
   let sum = 0, classes = 0;
   for (let c = 0; c < k; c++) {
     let predicted = 0, actual = 0;

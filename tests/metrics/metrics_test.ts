@@ -148,6 +148,26 @@ Deno.test("macroF1FromConfusion refuses a ragged or negative confusion matrix", 
   assert.throws(() => macroF1FromConfusion([[NaN, 1], [0, 1]]), /is NaN, not a count/);
 });
 
+Deno.test("macroF1FromConfusion refuses holes and entries that are not numbers", () => {
+  // A hole in a row made the score NaN, a missing row crashed with "Cannot read properties of
+  // undefined (reading '0')", and the string "1" was refused as the RangeError "is 1, not a count".
+  const hole = [[1, 0], [0, 1]];
+  delete hole[1][0];
+  const missing = [[1, 0], [0, 1]];
+  delete missing[0];
+  const cases: [number[][], RegExp][] = [
+    [hole, /^TypeError: Cannot compute macro F1: confusion\[1\]\[0\] is undefined, not a number$/],
+    [missing, /^TypeError: Cannot compute macro F1: confusion must be an array of rows$/],
+    [
+      [["1" as unknown as number]],
+      /^TypeError: Cannot compute macro F1: confusion\[0\]\[0\] is string "1", not a number$/,
+    ],
+  ];
+  for (const [confusion, message] of cases) {
+    assert.throws(() => macroF1FromConfusion(confusion), message);
+  }
+});
+
 Deno.test("label errors name the argument at fault and the function called", () => {
   // They said "data has 3 rows but labels have 2 entries" (there is no data argument), and
   // macroF1 reported itself as the confusion matrix.
