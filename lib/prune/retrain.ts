@@ -56,7 +56,10 @@ const {
   preprocessing: _preprocessing,
   ...FINE_TUNE_FIT_KEYS
 }: OptionKeys<FitOptions> = FIT_OPTION_KEYS;
-const FINE_TUNE_OPTION_KEYS = exactKeys<FineTuneOptions>()(FINE_TUNE_FIT_KEYS);
+/** The keys of {@linkcode FineTuneOptions}. */
+export const FINE_TUNE_OPTION_KEYS: OptionKeys<FineTuneOptions> = exactKeys<FineTuneOptions>()(
+  FINE_TUNE_FIT_KEYS,
+);
 
 /**
  * Retrains only the surviving weights of a pruned model (masked updates: removed weights stay

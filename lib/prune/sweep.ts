@@ -14,7 +14,7 @@ import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { maskSparsity } from "./mask.ts";
 import { pruneModel, softThresholdModel } from "./prune_model.ts";
-import { fineTune, type FineTuneOptions } from "./retrain.ts";
+import { FINE_TUNE_OPTION_KEYS, fineTune, type FineTuneOptions } from "./retrain.ts";
 import { checkSamples, type Samples } from "./scores.ts";
 import { defaultScope, PRUNE_STRATEGIES, type PruneStrategy, strategyScores } from "./strategy.ts";
 
@@ -106,8 +106,9 @@ const PRUNE_SWEEP_OPTION_KEYS: OptionKeys<PruneSweepOptions> = {
  *   fine-tuning; `test`: raw held-out data the accuracy is measured on.
  * @returns One row per strategy and sparsity (strategies in the given order, sparsities within
  *   each), followed by its fine-tuned row when fine-tuning is on.
- * @throws {TypeError} If the model or the data are malformed or do not match, or `strategies` or
- *   `sparsities` is not an array.
+ * @throws {TypeError} If the model or the data are malformed or do not match, `strategies` or
+ *   `sparsities` is not an array, or `fineTune` is neither `false` nor an object of
+ *   `fineTune`'s options.
  * @throws {RangeError} If a strategy is unknown, a sparsity is outside [0, 1] or below the
  *   model's own mask, or an option is out of range.
  *
@@ -177,6 +178,8 @@ export function pruneSweep(
     );
   }
   const tune = options.fineTune ?? false;
+  // fineTune checked them only when the first pruned row was done (true, or a misplaced key).
+  if (tune !== false) checkOptionKeys(action, tune, FINE_TUNE_OPTION_KEYS, "fineTune");
   const total = strategies.length * sparsities.length * (tune ? 2 : 1);
   const measure = (m: LogisticModel) => accuracy(data.test.y, predict(m, data.test.x));
   const rows: PruneSweepRow[] = [];

@@ -6,7 +6,7 @@ import { fit } from "../../lib/model/fit.ts";
 import { predict } from "../../lib/model/predict.ts";
 import { fineTune } from "../../lib/prune/retrain.ts";
 import { PRUNE_STRATEGIES, pruneWithStrategy } from "../../lib/prune/strategy.ts";
-import { pruneSweep, type PruneSweepRow } from "../../lib/prune/sweep.ts";
+import { pruneSweep, type PruneSweepOptions, type PruneSweepRow } from "../../lib/prune/sweep.ts";
 
 const digits = await loadEmbedded("digits");
 const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.25, seed: 2 });
@@ -161,4 +161,26 @@ Deno.test("bad strategies, sparsities, scopes and data are refused", () => {
   );
   // deno-lint-ignore no-explicit-any
   assert.throws(() => pruneSweep(dense, null as any), /^TypeError: Cannot run pruning sweep: /);
+});
+
+Deno.test("fine-tuning options that are not an object or have an unknown key are refused before any row", () => {
+  // fineTune refused them only when the first pruned row was done and reported.
+  const cases: [unknown, string][] = [
+    [true, "fineTune must be an object, got boolean true"],
+    [{ epochs: 3 }, "unknown option 'epochs' in fineTune"],
+  ];
+  for (const [fineTune, message] of cases) {
+    let done = 0;
+    assert.throws(
+      () =>
+        pruneSweep(dense, { train, test }, {
+          strategies: ["magnitude"],
+          sparsities: [0.5],
+          fineTune: fineTune as PruneSweepOptions["fineTune"],
+          onProgress: () => done++,
+        }),
+      { name: "TypeError", message: new RegExp(`^Cannot run pruning sweep: ${message}`) },
+    );
+    assert.equal(done, 0);
+  }
 });
