@@ -223,7 +223,7 @@ export function rocAuc(yTrue: ArrayLike<number>, scores: ArrayLike<number>): num
       `Cannot compute ROC AUC: scores must be an array of numbers, got ${describe(scores)}`,
     );
   }
-  assertLabels("compute ROC AUC", yTrue, scores.length, 2);
+  assertLabels("compute ROC AUC", yTrue, scores.length, 2, { name: "yTrue", against: "scores" });
   const n = yTrue.length;
   for (let i = 0; i < n; i++) {
     if (typeof scores[i] !== "number") {

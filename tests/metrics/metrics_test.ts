@@ -192,6 +192,15 @@ Deno.test("label errors name the argument at fault and the function called", () 
       () => pairedAccuracyDifference([0, 1], { baseline: [0, 1], candidate: [0, 1, 1] }),
       /^Cannot compare accuracies: predictions\.candidate has 3 entries, yTrue has 2$/,
     ],
+    // rocAuc said "data has 2 rows but labels have 3 entries" and "label at row 1".
+    [
+      () => rocAuc([0, 1, 1], [0.1, 0.2]),
+      /^Cannot compute ROC AUC: yTrue has 3 entries, scores has 2$/,
+    ],
+    [
+      () => rocAuc([0, 2], [0.1, 0.2]),
+      /^Cannot compute ROC AUC: yTrue\[1\] is 2, expected in 0\.\.1$/,
+    ],
   ];
   for (const [call, message] of cases) assert.throws(call, { message });
 });
