@@ -75,7 +75,7 @@ const ROW_SUM_TOLERANCE = 1e-5;
 export function logLoss(yTrue: ArrayLike<number>, proba: Matrix): number {
   const action = "compute log loss";
   assertMatrix(action, "proba", proba);
-  assertLabels(action, yTrue, proba.rows, proba.cols);
+  assertLabels(action, yTrue, proba.rows, proba.cols, { name: "yTrue", against: "proba" });
   if (proba.rows === 0) throw new RangeError("Cannot compute log loss: there are no samples");
   const k = proba.cols, p = proba.data;
   let s = 0;

@@ -201,6 +201,15 @@ Deno.test("label errors name the argument at fault and the function called", () 
       () => rocAuc([0, 2], [0.1, 0.2]),
       /^Cannot compute ROC AUC: yTrue\[1\] is 2, expected in 0\.\.1$/,
     ],
+    // logLoss said the same of its proba rows.
+    [
+      () => logLoss([0, 1, 1], fromRows([[0.5, 0.5], [0.5, 0.5]])),
+      /^Cannot compute log loss: yTrue has 3 entries, proba has 2$/,
+    ],
+    [
+      () => logLoss([0, 2], fromRows([[0.5, 0.5], [0.5, 0.5]])),
+      /^Cannot compute log loss: yTrue\[1\] is 2, expected in 0\.\.1$/,
+    ],
   ];
   for (const [call, message] of cases) assert.throws(call, { message });
 });
