@@ -342,12 +342,23 @@ function checkTraining(action: string, data: unknown, options: QatOptions): void
     throw new TypeError(`Cannot ${action}: data must be an object { x, y }, got ${describe(data)}`);
   }
   checkOptionKeys(action, options, QAT_OPTION_KEYS);
-  const kind = (options.optimizer as { kind?: unknown } | undefined)?.kind;
-  if (options.optimizer !== undefined && kind !== "sgd" && kind !== "adam") {
-    // The forward pass quantizes the weights of every mini-batch step (fit's weightTransform).
+  checkQatOptimizer(action, options.optimizer);
+}
+
+/**
+ * Checks the optimiser of quantization-aware training: absent, or sgd or adam (the forward pass
+ * quantizes the weights of every mini-batch step, through fit's `weightTransform`).
+ *
+ * @param action What the caller was doing, for messages.
+ * @param optimizer The optimiser option.
+ * @throws {RangeError} If it is another optimiser or not one.
+ */
+export function checkQatOptimizer(action: string, optimizer: unknown): void {
+  const kind = (optimizer as { kind?: unknown } | undefined)?.kind;
+  if (optimizer !== undefined && kind !== "sgd" && kind !== "adam") {
     throw new RangeError(
       `Cannot ${action}: optimizer must be sgd or adam (mini-batch steps), got ${
-        typeof kind === "string" ? `'${kind}'` : describe(options.optimizer)
+        typeof kind === "string" ? `'${kind}'` : describe(optimizer)
       }`,
     );
   }

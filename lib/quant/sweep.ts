@@ -18,7 +18,12 @@ import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { dequantizeModel, quantizedSize, quantizeModel } from "./model.ts";
-import { QAT_OPTION_KEYS, type QatOptions, quantizationAwareTraining } from "./qat.ts";
+import {
+  checkQatOptimizer,
+  QAT_OPTION_KEYS,
+  type QatOptions,
+  quantizationAwareTraining,
+} from "./qat.ts";
 import { fewestDistinct, type QuantizationMethod, resolveMethod } from "./quantize.ts";
 import type { Granularity, QuantizedModel } from "./types.ts";
 import type { Samples } from "../prune/scores.ts";
@@ -155,6 +160,8 @@ export function quantizationSweep(
   if (data.train !== undefined) checkData(action, model, "train", data.train);
   checkOptionKeys(action, options, SWEEP_OPTION_KEYS);
   checkOptionKeys(action, options.qat, SWEEP_QAT_OPTION_KEYS, "qat");
+  // Before any entry is measured, not at the first qat entry.
+  checkQatOptimizer(action, options.qat?.optimizer);
   const entries = options.entries ?? DEFAULT_ENTRIES;
   if (!Array.isArray(entries)) {
     throw new TypeError(`Cannot ${action}: entries must be an array, got ${describe(entries)}`);

@@ -119,6 +119,20 @@ Deno.test("missing training data, bad bit widths and bad data are refused before
       }),
     /^RangeError: Cannot run quantization sweep: bits must be an integer in \[1, 8\], got 9$/,
   );
+  // An optimiser QAT cannot use: two PTQ rows were measured before the qat entry refused it.
+  assert.throws(
+    () =>
+      quantizationSweep(model, { train, test }, {
+        entries: [
+          { name: "ptq", method: { kind: "uniform" } },
+          { name: "qat", method: { kind: "uniform" }, training: "qat" },
+        ],
+        bits: [8, 4],
+        qat: { optimizer: { kind: "lbfgs" } as never },
+        onProgress: () => measured++,
+      }),
+    /^RangeError: Cannot run quantization sweep: optimizer must be sgd or adam \(mini-batch steps\), got 'lbfgs'$/,
+  );
   assert.equal(measured, 0);
   // k-means at 8 bits needs 256 distinct weights; a 1 x 30 model has 30. The default sweep
   // used to compute 18 rows before it failed on the k-means line.
