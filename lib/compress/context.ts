@@ -723,6 +723,18 @@ function checkData(data: LabelledData, name: string, cols: number | null): void 
   if (data.x.rows === 0) throw new RangeError(`Cannot ${ACTION}: ${name} has no samples`);
   // Checked here, at the caller's rows, rather than after the split and the training.
   assertFinite(ACTION, `${name}.x`, data.x.data, data.x.cols);
+  // Names are compared with a given model's and counted before any training reads them.
+  for (const field of ["classes", "featureNames"] as const) {
+    const names: unknown = (data as CompressionData)[field];
+    if (
+      names !== undefined &&
+      (!Array.isArray(names) || names.some((v) => typeof v !== "string"))
+    ) {
+      throw new TypeError(
+        `Cannot ${ACTION}: ${name}.${field} must be an array of strings, got ${describe(names)}`,
+      );
+    }
+  }
   const classes = (data as CompressionData).classes;
   if (classes !== undefined && new Set(classes).size !== classes.length) {
     throw new RangeError(`Cannot ${ACTION}: ${name}.classes repeat a label`);

@@ -374,6 +374,40 @@ Deno.test("settings and data the pipeline cannot use are refused before the dens
   }
 });
 
+Deno.test("class and feature names that are not arrays of strings are refused with a TypeError", () => {
+  // Each crashed with a bare JavaScript error ("Cannot read properties of null", "theirs.some is
+  // not a function", "number 5 is not iterable"), or, without a model, read null as no names.
+  const { model } = fit(cancer.train.x, cancer.train.y, {
+    classes: cancer.train.classes,
+    featureNames: cancer.train.featureNames,
+    optimizer: { kind: "lbfgs", maxIterations: 20 },
+  });
+  const d = cancer.train.x.cols;
+  const cases: [unknown, Record<string, unknown>, string][] = [
+    [{ ...cancer.train, classes: null }, {}, "data.classes"],
+    [{ ...cancer.train, featureNames: null }, {}, "data.featureNames"],
+    [{ ...cancer.train, classes: null }, { model }, "data.classes"],
+    [{ ...cancer.train, featureNames: null }, { model }, "data.featureNames"],
+    // As long as the model's lists, so only the element-wise comparison could tell.
+    [{ ...cancer.train, classes: "01" }, { model }, "data.classes"],
+    [{ ...cancer.train, featureNames: "x".repeat(d) }, { model }, "data.featureNames"],
+    [{ ...cancer.train, classes: [0, 1] }, {}, "data.classes"],
+    [cancer.train, { validation: { ...cancer.test, classes: 5 } }, "validation.classes"],
+  ];
+  for (const [data, options, field] of cases) {
+    assert.throws(
+      () => compressModel(data as never, { quantize: false, prune: false, ...options }),
+      (e: Error) =>
+        e instanceof TypeError &&
+        e.message.startsWith(`Cannot compress model: ${field} must be an array of strings, got `),
+      `${field} ${JSON.stringify(options).slice(0, 40)}`,
+    );
+  }
+  // Arrays of strings are still taken.
+  const r = compressModel(cancer.train, { model, prune: false, quantize: false });
+  assert.deepEqual(r.model.classes, cancer.train.classes);
+});
+
 Deno.test("compress reports one progress step per stage, ending at the planned total", () => {
   const s = createCompressionSession(digits.train, FAST);
   for (
