@@ -549,6 +549,15 @@ export function shapeToCome(
 ): StepShape | null {
   const cols = data?.x?.cols;
   if (typeof cols !== "number" || (model !== undefined && !model?.weights)) return null;
+  // Without a model the outputs are counted from the labels or the class names: labels that
+  // are not a list, or names that are not an array, would count to nonsense (or throw).
+  if (
+    model === undefined &&
+    (!(Array.isArray(data.y) || ArrayBuffer.isView(data.y)) ||
+      (data.classes !== undefined && !Array.isArray(data.classes)))
+  ) {
+    return null;
+  }
   return { rows: outputsOf(data, model), cols, mask: model?.mask ?? null };
 }
 

@@ -3,6 +3,7 @@ import {
   compressModel,
   type CompressResult,
   createCompressionSession,
+  refitCompression,
 } from "../../lib/compress/mod.ts";
 import { decodeModel, encodeModel, loadModel, saveModel } from "../../lib/io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
@@ -406,6 +407,43 @@ Deno.test("class and feature names that are not arrays of strings are refused wi
   // Arrays of strings are still taken.
   const r = compressModel(cancer.train, { model, prune: false, quantize: false });
   assert.deepEqual(r.model.classes, cancer.train.classes);
+});
+
+Deno.test("labels and class names of the wrong type are refused as such before a prune count is checked", () => {
+  // The prune count is checked against the outputs counted from the labels (or the class names)
+  // before training: a number as labels crashed with 'data.y is not iterable', and class names
+  // null or 5 counted 0 outputs, so the count was refused as exceeding "the 0 weights".
+  const { x, y } = cancer.train;
+  const cases: [unknown, RegExp, ErrorConstructor][] = [
+    [{ x, y: 5 }, /labels must be an array of class indices/, TypeError],
+    [{ x, y, classes: null }, /data\.classes must be an array of strings, got null/, TypeError],
+    [{ x, y, classes: 5 }, /data\.classes must be an array of strings, got number 5/, TypeError],
+  ];
+  const prune = { count: 1 };
+  for (const [data, message, type] of cases) {
+    for (
+      const [action, run] of [
+        ["compress model", () => compressModel(data as never, { prune, quantize: false })],
+        [
+          "refit compression",
+          () =>
+            refitCompression(data as never, {
+              prune,
+              quantize: false,
+              preprocessingStorage: "auto",
+            }),
+        ],
+      ] as const
+    ) {
+      assert.throws(
+        run,
+        (e: Error) =>
+          e instanceof type && e.message.startsWith(`Cannot ${action}: `) &&
+          message.test(e.message),
+        `${action}: ${message}`,
+      );
+    }
+  }
 });
 
 Deno.test("compress reports one progress step per stage, ending at the planned total", () => {
