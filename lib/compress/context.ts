@@ -500,14 +500,30 @@ export function chainPrune(
   return previous!;
 }
 
-/** The outputs the dense model will have: the given model's, or 1 for two classes, else one per class. */
-export function outputsOf(data: CompressionData, model: LogisticModel | undefined): number {
+/**
+ * The outputs the dense model will have: the given model's, or 1 for two classes, else one per
+ * class (named, or counted from the labels of the data and of the validation data, as the
+ * session counts them).
+ */
+export function outputsOf(
+  data: CompressionData,
+  model: LogisticModel | undefined,
+  validation?: LabelledData,
+): number {
   if (model !== undefined) return model.weights.rows;
   let classes = data.classes?.length ?? 0;
-  if (data.classes === undefined && data.y) {
-    for (const v of data.y) classes = Math.max(classes, v + 1);
+  if (data.classes === undefined) {
+    for (const y of [data.y, validation?.y]) {
+      if (!isList(y)) continue;
+      for (const v of y) classes = Math.max(classes, v + 1);
+    }
   }
   return classes === 2 ? 1 : classes;
+}
+
+/** Whether labels are an array or a typed array (anything else the session refuses). */
+function isList(y: unknown): y is ArrayLike<number> & Iterable<number> {
+  return Array.isArray(y) || ArrayBuffer.isView(y);
 }
 
 /**
@@ -540,12 +556,14 @@ export interface StepShape {
 
 /**
  * The shape of the dense model a session will have, known before it is trained: the given
- * model's, else one row per class (one for two classes) by the data's features. `null` when the
- * data or the model are not what they should be, which the session then says.
+ * model's, else one row per class (one for two classes; classes named by the data, or counted
+ * from its labels and the validation labels) by the data's features. `null` when the data or the
+ * model are not what they should be, which the session then says.
  */
 export function shapeToCome(
   data: CompressionData,
   model: LogisticModel | undefined,
+  validation?: LabelledData,
 ): StepShape | null {
   const cols = data?.x?.cols;
   if (typeof cols !== "number" || (model !== undefined && !model?.weights)) return null;
@@ -553,12 +571,12 @@ export function shapeToCome(
   // are not a list, or names that are not an array, would count to nonsense (or throw).
   if (
     model === undefined &&
-    (!(Array.isArray(data.y) || ArrayBuffer.isView(data.y)) ||
-      (data.classes !== undefined && !Array.isArray(data.classes)))
+    (!isList(data.y) || (data.classes !== undefined && !Array.isArray(data.classes)))
   ) {
     return null;
   }
-  return { rows: outputsOf(data, model), cols, mask: model?.mask ?? null };
+  const given = typeof validation === "object" && validation !== null ? validation : undefined;
+  return { rows: outputsOf(data, model, given), cols, mask: model?.mask ?? null };
 }
 
 /**

@@ -280,7 +280,7 @@ export function compressModel(
     ACTION,
     prune ?? DEFAULT_PRUNE,
     quantize ?? DEFAULT_QUANTIZE,
-    shapeToCome(data, options.model),
+    shapeToCome(data, options.model, options.validation),
     options.fineTune,
   );
   return createCompressionSession(data, session).compress({ prune, quantize });

@@ -446,6 +446,29 @@ Deno.test("labels and class names of the wrong type are refused as such before a
   }
 });
 
+Deno.test("a prune count is checked against the classes the validation labels add, as the session counts them", () => {
+  // Unnamed classes are counted from the training and the validation labels; the check before
+  // training counted the training labels only, so it took this binary data for one output of 30
+  // weights and refused a count of 40 of the 3 x 30 weights the session trains and prunes.
+  const y = cancer.test.y.slice();
+  y[0] = 2;
+  const validation = { x: cancer.test.x, y };
+  const data = { x: cancer.train.x, y: cancer.train.y };
+  const options = { ...FAST, validation, prune: { count: 40 }, quantize: false } as const;
+  const r = compressModel(data, options);
+  assert.deepEqual(r.model.classes, ["0", "1", "2"]);
+  assert.deepEqual(r.stages.map((s) => [s.stage, s.weights, s.nonZeros]), [
+    ["dense", 90, 90],
+    ["pruned", 90, 50],
+    ["fine-tuned", 90, 50],
+  ]);
+  // A count above the 90 weights is still refused before training.
+  assert.throws(
+    () => compressModel(data, { ...options, prune: { count: 91 } }),
+    /prune count 91 exceeds the 90 weights of the model/,
+  );
+});
+
 Deno.test("compress reports one progress step per stage, ending at the planned total", () => {
   const s = createCompressionSession(digits.train, FAST);
   for (
