@@ -130,12 +130,18 @@ export function candidateRecipe(report: CandidateReport): CandidateRecipe {
     if (typeof p !== "object") throw missing("prune (an object or null)", p);
     if (!Array.isArray(p.rounds)) throw missing("prune.rounds (a list of amounts)", p.rounds);
     if (typeof p.compensate !== "boolean") throw missing("prune.compensate", p.compensate);
+    // Left out, each would be the pipeline's default (magnitude, weights, its default scope).
+    for (const field of ["strategy", "structure", "scope"] as const) {
+      if (typeof p[field] !== "string") throw missing(`prune.${field}`, p[field]);
+    }
   }
   if (q !== null) {
     if (typeof q !== "object") throw missing("quantization (an object or null)", q);
     if (typeof q.settings !== "object" || q.settings === null) {
       throw missing("quantization.settings (the method)", q.settings);
     }
+    // Left out, it would be post-training quantization.
+    if (typeof q.training !== "string") throw missing("quantization.training", q.training);
   }
   return {
     prune: p === null ? false : {

@@ -187,6 +187,15 @@ Deno.test("a report that does not say how its model was made is refused by candi
     ],
     [{ ...row, prune: { ...row.prune, rounds: undefined } }, /prune\.rounds/],
     [{ ...row, prune: { ...row.prune, compensate: undefined } }, /prune\.compensate/],
+    // Each of these left out was the pipeline's default: an obd, feature or per-class row, or a
+    // QAT one, was made again as another model without a word.
+    [{ ...row, prune: { ...row.prune, strategy: undefined } }, /prune\.strategy must be given/],
+    [{ ...row, prune: { ...row.prune, structure: undefined } }, /prune\.structure must be given/],
+    [{ ...row, prune: { ...row.prune, scope: undefined } }, /prune\.scope must be given/],
+    [
+      { ...row, quantization: { ...row.quantization, training: undefined } },
+      /quantization\.training must be given/,
+    ],
     // A name every object has is not a stored form.
     [{ ...row, preprocessing: "toString" }, /expected a sweep's or search's model report/],
   ];
