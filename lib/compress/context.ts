@@ -803,6 +803,9 @@ export function createContext(
   if (options.validation !== undefined) checkData(options.validation, "validation", d);
   if (options.test !== undefined) checkData(options.test, "test", d);
   const seed = options.seed ?? 0;
+  if (typeof seed !== "number") {
+    throw new TypeError(`Cannot ${ACTION}: seed must be an integer, got ${describe(seed)}`);
+  }
   if (!Number.isInteger(seed)) {
     throw new RangeError(`Cannot ${ACTION}: seed must be an integer, got ${seed}`);
   }

@@ -159,8 +159,8 @@ const SEARCH_COMPRESSION_OPTION_KEYS = exactKeys<SearchCompressionOptions>()({
  * @param options The model or its training, validation and test data, seed, fine-tuning, QAT,
  *   preprocessing storage, progress.
  * @returns The session.
- * @throws {TypeError} If data, validation, test or model disagree in shape, or the data's
- *   `classes` or `featureNames` are not arrays of strings.
+ * @throws {TypeError} If data, validation, test or model disagree in shape, the data's
+ *   `classes` or `featureNames` are not arrays of strings, or `seed` is not a number.
  * @throws {RangeError} For values out of range (see the options), `model` with
  *   `denseTraining` or `validation` with `validationFraction`, or as `fit` throws.
  *

@@ -339,6 +339,9 @@ Deno.test("settings and data the pipeline cannot use are refused before the dens
       TypeError,
     ],
     [{ keepRecipe: "yes" }, /keepRecipe must be a boolean/, TypeError],
+    // A RangeError that read "got 1", as if the number 1 were not an integer.
+    [{ seed: "1" }, /seed must be an integer, got string "1"/, TypeError],
+    [{ seed: 0.5 }, /seed must be an integer, got 0\.5/, RangeError],
     [{ qat: { recalibrate: "yes" } }, /qat\.recalibrate must be a boolean/, TypeError],
     [{ validationFraction: 0.001 }, /validationFraction 0\.001 of \d+ samples/, RangeError],
     // Settings that would be ignored.
