@@ -526,3 +526,22 @@ Deno.test("an entropy-coded result's file is its model encoded with the same opt
   assert.deepEqual(encodeModel(r.model, { entropy: true }), r.file);
   assert.equal(r.stages.at(-1)!.bytes, r.file.length);
 });
+
+Deno.test("a float stage whose stored values are all exactly float16 is stored and reported as float16", async () => {
+  // Pruning all 30 weights of the breast-cancer model leaves no weight to store in float32.
+  const r = compressModel(cancer.train, {
+    ...FAST,
+    fineTune: false,
+    prune: { count: 30 },
+    quantize: false,
+  });
+  const pruned = r.stages.at(-1)!;
+  assert.equal(pruned.stage, "pruned");
+  assert.equal(pruned.nonZeros, 0);
+  assert.equal(pruned.bits, 16);
+  assert.equal(pruned.storage, "float16");
+  assert.equal(pruned.parts.weights, 0);
+  const back = asFloatModel(decodeModel(r.file));
+  assert.ok(back.weights.data.every((w) => w === 0));
+  await checkFinalStage(r);
+});
