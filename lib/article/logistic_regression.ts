@@ -169,7 +169,9 @@ export class ArticleLogisticRegression {
    * @param alpha Weight of the L2 term in `dW` (not the pruning strength: that is 0.01).
    * @param _numBits Unused, as in the article (the quantization is called with 8).
    * @returns The article's (discarded) `loss` of each epoch, before its update.
-   * @throws {TypeError} If shapes disagree.
+   * @throws {TypeError} If `x` or `y` is not a matrix or shapes disagree (checked even for 0
+   *   epochs).
+   * @throws {RangeError} If `epochs` is not a non-negative integer.
    *
    * @example The article's training call on a small problem
    * ```ts
@@ -195,8 +197,12 @@ export class ArticleLogisticRegression {
     _numBits: number,
   ): number[] {
     const action = "train the article's model";
+    assertMatrix(action, "x", x);
     assertMatrix(action, "y", y);
     const { rows: d, cols: k } = this.weights;
+    if (x.cols !== d) {
+      throw new TypeError(`Cannot ${action}: x has ${x.cols} columns, not ${d}`);
+    }
     if (y.rows !== x.rows || y.cols !== k) {
       throw new TypeError(
         `Cannot ${action}: y is ${y.rows} x ${y.cols}, expected ${x.rows} x ${k}`,

@@ -167,3 +167,23 @@ Deno.test("defect: a saturated wrong prediction gives the loss +Infinity", () =>
   const ys = { data: Float64Array.from([0, 1]), rows: 1, cols: 2 };
   assert.equal(m.train(xs, ys, 1, 0.01, 0.01, 8)[0], Infinity);
 });
+
+Deno.test("train refuses an x that is not a matrix or has the wrong width, even for 0 epochs", () => {
+  const m = fromInit();
+  for (const bad of [null, undefined, { data: [1, 2], rows: 1, cols: 2 }]) {
+    assert.throws(() => m.train(bad as never, y, 1, 0.01, 0.01, 8), {
+      name: "TypeError",
+      message:
+        /^Cannot train the article's model: x must be a matrix|^Cannot train the article's model: x\.data/,
+    });
+  }
+  // One column too many: np.dot(x, W) would fail on the first epoch; with 0 epochs nothing ran.
+  const wide = { data: new Float64Array(t.rows * (t.cols + 1)), rows: t.rows, cols: t.cols + 1 };
+  for (const epochs of [0, 1]) {
+    assert.throws(() => m.train(wide, y, epochs, 0.01, 0.01, 8), {
+      name: "TypeError",
+      message: `Cannot train the article's model: x has ${t.cols + 1} columns, not ${t.cols}`,
+    });
+  }
+  assert.deepEqual(m.train(x, y, 0, 0.01, 0.01, 8), []);
+});
