@@ -31,7 +31,7 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { createPrng, type Prng, randomNormal } from "../core/random.ts";
-import { assertInRange, assertMatrix } from "../core/validate.ts";
+import { assertFinite, assertInRange, assertMatrix } from "../core/validate.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
 import { l1RegularizationPruning } from "./pruning.ts";
 import { uniformQuantization } from "./quantization.ts";
@@ -171,7 +171,9 @@ export class ArticleLogisticRegression {
    * @returns The article's (discarded) `loss` of each epoch, before its update.
    * @throws {TypeError} If `x` or `y` is not a matrix or shapes disagree (checked even for 0
    *   epochs).
-   * @throws {RangeError} If `epochs` is not a non-negative integer.
+   * @throws {RangeError} If `epochs` is not a non-negative integer, `learningRate` is not a
+   *   positive finite number, `alpha` is not a non-negative finite one, or `x` or `y` holds a
+   *   NaN or an infinity (NumPy would run, and every weight would become NaN).
    *
    * @example The article's training call on a small problem
    * ```ts
@@ -209,6 +211,10 @@ export class ArticleLogisticRegression {
       );
     }
     assertInRange(action, "epochs", epochs, 0, Infinity, true);
+    assertInRange(action, "learningRate", learningRate, Number.MIN_VALUE, Number.MAX_VALUE);
+    assertInRange(action, "alpha", alpha, 0, Number.MAX_VALUE);
+    assertFinite(action, "x", x.data, x.cols);
+    assertFinite(action, "y", y.data, y.cols);
     const losses: number[] = [];
     const n = x.rows;
     for (let epoch = 0; epoch < epochs; epoch++) {

@@ -187,3 +187,34 @@ Deno.test("train refuses an x that is not a matrix or has the wrong width, even 
   }
   assert.deepEqual(m.train(x, y, 0, 0.01, 0.01, 8), []);
 });
+
+Deno.test("train refuses a learning rate, an alpha or data that would turn every weight NaN", () => {
+  const action = "Cannot train the article's model";
+  const bad: [string, () => unknown, RegExp][] = [
+    ["learningRate", () => fromInit().train(x, y, 1, NaN, 0.01, 8), /learningRate must be/],
+    ["learningRate", () => fromInit().train(x, y, 1, Infinity, 0.01, 8), /learningRate must be/],
+    ["learningRate", () => fromInit().train(x, y, 1, -0.01, 0.01, 8), /learningRate must be/],
+    ["alpha", () => fromInit().train(x, y, 1, 0.01, NaN, 8), /alpha must be/],
+    ["alpha", () => fromInit().train(x, y, 1, 0.01, -Infinity, 8), /alpha must be/],
+  ];
+  for (const [name, call, message] of bad) {
+    assert.throws(call, (e: Error) => e instanceof RangeError && message.test(e.message), name);
+  }
+  const withNaN = (m: typeof x, i: number) => {
+    const data = m.data.slice();
+    data[i] = NaN;
+    return { ...m, data };
+  };
+  assert.throws(() => fromInit().train(withNaN(x, t.cols + 1), y, 1, 0.01, 0.01, 8), {
+    name: "RangeError",
+    message: `${action}: x holds NaN at row 1, column 1`,
+  });
+  assert.throws(() => fromInit().train(x, withNaN(y, 5), 1, 0.01, 0.01, 8), {
+    name: "RangeError",
+    message: `${action}: y holds NaN at row 2, column 1`,
+  });
+  // The refused calls leave the model as it was.
+  const before = fromInit();
+  assert.throws(() => before.train(x, y, 1, NaN, 0.01, 8));
+  assert.deepEqual(before.weights.data, Float64Array.from(t.init));
+});
