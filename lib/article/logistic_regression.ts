@@ -31,7 +31,14 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { createPrng, type Prng, randomNormal } from "../core/random.ts";
-import { assertFinite, assertInRange, assertMatrix } from "../core/validate.ts";
+import {
+  assertFinite,
+  assertInRange,
+  assertMatrix,
+  checkOptionKeys,
+  describe,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
 import { l1RegularizationPruning } from "./pruning.ts";
 import { uniformQuantization } from "./quantization.ts";
@@ -89,6 +96,8 @@ export class ArticleLogisticRegression {
    * @param numClasses Number of output columns.
    * @param options Seed or generator for `randn`.
    * @throws {RangeError} If a size is not a positive integer.
+   * @throws {TypeError} If `options` is not an object, names an unknown option, or `prng` is not
+   *   a function.
    *
    * @example The article's call
    * ```ts
@@ -107,6 +116,16 @@ export class ArticleLogisticRegression {
     const action = "create the article's model";
     assertInRange(action, "inputSize", inputSize, 1, 2 ** 31, true);
     assertInRange(action, "numClasses", numClasses, 1, 2 ** 31, true);
+    checkOptionKeys(
+      action,
+      options,
+      { seed: true, prng: true } satisfies OptionKeys<ArticleLogisticRegressionOptions>,
+    );
+    if (options.prng !== undefined && typeof options.prng !== "function") {
+      throw new TypeError(
+        `Cannot ${action}: prng must be a function () => number, got ${describe(options.prng)}`,
+      );
+    }
     const prng = options.prng ?? createPrng(options.seed ?? 0);
     const data = new Float64Array(inputSize * numClasses);
     for (let i = 0; i < data.length; i++) data[i] = randomNormal(prng);

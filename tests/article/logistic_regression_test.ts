@@ -218,3 +218,27 @@ Deno.test("train refuses a learning rate, an alpha or data that would turn every
   assert.throws(() => before.train(x, y, 1, NaN, 0.01, 8));
   assert.deepEqual(before.weights.data, Float64Array.from(t.init));
 });
+
+Deno.test("the constructor refuses unknown options and a prng that is not a function", () => {
+  const action = "Cannot create the article's model";
+  // A misspelt seed was ignored: the weights silently came from seed 0.
+  assert.throws(() => new ArticleLogisticRegression(2, 2, { sed: 3 } as never), {
+    name: "TypeError",
+    message: `${action}: unknown option 'sed' (did you mean 'seed'?)`,
+  });
+  assert.throws(() => new ArticleLogisticRegression(2, 2, null as never), {
+    name: "TypeError",
+    message: `${action}: options must be an object, got null`,
+  });
+  assert.throws(() => new ArticleLogisticRegression(2, 2, { prng: 3 } as never), {
+    name: "TypeError",
+    message: `${action}: prng must be a function () => number, got number 3`,
+  });
+  // The seed still decides the weights, and a given generator is used as it is.
+  const a = new ArticleLogisticRegression(3, 2, { seed: 3 });
+  assert.deepEqual(a.weights.data, new ArticleLogisticRegression(3, 2, { seed: 3 }).weights.data);
+  assert.notDeepEqual(a.weights.data, new ArticleLogisticRegression(3, 2).weights.data);
+  let calls = 0;
+  new ArticleLogisticRegression(3, 2, { prng: () => (calls++ % 2 ? 0.25 : 0.75) });
+  assert.ok(calls >= 6, `${calls} draws for 6 normal deviates`);
+});
