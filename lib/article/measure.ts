@@ -121,7 +121,8 @@ export interface ArticleGridReport {
  * @param options The article's `num_bits`.
  * @returns The counts and the code range.
  * @throws {TypeError} If `values` is not numeric.
- * @throws {RangeError} If `numBits` is not an integer in 1..30 or a value is not finite.
+ * @throws {RangeError} If `numBits` is not an integer in 1..30, a value is not finite, or its
+ *   code `v * (2^numBits - 1)` overflows to infinity.
  *
  * @example Weights up to 3 need 10-bit codes on the "8-bit" grid
  * ```ts
@@ -155,6 +156,11 @@ export function articleGridReport(
       throw new RangeError(`Cannot ${action}: value ${i} is ${v}`);
     }
     const k = roundHalfEven(v * range);
+    if (!Number.isFinite(k)) {
+      throw new RangeError(
+        `Cannot ${action}: value ${i} is ${v}, too large for a code round(v * ${range})`,
+      );
+    }
     if (k / range !== v) onGrid = false;
     if (k < codeMin) codeMin = k;
     if (k > codeMax) codeMax = k;

@@ -107,3 +107,18 @@ Deno.test("the output report sums each sample's sigmoid columns and compares the
   assert.equal(articleOutputReport(model, x).biasesEqual, false);
   assert.throws(() => articleOutputReport(model, fromRows([[1, 2, 3]])), TypeError);
 });
+
+Deno.test("a finite value whose code overflows is refused, not reported as an infinite code", () => {
+  // 1e308 * 255 is beyond Number.MAX_VALUE: the report said codeMin = codeMax = Infinity and
+  // bitsNeeded = NaN.
+  assert.throws(() => articleGridReport([0, 1e308]), {
+    name: "RangeError",
+    message: "Cannot measure the article's quantization grid: value 1 is 1e+308, " +
+      "too large for a code round(v * 255)",
+  });
+  // A huge value whose code is finite is still measured: MAX_VALUE / 256 (exact) times 255 is
+  // below MAX_VALUE.
+  const r = articleGridReport([Number.MAX_VALUE / 256]);
+  assert.ok(Number.isFinite(r.codeMax) && r.codeMax === r.codeMin);
+  assert.ok(Number.isInteger(r.bitsNeeded));
+});
