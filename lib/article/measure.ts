@@ -174,10 +174,20 @@ export function articleGridReport(
     levelsAllowed: 2 ** numBits,
     codeMin,
     codeMax,
-    bitsNeeded: Math.max(1, Math.ceil(Math.log2(codeMax - codeMin + 1))),
+    bitsNeeded: bitLength(codeMax, codeMin),
     zeros,
     onGrid,
   };
+}
+
+/**
+ * Bits an integer code needs to span `lo..hi`, at least 1: the binary length of `hi - lo`,
+ * counted exactly in BigInt (`ceil(log2(hi - lo + 1))` gives `k` instead of `k + 1` for
+ * `hi - lo = 2^k` from `k = 49` on, where `log2` rounds, and `hi - lo` itself rounds beyond 2^53).
+ */
+function bitLength(hi: number, lo: number): number {
+  const span = BigInt(hi) - BigInt(lo);
+  return span === 0n ? 1 : span.toString(2).length;
 }
 
 function checkNumbers(action: string, name: string, v: unknown): asserts v is ArrayLike<number> {

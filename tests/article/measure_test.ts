@@ -122,3 +122,20 @@ Deno.test("a finite value whose code overflows is refused, not reported as an in
   assert.ok(Number.isFinite(r.codeMax) && r.codeMax === r.codeMin);
   assert.ok(Number.isInteger(r.bitsNeeded));
 });
+
+Deno.test("bitsNeeded is exact for wide code ranges: k + 1 bits for a span of 2^k, k for 2^k - 1", () => {
+  // With numBits = 1 the grid step is 1, so integer values are their own codes.
+  for (let k = 1; k <= 60; k++) {
+    const up = articleGridReport([0, 2 ** k], { numBits: 1 });
+    assert.equal(up.codeMax - up.codeMin, 2 ** k);
+    assert.equal(up.bitsNeeded, k + 1, `0 .. 2^${k}`);
+    assert.equal(articleGridReport([-(2 ** k), 0], { numBits: 1 }).bitsNeeded, k + 1);
+    if (k <= 53) {
+      assert.equal(articleGridReport([0, 2 ** k - 1], { numBits: 1 }).bitsNeeded, k, `2^${k} - 1`);
+    }
+  }
+  // Codes on both sides of zero whose difference 2^54 - 1 is not a double: 54 bits, not 55.
+  const both = articleGridReport([-(2 ** 53), 2 ** 53 - 1], { numBits: 1 });
+  assert.equal(both.bitsNeeded, 54);
+  assert.equal(articleGridReport([5, 5], { numBits: 1 }).bitsNeeded, 1);
+});
