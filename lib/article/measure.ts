@@ -9,9 +9,16 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import {
+  assertFinite,
+  assertInRange,
+  assertMatrix,
+  checkOptionKeys,
+  describe,
+  type OptionKeys,
+} from "../core/validate.ts";
 import { roundHalfEven } from "../quant/float16.ts";
-import type { ArticleLogisticRegression } from "./logistic_regression.ts";
+import { ArticleLogisticRegression } from "./logistic_regression.ts";
 
 /** What {@linkcode articlePruningReport} counts. */
 export interface ArticlePruningReport {
@@ -221,8 +228,12 @@ export interface ArticleOutputReport {
  *
  * @param model The article's model (after `train`).
  * @param x Inputs, shape `(nSamples, inputSize)`.
- * @returns Row-sum range, the share of samples far from 1, and whether the biases are equal.
- * @throws {TypeError} If `x` does not match the model.
+ * @returns Row-sum range (NaN for 0 samples), the share of samples far from 1, and whether the
+ *   biases are equal.
+ * @throws {TypeError} If `model` is not an `ArticleLogisticRegression` or `x` is not a matrix that
+ *   matches it.
+ * @throws {RangeError} If `x` holds a NaN or an infinity, or an output is NaN because the model's
+ *   weights or biases are not finite.
  *
  * @example An untrained model's two columns are two unrelated sigmoids
  * ```ts
@@ -241,12 +252,25 @@ export function articleOutputReport(
   model: ArticleLogisticRegression,
   x: Matrix,
 ): ArticleOutputReport {
+  const action = "measure the article's outputs";
+  if (!(model instanceof ArticleLogisticRegression)) {
+    throw new TypeError(
+      `Cannot ${action}: model must be an ArticleLogisticRegression, got ${describe(model)}`,
+    );
+  }
+  assertMatrix(action, "x", x);
+  assertFinite(action, "x", x.data, x.cols);
   const p = model.sigmoid(model.forward(x));
   const k = p.cols;
   let lo = Infinity, hi = -Infinity, off = 0;
   for (let i = 0; i < p.rows; i++) {
     let s = 0;
     for (let c = 0; c < k; c++) s += p.data[i * k + c];
+    if (Number.isNaN(s)) {
+      throw new RangeError(
+        `Cannot ${action}: the output of sample ${i} is NaN (the weights or biases are not finite)`,
+      );
+    }
     if (s < lo) lo = s;
     if (s > hi) hi = s;
     if (Math.abs(s - 1) > 0.1) off++;

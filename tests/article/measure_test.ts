@@ -139,3 +139,27 @@ Deno.test("bitsNeeded is exact for wide code ranges: k + 1 bits for a span of 2^
   assert.equal(both.bitsNeeded, 54);
   assert.equal(articleGridReport([5, 5], { numBits: 1 }).bitsNeeded, 1);
 });
+
+Deno.test("the output report refuses NaN outputs instead of reporting sums of ±Infinity", () => {
+  const action = "Cannot measure the article's outputs";
+  const model = new ArticleLogisticRegression(2, 2, { seed: 3 });
+  // Before: x = [[NaN, 1]] gave rowSumMin = Infinity, rowSumMax = -Infinity and 0 samples off 1.
+  assert.throws(() => articleOutputReport(model, fromRows([[0, 1], [NaN, 1]])), {
+    name: "RangeError",
+    message: `${action}: x holds NaN at row 1, column 0`,
+  });
+  // Weights that overflowed: +Infinity and -Infinity meet in one score, which is NaN.
+  const broken = new ArticleLogisticRegression(2, 2, { seed: 3 });
+  broken.weights.data.set([Infinity, 0, -Infinity, 0]);
+  assert.throws(() => articleOutputReport(broken, fromRows([[1, 2], [1, 1]])), {
+    name: "RangeError",
+    message: `${action}: the output of sample 0 is NaN (the weights or biases are not finite)`,
+  });
+  assert.throws(() => articleOutputReport(null as never, fromRows([[1, 1]])), {
+    name: "TypeError",
+    message: `${action}: model must be an ArticleLogisticRegression, got null`,
+  });
+  // 0 samples: no sums, documented as NaN.
+  const none = articleOutputReport(model, { data: new Float64Array(0), rows: 0, cols: 2 });
+  assert.deepEqual([none.samples, none.rowSumMin, none.rowSumMax], [0, NaN, NaN]);
+});
