@@ -12,6 +12,7 @@
  * @module
  */
 
+import { assertInRange } from "../core/validate.ts";
 // NumPy's `np.round` rounds half to even, as the quantization module does.
 import { roundHalfEven } from "../quant/float16.ts";
 
@@ -28,8 +29,11 @@ import { roundHalfEven } from "../quant/float16.ts";
  *   than 1/510 all become zero, large ones keep their size.
  *
  * @param weights The weights, any shape, flattened.
- * @param numBits The "number of bits".
+ * @param numBits The "number of bits", an integer in 1..30 (the range `articleGridReport`
+ *   measures). NumPy would take any: 0 bits divides 0 by 0 and gives NaN everywhere, a negative or
+ *   fractional count a grid that no bit count names.
  * @returns A new array of floats on the grid `k / (2^numBits - 1)`, `k` any integer.
+ * @throws {RangeError} If `numBits` is not an integer in 1..30.
  *
  * @example An 8-bit call returns codes beyond 8 bits
  * ```ts
@@ -41,6 +45,7 @@ import { roundHalfEven } from "../quant/float16.ts";
  * ```
  */
 export function uniformQuantization(weights: Float64Array, numBits: number): Float64Array {
+  assertInRange("quantize with the article's grid", "numBits", numBits, 1, 30, true);
   const quantizationRange = 2 ** numBits - 1;
   const out = new Float64Array(weights.length);
   for (let i = 0; i < weights.length; i++) {

@@ -50,3 +50,20 @@ Deno.test("defect: '8-bit' values are neither bounded nor limited to 256 levels"
   const inside = Float64Array.from({ length: 511 }, (_, i) => (i - 255) / 255);
   assert.equal(new Set(uniformQuantization(inside, 8)).size, 511);
 });
+
+Deno.test("numBits must be an integer in 1..30: 0 bits gave NaN for every weight", () => {
+  const w = Float64Array.of(1, 0.3, -0.2);
+  for (const bits of [0, -1, 2.5, NaN, 31, 1024]) {
+    assert.throws(() => uniformQuantization(w, bits), {
+      name: "RangeError",
+      message: `Cannot quantize with the article's grid: numBits must be an integer in [1, 30], ` +
+        `got ${bits}`,
+    });
+  }
+  // Both ends of the range still quantize to the grid k / (2^b - 1).
+  assert.deepEqual([...uniformQuantization(w, 1)], [1, 0, -0]);
+  const fine = uniformQuantization(w, 30);
+  for (let i = 0; i < w.length; i++) {
+    assert.ok(Math.abs(fine[i] - w[i]) <= 0.5 / (2 ** 30 - 1));
+  }
+});
