@@ -60,3 +60,16 @@ Deno.test("defect: it produces no exact zeros; small weights change sign instead
   const prox = softThresholdModel(model, { threshold: 0.01 });
   assert.equal(prox.weights.data.filter((v) => v === 0).length, small);
 });
+
+Deno.test("alpha must be a finite number: NaN made every weight NaN, Infinity the zeros", () => {
+  const w = Float64Array.of(0.5, 0, -0.004);
+  for (const alpha of [NaN, Infinity, -Infinity]) {
+    assert.throws(() => l1RegularizationPruning(w, alpha), {
+      name: "RangeError",
+      message:
+        /^Cannot prune as the article does: alpha must be a number .*, got -?(NaN|Infinity)$/,
+    });
+  }
+  // Any finite alpha is still the article's w - alpha * sign(w), a negative one included.
+  assert.deepEqual([...l1RegularizationPruning(w, -0.5)], [1, 0, -0.004 - 0.5]);
+});
