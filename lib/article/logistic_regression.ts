@@ -40,6 +40,7 @@ import {
   type OptionKeys,
 } from "../core/validate.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
+import { checkClasses, validateModel } from "../model/validate_model.ts";
 import { l1RegularizationPruning } from "./pruning.ts";
 import { uniformQuantization } from "./quantization.ts";
 
@@ -278,7 +279,10 @@ export class ArticleLogisticRegression {
  * @param model The article's model.
  * @param classes Class labels, one per output column.
  * @returns A `LogisticModel` with weights transposed to `(numClasses, inputSize)`.
- * @throws {RangeError} If the number of labels differs from the number of columns.
+ * @throws {TypeError} If `model` is not an `ArticleLogisticRegression`, or `classes` is not an
+ *   array of at least two distinct strings.
+ * @throws {RangeError} If the number of labels differs from the number of columns, or a weight or
+ *   bias is not finite.
  *
  * @example Same predicted classes
  * ```ts
@@ -298,15 +302,20 @@ export function articleToLogisticModel(
   model: ArticleLogisticRegression,
   classes: readonly string[],
 ): LogisticModel {
-  const { rows: d, cols: k, data } = model.weights;
-  if (classes.length !== k) {
-    throw new RangeError(
-      `Cannot convert the article's model: ${classes.length} labels for ${k} output columns`,
+  const action = "convert the article's model";
+  if (!(model instanceof ArticleLogisticRegression)) {
+    throw new TypeError(
+      `Cannot ${action}: model must be an ArticleLogisticRegression, got ${describe(model)}`,
     );
   }
+  const { rows: d, cols: k, data } = model.weights;
+  if (Array.isArray(classes) && classes.length !== k) {
+    throw new RangeError(`Cannot ${action}: ${classes.length} labels for ${k} output columns`);
+  }
+  checkClasses(action, classes);
   const w = new Float64Array(k * d);
   for (let j = 0; j < d; j++) for (let c = 0; c < k; c++) w[c * d + j] = data[j * k + c];
-  return {
+  const out: LogisticModel = {
     kind: "logistic-regression",
     version: MODEL_VERSION,
     link: "softmax",
@@ -316,4 +325,6 @@ export function articleToLogisticModel(
     featureNames: Array.from({ length: d }, (_, j) => `x${j}`),
     preprocessing: { kind: "none" },
   };
+  validateModel(out, action);
+  return out;
 }

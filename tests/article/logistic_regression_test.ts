@@ -242,3 +242,41 @@ Deno.test("the constructor refuses unknown options and a prng that is not a func
   new ArticleLogisticRegression(3, 2, { prng: () => (calls++ % 2 ? 0.25 : 0.75) });
   assert.ok(calls >= 6, `${calls} draws for 6 normal deviates`);
 });
+
+Deno.test("articleToLogisticModel refuses labels and weights that make no valid LogisticModel", () => {
+  const action = "Cannot convert the article's model";
+  const m = fromInit();
+  // Each was returned as a model that validateModel refuses (or with the string split up).
+  const refusals: [unknown, string][] = [
+    ["ab", `${action}: classes must be an array of at least two strings`],
+    [[1, 2], `${action}: classes must be an array of at least two strings`],
+    [["a", "a"], `${action}: class labels repeat`],
+  ];
+  for (const [classes, message] of refusals) {
+    assert.throws(() => articleToLogisticModel(m, classes as never), {
+      name: "TypeError",
+      message,
+    });
+  }
+  const one = new ArticleLogisticRegression(2, 1);
+  assert.throws(() => articleToLogisticModel(one, ["a"]), {
+    name: "TypeError",
+    message: `${action}: classes must be an array of at least two strings`,
+  });
+  const overflowed = fromInit();
+  overflowed.weights.data[3] = -Infinity;
+  assert.throws(() => articleToLogisticModel(overflowed, ["a", "b"]), {
+    name: "RangeError",
+    message: `${action}: weights holds -Infinity at row 1, column 1`,
+  });
+  assert.throws(() => articleToLogisticModel(null as never, ["a", "b"]), {
+    name: "TypeError",
+    message: `${action}: model must be an ArticleLogisticRegression, got null`,
+  });
+  assert.throws(() => articleToLogisticModel(m, ["a", "b", "c"]), RangeError);
+  // A good conversion is the transpose: weight (feature j, class c) becomes (class c, feature j).
+  const out = articleToLogisticModel(m, ["a", "b"]);
+  for (let j = 0; j < t.cols; j++) {
+    for (let c = 0; c < 2; c++) assert.equal(out.weights.data[c * t.cols + j], t.init[j * 2 + c]);
+  }
+});
