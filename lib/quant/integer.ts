@@ -330,8 +330,11 @@ function requantizedUnits(q: QuantizedModel, b: ArrayLike<number>): Float64Array
     units[c] = sum / d / int16 >= 1024 ? int16 : fine;
   }
   // An all-zero row takes the model's largest unit (1 if all are zero), so that its bias has a
-  // sensible unit.
-  const fallback = Math.max(...units) || 1;
+  // sensible unit. A loop, not Math.max(...units): spread arguments overflow the stack from about
+  // 125,000 outputs.
+  let fallback = 0;
+  for (let c = 0; c < k; c++) fallback = Math.max(fallback, units[c]);
+  if (fallback === 0) fallback = 1;
   for (let c = 0; c < k; c++) if (units[c] === 0) units[c] = fallback;
   return units;
 }

@@ -17,6 +17,7 @@ import {
   quantizeModel,
 } from "../../lib/quant/mod.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
+import type { QuantizedModel } from "../../lib/quant/types.ts";
 
 /** A pixel-like problem: inputs are multiples of 1/255 in [0, 1], half of them 0. */
 function pixelProblem(seed: number, n = 600, d = 30, k = 4) {
@@ -443,5 +444,44 @@ Deno.test("a 1-bit model with an emptied class row calibrates and predicts as it
     const float = predict(dequantizeModel(c), digits.x);
     const same = integer.filter((v, i) => v === float[i]).length / integer.length;
     assert.ok(same >= 0.99, `${method.kind}: ${same}`);
+  }
+});
+
+Deno.test("a requantized model with 200,000 outputs calibrates and scores within the bound", () => {
+  // The fallback unit of all-zero rows was Math.max(...units), whose spread arguments overflowed
+  // the stack ("Maximum call stack size exceeded") from about 125,000 outputs.
+  const k = 200_000;
+  const codes = Int8Array.from({ length: k }, (_, c) => (c % 255) - 127);
+  const q: QuantizedModel = {
+    kind: "quantized-logistic-regression",
+    version: 1,
+    link: "softmax",
+    classes: Array.from({ length: k }, (_, c) => `c${c}`),
+    featureNames: ["f"],
+    preprocessing: { kind: "none" },
+    weights: {
+      kind: "uniform",
+      scheme: "symmetric",
+      bits: 8,
+      granularity: "feature",
+      rows: k,
+      cols: 1,
+      codes,
+      scale: Float32Array.of(0.5),
+      zeroPoint: Int32Array.of(0),
+    },
+    bias: { kind: "float32", values: new Float32Array(k) },
+  };
+  const x = fromRows([[0], [1]]);
+  const im = prepareIntegerModel(calibrateInput(q, x));
+  const scores = integerDecisionFunction(im, x, { backend: "ts" });
+  for (let c = 0; c < k; c++) {
+    // Row 1 is x = 1, code 255 (1 up to the float32 rounding of the input scale): the exact
+    // score is 0.5 * code, and the requantized weight is within half a unit of it (the all-zero
+    // row c = 127 takes the largest unit).
+    assert.equal(scores.data[c], 0);
+    const inputError = Math.abs(255 * im.input.scale - 1) * 0.5 * Math.abs(codes[c]);
+    const bound = (im.rescale[c] * 255 / 2 + inputError) * (1 + 1e-9);
+    assert.ok(Math.abs(scores.data[k + c] - 0.5 * codes[c]) <= bound, `output ${c}`);
   }
 });
