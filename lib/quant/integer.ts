@@ -70,7 +70,8 @@ export interface CalibrateInputOptions {
   dtype?: "auto" | "uint8" | "int8";
   /**
    * Range of the inputs: `minmax`, or a percentile of the values (of their magnitudes for
-   * int8), computed on at most 2^20 evenly strided values.
+   * int8), computed on at most 2^20 evenly strided values (a stride coprime with nFeatures, so
+   * every column takes part).
    * @default {{ kind: "minmax" }}
    */
   calibration?: { readonly kind: "minmax" } | {
@@ -166,7 +167,10 @@ export function calibrateInput(
   if (calibration.kind === "percentile") {
     name = `percentile ${calibration.percentile}`;
     const total = n * d;
-    const stride = Math.max(1, Math.ceil(total / MAX_SAMPLES));
+    let stride = Math.max(1, Math.ceil(total / MAX_SAMPLES));
+    // A stride with a factor in common with d visits only some columns (every other one, or
+    // column 0 alone when it is a multiple of d): step to one coprime with d, which visits all.
+    while (gcd(stride, d) !== 1) stride++;
     const sample: number[] = [];
     for (let k = 0; k < total; k += stride) {
       const j = k % d;
@@ -851,6 +855,12 @@ function requireIntegerGrid(q: QuantizedModel, action: string): void {
         }, beyond int32 integer weights)`,
     );
   }
+}
+
+/** The greatest common divisor of two positive integers. */
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
 }
 
 function checkX(q: QuantizedModel, x: Matrix, action: string): void {

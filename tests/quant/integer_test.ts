@@ -485,3 +485,27 @@ Deno.test("a requantized model with 200,000 outputs calibrates and scores within
     assert.ok(Math.abs(scores.data[k + c] - 0.5 * codes[c]) <= bound, `output ${c}`);
   }
 });
+
+Deno.test("percentile input calibration of more than 2^20 values samples every column", () => {
+  // With 2^19 + 1 rows of 2 features the sampling stride was 2, a multiple of the row length:
+  // only column 0 (values up to 1) was sampled, and column 1 (up to 100) clipped at code 255.
+  const n = 2 ** 19 + 1, d = 2;
+  const x = { data: new Float64Array(n * d), rows: n, cols: d };
+  for (let i = 0; i < n; i++) {
+    x.data[i * d] = (i % 1000) / 1000;
+    x.data[i * d + 1] = (i % 1000) / 10;
+  }
+  const small = fromRows([[0, 1], [1, 0], [0.5, 0.2], [0.9, 0.8]]);
+  const { model } = fit(small, Int32Array.from([0, 1, 1, 0]), { preprocessing: "none" });
+  const c = calibrateInput(quantizeModel(model), x, {
+    calibration: { kind: "percentile", percentile: 99 },
+  });
+  // Oracle: the 99th percentile of all values, sorted here. Non-negative inputs take uint8 with
+  // zero point 0, so the scale is that percentile over 255; a strided sample is within 1 %.
+  const sorted = x.data.slice().sort();
+  const p99 = sorted[Math.round(0.99 * (sorted.length - 1))];
+  assert.equal(c.input!.dtype, "uint8");
+  assert.equal(c.input!.zeroPoint, 0);
+  const ratio = c.input!.scale / (p99 / 255);
+  assert.ok(ratio > 0.99 && ratio < 1.01, `scale ${c.input!.scale}, p99 / 255 = ${p99 / 255}`);
+});
