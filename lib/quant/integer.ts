@@ -426,8 +426,10 @@ const PREP_ACTION = "prepare integer inference";
  *
  * @param q A quantized model with uniform or log2 weights, calibrated with `calibrateInput`.
  * @returns The integer model.
- * @throws {RangeError} If the model has no input calibration, no integer grid, or could
- *   overflow int32 (too many bits, e.g. 16-bit weights on 784 features).
+ * @throws {RangeError} If the model has no input calibration, no integer grid, an int32 bias
+ *   whose scale is not the product scale (uniform or log2 grids per tensor or class without
+ *   standardisation), or could overflow int32 (too many bits, e.g. 16-bit weights on 784
+ *   features).
  *
  * @example Integer scores agree with the dequantized model
  * ```ts
@@ -463,6 +465,20 @@ export function prepareIntegerModel(q: QuantizedModel): IntegerModel {
         "integer inference on raw inputs for standardised or per-feature models; recalibrate " +
         "with calibrateInput (lrc quantize)",
     );
+  }
+  if (!requantized) {
+    // The rescale multiplies the integer weights too: a bias at another scale (a model edited
+    // after calibration) would move every score away from the dequantized model.
+    const product = productScales(q);
+    for (let c = 0; c < k; c++) {
+      if (Math.abs(q.bias.scale[c] - product[c]) > 1e-12 * product[c]) {
+        throw new RangeError(
+          `Cannot ${PREP_ACTION}: the int32 bias of output ${c} has scale ${q.bias.scale[c]}, ` +
+            `not the product scale ${product[c]} (input scale times weight scale); recalibrate ` +
+            "with calibrateInput",
+        );
+      }
+    }
   }
   // The units chosen at calibration, where the float bias was known.
   const wi = requantized

@@ -13,6 +13,7 @@ import {
   integerScoresFromCodes,
   prepareIntegerModel,
   type QuantizationMethod,
+  quantizedDecisionFunction,
   quantizeInputs,
   quantizeModel,
 } from "../../lib/quant/mod.ts";
@@ -508,4 +509,26 @@ Deno.test("percentile input calibration of more than 2^20 values samples every c
   assert.equal(c.input!.zeroPoint, 0);
   const ratio = c.input!.scale / (p99 / 255);
   assert.ok(ratio > 0.99 && ratio < 1.01, `scale ${c.input!.scale}, p99 / 255 = ${p99 / 255}`);
+});
+
+Deno.test("an int32 bias that is not at the product scale is refused, not used as the rescale", () => {
+  // The rescale of every output is the bias scale: one ten times the product scale (input scale
+  // times weight scale) gave integer scores ten times those of the dequantized model.
+  const { x, y } = pixelProblem(7, 200, 10, 3);
+  const { model } = fit(x, y, { preprocessing: "none" });
+  const q = calibrateInput(quantizeModel(model), x);
+  const w = q.weights;
+  if (q.bias.kind !== "int32" || w.kind !== "uniform") throw new Error("unexpected");
+  // Oracle: the product scale in closed form, for this per-class 8-bit grid.
+  q.bias.scale.forEach((s, c) => assert.equal(s, q.input!.scale * w.scale[c]));
+  const edited = { ...q, bias: { ...q.bias, scale: q.bias.scale.map((s) => 10 * s) } };
+  assert.throws(
+    () => prepareIntegerModel(edited),
+    (e: Error) =>
+      e instanceof RangeError &&
+      /^Cannot prepare integer inference: the int32 bias of output 0 has scale .*, not the product scale/
+        .test(e.message),
+  );
+  assert.throws(() => quantizedDecisionFunction(edited, x), /not the product scale/);
+  prepareIntegerModel(q);
 });
