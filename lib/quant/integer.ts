@@ -343,11 +343,14 @@ function requantizedUnits(q: QuantizedModel, b: ArrayLike<number>): Float64Array
   return units;
 }
 
-/** `wi[c][j] = round(e[c][j] / units[c])`. */
-function requantizedWeights(q: QuantizedModel, units: ArrayLike<number>): Int32Array {
+/**
+ * `wi[c][j] = round(e[c][j] / units[c])`, in float64: a unit finer than calibration's (an edited
+ * bias scale) can put them beyond int32, which the accumulator check must see rather than wrap.
+ */
+function requantizedWeights(q: QuantizedModel, units: ArrayLike<number>): Float64Array {
   const { rows: k, cols: d } = q.weights;
   const e = effectiveWeights(q);
-  const out = new Int32Array(k * d);
+  const out = new Float64Array(k * d);
   for (let c = 0; c < k; c++) {
     for (let j = 0; j < d; j++) out[c * d + j] = roundHalfEven(e[c * d + j] / units[c]);
   }

@@ -532,3 +532,40 @@ Deno.test("an int32 bias that is not at the product scale is refused, not used a
   assert.throws(() => quantizedDecisionFunction(edited, x), /not the product scale/);
   prepareIntegerModel(q);
 });
+
+Deno.test("requantized weights beyond int32 are refused, not wrapped past the accumulator check", () => {
+  // One weight of 0.5 per feature on a unit of 0.5 / (2^32 + 3) (a bias scale much finer than
+  // calibration picks) requantizes to 2^32 + 3, which an Int32Array stored as 3: the check
+  // passed and the score of x = 1 was about 3.5e-10 instead of 0.5.
+  const sx = 1 / 256, unit = 0.5 / (2 ** 32 + 3);
+  const q: QuantizedModel = {
+    kind: "quantized-logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    classes: ["a", "b"],
+    featureNames: ["f"],
+    preprocessing: { kind: "none" },
+    weights: {
+      kind: "uniform",
+      scheme: "symmetric",
+      bits: 8,
+      granularity: "feature",
+      rows: 1,
+      cols: 1,
+      codes: Int8Array.of(1),
+      scale: Float32Array.of(0.5),
+      zeroPoint: Int32Array.of(0),
+    },
+    bias: { kind: "int32", values: Int32Array.of(0), scale: Float64Array.of(sx * unit) },
+    input: { dtype: "uint8", scale: sx, zeroPoint: 0, calibration: "minmax (raw inputs)" },
+  };
+  // Oracle: the largest accumulator is 255 codes times the weight 2^32 + 3.
+  assert.throws(
+    () => prepareIntegerModel(q),
+    (e: Error) =>
+      e instanceof RangeError &&
+      e.message.startsWith(
+        `Cannot prepare integer inference: output 0 could accumulate up to ${255 * (2 ** 32 + 3)}`,
+      ),
+  );
+});
