@@ -54,7 +54,7 @@ import type {
   QuantizedModel,
   UniformQuantizedTensor,
 } from "./types.ts";
-import { validateQuantizedModel } from "./validate.ts";
+import { checkInputQuantization, validateQuantizedModel } from "./validate.ts";
 
 /** The input-quantization kernel lives with the other TypeScript reference kernels. */
 export { quantizeInputsKernel };
@@ -204,15 +204,13 @@ export function calibrateInput(
     scale = hi - lo > 0 ? Math.fround((hi - lo) / 255) : 1;
     zeroPoint = Math.min(255, Math.max(0, roundHalfEven(-lo / scale)));
   }
-  if (!(scale > 0) || !Number.isFinite(scale)) {
-    throw new RangeError(`Cannot ${CAL_ACTION}: the input range gives scale ${scale}`);
-  }
   const input: InputQuantization = {
     dtype,
     scale,
     zeroPoint,
     calibration: name + RAW_INPUTS,
   };
+  checkInputQuantization(CAL_ACTION, input);
   const withInput: QuantizedModel = { ...q, input };
   const productScale = productScales(withInput);
   const b = biasValues(q.bias);

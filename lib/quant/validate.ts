@@ -22,6 +22,9 @@ import {
   type QuantizedTensor,
 } from "./types.ts";
 
+/** Smallest normal and largest finite float32 numbers. */
+const FLOAT32_MIN_NORMAL = 2 ** -126, FLOAT32_MAX = 3.4028234663852886e38;
+
 /** A constructor of a typed array of codes. */
 export type CodeArrayConstructor = { new (n: number): ArrayLike<number>; name: string };
 
@@ -318,6 +321,14 @@ export function checkInputQuantization(action: string, inp: unknown, name = "inp
   if (q.dtype !== "uint8" && q.dtype !== "int8") fail(`unknown ${name} dtype '${q.dtype}'`);
   if (!(q.scale > 0) || !Number.isFinite(q.scale)) {
     throw new RangeError(`Cannot ${action}: ${name} scale is ${q.scale}, not finite > 0`);
+  }
+  // Inputs are quantized in float32: a subnormal scale keeps few significant bits (and its
+  // reciprocal may overflow), one past float32's range is Infinity there.
+  if (q.scale < FLOAT32_MIN_NORMAL || q.scale > FLOAT32_MAX) {
+    throw new RangeError(
+      `Cannot ${action}: ${name} scale is ${q.scale}, outside float32's normal range ` +
+        "[2^-126, 3.4e38]; rescale the inputs",
+    );
   }
   const [lo, hi] = q.dtype === "uint8" ? [0, 255] : [-128, 127];
   if (!Number.isInteger(q.zeroPoint) || q.zeroPoint < lo || q.zeroPoint > hi) {
