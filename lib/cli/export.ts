@@ -6,10 +6,11 @@
 
 import { writeFileAtomic } from "../io/atomic.ts";
 import { exportOnnx } from "../onnx/export.ts";
-import type { StoredModel } from "../io/quantized.ts";
+import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import { type Command, refuseUnused, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData } from "./data_options.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
+import { float32Rounding, float32RoundingText } from "./predict.ts";
 import { TRAIN_OPTIONS, trainWithProgress } from "./train.ts";
 
 /** The `export` command. */
@@ -127,6 +128,19 @@ export const exportCommand: Command = {
             "inference agrees with the dequantized model)",
         );
       }
+    }
+    // The graph takes float32 inputs, as predict reads them: a feature far from zero against its
+    // spread loses there what the model was trained on, and the file would predict otherwise
+    // without a word.
+    const rounding = float32Rounding(asFloatModel(model));
+    if (rounding !== null) {
+      warnings = [
+        ...warnings,
+        `the ONNX graph takes float32 inputs, which round ${float32RoundingText(rounding)}: the ` +
+        "model was trained on float64 values, so the graph's predictions can differ from " +
+        "lrcompress's; centre or rescale such a column before training (checkOnnxExport " +
+        "measures the difference)",
+      ];
     }
     const bytes = exportOnnx(model, {
       preprocessing: args.string("preprocessing") as "fold" | "nodes",

@@ -403,13 +403,18 @@ export function planColumns(
 }
 
 /**
- * The data are read as float32 (the kernels' input), where a value keeps 24 bits: a feature far
- * from zero compared with its spread (timestamps near 1.7e9 are 128 apart in float32, a spread of
- * 29) loses the differences the model was trained on in float64. Named from the model's
- * standardisation, when its float32 rounding reaches a hundredth of a feature's standard
- * deviation; `null` when none does (or the model keeps no standardisation to tell).
+ * The feature that float32 rounds most, in standard deviations, from a model's standardisation:
+ * half a float32 step at its mean over its spread. A feature far from zero compared with its
+ * spread (timestamps near 1.7e9 are 128 apart in float32, a spread of 29) loses in float32 the
+ * differences the model was trained on in float64.
+ *
+ * @param model The model (float, or a quantized model's float view).
+ * @returns The feature, its mean and spread, and the rounding in standard deviations; `null` when
+ *   it stays below a hundredth of one (or the model keeps no standardisation to tell).
  */
-export function float32RoundingWarning(model: LogisticModel): string | null {
+export function float32Rounding(
+  model: Pick<LogisticModel, "preprocessing" | "featureNames">,
+): { feature: string; mean: number; scale: number; ratio: number } | null {
   const p = model.preprocessing;
   if (p.kind !== "standardize") return null;
   let worst = -1, ratio = 0;
@@ -419,12 +424,29 @@ export function float32RoundingWarning(model: LogisticModel): string | null {
     if (r > ratio) [worst, ratio] = [j, r];
   }
   if (ratio < 0.01) return null;
-  return `the data are read as float32, which rounds feature '${model.featureNames[worst]}' ` +
-    `(mean ${p.mean[worst].toPrecision(6)}, standard deviation ${
-      p.scale[worst].toPrecision(3)
-    }) by up to ${ratio.toPrecision(2)} standard deviations: the model was trained on float64 ` +
-    "values, so its predictions here can differ; centre or rescale such a column in the file, " +
-    "or score float64 data with the library's predict";
+  return { feature: model.featureNames[worst], mean: p.mean[worst], scale: p.scale[worst], ratio };
+}
+
+/**
+ * The data are read as float32 (the kernels' input): the warning for a feature whose float32
+ * rounding reaches a hundredth of its standard deviation ({@linkcode float32Rounding}); `null`
+ * when none does (or the model keeps no standardisation to tell).
+ */
+export function float32RoundingWarning(model: LogisticModel): string | null {
+  const r = float32Rounding(model);
+  if (r === null) return null;
+  return `the data are read as float32, which rounds ${float32RoundingText(r)}: the model was ` +
+    "trained on float64 values, so its predictions here can differ; centre or rescale such a " +
+    "column in the file, or score float64 data with the library's predict";
+}
+
+/** "feature 't' (mean ..., standard deviation ...) by up to 1.2 standard deviations". */
+export function float32RoundingText(
+  r: NonNullable<ReturnType<typeof float32Rounding>>,
+): string {
+  return `feature '${r.feature}' (mean ${r.mean.toPrecision(6)}, standard deviation ${
+    r.scale.toPrecision(3)
+  }) by up to ${r.ratio.toPrecision(2)} standard deviations`;
 }
 
 /**
