@@ -13,6 +13,7 @@ import type { LogisticModel } from "../model/types.ts";
 import {
   calibrateInput,
   type Calibration,
+  codebookBits,
   dequantizeModel,
   describeMethod,
   integerPredict,
@@ -136,6 +137,19 @@ function methodFromArgs(args: ParsedArgs): QuantizationMethod {
     );
   }
   const bits = args.number("bits", 1, 16, true)!;
+  const levels = args.number("levels", 2, 65536, true);
+  // A codebook of K levels takes ceil(log2 K)-bit codes: a --bits that says otherwise would be
+  // overridden without a word.
+  if (
+    kind === "kmeans" && levels !== undefined && args.given("bits") &&
+    codebookBits(levels) !== bits
+  ) {
+    throw new UsageError(
+      `Cannot parse arguments of 'quantize': --bits ${bits} does not fit --levels ${levels}, ` +
+        `whose codes take ${codebookBits(levels)} bits; give --levels alone, or --bits alone ` +
+        "for 2^bits levels",
+    );
+  }
   const granularity = args.string("granularity") as "tensor" | "class" | "feature" | undefined;
   const { calibration, rounding } = gridSettings(args);
   switch (kind) {
@@ -155,7 +169,7 @@ function methodFromArgs(args: ParsedArgs): QuantizationMethod {
       return {
         kind,
         bits,
-        levels: args.number("levels", 2, 65536, true),
+        levels,
         granularity: granularity ?? "tensor",
         init: args.string("init") as "kmeans++" | "linear",
         seed: args.number("seed", -(2 ** 31), 2 ** 31, true),
@@ -198,7 +212,11 @@ export const quantizeCommand: Command = {
       choices: ["symmetric", "affine"],
     },
     bits: { type: "string", value: "N", help: "bits per weight, 1..16 (log2: 1..8)", default: "8" },
-    levels: { type: "string", value: "K", help: "k-means codebook size (default 2^bits)" },
+    levels: {
+      type: "string",
+      value: "K",
+      help: "k-means codebook size (default 2^bits; K levels take ceil(log2 K)-bit codes)",
+    },
     granularity: {
       type: "string",
       value: "G",

@@ -253,3 +253,33 @@ Deno.test("quantize --preprocessing folds or compacts the standardisation as com
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("quantize refuses a --bits that --levels contradicts, and takes one that fits", async () => {
+  // --bits 2 --levels 8 wrote 3-bit codes without a word (found by the CLI review).
+  const refused = await runCli([
+    ...["quantize", "--method", "kmeans", "--bits", "2", "--levels", "8"],
+    ...["--data", "/nonexistent/lrc-quantize.csv"],
+  ]);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /--bits 2 does not fit --levels 8, whose codes take 3 bits/);
+  assert.equal(refused.stderr.trim().split("\n").length, 1);
+  const dir = await Deno.makeTempDir();
+  try {
+    // Codes of K levels take ceil(log2 K) bits: --bits that says so, or none, is accepted.
+    for (const [levels, bits] of [[8, 3], [10, 4], [5, null]] as const) {
+      const path = `${dir}/k${levels}.json`;
+      const r = await runCli([
+        ...["quantize", "--dataset", "breast-cancer", "--method", "kmeans"],
+        ...["--levels", String(levels), ...(bits === null ? [] : ["--bits", String(bits)])],
+        ...["--max-iterations", "20", "--quiet", "--save", path],
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const q = quantizedModelFromJson(await Deno.readTextFile(path));
+      assert.ok(q.weights.kind === "codebook");
+      assert.equal(q.weights.levels, levels);
+      assert.equal(q.weights.bits, Math.ceil(Math.log2(levels)));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
