@@ -11,9 +11,9 @@
  */
 
 import { writeFileAtomic } from "../../lib/io/atomic.ts";
-import { listNotebooks } from "./run.ts";
+import { filePath, listNotebooks } from "./run.ts";
 
-const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
+const CONFIG = filePath(new URL("../../deno.json", import.meta.url));
 
 /**
  * The formatted text of a notebook, as `deno fmt` with the project's configuration writes it.

@@ -59,3 +59,30 @@ export async function notebooksUnavailable(): Promise<string | null> {
   }
   return null;
 }
+
+const ROOT = new URL("../../", import.meta.url);
+
+async function copyTree(from: URL, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyTree(new URL(`${entry.name}/`, from), `${to}/${entry.name}`);
+    else if (entry.isFile) await Deno.copyFile(new URL(entry.name, from), `${to}/${entry.name}`);
+  }
+}
+
+/**
+ * Copies what the notebook runner and formatter need (the configuration, `lib/` and
+ * `notebooks/runner/`) into a new folder whose path holds a space, with an empty `notebooks/`.
+ *
+ * @returns The copy's root folder; the caller removes it.
+ */
+export async function runnerCheckoutWithSpace(): Promise<string> {
+  const root = `${await Deno.makeTempDir({ prefix: "lrc-" })}/a checkout`;
+  for (const file of ["deno.json", "deno.lock"]) {
+    await Deno.mkdir(root, { recursive: true });
+    await Deno.copyFile(new URL(file, ROOT), `${root}/${file}`);
+  }
+  await copyTree(new URL("lib/", ROOT), `${root}/lib`);
+  await copyTree(new URL("notebooks/runner/", ROOT), `${root}/notebooks/runner`);
+  return root;
+}

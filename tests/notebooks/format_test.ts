@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { formattedNotebook } from "../../notebooks/runner/format.ts";
 import { listNotebooks } from "../../notebooks/runner/run.ts";
+import { runnerCheckoutWithSpace } from "./_notebooks.ts";
 
 for (const path of listNotebooks()) {
   const name = path.split("/").pop()!;
@@ -39,5 +40,31 @@ Deno.test("formatting a notebook rewrites badly formatted code and Markdown cell
     assert.deepEqual(cells[1].source, ["const a = 1;"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fmt:notebooks works in a checkout whose path holds a space", async () => {
+  // The runner took its folders from URL pathnames, where a space is %20.
+  const root = await runnerCheckoutWithSpace();
+  try {
+    await Deno.copyFile(listNotebooks()[0], `${root}/notebooks/one.ipynb`);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-run",
+        `${root}/notebooks/runner/format.ts`,
+        "--check",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    const output = dec.decode(out.stdout) + dec.decode(out.stderr);
+    assert.equal(out.code, 0, output);
+    assert.match(output, /checked the notebooks; 0 changed/);
+  } finally {
+    await Deno.remove(root.replace(/\/a checkout$/, ""), { recursive: true });
   }
 });

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { INSTALL_HINT } from "../../notebooks/runner/run.ts";
-import { notebooksUnavailable } from "./_notebooks.ts";
+import { notebooksUnavailable, runnerCheckoutWithSpace } from "./_notebooks.ts";
 
 const RUN_TS = new URL("../../notebooks/runner/run.ts", import.meta.url).pathname;
 
@@ -78,6 +78,54 @@ Deno.test({
     } finally {
       await Deno.remove(home, { recursive: true });
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "the notebooks task runs in a checkout whose path holds a space" +
+    (unavailable ? ` (skipped: ${unavailable})` : ""),
+  ignore: unavailable !== null,
+  fn: async () => {
+    // The runner took its folders (notebooks/, execute.py) from URL pathnames, where a space is
+    // %20: it found no notebooks folder.
+    const root = await runnerCheckoutWithSpace();
+    try {
+      await Deno.writeTextFile(
+        `${root}/notebooks/one.ipynb`,
+        JSON.stringify({
+          cells: [{
+            cell_type: "code",
+            source: 'await Deno.writeTextFile("reached.txt", "yes")',
+            metadata: {},
+            outputs: [],
+            execution_count: null,
+          }],
+          metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+          nbformat: 4,
+          nbformat_minor: 5,
+        }),
+      );
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-read",
+          "--allow-write",
+          "--allow-env",
+          "--allow-run",
+          `${root}/notebooks/runner/run.ts`,
+          "--no-html",
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const dec = new TextDecoder();
+      const output = dec.decode(out.stdout) + dec.decode(out.stderr);
+      assert.equal(out.code, 0, output);
+      assert.match(output, /one\.ipynb\s+ok\s+1\/1/);
+      assert.equal(await Deno.readTextFile(`${root}/notebooks/reached.txt`), "yes");
+    } finally {
+      await Deno.remove(root.replace(/\/a checkout$/, ""), { recursive: true });
     }
   },
 });
