@@ -341,7 +341,11 @@ async function main(argv: string[]): Promise<number> {
   let failed = 0;
   for (const path of notebooks) {
     const name = path.replace(/^.*\//, "");
-    const nb = JSON.parse(await Deno.readTextFile(path));
+    // A notebook that is not JSON is the executor's to refuse, naming it, like any other failure.
+    let nb = {};
+    try {
+      nb = JSON.parse(await Deno.readTextFile(path));
+    } catch { /* execute.py reports it */ }
     const needs = missingRequirements(nb);
     if (needs.length) {
       console.log(`\n${name}: skipped, needs ${needs.join(", ")}`);

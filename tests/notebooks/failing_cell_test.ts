@@ -140,3 +140,28 @@ Deno.test({
       assert.equal(await Deno.readTextFile(`${dir}/attempts.txt`), "xx");
     }),
 });
+
+Deno.test({
+  ...options,
+  name: `a notebook that is not JSON fails, named, and the other notebooks still run${skip}`,
+  fn: async () => {
+    // The task parsed each notebook itself first: a broken one ended the whole run with a bare
+    // 'Unexpected end of JSON input', naming no file, before the notebooks after it ran.
+    const dir = await Deno.makeTempDir({ prefix: "lrc-nbfail-" });
+    try {
+      await Deno.writeTextFile(`${dir}/a_broken.ipynb`, '{"cells": [');
+      await Deno.writeTextFile(
+        `${dir}/b_good.ipynb`,
+        JSON.stringify(notebook(['await Deno.writeTextFile("reached.txt", "yes")'])),
+      );
+      const r = await runTask(dir);
+      assert.equal(r.code, 1, r.output);
+      assert.match(r.output, /Cannot read notebook '[^']*a_broken\.ipynb'/);
+      assert.match(r.output, /a_broken\.ipynb\s+failed/);
+      assert.match(r.output, /b_good\.ipynb\s+ok\s+1\/1/);
+      assert.equal(await Deno.readTextFile(`${dir}/reached.txt`), "yes");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
