@@ -389,6 +389,12 @@ export const quantizeCommand: Command = {
     } else {
       integerNote = `${q.weights.kind} weights have no integer grid`;
     }
+    // With the calibration kept, the file's bias is rounded to the int32 grid of each class's
+    // product scale: its own dequantized model (lrc predict --dequantized) can differ from the
+    // one above, so it is measured too.
+    const savedDequantized = integer?.calibrationSaved
+      ? accuracy(data.test.y, predict(dequantizeModel(q), data.test.x))
+      : quantTest;
     const save = args.string("save");
     let savedBytes: number | null = null;
     if (save !== undefined) {
@@ -413,6 +419,7 @@ export const quantizeCommand: Command = {
       test: {
         floatAccuracy: floatTest,
         quantizedAccuracy: quantTest,
+        savedDequantizedAccuracy: savedDequantized,
         integerAccuracy: integer?.testAccuracy ?? null,
         integerAgreement: integer?.agreement ?? null,
       },
@@ -438,6 +445,13 @@ export const quantizeCommand: Command = {
       formatTable(["test", "accuracy", "vs float"], [
         ["float", percent(floatTest), ""],
         ["quantized (dequantized)", percent(quantTest), pointsDiff(quantTest, floatTest)],
+        ...(integer?.calibrationSaved
+          ? [[
+            "file, dequantized (int32 bias)",
+            percent(savedDequantized),
+            pointsDiff(savedDequantized, floatTest),
+          ]]
+          : []),
         integer
           ? [
             `integer-only (${integer.inputDtype} inputs)`,

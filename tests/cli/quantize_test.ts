@@ -85,6 +85,11 @@ Deno.test("lrc quantize --json reports accuracies that match a direct evaluation
 
     assert.equal(report.test.floatAccuracy, floatAccuracy);
     assert.equal(report.test.quantizedAccuracy, quantizedAccuracy);
+    // The saved file's own dequantized model: its bias rounded to the int32 grid.
+    assert.equal(
+      report.test.savedDequantizedAccuracy,
+      share(y, predict(dequantizeModel(saved), x)),
+    );
     assert.equal(report.test.integerAccuracy, integerAccuracy);
     assert.equal(report.test.integerAgreement, integerAgreement);
     assert.equal(report.integer.testAccuracy, integerAccuracy);
@@ -279,6 +284,38 @@ Deno.test("quantize refuses a --bits that --levels contradicts, and takes one th
       assert.equal(q.weights.levels, levels);
       assert.equal(q.weights.bits, Math.ceil(Math.log2(levels)));
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc quantize reports the saved file's dequantized accuracy where the int32 bias changes it", async () => {
+  // 3-bit codes of a folded model (seed 0, digits): rounding the bias to each class's product
+  // scale moves test predictions, so "quantized (dequantized)" (before calibration) was not
+  // what lrc predict --dequantized reads from the file.
+  const dir = await Deno.makeTempDir({ prefix: "lrc-quantize-test-" });
+  try {
+    const r = await runCli([
+      ...["quantize", "--bits", "3", "--preprocessing", "fold", "--seed", "0"],
+      ...["--save", `${dir}/q.json`, "--json"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.ok(report.integer.calibrationSaved);
+    const saved = quantizedModelFromJson(await Deno.readTextFile(`${dir}/q.json`));
+    assert.ok(saved.input !== undefined);
+    assert.equal(saved.bias.kind, "int32");
+    assert.notEqual(report.test.savedDequantizedAccuracy, report.test.quantizedAccuracy);
+    const text = await runCli([
+      "quantize",
+      "--bits",
+      "3",
+      "--preprocessing",
+      "fold",
+      "--seed",
+      "0",
+    ]);
+    assert.match(text.stdout, /file, dequantized \(int32 bias\)/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
