@@ -28,6 +28,7 @@ import { exportOnnx } from "../onnx/export.ts";
 import { PRUNE_STRATEGIES, type PruneStrategy } from "../prune/strategy.ts";
 import type { Calibration, QuantizationMethod, Rounding } from "../quant/quantize.ts";
 import { resolveMethod } from "../quant/quantize.ts";
+import { codebookBits } from "../quant/grid.ts";
 import type { Granularity } from "../quant/types.ts";
 import {
   type CandidateReport,
@@ -1181,6 +1182,17 @@ function spaceFromArgs(
     if (methodName !== "none") {
       const template = methodOf(methodName, settings);
       const levels = args.number("levels", 2, 65536, true);
+      // A codebook of K levels takes ceil(log2 K)-bit codes, as lrc quantize refuses too.
+      if (
+        template.kind === "kmeans" && levels !== undefined && bits[0] !== undefined &&
+        codebookBits(levels) !== bits[0]
+      ) {
+        throw usage(
+          `--bits ${bits[0]} does not fit --levels ${levels}, whose codes take ${
+            codebookBits(levels)
+          } bits; give --levels alone, or --bits alone for 2^bits levels`,
+        );
+      }
       const method: QuantizationMethod = template.kind === "float16" ? template : {
         ...template,
         bits: bits[0] ?? 4,

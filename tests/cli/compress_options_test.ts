@@ -207,6 +207,11 @@ Deno.test("compress refuses these settings where they do not apply, before any t
       /--levels applies to the pipeline only \(the sweep and search take k-means sizes from --bits\)/,
     ],
     [["--levels", "4"], /--levels does not apply to --method uniform/],
+    // 8 levels take 3-bit codes: --bits 2 was overridden without a word.
+    [
+      ["--method", "kmeans", "--bits", "2", "--levels", "8"],
+      /--bits 2 does not fit --levels 8, whose codes take 3 bits/,
+    ],
     [["--init", "linear"], /--init does not apply to --method uniform/],
     [
       ["--sweep", "--method", "uniform", "--init", "linear"],
