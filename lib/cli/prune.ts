@@ -545,7 +545,8 @@ export const pruneCommand: Command = {
     }
     const lines = [
       `data      ${data.source}: ${nTrain} train / ${data.test.x.rows} test, ` +
-      `${data.train.x.cols} features, ${dense.classes.length} classes`,
+      `${data.train.x.cols} feature${data.train.x.cols === 1 ? "" : "s"}, ` +
+      `${dense.classes.length} classes`,
       `model     ${origin}`,
       `pruning   ${strategy}, ${features ? "whole features" : scope}, removing ${targetText}` +
       (steps > 1 ? `, in ${steps} steps` : "") +

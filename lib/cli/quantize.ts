@@ -434,7 +434,8 @@ export const quantizeCommand: Command = {
     }
     const lines = [
       `data      ${data.source}: ${report.data.trainSamples} train / ${report.data.testSamples} test, ` +
-      `${report.data.features} features, ${model.classes.length} classes`,
+      `${report.data.features} feature${report.data.features === 1 ? "" : "s"}, ` +
+      `${model.classes.length} classes`,
       `model     ${origin}` +
       (report.preprocessing === "none" ? "" : `; standardisation ${report.preprocessing}`),
       ...warnings.map((w) => `warning   ${w}`),
