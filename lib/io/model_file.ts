@@ -547,7 +547,7 @@ export function inspectModelFile(
 }
 
 function parseModelFile(
-  bytes: Uint8Array,
+  input: Uint8Array,
   options: DecodeOptions,
 ): { model: StoredModel; info: ModelFileInfo } {
   checkOptionKeys(
@@ -560,9 +560,13 @@ function parseModelFile(
     throw new TypeError(`Cannot read model file: name must be a string, got ${describe(name)}`);
   }
   const prefix = `Cannot read model file '${name}'`;
-  if (!(bytes instanceof Uint8Array)) {
+  if (!(input instanceof Uint8Array)) {
     throw new TypeError(`${prefix}: expected a Uint8Array of bytes`);
   }
+  // Browsers' TextDecoder refuses views of shared or resizable buffers (Deno's accepts them), and
+  // another thread may write shared bytes while they are read: such bytes are read from a copy.
+  const plain = input.buffer instanceof ArrayBuffer && !input.buffer.resizable;
+  const bytes = plain ? input : input.slice();
   const maxWeights = maxWeightsOf(options);
   const syntax = (reason: string) => new SyntaxError(`${prefix}: ${reason}`);
   const len = bytes.length;

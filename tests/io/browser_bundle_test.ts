@@ -8,6 +8,7 @@ import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { encodeModel } from "../../lib/io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
 import { fit } from "../../lib/model/fit.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
 import { predict, predictProba } from "../../lib/model/predict.ts";
 import { pruneModel } from "../../lib/prune/prune_model.ts";
 import { magnitudeScores } from "../../lib/prune/scores.ts";
@@ -220,6 +221,91 @@ self.onmessage = ({ data: [files, xs, rows, cols] }) => {
       assert.deepEqual(failures, []);
       // The pruned files store only the kept weights (the bundle reads the sparse forms).
       assert.ok(results[1].stored < 640 * 0.25, `${results[1].stored} stored`);
+    } finally {
+      await browser.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: `the browser bundle reads model bytes held in shared or resizable memory${
+    unavailable ? ` (skipped: ${unavailable})` : ""
+  }`,
+  ignore: unavailable !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const browser = await launchChromium();
+    try {
+      await buildBundle(`${dir}/lrcompress.js`);
+      const code = await Deno.readTextFile(`${dir}/lrcompress.js`);
+      // Twelve features, named f0..f11 (the file stores such names as a pattern, whose texts are
+      // decoded in place); only the first three have weights.
+      const d = 12;
+      const firstThree = [[1, 0, -2], [0.5, 3, 0], [0, -1, 0.25]];
+      const model: LogisticModel = {
+        kind: "logistic-regression",
+        version: 1,
+        link: "softmax",
+        weights: {
+          data: Float64Array.from(
+            { length: 3 * d },
+            (_, i) => firstThree[Math.floor(i / d)][i % d] ?? 0,
+          ),
+          rows: 3,
+          cols: d,
+        },
+        bias: Float64Array.from([0.5, -0.5, 0]),
+        classes: ["chat", "chien", "élan"],
+        featureNames: Array.from({ length: d }, (_, j) => `f${j}`),
+        preprocessing: { kind: "none" },
+      };
+      const bytes = Array.from(encodeModel(model));
+      const page = await browser.newPage();
+      await page.route("**/*", (route) => {
+        const url = new URL(route.request().url());
+        if (url.pathname === "/lrcompress.js") {
+          return route.fulfill({ contentType: "text/javascript", body: code });
+        }
+        return route.fulfill({
+          contentType: "text/html",
+          body: "<!doctype html><title>lrc</title>",
+        });
+      });
+      await page.goto("https://lrc.test/");
+      // Browsers' TextDecoder refuses views of such buffers (Deno's does not): the file's labels
+      // read as "not valid UTF-8" until the decoder copied them.
+      const read = await page.evaluate(async (bytes) => {
+        // deno-lint-ignore no-explicit-any
+        const L: any = await import("/lrcompress.js");
+        const resizable = new Uint8Array(
+          new ArrayBuffer(bytes.length, { maxByteLength: 2 * bytes.length }),
+        );
+        // A wasm memory's buffer is shared even where SharedArrayBuffer is not exposed.
+        const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+        const shared = new Uint8Array(memory.buffer, 8, bytes.length);
+        const x = L.matrix(new Float64Array(24), 2, 12);
+        x.data.set([1, 2, 3], 0);
+        x.data.set([-1, 0, 4], 12);
+        return [resizable, shared].map((view) => {
+          view.set(bytes);
+          try {
+            const m = L.decodeModel(view);
+            return { classes: m.classes, names: m.featureNames, labels: L.predictLabels(m, x) };
+          } catch (error) {
+            return { error: String(error) };
+          }
+        });
+      }, bytes);
+      // Scores of the two rows, W x + b: (-4.5, 6, -1.25) and (-8.5, -1, 1).
+      const expected = {
+        classes: model.classes,
+        names: model.featureNames,
+        labels: ["chien", "élan"],
+      };
+      assert.deepEqual(read, [expected, expected]);
     } finally {
       await browser.close();
       await Deno.remove(dir, { recursive: true });
