@@ -437,8 +437,13 @@ export function quantizedDecisionFunction(
   if (backend === "ts" || (backend === "auto" && !useKernels(backend, x, perRow))) {
     return decisionFunction(dequantizeModel(q), x, { backend: "ts" });
   }
-  using p = prepareQuantizedPredictor(q, options);
-  return p.decisionFunction(x);
+  // try/finally rather than `using`: `deno bundle --minify` dropped the disposal.
+  const p = prepareQuantizedPredictor(q, options);
+  try {
+    return p.decisionFunction(x);
+  } finally {
+    p.close();
+  }
 }
 
 /**
