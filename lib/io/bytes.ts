@@ -11,6 +11,8 @@
  * @module
  */
 
+import { fromFloat16Bits, toFloat16Bits } from "../quant/float16.ts";
+
 /** What a byte of a model file is for, as the size report counts it. */
 export type SizeCategory =
   | "header"
@@ -125,7 +127,7 @@ export class ByteWriter {
       const o = at + i * size;
       if (dtype === "float64") view.setFloat64(o, values[i], true);
       else if (dtype === "float32") view.setFloat32(o, values[i], true);
-      else view.setFloat16(o, values[i], true);
+      else view.setUint16(o, toFloat16Bits(values[i]), true);
     }
   }
 
@@ -273,7 +275,7 @@ export class ByteReader {
         ? view.getFloat64(o, true)
         : dtype === "float32"
         ? view.getFloat32(o, true)
-        : view.getFloat16(o, true);
+        : fromFloat16Bits(view.getUint16(o, true));
     }
   }
 

@@ -21,6 +21,7 @@
 
 import type { LogisticModel } from "../model/types.ts";
 import { dequantizeModel } from "../quant/model.ts";
+import { fromFloat16Bits } from "../quant/float16.ts";
 import { codeRange, groupCount } from "../quant/grid.ts";
 export { zeroCode } from "../quant/grid.ts";
 import type { Granularity, QuantizedModel, QuantizedTensor } from "../quant/types.ts";
@@ -94,10 +95,7 @@ export function codeValue(t: QuantizedTensor, code: number, g: number): number {
       return Math.sign(code) * t.scale[g] * 2 ** -(Math.abs(code) - 1);
     case "codebook":
       return t.codebook[g * t.levels + code];
-    case "float16": {
-      const view = new DataView(new ArrayBuffer(2));
-      view.setUint16(0, code, true);
-      return view.getFloat16(0, true);
-    }
+    case "float16":
+      return fromFloat16Bits(code);
   }
 }
