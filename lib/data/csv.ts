@@ -191,7 +191,7 @@ export async function parseCsvStream(
  */
 export async function readCsv(path: string | URL, options: ReadCsvOptions = {}): Promise<Dataset> {
   checkOptionKeys("read CSV", options, READ_CSV_OPTION_KEYS);
-  const file = path instanceof URL ? path.pathname : path;
+  const file = pathText(path);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CSV_BYTES;
   assertInRange(`read CSV '${file}'`, "maxBytes", maxBytes, 0, Infinity);
   checkCsvFormat(file, options);
@@ -291,6 +291,23 @@ function checkLabelAndDelimiter(
       `Cannot read CSV '${file}': delimiter must be a non-empty string without a quote or a ` +
         `line break, got ${JSON.stringify(delimiter)}`,
     );
+  }
+}
+
+/**
+ * A data file's path for messages: a `file:` URL's path decoded (a space, not `%20`), another
+ * URL as written, a string as it is.
+ *
+ * @param path The path or URL.
+ * @returns The text.
+ */
+export function pathText(path: string | URL): string {
+  if (!(path instanceof URL)) return path;
+  if (path.protocol !== "file:") return path.href;
+  try {
+    return decodeURIComponent(path.pathname);
+  } catch {
+    return path.pathname;
   }
 }
 

@@ -22,6 +22,7 @@ import {
   NON_DECIMAL,
   openFailure,
   overflowsFloat32,
+  pathText,
   raggedRowReason,
 } from "./csv.ts";
 
@@ -200,7 +201,7 @@ function slowNumber(b: Uint8Array, s: number, e: number): number {
 type LineSink = (bytes: Uint8Array, start: number, end: number, line: number) => void;
 
 async function openFile(path: string | URL): Promise<Deno.FsFile> {
-  const file = path instanceof URL ? path.pathname : path;
+  const file = pathText(path);
   let handle: Deno.FsFile;
   try {
     handle = await Deno.open(path);
@@ -306,7 +307,7 @@ export async function* readCsvBatches(
   path: string | URL,
   options: CsvStreamOptions = {},
 ): AsyncGenerator<CsvBatch> {
-  const file = path instanceof URL ? path.pathname : path;
+  const file = pathText(path);
   checkOptionKeys(`read CSV '${file}'`, options, CSV_STREAM_OPTION_KEYS);
   const batchSize = options.batchSize ?? 4096;
   assertInRange(`read CSV '${file}'`, "batchSize", batchSize, 1, 2 ** 24, true);
@@ -519,7 +520,7 @@ export async function readCsvColumns(
   path: string | URL,
   options: Pick<CsvStreamOptions, "header" | "delimiter"> = {},
 ): Promise<string[]> {
-  const file = path instanceof URL ? path.pathname : path;
+  const file = pathText(path);
   // readCsvBatches' options may be passed as they are; only header and delimiter are read.
   checkOptionKeys(`read CSV '${file}'`, options, CSV_STREAM_OPTION_KEYS);
   checkCsvFormat(file, options);
@@ -581,7 +582,7 @@ async function* linesOf(
   chunkBytes: number,
   delim: number,
 ): AsyncGenerator<LineChunk> {
-  const name = path instanceof URL ? path.pathname : path;
+  const name = pathText(path);
   const file = await openFile(path);
   const reader = file.readable.getReader();
   let carry: Uint8Array = new Uint8Array(0);
@@ -695,7 +696,7 @@ export async function scanCsv(
   path: string | URL,
   options: LabelledCsvOptions = {},
 ): Promise<CsvScan> {
-  const file = path instanceof URL ? path.pathname : path;
+  const file = pathText(path);
   checkOptionKeys(`scan CSV '${file}'`, options, CSV_STREAM_OPTION_KEYS);
   if (options.label === null) {
     throw new RangeError(`Cannot scan CSV '${file}': the scan needs a label column`);

@@ -11,6 +11,7 @@ import {
   readCsvBatches,
   readCsvColumns,
 } from "../data/csv_stream.ts";
+import { pathText } from "../data/csv.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -62,11 +63,11 @@ export async function evaluateStream(
     if (missing.length === 0) features = model.featureNames.map((n) => columns.indexOf(n));
     else if (missing.length < model.featureNames.length) {
       throw new RangeError(
-        `Cannot evaluate model: the header of '${
-          path instanceof URL ? path.pathname : path
-        }' names ${model.featureNames.length - missing.length} of its features but not ${
-          missing.slice(0, 5).map((n) => `'${n}'`).join(", ")
-        }${missing.length > 5 ? ", ..." : ""}`,
+        `Cannot evaluate model: the header of '${pathText(path)}' names ${
+          model.featureNames.length - missing.length
+        } of its features but not ${missing.slice(0, 5).map((n) => `'${n}'`).join(", ")}${
+          missing.length > 5 ? ", ..." : ""
+        }`,
       );
     }
   }

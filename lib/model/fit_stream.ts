@@ -11,6 +11,7 @@
 import type { Matrix } from "../core/matrix.ts";
 import { createPrng, shuffleInPlace } from "../core/random.ts";
 import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import { pathText } from "../data/csv.ts";
 import { type LabelledCsvOptions, readCsvBatches, scanCsv } from "../data/csv_stream.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
 import { createLossEngine } from "../kernels/loss_engine.ts";
@@ -353,7 +354,7 @@ export async function fitStream(
     featureNames: scan.featureNames,
     preprocessing,
   };
-  const file = path instanceof URL ? path.pathname : path;
+  const file = pathText(path);
   return {
     model,
     history,

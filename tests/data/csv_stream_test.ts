@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCsv } from "../../lib/data/csv.ts";
+import { parseCsv, readCsv } from "../../lib/data/csv.ts";
 import { readCsvBatches, readCsvColumns, scanCsv } from "../../lib/data/csv_stream.ts";
 import { createPrng, randomNormal } from "../../lib/core/random.ts";
 
@@ -511,4 +511,35 @@ Deno.test("a first line of numbers that repeat is refused with a pointer to read
   });
   // Named columns get no such hint.
   assert.throws(() => parseCsv("a,a,y\n1,2,0\n"), { message: /both named 'a'$/ });
+});
+
+Deno.test("a file URL's path is named decoded in messages (a space, not %20)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc csv " });
+  try {
+    const file = `${dir}/bad data.csv`;
+    await Deno.writeTextFile(file, "a,y\n1,0\nx,1\n");
+    const url = new URL(`file://${file.split("/").map(encodeURIComponent).join("/")}`);
+    assert.match(url.href, /%20/);
+    for (
+      const read of [
+        () => readCsv(url),
+        () => scanCsv(url),
+        async () => {
+          for await (const _ of readCsvBatches(url)) { /* reading is the point */ }
+        },
+      ]
+    ) {
+      await assert.rejects(read, (e: Error) => {
+        assert.ok(e.message.includes(`'${file}'`), e.message);
+        assert.ok(!e.message.includes("%20"), e.message);
+        return true;
+      });
+    }
+    await assert.rejects(() => readCsv(new URL(`${url.href}.missing`)), (e: Error) => {
+      assert.ok(e.message.includes(`${file}.missing`), e.message);
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
