@@ -148,9 +148,14 @@ export async function ensureKernel(options: { anyDeno?: boolean } = {}): Promise
 
 /** What a notebook needs beyond the repository, from its metadata `lrcompress.requires`. */
 export function missingRequirements(notebook: { metadata?: Record<string, unknown> }): string[] {
-  const meta = notebook.metadata?.lrcompress as { requires?: string[] } | undefined;
+  const meta = notebook.metadata?.lrcompress as { requires?: unknown } | undefined;
+  const requires = meta?.requires ?? [];
+  // A string would be read letter by letter ("unknown requirement 'f'").
+  if (!Array.isArray(requires)) {
+    return [`lrcompress.requires must be a list of names, got ${JSON.stringify(requires)}`];
+  }
   const missing: string[] = [];
-  for (const need of meta?.requires ?? []) {
+  for (const need of requires) {
     if (need === "fashion-mnist") {
       if (!hasFashionMnist()) {
         missing.push(

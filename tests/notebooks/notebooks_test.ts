@@ -176,3 +176,14 @@ for (const path of listNotebooks()) {
     },
   });
 }
+
+Deno.test("a notebook's requirements must be a list: a string is not read letter by letter", () => {
+  const metadata = (requires: unknown) => ({ metadata: { lrcompress: { requires } } });
+  assert.deepEqual(missingRequirements(metadata("fashion-mnist")), [
+    'lrcompress.requires must be a list of names, got "fashion-mnist"',
+  ]);
+  assert.deepEqual(missingRequirements(metadata(["no-such-thing"])), [
+    "unknown requirement 'no-such-thing'",
+  ]);
+  assert.deepEqual(missingRequirements({ metadata: {} }), []);
+});
