@@ -420,7 +420,7 @@ export function float32Rounding(
   let worst = -1, ratio = 0;
   for (let j = 0; j < p.mean.length; j++) {
     // Half a float32 step at the mean, in standard deviations.
-    const r = Math.abs(p.mean[j]) * 2 ** -24 / p.scale[j];
+    const r = halfFloat32Step(p.mean[j]) / p.scale[j];
     if (r > ratio) [worst, ratio] = [j, r];
   }
   if (ratio < 0.01) return null;
@@ -447,6 +447,20 @@ export function float32RoundingText(
   return `feature '${r.feature}' (mean ${r.mean.toPrecision(6)}, standard deviation ${
     r.scale.toPrecision(3)
   }) by up to ${r.ratio.toPrecision(2)} standard deviations`;
+}
+
+/**
+ * Half the gap between the float32 numbers around `v`, the most float32 rounds a value near it:
+ * `2^(e - 24)` for `2^e <= |v| < 2^(e + 1)`, `2^-150` below float32's normal range. (`|v| * 2^-24`
+ * is up to twice that: 101 for 1.7e9, whose float32 neighbours are 128 apart.)
+ */
+function halfFloat32Step(v: number): number {
+  const a = Math.abs(v);
+  if (a < 2 ** -126) return 2 ** -150;
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--; // log2 rounded up to the next power of two
+  else if (2 ** (e + 1) <= a) e++;
+  return 2 ** (e - 24);
 }
 
 /**

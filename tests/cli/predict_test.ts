@@ -503,6 +503,46 @@ Deno.test("lrc predict refuses a pipe as its data, which it would read twice and
   });
 });
 
+/** Half the gap from `|v|` in float32 to the next float32 up, by stepping its bits. */
+function halfStepByBits(v: number): number {
+  const f = new Float32Array([Math.abs(v)]);
+  const below = f[0];
+  new Uint32Array(f.buffer)[0] += 1;
+  return (f[0] - below) / 2;
+}
+
+Deno.test("the float32 rounding warning counts half the float32 step at the mean, not |mean| * 2^-24", () => {
+  // 1.7e9 lies in [2^30, 2^31), where float32 values are 128 apart: values near it round by at
+  // most 64. The warning took |mean| * 2^-24 = 101 instead, so it said "1.9 standard deviations"
+  // for a spread of 52.8 (64 / 52.8 = 1.2), and warned at half the hundredth of a standard
+  // deviation it names as its threshold (found by following README's predict example).
+  const x = { data: new Float64Array([0, 1, 2, 3]), rows: 4, cols: 1 };
+  const model = fit(x, new Int32Array([0, 0, 1, 1])).model;
+  const withStats = (mean: number, scale: number): LogisticModel => ({
+    ...model,
+    preprocessing: {
+      kind: "standardize",
+      mean: new Float64Array([mean]),
+      scale: new Float64Array([scale]),
+    },
+  });
+  const mean = 1.7e9;
+  assert.equal(halfStepByBits(mean), 64);
+  const warning = float32RoundingWarning(withStats(mean, 52.8));
+  assert.ok(warning !== null);
+  assert.match(warning, new RegExp(`by up to ${(64 / 52.8).toPrecision(2)} standard deviations`));
+  // 64 / 8000 = 0.008 standard deviations, below the hundredth (|mean| * 2^-24 / 8000 = 0.0127).
+  assert.equal(float32RoundingWarning(withStats(mean, 8000)), null);
+  assert.ok(float32RoundingWarning(withStats(mean, 6000)) !== null); // 64 / 6000 = 0.0107
+  // Just below a power of two the step is the lower one: 2^31 - 256 rounds by at most 64.
+  assert.equal(halfStepByBits(2 ** 31 - 256), 64);
+  assert.match(
+    float32RoundingWarning(withStats(-(2 ** 31 - 256), 64))!,
+    /by up to 1\.0 standard deviations/,
+  );
+  assert.match(float32RoundingWarning(withStats(2 ** 31, 128))!, /by up to 1\.0 standard/);
+});
+
 Deno.test("lrc predict warns when reading float32 rounds a feature by a share of its spread", async () => {
   // Timestamps near 1.7e9 are 128 apart in float32; the model was trained on float64 values
   // whose spread is about 29. Predict read them as float32 and scored 85.85 % where the model
@@ -520,8 +560,8 @@ Deno.test("lrc predict warns when reading float32 rounds a feature by a share of
     assert.equal(train.code, 0, train.stderr);
     const model = modelFromJson(await Deno.readTextFile(`${dir}/ts.json`));
     const p = model.preprocessing as { mean: Float64Array; scale: Float64Array };
-    // The closed form the warning states: half a float32 step at the mean, in standard deviations.
-    const ratio = Math.abs(p.mean[0]) * 2 ** -24 / p.scale[0];
+    // What the warning states: half a float32 step at the mean, in standard deviations.
+    const ratio = halfStepByBits(p.mean[0]) / p.scale[0];
     assert.ok(ratio > 1, `${ratio}`);
     const r = await runCli(["predict", "--model", `${dir}/ts.json`, "--data", `${dir}/ts.csv`]);
     assert.equal(r.code, 0, r.stderr);
