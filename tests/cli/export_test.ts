@@ -25,8 +25,9 @@ Deno.test("lrc export warns when the graph's float32 input rounds a feature by a
     assert.equal(train.code, 0, train.stderr);
     const model = modelFromJson(await Deno.readTextFile(`${dir}/ts.json`));
     const p = model.preprocessing as { mean: Float64Array; scale: Float64Array };
-    // The closed form the warning states: half a float32 step at the mean, in standard deviations.
-    const ratio = Math.abs(p.mean[0]) * 2 ** -24 / p.scale[0];
+    // The closed form the warning states: half a float32 step at the mean (2^(e - 24) for
+    // 2^e <= |mean| < 2^(e + 1): 64 near 1.7e9), in standard deviations.
+    const ratio = 2 ** (Math.floor(Math.log2(Math.abs(p.mean[0]))) - 24) / p.scale[0];
     assert.ok(ratio > 1, `${ratio}`);
     for (const preprocessing of ["fold", "nodes"]) {
       const out = `${dir}/ts_${preprocessing}.onnx`;
