@@ -279,6 +279,13 @@ export const pruneCommand: Command = {
         } (an L1 penalty trains only the dense model, which --model loads: fine-tuning and ` +
           "obd's scores leave out the L1 part)",
       );
+      // The penalty itself then means none: said, not done without a word.
+      throw new UsageError(
+        `Cannot parse arguments of '${NAME}': ${
+          args.string("penalty") === "l1" ? "--penalty l1" : "--penalty elasticnet --l1-ratio 1"
+        } does not apply with --model (an L1 penalty trains only the dense model, which --model ` +
+          "loads: fine-tuning and obd's scores leave out the L1 part); give --penalty none",
+      );
     }
     const miniBatchTuning = tuning === "sgd" || tuning === "adam";
     refuseDenseTrainingOptions(NAME, args, miniBatchTuning ? [] : ["batch-size"]);

@@ -300,6 +300,21 @@ Deno.test("options that the rest of the command line makes pointless are refused
         ],
         /--lambda does not apply with --model and --l1-ratio 1/,
       ],
+      // Without --lambda, --penalty l1 fine-tuned without any penalty, without a word.
+      [
+        [
+          ...["prune", "--model", model, "--sparsity", "0.5", "--fine-tune", "sgd"],
+          ...["--penalty", "l1"],
+        ],
+        /--penalty l1 does not apply with --model \(an L1 penalty trains only the dense model.*give --penalty none$/m,
+      ],
+      [
+        [
+          ...["prune", "--model", model, "--sparsity", "0.5", "--strategy", "obd"],
+          ...["--penalty", "elasticnet", "--l1-ratio", "1"],
+        ],
+        /--penalty elasticnet --l1-ratio 1 does not apply with --model/,
+      ],
       [
         ["compress", "--sparsity", "0", "--fine-tune", "adam", "--training", "ptq"],
         /--fine-tune does not apply with --sparsity 0/,
