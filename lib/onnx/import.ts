@@ -926,16 +926,20 @@ function checkVectorShape(n: OnnxNode, dims: number[], fail: (r: string) => neve
   );
 }
 
-/** The types whose values a tensor lists in `int32_data` (FLOAT16 as its bits). */
-const INT32_DATA_TYPES: readonly number[] = [
-  ONNX_TYPE.UINT8,
-  ONNX_TYPE.INT8,
-  ONNX_TYPE.UINT16,
-  ONNX_TYPE.INT16,
-  ONNX_TYPE.INT32,
-  ONNX_TYPE.BOOL,
-  ONNX_TYPE.FLOAT16,
-];
+/**
+ * The types whose values a tensor lists in `int32_data` (FLOAT16 as its bits), with the least and
+ * the greatest value each holds: onnxruntime wraps a value beyond them into the type (300 as
+ * UINT8 is 44, 200 as INT8 is -56), or refuses the tensor (FLOAT16 bits).
+ */
+const INT32_DATA_RANGE: Readonly<Record<number, readonly [number, number]>> = {
+  [ONNX_TYPE.UINT8]: [0, 2 ** 8 - 1],
+  [ONNX_TYPE.INT8]: [-(2 ** 7), 2 ** 7 - 1],
+  [ONNX_TYPE.UINT16]: [0, 2 ** 16 - 1],
+  [ONNX_TYPE.INT16]: [-(2 ** 15), 2 ** 15 - 1],
+  [ONNX_TYPE.INT32]: [-(2 ** 31), 2 ** 31 - 1],
+  [ONNX_TYPE.BOOL]: [0, 1],
+  [ONNX_TYPE.FLOAT16]: [0, 2 ** 16 - 1],
+};
 
 /** The values of a tensor as float64 numbers (or strings), with its shape. */
 function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
@@ -1009,12 +1013,23 @@ function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
     ? t.double_data
     : type === ONNX_TYPE.INT64
     ? t.int64_data
-    : INT32_DATA_TYPES.includes(type)
+    : INT32_DATA_RANGE[type]
     ? t.int32_data
     : fail(`tensor '${t.name}' has unsupported type ${type}`);
   const list = field ?? [];
   if (list.length !== count) {
     fail(`tensor '${t.name}' has ${list.length} values for shape [${dims}]`);
+  }
+  const range = INT32_DATA_RANGE[type];
+  if (range) {
+    const [min, max] = range;
+    const bad = list.findIndex((x) => !(Number(x) >= min && Number(x) <= max));
+    if (bad >= 0) {
+      fail(
+        `tensor '${t.name}' holds ${list[bad]} at ${bad} in int32_data, outside the range ` +
+          `${min}..${max} of its type ${type}`,
+      );
+    }
   }
   const out = new Float64Array(count);
   if (type === ONNX_TYPE.FLOAT16) {
