@@ -200,7 +200,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       }
     }
   }
-  const unfolded = foldConstants(nodes, constants, fail);
+  const unfolded = foldConstants(nodes, constants, types, fail);
   const inputs = (graph.input ?? []).filter((i) => !constants.has(i.name));
   if (inputs.length !== 1) fail(`expected one input, found ${inputs.length}`);
   const input = inputs[0];
@@ -1079,10 +1079,19 @@ function castValues(n: OnnxNode, v: Float64Array): Float64Array | string {
   return out;
 }
 
+/** Float element types: name, and the rounding of a float64 number to them. */
+const FLOAT_ROUNDING: Readonly<Record<number, readonly [string, (x: number) => number]>> = {
+  [ONNX_TYPE.FLOAT]: ["float32", Math.fround],
+  [ONNX_TYPE.FLOAT16]: ["float16", Math.f16round],
+};
+
 /**
  * Evaluates weight subgraphs (dequantization, lookups) whose inputs are all constants. A node it
  * cannot evaluate (a Cast it does not support) is left alone with its reason, which is reported
  * only if the classifier needs its output: side nodes of a graph do not make it unreadable.
+ *
+ * Each value it computes is refused unless finite in its element type (recorded in `types`): a
+ * float32 product beyond 3.4e38 is infinite in onnxruntime, whatever float64 makes of it.
  *
  * @returns The reasons, by output name, of constant outputs left unevaluated (and of the nodes
  * that depend on them).
@@ -1090,6 +1099,7 @@ function castValues(n: OnnxNode, v: Float64Array): Float64Array | string {
 function foldConstants(
   nodes: OnnxNode[],
   constants: Map<string, Constant>,
+  types: Map<string, number>,
   fail: (r: string) => never,
 ): Map<string, string> {
   const unfolded = new Map<string, string>();
@@ -1109,8 +1119,9 @@ function foldConstants(
       if (ins.length === 0 || ins.some((c) => c === undefined || Array.isArray(c.values))) continue;
       const v = ins.map((c) => c!.values as Float64Array);
       const dims = ins.map((c) => c!.dims);
-      // A constant, or the reason it cannot be evaluated here.
+      // A constant, or the reason it cannot be evaluated here; and its element type.
       let out: Constant | string | undefined;
+      let type = types.get(n.input[0]);
       switch (n.op_type) {
         case "Identity":
           out = { dims: dims[0], values: v[0] };
@@ -1118,6 +1129,7 @@ function foldConstants(
         case "Cast": {
           const values = castValues(n, v[0]);
           out = typeof values === "string" ? values : { dims: dims[0], values };
+          type = attr(n, "to")?.i;
           break;
         }
         case "DequantizeLinear": {
@@ -1154,6 +1166,7 @@ function foldConstants(
             values[i] = (x[i] - (z ? z[g] : 0)) * s[g];
           }
           out = { dims: shape, values };
+          type = types.get(n.input[1]);
           break;
         }
         case "Gather": {
@@ -1216,10 +1229,14 @@ function foldConstants(
         unfolded.set(n.output[0], out);
         progress = true;
       } else if (out) {
+        const [typeName, round] = FLOAT_ROUNDING[type ?? -1] ?? ["", (x: number) => x];
         for (const x of out.values as Float64Array) {
-          if (!Number.isFinite(x)) fail(`constant '${n.output[0]}' is not finite`);
+          if (!Number.isFinite(round(x))) {
+            fail(`constant '${n.output[0]}' is not finite${typeName && ` as ${typeName} (${x})`}`);
+          }
         }
         constants.set(n.output[0], out);
+        if (type !== undefined) types.set(n.output[0], type);
         progress = true;
       }
     }
