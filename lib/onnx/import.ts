@@ -1159,14 +1159,25 @@ function foldConstants(
               `${node} has a zero point of shape [${dims[2]}] for a scale of shape [${dims[1]}]`,
             );
           }
+          // The output has the scale's type (or output_dtype's, which onnxruntime cannot
+          // make another): float16 values are rounded to float16, as onnxruntime computes them.
+          type = types.get(n.input[1]);
+          const outputType = attr(n, "output_dtype")?.i ?? 0;
+          if (outputType !== 0 && outputType !== type) {
+            out = `${node} outputs type ${outputType} from a scale of type ${type}, which this ` +
+              "reader does not evaluate";
+            break;
+          }
+          const round = type === ONNX_TYPE.FLOAT16
+            ? (v: number) => Math.f16round(Math.fround(v))
+            : (v: number) => v;
           const inner = perTensor ? 1 : shape.slice(ax + 1).reduce((a, b) => a * b, 1);
           const values = new Float64Array(x.length);
           for (let i = 0; i < x.length; i++) {
             const g = perTensor ? 0 : Math.floor(i / inner) % shape[ax];
-            values[i] = (x[i] - (z ? z[g] : 0)) * s[g];
+            values[i] = round((x[i] - (z ? z[g] : 0)) * s[g]);
           }
           out = { dims: shape, values };
-          type = types.get(n.input[1]);
           break;
         }
         case "Gather": {

@@ -243,6 +243,53 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    `DequantizeLinear with a float16 scale imports float16 weights, as onnxruntime computes them${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // Opset 19 lets the scale be float16; the output then is float16 too, and a Cast makes it
+    // float for the Gemm. The import computed the products in float64 unrounded, and its
+    // probabilities differed from onnxruntime's by 1.7e-4.
+    const codes = Array.from({ length: K * D }, (_, i) => ((i * 37) % 50) - 25);
+    const scale = [0.0123, 0.0271, 0.0377].map(Math.f16round);
+    const zero = [3, -5, 0];
+    const bits = Array.from(scale, (v) => new Uint16Array(Float16Array.of(v).buffer)[0]);
+    const bytes = (attributes: Record<string, AttributeValue>) =>
+      gemmModel((g) => {
+        const w = g.op("DequantizeLinear", [
+          g.constant("q", "INT8", [K, D], codes),
+          g.constant("s", "FLOAT16", [K], bits),
+          g.constant("z", "INT8", [K], zero),
+        ], { axis: { int: 0 }, ...attributes });
+        return g.op("Cast", [w], { to: { int: 1 } });
+      }, { opset: 19 });
+    const graph = bytes({});
+    const imported = importOnnxModel(graph);
+    const expected = codes.map((c, i) =>
+      Math.f16round((c - zero[Math.floor(i / D)]) * scale[Math.floor(i / D)])
+    );
+    assert.deepEqual([...imported.model.weights.data], expected);
+    const ort = (await runOnnx(graph, X, "input", "disabled")).probabilities.data;
+    assert.ok(maxDiff(predictProba(imported.model, X).data, ort as Float32Array) < 1e-6);
+    // Its weights are float16 values: kept as such.
+    assert.equal(imported.quantized?.weights.kind, "float16");
+    // A float16 output from a float32 scale (opset 23's output_dtype), which onnxruntime 1.30
+    // fails to run, is refused.
+    const float32Scale = gemmModel((g) => {
+      const w = g.op("DequantizeLinear", [
+        g.constant("q", "INT8", [K, D], codes),
+        g.constant("s", "FLOAT", [], [0.01]),
+      ], { output_dtype: { int: 10 } });
+      return g.op("Cast", [w], { to: { int: 1 } });
+    }, { opset: 23 });
+    assert.throws(
+      () => importOnnxModel(float32Scale, { name: "m.onnx" }),
+      refused(/DequantizeLinear node .* outputs type 10 from a scale of type 1/),
+    );
+  },
+});
+
 Deno.test("a tensor whose shape does not fit its data is refused before any allocation", () => {
   const name = { name: "m.onnx" };
   const withTensor = (t: OnnxTensor) =>
