@@ -1154,6 +1154,13 @@ function foldConstants(
               );
             }
           }
+          const zeroType = n.input[2] ? types.get(n.input[2]) : undefined;
+          if (z && zeroType !== types.get(n.input[0])) {
+            fail(
+              `${node} has a zero point of type ${zeroType} for codes of type ` +
+                `${types.get(n.input[0])}; ONNX requires the same type`,
+            );
+          }
           if (z && z.length !== s.length) {
             fail(
               `${node} has a zero point of shape [${dims[2]}] for a scale of shape [${dims[1]}]`,

@@ -174,6 +174,19 @@ Deno.test("DequantizeLinear with blocks or scales of the wrong length is refused
     () => importOnnxModel(zero, name),
     refused(/has a zero point of shape \[3\] for a scale of shape \[4\]/),
   );
+  // A zero point of another type than the codes (onnxruntime refuses to load the graph; it was
+  // imported, as a quantized model).
+  const mixed = gemmModel((g) =>
+    g.op("DequantizeLinear", [
+      g.constant("q", "INT8", [K, D], new Array(K * D).fill(1)),
+      g.constant("s", "FLOAT", [], [0.5]),
+      g.constant("z", "UINT8", [], [3]),
+    ])
+  );
+  assert.throws(
+    () => importOnnxModel(mixed, name),
+    refused(/DequantizeLinear node .* has a zero point of type 2 for codes of type 3/),
+  );
   // Per-axis along either axis (with a zero point), per tensor, and block_size 0, are read.
   const s = [0.1, 0.2, 0.3, 0.4].map(Math.fround);
   const z = [1, -2, 3];
