@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createPrng, permutation, randomNormal } from "../../lib/core/random.ts";
+import { createPrng, permutation, randomNormal, shuffleInPlace } from "../../lib/core/random.ts";
 
 Deno.test("the same seed gives the same sequence, different seeds differ", () => {
   const a = createPrng(123), b = createPrng(123), c = createPrng(124);
@@ -39,10 +39,54 @@ Deno.test("normal draws have mean 0 and variance 1", () => {
   assert.ok(Math.abs(sq / n - 1) < 0.02, `variance ${sq / n}`);
 });
 
+Deno.test("normal draws follow the standard normal law, not only its first two moments", () => {
+  // A uniform draw scaled to variance 1 passes the moment test above. The oracle here is the
+  // normal CDF integrated from the density exp(-t^2 / 2) / sqrt(2 pi) by Simpson's rule (step
+  // 1e-3, error far below 1e-9), compared with the empirical CDF on a grid of [-5, 5]: the
+  // Kolmogorov distance must stay below 0.006, its 1e-6 tail for 200,000 draws (scipy's
+  // kstwobign.isf(1e-6) / sqrt(n)).
+  const prng = createPrng(5);
+  const n = 200_000;
+  const z = Float64Array.from({ length: n }, () => randomNormal(prng)).sort();
+  const density = (t: number) => Math.exp(-t * t / 2) / Math.sqrt(2 * Math.PI);
+  const h = 1e-3;
+  let next = 0, worst = 0, at = 0;
+  for (let k = -100; k <= 100; k++) {
+    const g = k / 20;
+    const steps = Math.round(Math.abs(g) / h);
+    let area = density(0) + density(Math.abs(g));
+    for (let i = 1; i < steps; i++) area += (i % 2 ? 4 : 2) * density(i * h);
+    const cdf = 0.5 + Math.sign(g) * area * h / 3; // steps is even: k / 20 / 1e-3 = 50 k
+    while (next < n && z[next] <= g) next++;
+    const gap = Math.abs(next / n - cdf);
+    if (gap > worst) [worst, at] = [gap, g];
+  }
+  assert.ok(worst < 0.006, `empirical and normal CDFs differ by ${worst} at ${at}`);
+});
+
 Deno.test("a permutation holds every index once", () => {
   const p = permutation(1000, createPrng(3));
   assert.deepEqual([...p].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
   assert.notDeepEqual([...p], Array.from({ length: 1000 }, (_, i) => i));
+});
+
+Deno.test("shuffles reach every permutation equally often", () => {
+  // Drawing j from 0..i-1 instead of 0..i (Sattolo's algorithm) still gives a permutation, but
+  // only the 6 cyclic ones of 4 items. 24,000 shuffles of 4 items: each of the 24 orders about
+  // 1,000 times; Pearson's chi-square with 23 degrees of freedom must stay below 70.5, its 1e-6
+  // tail (scipy's chi2.isf(1e-6, 23)).
+  const prng = createPrng(6);
+  const counts = new Map<string, number>();
+  const draws = 24_000;
+  for (let i = 0; i < draws; i++) {
+    const key = (i % 2 ? permutation(4, prng) : shuffleInPlace(["0", "1", "2", "3"], prng))
+      .join("");
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  assert.equal(counts.size, 24, [...counts.keys()].join(" "));
+  let chi2 = 0;
+  for (const c of counts.values()) chi2 += (c - draws / 24) ** 2 / (draws / 24);
+  assert.ok(chi2 < 70.5, `chi-square ${chi2}`);
 });
 
 Deno.test("a non-finite seed is refused", () => {
