@@ -91,9 +91,43 @@ Deno.test("the stratified split is seeded, disjoint, complete and keeps class pr
   assert.deepEqual(all, Array.from({ length: n }, (_, i) => i));
   const count = (labels: Int32Array, k: number) => labels.filter((v) => v === k).length;
   assert.deepEqual([0, 1, 2].map((k) => count(a.yTest, k)), [140, 40, 20]);
-  for (let r = 0; r < a.xTest.rows; r++) {
-    assert.equal(a.xTest.data[r * 2], x.data[a.testIndex[r] * 2]);
-    assert.equal(a.yTest[r], y[a.testIndex[r]]);
+  // Every row of either part is the row its index names, each column and its label.
+  for (
+    const [part, xs, ys, index] of [
+      ["test", a.xTest, a.yTest, a.testIndex],
+      ["train", a.xTrain, a.yTrain, a.trainIndex],
+    ] as const
+  ) {
+    assert.equal(xs.rows, index.length, part);
+    assert.equal(ys.length, index.length, part);
+    for (let r = 0; r < xs.rows; r++) {
+      assert.deepEqual(
+        [xs.data[r * 2], xs.data[r * 2 + 1], ys[r]],
+        [x.data[index[r] * 2], x.data[index[r] * 2 + 1], y[index[r]]],
+        `${part} row ${r}`,
+      );
+    }
+  }
+});
+
+Deno.test("the unstratified split is seeded and draws its test rows from the whole data", () => {
+  // Sending the first rows to the test part still gives a complete partition of the right sizes.
+  // With 1000 rows and 200 of them drawn at random, the number drawn from the first half is
+  // hypergeometric: mean 100, standard deviation about 6.3; 40 away is over 6 of them.
+  const n = 1000;
+  const y = Int32Array.from({ length: n }, (_, i) => (i < n / 2 ? 0 : 1));
+  const x = randomMatrix(n, 2, 3);
+  const a = trainTestSplit(x, y, { testFraction: 0.2, stratify: false, seed: 5 });
+  const b = trainTestSplit(x, y, { testFraction: 0.2, stratify: false, seed: 5 });
+  const c = trainTestSplit(x, y, { testFraction: 0.2, stratify: false, seed: 6 });
+  assert.deepEqual(a.testIndex, b.testIndex);
+  assert.notDeepEqual(a.testIndex, c.testIndex);
+  for (const s of [a, c]) {
+    assert.equal(s.testIndex.length, 200);
+    const firstHalf = s.testIndex.filter((i) => i < n / 2).length;
+    assert.ok(Math.abs(firstHalf - 100) < 40, `${firstHalf} of 200 test rows in the first half`);
+    assert.deepEqual([...s.yTest], [...s.testIndex].map((i) => y[i]));
+    assert.deepEqual([...s.yTrain], [...s.trainIndex].map((i) => y[i]));
   }
 });
 
