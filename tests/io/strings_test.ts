@@ -92,3 +92,41 @@ Deno.test("a list of names round-trips in whichever form the writer picks", () =
     assert.deepEqual(readStrings(reader(w.finish()), "names", names.length), names);
   }
 });
+
+Deno.test("counter names are written as the format's pattern, byte for byte", () => {
+  // Form 1 from the format description: counters, the literals around them, then each counter's
+  // start and radix; the last counter runs fastest.
+  const expected = new ByteWriter();
+  expected.u8(1);
+  expected.varint(2);
+  for (const literal of ["w", "_c", ""]) expected.string(literal);
+  for (const [start, radix] of [[3, 2], [0, 12]]) {
+    expected.varint(start);
+    expected.varint(radix);
+  }
+  const names = [3, 4].flatMap((i) => Array.from({ length: 12 }, (_, j) => `w${i}_c${j}`));
+  const w = new ByteWriter();
+  writeStrings(w, names);
+  assert.deepEqual(w.finish(), expected.finish());
+  assert.deepEqual(readStrings(reader(expected.finish()), "names", names.length), names);
+});
+
+Deno.test("names a counter pattern almost describes round-trip in their own order", () => {
+  // Each list has as many names as a pattern's counters span, and a pattern would be the
+  // shorter form, but regenerates other names: out of order, the first counter running fastest,
+  // leading zeros, a gap and a repeat.
+  for (
+    const names of [
+      ["x0", "x2", "x1"],
+      ["p_0_0", "p_1_0", "p_0_1", "p_1_1"],
+      ["x01", "x02", "x03"],
+      ["x0", "x1", "x3", "x3"],
+    ]
+  ) {
+    const w = new ByteWriter();
+    writeStrings(w, names);
+    const bytes = w.finish();
+    assert.deepEqual(readStrings(reader(bytes), "names", names.length), names);
+    assert.equal(bytes[0], 0, `${names}: the front-coded form`);
+  }
+});
