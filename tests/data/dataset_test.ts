@@ -35,3 +35,19 @@ Deno.test("labels that float64 would merge, or that are not decimal, stay distin
   assert.equal(classIndexOf(["0x10", "16"])("16"), 1);
   assert.equal(classIndexOf(["9", "10"])("9.0"), 0);
 });
+
+Deno.test("16 significant digits are already too many for float64 to keep labels apart", () => {
+  // 2^53 + 1 is not a float64: both labels read as 2^53, so they stay text, two classes.
+  assert.equal(Number("9007199254740993"), Number("9007199254740992"));
+  const ids = encodeLabels(["9007199254740993", "9007199254740992"]);
+  assert.deepEqual(ids.classes, ["9007199254740992", "9007199254740993"]);
+  assert.deepEqual([...ids.y], [1, 0]);
+  assert.equal(classIndexOf(ids.classes)("9007199254740993"), 1);
+});
+
+Deno.test("negative numeric labels sort by their value, below zero", () => {
+  const { classes, y } = encodeLabels(["-1", "0", "1", "-10", "-1.0"]);
+  assert.deepEqual(classes, ["-10", "-1", "0", "1"]);
+  assert.deepEqual([...y], [1, 2, 3, 0, 1]);
+  assert.deepEqual(["-10", "-1e0", "0.0", "+1"].map(classIndexOf(classes)), [0, 1, 2, 3]);
+});
