@@ -22,3 +22,20 @@ Deno.test("a range check names a value that is not a number by its type", () => 
     /fraction must be a number in \[0, 1\], got string "0\.5"$/,
   );
 });
+
+Deno.test("a range check accepts both ends and refuses NaN and the numbers just outside", () => {
+  // [0.25, 4] is closed: its ends pass, the adjacent float64s outside it (one ulp away) do not.
+  const check = (v: number, integer = false) => () =>
+    assertInRange("scale", "factor", v, 0.25, 4, integer);
+  for (const v of [0.25, 1, 4]) assert.doesNotThrow(check(v));
+  for (const v of [0.25 * (1 - Number.EPSILON / 2), 4 * (1 + Number.EPSILON), NaN, -Infinity]) {
+    assert.throws(check(v), {
+      name: "RangeError",
+      message: `Cannot scale: factor must be a number in [0.25, 4], got ${v}`,
+    });
+  }
+  assert.doesNotThrow(check(4, true));
+  assert.throws(check(NaN, true), /must be an integer in \[0\.25, 4\], got NaN$/);
+  // An open upper end takes Infinity itself.
+  assert.doesNotThrow(() => assertInRange("scale", "factor", Infinity, 0, Infinity));
+});
