@@ -168,8 +168,10 @@ export function takeColumns<T extends FloatArray>(
  *
  * @param m The matrix.
  * @returns A Float32 matrix.
+ * @throws {TypeError} If `m` is not a matrix.
  */
 export function toFloat32(m: Matrix): Matrix<Float32Array> {
+  assertMatrix("convert matrix to float32", "m", m);
   if (m.data instanceof Float32Array) return m as Matrix<Float32Array>;
   return { data: Float32Array.from(m.data), rows: m.rows, cols: m.cols };
 }
@@ -179,8 +181,10 @@ export function toFloat32(m: Matrix): Matrix<Float32Array> {
  *
  * @param m The matrix.
  * @returns A Float64 matrix.
+ * @throws {TypeError} If `m` is not a matrix.
  */
 export function toFloat64(m: Matrix): Matrix<Float64Array> {
+  assertMatrix("convert matrix to float64", "m", m);
   if (m.data instanceof Float64Array) return m as Matrix<Float64Array>;
   return { data: Float64Array.from(m.data), rows: m.rows, cols: m.cols };
 }

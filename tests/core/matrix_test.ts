@@ -1,0 +1,97 @@
+// The matrix helpers against hand-written expectations: every element of each result is stated.
+import assert from "node:assert/strict";
+import {
+  fromRows,
+  matrix,
+  takeColumns,
+  takeRows,
+  toFloat32,
+  toFloat64,
+} from "../../lib/core/matrix.ts";
+
+const m = fromRows([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]);
+
+Deno.test("fromRows lays rows out row-major and refuses ragged or non-numeric rows", () => {
+  assert.deepEqual([m.rows, m.cols], [4, 3]);
+  assert.deepEqual([...m.data], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  assert.ok(m.data instanceof Float64Array);
+  const empty = fromRows([]);
+  assert.deepEqual([empty.rows, empty.cols, empty.data.length], [0, 0, 0]);
+  assert.throws(() => fromRows([[1, 2], [3]]), {
+    name: "RangeError",
+    message: "Cannot create matrix: row 1 has 1 values, row 0 has 2",
+  });
+  assert.throws(() => fromRows([[1, "2" as unknown as number]]), {
+    name: "TypeError",
+    message: "Cannot create matrix: row 0, column 1 is string, not a number",
+  });
+  assert.throws(() => fromRows("ab" as never), TypeError);
+});
+
+Deno.test("takeRows copies the rows asked for, in that order, repeats included", () => {
+  const t = takeRows(m, [3, 0, 3]);
+  assert.deepEqual([t.rows, t.cols], [3, 3]);
+  assert.deepEqual([...t.data], [10, 11, 12, 1, 2, 3, 10, 11, 12]);
+  // A copy, not a view.
+  t.data[0] = -1;
+  assert.equal(m.data[9], 10);
+  assert.deepEqual(takeRows(m, []).data.length, 0);
+  const f32 = takeRows(toFloat32(m), [1]);
+  assert.ok(f32.data instanceof Float32Array);
+  assert.deepEqual([...f32.data], [4, 5, 6]);
+  for (const bad of [4, -1, 1.5, NaN]) {
+    assert.throws(() => takeRows(m, [bad]), {
+      name: "RangeError",
+      message: `Cannot take rows: index ${bad} is outside 0..3`,
+    });
+  }
+  assert.throws(() => takeRows(m, null as never), TypeError);
+});
+
+Deno.test("takeColumns copies the columns asked for, in that order, repeats included", () => {
+  const t = takeColumns(m, [2, 0, 2]);
+  assert.deepEqual([t.rows, t.cols], [4, 3]);
+  assert.deepEqual([...t.data], [3, 1, 3, 6, 4, 6, 9, 7, 9, 12, 10, 12]);
+  t.data[0] = -1;
+  assert.equal(m.data[2], 3);
+  const none = takeColumns(m, []);
+  assert.deepEqual([none.rows, none.cols, none.data.length], [4, 0, 0]);
+  for (const bad of [3, -1, 0.5]) {
+    assert.throws(() => takeColumns(m, [0, bad]), {
+      name: "RangeError",
+      message: `Cannot take columns: index ${bad} is outside 0..2`,
+    });
+  }
+});
+
+Deno.test("toFloat32 rounds to float32 and toFloat64 widens exactly; each returns its own type as is", () => {
+  const x = fromRows([[0.1, 1 + 2 ** -30], [3e38, -0]]);
+  const f = toFloat32(x);
+  assert.ok(f.data instanceof Float32Array);
+  assert.deepEqual([f.rows, f.cols], [2, 2]);
+  assert.deepEqual([...f.data], [Math.fround(0.1), 1, Math.fround(3e38), -0]);
+  assert.ok(Object.is(f.data[3], -0));
+  assert.equal(toFloat32(f), f);
+  const back = toFloat64(f);
+  assert.ok(back.data instanceof Float64Array);
+  assert.deepEqual([...back.data], [Math.fround(0.1), 1, Math.fround(3e38), -0]);
+  assert.equal(toFloat64(x), x);
+  // Not a matrix: a clear error, not "Cannot read properties of null".
+  assert.throws(() => toFloat32(null as never), {
+    name: "TypeError",
+    message: "Cannot convert matrix to float32: m must be a matrix, got null",
+  });
+  assert.throws(() => toFloat64({ data: [1], rows: 1, cols: 1 } as never), TypeError);
+});
+
+Deno.test("matrix wraps without copying and checks the sizes", () => {
+  const data = new Float64Array([1, 2, 3, 4, 5, 6]);
+  const w = matrix(data, 3, 2);
+  assert.equal(w.data, data);
+  assert.throws(() => matrix(data, 4, 2), {
+    name: "RangeError",
+    message: "Cannot create matrix: 4 x 2 needs 8 elements, got 6",
+  });
+  assert.throws(() => matrix(data, -1, -6), RangeError);
+  assert.throws(() => matrix([1, 2] as never, 1, 2), TypeError);
+});
