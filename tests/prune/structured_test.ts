@@ -12,6 +12,7 @@ import {
 import { pruneModel } from "../../lib/prune/prune_model.ts";
 import { sparsityReport } from "../../lib/prune/report.ts";
 import { obdScores } from "../../lib/prune/scores.ts";
+import { createPrng } from "../../lib/core/random.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 
 const digits = await loadEmbedded("digits");
@@ -112,6 +113,36 @@ Deno.test("saliency scores can rank features (sum of OBD saliencies per column)"
   const r = pruneFeatures(dense, { fraction: 0.5, scores: s });
   const kept = new Set(r.features);
   for (const j of r.removed) for (const q of kept) assert.ok(s.data[j] <= s.data[q]);
+});
+
+Deno.test("featureScores reduces each column by its Euclidean norm, its sum or its maximum", () => {
+  // The other tests rank features with featureScores itself, and only with l2 and sum of
+  // non-negative saliencies: a sum of squares or a minimum passed them. The oracle here is the
+  // columns of nested arrays, reduced with Math.hypot, a sum and Math.max.
+  const prng = createPrng(5);
+  const k = 3, d = 7;
+  const data = Float64Array.from({ length: k * d }, () => prng() * 4 - 2); // signs mixed
+  const scores = { data, rows: k, cols: d };
+  const columns = Array.from(
+    { length: d },
+    (_, j) => Array.from({ length: k }, (_, c) => data[c * d + j]),
+  );
+  const cases: ["l2" | "sum" | "max", (col: number[]) => number][] = [
+    ["l2", (col) => Math.hypot(...col)],
+    ["sum", (col) => col.reduce((a, b) => a + b, 0)],
+    ["max", (col) => Math.max(...col)],
+  ];
+  for (const [reduce, oracle] of cases) {
+    const s = featureScores(scores, { reduce });
+    assert.equal(s.rows, 1);
+    assert.equal(s.cols, d);
+    assertClose(s.data, columns.map(oracle), { rtol: 1e-14, atol: 1e-15, message: reduce });
+  }
+  // A column of negative scores has a negative maximum (the start is -Infinity, not 0).
+  const negative = featureScores({ data: Float64Array.of(-3, -1, -2, -5), rows: 2, cols: 2 }, {
+    reduce: "max",
+  });
+  assert.deepEqual([...negative.data], [-2, -1]);
 });
 
 Deno.test("feature pruning validates its input", () => {
