@@ -291,3 +291,30 @@ Deno.test("k-means of a group with one value says which granularity can work", (
     /needs at least 256 distinct weights per group, class group \d+ has \d+; use fewer levels or bits/,
   );
 });
+
+Deno.test("float16 fake quantization rounds as Math.f16round, saturates at 65504 and clips its gradient there", () => {
+  // No test ran the float16 forward or backward pass: returning the latent weights unrounded,
+  // or letting the gradient through beyond the largest float16, passed. The oracle is the
+  // engine's own float16 rounding (ties to even), with the range clipped to +-65504 by hand.
+  const f16 = (Math as unknown as { f16round: (x: number) => number }).f16round;
+  const w = randomWeights(12, 3, 40);
+  const latent = w.data.slice();
+  latent[0] = 70000;
+  latent[1] = -1e6;
+  latent[2] = 65504;
+  latent[3] = 1 + 2 ** -11; // half way between 1 and the next float16: ties to even, 1
+  latent[4] = 6e-8; // a float16 subnormal (2^-24 is 5.96e-8)
+  const fq = createFakeQuantizer(w, { method: { kind: "float16" } });
+  const out = new Float64Array(latent.length);
+  fq.transform.forward(latent, out);
+  for (let i = 0; i < latent.length; i++) {
+    const want = f16(Math.min(65504, Math.max(-65504, latent[i])));
+    assert.ok(Object.is(out[i], want), `weight ${i}: ${out[i]} vs ${want} (latent ${latent[i]})`);
+  }
+  assert.deepEqual([out[0], out[1], out[3], out[4]], [65504, -65504, 1, 2 ** -24]);
+  const grad = new Float64Array(latent.length).fill(1);
+  fq.transform.backward(latent, grad);
+  for (let i = 0; i < latent.length; i++) {
+    assert.equal(grad[i], Math.abs(latent[i]) > 65504 ? 0 : 1, `gradient ${i}`);
+  }
+});
