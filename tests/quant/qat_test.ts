@@ -19,6 +19,7 @@ import {
 import { randomWeights } from "./_weights.ts";
 import { pruneModel } from "../../lib/prune/prune_model.ts";
 import { decodeModel, encodeModel } from "../../lib/io/model_file.ts";
+import { assertClose } from "../_helpers/assert_close.ts";
 
 const digits = await loadEmbedded("digits");
 const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.3, seed: 1 });
@@ -317,4 +318,45 @@ Deno.test("float16 fake quantization rounds as Math.f16round, saturates at 65504
   for (let i = 0; i < latent.length; i++) {
     assert.equal(grad[i], Math.abs(latent[i]) > 65504 ? 0 : 1, `gradient ${i}`);
   }
+});
+
+Deno.test("recalibrate re-chooses the grid from the latent weights after every epoch but the last", () => {
+  // No test set recalibrate: a recalibrate that kept the first grid, or one that also ran after
+  // the last epoch (so the result was not the grid training used), passed. With min/max
+  // calibration per tensor the symmetric 3-bit grid has step max |w| / 3 (codes -3..3), so the
+  // oracle is that step of the weights the grid was chosen on: after 3 epochs, those of a
+  // 2-epoch run with the same seed (the first two epochs are the same run).
+  const method = {
+    kind: "uniform",
+    bits: 3,
+    granularity: "tensor",
+    calibration: { kind: "minmax" },
+  } as const;
+  const run = (epochs: number, recalibrate: boolean) =>
+    quantizationAwareTraining(model, train, {
+      method,
+      recalibrate,
+      optimizer: { kind: "sgd", epochs, learningRate: 0.5 },
+      penalty,
+      seed: 3,
+    });
+  const step = (w: ArrayLike<number>) => Math.max(...Array.from(w, Math.abs)) / 3;
+  const scaleOf = (r: ReturnType<typeof run>) => {
+    assert.ok(r.model.weights.kind === "uniform");
+    return r.model.weights.scale[0];
+  };
+  const [three, two, fixed] = [run(3, true), run(2, true), run(3, false)];
+  assertClose(scaleOf(fixed), step(model.weights.data), { rtol: 1e-6 });
+  assertClose(scaleOf(three), step(two.latent.weights.data), { rtol: 1e-6 });
+  // The grids differ by far more than the float32 tolerance above, so the checks tell them apart.
+  const after = step(three.latent.weights.data), first = step(model.weights.data);
+  for (const other of [first, after]) {
+    assert.ok(Math.abs(scaleOf(three) - other) > 1e-4 * other, `${scaleOf(three)} vs ${other}`);
+  }
+  // The result is the latent weights on that grid, as without recalibration.
+  const s = scaleOf(three);
+  const codes = (three.model.weights as { codes: Int8Array }).codes;
+  three.latent.weights.data.forEach((w, i) => {
+    assert.equal(codes[i], Math.max(-3, Math.min(3, Math.round(w / s))) + 0, `weight ${i}`);
+  });
 });
