@@ -4,8 +4,9 @@ import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { fitStream } from "../../lib/model/fit_stream.ts";
 import { fit } from "../../lib/model/fit.ts";
-import { predict } from "../../lib/model/predict.ts";
-import { accuracy } from "../../lib/metrics/metrics.ts";
+import { predict, predictProba } from "../../lib/model/predict.ts";
+import { accuracy, logLoss } from "../../lib/metrics/metrics.ts";
+import { assertClose } from "../_helpers/assert_close.ts";
 
 Deno.test("training from a streamed CSV reaches the accuracy of in-memory SGD on digits", async () => {
   const digits = await loadEmbedded("digits");
@@ -224,5 +225,38 @@ Deno.test("fitStream gives fit's warnings: a rare class, huge raw features, a ri
     }
   } finally {
     await Deno.remove(file);
+  }
+});
+
+Deno.test("fitStream's validation figures are the log loss and accuracy of the model it returns", async () => {
+  // No test gave fitStream validation data: validation rows scaled by the standard deviation
+  // instead of divided by it, or an accuracy over n + 1 samples, passed. The oracle is
+  // metrics' logLoss and accuracy of the returned model's predictions on the same rows.
+  for (const name of ["breast-cancer", "digits"] as const) {
+    const ds = await loadEmbedded(name);
+    const split = trainTestSplit(ds.x, ds.y, { testFraction: 0.3, seed: 2 });
+    const d = ds.x.cols;
+    const lines = [[...ds.featureNames, "label"].join(",")];
+    for (let i = 0; i < split.xTrain.rows; i++) {
+      const row = Array.from(split.xTrain.data.subarray(i * d, (i + 1) * d));
+      lines.push([...row, ds.classes[split.yTrain[i]]].join(","));
+    }
+    const file = await Deno.makeTempFile({ suffix: ".csv" });
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    try {
+      const r = await fitStream(file, {
+        optimizer: { kind: "sgd", epochs: 2, batchSize: 32, learningRate: 0.05 },
+        validation: { x: split.xTest, y: split.yTest },
+        seed: 1,
+      });
+      assert.deepEqual(r.model.classes, ds.classes); // the label order of yTest
+      assert.equal(r.model.preprocessing.kind, "standardize");
+      const last = r.history.at(-1)!;
+      const loss = logLoss(split.yTest, predictProba(r.model, split.xTest));
+      assertClose(last.validationLoss!, loss, { rtol: 1e-9, message: name });
+      assert.equal(last.validationAccuracy, accuracy(split.yTest, predict(r.model, split.xTest)));
+    } finally {
+      await Deno.remove(file);
+    }
   }
 });
