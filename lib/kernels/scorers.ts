@@ -1367,11 +1367,18 @@ function preparePacked4FloatIn(
   );
 }
 
-/** One-shot scoring on the shared workspace, closed before returning. */
+/**
+ * One-shot scoring on the shared workspace, closed before returning. Checks the options as the
+ * matching `prepareXxx` does (`action` names it; `nFeatures` reads the form's feature count for
+ * forms that carry one).
+ */
 function oneShot<F, I extends In, O extends Out>(
   prepare: (rows: number | null, form: F, options: ScorerOptions) => Scorer<I, O>,
+  action: string,
+  nFeatures: (form: F) => number | undefined = () => undefined,
 ): (form: F, x: I, options?: ScorerOptions) => O {
   return (form, x, options = {}) => {
+    checkScorerOptions(action, options, nFeatures(form));
     const s = prepare(x?.rows ?? 0, form, options);
     try {
       return s.scores(x, { out: options.out as O | undefined });
@@ -1390,7 +1397,7 @@ function oneShot<F, I extends In, O extends Out>(
  * @returns Scores, shape `(nSamples, nOutputs)`.
  */
 export const denseScores: (form: DenseForm, x: Matrix, options?: ScorerOptions) => Float32Array =
-  oneShot(prepareDenseIn);
+  oneShot(prepareDenseIn, "prepare dense scorer");
 /**
  * Sparse CSR scores (one shot; see {@linkcode prepareSparse}).
  *
@@ -1400,7 +1407,7 @@ export const denseScores: (form: DenseForm, x: Matrix, options?: ScorerOptions) 
  * @returns Scores.
  */
 export const sparseScores: (form: SparseForm, x: Matrix, options?: ScorerOptions) => Float32Array =
-  oneShot(prepareSparseIn);
+  oneShot(prepareSparseIn, "prepare sparse scorer", (f) => f?.nFeatures);
 /**
  * Feature-subset scores (one shot; see {@linkcode prepareFeatureSubset}).
  *
@@ -1413,7 +1420,11 @@ export const featureSubsetScores: (
   form: FeatureSubsetForm,
   x: Matrix,
   options?: ScorerOptions,
-) => Float32Array = oneShot(prepareFeatureSubsetIn);
+) => Float32Array = oneShot(
+  prepareFeatureSubsetIn,
+  "prepare feature-subset scorer",
+  (f) => f?.nFeatures,
+);
 /**
  * int8 scores (one shot; see {@linkcode prepareInt8}).
  *
@@ -1426,7 +1437,7 @@ export const int8Scores: (
   form: Int8Form,
   x: QuantizedInput,
   options?: ScorerOptions,
-) => Float32Array = oneShot(prepareInt8In);
+) => Float32Array = oneShot(prepareInt8In, "prepare int8 scorer");
 /**
  * Integer-only scores of input codes (one shot; see {@linkcode prepareInteger}).
  *
@@ -1439,7 +1450,7 @@ export const integerScores: (
   form: IntegerForm,
   x: CodeInput,
   options?: ScorerOptions,
-) => Float64Array = oneShot(prepareIntegerIn);
+) => Float64Array = oneShot(prepareIntegerIn, "prepare integer scorer");
 /**
  * Integer-only scores of float inputs, quantized on the way (one shot; see
  * {@linkcode prepareInteger}).
@@ -1455,6 +1466,7 @@ export function integerScoresFromFloat(
   x: Matrix,
   options: IntegerScorerOptions & { input: InputMapping },
 ): Float64Array {
+  checkScorerOptions("prepare integer scorer", options);
   const s = prepareIntegerIn(x?.rows ?? 0, form, options);
   try {
     return s.scoresFromFloat(x, { out: options.out as Float64Array | undefined });
@@ -1474,7 +1486,11 @@ export const packed4Scores: (
   form: Packed4Form,
   x: QuantizedInput,
   options?: ScorerOptions,
-) => Float32Array = oneShot(preparePacked4In);
+) => Float32Array = oneShot(
+  preparePacked4In,
+  "prepare packed 4-bit scorer",
+  (f) => f?.nFeatures,
+);
 /**
  * Packed 4-bit scores of float inputs (one shot; see {@linkcode preparePacked4Float}).
  *
@@ -1487,7 +1503,11 @@ export const packed4FloatScores: (
   form: Packed4Form,
   x: Matrix,
   options?: ScorerOptions,
-) => Float32Array = oneShot(preparePacked4FloatIn);
+) => Float32Array = oneShot(
+  preparePacked4FloatIn,
+  "prepare packed 4-bit float scorer",
+  (f) => f?.nFeatures,
+);
 
 /**
  * Scorers for one call on about `rows` rows, on the shared one-shot workspace (close them

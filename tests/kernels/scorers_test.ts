@@ -7,6 +7,7 @@ import {
   featureSubsetScores,
   int8Scores,
   integerScores,
+  integerScoresFromFloat,
   packed4FloatScores,
   packed4Scores,
   prepareDense,
@@ -434,4 +435,55 @@ Deno.test("scorers refuse a backend, thread count or feature count they cannot u
   }
   using ok = prepareSparse({ ...sparse, nFeatures: 2 }, { threads: 2 });
   assert.deepEqual([...ok.scores({ data: new Float32Array([1, 2]), rows: 1, cols: 2 })], [0]);
+});
+
+Deno.test("one-shot scorers refuse a backend, thread count or feature count they cannot use", () => {
+  // The one-shot functions skipped the checks of their prepareXxx: threads NaN, 0, 1.5 and -1
+  // ran on one thread, 257 started 256 workers, backend "gpu" ran wasm, and a sparse form with
+  // nFeatures -1 ended in "Invalid typed array length: -1".
+  const x = { data: new Float32Array(6), rows: 2, cols: 3 };
+  const dense = { weights: new Float32Array(6), bias: new Float32Array(2) };
+  for (const threads of [NaN, 0, 1.5, -1, 257]) {
+    assert.throws(() => denseScores(dense, x, { threads }), {
+      name: "RangeError",
+      message: new RegExp(`Cannot prepare dense scorer: threads must be .*got ${threads}`),
+    });
+  }
+  assert.throws(() => denseScores(dense, x, { backend: "gpu" as "ts" }), {
+    name: "RangeError",
+    message: /Cannot prepare dense scorer: backend must be auto, wasm or ts, got gpu/,
+  });
+  const codes = { data: new Uint8Array(6), rows: 2, cols: 3 };
+  const integer = {
+    weights: new Int8Array(6),
+    bias: new Int32Array(2),
+    rescale: new Float64Array(2),
+  };
+  assert.throws(() => integerScores(integer, codes, { threads: 0 }), {
+    name: "RangeError",
+    message: /Cannot prepare integer scorer: threads must be/,
+  });
+  const input = {
+    multiplier: new Float64Array(3),
+    offset: new Float64Array(3),
+    zeroPoint: 0,
+    dtype: "uint8" as const,
+  };
+  assert.throws(() => integerScoresFromFloat(integer, x, { input, threads: 0 }), {
+    name: "RangeError",
+    message: /Cannot prepare integer scorer: threads must be/,
+  });
+  const sparse = {
+    indptr: Int32Array.from([0, 0]),
+    indices: new Int32Array(0),
+    values: new Float32Array(0),
+    bias: [0],
+    nFeatures: -1,
+  };
+  assert.throws(() => sparseScores(sparse, { data: new Float32Array(0), rows: 0, cols: -1 }), {
+    name: "RangeError",
+    message: /Cannot prepare sparse scorer: nFeatures must be .*got -1/,
+  });
+  // Valid options still score: a zero model gives the bias.
+  assert.deepEqual([...denseScores(dense, x, { threads: 2 })], [0, 0, 0, 0]);
 });
