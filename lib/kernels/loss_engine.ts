@@ -12,7 +12,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange } from "../core/validate.ts";
+import { assertInRange, assertLabels, assertMatrix, describe } from "../core/validate.ts";
 import { CTL, outStride, runShard, scratchStride, type ShardLayout } from "./loss_shard.ts";
 import {
   canStartWorker,
@@ -103,6 +103,10 @@ export interface LossEngine {
   /**
    * Replaces the first `x.rows` rows and labels (at most the engine's rows) with new ones,
    * preprocessed like the originals: for streaming, one block of rows at a time.
+   *
+   * @throws {TypeError} If `x` is not a matrix with float data.
+   * @throws {RangeError} If `x` has other columns or more rows than the engine, or a label of
+   *   its rows is not a class index.
    */
   load(x: Matrix, y: ArrayLike<number>): void;
   /** Stops the workers and lets the memory go. */
@@ -118,8 +122,12 @@ export interface LossEngine {
  * @param nOutputs Output rows of the weights: 1 for sigmoid, the number of classes for softmax.
  * @param options Threads, shard and block sizes, standardisation.
  * @returns The engine.
- * @throws {RangeError} If the data do not fit in a 4 GiB wasm memory, or `threads` is not an
- *   integer in 1..256.
+ * @throws {TypeError} If `x` is not a matrix with float data, `y` does not hold one label per
+ *   row, or `standardize` does not hold one mean and scale per feature.
+ * @throws {RangeError} If the data do not fit in a 4 GiB wasm memory, `threads` is not an
+ *   integer in 1..256, `link` is neither sigmoid nor softmax, `nOutputs` is not 1 for sigmoid or
+ *   a positive integer for softmax, or a label is not a class index (`0/1` for sigmoid,
+ *   `0..nOutputs-1` for softmax).
  *
  * @example Loss of a zero model is n log k
  * ```ts
@@ -140,9 +148,33 @@ export function createLossEngine(
   nOutputs: number,
   options: LossEngineOptions = {},
 ): LossEngine {
+  // Checked before any worker starts: a bad label read outside the scores of its row, and an
+  // error after the workers started left them running.
+  const action = "create loss engine";
   if (options.threads !== undefined) {
     // Each thread is a worker: a million of them ran the process out of memory.
-    assertInRange("create loss engine", "threads", options.threads, 1, 256, true);
+    assertInRange(action, "threads", options.threads, 1, 256, true);
+  }
+  if (link !== "sigmoid" && link !== "softmax") {
+    throw new RangeError(
+      `Cannot ${action}: link must be sigmoid or softmax, got ${describe(link)}`,
+    );
+  }
+  if (link === "sigmoid" && nOutputs !== 1) {
+    throw new RangeError(
+      `Cannot ${action}: the sigmoid link has 1 output, got nOutputs ${nOutputs}`,
+    );
+  }
+  assertInRange(action, "nOutputs", nOutputs, 1, 2 ** 31 - 1, true);
+  assertMatrix(action, "x", x);
+  assertLabels(action, y, x.rows, link === "sigmoid" ? 2 : nOutputs);
+  const st = options.standardize;
+  if (st !== undefined && !(st?.mean?.length === x.cols && st?.scale?.length === x.cols)) {
+    throw new TypeError(
+      `Cannot ${action}: standardize must hold ${x.cols} means and scales, got ${
+        describe(st?.mean)
+      } and ${describe(st?.scale)}`,
+    );
   }
   const n = x.rows, d = x.cols, k = nOutputs;
   const dp = Math.ceil(d / 8) * 8;
@@ -286,10 +318,19 @@ export function createLossEngine(
   };
 
   const load: LossEngine["load"] = (xs, ys) => {
+    assertMatrix("load rows", "x", xs);
     if (xs.cols !== d || xs.rows > n) {
       throw new RangeError(
         `Cannot load rows: the engine holds up to ${n} x ${d}, got ${xs.rows} x ${xs.cols}`,
       );
+    }
+    const classes = link === "sigmoid" ? 2 : k;
+    for (let i = 0; i < xs.rows; i++) {
+      if (!(Number.isInteger(ys[i]) && ys[i] >= 0 && ys[i] < classes)) {
+        throw new RangeError(
+          `Cannot load rows: label at row ${i} is ${ys[i]}, expected in 0..${classes - 1}`,
+        );
+      }
     }
     copyFeatures(xs, ws.f32(layout.x, xs.rows * dp), dp, options.standardize);
     const yv = ws.i32(layout.y, xs.rows);

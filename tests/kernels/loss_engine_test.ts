@@ -206,3 +206,60 @@ Deno.test("createLossEngine refuses a thread count outside 1..256", () => {
     });
   }
 });
+
+Deno.test("createLossEngine refuses labels, links and shapes it cannot use, starting no worker", () => {
+  // A label outside the classes (7 of 3, -2, a missing one read as 0) and a sigmoid engine with
+  // 3 outputs gave a loss as if nothing were wrong; data in a plain array failed with
+  // "data.subarray is not a function" after the workers had started, and left them running.
+  const n = 64, d = 3;
+  const x = { data: Float32Array.from({ length: n * d }, (_, i) => Math.sin(i)), rows: n, cols: d };
+  const y = Int32Array.from({ length: n }, (_, i) => i % 3);
+  const options = { threads: 2, shardRows: 8 };
+  for (const [at, label] of [[5, 7], [6, -2], [7, 1.5]]) {
+    const bad = Float64Array.from(y);
+    bad[at] = label;
+    assert.throws(() => createLossEngine(x, bad, "softmax", 3, options), {
+      name: "RangeError",
+      message: new RegExp(`Cannot create loss engine: label at row ${at} is ${label}, .* 0\\.\\.2`),
+    });
+  }
+  assert.throws(() => createLossEngine(x, y.subarray(0, 10), "softmax", 3, options), {
+    name: "TypeError",
+    message: /Cannot create loss engine: data has 64 rows but labels have 10 entries/,
+  });
+  assert.throws(() => createLossEngine(x, y.map((c) => c % 2), "sigmoid", 3, options), {
+    name: "RangeError",
+    message: /Cannot create loss engine: the sigmoid link has 1 output, got nOutputs 3/,
+  });
+  assert.throws(() => createLossEngine(x, y, "sigmoid", 1, options), {
+    name: "RangeError",
+    message: /label at row 2 is 2, expected in 0\.\.1/,
+  });
+  assert.throws(() => createLossEngine(x, y, "tanh" as "softmax", 3, options), {
+    name: "RangeError",
+    message: /Cannot create loss engine: link must be sigmoid or softmax/,
+  });
+  const plain = { data: Array.from(x.data) as unknown as Float32Array, rows: n, cols: d };
+  assert.throws(() => createLossEngine(plain, y, "softmax", 3, options), {
+    name: "TypeError",
+    message: /Cannot create loss engine: x\.data must be a Float32Array or Float64Array/,
+  });
+  const half = { mean: new Float64Array(2), scale: new Float64Array(2).fill(1) };
+  assert.throws(() => createLossEngine(x, y, "softmax", 3, { ...options, standardize: half }), {
+    name: "TypeError",
+    message: /Cannot create loss engine: standardize must hold 3 means and scales/,
+  });
+  // load checks the labels of the rows it replaces the same way.
+  const engine = createLossEngine(x, y, "softmax", 3, options);
+  assert.equal(engine.threads, 2, "workers started");
+  const bad = Int32Array.from(y);
+  bad[3] = 3;
+  assert.throws(() => engine.load(x, bad), {
+    name: "RangeError",
+    message: /Cannot load rows: label at row 3 is 3, expected in 0\.\.2/,
+  });
+  // Valid labels: the zero model's loss is n log 3 (every class has probability 1/3).
+  const r = engine.accumulate(null, 0, n, new Float64Array(9), new Float64Array(3), null, null);
+  engine.close();
+  assert.ok(Math.abs(r.loss - n * Math.log(3)) < 1e-9, `${r.loss}`);
+});
