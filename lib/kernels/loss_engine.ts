@@ -83,6 +83,9 @@ export interface LossEngine {
   /**
    * Accumulates the loss over positions `start..end-1` (rows `rows[p]`, or `p` when `rows` is
    * `null`) and adds the gradient of the summed loss into `gradW`/`gradB` if given.
+   *
+   * @throws {RangeError} If the engine is closed, `start..end` is not a range of integers
+   *   within `0..rows`, or `rows[p]` is not a row index for a position in it.
    */
   accumulate(
     rows: ArrayLike<number> | null,
@@ -223,6 +226,15 @@ export function createLossEngine(
 
   const accumulate: LossEngine["accumulate"] = (rows, start, end, w, b, gradW, gradB) => {
     if (closed) throw new RangeError("Cannot compute loss: the engine is closed");
+    // A position or row outside the data made a thread read outside the memory: the trap
+    // stopped a worker and the caller waited for it forever.
+    if (
+      !(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= n)
+    ) {
+      throw new RangeError(
+        `Cannot compute loss: positions ${start}..${end} are not a range within 0..${n}`,
+      );
+    }
     const buffer = ws.memory.buffer as unknown as ArrayBuffer;
     const wf = new Float32Array(buffer, layout.w, k * dp);
     for (let c = 0; c < k; c++) {
@@ -235,7 +247,13 @@ export function createLossEngine(
     new Float64Array(buffer, layout.b, k).set(b.subarray(0, k));
     if (rows !== null) {
       const idx = new Int32Array(buffer, layout.index, n);
-      for (let p = start; p < end; p++) idx[p] = rows[p];
+      for (let p = start; p < end; p++) {
+        const r = rows[p];
+        if (!(Number.isInteger(r) && r >= 0 && r < n)) {
+          throw new RangeError(`Cannot compute loss: rows[${p}] is ${r}, not a row in 0..${n - 1}`);
+        }
+        idx[p] = r;
+      }
     }
     const ctl = new Int32Array(buffer, layout.control, CTL.size);
     const shards = Math.ceil((end - start) / shardRows);

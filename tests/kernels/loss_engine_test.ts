@@ -263,3 +263,37 @@ Deno.test("createLossEngine refuses labels, links and shapes it cannot use, star
   engine.close();
   assert.ok(Math.abs(r.loss - n * Math.log(3)) < 1e-9, `${r.loss}`);
 });
+
+Deno.test("accumulate refuses positions and rows outside the data instead of hanging", () => {
+  // Positions 0..65 of 64 rows scored memory past the data as a row; -8..8 and a row index of
+  // 1e9 made a thread read outside the memory: when a worker took that shard, the trap stopped
+  // it and the caller waited for it forever (in the caller, a bare "memory access out of bounds").
+  const n = 64, d = 3;
+  const x = { data: Float32Array.from({ length: n * d }, (_, i) => Math.sin(i)), rows: n, cols: d };
+  const y = Int32Array.from({ length: n }, (_, i) => i % 3);
+  const engine = createLossEngine(x, y, "softmax", 3, { threads: 2, shardRows: 8 });
+  assert.equal(engine.threads, 2, "workers started");
+  const w = new Float64Array(9), b = new Float64Array(3);
+  for (const [start, end] of [[0, 65], [-8, 8], [5, 3], [0.5, 8], [0, NaN]]) {
+    assert.throws(() => engine.accumulate(null, start, end, w, b, null, null), {
+      name: "RangeError",
+      message: new RegExp(`Cannot compute loss: positions ${start}\\.\\.${end} are not a range`),
+    });
+  }
+  const rows = Int32Array.from({ length: n }, (_, i) => n - 1 - i);
+  for (const [at, row] of [[60, 1e9], [3, -1], [10, 64]]) {
+    const bad = Float64Array.from(rows);
+    bad[at] = row;
+    assert.throws(() => engine.accumulate(bad, 0, n, w, b, null, null), {
+      name: "RangeError",
+      message: new RegExp(`Cannot compute loss: rows\\[${at}\\] is ${row}, not a row in 0\\.\\.63`),
+    });
+  }
+  assert.throws(() => engine.accumulate(rows.subarray(0, 32), 0, n, w, b, null, null), {
+    message: /rows\[32\] is undefined/,
+  });
+  // The engine still works: the zero model's loss is n log 3 in any order.
+  const r = engine.accumulate(rows, 0, n, w, b, null, null);
+  engine.close();
+  assert.ok(Math.abs(r.loss - n * Math.log(3)) < 1e-9, `${r.loss}`);
+});
