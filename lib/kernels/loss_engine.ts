@@ -84,6 +84,8 @@ export interface LossEngine {
    * Accumulates the loss over positions `start..end-1` (rows `rows[p]`, or `p` when `rows` is
    * `null`) and adds the gradient of the summed loss into `gradW`/`gradB` if given.
    *
+   * @throws {TypeError} If `w` or `gradW` is not a Float64Array of at least `nOutputs * nFeatures`
+   *   entries, or `b` or `gradB` one of at least `nOutputs`.
    * @throws {RangeError} If the engine is closed, `start..end` is not a range of integers
    *   within `0..rows`, or `rows[p]` is not a row index for a position in it.
    */
@@ -234,6 +236,18 @@ export function createLossEngine(
       throw new RangeError(
         `Cannot compute loss: positions ${start}..${end} are not a range within 0..${n}`,
       );
+    }
+    // A short bias left the previous call's values in the engine's copy; a short weight array
+    // read as NaN.
+    const buffers = [["w", w, k * d], ["b", b, k], ["gradW", gradW, k * d], ["gradB", gradB, k]];
+    for (const [name, v, size] of buffers as [string, Float64Array | null, number][]) {
+      if (v !== null && !(v instanceof Float64Array && v.length >= size)) {
+        throw new TypeError(
+          `Cannot compute loss: ${name} must be a Float64Array of at least ${size} entries, got ${
+            describe(v)
+          }`,
+        );
+      }
     }
     const buffer = ws.memory.buffer as unknown as ArrayBuffer;
     const wf = new Float32Array(buffer, layout.w, k * dp);

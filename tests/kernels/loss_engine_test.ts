@@ -297,3 +297,30 @@ Deno.test("accumulate refuses positions and rows outside the data instead of han
   engine.close();
   assert.ok(Math.abs(r.loss - n * Math.log(3)) < 1e-9, `${r.loss}`);
 });
+
+Deno.test("accumulate refuses weight and gradient buffers shorter than the model", () => {
+  // A bias of 1 entry for 3 outputs left the previous call's bias in the engine (a zero model
+  // scored 12.79 instead of 4 log 3), and 2 weights for 3 x 2 gave a NaN loss.
+  const x = { data: Float32Array.from([1, 0, 0, 1, 1, 1, 0, 0]), rows: 4, cols: 2 };
+  const engine = createLossEngine(x, Int32Array.from([0, 1, 2, 0]), "softmax", 3, { threads: 1 });
+  const w = new Float64Array(6), b = new Float64Array(3);
+  engine.accumulate(null, 0, 4, w, Float64Array.from([5, 5, 5]), null, null);
+  const cases: [string, Parameters<typeof engine.accumulate>, number][] = [
+    ["b", [null, 0, 4, w, new Float64Array(1), null, null], 3],
+    ["w", [null, 0, 4, new Float64Array(2), b, null, null], 6],
+    ["gradW", [null, 0, 4, w, b, new Float64Array(5), null], 6],
+    ["gradB", [null, 0, 4, w, b, new Float64Array(6), new Float64Array(2)], 3],
+    ["b", [null, 0, 4, w, [0, 0, 0] as unknown as Float64Array, null, null], 3],
+  ];
+  for (const [name, args, size] of cases) {
+    assert.throws(() => engine.accumulate(...args), {
+      name: "TypeError",
+      message: new RegExp(
+        `Cannot compute loss: ${name} must be a Float64Array of at least ${size}`,
+      ),
+    });
+  }
+  const r = engine.accumulate(null, 0, 4, w, b, null, null);
+  engine.close();
+  assert.ok(Math.abs(r.loss - 4 * Math.log(3)) < 1e-12, `${r.loss}`);
+});
