@@ -51,10 +51,11 @@ import {
 /** Options of the `prepareXxx` and `xxxScores` functions. */
 export interface ScorerOptions {
   /**
-   * `"wasm"`: the SIMD kernels; `"ts"`: the reference TypeScript (float64 sums).
+   * `"wasm"`: the SIMD kernels; `"ts"`: the reference TypeScript (float64 sums); `"auto"` (as
+   * the model-level functions take it): the SIMD kernels here.
    * @default {"wasm"}
    */
-  backend?: "wasm" | "ts";
+  backend?: "auto" | "wasm" | "ts";
   /**
    * For int8: allow the relaxed-SIMD dot product when the inputs are unsigned and the engine
    * computes it exactly for the codes' range (checked once per process against the exact
