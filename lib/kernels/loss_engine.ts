@@ -279,18 +279,30 @@ export function createLossEngine(
     if (workers.length > 0 && shards >= 2) {
       Atomics.store(ctl, CTL.next, 0);
       Atomics.store(ctl, CTL.done, 0);
+      Atomics.store(ctl, CTL.failed, 0);
       Atomics.store(ctl, CTL.task, 1);
       Atomics.add(ctl, CTL.generation, 1);
       Atomics.notify(ctl, CTL.generation);
-      for (let s = Atomics.add(ctl, CTL.next, 1); s < shards; s = Atomics.add(ctl, CTL.next, 1)) {
-        runShard(kx, buffer, layout, 0, s);
+      // The workers are waited for even if the caller's shards throw: they write the memory.
+      try {
+        for (
+          let s = Atomics.add(ctl, CTL.next, 1);
+          s < shards;
+          s = Atomics.add(ctl, CTL.next, 1)
+        ) {
+          runShard(kx, buffer, layout, 0, s);
+        }
+      } finally {
+        for (
+          let v = Atomics.load(ctl, CTL.done);
+          v < workers.length;
+          v = Atomics.load(ctl, CTL.done)
+        ) {
+          Atomics.wait(ctl, CTL.done, v);
+        }
       }
-      for (
-        let v = Atomics.load(ctl, CTL.done);
-        v < workers.length;
-        v = Atomics.load(ctl, CTL.done)
-      ) {
-        Atomics.wait(ctl, CTL.done, v);
+      if (Atomics.load(ctl, CTL.failed) !== 0) {
+        throw new RangeError("Cannot compute loss: a shard failed in a worker thread");
       }
     } else {
       for (let s = 0; s < shards; s++) runShard(kx, buffer, layout, 0, s);

@@ -31,6 +31,8 @@ export const CTL = {
   shards: 8,
   /** Workers that are ready. */
   ready: 9,
+  /** Set by a worker whose shard threw. */
+  failed: 10,
   /** Size of the control block in Int32 slots. */
   size: 16,
 } as const;

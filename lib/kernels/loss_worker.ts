@@ -41,8 +41,14 @@ self.onmessage = (e: MessageEvent<Init>) => {
     seen = g;
     if (ctl[CTL.task] === 2) break;
     const shards = ctl[CTL.shards];
-    for (let s = Atomics.add(ctl, CTL.next, 1); s < shards; s = Atomics.add(ctl, CTL.next, 1)) {
-      runShard(kx, buffer, layout, thread, s);
+    // A shard that throws still counts this worker done, with the failure flagged: the caller
+    // waits for the done count and would wait forever otherwise.
+    try {
+      for (let s = Atomics.add(ctl, CTL.next, 1); s < shards; s = Atomics.add(ctl, CTL.next, 1)) {
+        runShard(kx, buffer, layout, thread, s);
+      }
+    } catch {
+      Atomics.store(ctl, CTL.failed, 1);
     }
     Atomics.add(ctl, CTL.done, 1);
     Atomics.notify(ctl, CTL.done);

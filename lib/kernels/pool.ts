@@ -11,8 +11,10 @@ import { canStartWorker, type KernelExports } from "./runtime.ts";
 
 /** Int32 slots per thread for arguments. */
 const ARGS = 16;
-/** Header slots: generation, done, ready, kernel, argument count. */
+/** Header slots: generation, done, ready, kernel, (unused), failed. */
 const HEAD = 8;
+/** Header slot a worker sets when its kernel threw. */
+const FAILED = 5;
 
 /** A pool of `threads - 1` workers plus the calling thread. */
 export interface KernelPool {
@@ -23,6 +25,7 @@ export interface KernelPool {
    *
    * @param kernel An exported function name from the pool's list.
    * @param argsFor The integer arguments of thread `t` (0 is the caller).
+   * @throws {RangeError} If the kernel threw in a worker (after every thread is done).
    */
   run(kernel: string, argsFor: (t: number) => number[]): void;
   /** Stops the workers. */
@@ -96,11 +99,19 @@ export function createKernelPool(
       }
       c[3] = id;
       Atomics.store(c, 1, 0);
+      Atomics.store(c, FAILED, 0);
       Atomics.add(c, 0, 1);
       Atomics.notify(c, 0);
-      kx[kernel](...argsFor(0));
-      for (let v = Atomics.load(c, 1); v < workers.length; v = Atomics.load(c, 1)) {
-        Atomics.wait(c, 1, v);
+      // The workers are waited for even if the caller's share throws: they write the memory.
+      try {
+        kx[kernel](...argsFor(0));
+      } finally {
+        for (let v = Atomics.load(c, 1); v < workers.length; v = Atomics.load(c, 1)) {
+          Atomics.wait(c, 1, v);
+        }
+      }
+      if (Atomics.load(c, FAILED) !== 0) {
+        throw new RangeError(`Cannot run kernel '${kernel}': it failed in a worker thread`);
       }
     },
     close() {

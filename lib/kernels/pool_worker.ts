@@ -41,7 +41,13 @@ self.onmessage = (e: MessageEvent<Init>) => {
     }
     const base = 8 + 16 * thread;
     const args = Array.from(c.subarray(base + 1, base + 1 + c[base]));
-    kx[kernels[id]](...args);
+    // A kernel that throws still counts as done, with the failure flagged: the caller waits for
+    // the done count and would wait forever otherwise.
+    try {
+      kx[kernels[id]](...args);
+    } catch {
+      Atomics.store(c, 5, 1);
+    }
     Atomics.add(c, 1, 1);
     Atomics.notify(c, 1);
   }
