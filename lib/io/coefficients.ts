@@ -9,7 +9,7 @@
  * | --- | --- | --- |
  * | `coef` | number[][], `(nOutputs, nFeatures)` | weights; one row for a binary model (score of the second class), one per class else |
  * | `intercept` | number[], `(nOutputs)` | bias |
- * | `classes` | (string or number)[] | class labels in order (numbers become strings: `1.0` -> `"1"`); default `"0"`, `"1"`, ... |
+ * | `classes` | (string or number)[] | class labels in order (numbers become strings: `1.0` -> `"1"`; integers beyond 2^53 - 1, which JSON numbers cannot hold exactly, are refused); default `"0"`, `"1"`, ... |
  * | `featureNames` | string[] | input names; default `x0`, `x1`, ... |
  * | `multiClass` | `"multinomial"` or `"ovr"` | how the model was trained; default multinomial (softmax) for more than two classes. One-vs-rest is read as softmax (same predicted classes, other probabilities) with a warning. One row with `"multinomial"` is scikit-learn's binary multinomial model, whose probability is `softmax([-z, z])`, i.e. `sigmoid(2 z)`: it is read as a sigmoid model of `2 z`. |
  * | `preprocessing` | `{ kind?: "standardize", mean: number[], scale: number[] }` | standardisation the coefficients expect, `(x - mean) / scale`; other kinds or fields are refused |
@@ -44,7 +44,8 @@ export interface CoefficientsOptions {
  *   is within two edits of a known one of 8 letters or more, or one edit of a shorter one
  *   (`preprocesing`, `multi_class`, `coefs`: a misspelt
  *   `preprocessing` would otherwise drop the standardisation silently); other fields are ignored.
- * @throws {RangeError} If a value is not finite or the shapes disagree.
+ * @throws {RangeError} If a value is not finite, a numeric class label is beyond 2^53 - 1 (JSON
+ *   numbers that large lose digits: write such labels as strings), or the shapes disagree.
  *
  * @example A binary model
  * ```ts
@@ -117,6 +118,20 @@ export function modelFromCoefficients(
       !Array.isArray(o.classes) ||
       !o.classes.every((c) => typeof c === "string" || typeof c === "number")
     ) fail("classes must be an array of strings or numbers");
+    // JSON.parse reads an integer beyond 2^53 - 1 into the nearest float64, so the label
+    // 9007199254740993 would name its class 9007199254740992.
+    const inexact = (o.classes as (string | number)[]).findIndex((c) =>
+      typeof c === "number" && (!Number.isFinite(c) || !Number.isSafeInteger(Math.trunc(c)))
+    );
+    if (inexact >= 0) {
+      mismatch(
+        `classes[${inexact}] is ${
+          (o.classes as number[])[inexact]
+        } as read: a numeric label must ` +
+          "be finite and within 2^53 - 1, beyond which JSON numbers lose digits; write the " +
+          "classes as strings",
+      );
+    }
     classes = (o.classes as (string | number)[]).map(String);
   }
   const warnings: string[] = [];
