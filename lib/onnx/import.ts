@@ -362,8 +362,18 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       : ints
       ? integerLabels(ints, "LinearClassifier's classlabels_ints", !options.classes, fail)
       : fail("LinearClassifier has no class labels");
-    const rows = intercepts.length || (labels.length === 2 ? 1 : labels.length);
-    if (coef.length % rows !== 0) fail("LinearClassifier coefficients do not split into rows");
+    // Intercepts are optional in ONNX (onnxruntime refuses a file without them). Then the rows
+    // follow from the width the classifier reads; for two classes they cannot be guessed: the
+    // 2 d coefficients of skl2onnx's [-w, w] rows read as one row made a model of 2 d features.
+    const width = state.hasMatmul ? state.k : declared;
+    const rows = intercepts.length ||
+      (width ? coef.length / width : labels.length !== 2 ? labels.length : fail(
+        `LinearClassifier has no intercepts and its input does not declare its width: its ${coef.length} ` +
+          "coefficients can be one row (one score) or two (one per class)",
+      ));
+    if (!Number.isInteger(rows) || coef.length % rows !== 0) {
+      fail("LinearClassifier coefficients do not split into rows");
+    }
     const d = coef.length / rows;
     const transform = new TextDecoder().decode(
       attr(classifier, "post_transform")?.s ?? new Uint8Array(),

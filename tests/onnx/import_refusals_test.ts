@@ -1090,3 +1090,55 @@ Deno.test({
     assert.ok(maxDiff(predictProba(model, X).data, ort) < 1e-6);
   },
 });
+
+Deno.test("a LinearClassifier without intercepts reads its rows from the input's width", () => {
+  // Intercepts are optional in ONNX. Two classes' [-w, w] rows of 2 features were read as one
+  // row of 4 coefficients: a model of 4 features for a 2-feature input.
+  const w = [1.5, -2];
+  const build = (coefficients: number[], labels: number[], width: number | string) =>
+    encodeOnnx({
+      ir_version: 8,
+      opset_import: [{ domain: "", version: 13 }, { domain: "ai.onnx.ml", version: 1 }],
+      graph: {
+        name: "g",
+        node: [{
+          name: "lc",
+          op_type: "LinearClassifier",
+          domain: "ai.onnx.ml",
+          input: ["input"],
+          output: ["label", "probabilities"],
+          attribute: [
+            { name: "coefficients", type: 6, floats: coefficients },
+            { name: "classlabels_ints", type: 7, ints: labels },
+            { name: "post_transform", type: 3, s: new TextEncoder().encode("LOGISTIC") },
+          ],
+        }] as never,
+        input: [valueInfo("input", "FLOAT", ["N", width])],
+        output: [
+          valueInfo("label", "INT64", ["N"]),
+          valueInfo("probabilities", "FLOAT", ["N", labels.length]),
+        ],
+      },
+    });
+  const pair = [...w.map((v) => -v), ...w];
+  const { model } = importOnnxModel(build(pair, [3, 8], 2));
+  assert.equal(model.link, "sigmoid");
+  assert.deepEqual([...model.weights.data], w);
+  assert.deepEqual([...model.bias], [0]);
+  // One row of 2 coefficients on a 2-feature input is the one score.
+  assert.deepEqual([...importOnnxModel(build(w, [3, 8], 2)).model.weights.data], w);
+  // Without a declared width, one row of 4 or two rows of 2 cannot be told apart.
+  assert.throws(() => importOnnxModel(build(pair, [3, 8], "d")), {
+    name: "SyntaxError",
+    message: /no intercepts and its input does not declare its width: its 4 coefficients can be/,
+  });
+  // More classes have one row each: zero intercepts.
+  const three = importOnnxModel(build([1, 0, 0, 1, -1, -1], [0, 1, 2], "d")).model;
+  assert.equal(three.weights.rows, 3);
+  assert.deepEqual([...three.bias], [0, 0, 0]);
+  // Coefficients that do not fill rows of the declared width are refused.
+  assert.throws(
+    () => importOnnxModel(build([1, 2, 3], [3, 8], 2)),
+    /coefficients do not split into rows/,
+  );
+});
