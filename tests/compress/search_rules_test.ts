@@ -46,6 +46,29 @@ Deno.test("the search trains QAT only where post-training quantization missed th
   assert.ok(skippedAfterPass > 0 && madeAfterMiss > 0, `${skippedAfterPass}, ${madeAfterMiss}`);
 });
 
+Deno.test("the order of the trainings asked for changes nothing: post-training comes first", () => {
+  // The rule above needs the post-training model before deciding on QAT. A space that lists QAT
+  // first is the same space (ResolvedSpace keeps PTQ first): the search tries the same models,
+  // in the same order, and chooses the same file. Taken as given, QAT came first with no
+  // post-training model to compare, so every QAT model was trained, within budget or not.
+  const s = createCompressionSession(digits.train, { ...FAST, preprocessingStorage: "fold" });
+  const space = {
+    sparsities: [0, 0.5],
+    bits: [2, 4, 8],
+    methods: [{ kind: "uniform", scheme: "symmetric" }] as const,
+  };
+  const a = s.search({ ...space, training: ["ptq", "qat"], maxDrop: 0.02 });
+  const b = s.search({ ...space, training: ["qat", "ptq"], maxDrop: 0.02 });
+  assert.deepEqual(b.tried.map((t) => t.name), a.tried.map((t) => t.name));
+  assert.deepEqual(b.skipped, a.skipped);
+  assert.deepEqual(b.file, a.file);
+  // The sweep too lists each base's post-training models before its QAT ones.
+  const sweep = s.sweep({ ...space, training: ["qat", "ptq"] });
+  const order = sweep.rows.filter((r) => r.quantization).map((r) => r.quantization!.training);
+  const perBase = ["ptq", "ptq", "ptq", "qat", "qat", "qat"];
+  assert.deepEqual(order, [...perBase, ...perBase]);
+});
+
 Deno.test('under "auto" storage the search bounds a model it cannot fold by the form it stores', async () => {
   // Breast cancer with a copy of its first feature in units 1e42 times smaller: standardised, its
   // weight is like the first one's, and folded into raw units it is beyond float32. "auto" storage
