@@ -271,3 +271,60 @@ Deno.test("the dense model's rows report the time that trained it", () => {
   assert.equal(sweep.dense.seconds, stages[0].seconds);
   assert.equal(row.seconds, stages[0].seconds);
 });
+
+Deno.test("a pruned level's stages split the time its float32 row reports", () => {
+  // The row of a fine-tuned level reports the time that made it: pruning plus fine-tuning. The
+  // stages report each step's share ("seconds spent making this model from the previous step"),
+  // so the pruned and fine-tuned stages add up to the row, and the quantized stage adds its own.
+  // (No duration is asserted: only how the same measured times are shared out.)
+  const s = createCompressionSession(cancer.train, { ...FAST });
+  const sweep = s.sweep({ sparsities: [0.5], bits: [4], training: ["ptq"] });
+  const float = sweep.rows.find((r) => r.quantization === null && r.prune !== null)!;
+  const quantized = sweep.rows.find((r) => r.quantization !== null && r.prune !== null)!;
+  const r = s.compress({
+    prune: { fraction: 0.5 },
+    quantize: { method: { kind: "uniform", bits: 4 }, training: "ptq" },
+  });
+  assert.deepEqual(r.stages.map((st) => st.stage), ["dense", "pruned", "fine-tuned", "quantized"]);
+  const [dense, pruned, tuned, last] = r.stages;
+  assert.equal(dense.seconds, s.denseReport.seconds);
+  assert.equal(pruned.seconds + tuned.seconds, float.seconds);
+  assert.equal(last.name, quantized.name);
+  assert.equal(last.seconds, quantized.seconds);
+});
+
+Deno.test("sparsities and bits given in any order are the same space, ascending", () => {
+  // The oracle is the same call with the list sorted by hand: a space is a set of levels. A
+  // sweep that took them as given listed the rows in that order, an iterative level was a round
+  // of whatever came before it in the list, and two levels that read the same were refused only
+  // when they happened to be neighbours in the list. Bit widths taken as given reordered the
+  // sweep's rows and the search's tries.
+  const s = createCompressionSession(cancer.train, { ...FAST });
+  const space = { bits: [4], training: ["ptq"] as const, methods: [{ kind: "uniform" as const }] };
+  const names = (r: { rows: readonly { name: string }[] }) => r.rows.map((row) => row.name);
+  const sorted = s.sweep({ ...space, sparsities: [0, 0.5, 0.8] });
+  const shuffled = s.sweep({ ...space, sparsities: [0.8, 0, 0.5] });
+  assert.deepEqual(names(shuffled), names(sorted));
+  const sparsity = sorted.rows.map((r) => r.prune?.sparsity ?? 0);
+  assert.deepEqual(sparsity, [...sparsity].sort((a, b) => a - b));
+  // Bit widths likewise, in the sweep and in the search (which tries each method's widths from
+  // the lowest).
+  const wide = { ...space, sparsities: [0, 0.5] };
+  assert.deepEqual(
+    names(s.sweep({ ...wide, bits: [8, 2, 4] })),
+    names(s.sweep({ ...wide, bits: [2, 4, 8] })),
+  );
+  const tried = (bits: number[]) =>
+    s.search({ ...wide, bits, maxDrop: 0.02 }).tried.map((t) => t.name);
+  assert.deepEqual(tried([8, 2, 4]), tried([2, 4, 8]));
+  const iterative = { ...space, iterative: true };
+  assert.deepEqual(
+    names(s.sweep({ ...iterative, sparsities: [0.8, 0.5] })),
+    names(s.sweep({ ...iterative, sparsities: [0.5, 0.8] })),
+  );
+  assert.throws(
+    () => s.sweep({ ...space, sparsities: [0.5, 0.8, 0.5000001] }),
+    (e: Error) =>
+      e instanceof RangeError && /sparsities 0.5 and 0.5000001 both read /.test(e.message),
+  );
+});
