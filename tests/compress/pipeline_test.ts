@@ -65,6 +65,16 @@ Deno.test("every stage reports the length and the parts of its real encoded file
   assert.equal(d.bytes, dense.file.length);
   assert.equal(p.bytes, pruned.file.length);
   assert.equal(t.bytes, tuned.file.length);
+  // ... and measures it: the pruned stage is the model before fine-tuning (the shorter run's
+  // file, read back), the fine-tuned stage the one after. Same mask, so the same byte count:
+  // only the accuracies tell them apart, and here they differ.
+  const measured = (file: Uint8Array) => {
+    const m = asFloatModel(decodeModel(file));
+    return accuracy(digits.test.y, predict(m, digits.test.x));
+  };
+  assert.equal(p.test!.accuracy, measured(pruned.file));
+  assert.equal(t.test!.accuracy, measured(tuned.file));
+  assert.notEqual(measured(pruned.file), measured(tuned.file));
   // 64 features, 10 classes: the float32 baseline is 4 * (640 + 10) bytes.
   assert.equal(quantized.denseFloat32Bytes, 2600);
   assert.deepEqual(quantized.stages.map((s) => s.bits), [32, 32, 32, 3]);
