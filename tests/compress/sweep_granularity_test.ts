@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createCompressionSession } from "../../lib/compress/mod.ts";
+import { decodeModel, encodeModel } from "../../lib/io/model_file.ts";
 import { runCli } from "../_helpers/assert_close.ts";
 import { FAST, splitSet } from "./_data.ts";
 
@@ -47,4 +48,36 @@ Deno.test("lrc compress --sweep takes a list of granularities", async () => {
     rows.map((x: { quantization: { granularity: string } }) => x.quantization.granularity).sort(),
     ["class", "feature", "tensor"],
   );
+});
+
+Deno.test("each row's quantization summary is the stored tensor's kind, scheme, bits and granularity", () => {
+  // The oracle is the model file read back: a summary that named the wrong scheme (null for
+  // uniform) or a per-class float16 passed the tests that read only the granularity of some rows.
+  const s = createCompressionSession(digits.train, { ...FAST });
+  const sweep = s.sweep({
+    sparsities: [0],
+    methods: [
+      { kind: "uniform", scheme: "symmetric" },
+      { kind: "uniform", scheme: "affine" },
+      { kind: "log2" },
+      { kind: "float16" },
+    ],
+    bits: [4],
+    training: ["ptq"],
+  });
+  const kinds = new Set<string>();
+  sweep.rows.forEach((r, i) => {
+    const q = r.quantization;
+    if (q === null) return;
+    const m = decodeModel(encodeModel(sweep.models[i]));
+    assert.equal(m.kind, "quantized-logistic-regression", r.name);
+    if (m.kind !== "quantized-logistic-regression") return;
+    const w = m.weights;
+    kinds.add(w.kind);
+    assert.equal(q.kind, w.kind, r.name);
+    assert.equal(q.scheme, w.kind === "uniform" ? w.scheme : null, r.name);
+    assert.equal(q.bits, w.bits, r.name);
+    assert.equal(q.granularity, w.granularity, r.name);
+  });
+  assert.deepEqual([...kinds].sort(), ["float16", "log2", "uniform"]);
 });
