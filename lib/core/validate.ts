@@ -182,6 +182,20 @@ export function assertOptions(action: string, options: unknown, name = "options"
 }
 
 /**
+ * Whether a value is an array whose every entry is a string. An index loop, not `every` or
+ * `some`: those skip the holes of a sparse array (`["a", , "c"]`), which then read as
+ * `undefined` wherever the names are used.
+ *
+ * @param v Any value.
+ * @returns `true` for an array of strings (empty included).
+ */
+export function isStringArray(v: unknown): v is string[] {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== "string") return false;
+  return true;
+}
+
+/**
  * A short description of a value for error messages.
  *
  * @param v Any value.

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { assertFinite } from "../core/validate.ts";
+import { assertFinite, isStringArray } from "../core/validate.ts";
 import { validatePreprocessing } from "../data/preprocess.ts";
 import { type LogisticModel, MODEL_VERSION, outputCount } from "./types.ts";
 
@@ -25,9 +25,7 @@ import { type LogisticModel, MODEL_VERSION, outputCount } from "./types.ts";
  * @throws {TypeError} If they are not.
  */
 export function checkClasses(action: string, classes: unknown): void {
-  if (
-    !Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === "string")
-  ) {
+  if (!isStringArray(classes) || classes.length < 2) {
     throw new TypeError(`Cannot ${action}: classes must be an array of at least two strings`);
   }
   if (new Set(classes).size !== classes.length) {
@@ -44,10 +42,7 @@ export function checkClasses(action: string, classes: unknown): void {
  * @throws {TypeError} If they are not.
  */
 export function checkFeatureNames(action: string, names: unknown, nFeatures: number): void {
-  if (
-    !Array.isArray(names) || names.length !== nFeatures ||
-    !names.every((n) => typeof n === "string")
-  ) {
+  if (!isStringArray(names) || names.length !== nFeatures) {
     throw new TypeError(`Cannot ${action}: featureNames must be ${nFeatures} strings`);
   }
 }
