@@ -16,6 +16,7 @@ import {
   checkOptionKeys,
   describe,
   errorReason,
+  isStringArray,
   type OptionKeys,
 } from "../core/validate.ts";
 import type { Dataset } from "../data/dataset.ts";
@@ -753,10 +754,8 @@ function checkData(data: LabelledData, name: string, cols: number | null): void 
   // Names are compared with a given model's and counted before any training reads them.
   for (const field of ["classes", "featureNames"] as const) {
     const names: unknown = (data as CompressionData)[field];
-    if (
-      names !== undefined &&
-      (!Array.isArray(names) || names.some((v) => typeof v !== "string"))
-    ) {
+    // isStringArray, not some: a hole of a sparse array is no string either.
+    if (names !== undefined && !isStringArray(names)) {
       throw new TypeError(
         `Cannot ${ACTION}: ${name}.${field} must be an array of strings, got ${describe(names)}`,
       );

@@ -388,6 +388,15 @@ Deno.test("settings and data the pipeline cannot use are refused before the dens
   }
 });
 
+/** A copy of `names` whose entry `hole` is never assigned (a sparse array). */
+function withHole(names: readonly string[], hole: number): string[] {
+  const out: string[] = new Array(names.length);
+  names.forEach((v, i) => {
+    if (i !== hole) out[i] = v;
+  });
+  return out;
+}
+
 Deno.test("class and feature names that are not arrays of strings are refused with a TypeError", () => {
   // Each crashed with a bare JavaScript error ("Cannot read properties of null", "theirs.some is
   // not a function", "number 5 is not iterable"), or, without a model, read null as no names.
@@ -407,6 +416,19 @@ Deno.test("class and feature names that are not arrays of strings are refused wi
     [{ ...cancer.train, featureNames: "x".repeat(d) }, { model }, "data.featureNames"],
     [{ ...cancer.train, classes: [0, 1] }, {}, "data.classes"],
     [cancer.train, { validation: { ...cancer.test, classes: 5 } }, "validation.classes"],
+    // A hole of a sparse array is no string: some() skipped it, so these were trained on (and
+    // failed in fit), or, with a model, taken.
+    [{ ...cancer.train, classes: withHole(cancer.train.classes, 1) }, {}, "data.classes"],
+    [
+      { ...cancer.train, featureNames: withHole(cancer.train.featureNames, 3) },
+      {},
+      "data.featureNames",
+    ],
+    [
+      { ...cancer.train, featureNames: withHole(cancer.train.featureNames, 3) },
+      { model },
+      "data.featureNames",
+    ],
   ];
   for (const [data, options, field] of cases) {
     assert.throws(
