@@ -16,7 +16,13 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertFinite, assertInRange, checkBackendOptions, describe } from "../core/validate.ts";
+import {
+  assertFinite,
+  assertInRange,
+  assertOptions,
+  checkBackendOptions,
+  describe,
+} from "../core/validate.ts";
 import type {
   CodeInput,
   DenseForm,
@@ -575,14 +581,16 @@ function layoutBytes(d: number, k: number, weights: number): number {
 }
 
 /**
- * Checks a scorer's options (backend, threads within 1..256) and, for forms that carry it, the
- * number of features: a non-negative integer.
+ * Checks a scorer's options (an object: `null` failed with "Cannot read properties of null
+ * (reading 'backend')"; backend, threads within 1..256) and, for forms that carry it, the number
+ * of features: a non-negative integer.
  */
 function checkScorerOptions(
   action: string,
   options: ScorerOptions,
   nFeatures?: number,
 ): void {
+  assertOptions(action, options);
   checkBackendOptions(action, options);
   if (nFeatures !== undefined) assertInRange(action, "nFeatures", nFeatures, 0, 2 ** 31 - 1, true);
 }

@@ -13,6 +13,7 @@ import {
   prepareDense,
   prepareInt8,
   prepareSparse,
+  type ScorerOptions,
   sparseScores,
 } from "../../lib/kernels/scorers.ts";
 
@@ -435,6 +436,41 @@ Deno.test("scorers refuse a backend, thread count or feature count they cannot u
   }
   using ok = prepareSparse({ ...sparse, nFeatures: 2 }, { threads: 2 });
   assert.deepEqual([...ok.scores({ data: new Float32Array([1, 2]), rows: 1, cols: 2 })], [0]);
+});
+
+Deno.test("scorers refuse options that are not an object, one-shot or prepared", () => {
+  // null failed with the bare "Cannot read properties of null (reading 'backend')", and a number
+  // was taken as no options.
+  const x = { data: new Float32Array(6), rows: 2, cols: 3 };
+  const dense = { weights: new Float32Array(6), bias: new Float32Array(2) };
+  const integer = {
+    weights: new Int8Array(6),
+    bias: new Int32Array(2),
+    rescale: new Float64Array(2),
+  };
+  const codes = { data: new Uint8Array(6), rows: 2, cols: 3 };
+  for (const [got, text] of [[null, "null"], [5, "number 5"]] as const) {
+    const options = got as unknown as ScorerOptions;
+    for (
+      const [action, run] of [
+        ["prepare dense scorer", () => prepareDense(dense, options)],
+        ["prepare dense scorer", () => denseScores(dense, x, options)],
+        ["prepare integer scorer", () => integerScores(integer, codes, options)],
+        [
+          "prepare integer scorer",
+          () => integerScoresFromFloat(integer, x, options as never),
+        ],
+      ] as const
+    ) {
+      assert.throws(run, {
+        name: "TypeError",
+        message: `Cannot ${action}: options must be an object, got ${text}`,
+      });
+    }
+  }
+  // An object, and no options, still score: a zero model gives the bias.
+  assert.deepEqual([...denseScores(dense, x, {})], [0, 0, 0, 0]);
+  assert.deepEqual([...denseScores(dense, x)], [0, 0, 0, 0]);
 });
 
 Deno.test("one-shot scorers refuse a backend, thread count or feature count they cannot use", () => {
