@@ -130,9 +130,9 @@ export interface LossEngine {
  * @throws {TypeError} If `x` is not a matrix with float data, `y` does not hold one label per
  *   row, or `standardize` does not hold one mean and scale per feature.
  * @throws {RangeError} If the data do not fit in a 4 GiB wasm memory, `threads` is not an
- *   integer in 1..256, `link` is neither sigmoid nor softmax, `nOutputs` is not 1 for sigmoid or
- *   a positive integer for softmax, or a label is not a class index (`0/1` for sigmoid,
- *   `0..nOutputs-1` for softmax).
+ *   integer in 1..256, `shardRows` or `blockRows` is not a positive integer, `link` is neither
+ *   sigmoid nor softmax, `nOutputs` is not 1 for sigmoid or a positive integer for softmax, or a
+ *   label is not a class index (`0/1` for sigmoid, `0..nOutputs-1` for softmax).
  *
  * @example Loss of a zero model is n log k
  * ```ts
@@ -185,6 +185,10 @@ export function createLossEngine(
   const dp = Math.ceil(d / 8) * 8;
   const shardRows = options.shardRows ?? 4096;
   const blockRows = options.blockRows ?? 64;
+  // The shard and block loops step by them: 0 or a negative block never ended, a fraction or an
+  // infinite shard skipped rows (a wrong loss), a negative shard failed on a typed array length.
+  assertInRange(action, "shardRows", shardRows, 1, 2 ** 31 - 1, true);
+  assertInRange(action, "blockRows", blockRows, 1, 2 ** 31 - 1, true);
   const maxThreads = Math.max(
     1,
     Math.floor(options.threads ?? Math.min(navigator.hardwareConcurrency ?? 1, 8)),

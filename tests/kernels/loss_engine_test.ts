@@ -207,6 +207,29 @@ Deno.test("createLossEngine refuses a thread count outside 1..256", () => {
   }
 });
 
+Deno.test("createLossEngine refuses shard and block sizes that are not positive integers", () => {
+  // The shard and block loops step by them: blockRows 0 or -1 never ended (the first accumulate
+  // hung), 1.5 or shardRows 1.5 skipped rows (a zero model scored 3.30 on 4 rows, not 4 log 3),
+  // shardRows Infinity scored nothing (loss 0), and shardRows -1 failed with the bare "Invalid
+  // typed array length". Only the engine is created here, so without the check nothing hangs.
+  const x = { data: Float32Array.from({ length: 12 }, (_, i) => i % 5), rows: 4, cols: 3 };
+  const y = Int32Array.from([0, 1, 2, 0]);
+  for (const name of ["shardRows", "blockRows"] as const) {
+    for (const value of [1.5, Infinity, 0, -1, NaN]) {
+      assert.throws(() => createLossEngine(x, y, "softmax", 3, { threads: 1, [name]: value }), {
+        name: "RangeError",
+        message:
+          `Cannot create loss engine: ${name} must be an integer in [1, 2147483647], got ${value}`,
+      });
+    }
+    // The smallest sizes take every row: the zero model's loss is 4 log 3.
+    const engine = createLossEngine(x, y, "softmax", 3, { threads: 1, [name]: 1 });
+    const r = engine.accumulate(null, 0, 4, new Float64Array(9), new Float64Array(3), null, null);
+    engine.close();
+    assert.ok(Math.abs(r.loss - 4 * Math.log(3)) < 1e-9, `${name} 1: ${r.loss}`);
+  }
+});
+
 Deno.test("createLossEngine refuses labels, links and shapes it cannot use, starting no worker", () => {
   // A label outside the classes (7 of 3, -2, a missing one read as 0) and a sigmoid engine with
   // 3 outputs gave a loss as if nothing were wrong; data in a plain array failed with
