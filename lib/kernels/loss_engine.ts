@@ -12,7 +12,13 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, assertLabels, assertMatrix, describe } from "../core/validate.ts";
+import {
+  assertInRange,
+  assertLabels,
+  assertMatrix,
+  assertOptions,
+  describe,
+} from "../core/validate.ts";
 import { CTL, outStride, runShard, scratchStride, type ShardLayout } from "./loss_shard.ts";
 import {
   canStartWorker,
@@ -127,12 +133,14 @@ export interface LossEngine {
  * @param nOutputs Output rows of the weights: 1 for sigmoid, the number of classes for softmax.
  * @param options Threads, shard and block sizes, standardisation.
  * @returns The engine.
- * @throws {TypeError} If `x` is not a matrix with float data, `y` does not hold one label per
- *   row, or `standardize` does not hold one mean and scale per feature.
+ * @throws {TypeError} If `options` is not an object, `x` is not a matrix with float data, `y`
+ *   does not hold one label per row, or `standardize` does not hold one mean and scale per
+ *   feature.
  * @throws {RangeError} If the data do not fit in a 4 GiB wasm memory, `threads` is not an
  *   integer in 1..256, `shardRows` or `blockRows` is not a positive integer, `link` is neither
- *   sigmoid nor softmax, `nOutputs` is not 1 for sigmoid or a positive integer for softmax, or a
- *   label is not a class index (`0/1` for sigmoid, `0..nOutputs-1` for softmax).
+ *   sigmoid nor softmax, `nOutputs` is not 1 for sigmoid or a positive integer for softmax, a
+ *   label is not a class index (`0/1` for sigmoid, `0..nOutputs-1` for softmax), or a mean of
+ *   `standardize` is not finite or a scale not finite and > 0.
  *
  * @example Loss of a zero model is n log k
  * ```ts
@@ -156,6 +164,7 @@ export function createLossEngine(
   // Checked before any worker starts: a bad label read outside the scores of its row, and an
   // error after the workers started left them running.
   const action = "create loss engine";
+  assertOptions(action, options);
   if (options.threads !== undefined) {
     // Each thread is a worker: a million of them ran the process out of memory.
     assertInRange(action, "threads", options.threads, 1, 256, true);
@@ -180,6 +189,16 @@ export function createLossEngine(
         describe(st?.mean)
       } and ${describe(st?.scale)}`,
     );
+  }
+  // Copied as (x - mean) * (1 / scale): a NaN mean or a zero scale made every loss NaN, a
+  // negative scale a loss of features mirrored.
+  for (let j = 0; st !== undefined && j < x.cols; j++) {
+    if (!Number.isFinite(st.mean[j]) || !(st.scale[j] > 0 && st.scale[j] < Infinity)) {
+      throw new RangeError(
+        `Cannot ${action}: standardize has mean ${st.mean[j]} and scale ${st.scale[j]} for ` +
+          `feature ${j}; means must be finite and scales finite and > 0`,
+      );
+    }
   }
   const n = x.rows, d = x.cols, k = nOutputs;
   const dp = Math.ceil(d / 8) * 8;

@@ -230,6 +230,42 @@ Deno.test("createLossEngine refuses shard and block sizes that are not positive 
   }
 });
 
+Deno.test("createLossEngine refuses options that are not an object and standardisations it cannot apply", () => {
+  // null failed with the bare "Cannot read properties of null (reading 'threads')"; a NaN mean or
+  // a zero scale made the loss NaN, and a negative scale mirrored a feature (the rows are copied
+  // as (x - mean) * (1 / scale)).
+  const x = { data: Float32Array.from({ length: 12 }, (_, i) => i % 5), rows: 4, cols: 3 };
+  const y = Int32Array.from([0, 1, 2, 0]);
+  assert.throws(() => createLossEngine(x, y, "softmax", 3, null as never), {
+    name: "TypeError",
+    message: "Cannot create loss engine: options must be an object, got null",
+  });
+  const ones = Float64Array.of(1, 1, 1), zeros = new Float64Array(3);
+  for (
+    const [mean, scale] of [
+      [zeros, Float64Array.of(1, 0, 1)],
+      [zeros, Float64Array.of(1, -1, 1)],
+      [zeros, Float64Array.of(1, Infinity, 1)],
+      [Float64Array.of(0, NaN, 0), ones],
+    ]
+  ) {
+    assert.throws(() => createLossEngine(x, y, "softmax", 3, { standardize: { mean, scale } }), {
+      name: "RangeError",
+      message: `Cannot create loss engine: standardize has mean ${mean[1]} and scale ${
+        scale[1]
+      } for feature 1; means must be finite and scales finite and > 0`,
+    });
+  }
+  // A valid standardisation: the zero model's loss is 4 log 3 whatever the features.
+  const engine = createLossEngine(x, y, "softmax", 3, {
+    threads: 1,
+    standardize: { mean: Float64Array.of(1, 2, 3), scale: Float64Array.of(0.5, 2, 1e-3) },
+  });
+  const r = engine.accumulate(null, 0, 4, new Float64Array(9), new Float64Array(3), null, null);
+  engine.close();
+  assert.ok(Math.abs(r.loss - 4 * Math.log(3)) < 1e-9, `${r.loss}`);
+});
+
 Deno.test("createLossEngine refuses labels, links and shapes it cannot use, starting no worker", () => {
   // A label outside the classes (7 of 3, -2, a missing one read as 0) and a sigmoid engine with
   // 3 outputs gave a loss as if nothing were wrong; data in a plain array failed with
