@@ -271,15 +271,17 @@ export interface FitResult {
   readonly history: readonly EpochRecord[];
   /**
    * Whether the optimiser met its tolerance or could decrease the objective no further (L-BFGS;
-   * `stopReason` says which), or ran all its epochs (SGD, Adam).
+   * `stopReason` says which), or ran all its epochs or stopped early on the validation loss
+   * (SGD, Adam).
    */
   readonly converged: boolean;
   /** Why training stopped. */
   readonly stopReason: string;
   /**
    * Things the user should know: separable data without a penalty (the weights would keep
-   * growing), features of huge magnitude left unstandardised, no progress, and classes with no
-   * or very few (under 1 %) training samples.
+   * growing), features of huge magnitude left unstandardised, no progress, an SGD or Adam
+   * objective that ended above twice epoch 1's, and classes with no or very few (under 1 %)
+   * training samples.
    */
   readonly warnings: readonly string[];
 }
