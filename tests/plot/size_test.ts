@@ -110,7 +110,7 @@ Deno.test("malformed rows and baselines are refused with the field named", () =>
   );
 });
 
-Deno.test("the size figure's axis reaches past the largest file wherever it is listed", () => {
+Deno.test("the size figure's axis reaches past the largest file wherever it is listed, and past a larger baseline", () => {
   const parts = (total: number) => ({ header: total - 10, checksum: 10 });
   const rows: SizeBreakdownRow[] = [
     { name: "a", parts: parts(100) },
@@ -121,4 +121,17 @@ Deno.test("the size figure's axis reaches past the largest file wherever it is l
   const range = (fig.layout.xaxis as { range: number[] }).range;
   assert.equal(range[0], 0);
   assert.ok(range[1] >= 1.05 * 4000 - 1e-9, `${range}`);
+  // And not far past it: the largest bar fills most of the axis (5 % margin, by hand 4,200).
+  assert.ok(range[1] <= 1.1 * 4000, `${range}`);
+  // A baseline larger than every file is on the axis too: with the range set by the files
+  // alone, its dotted line and label would be off the plot.
+  const wide = sizeBreakdownFigure(rows, { baseline: 9000 });
+  const withBaseline = (wide.layout.xaxis as { range: number[] }).range;
+  assert.ok(
+    withBaseline[1] >= 9000 && withBaseline[1] <= 1.1 * 9000,
+    `${withBaseline} for a baseline of 9,000 bytes`,
+  );
+  // A baseline below the largest file leaves the range to the files.
+  const narrow = sizeBreakdownFigure(rows, { baseline: 2600 });
+  assert.deepEqual((narrow.layout.xaxis as { range: number[] }).range, range);
 });
