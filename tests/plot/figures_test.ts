@@ -252,10 +252,30 @@ Deno.test("weight histograms count both arrays over shared bins and mark every l
       levels.flatMap((l) => [l, l]),
     );
   }
-  // The mask leaves out pruned weights.
+  // The mask leaves out pruned weights, in both panels: each bin holds exactly the kept weights
+  // within half a width of its centre, counted directly; and the bins span only the kept weights
+  // and the levels.
   const mask = Uint8Array.from(before, (_, i) => (i % 2));
   const masked = weightHistogramFigure(before, after, { levels, bins: 40, mask });
   assert.equal((masked.data[0].y as number[]).reduce((s, c) => s + c, 0), 1000);
+  const keptBefore = before.filter((_, i) => mask[i] === 1);
+  const keptAfter = after.filter((_, i) => mask[i] === 1);
+  const kept = [...keptBefore, ...keptAfter, ...levels];
+  const [lo, hi] = [Math.min(...kept), Math.max(...kept)];
+  for (
+    const [trace, values] of [[masked.data[0], keptBefore], [masked.data[1], keptAfter]] as const
+  ) {
+    const centres = trace.x as number[], counts = trace.y as number[];
+    const width = trace.width as number;
+    assert.ok(Math.abs(centres[0] - width / 2 - lo) < 1e-12, `${centres[0]} - ${width} / 2`);
+    assert.ok(Math.abs(centres[39] + width / 2 - hi) < 1e-12, `${centres[39]} + ${width} / 2`);
+    centres.forEach((c, b) => {
+      const bLo = c - width / 2, bHi = c + width / 2, last = b === centres.length - 1;
+      const n = values.filter((v) => v >= bLo - 1e-12 && (v < bHi - 1e-12 || (last && v <= bHi)))
+        .length;
+      assert.equal(counts[b], n, `masked ${trace.name} bin ${b}`);
+    });
+  }
   assert.throws(() => weightHistogramFigure([1, 2], [1]), TypeError);
   assert.throws(() => weightHistogramFigure([1, NaN], [1, 2]), RangeError);
 });
@@ -312,6 +332,15 @@ Deno.test("weight images share one colour scale centred at zero", () => {
   }
   assert.deepEqual(fig.data[1].z, [[0.25, -0.5], [1.5, 0.1]]);
   assert.deepEqual(fig.data.map((t) => t.showscale), [true, false]);
+  // The largest magnitude positive and in the second image: the scale is still +-max |w| for
+  // both images (here 3, by hand), so a weight and its negation get opposite colours.
+  const positive = weightImagesFigure([0.5, -1, 0.25, 0, 0.25, -0.5, 3, 0.1], {
+    labels: ["a", "b"],
+    imageShape: [2, 2],
+  });
+  for (const t of positive.data) {
+    assert.deepEqual([t.zmin, t.zmax, t.zmid], [-3, 3, 0], String(t.name));
+  }
 });
 
 Deno.test("image figures refuse empty values and a malformed imageShape", () => {
