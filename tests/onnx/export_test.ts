@@ -374,6 +374,28 @@ Deno.test("the integer graph refuses what it cannot express exactly", async () =
   assert.ok(exportOnnx(perFeature).length > 0);
 });
 
+Deno.test({
+  name: `an int32 bias exports to the QDQ graph at each output's own scale${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // The QDQ graph dequantizes an int32 bias (DequantizeLinear, one scale per output); the
+    // other QDQ tests store float64 biases, and the refusal test above only checked that the
+    // per-feature model exported to some bytes. onnxruntime's scores are the oracle here.
+    const { model, x } = await dataset("digits");
+    const input = { dtype: "uint8", scale: 1, zeroPoint: 0, calibration: "integers" } as const;
+    for (const granularity of ["class", "feature"] as const) {
+      const q = withInput(quantizeUniform(model, 8, "symmetric", granularity), input);
+      assert.ok(q.bias.kind === "int32", granularity);
+      // Integer units of at least a few steps each, so a lost or mis-scaled bias shows.
+      assert.ok(q.bias.values.some((u) => Math.abs(u) > 10), `${q.bias.values}`);
+      if (granularity === "class") {
+        assert.ok(new Set(q.bias.scale).size > 1, "per-class product scales differ");
+      }
+      await checkAgreement(q, x);
+    }
+  },
+});
+
 Deno.test("the integer graph's weight parts stay within the int16-safe range and add up", async () => {
   // vpmaddubsw adds two u8 x s8 products in a saturating int16: exact while 2 x 255 x |w| is at
   // most 32,767, i.e. |w| <= 64. 8-bit codes reach 127, so the graph needs ceil(127 / 64) = 2
