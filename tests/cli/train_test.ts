@@ -1,9 +1,56 @@
 import assert from "node:assert/strict";
 import { trainCommand } from "../../lib/cli/train.ts";
 import { modelFromJson } from "../../lib/model/serialize.ts";
-import { predict } from "../../lib/model/predict.ts";
+import { predict, predictProba } from "../../lib/model/predict.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
-import { runCli } from "../_helpers/assert_close.ts";
+import { assertClose, runCli } from "../_helpers/assert_close.ts";
+
+/**
+ * Checks a binary report's metrics against their definitions: the mean of -log p(true class)
+ * (probabilities clipped to [eps, 1 - eps], as documented), the share of (positive, negative)
+ * pairs ranked right (ties count half), `confusion[true][predicted]` counts with the arg-max
+ * class, and the mean over classes of 2 TP / (2 TP + FP + FN).
+ */
+function assertMetricsByDefinition(
+  metrics: {
+    samples: number;
+    accuracy: number;
+    logLoss: number;
+    macroF1: number;
+    rocAuc: number;
+    confusion: number[][];
+  },
+  p: ArrayLike<number>,
+  y: ArrayLike<number>,
+  what: string,
+): void {
+  const n = y.length, eps = Number.EPSILON;
+  assert.equal(metrics.samples, n, what);
+  let loss = 0;
+  const confusion = [[0, 0], [0, 0]];
+  for (let i = 0; i < n; i++) {
+    loss -= Math.log(Math.min(Math.max(p[2 * i + y[i]], eps), 1 - eps));
+    confusion[y[i]][p[2 * i + 1] > p[2 * i] ? 1 : 0]++;
+  }
+  assertClose(metrics.logLoss, loss / n, { rtol: 1e-12, message: `${what} log loss` });
+  assert.deepEqual(metrics.confusion, confusion, what);
+  assert.equal(metrics.accuracy, (confusion[0][0] + confusion[1][1]) / n, what);
+  const f1 = [0, 1].map((c) => {
+    const tp = confusion[c][c], fp = confusion[1 - c][c], fn = confusion[c][1 - c];
+    return (2 * tp) / (2 * tp + fp + fn);
+  });
+  assertClose(metrics.macroF1, (f1[0] + f1[1]) / 2, { rtol: 1e-12, message: `${what} macro F1` });
+  let right = 0, pairs = 0;
+  for (let i = 0; i < n; i++) {
+    if (y[i] !== 1) continue;
+    for (let j = 0; j < n; j++) {
+      if (y[j] !== 0) continue;
+      pairs++;
+      right += p[2 * i + 1] > p[2 * j + 1] ? 1 : p[2 * i + 1] === p[2 * j + 1] ? 0.5 : 0;
+    }
+  }
+  assertClose(metrics.rocAuc, right / pairs, { rtol: 1e-12, message: `${what} ROC AUC` });
+}
 
 Deno.test("lrc train on the embedded default prints a report with held-out accuracy", async () => {
   const r = await runCli(["train"]);
@@ -48,6 +95,14 @@ Deno.test("lrc train --json prints one JSON object whose numbers match a direct 
     const pred = predict(model, s.xTest);
     const acc = pred.filter((p, i) => p === s.yTest[i]).length / pred.length;
     assert.equal(report.test.accuracy, acc);
+    // Every other number of both parts, recomputed here from the saved model's probabilities by
+    // the definitions (not by lib/metrics): a report that mixed up or bent a field passed the
+    // accuracy check above (found by mutating the report's fields).
+    for (
+      const [part, x, y] of [["train", s.xTrain, s.yTrain], ["test", s.xTest, s.yTest]] as const
+    ) {
+      assertMetricsByDefinition(report[part], predictProba(model, x).data, y, part);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
