@@ -85,6 +85,17 @@ Deno.test("lrc inspect reports the format version and how codes and indices are 
   assert.equal(report.codesEncoding, info.codes);
   assert.equal(report.indexEncoding, info.support);
   assert.ok(report.codesEncoding === "rans" || report.indexEncoding === "rans");
+  // The same model saved without --entropy is a version 1 file with nothing entropy-coded: the
+  // lines above compare the command with the reader it calls, which agree whatever it reports.
+  const plainPath = `${dir}/inspect-plain.lrc`;
+  const plain = await runCli(["quantize", "--bits", "4", "--save", plainPath, ...common]);
+  assert.equal(plain.code, 0, plain.stderr);
+  const p = await runCli(["inspect", plainPath, "--json"]);
+  assert.equal(p.code, 0, p.stderr);
+  const plainReport = JSON.parse(p.stdout);
+  assert.equal(plainReport.formatVersion, 1);
+  assert.equal(plainReport.codesEncoding, "packed");
+  assert.notEqual(plainReport.indexEncoding, "rans");
 });
 
 Deno.test("lrc compress --entropy --report says the sizes are of entropy-coded files", async () => {
@@ -116,6 +127,11 @@ Deno.test("lrc inspect --json counts the weights stored and, apart, those that a
   const weights = asFloatModel(model).weights.data;
   assert.equal(report.nonZeroWeights, weights.filter((w) => w !== 0).length);
   assert.equal(report.storedWeights, inspectModelFile(await Deno.readFile(path)).info.stored);
+  // The file stores the weights the mask keeps: 640 - round(0.5 * 640), counted from the loaded
+  // mask, not from the reader's own count (which the line above compares with itself).
+  assert.equal(model.mask?.filter((m) => m === 1).length, 320);
+  assert.equal(report.storedWeights, 320);
+  assert.equal(report.weights, 640);
   assert.ok(report.nonZeroWeights < report.storedWeights);
   assert.equal(report.denseFloat32Bytes, 4 * (weights.length + model.bias.values.length));
 });
