@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
-import { runCli } from "../_helpers/assert_close.ts";
+import { assertClose, runCli } from "../_helpers/assert_close.ts";
 import { pointsText } from "../../lib/cli/format.ts";
 import {
   browserUnavailable,
@@ -124,6 +124,24 @@ Deno.test("lrc compress --budget writes the smallest model within the budget", a
     assert.equal(budget.maxDrop, 0.015);
     assert.ok(budget.chosen.validation.accuracy >= budget.target - 1e-12);
     for (const t of budget.tried) if (t.feasible) assert.ok(t.bytes >= budget.chosen.bytes);
+    // The loop above trusts each model's feasible flag: with only the chosen model flagged it
+    // checked nothing (found by mutating lib/compress/search.ts). Without a margin the flag is the
+    // definition, validation accuracy >= the dense model's less --budget 1.5 %, and the chosen
+    // file is the smallest of those.
+    type Tried = {
+      name: string;
+      bytes: number;
+      feasible: boolean;
+      validation: { accuracy: number };
+    };
+    const tried: Tried[] = budget.tried;
+    assert.equal(budget.standardErrors, 0);
+    const dense = tried.find((t) => t.name === "dense, float32")!;
+    assertClose(budget.target, dense.validation.accuracy - 0.015, { atol: 1e-12 });
+    const within = tried.filter((t) => t.validation.accuracy >= budget.target - 1e-12);
+    assert.ok(within.length >= 2, `${within.length} models within the budget`);
+    for (const t of tried) assert.equal(t.feasible, within.includes(t), t.name);
+    assert.equal(budget.chosen.bytes, Math.min(...within.map((t) => t.bytes)));
     assert.equal(budget.chosen.bytes, (await Deno.readFile(`${dir}/m.lrc`)).length);
     // The paired comparison with the dense model agrees with the two reports' accuracies, and
     // its standard error is the closed form of the disagreement counts.
