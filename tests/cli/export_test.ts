@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
-import { createPrng } from "../../lib/core/random.ts";
 import { readCsv } from "../../lib/data/csv.ts";
 import { predict } from "../../lib/model/predict.ts";
-import { modelFromJson } from "../../lib/model/serialize.ts";
+import { timestampModel } from "./_timestamps.ts";
 
 const problem = await onnxRuntimeProblem();
 
@@ -14,20 +13,9 @@ Deno.test("lrc export warns when the graph's float32 input rounds a feature by a
   // the CLI review).
   const dir = await Deno.makeTempDir({ prefix: "lrc-export-" });
   try {
-    const prng = createPrng(3);
-    const lines = ["t,noise,y"];
-    for (let i = 0; i < 400; i++) {
-      const u = prng() * 100;
-      lines.push(`${1.7e9 + u},${prng()},${u > 50 ? "high" : "low"}`);
-    }
-    await Deno.writeTextFile(`${dir}/ts.csv`, lines.join("\n") + "\n");
-    const train = await runCli(["train", "--data", `${dir}/ts.csv`, "--save", `${dir}/ts.json`]);
-    assert.equal(train.code, 0, train.stderr);
-    const model = modelFromJson(await Deno.readTextFile(`${dir}/ts.json`));
-    const p = model.preprocessing as { mean: Float64Array; scale: Float64Array };
-    // The closed form the warning states: half a float32 step at the mean (2^(e - 24) for
-    // 2^e <= |mean| < 2^(e + 1): 64 near 1.7e9), in standard deviations.
-    const ratio = 2 ** (Math.floor(Math.log2(Math.abs(p.mean[0]))) - 24) / p.scale[0];
+    // The warning's ratio: half a float32 step at the mean (64 near 1.7e9), in standard
+    // deviations.
+    const { model, ratio } = await timestampModel(dir);
     assert.ok(ratio > 1, `${ratio}`);
     for (const preprocessing of ["fold", "nodes"]) {
       const out = `${dir}/ts_${preprocessing}.onnx`;

@@ -5,7 +5,7 @@ import type { Matrix } from "../../lib/core/matrix.ts";
 import { saveModel } from "../../lib/io/model_file.ts";
 import { exportOnnx } from "../../lib/onnx/export.ts";
 import { fit } from "../../lib/model/fit.ts";
-import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
+import { modelToJson } from "../../lib/model/serialize.ts";
 import { predictLabels, predictProba } from "../../lib/model/predict.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import { calibrateInput } from "../../lib/quant/integer.ts";
@@ -13,8 +13,8 @@ import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
 import { prepareQuantizedPredictor } from "../../lib/quant/predictor.ts";
 import type { QuantizedModel } from "../../lib/quant/types.ts";
 import { TEMPORARY_PREFIX } from "../../lib/io/atomic.ts";
-import { createPrng } from "../../lib/core/random.ts";
 import { float32RoundingWarning } from "../../lib/cli/predict.ts";
+import { halfStepByBits, timestampModel } from "./_timestamps.ts";
 
 /** Writes `columns` (name and cell of row i) as a CSV file; returns its path. */
 async function writeCsv(
@@ -503,14 +503,6 @@ Deno.test("lrc predict refuses a pipe as its data, which it would read twice and
   });
 });
 
-/** Half the gap from `|v|` in float32 to the next float32 up, by stepping its bits. */
-function halfStepByBits(v: number): number {
-  const f = new Float32Array([Math.abs(v)]);
-  const below = f[0];
-  new Uint32Array(f.buffer)[0] += 1;
-  return (f[0] - below) / 2;
-}
-
 Deno.test("the float32 rounding warning counts half the float32 step at the mean, not |mean| * 2^-24", () => {
   // 1.7e9 lies in [2^30, 2^31), where float32 values are 128 apart: values near it round by at
   // most 64. The warning took |mean| * 2^-24 = 101 instead, so it said "1.9 standard deviations"
@@ -549,19 +541,9 @@ Deno.test("lrc predict warns when reading float32 rounds a feature by a share of
   // scores 99.80 %, without a word (found by the streaming review).
   const dir = await Deno.makeTempDir({ prefix: "lrc-predict-" });
   try {
-    const prng = createPrng(3);
-    const lines = ["t,noise,y"];
-    for (let i = 0; i < 400; i++) {
-      const u = prng() * 100;
-      lines.push(`${1.7e9 + u},${prng()},${u > 50 ? "high" : "low"}`);
-    }
-    await Deno.writeTextFile(`${dir}/ts.csv`, lines.join("\n") + "\n");
-    const train = await runCli(["train", "--data", `${dir}/ts.csv`, "--save", `${dir}/ts.json`]);
-    assert.equal(train.code, 0, train.stderr);
-    const model = modelFromJson(await Deno.readTextFile(`${dir}/ts.json`));
-    const p = model.preprocessing as { mean: Float64Array; scale: Float64Array };
     // What the warning states: half a float32 step at the mean, in standard deviations.
-    const ratio = halfStepByBits(p.mean[0]) / p.scale[0];
+    const { model, ratio } = await timestampModel(dir);
+    const p = model.preprocessing as { mean: Float64Array; scale: Float64Array };
     assert.ok(ratio > 1, `${ratio}`);
     const r = await runCli(["predict", "--model", `${dir}/ts.json`, "--data", `${dir}/ts.csv`]);
     assert.equal(r.code, 0, r.stderr);
