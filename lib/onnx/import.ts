@@ -63,6 +63,9 @@ interface Constant {
   values: Float64Array | string[];
 }
 
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 const AFFINE_OPS = new Set([
   "Identity",
   "Flatten",
@@ -644,6 +647,25 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   } catch (error) {
     if (options.classes || options.featureNames) throw error;
     fail(errorReason(error));
+  }
+  // onnxruntime computes in float32: weights combined beyond its range (steps each within it, say
+  // a MatMul and a Mul) overflow there for all but tiny inputs, where this float64 model does not.
+  let big = 0, bigBias = 0;
+  for (const v of weights) big = Math.max(big, Math.abs(v));
+  for (const v of bias) bigBias = Math.max(bigBias, Math.abs(v));
+  if (bigBias > FLOAT32_MAX) {
+    warnings.push(
+      `its steps combine into a bias of magnitude ${bigBias.toExponential(1)}, beyond ` +
+        "float32: onnxruntime, which computes in float32, gives infinite scores (NaN " +
+        "probabilities) for every input, where the imported model does not",
+    );
+  } else if (big > FLOAT32_MAX) {
+    warnings.push(
+      `its steps combine into weights of magnitude ${big.toExponential(1)}, beyond float32: ` +
+        "onnxruntime, which computes in float32, gives infinite scores (NaN probabilities) " +
+        `for inputs beyond about ${(FLOAT32_MAX / big).toExponential(1)} in magnitude, where ` +
+        "the imported model does not",
+    );
   }
   const stored = classifier ? null : quantizedFromGraph({
     chain,

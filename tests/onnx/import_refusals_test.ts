@@ -1142,3 +1142,72 @@ Deno.test("a LinearClassifier without intercepts reads its rows from the input's
     /coefficients do not split into rows/,
   );
 });
+
+/**
+ * `MatMul(input, w)` then `Mul` by `factor` and `Add` b (in the other order with `biasFirst`),
+ * `Softmax`: weights combined from steps.
+ */
+function scaledModel(
+  w: Float32Array,
+  factor: number,
+  bias: Float32Array = B,
+  biasFirst = false,
+): Uint8Array {
+  const g = new GraphBuilder();
+  const transposed = new Float32Array(D * K);
+  for (let k = 0; k < K; k++) for (let j = 0; j < D; j++) transposed[j * K + k] = w[k * D + j];
+  const m = g.op("MatMul", ["input", g.constant("w", "FLOAT", [D, K], transposed)]);
+  const scale = (v: string) => g.op("Mul", [v, g.constant("f", "FLOAT", [], [factor])]);
+  const shift = (v: string) => g.op("Add", [v, g.constant("b", "FLOAT", [K], bias)]);
+  const z = biasFirst ? scale(shift(m)) : shift(scale(m));
+  g.op("Softmax", [z], { axis: { int: 1 } }, "probabilities");
+  return encodeOnnx({
+    ir_version: 8,
+    opset_import: [{ domain: "", version: 13 }],
+    graph: {
+      name: "g",
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo("input", "FLOAT", ["N", D])],
+      output: [valueInfo("probabilities", "FLOAT", ["N", K])],
+    },
+  });
+}
+
+Deno.test({
+  name: `weights that steps combine beyond float32 import with a warning onnxruntime proves${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // Each step is within float32 (weights up to 3.5e30, a factor 1e10), their product (3.5e40)
+    // is not: onnxruntime's float32 scores overflow for inputs above ~1e-2, its probabilities are
+    // NaN, while the float64 import predicted classes without a word.
+    const huge = W.map((v) => v * 1e30);
+    const bytes = scaledModel(huge, 1e10);
+    const ort = (await runOnnx(bytes, X, "input", "disabled")).probabilities.data as Float32Array;
+    assert.ok(Array.from(ort).some(Number.isNaN), "onnxruntime overflows");
+    const r = importOnnxModel(bytes);
+    let big = 0;
+    for (const v of huge) big = Math.max(big, Math.abs(v) * 1e10);
+    assert.ok(Math.abs(r.model.weights.data[0] / (huge[0] * 1e10) - 1) < 1e-6);
+    assert.ok(
+      r.warnings.some((w) =>
+        w.includes(`weights of magnitude ${big.toExponential(1)}, beyond float32`) &&
+        w.includes(`inputs beyond about ${(3.4028234663852886e38 / big).toExponential(1)}`)
+      ),
+      r.warnings.join("\n"),
+    );
+    // A bias combined beyond float32 (2.5e29 added before the factor 1e10): every input
+    // overflows in onnxruntime.
+    const biased = scaledModel(W, 1e10, B.map((v) => v * 1e30), true);
+    const ortBias = (await runOnnx(biased, X, "input", "disabled")).probabilities.data;
+    assert.ok(Array.from(ortBias as Float32Array).every(Number.isNaN));
+    assert.ok(
+      importOnnxModel(biased).warnings.some((w) =>
+        /a bias of magnitude .* for every input/.test(w)
+      ),
+    );
+    // The same steps with a product within float32 import without it, as onnxruntime computes.
+    const fine = importOnnxModel(scaledModel(W.map((v) => v * 1e20), 1e10));
+    assert.deepEqual(fine.warnings.filter((w) => /beyond float32/.test(w)), []);
+  },
+});
