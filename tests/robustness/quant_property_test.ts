@@ -127,7 +127,7 @@ function groupValues(m: Matrix, mask: Uint8Array | undefined, gr: Granularity, g
 }
 
 Deno.test("any finite tensor quantizes to a valid grid within half a step, or is refused for a stated reason", () => {
-  let quantized = 0, refused = 0;
+  let quantized = 0, refused = 0, minmaxRuns = 0;
   fc.assert(
     fc.property(method, tensor, (m, { matrix, mask }) => {
       const gr = m.kind === "kmeans" ? m.granularity ?? "tensor" : "tensor";
@@ -164,6 +164,8 @@ Deno.test("any finite tensor quantizes to a valid grid within half a step, or is
       assert.ok(back.every(Number.isFinite), "dequantized values are finite");
       assert.deepEqual(quantizeOnGrid(q, dequantizeTensor(q), { mask }).codes, q.codes);
       const nearest = !("rounding" in m) || m.rounding?.kind !== "stochastic";
+      const minmax = "calibration" in m && m.calibration?.kind === "minmax";
+      if (minmax) minmaxRuns++;
       for (let r = 0; r < matrix.rows; r++) {
         for (let c = 0; c < matrix.cols; c++) {
           const i = r * matrix.cols + c;
@@ -185,6 +187,18 @@ Deno.test("any finite tensor quantizes to a valid grid within half a step, or is
           }
           if (v < lo || v > hi) {
             assert.equal(back[i], v < lo ? lo : hi, `clamped ${v}`);
+            if (minmax && levels.length > 1) {
+              // The min/max grid spans every kept value (Calibration's JSDoc): it clips one only
+              // by the float32 rounding of the scale (relative 2^-24, or 2^-150 absolute for a
+              // subnormal scale, times the levels) or, affine, by the rounding of the zero point,
+              // at most half a step. Any other clipping is a wrong range.
+              const end = v < lo ? levels[1] - lo : hi - levels[levels.length - 2];
+              const err = Math.abs(back[i] - v);
+              assert.ok(
+                err <= (end / 2) * (1 + 1e-6) + Math.abs(v) * 2 ** -22 + levels.length * 2 ** -149,
+                `min/max clipped ${v}`,
+              );
+            }
             continue;
           }
           // the two levels around v
@@ -200,6 +214,7 @@ Deno.test("any finite tensor quantizes to a valid grid within half a step, or is
     { seed: SEED, numRuns: 600 },
   );
   assert.ok(quantized > 400 && refused > 10, `${quantized} quantized, ${refused} refused`);
+  assert.ok(minmaxRuns > 50, `${minmaxRuns} min/max grids`);
 });
 
 Deno.test("any finite model quantizes to one whose predictions are finite and whose files read back equal", () => {
