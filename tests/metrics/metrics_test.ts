@@ -239,3 +239,34 @@ Deno.test("evaluate ranks ROC AUC by score, so samples whose probabilities round
   };
   for (const model of [sigmoid, softmax]) assert.equal(evaluate(model, x, y).rocAuc, 1);
 });
+
+Deno.test("evaluate ranks a two-class softmax model by the difference of its two scores", () => {
+  // Class a's row is not zero here: P(b) = 1 / (1 + exp(z_a - z_b)), with z_a = 3x + 1 and
+  // z_b = x, so P(b) falls as x grows (z_b alone rises) and the oracle is the brute-force pair
+  // count over P(b).
+  const rows = [[-1.5], [-0.2], [0.3], [0.7], [1.1], [2], [-3], [0.05]];
+  const y = Int32Array.from([1, 0, 1, 0, 0, 1, 1, 0]);
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    classes: ["a", "b"],
+    featureNames: ["x"],
+    preprocessing: { kind: "none" },
+    link: "softmax",
+    weights: { data: Float64Array.of(3, 1), rows: 2, cols: 1 },
+    bias: Float64Array.of(1, 0),
+  };
+  const p = rows.map(([x]) => 1 / (1 + Math.exp(3 * x + 1 - x)));
+  let good = 0, pairs = 0;
+  for (let i = 0; i < y.length; i++) {
+    for (let j = 0; j < y.length; j++) {
+      if (y[i] === 1 && y[j] === 0) {
+        pairs++;
+        good += p[i] > p[j] ? 1 : p[i] === p[j] ? 0.5 : 0;
+      }
+    }
+  }
+  // By hand: positives at x = -1.5, 0.3, 2, -3 lie below 4, 2, 0 and 4 of the 4 negatives.
+  assert.equal(good / pairs, 10 / 16);
+  assert.equal(evaluate(model, fromRows(rows), y).rocAuc, good / pairs);
+});
