@@ -28,6 +28,10 @@ Deno.test("evaluateStream gives evaluate's metrics on the same rows, batch by ba
     assert.ok(Math.abs(streamed.logLoss - reference.logLoss) < 1e-9);
     assert.deepEqual(streamed.confusion, reference.confusion);
     assert.ok(Math.abs(streamed.macroF1 - reference.macroF1) < 1e-12);
+    // ROC AUC needs every score at once: null as documented, not one batch's AUC passed off as
+    // the file's (the batches here have both classes, so each has an AUC of its own).
+    assert.equal(typeof reference.rocAuc, "number");
+    assert.equal(streamed.rocAuc, null);
 
     // An unknown label is refused with its line, blank lines counted.
     lines.splice(2, 0, "", "");
