@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { takeRows } from "../../lib/core/matrix.ts";
+import { createPrng, shuffleInPlace } from "../../lib/core/random.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
 import { predict } from "../../lib/model/predict.ts";
@@ -195,6 +197,23 @@ Deno.test("lrc prune --steps prunes a global Taylor ranking in steps, to the exa
   assert.ok(kept(ten).every((n) => n > 0), `ten steps keep ${kept(ten)}`);
 });
 
+/**
+ * Each feature's mean over the training rows of `--model`'s split, in the model's input space
+ * (after its standardisation): what compensation folds a removed weight against, by hand.
+ */
+async function trainMeans(seed: number): Promise<Float64Array> {
+  const { split, model } = await directModel(seed);
+  const { rows, cols, data } = split.xTrain;
+  const means = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) means[j] += data[i * cols + j];
+  const p = model.preprocessing;
+  for (let j = 0; j < cols; j++) {
+    means[j] /= rows;
+    if (p.kind === "standardize") means[j] = (means[j] - p.mean[j]) / p.scale[j];
+  }
+  return means;
+}
+
 Deno.test("lrc prune --compensate also folds removed features into the bias", async () => {
   const run = async (extra: string[]) => {
     const r = await runCli([
@@ -209,6 +228,26 @@ Deno.test("lrc prune --compensate also folds removed features into the bias", as
   assert.deepEqual(compensated.sparsity.keptFeatures, plain.sparsity.keptFeatures);
   // Raw pixels are not centred: without compensation every score shifts.
   assert.ok(compensated.accuracy.pruned > plain.accuracy.pruned + 0.05);
+  // By hand: each class's bias gains sum over removed features j of w_cj * mean_j, the means
+  // taken over the training rows (not the test rows, not the sample scored on).
+  const { model } = await directModel(5);
+  await Deno.writeTextFile(`${dir}/compensate-dense.json`, modelToJson(model));
+  const r = await runCli([
+    ...["prune", "--model", `${dir}/compensate-dense.json`, "--structure", "features"],
+    ...["--sparsity", "0.5", "--compensate", "--seed", "5", "--test-fraction", "0.3"],
+    ...["--save", `${dir}/compensated.json`, "--json", "--quiet"],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const kept: number[] = JSON.parse(r.stdout).sparsity.keptFeatures;
+  const saved = modelFromJson(await Deno.readTextFile(`${dir}/compensated.json`));
+  const means = await trainMeans(5);
+  const { rows, cols, data } = model.weights;
+  assert.equal(saved.weights.cols, kept.length);
+  for (let c = 0; c < rows; c++) {
+    let expected = model.bias[c];
+    for (let j = 0; j < cols; j++) if (!kept.includes(j)) expected += data[c * cols + j] * means[j];
+    assert.ok(Math.abs(saved.bias[c] - expected) <= 1e-9 * (1 + Math.abs(expected)), `class ${c}`);
+  }
 });
 
 Deno.test("lrc prune --compensate applies to the l1 soft threshold too", async () => {
@@ -224,6 +263,31 @@ Deno.test("lrc prune --compensate applies to the l1 soft threshold too", async (
   assert.equal(compensated.sparsity.masked, plain.sparsity.masked);
   // The reviewer's case: the flag was reported but the model was the same (15.7 % either way).
   assert.ok(compensated.accuracy.pruned > plain.accuracy.pruned + 0.05);
+  // By hand: each class's bias gains sum over j of (w_cj - shrunk w_cj) * mean_j, the means over
+  // the training rows; the shrunk weights are those of the uncompensated threshold.
+  const { model } = await directModel(5);
+  await Deno.writeTextFile(`${dir}/l1-dense.json`, modelToJson(model));
+  const save = async (extra: string[], path: string) => {
+    const r = await runCli([
+      ...["prune", "--model", `${dir}/l1-dense.json`, "--strategy", "l1", "--sparsity", "0.8"],
+      ...["--seed", "5", "--test-fraction", "0.3", "--save", path, "--quiet", ...extra],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return modelFromJson(await Deno.readTextFile(path));
+  };
+  const shrunk = await save([], `${dir}/l1-plain.json`);
+  const folded = await save(["--compensate"], `${dir}/l1-compensated.json`);
+  assert.deepEqual(folded.weights, shrunk.weights);
+  assert.deepEqual(shrunk.bias, model.bias);
+  const means = await trainMeans(5);
+  const { rows, cols, data } = model.weights;
+  for (let c = 0; c < rows; c++) {
+    let expected = model.bias[c];
+    for (let j = 0; j < cols; j++) {
+      expected += (data[c * cols + j] - shrunk.weights.data[c * cols + j]) * means[j];
+    }
+    assert.ok(Math.abs(folded.bias[c] - expected) <= 1e-9 * (1 + Math.abs(expected)), `class ${c}`);
+  }
 });
 
 Deno.test("lrc prune says whether a target applies to each class row or to all weights", async () => {
@@ -298,6 +362,28 @@ Deno.test("lrc prune --score-samples scores on a random sample, not the first ro
   const { scoring } = JSON.parse(r.stdout).pruning;
   assert.equal(scoring.samples, 300);
   assert.equal(scoring.classes, 10);
+  // The counts above are the sample's; the pruning must be scored on it too. On the split the
+  // command makes, the saved model is Taylor pruning scored on the seeded sample of the training
+  // rows, and not the pruning scored on all of them (the two masks differ on this data).
+  const { split, model } = await directModel(5);
+  await Deno.writeTextFile(`${dir}/sample-dense.json`, modelToJson(model));
+  const s = await runCli([
+    ...["prune", "--model", `${dir}/sample-dense.json`, "--strategy", "taylor", "--sparsity"],
+    ...["0.8", "--score-samples", "300", "--seed", "5", "--test-fraction", "0.3"],
+    ...["--save", `${dir}/sampled.json`, "--quiet"],
+  ]);
+  assert.equal(s.code, 0, s.stderr);
+  const saved = modelFromJson(await Deno.readTextFile(`${dir}/sampled.json`));
+  const indices = Int32Array.from({ length: split.yTrain.length }, (_, i) => i);
+  const rows = shuffleInPlace(indices, createPrng(5)).subarray(0, 300).sort();
+  const sample = {
+    x: takeRows(split.xTrain, rows),
+    y: Int32Array.from(rows, (i) => split.yTrain[i]),
+  };
+  const taylor = (data: { x: typeof split.xTrain; y: Int32Array }) =>
+    pruneWithStrategy(model, "taylor", { fraction: 0.8, scope: "per-class", data, seed: 5 });
+  assert.deepEqual(saved.mask, taylor(sample).mask);
+  assert.notDeepEqual(saved.mask, taylor({ x: split.xTrain, y: split.yTrain }).mask);
 });
 
 Deno.test("lrc prune --rounds prunes iteratively: the library's iterativePrune on the same split", async () => {
