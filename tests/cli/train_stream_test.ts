@@ -34,6 +34,25 @@ Deno.test("lrc train --stream trains from the file and evaluates on every 4th ro
     assert.ok(report.test.accuracy > 0.9, `test accuracy ${report.test.accuracy}`);
     assert.equal(report.test.rocAuc, null);
     assert.match(report.training.stopReason, /streamed/);
+    // Which rows: the same file with the label of every 4th row (rows 3, 7, 11, ... counting from
+    // 0) flipped. A model trained on the other 300 learns the rule, so it scores above 0.9 on
+    // them and below 0.1 on the 4th rows, which hold the opposite of the rule; held out and
+    // scored on any other rows, it would score high on both.
+    const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
+    const flipped = lines.map((line, i) =>
+      i > 0 && (i - 1) % 4 === 3
+        ? line.replace(/pos$|neg$/, (label) => label === "pos" ? "neg" : "pos")
+        : line
+    );
+    await Deno.writeTextFile(file, flipped.join("\n") + "\n");
+    const poisoned = await runCli([
+      ...["train", "--data", file, "--stream", "--optimizer", "sgd", "--epochs", "5", "--json"],
+    ]);
+    assert.equal(poisoned.code, 0, poisoned.stderr);
+    const held = JSON.parse(poisoned.stdout);
+    assert.equal(held.test.samples, 100);
+    assert.ok(held.train.accuracy > 0.9, `train accuracy ${held.train.accuracy}`);
+    assert.ok(held.test.accuracy < 0.1, `test accuracy ${held.test.accuracy}`);
   } finally {
     await Deno.remove(file);
   }
