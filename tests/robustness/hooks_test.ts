@@ -1,7 +1,8 @@
 // A hook (an option named on...) that is not a function used to be accepted and fail only when
 // it was first called, deep in the work, with "options.onProgress is not a function", which names
 // no call and comes after the work it interrupts. Every public function with a hook now refuses it
-// up front, naming it. The oracle is the message, and for the long calls that no work was done.
+// up front, naming it. The oracle is the message, and for fitStream that the refusal comes before
+// the file is read (a path that does not exist is not the error).
 import assert from "node:assert/strict";
 import {
   createCompressionSession,
