@@ -9,7 +9,7 @@
 
 import { readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
-import type { Matrix } from "../core/matrix.ts";
+import { FLOAT32_MIN_NORMAL, type Matrix } from "../core/matrix.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { type AtomicWriter, openAtomicWriter } from "../io/atomic.ts";
 import { asFloatModel } from "../io/quantized.ts";
@@ -456,7 +456,7 @@ export function float32RoundingText(
  */
 function halfFloat32Step(v: number): number {
   const a = Math.abs(v);
-  if (a < 2 ** -126) return 2 ** -150;
+  if (a < FLOAT32_MIN_NORMAL) return 2 ** -150;
   let e = Math.floor(Math.log2(a));
   if (2 ** e > a) e--; // log2 rounded up to the next power of two
   else if (2 ** (e + 1) <= a) e++;

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { FLOAT32_MAX, FLOAT32_MIN_NORMAL } from "../core/matrix.ts";
 import type { StoredModel } from "../io/quantized.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
 import { foldPreprocessing } from "../model/predict.ts";
@@ -25,9 +26,6 @@ import type { QuantizedBias, QuantizedModel } from "../quant/types.ts";
 /** Smallest and largest normal float16 numbers. */
 const F16_MIN_NORMAL = 2 ** -14;
 const F16_MAX = 65504;
-/** Smallest and largest normal float32 numbers. */
-const F32_MIN_NORMAL = 2 ** -126;
-const F32_MAX = 3.4028234663852886e38;
 
 /**
  * Rounds standardisation scales for compact storage: to float16 when every scale lies in
@@ -53,7 +51,7 @@ export function compactScale(scale: Float64Array): Float64Array {
   let f16 = true, f32 = true;
   for (const s of scale) {
     if (!(s >= F16_MIN_NORMAL && s <= F16_MAX)) f16 = false;
-    if (!(s >= F32_MIN_NORMAL && s <= F32_MAX)) f32 = false;
+    if (!(s >= FLOAT32_MIN_NORMAL && s <= FLOAT32_MAX)) f32 = false;
   }
   if (!f32) return scale.slice();
   const round = f16 ? Math.f16round : Math.fround;

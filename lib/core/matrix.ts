@@ -6,6 +6,12 @@
 
 import { assertMatrix } from "./validate.ts";
 
+/** The largest finite float32 number. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** The smallest normal float32 number, 2^-126. */
+export const FLOAT32_MIN_NORMAL = 2 ** -126;
+
 /** A floating-point typed array, the storage of every {@linkcode Matrix}. */
 export type FloatArray = Float32Array | Float64Array;
 

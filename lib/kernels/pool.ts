@@ -9,12 +9,12 @@
 
 import { canStartWorker, type KernelExports } from "./runtime.ts";
 
-/** Int32 slots per thread for arguments. */
-const ARGS = 16;
+/** Int32 slots per thread for arguments (the first holds their count). */
+export const ARGS = 16;
 /** Header slots: generation, done, ready, kernel, (unused), failed. */
-const HEAD = 8;
+export const HEAD = 8;
 /** Header slot a worker sets when its kernel threw. */
-const FAILED = 5;
+export const FAILED = 5;
 
 /** A pool of `threads - 1` workers plus the calling thread. */
 export interface KernelPool {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ARGS, FAILED, HEAD } from "./pool.ts";
 import { instantiateKernels } from "./runtime.ts";
 
 interface Init {
@@ -22,7 +23,7 @@ self.onmessage = (e: MessageEvent<Init>) => {
   self.onmessage = null;
   const { memory, binary, control, thread, threads, kernels } = e.data;
   const kx = instantiateKernels(new WebAssembly.Module(binary as BufferSource), memory);
-  const size = 8 + 16 * threads;
+  const size = HEAD + ARGS * threads;
   let c = new Int32Array(memory.buffer, control, size);
   let seen = Atomics.load(c, 0);
   Atomics.add(c, 2, 1);
@@ -39,14 +40,14 @@ self.onmessage = (e: MessageEvent<Init>) => {
       Atomics.notify(c, 2);
       break;
     }
-    const base = 8 + 16 * thread;
+    const base = HEAD + ARGS * thread;
     const args = Array.from(c.subarray(base + 1, base + 1 + c[base]));
     // A kernel that throws still counts as done, with the failure flagged: the caller waits for
     // the done count and would wait forever otherwise.
     try {
       kx[kernels[id]](...args);
     } catch {
-      Atomics.store(c, 5, 1);
+      Atomics.store(c, FAILED, 1);
     }
     Atomics.add(c, 1, 1);
     Atomics.notify(c, 1);

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { FLOAT32_MAX } from "../core/matrix.ts";
 import { checkOptionKeys, describe, errorReason, type OptionKeys } from "../core/validate.ts";
 import { MODEL_VERSION } from "../model/types.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -62,9 +63,6 @@ interface Constant {
   dims: number[];
   values: Float64Array | string[];
 }
-
-/** The largest finite float32. */
-const FLOAT32_MAX = 3.4028234663852886e38;
 
 const AFFINE_OPS = new Set([
   "Identity",

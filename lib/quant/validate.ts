@@ -6,6 +6,7 @@
  * @module
  */
 
+import { FLOAT32_MAX, FLOAT32_MIN_NORMAL } from "../core/matrix.ts";
 import { assertFinite, describe } from "../core/validate.ts";
 import { validatePreprocessing } from "../data/preprocess.ts";
 import { outputCount } from "../model/types.ts";
@@ -21,9 +22,6 @@ import {
   type QuantizedModel,
   type QuantizedTensor,
 } from "./types.ts";
-
-/** Smallest normal and largest finite float32 numbers. */
-const FLOAT32_MIN_NORMAL = 2 ** -126, FLOAT32_MAX = 3.4028234663852886e38;
 
 /** A constructor of a typed array of codes. */
 export type CodeArrayConstructor = { new (n: number): ArrayLike<number>; name: string };
