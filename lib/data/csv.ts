@@ -295,8 +295,8 @@ function checkLabelAndDelimiter(
 }
 
 /**
- * A data file's path for messages: a `file:` URL's path decoded (a space, not `%20`), another
- * URL as written, a string as it is.
+ * The path a path or URL names: a `file:` URL's path percent-decoded (a space in a folder's name
+ * is `%20` in the URL, and no file is named with it), another URL as written, a string as it is.
  *
  * @param path The path or URL.
  * @returns The text.

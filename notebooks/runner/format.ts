@@ -11,9 +11,10 @@
  */
 
 import { writeFileAtomic } from "../../lib/io/atomic.ts";
-import { filePath, listNotebooks } from "./run.ts";
+import { pathText } from "../../lib/data/csv.ts";
+import { listNotebooks } from "./run.ts";
 
-const CONFIG = filePath(new URL("../../deno.json", import.meta.url));
+const CONFIG = pathText(new URL("../../deno.json", import.meta.url));
 
 /**
  * The formatted text of a notebook, as `deno fmt` with the project's configuration writes it.

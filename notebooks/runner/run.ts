@@ -12,27 +12,17 @@
  * @module
  */
 
+import { pathText } from "../../lib/data/csv.ts";
 import { hasFashionMnist } from "../../lib/data/fashion_mnist.ts";
 
 /** The Deno release the notebooks are checked with: some releases reported failing cells as
  * successful, so the runner insists on this one unless told otherwise. */
 export const PINNED_DENO = "2.9.6";
 
-/**
- * The file-system path of a `file:` URL: its pathname, percent-decoded (a space in a folder's name
- * is `%20` in the URL, and no file is named with it).
- *
- * @param url A `file:` URL.
- * @returns Its path.
- */
-export function filePath(url: URL): string {
-  return decodeURIComponent(url.pathname);
-}
-
-const ROOT = filePath(new URL("../../", import.meta.url)).replace(/\/$/, "");
+const ROOT = pathText(new URL("../../", import.meta.url)).replace(/\/$/, "");
 /** The folder holding the notebooks. */
 export const NOTEBOOK_DIR = `${ROOT}/notebooks`;
-const EXECUTE_PY = filePath(new URL("./execute.py", import.meta.url));
+const EXECUTE_PY = pathText(new URL("./execute.py", import.meta.url));
 
 /** How to get Jupyter when it is missing. */
 export const INSTALL_HINT =
