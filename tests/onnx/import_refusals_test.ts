@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { fromRows } from "../../lib/core/matrix.ts";
 import { predictLabels, predictProba } from "../../lib/model/predict.ts";
 import { importOnnxModel } from "../../lib/onnx/import.ts";
-import { type AttributeValue, GraphBuilder, valueInfo } from "../../lib/onnx/graph.ts";
+import {
+  type AttributeValue,
+  type ElementType,
+  GraphBuilder,
+  valueInfo,
+} from "../../lib/onnx/graph.ts";
 import { decodeOnnx, encodeOnnx, type OnnxTensor } from "../../lib/onnx/protobuf.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
@@ -35,16 +40,25 @@ function gemmModel(
   const w = weights(g);
   const s = g.op("Gemm", ["input", w, g.constant("b", "FLOAT", [K], B)], { transB: { int: 1 } });
   g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
-  const opset = options.opset ?? 13;
+  g.initializers.push(...(options.initializers ?? []));
+  return graphFile(g, [["probabilities", "FLOAT", ["N", K]]], options.opset);
+}
+
+/** The ONNX file of a graph from `input` `(N, D)` float to the given outputs (opset 13). */
+function graphFile(
+  g: GraphBuilder,
+  outputs: [string, ElementType, (number | string)[]][],
+  opset = 13,
+): Uint8Array {
   return encodeOnnx({
     ir_version: opset >= 21 ? 10 : 8,
     opset_import: [{ domain: "", version: opset }],
     graph: {
       name: "g",
       node: g.nodes,
-      initializer: [...g.initializers, ...(options.initializers ?? [])],
+      initializer: g.initializers,
       input: [valueInfo("input", "FLOAT", ["N", D])],
-      output: [valueInfo("probabilities", "FLOAT", ["N", K])],
+      output: outputs.map(([name, type, dims]) => valueInfo(name, type, dims)),
     },
   });
 }
@@ -471,17 +485,7 @@ Deno.test("int64 class labels beyond 2^53 are refused, not rounded to other labe
     g.op("Softmax", [s], { axis: { int: 1 } }, "p");
     const idx = g.op("ArgMax", [s], { axis: { int: 1 }, keepdims: { int: 0 } });
     g.op("Gather", ["labels", idx], { axis: { int: 0 } }, "label");
-    return encodeOnnx({
-      ir_version: 8,
-      opset_import: [{ domain: "", version: 13 }],
-      graph: {
-        name: "g",
-        node: g.nodes,
-        initializer: g.initializers,
-        input: [valueInfo("input", "FLOAT", ["N", D])],
-        output: [valueInfo("label", "INT64", ["N"]), valueInfo("p", "FLOAT", ["N", K])],
-      },
-    });
+    return graphFile(g, [["label", "INT64", ["N"]], ["p", "FLOAT", ["N", K]]]);
   };
   const big = table([9007199254740993n, 9007199254740995n, 12n]);
   assert.throws(
@@ -1161,17 +1165,7 @@ function scaledModel(
   const shift = (v: string) => g.op("Add", [v, g.constant("b", "FLOAT", [K], bias)]);
   const z = biasFirst ? scale(shift(m)) : shift(scale(m));
   g.op("Softmax", [z], { axis: { int: 1 } }, "probabilities");
-  return encodeOnnx({
-    ir_version: 8,
-    opset_import: [{ domain: "", version: 13 }],
-    graph: {
-      name: "g",
-      node: g.nodes,
-      initializer: g.initializers,
-      input: [valueInfo("input", "FLOAT", ["N", D])],
-      output: [valueInfo("probabilities", "FLOAT", ["N", K])],
-    },
-  });
+  return graphFile(g, [["probabilities", "FLOAT", ["N", K]]]);
 }
 
 Deno.test({
