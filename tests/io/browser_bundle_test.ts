@@ -18,6 +18,22 @@ import { quantizedPredict } from "../../lib/quant/predictor.ts";
 
 const unavailable = browserUnavailable();
 
+let built: Promise<string> | undefined;
+
+/** The bundle's code, built once for this file's tests by the task's own command. */
+function bundleCode(): Promise<string> {
+  built ??= (async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await buildBundle(`${dir}/lrcompress.js`);
+      return await Deno.readTextFile(`${dir}/lrcompress.js`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  })();
+  return built;
+}
+
 /** Runs the task's own command (from deno.json) with an output file. */
 async function buildBundle(out: string): Promise<void> {
   const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
@@ -41,11 +57,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const dir = await Deno.makeTempDir();
     const browser = await launchChromium();
     try {
-      await buildBundle(`${dir}/lrcompress.js`);
-      const code = await Deno.readTextFile(`${dir}/lrcompress.js`);
+      const code = await bundleCode();
       const digits = await loadEmbedded("digits");
       const x = takeRows(digits.x, Int32Array.from({ length: 200 }, (_, i) => i * 8));
       const { model } = fit(digits.x, digits.y, {
@@ -223,7 +237,6 @@ self.onmessage = ({ data: [files, xs, rows, cols] }) => {
       assert.ok(results[1].stored < 640 * 0.25, `${results[1].stored} stored`);
     } finally {
       await browser.close();
-      await Deno.remove(dir, { recursive: true });
     }
   },
 });
@@ -236,11 +249,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const dir = await Deno.makeTempDir();
     const browser = await launchChromium();
     try {
-      await buildBundle(`${dir}/lrcompress.js`);
-      const code = await Deno.readTextFile(`${dir}/lrcompress.js`);
+      const code = await bundleCode();
       // Twelve features, named f0..f11 (the file stores such names as a pattern, whose texts are
       // decoded in place); only the first three have weights.
       const d = 12;
@@ -308,7 +319,6 @@ Deno.test({
       assert.deepEqual(read, [expected, expected]);
     } finally {
       await browser.close();
-      await Deno.remove(dir, { recursive: true });
     }
   },
 });
