@@ -391,12 +391,18 @@ export function planColumns(
     );
   }
   if (features.length !== d) {
+    const where = header
+      ? `, and its header names none of the model's (${listOf(featureNames)})`
+      : " (without a header, columns are taken by position)";
+    // Without --label or --no-label the label is the last column only in a file of d + 1.
+    const guessed = options.label === undefined && !options.noLabel;
     fail(
-      `the file has ${features.length} feature column${features.length === 1 ? "" : "s"}` +
-        (labelCol >= 0 ? ` besides the label column '${columns[labelCol]}'` : "") +
-        (header
-          ? `, and its header names none of the model's (${listOf(featureNames)})`
-          : " (without a header, columns are taken by position)"),
+      guessed
+        ? `the file has ${width} column${width === 1 ? "" : "s"}${where}: a model of ${d} ` +
+          `features takes ${d + 1} with the label last; name the label column with --label, ` +
+          "or give --no-label if the file has none"
+        : `the file has ${features.length} feature column${features.length === 1 ? "" : "s"}` +
+          (labelCol >= 0 ? ` besides the label column '${columns[labelCol]}'` : "") + where,
     );
   }
   return { labelCol, features, byName, unused: [] };

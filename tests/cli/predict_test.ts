@@ -13,7 +13,8 @@ import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
 import { prepareQuantizedPredictor } from "../../lib/quant/predictor.ts";
 import type { QuantizedModel } from "../../lib/quant/types.ts";
 import { TEMPORARY_PREFIX } from "../../lib/io/atomic.ts";
-import { float32RoundingWarning } from "../../lib/cli/predict.ts";
+import { float32RoundingWarning, planColumns } from "../../lib/cli/predict.ts";
+import type { PlanColumnsOptions } from "../../lib/cli/predict.ts";
 import { halfStepByBits, timestampModel } from "./_timestamps.ts";
 
 /** Writes `columns` (name and cell of row i) as a CSV file; returns its path. */
@@ -564,4 +565,34 @@ Deno.test("lrc predict warns when reading float32 rounds a feature by a share of
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("planColumns: a file of the wrong width without --label is counted as columns, not features", () => {
+  const model = ["a", "b", "c"];
+  const plan = (columns: string[], options: Partial<PlanColumnsOptions>) => () =>
+    planColumns(columns, model, { file: "f.csv", ...options });
+  // Headerless, 5 columns, no --label: the label cannot be picked out, so the message counts the
+  // file's columns (it said "5 feature columns", as if the label were one) and names the options.
+  const five = ["1", "2", "3", "4", "5"];
+  assert.throws(
+    plan(five, { header: false }),
+    /^RangeError: Cannot predict with a model of 3 features on 'f\.csv': the file has 5 columns \(without a header, columns are taken by position\): a model of 3 features takes 4 with the label last; name the label column with --label, or give --no-label if the file has none$/,
+  );
+  assert.throws(
+    plan(["p", "q"], {}),
+    /the file has 2 columns, and its header names none of the model's \(a, b, c\): a model of 3 features takes 4 with the label last/,
+  );
+  // With the label fixed either way, the count is of feature columns.
+  assert.throws(plan(five, { header: false, noLabel: true }), /the file has 5 feature columns \(/);
+  assert.throws(
+    plan(five, { header: false, label: "0" }),
+    /the file has 4 feature columns besides the label column '1' \(/,
+  );
+  // Four headerless columns: the last is the label, the rest are features by position.
+  assert.deepEqual(planColumns(five.slice(0, 4), model, { file: "f.csv", header: false }), {
+    labelCol: 3,
+    features: [0, 1, 2],
+    byName: false,
+    unused: [],
+  });
 });
