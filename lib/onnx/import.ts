@@ -20,6 +20,7 @@ import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { QuantizedModel } from "../quant/types.ts";
 import { quantizedFromGraph } from "./import_quantized.ts";
+import { checkOpsets } from "./opset.ts";
 import { attr, decodeOnnx, ONNX_TYPE, type OnnxNode, type OnnxTensor } from "./protobuf.ts";
 
 /** Options for {@linkcode importOnnxModel}. */
@@ -201,6 +202,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       }
     }
   }
+  // The ops are the ones of the opsets the file imports: refused where they differ from what
+  // this reader computes (or do not exist), as onnxruntime refuses to load them.
+  checkOpsets(onnx, fail);
   const unfolded = foldConstants(nodes, constants, types, fail);
   const inputs = (graph.input ?? []).filter((i) => !constants.has(i.name));
   if (inputs.length !== 1) fail(`expected one input, found ${inputs.length}`);
