@@ -204,7 +204,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   }
   // The ops are the ones of the opsets the file imports: refused where they differ from what
   // this reader computes (or do not exist), as onnxruntime refuses to load them.
-  checkOpsets(onnx, fail);
+  checkOpsets(onnx, types, fail);
   const unfolded = foldConstants(nodes, constants, types, fail);
   const inputs = (graph.input ?? []).filter((i) => !constants.has(i.name));
   if (inputs.length !== 1) fail(`expected one input, found ${inputs.length}`);

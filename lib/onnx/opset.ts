@@ -1,13 +1,13 @@
 /**
  * The opsets an ONNX file imports, and the rules of the ops the importer reads that depend on
- * them: an op is the one of its domain at the version the file imports. onnxruntime (1.30) refuses
- * to load a file that breaks them; the importer refuses it too rather than read what no runtime
- * computes.
+ * them: an op is the one of its domain at the version the file imports, which may not exist yet,
+ * take other attributes or other element types. onnxruntime (1.30) refuses to load a file that
+ * breaks them; the importer refuses it too rather than read what no runtime computes.
  *
  * @module
  */
 
-import type { OnnxModel } from "./protobuf.ts";
+import { attr, ONNX_TYPE, type OnnxModel, type OnnxNode } from "./protobuf.ts";
 
 /** The default domain's opsets onnxruntime runs: from 7 (its oldest) to the latest it knows. */
 const DEFAULT_OPSETS = [7, 26] as const;
@@ -54,15 +54,53 @@ const DEFAULT_OPS = new Set([
   "Unsqueeze",
 ]);
 
+/** The first default-domain opset of the ops above that are newer than opset 7. */
+const SINCE: Readonly<Record<string, number>> = {
+  DequantizeLinear: 10,
+  MatMulInteger: 10,
+  GatherElements: 11,
+  Round: 11,
+  GreaterOrEqual: 12,
+};
+
+/** Attributes that appeared after their op: the first opset that has them. */
+const ATTRIBUTE_SINCE: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  DequantizeLinear: { axis: 13, block_size: 21, output_dtype: 23 },
+  Reshape: { allowzero: 14 },
+};
+
+/** Names of element types, for messages. */
+const TYPE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(ONNX_TYPE).map(([name, type]) => [type, name]),
+);
+
+/** A type's name, or its number when it has none here. */
+const typeName = (type: number) => TYPE_NAMES[type] ?? `${type}`;
+
+/**
+ * Element types `DequantizeLinear` takes at an opset, among those the importer reads: its codes
+ * (16-bit integers from opset 21) and its scale (float16 from opset 19).
+ */
+function dequantizeTypes(opset: number): { codes: number[]; scale: number[] } {
+  const codes: number[] = [ONNX_TYPE.INT8, ONNX_TYPE.UINT8, ONNX_TYPE.INT32];
+  if (opset >= 21) codes.push(ONNX_TYPE.INT16, ONNX_TYPE.UINT16);
+  const scale: number[] = [ONNX_TYPE.FLOAT];
+  if (opset >= 19) scale.push(ONNX_TYPE.FLOAT16);
+  return { codes, scale };
+}
+
 /**
  * Refuses a file whose opsets onnxruntime does not run, or whose nodes (of the ops the importer
- * reads) are in another domain than their op's.
+ * reads) are in another domain than their op's, or do not exist, take their attributes, inputs
+ * or element types at those opsets.
  *
  * @param onnx The decoded file.
+ * @param types The element types known of the graph's tensors (initializers, constants).
  * @param fail Throws the importer's error with the reason.
  */
 export function checkOpsets(
   onnx: OnnxModel,
+  types: ReadonlyMap<string, number>,
   fail: (reason: string) => never,
 ): void {
   const imports = onnx.opset_import ?? [];
@@ -93,6 +131,51 @@ export function checkOpsets(
       fail(
         `${node} is in domain '${domain}', not ${expected || "the default domain"} ` +
           `(where ${n.op_type} is defined)`,
+      );
+    }
+    if (expected !== "") continue;
+    const since = SINCE[n.op_type];
+    if (since !== undefined && opset < since) {
+      fail(`${node} needs opset ${since} or later; the file imports opset ${opset}`);
+    }
+    for (const [name, first] of Object.entries(ATTRIBUTE_SINCE[n.op_type] ?? {})) {
+      if (attr(n, name) !== undefined && opset < first) {
+        fail(
+          `${node} has the attribute ${name}, which ${n.op_type} takes from opset ${first}; ` +
+            `the file imports opset ${opset}`,
+        );
+      }
+    }
+    checkNode(n, node, opset, types, fail);
+  }
+}
+
+/** The opset rules of single ops: their inputs and element types. */
+function checkNode(
+  n: OnnxNode,
+  node: string,
+  opset: number,
+  types: ReadonlyMap<string, number>,
+  fail: (reason: string) => never,
+): void {
+  if (n.op_type === "Gemm" && opset < 11 && (n.input.length < 3 || n.input[2] === "")) {
+    fail(`${node} has no C input, which Gemm requires before opset 11; the file imports ${opset}`);
+  }
+  if (n.op_type === "DequantizeLinear") {
+    const allowed = dequantizeTypes(opset);
+    const names = (list: number[]) => list.map(typeName).join(", ");
+    const codes = types.get(n.input[0]);
+    if (codes !== undefined && !allowed.codes.includes(codes)) {
+      fail(
+        `${node} reads codes of type ${typeName(codes)}; DequantizeLinear at opset ${opset} ` +
+          `takes ${names(allowed.codes)}${opset < 21 ? " (INT16 and UINT16 from opset 21)" : ""}`,
+      );
+    }
+    const scale = types.get(n.input[1]);
+    if (scale !== undefined && !allowed.scale.includes(scale)) {
+      fail(
+        `${node} has a scale of type ${typeName(scale)}; DequantizeLinear at opset ${opset} ` +
+          `takes ${names(allowed.scale)}${opset < 19 ? " (FLOAT16 from opset 19)" : ""}`,
       );
     }
   }

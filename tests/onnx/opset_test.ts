@@ -147,3 +147,93 @@ Deno.test({
     );
   },
 });
+
+/** `DequantizeLinear(codes (K, D) of `type`, scale of `scaleType`)` weights, with attributes. */
+function dequantized(
+  type: ElementType,
+  scaleType: ElementType = "FLOAT",
+  attributes: Record<string, { int: number }> = {},
+): (g: GraphBuilder) => string {
+  return (g) => {
+    const codes = Array.from(W, (v) => Math.round(v * 40) + (type.startsWith("U") ? 100 : 0));
+    const zero = type.startsWith("U") ? [100] : [0];
+    // 1/40 as float16 bits (0x2666) or as a float.
+    const scale = scaleType === "FLOAT16" ? [0x2666] : [0.025];
+    const w = g.op("DequantizeLinear", [
+      g.constant("q", type, [K, D], codes),
+      g.constant("s", scaleType, [], scale),
+      g.constant("z", type, [], zero),
+    ], attributes);
+    return scaleType === "FLOAT16" ? g.op("Cast", [w], { to: { int: 1 } }) : w;
+  };
+}
+
+Deno.test({
+  name: `DequantizeLinear's opset rules are applied, as onnxruntime applies them${skip}`,
+  ignore: problem !== null,
+  fn: async () => {
+    const at = (weights: (g: GraphBuilder) => string, opset: number) =>
+      graphFile(gemmGraph(weights), [["", opset]]);
+    // 16-bit codes from opset 21.
+    for (const type of ["INT16", "UINT16"] as const) {
+      for (const opset of [13, 19]) {
+        await bothRefuse(
+          at(dequantized(type), opset),
+          new RegExp(`codes of type ${type}; DequantizeLinear at opset ${opset} takes INT8`),
+        );
+      }
+      await bothRead(at(dequantized(type), 21));
+    }
+    // A float16 scale from opset 19.
+    await bothRefuse(
+      at(dequantized("INT8", "FLOAT16"), 13),
+      /scale of type FLOAT16; DequantizeLinear at opset 13 takes FLOAT \(FLOAT16 from opset 19\)/,
+    );
+    await bothRead(at(dequantized("INT8", "FLOAT16"), 19));
+    // axis (per-axis scales) from 13, block_size from 21, output_dtype from 23.
+    const attributes: [string, number][] = [["axis", 13], ["block_size", 21], ["output_dtype", 23]];
+    for (const [name, since] of attributes) {
+      const value = name === "axis" ? 1 : name === "block_size" ? 0 : 1;
+      const weights = dequantized("INT8", "FLOAT", { [name]: { int: value } });
+      await bothRefuse(
+        at(weights, since - 1),
+        new RegExp(`attribute ${name}, which DequantizeLinear takes from opset ${since}`),
+      );
+      await bothRead(at(weights, since));
+    }
+    // The op itself from opset 10.
+    await bothRefuse(at(dequantized("INT8"), 9), /DequantizeLinear node .* needs opset 10/);
+    await bothRead(at(dequantized("INT8"), 10));
+  },
+});
+
+Deno.test({
+  name:
+    `Gemm's C before opset 11 and Reshape's allowzero before 14 are refused, as onnxruntime refuses them${skip}`,
+  ignore: problem !== null,
+  fn: async () => {
+    const noC = gemmGraph(floatWeights, (gemm) => gemm.input.pop());
+    for (const opset of [9, 10]) {
+      await bothRefuse(
+        graphFile(noC, [["", opset]]),
+        new RegExp(`Gemm node .* has no C input, which Gemm requires before opset 11`),
+      );
+    }
+    await bothRead(graphFile(noC, [["", 11]]));
+    const reshaped = gemmGraph(floatWeights, (gemm) => {
+      gemm.input[0] = "rows";
+    });
+    reshaped.nodes.unshift({
+      name: "reshape",
+      op_type: "Reshape",
+      input: ["input", reshaped.constant("shape", "INT64", [2], [-1, D])],
+      output: ["rows"],
+      attribute: [{ name: "allowzero", type: 2, i: 0 }],
+    });
+    await bothRefuse(
+      graphFile(reshaped, [["", 13]]),
+      /Reshape node 'reshape' has the attribute allowzero, which Reshape takes from opset 14/,
+    );
+    await bothRead(graphFile(reshaped, [["", 14]]));
+  },
+});
