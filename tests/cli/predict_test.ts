@@ -147,6 +147,17 @@ Deno.test("lrc predict: a float model's labels and probabilities are the library
     assert.ok(Math.abs(summary.metrics.logLoss - loss / n) < 1e-6);
     const confusionTotal = summary.metrics.confusion.flat().reduce((a: number, b: number) => a + b);
     assert.equal(confusionTotal, n);
+    // The confusion matrix counted by hand, rows the file's labels and columns the predictions
+    // (a transposed matrix has the same total and accuracy), and macro F1 from its definition.
+    const counted = [[0, 0], [0, 0]];
+    for (let i = 0; i < n; i++) counted[data.y[i]][model.classes.indexOf(labels[i])]++;
+    assert.deepEqual(summary.metrics.confusion, counted);
+    assert.notEqual(counted[0][1], counted[1][0], "a transposed matrix would differ");
+    const f1 = (c: number) => {
+      const tp = counted[c][c], fp = counted[1 - c][c], fn = counted[c][1 - c];
+      return (2 * tp) / (2 * tp + fp + fn);
+    };
+    assert.ok(Math.abs(summary.metrics.macroF1 - (f1(0) + f1(1)) / 2) < 1e-12);
 
     // The same model as JSON and as ONNX (imported) predicts the same labels.
     await Deno.writeTextFile(`${dir}/m.json`, modelToJson(model));
@@ -562,6 +573,75 @@ Deno.test("lrc predict warns when reading float32 rounds a feature by a share of
       preprocessing: { kind: "standardize" as const, mean: p.mean.map(() => 0), scale: p.scale },
     };
     assert.equal(float32RoundingWarning(scaled), null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Splits one CSV line into its cells (RFC 4180: quoted cells, doubled quotes inside them). */
+function csvCells(line: string): string[] {
+  const cells: string[] = [];
+  let cell = "", quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') [cell, i] = [cell + '"', i + 1];
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") [cells[cells.length], cell] = [cell, ""];
+    else cell += ch;
+  }
+  cells.push(cell);
+  return cells;
+}
+
+Deno.test("lrc predict quotes class names that hold commas or quotes, takes --label by index, and counts the confusion matrix with the labels as rows", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-predict-" });
+  try {
+    // A binary model on two features: score 1.5 x0 - 2 x1 + 0.25, the second class when > 0.
+    const classes = ['say "no"', "yes, sure"];
+    const coef = { coef: [[1.5, -2]], intercept: [0.25], classes };
+    await Deno.writeTextFile(`${dir}/m.json`, JSON.stringify(coef));
+    // The label is the first column, named by its index. Scores by hand: 1.75, -1.75, 3.25,
+    // -3.75; the last row's label is the second class, which its score does not predict.
+    const rows: [number, number, number][] = [[1, 0, 1], [0, 1, 0], [2, 0, 1], [0, 2, 1]];
+    const scores = [1.75, -1.75, 3.25, -3.75];
+    const quoted = ['"say ""no"""', '"yes, sure"'];
+    await Deno.writeTextFile(
+      `${dir}/d.csv`,
+      ["class,x0,x1", ...rows.map(([a, b, y]) => `${quoted[y]},${a},${b}`)].join("\n") + "\n",
+    );
+    const r = await runCli([
+      ...["predict", "--model", `${dir}/m.json`, "--data", `${dir}/d.csv`, "--label", "0"],
+      ...["--out", `${dir}/p.csv`, "--proba", "--json"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    assert.equal(summary.labelColumn, "class");
+    const lines = (await Deno.readTextFile(`${dir}/p.csv`)).trimEnd().split("\n");
+    assert.equal(lines.length, 1 + rows.length);
+    assert.deepEqual(csvCells(lines[0]), ["predicted", ...classes.map((c) => `p_${c}`)]);
+    assert.equal(lines[0], `predicted,"p_say ""no""","p_yes, sure"`);
+    const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+    for (let i = 0; i < rows.length; i++) {
+      const cells = csvCells(lines[1 + i]);
+      assert.equal(cells.length, 3, lines[1 + i]);
+      assert.equal(cells[0], classes[scores[i] > 0 ? 1 : 0], `row ${i}`);
+      const p1 = sigmoid(scores[i]);
+      assert.ok(Math.abs(Number(cells[1]) - (1 - p1)) <= 1e-7 * Math.max(1 - p1, 1e-3), `row ${i}`);
+      assert.ok(Math.abs(Number(cells[2]) - p1) <= 1e-7 * Math.max(p1, 1e-3), `row ${i}`);
+    }
+    // Rows are the labels, columns the predictions: the last row is a 'yes, sure' predicted
+    // 'say "no"'.
+    assert.deepEqual(summary.metrics.confusion, [[1, 0], [1, 2]]);
+    assert.equal(summary.metrics.accuracy, 3 / 4);
+    // Class 0: precision 1/2, recall 1, F1 2/3; class 1: precision 1, recall 2/3, F1 4/5.
+    assert.ok(Math.abs(summary.metrics.macroF1 - (2 / 3 + 4 / 5) / 2) < 1e-12);
+    // Log loss: the mean of log(1 + e^(-s)) for the second class's rows and log(1 + e^s) else.
+    const loss = (Math.log1p(Math.exp(-1.75)) * 2 + Math.log1p(Math.exp(-3.25)) +
+      Math.log1p(Math.exp(3.75))) / 4;
+    assert.ok(Math.abs(summary.metrics.logLoss - loss) < 1e-6, `${summary.metrics.logLoss}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
