@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
 import { readCsv } from "../../lib/data/csv.ts";
-import { predict } from "../../lib/model/predict.ts";
+import { predict, predictProba } from "../../lib/model/predict.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { modelToJson } from "../../lib/model/serialize.ts";
+import { saveModel } from "../../lib/io/model_file.ts";
+import { decodeOnnx } from "../../lib/onnx/protobuf.ts";
+import { calibrateInput } from "../../lib/quant/integer.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
+import { prepareQuantizedPredictor } from "../../lib/quant/predictor.ts";
 import { timestampModel } from "./_timestamps.ts";
 
 const problem = await onnxRuntimeProblem();
@@ -50,6 +58,105 @@ Deno.test("lrc export warns when the graph's float32 input rounds a feature by a
     const digits = await runCli(["export", "--out", `${dir}/d.onnx`, "--quiet", "--json"]);
     assert.equal(digits.code, 0, digits.stderr);
     assert.deepEqual(JSON.parse(digits.stdout).warnings, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** How many nodes of each operator an ONNX file's graph has, as the protobuf decoder reads it. */
+function opTypes(bytes: Uint8Array): Map<string, number> {
+  const count = new Map<string, number>();
+  for (const n of decodeOnnx(bytes, "test").graph.node) {
+    count.set(n.op_type, (count.get(n.op_type) ?? 0) + 1);
+  }
+  return count;
+}
+
+Deno.test("lrc export --preprocessing and --quantized choose the graph they name, and both forms predict as the model", async () => {
+  // The forms are told apart by their operators: standardisation as nodes is a Sub and a Div
+  // (folded into the weights it is neither), the integer graph is MatMulInteger (QDQ
+  // dequantizes the codes and multiplies in float). Either flag ignored, both files were the
+  // default form and every export test passed (found by the test-quality review by mutation).
+  const dir = await Deno.makeTempDir({ prefix: "lrc-export-" });
+  try {
+    const cancer = await loadEmbedded("breast-cancer");
+    const { model } = fit(cancer.x, cancer.y, {
+      classes: cancer.classes,
+      featureNames: cancer.featureNames,
+      optimizer: { kind: "lbfgs", maxIterations: 60 },
+    });
+    assert.equal(model.preprocessing.kind, "standardize");
+    await Deno.writeTextFile(`${dir}/m.json`, modelToJson(model));
+    const files: Record<string, Uint8Array> = {};
+    for (const form of ["fold", "nodes"]) {
+      const out = `${dir}/${form}.onnx`;
+      const r = await runCli([
+        ...["export", "--model", `${dir}/m.json`, "--out", out, "--preprocessing", form],
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      files[form] = await Deno.readFile(out);
+    }
+    const fold = opTypes(files.fold), nodes = opTypes(files.nodes);
+    // The binary graph's own Sub (1 - p) is in both; nodes adds the standardisation's Sub and Div.
+    assert.equal(nodes.get("Sub"), (fold.get("Sub") ?? 0) + 1, [...nodes].join(", "));
+    assert.equal(nodes.get("Div"), 1, [...nodes].join(", "));
+    assert.equal(fold.get("Div"), undefined, [...fold].join(", "));
+
+    // A calibrated 8-bit model of the raw digits: QDQ by default, MatMulInteger on request.
+    const digits = await loadEmbedded("digits");
+    const raw = fit(digits.x, digits.y, {
+      classes: digits.classes,
+      featureNames: digits.featureNames,
+      optimizer: { kind: "lbfgs", maxIterations: 40 },
+      preprocessing: "none",
+    }).model;
+    const q = calibrateInput(quantizeModel(raw), digits.x);
+    await saveModel(`${dir}/q.lrc`, q);
+    for (const form of ["qdq", "integer"]) {
+      const out = `${dir}/${form}.onnx`;
+      const r = await runCli([
+        "export",
+        "--model",
+        `${dir}/q.lrc`,
+        "--out",
+        out,
+        "--quantized",
+        form,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      files[form] = await Deno.readFile(out);
+    }
+    const qdq = opTypes(files.qdq), integer = opTypes(files.integer);
+    assert.ok(integer.has("MatMulInteger"), [...integer].join(", "));
+    assert.ok(!qdq.has("MatMulInteger") && qdq.has("DequantizeLinear"), [...qdq].join(", "));
+
+    if (problem !== null) return;
+    // In onnxruntime: both float forms give the model's probabilities (float32), and the integer
+    // graph the labels of the integer-only TypeScript reference.
+    const x32 = {
+      data: Float32Array.from(cancer.x.data),
+      rows: cancer.x.rows,
+      cols: cancer.x.cols,
+    };
+    const expected = predictProba(model, x32);
+    for (const form of ["fold", "nodes"]) {
+      const p = (await runOnnx(files[form], x32)).probabilities.data as ArrayLike<number>;
+      let worst = 0;
+      for (let i = 0; i < expected.data.length; i++) {
+        worst = Math.max(worst, Math.abs(p[i] - expected.data[i]));
+      }
+      assert.ok(worst < 1e-4, `${form}: ${worst}`);
+    }
+    using reference = prepareQuantizedPredictor(q, { backend: "ts" });
+    const d32 = {
+      data: Float32Array.from(digits.x.data),
+      rows: digits.x.rows,
+      cols: digits.x.cols,
+    };
+    const labels = Array.from(reference.predict(d32), (c) => q.classes[c]);
+    const got = (await runOnnx(files.integer, d32)).label.data as string[];
+    const same = labels.filter((l, i) => l === got[i]).length;
+    assert.ok(same / labels.length >= 0.999, `${same} of ${labels.length}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
