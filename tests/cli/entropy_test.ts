@@ -134,4 +134,14 @@ Deno.test("lrc inspect --json counts the weights stored and, apart, those that a
   assert.equal(report.weights, 640);
   assert.ok(report.nonZeroWeights < report.storedWeights);
   assert.equal(report.denseFloat32Bytes, 4 * (weights.length + model.bias.values.length));
+  assert.equal(report.masked, true);
+  // The text says the same: stored weights of all of them, and the non-zero ones apart.
+  const text = await runCli(["inspect", path]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^model .*, pruning mask$/m);
+  const nonZero = weights.filter((w) => w !== 0).length;
+  assert.match(
+    text.stdout,
+    new RegExp(`^weights +.*; 320 of 640 stored \\(indices: .*\\), ${nonZero} non-zero$`, "m"),
+  );
 });

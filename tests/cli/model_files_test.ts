@@ -42,8 +42,28 @@ Deno.test("lrc inspect prints a size report whose parts add up to the file", asy
     assert.equal(r.sourceBytes, size);
     assert.equal(Object.values(r.parts as Record<string, number>).reduce((a, b) => a + b, 0), size);
     assert.equal(r.denseFloat32Bytes, 4 * (64 * 10 + 10));
+    assert.equal(r.masked, false);
     const text = await runCli(["inspect", `${dir}/m.lrc`]);
     assert.match(text.stdout, new RegExp(`total +${size.toLocaleString("en-US")} +100\\.0 %`));
+    // The table, cell by cell: each part's bytes and its share of the file (one decimal), the
+    // numbers right-aligned in columns as wide as the rule under the header says.
+    const lines = text.stdout.trimEnd().split("\n");
+    const top = lines.findIndex((l) => /^part +bytes +share$/.test(l));
+    assert.ok(top > 0, text.stdout);
+    const spans: [number, number][] = [];
+    for (const m of lines[top + 1].matchAll(/-+/g)) spans.push([m.index, m.index + m[0].length]);
+    assert.equal(spans.length, 3, lines[top + 1]);
+    const rows = [...Object.entries(r.parts as Record<string, number>), ["total", size] as const];
+    assert.equal(lines.length, top + 2 + rows.length);
+    rows.forEach(([part, bytes], i) => {
+      const line = lines[top + 2 + i].padEnd(spans[2][1]);
+      const cell = ([a, b]: [number, number]) => line.slice(a, b);
+      assert.equal(cell(spans[0]).trimEnd(), part);
+      const width = (c: number) => spans[c][1] - spans[c][0];
+      assert.equal(cell(spans[1]), bytes.toLocaleString("en-US").padStart(width(1)), line);
+      const share = `${((100 * bytes) / size).toFixed(1)} %`;
+      assert.equal(cell(spans[2]), share.padStart(width(2)), line);
+    });
     await Deno.writeTextFile(`${dir}/bad.lrc`, "garbage");
     const bad = await runCli(["inspect", `${dir}/bad.lrc`]);
     assert.equal(bad.code, 1);
