@@ -320,3 +320,56 @@ Deno.test("lrc quantize reports the saved file's dequantized accuracy where the 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc quantize --init, --input-dtype and --qat-learning-rate reach the model it saves", async () => {
+  // Each was parsed and could be ignored without any quantize test failing (found by the
+  // test-quality review by mutation of lib/cli/quantize.ts).
+  const dir = await Deno.makeTempDir({ prefix: "lrc-quantize-test-" });
+  try {
+    const { split, model } = await directModel(7);
+    await Deno.writeTextFile(`${dir}/m.json`, modelToJson(model));
+    const base = ["quantize", "--model", `${dir}/m.json`, "--seed", "7", "--test-fraction", "0.3"];
+    const run = async (...extra: string[]) => {
+      const r = await runCli([...base, ...extra, "--json"]);
+      assert.equal(r.code, 0, `${extra.join(" ")}: ${r.stderr}`);
+      return JSON.parse(r.stdout);
+    };
+
+    // --init linear: the codebook the library's k-means gives from evenly spaced levels, which
+    // here is not the one k-means++ finds.
+    await run("--method", "kmeans", "--bits", "2", "--init", "linear", "--save", `${dir}/k.json`);
+    const saved = quantizedModelFromJson(await Deno.readTextFile(`${dir}/k.json`));
+    const kmeans = (init: "linear" | "kmeans++") =>
+      quantizeModel(model, {
+        method: { kind: "kmeans", bits: 2, granularity: "tensor", init, seed: 7 },
+      }).weights;
+    assert.deepEqual(saved.weights, kmeans("linear"));
+    assert.notDeepEqual(kmeans("linear"), kmeans("kmeans++"));
+
+    // --input-dtype: the raw inputs' grid, symmetric int8 (max / 127) or uint8 (max / 255) from
+    // the largest input of the training part (digits' pixels are 0..16).
+    let max = 0;
+    for (const v of split.xTrain.data) max = Math.max(max, Math.abs(v));
+    for (const [dtype, levels] of [["int8", 127], ["uint8", 255]] as const) {
+      const report = await run("--bits", "8", "--input-dtype", dtype);
+      assert.equal(report.integer.inputDtype, dtype);
+      assert.equal(report.integer.inputZeroPoint, 0);
+      assert.ok(Math.abs(report.integer.inputScale - max / levels) < 1e-9 * max, dtype);
+    }
+
+    // --qat-learning-rate: a rate of 1e-12 leaves the latent weights where they start, so QAT
+    // saves the codes post-training quantization gives the loaded model; at the default rate
+    // the codes move.
+    const qat = async (...rate: string[]) => {
+      await run("--bits", "2", "--qat", "--qat-epochs", "1", ...rate, "--save", `${dir}/q.json`);
+      return quantizedModelFromJson(await Deno.readTextFile(`${dir}/q.json`)).weights;
+    };
+    const ptq = quantizeModel(model, {
+      method: { kind: "uniform", scheme: "symmetric", bits: 2, granularity: "class" },
+    }).weights;
+    assert.deepEqual((await qat("--qat-learning-rate", "1e-12")).codes, ptq.codes);
+    assert.notDeepEqual((await qat()).codes, ptq.codes);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
