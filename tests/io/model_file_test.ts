@@ -164,9 +164,44 @@ Deno.test("the index encoding chosen is the smallest of those that apply", () =>
       const best = Math.min(...Object.values(sizes));
       assert.equal(info.bytes.indices, best, JSON.stringify({ sizes, chosen: info.support }));
       assert.equal(sizes[info.support], best);
+      // Ties go to the earlier encoding in the format's list (encodingSizes keeps that order).
+      assert.equal(info.support, Object.keys(sizes).find((k) => sizes[k] === best));
     }),
     RUNS,
   );
+});
+
+Deno.test("a tie between index encodings goes to the earlier one in the format's list", () => {
+  const model = (rows: number, cols: number, kept: number[]): LogisticModel => {
+    const base = randomFloatModel(5, {
+      nFeatures: cols,
+      nClasses: rows === 1 ? 2 : rows,
+      link: rows === 1 ? "sigmoid" : "softmax",
+      mask: "none",
+      zeros: 0,
+      preprocessing: false,
+    });
+    const mask = new Uint8Array(rows * cols);
+    for (const i of kept) mask[i] = 1;
+    const data = base.weights.data.map((v, i) => (mask[i] ? v : 0));
+    return { ...base, weights: { ...base.weights, data }, mask };
+  };
+  // 16 weights, position 3 kept: bitmap 1 + 2 bytes, delta-varint 1 + count + gap = 3 bytes.
+  // 2 x 16 weights, column 0 kept (positions 0 and 16): delta-varint 1 + 1 + 2 = 4 bytes,
+  // delta-fixed 1 + 1 + width + ceil(2 x 4 / 8) = 4, features 2 + bitmap of 16 columns = 4.
+  for (
+    const [rows, kept, tied, want] of [
+      [1, [3], ["bitmap", "delta-varint"], "bitmap"],
+      [2, [0, 16], ["delta-varint", "delta-fixed", "features"], "delta-varint"],
+    ] as const
+  ) {
+    const m = model(rows, 16, [...kept]);
+    const sizes = encodingSizes(m.mask!, rows, 16);
+    const best = Math.min(...Object.values(sizes));
+    assert.deepEqual(Object.keys(sizes).filter((k) => sizes[k] === best), tied);
+    assert.equal(inspectModelFile(encodeModel(m)).info.support, want);
+    assert.equal(inspectModelFile(encodeModel(m, { entropy: true })).info.support, want);
+  }
 });
 
 Deno.test("a sparse model without mask is stored sparse only when that is smaller", () => {
