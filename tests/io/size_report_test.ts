@@ -65,3 +65,28 @@ Deno.test("gzip sizes behave like gzip: redundant data shrinks, random data does
   assert.ok((await gzipSize(random)) > 1_000);
   assert.ok((await gzipSize(new Uint8Array(0))) >= 18, "header and trailer of an empty member");
 });
+
+Deno.test("a pruned model's baseline counts every weight, its non-zero count only kept non-zero codes", async () => {
+  // 3 classes x 50 features, pruned at random: the baseline is the dense model's,
+  // 4 x (150 + 3) bytes, whatever the file stores.
+  const model = randomQuantizedModel(31, {
+    kind: "uniform-symmetric",
+    bits: 3,
+    nFeatures: 50,
+    nClasses: 3,
+    link: "softmax",
+    mask: "random",
+  });
+  const mask = model.mask!;
+  const r = await sizeReport(encodeModel(model));
+  assert.equal(r.weights, 150);
+  assert.equal(r.denseFloat32Bytes, 4 * (150 + 3));
+  const kept = mask.reduce((a, b) => a + b, 0);
+  assert.equal(r.storedWeights, kept);
+  assert.ok(kept < 150, `${kept} kept`);
+  // Symmetric codes are worth scale x code with a positive scale: non-zero exactly when the code
+  // is, and only kept weights count. Some kept codes are 0 here, so this is fewer than stored.
+  const nonZero = [...model.weights.codes].filter((q, i) => mask[i] && q !== 0).length;
+  assert.equal(r.nonZeroWeights, nonZero);
+  assert.ok(nonZero < kept, `${nonZero} of ${kept}`);
+});
