@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { fromRows } from "../../lib/core/matrix.ts";
 import { modelFromCoefficients } from "../../lib/io/coefficients.ts";
+import { predictProba } from "../../lib/model/predict.ts";
 
 Deno.test("numeric class labels that JSON numbers cannot hold exactly are refused", () => {
   // JSON.parse reads 9007199254740993 as 9007199254740992: the class was renamed silently.
@@ -21,4 +23,44 @@ Deno.test("numeric class labels that JSON numbers cannot hold exactly are refuse
   assert.deepEqual(modelFromCoefficients(text).model.classes, ["9007199254740991", "-3"]);
   const named = '{"coef": [[1, 2]], "intercept": [0], "classes": ["9007199254740993", 2.5]}';
   assert.deepEqual(modelFromCoefficients(named).model.classes, ["9007199254740993", "2.5"]);
+});
+
+Deno.test("a binary multinomial model predicts softmax([-z, z]); ovr and plain ones sigmoid(z)", () => {
+  // scikit-learn's binary multinomial model keeps one row w, b, and its probabilities are the
+  // softmax of the scores [-z, z] with z = w.x + b (written out here, not through lrcompress).
+  const coef = { coef: [[1.5, -2]], intercept: [0.5], classes: ["no", "yes"] };
+  const x = fromRows([[1, 0], [0, 1], [0.2, 0.3]]);
+  const z = [1.5 + 0.5, -2 + 0.5, 0.3 - 0.6 + 0.5];
+  const softmaxYes = (s: number) => Math.exp(s) / (Math.exp(-s) + Math.exp(s));
+  const sigmoid = (s: number) => 1 / (1 + Math.exp(-s));
+  for (
+    const [multiClass, p] of [["multinomial", softmaxYes], ["ovr", sigmoid], [
+      undefined,
+      sigmoid,
+    ]] as const
+  ) {
+    const { model } = modelFromCoefficients({ ...coef, ...(multiClass ? { multiClass } : {}) });
+    const proba = predictProba(model, x);
+    z.forEach((s, i) => {
+      assert.ok(Math.abs(proba.data[2 * i + 1] - p(s)) < 1e-12, `${multiClass} row ${i}`);
+      assert.ok(Math.abs(proba.data[2 * i] - (1 - p(s))) < 1e-12, `${multiClass} row ${i}`);
+    });
+  }
+});
+
+Deno.test("preprocessing's mean and scale are applied as (x - mean) / scale", () => {
+  const { model } = modelFromCoefficients({
+    coef: [[1, -1], [0.5, 2], [0, 0]],
+    intercept: [0, 1, -1],
+    preprocessing: { kind: "standardize", mean: [1, 2], scale: [4, 8] },
+  });
+  assert.deepEqual(model.preprocessing, {
+    kind: "standardize",
+    mean: Float64Array.of(1, 2),
+    scale: Float64Array.of(4, 8),
+  });
+  // x = (5, 10): standardised (1, 1), so the scores are 0, 3.5 and -1 by hand.
+  const proba = predictProba(model, fromRows([[5, 10]]));
+  const e = [0, 3.5, -1].map(Math.exp), sum = e[0] + e[1] + e[2];
+  e.forEach((v, c) => assert.ok(Math.abs(proba.data[c] - v / sum) < 1e-12, `class ${c}`));
 });
