@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { polynomialSparsity } from "../../lib/prune/schedule.ts";
+import { createPrng } from "../../lib/core/random.ts";
+import {
+  amountCount,
+  maskRemoves,
+  polynomialSparsity,
+  pruningRounds,
+  roundsThatPrune,
+} from "../../lib/prune/schedule.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 
 Deno.test("the schedule follows Zhu and Gupta's closed form at every step", () => {
@@ -117,4 +124,136 @@ Deno.test("pruningRounds takes a fraction of 1 (every weight), as pruneMask does
   assert.deepEqual(pruningRounds(1, 1, "fraction"), [1]);
   assert.deepEqual(pruningRounds(1, 3, "fraction"), [0.704, 0.963, 1]);
   assert.throws(() => pruningRounds(1.5, 3, "fraction"), RangeError);
+});
+
+Deno.test("pruningRounds follows target * (1 - (1 - r / rounds)^3), counts rounded to whole weights", () => {
+  // No test gave pruningRounds a count, or more than one round short of 1 (found by the
+  // test-quality review's mutations: counts rounded down instead of to nearest passed).
+  // By hand: 1 - (3/4)^3 = 37/64, 1 - (1/2)^3 = 7/8, 1 - (1/4)^3 = 63/64.
+  // 100 * 37/64 = 57.8125 -> 58; 100 * 7/8 = 87.5 -> 88 (half up); 100 * 63/64 = 98.4375 -> 98.
+  assert.deepEqual(pruningRounds(100, 4, "count"), [58, 88, 98, 100]);
+  // 0.9 * 37/64 = 0.5203125 -> 0.520; 0.9 * 7/8 = 0.7875 -> 0.788 (787.5 per mille exactly in
+  // float64, half up); 0.9 * 63/64 = 0.8859375 -> 0.886; the last round is the target.
+  assert.deepEqual(pruningRounds(0.9, 4, "fraction"), [0.52, 0.788, 0.886, 0.9]);
+  // 1000 weights in 10 rounds, each round against the closed form rounded to a whole weight.
+  const many = pruningRounds(1000, 10, "count");
+  assert.equal(many.length, 10);
+  for (let r = 1; r <= 10; r++) {
+    const exact = 1000 * (1 - (1 - r / 10) ** 3);
+    assert.ok(Math.abs(many[r - 1] - exact) <= 0.5, `round ${r}: ${many[r - 1]} vs ${exact}`);
+    assert.ok(Number.isInteger(many[r - 1]));
+  }
+  // Rounds that would remove nothing more are left out: a count of 1 in four rounds is one
+  // round, a target of 0 is [0].
+  assert.deepEqual(pruningRounds(1, 4, "count"), [1]);
+  assert.deepEqual(pruningRounds(0, 3, "count"), [0]);
+  assert.deepEqual(pruningRounds(0, 3, "fraction"), [0]);
+});
+
+/** The oracle for maskRemoves: the mask as nested rows, counted by hand. */
+function removedByHand(mask: number[][]) {
+  const zeros = mask.map((row) => row.filter((m) => m === 0).length);
+  const cols = mask[0].length;
+  const goneColumns =
+    Array.from({ length: cols }, (_, j) => j).filter((j) => mask.every((row) => row[j] === 0))
+      .length;
+  return {
+    global: zeros.reduce((a, b) => a + b, 0),
+    perClass: Math.max(...zeros),
+    features: goneColumns,
+  };
+}
+
+Deno.test("maskRemoves counts the whole matrix, the worst class row, or whole columns", () => {
+  // Only its doc example ran it (a 2 x 3 mask whose removed column is the first of three): a
+  // per-class count that added up the rows, or a column check that read the mask transposed,
+  // passed every test in tests/prune (found by the test-quality review's mutations).
+  const rows = [
+    [0, 1, 0, 0, 1],
+    [0, 1, 1, 0, 1],
+    [0, 0, 1, 0, 0],
+  ]; // 3 x 5: columns 0 and 3 removed everywhere; rows remove 3, 2 and 4
+  const mask = Uint8Array.from(rows.flat());
+  const expected = removedByHand(rows);
+  assert.deepEqual(expected, { global: 9, perClass: 4, features: 2 }); // the by-hand count
+  const shape = { kind: "fraction", rows: 3, cols: 5, mask } as const;
+  assert.equal(maskRemoves({ ...shape, structure: "weights", scope: "global" }), expected.global);
+  assert.equal(
+    maskRemoves({ ...shape, structure: "weights", scope: "per-class" }),
+    expected.perClass,
+  );
+  assert.equal(
+    maskRemoves({ ...shape, structure: "features", scope: "global" }),
+    expected.features,
+  );
+  // Seeded random masks of other shapes against the same oracle.
+  const prng = createPrng(9);
+  for (const [k, d] of [[1, 7], [4, 3], [2, 9], [6, 6]]) {
+    const nested = Array.from(
+      { length: k },
+      () => Array.from({ length: d }, () => (prng() < 0.6 ? 0 : 1)),
+    );
+    const where = {
+      kind: "count",
+      rows: k,
+      cols: d,
+      mask: Uint8Array.from(nested.flat()),
+    } as const;
+    const want = removedByHand(nested);
+    const got = {
+      global: maskRemoves({ ...where, structure: "weights", scope: "global" }),
+      perClass: maskRemoves({ ...where, structure: "weights", scope: "per-class" }),
+      features: maskRemoves({ ...where, structure: "features", scope: "global" }),
+    };
+    assert.deepEqual(got, want, `${k} x ${d}`);
+  }
+  assert.equal(maskRemoves({ ...shape, mask: null, structure: "weights", scope: "global" }), 0);
+});
+
+Deno.test("amountCount takes a fraction of a class row with per-class, of the matrix otherwise", () => {
+  const shape = { kind: "fraction", rows: 3, cols: 10 } as const;
+  // By hand: 0.5 of a row of 10 is 5; of the 30 weights, 15; of the 10 features, 5.
+  assert.equal(amountCount(0.5, { ...shape, structure: "weights", scope: "per-class" }), 5);
+  assert.equal(amountCount(0.5, { ...shape, structure: "weights", scope: "global" }), 15);
+  assert.equal(amountCount(0.5, { ...shape, structure: "features", scope: "global" }), 5);
+  // 0.35 of 10 is 3.5 (3.4999999999999996 in float64): 4, as the mask rounds it.
+  assert.equal(amountCount(0.35, { ...shape, structure: "weights", scope: "per-class" }), 4);
+  assert.equal(
+    amountCount(7, { ...shape, kind: "count", structure: "weights", scope: "global" }),
+    7,
+  );
+});
+
+Deno.test("roundsThatPrune drops a round that removes no more than the mask already does", () => {
+  // A round whose count equals what the mask removes prunes nothing: keeping it (a strict '<'
+  // for '<=') passed every test in tests/prune (found by the test-quality review's mutations).
+  const mask = new Uint8Array(30).fill(1);
+  mask[4] = mask[17] = 0; // 2 of 30 removed
+  const where = {
+    kind: "fraction",
+    structure: "weights",
+    scope: "global",
+    rows: 1,
+    cols: 30,
+    mask,
+  } as const;
+  // round(30 * 1/30) = 1, round(30 * 2/30) = 2, round(30 * 0.1) = 3: only the last prunes.
+  assert.deepEqual(roundsThatPrune([1 / 30, 2 / 30, 0.1], where), [0.1]);
+  // Without the mask every round prunes one more weight.
+  assert.deepEqual(roundsThatPrune([1 / 30, 2 / 30, 0.1], { ...where, mask: null }), [
+    1 / 30,
+    2 / 30,
+    0.1,
+  ]);
+  // Per class: the worst row (3 of 10 removed) rules out a round of 3 per row.
+  const rows = new Uint8Array(20).fill(1);
+  rows[0] =
+    rows[1] =
+    rows[2] =
+    rows[12] =
+      0;
+  const perClass = { ...where, scope: "per-class", rows: 2, cols: 10, mask: rows } as const;
+  assert.deepEqual(roundsThatPrune([0.2, 0.3, 0.4, 0.5], perClass), [0.4, 0.5]);
+  // The last amount always stays, even when it removes no more.
+  assert.deepEqual(roundsThatPrune([0.1, 0.2], { ...perClass, mask: rows }), [0.2]);
 });
