@@ -53,6 +53,23 @@ Deno.test("a threshold removes exactly the scores at or below it", () => {
   assert.deepEqual([...pruneMask(scores, null, { threshold: -3 })], [1, 1, 1, 1, 1, 1]);
 });
 
+Deno.test("a threshold never revives what the previous mask removed", () => {
+  // No test gave a threshold a previous mask: a threshold that rewrote every entry (1 above it,
+  // 0 at or below it) revived removed weights and passed (found by the test-quality review's
+  // mutations). By hand: 0.9 and 0.5 are above 0.2 but were removed, so they stay removed; 0.1
+  // is at or below it; 0.3 stays.
+  const scores = m([0.5, 0.1, 0.3, 0.9]);
+  const previous = Uint8Array.from([0, 1, 1, 0]);
+  assert.deepEqual([...pruneMask(scores, previous, { threshold: 0.2 })], [0, 0, 1, 0]);
+  // Per class, likewise: row 1's removed 7 stays removed.
+  const rows = m([1, 5, 3, 7, 2, 8], 2);
+  const kept = pruneMask(rows, Uint8Array.from([1, 1, 1, 0, 1, 1]), {
+    threshold: 2,
+    scope: "per-class",
+  });
+  assert.deepEqual([...kept], [0, 1, 1, 0, 0, 1]);
+});
+
 Deno.test("per-class scope removes the same count from every row", () => {
   const scores = m([1, 2, 3, 4, 10, 20, 30, 40, 0, 0, 0, 5], 3);
   const mask = pruneMask(scores, null, { fraction: 0.5, scope: "per-class" });
