@@ -19,11 +19,16 @@ Deno.test("the sparsity report counts zeros overall, per class and per feature",
   assert.equal(r.masked, [...mask].filter((m) => m === 0).length);
   assert.equal(r.unmaskedZeros, zeros - r.masked);
   assert.deepEqual(
-    r.perClass.map((p) => [p.label, p.zeros, p.sparsity]),
+    r.perClass.map((p) => [p.label, p.weights, p.zeros, p.sparsity]),
     rows.map((
       row,
       c,
-    ) => [`c${c}`, row.filter((v) => v === 0).length, row.filter((v) => v === 0).length / d]),
+    ) => [
+      `c${c}`,
+      row.length,
+      row.filter((v) => v === 0).length,
+      row.filter((v) => v === 0).length / d,
+    ]),
   );
   const use = Array.from({ length: d }, (_, j) => rows.filter((row) => row[j] !== 0).length);
   assert.deepEqual([...r.featureUse], use);
@@ -34,6 +39,10 @@ Deno.test("a sigmoid model reports one row, labelled by the positive class", () 
   const model = modelOf("sigmoid", Float64Array.from([0, 1, 0]), new Float64Array(1), 3);
   const r = sparsityReport(model);
   assert.deepEqual(r.perClass.map((p) => p.label), ["c1"]);
+  // A row's weights are the features (3), not the output rows (1): a per-class count of k
+  // passed before (found by the test-quality review's mutations).
+  assert.deepEqual(r.perClass.map((p) => [p.weights, p.zeros, p.sparsity]), [[3, 2, 2 / 3]]);
+  assert.equal(r.weights, 3);
   assert.equal(r.masked, 0);
   assert.equal(r.zeros, 2);
 });
