@@ -135,3 +135,35 @@ Deno.test("sparse prediction refuses a malformed sparse model", () => {
     { name: "RangeError", message: "Cannot compute sparse scores: values holds NaN at index 0" },
   );
 });
+
+Deno.test("sparse prediction sends ties to the lower class, and a binary score of 0 to class 0", () => {
+  // The fitted models' scores never tie, so '>=' in place of '>' (ties to the higher class, or a
+  // binary score of 0 to class 1) passed every test here (found by the test-quality review's
+  // mutations). Scores by hand: rows [1, 0], [0, 1], [0, 1] and no bias.
+  const softmax = toSparseModel({
+    kind: "logistic-regression",
+    version: 1,
+    link: "softmax",
+    weights: { data: Float64Array.from([1, 0, 0, 1, 0, 1]), rows: 3, cols: 2 },
+    bias: new Float64Array(3),
+    classes: ["a", "b", "c"],
+    featureNames: ["x", "y"],
+    preprocessing: { kind: "none" },
+  });
+  // [0, 1, 1] -> 1 (tie of 1 and 2); [1, 1, 1] -> 0; [2, 1, 1] -> 0; [0, 2, 2] -> 1; [0, 0, 0] -> 0.
+  const x = { data: Float64Array.from([0, 1, 1, 1, 2, 1, 0, 2, 0, 0]), rows: 5, cols: 2 };
+  assert.deepEqual([...sparsePredict(softmax, x)], [1, 0, 0, 1, 0]);
+  const sigmoid = toSparseModel({
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.from([1, -1]), rows: 1, cols: 2 },
+    bias: new Float64Array(1),
+    classes: ["a", "b"],
+    featureNames: ["x", "y"],
+    preprocessing: { kind: "none" },
+  });
+  // Scores x - y: 0, 0, 1e-300 (just above 0), -1.
+  const xb = { data: Float64Array.from([0, 0, 3, 3, 1e-300, 0, 0, 1]), rows: 4, cols: 2 };
+  assert.deepEqual([...sparsePredict(sigmoid, xb)], [0, 0, 1, 0]);
+});
