@@ -6,7 +6,7 @@ import {
 import { oneHot } from "../../lib/data/preprocess.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { applyPreprocessing, fitStandardizer } from "../../lib/data/preprocess.ts";
-import { predict } from "../../lib/model/predict.ts";
+import { decisionFunction, predict } from "../../lib/model/predict.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 import { articleReference } from "./_numpy.ts";
 
@@ -279,4 +279,14 @@ Deno.test("articleToLogisticModel refuses labels and weights that make no valid 
   for (let j = 0; j < t.cols; j++) {
     for (let c = 0; c < 2; c++) assert.equal(out.weights.data[c * t.cols + j], t.init[j * 2 + c]);
   }
+  // The bias is carried over (dropping it passed: the article's biases stay equal, and an equal
+  // shift changes neither softmax classes nor probabilities; found by the test-quality review's
+  // mutations). With unequal biases the scores are the article's forward pass.
+  m.bias = Float64Array.of(0.75, -1.5);
+  const withBias = articleToLogisticModel(m, ["a", "b"]);
+  assert.deepEqual([...withBias.bias], [0.75, -1.5]);
+  assertClose(decisionFunction(withBias, x, { backend: "ts" }).data, m.forward(x).data, {
+    rtol: 1e-12,
+    atol: 1e-12,
+  });
 });

@@ -69,6 +69,11 @@ Deno.test("values off the grid and other bit widths are reported as such", () =>
     [-7, 7, 4, 8, 4],
   );
   assert.deepEqual(articleGridReport([-0, 0]).distinctValues, 1);
+  // Off the grid, values are counted as values, not as their codes: 0.001 and 0.0012 both have
+  // code round(0.255) = 0 yet neither is zero, and they are two values (counting codes passed
+  // before; found by the test-quality review's mutations).
+  const small = articleGridReport([0.001, 0.0012, 0]);
+  assert.deepEqual([small.zeros, small.distinctValues, small.codeMin, small.codeMax], [1, 3, 0, 0]);
   assert.equal(articleGridReport([]).values, 0);
 });
 
