@@ -761,8 +761,10 @@ class Affine {
     switch (n.op_type) {
       case "Identity":
         return true;
-      case "Flatten": // of the (N, d) input at axis 1 (PyTorch's nn.Flatten): a copy
-        return Number(attr(n, "axis")?.i ?? 1) === 1;
+      case "Flatten": { // of the (N, d) input at axis 1 (PyTorch's nn.Flatten) or -1: a copy
+        const axis = Number(attr(n, "axis")?.i ?? 1);
+        return axis === 1 || axis === -1;
+      }
       case "Reshape": { // to (-1, d) or (0, d) by a constant shape (PyTorch's x.view(-1, d)): a copy
         const shape = numbers(constants.get(n.input[1]));
         if (n.input[0] !== current || !shape || shape.length !== 2) return false;

@@ -161,6 +161,12 @@ function checkNode(
   if (n.op_type === "Gemm" && opset < 11 && (n.input.length < 3 || n.input[2] === "")) {
     fail(`${node} has no C input, which Gemm requires before opset 11; the file imports ${opset}`);
   }
+  const axis = attr(n, "axis")?.i;
+  if (n.op_type === "Flatten" && axis !== undefined && Number(axis) < 0 && opset < 11) {
+    fail(
+      `${node} has axis ${axis}; Flatten takes negative axes from opset 11, the file imports ${opset}`,
+    );
+  }
   if (n.op_type === "DequantizeLinear") {
     const allowed = dequantizeTypes(opset);
     const names = (list: number[]) => list.map(typeName).join(", ");
