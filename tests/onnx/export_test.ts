@@ -7,7 +7,7 @@ import { decisionFunction, predictLabels, predictProba } from "../../lib/model/p
 import type { LogisticModel } from "../../lib/model/types.ts";
 import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
 import { exportOnnx, type OnnxExportOptions, splitWeights } from "../../lib/onnx/export.ts";
-import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
+import { type OnnxOutputs, onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
 import { quantizeCodebook } from "../_helpers/quantize.ts";
 import { biasValues, quantizeModel } from "../../lib/quant/model.ts";
 import { calibrateInput, productScales } from "../../lib/quant/integer.ts";
@@ -57,8 +57,47 @@ async function dataset(name: "digits" | "breast-cancer", options: FitOptions = {
 }
 
 /**
+ * The least IR version of each default-domain opset the exporter writes, from ONNX's versioning
+ * table (docs/Versioning.md, onnx.helper.VERSION_TABLE): opset 13 came with IR 7 (ONNX 1.8),
+ * opset 21 with IR 10 (ONNX 1.16). onnxruntime runs a file that declares an older IR version
+ * for its opset, but the ONNX checker and other runtimes refuse it.
+ */
+const LEAST_IR_VERSION: Record<number, number> = { 13: 7, 21: 10 };
+
+/** ONNX element types of the arrays onnxruntime returns (TensorProto.DataType). */
+function elementType(data: ArrayLike<number> | string[]): number {
+  if (Array.isArray(data)) return 8; // STRING
+  if (data instanceof Float32Array) return 1;
+  if (data instanceof Uint8Array) return 2;
+  if (data instanceof Int8Array) return 3;
+  if (data instanceof Int32Array) return 6;
+  throw new Error(`unexpected output array ${data.constructor.name}`);
+}
+
+/**
+ * The file's declared outputs are the ones onnxruntime computes, with their element types and
+ * shapes (`N` the batch's rows), and its IR version is one that has its opset. onnxruntime does
+ * not check declared output shapes against the ones it infers, so a wrong declaration (scores
+ * declared `(N, nClasses)` for a sigmoid model's one score) ran without a word.
+ */
+function checkDeclared(bytes: Uint8Array, out: OnnxOutputs, rows: number): void {
+  const m = decodeOnnx(bytes, "export.onnx");
+  const opset = m.opset_import.find((o) => (o.domain ?? "") === "")!.version;
+  assert.ok(opset in LEAST_IR_VERSION, `opset ${opset}`);
+  assert.ok(m.ir_version >= LEAST_IR_VERSION[opset], `IR ${m.ir_version} for opset ${opset}`);
+  assert.deepEqual(m.graph.output.map((o) => o.name).sort(), Object.keys(out).sort());
+  for (const o of m.graph.output) {
+    const t = o.type!.tensor_type!;
+    const dims = t.shape!.dim!.map((d) => (d.dim_param === "N" ? rows : d.dim_value));
+    assert.deepEqual(dims, [...out[o.name].dims], `declared shape of ${o.name}`);
+    assert.equal(t.elem_type, elementType(out[o.name].data), `declared type of ${o.name}`);
+  }
+}
+
+/**
  * Runs the export in onnxruntime and compares with lrcompress on the same data: label
- * agreement >= 99.9 %, probabilities within `tolerance` (float32 arithmetic).
+ * agreement >= 99.9 %, probabilities within `tolerance` (float32 arithmetic); the declared
+ * outputs and IR version as {@linkcode checkDeclared}.
  */
 async function checkAgreement(
   stored: StoredModel,
@@ -67,7 +106,9 @@ async function checkAgreement(
   tolerance = 2e-5,
 ): Promise<{ agreement: number; maxDiff: number }> {
   const model = asFloatModel(stored);
-  const out = await runOnnx(exportOnnx(stored, options), x);
+  const bytes = exportOnnx(stored, options);
+  const out = await runOnnx(bytes, x);
+  checkDeclared(bytes, out, x.rows);
   const expected = predictLabels(model, x);
   const labels = out.label.data as string[];
   assert.deepEqual(out.label.dims, [x.rows]);
@@ -180,7 +221,9 @@ Deno.test({
     const cases = [[8, "class"], [8, "tensor"], [4, "class"]] as const;
     for (const [bits, granularity] of cases) {
       const q = withInput(quantizeUniform(model, bits, "symmetric", granularity), input);
-      const out = await runOnnx(exportOnnx(q, { quantized: "integer", debugOutputs: true }), x);
+      const bytes = exportOnnx(q, { quantized: "integer", debugOutputs: true });
+      const out = await runOnnx(bytes, x);
+      checkDeclared(bytes, out, x.rows);
       const codes = out.input_codes.data as Uint8Array;
       const accumulator = out.accumulator.data as Int32Array;
       // Exact reference: sum_j xq[i][j] * (code - zeroPoint)[c][j] + bias, in integers.
@@ -460,4 +503,180 @@ Deno.test("a standardised model's int32 bias is requantized to the nearest unit 
   }
   assert.ok(below > 0 && above > 0, `rounded down ${below}, up ${above}`);
   assert.ok(values.some((v, c) => v < 0 && Math.abs(v / scales[c]) > 1), "a negative bias");
+});
+
+Deno.test({
+  name: `a sigmoid model's label is classes[1] only for scores above 0, as documented${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // Score = x: the rule "classes[1] when the score is > 0" gives a for -1, 0 and -0, b for
+    // 1e-30 (a float32 normal) and 2. The data sets above never score exactly 0, so a graph
+    // comparing with >= passed every agreement check.
+    const model: LogisticModel = {
+      kind: "logistic-regression",
+      version: 1,
+      link: "sigmoid",
+      classes: ["a", "b"],
+      featureNames: ["x"],
+      preprocessing: { kind: "none" },
+      weights: { data: Float64Array.of(1), rows: 1, cols: 1 },
+      bias: Float64Array.of(0),
+    };
+    const x = fromRows([[-1], [0], [-0], [1e-30], [2]]);
+    const out = await runOnnx(exportOnnx(model), x);
+    assert.deepEqual(out.label.data, ["a", "a", "a", "b", "b"]);
+    assert.deepEqual(predictLabels(model, x), ["a", "a", "a", "b", "b"]);
+    // At score 0 both probabilities are 1/2.
+    assert.deepEqual(Array.from(out.probabilities.data as Float32Array).slice(2, 4), [0.5, 0.5]);
+  },
+});
+
+Deno.test({
+  name: `the integer graph adds a float bias after rescaling, with options.input${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // Every other integer-graph run had an int32 bias (withInput, calibrateInput): a float bias
+    // is added after the Mul by inputScale * weightScale, a path no test ran in onnxruntime.
+    const { model, x } = await dataset("digits", { preprocessing: "none" });
+    const q = quantizeUniform(model, 8, "symmetric", "class");
+    assert.equal(q.bias.kind, "float64");
+    // Biases far beyond the score tolerance, so a dropped or mis-added bias shows.
+    assert.ok(q.bias.values.some((b) => Math.abs(b) > 0.05), `${q.bias.values}`);
+    const input = { dtype: "uint8", scale: 1, zeroPoint: 0, calibration: "integers" } as const;
+    await checkAgreement(q, x, { quantized: "integer", input }, 1e-4);
+  },
+});
+
+Deno.test({
+  name:
+    `a masked uniform model exports its masked weights as zeros whatever codes they hold${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // The mask decides, not the codes under it (a file or a caller may leave any code there);
+    // the QDQ graph must write the zero code at masked positions, as the mask's zeros dequantize
+    // to 0 with no Mul node for uniform codes. The masked codebook case above is fixed by its
+    // Mul node instead.
+    const { model, x } = await dataset("digits");
+    for (const scheme of ["symmetric", "affine"] as const) {
+      const q = quantizeUniform(model, 4, scheme, "class");
+      const t = q.weights;
+      if (t.kind !== "uniform") throw new Error("uniform codes expected");
+      const mask = Uint8Array.from(q.weights.codes, (_, i) => (i % 3 ? 1 : 0));
+      const d = q.weights.cols;
+      const live = q.weights.codes.filter((c, i) =>
+        mask[i] === 0 && c !== t.zeroPoint[Math.floor(i / d)]
+      );
+      assert.ok(live.length > 50, `${scheme}: ${live.length} masked codes off the zero code`);
+      const masked: QuantizedModel = { ...q, mask };
+      // The oracle: the float model with the mask's weights set to 0 by hand.
+      const float = asFloatModel(q);
+      const data = float.weights.data.map((w, i) => (mask[i] ? w : 0));
+      const expected = decisionFunction({ ...float, weights: { ...float.weights, data } }, x);
+      const out = await runOnnx(exportOnnx(masked), x);
+      const s = out.scores.data as Float32Array;
+      for (let i = 0; i < s.length; i++) {
+        const e = expected.data[i];
+        assert.ok(Math.abs(s[i] - e) <= 1e-4 * (1 + Math.abs(e)), `${scheme} score ${i}`);
+      }
+      await checkAgreement(masked, x);
+    }
+  },
+});
+
+Deno.test({
+  name: `the integer graph quantizes standardised inputs to int8 codes with their sign${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // An int8 input quantization (symmetric, zero point 0): standardised inputs are negative
+    // as often as positive, and every other integer-graph test used uint8.
+    const { model, x } = await dataset("breast-cancer");
+    const step = 16 / 127;
+    const input = { dtype: "int8" as const, scale: step, zeroPoint: 0, calibration: "minmax" };
+    const q = withInput(quantizeUniform(model, 8, "symmetric", "class"), input);
+    const bytes = exportOnnx(q, { quantized: "integer", input, debugOutputs: true });
+    const out = await runOnnx(bytes, x);
+    checkDeclared(bytes, out, x.rows);
+    const codes = out.input_codes.data as Int8Array;
+    assert.ok(codes instanceof Int8Array);
+    const p = model.preprocessing;
+    assert.ok(p.kind === "standardize");
+    const d = x.cols;
+    let negative = 0;
+    for (let i = 0; i < x.rows * d; i++) {
+      const z = (x.data[i] - p.mean[i % d]) / p.scale[i % d] / step;
+      // Within the int8 range (no saturation), so rounding moves each input by at most half a step.
+      assert.ok(Math.abs(z) < 127, `input ${i}: ${z} steps`);
+      assert.ok(Math.abs(codes[i] - z) <= 0.5 + 1e-3, `input ${i}: code ${codes[i]} for ${z}`);
+      if (codes[i] < 0) negative++;
+    }
+    assert.ok(negative > x.rows, `${negative} negative codes`);
+    // Scores: an input off by at most step / 2 moves class c's score by at most
+    // step / 2 * sum_j |w_cj| (dequantized, standardised space), the bias rounding by half a
+    // unit of the product scale; float32 adds 1e-4 relative.
+    const float = asFloatModel(q);
+    const expected = decisionFunction(float, x).data;
+    const s = out.scores.data as Float32Array;
+    const k = float.weights.rows;
+    const rescale = productScales({ ...q, input });
+    for (let c = 0; c < k; c++) {
+      let l1 = 0;
+      for (let j = 0; j < d; j++) l1 += Math.abs(float.weights.data[c * d + j]);
+      const bound = (step / 2) * l1 + rescale[c] / 2;
+      for (let i = 0; i < x.rows; i++) {
+        const e = expected[i * k + c];
+        assert.ok(
+          Math.abs(s[i * k + c] - e) <= bound + 1e-4 * (1 + Math.abs(e)),
+          `score ${i} of class ${c}: ${s[i * k + c]} vs ${e} (bound ${bound})`,
+        );
+      }
+    }
+  },
+});
+
+Deno.test("the integer graph refuses an int32 bias stored at another scale than the product's", async () => {
+  // The int32 bias is added to the accumulator unscaled, so it must be in units of
+  // inputScale * weightScale (to 1e-6 relative); at any other scale the scores would be off.
+  const { model } = await dataset("digits", { preprocessing: "none" });
+  const input = { dtype: "uint8", scale: 1, zeroPoint: 0, calibration: "integers" } as const;
+  const q = withInput(quantizeUniform(model, 8, "symmetric", "class"), input);
+  assert.ok(exportOnnx(q, { quantized: "integer" }).length > 0); // at the product scale
+  const bias = q.bias;
+  if (bias.kind !== "int32") throw new Error("withInput gives an int32 bias");
+  for (const factor of [1 + 1e-5, 2, 0.5]) {
+    const scale = Float64Array.from(bias.scale);
+    scale[3] *= factor;
+    assert.throws(
+      () => exportOnnx({ ...q, bias: { ...bias, scale } }, { quantized: "integer" }),
+      {
+        name: "RangeError",
+        message: /^Cannot export ONNX: the int32 bias of output 3 has scale .*, not the product/,
+      },
+    );
+  }
+});
+
+Deno.test("the export's metadata names the link, classes, features, storage and where standardisation went", async () => {
+  // The oracle of the preprocessing entry is the graph itself: 'nodes' exactly when it has
+  // the Sub and Div nodes, 'folded' when a standardised model has none, 'none' otherwise.
+  const cancer = await dataset("breast-cancer");
+  const raw = await dataset("digits", { preprocessing: "none" });
+  const cases: [StoredModel, OnnxExportOptions, string, string][] = [
+    [cancer.model, {}, "folded", "float32"],
+    [cancer.model, { preprocessing: "nodes" }, "nodes", "float32"],
+    [quantizeUniform(cancer.model, 4, "affine", "class"), {}, "nodes", "uniform 4-bit"],
+    [raw.model, {}, "none", "float32"],
+  ];
+  for (const [model, options, where, storage] of cases) {
+    const m = decodeOnnx(exportOnnx(model, options), "m.onnx");
+    const meta = new Map((m.metadata_props ?? []).map((p) => [p.key, p.value]));
+    const ops = m.graph.node.map((n) => n.op_type);
+    const hasNodes = ops.includes("Sub") && ops.includes("Div") &&
+      m.graph.node.some((n) => n.op_type === "Sub" && n.input[0] === "input");
+    assert.equal(hasNodes, where === "nodes", `${where}: ${ops}`);
+    assert.equal(meta.get("lrcompress.preprocessing"), where);
+    assert.equal(meta.get("lrcompress.link"), model.link);
+    assert.deepEqual(JSON.parse(meta.get("lrcompress.classes")!), model.classes);
+    assert.deepEqual(JSON.parse(meta.get("lrcompress.featureNames")!), model.featureNames);
+    assert.ok(meta.get("lrcompress.weights")!.startsWith(storage), meta.get("lrcompress.weights"));
+  }
 });
