@@ -141,6 +141,21 @@ Deno.test("logLoss and rocAuc refuse NaN, scores that are not numbers and probab
   );
 });
 
+Deno.test("logLoss takes rows that sum to 1 within 1e-5 either way, and refuses rows beyond it", () => {
+  // The documented tolerance, from both sides: 0.9e-5 off is a float32 row's rounding and is
+  // taken (true class 0 at p = 0.5 costs log 2 exactly); 2e-5 off is refused, above as below,
+  // and so is a row of probabilities in [0, 1] that sums to 1.1.
+  const m = (row: number[]) => ({ data: Float64Array.from(row), rows: 1, cols: 2 });
+  for (const off of [0.9e-5, -0.9e-5]) assert.equal(logLoss([0], m([0.5, 0.5 + off])), Math.log(2));
+  for (const off of [2e-5, -2e-5, 0.1]) {
+    assert.throws(() => logLoss([0], m([0.5, 0.5 + off])), {
+      name: "RangeError",
+      message: /^Cannot compute log loss: row 0 of proba sums to [\d.]+, not 1/,
+    });
+  }
+  assert.throws(() => logLoss([0], m([0.5, 0.5 - 2e-5])), /row 0 of proba sums to 0\.99998/);
+});
+
 Deno.test("macroF1FromConfusion refuses a ragged or negative confusion matrix", () => {
   assert.equal(macroF1FromConfusion([[1, 0], [0, 1]]), 1);
   assert.throws(() => macroF1FromConfusion([[1, 2], [3]]), /must be square; row 1 has 1/);
