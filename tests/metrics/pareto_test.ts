@@ -42,6 +42,34 @@ Deno.test("Pareto front is ordered by bytes with accuracy rising along it", () =
   );
 });
 
+Deno.test("Pareto front lists equal candidates in index order", () => {
+  // Documented: by increasing bytes, ties in index order. The order test above lets equal
+  // candidates come in any order, and the front tests compare sorted indices.
+  fc.assert(
+    fc.property(fc.array(point, { maxLength: 60 }), (points) => {
+      const front = paretoFront(points);
+      const byBytesThenIndex = [...front].sort((a, b) =>
+        points[a].bytes - points[b].bytes || a - b
+      );
+      assert.deepEqual(front, byBytesThenIndex);
+    }),
+    { seed: 10, numRuns: 300 },
+  );
+  // By hand: three equal best candidates at indices 4, 1, 2 (in that order of listing they are
+  // 1, 2, 4); index 0 is dominated by them, index 3 is smaller and worse.
+  const equal = { bytes: 200, accuracy: 0.9 };
+  assert.deepEqual(
+    paretoFront([
+      { bytes: 300, accuracy: 0.9 },
+      equal,
+      equal,
+      { bytes: 100, accuracy: 0.5 },
+      equal,
+    ]),
+    [3, 1, 2, 4],
+  );
+});
+
 Deno.test("Pareto front works on continuous values and infinities", () => {
   const value = fc.oneof(fc.double({ min: -10, max: 10, noNaN: true }), fc.double({ noNaN: true }));
   fc.assert(
@@ -54,6 +82,15 @@ Deno.test("Pareto front works on continuous values and infinities", () => {
 
 Deno.test("Pareto front rejects NaN and malformed candidates", () => {
   assert.throws(() => paretoFront([{ bytes: NaN, accuracy: 1 }]), RangeError);
+  // A NaN accuracy too, at any index (NaN compares false with everything: it was neither
+  // dominated nor dominating).
+  assert.throws(
+    () => paretoFront([{ bytes: 1, accuracy: 0.5 }, { bytes: 2, accuracy: NaN }]),
+    {
+      name: "RangeError",
+      message: /^Cannot compute Pareto front: candidate 1 has bytes 2 and accuracy NaN$/,
+    },
+  );
   assert.throws(() => paretoFront([{ bytes: 1 } as Point]), TypeError);
   assert.throws(() => paretoFront({} as Point[]), TypeError);
   assert.deepEqual(paretoFront([]), []);
