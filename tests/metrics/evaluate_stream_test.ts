@@ -158,3 +158,41 @@ Deno.test("evaluateStream refuses label null: the metrics need a label column", 
     await Deno.remove(file);
   }
 });
+
+Deno.test("evaluateStream refuses a file with no rows to evaluate, and names at most five missing features", async () => {
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: new Float64Array(8), rows: 1, cols: 8 },
+    bias: Float64Array.of(0),
+    classes: ["a", "b"],
+    featureNames: ["f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7"],
+    preprocessing: { kind: "none" },
+  };
+  const names = model.featureNames;
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    // A header and no rows: the metrics of nothing would be 0 / 0.
+    await Deno.writeTextFile(file, [...names, "y"].join(",") + "\n");
+    await assert.rejects(() => evaluateStream(model, file), {
+      name: "RangeError",
+      message: "Cannot evaluate model: no rows to evaluate",
+    });
+    // A header naming 3 of the 8 features misses 5: all named; naming 2 misses 6: five, then
+    // "...".
+    const row = Array.from({ length: 8 }, () => "0").join(",") + ",a";
+    for (const known of [3, 2]) {
+      const header = names.map((n, j) => (j < known ? n : `c${j}`));
+      await Deno.writeTextFile(file, [[...header, "y"].join(","), row].join("\n") + "\n");
+      const missing = names.slice(known, known + 5).map((n) => `'${n}'`).join(", ");
+      await assert.rejects(() => evaluateStream(model, file), {
+        name: "RangeError",
+        message: `Cannot evaluate model: the header of '${file}' names ${known} of its features ` +
+          `but not ${missing}${known === 2 ? ", ..." : ""}`,
+      });
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});
