@@ -11,7 +11,9 @@ import {
   packed4FloatScores,
   packed4Scores,
   prepareDense,
+  prepareFeatureSubset,
   prepareInt8,
+  prepareInteger,
   prepareSparse,
   type ScorerOptions,
   sparseScores,
@@ -195,26 +197,47 @@ for (const [n, d, k] of [[7, 37, 10], [10, 64, 3], [1, 5, 1], [33, 784, 10]]) {
         }
       }
       const bias = Float32Array.from({ length: k }, () => randomNormal(prng));
-      const raw = Array.from({ length: n * d }, () => Math.floor(prng() * 256));
-      const x: QuantizedInput = {
-        data: Uint8Array.from(raw),
-        rows: n,
-        cols: d,
-        scale: 1 / 255,
-        zeroPoint: 0,
-      };
-      const ref = naive(w, bias, raw, n, d);
-      const form = { packed, codebook, bias, nFeatures: d };
-      assertWithin(packed4Scores(form, x, { backend: "ts" }), ref.out, ref.mag, 4, "packed ts");
-      const got = packed4Scores(form, x);
-      for (let i = 0; i < n; i++) {
-        for (let c = 0; c < k; c++) {
-          // Each table entry is within step/2 of the codebook: |error| <= sum_j x_j step / 2.
-          let xs = 0;
-          for (let j = 0; j < d; j++) xs += raw[i * d + j] / 255;
-          const allowed = xs * step[c] / 2 + 4 * U * ref.mag[i * k + c];
-          const diff = Math.abs(got[i * k + c] - ref.out[i * k + c]);
-          assert.ok(diff <= allowed, `packed wasm ${i},${c}: off by ${diff} > ${allowed}`);
+      // Unsigned codes without and with a zero point, and signed codes: the kernel subtracts
+      // the zero point times each output's sum of table entries (both nibbles of every byte).
+      for (
+        const [signed, zeroPoint] of [[false, 0], [false, 7], [true, -3]] as const
+      ) {
+        const raw = Array.from(
+          { length: n * d },
+          () => Math.floor(prng() * 256) - (signed ? 128 : 0),
+        );
+        const x: QuantizedInput = {
+          data: signed ? Int8Array.from(raw) : Uint8Array.from(raw),
+          rows: n,
+          cols: d,
+          scale: 1 / 255,
+          zeroPoint,
+        };
+        const label = `signed=${signed} zeroPoint=${zeroPoint}`;
+        const xs = raw.map((v) => v - zeroPoint);
+        const ref = naive(w, bias, xs, n, d);
+        const form = { packed, codebook, bias, nFeatures: d };
+        assertWithin(
+          packed4Scores(form, x, { backend: "ts" }),
+          ref.out,
+          ref.mag,
+          4,
+          `packed ts ${label}`,
+        );
+        const got = packed4Scores(form, x);
+        for (let i = 0; i < n; i++) {
+          for (let c = 0; c < k; c++) {
+            // Each table entry is within step/2 of the codebook:
+            // |error| <= sum_j |x_j - zeroPoint| / 255 * step / 2.
+            let mass = 0;
+            for (let j = 0; j < d; j++) mass += Math.abs(xs[i * d + j]) / 255;
+            const allowed = mass * step[c] / 2 + 4 * U * ref.mag[i * k + c];
+            const diff = Math.abs(got[i * k + c] - ref.out[i * k + c]);
+            assert.ok(
+              diff <= allowed,
+              `packed wasm ${label} ${i},${c}: off by ${diff} > ${allowed}`,
+            );
+          }
         }
       }
     }
@@ -522,4 +545,104 @@ Deno.test("one-shot scorers refuse a backend, thread count or feature count they
   });
   // Valid options still score: a zero model gives the bias.
   assert.deepEqual([...denseScores(dense, x, { threads: 2 })], [0, 0, 0, 0]);
+});
+
+Deno.test("sparse scorers add up repeated indices and skip stored zeros, on both backends", () => {
+  // Output 0 stores feature 1 three times (2 + 3 - 1 = 4) and a zero at feature 0; output 1
+  // stores feature 2 twice (0.5 + 0.25); output 5 of a second group of four repeats feature 0.
+  const form = {
+    indptr: Int32Array.from([0, 4, 6, 6, 6, 6, 8]),
+    indices: Int32Array.from([1, 0, 1, 1, 2, 2, 0, 0]),
+    values: Float32Array.from([2, 0, 3, -1, 0.5, 0.25, 1, 10]),
+    bias: [1, 2, 3, 4, 5, 6],
+    nFeatures: 3,
+  };
+  const x = { data: Float32Array.from([1, 2, 3, -1, 0.5, 4]), rows: 2, cols: 3 };
+  // By hand: row 0 = (1, 2, 3), row 1 = (-1, 0.5, 4).
+  const want = [
+    [1 + 4 * 2, 2 + 0.75 * 3, 3, 4, 5, 6 + 11 * 1],
+    [1 + 4 * 0.5, 2 + 0.75 * 4, 3, 4, 5, 6 + 11 * -1],
+  ].flat();
+  for (const backend of ["wasm", "ts"] as const) {
+    assert.deepEqual([...sparseScores(form, x, { backend })], want, backend);
+    using s = prepareSparse(form, { backend, threads: 2 });
+    assert.deepEqual([...s.scores(x)], want, `${backend} prepared`);
+  }
+});
+
+Deno.test("sparse and feature-subset scorers refuse indices and row starts outside their form", () => {
+  const base = {
+    indptr: Int32Array.from([0, 1, 2]),
+    indices: Int32Array.from([0, 2]),
+    values: Float32Array.from([1, 1]),
+    bias: [0, 0],
+    nFeatures: 3,
+  };
+  const cases: [Partial<typeof base>, RegExp][] = [
+    // Feature 3 of 3 read the next row's first input (or past the data in the last row).
+    [{ indices: Int32Array.from([0, 3]) }, /index 3 at position 1 is outside 0\.\.2/],
+    [{ indices: Int32Array.from([-1, 2]) }, /index -1 at position 0 is outside 0\.\.2/],
+    [{ indptr: Int32Array.from([0, 2, 1]) }, /indptr must run from 0 to 2/],
+    [
+      { indptr: Int32Array.from([0, 2, 1, 2]), bias: [0, 0, 0] },
+      /indptr decreases at output 1/,
+    ],
+    [{ indptr: Int32Array.from([1, 1, 2]) }, /indptr must run from 0 to 2/],
+  ];
+  for (const [change, message] of cases) {
+    for (const backend of ["wasm", "ts"] as const) {
+      assert.throws(() => prepareSparse({ ...base, ...change }, { backend }), {
+        name: "RangeError",
+        message,
+      });
+    }
+  }
+  const subset = {
+    features: Int32Array.from([0, 3]),
+    weights: Float32Array.from([1, 1]),
+    bias: [0],
+    nFeatures: 3,
+  };
+  for (const backend of ["wasm", "ts"] as const) {
+    assert.throws(() => prepareFeatureSubset(subset, { backend }), {
+      name: "RangeError",
+      message: "Cannot prepare feature-subset scorer: kept feature 3 is outside 0..2",
+    });
+  }
+  // The valid form scores x0 and x2 by hand.
+  using ok = prepareSparse(base);
+  assert.deepEqual([...ok.scores({ data: Float32Array.from([1, 2, 3]), rows: 1, cols: 3 })], [
+    1,
+    3,
+  ]);
+});
+
+Deno.test("relaxed: false keeps the int8 and integer scorers on the exact int16 kernel", () => {
+  // Codes in [-64, 63] take the relaxed dot product by default where the engine has it; the
+  // option must turn it off, and both paths give the integer sums exactly.
+  const d = 20, k = 2;
+  const codes = Int8Array.from({ length: k * d }, (_, i) => ((i * 37) % 128) - 64);
+  const data = Uint8Array.from({ length: 3 * d }, (_, i) => (i * 91) % 256);
+  const sums: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += data[i * d + j] * codes[c * d + j];
+      sums.push(s);
+    }
+  }
+  const q = { data, rows: 3, cols: d, scale: 1, zeroPoint: 0 };
+  for (const relaxed of [false, true]) {
+    using int8 = prepareInt8({ codes, scale: [1, 1], bias: [0, 0] }, { relaxed });
+    using integer = prepareInteger(
+      { weights: codes, bias: new Int32Array(k), rescale: new Float64Array(k).fill(1) },
+      { relaxed },
+    );
+    if (!relaxed) {
+      assert.equal(int8.path, "wasm");
+      assert.equal(integer.path, "wasm");
+    }
+    assert.deepEqual([...int8.scores(q)], sums, `int8 relaxed=${relaxed} (${int8.path})`);
+    assert.deepEqual([...integer.scores(q)], sums, `integer relaxed=${relaxed} (${integer.path})`);
+  }
 });
