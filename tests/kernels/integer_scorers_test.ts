@@ -140,6 +140,17 @@ Deno.test("integer scorer quantizes float inputs exactly as the TypeScript refer
     () => integerScoresFromFloat(form, { data: bad, rows: n, cols: d }, { input }),
     /x holds NaN at row 400, column 7/,
   );
+  // Past the first copy block (1456 rows of 45 floats a thread): the row counts from the start
+  // of x, not of its block, on one thread and on two.
+  const long = new Float32Array(4000 * d);
+  long[3500 * d + 44] = Infinity;
+  for (const threads of [1, 2]) {
+    assert.throws(
+      () => integerScoresFromFloat(form, { data: long, rows: 4000, cols: d }, { input, threads }),
+      /x holds Infinity at row 3500, column 44/,
+      `threads=${threads}`,
+    );
+  }
 });
 
 for (const [n, d, k] of [[9, 37, 10], [2, 16, 1], [500, 784, 10]]) {
@@ -242,4 +253,56 @@ Deno.test("validation names the first NaN or infinity, for the dense and the spa
     /x holds Infinity at row 700, column 11/,
   );
   for (const s of [dense, sparse]) s.close();
+});
+
+Deno.test("validation names the first NaN or infinity on every path: copied blocks, in place, threads", () => {
+  // 6000 rows of 30 floats: the copy blocks (2184 rows a thread) and the in-place blocks (1664
+  // rows on one thread, 1666 on several) start past row 0, so a row number must count from the
+  // start of x, not of its block. The first bad value is past the first block in both cases.
+  const n = 6000, d = 30, k = 3;
+  const data = Float32Array.from({ length: n * d }, (_, i) => (i % 7) - 3);
+  data[4321 * d + 11] = -Infinity;
+  data[5000 * d + 2] = NaN;
+  const dense = { weights: new Float32Array(k * d).fill(1), bias: [0, 0, 0] };
+  const sparse = {
+    indptr: Int32Array.from([0, 1, 2, 3]),
+    indices: Int32Array.from([0, 1, 2]),
+    values: Float32Array.from([1, 2, 3]),
+    bias: [0, 0, 0],
+    nFeatures: d,
+  };
+  const message = /x holds -Infinity at row 4321, column 11/;
+  for (const threads of [1, 2]) {
+    for (
+      const [name, scorer] of [
+        ["dense", prepareDense(dense, { threads })],
+        ["sparse", prepareSparse(sparse, { threads })],
+        ["dense ts", prepareDense(dense, { backend: "ts" })],
+      ] as const
+    ) {
+      const label = `${name}, ${threads} threads`;
+      assert.throws(() => scorer.scores({ data, rows: n, cols: d }, { validate: true }), message);
+      const buf = scorer.inputBuffer(n);
+      buf.set(data);
+      assert.throws(
+        () => scorer.scores({ data: buf, rows: n, cols: d }, { validate: true }),
+        message,
+        `${label}, in place`,
+      );
+      // Without the bad values every path scores: the dense model sums each row, the sparse
+      // one takes x0 + 2 x1 + 3 x2 (small integers: exact in float32).
+      buf.set(data.subarray(0, 4000 * d), 2000 * d);
+      buf.set(data.subarray(0, 2000 * d));
+      const z = scorer.scores({ data: buf, rows: n, cols: d }, { validate: true });
+      for (let i = 0; i < n; i++) {
+        let sum = 0;
+        for (let j = 0; j < d; j++) sum += buf[i * d + j];
+        for (let c = 0; c < k; c++) {
+          const want = name === "sparse" ? (c + 1) * buf[i * d + c] : sum;
+          assert.equal(z[i * k + c], want, `${label}: row ${i}, output ${c}`);
+        }
+      }
+      scorer.close();
+    }
+  }
 });
