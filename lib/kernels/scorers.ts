@@ -325,12 +325,16 @@ function tsScorer<I extends In, O extends Out>(
   codes: boolean,
   reference: (x: I, out: Out) => void,
 ): Scorer<I, O> {
+  // Codes for a code scorer, as the wasm scorers' buffers (a Float32Array was refused by the
+  // scorer's own shape check).
+  const inputBuffer = (rows: number) =>
+    codes ? new Uint8Array(rows * d) : new Float32Array(rows * d);
   const s: Scorer<I, O> = {
     nFeatures: d,
     nOutputs: k,
     path: "ts",
     threads: 1,
-    inputBuffer: ((rows: number) => new Float32Array(rows * d)) as Scorer<I, O>["inputBuffer"],
+    inputBuffer: inputBuffer as Scorer<I, O>["inputBuffer"],
     scores<T extends Out = O>(x: I, options: ScoreOptions<T> = {}): T {
       checkShape(d, x, codes);
       if (options.validate && !(x.data instanceof Uint8Array || x.data instanceof Int8Array)) {

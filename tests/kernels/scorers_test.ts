@@ -14,6 +14,7 @@ import {
   prepareFeatureSubset,
   prepareInt8,
   prepareInteger,
+  preparePacked4,
   prepareSparse,
   type ScorerOptions,
   sparseScores,
@@ -644,5 +645,37 @@ Deno.test("relaxed: false keeps the int8 and integer scorers on the exact int16 
     }
     assert.deepEqual([...int8.scores(q)], sums, `int8 relaxed=${relaxed} (${int8.path})`);
     assert.deepEqual([...integer.scores(q)], sums, `integer relaxed=${relaxed} (${integer.path})`);
+  }
+});
+
+Deno.test("the input buffer of a code scorer holds codes it scores, on both backends", () => {
+  // The ts backend's buffer was a Float32Array whatever the scorer took, so scoring codes
+  // written into an int8, integer or packed 4-bit scorer's buffer was refused with "x.data must
+  // be a Uint8Array or Int8Array of codes".
+  const codes = Int8Array.from([1, -2, 3, 4]);
+  const packed = Uint8Array.from([0x21, 0x03]); // codes 1, 2 for output 0; 3, 0 for output 1
+  // Entry 15 is 127: the wasm kernel's int8 table step is 127 / 127 = 1, so entries are exact.
+  const codebook = Float32Array.from({ length: 16 }, (_, q) => q === 15 ? 127 : q);
+  for (const backend of ["wasm", "ts"] as const) {
+    using int8 = prepareInt8({ codes, scale: [1, 1], bias: [0, 0] }, { backend });
+    using integer = prepareInteger(
+      { weights: codes, bias: new Int32Array(2), rescale: Float64Array.of(1, 1) },
+      { backend },
+    );
+    using packed4 = preparePacked4({ packed, codebook, bias: [0, 0], nFeatures: 2 }, { backend });
+    for (
+      const [name, scorer, want] of [
+        // x = (5, 6): 5 - 12 and 15 + 24 by hand; packed: 5 * 1 + 6 * 2 and 5 * 3 + 6 * 0.
+        ["int8", int8, [-7, 39]],
+        ["integer", integer, [-7, 39]],
+        ["packed4", packed4, [17, 15]],
+      ] as const
+    ) {
+      const buf = scorer.inputBuffer(1);
+      assert.ok(buf instanceof Uint8Array, `${name} ${backend}: ${buf.constructor.name}`);
+      buf.set([5, 6]);
+      const x = { data: buf, rows: 1, cols: 2, scale: 1, zeroPoint: 0 };
+      assert.deepEqual([...scorer.scores(x)], want, `${name} ${backend}`);
+    }
   }
 });
