@@ -427,8 +427,17 @@ export async function* readCsvBatches(
         }
       }
       if (field >= c.width) {
+        // This field, and when a delimiter ends it, the fields after it (delimiters inside
+        // quotes do not count).
         let n = field + 1;
-        for (let t = q + 1; t < e; t++) if (b[t] === delim) n++;
+        if (q < e) {
+          n++;
+          let quoted = false;
+          for (let t = q + 1; t < e; t++) {
+            if (b[t] === QUOTE) quoted = !quoted;
+            else if (b[t] === delim && !quoted) n++;
+          }
+        }
         fail(raggedRowReason(line, n, c.names, header));
       }
       const to = slot[field];

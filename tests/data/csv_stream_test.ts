@@ -543,3 +543,34 @@ Deno.test("a file URL's path is named decoded in messages (a space, not %20)", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a row with extra fields is counted as parseCsv counts it, wherever the extras are", async () => {
+  // The stream counted the delimiters after the first extra field, not the fields: 'a,y' then
+  // '1,p,x,z' read as "3 fields" (csv-parse counts 4), and a delimiter inside a quoted extra
+  // field counted as one more field.
+  const rows = ["1,p,x,z", '1,p,"x,q",z', '1,p,x,"q,r"', '1,p,x,""', "1,p,x,", "1,p,x"];
+  for (const row of rows) {
+    const text = `a,y\n0,q\n${row}\n`;
+    await withFile(text, async (file) => {
+      let expected = "";
+      try {
+        parseCsv(text, { fileName: file });
+      } catch (e) {
+        expected = (e as Error).message;
+      }
+      assert.match(expected, /line 3 has \d+ fields, the header has 2: column 3 is extra$/, row);
+      await assert.rejects(() => all(file, {}), (e: Error) => {
+        assert.ok(e instanceof SyntaxError, row);
+        assert.equal(e.message, expected, row);
+        return true;
+      });
+    });
+  }
+  // Three columns and three extra fields: 6 fields, column 4 the first extra.
+  await withFile("a,b,y\n1,2,x,e1,e2,e3\n", async (file) => {
+    await assert.rejects(
+      () => all(file, {}),
+      /line 2 has 6 fields, the header has 3: column 4 is extra$/,
+    );
+  });
+});
