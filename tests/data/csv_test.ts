@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { parseCsv, parseCsvStream, readCsv } from "../../lib/data/csv.ts";
+import { readCsvBatches } from "../../lib/data/csv_stream.ts";
 
 const opts = { fileName: "t.csv" };
 
@@ -299,4 +300,103 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("a table of several storage blocks is read value for value, whatever the row width", async () => {
+  // The matrix grows in blocks of about 2^17 values holding whole rows; 100,000 rows of 3
+  // features need three. Each value is a closed form of its row and column (exact in float64
+  // and float32), so a row left out of a block, or an unfilled block tail copied, shows.
+  const rows = 100_000, cols = 3;
+  const value = (i: number, j: number) => i + j / 4;
+  const lines = ["a,b,c,y"];
+  for (let i = 0; i < rows; i++) {
+    lines.push(`${value(i, 0)},${value(i, 1)},${value(i, 2)},${i % 2}`);
+  }
+  const text = lines.join("\n") + "\n";
+  for (const dtype of ["float64", "float32"] as const) {
+    for (
+      const d of [
+        parseCsv(text, { dtype }),
+        await parseCsvStream(new Blob([text]).stream(), { dtype }),
+      ]
+    ) {
+      assert.deepEqual([d.x.rows, d.x.cols], [rows, cols]);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          if (d.x.data[i * cols + j] !== value(i, j)) {
+            assert.fail(
+              `row ${i}, column ${j}: ${d.x.data[i * cols + j]}, expected ${value(i, j)}`,
+            );
+          }
+        }
+        if (d.y[i] !== i % 2) assert.fail(`row ${i}: label ${d.y[i]}`);
+      }
+    }
+  }
+});
+
+Deno.test("a label column index one past the last column is refused, as a number or as digits", async () => {
+  // Columns 0..2: index 3 is outside, index 2 (the last) is the default label.
+  const text = "a,b,y\n1,2,x\n3,4,z\n";
+  const expected = /^RangeError: Cannot read CSV '[^']+': label column index 3 is outside 0\.\.2$/;
+  for (const label of [3, "3", -1]) {
+    const message = label === -1 ? /label column index -1 is outside 0\.\.2$/ : expected;
+    assert.throws(() => parseCsv(text, { label }), message, String(label));
+    await assert.rejects(() => parseCsvStream(new Blob([text]).stream(), { label }), message);
+  }
+  assert.deepEqual([...parseCsv(text, { label: 2 }).x.data], [1, 2, 3, 4]);
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, text);
+    await assert.rejects(async () => {
+      for await (const _ of readCsvBatches(file, { label: 3 })) { /* reading is the test */ }
+    }, expected);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("a short row's message names the first missing column, and line 1 when there is no header", () => {
+  // Written out by hand: the header a,b,y has 3 columns; a row of 2 fields lacks column 3 ('y'),
+  // a row of 1 field lacks column 2 ('b'). Without a header the columns are column_1..column_3
+  // and the width is line 1's.
+  const cases: [string, boolean, string][] = [
+    [
+      "a,b,y\n1,2,0\n3,1\n",
+      true,
+      "line 3 has 2 fields, the header has 3: column 3 ('y') is missing",
+    ],
+    ["a,b,y\n1,2,0\n3\n", true, "line 3 has 1 fields, the header has 3: column 2 ('b') is missing"],
+    [
+      "1,2,0\n3,1\n",
+      false,
+      "line 2 has 2 fields, line 1 has 3: column 3 ('column_3') is missing",
+    ],
+    ["1,2,0\n3,1,0,7\n", false, "line 2 has 4 fields, line 1 has 3: column 4 is extra"],
+  ];
+  for (const [text, header, reason] of cases) {
+    assert.throws(
+      () => parseCsv(text, { header, fileName: "t.csv" }),
+      (e: Error) => e instanceof SyntaxError && e.message === `Cannot read CSV 't.csv': ${reason}`,
+      reason,
+    );
+  }
+});
+
+Deno.test("readCsv reads a file of exactly maxBytes bytes and refuses one byte more", async () => {
+  const text = "a,y\n1,0\n2,1\n"; // ASCII: 12 bytes
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(path, text);
+    assert.equal((await Deno.stat(path)).size, text.length);
+    assert.deepEqual([...(await readCsv(path, { maxBytes: text.length })).x.data], [1, 2]);
+    await assert.rejects(
+      () => readCsv(path, { maxBytes: text.length - 1 }),
+      new RegExp(
+        `^RangeError: Cannot read CSV '[^']+': it is 12 bytes, more than the limit of 11 bytes`,
+      ),
+    );
+  } finally {
+    await Deno.remove(path);
+  }
 });
