@@ -71,6 +71,16 @@ Deno.test("numbers parse exactly like Number() on awkward inputs", async () => {
     "2.5e-3",
     "-0",
     "12345678901234567",
+    // Around the fast path's exponent range (10^22 is the largest exact power of ten): 1e23 and
+    // 9e23 are one rounding from 1 x 10^23 computed in float64, so they must take the slow path.
+    "1e22",
+    "9e22",
+    "1e-22",
+    "1e23",
+    "9e23",
+    "7e-23",
+    "123456789012345e-23",
+    "123456789012345e22",
   ];
   const text = "v,y\n" + cells.map((c) => `${c},a`).join("\n") + "\nq,b\n";
   await withFile(text.replace("\nq,b\n", "\n1,b\n"), async (file) => {
@@ -572,5 +582,44 @@ Deno.test("a row with extra fields is counted as parseCsv counts it, wherever th
       () => all(file, {}),
       /line 2 has 6 fields, the header has 3: column 4 is extra$/,
     );
+  });
+});
+
+Deno.test("scanCsv's moments are the same for any batch size (each column's shift is its first row)", async () => {
+  // Closed forms: population mean and standard deviation of each column, summed directly here.
+  const cols = [
+    [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    [1000.5, 999.5, 1002, 998, 1000, 1001.25, 997, 1003, 1000],
+  ];
+  const n = cols[0].length;
+  const text = "a,b,y\n" +
+    Array.from({ length: n }, (_, i) => `${cols[0][i]},${cols[1][i]},${i % 2}\n`).join("");
+  const moments = (v: number[]) => {
+    const m = v.reduce((s, t) => s + t, 0) / v.length;
+    return [m, Math.sqrt(v.reduce((s, t) => s + (t - m) ** 2, 0) / v.length)];
+  };
+  await withFile(text, async (file) => {
+    for (const batchSize of [1, 2, 4, 4096]) {
+      const s = await scanCsv(file, { batchSize });
+      assert.equal(s.rows, n);
+      for (const [j, [m, sd]] of cols.map(moments).entries()) {
+        assert.ok(Math.abs(s.mean[j] - m) <= 1e-12 * Math.abs(m), `batch ${batchSize}: mean[${j}]`);
+        assert.ok(Math.abs(s.scale[j] / sd - 1) <= 1e-12, `batch ${batchSize}: scale[${j}]`);
+      }
+    }
+  });
+});
+
+Deno.test("scanCsv computes its moments from the values stored as dtype says", async () => {
+  // 16777217 = 2^24 + 1 is 2^24 in float32: the column is constant there (scale 1, mean 2^24)
+  // and alternates by 1 in float64 (mean 2^24 + 0.5, population standard deviation 0.5).
+  const text = "a,y\n16777216,0\n16777217,1\n16777216,0\n16777217,1\n";
+  await withFile(text, async (file) => {
+    const f32 = await scanCsv(file, { dtype: "float32" });
+    assert.deepEqual([f32.mean[0], f32.scale[0]], [2 ** 24, 1]);
+    for (const options of [{}, { dtype: "float64" as const }]) {
+      const f64 = await scanCsv(file, options);
+      assert.deepEqual([f64.mean[0], f64.scale[0]], [2 ** 24 + 0.5, 0.5]);
+    }
   });
 });
