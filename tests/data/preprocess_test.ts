@@ -162,13 +162,18 @@ Deno.test("one-hot rows hold a single 1 at the label", () => {
 
 const sklearnPython = await pythonWithSklearn();
 
-/** Columns: constant up to one ulp of 1, tiny (about 1e-13) but varying, ordinary, constant. */
+/**
+ * Columns: constant up to one ulp of 1, tiny (about 1e-13) but varying, ordinary, constant, and 1
+ * and 1 + 4 eps alternating (variance 4 eps^2: below StandardScaler's bound (n mean eps)^2 =
+ * 1600 eps^2 for 40 rows, so constant; above (mean eps)^2 = eps^2).
+ */
 function awkwardColumns(): number[][] {
   return Array.from({ length: 40 }, (_, i) => [
     i === 7 ? 1 + Number.EPSILON : 1,
     (i % 2 === 0 ? 1 : 3) * 1e-13,
     Math.sin(i),
     5,
+    i % 2 === 0 ? 1 : 1 + 4 * Number.EPSILON,
   ]);
 }
 
@@ -190,6 +195,7 @@ Deno.test({
     assertClose(ours.scale, theirs, { rtol: 1e-12 });
     assert.equal(ours.scale[0], 1); // constant up to rounding
     assert.ok(ours.scale[1] < 1e-12); // tiny but real
+    assert.equal(ours.scale[4], 1); // variance 4 eps^2 <= (40 x 1 x eps)^2: constant
   },
 });
 
@@ -199,7 +205,7 @@ Deno.test("scanCsv scales columns as fitStandardizer does (a tiny but varying fe
   try {
     await Deno.writeTextFile(
       file,
-      ["a,b,c,d,y", ...rows.map((r, i) => [...r.map(String), i % 2].join(","))].join("\n") + "\n",
+      ["a,b,c,d,e,y", ...rows.map((r, i) => [...r.map(String), i % 2].join(","))].join("\n") + "\n",
     );
     const scan = await scanCsv(file);
     const reference = fitStandardizer(fromRows(rows));
@@ -263,4 +269,49 @@ Deno.test("a split of two million rows works and is a partition (spread argument
     for (const i of [...s.trainIndex, ...s.testIndex]) seen[i]++;
     assert.ok(seen.every((c) => c === 1), "every row in exactly one part");
   }
+});
+
+Deno.test("features near the float64 limit, whose sums overflow, are standardised by their closed form", () => {
+  // 1.5e308 + 1.7e308 is Infinity, and so are the squared deviations; the moments are those of
+  // v = 1.5, 1.7, -1, times 1e308, and the standardised values those of v.
+  const v = [1.5, 1.7, -1];
+  const m = (v[0] + v[1] + v[2]) / 3;
+  const sd = Math.sqrt(v.reduce((s, t) => s + (t - m) ** 2, 0) / 3);
+  const x = fromRows(v.map((t) => [t * 1e308, t]));
+  const prep = fitStandardizer(x);
+  assertClose(prep.mean, [m * 1e308, m], { rtol: 1e-12 });
+  assertClose(prep.scale, [sd * 1e308, sd], { rtol: 1e-12 });
+  const z = applyPreprocessing(prep, x);
+  for (let i = 0; i < 3; i++) {
+    assertClose([z.data[2 * i], z.data[2 * i + 1]], [(v[i] - m) / sd, (v[i] - m) / sd], {
+      rtol: 1e-12,
+    });
+  }
+});
+
+Deno.test("a preprocessing with an infinite scale, a non-finite mean or unequal lengths is refused", () => {
+  const x = fromRows([[1, 2], [3, 4]]);
+  const standardize = (mean: number[], scale: number[]) => ({
+    kind: "standardize" as const,
+    mean: Float64Array.from(mean),
+    scale: Float64Array.from(scale),
+  });
+  // An infinite scale would map every value to 0, a NaN mean every value to NaN.
+  assert.throws(() => applyPreprocessing(standardize([0, 0], [1, Infinity]), x), {
+    name: "RangeError",
+    message:
+      "Cannot apply preprocessing: preprocessing.scale[1] is Infinity; scales must be finite and > 0",
+  });
+  for (const bad of [NaN, Infinity]) {
+    assert.throws(() => applyPreprocessing(standardize([0, bad], [1, 1]), x), {
+      name: "RangeError",
+      message: `Cannot apply preprocessing: preprocessing.mean holds ${bad} at index 1`,
+    });
+  }
+  assert.throws(() => applyPreprocessing(standardize([0, 0], [1]), x), {
+    name: "TypeError",
+    message: "Cannot apply preprocessing: preprocessing has 2 means but 1 scales",
+  });
+  // The same values, valid: (x - mean) / scale by hand.
+  assert.deepEqual([...applyPreprocessing(standardize([1, 2], [2, 4]), x).data], [0, 0, 1, 0.5]);
 });
