@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { hasFashionMnist, loadFashionMnist, parseIdx } from "../../lib/data/fashion_mnist.ts";
+import {
+  FASHION_MNIST_DEFAULT_DIR,
+  hasFashionMnist,
+  loadFashionMnist,
+  parseIdx,
+} from "../../lib/data/fashion_mnist.ts";
+import { hasNumpy, runPython } from "../_helpers/python.ts";
 
 const present = hasFashionMnist();
 
@@ -115,3 +121,111 @@ function concat(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** An unsigned-byte IDX file written from its specification: 0, 0, 8, nd, big-endian sizes, bytes. */
+function idx(dims: number[], values: number[]): Uint8Array {
+  const out = new Uint8Array(4 + 4 * dims.length + values.length);
+  const view = new DataView(out.buffer);
+  out.set([0, 0, 8, dims.length]);
+  dims.forEach((v, k) => view.setUint32(4 + 4 * k, v));
+  out.set(values, 4 + 4 * dims.length);
+  return out;
+}
+
+Deno.test("pixels are named by their row and column, row-major as the IDX format stores them", async () => {
+  // Two images of 2 rows x 3 columns: image i, row r, column c holds 100 i + 10 r + c, so
+  // pixel_<r>_<c> of sample i must hold that (a transposed naming or reading shows).
+  const dims = [2, 2, 3];
+  const values: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    for (let r = 0; r < 2; r++) for (let c = 0; c < 3; c++) values.push(100 * i + 10 * r + c);
+  }
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/train-images-idx3-ubyte.gz`, gzipSync(idx(dims, values)));
+    await Deno.writeFile(`${dir}/train-labels-idx1-ubyte.gz`, gzipSync(idx([2], [3, 7])));
+    const d = await loadFashionMnist("train", { dir, pixels: "raw" });
+    assert.deepEqual([d.x.rows, d.x.cols], [2, 6]);
+    assert.deepEqual([...d.y], [3, 7]);
+    for (let i = 0; i < 2; i++) {
+      d.featureNames.forEach((name, k) => {
+        const [, r, c] = /^pixel_(\d+)_(\d+)$/.exec(name)!.map(Number);
+        assert.equal(d.x.data[i * 6 + k], 100 * i + 10 * r + c, `${name} of image ${i}`);
+      });
+    }
+    assert.deepEqual(d.featureNames, [
+      "pixel_0_0",
+      "pixel_0_1",
+      "pixel_0_2",
+      "pixel_1_0",
+      "pixel_1_1",
+      "pixel_1_2",
+    ]);
+    // A label outside 0..9, and a label file of another length, are refused by name.
+    await Deno.writeFile(`${dir}/train-labels-idx1-ubyte.gz`, gzipSync(idx([2], [3, 10])));
+    await assert.rejects(
+      () => loadFashionMnist("train", { dir }),
+      (e: Error) =>
+        e instanceof TypeError &&
+        e.message ===
+          `Cannot load Fashion-MNIST: ${dir}/train-labels-idx1-ubyte.gz has label 10 at index 1`,
+    );
+    await Deno.writeFile(`${dir}/train-labels-idx1-ubyte.gz`, gzipSync(idx([3], [3, 7, 1])));
+    await assert.rejects(
+      () => loadFashionMnist("train", { dir }),
+      (e: Error) =>
+        e instanceof TypeError &&
+        e.message ===
+          `Cannot load Fashion-MNIST: ${dir}/train-images-idx3-ubyte.gz has 2 images but ` +
+            `${dir}/train-labels-idx1-ubyte.gz has 3 labels`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("IDX parsing refuses a file of another dimension count or magic, even of the right length", () => {
+  // Each header below is followed by exactly as many bytes as it announces, so only the magic
+  // (0, 0, 8 for unsigned bytes) and the dimension count in byte 3 can refuse it.
+  const refused =
+    /^TypeError: Cannot load Fashion-MNIST: x is not an unsigned-byte IDX file with 1 dimension\(s\)$/;
+  assert.deepEqual([...parseIdx(idx([2], [7, 9]), "x", 1).values], [7, 9]);
+  assert.throws(() => parseIdx(Uint8Array.of(0, 0, 8, 2, 0, 0, 0, 2, 7, 9), "x", 1), refused);
+  assert.throws(() => parseIdx(Uint8Array.of(1, 0, 8, 1, 0, 0, 0, 2, 7, 9), "x", 1), refused);
+  assert.throws(() => parseIdx(Uint8Array.of(0, 1, 8, 1, 0, 0, 0, 2, 7, 9), "x", 1), refused);
+});
+
+Deno.test({
+  name:
+    `the Fashion-MNIST test split's first images and labels are Python's gzip and struct reading${
+      present && hasNumpy() ? "" : " (skipped: install dataset-fashion-mnist and python3-numpy)"
+    }`,
+  ignore: !present || !hasNumpy(),
+  async fn() {
+    // Python reads the files by the IDX specification: each image's 28 row sums and 28 column
+    // sums (which a transposed image swaps), and the labels.
+    const ref = await runPython<{ rows: number[][]; cols: number[][]; labels: number[] }>(
+      `import gzip, json, struct, sys, numpy as np
+d = json.load(sys.stdin)
+with gzip.open(d + "/t10k-images-idx3-ubyte.gz") as f:
+    magic, n, h, w = struct.unpack(">IIII", f.read(16))
+    img = np.frombuffer(f.read(), dtype=np.uint8).reshape(n, h, w)[:50].astype(int)
+with gzip.open(d + "/t10k-labels-idx1-ubyte.gz") as f:
+    struct.unpack(">II", f.read(8))
+    lab = np.frombuffer(f.read(), dtype=np.uint8)[:50]
+print(json.dumps({"rows": img.sum(axis=2).tolist(), "cols": img.sum(axis=1).tolist(), "labels": lab.tolist()}))`,
+      Deno.env.get("LRC_FASHION_MNIST_DIR") || FASHION_MNIST_DEFAULT_DIR,
+    );
+    const d = await loadFashionMnist("test", { limit: 50, pixels: "raw" });
+    assert.deepEqual([...d.y], ref.labels);
+    for (let i = 0; i < 50; i++) {
+      const rows = new Array(28).fill(0), cols = new Array(28).fill(0);
+      d.featureNames.forEach((name, k) => {
+        const [, r, c] = /^pixel_(\d+)_(\d+)$/.exec(name)!.map(Number);
+        rows[r] += d.x.data[i * 784 + k];
+        cols[c] += d.x.data[i * 784 + k];
+      });
+      assert.deepEqual([rows, cols], [ref.rows[i], ref.cols[i]], `image ${i}`);
+    }
+  },
+});
