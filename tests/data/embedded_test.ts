@@ -58,3 +58,15 @@ Deno.test("embedded sets have the documented shapes and labels", async () => {
 Deno.test("an unknown embedded name is refused", async () => {
   await assert.rejects(() => loadEmbedded("iris" as "digits"), RangeError);
 });
+
+Deno.test("names an object inherits (toString, __proto__, constructor) are unknown data sets", async () => {
+  // EMBEDDED_DATASETS["toString"] is Object.prototype.toString: without the own-key check the
+  // loader looked for a file named 'undefined' and failed as a missing file, not as a name.
+  for (const name of ["toString", "__proto__", "constructor", "hasOwnProperty", "iris"]) {
+    await assert.rejects(() => loadEmbedded(name as "digits"), (e: Error) => {
+      assert.ok(e instanceof RangeError, `${name}: ${e.name}: ${e.message}`);
+      assert.equal(e.message, `Cannot load data set '${name}': known are breast-cancer, digits`);
+      return true;
+    });
+  }
+});
