@@ -51,3 +51,18 @@ Deno.test("negative numeric labels sort by their value, below zero", () => {
   assert.deepEqual([...y], [1, 2, 3, 0, 1]);
   assert.deepEqual(["-10", "-1e0", "0.0", "+1"].map(classIndexOf(classes)), [0, 1, 2, 3]);
 });
+
+Deno.test("a label that is not a decimal number matches no numeric class, whatever Number() makes of it", () => {
+  // Number("") and Number(" ") are 0, Number("0x1") and Number("0b1") are 1: none of them is a
+  // decimal label, so none is class "0" or "1"; "1.0" and "+1" are.
+  const lookup = classIndexOf(["0", "1"]);
+  assert.deepEqual(["", " ", "0x1", "0b1", "0o1", "Infinity"].map(lookup), [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ]);
+  assert.deepEqual(["0.0", "1.0", "+1", "1e0"].map(lookup), [0, 1, 1, 1]);
+});
