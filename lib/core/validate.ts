@@ -247,11 +247,13 @@ export function checkBackendOptions(
 }
 
 /**
- * Every key of an options interface, each mapped to `true`: a value of this type must list every
- * key and no other (the compiler checks both), so the list of known options cannot drift from the
- * interface.
+ * Every key of an options interface, each mapped to `true`, or to `"nullable"` when the interface
+ * takes `null` for it: a value of this type must list every key and no other (the compiler checks
+ * both), so the list of known options cannot drift from the interface.
  */
-export type OptionKeys<T> = { readonly [K in keyof T]-?: true };
+export type OptionKeys<T> = {
+  readonly [K in keyof T]-?: null extends T[K] ? "nullable" : true;
+};
 
 /**
  * Checks a key list built with spreads or a rest pattern, whose extra keys an `OptionKeys<T>`
@@ -329,7 +331,9 @@ export function nearestName(name: string, known: readonly string[]): string | un
  * Checks an options argument as {@linkcode assertOptions} does (absent, or an object), then
  * refuses a key the function does not know: a misspelt option (`optimiser`, `epoch`) would
  * otherwise be ignored and its default used without a word. Keys whose value is `undefined` are
- * let through (they have no effect under any name). A hook, a known key named `on` and a capital
+ * let through (they have no effect under any name); `null` is refused unless the key is
+ * `"nullable"` (it would otherwise mean the default for some options and fail late, or as a
+ * wrong type, for others). A hook, a known key named `on` and a capital
  * (`onProgress`, `onScan`), must be a function: called only as work goes on, a number there
  * would otherwise fail late, with a message that names no option.
  *
@@ -338,7 +342,8 @@ export function nearestName(name: string, known: readonly string[]): string | un
  * @param known The keys the function reads (see {@linkcode OptionKeys}).
  * @param name The options' name in messages, e.g. `"optimizer"`.
  * @throws {TypeError} If the options are not an object, or naming the unknown key and the
- *   closest known one, or listing the known ones, or a hook that is not a function.
+ *   closest known one, or listing the known ones, or a hook that is not a function, or a known
+ *   key that is `null` and not `"nullable"`.
  *
  * @example A misspelt option
  * ```ts
@@ -355,12 +360,16 @@ export function nearestName(name: string, known: readonly string[]): string | un
  *   () => checkOptionKeys("train", { onProgress: 3 }, { onProgress: true }),
  *   /onProgress must be a function, got number 3/,
  * );
+ * assert.throws(
+ *   () => checkOptionKeys("train", { seed: null }, known),
+ *   /seed is null: give a value, or leave it out for its default/,
+ * );
  * ```
  */
 export function checkOptionKeys(
   action: string,
   options: unknown,
-  known: { readonly [key: string]: true },
+  known: { readonly [key: string]: true | "nullable" },
   name = "options",
 ): void {
   assertOptions(action, options, name);
@@ -369,8 +378,13 @@ export function checkOptionKeys(
     const value = (options as Record<string, unknown>)[key];
     if (value === undefined) continue;
     if (Object.hasOwn(known, key)) {
+      const where = name === "options" ? "" : ` of ${name}`;
+      if (value === null && known[key] !== "nullable") {
+        throw new TypeError(
+          `Cannot ${action}: ${key}${where} is null: give a value, or leave it out for its default`,
+        );
+      }
       if (/^on[A-Z]/.test(key) && typeof value !== "function") {
-        const where = name === "options" ? "" : ` of ${name}`;
         throw new TypeError(
           `Cannot ${action}: ${key}${where} must be a function, got ${describe(value)}`,
         );

@@ -79,6 +79,12 @@ export interface ReadCsvOptions extends Omit<CsvOptions, "fileName"> {
 /** The default of {@linkcode ReadCsvOptions.maxBytes}: 1 GiB. */
 export const DEFAULT_MAX_CSV_BYTES = 2 ** 30;
 
+/** The file name the options give for messages (`<csv>` without one), before they are checked. */
+function nameOf(options: unknown): string {
+  const name = (options as CsvOptions | null)?.fileName;
+  return typeof name === "string" ? name : "<csv>";
+}
+
 /**
  * Parses CSV text into a data set: every column but the label must hold finite decimal numbers.
  *
@@ -116,7 +122,7 @@ export const DEFAULT_MAX_CSV_BYTES = 2 ** 30;
  * ```
  */
 export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
-  checkOptionKeys("read CSV", options, CSV_OPTION_KEYS);
+  checkOptionKeys(`read CSV '${nameOf(options)}'`, options, CSV_OPTION_KEYS);
   if (typeof text !== "string") {
     throw new TypeError(`Cannot read CSV: text must be a string, got ${describe(text)}`);
   }
@@ -157,7 +163,7 @@ export async function parseCsvStream(
   stream: ReadableStream<Uint8Array>,
   options: CsvOptions = {},
 ): Promise<Dataset> {
-  checkOptionKeys("read CSV", options, CSV_OPTION_KEYS);
+  checkOptionKeys(`read CSV '${nameOf(options)}'`, options, CSV_OPTION_KEYS);
   checkCsvFormat(options.fileName ?? "<csv>", options);
   checkLabelAndDelimiter(options.fileName ?? "<csv>", options);
   if (!(stream instanceof ReadableStream)) {
@@ -190,8 +196,8 @@ export async function parseCsvStream(
  * @throws {SyntaxError} As {@linkcode parseCsv}.
  */
 export async function readCsv(path: string | URL, options: ReadCsvOptions = {}): Promise<Dataset> {
-  checkOptionKeys("read CSV", options, READ_CSV_OPTION_KEYS);
   const file = pathText(path);
+  checkOptionKeys(`read CSV '${file}'`, options, READ_CSV_OPTION_KEYS);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CSV_BYTES;
   assertInRange(`read CSV '${file}'`, "maxBytes", maxBytes, 0, Infinity);
   checkCsvFormat(file, options);

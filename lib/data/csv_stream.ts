@@ -76,7 +76,7 @@ export interface CsvStreamOptions {
 
 /** The keys of {@linkcode CsvStreamOptions}. */
 export const CSV_STREAM_OPTION_KEYS: OptionKeys<CsvStreamOptions> = {
-  label: true,
+  label: "nullable",
   header: true,
   delimiter: true,
   batchSize: true,

@@ -20,9 +20,10 @@ import { macroF1FromConfusion } from "./metrics.ts";
 
 // readCsvBatches' options but the storage and the columns, which the model decides.
 const { dtype: _dtype, features: _features, ...STREAM_KEYS } = CSV_STREAM_OPTION_KEYS;
-const EVALUATE_STREAM_KEYS = exactKeys<Omit<LabelledCsvOptions, "dtype" | "features">>()(
-  STREAM_KEYS,
-);
+const EVALUATE_STREAM_KEYS = exactKeys<Omit<LabelledCsvOptions, "dtype" | "features">>()({
+  ...STREAM_KEYS,
+  label: true, // the label column must be there: no null
+});
 
 /**
  * Evaluates a model on the rows of a CSV file, batch by batch. With a header that names all of
@@ -47,9 +48,6 @@ export async function evaluateStream(
 ): Promise<Evaluation> {
   checkOptionKeys("evaluate model", options, EVALUATE_STREAM_KEYS);
   validateModel(model, "evaluate model");
-  if ((options.label as unknown) === null) {
-    throw new RangeError("Cannot evaluate model: the evaluation needs a label column, got null");
-  }
   const k = model.classes.length;
   const classOf = classIndexOf(model.classes);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));

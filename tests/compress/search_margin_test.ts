@@ -97,7 +97,9 @@ Deno.test("a bad margin is refused with a message naming it, before any training
   for (const bad of [-1, Number.NaN, Infinity, "1", null]) {
     assert.throws(
       () => session.search({ maxDrop: 0.01, standardErrors: bad as number }),
-      /standardErrors must be a finite number of paired standard errors, at least 0, got/,
+      bad === null
+        ? /standardErrors is null: give a value, or leave it out for its default$/
+        : /standardErrors must be a finite number of paired standard errors, at least 0, got/,
       String(bad),
     );
     let trained = false;
@@ -108,7 +110,7 @@ Deno.test("a bad margin is refused with a message naming it, before any training
           standardErrors: bad as number,
           onProgress: () => (trained = true),
         }),
-      /standardErrors must be a finite number/,
+      /standardErrors (must be a finite number|is null)/,
     );
     assert.equal(trained, false);
   }

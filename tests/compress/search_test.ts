@@ -203,10 +203,10 @@ Deno.test("bad search settings are refused with a message naming them", () => {
     /maxDrop must be a fraction in \[0, 1\) \(0.01 is one percentage point\), got -0.1$/,
   );
   // null is no budget (it once took the default one point here, and was refused by
-  // searchCompression).
+  // searchCompression): refused as every null option is.
   assert.throws(
     () => s.search({ maxDrop: null as unknown as number }),
-    /maxDrop must be a fraction in \[0, 1\) \(0.01 is one percentage point\), got null$/,
+    /TypeError: Cannot search compression: maxDrop is null: give a value, or leave it out for its default$/,
   );
   // A string is named as one, not printed as the number it spells.
   assert.throws(

@@ -203,7 +203,11 @@ Deno.test("refuses a delimiter or label of the wrong type or an unusable delimit
             TypeError,
             /: label must be a column name or .* index, got boolean true$/,
           ],
-          [{ label: null }, TypeError, /: label must be .*, got null$/],
+          [
+            { label: null },
+            TypeError,
+            /: label is null: give a value, or leave it out for its default$/,
+          ],
         ] as const
       ) {
         await assert.rejects(() => read(options), (e: Error) => {

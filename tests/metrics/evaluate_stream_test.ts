@@ -151,8 +151,9 @@ Deno.test("evaluateStream refuses label null: the metrics need a label column", 
     await assert.rejects(
       () => evaluateStream(model, file, { label: null as unknown as string }),
       (e: Error) =>
-        e instanceof RangeError &&
-        e.message === "Cannot evaluate model: the evaluation needs a label column, got null",
+        e instanceof TypeError &&
+        e.message ===
+          "Cannot evaluate model: label is null: give a value, or leave it out for its default",
     );
   } finally {
     await Deno.remove(file);

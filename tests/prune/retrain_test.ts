@@ -95,7 +95,12 @@ Deno.test("gradual pruning accepts a data-based scorer and per-class scope", () 
           optimizer: { kind: "sgd", epochs: 3 },
           schedule: schedule as never,
         }),
-      { name: "TypeError", message: /^Cannot prune gradually: schedule must be an object, got / },
+      {
+        name: "TypeError",
+        message: schedule === null
+          ? "Cannot prune gradually: schedule is null: give a value, or leave it out for its default"
+          : /^Cannot prune gradually: schedule must be an object, got /,
+      },
     );
   }
 });

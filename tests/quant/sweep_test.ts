@@ -183,7 +183,11 @@ Deno.test("entries and bit widths that are not arrays, and entries that are not 
     ],
     // A method that is not an object was spread into { ...method, bits } and refused as
     // "unknown method 'undefined'" (a RangeError), whatever it was.
-    ...[["uniform", 'string "uniform"'], [null, "null"], [undefined, "undefined"]].map((
+    [
+      { entries: [{ name: "u", method: null } as unknown as QuantizationSweepEntry] },
+      "method of entry 'u' is null: give a value, or leave it out for its default",
+    ],
+    ...[["uniform", 'string "uniform"'], [undefined, "undefined"]].map((
       [method, got],
     ): [QuantizationSweepOptions, string] => [
       { entries: [{ name: "u", method } as unknown as QuantizationSweepEntry] },

@@ -68,7 +68,9 @@ Deno.test("every public hook that is not a function is refused up front, named",
         assert.equal(error.name, "TypeError", `${what}: ${error.message}`);
         assert.match(error.message, /^Cannot /, what);
         assert.ok(
-          error.message.includes(`${hook} must be a function, got `),
+          error.message.includes(
+            value === null ? `${hook} is null: give a value` : `${hook} must be a function, got `,
+          ),
           `${what} ${hook}: ${error.message}`,
         );
         return true;
