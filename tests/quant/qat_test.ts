@@ -360,3 +360,63 @@ Deno.test("recalibrate re-chooses the grid from the latent weights after every e
     assert.equal(codes[i], Math.max(-3, Math.min(3, Math.round(w / s))) + 0, `weight ${i}`);
   });
 });
+
+Deno.test("the fake-quantized forward pass is each latent weight's nearest level, 0 where masked", () => {
+  // The forward pass was only checked to lie within the grid's range, or against itself: ties
+  // rounded up, a log2 grid one exponent short, or masked weights left at their latent values
+  // all passed. Oracle: the nearest of the group's levels written from the code mapping's
+  // definition (scale * (q - zeroPoint), or ±scale * 2^-e and 0), by brute force.
+  const w = randomWeights(31, 3, 50);
+  const mask = new Uint8Array(150).fill(1);
+  for (let i = 0; i < 150; i += 7) mask[i] = 0;
+  const latent = w.data.map((v, i) => v * (1 + 0.3 * Math.sin(i))); // off the calibration
+  for (
+    const method of [
+      { kind: "uniform", bits: 3 },
+      { kind: "uniform", scheme: "affine", bits: 2, granularity: "feature" },
+      { kind: "uniform", bits: 1, granularity: "class" },
+      { kind: "log2", bits: 3 },
+      { kind: "log2", bits: 4, granularity: "tensor", calibration: { kind: "minmax" } },
+    ] as QuantizationMethod[]
+  ) {
+    const fq = createFakeQuantizer(w, { method, mask });
+    const grid = fq.grid();
+    const out = new Float64Array(150);
+    fq.transform.forward(latent, out);
+    for (let i = 0; i < 150; i++) {
+      const r = Math.floor(i / 50), c = i % 50;
+      const g = grid.granularity === "tensor" ? 0 : grid.granularity === "class" ? r : c;
+      const levels: number[] = [];
+      if (grid.kind === "uniform") {
+        const s = grid.scale[g], z = grid.zeroPoint[g];
+        // 1 bit: the sign, +s for a latent 0 (as quantizeTensor's codes; listed first, so the
+        // strict comparison below keeps it on that tie)
+        if (grid.scheme === "symmetric" && grid.bits === 1) levels.push(s, -s);
+        else {
+          const m = 2 ** (grid.bits - 1) - 1;
+          const [qmin, qmax] = grid.scheme === "affine" ? [0, 2 ** grid.bits - 1] : [-m, m];
+          for (let q = qmin; q <= qmax; q++) levels.push(s * (q - z));
+        }
+      } else if (grid.kind === "log2") {
+        levels.push(0);
+        for (let e = 0; e <= 2 ** (grid.bits - 1) - 2; e++) {
+          levels.push(grid.scale[g] * 2 ** -e, -grid.scale[g] * 2 ** -e);
+        }
+      } else throw new TypeError("unexpected grid");
+      const nearest = levels.reduce((b, v) =>
+        Math.abs(v - latent[i]) < Math.abs(b - latent[i]) ? v : b
+      );
+      const want = mask[i] ? nearest : 0;
+      assert.equal(out[i] + 0, want + 0, `${JSON.stringify(method)} at ${i}: latent ${latent[i]}`);
+    }
+  }
+  // Ties go to the even code, as in quantizeTensor: min/max 3-bit symmetric on a largest
+  // magnitude of 1.5 is scale 0.5, and 0.25, 0.75, -0.75, 1.25 are halfway (codes 0, 2, -2, 2).
+  const small = { data: Float64Array.of(1.5, -1, 0.3, 0.1), rows: 1, cols: 4 };
+  const fq = createFakeQuantizer(small, {
+    method: { kind: "uniform", bits: 3, granularity: "tensor", calibration: { kind: "minmax" } },
+  });
+  const out = new Float64Array(4);
+  fq.transform.forward(Float64Array.of(0.25, 0.75, -0.75, 1.25), out);
+  assert.deepEqual([...out].map((v) => v + 0), [0, 1, -1, 1]);
+});
