@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { fromRows, type Matrix } from "../../lib/core/matrix.ts";
 import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { hasNumpy, runPython } from "../_helpers/python.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { decisionFunction, predict } from "../../lib/model/predict.ts";
@@ -604,5 +605,138 @@ Deno.test("an input scale outside float32's normal range is refused, calibrated 
       name: "RangeError",
       message: /outside float32's normal range/,
     });
+  }
+});
+
+Deno.test("the int32 bias is the float bias in product-scale units rounded to nearest, ties to even", () => {
+  // Only the scores were checked, within a bound with room for half a unit more: a bias
+  // truncated toward zero passed. Oracle by hand: weight scale 0.5 and input scale 1 (inputs 0
+  // and 255, uint8) make the product scale 0.5, so the float32 biases 1.35, -1.35, 1.25, 1.75 are
+  // 2.7, -2.7, 2.5 and 3.5 units: 3, -3, 2 and 4.
+  const q: QuantizedModel = {
+    kind: "quantized-logistic-regression",
+    version: 1,
+    link: "softmax",
+    classes: ["a", "b", "c", "d"],
+    featureNames: ["f"],
+    preprocessing: { kind: "none" },
+    weights: {
+      kind: "uniform",
+      scheme: "symmetric",
+      bits: 8,
+      granularity: "class",
+      rows: 4,
+      cols: 1,
+      codes: Int8Array.of(1, -2, 3, 4),
+      scale: Float32Array.of(0.5, 0.5, 0.5, 0.5),
+      zeroPoint: new Int32Array(4),
+    },
+    bias: { kind: "float32", values: Float32Array.of(1.35, -1.35, 1.25, 1.75) },
+  };
+  const c = calibrateInput(q, fromRows([[0], [255]]));
+  assert.deepEqual([c.input?.scale, c.input?.zeroPoint], [1, 0]);
+  assert.ok(c.bias.kind === "int32");
+  assert.deepEqual([...c.bias.values], [3, -3, 2, 4]);
+  assert.deepEqual([...c.bias.scale], [0.5, 0.5, 0.5, 0.5]);
+});
+
+Deno.test("a standardised model's bias holds its mean term rounded to within half a unit", async () => {
+  // The mean term sum_j wi[c][j] mean[j] / sx goes into the int32 bias rounded once; truncated
+  // toward zero instead, every score test passed (their bound allows a unit). Oracle: the exact
+  // term from the integer weights, the model's means and the input scale (module documentation:
+  // bias = int32 bias - zx sum_j wi - mean term), which a rounding to nearest misses by <= 1/2.
+  const digits = await loadEmbedded("digits");
+  const { model } = fit(digits.x, digits.y, {
+    classes: digits.classes,
+    optimizer: { kind: "lbfgs", maxIterations: 40 },
+  });
+  const p = model.preprocessing;
+  assert.ok(p.kind === "standardize");
+  for (const method of METHODS.slice(0, 4)) {
+    const q = calibrateInput(quantizeModel(model, { method }), digits.x);
+    const im = prepareIntegerModel(q);
+    assert.ok(q.bias.kind === "int32");
+    const d = im.nFeatures, sx = im.input.scale, zx = im.input.zeroPoint;
+    let largest = 0;
+    for (let c = 0; c < im.nOutputs; c++) {
+      let rowSum = 0, mean = 0;
+      for (let j = 0; j < d; j++) {
+        rowSum += im.weights[c * d + j];
+        mean += im.weights[c * d + j] * p.mean[j];
+      }
+      const exact = q.bias.values[c] - zx * rowSum - mean / sx;
+      assert.ok(
+        Math.abs(im.bias[c] - exact) <= 0.5 + 1e-6,
+        `${JSON.stringify(method)} output ${c}: ${im.bias[c]} against ${exact}`,
+      );
+      largest = Math.max(largest, Math.abs(mean / sx));
+    }
+    assert.ok(largest > 1, "the mean term is more than a rounding");
+  }
+});
+
+Deno.test({
+  name: `percentile input calibration of signed inputs matches numpy.percentile${
+    hasNumpy() ? "" : " (skipped: no numpy)"
+  }`,
+  ignore: !hasNumpy(),
+  async fn() {
+    // No test calibrated signed inputs by percentile: int8 taking the percentile of the signed
+    // values instead of their magnitudes, or uint8 taking the minimum for its low end, passed.
+    // Oracle: numpy's percentiles (linear interpolation) of all the values (fewer than 2^20, so
+    // none is skipped): int8 scale P(|x|, p) / 127; uint8 range [min(0, P(x, 100 - p)),
+    // max(0, P(x, p))] over 255, zero point round(-low / scale).
+    const prng = createPrng(11);
+    const n = 300, d = 3;
+    const x = {
+      data: Float64Array.from({ length: n * d }, () => {
+        const z = randomNormal(prng);
+        return z > 0 ? 0.7 * z : 2 * z; // the long tail on the negative side
+      }),
+      rows: n,
+      cols: d,
+    };
+    const y = Int32Array.from({ length: n }, (_, i) => (x.data[i * d] > 0 ? 1 : 0));
+    const { model } = fit(x, y, { preprocessing: "none", optimizer: { kind: "lbfgs" } });
+    const p = 95;
+    const oracle = await runPython<{ abs: number; lo: number; hi: number }>(
+      "import json, sys, numpy as np\n" +
+        "d = json.load(sys.stdin); x = np.array(d['x']); p = d['p']\n" +
+        "print(json.dumps({'abs': float(np.percentile(np.abs(x), p)), " +
+        "'lo': float(np.percentile(x, 100 - p)), 'hi': float(np.percentile(x, p))}))",
+      { x: [...x.data], p },
+    );
+    const q = quantizeModel(model);
+    const calibration = { kind: "percentile", percentile: p } as const;
+    const int8 = calibrateInput(q, x, { calibration });
+    assert.equal(int8.input?.dtype, "int8");
+    assert.equal(int8.input?.scale, Math.fround(oracle.abs / 127));
+    const uint8 = calibrateInput(q, x, { calibration, dtype: "uint8" });
+    const lo = Math.min(0, oracle.lo), hi = Math.max(0, oracle.hi);
+    const scale = Math.fround((hi - lo) / 255);
+    assert.equal(uint8.input?.scale, scale);
+    assert.equal(uint8.input?.zeroPoint, Math.round(-lo / scale));
+  },
+});
+
+Deno.test("inputs beyond the calibrated range saturate at the ends of the code type", () => {
+  // The documented codes are clamp(round(x / sx) + zx) to the code type: -128..127 for int8,
+  // 0..255 for uint8. Calibration data never clip, so quantizeInputs clamping int8 at -127
+  // (while the scoring kernel clamped at -128) passed. Oracle: the ends of the types.
+  const x = fromRows([[-1, 0.5], [1, -0.25], [0.5, 1]]);
+  const { model } = fit(x, Int32Array.from([0, 1, 1]), { preprocessing: "none" });
+  const far = fromRows([[-1000, 1000], [3, -3], [0.5, 0.25]]);
+  const int8 = prepareIntegerModel(calibrateInput(quantizeModel(model), x, { dtype: "int8" }));
+  assert.equal(int8.input.scale, Math.fround(1 / 127));
+  assert.deepEqual([...quantizeInputs(int8, far)].slice(0, 4), [-128, 127, 127, -128]);
+  const uint8 = prepareIntegerModel(calibrateInput(quantizeModel(model), x, { dtype: "uint8" }));
+  const codes = quantizeInputs(uint8, far);
+  assert.deepEqual([...codes].slice(0, 4), [0, 255, 255, 0]);
+  // and the float kernel clamps the same way as the codes
+  for (const [m, c] of [[int8, quantizeInputs(int8, far)], [uint8, codes]] as const) {
+    assert.deepEqual(
+      integerScoresFromCodes(m, c, far.rows, { backend: "ts" }),
+      integerDecisionFunction(m, far, { backend: "ts" }),
+    );
   }
 });
