@@ -160,3 +160,27 @@ Deno.test("k-means++ gives finite, distinct centroids for values closer than the
     }
   }
 });
+
+Deno.test("k-means++ draws each next centroid with probability proportional to the squared distance", () => {
+  // Only distinctness and seeding were checked: drawing in proportion to the distance (not its
+  // square) passed. Oracle by hand for [0, 1, 3], k = 2: the first centroid is uniform; from 0
+  // the squared distances 1 and 9 pick 1 or 3 with 1/10 and 9/10, from 1 (1 and 4) 0 or 3 with
+  // 1/5 and 4/5, from 3 (9 and 4) 0 or 1 with 9/13 and 4/13. So {0, 1}: (1/10 + 1/5) / 3,
+  // {0, 3}: (9/10 + 9/13) / 3, {1, 3}: (4/5 + 4/13) / 3. Chi-square over 3000 seeds, 2 degrees
+  // of freedom: above 2 ln(10^6) = 27.6 has probability 1e-6.
+  const expected = new Map([
+    ["0,1", (1 / 10 + 1 / 5) / 3],
+    ["0,3", (9 / 10 + 9 / 13) / 3],
+    ["1,3", (4 / 5 + 4 / 13) / 3],
+  ]);
+  const counts = new Map<string, number>();
+  const n = 3000;
+  for (let seed = 0; seed < n; seed++) {
+    const key = [...kmeans1d([0, 1, 3], 2, { seed, maxIterations: 0 }).centroids].join(",");
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  assert.deepEqual([...counts.keys()].sort(), [...expected.keys()]);
+  let chi2 = 0;
+  for (const [key, p] of expected) chi2 += (counts.get(key)! - n * p) ** 2 / (n * p);
+  assert.ok(chi2 < 2 * Math.log(1e6), `chi-square ${chi2}: ${JSON.stringify([...counts])}`);
+});
