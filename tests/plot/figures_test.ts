@@ -557,3 +557,158 @@ Deno.test("confusion figure refuses a normalize that is not a boolean", () => {
     message: /normalize must be a boolean, got string "no"/,
   });
 });
+
+Deno.test("each Pareto point's hover text is its own name, in its group's trace", () => {
+  // The hover template shows %{text} beside %{x} and %{y}: text[i] must name the model whose
+  // size and accuracy are x[i] and y[i], in every group's trace.
+  const prng = createPrng(12);
+  const points = Array.from({ length: 12 }, (_, i) => ({
+    bytes: 100 * (i + 1),
+    accuracy: 0.5 + 0.4 * prng(),
+    name: `model ${i}`,
+    group: ["pruned", "quantized", "both"][i % 3],
+  }));
+  const fig = paretoFigure(points);
+  for (const t of fig.data) {
+    const xs = t.x as number[], ys = t.y as number[], texts = t.text as string[];
+    assert.equal(texts.length, xs.length, String(t.name));
+    xs.forEach((x, i) => {
+      // Sizes are distinct here, so the size finds the model.
+      const p = points.find((q) => q.bytes === x)!;
+      assert.equal(texts[i], p.name, `${t.name}, point ${i}`);
+      assert.equal(ys[i], p.accuracy);
+      if (t.name !== "Pareto front") assert.equal(p.group, t.name);
+    });
+  }
+});
+
+Deno.test("the Pareto front is a staircase of the best accuracy within each size budget", () => {
+  // Between two front sizes s[i] <= b < s[i + 1] the best accuracy of any model of at most b
+  // bytes is the front's y[i] (counted here over all points by brute force), so the step is
+  // drawn horizontally first and rises only at the next size: plotly's line shape "hv". "vh"
+  // would claim the next accuracy below the size that reaches it.
+  const prng = createPrng(13);
+  const points = Array.from({ length: 30 }, () => ({
+    bytes: Math.round(100 + 10_000 * prng()),
+    accuracy: 0.5 + 0.5 * prng(),
+  }));
+  const fig = paretoFigure(points);
+  const front = fig.data.at(-1)!;
+  assert.equal(front.name, "Pareto front");
+  assert.equal((front.line as { shape: string }).shape, "hv");
+  const xs = front.x as number[], ys = front.y as number[];
+  assert.ok(xs.length >= 3, `a front of ${xs.length} points tests little`);
+  const best = (budget: number) =>
+    points.filter((p) => p.bytes <= budget).reduce((m, p) => Math.max(m, p.accuracy), -1);
+  for (let i = 0; i + 1 < xs.length; i++) {
+    assert.ok(xs[i] < xs[i + 1] && ys[i] < ys[i + 1], `front step ${i} rises to the right`);
+    for (const budget of [xs[i], (xs[i] + xs[i + 1]) / 2, xs[i + 1] - 0.5]) {
+      assert.equal(best(budget), ys[i], `budget ${budget}`);
+    }
+  }
+  assert.equal(best(Infinity), ys.at(-1));
+});
+
+Deno.test("line styles say which curve is which: fine-tuning and validation", () => {
+  // sparsityFigure: fine-tuned solid, not fine-tuned dotted with open markers; rows without the
+  // field solid.
+  const sparsity = sparsityFigure([
+    { strategy: "m", sparsity: 0.5, accuracy: 0.9, fineTuned: true },
+    { strategy: "m", sparsity: 0.5, accuracy: 0.8, fineTuned: false },
+    { strategy: "r", sparsity: 0.5, accuracy: 0.7 },
+  ]);
+  const style = (t: Trace) => [
+    (t.line as { dash: string }).dash,
+    (t.marker as { symbol: string }).symbol,
+  ];
+  assert.deepEqual(
+    sparsity.data.map((t) => [t.name, ...style(t)]),
+    [
+      ["m, fine-tuned", "solid", "circle"],
+      ["m, no fine-tuning", "dot", "circle-open"],
+      ["r", "solid", "circle"],
+    ],
+  );
+  // trainingComparisonFigure: training solid, validation dashed, in both panels.
+  const fig = trainingComparisonFigure([
+    { name: "A", history: run.history },
+    { name: "B", history: run.history },
+  ]);
+  assert.equal(fig.data.length, 8);
+  for (const t of fig.data) {
+    const dash = (t.line as { dash: string }).dash;
+    assert.equal(dash, String(t.name).endsWith(", validation") ? "dash" : "solid", String(t.name));
+  }
+});
+
+Deno.test("training curves' hover text names the unit of the panel it is in", () => {
+  // The loss panel is titled in nats, the accuracy panel in percent: hovering a point must say
+  // the same, for one run and for a comparison.
+  for (
+    const fig of [
+      trainingFigure(run.history),
+      trainingComparisonFigure([{ name: "A", history: run.history }]),
+    ]
+  ) {
+    for (const t of fig.data) {
+      const title = axisOf(fig, t, "y").title?.text ?? "";
+      const template = String(t.hovertemplate);
+      if (title === "mean log loss (nats)") {
+        assert.match(template, /loss %\{y:\.4f\} nats/, `${t.name} in ${title}`);
+        assert.doesNotMatch(template, /%\{y:\.2%\}/);
+      } else {
+        assert.equal(title, "accuracy (%)");
+        assert.match(template, /accuracy %\{y:\.2%\}/, `${t.name} in ${title}`);
+        assert.doesNotMatch(template, /nats/);
+      }
+    }
+    // Both panels are there, so neither branch above went unchecked.
+    assert.deepEqual(
+      new Set(fig.data.map((t) => axisOf(fig, t, "y").title?.text)),
+      new Set(["mean log loss (nats)", "accuracy (%)"]),
+    );
+  }
+});
+
+Deno.test("each confusion cell's text is its own count, and with normalize its row's share", () => {
+  // The hover template says "true %{y}, predicted %{x}: %{text}", so text[t][p] must be the
+  // count of true t predicted as p (the matrix is not symmetric, so a transposed text differs).
+  const confusion = [[50, 2, 3], [4, 40, 6], [0, 1, 44]];
+  const counts = confusionFigure(confusion).data[0];
+  assert.deepEqual(counts.text, [["50", "2", "3"], ["4", "40", "6"], ["0", "1", "44"]]);
+  assert.equal(counts.hovertemplate, "true %{y}, predicted %{x}: %{text}<extra></extra>");
+  // Row sums 55, 50 and 45; shares by hand: 50/55 = 90.9 %, 2/55 = 3.6 %, 3/55 = 5.5 %;
+  // 4/50 = 8 %, 40/50 = 80 %, 6/50 = 12 %; 0 %, 1/45 = 2.2 %, 44/45 = 97.8 %, to whole percents.
+  const shares = confusionFigure(confusion, { normalize: true }).data[0];
+  assert.deepEqual(shares.text, [
+    ["50<br>91%", "2<br>4%", "3<br>5%"],
+    ["4<br>8%", "40<br>80%", "6<br>12%"],
+    ["0<br>0%", "1<br>2%", "44<br>98%"],
+  ]);
+});
+
+Deno.test("log counts put both histograms on log axes, the level lines starting above zero", () => {
+  // A log axis has no place for 0: the level lines start at half a weight and reach the
+  // tallest bar of either panel (counted here from the bars).
+  const before = [-1, -0.5, -0.5, 0, 0, 0, 0.5, 1];
+  const after = [-1, -1, 0, 0, 0, 0, 1, 1];
+  const fig = weightHistogramFigure(before, after, {
+    levels: [-1, 0, 1],
+    bins: 4,
+    logCounts: true,
+  });
+  const bars = fig.data.slice(0, 2);
+  for (const t of bars) assert.equal(axisOf(fig, t, "y").type, "log", String(t.name));
+  const tallest = Math.max(...bars.flatMap((t) => t.y as number[]));
+  assert.equal(tallest, 4); // after: 0 0 0 0 in the third of the bins over [-1, 1]
+  const lines = fig.data.slice(2);
+  assert.equal(lines.length, 2);
+  for (const t of lines) {
+    assert.deepEqual(t.y, [0.5, 4, null, 0.5, 4, null, 0.5, 4, null]);
+    assert.equal(axisOf(fig, t, "y").type, "log");
+  }
+  // Without the option the axes are linear and the lines start at 0.
+  const linear = weightHistogramFigure(before, after, { levels: [-1, 0, 1], bins: 4 });
+  for (const t of linear.data) assert.equal(axisOf(linear, t, "y").type, "linear");
+  assert.deepEqual(linear.data[2].y, [0, 4, null, 0, 4, null, 0, 4, null]);
+});
