@@ -135,3 +135,25 @@ Deno.test("the size figure's axis reaches past the largest file wherever it is l
   const narrow = sizeBreakdownFigure(rows, { baseline: 2600 });
   assert.deepEqual((narrow.layout.xaxis as { range: number[] }).range, range);
 });
+
+Deno.test("bars lie along a byte axis, one per file, the first file at the top", () => {
+  // Horizontal bars: x is bytes, y the file names (a vertical bar would read the names as
+  // lengths); plotly draws category 0 at the bottom unless the axis is reversed, and the
+  // documentation says the first file is at the top.
+  const fig = sizeBreakdownFigure([
+    { name: "first", parts: { header: 40, weights: 100 } },
+    { name: "second", parts: { header: 44, codes: 20 } },
+  ]);
+  for (const t of fig.data) {
+    assert.equal(t.type, "bar");
+    assert.equal(t.orientation, "h", String(t.name));
+    assert.deepEqual(t.y, ["first", "second"]);
+  }
+  const xaxis = fig.layout.xaxis as { title: { text: string } };
+  const yaxis = fig.layout.yaxis as { title: { text: string }; type: string; autorange: string };
+  assert.match(xaxis.title.text, /\(bytes\)$/);
+  assert.equal(yaxis.type, "category");
+  assert.equal(yaxis.autorange, "reversed");
+  assert.match(yaxis.title.text, /file/);
+  assert.match(String(fig.data[0].hovertemplate), /%\{x:,\} bytes/);
+});
