@@ -216,3 +216,37 @@ Deno.test("a height that is no CSS length is refused, not written into the style
   });
   assert.match(figureDiv(fig, { height: 320.5 }), /style="width:100%;height:320\.5px;"/);
 });
+
+Deno.test("the HTML table right-aligns the numeric columns, as the text form does", async () => {
+  // In the text form numbers are padded on the left (right-aligned); the HTML must say the same
+  // with text-align:right on exactly the numeric columns' header and cells.
+  const t = table([
+    { name: "a", bytes: 10, share: 0.5 },
+    { name: "b", bytes: 2000, share: 0.25 },
+  ], { percent: ["share"] });
+  const right = ' style="text-align:right"';
+  assert.equal(
+    t.html,
+    [
+      `<table>`,
+      `<thead><tr><th>name</th><th${right}>bytes</th><th${right}>share</th></tr></thead>`,
+      `<tbody>`,
+      `<tr><td>a</td><td${right}>10</td><td${right}>50.00 %</td></tr>`,
+      `<tr><td>b</td><td${right}>2000</td><td${right}>25.00 %</td></tr>`,
+      `</tbody>`,
+      `</table>`,
+    ].join("\n"),
+  );
+  assert.equal((await t[JUPYTER_DISPLAY]())["text/html"], t.html);
+  // A column with a non-number in it is text, left-aligned.
+  assert.ok(!table([{ v: 1 }, { v: "x" }]).html.includes("text-align"));
+});
+
+Deno.test("the text form gives a heat map's size as rows x columns", () => {
+  // A 2 x 3 image (2 rows of 3 values): plotly draws z[r] as row r.
+  const text = describeFigure({
+    data: [{ type: "heatmap", name: "w", z: [[1, 2, 3], [4, 5, 6]] }],
+    layout: { title: "Weights" },
+  });
+  assert.equal(text, "Weights: w (heatmap, 2 x 3)");
+});
