@@ -3,7 +3,7 @@
  * over the test set's size, so a budget in points is a number of images.
  */
 import assert from "node:assert/strict";
-import { lowestKnown, percentLabel, withinPoints } from "./_stats.ts";
+import { lowestKnown, median, percentLabel, withinPoints } from "./_stats.ts";
 
 Deno.test("a drop of exactly the budget in images is within it, one image more is not", () => {
   const n = 10_000;
@@ -47,4 +47,24 @@ Deno.test("sparsity labels keep two decimals: distinct sparsities get distinct l
     [0, 0],
   ];
   for (const [fraction, percent] of cases) assert.equal(percentLabel(fraction), percent);
+});
+
+Deno.test("the median of timings sorts them as numbers and averages the two middle ones", () => {
+  // By hand: 2 9 | 10 100 sorted as numbers (as text, "10" "100" "2" "9" would give 51).
+  assert.equal(median([10, 9, 100, 2]), 9.5);
+  assert.equal(median([0.3, 0.1, 0.2]), 0.2);
+  assert.equal(median([5, 1]), 3);
+  assert.equal(median([7]), 7);
+  assert.ok(Number.isNaN(median([])));
+  // Even counts: the mean of the (n/2)th and (n/2 + 1)th smallest, here 1..n shuffled, whose
+  // median is (n + 1) / 2; odd counts the middle one, the same formula.
+  for (const n of [2, 3, 4, 5, 10, 11]) {
+    const values = Array.from({ length: n }, (_, i) => ((i * 7) % n) + 1);
+    assert.deepEqual([...values].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i + 1));
+    assert.equal(median(values), (n + 1) / 2, `1..${n}`);
+  }
+  // The input is left as it was.
+  const timings = [3, 1, 2];
+  median(timings);
+  assert.deepEqual(timings, [3, 1, 2]);
 });
