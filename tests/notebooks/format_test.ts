@@ -68,3 +68,64 @@ Deno.test("fmt:notebooks works in a checkout whose path holds a space", async ()
     await Deno.remove(root.replace(/\/a checkout$/, ""), { recursive: true });
   }
 });
+
+Deno.test("fmt:notebooks --check fails on an unformatted notebook and leaves it as it was", async () => {
+  // --check is what CI runs: it must exit 1 naming the notebook and change nothing; without
+  // --check the notebook is rewritten.
+  const root = await runnerCheckoutWithSpace();
+  try {
+    const meta = JSON.parse(await Deno.readTextFile(listNotebooks()[0])).metadata;
+    const path = `${root}/notebooks/messy.ipynb`;
+    const messy = JSON.stringify(
+      {
+        cells: [{
+          cell_type: "code",
+          execution_count: null,
+          metadata: {},
+          outputs: [],
+          source: ["const  a=1;"],
+        }],
+        metadata: meta,
+        nbformat: 4,
+        nbformat_minor: 5,
+      },
+      null,
+      1,
+    ) + "\n";
+    await Deno.writeTextFile(path, messy);
+    // A formatted one beside it is not named.
+    await Deno.copyFile(listNotebooks()[0], `${root}/notebooks/tidy.ipynb`);
+    const formatter = async (...args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-read",
+          "--allow-write",
+          "--allow-run",
+          `${root}/notebooks/runner/format.ts`,
+          ...args,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const dec = new TextDecoder();
+      return { code: out.code, output: dec.decode(out.stdout) + dec.decode(out.stderr) };
+    };
+    const check = await formatter("--check");
+    assert.equal(check.code, 1, check.output);
+    assert.match(check.output, /not formatted \(run 'deno task fmt:notebooks'\): .*messy\.ipynb$/m);
+    assert.doesNotMatch(check.output, /tidy\.ipynb/);
+    assert.equal(await Deno.readTextFile(path), messy, "--check changed the notebook");
+    const write = await formatter();
+    assert.equal(write.code, 0, write.output);
+    assert.match(write.output, /formatted the notebooks; 1 changed/);
+    // By hand: deno fmt's spacing and semicolon.
+    const cells = JSON.parse(await Deno.readTextFile(path)).cells;
+    assert.deepEqual(cells[0].source, ["const a = 1;"]);
+    const again = await formatter("--check");
+    assert.equal(again.code, 0, again.output);
+    assert.match(again.output, /checked the notebooks; 0 changed/);
+  } finally {
+    await Deno.remove(root.replace(/\/a checkout$/, ""), { recursive: true });
+  }
+});
