@@ -3,7 +3,7 @@
  * not yet registered.
  */
 import assert from "node:assert/strict";
-import { INSTALL_HINT } from "../../notebooks/runner/run.ts";
+import { INSTALL_HINT, listNotebooks } from "../../notebooks/runner/run.ts";
 import { notebooksUnavailable, runnerCheckoutWithSpace } from "./_notebooks.ts";
 
 const RUN_TS = new URL("../../notebooks/runner/run.ts", import.meta.url).pathname;
@@ -126,6 +126,67 @@ Deno.test({
       assert.equal(await Deno.readTextFile(`${root}/notebooks/reached.txt`), "yes");
     } finally {
       await Deno.remove(root.replace(/\/a checkout$/, ""), { recursive: true });
+    }
+  },
+});
+
+/** A notebook of one code cell. */
+function notebookJson(source: string): string {
+  return JSON.stringify({
+    cells: [{ cell_type: "code", source, metadata: {}, outputs: [], execution_count: null }],
+    metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+}
+
+Deno.test("the notebooks are listed by name, and --only keeps those matching any of its texts", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-list-" });
+  try {
+    for (const name of ["b_prune.ipynb", "a_quick.ipynb", "c_quant.ipynb", "notes.txt"]) {
+      await Deno.writeTextFile(`${dir}/${name}`, "{}");
+    }
+    // A folder whose name ends in .ipynb is not a notebook.
+    await Deno.mkdir(`${dir}/d.ipynb`);
+    const names = (only: string[]) => listNotebooks(only, dir).map((p) => p.slice(dir.length + 1));
+    // By hand: every .ipynb file, sorted by name.
+    assert.deepEqual(names([]), ["a_quick.ipynb", "b_prune.ipynb", "c_quant.ipynb"]);
+    assert.deepEqual(names(["quant"]), ["c_quant.ipynb"]);
+    // --only given twice: either text selects (a notebook rarely holds both).
+    assert.deepEqual(names(["quick", "quant"]), ["a_quick.ipynb", "c_quant.ipynb"]);
+    assert.deepEqual(names(["nothing"]), []);
+    assert.deepEqual(listNotebooks(["quick"], dir), [`${dir}/a_quick.ipynb`]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "the notebooks task runs only the notebooks --only names" +
+    (unavailable ? ` (skipped: ${unavailable})` : ""),
+  ignore: unavailable !== null,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "lrc-only-" });
+    try {
+      // Each notebook leaves a file behind in the kernel's working directory (--dir).
+      for (const name of ["one", "two"]) {
+        await Deno.writeTextFile(
+          `${dir}/${name}.ipynb`,
+          notebookJson(`await Deno.writeTextFile("${name}.ran", "yes")`),
+        );
+      }
+      const r = await task(["--dir", dir, "--only", "two", "--no-html"]);
+      assert.equal(r.code, 0, r.output);
+      assert.match(r.output, /two\.ipynb\s+ok\s+1\/1/);
+      assert.doesNotMatch(r.output, /one\.ipynb/);
+      assert.equal(await Deno.readTextFile(`${dir}/two.ran`), "yes");
+      await assert.rejects(Deno.stat(`${dir}/one.ran`), Deno.errors.NotFound);
+      // Nothing matching is an error naming the folder, not an empty success.
+      const none = await task(["--dir", dir, "--only", "three", "--no-html"]);
+      assert.equal(none.code, 1, none.output);
+      assert.ok(none.output.includes(`Cannot run notebooks: none under ${dir} match three`));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });
