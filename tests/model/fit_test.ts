@@ -701,3 +701,203 @@ Deno.test("a constant column of -0 standardises to mean 0, so JSON round-trips t
   assert.ok(Object.is(model.preprocessing.mean[1], 0));
   assert.deepEqual(modelFromJson(modelToJson(model)), model);
 });
+
+/** `log(1 + e^z) - y z` and `sigmoid(z) - y`, written out for the hand-run references below. */
+function rowLoss(z: number, y: number): { loss: number; r: number } {
+  const loss = (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - y * z;
+  return { loss, r: 1 / (1 + Math.exp(-z)) - y };
+}
+
+Deno.test("SGD visits every row once per epoch in a fresh order, averages each batch over its own rows and decays the rate", () => {
+  // One-hot rows: row j moves weight j only, so the weights that change in a step name the rows
+  // of its batch. Eight rows in batches of 3 are 3, 3 and a last partial batch of 2. Oracle: the
+  // steps replayed by hand from the batches observed, w_j -= lr_e r_j / m and b -= lr_e sum r / m
+  // with m the batch's own size and lr_e = 0.5 * 0.5^(e - 1). A mini-batch loop that skipped the
+  // partial batch, averaged it over batchSize, reused epoch 1's shuffle or ignored the decay all
+  // passed this file before.
+  const n = 8;
+  const x = fromRows(
+    Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => +(i === j))),
+  );
+  const y = Int32Array.from([1, 0, 0, 1, 0, 1, 1, 0]);
+  const snapshots: Float64Array[] = [];
+  let trained = false; // after the last epoch, the separability check runs the forward pass too
+  const r = fit(x, y, {
+    preprocessing: "none",
+    penalty: { kind: "none" },
+    seed: 5,
+    optimizer: {
+      kind: "sgd",
+      epochs: 3,
+      batchSize: 3,
+      learningRate: 0.5,
+      momentum: 0,
+      learningRateDecay: 0.5,
+    },
+    // The identity, to see the latent weights before each step.
+    weightTransform: {
+      forward: (w, out) => {
+        if (!trained) snapshots.push(w.slice());
+        out.set(w);
+      },
+      backward: () => {},
+    },
+    onProgress: (p) => (trained = p.epoch === 3),
+  });
+  snapshots.push(r.model.weights.data.slice());
+  assert.equal(snapshots.length, 3 * 3 + 1, "steps");
+  const w = new Float64Array(n);
+  let b = 0;
+  const epochs: string[][] = [];
+  for (let e = 0; e < 3; e++) {
+    const lr = 0.5 * 0.5 ** e;
+    const sets: string[] = [];
+    const seen = new Set<number>();
+    let lossSum = 0, correct = 0;
+    for (let s = 3 * e; s < 3 * e + 3; s++) {
+      const rows = [...w.keys()].filter((j) => snapshots[s + 1][j] !== snapshots[s][j]);
+      assert.equal(rows.length, s % 3 === 2 ? 2 : 3, `batch ${s}`);
+      rows.forEach((j) => seen.add(j));
+      sets.push(rows.join());
+      let rSum = 0;
+      const steps = rows.map((j) => {
+        const { loss, r } = rowLoss(w[j] + b, y[j]);
+        lossSum += loss;
+        if (+(w[j] + b > 0) === y[j]) correct++;
+        rSum += r;
+        return r;
+      });
+      rows.forEach((j, t) => (w[j] -= lr * steps[t] / rows.length));
+      b -= lr * rSum / rows.length;
+      assertClose(snapshots[s + 1], w, { atol: 1e-12, rtol: 0, message: `after step ${s}` });
+    }
+    assert.equal(seen.size, n, `epoch ${e + 1} visits every row`);
+    assertClose(r.history[e].trainLoss, lossSum / n, { atol: 1e-12, rtol: 0 });
+    assert.equal(r.history[e].trainAccuracy, correct / n);
+    epochs.push(sets);
+  }
+  assertClose(r.model.bias[0], b, { atol: 1e-12, rtol: 0 });
+  // A fresh shuffle each epoch (the chance that two of these orders agree is 1 in 560).
+  assert.notDeepEqual(epochs[1], epochs[0]);
+  assert.notDeepEqual(epochs[2], epochs[1]);
+});
+
+Deno.test("full-batch SGD and Adam penalise the weights but not the bias, and the history's objective adds half the L2 norm", () => {
+  // Oracle: gradient descent and Adam (Kingma and Ba's update with both bias corrections)
+  // replayed by hand, with the gradient mean(r x) + l2 w for the weights and mean(r) for the
+  // bias; each epoch's trainLoss is the loss before its step, its objective that of the weights
+  // after it plus l2 / 2 ||w||^2.
+  const rows = [[1, 0], [0, 1], [1, 1], [-1, 0.5]];
+  const x = fromRows(rows);
+  const y = Int32Array.from([0, 1, 1, 0]);
+  const l2 = 0.5, lr = 0.3, epochs = 3;
+  for (const kind of ["sgd", "adam"] as const) {
+    const r = fit(x, y, {
+      preprocessing: "none",
+      penalty: { kind: "l2", lambda: l2 },
+      optimizer: kind === "sgd"
+        ? { kind, epochs, batchSize: 4, learningRate: lr, momentum: 0 }
+        : { kind, epochs, batchSize: 4, learningRate: lr },
+    });
+    const p = [0, 0, 0]; // w0, w1, b
+    const m = [0, 0, 0], v = [0, 0, 0];
+    for (let e = 1; e <= epochs; e++) {
+      const g = [0, 0, 0];
+      let loss = 0;
+      rows.forEach(([a, c], i) => {
+        const o = rowLoss(p[0] * a + p[1] * c + p[2], y[i]);
+        loss += o.loss / 4;
+        g[0] += o.r * a / 4;
+        g[1] += o.r * c / 4;
+        g[2] += o.r / 4;
+      });
+      g[0] += l2 * p[0];
+      g[1] += l2 * p[1];
+      for (let k = 0; k < 3; k++) {
+        if (kind === "sgd") p[k] -= lr * g[k];
+        else {
+          m[k] = 0.9 * m[k] + 0.1 * g[k];
+          v[k] = 0.999 * v[k] + 0.001 * g[k] * g[k];
+          const mHat = m[k] / (1 - 0.9 ** e), vHat = v[k] / (1 - 0.999 ** e);
+          p[k] -= lr * mHat / (Math.sqrt(vHat) + 1e-8);
+        }
+      }
+      const h = r.history[e - 1];
+      assertClose(h.trainLoss, loss, { atol: 1e-12, rtol: 0, message: `${kind} epoch ${e}` });
+      assertClose(h.objective, loss + 0.5 * l2 * (p[0] ** 2 + p[1] ** 2), {
+        atol: 1e-12,
+        rtol: 0,
+        message: `${kind} objective ${e}`,
+      });
+    }
+    assertClose(r.model.weights.data, p.slice(0, 2), { atol: 1e-12, rtol: 0, message: kind });
+    assertClose(r.model.bias[0], p[2], { atol: 1e-12, rtol: 0, message: `${kind} bias` });
+  }
+});
+
+Deno.test("L-BFGS's history ends at the returned model's mean loss plus the elastic-net penalty", () => {
+  // Oracle: the loss of the returned model written out with Math.exp, plus
+  // lambda ((1 - l1Ratio) / 2 ||w||^2 + l1Ratio ||w||_1), as Penalty documents.
+  const rows = [[1, 0], [0, 1], [1, 1], [-1, 0.5], [0.5, -1]];
+  const y = Int32Array.from([0, 1, 1, 0, 1]);
+  const lambda = 0.05, l1Ratio = 0.25;
+  for (
+    const penalty of [{ kind: "l2", lambda }, { kind: "elasticnet", lambda, l1Ratio }] as const
+  ) {
+    const r = fit(fromRows(rows), y, { preprocessing: "none", penalty });
+    const w = r.model.weights.data, b = r.model.bias[0];
+    let loss = 0;
+    rows.forEach(([a, c], i) => (loss += rowLoss(w[0] * a + w[1] * c + b, y[i]).loss / 5));
+    const ratio = penalty.kind === "l2" ? 0 : l1Ratio;
+    const want = loss + lambda * ((1 - ratio) / 2 * (w[0] ** 2 + w[1] ** 2) +
+          ratio * (Math.abs(w[0]) + Math.abs(w[1])));
+    assert.ok(w[0] !== 0 && w[1] !== 0, `${w}`);
+    assertClose(r.history.at(-1)!.objective, want, { rtol: 1e-12, message: penalty.kind });
+    assertClose(r.history.at(-1)!.trainLoss, loss, { rtol: 1e-12, message: penalty.kind });
+  }
+});
+
+Deno.test("early stopping counts patience, minDelta and notBefore by epoch and keeps the best epoch's weights", () => {
+  // The epoch hook sets the weight of epoch e to s[e - 1] (bias 0), so the validation loss of
+  // the single row (x = 1, label 1) is softplus(-s[e - 1]): the epoch at which training stops and
+  // the weight it keeps are worked by hand from s. No test gave minDelta, notBefore or a run
+  // that ends without stopping early; patience off by one passed too.
+  const x = fromRows([[1], [-1]]);
+  const y = Int32Array.from([1, 0]);
+  const run = (s: number[], earlyStopping: NonNullable<FitOptions["earlyStopping"]>) =>
+    fit(x, y, {
+      preprocessing: "none",
+      optimizer: { kind: "sgd", epochs: s.length, batchSize: 2 },
+      validation: { x: fromRows([[1]]), y: Int32Array.from([1]) },
+      earlyStopping,
+      onEpochEnd: ({ epoch, weights, bias }) => {
+        weights[0] = s[epoch - 1];
+        bias[0] = 0;
+      },
+    });
+  const check = (
+    r: ReturnType<typeof fit>,
+    epochs: number,
+    weight: number,
+    reason: RegExp,
+    what: string,
+  ) => {
+    assert.equal(r.history.length, epochs, `${what}: epochs run`);
+    assert.equal(r.model.weights.data[0], weight, `${what}: weight kept`);
+    assert.match(r.stopReason, reason, what);
+  };
+  // Best at epoch 2 (s = 3); epochs 3 and 4 do not improve: patience 2 stops at epoch 4.
+  const s = [1, 3, 2, 2.5, 2.9, 0.5, 4];
+  check(run(s, { patience: 2 }), 4, 3, /no validation improvement since epoch 2/, "patience 2");
+  check(run(s, { patience: 4 }), 6, 3, /since epoch 2/, "patience 4");
+  // Never stopped early: the best epoch's weights, not the last epoch's, are returned.
+  check(run(s.slice(0, 5), { patience: 10 }), 5, 3, /ran 5 epochs/, "no early stop");
+  // softplus(-1.05) is 0.0139 below softplus(-1): an improvement, but not by minDelta 0.05.
+  const small = [1, 1.05, 1.02, 4];
+  check(run(small, { patience: 2 }), 4, 4, /ran 4 epochs/, "minDelta 0");
+  check(run(small, { patience: 2, minDelta: 0.05 }), 3, 1, /since epoch 1/, "minDelta 0.05");
+  // Patience 1 runs out at epoch 2, but training goes on to epoch notBefore = 4.
+  const flat = [3, 1, 1, 1, 1, 1];
+  check(run(flat, { patience: 1 }), 2, 3, /since epoch 1/, "patience 1");
+  check(run(flat, { patience: 1, notBefore: 4 }), 4, 3, /since epoch 1/, "notBefore 4");
+});
