@@ -260,3 +260,73 @@ Deno.test("fitStream's validation figures are the log loss and accuracy of the m
     }
   }
 });
+
+Deno.test("fitStream steps once per mini-batch of each block, the last partial block included, as gradient descent worked by hand", async () => {
+  // Seven rows in blocks of 3 with batches of 3: each block is one batch, whose gradient does not
+  // depend on the block's shuffle, so the steps are those of gradient descent over rows 0-2, 3-5
+  // and 6 in file order. Oracle: those steps by hand, w -= lr (mean(r x) + l2 w) then the L1
+  // soft threshold lr l1 (momentum 0), b -= lr mean(r), lr halved after epoch 1; trainLoss the
+  // losses before each step over 7 rows, the objective adding l2 / 2 ||w||^2 + l1 ||w||_1. A
+  // stream that dropped the last partial block or mini-batch, averaged it over batchSize,
+  // penalised the bias, ignored the decay or left the L1 term out of the objective passed before.
+  // The wasm engine's exponential and logarithm agree with Math's to about 1e-9: atol 1e-8.
+  const rows = [[1, 0.5], [-0.5, 1], [2, -1], [0.25, 0.75], [-1, -1.5], [1.5, 0.25], [-2, 1]];
+  const labels = [1, 0, 1, 1, 0, 1, 0];
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  await Deno.writeTextFile(
+    file,
+    ["a,b,y", ...rows.map((r, i) => `${r.join(",")},${labels[i]}`)].join("\n") + "\n",
+  );
+  try {
+    const lambda = 0.2, l1Ratio = 0.5, l2 = lambda * (1 - l1Ratio), l1 = lambda * l1Ratio;
+    const r = await fitStream(file, {
+      preprocessing: "none",
+      penalty: { kind: "elasticnet", lambda, l1Ratio },
+      blockRows: 3,
+      seed: 4,
+      optimizer: {
+        kind: "sgd",
+        epochs: 2,
+        batchSize: 3,
+        learningRate: 0.4,
+        momentum: 0,
+        learningRateDecay: 0.5,
+      },
+    });
+    const w = [0, 0];
+    let b = 0;
+    for (let e = 0; e < 2; e++) {
+      const lr = 0.4 * 0.5 ** e;
+      let lossSum = 0, correct = 0;
+      for (const block of [[0, 1, 2], [3, 4, 5], [6]]) {
+        const g = [0, 0];
+        let gb = 0;
+        for (const i of block) {
+          const z = w[0] * rows[i][0] + w[1] * rows[i][1] + b;
+          lossSum += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) -
+            labels[i] * z;
+          if (+(z > 0) === labels[i]) correct++;
+          const res = 1 / (1 + Math.exp(-z)) - labels[i];
+          g[0] += res * rows[i][0] / block.length;
+          g[1] += res * rows[i][1] / block.length;
+          gb += res / block.length;
+        }
+        for (let j = 0; j < 2; j++) {
+          const q = w[j] - lr * (g[j] + l2 * w[j]);
+          w[j] = Math.sign(q) * Math.max(Math.abs(q) - lr * l1, 0);
+        }
+        b -= lr * gb;
+      }
+      const h = r.history[e];
+      assertClose(h.trainLoss, lossSum / 7, { atol: 1e-8, rtol: 0, message: `loss ${e + 1}` });
+      assert.equal(h.trainAccuracy, correct / 7);
+      const penalty = 0.5 * l2 * (w[0] ** 2 + w[1] ** 2) + l1 * (Math.abs(w[0]) + Math.abs(w[1]));
+      assertClose(h.objective, lossSum / 7 + penalty, { atol: 1e-8, rtol: 0 });
+    }
+    assert.ok(w[0] !== 0 && w[1] !== 0, `${w}`); // the L1 term is in play
+    assertClose(r.model.weights.data, w, { atol: 1e-8, rtol: 0, message: "weights" });
+    assertClose(r.model.bias[0], b, { atol: 1e-8, rtol: 0, message: "bias" });
+  } finally {
+    await Deno.remove(file);
+  }
+});
