@@ -18,9 +18,12 @@ function randomCovariance(seed: number, d: number): Float64Array {
   return cov;
 }
 
-for (const wasm of [false, true]) {
-  Deno.test(`Kronecker preconditioner (${wasm ? "wasm" : "ts"}) inverts (a Cov + l2 I) on each class row`, () => {
-    const d = 9, k = 5, l2 = 0.05, a = (1 / k) * (1 - 1 / k);
+// a = p (1 - p) at uniform probabilities: (1/5)(4/5) for five classes, 1/4 for the sigmoid's
+// single output (p = 1/2); the sigmoid's was untested, and 1/2 there passed.
+const CURVATURES = [[5, 4 / 25], [1, 0.25]] as const;
+for (const [wasm, [k, a]] of [false, true].flatMap((w) => CURVATURES.map((c) => [w, c] as const))) {
+  Deno.test(`Kronecker preconditioner (${wasm ? "wasm" : "ts"}, ${k} output${k > 1 ? "s" : ""}) inverts (a Cov + l2 I) on each class row`, () => {
+    const d = 9, l2 = 0.05;
     const cov = randomCovariance(1, d);
     const pre = kroneckerPreconditioner(cov, { nOutputs: k, l2, mask: null, wasm })!;
     const prng = createPrng(2);
@@ -73,4 +76,23 @@ Deno.test("L-BFGS with the exact inverse Hessian as preconditioner solves a quad
   });
   assert.ok(r.iterations <= 2, `${r.iterations} iterations`);
   for (let i = 0; i < 3; i++) assertClose(r.x[i], bv[i] / h[i], { rtol: 1e-9 });
+});
+
+Deno.test("the diagonal preconditioner divides by a var_j + l2 per weight and by a per bias, a = p (1 - p) at uniform p", () => {
+  // Closed forms: a = 1/4 for the sigmoid's one output (p = 1/2), (1/4)(3/4) = 3/16 for four
+  // classes. Only its mask was tested: a preconditioner without l2, or with the sigmoid's
+  // curvature at 1/2, passed (it changes iteration counts, not the optimum).
+  const variance = Float64Array.of(0.5, 2, 0, 3), l2 = 0.1, d = 4;
+  for (const [k, a] of [[1, 0.25], [4, 3 / 16]]) {
+    const pre = diagonalPreconditioner(variance, { nOutputs: k, l2, mask: null });
+    const v = Float64Array.from({ length: k * d + k }, (_, i) => 1 + i);
+    const out = new Float64Array(v.length);
+    pre(v, out);
+    for (let c = 0; c < k; c++) {
+      for (let j = 0; j < d; j++) {
+        assertClose(out[c * d + j], v[c * d + j] / (a * variance[j] + l2), { rtol: 1e-15 });
+      }
+      assertClose(out[k * d + c], v[k * d + c] / a, { rtol: 1e-15 });
+    }
+  }
 });
