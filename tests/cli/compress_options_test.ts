@@ -11,6 +11,15 @@ import { dequantizeModel } from "../../lib/quant/model.ts";
 import { integerPredict, prepareIntegerModel } from "../../lib/quant/integer.ts";
 import { exportOnnx } from "../../lib/onnx/export.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
+import {
+  createCompressionSession,
+  type PreprocessingStorage,
+  type PruneSpec,
+  type QuantizeSpec,
+} from "../../lib/compress/mod.ts";
+import { trainingSize, trainTestSplit } from "../../lib/data/preprocess.ts";
+import type { Optimizer } from "../../lib/model/fit.ts";
+import type { QuantizationMethod } from "../../lib/quant/quantize.ts";
 
 const FAST = ["--max-iterations", "100"];
 
@@ -735,5 +744,199 @@ Deno.test("compress --model refuses the penalty where nothing reads it, as prune
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/**
+ * The file the library's compression session writes for breast-cancer with the settings the
+ * help text documents for `lrc compress` (each default spelled out here, from `--help`, not taken
+ * from the command), changed by `overrides`.
+ */
+async function libraryFile(overrides: {
+  seed?: number;
+  standardize?: boolean;
+  validationFraction?: number;
+  preprocessingStorage?: PreprocessingStorage;
+  fineTune?: Optimizer | false;
+  qat?: { epochs?: number; learningRate?: number };
+  prune?: PruneSpec | false;
+  quantize?: QuantizeSpec | false;
+}): Promise<Uint8Array> {
+  const seed = overrides.seed ?? 0; // --seed 0
+  const validationFraction = overrides.validationFraction ?? 0.2; // --validation-fraction 0.2
+  const data = await loadEmbedded("breast-cancer");
+  // --test-fraction 0.25, stratified, with --seed.
+  const split = trainTestSplit(data.x, data.y, { testFraction: 0.25, seed });
+  const session = createCompressionSession({
+    x: split.xTrain,
+    y: split.yTrain,
+    classes: data.classes,
+    featureNames: data.featureNames,
+  }, {
+    // --optimizer lbfgs --max-iterations 100 (FAST), standardised.
+    denseTraining: {
+      optimizer: { kind: "lbfgs", maxIterations: 100 },
+      preprocessing: overrides.standardize === false ? "none" : "standardize",
+    },
+    // --penalty l2, --lambda 1 / the samples the validation split leaves to train on.
+    penalty: {
+      kind: "l2",
+      lambda: 1 / trainingSize(split.yTrain, { testFraction: validationFraction }),
+    },
+    validationFraction,
+    test: { x: split.xTest, y: split.yTest },
+    seed,
+    // --fine-tune lbfgs, 100 iterations.
+    fineTune: overrides.fineTune ?? { kind: "lbfgs", maxIterations: 100 },
+    // --qat-epochs 6 --qat-learning-rate 0.001, Adam halved every epoch.
+    qat: {
+      optimizer: {
+        kind: "adam",
+        epochs: overrides.qat?.epochs ?? 6,
+        learningRate: overrides.qat?.learningRate ?? 0.001,
+        learningRateDecay: 0.5,
+      },
+    },
+    preprocessingStorage: overrides.preprocessingStorage ?? "auto", // --preprocessing auto
+  });
+  return session.compress({
+    // --strategy magnitude --structure weights --sparsity 0.5, compensated.
+    prune: overrides.prune ??
+      { strategy: "magnitude", structure: "weights", fraction: 0.5, compensate: true },
+    // --method uniform (symmetric) --bits 4 --granularity class --calibration mse
+    // --rounding nearest --training qat.
+    quantize: overrides.quantize ?? {
+      method: {
+        kind: "uniform",
+        scheme: "symmetric",
+        bits: 4,
+        granularity: "class",
+        calibration: { kind: "mse" },
+        rounding: { kind: "nearest" },
+      },
+      training: "qat",
+    },
+  }).file;
+}
+
+Deno.test("every pipeline option of compress reaches the file it writes: the library's session with the documented settings writes the same bytes", async () => {
+  // Each of these options could be parsed and then ignored (or given a wrong default) with every
+  // test above passing: the stage names come from the same option objects, and no test read the
+  // file of a run that sets them. Each run's file must be the library's with those settings, and
+  // (so that the comparison can fail) differ from the file of the defaults.
+  const dir = await Deno.makeTempDir();
+  try {
+    const cli = async (args: string[]) => {
+      const out = `${dir}/m.lrc`;
+      const r = await runCli([
+        ...["compress", "--dataset", "breast-cancer", ...FAST, ...args, "--out", out, "--quiet"],
+      ]);
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+      return await Deno.readFile(out);
+    };
+    const defaults = await libraryFile({});
+    assert.deepEqual(await cli([]), defaults, "the defaults");
+    const sgd: Optimizer = {
+      kind: "sgd",
+      epochs: 2,
+      batchSize: undefined,
+      learningRate: 0.03,
+      learningRateDecay: 0.5,
+    };
+    const uniform = (more: Partial<QuantizationMethod>, training: "ptq" | "qat" = "qat") => ({
+      method: {
+        kind: "uniform",
+        scheme: "symmetric",
+        bits: 4,
+        granularity: "class",
+        calibration: { kind: "mse" },
+        rounding: { kind: "nearest" },
+        ...more,
+      } as QuantizationMethod,
+      training,
+    });
+    // Each case: the options, the library's settings, and settings whose file it must differ
+    // from (the defaults unless given).
+    type Settings = Parameters<typeof libraryFile>[0];
+    const cases: [string[], Settings, Settings?][] = [
+      [["--qat-epochs", "2"], { qat: { epochs: 2 } }],
+      [["--qat-learning-rate", "0.01"], { qat: { learningRate: 0.01 } }],
+      [["--preprocessing", "keep"], { preprocessingStorage: "keep" }],
+      [["--validation-fraction", "0.3"], { validationFraction: 0.3 }],
+      [["--granularity", "tensor"], { quantize: uniform({ granularity: "tensor" }) }],
+      // Compensation adds the removed weights' contribution at the training inputs' mean to the
+      // bias: nothing for standardised inputs (their mean is 0), and fine-tuning and QAT would
+      // move the bias again.
+      [
+        ["--no-standardize", "--fine-tune", "none", "--training", "ptq", "--no-compensate"],
+        {
+          standardize: false,
+          fineTune: false,
+          quantize: uniform({}, "ptq"),
+          prune: { strategy: "magnitude", structure: "weights", fraction: 0.5, compensate: false },
+        },
+        { standardize: false, fineTune: false, quantize: uniform({}, "ptq") },
+      ],
+      [
+        ["--fine-tune", "adam", "--fine-tune-epochs", "2", "--fine-tune-learning-rate", "0.01"],
+        { fineTune: { kind: "adam", epochs: 2, batchSize: undefined, learningRate: 0.01 } },
+      ],
+      // sgd's documented default rate, 0.03 halved every epoch.
+      [["--fine-tune", "sgd", "--fine-tune-epochs", "2"], { fineTune: sgd }],
+      // k-means++ draws its first centres with --seed (and the split takes it too).
+      [
+        ["--method", "kmeans", "--bits", "3", "--training", "ptq", "--seed", "3"],
+        {
+          seed: 3,
+          quantize: {
+            method: { kind: "kmeans", bits: 3, granularity: "tensor", init: "kmeans++", seed: 3 },
+            training: "ptq",
+          },
+        },
+      ],
+    ];
+    for (const [args, settings, other] of cases) {
+      const want = await libraryFile(settings);
+      const unchanged = other === undefined ? defaults : await libraryFile(other);
+      assert.notDeepEqual(want, unchanged, `${args.join(" ")} changes nothing here`);
+      assert.deepEqual(await cli(args), want, args.join(" "));
+    }
+    // k-means++ with another seed for its centres but the same split gives another codebook
+    // (8 levels for the 15 weights left; 4 levels come out the same): the seed reaches the
+    // centres, not only the split.
+    const kmeans = (seed: number) => ({
+      seed: 3,
+      quantize: {
+        method: { kind: "kmeans", bits: 3, granularity: "tensor", init: "kmeans++", seed },
+        training: "ptq",
+      } as QuantizeSpec,
+    });
+    assert.notDeepEqual(await libraryFile(kmeans(3)), await libraryFile(kmeans(0)));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("compress --input-dtype int8 calibrates a symmetric int8 input grid on the training rows", async () => {
+  // The scale is stored in float32, hence the relative 1e-7. Only uint8 (the automatic choice for digits' pixels) and a breast-cancer run whose int8
+  // calibration is not stored were checked: --input-dtype could be ignored.
+  const digits = await loadEmbedded("digits");
+  const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.25, seed: 0 });
+  let max = 0;
+  for (const v of split.xTrain.data) max = Math.max(max, Math.abs(v));
+  assert.equal(max, 16); // pixels 0..16: the fit rows (a part of these) reach 16 too
+  for (const [dtype, levels, zeroPoint] of [["int8", 127, 0], ["uint8", 255, 0]] as const) {
+    const r = await runCli([
+      ...["compress", ...FAST, "--fine-tune-steps", "20", "--integer"],
+      ...["--input-dtype", dtype, "--json"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const integer = JSON.parse(r.stdout).integer;
+    assert.equal(integer.inputDtype, dtype);
+    assert.equal(integer.inputZeroPoint, zeroPoint);
+    assert.ok(
+      Math.abs(integer.inputScale - max / levels) < 1e-7 * (max / levels),
+      `${dtype}: ${integer.inputScale}`,
+    );
   }
 });
