@@ -11,6 +11,8 @@ import {
 import { loadModel } from "../../lib/io/model_file.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { predict } from "../../lib/model/predict.ts";
 
 const FAST = ["--max-iterations", "100", "--fine-tune-steps", "30"];
 
@@ -22,6 +24,41 @@ function headings(html: string): string[] {
 /** The number of figures in the report. */
 function figureCount(html: string): number {
   return [...html.matchAll(/<div id="figure-\d+" class="lrc-plotly"/g)].length;
+}
+
+/** A figure of the report as plotly draws it. */
+interface PlotlyFigure {
+  data: {
+    type?: string;
+    mode?: string;
+    name?: string;
+    x?: unknown[];
+    y?: unknown[];
+    z?: number[][];
+    text?: unknown[];
+    cells?: { values: string[][] };
+  }[];
+  layout: Record<string, unknown>;
+}
+
+/** The report's figures by their section's heading, read from the page's drawing scripts. */
+function figuresOf(html: string): Map<string, PlotlyFigure> {
+  const figures = new Map<string, PlotlyFigure>();
+  for (const m of html.matchAll(/<h2>([^<]*)<\/h2>[\s\S]*?\n {2}var spec = (.*);\n/g)) {
+    figures.set(m[1].replaceAll("&#39;", "'"), JSON.parse(m[2]));
+  }
+  return figures;
+}
+
+/**
+ * The points of a figure's traces drawn in `mode` (the models of a Pareto chart are "markers",
+ * its front "lines+markers"; the sparsity and bit-width curves "lines+markers"), each with its
+ * trace's name.
+ */
+function markers(figure: PlotlyFigure, mode = "markers") {
+  return figure.data.filter((t) => t.mode === mode).flatMap((t) =>
+    t.x!.map((x, i) => ({ group: t.name!, x, y: t.y![i], text: t.text?.[i] }))
+  );
 }
 
 Deno.test("lrc compress prints the stage table and writes the model file and the report", async () => {
@@ -160,6 +197,22 @@ Deno.test("lrc compress --budget writes the smallest model within the budget", a
     }
     const html = await Deno.readTextFile(`${dir}/r.html`);
     assert.ok(headings(html).includes("Budgeted search"));
+    // The search's chart holds every model tried, at its file size and test accuracy, in the
+    // group its validation accuracy puts it in against the target (dense less 1.5 points).
+    const points = markers(figuresOf(html).get("Budgeted search")!);
+    assert.equal(points.length, tried.length);
+    for (const t of tried as (Tried & { test: { accuracy: number } })[]) {
+      const at = points.filter((p) => p.text === t.name);
+      assert.equal(at.length, 1, t.name);
+      assert.equal(at[0].x, t.bytes, t.name);
+      assert.equal(at[0].y, t.test.accuracy, t.name);
+      const within = t.validation.accuracy >= dense.validation.accuracy - 0.015 - 1e-12;
+      assert.equal(
+        at[0].group,
+        within ? "within budget (validation)" : "below target (validation)",
+        t.name,
+      );
+    }
     assert.ok(
       html.includes(
         `sample by sample: validation ${pointsText(budget.validationDifference)}, test ${
@@ -492,4 +545,127 @@ Deno.test("lrc compress --sweep lists a ruled-out combination once, and takes --
   const dense = report.sweep.rows.find((r: { name: string }) => r.name === "dense, float32");
   assert.ok(report.dense.seconds > 0);
   assert.equal(dense.seconds, report.dense.seconds);
+});
+
+/** The confusion matrix of a model file on breast-cancer's test split (rows: true classes). */
+async function testConfusion(file: string): Promise<number[][]> {
+  const data = await loadEmbedded("breast-cancer");
+  const split = trainTestSplit(data.x, data.y, { testFraction: 0.25, seed: 0 });
+  const predicted = predict(asFloatModel(await loadModel(file)), split.xTest);
+  const confusion = data.classes.map(() => data.classes.map(() => 0));
+  split.yTest.forEach((t, i) => confusion[t][predicted[i]]++);
+  return confusion;
+}
+
+Deno.test("the compress report's charts hold the run's stages and its model's test confusion", async () => {
+  // Its sections were checked by heading only: a stage chart without a stage, or a confusion
+  // matrix of another model, passed.
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli([
+      ...["compress", "--dataset", "breast-cancer", ...FAST, "--out", `${dir}/m.lrc`],
+      ...["--report", `${dir}/r.html`, "--json"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    type Stage = {
+      stage: string;
+      name: string;
+      bytes: number;
+      validation: { accuracy: number };
+      test: { accuracy: number };
+    };
+    const stages: Stage[] = JSON.parse(r.stdout).stages;
+    assert.deepEqual(stages.map((s) => s.stage), ["dense", "pruned", "fine-tuned", "quantized"]);
+    const figures = figuresOf(await Deno.readTextFile(`${dir}/r.html`));
+    // One point per stage, named by it, at its file's size and test accuracy.
+    assert.deepEqual(
+      markers(figures.get("Accuracy against file size, stage by stage")!),
+      stages.map((s) => ({
+        group: s.stage,
+        x: s.bytes,
+        y: s.test.accuracy,
+        text: `${s.stage}: ${s.name}`,
+      })),
+    );
+    // The stage table's rows are the stages.
+    const columns = figures.get("Stages")!.data[0].cells!.values;
+    assert.deepEqual(columns[0], stages.map((s) => s.stage));
+    assert.deepEqual(
+      columns[2],
+      stages.map((s) => `${(100 * s.test.accuracy).toFixed(2)} %`),
+    );
+    assert.deepEqual(columns[5], stages.map((s) => s.bytes.toLocaleString("en-US")));
+    assert.deepEqual(columns.at(-1), stages.map((s) => s.name));
+    // The confusion matrix is the written model's on the test split, counted here.
+    const confusion = figures.get("The compressed model on the test data")!.data[0].z;
+    assert.deepEqual(confusion, await testConfusion(`${dir}/m.lrc`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the compress --sweep report's charts hold every row of the sweep", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli([
+      ...["compress", "--dataset", "breast-cancer", ...FAST, "--sweep", "--sparsity", "0,0.5,0.8"],
+      ...["--method", "uniform", "--bits", "2,4", "--training", "ptq"],
+      ...["--report", `${dir}/r.html`, "--json"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    type Row = {
+      name: string;
+      bytes: number;
+      test: { accuracy: number };
+      prune: { strategy: string; structure: string; sparsity: number } | null;
+      quantization: { bits: number; granularity: string } | null;
+    };
+    const rows: Row[] = JSON.parse(r.stdout).sweep.rows;
+    const figures = figuresOf(await Deno.readTextFile(`${dir}/r.html`));
+    // Every row once, at its size and test accuracy, in its method's group.
+    const all = markers(figures.get("Sweep: accuracy against file size")!);
+    const sorted = <T extends { text?: unknown }>(list: T[]) =>
+      [...list].sort((a, b) => String(a.text).localeCompare(String(b.text)));
+    assert.deepEqual(
+      sorted(all),
+      sorted(rows.map((row) => ({
+        group: row.quantization === null ? "float32" : "uniform symmetric, PTQ",
+        x: row.bytes,
+        y: row.test.accuracy,
+        text: row.name,
+      }))),
+    );
+    // The float32 rows against their sparsity (the dense model at 0).
+    const floats = rows.filter((row) => row.quantization === null);
+    assert.equal(floats.length, 3);
+    const bySparsity = markers(
+      figures.get("Sweep: accuracy against sparsity (float32, fine-tuned)")!,
+      "lines+markers",
+    )
+      .map(({ group, x, y }) => ({ group, x, y }));
+    assert.deepEqual(
+      bySparsity.sort((a, b) => Number(a.x) - Number(b.x)),
+      floats.map((row) => ({
+        group: "magnitude (weights)",
+        x: row.prune?.sparsity ?? 0,
+        y: row.test.accuracy,
+      })).sort((a, b) => a.x - b.x),
+    );
+    assert.deepEqual(bySparsity.map((p) => p.x), [0, 0.5, 0.8]);
+    // The unpruned quantized rows against their bits.
+    const byBits = markers(
+      figures.get("Sweep: accuracy against bit width (unpruned model)")!,
+      "lines+markers",
+    )
+      .map(({ x, y }) => ({ x, y })).sort((a, b) => Number(a.x) - Number(b.x));
+    assert.deepEqual(
+      byBits,
+      rows.filter((row) => row.prune === null && row.quantization !== null)
+        .map((row) => ({ x: row.quantization!.bits, y: row.test.accuracy }))
+        .sort((a, b) => a.x - b.x),
+    );
+    assert.deepEqual(byBits.map((p) => p.x), [2, 4]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
