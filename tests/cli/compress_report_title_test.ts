@@ -34,3 +34,28 @@ Deno.test("the report of lrc compress --max-bytes is titled for the size-budgete
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the reports of lrc compress are titled for the mode that ran", async () => {
+  // Only --max-bytes' title was checked: a --budget or --sweep report titled as the pipeline's
+  // passed.
+  const dir = await Deno.makeTempDir();
+  try {
+    const space = ["--sparsity", "0,0.5", "--bits", "2,4", "--method", "uniform"];
+    for (
+      const [mode, title] of [
+        [["--budget", "1", ...space], "lrcompress: smallest model within the accuracy budget"],
+        [["--sweep", ...space, "--training", "ptq"], "lrcompress: compression sweep"],
+        [[], "lrcompress: compression pipeline"],
+      ] as const
+    ) {
+      const r = await runCli([
+        ...["compress", "--dataset", "breast-cancer", ...FAST, ...mode],
+        ...["--report", `${dir}/r.html`, "--quiet"],
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(titles(await Deno.readTextFile(`${dir}/r.html`)), [title, title]);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
