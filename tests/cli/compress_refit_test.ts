@@ -8,6 +8,7 @@ import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
 import { predict } from "../../lib/model/predict.ts";
+import { exportOnnx } from "../../lib/onnx/export.ts";
 
 const FAST = ["--max-iterations", "100", "--sparsity", "0,0.5,0.8", "--bits", "2,4"];
 
@@ -233,4 +234,58 @@ Deno.test("compress --refit: the search line's time is the search's, the refit's
   // exceeded the run's time by that much. (No duration is asserted: on a machine fast enough to
   // refit within 0.1 s the check holds either way.) Each is rounded to 0.1 s.
   assert.ok(search + refit <= wall + 0.1, `search ${search} s + refit ${refit} s > ${wall} s`);
+});
+
+Deno.test("compress --refit: --onnx exports the refit, and the report's model sections show it", async () => {
+  // --out was checked to hold the refit; --onnx only that a file was written, and the report's
+  // confusion matrix not at all: either could have been the search's choice's.
+  const dir = await Deno.makeTempDir();
+  try {
+    const outputs = (name: string) => [
+      ...["--out", `${dir}/${name}.lrc`, "--onnx", `${dir}/${name}.onnx`],
+      ...["--report", `${dir}/${name}.html`],
+    ];
+    for (const [name, refit] of [["plain", []], ["refit", ["--refit"]]] as const) {
+      const r = await runCli(["compress", ...FAST, "--budget", "1", ...refit, ...outputs(name)]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const digits = await loadEmbedded("digits");
+    const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.25, seed: 0 });
+    const confusionOf = async (file: string) => {
+      const predicted = predict(asFloatModel((await readModelFile(file)).model), split.xTest);
+      const confusion = digits.classes.map(() => digits.classes.map(() => 0));
+      split.yTest.forEach((t, i) => confusion[t][predicted[i]]++);
+      return confusion;
+    };
+    const reportConfusion = async (file: string) => {
+      const html = await Deno.readTextFile(file);
+      const m = /<h2>The compressed model on the test data<\/h2>[\s\S]*?\n {2}var spec = (.*);\n/
+        .exec(html);
+      assert.ok(m, "no confusion section");
+      return JSON.parse(m[1]).data[0].z;
+    };
+    const onnxOf = async (file: string) =>
+      new Uint8Array(exportOnnx((await readModelFile(file)).model));
+    for (const name of ["plain", "refit"]) {
+      // The ONNX file is the export of the model --out wrote; the confusion matrix is that
+      // model's on the test split, counted here.
+      assert.deepEqual(
+        new Uint8Array(await Deno.readFile(`${dir}/${name}.onnx`)),
+        await onnxOf(`${dir}/${name}.lrc`),
+      );
+      assert.deepEqual(
+        await reportConfusion(`${dir}/${name}.html`),
+        await confusionOf(`${dir}/${name}.lrc`),
+        name,
+      );
+    }
+    // The premise: the refit and the search's choice differ in both.
+    assert.notDeepEqual(await onnxOf(`${dir}/plain.lrc`), await onnxOf(`${dir}/refit.lrc`));
+    assert.notDeepEqual(
+      await confusionOf(`${dir}/plain.lrc`),
+      await confusionOf(`${dir}/refit.lrc`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
