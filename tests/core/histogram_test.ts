@@ -76,6 +76,33 @@ Deno.test("histogram with a mask counts only the kept values", () => {
   );
 });
 
+Deno.test("histogram counts a value under any non-zero mask entry, not only under 1", () => {
+  // The option's contract: "count only the values whose mask entry is non-zero". The oracle keeps
+  // values by mask[i] !== 0 and counts them without a mask.
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(finite, fc.constantFrom(0, 1, 2, 255, 0.5, -1)), { maxLength: 100 }),
+      (pairs) => {
+        const values = pairs.map((p) => p[0]), mask = pairs.map((p) => p[1]);
+        const kept = values.filter((_, i) => mask[i] !== 0);
+        for (const range of [undefined, [-1e5, 1e5] as [number, number]]) {
+          const h = histogram(values, { bins: 5, mask, range });
+          assert.deepEqual(h, histogram(kept, { bins: 5, range }));
+          assert.equal(h.total, kept.filter((v) => !range || Math.abs(v) <= 1e5).length);
+        }
+      },
+    ),
+    { seed: 4, numRuns: 200 },
+  );
+  const h = histogram([0.25, 0.75, 0.5], {
+    bins: 2,
+    range: [0, 1],
+    mask: Uint8Array.of(2, 255, 0),
+  });
+  assert.deepEqual([...h.counts], [1, 1]);
+  assert.equal(h.total, 2);
+});
+
 Deno.test("histogram of equal values centres them in a unit-wide range, like numpy", () => {
   const h = histogram([2, 2, 2], { bins: 4 });
   assert.deepEqual([...h.edges], [1.5, 1.75, 2, 2.25, 2.5]);
@@ -110,6 +137,14 @@ Deno.test("histogram rejects NaN, bad bins, bad ranges and a mask of the wrong l
   assert.throws(() => histogram([1, NaN]), RangeError);
   assert.throws(() => histogram([1], { bins: 0 }), /bins must be an integer/);
   assert.throws(() => histogram([1], { bins: 2.5 }), RangeError);
+  // Bins are allocated: past 1e7 of them the request is refused before two typed arrays of that
+  // length are (2^32 + 1 float64s end in the engine's own "Array buffer allocation failed").
+  for (const bins of [1e7 + 1, 2 ** 32]) {
+    assert.throws(() => histogram([1], { bins }), {
+      name: "RangeError",
+      message: `Cannot compute histogram: bins must be an integer in [1, 10000000], got ${bins}`,
+    });
+  }
   assert.throws(() => histogram([1], { range: [1, 1] }), /lo < hi/);
   assert.throws(() => histogram([1, 2], { mask: [1] }), TypeError);
   assert.throws(() => histogram("12" as unknown as number[]), TypeError);
