@@ -158,6 +158,46 @@ Deno.test("checkOptionKeys and nearestName: suggestions, case, and undefined val
   assert.equal(nearestName("counts", ["count", "counts2"]), "count");
 });
 
+Deno.test("nearestName's reach is set by the known name's length, two edits from 8 letters", () => {
+  // The documented rule: within two edits of a known name of 8 letters or more, one edit of a
+  // shorter one; the length is the known name's, not the misspelling's. Distances by hand:
+  // maxbits -> maxbytes: i -> y, insert e (2); verbose12 -> verbose: delete 1, delete 2 (2);
+  // vrbse -> verbose: insert e, insert o (2); maxbyte -> maxbytes: insert s (1).
+  assert.equal(editDistance("maxbits", "maxbytes"), 2);
+  assert.equal(nearestName("maxbits", ["maxBytes"]), "maxBytes"); // 8 letters: two edits reach
+  assert.equal(nearestName("maxbits", ["maxBytes", "seed"]), "maxBytes");
+  assert.equal(nearestName("verbose12", ["verbose"]), undefined); // 7 letters: one edit only
+  assert.equal(nearestName("vrbse", ["verbose"]), undefined);
+  assert.equal(nearestName("maxbyte", ["maxBytes"]), "maxBytes");
+  // Through the check: an 8-letter option misspelt by two edits gets its suggestion.
+  assert.throws(() => checkOptionKeys("read", { maxbits: 1 }, { maxBytes: true, seed: true }), {
+    name: "TypeError",
+    message: "Cannot read: unknown option 'maxbits' (did you mean 'maxBytes'?)",
+  });
+  assert.throws(() => checkOptionKeys("read", { verbose12: 1 }, { verbose: true }), {
+    message: "Cannot read: unknown option 'verbose12' (known: verbose)",
+  });
+});
+
+Deno.test("an option named like a property every object inherits is unknown, not taken", () => {
+  // `constructor`, `toString` and the like are in every object through its prototype; only the
+  // known list's own keys are options (a `key in known` test took them without a word).
+  const known = { optimizer: true, seed: true } as const;
+  for (const key of ["constructor", "toString", "hasOwnProperty", "valueOf"]) {
+    assert.throws(() => checkOptionKeys("fit", { [key]: 1 }, known), {
+      name: "TypeError",
+      message: `Cannot fit: unknown option '${key}' (known: optimizer, seed)`,
+    }, key);
+  }
+  refuses("predict", () => predict(model, cancer.x, o({ toString: 1 })), "toString", null);
+  refuses(
+    "fit",
+    () => fit(cancer.x, cancer.y, o({ optimizer: sgd, constructor: 1 })),
+    "constructor",
+    null,
+  );
+});
+
 Deno.test("training: fit, its optimizer, penalty and early stopping, and fitStream", async () => {
   refuses("fit", () => fit(cancer.x, cancer.y, o({ optimiser: sgd })), "optimiser", "optimizer");
   refuses("fit (no near key)", () => fit(cancer.x, cancer.y, o({ foo: 1 })), "foo", null);
