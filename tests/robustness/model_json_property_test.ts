@@ -10,6 +10,7 @@ import { decodeModel, loadModel } from "../../lib/io/model_file.ts";
 import type { StoredModel } from "../../lib/io/quantized.ts";
 import { predictProba } from "../../lib/model/predict.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
+import { MODEL_VERSION } from "../../lib/model/types.ts";
 import { validateModel } from "../../lib/model/validate_model.ts";
 import { dequantizeModel } from "../../lib/quant/model.ts";
 import { quantizedModelFromJson, quantizedModelToJson } from "../../lib/quant/serialize.ts";
@@ -90,6 +91,92 @@ function check(result: Outcome, prefix: RegExp): "refused" | "accepted" {
   assert.ok(p.data.every((v) => Number.isFinite(v) && v >= 0 && v <= 1));
   return "accepted";
 }
+
+/**
+ * The documented JSON form, derived from the module's contract alone ("typed arrays become plain
+ * arrays, everything else stays as is"; JSON has no -0): a generic walk over the model, sharing
+ * no code with the writer.
+ */
+function plainForm(value: unknown): unknown {
+  if (ArrayBuffer.isView(value)) {
+    return Array.from(value as unknown as ArrayLike<number>, (v) => (Object.is(v, -0) ? 0 : v));
+  }
+  if (Array.isArray(value)) return value.map(plainForm);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainForm(v)]));
+  }
+  return value;
+}
+
+Deno.test("modelToJson writes every field of the model, typed arrays as plain arrays", () => {
+  // A field dropped or renamed by the writer and defaulted or renamed back by the reader passes
+  // every round trip; the text itself, read by JSON.parse, must hold the model as documented.
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 30 }), fc.boolean(), (seed, standardize) => {
+      const model = randomFloatModel(seed, { preprocessing: standardize });
+      assert.deepEqual(JSON.parse(modelToJson(model)), plainForm(model));
+    }),
+    { seed: SEED + 4, numRuns: 200 },
+  );
+});
+
+// A two-feature sigmoid model written by hand in the documented form.
+const HAND_JSON = {
+  kind: "logistic-regression",
+  version: MODEL_VERSION,
+  link: "sigmoid",
+  weights: { rows: 1, cols: 2, data: [0.5, -2] },
+  bias: [0.25],
+  classes: ["no", "yes"],
+  featureNames: ["a", "b"],
+  preprocessing: { kind: "standardize", mean: [1, 2], scale: [4, 16] },
+};
+
+Deno.test("modelFromJson reads a model written by hand in the documented form", () => {
+  const model = modelFromJson(JSON.stringify(HAND_JSON));
+  assert.deepEqual(plainForm(model), HAND_JSON);
+  // By hand: x = (5, 10) standardises to ((5 - 1) / 4, (10 - 2) / 16) = (1, 0.5), so the score is
+  // 0.5 * 1 - 2 * 0.5 + 0.25 = -0.25 and P(yes) = 1 / (1 + e^0.25).
+  const p = predictProba(model, { data: Float64Array.of(5, 10), rows: 1, cols: 2 });
+  const yes = 1 / (1 + Math.exp(0.25));
+  assert.ok(Math.abs(p.data[1] - yes) < 1e-15, `${p.data[1]} vs ${yes}`);
+  assert.ok(Math.abs(p.data[0] - (1 - yes)) < 1e-15, `${p.data[0]} vs ${1 - yes}`);
+  // The same model without preprocessing: the score is 0.5 * 5 - 2 * 10 + 0.25 = -17.25.
+  const none = modelFromJson(JSON.stringify({ ...HAND_JSON, preprocessing: { kind: "none" } }));
+  assert.deepEqual(none.preprocessing, { kind: "none" });
+  const q = predictProba(none, { data: Float64Array.of(5, 10), rows: 1, cols: 2 });
+  assert.ok(Math.abs(q.data[1] - 1 / (1 + Math.exp(17.25))) < 1e-20, `${q.data[1]}`);
+});
+
+Deno.test("modelFromJson refuses a model with any required field missing, and reads no mask", () => {
+  // Every field but the mask is required: none has a default a reader may fill in (a version
+  // filled in would read a file of an unknown layout as this one's).
+  for (const key of Object.keys(HAND_JSON)) {
+    const text = JSON.stringify({ ...HAND_JSON, [key]: undefined });
+    assert.throws(() => modelFromJson(text), (e: Error) => {
+      assert.ok(e instanceof SyntaxError, `${key}: ${e}`);
+      assert.match(e.message, /^Cannot read model: /, key);
+      return true;
+    }, key);
+  }
+  assert.equal(modelFromJson(JSON.stringify(HAND_JSON)).mask, undefined);
+  const masked = modelFromJson(
+    JSON.stringify({ ...HAND_JSON, weights: { rows: 1, cols: 2, data: [0, -2] }, mask: [0, 1] }),
+  );
+  assert.deepEqual(masked.mask, Uint8Array.of(0, 1));
+});
+
+Deno.test("modelToJson refuses a model JSON cannot hold (NaN and infinities become null)", () => {
+  const model = modelFromJson(JSON.stringify(HAND_JSON));
+  assert.throws(
+    () => modelToJson({ ...model, weights: { ...model.weights, data: Float64Array.of(0.5, NaN) } }),
+    { name: "RangeError", message: "Cannot serialise model: weights holds NaN at row 0, column 1" },
+  );
+  assert.throws(() => modelToJson({ ...model, bias: Float64Array.of(-Infinity) }), {
+    name: "RangeError",
+    message: "Cannot serialise model: bias holds -Infinity at index 0",
+  });
+});
 
 Deno.test("fuzz: damaged float-model JSON is refused or reads as a valid, finite model", () => {
   const counts = { refused: 0, accepted: 0 };
