@@ -60,3 +60,124 @@ Deno.test("bench values are checked before any work", async () => {
     assert.match(r.stderr, message);
   }
 });
+
+// benchArgs itself, in this process for arguments it takes (it exits on the others).
+const ARGS_URL = new URL("./_args.ts", import.meta.url).href;
+const OPTIONS = {
+  rounds: { type: "string", value: "N", help: "interleaved rounds", default: "11" },
+  sizes: { type: "string", value: "LIST", help: "row counts", default: "100,2000" },
+  sections: { type: "string", value: "LIST", help: "sections to run", default: "table,kernel" },
+  quick: { type: "boolean", help: "a smaller run" },
+} as const;
+
+Deno.test("benchArgs gives the flags, numbers and lists it was given, and the defaults otherwise", async () => {
+  const { benchArgs } = await import("./_args.ts");
+  const given = benchArgs("bench:t", "A test.", OPTIONS, [
+    "--json",
+    "--rounds",
+    "7",
+    "--sizes",
+    "5, 0.5,1e3",
+    "--sections",
+    "kernel",
+  ]);
+  assert.equal(given.flag("json"), true);
+  assert.equal(given.flag("quick"), false);
+  assert.equal(given.integer("rounds", 1, 1000), 7);
+  assert.deepEqual(given.numbers("sizes", 0, 1e5), [5, 0.5, 1000]);
+  assert.deepEqual(given.choices("sections", ["table", "kernel"], "section"), new Set(["kernel"]));
+  const none = benchArgs("bench:t", "A test.", OPTIONS, []);
+  assert.equal(none.flag("json"), false);
+  assert.equal(none.integer("rounds", 1, 1000), 11); // the defaults written in OPTIONS
+  assert.deepEqual(none.numbers("sizes", 1, 1e5), [100, 2000]);
+  assert.deepEqual(
+    none.choices("sections", ["table", "kernel"], "s"),
+    new Set(["table", "kernel"]),
+  );
+  assert.equal(none.string("rows"), undefined);
+  // Both ends of a range are in it.
+  const ends = benchArgs("bench:t", "A test.", OPTIONS, [
+    "--rounds",
+    "1",
+    "--sizes",
+    "0,1",
+    "--quick",
+  ]);
+  assert.equal(ends.integer("rounds", 1, 1000), 1);
+  assert.deepEqual(ends.numbers("sizes", 0, 1), [0, 1]);
+  assert.equal(ends.flag("quick"), true);
+  assert.equal(
+    benchArgs("bench:t", "A test.", OPTIONS, ["--rounds", "1000"]).integer("rounds", 1, 1000),
+    1000,
+  );
+});
+
+/** Runs benchArgs in a child with `args`, calling `read` on the result; the child's output. */
+async function child(args: string[], read: string) {
+  const code = `import { benchArgs } from "${ARGS_URL}";\n` +
+    `const a = benchArgs("bench:t", "A test.", ${JSON.stringify(OPTIONS)}, ${
+      JSON.stringify(args)
+    });\n` +
+    `console.log(JSON.stringify(${read}));\n`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+Deno.test("benchArgs refuses the numbers just outside a range and lists defaults in its help", async () => {
+  for (
+    const [args, read, message] of [
+      [
+        ["--rounds", "1001"],
+        'a.integer("rounds", 1, 1000)',
+        "--rounds must be an integer in [1, 1000], got '1001'",
+      ],
+      [
+        ["--rounds", "0"],
+        'a.integer("rounds", 1, 1000)',
+        "--rounds must be an integer in [1, 1000], got '0'",
+      ],
+      [
+        ["--sizes", "0.5,1.5"],
+        'a.numbers("sizes", 0, 1)',
+        "--sizes must be a number in [0, 1], got '1.5'",
+      ],
+      // A negative value takes the = form: parseArgs reads a separate '-0.5' as an option.
+      [
+        ["--sizes=-0.5"],
+        'a.numbers("sizes", 0, 1)',
+        "--sizes must be a number in [0, 1], got '-0.5'",
+      ],
+      [
+        ["--sections", "table,tabel"],
+        'a.choices("sections", ["table"], "section")',
+        "unknown section 'tabel' (of table)",
+      ],
+    ] as const
+  ) {
+    const r = await child([...args], read);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stdout} ${r.stderr}`);
+    assert.equal(r.stdout, "");
+    assert.equal(
+      r.stderr,
+      `bench:t: ${message} (deno task bench:t --help lists the options)\n`,
+      args.join(" "),
+    );
+  }
+  const help = await child(["--help"], "0");
+  assert.equal(help.code, 0, help.stderr);
+  // One line per option, each with its placeholder, help and default as written in OPTIONS.
+  const lines = help.stdout.split("\n");
+  assert.equal(lines[0], "deno task bench:t [options]");
+  for (const [name, o] of Object.entries(OPTIONS)) {
+    const value = "value" in o ? ` ${o.value}` : "";
+    const tail = "default" in o ? `${o.help} (default: ${o.default})` : o.help;
+    const line = lines.find((l) => l.trimStart().startsWith(`--${name}${value} `));
+    assert.ok(line, `--${name}: ${help.stdout}`);
+    assert.ok(line.endsWith(`  ${tail}`), line);
+  }
+});
