@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { matrix } from "../../lib/core/matrix.ts";
-import { assertInRange } from "../../lib/core/validate.ts";
+import { fromRows, matrix } from "../../lib/core/matrix.ts";
+import { assertInRange, assertLabels, assertMatrix } from "../../lib/core/validate.ts";
+import { fit } from "../../lib/model/fit.ts";
 import { pruneMask } from "../../lib/prune/mask.ts";
 
 Deno.test("a range check names a value that is not a number by its type", () => {
@@ -38,4 +39,43 @@ Deno.test("a range check accepts both ends and refuses NaN and the numbers just 
   assert.throws(check(NaN, true), /must be an integer in \[0\.25, 4\], got NaN$/);
   // An open upper end takes Infinity itself.
   assert.doesNotThrow(() => assertInRange("scale", "factor", Infinity, 0, Infinity));
+});
+
+Deno.test("a matrix check refuses negative dimensions even when their product is the data's length", () => {
+  // -2 x -3 = 6 elements, as many as the data holds: only the sign check refuses it.
+  const six = new Float64Array(6);
+  assert.throws(() => assertMatrix("fit model", "x", { data: six, rows: -2, cols: -3 }), {
+    name: "TypeError",
+    message: "Cannot fit model: x must have integer rows and cols, got -2 x -3",
+  });
+  assert.throws(() => assertMatrix("fit model", "x", { data: six, rows: 4, cols: 1.5 }), {
+    name: "TypeError",
+    message: "Cannot fit model: x must have integer rows and cols, got 4 x 1.5",
+  });
+  assertMatrix("fit model", "x", { data: six, rows: 2, cols: 3 });
+  assertMatrix("fit model", "x", { data: new Float32Array(0), rows: 0, cols: 3 });
+});
+
+Deno.test("a label check refuses negative and fractional labels, with or without a class count", () => {
+  // The contract: integers in 0..nClasses-1 (non-negative integers when the count is unknown).
+  for (const nClasses of [undefined, 3]) {
+    const range = nClasses === undefined ? "a non-negative integer" : "in 0..2";
+    for (const bad of [-1, 0.5, NaN, -0.5]) {
+      assert.throws(() => assertLabels("fit model", [0, bad, 1], 3, nClasses), {
+        name: "RangeError",
+        message: `Cannot fit model: label at row 1 is ${bad}, expected ${range}`,
+      }, `${bad} of ${nClasses}`);
+    }
+    assertLabels("fit model", Int32Array.of(0, 2, 1), 3, nClasses);
+  }
+  assert.throws(
+    () => assertLabels("score", Int32Array.of(0, -1), 2, 2, { name: "yPred", against: "yTrue" }),
+    { name: "RangeError", message: "Cannot score: yPred[1] is -1, expected in 0..1" },
+  );
+  // Through fit, where the labels' count is not given (no classes option).
+  const x = fromRows([[0, 1], [1, 0], [2, 3], [3, 2]]);
+  assert.throws(() => fit(x, Int32Array.of(0, 1, -1, 1)), {
+    name: "RangeError",
+    message: "Cannot fit model: label at row 2 is -1, expected a non-negative integer",
+  });
 });
