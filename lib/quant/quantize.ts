@@ -2,7 +2,8 @@
  * Quantizing a float matrix (model weights) and dequantizing it: uniform symmetric and affine
  * grids of 1..16 bits, log2 (power-of-two) levels, k-means codebooks, float16; per tensor, per
  * class (row) or per feature (column); ranges calibrated by min/max, percentile or minimum
- * squared error; rounding to nearest (ties to even) or stochastic (seeded).
+ * squared error; rounding to nearest (ties to even on uniform grids, to the larger magnitude on
+ * log2 grids, to the lower entry of a codebook) or stochastic (seeded).
  *
  * @module
  */
@@ -57,7 +58,9 @@ export type Calibration =
   | { readonly kind: "percentile"; readonly percentile: number };
 
 /**
- * Rounding onto the grid: to the nearest level (ties to even), or stochastic: up with
+ * Rounding onto the grid: to the nearest level (a value halfway between two levels goes to the
+ * even code on a uniform grid, to the level of larger magnitude on a log2 grid, to the lower
+ * entry of a codebook), or stochastic: up with
  * probability equal to the distance from the level below, in units of the gap (unbiased inside
  * the range), using one draw per element in row-major order from a generator seeded by `seed`.
  */

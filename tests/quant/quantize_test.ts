@@ -770,3 +770,22 @@ Deno.test("affine MSE calibration is within 1 % of an exhaustive search over bot
     assert.ok(ours <= best * 1.01, `${bits} bits: ${ours} vs exhaustive ${best}`);
   }
 });
+
+Deno.test("a value halfway between two log2 levels takes the one of larger magnitude", () => {
+  // The tie rule of log2 grids was neither documented nor tested (found by the test audit).
+  // Levels of a 3-bit log2 grid with scale 1: 0, 1/4, 1/2, 1 and their negatives (a sign and two
+  // bits: code 0 is 0, code x + 1 is 2^-x for x = 0..2). The midpoints 3/4, 3/8 and 1/8 (exact in
+  // binary) go up in magnitude, on both signs; just below a midpoint goes down.
+  const data = Float64Array.of(0.75, -0.375, 0.125, -0.125, 0.7499, 0.1249);
+  const grid: QuantizedTensor = {
+    kind: "log2",
+    bits: 3,
+    granularity: "tensor",
+    rows: 1,
+    cols: data.length,
+    codes: new Int8Array(data.length),
+    scale: Float32Array.of(1),
+  };
+  const back = dequantizeTensor(quantizeOnGrid(grid, { data, rows: 1, cols: data.length })).data;
+  assert.deepEqual([...back], [1, -0.5, 0.25, -0.25, 0.5, 0]);
+});
