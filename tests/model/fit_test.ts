@@ -197,9 +197,8 @@ Deno.test("onEpochEnd may clear mask entries and they stay zero afterwards", () 
 });
 
 Deno.test("weightTransform is used in the forward pass and its backward in the update", () => {
-  // A transform that doubles the weights: training then converges to half the plain weights.
-  const lambdaFor = 0; // no penalty so that the scaling is exact at the optimum of the loss
-  void lambdaFor;
+  // A transform that doubles the weights: training then converges to half the plain weights,
+  // with the L2 strength scaled by 4 so that both objectives have the same optimum (below).
   const x = fromRows([[0], [1], [2], [3], [1.5], [1.2]]);
   const y = Int32Array.from([0, 0, 1, 1, 0, 1]);
   const common: FitOptions = {
