@@ -9,9 +9,13 @@
 
 import { attr, ONNX_TYPE, type OnnxModel, type OnnxNode } from "./protobuf.ts";
 
-/** The default domain's opsets onnxruntime runs: from 7 (its oldest) to the latest it knows. */
-const DEFAULT_OPSETS = [7, 26] as const;
-/** The `ai.onnx.ml` opsets onnxruntime runs. */
+/**
+ * The latest default-domain opset onnxruntime knows. Below 7 (the oldest it guarantees) it still
+ * loads a file, and refuses only the nodes it has no implementation for there ({@linkcode SINCE}):
+ * a graph of MatMul and Softmax, or of `ai.onnx.ml` ops only, runs at opset 1.
+ */
+const LATEST_OPSET = 26;
+/** The `ai.onnx.ml` opsets onnxruntime runs (an `ai.onnx.ml` node needs 1 or later). */
 const ML_OPSETS = [1, 5] as const;
 
 /** Ops of the `ai.onnx.ml` domain the importer reads. */
@@ -54,8 +58,21 @@ const DEFAULT_OPS = new Set([
   "Unsqueeze",
 ]);
 
-/** The first default-domain opset of the ops above that are newer than opset 7. */
+/**
+ * The first default-domain opset at which onnxruntime runs the ops above, where it is not 1: the
+ * op's own first opset, or for the older ops the first that onnxruntime implements (Add(6),
+ * Gemm(6), Sigmoid(5), Concat(3) and the others before these have no implementation).
+ */
 const SINCE: Readonly<Record<string, number>> = {
+  Add: 7,
+  Sub: 7,
+  Mul: 7,
+  Div: 7,
+  Gemm: 7,
+  Greater: 7,
+  Sigmoid: 6,
+  Cast: 6,
+  Concat: 4,
   DequantizeLinear: 10,
   MatMulInteger: 10,
   GatherElements: 11,
@@ -111,17 +128,15 @@ export function checkOpsets(
   }
   // onnxruntime reads a file that does not import the default domain (or ai.onnx.ml) at the
   // latest opset it knows.
-  const opset = versions.get("") ?? DEFAULT_OPSETS[1];
+  const opset = versions.get("") ?? LATEST_OPSET;
   const ml = versions.get("ai.onnx.ml") ?? ML_OPSETS[1];
-  const [low, high] = DEFAULT_OPSETS;
-  if (!(opset >= low && opset <= high)) {
-    fail(`it imports opset ${opset} of the default domain; only opsets ${low} to ${high} are read`);
-  }
-  if (!(ml >= ML_OPSETS[0] && ml <= ML_OPSETS[1])) {
+  if (!(opset <= LATEST_OPSET)) {
     fail(
-      `it imports opset ${ml} of ai.onnx.ml; only opsets ${ML_OPSETS[0]} to ${ML_OPSETS[1]} ` +
-        "are read",
+      `it imports opset ${opset} of the default domain; only opsets up to ${LATEST_OPSET} are read`,
     );
+  }
+  if (!(ml <= ML_OPSETS[1])) {
+    fail(`it imports opset ${ml} of ai.onnx.ml; only opsets up to ${ML_OPSETS[1]} are read`);
   }
   for (const n of onnx.graph.node ?? []) {
     const node = `${n.op_type} node '${n.name ?? ""}'`;
@@ -133,9 +148,12 @@ export function checkOpsets(
           `(where ${n.op_type} is defined)`,
       );
     }
+    if (expected === "ai.onnx.ml" && !(ml >= ML_OPSETS[0])) {
+      fail(`${node} needs opset ${ML_OPSETS[0]} of ai.onnx.ml or later; the file imports ${ml}`);
+    }
     if (expected !== "") continue;
-    const since = SINCE[n.op_type];
-    if (since !== undefined && opset < since) {
+    const since = SINCE[n.op_type] ?? 1;
+    if (!(opset >= since)) {
       fail(`${node} needs opset ${since} or later; the file imports opset ${opset}`);
     }
     for (const [name, first] of Object.entries(ATTRIBUTE_SINCE[n.op_type] ?? {})) {
