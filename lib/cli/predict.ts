@@ -394,13 +394,14 @@ export function planColumns(
     const where = header
       ? `, and its header names none of the model's (${listOf(featureNames)})`
       : " (without a header, columns are taken by position)";
-    // Without --label or --no-label the label is the last column only in a file of d + 1.
+    // Without --label or --no-label the label is the last column only in a file of d + 1: of
+    // another width (not d either) no column was taken as the label, so none is counted as one.
     const guessed = options.label === undefined && !options.noLabel;
     fail(
       guessed
         ? `the file has ${width} column${width === 1 ? "" : "s"}${where}: a model of ${d} ` +
-          `features takes ${d + 1} with the label last; name the label column with --label, ` +
-          "or give --no-label if the file has none"
+          `features reads ${d} columns, or ${d + 1} with a label column (the last, or the one ` +
+          "--label names)"
         : `the file has ${features.length} feature column${features.length === 1 ? "" : "s"}` +
           (labelCol >= 0 ? ` besides the label column '${columns[labelCol]}'` : "") + where,
     );

@@ -652,15 +652,15 @@ Deno.test("planColumns: a file of the wrong width without --label is counted as 
   const plan = (columns: string[], options: Partial<PlanColumnsOptions>) => () =>
     planColumns(columns, model, { file: "f.csv", ...options });
   // Headerless, 5 columns, no --label: the label cannot be picked out, so the message counts the
-  // file's columns (it said "5 feature columns", as if the label were one) and names the options.
+  // file's columns (it said "5 feature columns", as if the label were one) and the widths that fit.
   const five = ["1", "2", "3", "4", "5"];
   assert.throws(
     plan(five, { header: false }),
-    /^RangeError: Cannot predict with a model of 3 features on 'f\.csv': the file has 5 columns \(without a header, columns are taken by position\): a model of 3 features takes 4 with the label last; name the label column with --label, or give --no-label if the file has none$/,
+    /^RangeError: Cannot predict with a model of 3 features on 'f\.csv': the file has 5 columns \(without a header, columns are taken by position\): a model of 3 features reads 3 columns, or 4 with a label column \(the last, or the one --label names\)$/,
   );
   assert.throws(
     plan(["p", "q"], {}),
-    /the file has 2 columns, and its header names none of the model's \(a, b, c\): a model of 3 features takes 4 with the label last/,
+    /the file has 2 columns, and its header names none of the model's \(a, b, c\): a model of 3 features reads 3 columns, or 4 with a label column/,
   );
   // With the label fixed either way, the count is of feature columns.
   assert.throws(plan(five, { header: false, noLabel: true }), /the file has 5 feature columns \(/);
