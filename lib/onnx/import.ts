@@ -1204,7 +1204,11 @@ function foldConstants(
           }
           // The output has the scale's type (or output_dtype's, which onnxruntime cannot
           // make another): float16 values are rounded to float16, as onnxruntime computes them.
-          type = types.get(n.input[1]);
+          // Its own op (com.microsoft) gives a float16 scale's products in float32 (measured:
+          // -104 x 0.02499 is -2.599365234375, no float16).
+          type = n.domain === "com.microsoft" && types.get(n.input[1]) === ONNX_TYPE.FLOAT16
+            ? ONNX_TYPE.FLOAT
+            : types.get(n.input[1]);
           const outputType = attr(n, "output_dtype")?.i ?? 0;
           if (outputType !== 0 && outputType !== type) {
             out = `${node} outputs type ${outputType} from a scale of type ${type}, which this ` +

@@ -138,9 +138,14 @@ export function checkOpsets(
   if (!(ml <= ML_OPSETS[1])) {
     fail(`it imports opset ${ml} of ai.onnx.ml; only opsets up to ${ML_OPSETS[1]} are read`);
   }
+  const contrib = versions.get(CONTRIB) ?? 1;
   for (const n of onnx.graph.node ?? []) {
     const node = `${n.op_type} node '${n.name ?? ""}'`;
     const domain = n.domain === "ai.onnx" || !n.domain ? "" : n.domain;
+    if (domain === CONTRIB && n.op_type === "DequantizeLinear") {
+      checkContribDequantize(n, node, contrib, types, fail);
+      continue;
+    }
     const expected = ML_OPS.has(n.op_type) ? "ai.onnx.ml" : DEFAULT_OPS.has(n.op_type) ? "" : null;
     if (expected !== null && domain !== expected) {
       fail(
@@ -165,6 +170,45 @@ export function checkOpsets(
       }
     }
     checkNode(n, node, opset, types, fail);
+  }
+}
+
+/**
+ * onnxruntime's own `DequantizeLinear` (domain `com.microsoft`, opset 1), which its quantization
+ * tool writes: the standard op's arithmetic with an optional `axis`, at any default opset, on
+ * 8- and 16-bit or int32 codes with a float or float16 scale.
+ */
+const CONTRIB = "com.microsoft";
+
+function checkContribDequantize(
+  n: OnnxNode,
+  node: string,
+  version: number,
+  types: ReadonlyMap<string, number>,
+  fail: (reason: string) => never,
+): void {
+  if (version !== 1) {
+    fail(`${node} is in ${CONTRIB}, whose opset ${version} onnxruntime does not know (only 1)`);
+  }
+  for (const a of n.attribute ?? []) {
+    if (a.name !== "axis") {
+      fail(`${node} (${CONTRIB}) has the attribute ${a.name}, which it does not take`);
+    }
+  }
+  const codes = types.get(n.input[0]);
+  const allowed: number[] = [
+    ONNX_TYPE.INT8,
+    ONNX_TYPE.UINT8,
+    ONNX_TYPE.INT16,
+    ONNX_TYPE.UINT16,
+    ONNX_TYPE.INT32,
+  ];
+  if (codes !== undefined && !allowed.includes(codes)) {
+    fail(`${node} (${CONTRIB}) reads codes of type ${typeName(codes)}`);
+  }
+  const scale = types.get(n.input[1]);
+  if (scale !== undefined && scale !== ONNX_TYPE.FLOAT && scale !== ONNX_TYPE.FLOAT16) {
+    fail(`${node} (${CONTRIB}) has a scale of type ${typeName(scale)}`);
   }
 }
 
