@@ -144,8 +144,10 @@ function normalizerNorm(n: OnnxNode): string {
  * ```
  */
 export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = {}): ImportedModel {
+  // The file's name in every message, these included (read before the options are checked).
+  const given = (options as OnnxImportOptions | null)?.name;
   checkOptionKeys(
-    "import ONNX model",
+    `import ONNX model '${typeof given === "string" ? given : "(bytes)"}'`,
     options,
     {
       name: true,

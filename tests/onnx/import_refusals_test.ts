@@ -536,11 +536,17 @@ Deno.test("classes or feature names that are not arrays are refused, not spread"
       ),
     });
   }
-  // null is refused by the options check, as every option that does not take it.
+  // null is refused by the options check, as every option that does not take it, with the
+  // file's name as in the importer's other messages.
   assert.throws(() => importOnnxModel(bytes, { name: "m.onnx", featureNames: null } as never), {
     name: "TypeError",
-    message:
-      "Cannot import ONNX model: featureNames is null: give a value, or leave it out for its default",
+    message: "Cannot import ONNX model 'm.onnx': featureNames is null: give a value, or leave it " +
+      "out for its default",
+  });
+  assert.throws(() => importOnnxModel(bytes, { classes: null } as never), {
+    name: "TypeError",
+    message: "Cannot import ONNX model '(bytes)': classes is null: give a value, or leave it " +
+      "out for its default",
   });
   const { model } = importOnnxModel(bytes, { classes: ["a", "b"], featureNames: ["x", "y"] });
   assert.deepEqual([model.classes, model.featureNames], [["a", "b"], ["x", "y"]]);
