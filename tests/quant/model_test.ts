@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { fit } from "../../lib/model/fit.ts";
-import type { LogisticModel } from "../../lib/model/types.ts";
+import { type LogisticModel, MODEL_VERSION } from "../../lib/model/types.ts";
 import {
   calibrateInput,
   dequantizeModel,
@@ -13,6 +13,7 @@ import {
   quantizeModel,
   quantizeTensor,
 } from "../../lib/quant/mod.ts";
+import type { QuantizedModel } from "../../lib/quant/types.ts";
 
 const digits = await loadEmbedded("digits");
 const { model } = fit(digits.x, digits.y, {
@@ -44,6 +45,68 @@ Deno.test("a quantized model keeps the float model's metadata and its dequantize
   }
 });
 
+type Float16View = DataView & { getFloat16(offset: number, littleEndian: boolean): number };
+
+/**
+ * The value of element (i, j) of a quantized tensor by the table of `types.ts`, written out here
+ * (float16 through DataView's getFloat16): an oracle that shares no code with dequantizeInto.
+ */
+function valueByTable(t: QuantizedModel["weights"], i: number, j: number): number {
+  const q = t.codes[i * t.cols + j];
+  const g = t.granularity === "tensor" ? 0 : t.granularity === "class" ? i : j;
+  switch (t.kind) {
+    case "uniform":
+      return t.scale[g] * (q - t.zeroPoint[g]);
+    case "log2":
+      return q === 0 ? 0 : Math.sign(q) * t.scale[g] * 2 ** -(Math.abs(q) - 1);
+    case "codebook":
+      return t.codebook[g * t.levels + q];
+    case "float16": {
+      const view = new DataView(new ArrayBuffer(2)) as Float16View;
+      view.setUint16(0, q, true);
+      return view.getFloat16(0, true);
+    }
+  }
+}
+
+Deno.test("dequantized weights and biases are the values the codes stand for, worked element by element", () => {
+  // The test above compares dequantizeModel with dequantizeTensor, which share dequantizeInto: a
+  // zero point added instead of subtracted there passed it (and every test of this file).
+  const more: QuantizationMethod[] = [
+    { kind: "uniform", scheme: "affine", bits: 4, granularity: "class" },
+    { kind: "uniform", scheme: "affine", bits: 10, granularity: "tensor" },
+    { kind: "log2", bits: 3, granularity: "feature" },
+    { kind: "uniform", bits: 5, granularity: "feature" },
+  ];
+  for (const method of [...METHODS, ...more]) {
+    const q = quantizeModel(model, { method });
+    const t = q.weights;
+    if (t.kind === "uniform" && t.scheme === "affine") {
+      assert.ok(t.zeroPoint.some((z) => z !== 0), "an affine zero point that is not 0");
+    }
+    const w = dequantizeModel(q).weights;
+    assert.equal(w.rows, 10);
+    assert.equal(w.cols, 64);
+    for (let i = 0; i < 10; i++) {
+      for (let j = 0; j < 64; j++) {
+        const want = valueByTable(t, i, j) + 0;
+        assert.ok(Object.is(w.data[i * 64 + j], want), `${JSON.stringify(method)} (${i}, ${j})`);
+      }
+    }
+  }
+  // An int32 bias stands for value x scale, each output at its own scale.
+  const calibrated = calibrateInput(quantizeModel(model), digits.x);
+  const b = calibrated.bias;
+  assert.ok(b.kind === "int32");
+  assert.ok(new Set(b.scale).size > 1, "per-output bias scales that differ");
+  assert.deepEqual(
+    dequantizeModel(calibrated).bias,
+    Float64Array.from({ length: 10 }, (_, c) => b.values[c] * b.scale[c]),
+  );
+  const f64 = quantizeModel(model, { bias: "float64" });
+  assert.deepEqual(dequantizeModel(f64).bias, model.bias);
+});
+
 Deno.test("the size report counts bit-packed codes, parameters and bias", () => {
   const n = 640, groupsClass = 10, groupsFeature = 64;
   const cases: [QuantizationMethod, number, number][] = [
@@ -59,8 +122,26 @@ Deno.test("the size report counts bit-packed codes, parameters and bias", () => 
       n * 10 / 8,
       6 * groupsClass,
     ],
+    // The zero point takes 1 byte up to 8 bits, 2 from 9 (a bound off by one passed the 4 and
+    // 10-bit cases alone).
+    [
+      { kind: "uniform", scheme: "affine", bits: 8, granularity: "class" },
+      n,
+      5 * groupsClass,
+    ],
+    [
+      { kind: "uniform", scheme: "affine", bits: 9, granularity: "class" },
+      n * 9 / 8,
+      6 * groupsClass,
+    ],
     [{ kind: "log2", bits: 3, granularity: "class" }, Math.ceil(n * 3 / 8), 4 * groupsClass],
     [{ kind: "kmeans", levels: 5 }, Math.ceil(n * 3 / 8), 4 * 5],
+    // One codebook of 5 float32 entries per class.
+    [
+      { kind: "kmeans", levels: 5, granularity: "class" },
+      Math.ceil(n * 3 / 8),
+      4 * 5 * groupsClass,
+    ],
     [{ kind: "float16" }, 2 * n, 0],
   ];
   for (const [method, codeBytes, parameterBytes] of cases) {
@@ -71,8 +152,40 @@ Deno.test("the size report counts bit-packed codes, parameters and bias", () => 
     assert.equal(s.biasBytes, 40);
     assert.equal(s.bias, "float32");
     assert.equal(s.float32WeightBytes, 4 * n);
+    assert.equal(s.maskBytes, 0);
+    assert.equal(s.inputBytes, 0);
     assert.equal(s.totalBytes, s.weightBytes + 40);
   }
+  // A pruned model carries its mask as a bitmap: ceil(640 / 8) = 80 bytes, in the total too.
+  const mask = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 0 : 1));
+  const pruned: LogisticModel = {
+    ...model,
+    weights: { ...model.weights, data: model.weights.data.map((v, i) => (mask[i] ? v : 0)) },
+    mask,
+  };
+  const masked = quantizedSize(quantizeModel(pruned, { method: { kind: "uniform", bits: 4 } }));
+  assert.equal(masked.maskBytes, 80);
+  assert.equal(masked.weightBytes, n / 2 + 4 * groupsClass);
+  assert.equal(masked.totalBytes, n / 2 + 4 * groupsClass + 40 + 80);
+  // 13 weights, 4 of them pruned: ceil(13 / 8) = 2 mask bytes, ceil(13 x 4 / 8) = 7 code bytes,
+  // one float32 scale, one float32 bias.
+  const w13 = Float64Array.from({ length: 13 }, (_, j) => (j % 3 === 0 ? 0 : (j - 6) / 4));
+  const small: LogisticModel = {
+    kind: "logistic-regression",
+    version: MODEL_VERSION,
+    link: "sigmoid",
+    weights: { data: w13, rows: 1, cols: 13 },
+    bias: Float64Array.of(0.5),
+    classes: ["no", "yes"],
+    featureNames: Array.from({ length: 13 }, (_, j) => `f${j}`),
+    preprocessing: { kind: "none" },
+    mask: Uint8Array.from(w13, (_, j) => (j % 3 === 0 ? 0 : 1)),
+  };
+  const odd = quantizedSize(quantizeModel(small, { method: { kind: "uniform", bits: 4 } }));
+  assert.deepEqual(
+    [odd.codeBytes, odd.parameterBytes, odd.biasBytes, odd.maskBytes, odd.totalBytes],
+    [7, 4, 4, 2, 7 + 4 + 4 + 2],
+  );
   const f64 = quantizedSize(quantizeModel(model, { bias: "float64" }));
   assert.equal(f64.biasBytes, 80);
   const int = quantizedSize(calibrateInput(quantizeModel(model), digits.x));
