@@ -81,6 +81,33 @@ Deno.test("the default sweep has four post-training lines at six bit widths", ()
   assert.equal(rows.length, 24);
   assert.deepEqual([...new Set(rows.map((r) => r.bits))], [8, 6, 4, 3, 2, 1]);
   assert.ok(rows.every((r) => r.training === "ptq"));
+  // The documented lines, in order: uniform symmetric, uniform affine and log2, each per class
+  // with MSE calibration, and k-means per tensor (an affine line turned symmetric passed the
+  // checks of counts and order alone).
+  const lines = [
+    ["uniform symmetric per class", "uniform", "symmetric", "class", "mse"],
+    ["uniform affine per class", "uniform", "affine", "class", "mse"],
+    ["log2 per class", "log2", undefined, "class", "mse"],
+    ["k-means per tensor", "codebook", undefined, "tensor", undefined],
+  ];
+  const bitWidths = [8, 6, 4, 3, 2, 1];
+  rows.forEach((r, i) => {
+    const [name, kind, scheme, granularity, calibration] = lines[Math.floor(i / 6)];
+    const b = bitWidths[i % 6];
+    assert.equal(r.method, name);
+    assert.equal(r.bits, b);
+    const t = r.model.weights;
+    assert.equal(t.kind, kind, name);
+    assert.equal(t.kind === "uniform" ? t.scheme : undefined, scheme, name);
+    assert.equal(t.granularity, granularity, name);
+    assert.equal(t.bits, b, name);
+    if (calibration) assert.equal(r.model.recipe?.calibration, calibration, name);
+    // Bytes by hand: 640 codes of b bits, then per class a float32 scale (and a 1-byte zero
+    // point for affine), or one float32 codebook of 2^b entries.
+    const params = kind === "codebook" ? 4 * 2 ** b : 10 * (scheme === "affine" ? 5 : 4);
+    assert.equal(r.weightBytes, (640 * b) / 8 + params, `${name} at ${b} bits`);
+    assert.equal(r.compression, (4 * 640) / r.weightBytes, `${name} at ${b} bits`);
+  });
   // More bits never cost fewer bytes within a line.
   for (let i = 1; i < rows.length; i++) {
     if (rows[i].method === rows[i - 1].method) {
