@@ -96,11 +96,27 @@ const lookupCases: [string, QuantizationMethod, boolean][] = [
     granularity: "class",
   }, false],
   ["2-bit log2, standardised inputs", { kind: "log2", bits: 2 }, true],
+  // Affine codes, whose zero points are not 0: the symmetric cases above cannot tell a zero point
+  // subtracted from one added.
+  ["4-bit affine per class, not calibrated", {
+    kind: "uniform",
+    scheme: "affine",
+    bits: 4,
+    granularity: "class",
+  }, false],
+  ["3-bit affine per tensor, standardised inputs", {
+    kind: "uniform",
+    scheme: "affine",
+    bits: 3,
+    granularity: "tensor",
+  }, true],
 ];
 
 for (const [name, method, standardise] of lookupCases) {
   Deno.test(`low-bit codes run on the packed 4-bit lookup kernel (${name})`, () => {
     const q = quantizeModel(standardise ? standardised : raw, { method });
+    const t = q.weights;
+    if (t.kind === "uniform" && t.scheme === "affine") assert.ok(t.zeroPoint.some((z) => z !== 0));
     using p = prepareQuantizedPredictor(q);
     assert.equal(p.kernel, "lookup");
     assertAgreesWithDequantized(q, name);
@@ -119,6 +135,30 @@ Deno.test("masked weights of a codebook model read 0 on the lookup kernel", () =
   using p = prepareQuantizedPredictor(q);
   assert.equal(p.kernel, "lookup");
   assertAgreesWithDequantized(q, "masked k-means");
+});
+
+Deno.test("masked weights read 0 on the lookup kernel when only some classes have a 0 level", () => {
+  // 3-bit affine per class: the code of 0 is each class's zero point, which differs between
+  // classes, so masked weights must point at a 0 entry of every class's table (the padding
+  // entry 8). One that was 0 for the first class only passed every test of this file.
+  const pruned = pruneModel(raw, { fraction: 0.6 });
+  const q = quantizeModel(pruned, {
+    method: { kind: "uniform", scheme: "affine", bits: 3, granularity: "class" },
+  });
+  assert.ok(q.weights.kind === "uniform");
+  assert.ok(new Set(q.weights.zeroPoint).size > 1, "zero points that differ between classes");
+  using p = prepareQuantizedPredictor(q);
+  assert.equal(p.kernel, "lookup");
+  assertAgreesWithDequantized(q, "masked affine per class");
+  // At 4 bits the 16 entries are all levels, none is 0 for every class and no padding is left:
+  // no 4-bit index can stand for the masked weights, so the float kernels run.
+  const q4 = quantizeModel(pruned, {
+    method: { kind: "uniform", scheme: "affine", bits: 4, granularity: "class" },
+  });
+  assert.ok(q4.weights.kind === "uniform" && new Set(q4.weights.zeroPoint).size > 1);
+  using p4 = prepareQuantizedPredictor(q4);
+  assert.equal(p4.kernel, "dense");
+  assertAgreesWithDequantized(q4, "masked 4-bit affine per class");
 });
 
 Deno.test("other quantized weights run the float kernels on their dequantized values", () => {
