@@ -106,6 +106,55 @@ Deno.test("whole features removed are skipped, masked or reduced (the feature-su
   assert.deepEqual(q.predict(x32), predict(reduced.model, x32, { columns }));
 });
 
+/** Scores by the model's definition, standardising each input: sum_j w_cj (x_col(j) - m_j) / s_j + b_c. */
+function scoresByHand(model: LogisticModel, x: Matrix, columns?: readonly number[]): Float64Array {
+  const { rows: k, cols: d } = model.weights;
+  const p = model.preprocessing;
+  const out = new Float64Array(x.rows * k);
+  for (let i = 0; i < x.rows; i++) {
+    for (let c = 0; c < k; c++) {
+      let s = model.bias[c];
+      for (let j = 0; j < d; j++) {
+        const v = x.data[i * x.cols + (columns ? columns[j] : j)];
+        const z = p.kind === "standardize" ? (v - p.mean[j]) / p.scale[j] : v;
+        s += model.weights.data[c * d + j] * z;
+      }
+      out[i * k + c] = s;
+    }
+  }
+  return out;
+}
+
+Deno.test("a prepared predictor scores float64 inputs in float64, through its columns too", () => {
+  // Float64 inputs take the predictor's own reference path, which no other test read: one that
+  // ignored the columns there (reading the first 16 columns of 64-wide data) passed this file.
+  const reduced = pruneFeatures(dense, { fraction: 0.75 });
+  const columns = [...reduced.features];
+  assert.ok(columns.some((c, j) => c !== j));
+  for (
+    const [model, cols] of [[dense, undefined], [reduced.model, columns]] as const
+  ) {
+    using p = preparePredictor(model, { columns: cols, inputWidth: 64 });
+    const got = p.decisionFunction(digits.x).data;
+    const want = scoresByHand(model, digits.x, cols);
+    const { weights, bias } = foldPreprocessing(model);
+    const mag = magnitudes(weights, bias, digits.x, cols);
+    for (let i = 0; i < want.length; i++) {
+      assert.ok(Math.abs(got[i] - want[i]) <= 1e-12 * (1 + mag[i]), `element ${i}`);
+    }
+  }
+  // The input width must reach the largest column: max + 1 is taken, max refused.
+  const max = Math.max(...columns);
+  using edge = preparePredictor(reduced.model, { columns, inputWidth: max + 1 });
+  assert.equal(edge.nFeatures, max + 1);
+  assert.throws(
+    () => preparePredictor(reduced.model, { columns, inputWidth: max }),
+    new RangeError(
+      `Cannot prepare predictor: inputWidth must be an integer >= ${max + 1}, got ${max}`,
+    ),
+  );
+});
+
 Deno.test("auto uses the kernels for large float32 calls and the reference otherwise", () => {
   const small: Matrix = { data: x32.data.subarray(0, 640), rows: 10, cols: 64 };
   // 10 rows x 64 x 10 = 6,400 multiply-adds: below the threshold, the float64 reference runs.
