@@ -69,3 +69,62 @@ Deno.test("class labels and feature names with a hole are refused, not read as u
   assert.deepEqual(fit(x, y, { classes: ["no", "yes"] }).model.classes, ["no", "yes"]);
   validateModel({ ...model, classes: ["no", "yes"] }, "check model");
 });
+
+Deno.test("each field of a model is checked: a model broken in any one of them is refused by name", () => {
+  // The mask checks and the bias's finiteness could be dropped without a test noticing: a masked
+  // weight that is not 0 (or a mask entry of 2) and an infinite bias passed every test of this
+  // file.
+  const valid: LogisticModel = {
+    kind: "logistic-regression",
+    version: MODEL_VERSION,
+    link: "softmax",
+    weights: { data: Float64Array.of(1, 0, -2, 0.5, 0, 3), rows: 3, cols: 2 },
+    bias: Float64Array.of(0.1, -0.2, 0.3),
+    classes: ["a", "b", "c"],
+    featureNames: ["f0", "f1"],
+    preprocessing: {
+      kind: "standardize",
+      mean: Float64Array.of(0, 1),
+      scale: Float64Array.of(1, 2),
+    },
+    mask: Uint8Array.of(1, 0, 1, 1, 0, 1),
+  };
+  validateModel(valid, "check");
+  const broken: [Partial<Record<keyof LogisticModel, unknown>>, ErrorConstructor, string][] = [
+    [{ kind: "model" }, TypeError, "kind must be 'logistic-regression', got 'model'"],
+    [{ version: MODEL_VERSION + 1 }, TypeError, `version must be 1, got ${MODEL_VERSION + 1}`],
+    [{ link: "tanh" }, TypeError, "unknown link 'tanh'"],
+    [{ link: "sigmoid" }, TypeError, "a sigmoid model has exactly 2 classes"],
+    [
+      { weights: { data: Float32Array.of(1, 0, -2, 0.5, 0, 3), rows: 3, cols: 2 } },
+      TypeError,
+      "weights must be a matrix of Float64Array storage",
+    ],
+    [
+      { weights: { data: Float64Array.of(1, 0, -2, 0.5), rows: 2, cols: 2 } },
+      TypeError,
+      "weights must be 3 x nFeatures, got 2 x 2 (4 values)",
+    ],
+    [{ bias: Float64Array.of(0, 0) }, TypeError, "bias must be a Float64Array of 3 values"],
+    [{ featureNames: ["f0"] }, TypeError, "featureNames must be 2 strings"],
+    [
+      { weights: { data: Float64Array.of(1, 0, -2, NaN, 0, 3), rows: 3, cols: 2 } },
+      RangeError,
+      "weights holds NaN at row 1, column 1",
+    ],
+    [{ bias: Float64Array.of(0, Infinity, 0) }, RangeError, "bias holds Infinity at index 1"],
+    [{ mask: Uint8Array.of(1, 0, 1) }, TypeError, "mask must be a Uint8Array of 6 entries"],
+    [{ mask: Uint8Array.of(1, 2, 1, 1, 0, 1) }, RangeError, "mask[1] is 2, not 0 or 1"],
+    [{ mask: Uint8Array.of(1, 0, 0, 1, 0, 1) }, RangeError, "weight 2 is masked but not zero"],
+  ];
+  for (const [change, type, message] of broken) {
+    assert.throws(
+      () => validateModel({ ...valid, ...change } as LogisticModel, "check"),
+      (e: Error) => {
+        assert.equal(e.message, `Cannot check: ${message}`);
+        assert.ok(e instanceof type, `${e.name}: ${message}`);
+        return true;
+      },
+    );
+  }
+});
