@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { type LogisticModel, MODEL_VERSION } from "../../lib/model/types.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
+import type { QuantizedModel, QuantizedTensor } from "../../lib/quant/types.ts";
+import { validateQuantizedModel, validateQuantizedTensor } from "../../lib/quant/validate.ts";
+
+// The range checks of quantized tensors and models against their contract (types.ts): no other
+// test reached the affine zero point's bounds, a codebook's first pair or a mask entry above 1
+// (a zero point of 2^b, a codebook [1, 0.5, 2] and a mask entry of 2 were taken when those checks
+// were loosened; found by the test-quality review's mutations).
+
+const model: LogisticModel = {
+  kind: "logistic-regression",
+  version: MODEL_VERSION,
+  link: "sigmoid",
+  weights: { data: Float64Array.of(0.5, -1, 0, 2), rows: 1, cols: 4 },
+  bias: Float64Array.of(0.25),
+  classes: ["no", "yes"],
+  featureNames: ["a", "b", "c", "d"],
+  preprocessing: { kind: "none" },
+};
+
+/** A 1 x 4 tensor of the given kind, with what `extra` sets. */
+function tensor(extra: Record<string, unknown>): QuantizedTensor {
+  return { rows: 1, cols: 4, granularity: "tensor", ...extra } as unknown as QuantizedTensor;
+}
+
+function refused(t: QuantizedTensor, type: ErrorConstructor, message: string) {
+  assert.throws(
+    () => validateQuantizedTensor(t, "check"),
+    (e: Error) => {
+      assert.equal(e.message, `Cannot check: ${message}`);
+      assert.ok(e instanceof type, e.name);
+      return true;
+    },
+  );
+}
+
+Deno.test("an affine zero point is taken anywhere in the code range 0..2^b - 1 and nowhere else", () => {
+  const affine = (bits: number, zeroPoint: number) =>
+    tensor({
+      kind: "uniform",
+      scheme: "affine",
+      bits,
+      codes: (bits <= 8 ? Uint8Array : Uint16Array).of(0, 1, 2, 3),
+      scale: Float32Array.of(0.5),
+      zeroPoint: Int32Array.of(zeroPoint),
+    });
+  for (const bits of [2, 3, 8, 9]) {
+    const max = 2 ** bits - 1;
+    validateQuantizedTensor(affine(bits, 0), "check");
+    validateQuantizedTensor(affine(bits, max), "check");
+    for (const z of [-1, max + 1]) {
+      refused(affine(bits, z), RangeError, `zeroPoint[0] is ${z}; it must be in 0..${max}`);
+    }
+  }
+  const symmetric = (zeroPoint: number) =>
+    tensor({
+      kind: "uniform",
+      scheme: "symmetric",
+      bits: 3,
+      codes: Int8Array.of(-3, 0, 1, 3),
+      scale: Float32Array.of(0.5),
+      zeroPoint: Int32Array.of(zeroPoint),
+    });
+  validateQuantizedTensor(symmetric(0), "check");
+  refused(symmetric(1), RangeError, "zeroPoint[0] is 1; it must be 0 for symmetric");
+});
+
+Deno.test("codes outside their range are refused: 2^b for affine, +-2^(b-1) and a 1-bit 0 for symmetric", () => {
+  const codes = (scheme: string, bits: number, values: number[]) =>
+    tensor({
+      kind: "uniform",
+      scheme,
+      bits,
+      codes: (scheme === "affine" ? Uint8Array : Int8Array).from(values),
+      scale: Float32Array.of(1),
+      zeroPoint: Int32Array.of(0),
+    });
+  validateQuantizedTensor(codes("affine", 3, [0, 7, 7, 0]), "check");
+  refused(codes("affine", 3, [0, 7, 8, 0]), RangeError, "code 8 at index 2 is outside 0..7");
+  validateQuantizedTensor(codes("symmetric", 3, [-3, 3, 0, 1]), "check");
+  refused(codes("symmetric", 3, [-3, 4, 0, 1]), RangeError, "code 4 at index 1 is outside -3..3");
+  refused(codes("symmetric", 3, [-4, 3, 0, 1]), RangeError, "code -4 at index 0 is outside -3..3");
+  validateQuantizedTensor(codes("symmetric", 1, [-1, 1, 1, -1]), "check");
+  refused(
+    codes("symmetric", 1, [-1, 1, 0, -1]),
+    RangeError,
+    "code 0 at index 2 is outside {-1, +1}",
+  );
+});
+
+Deno.test("a codebook must be strictly ascending from its first pair on, in every group", () => {
+  const book = (codebook: number[], granularity = "tensor", rows = 1) =>
+    tensor({
+      kind: "codebook",
+      rows,
+      cols: 2,
+      granularity,
+      bits: 2,
+      levels: 3,
+      codes: new Uint8Array(rows * 2),
+      codebook: Float32Array.from(codebook),
+    });
+  validateQuantizedTensor(book([-1, 0, 2]), "check");
+  for (
+    const [cb, k] of [[[1, 0.5, 2], 1], [[0, 0, 2], 1], [[0, 1, 1], 2], [[0, 2, 1], 2]] as const
+  ) {
+    refused(
+      book([...cb]),
+      RangeError,
+      `codebook of group 0 is not strictly ascending at entry ${k}`,
+    );
+  }
+  // Per class: the second group's first pair.
+  validateQuantizedTensor(book([0, 1, 2, -2, -1, 0], "class", 2), "check");
+  refused(
+    book([0, 1, 2, -1, -2, 0], "class", 2),
+    RangeError,
+    "codebook of group 1 is not strictly ascending at entry 1",
+  );
+});
+
+Deno.test("a quantized model's mask holds 0 and 1 only", () => {
+  const q = quantizeModel(model, { method: { kind: "uniform", bits: 4 } });
+  const withMask = (mask: Uint8Array): QuantizedModel => ({ ...q, mask });
+  validateQuantizedModel(withMask(Uint8Array.of(1, 1, 0, 1)), "check");
+  for (const bad of [2, 255]) {
+    assert.throws(
+      () => validateQuantizedModel(withMask(Uint8Array.of(1, bad, 0, 1)), "check"),
+      new RangeError(`Cannot check: mask[1] is ${bad}`),
+    );
+  }
+  assert.throws(
+    () => validateQuantizedModel(withMask(Uint8Array.of(1, 1, 0)), "check"),
+    new TypeError("Cannot check: mask must be a Uint8Array of 4 entries"),
+  );
+});
