@@ -1117,6 +1117,16 @@ function castValues(n: OnnxNode, v: Float64Array): Float64Array | string {
   return out;
 }
 
+/** The inputs each op that {@linkcode foldConstants} evaluates requires (ONNX's, all ahead). */
+const FOLDED_INPUTS: Readonly<Record<string, number>> = {
+  Identity: 1,
+  Cast: 1,
+  DequantizeLinear: 2,
+  Gather: 2,
+  GatherElements: 2,
+  Mul: 2,
+};
+
 /** Float element types: name, and the rounding of a float64 number to them. */
 const FLOAT_ROUNDING: Readonly<Record<number, readonly [string, (x: number) => number]>> = {
   [ONNX_TYPE.FLOAT]: ["float32", Math.fround],
@@ -1155,6 +1165,16 @@ function foldConstants(
       }
       const ins = n.input.filter((i) => i !== "").map((i) => constants.get(i));
       if (ins.length === 0 || ins.some((c) => c === undefined || Array.isArray(c.values))) continue;
+      // The inputs are read by position: one that is missing (or "", absent) would shift the next
+      // into its place (a zero point read as the scale) or leave nothing to read.
+      const required = FOLDED_INPUTS[n.op_type] ?? 0;
+      const missing = Array.from({ length: required }, (_, k) => n.input[k] ?? "").indexOf("");
+      if (missing >= 0) {
+        fail(
+          `${n.op_type} node '${n.name ?? ""}' lacks its input ${missing + 1} (${n.op_type} ` +
+            `requires ${required})`,
+        );
+      }
       const v = ins.map((c) => c!.values as Float64Array);
       const dims = ins.map((c) => c!.dims);
       // A constant, or the reason it cannot be evaluated here; and its element type.

@@ -233,6 +233,35 @@ Deno.test("DequantizeLinear with blocks or scales of the wrong length is refused
   }
 });
 
+Deno.test("a weight subgraph node without a required input is refused, not read with its inputs shifted", () => {
+  const name = { name: "m.onnx" };
+  const codes = Array.from({ length: K * D }, (_, i) => ((i * 37) % 50) - 25);
+  const q = (g: GraphBuilder) => g.constant("q", "INT8", [K, D], codes);
+  // x_scale absent ("") before a zero point of 3: the zero point was read as the scale, and the
+  // weights as codes * 3, imported without a word (ONNX requires x_scale).
+  const noScale = gemmModel((g) =>
+    g.op("DequantizeLinear", [q(g), "", g.constant("z", "INT8", [], [3])])
+  );
+  assert.throws(
+    () => importOnnxModel(noScale, name),
+    refused(/DequantizeLinear node .* lacks its input 2 \(DequantizeLinear requires 2\)/),
+  );
+  // The codes alone, or one factor of a Mul: a TypeError of undefined (no 'Cannot').
+  const alone = gemmModel((g) => g.op("DequantizeLinear", [q(g)]));
+  assert.throws(
+    () => importOnnxModel(alone, name),
+    refused(/DequantizeLinear node .* lacks its input 2/),
+  );
+  const mul = gemmModel((g) => g.op("Mul", [g.constant("w", "FLOAT", [K, D], W)]));
+  assert.throws(() => importOnnxModel(mul, name), refused(/Mul node .* lacks its input 2/));
+  // An absent optional zero point ("") is no zero point: codes times the scale.
+  const noZero = gemmModel((g) =>
+    g.op("DequantizeLinear", [q(g), g.constant("s", "FLOAT", [], [0.5]), ""])
+  );
+  const w = importOnnxModel(noZero).model.weights.data;
+  for (let i = 0; i < K * D; i++) assert.equal(w[i], codes[i] * 0.5, `weight ${i}`);
+});
+
 Deno.test({
   name:
     `weights computed beyond the float32 range are refused, as onnxruntime makes them infinite${skip}`,
