@@ -173,7 +173,8 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   const nodes = graph.node ?? [];
   // ONNX lists nodes in topological order. A node that reads a tensor no earlier node, input or
   // initializer makes is a cycle or a forward reference, which the walks below would follow
-  // forever.
+  // forever; so is one that writes a tensor already made (ONNX names each tensor once): a node
+  // writing its own input is a loop of one node.
   const available = new Set<string>([
     ...(graph.input ?? []).map((i) => i.name),
     ...(graph.initializer ?? []).map((t) => t.name ?? ""),
@@ -187,7 +188,15 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
         );
       }
     }
-    for (const o of n.output) available.add(o);
+    for (const o of n.output) {
+      if (o !== "" && available.has(o)) {
+        fail(
+          `${n.op_type} node '${n.name ?? ""}' writes '${o}', which an earlier node, input or ` +
+            "initializer already makes: ONNX names each tensor once",
+        );
+      }
+      available.add(o);
+    }
   }
   const constants = new Map<string, Constant>();
   const types = new Map<string, number>();

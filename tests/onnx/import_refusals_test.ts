@@ -875,6 +875,40 @@ Deno.test("a graph out of topological order (a cycle) is refused, not followed f
   assert.throws(() => importOnnxModel(bytes), /Identity node 'loop' reads 't', which no earlier/);
 });
 
+Deno.test("a node that writes a tensor already made (its own input) is refused, not followed forever", () => {
+  // A Constant node that writes the name of the weights' initializer: the weights were read
+  // from whichever came last (the Constant's negated values), imported without a word. Checked
+  // first: without the check, the next case never returns.
+  const shadowed = graphModel((g) => {
+    const w = g.constant("w", "FLOAT", [K, D], W);
+    const value = { name: "", dims: [K, D], data_type: 1, float_data: [...W].map((v) => -v) };
+    g.nodes.push({
+      op_type: "Constant",
+      name: "shadow",
+      input: [],
+      output: [w],
+      attribute: [{ name: "value", type: 4, t: value }],
+    });
+    const s = g.op("Gemm", ["input", w], { transB: { int: 1 } });
+    g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
+  }, [["probabilities", "FLOAT", ["N", K]]]);
+  assert.throws(
+    () => importOnnxModel(shadowed, { name: "m.onnx" }),
+    refused(/Constant node 'shadow' writes 'w_\d+', which an earlier node, input or initializer/),
+  );
+  // Mul(input, 2) written back to 'input': the walk from the input met the same node again at
+  // every step and never returned (a loop of one node, whose reads pass the order check).
+  const self = graphModel((g) => {
+    g.op("Mul", ["input", g.constant("two", "FLOAT", [], [2])], {}, "input");
+  }, [["input", "FLOAT", ["N", D]]]);
+  assert.throws(
+    () => importOnnxModel(self, { name: "m.onnx" }),
+    refused(
+      /Mul node .* writes 'input', which an earlier node, input or initializer already makes/,
+    ),
+  );
+});
+
 Deno.test("the integer export checks an input quantization given in its options", async () => {
   const cancer = await loadEmbedded("breast-cancer");
   const { model } = fit(cancer.x, cancer.y, {
