@@ -40,6 +40,13 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /**
+ * How long a page may take to load a local page: the write-ups inline plotly.js (3.5 MB) and
+ * their figures, and on a busy 2-core machine one took over Playwright's default 30 s to fire
+ * `load` (a test run beside other work). A bound against hangs, not a speed check.
+ */
+export const PAGE_LOAD_TIMEOUT = 180_000;
+
+/**
  * Lets a page load only `allowed(url)` URLs and records every other request it tried.
  *
  * @param page The page.

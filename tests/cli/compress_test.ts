@@ -6,6 +6,7 @@ import {
   browserUnavailable,
   launchChromium,
   OFFLINE,
+  PAGE_LOAD_TIMEOUT,
   restrictNetwork,
 } from "../_helpers/browser.ts";
 import { loadModel } from "../../lib/io/model_file.ts";
@@ -418,7 +419,7 @@ Deno.test({
         const blocked = await restrictNetwork(page, OFFLINE);
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
-        await page.goto(`file://${dir}/r.html`);
+        await page.goto(`file://${dir}/r.html`, { timeout: PAGE_LOAD_TIMEOUT });
         await page.waitForFunction(
           (n) => document.querySelectorAll(".lrc-plotly .main-svg").length >= n,
           figures,

@@ -13,6 +13,7 @@ import {
   browserUnavailable,
   launchChromium,
   OFFLINE,
+  PAGE_LOAD_TIMEOUT,
   restrictNetwork,
 } from "../_helpers/browser.ts";
 import {
@@ -149,7 +150,7 @@ for (const path of listNotebooks()) {
               const blocked = await restrictNetwork(page, OFFLINE);
               const errors: string[] = [];
               page.on("pageerror", (e) => errors.push(String(e)));
-              await page.goto(`file://${runs[0].htmlPath}`);
+              await page.goto(`file://${runs[0].htmlPath}`, { timeout: PAGE_LOAD_TIMEOUT });
               const expected = first.cells.filter(isFigureCell).length;
               await page.waitForFunction(
                 (n) =>

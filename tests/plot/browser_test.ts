@@ -4,6 +4,7 @@ import {
   browserUnavailable,
   launchChromium,
   OFFLINE,
+  PAGE_LOAD_TIMEOUT,
   restrictNetwork,
 } from "../_helpers/browser.ts";
 import {
@@ -64,7 +65,7 @@ Deno.test({
       const blocked = await restrictNetwork(page, OFFLINE);
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(String(e)));
-      await page.goto(`file://${path}`);
+      await page.goto(`file://${path}`, { timeout: PAGE_LOAD_TIMEOUT });
       await page.waitForFunction(
         (n) => document.querySelectorAll(".lrc-plotly .main-svg").length >= n,
         figures.length,
@@ -232,7 +233,7 @@ Deno.test({
       await writeFiguresHtml(path, named.map((figure) => ({ figure })), { title: "names" });
       const page = await browser.newPage();
       await restrictNetwork(page, OFFLINE);
-      await page.goto(`file://${path}`);
+      await page.goto(`file://${path}`, { timeout: PAGE_LOAD_TIMEOUT });
       await page.waitForFunction(
         (n) => document.querySelectorAll(".lrc-plotly .main-svg").length >= n,
         named.length,
