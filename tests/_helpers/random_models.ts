@@ -134,6 +134,39 @@ export interface RandomQuantizedOptions extends RandomModelOptions {
 }
 
 /**
+ * A float model of `cols` features whose weights are standard normal draws, masked at random to a
+ * share `kept` (skewed codes once quantized, as trained weights give).
+ *
+ * @param seed Seed.
+ * @param cols Features.
+ * @param kept The share of weights kept, or `null` for no mask.
+ * @param options `preprocessing`: whether the base model's random standardisation is kept (its
+ *   shape choices are random otherwise).
+ * @returns The model.
+ */
+export function gaussianModel(
+  seed: number,
+  cols: number,
+  kept: number | null,
+  options: { preprocessing?: boolean } = {},
+): LogisticModel {
+  const base = randomFloatModel(seed, {
+    nFeatures: cols,
+    mask: "none",
+    zeros: 0,
+    ...(options.preprocessing === undefined ? {} : { preprocessing: options.preprocessing }),
+  });
+  const prng = createPrng(seed + 7);
+  const n = base.weights.data.length;
+  const mask = kept === null ? null : Uint8Array.from({ length: n }, () => (prng() < kept ? 1 : 0));
+  const data = Float64Array.from(
+    { length: n },
+    (_, i) => (mask && !mask[i] ? 0 : randomNormal(prng)),
+  );
+  return { ...base, weights: { ...base.weights, data }, ...(mask ? { mask } : {}) };
+}
+
+/**
  * A random, valid quantized model in canonical form (codes of masked weights are the group's
  * zero code, as a decoder restores them).
  *

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import fc from "fast-check";
-import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { createPrng } from "../../lib/core/random.ts";
 import { decodeModel, encodeModel, inspectModelFile } from "../../lib/io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
 import {
@@ -12,10 +12,13 @@ import {
   ransEncode,
   scaleFrequencies,
 } from "../../lib/io/rans.ts";
-import type { LogisticModel } from "../../lib/model/types.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
 import type { QuantizationMethod } from "../../lib/quant/quantize.ts";
-import { randomFloatModel, randomQuantizedModel } from "../_helpers/random_models.ts";
+import {
+  gaussianModel,
+  randomFloatModel,
+  randomQuantizedModel,
+} from "../_helpers/random_models.ts";
 
 const fail = (reason: string) => new SyntaxError(reason);
 
@@ -150,24 +153,6 @@ Deno.test("kept-or-not flags cost about n H(p) bits, nothing for their table", (
   }
 });
 
-/** A float model of `cols` features with normal weights, optionally masked at random. */
-function gaussianModel(seed: number, cols: number, kept: number | null): LogisticModel {
-  const base = randomFloatModel(seed, {
-    nFeatures: cols,
-    mask: "none",
-    zeros: 0,
-    preprocessing: false,
-  });
-  const prng = createPrng(seed + 7);
-  const n = base.weights.data.length;
-  const mask = kept === null ? null : Uint8Array.from({ length: n }, () => (prng() < kept ? 1 : 0));
-  const data = Float64Array.from(
-    { length: n },
-    (_, i) => (mask && !mask[i] ? 0 : randomNormal(prng)),
-  );
-  return { ...base, weights: { ...base.weights, data }, ...(mask ? { mask } : {}) };
-}
-
 const METHODS: QuantizationMethod[] = [
   { kind: "uniform", scheme: "symmetric", bits: 4 },
   { kind: "uniform", scheme: "affine", bits: 6, granularity: "tensor" },
@@ -183,7 +168,7 @@ const entropyModels = fc.record({
   kept: fc.option(fc.double({ min: 0.02, max: 1, noNaN: true })),
   method: fc.constantFrom(...METHODS),
 }).map(({ seed, cols, kept, method }): StoredModel => {
-  const model = gaussianModel(seed, cols, kept);
+  const model = gaussianModel(seed, cols, kept, { preprocessing: false });
   if (method.kind === "float16" && seed % 2 === 0) return model;
   // k-means needs as many distinct weights as levels; small models take uniform 4-bit instead.
   const levels = method.kind === "kmeans" ? 2 ** method.bits! : 0;
@@ -225,7 +210,7 @@ Deno.test("entropy-coded files round-trip exactly and are never larger than plai
 });
 
 Deno.test("entropy-coded codes cost about their entropy; the index set about n H(p)", () => {
-  const model = gaussianModel(5, 784, null);
+  const model = gaussianModel(5, 784, null, { preprocessing: false });
   const q = quantizeModel(model, { method: { kind: "uniform", scheme: "symmetric", bits: 4 } });
   const { info } = inspectModelFile(encodeModel(q, { entropy: true }));
   assert.equal(info.codes, "rans");
@@ -236,7 +221,7 @@ Deno.test("entropy-coded codes cost about their entropy; the index set about n H
   assert.ok(info.bytes.codes <= (n * h / 8) * 1.01 + 4 + 2 + 15 * 3, `${info.bytes.codes}`);
   assert.ok(info.bytes.codes < n * 4 / 8);
 
-  const sparse = gaussianModel(6, 784, 0.15);
+  const sparse = gaussianModel(6, 784, 0.15, { preprocessing: false });
   const kept = sparse.mask!.reduce((a, b) => a + b, 0);
   const p = kept / sparse.mask!.length;
   const flagBytes = sparse.mask!.length * -(p * Math.log2(p) + (1 - p) * Math.log2(1 - p)) / 8;
@@ -252,7 +237,7 @@ Deno.test("entropy-coded codes cost about their entropy; the index set about n H
 });
 
 Deno.test("a version 1 file with entropy-coded parts is refused", () => {
-  const q = quantizeModel(gaussianModel(8, 300, 0.1), {
+  const q = quantizeModel(gaussianModel(8, 300, 0.1, { preprocessing: false }), {
     method: { kind: "uniform", scheme: "symmetric", bits: 4 },
   });
   const bytes = encodeModel(q, { entropy: true });
@@ -265,7 +250,7 @@ Deno.test("a version 1 file with entropy-coded parts is refused", () => {
 });
 
 Deno.test("entropy must be a boolean", () => {
-  const model = gaussianModel(9, 10, null);
+  const model = gaussianModel(9, 10, null, { preprocessing: false });
   // deno-lint-ignore no-explicit-any
   assert.throws(() => encodeModel(model, { entropy: "yes" as any }), /entropy must be a boolean/);
 });

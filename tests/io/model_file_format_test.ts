@@ -4,14 +4,16 @@
 // decreasing symbol order, bitmaps most significant bit first, zigzag the other way round, 1-bit
 // codes stored as `code + 1`): this reader, which shares no code with lib/io, can.
 import assert from "node:assert/strict";
-import { createPrng, randomNormal } from "../../lib/core/random.ts";
 import { encodeModel } from "../../lib/io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
-import type { LogisticModel } from "../../lib/model/types.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
 import type { QuantizationMethod } from "../../lib/quant/quantize.ts";
 import { runPython } from "../_helpers/python.ts";
-import { randomFloatModel, randomQuantizedModel } from "../_helpers/random_models.ts";
+import {
+  gaussianModel,
+  randomFloatModel,
+  randomQuantizedModel,
+} from "../_helpers/random_models.ts";
 
 const DECODER = new URL("../_helpers/lrc_decoder.py", import.meta.url).pathname;
 
@@ -40,19 +42,6 @@ interface Decoded {
   bias: number[] | { kind: string; values: number[]; scale?: number[] };
   input?: { dtype: string; scale: number; zeroPoint: number; calibration: string };
   recipe?: Record<string, unknown>;
-}
-
-/** A float model with normal weights, masked at random to `kept` (skewed codes once quantized). */
-function gaussianModel(seed: number, cols: number, kept: number | null): LogisticModel {
-  const base = randomFloatModel(seed, { nFeatures: cols, mask: "none", zeros: 0 });
-  const prng = createPrng(seed + 7);
-  const n = base.weights.data.length;
-  const mask = kept === null ? null : Uint8Array.from({ length: n }, () => (prng() < kept ? 1 : 0));
-  const data = Float64Array.from(
-    { length: n },
-    (_, i) => (mask && !mask[i] ? 0 : randomNormal(prng)),
-  );
-  return { ...base, weights: { ...base.weights, data }, ...(mask ? { mask } : {}) };
 }
 
 const METHODS: QuantizationMethod[] = [
