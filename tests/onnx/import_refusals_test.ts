@@ -15,21 +15,12 @@ import { fit } from "../../lib/model/fit.ts";
 import { exportOnnx } from "../../lib/onnx/export.ts";
 import { calibrateInput } from "../../lib/quant/integer.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
+import { B, D, inputRows, K, W } from "./_graph_data.ts";
 
 const problem = await onnxRuntimeProblem();
 const skip = problem ? ` (skipped: ${problem})` : "";
 
-const D = 4;
-const K = 3;
-// Weights with fractional parts of both signs, so that truncation differs from rounding.
-const W = Float32Array.from({ length: K * D }, (_, i) => ((i * 7) % 11) * 0.55 - 2.6);
-const B = Float32Array.from([0.25, -0.5, 0.125]);
-const X = fromRows(
-  Array.from(
-    { length: 30 },
-    (_, r) => Array.from({ length: D }, (_, j) => ((r * 5 + j * 3) % 13) / 4 - 1.5),
-  ),
-);
+const X = inputRows(30);
 
 /** A `Gemm` + `Softmax` graph whose weights `(K, D)` come out of `weights(g)`. */
 function gemmModel(

@@ -1,24 +1,15 @@
 import assert from "node:assert/strict";
-import { fromRows } from "../../lib/core/matrix.ts";
 import { predictProba } from "../../lib/model/predict.ts";
 import { importOnnxModel } from "../../lib/onnx/import.ts";
 import { type ElementType, GraphBuilder, valueInfo } from "../../lib/onnx/graph.ts";
 import { encodeOnnx, type OnnxNode } from "../../lib/onnx/protobuf.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
+import { B, D, inputRows, K, W } from "./_graph_data.ts";
 
 const problem = await onnxRuntimeProblem();
 const skip = problem ? ` (skipped: ${problem})` : "";
 
-const D = 4;
-const K = 3;
-const W = Float32Array.from({ length: K * D }, (_, i) => ((i * 7) % 11) * 0.55 - 2.6);
-const B = Float32Array.from([0.25, -0.5, 0.125]);
-const X = fromRows(
-  Array.from(
-    { length: 12 },
-    (_, r) => Array.from({ length: D }, (_, j) => ((r * 5 + j * 3) % 13) / 4 - 1.5),
-  ),
-);
+const X = inputRows(12);
 
 /** The file of a graph from `input` `(N, D)` to `probabilities` `(N, K)`, with its opsets. */
 function graphFile(
