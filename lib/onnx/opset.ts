@@ -173,13 +173,15 @@ export function checkOpsets(
   }
 }
 
-/**
- * onnxruntime's own `DequantizeLinear` (domain `com.microsoft`, opset 1), which its quantization
- * tool writes: the standard op's arithmetic with an optional `axis`, at any default opset, on
- * 8- and 16-bit or int32 codes with a float or float16 scale.
- */
+/** The domain of onnxruntime's own ops. */
 const CONTRIB = "com.microsoft";
 
+/**
+ * onnxruntime's own `DequantizeLinear` (domain `com.microsoft`, opset 1), which its quantization
+ * tool writes: the standard op's arithmetic with an optional `axis`, at any default opset, on the
+ * element types the latest standard op takes (8- and 16-bit or int32 codes, a float or float16
+ * scale).
+ */
 function checkContribDequantize(
   n: OnnxNode,
   node: string,
@@ -195,19 +197,13 @@ function checkContribDequantize(
       fail(`${node} (${CONTRIB}) has the attribute ${a.name}, which it does not take`);
     }
   }
+  const allowed = dequantizeTypes(LATEST_OPSET);
   const codes = types.get(n.input[0]);
-  const allowed: number[] = [
-    ONNX_TYPE.INT8,
-    ONNX_TYPE.UINT8,
-    ONNX_TYPE.INT16,
-    ONNX_TYPE.UINT16,
-    ONNX_TYPE.INT32,
-  ];
-  if (codes !== undefined && !allowed.includes(codes)) {
+  if (codes !== undefined && !allowed.codes.includes(codes)) {
     fail(`${node} (${CONTRIB}) reads codes of type ${typeName(codes)}`);
   }
   const scale = types.get(n.input[1]);
-  if (scale !== undefined && scale !== ONNX_TYPE.FLOAT && scale !== ONNX_TYPE.FLOAT16) {
+  if (scale !== undefined && !allowed.scale.includes(scale)) {
     fail(`${node} (${CONTRIB}) has a scale of type ${typeName(scale)}`);
   }
 }
