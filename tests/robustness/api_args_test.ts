@@ -3,6 +3,8 @@ import {
   classesFromScores,
   compressModel,
   confusionMatrix,
+  createCompressionSession,
+  createRefitSession,
   decisionFunction,
   decodeModel,
   encodeModel,
@@ -20,6 +22,9 @@ import {
   quantizationSweep,
   quantizedDecisionFunction,
   quantizeModel,
+  readCsv,
+  searchCompression,
+  sweepCompression,
   trainTestSplit,
   writeFileAtomic,
 } from "../../lib/mod.ts";
@@ -48,6 +53,12 @@ Deno.test("null options are refused by name in the headline functions", () => {
     ["exportOnnx", () => exportOnnx(model, null as never)],
     ["trainTestSplit", () => trainTestSplit(cancer.x, cancer.y, null as never)],
     ["compressModel", () => compressModel(cancer, null as never)],
+    ["createCompressionSession", () => createCompressionSession(cancer, null as never)],
+    ["sweepCompression", () => sweepCompression(cancer, null as never)],
+    ["searchCompression", () => searchCompression(cancer, null as never)],
+    ["createRefitSession", () => createRefitSession(cancer, null as never)],
+    ["session.sweep", () => createCompressionSession(cancer).sweep(null as never)],
+    ["session.search", () => createCompressionSession(cancer).search(null as never)],
     ["quantizedDecisionFunction", () => quantizedDecisionFunction(q, cancer.x, null as never)],
   ];
   for (const [name, call] of calls) {
@@ -57,7 +68,24 @@ Deno.test("null options are refused by name in the headline functions", () => {
     }, name);
   }
   assert.throws(() => pruneModel(model, null as never), /options must be an object/);
+  assert.throws(
+    () => createCompressionSession(cancer).searchWithinBytes(null as never),
+    { name: "TypeError", message: /options must be an object with maxBytes/ },
+  );
   assert.throws(() => parseCsv(null as never), /text must be a string, got null/);
+});
+
+Deno.test("readCsv refuses null options by name, before it reads the file", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(path, "a,y\n1,0\n2,1\n");
+    await assert.rejects(() => readCsv(path, null as never), {
+      name: "TypeError",
+      message: /^Cannot read CSV '.*': options must be an object, got null$/,
+    });
+  } finally {
+    await Deno.remove(path);
+  }
 });
 
 Deno.test("fit refuses class labels and feature names no model may have, before training", () => {
