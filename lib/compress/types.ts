@@ -400,7 +400,7 @@ export interface CompressionSpace {
   strategies?: readonly PruneStrategy[];
   /**
    * Pruning structures, each combined with every strategy.
-   * @default {["weights"]}
+   * @default {sweep: ["weights"]; search: ["weights", "features"]}
    */
   structures?: readonly PruneStructure[];
   /**
