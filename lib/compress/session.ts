@@ -77,6 +77,8 @@ export interface CompressionSession {
    *
    * @param options The pruning and quantization steps.
    * @returns The compressed model, its file and the stage table.
+   * @throws {TypeError} For an unknown option (here or in a nested setting), or a step that is
+   *   not an object or `false`.
    * @throws {RangeError} For bad settings.
    */
   compress(options?: CompressOptions): CompressResult;
@@ -85,7 +87,8 @@ export interface CompressionSession {
    *
    * @param options The space.
    * @returns Every model measured and the Pareto front.
-   * @throws {TypeError} If a list is not a non-empty array, or `includeFloat` not a boolean.
+   * @throws {TypeError} For an unknown option, a list that is not a non-empty array, or
+   *   `includeFloat` or `iterative` not a boolean.
    * @throws {RangeError} For values out of range, two sparsities of the same name, or a space
    *   in which every combination is skipped (the message lists them with their reasons).
    */
@@ -97,6 +100,7 @@ export interface CompressionSession {
    *
    * @param options The budget, its margin and the space.
    * @returns The chosen model, its stages, and everything tried and skipped.
+   * @throws {TypeError} For an unknown option, or a list that is not a non-empty array.
    * @throws {RangeError} For values out of range.
    */
   search(options?: SearchOptions): SearchResult;
