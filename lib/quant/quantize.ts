@@ -263,6 +263,8 @@ const ROUNDING_KEYS: { readonly [K in Rounding["kind"]]: OptionKeys<Rounding & {
  * @param method The method (default: 8-bit symmetric uniform per class, MSE calibration).
  * @param action What the caller is doing, for messages.
  * @returns The method with every field set.
+ * @throws {TypeError} If the method, its calibration or its rounding is not an object, or has
+ *   an unknown option.
  * @throws {RangeError} If bits are outside 1..16 (1..8 for log2), levels outside 2..65536, an
  *   unknown kind, scheme, granularity, calibration or rounding, or a percentile outside (0, 100]
  *   ([50, 100] for an affine grid).
