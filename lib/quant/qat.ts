@@ -231,7 +231,7 @@ export interface QatOptions {
   recalibrate?: boolean;
   /**
    * Bias precision of the result.
-   * @default {"float32"}
+   * @default {"float32" ({@linkcode fineTuneCodebook}: the given model's, float64 staying float64)}
    */
   bias?: "float32" | "float64";
   /**
