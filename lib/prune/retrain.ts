@@ -289,7 +289,12 @@ function defaultRounds(options: IterativePruneOptions, action: string): number[]
 }
 
 /** Options for {@linkcode gradualPrune}: `fit`'s options (sgd or adam) plus the schedule. */
-export interface GradualPruneOptions extends Omit<FitOptions, "mask" | "onEpochEnd"> {
+export interface GradualPruneOptions extends Omit<FitOptions, "mask" | "onEpochEnd" | "optimizer"> {
+  /**
+   * The optimiser: sgd or adam (pruning runs at the end of epochs; lbfgs is refused).
+   * @default {{ kind: "sgd" }}
+   */
+  optimizer?: Optimizer;
   /**
    * The sparsity schedule in epochs (see `polynomialSparsity`); pruning updates run at the end
    * of epochs. Its `endStep` must not exceed the number of epochs.
