@@ -92,6 +92,10 @@ export function prepareStorage(
 ): LogisticModel {
   const action = "prepare model storage";
   validateModel(model, action);
+  // Checked first: a model without standardisation returned before the check took any mode.
+  if (mode !== "fold" && mode !== "compact" && mode !== "keep") {
+    throw new RangeError(`Cannot ${action}: mode must be fold, compact or keep, got '${mode}'`);
+  }
   const p = model.preprocessing;
   if (p.kind === "none" || mode === "keep") return model;
   if (mode === "compact") {
@@ -99,9 +103,6 @@ export function prepareStorage(
       ...model,
       preprocessing: { kind: "standardize", mean: p.mean, scale: compactScale(p.scale) },
     };
-  }
-  if (mode !== "fold") {
-    throw new RangeError(`Cannot ${action}: mode must be fold, compact or keep, got '${mode}'`);
   }
   const { weights, bias } = foldPreprocessing(model);
   for (let i = 0; i < weights.length; i++) weights[i] += 0; // -0 -> 0

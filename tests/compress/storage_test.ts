@@ -185,3 +185,13 @@ Deno.test("auto storage keeps or compacts the preprocessing when folding overflo
   const v = session.validation;
   assert.equal(r.stages[1].validation.accuracy, accuracy(v.y, predict(q, v.x)));
 });
+
+Deno.test("an unknown storage mode is refused whether or not the model is standardised", () => {
+  const x = fromRows([[0, 1], [1, 0], [2, 1], [3, 0]]);
+  const y = Int32Array.from([0, 0, 1, 1]);
+  for (const preprocessing of ["none", "standardize"] as const) {
+    const { model: m } = fit(x, y, { preprocessing });
+    assert.throws(() => prepareStorage(m, "squash" as never), RangeError);
+    assert.throws(() => storeFloatModel(m, "squash" as never), RangeError);
+  }
+});
