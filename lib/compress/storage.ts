@@ -66,7 +66,8 @@ export function compactScale(scale: Float64Array): Float64Array {
  *
  * @param model The float model.
  * @param mode The storage mode.
- * @returns The prepared model (a new object; `model` is not changed).
+ * @returns The prepared model: a new object, or `model` itself for `"keep"` and for a model
+ *   without standardisation (`model` is not changed).
  * @throws {TypeError} If `model` is malformed.
  * @throws {RangeError} If `mode` is unknown.
  *
