@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { trainCommand } from "../../lib/cli/train.ts";
 import { modelFromJson } from "../../lib/model/serialize.ts";
 import { predict, predictProba } from "../../lib/model/predict.ts";
+import { fit, type FitOptions } from "../../lib/model/fit.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { assertClose, runCli } from "../_helpers/assert_close.ts";
 
@@ -106,6 +108,114 @@ Deno.test("lrc train --json prints one JSON object whose numbers match a direct 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("lrc train --save writes the model fit makes with the settings --help documents", async () => {
+  // Each option, and each default --help states (split: --test-fraction 0.25, --seed 0; lbfgs of
+  // at most 1000 iterations; l2 with lambda 1 / training samples; l1-ratio 0.5; sgd/adam: 20
+  // epochs, batches of 64, steps of 0.1 (sgd) and 0.001 (adam); standardised features), spelled
+  // out here and given to the library's split and fit directly: a penalty trained as another, an
+  // optimiser, --lambda, --learning-rate or the training seed read and ignored, or another
+  // default seed, all passed the tests of lrc train (found by the test-quality review's
+  // mutations of lib/cli/train.ts and data_options.ts).
+  const data = await loadEmbedded("breast-cancer");
+  const dir = await Deno.makeTempDir();
+  const cases: [
+    string[],
+    { testFraction: number; seed: number; fit: (n: number) => FitOptions },
+  ][] = [
+    [[], {
+      testFraction: 0.25,
+      seed: 0,
+      fit: (n) => ({
+        optimizer: { kind: "lbfgs", maxIterations: 1000 },
+        penalty: { kind: "l2", lambda: 1 / n },
+      }),
+    }],
+    [["--optimizer", "adam", "--epochs", "3", "--seed", "7"], {
+      testFraction: 0.25,
+      seed: 7,
+      fit: (n) => ({
+        optimizer: { kind: "adam", epochs: 3, batchSize: 64, learningRate: 0.001 },
+        penalty: { kind: "l2", lambda: 1 / n },
+      }),
+    }],
+    [[
+      ...["--optimizer", "sgd", "--epochs", "2", "--batch-size", "16"],
+      ...["--learning-rate", "0.05", "--penalty", "l1", "--lambda", "0.01", "--seed", "2"],
+    ], {
+      testFraction: 0.25,
+      seed: 2,
+      fit: () => ({
+        optimizer: { kind: "sgd", epochs: 2, batchSize: 16, learningRate: 0.05 },
+        penalty: { kind: "l1", lambda: 0.01 },
+      }),
+    }],
+    [["--optimizer", "sgd", "--epochs", "2", "--penalty", "elasticnet", "--lambda", "0.02"], {
+      testFraction: 0.25,
+      seed: 0,
+      fit: () => ({
+        optimizer: { kind: "sgd", epochs: 2, batchSize: 64, learningRate: 0.1 },
+        penalty: { kind: "elasticnet", lambda: 0.02, l1Ratio: 0.5 },
+      }),
+    }],
+    [[
+      ...["--penalty", "elasticnet", "--l1-ratio", "0.3", "--no-standardize"],
+      ...["--test-fraction", "0.3", "--max-iterations", "30", "--seed", "4"],
+    ], {
+      testFraction: 0.3,
+      seed: 4,
+      fit: (n) => ({
+        optimizer: { kind: "lbfgs", maxIterations: 30 },
+        penalty: { kind: "elasticnet", lambda: 1 / n, l1Ratio: 0.3 },
+        preprocessing: "none",
+      }),
+    }],
+    [["--penalty", "none", "--optimizer", "sgd", "--epochs", "1", "--seed", "9"], {
+      testFraction: 0.25,
+      seed: 9,
+      fit: () => ({
+        optimizer: { kind: "sgd", epochs: 1, batchSize: 64, learningRate: 0.1 },
+        penalty: { kind: "none" },
+      }),
+    }],
+  ];
+  try {
+    for (const [argv, expected] of cases) {
+      const path = `${dir}/m.json`;
+      const r = await runCli([
+        ...["train", "--dataset", "breast-cancer", "--save", path, "--quiet", ...argv],
+      ]);
+      assert.equal(r.code, 0, `${argv.join(" ")}: ${r.stderr}`);
+      const saved = modelFromJson(await Deno.readTextFile(path));
+      const s = trainTestSplit(data.x, data.y, {
+        testFraction: expected.testFraction,
+        seed: expected.seed,
+      });
+      const { model } = fit(s.xTrain, s.yTrain, {
+        classes: data.classes,
+        featureNames: data.featureNames,
+        seed: expected.seed,
+        ...expected.fit(s.yTrain.length),
+      });
+      assert.deepEqual(saved.weights, model.weights, argv.join(" "));
+      assert.deepEqual(saved.bias, model.bias, argv.join(" "));
+      assert.deepEqual(saved.preprocessing, model.preprocessing, argv.join(" "));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc train --quiet draws no progress line, which it draws without", async () => {
+  const quiet = await runCli(["train", "--dataset", "breast-cancer", "--quiet"]);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.equal(quiet.stderr, "");
+  assert.match(quiet.stdout, /^data {6}breast-cancer \(embedded\)/);
+  const loud = await runCli(["train", "--dataset", "breast-cancer"]);
+  assert.equal(loud.code, 0, loud.stderr);
+  // Not interactive: the first update is printed as a line.
+  assert.match(loud.stderr, /^training: iteration 1\/1000 {2}loss /);
 });
 
 Deno.test("lrc train reads the user's CSV with a named label column", async () => {
