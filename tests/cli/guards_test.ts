@@ -242,6 +242,10 @@ Deno.test("options that the rest of the command line makes pointless are refused
         ["train", "--optimizer", "adam", "--max-iterations", "5"],
         /--max-iterations does not apply to --optimizer adam/,
       ],
+      // L-BFGS takes neither a step size nor batches (found by the test-quality review's
+      // mutations: dropping --learning-rate from this refusal passed).
+      [["train", "--learning-rate", "0.1"], /--learning-rate does not apply to --optimizer lbfgs/],
+      [["train", "--batch-size", "8"], /--batch-size does not apply to --optimizer lbfgs/],
       [["train", "--l1-ratio", "0.3"], /--l1-ratio does not apply to --penalty l2/],
       [
         ["train", "--penalty", "none", "--lambda", "1"],
@@ -338,6 +342,18 @@ Deno.test("options that the rest of the command line makes pointless are refused
       cases.push([
         [command, ...target, "--model", model, "--no-standardize", "--epochs", "3"],
         /--epochs, --no-standardize do not apply with --model: they train a dense model/,
+      ]);
+      // Each option of the dense training on its own (--optimizer, --learning-rate and
+      // --max-iterations could each be dropped from this refusal without a test failing).
+      for (const option of [["--optimizer", "adam"], ["--learning-rate", "0.1"]]) {
+        cases.push([
+          [command, ...target, "--model", model, ...option],
+          new RegExp(`${option[0]} does not apply with --model: they train a dense model`),
+        ]);
+      }
+      cases.push([
+        [command, ...target, "--model", model, "--optimizer", "sgd", "--max-iterations", "5"],
+        /--optimizer, --max-iterations do not apply with --model: they train a dense model/,
       ]);
     }
     for (const [argv, message] of cases) {
