@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
 import { fitStream } from "../../lib/model/fit_stream.ts";
+import { modelFromJson } from "../../lib/model/serialize.ts";
 
 async function csvFile(): Promise<string> {
   const file = await Deno.makeTempFile({ suffix: ".csv" });
@@ -53,6 +54,82 @@ Deno.test("lrc train --stream trains from the file and evaluates on every 4th ro
     assert.equal(held.test.samples, 100);
     assert.ok(held.train.accuracy > 0.9, `train accuracy ${held.train.accuracy}`);
     assert.ok(held.test.accuracy < 0.1, `test accuracy ${held.test.accuracy}`);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("lrc train --stream --save writes the model fitStream makes on the rows it documents", async () => {
+  // The options and defaults --help documents, spelled out here for the library's fitStream:
+  // round(1 / --test-fraction) gives the held-out rows, the default lambda is 1 / training rows.
+  // The held-out period taken as ceil(1 / 0.3) = 4, and --seed or --no-standardize read and
+  // ignored, all passed the stream tests (found by the test-quality review's mutations of
+  // lib/cli/train_stream.ts).
+  const file = await csvFile();
+  const out = `${file}.json`;
+  const cases: [string[], { every: number; train: number; test: number; options: object }][] = [
+    // Every 3rd row (rows 2, 5, ..., 398 counting from 0): 133 held out, 267 to train on.
+    [["--optimizer", "sgd", "--epochs", "2", "--seed", "3", "--test-fraction", "0.3"], {
+      every: 3,
+      train: 267,
+      test: 133,
+      options: {
+        optimizer: { kind: "sgd", epochs: 2, batchSize: 64, learningRate: 0.1 },
+        penalty: { kind: "l2", lambda: 1 / 267 },
+        preprocessing: "standardize",
+        seed: 3,
+      },
+    }],
+    // Every 4th row by default; the seed 0.
+    [[
+      ...["--optimizer", "adam", "--epochs", "2", "--no-standardize", "--penalty", "l1"],
+      ...["--lambda", "0.01", "--batch-size", "32"],
+    ], {
+      every: 4,
+      train: 300,
+      test: 100,
+      options: {
+        optimizer: { kind: "adam", epochs: 2, batchSize: 32, learningRate: 0.001 },
+        penalty: { kind: "l1", lambda: 0.01 },
+        preprocessing: "none",
+        seed: 0,
+      },
+    }],
+  ];
+  try {
+    for (const [argv, expected] of cases) {
+      const r = await runCli([
+        ...["train", "--data", file, "--stream", "--save", out, "--json", ...argv],
+      ]);
+      assert.equal(r.code, 0, `${argv.join(" ")}: ${r.stderr}`);
+      const report = JSON.parse(r.stdout);
+      assert.equal(report.data.trainSamples, expected.train, argv.join(" "));
+      assert.equal(report.data.testSamples, expected.test, argv.join(" "));
+      const saved = modelFromJson(await Deno.readTextFile(out));
+      const { model } = await fitStream(file, {
+        ...expected.options,
+        rowFilter: (row) => row % expected.every !== expected.every - 1,
+      });
+      assert.deepEqual(saved.weights, model.weights, argv.join(" "));
+      assert.deepEqual(saved.bias, model.bias, argv.join(" "));
+      assert.deepEqual(saved.preprocessing, model.preprocessing, argv.join(" "));
+    }
+  } finally {
+    await Deno.remove(file);
+    await Deno.remove(out).catch(() => {});
+  }
+});
+
+Deno.test("lrc train --stream --quiet draws no progress line, which it draws without", async () => {
+  const file = await csvFile();
+  try {
+    const argv = ["train", "--data", file, "--stream", "--optimizer", "sgd", "--epochs", "2"];
+    const quiet = await runCli([...argv, "--quiet"]);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stderr, "");
+    const loud = await runCli(argv);
+    assert.equal(loud.code, 0, loud.stderr);
+    assert.match(loud.stderr, /^training \(stream\): epoch 1\/2 {2}loss /);
   } finally {
     await Deno.remove(file);
   }
