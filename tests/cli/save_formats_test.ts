@@ -161,3 +161,61 @@ Deno.test("prune, quantize and compress refuse an already quantized model file",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("--save into a missing folder or onto a folder is refused before any training", async () => {
+  // Without checkOutput, train trained and only then failed to write (exit 1), and no test of
+  // --save noticed (found by the test-quality review's mutations of lib/cli/model_files.ts).
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/folder.lrc`);
+    const cases: [string, RegExp][] = [
+      [
+        `${dir}/missing/m.lrc`,
+        /^lrc \w+: Cannot write '.*\/missing\/m\.lrc': the folder '.*\/missing' does not exist$/,
+      ],
+      [`${dir}/folder.lrc`, /^lrc \w+: Cannot write '.*\/folder\.lrc': it is a folder$/],
+    ];
+    for (const command of [["train"], ["prune", "--sparsity", "0.5"], ["quantize"]]) {
+      for (const [path, message] of cases) {
+        // No --quiet: a progress line would show that training started.
+        const r = await runCli([...command, "--save", path]);
+        assert.equal(r.code, 2, `${command[0]} ${path}: ${r.stderr}`);
+        assert.match(r.stderr.trimEnd(), message, command[0]);
+        assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+        assert.equal(r.stdout, "");
+      }
+    }
+    await assert.rejects(() => Deno.stat(`${dir}/missing`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--save replaces the file by a rename: another name of the old file keeps its bytes", async () => {
+  // writeModelFile documents atomic writes (a new file renamed over the old one, so a failure
+  // midway never leaves half a model). A rename gives the path a new file; a write in place
+  // would change every hard link of the old one, which is what shows here. Writing .json in
+  // place with Deno.writeFile passed every test of --save (found by the test-quality review's
+  // mutations of lib/cli/model_files.ts).
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const ext of ["json", "lrc"]) {
+      const path = `${dir}/m.${ext}`, other = `${dir}/old.${ext}`;
+      const quick = ["--dataset", "breast-cancer", "--max-iterations", "5", "--quiet"];
+      const first = await runCli(["train", ...quick, "--save", path]);
+      assert.equal(first.code, 0, first.stderr);
+      const before = await Deno.readFile(path);
+      await Deno.link(path, other);
+      const second = await runCli(["train", ...quick, "--seed", "1", "--save", path]);
+      assert.equal(second.code, 0, second.stderr);
+      assert.deepEqual(await Deno.readFile(other), before, ext);
+      assert.notDeepEqual(await Deno.readFile(path), before, ext);
+    }
+    // No temporary file is left beside them.
+    const names = [];
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+    assert.deepEqual(names.sort(), ["m.json", "m.lrc", "old.json", "old.lrc"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
