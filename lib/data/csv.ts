@@ -122,12 +122,13 @@ function nameOf(options: unknown): string {
  * ```
  */
 export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
-  checkOptionKeys(`read CSV '${nameOf(options)}'`, options, CSV_OPTION_KEYS);
+  const name = nameOf(options);
+  checkOptionKeys(`read CSV '${name}'`, options, CSV_OPTION_KEYS);
   if (typeof text !== "string") {
     throw new TypeError(`Cannot read CSV: text must be a string, got ${describe(text)}`);
   }
-  checkCsvFormat(options.fileName ?? "<csv>", options);
-  checkLabelAndDelimiter(options.fileName ?? "<csv>", options);
+  checkCsvFormat(name, options);
+  checkLabelAndDelimiter(name, options);
   const builder = new TableBuilder(options);
   try {
     parse(text, parserOptions(options, builder));
@@ -163,12 +164,13 @@ export async function parseCsvStream(
   stream: ReadableStream<Uint8Array>,
   options: CsvOptions = {},
 ): Promise<Dataset> {
-  checkOptionKeys(`read CSV '${nameOf(options)}'`, options, CSV_OPTION_KEYS);
-  checkCsvFormat(options.fileName ?? "<csv>", options);
-  checkLabelAndDelimiter(options.fileName ?? "<csv>", options);
+  const name = nameOf(options);
+  checkOptionKeys(`read CSV '${name}'`, options, CSV_OPTION_KEYS);
+  checkCsvFormat(name, options);
+  checkLabelAndDelimiter(name, options);
   if (!(stream instanceof ReadableStream)) {
     throw new TypeError(
-      `Cannot read CSV '${options.fileName ?? "<csv>"}': stream must be a ReadableStream of ` +
+      `Cannot read CSV '${name}': stream must be a ReadableStream of ` +
         `bytes, got ${describe(stream)}`,
     );
   }

@@ -20,7 +20,7 @@ import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { QuantizedModel } from "../quant/types.ts";
 import { quantizedFromGraph } from "./import_quantized.ts";
-import { checkOpsets } from "./opset.ts";
+import { checkOpsets, CONTRIB } from "./opset.ts";
 import { attr, decodeOnnx, ONNX_TYPE, type OnnxNode, type OnnxTensor } from "./protobuf.ts";
 
 /** Options for {@linkcode importOnnxModel}. */
@@ -1237,7 +1237,7 @@ function foldConstants(
           // make another): float16 values are rounded to float16, as onnxruntime computes them.
           // Its own op (com.microsoft) gives a float16 scale's products in float32 (measured:
           // -104 x 0.02499 is -2.599365234375, no float16).
-          type = n.domain === "com.microsoft" && types.get(n.input[1]) === ONNX_TYPE.FLOAT16
+          type = n.domain === CONTRIB && types.get(n.input[1]) === ONNX_TYPE.FLOAT16
             ? ONNX_TYPE.FLOAT
             : types.get(n.input[1]);
           const outputType = attr(n, "output_dtype")?.i ?? 0;

@@ -174,7 +174,7 @@ export function checkOpsets(
 }
 
 /** The domain of onnxruntime's own ops. */
-const CONTRIB = "com.microsoft";
+export const CONTRIB = "com.microsoft";
 
 /**
  * onnxruntime's own `DequantizeLinear` (domain `com.microsoft`, opset 1), which its quantization

@@ -803,20 +803,30 @@ async function libraryFile(overrides: {
     // --strategy magnitude --structure weights --sparsity 0.5, compensated.
     prune: overrides.prune ??
       { strategy: "magnitude", structure: "weights", fraction: 0.5, compensate: true },
-    // --method uniform (symmetric) --bits 4 --granularity class --calibration mse
-    // --rounding nearest --training qat.
-    quantize: overrides.quantize ?? {
-      method: {
-        kind: "uniform",
-        scheme: "symmetric",
-        bits: 4,
-        granularity: "class",
-        calibration: { kind: "mse" },
-        rounding: { kind: "nearest" },
-      },
-      training: "qat",
-    },
+    quantize: overrides.quantize ?? documentedUniform({}),
   }).file;
+}
+
+/**
+ * `lrc compress`'s documented quantization step: --method uniform (symmetric) --bits 4
+ * --granularity class --calibration mse --rounding nearest --training qat, changed by `more`.
+ */
+function documentedUniform(
+  more: Partial<QuantizationMethod>,
+  training: "ptq" | "qat" = "qat",
+): QuantizeSpec {
+  return {
+    method: {
+      kind: "uniform",
+      scheme: "symmetric",
+      bits: 4,
+      granularity: "class",
+      calibration: { kind: "mse" },
+      rounding: { kind: "nearest" },
+      ...more,
+    } as QuantizationMethod,
+    training,
+  };
 }
 
 Deno.test("every pipeline option of compress reaches the file it writes: the library's session with the documented settings writes the same bytes", async () => {
@@ -843,18 +853,6 @@ Deno.test("every pipeline option of compress reaches the file it writes: the lib
       learningRate: 0.03,
       learningRateDecay: 0.5,
     };
-    const uniform = (more: Partial<QuantizationMethod>, training: "ptq" | "qat" = "qat") => ({
-      method: {
-        kind: "uniform",
-        scheme: "symmetric",
-        bits: 4,
-        granularity: "class",
-        calibration: { kind: "mse" },
-        rounding: { kind: "nearest" },
-        ...more,
-      } as QuantizationMethod,
-      training,
-    });
     // Each case: the options, the library's settings, and settings whose file it must differ
     // from (the defaults unless given).
     type Settings = Parameters<typeof libraryFile>[0];
@@ -863,7 +861,7 @@ Deno.test("every pipeline option of compress reaches the file it writes: the lib
       [["--qat-learning-rate", "0.01"], { qat: { learningRate: 0.01 } }],
       [["--preprocessing", "keep"], { preprocessingStorage: "keep" }],
       [["--validation-fraction", "0.3"], { validationFraction: 0.3 }],
-      [["--granularity", "tensor"], { quantize: uniform({ granularity: "tensor" }) }],
+      [["--granularity", "tensor"], { quantize: documentedUniform({ granularity: "tensor" }) }],
       // Compensation adds the removed weights' contribution at the training inputs' mean to the
       // bias: nothing for standardised inputs (their mean is 0), and fine-tuning and QAT would
       // move the bias again.
@@ -872,10 +870,10 @@ Deno.test("every pipeline option of compress reaches the file it writes: the lib
         {
           standardize: false,
           fineTune: false,
-          quantize: uniform({}, "ptq"),
+          quantize: documentedUniform({}, "ptq"),
           prune: { strategy: "magnitude", structure: "weights", fraction: 0.5, compensate: false },
         },
-        { standardize: false, fineTune: false, quantize: uniform({}, "ptq") },
+        { standardize: false, fineTune: false, quantize: documentedUniform({}, "ptq") },
       ],
       [
         ["--fine-tune", "adam", "--fine-tune-epochs", "2", "--fine-tune-learning-rate", "0.01"],

@@ -23,6 +23,16 @@ async function collect(file: string, batchSize: number, filter?: (r: number) => 
   return { values, labels, firstLines };
 }
 
+/** parseCsv's message for `text` (the in-memory reader, the streaming reader's oracle), or "". */
+function parseCsvMessage(text: string, options: Parameters<typeof parseCsv>[1]): string {
+  try {
+    parseCsv(text, options);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return "";
+}
+
 Deno.test("streamed batches hold exactly the values parseCsv reads, whatever the chunking", async () => {
   const prng = createPrng(1);
   const lines = ["a,b,c,label"];
@@ -100,12 +110,7 @@ Deno.test("streaming errors name file, line and column in the words parseCsv use
   ];
   for (const text of cases) {
     await withFile(text, async (file) => {
-      let expected = "";
-      try {
-        parseCsv(text, { fileName: file });
-      } catch (e) {
-        expected = (e as Error).message;
-      }
+      const expected = parseCsvMessage(text, { fileName: file });
       await assert.rejects(() => collect(file, 10), (e: Error) => {
         assert.ok(e instanceof SyntaxError);
         assert.equal(e.message, expected);
@@ -444,12 +449,7 @@ Deno.test("a tab delimiter ends an empty cell instead of being trimmed as a blan
   });
   const text = "a\tb\ty\n1\t\tcat\n";
   await withFile(text, async (file) => {
-    let expected = "";
-    try {
-      parseCsv(text, { ...options, fileName: file });
-    } catch (e) {
-      expected = (e as Error).message;
-    }
+    const expected = parseCsvMessage(text, { ...options, fileName: file });
     assert.match(expected, /line 2, column 2 \('b'\) is empty/);
     await assert.rejects(
       () => Array.fromAsync(readCsvBatches(file, { delimiter: "\t" })),
@@ -466,12 +466,7 @@ Deno.test("a line of tab (or space) delimiters only is a row of empty cells, not
     const text = ["a", "b", "y"].join(delimiter) + "\n" + ["1", "2", "x"].join(delimiter) + "\n" +
       delimiter.repeat(2) + "\n" + ["3", "4", "z"].join(delimiter) + "\n";
     await withFile(text, async (file) => {
-      let expected = "";
-      try {
-        parseCsv(text, { delimiter, fileName: file });
-      } catch (e) {
-        expected = (e as Error).message;
-      }
+      const expected = parseCsvMessage(text, { delimiter, fileName: file });
       assert.match(expected, /line 3, column 1 \('a'\) is empty/);
       await assert.rejects(
         () => Array.fromAsync(readCsvBatches(file, { delimiter })),
@@ -562,12 +557,7 @@ Deno.test("a row with extra fields is counted as parseCsv counts it, wherever th
   for (const row of rows) {
     const text = `a,y\n0,q\n${row}\n`;
     await withFile(text, async (file) => {
-      let expected = "";
-      try {
-        parseCsv(text, { fileName: file });
-      } catch (e) {
-        expected = (e as Error).message;
-      }
+      const expected = parseCsvMessage(text, { fileName: file });
       assert.match(expected, /line 3 has \d+ fields, the header has 2: column 3 is extra$/, row);
       await assert.rejects(() => all(file, {}), (e: Error) => {
         assert.ok(e instanceof SyntaxError, row);

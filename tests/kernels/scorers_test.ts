@@ -66,6 +66,19 @@ function data(prng: Prng, n: number, d: number): Matrix<Float32Array> {
   return { data: Float32Array.from({ length: n * d }, () => randomNormal(prng)), rows: n, cols: d };
 }
 
+/** Random 8-bit input codes `(n, d)` over their whole range, at scale 1/255. */
+function randomCodes(
+  prng: Prng,
+  n: number,
+  d: number,
+  signed: boolean,
+  zeroPoint: number,
+): { raw: number[]; x: QuantizedInput } {
+  const raw = Array.from({ length: n * d }, () => Math.floor(prng() * 256) - (signed ? 128 : 0));
+  const data = signed ? Int8Array.from(raw) : Uint8Array.from(raw);
+  return { raw, x: { data, rows: n, cols: d, scale: 1 / 255, zeroPoint } };
+}
+
 for (const [n, d, k] of [[7, 37, 10], [10, 64, 3], [1, 5, 1], [33, 784, 10]]) {
   Deno.test(`dense wasm and ts agree with the naive product (${n} x ${d}, ${k} outputs)`, () => {
     const prng = createPrng(n * d + k);
@@ -148,17 +161,7 @@ for (const [n, d, k] of [[7, 37, 10], [10, 64, 3], [1, 5, 1], [33, 784, 10]]) {
         const codes = Int8Array.from({ length: k * d }, () => Math.round((2 * prng() - 1) * range));
         const scale = Float32Array.from({ length: k }, () => 0.01 + prng() * 0.01);
         const bias = Float32Array.from({ length: k }, () => randomNormal(prng));
-        const raw = Array.from(
-          { length: n * d },
-          () => Math.floor(prng() * 256) - (signed ? 128 : 0),
-        );
-        const x: QuantizedInput = {
-          data: signed ? Int8Array.from(raw) : Uint8Array.from(raw),
-          rows: n,
-          cols: d,
-          scale: 1 / 255,
-          zeroPoint: signed ? -3 : 7,
-        };
+        const { raw, x } = randomCodes(prng, n, d, signed, signed ? -3 : 7);
         const w = Float64Array.from(codes, (q, i) => q * scale[Math.floor(i / d)] / 255);
         const xs = Float64Array.from(raw, (v) => v - x.zeroPoint);
         const ref = naive(w, bias, xs, n, d);
@@ -203,17 +206,7 @@ for (const [n, d, k] of [[7, 37, 10], [10, 64, 3], [1, 5, 1], [33, 784, 10]]) {
       for (
         const [signed, zeroPoint] of [[false, 0], [false, 7], [true, -3]] as const
       ) {
-        const raw = Array.from(
-          { length: n * d },
-          () => Math.floor(prng() * 256) - (signed ? 128 : 0),
-        );
-        const x: QuantizedInput = {
-          data: signed ? Int8Array.from(raw) : Uint8Array.from(raw),
-          rows: n,
-          cols: d,
-          scale: 1 / 255,
-          zeroPoint,
-        };
+        const { raw, x } = randomCodes(prng, n, d, signed, zeroPoint);
         const label = `signed=${signed} zeroPoint=${zeroPoint}`;
         const xs = raw.map((v) => v - zeroPoint);
         const ref = naive(w, bias, xs, n, d);

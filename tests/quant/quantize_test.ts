@@ -664,6 +664,19 @@ Deno.test("a value halfway between two codebook entries takes the lower entry", 
   assert.deepEqual([...quantizeOnGrid(grid, values).codes], [0, 1, 2, 3, 1]);
 });
 
+/** An empty log2 grid of one row: `bits`, one scale for the tensor. */
+function log2Grid(bits: number, cols: number, scale: number): QuantizedTensor {
+  return {
+    kind: "log2",
+    bits,
+    granularity: "tensor",
+    rows: 1,
+    cols,
+    codes: new Int8Array(cols),
+    scale: Float32Array.of(scale),
+  };
+}
+
 Deno.test("stochastic rounding is unbiased on log2 and 1-bit grids too", () => {
   // Only a 3-bit uniform grid was checked for bias: a 1-bit probability of max(0, v / s) for +s,
   // or a log2 probability of (a - lower) / upper instead of / (upper - lower), still round to a
@@ -673,24 +686,8 @@ Deno.test("stochastic rounding is unbiased on log2 and 1-bit grids too", () => {
   const data = Float64Array.of(0.9, -0.6, 0.35, -0.3, 0.7, 0.15, -0.04, 0.55);
   const values = { data, rows: 1, cols: data.length };
   const grids: QuantizedTensor[] = [
-    {
-      kind: "log2",
-      bits: 3,
-      granularity: "tensor",
-      rows: 1,
-      cols: data.length,
-      codes: new Int8Array(data.length),
-      scale: Float32Array.of(s),
-    },
-    {
-      kind: "log2",
-      bits: 1,
-      granularity: "tensor",
-      rows: 1,
-      cols: data.length,
-      codes: new Int8Array(data.length),
-      scale: Float32Array.of(s),
-    },
+    log2Grid(3, data.length, s),
+    log2Grid(1, data.length, s),
     {
       kind: "uniform",
       scheme: "symmetric",
@@ -777,15 +774,8 @@ Deno.test("a value halfway between two log2 levels takes the one of larger magni
   // bits: code 0 is 0, code x + 1 is 2^-x for x = 0..2). The midpoints 3/4, 3/8 and 1/8 (exact in
   // binary) go up in magnitude, on both signs; just below a midpoint goes down.
   const data = Float64Array.of(0.75, -0.375, 0.125, -0.125, 0.7499, 0.1249);
-  const grid: QuantizedTensor = {
-    kind: "log2",
-    bits: 3,
-    granularity: "tensor",
-    rows: 1,
-    cols: data.length,
-    codes: new Int8Array(data.length),
-    scale: Float32Array.of(1),
-  };
-  const back = dequantizeTensor(quantizeOnGrid(grid, { data, rows: 1, cols: data.length })).data;
+  const back = dequantizeTensor(
+    quantizeOnGrid(log2Grid(3, data.length, 1), { data, rows: 1, cols: data.length }),
+  ).data;
   assert.deepEqual([...back], [1, -0.5, 0.25, -0.25, 0.5, 0]);
 });
