@@ -82,7 +82,8 @@ export function readsAsNumber(name: string): boolean {
 /**
  * Checks training data read from a CSV file, in memory or streamed: a header of numbers only
  * gets a warning (a file may name its columns by numbers; predict, which knows the model's names,
- * refuses it), a single class is refused.
+ * refuses it), so does a column named like a label ({@linkcode labelLike}) read as a feature
+ * because no `--label` was given, and a single class is refused.
  *
  * @param file The file, for messages.
  * @param data Its feature names and classes (of the training rows).
@@ -105,6 +106,8 @@ export function checkTrainingFile(
       }): if the file has no header, give --no-header (its first row was read as the names)\n`,
     );
   }
+  const named = options.label === undefined && options.header ? labelLike(names) : undefined;
+  if (named !== undefined) options.io?.err(guessedLabelWarning(file, named));
   if (data.classes.length < 2) {
     throw new RangeError(
       `Cannot use '${file}' as training data: its label column (${
@@ -114,6 +117,33 @@ export function checkTrainingFile(
       }; at least two are needed (pick the label with --label)`,
     );
   }
+}
+
+/** Column names that usually hold the label (compared in lower case). */
+const LABEL_NAMES = new Set(["label", "labels", "target", "class", "y"]);
+
+/**
+ * The first of some columns named as a label usually is ("label", "target", "class", "y", in any
+ * case): when no `--label` is given the last column is the label, and a numeric label elsewhere
+ * would be read as a feature without a word.
+ *
+ * @param names The columns' names (without the one taken as the label).
+ * @returns The name, or undefined.
+ */
+export function labelLike(names: readonly string[]): string | undefined {
+  return names.find((n) => LABEL_NAMES.has(n.toLowerCase()));
+}
+
+/**
+ * The warning for a column named like a label that was read as a feature.
+ *
+ * @param file The data file.
+ * @param named The column, from {@linkcode labelLike}.
+ * @returns The warning line.
+ */
+export function guessedLabelWarning(file: string, named: string): string {
+  return `warning: no --label was given, so the last column of '${file}' was taken as the ` +
+    `label, but column '${named}' is named like one: give --label ${named} if it is the label\n`;
 }
 
 /**

@@ -18,7 +18,13 @@ import { classesFromScores, probabilitiesFromScores } from "../model/predict.ts"
 import { preparePredictor } from "../model/predictor.ts";
 import { prepareQuantizedPredictor } from "../quant/predictor.ts";
 import { type Command, refuseUnused, UsageError } from "./args.ts";
-import { delimiterOf, readsAsNumber, repeatedName } from "./data_options.ts";
+import {
+  delimiterOf,
+  guessedLabelWarning,
+  labelLike,
+  readsAsNumber,
+  repeatedName,
+} from "./data_options.ts";
 import { percent } from "./format.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
@@ -126,6 +132,10 @@ export const predictCommand: Command = {
       noLabel: args.flag("no-label"),
       file: dataPath,
     });
+    if (args.string("label") === undefined && !plan.byName && plan.labelCol >= 0 && header) {
+      const named = labelLike(columns.filter((_, j) => j !== plan.labelCol));
+      if (named !== undefined) io.err(guessedLabelWarning(dataPath, named));
+    }
     if (plan.labelCol < 0 && out === undefined) {
       throw new UsageError(
         "Cannot predict: nothing to do; give --out FILE.csv for the predictions, or data with a " +
@@ -164,7 +174,10 @@ export const predictCommand: Command = {
         const head = ["predicted", ...(proba ? classes.map((c) => `p_${c}`) : [])];
         await writer.write(encode(head.map(csvCell).join(",") + "\n"));
       }
-      const label = plan.labelCol < 0 ? null : plan.labelCol;
+      // A label taken by position (the last column, none named) is left to the reader to take,
+      // so that text in a feature column says so: it is often the label, in another column.
+      const guessed = args.string("label") === undefined && !plan.byName && plan.labelCol >= 0;
+      const label = plan.labelCol < 0 ? null : guessed ? undefined : plan.labelCol;
       for await (
         const batch of readCsvBatches(dataPath, {
           label,

@@ -363,6 +363,8 @@ class TableBuilder {
   #names: string[] | null = null;
   #width = 0;
   #labelCol = -1;
+  /** The label column's name when no label was named (the last column was taken). */
+  #guessedLabel: string | undefined;
   #featureCols: Int32Array = new Int32Array(0);
   #blocks: (Float32Array | Float64Array)[] = [];
   #block: Float32Array | Float64Array | null = null;
@@ -444,6 +446,7 @@ class TableBuilder {
     this.#names = names;
     this.#width = width;
     this.#labelCol = resolveLabelColumn(this.#options.label, names, this.#file);
+    if (this.#options.label === undefined) this.#guessedLabel = names[this.#labelCol];
     this.#featureCols = Int32Array.from(names.keys()).filter((j) => j !== this.#labelCol);
   }
 
@@ -470,7 +473,11 @@ class TableBuilder {
       const cell = rec[j];
       const v = cell.trim() === "" ? NaN : Number(cell);
       if (!Number.isFinite(v) || NON_DECIMAL.test(cell)) {
-        this.fail(`line ${line}, column ${j + 1} ('${names[j]}') ${describeCell(cell, v)}`);
+        this.fail(
+          `line ${line}, column ${j + 1} ('${names[j]}') ${
+            describeCell(cell, v, this.#guessedLabel)
+          }`,
+        );
       }
       block[o + c] = v;
       if (!Number.isFinite(block[o + c])) {
@@ -542,20 +549,31 @@ export function raggedRowReason(
   } has ${width}: ${which}`;
 }
 
+/** Cells that mark a missing value or spell a non-finite number (not a moved label's text). */
+const MISSING_OR_NUMBER = /^\s*[+-]?(nan|na|n\/a|null|none|inf|infinity|\?|-)?\s*$/i;
+
 /**
  * Why a feature cell is refused (shared by every CSV reader).
  *
  * @param cell The cell's text.
  * @param v The number it parsed to (NaN if none, or an infinity).
+ * @param guessedLabel The label column's name when no label column was named and the last one
+ *   was taken (text where a feature goes is then often the label, in another column).
  * @returns E.g. "holds 'abc', which is not a finite decimal number" (also for 'Infinity'),
  *   "holds '1e400', which overflows to Infinity", or "is empty".
  */
-export function describeCell(cell: string, v: number): string {
+export function describeCell(cell: string, v: number, guessedLabel?: string): string {
   const shown = cell.length > 40 ? `${cell.slice(0, 40)}...` : cell;
   if (cell.trim() === "") return "is empty";
   // "Infinity" is how Number() spells an infinity; only a decimal numeral can overflow.
   if (Number.isNaN(v) || NON_DECIMAL.test(cell) || cell.includes("Infinity")) {
-    return `holds '${shown}', which is not a finite decimal number`;
+    // Text where a feature goes is often the label in another column than the last; a
+    // missing-value marker or a number in another notation is not.
+    const note =
+      guessedLabel === undefined || MISSING_OR_NUMBER.test(cell) || NON_DECIMAL.test(cell)
+        ? ""
+        : `; no label column was named, so the last ('${guessedLabel}') was taken as the label`;
+    return `holds '${shown}', which is not a finite decimal number${note}`;
   }
   return `holds '${shown}', which overflows to ${v}`;
 }

@@ -343,6 +343,8 @@ export async function* readCsvBatches(
   /** Per file column: its position in `x`, -1 when not read, -2 for the label. */
   let slot = new Int32Array(0);
   let rows = 0, firstLine = 0, dataRow = -1;
+  /** The label column's name when no label was named (the last column was taken). */
+  let guessedLabel: string | undefined;
   const keep = options.rowFilter ?? null;
   const ready: CsvBatch[] = [];
   const make = () =>
@@ -354,6 +356,7 @@ export async function* readCsvBatches(
     if (cols === null) {
       cols = headerColumns(decoder.decode(b.subarray(s, e)), options, file);
       const { labelCol, width, names } = cols;
+      if (options.label === undefined) guessedLabel = names[labelCol];
       const features = options.features ??
         names.map((_, j) => j).filter((j) => j !== labelCol);
       slot = new Int32Array(width).fill(-1);
@@ -453,7 +456,11 @@ export async function* readCsvBatches(
         if (!Number.isFinite(v)) {
           const raw = decoder.decode(b.subarray(a, z));
           const cell = escaped ? raw.replaceAll('""', '"') : raw;
-          fail(`line ${line}, column ${field + 1} ('${c.names[field]}') ${describeCell(cell, v)}`);
+          fail(
+            `line ${line}, column ${field + 1} ('${c.names[field]}') ${
+              describeCell(cell, v, guessedLabel)
+            }`,
+          );
         }
         data![o + to] = v;
         if (!Number.isFinite(data![o + to])) {

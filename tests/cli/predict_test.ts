@@ -676,3 +676,41 @@ Deno.test("planColumns: a file of the wrong width without --label is counted as 
     unused: [],
   });
 });
+
+Deno.test("lrc predict: a label column moved from the last place is named in the warning or the error", async () => {
+  await withCancerModel("m.lrc", async ({ dir, data, modelPath, features, label }) => {
+    const n = 20;
+    // Positional columns (named 'f0'..., none of the model's) with the label first: d + 1
+    // columns, so the last feature column is taken as the label.
+    const renamed = features.map((c, j) => ({ name: `f${j}`, cell: c.cell }));
+    const text = await writeCsv(dir, "text.csv", n, [label("label"), ...renamed]);
+    const r = await runCli(["predict", "--model", modelPath, "--data", text]);
+    assert.equal(r.code, 1);
+    const last = `f${features.length - 1}`;
+    assert.match(r.stderr, /is named like one: give --label label if it is the label$/m);
+    assert.ok(
+      r.stderr.trimEnd().endsWith(
+        `holds '${data.classes[data.y[0]]}', which is not a finite decimal number; no label ` +
+          `column was named, so the last ('${last}') was taken as the label`,
+      ),
+      r.stderr,
+    );
+    // With --label the file reads as it is.
+    const named = await runCli([
+      "predict",
+      "--model",
+      modelPath,
+      "--data",
+      text,
+      "--label",
+      "label",
+    ]);
+    assert.equal(named.code, 0, named.stderr);
+    assert.doesNotMatch(named.stderr, /warning/);
+    // The model's own names match by name: no guess, no warning.
+    const byName = await writeCsv(dir, "named.csv", n, [label("label"), ...features]);
+    const ok = await runCli(["predict", "--model", modelPath, "--data", byName, "--json"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.doesNotMatch(ok.stderr, /warning/);
+  });
+});

@@ -349,7 +349,7 @@ const failures: [string, string[], number, RegExp][] = [
     "a message that quotes a line break",
     ["train", "--data", "tests/fixtures/multiline_cell.csv"],
     1,
-    /holds 'x\\ny', which is not a finite decimal number$/m,
+    /holds 'x\\ny', which is not a finite decimal number; no label column was named, so the last \('y'\) was taken as the label$/m,
   ],
 ];
 for (const [what, argv, code, message] of failures) {
@@ -380,4 +380,41 @@ Deno.test("the lrc process exits non-zero on bad input without a stack trace", a
   assert.equal(out.code, 1);
   assert.doesNotMatch(stderr, /\bat \S+:\d+:\d+/);
   assert.match(stderr, /^lrc train: Cannot read CSV/);
+});
+
+Deno.test("a column named like a label read as a feature gets a warning pointing to --label", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-label-" });
+  try {
+    // Numeric labels first: without --label the last column (b) is the label and 'label' a feature.
+    const rows = Array.from(
+      { length: 12 },
+      (_, i) => [Math.floor(i / 2) % 2, (i * 5) % 7, 7 + (i % 2)],
+    );
+    const first = `${dir}/first.csv`;
+    await Deno.writeTextFile(first, ["label,a,b", ...rows.map((r) => r.join(","))].join("\n"));
+    const last = `${dir}/last.csv`;
+    await Deno.writeTextFile(
+      last,
+      ["a,b,label", ...rows.map(([y, a, b]) => [a, b, y].join(","))].join("\n"),
+    );
+    const common = ["--json", "--test-fraction", "0.3", "--optimizer", "sgd", "--epochs", "2"];
+    const warning =
+      /^warning: no --label was given, so the last column of '.*first\.csv' was taken as the label, but column 'label' is named like one: give --label label if it is the label$/m;
+    for (const stream of [[], ["--stream"]]) {
+      const guessed = await runCli(["train", "--data", first, ...common, ...stream]);
+      assert.equal(guessed.code, 0, guessed.stderr);
+      assert.match(guessed.stderr, warning, stream.join(""));
+      // The warning is about what was read: 'label' among the features, b's values as classes.
+      assert.equal(JSON.parse(guessed.stdout).data.features, 2);
+      assert.deepEqual(JSON.parse(guessed.stdout).data.classes, ["7", "8"]);
+      for (const [file, label] of [[first, ["--label", "label"]], [last, []]] as const) {
+        const r = await runCli(["train", "--data", file, ...label, ...common, ...stream]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.doesNotMatch(r.stderr, /warning/, `${file} ${label} ${stream}`);
+        assert.deepEqual(JSON.parse(r.stdout).data.classes, ["0", "1"]);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -404,3 +404,46 @@ Deno.test("readCsv reads a file of exactly maxBytes bytes and refuses one byte m
     await Deno.remove(path);
   }
 });
+
+Deno.test("text in a feature column names the column taken as the label when none was named", async () => {
+  const text = "kind,a,b\ncat,1,2\ndog,3,4\n";
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, text);
+    const cell = "line 2, column 1 ('kind') holds 'cat', which is not a finite decimal number";
+    const guessed = `${cell}; no label column was named, so the last ('b') was taken as the label`;
+    const readers: [string, (label?: string) => Promise<unknown>][] = [
+      ["parseCsv", (label) => Promise.resolve().then(() => parseCsv(text, { label }))],
+      ["readCsv", (label) => readCsv(file, { label })],
+      ["readCsvBatches", async (label) => {
+        for await (const _ of readCsvBatches(file, { label })) { /* read to the end */ }
+      }],
+    ];
+    for (const [name, read] of readers) {
+      await assert.rejects(read(), (e: Error) => e.message.endsWith(guessed), name);
+      // A named label column, even the last, is no guess: the cell alone is the reason.
+      await assert.rejects(
+        read("b"),
+        (e: Error) =>
+          e.message.endsWith(`('kind') holds 'cat', which is not a finite decimal number`),
+        name,
+      );
+      assert.ok(await read("kind").then(() => true), name);
+    }
+    // A missing-value marker or a number in another notation is no sign of a moved label.
+    for (const cell of ["NaN", "NA", "n/a", "?", "-", "-inf", "Infinity", "null", "0x10"]) {
+      assert.throws(
+        () => parseCsv(`kind,a,b\n${cell},1,2\n`, {}),
+        (e: Error) => e.message.endsWith(`holds '${cell}', which is not a finite decimal number`),
+        cell,
+      );
+    }
+    // An empty cell is no sign of a moved label.
+    await assert.rejects(
+      () => Promise.resolve().then(() => parseCsv("kind,a,b\n,1,2\n", {})),
+      (e: Error) => e.message.endsWith("line 2, column 1 ('kind') is empty"),
+    );
+  } finally {
+    await Deno.remove(file);
+  }
+});
