@@ -55,8 +55,8 @@ const ACTION = "quantize model";
  * @param options Method and bias precision.
  * @returns The quantized model.
  * @throws {TypeError} If `model` is not a well-formed model, or `training` is not a string.
- * @throws {RangeError} For bad method settings (see `resolveMethod`) or weights k-means or
- *   float16 cannot represent.
+ * @throws {RangeError} For bad method settings (see `resolveMethod`), weights k-means or
+ *   float16 cannot represent, or a bias beyond the float32 range with `bias: "float32"`.
  *
  * @example 4-bit per-class quantization of a digits model
  * ```ts
@@ -105,6 +105,15 @@ export function quantizeModel(
   const bias: QuantizedBias = biasKind === "float32"
     ? { kind: "float32", values: Float32Array.from(model.bias, (v) => v + 0) }
     : { kind: "float64", values: Float64Array.from(model.bias, (v) => v + 0) };
+  // A float32 bias past its range is Infinity, which the quantized model's own checks refuse.
+  bias.values.forEach((v, c) => {
+    if (!Number.isFinite(v)) {
+      throw new RangeError(
+        `Cannot ${ACTION}: bias[${c}] is ${model.bias[c]}, beyond the float32 range; use ` +
+          `bias: "float64"`,
+      );
+    }
+  });
   return {
     kind: "quantized-logistic-regression",
     version: QUANTIZED_MODEL_VERSION,

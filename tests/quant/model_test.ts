@@ -330,3 +330,27 @@ Deno.test("bad models and options get clear errors", () => {
   });
   assert.throws(() => dequantizeModel({} as never), TypeError);
 });
+
+Deno.test("a bias beyond the float32 range is refused for a float32 bias, not stored as infinity", () => {
+  // It was stored as Infinity: a model its own validation refused at every later use.
+  const big = (bias: number[]): LogisticModel => ({ ...model, bias: Float64Array.from(bias) });
+  const bias = new Array(model.bias.length).fill(0);
+  // float32's largest value is (2 - 2^-23) x 2^127; 1e39 and 1e300 are past it, 3.4e38 is not.
+  const max = (2 - 2 ** -23) * 2 ** 127;
+  bias[3] = -1e39;
+  assert.throws(() => quantizeModel(big(bias)), {
+    name: "RangeError",
+    message:
+      'Cannot quantize model: bias[3] is -1e+39, beyond the float32 range; use bias: "float64"',
+  });
+  bias[3] = 0;
+  bias[7] = 1e300;
+  assert.throws(() => quantizeModel(big(bias)), /^RangeError: Cannot quantize model: bias\[7\]/);
+  // float64 keeps it, and the model passes its own checks.
+  const wide = quantizeModel(big(bias), { bias: "float64" });
+  assert.equal(dequantizeModel(wide).bias[7], 1e300);
+  bias[7] = max;
+  const edge = quantizeModel(big(bias));
+  assert.equal(edge.bias.values[7], max);
+  assert.equal(dequantizeModel(edge).bias[7], max);
+});
