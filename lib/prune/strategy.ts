@@ -8,6 +8,7 @@
 import type { Matrix } from "../core/matrix.ts";
 import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import type { LogisticModel } from "../model/types.ts";
+import { validateModel } from "../model/validate_model.ts";
 import { type PruneTarget, resolveTarget, targetCount } from "./mask.ts";
 import { pruneModel, softThresholdModel } from "./prune_model.ts";
 import { magnitudeScores, obdScores, randomScores, type Samples, taylorScores } from "./scores.ts";
@@ -87,7 +88,8 @@ const PRUNE_WITH_STRATEGY_OPTION_KEYS: OptionKeys<PruneWithStrategyOptions> = {
  * @param strategy The strategy.
  * @param options The target, data for data-based strategies, L2 strength, seed.
  * @returns The pruned model, with `mask`.
- * @throws {TypeError} If the data do not match the model, or an option is unknown.
+ * @throws {TypeError} If the model is malformed, the data do not match it, or an option is
+ *   unknown.
  * @throws {RangeError} If the strategy is unknown, data are missing for `taylor`/`obd`, or the
  *   target is invalid.
  *
@@ -111,6 +113,8 @@ export function pruneWithStrategy(
   strategy: PruneStrategy,
   options: PruneWithStrategyOptions,
 ): LogisticModel {
+  // Here, not only in pruneModel: the steps read the weights' shape before it runs.
+  validateModel(model, "prune model");
   checkOptionKeys("prune model", options, PRUNE_WITH_STRATEGY_OPTION_KEYS);
   const target: PruneTarget = {
     fraction: options.fraction,

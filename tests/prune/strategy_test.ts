@@ -187,3 +187,20 @@ Deno.test("l1 with compensation keeps each class's mean score on the data", () =
   }
   assert.ok(without.some((v, c) => Math.abs(v - want[c]) > 0.1), "the threshold moves the means");
 });
+
+Deno.test("a malformed model is refused in the library's words, with or without steps", () => {
+  // With steps the weights' shape was read before any check: 'Cannot read properties of
+  // undefined (reading 'rows')' for a model without weights, '... of null' for null.
+  const data = digits;
+  const noWeights = { ...dense, weights: undefined } as unknown as typeof dense;
+  for (const steps of [1, 3]) {
+    assert.throws(
+      () => pruneWithStrategy(noWeights, "taylor", { fraction: 0.5, data, steps }),
+      /^TypeError: Cannot prune model: weights/,
+    );
+    assert.throws(
+      () => pruneWithStrategy(null as unknown as typeof dense, "obd", { count: 5, data, steps }),
+      /^TypeError: Cannot prune model: /,
+    );
+  }
+});
