@@ -297,14 +297,7 @@ export function quantizationAwareTraining(
   validateModel(model, ACTION);
   checkTraining(ACTION, data, options);
   const method = resolveMethod(options.method, ACTION);
-  if ("rounding" in method && method.rounding.kind === "stochastic") {
-    // The forward pass and the final codes round to nearest: a stochastic rounding would be
-    // recorded in the recipe without being used.
-    throw new RangeError(
-      `Cannot ${ACTION}: quantization-aware training rounds to nearest (its forward pass); ` +
-        "stochastic rounding is for post-training quantization",
-    );
-  }
+  checkQatRounding(ACTION, method);
   if (method.kind === "kmeans") {
     const ptq = quantizeModel(model, { method, bias: options.bias });
     return fineTuneCodebook(ptq, data, options);
@@ -360,6 +353,24 @@ export function checkQatOptimizer(action: string, optimizer: unknown): void {
       `Cannot ${action}: optimizer must be sgd or adam (mini-batch steps), got ${
         typeof kind === "string" ? `'${kind}'` : describe(optimizer)
       }`,
+    );
+  }
+}
+
+/**
+ * Checks that quantization-aware training can use a method's rounding: its forward pass and
+ * final codes round to nearest, so a stochastic rounding would be recorded in the recipe without
+ * being used.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param method The resolved method.
+ * @throws {RangeError} If the method rounds stochastically.
+ */
+export function checkQatRounding(action: string, method: ResolvedMethod): void {
+  if ("rounding" in method && method.rounding.kind === "stochastic") {
+    throw new RangeError(
+      `Cannot ${action}: quantization-aware training rounds to nearest (its forward pass); ` +
+        "stochastic rounding is for post-training quantization",
     );
   }
 }

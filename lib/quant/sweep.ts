@@ -20,6 +20,7 @@ import { validateModel } from "../model/validate_model.ts";
 import { dequantizeModel, quantizedSize, quantizeModel } from "./model.ts";
 import {
   checkQatOptimizer,
+  checkQatRounding,
   QAT_OPTION_KEYS,
   type QatOptions,
   quantizationAwareTraining,
@@ -128,9 +129,9 @@ const ENTRY_KEYS: OptionKeys<QuantizationSweepEntry> = {
  * @throws {TypeError} If the model or the data are malformed or do not match, `entries` or a
  *   `bits` is not an array, an entry or its method is not an object, or a method has an unknown
  *   option.
- * @throws {RangeError} If a `qat` entry has no training data, a method or bit width is out of
- *   range (see `resolveMethod`), or a k-means bit width asks for more levels than a group has
- *   distinct weights (all checked before any row is computed).
+ * @throws {RangeError} If a `qat` entry has no training data or rounds stochastically, a method
+ *   or bit width is out of range (see `resolveMethod`), or a k-means bit width asks for more
+ *   levels than a group has distinct weights (all checked before any row is computed).
  *
  * @example 8 and 2 bits on the digits
  * ```ts
@@ -211,6 +212,8 @@ export function quantizationSweep(
     for (const bits of entry.bits ?? options.bits ?? [8, 6, 4, 3, 2, 1]) {
       const method = { ...entry.method, bits } as QuantizationMethod;
       const resolved = resolveMethod(method, action); // refuse bad settings before any work
+      // QAT refused a stochastic rounding only when the entry's first row came.
+      if (training === "qat") checkQatRounding(action, resolved);
       if (resolved.kind === "kmeans") {
         // k-means needs as many distinct weights per group as levels: refused now, not after
         // the rows before it are done.

@@ -249,3 +249,39 @@ Deno.test("a float16 entry's settings are refused before any row is computed", (
   );
   assert.equal(done, 0);
 });
+
+Deno.test("a qat entry that rounds stochastically is refused before any row is computed", () => {
+  // QAT refused it when the entry's first row came, after the rows before it were measured.
+  let done = 0;
+  assert.throws(
+    () =>
+      quantizationSweep(model, { train, test }, {
+        entries: [
+          { name: "ptq", method: { kind: "uniform" } },
+          {
+            name: "qat",
+            method: { kind: "uniform", rounding: { kind: "stochastic", seed: 1 } },
+            training: "qat",
+          },
+        ],
+        bits: [8, 4],
+        qat,
+        onProgress: () => done++,
+      }),
+    {
+      name: "RangeError",
+      message: "Cannot run quantization sweep: quantization-aware training rounds to nearest " +
+        "(its forward pass); stochastic rounding is for post-training quantization",
+    },
+  );
+  assert.equal(done, 0);
+  // Post-training, the same method is a row like any other.
+  const rows = quantizationSweep(model, { test }, {
+    entries: [{
+      name: "s",
+      method: { kind: "uniform", rounding: { kind: "stochastic", seed: 1 } },
+    }],
+    bits: [4],
+  });
+  assert.equal(rows.length, 1);
+});
