@@ -6,6 +6,7 @@
  */
 
 import {
+  assertFinite,
   assertLabels,
   assertMatrix,
   checkOptionKeys,
@@ -129,9 +130,10 @@ const ENTRY_KEYS: OptionKeys<QuantizationSweepEntry> = {
  * @throws {TypeError} If the model or the data are malformed or do not match, `entries` or a
  *   `bits` is not an array, an entry or its method is not an object, or a method has an unknown
  *   option.
- * @throws {RangeError} If a `qat` entry has no training data or rounds stochastically, a method
- *   or bit width is out of range (see `resolveMethod`), or a k-means bit width asks for more
- *   levels than a group has distinct weights (all checked before any row is computed).
+ * @throws {RangeError} If the data hold NaN or infinity, a `qat` entry has no training data or
+ *   rounds stochastically, a method or bit width is out of range (see `resolveMethod`), or a
+ *   k-means bit width asks for more levels than a group has distinct weights (all checked before
+ *   any row is computed).
  *
  * @example 8 and 2 bits on the digits
  * ```ts
@@ -272,5 +274,7 @@ function checkData(action: string, model: LogisticModel, name: string, d: Sample
       `Cannot ${action}: data.${name}.x has ${d.x.cols} columns, the model ${model.weights.cols}`,
     );
   }
+  // Here, before any row: training data were first read by the first qat entry's fit.
+  assertFinite(action, `data.${name}.x`, d.x.data, d.x.cols);
   assertLabels(action, d.y, d.x.rows, model.classes.length);
 }

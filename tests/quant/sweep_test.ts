@@ -285,3 +285,38 @@ Deno.test("a qat entry that rounds stochastically is refused before any row is c
   });
   assert.equal(rows.length, 1);
 });
+
+Deno.test("training or test data holding NaN or infinity are refused before any row is computed", () => {
+  // Training data were read first by the first qat entry's fit, after the rows before it.
+  const holding = (x: typeof train.x, i: number, v: number) => {
+    const data = x.data.slice();
+    data[i] = v;
+    return { ...x, data };
+  };
+  const entries = [
+    { name: "ptq", method: { kind: "uniform" } },
+    { name: "qat", method: { kind: "uniform" }, training: "qat" },
+  ] as const;
+  let done = 0;
+  const onProgress = () => done++;
+  // Row 3, column 5 of 64 columns is entry 3 x 64 + 5.
+  const bad = { x: holding(train.x, 3 * 64 + 5, NaN), y: train.y };
+  assert.throws(
+    () =>
+      quantizationSweep(model, { train: bad, test }, { entries, bits: [8, 4], qat, onProgress }),
+    {
+      name: "RangeError",
+      message: "Cannot run quantization sweep: data.train.x holds NaN at row 3, column 5",
+    },
+  );
+  const inf = { x: holding(test.x, 64 + 2, -Infinity), y: test.y };
+  assert.throws(
+    () =>
+      quantizationSweep(model, { train, test: inf }, { entries, bits: [8, 4], qat, onProgress }),
+    {
+      name: "RangeError",
+      message: "Cannot run quantization sweep: data.test.x holds -Infinity at row 1, column 2",
+    },
+  );
+  assert.equal(done, 0);
+});
