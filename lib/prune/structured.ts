@@ -38,11 +38,11 @@ export interface FeatureScoresOptions {
 /**
  * Reduces per-weight scores to one score per feature (column).
  *
- * @param scores Per-weight scores, shape `(nOutputs, nFeatures)`.
+ * @param scores Per-weight scores, shape `(nOutputs, nFeatures)`; NaN is not allowed.
  * @param options How to reduce a column.
  * @returns Feature scores, shape `(1, nFeatures)`.
  * @throws {TypeError} If `scores` is not a matrix.
- * @throws {RangeError} If `reduce` is unknown.
+ * @throws {RangeError} If `reduce` is unknown or a score is NaN (±Infinity is allowed).
  *
  * @example Column norms
  * ```ts
@@ -65,6 +65,15 @@ export function featureScores(
     throw new RangeError(`Cannot ${action}: reduce must be l2, sum or max, got '${reduce}'`);
   }
   const { rows: k, cols: d, data } = scores;
+  // As pruneMask refuses them: "max" skipped a NaN (a column of NaN scored -Infinity, removed
+  // first), where "l2" and "sum" carried it on.
+  for (let i = 0; i < data.length; i++) {
+    if (Number.isNaN(data[i])) {
+      throw new RangeError(
+        `Cannot ${action}: scores hold NaN at row ${Math.floor(i / d)}, column ${i % d}`,
+      );
+    }
+  }
   const out = new Float64Array(d).fill(reduce === "max" ? -Infinity : 0);
   for (let c = 0; c < k; c++) {
     for (let j = 0; j < d; j++) {

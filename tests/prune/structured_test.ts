@@ -186,3 +186,27 @@ Deno.test("pruneFeatures with compensate keeps the mean scores over the data, in
     assert.ok(uncompensated.some((v, c) => Math.abs(v - before[c]) > 1e-3), representation);
   }
 });
+
+Deno.test("featureScores refuses a NaN score whatever the reduction, as pruneMask does", () => {
+  // "max" skipped it: [[NaN, 1], [NaN, 2]] scored column 0 -Infinity (removed first) and
+  // [[NaN, 1], [3, 2]] scored it 3, while "l2" and "sum" gave NaN.
+  for (const values of [[NaN, 1, NaN, 2], [1, 4, 3, NaN]]) {
+    const at = values.findIndex(Number.isNaN);
+    for (const reduce of ["l2", "sum", "max"] as const) {
+      assert.throws(
+        () => featureScores({ data: Float64Array.from(values), rows: 2, cols: 2 }, { reduce }),
+        {
+          name: "RangeError",
+          message: `Cannot compute feature scores: scores hold NaN at row ${
+            Math.floor(at / 2)
+          }, column ${at % 2}`,
+        },
+      );
+    }
+  }
+  // Infinities are scores like any other: the largest wins "max", and -Infinity ranks lowest.
+  const s = featureScores({ data: Float64Array.of(-Infinity, 1, 3, Infinity), rows: 2, cols: 2 }, {
+    reduce: "max",
+  });
+  assert.deepEqual([...s.data], [3, Infinity]);
+});
