@@ -475,7 +475,7 @@ class TableBuilder {
       if (!Number.isFinite(v) || NON_DECIMAL.test(cell)) {
         this.fail(
           `line ${line}, column ${j + 1} ('${names[j]}') ${
-            describeCell(cell, v, this.#guessedLabel)
+            describeCell(cell, v, this.#rows === 0 ? this.#guessedLabel : undefined)
           }`,
         );
       }
@@ -558,7 +558,8 @@ const MISSING_OR_NUMBER = /^\s*[+-]?(nan|na|n\/a|null|none|inf|infinity|\?|-)?\s
  * @param cell The cell's text.
  * @param v The number it parsed to (NaN if none, or an infinity).
  * @param guessedLabel The label column's name when no label column was named and the last one
- *   was taken (text where a feature goes is then often the label, in another column).
+ *   was taken, and the cell is in the first data row (text where a feature goes is then often the
+ *   label, in another column; after a number in that column it is not).
  * @returns E.g. "holds 'abc', which is not a finite decimal number" (also for 'Infinity'),
  *   "holds '1e400', which overflows to Infinity", or "is empty".
  */

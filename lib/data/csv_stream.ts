@@ -458,7 +458,7 @@ export async function* readCsvBatches(
           const cell = escaped ? raw.replaceAll('""', '"') : raw;
           fail(
             `line ${line}, column ${field + 1} ('${c.names[field]}') ${
-              describeCell(cell, v, guessedLabel)
+              describeCell(cell, v, dataRow === 0 ? guessedLabel : undefined)
             }`,
           );
         }

@@ -430,6 +430,16 @@ Deno.test("text in a feature column names the column taken as the label when non
       );
       assert.ok(await read("kind").then(() => true), name);
     }
+    // Text after a number in the same column is no label either: only the first data row tells.
+    for (const [name, read] of readers.slice(1)) {
+      await Deno.writeTextFile(file, "kind,a,b\n1,1,2\ncat,3,4\n");
+      await assert.rejects(
+        read(),
+        (e: Error) =>
+          e.message.endsWith("('kind') holds 'cat', which is not a finite decimal number"),
+        name,
+      );
+    }
     // A missing-value marker or a number in another notation is no sign of a moved label.
     for (const cell of ["NaN", "NA", "n/a", "?", "-", "-inf", "Infinity", "null", "0x10"]) {
       assert.throws(
