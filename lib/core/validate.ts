@@ -116,7 +116,8 @@ export function assertLabels(
  * @param min The smallest allowed value.
  * @param max The largest allowed value.
  * @param integer Whether it must be an integer.
- * @throws {RangeError} If it is not a number in `[min, max]` (an integer if asked).
+ * @throws {TypeError} If it is not a number (a string "0.5" included).
+ * @throws {RangeError} If it is not in `[min, max]`, is NaN, or is not an integer when asked.
  */
 export function assertInRange(
   action: string,
@@ -133,9 +134,8 @@ export function assertInRange(
     const kind = integer ? "an integer" : "a number";
     // A string "0.5" would read as the number it spells.
     const got = typeof value === "number" ? String(value) : describe(value);
-    throw new RangeError(
-      `Cannot ${action}: ${name} must be ${kind} ${rangeText(min, max)}, got ${got}`,
-    );
+    const Kind = typeof value === "number" ? RangeError : TypeError;
+    throw new Kind(`Cannot ${action}: ${name} must be ${kind} ${rangeText(min, max)}, got ${got}`);
   }
 }
 

@@ -9,7 +9,7 @@ Deno.test("a range check names a value that is not a number by its type", () => 
   assert.throws(
     () => assertInRange("prune", "fraction", "0.5" as unknown as number, 0, 1),
     {
-      name: "RangeError",
+      name: "TypeError",
       message: 'Cannot prune: fraction must be a number in [0, 1], got string "0.5"',
     },
   );

@@ -149,9 +149,11 @@ Deno.test("readCsv refuses a maxBytes that is not a number >= 0 instead of readi
   try {
     await Deno.writeTextFile(path, "a,y\n1,0\n2,1\n");
     for (const maxBytes of [NaN, -5, "100" as unknown as number]) {
+      // A string is the wrong type, a NaN or a negative number out of range.
+      const kind = typeof maxBytes === "number" ? "RangeError" : "TypeError";
       await assert.rejects(
         () => readCsv(path, { maxBytes }),
-        /^RangeError: Cannot read CSV '[^']+': maxBytes must be a number >= 0, got /,
+        new RegExp(`^${kind}: Cannot read CSV '[^']+': maxBytes must be a number >= 0, got `),
         String(maxBytes),
       );
     }
