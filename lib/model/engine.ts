@@ -53,6 +53,22 @@ export interface BoundLoss {
 }
 
 /**
+ * Whether {@linkcode bindLoss} runs `x` on the wasm engine, which stores float32 copies of the
+ * (preprocessed) features.
+ *
+ * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param backend The backend asked for (`"auto"` when absent).
+ * @param nOutputs Output rows of the weights.
+ * @returns `true` for wasm.
+ */
+export function usesWasm(x: Matrix, backend: Backend | undefined, nOutputs: number): boolean {
+  const choice = backend ?? "auto";
+  return choice === "wasm" ||
+    (choice === "auto" && x.data instanceof Float32Array &&
+      x.rows * x.cols * nOutputs >= WASM_MIN_WORK);
+}
+
+/**
  * Binds raw data, their preprocessing and the link to a loss backend.
  *
  * @param x Raw features, shape `(nSamples, nFeatures)`.
@@ -73,11 +89,7 @@ export function bindLoss(
 ): BoundLoss {
   const { preprocessing, link, nOutputs } = options;
   const step = (maxRows: number) => Math.max(1, Math.ceil(x.rows / maxRows));
-  const choice = options.backend ?? "auto";
-  const wasm = choice === "wasm" ||
-    (choice === "auto" && x.data instanceof Float32Array &&
-      x.rows * x.cols * nOutputs >= WASM_MIN_WORK);
-  if (wasm) {
+  if (usesWasm(x, options.backend, nOutputs)) {
     const engine = createLossEngine(x, y, link, nOutputs, {
       threads: options.threads,
       standardize: preprocessing.kind === "standardize" ? preprocessing : undefined,

@@ -19,7 +19,7 @@ import {
   type OptionKeys,
 } from "../core/validate.ts";
 import { fitStandardizer, type Preprocessing, validatePreprocessing } from "../data/preprocess.ts";
-import { type Backend, bindLoss, type BoundLoss } from "./engine.ts";
+import { type Backend, bindLoss, type BoundLoss, usesWasm } from "./engine.ts";
 import { minimizeLbfgs } from "./lbfgs.ts";
 import { adamUpdate, sgdUpdate } from "./updates.ts";
 import { diagonalPreconditioner, kroneckerPreconditioner } from "./precondition.ts";
@@ -353,8 +353,9 @@ const EARLY_STOPPING_KEYS: OptionKeys<NonNullable<FitOptions["earlyStopping"]>> 
  * @throws {TypeError} If shapes disagree, an argument has the wrong type, or an option (or a
  *   field of `optimizer`, `penalty` or `earlyStopping`) is unknown: a misspelt one is refused
  *   rather than ignored.
- * @throws {RangeError} If data hold NaN or Infinity, fewer than two classes are present, an
- *   option is out of range, or training diverges.
+ * @throws {RangeError} If data hold NaN or Infinity, or a value that is not finite preprocessed
+ *   and stored in float32 (float32 data, or the wasm backend) or float64, fewer than two classes
+ *   are present, an option is out of range, or training diverges.
  *
  * @example Fit and predict
  * ```ts
@@ -373,6 +374,14 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
   const setup = validate(x, y, options);
   const { nOut, link } = setup;
   const preprocessing = options.initial?.preprocessing ?? resolvePreprocessing(options, x);
+  // Standardisation fitted on x itself keeps x's values within sqrt(nSamples).
+  const fittedOnX = options.initial === undefined &&
+    (options.preprocessing ?? "standardize") === "standardize";
+  if (!fittedOnX) checkStoredValues("x", x, preprocessing, usesWasm(x, options.backend, nOut));
+  if (options.validation) {
+    const v = options.validation.x;
+    checkStoredValues("validation.x", v, preprocessing, usesWasm(v, options.backend, nOut));
+  }
   const bind = (m: Matrix, labels: Int32Array) =>
     bindLoss(m, labels, {
       preprocessing,
@@ -539,6 +548,49 @@ function fitBound(
     ...(mask ? { mask } : {}),
   };
   return { model, history, converged, stopReason, warnings };
+}
+
+/**
+ * Refuses features that training cannot store: it keeps them preprocessed, in float32 for float32
+ * data or the wasm backend (float32 copies) and in float64 otherwise, and a value beyond that
+ * range became Infinity there, so that every loss was NaN: a float64 feature above float32's
+ * largest value on the wasm backend (L-BFGS then failed as 'Cannot minimize: x0 holds NaN', SGD
+ * blamed the learning rate, and validation data gave NaN losses, on which early stopping stopped
+ * after `patience` epochs), or a given preprocessing whose scale is tiny for the data.
+ *
+ * @param name The data's name in messages.
+ * @param m The raw features (finite).
+ * @param preprocessing The preprocessing training applies.
+ * @param wasm Whether the wasm backend stores them.
+ * @throws {RangeError} Naming the first value that does not fit.
+ */
+function checkStoredValues(
+  name: string,
+  m: Matrix,
+  preprocessing: Preprocessing,
+  wasm: boolean,
+): void {
+  const float32 = wasm || m.data instanceof Float32Array;
+  const p = preprocessing.kind === "standardize" ? preprocessing : null;
+  if (p === null && !(float32 && m.data instanceof Float64Array)) return;
+  const { rows, cols, data } = m;
+  const inv = p === null ? null : p.scale.map((s) => 1 / s);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const raw = data[i * cols + j];
+      const v = p === null ? raw : (raw - p.mean[j]) * inv![j];
+      const stored = float32 ? Math.fround(v) : v;
+      if (stored - stored === 0) continue;
+      throw new RangeError(
+        `Cannot ${ACTION}: ${name} holds ${raw} at row ${i}, column ${j}` +
+          (p === null ? "" : `, ${v} once preprocessed`) +
+          `, beyond the ${float32 ? "float32" : "float64"} range training stores it in` +
+          (wasm && m.data instanceof Float64Array
+            ? ' (the wasm backend trains on float32 copies; backend "ts" keeps float64 data)'
+            : ""),
+      );
+    }
+  }
 }
 
 /** Up to this many features, L-BFGS preconditions with the full feature covariance. */

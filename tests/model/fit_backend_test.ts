@@ -167,3 +167,56 @@ Deno.test("fit rejects an unknown backend and a bad thread count", () => {
   assert.throws(() => fit(x, y, { backend: "gpu" as "ts" }), /backend must be auto, wasm or ts/);
   assert.throws(() => fit(x, y, { threads: 0 }), /threads must be an integer/);
 });
+
+Deno.test("fit refuses features that do not fit the precision training stores them in", () => {
+  // The wasm engine trains on float32 copies: 1e39 (float32's largest value is about 3.4e38)
+  // would be Infinity there and every loss NaN.
+  const huge = { data: Float64Array.of(1e39, -1e39, 2e39, -2e39), rows: 4, cols: 1 };
+  const small = { data: Float64Array.of(1, -1, 2, -2), rows: 4, cols: 1 };
+  const y = Int32Array.of(1, 0, 1, 0);
+  const raw =
+    /^RangeError: Cannot fit model: x holds 1e\+39 at row 0, column 0, beyond the float32 range training stores it in \(the wasm backend trains on float32 copies; backend "ts" keeps float64 data\)$/;
+  for (const optimizer of [{ kind: "lbfgs" }, { kind: "sgd" }, { kind: "adam" }] as const) {
+    assert.throws(() => fit(huge, y, { backend: "wasm", preprocessing: "none", optimizer }), raw);
+  }
+  // Validation data too: their NaN losses made early stopping stop after `patience` epochs.
+  assert.throws(
+    () =>
+      fit(small, y, {
+        backend: "wasm",
+        preprocessing: "none",
+        optimizer: { kind: "sgd" },
+        validation: {
+          x: { data: Float64Array.of(1, -3e39), rows: 2, cols: 1 },
+          y: y.subarray(0, 2),
+        },
+        earlyStopping: { patience: 2 },
+      }),
+    /^RangeError: Cannot fit model: validation\.x holds -3e\+39 at row 1, column 0, beyond the float32 range/,
+  );
+  // Float64 storage keeps them; standardisation fitted on x brings them within float32's range.
+  const ts = fit(huge, y, { backend: "ts", preprocessing: "none" });
+  assert.deepEqual([...predict(ts.model, huge)], [...y]);
+  const standardized = fit(huge, y, { backend: "wasm" });
+  assert.deepEqual([...predict(standardized.model, huge)], [...y]);
+  // A given preprocessing whose scale is tiny for the data: 1e30 / 1e-10 = 1e40 on float32 data.
+  const f32 = {
+    data: Float32Array.of(2 ** 100, -(2 ** 100), 2 ** 101, -(2 ** 101)),
+    rows: 4,
+    cols: 1,
+  };
+  const tiny = {
+    kind: "standardize",
+    mean: Float64Array.of(0),
+    scale: Float64Array.of(2 ** -30),
+  } as const;
+  assert.throws(
+    () => fit(f32, y, { backend: "ts", preprocessing: tiny }),
+    /^RangeError: Cannot fit model: x holds 1\.2676506002282294e\+30 at row 0, column 0, 1\.361129467683754e\+39 once preprocessed, beyond the float32 range training stores it in$/,
+  );
+  // The same preprocessing on float64 data trains in float64.
+  const f64 = { data: Float64Array.from(f32.data), rows: 4, cols: 1 };
+  assert.deepEqual([...predict(fit(f64, y, { backend: "ts", preprocessing: tiny }).model, f64)], [
+    ...y,
+  ]);
+});
