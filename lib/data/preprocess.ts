@@ -152,7 +152,8 @@ function rescaledMoments(
  * @param cols The number of features.
  * @param action What the caller was doing, for messages.
  * @throws {TypeError} If it is not a known kind or its arrays are not Float64Arrays of `cols`.
- * @throws {RangeError} If a mean is not finite or a scale is not finite and > 0.
+ * @throws {RangeError} If a mean is not finite or a scale is not finite and > 0, or so small
+ *   (subnormal, 2^-1024 or less) that its reciprocal overflows.
  *
  * @example A zero scale is refused
  * ```ts
@@ -198,6 +199,14 @@ export function validatePreprocessing(p: Preprocessing, cols: number, action: st
         `Cannot ${action}: preprocessing.scale[${j}] is ${v}; scales must be finite and > 0`,
       );
     }
+    // Applied as a product by 1 / scale (folded, a quotient w / scale): for a subnormal scale of
+    // 2^-1024 or less that is Infinity, and every value NaN or infinite.
+    if (1 / v === Infinity) {
+      throw new RangeError(
+        `Cannot ${action}: preprocessing.scale[${j}] is ${v}, whose reciprocal overflows; ` +
+          "scales must be above 2^-1024 (about 5.6e-309)",
+      );
+    }
   }
 }
 
@@ -208,7 +217,8 @@ export function validatePreprocessing(p: Preprocessing, cols: number, action: st
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @returns The preprocessed features (a copy; `x` is not changed).
  * @throws {TypeError} If the number of columns differs from the preprocessing's.
- * @throws {RangeError} If the preprocessing holds a non-finite mean or a scale that is not > 0.
+ * @throws {RangeError} If the preprocessing holds a non-finite mean or a scale that is not > 0 or
+ *   whose reciprocal overflows.
  */
 export function applyPreprocessing<T extends FloatArray>(
   prep: Preprocessing,

@@ -11,6 +11,9 @@ import {
 import { assertClose } from "../_helpers/assert_close.ts";
 import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
 import { scanCsv } from "../../lib/data/csv_stream.ts";
+import { predict } from "../../lib/model/predict.ts";
+import { modelFromJson } from "../../lib/model/serialize.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
 
 function randomMatrix(rows: number, cols: number, seed: number): Matrix<Float64Array> {
   const prng = createPrng(seed);
@@ -314,4 +317,51 @@ Deno.test("a preprocessing with an infinite scale, a non-finite mean or unequal 
   });
   // The same values, valid: (x - mean) / scale by hand.
   assert.deepEqual([...applyPreprocessing(standardize([1, 2], [2, 4]), x).data], [0, 0, 1, 0.5]);
+});
+
+Deno.test("a scale whose reciprocal overflows is refused, the next one up is applied", () => {
+  // The preprocessing multiplies by 1 / scale (and predict folds w / scale): 1 / 2^-1024 is
+  // Infinity, so (x - mean) / scale was NaN at the mean and infinite elsewhere.
+  const at = 2 ** -1024, above = 2 ** -1024 + 2 ** -1074;
+  assert.equal(1 / at, Infinity);
+  assert.ok(Number.isFinite(1 / above));
+  const prep = (s: number) => ({
+    kind: "standardize" as const,
+    mean: Float64Array.of(0, 1),
+    scale: Float64Array.of(s, 1),
+  });
+  const x = { data: Float64Array.of(0, 1, above, 3), rows: 2, cols: 2 };
+  const message = `preprocessing.scale[0] is ${at}, whose reciprocal overflows; scales must be ` +
+    "above 2^-1024 (about 5.6e-309)";
+  assert.throws(() => applyPreprocessing(prep(at), x), {
+    name: "RangeError",
+    message: `Cannot apply preprocessing: ${message}`,
+  });
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(1, 1), rows: 1, cols: 2 },
+    bias: Float64Array.of(0),
+    classes: ["a", "b"],
+    featureNames: ["p", "q"],
+    preprocessing: prep(at),
+  };
+  assert.throws(() => predict(model, x), {
+    name: "RangeError",
+    message: `Cannot compute scores: ${message}`,
+  });
+  const json = JSON.stringify({
+    ...model,
+    weights: { rows: 1, cols: 2, data: [1, 1] },
+    bias: [0],
+    preprocessing: { kind: "standardize", mean: [0, 1], scale: [at, 1] },
+  });
+  assert.throws(() => modelFromJson(json), {
+    name: "SyntaxError",
+    message: `Cannot read model: ${message}`,
+  });
+  // The next scale up: (x - mean) / scale by hand, 0 at the mean and 1 at x = scale.
+  const z = applyPreprocessing(prep(above), x);
+  assertClose(z.data, [0, 0, 1, 2], { rtol: 1e-15 });
 });
