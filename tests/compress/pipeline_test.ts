@@ -3,8 +3,11 @@ import {
   compressModel,
   type CompressResult,
   createCompressionSession,
+  prepareStorage,
   refitCompression,
 } from "../../lib/compress/mod.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { quantizationAwareTraining } from "../../lib/quant/qat.ts";
 import { decodeModel, encodeModel, loadModel, saveModel } from "../../lib/io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
 import { sizeReport } from "../../lib/io/size_report.ts";
@@ -576,4 +579,200 @@ Deno.test("a float stage whose stored values are all exactly float16 is stored a
   const back = asFloatModel(decodeModel(r.file));
   assert.ok(back.weights.data.every((w) => w === 0));
   await checkFinalStage(r);
+});
+
+Deno.test("a session's documented defaults: a 20 % validation split by its seed, and the dense model fit trains with l2 at 1 / n", () => {
+  // Oracle: CompressionSessionOptions' @defaults spelled out (validationFraction 0.2 split with
+  // the session's seed, penalty l2 with lambda 1 / training samples, the given denseTraining,
+  // standardised) and handed to trainTestSplit and fit directly.
+  const seed = 3;
+  const s = createCompressionSession(digits.train, { ...FAST, seed });
+  const split = trainTestSplit(digits.train.x, digits.train.y, { testFraction: 0.2, seed });
+  assert.deepEqual(s.validation.x.data, split.xTest.data);
+  assert.deepEqual(s.validation.y, split.yTest);
+  assert.deepEqual(s.trainData.x.data, split.xTrain.data);
+  assert.deepEqual(s.trainData.y, split.yTrain);
+  // 20 % of 1346 samples is 269.2: 269 validation samples.
+  assert.equal(digits.train.x.rows, 1346);
+  assert.equal(s.validation.x.rows, 269);
+  const { model } = fit(split.xTrain, split.yTrain, {
+    classes: digits.train.classes,
+    featureNames: digits.train.featureNames,
+    penalty: { kind: "l2", lambda: 1 / split.xTrain.rows },
+    optimizer: { kind: "lbfgs", maxIterations: 100 },
+    preprocessing: "standardize",
+    seed,
+  });
+  assert.deepEqual(s.dense.weights.data, model.weights.data);
+  assert.deepEqual(s.dense.bias, model.bias);
+});
+
+Deno.test("the pipeline's documented default steps: magnitude 50 %, uniform 4-bit QAT; a step without training is PTQ, without method uniform 4-bit", () => {
+  // Oracle: CompressOptions' and QuantizeSpec's @defaults spelled out; each spelled-out run is
+  // checked to differ from its alternative, so that the comparisons can fail.
+  const s = createCompressionSession(digits.train, { ...FAST, seed: 3 });
+  const byDefault = s.compress();
+  const spelled = s.compress({
+    prune: { strategy: "magnitude", fraction: 0.5 },
+    quantize: { method: { kind: "uniform", bits: 4 }, training: "qat" },
+  });
+  assert.deepEqual(byDefault.file, spelled.file);
+  const ptq = s.compress({
+    prune: { strategy: "magnitude", fraction: 0.5 },
+    quantize: { method: { kind: "uniform", bits: 4 }, training: "ptq" },
+  });
+  assert.notDeepEqual(ptq.file, byDefault.file);
+  // Half of the 640 weights removed, 4-bit codes.
+  const mask = asFloatModel(byDefault.model).mask!;
+  assert.equal(mask.reduce((n, m) => n + (m === 0 ? 1 : 0), 0), 320);
+  assert.equal(byDefault.stages.at(-1)!.bits, 4);
+  // A quantization step without training is post-training quantization.
+  const kmeans = { kind: "kmeans", bits: 3 } as const;
+  const noTraining = s.compress({ prune: false, quantize: { method: kmeans } });
+  const asPtq = s.compress({ prune: false, quantize: { method: kmeans, training: "ptq" } });
+  const asQat = s.compress({ prune: false, quantize: { method: kmeans, training: "qat" } });
+  assert.deepEqual(noTraining.file, asPtq.file);
+  assert.notDeepEqual(asQat.file, asPtq.file);
+  // ... and one without a method is uniform 4-bit.
+  const noMethod = s.compress({ prune: false, quantize: { training: "ptq" } });
+  const uniform4 = { kind: "uniform", bits: 4 } as const;
+  assert.deepEqual(
+    noMethod.file,
+    s.compress({ prune: false, quantize: { method: uniform4, training: "ptq" } }).file,
+  );
+  assert.equal(noMethod.stages.at(-1)!.bits, 4);
+});
+
+Deno.test("fine-tuning defaults to L-BFGS with 100 iterations", () => {
+  // Oracle: CompressionSessionOptions.fineTune's @default spelled out; 30 iterations make
+  // another model, so the comparison can fail.
+  const s = createCompressionSession(digits.train, { ...FAST, seed: 3 });
+  const from = (fineTune?: { kind: "lbfgs"; maxIterations: number }) =>
+    createCompressionSession(digits.train, {
+      model: s.dense,
+      validation: s.validation,
+      seed: 3,
+      ...(fineTune ? { fineTune } : {}),
+    }).compress({ prune: { fraction: 0.7 }, quantize: false }).file;
+  const byDefault = from();
+  assert.deepEqual(byDefault, from({ kind: "lbfgs", maxIterations: 100 }));
+  assert.notDeepEqual(byDefault, from({ kind: "lbfgs", maxIterations: 30 }));
+});
+
+Deno.test("QAT trains with the session's penalty, seed, optimizer and recalibration", () => {
+  // Oracle: quantizationAwareTraining called directly on the folded dense model with the
+  // session's settings spelled out (QatSettings' documented defaults: adam at 0.001, 6 epochs,
+  // batches of 64, the rate halved every epoch, no recalibration), the recipe dropped as the
+  // file does. The penalty is not QAT's own default (l2 at 1 / n), so a penalty left out shows.
+  const base = createCompressionSession(digits.train, { ...FAST, seed: 3 });
+  const penalty = { kind: "l2", lambda: 0.05 } as const;
+  const method = { kind: "uniform", bits: 3 } as const;
+  const settings = [
+    [{}, {
+      optimizer: {
+        kind: "adam",
+        learningRate: 0.001,
+        epochs: 6,
+        batchSize: 64,
+        learningRateDecay: 0.5,
+      },
+      recalibrate: false,
+    }],
+    [
+      {
+        optimizer: { kind: "sgd", learningRate: 0.05, epochs: 3, batchSize: 32 },
+        recalibrate: true,
+      },
+      {
+        optimizer: { kind: "sgd", learningRate: 0.05, epochs: 3, batchSize: 32 },
+        recalibrate: true,
+      },
+    ],
+  ] as const;
+  const files: Uint8Array[] = [];
+  for (const [qat, spelled] of settings) {
+    const s = createCompressionSession(digits.train, {
+      fineTune: false,
+      model: base.dense,
+      validation: base.validation,
+      penalty,
+      seed: 3,
+      qat,
+      preprocessingStorage: "fold",
+    });
+    const r = s.compress({ prune: false, quantize: { method, training: "qat" } });
+    const trained = quantizationAwareTraining(prepareStorage(base.dense, "fold"), s.trainData, {
+      method,
+      penalty,
+      seed: 3,
+      ...spelled,
+    }).model;
+    const { recipe: _recipe, ...stored } = trained;
+    assert.deepEqual(r.file, encodeModel(stored), JSON.stringify(qat));
+    files.push(r.file);
+  }
+  assert.notDeepEqual(files[0], files[1]);
+});
+
+Deno.test("whole-feature pruning removes the columns of least l2 norm, and compensate: false leaves the survivors and the bias as they were", () => {
+  // Oracle: the dense weights' column norms ranked by hand (magnitude scores reduced by l2);
+  // without compensation pruning only zeroes columns, so the stored survivors and bias are the
+  // dense model's rounded to float32; with it the bias moves (raw pixels, not centred, as in the
+  // l1 test above: centred inputs would leave the bias where it was).
+  const s = createCompressionSession(digits.train, {
+    ...FAST,
+    denseTraining: { ...FAST.denseTraining, preprocessing: "none" },
+    fineTune: false,
+    preprocessingStorage: "keep",
+  });
+  const { rows, cols, data: w } = s.dense.weights;
+  const norms = Array.from({ length: cols }, (_, j) => {
+    let t = 0;
+    for (let c = 0; c < rows; c++) t += w[c * cols + j] ** 2;
+    return t;
+  });
+  const order = norms.map((_, j) => j).sort((a, b) => norms[a] - norms[b]);
+  assert.ok(norms[order[31]] < norms[order[32]]);
+  const lowest = order.slice(0, 32).sort((a, b) => a - b);
+  const run = (compensate: boolean) =>
+    asFloatModel(
+      decodeModel(
+        s.compress({
+          prune: { structure: "features", fraction: 0.5, compensate },
+          quantize: false,
+        }).file,
+      ),
+    );
+  for (const compensate of [false, true]) {
+    const m = run(compensate);
+    const removed = Array.from({ length: cols }, (_, j) => j).filter((j) => m.mask![j] === 0);
+    assert.deepEqual(removed, lowest, `compensate ${compensate}`);
+  }
+  const off = run(false), on = run(true);
+  for (let i = 0; i < w.length; i++) {
+    const kept = !lowest.includes(i % cols);
+    assert.equal(off.weights.data[i], kept ? Math.fround(w[i]) : 0, `weight ${i}`);
+  }
+  assert.deepEqual([...off.bias], [...s.dense.bias].map(Math.fround));
+  assert.ok(on.bias.some((b, c) => b !== Math.fround(s.dense.bias[c])));
+});
+
+Deno.test("a session makes global and per-class pruning of one amount as two models", () => {
+  // Oracle: per class, 50 % of each class row's 64 weights is 32 in every row; globally the
+  // rows lose different numbers (the smallest magnitudes overall), here not all 32.
+  const s = createCompressionSession(digits.train, { ...FAST, fineTune: false });
+  const zerosPerRow = (scope: "global" | "per-class") => {
+    const m = asFloatModel(s.compress({ prune: { fraction: 0.5, scope }, quantize: false }).model);
+    const { rows, cols } = m.weights;
+    return Array.from({ length: rows }, (_, c) => {
+      let n = 0;
+      for (let j = 0; j < cols; j++) if (m.mask![c * cols + j] === 0) n++;
+      return n;
+    });
+  };
+  const global = zerosPerRow("global");
+  const perClass = zerosPerRow("per-class");
+  assert.equal(global.reduce((a, b) => a + b, 0), 320);
+  assert.ok(global.some((n) => n !== 32), global.join(" "));
+  assert.deepEqual(perClass, new Array(10).fill(32));
 });
