@@ -195,3 +195,37 @@ Deno.test("an unknown storage mode is refused whether or not the model is standa
     assert.throws(() => storeFloatModel(m, "squash" as never), RangeError);
   }
 });
+
+Deno.test("compact scales take float16 on its whole normal range, ends included, then float32 on its", () => {
+  // Oracle: IEEE 754's normal ranges, binary16 [2^-14, 65504] and binary32
+  // [2^-126, (2 - 2^-23) 2^127]; one scale decides the format of all, so 0.1 shows which.
+  const other = 0.1;
+  const compact = (end: number) => [...compactScale(Float64Array.from([other, end]))];
+  for (const end of [2 ** -14, 65504]) assert.deepEqual(compact(end), [Math.f16round(other), end]);
+  for (const end of [2 ** -14 * (1 - 2 ** -20), 65505, 2 ** -126, (2 - 2 ** -23) * 2 ** 127]) {
+    assert.deepEqual(compact(end), [Math.fround(other), Math.fround(end)], `${end}`);
+  }
+  for (const end of [2 ** -126 * (1 - 2 ** -20), 2 ** 128]) {
+    assert.deepEqual(compact(end), [other, end], `${end}`);
+  }
+});
+
+Deno.test("keepRecipe keeps the quantization recipe in the file, and without it the file has none", () => {
+  // Oracle: quantizeModel on the folded dense model, whose recipe the file keeps or drops.
+  const method = { kind: "uniform", bits: 4 } as const;
+  for (const keepRecipe of [false, true]) {
+    const s = createCompressionSession(cancer.train, {
+      fineTune: false,
+      keepRecipe,
+      preprocessingStorage: "fold",
+    });
+    const r = s.compress({ prune: false, quantize: { method, training: "ptq" } });
+    const q = quantizeModel(prepareStorage(s.dense, "fold"), { method });
+    assert.ok(q.recipe !== undefined);
+    const { recipe: _recipe, ...withoutRecipe } = q;
+    assert.deepEqual(r.file, encodeModel(keepRecipe ? q : withoutRecipe), `${keepRecipe}`);
+    const back = decodeModel(r.file);
+    assert.ok(back.kind === "quantized-logistic-regression");
+    assert.equal(back.recipe === undefined, !keepRecipe);
+  }
+});
