@@ -301,3 +301,57 @@ Deno.test("a refit session's errors name the refit, not the compression session 
     /^RangeError: Cannot refit compression: /,
   );
 });
+
+Deno.test("a recipe carries a kept, compact or folded storage, and a refit makes it from the refit's dense model", async () => {
+  // Oracle: the documented refit spelled out: a compression session on all the data, validated
+  // on them, given the refit's dense model and the storage the sweep was run with, making the
+  // sweep's steps as its defaults resolve them (magnitude 50 % of weights, global, compensated;
+  // uniform 4-bit PTQ).
+  // The dense model is trained short of convergence (5 iterations), so that a session of another
+  // storage that trained its own with the default settings would start from another model.
+  const all = await loadEmbedded("breast-cancer");
+  const refit = createRefitSession(all, {
+    ...FAST,
+    denseTraining: { optimizer: { kind: "lbfgs", maxIterations: 5 } },
+    seed: 3,
+  });
+  const { denseTraining: _training, ...tuning } = FAST;
+  const names = { keep: "kept", compact: "compact", fold: "folded" } as const;
+  for (const storage of ["keep", "compact", "fold"] as const) {
+    const s = createCompressionSession(cancer.train, {
+      ...FAST,
+      seed: 3,
+      preprocessingStorage: storage,
+    });
+    const swept = s.sweep({
+      sparsities: [0, 0.5],
+      methods: [{ kind: "uniform" }],
+      bits: [4],
+      training: ["ptq"],
+    });
+    for (const row of swept.rows) {
+      assert.equal(row.preprocessing, names[storage]);
+      assert.equal(candidateRecipe(row).preprocessingStorage, storage, row.name);
+    }
+    const row = swept.rows.find((r) => r.prune !== null && r.quantization !== null)!;
+    const made = refit.refit(row);
+    const expected = createCompressionSession(all, {
+      ...tuning,
+      seed: 3,
+      model: refit.dense,
+      validation: { x: all.x, y: all.y },
+      preprocessingStorage: storage,
+    }).compress({
+      prune: {
+        strategy: "magnitude",
+        structure: "weights",
+        scope: "global",
+        compensate: true,
+        fraction: 0.5,
+      },
+      quantize: { method: { kind: "uniform", bits: 4 }, training: "ptq" },
+    });
+    assert.ok(sameBytes(made.file, expected.file), storage);
+    assert.equal(made.stages.at(-1)!.preprocessing, names[storage]);
+  }
+});
