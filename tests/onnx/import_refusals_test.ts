@@ -761,6 +761,29 @@ Deno.test("computations after the head, or a label path against the scores, are 
       }, [["probabilities", "FLOAT", ["N", 2]]]),
     ],
     [
+      // Concat's axis 0 stacks [1 - p, p] along the samples: (2N, 1), not one row per sample.
+      "[1 - p, p] stacked along the samples (Concat axis 0)",
+      graphModel((g) => {
+        const p = g.op("Sigmoid", [scores(g, 1)]);
+        const q = g.op("Sub", [g.constant("one", "FLOAT", [], [1]), p]);
+        g.op("Concat", [q, p], { axis: { int: 0 } }, "probabilities");
+      }, [["probabilities", "FLOAT", ["M", 1]]]),
+    ],
+    [
+      // ArgMax's axis defaults to 0 (ONNX): the sample of the largest probability per class.
+      "an arg max across the samples (ArgMax without an axis)",
+      graphModel((g) => {
+        const p = g.op("Softmax", [scores(g)], { axis: { int: 1 } }, "probabilities");
+        g.op("ArgMax", [p], {}, "label");
+      }, [["probabilities", "FLOAT", ["N", K]], ["label", "FLOAT", [1, K]]]),
+    ],
+    [
+      "an arg max across the samples (ArgMax axis 0)",
+      graphModel((g) => {
+        g.op("ArgMax", [scores(g)], { axis: { int: 0 }, keepdims: { int: 0 } }, "label");
+      }, [["label", "FLOAT", [K]]]),
+    ],
+    [
       // lrcompress's class-name metadata used to skip the label check.
       "class 1 where the score is negative, with lrcompress's metadata",
       graphModel(
