@@ -575,6 +575,90 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    `preprocessing by constants before the weights (Scaler, Sub, Div) folds into them, as onnxruntime computes${
+      ortProblem ? ` (skipped: ${ortProblem})` : ""
+    }`,
+  ignore: ortProblem !== null,
+  async fn() {
+    // Values on binary fractions, so that float32 holds them and the closed forms are exact.
+    const x = fromRows([[1, 2, 3], [0.5, -1, 2], [-1, 0, 1], [0, 0, 0], [2.5, -3, 0.25]]);
+    const w = [0.5, 0.25, -1.5, -1, 1, 0.125, 0.75, -0.5, 2];
+    const b = [0.25, -0.5, 1];
+    const m = [0.5, -1.25, 2];
+    const s = [2, 0.25, -0.5];
+    /** The closed form of `x -> ((x - m) * s) W^T + b`: weights W_cj s_j, bias b_c - sum_j W_cj s_j m_j. */
+    const folded = (scale: number[]) => ({
+      weights: w.map((v, i) => v * scale[i % 3]),
+      bias: b.map((v, c) => v - [0, 1, 2].reduce((t, j) => t + w[c * 3 + j] * scale[j] * m[j], 0)),
+    });
+    const check = async (bytes: Uint8Array, scale: number[]) => {
+      const { model } = importOnnxModel(bytes);
+      const expected = folded(scale);
+      assert.ok(maxDiff(model.weights.data, expected.weights) < 1e-12, `${model.weights.data}`);
+      assert.ok(maxDiff(model.bias, expected.bias) < 1e-12, `${model.bias}`);
+      const out = await runOnnx(bytes, x);
+      assert.ok(
+        maxDiff(predictProba(model, x).data, out.probabilities.data as Float32Array) < 1e-6,
+      );
+    };
+    const file = (g: GraphBuilder, outputs = [valueInfo("probabilities", "FLOAT", ["N", 3])]) =>
+      encodeOnnx({
+        ir_version: 8,
+        opset_import: [{ domain: "", version: 13 }, { domain: "ai.onnx.ml", version: 1 }],
+        graph: {
+          name: "g",
+          node: g.nodes,
+          initializer: g.initializers,
+          input: [valueInfo("input", "FLOAT", ["N", 3])],
+          output: outputs,
+        },
+      });
+    // skl2onnx's StandardScaler then LogisticRegression: Scaler computes (x - offset) * scale.
+    const sk = new GraphBuilder();
+    sk.op("Scaler", ["input"], { offset: { floats: m }, scale: { floats: s } }, "z", "ai.onnx.ml");
+    sk.nodes.push({
+      name: "lc",
+      op_type: "LinearClassifier",
+      domain: "ai.onnx.ml",
+      input: ["z"],
+      output: ["label", "probabilities"],
+      attribute: [
+        { name: "coefficients", type: 6, floats: w },
+        { name: "intercepts", type: 6, floats: b },
+        { name: "classlabels_ints", type: 7, ints: [0, 1, 2] },
+        { name: "post_transform", type: 3, s: new TextEncoder().encode("SOFTMAX") },
+      ],
+    });
+    await check(
+      file(sk, [valueInfo("label", "INT64", ["N"]), valueInfo("probabilities", "FLOAT", ["N", 3])]),
+      s,
+    );
+    // (x - m) / d, then Gemm: the scale is 1 / d.
+    const d = s.map((v) => 1 / v);
+    const plain = (divide: (g: GraphBuilder, centred: string) => string) => {
+      const g = new GraphBuilder();
+      const centred = g.op("Sub", ["input", g.constant("m", "FLOAT", [3], m)]);
+      const scores = g.op("Gemm", [
+        divide(g, centred),
+        g.constant("w", "FLOAT", [3, 3], w),
+        g.constant("b", "FLOAT", [3], b),
+      ], { transB: { int: 1 } });
+      g.op("Softmax", [scores], { axis: { int: 1 } }, "probabilities");
+      return file(g);
+    };
+    await check(plain((g, c) => g.op("Div", [c, g.constant("d", "FLOAT", [3], d)])), s);
+    // d / (x - m) is not affine in x (onnxruntime computes it): refused.
+    assert.throws(
+      () => importOnnxModel(plain((g, c) => g.op("Div", [g.constant("d", "FLOAT", [3], d), c]))),
+      (e: Error) =>
+        e instanceof SyntaxError &&
+        /no MatMul or Gemm with constant weights follows/.test(e.message),
+    );
+  },
+});
+
+Deno.test({
   name: `an export whose label table was edited imports the table's labels, as onnxruntime outputs${
     ortProblem ? ` (skipped: ${ortProblem})` : ""
   }`,
