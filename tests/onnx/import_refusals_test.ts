@@ -105,6 +105,13 @@ Deno.test("a Cast the importer cannot evaluate exactly is refused with a clear e
     () => importOnnxModel(castModel(3, W.map((v, i) => (i === 5 ? 300.5 : v))), name),
     refused(/Cast node .* converts 300.5 to INT8, outside its range/),
   );
+  // At the bounds: INT8 holds -128..127 (truncated towards zero), so 128 is out and 127.5 in.
+  assert.throws(
+    () => importOnnxModel(castModel(3, W.map((v, i) => (i === 5 ? 128 : v))), name),
+    refused(/Cast node .* converts 128 to INT8, outside its range/),
+  );
+  const edges = importOnnxModel(castModel(3, W.map((v, i) => [127.5, -128.5][i - 5] ?? v)), name);
+  assert.deepEqual([...edges.model.weights.data.subarray(5, 7)], [127, -128]);
   assert.throws(
     () => importOnnxModel(castModel(2, W), name),
     refused(/Cast node .* converts -2.* to UINT8, outside its range/),
@@ -199,6 +206,8 @@ Deno.test("DequantizeLinear with blocks or scales of the wrong length is refused
   const row = (i: number) => Math.floor(i / D);
   const cases: [Uint8Array, (i: number) => number][] = [
     [dequantizeModel({ dims: [D], values: s }, { axis: { int: 1 } }), (i) => codes[i] * s[i % D]],
+    // Without the attribute, axis is 1 (ONNX's default): a scale per feature.
+    [dequantizeModel({ dims: [D], values: s }, {}), (i) => codes[i] * s[i % D]],
     [
       dequantizeModel({ dims: [K], values: s.slice(0, K) }, { axis: { int: -2 } }, {
         dims: [K],
