@@ -648,6 +648,11 @@ Deno.test({
       return file(g);
     };
     await check(plain((g, c) => g.op("Div", [c, g.constant("d", "FLOAT", [3], d)])), s);
+    // (x - m) times a scalar: the scalar scales the shift too.
+    await check(
+      plain((g, c) => g.op("Mul", [c, g.constant("c", "FLOAT", [], [-2])])),
+      [-2, -2, -2],
+    );
     // d / (x - m) is not affine in x (onnxruntime computes it): refused.
     assert.throws(
       () => importOnnxModel(plain((g, c) => g.op("Div", [g.constant("d", "FLOAT", [3], d), c]))),
