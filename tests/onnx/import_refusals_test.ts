@@ -629,7 +629,14 @@ Deno.test({
     const indices = Array.from({ length: K * D }, (_, i) => (i * 5) % K);
     const negative = indices.map((q, i) => (i % 2 ? q - 4 : q));
     for (
-      const [axis, idx] of [[-1, indices], [1, indices], [-1, negative], [0, indices]] as const
+      const [axis, idx] of [
+        [-1, indices],
+        [1, indices],
+        [-1, negative],
+        [0, indices],
+        // Along axis 0 a negative index counts from the end of the K rows, not of the 4 columns.
+        [0, indices.map((q, i) => (i % 2 ? q - K : q))],
+      ] as const
     ) {
       const bytes = gatherModel(axis, [...idx]);
       const imported = importOnnxModel(bytes).model;
@@ -644,6 +651,27 @@ Deno.test({
       () => importOnnxModel(gatherModel(1, indices.map((q, i) => (i === 0 ? 9 : q)))),
       /GatherElements node .* has an index out of range/,
     );
+  },
+});
+
+Deno.test({
+  name: `a Gather of a codebook with negative indices imports as onnxruntime computes it${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // Weights Gather(table (8), indices (K, D)): -1 is the table's last entry, -8 its first.
+    const table = [-2.5, -1.75, -1, -0.25, 0.5, 1.25, 2, 2.75];
+    const indices = Array.from({ length: K * D }, (_, i) => ((i * 5) % 8) - (i % 2 ? 8 : 0));
+    const bytes = gemmModel((g) =>
+      g.op("Gather", [
+        g.constant("table", "FLOAT", [8], table),
+        g.constant("idx", "INT64", [K, D], indices),
+      ], { axis: { int: 0 } })
+    );
+    const imported = importOnnxModel(bytes).model;
+    assert.deepEqual([...imported.weights.data], indices.map((q) => table[q < 0 ? q + 8 : q]));
+    const out = await runOnnx(bytes, X);
+    const p = out.probabilities.data as Float32Array;
+    assert.ok(maxDiff(predictProba(imported, X).data, p) < 1e-5);
   },
 });
 
@@ -1089,6 +1117,19 @@ Deno.test("a Reshape of the input that is not a copy of its rows is refused", ()
   assert.equal(importOnnxModel(reshaped([-1, D])).model.weights.cols, D);
   // A fixed number of rows is not a copy for every batch.
   assert.throws(() => importOnnxModel(reshaped([5, D])), /no MatMul or Gemm with constant weights/);
+  // With allowzero = 1 (opset 14) a 0 is a size of 0, not "as in the input": (0, D) is no copy.
+  const zeroRows = (allowzero: number) => {
+    const g = new GraphBuilder();
+    const x = g.op("Reshape", ["input", g.constant("shape", "INT64", [2], [0, D])], {
+      allowzero: { int: allowzero },
+    });
+    const w = g.constant("w", "FLOAT", [K, D], W);
+    const s = g.op("Gemm", [x, w, g.constant("b", "FLOAT", [K], B)], { transB: { int: 1 } });
+    g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
+    return graphFile(g, [["probabilities", "FLOAT", ["N", K]]], 14);
+  };
+  assert.throws(() => importOnnxModel(zeroRows(1)), /no MatMul or Gemm with constant weights/);
+  assert.equal(importOnnxModel(zeroRows(0)).model.weights.cols, D);
 });
 
 Deno.test("damaged lrcompress metadata (class labels, feature names) is refused with the file's name", () => {
