@@ -1239,6 +1239,37 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: `a binary LinearClassifier's two rows read as the sigmoid of their difference${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    const w0 = [0.5, -1, 0.25, 2];
+    const w1 = [-0.75, 1.5, 1, -0.5];
+    // SOFTMAX over the rows: p1 = sigmoid(s1 - s0), the weights w1 - w0 and bias b1 - b0.
+    const softmax = linearClassifierModel([...w0, ...w1], [0.5, -0.25], "SOFTMAX", [], [
+      ["label", "INT64", ["N"]],
+      ["raw", "FLOAT", ["N", 2]],
+    ]);
+    const imported = importOnnxModel(softmax);
+    assert.deepEqual([...imported.model.weights.data], w1.map((v, j) => v - w0[j]));
+    assert.deepEqual([...imported.model.bias], [-0.25 - 0.5]);
+    assert.deepEqual(imported.warnings, []);
+    const out = await runOnnx(softmax, X);
+    const p = out.raw.data as Float32Array;
+    assert.ok(maxDiff(predictProba(imported.model, X).data, p) < 1e-6);
+    // LOGISTIC on [-w, w] rows whose intercepts are not [-b, b]: not skl2onnx's binary rows, so
+    // the difference (2w, b1 - b0), with a warning, not the second row alone.
+    const logistic = importOnnxModel(
+      linearClassifierModel([...w0.map((v) => -v), ...w0], [0.5, 0.25], "LOGISTIC", [], [
+        ["label", "INT64", ["N"]],
+      ]),
+    );
+    assert.deepEqual([...logistic.model.weights.data], w0.map((v) => 2 * v));
+    assert.deepEqual([...logistic.model.bias], [0.25 - 0.5]);
+    assert.match(logistic.warnings.join("\n"), /post_transform LOGISTIC on two rows/);
+  },
+});
+
 Deno.test("a LinearClassifier without intercepts reads its rows from the input's width", () => {
   // Intercepts are optional in ONNX. Two classes' [-w, w] rows of 2 features were read as one
   // row of 4 coefficients: a model of 4 features for a 2-feature input.
