@@ -377,6 +377,11 @@ Deno.test({
       await bothRead(graphFile(flattened(-1), [["", opset]]));
       await bothRead(graphFile(flattened(1), [["", opset]]));
     }
+    // At axis 0 it makes one row of N x D values: no copy of the input's rows.
+    assert.throws(
+      () => importOnnxModel(graphFile(flattened(0), [["", 13]]), { name: "m.onnx" }),
+      refused(/no MatMul or Gemm with constant weights follows the input/),
+    );
   },
 });
 
