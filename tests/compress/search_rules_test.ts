@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createCompressionSession } from "../../lib/compress/mod.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { encodeModel } from "../../lib/io/model_file.ts";
 import { FAST, splitSet } from "./_data.ts";
 
 const digits = await splitSet("digits");
@@ -132,4 +133,103 @@ Deno.test("without granularities each method of the space keeps its own", () => 
     quantized.map((t) => [t.quantization!.kind, t.quantization!.granularity]).sort(),
     [["kmeans", "tensor"], ["log2", "class"], ["uniform", "class"]],
   );
+});
+
+Deno.test("with folded storage the search makes a level's models smallest file first, and only those that can beat the best so far", () => {
+  // With folded storage a pruned level's post-training file is exactly the bound the search
+  // visits and skips by (the same model stored the same way; the mask fixes which codes are
+  // stored). The oracle is a sweep of the same space, which makes every candidate: replaying the
+  // search's tries in order, each must be smaller than the best file within budget before it
+  // (the documented rule: a bound not below it is skipped), and a level's models come by
+  // increasing file.
+  const s = createCompressionSession(digits.train, { ...FAST, preprocessingStorage: "fold" });
+  const space = {
+    sparsities: [0.5, 0.8, 0.9],
+    structures: ["weights", "features"] as const,
+    // Two calibrations: files of the same width have the same size, so a file equal to the best
+    // so far comes up (and must be skipped, not made).
+    methods: [
+      { kind: "uniform", scheme: "symmetric" },
+      { kind: "uniform", scheme: "symmetric", calibration: { kind: "minmax" } },
+    ] as const,
+    bits: [2, 3, 4],
+    training: ["ptq"] as const,
+    includeFloat: false,
+  };
+  const sweep = s.sweep(space);
+  const bytes = new Map(sweep.rows.map((r) => [r.name, r.bytes]));
+  const level = (name: string) => name.slice(0, name.indexOf(" + "));
+  let equalSkipped = 0, ordered = 0;
+  for (const maxDrop of [0.02, 0.05]) {
+    const r = s.search({ ...space, maxDrop });
+    assert.equal(r.tried[0].name, s.denseReport.name);
+    let best = r.tried[0].bytes;
+    let last = { level: "", bytes: 0 };
+    for (const t of r.tried.slice(1)) {
+      assert.equal(t.bytes, bytes.get(t.name), t.name);
+      assert.ok(
+        t.bytes < best,
+        `budget ${maxDrop}: ${t.name} (${t.bytes} bytes) made, best ${best}`,
+      );
+      if (level(t.name) === last.level) {
+        assert.ok(t.bytes >= last.bytes, `budget ${maxDrop}: ${t.name} after ${last.bytes} bytes`);
+        if (t.bytes > last.bytes) ordered++;
+      }
+      last = { level: level(t.name), bytes: t.bytes };
+      if (t.feasible) best = Math.min(best, t.bytes);
+    }
+    for (const k of r.skipped) {
+      const m = k.reason.match(
+        /at least (\d+) bytes, not fewer than the best so far \((\d+) bytes\)$/,
+      );
+      if (m !== null && m[1] === m[2]) equalSkipped++;
+    }
+  }
+  // The premises: a level made files of two sizes, and a bound equal to the best was met.
+  assert.ok(ordered > 0 && equalSkipped > 0, `${ordered}, ${equalSkipped}`);
+});
+
+Deno.test("both searches give a tie to the first model evaluated", () => {
+  // The 100th percentile of |w| is its maximum: the two calibrations make the same model, byte for
+  // byte (checked), so their files tie in size and accuracy, and only the documented tie rule
+  // (the first evaluated; equal bounds keep the space's order) decides which is chosen. The
+  // default "auto" storage stores this level compact, above its folded bound, so the accuracy
+  // search makes the second model as well.
+  const s = createCompressionSession(digits.train, { ...FAST });
+  const minmax = { kind: "uniform", scheme: "symmetric", calibration: { kind: "minmax" } } as const;
+  const p100 = {
+    kind: "uniform",
+    scheme: "symmetric",
+    calibration: { kind: "percentile", percentile: 100 },
+  } as const;
+  const space = {
+    sparsities: [0.5],
+    structures: ["weights"] as const,
+    bits: [3],
+    training: ["ptq"] as const,
+    includeFloat: false,
+  };
+  const level = "magnitude 50 % of weights + uniform symmetric 3-bit per class";
+  const sweep = s.sweep({ ...space, methods: [minmax, p100] });
+  assert.equal(sweep.rows.length, 2);
+  assert.deepEqual(encodeModel(sweep.models[1]), encodeModel(sweep.models[0]));
+  for (
+    const [methods, first] of [[[minmax, p100], "minmax"], [
+      [p100, minmax],
+      "percentile 100",
+    ]] as const
+  ) {
+    const searches = [
+      s.search({ ...space, methods, maxDrop: 0.05 }),
+      s.searchWithinBytes({ ...space, methods, maxBytes: 1000 }),
+    ];
+    for (const r of searches) {
+      const tied = r.tried.filter((t) =>
+        t.feasible && t.bytes === r.chosen.bytes &&
+        t.validation.accuracy === r.chosen.validation.accuracy
+      );
+      assert.equal(tied.length, 2, "both models made and within budget");
+      assert.equal(r.chosen.name, `${level} (${first})`);
+    }
+  }
 });
