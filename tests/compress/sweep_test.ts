@@ -328,3 +328,66 @@ Deno.test("sparsities and bits given in any order are the same space, ascending"
       e instanceof RangeError && /sparsities 0.5 and 0.5000001 both read /.test(e.message),
   );
 });
+
+/** The rows no other row beats on bytes and the given accuracy, by brute force (O(n^2)). */
+function bruteFront(rows: readonly { bytes: number; accuracy: number }[]): number[] {
+  const dominates = (a: number, b: number) =>
+    rows[a].bytes <= rows[b].bytes && rows[a].accuracy >= rows[b].accuracy &&
+    (rows[a].bytes < rows[b].bytes || rows[a].accuracy > rows[b].accuracy);
+  return rows.map((_, i) => i).filter((i) => !rows.some((_, j) => dominates(j, i)));
+}
+
+Deno.test("the sweep's front is by validation accuracy, also when the session has test data", () => {
+  // The sweep's documented front is of validation accuracy against file bytes; the front test
+  // above swept without test data, where no other accuracy exists to be taken by mistake.
+  const session = createCompressionSession(digits.train, { ...FAST, test: digits.test });
+  const sweep = session.sweep({ ...SPACE, structures: ["weights", "features"] });
+  const byValidation = bruteFront(
+    sweep.rows.map((r) => ({ bytes: r.bytes, accuracy: r.validation.accuracy })),
+  );
+  const byTest = bruteFront(
+    sweep.rows.map((r) => ({ bytes: r.bytes, accuracy: r.test!.accuracy })),
+  );
+  assert.notDeepEqual(byTest, byValidation, "the two fronts differ here");
+  assert.deepEqual([...sweep.front].sort((a, b) => a - b), byValidation);
+});
+
+Deno.test("a sweep over weights and features measures the dense level once", () => {
+  // Both structures' ladders start at sparsity 0, the same dense model: 3 levels (dense, 50 % of
+  // weights, 50 % of features), each stored in float32 and quantized once.
+  const s = createCompressionSession(cancer.train, { ...FAST, fineTune: false });
+  const sweep = s.sweep({
+    sparsities: [0, 0.5],
+    structures: ["weights", "features"],
+    methods: [{ kind: "uniform" }],
+    bits: [4],
+    training: ["ptq"],
+  });
+  assert.deepEqual(sweep.rows.map((r) => r.name), [
+    "dense, float32",
+    "uniform symmetric 4-bit per class (mse)",
+    "magnitude 50 % of weights, float32",
+    "magnitude 50 % of weights + uniform symmetric 4-bit per class (mse)",
+    "magnitude 50 % of features, float32",
+    "magnitude 50 % of features + uniform symmetric 4-bit per class (mse)",
+  ]);
+});
+
+Deno.test("a sweep whose every quantization is ruled out still measures the float32 models", () => {
+  // Documented: it refuses a plan without models only when the float32 models are excluded.
+  const s = createCompressionSession(cancer.train, { ...FAST, fineTune: false });
+  const sweep = s.sweep({
+    sparsities: [0, 0.5],
+    methods: [{ kind: "log2" }],
+    bits: [9],
+    training: ["ptq"],
+  });
+  assert.deepEqual(sweep.rows.map((r) => r.name), [
+    "dense, float32",
+    "magnitude 50 % of weights, float32",
+  ]);
+  assert.deepEqual(sweep.skipped, [{
+    name: "log2 9-bit",
+    reason: "log2 levels take at most 8 bits",
+  }]);
+});
