@@ -46,6 +46,30 @@ Deno.test("the budget search returns the smallest evaluated file within the budg
     assert.ok(r.chosen.ratio > 3, `${r.chosen.name}: ${r.chosen.ratio}`);
     assert.ok(r.tried.length > 10);
     for (const k of r.skipped) assert.ok(k.reason.length > 10, k.name);
+    // The chosen model against the dense one's float32 file, sample by sample on each split:
+    // b samples only the dense model gets right, c only the chosen one, counted here.
+    const dense = asFloatModel(s.compress({ prune: false, quantize: false }).model);
+    const chosen = asFloatModel(decodeModel(r.file));
+    const splits = [
+      [r.validationDifference, s.validation],
+      [r.testDifference!, digits.test],
+    ] as const;
+    for (const [d, { x, y }] of splits) {
+      const pd = predict(dense, x), pc = predict(chosen, x);
+      let b = 0, c = 0;
+      for (let i = 0; i < y.length; i++) {
+        if (pd[i] === y[i] && pc[i] !== y[i]) b++;
+        if (pc[i] === y[i] && pd[i] !== y[i]) c++;
+      }
+      assert.deepEqual(
+        [d.samples, d.onlyBaseline, d.onlyCandidate, d.difference],
+        [y.length, b, c, (c - b) / y.length],
+      );
+    }
+    assert.ok(
+      r.testDifference!.onlyBaseline !== r.testDifference!.onlyCandidate,
+      "the test split tells baseline from candidate",
+    );
   }
 });
 
