@@ -391,3 +391,29 @@ Deno.test("a sweep whose every quantization is ruled out still measures the floa
     reason: "log2 levels take at most 8 bits",
   }]);
 });
+
+Deno.test("a sweep counts a model it cannot make as done: its progress reaches the total", () => {
+  // A 4096-level codebook needs 4096 distinct weights, and breast cancer has 30 per level: both
+  // levels' k-means models are refused and listed, beside the uniform ones made. Planned: 2
+  // levels x (float32 + uniform + k-means) = 6, each counted once, made or not.
+  const events: CompressProgress[] = [];
+  const s = createCompressionSession(cancer.train, {
+    ...FAST,
+    onProgress: (p) => {
+      if (p.phase === "measuring") events.push(p);
+    },
+  });
+  events.length = 0;
+  const sweep = s.sweep({
+    sparsities: [0, 0.5],
+    methods: [{ kind: "uniform" }, { kind: "kmeans" }],
+    bits: [12],
+    training: ["ptq"],
+  });
+  assert.equal(sweep.rows.length, 4);
+  assert.deepEqual(sweep.skipped.map((k) => k.name.includes("k-means")), [true, true]);
+  assert.equal(events[0].total, 6);
+  const done = events.map((e) => e.done);
+  for (let i = 1; i < done.length; i++) assert.ok(done[i] > done[i - 1], `${done}`);
+  assert.equal(done.at(-1), 6);
+});
