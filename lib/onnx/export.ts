@@ -270,6 +270,17 @@ function dequantizedWeights(
   const t = model.weights;
   const { rows, cols } = t;
   const codes = canonicalCodes(t, model.mask);
+  // The graph dequantizes in float32: a uniform grid's scale fits it, but a code times the scale
+  // can overflow there, and onnxruntime's weights were then infinite and its scores NaN.
+  for (let i = 0; i < codes.length; i++) {
+    const v = codeValue(t, codes[i], elementGroup(t.granularity, i, cols));
+    if (!Number.isFinite(Math.fround(v))) {
+      throw new RangeError(
+        `Cannot export ONNX: weights[${i}] dequantizes to ${v}, beyond the float range of the ` +
+          "graph's tensors",
+      );
+    }
+  }
   let name: string;
   let opset = 13;
   if (t.kind === "uniform") {
@@ -346,6 +357,15 @@ function dequantizedBias(g: GraphBuilder, model: QuantizedModel): string {
   const b = model.bias;
   const n = b.values.length;
   if (b.kind !== "int32") return g.constant("bias", "FLOAT", [n], b.values);
+  // An int32 bias times its scale can overflow float32 as the weights can.
+  const values = biasValues(b);
+  const c = values.findIndex((v) => !Number.isFinite(Math.fround(v)));
+  if (c >= 0) {
+    throw new RangeError(
+      `Cannot export ONNX: bias[${c}] dequantizes to ${values[c]}, beyond the float range of the ` +
+        "graph's tensors",
+    );
+  }
   const v = g.constant("bias_int32", "INT32", [n], b.values);
   const s = g.constant("bias_scale", "FLOAT", [n], b.scale);
   const z = g.constant("bias_zero_point", "INT32", [n], new Int32Array(n));
