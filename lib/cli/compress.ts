@@ -800,7 +800,8 @@ export const compressCommand: Command = {
     }
     const lines = [
       `data      ${summary.source}: ${summary.fitSamples} train / ${summary.validationSamples} ` +
-      `validation / ${summary.testSamples} test, ${summary.features} features, ` +
+      `validation / ${summary.testSamples} test, ${summary.features} feature` +
+      `${summary.features === 1 ? "" : "s"}, ` +
       `${summary.classes} classes`,
       `dense     ${modelFile !== undefined ? `loaded from ${modelFile}` : "trained"}: ` +
       `validation ${percent(session.denseReport.validation.accuracy)}, float32 baseline ` +

@@ -97,13 +97,20 @@ Deno.test("inspect says '1 feature' and '1 weight' for a model of one feature", 
   }
 });
 
-Deno.test("quantize and prune say '1 feature' for one-feature data", async () => {
+Deno.test("quantize, prune and compress say '1 feature' for one-feature data", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const lines = ["x,y"];
     for (let i = 0; i < 60; i++) lines.push(`${i % 2 ? 1 + i / 60 : -1 - i / 60},${i % 2}`);
     await Deno.writeTextFile(`${dir}/one.csv`, lines.join("\n") + "\n");
-    for (const command of [["quantize"], ["prune", "--sparsity", "0.5"]]) {
+    // compress printed '1 features' after quantize and prune had been fixed.
+    for (
+      const command of [
+        ["quantize"],
+        ["prune", "--sparsity", "0.5"],
+        ["compress", "--sparsity", "0", "--training", "ptq"],
+      ]
+    ) {
       const r = await runCli([...command, "--data", `${dir}/one.csv`, "--max-iterations", "20"]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /, 1 feature, 2 classes/, command[0]);
