@@ -76,6 +76,7 @@ import {
 import { createProgress } from "./progress.ts";
 import { refuseDenseTrainingOptions, TRAIN_OPTIONS, trainingChoices } from "./train.ts";
 import { writeCompressionReport } from "./compress_report.ts";
+import { onnxRoundingWarning } from "./export.ts";
 
 const NAME = "compress";
 
@@ -724,6 +725,10 @@ export const compressCommand: Command = {
       await ensureParent(onnx);
       await writeFileAtomic(onnx, bytes);
       onnxBytes = bytes.length;
+      // As lrc export warns: the dense model's standardisation tells the features' spread (the
+      // compressed one may have folded it).
+      const rounding = onnxRoundingWarning(session.dense);
+      if (rounding !== null) io.err(`warning: ${rounding}\n`);
     }
     if (reportPath !== undefined) {
       await ensureParent(reportPath);

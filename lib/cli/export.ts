@@ -7,11 +7,31 @@
 import { writeFileAtomic } from "../io/atomic.ts";
 import { exportOnnx } from "../onnx/export.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
+import type { LogisticModel } from "../model/types.ts";
 import { type Command, refuseUnused, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData } from "./data_options.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
 import { float32Rounding, float32RoundingText } from "./predict.ts";
 import { TRAIN_OPTIONS, trainWithProgress } from "./train.ts";
+
+/**
+ * The warning for an ONNX graph whose float32 input rounds a feature by a share of its spread
+ * ({@linkcode float32Rounding}), or `null`.
+ *
+ * @param model The model, or the dense model a compressed one came from (whose standardisation
+ *   tells the features' spread when the compressed one folds it).
+ * @returns The warning's text, or `null`.
+ */
+export function onnxRoundingWarning(
+  model: Pick<LogisticModel, "preprocessing" | "featureNames">,
+): string | null {
+  const rounding = float32Rounding(model);
+  if (rounding === null) return null;
+  return `the ONNX graph takes float32 inputs, which round ${float32RoundingText(rounding)}: the ` +
+    "model was trained on float64 values, so the graph's predictions can differ from " +
+    "lrcompress's; centre or rescale such a column before training (checkOnnxExport " +
+    "measures the difference)";
+}
 
 /** The `export` command. */
 export const exportCommand: Command = {
@@ -132,16 +152,8 @@ export const exportCommand: Command = {
     // The graph takes float32 inputs, as predict reads them: a feature far from zero against its
     // spread loses there what the model was trained on, and the file would predict otherwise
     // without a word.
-    const rounding = float32Rounding(asFloatModel(model));
-    if (rounding !== null) {
-      warnings = [
-        ...warnings,
-        `the ONNX graph takes float32 inputs, which round ${float32RoundingText(rounding)}: the ` +
-        "model was trained on float64 values, so the graph's predictions can differ from " +
-        "lrcompress's; centre or rescale such a column before training (checkOnnxExport " +
-        "measures the difference)",
-      ];
-    }
+    const rounding = onnxRoundingWarning(asFloatModel(model));
+    if (rounding !== null) warnings = [...warnings, rounding];
     const bytes = exportOnnx(model, {
       preprocessing: args.string("preprocessing") as "fold" | "nodes",
       quantized: args.string("quantized") as "qdq" | "integer",

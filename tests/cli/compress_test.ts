@@ -14,6 +14,7 @@ import { asFloatModel } from "../../lib/io/quantized.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { predict } from "../../lib/model/predict.ts";
+import { timestampModel } from "./_timestamps.ts";
 
 const FAST = ["--max-iterations", "100", "--fine-tune-steps", "30"];
 
@@ -666,6 +667,43 @@ Deno.test("the compress --sweep report's charts hold every row of the sweep", as
         .sort((a, b) => a.x - b.x),
     );
     assert.deepEqual(byBits.map((p) => p.x), [2, 4]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc compress --onnx warns as lrc export does when the graph's float32 input rounds a feature", async () => {
+  // Timestamps near 1.7e9 are 128 apart in float32 and spread about 29 here: lrc export warned
+  // that its graph cannot tell the rows apart, compress wrote the same graph without a word
+  // (found by the CLI end-to-end review).
+  const dir = await Deno.makeTempDir({ prefix: "lrc-compress-" });
+  try {
+    const { ratio } = await timestampModel(dir);
+    assert.ok(ratio > 1, `${ratio}`);
+    const quick = ["--sparsity", "0", "--training", "ptq", "--quiet"];
+    const r = await runCli([
+      ...["compress", "--model", `${dir}/ts.json`, "--data", `${dir}/ts.csv`],
+      ...["--onnx", `${dir}/ts.onnx`, "--preprocessing", "fold", ...quick],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^warning: the ONNX graph takes float32 inputs, which round feature 't' \\(mean .*\\) by ` +
+          `up to ${ratio.toPrecision(2)} standard deviations.*\\n$`,
+      ),
+    );
+    // Centred features round nothing worth a word; nor does a run without --onnx.
+    const cancer = await runCli([
+      ...["compress", "--dataset", "breast-cancer", "--onnx", `${dir}/c.onnx`, ...quick],
+    ]);
+    assert.equal(cancer.code, 0, cancer.stderr);
+    assert.equal(cancer.stderr, "");
+    const plain = await runCli([
+      ...["compress", "--model", `${dir}/ts.json`, "--data", `${dir}/ts.csv`, ...quick],
+    ]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(plain.stderr, "");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
