@@ -25,6 +25,7 @@ import { encodeModel, inspectModelFile } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import { accuracy, logLoss } from "../metrics/metrics.ts";
 import {
+  checkLabelCount,
   checkOptimizer,
   checkPenalty,
   fit,
@@ -778,6 +779,16 @@ export function metricsOf(model: LogisticModel, data: LabelledData): Compression
   };
 }
 
+/**
+ * The class names "0".."max(y)" of unnamed labels; a largest label that would make more classes
+ * than `fit` takes (a raw id such as 2^25) is refused before the names are built.
+ */
+function defaultClasses(a: Int32Array, b: Int32Array): string[] {
+  const largest = largestLabel(a, b);
+  checkLabelCount(ACTION, largest);
+  return Array.from({ length: largest + 1 }, (_, i) => String(i));
+}
+
 function largestLabel(a: Int32Array, b: Int32Array): number {
   let m = 0;
   for (const v of a) if (v > m) m = v;
@@ -875,8 +886,7 @@ export function createContext(
     fitY = split.yTrain;
     validation = { x: split.xTest, y: split.yTest };
   }
-  const classes = given?.classes ?? data.classes ??
-    Array.from({ length: largestLabel(fitY, validation.y) + 1 }, (_, i) => String(i));
+  const classes = given?.classes ?? data.classes ?? defaultClasses(fitY, validation.y);
   const featureNames = given?.featureNames ?? data.featureNames ??
     Array.from({ length: d }, (_, j) => `x${j}`);
   // Labels of every part must index the classes.

@@ -484,6 +484,47 @@ Deno.test("labels and class names of the wrong type are refused as such before a
   }
 });
 
+Deno.test("a label that would make more classes than fit takes is refused by name, in the training or the validation labels", () => {
+  // Unnamed classes are "0".."max(y)": the session built those names for a raw id such as 2^24
+  // (2^24 + 1 classes, more than fit's documented 2^24) and failed inside fit with a bare "Set
+  // maximum size exceeded" after tens of seconds, where fit itself refuses such a label at once.
+  const { x, y } = cancer.train;
+  const big = 2 ** 24;
+  const raw = y.slice();
+  raw[3] = big;
+  const validationY = cancer.test.y.slice();
+  validationY[0] = big;
+  const message = new RegExp(`label ${big} would make ${big + 1} classes, more than ${big}`);
+  for (
+    const [what, run] of [
+      ["training labels", () => createCompressionSession({ x, y: raw }, FAST)],
+      [
+        "validation labels",
+        () =>
+          compressModel({ x, y }, {
+            ...FAST,
+            validation: { x: cancer.test.x, y: validationY },
+            quantize: false,
+          }),
+      ],
+    ] as const
+  ) {
+    assert.throws(
+      run,
+      (e: Error) =>
+        e instanceof RangeError && e.message.startsWith("Cannot compress model: ") &&
+        message.test(e.message),
+      what,
+    );
+  }
+  // Named classes are what the labels index: the label is then checked against them.
+  assert.throws(
+    () => createCompressionSession({ x, y: raw, classes: ["benign", "malignant"] }, FAST),
+    (e: Error) =>
+      e instanceof RangeError && /label at row \d+ is 16777216, expected in 0\.\.1/.test(e.message),
+  );
+});
+
 Deno.test("a prune count is checked against the classes the validation labels add, as the session counts them", () => {
   // Unnamed classes are counted from the training and the validation labels; the check before
   // training counted the training labels only, so it took this binary data for one output of 30
