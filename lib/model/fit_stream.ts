@@ -66,7 +66,8 @@ export interface FitStreamOptions
    */
   preprocessing?: "standardize" | "none";
   /**
-   * Rows held and shuffled together; memory is about `4 * blockRows * nFeatures` bytes.
+   * Rows held and shuffled together; memory is about `4 * blockRows * nFeatures` bytes. The
+   * optimizer's `batchSize` is at most this (by default 64, or this when smaller).
    * @default {16384}
    */
   blockRows?: number;
@@ -182,7 +183,8 @@ export async function fitStream(
   assertInRange(action, "blockRows", blockRows, 1, 2 ** 24, true);
   const epochs = optimizer.epochs ?? 20;
   assertInRange(action, "optimizer.epochs", epochs, 1, 1e6, true);
-  const batchSize = optimizer.batchSize ?? 64;
+  // 64 rows, or a block's when it holds fewer (as fit takes the data's).
+  const batchSize = optimizer.batchSize ?? Math.min(64, blockRows);
   assertInRange(action, "optimizer.batchSize", batchSize, 1, blockRows, true);
 
   const csv = {
