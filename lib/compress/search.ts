@@ -535,7 +535,12 @@ function budgetedSearch(
             skip(label, "it cannot be quantized this way", space.training.length);
             continue;
           }
-          queue.push({ method: at.method, ...bounds, label });
+          // Named as its models are (calibration included), without the training.
+          queue.push({
+            method: at.method,
+            ...bounds,
+            label: candidateName(base, at.method, "ptq"),
+          });
         }
       }
       queue.sort((a, b) => a.bound - b.bound);

@@ -233,3 +233,26 @@ Deno.test("both searches give a tie to the first model evaluated", () => {
     }
   }
 });
+
+Deno.test("a candidate the search skips by its bound is named as its models are, calibration included", () => {
+  // Two calibrations of each width: the skip of each must be told apart, and named as the sweep of
+  // the same space names the model (the oracle); it read "... + uniform 3-bit" for both.
+  const s = createCompressionSession(digits.train, { ...FAST, preprocessingStorage: "fold" });
+  const space = {
+    sparsities: [0.5],
+    structures: ["weights"] as const,
+    methods: [
+      { kind: "uniform", scheme: "symmetric" },
+      { kind: "uniform", scheme: "symmetric", calibration: { kind: "minmax" } },
+    ] as const,
+    bits: [2, 3],
+    training: ["ptq"] as const,
+    includeFloat: false,
+  };
+  const names = new Set(s.sweep(space).rows.map((r) => r.name));
+  const r = s.search({ ...space, maxDrop: 0.5 });
+  const bounded = r.skipped.filter((k) => /not fewer than the best so far/.test(k.reason));
+  assert.ok(bounded.length >= 2, JSON.stringify(r.skipped));
+  for (const k of bounded) assert.ok(names.has(k.name), `${k.name} not in ${[...names]}`);
+  assert.equal(new Set(bounded.map((k) => k.name)).size, bounded.length);
+});
