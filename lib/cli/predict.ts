@@ -263,7 +263,9 @@ export const predictCommand: Command = {
       return 0;
     }
     const lines = [
-      `model     ${modelPath}: ${kind} ${float.link}, ${k} classes, ${d} features ` +
+      `model     ${modelPath}: ${kind} ${float.link}, ${k} classes, ${d} feature${
+        d === 1 ? "" : "s"
+      } ` +
       `(kernel ${predictor.kernel}${
         args.flag("dequantized") && model.kind !== "logistic-regression" ? ", dequantized" : ""
       })`,
@@ -349,7 +351,9 @@ export function planColumns(
   const width = columns.length;
   const fail = (reason: string): never => {
     throw new RangeError(
-      `Cannot predict with a model of ${d} features on '${options.file}': ${reason}`,
+      `Cannot predict with a model of ${d} feature${
+        d === 1 ? "" : "s"
+      } on '${options.file}': ${reason}`,
     );
   };
   const model = new Set(featureNames);
@@ -413,7 +417,8 @@ export function planColumns(
     fail(
       guessed
         ? `the file has ${width} column${width === 1 ? "" : "s"}${where}: a model of ${d} ` +
-          `features reads ${d} columns, or ${d + 1} with a label column (the last, or the one ` +
+          `feature${d === 1 ? "" : "s"} reads ${d} column${d === 1 ? "" : "s"}, or ${d + 1} with ` +
+          "a label column (the last, or the one " +
           "--label names)"
         : `the file has ${features.length} feature column${features.length === 1 ? "" : "s"}` +
           (labelCol >= 0 ? ` besides the label column '${columns[labelCol]}'` : "") + where,

@@ -714,3 +714,29 @@ Deno.test("lrc predict: a label column moved from the last place is named in the
     assert.doesNotMatch(ok.stderr, /warning/);
   });
 });
+
+Deno.test("lrc predict says '1 feature' of a one-feature model, in its report and its refusals", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-predict-" });
+  try {
+    const rows = ["a,y"];
+    for (let i = 0; i < 16; i++) rows.push(`${i},${i % 2 ? "yes" : "no"}`);
+    await Deno.writeTextFile(`${dir}/one.csv`, rows.join("\n") + "\n");
+    const save = ["--save", `${dir}/m.lrc`, "--quiet"];
+    const train = await runCli(["train", "--data", `${dir}/one.csv`, ...save]);
+    assert.equal(train.code, 0, train.stderr);
+    const model = ["predict", "--model", `${dir}/m.lrc`, "--data"];
+    const r = await runCli([...model, `${dir}/one.csv`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /, 2 classes, 1 feature \(kernel /);
+    // Three columns, none named 'a': neither 1 nor 2 wide.
+    await Deno.writeTextFile(`${dir}/wide.csv`, "p,q,r\n1,2,3\n");
+    const wide = await runCli([...model, `${dir}/wide.csv`]);
+    assert.equal(wide.code, 1);
+    assert.match(
+      wide.stderr,
+      /Cannot predict with a model of 1 feature on '.*wide\.csv': the file has 3 columns, .*: a model of 1 feature reads 1 column, or 2 with a label column/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
