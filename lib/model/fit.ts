@@ -850,6 +850,12 @@ function resolvePreprocessing(options: FitOptions, x: Matrix): Preprocessing {
   const p = options.preprocessing ?? "standardize";
   if (p === "standardize") return fitStandardizer(x);
   if (p === "none") return { kind: "none" };
+  if (typeof p === "string") {
+    throw new RangeError(
+      `Cannot ${ACTION}: preprocessing must be "standardize", "none" or a preprocessing object, ` +
+        `got ${describe(p)}`,
+    );
+  }
   validatePreprocessing(p, x.cols, ACTION);
   return p;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { problem } from "../prune/_problems.ts";
-import { fromRows, type Matrix } from "../../lib/core/matrix.ts";
+import { fromRows, type Matrix, matrix } from "../../lib/core/matrix.ts";
 import { createPrng, randomNormal } from "../../lib/core/random.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
@@ -899,4 +899,21 @@ Deno.test("early stopping counts patience, minDelta and notBefore by epoch and k
   const flat = [3, 1, 1, 1, 1, 1];
   check(run(flat, { patience: 1 }), 2, 3, /since epoch 1/, "patience 1");
   check(run(flat, { patience: 1, notBefore: 4 }), 4, 3, /since epoch 1/, "notBefore 4");
+});
+
+Deno.test("fit refuses a preprocessing name it does not know by the names it takes", () => {
+  // "minmax" was refused as "preprocessing must be an object, got minmax", a wrong type.
+  const x = matrix(Float64Array.of(0, 1, 2, 3), 4, 1);
+  const y = Int32Array.of(0, 0, 1, 1);
+  for (const p of ["minmax", "Standardize", ""]) {
+    assert.throws(() => fit(x, y, { preprocessing: p as "none" }), {
+      name: "RangeError",
+      message: `Cannot fit model: preprocessing must be "standardize", "none" or a ` +
+        `preprocessing object, got string ${JSON.stringify(p)}`,
+    });
+  }
+  // The names it takes, and an object, still train.
+  for (const p of ["standardize", "none", { kind: "none" }] as const) {
+    assert.equal(fit(x, y, { preprocessing: p }).model.weights.cols, 1);
+  }
 });
