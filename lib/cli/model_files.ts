@@ -6,7 +6,7 @@
  */
 
 import { modelFromCoefficients } from "../io/coefficients.ts";
-import { loadModel, saveModel } from "../io/model_file.ts";
+import { jsonStart, loadModel, saveModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 import { modelToJson } from "../model/serialize.ts";
@@ -74,12 +74,19 @@ export async function readModelFile(
     return { model: quantized ?? model, warnings };
   }
   // A JSON of coefficients (scikit-learn's coef_ and intercept_, as the README dumps them) has
-  // a "coef" field and no "kind"; lrcompress's own JSON models have a "kind".
-  if (modelFormatOf(path) === "json") {
+  // a "coef" field and no "kind"; lrcompress's own JSON models have a "kind". A JSON file is
+  // told by its first byte, as loadModel tells it, whatever its name (.lrc included).
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch {
+    bytes = undefined; // loadModel reports the file
+  }
+  if (bytes !== undefined && bytes[jsonStart(bytes)] === 0x7b) {
     let parsed: unknown;
     try {
-      // readTextFile keeps a UTF-8 byte order mark, which JSON.parse refuses.
-      parsed = JSON.parse((await Deno.readTextFile(path)).replace(/^\ufeff/, ""));
+      // A UTF-8 byte order mark is left out: JSON.parse refuses it.
+      parsed = JSON.parse(new TextDecoder().decode(bytes).replace(/^\ufeff/, ""));
     } catch {
       parsed = undefined; // loadModel reports the file
     }

@@ -536,3 +536,26 @@ Deno.test("refusals and notes name the command the user ran and advice that appl
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a JSON of coefficients saved under a .lrc name is read as one, as a JSON model is", async () => {
+  // It was read as an lrcompress JSON model: "it is not a logistic-regression model (kind)".
+  const dir = await Deno.makeTempDir();
+  try {
+    const coef = { coef: [[1.5, -2]], intercept: [0.25], classes: ["no", "yes"] };
+    await Deno.writeTextFile(`${dir}/coef.lrc`, JSON.stringify(coef));
+    const inspect = await runCli(["inspect", `${dir}/coef.lrc`]);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.match(inspect.stdout, /model +float sigmoid, 2 classes, 2 features/);
+    await Deno.writeTextFile(`${dir}/x.csv`, "x0,x1,y\n1,0,yes\n0,1,no\n2,0,yes\n0,2,no\n");
+    const p = await runCli([
+      ...["predict", "--quiet", "--model", `${dir}/coef.lrc`, "--data", `${dir}/x.csv`],
+      ...["--out", `${dir}/p.csv`],
+    ]);
+    assert.equal(p.code, 0, p.stderr);
+    // Scores 1.75, -1.75, 3.25, -3.75: yes, no, yes, no.
+    const labels = (await Deno.readTextFile(`${dir}/p.csv`)).trim().split("\n").slice(1);
+    assert.deepEqual(labels.map((l) => l.split(",")[0]), ["yes", "no", "yes", "no"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
