@@ -130,6 +130,8 @@ export interface CsvScan {
 }
 
 const NL = 10, CR = 13, QUOTE = 34, SPACE = 32, TAB = 9;
+/** The smallest positive normal float64: a sum of squares below it has underflowed. */
+const MIN_NORMAL = 2 ** -1022;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /**
@@ -695,8 +697,8 @@ async function* linesOf(
 /**
  * A first pass over a CSV file: row count, class labels and per-feature mean and standard
  * deviation (summed in float64, shifted by the first row against cancellation; a column whose
- * sums overflow float64 is summed again, rescaled, in a second pass), in memory that does not
- * depend on the file's size.
+ * sums overflow float64, or whose squared deviations underflow it, is summed again, rescaled, in
+ * a second pass), in memory that does not depend on the file's size.
  *
  * @param path The file.
  * @param options As for {@linkcode readCsvBatches}, with a label column. `dtype` is the storage
@@ -720,7 +722,8 @@ export async function scanCsv(
   let rows = 0;
   let sum: Float64Array | null = null,
     sq: Float64Array | null = null,
-    ref: Float64Array | null = null;
+    ref: Float64Array | null = null,
+    spread: Float64Array | null = null;
   const distinct = new Set<string>();
   let featureNames: string[] = [];
   const dtype = options.dtype ?? "float64";
@@ -730,12 +733,15 @@ export async function scanCsv(
       sum = new Float64Array(d);
       sq = new Float64Array(d);
       ref = Float64Array.from(data.subarray(0, d));
+      spread = new Float64Array(d);
     }
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < d; j++) {
         const v = data[i * d + j] - ref![j];
         sum[j] += v;
         sq![j] += v * v;
+        // The largest deviation: a column whose squares underflow to 0 is not constant if > 0.
+        if (Math.abs(v) > spread![j]) spread![j] = Math.abs(v);
       }
     }
     for (const l of batch.labels) distinct.add(l);
@@ -756,27 +762,38 @@ export async function scanCsv(
     mean[j] = ref![j] + m;
     scale[j] = featureScale(Math.max(0, sq![j] / rows - m * m), mean[j], rows);
   }
-  // Columns whose sums left float64's range (values some 1e154 apart, or near its limit): summed
-  // again on the values times 2^-600 (exact at such magnitudes), as fitStandardizer rescales them.
+  // Columns whose sums left float64's range (values some 1e154 apart, or near its limit), and
+  // columns that vary by so little (below some 1e-154) that their squared deviations underflow:
+  // summed again on the values times 2^-600 or 2^600 (exact at such magnitudes), as
+  // fitStandardizer rescales them.
   const wide = Array.from(sum.keys()).filter((j) => !Number.isFinite(sum![j] + sq![j]));
-  if (wide.length > 0) {
-    const shrink = 2 ** -600;
+  const tiny = Array.from(sum.keys()).filter((j) => spread![j] > 0 && sq![j] / rows < MIN_NORMAL);
+  if (wide.length + tiny.length > 0) {
+    const factor = new Float64Array(d);
+    for (const j of wide) factor[j] = 2 ** -600;
+    for (const j of tiny) factor[j] = 2 ** 600;
+    const redo = [...wide, ...tiny];
     const s = new Float64Array(d), q = new Float64Array(d);
     for await (const batch of readCsvBatches(path, { ...options, dtype })) {
       const data = batch.x.data;
       for (let i = 0; i < batch.x.rows; i++) {
-        for (const j of wide) {
-          const v = data[i * d + j] * shrink - ref![j] * shrink;
+        for (const j of redo) {
+          const v = data[i * d + j] * factor[j] - ref![j] * factor[j];
           s[j] += v;
           q[j] += v * v;
         }
       }
     }
-    for (const j of wide) {
-      const m = s[j] / rows;
-      mean[j] = (ref![j] * shrink + m) / shrink;
-      const sd = Math.sqrt(Math.max(0, q[j] / rows - m * m)) / shrink;
-      scale[j] = sd > 0 && Number.isFinite(sd) ? sd : 1;
+    for (const j of redo) {
+      const m = s[j] / rows, f = factor[j];
+      const variance = Math.max(0, q[j] / rows - m * m);
+      mean[j] = (ref![j] * f + m) / f;
+      const sd = Math.sqrt(variance) / f;
+      // A tiny column constant up to rounding, or whose scale is subnormal (its reciprocal
+      // would overflow), keeps scale 1, as in fitStandardizer.
+      scale[j] = f < 1
+        ? (sd > 0 && Number.isFinite(sd) ? sd : 1)
+        : (featureScale(variance, ref![j] * f + m, rows) !== 1 && sd >= MIN_NORMAL ? sd : 1);
     }
   }
   const { classes } = encodeLabels([...distinct]);

@@ -168,6 +168,27 @@ Deno.test("scanCsv gives columns whose squares overflow float64 their true mean 
   });
 });
 
+Deno.test("scanCsv gives columns whose squared deviations underflow float64 their true mean and scale", async () => {
+  // Deviations of 1e-170 square to 1e-340, below float64's smallest number: the moments are the
+  // closed forms of 1, 3, 1, 3 times 1e-170 (mean 2e-170, standard deviation 1e-170); near
+  // 1e-160 the squares are subnormal and lose digits. A column constant at 1e-200 keeps scale 1,
+  // and so does one whose standard deviation would be subnormal (its reciprocal overflows), as
+  // in fitStandardizer.
+  const text = "a,b,c,d,y\n" +
+    [1, 3, 1, 3].map((t, i) => `${t}e-170,${t}e-160,1e-200,${t * 5}e-324,${i % 2}`).join("\n") +
+    "\n";
+  await withFile(text, async (file) => {
+    const s = await scanCsv(file);
+    for (const [j, unit] of [[0, 1e-170], [1, 1e-160]]) {
+      assert.ok(Math.abs(s.mean[j] / (2 * unit) - 1) < 1e-12, `mean[${j}] ${s.mean[j]}`);
+      assert.ok(Math.abs(s.scale[j] / unit - 1) < 1e-12, `scale[${j}] ${s.scale[j]}`);
+    }
+    assert.equal(s.mean[2], 1e-200);
+    assert.equal(s.scale[2], 1, "constant column");
+    assert.equal(s.scale[3], 1, "subnormal standard deviation");
+  });
+});
+
 Deno.test("readCsvBatches refuses a header that is not a boolean and a dtype it does not know", async () => {
   await withFile("a,y\n1,x\n", async (file) => {
     await assert.rejects(
