@@ -284,7 +284,7 @@ function headerColumns(
  * @param options Label column, feature columns, header, delimiter, batch size, storage.
  * @returns The batches in file order.
  * @throws {TypeError} If the file cannot be opened, `header` is not a boolean, `features` not an
- *   array or `rowFilter` not a function.
+ *   array of numbers or `rowFilter` not a function.
  * @throws {SyntaxError} If a row has the wrong number of fields, a feature cell is empty or not a
  *   finite number, a label cell is empty, or a quoted cell is unterminated or spans lines; the
  *   message names the file, line and column.
@@ -328,6 +328,15 @@ export async function* readCsvBatches(
       `Cannot read CSV '${file}': features must be an array of column indices, got ${
         describe(options.features)
       }`,
+    );
+  }
+  // A column name, or a digit string, is not an index (it was refused as one 'outside 0..n').
+  const named = options.features?.findIndex((j) => typeof j !== "number") ?? -1;
+  if (named >= 0) {
+    throw new TypeError(
+      `Cannot read CSV '${file}': features must be an array of column indices, got ${
+        describe(options.features![named])
+      } at position ${named}`,
     );
   }
   if (options.rowFilter !== undefined && typeof options.rowFilter !== "function") {

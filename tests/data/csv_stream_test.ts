@@ -236,6 +236,16 @@ Deno.test("features that are not an array and a rowFilter that is not a function
       () => all(file, { features: Int32Array.of(1, 0) as unknown as number[] }),
       /^TypeError: Cannot read CSV '[^']+': features must be an array of column indices, got Int32Array\(2\)$/,
     );
+    // Column names, or indices written as text, are not indices: they were refused as 'feature
+    // column a is outside 0..2', which no number the message names is.
+    await assert.rejects(
+      () => all(file, { features: ["a", "b"] as unknown as number[] }),
+      /^TypeError: Cannot read CSV '[^']+': features must be an array of column indices, got string "a" at position 0$/,
+    );
+    await assert.rejects(
+      () => all(file, { features: [0, "1"] as unknown as number[] }),
+      /^TypeError: Cannot read CSV '[^']+': features must be an array of column indices, got string "1" at position 1$/,
+    );
     await assert.rejects(
       () => all(file, { rowFilter: true as unknown as () => boolean }),
       /^TypeError: Cannot read CSV '[^']+': rowFilter must be a function, got boolean true$/,
