@@ -317,6 +317,38 @@ Deno.test("a standardisation scale that float32 rounds to 0 is refused where the
   assert.throws(() => exportOnnx(model), { name: "RangeError", message: /beyond the float range/ });
 });
 
+Deno.test("standardisation that overflows float64 once folded is refused, not written as Infinity", () => {
+  // Folded, a weight is w / scale and the bias b - sum (w / scale) mean: 1e10 / 1e-300 and
+  // 1e30 * 1e300 overflow float64 itself, which the float32 check of the graph's tensors let
+  // through, and onnxruntime scored every row NaN or -Infinity.
+  const model = (w: number[], mean: number[], scale: number[]): LogisticModel => ({
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.from(w), rows: 1, cols: 2 },
+    bias: Float64Array.from([0]),
+    classes: ["0", "1"],
+    featureNames: ["a", "b"],
+    preprocessing: {
+      kind: "standardize",
+      mean: Float64Array.from(mean),
+      scale: Float64Array.from(scale),
+    },
+  });
+  assert.equal(1e10 / 1e-300, Infinity);
+  assert.throws(() => exportOnnx(model([1e10, 1], [0, 0], [1e-300, 1])), {
+    name: "RangeError",
+    message:
+      /^Cannot export ONNX: the standardisation folded into the weights makes weights\[0\] Infinity/,
+  });
+  assert.equal(0 - 1e30 * 1e300, -Infinity);
+  assert.throws(() => exportOnnx(model([1e30, 1], [1e300, 0], [1, 1])), {
+    name: "RangeError",
+    message:
+      /^Cannot export ONNX: the standardisation folded into the bias makes bias\[0\] -Infinity/,
+  });
+});
+
 Deno.test("options of the integer graph are refused for a graph they do not apply to", () => {
   // A float model asked for the integer graph was written as a float Gemm graph, and input or
   // debugOutputs for a QDQ graph were dropped, without a word.
