@@ -5,6 +5,7 @@
  * @module
  */
 
+import { nearestName } from "../core/validate.ts";
 import { modelFromCoefficients } from "../io/coefficients.ts";
 import { jsonStart, loadModel, saveModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
@@ -14,6 +15,9 @@ import type { LogisticModel } from "../model/types.ts";
 import { importOnnxModel } from "../onnx/import.ts";
 import { quantizedModelToJson } from "../quant/serialize.ts";
 import { type OptionSpec, type ParsedArgs, UsageError } from "./args.ts";
+
+/** The fields that make a JSON without a `kind` a JSON of coefficients, as spelt or near it. */
+const COEFFICIENT_FIELDS = ["coef", "intercept"];
 
 /** The `--entropy` flag of the commands that write `.lrc` files. */
 export const ENTROPY_OPTION: Readonly<Record<"entropy", OptionSpec>> = {
@@ -74,8 +78,10 @@ export async function readModelFile(
     return { model: quantized ?? model, warnings };
   }
   // A JSON of coefficients (scikit-learn's coef_ and intercept_, as the README dumps them) has
-  // a "coef" field and no "kind"; lrcompress's own JSON models have a "kind". A JSON file is
-  // told by its first byte, as loadModel tells it, whatever its name (.lrc included).
+  // a "coef" field and no "kind"; lrcompress's own JSON models have a "kind". One whose "coef"
+  // or "intercept" is misspelt ("coef_", "coefs") is one too, so that the importer names the
+  // misspelling rather than the model reader the missing kind. A JSON file is told by its first
+  // byte, as loadModel tells it, whatever its name (.lrc included).
   let bytes: Uint8Array | undefined;
   try {
     bytes = await Deno.readFile(path);
@@ -92,7 +98,8 @@ export async function readModelFile(
     }
     if (
       typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) &&
-      "coef" in parsed && !("kind" in parsed)
+      !("kind" in parsed) &&
+      Object.keys(parsed).some((key) => nearestName(key, COEFFICIENT_FIELDS) !== undefined)
     ) {
       return modelFromCoefficients(parsed as Record<string, unknown>, { name: path });
     }

@@ -349,6 +349,33 @@ Deno.test("a JSON of coefficients that starts with a UTF-8 byte order mark is re
   }
 });
 
+Deno.test("a JSON of coefficients with a misspelt coef or intercept is refused by the importer, naming it", async () => {
+  // Without a "coef" the file went to the model reader, which said only that it is not a
+  // logistic-regression model (kind): the misspelling the importer names was never reached.
+  const dir = await Deno.makeTempDir();
+  try {
+    const cases = [
+      [{ coef_: [[1, -1]], intercept_: [0] }, /unknown field 'coef_': is it 'coef'\?/],
+      [{ coefs: [[1, -1]], intercept: [0] }, /unknown field 'coefs': is it 'coef'\?/],
+      [{ Coef: [[1, -1]], intercept: [0] }, /unknown field 'Coef': is it 'coef'\?/],
+      [{ intercept: [0] }, /coef must be a non-empty array of rows/],
+    ] as const;
+    for (const [json, message] of cases) {
+      const path = `${dir}/c.json`;
+      await Deno.writeTextFile(path, JSON.stringify(json));
+      await assert.rejects(() => readModelFile(path), {
+        name: "SyntaxError",
+        message: new RegExp(`^Cannot import '${dir}/c.json': ${message.source}`),
+      });
+    }
+    // A JSON with neither, nor a kind, is still the model reader's to refuse.
+    await Deno.writeTextFile(`${dir}/n.json`, JSON.stringify({ weights: [1] }));
+    await assert.rejects(() => readModelFile(`${dir}/n.json`), /not a logistic-regression model/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("prune, quantize and compress --model match CSV columns by name, in any order", async () => {
   // A file with the model's features in another order used to be applied by position.
   const data = await loadEmbedded("breast-cancer");
