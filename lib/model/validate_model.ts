@@ -72,7 +72,9 @@ export function validateModel(model: LogisticModel, action: string): void {
     );
   }
   if (model.version !== MODEL_VERSION) {
-    fail(`version must be ${MODEL_VERSION}, got ${model.version}`);
+    // Quoted when a string: a version "1" read from JSON was refused as 'must be 1, got 1'.
+    const v = model.version as unknown;
+    fail(`version must be ${MODEL_VERSION}, got ${typeof v === "string" ? `'${v}'` : v}`);
   }
   if (model.link !== "sigmoid" && model.link !== "softmax") fail(`unknown link '${model.link}'`);
   const classes = model.classes;

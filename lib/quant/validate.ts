@@ -209,7 +209,8 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
     fail(`kind must be 'quantized-logistic-regression', got '${m.kind}'`);
   }
   if (m.version !== QUANTIZED_MODEL_VERSION) {
-    fail(`version must be ${QUANTIZED_MODEL_VERSION}, got ${m.version}`);
+    const v = m.version as unknown;
+    fail(`version must be ${QUANTIZED_MODEL_VERSION}, got ${typeof v === "string" ? `'${v}'` : v}`);
   }
   if (m.link !== "sigmoid" && m.link !== "softmax") fail(`unknown link '${m.link}'`);
   const classes = m.classes;

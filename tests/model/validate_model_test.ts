@@ -3,9 +3,12 @@ import { fromRows } from "../../lib/core/matrix.ts";
 import { isStringArray } from "../../lib/core/validate.ts";
 import { encodeModel } from "../../lib/io/model_file.ts";
 import { fit } from "../../lib/model/fit.ts";
+import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { MODEL_VERSION } from "../../lib/model/types.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import { checkClasses, checkFeatureNames, validateModel } from "../../lib/model/validate_model.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
+import { quantizedModelFromJson, quantizedModelToJson } from "../../lib/quant/serialize.ts";
 
 /** `["a", <hole>, "c"]`-like lists: `length` entries, the one at `hole` never assigned. */
 function sparse(values: readonly string[], hole: number): string[] {
@@ -127,4 +130,21 @@ Deno.test("each field of a model is checked: a model broken in any one of them i
       },
     );
   }
+});
+
+Deno.test("a model JSON whose version is the string '1' is refused with the version quoted", () => {
+  // Unquoted, the refusal read 'version must be 1, got 1', naming no difference.
+  const { model } = fit(fromRows([[0], [1], [2], [3]]), Int32Array.from([0, 0, 1, 1]));
+  const asString = (json: string) => json.replace(/"version":(\d+)/, '"version":"$1"');
+  assert.throws(() => modelFromJson(asString(modelToJson(model))), {
+    name: "SyntaxError",
+    message: `Cannot read model: version must be ${MODEL_VERSION}, got '${MODEL_VERSION}'`,
+  });
+  const q = quantizeModel(model, { method: { kind: "uniform", scheme: "affine", bits: 3 } });
+  assert.throws(() => quantizedModelFromJson(asString(quantizedModelToJson(q))), {
+    name: "SyntaxError",
+    message: new RegExp(
+      `^Cannot read quantized model: version must be ${q.version}, got '${q.version}'$`,
+    ),
+  });
 });
