@@ -55,6 +55,7 @@ import { quantizationAwareTraining } from "../quant/qat.ts";
 import { describeMethod, quantizeModel } from "../quant/model.ts";
 import { type QuantizationMethod, type ResolvedMethod, resolveMethod } from "../quant/quantize.ts";
 import {
+  meanDwarfsSpread,
   prepareStorage,
   storedPreprocessing,
   storeFloatModel,
@@ -1238,8 +1239,10 @@ export function createContext(
     let made: MeasuredCandidate;
     if (storage === "auto" && b.model.preprocessing.kind === "standardize") {
       // Both ways; fold (the smaller file) unless it has the lower validation accuracy, or
-      // cannot be stored (a folded weight beyond float32).
-      const attempt = (mode: "fold" | "compact"): MeasuredCandidate | RangeError => {
+      // cannot be stored (a folded weight beyond float32). Both fold the mean into a float32
+      // bias, which cancels large terms when a feature's mean dwarfs its spread: then keeping
+      // the preprocessing is a third way (a feature of 10^9 + {0, 1} fell to chance both ways).
+      const attempt = (mode: "fold" | "compact" | "keep"): MeasuredCandidate | RangeError => {
         try {
           return quantizeVariant(b, method, training, mode, name);
         } catch (error) {
@@ -1247,10 +1250,13 @@ export function createContext(
           throw error;
         }
       };
-      const tries = [attempt("fold"), attempt("compact")];
+      const modes = meanDwarfsSpread(b.model.preprocessing)
+        ? ["fold", "compact", "keep"] as const
+        : ["fold", "compact"] as const;
+      const tries = modes.map(attempt);
       const stored = tries.filter((c): c is MeasuredCandidate => !(c instanceof RangeError));
-      if (stored.length === 0) throw tries[1];
-      // Fold first: it wins ties.
+      if (stored.length === 0) throw tries[tries.length - 1];
+      // Fold first, then compact: the smaller file wins ties.
       const chosen = stored.reduce((a, c) =>
         c.report.validation.accuracy > a.report.validation.accuracy ? c : a
       );

@@ -8,5 +8,12 @@
 export * from "./types.ts";
 export * from "./session.ts";
 export * from "./refit.ts";
-export { compactScale, foldMeanIntoBias, prepareStorage, storeFloatModel } from "./storage.ts";
+export {
+  compactScale,
+  foldMeanIntoBias,
+  MEAN_SPREAD_RATIO,
+  meanDwarfsSpread,
+  prepareStorage,
+  storeFloatModel,
+} from "./storage.ts";
 export { smallestModelFile } from "./search.ts";

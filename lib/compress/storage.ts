@@ -9,7 +9,8 @@
  * that absorbs `sum w mean / scale` loses precision when a feature's mean dwarfs its spread (large
  * terms cancel), enough to change predictions for features such as 10^6 + N(0, 1); keeping the
  * preprocessing avoids that, and the pipeline's `"auto"` storage keeps it for a float stage whose
- * folded form changes a validation prediction.
+ * folded form changes a validation prediction, and for a quantized model more accurate so when a
+ * mean dwarfs its spread ({@linkcode meanDwarfsSpread}).
  *
  * @module
  */
@@ -253,4 +254,25 @@ export function storedPreprocessing(
 ): "none" | "kept" | "compact" | "folded" {
   if (original.kind === "none") return "none";
   return mode === "fold" ? "folded" : mode === "compact" ? "compact" : "kept";
+}
+
+/**
+ * The ratio of a feature's mean to its spread above which the pipeline's `"auto"` storage also
+ * makes a quantized model that keeps its preprocessing: 2^16. Folding the mean into a float32
+ * bias rounds `w mean / scale` by 2^-24 of it, about 0.004 |w| at this ratio, growing with it.
+ */
+export const MEAN_SPREAD_RATIO = 2 ** 16;
+
+/**
+ * Whether some feature's mean is more than {@linkcode MEAN_SPREAD_RATIO} times its spread.
+ *
+ * @param p A model's preprocessing.
+ * @returns True for such a standardisation.
+ */
+export function meanDwarfsSpread(p: Preprocessing): boolean {
+  if (p.kind !== "standardize") return false;
+  for (let j = 0; j < p.mean.length; j++) {
+    if (Math.abs(p.mean[j]) > MEAN_SPREAD_RATIO * p.scale[j]) return true;
+  }
+  return false;
 }

@@ -53,7 +53,9 @@ export interface CompressionData extends LabelledData {
  *   precision when a feature's mean dwarfs its spread;
  * - `"auto"`: float models fold unless that changes a validation prediction (then keep); each
  *   quantized model is made both ways (post-training or quantization-aware) and folds unless
- *   folding has the lower validation accuracy.
+ *   folding has the lower validation accuracy; when a feature's mean is more than 2^16 times its
+ *   spread (`meanDwarfsSpread`), where both fold the mean into a float32 bias, it is also made
+ *   keeping the preprocessing, which it takes when strictly more accurate than both.
  * Models trained without standardisation have nothing to store (`"none"` in reports).
  */
 export type PreprocessingStorage = "auto" | "fold" | "compact" | "keep";
