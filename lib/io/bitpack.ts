@@ -122,9 +122,12 @@ export function packBitsUnchecked(values: ArrayLike<number>, width: number): Uin
  * @param bytes The packed bytes (at least `ceil(count * width / 8)` of them).
  * @param count Number of values.
  * @param width Bits per value, 1..32.
- * @param out Where to write (a new `Uint32Array` when omitted).
+ * @param out Where to write (a new `Uint32Array` when omitted): a `Uint32Array` or `Float64Array`
+ *   for any width, an `Int32Array` up to 31 bits, a `Uint16Array` up to 16, with at least `count`
+ *   entries.
  * @returns `out`, holding the values.
- * @throws {TypeError} If `bytes` is not a `Uint8Array`.
+ * @throws {TypeError} If `bytes` is not a `Uint8Array`, or `out` is shorter than `count` or cannot
+ *   hold values of `width` bits.
  * @throws {RangeError} If `width` is out of range or `bytes` is too short.
  */
 export function unpackBits<T extends Uint32Array | Int32Array | Float64Array | Uint16Array>(
@@ -144,6 +147,22 @@ export function unpackBits<T extends Uint32Array | Int32Array | Float64Array | U
         packedSize(count, width)
       } bytes, got ${bytes.length}`,
     );
+  }
+  if (out !== undefined) {
+    // A typed array silently drops writes past its end and wraps values too wide for it.
+    const holds = out instanceof Uint32Array || out instanceof Float64Array
+      ? 32
+      : out instanceof Int32Array
+      ? 31
+      : out instanceof Uint16Array
+      ? 16
+      : 0;
+    if (holds === 0 || out.length < count || width > holds) {
+      throw new TypeError(
+        `Cannot unpack bits: out must be a Uint32Array, Float64Array, Int32Array or Uint16Array ` +
+          `of at least ${count} entries that holds ${width}-bit values, got ${describe(out)}`,
+      );
+    }
   }
   const res = out ?? (new Uint32Array(count) as T);
   let p = 0;

@@ -41,6 +41,37 @@ Deno.test("values that do not fit and bad widths are refused", () => {
   assert.throws(() => unpackBits(new Uint8Array(1), 3, 3), /need 2 bytes, got 1/);
 });
 
+Deno.test("unpacking into an array too short or too narrow for the values is refused", () => {
+  // Eight 3-bit values into four entries: a typed array drops the writes past its end.
+  const bytes = packBits([5, 0, 7, 3, 1, 6, 2, 4], 3);
+  assert.throws(
+    () => unpackBits(bytes, 8, 3, new Uint32Array(4)),
+    (e) => e instanceof TypeError && /at least 8 entries .* got Uint32Array\(4\)/.test(e.message),
+  );
+  // 2^20 - 1 into a Uint16Array would wrap to 2^16 - 1; 2^32 - 1 into an Int32Array to -1.
+  const wide = packBits([2 ** 20 - 1], 20);
+  assert.throws(() => unpackBits(wide, 1, 20, new Uint16Array(1)), /holds 20-bit values/);
+  assert.throws(() => unpackBits(packBits([2 ** 32 - 1], 32), 1, 32, new Int32Array(1)), TypeError);
+  assert.throws(() => unpackBits(bytes, 8, 3, [] as unknown as Uint32Array), TypeError);
+  // Arrays that hold the values, including a longer one, get exactly them.
+  assert.deepEqual([...unpackBits(wide, 1, 20, new Int32Array(1))], [2 ** 20 - 1]);
+  assert.deepEqual([...unpackBits(bytes, 8, 3, new Uint16Array(10))], [
+    5,
+    0,
+    7,
+    3,
+    1,
+    6,
+    2,
+    4,
+    0,
+    0,
+  ]);
+  assert.deepEqual([...unpackBits(packBits([2 ** 32 - 1], 32), 1, 32, new Float64Array(1))], [
+    2 ** 32 - 1,
+  ]);
+});
+
 Deno.test("CRC-32 agrees with zlib's on random data", () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 3000 }), (bytes) => {
