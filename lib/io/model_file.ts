@@ -247,8 +247,9 @@ const SAVE_OPTION_KEYS = exactKeys<SaveModelOptions>()({ ...ENCODE_OPTION_KEYS, 
  * @param model A float model (`LogisticModel`) or a quantized one ({@linkcode QuantizedModel}).
  * @param options Storage of float weights.
  * @returns The file's bytes.
- * @throws {TypeError} If the model is malformed.
- * @throws {RangeError} If a value is out of range, or a weight does not fit the requested dtype.
+ * @throws {TypeError} If the model is malformed, or an option is of the wrong type.
+ * @throws {RangeError} If a value is out of range, a weight does not fit the requested dtype, or
+ *   `weightDtype` is an unknown name.
  *
  * @example Round trip
  * ```ts
@@ -312,6 +313,11 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
     }
   }
   const weightDtype = options.weightDtype ?? "auto";
+  if (typeof weightDtype !== "string") {
+    throw new TypeError(
+      `Cannot ${action}: weightDtype must be a string, got ${describe(weightDtype)}`,
+    );
+  }
   if (!["auto", "float16", "float32", "float64"].includes(weightDtype)) {
     throw new RangeError(`Cannot ${action}: unknown weightDtype '${weightDtype}'`);
   }

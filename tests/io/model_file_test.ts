@@ -94,6 +94,18 @@ Deno.test("a weight beyond the float16 range is refused, not stored as infinity"
   );
 });
 
+Deno.test("a weightDtype that is not a string is a TypeError, an unknown name a RangeError", () => {
+  const model = randomFloatModel(1);
+  for (const dtype of [32, ["float32"], { dtype: "float32" }]) {
+    assert.throws(
+      () => encodeModel(model, { weightDtype: dtype as unknown as "float32" }),
+      (e) => e instanceof TypeError && /weightDtype must be a string/.test(e.message),
+      String(dtype),
+    );
+  }
+  assert.throws(() => encodeModel(model, { weightDtype: "float8" as "float32" }), RangeError);
+});
+
 Deno.test("float64 storage holds every finite weight; float32 refuses one past its range", () => {
   const model = randomFloatModel(3, { mask: "none", zeros: 0 });
   // The largest float32 is (2 - 2^-23) * 2^127 (about 3.4e38); these are past it, not past float64.
