@@ -1084,7 +1084,7 @@ export async function saveModel(
  * @param path The file.
  * @param options Cap on the number of weights.
  * @returns The stored model (use `asFloatModel` for a float model to predict with).
- * @throws {TypeError} If the file cannot be read.
+ * @throws {TypeError} If `path` is not a non-empty string, or the file cannot be read.
  * @throws {SyntaxError} If it is not a well-formed model file.
  * @throws {RangeError} If it is of a newer version or exceeds a limit.
  */
@@ -1093,6 +1093,12 @@ export async function loadModel(
   options: Omit<DecodeOptions, "name"> = {},
 ): Promise<StoredModel> {
   checkOptionKeys("read model file", options, LOAD_OPTION_KEYS);
+  // Deno.readFile reads a number or an array as the path '' ("No such file"), a URL as a path.
+  if (typeof path !== "string" || path === "") {
+    throw new TypeError(
+      `Cannot read model file: path must be a non-empty string, got ${describe(path)}`,
+    );
+  }
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);

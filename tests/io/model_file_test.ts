@@ -361,6 +361,26 @@ Deno.test("an interrupted save leaves the previous file intact and no temporary 
   }
 });
 
+Deno.test("a path that is not a string is refused as such, not read as another file", async () => {
+  // Deno.readFile took 123 or ['m.lrc'] for the path '' ("No such file or directory"), and a
+  // URL to an existing file was read, then refused for a 'name' the caller never gave.
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/m.lrc`;
+    await Deno.writeFile(file, encodeModel(randomFloatModel(1)));
+    for (const path of [123, [file], new URL(`file://${file}`), null, ""]) {
+      await assert.rejects(
+        () => loadModel(path as unknown as string),
+        (e) => e instanceof TypeError && /path must be a non-empty string/.test(e.message),
+        String(path),
+      );
+    }
+    assert.equal((await loadModel(file)).kind, "logistic-regression");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a missing file is reported with its name", async () => {
   await assert.rejects(
     loadModel("/nonexistent/dir/model.lrc"),
