@@ -1226,6 +1226,35 @@ Deno.test("damaged lrcompress metadata (class labels, feature names) is refused 
   }
 });
 
+Deno.test("feature names come from lrcompress's metadata only when it names every feature", () => {
+  // The documented default: names from the file's metadata, else "x0", "x1", ...; the options'
+  // names before either. A list of another length names other features (or fewer), so it is
+  // not read: the model has d = 2 features whatever the metadata says.
+  const bytes = exportOnnx({
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(1, -2), rows: 1, cols: 2 },
+    bias: Float64Array.of(0.5),
+    classes: ["benign", "malignant"],
+    featureNames: ["a", "b"],
+    preprocessing: { kind: "none" },
+  });
+  const withNames = (names: string[]) => {
+    const onnx = decodeOnnx(bytes, "m.onnx");
+    onnx.metadata_props!.find((p) => p.key === "lrcompress.featureNames")!.value = JSON
+      .stringify(names);
+    return encodeOnnx(onnx);
+  };
+  const names = (b: Uint8Array, options = {}) => importOnnxModel(b, options).model.featureNames;
+  assert.deepEqual(names(bytes), ["a", "b"]);
+  assert.deepEqual(names(withNames(["u", "v"])), ["u", "v"]);
+  for (const wrong of [[], ["u"], ["u", "v", "w"]]) {
+    assert.deepEqual(names(withNames(wrong)), ["x0", "x1"], JSON.stringify(wrong));
+  }
+  assert.deepEqual(names(bytes, { featureNames: ["p", "q"] }), ["p", "q"]);
+});
+
 /** Scores `Gemm` -> `Softmax` -> `Normalizer` (norm `norm`, or its default MAX) as `probabilities`. */
 function normalizedSoftmaxModel(norm?: string): Uint8Array {
   const g = new GraphBuilder();
