@@ -1462,3 +1462,56 @@ Deno.test({
     assert.deepEqual(fine.warnings.filter((w) => /beyond float32/.test(w)), []);
   },
 });
+
+Deno.test({
+  name:
+    `the float32 warnings start just beyond float32's largest value, where onnxruntime overflows${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // IEEE 754 binary32's largest finite value is (2 - 2^-23) 2^127; 2^128 is beyond it. Steps of
+    // a factor 2 on values of half those (each a float32 value) combine into exactly the two.
+    const max = (2 - 2 ** -23) * 2 ** 127;
+    const nans = async (bytes: Uint8Array) => {
+      const p = (await runOnnx(bytes, X, "input", "disabled")).probabilities.data as Float32Array;
+      return Array.from({ length: X.rows }, (_, i) => p.subarray(i * K, i * K + K).some(isNaN));
+    };
+    const beyond = (w: string[]) => w.filter((m) => /beyond float32/.test(m));
+    // A bias of (x W^T + b) 2 with b_0 = 2^127: 2^128, infinite in float32 for every input.
+    const bias = (b0: number) => scaledModel(W, 2, Float32Array.of(b0, 1, -1), true);
+    assert.deepEqual(await nans(bias(2 ** 127)), new Array(X.rows).fill(true));
+    const over = importOnnxModel(bias(2 ** 127));
+    assert.equal(over.model.bias[0], 2 ** 128);
+    assert.deepEqual(beyond(over.warnings), [
+      "its steps combine into a bias of magnitude 3.4e+38, beyond float32: onnxruntime, which " +
+      "computes in float32, gives infinite scores (NaN probabilities) for every input, where the " +
+      "imported model does not",
+    ]);
+    // b_0 = max / 2: the bias is max itself, finite in float32; onnxruntime's probabilities are
+    // the imported model's (class 0 certain), and there is no warning.
+    assert.deepEqual(await nans(bias(max / 2)), new Array(X.rows).fill(false));
+    const at = importOnnxModel(bias(max / 2));
+    assert.equal(at.model.bias[0], max);
+    assert.deepEqual(beyond(at.warnings), []);
+    const ort = (await runOnnx(bias(max / 2), X, "input", "disabled")).probabilities.data;
+    assert.ok(maxDiff(predictProba(at.model, X).data, ort as Float32Array) < 1e-6);
+    // A weight w_01 = 2^127 times 2: 2^128, so onnxruntime's class-0 score overflows where
+    // |x_1| >= 1 (2^128 |x_1|, the other terms far below float32's spacing there), the warning's
+    // bound being max / 2^128 (1.0e+0): +Infinity, so NaN probabilities, for x_1 >= 1 and for no
+    // other row (0.75 x 2^128 is finite; -Infinity only makes class 0's probability 0).
+    const weight = (w01: number) => scaledModel(W.map((v, i) => (i === 1 ? w01 : v)), 2);
+    const x1 = Array.from({ length: X.rows }, (_, i) => X.data[i * D + 1]);
+    assert.ok(x1.includes(1) && x1.includes(0.75));
+    assert.deepEqual(await nans(weight(2 ** 127)), x1.map((v) => v >= 1));
+    const wide = importOnnxModel(weight(2 ** 127));
+    assert.equal(wide.model.weights.data[1], 2 ** 128);
+    assert.deepEqual(beyond(wide.warnings), [
+      "its steps combine into weights of magnitude 3.4e+38, beyond float32: onnxruntime, which " +
+      "computes in float32, gives infinite scores (NaN probabilities) for inputs beyond about " +
+      "1.0e+0 in magnitude, where the imported model does not",
+    ]);
+    // w_01 = max / 2: the weight is max, and no warning.
+    const atMax = importOnnxModel(weight(max / 2));
+    assert.equal(atMax.model.weights.data[1], max);
+    assert.deepEqual(beyond(atMax.warnings), []);
+  },
+});
