@@ -6,6 +6,7 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { DEFAULT_MAX_CSV_BYTES, readCsv } from "../data/csv.ts";
+import { readCsvColumns } from "../data/csv_stream.ts";
 import type { Dataset } from "../data/dataset.ts";
 import {
   DEFAULT_DATASET,
@@ -83,18 +84,25 @@ export function readsAsNumber(name: string): boolean {
  * Checks training data read from a CSV file, in memory or streamed: a header of numbers only
  * gets a warning (a file may name its columns by numbers; predict, which knows the model's names,
  * refuses it), so does a column named like a label ({@linkcode labelLike}) read as a feature
- * because no `--label` was given, and a single class is refused.
+ * because no `--label` was given (unless the last column, taken as the label, is named like one
+ * too), and a single class is refused.
  *
  * @param file The file, for messages.
  * @param data Its feature names and classes (of the training rows).
- * @param options The label option, whether a header was read, where warnings go, and which rows
- *   the classes are of (for the message).
+ * @param options The label option, whether a header was read, the name of the column taken as
+ *   the label, where warnings go, and which rows the classes are of (for the message).
  * @throws {RangeError} If the labels hold a single class.
  */
 export function checkTrainingFile(
   file: string,
   data: { readonly featureNames: readonly string[]; readonly classes: readonly string[] },
-  options: { label?: string; header: boolean; io?: Pick<CliIo, "err">; rows?: string },
+  options: {
+    label?: string;
+    header: boolean;
+    labelName?: string;
+    io?: Pick<CliIo, "err">;
+    rows?: string;
+  },
 ): void {
   const names = data.featureNames;
   if (options.header && names.every(readsAsNumber)) {
@@ -106,7 +114,9 @@ export function checkTrainingFile(
       }): if the file has no header, give --no-header (its first row was read as the names)\n`,
     );
   }
-  const named = options.label === undefined && options.header ? labelLike(names) : undefined;
+  const named = options.label === undefined && options.header
+    ? labelLike(names, options.labelName)
+    : undefined;
   if (named !== undefined) options.io?.err(guessedLabelWarning(file, named));
   if (data.classes.length < 2) {
     throw new RangeError(
@@ -119,18 +129,35 @@ export function checkTrainingFile(
   }
 }
 
+/**
+ * The name of a CSV file's last column (the label when none is named; the data set read does not
+ * name it), or undefined when its header does not read as one line (a quoted name spanning lines,
+ * which `readCsv` reads and `readCsvColumns` does not).
+ */
+async function lastColumn(file: string, delimiter: string): Promise<string | undefined> {
+  try {
+    return (await readCsvColumns(file, { delimiter })).at(-1);
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+}
+
 /** Column names that usually hold the label (compared in lower case). */
 const LABEL_NAMES = new Set(["label", "labels", "target", "class", "y"]);
 
 /**
  * The first of some columns named as a label usually is ("label", "target", "class", "y", in any
  * case): when no `--label` is given the last column is the label, and a numeric label elsewhere
- * would be read as a feature without a word.
+ * would be read as a feature without a word. None when the column taken as the label is named
+ * like one itself (x, y, class: the label is last, y a coordinate).
  *
  * @param names The columns' names (without the one taken as the label).
+ * @param taken The name of the column taken as the label, if known.
  * @returns The name, or undefined.
  */
-export function labelLike(names: readonly string[]): string | undefined {
+export function labelLike(names: readonly string[], taken?: string): string | undefined {
+  if (taken !== undefined && LABEL_NAMES.has(taken.toLowerCase())) return undefined;
   return names.find((n) => LABEL_NAMES.has(n.toLowerCase()));
 }
 
@@ -237,9 +264,13 @@ export async function loadData(
       delimiter: delimiterOf(args),
       maxBytes: args.number("max-data-bytes", 1, Number.MAX_SAFE_INTEGER, true),
     });
+    const header = !args.flag("no-header");
     checkTrainingFile(file, data, {
       label: args.string("label"),
-      header: !args.flag("no-header"),
+      header,
+      labelName: args.string("label") === undefined && header
+        ? await lastColumn(file, delimiterOf(args))
+        : undefined,
       io,
     });
     source = file;

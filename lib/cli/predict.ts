@@ -133,7 +133,10 @@ export const predictCommand: Command = {
       file: dataPath,
     });
     if (args.string("label") === undefined && !plan.byName && plan.labelCol >= 0 && header) {
-      const named = labelLike(columns.filter((_, j) => j !== plan.labelCol));
+      const named = labelLike(
+        columns.filter((_, j) => j !== plan.labelCol),
+        columns[plan.labelCol],
+      );
       if (named !== undefined) io.err(guessedLabelWarning(dataPath, named));
     }
     if (plan.labelCol < 0 && out === undefined) {

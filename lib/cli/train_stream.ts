@@ -5,7 +5,7 @@
  * @module
  */
 
-import { readCsvBatches, scanCsv } from "../data/csv_stream.ts";
+import { readCsvBatches, readCsvColumns, scanCsv } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import { checkDataOptions, checkTrainingFile, delimiterOf } from "./data_options.ts";
 import { evaluateStream } from "../metrics/evaluate_stream.ts";
@@ -129,9 +129,13 @@ export async function trainStreamedIfAsked(
   // The classes of the held-out rows, so that one no training row has is found before training
   // (one more pass over the file, against the epochs').
   const heldOut = await scanCsv(file, { ...csv, rowFilter: isTest });
+  // The last column, taken as the label when none is named: the scan does not name it.
+  const labelName = csv.label === undefined && csv.header
+    ? (await readCsvColumns(file, csv)).at(-1)
+    : undefined;
   const checkScan = (scan: { classes: readonly string[]; featureNames: readonly string[] }) => {
     const { label, header } = csv;
-    checkTrainingFile(file, scan, { label, header, io, rows: " in the training rows" });
+    checkTrainingFile(file, scan, { label, header, labelName, io, rows: " in the training rows" });
     // The raw labels, looked up as the evaluation will look them up in the model's classes
     // ("2.0" is class "2" only when every label reads as a number).
     const known = classIndexOf(scan.classes);

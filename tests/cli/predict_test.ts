@@ -677,6 +677,35 @@ Deno.test("planColumns: a file of the wrong width without --label is counted as 
   });
 });
 
+Deno.test("lrc predict: a 'y' column gets no label warning when the last column is named like a label", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-label-" });
+  try {
+    // A model of features a and b; the file names its columns x, y, class (by position).
+    const model = fit(
+      { rows: 4, cols: 2, data: new Float64Array([0, 0, 1, 0, 0, 1, 1, 1]) },
+      Int32Array.from([0, 0, 1, 1]),
+      {
+        featureNames: ["a", "b"],
+        classes: ["blue", "red"],
+      },
+    ).model;
+    const modelPath = `${dir}/m.lrc`;
+    await saveModel(modelPath, model);
+    const data = `${dir}/xy.csv`;
+    await Deno.writeTextFile(data, "x,y,class\n0,0,blue\n0,1,red\n1,1,red\n");
+    const r = await runCli(["predict", "--model", modelPath, "--data", data, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /warning/);
+    // A last column not named like a label, after a 'class' column: the warning stays.
+    const moved = `${dir}/moved.csv`;
+    await Deno.writeTextFile(moved, "class,x,z\nblue,0,0\nred,0,1\nred,1,1\n");
+    const m = await runCli(["predict", "--model", modelPath, "--data", moved, "--json"]);
+    assert.match(m.stderr, /column 'class' is named like one: give --label class/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("lrc predict: a label column moved from the last place is named in the warning or the error", async () => {
   await withCancerModel("m.lrc", async ({ dir, data, modelPath, features, label }) => {
     const n = 20;

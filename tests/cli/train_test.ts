@@ -382,6 +382,44 @@ Deno.test("the lrc process exits non-zero on bad input without a stack trace", a
   assert.match(stderr, /^lrc train: Cannot read CSV/);
 });
 
+Deno.test("a 'y' feature gets no label warning when the last column is named like a label", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-label-" });
+  try {
+    // x, y, class: points in the plane, the label last and named so; y is a coordinate.
+    const rows = Array.from({ length: 12 }, (_, i) => [i % 5, (i * 3) % 7, i % 2 ? "red" : "blue"]);
+    const file = `${dir}/xy.csv`;
+    await Deno.writeTextFile(file, ["x,y,class", ...rows.map((r) => r.join(","))].join("\n"));
+    const common = ["--json", "--test-fraction", "0.3", "--optimizer", "sgd", "--epochs", "2"];
+    for (const stream of [[], ["--stream"]]) {
+      const r = await runCli(["train", "--data", file, ...common, ...stream]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /warning/, stream.join(""));
+      assert.deepEqual(JSON.parse(r.stdout).data.classes, ["blue", "red"]);
+    }
+    // A header whose quoted name spans lines is read in memory (only the warning's check
+    // cannot name the last column from it).
+    const spanning = `${dir}/spanning.csv`;
+    await Deno.writeTextFile(
+      spanning,
+      ['"x\nposition",y,class', ...rows.map((r) => r.join(","))].join("\n"),
+    );
+    const s = await runCli(["train", "--data", spanning, ...common]);
+    assert.equal(s.code, 0, s.stderr);
+    assert.deepEqual(JSON.parse(s.stdout).data.classes, ["blue", "red"]);
+    // With 'class' first and a last column not named like a label, that is a guess: it warns.
+    const guessed = `${dir}/guessed.csv`;
+    const numeric = rows.map((_, i) => [i % 2, i % 5, Math.floor(i / 3) % 2]);
+    await Deno.writeTextFile(guessed, ["class,x,z", ...numeric.map((r) => r.join(","))].join("\n"));
+    for (const stream of [[], ["--stream"]]) {
+      const r = await runCli(["train", "--data", guessed, ...common, ...stream]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /column 'class' is named like one: give --label class/);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a column named like a label read as a feature gets a warning pointing to --label", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lrc-label-" });
   try {
