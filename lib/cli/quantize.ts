@@ -316,6 +316,11 @@ export const quantizeCommand: Command = {
       refuseUnused("quantize", args, ["preprocessing"], "to a model without standardisation");
     }
     const prepared = prepareStorage(model, storage);
+    // A bias beyond float32 (a model imported from elsewhere) is stored in float64, which the
+    // file holds, instead of refused with the library's option the command line does not have.
+    const bias = prepared.bias.some((v) => !Number.isFinite(Math.fround(v)))
+      ? "float64"
+      : "float32";
     const started = performance.now();
     let q: QuantizedModel;
     let qatEpochs = 0;
@@ -325,6 +330,7 @@ export const quantizeCommand: Command = {
       try {
         q = quantizationAwareTraining(prepared, data.train, {
           method,
+          bias,
           penalty: trainingChoices(args, data.train.x.rows, { command: "quantize" }).penalty,
           optimizer: {
             kind: "adam",
@@ -345,7 +351,7 @@ export const quantizeCommand: Command = {
       }
       qatEpochs = epochs;
     } else {
-      q = quantizeModel(prepared, { method });
+      q = quantizeModel(prepared, { method, bias });
     }
     q = storeQuantizedModel(q, storage, true);
     const seconds = (performance.now() - started) / 1000;

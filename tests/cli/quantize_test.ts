@@ -373,3 +373,36 @@ Deno.test("lrc quantize --init, --input-dtype and --qat-learning-rate reach the 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc quantize stores a bias beyond float32 in float64 instead of refusing it with a library option", async () => {
+  // A model imported from elsewhere may carry such a bias; the library refuses it in float32
+  // naming its option bias: "float64", which the command line does not have.
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/d.csv`, "a,b,y\n1,2,1\n3,1,0\n0,5,1\n4,4,0\n");
+    for (const intercept of [1e39, -2.5]) {
+      const coef = { coef: [[1, 2]], intercept: [intercept], classes: ["0", "1"] };
+      await Deno.writeTextFile(`${dir}/c.json`, JSON.stringify(coef));
+      for (const qat of [[], ["--qat"]]) {
+        const r = await runCli([
+          ...["quantize", "--model", `${dir}/c.json`, "--data", `${dir}/d.csv`],
+          ...["--save", `${dir}/q.lrc`, "--quiet", ...qat],
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        const q = await loadModel(`${dir}/q.lrc`);
+        assert.equal(q.kind, "quantized-logistic-regression");
+        if (q.kind !== "quantized-logistic-regression") continue;
+        // An ordinary bias is stored as before (int32 codes for integer inference here).
+        if (intercept !== 1e39) {
+          assert.notEqual(q.bias.kind, "float64", `${qat}`);
+          continue;
+        }
+        assert.equal(q.bias.kind, "float64", `${qat}`);
+        // Post-training quantization keeps the bias as it is.
+        if (qat.length === 0) assert.equal(q.bias.values[0], intercept);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
