@@ -99,3 +99,49 @@ Deno.test("paired difference refuses mismatched lengths, bad labels and empty da
     TypeError,
   );
 });
+
+Deno.test("paired difference's refusals name the argument at fault, baseline and candidate apart", () => {
+  // Each refusal by its whole message: without its own check a null predictions failed on the
+  // destructuring with a TypeError of the engine's ("Cannot destructure property 'baseline' of
+  // 'predictions' as it is null"), and the baseline's label check could name the candidate.
+  const cases: [() => unknown, string, string][] = [
+    [
+      () => pairedAccuracyDifference([0], null as never),
+      "TypeError",
+      "predictions must be { baseline, candidate }",
+    ],
+    [
+      () => pairedAccuracyDifference([0, 1], { baseline: [0], candidate: [0, 1] }),
+      "TypeError",
+      "predictions.baseline has 1 entries, yTrue has 2",
+    ],
+    [
+      () => pairedAccuracyDifference([0, 1], { baseline: [0, 1.5], candidate: [0, 1] }),
+      "RangeError",
+      "predictions.baseline[1] is 1.5, expected a non-negative integer",
+    ],
+    [
+      () => pairedAccuracyDifference([0, 1], { baseline: [0, 1], candidate: [0, -1] }),
+      "RangeError",
+      "predictions.candidate[1] is -1, expected a non-negative integer",
+    ],
+    [
+      () => pairedAccuracyDifference([0, -1], { baseline: [0, 1], candidate: [0, 1] }),
+      "RangeError",
+      "yTrue[1] is -1, expected a non-negative integer",
+    ],
+    [
+      () => pairedAccuracyDifference([0], { baseline: [0] } as never),
+      "TypeError",
+      "predictions.candidate must be an array of class indices",
+    ],
+    [
+      () => pairedAccuracyDifference([], { baseline: [], candidate: [] }),
+      "RangeError",
+      "there are no samples",
+    ],
+  ];
+  for (const [call, name, message] of cases) {
+    assert.throws(call, { name, message: `Cannot compare accuracies: ${message}` });
+  }
+});
