@@ -285,3 +285,41 @@ Deno.test("evaluate ranks a two-class softmax model by the difference of its two
   assert.equal(good / pairs, 10 / 16);
   assert.equal(evaluate(model, fromRows(rows), y).rocAuc, good / pairs);
 });
+
+Deno.test("confusionMatrix and macroF1 refuse a class count that is not an integer in [1, 2^24]", () => {
+  // Without their own checks, 0 classes blamed the label 0 ("yTrue[0] is 0, expected in 0..-1"),
+  // 2.5 failed in the engine's "Invalid array length", and macroF1 was refused in the name of
+  // the confusion matrix.
+  for (const nClasses of [0, -1, 2.5, NaN]) {
+    for (
+      const [call, action] of [
+        [() => confusionMatrix([0], [0], nClasses), "compute confusion matrix"],
+        [() => macroF1([0], [0], nClasses), "compute macro F1"],
+      ] as const
+    ) {
+      assert.throws(call, {
+        name: "RangeError",
+        message: `Cannot ${action}: nClasses must be an integer in [1, 16777216], got ${nClasses}`,
+      });
+    }
+  }
+  // The lower end of the range is taken: one class, counted by hand.
+  assert.deepEqual(confusionMatrix([0, 0], [0, 0], 1), [[2]]);
+  assert.equal(macroF1([0, 0], [0, 0], 1), 1);
+});
+
+Deno.test("logLoss refuses no samples, and rocAuc a single class whichever it is", () => {
+  // The mean over no rows is 0 / 0; dropping the check returned NaN.
+  assert.throws(() => logLoss([], { data: new Float64Array(0), rows: 0, cols: 2 }), {
+    name: "RangeError",
+    message: "Cannot compute log loss: there are no samples",
+  });
+  // No positives as well as no negatives: the pair count is 0 either way (the test above tried
+  // only the positives; without the positives check, [0, 0] gave 0 / 0 = NaN).
+  for (const y of [[1, 1, 1], [0, 0, 0]]) {
+    assert.throws(() => rocAuc(y, [0.2, 0.3, 0.1]), {
+      name: "RangeError",
+      message: "Cannot compute ROC AUC: only one class is present",
+    });
+  }
+});
