@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { createPrng, randomInt, randomNormal } from "../../lib/core/random.ts";
+import { evaluate } from "../../lib/metrics/evaluate.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
+import { assertClose } from "../_helpers/assert_close.ts";
+import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
+
+const sklearnPython = await pythonWithSklearn();
+
+/** A 3-class softmax model with standardisation, and a binary sigmoid model, on 2 features. */
+const base = {
+  kind: "logistic-regression",
+  version: 1,
+  featureNames: ["u", "v"],
+  preprocessing: {
+    kind: "standardize",
+    mean: Float64Array.of(0.5, -1),
+    scale: Float64Array.of(2, 0.5),
+  },
+} as const;
+const softmax: LogisticModel = {
+  ...base,
+  classes: ["a", "b", "c"],
+  link: "softmax",
+  weights: { data: Float64Array.of(1.5, -0.5, -1, 2, 0.25, -1.25), rows: 3, cols: 2 },
+  bias: Float64Array.of(0.2, -0.1, 0.4),
+};
+const sigmoid: LogisticModel = {
+  ...base,
+  classes: ["a", "b"],
+  link: "sigmoid",
+  weights: { data: Float64Array.of(1.25, -0.75), rows: 1, cols: 2 },
+  bias: Float64Array.of(0.3),
+};
+
+Deno.test({
+  name: `evaluate's metrics are scikit-learn's on the model's probabilities worked in numpy${
+    sklearnPython ? "" : " (skipped: /usr/bin/python3 with scikit-learn not found)"
+  }`,
+  ignore: sklearnPython === null,
+  fn: async () => {
+    // Labels drawn at random, so that the confusion matrix is far from symmetric: a matrix
+    // counted as [predicted][true] has the same diagonal, accuracy and macro F1, and evaluate's
+    // streamed counterpart compares with evaluate itself, so only an oracle outside tells them
+    // apart. numpy scores the standardised rows, softmax or sigmoid, with no code of lrcompress.
+    const prng = createPrng(21);
+    const n = 80;
+    const rows = Array.from({ length: n }, () => [randomNormal(prng) * 2, randomNormal(prng) - 1]);
+    const x = { data: Float64Array.from(rows.flat()), rows: n, cols: 2 };
+    const y3 = Int32Array.from({ length: n }, () => randomInt(prng, 3));
+    const y2 = Int32Array.from({ length: n }, () => randomInt(prng, 2));
+    type Metrics = {
+      accuracy: number;
+      logLoss: number;
+      macroF1: number;
+      confusion: number[][];
+      rocAuc: number | null;
+    };
+    const expected = await runPython<Metrics[]>(
+      "import json, sys, numpy as np\n" +
+        "from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss, " +
+        "roc_auc_score\n" +
+        "d = json.load(sys.stdin)\n" +
+        "z = (np.array(d['x']) - np.array([0.5, -1])) / np.array([2, 0.5])\n" +
+        "out = []\n" +
+        "for W, b, y in ((d['w3'], d['b3'], d['y3']), (d['w2'], d['b2'], d['y2'])):\n" +
+        "    s = z @ np.array(W).T + np.array(b)\n" +
+        "    if s.shape[1] == 1:\n" +
+        "        p1 = 1 / (1 + np.exp(-s[:, 0]))\n" +
+        "        p = np.stack([1 - p1, p1], axis=1)\n" +
+        "        pred = (s[:, 0] > 0).astype(int)\n" +
+        "        auc = float(roc_auc_score(y, s[:, 0]))\n" +
+        "    else:\n" +
+        "        e = np.exp(s - s.max(axis=1, keepdims=True))\n" +
+        "        p = e / e.sum(axis=1, keepdims=True)\n" +
+        "        pred = s.argmax(axis=1)\n" +
+        "        auc = None\n" +
+        "    labels = list(range(p.shape[1]))\n" +
+        "    out.append({'accuracy': float(accuracy_score(y, pred)),\n" +
+        "                'logLoss': float(log_loss(y, p, labels=labels)),\n" +
+        "                'macroF1': float(f1_score(y, pred, average='macro', zero_division=0)),\n" +
+        "                'confusion': confusion_matrix(y, pred, labels=labels).tolist(),\n" +
+        "                'rocAuc': auc})\n" +
+        "print(json.dumps(out))\n",
+      {
+        x: rows,
+        w3: [[1.5, -0.5], [-1, 2], [0.25, -1.25]],
+        b3: [0.2, -0.1, 0.4],
+        y3: [...y3],
+        w2: [[1.25, -0.75]],
+        b2: [0.3],
+        y2: [...y2],
+      },
+    );
+    for (const [i, [model, y]] of ([[softmax, y3], [sigmoid, y2]] as const).entries()) {
+      const e = evaluate(model, x, y), want = expected[i];
+      const what = model.link;
+      const c = want.confusion;
+      assert.ok(c.some((r, t) => r.some((v, p) => v !== c[p][t])), `${what}: not symmetric`);
+      assert.deepEqual(e.confusion, c, `${what} confusion`);
+      assert.equal(e.samples, n);
+      assertClose(e.accuracy, want.accuracy, { rtol: 1e-15, message: `${what} accuracy` });
+      assertClose(e.logLoss, want.logLoss, { rtol: 1e-12, message: `${what} log loss` });
+      assertClose(e.macroF1, want.macroF1, { rtol: 1e-12, message: `${what} macro F1` });
+      if (want.rocAuc === null) assert.equal(e.rocAuc, null, `${what} ROC AUC`);
+      else assertClose(e.rocAuc!, want.rocAuc, { rtol: 1e-12, message: `${what} ROC AUC` });
+    }
+  },
+});
+
+Deno.test("evaluate gives no ROC AUC for a binary model on one class, and refuses no rows", () => {
+  // One class present: no pair of a positive and a negative, so no AUC (documented null), while
+  // the other metrics are still counted: score 0.3 + 1.25 (1 - 0.5) / 2 - 0.75 (0 + 1) / 0.5 =
+  // -0.8875 at (1, 0) predicts class a (0), right for label 0.
+  const x = { data: Float64Array.of(1, 0, 1, 0), rows: 2, cols: 2 };
+  for (const label of [0, 1]) {
+    const e = evaluate(sigmoid, x, Int32Array.of(label, label));
+    assert.equal(e.rocAuc, null);
+    assert.equal(e.accuracy, label === 0 ? 1 : 0);
+  }
+  // The mean of no rows: refused in evaluate's own name, not in accuracy's.
+  assert.throws(
+    () => evaluate(sigmoid, { data: new Float64Array(0), rows: 0, cols: 2 }, new Int32Array(0)),
+    { name: "RangeError", message: "Cannot evaluate model: there are no samples" },
+  );
+});
