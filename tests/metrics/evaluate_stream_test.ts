@@ -197,3 +197,36 @@ Deno.test("evaluateStream refuses a file with no rows to evaluate, and names at 
     await Deno.remove(file);
   }
 });
+
+Deno.test("evaluateStream reads values as float64, not float32: x = 1 + k 2^-30 scores k", async () => {
+  // The other tests here write breast cancer's values, which float32 holds exactly, so reading
+  // the file as float32 (readCsvBatches' default) gave the same metrics. Here the score is
+  // 2^30 x - 2^30 = k exactly in float64, while float32 rounds every x to 1 (its step at 1 is
+  // 2^-23) and every score to 0, which predicts class a.
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(2 ** 30), rows: 1, cols: 1 },
+    bias: Float64Array.of(-(2 ** 30)),
+    classes: ["a", "b"],
+    featureNames: ["x"],
+    preprocessing: { kind: "none" },
+  };
+  const ks = [-3, -2, -1, 0, 1, 2, 3];
+  const rows = ks.map((k) => `${1 + k * 2 ** -30},${k > 0 ? "b" : "a"}`);
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, ["x,y", ...rows].join("\n") + "\n");
+    const e = await evaluateStream(model, file, { batchSize: 3 });
+    // Closed form: every row right (score 0 is class a), and the loss of a row at score k is
+    // log(1 + e^-|k|) either side (log 2 at k = 0); float32 would give 4 / 7 right and log 2.
+    assert.equal(e.samples, 7);
+    assert.equal(e.accuracy, 1);
+    assert.deepEqual(e.confusion, [[4, 0], [0, 3]]);
+    const loss = ks.reduce((s, k) => s + Math.log1p(Math.exp(-Math.abs(k))), 0) / 7;
+    assert.ok(Math.abs(e.logLoss - loss) < 1e-12, `${e.logLoss} vs ${loss}`);
+  } finally {
+    await Deno.remove(file);
+  }
+});
