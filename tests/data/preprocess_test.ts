@@ -81,6 +81,32 @@ Deno.test("the standardiser fitted on train is applied unchanged to test", () =>
   assert.throws(() => fitStandardizer(fromRows([[NaN]])), RangeError);
 });
 
+Deno.test("applyPreprocessing returns a copy and leaves its input as it was, either kind", () => {
+  // Documented: "a copy; x is not changed". Standardising in place returned the right values
+  // and overwrote the caller's data with them.
+  for (const data of [Float64Array.of(0, 4, 2, 8), Float32Array.of(0, 4, 2, 8)]) {
+    const x = { data, rows: 2, cols: 2 };
+    const prep = fitStandardizer(x);
+    const before = [...x.data];
+    for (const p of [prep, { kind: "none" } as const]) {
+      const z = applyPreprocessing(p, x);
+      assert.notEqual(z.data, x.data);
+      assert.equal(z.data.constructor, x.data.constructor);
+      assert.deepEqual([...x.data], before);
+      // (x - mean) / scale by hand: means 1 and 6, scales 1 and 2.
+      assert.deepEqual([...z.data], p.kind === "none" ? before : [-1, -1, 1, 1]);
+    }
+  }
+});
+
+Deno.test("fitStandardizer refuses a matrix without rows", () => {
+  // The mean of no rows is 0 / 0: without the check it returned a NaN mean and scale 1.
+  assert.throws(() => fitStandardizer({ data: new Float64Array(0), rows: 0, cols: 3 }), {
+    name: "TypeError",
+    message: "Cannot fit standardizer: x has no rows",
+  });
+});
+
 Deno.test("the stratified split is seeded, disjoint, complete and keeps class proportions", () => {
   const n = 1000;
   const y = Int32Array.from({ length: n }, (_, i) => (i % 10 < 7 ? 0 : i % 10 < 9 ? 1 : 2));
@@ -94,6 +120,11 @@ Deno.test("the stratified split is seeded, disjoint, complete and keeps class pr
   assert.deepEqual(all, Array.from({ length: n }, (_, i) => i));
   const count = (labels: Int32Array, k: number) => labels.filter((v) => v === k).length;
   assert.deepEqual([0, 1, 2].map((k) => count(a.yTest, k)), [140, 40, 20]);
+  // Both indices ascending, as documented (rows keep their relative order): the groups are
+  // shuffled and taken class by class, so an unsorted index would not be.
+  for (const index of [a.trainIndex, a.testIndex]) {
+    for (let r = 1; r < index.length; r++) assert.ok(index[r - 1] < index[r], `index ${r}`);
+  }
   // Every row of either part is the row its index names, each column and its label.
   for (
     const [part, xs, ys, index] of [
@@ -130,6 +161,9 @@ Deno.test("the unstratified split is seeded and draws its test rows from the who
     const firstHalf = s.testIndex.filter((i) => i < n / 2).length;
     assert.ok(Math.abs(firstHalf - 100) < 40, `${firstHalf} of 200 test rows in the first half`);
     assert.deepEqual([...s.yTest], [...s.testIndex].map((i) => y[i]));
+    for (const index of [s.trainIndex, s.testIndex]) {
+      for (let r = 1; r < index.length; r++) assert.ok(index[r - 1] < index[r], `index ${r}`);
+    }
     assert.deepEqual([...s.yTrain], [...s.trainIndex].map((i) => y[i]));
   }
 });
