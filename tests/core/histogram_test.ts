@@ -195,3 +195,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test("histogram's default is 50 bins, increasing even around one value beyond 2^53", () => {
+  // The documented default: 50 bins, edges[i] = lo + i * (hi - lo) / bins, the last exactly hi
+  // (here i times the step 0.02, numpy.histogram's edges too: 35 x 0.02 is 0.7000000000000001).
+  const h = histogram([0, 1, 0.5]);
+  assert.equal(h.counts.length, 50);
+  assert.equal(h.edges.length, 51);
+  for (let i = 0; i < 50; i++) assert.equal(h.edges[i], i * 0.02);
+  assert.equal(h.edges[50], 1);
+  assert.deepEqual([...h.counts], directCount([0, 1, 0.5], h.edges));
+  // "bins + 1 increasing edges" with the default bins around one value whose float64 step is
+  // 256 (2^60) or 2^14 (2^66): a range of a few steps either side (a width of 2^-52 of the value)
+  // gives 50 edges that round onto a handful of values, not 51 increasing ones.
+  for (const v of [2 ** 60, -(2 ** 66), 1e17]) {
+    const e = histogram([v, v, v]);
+    for (let i = 0; i < 50; i++) assert.ok(e.edges[i] < e.edges[i + 1], `${v}: edge ${i}`);
+    assert.deepEqual([...e.counts], directCount([v, v, v], e.edges));
+    assert.equal(e.total, 3);
+  }
+});
