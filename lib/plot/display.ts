@@ -328,8 +328,10 @@ export interface TableOptions {
  * @param rows One object per row; values are numbers, strings, booleans or null.
  * @param options Columns, percentage columns, digits.
  * @returns An object the Deno kernel shows as the table; its `text` is the plain version.
- * @throws {TypeError} If `rows` is not an array of objects.
- * @throws {RangeError} If `digits` is not an integer in [1, 100].
+ * @throws {TypeError} If `rows` is not an array of objects, or `columns` or `percent` is not an
+ *   array of strings.
+ * @throws {RangeError} If `digits` is not an integer in [1, 100], or the table has rows and a
+ *   name in `columns` is in none of them or a name in `percent` is not one of its columns.
  *
  * @example Two rows
  * ```ts
@@ -355,8 +357,35 @@ export function table(
       `Cannot make table: rows must be an array of objects, got ${describe(rows)}`,
     );
   }
+  for (const field of ["columns", "percent"] as const) {
+    const names = options[field];
+    if (
+      names !== undefined && (!Array.isArray(names) || names.some((n) => typeof n !== "string"))
+    ) {
+      throw new TypeError(
+        `Cannot make table: options.${field} must be an array of column names, got ${
+          describe(names)
+        }`,
+      );
+    }
+  }
   const columns = options.columns ?? (rows.length ? Object.keys(rows[0]) : []);
   const percent = new Set(options.percent ?? []);
+  // A misspelt name would show an empty column, or a fraction where a percentage was asked for.
+  if (rows.length > 0) {
+    for (const c of columns) {
+      if (!rows.some((r) => Object.hasOwn(r, c))) {
+        throw new RangeError(`Cannot make table: column '${c}' is in no row`);
+      }
+    }
+    for (const c of percent) {
+      if (!columns.includes(c)) {
+        throw new RangeError(
+          `Cannot make table: percent column '${c}' is not a column (${columns.join(", ")})`,
+        );
+      }
+    }
+  }
   const digits = options.digits ?? 4;
   // What Number.prototype.toPrecision accepts.
   assertInRange("make table", "options.digits", digits, 1, 100, true);

@@ -196,6 +196,61 @@ Deno.test("table digits outside what toPrecision takes are refused up front", ()
   assert.equal(table([{ a: 2 / 3 }], { digits: 100 }).text.split("\n")[2], String(2 / 3));
 });
 
+Deno.test("table refuses column and percent names that are no list or no column of its rows", () => {
+  // percent: "accuracy" was read letter by letter and a misspelt percent name was ignored, both
+  // showing 0.8462 where "84.62 %" was asked for; a misspelt column showed an empty column; and
+  // columns: "model" failed as "columns.map is not a function".
+  const rows = [{ model: "dense", "test accuracy": 0.8462 }, { model: "8-bit", note: "x" }];
+  for (
+    const [options, name, message] of [
+      [
+        { percent: "test accuracy" },
+        "TypeError",
+        /^Cannot make table: options\.percent must be an array of column names, got string "test accuracy"$/,
+      ],
+      [
+        { columns: "model" },
+        "TypeError",
+        /^Cannot make table: options\.columns must be an array of column names, got string "model"$/,
+      ],
+      [
+        { columns: ["model", 1] },
+        "TypeError",
+        /^Cannot make table: options\.columns must be an array/,
+      ],
+      [
+        { percent: ["accuracy"] },
+        "RangeError",
+        /^Cannot make table: percent column 'accuracy' is not a column \(model, test accuracy\)$/,
+      ],
+      [
+        { columns: ["model"], percent: ["test accuracy"] },
+        "RangeError",
+        /percent column 'test accuracy' is not a column \(model\)$/,
+      ],
+      [
+        { columns: ["model", "acuracy"] },
+        "RangeError",
+        /^Cannot make table: column 'acuracy' is in no row$/,
+      ],
+    ] as const
+  ) {
+    assert.throws(() => table(rows, options as never), { name, message }, JSON.stringify(options));
+  }
+  // A column that only some rows have, and an empty table with its header, stay allowed.
+  assert.deepEqual(table(rows, { columns: ["model", "note"] }).text.split("\n"), [
+    "model  note",
+    "-----  ----",
+    "dense",
+    "8-bit  x",
+  ]);
+  assert.equal(
+    table(rows, { percent: ["test accuracy"] }).text.split("\n")[2],
+    "dense  84.62 %",
+  );
+  assert.equal(table([], { columns: ["a"], percent: ["b"] }).text, "a\n-");
+});
+
 Deno.test("a height that is no CSS length is refused, not written into the style", async () => {
   // It was written as is: style="...height:NaNpx;" and "height:-5px;", which browsers drop.
   const fig: Figure = { data: [{ type: "bar", y: [1] }], layout: {} };
