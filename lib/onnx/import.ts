@@ -1105,8 +1105,9 @@ const INTEGER_RANGE: Record<number, [string, number, number]> = {
  * The values a constant `Cast` produces, as onnxruntime computes them: rounded to float32 or
  * float16, or truncated towards zero for an integer type. A value outside the integer type's
  * range (where the result depends on the runtime), and any other target type, are refused.
+ * `from` is the input's element type.
  */
-function castValues(n: OnnxNode, v: Float64Array): Float64Array | string {
+function castValues(n: OnnxNode, v: Float64Array, from: number | undefined): Float64Array | string {
   const node = `Cast node '${n.name ?? ""}'`;
   const to = attr(n, "to")?.i;
   if (to === ONNX_TYPE.DOUBLE) return v;
@@ -1118,8 +1119,10 @@ function castValues(n: OnnxNode, v: Float64Array): Float64Array | string {
   const out = new Float64Array(v.length);
   for (let i = 0; i < v.length; i++) {
     const q = Math.trunc(v[i]);
-    // 64-bit limits are not float64 numbers: 2^63 - 1 reads as 2^63, which is in range.
-    const inRange = limit >= 2 ** 63 ? q >= min && q <= limit : q >= min && q < limit;
+    // The limit is out of range, also 2^63 and 2^64 as floats (onnxruntime casts them to -2^63
+    // and 0); but INT64 values up to 2^63 - 1 are read as the float64 2^63, which is in range.
+    const inRange = q >= min &&
+      (q < limit || (from === ONNX_TYPE.INT64 && q === 2 ** 63 && limit >= q));
     if (!inRange) return `${node} converts ${v[i]} to ${type}, outside its range`;
     out[i] = q === 0 ? 0 : q;
   }
@@ -1194,7 +1197,7 @@ function foldConstants(
           out = { dims: dims[0], values: v[0] };
           break;
         case "Cast": {
-          const values = castValues(n, v[0]);
+          const values = castValues(n, v[0], type);
           out = typeof values === "string" ? values : { dims: dims[0], values };
           type = attr(n, "to")?.i;
           break;
