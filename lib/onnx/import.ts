@@ -643,6 +643,14 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   if (!featureNames) {
     const meta = metadata.get("lrcompress.featureNames");
     const parsed = meta ? metadataStrings(meta, "lrcompress.featureNames", fail) : undefined;
+    // Names of another count (an edited file) cannot be matched to the weights: said, as for the
+    // classes, rather than dropped without a word.
+    if (parsed && parsed.length !== d) {
+      warnings.push(
+        `its metadata names ${parsed.length} features ${JSON.stringify(parsed)}, its weights ` +
+          `take ${d}: named x0, x1, ... instead`,
+      );
+    }
     featureNames = parsed?.length === d ? parsed : Array.from({ length: d }, (_, j) => `x${j}`);
   }
   const model: LogisticModel = {

@@ -1297,7 +1297,8 @@ Deno.test("damaged lrcompress metadata (class labels, feature names) is refused 
 Deno.test("feature names come from lrcompress's metadata only when it names every feature", () => {
   // The documented default: names from the file's metadata, else "x0", "x1", ...; the options'
   // names before either. A list of another length names other features (or fewer), so it is
-  // not read: the model has d = 2 features whatever the metadata says.
+  // not read: the model has d = 2 features whatever the metadata says. It is said, as a
+  // mismatch of the classes' metadata is: the names were dropped without a word.
   const bytes = exportOnnx({
     kind: "logistic-regression",
     version: 1,
@@ -1317,8 +1318,16 @@ Deno.test("feature names come from lrcompress's metadata only when it names ever
   const names = (b: Uint8Array, options = {}) => importOnnxModel(b, options).model.featureNames;
   assert.deepEqual(names(bytes), ["a", "b"]);
   assert.deepEqual(names(withNames(["u", "v"])), ["u", "v"]);
+  const warnings = (b: Uint8Array, options = {}) => importOnnxModel(b, options).warnings;
+  assert.deepEqual(warnings(withNames(["u", "v"])), []);
   for (const wrong of [[], ["u"], ["u", "v", "w"]]) {
     assert.deepEqual(names(withNames(wrong)), ["x0", "x1"], JSON.stringify(wrong));
+    assert.deepEqual(warnings(withNames(wrong)), [
+      `its metadata names ${wrong.length} features ${JSON.stringify(wrong)}, its weights take ` +
+      "2: named x0, x1, ... instead",
+    ]);
+    // Names given by the caller are used without reading the metadata.
+    assert.deepEqual(warnings(withNames(wrong), { featureNames: ["p", "q"] }), []);
   }
   assert.deepEqual(names(bytes, { featureNames: ["p", "q"] }), ["p", "q"]);
 });
