@@ -571,10 +571,10 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
         case "Sub": // the binary complement 1 - p
           follows = nOut === 1 && complementOfSigmoid(n.output[0]);
           break;
-        case "Concat": // [1 - p, p]; given the classes, in the other order too (the caller's)
-          follows = nOut === 1 && (isBinaryHead(n) ||
-            (given && n.input.length === 2 &&
-              n.input.every((u) => sigmoidOfScores(u) || complementOfSigmoid(u))));
+        case "Concat": // [1 - p, p]; given the classes, [p, 1 - p] too (the caller's order)
+          // Not [p, p] or [1 - p, 1 - p], whose arg max is always 0, nor a stack of the samples.
+          follows = nOut === 1 &&
+            (isBinaryHead(n) || (given && isBinaryHead({ ...n, input: n.input.toReversed() })));
           break;
         case "ArgMax":
         case "Greater":

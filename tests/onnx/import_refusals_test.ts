@@ -917,6 +917,52 @@ Deno.test("computations after the head, or a label path against the scores, are 
   }
 });
 
+Deno.test({
+  name: `given the classes, a binary head is read in either order, not a degenerate one${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // Concat of the one score's p = sigmoid(s) and q = 1 - p (in `pair`'s order, along `axis`),
+    // then ArgMax over its columns as the label. With options.classes, [q, p], [p, q] and
+    // anything else of p and q along the classes was read as the sigmoid model; but [p, p] and
+    // [q, q] have the arg max 0 on every row, and axis 0 stacks the samples (2N rows), so
+    // onnxruntime's labels were all 0 where the imported model predicted both classes.
+    const head = (pair: string, axis: number) =>
+      graphModel((g) => {
+        const s = g.op("Gemm", ["input", g.constant("w", "FLOAT", [1, D], W.subarray(0, D))], {
+          transB: { int: 1 },
+        });
+        const p = g.op("Sigmoid", [s]);
+        const q = g.op("Sub", [g.constant("one", "FLOAT", [], [1]), p]);
+        const c = g.op("Concat", [...pair].map((u) => (u === "p" ? p : q)), {
+          axis: { int: axis },
+        });
+        g.op("ArgMax", [c], { axis: { int: 1 }, keepdims: { int: 0 } }, "label");
+      }, [["label", "INT64" as "FLOAT", ["N"]]]);
+    const classes = { classes: ["neg", "pos"] };
+    // Off the quarter grid, where some scores are 0: a tie p = q is index 0 in either order.
+    const x = { ...X, data: X.data.map((v) => v + 0.1) };
+    for (const [pair, positive] of [["qp", 1], ["pq", 0]] as const) {
+      const bytes = head(pair, 1);
+      const index = (await runOnnx(bytes, x)).label.data as number[];
+      // The caller names the classes in score order: class 1 is p's, whose column is `positive`.
+      const model = importOnnxModel(bytes, classes).model;
+      assert.ok(predictProba(model, x).data.every((v) => v !== 0.5));
+      const labels = predictLabels(model, x);
+      assert.deepEqual(labels, index.map((i) => (i === positive ? "pos" : "neg")), pair);
+      assert.ok(new Set(index).size === 2, pair);
+    }
+    for (const [pair, axis] of [["pp", 1], ["qq", 1], ["qp", 0]] as const) {
+      const bytes = head(pair, axis);
+      const index = (await runOnnx(bytes, X)).label.data as number[];
+      assert.ok(index.every((i) => i === 0), `${pair} axis ${axis}`);
+      assert.throws(() => importOnnxModel(bytes, classes), {
+        name: "SyntaxError",
+        message: /Concat node '.*' after the scores is not part of a softmax or sigmoid head/,
+      }, `${pair} axis ${axis}`);
+    }
+  },
+});
+
 /**
  * A binary `LinearClassifier` (outputs `label` and `raw`) on the N x D input, followed by
  * `after`, with the graph outputs given.
