@@ -305,3 +305,82 @@ Deno.test("the text form gives a heat map's size as rows x columns", () => {
   });
   assert.equal(text, "Weights: w (heatmap, 2 x 3)");
 });
+
+Deno.test("table shows integers in full and non-finite numbers as written, whatever the digits", () => {
+  // `digits` rounds non-integers only: 123456 at 2 significant digits would read 120000, and
+  // NaN or an infinity is no number to round (an empty cell would hide a failed run).
+  const t = table([{ n: 123456, big: -98765432, x: 1.23456, nan: NaN, inf: Infinity }, {
+    n: 7,
+    big: 0,
+    x: -0.004567,
+    nan: 1,
+    inf: -Infinity,
+  }], { digits: 2 });
+  assert.deepEqual(t.text.split("\n").slice(2).map((l) => l.trim().split(/ +/)), [
+    ["123456", "-98765432", "1.2", "NaN", "Infinity"],
+    ["7", "0", "-0.0046", "1", "-Infinity"],
+  ]);
+});
+
+Deno.test("table escapes its header in the HTML and aligns nothing without rows", () => {
+  // A column name is data like a cell: "a<b" written as is opens an HTML tag.
+  const t = table([{ "a<b": 1, "x&y": "s" }]);
+  assert.match(t.html, /<th style="text-align:right">a&lt;b<\/th><th>x&amp;y<\/th>/);
+  assert.ok(!t.html.includes("a<b") && !t.html.includes("x&y"));
+  // No rows: no column is known to be numeric, so the header is not right-aligned.
+  const empty = table([], { columns: ["a", "b"] });
+  assert.equal(empty.text, "a  b\n-  -");
+  assert.ok(!empty.html.includes("text-align"));
+  assert.match(empty.html, /<th>a<\/th><th>b<\/th>/);
+});
+
+Deno.test("a figure's bundle carries the plotly config, and an untitled figure reads 'Figure'", async () => {
+  const fig: Figure = { data: [{ type: "bar", y: [1] }], layout: {} };
+  const bundle = await figureMimeBundle(fig, { includePlotlyJs: "never" });
+  const json = bundle[PLOTLY_MIME] as { config: Record<string, unknown> };
+  // No plotly logo, and the figure follows the notebook's width.
+  assert.equal(json.config.displaylogo, false);
+  assert.equal(json.config.responsive, true);
+  // Untitled, unnamed: the documented default words.
+  assert.equal(bundle["text/plain"], "Figure: trace 0 (bar, 1 point)");
+  assert.equal(
+    describeFigure({ data: [{ type: "bar", y: [1, 2] }], layout: { title: {} } }),
+    "Figure: trace 0 (bar, 2 points)",
+  );
+});
+
+Deno.test("a figure with plotly.js forced ('always') counts as the one that carried it", async () => {
+  const { source } = await loadPlotlyJs();
+  const marker = source.slice(source.length - 2000);
+  resetPlotlyInclusion();
+  const html = async (includePlotlyJs?: "always") =>
+    (await figureMimeBundle(figure, { includePlotlyJs }))["text/html"] as string;
+  assert.ok((await html("always")).includes(marker));
+  // The page has plotly.js now: the next "auto" figure does not carry it again.
+  assert.ok(!(await html()).includes(marker));
+});
+
+Deno.test("display passes its height and plotly.js inclusion on to the figure it shows", async () => {
+  const { source } = await loadPlotlyJs();
+  const marker = source.slice(source.length - 2000);
+  const sent: Displayable[] = [];
+  const deno = Deno as unknown as { jupyter: unknown };
+  deno.jupyter = { display: (v: Displayable) => Promise.resolve(void sent.push(v)) };
+  try {
+    // After a reset an "auto" figure would carry plotly.js; "never" must keep it out, and the
+    // height given must be the div's, not the layout's 300.
+    resetPlotlyInclusion();
+    await display(figure, { includePlotlyJs: "never", height: 222 });
+    const never = (await sent[0][JUPYTER_DISPLAY]())["text/html"] as string;
+    assert.match(never, /height:222px/);
+    assert.ok(!never.includes(marker));
+    // Right after an inclusion an "auto" figure would not carry it; "always" must.
+    assert.ok(((await figureMimeBundle(figure))["text/html"] as string).includes(marker));
+    await display(figure, { includePlotlyJs: "always" });
+    const always = (await sent[1][JUPYTER_DISPLAY]())["text/html"] as string;
+    assert.ok(always.includes(marker));
+    assert.match(always, /height:300px/);
+  } finally {
+    deno.jupyter = undefined;
+  }
+});
