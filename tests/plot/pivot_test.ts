@@ -144,3 +144,34 @@ Deno.test("pivot options of the wrong shape are refused with the option named", 
   });
   assert.throws(bad(undefined), { name: "TypeError", message: /options\.rows/ });
 });
+
+Deno.test("a column label that names a row field is refused, even when no cell is filled twice", () => {
+  // One row per key, so no "two rows" error can stand in for this one: without the check the
+  // cell overwrote the row field (k: 1 where the row is "a"), without a word.
+  assert.throws(
+    () => pivotRows([{ k: "a", c: "k", v: 1 }], { rows: ["k"], columns: "c", values: "v" }),
+    { name: "RangeError", message: /^Cannot pivot rows: column label 'k' is also a row field$/ },
+  );
+  // (The earlier test's `columns: "method"` beside `rows: ["method"]` is refused as two rows
+  // for ["uniform"] in column 'uniform': its labels are method values, not field names.)
+  // A label that only resembles a field is a column like any other.
+  assert.deepEqual(
+    pivotRows([{ k: "a", c: "K", v: 1 }], { rows: ["k"], columns: "c", values: "v" }),
+    [{ k: "a", K: 1 }],
+  );
+});
+
+Deno.test("bigint row fields make rows of their own, apart from the equal number", () => {
+  // JSON cannot write a bigint (it throws); 1n and 1 are different values (1n !== 1).
+  const rows = [
+    { k: 1n, c: "a", v: 1 },
+    { k: 2n, c: "a", v: 2 },
+    { k: 1, c: "b", v: 3 },
+    { k: 1n, c: "b", v: 4 },
+  ];
+  assert.deepEqual(pivotRows(rows, { rows: ["k"], columns: "c", values: "v" }), [
+    { k: 1n, a: 1, b: 4 },
+    { k: 2n, a: 2, b: null },
+    { k: 1, a: null, b: 3 },
+  ]);
+});
