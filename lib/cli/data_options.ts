@@ -133,8 +133,12 @@ export function checkTrainingFile(
  * The name of a CSV file's last column (the label when none is named; the data set read does not
  * name it), or undefined when its header does not read as one line (a quoted name spanning lines,
  * which `readCsv` reads and `readCsvColumns` does not).
+ *
+ * @param file The file.
+ * @param delimiter Its delimiter.
+ * @returns The name, or undefined.
  */
-async function lastColumn(file: string, delimiter: string): Promise<string | undefined> {
+export async function lastColumn(file: string, delimiter: string): Promise<string | undefined> {
   try {
     return (await readCsvColumns(file, { delimiter })).at(-1);
   } catch (error) {

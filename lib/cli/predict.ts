@@ -132,7 +132,9 @@ export const predictCommand: Command = {
       noLabel: args.flag("no-label"),
       file: dataPath,
     });
-    if (args.string("label") === undefined && !plan.byName && plan.labelCol >= 0 && header) {
+    // A label taken by position: the last column, none named.
+    const guessed = args.string("label") === undefined && !plan.byName && plan.labelCol >= 0;
+    if (guessed && header) {
       const named = labelLike(
         columns.filter((_, j) => j !== plan.labelCol),
         columns[plan.labelCol],
@@ -177,9 +179,8 @@ export const predictCommand: Command = {
         const head = ["predicted", ...(proba ? classes.map((c) => `p_${c}`) : [])];
         await writer.write(encode(head.map(csvCell).join(",") + "\n"));
       }
-      // A label taken by position (the last column, none named) is left to the reader to take,
-      // so that text in a feature column says so: it is often the label, in another column.
-      const guessed = args.string("label") === undefined && !plan.byName && plan.labelCol >= 0;
+      // A label taken by position is left to the reader to take, so that text in a feature
+      // column says so: it is often the label, in another column.
       const label = plan.labelCol < 0 ? null : guessed ? undefined : plan.labelCol;
       for await (
         const batch of readCsvBatches(dataPath, {

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { readCsvBatches, readCsvColumns, scanCsv } from "../data/csv_stream.ts";
+import { readCsvBatches, scanCsv } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
-import { checkDataOptions, checkTrainingFile, delimiterOf } from "./data_options.ts";
+import { checkDataOptions, checkTrainingFile, delimiterOf, lastColumn } from "./data_options.ts";
 import { evaluateStream } from "../metrics/evaluate_stream.ts";
 import { DEFAULT_BLOCK_ROWS as STREAM_BLOCK_ROWS, fitStream } from "../model/fit_stream.ts";
 import type { Command, ParsedArgs } from "./args.ts";
@@ -131,7 +131,7 @@ export async function trainStreamedIfAsked(
   const heldOut = await scanCsv(file, { ...csv, rowFilter: isTest });
   // The last column, taken as the label when none is named: the scan does not name it.
   const labelName = csv.label === undefined && csv.header
-    ? (await readCsvColumns(file, csv)).at(-1)
+    ? await lastColumn(file, csv.delimiter)
     : undefined;
   const checkScan = (scan: { classes: readonly string[]; featureNames: readonly string[] }) => {
     const { label, header } = csv;

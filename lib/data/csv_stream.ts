@@ -750,7 +750,8 @@ export async function scanCsv(
         sum[j] += v;
         sq![j] += v * v;
         // The largest deviation: a column whose squares underflow to 0 is not constant if > 0.
-        if (Math.abs(v) > spread![j]) spread![j] = Math.abs(v);
+        const a = Math.abs(v);
+        if (a > spread![j]) spread![j] = a;
       }
     }
     for (const l of batch.labels) distinct.add(l);

@@ -580,7 +580,7 @@ function checkStoredValues(
       const raw = data[i * cols + j];
       const v = p === null ? raw : (raw - p.mean[j]) * inv![j];
       const stored = float32 ? Math.fround(v) : v;
-      if (stored - stored === 0) continue;
+      if (Number.isFinite(stored)) continue;
       throw new RangeError(
         `Cannot ${ACTION}: ${name} holds ${raw} at row ${i}, column ${j}` +
           (p === null ? "" : `, ${v} once preprocessed`) +

@@ -237,24 +237,28 @@ Deno.test("a QDQ .onnx reads back as the quantized model it stores, in every com
   }
 });
 
-Deno.test("a JSON of coefficients is read wherever a model is (inspect, predict, quantize)", async () => {
+Deno.test("a JSON of coefficients is read wherever a model is (inspect, predict, quantize), also under a .lrc name", async () => {
   const dir = await Deno.makeTempDir();
   try {
     // A binary model on two features, as scikit-learn's coef_ and intercept_ would be dumped.
     const coef = { coef: [[1.5, -2]], intercept: [0.25], classes: ["no", "yes"] };
-    await Deno.writeTextFile(`${dir}/coef.json`, JSON.stringify(coef));
-    const inspect = await runCli(["inspect", `${dir}/coef.json`]);
-    assert.equal(inspect.code, 0, inspect.stderr);
-    assert.match(inspect.stdout, /model +float sigmoid, 2 classes, 2 features/);
     await Deno.writeTextFile(`${dir}/x.csv`, "x0,x1,y\n1,0,yes\n0,1,no\n2,0,yes\n0,2,no\n");
-    const p = await runCli([
-      ...["predict", "--quiet", "--model", `${dir}/coef.json`, "--data", `${dir}/x.csv`],
-      ...["--out", `${dir}/p.csv`],
-    ]);
-    assert.equal(p.code, 0, p.stderr);
-    // Scores 1.75, -1.75, 3.25, -3.75: yes, no, yes, no.
-    const labels = (await Deno.readTextFile(`${dir}/p.csv`)).trim().split("\n").slice(1);
-    assert.deepEqual(labels.map((l) => l.split(",")[0]), ["yes", "no", "yes", "no"]);
+    // Also under a .lrc name, as a JSON model is read (it was read as an lrcompress JSON model:
+    // "it is not a logistic-regression model (kind)").
+    for (const name of ["coef.json", "coef.lrc"]) {
+      await Deno.writeTextFile(`${dir}/${name}`, JSON.stringify(coef));
+      const inspect = await runCli(["inspect", `${dir}/${name}`]);
+      assert.equal(inspect.code, 0, inspect.stderr);
+      assert.match(inspect.stdout, /model +float sigmoid, 2 classes, 2 features/);
+      const p = await runCli([
+        ...["predict", "--quiet", "--model", `${dir}/${name}`, "--data", `${dir}/x.csv`],
+        ...["--out", `${dir}/p.csv`],
+      ]);
+      assert.equal(p.code, 0, p.stderr);
+      // Scores 1.75, -1.75, 3.25, -3.75: yes, no, yes, no.
+      const labels = (await Deno.readTextFile(`${dir}/p.csv`)).trim().split("\n").slice(1);
+      assert.deepEqual(labels.map((l) => l.split(",")[0]), ["yes", "no", "yes", "no"], name);
+    }
     const q = await runCli([
       ...["quantize", "--quiet", "--model", `${dir}/coef.json`, "--save", `${dir}/q.lrc`],
       ...["--data", `${dir}/x.csv`],
@@ -559,29 +563,6 @@ Deno.test("refusals and notes name the command the user ran and advice that appl
       fresh.stdout,
       /predicts dequantized \(--no-standardize with inputs of similar ranges/,
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("a JSON of coefficients saved under a .lrc name is read as one, as a JSON model is", async () => {
-  // It was read as an lrcompress JSON model: "it is not a logistic-regression model (kind)".
-  const dir = await Deno.makeTempDir();
-  try {
-    const coef = { coef: [[1.5, -2]], intercept: [0.25], classes: ["no", "yes"] };
-    await Deno.writeTextFile(`${dir}/coef.lrc`, JSON.stringify(coef));
-    const inspect = await runCli(["inspect", `${dir}/coef.lrc`]);
-    assert.equal(inspect.code, 0, inspect.stderr);
-    assert.match(inspect.stdout, /model +float sigmoid, 2 classes, 2 features/);
-    await Deno.writeTextFile(`${dir}/x.csv`, "x0,x1,y\n1,0,yes\n0,1,no\n2,0,yes\n0,2,no\n");
-    const p = await runCli([
-      ...["predict", "--quiet", "--model", `${dir}/coef.lrc`, "--data", `${dir}/x.csv`],
-      ...["--out", `${dir}/p.csv`],
-    ]);
-    assert.equal(p.code, 0, p.stderr);
-    // Scores 1.75, -1.75, 3.25, -3.75: yes, no, yes, no.
-    const labels = (await Deno.readTextFile(`${dir}/p.csv`)).trim().split("\n").slice(1);
-    assert.deepEqual(labels.map((l) => l.split(",")[0]), ["yes", "no", "yes", "no"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
