@@ -13,5 +13,5 @@ export * from "./predict.ts";
 export * from "./predictor.ts";
 export { PREDICT_WASM_MIN_WORK, type PredictBackend } from "./kernel_scores.ts";
 export type { Backend } from "./engine.ts";
-export * from "./serialize.ts";
+export { modelFromJson, modelToJson } from "./serialize.ts";
 export * from "./validate_model.ts";

@@ -80,7 +80,6 @@ export function modelFromJson(text: string): LogisticModel {
   };
   const w = o.weights as { rows?: unknown; cols?: unknown; data?: unknown } | undefined;
   if (typeof w !== "object" || w === null) fail("weights are missing");
-  const p = o.preprocessing as { kind?: unknown; mean?: unknown; scale?: unknown } | undefined;
   const model = {
     kind: "logistic-regression",
     version: o.version,
@@ -93,13 +92,7 @@ export function modelFromJson(text: string): LogisticModel {
     bias: Float64Array.from(numbers(o.bias, "bias")),
     classes: o.classes,
     featureNames: o.featureNames,
-    preprocessing: p?.kind === "standardize"
-      ? {
-        kind: "standardize",
-        mean: Float64Array.from(numbers(p.mean, "preprocessing.mean")),
-        scale: Float64Array.from(numbers(p.scale, "preprocessing.scale")),
-      }
-      : p,
+    preprocessing: preprocessingFromJson(o.preprocessing, numbers, fail),
     ...(o.mask !== undefined ? { mask: maskFrom(numbers(o.mask, "mask"), fail) } : {}),
   } as unknown as LogisticModel;
   try {
@@ -108,6 +101,34 @@ export function modelFromJson(text: string): LogisticModel {
     throw new SyntaxError((error as Error).message);
   }
   return model;
+}
+
+/**
+ * The preprocessing of a model read from JSON, its mean and scale as typed arrays. Any other kind
+ * is passed on as it is for the model's own check, except a mean or scale beside `none`, which would
+ * be ignored without a word.
+ *
+ * @param value The JSON's `preprocessing` field.
+ * @param numbers Reads an array of numbers, or fails naming the field.
+ * @param fail Throws the reader's refusal.
+ * @returns The preprocessing, checked no further.
+ */
+export function preprocessingFromJson(
+  value: unknown,
+  numbers: (v: unknown, name: string) => number[],
+  fail: (reason: string) => never,
+): unknown {
+  const p = value as { kind?: unknown; mean?: unknown; scale?: unknown } | undefined;
+  if (p?.kind === "none" && (p.mean !== undefined || p.scale !== undefined)) {
+    fail("preprocessing is 'none' but has a mean or scale, which would be ignored");
+  }
+  return p?.kind === "standardize"
+    ? {
+      kind: "standardize",
+      mean: Float64Array.from(numbers(p.mean, "preprocessing.mean")),
+      scale: Float64Array.from(numbers(p.scale, "preprocessing.scale")),
+    }
+    : p;
 }
 
 function maskFrom(values: number[], fail: (reason: string) => never): Uint8Array {

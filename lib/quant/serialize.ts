@@ -9,6 +9,7 @@
 import type { QuantizedBias, QuantizedModel, QuantizedTensor } from "./types.ts";
 import { QUANTIZED_MODEL_VERSION } from "./types.ts";
 import { expectedCodeArray, validateQuantizedModel } from "./validate.ts";
+import { preprocessingFromJson } from "../model/serialize.ts";
 
 /** The fields of each kind of tensor. */
 const TENSOR_KEYS: { readonly [K in QuantizedTensor["kind"]]: readonly string[] } = {
@@ -150,20 +151,13 @@ export function quantizedModelFromJson(text: string): QuantizedModel {
     : b.kind === "float64"
     ? { kind: "float64", values: Float64Array.from(values) }
     : { kind: b.kind, values: Float32Array.from(values) }) as QuantizedBias;
-  const p = o.preprocessing as { kind?: unknown; mean?: unknown; scale?: unknown } | undefined;
   const model = {
     kind: o.kind,
     version: o.version,
     link: o.link,
     classes: o.classes,
     featureNames: o.featureNames,
-    preprocessing: p?.kind === "standardize"
-      ? {
-        kind: "standardize",
-        mean: Float64Array.from(numbers(p.mean, "preprocessing.mean")),
-        scale: Float64Array.from(numbers(p.scale, "preprocessing.scale")),
-      }
-      : p,
+    preprocessing: preprocessingFromJson(o.preprocessing, numbers, fail),
     weights,
     bias,
     ...(o.mask !== undefined ? { mask: integers(Uint8Array, o.mask, "mask") } : {}),

@@ -148,3 +148,30 @@ Deno.test("a model JSON whose version is the string '1' is refused with the vers
     ),
   });
 });
+
+Deno.test("a model JSON with a mean or scale beside preprocessing 'none' is refused", () => {
+  // Read before, the standardisation was dropped without a word: the model scored raw features.
+  const { model } = fit(fromRows([[0], [1], [2], [3]]), Int32Array.from([0, 0, 1, 1]), {
+    preprocessing: "none",
+  });
+  const q = quantizeModel(model, { method: { kind: "uniform", scheme: "affine", bits: 3 } });
+  const withNone = (json: string, extra: string) =>
+    json.replace(/"preprocessing":\{"kind":"none"\}/, `"preprocessing":{"kind":"none",${extra}}`);
+  for (const extra of ['"mean":[1.5]', '"scale":[2]', '"mean":[1.5],"scale":[2]']) {
+    const json = withNone(modelToJson(model), extra);
+    assert.notEqual(json, modelToJson(model));
+    assert.throws(() => modelFromJson(json), {
+      name: "SyntaxError",
+      message: "Cannot read model: preprocessing is 'none' but has a mean or scale, " +
+        "which would be ignored",
+    });
+    const quantized = withNone(quantizedModelToJson(q), extra);
+    assert.notEqual(quantized, quantizedModelToJson(q));
+    assert.throws(() => quantizedModelFromJson(quantized), {
+      name: "SyntaxError",
+      message: "Cannot read quantized model: preprocessing is 'none' but has a mean or scale, " +
+        "which would be ignored",
+    });
+  }
+  assert.deepEqual(modelFromJson(modelToJson(model)), model);
+});
