@@ -25,6 +25,15 @@ import { validateModel } from "../model/validate_model.ts";
 /** The fields the schema knows. */
 const FIELDS = ["coef", "intercept", "classes", "featureNames", "multiClass", "preprocessing"];
 
+/**
+ * Names under which scikit-learn gives a field, too far from the field's name for the
+ * misspelling check: ignored, the names would be `x0`, `x1`, ... without a word.
+ */
+const FOREIGN_NAMES: Readonly<Record<string, string>> = {
+  feature_names_in_: "featureNames",
+  feature_names: "featureNames",
+};
+
 /** Options for {@linkcode modelFromCoefficients}. */
 export interface CoefficientsOptions {
   /**
@@ -43,7 +52,8 @@ export interface CoefficientsOptions {
  * @throws {SyntaxError} If the text is not JSON, a field has the wrong form, or an unknown field
  *   is within two edits of a known one of 8 letters or more, or one edit of a shorter one
  *   (`preprocesing`, `multi_class`, `coefs`: a misspelt
- *   `preprocessing` would otherwise drop the standardisation silently); other fields are ignored.
+ *   `preprocessing` would otherwise drop the standardisation silently), or is scikit-learn's name
+ *   for one (`feature_names_in_`, `feature_names`); other fields are ignored.
  * @throws {RangeError} If a value is not finite, a numeric class label is beyond 2^53 - 1 (JSON
  *   numbers that large lose digits: write such labels as strings), or the shapes disagree.
  *
@@ -86,7 +96,7 @@ export function modelFromCoefficients(
   for (const key of Object.keys(o)) {
     if (FIELDS.includes(key)) continue;
     // Two edits for the long names, one for the short ones ("cols" is not "coef").
-    const near = nearestName(key, FIELDS);
+    const near = Object.hasOwn(FOREIGN_NAMES, key) ? FOREIGN_NAMES[key] : nearestName(key, FIELDS);
     if (near) fail(`unknown field '${key}': is it '${near}'?`);
   }
   const mismatch = (reason: string): never => {

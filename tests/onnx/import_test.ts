@@ -800,9 +800,20 @@ Deno.test("a JSON of coefficients with an unknown field or a shape that disagree
     () => modelFromCoefficients({ coef: [[1, -1]], intercept: [0], coefs: [[1, 1]] }),
     /unknown field 'coefs': is it 'coef'\?/,
   );
+  // scikit-learn's names for the feature names are too far from "featureNames" to be caught as
+  // misspellings: ignored, the model's inputs were named x0, x1 without a word.
+  for (const key of ["feature_names_in_", "feature_names"]) {
+    assert.throws(
+      () => modelFromCoefficients({ coef: [[1, -1]], intercept: [0], [key]: ["a", "b"] }),
+      {
+        name: "SyntaxError",
+        message: `Cannot import 'coefficients': unknown field '${key}': is it 'featureNames'?`,
+      },
+    );
+  }
   // Fields that are not near a known one (a source, a note, short names a letter or two from
-  // "coef" or "classes") are left alone.
-  for (const key of ["source", "cols", "code", "cost", "ref", "class", "tol", "C"]) {
+  // "coef" or "classes", a name an object inherits) are left alone.
+  for (const key of ["source", "cols", "code", "cost", "ref", "class", "tol", "C", "toString"]) {
     const noted = modelFromCoefficients({ coef: [[1, -1]], intercept: [0], [key]: "x" });
     assert.deepEqual(noted.warnings, [], key);
   }
