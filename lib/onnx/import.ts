@@ -20,7 +20,7 @@ import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { QuantizedModel } from "../quant/types.ts";
 import { quantizedFromGraph } from "./import_quantized.ts";
-import { checkOpsets, CONTRIB } from "./opset.ts";
+import { checkOpsets, CONTRIB, typeName } from "./opset.ts";
 import { attr, decodeOnnx, ONNX_TYPE, type OnnxNode, type OnnxTensor } from "./protobuf.ts";
 
 /** Options for {@linkcode importOnnxModel}. */
@@ -305,6 +305,8 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   const warnings: string[] = [];
   let classifier: OnnxNode | undefined;
   const chain: OnnxNode[] = [];
+  /** The node the walk could not read as affine, if it stopped at one. */
+  let stop: OnnxNode | undefined;
   for (;;) {
     const next = consumers(current).filter((n) => n.op_type !== "Constant");
     const linear = next.find((n) => n.op_type === "LinearClassifier");
@@ -318,6 +320,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       // A weight the graph computes from constants in a way this importer cannot: say why.
       const reason = n.input.map((i) => unfolded.get(i)).find((r) => r !== undefined);
       if (reason !== undefined) fail(reason);
+      stop = n;
       break;
     }
     chain.push(n);
@@ -459,7 +462,16 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
           "import: import the model's .lrc file, or its QDQ export (lrc export --quantized qdq)",
       );
     }
-    if (!state.hasMatmul) fail("no MatMul or Gemm with constant weights follows the input");
+    if (!state.hasMatmul) {
+      fail(
+        "no MatMul or Gemm with constant weights follows the input" +
+          (stop
+            ? `: the walk from the input stops at ${stop.op_type} node '${stop.name ?? ""}'${
+              stop.op_type === "Cast" ? ` (to ${typeName(Number(attr(stop, "to")?.i))})` : ""
+            }, which is not read as an affine step`
+            : ""),
+      );
+    }
     const after = consumers(current);
     const bad = after.find((n) => !POST_OPS.has(n.op_type));
     if (bad) {

@@ -92,7 +92,7 @@ const TYPE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
 );
 
 /** A type's name, or its number when it has none here. */
-const typeName = (type: number) => TYPE_NAMES[type] ?? `${type}`;
+export const typeName = (type: number) => TYPE_NAMES[type] ?? `${type}`;
 
 /**
  * Element types `DequantizeLinear` takes at an opset, among those the importer reads: its codes

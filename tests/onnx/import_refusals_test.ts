@@ -1834,3 +1834,32 @@ Deno.test({
     assert.deepEqual(predictLabels(given.model, x), labels);
   },
 });
+
+Deno.test("a refused step before the weights is named: a Cast of the input to float16", () => {
+  // The refusal said only "no MatMul or Gemm with constant weights follows the input", with the
+  // Gemm in plain sight; the Cast that stopped the walk (float16 would round the input) went
+  // unnamed.
+  const castInput = (to: number) => {
+    const g = new GraphBuilder();
+    const half = g.op("Cast", ["input"], { to: { int: to } }, "half");
+    const x = g.op("Cast", [half], { to: { int: 1 } });
+    const w = g.constant("w", "FLOAT", [K, D], W);
+    const s = g.op("Gemm", [x, w, g.constant("b", "FLOAT", [K], B)], { transB: { int: 1 } });
+    g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
+    return graphFile(g, [["probabilities", "FLOAT", ["N", K]]]);
+  };
+  const castNode = decodeOnnx(castInput(10), "m.onnx").graph.node[0];
+  assert.equal(castNode.op_type, "Cast");
+  assert.throws(
+    () => importOnnxModel(castInput(10), { name: "m.onnx" }),
+    refused(
+      new RegExp(
+        "no MatMul or Gemm with constant weights follows the input: the walk from the input " +
+          `stops at Cast node '${castNode.name}' \\(to FLOAT16\\), which is not read as an ` +
+          "affine step$",
+      ),
+    ),
+  );
+  // A Cast to double is a copy: the same graph through float64 imports.
+  assert.equal(importOnnxModel(castInput(11)).model.weights.cols, D);
+});
