@@ -110,6 +110,7 @@ Deno.test("each field of a model is checked: a model broken in any one of them i
     ],
     [{ bias: Float64Array.of(0, 0) }, TypeError, "bias must be a Float64Array of 3 values"],
     [{ featureNames: ["f0"] }, TypeError, "featureNames must be 2 strings"],
+    [{ featureNames: ["f0", "f0"] }, TypeError, 'features 0 and 1 are both named "f0"'],
     [
       { weights: { data: Float64Array.of(1, 0, -2, NaN, 0, 3), rows: 3, cols: 2 } },
       RangeError,
@@ -174,4 +175,33 @@ Deno.test("a model JSON with a mean or scale beside preprocessing 'none' is refu
     });
   }
   assert.deepEqual(modelFromJson(modelToJson(model)), model);
+});
+
+Deno.test("repeated feature names are refused by fit, quantized models and model files", () => {
+  // Data columns are matched to features by name (lrc predict, the CSV readers refuse a header
+  // that repeats one); fit took ["a", "b", "a"] and saved a model no file could be matched to.
+  const x = fromRows([[0, 1, 2], [1, 0, 2], [2, 1, 0], [3, 0, 1]]);
+  const y = Int32Array.from([0, 0, 1, 1]);
+  assert.throws(
+    () => fit(x, y, { featureNames: ["a", "b", "a"] }),
+    new TypeError('Cannot fit model: features 0 and 2 are both named "a"'),
+  );
+  const { model } = fit(x, y, { featureNames: ["a", "b", "c"] });
+  const q = quantizeModel(model, { method: { kind: "uniform", scheme: "affine", bits: 3 } });
+  const renamed = (json: string) =>
+    json.replace('"featureNames":["a","b","c"]', '"featureNames":["a","c","c"]');
+  assert.notEqual(renamed(modelToJson(model)), modelToJson(model));
+  assert.throws(
+    () => modelFromJson(renamed(modelToJson(model))),
+    new SyntaxError('Cannot read model: features 1 and 2 are both named "c"'),
+  );
+  assert.notEqual(renamed(quantizedModelToJson(q)), quantizedModelToJson(q));
+  assert.throws(
+    () => quantizedModelFromJson(renamed(quantizedModelToJson(q))),
+    new SyntaxError('Cannot read quantized model: features 1 and 2 are both named "c"'),
+  );
+  assert.throws(
+    () => encodeModel({ ...model, featureNames: ["c", "b", "c"] }),
+    (e: Error) => e instanceof TypeError && /features 0 and 2 are both named "c"$/.test(e.message),
+  );
 });
