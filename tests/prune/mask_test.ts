@@ -158,3 +158,32 @@ Deno.test("a fraction target removes round(fraction * size) with the half that f
     assert.equal(mask.filter((m) => m === 0).length, removed, `fraction ${fraction}`);
   }
 });
+
+Deno.test("a previous mask entry other than 0 or 1 is refused, by its index", () => {
+  // No test gave a previous mask a 2: without the check it was copied into the new mask (an
+  // entry neither kept nor removed) and passed (found by the test-quality review's mutations).
+  const scores = m([4, 3, 2, 1]);
+  assert.throws(() => pruneMask(scores, Uint8Array.from([1, 2, 1, 1]), { count: 1 }), {
+    name: "RangeError",
+    message: "Cannot compute pruning mask: previous mask[1] is 2, not 0 or 1",
+  });
+});
+
+Deno.test("a per-class refusal names the class row the previous mask over-prunes", () => {
+  // Row 1 (entries 3..5) already has 3 removed, more than the 2 a per-class count asks of each
+  // row; row 0 has none. The row number was never checked: naming it by its first entry (3)
+  // passed (found by the test-quality review's mutations).
+  const scores = m([1, 2, 3, 4, 5, 6], 2);
+  assert.throws(
+    () => pruneMask(scores, Uint8Array.from([1, 1, 1, 0, 0, 0]), { count: 2, scope: "per-class" }),
+    {
+      name: "RangeError",
+      message: "Cannot compute pruning mask: the previous mask already removes 3 entries in row " +
+        "1, more than the 2 requested; a mask never revives removed weights",
+    },
+  );
+  // Global scope ranks the six together: 3 removed is within a count of 4, so it prunes one more,
+  // the smallest live score (1, entry 0).
+  const global = pruneMask(scores, Uint8Array.from([1, 1, 1, 0, 0, 0]), { count: 4 });
+  assert.deepEqual([...global], [0, 1, 1, 0, 0, 0]);
+});
