@@ -131,3 +131,49 @@ Deno.test("pruneModel checks its scores and target", () => {
     TypeError,
   );
 });
+
+Deno.test("pruneModel refuses scores of the weights' size in another shape (transposed)", () => {
+  // The shape check was only met with a 1 x 3 matrix, whose size differs too: comparing sizes
+  // alone passed, and ranked 64 x 10 scores as if they were 10 x 64 (found by the test-quality
+  // review's mutations).
+  const transposed = { data: new Float64Array(640), rows: 64, cols: 10 };
+  assert.throws(() => pruneModel(rawModel, { count: 1, scores: transposed }), {
+    name: "TypeError",
+    message: "Cannot prune model: scores are 64 x 10, the weights 10 x 64",
+  });
+});
+
+Deno.test("compensation data without rows is refused, not turned into NaN biases", () => {
+  // Without the check the means were 0 / 0: every bias became NaN and nothing was thrown (found
+  // by the test-quality review's mutations).
+  const empty = { data: new Float64Array(0), rows: 0, cols: 64 };
+  assert.throws(() => pruneModel(rawModel, { fraction: 0.5, compensate: empty }), {
+    name: "RangeError",
+    message: "Cannot prune model: compensate has no rows",
+  });
+  assert.throws(() => softThresholdModel(rawModel, { fraction: 0.5, compensate: empty }), {
+    name: "RangeError",
+    message: "Cannot soft-threshold model: compensate has no rows",
+  });
+});
+
+Deno.test("withMask refuses a mask entry other than 0 or 1, by its index", () => {
+  // Only the revival check was tested: without the 0-or-1 check a 2 became the model's mask
+  // (found by the test-quality review's mutations).
+  const mask = new Uint8Array(640).fill(1);
+  mask[3] = 2;
+  assert.throws(() => withMask(rawModel, mask), {
+    name: "RangeError",
+    message: "Cannot apply mask: mask[3] is 2, not 0 or 1",
+  });
+});
+
+Deno.test("soft thresholding at a negative threshold removes nothing and shrinks nothing", () => {
+  // No |w| is at or below -0.5, so the mask keeps everything; the step is max(0, t) = 0 and the
+  // proximal step sign(w) max(|w| - 0, 0) is the identity. Using t = -0.5 as it is passed every
+  // test and grew every weight by 0.5 (found by the test-quality review's mutations).
+  const s = softThresholdModel(rawModel, { threshold: -0.5 });
+  assert.deepEqual([...s.mask!], new Array(640).fill(1));
+  assert.deepEqual(s.weights.data, rawModel.weights.data);
+  assert.deepEqual(s.bias, rawModel.bias);
+});
