@@ -13,6 +13,7 @@ import { pruneModel } from "../../lib/prune/prune_model.ts";
 import { sparsityReport } from "../../lib/prune/report.ts";
 import { obdScores } from "../../lib/prune/scores.ts";
 import { createPrng } from "../../lib/core/random.ts";
+import { modelOf } from "./_problems.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 
 const digits = await loadEmbedded("digits");
@@ -209,4 +210,55 @@ Deno.test("featureScores refuses a NaN score whatever the reduction, as pruneMas
     reduce: "max",
   });
   assert.deepEqual([...s.data], [3, Infinity]);
+});
+
+Deno.test("featureIndices refuses a feature named twice among the names", () => {
+  // Only a missing name was checked: without the repeat check the last of the two columns was
+  // taken silently (found by the test-quality review's mutations).
+  const model = modelOf("sigmoid", Float64Array.of(1, 2), new Float64Array(1), 2);
+  assert.deepEqual([...featureIndices(model, ["f1", "x", "f0"])], [2, 0]);
+  assert.throws(() => featureIndices(model, ["f0", "f1", "f0"]), {
+    name: "TypeError",
+    message: "Cannot find feature columns: feature 'f0' appears more than once in names",
+  });
+  // A repeated name the model does not take is no concern of it.
+  assert.deepEqual([...featureIndices(model, ["f1", "x", "x", "f0"])], [3, 0]);
+});
+
+Deno.test("a reduced model whose kept columns have no removed weight carries no mask", () => {
+  // The mask removes only weights of column 1, which feature pruning then removes: the reduced
+  // model is dense and, as the module docs say, has no new fields. Keeping an all-ones mask passed
+  // every test (found by the test-quality review's mutations).
+  const model = {
+    ...modelOf("softmax", Float64Array.of(3, 0, -2, 1, 0, 4), new Float64Array(2), 3),
+    mask: Uint8Array.of(1, 0, 1, 1, 0, 1),
+  };
+  const r = pruneFeatures(model, { count: 1 });
+  assert.deepEqual([...r.removed], [1]);
+  assert.equal("mask" in r.model, false);
+  assert.deepEqual([...r.model.weights.data], [3, -2, 1, 4]);
+  // With a partial mask left in a kept column it keeps the kept columns' mask.
+  const partial = {
+    ...model,
+    mask: Uint8Array.of(1, 0, 1, 0, 0, 1),
+    weights: { ...model.weights },
+  };
+  partial.weights.data = Float64Array.of(3, 0, -2, 0, 0, 4);
+  assert.deepEqual([...pruneFeatures(partial, { count: 1 }).model.mask!], [1, 1, 0, 1]);
+});
+
+Deno.test("feature ties go to the lower column index, exactly the requested count", () => {
+  // The doc's rule, by hand: columns 0, 1 and 3 all have norm 5 (3-4, 0-5, 4-3), column 2 has 13.
+  const model = modelOf(
+    "softmax",
+    Float64Array.of(3, 0, 5, 4, 4, 5, 12, 3),
+    new Float64Array(2),
+    4,
+  );
+  for (const [count, removed] of [[1, [0]], [2, [0, 1]], [3, [0, 1, 3]]] as const) {
+    const r = pruneFeatures(model, { count, representation: "masked" });
+    assert.deepEqual([...r.removed], removed, `count ${count}`);
+  }
+  // A threshold at the tied norm removes all three.
+  assert.deepEqual([...pruneFeatures(model, { threshold: 5 }).removed], [0, 1, 3]);
 });
