@@ -187,3 +187,12 @@ Deno.test("a per-class refusal names the class row the previous mask over-prunes
   const global = pruneMask(scores, Uint8Array.from([1, 1, 1, 0, 0, 0]), { count: 4 });
   assert.deepEqual([...global], [0, 1, 1, 0, 0, 0]);
 });
+
+Deno.test("a NaN threshold is refused, not read as removing nothing", () => {
+  // No score is at or below NaN: without the check the mask came back full, silently (found by
+  // the test-quality review's mutations).
+  assert.throws(() => pruneMask(m([1, 2]), null, { threshold: NaN }), {
+    name: "RangeError",
+    message: "Cannot compute pruning mask: threshold must be a number, got NaN",
+  });
+});
