@@ -220,3 +220,13 @@ Deno.test("scorers reject data that does not fit the model", () => {
     /^RangeError: Cannot compute loss derivatives: l2 must be a number >= 0, got -1$/,
   );
 });
+
+Deno.test("taylorScores refuses an unknown aggregate instead of reading it as batch", () => {
+  // Only 'sample' and 'batch' were ever given: without the check 'mean' ran as 'batch' (found by
+  // the test-quality review's mutations).
+  const { model, data } = randomPoint("softmax", 3, 4);
+  assert.throws(() => taylorScores(model, data, { aggregate: "mean" as "batch" }), {
+    name: "RangeError",
+    message: "Cannot compute Taylor scores: unknown aggregate 'mean'",
+  });
+});
