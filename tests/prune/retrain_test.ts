@@ -565,3 +565,52 @@ Deno.test("iterative pruning's hint about a pruned starting model is for round 1
   );
   assert.equal(calls, 2);
 });
+
+Deno.test("gradual pruning names the default end when the schedule begins exactly at it", () => {
+  // The boundary of the case above: 6 epochs end the default schedule at ceil(12 / 3) = 4, and a
+  // schedule beginning at 4 has no epoch to prune in. Checking only begin > end passed and left
+  // it to resolveSchedule's 'endStep ... got 4' (found by the test-quality review's mutations).
+  assert.throws(
+    () =>
+      gradualPrune(digits.x, digits.y, {
+        optimizer: { kind: "sgd", epochs: 6 },
+        schedule: { beginStep: 4 },
+      }),
+    {
+      name: "RangeError",
+      message: "Cannot prune gradually: the schedule begins at epoch 4, not before its default " +
+        "end (ceil(2/3 * 6 epochs) = 4); give schedule.endStep",
+    },
+  );
+});
+
+Deno.test("gradual pruning from an initial model keeps that model's class names", () => {
+  // Every initial model had digits' default names '0'..'9': taking the names from the options or
+  // the labels instead passed (found by the test-quality review's mutations). The names here are
+  // the initial model's, given by hand.
+  const names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+  const initial = { ...dense, classes: names };
+  const seen: (readonly string[])[] = [];
+  const r = gradualPrune(digits.x, digits.y, {
+    initial,
+    optimizer: { kind: "sgd", epochs: 2, learningRate: 0.05 },
+    schedule: { finalSparsity: 0.5, endStep: 2 },
+    scorer: (m) => {
+      seen.push(m.classes);
+      return magnitudeScores(m);
+    },
+  });
+  assert.deepEqual(r.model.classes, names);
+  assert.deepEqual(seen, [names, names]);
+});
+
+Deno.test("fineTune refuses an option it does not take, in its own words", () => {
+  // 'mask' is the model's (FineTuneOptions leaves it out): without fineTune's own key check it
+  // reached fit, which refused it as a mask reviving the model's removed weights, naming fit
+  // (found by the test-quality review's mutations).
+  const pruned = pruneModel(dense, { fraction: 0.5 });
+  assert.throws(
+    () => fineTune(pruned, digits, { mask: new Uint8Array(640).fill(1) } as never),
+    /^TypeError: Cannot fine-tune model: /,
+  );
+});
