@@ -215,7 +215,7 @@ export async function figuresToHtml(
   const title = options.title ?? "lrcompress figures";
   const parts = figures.map((entry, i) => {
     const section: FigureSection = isFigure(entry) ? { figure: entry } : entry as FigureSection;
-    if (!isFigure(section.figure)) {
+    if (typeof section !== "object" || section === null || !isFigure(section.figure)) {
       throw new TypeError(
         `Cannot export figures: entry ${i} must be a figure or { figure, heading?, text? }`,
       );

@@ -65,3 +65,16 @@ Deno.test("the exported page holds every figure in order, with escaped headings 
     await Deno.remove(path);
   }
 });
+
+Deno.test("an entry that is neither a figure nor a section is refused by its index", async () => {
+  for (const entry of [null, undefined, 3, "figure", { heading: "no figure" }]) {
+    await assert.rejects(
+      figuresToHtml([figures[0], entry as unknown as Figure]),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message ===
+          "Cannot export figures: entry 1 must be a figure or { figure, heading?, text? }",
+      String(entry),
+    );
+  }
+});
