@@ -102,8 +102,8 @@ let divCounter = 0;
  * @param figure The figure.
  * @param options Element id and height.
  * @returns The HTML fragment (no plotly.js; see {@linkcode plotlyScript}).
- * @throws {TypeError} If `figure` has no `data` array and `layout` object, or `height` is not a
- *   number.
+ * @throws {TypeError} If `figure` has no `data` array and `layout` object, `id` is not a
+ *   non-empty string, or `height` is not a number.
  * @throws {RangeError} If `height` is not positive and finite.
  *
  * @example The fragment carries the figure as JSON
@@ -122,6 +122,12 @@ export function figureDiv(figure: Figure, options: FigureDivOptions = {}): strin
     options,
     { id: true, height: true } satisfies OptionKeys<FigureDivOptions>,
   );
+  if (options.id !== undefined && (typeof options.id !== "string" || options.id === "")) {
+    // An empty id names no element: the script would wait for it and never draw.
+    throw new TypeError(
+      `Cannot write figure: id must be a non-empty string, got ${describe(options.id)}`,
+    );
+  }
   const given = options.height;
   if (given !== undefined && typeof given !== "number") {
     throw new TypeError(`Cannot write figure: height must be a number, got ${describe(given)}`);
@@ -186,7 +192,8 @@ export interface FiguresHtmlOptions {
  * @param figures The figures, or sections with a heading and text.
  * @param options The page title.
  * @returns The HTML document.
- * @throws {TypeError} If an entry is neither a figure nor a section.
+ * @throws {TypeError} If an entry is neither a figure nor a section, or the title, a heading or
+ *   a text is not a string.
  *
  * @example A page with one figure
  * ```ts
@@ -212,6 +219,7 @@ export async function figuresToHtml(
       `Cannot export figures: figures must be an array, got ${describe(figures)}`,
     );
   }
+  checkText("title", options.title);
   const title = options.title ?? "lrcompress figures";
   const parts = figures.map((entry, i) => {
     const section: FigureSection = isFigure(entry) ? { figure: entry } : entry as FigureSection;
@@ -220,6 +228,8 @@ export async function figuresToHtml(
         `Cannot export figures: entry ${i} must be a figure or { figure, heading?, text? }`,
       );
     }
+    checkText(`entry ${i} heading`, section.heading);
+    checkText(`entry ${i} text`, section.text);
     return [
       section.heading ? `<h2>${escapeHtml(section.heading)}</h2>` : "",
       section.text ? `<p>${escapeHtml(section.text)}</p>` : "",
@@ -256,7 +266,8 @@ ${parts.join("\n")}
  * @param path The file to write, e.g. `"out/report.html"`.
  * @param figures The figures, or sections with a heading and text.
  * @param options The page title.
- * @throws {TypeError} If an entry is not a figure or section, or the file cannot be written.
+ * @throws {TypeError} If an entry is not a figure or section, the title, a heading or a text is
+ *   not a string, or the file cannot be written.
  *
  * @example Export one figure
  * ```ts
@@ -292,6 +303,13 @@ export function assertFigure(action: string, figure: unknown): asserts figure is
         describe(figure)
       }`,
     );
+  }
+}
+
+/** Refuses a title, heading or text that is given and not a string (it is escaped as text). */
+function checkText(name: string, v: unknown): void {
+  if (v !== undefined && typeof v !== "string") {
+    throw new TypeError(`Cannot export figures: ${name} must be a string, got ${describe(v)}`);
   }
 }
 

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {
   type Figure,
+  figureDiv,
   figuresToHtml,
   loadPlotlyJs,
   plotlyScript,
@@ -77,4 +78,35 @@ Deno.test("an entry that is neither a figure nor a section is refused by its ind
       String(entry),
     );
   }
+});
+
+Deno.test("a title, heading, text or id that is not a string is refused by name", async () => {
+  const refused = (name: string) => (e: unknown) =>
+    e instanceof TypeError &&
+    e.message.startsWith(`Cannot export figures: ${name} must be a string`);
+  await assert.rejects(
+    figuresToHtml([figures[0]], { title: 5 as unknown as string }),
+    refused("title"),
+  );
+  await assert.rejects(
+    figuresToHtml([figures[0], { figure: figures[1], heading: ["x"] as unknown as string }]),
+    refused("entry 1 heading"),
+  );
+  await assert.rejects(
+    figuresToHtml([{ figure: figures[1], text: {} as unknown as string }]),
+    refused("entry 0 text"),
+  );
+  for (const id of [7, true, ""]) {
+    assert.throws(
+      () => figureDiv(figures[0], { id: id as unknown as string }),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message.startsWith("Cannot write figure: id must be a non-empty string"),
+      String(id),
+    );
+  }
+  // An id that needs escaping is written escaped in the attribute and as JSON in the script.
+  const html = figureDiv(figures[0], { id: 'a"b' });
+  assert.match(html, /^<div id="a&quot;b"/);
+  assert.equal(specs(html)[0].id, 'a"b');
 });
