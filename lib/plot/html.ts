@@ -104,7 +104,8 @@ let divCounter = 0;
  * @returns The HTML fragment (no plotly.js; see {@linkcode plotlyScript}).
  * @throws {TypeError} If `figure` has no `data` array and `layout` object, `id` is not a
  *   non-empty string, or `height` is not a number.
- * @throws {RangeError} If `height` is not positive and finite.
+ * @throws {RangeError} If `height` is not positive and finite, or, when no `height` is given,
+ *   the layout's `height` is zero or negative.
  *
  * @example The fragment carries the figure as JSON
  * ```ts
@@ -140,8 +141,14 @@ export function figureDiv(figure: Figure, options: FigureDivOptions = {}): strin
   }
   const plain = plainFigure(figure);
   const id = options.id ?? `lrc-plot-${++divCounter}`;
-  const layoutHeight = typeof plain.layout.height === "number" ? plain.layout.height : 450;
-  const height = options.height ?? layoutHeight;
+  const layoutHeight = figure.layout.height;
+  if (given === undefined && typeof layoutHeight === "number" && layoutHeight <= 0) {
+    // The layout's height becomes the element's: "height:0px" or "-5px" would hide the figure.
+    throw new RangeError(
+      `Cannot write figure: layout.height must be a positive number of pixels, got ${layoutHeight}`,
+    );
+  }
+  const height = given ?? (typeof plain.layout.height === "number" ? plain.layout.height : 450);
   const spec = scriptJson({ id, data: plain.data, layout: plain.layout, config: PLOTLY_CONFIG });
   return `<div id="${escapeHtml(id)}" class="lrc-plotly" style="width:100%;height:${
     Number(height)

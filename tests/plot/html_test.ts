@@ -110,3 +110,23 @@ Deno.test("a title, heading, text or id that is not a string is refused by name"
   assert.match(html, /^<div id="a&quot;b"/);
   assert.equal(specs(html)[0].id, 'a"b');
 });
+
+Deno.test("the element takes the layout's height, and a zero or negative one is refused", () => {
+  const sized = (height: unknown) => ({ data: [], layout: { height } });
+  const style = (html: string) => html.match(/style="width:100%;height:([^"]*)"/)?.[1];
+  assert.equal(style(figureDiv(sized(300))), "300px;");
+  assert.equal(style(figureDiv(sized(undefined))), "450px;");
+  // NaN and infinities reach plotly as null (its default); the element gets the default too.
+  assert.equal(style(figureDiv(sized(NaN))), "450px;");
+  for (const height of [0, -0, -5, -Infinity]) {
+    assert.throws(
+      () => figureDiv(sized(height)),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        e.message.startsWith("Cannot write figure: layout.height must be a positive number"),
+      String(height),
+    );
+    // A height given as an option is the element's, whatever the layout says.
+    assert.equal(style(figureDiv(sized(height), { height: 200 })), "200px;");
+  }
+});
