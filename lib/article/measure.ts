@@ -198,8 +198,14 @@ function bitLength(hi: number, lo: number): number {
 }
 
 function checkNumbers(action: string, name: string, v: unknown): asserts v is ArrayLike<number> {
-  const ok = (ArrayBuffer.isView(v) && !(v instanceof DataView)) ||
-    (Array.isArray(v) && v.every((e) => typeof e === "number"));
+  // Not a BigInt64Array (0n === 0 is false: its zeros were not counted as zeros), nor an array
+  // with holes (`every` skips them, and a hole reads as undefined).
+  let ok = ArrayBuffer.isView(v) && !(v instanceof DataView) &&
+    !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
+  if (Array.isArray(v)) {
+    ok = true;
+    for (let i = 0; i < v.length && ok; i++) ok = typeof v[i] === "number";
+  }
   if (!ok) {
     throw new TypeError(
       `Cannot ${action}: ${name} must be an array of numbers, got ${describe(v)}`,

@@ -168,3 +168,31 @@ Deno.test("the output report refuses NaN outputs instead of reporting sums of ±
   const none = articleOutputReport(model, { data: new Float64Array(0), rows: 0, cols: 2 });
   assert.deepEqual([none.samples, none.rowSumMin, none.rowSumMax], [0, NaN, NaN]);
 });
+
+Deno.test("bigint arrays and arrays with holes are refused, not counted as numbers", () => {
+  const bigints = BigInt64Array.from([0n, 0n, 1n]) as unknown as number[];
+  // Counted before, as 0n !== 0: no zeros before or after, nothing changed.
+  assert.throws(() => articlePruningReport(bigints, bigints), {
+    name: "TypeError",
+    message: /before must be an array of numbers/,
+  });
+  const unsigned = BigUint64Array.from([0n, 0n, 1n]) as unknown as number[];
+  assert.throws(() => articlePruningReport([0, 0, 1], unsigned), {
+    name: "TypeError",
+    message: /after must be an array of numbers/,
+  });
+  assert.throws(() => articleGridReport(bigints), {
+    name: "TypeError",
+    message: /values must be an array of numbers/,
+  });
+  // A hole reads as undefined: it was neither zero nor a sign flip, but "changed".
+  const holey = [0, 1, 1];
+  delete holey[0];
+  assert.throws(() => articlePruningReport(holey, [0, 1, 1]), {
+    name: "TypeError",
+    message: /before must be an array of numbers/,
+  });
+  assert.throws(() => articleGridReport(holey), TypeError);
+  // Plain arrays of numbers and number typed arrays are still measured.
+  assert.equal(articlePruningReport([0, 0.5], Float32Array.from([0, 0.25])).changed, 1);
+});
