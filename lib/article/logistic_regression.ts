@@ -165,8 +165,10 @@ export class ArticleLogisticRegression {
    *
    * @param z Any matrix.
    * @returns A new matrix.
+   * @throws {TypeError} If `z` is not a matrix.
    */
   sigmoid(z: Matrix): Matrix<Float64Array> {
+    assertMatrix("run the article's sigmoid", "z", z);
     return {
       data: Float64Array.from(z.data, (v) => 1 / (1 + Math.exp(-v))),
       rows: z.rows,

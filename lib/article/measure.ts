@@ -13,6 +13,7 @@ import {
   assertFinite,
   assertInRange,
   assertMatrix,
+  assertNumbers,
   checkOptionKeys,
   describe,
   type OptionKeys,
@@ -63,8 +64,8 @@ export function articlePruningReport(
   after: ArrayLike<number>,
 ): ArticlePruningReport {
   const action = "measure a pruning step";
-  checkNumbers(action, "before", before);
-  checkNumbers(action, "after", after);
+  assertNumbers(action, "before", before);
+  assertNumbers(action, "after", after);
   if (before.length !== after.length) {
     throw new TypeError(
       `Cannot ${action}: before has ${before.length} values, after has ${after.length}`,
@@ -151,7 +152,7 @@ export function articleGridReport(
     { numBits: true } satisfies OptionKeys<ArticleGridReportOptions>,
   );
   const action = "measure the article's quantization grid";
-  checkNumbers(action, "values", values);
+  assertNumbers(action, "values", values);
   const numBits = options.numBits ?? 8;
   assertInRange(action, "numBits", numBits, 1, 30, true);
   const range = 2 ** numBits - 1;
@@ -195,22 +196,6 @@ export function articleGridReport(
 function bitLength(hi: number, lo: number): number {
   const span = BigInt(hi) - BigInt(lo);
   return span === 0n ? 1 : span.toString(2).length;
-}
-
-function checkNumbers(action: string, name: string, v: unknown): asserts v is ArrayLike<number> {
-  // Not a BigInt64Array (0n === 0 is false: its zeros were not counted as zeros), nor an array
-  // with holes (`every` skips them, and a hole reads as undefined).
-  let ok = ArrayBuffer.isView(v) && !(v instanceof DataView) &&
-    !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
-  if (Array.isArray(v)) {
-    ok = true;
-    for (let i = 0; i < v.length && ok; i++) ok = typeof v[i] === "number";
-  }
-  if (!ok) {
-    throw new TypeError(
-      `Cannot ${action}: ${name} must be an array of numbers, got ${describe(v)}`,
-    );
-  }
 }
 
 /** What {@linkcode articleOutputReport} measures. */

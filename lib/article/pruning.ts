@@ -12,7 +12,7 @@
  * @module
  */
 
-import { assertInRange } from "../core/validate.ts";
+import { assertInRange, assertNumbers } from "../core/validate.ts";
 
 /**
  * The article's "L1 regularisation pruning": `weights - alpha * sign(weights)`, element-wise.
@@ -27,10 +27,11 @@ import { assertInRange } from "../core/validate.ts";
 
 `sign` is NumPy's: `np.sign(-0.0)` is `0.0`, so a weight of `-0` stays `-0`, as in NumPy.
  *
- * @param weights The weights, any shape, flattened.
+ * @param weights The weights, any shape, flattened (a plain array of numbers is read as well).
  * @param alpha The "pruning strength", a finite number (NaN made every weight NaN, and an
  *   infinite one turned the zeros into NaN, `0 * Infinity`).
  * @returns A new array; `weights` is not changed.
+ * @throws {TypeError} If `weights` is not an array of numbers.
  * @throws {RangeError} If `alpha` is not a finite number.
  *
  * @example Small weights flip sign instead of becoming zero
@@ -43,7 +44,9 @@ import { assertInRange } from "../core/validate.ts";
  * ```
  */
 export function l1RegularizationPruning(weights: Float64Array, alpha: number): Float64Array {
-  assertInRange("prune as the article does", "alpha", alpha, -Number.MAX_VALUE, Number.MAX_VALUE);
+  const action = "prune as the article does";
+  assertNumbers(action, "weights", weights);
+  assertInRange(action, "alpha", alpha, -Number.MAX_VALUE, Number.MAX_VALUE);
   let l1Norm = 0; // l1_norm = np.sum(np.abs(weights)): computed, unused
   for (let i = 0; i < weights.length; i++) l1Norm += Math.abs(weights[i]);
   void l1Norm;

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { assertInRange } from "../core/validate.ts";
+import { assertInRange, assertNumbers } from "../core/validate.ts";
 // NumPy's `np.round` rounds half to even, as the quantization module does.
 import { roundHalfEven } from "../quant/float16.ts";
 
@@ -28,11 +28,12 @@ import { roundHalfEven } from "../quant/float16.ts";
  * - The step `1 / (2^numBits - 1)` is fixed, whatever the weights' range: weights much smaller
  *   than 1/510 all become zero, large ones keep their size.
  *
- * @param weights The weights, any shape, flattened.
+ * @param weights The weights, any shape, flattened (a plain array of numbers is read as well).
  * @param numBits The "number of bits", an integer in 1..30 (the range `articleGridReport`
  *   measures). NumPy would take any: 0 bits divides 0 by 0 and gives NaN everywhere, a negative or
  *   fractional count a grid that no bit count names.
  * @returns A new array of floats on the grid `k / (2^numBits - 1)`, `k` any integer.
+ * @throws {TypeError} If `weights` is not an array of numbers.
  * @throws {RangeError} If `numBits` is not an integer in 1..30.
  *
  * @example An 8-bit call returns codes beyond 8 bits
@@ -45,7 +46,9 @@ import { roundHalfEven } from "../quant/float16.ts";
  * ```
  */
 export function uniformQuantization(weights: Float64Array, numBits: number): Float64Array {
-  assertInRange("quantize with the article's grid", "numBits", numBits, 1, 30, true);
+  const action = "quantize with the article's grid";
+  assertNumbers(action, "weights", weights);
+  assertInRange(action, "numBits", numBits, 1, 30, true);
   const quantizationRange = 2 ** numBits - 1;
   const out = new Float64Array(weights.length);
   for (let i = 0; i < weights.length; i++) {

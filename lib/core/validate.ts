@@ -65,6 +65,34 @@ export function assertFinite(
 }
 
 /**
+ * Checks that `v` is an array of numbers: a plain array with a number in every slot, or a typed
+ * array of numbers (not a `BigInt64Array` or `BigUint64Array`, not a `DataView`).
+ *
+ * @param action What the caller was doing.
+ * @param name The argument's name in messages.
+ * @param v The value to check.
+ * @throws {TypeError} If it is not one.
+ */
+export function assertNumbers(
+  action: string,
+  name: string,
+  v: unknown,
+): asserts v is ArrayLike<number> {
+  // A BigInt64Array's 0n is not === 0; `every` would skip an array's holes, read as undefined.
+  let ok = ArrayBuffer.isView(v) && !(v instanceof DataView) &&
+    !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
+  if (Array.isArray(v)) {
+    ok = true;
+    for (let i = 0; i < v.length && ok; i++) ok = typeof v[i] === "number";
+  }
+  if (!ok) {
+    throw new TypeError(
+      `Cannot ${action}: ${name} must be an array of numbers, got ${describe(v)}`,
+    );
+  }
+}
+
+/**
  * Checks class labels: integers in `0..nClasses-1`, one per row.
  *
  * @param action What the caller was doing.

@@ -290,3 +290,17 @@ Deno.test("articleToLogisticModel refuses labels and weights that make no valid 
     atol: 1e-12,
   });
 });
+
+Deno.test("sigmoid refuses what is not a matrix, as forward does", () => {
+  const m = new ArticleLogisticRegression(1, 2);
+  for (const z of [null, [1, 2], { data: [0], rows: 1, cols: 1 }]) {
+    assert.throws(() => m.sigmoid(z as never), {
+      name: "TypeError",
+      message: /^Cannot run the article's sigmoid: z/,
+    });
+  }
+  // 1 / (1 + exp(-z)) element-wise, shape kept.
+  const out = m.sigmoid({ data: Float64Array.of(0, Math.log(3)), rows: 2, cols: 1 });
+  assert.deepEqual([out.rows, out.cols], [2, 1]);
+  assertClose(out.data, [0.5, 0.75], { rtol: 1e-15, atol: 0 });
+});

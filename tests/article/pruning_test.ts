@@ -73,3 +73,19 @@ Deno.test("alpha must be a finite number: NaN made every weight NaN, Infinity th
   // Any finite alpha is still the article's w - alpha * sign(w), a negative one included.
   assert.deepEqual([...l1RegularizationPruning(w, -0.5)], [1, 0, -0.004 - 0.5]);
 });
+
+Deno.test("weights that are not an array of numbers are refused, not read by their length", () => {
+  // A string has a length and numeric characters: "12" was pruned to [0.99, 1.99].
+  for (const weights of [null, undefined, "12", { length: 2 }, [1, "2"], BigInt64Array.of(1n)]) {
+    assert.throws(() => l1RegularizationPruning(weights as unknown as Float64Array, 0.01), {
+      name: "TypeError",
+      message: /^Cannot prune as the article does: weights must be an array of numbers, got /,
+    });
+  }
+  // A plain array and a Float32Array are read as NumPy reads them: w - 0.01 * sign(w).
+  assert.deepEqual([...l1RegularizationPruning([0.5, -0.25] as unknown as Float64Array, 0.01)], [
+    0.5 - 0.01,
+    -0.25 + 0.01,
+  ]);
+  assert.deepEqual([...l1RegularizationPruning(Float32Array.of(0.5) as never, 0.25)], [0.25]);
+});

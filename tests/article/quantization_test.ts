@@ -67,3 +67,20 @@ Deno.test("numBits must be an integer in 1..30: 0 bits gave NaN for every weight
     assert.ok(Math.abs(fine[i] - w[i]) <= 0.5 / (2 ** 30 - 1));
   }
 });
+
+Deno.test("weights that are not an array of numbers are refused, not read by their length", () => {
+  // A string has a length and numeric characters: "12" was quantized to [1, 2].
+  for (const weights of [null, undefined, "12", { length: 2 }, [1, "2"], BigInt64Array.of(1n)]) {
+    assert.throws(() => uniformQuantization(weights as unknown as Float64Array, 8), {
+      name: "TypeError",
+      message:
+        /^Cannot quantize with the article's grid: weights must be an array of numbers, got /,
+    });
+  }
+  // A plain array and a Float32Array are read: round(w * 255) / 255.
+  assert.deepEqual([...uniformQuantization([1, 0.5] as unknown as Float64Array, 8)], [
+    1,
+    128 / 255,
+  ]);
+  assert.deepEqual([...uniformQuantization(Float32Array.of(0.25) as never, 1)], [0]);
+});
