@@ -280,27 +280,32 @@ export function assertString(action: string, where: string, v: unknown): asserts
  * @param name The argument's name.
  * @param v The value.
  * @returns The numbers.
- * @throws {TypeError} If it is neither.
+ * @throws {TypeError} If it is neither (a `BigInt64Array` is not numbers: `1n` is no number).
  */
 export function numbersOf(action: string, name: string, v: unknown): ArrayLike<number> {
   if (v !== null && typeof v === "object") {
-    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return v as unknown as ArrayLike<number>;
+    if (isNumberView(v)) return v;
     if (Array.isArray(v)) {
-      v.forEach((e, i) => {
-        if (typeof e !== "number") {
+      // An index loop, not forEach: forEach skips holes, which read as undefined.
+      for (let i = 0; i < v.length; i++) {
+        if (typeof v[i] !== "number") {
           throw new TypeError(
-            `Cannot ${action}: ${name}[${i}] must be a number, got ${describe(e)}`,
+            `Cannot ${action}: ${name}[${i}] must be a number, got ${describe(v[i])}`,
           );
         }
-      });
+      }
       return v;
     }
     const data = (v as { data?: unknown }).data;
-    if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
-      return data as unknown as ArrayLike<number>;
-    }
+    if (isNumberView(data)) return data;
   }
   throw new TypeError(
     `Cannot ${action}: ${name} must be an array of numbers or a matrix, got ${describe(v)}`,
   );
+}
+
+/** A typed array of numbers: not a `DataView`, not a `BigInt64Array` or `BigUint64Array`. */
+function isNumberView(v: unknown): v is ArrayLike<number> {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) &&
+    !(v instanceof BigUint64Array);
 }
