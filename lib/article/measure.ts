@@ -31,7 +31,7 @@ export interface ArticlePruningReport {
   readonly zerosAfter: number;
   /** Weights whose sign changed (crossed zero instead of stopping at it). */
   readonly signFlips: number;
-  /** Weights that changed value. */
+  /** Weights that changed value (a NaN that stays NaN has not; 0 and -0 are one value). */
   readonly changed: number;
   /** Fraction of the weights that are exactly zero afterwards, in [0, 1]. */
   readonly sparsityAfter: number;
@@ -77,7 +77,7 @@ export function articlePruningReport(
     if (a === 0) zerosBefore++;
     if (b === 0) zerosAfter++;
     if ((a > 0 && b < 0) || (a < 0 && b > 0)) signFlips++;
-    if (a !== b) changed++;
+    if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) changed++;
   }
   return {
     weights: before.length,
@@ -111,7 +111,10 @@ export interface ArticleGridReport {
   readonly codeMin: number;
   /** Largest integer code. */
   readonly codeMax: number;
-  /** Bits an integer code needs to span `codeMin..codeMax`: `ceil(log2(codeMax - codeMin + 1))`. */
+  /**
+   * Bits an integer code needs to span `codeMin..codeMax`: `ceil(log2(codeMax - codeMin + 1))`,
+   * at least 1 (a code of 0 bits names nothing, so one value, or none, still takes 1).
+   */
   readonly bitsNeeded: number;
   /** Values that are exactly zero. */
   readonly zeros: number;

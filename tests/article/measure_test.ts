@@ -196,3 +196,12 @@ Deno.test("bigint arrays and arrays with holes are refused, not counted as numbe
   // Plain arrays of numbers and number typed arrays are still measured.
   assert.equal(articlePruningReport([0, 0.5], Float32Array.from([0, 0.25])).changed, 1);
 });
+
+Deno.test("a NaN weight that stays NaN is not counted as changed; one that appears is", () => {
+  // NaN !== NaN counted a diverged weight the step left alone as one it changed.
+  const r = articlePruningReport([NaN, 1, 0, 2], [NaN, NaN, -0, 2]);
+  // Changed: only 1 -> NaN (0 -> -0 is the same value, NaN -> NaN and 2 -> 2 unchanged).
+  assert.equal(r.changed, 1);
+  assert.equal(r.weights, 4);
+  assert.equal(r.zerosAfter, 1);
+});
