@@ -183,8 +183,9 @@ export class ArticleLogisticRegression {
    *
    * @param x Inputs, shape `(nSamples, inputSize)`.
    * @param y Targets, shape `(nSamples, numClasses)`. The article does not show its `y_train`;
-   *   it must broadcast against the `(nSamples, 2)` predictions, so NumPy refuses 1-D labels,
-   *   and a one-hot target with two columns is the reading taken here (NumPy would also run a
+   *   it must broadcast against the `(nSamples, 2)` predictions, so NumPy refuses 1-D labels
+   *   (except for exactly 2 samples, where a `(2,)` vector broadcasts along the rows), and a
+   *   one-hot target with two columns is the reading taken here (NumPy would also run a
    *   `(nSamples, 1)` column of labels, which this port refuses).
    * @param epochs Number of epochs.
    * @param learningRate Step size.

@@ -33,13 +33,6 @@ export function color(i: number): string {
 }
 
 /**
- * The layout every figure starts from.
- *
- * @param title The figure title.
- * @param height The height in pixels.
- * @returns A layout with title, font, margins, legend and white background.
- */
-/**
  * Text from data (class labels, feature names) as Plotly shows it literally: Plotly reads `<b>`,
  * `<br>` and other tags in titles, annotations and tick labels, and decodes entities, so `&`, `<`
  * and `>` become entities.
@@ -83,6 +76,13 @@ export function figureHeight(action: string, height: unknown, fallback: number):
   return height;
 }
 
+/**
+ * The layout every figure starts from.
+ *
+ * @param title The figure title.
+ * @param height The height in pixels.
+ * @returns A layout with title, font, margins, legend and white background.
+ */
 export function baseLayout(title: string, height: number): Layout {
   return {
     title: { text: title, x: 0.02, xanchor: "left" },
