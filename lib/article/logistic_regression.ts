@@ -30,7 +30,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { createPrng, type Prng, randomNormal } from "../core/random.ts";
+import { type Prng, prngOption, randomNormal } from "../core/random.ts";
 import {
   assertFinite,
   assertInRange,
@@ -96,7 +96,8 @@ export class ArticleLogisticRegression {
    * @param inputSize Number of input features.
    * @param numClasses Number of output columns.
    * @param options Seed or generator for `randn`.
-   * @throws {RangeError} If a size is not a positive integer.
+   * @throws {RangeError} If a size is not a positive integer, or `prng` returns a value outside
+   *   `[0, 1)` or 0 64 times in a row.
    * @throws {TypeError} If `options` is not an object, names an unknown option, or `prng` is not
    *   a function.
    *
@@ -122,12 +123,7 @@ export class ArticleLogisticRegression {
       options,
       { seed: true, prng: true } satisfies OptionKeys<ArticleLogisticRegressionOptions>,
     );
-    if (options.prng !== undefined && typeof options.prng !== "function") {
-      throw new TypeError(
-        `Cannot ${action}: prng must be a function () => number, got ${describe(options.prng)}`,
-      );
-    }
-    const prng = options.prng ?? createPrng(options.seed ?? 0);
+    const prng = prngOption(action, options.prng, options.seed);
     const data = new Float64Array(inputSize * numClasses);
     for (let i = 0; i < data.length; i++) data[i] = randomNormal(prng);
     this.weights = { data, rows: inputSize, cols: numClasses };

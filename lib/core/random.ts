@@ -5,6 +5,8 @@
  * @module
  */
 
+import { describe } from "./validate.ts";
+
 /** A generator of uniform numbers in `[0, 1)` with 32 random bits each. */
 export type Prng = () => number;
 
@@ -68,6 +70,35 @@ function fmix32(x: number): number {
 }
 
 /**
+ * The generator behind a `prng` option, or a seeded one: a caller's generator is checked as it
+ * runs, each value a number in `[0, 1)` (a NaN, a 1 or a negative value gave NaN weights or
+ * scores without a word).
+ *
+ * @param action What the caller was doing, for messages.
+ * @param prng The option as given, or `undefined`.
+ * @param seed The seed for the default generator.
+ * @returns The generator.
+ * @throws {TypeError} If `prng` is given and not a function, or `seed` is not a finite number.
+ */
+export function prngOption(action: string, prng: unknown, seed: number | undefined): Prng {
+  if (prng === undefined) return createPrng(seed ?? 0);
+  if (typeof prng !== "function") {
+    throw new TypeError(
+      `Cannot ${action}: prng must be a function () => number, got ${describe(prng)}`,
+    );
+  }
+  return () => {
+    const u = prng();
+    if (typeof u !== "number" || !(u >= 0 && u < 1)) {
+      throw new RangeError(
+        `Cannot ${action}: prng returned ${describe(u)}, not a number in [0, 1)`,
+      );
+    }
+    return u;
+  };
+}
+
+/**
  * Draws an integer uniformly from `0..n-1`.
  *
  * @param prng The generator.
@@ -78,15 +109,27 @@ export function randomInt(prng: Prng, n: number): number {
   return Math.floor(prng() * n);
 }
 
+/** Zeros in a row after which {@linkcode randomNormal} gives up on its generator. */
+const ZERO_DRAWS_LIMIT = 64;
+
 /**
  * Draws from the standard normal distribution (Box-Muller).
  *
  * @param prng The generator.
  * @returns A normal deviate.
+ * @throws {RangeError} If the generator returns 0 64 times in a row.
  */
 export function randomNormal(prng: Prng): number {
   let u = prng();
-  while (u === 0) u = prng();
+  for (let zeros = 1; u === 0; zeros++) {
+    // sfc32 gives 0 once in 2^32 draws; a generator that gives nothing else would loop forever.
+    if (zeros === ZERO_DRAWS_LIMIT) {
+      throw new RangeError(
+        `Cannot draw a normal deviate: the generator returned 0 ${ZERO_DRAWS_LIMIT} times in a row`,
+      );
+    }
+    u = prng();
+  }
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * prng());
 }
 

@@ -15,7 +15,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { createPrng, type Prng } from "../core/random.ts";
+import { type Prng, prngOption } from "../core/random.ts";
 import {
   assertFinite,
   assertInRange,
@@ -86,6 +86,7 @@ export interface RandomScoresOptions {
  * @returns Scores, shape `(nOutputs, nFeatures)`.
  * @throws {TypeError} If `model` is not a well-formed model, the seed is not finite or `prng` is
  *   not a function.
+ * @throws {RangeError} If `prng` returns a value outside `[0, 1)`.
  *
  * @example Same seed, same scores
  * ```ts
@@ -108,13 +109,7 @@ export function randomScores(
     options,
     { seed: true, prng: true } satisfies OptionKeys<RandomScoresOptions>,
   );
-  if (options.prng !== undefined && typeof options.prng !== "function") {
-    // It failed with "prng is not a function".
-    throw new TypeError(
-      `Cannot score weights: prng must be a function () => number, got ${describe(options.prng)}`,
-    );
-  }
-  const prng = options.prng ?? createPrng(options.seed ?? 0);
+  const prng = prngOption("score weights", options.prng, options.seed);
   const { rows, cols } = model.weights;
   const data = new Float64Array(rows * cols);
   for (let i = 0; i < data.length; i++) data[i] = prng();

@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { createPrng, permutation, randomNormal, shuffleInPlace } from "../../lib/core/random.ts";
+import {
+  createPrng,
+  permutation,
+  prngOption,
+  randomNormal,
+  shuffleInPlace,
+} from "../../lib/core/random.ts";
+import { ArticleLogisticRegression } from "../../lib/article/logistic_regression.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { fromRows } from "../../lib/core/matrix.ts";
+import { randomScores } from "../../lib/prune/scores.ts";
 
 Deno.test("the same seed gives the same sequence, different seeds differ", () => {
   const a = createPrng(123), b = createPrng(123), c = createPrng(124);
@@ -115,4 +125,59 @@ Deno.test("seeds beyond 32 bits or with a fraction do not share another seed's s
   // And -0 is 0.
   const zero = createPrng(0), negativeZero = createPrng(-0);
   assert.deepEqual([zero(), zero()], [negativeZero(), negativeZero()]);
+});
+
+Deno.test("a generator that returns only 0 is refused by the normal draw instead of looping", () => {
+  // randomNormal redrew while u === 0: with a generator of zeros (a stub), it never returned.
+  let calls = 0;
+  const zeros = () => {
+    calls++;
+    return 0;
+  };
+  assert.throws(() => randomNormal(zeros), {
+    name: "RangeError",
+    message: "Cannot draw a normal deviate: the generator returned 0 64 times in a row",
+  });
+  assert.equal(calls, 64);
+  // A few zeros are skipped: the draw uses the first non-zero u (u = 1/4, v = 0: cos 0 = 1).
+  const values = [0, 0, 0.25, 0];
+  assert.equal(randomNormal(() => values.shift()!), Math.sqrt(-2 * Math.log(0.25)));
+  assert.throws(
+    () => new ArticleLogisticRegression(2, 2, { prng: () => 0 }),
+    /the generator returned 0 64 times in a row/,
+  );
+});
+
+Deno.test("a prng option's values outside [0, 1) are refused where they are drawn", () => {
+  // NaN, 1 or a negative value gave NaN weights (log of a negative) or scores beyond [0, 1)
+  // without a word.
+  const { model } = fit(fromRows([[0, 1], [1, 0], [2, 1], [3, 0]]), Int32Array.from([0, 0, 1, 1]));
+  for (
+    const [value, shown] of [
+      [NaN, "number NaN"],
+      [1, "number 1"],
+      [-0.5, "number -0.5"],
+      ["0.5", 'string "0.5"'],
+    ]
+  ) {
+    const prng = () => value as number;
+    assert.throws(() => randomScores(model, { prng }), {
+      name: "RangeError",
+      message: `Cannot score weights: prng returned ${shown}, not a number in [0, 1)`,
+    });
+    assert.throws(() => new ArticleLogisticRegression(2, 2, { prng }), {
+      name: "RangeError",
+      message: `Cannot create the article's model: prng returned ${shown}, not a number in [0, 1)`,
+    });
+  }
+  // Values in range pass through unchanged, 0 included; no prng is the seeded generator.
+  const values = [0, 0.5, 0.999];
+  const checked = prngOption("draw", () => values.shift()!, undefined);
+  assert.deepEqual([checked(), checked(), checked()], [0, 0.5, 0.999]);
+  const seeded = prngOption("draw", undefined, 7), reference = createPrng(7);
+  assert.deepEqual([seeded(), seeded()], [reference(), reference()]);
+  assert.throws(() => prngOption("draw", 5, undefined), {
+    name: "TypeError",
+    message: "Cannot draw: prng must be a function () => number, got number 5",
+  });
 });
