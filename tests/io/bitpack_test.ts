@@ -112,3 +112,29 @@ Deno.test("bytes and values of the wrong type are refused, not read as other num
     /^TypeError: Cannot pack bits: values must be an array of integers, got null$/,
   );
 });
+
+Deno.test("unpacking refuses a count that is not a whole number of values", () => {
+  // Without the check, -1 failed on the typed array's own 'Invalid typed array length', and 2.5
+  // into a given array unpacked three values (the loop runs while i < 2.5).
+  const bytes = packBits([5, 0, 7, 3], 3);
+  for (const count of [-1, 2.5, NaN]) {
+    assert.throws(() => unpackBits(bytes, count, 3, new Uint32Array(4)), {
+      name: "RangeError",
+      message: `Cannot unpack bits: count must be an integer in [0, ${Number.MAX_SAFE_INTEGER}], ` +
+        `got ${count}`,
+    });
+  }
+});
+
+Deno.test("unpacking fills arrays at the widest values they hold exactly", () => {
+  // A Uint16Array holds 0..2^16 - 1 and an Int32Array 0..2^31 - 1 (its sign bit aside): values of
+  // 16 and 31 bits, the largest of each width, go in as they are.
+  const sixteen = [2 ** 16 - 1, 0, 2 ** 15, 1];
+  assert.deepEqual([...unpackBits(packBits(sixteen, 16), 4, 16, new Uint16Array(4))], sixteen);
+  const thirtyOne = [2 ** 31 - 1, 0, 2 ** 30, 1];
+  assert.deepEqual([...unpackBits(packBits(thirtyOne, 31), 4, 31, new Int32Array(4))], thirtyOne);
+  // One bit more for each is refused (a Uint16Array would wrap 2^16 to 0, an Int32Array 2^31 to
+  // -2^31).
+  assert.throws(() => unpackBits(packBits([2 ** 16], 17), 1, 17, new Uint16Array(1)), TypeError);
+  assert.throws(() => unpackBits(packBits([2 ** 31], 32), 1, 32, new Int32Array(1)), TypeError);
+});
