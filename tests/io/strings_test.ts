@@ -130,3 +130,104 @@ Deno.test("names a counter pattern almost describes round-trip in their own orde
     assert.equal(bytes[0], 0, `${names}: the front-coded form`);
   }
 });
+
+/** Form 1 from the format description: `literals` around counters of the given starts and radices. */
+function counters(literals: string[], starts: number[], radices: number[]): Uint8Array {
+  const w = new ByteWriter();
+  w.u8(1);
+  w.varint(radices.length);
+  for (const literal of literals) w.string(literal);
+  for (let k = 0; k < radices.length; k++) {
+    w.varint(starts[k]);
+    w.varint(radices[k]);
+  }
+  return w.finish();
+}
+
+/** The strings of a pattern, spelled out here: the last counter runs fastest. */
+function spelled(literals: string[], starts: number[], radices: number[]): string[] {
+  let out = [literals[0]];
+  for (let k = 0; k < radices.length; k++) {
+    out = out.flatMap((s) =>
+      Array.from({ length: radices[k] }, (_, v) => s + (starts[k] + v) + literals[k + 1])
+    );
+  }
+  return out;
+}
+
+Deno.test("a pattern of two counters from starts past 0 is read up to maxTextBytes, not a byte more", () => {
+  // The size check counts every counter's digits once per string: counter k runs through its
+  // range count / radix times, and its digits change width inside the range. Worked by hand:
+  // counters 98..101 (2 + 2 + 3 + 3 = 10 digits) and 9..10 (1 + 2 = 3) make 8 strings with
+  // 8 / 4 x 10 + 8 / 2 x 3 = 32 digits, so literals of (2^24 + 16 x 8 - 32) / 8 = 2097164 bytes
+  // a string make exactly the cap; counters 95..100 (5 x 2 + 3 = 13) and 7..11 (3 x 1 + 2 x 2 = 7)
+  // make 30 strings with 30 / 6 x 13 + 30 / 5 x 7 = 107 digits, and literals of
+  // (2^24 + 16 x 30 + 1 - 107) / 30 = 559253 bytes a string make the cap plus one.
+  const atCap = ["a".repeat(2097163), "_", ""];
+  const names = readStrings(reader(counters(atCap, [98, 9], [4, 2])), "feature names", 8);
+  assert.deepEqual(names, spelled(atCap, [98, 9], [4, 2]));
+  assert.equal(utf8Bytes(names), maxTextBytes(8));
+  const over = ["a".repeat(559252), "_", ""];
+  assert.equal(utf8Bytes(spelled(over, [95, 7], [6, 5])), maxTextBytes(30) + 1);
+  assert.throws(
+    () => readStrings(reader(counters(over, [95, 7], [6, 5])), "feature names", 30),
+    (e: Error) =>
+      e instanceof RangeError &&
+      e.message === "Cannot read model file 'x': header: the 30 feature names take more than " +
+          `the ${maxTextBytes(30)} bytes of UTF-8 a list of 30 may hold`,
+  );
+});
+
+Deno.test("malformed lists and patterns are refused as the reader documents", () => {
+  // A name cannot share more bytes than the previous one has (without the check the missing
+  // bytes are read as zeros, NUL characters in the name).
+  assert.throws(
+    () => readStrings(reader(frontCoded(3, [[5, "b"]])), "feature names", 2),
+    (e: Error) =>
+      e instanceof RangeError && /shared prefix of feature names 1 is 5, more than the allowed 3$/
+        .test(e.message),
+  );
+  // A counter of radix 0 (no strings) and patterns of 0 or 5 counters are malformed: SyntaxError.
+  assert.throws(
+    () => readStrings(reader(counters(["x", ""], [0], [0])), "feature names", 3),
+    (e: Error) =>
+      e instanceof SyntaxError &&
+      /counter 0 of the feature names pattern has radix 0$/.test(e.message),
+  );
+  for (const m of [0, 5]) {
+    const literals = Array.from({ length: m + 1 }, () => "_");
+    const bytes = counters(literals, new Array(m).fill(0), new Array(m).fill(1));
+    assert.throws(
+      () => readStrings(reader(bytes), "feature names", 1),
+      (e: Error) =>
+        e instanceof SyntaxError &&
+        new RegExp(`the feature names pattern has ${m} counters, expected 1\\.\\.4$`).test(
+          e.message,
+        ),
+    );
+  }
+});
+
+Deno.test("names of five counters round-trip in the list form (the pattern holds four)", () => {
+  // 32 names 0_0_0_0_0 .. 1_1_1_1_1: a five-counter pattern (22 bytes) would be shorter than the
+  // list, but the reader refuses more than four counters.
+  const names = spelled(["", "_", "_", "_", "_", ""], [0, 0, 0, 0, 0], [2, 2, 2, 2, 2]);
+  assert.equal(names.length, 32);
+  assert.equal(names[5], "0_0_1_0_1");
+  const w = new ByteWriter();
+  writeStrings(w, names);
+  const bytes = w.finish();
+  assert.equal(bytes[0], 0, "the front-coded form");
+  const five = counters(["", "_", "_", "_", "_", ""], [0, 0, 0, 0, 0], [2, 2, 2, 2, 2]);
+  assert.ok(five.length === 22 && bytes.length > 22, `list of ${bytes.length} bytes`);
+  assert.deepEqual(readStrings(reader(bytes), "names", 32), names);
+});
+
+Deno.test("the writer takes the pattern only when it is the smaller form", () => {
+  // One name x0: the list is 6 bytes (form 0, count 1, shared 0, length 2, 'x', '0'); the
+  // pattern 7 (form 1, 1 counter, literal 'x' in 2 bytes, '' in 1, start 0, radix 1).
+  const w = new ByteWriter();
+  writeStrings(w, ["x0"]);
+  assert.deepEqual([...w.finish()], [0, 1, 0, 2, 0x78, 0x30]);
+  assert.equal(counters(["x", ""], [0], [1]).length, 7);
+});
