@@ -480,3 +480,49 @@ Deno.test("accumulate refuses weight and gradient buffers shorter than the model
   engine.close();
   assert.ok(Math.abs(r.loss - 4 * Math.log(3)) < 1e-12, `${r.loss}`);
 });
+
+Deno.test("data shorter than two shards run on the calling thread alone, two shards on the threads asked for", () => {
+  // Documented: calls shorter than two shards run on the calling thread, so the engine starts no
+  // worker for them (threads 1). 15 rows of 8-row shards are short of two; 16 are two.
+  for (const [n, threads] of [[15, 1], [16, 2]]) {
+    const x = {
+      data: Float32Array.from({ length: 2 * n }, (_, i) => Math.cos(i)),
+      rows: n,
+      cols: 2,
+    };
+    const y = Int32Array.from({ length: n }, (_, i) => i % 3);
+    const engine = createLossEngine(x, y, "softmax", 3, { threads: 2, shardRows: 8 });
+    assert.equal(engine.threads, threads, `${n} rows`);
+    // Either way every row counts: the zero model's loss is n log 3.
+    const r = engine.accumulate(null, 0, n, new Float64Array(6), new Float64Array(3), null, null);
+    engine.close();
+    assert.ok(Math.abs(r.loss - n * Math.log(3)) < 1e-9, `${n} rows: ${r.loss}`);
+  }
+});
+
+Deno.test("weights down to float32's smallest normal 2^-126 reach the scores", () => {
+  // The engine flushes float32 denormals (below 2^-126) to zero; 2^-126 itself is normal. With
+  // x = 2^126 the score is w x = +-1 exactly in float32, so the loss of label 1 is
+  // log(1 + e^-z) and the weight gradient (sigmoid(z) - 1) x, by hand.
+  const x = { data: Float32Array.of(2 ** 126), rows: 1, cols: 1 };
+  const engine = createLossEngine(x, Int32Array.of(1), "sigmoid", 1, { threads: 1 });
+  for (const z of [1, -1]) {
+    const gw = new Float64Array(1), gb = new Float64Array(1);
+    const r = engine.accumulate(
+      null,
+      0,
+      1,
+      Float64Array.of(z * 2 ** -126),
+      new Float64Array(1),
+      gw,
+      gb,
+    );
+    const loss = Math.log1p(Math.exp(-z)), residual = 1 / (1 + Math.exp(-z)) - 1;
+    assert.ok(Math.abs(r.loss - loss) < 1e-12, `z ${z}: loss ${r.loss}, expected ${loss}`);
+    assert.equal(r.correct, z > 0 ? 1 : 0);
+    // The residual is rounded to float32 before it multiplies x.
+    assert.ok(Math.abs(gw[0] / 2 ** 126 - residual) <= 2 ** -24, `z ${z}: gradient ${gw[0]}`);
+    assert.ok(Math.abs(gb[0] - residual) <= 2 ** -24, `z ${z}: bias gradient ${gb[0]}`);
+  }
+  engine.close();
+});
