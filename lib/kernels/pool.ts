@@ -25,7 +25,8 @@ export interface KernelPool {
    *
    * @param kernel An exported function name from the pool's list.
    * @param argsFor The integer arguments of thread `t` (0 is the caller).
-   * @throws {RangeError} If the kernel threw in a worker (after every thread is done).
+   * @throws {RangeError} If `kernel` is not in the pool's list, or the kernel threw in a worker
+   *   (after every thread is done).
    */
   run(kernel: string, argsFor: (t: number) => number[]): void;
   /** Stops the workers. */
@@ -86,6 +87,13 @@ export function createKernelPool(
   return {
     threads: n,
     run(kernel, argsFor) {
+      // A name off the list went to the workers as id -1, their signal to quit: they left without
+      // counting themselves done, and the caller waited for them forever.
+      if (!kernels.includes(kernel)) {
+        throw new RangeError(
+          `Cannot run kernel '${kernel}': the pool runs only ${kernels.join(", ")}`,
+        );
+      }
       if (n === 1) {
         kx[kernel](...argsFor(0));
         return;

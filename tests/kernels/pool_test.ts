@@ -42,3 +42,36 @@ Deno.test("a kernel that fails in a worker is an error of the call, and the pool
     pool.close();
   }
 });
+
+Deno.test("a kernel name off the pool's list is refused, and the pool still works", () => {
+  // The name went to the workers as id -1, their signal to quit: they left without counting
+  // themselves done and the caller waited forever (on one thread it failed with the bare
+  // "kx[kernel] is not a function"). One thread is tried first, so that a regression fails there
+  // before the two-thread call could hang.
+  const relaxed = relaxedSimdSupported();
+  for (const threads of [1, 2]) {
+    const ws = createWorkspace(1 << 16);
+    const kx = instantiateKernels(kernelModule("infer", relaxed), ws.memory);
+    const control = ws.alloc(4 * (8 + 16 * threads));
+    const pool = createKernelPool(kx, ws.memory, kernelBinary("infer", relaxed), control, threads, [
+      "scaleRows",
+    ]);
+    try {
+      assert.equal(pool.threads, threads, "a worker could not start: the test needs one");
+      const x = ws.alloc(32), s = ws.alloc(16), out = ws.alloc(32);
+      ws.f32(x, 8).set([1, 2, 3, 4, 5, 6, 7, 8]);
+      ws.f32(s, 4).set([2, 3, 4, 5]);
+      const rowArgs = (t: number) => [x + 16 * t, 1, 4, s, out + 16 * t];
+      assert.throws(() => pool.run("scaleRowz", rowArgs), {
+        name: "RangeError",
+        message: "Cannot run kernel 'scaleRowz': the pool runs only scaleRows",
+      });
+      // The pool then runs its kernel: row t scaled by s on thread t (by hand: x * s).
+      pool.run("scaleRows", (t) => rowArgs(threads === 1 ? 0 : t));
+      const want = threads === 1 ? [2, 6, 12, 20, 0, 0, 0, 0] : [2, 6, 12, 20, 10, 18, 28, 40];
+      assert.deepEqual([...ws.f32(out, 8)], want);
+    } finally {
+      pool.close();
+    }
+  }
+});
