@@ -154,7 +154,8 @@ const LABEL_NAMES = new Set(["label", "labels", "target", "class", "y"]);
  * The first of some columns named as a label usually is ("label", "target", "class", "y", in any
  * case): when no `--label` is given the last column is the label, and a numeric label elsewhere
  * would be read as a feature without a word. None when the column taken as the label is named
- * like one itself (x, y, class: the label is last, y a coordinate).
+ * like one itself (x, y, class: the label is last, y a coordinate), and `y` is not one beside a
+ * column `x` (x, y, z, species: a coordinate again).
  *
  * @param names The columns' names (without the one taken as the label).
  * @param taken The name of the column taken as the label, if known.
@@ -162,7 +163,9 @@ const LABEL_NAMES = new Set(["label", "labels", "target", "class", "y"]);
  */
 export function labelLike(names: readonly string[], taken?: string): string | undefined {
   if (taken !== undefined && LABEL_NAMES.has(taken.toLowerCase())) return undefined;
-  return names.find((n) => LABEL_NAMES.has(n.toLowerCase()));
+  const lower = names.map((n) => n.toLowerCase());
+  const coordinates = lower.includes("x");
+  return names.find((_, j) => LABEL_NAMES.has(lower[j]) && !(coordinates && lower[j] === "y"));
 }
 
 /**

@@ -382,7 +382,7 @@ Deno.test("the lrc process exits non-zero on bad input without a stack trace", a
   assert.match(stderr, /^lrc train: Cannot read CSV/);
 });
 
-Deno.test("a 'y' feature gets no label warning when the last column is named like a label", async () => {
+Deno.test("a 'y' feature gets no label warning when the last column is named like a label, or beside 'x'", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lrc-label-" });
   try {
     // x, y, class: points in the plane, the label last and named so; y is a coordinate.
@@ -414,6 +414,19 @@ Deno.test("a 'y' feature gets no label warning when the last column is named lik
       const r = await runCli(["train", "--data", guessed, ...common, ...stream]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /column 'class' is named like one: give --label class/);
+    }
+    // 'y' beside 'x' is a coordinate, with the label last under another name (species): no
+    // warning (there was one); 'y' without an 'x' is a guess again.
+    for (const [header, warned] of [["x,y,species", false], ["y,z,species", true]] as const) {
+      const file = `${dir}/coordinates.csv`;
+      await Deno.writeTextFile(file, [header, ...numeric.map((r) => r.join(","))].join("\n"));
+      for (const stream of [[], ["--stream"]]) {
+        const r = await runCli(["train", "--data", file, ...common, ...stream]);
+        assert.equal(r.code, 0, r.stderr);
+        if (warned) assert.match(r.stderr, /column 'y' is named like one: give --label y/);
+        else assert.doesNotMatch(r.stderr, /warning/, `${header} ${stream}`);
+        assert.equal(JSON.parse(r.stdout).data.features, 2);
+      }
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
