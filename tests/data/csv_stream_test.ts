@@ -187,6 +187,36 @@ Deno.test("scanCsv gives columns whose squared deviations underflow float64 thei
     assert.equal(s.scale[2], 1, "constant column");
     assert.equal(s.scale[3], 1, "subnormal standard deviation");
   });
+  // A tiny column constant up to rounding, c, c (1 + eps), c at c = 1e-200, is constant by
+  // StandardScaler's rule (variance 2/9 (c eps)^2 <= (n mean eps)^2 = (3 c eps)^2): scale 1, as
+  // fitStandardizer gives it, not its standard deviation of about 1e-216.
+  const c = 1e-200;
+  await withFile(`a,y\n${c},0\n${c * (1 + Number.EPSILON)},1\n${c},0\n`, async (file) => {
+    const s = await scanCsv(file);
+    assert.ok(c * (1 + Number.EPSILON) !== c);
+    assert.equal(s.scale[0], 1);
+    assert.ok(Math.abs(s.mean[0] / c - 1) < 1e-15, `mean ${s.mean[0]}`);
+  });
+});
+
+Deno.test("scanCsv's second pass over wide and tiny columns reads the rows and columns the first did", async () => {
+  // The rescaled second pass must read the file with the scan's own options: the rows the row
+  // filter keeps (even rows here) and the columns asked for (c, then a; b is text). Closed forms:
+  // kept values of a are 1, 3 (mean 2, sd 1) times 1e200; of c, 1, 5 (mean 3, sd 2) times
+  // 1e-170. The odd rows hold values that would move both moments.
+  const text = "a,b,c,y\n" +
+    [["1e200", "1e-170"], ["9e200", "9e-170"], ["3e200", "5e-170"], ["-7e200", "-8e-170"]]
+      .map(([a, c], i) => `${a},text${i},${c},${i % 2}`).join("\n") +
+    "\n";
+  await withFile(text, async (file) => {
+    const s = await scanCsv(file, { features: [2, 0], rowFilter: (r) => r % 2 === 0 });
+    assert.equal(s.rows, 2);
+    assert.deepEqual(s.featureNames, ["c", "a"]);
+    for (const [j, m, sd] of [[0, 3e-170, 2e-170], [1, 2e200, 1e200]]) {
+      assert.ok(Math.abs(s.mean[j] / m - 1) < 1e-12, `mean[${j}] ${s.mean[j]}, expected ${m}`);
+      assert.ok(Math.abs(s.scale[j] / sd - 1) < 1e-12, `scale[${j}] ${s.scale[j]}, expected ${sd}`);
+    }
+  });
 });
 
 Deno.test("readCsvBatches refuses a header that is not a boolean and a dtype it does not know", async () => {
@@ -641,6 +671,106 @@ Deno.test("scanCsv computes its moments from the values stored as dtype says", a
     for (const options of [{}, { dtype: "float64" as const }]) {
       const f64 = await scanCsv(file, options);
       assert.deepEqual([f64.mean[0], f64.scale[0]], [2 ** 24 + 0.5, 0.5]);
+    }
+  });
+});
+
+Deno.test("a stray carriage return is placed by its line, counted across chunks", async () => {
+  // The CR follows '3' on line 4 (lines 1-3 end with \n): 'after line 4' whatever the chunking,
+  // the lines of earlier chunks plus the newlines before it in its own (counting only the
+  // earlier chunks' lines would say 'after line 1' for any CR in a file's first chunk).
+  await withFile("a,y\n1,0\n2,1\n3\r,0\n4,1\n", async (file) => {
+    for (const chunkBytes of [1, 3, 6, 9, 1024]) {
+      await assert.rejects(
+        () => all(file, { chunkBytes }),
+        (e: Error) =>
+          e instanceof SyntaxError &&
+          e.message.includes("holds a carriage return that does not end a line (after line 4);"),
+        `chunkBytes ${chunkBytes}`,
+      );
+    }
+  });
+});
+
+Deno.test("a feature index that is negative, fractional or NaN is refused as outside the columns", async () => {
+  // Without the integer and sign checks slot[-1] and slot[0.5] are undefined, not -1, so each
+  // would be refused as "column 0 ('undefined') is asked for twice", naming no column there is.
+  await withFile("a,b,y\n1,2,x\n", async (file) => {
+    for (const j of [-1, 0.5, NaN, 2.5]) {
+      await assert.rejects(() => all(file, { features: [0, j] }), {
+        name: "RangeError",
+        message: `Cannot read CSV '${file}': feature column ${j} is outside 0..2`,
+      });
+    }
+  });
+});
+
+Deno.test("the streaming reader's header, label and one-column rules are parseCsv's", async () => {
+  // parseCsv is the oracle for each; the expected names and messages are also written out.
+  // A blank header cell is named by its 1-based column: 'column_2'.
+  const blank = "a, ,y\n1,2,x\n";
+  await withFile(blank, async (file) => {
+    const [b] = await all(file, { dtype: "float64" });
+    assert.deepEqual(b.featureNames, ["a", "column_2"]);
+    assert.deepEqual(b.featureNames, parseCsv(blank).featureNames);
+    assert.deepEqual(await readCsvColumns(file), ["a", "column_2", "y"]);
+  });
+  // A label in digits names the column with that name first, an index only when none has it:
+  // '2' is the middle column here (index 2 is 'b'), '0' is index 0.
+  const digits = "a,2,b\n5,6,7\n";
+  await withFile(digits, async (file) => {
+    const [named] = await all(file, { label: "2", dtype: "float64" });
+    assert.deepEqual([named.labels, named.featureNames, [...named.x.data]], [
+      ["6"],
+      ["a", "b"],
+      [5, 7],
+    ]);
+    assert.deepEqual(parseCsv(digits, { label: "2" }).featureNames, ["a", "b"]);
+    const [indexed] = await all(file, { label: "0", dtype: "float64" });
+    assert.deepEqual([indexed.labels, indexed.featureNames], [["5"], ["2", "b"]]);
+  });
+  // An empty label cell, a fractional label index and a file of one column with a label.
+  const refused: [string, Parameters<typeof readCsvBatches>[1], string, string][] = [
+    ["a,b,y\n1,2,x\n3,4, \n", {}, "SyntaxError", "line 3, label column 3 ('y') is empty"],
+    ["a,b,y\n1,2,x\n", { label: 1.5 }, "RangeError", "label column index 1.5 is outside 0..2"],
+    [
+      "v\n1\n2\n",
+      {},
+      "SyntaxError",
+      "it has 1 column; a feature and a label column are needed",
+    ],
+  ];
+  for (const [text, options, name, reason] of refused) {
+    await withFile(text, async (file) => {
+      const message = `Cannot read CSV '${file}': ${reason}`;
+      assert.equal(
+        parseCsvMessage(text, { ...options, fileName: file } as Parameters<typeof parseCsv>[1]),
+        message,
+      );
+      await assert.rejects(() => all(file, options), { name, message }, reason);
+    });
+  }
+});
+
+Deno.test("batches are handed out chunk by chunk, before the end of a file larger than a chunk", async () => {
+  // 'never holding more than one batch and one chunk': with chunks of a few bytes the first
+  // batches arrive while the file's last line, which is refused, is still unread. Ignoring
+  // chunkBytes (its default, 1 MiB, holds this whole 0.8 MB file) read every line before
+  // handing out the first batch, so the error came first. The file is far larger than one read
+  // of the file (64 KiB here), so which chunk sizes are honoured shows.
+  const n = 100_000;
+  const text = "a,y\n" + Array.from({ length: n }, (_, i) => `${i},${i % 2}\n`).join("") + "z,0\n";
+  assert.ok(text.length > 700_000 && text.length < 2 ** 20);
+  await withFile(text, async (file) => {
+    for (const chunkBytes of [1, 4096]) {
+      const seen: number[] = [];
+      await assert.rejects(async () => {
+        for await (const b of readCsvBatches(file, { chunkBytes, batchSize: 1000 })) {
+          seen.push(...b.x.data);
+        }
+      }, /line 100002, column 1 \('a'\) holds 'z'/);
+      assert.ok(seen.length > 0 && seen.length < n, `chunkBytes ${chunkBytes}: ${seen.length}`);
+      assert.ok(seen.every((v, i) => v === i), "the file's first rows, in order");
     }
   });
 });
