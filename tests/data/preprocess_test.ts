@@ -399,3 +399,59 @@ Deno.test("a scale whose reciprocal overflows is refused, the next one up is app
   const z = applyPreprocessing(prep(above), x);
   assertClose(z.data, [0, 0, 1, 2], { rtol: 1e-15 });
 });
+
+Deno.test("a constant column of -0 is centred on +0, which JSON writes and reads back as itself", () => {
+  // JSON.stringify(-0) is "0": a mean of -0 would not round-trip through a saved model.
+  const prep = fitStandardizer({ data: Float64Array.of(-0, 1, -0, 3), rows: 2, cols: 2 });
+  assert.ok(Object.is(prep.mean[0], 0), `mean[0] ${Object.is(prep.mean[0], -0) ? "-0" : "0"}`);
+  assert.deepEqual([prep.scale[0], prep.mean[1], prep.scale[1]], [1, 2, 1]);
+  assert.ok(Object.is(JSON.parse(JSON.stringify(prep.mean[0])), prep.mean[0]));
+});
+
+Deno.test("stratify: false rounds the whole data's test share, not each class's", () => {
+  // 3 samples of each class at 0.5: stratified, each class sends round(1.5) = 2 to the test
+  // part (4); unstratified, the data sends round(6 x 0.5) = 3. Both for any seed.
+  const y = Int32Array.from([0, 0, 0, 1, 1, 1]);
+  const x = { data: new Float64Array(6), rows: 6, cols: 1 };
+  for (const seed of [0, 1, 2]) {
+    const plain = trainTestSplit(x, y, { testFraction: 0.5, stratify: false, seed });
+    const strat = trainTestSplit(x, y, { testFraction: 0.5, stratify: true, seed });
+    assert.deepEqual([plain.testIndex.length, strat.testIndex.length], [3, 4], `seed ${seed}`);
+  }
+  assert.equal(trainingSize(y, { testFraction: 0.5, stratify: false }), 3);
+  assert.equal(trainingSize(y, { testFraction: 0.5 }), 2);
+});
+
+Deno.test("a preprocessing scale that is NaN, 0 or negative, or of another kind or array type, is refused", () => {
+  const x = fromRows([[1, 2]]);
+  const prep = (scale: number) => ({
+    kind: "standardize" as const,
+    mean: Float64Array.of(0, 0),
+    scale: Float64Array.of(1, scale),
+  });
+  // A NaN scale makes every value of its column NaN, 0 infinite, a negative one flips its sign.
+  for (const bad of [NaN, 0, -2]) {
+    assert.throws(() => applyPreprocessing(prep(bad), x), {
+      name: "RangeError",
+      message:
+        `Cannot apply preprocessing: preprocessing.scale[1] is ${bad}; scales must be finite and > 0`,
+    });
+  }
+  // Float32 means lose digits a model's JSON keeps; the documented type is Float64Array.
+  assert.throws(
+    () =>
+      applyPreprocessing(
+        { kind: "standardize", mean: Float32Array.of(0, 0), scale: Float64Array.of(1, 1) } as never,
+        x,
+      ),
+    {
+      name: "TypeError",
+      message: "Cannot apply preprocessing: preprocessing mean and scale must be Float64Arrays",
+    },
+  );
+  // A kind it does not know is named, even when it carries a mean and scale.
+  assert.throws(() => applyPreprocessing({ ...prep(1), kind: "minmax" } as never, x), {
+    name: "TypeError",
+    message: "Cannot apply preprocessing: unknown preprocessing kind 'minmax'",
+  });
+});
