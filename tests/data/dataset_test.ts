@@ -66,3 +66,45 @@ Deno.test("a label that is not a decimal number matches no numeric class, whatev
   ]);
   assert.deepEqual(["0.0", "1.0", "+1", "1e0"].map(lookup), [0, 1, 1, 1]);
 });
+
+Deno.test("leading and trailing zeros are not significant digits: long numeric labels stay numbers", () => {
+  // 100000000000000000 (18 digits) and 0.000000000000000001 (19 after the point) each have one
+  // significant digit; 1e17 and 1e-18 are the same numbers, so each pair is one class, named as
+  // String(Number(v)) writes it and ordered by value.
+  const { classes, y } = encodeLabels([
+    "100000000000000000",
+    "1e17",
+    "0.000000000000000001",
+    "1e-18",
+    "2.50000000000000000000",
+  ]);
+  assert.deepEqual(classes, ["1e-18", "2.5", "100000000000000000"]);
+  assert.deepEqual([...y], [2, 2, 0, 0, 1]);
+});
+
+Deno.test("text labels sort by UTF-16 code units, not by locale", () => {
+  // Code units: 'B' 66, '_' 95, 'a' 97, 'b' 98, 'é' 233 (a locale puts _ first, a before B, and
+  // é beside e).
+  assert.deepEqual(encodeLabels(["b", "é", "a", "_", "B", "e"]).classes, [
+    "B",
+    "_",
+    "a",
+    "b",
+    "e",
+    "é",
+  ]);
+});
+
+Deno.test("labels beyond float64, or written .5, and labels given as numbers are read as documented", () => {
+  // 1e999 is not a finite number: text, so "1e999" and "2" sort by code units and keep their
+  // spelling (as numbers, 1e999 would be the class 'Infinity', after 2).
+  assert.deepEqual(encodeLabels(["2", "1e999"]).classes, ["1e999", "2"]);
+  // ".5" is a decimal number: one class with 0.5, before 5.
+  const half = encodeLabels([".5", "5", "0.5", "-.5"]);
+  assert.deepEqual([half.classes, [...half.y]], [["-0.5", "0.5", "5"], [1, 2, 1, 0]]);
+  assert.equal(classIndexOf(half.classes)(".50"), 1);
+  // Labels given as numbers are numbers: 9 before 10 (as text, "10" sorts before "9").
+  const numbers = encodeLabels([10, 9, 9.0, 100]);
+  assert.deepEqual([numbers.classes, [...numbers.y]], [["9", "10", "100"], [1, 0, 0, 2]]);
+  assert.deepEqual(encodeLabels([1, "1.0", "2"]).classes, ["1", "2"]);
+});
