@@ -191,7 +191,7 @@ export interface FitOptions {
    */
   classes?: readonly string[];
   /**
-   * Feature names.
+   * Feature names, one distinct name per column (data columns are matched to features by name).
    * @default {["x0", "x1", ...]}
    */
   featureNames?: readonly string[];
@@ -350,9 +350,9 @@ const EARLY_STOPPING_KEYS: OptionKeys<NonNullable<FitOptions["earlyStopping"]>> 
  * @param y Class index per sample, shape `(nSamples)`, values in `0..nClasses-1`.
  * @param options Link, penalty, optimiser, preprocessing, seed, validation, hooks.
  * @returns The model, the per-epoch history, and how training stopped.
- * @throws {TypeError} If shapes disagree, an argument has the wrong type, or an option (or a
- *   field of `optimizer`, `penalty` or `earlyStopping`) is unknown: a misspelt one is refused
- *   rather than ignored.
+ * @throws {TypeError} If shapes disagree, an argument has the wrong type, `featureNames` repeat a
+ *   name (without an initial model), or an option (or a field of `optimizer`, `penalty` or
+ *   `earlyStopping`) is unknown: a misspelt one is refused rather than ignored.
  * @throws {RangeError} If data hold NaN or Infinity, or a value that is not finite preprocessed
  *   and stored in float32 (float32 data, or the wasm backend) or float64, fewer than two classes
  *   are present, an option is out of range, or training diverges.
@@ -957,6 +957,10 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
     );
   }
   checkFeatureNames(ACTION, featureNames, x.cols);
+  // A new model's names must not repeat: no data file could be matched to it by name. An initial
+  // model keeps its own (one read from a file written before this check may repeat a name, and is
+  // used by position).
+  if (initial === undefined) checkDistinctNames(featureNames);
   const link = resolveLink(ACTION, initial?.link ?? options.link ?? "auto", classes.length);
   const nOut = outputCount(link, classes.length);
   if (initial) {
@@ -1272,4 +1276,18 @@ export function checkValidation(
   if (validation.x.rows === 0) throw new RangeError(`Cannot ${action}: validation.x has no rows`);
   assertFinite(action, "validation.x", validation.x.data, d);
   assertLabels(action, validation.y, validation.x.rows, nClasses);
+}
+
+/** Refuses feature names that repeat one (the CSV readers refuse such a header). */
+function checkDistinctNames(names: readonly string[]): void {
+  const first = new Map<string, number>();
+  for (let j = 0; j < names.length; j++) {
+    const seen = first.get(names[j]);
+    if (seen !== undefined) {
+      throw new TypeError(
+        `Cannot ${ACTION}: features ${seen} and ${j} are both named ${JSON.stringify(names[j])}`,
+      );
+    }
+    first.set(names[j], j);
+  }
 }

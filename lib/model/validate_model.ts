@@ -34,8 +34,7 @@ export function checkClasses(action: string, classes: unknown): void {
 }
 
 /**
- * Checks a model's feature names: one distinct string per feature (data columns are matched to
- * features by name, so a repeated name would make that match ambiguous).
+ * Checks a model's feature names: one string per feature.
  *
  * @param action What the caller was doing, for messages.
  * @param names The names.
@@ -45,16 +44,6 @@ export function checkClasses(action: string, classes: unknown): void {
 export function checkFeatureNames(action: string, names: unknown, nFeatures: number): void {
   if (!isStringArray(names) || names.length !== nFeatures) {
     throw new TypeError(`Cannot ${action}: featureNames must be ${nFeatures} strings`);
-  }
-  const first = new Map<string, number>();
-  for (let j = 0; j < names.length; j++) {
-    const seen = first.get(names[j]);
-    if (seen !== undefined) {
-      throw new TypeError(
-        `Cannot ${action}: features ${seen} and ${j} are both named ${JSON.stringify(names[j])}`,
-      );
-    }
-    first.set(names[j], j);
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fromRows } from "../../lib/core/matrix.ts";
 import { isStringArray } from "../../lib/core/validate.ts";
-import { encodeModel } from "../../lib/io/model_file.ts";
+import { decodeModel, encodeModel } from "../../lib/io/model_file.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { MODEL_VERSION } from "../../lib/model/types.ts";
@@ -110,7 +110,6 @@ Deno.test("each field of a model is checked: a model broken in any one of them i
     ],
     [{ bias: Float64Array.of(0, 0) }, TypeError, "bias must be a Float64Array of 3 values"],
     [{ featureNames: ["f0"] }, TypeError, "featureNames must be 2 strings"],
-    [{ featureNames: ["f0", "f0"] }, TypeError, 'features 0 and 1 are both named "f0"'],
     [
       { weights: { data: Float64Array.of(1, 0, -2, NaN, 0, 3), rows: 3, cols: 2 } },
       RangeError,
@@ -177,9 +176,10 @@ Deno.test("a model JSON with a mean or scale beside preprocessing 'none' is refu
   assert.deepEqual(modelFromJson(modelToJson(model)), model);
 });
 
-Deno.test("repeated feature names are refused by fit, quantized models and model files", () => {
-  // Data columns are matched to features by name (lrc predict, the CSV readers refuse a header
-  // that repeats one); fit took ["a", "b", "a"] and saved a model no file could be matched to.
+Deno.test("fit refuses repeated feature names; a model file that repeats one is still read", () => {
+  // Data columns are matched to features by name (the CSV readers refuse a header that repeats
+  // one), so fit refuses to make such a model. Files written before that check may hold one: they
+  // are read and used by position (lrc refuses to match them to columns by name).
   const x = fromRows([[0, 1, 2], [1, 0, 2], [2, 1, 0], [3, 0, 1]]);
   const y = Int32Array.from([0, 0, 1, 1]);
   assert.throws(
@@ -187,21 +187,13 @@ Deno.test("repeated feature names are refused by fit, quantized models and model
     new TypeError('Cannot fit model: features 0 and 2 are both named "a"'),
   );
   const { model } = fit(x, y, { featureNames: ["a", "b", "c"] });
-  const q = quantizeModel(model, { method: { kind: "uniform", scheme: "affine", bits: 3 } });
-  const renamed = (json: string) =>
-    json.replace('"featureNames":["a","b","c"]', '"featureNames":["a","c","c"]');
-  assert.notEqual(renamed(modelToJson(model)), modelToJson(model));
-  assert.throws(
-    () => modelFromJson(renamed(modelToJson(model))),
-    new SyntaxError('Cannot read model: features 1 and 2 are both named "c"'),
-  );
-  assert.notEqual(renamed(quantizedModelToJson(q)), quantizedModelToJson(q));
-  assert.throws(
-    () => quantizedModelFromJson(renamed(quantizedModelToJson(q))),
-    new SyntaxError('Cannot read quantized model: features 1 and 2 are both named "c"'),
-  );
-  assert.throws(
-    () => encodeModel({ ...model, featureNames: ["c", "b", "c"] }),
-    (e: Error) => e instanceof TypeError && /features 0 and 2 are both named "c"$/.test(e.message),
-  );
+  const old = { ...model, featureNames: ["c", "b", "c"] };
+  validateModel(old, "check model");
+  assert.deepEqual(modelFromJson(modelToJson(old)), old);
+  assert.deepEqual(decodeModel(encodeModel(old)), old);
+  const q = quantizeModel(old, { method: { kind: "uniform", scheme: "affine", bits: 3 } });
+  assert.deepEqual(q.featureNames, ["c", "b", "c"]);
+  assert.deepEqual(quantizedModelFromJson(quantizedModelToJson(q)), q);
+  // Training on from such a model keeps its names.
+  assert.deepEqual(fit(x, y, { initial: old }).model.featureNames, ["c", "b", "c"]);
 });
