@@ -794,7 +794,8 @@ function prepareSparseIn(
  * @param form Kept features and their weights.
  * @param options Backend, threads.
  * @returns The scorer.
- * @throws {TypeError} If the weights are not `(nOutputs, nKept)`.
+ * @throws {TypeError} If `features` is not an Int32Array or the weights are not
+ *   `(nOutputs, nKept)`.
  * @throws {RangeError} If a kept feature is outside `0..nFeatures-1`.
  * @throws {RangeError} If `backend` is not auto, wasm or ts, or `threads` is not an integer in
  *   1..256, or `nFeatures` is not a non-negative integer.
@@ -813,7 +814,15 @@ function prepareFeatureSubsetIn(
   options: ScorerOptions,
 ): Scorer<Matrix> {
   const action = "prepare feature-subset scorer";
-  const k = form.bias?.length ?? 0, d = form.nFeatures, m = form.features?.length ?? 0;
+  const k = form.bias?.length ?? 0, d = form.nFeatures;
+  // The kernel reads byte offsets 4 * features[t]: 1.5 read a misaligned float, a missing array
+  // ended in "form.features is not iterable".
+  if (!(form.features instanceof Int32Array)) {
+    throw new TypeError(
+      `Cannot ${action}: features must be an Int32Array, got ${describe(form.features)}`,
+    );
+  }
+  const m = form.features.length;
   if (!form.weights || form.weights.length !== k * m) {
     throw new TypeError(`Cannot ${action}: weights must be ${k} x ${m} (outputs x kept features)`);
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createPrng, type Prng, randomNormal } from "../../lib/core/random.ts";
 import type { Matrix } from "../../lib/core/matrix.ts";
-import type { QuantizedInput } from "../../lib/kernels/forms.ts";
+import type { FeatureSubsetForm, QuantizedInput } from "../../lib/kernels/forms.ts";
 import {
   denseScores,
   featureSubsetScores,
@@ -609,6 +609,38 @@ Deno.test("sparse and feature-subset scorers refuse indices and row starts outsi
     1,
     3,
   ]);
+});
+
+Deno.test("feature-subset scorers refuse kept features that are not an Int32Array", () => {
+  const x = { data: Float32Array.from([1, 2, 3]), rows: 1, cols: 3 };
+  // 1.5 passed the range check and the kernel read a float at byte offset 6 (2.3e-41 instead of
+  // x1 or an error); a form without features ended in "form.features is not iterable".
+  const bad: unknown[] = [Float64Array.from([1.5]), [1], undefined];
+  for (const features of bad) {
+    const form = {
+      features,
+      weights: Float32Array.from(features === undefined ? [] : [1]),
+      bias: [0],
+      nFeatures: 3,
+    } as unknown as FeatureSubsetForm;
+    for (const backend of ["wasm", "ts"] as const) {
+      assert.throws(() => prepareFeatureSubset(form, { backend }), {
+        name: "TypeError",
+        message: /^Cannot prepare feature-subset scorer: features must be an Int32Array, got /,
+      });
+      assert.throws(() => featureSubsetScores(form, x, { backend }), { name: "TypeError" });
+    }
+  }
+  // Kept feature 1 alone scores x1 by hand.
+  const ok = {
+    features: Int32Array.from([1]),
+    weights: Float32Array.from([1]),
+    bias: [0],
+    nFeatures: 3,
+  };
+  for (const backend of ["wasm", "ts"] as const) {
+    assert.deepEqual([...featureSubsetScores(ok, x, { backend })], [2]);
+  }
 });
 
 Deno.test("relaxed: false keeps the int8 and integer scorers on the exact int16 kernel", () => {
