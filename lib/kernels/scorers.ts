@@ -318,6 +318,22 @@ function locateNonFinite(x: Matrix, r0: number, r1: number): void {
   }
 }
 
+/**
+ * Checks the mapping of quantized inputs: the kernels take the zero point as an int32 (0.5 was
+ * read as 0 by them and as 0.5 by the TypeScript reference, NaN as 0 and as NaN) and a scale
+ * that is not a finite number made every score NaN.
+ */
+function checkQuantized(x: QuantizedInput): void {
+  const [lo, hi] = x.data instanceof Int8Array ? [-128, 127] : [0, 255];
+  assertInRange("compute scores", "x.zeroPoint", x.zeroPoint, lo, hi, true);
+  if (typeof x.scale !== "number" || !Number.isFinite(x.scale)) {
+    const Kind = typeof x.scale === "number" ? RangeError : TypeError;
+    throw new Kind(
+      `Cannot compute scores: x.scale must be a finite number, got ${describe(x.scale)}`,
+    );
+  }
+}
+
 function tsScorer<I extends In, O extends Out>(
   d: number,
   k: number,
@@ -946,7 +962,9 @@ function layoutInteger(
  *
  * @param form Codes `(nOutputs, nFeatures)`, row scales, bias.
  * @param options Backend, relaxed, threads.
- * @returns The scorer; inputs are {@linkcode QuantizedInput}s (uint8 or int8 codes).
+ * @returns The scorer; inputs are {@linkcode QuantizedInput}s (uint8 or int8 codes), whose
+ *   `scores` throws a `RangeError` if `x.zeroPoint` is not an integer code of `x.data`'s type or
+ *   `x.scale` is not finite.
  * @throws {TypeError} If codes, scales and bias do not agree in size.
  * @throws {RangeError} If `backend` is not auto, wasm or ts, or `threads` is not an integer in
  *   1..256.
@@ -977,7 +995,10 @@ function prepareInt8In(
       k,
       Float32Array,
       true,
-      (x, out) => int8ScoresTs(form, x, out),
+      (x, out) => {
+        checkQuantized(x);
+        int8ScoresTs(form, x, out);
+      },
     );
   }
   const relaxed = (options.relaxed ?? true) && relaxedFits(form.codes);
@@ -1006,6 +1027,7 @@ function prepareInt8In(
       validatesByScores: false,
       kernel: (x) => {
         const q = x as QuantizedInput;
+        checkQuantized(q);
         for (let c = 0; c < k; c++) sv[c] = q.scale * form.scale[c];
         return relaxed && !(q.data instanceof Int8Array) ? "int8Relaxed" : "int8";
       },
@@ -1213,7 +1235,9 @@ function checkPacked4(
  *
  * @param form Packed codes, codebook, bias, feature count.
  * @param options Backend, threads.
- * @returns The scorer; inputs are {@linkcode QuantizedInput}s.
+ * @returns The scorer; inputs are {@linkcode QuantizedInput}s, whose `scores` throws a
+ *   `RangeError` if `x.zeroPoint` is not an integer code of `x.data`'s type or `x.scale` is not
+ *   finite.
  * @throws {TypeError} If the sizes disagree.
  * @throws {RangeError} If a codebook entry is NaN or infinite.
  * @throws {RangeError} If `backend` is not auto, wasm or ts, or `threads` is not an integer in
@@ -1242,7 +1266,10 @@ function preparePacked4In(
       k,
       Float32Array,
       true,
-      (x, out) => packed4ScoresTs(form, x, out),
+      (x, out) => {
+        checkQuantized(x);
+        packed4ScoresTs(form, x, out);
+      },
     );
   }
   const env = rows !== null ? sharedEnv(layoutBytes(d, k, k * rb)) : ownEnv();
@@ -1280,6 +1307,7 @@ function preparePacked4In(
       validatesByScores: false,
       kernel: (x) => {
         const q = x as QuantizedInput;
+        checkQuantized(q);
         for (let c = 0; c < k; c++) sv[c] = q.scale * tscale[c];
         return "packed4";
       },

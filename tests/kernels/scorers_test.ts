@@ -643,6 +643,39 @@ Deno.test("feature-subset scorers refuse kept features that are not an Int32Arra
   }
 });
 
+Deno.test("int8 and packed 4-bit scorers refuse a zero point that is not an integer code and a scale that is not finite", () => {
+  // Codes 1, 2, 3 with weights 1: scale * (6 - 3 * zeroPoint) by hand. The kernels took 0.5 and
+  // NaN as the int32 0 (score 6), the TypeScript reference as they are (4.5, NaN).
+  const data = Uint8Array.from([1, 2, 3]);
+  const int8 = { codes: Int8Array.from([1, 1, 1]), scale: [1], bias: [0] };
+  const codebook = Float32Array.from({ length: 16 }, (_, q) => q === 1 ? 1 : 0);
+  const packed4 = { packed: Uint8Array.from([0x11, 0x01]), codebook, bias: [0], nFeatures: 3 };
+  const cases: [Partial<QuantizedInput>, string, RegExp][] = [
+    [{ zeroPoint: 0.5 }, "RangeError", /^Cannot compute scores: x\.zeroPoint must be an integer/],
+    [{ zeroPoint: NaN }, "RangeError", /x\.zeroPoint must be an integer in \[0, 255\], got NaN/],
+    [{ zeroPoint: 256 }, "RangeError", /x\.zeroPoint must be an integer in \[0, 255\]/],
+    [
+      { data: Int8Array.from([1, 2, 3]), zeroPoint: 128 },
+      "RangeError",
+      /x\.zeroPoint must be an integer in \[-128, 127\]/,
+    ],
+    [{ scale: NaN }, "RangeError", /^Cannot compute scores: x\.scale must be a finite number/],
+    [{ scale: Infinity }, "RangeError", /x\.scale must be a finite number/],
+    [{ scale: undefined }, "TypeError", /x\.scale must be a finite number/],
+  ];
+  for (const backend of ["wasm", "ts"] as const) {
+    for (const [change, name, message] of cases) {
+      const x = { data, rows: 1, cols: 3, scale: 1, zeroPoint: 0, ...change } as QuantizedInput;
+      const label = `${backend} ${JSON.stringify(change)}`;
+      assert.throws(() => int8Scores(int8, x, { backend }), { name, message }, `int8 ${label}`);
+      assert.throws(() => packed4Scores(packed4, x, { backend }), { name, message }, label);
+    }
+    const x = { data, rows: 1, cols: 3, scale: 0.5, zeroPoint: 1 };
+    assert.deepEqual([...int8Scores(int8, x, { backend })], [0.5 * (6 - 3)], backend);
+    assert.deepEqual([...packed4Scores(packed4, x, { backend })], [0.5 * (6 - 3)], backend);
+  }
+});
+
 Deno.test("relaxed: false keeps the int8 and integer scorers on the exact int16 kernel", () => {
   // Codes in [-64, 63] take the relaxed dot product by default where the engine has it; the
   // option must turn it off, and both paths give the integer sums exactly.
