@@ -117,6 +117,8 @@ export interface Scorer<I, O extends Float32Array | Float64Array = Float32Array>
   /**
    * A buffer in kernel memory for `rows` input rows (row-major); scoring an input whose data is
    * this buffer skips the copy. Valid until a call asks for more rows.
+   *
+   * @throws {RangeError} If `rows` is not a non-negative integer.
    */
   inputBuffer(rows: number): I extends Matrix ? Float32Array : Uint8Array;
   /**
@@ -334,6 +336,14 @@ function checkQuantized(x: QuantizedInput): void {
   }
 }
 
+/**
+ * Checks the rows asked of `inputBuffer`: -1 ended in "Invalid typed array length", 1.5 and NaN
+ * gave a buffer of a row count the scores cannot have.
+ */
+function checkBufferRows(rows: number): void {
+  assertInRange("make an input buffer", "rows", rows, 0, 2 ** 31 - 1, true);
+}
+
 function tsScorer<I extends In, O extends Out>(
   d: number,
   k: number,
@@ -343,8 +353,10 @@ function tsScorer<I extends In, O extends Out>(
 ): Scorer<I, O> {
   // Codes for a code scorer, as the wasm scorers' buffers (a Float32Array was refused by the
   // scorer's own shape check).
-  const inputBuffer = (rows: number) =>
-    codes ? new Uint8Array(rows * d) : new Float32Array(rows * d);
+  const inputBuffer = (rows: number) => {
+    checkBufferRows(rows);
+    return codes ? new Uint8Array(rows * d) : new Float32Array(rows * d);
+  };
   const s: Scorer<I, O> = {
     nFeatures: d,
     nOutputs: k,
@@ -458,6 +470,7 @@ function makeScorer<I extends In, O extends Out>(
     threads: pool.threads,
     inputBuffer: ((rows: number) => {
       if (closed) throw new RangeError("Cannot make an input buffer: the scorer is closed");
+      checkBufferRows(rows);
       ensure(rows);
       return inView(input, rows);
     }) as Scorer<I, O>["inputBuffer"],

@@ -676,6 +676,26 @@ Deno.test("int8 and packed 4-bit scorers refuse a zero point that is not an inte
   }
 });
 
+Deno.test("input buffers refuse a row count that is not a non-negative integer, on both backends", () => {
+  // -1 ended in "Invalid typed array length: -3"; 1.5 gave 4 floats for 3 features, NaN none.
+  for (const backend of ["wasm", "ts"] as const) {
+    using s = prepareDense({ weights: Float32Array.from([1, 2, 3]), bias: [0.5] }, { backend });
+    for (const rows of [-1, 1.5, NaN, Infinity]) {
+      assert.throws(() => s.inputBuffer(rows), {
+        name: "RangeError",
+        message: `Cannot make an input buffer: rows must be an integer in [0, ${
+          2 ** 31 - 1
+        }], got ${rows}`,
+      }, `${backend} ${rows}`);
+    }
+    assert.throws(() => s.inputBuffer("2" as unknown as number), { name: "TypeError" }, backend);
+    assert.equal(s.inputBuffer(0).length, 0, backend);
+    const buf = s.inputBuffer(2);
+    buf.set([1, 1, 1, 0, 0, 2]);
+    assert.deepEqual([...s.scores({ data: buf, rows: 2, cols: 3 })], [6.5, 6.5], backend);
+  }
+});
+
 Deno.test("relaxed: false keeps the int8 and integer scorers on the exact int16 kernel", () => {
   // Codes in [-64, 63] take the relaxed dot product by default where the engine has it; the
   // option must turn it off, and both paths give the integer sums exactly.
