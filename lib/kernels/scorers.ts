@@ -118,7 +118,7 @@ export interface Scorer<I, O extends Float32Array | Float64Array = Float32Array>
    * A buffer in kernel memory for `rows` input rows (row-major); scoring an input whose data is
    * this buffer skips the copy. Valid until a call asks for more rows.
    *
-   * @throws {RangeError} If `rows` is not a non-negative integer.
+   * @throws {RangeError} If `rows` is not a non-negative integer, or the scorer is closed.
    */
   inputBuffer(rows: number): I extends Matrix ? Float32Array : Uint8Array;
   /**
@@ -353,7 +353,10 @@ function tsScorer<I extends In, O extends Out>(
 ): Scorer<I, O> {
   // Codes for a code scorer, as the wasm scorers' buffers (a Float32Array was refused by the
   // scorer's own shape check).
+  // Closed as the wasm scorers are: the Scorer contract refuses calls after close().
+  let closed = false;
   const inputBuffer = (rows: number) => {
+    if (closed) throw new RangeError("Cannot make an input buffer: the scorer is closed");
     checkBufferRows(rows);
     return codes ? new Uint8Array(rows * d) : new Float32Array(rows * d);
   };
@@ -364,6 +367,7 @@ function tsScorer<I extends In, O extends Out>(
     threads: 1,
     inputBuffer: inputBuffer as Scorer<I, O>["inputBuffer"],
     scores<T extends Out = O>(x: I, options: ScoreOptions<T> = {}): T {
+      if (closed) throw new RangeError("Cannot compute scores: the scorer is closed");
       checkShape(d, x, codes);
       if (options.validate && !(x.data instanceof Uint8Array || x.data instanceof Int8Array)) {
         locateNonFinite(x as Matrix, 0, x.rows);
@@ -372,8 +376,12 @@ function tsScorer<I extends In, O extends Out>(
       reference(x, out);
       return out;
     },
-    close() {},
-    [Symbol.dispose]() {},
+    close() {
+      closed = true;
+    },
+    [Symbol.dispose]() {
+      closed = true;
+    },
   };
   return s;
 }

@@ -696,6 +696,35 @@ Deno.test("input buffers refuse a row count that is not a non-negative integer, 
   }
 });
 
+Deno.test("a closed scorer refuses to score or hand out a buffer on both backends", () => {
+  // The ts scorers' close() did nothing: they kept scoring, against the Scorer contract.
+  const x = { data: Float32Array.from([1, 2, 3]), rows: 1, cols: 3 };
+  const closed = { name: "RangeError", message: /the scorer is closed$/ };
+  for (const backend of ["wasm", "ts"] as const) {
+    const s = prepareDense({ weights: Float32Array.from([1, 1, 1]), bias: [0] }, { backend });
+    assert.deepEqual([...s.scores(x)], [6], backend);
+    s.close();
+    assert.throws(() => s.scores(x), closed, backend);
+    assert.throws(() => s.inputBuffer(1), closed, backend);
+    const input = {
+      multiplier: Float64Array.from([1, 1, 1]),
+      offset: new Float64Array(3),
+      zeroPoint: 0,
+      dtype: "uint8" as const,
+    };
+    const form = {
+      weights: Int8Array.from([1, 1, 1]),
+      bias: Int32Array.from([0]),
+      rescale: Float64Array.from([1]),
+    };
+    const q = prepareInteger(form, { backend, input });
+    assert.deepEqual([...q.scoresFromFloat(x)], [6], backend);
+    q[Symbol.dispose]();
+    assert.throws(() => q.scoresFromFloat(x), closed, backend);
+    assert.throws(() => q.scores({ data: Uint8Array.from([1, 2, 3]), rows: 1, cols: 3 }), closed);
+  }
+});
+
 Deno.test("relaxed: false keeps the int8 and integer scorers on the exact int16 kernel", () => {
   // Codes in [-64, 63] take the relaxed dot product by default where the engine has it; the
   // option must turn it off, and both paths give the integer sums exactly.
