@@ -1098,6 +1098,8 @@ export interface IntegerScorerOptions extends ScorerOptions {
  * @param options Backend, relaxed, threads, input mapping for `scoresFromFloat`.
  * @returns The scorer; `scores` takes codes ({@linkcode CodeInput}), `scoresFromFloat` floats.
  * @throws {TypeError} If the sizes disagree or the weights are not Int8Array or Int16Array.
+ * @throws {RangeError} If the input mapping's `dtype` is not uint8 or int8 or its `zeroPoint` is
+ *   not an integer code of that type.
  * @throws {RangeError} If `backend` is not auto, wasm or ts, or `threads` is not an integer in
  *   1..256.
  *
@@ -1150,8 +1152,16 @@ function prepareIntegerIn(
     if (input.multiplier?.length !== d || input.offset?.length !== d) {
       throw new TypeError(`Cannot ${action}: the input mapping must have ${d} entries`);
     }
+    // Any other dtype was quantized as uint8; the kernel takes the zero point as an int32 (0.5
+    // was added as 0 there and as 0.5 by the TypeScript path).
+    if (input.dtype !== "uint8" && input.dtype !== "int8") {
+      throw new RangeError(
+        `Cannot ${action}: input.dtype must be uint8 or int8, got ${describe(input.dtype)}`,
+      );
+    }
   }
   const [lo, hi] = input?.dtype === "int8" ? [-128, 127] : [0, 255];
+  if (input) assertInRange(action, "input.zeroPoint", input.zeroPoint, lo, hi, true);
   if (options.backend === "ts") {
     const s = tsScorer<CodeInput, Float64Array>(
       d,

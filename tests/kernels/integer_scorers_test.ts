@@ -306,3 +306,43 @@ Deno.test("validation names the first NaN or infinity on every path: copied bloc
     }
   }
 });
+
+Deno.test("integer scorers refuse an input mapping whose dtype or zero point is not a code type's", () => {
+  // Inputs -3, 2, 3 with multiplier 1 into int8 codes and unit weights: the wasm kernel added the
+  // zero point 0.5 as the int32 0 (score 2), the TypeScript path as 0.5 (score 3); dtype int16
+  // was quantized as uint8 (score 5).
+  const form: IntegerForm = {
+    weights: Int8Array.from([1, 1, 1]),
+    bias: Int32Array.from([0]),
+    rescale: Float64Array.from([1]),
+  };
+  const x = { data: Float32Array.from([-3, 2, 3]), rows: 1, cols: 3 };
+  const mapping = (change: Partial<InputMapping>): InputMapping => ({
+    multiplier: Float64Array.from([1, 1, 1]),
+    offset: new Float64Array(3),
+    zeroPoint: 0,
+    dtype: "int8",
+    ...change,
+  });
+  const cases: [Partial<InputMapping>, RegExp][] = [
+    [{ zeroPoint: 0.5 }, /input\.zeroPoint must be an integer in \[-128, 127\], got 0\.5$/],
+    [{ zeroPoint: NaN }, /input\.zeroPoint must be an integer in \[-128, 127\], got NaN$/],
+    [{ zeroPoint: 128 }, /input\.zeroPoint must be an integer in \[-128, 127\], got 128$/],
+    [{ dtype: "uint8", zeroPoint: -1 }, /input\.zeroPoint must be an integer in \[0, 255\]/],
+    [{ dtype: "int16" as "int8" }, /input\.dtype must be uint8 or int8, got /],
+  ];
+  for (const backend of ["wasm", "ts"] as const) {
+    for (const [change, message] of cases) {
+      const input = mapping(change);
+      const label = `${backend} ${JSON.stringify(change)}`;
+      assert.throws(() => integerScoresFromFloat(form, x, { backend, input }), {
+        name: "RangeError",
+        message: new RegExp(`^Cannot prepare integer scorer: ${message.source}`),
+      }, label);
+      assert.throws(() => prepareInteger(form, { backend, input }), { name: "RangeError" }, label);
+    }
+    // Codes -3 + 2, 2 + 2, 3 + 2 by hand.
+    const input = mapping({ zeroPoint: 2 });
+    assert.deepEqual([...integerScoresFromFloat(form, x, { backend, input })], [-1 + 4 + 5]);
+  }
+});
