@@ -624,16 +624,19 @@ function layoutBytes(d: number, k: number, weights: number): number {
 /**
  * Checks a scorer's options (an object: `null` failed with "Cannot read properties of null
  * (reading 'backend')"; backend, threads within 1..256) and, for forms that carry it, the number
- * of features: a non-negative integer.
+ * of features: a non-negative integer, given (a form without it was built, and refused only
+ * when scoring, as "the model takes undefined features").
  */
 function checkScorerOptions(
   action: string,
   options: ScorerOptions,
-  nFeatures?: number,
+  form?: { readonly nFeatures?: unknown } | null,
 ): void {
   assertOptions(action, options);
   checkBackendOptions(action, options);
-  if (nFeatures !== undefined) assertInRange(action, "nFeatures", nFeatures, 0, 2 ** 31 - 1, true);
+  if (arguments.length > 2) {
+    assertInRange(action, "nFeatures", form?.nFeatures as number, 0, 2 ** 31 - 1, true);
+  }
 }
 
 /**
@@ -748,7 +751,7 @@ function checkCsr(action: string, form: SparseForm): void {
  *   1..256, or `nFeatures` is not a non-negative integer.
  */
 export function prepareSparse(form: SparseForm, options: ScorerOptions = {}): Scorer<Matrix> {
-  checkScorerOptions("prepare sparse scorer", options, form?.nFeatures);
+  checkScorerOptions("prepare sparse scorer", options, form);
   return prepareSparseIn(null, form, options);
 }
 
@@ -841,7 +844,7 @@ export function prepareFeatureSubset(
   form: FeatureSubsetForm,
   options: ScorerOptions = {},
 ): Scorer<Matrix> {
-  checkScorerOptions("prepare feature-subset scorer", options, form?.nFeatures);
+  checkScorerOptions("prepare feature-subset scorer", options, form);
   return prepareFeatureSubsetIn(null, form, options);
 }
 
@@ -1278,7 +1281,7 @@ export function preparePacked4(
   form: Packed4Form,
   options: ScorerOptions = {},
 ): Scorer<QuantizedInput> {
-  checkScorerOptions("prepare packed 4-bit scorer", options, form?.nFeatures);
+  checkScorerOptions("prepare packed 4-bit scorer", options, form);
   return preparePacked4In(null, form, options);
 }
 
@@ -1381,7 +1384,7 @@ export function preparePacked4Float(
   form: Packed4Form & { readonly inputScale?: ArrayLike<number> },
   options: ScorerOptions = {},
 ): Scorer<Matrix> {
-  checkScorerOptions("prepare packed 4-bit float scorer", options, form?.nFeatures);
+  checkScorerOptions("prepare packed 4-bit float scorer", options, form);
   return preparePacked4FloatIn(null, form, options);
 }
 
@@ -1450,16 +1453,16 @@ function preparePacked4FloatIn(
 
 /**
  * One-shot scoring on the shared workspace, closed before returning. Checks the options as the
- * matching `prepareXxx` does (`action` names it; `nFeatures` reads the form's feature count for
- * forms that carry one).
+ * matching `prepareXxx` does (`action` names it; `counted` for forms that carry `nFeatures`).
  */
 function oneShot<F, I extends In, O extends Out>(
   prepare: (rows: number | null, form: F, options: ScorerOptions) => Scorer<I, O>,
   action: string,
-  nFeatures: (form: F) => number | undefined = () => undefined,
+  counted = false,
 ): (form: F, x: I, options?: ScorerOptions) => O {
   return (form, x, options = {}) => {
-    checkScorerOptions(action, options, nFeatures(form));
+    if (counted) checkScorerOptions(action, options, form as { nFeatures?: unknown } | null);
+    else checkScorerOptions(action, options);
     const s = prepare(x?.rows ?? 0, form, options);
     try {
       return s.scores(x, { out: options.out as O | undefined });
@@ -1488,7 +1491,7 @@ export const denseScores: (form: DenseForm, x: Matrix, options?: ScorerOptions) 
  * @returns Scores.
  */
 export const sparseScores: (form: SparseForm, x: Matrix, options?: ScorerOptions) => Float32Array =
-  oneShot(prepareSparseIn, "prepare sparse scorer", (f) => f?.nFeatures);
+  oneShot(prepareSparseIn, "prepare sparse scorer", true);
 /**
  * Feature-subset scores (one shot; see {@linkcode prepareFeatureSubset}).
  *
@@ -1504,7 +1507,7 @@ export const featureSubsetScores: (
 ) => Float32Array = oneShot(
   prepareFeatureSubsetIn,
   "prepare feature-subset scorer",
-  (f) => f?.nFeatures,
+  true,
 );
 /**
  * int8 scores (one shot; see {@linkcode prepareInt8}).
@@ -1570,7 +1573,7 @@ export const packed4Scores: (
 ) => Float32Array = oneShot(
   preparePacked4In,
   "prepare packed 4-bit scorer",
-  (f) => f?.nFeatures,
+  true,
 );
 /**
  * Packed 4-bit scores of float inputs (one shot; see {@linkcode preparePacked4Float}).
@@ -1587,7 +1590,7 @@ export const packed4FloatScores: (
 ) => Float32Array = oneShot(
   preparePacked4FloatIn,
   "prepare packed 4-bit float scorer",
-  (f) => f?.nFeatures,
+  true,
 );
 
 /**

@@ -786,3 +786,51 @@ Deno.test("the input buffer of a code scorer holds codes it scores, on both back
     }
   }
 });
+
+Deno.test("forms without nFeatures are refused when prepared, not when scored", () => {
+  // The check skipped an undefined nFeatures: the scorer was built and refused later as "the
+  // model takes undefined features", or at prepare as "packed must be 1 x NaN bytes".
+  const sparse = {
+    indptr: Int32Array.from([0, 1]),
+    indices: Int32Array.from([0]),
+    values: Float32Array.from([2]),
+    bias: [0.5],
+  };
+  const subset: Omit<FeatureSubsetForm, "nFeatures"> = {
+    features: Int32Array.from([0]),
+    weights: Float32Array.from([2]),
+    bias: [0.5],
+  };
+  const packed = {
+    packed: Uint8Array.from([0x01]),
+    codebook: Float32Array.from([0, 2]),
+    bias: [0.5],
+  };
+  const x = { data: Float32Array.from([3, 7]), rows: 1, cols: 2 };
+  const quantized = { codes: Uint8Array.from([3, 7]), rows: 1, cols: 2, scale: 1, zeroPoint: 0 };
+  const refusals: [string, (options: ScorerOptions) => unknown][] = [
+    ["sparse", (o) => prepareSparse(sparse as never, o)],
+    ["sparse", (o) => sparseScores(sparse as never, x, o)],
+    ["feature-subset", (o) => prepareFeatureSubset(subset as never, o)],
+    ["feature-subset", (o) => featureSubsetScores(subset as never, x, o)],
+    ["packed 4-bit", (o) => preparePacked4({ ...packed, scales: [1] } as never, o)],
+    [
+      "packed 4-bit",
+      (o) => packed4Scores({ ...packed, scales: [1] } as never, quantized as never, o),
+    ],
+    ["packed 4-bit float", (o) => packed4FloatScores(packed as never, x, o)],
+  ];
+  for (const backend of ["ts", "wasm"] as const) {
+    for (const [kind, call] of refusals) {
+      assert.throws(() => call({ backend }), {
+        name: "TypeError",
+        message:
+          `Cannot prepare ${kind} scorer: nFeatures must be an integer in [0, 2147483647], ` +
+          "got undefined",
+      }, `${kind} ${backend}`);
+    }
+    // With it, 2 * x0 + 0.5 = 6.5 (x0 = 3) on every form.
+    assert.deepEqual([...sparseScores({ ...sparse, nFeatures: 2 }, x, { backend })], [6.5]);
+    assert.deepEqual([...featureSubsetScores({ ...subset, nFeatures: 2 }, x, { backend })], [6.5]);
+  }
+});
