@@ -345,6 +345,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       for (const m of consumers(t)) {
         if (probabilities.has(t)) {
           const to = m.op_type === "Cast" ? attr(m, "to")?.i : ONNX_TYPE.FLOAT;
+          if (to === ONNX_TYPE.FLOAT16) warnings.push(halfCastWarning(m, "probabilities"));
           if (to !== ONNX_TYPE.FLOAT && to !== ONNX_TYPE.DOUBLE && to !== ONNX_TYPE.FLOAT16) {
             fail(
               `not a linear classifier: the LinearClassifier's probabilities '${t}' feed Cast ` +
@@ -610,6 +611,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
           const to = attr(n, "to")?.i;
           follows = to === ONNX_TYPE.FLOAT || to === ONNX_TYPE.DOUBLE || to === ONNX_TYPE.FLOAT16 ||
             scoreIndex(n.output[0], nOut);
+          if (to === ONNX_TYPE.FLOAT16) {
+            warnings.push(halfCastWarning(n, "scores or probabilities"));
+          }
           break;
         }
         case "Gather": // a class lookup
@@ -1107,6 +1111,16 @@ function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
     }
   } else for (let i = 0; i < count; i++) out[i] = Number(list[i]);
   return { dims, values: out };
+}
+
+/**
+ * The warning for a Cast to float16 after the weights: read as a copy, but the file's outputs
+ * are rounded to float16 (a relative error up to 2^-11 above 2^-14, the smallest normal) where the
+ * imported model computes in float64.
+ */
+function halfCastWarning(n: OnnxNode, what: string): string {
+  return `Cast node '${n.name ?? ""}' rounds the ${what} to float16: read as a copy, so the ` +
+    "file's probabilities are float16 values (11 significant bits), the imported model's float64";
 }
 
 /** Integer types a `Cast` may convert to: name, minimum, first value above the maximum. */
