@@ -10,8 +10,10 @@ import {
   RANS_PROB_BITS_MAX,
   ransDecode,
   ransEncode,
+  readTable,
   scaleFrequencies,
 } from "../../lib/io/rans.ts";
+import { ByteReader, SIZE_CATEGORIES, type SizeCategory } from "../../lib/io/bytes.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
 import type { QuantizationMethod } from "../../lib/quant/quantize.ts";
 import {
@@ -305,4 +307,69 @@ Deno.test("an entropy-coded file is not larger when a section's length needs ano
   const plain = encodeModel(model), coded = encodeModel(model, { entropy: true });
   assert.ok(coded.length <= plain.length, `${coded.length} > ${plain.length}`);
   assert.deepEqual(decodeModel(coded), decodeModel(plain));
+});
+
+Deno.test("a stream whose first state is outside [2^23, 2^31) is refused as such", () => {
+  // The documented state interval: 2^23 - 1 is below it, 2^31 (and 2^32 - 1) past its end. The
+  // 2^31 stream, read from a state the encoder never leaves, must not be decoded at all.
+  const table = scaleFrequencies([3, 1], 8)!;
+  const out = new Array<number>(1);
+  for (const x of [2 ** 23 - 1, 2 ** 31, 2 ** 32 - 1]) {
+    const stream = Uint8Array.of(x & 255, (x >>> 8) & 255, (x >>> 16) & 255, x >>> 24);
+    assert.throws(
+      () => ransDecode(stream, 1, table, out, fail),
+      (e: Error) => e.message === "the entropy-coded stream starts in an invalid state",
+      `state ${x}`,
+    );
+  }
+});
+
+Deno.test("largest remainders tie to the smaller symbol; an overshoot is taken from the largest", () => {
+  // Three equal counts over 2^8: exact shares 85 1/3 each, floors 85 x 3 = 255, and the one slot
+  // left goes to the smallest of the tied symbols.
+  assert.deepEqual([...scaleFrequencies([1, 1, 1], 8)!.freq], [86, 85, 85]);
+  assert.deepEqual([...scaleFrequencies([0, 7, 7, 7], 8)!.freq], [0, 86, 85, 85]);
+  // Counts 1, 1, 1000, 500 over 2^8 (total 1502): shares 0.17, 0.17, 170.4, 85.2; floors (1 for
+  // the rare symbols) 1 + 1 + 170 + 85 = 257, one slot too many, taken from the largest
+  // frequency (170 -> 169), not from the smaller 85.
+  assert.deepEqual([...scaleFrequencies([1, 1, 1000, 500], 8)!.freq], [1, 1, 169, 85]);
+});
+
+Deno.test("the entropy plan tries every precision, 2^15 included", () => {
+  // 10^6 zeros and one 1: at precision p the zeros cost about 10^6 / (2^p ln 2) bits, 88 at 14
+  // and 44 at 15 (5.5 bytes less), while the table is 1 byte longer at 15 (frequency 32766 - 1
+  // takes a 3-byte varint, 16382 - 1 two): the plan must be at precision 15.
+  const symbols = new Uint8Array(1_000_001);
+  symbols[500_000] = 1;
+  const plan = planEntropyCodes(symbols, 2)!;
+  assert.equal(plan.table.probBits, 15);
+  assert.deepEqual([...plan.table.freq], [32767, 1]);
+  // Table by the format: u8 precision, varint k = 2, gaps 0 and 0, varints 32766 and 0.
+  assert.equal(plan.size, 1 + 1 + (1 + 3) + (1 + 1) + plan.stream.length);
+  const out = new Uint8Array(symbols.length);
+  ransDecode(plan.stream, symbols.length, plan.table, out, fail);
+  assert.deepEqual(out, symbols);
+});
+
+Deno.test("a frequency table that does not sum to 2^probBits is refused", () => {
+  const charges = Object.fromEntries(SIZE_CATEGORIES.map((c) => [c, 0])) as Record<
+    SizeCategory,
+    number
+  >;
+  const read = (bytes: number[]) =>
+    readTable(new ByteReader(Uint8Array.from(bytes), 0, bytes.length, "t", charges), 4);
+  // Precision 8: symbols 0 and 2 (gaps 0 and 1) of frequencies 100 and 100, 200 of 256 slots (a
+  // decoder would find no symbol in the other 56); symbols 0, 1, 2 of 100 each, 300.
+  for (
+    const [bytes, sum] of [[[8, 2, 0, 99, 1, 99], 200], [[8, 3, 0, 99, 0, 99, 0, 99], 300]] as const
+  ) {
+    assert.throws(
+      () => read([...bytes]),
+      (e: Error) =>
+        e instanceof SyntaxError && e.message.endsWith(`frequencies sum to ${sum}, not 256`),
+      `sum ${sum}`,
+    );
+  }
+  // 100 and 156 make 256 (155 is the 2-byte varint 0x9b 0x01): read as given.
+  assert.deepEqual([...read([8, 2, 0, 99, 1, 0x9b, 0x01]).freq], [100, 0, 156, 0]);
 });
