@@ -535,3 +535,57 @@ Deno.test("a name for messages that is not a string is refused by decodeModel", 
   }
   assert.ok(decodeModel(bytes, { name: "m.lrc" }));
 });
+
+Deno.test("without a mask, a sparse layout that only ties with dense is not taken", () => {
+  // README: without a mask the writer stores only the non-zero codes "when index set plus values
+  // is smaller than dense values, else everything". 8 symmetric 8-bit codes, sigmoid, by hand:
+  // dense: SUPPORT (tag) 1 + length byte 1, WEIGHTS (kind, bits, granularity, 8 codes) 11 + 1 =
+  // 14 bytes. Code 0 at position 0 only: SUPPORT bitmap (tag + 1 byte) 2 + 1, WEIGHTS 3 + 7 + 1 =
+  // 14, a tie: dense. Codes 0 at positions 0 and 5: 3 + (3 + 6 + 1) = 13 < 14: the bitmap.
+  const base = randomQuantizedModel(5, {
+    kind: "uniform-symmetric",
+    bits: 8,
+    nFeatures: 8,
+    link: "sigmoid",
+    mask: "none",
+    granularity: "tensor",
+  });
+  for (const [zeros, support, stored] of [[[0], "dense", 8], [[0, 5], "bitmap", 6]] as const) {
+    const codes = Int8Array.from(
+      { length: 8 },
+      (_, i) => ((zeros as readonly number[]).includes(i) ? 0 : 10 + i),
+    );
+    const model = { ...base, weights: { ...base.weights, codes } } as QuantizedModel;
+    const { info, model: back } = inspectModelFile(encodeModel(model));
+    assert.equal(info.support, support, `zeros at ${zeros}`);
+    assert.equal(info.stored, stored, `zeros at ${zeros}`);
+    assert.equal(info.bytes.indices + info.bytes.codes, support === "dense" ? 1 + 8 : 2 + 6);
+    assert.deepEqual([...(back as QuantizedModel).weights.codes], [...codes]);
+  }
+});
+
+Deno.test("a model file holds 65536 classes, the README's largest nClasses", () => {
+  const k = 65536;
+  const model: LogisticModel = {
+    ...randomFloatModel(1, { nFeatures: 1, mask: "none", preprocessing: false }),
+    link: "softmax",
+    weights: { data: Float64Array.from({ length: k }, (_, i) => i / 4), rows: k, cols: 1 },
+    bias: new Float64Array(k).fill(-0.5),
+    classes: Array.from({ length: k }, (_, i) => `c${i}`),
+  };
+  assert.deepEqual(decodeModel(encodeModel(model)), model);
+});
+
+Deno.test("maxWeights is the most weights a file may declare: equal is read, one less refused", () => {
+  // 3 classes (softmax) x 5 features: 15 weights.
+  const model = randomFloatModel(4, { nFeatures: 5, nClasses: 3, link: "softmax" });
+  const bytes = encodeModel(model);
+  assert.deepEqual(decodeModel(bytes, { maxWeights: 15 }), model);
+  assert.throws(
+    () => decodeModel(bytes, { maxWeights: 14, name: "m.lrc" }),
+    (e: Error) =>
+      e instanceof RangeError &&
+      e.message.startsWith("Cannot read model file 'm.lrc'") &&
+      e.message.endsWith("3 x 5 = 15 weights exceed the limit of 14 (maxWeights)"),
+  );
+});
