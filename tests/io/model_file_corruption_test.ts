@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import fc from "fast-check";
-import { decodeModel, encodeModel, MODEL_FILE_VERSION, SECTION } from "../../lib/io/model_file.ts";
+import {
+  decodeModel,
+  encodeModel,
+  inspectModelFile,
+  MODEL_FILE_VERSION,
+  SECTION,
+} from "../../lib/io/model_file.ts";
 import type { StoredModel } from "../../lib/io/quantized.ts";
 import { randomFloatModel, randomQuantizedModel } from "../_helpers/random_models.ts";
 
@@ -364,4 +370,118 @@ Deno.test("fuzz: random bytes behind a valid header are refused cleanly", () => 
     }),
     { seed: 10, numRuns: 500 },
   );
+});
+
+Deno.test("forged sections the writer never makes are refused by name", () => {
+  // Each payload below is written by hand from the README's table of sections; the writer's own
+  // payload is checked first where the forgery edits it, so the edit is the only difference.
+  const float = randomFloatModel(3, { nFeatures: 4, link: "sigmoid", mask: "none", zeros: 0 });
+  const good = sections(encodeModel(float));
+  const edit = (parts: typeof good, id: number, payload: number[]) =>
+    build(parts.map((s) => (s.id === id ? { id, payload } : s)));
+  const payload = (parts: typeof good, id: number) => [...parts.find((s) => s.id === id)!.payload];
+  // MODEL flags: only bit 0 (the mask) is defined.
+  const model = payload(good, SECTION.MODEL);
+  assert.equal(model.at(-1), 0);
+  assertRefused(
+    edit(good, SECTION.MODEL, [...model.slice(0, -1), 2]),
+    "flags",
+    /unknown model flags 2$/,
+  );
+  // A sigmoid model's one bias value marked as a constant run (storage tag | 0x10).
+  const bias = payload(good, SECTION.BIAS);
+  assert.equal(bias[0], 2); // bias kind float64
+  assertRefused(
+    edit(good, SECTION.BIAS, [bias[0], bias[1] | 0x10, ...bias.slice(2)]),
+    "constant bias",
+    /bias is marked constant but is not a run$/,
+  );
+
+  // A symmetric 4-bit model per tensor: PARAMS is one scale; stored as float64 0.1, which is not a
+  // float32 value (scales are float32), it is refused rather than rounded.
+  const q = randomQuantizedModel(8, {
+    kind: "uniform-symmetric",
+    bits: 4,
+    nFeatures: 4,
+    link: "sigmoid",
+    mask: "none",
+    granularity: "tensor",
+  });
+  const withInput = {
+    ...q,
+    input: { dtype: "uint8" as const, scale: 0.5, zeroPoint: 3, calibration: "minmax" },
+  };
+  const qs = sections(encodeModel(withInput));
+  const f64 = new Uint8Array(8);
+  new DataView(f64.buffer).setFloat64(0, 0.1, true);
+  assertRefused(
+    edit(qs, SECTION.PARAMS, [3, ...f64]),
+    "scale",
+    /scales\[0\] is not a float32 value$/,
+  );
+  // INPUT: u8 dtype, 0 uint8 or 1 int8.
+  const input = payload(qs, SECTION.INPUT);
+  assert.equal(input[0], 0);
+  assertRefused(
+    edit(qs, SECTION.INPUT, [2, ...input.slice(1)]),
+    "input dtype",
+    /unknown input dtype 2$/,
+  );
+  // RECIPE: JSON of the recipe's keys only.
+  const recipe = [...new TextEncoder().encode('{"note":"x"}')];
+  assertRefused(
+    build([...qs.filter((s) => s.id !== SECTION.RECIPE), { id: SECTION.RECIPE, payload: recipe }]),
+    "recipe",
+    /section RECIPE: unknown recipe key 'note'$/,
+  );
+});
+
+Deno.test("an omitted weight whose group has no code for 0 is refused, not read as that code", () => {
+  // 64 codebook weights, 2-bit codes over [-1, 0, 1, 2] (float16 storage, tag 1), every code 1
+  // (value 0) but three: without a mask the writer stores only those three. With the codebook's
+  // 0 forged into 0.25, the code nearest 0 is worth 0.25, so the 61 weights the file leaves out
+  // have no code for their value 0; the first is weight 0.
+  const base = randomQuantizedModel(9, {
+    kind: "codebook",
+    levels: 4,
+    nFeatures: 64,
+    link: "sigmoid",
+    mask: "none",
+    granularity: "tensor",
+  });
+  const codes = new Uint8Array(64).fill(1);
+  codes[10] = 0;
+  codes[20] = 2;
+  codes[30] = 3;
+  const model = {
+    ...base,
+    weights: { ...base.weights, codes, codebook: Float32Array.of(-1, 0, 1, 2) },
+  } as StoredModel;
+  const parts = sections(encodeModel(model));
+  const support = parts.find((s) => s.id === SECTION.SUPPORT)!.payload;
+  assert.notEqual(support[0], 0, "the writer stored a sparse index set");
+  const params = parts.find((s) => s.id === SECTION.PARAMS)!.payload;
+  // float16 -1, 0, 1, 2 are 0xbc00, 0x0000, 0x3c00, 0x4000, little-endian; 0.25 is 0x3400.
+  assert.deepEqual([...params], [1, 0x00, 0xbc, 0x00, 0x00, 0x00, 0x3c, 0x00, 0x40]);
+  const forged = build(
+    parts.map((s) =>
+      s.id === SECTION.PARAMS
+        ? { id: s.id, payload: [1, 0x00, 0xbc, 0x00, 0x34, 0x00, 0x3c, 0x00, 0x40] }
+        : s
+    ),
+  );
+  assertRefused(forged, "codebook", /weight 0 has no code and its group has no code for 0$/);
+  // The file as written reads back.
+  assert.deepEqual(decodeModel(build(parts)), model);
+});
+
+Deno.test("an unknown ancillary section's bytes are counted, so the parts add up to the file", () => {
+  const good = sections(encodeModel(SAMPLES[0][1]));
+  const plain = inspectModelFile(build(good)).info.bytes;
+  // Section 0x90 with 3 bytes: id, length byte, payload = 5 bytes, charged to the header.
+  const extra = build([...good, { id: 0x90, payload: [1, 2, 3] }]);
+  const { info, model } = inspectModelFile(extra);
+  assert.deepEqual(model, SAMPLES[0][1]);
+  assert.equal(Object.values(info.bytes).reduce((a, b) => a + b, 0), extra.length);
+  assert.deepEqual(info.bytes, { ...plain, header: plain.header + 5 });
 });
