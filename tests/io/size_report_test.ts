@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { encodeModel } from "../../lib/io/model_file.ts";
 import { gzipSize, sizeReport } from "../../lib/io/size_report.ts";
-import { randomFloatModel, randomQuantizedModel } from "../_helpers/random_models.ts";
+import {
+  gaussianModel,
+  randomFloatModel,
+  randomQuantizedModel,
+} from "../_helpers/random_models.ts";
 
 Deno.test("the parts of the size report add up to the file's length", async () => {
   await fc.assert(
@@ -89,4 +93,20 @@ Deno.test("a pruned model's baseline counts every weight, its non-zero count onl
   const nonZero = [...model.weights.codes].filter((q, i) => mask[i] && q !== 0).length;
   assert.equal(r.nonZeroWeights, nonZero);
   assert.ok(nonZero < kept, `${nonZero} of ${kept}`);
+});
+
+Deno.test("the report's format version is the file's, also when only the index set is entropy-coded", async () => {
+  // A float model has no codes; pruned to about 15 % of 784 weights at random, its index set
+  // costs about n H(0.15) = 0.61 bits a weight entropy-coded against at least 1 bit for a bitmap
+  // (delta codes of gaps averaging 6 take a byte each): entropy coding makes it version 2.
+  const model = gaussianModel(6, 784, 0.15, { preprocessing: false });
+  for (const entropy of [false, true]) {
+    const bytes = encodeModel(model, { entropy });
+    const r = await sizeReport(bytes);
+    // Read from the header (offset 8, u16 little-endian), not from the decoder.
+    assert.equal(r.formatVersion, bytes[8] + 256 * bytes[9]);
+    assert.equal(r.formatVersion, entropy ? 2 : 1);
+    assert.equal(r.codesEncoding, "packed");
+    assert.equal(r.indexEncoding === "rans", entropy);
+  }
 });
