@@ -31,6 +31,19 @@ export function lowestKnown(values: readonly (number | null)[]): number | null {
 }
 
 /**
+ * A time to a target against a reference's time to the same target, or null when either is
+ * unknown. The reference's whole run is not a stand-in: if it reached the target before its last
+ * iteration, dividing by its whole time would flatter the other side.
+ *
+ * @param ms The time to the target, in ms, or null if it was not reached.
+ * @param referenceMs The reference's time to the target, or null if unknown.
+ * @returns `ms / referenceMs`, or null.
+ */
+export function targetRatio(ms: number | null, referenceMs: number | null): number | null {
+  return ms === null || referenceMs === null ? null : ms / referenceMs;
+}
+
+/**
  * A fraction as a percentage for labels, to two decimals without trailing zeros: 0.9 -> 90,
  * 0.955 -> 95.5, 0.995 -> 99.5 (rounding to whole percents made 0.995 read "100" and 0.955 and
  * 0.96 both "96").

@@ -3,7 +3,7 @@
  * over the test set's size, so a budget in points is a number of images.
  */
 import assert from "node:assert/strict";
-import { lowestKnown, median, percentLabel, withinPoints } from "./_stats.ts";
+import { lowestKnown, median, percentLabel, targetRatio, withinPoints } from "./_stats.ts";
 
 Deno.test("a drop of exactly the budget in images is within it, one image more is not", () => {
   const n = 10_000;
@@ -67,4 +67,14 @@ Deno.test("the median of timings sorts them as numbers and averages the two midd
   const timings = [3, 1, 2];
   median(timings);
   assert.deepEqual(timings, [3, 1, 2]);
+});
+
+Deno.test("a time to the target is compared with the reference's time to it, or not at all", () => {
+  // bench:train divided every time to the target by scikit-learn's whole train time: had
+  // scikit-learn reached the target at iteration 60 of 100 (7 s of 12 s), 2 s to the target would
+  // read 0.167 instead of 2 / 7.
+  assert.equal(targetRatio(2000, 7000), 2 / 7);
+  assert.equal(targetRatio(2000, null), null);
+  assert.equal(targetRatio(null, 7000), null);
+  assert.equal(targetRatio(7000, 7000), 1);
 });
