@@ -3,7 +3,12 @@ import { runCli } from "../_helpers/assert_close.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { loadModel } from "../../lib/io/model_file.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
-import { readModelFile } from "../../lib/cli/model_files.ts";
+import {
+  checkOutput,
+  modelFormatOf,
+  readModelFile,
+  saveFormatOf,
+} from "../../lib/cli/model_files.ts";
 import { predictLabels } from "../../lib/model/predict.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
 
@@ -566,4 +571,45 @@ Deno.test("refusals and notes name the command the user ran and advice that appl
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("model file extensions are told whatever their case: .LRC, .Json, .ONNX, and --entropy on M.LRC", async () => {
+  // Every path in the tests was lower case, so matching case (mutation audit: modelFormatOf,
+  // saveFormatOf or entropyFlag without their toLowerCase or /i) passed while refusing 'M.LRC'
+  // as a model file, a --save target or an --entropy output.
+  assert.equal(modelFormatOf("M.LRC"), "lrc");
+  assert.equal(modelFormatOf("m.Json"), "json");
+  assert.equal(modelFormatOf("dir.v2/m.ONNX"), "onnx");
+  assert.equal(saveFormatOf("M.LRC"), "lrc");
+  assert.equal(saveFormatOf("m.JSON"), "json");
+  assert.throws(() => saveFormatOf("M.ONNX"), /ONNX is written by 'lrc export --out FILE\.onnx'/);
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/M.LRC`;
+    const r = await runCli([
+      ...["train", "--quiet", "--dataset", "breast-cancer", "--max-iterations", "10"],
+      ...["--save", path, "--entropy"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    // The binary format's magic number, \x89 L R C.
+    assert.deepEqual([...(await Deno.readFile(path)).subarray(0, 4)], [0x89, 0x4c, 0x52, 0x43]);
+    const inspect = await runCli(["inspect", path, "--json"]);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.equal(JSON.parse(inspect.stdout).format, "lrc");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("checkOutput takes a new file at the root of the file system: its folder is '/'", async () => {
+  // The folder of '/m.lrc' is '/', not the empty text before its slash (mutation audit: taking
+  // path.slice(0, 0) refused it as "the folder '' does not exist" and passed every test).
+  const path = `/lrc-check-output-${crypto.randomUUID()}.lrc`;
+  await assert.rejects(() => Deno.stat(path), Deno.errors.NotFound);
+  await checkOutput("--out", path); // checks only: nothing is written
+  await assert.rejects(() => Deno.stat(path), Deno.errors.NotFound);
+  await assert.rejects(
+    () => checkOutput("--out", `/lrc-no-such-folder-${crypto.randomUUID()}/m.lrc`),
+    /^UsageError: Cannot write '\/lrc-no-such-folder-[^/]+\/m\.lrc': the folder '\/lrc-no-such-folder-[^']+' does not exist$/,
+  );
 });
