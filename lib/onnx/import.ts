@@ -609,9 +609,11 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
         }
         case "Cast": { // a float copy, or a conversion of the class index (a Greater's bool)
           const to = attr(n, "to")?.i;
+          const index = scoreIndex(n.output[0], nOut);
           follows = to === ONNX_TYPE.FLOAT || to === ONNX_TYPE.DOUBLE || to === ONNX_TYPE.FLOAT16 ||
-            scoreIndex(n.output[0], nOut);
-          if (to === ONNX_TYPE.FLOAT16) {
+            index;
+          // A class index is no score: float16 holds it exactly (integers up to 2048 classes).
+          if (to === ONNX_TYPE.FLOAT16 && !index) {
             warnings.push(halfCastWarning(n, "scores or probabilities"));
           }
           break;
