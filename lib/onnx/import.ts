@@ -464,12 +464,17 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       );
     }
     if (!state.hasMatmul) {
+      const to = stop?.op_type === "Cast" ? attr(stop, "to")?.i : undefined;
+      const detail = stop?.op_type !== "Cast"
+        ? ""
+        : to === undefined
+        ? " (without a type)"
+        : ` (to ${typeName(Number(to))})`;
       fail(
         "no MatMul or Gemm with constant weights follows the input" +
           (stop
-            ? `: the walk from the input stops at ${stop.op_type} node '${stop.name ?? ""}'${
-              stop.op_type === "Cast" ? ` (to ${typeName(Number(attr(stop, "to")?.i))})` : ""
-            }, which is not read as an affine step`
+            ? `: the walk from the input stops at ${stop.op_type} node '${stop.name ?? ""}'` +
+              `${detail}, which is not read as an affine step`
             : ""),
       );
     }

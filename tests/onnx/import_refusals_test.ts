@@ -1839,9 +1839,9 @@ Deno.test("a refused step before the weights is named: a Cast of the input to fl
   // The refusal said only "no MatMul or Gemm with constant weights follows the input", with the
   // Gemm in plain sight; the Cast that stopped the walk (float16 would round the input) went
   // unnamed.
-  const castInput = (to: number) => {
+  const castInput = (to?: number) => {
     const g = new GraphBuilder();
-    const half = g.op("Cast", ["input"], { to: { int: to } }, "half");
+    const half = g.op("Cast", ["input"], to === undefined ? {} : { to: { int: to } }, "half");
     const x = g.op("Cast", [half], { to: { int: 1 } });
     const w = g.constant("w", "FLOAT", [K, D], W);
     const s = g.op("Gemm", [x, w, g.constant("b", "FLOAT", [K], B)], { transB: { int: 1 } });
@@ -1862,6 +1862,11 @@ Deno.test("a refused step before the weights is named: a Cast of the input to fl
   );
   // A Cast to double is a copy: the same graph through float64 imports.
   assert.equal(importOnnxModel(castInput(11)).model.weights.cols, D);
+  // A Cast without its type (which onnxruntime refuses) is named as such, not "to NaN".
+  assert.throws(
+    () => importOnnxModel(castInput(), { name: "m.onnx" }),
+    refused(/stops at Cast node '.*' \(without a type\), which is not read as an affine step$/),
+  );
 });
 
 Deno.test({
