@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
 import { minimizeLbfgs } from "../../lib/model/lbfgs.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 import { pythonWithSklearn } from "../_helpers/python.ts";
@@ -167,4 +168,230 @@ Deno.test("L-BFGS refuses options, starts and L1 strengths that would give nonse
   assert.throws(() => minimizeLbfgs(bowl, Float64Array.of(0, NaN)), /x0 holds NaN at index 1/);
   // The smallest memory still reaches the minimum of the bowl, (1, 1, 1).
   assertClose(minimizeLbfgs(bowl, x0, { memory: 1 }).x, [1, 1, 1], { atol: 1e-9 });
+});
+
+// f(x) = (x - 3)^2 from 0: the gradient is -6 there; the first step, 1 / |d| = 1/6 along d = 6,
+// lands on x = 1, where the strong Wolfe conditions hold (slope -24, within 0.9 x 36) and the
+// gradient is -4. 'At most' the tolerance: a largest component equal to it stops the run.
+const shifted = (x: Float64Array, g: Float64Array): number => {
+  g[0] = 2 * (x[0] - 3);
+  return (x[0] - 3) ** 2;
+};
+
+Deno.test("L-BFGS stops when the largest gradient component is at most the tolerance, equality included", () => {
+  // The start and the loop compared with '<' (a gradient of exactly the tolerance went on) passed.
+  const atStart = minimizeLbfgs(shifted, Float64Array.of(0), { gradientTolerance: 6 });
+  assert.equal(atStart.reason, "gradient tolerance met at the start");
+  assert.equal(atStart.iterations, 0);
+  assert.equal(atStart.gradientNorm, 6);
+  assert.ok(atStart.converged);
+  const seen: number[] = [];
+  const once = minimizeLbfgs(shifted, Float64Array.of(0), {
+    gradientTolerance: 4,
+    onIteration: (s) => void seen.push(s.x[0], s.gradientNorm),
+  });
+  assert.deepEqual(seen, [1, 4]); // x = 1 and |f'(1)| = 4, worked above
+  assert.equal(once.reason, "gradient tolerance met");
+  assert.equal(once.iterations, 1);
+  assert.ok(once.converged);
+});
+
+Deno.test("L-BFGS runs exactly maxIterations iterations when no tolerance is met", () => {
+  // A loop to iteration < maxIterations (one short) passed: no test counted the limit.
+  const rosenbrock = (x: Float64Array, g: Float64Array) => {
+    const a = 1 - x[0], b = x[1] - x[0] * x[0];
+    g[0] = -2 * a - 400 * x[0] * b;
+    g[1] = 200 * b;
+    return a * a + 100 * b * b;
+  };
+  for (const maxIterations of [0, 1, 3, 7]) {
+    const seen: number[] = [];
+    const r = minimizeLbfgs(rosenbrock, Float64Array.from([-1.2, 1]), {
+      maxIterations,
+      onIteration: (s) => void seen.push(s.iteration),
+    });
+    assert.equal(r.iterations, maxIterations);
+    assert.deepEqual(seen, Array.from({ length: maxIterations }, (_, i) => i + 1));
+    assert.equal(r.reason, "iteration limit reached");
+    assert.equal(r.converged, false);
+    // The Rosenbrock valley takes some 35 iterations: the limit, not the optimum, stopped it.
+    assert.ok(r.value > 1e-3, `${r.value}`);
+  }
+});
+
+Deno.test("L-BFGS stops at the first iteration that lowers the objective by at most functionTolerance times its size", () => {
+  // The documented rule: stop when f_old - f_new <= tol max(|f_old|, |f_new|, 1). Ignoring the
+  // option (it ran to the gradient tolerance) or dropping the max(|f|, 1) scale (a threshold of
+  // 1e-4 instead of about 0.01 here) passed. Rosenbrock raised by 100 makes the scale matter.
+  const tol = 1e-4;
+  const raised = (x: Float64Array, g: Float64Array) => {
+    const a = 1 - x[0], b = x[1] - x[0] * x[0];
+    g[0] = -2 * a - 400 * x[0] * b;
+    g[1] = 200 * b;
+    return 100 + a * a + 100 * b * b;
+  };
+  const x0 = Float64Array.from([-1.2, 1]);
+  const values = [raised(x0, new Float64Array(2))];
+  const r = minimizeLbfgs(raised, x0, {
+    functionTolerance: tol,
+    gradientTolerance: 1e-12,
+    onIteration: (s) => void values.push(s.value),
+  });
+  assert.equal(r.reason, "function tolerance met");
+  assert.ok(r.converged);
+  assert.equal(values.length, r.iterations + 1);
+  const small = (k: number) =>
+    values[k - 1] - values[k] <=
+      tol * Math.max(Math.abs(values[k - 1]), Math.abs(values[k]), 1);
+  for (let k = 1; k < r.iterations; k++) assert.ok(!small(k), `iteration ${k} should have stopped`);
+  assert.ok(small(r.iterations));
+  // Short of the optimum (100 at (1, 1)) by more than tol * 1 would leave.
+  assert.ok(r.value - 100 > 1e-4, `${r.value}`);
+});
+
+Deno.test("L-BFGS reports no iteration done when the first line search finds no decrease", () => {
+  // A gradient of the wrong sign: f = x^2 with g = -2x from x = 1. Every step along -g raises f,
+  // so no iteration is completed: the point, 0 iterations, no callback. Counting the failed
+  // iteration as done (iterations 1) passed.
+  let calls = 0;
+  const r = minimizeLbfgs(
+    (x, g) => {
+      g[0] = -2 * x[0];
+      return x[0] * x[0];
+    },
+    Float64Array.of(1),
+    { onIteration: () => void calls++ },
+  );
+  assert.equal(r.reason, "no further decrease possible");
+  assert.equal(r.iterations, 0);
+  assert.equal(calls, 0);
+  assert.deepEqual(Array.from(r.x), [1]);
+  assert.equal(r.value, 1);
+  assert.ok(r.evaluations > 1);
+});
+
+/**
+ * A convex test problem: 1/2 (x - c)' A (x - c) + q/4 sum x^4 with A = B'B / n + 0.2 I, B and c
+ * standard normal (correlated coordinates).
+ */
+function correlatedProblem(seed: number, n: number, q: number) {
+  const prng = createPrng(seed);
+  const b = Float64Array.from({ length: n * n }, () => randomNormal(prng));
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let t = 0; t < n; t++) s += b[t * n + i] * b[t * n + j];
+      a[i * n + j] = s / n + (i === j ? 0.2 : 0);
+    }
+  }
+  const c = Float64Array.from({ length: n }, () => randomNormal(prng));
+  const fn = (x: Float64Array, g: Float64Array): number => {
+    let f = 0;
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += a[i * n + j] * (x[j] - c[j]);
+      g[i] = s + q * x[i] ** 3;
+      f += 0.5 * (x[i] - c[i]) * s + 0.25 * q * x[i] ** 4;
+    }
+    return f;
+  };
+  return { fn, prng };
+}
+
+Deno.test("preconditioned L-BFGS is plain L-BFGS in the coordinates z = P^-1/2 x, with L1 too", () => {
+  // L-BFGS started from P (scaled by s'y / y'Py) on f(x) takes the same steps as L-BFGS from the
+  // identity (scaled by s'y / y'y) on g(z) = f(S z), S = P^1/2 diagonal, x = S z; the L1 strength
+  // l_i becomes l_i S_i and OWL-QN's orthants are kept, as S > 0. A scale of s'y / y'y whatever
+  // the preconditioner passed every test (only iteration counts moved). The start is near the
+  // optimum so that the first trial step is 1 in both coordinates (min(1, 1 / |d|)).
+  const n = 8;
+  const { fn, prng } = correlatedProblem(5, n, 0.5);
+  const scale = Float64Array.from({ length: n }, () => 2 ** (2 * prng() - 1));
+  const p = scale.map((s) => s * s);
+  const inZ = (z: Float64Array, g: Float64Array): number => {
+    const x = z.map((v, i) => v * scale[i]);
+    const f = fn(x, g);
+    for (let i = 0; i < n; i++) g[i] *= scale[i];
+    return f;
+  };
+  for (const strength of [0, 0.3]) {
+    const l1 = strength ? new Float64Array(n).fill(strength) : undefined;
+    const l1z = l1?.map((v, i) => v * scale[i]);
+    const plain = minimizeLbfgs(fn, new Float64Array(n), { l1, gradientTolerance: 1e-12 });
+    const x0 = plain.x.map((v, i) => v + 0.01 * (i % 3 - 1));
+    const xs: Float64Array[] = [], zs: Float64Array[] = [];
+    // A fixed number of iterations: where rounding lets one run stop an iteration before the
+    // other is left out of the comparison.
+    const options = { gradientTolerance: 0, maxIterations: 12, memory: 4 };
+    const pre = minimizeLbfgs(fn, x0, {
+      ...options,
+      l1,
+      preconditioner: (v, out) => {
+        for (let i = 0; i < n; i++) out[i] = p[i] * v[i];
+      },
+      onIteration: (s) => void xs.push(s.x.slice()),
+    });
+    const z = minimizeLbfgs(inZ, x0.map((v, i) => v / scale[i]), {
+      ...options,
+      l1: l1z,
+      onIteration: (s) => void zs.push(s.x.map((v, i) => v * scale[i])),
+    });
+    const what = `L1 ${strength}`;
+    assert.equal(pre.reason, "iteration limit reached", what);
+    assert.equal(z.reason, "iteration limit reached", what);
+    assert.equal(pre.evaluations, z.evaluations, what);
+    assert.equal(xs.length, 12);
+    for (let k = 0; k < 12; k++) {
+      assertClose(xs[k], zs[k], { atol: 1e-12, rtol: 0, message: `${what}, iteration ${k + 1}` });
+    }
+    // Both on their way to the optimum, 0.01 away at the start.
+    assertClose(pre.x, plain.x, { atol: 1e-4, rtol: 0, message: what });
+  }
+});
+
+Deno.test("OWL-QN moves each coordinate only against its pseudo-gradient and ends at the L1 optimality conditions", () => {
+  // Andrew and Gao's sign constraint: the quasi-Newton direction is zeroed where it disagrees in
+  // sign with the steepest descent direction -pg, so no coordinate ever moves along its own
+  // pseudo-gradient, (x_new - x)_i pg_i <= 0. Without it (only the orthant projection of the
+  // trial point left) OWL-QN still reached the separable lasso's optimum and passed; here 31 of
+  // its steps moved along pg. The end point is checked against the optimality conditions of
+  // f + l |x|: g_i = -l sign(x_i) where x_i != 0, |g_i| <= l where x_i = 0.
+  const n = 8, l = 0.3;
+  const { fn } = correlatedProblem(5, n, 0);
+  const l1 = new Float64Array(n).fill(l);
+  const xs: Float64Array[] = [new Float64Array(n)];
+  const r = minimizeLbfgs(fn, new Float64Array(n), {
+    l1,
+    gradientTolerance: 1e-10,
+    onIteration: (s) => void xs.push(s.x.slice()),
+  });
+  assert.ok(r.converged, r.reason);
+  const g = new Float64Array(n);
+  for (let k = 0; k + 1 < xs.length; k++) {
+    fn(xs[k], g);
+    for (let i = 0; i < n; i++) {
+      const x = xs[k][i];
+      // The one-sided slope of f + l |x_i| that descends, by hand.
+      const pg = x > 0
+        ? g[i] + l
+        : x < 0
+        ? g[i] - l
+        : g[i] + l < 0
+        ? g[i] + l
+        : g[i] - l > 0
+        ? g[i] - l
+        : 0;
+      assert.ok((xs[k + 1][i] - x) * pg <= 0, `iteration ${k + 1}, coordinate ${i}`);
+    }
+  }
+  fn(r.x, g);
+  let zeros = 0;
+  for (let i = 0; i < n; i++) {
+    if (r.x[i] === 0) {
+      zeros++;
+      assert.ok(Math.abs(g[i]) <= l + 1e-8, `coordinate ${i}: |g| ${Math.abs(g[i])}`);
+    } else assertClose(g[i], -l * Math.sign(r.x[i]), { atol: 1e-6, rtol: 0 });
+  }
+  assert.ok(zeros >= 2 && zeros < n, `${zeros} zeros`);
 });
