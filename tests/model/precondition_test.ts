@@ -48,6 +48,9 @@ Deno.test("preconditioners keep masked weights at zero", () => {
   for (
     const pre of [
       kroneckerPreconditioner(randomCovariance(3, d), { nOutputs: k, l2: 0.1, mask })!,
+      // The wasm form (fit's on the wasm backend) had no masked case: without its mask step the
+      // full P leaked into masked weights and every test passed.
+      kroneckerPreconditioner(randomCovariance(3, d), { nOutputs: k, l2: 0.1, mask, wasm: true })!,
       diagonalPreconditioner(new Float64Array(d).fill(2), { nOutputs: k, l2: 0.1, mask }),
     ]
   ) {
@@ -94,5 +97,32 @@ Deno.test("the diagonal preconditioner divides by a var_j + l2 per weight and by
       }
       assertClose(out[k * d + c], v[k * d + c] / a, { rtol: 1e-15 });
     }
+  }
+});
+
+Deno.test("the diagonal preconditioner stays finite and positive for a constant feature without L2", () => {
+  // A constant (standardised to 0) feature has variance 0; with no L2, 1 / (a var + l2) is
+  // 1 / 0. L-BFGS needs P symmetric positive definite (LbfgsOptions.preconditioner), so finite:
+  // without its floor the entry was Infinity, and Infinity x 0 (that feature's gradient) NaN.
+  const variance = Float64Array.of(0, 1.5, 0.25), d = 3;
+  for (const k of [1, 3]) {
+    const pre = diagonalPreconditioner(variance, { nOutputs: k, l2: 0, mask: null });
+    const v = Float64Array.from({ length: k * d + k }, (_, i) => (i % 2 ? -1 : 1) * (1 + i));
+    const out = new Float64Array(v.length);
+    pre(v, out);
+    for (let i = 0; i < v.length; i++) {
+      assert.ok(Number.isFinite(out[i]) && out[i] * v[i] > 0, `k ${k}, entry ${i}: ${out[i]}`);
+    }
+    // The other weights keep 1 / (a var_j), a = 1/4 or (1/3)(2/3).
+    const a = k === 1 ? 0.25 : 2 / 9;
+    for (let c = 0; c < k; c++) {
+      for (let j = 1; j < d; j++) {
+        assertClose(out[c * d + j], v[c * d + j] / (a * variance[j]), { rtol: 1e-15 });
+      }
+    }
+    // A zero gradient there stays a zero step, not NaN.
+    const zero = new Float64Array(v.length);
+    pre(zero, out);
+    assert.ok(out.every((x) => x === 0));
   }
 });
