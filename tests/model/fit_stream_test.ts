@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { Matrix } from "../../lib/core/matrix.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { createPrng, shuffleInPlace } from "../../lib/core/random.ts";
 import { fitStream } from "../../lib/model/fit_stream.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { predict, predictProba } from "../../lib/model/predict.ts";
@@ -330,6 +331,100 @@ Deno.test("fitStream steps once per mini-batch of each block, the last partial b
       assertClose(r.model.weights.data, w, { atol: 1e-8, rtol: 0, message: "weights" });
       assertClose(r.model.bias[0], b, { atol: 1e-8, rtol: 0, message: "bias" });
     }
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("fitStream's default momentum, its seeded block shuffles and Adam's steps, defaults and epochs follow the documented updates", async () => {
+  // Only SGD without momentum was traced by hand: the default momentum 0.9 read as 0, the seed
+  // ignored (every run shuffled as seed 0), Adam without its bias correction, at a step size of
+  // 0.01 by default, with the L1 step on its bias or without the L2 term, and 5 epochs by default
+  // instead of 20 all passed. Oracle: the documented updates by hand over the same 7 rows in
+  // blocks of 3 (rows 0-2, 3-5, 6), each block's order from shuffleInPlace on createPrng(seed)
+  // (the seeded shuffle of lib/core/random.ts), block after block. SGD: v = 0.9 v - lr g, w += v,
+  // then the soft threshold lr l1 / (1 - 0.9), lr 0.05. Adam (Kingma and Ba): m and v moments, bias
+  // corrections 1 / (1 - beta^t) over the global step t, rate lr / (sqrt(v_hat) + 1e-8) and the
+  // soft threshold rate l1; the bias unpenalised. The gradient is mean(r x) + l2 w.
+  const rows = [[1, 0.5], [-0.5, 1], [2, -1], [0.25, 0.75], [-1, -1.5], [1.5, 0.25], [-2, 1]];
+  const labels = [1, 0, 1, 1, 0, 1, 0];
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  await Deno.writeTextFile(
+    file,
+    ["a,b,y", ...rows.map((r, i) => `${r.join(",")},${labels[i]}`)].join("\n") + "\n",
+  );
+  const lambda = 0.2, l1Ratio = 0.1, l2 = lambda * (1 - l1Ratio), l1 = lambda * l1Ratio;
+  const byHand = (kind: "sgd" | "adam", epochs: number, batchSize: number, seed: number) => {
+    const prng = createPrng(seed);
+    const p = [0, 0, 0]; // w0, w1, b
+    const m = [0, 0, 0], v = [0, 0, 0];
+    const lr = kind === "sgd" ? 0.05 : 0.001;
+    let t = 0;
+    for (let e = 0; e < epochs; e++) {
+      for (const block of [[0, 1, 2], [3, 4, 5], [6]]) {
+        const order = Int32Array.from(block.keys());
+        shuffleInPlace(order, prng);
+        for (let start = 0; start < block.length; start += batchSize) {
+          const batch = Array.from(order.subarray(start, start + batchSize), (i) => block[i]);
+          const g = [0, 0, 0];
+          for (const i of batch) {
+            const z = p[0] * rows[i][0] + p[1] * rows[i][1] + p[2];
+            const r = 1 / (1 + Math.exp(-z)) - labels[i];
+            g[0] += r * rows[i][0] / batch.length;
+            g[1] += r * rows[i][1] / batch.length;
+            g[2] += r / batch.length;
+          }
+          g[0] += l2 * p[0];
+          g[1] += l2 * p[1];
+          t++;
+          for (let j = 0; j < 3; j++) {
+            const penalised = j < 2 ? l1 : 0;
+            let q: number, threshold: number;
+            if (kind === "sgd") {
+              v[j] = 0.9 * v[j] - lr * g[j];
+              q = p[j] + v[j];
+              threshold = lr * penalised / (1 - 0.9);
+            } else {
+              m[j] = 0.9 * m[j] + 0.1 * g[j];
+              v[j] = 0.999 * v[j] + 0.001 * g[j] * g[j];
+              const rate = lr / (Math.sqrt(v[j] / (1 - 0.999 ** t)) + 1e-8);
+              q = p[j] - rate * m[j] / (1 - 0.9 ** t);
+              threshold = rate * penalised;
+            }
+            p[j] = Math.sign(q) * Math.max(Math.abs(q) - threshold, 0);
+          }
+        }
+      }
+    }
+    return p;
+  };
+  try {
+    const common = {
+      preprocessing: "none",
+      penalty: { kind: "elasticnet", lambda, l1Ratio },
+      blockRows: 3,
+    } as const;
+    for (const seed of [5, 11]) {
+      const sgd = await fitStream(file, {
+        ...common,
+        seed,
+        optimizer: { kind: "sgd", epochs: 3, learningRate: 0.05, batchSize: 2 },
+      });
+      const want = byHand("sgd", 3, 2, seed);
+      // The L1 step is in play: it holds w1 at exactly 0.
+      assert.ok(want[0] !== 0 && want[1] === 0, `${want}`);
+      assertClose(sgd.model.weights.data, want.slice(0, 2), { atol: 1e-8, rtol: 0 });
+      assertClose(sgd.model.bias[0], want[2], { atol: 1e-8, rtol: 0 });
+    }
+    // The two seeds' shuffles lead to different models.
+    const [a, b] = [byHand("sgd", 3, 2, 5), byHand("sgd", 3, 2, 11)];
+    assert.ok(Math.abs(a[0] - b[0]) > 1e-4, `${a} ${b}`);
+    // Adam with every default but the batch size: 20 epochs of 3 steps, step size 0.001.
+    const adam = await fitStream(file, { ...common, optimizer: { kind: "adam", batchSize: 3 } });
+    assert.equal(adam.history.length, 20);
+    const want = byHand("adam", 20, 3, 0);
+    assertClose(adam.model.weights.data, want.slice(0, 2), { atol: 1e-8, rtol: 0 });
+    assertClose(adam.model.bias[0], want[2], { atol: 1e-8, rtol: 0 });
   } finally {
     await Deno.remove(file);
   }
