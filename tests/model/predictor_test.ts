@@ -300,3 +300,62 @@ Deno.test("a prepared predictor keeps its own link and classes: later changes to
   assert.deepEqual(predictor.predictProba(x), before);
   assert.deepEqual(before, predictProba(dense, x));
 });
+
+Deno.test("a prepared predictor keeps its own weights, runs the threads asked for, sends float64 inputs to the kernel under 'wasm', and refuses narrow inputs and every call after close", () => {
+  // Untested, and passing before: a predictor that used a 'none'-preprocessed model's own weight
+  // and bias arrays (later changes reached its float64 path), one that dropped the threads
+  // option (1 thread whatever was asked), closed predictors still scoring through
+  // decisionFunction, predictProba and inputBuffer (only predict was tried), inputs with fewer
+  // columns than the predictor taken, a buffer of 2.5 rows, and backend 'wasm' giving float64
+  // inputs the float64 reference. Oracles: scores worked by hand (scoresByHand) before the
+  // model changes; the documented threads (default 1); the documented refusals; 'wasm' rounds
+  // float64 inputs to float32 and scores them on the kernel, so its scores are those of the
+  // float32 copy, which differ from the reference.
+  const raw: LogisticModel = {
+    ...dense,
+    preprocessing: { kind: "none" },
+    weights: { ...dense.weights, data: dense.weights.data.slice() },
+    bias: dense.bias.slice(),
+  };
+  const rows = { data: digits.x.data.subarray(0, 64 * 30), rows: 30, cols: 64 };
+  const want = scoresByHand(raw, rows);
+  using p = preparePredictor(raw, { backend: "ts" });
+  (raw.weights.data as Float64Array).fill(0);
+  (raw.bias as Float64Array).fill(1);
+  const got = p.decisionFunction(rows).data;
+  for (let i = 0; i < want.length; i++) {
+    assert.ok(Math.abs(got[i] - want[i]) <= 1e-12 * (1 + Math.abs(want[i])), `score ${i}`);
+  }
+
+  for (const threads of [undefined, 2]) {
+    using q = preparePredictor(dense, { threads });
+    assert.equal(q.threads, threads ?? 1);
+  }
+
+  using wasm = preparePredictor(dense, { backend: "wasm" });
+  const kernel = wasm.decisionFunction(x32);
+  assert.deepEqual(wasm.decisionFunction(digits.x), kernel);
+  assert.notDeepEqual(kernel.data, decisionFunction(dense, digits.x, { backend: "ts" }).data);
+
+  const narrow = { data: new Float32Array(63 * 2), rows: 2, cols: 63 };
+  assert.throws(() => wasm.decisionFunction(narrow), {
+    name: "TypeError",
+    message: "Cannot compute scores: the predictor takes 64 columns, x has 63",
+  });
+  assert.throws(() => wasm.inputBuffer(2.5), {
+    name: "RangeError",
+    message: /^Cannot make input buffer: rows must be an integer/,
+  });
+
+  const closed = preparePredictor(dense);
+  closed.close();
+  const message = "Cannot compute scores: the predictor is closed";
+  for (
+    const call of [
+      () => closed.decisionFunction(x32),
+      () => closed.predictProba(x32),
+      () => closed.predict(x32),
+      () => closed.inputBuffer(10),
+    ]
+  ) assert.throws(call, { name: "RangeError", message });
+});
