@@ -11,7 +11,9 @@ import {
  * (the bias absorbs the feature means). The Hessian of the mean loss at uniform probabilities is
  * `A ⊗ Cov(x)` with `A = diag(p) - p p^T`; its class factor is replaced by the scalar
  * `a = p (1 - p)`, giving `P = (a Cov(x) + l2 I)^-1` per class row (or its diagonal), and `1 / a`
- * for the bias.
+ * for the bias. Both forms floor the ridge so that a constant feature without L2 keeps `P`
+ * positive definite: the Kronecker form adds `max(l2, 1e-6 a trace(Cov) / d)` to the diagonal,
+ * the diagonal form divides by at least `1e-6` times its largest entry.
  *
  * @module
  */
@@ -37,7 +39,9 @@ function curvature(nOutputs: number): number {
 }
 
 /**
- * The diagonal preconditioner `1 / (a var_j + l2)` per weight, `1 / a` per bias.
+ * The diagonal preconditioner `1 / (a var_j + l2)` per weight, `1 / a` per bias; each
+ * denominator at least `1e-6` times the largest `a var_j + l2` (and `a`), so that a constant
+ * feature without L2 is not divided by zero.
  *
  * @param variance Variance of each feature, shape `(nFeatures)`.
  * @param options Outputs, L2 strength, mask.
@@ -64,12 +68,15 @@ export function diagonalPreconditioner(
 }
 
 /**
- * The preconditioner `(a Cov + l2 I)^-1` applied to each class row through a Cholesky
- * factorisation (`d^3 / 6` multiply-adds once, `d^2` per class row and application).
+ * The preconditioner `(a Cov + ridge I)^-1`, `ridge = max(l2, 1e-6 a trace(Cov) / d)`, applied to
+ * each class row through a Cholesky factorisation (`d^3 / 6` multiply-adds once, `d^2` per class
+ * row and application). The floor keeps a singular covariance without L2 (a constant feature)
+ * positive definite.
  *
  * @param covariance Feature covariance, shape `(nFeatures, nFeatures)` row-major.
  * @param options Outputs, L2 strength, mask.
- * @returns `P v` as a function, or `null` if the matrix is not numerically positive definite.
+ * @returns `P v` as a function, or `null` if `a Cov + ridge I` is still not numerically positive
+ *   definite.
  */
 export function kroneckerPreconditioner(
   covariance: Float64Array,
