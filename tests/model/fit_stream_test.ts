@@ -262,6 +262,21 @@ Deno.test("fitStream's validation figures are the log loss and accuracy of the m
   }
 });
 
+/**
+ * The seven rows the hand-worked tests step through (blocks of 3: rows 0-2, 3-5, 6), with their
+ * labels, written to a temporary CSV file `a,b,y` that the caller removes.
+ */
+async function sevenRows(): Promise<{ rows: number[][]; labels: number[]; file: string }> {
+  const rows = [[1, 0.5], [-0.5, 1], [2, -1], [0.25, 0.75], [-1, -1.5], [1.5, 0.25], [-2, 1]];
+  const labels = [1, 0, 1, 1, 0, 1, 0];
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  await Deno.writeTextFile(
+    file,
+    ["a,b,y", ...rows.map((r, i) => `${r.join(",")},${labels[i]}`)].join("\n") + "\n",
+  );
+  return { rows, labels, file };
+}
+
 Deno.test("fitStream steps once per mini-batch of each block, the last partial block included, as gradient descent worked by hand", async () => {
   // Seven rows in blocks of 3 with batches of 3: each block is one batch, whose gradient does not
   // depend on the block's shuffle, so the steps are those of gradient descent over rows 0-2, 3-5
@@ -271,13 +286,7 @@ Deno.test("fitStream steps once per mini-batch of each block, the last partial b
   // stream that dropped the last partial block or mini-batch, averaged it over batchSize,
   // penalised the bias, ignored the decay or left the L1 term out of the objective passed before.
   // The wasm engine's exponential and logarithm agree with Math's to about 1e-9: atol 1e-8.
-  const rows = [[1, 0.5], [-0.5, 1], [2, -1], [0.25, 0.75], [-1, -1.5], [1.5, 0.25], [-2, 1]];
-  const labels = [1, 0, 1, 1, 0, 1, 0];
-  const file = await Deno.makeTempFile({ suffix: ".csv" });
-  await Deno.writeTextFile(
-    file,
-    ["a,b,y", ...rows.map((r, i) => `${r.join(",")},${labels[i]}`)].join("\n") + "\n",
-  );
+  const { rows, labels, file } = await sevenRows();
   try {
     // The batch size given, and by default: 64 rows, or the block's when it holds fewer (it was
     // refused as 'optimizer.batchSize must be an integer in [1, 3], got 64', an option not given).
@@ -346,13 +355,7 @@ Deno.test("fitStream's default momentum, its seeded block shuffles and Adam's st
   // then the soft threshold lr l1 / (1 - 0.9), lr 0.05. Adam (Kingma and Ba): m and v moments, bias
   // corrections 1 / (1 - beta^t) over the global step t, rate lr / (sqrt(v_hat) + 1e-8) and the
   // soft threshold rate l1; the bias unpenalised. The gradient is mean(r x) + l2 w.
-  const rows = [[1, 0.5], [-0.5, 1], [2, -1], [0.25, 0.75], [-1, -1.5], [1.5, 0.25], [-2, 1]];
-  const labels = [1, 0, 1, 1, 0, 1, 0];
-  const file = await Deno.makeTempFile({ suffix: ".csv" });
-  await Deno.writeTextFile(
-    file,
-    ["a,b,y", ...rows.map((r, i) => `${r.join(",")},${labels[i]}`)].join("\n") + "\n",
-  );
+  const { rows, labels, file } = await sevenRows();
   const lambda = 0.2, l1Ratio = 0.1, l2 = lambda * (1 - l1Ratio), l1 = lambda * l1Ratio;
   const byHand = (kind: "sgd" | "adam", epochs: number, batchSize: number, seed: number) => {
     const prng = createPrng(seed);
