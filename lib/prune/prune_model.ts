@@ -148,7 +148,7 @@ export interface SoftThresholdOptions extends PruneTarget {
 
 /**
  * The L1 proximal step after training: `w <- sign(w) * max(|w| - t, 0)`. With `threshold` the
- * step size `t` is given; with `fraction` or `count`, `t` is the smallest value that removes
+ * step size `t` is given (a negative one is a step of 0: nothing grows, nothing is removed); with `fraction` or `count`, `t` is the smallest value that removes
  * exactly that many weights (the largest `|w|` among those removed; ties as in `pruneMask`). The
  * removed weights are masked; the others shrink by `t` (a kept weight tied at `|w| = t` becomes 0
  * but stays trainable). Compare `pruneModel`, which keeps the survivors as they are.
