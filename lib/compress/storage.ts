@@ -23,6 +23,7 @@ import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { dequantizeModel } from "../quant/model.ts";
 import type { QuantizedBias, QuantizedModel } from "../quant/types.ts";
+import { validateQuantizedModel } from "../quant/validate.ts";
 
 /** Smallest and largest normal float16 numbers. */
 const F16_MIN_NORMAL = 2 ** -14;
@@ -148,15 +149,15 @@ export function prepareStorage(
  */
 export function foldMeanIntoBias<T extends StoredModel>(model: T): T {
   const action = "fold mean into bias";
+  // Checked before the early return: a malformed model was returned as it was (a negative scale
+  // with a zero mean) or failed on a missing preprocessing with a bare property error.
+  const quantized = typeof model === "object" && model !== null &&
+    model.kind === "quantized-logistic-regression";
+  if (quantized) validateQuantizedModel(model as QuantizedModel, action);
+  else validateModel(model as LogisticModel, action);
   const p = model.preprocessing;
   if (p.kind === "none" || p.mean.every((m) => m === 0)) return model;
-  let float: LogisticModel;
-  if (model.kind === "logistic-regression") {
-    validateModel(model, action);
-    float = model as LogisticModel;
-  } else {
-    float = dequantizeModel(model as QuantizedModel);
-  }
+  const float = quantized ? dequantizeModel(model as QuantizedModel) : model as LogisticModel;
   const { rows: k, cols: d, data: w } = float.weights;
   const b = float.bias.slice();
   for (let c = 0; c < k; c++) {

@@ -229,3 +229,33 @@ Deno.test("keepRecipe keeps the quantization recipe in the file, and without it 
     assert.equal(back.recipe === undefined, !keepRecipe);
   }
 });
+
+Deno.test("folding the mean checks the model first, also when its mean is already zero", () => {
+  const zeroMean = (scale: number) => ({
+    kind: "standardize",
+    mean: new Float64Array(model.weights.cols),
+    scale: new Float64Array(model.weights.cols).fill(1).fill(scale, 0, 1),
+  } as const);
+  const q = quantizeModel(model, { method: { kind: "uniform", bits: 3 } });
+  // validatePreprocessing's rule: scales must be finite and > 0.
+  for (
+    const m of [{ ...model, preprocessing: zeroMean(-1) }, { ...q, preprocessing: zeroMean(-1) }]
+  ) {
+    assert.throws(
+      () => foldMeanIntoBias(m),
+      /^RangeError: Cannot fold mean into bias: .*scale\[0\] is -1/,
+    );
+  }
+  const malformed = [
+    null,
+    { ...model, preprocessing: undefined },
+    { ...model, preprocessing: { kind: "standardize" } },
+    { ...q, preprocessing: { kind: "standardize" } },
+  ];
+  for (const m of malformed) {
+    assert.throws(
+      () => foldMeanIntoBias(m as unknown as typeof model),
+      /^TypeError: Cannot fold mean into bias: /,
+    );
+  }
+});
