@@ -129,7 +129,8 @@ export function prepareStorage(
  *   mean is already zero).
  * @throws {TypeError} If the model is malformed.
  * @throws {RangeError} If a quantized model has an int32 bias or an input quantization (both
- *   depend on the centred inputs).
+ *   depend on the centred inputs), or the folded bias is beyond the range of the bias's
+ *   precision (float32 or float64).
  *
  * @example Same scores, zero mean
  * ```ts
@@ -170,13 +171,25 @@ export function foldMeanIntoBias<T extends StoredModel>(model: T): T {
     mean: new Float64Array(d),
     scale: p.scale,
   };
-  if (model.kind === "logistic-regression") return { ...model, bias: b, preprocessing } as T;
   const q = model as QuantizedModel;
-  if (q.bias.kind === "int32" || q.input) {
+  if (quantized && (q.bias.kind === "int32" || q.input)) {
     throw new RangeError(
       `Cannot ${action}: the model's input quantization and int32 bias depend on centred inputs`,
     );
   }
+  // A mean that dwarfs its spread can carry the bias beyond its precision's range, which
+  // Float32Array.from would turn into an infinite bias without a word.
+  const toFloat32 = quantized && q.bias.kind === "float32";
+  for (let c = 0; c < k; c++) {
+    if (!Number.isFinite(toFloat32 ? Math.fround(b[c]) : b[c])) {
+      throw new RangeError(
+        `Cannot ${action}: the folded bias ${b[c]} of output ${c} is beyond the ${
+          toFloat32 ? "float32" : "float64"
+        } range`,
+      );
+    }
+  }
+  if (!quantized) return { ...model, bias: b, preprocessing } as T;
   const bias: QuantizedBias = q.bias.kind === "float64"
     ? { kind: "float64", values: b }
     : { kind: "float32", values: Float32Array.from(b) };

@@ -259,3 +259,35 @@ Deno.test("folding the mean checks the model first, also when its mean is alread
     );
   }
 });
+
+Deno.test("folding the mean refuses a bias beyond its precision's range instead of storing infinity", () => {
+  const oneFeature = (w: number, mean: number, scale: number) => ({
+    ...model,
+    weights: { data: Float64Array.of(w), rows: 1, cols: 1 },
+    bias: Float64Array.of(0),
+    featureNames: ["f"],
+    preprocessing: {
+      kind: "standardize",
+      mean: Float64Array.of(mean),
+      scale: Float64Array.of(scale),
+    },
+  } as typeof model);
+  // b' = 0 - 10 * 1e35 / 1e-3 = -1e39: finite in float64, beyond float32's 3.4e38.
+  const big = oneFeature(10, 1e35, 1e-3);
+  const q32 = quantizeModel(big, { method: { kind: "uniform", bits: 8 }, bias: "float32" });
+  assert.throws(
+    () => foldMeanIntoBias(q32),
+    /^RangeError: Cannot fold mean into bias: .*float32 range/,
+  );
+  const q64 = quantizeModel(big, { method: { kind: "uniform", bits: 8 }, bias: "float64" });
+  const w = asFloatModel(q64).weights.data[0];
+  const folded = foldMeanIntoBias(q64);
+  assert.ok(folded.bias.kind === "float64");
+  assert.ok(Math.abs(folded.bias.values[0] - -w * 1e38) <= 1e-12 * w * 1e38);
+  assert.ok(Math.abs(foldMeanIntoBias(big).bias[0] - -1e39) <= 1e-12 * 1e39);
+  // 1 * 1e300 / 1e-10 = 1e310 overflows float64.
+  assert.throws(
+    () => foldMeanIntoBias(oneFeature(1, 1e300, 1e-10)),
+    /^RangeError: Cannot fold mean into bias: .*float64 range/,
+  );
+});
