@@ -18,7 +18,7 @@
 import { FLOAT32_MAX, FLOAT32_MIN_NORMAL } from "../core/matrix.ts";
 import type { StoredModel } from "../io/quantized.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
-import { foldPreprocessing } from "../model/predict.ts";
+import { assertFoldFinite, foldPreprocessing } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { dequantizeModel } from "../quant/model.ts";
@@ -71,7 +71,8 @@ export function compactScale(scale: Float64Array): Float64Array {
  * @returns The prepared model: a new object, or `model` itself for `"keep"` and for a model
  *   without standardisation (`model` is not changed).
  * @throws {TypeError} If `model` is malformed.
- * @throws {RangeError} If `mode` is unknown.
+ * @throws {RangeError} If `mode` is unknown, or folding overflows float64 (a weight over a scale
+ *   near 0, a mean near the float64 limit).
  *
  * @example Folding removes the standardisation
  * ```ts
@@ -108,6 +109,7 @@ export function prepareStorage(
     };
   }
   const { weights, bias } = foldPreprocessing(model);
+  assertFoldFinite(action, { weights, bias }, ": store it with mode 'keep'");
   for (let i = 0; i < weights.length; i++) weights[i] += 0; // -0 -> 0
   return {
     ...model,

@@ -95,6 +95,31 @@ export function foldPreprocessing(
 }
 
 /**
+ * Refuses a fold ({@linkcode foldPreprocessing}) that overflowed float64: dividing by a tiny
+ * scale, or moving a huge mean into the bias, can make a weight or the bias infinite (or NaN).
+ *
+ * @param action What the caller was doing, for messages.
+ * @param folded The folded weights and bias.
+ * @param remedy What to do instead, appended to the message (from ", " or ": ").
+ * @throws {RangeError} If a folded weight or bias is not finite.
+ */
+export function assertFoldFinite(
+  action: string,
+  folded: { weights: Float64Array; bias: Float64Array },
+  remedy: string,
+): void {
+  for (const [what, values] of [["weights", folded.weights], ["bias", folded.bias]] as const) {
+    const i = values.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) {
+      throw new RangeError(
+        `Cannot ${action}: the standardisation folded into the ${what} makes ${what}[${i}] ` +
+          `${values[i]}${remedy}`,
+      );
+    }
+  }
+}
+
+/**
  * Decision scores (logits) for raw inputs. Large float32 batches run on the WebAssembly kernel
  * that fits the model's form (see {@linkcode PredictOptions.backend}); for many calls on one
  * model, `preparePredictor` lays it out once.

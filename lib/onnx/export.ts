@@ -30,7 +30,7 @@
  */
 
 import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
-import { foldPreprocessing } from "../model/predict.ts";
+import { assertFoldFinite, foldPreprocessing } from "../model/predict.ts";
 import { outputCount } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import {
@@ -184,15 +184,7 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
     // Folding divides by the scales and moves the means into the bias, which can overflow
     // float64 itself; the float32 check of the graph's tensors passes an Infinity or NaN as it
     // is, and onnxruntime's scores were then NaN or infinite.
-    for (const [what, values] of [["weights", folded.weights], ["bias", folded.bias]] as const) {
-      const i = values.findIndex((v) => !Number.isFinite(v));
-      if (i >= 0) {
-        throw new RangeError(
-          `Cannot ${action}: the standardisation folded into the ${what} makes ${what}[${i}] ` +
-            `${values[i]}, beyond the float range of the graph's tensors`,
-        );
-      }
-    }
+    assertFoldFinite(action, folded, ", beyond the float range of the graph's tensors");
     const w = g.constant("weights", "FLOAT", [nOut, d], folded.weights);
     const b = g.constant("bias", "FLOAT", [nOut], folded.bias);
     scores = g.op("Gemm", [x, w, b], { transB: { int: 1 } });

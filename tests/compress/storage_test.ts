@@ -291,3 +291,35 @@ Deno.test("folding the mean refuses a bias beyond its precision's range instead 
     /^RangeError: Cannot fold mean into bias: .*float64 range/,
   );
 });
+
+Deno.test("preparing fold storage refuses a fold that overflows float64 instead of an infinite model", () => {
+  // prepareStorage(m, "fold") returned a model with an infinite bias (or weight), refused only by
+  // the next step. By hand: bias 0 - 1 * 1e300 / 1e-10 = -1e310, beyond float64; weight
+  // 1e300 / 1e-10 likewise with mean 0.
+  const oneFeature = (w: number, mean: number, scale: number) => ({
+    ...model,
+    weights: { data: Float64Array.of(w), rows: 1, cols: 1 },
+    bias: Float64Array.of(0),
+    featureNames: ["f"],
+    preprocessing: {
+      kind: "standardize",
+      mean: Float64Array.of(mean),
+      scale: Float64Array.of(scale),
+    },
+  } as typeof model);
+  assert.throws(() => prepareStorage(oneFeature(1, 1e300, 1e-10), "fold"), {
+    name: "RangeError",
+    message: "Cannot prepare model storage: the standardisation folded into the bias makes " +
+      "bias[0] -Infinity: store it with mode 'keep'",
+  });
+  assert.throws(() => prepareStorage(oneFeature(1e300, 0, 1e-10), "fold"), {
+    name: "RangeError",
+    message: "Cannot prepare model storage: the standardisation folded into the weights makes " +
+      "weights[0] Infinity: store it with mode 'keep'",
+  });
+  // The same models keep their preprocessing; a fold within range is the closed form.
+  const kept = oneFeature(1, 1e300, 1e-10);
+  assert.equal(prepareStorage(kept, "keep"), kept);
+  const folded = prepareStorage(oneFeature(2, 3, 0.5), "fold");
+  assert.deepEqual([folded.weights.data[0], folded.bias[0]], [4, -12]);
+});
