@@ -1256,7 +1256,8 @@ export function createContext(
       const tries = modes.map(attempt);
       const stored = tries.filter((c): c is MeasuredCandidate => !(c instanceof RangeError));
       if (stored.length === 0) throw tries[tries.length - 1];
-      // Fold first, then compact: the smaller file wins ties.
+      // In the order tried (fold, compact, keep), a later form only when strictly more
+      // accurate: fold wins ties (usually, not always, the smaller file once entropy-coded).
       const chosen = stored.reduce((a, c) =>
         c.report.validation.accuracy > a.report.validation.accuracy ? c : a
       );
