@@ -95,3 +95,54 @@ Deno.test("matrix wraps without copying and checks the sizes", () => {
   assert.throws(() => matrix(data, -1, -6), RangeError);
   assert.throws(() => matrix([1, 2] as never, 1, 2), TypeError);
 });
+
+Deno.test("matrix refuses fractional sizes even when their product matches the data", () => {
+  // 1.5 x 4 = 6 = data.length and -1 x -6 = 6 too: only the integer and sign checks stand
+  // between these and a matrix whose (i, j) -> i * cols + j layout means nothing.
+  const data = new Float64Array(6);
+  for (const [rows, cols] of [[1.5, 4], [4, 1.5], [-1, -6]]) {
+    assert.throws(() => matrix(data, rows, cols), {
+      name: "RangeError",
+      message:
+        `Cannot create matrix: rows and cols must be non-negative integers, got ${rows} x ${cols}`,
+    });
+  }
+});
+
+Deno.test("fromRows takes typed-array rows and refuses rows that are not arrays", () => {
+  // Typed rows are copied as their values (float32 0.5 and 1.5 are exact in float64).
+  const t = fromRows([Float32Array.of(0.5, 1.5), Float64Array.of(3, 4)] as never);
+  assert.deepEqual([t.rows, t.cols], [2, 2]);
+  assert.deepEqual([...t.data], [0.5, 1.5, 3, 4]);
+  // Numbers where rows belong: without the row check [1, 2] became a 2 x undefined matrix with
+  // no data.
+  for (const bad of [[1, 2], [[1], "a"], [null]]) {
+    assert.throws(() => fromRows(bad as never), {
+      name: "TypeError",
+      message: "Cannot create matrix: rows must be an array of arrays of numbers",
+    });
+  }
+});
+
+Deno.test("takeRows and takeColumns refuse a non-matrix and a non-list of indices by name", () => {
+  // The library's own messages, not the engine's "Cannot read properties of null".
+  for (const [take, action] of [[takeRows, "take rows"], [takeColumns, "take columns"]] as const) {
+    for (const bad of [null, 3, undefined]) {
+      assert.throws(() => take(m, bad as never), {
+        name: "TypeError",
+        message: `Cannot ${action}: indices must be an array of integers`,
+      });
+    }
+    assert.throws(() => take(null as never, [0]), {
+      name: "TypeError",
+      message: `Cannot ${action}: m must be a matrix, got null`,
+    });
+  }
+});
+
+Deno.test("takeColumns keeps float32 storage", () => {
+  // Documented: "a new matrix of the same storage type". Float32 0.1 is Math.fround(0.1).
+  const t = takeColumns(toFloat32(fromRows([[0.1, 2], [3, 0.7]])), [1, 0]);
+  assert.ok(t.data instanceof Float32Array);
+  assert.deepEqual([...t.data], [2, Math.fround(0.1), Math.fround(0.7), 3]);
+});
