@@ -95,3 +95,43 @@ Deno.test("Pareto front rejects NaN and malformed candidates", () => {
   assert.throws(() => paretoFront({} as Point[]), TypeError);
   assert.deepEqual(paretoFront([]), []);
 });
+
+Deno.test("Pareto front refuses a candidate without numeric bytes, or null, by index", () => {
+  // The library's own message naming the candidate: without the bytes check { accuracy } alone
+  // was sorted by undefined - x = NaN, and without the null check the engine's "Cannot read
+  // properties of null" came out.
+  const bad = [{ accuracy: 0.5 }, { bytes: "10", accuracy: 0.5 }, null];
+  for (const c of bad) {
+    assert.throws(() => paretoFront([{ bytes: 1, accuracy: 0.5 }, c as never]), {
+      name: "TypeError",
+      message:
+        /^Cannot compute Pareto front: candidate 1 must have numeric bytes and accuracy, got /,
+    });
+  }
+});
+
+Deno.test("Pareto front keeps the smallest candidate even at an accuracy of -Infinity", () => {
+  // By the definition: nothing has fewer bytes, so nothing dominates the smallest candidate that
+  // is best at its size, whatever its accuracy. A larger one with -Infinity is dominated by it.
+  assert.deepEqual(paretoFront([{ bytes: 5, accuracy: -Infinity }]), [0]);
+  assert.deepEqual(
+    paretoFront([
+      { bytes: 9, accuracy: -Infinity },
+      { bytes: 5, accuracy: -Infinity },
+      { bytes: 7, accuracy: 0.5 },
+    ]),
+    [1, 2],
+  );
+});
+
+Deno.test("Pareto front keeps only the exact best at one size, not one a hair below it", () => {
+  // 0.9 - 1e-12 < 0.9 at the same size: dominated (strictly worse, equal bytes).
+  assert.deepEqual(
+    paretoFront([
+      { bytes: 100, accuracy: 0.9 - 1e-12 },
+      { bytes: 100, accuracy: 0.9 },
+      { bytes: 100, accuracy: 0.9 },
+    ]),
+    [1, 2],
+  );
+});
