@@ -145,3 +145,19 @@ Deno.test("paired difference's refusals name the argument at fault, baseline and
     assert.throws(call, { name, message: `Cannot compare accuracies: ${message}` });
   }
 });
+
+Deno.test("paired difference refuses predictions that are not an object, and a short candidate against yTrue", () => {
+  // Without the object check a number or a string was destructured into undefined arrays and
+  // refused as "predictions.baseline must be an array of class indices", which blames the wrong
+  // thing. The candidate's length is measured against yTrue, as the baseline's is.
+  for (const bad of [5, "01", undefined]) {
+    assert.throws(() => pairedAccuracyDifference([0, 1], bad as never), {
+      name: "TypeError",
+      message: "Cannot compare accuracies: predictions must be { baseline, candidate }",
+    });
+  }
+  assert.throws(() => pairedAccuracyDifference([0, 1], { baseline: [0, 1], candidate: [0] }), {
+    name: "TypeError",
+    message: "Cannot compare accuracies: predictions.candidate has 1 entries, yTrue has 2",
+  });
+});
