@@ -215,3 +215,21 @@ Deno.test("histogram's default is 50 bins, increasing even around one value beyo
     assert.equal(e.total, 3);
   }
 });
+
+Deno.test("histogram refuses an infinite or NaN range and a mask longer than the values, by message", () => {
+  // The documented refusals: "the range is not finite with lo < hi" has its own message (an
+  // infinite range otherwise reached the overflow check's "wider than the largest number"), and
+  // the mask must have exactly as many entries as there are values, longer ones included.
+  for (const range of [[0, Infinity], [-Infinity, 0], [NaN, 1]] as [number, number][]) {
+    assert.throws(() => histogram([0.5], { range }), {
+      name: "RangeError",
+      message: `Cannot compute histogram: range must be two finite numbers lo < hi, got [${
+        range[0]
+      }, ${range[1]}]`,
+    });
+  }
+  assert.throws(() => histogram([1, 2], { mask: [1, 1, 1] }), {
+    name: "TypeError",
+    message: "Cannot compute histogram: mask has 3 entries but there are 2 values",
+  });
+});
