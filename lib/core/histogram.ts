@@ -16,7 +16,7 @@ export interface HistogramOptions {
   /**
    * The lower and upper edge. Values outside are not counted; a value equal to the upper edge
    * falls in the last bin.
-   * @default {[min, max] of the counted values; [v - 0.5, v + 0.5] if they are all v (wider where 0.5 is below v's precision); [0, 1] if none}
+   * @default {[min, max] of the counted values; [v - 0.5, v + 0.5] if they are all v (wider where 0.5 is below v's precision, clipped to ±Number.MAX_VALUE); [0, 1] if none}
    */
   range?: readonly [number, number];
   /**
@@ -95,8 +95,9 @@ export function histogram(values: ArrayLike<number>, options: HistogramOptions =
     if (lo > hi) [lo, hi] = [0, 1];
     else if (lo === hi) {
       // Half a unit either side, or a relative width where 0.5 is below the value's precision.
+      // Next to the largest number one edge stays at the value itself rather than overflow.
       const half = Math.max(0.5, Math.abs(lo) * 2 ** -20);
-      [lo, hi] = [lo - half, hi + half];
+      [lo, hi] = [Math.max(lo - half, -Number.MAX_VALUE), Math.min(hi + half, Number.MAX_VALUE)];
     }
   }
   if (!Number.isFinite(hi - lo)) {

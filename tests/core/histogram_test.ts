@@ -233,3 +233,21 @@ Deno.test("histogram refuses an infinite or NaN range and a mask longer than the
     message: "Cannot compute histogram: mask has 3 entries but there are 2 values",
   });
 });
+
+Deno.test("histogram of equal values at the largest number counts them in a finite range", () => {
+  // A finite value is accepted, so its default range must be finite too: v + half overflowed to
+  // Infinity for v within half of Number.MAX_VALUE, and one value was refused as "wider than the
+  // largest number". Oracle: the documented edges (bins + 1 increasing, finite, holding v) and the
+  // direct scan of them.
+  for (const v of [Number.MAX_VALUE, -Number.MAX_VALUE, 1.7976930e308]) {
+    for (const bins of [3, 50]) {
+      const h = histogram([v, v], { bins });
+      assert.ok(h.edges.every(Number.isFinite), `${v}: edges ${[...h.edges]}`);
+      for (let i = 0; i < bins; i++) assert.ok(h.edges[i] < h.edges[i + 1], `${v}: edge ${i}`);
+      assert.ok(h.edges[0] <= v && v <= h.edges[bins]);
+      assert.deepEqual([...h.counts], directCount([v, v], h.edges));
+      assert.equal(h.total, 2);
+      assert.equal(h.counts.reduce((a, b) => a + b), 2);
+    }
+  }
+});
