@@ -260,18 +260,20 @@ Deno.test("folding the mean checks the model first, also when its mean is alread
   }
 });
 
+/** A one-feature standardised model: weight `w`, bias 0, the given mean and scale. */
+const oneFeature = (w: number, mean: number, scale: number) => ({
+  ...model,
+  weights: { data: Float64Array.of(w), rows: 1, cols: 1 },
+  bias: Float64Array.of(0),
+  featureNames: ["f"],
+  preprocessing: {
+    kind: "standardize",
+    mean: Float64Array.of(mean),
+    scale: Float64Array.of(scale),
+  },
+} as typeof model);
+
 Deno.test("folding the mean refuses a bias beyond its precision's range instead of storing infinity", () => {
-  const oneFeature = (w: number, mean: number, scale: number) => ({
-    ...model,
-    weights: { data: Float64Array.of(w), rows: 1, cols: 1 },
-    bias: Float64Array.of(0),
-    featureNames: ["f"],
-    preprocessing: {
-      kind: "standardize",
-      mean: Float64Array.of(mean),
-      scale: Float64Array.of(scale),
-    },
-  } as typeof model);
   // b' = 0 - 10 * 1e35 / 1e-3 = -1e39: finite in float64, beyond float32's 3.4e38.
   const big = oneFeature(10, 1e35, 1e-3);
   const q32 = quantizeModel(big, { method: { kind: "uniform", bits: 8 }, bias: "float32" });
@@ -296,17 +298,6 @@ Deno.test("preparing fold storage refuses a fold that overflows float64 instead 
   // prepareStorage(m, "fold") returned a model with an infinite bias (or weight), refused only by
   // the next step. By hand: bias 0 - 1 * 1e300 / 1e-10 = -1e310, beyond float64; weight
   // 1e300 / 1e-10 likewise with mean 0.
-  const oneFeature = (w: number, mean: number, scale: number) => ({
-    ...model,
-    weights: { data: Float64Array.of(w), rows: 1, cols: 1 },
-    bias: Float64Array.of(0),
-    featureNames: ["f"],
-    preprocessing: {
-      kind: "standardize",
-      mean: Float64Array.of(mean),
-      scale: Float64Array.of(scale),
-    },
-  } as typeof model);
   assert.throws(() => prepareStorage(oneFeature(1, 1e300, 1e-10), "fold"), {
     name: "RangeError",
     message: "Cannot prepare model storage: the standardisation folded into the bias makes " +
