@@ -46,8 +46,8 @@ export interface Histogram {
  * @param options Number of bins, range, mask.
  * @returns The edges, the counts and the number counted.
  * @throws {TypeError} If `values` is not array-like or the mask's length differs.
- * @throws {RangeError} If a value is NaN or infinite, `bins` is not a positive integer, the
- *   range is not finite with `lo < hi`, or `hi - lo` overflows.
+ * @throws {RangeError} If a value or mask entry is NaN or infinite, `bins` is not a positive
+ *   integer, the range is not finite with `lo < hi`, or `hi - lo` overflows.
  *
  * @example Count three values in two bins
  * ```ts
@@ -75,6 +75,8 @@ export function histogram(values: ArrayLike<number>, options: HistogramOptions =
       `Cannot ${action}: mask has ${mask.length} entries but there are ${values.length} values`,
     );
   }
+  // NaN is neither zero nor a keep: it was read as zero (the value left out).
+  if (mask !== undefined) assertFinite(action, "mask", mask);
   let lo: number, hi: number;
   if (options.range) {
     [lo, hi] = options.range;

@@ -251,3 +251,16 @@ Deno.test("histogram of equal values at the largest number counts them in a fini
     }
   }
 });
+
+Deno.test("histogram refuses a NaN or infinite mask entry instead of reading NaN as zero", () => {
+  // The documented rule counts values under a non-zero entry; NaN is not zero, yet `!mask[i]`
+  // left its value out without a word.
+  for (const [entry, shown] of [[NaN, "NaN"], [Infinity, "Infinity"]] as const) {
+    assert.throws(() => histogram([1, 2, 3], { mask: [1, entry, 1] }), {
+      name: "RangeError",
+      message: `Cannot compute histogram: mask holds ${shown} at index 1`,
+    });
+  }
+  // Finite entries: 0 leaves a value out, any other counts it (2 and 3 here, 1 left out).
+  assert.equal(histogram([1, 2, 3], { mask: [0, -2, 0.5] }).total, 2);
+});
