@@ -170,7 +170,9 @@ export function takeColumns<T extends FloatArray>(
 }
 
 /**
- * Converts a matrix to Float32 storage (returns the same matrix if it already is).
+ * Converts a matrix to Float32 storage (returns the same matrix if it already is): each value
+ * rounds to the nearest float32, and a value beyond float32's range (`FLOAT32_MAX`, about
+ * 3.4e38) becomes an infinity.
  *
  * @param m The matrix.
  * @returns A Float32 matrix.
