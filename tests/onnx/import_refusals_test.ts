@@ -1299,8 +1299,9 @@ Deno.test({
   },
 });
 
-Deno.test("damaged lrcompress metadata (class labels, feature names) is refused with the file's name", () => {
-  const model = {
+/** An lrcompress export of a two-feature binary model (classes benign/malignant, names a, b). */
+function metadataExport(): Uint8Array {
+  return exportOnnx({
     kind: "logistic-regression",
     version: 1,
     link: "sigmoid",
@@ -1309,14 +1310,19 @@ Deno.test("damaged lrcompress metadata (class labels, feature names) is refused 
     classes: ["benign", "malignant"],
     featureNames: ["a", "b"],
     preprocessing: { kind: "none" },
-  } as const;
-  const bytes = exportOnnx({ ...model, classes: [...model.classes], featureNames: ["a", "b"] });
-  const withMeta = (key: string, value: string) => {
-    const onnx = decodeOnnx(bytes, "m.onnx");
-    const entry = onnx.metadata_props!.find((p) => p.key === key)!;
-    entry.value = value;
-    return encodeOnnx(onnx);
-  };
+  });
+}
+
+/** The file `bytes` with its metadata entry `key` set to `value`. */
+function withMetadata(bytes: Uint8Array, key: string, value: string): Uint8Array {
+  const onnx = decodeOnnx(bytes, "m.onnx");
+  onnx.metadata_props!.find((p) => p.key === key)!.value = value;
+  return encodeOnnx(onnx);
+}
+
+Deno.test("damaged lrcompress metadata (class labels, feature names) is refused with the file's name", () => {
+  const bytes = metadataExport();
+  const withMeta = (key: string, value: string) => withMetadata(bytes, key, value);
   assert.deepEqual(importOnnxModel(bytes).model.classes, ["benign", "malignant"]);
   const cases: [string, string, RegExp][] = [
     // JSON's bare "Unexpected end of JSON input", naming neither the file nor the field.
@@ -1345,22 +1351,9 @@ Deno.test("feature names come from lrcompress's metadata only when it names ever
   // names before either. A list of another length names other features (or fewer), so it is
   // not read: the model has d = 2 features whatever the metadata says. It is said, as a
   // mismatch of the classes' metadata is: the names were dropped without a word.
-  const bytes = exportOnnx({
-    kind: "logistic-regression",
-    version: 1,
-    link: "sigmoid",
-    weights: { data: Float64Array.of(1, -2), rows: 1, cols: 2 },
-    bias: Float64Array.of(0.5),
-    classes: ["benign", "malignant"],
-    featureNames: ["a", "b"],
-    preprocessing: { kind: "none" },
-  });
-  const withNames = (names: string[]) => {
-    const onnx = decodeOnnx(bytes, "m.onnx");
-    onnx.metadata_props!.find((p) => p.key === "lrcompress.featureNames")!.value = JSON
-      .stringify(names);
-    return encodeOnnx(onnx);
-  };
+  const bytes = metadataExport();
+  const withNames = (names: string[]) =>
+    withMetadata(bytes, "lrcompress.featureNames", JSON.stringify(names));
   const names = (b: Uint8Array, options = {}) => importOnnxModel(b, options).model.featureNames;
   assert.deepEqual(names(bytes), ["a", "b"]);
   assert.deepEqual(names(withNames(["u", "v"])), ["u", "v"]);
