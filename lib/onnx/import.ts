@@ -617,9 +617,16 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
           const index = scoreIndex(n.output[0], nOut);
           follows = to === ONNX_TYPE.FLOAT || to === ONNX_TYPE.DOUBLE || to === ONNX_TYPE.FLOAT16 ||
             index;
-          // A class index is no score: float16 holds it exactly (integers up to 2048 classes).
+          // A class index is no score: float16 holds it exactly up to 2048, so up to 2049
+          // classes; of more, an index above 2048 becomes the nearest float16 (2049 -> 2048).
           if (to === ONNX_TYPE.FLOAT16 && !index) {
             warnings.push(halfCastWarning(n, "scores or probabilities"));
+          } else if (to === ONNX_TYPE.FLOAT16 && nOut > 2049) {
+            warnings.push(
+              `Cast node '${n.name ?? ""}' rounds the class index to float16, which holds ` +
+                `integers exactly only up to 2048: of the ${nOut} classes, the file labels ` +
+                "those above 2048 by a nearby index (2049 as 2048), the imported model by their own",
+            );
           }
           break;
         }
