@@ -141,11 +141,22 @@ Deno.test("scanCsv finds rows, classes in encodeLabels order and the column mome
     assert.equal(s.scale[1], 1, "constant column");
     // The raw labels as written ("9.0" and "10"), beside the classes they name.
     assert.deepEqual(s.labels, ["10", "9.0"]);
+    // The file's size: 9 + 7 + 8 + 7 characters, one byte each.
+    assert.equal(s.bytes, 31);
     // A filter that keeps no row is named as a possible cause.
     await assert.rejects(
       () => scanCsv(file, { rowFilter: () => false }),
       /it has a header but no data rows, or none that the row filter keeps$/,
     );
+  });
+});
+
+Deno.test("scanCsv's bytes are the file's bytes, a byte-order mark, multi-byte names and CRs included", async () => {
+  // 3 (BOM) + 2 (é) + 2 (",y") + 2 (CR LF) + 2 x 5 ("1,0\r\n"): 19 bytes in 16 characters.
+  await withFile("\uFEFF\u00e9,y\r\n1,0\r\n2,1\r\n", async (file) => {
+    const s = await scanCsv(file);
+    assert.deepEqual(s.featureNames, ["\u00e9"]);
+    assert.equal(s.bytes, 19);
   });
 });
 
