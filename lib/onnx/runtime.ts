@@ -69,7 +69,10 @@ export interface RunOnnxOptions {
  * Runs an ONNX model on a float32 batch in onnxruntime-node.
  *
  * @param bytes The `.onnx` bytes.
- * @param x The inputs, shape `(nSamples, nFeatures)`, converted to float32.
+ * @param x The inputs, shape `(nSamples, nFeatures)`, converted to float32 as they are: a value
+ *   beyond float32's range becomes an infinity and NaN stays NaN (onnxruntime takes both; what
+ *   the graph makes of them is its own affair; lrcompress's predictors refuse NaN and infinite
+ *   inputs).
  * @param options The graph input's name, onnxruntime's graph optimisations.
  * @returns Every output.
  * @throws {TypeError} If `x` is not a matrix, or onnxruntime-node does not load here (the
