@@ -277,7 +277,10 @@ export interface Split<T extends FloatArray> {
  * Splits samples into a training and a test part, seeded and (by default) stratified: each class
  * sends `round(count * testFraction)` of its samples to the test part, but always keeps at least
  * one in the training part (a class of one sample stays in training), so training sees every
- * class.
+ * class. Which samples: one generator seeded with `seed` shuffles each class's samples in turn,
+ * classes in ascending index order (whatever order they first appear in), and the first
+ * `round(count * testFraction)` of each shuffled class go to the test part; unstratified, all the
+ * samples are shuffled as one class.
  *
  * @param x Features, shape `(nSamples, nFeatures)`.
  * @param y Class indices, shape `(nSamples)`.

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fromRows, type Matrix } from "../../lib/core/matrix.ts";
-import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { createPrng, randomNormal, shuffleInPlace } from "../../lib/core/random.ts";
 import {
   applyPreprocessing,
   fitStandardizer,
@@ -142,6 +142,30 @@ Deno.test("the stratified split is seeded, disjoint, complete and keeps class pr
       );
     }
   }
+});
+
+Deno.test("the split shuffles classes in ascending index order with one generator, as documented", () => {
+  // The rows' classes first appear in the order 2, 0, 1, so a split taking the classes in that
+  // order (or shuffling each with its own generator) draws other rows for the same seed. Oracle:
+  // the documented procedure spelt out with the documented Fisher-Yates shuffle and generator.
+  const y = Int32Array.from([2, 2, 0, 1, 2, 0, 1, 0, 2, 1, 0, 1, 2, 0, 1, 2]);
+  const x = randomMatrix(y.length, 1, 4);
+  for (const seed of [0, 3, 8]) {
+    const prng = createPrng(seed);
+    const expected: number[] = [];
+    for (const k of [0, 1, 2]) {
+      const rows = [...y.keys()].filter((i) => y[i] === k);
+      const nTest = Math.round(rows.length * 0.4); // 5 x 0.4 = 2, 6 x 0.4 = 2.4
+      expected.push(...shuffleInPlace(rows, prng).slice(0, nTest));
+    }
+    const s = trainTestSplit(x, y, { testFraction: 0.4, seed });
+    assert.deepEqual([...s.testIndex], expected.sort((a, b) => a - b), `seed ${seed}`);
+  }
+  // Unstratified: all the rows shuffled as one class, round(16 x 0.4) = 6 of them.
+  const prng = createPrng(3);
+  const all = shuffleInPlace([...y.keys()], prng).slice(0, 6).sort((a, b) => a - b);
+  const u = trainTestSplit(x, y, { testFraction: 0.4, seed: 3, stratify: false });
+  assert.deepEqual([...u.testIndex], all);
 });
 
 Deno.test("the unstratified split is seeded and draws its test rows from the whole data", () => {
