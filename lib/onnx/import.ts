@@ -200,7 +200,10 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   }
   const constants = new Map<string, Constant>();
   const types = new Map<string, number>();
+  // Initializers of one name: the last is read, as onnxruntime does (with a warning of its own).
+  const repeated = new Set<string>();
   for (const t of graph.initializer ?? []) {
+    if (constants.has(t.name ?? "")) repeated.add(t.name ?? "");
     constants.set(t.name ?? "", tensorValue(t, fail));
     types.set(t.name ?? "", t.data_type ?? 0);
   }
@@ -302,7 +305,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   const declared = input.type?.tensor_type?.shape?.dim?.[1]?.dim_value;
   const state = new Affine();
   let current = input.name;
-  const warnings: string[] = [];
+  const warnings = [...repeated].map((t) =>
+    `the graph holds several initializers named '${t}': the last one is read, as onnxruntime does`
+  );
   let classifier: OnnxNode | undefined;
   const chain: OnnxNode[] = [];
   /** The node the walk could not read as affine, if it stopped at one. */

@@ -1984,3 +1984,27 @@ Deno.test({
     assert.deepEqual(Array.from(predictLabels(model, x), Number), [2049, 2050]);
   },
 });
+
+Deno.test({
+  name:
+    `initializers of one name: the last one is read with a warning, as onnxruntime reads it${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // ONNX names each tensor once; onnxruntime takes the last of repeated initializers (and says
+    // so on stderr). The importer read the last one too, but without a word.
+    const g = new GraphBuilder();
+    const w = g.constant("w", "FLOAT", [K, D], W);
+    const s = g.op("Gemm", ["input", w], { transB: { int: 1 } });
+    g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
+    const second = W.map((v, i) => i % 3 === 0 ? -v : v / 2);
+    g.initializers.push({ ...g.initializers[0], raw_data: new Uint8Array(second.buffer) });
+    const bytes = graphFile(g, [["probabilities", "FLOAT", ["N", K]]]);
+    const { model, warnings } = importOnnxModel(bytes);
+    assert.deepEqual(warnings, [
+      `the graph holds several initializers named '${w}': the last one is read, as onnxruntime does`,
+    ]);
+    assert.deepEqual([...model.weights.data], [...second]);
+    const ort = (await runOnnx(bytes, X, "input", "disabled")).probabilities.data;
+    assert.ok(maxDiff(ort as ArrayLike<number>, predictProba(model, X).data) < 1e-6);
+  },
+});
