@@ -84,3 +84,17 @@ Deno.test("weights that are not an array of numbers are refused, not read by the
   ]);
   assert.deepEqual([...uniformQuantization(Float32Array.of(0.25) as never, 1)], [0]);
 });
+
+Deno.test("ties round half to even, as np.round does, both signs and both bit counts", () => {
+  // NumPy, the article's function run literally (the products are exact, so these are ties):
+  //   def uniform_quantization(weights, num_bits):
+  //       quantization_range = 2 ** num_bits - 1
+  //       return np.round(weights * quantization_range) / quantization_range
+  //   w = np.array([1.5, -0.5, 0.5, -1.5, 2.5])
+  //   uniform_quantization(w, 8) * 255  ->  [382.0, -128.0, 128.0, -382.0, 638.0]
+  //   uniform_quantization(w, 1)        ->  [2.0, -0.0, 0.0, -2.0, 2.0]
+  // Rounding half away from zero gives 383, -383 and 639; Math.round gives 383 and -127.
+  const w = Float64Array.of(1.5, -0.5, 0.5, -1.5, 2.5);
+  assert.deepEqual([...uniformQuantization(w, 8)], [382, -128, 128, -382, 638].map((k) => k / 255));
+  assert.deepEqual([...uniformQuantization(w, 1)], [2, -0, 0, -2, 2]);
+});
