@@ -304,3 +304,34 @@ Deno.test("sigmoid refuses what is not a matrix, as forward does", () => {
   assert.deepEqual([out.rows, out.cols], [2, 1]);
   assertClose(out.data, [0.5, 0.75], { rtol: 1e-15, atol: 0 });
 });
+
+Deno.test("train refuses a y with other rows, fractional epochs, a zero step, a negative alpha", () => {
+  const action = "Cannot train the article's model";
+  // NumPy refuses the first two: `predictions - y` with y of 41 rows raises "operands could not
+  // be broadcast together with shapes (40,2) (41,2)", and `range(1.5)` raises "'float' object
+  // cannot be interpreted as an integer". Without the row check a longer y had its extra rows
+  // ignored and a shorter one was read past its end (NaN weights).
+  for (const rows of [t.rows - 1, t.rows + 1]) {
+    const other = { data: new Float64Array(rows * 2), rows, cols: 2 };
+    assert.throws(() => fromInit().train(x, other, 1, 0.01, 0.01, 8), {
+      name: "TypeError",
+      message: `${action}: y is ${rows} x 2, expected ${t.rows} x 2`,
+    });
+  }
+  assert.throws(() => fromInit().train(x, y, 1.5, 0.01, 0.01, 8), {
+    name: "RangeError",
+    message: `${action}: epochs must be an integer >= 0, got 1.5`,
+  });
+  // The documented ranges, learningRate > 0 and alpha >= 0 (NumPy would run both; only NaN and
+  // infinite values were tested before).
+  assert.throws(() => fromInit().train(x, y, 1, 0, 0.01, 8), {
+    name: "RangeError",
+    message: /^Cannot train the article's model: learningRate must be a number in \(0, .*got 0$/,
+  });
+  assert.throws(() => fromInit().train(x, y, 1, 0.01, -0.5, 8), {
+    name: "RangeError",
+    message: /^Cannot train the article's model: alpha must be a number in \[0, .*got -0\.5$/,
+  });
+  // alpha = 0 is in range.
+  assert.equal(fromInit().train(x, y, 1, 0.01, 0, 8).length, 1);
+});
