@@ -335,3 +335,34 @@ Deno.test("train refuses a y with other rows, fractional epochs, a zero step, a 
   // alpha = 0 is in range.
   assert.equal(fromInit().train(x, y, 1, 0.01, 0, 8).length, 1);
 });
+
+Deno.test("the constructor refuses sizes that are not positive integers", () => {
+  // np.random.randn(1.5, 2) raises "'float' object cannot be interpreted as an integer"; a 0
+  // gives an empty weight matrix no input can be scored with.
+  for (
+    const [inputSize, numClasses, name, got] of [
+      [1.5, 2, "inputSize", 1.5],
+      [0, 2, "inputSize", 0],
+      [2, 0, "numClasses", 0],
+      [2, 2.5, "numClasses", 2.5],
+    ] as const
+  ) {
+    assert.throws(() => new ArticleLogisticRegression(inputSize, numClasses), {
+      name: "RangeError",
+      message:
+        `Cannot create the article's model: ${name} must be an integer in [1, 2147483648], ` +
+        `got ${got}`,
+    });
+  }
+  const m = new ArticleLogisticRegression(3, 1);
+  assert.deepEqual([m.weights.rows, m.weights.cols, m.bias.length], [3, 1, 1]);
+});
+
+Deno.test("articleToLogisticModel copies the bias: later training does not change the copy", () => {
+  const m = fromInit();
+  m.bias = Float64Array.of(0.75, -1.5);
+  const out = articleToLogisticModel(m, ["a", "b"]);
+  m.train(x, y, 1, 0.01, 0.01, 8);
+  assert.notDeepEqual([...m.bias], [0.75, -1.5]);
+  assert.deepEqual([...out.bias], [0.75, -1.5]);
+});
