@@ -277,7 +277,8 @@ export class ArticleLogisticRegression {
  *
  * @param model The article's model.
  * @param classes Class labels, one per output column.
- * @returns A `LogisticModel` with weights transposed to `(numClasses, inputSize)`.
+ * @returns A `LogisticModel` with weights transposed to `(numClasses, inputSize)`, the bias
+ *   copied and the features named `x0`, `x1`, ... (NumPy's column indices).
  * @throws {TypeError} If `model` is not an `ArticleLogisticRegression`, or `classes` is not an
  *   array of at least two distinct strings.
  * @throws {RangeError} If the number of labels differs from the number of columns, or a weight or

@@ -365,4 +365,7 @@ Deno.test("articleToLogisticModel copies the bias: later training does not chang
   m.train(x, y, 1, 0.01, 0.01, 8);
   assert.notDeepEqual([...m.bias], [0.75, -1.5]);
   assert.deepEqual([...out.bias], [0.75, -1.5]);
+  // The features are named by their 0-based column index, as NumPy indexes x[:, j].
+  assert.deepEqual(out.featureNames, Array.from({ length: t.cols }, (_, j) => `x${j}`));
+  assert.deepEqual(out.featureNames.slice(0, 2), ["x0", "x1"]);
 });
