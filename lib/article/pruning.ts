@@ -27,7 +27,9 @@ import { assertInRange, assertNumbers } from "../core/validate.ts";
 
 `sign` is NumPy's: `np.sign(-0.0)` is `0.0`, so a weight of `-0` stays `-0`, as in NumPy.
  *
- * @param weights The weights, any shape, flattened (a plain array of numbers is read as well).
+ * @param weights The weights, any shape, flattened (a plain array of numbers or another typed
+ *   array is read as well, in float64 as NumPy computes a float64 array; NumPy computes a
+ *   float32 array in float32, which can differ: 0.3 x 255 is 76.5 there, 76.500003 here).
  * @param alpha The "pruning strength", a finite number (NaN made every weight NaN, and an
  *   infinite one turned the zeros into NaN, `0 * Infinity`).
  * @returns A new array; `weights` is not changed.

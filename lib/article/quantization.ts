@@ -28,7 +28,9 @@ import { roundHalfEven } from "../quant/float16.ts";
  * - The step `1 / (2^numBits - 1)` is fixed, whatever the weights' range: weights much smaller
  *   than 1/510 all become zero, large ones keep their size.
  *
- * @param weights The weights, any shape, flattened (a plain array of numbers is read as well).
+ * @param weights The weights, any shape, flattened (a plain array of numbers or another typed
+ *   array is read as well, in float64 as NumPy computes a float64 array; NumPy computes a
+ *   float32 array in float32, which can differ: 0.3 x 255 is 76.5 there, 76.500003 here).
  * @param numBits The "number of bits", an integer in 1..30 (the range `articleGridReport`
  *   measures). NumPy would take any: 0 bits divides 0 by 0 and gives NaN everywhere, a negative or
  *   fractional count a grid that no bit count names.
