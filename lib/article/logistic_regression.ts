@@ -182,7 +182,8 @@ export class ArticleLogisticRegression {
    *   it must broadcast against the `(nSamples, 2)` predictions, so NumPy refuses 1-D labels
    *   (except for exactly 2 samples, where a `(2,)` vector broadcasts along the rows), and a
    *   one-hot target with two columns is the reading taken here (NumPy would also run a
-   *   `(nSamples, 1)` column of labels, which this port refuses).
+   *   `(nSamples, 1)` column of labels or a single `(1, 2)` row for every sample, which this
+   *   port refuses).
    * @param epochs Number of epochs.
    * @param learningRate Step size.
    * @param alpha Weight of the L2 term in `dW` (not the pruning strength: that is 0.01).
