@@ -46,8 +46,12 @@ export async function writeFileAtomic(
   const write = options.write ?? writeAll;
   const { target, tmp, mode } = await destination(path);
   let file: Deno.FsFile | undefined;
+  // Only a temporary file this call created is removed on failure: a create that fails because
+  // the name is taken ("File exists") must leave the other writer's file alone.
+  let created = false;
   try {
     file = await Deno.open(tmp, { write: true, createNew: true });
+    created = true;
     await write(file, bytes);
     await file.sync();
     file.close();
@@ -58,7 +62,7 @@ export async function writeFileAtomic(
     try {
       file?.close();
     } catch { /* already closed */ }
-    await Deno.remove(tmp).catch(() => {});
+    if (created) await Deno.remove(tmp).catch(() => {});
     const reason = file === undefined && error instanceof Deno.errors.NotFound
       ? `the folder '${folderOf(path)}' does not exist`
       : (error as Error).message;

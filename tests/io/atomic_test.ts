@@ -190,3 +190,27 @@ Deno.test("openAtomicWriter refuses a bad path or bytes as writeFileAtomic does"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a save whose temporary name is taken fails without removing the other file", async () => {
+  // Math.random fixed: both writers draw the same temporary name. The second save used to remove
+  // the first writer's temporary file on its way out (its create failed with "File exists"), so
+  // the first writer's commit then failed with "No such file or directory" and lost its bytes.
+  const dir = await Deno.makeTempDir();
+  const random = Math.random;
+  try {
+    Math.random = () => 0.5;
+    const first = await openAtomicWriter(`${dir}/first.csv`);
+    await first.write(new TextEncoder().encode("first\n"));
+    await assert.rejects(
+      () => writeFileAtomic(`${dir}/second.csv`, new TextEncoder().encode("second\n")),
+      (e: Error) => e instanceof TypeError && /^Cannot write '.*second\.csv': /.test(e.message),
+    );
+    Math.random = random;
+    await first.commit();
+    assert.equal(await Deno.readTextFile(`${dir}/first.csv`), "first\n");
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["first.csv"]);
+  } finally {
+    Math.random = random;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
