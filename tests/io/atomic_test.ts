@@ -214,3 +214,29 @@ Deno.test("a save whose temporary name is taken fails without removing the other
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "a save keeps the set-user-id and sticky bits with the other permission bits",
+  { ignore: Deno.build.os === "windows" },
+  async () => {
+    // Documented: a file already there keeps its permission bits, all 12 of them (0o7777), not
+    // only the 9 read/write/execute ones. The owner may set both bits on its own file.
+    const dir = await Deno.makeTempDir();
+    try {
+      for (const mode of [0o4751, 0o1640]) {
+        const path = `${dir}/tool-${mode.toString(8)}`;
+        await Deno.writeTextFile(path, "old");
+        await Deno.chmod(path, mode);
+        await writeFileAtomic(path, new TextEncoder().encode("new"));
+        assert.equal((await Deno.stat(path)).mode! & 0o7777, mode, "writeFileAtomic");
+        const w = await openAtomicWriter(path);
+        await w.write(new TextEncoder().encode("newer"));
+        await w.commit();
+        assert.equal((await Deno.stat(path)).mode! & 0o7777, mode, "openAtomicWriter");
+        assert.equal(await Deno.readTextFile(path), "newer");
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
