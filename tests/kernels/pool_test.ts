@@ -75,3 +75,30 @@ Deno.test("a kernel name off the pool's list is refused, and the pool still work
     }
   }
 });
+
+Deno.test("each worker runs the kernel named by the call, and closing takes every worker off the block", () => {
+  // scaleRows is second on the list (id 1): a worker that ran another kernel than the one named
+  // would leave the wrong numbers in its row. After close, the ready count (slot 2 of the block)
+  // must be back to 0: close promises that the memory can be reused at once, and waited 5 s for
+  // a worker that did not take itself off before giving up.
+  const relaxed = relaxedSimdSupported();
+  const ws = createWorkspace(1 << 16);
+  const kx = instantiateKernels(kernelModule("infer", relaxed), ws.memory);
+  const control = ws.alloc(4 * (8 + 16 * 2));
+  const pool = createKernelPool(kx, ws.memory, kernelBinary("infer", relaxed), control, 2, [
+    "dense",
+    "scaleRows",
+  ]);
+  try {
+    assert.equal(pool.threads, 2, "a worker could not start: the test needs one");
+    const x = ws.alloc(32), s = ws.alloc(16), out = ws.alloc(32);
+    ws.f32(x, 8).set([1, 2, 3, 4, 5, 6, 7, 8]);
+    ws.f32(s, 4).set([-1, 0.5, 3, 10]);
+    pool.run("scaleRows", (t) => [x + 16 * t, 1, 4, s, out + 16 * t]);
+    // By hand: row t of x times s.
+    assert.deepEqual([...ws.f32(out, 8)], [-1, 1, 9, 40, -5, 3, 21, 80]);
+  } finally {
+    pool.close();
+  }
+  assert.equal(ws.i32(control, 3)[2], 0, "workers still on the ready count after close");
+});
