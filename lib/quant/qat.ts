@@ -327,8 +327,8 @@ export function quantizationAwareTraining(
 
 /**
  * Checks the data and options both kinds of training share: `data` an object (fit read `x` of
- * null) and a mini-batch optimizer (fit's refusal of L-BFGS named a weightTransform the caller
- * never passed).
+ * null), a mini-batch optimizer (fit's refusal of L-BFGS named a weightTransform the caller
+ * never passed) and the bias precision (fineTuneCodebook read any other value as float32).
  */
 function checkTraining(action: string, data: unknown, options: QatOptions): void {
   if (typeof data !== "object" || data === null) {
@@ -336,6 +336,12 @@ function checkTraining(action: string, data: unknown, options: QatOptions): void
   }
   checkOptionKeys(action, options, QAT_OPTION_KEYS);
   checkQatOptimizer(action, options.optimizer);
+  const bias: unknown = options.bias;
+  if (bias !== undefined && bias !== "float32" && bias !== "float64") {
+    throw new RangeError(
+      `Cannot ${action}: bias must be float32 or float64, got ${describe(bias)}`,
+    );
+  }
 }
 
 /**
@@ -407,8 +413,8 @@ const DEFAULT_OPTIMIZER: AdamOptimizer = {
  * @param options Optimiser, penalty, seed, progress (`method` and `recalibrate` are ignored).
  * @returns The model with fine-tuned codebooks, the latent model and the history.
  * @throws {TypeError} If `data` is not an object, or an option is unknown.
- * @throws {RangeError} If the weights are not a codebook, the optimizer is not sgd or adam, or
- *   for bad settings.
+ * @throws {RangeError} If the weights are not a codebook, the optimizer is not sgd or adam, the
+ *   bias is neither "float32" nor "float64", or for bad settings.
  *
  * @example Fine-tuning never changes the assignments
  * ```ts

@@ -218,6 +218,20 @@ Deno.test("fineTuneCodebook checks its data and optimizer as QAT does", () => {
         "Cannot fine-tune codebook: optimizer must be sgd or adam (mini-batch steps), got 'lbfgs'",
     },
   );
+  // fineTuneCodebook read any bias other than "float64" as float32 (an "int32" request came
+  // back float32 without a word); QAT refused it only after training, in quantizeModel's words.
+  for (const bias of ["int32", "x", 32]) {
+    assert.throws(() => fineTuneCodebook(q, train, { bias: bias as never }), {
+      name: "RangeError",
+      message: `Cannot fine-tune codebook: bias must be float32 or float64, got ${
+        typeof bias === "string" ? `string "${bias}"` : "number 32"
+      }`,
+    });
+    assert.throws(() => quantizationAwareTraining(model, train, { bias: bias as never }), {
+      name: "RangeError",
+      message: /^Cannot train quantized model: bias must be float32 or float64, got /,
+    });
+  }
 });
 
 Deno.test("QAT's validation figures are those of the quantized model it returns", async () => {
