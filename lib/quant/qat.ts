@@ -267,7 +267,7 @@ const ACTION = "train quantized model";
  * @param data Training data, raw: `x` of shape `(nSamples, nFeatures)`, `y` class indices.
  * @param options Method, optimiser, penalty, seed, progress.
  * @returns The quantized model, the latent float model and the history.
- * @throws {TypeError} If the data do not match the model.
+ * @throws {TypeError} If the data do not match the model, or `recalibrate` is not a boolean.
  * @throws {RangeError} For bad settings (see `fit` and `resolveMethod`).
  *
  * @example 2-bit QAT on digits
@@ -328,7 +328,8 @@ export function quantizationAwareTraining(
 /**
  * Checks the data and options both kinds of training share: `data` an object (fit read `x` of
  * null), a mini-batch optimizer (fit's refusal of L-BFGS named a weightTransform the caller
- * never passed) and the bias precision (fineTuneCodebook read any other value as float32).
+ * never passed), `recalibrate` a boolean (a truthy "no" recalibrated) and the bias precision
+ * (fineTuneCodebook read any other value as float32).
  */
 function checkTraining(action: string, data: unknown, options: QatOptions): void {
   if (typeof data !== "object" || data === null) {
@@ -336,6 +337,12 @@ function checkTraining(action: string, data: unknown, options: QatOptions): void
   }
   checkOptionKeys(action, options, QAT_OPTION_KEYS);
   checkQatOptimizer(action, options.optimizer);
+  const recalibrate: unknown = options.recalibrate;
+  if (recalibrate !== undefined && typeof recalibrate !== "boolean") {
+    throw new TypeError(
+      `Cannot ${action}: recalibrate must be a boolean, got ${describe(recalibrate)}`,
+    );
+  }
   const bias: unknown = options.bias;
   if (bias !== undefined && bias !== "float32" && bias !== "float64") {
     throw new RangeError(
@@ -412,7 +419,8 @@ const DEFAULT_OPTIMIZER: AdamOptimizer = {
  * @param data Training data, raw.
  * @param options Optimiser, penalty, seed, progress (`method` and `recalibrate` are ignored).
  * @returns The model with fine-tuned codebooks, the latent model and the history.
- * @throws {TypeError} If `data` is not an object, or an option is unknown.
+ * @throws {TypeError} If `data` is not an object, an option is unknown, or `recalibrate` is not a
+ *   boolean.
  * @throws {RangeError} If the weights are not a codebook, the optimizer is not sgd or adam, the
  *   bias is neither "float32" nor "float64", or for bad settings.
  *

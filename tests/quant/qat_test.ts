@@ -373,6 +373,16 @@ Deno.test("recalibrate re-chooses the grid from the latent weights after every e
   three.latent.weights.data.forEach((w, i) => {
     assert.equal(codes[i], Math.max(-3, Math.min(3, Math.round(w / s))) + 0, `weight ${i}`);
   });
+  // A non-boolean was read by truthiness: recalibrate: "no" recalibrated every epoch.
+  for (const bad of ["no", 0, 1]) {
+    assert.throws(
+      () => quantizationAwareTraining(model, train, { recalibrate: bad as never }),
+      {
+        name: "TypeError",
+        message: /^Cannot train quantized model: recalibrate must be a boolean, got /,
+      },
+    );
+  }
 });
 
 Deno.test("the fake-quantized forward pass is each latent weight's nearest level, 0 where masked", () => {
