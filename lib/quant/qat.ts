@@ -63,8 +63,9 @@ export interface FakeQuantizer {
  * @param weights The initial weights, shape `(nOutputs, nFeatures)`, which set the first grid.
  * @param options The method and a mask (masked weights quantize to 0 and get no gradient).
  * @returns The quantizer.
- * @throws {RangeError} For a k-means method (use `fineTuneCodebook`), bad settings, a mask entry
- *   that is neither 0 nor 1, or weights that hold NaN or infinity.
+ * @throws {RangeError} For a k-means method (use `fineTuneCodebook`), a stochastic rounding (the
+ *   forward pass rounds to nearest), bad settings, a mask entry that is neither 0 nor 1, or
+ *   weights that hold NaN or infinity.
  *
  * @example Forward values lie on the grid
  * ```ts
@@ -88,6 +89,7 @@ export function createFakeQuantizer(
   assertFinite(action, "weights", weights.data, weights.cols);
   checkOptionKeys(action, options, { method: true, mask: true });
   const method = resolveMethod(options.method, action);
+  checkQatRounding(action, method);
   if (method.kind === "kmeans") {
     throw new RangeError(
       `Cannot ${action}: k-means codebooks are trained with fineTuneCodebook, not fake quantization`,

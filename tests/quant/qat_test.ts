@@ -187,6 +187,20 @@ Deno.test("QAT rejects settings it cannot honour", () => {
     () => fineTuneCodebook(quantizeModel(model), train),
     /the weights are uniform, not a codebook/,
   );
+  // createFakeQuantizer took a stochastic rounding and rounded to nearest without a word
+  // (quantizationAwareTraining refuses it).
+  for (const kind of ["uniform", "log2"] as const) {
+    assert.throws(
+      () =>
+        createFakeQuantizer(model.weights, {
+          method: { kind, bits: 2, rounding: { kind: "stochastic", seed: 1 } },
+        }),
+      {
+        name: "RangeError",
+        message: /^Cannot create fake quantizer: quantization-aware training rounds to nearest/,
+      },
+    );
+  }
   assert.throws(
     () =>
       quantizationAwareTraining(model, train, {
