@@ -447,6 +447,12 @@ Deno.test("the fake-quantized forward pass is each latent weight's nearest level
       const want = mask[i] ? nearest : 0;
       assert.equal(out[i] + 0, want + 0, `${JSON.stringify(method)} at ${i}: latent ${latent[i]}`);
     }
+    // Masked weights get no gradient even inside the grid's range (dropping the mask from
+    // backward passed every test: fit skips masked weights, but a custom loop may not).
+    const grad = new Float64Array(150).fill(1);
+    fq.transform.backward(latent, grad);
+    for (let i = 0; i < 150; i++) if (!mask[i]) assert.equal(grad[i], 0, `masked ${i}`);
+    assert.ok(grad.some((g) => g === 1));
   }
   // Ties go to the even code, as in quantizeTensor: min/max 3-bit symmetric on a largest
   // magnitude of 1.5 is scale 0.5, and 0.25, 0.75, -0.75, 1.25 are halfway (codes 0, 2, -2, 2).
