@@ -387,6 +387,18 @@ Deno.test("recalibrate re-chooses the grid from the latent weights after every e
   three.latent.weights.data.forEach((w, i) => {
     assert.equal(codes[i], Math.max(-3, Math.min(3, Math.round(w / s))) + 0, `weight ${i}`);
   });
+  // An optimizer without epochs runs fit's default 20: the grid is then chosen after epoch 19,
+  // not after the 6th (nor kept from the start). SGD's step does not depend on the epoch count,
+  // so the first 19 epochs are those of a 19-epoch run.
+  const byDefault = quantizationAwareTraining(model, train, {
+    method,
+    recalibrate: true,
+    optimizer: { kind: "sgd", learningRate: 0.5 },
+    penalty,
+    seed: 3,
+  });
+  assert.equal(byDefault.history.length, 20);
+  assertClose(scaleOf(byDefault), step(run(19, true).latent.weights.data), { rtol: 1e-6 });
   // A non-boolean was read by truthiness: recalibrate: "no" recalibrated every epoch.
   for (const bad of ["no", 0, 1]) {
     assert.throws(
