@@ -99,6 +99,16 @@ Deno.test("trained k-means codebooks beat the k-means codebooks they start from"
     for (let j = i + 1; j < a.length; j += 37) assert.equal(a[i] === a[j], b[i] === b[j]);
   }
   assert.equal(tuned.model.recipe?.training, "trained-codebook");
+  // The bias keeps the given model's precision unless asked (documented default): float64 stays
+  // float64 with its trained values, float32 stays float32, and an explicit choice wins.
+  const ptq64 = quantizeModel(model, { method: { kind: "kmeans", bits: 2 }, bias: "float64" });
+  const optimizer = { kind: "adam", epochs: 1, learningRate: 0.01 } as const;
+  const tuned64 = fineTuneCodebook(ptq64, train, { optimizer, penalty });
+  assert.equal(tuned64.model.bias.kind, "float64");
+  assert.deepEqual([...tuned64.model.bias.values], [...tuned64.latent.bias]);
+  assert.equal(fineTuneCodebook(ptq, train, { optimizer, penalty }).model.bias.kind, "float32");
+  const asked = fineTuneCodebook(ptq64, train, { optimizer, penalty, bias: "float32" });
+  assert.equal(asked.model.bias.kind, "float32");
 });
 
 Deno.test("QAT with the same seed gives the same model bit for bit", () => {
