@@ -486,3 +486,32 @@ Deno.test("the fake-quantized forward pass is each latent weight's nearest level
   fq.transform.forward(Float64Array.of(0.25, 0.75, -0.75, 1.25), out);
   assert.deepEqual([...out].map((v) => v + 0), [0, 1, -1, 1]);
 });
+
+Deno.test("recalibrate chooses the grid from the kept latent weights and moves the clipping range", () => {
+  // Oracle: min/max symmetric 3-bit per tensor has step max |kept w| / 3 and clips outside
+  // +-max |kept w|. Recalibrating on every weight (masked ones too), or keeping the first range
+  // for the straight-through estimator, passed every test (mutation audit).
+  const w = { data: Float64Array.of(0.3, -0.6, 0.0, 0.9, -0.15, 0.0), rows: 2, cols: 3 };
+  const mask = Uint8Array.of(1, 1, 0, 1, 1, 0);
+  const method = {
+    kind: "uniform",
+    bits: 3,
+    granularity: "tensor",
+    calibration: { kind: "minmax" },
+  } as const;
+  const fq = createFakeQuantizer(w, { method, mask });
+  const scaleOf = () => {
+    const g = fq.grid();
+    assert.ok(g.kind === "uniform");
+    return g.scale[0];
+  };
+  assertClose(scaleOf(), 0.9 / 3, { rtol: 1e-7 });
+  // masked entries hold large latent values: they must not widen the grid
+  const latent = Float64Array.of(0.3, -1.5, 100, 0.9, -0.15, -100);
+  fq.recalibrate(latent);
+  assertClose(scaleOf(), 1.5 / 3, { rtol: 1e-7 });
+  // 1.2 was outside the first range (+-0.9) and is inside the new one (+-1.5); 1.6 is outside
+  const grad = Float64Array.of(1, 1, 1, 1, 1, 1);
+  fq.transform.backward(Float64Array.of(1.2, -1.2, 0, 1.6, -1.6, 0), grad);
+  assert.deepEqual([...grad], [1, 1, 0, 0, 0, 0]);
+});
