@@ -515,3 +515,40 @@ Deno.test("recalibrate chooses the grid from the kept latent weights and moves t
   fq.transform.backward(Float64Array.of(1.2, -1.2, 0, 1.6, -1.6, 0), grad);
   assert.deepEqual([...grad], [1, 1, 0, 0, 0, 0]);
 });
+
+Deno.test("1-bit QAT of a pruned model stores removed weights as code -1, as files restore them", () => {
+  // A 1-bit grid has no 0: a removed (latent 0) weight rounds to +1, but files and quantizeModel
+  // store -1 (the lower of -s and +s) there. Encoding QAT's result without the mask passed
+  // every test (mutation audit). Also checks the recipe says QAT.
+  const pruned = pruneModel(model, { fraction: 0.5 });
+  for (const method of [{ kind: "uniform", bits: 1 }, { kind: "log2", bits: 1 }] as const) {
+    const { model: q, latent } = quantizationAwareTraining(pruned, train, {
+      method,
+      optimizer: { kind: "adam", epochs: 1, learningRate: 0.01 },
+    });
+    assert.equal(q.recipe?.training, "qat");
+    const t = q.weights;
+    assert.ok(t.kind === "uniform" || t.kind === "log2");
+    let removed = 0;
+    for (let i = 0; i < t.codes.length; i++) {
+      if (pruned.mask![i] === 0) {
+        removed++;
+        assert.equal(latent.weights.data[i], 0);
+        assert.equal(t.codes[i], -1, `${method.kind} weight ${i}`);
+      } else assert.equal(t.codes[i], latent.weights.data[i] < 0 ? -1 : 1);
+    }
+    assert.equal(removed, Math.round(0.5 * t.codes.length));
+    assert.ok(dequantizeModel(q).weights.data.every((v, i) => pruned.mask![i] === 1 || v === 0));
+  }
+  // Stochastic rounding is refused in QAT's own words (not the fake quantizer's).
+  assert.throws(
+    () =>
+      quantizationAwareTraining(model, train, {
+        method: { kind: "uniform", bits: 2, rounding: { kind: "stochastic" } },
+      }),
+    {
+      name: "RangeError",
+      message: /^Cannot train quantized model: quantization-aware training rounds to nearest/,
+    },
+  );
+});
