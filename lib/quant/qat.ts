@@ -226,8 +226,9 @@ export interface QatOptions {
    */
   seed?: number;
   /**
-   * Re-choose the grid from the latent weights after every epoch but the last (uniform, log2);
-   * by default the grid calibrated on the starting model stays fixed.
+   * Re-choose the grid from the latent weights after every epoch but the last (uniform, log2;
+   * k-means codebooks and float16 have no grid to re-choose, and ignore it); by default the grid
+   * calibrated on the starting model stays fixed.
    * @default {false}
    */
   recalibrate?: boolean;
