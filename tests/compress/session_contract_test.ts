@@ -1,0 +1,99 @@
+/**
+ * Documented rules of the compression session's context, each checked against a hand-worked
+ * oracle (found missing by a mutation audit of lib/compress/context.ts and session.ts).
+ */
+
+import assert from "node:assert/strict";
+import { compressModel, createCompressionSession } from "../../lib/compress/mod.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
+import { FAST, splitSet } from "./_data.ts";
+
+const cancer = await splitSet("breast-cancer");
+const digits = await splitSet("digits");
+
+/** Without fine-tuning the pruned stage is the pruned model itself. */
+const UNTUNED = {
+  fineTune: false,
+  denseTraining: { optimizer: { kind: "lbfgs", maxIterations: 50 } },
+} as const;
+
+Deno.test("a prune step without fraction or count removes half (PruneSpec.fraction's default)", () => {
+  // Oracle: PruneSpec.fraction's @default of 0.5 worked by hand: half of breast cancer's 30
+  // weights is 15, so 15 stay non-zero (magnitude pruning without fine-tuning zeroes only them).
+  const s = createCompressionSession(cancer.train, UNTUNED);
+  assert.equal(s.denseReport.nonZeros, 30);
+  for (const prune of [{}, { strategy: "magnitude" }, { scope: "global" }] as const) {
+    const pruned = s.compress({ prune, quantize: false }).stages[1];
+    assert.equal(pruned.stage, "pruned");
+    assert.equal(pruned.nonZeros, 15, JSON.stringify(prune));
+  }
+});
+
+Deno.test("a prune step compensates by default: the removed weights' mean contribution goes to the bias", () => {
+  // Oracle: PruneSpec.compensate's @default (true) worked by hand on a model without
+  // standardisation: bias + sum over removed j of w_j * mean of x_j over the training data;
+  // compensate: false leaves the bias as it was. Tolerance: the float32 bias of the file.
+  const s = createCompressionSession(cancer.train, {
+    ...UNTUNED,
+    denseTraining: { optimizer: { kind: "lbfgs", maxIterations: 50 }, preprocessing: "none" },
+  });
+  const { x } = s.trainData;
+  const dense = s.dense;
+  const bias = (compensate?: boolean) => {
+    const prune = compensate === undefined ? { fraction: 0.5 } : { fraction: 0.5, compensate };
+    const m = asFloatModel(s.compress({ prune, quantize: false }).model);
+    return { bias: m.bias[0], mask: m.mask! };
+  };
+  const byDefault = bias();
+  let shift = 0;
+  for (let j = 0; j < x.cols; j++) {
+    if (byDefault.mask[j] !== 0) continue;
+    let sum = 0;
+    for (let i = 0; i < x.rows; i++) sum += x.data[i * x.cols + j];
+    shift += dense.weights.data[j] * sum / x.rows;
+  }
+  const expected = dense.bias[0] + shift;
+  // The shift must be large enough for the comparison to tell the two apart.
+  assert.ok(Math.abs(shift) > 0.1, `shift ${shift}`);
+  assert.ok(Math.abs(byDefault.bias - expected) <= 1e-6 * Math.abs(expected));
+  assert.equal(bias(false).bias, Math.fround(dense.bias[0]));
+});
+
+Deno.test("a prune count may remove every weight there is, and no more: of the matrix, or of a class row", () => {
+  // Oracle: checkPruneCount's documented rule, "at most the weights of a class row (per class),
+  // of the matrix (global)", worked by hand: breast cancer has 1 x 30 weights, digits 10 x 64.
+  const s = createCompressionSession(cancer.train, UNTUNED);
+  const all = s.compress({ prune: { count: 30 }, quantize: false });
+  assert.equal(all.stages[1].nonZeros, 0);
+  const row = s.compress({ prune: { count: 30, scope: "per-class" }, quantize: false });
+  assert.equal(row.stages[1].nonZeros, 0);
+  // Per class, a digits row has 64 weights: 65 is refused (before training), though the matrix
+  // has 640.
+  assert.throws(
+    () => compressModel(digits.train, { prune: { count: 65, scope: "per-class" } }),
+    (e) =>
+      e instanceof RangeError &&
+      e.message ===
+        "Cannot compress model: prune count 65 exceeds the 64 weights of each class row of the model",
+  );
+  assert.throws(
+    () => compressModel(digits.train, { prune: { count: 641 } }),
+    /^RangeError: Cannot compress model: prune count 641 exceeds the 640 weights of the model$/,
+  );
+});
+
+Deno.test("auto storage folds a quantized model when folding ties with compact on validation accuracy", () => {
+  // Oracle: PreprocessingStorage's documented rule, "folds unless folding has the lower
+  // validation accuracy", applied to the fold and compact sessions' own reports: float16 weights
+  // of breast cancer classify the validation data alike both ways, so auto must fold.
+  const [auto, fold, compact] = (["auto", "fold", "compact"] as const).map((storage) =>
+    createCompressionSession(cancer.train, { ...FAST, preprocessingStorage: storage }).compress({
+      prune: false,
+      quantize: { method: { kind: "float16" }, training: "ptq" },
+    })
+  );
+  assert.equal(fold.stages[1].validation.accuracy, compact.stages[1].validation.accuracy);
+  assert.notDeepEqual(fold.file, compact.file);
+  assert.equal(auto.stages[1].preprocessing, "folded");
+  assert.deepEqual(auto.file, fold.file);
+});
