@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { compressModel, createCompressionSession } from "../../lib/compress/mod.ts";
+import { matrix } from "../../lib/core/matrix.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
 import { FAST, splitSet } from "./_data.ts";
 
@@ -96,4 +97,42 @@ Deno.test("auto storage folds a quantized model when folding ties with compact o
   assert.notDeepEqual(fold.file, compact.file);
   assert.equal(auto.stages[1].preprocessing, "folded");
   assert.deepEqual(auto.file, fold.file);
+});
+
+Deno.test("a feature-pruned level reports one global ranking, whatever the strategy's scope for weights", () => {
+  // Oracle: PruneSpec.scope is for weights only (a feature is a column across every class row,
+  // ranked once): taylor and obd default to per-class for weights, but whole features are
+  // reported as ranked globally, and the weights of those levels as per-class.
+  const s = createCompressionSession(cancer.train, { fineTune: false });
+  const r = s.sweep({
+    strategies: ["taylor", "obd", "magnitude"],
+    structures: ["features", "weights"],
+    sparsities: [0.5],
+    methods: [{ kind: "float16" }],
+    training: ["ptq"],
+  });
+  const pruned = r.rows.filter((row) => row.prune !== null);
+  assert.equal(pruned.length, 3 * 2 * 2);
+  for (const row of pruned) {
+    const want = row.prune!.structure === "features" || row.prune!.strategy === "magnitude"
+      ? "global"
+      : "per-class";
+    assert.equal(row.prune!.scope, want, row.name);
+  }
+});
+
+Deno.test("validation or test data without samples are refused by name", () => {
+  // Oracle: an accuracy over no samples is 0 / 0; the session says which data are empty.
+  const empty = { x: matrix(new Float64Array(0), 0, 30), y: new Int32Array(0) };
+  for (const name of ["validation", "test"] as const) {
+    assert.throws(
+      () => createCompressionSession(cancer.train, { ...UNTUNED, [name]: empty }),
+      (e) =>
+        e instanceof RangeError && e.message === `Cannot compress model: ${name} has no samples`,
+    );
+  }
+  assert.throws(
+    () => createCompressionSession({ ...cancer.train, ...empty }, UNTUNED),
+    /^RangeError: Cannot compress model: data has no samples$/,
+  );
 });
