@@ -136,3 +136,29 @@ Deno.test("validation or test data without samples are refused by name", () => {
     /^RangeError: Cannot compress model: data has no samples$/,
   );
 });
+
+Deno.test("a test label outside the classes is refused by row, like a training or validation one", () => {
+  // Oracle: breast cancer has the two classes 0 and 1; a 2 at row 3 indexes none of them.
+  const y = cancer.test.y.slice();
+  y[3] = 2;
+  assert.throws(
+    () => createCompressionSession(cancer.train, { ...UNTUNED, test: { x: cancer.test.x, y } }),
+    /^RangeError: Cannot compress model: label at row 3 is 2, expected in 0\.\.1$/,
+  );
+});
+
+Deno.test("a binary model's prune count is checked against its one row of weights before training", () => {
+  // Oracle: a two-class model has one weight row (30 weights for breast cancer), so a count of
+  // 31 is refused before the dense model is trained: no training progress is reported.
+  const phases: string[] = [];
+  assert.throws(
+    () =>
+      compressModel(cancer.train, {
+        ...UNTUNED,
+        prune: { count: 31 },
+        onProgress: (p) => phases.push(p.phase),
+      }),
+    /^RangeError: Cannot compress model: prune count 31 exceeds the 30 weights of the model$/,
+  );
+  assert.deepEqual(phases, []);
+});
