@@ -59,8 +59,8 @@ const ACTION = "run k-means";
  * @param k Number of clusters, 1 .. the number of distinct values.
  * @param options Initialisation, seed, iteration limit.
  * @returns Ascending centroids, the objective history, iterations.
- * @throws {RangeError} If `k` is not an integer in `1 .. distinct values`, or a value is NaN or
- *   infinite.
+ * @throws {RangeError} If there are no values, `k` is not an integer in `1 .. distinct values`,
+ *   `maxIterations` is not an integer `>= 0`, or a value is NaN or infinite.
  *
  * @example Two obvious clusters
  * ```ts

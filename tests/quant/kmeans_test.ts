@@ -184,3 +184,41 @@ Deno.test("k-means++ draws each next centroid with probability proportional to t
   for (const [key, p] of expected) chi2 += (counts.get(key)! - n * p) ** 2 / (n * p);
   assert.ok(chi2 < 2 * Math.log(1e6), `chi-square ${chi2}: ${JSON.stringify([...counts])}`);
 });
+
+Deno.test("the documented defaults: seed 0 and an iteration limit of 100", () => {
+  // Found by mutation: a default seed of 1 or a default limit of 2 passed every test. Oracle:
+  // the same calls with the defaults written out. The tangent-spaced values below need 120
+  // Lloyd iterations from the linear start (counted with a limit of 1000), so the default limit
+  // must stop them at exactly 100, unconverged.
+  const v = sample(2, 400);
+  assert.deepEqual(kmeans1d(v, 8), kmeans1d(v, 8, { seed: 0, maxIterations: 100 }));
+  assert.notDeepEqual(kmeans1d(v, 8).centroids, kmeans1d(v, 8, { seed: 1 }).centroids);
+  const n = 3000;
+  const slow = Float64Array.from({ length: n }, (_, i) => Math.tan(((i + 0.5) / n) * 3 - 1.5));
+  const full = kmeans1d(slow, 24, { init: "linear", maxIterations: 1000 });
+  assert.equal(full.iterations, 120);
+  assert.ok(full.converged);
+  const capped = kmeans1d(slow, 24, { init: "linear" });
+  assert.equal(capped.iterations, 100);
+  assert.equal(capped.converged, false);
+  assert.equal(capped.objective.length, 101);
+});
+
+Deno.test("k-means refuses no values and a maxIterations that is not a whole number, with messages naming the problem", () => {
+  // Found by mutation: with the k range's upper end taken as the distinct count (0), an empty
+  // input was refused as 'k must be an integer in [1, 0]'; a fractional limit was accepted.
+  for (const empty of [[], new Float64Array(0)]) {
+    assert.throws(
+      () => kmeans1d(empty, 1),
+      /^RangeError: Cannot run k-means: there are no values to cluster$/,
+    );
+  }
+  for (const bad of [1.5, -1, Infinity, NaN]) {
+    assert.throws(
+      () => kmeans1d([1, 2, 3], 2, { maxIterations: bad }),
+      new RegExp(
+        `^RangeError: Cannot run k-means: maxIterations must be an integer >= 0, got ${bad}$`,
+      ),
+    );
+  }
+});
