@@ -201,10 +201,15 @@ function linearInit(sorted: Float64Array, k: number): Float64Array {
 function kmeansPlusPlus(sorted: Float64Array, k: number, seed: number): Float64Array {
   const prng = createPrng(seed);
   const n = sorted.length;
+  // Squared distances overflow to Infinity beyond about 1.3e154, and Infinity - Infinity is NaN,
+  // which always drew the last candidate: measure distances on values scaled by a power of two
+  // (exact, and the same proportions), only when they could overflow.
+  const top = Math.max(Math.abs(sorted[0]), Math.abs(sorted[n - 1]));
+  const unit = top > 2 ** 500 ? 2 ** -Math.ceil(Math.log2(top)) : 1;
   const d2 = new Float64Array(n);
   const chosen: number[] = [sorted[Math.floor(prng() * n)]];
   for (let i = 0; i < n; i++) {
-    const d = sorted[i] - chosen[0];
+    const d = sorted[i] * unit - chosen[0] * unit;
     d2[i] = d * d;
   }
   while (chosen.length < k) {
@@ -231,7 +236,7 @@ function kmeansPlusPlus(sorted: Float64Array, k: number, seed: number): Float64A
     const c = sorted[pick];
     chosen.push(c);
     for (let i = 0; i < n; i++) {
-      const d = sorted[i] - c;
+      const d = sorted[i] * unit - c * unit;
       if (d * d < d2[i]) d2[i] = d * d;
     }
   }

@@ -222,3 +222,32 @@ Deno.test("k-means refuses no values and a maxIterations that is not a whole num
     );
   }
 });
+
+Deno.test("k-means++ draws in proportion to the squared distance when the squares overflow", () => {
+  // Found by the mutation audit: for values 1e200 apart the squared distances are Infinity, and
+  // Infinity - Infinity is NaN, so the draw never stopped and took the last candidate: for
+  // [-1e200, 0, 1e200], k = 2, the pair {-1e200, 0} never came up. The proportions do not
+  // depend on the scale, so the hand-worked oracle of [-1, 0, 1] holds: from -1 the squared
+  // distances 1 and 4 give 0 or 1 with 1/5 and 4/5, from 0 each other value 1/2, from 1 (4 and
+  // 1) -1 or 0 with 4/5 and 1/5. So {-1, 0}: (1/5 + 1/2) / 3, {-1, 1}: (4/5 + 4/5) / 3, {0, 1}:
+  // (1/2 + 1/5) / 3. Chi-square over 3000 seeds, 2 degrees of freedom, 1e-6 false alarm rate.
+  const M = Number.MAX_VALUE;
+  for (const scale of [1e200, M]) {
+    const expected = new Map([
+      [`${-scale},0`, (1 / 5 + 1 / 2) / 3],
+      [`${-scale},${scale}`, (4 / 5 + 4 / 5) / 3],
+      [`0,${scale}`, (1 / 2 + 1 / 5) / 3],
+    ]);
+    const counts = new Map<string, number>();
+    const n = 3000;
+    for (let seed = 0; seed < n; seed++) {
+      const c = kmeans1d([-scale, 0, scale], 2, { seed, maxIterations: 0 }).centroids;
+      const key = [...c].join(",");
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    assert.deepEqual([...counts.keys()].sort(), [...expected.keys()].sort(), `${scale}`);
+    let chi2 = 0;
+    for (const [key, p] of expected) chi2 += (counts.get(key)! - n * p) ** 2 / (n * p);
+    assert.ok(chi2 < 2 * Math.log(1e6), `${scale}: chi-square ${chi2}: ${[...counts]}`);
+  }
+});
