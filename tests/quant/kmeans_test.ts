@@ -251,3 +251,16 @@ Deno.test("k-means++ draws in proportion to the squared distance when the square
     assert.ok(chi2 < 2 * Math.log(1e6), `${scale}: chi-square ${chi2}: ${[...counts]}`);
   }
 });
+
+Deno.test("linear initialisation with one cluster starts halfway between min and max", () => {
+  // Found by mutation: starting the single centroid at the smallest value passed, since Lloyd
+  // moves it to the mean anyway. By hand for [0, 1, 10]: start 5, objective 25 + 16 + 25 = 66;
+  // one iteration moves it to the mean 11/3, objective (121 + 64 + 361) / 9 = 546 / 9.
+  const start = kmeans1d([0, 1, 10], 1, { init: "linear", maxIterations: 0 });
+  assert.deepEqual([...start.centroids], [5]);
+  assert.deepEqual(start.objective, [66]);
+  const r = kmeans1d([0, 1, 10], 1, { init: "linear" });
+  assert.equal(r.objective[0], 66);
+  assert.ok(Math.abs(r.centroids[0] - 11 / 3) <= 1e-15);
+  assert.ok(Math.abs(r.objective[1] - 546 / 9) <= 1e-12);
+});
