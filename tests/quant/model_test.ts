@@ -354,3 +354,46 @@ Deno.test("a bias beyond the float32 range is refused for a float32 bias, not st
   assert.equal(edge.bias.values[7], max);
   assert.equal(dequantizeModel(edge).bias[7], max);
 });
+
+Deno.test("the quantized-model reader refuses the next version as newer, and zero points and int32 biases that are not integers", () => {
+  // Found by mutation: reading only versions beyond 2 as newer passed (version 2 was still
+  // refused, but as a malformed model), and so did reading zero points with Int32Array.from,
+  // which truncates 1.5 to 1 without a word (and int32 bias values likewise). The messages are written out from the reader.
+  const text = quantizedModelToJson(
+    quantizeModel(model, {
+      method: { kind: "uniform", scheme: "affine", bits: 3, granularity: "feature" },
+    }),
+  );
+  const o = JSON.parse(text);
+  assert.throws(
+    () => quantizedModelFromJson(JSON.stringify({ ...o, version: 2 })),
+    (e: Error) =>
+      e instanceof RangeError &&
+      e.message ===
+        "Cannot read quantized model: it has version 2, this lrcompress reads up to 1",
+  );
+  for (const bad of [1.5, 2 ** 31]) {
+    const copy = JSON.parse(text);
+    copy.weights.zeroPoint[2] = bad;
+    assert.throws(
+      () => quantizedModelFromJson(JSON.stringify(copy)),
+      (e: Error) =>
+        e instanceof SyntaxError &&
+        e.message ===
+          `Cannot read quantized model: weights.zeroPoint[2] is ${bad}, not representable in its type`,
+    );
+  }
+  // The same for an int32 bias (calibrated input): 0.5 was truncated to 0.
+  const calibrated = JSON.parse(
+    quantizedModelToJson(calibrateInput(quantizeModel(model), digits.x)),
+  );
+  assert.equal(calibrated.bias.kind, "int32");
+  calibrated.bias.values[4] = 0.5;
+  assert.throws(
+    () => quantizedModelFromJson(JSON.stringify(calibrated)),
+    (e: Error) =>
+      e instanceof SyntaxError &&
+      e.message ===
+        "Cannot read quantized model: bias.values[4] is 0.5, not representable in its type",
+  );
+});
