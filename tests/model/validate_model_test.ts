@@ -197,3 +197,52 @@ Deno.test("fit refuses repeated feature names; a model file that repeats one is 
   // Training on from such a model keeps its names.
   assert.deepEqual(fit(x, y, { initial: old }).model.featureNames, ["c", "b", "c"]);
 });
+
+Deno.test("the model reader refuses the next version as newer, numbers written as strings, and mask entries other than 0 and 1", () => {
+  // Found by mutation: reading only versions beyond 2 as newer passed, as did reading arrays
+  // without checking their entries are numbers (Float64Array.from reads "0.5" as 0.5) and
+  // checking mask entries only for > 1 (0.5 became 0 in the Uint8Array, -1 became 255).
+  const { model } = fit(
+    fromRows([[0, 1], [1, 0], [2, 1], [3, 0]]),
+    Int32Array.from([0, 0, 1, 1]),
+  );
+  type Json = {
+    version: number;
+    weights: { data: unknown[] };
+    bias: unknown[];
+    mask?: number[];
+  };
+  const o: Json = JSON.parse(modelToJson(model));
+  const refused = (edit: (o: Json) => void, name: string, message: string) => {
+    const copy = structuredClone(o);
+    edit(copy);
+    assert.throws(() => modelFromJson(JSON.stringify(copy)), { name, message });
+  };
+  refused(
+    (o) => (o.version = MODEL_VERSION + 1),
+    "RangeError",
+    `Cannot read model: it has version ${
+      MODEL_VERSION + 1
+    }, this lrcompress reads up to ${MODEL_VERSION}`,
+  );
+  refused(
+    (o) => (o.weights.data[1] = "0.5"),
+    "SyntaxError",
+    "Cannot read model: weights.data must be an array of numbers",
+  );
+  refused(
+    (o) => (o.bias = ["1"]),
+    "SyntaxError",
+    "Cannot read model: bias must be an array of numbers",
+  );
+  for (const entry of [0.5, -1, 2]) {
+    refused(
+      (o) => {
+        o.weights.data[1] = 0;
+        o.mask = [1, entry];
+      },
+      "SyntaxError",
+      `Cannot read model: mask[1] is ${entry}, not 0 or 1`,
+    );
+  }
+});
