@@ -108,6 +108,25 @@ Deno.test("each field of a model is checked: a model broken in any one of them i
       TypeError,
       "weights must be 3 x nFeatures, got 2 x 2 (4 values)",
     ],
+    // Found by the serialisation mutation audit: dropping the rows check, allowing 0 columns,
+    // or allowing one class or repeated classes passed every test of this file.
+    [
+      { weights: { data: Float64Array.of(1, 0, -2, 0.5, 0, 3), rows: 2, cols: 2 } },
+      TypeError,
+      "weights must be 3 x nFeatures, got 2 x 2 (6 values)",
+    ],
+    [
+      {
+        weights: { data: new Float64Array(0), rows: 3, cols: 0 },
+        featureNames: [],
+        preprocessing: { kind: "none" },
+        mask: undefined,
+      },
+      TypeError,
+      "weights must be 3 x nFeatures, got 3 x 0 (0 values)",
+    ],
+    [{ classes: ["a"] }, TypeError, "classes must be an array of at least two strings"],
+    [{ classes: ["a", "b", "a"] }, TypeError, "class labels repeat"],
     [{ bias: Float64Array.of(0, 0) }, TypeError, "bias must be a Float64Array of 3 values"],
     [{ featureNames: ["f0"] }, TypeError, "featureNames must be 2 strings"],
     [
