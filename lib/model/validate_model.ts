@@ -9,15 +9,6 @@ import { validatePreprocessing } from "../data/preprocess.ts";
 import { type LogisticModel, MODEL_VERSION, outputCount } from "./types.ts";
 
 /**
- * Checks that a value is a well-formed {@linkcode LogisticModel}.
- *
- * @param model The value.
- * @param action What the caller was doing, for messages.
- * @throws {TypeError} If a field is missing, of the wrong type, or of the wrong shape.
- * @throws {RangeError} If a weight, bias or preprocessing value is not finite, a mask entry is
- *   not 0 or 1, or a masked weight is not zero.
- */
-/**
  * Checks a model's class labels: at least two distinct strings.
  *
  * @param action What the caller was doing, for messages.
@@ -54,7 +45,8 @@ export function checkFeatureNames(action: string, names: unknown, nFeatures: num
  * @param model The value.
  * @param action What the caller was doing, for messages ("Cannot <action>: ...").
  * @throws {TypeError} If a field is missing, of the wrong type or shape.
- * @throws {RangeError} If a value is out of range (a non-finite weight, a mask entry not 0 or 1).
+ * @throws {RangeError} If a value is out of range: a weight, bias or preprocessing value that is
+ *   not finite, a mask entry not 0 or 1, or a masked weight that is not zero.
  */
 export function validateModel(model: LogisticModel, action: string): void {
   const fail = (reason: string): never => {

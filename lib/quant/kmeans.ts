@@ -52,7 +52,7 @@ const ACTION = "run k-means";
  * Clusters numbers into `k` groups, minimising the sum of squared distances to the group means.
  * Every iteration assigns each value to its nearest centroid and moves each centroid to the mean
  * of its values (a centroid without values stays where it is), so the objective never increases
-(but for the rounding of a float64 mean).
+ * (but for the rounding of a float64 mean).
  * In one dimension the clusters are intervals of the sorted values, so an iteration is a linear
  * sweep.
  *
