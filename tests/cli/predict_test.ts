@@ -769,3 +769,33 @@ Deno.test("lrc predict says '1 feature' of a one-feature model, in its report an
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("planColumns refuses a --label index past the last column, a --label that is neither a name nor an index, and a header naming one feature of two", () => {
+  const model = ["a", "b"];
+  const plan = (columns: string[], options: Partial<PlanColumnsOptions>) => () =>
+    planColumns(columns, model, { file: "f.csv", ...options });
+  const prefix = "^RangeError: Cannot predict with a model of 2 features on 'f\\.csv': ";
+  // Three columns: indices 0..2, so 3 is one past the end (an off-by-one would read no column).
+  assert.throws(
+    plan(["a", "b", "y"], { label: "3" }),
+    new RegExp(prefix + "label column index 3 is outside 0\\.\\.2$"),
+  );
+  assert.equal(planColumns(["a", "b", "y"], model, { file: "f.csv", label: "2" }).labelCol, 2);
+  // Digits inside a name do not make an index: '1a' names no column.
+  assert.throws(
+    plan(["a", "b", "y"], { label: "1a" }),
+    new RegExp(prefix + "no column named '1a' \\(columns: a, b, y\\)$"),
+  );
+  // A header naming one of the two features is refused, not taken by position (column 'b' would
+  // feed feature a).
+  assert.throws(
+    plan(["b", "zz", "y"], {}),
+    new RegExp(prefix + "its header names 1 of the model's features but not a; name the columns"),
+  );
+  // Four columns of which the first three read as numbers, no --label: no column is taken as the
+  // label (the file is not d + 1 wide), so the width is refused, not the "numbers" header.
+  assert.throws(
+    plan(["1", "2", "3", "label"], {}),
+    new RegExp(prefix + "the file has 4 columns, and its header names none of the model's"),
+  );
+});
