@@ -799,3 +799,17 @@ Deno.test("planColumns refuses a --label index past the last column, a --label t
     new RegExp(prefix + "the file has 4 columns, and its header names none of the model's"),
   );
 });
+
+Deno.test("lrc predict refuses a file with a header and no rows, and keeps the previous output", async () => {
+  await withCancerModel("m.json", async ({ dir, modelPath, features, label }) => {
+    const empty = await writeCsv(dir, "empty.csv", 0, [...features, label()]);
+    const out = `${dir}/kept.csv`;
+    await Deno.writeTextFile(out, "previous\n");
+    const r = await runCli(["predict", "--model", modelPath, "--data", empty, "--out", out]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^lrc predict: Cannot predict: '.*empty\.csv' has no data rows\n$/);
+    assert.equal(r.stdout, "");
+    assert.equal(await Deno.readTextFile(out), "previous\n");
+    assert.equal(await temporaryLeft(dir), false);
+  });
+});
