@@ -813,3 +813,33 @@ Deno.test("lrc predict refuses a file with a header and no rows, and keeps the p
     assert.equal(await temporaryLeft(dir), false);
   });
 });
+
+Deno.test("lrc predict quotes a class name holding a line break, so each output row stays one CSV record", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-predict-" });
+  try {
+    // Score 2 x - 1: the second class from x = 1, the first at x = 0.
+    const classes = ["first\nline", "carriage\rreturn"];
+    await Deno.writeTextFile(
+      `${dir}/m.json`,
+      JSON.stringify({ coef: [[2]], intercept: [-1], classes }),
+    );
+    await Deno.writeTextFile(`${dir}/d.csv`, "x\n1\n0\n");
+    const r = await runCli([
+      ...["predict", "--model", `${dir}/m.json`, "--data", `${dir}/d.csv`, "--no-label"],
+      ...["--out", `${dir}/p.csv`, "--proba"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      await Deno.readTextFile(`${dir}/p.csv`),
+      'predicted,"p_first\nline","p_carriage\rreturn"\n' +
+        `"carriage\rreturn",${Number((1 / (1 + Math.exp(1))).toPrecision(8))},${
+          Number((1 / (1 + Math.exp(-1))).toPrecision(8))
+        }\n` +
+        `"first\nline",${Number((1 / (1 + Math.exp(-1))).toPrecision(8))},${
+          Number((1 / (1 + Math.exp(1))).toPrecision(8))
+        }\n`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
