@@ -843,3 +843,27 @@ Deno.test("lrc predict quotes a class name holding a line break, so each output 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the float32 rounding warning takes the lower step just below a power of two, and 2^-150 below float32's normal range", () => {
+  const x = { data: new Float64Array([0, 1, 2, 3]), rows: 4, cols: 1 };
+  const model = fit(x, new Int32Array([0, 0, 1, 1])).model;
+  const withStats = (mean: number, scale: number): LogisticModel => ({
+    ...model,
+    preprocessing: {
+      kind: "standardize",
+      mean: new Float64Array([mean]),
+      scale: new Float64Array([scale]),
+    },
+  });
+  // 2^30 - 2^-23 is the double just below 2^30, where Math.log2 rounds up to 30. It lies in
+  // [2^29, 2^30), where float32 values are 64 apart: half a step is 2^(29 - 24) = 32, as the
+  // documented rule says (the step above 2^30 is 128, which a log2 taken as it is would give).
+  const below = 2 ** 30 - 2 ** -23;
+  assert.equal(Math.log2(below), 30);
+  assert.ok(below < 2 ** 30 && below >= 2 ** 29);
+  assert.equal(halfStepByBits(2 ** 30 - 64), 32);
+  assert.match(float32RoundingWarning(withStats(below, 32))!, /by up to 1\.0 standard/);
+  // Below the normal range float32 values are 2^-149 apart (subnormals): half of that is 2^-150.
+  assert.equal(halfStepByBits(2 ** -140), 2 ** -150);
+  assert.match(float32RoundingWarning(withStats(2 ** -140, 2 ** -150))!, /by up to 1\.0 standard/);
+});
