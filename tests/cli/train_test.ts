@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { trainCommand } from "../../lib/cli/train.ts";
+import { checkTrainingFile, readsAsNumber } from "../../lib/cli/data_options.ts";
 import { modelFromJson } from "../../lib/model/serialize.ts";
 import { predict, predictProba } from "../../lib/model/predict.ts";
 import { fit, type FitOptions } from "../../lib/model/fit.ts";
@@ -468,4 +469,23 @@ Deno.test("a column named like a label read as a feature gets a warning pointing
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("checkTrainingFile warns of a header of numbers only when every name reads as one", () => {
+  const warned = (featureNames: string[]) => {
+    let err = "";
+    checkTrainingFile("f.csv", { featureNames, classes: ["a", "b"] }, {
+      header: true,
+      label: "y",
+      io: { err: (t) => void (err += t) },
+    });
+    return err;
+  };
+  assert.match(warned(["1", "2.5"]), /^warning: the first line of 'f\.csv' holds numbers/);
+  // A header that names a column by a year, beside a real name, is a header.
+  assert.equal(warned(["height", "2020"]), "");
+  // An empty or blank name is not a number (Number("") is 0).
+  assert.equal(readsAsNumber(""), false);
+  assert.equal(readsAsNumber("  "), false);
+  assert.equal(readsAsNumber(" 7 "), true);
 });
