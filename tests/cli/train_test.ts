@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { trainCommand } from "../../lib/cli/train.ts";
-import { checkTrainingFile, readsAsNumber } from "../../lib/cli/data_options.ts";
+import { checkTrainingFile, labelLike, readsAsNumber } from "../../lib/cli/data_options.ts";
 import { modelFromJson } from "../../lib/model/serialize.ts";
 import { predict, predictProba } from "../../lib/model/predict.ts";
 import { fit, type FitOptions } from "../../lib/model/fit.ts";
@@ -488,4 +488,13 @@ Deno.test("checkTrainingFile warns of a header of numbers only when every name r
   assert.equal(readsAsNumber(""), false);
   assert.equal(readsAsNumber("  "), false);
   assert.equal(readsAsNumber(" 7 "), true);
+});
+
+Deno.test("labelLike names no column when the column taken as the label is named like one itself", () => {
+  // No 'x' column here, so 'y' and 'class' count as label-like names.
+  assert.equal(labelLike(["a", "class"], "z"), "class");
+  assert.equal(labelLike(["a", "class"], "Target"), undefined);
+  assert.equal(labelLike(["y", "b"], "LABEL"), undefined);
+  assert.equal(labelLike(["y", "b"], "b2"), "y");
+  assert.equal(labelLike(["y", "b"]), "y");
 });
