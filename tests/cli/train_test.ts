@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { trainCommand } from "../../lib/cli/train.ts";
-import { checkTrainingFile, labelLike, readsAsNumber } from "../../lib/cli/data_options.ts";
+import {
+  checkModelClasses,
+  checkTrainingFile,
+  labelLike,
+  type LoadedData,
+  readsAsNumber,
+} from "../../lib/cli/data_options.ts";
 import { modelFromJson } from "../../lib/model/serialize.ts";
 import { predict, predictProba } from "../../lib/model/predict.ts";
 import { fit, type FitOptions } from "../../lib/model/fit.ts";
@@ -497,4 +503,30 @@ Deno.test("labelLike names no column when the column taken as the label is named
   assert.equal(labelLike(["y", "b"], "LABEL"), undefined);
   assert.equal(labelLike(["y", "b"], "b2"), "y");
   assert.equal(labelLike(["y", "b"]), "y");
+});
+
+Deno.test("checkModelClasses refuses a model whose classes are a prefix of the data's, and --max-data-bytes without --data is refused", async () => {
+  const model = fit(
+    { rows: 4, cols: 1, data: new Float64Array([0, 1, 2, 3]) },
+    new Int32Array([0, 0, 1, 1]),
+    { classes: ["a", "b"] },
+  ).model;
+  const data = (classes: string[]): LoadedData => ({
+    source: "d.csv",
+    train: {
+      x: { rows: 0, cols: 1, data: new Float64Array() },
+      y: new Int32Array(),
+      classes,
+      featureNames: ["x0"],
+    },
+    test: { x: { rows: 0, cols: 1, data: new Float64Array() }, y: new Int32Array() },
+  });
+  checkModelClasses(model, data(["a", "b"]), "m.lrc");
+  assert.throws(
+    () => checkModelClasses(model, data(["a", "b", "c"]), "m.lrc"),
+    /^TypeError: Cannot apply 'm\.lrc' to d\.csv: the model's classes \(a, b\) differ from the data's \(a, b, c\)$/,
+  );
+  const r = await runCli(["train", "--max-data-bytes", "10"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--max-data-bytes does not apply without --data/);
 });
