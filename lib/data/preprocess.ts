@@ -336,10 +336,19 @@ export function trainTestSplit<T extends FloatArray>(
     for (let i = 0; i < g.length; i++) (i < nTest ? test : train).push(g[i]);
   }
   if (train.length === 0 || test.length === 0) {
+    // Every class of one sample stays in training: a column of measurements taken for the label
+    // makes as many classes as rows.
+    const singletons = stratify && groups.size > 1 &&
+      [...groups.values()].every((g) => g.length === 1);
     throw new RangeError(
       `Cannot ${action}: ${x.rows} samples with testFraction ${testFraction} leave the ${
         train.length === 0 ? "training" : "test"
-      } part empty`,
+      } part empty${
+        singletons
+          ? `: each of the ${groups.size} classes has one sample, and a class of one sample ` +
+            "stays in training (a column of measurements read as labels makes one class per sample)"
+          : ""
+      }`,
     );
   }
   const trainIndex = Int32Array.from(train).sort();

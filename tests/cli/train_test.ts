@@ -530,3 +530,23 @@ Deno.test("checkModelClasses refuses a model whose classes are a prefix of the d
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /--max-data-bytes does not apply without --data/);
 });
+
+Deno.test("lrc train on a last column of measurements says why the split fails: one class per sample", async () => {
+  // 40 rows of distinct numbers in the last column, read as the label, make 40 classes of one
+  // sample each; each stays in training, so the test part is empty. The refusal said only that.
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = `${dir}/cont.csv`;
+    const rows = Array.from({ length: 40 }, (_, i) => `${i},${(i * 7) % 40},${i / 8 + 0.01}`);
+    await Deno.writeTextFile(data, ["x1,x2,x3", ...rows].join("\n") + "\n");
+    const r = await runCli(["train", "--quiet", "--data", data, "--save", `${dir}/m.json`]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /Cannot split data: 40 samples with testFraction 0\.25 leave the test part empty: each of the 40 classes has one sample, and a class of one sample stays in training \(a column of measurements read as labels makes one class per sample\)\n$/,
+    );
+    await assert.rejects(() => Deno.stat(`${dir}/m.json`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -198,8 +198,20 @@ Deno.test("a split that would leave a part empty is refused", () => {
   // empty-part refusal, so the test passed with the range check removed.
   assert.throws(
     () => trainTestSplit(x, Int32Array.from([0, 1]), { testFraction: 0.1 }),
-    /^RangeError: Cannot split data: 2 samples with testFraction 0\.1 leave the test part empty$/,
+    /^RangeError: Cannot split data: 2 samples with testFraction 0\.1 leave the test part empty: each of the 2 classes has one sample, and a class of one sample stays in training \(a column of measurements read as labels makes one class per sample\)$/,
   );
+  // Not every class a singleton (or unstratified): the plain message. 3 samples of 2 classes at
+  // 0.1 send round(0.2) = round(0.1) = 0 to the test part; unstratified round(0.3) = 0.
+  for (const stratify of [true, false]) {
+    assert.throws(
+      () =>
+        trainTestSplit(fromRows([[0], [1], [2]]), Int32Array.from([0, 0, 1]), {
+          testFraction: 0.1,
+          stratify,
+        }),
+      /^RangeError: Cannot split data: 3 samples with testFraction 0\.1 leave the test part empty$/,
+    );
+  }
   assert.throws(
     () => trainTestSplit(x, Int32Array.from([0, 1]), { testFraction: 1.5 }),
     /^RangeError: Cannot split data: testFraction must be a number in \(0, 1\), got 1\.5$/,
