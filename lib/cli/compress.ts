@@ -64,7 +64,12 @@ import {
 } from "../compress/space.ts";
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent, pointsText, ratioText } from "./format.ts";
-import { checkOutput, readFloatModelFile, writeModelFile } from "./model_files.ts";
+import {
+  checkDistinctOutputs,
+  checkOutput,
+  readFloatModelFile,
+  writeModelFile,
+} from "./model_files.ts";
 import {
   checkKmeansGroups,
   GRID_OPTIONS,
@@ -525,8 +530,9 @@ export const compressCommand: Command = {
     };
     trainingChoices(args, 1, choiceOptions);
     // Output folders are made before any work starts (and once every option has been read), so
-    // a bad path fails at once; no output may be a folder or an input file. The folders made are
-    // removed again until the outputs are written, so a run that fails leaves none behind.
+    // a bad path fails at once; no output may be a folder, an input file or another output. The
+    // folders made are removed again until the outputs are written, so a run that fails leaves
+    // none behind.
     const inputs = { model: args.string("model"), data: args.string("data") };
     const made: string[] = [];
     try {
@@ -535,6 +541,8 @@ export const compressCommand: Command = {
         made.push(...await ensureParent(path));
         await checkOutput(option!, path, inputs);
       }
+      // Their extensions differ, but a link can still make two of them one file.
+      await checkDistinctOutputs([["--out", out], ["--onnx", onnx], ["--report", reportPath]]);
     } finally {
       // Deepest first: a folder holds only folders made here.
       made.sort((a, b) => b.length - a.length);

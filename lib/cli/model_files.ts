@@ -161,6 +161,59 @@ export async function checkOutput(
 }
 
 /**
+ * Refuses outputs of one command that land in the same file: a symbolic link from one output to
+ * another (or to where another will be written) would have the later write replace the earlier
+ * one's bytes, as `writeFileAtomic` writes through links. Paths are compared where the bytes go:
+ * through every link, in the real folder. Call it once the outputs' folders exist.
+ *
+ * @param outputs The outputs as `[option, path]` pairs, in the order they are written; pairs
+ *   with an `undefined` path are skipped.
+ * @throws {UsageError} If two of them are the same file.
+ */
+export async function checkDistinctOutputs(
+  outputs: readonly (readonly [string, string | undefined])[],
+): Promise<void> {
+  const seen: { option: string; path: string; target: string }[] = [];
+  for (const [option, path] of outputs) {
+    if (path === undefined) continue;
+    const target = await writeTarget(path);
+    const same = seen.find((s) => s.target === target);
+    if (same !== undefined) {
+      throw new UsageError(
+        `Cannot write: ${option} '${path}' is the ${same.option} file '${same.path}' under ` +
+          "another name (a symbolic link), and would overwrite it; write them to different files",
+      );
+    }
+    seen.push({ option, path, target });
+  }
+}
+
+/** Where `writeFileAtomic` puts the bytes of `path`: through its links, in the real folder. */
+async function writeTarget(path: string): Promise<string> {
+  let p = path;
+  // Symbolic links are followed as the system follows them (40 at most), dangling ones too.
+  for (let hops = 0; hops < 40; hops++) {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.lstat(p);
+    } catch {
+      break;
+    }
+    if (!info.isSymlink) break;
+    const link = await Deno.readLink(p);
+    p = link.startsWith("/") ? link : `${folderOf(p)}/${link}`;
+  }
+  const folder = folderOf(p);
+  const real = await Deno.realPath(folder).catch(() => folder);
+  return `${real === "/" ? "" : real}/${p.slice(p.lastIndexOf("/") + 1)}`;
+}
+
+function folderOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+}
+
+/**
  * Refuses an output that is one of the command's input files, under any name (real paths are
  * compared, and where the system reports them device and inode numbers, which a hard link
  * shares), so that writing it cannot destroy what the command reads.
