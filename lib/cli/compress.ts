@@ -538,7 +538,14 @@ export const compressCommand: Command = {
     try {
       for (const [option, path] of [["--out", out], ["--onnx", onnx], ["--report", reportPath]]) {
         if (path === undefined) continue;
-        made.push(...await ensureParent(path));
+        try {
+          made.push(...await ensureParent(path));
+        } catch (error) {
+          // A folder that cannot be made (a file in the way) is a bad path, as a missing folder
+          // is for the other commands: a usage error before any work.
+          if (!(error instanceof TypeError)) throw error;
+          throw new UsageError(error.message);
+        }
         await checkOutput(option!, path, inputs);
       }
       // Their extensions differ, but a link can still make two of them one file.

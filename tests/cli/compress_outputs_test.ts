@@ -54,3 +54,22 @@ Deno.test("lrc compress refuses outputs that a symbolic link makes one file, bef
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc compress refuses with a usage error an output folder that cannot be made", async () => {
+  // A file where a folder of --report belongs ended with exit code 1, where every other output
+  // check (a missing folder for the other commands, an output that is a folder) is a usage error
+  // with exit code 2 (found by the compress/export CLI review).
+  const dir = await Deno.makeTempDir({ prefix: "lrc-compress-outputs-" });
+  try {
+    await Deno.writeTextFile(`${dir}/file`, "x");
+    const r = await runCli([
+      ...["compress", ...SMALL, "--out", `${dir}/new/m.lrc`, "--report", `${dir}/file/r.html`],
+    ]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /^lrc compress: Cannot create the folder of '.*\/file\/r\.html': /);
+    // The folder made for --out is removed again.
+    await assert.rejects(Deno.lstat(`${dir}/new`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
