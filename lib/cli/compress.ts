@@ -616,11 +616,19 @@ export const compressCommand: Command = {
     }
     // --lambda's default is 1 / the samples trained on: the session's stratified split keeps
     // `trainingSize` of them (as the library's default penalty takes it).
-    const choices = trainingChoices(
-      args,
-      trainingSize(data.train.y, { testFraction: validationFraction }),
-      choiceOptions,
-    );
+    const fitRows = trainingSize(data.train.y, { testFraction: validationFraction });
+    // The session's split would refuse this in the library's words (its "testFraction" being
+    // --validation-fraction); said here in the command's.
+    if (fitRows === 0 || fitRows === data.train.y.length) {
+      throw new RangeError(
+        `Cannot compress: --validation-fraction ${args.string("validation-fraction")} of the ` +
+          `${data.train.y.length} training rows of ${data.source} (${data.test.y.length} more are held out for testing) leaves the ${
+            fitRows === 0 ? "training" : "validation"
+          } part empty (the split is stratified: each class gives its share, rounded); give more ` +
+          "rows, or another --validation-fraction or --test-fraction",
+      );
+    }
+    const choices = trainingChoices(args, fitRows, choiceOptions);
     const progress = createProgress(io, showProgress);
     const started = performance.now();
     let result: CompressResult | SearchResult | SizeSearchResult | null = null;

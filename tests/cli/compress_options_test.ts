@@ -938,3 +938,20 @@ Deno.test("compress --input-dtype int8 calibrates a symmetric int8 input grid on
     );
   }
 });
+
+Deno.test("lrc compress names its own options when the validation split leaves a part empty", async () => {
+  // --test-fraction 0.999 left 2 training rows, and the error spoke of the library's
+  // "validationFraction 0.2 ... with testFraction 0.2", a test fraction the user had not given
+  // (found by the compress/export CLI review).
+  const r = await runCli([
+    ...["compress", "--dataset", "breast-cancer", "--test-fraction", "0.999", "--quiet"],
+  ]);
+  assert.equal(r.code, 1, r.stdout);
+  assert.equal(
+    r.stderr,
+    "lrc compress: Cannot compress: --validation-fraction 0.2 of the 2 training rows of " +
+      "breast-cancer (embedded) (567 more are held out for testing) leaves the validation part " +
+      "empty (the split is stratified: each class gives its share, rounded); give more rows, or " +
+      "another --validation-fraction or --test-fraction\n",
+  );
+});
