@@ -764,6 +764,7 @@ export const compressCommand: Command = {
         test: data.test,
         entropy: args.flag("entropy"),
         refit: refitted ? { result: refitted.result, samples: data.train.x.rows } : null,
+        integerBytes: integer?.kept ? integer.bytes : null,
       });
     }
     const summary = dataSummary(data, session.trainData.x.rows, session.validation.x.rows);

@@ -47,6 +47,20 @@ export interface CompressionReportInput {
    * written: the model sections show it.
    */
   readonly refit?: { readonly result: CompressResult; readonly samples: number } | null;
+  /**
+   * The size of the file written when it also holds the input calibration of `--integer`, which
+   * the stage table does not count; `null` or absent when it holds none.
+   */
+  readonly integerBytes?: number | null;
+}
+
+/** What the file written adds to the table's last row: the input calibration of `--integer`. */
+function integerText(bytes: number | null, result: CompressResult | SearchResult): string {
+  if (bytes === null) return "";
+  const last = result.stages[result.stages.length - 1].bytes;
+  return `The file written also holds the input calibration for integer-only inference ` +
+    `(--integer), which the table does not count: ${bytes.toLocaleString("en-US")} bytes ` +
+    `(${bytes - last >= 0 ? "+" : ""}${bytes - last} against the last row). `;
 }
 
 /**
@@ -74,6 +88,7 @@ export function compressionReportSections(input: CompressionReportInput): Figure
         `: accuracy against the size of its .lrc file` +
         (input.entropy ? ` (entropy-coded, format version 2)` : "") + " " +
         `(dense float32 baseline ${result.denseFloat32Bytes.toLocaleString("en-US")} bytes). ` +
+        integerText(input.integerBytes ?? null, result) +
         `Data: ${input.source}.`,
       figure: stageTableFigure(result),
     });
