@@ -536,6 +536,15 @@ Deno.test("reloading a reduced headerless model, prune's notes, and early refusa
     ]);
     assert.equal(same.code, 0, same.stderr);
     assert.match(same.stdout, /^model {5}loaded from \S+dense\.json$/m);
+    // A headerless file has no header to name the features: matched by position at the model's
+    // width, quantize's data line (the data as the model takes them) says nothing of a header
+    // that names none of them.
+    const quantized = await runCli(["quantize", "--model", dense, "--data", nh, "--no-header"]);
+    assert.equal(quantized.code, 0, quantized.stderr);
+    assert.match(
+      quantized.stdout,
+      /^data {6}\S+nh\.csv: 427 train \/ 142 test, 30 features, 2 classes$/m,
+    );
     // Export trains a float model: --quantized is refused before that training.
     const x = await runCli([
       ...["export", "--out", `${dir}/x.onnx`, "--quantized", "integer"],
