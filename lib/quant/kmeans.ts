@@ -200,13 +200,28 @@ function linearInit(sorted: Float64Array, k: number): Float64Array {
  * squared distances all underflow to 0 are then drawn uniformly).
  */
 function kmeansPlusPlus(sorted: Float64Array, k: number, seed: number): Float64Array {
+  // Squared distances overflow to Infinity beyond about 1.3e154, and Infinity - Infinity is NaN,
+  // which always drew the last candidate: when they (or their sum) overflow, the draw is made
+  // again on values scaled by a power of two (the same proportions, but gaps far below the
+  // largest value then square to 0). Scaling only then keeps every draw that did not overflow.
+  const n = sorted.length;
+  const top = Math.max(Math.abs(sorted[0]), Math.abs(sorted[n - 1]));
+  return plusPlusDraw(sorted, k, seed, 1) ??
+    plusPlusDraw(sorted, k, seed, 2 ** -Math.ceil(Math.log2(top)))!;
+}
+
+/**
+ * One k-means++ draw on the values times `unit` (a power of two); `null` if `unit` is 1 and a
+ * squared distance or their sum overflows.
+ */
+function plusPlusDraw(
+  sorted: Float64Array,
+  k: number,
+  seed: number,
+  unit: number,
+): Float64Array | null {
   const prng = createPrng(seed);
   const n = sorted.length;
-  // Squared distances overflow to Infinity beyond about 1.3e154, and Infinity - Infinity is NaN,
-  // which always drew the last candidate: measure distances on values scaled by a power of two
-  // (exact, and the same proportions), only when they could overflow.
-  const top = Math.max(Math.abs(sorted[0]), Math.abs(sorted[n - 1]));
-  const unit = top > 2 ** 500 ? 2 ** -Math.ceil(Math.log2(top)) : 1;
   const d2 = new Float64Array(n);
   const chosen: number[] = [sorted[Math.floor(prng() * n)]];
   for (let i = 0; i < n; i++) {
@@ -216,6 +231,7 @@ function kmeansPlusPlus(sorted: Float64Array, k: number, seed: number): Float64A
   while (chosen.length < k) {
     let total = 0;
     for (let i = 0; i < n; i++) total += d2[i];
+    if (unit === 1 && !Number.isFinite(total)) return null;
     let target = prng() * total;
     let pick = -1;
     for (let i = 0; i < n; i++) {

@@ -264,3 +264,32 @@ Deno.test("linear initialisation with one cluster starts halfway between min and
   assert.ok(Math.abs(r.centroids[0] - 11 / 3) <= 1e-15);
   assert.ok(Math.abs(r.objective[1] - 546 / 9) <= 1e-12);
 });
+
+Deno.test("k-means++ draws small gaps in proportion to their squares beside a value above 2^500 that does not overflow", () => {
+  // Found by the regression review of b21c20d: values above 2^500 were scaled by 2^-ceil(log2
+  // max |value|) even when nothing overflowed, and squared gaps below about 2^-36 then underflowed
+  // to 0 and were drawn uniformly (the draws changed from the previous code for such inputs).
+  // Here B = 2^505 squares to 2^1010, finite, so no scaling is needed. Oracle: B's squared
+  // distance dominates, so B is one centroid (drawn first or second) and the two others are
+  // [0, 1, 3] x 1e-12 drawn as in the hand-worked [0, 1, 3] case above: the first uniformly,
+  // the second in proportion to the squared gap. Chi-square over 3000 seeds, 2 degrees of
+  // freedom, 1e-6 false alarm rate.
+  const e = 1e-12;
+  const B = 2 ** 505;
+  const expected = new Map([
+    [`0,${e},${B}`, (1 / 10 + 1 / 5) / 3],
+    [`0,${3 * e},${B}`, (9 / 10 + 9 / 13) / 3],
+    [`${e},${3 * e},${B}`, (4 / 5 + 4 / 13) / 3],
+  ]);
+  const counts = new Map<string, number>();
+  const n = 3000;
+  for (let seed = 0; seed < n; seed++) {
+    const c = kmeans1d([0, e, 3 * e, B], 3, { seed, maxIterations: 0 }).centroids;
+    const key = [...c].join(",");
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  assert.deepEqual([...counts.keys()].sort(), [...expected.keys()].sort());
+  let chi2 = 0;
+  for (const [key, p] of expected) chi2 += (counts.get(key)! - n * p) ** 2 / (n * p);
+  assert.ok(chi2 < 2 * Math.log(1e6), `chi-square ${chi2}: ${JSON.stringify([...counts])}`);
+});
