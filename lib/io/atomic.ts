@@ -63,7 +63,9 @@ export async function writeFileAtomic(
       file?.close();
     } catch { /* already closed */ }
     if (created) await Deno.remove(tmp).catch(() => {});
-    const reason = file === undefined && error instanceof Deno.errors.NotFound
+    // Only the create can fail for a missing folder: a later NotFound (the temporary file
+    // removed by someone else before the rename) is said as it is.
+    const reason = !created && error instanceof Deno.errors.NotFound
       ? `the folder '${folderOf(path)}' does not exist`
       : (error as Error).message;
     throw new TypeError(`Cannot write '${path}': ${reason}`, { cause: error });

@@ -240,3 +240,31 @@ Deno.test(
     }
   },
 );
+
+Deno.test("a temporary file removed by another process before the rename is said as such, not as a missing folder", async () => {
+  // Only the create of the temporary file fails for a missing folder; a NotFound from the rename
+  // (the file gone) was reported as "the folder '...' does not exist", though it exists.
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/model.lrc`;
+    await assert.rejects(
+      () =>
+        writeFileAtomic(path, new Uint8Array(10), {
+          write: async (file, bytes) => {
+            await file.write(bytes);
+            for await (const entry of Deno.readDir(dir)) {
+              if (entry.name.startsWith(".lrc-tmp-")) await Deno.remove(`${dir}/${entry.name}`);
+            }
+          },
+        }),
+      (e: Error) =>
+        e instanceof TypeError && e.message.startsWith(`Cannot write '${path}': `) &&
+        !/folder/.test(e.message) && e.cause instanceof Deno.errors.NotFound,
+    );
+    const names = [];
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+    assert.deepEqual(names, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
