@@ -740,3 +740,46 @@ Deno.test("inputs beyond the calibrated range saturate at the ends of the code t
     );
   }
 });
+
+Deno.test("the input zero point is corrected exactly: uint8 codes of signed inputs", () => {
+  // Mutation audit: dropping the `- zx * sum_j wi[c][j]` correction from the folded bias, or
+  // adding it instead, passed every test: all uint8 tests had non-negative inputs (zero point 0),
+  // and the uint8 saturation test compared two kernels that share the folded bias. Oracle: the
+  // definition, (codes - zx) . (weight codes - weight zero point) + int32 bias, summed exactly
+  // with BigInt from the stored codes (not from the integer model's folded bias).
+  const prng = createPrng(41);
+  const n = 40, d = 7, rows: number[][] = [];
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i % 3;
+    rows.push(Array.from({ length: d }, (_, j) => (j + 1) * (prng() - 0.4) + y[i] * 0.3));
+  }
+  const x = fromRows(rows);
+  const { model } = fit(x, y, { preprocessing: "none", optimizer: { kind: "lbfgs" } });
+  const q = calibrateInput(
+    quantizeModel(model, { method: { kind: "uniform", scheme: "affine", bits: 8 } }),
+    x,
+    { dtype: "uint8" },
+  );
+  const zx = q.input!.zeroPoint;
+  assert.ok(zx > 0, `a non-zero input zero point, got ${zx}`);
+  const t = q.weights;
+  assert.ok(t.kind === "uniform" && t.granularity === "class" && q.bias.kind === "int32");
+  const im = prepareIntegerModel(q);
+  const codes = quantizeInputs(im, x);
+  const k = im.nOutputs;
+  const expected = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < k; c++) {
+      let acc = BigInt(q.bias.values[c]);
+      for (let j = 0; j < d; j++) {
+        acc += BigInt(codes[i * d + j] - zx) * BigInt(t.codes[c * d + j] - t.zeroPoint[c]);
+      }
+      expected[i * k + c] = Number(acc) * q.bias.scale[c];
+    }
+  }
+  for (const backend of ["ts", "wasm"] as const) {
+    assert.deepEqual(integerScoresFromCodes(im, codes, n, { backend }).data, expected, backend);
+    assert.deepEqual(integerDecisionFunction(im, x, { backend }).data, expected, backend);
+  }
+});
