@@ -783,3 +783,53 @@ Deno.test("the input zero point is corrected exactly: uint8 codes of signed inpu
     assert.deepEqual(integerDecisionFunction(im, x, { backend }).data, expected, backend);
   }
 });
+
+/** A one-weight model on int8 inputs (scale 1): integer weight 127 and the given int32 bias. */
+function oneWeightInt8(bias: number): QuantizedModel {
+  return {
+    kind: "quantized-logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    classes: ["a", "b"],
+    featureNames: ["f"],
+    preprocessing: { kind: "none" },
+    weights: {
+      kind: "uniform",
+      scheme: "symmetric",
+      bits: 8,
+      granularity: "class",
+      rows: 1,
+      cols: 1,
+      codes: Int8Array.of(127),
+      scale: Float32Array.of(1),
+      zeroPoint: Int32Array.of(0),
+    },
+    bias: { kind: "int32", values: Int32Array.of(bias), scale: Float64Array.of(1) },
+    input: { dtype: "int8", scale: 1, zeroPoint: 0, calibration: "minmax" },
+  };
+}
+
+Deno.test("the int32 bound counts the bias and the int8 code -128", () => {
+  // Mutation audit: a bound without |bias|, or with 127 as the largest int8 magnitude, passed
+  // every test. Oracle by hand: input code -128 times weight 127 is -16256; with the bias
+  // -(2^31 - 1) + 16256 the accumulator reaches -(2^31 - 1), the bound is exactly 2^31 - 1 and
+  // the score is exact. One unit more of bias would give -2^31 - 1, which wraps: refused.
+  const edge = -(2 ** 31 - 1) + 16256;
+  const im = prepareIntegerModel(oneWeightInt8(edge));
+  const x = fromRows([[-128], [-1000], [127]]);
+  assert.deepEqual([...quantizeInputs(im, x)], [-128, -128, 127]);
+  const exact = [-(2 ** 31 - 1), -(2 ** 31 - 1), edge + 127 * 127];
+  for (const backend of ["ts", "wasm"] as const) {
+    assert.deepEqual([...integerDecisionFunction(im, x, { backend }).data], exact, backend);
+  }
+  assert.throws(
+    () => prepareIntegerModel(oneWeightInt8(edge - 1)),
+    (e: Error) =>
+      e instanceof RangeError &&
+      e.message.startsWith(
+        `Cannot prepare integer inference: output 0 could accumulate up to ${
+          2 ** 31
+        }, beyond int32`,
+      ),
+  );
+});
