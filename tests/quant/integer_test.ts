@@ -833,3 +833,22 @@ Deno.test("the int32 bound counts the bias and the int8 code -128", () => {
       ),
   );
 });
+
+Deno.test("float inputs are quantized to nearest, ties to even, on every scoring path", () => {
+  // Mutation audit: rounding ties away from zero in the TypeScript float kernel passed every
+  // test (real inputs rarely land on a tie). Oracle by hand (numpy.round agrees): with input
+  // scale 1, 0.5 1.5 2.5 -0.5 -1.5 -2.5 3.5 are the codes 0 2 2 0 -2 -2 4; weight 127 and bias 0
+  // make the scores 127 times the codes.
+  const im = prepareIntegerModel(oneWeightInt8(0));
+  const ties = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5];
+  const x = fromRows(ties.map((v) => [v]));
+  const codes = [0, 2, 2, 0, -2, -2, 4];
+  assert.deepEqual([...quantizeInputs(im, x)], codes);
+  for (const backend of ["ts", "wasm"] as const) {
+    assert.deepEqual(
+      [...integerDecisionFunction(im, x, { backend }).data],
+      codes.map((v) => 127 * v),
+      backend,
+    );
+  }
+});
