@@ -852,3 +852,40 @@ Deno.test("float inputs are quantized to nearest, ties to even, on every scoring
     );
   }
 });
+
+Deno.test("masked weights are 0 in the integer model whatever their code", () => {
+  // Mutation audit: integer weights that ignore the mask passed every test, since the tested
+  // pruned models stored masked weights at the code of 0. The mask makes a weight exactly 0
+  // whatever its code, and 1-bit QAT stores removed weights as code -1. Oracle by hand: 1-bit
+  // codes 1, -1 (masked), 1 at scale 1 and int8 inputs at scale 1 give, for x = (2, 3, -5), the
+  // accumulator 7 + 2 * 1 + (-5) * 1 = 4.
+  const q: QuantizedModel = {
+    kind: "quantized-logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    classes: ["a", "b"],
+    featureNames: ["f", "g", "h"],
+    preprocessing: { kind: "none" },
+    weights: {
+      kind: "uniform",
+      scheme: "symmetric",
+      bits: 1,
+      granularity: "class",
+      rows: 1,
+      cols: 3,
+      codes: Int8Array.of(1, -1, 1),
+      scale: Float32Array.of(1),
+      zeroPoint: Int32Array.of(0),
+    },
+    bias: { kind: "int32", values: Int32Array.of(7), scale: Float64Array.of(1) },
+    mask: Uint8Array.of(1, 0, 1),
+    input: { dtype: "int8", scale: 1, zeroPoint: 0, calibration: "minmax" },
+  };
+  const im = prepareIntegerModel(q);
+  assert.deepEqual([...im.weights], [1, 0, 1]);
+  const x = fromRows([[2, 3, -5]]);
+  for (const backend of ["ts", "wasm"] as const) {
+    assert.deepEqual([...integerDecisionFunction(im, x, { backend }).data], [4], backend);
+  }
+  assert.deepEqual([...quantizedDecisionFunction(q, x).data], [4]);
+});
