@@ -199,3 +199,41 @@ Deno.test("quantized probabilities sum to one and predictions follow the scores"
   p.close();
   assert.throws(() => p.predict(x32), /closed/);
 });
+
+Deno.test("int8 codes score exactly from kernel memory and on the TypeScript predictor", () => {
+  // Mutation audit: every calibrated case above has raw pixel counts, so uint8 codes and int8 or
+  // int16 weights; scoring codes on a `backend: "ts"` predictor with the unpacked weights, a
+  // `"ts"` predictor built on the WebAssembly kernel, and int8 codes in kernel memory read as
+  // bytes all passed. Oracle: the definition, bias + sum_j xq[j] * weight code (symmetric grids
+  // and int8 inputs have zero points 0), summed exactly with BigInt.
+  const shifted = { ...digits.x, data: digits.x.data.map((v) => v - 8) };
+  const model = fit(shifted, digits.y, { preprocessing: "none", optimizer: lbfgs }).model;
+  const q = calibrateInput(quantizeModel(model), shifted);
+  assert.ok(q.input?.dtype === "int8" && q.input.zeroPoint === 0 && q.bias.kind === "int32");
+  const t = q.weights;
+  assert.ok(t.kind === "uniform" && t.scheme === "symmetric");
+  const m = prepareIntegerModel(q);
+  const codes = quantizeInputs(m, shifted) as Int8Array;
+  assert.ok(codes.some((v) => v < 0), "negative input codes");
+  const { rows: n, cols: d } = shifted, k = m.nOutputs;
+  const want = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < k; c++) {
+      let acc = BigInt(q.bias.values[c]);
+      for (let j = 0; j < d; j++) acc += BigInt(codes[i * d + j]) * BigInt(t.codes[c * d + j]);
+      want[i * k + c] = Number(acc) * q.bias.scale[c];
+    }
+  }
+  {
+    using p = prepareQuantizedPredictor(q);
+    assert.equal(p.kernel, "integer");
+    const buffer = p.inputBuffer(n) as Uint8Array;
+    new Int8Array(buffer.buffer, buffer.byteOffset, n * d).set(codes);
+    assert.deepEqual(p.decisionFunctionFromCodes(buffer, n).data, want, "kernel memory");
+    assert.deepEqual(p.decisionFunctionFromCodes(codes, n).data, want, "copied codes");
+  }
+  using ts = prepareQuantizedPredictor(q, { backend: "ts" });
+  assert.deepEqual([ts.kernel, ts.path], ["ts", "ts"]);
+  assert.deepEqual(ts.decisionFunctionFromCodes(codes, n).data, want, "TypeScript predictor");
+  assert.deepEqual(ts.decisionFunction(shifted).data, want, "TypeScript predictor, floats");
+});
