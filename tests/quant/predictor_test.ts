@@ -45,7 +45,8 @@ const integerCases: [string, QuantizationMethod, boolean][] = [
 for (const [name, method, standardise] of integerCases) {
   Deno.test(`a calibrated model runs integer-only on the integer kernel, bit for bit (${name})`, () => {
     const model = standardise ? standardised : raw;
-    // Standardised inputs are signed (int8 codes), raw pixels counts unsigned (uint8 codes).
+    // Inputs are calibrated raw (before any standardisation), so digits' pixel counts get uint8
+    // codes either way; int8 inputs are checked on their own below.
     const q = calibrateInput(quantizeModel(model, { method }), digits.x);
     const m = prepareIntegerModel(q);
     using p = prepareQuantizedPredictor(q);
