@@ -823,3 +823,17 @@ Deno.test({
     });
   },
 });
+
+Deno.test("ternary MSE keeps every weight at +-s when that is the optimum", () => {
+  // Worked by hand: magnitudes sorted 2, 1.5, 1.5, 1 have prefix sums 2, 3.5, 5, 6 and gains
+  // S_m^2 / m of 4, 6.125, 8.33, 9, so the optimum keeps all four at s = 6 / 4 = 1.5 (error
+  // 0.5^2 + 0 + 0 + 0.5^2 = 0.5); keeping three gives s = 5 / 3 and error 0.5833. A search that
+  // stopped before m = n passed the random-weight tests, whose optimum never keeps every weight
+  // (mutation audit).
+  const q = quantizeTensor({ data: Float64Array.of(1, -2, 1.5, -1.5), rows: 1, cols: 4 }, {
+    method: { kind: "uniform", bits: 2, granularity: "tensor" },
+  });
+  assert.ok(q.kind === "uniform");
+  assert.equal(q.scale[0], 1.5);
+  assert.deepEqual([...q.codes], [1, -1, 1, -1]);
+});
