@@ -3,6 +3,7 @@ import type { Matrix } from "../../lib/core/matrix.ts";
 import { dequantizeTensor } from "../../lib/quant/dequantize.ts";
 import { fromFloat16Bits } from "../../lib/quant/float16.ts";
 import { groupOf } from "../../lib/quant/grid.ts";
+import { validateQuantizedTensor } from "../../lib/quant/validate.ts";
 import {
   type Calibration,
   type Log2Method,
@@ -836,4 +837,28 @@ Deno.test("ternary MSE keeps every weight at +-s when that is the optimum", () =
   assert.ok(q.kind === "uniform");
   assert.equal(q.scale[0], 1.5);
   assert.deepEqual([...q.codes], [1, -1, 1, -1]);
+});
+
+Deno.test("an affine zero point is clamped to the code range when a subnormal scale rounds down", () => {
+  // -lo / scale is at most 2^b - 1 in exact arithmetic, but the float32 scale can round below
+  // (hi - lo) / (2^b - 1). Worked by hand: lo = -2^-140, hi = 0, 8 bits: 2^-140 / 255 is
+  // 2.0078 * 2^-149, a subnormal that rounds to 2^-148, so -lo / scale = 256, one past the
+  // largest code 255. Without the clamp the grid had zero point 256, which validation refuses
+  // (mutation audit: dropping the clamp passed every test).
+  const lo = -(2 ** -140);
+  const q = quantizeTensor({ data: Float64Array.of(lo, lo / 2, 0, lo / 4), rows: 1, cols: 4 }, {
+    method: {
+      kind: "uniform",
+      scheme: "affine",
+      bits: 8,
+      granularity: "tensor",
+      calibration: { kind: "minmax" },
+    },
+  });
+  assert.ok(q.kind === "uniform");
+  assert.equal(q.scale[0], 2 ** -148);
+  assert.equal(q.zeroPoint[0], 255);
+  // codes x / 2^-148 + 255: -256 + 255 clipped to 0, -128 + 255, 255, -64 + 255
+  assert.deepEqual([...q.codes], [0, 127, 255, 191]);
+  validateQuantizedTensor(q, "check");
 });
