@@ -890,3 +890,26 @@ Deno.test("masked weights take no part in calibration at any granularity, calibr
     }
   }
 });
+
+Deno.test("float16 refuses 65520, halfway to 65536, which rounds to even: infinity", () => {
+  // Worked by hand: float16's largest finite value is 65504 and its spacing there 32, so 65520
+  // is halfway to 65536 (2^16, past the range) and rounds to the even significand, i.e. to
+  // infinity. Only 70000 was tried, so refusing from 65521 on passed every test and stored
+  // 65520 as the infinity pattern 0x7c00 (mutation audit). Just below the midpoint rounds to
+  // 65504 (0x7bff).
+  for (const v of [65520, -65520]) {
+    assert.throws(
+      () =>
+        quantizeTensor({ data: Float64Array.of(1, v), rows: 1, cols: 2 }, {
+          method: { kind: "float16" },
+        }),
+      new RangeError(
+        `Cannot quantize weights: the value ${v} at row 0, column 1 is beyond the float16 range (65504)`,
+      ),
+    );
+  }
+  const q = quantizeTensor({ data: Float64Array.of(65519.99, -65519.99), rows: 1, cols: 2 }, {
+    method: { kind: "float16" },
+  });
+  assert.deepEqual([...q.codes], [0x7bff, 0xfbff]);
+});
