@@ -913,3 +913,25 @@ Deno.test("float16 refuses 65520, halfway to 65536, which rounds to even: infini
   });
   assert.deepEqual([...q.codes], [0x7bff, 0xfbff]);
 });
+
+Deno.test("an affine percentile range that is empty (a group mostly of zeros) falls back to min/max", () => {
+  // Documented but untried: dropping the fallback passed every test (mutation audit) and gave
+  // the least float32 scale, clipping the one non-zero weight to 15 * 2^-149. Worked by hand:
+  // nine zeros and a 1; the 80th percentile sits at position 0.8 * 9 = 7.2 among the sorted
+  // values, between two zeros, and the 20th at 1.8, so the central range is [0, 0]; min/max
+  // gives [0, 1]: scale 1/15 at 4 bits, zero point 0, codes 0 and 15.
+  const data = Float64Array.of(0, 0, 0, 0, 1, 0, 0, 0, 0, 0);
+  const q = quantizeTensor({ data, rows: 1, cols: 10 }, {
+    method: {
+      kind: "uniform",
+      scheme: "affine",
+      bits: 4,
+      granularity: "tensor",
+      calibration: { kind: "percentile", percentile: 80 },
+    },
+  });
+  assert.ok(q.kind === "uniform");
+  assert.equal(q.scale[0], Math.fround(1 / 15));
+  assert.equal(q.zeroPoint[0], 0);
+  assert.deepEqual([...q.codes], [0, 0, 0, 0, 15, 0, 0, 0, 0, 0]);
+});
