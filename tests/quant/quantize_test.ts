@@ -935,3 +935,24 @@ Deno.test("an affine percentile range that is empty (a group mostly of zeros) fa
   assert.equal(q.zeroPoint[0], 0);
   assert.deepEqual([...q.codes], [0, 0, 0, 0, 15, 0, 0, 0, 0, 0]);
 });
+
+Deno.test("a symmetric or log2 percentile of |w| that is 0 falls back to the largest magnitude", () => {
+  // As the affine case above: dropping the fallback of symmetric grids passed every test
+  // (mutation audit). Nine zeros and a -1: the 80th percentile of |w| is at position 7.2,
+  // between two zeros, so the range is max |w| = 1: scale 1/7 at 4 bits (code -7), and a log2
+  // scale of 1 (code -1, the magnitude 2^0).
+  const data = Float64Array.of(0, 0, 0, 0, -1, 0, 0, 0, 0, 0);
+  const calibration = { kind: "percentile", percentile: 80 } as const;
+  const sym = quantizeTensor({ data, rows: 1, cols: 10 }, {
+    method: { kind: "uniform", bits: 4, granularity: "tensor", calibration },
+  });
+  assert.ok(sym.kind === "uniform");
+  assert.equal(sym.scale[0], Math.fround(1 / 7));
+  assert.deepEqual([...sym.codes].map((c) => c + 0), [0, 0, 0, 0, -7, 0, 0, 0, 0, 0]);
+  const log2 = quantizeTensor({ data, rows: 1, cols: 10 }, {
+    method: { kind: "log2", bits: 3, granularity: "tensor", calibration },
+  });
+  assert.ok(log2.kind === "log2");
+  assert.equal(log2.scale[0], 1);
+  assert.deepEqual([...log2.codes].map((c) => c + 0), [0, 0, 0, 0, -1, 0, 0, 0, 0, 0]);
+});
