@@ -956,3 +956,21 @@ Deno.test("a symmetric or log2 percentile of |w| that is 0 falls back to the lar
   assert.equal(log2.scale[0], 1);
   assert.deepEqual([...log2.codes].map((c) => c + 0), [0, 0, 0, 0, -1, 0, 0, 0, 0, 0]);
 });
+
+Deno.test("a percentile of 0 is refused: the documented range is (0, 100]", () => {
+  // Only 101 was tried, so accepting 0 (a range of min |w|, clipping nearly everything) passed
+  // every test (mutation audit). The least positive percentile is taken.
+  const m = { data: Float64Array.of(1, -2, 0.5), rows: 1, cols: 3 };
+  const at = (percentile: number) => () =>
+    quantizeTensor(m, {
+      method: { kind: "uniform", bits: 4, calibration: { kind: "percentile", percentile } },
+    });
+  for (const p of [0, -1]) {
+    assert.throws(
+      at(p),
+      new RangeError(`Cannot quantize weights: percentile must be a number in (0, 100], got ${p}`),
+    );
+  }
+  at(Number.MIN_VALUE)();
+  at(100)();
+});
