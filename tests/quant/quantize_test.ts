@@ -974,3 +974,21 @@ Deno.test("a percentile of 0 is refused: the documented range is (0, 100]", () =
   at(Number.MIN_VALUE)();
   at(100)();
 });
+
+Deno.test("a masked weight on a 1-bit grid gets code -1, the lower of the two codes around 0", () => {
+  // Documented (as model files store it), but encoding a removed uniform weight as +1 passed
+  // the quantize, validate, model and bias tests (mutation audit). 1-bit grids have no zero level, so a
+  // removed weight, whatever its value, takes -1; kept weights take their sign.
+  const values = { data: Float64Array.of(0.5, 0.8, -0.2, 0.9), rows: 1, cols: 4 };
+  const mask = Uint8Array.of(1, 0, 1, 0);
+  for (
+    const method of [
+      { kind: "uniform", bits: 1, granularity: "tensor", calibration: { kind: "minmax" } },
+      { kind: "log2", bits: 1, granularity: "tensor", calibration: { kind: "minmax" } },
+    ] as const
+  ) {
+    const q = quantizeTensor(values, { method, mask });
+    assert.deepEqual([...q.codes], [1, -1, -1, -1], method.kind);
+    assert.deepEqual([...quantizeOnGrid(q, values, { mask }).codes], [1, -1, -1, -1]);
+  }
+});
