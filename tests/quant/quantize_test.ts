@@ -992,3 +992,28 @@ Deno.test("a masked weight on a 1-bit grid gets code -1, the lower of the two co
     assert.deepEqual([...quantizeOnGrid(q, values, { mask }).codes], [1, -1, -1, -1]);
   }
 });
+
+Deno.test("a group whose weights are all removed gets scale 1 and the code of 0", () => {
+  // Documented in the README (an emptied class row keeps integer inference's product scale
+  // sane), but giving it the least float32 scale instead passed every quant test (mutation
+  // audit). Row 1 is fully masked; its codes are those of 0 (-1 at 1 bit).
+  const values = { data: Float64Array.of(0.5, -1, 0.25, 3, -4, 5), rows: 2, cols: 3 };
+  const mask = Uint8Array.of(1, 1, 1, 0, 0, 0);
+  for (const calibration of CALIBRATIONS) {
+    for (
+      const method of [
+        { kind: "uniform", bits: 4, granularity: "class", calibration },
+        { kind: "uniform", bits: 1, granularity: "class", calibration },
+        { kind: "uniform", scheme: "affine", bits: 4, granularity: "class", calibration },
+        { kind: "log2", bits: 3, granularity: "class", calibration },
+      ] as const
+    ) {
+      const q = quantizeTensor(values, { method, mask });
+      assert.ok(q.kind === "uniform" || q.kind === "log2");
+      assert.equal(q.scale[1], 1, label(method));
+      if (q.kind === "uniform") assert.equal(q.zeroPoint[1], 0, label(method));
+      const zero = method.bits === 1 ? -1 : 0;
+      assert.deepEqual([...q.codes.subarray(3)], [zero, zero, zero], label(method));
+    }
+  }
+});
