@@ -1017,3 +1017,16 @@ Deno.test("a group whose weights are all removed gets scale 1 and the code of 0"
     }
   }
 });
+
+Deno.test("1-bit log2 MSE scale is mean |w|, the closed-form least-squares optimum", () => {
+  // A 1-bit log2 grid is +-s, as 1-bit uniform, so the README's exact optimum s = mean |w|
+  // applies; only the uniform case was checked, and a log2 search that tried max |w| alone
+  // passed (mutation audit). By hand on 1, -2, 0.5, -0.5: mean |w| = 1, error
+  // 0 + 1 + 0.25 + 0.25 = 1.5, against 5.5 at s = max |w| = 2.
+  const q = quantizeTensor({ data: Float64Array.of(1, -2, 0.5, -0.5), rows: 1, cols: 4 }, {
+    method: { kind: "log2", bits: 1, granularity: "tensor" },
+  });
+  assert.ok(q.kind === "log2");
+  assert.equal(q.scale[0], 1);
+  assert.deepEqual([...q.codes], [1, -1, 1, -1]);
+});
