@@ -136,3 +136,15 @@ Deno.test("a quantized model's mask holds 0 and 1 only", () => {
     new TypeError("Cannot check: mask must be a Uint8Array of 4 entries"),
   );
 });
+
+Deno.test("a float16 tensor holding an infinity or NaN bit pattern is refused", () => {
+  // Patterns with every exponent bit set (0x7c00 +inf, 0xfc00 -inf, 0x7e00 a NaN) are not
+  // finite; no test tried one, so checking only the all-ones pattern 0x7fff passed (mutation
+  // audit). 0x7bff (65504) and 0xfbff (-65504) are the largest finite halves.
+  const half = (codes: number[]) =>
+    tensor({ kind: "float16", bits: 16, codes: Uint16Array.from(codes) });
+  validateQuantizedTensor(half([0x7bff, 0xfbff, 0, 0x3c00]), "check");
+  refused(half([0x3c00, 0x7c00, 0, 0]), RangeError, "float16 code 0x7c00 at index 1 is not finite");
+  refused(half([0xfc00, 0, 0, 0]), RangeError, "float16 code 0xfc00 at index 0 is not finite");
+  refused(half([0, 0, 0, 0x7e00]), RangeError, "float16 code 0x7e00 at index 3 is not finite");
+});
