@@ -148,3 +148,13 @@ Deno.test("a float16 tensor holding an infinity or NaN bit pattern is refused", 
   refused(half([0xfc00, 0, 0, 0]), RangeError, "float16 code 0xfc00 at index 0 is not finite");
   refused(half([0, 0, 0, 0x7e00]), RangeError, "float16 code 0x7e00 at index 3 is not finite");
 });
+
+Deno.test("a 1-bit log2 tensor has codes -1 and +1 only, as 1-bit uniform", () => {
+  // A 1-bit log2 grid is +-scale with no zero level; only the uniform 1-bit code 0 was tried, so
+  // accepting a log2 code 0 passed every test (mutation audit).
+  const log2 = (bits: number, codes: number[]) =>
+    tensor({ kind: "log2", bits, codes: Int8Array.from(codes), scale: Float32Array.of(1) });
+  validateQuantizedTensor(log2(1, [-1, 1, 1, -1]), "check");
+  refused(log2(1, [-1, 1, 0, -1]), RangeError, "code 0 at index 2 is outside {-1, +1}");
+  validateQuantizedTensor(log2(2, [-1, 0, 1, 0]), "check"); // 2 bits: 0 and +-s
+});
