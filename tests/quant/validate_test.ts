@@ -158,3 +158,36 @@ Deno.test("a 1-bit log2 tensor has codes -1 and +1 only, as 1-bit uniform", () =
   refused(log2(1, [-1, 1, 0, -1]), RangeError, "code 0 at index 2 is outside {-1, +1}");
   validateQuantizedTensor(log2(2, [-1, 0, 1, 0]), "check"); // 2 bits: 0 and +-s
 });
+
+Deno.test("an int32 bias needs the input quantization, whose int8 zero point may be -128", async () => {
+  // An int32 bias is at the product scale of inputs and weights, so without the input
+  // quantization its scale means nothing; no test reached the refusal (dropping it passed), nor
+  // the ends of an int8 input's zero point, -128 and 127 (a range of -127..127 passed).
+  const { calibrateInput } = await import("../../lib/quant/integer.ts");
+  const { fromRows } = await import("../../lib/core/matrix.ts");
+  const x = fromRows([[0, 1, 2, 3], [1, 0, -1, 2]]);
+  const q = calibrateInput(quantizeModel(model, { method: { kind: "uniform", bits: 8 } }), x);
+  assert.equal(q.bias.kind, "int32");
+  validateQuantizedModel(q, "check");
+  const { input: _, ...noInput } = q;
+  assert.throws(() => validateQuantizedModel(noInput as QuantizedModel, "check"), {
+    name: "TypeError",
+    message: "Cannot check: an int32 bias needs the input quantization (input)",
+  });
+  for (const zeroPoint of [-128, 127]) {
+    validateQuantizedModel({ ...q, input: { ...q.input!, dtype: "int8", zeroPoint } }, "check");
+  }
+  for (const [dtype, zeroPoint, range] of [["int8", -129, "-128..127"], ["uint8", 256, "0..255"]]) {
+    assert.throws(
+      () =>
+        validateQuantizedModel(
+          { ...q, input: { ...q.input!, dtype: dtype as "int8", zeroPoint: zeroPoint as number } },
+          "check",
+        ),
+      {
+        name: "RangeError",
+        message: `Cannot check: input zeroPoint ${zeroPoint} is outside ${range}`,
+      },
+    );
+  }
+});
