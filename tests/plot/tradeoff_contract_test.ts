@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import {
+  bitWidthFigure,
+  byteTicks,
+  paretoFigure,
+  sparsityFigure,
+} from "../../lib/plot/compression.ts";
+
+type Axis = { title: { text: string }; tickformat?: string; tickmode?: string };
+
+Deno.test("the sparsity figure shows sparsity and accuracy as percentages, on the axes and on hover", () => {
+  // Documented: "accuracy (%) against sparsity (% of weights pruned)". The values are fractions,
+  // so only a percent format shows 0.9 as 90 %.
+  const fig = sparsityFigure([
+    { strategy: "m", sparsity: 0.5, accuracy: 0.9 },
+    { strategy: "m", sparsity: 0.9, accuracy: 0.8 },
+  ]);
+  const x = fig.layout.xaxis as Axis, y = fig.layout.yaxis as Axis;
+  assert.equal(x.title.text, "sparsity (% of weights pruned)");
+  assert.match(String(x.tickformat), /%$/);
+  assert.equal(y.title.text, "test accuracy (%)");
+  assert.match(String(y.tickformat), /%$/);
+  const template = String(fig.data[0].hovertemplate);
+  assert.match(template, /sparsity %\{x:[^}]*%\}/);
+  assert.match(template, /accuracy %\{y:[^}]*%\}/);
+  // The other trade-off figures share the percent accuracy axis.
+  for (
+    const other of [
+      bitWidthFigure([{ method: "a", bits: 4, accuracy: 0.9 }]),
+      paretoFigure([{ bytes: 100, accuracy: 0.9 }]),
+    ]
+  ) {
+    assert.match(String((other.layout.yaxis as Axis).tickformat), /%$/);
+  }
+});
+
+Deno.test("the bit-width axis has a tick at exactly the widths used", () => {
+  // plotly ignores tickvals unless tickmode is "array": 2, 3 and 8 bits would get ticks at
+  // plotly's own round numbers instead.
+  const fig = bitWidthFigure([
+    { method: "a", bits: 8, accuracy: 0.95 },
+    { method: "a", bits: 3, accuracy: 0.9 },
+    { method: "a", bits: 2, accuracy: 0.7 },
+  ]);
+  const x = fig.layout.xaxis as Axis & { tickvals: number[] };
+  assert.equal(x.tickmode, "array");
+  assert.deepEqual(x.tickvals, [2, 3, 8]);
+});
+
+Deno.test("the baseline is a dotted line, its hover text in percent, and a baseline outside [0, 1] is refused", () => {
+  for (
+    const fig of [
+      sparsityFigure([{ strategy: "m", sparsity: 0.5, accuracy: 0.9 }], { baseline: 0.96 }),
+      bitWidthFigure([{ method: "a", bits: 4, accuracy: 0.9 }], { baseline: 0.96 }),
+      paretoFigure([{ bytes: 100, accuracy: 0.9 }], { baseline: 0.96 }),
+    ]
+  ) {
+    const line = fig.data.at(-1)!;
+    assert.equal(line.name, "uncompressed model");
+    assert.equal((line.line as { dash: string }).dash, "dot");
+    // 0.96 as a percentage with two decimals, by hand.
+    assert.match(String(line.hovertemplate), /accuracy 96\.00 %/);
+  }
+  // An accuracy of 96 (a percentage given for a fraction) would be drawn far above every point.
+  for (const bad of [96, -0.1, NaN]) {
+    assert.throws(
+      () => paretoFigure([{ bytes: 100, accuracy: 0.9 }], { baseline: bad }),
+      { name: "RangeError", message: /^Cannot plot Pareto front: options\.baseline must be/ },
+    );
+    assert.throws(
+      () => sparsityFigure([{ strategy: "m", sparsity: 0.5, accuracy: 0.9 }], { baseline: bad }),
+      { name: "RangeError", message: /options\.baseline/ },
+    );
+  }
+});
+
+Deno.test("the Pareto figure colours each group apart, names each model on hover, and says its unit", () => {
+  const fig = paretoFigure([
+    { bytes: 100, accuracy: 0.8, name: "p1", group: "pruned" },
+    { bytes: 200, accuracy: 0.9, name: "q1", group: "quantized" },
+    { bytes: 300, accuracy: 0.7, name: "b1", group: "both" },
+  ]);
+  const groups = fig.data.slice(0, 3);
+  assert.deepEqual(groups.map((t) => t.name), ["pruned", "quantized", "both"]);
+  const colours = groups.map((t) => (t.marker as { color: string }).color);
+  assert.equal(new Set(colours).size, 3, colours.join(" "));
+  // The hover text starts with the model's own name (text), not its group (shown as <extra>).
+  for (const t of groups) {
+    assert.match(String(t.hovertemplate), /^%\{text\}<br>%\{x:,\} bytes<br>accuracy %\{y:[^}]*%\}/);
+  }
+  assert.equal((fig.layout.xaxis as Axis).title.text, "model size (bytes, log scale)");
+});
+
+Deno.test("malformed fineTuned, name and group are refused, not silently dropped", () => {
+  // A fineTuned of "yes" matches none of true, false or absent: the point would be in no line.
+  assert.throws(
+    () =>
+      sparsityFigure([{ strategy: "m", sparsity: 0.5, accuracy: 0.9, fineTuned: "yes" as never }]),
+    {
+      name: "TypeError",
+      message: /^Cannot plot accuracy against sparsity: points\[0\]\.fineTuned/,
+    },
+  );
+  assert.throws(
+    () =>
+      paretoFigure([{ bytes: 1, accuracy: 0.5 }, { bytes: 2, accuracy: 0.6, name: 3 as never }]),
+    { name: "TypeError", message: /^Cannot plot Pareto front: points\[1\]\.name must be a string/ },
+  );
+  assert.throws(
+    () => paretoFigure([{ bytes: 1, accuracy: 0.5, group: null as never }]),
+    {
+      name: "TypeError",
+      message: /^Cannot plot Pareto front: points\[0\]\.group must be a string/,
+    },
+  );
+});
+
+Deno.test("byte ticks fall back to powers of ten when 1-2-5 ticks would be more than 12", () => {
+  // 1 to 10,000 bytes: the axis spans 1 / 1.1 to 11,000, which holds the 13 ticks 1 2 5 10 20 50
+  // 100 200 500 1,000 2,000 5,000 10,000: more than 12, so the powers of ten only.
+  assert.deepEqual(byteTicks(1, 10_000), {
+    tickmode: "array",
+    tickvals: [1, 10, 100, 1000, 10_000],
+    ticktext: ["1", "10", "100", "1,000", "10,000"],
+  });
+  // 2 to 5,000 bytes: 2 / 1.1 to 5,500 holds 11 of them, all kept.
+  assert.deepEqual(
+    byteTicks(2, 5000).tickvals,
+    [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
+  );
+});
