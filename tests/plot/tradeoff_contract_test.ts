@@ -129,3 +129,23 @@ Deno.test("byte ticks fall back to powers of ten when 1-2-5 ticks would be more 
     [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
   );
 });
+
+Deno.test("the Pareto front of six models, worked by hand", () => {
+  // b (as accurate as c, but larger) and d (less accurate than c, and larger) are dominated;
+  // e and f are equal in both, so neither dominates the other and both are kept (in index
+  // order). The front runs by size, not by the order given. By hand: a, c, e, f.
+  const fig = paretoFigure([
+    { bytes: 800, accuracy: 0.95, name: "e" },
+    { bytes: 100, accuracy: 0.8, name: "a" },
+    { bytes: 300, accuracy: 0.9, name: "b" },
+    { bytes: 200, accuracy: 0.9, name: "c" },
+    { bytes: 400, accuracy: 0.85, name: "d" },
+    { bytes: 800, accuracy: 0.95, name: "f" },
+  ]);
+  assert.equal(fig.data.length, 2); // one group ("models"), then the front
+  const front = fig.data[1];
+  assert.equal(front.name, "Pareto front");
+  assert.deepEqual(front.text, ["a", "c", "e", "f"]);
+  assert.deepEqual(front.x, [100, 200, 800, 800]);
+  assert.deepEqual(front.y, [0.8, 0.9, 0.95, 0.95]);
+});
