@@ -149,3 +149,22 @@ Deno.test("the Pareto front of six models, worked by hand", () => {
   assert.deepEqual(front.x, [100, 200, 800, 800]);
   assert.deepEqual(front.y, [0.8, 0.9, 0.95, 0.95]);
 });
+
+Deno.test("a strategy keeps one colour over its fine-tuning states; the line style tells them apart", () => {
+  const fig = sparsityFigure([
+    { strategy: "m", sparsity: 0.5, accuracy: 0.9, fineTuned: true },
+    { strategy: "m", sparsity: 0.5, accuracy: 0.8, fineTuned: false },
+    { strategy: "r", sparsity: 0.5, accuracy: 0.7, fineTuned: true },
+    { strategy: "r", sparsity: 0.5, accuracy: 0.6, fineTuned: false },
+  ]);
+  const colour = (i: number) => (fig.data[i].line as { color: string }).color;
+  assert.deepEqual(fig.data.map((t) => t.name), [
+    "m, fine-tuned",
+    "m, no fine-tuning",
+    "r, fine-tuned",
+    "r, no fine-tuning",
+  ]);
+  assert.equal(colour(0), colour(1));
+  assert.equal(colour(2), colour(3));
+  assert.notEqual(colour(0), colour(2));
+});
