@@ -384,3 +384,75 @@ Deno.test("display passes its height and plotly.js inclusion on to the figure it
     deno.jupyter = undefined;
   }
 });
+
+Deno.test("the bundle's plotly JSON is under the mime type JupyterLab and VS Code render", async () => {
+  // The plotly renderers of JupyterLab (jupyterlab-plotly) and VS Code register exactly this
+  // mime type; a bundle under any other key shows only the HTML or the text.
+  const bundle = await figureMimeBundle(figure, { includePlotlyJs: "never" });
+  assert.equal(PLOTLY_MIME, "application/vnd.plotly.v1+json");
+  assert.ok(Object.hasOwn(bundle, "application/vnd.plotly.v1+json"));
+});
+
+/** The id of the `<div>` in a figure's HTML, and the id its script draws into. */
+function idsOf(html: string): { div: string; spec: string } {
+  const div = [...html.matchAll(/<div id="([^"]*)"/g)].map((m) => m[1]);
+  assert.equal(div.length, 1, "one div per figure");
+  return { div: div[0], spec: specOf(html).id };
+}
+
+Deno.test("figures shown in one session get ids of their own, each script drawing into its div", async () => {
+  // Two figures with the same id in one notebook page: the second script finds the first
+  // figure's element and draws over it, and the second figure's place stays empty.
+  const ids = [];
+  for (let i = 0; i < 3; i++) {
+    ids.push(
+      idsOf((await figureMimeBundle(figure, { includePlotlyJs: "never" }))["text/html"] as string),
+    );
+  }
+  for (const { div, spec } of ids) assert.equal(spec, div);
+  assert.equal(new Set(ids.map((i) => i.div)).size, 3, JSON.stringify(ids));
+});
+
+Deno.test("a new kernel session does not reuse the ids of figures a previous session showed", async () => {
+  // A notebook page keeps the outputs of earlier sessions (reopened, or the kernel restarted):
+  // the first figure of a new session must not take the id of the first figure of the last one.
+  const code = `
+    import { figureMimeBundle } from ${
+    JSON.stringify(new URL("../../lib/plot/mod.ts", import.meta.url).href)
+  };
+    const b = await figureMimeBundle({ data: [{ type: "bar", y: [1] }], layout: {} },
+      { includePlotlyJs: "never" });
+    console.log(/<div id="([^"]*)"/.exec(b["text/html"])[1]);`;
+  const session = async () => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-check", code],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    assert.equal(out.code, 0);
+    return new TextDecoder().decode(out.stdout).trim();
+  };
+  const [a, b] = [await session(), await session()];
+  assert.ok(a.length > 0);
+  assert.notEqual(a, b);
+});
+
+Deno.test("display resolves only once the kernel has sent the figure", async () => {
+  // Documented: in the kernel it resolves once the bundle is sent, so that the output belongs to
+  // the running cell under "Run All".
+  let send!: () => void;
+  const sending = new Promise<void>((resolve) => (send = resolve));
+  const deno = Deno as unknown as { jupyter: unknown };
+  deno.jupyter = { display: () => sending };
+  try {
+    let done = false;
+    const shown = display(figure, { includePlotlyJs: "never" }).then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(done, false, "display resolved before the kernel sent the figure");
+    send();
+    await shown;
+    assert.equal(done, true);
+  } finally {
+    deno.jupyter = undefined;
+  }
+});
