@@ -12,6 +12,7 @@ import {
   plotlyScript,
   writeFiguresHtml,
 } from "../../lib/plot/mod.ts";
+import { guardedScript } from "../../lib/plot/html.ts";
 
 const figures: Figure[] = [
   { data: [{ type: "bar", name: "one", y: [3, 1] }], layout: { title: { text: "First" } } },
@@ -128,5 +129,140 @@ Deno.test("the element takes the layout's height, and a zero or negative one is 
     );
     // A height given as an option is the element's, whatever the layout says.
     assert.equal(style(figureDiv(sized(height), { height: 200 })), "200px;");
+  }
+});
+
+/**
+ * Runs a figure's drawing script (the `<script>` after its `<div>`) against a stand-in page and
+ * clock: the element with the div's id exists from `attachAt` ms, `window.Plotly` from
+ * `plotlyAt` ms (never if omitted). Returns the `newPlot` calls with their times, the element
+ * and the time the script stopped asking for timers.
+ */
+function runDrawScript(html: string, page: { attachAt: number; plotlyAt?: number }) {
+  const m =
+    /^<div id="([^"]*)"[^>]*><\/div>\n<script type="text\/javascript">\n([\s\S]*)<\/script>$/
+      .exec(html);
+  assert.ok(m, "not a div followed by its script");
+  const [, divId, body] = m;
+  let now = 0;
+  const timers: { at: number; fn: () => void }[] = [];
+  const el = { textContent: "" };
+  const plots: { at: number; args: unknown[] }[] = [];
+  const plotly = { newPlot: (...args: unknown[]) => void plots.push({ at: now, args }) };
+  const win: { Plotly?: unknown } = {};
+  const doc = {
+    getElementById: (id: string) => (id === divId && now >= page.attachAt ? el : null),
+  };
+  const setTimer = (fn: () => void, ms: number) => void timers.push({ at: now + ms, fn });
+  const arrive = () => {
+    if (page.plotlyAt !== undefined && now >= page.plotlyAt) win.Plotly = plotly;
+  };
+  arrive();
+  new Function("window", "document", "setTimeout", body)(win, doc, setTimer);
+  while (timers.length > 0 && now < 120_000) {
+    timers.sort((a, b) => a.at - b.at);
+    const t = timers.shift()!;
+    now = t.at;
+    arrive();
+    t.fn();
+  }
+  return { plots, el, end: now };
+}
+
+Deno.test("a figure's script draws into its own element with the figure's data, layout and config", () => {
+  const fig = figures[1];
+  // Element and plotly.js there from the start: drawn at once, with the documented config
+  // (no plotly logo, follows the page's width).
+  const now = runDrawScript(figureDiv(fig, { id: "fig-a" }), { attachAt: 0, plotlyAt: 0 });
+  assert.equal(now.plots.length, 1);
+  assert.equal(now.plots[0].at, 0);
+  assert.equal(now.plots[0].args[0], now.el);
+  assert.deepEqual(now.plots[0].args.slice(1), [
+    fig.data,
+    fig.layout,
+    { responsive: true, displaylogo: false },
+  ]);
+  // The classic Notebook inserts output HTML before attaching it: plotly.js is there but the
+  // element is not yet; the script must wait for it, not draw into null.
+  const late = runDrawScript(figureDiv(fig, { id: "fig-b" }), { attachAt: 1_000, plotlyAt: 0 });
+  assert.equal(late.plots.length, 1);
+  assert.equal(late.plots[0].args[0], late.el);
+  assert.ok(late.plots[0].at >= 1_000);
+});
+
+Deno.test("a figure's script waits 30 seconds for plotly.js, then says it is missing", () => {
+  const html = figureDiv(figures[0], { id: "fig-c" });
+  // plotly.js arriving in a later script, 29 s on, is still in time.
+  const slow = runDrawScript(html, { attachAt: 0, plotlyAt: 29_000 });
+  assert.equal(slow.plots.length, 1);
+  assert.ok(slow.plots[0].at >= 29_000 && slow.plots[0].at < 30_000);
+  assert.equal(slow.el.textContent, "");
+  // Never: no drawing, the element says so, and the script stops asking after about 30 s.
+  const never = runDrawScript(html, { attachAt: 0 });
+  assert.equal(never.plots.length, 0);
+  assert.match(never.el.textContent, /^plotly\.js is not loaded in this page/);
+  assert.ok(never.end >= 29_900 && never.end <= 30_100, `gave up at ${never.end} ms`);
+});
+
+Deno.test("the plotly.js script runs the bundle once per page, with require.js's globals hidden", async () => {
+  const body = (script: string) => {
+    const m = /^<script type="text\/javascript">([\s\S]*)<\/script>$/.exec(script);
+    assert.ok(m, "not one script element");
+    return m[1];
+  };
+  // A stand-in bundle that records what it sees; the page has require.js's define and require.
+  const script = guardedScript(
+    "window.runs = (window.runs || 0) + 1;\n" +
+      "window.seen = [typeof define, typeof require, typeof module, typeof exports];\n" +
+      "window.Plotly = { version: 'stand-in' };",
+    "stand-in",
+  );
+  // As in a browser, the page's globals are also properties of window.
+  const define = Object.assign(() => {}, { amd: {} });
+  const require = () => {};
+  const win: { runs?: number; seen?: string[]; Plotly?: unknown } & Record<string, unknown> = {
+    define,
+    require,
+  };
+  const run = () =>
+    new Function("window", "define", "require", "module", "exports", body(script))(
+      win,
+      define,
+      require,
+      {},
+      {},
+    );
+  run();
+  assert.equal(win.runs, 1);
+  assert.deepEqual(win.seen, ["undefined", "undefined", "undefined", "undefined"]);
+  assert.deepEqual(win.Plotly, { version: "stand-in" });
+  // A second copy in the same page (a figure with includePlotlyJs "always") leaves it alone.
+  run();
+  assert.equal(win.runs, 1);
+  // plotlyScript() is such a guarded script: with window.Plotly set it does not run the bundle.
+  const existing = { version: "already here" };
+  const page = { Plotly: existing };
+  new Function("window", body(await plotlyScript()))(page);
+  assert.equal(page.Plotly, existing);
+  assert.equal((globalThis as { Plotly?: unknown }).Plotly, undefined);
+});
+
+Deno.test("the exported page declares UTF-8 where a browser reading it from disk looks for it", async () => {
+  // A file opened from disk has no HTTP header and no byte-order mark: without a charset
+  // declaration in its first 1024 bytes (HTML's prescan) a browser guesses, commonly
+  // windows-1252, and a title "Précision – 84 %" reads "PrÃ©cision â€“ 84 %".
+  const title = "Précision – 84 %";
+  const path = await Deno.makeTempFile({ suffix: ".html" });
+  try {
+    await writeFiguresHtml(path, [figures[0]], { title });
+    const bytes = await Deno.readFile(path);
+    const head = new TextDecoder("latin1").decode(bytes.subarray(0, 1024));
+    assert.match(head, /<meta charset="?utf-8"?\s*\/?>/i);
+    // ... and the text is written in that encoding.
+    assert.ok(
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes).includes(`<h1>${title}</h1>`),
+    );
+  } finally {
+    await Deno.remove(path);
   }
 });
