@@ -69,6 +69,8 @@ export async function plotlyScript(): Promise<string> {
  * @param source The bundle.
  * @param comment A comment for the first line.
  * @returns The script element.
+ * @throws {TypeError} If the source holds `<!--` and then `<script`, which no escape keeps from
+ *   changing where the element ends.
  */
 export function guardedScript(source: string, comment: string): string {
   return `<script type="text/javascript">/* ${comment.replace(/\*\//g, "* /")} */\n` +
@@ -342,8 +344,21 @@ function scriptJson(value: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
-/** Keeps `</script` in JavaScript source from ending the element (`<\/` means `</` in JS). */
+/**
+ * Keeps `</script` in JavaScript source from ending the element (`<\/` means `</` in JS). A
+ * `<!--` followed by `<script` would put the HTML parser in its "double escaped" state, where
+ * `</script>` no longer ends the element; no escape of them is safe in every JavaScript context
+ * (a `\` inside a Unicode regular expression is an error), so such a source is refused
+ * (plotly.js 4.1.2 holds `<!--` but no `<script`).
+ */
 function escapeScript(source: string): string {
+  const comment = source.indexOf("<!--");
+  if (comment >= 0 && /<script/i.test(source.slice(comment))) {
+    throw new TypeError(
+      "Cannot inline the script: it holds '<!--' and then '<script', which an HTML parser " +
+        "reads as a script nested in a comment, so its </script> would not end the element",
+    );
+  }
   return source.replace(/<\/script/gi, "<\\/script");
 }
 

@@ -266,3 +266,22 @@ Deno.test("the exported page declares UTF-8 where a browser reading it from disk
     await Deno.remove(path);
   }
 });
+
+Deno.test("a bundle holding '<!--' and then '<script' is refused: </script> would not end the element there", () => {
+  // HTML's tokenizer: inside a script, "<!--" then "<script" enters the double-escaped state,
+  // where "</script>" ends only the nested script and the element runs on into the page.
+  // escapeScript handled "</script" alone, so such a bundle made a broken page without a word.
+  const bad = 'var a = "<!--"; var b = "<SCRIPT>"; var c = "</script>";';
+  assert.throws(() => guardedScript(bad, "bad"), {
+    name: "TypeError",
+    message: /^Cannot inline the script: it holds '<!--' and then '<script'/,
+  });
+  // Either one alone is safe (and plotly.js holds '<!--'): "</script" is escaped as before.
+  for (const ok of ['var a = "<!--";', 'var b = "<script>"; var c = "</script>";']) {
+    const out = guardedScript(ok, "ok");
+    const body = out.slice(out.indexOf("\n") + 1, out.lastIndexOf("</script>"));
+    assert.doesNotMatch(body, /<\/script/i, ok);
+  }
+  // The order matters: "<script" before "<!--" does not enter the double-escaped state.
+  guardedScript('var b = "<script"; var a = "<!--";', "ok");
+});
