@@ -295,6 +295,14 @@ export const quantizeCommand: Command = {
     const file = args.string("model");
     if (file !== undefined) {
       ({ model, warnings } = await readFloatModelFile(file, "quantize"));
+      // As for a model trained here: a codebook larger than a group is a bad option (exit 2).
+      checkKmeansGroups(
+        "quantize",
+        method,
+        model.weights.rows,
+        model.weights.cols,
+        "use fewer --bits or --levels",
+      );
       data = dataForModel(model, data, file);
       origin = `loaded from ${file}`;
     } else {

@@ -6,6 +6,7 @@ import { calibrateInput } from "../../lib/quant/integer.ts";
 import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
 import { integerPredict, prepareIntegerModel } from "../../lib/quant/integer.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
+import { MODEL_VERSION } from "../../lib/model/types.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { predict } from "../../lib/model/predict.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
@@ -170,6 +171,47 @@ Deno.test("lrc quantize rejects bad settings with a one-line usage error", async
   // More levels than the model will have weights: refused before training.
   assert.equal(r.code, 2);
   assert.match(r.stderr, /k-means with 5000 levels needs at least 5000 weights per group/);
+  // And of a loaded model, as an option its shape rules out (exit 2, before quantizing): it was
+  // exit 1, from the quantizer's own refusal after loading. A binary model of 3 features
+  // has 3 weights per tensor, 1 per feature.
+  const dir = await Deno.makeTempDir({ prefix: "lrc-quantize-test-" });
+  try {
+    const model = `${dir}/m.json`;
+    await Deno.writeTextFile(
+      model,
+      modelToJson({
+        kind: "logistic-regression",
+        version: MODEL_VERSION,
+        link: "sigmoid",
+        weights: { data: Float64Array.of(0.5, -1, 2), rows: 1, cols: 3 },
+        bias: Float64Array.of(0.25),
+        classes: ["a", "b"],
+        featureNames: ["f", "g", "h"],
+        preprocessing: { kind: "none" },
+      }),
+    );
+    const data = `${dir}/d.csv`;
+    await Deno.writeTextFile(
+      data,
+      "f,g,h,y\n0,1,2,a\n1,0,2,b\n2,1,0,a\n0,2,1,b\n1,1,1,a\n2,2,0,b\n",
+    );
+    for (const [levels, granularity, size] of [["4", "tensor", 3], ["2", "feature", 1]] as const) {
+      const loaded = await runCli([
+        ...["quantize", "--model", model, "--data", data],
+        ...["--method", "kmeans", "--levels", levels, "--granularity", granularity],
+      ]);
+      assert.equal(loaded.code, 2, loaded.stderr);
+      assert.match(
+        loaded.stderr,
+        new RegExp(
+          `k-means with ${levels} levels needs at least ${levels} weights per group, and the ` +
+            `model will have ${size} per ${granularity}; use fewer --bits or --levels\n$`,
+        ),
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("lrc quantize keeps the input calibration only where integer-only inference agrees", async () => {
