@@ -355,3 +355,40 @@ Deno.test("a recipe carries a kept, compact or folded storage, and a refit makes
     assert.equal(made.stages.at(-1)!.preprocessing, names[storage]);
   }
 });
+
+Deno.test("a report's scope, compensation and count are carried, not replaced by the defaults", () => {
+  // A sweep prunes fractions with each strategy's default scope and compensation, so its rows
+  // cannot tell a recipe that copies them from one that leaves them to the defaults: a report
+  // edited to the other scope, no compensation and a count of weights can. Oracle: the steps
+  // written out by hand, made by the session that made the sweep.
+  const row = sweep.rows.find((r) =>
+    r.prune?.structure === "weights" && r.prune.rounds.length === 1 && r.quantization !== null
+  )!;
+  const scope = row.prune!.scope === "global" ? "per-class" : "global";
+  const report = {
+    ...row,
+    prune: { ...row.prune!, scope, compensate: false, fraction: null, count: 12, rounds: [12] },
+  } as const;
+  const recipe = candidateRecipe(report);
+  const prune = {
+    strategy: row.prune!.strategy,
+    structure: "weights",
+    scope,
+    compensate: false,
+    count: 12,
+    rounds: [12],
+  } as const;
+  assert.deepEqual(recipe.prune, prune);
+  const { denseTraining: _training, ...tuning } = FAST;
+  const refit = createRefitSession(session.trainData, { ...tuning, model: session.dense, seed: 3 });
+  const expected = createCompressionSession(session.trainData, {
+    ...tuning,
+    model: session.dense,
+    validation: { x: session.trainData.x, y: session.trainData.y },
+    preprocessingStorage: recipe.preprocessingStorage,
+    seed: 3,
+  }).compress({ prune, quantize: recipe.quantize });
+  const made = refit.refit(report);
+  assert.ok(sameBytes(made.file, expected.file));
+  assert.equal(made.stages.find((s) => s.stage === "pruned")!.nonZeros, row.weights - 12);
+});
