@@ -12,6 +12,7 @@ import { decodeModel, encodeModel, inspectModelFile } from "../../lib/io/model_f
 import { asFloatModel } from "../../lib/io/quantized.ts";
 import { fromRows } from "../../lib/core/matrix.ts";
 import { fit } from "../../lib/model/fit.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
 import { decisionFunction, predict } from "../../lib/model/predict.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
@@ -313,4 +314,41 @@ Deno.test("preparing fold storage refuses a fold that overflows float64 instead 
   assert.equal(prepareStorage(kept, "keep"), kept);
   const folded = prepareStorage(oneFeature(2, 3, 0.5), "fold");
   assert.deepEqual([folded.weights.data[0], folded.bias[0]], [4, -12]);
+});
+
+Deno.test("a weight or bias of -0 is stored as +0: the files are those of the same model with +0", () => {
+  // -0 comes out of arithmetic (a negative weight times 0); kept, a float32 or float16 file
+  // stores it as a value of its own, a byte more (mutations removing the -0 -> +0 steps).
+  // Oracle: the model with +0.
+  const signed: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(-0, 1.5, -2), rows: 1, cols: 3 },
+    bias: Float64Array.of(-0),
+    classes: ["a", "b"],
+    featureNames: ["p", "q", "r"],
+    preprocessing: {
+      kind: "standardize",
+      mean: Float64Array.of(1, 2, 3),
+      scale: Float64Array.of(1, 2, 4),
+    },
+  };
+  const unsigned: LogisticModel = {
+    ...signed,
+    weights: { ...signed.weights, data: Float64Array.of(0, 1.5, -2) },
+    bias: Float64Array.of(0),
+  };
+  const same = (a: Uint8Array, b: Uint8Array) =>
+    a.length === b.length && a.every((v, i) => v === b[i]);
+  for (const mode of ["fold", "compact", "keep"] as const) {
+    const stored = storeFloatModel(signed, mode);
+    assert.ok(Object.is(stored.weights.data[0], 0), mode);
+    assert.ok(same(encodeModel(stored), encodeModel(storeFloatModel(unsigned, mode))), mode);
+  }
+  const folded = prepareStorage(signed, "fold");
+  assert.ok(Object.is(folded.weights.data[0], 0));
+  const f16 = (m: LogisticModel) =>
+    encodeModel(quantizeModel(prepareStorage(m, "fold"), { method: { kind: "float16" } }));
+  assert.ok(same(f16(signed), f16(unsigned)));
 });
