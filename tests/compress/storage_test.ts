@@ -352,3 +352,15 @@ Deno.test("a weight or bias of -0 is stored as +0: the files are those of the sa
     encodeModel(quantizeModel(prepareStorage(m, "fold"), { method: { kind: "float16" } }));
   assert.ok(same(f16(signed), f16(unsigned)));
 });
+
+Deno.test("compact scales are a new array whether rounded to float16, to float32 or kept", () => {
+  // Documented "(a new array)": scales kept as they are (outside float32's normal range) were
+  // the caller's own array, so that changing the compact model's scale changed the model's.
+  for (const scales of [[0.1, 4.5], [1e-6, 1], [1e-46, 1]]) {
+    const scale = Float64Array.from(scales);
+    const compact = compactScale(scale);
+    assert.notEqual(compact, scale);
+    compact.fill(7);
+    assert.deepEqual([...scale], scales);
+  }
+});
