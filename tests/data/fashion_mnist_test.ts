@@ -229,3 +229,68 @@ print(json.dumps({"rows": img.sum(axis=2).tolist(), "cols": img.sum(axis=1).toli
     }
   },
 });
+
+Deno.test("IDX parsing refuses a header cut short, a type byte below 0x08, and bytes beyond the announced count", () => {
+  // Mutation audit: a length check of only the 4 magic bytes, a type check of "> 0x08", and a
+  // count check of "fewer bytes than announced" all passed every test.
+  const notIdx = (nd: number) =>
+    new RegExp(
+      `^TypeError: Cannot load Fashion-MNIST: x is not an unsigned-byte IDX file with ${nd} `,
+    );
+  // Three dimensions announced, the header holds one size: refused by name, not a DataView
+  // RangeError.
+  assert.throws(() => parseIdx(Uint8Array.of(0, 0, 8, 3, 0, 0, 0, 1), "x", 3), notIdx(3));
+  for (const type of [0x00, 0x07]) {
+    assert.throws(
+      () => parseIdx(Uint8Array.of(0, 0, type, 1, 0, 0, 0, 2, 7, 9), "x", 1),
+      notIdx(1),
+    );
+  }
+  assert.throws(
+    () => parseIdx(Uint8Array.of(0, 0, 8, 1, 0, 0, 0, 1, 7, 9), "x", 1),
+    /^TypeError: Cannot load Fashion-MNIST: x should hold 1 values after its header, holds 2$/,
+  );
+});
+
+Deno.test("fewer labels than images, an images path that is a folder, and LRC_FASHION_MNIST_DIR", async () => {
+  const dir = await Deno.makeTempDir();
+  const images = `${dir}/t10k-images-idx3-ubyte.gz`, labels = `${dir}/t10k-labels-idx1-ubyte.gz`;
+  const saved = Deno.env.get("LRC_FASHION_MNIST_DIR");
+  try {
+    await Deno.writeFile(images, gzipSync(idx([3, 1, 2], [1, 2, 3, 4, 5, 6])));
+    await Deno.writeFile(labels, gzipSync(idx([2], [4, 5])));
+    // Mutation audit: a count check that refused only more labels than images passed.
+    await assert.rejects(() => loadFashionMnist("test", { dir }), {
+      name: "TypeError",
+      message: `Cannot load Fashion-MNIST: ${images} has 3 images but ${labels} has 2 labels`,
+    });
+    // The files of one split are not the data set (mutation audit: every -> some passed).
+    assert.equal(hasFashionMnist(dir), false);
+    for (const f of ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]) {
+      await Deno.writeFile(`${dir}/${f}`, gzipSync(idx([1], [0])));
+    }
+    assert.equal(hasFashionMnist(dir), true);
+    // The folder comes from LRC_FASHION_MNIST_DIR when no dir option is given (mutation audit:
+    // ignoring the variable passed).
+    await Deno.writeFile(labels, gzipSync(idx([3], [4, 5, 9])));
+    Deno.env.set("LRC_FASHION_MNIST_DIR", dir);
+    assert.equal(hasFashionMnist(), true);
+    const d = await loadFashionMnist("test", { pixels: "raw" });
+    assert.deepEqual([d.x.rows, d.x.cols], [3, 2]); // not the default folder's 10000 x 784
+    assert.deepEqual([[...d.x.data], [...d.y]], [[1, 2, 3, 4, 5, 6], [4, 5, 9]]);
+    // A folder where a file should be is named as what it is, not as missing data to install
+    // (mutation audit: reporting every read error as "not found" passed).
+    await Deno.remove(images);
+    await Deno.mkdir(images);
+    await assert.rejects(() => loadFashionMnist("test", { dir }), (e: Error) => {
+      assert.ok(e instanceof TypeError, e.message);
+      assert.ok(e.message.startsWith(`Cannot load Fashion-MNIST: ${images}: `), e.message);
+      assert.doesNotMatch(e.message, /not found|apt-get/);
+      return true;
+    });
+  } finally {
+    if (saved === undefined) Deno.env.delete("LRC_FASHION_MNIST_DIR");
+    else Deno.env.set("LRC_FASHION_MNIST_DIR", saved);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
