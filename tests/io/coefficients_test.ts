@@ -64,3 +64,36 @@ Deno.test("preprocessing's mean and scale are applied as (x - mean) / scale", ()
   const e = [0, 3.5, -1].map(Math.exp), sum = e[0] + e[1] + e[2];
   e.forEach((v, c) => assert.ok(Math.abs(proba.data[c] - v / sum) < 1e-12, `class ${c}`));
 });
+
+Deno.test("a JSON of coefficients whose fields have the wrong form is refused by name, as a SyntaxError", () => {
+  // Mutation audit: without each check below every test passed; the files were then refused
+  // late with a crash message ("Cannot read properties of undefined"), as a RangeError, or
+  // (classes [false, true]) read as the labels "false" and "true".
+  const cases: [string, RegExp][] = [
+    ['{"coef": [], "intercept": []}', /coef must be a non-empty array of rows/],
+    ['{"coef": [[]], "intercept": [0]}', /coef rows must have the same, non-zero length/],
+    ['[{"coef": [[1, 2]], "intercept": [0]}]', /expected a JSON object/],
+    ["null", /expected a JSON object/],
+    ["3", /expected a JSON object/],
+    [
+      '{"coef": [[1, 2]], "intercept": [0], "featureNames": [1, 2]}',
+      /featureNames must be an array of strings/,
+    ],
+    [
+      '{"coef": [[1, 2]], "intercept": [0], "preprocessing": null}',
+      /preprocessing must be an object/,
+    ],
+    [
+      '{"coef": [[1, 2]], "intercept": [0], "classes": [false, true]}',
+      /classes must be an array of strings or numbers/,
+    ],
+  ];
+  for (const [json, message] of cases) {
+    assert.throws(() => modelFromCoefficients(json), (e: Error) => {
+      assert.ok(e instanceof SyntaxError, `${json}: ${e.name}: ${e.message}`);
+      assert.match(e.message, /^Cannot import 'coefficients': /);
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+});
