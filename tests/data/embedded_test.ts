@@ -70,3 +70,15 @@ Deno.test("names an object inherits (toString, __proto__, constructor) are unkno
     });
   }
 });
+
+Deno.test("each embedded set's description states the shape and class count it loads", async () => {
+  // Mutation audit: a description with another feature count passed every test.
+  for (const [name, entry] of Object.entries(EMBEDDED_DATASETS)) {
+    const d = await loadEmbedded(name as keyof typeof EMBEDDED_DATASETS);
+    assert.match(
+      entry.description,
+      new RegExp(`: ${d.x.rows} samples, ${d.x.cols} features, ${d.classes.length} classes$`),
+      name,
+    );
+  }
+});
