@@ -52,8 +52,8 @@ export interface FashionMnistOptions {
  * @param split `"train"` or `"test"`.
  * @param options Folder, sample limit, pixel scaling.
  * @returns The data set; features are named `pixel_<row>_<col>`.
- * @throws {TypeError} If a file is missing (the message says how to get the data) or is not a
- *   valid IDX file of the expected kind.
+ * @throws {TypeError} If a file is missing (the message says how to get the data), is not a
+ *   valid IDX file of the expected kind, or holds no images or images of no pixels.
  * @throws {RangeError} If the split, `limit` (an integer >= 1) or `pixels` is invalid.
  */
 export async function loadFashionMnist(
@@ -91,6 +91,13 @@ export async function loadFashionMnist(
       `Cannot load Fashion-MNIST: ${imagesPath} has ${img.dims[0]} images but ${labelsPath} has ${
         lab.dims[0]
       } labels`,
+    );
+  }
+  // As the CSV readers refuse a file without data: nothing to train on or measure.
+  if (img.dims.some((v) => v === 0)) {
+    throw new TypeError(
+      `Cannot load Fashion-MNIST: ${imagesPath} holds ${img.dims[0]} images of ${img.dims[1]} x ` +
+        `${img.dims[2]} pixels, no data`,
     );
   }
   const n = Math.min(img.dims[0], options.limit ?? Infinity);

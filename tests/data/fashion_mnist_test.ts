@@ -294,3 +294,27 @@ Deno.test("fewer labels than images, an images path that is a folder, and LRC_FA
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("IDX files without data (0 images, or images of 0 pixels) are refused, as empty CSV files are", async () => {
+  // They loaded as data sets of 0 rows or 0 columns, which only fit then refused.
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [dims, labels] of [[[0, 28, 28], 0], [[2, 0, 28], 2], [[2, 28, 0], 2]] as const) {
+      await Deno.writeFile(`${dir}/train-images-idx3-ubyte.gz`, gzipSync(idx([...dims], [])));
+      await Deno.writeFile(
+        `${dir}/train-labels-idx1-ubyte.gz`,
+        gzipSync(idx([labels], new Array(labels).fill(1))),
+      );
+      await assert.rejects(
+        () => loadFashionMnist("train", { dir }),
+        (e: Error) =>
+          e instanceof TypeError &&
+          e.message ===
+            `Cannot load Fashion-MNIST: ${dir}/train-images-idx3-ubyte.gz holds ${dims[0]} ` +
+              `images of ${dims[1]} x ${dims[2]} pixels, no data`,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
