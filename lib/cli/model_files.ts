@@ -164,7 +164,9 @@ export async function checkOutput(
  * Refuses outputs of one command that land in the same file: a symbolic link from one output to
  * another (or to where another will be written) would have the later write replace the earlier
  * one's bytes, as `writeFileAtomic` writes through links. Paths are compared where the bytes go:
- * through every link, in the real folder. Call it once the outputs' folders exist.
+ * through every link, in the real folder. A link that dangles when its output is written is
+ * replaced by the file, as `writeFileAtomic` does, unless an earlier output will have made its
+ * target by then. Call it once the outputs' folders exist.
  *
  * @param outputs The outputs as `[option, path]` pairs, in the order they are written; pairs
  *   with an `undefined` path are skipped.
@@ -176,7 +178,7 @@ export async function checkDistinctOutputs(
   const seen: { option: string; path: string; target: string }[] = [];
   for (const [option, path] of outputs) {
     if (path === undefined) continue;
-    const target = await writeTarget(path);
+    const target = await writeTarget(path, new Set(seen.map((s) => s.target)));
     const same = seen.find((s) => s.target === target);
     if (same !== undefined) {
       throw new UsageError(
@@ -188,24 +190,37 @@ export async function checkDistinctOutputs(
   }
 }
 
-/** Where `writeFileAtomic` puts the bytes of `path`: through its links, in the real folder. */
-async function writeTarget(path: string): Promise<string> {
+/**
+ * Where `writeFileAtomic` puts the bytes of `path` once the files of `written` (real paths)
+ * exist: through its links, in the real folder; at `path` itself when its links end nowhere (the
+ * dangling link is replaced).
+ */
+async function writeTarget(path: string, written: ReadonlySet<string>): Promise<string> {
   let p = path;
-  // Symbolic links are followed as the system follows them (40 at most), dangling ones too.
+  // Symbolic links are followed as the system follows them (40 at most).
   for (let hops = 0; hops < 40; hops++) {
+    const here = await realName(p);
+    // A file an earlier output writes exists by then, whatever is there now.
+    if (written.has(here)) return here;
     let info: Deno.FileInfo;
     try {
       info = await Deno.lstat(p);
     } catch {
-      break;
+      // Nothing at the end of the links: the write replaces the link itself.
+      return p === path ? here : await realName(path);
     }
-    if (!info.isSymlink) break;
+    if (!info.isSymlink) return here;
     const link = await Deno.readLink(p);
     p = link.startsWith("/") ? link : `${folderOf(p)}/${link}`;
   }
-  const folder = folderOf(p);
+  return await realName(p);
+}
+
+/** `path` in its real folder (the folder's links resolved), or as given if it has none. */
+async function realName(path: string): Promise<string> {
+  const folder = folderOf(path);
   const real = await Deno.realPath(folder).catch(() => folder);
-  return `${real === "/" ? "" : real}/${p.slice(p.lastIndexOf("/") + 1)}`;
+  return `${real === "/" ? "" : real}/${path.slice(path.lastIndexOf("/") + 1)}`;
 }
 
 function folderOf(path: string): string {

@@ -55,6 +55,50 @@ Deno.test("lrc compress refuses outputs that a symbolic link makes one file, bef
   }
 });
 
+Deno.test("lrc compress writes an output that is a dangling link to a later output's file", async () => {
+  // writeFileAtomic replaces a link that dangles when it is written: --out m.lrc -> r.html
+  // (no r.html yet) becomes the model file, and --report then writes r.html, a distinct file;
+  // the check followed the dangling link and refused them as one file (exit 2; the code before
+  // the check wrote both).
+  const dir = await Deno.makeTempDir({ prefix: "lrc-compress-outputs-" });
+  try {
+    await Deno.symlink("r.html", `${dir}/m.lrc`);
+    const r = await runCli([
+      ...["compress", ...SMALL, "--out", `${dir}/m.lrc`, "--report", `${dir}/r.html`],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok((await Deno.lstat(`${dir}/m.lrc`)).isFile);
+    assert.equal((await loadModel(`${dir}/m.lrc`)).kind, "quantized-logistic-regression");
+    assert.match(await Deno.readTextFile(`${dir}/r.html`), /^<!DOCTYPE html>/);
+
+    // A chain dangling at its end: --out a -> b -> nowhere replaces a; --report b is b.
+    await Deno.remove(`${dir}/m.lrc`);
+    await Deno.remove(`${dir}/r.html`);
+    await Deno.symlink("r.html", `${dir}/m.lrc`);
+    await Deno.symlink("gone.html", `${dir}/r.html`);
+    const chain = await runCli([
+      ...["compress", ...SMALL, "--out", `${dir}/m.lrc`, "--report", `${dir}/r.html`],
+    ]);
+    assert.equal(chain.code, 0, chain.stderr);
+    assert.equal((await loadModel(`${dir}/m.lrc`)).kind, "quantized-logistic-regression");
+    assert.ok((await Deno.lstat(`${dir}/r.html`)).isFile);
+    assert.match(await Deno.readTextFile(`${dir}/r.html`), /^<!DOCTYPE html>/);
+    await assert.rejects(Deno.lstat(`${dir}/gone.html`), Deno.errors.NotFound);
+
+    // The link on the later output: the earlier one has made its target by then, so refused.
+    await Deno.remove(`${dir}/m.lrc`);
+    await Deno.remove(`${dir}/r.html`);
+    await Deno.symlink("m.lrc", `${dir}/r.html`);
+    const later = await runCli([
+      ...["compress", ...SMALL, "--out", `${dir}/m.lrc`, "--report", `${dir}/r.html`],
+    ]);
+    assert.equal(later.code, 2, later.stdout);
+    await assert.rejects(Deno.lstat(`${dir}/m.lrc`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("lrc compress refuses with a usage error an output folder that cannot be made", async () => {
   // A file where a folder of --report belongs ended with exit code 1, where every other output
   // check (a missing folder for the other commands, an output that is a folder) is a usage error
