@@ -619,13 +619,16 @@ export const compressCommand: Command = {
     const fitRows = trainingSize(data.train.y, { testFraction: validationFraction });
     // The session's split would refuse this in the library's words (its "testFraction" being
     // --validation-fraction); said here in the command's.
-    if (fitRows === 0 || fitRows === data.train.y.length) {
+    // (Each class keeps at least one row for training, so only the validation part can be empty.)
+    if (fitRows === data.train.y.length) {
+      const held = data.test.y.length;
       throw new RangeError(
         `Cannot compress: --validation-fraction ${args.string("validation-fraction")} of the ` +
-          `${data.train.y.length} training rows of ${data.source} (${data.test.y.length} more are held out for testing) leaves the ${
-            fitRows === 0 ? "training" : "validation"
-          } part empty (the split is stratified: each class gives its share, rounded); give more ` +
-          "rows, or another --validation-fraction or --test-fraction",
+          `${data.train.y.length} training rows of ${data.source} (${held} more ` +
+          `${held === 1 ? "is" : "are"} held out for testing) leaves the validation part empty ` +
+          "(the split is stratified: each class gives its share, rounded, and keeps at least " +
+          "one row for training); give more rows, or another --validation-fraction or " +
+          "--test-fraction",
       );
     }
     const choices = trainingChoices(args, fitRows, choiceOptions);

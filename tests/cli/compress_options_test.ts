@@ -951,7 +951,25 @@ Deno.test("lrc compress names its own options when the validation split leaves a
     r.stderr,
     "lrc compress: Cannot compress: --validation-fraction 0.2 of the 2 training rows of " +
       "breast-cancer (embedded) (567 more are held out for testing) leaves the validation part " +
-      "empty (the split is stratified: each class gives its share, rounded); give more rows, or " +
-      "another --validation-fraction or --test-fraction\n",
+      "empty (the split is stratified: each class gives its share, rounded, and keeps at least " +
+      "one row for training); give more rows, or another --validation-fraction or " +
+      "--test-fraction\n",
   );
+  // One row held out is one row: the message's verb follows (it said "1 more are").
+  const dir = await Deno.makeTempDir();
+  try {
+    // 3 + 1 rows; --test-fraction 0.25 holds out round(3 x 0.25) = 1 of class a and none of b's
+    // one row; the 2 + 1 left, at --validation-fraction 0.2, give round(0.4) = 0 and round(0.2)
+    // = 0 rows to validation.
+    const data = `${dir}/d.csv`;
+    await Deno.writeTextFile(data, "x,y\n0,a\n1,a\n2,a\n3,b\n");
+    const one = await runCli(["compress", "--data", data, "--test-fraction", "0.25", "--quiet"]);
+    assert.equal(one.code, 1, one.stdout);
+    assert.match(
+      one.stderr,
+      /of the 3 training rows of \S+d\.csv \(1 more is held out for testing\)/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
