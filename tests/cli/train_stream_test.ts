@@ -365,3 +365,55 @@ Deno.test(
     }
   },
 );
+
+Deno.test("lrc train --stream: --penalty none, a batch of exactly one block, ordinals, and the progress line cleared", async () => {
+  // Mutation audit of lib/cli/train_stream.ts: each of these passed every stream test.
+  const file = await csvFile();
+  try {
+    const common = ["train", "--data", file, "--stream", "--optimizer", "sgd", "--epochs", "1"];
+    // No penalty: no default lambda is made for it (giving one made fitStream refuse the
+    // penalty, "unknown option 'lambda' in penalty").
+    const none = await runCli([...common, "--penalty", "none", "--json"]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(JSON.parse(none.stdout).data.trainSamples, 300);
+    // A batch as large as the block streaming holds is accepted; one row more is refused.
+    const block = await runCli([...common, "--batch-size", "16384", "--json"]);
+    assert.equal(block.code, 0, block.stderr);
+    const over = await runCli([...common, "--batch-size", "16385", "--quiet"]);
+    assert.equal(over.code, 2, over.stderr);
+    // The held-out period as an ordinal: 11th to 13th, 111th to 113th, then st, nd, rd.
+    const ordinals: [number, string][] = [
+      [2, "2nd"],
+      [3, "3rd"],
+      [11, "11th"],
+      [12, "12th"],
+      [13, "13th"],
+      [21, "21st"],
+      [22, "22nd"],
+      [23, "23rd"],
+      [101, "101st"],
+      [112, "112th"],
+    ];
+    for (const [every, text] of ordinals) {
+      const r = await runCli([...common, "--test-fraction", String(1 / every), "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(
+        JSON.parse(r.stdout).data.source,
+        `${file} (streamed; every ${text} row held out)`,
+      );
+    }
+    // On a terminal the progress line is redrawn in place, then cleared before the report.
+    const { main } = await import("../../lib/cli/main.ts");
+    let stderr = "";
+    const code = await main(common, {
+      out: () => {},
+      err: (t) => void (stderr += t),
+      interactive: true,
+    });
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /^\rtraining \(stream\): epoch 1\/1 /);
+    assert.match(stderr, /\r +\r$/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
