@@ -5,7 +5,7 @@
  * @module
  */
 
-import { readCsvBatches, scanCsv } from "../data/csv_stream.ts";
+import { readCsvBatches } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import { checkDataOptions, checkTrainingFile, delimiterOf, lastColumn } from "./data_options.ts";
 import { evaluateStream } from "../metrics/evaluate_stream.ts";
@@ -126,9 +126,13 @@ export async function trainStreamedIfAsked(
         "--test-fraction (at most 0.5)",
     );
   }
-  // The classes of the held-out rows, so that one no training row has is found before training
-  // (one more pass over the file, against the epochs').
-  const heldOut = await scanCsv(file, { ...csv, rowFilter: isTest });
+  // The classes of the held-out rows, each with the line it is first on, so that one no training
+  // row has is found before training (one more pass over the file, against the epochs'), and
+  // named with where it is. Read as float64, as the evaluation reads them.
+  const heldOut = new Map<string, number>();
+  for await (const batch of readCsvBatches(file, { ...csv, rowFilter: isTest, dtype: "float64" })) {
+    batch.labels.forEach((c, i) => heldOut.has(c) || heldOut.set(c, batch.lines[i]));
+  }
   // The last column, taken as the label when none is named: the scan does not name it.
   const labelName = csv.label === undefined && csv.header
     ? await lastColumn(file, csv.delimiter)
@@ -139,14 +143,14 @@ export async function trainStreamedIfAsked(
     // The raw labels, looked up as the evaluation will look them up in the model's classes
     // ("2.0" is class "2" only when every label reads as a number).
     const known = classIndexOf(scan.classes);
-    const missing = heldOut.labels.find((c) => known(c) === undefined);
+    const missing = [...heldOut.keys()].find((c) => known(c) === undefined);
     if (missing !== undefined) {
       throw new RangeError(
         `Cannot hold out every ${
           ordinal(every)
-        } row of '${file}'${why}: class '${missing}' is only ` +
-          "in held-out rows, and no training row has it; give the file more rows of it, or " +
-          "shuffle it",
+        } row of '${file}'${why}: class '${missing}' is only in held-out rows (first on line ` +
+          `${heldOut.get(missing)}), and no training row has it; give the file more rows of it, ` +
+          "or shuffle it",
       );
     }
   };
