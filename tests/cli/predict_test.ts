@@ -515,21 +515,24 @@ Deno.test("lrc predict refuses a pipe as its data, which it would read twice and
   });
 });
 
-Deno.test("the float32 rounding warning counts half the float32 step at the mean, not |mean| * 2^-24", () => {
-  // 1.7e9 lies in [2^30, 2^31), where float32 values are 128 apart: values near it round by at
-  // most 64. The warning took |mean| * 2^-24 = 101 instead, so it said "1.9 standard deviations"
-  // for a spread of 52.8 (64 / 52.8 = 1.2), and warned at half the hundredth of a standard
-  // deviation it names as its threshold (found by following README's predict example).
+/** A one-feature model standardised by the given mean and scale (the rounding warning's cases). */
+function withStats(mean: number, scale: number): LogisticModel {
   const x = { data: new Float64Array([0, 1, 2, 3]), rows: 4, cols: 1 };
-  const model = fit(x, new Int32Array([0, 0, 1, 1])).model;
-  const withStats = (mean: number, scale: number): LogisticModel => ({
-    ...model,
+  return {
+    ...fit(x, new Int32Array([0, 0, 1, 1])).model,
     preprocessing: {
       kind: "standardize",
       mean: new Float64Array([mean]),
       scale: new Float64Array([scale]),
     },
-  });
+  };
+}
+
+Deno.test("the float32 rounding warning counts half the float32 step at the mean, not |mean| * 2^-24", () => {
+  // 1.7e9 lies in [2^30, 2^31), where float32 values are 128 apart: values near it round by at
+  // most 64. The warning took |mean| * 2^-24 = 101 instead, so it said "1.9 standard deviations"
+  // for a spread of 52.8 (64 / 52.8 = 1.2), and warned at half the hundredth of a standard
+  // deviation it names as its threshold (found by following README's predict example).
   const mean = 1.7e9;
   assert.equal(halfStepByBits(mean), 64);
   const warning = float32RoundingWarning(withStats(mean, 52.8));
@@ -845,16 +848,6 @@ Deno.test("lrc predict quotes a class name holding a line break, so each output 
 });
 
 Deno.test("the float32 rounding warning takes the lower step just below a power of two, and 2^-150 below float32's normal range", () => {
-  const x = { data: new Float64Array([0, 1, 2, 3]), rows: 4, cols: 1 };
-  const model = fit(x, new Int32Array([0, 0, 1, 1])).model;
-  const withStats = (mean: number, scale: number): LogisticModel => ({
-    ...model,
-    preprocessing: {
-      kind: "standardize",
-      mean: new Float64Array([mean]),
-      scale: new Float64Array([scale]),
-    },
-  });
   // 2^30 - 2^-23 is the double just below 2^30, where Math.log2 rounds up to 30. It lies in
   // [2^29, 2^30), where float32 values are 64 apart: half a step is 2^(29 - 24) = 32, as the
   // documented rule says (the step above 2^30 is 128, which a log2 taken as it is would give).

@@ -358,18 +358,21 @@ Deno.test("float16 fake quantization rounds as Math.f16round, saturates at 65504
   }
 });
 
+/** Symmetric 3-bit per tensor, min/max: step max |w| / 3, codes -3..3 (the recalibration tests). */
+const MINMAX_3BIT = {
+  kind: "uniform",
+  bits: 3,
+  granularity: "tensor",
+  calibration: { kind: "minmax" },
+} as const;
+
 Deno.test("recalibrate re-chooses the grid from the latent weights after every epoch but the last", () => {
   // No test set recalibrate: a recalibrate that kept the first grid, or one that also ran after
   // the last epoch (so the result was not the grid training used), passed. With min/max
   // calibration per tensor the symmetric 3-bit grid has step max |w| / 3 (codes -3..3), so the
   // oracle is that step of the weights the grid was chosen on: after 3 epochs, those of a
   // 2-epoch run with the same seed (the first two epochs are the same run).
-  const method = {
-    kind: "uniform",
-    bits: 3,
-    granularity: "tensor",
-    calibration: { kind: "minmax" },
-  } as const;
+  const method = MINMAX_3BIT;
   const run = (epochs: number, recalibrate: boolean) =>
     quantizationAwareTraining(model, train, {
       method,
@@ -493,12 +496,7 @@ Deno.test("recalibrate chooses the grid from the kept latent weights and moves t
   // for the straight-through estimator, passed every test (mutation audit).
   const w = { data: Float64Array.of(0.3, -0.6, 0.0, 0.9, -0.15, 0.0), rows: 2, cols: 3 };
   const mask = Uint8Array.of(1, 1, 0, 1, 1, 0);
-  const method = {
-    kind: "uniform",
-    bits: 3,
-    granularity: "tensor",
-    calibration: { kind: "minmax" },
-  } as const;
+  const method = MINMAX_3BIT;
   const fq = createFakeQuantizer(w, { method, mask });
   const scaleOf = () => {
     const g = fq.grid();
