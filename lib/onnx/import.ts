@@ -622,8 +622,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
           const index = scoreIndex(n.output[0], nOut);
           follows = to === ONNX_TYPE.FLOAT || to === ONNX_TYPE.DOUBLE || to === ONNX_TYPE.FLOAT16 ||
             index;
-          // A class index is no score: float16 holds it exactly up to 2048, so up to 2049
-          // classes; of more, an index above 2048 becomes the nearest float16 (2049 -> 2048).
+          // A class index is no score: float16 holds every integer up to 2048, so up to 2049
+          // classes; of more, an index above 2048 that float16 cannot hold (every odd one, and
+          // more above 4096) becomes the nearest float16 (2049 -> 2048; 2050 stays 2050).
           if (to === ONNX_TYPE.FLOAT16 && !index) {
             warnings.push(halfCastWarning(n, "scores or probabilities"));
           } else if (to === ONNX_TYPE.FLOAT16 && nOut > 2049) {
