@@ -29,7 +29,8 @@ import { assertInRange, assertNumbers } from "../core/validate.ts";
  *
  * @param weights The weights, any shape, flattened (a plain array of numbers or another typed
  *   array is read as well, in float64 as NumPy computes a float64 array; NumPy computes a
- *   float32 array in float32, which can differ: 0.3 x 255 is 76.5 there, 76.500003 here).
+ *   float32 array in float32, which can differ: 0.3 - 0.01 is 0.29000002 there, 0.29000001
+ *   here).
  * @param alpha The "pruning strength", a finite number (NaN made every weight NaN, and an
  *   infinite one turned the zeros into NaN, `0 * Infinity`).
  * @returns A new array; `weights` is not changed.
