@@ -46,7 +46,8 @@ export function checkFeatureNames(action: string, names: unknown, nFeatures: num
  * @param action What the caller was doing, for messages ("Cannot <action>: ...").
  * @throws {TypeError} If a field is missing, of the wrong type or shape.
  * @throws {RangeError} If a value is out of range: a weight, bias or preprocessing value that is
- *   not finite, a mask entry not 0 or 1, or a masked weight that is not zero.
+ *   not finite, a preprocessing scale that is not > 0 or whose reciprocal overflows, a mask entry
+ *   not 0 or 1, or a masked weight that is not zero.
  */
 export function validateModel(model: LogisticModel, action: string): void {
   const fail = (reason: string): never => {
