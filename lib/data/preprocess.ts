@@ -279,8 +279,8 @@ export interface Split<T extends FloatArray> {
  * one in the training part (a class of one sample stays in training), so training sees every
  * class. Which samples: one generator seeded with `seed` shuffles each class's samples in turn,
  * classes in ascending index order (whatever order they first appear in), and the first
- * `round(count * testFraction)` of each shuffled class go to the test part; unstratified, all the
- * samples are shuffled as one class.
+ * `round(count * testFraction)` of each shuffled class, at most `count - 1`, go to the test part;
+ * unstratified, all the samples are shuffled as one class.
  *
  * @param x Features, shape `(nSamples, nFeatures)`.
  * @param y Class indices, shape `(nSamples)`.
