@@ -13,7 +13,7 @@ import { assertFinite, assertInRange, checkOptionKeys, type OptionKeys } from ".
 export interface Kmeans1dOptions {
   /**
    * `"kmeans++"`: seeded D² sampling; `"linear"`: `k` points evenly spaced between the smallest
-   * and the largest value, both included (for `k = 1`, the point halfway between them) (Deep
+   * and the largest value, both included, or for `k = 1` the point halfway between them (Deep
    * Compression's choice, which keeps large weights represented).
    * @default {"kmeans++"}
    */
