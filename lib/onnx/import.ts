@@ -631,7 +631,8 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
             warnings.push(
               `Cast node '${n.name ?? ""}' rounds the class index to float16, which holds ` +
                 `integers exactly only up to 2048: of the ${nOut} classes, the file labels ` +
-                "those above 2048 by a nearby index (2049 as 2048), the imported model by their own",
+                "those above 2048 that float16 cannot hold by a neighbour (2049 as 2048), the " +
+                "imported model by their own",
             );
           }
           break;

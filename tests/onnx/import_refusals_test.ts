@@ -1975,8 +1975,8 @@ Deno.test({
     const { model, warnings } = importOnnxModel(bytes);
     assert.deepEqual(warnings, [
       `Cast node '${castName}' rounds the class index to float16, which holds integers exactly only up ` +
-      "to 2048: of the 2051 classes, the file labels those above 2048 by a nearby index (2049 as " +
-      "2048), the imported model by their own",
+      "to 2048: of the 2051 classes, the file labels those above 2048 that float16 cannot hold " +
+      "by a neighbour (2049 as 2048), the imported model by their own",
     ]);
     const x = fromRows([[1, 0, 0, 0], [0, 1, 0, 0]]);
     const ort = (await runOnnx(bytes, x, "input", "disabled")).label.data;
