@@ -69,14 +69,16 @@ export async function plotlyScript(): Promise<string> {
  * @param source The bundle.
  * @param comment A comment for the first line.
  * @returns The script element.
- * @throws {TypeError} If the source holds `<!--` and then `<script`, which no escape keeps from
- *   changing where the element ends.
+ * @throws {TypeError} If the comment and source hold `<!--` and then `<script`, which no escape
+ *   keeps from changing where the element ends.
  */
 export function guardedScript(source: string, comment: string): string {
-  return `<script type="text/javascript">/* ${comment.replace(/\*\//g, "* /")} */\n` +
-    "if (!window.Plotly) {\n(function (define, require, module, exports) {\n" +
-    escapeScript(source) +
-    "\n}).call(window);\n}\n</script>";
+  // The comment is checked and escaped with the source: a "</script" in it, or a "<!--" before
+  // the source's "<script", would end or hold open the element just as well.
+  const body = `/* ${comment.replace(/\*\//g, "* /")} */\n` +
+    "if (!window.Plotly) {\n(function (define, require, module, exports) {\n" + source +
+    "\n}).call(window);\n}\n";
+  return `<script type="text/javascript">${escapeScript(body)}</script>`;
 }
 
 /** Options for {@linkcode figureDiv}. */

@@ -285,3 +285,16 @@ Deno.test("a bundle holding '<!--' and then '<script' is refused: </script> woul
   // The order matters: "<script" before "<!--" does not enter the double-escaped state.
   guardedScript('var b = "<script"; var a = "<!--";', "ok");
 });
+
+Deno.test("guardedScript's comment is escaped and checked with the source", () => {
+  // The comment went into the element unchecked: a "</script>" in it ended the element there,
+  // and a "<!--" in it before the source's "<script" was not seen.
+  const out = guardedScript("var x = 1;", "a </script><b>bold</b> comment");
+  const body = out.slice('<script type="text/javascript">'.length, out.lastIndexOf("</script>"));
+  assert.doesNotMatch(body, /<\/script/i);
+  assert.match(body, /^\/\* a <\\\/script><b>bold<\/b> comment \*\/\n/);
+  assert.throws(() => guardedScript("var b = '<script>';", "<!--"), {
+    name: "TypeError",
+    message: /^Cannot inline the script: it holds '<!--' and then '<script'/,
+  });
+});
