@@ -9,7 +9,7 @@ import { nearestName } from "../core/validate.ts";
 import { modelFromCoefficients } from "../io/coefficients.ts";
 import { jsonStart, loadModel, saveModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
-import { writeFileAtomic } from "../io/atomic.ts";
+import { folderOf, writeFileAtomic } from "../io/atomic.ts";
 import { modelToJson } from "../model/serialize.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { importOnnxModel } from "../onnx/import.ts";
@@ -223,11 +223,6 @@ async function realName(path: string): Promise<string> {
   return `${real === "/" ? "" : real}/${path.slice(path.lastIndexOf("/") + 1)}`;
 }
 
-function folderOf(path: string): string {
-  const slash = path.lastIndexOf("/");
-  return slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
-}
-
 /**
  * Refuses an output that is one of the command's input files, under any name (real paths are
  * compared, and where the system reports them device and inode numbers, which a hard link
@@ -320,8 +315,7 @@ export async function writeModelFile(
  *   code 2, as every other usage error).
  */
 async function checkDestination(path: string): Promise<void> {
-  const slash = path.lastIndexOf("/");
-  const dir = slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+  const dir = folderOf(path);
   let isDir = false;
   try {
     isDir = (await Deno.stat(dir)).isDirectory;

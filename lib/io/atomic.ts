@@ -230,7 +230,14 @@ function checkBytes(path: string, bytes: Uint8Array): void {
   }
 }
 
-function folderOf(path: string): string {
+/**
+ * The folder of a file path as written: what precedes its last `/` (`"/"` for a file at the
+ * root), or `"."` when it has none.
+ *
+ * @param path The path.
+ * @returns The folder.
+ */
+export function folderOf(path: string): string {
   const slash = path.lastIndexOf("/");
   return slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
 }

@@ -4,7 +4,13 @@
  *
  * @module
  */
-export * from "./atomic.ts";
+export {
+  type AtomicWriter,
+  openAtomicWriter,
+  TEMPORARY_PREFIX,
+  writeFileAtomic,
+  type WriteFileAtomicOptions,
+} from "./atomic.ts";
 export * from "./bitpack.ts";
 export * from "./crc32.ts";
 export * from "./model_file.ts";
