@@ -19,7 +19,14 @@ import {
   assertOptions,
   describe,
 } from "../core/validate.ts";
-import { CTL, outStride, runShard, scratchStride, type ShardLayout } from "./loss_shard.ts";
+import {
+  CTL,
+  outStride,
+  runShard,
+  scratchStride,
+  type ShardLayout,
+  startLossTask,
+} from "./loss_shard.ts";
 import {
   canStartWorker,
   createWorkspace,
@@ -300,12 +307,7 @@ export function createLossEngine(
     ctl[CTL.gradient] = gradW !== null ? 1 : 0;
     ctl[CTL.shards] = shards;
     if (workers.length > 0 && shards >= 2) {
-      Atomics.store(ctl, CTL.next, 0);
-      Atomics.store(ctl, CTL.done, 0);
-      Atomics.store(ctl, CTL.failed, 0);
-      Atomics.store(ctl, CTL.task, 1);
-      Atomics.add(ctl, CTL.generation, 1);
-      Atomics.notify(ctl, CTL.generation);
+      startLossTask(ctl);
       // The workers are waited for even if the caller's shards throw: they write the memory.
       try {
         for (

@@ -37,6 +37,20 @@ export const CTL = {
   size: 16,
 } as const;
 
+/**
+ * Starts a loss task on the workers waiting on `ctl` (its call's positions, index flag, gradient
+ * flag and shard count already set): resets the shard counter, the done count and the failure
+ * flag, then bumps the generation and wakes them.
+ */
+export function startLossTask(ctl: Int32Array): void {
+  Atomics.store(ctl, CTL.next, 0);
+  Atomics.store(ctl, CTL.done, 0);
+  Atomics.store(ctl, CTL.failed, 0);
+  Atomics.store(ctl, CTL.task, 1);
+  Atomics.add(ctl, CTL.generation, 1);
+  Atomics.notify(ctl, CTL.generation);
+}
+
 /** Where everything lives in the memory, and the problem's sizes. Fixed for an engine. */
 export interface ShardLayout {
   /** Control block address (Int32[CTL.size]). */

@@ -2,7 +2,13 @@
 // checks every position and row before a call, so no call through it can make a worker's shard
 // fail, and the worker's failure report had no test (removing it survived the mutation audit).
 import assert from "node:assert/strict";
-import { CTL, outStride, scratchStride, type ShardLayout } from "../../lib/kernels/loss_shard.ts";
+import {
+  CTL,
+  outStride,
+  scratchStride,
+  type ShardLayout,
+  startLossTask,
+} from "../../lib/kernels/loss_shard.ts";
 import { createWorkspace, kernelBinary, relaxedSimdSupported } from "../../lib/kernels/runtime.ts";
 
 Deno.test("a loss worker whose shard traps flags the failure and still counts itself done", async () => {
@@ -51,12 +57,7 @@ Deno.test("a loss worker whose shard traps flags the failure and still counts it
     ctl[CTL.indexed] = 0;
     ctl[CTL.gradient] = 1;
     ctl[CTL.shards] = 2;
-    Atomics.store(ctl, CTL.next, 0);
-    Atomics.store(ctl, CTL.done, 0);
-    Atomics.store(ctl, CTL.failed, 0);
-    Atomics.store(ctl, CTL.task, 1);
-    Atomics.add(ctl, CTL.generation, 1);
-    Atomics.notify(ctl, CTL.generation);
+    startLossTask(ctl);
     for (let i = 0; Atomics.load(ctl, CTL.done) < 1; i++) {
       assert.ok(i < 1000, "the worker did not count itself done within 10 s");
       await new Promise((r) => setTimeout(r, 10));
