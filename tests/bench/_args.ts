@@ -9,6 +9,7 @@
 
 import { parseArgs } from "node:util";
 import { decimalValue } from "../../lib/cli/args.ts";
+import { hasFashionMnist } from "../../lib/data/fashion_mnist.ts";
 
 /** One option of a bench. */
 export interface BenchOption {
@@ -123,4 +124,20 @@ export function benchArgs(
       return chosen;
     },
   };
+}
+
+/**
+ * Ends a bench that reads Fashion-MNIST when its files are missing, before any work: one line
+ * saying how to get them, and exit code 1 (not a load error's stack trace halfway through).
+ *
+ * @param task The task name, e.g. `"bench:quant"`.
+ */
+export function requireFashionMnist(task: string): void {
+  if (hasFashionMnist()) return;
+  console.error(
+    `${task} needs Fashion-MNIST: sudo apt-get install dataset-fashion-mnist, or download the ` +
+      "four *-ubyte.gz files from https://github.com/zalando-research/fashion-mnist and set " +
+      "LRC_FASHION_MNIST_DIR to their folder",
+  );
+  Deno.exit(1);
 }

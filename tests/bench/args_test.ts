@@ -7,9 +7,10 @@ import assert from "node:assert/strict";
 
 const benches = ["compress", "cores", "csv", "infer", "optimizer", "prune", "quant", "train"];
 
-async function run(bench: string, args: string[]) {
+async function run(bench: string, args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL(`./${bench}.ts`, import.meta.url).pathname, ...args],
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -58,6 +59,22 @@ Deno.test("bench values are checked before any work", async () => {
     const r = await run(bench, [...args]);
     assert.equal(r.code, 2, `${bench} ${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message);
+  }
+});
+
+Deno.test("every bench that reads Fashion-MNIST says how to get it when it is missing", async () => {
+  const missing = { LRC_FASHION_MNIST_DIR: "/nonexistent/fashion-mnist" };
+  for (const bench of ["compress", "infer", "optimizer", "prune", "quant", "train"]) {
+    const r = await run(bench, ["--json"], missing);
+    assert.equal(r.code, 1, `${bench}: ${r.stderr}`);
+    assert.equal(r.stdout, "", bench);
+    // One line (quant, infer and optimizer ended on the loader's uncaught error and its stack),
+    // besides Deno's own notices of npm packages it fetches on a first run.
+    const lines = r.stderr.trimEnd().split("\n").filter((l) => !/Download\s/.test(l));
+    assert.equal(lines.length, 1, `${bench}: ${r.stderr}`);
+    assert.match(lines[0], new RegExp(`^bench:${bench} needs Fashion-MNIST: `));
+    assert.match(r.stderr, /sudo apt-get install dataset-fashion-mnist/, bench);
+    assert.match(r.stderr, /set LRC_FASHION_MNIST_DIR to their folder/, bench);
   }
 });
 

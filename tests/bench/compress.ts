@@ -45,7 +45,7 @@ import {
   type SearchResult,
   type SizeSearchResult,
 } from "../../lib/compress/mod.ts";
-import { hasFashionMnist, loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
+import { loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
 import { pairedAccuracyDifference, type PairedDifference } from "../../lib/metrics/paired.ts";
@@ -54,7 +54,7 @@ import { median, withinPoints } from "./_stats.ts";
 import { predict, predictLabels, predictProba } from "../../lib/model/predict.ts";
 import { exportOnnx } from "../../lib/onnx/export.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
-import { benchArgs } from "./_args.ts";
+import { benchArgs, requireFashionMnist } from "./_args.ts";
 import { REFERENCE_SETTINGS, referenceModel, validationSplit } from "./_reference.ts";
 
 const args = benchArgs(
@@ -105,13 +105,7 @@ const row = (o: Record<string, unknown>) => {
   if (ROWS_FILE !== undefined) rowLines.push(JSON.stringify(o));
 };
 
-if (!hasFashionMnist()) {
-  console.error(
-    "bench:compress needs Fashion-MNIST: sudo apt-get install dataset-fashion-mnist " +
-      "(or set LRC_FASHION_MNIST_DIR)",
-  );
-  Deno.exit(1);
-}
+requireFashionMnist("bench:compress");
 
 const benchStarted = performance.now();
 const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);

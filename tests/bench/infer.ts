@@ -45,7 +45,7 @@ import {
 import { createWorkspace, instantiateKernels, kernelModule } from "../../lib/kernels/runtime.ts";
 import { benchModels } from "./_models.ts";
 import { floatModel, int8Model } from "./_onnx.ts";
-import { benchArgs } from "./_args.ts";
+import { benchArgs, requireFashionMnist } from "./_args.ts";
 import { median, peakRssBytes } from "./_stats.ts";
 
 interface Impl {
@@ -77,6 +77,7 @@ const options = childArg >= 0 ? null : benchArgs(
 );
 const json = options?.flag("json") ?? false;
 const ROUNDS = options?.integer("rounds", 1, 1000) ?? 11;
+if (options !== null) requireFashionMnist("bench:infer");
 
 const ORT_FLOAT = "onnxruntime 1.30 float (MatMul+Add)";
 const ORT_INT8 = "onnxruntime 1.30 int8 (MatMulInteger)";

@@ -25,7 +25,7 @@
  * @module
  */
 
-import { hasFashionMnist, loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
+import { loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { formatTable, percent } from "../../lib/cli/format.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
 import { pairedAccuracyDifference } from "../../lib/metrics/paired.ts";
@@ -40,7 +40,7 @@ import { magnitudeScores, obdScores, randomScores, taylorScores } from "../../li
 import { sparsityReport } from "../../lib/prune/report.ts";
 import { sparsePredict, toSparseModel } from "../../lib/prune/sparse.ts";
 import { pruneWithStrategy } from "../../lib/prune/strategy.ts";
-import { benchArgs } from "./_args.ts";
+import { benchArgs, requireFashionMnist } from "./_args.ts";
 import { REFERENCE_SETTINGS, referenceModel, validationSplit } from "./_reference.ts";
 import { median, percentLabel, withinPoints } from "./_stats.ts";
 
@@ -99,13 +99,7 @@ const row = (o: Record<string, unknown>) => {
 };
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
-if (!hasFashionMnist()) {
-  console.error(
-    "bench:prune needs Fashion-MNIST: sudo apt-get install dataset-fashion-mnist " +
-      "(or set LRC_FASHION_MNIST_DIR)",
-  );
-  Deno.exit(1);
-}
+requireFashionMnist("bench:prune");
 
 const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);
 const dense = await referenceModel(train, { log });

@@ -33,7 +33,7 @@ import {
   quantizeInputs,
   quantizeModel,
 } from "../../lib/quant/mod.ts";
-import { benchArgs } from "./_args.ts";
+import { benchArgs, requireFashionMnist } from "./_args.ts";
 import { REFERENCE_SETTINGS, referenceModel } from "./_reference.ts";
 import { median } from "./_stats.ts";
 
@@ -58,6 +58,7 @@ const quick = args.flag("quick");
 const qat = !args.flag("no-qat");
 const epochs = args.integer("epochs", 1, 1000);
 const repeats = args.integer("repeats", 1, 1000);
+requireFashionMnist("bench:quant");
 const log = (line: string) => console.error(line);
 const emit = (row: Record<string, unknown>) => {
   if (json) console.log(JSON.stringify(row));

@@ -28,10 +28,10 @@
 
 import { fit } from "../../lib/model/fit.ts";
 import { predict } from "../../lib/model/predict.ts";
-import { hasFashionMnist, loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
+import { loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { formatTable, percent } from "../../lib/cli/format.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
-import { benchArgs } from "./_args.ts";
+import { benchArgs, requireFashionMnist } from "./_args.ts";
 import { lowestKnown, median, peakRssBytes, targetRatio } from "./_stats.ts";
 
 const PYTHON = "/usr/bin/python3";
@@ -175,10 +175,7 @@ async function main(): Promise<void> {
   );
   const json = options.flag("json");
   const rounds = options.integer("rounds", 1, 1000);
-  if (!hasFashionMnist()) {
-    console.error("bench:train needs Fashion-MNIST (sudo apt-get install dataset-fashion-mnist)");
-    Deno.exit(1);
-  }
+  requireFashionMnist("bench:train");
   const sk = await sklearnAvailable();
   if (sk === null && !json) {
     console.log(`scikit-learn is not available at ${PYTHON}: showing lrcompress only`);
