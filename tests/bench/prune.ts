@@ -149,9 +149,16 @@ function scored(name: string, scope: "global" | "per-class", scores: Matrix): St
   };
 }
 
-const best: Record<number, { accuracy: number; what: string }> = {};
+/**
+ * The highest test accuracy at each sparsity among the fine-tuned configurations run, and how
+ * many there were: a choice made on the test set, so optimistic (the select section chooses on
+ * validation instead).
+ */
+const best: Record<number, { accuracy: number; what: string; candidates: number }> = {};
 const noteBest = (sparsity: number, acc: number, what: string) => {
-  if (!(best[sparsity]?.accuracy >= acc)) best[sparsity] = { accuracy: acc, what };
+  const candidates = (best[sparsity]?.candidates ?? 0) + 1;
+  if (!(best[sparsity]?.accuracy >= acc)) best[sparsity] = { accuracy: acc, what, candidates };
+  else best[sparsity].candidates = candidates;
 };
 const belowRandom: string[] = [];
 
@@ -654,7 +661,10 @@ if (SECTIONS.has("kernel")) {
 }
 
 if (Object.keys(best).length > 0 || SECTIONS.has("table")) {
-  out("\nGoals (dense " + percent(denseAccuracy) + "):");
+  out(
+    "\nGoals (dense " + percent(denseAccuracy) + "; best = the highest test accuracy among the " +
+      "configurations run, chosen on the test set, so optimistic):",
+  );
 }
 for (const [sparsity, allowedPoints] of [[0.8, 0.2], [0.9, 1.0]] as const) {
   const b = best[sparsity];
@@ -662,7 +672,7 @@ for (const [sparsity, allowedPoints] of [[0.8, 0.2], [0.9, 1.0]] as const) {
   const gap = denseAccuracy - b.accuracy;
   const gapPoints = gap * 100;
   out(
-    `  ${percent(sparsity)}: best ${percent(b.accuracy)} (${b.what}), ${
+    `  ${percent(sparsity)}: best of ${b.candidates} on test ${percent(b.accuracy)} (${b.what}), ${
       gapPoints.toFixed(2)
     } points below dense; goal <= ${allowedPoints.toFixed(1)}: ${
       withinPoints(gap, allowedPoints) ? "met" : "MISSED"
@@ -673,8 +683,11 @@ for (const [sparsity, allowedPoints] of [[0.8, 0.2], [0.9, 1.0]] as const) {
     sparsity,
     best: b.accuracy,
     what: b.what,
+    selectedOn: "test",
+    candidates: b.candidates,
     gap,
     allowedGap: allowedPoints / 100,
+    met: withinPoints(gap, allowedPoints),
   });
 }
 if (SECTIONS.has("table")) {

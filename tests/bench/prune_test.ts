@@ -45,3 +45,37 @@ Deno.test({
     assert.equal(rows[0].accuracy, evaluate(once, test.x, test.y).accuracy);
   },
 });
+
+Deno.test({
+  name: "the goal rows say their best was chosen on the test set, among how many configurations",
+  ignore: !present,
+  async fn() {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("./prune.ts", import.meta.url).pathname,
+        "--sections",
+        "gradual",
+        "--json",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    // --json: stdout holds JSON objects only, one a line.
+    const rows = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
+    const dense = rows.find((r) => r.section === "dense");
+    for (const sparsity of [0.8, 0.9]) {
+      const run = rows.filter((r) => r.section === "gradual" && r.sparsity === sparsity);
+      const goal = rows.find((r) => r.section === "goal" && r.sparsity === sparsity);
+      assert.ok(goal, `no goal row at ${sparsity}`);
+      // The best is a maximum of test accuracies over what ran: a choice made on test.
+      assert.equal(goal.selectedOn, "test");
+      assert.equal(goal.candidates, run.length);
+      assert.equal(goal.best, Math.max(...run.map((r) => r.accuracy)));
+      assert.equal(goal.gap, dense.accuracy - goal.best);
+      assert.equal(goal.met, goal.gap * 100 <= goal.allowedGap * 100 + 1e-9);
+    }
+  },
+});
