@@ -137,7 +137,11 @@ export async function trainStreamedIfAsked(
   const labelName = csv.label === undefined && csv.header
     ? await lastColumn(file, csv.delimiter)
     : undefined;
-  const checkScan = (scan: { classes: readonly string[]; featureNames: readonly string[] }) => {
+  let trainingRows = 0;
+  const checkScan = (
+    scan: { rows: number; classes: readonly string[]; featureNames: readonly string[] },
+  ) => {
+    trainingRows = scan.rows;
     const { label, header } = csv;
     checkTrainingFile(file, scan, { label, header, labelName, io, rows: " in the training rows" });
     // The raw labels, looked up as the evaluation will look them up in the model's classes
@@ -179,6 +183,15 @@ export async function trainStreamedIfAsked(
   }
   const train = await evaluateStream(result.model, file, { ...csv, rowFilter: (r) => !isTest(r) });
   const test = await evaluateStream(result.model, file, { ...csv, rowFilter: isTest });
+  // fitStream checks its epochs against its first pass; rows written after the last epoch would
+  // otherwise be evaluated as training rows the model never saw.
+  if (train.samples !== trainingRows) {
+    throw new RangeError(
+      `Cannot train from a stream: '${file}' changed while it was read: its first pass had ` +
+        `${trainingRows} training rows, the evaluation read ${train.samples}; train from a file ` +
+        "that is not being written (or a copy of it)",
+    );
+  }
   return {
     source: `${file} (streamed; every ${ordinal(every)} row held out)`,
     result,

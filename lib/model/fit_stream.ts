@@ -133,8 +133,9 @@ const FIT_STREAM_OPTION_KEYS: OptionKeys<FitStreamOptions> = {
  * @throws {TypeError} If the file cannot be read, or an option (or a field of `optimizer` or
  *   `penalty`) is unknown.
  * @throws {SyntaxError} If a cell is not a number (naming file, line and column).
- * @throws {RangeError} If an option is out of range, the file has fewer than two classes, or
- *   training diverges.
+ * @throws {RangeError} If an option is out of range, the file has fewer than two classes,
+ *   training diverges, or an epoch reads another number of rows than the first pass (the file
+ *   changed).
  *
  * @example Stream a small file
  * ```ts
@@ -308,6 +309,15 @@ export async function fitStream(
         }
       }
       if (filled > 0) train();
+      // A file appended to (or rewritten) since the first pass: the epochs would train on rows
+      // that the standardisation, the default lambda and the class counts never saw.
+      if (seen !== scan.rows) {
+        throw new RangeError(
+          `Cannot ${action}: '${pathText(path)}' changed while it was read: its first pass had ` +
+            `${scan.rows} rows, epoch ${epoch} read ${seen}; train from a file that is not being ` +
+            "written (or a copy of it)",
+        );
+      }
       const trainLoss = lossSum / seen;
       let reg = 0, abs = 0;
       for (const v of w) {

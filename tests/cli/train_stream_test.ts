@@ -428,3 +428,43 @@ Deno.test("lrc train --stream: --penalty none, a batch of exactly one block, ord
     await Deno.remove(file);
   }
 });
+
+Deno.test("lrc train --stream: a file that grows while it is trained on is refused, not half used", async () => {
+  // Rows appended during the epochs (a log still being written) were trained on by the later
+  // epochs only, with the standardisation and default lambda of the first pass, and counted by
+  // the evaluation; the report said "over 300 rows" beside 375 training samples, exit code 0.
+  // The file grows when the first progress line (after epoch 1) is drawn: with two epochs the
+  // second reads it, with one only the evaluation does.
+  const { main } = await import("../../lib/cli/main.ts");
+  for (const epochs of ["2", "1"]) {
+    const file = await csvFile();
+    try {
+      const more = Array.from({ length: 100 }, (_, i) => `${i / 100},0.5,pos\n`).join("");
+      let grown = false, stdout = "", stderr = "";
+      const code = await main(
+        ["train", "--data", file, "--stream", "--optimizer", "sgd", "--epochs", epochs],
+        {
+          out: (t) => void (stdout += t),
+          err: (t) => {
+            stderr += t;
+            if (!grown && t.startsWith("training (stream): epoch 1/")) {
+              Deno.writeTextFileSync(file, more, { append: true });
+              grown = true;
+            }
+          },
+          interactive: false,
+        },
+      );
+      assert.ok(grown, stderr);
+      assert.equal(code, 1, `--epochs ${epochs}: ${stdout}${stderr}`);
+      assert.equal(stdout, "");
+      // 300 training rows in the first pass; 75 of the 100 new ones are training rows.
+      assert.match(stderr, /changed while it was read/);
+      assert.match(stderr, /first pass had 300 (training )?rows/);
+      // Which pass saw it: the second epoch, or (one epoch) the evaluation of the training rows.
+      assert.match(stderr, epochs === "2" ? /epoch 2 read 375;/ : /the evaluation read 375;/);
+    } finally {
+      await Deno.remove(file);
+    }
+  }
+});
