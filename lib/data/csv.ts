@@ -195,7 +195,7 @@ export async function parseCsvStream(
  * @throws {TypeError} If the file cannot be read (missing, unreadable, a directory), naming it.
  * @throws {RangeError} If the file is larger than `maxBytes`, `maxBytes` is not a number >= 0, or
  *   as {@linkcode parseCsv}.
- * @throws {SyntaxError} As {@linkcode parseCsv}.
+ * @throws {SyntaxError} As {@linkcode parseCsv}; also if the file is gzip-compressed.
  */
 export async function readCsv(path: string | URL, options: ReadCsvOptions = {}): Promise<Dataset> {
   const file = pathText(path);
@@ -236,6 +236,17 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
           "raise the limit if the machine has the memory (up to 4 bytes per byte of text)",
       ),
     );
+  }
+  try {
+    const head = new Uint8Array(2);
+    const n = await handle.read(head);
+    const compressed = compressedReason(head.subarray(0, n ?? 0), file);
+    if (compressed !== null) throw new SyntaxError(cannot(compressed));
+    await handle.seek(0, Deno.SeekMode.Start);
+  } catch (error) {
+    handle.close();
+    if (error instanceof SyntaxError) throw error;
+    throw new TypeError(cannot((error as Error).message));
   }
   // The stream closes the file when it ends, fails or is cancelled.
   const { maxBytes: _maxBytes, ...csv } = options;
@@ -300,6 +311,19 @@ function checkLabelAndDelimiter(
         `line break, got ${JSON.stringify(delimiter)}`,
     );
   }
+}
+
+/**
+ * Why the first bytes of a CSV file are not text: gzip's magic number (RFC 1952), which read as
+ * text gives a delimiter hint or line-end error about the compressed bytes instead.
+ *
+ * @param head The file's first bytes (two are enough).
+ * @param file The file, for the advice.
+ * @returns The reason, or `null`.
+ */
+export function compressedReason(head: Uint8Array, file: string): string | null {
+  if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) return null;
+  return `it is gzip-compressed; decompress it first (gunzip -k '${file}')`;
 }
 
 /**

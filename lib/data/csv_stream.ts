@@ -17,6 +17,7 @@ import { featureScale } from "./preprocess.ts";
 import {
   checkCsvFormat,
   checkHeaderNames,
+  compressedReason,
   delimiterHint,
   describeCell,
   NON_DECIMAL,
@@ -649,6 +650,8 @@ async function* linesOf(
     out.count++;
   };
   const split = (chunk: Uint8Array, last: boolean): LineChunk => {
+    const compressed = line === 0 ? compressedReason(chunk, name) : null;
+    if (compressed !== null) throw new SyntaxError(`Cannot read CSV '${name}': ${compressed}`);
     // A carriage return must end a line (before its newline): a file whose lines end with CR
     // alone would read as one line.
     for (let i = chunk.indexOf(CR); i >= 0; i = chunk.indexOf(CR, i + 1)) {

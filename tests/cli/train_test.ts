@@ -550,3 +550,38 @@ Deno.test("lrc train on a last column of measurements says why the split fails: 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc train on a gzip-compressed CSV says it is compressed, in memory and streamed", async () => {
+  // A .csv.gz was read as text: in memory the reader took a byte of the compressed data for the
+  // delimiter ("give the delimiter '|'"), streamed it blamed old Mac line ends; neither said
+  // what the file is. The oracle is gzip's format (RFC 1952): the bytes 1f 8b start the file.
+  const dir = await Deno.makeTempDir();
+  try {
+    const lines = ["a,b,label"];
+    for (let i = 0; i < 200; i++) lines.push(`${Math.sin(i)},${Math.cos(i)},${i % 2 ? "y" : "n"}`);
+    const gz = `${dir}/data.csv.gz`;
+    const packed = await new Response(
+      new Blob([lines.join("\n") + "\n"]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).bytes();
+    assert.deepEqual([...packed.subarray(0, 2)], [0x1f, 0x8b]);
+    await Deno.writeFile(gz, packed);
+    for (const extra of [[], ["--stream", "--optimizer", "sgd"]]) {
+      const r = await runCli(["train", "--data", gz, "--quiet", ...extra]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stdout, "");
+      assert.equal(
+        r.stderr,
+        `lrc train: Cannot read CSV '${gz}': it is gzip-compressed; decompress it first ` +
+          `(gunzip -k '${gz}')\n`,
+      );
+    }
+    // The same text uncompressed is read (the check is of the bytes, not of the name).
+    const plain = `${dir}/plain.csv.gz`;
+    await Deno.writeTextFile(plain, lines.join("\n") + "\n");
+    const ok = await runCli(["train", "--data", plain, "--quiet", "--json"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).data.trainSamples, 150);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
