@@ -442,18 +442,7 @@ export async function* readCsvBatches(
         }
       }
       if (field >= c.width) {
-        // This field, and when a delimiter ends it, the fields after it (delimiters inside
-        // quotes do not count).
-        let n = field + 1;
-        if (q < e) {
-          n++;
-          let quoted = false;
-          for (let t = q + 1; t < e; t++) {
-            if (b[t] === QUOTE) quoted = !quoted;
-            else if (b[t] === delim && !quoted) n++;
-          }
-        }
-        fail(raggedRowReason(line, n, c.names, header));
+        fail(raggedRowReason(line, fieldCount(b, field, q, e, delim), c.names, header));
       }
       const to = slot[field];
       if (to === -2) {
@@ -466,6 +455,10 @@ export async function* readCsvBatches(
       } else if (to >= 0) {
         const v = z > a && !escaped ? parseNumber(b, a, z) : NaN;
         if (!Number.isFinite(v)) {
+          // A row with a field missing shifts its cells: the label of '1,0,yes' under
+          // 'a,b,c,label' is not a bad value of 'c' (parseCsv counts the fields first).
+          const n = fieldCount(b, field, q, e, delim);
+          if (n !== c.width) fail(raggedRowReason(line, n, c.names, header));
           const raw = decoder.decode(b.subarray(a, z));
           const cell = escaped ? raw.replaceAll('""', '"') : raw;
           fail(
@@ -596,6 +589,24 @@ interface LineChunk {
 function countNewlines(chunk: Uint8Array, end: number): number {
   let n = 0;
   for (let i = chunk.indexOf(NL); i >= 0 && i < end; i = chunk.indexOf(NL, i + 1)) n++;
+  return n;
+}
+
+/**
+ * The fields of a line, counted from one of them: that field (index `field`, ending at `q`, its
+ * delimiter or the line's end `e`) and, when a delimiter ends it, the fields after it (delimiters
+ * inside quotes do not count).
+ */
+function fieldCount(b: Uint8Array, field: number, q: number, e: number, delim: number): number {
+  let n = field + 1;
+  if (q < e) {
+    n++;
+    let quoted = false;
+    for (let t = q + 1; t < e; t++) {
+      if (b[t] === QUOTE) quoted = !quoted;
+      else if (b[t] === delim && !quoted) n++;
+    }
+  }
   return n;
 }
 

@@ -468,3 +468,43 @@ Deno.test("lrc train --stream: a file that grows while it is trained on is refus
     }
   }
 });
+
+Deno.test("lrc train --stream names a row with a field missing as the in-memory path does", async () => {
+  // Streamed, '1,0,yes' under 'a,b,c,label' was "column 3 ('c') holds 'yes', which is not a
+  // finite decimal number": the reader parsed the cells before counting them, so a short row
+  // whose shifted label landed in a feature column was reported as a bad value. The oracle is
+  // the in-memory reader (csv-parse counts a record's fields first), on the same file.
+  const rows = ["1,0,yes", "1,yes", "yes,1", '1,"0",yes', "1,x,0", "1,0,2,3,yes", "1,x,0,yes"];
+  for (const row of rows) {
+    const file = await Deno.makeTempFile({ suffix: ".csv" });
+    try {
+      const lines = ["a,b,c,label"];
+      for (let i = 0; i < 40; i++) lines.push(`${i % 3},${i % 5},${i % 7},${i % 2 ? "yes" : "no"}`);
+      lines.splice(6, 0, row); // line 7 of the file
+      await Deno.writeTextFile(file, lines.join("\n") + "\n");
+      const memory = await runCli(["train", "--data", file, "--quiet"]);
+      const stream = await runCli([
+        "train",
+        "--data",
+        file,
+        "--quiet",
+        "--stream",
+        "--optimizer",
+        "sgd",
+      ]);
+      assert.equal(memory.code, 1, row);
+      assert.equal(stream.code, 1, row);
+      // A row of four fields with a bad cell is a bad cell in both; the others are miscounted.
+      assert.match(
+        memory.stderr,
+        row.split(",").length === 4
+          ? /line 7, column 2 \('b'\) holds 'x'/
+          : /line 7 has \d fields, the header has 4/,
+        row,
+      );
+      assert.equal(stream.stderr, memory.stderr, row);
+    } finally {
+      await Deno.remove(file);
+    }
+  }
+});

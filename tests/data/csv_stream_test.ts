@@ -510,13 +510,14 @@ Deno.test("a tab delimiter ends an empty cell instead of being trimmed as a blan
     assert.deepEqual(read[0].labels, ["x", "y"]);
   });
   // Before the fix the reader stepped over the empty cell: it read b = 2 from the four-field
-  // line, and called 'cat' a bad number in the three-field one. Both lines are refused now; the
-  // stream names the first problem it meets, the empty cell (parseCsv counts the fields first).
+  // line, and called 'cat' a bad number in the three-field one. Both lines are refused now, with
+  // parseCsv's message: a bad cell in a row of the wrong width is named as the wrong width (the
+  // stream named the empty cell here until it counted the fields of a row with a bad cell).
   await withFile("a\tb\ty\n1\t\t2\tcat\n", async (file) => {
     assert.throws(() => parseCsv("a\tb\ty\n1\t\t2\tcat\n", options), /line 2 has 4 fields/);
     await assert.rejects(() => Array.fromAsync(readCsvBatches(file, { delimiter: "\t" })), {
       name: "SyntaxError",
-      message: /line 2, column 2 \('b'\) is empty/,
+      message: /line 2 has 4 fields, the header has 3: column 4 is extra$/,
     });
   });
   const text = "a\tb\ty\n1\t\tcat\n";
