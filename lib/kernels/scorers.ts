@@ -1246,7 +1246,10 @@ function prepareIntegerIn(
   });
 }
 
-/** The TypeScript input quantization (as `quantizeInputsKernel` of lib/quant). */
+/**
+ * Checks a packed 4-bit form's sizes: `k x ceil(d / 2)` code bytes and a codebook of 16 entries
+ * (shared) or `16 * k` (one per output, when `k > 1`).
+ */
 function checkPacked4(
   action: string,
   form: Packed4Form,
