@@ -182,3 +182,28 @@ Deno.test("no file of a shape is smaller than smallestModelFile, entropy-coded o
       smallestModelFile(d.classes!, d.featureNames!),
   );
 });
+
+Deno.test("a size-budgeted search breaks an accuracy tie by the smaller file, even one evaluated later", () => {
+  // The dense float32 model is evaluated first; its float16 form comes after it, is smaller,
+  // and on digits is as accurate on the validation set (checked): the tie must go to the
+  // smaller file, not to the first evaluated.
+  const r = session.searchWithinBytes({
+    sparsities: [0],
+    methods: [{ kind: "float16" }],
+    training: ["ptq"],
+    maxBytes: session.denseReport.bytes,
+  });
+  const dense = r.tried[0];
+  assert.equal(dense.name, session.denseReport.name);
+  const smaller = r.tried.filter((t) =>
+    t.feasible && t.validation.accuracy === dense.validation.accuracy && t.bytes < dense.bytes
+  );
+  assert.ok(smaller.length > 0, "a later, smaller model ties the dense one");
+  // The oracle: the smallest file among the most accurate ones that fit.
+  const best = Math.max(...r.tried.filter((t) => t.feasible).map((t) => t.validation.accuracy));
+  const smallest = Math.min(
+    ...r.tried.filter((t) => t.feasible && t.validation.accuracy === best).map((t) => t.bytes),
+  );
+  assert.equal(r.chosen.bytes, smallest, r.chosen.name);
+  assert.notEqual(r.chosen.name, dense.name);
+});
