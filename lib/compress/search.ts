@@ -243,12 +243,16 @@ export function runSizeSearch(ctx: Context, options: SizeSearchOptions): SizeSea
  * integer.
  *
  * @param options The options.
- * @throws {TypeError} For an unknown key or a missing `maxBytes`.
+ * @throws {TypeError} For an unknown key or a missing (or null) `maxBytes`.
  * @throws {RangeError} For a `maxBytes` that is not a positive integer.
  */
 export function checkSizeSearchOptions(options: SizeSearchOptions): void {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Cannot ${SIZE_ACTION}: options must be an object with maxBytes`);
+  }
+  // A null maxBytes is a missing one (there is no default to leave it out for).
+  if (options.maxBytes === null) {
+    throw new TypeError(`Cannot ${SIZE_ACTION}: maxBytes is required, got null`);
   }
   checkOptionKeys(SIZE_ACTION, options, SIZE_SEARCH_OPTION_KEYS);
   if (options.maxBytes === undefined) {

@@ -150,6 +150,11 @@ Deno.test("a size budget nothing fits in is refused with the smallest file the s
 Deno.test("bad size-budget settings are refused with a message naming them", () => {
   const search = session.searchWithinBytes as (o: unknown) => unknown;
   assert.throws(() => search({}), /Cannot search compression within a size: maxBytes is required/);
+  // null is no value, and maxBytes has no default to fall back on.
+  assert.throws(
+    () => search({ maxBytes: null }),
+    /^TypeError: Cannot search compression within a size: maxBytes is required, got null$/,
+  );
   // Refused as a setting, by name (a bare RangeError was also the search's "nothing fits"
   // refusal, reached with the check removed).
   assert.throws(
