@@ -13,6 +13,23 @@ Deno.test("the search's budget defaults to one point", () => {
   assert.equal(r.target, s.denseReport.validation.accuracy - 0.01);
 });
 
+Deno.test("the search's budget is a fraction below 1: 1 (a whole point, or every accuracy) is refused", () => {
+  const s = createCompressionSession(digits.train, { ...FAST });
+  for (const maxDrop of [1, 1.5, 100]) {
+    assert.throws(
+      () => s.search({ sparsities: [0], bits: [8], training: ["ptq"], maxDrop }),
+      new RegExp(
+        `^RangeError: Cannot search compression: maxDrop must be a fraction in \\[0, 1\\) .*, got ${maxDrop}$`,
+      ),
+    );
+  }
+  // Just below 1 is a budget (every model is within it).
+  assert.equal(
+    s.search({ sparsities: [0], bits: [8], training: ["ptq"], maxDrop: 0.999 }).maxDrop,
+    0.999,
+  );
+});
+
 Deno.test("the search trains QAT only where post-training quantization missed the budget", () => {
   // With folded storage a pruned level's post-training file is exactly the size bound the search
   // compares by, so the rule reads: QAT is made for a method and width if and only if its
