@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { classesFromScores, probabilitiesFromScores } from "../../lib/model/predict.ts";
+import {
+  classesFromScores,
+  decisionFunction,
+  probabilitiesFromScores,
+} from "../../lib/model/predict.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
 
 const matrix = (values: number[], cols: number) => ({
   data: Float64Array.from(values),
@@ -88,4 +93,31 @@ Deno.test("classes of infinite scores are the arg-max and the sign, as for finit
   const k2 = classesFromScores(matrix([Infinity, 0, -Infinity, 0, Infinity, Infinity], 2));
   assert.deepEqual([...k2], [0, 1, 0]);
   assert.deepEqual([...classesFromScores(matrix([Infinity, -Infinity], 1))], [1, 0]);
+});
+
+Deno.test("columns reach the last column of x and refuse the one past it", () => {
+  // columns[j] = x.cols read past the row (the next row's first value, or beyond the data at the
+  // last row) and passed: only negative and fractional columns were tried.
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(2, -3), rows: 1, cols: 2 },
+    bias: Float64Array.of(0.5),
+    classes: ["no", "yes"],
+    featureNames: ["u", "v"],
+    preprocessing: { kind: "none" },
+  };
+  const x = matrix([1, 10, 100, 1000, 2, 20, 200, 2000], 4);
+  for (const backend of ["ts", "wasm"] as const) {
+    // 2 x[3] - 3 x[0] + 0.5 by hand.
+    const s = decisionFunction(model, x, { backend, columns: [3, 0] });
+    assert.deepEqual([...s.data], [2 * 1000 - 3 + 0.5, 2 * 2000 - 6 + 0.5]);
+    assert.throws(
+      () => decisionFunction(model, x, { backend, columns: [4, 0] }),
+      (e) =>
+        e instanceof TypeError &&
+        e.message === "Cannot compute scores: columns[0] is 4, not a column of x (0..3)",
+    );
+  }
 });

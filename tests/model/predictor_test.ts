@@ -208,17 +208,29 @@ Deno.test("kernel paths refuse NaN and infinity, naming where they are", () => {
   }
 });
 
-Deno.test("a score that overflows float32 is recomputed in float64", () => {
+Deno.test("a score that overflows float32 is recomputed in float64, in the first and last rows too", () => {
+  // Rows 0, 5 and 599 (the last): 1e40 in float64, infinity in float32. A recomputation loop that
+  // stopped one row short (i < n - 1) passed with only row 5 overflowing, and then refused the
+  // call ("the inputs are too large") for a score float64 holds.
   const model: LogisticModel = {
     ...dense,
     preprocessing: { kind: "none" },
     weights: { data: new Float64Array(640).fill(1e30), rows: 10, cols: 64 },
   };
-  const x = { data: new Float32Array(64 * 600).fill(1), rows: 600, cols: 64 };
-  x.data[5 * 64] = 1e10; // row 5: 1e40 in float64, infinity in float32
-  const got = decisionFunction(model, x, { backend: "wasm" });
-  assert.ok(Number.isFinite(got.data[5 * 10]));
-  assert.equal(got.data[5 * 10], decisionFunction(model, x, { backend: "ts" }).data[5 * 10]);
+  const rows = 600, big = [0, 5, rows - 1];
+  const x = { data: new Float32Array(64 * rows).fill(1), rows, cols: 64 };
+  for (const i of big) x.data[i * 64] = 1e10;
+  // Closed form: 1e30 (1e10 + 63) + b_c for those rows, within the float64 rounding of 64 sums.
+  const expected = (i: number, c: number) => 1e30 * (x.data[i * 64] + 63) + model.bias[c];
+  using p = preparePredictor(model);
+  for (const got of [decisionFunction(model, x, { backend: "wasm" }), p.decisionFunction(x)]) {
+    for (const i of big) {
+      for (let c = 0; c < 10; c++) {
+        const error = Math.abs(got.data[i * 10 + c] / expected(i, c) - 1);
+        assert.ok(error <= 64 * Number.EPSILON, `row ${i}, output ${c}: ${error}`);
+      }
+    }
+  }
 });
 
 Deno.test("probabilities from the kernels sum to one and predictors refuse use after close", () => {
