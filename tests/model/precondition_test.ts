@@ -126,3 +126,33 @@ Deno.test("the diagonal preconditioner stays finite and positive for a constant 
     assert.ok(out.every((x) => x === 0));
   }
 });
+
+Deno.test("without L2, the preconditioners floor a constant feature as documented: 1e-6 times the largest diagonal entry, or a ridge of 1e-6 a trace(Cov) / d", () => {
+  // Closed forms from the module's documentation. Only finiteness and sign were checked: a floor
+  // of 1e-6 absolute (diagonal), and for the Kronecker form no floor at all (it then returned
+  // null on a singular covariance) or one without a and / d, passed.
+  const d = 4, k = 3, a = (1 / 3) * (2 / 3);
+  const cov = randomCovariance(6, d);
+  for (let j = 0; j < d; j++) cov[2 * d + j] = cov[j * d + 2] = 0; // feature 2 constant
+  const variance = Float64Array.from({ length: d }, (_, j) => cov[j * d + j]);
+  const v = Float64Array.from({ length: k * d + k }, (_, i) => (i % 2 ? -1 : 1) * (1 + i));
+  const out = new Float64Array(v.length);
+  diagonalPreconditioner(variance, { nOutputs: k, l2: 0, mask: null })(v, out);
+  const hMax = Math.max(a, ...variance.map((s) => a * s));
+  for (let c = 0; c < k; c++) assertClose(out[c * d + 2], v[c * d + 2] / (1e-6 * hMax));
+  let trace = 0;
+  for (let j = 0; j < d; j++) trace += cov[j * d + j];
+  const ridge = 1e-6 * a * trace / d;
+  for (const wasm of [false, true]) {
+    const pre = kroneckerPreconditioner(cov, { nOutputs: k, l2: 0, mask: null, wasm });
+    assert.ok(pre !== null, `wasm ${wasm}`);
+    pre(v, out);
+    for (let c = 0; c < k; c++) {
+      for (let i = 0; i < d; i++) {
+        let s = ridge * out[c * d + i];
+        for (let j = 0; j < d; j++) s += a * cov[i * d + j] * out[c * d + j];
+        assertClose(s, v[c * d + i], { rtol: 1e-8, atol: 1e-10, message: `wasm ${wasm}` });
+      }
+    }
+  }
+});
