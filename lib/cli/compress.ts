@@ -53,6 +53,7 @@ import { type Command, decimalValue, type ParsedArgs, refuseUnused, UsageError }
 import {
   checkPruneCount,
   MAX_PRUNE_ROUNDS,
+  removesNothing,
   resolvePrune,
   roundsForModel,
 } from "../compress/context.ts";
@@ -79,6 +80,7 @@ import {
   MIN_INTEGER_AGREEMENT,
 } from "./quantize.ts";
 import { createProgress } from "./progress.ts";
+import { checkAboveMask } from "./prune.ts";
 import { refuseDenseTrainingOptions, TRAIN_OPTIONS, trainingChoices } from "./train.ts";
 import { writeCompressionReport } from "./compress_report.ts";
 import { onnxRoundingWarning } from "./export.ts";
@@ -606,6 +608,19 @@ export const compressCommand: Command = {
           checkPruneCount(resolved, rows, d, NAME);
         } catch (error) {
           throw usage(errorReason(error));
+        }
+        // A step below a loaded model's mask is a bad value for that model (a mask never
+        // revives a weight), refused as prune refuses it.
+        if (model?.mask && modelFile !== undefined && !removesNothing(resolved)) {
+          const byCount = resolved.count !== null;
+          checkAboveMask(NAME, modelFile, byCount ? resolved.count! : resolved.fraction!, {
+            kind: byCount ? "count" : "fraction",
+            structure: resolved.structure,
+            scope: resolved.scope,
+            rows,
+            cols: d,
+            mask: model.mask,
+          });
         }
         // Rounds that remove no more weights, or no more than a loaded model's mask, are one.
         const rounds = roundsForModel(resolved, rows, d, model?.mask ?? null);

@@ -12,7 +12,14 @@ import type { LogisticModel, Penalty } from "../model/types.ts";
 import { type PruneTarget, targetCount } from "../prune/mask.ts";
 import { sparsityReport } from "../prune/report.ts";
 import { fineTune } from "../prune/retrain.ts";
-import { MAX_PRUNING_ROUNDS, pruningRounds, roundsThatPrune } from "../prune/schedule.ts";
+import {
+  amountCount,
+  maskRemoves,
+  MAX_PRUNING_ROUNDS,
+  pruningRounds,
+  type RoundsScope,
+  roundsThatPrune,
+} from "../prune/schedule.ts";
 import { sparsePredict, toSparseModel } from "../prune/sparse.ts";
 import {
   defaultScope,
@@ -310,6 +317,17 @@ export const pruneCommand: Command = {
       const { rows: k, cols: d } = dense.weights;
       checkCount(target, features || scope === "per-class" ? d : k * d, features, scope);
       amounts = roundsFor(k, d, dense.mask ?? null);
+      if (target.threshold === undefined) {
+        const fraction = target.fraction !== undefined;
+        checkAboveMask(NAME, file, fraction ? target.fraction! : target.count!, {
+          kind: fraction ? "fraction" : "count",
+          structure: features ? "features" : "weights",
+          scope,
+          rows: k,
+          cols: d,
+          mask: dense.mask ?? null,
+        });
+      }
       for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
       base = dataForModel(dense, data, file);
       origin = `loaded from ${file}`;
@@ -599,6 +617,42 @@ export const pruneCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Refuses a pruning target below what a loaded model's mask already removes, as a bad option
+ * value for that model: a mask never revives a weight, so the model cannot become less sparse.
+ *
+ * @param command The command's name.
+ * @param file The model file.
+ * @param amount The target: a fraction or a count, as `where.kind` says.
+ * @param where The model's shape and mask, and the target's unit.
+ * @throws {UsageError} If the mask removes more than the target (per class row with `per-class`,
+ *   whole features with `features`).
+ */
+export function checkAboveMask(
+  command: string,
+  file: string,
+  amount: number,
+  where: RoundsScope,
+): void {
+  const removed = maskRemoves(where);
+  const want = amountCount(amount, where);
+  if (want >= removed) return;
+  const option = where.kind === "fraction" ? `--sparsity ${amount}` : `--count ${amount}`;
+  const features = where.structure === "features";
+  const perRow = !features && where.scope === "per-class";
+  const size = features || perRow ? where.cols : where.rows * where.cols;
+  const unit = features ? "features" : "weights";
+  const sparse = `${+(100 * removed / size).toFixed(2)} % sparse` +
+    (features ? " in features" : perRow ? " in a class row" : "");
+  throw new UsageError(
+    `Cannot parse arguments of '${command}': ${option} removes ${want} ${unit}` +
+      `${perRow ? " per class row" : ""}, but the model in '${file}' is already ${sparse} (its ` +
+      `mask removes ${removed} of the ${size} ${unit}${perRow ? " of a class row" : ""}); a ` +
+      `mask never revives a weight: give ${where.kind === "fraction" ? "--sparsity" : "--count"} ` +
+      `of ${where.kind === "fraction" ? `${+(removed / size).toPrecision(6)}` : removed} or more`,
+  );
+}
 
 function targetFromArgs(args: ParsedArgs): PruneTarget {
   const given = ["sparsity", "count", "threshold"].filter((k) => args.string(k) !== undefined);

@@ -695,6 +695,47 @@ Deno.test("compress --model with a pruned model sweeps and searches from it, ski
   }
 });
 
+Deno.test("compress --model and prune --model refuse a target below the model's mask as a bad option", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-compress-below-mask-" });
+  try {
+    const pruned = `${dir}/p80.lrc`;
+    const p = await runCli(["prune", ...FAST, "--sparsity", "0.8", "--save", pruned, "--quiet"]);
+    assert.equal(p.code, 0, p.stderr);
+    const zeros = asFloatModel((await readModelFile(pruned)).model).mask!
+      .filter((m) => m === 0).length;
+    assert.equal(zeros, 512); // 80 % of 640
+    // 0.5 of the 640 weights is 320, fewer than the 512 the mask removes: a usage error (exit
+    // code 2) before any work, the same for both commands, not a failure of the run.
+    for (const command of ["compress", "prune"]) {
+      const r = await runCli([command, "--model", pruned, "--sparsity", "0.5", "--quiet"]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, "");
+      assert.equal(
+        r.stderr,
+        `lrc ${command}: Cannot parse arguments of '${command}': --sparsity 0.5 removes 320 ` +
+          `weights, but the model in '${pruned}' is already 80 % sparse (its mask removes 512 ` +
+          "of the 640 weights); a mask never revives a weight: give --sparsity of 0.8 or more\n",
+      );
+    }
+    // The suggested value is accepted.
+    const at = await runCli([
+      "compress",
+      "--model",
+      pruned,
+      "--sparsity",
+      "0.8",
+      "--fine-tune",
+      "none",
+      "--training",
+      "ptq",
+      "--quiet",
+    ]);
+    assert.equal(at.code, 0, at.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("compress --model refuses the penalty where nothing reads it, as prune and quantize do", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lrc-compress-penalty-" });
   try {
