@@ -319,7 +319,13 @@ async function checkDestination(path: string): Promise<void> {
   let isDir = false;
   try {
     isDir = (await Deno.stat(dir)).isDirectory;
-  } catch { /* missing: reported below */ }
+  } catch (error) {
+    // Missing (or a file in the path) is reported below; anything else, such as a folder this
+    // process may not look at, is said as the system says it, not as a missing folder.
+    if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory)) {
+      throw new UsageError(`Cannot write '${path}': ${(error as Error).message}`);
+    }
+  }
   if (!isDir) throw new UsageError(`Cannot write '${path}': the folder '${dir}' does not exist`);
   let folder = false;
   try {

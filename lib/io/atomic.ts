@@ -65,9 +65,7 @@ export async function writeFileAtomic(
     if (created) await Deno.remove(tmp).catch(() => {});
     // Only the create can fail for a missing folder: a later NotFound (the temporary file
     // removed by someone else before the rename) is said as it is.
-    const reason = !created && error instanceof Deno.errors.NotFound
-      ? `the folder '${folderOf(path)}' does not exist`
-      : (error as Error).message;
+    const reason = created ? (error as Error).message : await createFailure(path, tmp, error);
     throw new TypeError(`Cannot write '${path}': ${reason}`, { cause: error });
   }
 }
@@ -129,10 +127,9 @@ export async function openAtomicWriter(
   try {
     file = await Deno.open(tmp, { write: true, createNew: true });
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? `the folder '${folderOf(path)}' does not exist`
-      : (error as Error).message;
-    throw new TypeError(`Cannot write '${path}': ${reason}`, { cause: error });
+    throw new TypeError(`Cannot write '${path}': ${await createFailure(path, tmp, error)}`, {
+      cause: error,
+    });
   }
   let open: Deno.FsFile | undefined = file;
   const fail = async (error: unknown): Promise<never> => {
@@ -212,6 +209,23 @@ async function destination(
     Math.random().toString(36).slice(2, 10)
   }`;
   return { target, tmp, mode };
+}
+
+/**
+ * Why the temporary file could not be created: a missing folder as such, any other failure in
+ * the system's words. A folder that exists can still answer NotFound (procfs, `/proc`, refuses a
+ * new file so), and it was then said not to exist.
+ */
+async function createFailure(path: string, tmp: string, error: unknown): Promise<string> {
+  const message = (error as Error).message;
+  if (!(error instanceof Deno.errors.NotFound)) return message;
+  let exists = false;
+  try {
+    exists = (await Deno.stat(folderOf(tmp))).isDirectory;
+  } catch { /* missing (or not to be seen): said as missing */ }
+  return exists
+    ? `the folder '${folderOf(path)}' exists but takes no new file: ${message}`
+    : `the folder '${folderOf(path)}' does not exist`;
 }
 
 function checkPath(path: string): void {

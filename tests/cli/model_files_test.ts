@@ -613,3 +613,44 @@ Deno.test("checkOutput takes a new file at the root of the file system: its fold
     /^UsageError: Cannot write '\/lrc-no-such-folder-[^/]+\/m\.lrc': the folder '\/lrc-no-such-folder-[^']+' does not exist$/,
   );
 });
+
+Deno.test({
+  name: "checkOutput says why it cannot look at a folder instead of calling it missing",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    // Without --allow-all, Deno refuses to look at /proc (lrc's task gives --allow-read and
+    // --allow-write only): that was reported as "the folder '/proc' does not exist".
+    const script = `
+      import { checkOutput } from ${
+      JSON.stringify(new URL("../../lib/cli/model_files.ts", import.meta.url).href)
+    };
+      try { await checkOutput("--save", "/proc/r.lrc"); console.log("accepted"); }
+      catch (e) { console.log(String(e)); }
+    `;
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(`${dir}/check.ts`, script);
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--config",
+          new URL("../../deno.json", import.meta.url).pathname,
+          "--allow-read",
+          "--allow-write",
+          `${dir}/check.ts`,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout).trim();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      assert.match(
+        stdout,
+        /^UsageError: Cannot write '\/proc\/r\.lrc': Requires all access to "\/proc"/,
+      );
+      assert.doesNotMatch(stdout, /does not exist/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -268,3 +268,58 @@ Deno.test("a temporary file removed by another process before the rename is said
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// A folder that exists but takes no new file: read-only for a user (mode 0o555), or, for root,
+// whom modes do not stop, /proc (procfs answers a create with NotFound, which was said as "the
+// folder '/proc' does not exist").
+const unwritable = Deno.build.os === "windows"
+  ? null
+  : Deno.uid() !== 0
+  ? { kind: "read-only", reason: /Permission denied \(os error 13\)/ }
+  : (await Deno.stat("/proc").then((s) => s.isDirectory, () => false))
+  ? { kind: "proc", reason: /No such file or directory \(os error 2\)/ }
+  : null;
+
+Deno.test({
+  name:
+    "a folder that exists but takes no new file is said so with the system's reason, not as missing" +
+    (unwritable === null
+      ? " (ignored: neither a read-only folder nor /proc can be had on this system)"
+      : ` (${unwritable.kind})`),
+  ignore: unwritable === null,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      let folder = "/proc";
+      if (unwritable!.kind === "read-only") {
+        folder = `${dir}/read-only`;
+        await Deno.mkdir(folder);
+        await Deno.chmod(folder, 0o555);
+      }
+      const path = `${folder}/r.html`;
+      const check = (e: Error) => {
+        assert.ok(e instanceof TypeError, String(e));
+        assert.ok(e.message.startsWith(`Cannot write '${path}': `), e.message);
+        assert.doesNotMatch(e.message, /does not exist/);
+        assert.match(e.message, unwritable!.reason);
+        if (unwritable!.kind === "proc") {
+          assert.match(e.message, /the folder '\/proc' exists but takes no new file: /);
+        }
+        return true;
+      };
+      await assert.rejects(() => writeFileAtomic(path, new Uint8Array(3)), check);
+      await assert.rejects(() => openAtomicWriter(path), check);
+      await assert.rejects(() => Deno.stat(path), Deno.errors.NotFound);
+      // A folder that is missing is still said so.
+      await assert.rejects(
+        () => writeFileAtomic(`${dir}/missing/r.html`, new Uint8Array(3)),
+        new RegExp(
+          `^TypeError: Cannot write '.*/missing/r\\.html': the folder '.*/missing' does not exist$`,
+        ),
+      );
+      if (unwritable!.kind === "read-only") await Deno.chmod(folder, 0o755);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
