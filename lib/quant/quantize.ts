@@ -39,16 +39,21 @@ import { validateQuantizedTensor } from "./validate.ts";
 /**
  * How a uniform or log2 grid's range is chosen from the values of a group:
  * - `minmax`: the grid spans all values (symmetric: ±max |w|; affine: [min(w, 0), max(w, 0)],
- *   except that rounding the zero point to an integer shifts the grid by up to half a step, so
- *   one end may be clipped by that much; at 1 bit an affine grid holds 0 and one other level);
+ *   except that rounding the zero point to an integer (to nearest, ties to even, as the codes)
+ *   shifts the grid by up to half a step, so one end may be clipped by that much; at 1 bit an
+ *   affine grid holds 0 and one other level);
  * - `percentile`: it spans the given percentile of |w| (symmetric, log2) or the central
  *   `2 * percentile - 100` % of w (affine, so percentile >= 50 there), clipping the rest
  *   (numpy's linear interpolation); where that range is empty (a group mostly of zeros), the
  *   min/max range instead;
  * - `mse`: the clipping that minimises the sum of squared errors of the group, searched over a
  *   grid of 100 ratios of the min/max range refined around the best by 32 more, with the
- *   min/max range among the candidates (so never worse than it). 1-bit symmetric uses the exact
- *   optimum `scale = mean |w|`; 2-bit symmetric (ternary) the exact optimum over all thresholds.
+ *   min/max range among the candidates (so never worse than it). Affine clips each end by its
+ *   own ratio: both ends by one ratio, then two coordinate rounds (the low end's 100 ratios,
+ *   then the high end's), then the low end refined by ±16 steps of 1/1600 around the best, then
+ *   the high end likewise (a group of one sign is so searched to 1/1600 of its far end). 1-bit
+ *   symmetric uses the exact optimum `scale = mean |w|`; 2-bit symmetric (ternary) the exact
+ *   optimum over all thresholds.
  *   Per class or per feature, each group also tries the per-tensor MSE grid, so the total error
  *   is never above per-tensor MSE on the same weights.
  */
