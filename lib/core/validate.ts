@@ -241,6 +241,28 @@ export function describe(v: unknown): string {
 }
 
 /**
+ * A value as a refusal quotes it: a string in quotes, a number as it prints, anything else as
+ * {@linkcode describe} names it (so a field of the wrong type reads as such: `boolean true`,
+ * `null`, `Array(1)`, not as a value that looks right).
+ *
+ * @param v The value.
+ * @returns Its text for a message.
+ *
+ * @example
+ * ```ts
+ * import { quoted } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(quoted("tanh"), "'tanh'");
+ * assert.equal(quoted(2.5), "2.5");
+ * assert.equal(quoted(["softmax"]), "Array(1)");
+ * ```
+ */
+export function quoted(v: unknown): string {
+  return typeof v === "string" ? `'${v}'` : typeof v === "number" ? String(v) : describe(v);
+}
+
+/**
  * The reason of a refusal: an error's message without its "Cannot <action>: " prefix (for
  * messages that quote the reason under another action).
  *

@@ -16,6 +16,7 @@ import {
   checkOptionKeys,
   describe,
   type OptionKeys,
+  quoted,
 } from "../core/validate.ts";
 
 /**
@@ -170,12 +171,12 @@ function rescaledMoments(
  */
 export function validatePreprocessing(p: Preprocessing, cols: number, action: string): void {
   if (typeof p !== "object" || p === null) {
-    throw new TypeError(`Cannot ${action}: preprocessing must be an object, got ${p}`);
+    throw new TypeError(`Cannot ${action}: preprocessing must be an object, got ${describe(p)}`);
   }
   if (p.kind === "none") return;
   if (p.kind !== "standardize") {
     throw new TypeError(
-      `Cannot ${action}: unknown preprocessing kind '${(p as { kind: unknown }).kind}'`,
+      `Cannot ${action}: unknown preprocessing kind ${quoted((p as { kind: unknown }).kind)}`,
     );
   }
   if (!(p.mean instanceof Float64Array) || !(p.scale instanceof Float64Array)) {

@@ -10,6 +10,7 @@
 import type { LogisticModel } from "./types.ts";
 import { MODEL_VERSION } from "./types.ts";
 import { validateModel } from "./validate_model.ts";
+import { describe } from "../core/validate.ts";
 
 /**
  * Serialises a model to JSON text.
@@ -67,19 +68,21 @@ export function modelFromJson(text: string): LogisticModel {
   if (typeof o !== "object" || o === null || o.kind !== "logistic-regression") {
     fail("it is not a logistic-regression model (kind)");
   }
-  if (typeof o.version === "number" && o.version > MODEL_VERSION) {
+  if (Number.isInteger(o.version) && (o.version as number) > MODEL_VERSION) {
     throw new RangeError(
       `Cannot read model: it has version ${o.version}, this lrcompress reads up to ${MODEL_VERSION}`,
     );
   }
   const numbers = (v: unknown, name: string): number[] => {
-    if (!Array.isArray(v) || !v.every((e) => typeof e === "number")) {
-      return fail(`${name} must be an array of numbers`);
-    }
+    if (!Array.isArray(v)) return fail(`${name} must be an array of numbers, got ${describe(v)}`);
+    const i = v.findIndex((e) => typeof e !== "number");
+    if (i >= 0) fail(`${name} must be an array of numbers, but ${name}[${i}] is ${describe(v[i])}`);
     return v;
   };
   const w = o.weights as { rows?: unknown; cols?: unknown; data?: unknown } | undefined;
-  if (typeof w !== "object" || w === null) fail("weights are missing");
+  if (typeof w !== "object" || w === null || Array.isArray(w)) {
+    fail(`weights must be an object, got ${describe(w)}`);
+  }
   const model = {
     kind: "logistic-regression",
     version: o.version,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { assertFinite, isStringArray } from "../core/validate.ts";
+import { assertFinite, describe, isStringArray, quoted } from "../core/validate.ts";
 import { validatePreprocessing } from "../data/preprocess.ts";
 import { type LogisticModel, MODEL_VERSION, outputCount } from "./types.ts";
 
@@ -57,7 +57,7 @@ export function validateModel(model: LogisticModel, action: string): void {
   if (model.kind !== "logistic-regression") {
     const kind = (model as { kind?: unknown }).kind;
     fail(
-      `kind must be 'logistic-regression', got ${typeof kind === "string" ? `'${kind}'` : kind}` +
+      `kind must be 'logistic-regression', got ${quoted(kind)}` +
         (kind === "quantized-logistic-regression"
           ? " (a quantized model: score it with quantizedPredict(q, x), or use its float model, " +
             "asFloatModel(q))"
@@ -66,10 +66,11 @@ export function validateModel(model: LogisticModel, action: string): void {
   }
   if (model.version !== MODEL_VERSION) {
     // Quoted when a string: a version "1" read from JSON was refused as 'must be 1, got 1'.
-    const v = model.version as unknown;
-    fail(`version must be ${MODEL_VERSION}, got ${typeof v === "string" ? `'${v}'` : v}`);
+    fail(`version must be ${MODEL_VERSION}, got ${quoted(model.version)}`);
   }
-  if (model.link !== "sigmoid" && model.link !== "softmax") fail(`unknown link '${model.link}'`);
+  if (model.link !== "sigmoid" && model.link !== "softmax") {
+    fail(`unknown link ${quoted(model.link)}`);
+  }
   const classes = model.classes;
   checkClasses(action, classes);
   if (model.link === "sigmoid" && classes.length !== 2) {
@@ -78,6 +79,13 @@ export function validateModel(model: LogisticModel, action: string): void {
   const w = model.weights;
   if (typeof w !== "object" || w === null || !(w.data instanceof Float64Array)) {
     fail("weights must be a matrix of Float64Array storage");
+  }
+  // Each named with its type: a "rows": "10" read from JSON was refused as 'weights must be 10 x
+  // nFeatures, got 10 x 64'.
+  for (const key of ["rows", "cols"] as const) {
+    if (!Number.isInteger(w[key]) || w[key] < 0) {
+      fail(`weights.${key} must be a non-negative integer, got ${describe(w[key])}`);
+    }
   }
   const nOut = outputCount(model.link, classes.length);
   if (

@@ -10,6 +10,7 @@ import type { QuantizedBias, QuantizedModel, QuantizedTensor } from "./types.ts"
 import { QUANTIZED_MODEL_VERSION } from "./types.ts";
 import { expectedCodeArray, validateQuantizedModel } from "./validate.ts";
 import { preprocessingFromJson } from "../model/serialize.ts";
+import { describe, quoted } from "../core/validate.ts";
 
 /** The fields of each kind of tensor. */
 const TENSOR_KEYS: { readonly [K in QuantizedTensor["kind"]]: readonly string[] } = {
@@ -94,15 +95,15 @@ export function quantizedModelFromJson(text: string): QuantizedModel {
   if (typeof o !== "object" || o === null || o.kind !== "quantized-logistic-regression") {
     fail("it is not a quantized-logistic-regression model (kind)");
   }
-  if (typeof o.version === "number" && o.version > QUANTIZED_MODEL_VERSION) {
+  if (Number.isInteger(o.version) && (o.version as number) > QUANTIZED_MODEL_VERSION) {
     throw new RangeError(
       `Cannot read quantized model: it has version ${o.version}, this lrcompress reads up to ${QUANTIZED_MODEL_VERSION}`,
     );
   }
   const numbers = (v: unknown, name: string): number[] => {
-    if (!Array.isArray(v) || !v.every((e) => typeof e === "number")) {
-      return fail(`${name} must be an array of numbers`);
-    }
+    if (!Array.isArray(v)) return fail(`${name} must be an array of numbers, got ${describe(v)}`);
+    const i = v.findIndex((e) => typeof e !== "number");
+    if (i >= 0) fail(`${name} must be an array of numbers, but ${name}[${i}] is ${describe(v[i])}`);
     return v;
   };
   /** Converts to an integer typed array, failing where a value would not survive unchanged. */
@@ -119,10 +120,17 @@ export function quantizedModelFromJson(text: string): QuantizedModel {
     return out;
   };
   const w = o.weights as Record<string, unknown> | undefined;
-  if (typeof w !== "object" || w === null) return fail("weights are missing");
+  if (typeof w !== "object" || w === null || Array.isArray(w)) {
+    return fail(`weights must be an object, got ${describe(w)}`);
+  }
   const shell = { ...w, codes: [] } as unknown as QuantizedTensor;
   if (!["uniform", "log2", "codebook", "float16"].includes(shell.kind)) {
-    return fail(`weights have an unknown kind '${shell.kind}'`);
+    return fail(`weights have an unknown kind ${quoted(shell.kind)}`);
+  }
+  // Before the codes, whose typed array the scheme decides: an unknown one was taken as affine,
+  // and a symmetric tensor's negative codes refused as 'not representable in its type'.
+  if (shell.kind === "uniform" && shell.scheme !== "symmetric" && shell.scheme !== "affine") {
+    return fail(`weights have an unknown scheme ${quoted(shell.scheme)}`);
   }
   const ctor = expectedCodeArray(shell) as unknown as { from(a: number[]): ArrayLike<number> };
   // Only the fields of the tensor's kind, as for the model's own fields: a stray one (a scale on
@@ -140,7 +148,9 @@ export function quantizedModelFromJson(text: string): QuantizedModel {
     weights.codebook = Float32Array.from(numbers(w.codebook, "weights.codebook"));
   }
   const b = o.bias as Record<string, unknown> | undefined;
-  if (typeof b !== "object" || b === null) return fail("bias is missing");
+  if (typeof b !== "object" || b === null || Array.isArray(b)) {
+    return fail(`bias must be an object, got ${describe(b)}`);
+  }
   const values = numbers(b.values, "bias.values");
   const bias = (b.kind === "int32"
     ? {

@@ -7,7 +7,7 @@
  */
 
 import { FLOAT32_MAX, FLOAT32_MIN_NORMAL } from "../core/matrix.ts";
-import { assertFinite, describe } from "../core/validate.ts";
+import { assertFinite, describe, quoted } from "../core/validate.ts";
 import { validatePreprocessing } from "../data/preprocess.ts";
 import { outputCount } from "../model/types.ts";
 import { checkClasses, checkFeatureNames } from "../model/validate_model.ts";
@@ -80,20 +80,27 @@ export function validateQuantizedTensor(
   };
   if (typeof t !== "object" || t === null) fail(`the tensor must be an object, got ${describe(t)}`);
   if (!["uniform", "log2", "codebook", "float16"].includes(t.kind)) {
-    fail(`unknown tensor kind '${(t as { kind: unknown }).kind}'`);
+    fail(`unknown tensor kind ${quoted((t as { kind: unknown }).kind)}`);
   }
   const { rows, cols } = t;
-  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
-    fail(`rows and cols must be non-negative integers, got ${rows} x ${cols}`);
+  // Each named with its type: a "rows": "10" read from JSON was refused as 'rows and cols must be
+  // non-negative integers, got 10 x 64', a "bits": "4" as 'bits must be ... in [1, 16], got 4'.
+  for (const [key, v] of [["rows", rows], ["cols", cols]] as const) {
+    if (!Number.isInteger(v) || v < 0) {
+      fail(`${key} must be a non-negative integer, got ${describe(v)}`);
+    }
   }
   if (!["tensor", "class", "feature"].includes(t.granularity)) {
-    fail(`unknown granularity '${t.granularity}'`);
+    fail(`unknown granularity ${quoted(t.granularity)}`);
   }
   const maxBits = t.kind === "log2" ? MAX_LOG2_BITS : MAX_BITS;
+  const bits: unknown = t.bits;
+  if (typeof bits !== "number") fail(`bits must be an integer, got ${describe(bits)}`);
   if (!Number.isInteger(t.bits) || t.bits < MIN_BITS || t.bits > maxBits) {
     range(`bits must be an integer in [${MIN_BITS}, ${maxBits}] for ${t.kind}, got ${t.bits}`);
   }
   if (t.kind === "codebook") {
+    if (typeof t.levels !== "number") fail(`levels must be an integer, got ${describe(t.levels)}`);
     if (!Number.isInteger(t.levels) || t.levels < 2 || t.levels > 2 ** MAX_BITS) {
       range(`levels must be an integer in [2, 65536], got ${t.levels}`);
     }
@@ -107,7 +114,7 @@ export function validateQuantizedTensor(
     range("a float16 tensor has bits 16 and granularity tensor");
   }
   if (t.kind === "uniform" && t.scheme !== "symmetric" && t.scheme !== "affine") {
-    fail(`unknown scheme '${t.scheme}'`);
+    fail(`unknown scheme ${quoted(t.scheme)}`);
   }
   const ctor = expectedCodeArray(t);
   const codes = (withCodes ? t.codes : new ctor(0)) as ArrayLike<number>;
@@ -206,13 +213,12 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
   };
   if (typeof m !== "object" || m === null) fail(`the model must be an object, got ${describe(m)}`);
   if (m.kind !== "quantized-logistic-regression") {
-    fail(`kind must be 'quantized-logistic-regression', got '${m.kind}'`);
+    fail(`kind must be 'quantized-logistic-regression', got ${quoted(m.kind)}`);
   }
   if (m.version !== QUANTIZED_MODEL_VERSION) {
-    const v = m.version as unknown;
-    fail(`version must be ${QUANTIZED_MODEL_VERSION}, got ${typeof v === "string" ? `'${v}'` : v}`);
+    fail(`version must be ${QUANTIZED_MODEL_VERSION}, got ${quoted(m.version)}`);
   }
-  if (m.link !== "sigmoid" && m.link !== "softmax") fail(`unknown link '${m.link}'`);
+  if (m.link !== "sigmoid" && m.link !== "softmax") fail(`unknown link ${quoted(m.link)}`);
   const classes = m.classes;
   checkClasses(action, classes);
   if (m.link === "sigmoid" && classes.length !== 2) fail("a sigmoid model has exactly 2 classes");
@@ -232,7 +238,7 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
     ? Float64Array
     : b.kind === "int32"
     ? Int32Array
-    : fail(`unknown bias kind '${(b as { kind: unknown }).kind}'`);
+    : fail(`unknown bias kind ${quoted((b as { kind: unknown }).kind)}`);
   if (!(b.values instanceof biasType) || b.values.length !== nOut) {
     fail(`bias values must be a ${biasType.name} of ${nOut} entries, got ${describe(b.values)}`);
   }
@@ -317,7 +323,8 @@ export function checkInputQuantization(action: string, inp: unknown, name = "inp
   };
   if (typeof inp !== "object" || inp === null) return fail(`${name} must be an object`);
   const q = inp as InputQuantization;
-  if (q.dtype !== "uint8" && q.dtype !== "int8") fail(`unknown ${name} dtype '${q.dtype}'`);
+  if (q.dtype !== "uint8" && q.dtype !== "int8") fail(`unknown ${name} dtype ${quoted(q.dtype)}`);
+  if (typeof q.scale !== "number") fail(`${name} scale must be a number, got ${describe(q.scale)}`);
   if (!(q.scale > 0) || !Number.isFinite(q.scale)) {
     throw new RangeError(`Cannot ${action}: ${name} scale is ${q.scale}, not finite > 0`);
   }
@@ -330,6 +337,9 @@ export function checkInputQuantization(action: string, inp: unknown, name = "inp
     );
   }
   const [lo, hi] = q.dtype === "uint8" ? [0, 255] : [-128, 127];
+  if (typeof q.zeroPoint !== "number") {
+    fail(`${name} zeroPoint must be an integer, got ${describe(q.zeroPoint)}`);
+  }
   if (!Number.isInteger(q.zeroPoint) || q.zeroPoint < lo || q.zeroPoint > hi) {
     throw new RangeError(
       `Cannot ${action}: ${name} zeroPoint ${q.zeroPoint} is outside ${lo}..${hi}`,

@@ -151,6 +151,78 @@ Deno.test("each field of a model is checked: a model broken in any one of them i
   }
 });
 
+Deno.test("a model JSON field of the wrong type is refused naming the field and what it holds", () => {
+  // A "rows": "10" was refused as 'weights must be 10 x nFeatures, got 10 x 64' (the string
+  // printed as the number it spells), a "bits": "4" as 'bits must be an integer in [1, 16] ...,
+  // got 4', an "input": {"scale": "0.5"} as 'input scale is 0.5, not finite > 0', a version or
+  // link ["1"] as 'got 1', and an unknown scheme as its codes 'not representable in its type'.
+  // The second feature falls as the first rises: weights of both signs.
+  const { model } = fit(fromRows([[0, 3], [1, 2], [2, 1], [3, 0]]), Int32Array.from([0, 0, 1, 1]));
+  const float = JSON.parse(modelToJson(model));
+  const q = JSON.parse(quantizedModelToJson(quantizeModel(model, {
+    method: { kind: "uniform", scheme: "symmetric", bits: 4 },
+  })));
+  // Symmetric codes: some negative, which an affine reading would refuse first.
+  assert.ok(q.weights.codes.some((c: number) => c < 0));
+  q.input = { dtype: "uint8", scale: 0.5, zeroPoint: 0, calibration: "minmax" };
+  // deno-lint-ignore no-explicit-any
+  const edited = (o: any, path: string, value: unknown) => {
+    const copy = structuredClone(o);
+    const keys = path.split(".");
+    let at = copy;
+    for (const k of keys.slice(0, -1)) at = at[k];
+    at[keys.at(-1)!] = value;
+    return JSON.stringify(copy);
+  };
+  const cases: [string, unknown, string][] = [
+    ["weights.rows", "1", 'weights.rows must be a non-negative integer, got string "1"'],
+    ["weights.rows", -1, "weights.rows must be a non-negative integer, got number -1"],
+    ["weights.cols", 1.5, "weights.cols must be a non-negative integer, got number 1.5"],
+    ["weights.cols", null, "weights.cols must be a non-negative integer, got null"],
+    ["weights", [1, 2], "weights must be an object, got Array(2)"],
+    ["version", [1], "version must be 1, got Array(1)"],
+    ["version", 1.5, "version must be 1, got 1.5"],
+    ["link", ["sigmoid"], "unknown link Array(1)"],
+    ["link", true, "unknown link boolean true"],
+    ["bias", "0", 'bias must be an array of numbers, got string "0"'],
+    ["preprocessing.kind", null, "unknown preprocessing kind null"],
+  ];
+  for (const [path, value, message] of cases) {
+    assert.throws(() => modelFromJson(edited(float, path, value)), {
+      name: "SyntaxError",
+      message: `Cannot read model: ${message}`,
+    });
+  }
+  const quantized: [string, unknown, string][] = [
+    ["weights.rows", "1", 'rows must be a non-negative integer, got string "1"'],
+    ["weights.cols", true, "cols must be a non-negative integer, got boolean true"],
+    ["weights.bits", "4", 'bits must be an integer, got string "4"'],
+    ["weights.scheme", "Symmetric", "weights have an unknown scheme 'Symmetric'"],
+    ["weights.scheme", null, "weights have an unknown scheme null"],
+    ["weights.granularity", ["class"], "unknown granularity Array(1)"],
+    [
+      "weights.scale",
+      [1, "2"],
+      'weights.scale must be an array of numbers, but weights.scale[1] is string "2"',
+    ],
+    ["bias", [0], "bias must be an object, got Array(1)"],
+    ["bias.kind", 32, "unknown bias kind 32"],
+    ["input.scale", "0.5", 'input scale must be a number, got string "0.5"'],
+    ["input.zeroPoint", "0", 'input zeroPoint must be an integer, got string "0"'],
+    ["input.dtype", null, "unknown input dtype null"],
+    ["version", "1", "version must be 1, got '1'"],
+  ];
+  for (const [path, value, message] of quantized) {
+    assert.throws(() => quantizedModelFromJson(edited(q, path, value)), {
+      name: "SyntaxError",
+      message: `Cannot read quantized model: ${message}`,
+    });
+  }
+  // The unedited texts read back.
+  assert.deepEqual(modelFromJson(JSON.stringify(float)), model);
+  quantizedModelFromJson(JSON.stringify(q));
+});
+
 Deno.test("a model JSON whose version is the string '1' is refused with the version quoted", () => {
   // Unquoted, the refusal read 'version must be 1, got 1', naming no difference.
   const { model } = fit(fromRows([[0], [1], [2], [3]]), Int32Array.from([0, 0, 1, 1]));
@@ -247,12 +319,12 @@ Deno.test("the model reader refuses the next version as newer, numbers written a
   refused(
     (o) => (o.weights.data[1] = "0.5"),
     "SyntaxError",
-    "Cannot read model: weights.data must be an array of numbers",
+    `Cannot read model: weights.data must be an array of numbers, but weights.data[1] is string "0.5"`,
   );
   refused(
     (o) => (o.bias = ["1"]),
     "SyntaxError",
-    "Cannot read model: bias must be an array of numbers",
+    `Cannot read model: bias must be an array of numbers, but bias[0] is string "1"`,
   );
   for (const entry of [0.5, -1, 2]) {
     refused(
