@@ -9,7 +9,9 @@ import { validatePreprocessing } from "../data/preprocess.ts";
 import { type LogisticModel, MODEL_VERSION, outputCount } from "./types.ts";
 
 /**
- * Checks a model's class labels: at least two distinct strings.
+ * Checks a model's class labels: at least two distinct strings, none empty or blank, none the
+ * same as another once trimmed (data files are read with their labels trimmed, and an empty
+ * label refused, so such a class could never be matched to data).
  *
  * @param action What the caller was doing, for messages.
  * @param classes The labels.
@@ -21,6 +23,25 @@ export function checkClasses(action: string, classes: unknown): void {
   }
   if (new Set(classes).size !== classes.length) {
     throw new TypeError(`Cannot ${action}: class labels repeat`);
+  }
+  const trimmed = new Map<string, number>();
+  for (let i = 0; i < classes.length; i++) {
+    const label = classes[i].trim();
+    if (label === "") {
+      throw new TypeError(
+        `Cannot ${action}: class label ${i} is ${
+          classes[i] === "" ? "empty" : `blank (${JSON.stringify(classes[i])})`
+        }; a data file's empty label is refused`,
+      );
+    }
+    const seen = trimmed.get(label);
+    if (seen !== undefined) {
+      throw new TypeError(
+        `Cannot ${action}: class labels ${seen} and ${i} (${JSON.stringify(classes[seen])} and ` +
+          `${JSON.stringify(classes[i])}) are the same once trimmed, as data files are read`,
+      );
+    }
+    trimmed.set(label, i);
   }
 }
 

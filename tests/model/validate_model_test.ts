@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { fromRows } from "../../lib/core/matrix.ts";
+import { parseCsv } from "../../lib/data/csv.ts";
 import { isStringArray } from "../../lib/core/validate.ts";
 import { decodeModel, encodeModel } from "../../lib/io/model_file.ts";
 import { fit } from "../../lib/model/fit.ts";
@@ -287,6 +288,48 @@ Deno.test("fit refuses repeated feature names; a model file that repeats one is 
   assert.deepEqual(quantizedModelFromJson(quantizedModelToJson(q)), q);
   // Training on from such a model keeps its names.
   assert.deepEqual(fit(x, y, { initial: old }).model.featureNames, ["c", "b", "c"]);
+});
+
+Deno.test("an empty or blank class label, or two the same once trimmed, are refused by fit and by every model reader", () => {
+  // The CSV readers trim labels and refuse an empty one (the oracle here), so no data file can
+  // be matched to such a class; a model JSON or .lrc file holding one was read without a word.
+  assert.throws(() => parseCsv("x,y\n1,a\n2,\n"), /label column 2 \('y'\) is empty/);
+  assert.deepEqual(parseCsv("x,y\n1, a \n2,b\n").classes, ["a", "b"]);
+  const x = fromRows([[0], [1], [2], [3]]);
+  const y = Int32Array.from([0, 0, 1, 1]);
+  const { model } = fit(x, y, { classes: ["a", "b"] });
+  const q = quantizeModel(model, { method: { kind: "uniform", scheme: "affine", bits: 3 } });
+  const cases: [string[], string][] = [
+    [["", "b"], "class label 0 is empty; a data file's empty label is refused"],
+    [["a", " \t"], `class label 1 is blank (" \\t"); a data file's empty label is refused`],
+    [
+      ["a", "a "],
+      'class labels 0 and 1 ("a" and "a ") are the same once trimmed, as data files are read',
+    ],
+  ];
+  for (const [classes, reason] of cases) {
+    const refused = (read: () => unknown, action: string, name = "TypeError") =>
+      assert.throws(read, { name, message: `Cannot ${action}: ${reason}` });
+    refused(() => fit(x, y, { classes }), "fit model");
+    const json = modelToJson(model).replace(
+      '"classes":["a","b"]',
+      JSON.stringify({ classes }).slice(1, -1),
+    );
+    assert.ok(json.includes(JSON.stringify(classes)));
+    refused(() => modelFromJson(json), "read model", "SyntaxError");
+    const qJson = quantizedModelToJson(q).replace(
+      '"classes":["a","b"]',
+      JSON.stringify({ classes }).slice(1, -1),
+    );
+    assert.ok(qJson.includes(JSON.stringify(classes)));
+    refused(() => quantizedModelFromJson(qJson), "read quantized model", "SyntaxError");
+    refused(() => validateModel({ ...model, classes }, "check model"), "check model");
+  }
+  // Blanks inside a label stay allowed.
+  assert.deepEqual(fit(x, y, { classes: ["ankle boot", "bag"] }).model.classes, [
+    "ankle boot",
+    "bag",
+  ]);
 });
 
 Deno.test("the model reader refuses the next version as newer, numbers written as strings, and mask entries other than 0 and 1", () => {
