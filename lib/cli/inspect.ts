@@ -62,6 +62,7 @@ export const inspectCommand: Command = {
     }
     const r = await sizeReport(bytes, { name: path });
     const m = r.model;
+    const quantized = m.kind !== "logistic-regression";
     if (args.flag("json")) {
       io.out(
         JSON.stringify({
@@ -76,11 +77,14 @@ export const inspectCommand: Command = {
           parts: r.parts,
           storage: r.storage,
           indexEncoding: r.indexEncoding,
-          codesEncoding: r.codesEncoding,
+          // A float model has no codes (the report's "packed" is a placeholder), as the text
+          // output's weights line says by leaving them out.
+          codesEncoding: quantized ? r.codesEncoding : null,
           formatVersion: r.formatVersion,
           weights: r.weights,
           storedWeights: r.storedWeights,
           nonZeroWeights: r.nonZeroWeights,
+          quantized,
           link: m.link,
           classes: m.classes,
           features: m.featureNames.length,
@@ -93,13 +97,13 @@ export const inspectCommand: Command = {
     const share = (n: number) => `${((100 * n) / r.fileBytes).toFixed(1)} %`;
     const lines = [
       `file       ${path}${note ? ` (${note})` : ""}`,
-      `model      ${m.kind === "logistic-regression" ? "float" : "quantized"} ${m.link}, ` +
+      `model      ${quantized ? "quantized" : "float"} ${m.link}, ` +
       `${m.classes.length} classes, ${count(m.featureNames.length, "feature")}, preprocessing ` +
       `${m.preprocessing.kind}${m.mask ? ", pruning mask" : ""}`,
       `weights    ${r.storage}; ${int(r.storedWeights)} of ${int(r.weights)} stored ` +
-      `(indices: ${r.indexEncoding}${
-        m.kind === "logistic-regression" ? "" : `, codes: ${r.codesEncoding}`
-      }), ${int(r.nonZeroWeights)} non-zero`,
+      `(indices: ${r.indexEncoding}${quantized ? `, codes: ${r.codesEncoding}` : ""}), ${
+        int(r.nonZeroWeights)
+      } non-zero`,
       `format     version ${r.formatVersion}${r.formatVersion === 2 ? " (entropy-coded)" : ""}`,
       `size       ${int(r.fileBytes)} bytes, gzip ${int(r.gzipBytes)} bytes`,
       `baseline   dense float32 ${int(r.denseFloat32Bytes)} bytes (4 x (${

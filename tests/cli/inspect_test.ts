@@ -66,6 +66,10 @@ Deno.test("lrc inspect describes a JSON model as written: kind, link, classes, f
       assert.equal(r.features, expected.features);
       assert.equal(r.preprocessing, expected.preprocessing);
       assert.equal(r.masked, false);
+      // A float model has no codes: null, as the text's weights line leaves them out (it said
+      // "packed").
+      assert.equal(r.quantized, false);
+      assert.equal(r.codesEncoding, null);
       assert.equal(r.weights, expected.weights);
       assert.equal(r.nonZeroWeights, expected.nonZero);
       assert.equal(r.formatVersion, 1);
@@ -114,6 +118,9 @@ Deno.test("lrc inspect names a quantized model's codes, and an entropy-coded fil
     assert.equal(json.format, "lrc");
     assert.equal(json.sourceBytes, (await Deno.stat(path)).size);
     assert.equal(json.formatVersion, 1);
+    assert.equal(json.quantized, true);
+    assert.equal(json.codesEncoding, "packed");
+    assert.equal(json.masked, false);
     const out = await runCli(["inspect", path]);
     assert.equal(out.code, 0, out.stderr);
     // A .lrc file is reported as itself: no note after its name.
@@ -135,6 +142,38 @@ Deno.test("lrc inspect names a quantized model's codes, and an entropy-coded fil
     assert.equal(JSON.parse((await runCli(["inspect", coded, "--json"])).stdout).formatVersion, 2);
     const text = await runCli(["inspect", coded]);
     assert.equal(line(text.stdout, "format"), "format     version 2 (entropy-coded)");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc inspect --json of a pruned float model: masked, not quantized, no codes", async () => {
+  // The library's own JSON form, written by hand: the second weight pruned (mask 0, value 0).
+  const pruned = JSON.stringify({
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { rows: 1, cols: 2, data: [1.5, 0] },
+    bias: [0.25],
+    classes: ["no", "yes"],
+    featureNames: ["x0", "x1"],
+    preprocessing: { kind: "none" },
+    mask: [1, 0],
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/pruned.json`;
+    await Deno.writeTextFile(path, pruned);
+    const r = await runCli(["inspect", path, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.equal(json.masked, true);
+    assert.equal(json.quantized, false);
+    assert.equal(json.codesEncoding, null);
+    assert.equal(json.nonZeroWeights, 1);
+    const text = await runCli(["inspect", path]);
+    assert.match(line(text.stdout, "model"), /^model {6}float sigmoid, .*, pruning mask$/);
+    assert.doesNotMatch(line(text.stdout, "weights"), /codes/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
