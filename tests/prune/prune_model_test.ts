@@ -6,7 +6,7 @@ import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { pruneModel, softThresholdModel, withMask } from "../../lib/prune/prune_model.ts";
 import { randomScores } from "../../lib/prune/scores.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
-import { zerosOf } from "./_problems.ts";
+import { modelOf, zerosOf } from "./_problems.ts";
 
 const digits = await loadEmbedded("digits");
 const rawModel = fit(digits.x, digits.y, {
@@ -176,4 +176,17 @@ Deno.test("soft thresholding at a negative threshold removes nothing and shrinks
   assert.deepEqual([...s.mask!], new Array(640).fill(1));
   assert.deepEqual(s.weights.data, rawModel.weights.data);
   assert.deepEqual(s.bias, rawModel.bias);
+});
+
+Deno.test("soft thresholding shrinks a kept weight tied with the step to zero, never past it", () => {
+  // count 1 removes the first 0.5 (ties go to the lower index), so t = 0.5 and the other +0.5
+  // and -0.5 are kept at |w| = t: the proximal step sign(w) max(|w| - t, 0) makes them 0, not
+  // +1 (a step that shrank them past zero, w + t, passed every other test).
+  const w = Float64Array.from([0.5, 0.5, -0.5, 2, -2]);
+  const s = softThresholdModel(modelOf("sigmoid", w, new Float64Array(1), 5), { count: 1 });
+  assert.deepEqual([...s.mask!], [0, 1, 1, 1, 1]);
+  for (let i = 0; i < w.length; i++) {
+    const prox = Math.sign(w[i]) * Math.max(Math.abs(w[i]) - 0.5, 0);
+    assert.equal(s.weights.data[i], prox + 0, `weight ${i}`);
+  }
 });

@@ -46,3 +46,26 @@ Deno.test("a sigmoid model reports one row, labelled by the positive class", () 
   assert.equal(r.masked, 0);
   assert.equal(r.zeros, 2);
 });
+
+Deno.test("the report counts masked weights and unused features in the first and last columns", () => {
+  // Edge columns on purpose: the random model above never masks column 0 (i % 3 === 0 is kept)
+  // and rarely zeroes a whole last column, so a loop skipping either passed it.
+  const k = 3, d = 5;
+  const w = Float64Array.from([[0, 1, 0, -2, 0], [0, 0, 3, 0.5, 0], [0, -1, 0, 0, 0]].flat());
+  const mask = Uint8Array.from([[0, 1, 0, 1, 0], [0, 1, 1, 1, 1], [0, 1, 1, 0, 0]].flat());
+  const r = sparsityReport({ ...modelOf("softmax", w, new Float64Array(k), d), mask });
+  // Brute force over (row, column) pairs.
+  let masked = 0;
+  const use = new Array(d).fill(0);
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j < d; j++) {
+      if (mask[c * d + j] === 0) masked++;
+      if (w[c * d + j] !== 0) use[j]++;
+    }
+  }
+  assert.equal(masked, 7);
+  assert.equal(r.masked, masked);
+  assert.equal(r.unmaskedZeros, 10 - masked);
+  assert.deepEqual([...r.featureUse], use);
+  assert.deepEqual([...r.unusedFeatures], [0, 4]);
+});

@@ -7,7 +7,7 @@ import { decisionFunction, predict } from "../../lib/model/predict.ts";
 import { pruneModel } from "../../lib/prune/prune_model.ts";
 import { fineTune, gradualPrune, iterativePrune } from "../../lib/prune/retrain.ts";
 import { polynomialSparsity } from "../../lib/prune/schedule.ts";
-import { magnitudeScores, taylorScores } from "../../lib/prune/scores.ts";
+import { magnitudeScores, randomScores, taylorScores } from "../../lib/prune/scores.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import { zerosOf } from "./_problems.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
@@ -613,4 +613,54 @@ Deno.test("fineTune refuses an option it does not take, in its own words", () =>
     () => fineTune(pruned, digits, { mask: new Uint8Array(640).fill(1) } as never),
     /^TypeError: Cannot fine-tune model: /,
   );
+});
+
+Deno.test("gradual pruning never revives a weight that its scorer ranks high again", () => {
+  // A fresh random ranking each epoch: a removed weight often scores high the next time, so a
+  // mask recomputed from the scores alone (not extending the previous one) brings it back. The
+  // magnitude scorer cannot show that: a removed weight is zero and ranks lowest anyway.
+  const zeros: Uint8Array[] = [];
+  let epoch = 0;
+  const schedule = { finalSparsity: 0.8, endStep: 4 };
+  const r = gradualPrune(digits.x, digits.y, {
+    optimizer: { kind: "sgd", epochs: 5, learningRate: 0.02 },
+    schedule,
+    scorer: (m: LogisticModel) => {
+      zeros.push(Uint8Array.from(m.weights.data, (w) => (w === 0 ? 1 : 0)));
+      return randomScores(m, { seed: ++epoch });
+    },
+  });
+  assert.equal(zeros.length, 5);
+  zeros.push(Uint8Array.from(r.model.weights.data, (w) => (w === 0 ? 1 : 0)));
+  // Once removed (zero when the scorer sees it), zero at every later epoch and at the end. Zero,
+  // not masked: the weights of digits' constant pixels stay zero without a mask.
+  for (let e = 1; e < zeros.length; e++) {
+    for (let i = 0; i < 640; i++) {
+      if (zeros[e - 1][i] === 1) assert.equal(zeros[e][i], 1, `weight ${i} revived at ${e}`);
+    }
+  }
+  for (let i = 0; i < 640; i++) if (r.model.mask![i] === 0) assert.equal(zeros[5][i], 1);
+  for (let e = 1; e <= 5; e++) {
+    assert.equal(r.sparsityByEpoch[e - 1], Math.round(polynomialSparsity(e, schedule) * 640) / 640);
+  }
+});
+
+Deno.test("L-BFGS fine-tuning without preconditioning never changes a masked weight", () => {
+  // An L1 penalty turns preconditioning off by default; the preconditioner also masks, so only
+  // these runs show whether the gradient of a removed weight is cleared.
+  const pruned = pruneModel(dense, { fraction: 0.85 });
+  for (
+    const [optimizer, penalty] of [
+      [{ kind: "lbfgs", maxIterations: 20, precondition: false }, { kind: "l2", lambda: 1e-3 }],
+      [{ kind: "lbfgs", maxIterations: 20 }, { kind: "l1", lambda: 1e-3 }],
+    ] as const
+  ) {
+    const { model } = fineTune(pruned, digits, { optimizer, penalty });
+    assert.deepEqual(model.mask, pruned.mask);
+    for (let i = 0; i < 640; i++) {
+      if (pruned.mask![i] === 0) {
+        assert.equal(model.weights.data[i], 0, `${penalty.kind}: masked weight ${i} moved`);
+      }
+    }
+  }
 });
