@@ -50,8 +50,8 @@ export interface L1LambdaMaxOptions {
  * @param options Preprocessing and link, as the path's `fit` will use.
  * @returns `lambdaMax` (0 if the data cannot move any weight).
  * @throws {TypeError} If shapes disagree.
- * @throws {RangeError} If a label is negative or would make more than 2^24 classes, or the link is
- *   unknown or sigmoid for more than two classes.
+ * @throws {RangeError} If `x` has no rows, a label is negative or would make more than 2^24
+ *   classes, or the link is unknown or sigmoid for more than two classes.
  *
  * @example Above lambdaMax the L1 solution is empty
  * ```ts
@@ -77,6 +77,8 @@ export function l1LambdaMax(x: Matrix, y: Int32Array, options: L1LambdaMaxOption
       link: true,
     } satisfies OptionKeys<L1LambdaMaxOptions>,
   );
+  // A mean over no samples: NaN with preprocessing "none", the standardizer's TypeError otherwise.
+  if (x.rows === 0) throw new RangeError(`Cannot ${action}: x has no rows`);
   assertLabels(action, y, x.rows);
   let k = 0;
   for (let i = 0; i < y.length; i++) k = Math.max(k, y[i] + 1);

@@ -122,3 +122,13 @@ Deno.test("each point of an L1 path is warm-started from the one before", async 
   const zeros = path[1].model.weights.data.filter((w) => w === 0).length;
   assert.equal(path[1].sparsity, zeros / 30);
 });
+
+Deno.test("lambda max refuses data without rows instead of returning NaN", () => {
+  const x = { data: new Float64Array(0), rows: 0, cols: 3 };
+  for (const preprocessing of ["none", "standardize"] as const) {
+    assert.throws(() => l1LambdaMax(x, new Int32Array(0), { preprocessing }), {
+      name: "RangeError",
+      message: "Cannot compute lambda max: x has no rows",
+    });
+  }
+});
