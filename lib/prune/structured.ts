@@ -42,7 +42,8 @@ export interface FeatureScoresOptions {
  * @param options How to reduce a column.
  * @returns Feature scores, shape `(1, nFeatures)`.
  * @throws {TypeError} If `scores` is not a matrix.
- * @throws {RangeError} If `reduce` is unknown or a score is NaN (±Infinity is allowed).
+ * @throws {RangeError} If `reduce` is unknown, a score is NaN (±Infinity is allowed), or with
+ *   `"sum"` a column holds both +Infinity and -Infinity.
  *
  * @example Column norms
  * ```ts
@@ -84,6 +85,14 @@ export function featureScores(
     }
   }
   if (reduce === "l2") { for (let j = 0; j < d; j++) out[j] = Math.sqrt(out[j]); }
+  for (let j = 0; j < d; j++) {
+    // Only "sum" gets here: +Infinity and -Infinity in one column added up to NaN.
+    if (Number.isNaN(out[j])) {
+      throw new RangeError(
+        `Cannot ${action}: column ${j} sums +Infinity and -Infinity; use reduce "max" or "l2"`,
+      );
+    }
+  }
   return { data: out, rows: 1, cols: d };
 }
 

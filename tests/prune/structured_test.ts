@@ -262,3 +262,15 @@ Deno.test("feature ties go to the lower column index, exactly the requested coun
   // A threshold at the tied norm removes all three.
   assert.deepEqual([...pruneFeatures(model, { threshold: 5 }).removed], [0, 1, 3]);
 });
+
+Deno.test("summed feature scores refuse a column of +Infinity and -Infinity instead of NaN", () => {
+  const scores = { data: Float64Array.from([Infinity, 1, -Infinity, 2]), rows: 2, cols: 2 };
+  assert.throws(() => featureScores(scores, { reduce: "sum" }), {
+    name: "RangeError",
+    message: "Cannot compute feature scores: column 0 sums +Infinity and -Infinity; use reduce " +
+      '"max" or "l2"',
+  });
+  // One sign of infinity is a score like any other.
+  assert.deepEqual([...featureScores(scores, { reduce: "max" }).data], [Infinity, 2]);
+  assert.deepEqual([...featureScores(scores).data], [Infinity, Math.sqrt(5)]);
+});
