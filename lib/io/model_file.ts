@@ -25,7 +25,8 @@
  * refuses, with a `SyntaxError` or `RangeError` saying why, any file that is truncated, has a
  * wrong magic, a newer version, a bad checksum, a length that overruns, an unknown required
  * section or a value out of range; no length is trusted before it is checked against the bytes
- * that remain, and the number of weights is capped (`maxWeights`).
+ * that remain, and the number of weights is capped (`maxWeights`, and
+ * {@linkcode maxDeclaredWeights} for the file's length).
  *
  * @module
  */
@@ -236,6 +237,28 @@ function describeStorage(t: QuantizedTensor): string {
 /** The most classes a model file holds. */
 const MAX_CLASSES = 65536;
 
+/**
+ * The most weights (`nOutputs * nFeatures`) a file of `length` bytes may declare: 1024 per byte.
+ * Dense and bitmap layouts cannot reach it (they cost at least a bit per weight); it bounds the
+ * layouts whose size does not grow with the number of weights (a sparse index set, entropy-coded
+ * codes of one value, pattern-named features), so that a few bytes never stand for a giant model.
+ *
+ * @param length The file's length in bytes.
+ * @returns The most weights it may declare.
+ */
+export function maxDeclaredWeights(length: number): number {
+  return 1024 * length;
+}
+
+/** Why `rows x cols` weights are more than a file of `length` bytes may declare, or `null`. */
+function overLength(rows: number, cols: number, length: number): string | null {
+  const limit = maxDeclaredWeights(length);
+  return rows * cols > limit
+    ? `${rows} x ${cols} = ${rows * cols} weights are more than a file of ${length} bytes may ` +
+      `declare (${limit}: 1024 per byte)`
+    : null;
+}
+
 const ENCODE_OPTION_KEYS: OptionKeys<EncodeOptions> = { weightDtype: true, entropy: true };
 const DECODE_OPTION_KEYS: OptionKeys<DecodeOptions> = { name: true, maxWeights: true };
 const { name: _name, ...LOAD_OPTION_KEYS } = DECODE_OPTION_KEYS;
@@ -248,8 +271,9 @@ const SAVE_OPTION_KEYS = exactKeys<SaveModelOptions>()({ ...ENCODE_OPTION_KEYS, 
  * @param options Storage of float weights.
  * @returns The file's bytes.
  * @throws {TypeError} If the model is malformed, or an option is of the wrong type.
- * @throws {RangeError} If a value is out of range, a weight does not fit the requested dtype, or
- *   `weightDtype` is an unknown name.
+ * @throws {RangeError} If a value is out of range, a weight does not fit the requested dtype,
+ *   `weightDtype` is an unknown name, or the file would be too short for its number of weights
+ *   ({@linkcode maxDeclaredWeights}).
  *
  * @example Round trip
  * ```ts
@@ -473,6 +497,8 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
   }
   w.u32(0); // checksum, patched below
   const bytes = w.finish();
+  const tooMany = overLength(rows, cols, bytes.length);
+  if (tooMany !== null) throw new RangeError(`Cannot ${action}: ${tooMany}`);
   const view = new DataView(bytes.buffer);
   view.setUint32(12, bytes.length, true);
   view.setUint32(bytes.length - CHECKSUM_BYTES, crc32(bytes.subarray(0, bytes.length - 4)), true);
@@ -675,7 +701,7 @@ function parseModelFile(
   const cols = m.varint("number of features");
   if (cols < 1) throw m.syntax("the model has no features");
   const rows = outputCount(link, nClasses);
-  const over = overCap(rows, cols, maxWeights);
+  const over = overCap(rows, cols, maxWeights) ?? overLength(rows, cols, len);
   if (over !== null) throw m.range(over);
   const modelFlags = m.u8("model flags");
   if (modelFlags > 1) throw m.syntax(`unknown model flags ${modelFlags}`);
@@ -702,26 +728,31 @@ function parseModelFile(
     }
   }
 
-  const c = need(SECTION.CLASSES);
-  c.category = "labels";
-  const classes = readStrings(c, "class labels", nClasses);
-  c.expectEnd();
-  const f = need(SECTION.FEATURES);
-  f.category = "names";
-  const featureNames = readStrings(f, "feature names", cols);
-  f.expectEnd();
-
-  const p = need(SECTION.PREPROCESSING);
-  p.category = "preprocessing";
-  const pk = p.u8("preprocessing kind");
-  let preprocessing: Preprocessing;
-  if (pk === 0) preprocessing = { kind: "none" };
-  else if (pk === 1) {
-    const mean = readFloatArray(p, new Float64Array(cols), "preprocessing mean");
-    const scale = readFloatArray(p, new Float64Array(cols), "preprocessing scale");
-    preprocessing = { kind: "standardize", mean, scale };
-  } else throw p.syntax(`unknown preprocessing kind ${pk}`);
-  p.expectEnd();
+  // Labels, names and preprocessing are read after the weights: pattern-named features and
+  // constant preprocessing arrays cost a few bytes whatever their number, whereas a dense or
+  // bitmap layout that the file's bytes cannot hold is refused there before they are made.
+  const readDescription = () => {
+    const c = need(SECTION.CLASSES);
+    c.category = "labels";
+    const classes = readStrings(c, "class labels", nClasses);
+    c.expectEnd();
+    const f = need(SECTION.FEATURES);
+    f.category = "names";
+    const featureNames = readStrings(f, "feature names", cols);
+    f.expectEnd();
+    const p = need(SECTION.PREPROCESSING);
+    p.category = "preprocessing";
+    const pk = p.u8("preprocessing kind");
+    let preprocessing: Preprocessing;
+    if (pk === 0) preprocessing = { kind: "none" };
+    else if (pk === 1) {
+      const mean = readFloatArray(p, new Float64Array(cols), "preprocessing mean");
+      const scale = readFloatArray(p, new Float64Array(cols), "preprocessing scale");
+      preprocessing = { kind: "standardize", mean, scale };
+    } else throw p.syntax(`unknown preprocessing kind ${pk}`);
+    p.expectEnd();
+    return { classes, featureNames, preprocessing };
+  };
 
   const s = need(SECTION.SUPPORT);
   s.category = "indices";
@@ -746,6 +777,11 @@ function parseModelFile(
     const dtype = DTYPE_OF[wr.u8("weight storage")];
     if (!dtype) throw wr.syntax("unknown weight storage");
     wr.category = "weights";
+    if (count * FLOAT_BYTES[dtype] > wr.remaining) {
+      throw wr.range(
+        `weights needs ${count * FLOAT_BYTES[dtype]} bytes but only ${wr.remaining} remain`,
+      );
+    }
     const values = new Float64Array(count);
     wr.floatsInto(values, 0, count, dtype, "weights");
     wr.expectEnd();
@@ -759,6 +795,7 @@ function parseModelFile(
     const b = readFloatArray(bias, new Float64Array(rows), "bias");
     bias.expectEnd();
     storage = dtype;
+    const { classes, featureNames, preprocessing } = readDescription();
     model = {
       kind: "logistic-regression",
       version: MODEL_VERSION,
@@ -796,6 +833,7 @@ function parseModelFile(
     let recipe: QuantizationRecipe | undefined;
     const rr = sections.get(SECTION.RECIPE);
     if (rr) recipe = readRecipe(rr);
+    const { classes, featureNames, preprocessing } = readDescription();
     model = {
       kind: "quantized-logistic-regression",
       version: QUANTIZED_MODEL_VERSION,

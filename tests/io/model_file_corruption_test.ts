@@ -9,6 +9,7 @@ import {
   SECTION,
 } from "../../lib/io/model_file.ts";
 import type { StoredModel } from "../../lib/io/quantized.ts";
+import { type LogisticModel, MODEL_VERSION } from "../../lib/model/types.ts";
 import { randomFloatModel, randomQuantizedModel } from "../_helpers/random_models.ts";
 
 const NAME = "corrupt.lrc";
@@ -484,4 +485,67 @@ Deno.test("an unknown ancillary section's bytes are counted, so the parts add up
   assert.deepEqual(model, SAMPLES[0][1]);
   assert.equal(Object.values(info.bytes).reduce((a, b) => a + b, 0), extra.length);
   assert.deepEqual(info.bytes, { ...plain, header: plain.header + 5 });
+});
+
+/** Bytes of memory (JS heap and typed arrays) that `f` leaves behind, garbage included. */
+function growth(f: () => void): number {
+  const before = Deno.memoryUsage();
+  f();
+  const after = Deno.memoryUsage();
+  return after.heapUsed + after.external - before.heapUsed - before.external;
+}
+
+Deno.test("a file declaring more weights than its length can stand for is refused before allocating", () => {
+  // 74 bytes: 2^25 pattern-named features, no weight kept. It was read as a 2^25-weight model
+  // after about 1 GB of names and arrays; with a dense layout it failed only after them.
+  const forged = (cols: number, support: number[], weights: number[]) =>
+    build([
+      { id: SECTION.MODEL, payload: [0, 0, 2, ...varint(cols), 0] },
+      { id: SECTION.CLASSES, payload: [0, 2, 0, 1, 97, 0, 1, 98] },
+      { id: SECTION.FEATURES, payload: [1, 1, 0, 0, 0, ...varint(cols)] },
+      { id: SECTION.PREPROCESSING, payload: [0] },
+      { id: SECTION.SUPPORT, payload: support },
+      { id: SECTION.WEIGHTS, payload: weights },
+      { id: SECTION.BIAS, payload: [2, 3, 0, 0, 0, 0, 0, 0, 0, 0] },
+    ]);
+  const tiny = forged(2 ** 25, [2, 0], [0, 1]);
+  assert.equal(tiny.length, 74);
+  let used = growth(() =>
+    assertRefused(tiny, "2^25 weights in 74 bytes", /more than a file of 74 bytes may declare/)
+  );
+  assert.ok(used < 10e6, `${used} bytes`);
+  // 1024 weights per byte: as many are read, one more refused (the sizes' varints keep 3 bytes).
+  const length = forged(2 ** 16, [2, 0], [0, 1]).length;
+  const limit = 1024 * length;
+  assert.equal(decodeModel(forged(limit, [2, 0], [0, 1])).featureNames.length, limit);
+  assertRefused(
+    forged(limit + 1, [2, 0], [0, 1]),
+    "limit + 1",
+    /may declare \(\d+: 1024 per byte\)/,
+  );
+  // Dense float16 weights need 2 bytes each: a 34 kB file whose length allows 2^25 weights but
+  // whose WEIGHTS holds 2^14 is refused there, before its 2^25 names are made.
+  const dense = forged(2 ** 25, [0], [0, 1, ...new Array(2 ** 15).fill(0)]);
+  used = growth(() => assertRefused(dense, "dense", /weights needs 67108864 bytes but only 32768/));
+  assert.ok(used < 50e6, `${used} bytes`);
+  // The writer refuses what the reader would: an all-zero model of 70,000 pattern-named
+  // features fits in a few dozen bytes.
+  const names: LogisticModel = {
+    kind: "logistic-regression",
+    version: MODEL_VERSION,
+    link: "sigmoid",
+    weights: { data: new Float64Array(70000), rows: 1, cols: 70000 },
+    bias: Float64Array.of(0),
+    classes: ["a", "b"],
+    featureNames: Array.from({ length: 70000 }, (_, i) => `f${i}`),
+    preprocessing: { kind: "none" },
+  };
+  assert.throws(
+    () => encodeModel(names),
+    (e: Error) =>
+      e instanceof RangeError &&
+      /^Cannot encode model: 1 x 70000 = 70000 weights are more than a file of \d+ bytes/.test(
+        e.message,
+      ),
+  );
 });
