@@ -35,6 +35,11 @@ const WORDS = ["cat", "dog", "Ünïcode", "日本", "a,b", "x y", "", "😀", "T
 function randomNames(prng: Prng, count: number, kind: number, prefix: string): string[] {
   if (kind === 0) return Array.from({ length: count }, (_, i) => `${prefix}${i}`);
   if (kind === 1) return Array.from({ length: count }, (_, i) => `${prefix}_${i}_x`);
+  if (count > WORDS.length * 1000) {
+    throw new RangeError(
+      `randomNames: ${count} names of the word kind exceed its ${WORDS.length * 1000}`,
+    );
+  }
   const seen = new Set<string>();
   const out: string[] = [];
   while (out.length < count) {
