@@ -315,7 +315,9 @@ function checkLabelAndDelimiter(
 
 /**
  * Why the first bytes of a CSV file are not text: gzip's magic number (RFC 1952), which read as
- * text gives a delimiter hint or line-end error about the compressed bytes instead.
+ * text gives a delimiter hint or line-end error about the compressed bytes instead. The advice
+ * is a command that works for the name: gunzip takes only a name ending in `.gz` (it ignores
+ * `data.csv` as of "unknown suffix"), `gzip -dc` any.
  *
  * @param head The file's first bytes (two are enough).
  * @param file The file, for the advice.
@@ -323,7 +325,10 @@ function checkLabelAndDelimiter(
  */
 export function compressedReason(head: Uint8Array, file: string): string | null {
   if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) return null;
-  return `it is gzip-compressed; decompress it first (gunzip -k '${file}')`;
+  const command = file.endsWith(".gz")
+    ? `gunzip -k '${file}'`
+    : `gzip -dc '${file}' > decompressed.csv`;
+  return `it is gzip-compressed; decompress it first (${command})`;
 }
 
 /**

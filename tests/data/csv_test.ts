@@ -459,3 +459,44 @@ Deno.test("text in a feature column names the column taken as the label when non
     await Deno.remove(file);
   }
 });
+
+Deno.test("a gzip-compressed CSV is refused with a command that decompresses it, whatever its name", async () => {
+  // gunzip ignores a name without .gz ("unknown suffix -- ignored", exit code 2): the advice
+  // 'gunzip -k data.csv' did nothing. The oracle is the shell: the command in the message, run
+  // in the file's folder, must give back the text.
+  const dir = await Deno.makeTempDir();
+  try {
+    const text = "a,b,label\n1,2,y\n3,4,n\n";
+    const packed = await new Response(
+      new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).bytes();
+    for (const name of ["data.csv", "data.csv.gz"]) {
+      const file = `${dir}/${name}`;
+      await Deno.writeFile(file, packed);
+      const messages: string[] = [];
+      for (
+        const read of [
+          () => readCsv(file),
+          async () => {
+            for await (const _ of readCsvBatches(file)) { /* refused before any batch */ }
+          },
+        ]
+      ) {
+        await assert.rejects(read, (e: Error) => {
+          messages.push(e.message);
+          return e instanceof SyntaxError;
+        });
+      }
+      assert.equal(messages[0], messages[1]);
+      const command = /it is gzip-compressed; decompress it first \((.*)\)$/.exec(messages[0]);
+      assert.ok(command, messages[0]);
+      const run = await new Deno.Command("sh", { args: ["-c", command[1]], cwd: dir }).output();
+      assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+      const out = name.endsWith(".gz") ? `${dir}/data.csv` : `${dir}/decompressed.csv`;
+      assert.equal(await Deno.readTextFile(out), text);
+      for (const f of [file, out]) await Deno.remove(f);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
