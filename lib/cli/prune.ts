@@ -643,6 +643,16 @@ export function checkAboveMask(
   const perRow = !features && where.scope === "per-class";
   const size = features || perRow ? where.cols : where.rows * where.cols;
   const unit = features ? "features" : "weights";
+  // The fewest digits of the mask's share that this check accepts: six can fall short by a
+  // weight past a million (0.388124 of 2,000,000 is 776,248, not 776,249).
+  let least = removed / size;
+  for (let p = 6; p < 17; p++) {
+    const x = +(removed / size).toPrecision(p);
+    if (amountCount(x, where) >= removed) {
+      least = x;
+      break;
+    }
+  }
   const sparse = `${+(100 * removed / size).toFixed(2)} % sparse` +
     (features ? " in features" : perRow ? " in a class row" : "");
   throw new UsageError(
@@ -650,7 +660,7 @@ export function checkAboveMask(
       `${perRow ? " per class row" : ""}, but the model in '${file}' is already ${sparse} (its ` +
       `mask removes ${removed} of the ${size} ${unit}${perRow ? " of a class row" : ""}); a ` +
       `mask never revives a weight: give ${where.kind === "fraction" ? "--sparsity" : "--count"} ` +
-      `of ${where.kind === "fraction" ? `${+(removed / size).toPrecision(6)}` : removed} or more`,
+      `of ${where.kind === "fraction" ? least : removed} or more`,
   );
 }
 

@@ -9,6 +9,7 @@ import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { fineTune, iterativePrune } from "../../lib/prune/retrain.ts";
 import { featureScores, pruneFeatures, selectFeatures } from "../../lib/prune/structured.ts";
 import { pruneWithStrategy } from "../../lib/prune/strategy.ts";
+import { checkAboveMask } from "../../lib/cli/prune.ts";
 import { runCli } from "../_helpers/assert_close.ts";
 import { directModel } from "./_direct_model.ts";
 
@@ -666,4 +667,29 @@ Deno.test("lrc prune --sparsity 1, in the documented [0, 1], removes every weigh
   const r3 = JSON.parse(rounds.stdout);
   assert.deepEqual(r3.pruning.rounds, [0.704, 0.963, 1]);
   assert.equal(r3.sparsity.masked, 640);
+});
+
+Deno.test("the --sparsity a mask refusal suggests is accepted, for a model of millions of weights too", () => {
+  // Six significant digits fell short past a million weights: 776,249 of 2,000,000 removed was
+  // "give --sparsity of 0.388124 or more", which removes round(0.388124 * 2e6) = 776,248 and was
+  // refused in turn. The oracle is the rounding the mask applies, written out here.
+  for (const [size, removed] of [[2_000_000, 776_249], [640, 512], [64, 59], [3, 1]]) {
+    const mask = new Uint8Array(size).fill(1).fill(0, 0, removed);
+    const where = {
+      kind: "fraction",
+      structure: "weights",
+      scope: "global",
+      rows: 1,
+      cols: size,
+      mask,
+    } as const;
+    let message = "";
+    assert.throws(() => checkAboveMask("prune", "m.lrc", 0, where), (e: Error) => {
+      message = e.message;
+      return true;
+    });
+    const least = Number(/give --sparsity of ([0-9.e-]+) or more$/.exec(message)?.[1]);
+    assert.ok(Math.round(least * size) >= removed, `${message}: ${least} * ${size}`);
+    checkAboveMask("prune", "m.lrc", least, where);
+  }
 });
