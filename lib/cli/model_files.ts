@@ -316,9 +316,10 @@ export async function writeModelFile(
  */
 async function checkDestination(path: string): Promise<void> {
   const dir = folderOf(path);
-  let isDir = false;
+  let isDir = false, exists = false;
   try {
     isDir = (await Deno.stat(dir)).isDirectory;
+    exists = true;
   } catch (error) {
     // Missing (or a file in the path) is reported below; anything else, such as a folder this
     // process may not look at, is said as the system says it, not as a missing folder.
@@ -326,7 +327,13 @@ async function checkDestination(path: string): Promise<void> {
       throw new UsageError(`Cannot write '${path}': ${(error as Error).message}`);
     }
   }
-  if (!isDir) throw new UsageError(`Cannot write '${path}': the folder '${dir}' does not exist`);
+  if (!isDir) {
+    throw new UsageError(
+      exists
+        ? `Cannot write '${path}': '${dir}' is a file, not a folder`
+        : `Cannot write '${path}': the folder '${dir}' does not exist`,
+    );
+  }
   let folder = false;
   try {
     folder = (await Deno.stat(path)).isDirectory;

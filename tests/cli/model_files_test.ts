@@ -614,6 +614,24 @@ Deno.test("checkOutput takes a new file at the root of the file system: its fold
   );
 });
 
+Deno.test("checkOutput names a file in the path as a file, not as a missing folder", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/notes.txt`;
+    await Deno.writeTextFile(file, "x");
+    await assert.rejects(
+      () => checkOutput("--out", `${file}/m.lrc`),
+      (e: Error) => {
+        assert.equal(e.message, `Cannot write '${file}/m.lrc': '${file}' is a file, not a folder`);
+        return true;
+      },
+    );
+    assert.equal(await Deno.readTextFile(file), "x");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test({
   name: "checkOutput says why it cannot look at a folder instead of calling it missing",
   ignore: Deno.build.os !== "linux",
