@@ -620,7 +620,7 @@ export const compressCommand: Command = {
             rows,
             cols: d,
             mask: model.mask,
-          });
+          }, args.given("sparsity") || args.given("count"));
         }
         // Rounds that remove no more weights, or no more than a loaded model's mask, are one.
         const rounds = roundsForModel(resolved, rows, d, model?.mask ?? null);

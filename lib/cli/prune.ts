@@ -626,6 +626,7 @@ export const pruneCommand: Command = {
  * @param file The model file.
  * @param amount The target: a fraction or a count, as `where.kind` says.
  * @param where The model's shape and mask, and the target's unit.
+ * @param given Whether the user gave the target (else the message calls it the default).
  * @throws {UsageError} If the mask removes more than the target (per class row with `per-class`,
  *   whole features with `features`).
  */
@@ -634,11 +635,13 @@ export function checkAboveMask(
   file: string,
   amount: number,
   where: RoundsScope,
+  given = true,
 ): void {
   const removed = maskRemoves(where);
   const want = amountCount(amount, where);
   if (want >= removed) return;
-  const option = where.kind === "fraction" ? `--sparsity ${amount}` : `--count ${amount}`;
+  const option = (where.kind === "fraction" ? `--sparsity ${amount}` : `--count ${amount}`) +
+    (given ? "" : " (the default)");
   const features = where.structure === "features";
   const perRow = !features && where.scope === "per-class";
   const size = features || perRow ? where.cols : where.rows * where.cols;

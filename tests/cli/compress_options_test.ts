@@ -717,6 +717,13 @@ Deno.test("compress --model and prune --model refuse a target below the model's 
           "of the 640 weights); a mask never revives a weight: give --sparsity of 0.8 or more\n",
       );
     }
+    // Without --sparsity, compress prunes to its default 0.5, and the message says it is one.
+    const implicit = await runCli(["compress", "--model", pruned, "--quiet"]);
+    assert.equal(implicit.code, 2, implicit.stderr);
+    assert.match(
+      implicit.stderr,
+      /: --sparsity 0\.5 \(the default\) removes 320 weights, but the model in '[^']+' is already 80 % sparse/,
+    );
     // The suggested value is accepted.
     const at = await runCli([
       "compress",
