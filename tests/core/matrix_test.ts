@@ -146,3 +146,17 @@ Deno.test("takeColumns keeps float32 storage", () => {
   assert.ok(t.data instanceof Float32Array);
   assert.deepEqual([...t.data], [2, Math.fround(0.1), Math.fround(0.7), 3]);
 });
+
+Deno.test("takeColumns of a wide matrix picks from each row's own stride, checked element by element", () => {
+  // A 3 x 5 matrix reduced to 2 columns: with rows as wide as the result, a stride of the
+  // result's width instead of the source's went unnoticed.
+  const rows = [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11, 12, 13, 14, 15]];
+  const picks = [4, 1];
+  const t = takeColumns(fromRows(rows), picks);
+  assert.deepEqual([t.rows, t.cols], [3, 2]);
+  assert.deepEqual([...t.data], rows.flatMap((r) => picks.map((j) => r[j])));
+  // And a tall one widened by repeats.
+  const tall = [[1, 2], [3, 4], [5, 6], [7, 8]];
+  const wide = takeColumns(fromRows(tall), [1, 0, 1]);
+  assert.deepEqual([...wide.data], tall.flatMap((r) => [r[1], r[0], r[1]]));
+});

@@ -3,6 +3,7 @@ import {
   createPrng,
   permutation,
   prngOption,
+  randomInt,
   randomNormal,
   shuffleInPlace,
 } from "../../lib/core/random.ts";
@@ -180,4 +181,30 @@ Deno.test("a prng option's values outside [0, 1) are refused where they are draw
     name: "TypeError",
     message: "Cannot draw: prng must be a function () => number, got number 5",
   });
+});
+
+Deno.test("seeds that differ only in their fraction give distinct streams, as documented", () => {
+  // "32 bits of its fraction are used": 0, 0.5, 0.25 and 2^-32 are four seeds, not one.
+  const seeds = [0, 0.5, 0.25, 0.75, 2 ** -32, 1, 1.5, 1 + 2 ** -32, 7, 7.125];
+  const firsts = seeds.map((seed) => {
+    const next = createPrng(seed);
+    return [next(), next(), next()].join(",");
+  });
+  assert.equal(new Set(firsts).size, seeds.length, firsts.join("\n"));
+});
+
+Deno.test("randomInt draws each of 0..n-1 equally often and never n", () => {
+  // 60,000 draws over 6 outcomes: each count is binomial(60000, 1/6), standard deviation about
+  // 91; 5 deviations from 10,000 is a false alarm once in millions of seeds.
+  const n = 6, draws = 60_000, prng = createPrng(11);
+  const counts = new Array(n).fill(0);
+  for (let i = 0; i < draws; i++) {
+    const k = randomInt(prng, n);
+    assert.ok(Number.isInteger(k) && k >= 0 && k < n, `draw ${k}`);
+    counts[k]++;
+  }
+  const sd = Math.sqrt(draws * (1 / n) * (1 - 1 / n));
+  for (const c of counts) assert.ok(Math.abs(c - draws / n) < 5 * sd, `counts ${counts}`);
+  // The largest value below 1 still gives n - 1.
+  assert.equal(randomInt(() => 1 - 2 ** -32, n), n - 1);
 });

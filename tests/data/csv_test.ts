@@ -500,3 +500,21 @@ Deno.test("a gzip-compressed CSV is refused with a command that decompresses it,
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a label of digits names a column of that name before a column at that index", () => {
+  // Documented: a string of digits is an index only when it is not a header name. Column '2'
+  // is the first column here; index 2 would be the column named '1'.
+  const d = parseCsv("2,0,1\n5,6,7\n8,9,10\n", { label: "2" });
+  assert.deepEqual(d.featureNames, ["0", "1"]);
+  assert.deepEqual(d.classes, ["5", "8"]);
+  assert.deepEqual([...d.x.data], [6, 7, 9, 10]);
+  // A digit string that names no column is still an index.
+  assert.deepEqual(parseCsv("a,7,b\n5,6,7\n8,9,10\n", { label: "1" }).classes, ["6", "9"]);
+});
+
+Deno.test("spaces around a label do not make another class", () => {
+  // csv-parse keeps the spaces of unquoted fields: ' cat', 'cat ' and 'cat' are one class.
+  const d = parseCsv('a,y\n1, cat\n2,cat \n3,cat\n4," dog"\n', opts);
+  assert.deepEqual(d.classes, ["cat", "dog"]);
+  assert.deepEqual([...d.y], [0, 0, 0, 1]);
+});
