@@ -491,3 +491,12 @@ Deno.test("a preprocessing scale that is NaN, 0 or negative, or of another kind 
     message: "Cannot apply preprocessing: unknown preprocessing kind 'minmax'",
   });
 });
+
+Deno.test("a split without a seed is the split of seed 0, as documented", () => {
+  const x = randomMatrix(40, 2, 3);
+  const y = Int32Array.from({ length: 40 }, (_, i) => i % 3);
+  const byDefault = trainTestSplit(x, y);
+  assert.deepEqual(byDefault.testIndex, trainTestSplit(x, y, { seed: 0 }).testIndex);
+  // The comparison can fail: another seed draws other rows.
+  assert.notDeepEqual(byDefault.testIndex, trainTestSplit(x, y, { seed: 1 }).testIndex);
+});
