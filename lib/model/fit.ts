@@ -486,9 +486,14 @@ function fitBound(
     };
     history.push(rec);
     options.onProgress?.({ ...rec, totalEpochs: total, weights: w, bias: b });
-    if (!Number.isFinite(rec.objective)) {
+    // The objective leaves the bias out (and SGD's and Adam's loss precedes the epoch's last
+    // step): a bias that overflowed in that step would otherwise be returned.
+    const bad = Number.isFinite(rec.objective) ? b.find((v) => !Number.isFinite(v)) : undefined;
+    if (!Number.isFinite(rec.objective) || bad !== undefined) {
       throw new RangeError(
-        `Cannot ${ACTION}: the objective became ${rec.objective} at epoch ${epoch}; ` +
+        `Cannot ${ACTION}: the ${bad === undefined ? "objective" : "bias"} became ${
+          bad ?? rec.objective
+        } at epoch ${epoch}; ` +
           "lower the learning rate or standardise the features",
       );
     }

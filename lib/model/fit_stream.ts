@@ -325,9 +325,13 @@ export async function fitStream(
         abs += Math.abs(v);
       }
       const objective = trainLoss + 0.5 * l2 * reg + l1 * abs;
-      if (!Number.isFinite(objective)) {
+      // The objective leaves the bias out, which the epoch's last step may have overflowed.
+      const bad = Number.isFinite(objective) ? b.find((v) => !Number.isFinite(v)) : undefined;
+      if (!Number.isFinite(objective) || bad !== undefined) {
         throw new RangeError(
-          `Cannot ${action}: training diverged (objective ${objective} at epoch ${epoch}); lower the learning rate`,
+          `Cannot ${action}: training diverged (${bad === undefined ? "objective" : "bias"} ${
+            bad ?? objective
+          } at epoch ${epoch}); lower the learning rate`,
         );
       }
       const rec: EpochRecord = {

@@ -229,6 +229,37 @@ Deno.test("fitStream gives fit's warnings: a rare class, huge raw features, a ri
   }
 });
 
+Deno.test("fitStream refuses a bias that overflows in the last step instead of returning it", async () => {
+  // As in fit's test: a constant feature keeps the weight at 0 and the objective finite while
+  // full-batch heavy-ball SGD (g = sigmoid(b) - 0.99, v = 0.9 v - lr g, b += v) overflows the
+  // bias at step 5.
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    const lines = ["x,y", ...Array.from({ length: 100 }, (_, i) => `1,${i === 0 ? 0 : 1}`)];
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    const lr = 1e308;
+    let b = 0, v = 0;
+    const biases: number[] = [];
+    for (let step = 1; step <= 5; step++) {
+      v = 0.9 * v - lr * (1 / (1 + Math.exp(-b)) - 0.99);
+      b += v;
+      biases.push(b);
+    }
+    assert.ok(Number.isFinite(biases[3]) && biases[4] === Infinity, `${biases}`);
+    const run = (epochs: number) =>
+      fitStream(file, { optimizer: { kind: "sgd", learningRate: lr, batchSize: 100, epochs } });
+    const four = (await run(4)).model;
+    assertClose(four.bias, [biases[3]], { rtol: 1e-12, atol: 0, message: "bias after 4 steps" });
+    await assert.rejects(() => run(5), {
+      name: "RangeError",
+      message: "Cannot fit model from stream: training diverged (bias Infinity at epoch 5); " +
+        "lower the learning rate",
+    });
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("fitStream's validation figures are the log loss and accuracy of the model it returns", async () => {
   // No test gave fitStream validation data: validation rows scaled by the standard deviation
   // instead of divided by it, or an accuracy over n + 1 samples, passed. The oracle is

@@ -480,6 +480,34 @@ Deno.test("a learning rate that diverges ends in a clear error, not a NaN model"
   );
 });
 
+Deno.test("a bias that overflows in the last step ends in a clear error, not an infinite model", () => {
+  // A constant feature (standardised to 0) keeps the weight at 0, so the objective, which leaves
+  // the bias out, stays finite while the bias alone diverges. Full-batch heavy-ball SGD on 99
+  // labels 1 and one 0, by hand: g = sigmoid(b) - 0.99, v = 0.9 v - lr g, b += v.
+  const x = fromRows(Array.from({ length: 100 }, () => [1]));
+  const y = Int32Array.from({ length: 100 }, (_, i) => (i === 0 ? 0 : 1));
+  const lr = 1e308;
+  const biases: number[] = [];
+  let b = 0, v = 0;
+  for (let step = 1; step <= 5; step++) {
+    v = 0.9 * v - lr * (1 / (1 + Math.exp(-b)) - 0.99);
+    b += v;
+    biases.push(b);
+  }
+  assert.ok(Number.isFinite(biases[3]) && biases[4] === Infinity, `${biases}`);
+  const sgd = (epochs: number) =>
+    fit(x, y, { optimizer: { kind: "sgd", learningRate: lr, batchSize: 100, epochs } });
+  const four = sgd(4).model;
+  assert.deepEqual([...four.weights.data], [0]);
+  assertClose(four.bias, [biases[3]], { rtol: 1e-12, atol: 0, message: "bias after 4 steps" });
+  // The fifth step overflows the bias: refused, though that epoch's loss preceded the step.
+  assert.throws(() => sgd(5), {
+    name: "RangeError",
+    message: "Cannot fit model: the bias became Infinity at epoch 5; lower the learning rate " +
+      "or standardise the features",
+  });
+});
+
 Deno.test("a divergence short of overflow is a warning: the objective ended above twice epoch 1's", async () => {
   const cancer = await loadEmbedded("breast-cancer");
   const sgd = (learningRate: number) =>
