@@ -260,6 +260,31 @@ Deno.test("fitStream refuses a bias that overflows in the last step instead of r
   }
 });
 
+Deno.test("fitStream's default penalty is L2 with lambda 1 / nRows, as documented", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    const n = 40;
+    const lines = ["u,v,y"];
+    for (let i = 0; i < n; i++) lines.push(`${(i % 7) / 7},${((i * 3) % 5) / 5},${i % 3 ? 1 : 0}`);
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    const optimizer = { kind: "sgd", epochs: 3, batchSize: 8 } as const;
+    const byDefault = await fitStream(file, { optimizer });
+    const explicit = await fitStream(file, { optimizer, penalty: { kind: "l2", lambda: 1 / n } });
+    assert.deepEqual(byDefault.model, explicit.model);
+    // The objective adds lambda / 2 ||w||^2 of the returned weights to the last epoch's loss.
+    const last = byDefault.history.at(-1)!;
+    const w = byDefault.model.weights.data;
+    assert.ok(w[0] !== 0 && w[1] !== 0);
+    assertClose(last.objective, last.trainLoss + (w[0] ** 2 + w[1] ** 2) / (2 * n), {
+      atol: 1e-12,
+      rtol: 0,
+      message: "objective",
+    });
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("fitStream's validation figures are the log loss and accuracy of the model it returns", async () => {
   // No test gave fitStream validation data: validation rows scaled by the standard deviation
   // instead of divided by it, or an accuracy over n + 1 samples, passed. The oracle is

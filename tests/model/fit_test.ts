@@ -862,6 +862,28 @@ Deno.test("full-batch SGD and Adam penalise the weights but not the bias, and th
   }
 });
 
+Deno.test("SGD's and Adam's L1 step zeroes the weights but leaves the bias alone", () => {
+  // One full-batch step from zero: every score is 0, so r = 1/2 - y and the bias gradient is
+  // mean(r) = 1/2 - 1/4 = 1/4. Without a threshold on the bias, SGD (momentum 0) moves it by
+  // -lr / 4 and Adam's first step (m_hat = g, sqrt(v_hat) = |g|, epsilon negligible) by -lr;
+  // thresholded at lr * l1 or at Adam's rate lr / |g| times l1, it would be 0. Each weight's
+  // step is at most lr |g| (SGD) or lr (Adam), inside its threshold: exactly 0.
+  const x = fromRows([[1, 0], [0, 1], [1, 1], [-1, 0.5]]);
+  const y = Int32Array.from([1, 0, 0, 0]);
+  const lr = 0.3;
+  for (const kind of ["sgd", "adam"] as const) {
+    const { model } = fit(x, y, {
+      preprocessing: "none",
+      penalty: { kind: "l1", lambda: 10 },
+      optimizer: kind === "sgd"
+        ? { kind, epochs: 1, batchSize: 4, learningRate: lr, momentum: 0 }
+        : { kind, epochs: 1, batchSize: 4, learningRate: lr, epsilon: 1e-300 },
+    });
+    assert.deepEqual([...model.weights.data], [0, 0], kind);
+    assert.equal(model.bias[0], kind === "sgd" ? -lr / 4 : -lr, `${kind} bias`);
+  }
+});
+
 Deno.test("L-BFGS's history ends at the returned model's mean loss plus the elastic-net penalty", () => {
   // Oracle: the loss of the returned model written out with Math.exp, plus
   // lambda ((1 - l1Ratio) / 2 ||w||^2 + l1Ratio ||w||_1), as Penalty documents.

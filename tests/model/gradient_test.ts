@@ -96,3 +96,39 @@ Deno.test("loss and gradient stay finite and exact at |z| = 1e4", () => {
     for (const g of [...gw, ...gb]) assert.ok(Number.isFinite(g), `${link} gradient ${g}`);
   }
 });
+
+Deno.test("a tie of the highest scores counts as the lower class index, as predict documents", () => {
+  // At zero weights every softmax score ties: predict gives class 0, so exactly the samples
+  // labelled 0 are correct; with scores tied between classes 1 and 2 only, class 1 wins.
+  const x: Matrix<Float64Array> = { data: Float64Array.from([1, 2, 3, 4, 5]), rows: 5, cols: 1 };
+  const y = Int32Array.from([0, 1, 2, 0, 2]);
+  const zero = accumulateLoss(
+    x,
+    y,
+    null,
+    0,
+    5,
+    new Float64Array(3),
+    new Float64Array(3),
+    "softmax",
+    null,
+    null,
+    new Float64Array(3),
+  );
+  assert.equal(zero.correct, 2);
+  assert.ok(Math.abs(zero.loss - 5 * Math.log(3)) < 1e-12, `loss ${zero.loss}`);
+  const upper = accumulateLoss(
+    x,
+    y,
+    null,
+    0,
+    5,
+    new Float64Array(3),
+    Float64Array.from([-1, 0, 0]),
+    "softmax",
+    null,
+    null,
+    new Float64Array(3),
+  );
+  assert.equal(upper.correct, 1);
+});
