@@ -885,3 +885,156 @@ Deno.test("a QDQ export declares opset 13 up to 8 bits, and opset 21 only for 16
     ]);
   }
 });
+
+/**
+ * A protobuf message read by hand from the wire format, independent of protobuf.ts and
+ * protobufjs: each field number maps to its values in order, varints as numbers (the export's
+ * are far below 2^53), length-delimited fields as bytes. Field numbers below are onnx.proto's.
+ */
+function wireFields(bytes: Uint8Array): Map<number, (number | Uint8Array)[]> {
+  const fields = new Map<number, (number | Uint8Array)[]>();
+  let pos = 0;
+  const varint = () => {
+    let v = 0, mul = 1, b;
+    do {
+      b = bytes[pos++];
+      v += (b & 0x7f) * mul;
+      mul *= 128;
+    } while (b & 0x80);
+    return v;
+  };
+  while (pos < bytes.length) {
+    const tag = varint();
+    const [field, wire] = [Math.floor(tag / 8), tag % 8];
+    let value: number | Uint8Array;
+    if (wire === 0) value = varint();
+    else if (wire === 2) {
+      const n = varint();
+      value = bytes.subarray(pos, pos + n);
+      pos += n;
+    } else if (wire === 5) {
+      value = new DataView(bytes.buffer, bytes.byteOffset + pos, 4).getFloat32(0, true);
+      pos += 4;
+    } else throw new Error(`wire type ${wire} of field ${field}`);
+    fields.set(field, [...(fields.get(field) ?? []), value]);
+  }
+  return fields;
+}
+
+/** The graph's nodes and initializers as the ONNX wire format holds them. */
+function wireGraph(bytes: Uint8Array) {
+  const text = (b: number | Uint8Array) => new TextDecoder().decode(b as Uint8Array);
+  const graph = wireFields(wireFields(bytes).get(7)![0] as Uint8Array); // ModelProto.graph = 7
+  const nodes = (graph.get(1) ?? []).map((b) => { // GraphProto.node = 1
+    const n = wireFields(b as Uint8Array);
+    const attributes = new Map<string, number>();
+    for (const a of n.get(5) ?? []) { // NodeProto.attribute = 5
+      const f = wireFields(a as Uint8Array); // AttributeProto: name 1, i 3, type 20 (2 INT)
+      assert.equal(f.get(20)![0], 2, `attribute ${text(f.get(1)![0])} is not an INT`);
+      attributes.set(text(f.get(1)![0]), (f.get(3)?.[0] ?? 0) as number);
+    }
+    // NodeProto: input 1, output 2, op_type 4
+    const [inputs, outputs] = [1, 2].map((f) => (n.get(f) ?? []).map(text));
+    return { op: text(n.get(4)![0]), inputs, outputs, attributes };
+  });
+  const initializers = new Map((graph.get(5) ?? []).map((b) => { // GraphProto.initializer = 5
+    const t = wireFields(b as Uint8Array); // TensorProto: dims 1, data_type 2, name 8
+    return [text(t.get(8)![0]), { dims: t.get(1) ?? [], type: t.get(2)![0] }] as const;
+  }));
+  return { nodes, initializers };
+}
+
+Deno.test("the graphs are the documented ones: Gemm with transB = 1 on (nOutputs, nFeatures) weights, per-axis DequantizeLinear by class on axis 0 and by feature on axis 1", async () => {
+  // A graph that stores the weights transposed with transB = 0 computes the same scores, so
+  // onnxruntime's outputs cannot tell: the file itself is read (README: "Gemm (transB = 1)",
+  // "per-axis (class: axis 0, feature: axis 1)").
+  const digits = await dataset("digits");
+  const cancer = await dataset("breast-cancer");
+  for (const { model } of [digits, cancer]) {
+    const d = model.weights.cols, nOut = model.weights.rows;
+    const forms: [string, StoredModel][] = [["float", model]];
+    for (const granularity of ["tensor", "class", "feature"] as const) {
+      for (const scheme of ["symmetric", "affine"] as const) {
+        forms.push([`${scheme} ${granularity}`, quantizeUniform(model, 4, scheme, granularity)]);
+      }
+    }
+    for (const [what, stored] of forms) {
+      const { nodes, initializers } = wireGraph(exportOnnx(stored));
+      const gemm = nodes.filter((n) => n.op === "Gemm");
+      assert.equal(gemm.length, 1, what);
+      assert.deepEqual([...gemm[0].attributes], [["transB", 1]], what);
+      const b = gemm[0].inputs[1];
+      if (what === "float") {
+        assert.deepEqual(initializers.get(b)!.dims, [nOut, d], what);
+        continue;
+      }
+      const dq = nodes.find((n) => n.op === "DequantizeLinear" && n.outputs[0] === b)!;
+      assert.ok(dq, `${what}: Gemm's weights come from a DequantizeLinear`);
+      const [codes, scale, zero] = dq.inputs.map((name) => initializers.get(name)!);
+      assert.deepEqual(codes.dims, [nOut, d], what);
+      // Zero points of the codes' own type: INT8 (3) symmetric, UINT8 (2) affine.
+      assert.equal(codes.type, what.startsWith("symmetric") ? 3 : 2, what);
+      assert.equal(zero.type, codes.type, what);
+      const granularity = what.split(" ")[1];
+      if (granularity === "tensor") {
+        assert.deepEqual([scale.dims, [...dq.attributes]], [[], []], what);
+      } else {
+        const axis = granularity === "class" ? 0 : 1;
+        assert.deepEqual([...dq.attributes], [["axis", axis]], what);
+        assert.deepEqual(scale.dims, [axis === 0 ? nOut : d], what);
+      }
+    }
+  }
+});
+
+Deno.test({
+  name:
+    `a two-class softmax model exports with Softmax over its two scores, float and quantized${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // Every other binary model in these tests has a sigmoid head: a 2-class softmax model
+    // (link: "softmax") must keep its two scores and their softmax, not take a sigmoid of each.
+    const { model, x } = await dataset("breast-cancer", { link: "softmax" });
+    assert.equal(model.link, "softmax");
+    assert.equal(model.weights.rows, 2);
+    await checkAgreement(model, x);
+    await checkAgreement(model, x, { preprocessing: "nodes" });
+    await checkAgreement(quantizeUniform(model, 4, "affine", "class"), x);
+    const ops = wireGraph(exportOnnx(model)).nodes.map((n) => n.op);
+    assert.ok(ops.includes("Softmax") && !ops.includes("Sigmoid"), `${ops}`);
+  },
+});
+
+Deno.test({
+  name: `tied scores give the first class in onnxruntime as in lrcompress${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // All-zero weights and equal biases tie every class: ONNX's ArgMax keeps the first maximum
+    // (select_last_index 0) and lrcompress's arg max the lower index; a sigmoid score of exactly
+    // 0 is classes[0] in both.
+    const x = fromRows([[0, 1], [1, 0], [2, 1], [3, 0]]);
+    for (
+      const [link, classes] of [["softmax", ["a", "b", "c"]], ["softmax", ["a", "b"]], [
+        "sigmoid",
+        ["a", "b"],
+      ]] as const
+    ) {
+      const { model } = fit(x, Int32Array.from([0, 1, 1, 0]), {
+        link,
+        classes: [...classes],
+        preprocessing: "none",
+      });
+      const tied: LogisticModel = {
+        ...model,
+        weights: { ...model.weights, data: new Float64Array(model.weights.data.length) },
+        bias: new Float64Array(model.bias.length).fill(0.25 * (link === "softmax" ? 1 : 0)),
+      };
+      const expected = predictLabels(tied, x);
+      assert.deepEqual(expected, ["a", "a", "a", "a"]);
+      for (const stored of [tied, quantizeUniform(tied, 4, "symmetric", "class")]) {
+        const out = await runOnnx(exportOnnx(stored), x);
+        assert.deepEqual(out.label.data, expected, `${link} ${classes.length}`);
+      }
+    }
+  },
+});
