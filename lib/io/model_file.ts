@@ -238,16 +238,25 @@ function describeStorage(t: QuantizedTensor): string {
 const MAX_CLASSES = 65536;
 
 /**
- * The most weights (`nOutputs * nFeatures`) a file of `length` bytes may declare: 1024 per byte.
- * Dense and bitmap layouts cannot reach it (they cost at least a bit per weight); it bounds the
- * layouts whose size does not grow with the number of weights (a sparse index set, entropy-coded
- * codes of one value, pattern-named features), so that a few bytes never stand for a giant model.
+ * Weights any file may declare whatever its length: an all-zero or fully pruned model of a few
+ * dozen bytes stands for this many (10 classes of 100,000 pattern-named features), and reading
+ * that many from a forged file costs tens of megabytes at most.
+ */
+const DECLARED_WEIGHTS_FLOOR = 2 ** 20;
+
+/**
+ * The most weights (`nOutputs * nFeatures`) a file of `length` bytes may declare: 2^20, plus 1024
+ * per byte. Dense and bitmap layouts cannot reach it (they cost at least a bit per weight); it
+ * bounds the layouts whose size does not grow with the number of weights (a sparse index set,
+ * entropy-coded codes of one value, pattern-named features), so that a few bytes never stand for
+ * a giant model. The 2^20 are what a legitimate model of nothing but zeros needs: its file has a
+ * few dozen bytes whatever its shape.
  *
  * @param length The file's length in bytes.
  * @returns The most weights it may declare.
  */
 export function maxDeclaredWeights(length: number): number {
-  return 1024 * length;
+  return DECLARED_WEIGHTS_FLOOR + 1024 * length;
 }
 
 /** Why `rows x cols` weights are more than a file of `length` bytes may declare, or `null`. */
@@ -255,7 +264,7 @@ function overLength(rows: number, cols: number, length: number): string | null {
   const limit = maxDeclaredWeights(length);
   return rows * cols > limit
     ? `${rows} x ${cols} = ${rows * cols} weights are more than a file of ${length} bytes may ` +
-      `declare (${limit}: 1024 per byte)`
+      `declare (${limit}: 2^20 plus 1024 per byte)`
     : null;
 }
 

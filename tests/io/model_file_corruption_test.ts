@@ -514,38 +514,39 @@ Deno.test("a file declaring more weights than its length can stand for is refuse
     assertRefused(tiny, "2^25 weights in 74 bytes", /more than a file of 74 bytes may declare/)
   );
   assert.ok(used < 10e6, `${used} bytes`);
-  // 1024 weights per byte: as many are read, one more refused (the sizes' varints keep 3 bytes).
-  const length = forged(2 ** 16, [2, 0], [0, 1]).length;
-  const limit = 1024 * length;
+  // 2^20 plus 1024 weights per byte: as many are read, one more refused (the sizes' varints keep
+  // 3 bytes).
+  const length = forged(2 ** 20, [2, 0], [0, 1]).length;
+  const limit = 2 ** 20 + 1024 * length;
   assert.equal(decodeModel(forged(limit, [2, 0], [0, 1])).featureNames.length, limit);
   assertRefused(
     forged(limit + 1, [2, 0], [0, 1]),
     "limit + 1",
-    /may declare \(\d+: 1024 per byte\)/,
+    /may declare \(\d+: 2\^20 plus 1024 per byte\)/,
   );
   // Dense float16 weights need 2 bytes each: a 34 kB file whose length allows 2^25 weights but
   // whose WEIGHTS holds 2^14 is refused there, before its 2^25 names are made.
   const dense = forged(2 ** 25, [0], [0, 1, ...new Array(2 ** 15).fill(0)]);
   used = growth(() => assertRefused(dense, "dense", /weights needs 67108864 bytes but only 32768/));
   assert.ok(used < 50e6, `${used} bytes`);
-  // The writer refuses what the reader would: an all-zero model of 70,000 pattern-named
+  // The writer refuses what the reader would: an all-zero model of 1,200,000 pattern-named
   // features fits in a few dozen bytes.
+  const d = 1_200_000;
   const names: LogisticModel = {
     kind: "logistic-regression",
     version: MODEL_VERSION,
     link: "sigmoid",
-    weights: { data: new Float64Array(70000), rows: 1, cols: 70000 },
+    weights: { data: new Float64Array(d), rows: 1, cols: d },
     bias: Float64Array.of(0),
     classes: ["a", "b"],
-    featureNames: Array.from({ length: 70000 }, (_, i) => `f${i}`),
+    featureNames: Array.from({ length: d }, (_, i) => `f${i}`),
     preprocessing: { kind: "none" },
   };
   assert.throws(
     () => encodeModel(names),
     (e: Error) =>
       e instanceof RangeError &&
-      /^Cannot encode model: 1 x 70000 = 70000 weights are more than a file of \d+ bytes/.test(
-        e.message,
-      ),
+      /^Cannot encode model: 1 x 1200000 = 1200000 weights are more than a file of \d+ bytes/
+        .test(e.message),
   );
 });

@@ -5,7 +5,9 @@ import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { predict, predictProba } from "../../lib/model/predict.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
-import type { LogisticModel } from "../../lib/model/types.ts";
+import { type LogisticModel, MODEL_VERSION } from "../../lib/model/types.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
+import { smallestModelFile } from "../../lib/compress/search.ts";
 import {
   decodeModel,
   encodeModel,
@@ -587,5 +589,41 @@ Deno.test("maxWeights is the most weights a file may declare: equal is read, one
       e instanceof RangeError &&
       e.message.startsWith("Cannot read model file 'm.lrc'") &&
       e.message.endsWith("3 x 5 = 15 weights exceed the limit of 14 (maxWeights)"),
+  );
+});
+
+Deno.test("a model of nothing but zeros saves and loads in a few hundred bytes up to 2^20 weights", () => {
+  // 10 classes of 30,000 pattern-named features (300,000 weights), every weight pruned or zero:
+  // what `lrc prune --sparsity 1`, a large L1 penalty or the search's bound of a file with no
+  // kept weight make. Files of this kind were written and read before the per-byte limit.
+  const k = 10, d = 30_000;
+  const zeros: LogisticModel = {
+    kind: "logistic-regression",
+    version: MODEL_VERSION,
+    link: "softmax",
+    weights: { data: new Float64Array(k * d), rows: k, cols: d },
+    bias: new Float64Array(k).fill(0.25),
+    classes: Array.from({ length: k }, (_, i) => String(i)),
+    featureNames: Array.from({ length: d }, (_, j) => `x${j}`),
+    preprocessing: { kind: "none" },
+  };
+  const pruned = { ...zeros, mask: new Uint8Array(k * d) };
+  const quantized = quantizeModel(pruned, { method: { kind: "uniform", bits: 4 } });
+  for (
+    const [what, model, entropy] of [
+      ["all-zero", zeros, false],
+      ["fully pruned", pruned, false],
+      ["fully pruned, 4-bit, entropy-coded", quantized, true],
+    ] as const
+  ) {
+    const bytes = encodeModel(model, { entropy });
+    // Fewer bytes than a byte per 1024 weights.
+    assert.ok(bytes.length * 1024 < k * d, `${what}: ${bytes.length} bytes`);
+    assert.deepEqual(decodeModel(bytes), model, what);
+  }
+  // `lrc compress --max-bytes` asks for that file's size before training.
+  assert.equal(
+    smallestModelFile(zeros.classes, zeros.featureNames),
+    Math.min(encodeModel(pruned).length, encodeModel(pruned, { entropy: true }).length),
   );
 });
