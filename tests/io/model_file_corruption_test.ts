@@ -11,6 +11,7 @@ import {
 import type { StoredModel } from "../../lib/io/quantized.ts";
 import { type LogisticModel, MODEL_VERSION } from "../../lib/model/types.ts";
 import { randomFloatModel, randomQuantizedModel } from "../_helpers/random_models.ts";
+import { reseal } from "../_helpers/reseal.ts";
 
 const NAME = "corrupt.lrc";
 const PREFIX = `Cannot read model file '${NAME}': `;
@@ -74,16 +75,6 @@ function build(parts: { id: number; payload: Uint8Array | number[] }[], version 
   bytes.set(body, 16);
   view.setUint32(bytes.length - 4, zlib.crc32(bytes.subarray(0, bytes.length - 4)), true);
   return bytes;
-}
-
-/** Recomputes the length field and checksum after a mutation. */
-function reseal(bytes: Uint8Array): Uint8Array {
-  if (bytes.length < 20) return bytes;
-  const out = bytes.slice();
-  const view = new DataView(out.buffer);
-  view.setUint32(12, out.length, true);
-  view.setUint32(out.length - 4, zlib.crc32(out.subarray(0, out.length - 4)), true);
-  return out;
 }
 
 const SAMPLES: [string, StoredModel][] = [

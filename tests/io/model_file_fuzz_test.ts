@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import zlib from "node:zlib";
 import { decodeModel, encodeModel, inspectModelFile } from "../../lib/io/model_file.ts";
 import type { StoredModel } from "../../lib/io/quantized.ts";
 import { outputCount } from "../../lib/model/types.ts";
 import { createPrng, type Prng, randomInt } from "../../lib/core/random.ts";
 import { randomFloatModel, randomQuantizedModel } from "../_helpers/random_models.ts";
+import { reseal } from "../_helpers/reseal.ts";
 
 /** Valid files of every layout the format has, named by what they exercise. */
 function samples(): [string, Uint8Array][] {
@@ -49,16 +49,6 @@ function samples(): [string, Uint8Array][] {
       true,
     );
   }
-  return out;
-}
-
-/** Sets the length field and recomputes the checksum, so that the framing checks pass. */
-function reseal(bytes: Uint8Array): Uint8Array {
-  if (bytes.length < 20) return bytes;
-  const out = bytes.slice();
-  const view = new DataView(out.buffer);
-  view.setUint32(12, out.length, true);
-  view.setUint32(out.length - 4, zlib.crc32(out.subarray(0, out.length - 4)), true);
   return out;
 }
 
