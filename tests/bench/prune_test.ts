@@ -11,26 +11,22 @@ import { REFERENCE_SETTINGS, referenceModel } from "./_reference.ts";
 
 const present = hasFashionMnist();
 
+/** Runs bench:prune with `args` and `--json`; its stdout must hold JSON objects only, one a line. */
+async function benchRows(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./prune.ts", import.meta.url).pathname, ...args, "--json"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
+}
+
 Deno.test({
   name: "the convergence section refits --iterations L-BFGS iterations per round",
   ignore: !present,
   async fn() {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("./prune.ts", import.meta.url).pathname,
-        "--sections",
-        "convergence",
-        "--iterations",
-        "1",
-        "--json",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    const rows = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l))
+    const rows = (await benchRows(["--sections", "convergence", "--iterations", "1"]))
       .filter((r) => r.section === "convergence");
     // --help: "--iterations N  masked L-BFGS refit iterations"; three rounds of warm restarts.
     assert.deepEqual(rows.map((r) => r.iterations), [1, 2, 3]);
@@ -50,21 +46,7 @@ Deno.test({
   name: "the goal rows say their best was chosen on the test set, among how many configurations",
   ignore: !present,
   async fn() {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("./prune.ts", import.meta.url).pathname,
-        "--sections",
-        "gradual",
-        "--json",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    // --json: stdout holds JSON objects only, one a line.
-    const rows = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
+    const rows = await benchRows(["--sections", "gradual"]);
     const dense = rows.find((r) => r.section === "dense");
     for (const sparsity of [0.8, 0.9]) {
       const run = rows.filter((r) => r.section === "gradual" && r.sparsity === sparsity);
