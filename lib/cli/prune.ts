@@ -647,11 +647,12 @@ export function checkAboveMask(
   const size = features || perRow ? where.cols : where.rows * where.cols;
   const unit = features ? "features" : "weights";
   // The fewest digits of the mask's share that this check accepts: six can fall short by a
-  // weight past a million (0.388124 of 2,000,000 is 776,248, not 776,249).
+  // weight past a million (0.388124 of 2,000,000 is 776,248, not 776,249), and round a mask
+  // that keeps a few weights of millions up to 1, which would remove them all.
   let least = removed / size;
   for (let p = 6; p < 17; p++) {
     const x = +(removed / size).toPrecision(p);
-    if (amountCount(x, where) >= removed) {
+    if (amountCount(x, where) >= removed && (x < 1 || removed === size)) {
       least = x;
       break;
     }

@@ -673,7 +673,10 @@ Deno.test("the --sparsity a mask refusal suggests is accepted, for a model of mi
   // Six significant digits fell short past a million weights: 776,249 of 2,000,000 removed was
   // "give --sparsity of 0.388124 or more", which removes round(0.388124 * 2e6) = 776,248 and was
   // refused in turn. The oracle is the rounding the mask applies, written out here.
-  for (const [size, removed] of [[2_000_000, 776_249], [640, 512], [64, 59], [3, 1]]) {
+  // A mask removing all but one of ten million weights was told "1 or more", all of them: the
+  // share below 1 that is enough is suggested instead.
+  const cases = [[2_000_000, 776_249], [10_000_000, 9_999_999], [640, 512], [64, 59], [3, 1]];
+  for (const [size, removed] of cases) {
     const mask = new Uint8Array(size).fill(1).fill(0, 0, removed);
     const where = {
       kind: "fraction",
@@ -690,6 +693,7 @@ Deno.test("the --sparsity a mask refusal suggests is accepted, for a model of mi
     });
     const least = Number(/give --sparsity of ([0-9.e-]+) or more$/.exec(message)?.[1]);
     assert.ok(Math.round(least * size) >= removed, `${message}: ${least} * ${size}`);
+    assert.ok(least < 1, message);
     checkAboveMask("prune", "m.lrc", least, where);
   }
 });
