@@ -130,10 +130,10 @@ const ENTRY_KEYS: OptionKeys<QuantizationSweepEntry> = {
  * @throws {TypeError} If the model or the data are malformed or do not match, `entries` or a
  *   `bits` is not an array, an entry or its method is not an object, or a method has an unknown
  *   option.
- * @throws {RangeError} If the data hold NaN or infinity, a `qat` entry has no training data or
- *   rounds stochastically, a method or bit width is out of range (see `resolveMethod`), or a
- *   k-means bit width asks for more levels than a group has distinct weights (all checked before
- *   any row is computed).
+ * @throws {RangeError} If the data have no rows or hold NaN or infinity, a `qat` entry has no
+ *   training data or rounds stochastically, a method or bit width is out of range (see
+ *   `resolveMethod`), or a k-means bit width asks for more levels than a group has distinct
+ *   weights (all checked before any row is computed).
  *
  * @example 8 and 2 bits on the digits
  * ```ts
@@ -274,6 +274,9 @@ function checkData(action: string, model: LogisticModel, name: string, d: Sample
       `Cannot ${action}: data.${name}.x has ${d.x.cols} columns, the model ${model.weights.cols}`,
     );
   }
+  // Here, before any row: accuracy refused an empty test set after the first row was quantized,
+  // and the first qat entry's fit an empty training set after the rows before it.
+  if (d.x.rows === 0) throw new RangeError(`Cannot ${action}: data.${name}.x has no rows`);
   // Here, before any row: training data were first read by the first qat entry's fit.
   assertFinite(action, `data.${name}.x`, d.x.data, d.x.cols);
   assertLabels(action, d.y, d.x.rows, model.classes.length);

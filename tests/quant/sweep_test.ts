@@ -320,3 +320,24 @@ Deno.test("training or test data holding NaN or infinity are refused before any 
   );
   assert.equal(done, 0);
 });
+
+Deno.test("empty training or test data are refused before any row is computed", () => {
+  // An empty test set was refused by accuracy ("Cannot compute accuracy: there are no samples")
+  // after the first row was quantized; an empty training set by the first qat entry's fit.
+  const empty = { x: { data: new Float64Array(0), rows: 0, cols: 64 }, y: new Int32Array(0) };
+  const entries = [
+    { name: "ptq", method: { kind: "uniform" } },
+    { name: "qat", method: { kind: "uniform" }, training: "qat" },
+  ] as const;
+  let done = 0;
+  const onProgress = () => done++;
+  assert.throws(
+    () => quantizationSweep(model, { test: empty }, { bits: [4], onProgress }),
+    /^RangeError: Cannot run quantization sweep: data\.test\.x has no rows$/,
+  );
+  assert.throws(
+    () => quantizationSweep(model, { train: empty, test }, { entries, bits: [4], qat, onProgress }),
+    /^RangeError: Cannot run quantization sweep: data\.train\.x has no rows$/,
+  );
+  assert.equal(done, 0);
+});
