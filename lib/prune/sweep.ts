@@ -9,6 +9,7 @@
 
 import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { accuracy } from "../metrics/metrics.ts";
+import { checkSeed } from "../model/fit.ts";
 import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -107,8 +108,8 @@ const PRUNE_SWEEP_OPTION_KEYS: OptionKeys<PruneSweepOptions> = {
  * @returns One row per strategy and sparsity (strategies in the given order, sparsities within
  *   each), followed by its fine-tuned row when fine-tuning is on.
  * @throws {TypeError} If the model or the data are malformed or do not match, `strategies` or
- *   `sparsities` is not an array, or `fineTune` is neither `false` nor an object of
- *   `fineTune`'s options.
+ *   `sparsities` is not an array, `seed` is not a finite number, or `fineTune` is neither
+ *   `false` nor an object of `fineTune`'s options.
  * @throws {RangeError} If a strategy is unknown, a sparsity is outside [0, 1] or below the
  *   model's own mask, or an option is out of range.
  *
@@ -165,6 +166,8 @@ export function pruneSweep(
   for (const f of sparsities) assertInRange(action, "sparsity", f, 0, 1);
   // Checked whatever the strategies (obd alone reads it): a nonsense value is a mistake anyway.
   if (options.l2 !== undefined) assertInRange(action, "l2", options.l2, 0, Infinity);
+  // Likewise the seed (random alone reads it): the generator refused it after the rows before it.
+  checkSeed(action, options.seed);
   if (options.scope !== undefined && options.scope !== "global" && options.scope !== "per-class") {
     throw new RangeError(
       `Cannot ${action}: scope must be global or per-class, got '${options.scope}'`,

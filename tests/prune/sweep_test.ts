@@ -131,6 +131,23 @@ Deno.test("bad strategies, sparsities, scopes and data are refused", () => {
     () => pruneSweep(dense, data, { strategies: ["magnitude"], sparsities: [0.5], l2: -1 }),
     { name: "RangeError", message: /^Cannot run pruning sweep: l2 must be a number >= 0, got -1$/ },
   );
+  // Refused whatever the strategies, before any row (random's generator refused NaN after the
+  // magnitude rows before it, as "Cannot create random generator", and a magnitude-only sweep
+  // took it).
+  for (const strategies of [["magnitude", "random"], ["magnitude"]] as const) {
+    let done = 0;
+    assert.throws(
+      () =>
+        pruneSweep(dense, data, {
+          strategies,
+          sparsities: [0.5],
+          seed: NaN,
+          onProgress: () => done++,
+        }),
+      /^TypeError: Cannot run pruning sweep: seed must be a finite number, got number NaN$/,
+    );
+    assert.equal(done, 0);
+  }
   // Not arrays: "sparsities is not iterable", and a string's characters as strategies.
   assert.throws(
     // deno-lint-ignore no-explicit-any
