@@ -201,3 +201,22 @@ Deno.test("fine-tuning options that are not an object or have an unknown key are
     assert.equal(done, 0);
   }
 });
+
+Deno.test("a pre-masked model's rows report the sparsity of their own masks, which extend it", () => {
+  const premasked = pruneWithStrategy(dense, "magnitude", { fraction: 0.3 });
+  const rows = pruneSweep(premasked, { train, test }, {
+    strategies: ["magnitude", "random"],
+    sparsities: [0.5, 0.9],
+  });
+  assert.equal(rows.length, 4);
+  for (const row of rows) {
+    const mask = row.model.mask!;
+    let zeros = 0;
+    for (let i = 0; i < mask.length; i++) {
+      if (premasked.mask![i] === 0) assert.equal(mask[i], 0, "a removed weight stays removed");
+      if (mask[i] === 0) zeros++;
+    }
+    assert.equal(row.achievedSparsity, zeros / mask.length, `${row.strategy} ${row.sparsity}`);
+    assert.equal(zeros, Math.round(row.sparsity * 640));
+  }
+});

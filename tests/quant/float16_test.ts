@@ -112,3 +112,18 @@ Deno.test("a bit pattern outside 0..0xffff and a value that is not a number are 
   assert.equal(fromFloat16Bits(0xffff), NaN);
   assert.equal(fromFloat16Bits(0), 0);
 });
+
+Deno.test("NaN encodes as the quiet NaN numpy gives, whatever its origin", async () => {
+  // The documented pattern, checked against numpy's np.float16(nan) when numpy is present.
+  const want = numpy
+    ? await runPython<number>(
+      "import numpy as np\nprint(int(np.array([np.nan]).astype(np.float16).view(np.uint16)[0]))",
+      null,
+    )
+    : 0x7e00;
+  assert.equal(want, 0x7e00);
+  for (const nan of [NaN, 0 / 0, Infinity - Infinity, Math.sqrt(-1), Number("x")]) {
+    assert.equal(toFloat16Bits(nan), want);
+  }
+  assert.ok(Number.isNaN(fromFloat16Bits(want)));
+});

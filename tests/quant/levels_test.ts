@@ -206,3 +206,20 @@ Deno.test("codebook codes are the indices 0 .. levels - 1 in ceil(log2(levels)) 
     checkGrid(t, documentedGrid("codebook", levels), `${levels} levels`);
   }
 });
+
+Deno.test("a codebook entry -0 is listed as the level 0", () => {
+  // Dequantization gives -0 for its codes, which compares equal to 0: the level is 0 either way.
+  const t: QuantizedTensor = {
+    kind: "codebook",
+    levels: 3,
+    bits: 2,
+    granularity: "tensor",
+    rows: 1,
+    cols: 3,
+    codes: Uint8Array.of(0, 1, 2),
+    codebook: Float32Array.of(-0.5, -0, 0.25),
+  };
+  const levels = quantizationLevels(t);
+  assert.equal(levels.length, 3);
+  assert.ok(Object.is(levels[1], 0), `got ${Object.is(levels[1], -0) ? "-0" : levels[1]}`);
+});

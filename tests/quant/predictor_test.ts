@@ -166,6 +166,16 @@ Deno.test("other quantized weights run the float kernels on their dequantized va
   const cases: [string, QuantizationMethod][] = [
     ["float16", { kind: "float16" }],
     ["8-bit per feature, not calibrated", { kind: "uniform", bits: 8, granularity: "feature" }],
+    // Few enough codes for the lookup kernel, but its tables are per tensor or per class: a
+    // per-feature scale cannot live in a class's table.
+    ["4-bit per feature, not calibrated", { kind: "uniform", bits: 4, granularity: "feature" }],
+    ["3-bit affine per feature", {
+      kind: "uniform",
+      scheme: "affine",
+      bits: 3,
+      granularity: "feature",
+    }],
+    ["2-bit log2 per feature", { kind: "log2", bits: 2, granularity: "feature" }],
     ["6-bit k-means", { kind: "kmeans", bits: 6 }],
   ];
   for (const [name, method] of cases) {
@@ -237,4 +247,25 @@ Deno.test("int8 codes score exactly from kernel memory and on the TypeScript pre
   assert.deepEqual([ts.kernel, ts.path], ["ts", "ts"]);
   assert.deepEqual(ts.decisionFunctionFromCodes(codes, n).data, want, "TypeScript predictor");
   assert.deepEqual(ts.decisionFunction(shifted).data, want, "TypeScript predictor, floats");
+});
+
+Deno.test("a calibrated model whose integer weights need int32 runs on the TypeScript reference", () => {
+  // 16-bit affine codes minus their zero points span up to 65535: no int8 or int16 kernel.
+  const q = calibrateInput(
+    quantizeModel(raw, { method: { kind: "uniform", scheme: "affine", bits: 16 } }),
+    digits.x,
+  );
+  const m = prepareIntegerModel(q);
+  assert.ok(m.weights instanceof Int32Array);
+  using p = prepareQuantizedPredictor(q);
+  assert.equal(p.kernel, "ts");
+  assert.equal(p.path, "ts");
+  const want = integerDecisionFunction(m, digits.x, { backend: "ts" });
+  assert.deepEqual(p.decisionFunction(digits.x), want);
+  assert.deepEqual(p.decisionFunction(x32), integerDecisionFunction(m, x32, { backend: "ts" }));
+  const codes = quantizeInputs(m, digits.x);
+  assert.deepEqual(
+    p.decisionFunctionFromCodes(codes, digits.x.rows),
+    integerScoresFromCodes(m, codes, digits.x.rows, { backend: "ts" }),
+  );
 });

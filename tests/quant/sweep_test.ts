@@ -341,3 +341,33 @@ Deno.test("empty training or test data are refused before any row is computed", 
   );
   assert.equal(done, 0);
 });
+
+Deno.test("k-means bit widths are refused exactly when a group has fewer distinct weights than levels", () => {
+  // A 10 x 64 model whose weights take 16 or 15 distinct values: 4 bits (16 levels) fit the
+  // first and are refused for the second before any row, by the sweep rather than k-means.
+  const withDistinct = (n: number) => ({
+    ...model,
+    weights: {
+      ...model.weights,
+      data: Float64Array.from(model.weights.data, (_, i) => ((i % n) - n / 2) / 16),
+    },
+  });
+  const entries = [{ name: "k", method: { kind: "kmeans" } }] as const;
+  const rows = quantizationSweep(withDistinct(16), { test }, { entries, bits: [4] });
+  assert.equal(rows.length, 1);
+  let done = 0;
+  assert.throws(
+    () =>
+      quantizationSweep(withDistinct(15), { test }, {
+        entries,
+        bits: [3, 4],
+        onProgress: () => done++,
+      }),
+    {
+      name: "RangeError",
+      message: "Cannot run quantization sweep: entry 'k' at 4 bits needs 16 distinct weights " +
+        "per tensor for k-means, the model has 15; give the entry fewer bits",
+    },
+  );
+  assert.equal(done, 0);
+});
