@@ -186,6 +186,13 @@ Deno.test("DequantizeLinear with blocks or scales of the wrong length is refused
     () => importOnnxModel(short, name),
     refused(/DequantizeLinear node .* has a scale of shape \[3\], neither one value nor 4/),
   );
+  // One scale of shape (1, 1): neither a scalar nor a one-element vector, so not one scale for
+  // the tensor (onnxruntime fails to run it: a per-axis scale must be one-dimensional).
+  const square = dequantizeModel({ dims: [1, 1], values: [0.5] }, {});
+  assert.throws(
+    () => importOnnxModel(square, name),
+    refused(/DequantizeLinear node .* has a scale of shape \[1,1\], neither one value nor 4/),
+  );
   // A per-axis scale along an axis the input does not have.
   const axis = dequantizeModel({ dims: [K], values: [0.1, 0.2, 0.3] }, { axis: { int: 2 } });
   assert.throws(() => importOnnxModel(axis, name), refused(/has axis 2 for an input of shape/));
@@ -434,6 +441,8 @@ Deno.test("a tensor whose shape does not fit its data is refused before any allo
       /too many values/,
     ],
     [{ name: "neg", data_type: 1, dims: [-4], raw_data: new Uint8Array(4) }, /not non-negative/],
+    // One byte more than 12 int8 codes (onnxruntime fails to load it: buffer size mismatch).
+    [{ name: "long", data_type: 3, dims: [K, D], raw_data: new Uint8Array(K * D + 1) }, /13 bytes/],
     [{ name: "huge", data_type: 1, dims: [2 ** 40], float_data: [1, 2] }, /2 values for shape/],
     [{ name: "huge", data_type: 7, dims: [1e12], int64_data: [1] }, /1 values for shape/],
     [{ name: "huge", data_type: 8, dims: [1e12], string_data: [] }, /0 strings for shape/],
