@@ -3,6 +3,7 @@ import zlib from "node:zlib";
 import fc from "fast-check";
 import { packBits, packedSize, paddingIsZero, unpackBits } from "../../lib/io/bitpack.ts";
 import { crc32 } from "../../lib/io/crc32.ts";
+import { createPrng } from "../../lib/core/random.ts";
 
 Deno.test("packed values round-trip at every width from 1 to 32 bits", () => {
   fc.assert(
@@ -137,4 +138,27 @@ Deno.test("unpacking fills arrays at the widest values they hold exactly", () =>
   // -2^31).
   assert.throws(() => unpackBits(packBits([2 ** 16], 17), 1, 17, new Uint16Array(1)), TypeError);
   assert.throws(() => unpackBits(packBits([2 ** 31], 32), 1, 32, new Int32Array(1)), TypeError);
+});
+
+Deno.test("packing agrees with a bit-by-bit packer at every width, widest values included", () => {
+  const prng = createPrng(7);
+  for (let width = 1; width <= 32; width++) {
+    for (const count of [0, 1, 2, 3, 7, 8, 9, 17, 64, 101]) {
+      // Half the values the largest that fit, so every bit of every byte is exercised.
+      const values = Array.from(
+        { length: count },
+        () => prng() < 0.5 ? 2 ** width - 1 : Math.floor(prng() * 2 ** width),
+      );
+      const expected = new Uint8Array(Math.ceil((count * width) / 8));
+      let k = 0;
+      for (const v of values) {
+        for (let b = 0; b < width; b++, k++) {
+          if (Math.floor(v / 2 ** b) % 2 === 1) expected[k >> 3] |= 1 << (k & 7);
+        }
+      }
+      const bytes = packBits(values, width);
+      assert.deepEqual(bytes, expected, `width ${width}, count ${count}`);
+      assert.deepEqual([...unpackBits(bytes, count, width)], values, `width ${width}`);
+    }
+  }
 });

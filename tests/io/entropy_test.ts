@@ -12,8 +12,10 @@ import {
   ransEncode,
   readTable,
   scaleFrequencies,
+  tableSize,
+  writeTable,
 } from "../../lib/io/rans.ts";
-import { ByteReader, SIZE_CATEGORIES, type SizeCategory } from "../../lib/io/bytes.ts";
+import { ByteReader, ByteWriter, SIZE_CATEGORIES, type SizeCategory } from "../../lib/io/bytes.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
 import type { QuantizationMethod } from "../../lib/quant/quantize.ts";
 import {
@@ -373,3 +375,62 @@ Deno.test("a frequency table that does not sum to 2^probBits is refused", () => 
   // 100 and 156 make 256 (155 is the 2-byte varint 0x9b 0x01): read as given.
   assert.deepEqual([...read([8, 2, 0, 99, 1, 0x9b, 0x01]).freq], [100, 0, 156, 0]);
 });
+
+Deno.test("tableSize is the length writeTable writes, symbols past 127 and 16383 included", () => {
+  const prng = createPrng(17);
+  for (let trial = 0; trial < 200; trial++) {
+    const alphabet = 4096;
+    const counts = new Float64Array(alphabet);
+    // First present symbol around the varint boundaries 128 and 16384 / 128.
+    const first = [0, 127, 128, 129, 255, 256, 4095][trial % 7];
+    counts[first] = 1 + Math.floor(prng() * 1000);
+    for (let k = 0; k < trial % 20; k++) {
+      counts[first + Math.floor(prng() * (alphabet - first))] += 1 + Math.floor(prng() * 1e6);
+    }
+    const table = scaleFrequencies(counts, 8 + (trial % 8))!;
+    const w = new ByteWriter();
+    writeTable(w, table);
+    const bytes = w.finish();
+    assert.equal(tableSize(table), bytes.length, `trial ${trial}, first symbol ${first}`);
+    const back = readTable(new ByteReader(bytes, 0, bytes.length, "x", zeroCharges()), alphabet);
+    assert.deepEqual(back.freq, table.freq);
+  }
+});
+
+Deno.test("more symbols present than 2^(probBits - 1) get no table", () => {
+  for (const probBits of [8, 9, 12]) {
+    const half = 2 ** (probBits - 1);
+    assert.ok(scaleFrequencies(new Float64Array(half).fill(1), probBits));
+    assert.equal(scaleFrequencies(new Float64Array(half + 1).fill(1), probBits), null);
+  }
+});
+
+Deno.test("edge distributions round-trip within a few bytes of n H plus the coder's overhead", () => {
+  const prng = createPrng(23);
+  const cases: [string, number[], number][] = [
+    ["one symbol", new Array(5000).fill(3), 8],
+    ["two symbols 1 : 10^6", Array.from({ length: 1_000_001 }, (_, i) => i === 500_000 ? 1 : 0), 2],
+    [
+      "all 4096 symbols",
+      Array.from({ length: 40_000 }, (_, i) => i < 4096 ? i : Math.floor(prng() * 4096)),
+      4096,
+    ],
+    ["two symbols even", Array.from({ length: 3000 }, () => prng() < 0.5 ? 1 : 0), 2],
+  ];
+  for (const [name, symbols, alphabet] of cases) {
+    const plan = planEntropyCodes(symbols, alphabet)!;
+    const out = new Array<number>(symbols.length);
+    ransDecode(plan.stream, symbols.length, plan.table, out, fail);
+    assert.deepEqual(out, symbols, name);
+    // Shannon: n H(empirical) bits, plus per symbol what rounding the probabilities to 1/2^15 and
+    // the 2^23 state floor may cost (at most log2(1 + 2^15 / 2^23) bits), plus the 4-byte state.
+    const n = symbols.length, h = entropy(symbols);
+    const rounding = name === "all 4096 symbols" ? 0.05 : 0.002;
+    const bound = (n * h + n * (Math.log2(1 + 2 ** 15 / 2 ** 23) + rounding)) / 8 + 6;
+    assert.ok(plan.stream.length <= bound, `${name}: ${plan.stream.length} > ${bound}`);
+  }
+});
+
+function zeroCharges(): Record<SizeCategory, number> {
+  return Object.fromEntries(SIZE_CATEGORIES.map((c) => [c, 0])) as Record<SizeCategory, number>;
+}

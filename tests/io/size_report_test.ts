@@ -7,6 +7,7 @@ import {
   randomFloatModel,
   randomQuantizedModel,
 } from "../_helpers/random_models.ts";
+import { reseal } from "../_helpers/reseal.ts";
 
 Deno.test("the parts of the size report add up to the file's length", async () => {
   await fc.assert(
@@ -109,4 +110,16 @@ Deno.test("the report's format version is the file's, also when only the index s
     assert.equal(r.codesEncoding, "packed");
     assert.equal(r.indexEncoding === "rans", entropy);
   }
+});
+
+Deno.test("an ancillary section a reader skips is counted in the header, so the parts still add up", async () => {
+  const plain = encodeModel(randomFloatModel(8));
+  // Section 0x9f (unknown, ancillary) of 5 bytes, just before the checksum.
+  const bytes = reseal(
+    Uint8Array.of(...plain.subarray(0, plain.length - 4), 0x9f, 5, 1, 2, 3, 4, 5, 0, 0, 0, 0),
+  );
+  const before = await sizeReport(plain), after = await sizeReport(bytes);
+  assert.equal(after.fileBytes, plain.length + 7);
+  assert.equal(Object.values(after.parts).reduce((a, b) => a + b, 0), bytes.length);
+  assert.equal(after.parts.header, before.parts.header + 7);
 });

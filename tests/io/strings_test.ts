@@ -231,3 +231,52 @@ Deno.test("the writer takes the pattern only when it is the smaller form", () =>
   assert.deepEqual([...w.finish()], [0, 1, 0, 2, 0x78, 0x30]);
   assert.equal(counters(["x", ""], [0], [1]).length, 7);
 });
+
+/** LEB128 length of `v`, by its definition. */
+const leb = (v: number): number => v < 128 ? 1 : 1 + leb(Math.floor(v / 128));
+
+Deno.test("the pattern is taken only when strictly smaller than the list, sizes counted in UTF-8", () => {
+  const enc = new TextEncoder();
+  let ties = 0, patterns = 0;
+  for (const prefix of ["", "a", "ab", "größe_", "😀"]) {
+    for (const suffix of ["", "x", "é"]) {
+      for (const start of [0, 5, 120, 130]) {
+        for (const count of [1, 2, 3, 12]) {
+          const names = Array.from({ length: count }, (_, i) => `${prefix}${start + i}${suffix}`);
+          // List: mode, count, then per name shared-prefix length, rest length, rest.
+          let list = 2, prev = new Uint8Array(0);
+          for (const name of names) {
+            const b = enc.encode(name);
+            let shared = 0;
+            while (shared < Math.min(b.length, prev.length) && b[shared] === prev[shared]) shared++;
+            list += leb(shared) + leb(b.length - shared) + b.length - shared;
+            prev = b;
+          }
+          // Pattern: mode, m = 1, two length-prefixed literals, start, radix.
+          const lits = [prefix, suffix].map((l) => enc.encode(l).length);
+          const pat = 2 + lits.reduce((s, l) => s + leb(l) + l, 0) + leb(start) + leb(count);
+          const w = new ByteWriter();
+          writeStrings(w, names);
+          const bytes = w.finish();
+          const label = `${JSON.stringify(names.slice(0, 2))} x ${count}`;
+          assert.equal(bytes.length, Math.min(list, pat), label);
+          assert.equal(bytes[0], pat < list ? 1 : 0, label);
+          assert.deepEqual(readStrings(reader(bytes), "names", count), names, label);
+          if (pat === list) ties++;
+          if (pat < list) patterns++;
+        }
+      }
+    }
+  }
+  assert.ok(ties > 0 && patterns > 0, `${ties} ties, ${patterns} patterns`);
+});
+
+Deno.test("an empty list and empty names round-trip", () => {
+  for (const names of [[], [""], ["", ""], ["", "a", ""]]) {
+    const w = new ByteWriter();
+    writeStrings(w, names);
+    const r = reader(w.finish());
+    assert.deepEqual(readStrings(r, "names", names.length), names);
+    assert.equal(r.remaining, 0);
+  }
+});
