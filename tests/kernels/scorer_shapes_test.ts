@@ -47,6 +47,28 @@ function normals(prng: Prng, n: number): Float32Array {
   return Float32Array.from({ length: n }, () => randomNormal(prng));
 }
 
+/**
+ * Random 4-bit codes packed two a byte (low nibble first), and the weights they stand for: the
+ * codebook entry of each code, from output c's own 16 entries when `perOutput` (and k > 1).
+ */
+function randomPacked4(
+  prng: Prng,
+  k: number,
+  d: number,
+  codebook: ArrayLike<number>,
+  perOutput: boolean,
+): { packed: Uint8Array; wp: Float64Array } {
+  const rb = Math.ceil(d / 2), packed = new Uint8Array(k * rb), wp = new Float64Array(k * d);
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j < d; j++) {
+      const code = Math.floor(prng() * 16);
+      packed[c * rb + (j >> 1)] |= j & 1 ? code << 4 : code;
+      wp[c * d + j] = codebook[(perOutput && k > 1 ? 16 * c : 0) + code];
+    }
+  }
+  return { packed, wp };
+}
+
 /** Float kernels (dense, sparse, feature subset, packed 4-bit float) for one shape. */
 function checkFloatKernels(prng: Prng, n: number, d: number, k: number, options: ScorerOptions) {
   const label = `${n} x ${d}, ${k} outputs, ${JSON.stringify(options)}`;
@@ -110,14 +132,7 @@ function checkFloatKernels(prng: Prng, n: number, d: number, k: number, options:
   // Packed 4-bit codes into a float codebook, shared and per output.
   for (const perOutput of [false, true]) {
     const codebook = normals(prng, perOutput ? 16 * k : 16);
-    const rb = Math.ceil(d / 2), packed = new Uint8Array(k * rb), wp = new Float64Array(k * d);
-    for (let c = 0; c < k; c++) {
-      for (let j = 0; j < d; j++) {
-        const code = Math.floor(prng() * 16);
-        packed[c * rb + (j >> 1)] |= j & 1 ? code << 4 : code;
-        wp[c * d + j] = codebook[(perOutput && k > 1 ? 16 * c : 0) + code];
-      }
-    }
+    const { packed, wp } = randomPacked4(prng, k, d, codebook, perOutput);
     assertWithinFloat32(
       packed4FloatScores({ packed, codebook, bias: b, nFeatures: d }, x, options),
       naive(wp, b, x.data, n),
@@ -196,14 +211,7 @@ function checkCodeKernels(prng: Prng, n: number, d: number, k: number, options: 
         { length: perOutput ? 16 * k : 16 },
         (_, i) => (i % 16 === 0 ? 127 : Math.round((2 * prng() - 1) * 127)) * step,
       );
-      const rb = Math.ceil(d / 2), packed = new Uint8Array(k * rb), wp = new Float64Array(k * d);
-      for (let c = 0; c < k; c++) {
-        for (let j = 0; j < d; j++) {
-          const code = Math.floor(prng() * 16);
-          packed[c * rb + (j >> 1)] |= j & 1 ? code << 4 : code;
-          wp[c * d + j] = codebook[(perOutput && k > 1 ? 16 * c : 0) + code];
-        }
-      }
+      const { packed, wp } = randomPacked4(prng, k, d, codebook, perOutput);
       assertWithinFloat32(
         packed4Scores({ packed, codebook, bias: b, nFeatures: d }, xq, options),
         naive(wp, b, xs, n),
