@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { fromRows, matrix } from "../../lib/core/matrix.ts";
-import { assertInRange, assertLabels, assertMatrix } from "../../lib/core/validate.ts";
+import {
+  assertFinite,
+  assertInRange,
+  assertLabels,
+  assertMatrix,
+  assertNumbers,
+} from "../../lib/core/validate.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { pruneMask } from "../../lib/prune/mask.ts";
 
@@ -78,4 +84,70 @@ Deno.test("a label check refuses negative and fractional labels, with or without
     name: "RangeError",
     message: "Cannot fit model: label at row 2 is -1, expected a non-negative integer",
   });
+});
+
+Deno.test("a label check takes nClasses - 1 and refuses nClasses itself, for every class count", () => {
+  // The contract: labels in 0..nClasses-1. The largest valid label passes, the next is refused.
+  for (const nClasses of [1, 2, 3, 10]) {
+    assertLabels("fit model", Int32Array.of(0, nClasses - 1), 2, nClasses);
+    assert.throws(() => assertLabels("fit model", Int32Array.of(0, nClasses), 2, nClasses), {
+      name: "RangeError",
+      message: `Cannot fit model: label at row 1 is ${nClasses}, expected in 0..${nClasses - 1}`,
+    });
+  }
+});
+
+Deno.test("a label check refuses more labels than rows as well as fewer", () => {
+  for (const n of [1, 3]) {
+    assert.throws(() => assertLabels("fit model", new Int32Array(n), 2, 2), {
+      name: "TypeError",
+      message: `Cannot fit model: data has 2 rows but labels have ${n} entries`,
+    });
+  }
+  assertLabels("fit model", new Int32Array(2), 2, 2);
+});
+
+Deno.test("a matrix check refuses data one element longer or shorter than rows x cols", () => {
+  for (const n of [5, 7]) {
+    assert.throws(
+      () => assertMatrix("fit model", "x", { data: new Float64Array(n), rows: 2, cols: 3 }),
+      { name: "TypeError", message: `Cannot fit model: x is 2 x 3 but holds ${n} elements` },
+    );
+  }
+});
+
+Deno.test("a number-array check reads every slot, the last included", () => {
+  for (const n of [1, 2, 5]) {
+    const good: unknown = Array.from({ length: n }, (_, i) => i);
+    assertNumbers("plot", "weights", good);
+    const bad: unknown[] = Array.from({ length: n }, (_, i) => i);
+    bad[n - 1] = "1";
+    assert.throws(() => assertNumbers("plot", "weights", bad), {
+      name: "TypeError",
+      message: `Cannot plot: weights must be an array of numbers, got Array(${n})`,
+    });
+  }
+});
+
+Deno.test("a finiteness check reaches the last element and names its row and column", () => {
+  // In a rows x cols matrix, element i is at row floor(i / cols), column i % cols.
+  const rows = 3;
+  const cols = 4;
+  for (const i of [0, cols - 1, cols, rows * cols - 1]) {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const data = new Float64Array(rows * cols).fill(1.5);
+      assertFinite("fit model", "x", data, cols);
+      data[i] = bad;
+      const r = Math.floor(i / cols);
+      const c = i - r * cols;
+      assert.throws(() => assertFinite("fit model", "x", data, cols), {
+        name: "RangeError",
+        message: `Cannot fit model: x holds ${bad} at row ${r}, column ${c}`,
+      });
+      assert.throws(() => assertFinite("fit model", "x", data), {
+        name: "RangeError",
+        message: `Cannot fit model: x holds ${bad} at index ${i}`,
+      });
+    }
+  }
 });

@@ -138,6 +138,32 @@ Deno.test("each field of a model is checked: a model broken in any one of them i
     [{ bias: Float64Array.of(0, Infinity, 0) }, RangeError, "bias holds Infinity at index 1"],
     [{ mask: Uint8Array.of(1, 0, 1) }, TypeError, "mask must be a Uint8Array of 6 entries"],
     [{ mask: Uint8Array.of(1, 2, 1, 1, 0, 1) }, RangeError, "mask[1] is 2, not 0 or 1"],
+    // Found by the validators' mutation audit: each length check loosened to "at least" (one
+    // entry too many taken), and labels compared untrimmed to those seen trimmed, passed every
+    // test of this file, as did skipping the last row in the finiteness check. The row count is
+    // checked on its own, not only through the data length.
+    [
+      { weights: { data: Float64Array.of(1, 0, -2, 0.5, 0, 3), rows: 4, cols: 2 } },
+      TypeError,
+      "weights must be 3 x nFeatures, got 4 x 2 (6 values)",
+    ],
+    [
+      { weights: { data: Float64Array.of(1, 0, -2, 0.5, 0, -Infinity), rows: 3, cols: 2 } },
+      RangeError,
+      "weights holds -Infinity at row 2, column 1",
+    ],
+    [{ bias: Float64Array.of(0, 0, 0, 0) }, TypeError, "bias must be a Float64Array of 3 values"],
+    [{ featureNames: ["f0", "f1", "f2"] }, TypeError, "featureNames must be 2 strings"],
+    [
+      { mask: Uint8Array.of(1, 0, 1, 1, 0, 1, 1) },
+      TypeError,
+      "mask must be a Uint8Array of 6 entries",
+    ],
+    [
+      { classes: [" a", "a ", "c"] },
+      TypeError,
+      'class labels 0 and 1 (" a" and "a ") are the same once trimmed, as data files are read',
+    ],
     [{ mask: Uint8Array.of(1, 0, 0, 1, 0, 1) }, RangeError, "weight 2 is masked but not zero"],
   ];
   for (const [change, type, message] of broken) {

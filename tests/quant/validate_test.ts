@@ -191,3 +191,174 @@ Deno.test("an int32 bias needs the input quantization, whose int8 zero point may
     );
   }
 });
+
+Deno.test("a codebook's codes are taken up to levels - 1 and refused from levels on", () => {
+  // Found by the validators' mutation audit: accepting a code equal to levels, or a codebook one
+  // entry too long, passed every test. A codebook of L levels has codes 0..L-1.
+  const book = (levels: number, codes: number[], extra = 0) =>
+    tensor({
+      kind: "codebook",
+      bits: Math.ceil(Math.log2(levels)),
+      levels,
+      codes: Uint8Array.from(codes),
+      codebook: Float32Array.from({ length: levels + extra }, (_, k) => k),
+    });
+  for (const levels of [2, 3, 5, 8]) {
+    validateQuantizedTensor(book(levels, [0, levels - 1, 1, 0]), "check");
+    refused(
+      book(levels, [0, 1, levels, 0]),
+      RangeError,
+      `code ${levels} at index 2 is outside 0..${levels - 1}`,
+    );
+    refused(
+      book(levels, [0, 1, 1, 0], 1),
+      TypeError,
+      `codebook must be a Float32Array of ${levels} entries, got Float32Array(${levels + 1})`,
+    );
+  }
+});
+
+Deno.test("a tensor scale is taken when finite and > 0, down to the smallest float32", () => {
+  // Found by the validators' mutation audit: accepting a scale of 0, or an infinite one, passed
+  // every test. The smallest positive float32 is 2^-149, the largest 2^128 - 2^104.
+  const scaled = (scale: number) =>
+    tensor({
+      kind: "uniform",
+      scheme: "symmetric",
+      bits: 4,
+      codes: Int8Array.of(-7, 0, 3, 7),
+      scale: Float32Array.of(scale),
+      zeroPoint: Int32Array.of(0),
+    });
+  for (const good of [2 ** -149, 1, 2 ** 128 - 2 ** 104]) {
+    validateQuantizedTensor(scaled(good), "check");
+  }
+  for (const bad of [0, -0, -(2 ** -149), Infinity, -Infinity, NaN]) {
+    const shown = Math.fround(bad);
+    refused(scaled(bad), RangeError, `scale[0] is ${shown}, not finite > 0`);
+  }
+});
+
+Deno.test("bit widths are taken up to 16 (8 for log2) and refused one above, and at 0", () => {
+  // Found by the validators' mutation audit: accepting 17 bits passed every test.
+  const uniform = (bits: number) =>
+    tensor({
+      kind: "uniform",
+      scheme: "affine",
+      bits,
+      codes: Uint16Array.of(0, 1, 2, 3),
+      scale: Float32Array.of(1),
+      zeroPoint: Int32Array.of(0),
+    });
+  const log2 = (bits: number) =>
+    tensor({ kind: "log2", bits, codes: Int8Array.of(-1, 0, 1, 0), scale: Float32Array.of(1) });
+  for (const [kind, make, max] of [["uniform", uniform, 16], ["log2", log2, 8]] as const) {
+    validateQuantizedTensor(make(max), "check");
+    for (const bad of [0, max + 1]) {
+      refused(
+        make(bad),
+        RangeError,
+        `bits must be an integer in [1, ${max}] for ${kind}, got ${bad}`,
+      );
+    }
+  }
+});
+
+Deno.test("a quantized model's shapes: one bias per output, a mask per weight, at least one column", () => {
+  // Found by the validators' mutation audit: a bias or a mask one entry too long, and a model of
+  // 0 columns, passed every test.
+  const q = quantizeModel(model, { method: { kind: "uniform", bits: 4 } });
+  assert.equal(q.bias.kind, "float32");
+  const refusedModel = (m: unknown, message: string) =>
+    assert.throws(() => validateQuantizedModel(m as QuantizedModel, "check"), {
+      name: "TypeError",
+      message: `Cannot check: ${message}`,
+    });
+  validateQuantizedModel({ ...q, bias: { kind: "float32", values: Float32Array.of(1) } }, "check");
+  refusedModel(
+    { ...q, bias: { kind: "float32", values: Float32Array.of(1, 1) } },
+    "bias values must be a Float32Array of 1 entries, got Float32Array(2)",
+  );
+  refusedModel(
+    { ...q, mask: Uint8Array.of(1, 1, 0, 1, 1) },
+    "mask must be a Uint8Array of 4 entries",
+  );
+  const empty = {
+    ...q,
+    weights: { ...q.weights, cols: 0, codes: new Int8Array(0) },
+    featureNames: [],
+    mask: undefined,
+  };
+  refusedModel(empty, "weights must be 1 x nFeatures, got 1 x 0");
+});
+
+Deno.test("scales near float32's ends: the input's normal range, an int32 bias scale not rounding to 0", async () => {
+  // Found by the validators' mutation audit: refusing an input scale of exactly 2^-126 (the
+  // smallest normal float32), or accepting an int32 bias scale that float32 rounds to 0, passed
+  // every test.
+  const { calibrateInput } = await import("../../lib/quant/integer.ts");
+  const { fromRows } = await import("../../lib/core/matrix.ts");
+  const x = fromRows([[0, 1, 2, 3], [1, 0, -1, 2]]);
+  const q = calibrateInput(quantizeModel(model, { method: { kind: "uniform", bits: 8 } }), x);
+  const withInputScale = (scale: number) => ({ ...q, input: { ...q.input!, scale } });
+  const f32Max = (2 - 2 ** -23) * 2 ** 127;
+  for (const scale of [2 ** -126, f32Max]) validateQuantizedModel(withInputScale(scale), "check");
+  for (const scale of [2 ** -126 * (1 - Number.EPSILON / 2), f32Max * (1 + Number.EPSILON)]) {
+    assert.throws(() => validateQuantizedModel(withInputScale(scale), "check"), {
+      name: "RangeError",
+      message: `Cannot check: input scale is ${scale}, outside float32's normal range ` +
+        "[2^-126, 3.4e38]; rescale the inputs",
+    });
+  }
+  assert.equal(q.bias.kind, "int32");
+  const withBiasScale = (scale: number) => ({
+    ...q,
+    bias: { kind: "int32" as const, values: Int32Array.of(1), scale: Float64Array.of(scale) },
+  });
+  // 2^-149 is the smallest positive float32; 2^-151 rounds to 0 there.
+  validateQuantizedModel(withBiasScale(2 ** -149), "check");
+  assert.equal(Math.fround(2 ** -151), 0);
+  assert.throws(() => validateQuantizedModel(withBiasScale(2 ** -151), "check"), {
+    name: "RangeError",
+    message: `Cannot check: bias scale[0] is ${2 ** -151}, below the float32 range (it would be 0)`,
+  });
+});
+
+Deno.test("a recipe's seed must be a finite number", () => {
+  // Found by the validators' mutation audit: accepting an infinite or NaN seed passed every test.
+  const q = quantizeModel(model, { method: { kind: "uniform", bits: 4 } });
+  validateQuantizedModel({ ...q, recipe: { seed: -(2 ** 53) } }, "check");
+  for (const seed of [Infinity, -Infinity, NaN]) {
+    assert.throws(() => validateQuantizedModel({ ...q, recipe: { seed } }, "check"), {
+      name: "TypeError",
+      message: `Cannot check: recipe.seed must be a finite number, got number ${seed}`,
+    });
+  }
+});
+
+Deno.test("a codebook has 2..65536 levels, and a tensor exactly rows x cols codes", () => {
+  // Found by the validators' mutation audit: a codebook of 1 level, and one code too many, passed
+  // every test.
+  const book = (levels: number, bits: number, nCodes = 4) =>
+    tensor({
+      kind: "codebook",
+      bits,
+      levels,
+      codes: levels <= 256 ? new Uint8Array(nCodes) : new Uint16Array(nCodes),
+      codebook: Float32Array.from({ length: levels }, (_, k) => k),
+    });
+  validateQuantizedTensor(book(2, 1), "check");
+  validateQuantizedTensor(book(2 ** 16, 16), "check");
+  for (const [levels, bits] of [[1, 1], [2 ** 16 + 1, 16]]) {
+    refused(
+      book(levels, bits),
+      RangeError,
+      `levels must be an integer in [2, 65536], got ${levels}`,
+    );
+  }
+  refused(
+    book(2, 1, 5),
+    TypeError,
+    "codes must be a Uint8Array of 4 entries for this codebook tensor, got Uint8Array(5)",
+  );
+});
