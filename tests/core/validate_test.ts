@@ -6,6 +6,7 @@ import {
   assertLabels,
   assertMatrix,
   assertNumbers,
+  rangeText,
 } from "../../lib/core/validate.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { pruneMask } from "../../lib/prune/mask.ts";
@@ -150,4 +151,15 @@ Deno.test("a finiteness check reaches the last element and names its row and col
       });
     }
   }
+});
+
+Deno.test("a range is written with open ends for 'above 0' and 'below 1', closed otherwise", () => {
+  // Found by the validators' mutation audit: writing "> 0" as ">= 0" passed every test (only the
+  // doc example checked it).
+  assert.equal(rangeText(Number.MIN_VALUE, Infinity), "> 0");
+  assert.equal(rangeText(0, Infinity), ">= 0");
+  assert.equal(rangeText(2, Infinity), ">= 2");
+  assert.equal(rangeText(Number.MIN_VALUE, 1 - Number.EPSILON / 2), "in (0, 1)");
+  assert.equal(rangeText(0, 1 - Number.EPSILON / 2), "in [0, 1)");
+  assert.equal(rangeText(0, 1), "in [0, 1]");
 });

@@ -139,9 +139,9 @@ Deno.test("each field of a model is checked: a model broken in any one of them i
     [{ mask: Uint8Array.of(1, 0, 1) }, TypeError, "mask must be a Uint8Array of 6 entries"],
     [{ mask: Uint8Array.of(1, 2, 1, 1, 0, 1) }, RangeError, "mask[1] is 2, not 0 or 1"],
     // Found by the validators' mutation audit: each length check loosened to "at least" (one
-    // entry too many taken), and labels compared untrimmed to those seen trimmed, passed every
-    // test of this file, as did skipping the last row in the finiteness check. The row count is
-    // checked on its own, not only through the data length.
+    // entry too many taken, preprocessing's included), labels compared untrimmed to those seen
+    // trimmed, and the finiteness check skipping the last row passed every test of this file. The
+    // row count is checked on its own, not only through the data length.
     [
       { weights: { data: Float64Array.of(1, 0, -2, 0.5, 0, 3), rows: 4, cols: 2 } },
       TypeError,
@@ -153,6 +153,28 @@ Deno.test("each field of a model is checked: a model broken in any one of them i
       "weights holds -Infinity at row 2, column 1",
     ],
     [{ bias: Float64Array.of(0, 0, 0, 0) }, TypeError, "bias must be a Float64Array of 3 values"],
+    [
+      {
+        preprocessing: {
+          kind: "standardize",
+          mean: Float64Array.of(0, 1),
+          scale: Float64Array.of(1, 2, 3),
+        },
+      },
+      TypeError,
+      "preprocessing has 2 means but 3 scales",
+    ],
+    [
+      {
+        preprocessing: {
+          kind: "standardize",
+          mean: Float64Array.of(0, 1, 2),
+          scale: Float64Array.of(1, 2, 3),
+        },
+      },
+      TypeError,
+      "preprocessing is fitted on 3 features, the data have 2",
+    ],
     [{ featureNames: ["f0", "f1", "f2"] }, TypeError, "featureNames must be 2 strings"],
     [
       { mask: Uint8Array.of(1, 0, 1, 1, 0, 1, 1) },

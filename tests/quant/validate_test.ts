@@ -362,3 +362,37 @@ Deno.test("a codebook has 2..65536 levels, and a tensor exactly rows x cols code
     "codes must be a Uint8Array of 4 entries for this codebook tensor, got Uint8Array(5)",
   );
 });
+
+Deno.test("a quantized sigmoid model has 2 classes and one weight row; softmax one row per class", () => {
+  // Found by the validators' mutation audit: a sigmoid model of 3 classes, and a weight matrix
+  // with more rows than outputs, passed every test.
+  const q = quantizeModel(model, { method: { kind: "uniform", bits: 4 } });
+  assert.throws(
+    () => validateQuantizedModel({ ...q, classes: ["a", "b", "c"] }, "check"),
+    new TypeError("Cannot check: a sigmoid model has exactly 2 classes"),
+  );
+  const rows = (link: "sigmoid" | "softmax", classes: string[], nRows: number): QuantizedModel => ({
+    ...q,
+    link,
+    classes,
+    weights: {
+      ...q.weights,
+      granularity: "tensor",
+      rows: nRows,
+      codes: new Int8Array(nRows * 4),
+      scale: Float32Array.of(1),
+      zeroPoint: Int32Array.of(0),
+    } as QuantizedTensor,
+    bias: { kind: "float32", values: new Float32Array(link === "sigmoid" ? 1 : classes.length) },
+  });
+  for (const [link, classes] of [["sigmoid", ["a", "b"]], ["softmax", ["a", "b", "c"]]] as const) {
+    const nOut = link === "sigmoid" ? 1 : classes.length;
+    validateQuantizedModel(rows(link, [...classes], nOut), "check");
+    for (const bad of [nOut - 1, nOut + 1]) {
+      assert.throws(
+        () => validateQuantizedModel(rows(link, [...classes], bad), "check"),
+        new TypeError(`Cannot check: weights must be ${nOut} x nFeatures, got ${bad} x 4`),
+      );
+    }
+  }
+});
