@@ -73,16 +73,8 @@ export function modelFromJson(text: string): LogisticModel {
       `Cannot read model: it has version ${o.version}, this lrcompress reads up to ${MODEL_VERSION}`,
     );
   }
-  const numbers = (v: unknown, name: string): number[] => {
-    if (!Array.isArray(v)) return fail(`${name} must be an array of numbers, got ${describe(v)}`);
-    const i = v.findIndex((e) => typeof e !== "number");
-    if (i >= 0) fail(`${name} must be an array of numbers, but ${name}[${i}] is ${describe(v[i])}`);
-    return v;
-  };
-  const w = o.weights as { rows?: unknown; cols?: unknown; data?: unknown } | undefined;
-  if (typeof w !== "object" || w === null || Array.isArray(w)) {
-    fail(`weights must be an object, got ${describe(w)}`);
-  }
+  const { numbers, object } = jsonFieldReaders(fail);
+  const w = object(o.weights, "weights") as { rows?: unknown; cols?: unknown; data?: unknown };
   const model = {
     kind: "logistic-regression",
     version: o.version,
@@ -104,6 +96,33 @@ export function modelFromJson(text: string): LogisticModel {
     throw new SyntaxError((error as Error).message);
   }
   return model;
+}
+
+/**
+ * The field checks both model JSON readers make, each refusing through the reader's `fail` with
+ * the field's name and what it holds.
+ *
+ * @param fail Throws the reader's refusal.
+ * @returns `numbers` (an array of numbers) and `object` (an object that is not an array).
+ */
+export function jsonFieldReaders(fail: (reason: string) => never): {
+  numbers: (v: unknown, name: string) => number[];
+  object: (v: unknown, name: string) => Record<string, unknown>;
+} {
+  return {
+    numbers: (v, name) => {
+      if (!Array.isArray(v)) return fail(`${name} must be an array of numbers, got ${describe(v)}`);
+      const i = v.findIndex((e) => typeof e !== "number");
+      if (i >= 0) {
+        fail(`${name} must be an array of numbers, but ${name}[${i}] is ${describe(v[i])}`);
+      }
+      return v;
+    },
+    object: (v, name) =>
+      typeof v === "object" && v !== null && !Array.isArray(v)
+        ? v as Record<string, unknown>
+        : fail(`${name} must be an object, got ${describe(v)}`),
+  };
 }
 
 /**

@@ -9,8 +9,8 @@
 import type { QuantizedBias, QuantizedModel, QuantizedTensor } from "./types.ts";
 import { QUANTIZED_MODEL_VERSION } from "./types.ts";
 import { expectedCodeArray, validateQuantizedModel } from "./validate.ts";
-import { preprocessingFromJson } from "../model/serialize.ts";
-import { describe, quoted } from "../core/validate.ts";
+import { jsonFieldReaders, preprocessingFromJson } from "../model/serialize.ts";
+import { quoted } from "../core/validate.ts";
 
 /** The fields of each kind of tensor. */
 const TENSOR_KEYS: { readonly [K in QuantizedTensor["kind"]]: readonly string[] } = {
@@ -100,12 +100,7 @@ export function quantizedModelFromJson(text: string): QuantizedModel {
       `Cannot read quantized model: it has version ${o.version}, this lrcompress reads up to ${QUANTIZED_MODEL_VERSION}`,
     );
   }
-  const numbers = (v: unknown, name: string): number[] => {
-    if (!Array.isArray(v)) return fail(`${name} must be an array of numbers, got ${describe(v)}`);
-    const i = v.findIndex((e) => typeof e !== "number");
-    if (i >= 0) fail(`${name} must be an array of numbers, but ${name}[${i}] is ${describe(v[i])}`);
-    return v;
-  };
+  const { numbers, object } = jsonFieldReaders(fail);
   /** Converts to an integer typed array, failing where a value would not survive unchanged. */
   const integers = <T extends ArrayLike<number>>(
     ctor: { from(a: number[]): T },
@@ -119,10 +114,7 @@ export function quantizedModelFromJson(text: string): QuantizedModel {
     }
     return out;
   };
-  const w = o.weights as Record<string, unknown> | undefined;
-  if (typeof w !== "object" || w === null || Array.isArray(w)) {
-    return fail(`weights must be an object, got ${describe(w)}`);
-  }
+  const w = object(o.weights, "weights");
   const shell = { ...w, codes: [] } as unknown as QuantizedTensor;
   if (!["uniform", "log2", "codebook", "float16"].includes(shell.kind)) {
     return fail(`weights have an unknown kind ${quoted(shell.kind)}`);
@@ -147,10 +139,7 @@ export function quantizedModelFromJson(text: string): QuantizedModel {
   if (weights.codebook !== undefined) {
     weights.codebook = Float32Array.from(numbers(w.codebook, "weights.codebook"));
   }
-  const b = o.bias as Record<string, unknown> | undefined;
-  if (typeof b !== "object" || b === null || Array.isArray(b)) {
-    return fail(`bias must be an object, got ${describe(b)}`);
-  }
+  const b = object(o.bias, "bias");
   const values = numbers(b.values, "bias.values");
   const bias = (b.kind === "int32"
     ? {
