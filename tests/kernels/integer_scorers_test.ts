@@ -15,20 +15,7 @@ import {
 import { integerScoresTs } from "../../lib/kernels/reference.ts";
 import { quantizeInputsKernel } from "../../lib/quant/integer.ts";
 import { assertWithinFloat32, magnitudes } from "../_helpers/float32_bound.ts";
-
-/** Independent oracle: exact integer arithmetic with BigInt, then the float64 rescale. */
-function exactInteger(form: IntegerForm, x: CodeInput): Float64Array {
-  const k = form.bias.length, d = x.cols;
-  const out = new Float64Array(x.rows * k);
-  for (let i = 0; i < x.rows; i++) {
-    for (let c = 0; c < k; c++) {
-      let s = BigInt(form.bias[c]);
-      for (let j = 0; j < d; j++) s += BigInt(x.data[i * d + j] * form.weights[c * d + j]);
-      out[i * k + c] = Number(BigInt.asIntN(32, s)) * form.rescale[c];
-    }
-  }
-  return out;
-}
+import { exactInteger } from "../_helpers/exact_integer.ts";
 
 // Shapes: remainders past 16 and 8 features, one output, and rows over several copy blocks
 // (334 rows of 784 codes fill a 256 KiB block).

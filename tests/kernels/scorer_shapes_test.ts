@@ -24,6 +24,7 @@ import {
   sparseScores,
 } from "../../lib/kernels/scorers.ts";
 import { assertWithinFloat32, magnitudes } from "../_helpers/float32_bound.ts";
+import { exactInteger } from "../_helpers/exact_integer.ts";
 
 const ROWS = [1, 2, 7, 9, 17, 33];
 const FEATURES = [1, 7, 16, 17, 33];
@@ -147,20 +148,6 @@ function checkFloatKernels(prng: Prng, n: number, d: number, k: number, options:
 function codes(prng: Prng, length: number, signed: boolean): Uint8Array | Int8Array {
   const raw = Array.from({ length }, () => Math.floor(prng() * 256) - (signed ? 128 : 0));
   return signed ? Int8Array.from(raw) : Uint8Array.from(raw);
-}
-
-/** Exact integer scores with BigInt, wrapped to int32 as the form says, then rescaled. */
-function exactInteger(form: IntegerForm, x: CodeInput): Float64Array {
-  const k = form.bias.length, d = x.cols;
-  const out = new Float64Array(x.rows * k);
-  for (let i = 0; i < x.rows; i++) {
-    for (let c = 0; c < k; c++) {
-      let s = BigInt(form.bias[c]);
-      for (let j = 0; j < d; j++) s += BigInt(x.data[i * d + j]) * BigInt(form.weights[c * d + j]);
-      out[i * k + c] = Number(BigInt.asIntN(32, s)) * form.rescale[c];
-    }
-  }
-  return out;
 }
 
 /** Code kernels (int8 per-row scales, integer int8/int16, packed 4-bit) for one shape. */
