@@ -341,7 +341,7 @@ interface ArticleRow {
   bitsNeeded: number;
   zeroed: number;
   accuracy: number;
-  ours: number;
+  oursAccuracy: number;
 }
 const articleRows: ArticleRow[] = [];
 const variants: [string, LogisticModel][] = [
@@ -372,7 +372,7 @@ variants.forEach(([label, m], k) => {
   const distinct = new Set(q).size;
   const x = inputs[k];
   const accArticle = accuracy(test.y, predict({ ...m, weights: { ...m.weights, data: q } }, x));
-  const ours = accuracy(
+  const oursAccuracy = accuracy(
     test.y,
     predict(dequantizeModel(quantizeModel(m, { method: { kind: "uniform", bits: 8 } })), x),
   );
@@ -384,7 +384,7 @@ variants.forEach(([label, m], k) => {
     bitsNeeded: Math.ceil(Math.log2(hi - lo + 1)),
     zeroed,
     accuracy: accArticle,
-    ours,
+    oursAccuracy,
   };
   articleRows.push(row);
   emit({ section: "article", ...row, weights: codes.length });
@@ -505,7 +505,7 @@ if (!json) {
         String(r.bitsNeeded),
         String(r.zeroed),
         percent(r.accuracy),
-        percent(r.ours),
+        percent(r.oursAccuracy),
       ]),
     ),
   );
