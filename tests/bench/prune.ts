@@ -596,10 +596,12 @@ if (SECTIONS.has("l1")) {
 
 if (SECTIONS.has("kernel")) {
   const lines: string[][] = [];
-  // Medians of 9 rounds; within a round the calls run in a rotating order, so that none of
-  // them always comes first (the first call after a model change runs in colder caches).
+  // Medians of 9 rounds after one untimed warm-up round; within a round the calls run in a
+  // rotating order, so that none of them always comes first (the first call after a model
+  // change runs in colder caches).
   const time = (fs: (() => unknown)[]) => {
     const runs: number[][] = fs.map(() => []);
+    for (const f of fs) f();
     for (let r = 0; r < 9; r++) {
       for (let i = 0; i < fs.length; i++) {
         const f = (i + r) % fs.length;
