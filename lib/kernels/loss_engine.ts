@@ -112,12 +112,19 @@ export interface LossEngine {
     gradB: Float64Array | null,
   ): EngineLoss;
   /**
-   * Sum of outer products `sum_i x_i x_i^T` over every `step`-th row (rows 0, step, ...), at
-   * most `maxRows` of them, float32 products summed in float64 per block of 64 rows.
+   * Sum of outer products `sum_i (x_i - s)(x_i - s)^T` over every `step`-th row (rows 0, step,
+   * ...), at most `maxRows` of them, where the shift `s` is row 0: float32 products summed in
+   * float64 per block of 64 rows. The shift keeps the sums of data far from the origin
+   * accurate (unshifted, float32 products of values near 1000 lose the variance to
+   * cancellation).
    *
-   * @returns The `(nFeatures, nFeatures)` sums row-major, the column sums, and the row count.
+   * @returns The `(nFeatures, nFeatures)` shifted sums row-major, the shifted column sums, the
+   *   row count and the shift.
    */
-  gram(step: number, maxRows: number): { gram: Float64Array; sum: Float64Array; count: number };
+  gram(
+    step: number,
+    maxRows: number,
+  ): { gram: Float64Array; sum: Float64Array; count: number; shift: Float64Array };
   /**
    * Replaces the first `x.rows` rows and labels (at most the engine's rows) with new ones,
    * preprocessed like the originals: for streaming, one block of rows at a time.
@@ -367,12 +374,15 @@ export function createLossEngine(
     const ra = new Uint32Array(buffer, rowsAddr, B);
     const gv = new Float64Array(buffer, g, dp * dp);
     gv.fill(0);
-    const sum = new Float64Array(d);
+    sv.fill(0);
+    const sum = new Float64Array(d), shift = new Float64Array(d);
+    if (count > 0) { for (let j = 0; j < d; j++) shift[j] = xs[j]; }
     for (let q = 0; q < count; q += B) {
       const m = Math.min(B, count - q);
       for (let i = 0; i < m; i++) {
-        const row = (q + i) * step;
-        sv.set(xs.subarray(row * dp, (row + 1) * dp), i * dp);
+        const o = (q + i) * step * dp;
+        // A difference of float32 values near each other is exact in float32 (Sterbenz).
+        for (let j = 0; j < d; j++) sv[i * dp + j] = xs[o + j] - shift[j];
         ra[i] = sub + i * dp * 4;
         for (let j = 0; j < d; j++) sum[j] += sv[i * dp + j];
       }
@@ -383,7 +393,7 @@ export function createLossEngine(
       for (let b = 0; b <= a; b++) out[a * d + b] = out[b * d + a] = gv[a * dp + b];
     }
     ws.release(mark);
-    return { gram: out, sum, count };
+    return { gram: out, sum, count, shift };
   };
 
   const load: LossEngine["load"] = (xs, ys) => {

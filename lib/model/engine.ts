@@ -102,7 +102,7 @@ export function bindLoss(
       sampleMoments: (maxRows, covariance) => {
         if (!covariance) return sampledMoments(x, preprocessing, step(maxRows), maxRows);
         const g = engine.gram(step(maxRows), maxRows);
-        return momentsFromGram(g.gram, g.sum, g.count);
+        return momentsFromGram(g.gram, g.sum, g.count, g.shift);
       },
       close: engine.close,
     };
@@ -119,16 +119,18 @@ export function bindLoss(
       if (!covariance) return sampledMoments(x, preprocessing, step(maxRows), maxRows);
       const d = x.cols, st = step(maxRows);
       const gram = new Float64Array(d * d), sum = new Float64Array(d);
+      const shift = Float64Array.from({ length: x.rows > 0 ? d : 0 }, (_, a) => xt.data[a]);
+      const v = new Float64Array(d);
       let count = 0;
       for (let i = 0; i < x.rows && count < maxRows; i += st, count++) {
         const o = i * d;
+        for (let a = 0; a < d; a++) v[a] = xt.data[o + a] - shift[a];
         for (let a = 0; a < d; a++) {
-          const va = xt.data[o + a];
-          sum[a] += va;
-          for (let b = 0; b < d; b++) gram[a * d + b] += va * xt.data[o + b];
+          sum[a] += v[a];
+          for (let b = 0; b < d; b++) gram[a * d + b] += v[a] * v[b];
         }
       }
-      return momentsFromGram(gram, sum, count);
+      return momentsFromGram(gram, sum, count, shift);
     },
     close() {},
   };
@@ -173,6 +175,7 @@ function momentsFromGram(
   gram: Float64Array,
   sum: Float64Array,
   count: number,
+  shift: Float64Array,
 ): { mean: Float64Array; variance: Float64Array; covariance: Float64Array } {
   const d = sum.length;
   const covariance = new Float64Array(d * d), mean = new Float64Array(d);
@@ -180,6 +183,7 @@ function momentsFromGram(
   for (let a = 0; a < d; a++) {
     for (let b = 0; b < d; b++) covariance[a * d + b] = gram[a * d + b] / count - mean[a] * mean[b];
   }
+  for (let a = 0; a < d; a++) mean[a] += shift[a] ?? 0;
   const variance = new Float64Array(d);
   for (let a = 0; a < d; a++) variance[a] = Math.max(0, covariance[a * d + a]);
   return { mean, variance, covariance };
