@@ -79,3 +79,17 @@ export function peakRssBytes(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
   return m ? Number(m[1]) * 1024 : Deno.memoryUsage().rss;
 }
+
+/**
+ * Prints the 1-minute load average at the start and, when the process exits normally, at the
+ * end, to stderr: the timings of a run depend on the machine's other load, so every bench
+ * states it (`--json` rows on stdout are not touched). Needs `--allow-sys=loadavg`.
+ *
+ * @param task The bench's task name, for the lines.
+ */
+export function reportLoadAverage(task: string): void {
+  const line = (when: string) =>
+    console.error(`${task}: load average ${Deno.loadavg()[0].toFixed(2)} ${when}`);
+  line("at the start");
+  globalThis.addEventListener("unload", () => line("at the end"));
+}

@@ -50,7 +50,7 @@ import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
 import { pairedAccuracyDifference, type PairedDifference } from "../../lib/metrics/paired.ts";
 import { createPrng, permutation } from "../../lib/core/random.ts";
-import { median, withinPoints } from "./_stats.ts";
+import { median, reportLoadAverage, withinPoints } from "./_stats.ts";
 import { predict, predictLabels, predictProba } from "../../lib/model/predict.ts";
 import { exportOnnx } from "../../lib/onnx/export.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
@@ -106,6 +106,7 @@ const row = (o: Record<string, unknown>) => {
 };
 
 requireFashionMnist("bench:compress");
+reportLoadAverage("bench:compress");
 
 const benchStarted = performance.now();
 const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);

@@ -42,7 +42,7 @@ import { sparsePredict, toSparseModel } from "../../lib/prune/sparse.ts";
 import { pruneWithStrategy } from "../../lib/prune/strategy.ts";
 import { benchArgs, requireFashionMnist } from "./_args.ts";
 import { REFERENCE_SETTINGS, referenceModel, validationSplit } from "./_reference.ts";
-import { median, percentLabel, withinPoints } from "./_stats.ts";
+import { median, percentLabel, reportLoadAverage, withinPoints } from "./_stats.ts";
 
 const ALL_SECTIONS = [
   "table",
@@ -100,6 +100,7 @@ const row = (o: Record<string, unknown>) => {
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 requireFashionMnist("bench:prune");
+reportLoadAverage("bench:prune");
 
 const [train, test] = await Promise.all([loadFashionMnist("train"), loadFashionMnist("test")]);
 const dense = await referenceModel(train, { log });

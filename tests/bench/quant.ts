@@ -35,7 +35,7 @@ import {
 } from "../../lib/quant/mod.ts";
 import { benchArgs, requireFashionMnist } from "./_args.ts";
 import { REFERENCE_SETTINGS, referenceModel } from "./_reference.ts";
-import { median } from "./_stats.ts";
+import { median, reportLoadAverage } from "./_stats.ts";
 
 const args = benchArgs(
   "bench:quant",
@@ -59,6 +59,7 @@ const qat = !args.flag("no-qat");
 const epochs = args.integer("epochs", 1, 1000);
 const repeats = args.integer("repeats", 1, 1000);
 requireFashionMnist("bench:quant");
+reportLoadAverage("bench:quant");
 const log = (line: string) => console.error(line);
 const emit = (row: Record<string, unknown>) => {
   if (json) console.log(JSON.stringify(row));

@@ -78,3 +78,22 @@ Deno.test("a time to the target is compared with the reference's time to it, or 
   assert.equal(targetRatio(null, 7000), null);
   assert.equal(targetRatio(7000, 7000), 1);
 });
+
+Deno.test("reportLoadAverage prints the load at the start and at a normal exit, on stderr only", async () => {
+  const code = `import { reportLoadAverage } from ${
+    JSON.stringify(
+      new URL("./_stats.ts", import.meta.url).href,
+    )
+  };\nreportLoadAverage("bench:x");\nconsole.log("row");`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--allow-sys=loadavg", "--allow-read", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.equal(new TextDecoder().decode(out.stdout), "row\n");
+  const lines = new TextDecoder().decode(out.stderr).trim().split("\n");
+  assert.equal(lines.length, 2, lines.join("\n"));
+  assert.match(lines[0], /^bench:x: load average \d+\.\d\d at the start$/);
+  assert.match(lines[1], /^bench:x: load average \d+\.\d\d at the end$/);
+});
