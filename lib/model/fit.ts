@@ -956,7 +956,8 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
   checkClasses(ACTION, classes);
   const featureNames = initial?.featureNames ?? options.featureNames ??
     Array.from({ length: x.cols }, (_, j) => `x${j}`);
-  if (featureNames.length !== x.cols) {
+  // An array only: a number was refused as 'undefined feature names for 2 columns of x'.
+  if (Array.isArray(featureNames) && featureNames.length !== x.cols) {
     throw new TypeError(
       `Cannot ${ACTION}: ${featureNames.length} feature names for ${x.cols} columns of x`,
     );

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { assertFinite, describe, isStringArray, quoted } from "../core/validate.ts";
+import { assertFinite, describe, quoted } from "../core/validate.ts";
 import { validatePreprocessing } from "../data/preprocess.ts";
 import { type LogisticModel, MODEL_VERSION, outputCount } from "./types.ts";
 
@@ -15,14 +15,27 @@ import { type LogisticModel, MODEL_VERSION, outputCount } from "./types.ts";
  *
  * @param action What the caller was doing, for messages.
  * @param classes The labels.
- * @throws {TypeError} If they are not.
+ * @throws {TypeError} If they are not, naming what was found: a value that is not an array, an
+ *   entry that is not a string, a single label, or the two positions of a repeated label.
  */
 export function checkClasses(action: string, classes: unknown): void {
-  if (!isStringArray(classes) || classes.length < 2) {
-    throw new TypeError(`Cannot ${action}: classes must be an array of at least two strings`);
+  checkStrings(action, "classes", "at least two strings", classes);
+  if (classes.length < 2) {
+    throw new TypeError(
+      `Cannot ${action}: classes must be an array of at least two strings, got ${
+        classes.length === 0 ? "none" : `only ${JSON.stringify(classes[0])}`
+      }`,
+    );
   }
-  if (new Set(classes).size !== classes.length) {
-    throw new TypeError(`Cannot ${action}: class labels repeat`);
+  const first = new Map<string, number>();
+  for (let i = 0; i < classes.length; i++) {
+    const seen = first.get(classes[i]);
+    if (seen !== undefined) {
+      throw new TypeError(
+        `Cannot ${action}: class labels ${seen} and ${i} are both ${JSON.stringify(classes[i])}`,
+      );
+    }
+    first.set(classes[i], i);
   }
   const trimmed = new Map<string, number>();
   for (let i = 0; i < classes.length; i++) {
@@ -50,12 +63,37 @@ export function checkClasses(action: string, classes: unknown): void {
  *
  * @param action What the caller was doing, for messages.
  * @param names The names.
- * @param nFeatures The number of features.
- * @throws {TypeError} If they are not.
+ * @param nFeatures The number of features (the weights' columns).
+ * @throws {TypeError} If they are not, naming what was found: a value that is not an array, an
+ *   entry that is not a string, or the number of names.
  */
 export function checkFeatureNames(action: string, names: unknown, nFeatures: number): void {
-  if (!isStringArray(names) || names.length !== nFeatures) {
-    throw new TypeError(`Cannot ${action}: featureNames must be ${nFeatures} strings`);
+  checkStrings(action, "featureNames", `${nFeatures} strings`, names);
+  if (names.length !== nFeatures) {
+    throw new TypeError(
+      `Cannot ${action}: featureNames has ${names.length} names but the weights have ` +
+        `${nFeatures} columns`,
+    );
+  }
+}
+
+/**
+ * Checks that a value is an array of strings, naming what it is instead, or its first entry that
+ * is not a string (an index loop: a hole of a sparse array is no string either).
+ */
+function checkStrings(
+  action: string,
+  name: string,
+  expected: string,
+  v: unknown,
+): asserts v is string[] {
+  const fail = (found: string): never => {
+    throw new TypeError(`Cannot ${action}: ${name} must be an array of ${expected}, ${found}`);
+  };
+  if (!Array.isArray(v)) fail(`got ${describe(v)}`);
+  const a = v as unknown[];
+  for (let i = 0; i < a.length; i++) {
+    if (typeof a[i] !== "string") fail(`but ${name}[${i}] is ${describe(a[i])}`);
   }
 }
 

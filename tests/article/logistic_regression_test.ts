@@ -248,9 +248,12 @@ Deno.test("articleToLogisticModel refuses labels and weights that make no valid 
   const m = fromInit();
   // Each was returned as a model that validateModel refuses (or with the string split up).
   const refusals: [unknown, string][] = [
-    ["ab", `${action}: classes must be an array of at least two strings`],
-    [[1, 2], `${action}: classes must be an array of at least two strings`],
-    [["a", "a"], `${action}: class labels repeat`],
+    ["ab", `${action}: classes must be an array of at least two strings, got string "ab"`],
+    [
+      [1, 2],
+      `${action}: classes must be an array of at least two strings, but classes[0] is number 1`,
+    ],
+    [["a", "a"], `${action}: class labels 0 and 1 are both "a"`],
   ];
   for (const [classes, message] of refusals) {
     assert.throws(() => articleToLogisticModel(m, classes as never), {
@@ -261,7 +264,7 @@ Deno.test("articleToLogisticModel refuses labels and weights that make no valid 
   const one = new ArticleLogisticRegression(2, 1);
   assert.throws(() => articleToLogisticModel(one, ["a"]), {
     name: "TypeError",
-    message: `${action}: classes must be an array of at least two strings`,
+    message: `${action}: classes must be an array of at least two strings, got only "a"`,
   });
   const overflowed = fromInit();
   overflowed.weights.data[3] = -Infinity;

@@ -35,21 +35,31 @@ Deno.test("class labels and feature names with a hole are refused, not read as u
   // (reading 'isWellFormed')".
   assert.throws(
     () => checkClasses("check", sparse(["a", "b"], 1)),
-    new TypeError("Cannot check: classes must be an array of at least two strings"),
+    new TypeError(
+      "Cannot check: classes must be an array of at least two strings, but classes[1] is undefined",
+    ),
   );
   assert.throws(
     () => checkFeatureNames("check", sparse(["f0", "f1", "f2"], 2), 3),
-    new TypeError("Cannot check: featureNames must be 3 strings"),
+    new TypeError(
+      "Cannot check: featureNames must be an array of 3 strings, but featureNames[2] is undefined",
+    ),
   );
   const x = fromRows([[0, 1], [1, 0], [2, 1], [3, 0]]);
   const y = Int32Array.from([0, 0, 1, 1]);
   assert.throws(
     () => fit(x, y, { classes: sparse(["no", "yes"], 0) }),
-    new TypeError("Cannot fit model: classes must be an array of at least two strings"),
+    new TypeError(
+      "Cannot fit model: classes must be an array of at least two strings, but classes[0] is " +
+        "undefined",
+    ),
   );
   assert.throws(
     () => fit(x, y, { featureNames: sparse(["f0", "f1"], 1) }),
-    new TypeError("Cannot fit model: featureNames must be 2 strings"),
+    new TypeError(
+      "Cannot fit model: featureNames must be an array of 2 strings, but featureNames[1] is " +
+        "undefined",
+    ),
   );
   const model: LogisticModel = {
     kind: "logistic-regression",
@@ -63,7 +73,10 @@ Deno.test("class labels and feature names with a hole are refused, not read as u
   };
   assert.throws(
     () => validateModel(model, "check model"),
-    new TypeError("Cannot check model: classes must be an array of at least two strings"),
+    new TypeError(
+      "Cannot check model: classes must be an array of at least two strings, but classes[1] is " +
+        "undefined",
+    ),
   );
   assert.throws(
     () => encodeModel(model),
@@ -126,10 +139,18 @@ Deno.test("each field of a model is checked: a model broken in any one of them i
       TypeError,
       "weights must be 3 x nFeatures, got 3 x 0 (0 values)",
     ],
-    [{ classes: ["a"] }, TypeError, "classes must be an array of at least two strings"],
-    [{ classes: ["a", "b", "a"] }, TypeError, "class labels repeat"],
+    [
+      { classes: ["a"] },
+      TypeError,
+      'classes must be an array of at least two strings, got only "a"',
+    ],
+    [{ classes: ["a", "b", "a"] }, TypeError, 'class labels 0 and 2 are both "a"'],
     [{ bias: Float64Array.of(0, 0) }, TypeError, "bias must be a Float64Array of 3 values"],
-    [{ featureNames: ["f0"] }, TypeError, "featureNames must be 2 strings"],
+    [
+      { featureNames: ["f0"] },
+      TypeError,
+      "featureNames has 1 names but the weights have 2 columns",
+    ],
     [
       { weights: { data: Float64Array.of(1, 0, -2, NaN, 0, 3), rows: 3, cols: 2 } },
       RangeError,
@@ -175,7 +196,11 @@ Deno.test("each field of a model is checked: a model broken in any one of them i
       TypeError,
       "preprocessing is fitted on 3 features, the data have 2",
     ],
-    [{ featureNames: ["f0", "f1", "f2"] }, TypeError, "featureNames must be 2 strings"],
+    [
+      { featureNames: ["f0", "f1", "f2"] },
+      TypeError,
+      "featureNames has 3 names but the weights have 2 columns",
+    ],
     [
       { mask: Uint8Array.of(1, 0, 1, 1, 0, 1, 1) },
       TypeError,
@@ -235,6 +260,22 @@ Deno.test("a model JSON field of the wrong type is refused naming the field and 
     ["link", true, "unknown link boolean true"],
     ["bias", "0", 'bias must be an array of numbers, got string "0"'],
     ["preprocessing.kind", null, "unknown preprocessing kind null"],
+    // Each names what it found: these read 'classes must be an array of at least two strings',
+    // 'class labels repeat' and 'featureNames must be 2 strings' whatever was wrong.
+    ["classes", 2, "classes must be an array of at least two strings, got number 2"],
+    [
+      "classes",
+      ["0", 1],
+      "classes must be an array of at least two strings, but classes[1] is number 1",
+    ],
+    ["classes", ["1", "1"], 'class labels 0 and 1 are both "1"'],
+    ["featureNames", "x0", 'featureNames must be an array of 2 strings, got string "x0"'],
+    [
+      "featureNames",
+      ["x0", null],
+      "featureNames must be an array of 2 strings, but featureNames[1] is null",
+    ],
+    ["featureNames", ["a", "b", "c"], "featureNames has 3 names but the weights have 2 columns"],
   ];
   for (const [path, value, message] of cases) {
     assert.throws(() => modelFromJson(edited(float, path, value)), {
@@ -260,6 +301,22 @@ Deno.test("a model JSON field of the wrong type is refused naming the field and 
     ["input.zeroPoint", "0", 'input zeroPoint must be an integer, got string "0"'],
     ["input.dtype", null, "unknown input dtype null"],
     ["version", "1", "version must be 1, got '1'"],
+    // Each names what it found: these read 'classes must be an array of at least two strings',
+    // 'class labels repeat' and 'featureNames must be 2 strings' whatever was wrong.
+    ["classes", 2, "classes must be an array of at least two strings, got number 2"],
+    [
+      "classes",
+      ["0", 1],
+      "classes must be an array of at least two strings, but classes[1] is number 1",
+    ],
+    ["classes", ["1", "1"], 'class labels 0 and 1 are both "1"'],
+    ["featureNames", "x0", 'featureNames must be an array of 2 strings, got string "x0"'],
+    [
+      "featureNames",
+      ["x0", null],
+      "featureNames must be an array of 2 strings, but featureNames[1] is null",
+    ],
+    ["featureNames", ["a", "b", "c"], "featureNames has 3 names but the weights have 2 columns"],
   ];
   for (const [path, value, message] of quantized) {
     assert.throws(() => quantizedModelFromJson(edited(q, path, value)), {

@@ -484,7 +484,7 @@ Deno.test("a JSON of coefficients with the wrong shapes or values is refused", (
   );
   assert.throws(
     () => modelFromCoefficients({ coef: [[1, 2]], intercept: [0], classes: ["a", "a"] }),
-    /class labels repeat/,
+    /class labels 0 and 1 are both "a"/,
   );
   // Preprocessing other than standardisation is refused, not read as it.
   const prep = (p: unknown) =>

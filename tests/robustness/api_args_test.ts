@@ -89,15 +89,23 @@ Deno.test("readCsv refuses null options by name, before it reads the file", asyn
 });
 
 Deno.test("fit refuses class labels and feature names no model may have, before training", () => {
-  assert.throws(() => fit(cancer.x, cancer.y, { classes: ["a", "a"] }), /class labels repeat/);
+  assert.throws(
+    () => fit(cancer.x, cancer.y, { classes: ["a", "a"] }),
+    /class labels 0 and 1 are both "a"/,
+  );
   assert.throws(
     () => fit(cancer.x, cancer.y, { classes: [1, 2] as never }),
-    /classes must be an array of at least two strings/,
+    /classes must be an array of at least two strings, but classes\[0\] is number 1/,
   );
   const names = Array.from({ length: 30 }, (_, j) => j);
   assert.throws(
     () => fit(cancer.x, cancer.y, { featureNames: names as never }),
-    /featureNames must be 30 strings/,
+    /featureNames must be an array of 30 strings, but featureNames\[0\] is number 0/,
+  );
+  // Not an array: refused as 'undefined feature names for 30 columns of x'.
+  assert.throws(
+    () => fit(cancer.x, cancer.y, { featureNames: 30 as never }),
+    /featureNames must be an array of 30 strings, got number 30$/,
   );
 });
 
