@@ -61,6 +61,8 @@ export function expectedCodeArray(t: QuantizedTensor): CodeArrayConstructor {
  * @param t The value.
  * @param action What the caller was doing, for messages.
  * @param withCodes Whether to check the codes too (not for a grid whose codes are ignored).
+ * @param name The tensor's field in a model, e.g. `"weights"`: messages then name its fields as
+ *   the model's JSON does (`weights.rows`, `weights.scale[0]`); by default they name them alone.
  * @throws {TypeError} If a field is missing or of the wrong type, the codes are not in the
  *   expected typed array, or lengths disagree with the shape and granularity.
  * @throws {RangeError} If bits, a code, a scale, a zero point or a codebook entry is out of
@@ -71,7 +73,9 @@ export function validateQuantizedTensor(
   t: QuantizedTensor,
   action: string,
   withCodes = true,
+  name?: string,
 ): void {
+  const field = (key: string) => (name === undefined ? key : `${name}.${key}`);
   const fail = (reason: string): never => {
     throw new TypeError(`Cannot ${action}: ${reason}`);
   };
@@ -87,7 +91,7 @@ export function validateQuantizedTensor(
   // non-negative integers, got 10 x 64', a "bits": "4" as 'bits must be ... in [1, 16], got 4'.
   for (const [key, v] of [["rows", rows], ["cols", cols]] as const) {
     if (!Number.isInteger(v) || v < 0) {
-      fail(`${key} must be a non-negative integer, got ${describe(v)}`);
+      fail(`${field(key)} must be a non-negative integer, got ${describe(v)}`);
     }
   }
   if (!["tensor", "class", "feature"].includes(t.granularity)) {
@@ -95,14 +99,19 @@ export function validateQuantizedTensor(
   }
   const maxBits = t.kind === "log2" ? MAX_LOG2_BITS : MAX_BITS;
   const bits: unknown = t.bits;
-  if (typeof bits !== "number") fail(`bits must be an integer, got ${describe(bits)}`);
+  const bitsName = field("bits");
+  if (typeof bits !== "number") fail(`${bitsName} must be an integer, got ${describe(bits)}`);
   if (!Number.isInteger(t.bits) || t.bits < MIN_BITS || t.bits > maxBits) {
-    range(`bits must be an integer in [${MIN_BITS}, ${maxBits}] for ${t.kind}, got ${t.bits}`);
+    range(
+      `${bitsName} must be an integer in [${MIN_BITS}, ${maxBits}] for ${t.kind}, got ${t.bits}`,
+    );
   }
   if (t.kind === "codebook") {
-    if (typeof t.levels !== "number") fail(`levels must be an integer, got ${describe(t.levels)}`);
+    if (typeof t.levels !== "number") {
+      fail(`${field("levels")} must be an integer, got ${describe(t.levels)}`);
+    }
     if (!Number.isInteger(t.levels) || t.levels < 2 || t.levels > 2 ** MAX_BITS) {
-      range(`levels must be an integer in [2, 65536], got ${t.levels}`);
+      range(`${field("levels")} must be an integer in [2, 65536], got ${t.levels}`);
     }
     if (t.bits !== codebookBits(t.levels)) {
       range(
@@ -120,9 +129,8 @@ export function validateQuantizedTensor(
   const codes = (withCodes ? t.codes : new ctor(0)) as ArrayLike<number>;
   if (withCodes && (!(codes instanceof ctor) || codes.length !== rows * cols)) {
     fail(
-      `codes must be a ${ctor.name} of ${rows * cols} entries for this ${t.kind} tensor, got ${
-        describe(codes)
-      }`,
+      `${field("codes")} must be a ${ctor.name} of ${rows * cols} entries for this ${t.kind} ` +
+        `tensor, got ${describe(codes)}`,
     );
   }
   const groups = groupCount(t.granularity, rows, cols);
@@ -136,11 +144,13 @@ export function validateQuantizedTensor(
   };
   const checkScale = (scale: unknown) => {
     if (!(scale instanceof Float32Array) || scale.length !== groups) {
-      fail(`scale must be a Float32Array of ${groups} entries, got ${describe(scale)}`);
+      fail(`${field("scale")} must be a Float32Array of ${groups} entries, got ${describe(scale)}`);
     }
     const s = scale as Float32Array;
     for (let g = 0; g < groups; g++) {
-      if (!(s[g] > 0) || !Number.isFinite(s[g])) range(`scale[${g}] is ${s[g]}, not finite > 0`);
+      if (!(s[g] > 0) || !Number.isFinite(s[g])) {
+        range(`${field("scale")}[${g}] is ${s[g]}, not finite > 0`);
+      }
     }
   };
   switch (t.kind) {
@@ -149,13 +159,17 @@ export function validateQuantizedTensor(
       checkCodes(r.min, r.max, t.scheme === "symmetric" && t.bits === 1);
       checkScale(t.scale);
       if (!(t.zeroPoint instanceof Int32Array) || t.zeroPoint.length !== groups) {
-        fail(`zeroPoint must be an Int32Array of ${groups} entries, got ${describe(t.zeroPoint)}`);
+        fail(
+          `${field("zeroPoint")} must be an Int32Array of ${groups} entries, got ${
+            describe(t.zeroPoint)
+          }`,
+        );
       }
       for (let g = 0; g < groups; g++) {
         const z = t.zeroPoint[g];
         if (t.scheme === "symmetric" ? z !== 0 : z < r.min || z > r.max) {
           range(
-            `zeroPoint[${g}] is ${z}; it must be ${
+            `${field("zeroPoint")}[${g}] is ${z}; it must be ${
               t.scheme === "symmetric" ? "0 for symmetric" : `in ${r.min}..${r.max}`
             }`,
           );
@@ -174,10 +188,12 @@ export function validateQuantizedTensor(
       const cb = t.codebook;
       if (!(cb instanceof Float32Array) || cb.length !== groups * t.levels) {
         fail(
-          `codebook must be a Float32Array of ${groups * t.levels} entries, got ${describe(cb)}`,
+          `${field("codebook")} must be a Float32Array of ${groups * t.levels} entries, got ${
+            describe(cb)
+          }`,
         );
       }
-      assertFinite(action, "codebook", cb);
+      assertFinite(action, field("codebook"), cb);
       for (let g = 0; g < groups; g++) {
         for (let k = 1; k < t.levels; k++) {
           if (!(cb[g * t.levels + k] > cb[g * t.levels + k - 1])) {
@@ -223,7 +239,7 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
   checkClasses(action, classes);
   if (m.link === "sigmoid" && classes.length !== 2) fail("a sigmoid model has exactly 2 classes");
   const nOut = outputCount(m.link, classes.length);
-  validateQuantizedTensor(m.weights, action);
+  validateQuantizedTensor(m.weights, action, true, "weights");
   const d = m.weights.cols;
   if (m.weights.rows !== nOut || d < 1) {
     fail(`weights must be ${nOut} x nFeatures, got ${m.weights.rows} x ${d}`);

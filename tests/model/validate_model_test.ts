@@ -284,9 +284,24 @@ Deno.test("a model JSON field of the wrong type is refused naming the field and 
     });
   }
   const quantized: [string, unknown, string][] = [
-    ["weights.rows", "1", 'rows must be a non-negative integer, got string "1"'],
-    ["weights.cols", true, "cols must be a non-negative integer, got boolean true"],
-    ["weights.bits", "4", 'bits must be an integer, got string "4"'],
+    ["weights.rows", "1", 'weights.rows must be a non-negative integer, got string "1"'],
+    ["weights.cols", true, "weights.cols must be a non-negative integer, got boolean true"],
+    ["weights.bits", "4", 'weights.bits must be an integer, got string "4"'],
+    // Named as the JSON names them: these read 'rows must be ...', 'scale[0] is 0, ...'.
+    ["weights.cols", -1, "weights.cols must be a non-negative integer, got number -1"],
+    ["weights.bits", 17, "weights.bits must be an integer in [1, 16] for uniform, got 17"],
+    ["weights.scale", [0], "weights.scale[0] is 0, not finite > 0"],
+    [
+      "weights.zeroPoint",
+      [0, 0],
+      "weights.zeroPoint must be an Int32Array of 1 entries, got Int32Array(2)",
+    ],
+    ["weights.zeroPoint", [1], "weights.zeroPoint[0] is 1; it must be 0 for symmetric"],
+    [
+      "weights.codes",
+      [7],
+      "weights.codes must be a Int8Array of 2 entries for this uniform tensor, got Int8Array(1)",
+    ],
     ["weights.scheme", "Symmetric", "weights have an unknown scheme 'Symmetric'"],
     ["weights.scheme", null, "weights have an unknown scheme null"],
     ["weights.granularity", ["class"], "unknown granularity Array(1)"],
