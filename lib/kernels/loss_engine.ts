@@ -154,7 +154,8 @@ export interface LossEngine {
  *   integer in 1..256, `shardRows` or `blockRows` is not a positive integer, `link` is neither
  *   sigmoid nor softmax, `nOutputs` is not 1 for sigmoid or a positive integer for softmax, a
  *   label is not a class index (`0/1` for sigmoid, `0..nOutputs-1` for softmax), or a mean of
- *   `standardize` is not finite or a scale not finite and > 0.
+ *   `standardize` is not finite or a scale not finite and > 0, or so small (2^-1024 or less)
+ *   that its reciprocal overflows.
  *
  * @example Loss of a zero model is n log k
  * ```ts
@@ -211,6 +212,14 @@ export function createLossEngine(
       throw new RangeError(
         `Cannot ${action}: standardize has mean ${st.mean[j]} and scale ${st.scale[j]} for ` +
           `feature ${j}; means must be finite and scales finite and > 0`,
+      );
+    }
+    // As validatePreprocessing refuses it for training: a subnormal scale of 2^-1024 or less
+    // has an infinite reciprocal, and the loss was NaN.
+    if (1 / st.scale[j] === Infinity) {
+      throw new RangeError(
+        `Cannot ${action}: standardize has scale ${st.scale[j]} for feature ${j}, whose ` +
+          "reciprocal overflows; scales must be above 2^-1024 (about 5.6e-309)",
       );
     }
   }

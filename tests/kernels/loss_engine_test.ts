@@ -356,6 +356,37 @@ Deno.test("createLossEngine refuses options that are not an object and standardi
       } for feature 1; means must be finite and scales finite and > 0`,
     });
   }
+  // A scale whose reciprocal overflows, refused as validatePreprocessing refuses it for training:
+  // accepted, it made the loss NaN. The smallest scale above 2^-1024 is taken (on a feature
+  // equal to its mean everywhere, which it leaves 0: any other value would overflow float32).
+  const tiny = 2 ** -1024;
+  assert.equal(1 / tiny, Infinity);
+  assert.throws(
+    () =>
+      createLossEngine(x, y, "softmax", 3, {
+        standardize: { mean: zeros, scale: Float64Array.of(1, tiny, 1) },
+      }),
+    {
+      name: "RangeError",
+      message: `Cannot create loss engine: standardize has scale ${tiny} for feature 1, whose ` +
+        "reciprocal overflows; scales must be above 2^-1024 (about 5.6e-309)",
+    },
+  );
+  const above = tiny + Number.MIN_VALUE;
+  assert.ok(Number.isFinite(1 / above));
+  const flat = {
+    data: Float32Array.from(x.data, (v, i) => (i % 3 === 1 ? 2 : v)),
+    rows: 4,
+    cols: 3,
+  };
+  const small = createLossEngine(flat, y, "softmax", 3, {
+    threads: 1,
+    standardize: { mean: Float64Array.of(0, 2, 0), scale: Float64Array.of(1, above, 1) },
+  });
+  const w = new Float64Array(9);
+  const rs = small.accumulate(null, 0, 4, w, new Float64Array(3), null, null);
+  small.close();
+  assert.ok(Math.abs(rs.loss - 4 * Math.log(3)) < 1e-9, `${rs.loss}`);
   // A valid standardisation: the zero model's loss is 4 log 3 whatever the features.
   const engine = createLossEngine(x, y, "softmax", 3, {
     threads: 1,
