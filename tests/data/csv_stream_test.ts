@@ -786,3 +786,50 @@ Deno.test("batches are handed out chunk by chunk, before the end of a file large
     }
   });
 });
+
+Deno.test("a read boundary anywhere in a quoted cell, a CRLF or an unterminated last row changes nothing", async () => {
+  // The file is read 64 KiB at a time (chunkBytes 1 keeps each read a chunk of its own): padding
+  // the rows before the tail moves that boundary through every byte of the tail, whose rows hold
+  // a quoted number, a quoted label with the delimiter and doubled quotes, -0, a blank line, CRLF
+  // line ends and a last row without one. parseCsv, which reads the text whole, is the oracle.
+  const read = 65536;
+  const tail = '"2.5",4,"cat, ""b"""\r\n-0,1e-3,"q"\r\n\r\n7,8,z';
+  for (let k = 0; k <= tail.length; k++) {
+    const head = "a,b,y\r\n" + "1,2,f\r\n".repeat(Math.floor((read - k - 14) / 7));
+    // One row of zeros before a 3 brings the text before the tail to exactly read - k bytes.
+    const text = head + `1,${"0".repeat(read - k - head.length - 7)}3,f\r\n` + tail;
+    assert.equal(text.length - tail.length, read - k);
+    const ref = parseCsv(text);
+    await withFile(text, async (file) => {
+      for (const chunkBytes of [1, 2 ** 20]) {
+        const values: number[] = [], labels: string[] = [];
+        for await (const b of readCsvBatches(file, { chunkBytes, dtype: "float64" })) {
+          values.push(...b.x.data);
+          labels.push(...b.labels);
+        }
+        const at = `boundary ${k} bytes before the tail, chunkBytes ${chunkBytes}`;
+        assert.deepEqual(values, [...ref.x.data], at);
+        assert.deepEqual(labels, [...ref.y].map((c) => ref.classes[c]), at);
+        assert.deepEqual(labels.slice(-3), ['cat, "b"', "q", "z"], at);
+        assert.ok(Object.is(values.at(-4), -0), `${at}: -0 stays -0`);
+      }
+    });
+  }
+});
+
+Deno.test("a byte-order mark before a quoted first cell is dropped, as parseCsv drops it", async () => {
+  const cases: [string, boolean][] = [
+    ['\ufeff"a",y\n1,p\n2,q', true],
+    ['\ufeff"1",p\n2,q\n', false],
+  ];
+  for (const [text, header] of cases) {
+    const ref = parseCsv(text, { header });
+    await withFile(text, async (file) => {
+      const [b] = await all(file, { header, dtype: "float64" });
+      assert.deepEqual([...b.x.data], [...ref.x.data], JSON.stringify(text));
+      assert.deepEqual([...b.x.data], [1, 2]);
+      assert.deepEqual(b.featureNames, ref.featureNames);
+      assert.deepEqual(b.labels, ["p", "q"]);
+    });
+  }
+});
