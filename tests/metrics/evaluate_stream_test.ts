@@ -22,12 +22,19 @@ Deno.test("evaluateStream gives evaluate's metrics on the same rows, batch by ba
     await Deno.writeTextFile(file, lines.join("\n") + "\n");
     // The reference reads the same float64 values the stream parses.
     const reference = evaluate(model, data.x, data.y);
+    // Batches of one row, of a prime size that leaves a short last batch, and one batch; the
+    // file (over 64 KiB) read in chunks of one read each or of several.
+    assert.ok((await Deno.stat(file)).size > 65536);
+    for (const [batchSize, chunkBytes] of [[50, 2 ** 20], [1, 1], [7, 13], [4096, 65537]]) {
+      const streamed = await evaluateStream(model, file, { batchSize, chunkBytes });
+      const at = `batchSize ${batchSize}, chunkBytes ${chunkBytes}`;
+      assert.equal(streamed.samples, reference.samples, at);
+      assert.equal(streamed.accuracy, reference.accuracy, at);
+      assert.ok(Math.abs(streamed.logLoss - reference.logLoss) < 1e-9, at);
+      assert.deepEqual(streamed.confusion, reference.confusion, at);
+      assert.ok(Math.abs(streamed.macroF1 - reference.macroF1) < 1e-12, at);
+    }
     const streamed = await evaluateStream(model, file, { batchSize: 50 });
-    assert.equal(streamed.samples, reference.samples);
-    assert.equal(streamed.accuracy, reference.accuracy);
-    assert.ok(Math.abs(streamed.logLoss - reference.logLoss) < 1e-9);
-    assert.deepEqual(streamed.confusion, reference.confusion);
-    assert.ok(Math.abs(streamed.macroF1 - reference.macroF1) < 1e-12);
     // ROC AUC needs every score at once: null as documented, not one batch's AUC passed off as
     // the file's (the batches here have both classes, so each has an AUC of its own).
     assert.equal(typeof reference.rocAuc, "number");

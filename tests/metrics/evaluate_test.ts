@@ -124,3 +124,51 @@ Deno.test("evaluate gives no ROC AUC for a binary model on one class, and refuse
     { name: "RangeError", message: "Cannot evaluate model: there are no samples" },
   );
 });
+
+Deno.test("evaluate ranks a two-class softmax model's samples by classes[1]'s probability for ROC AUC", () => {
+  // The AUC counted over every (positive, negative) pair, with classes[1]'s softmax probability
+  // worked here from the raw rows; the same model written as a sigmoid (weights and bias w1 - w0,
+  // b1 - b0) must give the same metrics.
+  const two: LogisticModel = {
+    ...base,
+    classes: ["a", "b"],
+    link: "softmax",
+    weights: { data: Float64Array.of(0.5, 1, -0.75, 0.25), rows: 2, cols: 2 },
+    bias: Float64Array.of(0.1, -0.2),
+  };
+  const asSigmoid: LogisticModel = {
+    ...base,
+    classes: ["a", "b"],
+    link: "sigmoid",
+    weights: { data: Float64Array.of(-0.75 - 0.5, 0.25 - 1), rows: 1, cols: 2 },
+    bias: Float64Array.of(-0.2 - 0.1),
+  };
+  const prng = createPrng(5);
+  const n = 60;
+  const x = {
+    data: Float64Array.from({ length: 2 * n }, () => randomNormal(prng)),
+    rows: n,
+    cols: 2,
+  };
+  const y = Int32Array.from({ length: n }, () => randomInt(prng, 2));
+  const p1 = Array.from({ length: n }, (_, i) => {
+    const u = (x.data[2 * i] - 0.5) / 2, v = (x.data[2 * i + 1] + 1) / 0.5;
+    const s0 = 0.5 * u + v + 0.1, s1 = -0.75 * u + 0.25 * v - 0.2;
+    return Math.exp(s1) / (Math.exp(s0) + Math.exp(s1));
+  });
+  let wins = 0, pairs = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      if (y[i] !== 1 || y[j] !== 0) continue;
+      pairs++;
+      wins += p1[i] > p1[j] ? 1 : p1[i] === p1[j] ? 0.5 : 0;
+    }
+  }
+  const e = evaluate(two, x, y);
+  assert.ok(pairs > 0 && wins / pairs > 0 && wins / pairs < 1);
+  assertClose(e.rocAuc!, wins / pairs, { rtol: 1e-15, message: "ROC AUC" });
+  const s = evaluate(asSigmoid, x, y);
+  assert.deepEqual(e.confusion, s.confusion);
+  assertClose(e.logLoss, s.logLoss, { rtol: 1e-12, message: "log loss" });
+  assert.equal(e.rocAuc, s.rocAuc);
+});
