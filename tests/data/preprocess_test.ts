@@ -3,6 +3,7 @@ import { fromRows, type Matrix } from "../../lib/core/matrix.ts";
 import { createPrng, randomNormal, shuffleInPlace } from "../../lib/core/random.ts";
 import {
   applyPreprocessing,
+  featureScale,
   fitStandardizer,
   oneHot,
   trainingSize,
@@ -499,4 +500,15 @@ Deno.test("a split without a seed is the split of seed 0, as documented", () => 
   assert.deepEqual(byDefault.testIndex, trainTestSplit(x, y, { seed: 0 }).testIndex);
   // The comparison can fail: another seed draws other rows.
   assert.notDeepEqual(byDefault.testIndex, trainTestSplit(x, y, { seed: 1 }).testIndex);
+});
+
+Deno.test("featureScale calls a variance equal to scikit-learn's rounding bound constant", () => {
+  // The bound n eps var + (n mean eps)^2, worked in powers of two so that it is exact: a variance
+  // at the bound is constant (scale 1, as StandardScaler's var <= bound), just above it is not.
+  const eps = Number.EPSILON; // 2^-52
+  assert.equal(featureScale(4, 0, 2 ** 52), 1); // bound = 4
+  assert.equal(featureScale(4, 0, 2 ** 51), 2); // bound = 2
+  assert.equal(featureScale(4, 2 / eps, 1), 1); // bound = 4 eps + 4
+  assert.equal(featureScale(4, 1 / eps, 1), 2); // bound = 4 eps + 1
+  assert.equal(featureScale(0, 0, 10), 1);
 });
