@@ -293,3 +293,20 @@ Deno.test("k-means++ draws small gaps in proportion to their squares beside a va
   for (const [key, p] of expected) chi2 += (counts.get(key)! - n * p) ** 2 / (n * p);
   assert.ok(chi2 < 2 * Math.log(1e6), `chi-square ${chi2}: ${JSON.stringify([...counts])}`);
 });
+
+Deno.test("the recorded objective is that of the returned centroids after any number of iterations", () => {
+  // Stopped before convergence, the last assignment still moves values: the objective must be
+  // measured after reassigning them to the centroids returned, not with the stale clusters.
+  const v = sample(11, 400);
+  for (const init of ["kmeans++", "linear"] as const) {
+    for (const maxIterations of [0, 1, 2, 3]) {
+      const r = kmeans1d(v, 8, { init, seed: 2, maxIterations });
+      const last = r.objective.at(-1)!;
+      const oracle = objective(v, r.centroids);
+      assert.ok(
+        Math.abs(last - oracle) <= 1e-12 * oracle,
+        `${init}, ${maxIterations} iterations: ${last} != ${oracle}`,
+      );
+    }
+  }
+});

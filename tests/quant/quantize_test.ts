@@ -1102,3 +1102,32 @@ Deno.test("an affine zero point halfway between two integers is rounded to the e
     assert.equal(q.zeroPoint[0], zeroPoint, `[${lo}, ${hi}]`);
   }
 });
+
+Deno.test("k-means maxIterations reaches Lloyd's algorithm: 0 iterations keep the linear start", () => {
+  // Closed form of the linear initialisation: `levels` points evenly spaced from each group's
+  // smallest to its largest value, both included.
+  const w = randomWeights(21, 3, 40);
+  const levels = 5;
+  for (const granularity of ["tensor", "class"] as const) {
+    const q = quantizeTensor(w, {
+      method: { kind: "kmeans", levels, granularity, init: "linear", maxIterations: 0 },
+    });
+    assert.ok(q.kind === "codebook");
+    const groups = granularity === "tensor" ? 1 : w.rows;
+    for (let g = 0; g < groups; g++) {
+      const v = granularity === "tensor" ? w.data : w.data.subarray(g * w.cols, (g + 1) * w.cols);
+      const lo = Math.min(...v), hi = Math.max(...v);
+      const expected = Array.from(
+        { length: levels },
+        (_, p) => Math.fround(lo + (hi - lo) * (p / (levels - 1))),
+      );
+      assert.deepEqual([...q.codebook.subarray(g * levels, (g + 1) * levels)], expected);
+    }
+    // with the default limit the centroids move off that start
+    const moved = quantizeTensor(w, {
+      method: { kind: "kmeans", levels, granularity, init: "linear" },
+    });
+    assert.ok(moved.kind === "codebook");
+    assert.notDeepEqual(moved.codebook, q.codebook);
+  }
+});
