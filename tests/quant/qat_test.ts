@@ -20,6 +20,8 @@ import { randomWeights } from "./_weights.ts";
 import { pruneModel } from "../../lib/prune/prune_model.ts";
 import { decodeModel, encodeModel } from "../../lib/io/model_file.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
+import { fromRows } from "../../lib/core/matrix.ts";
+import { createPrng } from "../../lib/core/random.ts";
 
 const digits = await loadEmbedded("digits");
 const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.3, seed: 1 });
@@ -549,4 +551,115 @@ Deno.test("1-bit QAT of a pruned model stores removed weights as code -1, as fil
       message: /^Cannot train quantized model: quantization-aware training rounds to nearest/,
     },
   );
+});
+
+Deno.test("a trained codebook whose centroids swap places is sorted with its codes remapped", () => {
+  // The labels want the first two weights positive and the last two negative; the codebook
+  // starts the other way round, so training carries the centroids past each other. The stored
+  // codebook must stay ascending and every weight must still dequantize to its trained value.
+  const prng = createPrng(3);
+  const rows: number[][] = [], labels: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const r = [0, 0, 0, 0].map(() => prng() * 2 - 1);
+    rows.push(r);
+    labels.push(r[0] + r[1] - r[2] - r[3] > 0 ? 1 : 0);
+  }
+  const data = { x: fromRows(rows), y: Int32Array.from(labels) };
+  const base = fit(data.x, data.y, {
+    classes: ["a", "b"],
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 5 },
+  }).model;
+  const start = { ...base, weights: { ...base.weights, data: Float64Array.of(-1, -1, 1, 1) } };
+  const q = quantizeModel(start, { method: { kind: "kmeans", levels: 2 } });
+  assert.ok(q.weights.kind === "codebook");
+  assert.deepEqual([...q.weights.codes], [0, 0, 1, 1]);
+  const tuned = fineTuneCodebook(q, data, {
+    optimizer: { kind: "sgd", epochs: 10, learningRate: 0.5, batchSize: 20 },
+  });
+  const latent = tuned.latent.weights.data;
+  assert.ok(latent[0] > 0 && latent[2] < 0, "the centroids crossed");
+  assert.ok(tuned.model.weights.kind === "codebook");
+  assert.ok(tuned.model.weights.codebook[0] < tuned.model.weights.codebook[1]);
+  assert.deepEqual([...tuned.model.weights.codes], [1, 1, 0, 0]);
+  assert.deepEqual([...dequantizeModel(tuned.model).weights.data], [...latent].map(Math.fround));
+});
+
+Deno.test("the QAT seed reaches the mini-batch shuffles", () => {
+  // Mini-batches of 16 drawn in another order take other steps: another seed, another model.
+  const options = (seed: number) => ({
+    method: { kind: "uniform", bits: 4 } as QuantizationMethod,
+    optimizer: { kind: "sgd", epochs: 1, learningRate: 0.05, batchSize: 16 } as const,
+    penalty,
+    seed,
+  });
+  const a = quantizationAwareTraining(model, train, options(1)).latent.weights.data;
+  const b = quantizationAwareTraining(model, train, options(2)).latent.weights.data;
+  assert.ok(a.some((w, i) => Math.abs(w - b[i]) > 1e-6));
+  // one batch of every sample has no order to shuffle: the seed changes only the order of its
+  // sums, in the last bits
+  const whole = (seed: number) =>
+    quantizationAwareTraining(model, train, {
+      ...options(seed),
+      optimizer: { kind: "sgd", epochs: 1, learningRate: 0.05, batchSize: train.y.length },
+    }).latent.weights.data;
+  assertClose(whole(1), whole(2), { atol: 1e-12, rtol: 1e-9 });
+});
+
+Deno.test("a QAT step follows the loss gradient at the quantized weights, clipped outside the grid", () => {
+  // Oracle: central finite differences of the mean softmax cross-entropy, written out here, at
+  // the fake-quantized weights; the straight-through estimator passes it where the latent weight
+  // lies inside the grid's range and zeroes it outside. One full-batch SGD step without
+  // momentum or penalty moves the latent weights by exactly -learningRate times that gradient.
+  const prng = createPrng(8);
+  const n = 40, d = 3, k = 3;
+  const rows = Array.from({ length: n }, () => Array.from({ length: d }, () => prng() * 4 - 2));
+  const y = Int32Array.from(rows, (r) => (r[0] > 0.5 ? 0 : r[1] > 0 ? 1 : 2));
+  const x = fromRows(rows);
+  const start = fit(x, y, {
+    classes: ["a", "b", "c"],
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 30 },
+  }).model;
+  const method: QuantizationMethod = { kind: "uniform", bits: 3, calibration: { kind: "mse" } };
+  const learningRate = 1e-3;
+  const r = quantizationAwareTraining(start, { x, y }, {
+    method,
+    penalty: { kind: "none" },
+    optimizer: { kind: "sgd", epochs: 1, batchSize: n, learningRate, momentum: 0 },
+  });
+  const w0 = start.weights.data, w1 = r.latent.weights.data;
+  const fq = createFakeQuantizer(start.weights, { method });
+  const grid = fq.grid();
+  assert.ok(grid.kind === "uniform" && grid.granularity === "class");
+  // the forward pass sees each weight's nearest level (no ties here), codes -3..3 at 3 bits
+  const used = w0.map((w, i) => {
+    const s = grid.scale[Math.floor(i / d)];
+    return s * Math.min(3, Math.max(-3, Math.round(w / s)));
+  });
+  const meanLoss = (w: Float64Array) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const z = Array.from({ length: k }, (_, c) => {
+        let t = start.bias[c];
+        for (let j = 0; j < d; j++) t += w[c * d + j] * rows[i][j];
+        return t;
+      });
+      const m = Math.max(...z);
+      s += m + Math.log(z.reduce((a, t) => a + Math.exp(t - m), 0)) - z[y[i]];
+    }
+    return s / n;
+  };
+  let clipped = 0;
+  for (let i = 0; i < w0.length; i++) {
+    const s = grid.scale[Math.floor(i / d)], top = 3 * s; // 3-bit symmetric: codes -3..3
+    const inside = w0[i] >= -top && w0[i] <= top;
+    if (!inside) clipped++;
+    const h = 1e-6, plus = used.slice(), minus = used.slice();
+    plus[i] += h;
+    minus[i] -= h;
+    const expected = inside ? (meanLoss(plus) - meanLoss(minus)) / (2 * h) : 0;
+    assertClose((w0[i] - w1[i]) / learningRate, expected, { atol: 1e-6, rtol: 1e-5 });
+  }
+  assert.ok(clipped > 0 && clipped < w0.length, `${clipped} of ${w0.length} clipped`);
 });
