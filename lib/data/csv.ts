@@ -372,6 +372,7 @@ function parserOptions(options: CsvOptions, builder: TableBuilder) {
     record_delimiter: ["\r\n", "\n", "\r"], // any mix of line ends
     relax_column_count: true,
     skip_empty_lines: true,
+    trim: true, // blanks around a cell, as in ' "1" ,x' (kept inside quotes)
     on_record: (record: string[], context: { lines: number; empty_lines: number }) => {
       builder.add(record, context.lines, context.empty_lines);
       return null;

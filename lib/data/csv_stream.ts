@@ -236,7 +236,9 @@ function headerColumns(
 ): Columns {
   let fields: string[];
   try {
-    fields = (parse(text, { delimiter: options.delimiter ?? "," }) as string[][])[0] ?? [];
+    // Blanks around a name are dropped, as parseCsv drops them: ' "a" ,b' names a and b.
+    const records = parse(text, { delimiter: options.delimiter ?? ",", trim: true }) as string[][];
+    fields = records[0] ?? [];
   } catch (error) {
     throw new SyntaxError(
       `Cannot read CSV '${file}': invalid CSV near line 1: ${(error as Error).message}`,
