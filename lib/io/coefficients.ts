@@ -17,7 +17,7 @@
  * @module
  */
 
-import { checkOptionKeys, nearestName, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, describe, nearestName, type OptionKeys } from "../core/validate.ts";
 import { MODEL_VERSION } from "../model/types.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -168,10 +168,15 @@ export function modelFromCoefficients(
   let featureNames: string[];
   if (o.featureNames === undefined) featureNames = Array.from({ length: d }, (_, j) => `x${j}`);
   else {
-    if (!Array.isArray(o.featureNames) || !o.featureNames.every((s) => typeof s === "string")) {
-      fail("featureNames must be an array of strings");
+    const names: unknown = o.featureNames;
+    const must = "featureNames must be an array of strings";
+    if (!Array.isArray(names)) fail(`${must}, got ${describe(names)}`);
+    // findIndex, not every: a hole of a sparse array is no string either.
+    const bad = (names as unknown[]).findIndex((s) => typeof s !== "string");
+    if (bad >= 0) {
+      fail(`${must}, but featureNames[${bad}] is ${describe((names as unknown[])[bad])}`);
     }
-    featureNames = o.featureNames as string[];
+    featureNames = names as string[];
   }
   let preprocessing: LogisticModel["preprocessing"] = { kind: "none" };
   if (o.preprocessing !== undefined) {

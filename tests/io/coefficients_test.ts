@@ -77,7 +77,15 @@ Deno.test("a JSON of coefficients whose fields have the wrong form is refused by
     ["3", /expected a JSON object/],
     [
       '{"coef": [[1, 2]], "intercept": [0], "featureNames": [1, 2]}',
-      /featureNames must be an array of strings/,
+      /featureNames must be an array of strings, but featureNames\[0\] is number 1$/,
+    ],
+    [
+      '{"coef": [[1, 2]], "intercept": [0], "featureNames": ["a", null]}',
+      /featureNames must be an array of strings, but featureNames\[1\] is null$/,
+    ],
+    [
+      '{"coef": [[1, 2]], "intercept": [0], "featureNames": "a,b"}',
+      /featureNames must be an array of strings, got string "a,b"$/,
     ],
     [
       '{"coef": [[1, 2]], "intercept": [0], "preprocessing": null}',
