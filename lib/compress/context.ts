@@ -34,7 +34,7 @@ import {
 } from "../model/fit.ts";
 import { classesFromScores, decisionFunction, probabilitiesFromScores } from "../model/predict.ts";
 import { type LogisticModel, type Penalty, penaltyStrengths } from "../model/types.ts";
-import { validateModel } from "../model/validate_model.ts";
+import { repeatedClass, validateModel } from "../model/validate_model.ts";
 import { fineTune } from "../prune/retrain.ts";
 import {
   amountCount,
@@ -764,8 +764,9 @@ function checkData(data: LabelledData, name: string, cols: number | null): void 
     }
   }
   const classes = (data as CompressionData).classes;
-  if (classes !== undefined && new Set(classes).size !== classes.length) {
-    throw new RangeError(`Cannot ${ACTION}: ${name}.classes repeat a label`);
+  const repeated = classes === undefined ? null : repeatedClass(classes);
+  if (repeated !== null) {
+    throw new RangeError(`Cannot ${ACTION}: ${name}.classes repeat a label: ${repeated}`);
   }
 }
 

@@ -27,16 +27,8 @@ export function checkClasses(action: string, classes: unknown): void {
       }`,
     );
   }
-  const first = new Map<string, number>();
-  for (let i = 0; i < classes.length; i++) {
-    const seen = first.get(classes[i]);
-    if (seen !== undefined) {
-      throw new TypeError(
-        `Cannot ${action}: class labels ${seen} and ${i} are both ${JSON.stringify(classes[i])}`,
-      );
-    }
-    first.set(classes[i], i);
-  }
+  const repeated = repeatedClass(classes);
+  if (repeated !== null) throw new TypeError(`Cannot ${action}: ${repeated}`);
   const trimmed = new Map<string, number>();
   for (let i = 0; i < classes.length; i++) {
     const label = classes[i].trim();
@@ -56,6 +48,25 @@ export function checkClasses(action: string, classes: unknown): void {
     }
     trimmed.set(label, i);
   }
+}
+
+/**
+ * Finds the first class label that repeats an earlier one.
+ *
+ * @param classes The labels.
+ * @returns Its two positions and the label, as a refusal says it (`class labels 0 and 2 are both
+ *   "a"`), or `null` if no label repeats.
+ */
+export function repeatedClass(classes: readonly string[]): string | null {
+  const first = new Map<string, number>();
+  for (let i = 0; i < classes.length; i++) {
+    const seen = first.get(classes[i]);
+    if (seen !== undefined) {
+      return `class labels ${seen} and ${i} are both ${JSON.stringify(classes[i])}`;
+    }
+    first.set(classes[i], i);
+  }
+  return null;
 }
 
 /**

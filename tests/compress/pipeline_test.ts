@@ -427,7 +427,11 @@ Deno.test("settings and data the pipeline cannot use are refused before the dens
   }
   const data: [unknown, Record<string, unknown>, RegExp][] = [
     [nan, {}, /data\.x holds NaN at row 100, column 5/],
-    [{ ...cancer.train, classes: ["a", "a"] }, {}, /data\.classes repeat a label/],
+    [
+      { ...cancer.train, classes: ["a", "b", "a"] },
+      {},
+      /data\.classes repeat a label: class labels 0 and 2 are both "a"$/,
+    ],
     [reversed, { model }, /data\.classes are not the model's \(in order\)/],
     [
       { ...cancer.train, featureNames: [...cancer.train.featureNames].reverse() },
