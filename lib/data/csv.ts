@@ -425,14 +425,12 @@ class TableBuilder {
       return error;
     }
     const e = error as { message?: string; lines?: number; code?: string; empty_lines?: number };
-    if (e.code === "CSV_QUOTE_NOT_CLOSED" && e.empty_lines !== undefined) {
-      // csv-parse names the line where the text ends; the quote is in the record after the
-      // last one read, which starts past the empty lines that followed it.
+    const reason = quoteReason(error);
+    if (reason !== null && e.empty_lines !== undefined) {
+      // The record after the last one read, which starts past the empty lines that followed it
+      // (csv-parse names the line it stopped on: for an unclosed quote, where the text ends).
       const line = this.#prevEnd + (e.empty_lines - this.#prevEmpty) + 1;
-      return new SyntaxError(
-        `Cannot read CSV '${this.#file}': invalid CSV near line ${line}: Quote Not Closed: ` +
-          `a quote in the record that starts on line ${line} is never closed`,
-      );
+      return new SyntaxError(`Cannot read CSV '${this.#file}': line ${line}, ${reason}`);
     }
     return new SyntaxError(
       `Cannot read CSV '${this.#file}': invalid CSV near line ${e.lines ?? "?"}: ${
@@ -553,6 +551,35 @@ class TableBuilder {
     const x: Matrix = { data, rows: this.#rows, cols: nFeatures };
     return { x, y, classes, featureNames: Array.from(this.#featureCols, (j) => this.#names![j]) };
   }
+}
+
+/** Why a cell that does not start with a quote but holds one is refused (every CSV reader). */
+export const STRAY_QUOTE = "a quote is in a cell that does not start with one";
+
+/** Why a quoted cell followed by more than blanks is refused (every CSV reader). */
+export const TEXT_AFTER_QUOTE = "text follows a quoted cell";
+
+/**
+ * Why csv-parse refused a quote, in the words of the streaming reader: a quote in a cell that
+ * does not start with one (`1"`, `1"2`), text after a quoted cell (`"1"x`), a quote never closed.
+ *
+ * @param error What csv-parse threw.
+ * @returns E.g. "column 2: a quote is in a cell that does not start with one", to follow
+ *   "line L, "; or `null` for another error.
+ */
+export function quoteReason(error: unknown): string | null {
+  const { code, column } = error as { code?: string; column?: unknown };
+  if (typeof column !== "number") return null;
+  switch (code) {
+    case "INVALID_OPENING_QUOTE":
+      return `column ${column + 1}: ${STRAY_QUOTE}`;
+    case "CSV_INVALID_CLOSING_QUOTE":
+    case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
+      return `column ${column + 1}: ${TEXT_AFTER_QUOTE}`;
+    case "CSV_QUOTE_NOT_CLOSED":
+      return `column ${column + 1}: a quoted cell is never closed`;
+  }
+  return null;
 }
 
 /**

@@ -24,7 +24,10 @@ import {
   openFailure,
   overflowsFloat32,
   pathText,
+  quoteReason,
   raggedRowReason,
+  STRAY_QUOTE,
+  TEXT_AFTER_QUOTE,
 } from "./csv.ts";
 
 /** Options for {@linkcode readCsvBatches} and {@linkcode scanCsv}. */
@@ -130,6 +133,10 @@ export interface CsvScan {
   readonly bytes: number;
 }
 
+/** Why a quote not closed on its line is refused (parseCsv reads a cell over lines). */
+const UNCLOSED_STREAMED =
+  "a quoted cell is unterminated or holds a line break, which streaming does not support";
+
 const NL = 10, CR = 13, QUOTE = 34, SPACE = 32, TAB = 9;
 /** The smallest positive normal float64: a sum of squares below it has underflowed. */
 const MIN_NORMAL = 2 ** -1022;
@@ -231,6 +238,7 @@ interface Columns {
 
 function headerColumns(
   text: string,
+  line: number,
   options: CsvStreamOptions,
   file: string,
 ): Columns {
@@ -240,8 +248,16 @@ function headerColumns(
     const records = parse(text, { delimiter: options.delimiter ?? ",", trim: true }) as string[][];
     fields = records[0] ?? [];
   } catch (error) {
+    // A stray quote is named as in a row, and as parseCsv names it; the line is all the header
+    // the parser sees, so a quote not closed on it is one that spans lines.
+    const reason = (error as { code?: string }).code === "CSV_QUOTE_NOT_CLOSED"
+      ? `column ${(error as { column?: number }).column! + 1}: ${UNCLOSED_STREAMED}`
+      : quoteReason(error);
     throw new SyntaxError(
-      `Cannot read CSV '${file}': invalid CSV near line 1: ${(error as Error).message}`,
+      `Cannot read CSV '${file}': ` +
+        (reason === null
+          ? `invalid CSV near line ${line}: ${(error as Error).message}`
+          : `line ${line}, ${reason}`),
     );
   }
   const header = options.header ?? true;
@@ -368,7 +384,7 @@ export async function* readCsvBatches(
   };
   const sink: LineSink = (b, s, e, line) => {
     if (cols === null) {
-      cols = headerColumns(decoder.decode(b.subarray(s, e)), options, file);
+      cols = headerColumns(decoder.decode(b.subarray(s, e)), line, options, file);
       const { labelCol, width, names } = cols;
       if (options.label === undefined) guessedLabel = names[labelCol];
       const features = options.features ??
@@ -413,10 +429,7 @@ export async function* readCsvBatches(
         for (;;) {
           while (t < e && b[t] !== QUOTE) t++;
           if (t >= e) {
-            fail(
-              `line ${line}, column ${field + 1}: a quoted cell is unterminated or holds a line ` +
-                "break, which streaming does not support",
-            );
+            fail(`line ${line}, column ${field + 1}: ${UNCLOSED_STREAMED}`);
           }
           if (t + 1 < e && b[t + 1] === QUOTE) { // "" inside quotes is one quote
             escaped = true;
@@ -430,7 +443,7 @@ export async function* readCsvBatches(
         q = t + 1;
         while (q < e && b[q] !== delim && (b[q] === SPACE || b[q] === TAB)) q++;
         if (q < e && b[q] !== delim) {
-          fail(`line ${line}, column ${field + 1}: text follows a quoted cell`);
+          fail(`line ${line}, column ${field + 1}: ${TEXT_AFTER_QUOTE}`);
         }
       } else {
         q = a;
@@ -438,9 +451,7 @@ export async function* readCsvBatches(
         z = q;
         while (z > a && (b[z - 1] === SPACE || b[z - 1] === TAB)) z--;
         if (z > a && b[z - 1] === QUOTE) {
-          fail(
-            `line ${line}, column ${field + 1}: a quote ends a cell that does not start with one`,
-          );
+          fail(`line ${line}, column ${field + 1}: ${STRAY_QUOTE}`);
         }
       }
       if (field >= c.width) {
@@ -549,8 +560,9 @@ export async function readCsvColumns(
   checkCsvFormat(file, options);
   for await (const chunk of linesOf(path, 65536, delimiterByte(file, options.delimiter))) {
     if (chunk.count === 0) continue;
-    const [b, s, e] = [chunk.bytes, chunk.starts[0], chunk.ends[0]];
-    return headerColumns(decoder.decode(b.subarray(s, e)), { ...options, label: null }, file).names;
+    const [b, s, e, line] = [chunk.bytes, chunk.starts[0], chunk.ends[0], chunk.lines[0]];
+    return headerColumns(decoder.decode(b.subarray(s, e)), line, { ...options, label: null }, file)
+      .names;
   }
   throw new SyntaxError(`Cannot read CSV '${file}': the file is empty`);
 }

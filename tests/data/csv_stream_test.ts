@@ -402,7 +402,7 @@ Deno.test("readCsvBatches reads quoted cells: the delimiter and doubled quotes i
     ['a,y\n"1,p\n', /line 2, column 1: a quoted cell is unterminated or holds a line break/],
     ['a,y\n"1\n2",p\n', /line 2, column 1: a quoted cell is unterminated or holds a line break/],
     ['a,y\n"1"x,p\n', /line 2, column 1: text follows a quoted cell/],
-    ['a,y\n1",p\n', /line 2, column 1: a quote ends a cell that does not start with one/],
+    ['a,y\n1",p\n', /line 2, column 1: a quote is in a cell that does not start with one/],
     ['a,y\n"1",p,"z,z"\n', /line 2 has 3 fields, the header has 2/],
   ];
   for (const [bad, message] of refused) {
@@ -891,5 +891,36 @@ Deno.test("both readers trim blanks around quoted and unquoted cells alike, not 
         });
       }
     }
+  }
+});
+
+Deno.test("both readers refuse a stray quote and text after a quoted cell in the same words", async () => {
+  // parseCsv passed csv-parse's words on ("invalid CSV near line 2: Invalid Opening Quote: a
+  // quote is found on field 0 at line 2, value is "1""), the stream its own, naming the column.
+  const stray = "a quote is in a cell that does not start with one";
+  const after = "text follows a quoted cell";
+  const cases: [string, string][] = [
+    ['a,y\n1",x\n', `line 2, column 1: ${stray}`],
+    ['a,y\n1 "2",x\n', `line 2, column 1: ${stray}`],
+    ['a,y\n1,x"\n', `line 2, column 2: ${stray}`],
+    ['a,y\n"1"x,y\n', `line 2, column 1: ${after}`],
+    ['a,y\n"1" x,y\n', `line 2, column 1: ${after}`],
+    ['a,y\n1, "x" y\n', `line 2, column 2: ${after}`],
+    ['a",y\n1,x\n', `line 1, column 1: ${stray}`],
+    ['\n\na,"y"b\n1,x\n', `line 3, column 2: ${after}`],
+    ['a,y\n1,x\n\n2 ",x\n', `line 4, column 1: ${stray}`],
+  ];
+  for (const [text, reason] of cases) {
+    await withFile(text, async (file) => {
+      const expected = `Cannot read CSV '${file}': ${reason}`;
+      assert.equal(parseCsvMessage(text, { fileName: file }), expected, JSON.stringify(text));
+      for (const chunkBytes of [1, 65536]) {
+        await assert.rejects(
+          () => all(file, { chunkBytes }),
+          (e: Error) => e instanceof SyntaxError && e.message === expected,
+          JSON.stringify(text),
+        );
+      }
+    });
   }
 });

@@ -81,7 +81,12 @@ const bad: [string, string, RegExp, typeof SyntaxError | typeof RangeError][] = 
   ["an empty label", "a,y\n1,\n", /line 2, label column 2 \('y'\) is empty/, SyntaxError],
   ["duplicate header names", "a,a,y\n1,2,0\n", /columns 1 and 2 are both named 'a'/, RangeError],
   ["an unknown label column", "a,b\n1,0\n", /no column named 'z' \(columns: a, b\)/, RangeError],
-  ["an unclosed quote", 'a,y\n1,"0\n', /invalid CSV near line/, SyntaxError],
+  [
+    "an unclosed quote",
+    'a,y\n1,"0\n',
+    /line 2, column 2: a quoted cell is never closed/,
+    SyntaxError,
+  ],
   ["a single column", "y\n1\n", /a feature and a label column are needed/, SyntaxError],
 ];
 for (const [what, text, message, type] of bad) {
@@ -109,10 +114,12 @@ Deno.test("an unclosed quote is reported on the line of its record, not where th
     ["with CRLF line ends", `a,y\r\n1,"x\r\ny"\r\n2,0\r\n3,"1\r\n4,1\r\n`],
   ];
   for (const [what, text] of cases) {
-    // Each text's unclosed quote is its last quote, at the start of its record's line.
+    // Each text's unclosed quote is its last quote, at the start of its record's second cell
+    // (the first in "after blank lines").
     const line = text.slice(0, text.lastIndexOf('"')).split(/\r\n|\n/).length;
-    const expected = `Cannot read CSV '<csv>': invalid CSV near line ${line}: Quote Not Closed: ` +
-      `a quote in the record that starts on line ${line} is never closed`;
+    const column = what === "after blank lines" ? 1 : 2;
+    const expected =
+      `Cannot read CSV '<csv>': line ${line}, column ${column}: a quoted cell is never closed`;
     const check = (e: Error) => e instanceof SyntaxError && e.message === expected;
     assert.throws(() => parseCsv(text), check, what);
     await assert.rejects(() => parseCsvStream(new Blob([text]).stream()), check, what);

@@ -255,7 +255,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     input: "an unclosed quote",
     run: csv('a,y\n1,"0\n'),
     type: SyntaxError,
-    message: /invalid CSV near line 2: Quote Not Closed/,
+    message: /line 2, column 2: a quoted cell is never closed/,
   },
   {
     area: "CSV",
