@@ -305,7 +305,8 @@ function headerColumns(
  * @throws {TypeError} If the file cannot be opened, `header` is not a boolean, `features` not an
  *   array of numbers or `rowFilter` not a function.
  * @throws {SyntaxError} If a row has the wrong number of fields, a feature cell is empty or not a
- *   finite number, a label cell is empty, or a quoted cell is unterminated or spans lines; the
+ *   finite number, a label cell is empty, a quoted cell is unterminated or spans lines or is
+ *   followed by text, or a feature or label cell that does not start with a quote holds one; the
  *   message names the file, line and column.
  * @throws {RangeError} If the label column does not exist, a `features` index is outside the
  *   columns, repeated, or the label column, `dtype` is not `"float32"` or `"float64"`, or the
@@ -421,10 +422,11 @@ export async function* readCsvBatches(
     for (;;) {
       // The cell that starts at p: its text is b[a..z) (trimmed, without quotes); q is where it
       // ends (its delimiter, or the end of the line).
-      let a = p, z: number, q: number, escaped = false;
+      let a = p, z: number, q: number, escaped = false, quoted = false;
       // Blanks around a cell are trimmed, but a blank that is the delimiter ends the cell.
       while (a < e && b[a] !== delim && (b[a] === SPACE || b[a] === TAB)) a++;
       if (a < e && b[a] === QUOTE) {
+        quoted = true;
         let t = a + 1;
         for (;;) {
           while (t < e && b[t] !== QUOTE) t++;
@@ -460,6 +462,10 @@ export async function* readCsvBatches(
       const to = slot[field];
       if (to === -2) {
         let label = decoder.decode(b.subarray(a, z)).trim();
+        // A quote inside a cell that does not start with one: 'x"y' is no label (parseCsv's rule).
+        if (!quoted && label.includes('"')) {
+          fail(`line ${line}, column ${field + 1}: ${STRAY_QUOTE}`);
+        }
         if (escaped) label = label.replaceAll('""', '"');
         if (label === "") {
           fail(`line ${line}, label column ${field + 1} ('${c.names[field]}') is empty`);
@@ -468,6 +474,10 @@ export async function* readCsvBatches(
       } else if (to >= 0) {
         const v = z > a && !escaped ? parseNumber(b, a, z) : NaN;
         if (!Number.isFinite(v)) {
+          // '1"2' is refused for its quote, as parseCsv refuses it, before its row is counted.
+          if (!quoted && b.subarray(a, z).includes(QUOTE)) {
+            fail(`line ${line}, column ${field + 1}: ${STRAY_QUOTE}`);
+          }
           // A row with a field missing shifts its cells: the label of '1,0,yes' under
           // 'a,b,c,label' is not a bad value of 'c' (parseCsv counts the fields first).
           const n = fieldCount(b, field, q, e, delim);

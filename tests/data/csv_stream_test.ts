@@ -909,6 +909,12 @@ Deno.test("both readers refuse a stray quote and text after a quoted cell in the
     ['a",y\n1,x\n', `line 1, column 1: ${stray}`],
     ['\n\na,"y"b\n1,x\n', `line 3, column 2: ${after}`],
     ['a,y\n1,x\n\n2 ",x\n', `line 4, column 1: ${stray}`],
+    // A quote inside: the stream read the label 'x"y' that parseCsv refuses, and called '1"2' not
+    // a number (or, in a row with a field too many, counted the row first).
+    ['a,y\n1,x"y\n', `line 2, column 2: ${stray}`],
+    ['a,y\n1,x"y,z\n', `line 2, column 2: ${stray}`],
+    ['a,y\n1"2,x\n', `line 2, column 1: ${stray}`],
+    ['a,y\n1"2,x,z\n', `line 2, column 1: ${stray}`],
   ];
   for (const [text, reason] of cases) {
     await withFile(text, async (file) => {
