@@ -380,6 +380,7 @@ Deno.test("lrc predict reads only the columns it needs, matches numeric labels b
     const unlabelled = await run("--no-label", "--out", `${dir}/b.csv`);
     assert.deepEqual(unlabelled.unusedColumns, ["note", "y"]);
     assert.equal(unlabelled.metrics, null);
+    assert.equal(unlabelled.labelColumn, null);
     assert.equal(await Deno.readTextFile(`${dir}/a.csv`), await Deno.readTextFile(`${dir}/b.csv`));
     const x32 = asFloat32({ data: data.x.data.subarray(0, n * 30), rows: n, cols: 30 });
     assert.equal(
@@ -859,4 +860,51 @@ Deno.test("the float32 rounding warning takes the lower step just below a power 
   // Below the normal range float32 values are 2^-149 apart (subnormals): half of that is 2^-150.
   assert.equal(halfStepByBits(2 ** -140), 2 ** -150);
   assert.match(float32RoundingWarning(withStats(2 ** -140, 2 ** -150))!, /by up to 1\.0 standard/);
+});
+
+Deno.test("lrc predict writes an imported model's warnings to stderr, and its probabilities are the softmax of its scores", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // scikit-learn's one-vs-rest coefficients, read as softmax with a warning.
+    const coef = [[1, -2], [-0.5, 1.5], [0.25, 0.5]], intercept = [0.1, -0.2, 0.3];
+    const classes = ["a", "b", "c"];
+    await Deno.writeTextFile(
+      `${dir}/m.json`,
+      JSON.stringify({ coef, intercept, classes, multiClass: "ovr", featureNames: ["u", "v"] }),
+    );
+    const rows = [[0.5, -1], [-2, 0.75], [1.5, 1.5], [0, 0]];
+    // The columns in the other order: matched by name.
+    await Deno.writeTextFile(
+      `${dir}/d.csv`,
+      ["v,u", ...rows.map(([u, v]) => `${v},${u}`)].join("\n") + "\n",
+    );
+    const r = await runCli([
+      ...["predict", "--model", `${dir}/m.json`, "--data", `${dir}/d.csv`, "--no-label"],
+      ...["--out", `${dir}/p.csv`, "--proba", "--json"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^warning: one-vs-rest read as softmax/m);
+    const summary = JSON.parse(r.stdout);
+    assert.deepEqual(summary.warnings, [
+      "one-vs-rest read as softmax: same predicted classes, other probabilities",
+    ]);
+    assert.equal(summary.labelColumn, null);
+    assert.equal(summary.probabilities, true);
+    const lines = (await Deno.readTextFile(`${dir}/p.csv`)).trimEnd().split("\n");
+    assert.equal(lines[0], "predicted,p_a,p_b,p_c");
+    for (const [i, [u, v]] of rows.entries()) {
+      // A plain softmax of the scores, in float64 (the inputs are exact in float32).
+      const z = coef.map(([wu, wv], c) => wu * u + wv * v + intercept[c]);
+      const top = Math.max(...z);
+      const e = z.map((s) => Math.exp(s - top));
+      const sum = e.reduce((a, b) => a + b, 0);
+      const cells = lines[i + 1].split(",");
+      assert.equal(cells[0], classes[z.indexOf(top)]);
+      for (let c = 0; c < 3; c++) {
+        assert.ok(Math.abs(Number(cells[c + 1]) - e[c] / sum) < 1e-6, lines[i + 1]);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

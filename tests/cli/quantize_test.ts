@@ -11,6 +11,7 @@ import { fit } from "../../lib/model/fit.ts";
 import { predict } from "../../lib/model/predict.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { loadModel } from "../../lib/io/model_file.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
 
 Deno.test("lrc quantize trains, quantizes and reports accuracy and bytes as JSON", async () => {
   const r = await runCli([
@@ -444,6 +445,58 @@ Deno.test("lrc quantize stores a bias beyond float32 in float64 instead of refus
         if (qat.length === 0) assert.equal(q.bias.values[0], intercept);
       }
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc quantize --model takes the CSV's columns by name in any order, and refuses --preprocessing for a model without standardisation", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = await loadEmbedded("breast-cancer");
+    const { model } = fit(data.x, data.y, {
+      classes: data.classes,
+      featureNames: data.featureNames,
+      optimizer: { kind: "lbfgs", maxIterations: 50 },
+    });
+    await Deno.writeTextFile(`${dir}/m.json`, modelToJson(model));
+    // The label first, then the features in reverse order.
+    const d = data.x.cols;
+    const lines = [["label", ...[...data.featureNames].reverse()].join(",")];
+    for (let i = 0; i < data.x.rows; i++) {
+      const row = [data.classes[data.y[i]]];
+      for (let j = d - 1; j >= 0; j--) row.push(String(data.x.data[i * d + j]));
+      lines.push(row.join(","));
+    }
+    await Deno.writeTextFile(`${dir}/d.csv`, lines.join("\n") + "\n");
+    const r = await runCli([
+      ...["quantize", "--model", `${dir}/m.json`, "--data", `${dir}/d.csv`, "--label", "label"],
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.match(report.data.source, /its columns in the model's order/);
+    // The default split of the same rows, and the model applied to it in its own column order.
+    const split = trainTestSplit(data.x, data.y, { testFraction: 0.25, seed: 0 });
+    assert.equal(report.test.floatAccuracy, share(split.yTest, predict(model, split.xTest)));
+    assert.ok(report.test.floatAccuracy > 0.9, `${report.test.floatAccuracy}`);
+
+    const raw = fit(data.x, data.y, {
+      classes: data.classes,
+      featureNames: data.featureNames,
+      preprocessing: "none",
+      optimizer: { kind: "lbfgs", maxIterations: 5 },
+    }).model;
+    await Deno.writeTextFile(`${dir}/raw.json`, modelToJson(raw));
+    const refused = await runCli([
+      ...["quantize", "--model", `${dir}/raw.json`, "--dataset", "breast-cancer"],
+      ...["--preprocessing", "fold", "--quiet"],
+    ]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /--preprocessing does not apply to a model without standardisation/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

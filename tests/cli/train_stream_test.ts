@@ -508,3 +508,31 @@ Deno.test("lrc train --stream names a row with a field missing as the in-memory 
     }
   }
 });
+
+Deno.test("lrc train --stream holds out every round(1/test-fraction)-th row, and refuses a file too short for one", async () => {
+  const file = await csvFile();
+  try {
+    // 1 / 0.4 = 2.5 rounds to 3 (Math.floor would give 2): rows 2, 5, ..., 398 are held out,
+    // floor(400 / 3) = 133 of them.
+    const r = await runCli([
+      ...["train", "--data", file, "--stream", "--optimizer", "sgd", "--epochs", "1"],
+      ...["--test-fraction", "0.4", "--json"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.data.testSamples, Math.floor(400 / 3));
+    assert.equal(report.data.trainSamples, 400 - Math.floor(400 / 3));
+    assert.match(report.data.source, /every 3rd row held out/);
+    // Three rows and every 4th held out: none would be tested.
+    const lines = (await Deno.readTextFile(file)).split("\n");
+    await Deno.writeTextFile(file, lines.slice(0, 4).join("\n") + "\n");
+    const short = await runCli([
+      ...["train", "--data", file, "--stream", "--optimizer", "sgd", "--quiet"],
+    ]);
+    assert.equal(short.code, 1, short.stderr);
+    assert.match(short.stderr, /has 3 data rows, and holding out every 4th .* leaves none to test/);
+    assert.equal(short.stderr.trim().split("\n").length, 1, short.stderr);
+  } finally {
+    await Deno.remove(file);
+  }
+});

@@ -585,3 +585,37 @@ Deno.test("lrc train on a gzip-compressed CSV says it is compressed, in memory a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc train counts the saved model's non-zero weights and prints the test split's confusion matrix", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const options = ["--dataset", "breast-cancer", "--penalty", "l1", "--lambda", "0.01"];
+    const json = await runCli(["train", ...options, "--save", `${dir}/m.json`, "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    const report = JSON.parse(json.stdout);
+    const model = modelFromJson(await Deno.readTextFile(`${dir}/m.json`));
+    let nonZero = 0;
+    for (const v of model.weights.data) if (v !== 0) nonZero++;
+    // The L1 penalty zeroes some weights: a count of all of them fails.
+    assert.ok(nonZero < model.weights.data.length, `${nonZero} non-zero`);
+    assert.equal(report.model.nonZeroWeights, nonZero);
+
+    // The confusion matrix of the held-out rows (the default split, made here), rows true class.
+    const data = await loadEmbedded("breast-cancer");
+    const split = trainTestSplit(data.x, data.y, { testFraction: 0.25, seed: 0 });
+    const predicted = predict(model, split.xTest);
+    const confusion = model.classes.map(() => model.classes.map(() => 0));
+    for (let i = 0; i < predicted.length; i++) confusion[split.yTest[i]][predicted[i]]++;
+    const text = await runCli(["train", ...options, "--quiet"]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`${nonZero} non-zero`));
+    const table = text.stdout.slice(text.stdout.indexOf("test confusion matrix"));
+    for (const [c, name] of model.classes.entries()) {
+      const row = table.split("\n").find((l) => l.startsWith(`${name} `));
+      assert.ok(row !== undefined, table);
+      assert.deepEqual(row.trim().split(/\s+/).slice(1).map(Number), confusion[c], table);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
