@@ -162,3 +162,43 @@ Deno.test("a binary model's prune count is checked against its one row of weight
   );
   assert.deepEqual(phases, []);
 });
+
+Deno.test("a validation label outside the named classes is refused by row before training", () => {
+  // Oracle: breast cancer names two classes, so a 2 at row 3 of the validation labels indexes
+  // none of them; it is refused at once (no training progress), not by the log loss of the
+  // first model measured after the dense model was trained.
+  const y = cancer.test.y.slice();
+  y[3] = 2;
+  const phases: string[] = [];
+  assert.throws(
+    () =>
+      createCompressionSession(cancer.train, {
+        ...UNTUNED,
+        validation: { x: cancer.test.x, y },
+        onProgress: (p) => phases.push(p.phase),
+      }),
+    /^RangeError: Cannot compress model: label at row 3 is 2, expected in 0\.\.1$/,
+  );
+  assert.deepEqual(phases, []);
+});
+
+Deno.test("a prune fraction of exactly 1 is refused before training: fractions lie in [0, 1)", () => {
+  // Oracle: PruneSpec.fraction is documented in [0, 1); 1 would remove every weight. Checked by
+  // compressModel before the dense model is trained, and by a session's compress.
+  for (const compress of [true, false]) {
+    const phases: string[] = [];
+    const run = () =>
+      compress
+        ? compressModel(cancer.train, {
+          ...UNTUNED,
+          prune: { fraction: 1 },
+          onProgress: (p) => phases.push(p.phase),
+        })
+        : createCompressionSession(cancer.train, UNTUNED).compress({ prune: { fraction: 1 } });
+    assert.throws(
+      run,
+      /^RangeError: Cannot compress model: prune fraction must be a number in \[0, 1\), got 1$/,
+    );
+    assert.deepEqual(phases, []);
+  }
+});
