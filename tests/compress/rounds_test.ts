@@ -300,3 +300,38 @@ Deno.test("rounds and iterative of the wrong type are refused, null included", (
     );
   }
 });
+
+Deno.test("a later round of whole-feature pruning ranks the features of the fine-tuned round before it", () => {
+  // Oracle: magnitude ranks whole features by the l2 norm of their column. The second round of
+  // rounds [0.3, 0.6] removes, of the features the first round left, those of least norm in the
+  // first round's fine-tuned model (read from its float32 file, preprocessing kept so the
+  // weights are not rescaled), not in the dense model.
+  const session = createCompressionSession(digits.train, {
+    ...FAST,
+    preprocessingStorage: "keep",
+  });
+  const step = { strategy: "magnitude", structure: "features" } as const;
+  const first = asFloatModel(
+    session.compress({ prune: { ...step, fraction: 0.3 }, quantize: false }).model,
+  );
+  const second = asFloatModel(
+    session.compress({ prune: { ...step, rounds: [0.3, 0.6] }, quantize: false }).model,
+  );
+  const { rows, cols, data } = first.weights;
+  const alive = (m: LogisticModel, j: number) => {
+    for (let c = 0; c < rows; c++) if (m.mask![c * cols + j]) return true;
+    return false;
+  };
+  const norm = (j: number) => {
+    let s = 0;
+    for (let c = 0; c < rows; c++) s += data[c * cols + j] ** 2;
+    return s;
+  };
+  const left = [...Array(cols).keys()].filter((j) => alive(first, j));
+  const kept = [...Array(cols).keys()].filter((j) => alive(second, j));
+  assert.ok(kept.length < left.length && kept.every((j) => left.includes(j)));
+  const want = left.toSorted((a, b) => norm(b) - norm(a)).slice(0, kept.length).sort((a, b) =>
+    a - b
+  );
+  assert.deepEqual(kept, want);
+});
