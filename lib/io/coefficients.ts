@@ -10,7 +10,7 @@
  * | `coef` | number[][], `(nOutputs, nFeatures)` | weights; one row for a binary model (score of the second class), one per class else |
  * | `intercept` | number[], `(nOutputs)` | bias |
  * | `classes` | (string or number)[] | class labels in order (numbers become strings: `1.0` -> `"1"`; integers beyond 2^53 - 1, which JSON numbers cannot hold exactly, are refused); default `"0"`, `"1"`, ... |
- * | `featureNames` | string[] | input names; default `x0`, `x1`, ... |
+ * | `featureNames` | string[] | input names, distinct; default `x0`, `x1`, ... |
  * | `multiClass` | `"multinomial"` or `"ovr"` | how the model was trained; default multinomial (softmax) for more than two classes. One-vs-rest is read as softmax (same predicted classes, other probabilities) with a warning. One row with `"multinomial"` is scikit-learn's binary multinomial model, whose probability is `softmax([-z, z])`, i.e. `sigmoid(2 z)`: it is read as a sigmoid model of `2 z`. |
  * | `preprocessing` | `{ kind?: "standardize", mean: number[], scale: number[] }` | standardisation the coefficients expect, `(x - mean) / scale`; other kinds or fields are refused |
  *
@@ -55,7 +55,8 @@ export interface CoefficientsOptions {
  *   `preprocessing` would otherwise drop the standardisation silently), or is scikit-learn's name
  *   for one (`feature_names_in_`, `feature_names`); other fields are ignored.
  * @throws {RangeError} If a value is not finite, a numeric class label is beyond 2^53 - 1 (JSON
- *   numbers that large lose digits: write such labels as strings), or the shapes disagree.
+ *   numbers that large lose digits: write such labels as strings), class labels or feature names
+ *   repeat, or the shapes disagree.
  *
  * @example A binary model
  * ```ts
@@ -177,6 +178,16 @@ export function modelFromCoefficients(
       fail(`${must}, but featureNames[${bad}] is ${describe((names as unknown[])[bad])}`);
     }
     featureNames = names as string[];
+    // A new model, as fit makes: its names must tell its features apart (data columns are
+    // matched to them by name, and the CSV readers refuse a header that repeats one).
+    const first = new Map<string, number>();
+    featureNames.forEach((s, j) => {
+      const seen = first.get(s);
+      if (seen !== undefined) {
+        mismatch(`features ${seen} and ${j} are both named ${JSON.stringify(s)}`);
+      }
+      first.set(s, j);
+    });
   }
   let preprocessing: LogisticModel["preprocessing"] = { kind: "none" };
   if (o.preprocessing !== undefined) {

@@ -105,3 +105,37 @@ Deno.test("a JSON of coefficients whose fields have the wrong form is refused by
     });
   }
 });
+
+Deno.test("a JSON of coefficients that repeats a feature name or a class label is refused by name", () => {
+  // A new model, as fit makes, whose inputs are matched to data columns by name: the CSV readers
+  // refuse a header that repeats a name, so ["a", "b", "a"] could never be matched to a file.
+  for (
+    const [featureNames, message] of [
+      [["a", "b", "a"], 'features 0 and 2 are both named "a"'],
+      [["x", "y", "y"], 'features 1 and 2 are both named "y"'],
+    ] as const
+  ) {
+    assert.throws(
+      () => modelFromCoefficients({ coef: [[1, 2, 3]], intercept: [0], featureNames }),
+      (e: Error) => {
+        assert.ok(e instanceof RangeError, `${e.name}: ${e.message}`);
+        assert.equal(e.message, `Cannot import 'coefficients': ${message}`);
+        return true;
+      },
+    );
+  }
+  // Class labels that repeat, also as a number and its string.
+  for (const classes of [["a", "b", "a"], [1, "1", 2]]) {
+    assert.throws(
+      () => modelFromCoefficients({ coef: [[1], [2], [3]], intercept: [0, 0, 0], classes }),
+      { name: "RangeError", message: "Cannot import 'coefficients': class labels repeat" },
+    );
+  }
+  // Distinct names are kept as given, in order (names that differ only in case are distinct).
+  const { model } = modelFromCoefficients({
+    coef: [[1, 2, 3]],
+    intercept: [0],
+    featureNames: ["a", "A", "b"],
+  });
+  assert.deepEqual(model.featureNames, ["a", "A", "b"]);
+});
