@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { fromRows } from "../../lib/core/matrix.ts";
 import { modelFromCoefficients } from "../../lib/io/coefficients.ts";
-import { predictProba } from "../../lib/model/predict.ts";
+import { predictLabels, predictProba } from "../../lib/model/predict.ts";
+import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
+
+const sklearn = await pythonWithSklearn();
 
 Deno.test("numeric class labels that JSON numbers cannot hold exactly are refused", () => {
   // JSON.parse reads 9007199254740993 as 9007199254740992: the class was renamed silently.
@@ -138,4 +141,39 @@ Deno.test("a JSON of coefficients that repeats a feature name or a class label i
     featureNames: ["a", "A", "b"],
   });
   assert.deepEqual(model.featureNames, ["a", "A", "b"]);
+});
+
+Deno.test({
+  name: "scikit-learn's iris model with string labels, dumped as the README says, predicts as " +
+    `scikit-learn does${sklearn ? "" : " (skipped: /usr/bin/python3 does not import sklearn)"}`,
+  ignore: sklearn === null,
+  async fn() {
+    // Labels whose sorted order (scikit-learn's classes_, the order of coef_'s rows) is not the
+    // order of the target indices, so that a reader reordering them would be seen.
+    const out = await runPython<{ json: string; x: number[][]; proba: number[][]; pred: string[] }>(
+      `
+import json, sys, numpy as np
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+x, t = load_iris(return_X_y=True)
+y = np.array(["zeta", "alpha", "mid"])[t]
+clf = LogisticRegression(max_iter=10000, tol=1e-10, multi_class="multinomial").fit(x, y)
+text = json.dumps({"coef": clf.coef_.tolist(), "intercept": clf.intercept_.tolist(),
+  "classes": clf.classes_.tolist(), "multiClass": "multinomial"})
+print(json.dumps({"json": text, "x": x.tolist(), "proba": clf.predict_proba(x).tolist(),
+  "pred": clf.predict(x).tolist()}))
+`,
+      null,
+    );
+    const { model, warnings } = modelFromCoefficients(out.json, { name: "iris.json" });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(model.classes, ["alpha", "mid", "zeta"]);
+    assert.equal(model.link, "softmax");
+    const x = fromRows(out.x);
+    assert.deepEqual(predictLabels(model, x), out.pred);
+    const proba = predictProba(model, x).data;
+    let worst = 0;
+    out.proba.flat().forEach((p, i) => (worst = Math.max(worst, Math.abs(proba[i] - p))));
+    assert.ok(worst < 1e-12, `max |p - sklearn| = ${worst}`);
+  },
 });
