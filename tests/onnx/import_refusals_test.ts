@@ -817,6 +817,34 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: `a Gemm that transposes the input (transA) is refused: it mixes the samples${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // Gemm(input, w) with transA computes input^T w: (D, N) x (N, D), which runs in onnxruntime
+    // for a batch of D samples. Each output row then depends on every sample: reversing the
+    // batch changes row 0's probabilities, which no model of one sample can do. It was read as
+    // transA = 0 when the flag was not checked.
+    const square = Float32Array.from({ length: D * D }, (_, i) => ((i * 5) % 7) * 0.3 - 1);
+    const bytes = graphModel((g) => {
+      const w = g.constant("w", "FLOAT", [D, D], square);
+      const s = g.op("Gemm", ["input", w], { transA: { int: 1 } });
+      g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
+    }, [["probabilities", "FLOAT", ["N", D]]]);
+    const rows = [[0.5, -1, 2, 0], [1, 1, -0.5, 0.25], [-2, 0.25, 0, 1], [3, -1, -0.5, 2]];
+    const ort = async (r: number[][]) =>
+      Array.from((await runOnnx(bytes, fromRows(r))).probabilities.data as Float32Array);
+    const forward = await ort(rows);
+    const backward = await ort(rows.toReversed());
+    const last = (D - 1) * D;
+    assert.ok(maxDiff(forward.slice(0, D), backward.slice(last, last + D)) > 1e-3);
+    assert.throws(
+      () => importOnnxModel(bytes, { name: "m.onnx" }),
+      refused(/the walk from the input stops at Gemm node '[^']*', which is not read as an affine/),
+    );
+  },
+});
+
 Deno.test("constants that broadcast over the samples or add a dimension are refused", () => {
   // A [N, 1] column adds a different value to each sample; a [1, 1, K] bias makes the scores
   // 3-D, so that Softmax's axis 1 runs over samples. Both imported as per-output vectors.
@@ -1011,6 +1039,55 @@ function linearClassifierModel(
   });
 }
 
+Deno.test({
+  name: `a LinearClassifier's string labels name its rows in order, as onnxruntime labels${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // Labels not in sorted order, so that a reader sorting or reversing them would be seen.
+    const labels = ["b", "c", "a"];
+    const lc = {
+      name: "lc",
+      op_type: "LinearClassifier",
+      domain: "ai.onnx.ml",
+      input: ["input"],
+      output: ["label", "probabilities"],
+      attribute: [
+        { name: "coefficients", type: 6, floats: [...W] },
+        { name: "intercepts", type: 6, floats: [...B] },
+        {
+          name: "classlabels_strings",
+          type: 8,
+          strings: labels.map((l) => new TextEncoder().encode(l)),
+        },
+        { name: "post_transform", type: 3, s: new TextEncoder().encode("SOFTMAX") },
+      ],
+    };
+    const bytes = encodeOnnx({
+      ir_version: 8,
+      opset_import: [{ domain: "", version: 13 }, { domain: "ai.onnx.ml", version: 1 }],
+      graph: {
+        name: "g",
+        node: [lc] as never,
+        initializer: [],
+        input: [valueInfo("input", "FLOAT", ["N", D])],
+        output: [
+          valueInfo("label", "STRING", ["N"]),
+          valueInfo("probabilities", "FLOAT", ["N", K]),
+        ],
+      },
+    });
+    const ort = await runOnnx(bytes, X);
+    const { model } = importOnnxModel(bytes);
+    assert.deepEqual(model.classes, labels);
+    const ortLabels = Array.from(ort.label.data as ArrayLike<string>);
+    // Every class is predicted somewhere, so that the order of all three is checked.
+    assert.equal(new Set(ortLabels).size, K);
+    assert.deepEqual(predictLabels(model, X), ortLabels);
+    const p = ort.probabilities.data as Float32Array;
+    assert.ok(maxDiff(predictProba(model, X).data, p) < 1e-6);
+  },
+});
+
 Deno.test("a LinearClassifier whose outputs are computed on is refused", () => {
   // A Neg on its label output: onnxruntime gave -1 where the import read class 1.
   const bytes = linearClassifierModel(
@@ -1036,6 +1113,10 @@ Deno.test("a LinearClassifier whose outputs are computed on is refused", () => {
     [["label", "INT64", ["N"]], ["probabilities", "INT64", ["N", 2]]],
   );
   assert.throws(() => importOnnxModel(cast), /probabilities 'raw' feed Cast node 'c' to type 7/);
+  // Three rows of scores (three intercepts) for its two labels: no class for the third score.
+  // Without the count check it was read as two rows of 6 weights, refused only by the width.
+  const rows = linearClassifierModel([...W], [...B], "SOFTMAX", [], [["label", "INT64", ["N"]]]);
+  assert.throws(() => importOnnxModel(rows), /LinearClassifier has 3 rows for 2 classes/);
 });
 
 Deno.test("a graph out of topological order (a cycle) is refused, not followed forever", () => {
