@@ -128,10 +128,20 @@ Deno.test("a JSON of coefficients that repeats a feature name or a class label i
     );
   }
   // Class labels that repeat, also as a number and its string.
-  for (const classes of [["a", "b", "a"], [1, "1", 2]]) {
+  for (
+    const [classes, message] of [
+      [["a", "b", "a"], 'class labels 0 and 2 are both "a"'],
+      [[1, "1", 2], 'class labels 0 and 1 are both "1"'],
+    ] as const
+  ) {
     assert.throws(
-      () => modelFromCoefficients({ coef: [[1], [2], [3]], intercept: [0, 0, 0], classes }),
-      { name: "RangeError", message: "Cannot import 'coefficients': class labels repeat" },
+      () =>
+        modelFromCoefficients({
+          coef: [[1], [2], [3]],
+          intercept: [0, 0, 0],
+          classes: [...classes],
+        }),
+      { name: "RangeError", message: `Cannot import 'coefficients': ${message}` },
     );
   }
   // Distinct names are kept as given, in order (names that differ only in case are distinct).
