@@ -531,6 +531,10 @@ Deno.test("an int32 bias that is not at the product scale is refused, not used a
         .test(e.message),
   );
   assert.throws(() => quantizedDecisionFunction(edited, x), /not the product scale/);
+  // A scale off by a float32 rounding (2^-20 relative) is not the product scale either: the
+  // check compares to 1e-12 (a tolerance of 1e-3 passed every test).
+  const rounded = { ...q, bias: { ...q.bias, scale: q.bias.scale.map((s) => s * (1 + 2 ** -20)) } };
+  assert.throws(() => prepareIntegerModel(rounded), /not the product scale/);
   prepareIntegerModel(q);
 });
 
@@ -888,4 +892,88 @@ Deno.test("masked weights are 0 in the integer model whatever their code", () =>
     assert.deepEqual([...integerDecisionFunction(im, x, { backend }).data], [4], backend);
   }
   assert.deepEqual([...quantizedDecisionFunction(q, x).data], [4]);
+});
+
+/** One feature, `codes.length` outputs, weight scale 1 and the given float64 bias. */
+function floatBiasModel(codes: number[], bias: number[]): QuantizedModel {
+  const k = codes.length;
+  return {
+    kind: "quantized-logistic-regression",
+    version: 1,
+    link: k === 1 ? "sigmoid" : "softmax",
+    classes: k === 1 ? ["a", "b"] : codes.map((_, c) => `c${c}`),
+    featureNames: ["f"],
+    preprocessing: { kind: "none" },
+    weights: {
+      kind: "uniform",
+      scheme: "symmetric",
+      bits: 8,
+      granularity: "class",
+      rows: k,
+      cols: 1,
+      codes: Int8Array.from(codes),
+      scale: new Float32Array(k).fill(1),
+      zeroPoint: new Int32Array(k),
+    },
+    bias: { kind: "float64", values: Float64Array.from(bias) },
+  };
+}
+
+Deno.test("a bias of 2^31 - 1 product-scale units calibrates, one of 2^31 units is refused", () => {
+  // Mutation audit: the bias check at 2^32 instead of 2^31 - 1 passed every test (the refused
+  // biases were far beyond int32), and the Int32Array then stored 2^31 as -2^31. Oracle by hand:
+  // int8 inputs spanning -127..127 get scale 1, the weight scale is 1, so the product scale is 1
+  // and a float64 bias is its own number of units.
+  const x = fromRows([[-127], [127]]);
+  for (const v of [2 ** 31 - 1, -(2 ** 31 - 1)]) {
+    const c = calibrateInput(floatBiasModel([1], [v]), x);
+    assert.deepEqual([c.input?.scale, c.input?.dtype], [1, "int8"]);
+    assert.ok(c.bias.kind === "int32");
+    assert.deepEqual([...c.bias.values], [v]);
+  }
+  for (const v of [2 ** 31, -(2 ** 31), 2 ** 32 - 1]) {
+    assert.throws(
+      () => calibrateInput(floatBiasModel([1], [v]), x),
+      (e: Error) =>
+        e instanceof RangeError &&
+        e.message.startsWith(
+          `Cannot calibrate input quantization: bias ${v} of output 0 is ${v} units of the ` +
+            "product scale 1, beyond int32",
+        ),
+    );
+  }
+});
+
+Deno.test("uint8 min/max input calibration rounds the zero point, clipping no input", () => {
+  // Mutation audit: a zero point rounded down (floor(-min / scale)) passed every test; it clips
+  // the smallest input by up to a step. Oracle: the documented codes clamp(round(x / sx) + zx)
+  // of every calibration input are within half a step of it, `(code - zx) * sx`, with zx in
+  // 0..255. The minima make -min / sx land at fractions .3, .5 and .7 of a step.
+  const x = fromRows([[-0.373, -0.5, -0.127], [2.177, 2.05, 2.423], [0.4, 1, 0]]);
+  const { model } = fit(x, Int32Array.from([0, 1, 1]), { preprocessing: "none" });
+  const q = calibrateInput(quantizeModel(model), x, { dtype: "uint8" });
+  const { scale, zeroPoint } = q.input!;
+  assert.ok(Number.isInteger(zeroPoint) && zeroPoint > 0 && zeroPoint <= 255, `${zeroPoint}`);
+  const codes = quantizeInputs(prepareIntegerModel(q), x);
+  for (let i = 0; i < x.data.length; i++) {
+    const err = Math.abs((codes[i] - zeroPoint) * scale - x.data[i]);
+    assert.ok(err <= (scale / 2) * (1 + 1e-6), `input ${i} (${x.data[i]}): code ${codes[i]}`);
+  }
+});
+
+Deno.test("integer predictions break exact ties as documented: lower class, class 0 at score 0", () => {
+  // Mutation audit: ties going to the higher class, or score 0 giving class 1 for one output,
+  // passed every test, though integer scores tie exactly whenever two accumulators agree.
+  // Oracle by hand: int8 inputs at scale 1, weights 0, 1, 1 make classes 1 and 2 tie for any
+  // x (class 0 wins at x < 0, all three at x = 0); one weight of 1 scores x itself.
+  const range = fromRows([[-127], [127]]), x = fromRows([[5], [0], [-3]]);
+  const softmax = prepareIntegerModel(calibrateInput(floatBiasModel([0, 1, 1], [0, 0, 0]), range));
+  const sigmoid = prepareIntegerModel(calibrateInput(floatBiasModel([1], [0]), range));
+  for (const backend of ["ts", "wasm"] as const) {
+    const scores = integerDecisionFunction(softmax, x, { backend }).data;
+    assert.deepEqual([...scores], [0, 5, 5, 0, 0, 0, 0, -3, -3], backend);
+    assert.deepEqual([...integerPredict(softmax, x, { backend })], [1, 0, 0], backend);
+    assert.deepEqual([...integerDecisionFunction(sigmoid, x, { backend }).data], [5, 0, -3]);
+    assert.deepEqual([...integerPredict(sigmoid, x, { backend })], [1, 0, 0], backend);
+  }
 });
