@@ -19,7 +19,7 @@ import {
   quantizeModel,
 } from "../../lib/quant/mod.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
-import type { QuantizedModel } from "../../lib/quant/types.ts";
+import type { QuantizedModel, UniformQuantizedTensor } from "../../lib/quant/types.ts";
 
 /** A pixel-like problem: inputs are multiples of 1/255 in [0, 1], half of them 0. */
 function pixelProblem(seed: number, n = 600, d = 30, k = 4) {
@@ -976,4 +976,59 @@ Deno.test("integer predictions break exact ties as documented: lower class, clas
     assert.deepEqual([...integerDecisionFunction(sigmoid, x, { backend }).data], [5, 0, -3]);
     assert.deepEqual([...integerPredict(sigmoid, x, { backend })], [1, 0, 0], backend);
   }
+});
+
+Deno.test("affine integer weights one past the int8 and int16 ranges keep their values", () => {
+  // Mutation audit: Int8Array for integer weights up to 128 in magnitude (instead of 127), or
+  // Int16Array up to 32768, passed every test, though they store +128 as -128 (+32768 as
+  // -32768). Affine 8-bit codes 0 and 255 with zero
+  // points 127 and 128 are the integer weights -127, 128 and -128, 127. Oracle by hand: int8
+  // inputs at scale 1 and bias 0 make the scores -127 a + 128 b and -128 a + 127 b.
+  const q: QuantizedModel = {
+    kind: "quantized-logistic-regression",
+    version: 1,
+    link: "softmax",
+    classes: ["a", "b"],
+    featureNames: ["f", "g"],
+    preprocessing: { kind: "none" },
+    weights: {
+      kind: "uniform",
+      scheme: "affine",
+      bits: 8,
+      granularity: "class",
+      rows: 2,
+      cols: 2,
+      codes: Uint8Array.of(0, 255, 0, 255),
+      scale: Float32Array.of(1, 1),
+      zeroPoint: Int32Array.of(127, 128),
+    },
+    bias: { kind: "int32", values: new Int32Array(2), scale: Float64Array.of(1, 1) },
+    input: { dtype: "int8", scale: 1, zeroPoint: 0, calibration: "minmax" },
+  };
+  const im = prepareIntegerModel(q);
+  assert.deepEqual([...im.weights], [-127, 128, -128, 127]);
+  const rows = [[1, 1], [0, 1], [-2, 3], [127, -128]];
+  const expected = rows.flatMap(([a, b]) => [-127 * a + 128 * b, -128 * a + 127 * b]);
+  for (const backend of ["ts", "wasm"] as const) {
+    assert.deepEqual([...integerDecisionFunction(im, fromRows(rows), { backend }).data], expected);
+  }
+  assert.deepEqual([...quantizedDecisionFunction(q, fromRows(rows)).data], expected);
+  // 16-bit codes 0 and 65535 with zero point 32767: integer weights -32767 and 32768.
+  const wide: QuantizedModel = {
+    ...q,
+    link: "sigmoid",
+    weights: {
+      ...q.weights as UniformQuantizedTensor,
+      bits: 16,
+      rows: 1,
+      codes: Uint16Array.of(0, 65535),
+      scale: Float32Array.of(1),
+      zeroPoint: Int32Array.of(32767),
+    },
+    bias: { kind: "int32", values: new Int32Array(1), scale: Float64Array.of(1) },
+  };
+  const iw = prepareIntegerModel(wide);
+  assert.deepEqual([...iw.weights], [-32767, 32768]);
+  const scores = rows.map(([a, b]) => -32767 * a + 32768 * b);
+  assert.deepEqual([...integerDecisionFunction(iw, fromRows(rows)).data], scores);
 });
