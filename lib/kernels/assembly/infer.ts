@@ -433,8 +433,9 @@ export function nonFinite(x: usize, count: i32): i32 {
  * (`quantizeInputsKernel` of lib/quant): `t = x * mul[j] + off[j]` in float64 (a product, then a
  * sum: no fused multiply-add), rounded half to even (`f64x2.nearest`), plus zp, clamped to
  * lo..hi. x is float32 (`wide` = 0) or float64 (1), rows of d values; codes go to `out` as bytes
- * (uint8 or int8 by the range). Returns the number of NaN or infinite inputs met, and stores it
- * at `bad` unless that is 0.
+ * (uint8 or int8 by the range). Returns a count that is positive exactly when a NaN or infinite
+ * input was met (not their number: see the end of `quantizeBody`), and stores it at `bad` unless
+ * that is 0.
  */
 export function quantize(x: usize, wide: i32, n: i32, d: i32, mul: usize, off: usize, zp: i32, lo: i32, hi: i32, out: usize, bad: usize): i32 {
   const count = wide
@@ -501,7 +502,8 @@ export function quantize(x: usize, wide: i32, n: i32, d: i32, mul: usize, off: u
       store<u8>(orow + <usize>j, <u8>(<i32>r));
     }
   }
-  // Lanes count NaN/infinity (float32 lanes: one each; float64: two per value, halved).
+  // Lanes count NaN/infinity: 1 per float32 value and 2 per float64 value of the SIMD loop (one
+  // per 32-bit half of the mask), 4 per value of the scalar tail (all lanes). Only > 0 is meant.
   const total = i32x4.extract_lane(bad, 0) + i32x4.extract_lane(bad, 1) + i32x4.extract_lane(bad, 2) + i32x4.extract_lane(bad, 3);
   return total;
 }
