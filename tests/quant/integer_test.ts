@@ -1032,3 +1032,26 @@ Deno.test("affine integer weights one past the int8 and int16 ranges keep their 
   const scores = rows.map(([a, b]) => -32767 * a + 32768 * b);
   assert.deepEqual([...integerDecisionFunction(iw, fromRows(rows)).data], scores);
 });
+
+Deno.test("the WebAssembly path refuses a NaN at every column of float32 and float64 rows", () => {
+  // Mutation audit: the quantize kernel counting NaN in only the first two of each four float64
+  // values of its SIMD loop passed every test, scoring the garbage code instead of refusing.
+  // 19 features: two 8-wide SIMD steps and a scalar tail of 3.
+  const { x, y } = pixelProblem(3, 40, 19, 2);
+  const { model } = fit(x, y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 5 },
+  });
+  const im = prepareIntegerModel(calibrateInput(quantizeModel(model), x));
+  for (const Ctor of [Float64Array, Float32Array]) {
+    for (let j = 0; j < 19; j++) {
+      const bad = { data: Ctor.from(x.data.subarray(0, 3 * 19)), rows: 3, cols: 19 };
+      bad.data[19 + j] = j % 2 ? NaN : -Infinity;
+      assert.throws(
+        () => integerDecisionFunction(im, bad, { backend: "wasm" }),
+        new RegExp(`Cannot compute scores: x holds (NaN|-Infinity) at row 1, column ${j}$`),
+        `${Ctor.name} column ${j}`,
+      );
+    }
+  }
+});
