@@ -178,7 +178,7 @@ export const trainCommand: Command = {
     stream: {
       type: "boolean",
       help: "train from --data in a stream (sgd/adam; memory does not grow with the file; every " +
-        "round(1/test-fraction)-th row is held out); automatic above 1 GiB",
+        "round(1/test-fraction)-th row is held out); automatic for a file above --max-data-bytes",
     },
     save: {
       type: "string",

@@ -1,6 +1,7 @@
 /**
  * `lrc train --stream`: training and evaluation straight from a CSV file, in batches, for files
- * larger than memory (chosen automatically above 1 GiB).
+ * larger than memory (chosen automatically for a file above `--max-data-bytes`, 1 GiB by
+ * default).
  *
  * @module
  */
