@@ -121,9 +121,13 @@ export async function figureMimeBundle(
     id: `lrc-${sessionToken}-${++figureCounter}`,
     height: options.height,
   });
-  const include = mode === "always" || (mode === "auto" && !plotlyIncluded);
-  const loader = include ? await plotlyScript() + "\n" : "";
+  const wanted = () => mode === "always" || (mode === "auto" && !plotlyIncluded);
+  const script = wanted() ? await plotlyScript() : "";
+  // Asked again after the await: of figures made at once (Promise.all), which all wanted it,
+  // only the first to get here carries it.
+  const include = wanted();
   if (include) plotlyIncluded = true;
+  const loader = include ? script + "\n" : "";
   return {
     [PLOTLY_MIME]: { data: plain.data, layout: plain.layout, config: PLOTLY_CONFIG },
     "text/html": loader + div,

@@ -88,6 +88,30 @@ Deno.test("plotly.js is included with the first figure of a session only", async
   assert.ok(!((await figureMimeBundle(figure))["text/html"] as string).includes(marker));
 });
 
+Deno.test("figures made at once carry plotly.js once, with the first of them", async () => {
+  // Each call saw no figure that had carried plotly.js while it was reading it, and all three
+  // carried it: 5 MB of the same script in every output of one notebook cell.
+  const { source } = await loadPlotlyJs();
+  const marker = source.slice(source.length - 2000);
+  resetPlotlyInclusion();
+  const bundles = await Promise.all([figure, figure, figure].map((f) => figureMimeBundle(f)));
+  assert.deepEqual(
+    bundles.map((b) => (b["text/html"] as string).includes(marker)),
+    [true, false, false],
+  );
+  // "always" still carries it, whatever ran beside it.
+  resetPlotlyInclusion();
+  const mixed = await Promise.all([
+    figureMimeBundle(figure),
+    figureMimeBundle(figure, { includePlotlyJs: "always" }),
+    figureMimeBundle(figure),
+  ]);
+  assert.deepEqual(
+    mixed.map((b) => (b["text/html"] as string).includes(marker)),
+    [true, true, false],
+  );
+});
+
 Deno.test("the bundle guards plotly.js against require.js and closes its script once", async () => {
   resetPlotlyInclusion();
   const html = (await figureMimeBundle(figure))["text/html"] as string;
