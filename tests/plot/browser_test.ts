@@ -252,3 +252,92 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: `labels that look like markup or script are shown as text and never run, in the exported ` +
+    `page and in notebook outputs${skip}`,
+  ignore: unavailable !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    // Class labels, headings and titles reach the HTML as text, in the figure's JSON (inside a
+    // <script>) and as plotly text; none of them may end an element, open a tag or run, and the
+    // labels are drawn as written.
+    const classes = [
+      "</script><script>window.pwned = 1</script>",
+      `<img src=x onerror="window.pwned = 2">`,
+      `"'&<> &lt; <b>b</b><br>`,
+      "<!--<script>",
+    ];
+    const confusion = classes.map((_, i) => classes.map((_, j) => (i === j ? 5 : 1)));
+    // The title is passed as plotly text (markup allowed), so its "<" reach the JSON as they are.
+    const fig = confusionFigure(confusion, { classes, title: "</script><script>window.pwned = 3" });
+    const state = () => ({
+      pwned: (globalThis as { pwned?: unknown }).pwned ?? null,
+      images: document.querySelectorAll("img").length,
+      // autorange "reversed": the first class is at the top, the last tick drawn.
+      ticks: [...document.querySelectorAll(".lrc-plotly")].map((d) =>
+        [...d.querySelectorAll(".ytick text")].map((t) => t.textContent).reverse()
+      ),
+    });
+    const dir = await Deno.makeTempDir({ prefix: "lrc-inject-" });
+    const browser = await launchChromium();
+    try {
+      const path = `${dir}/inject.html`;
+      await writeFiguresHtml(path, [{ figure: fig, heading: classes[0], text: classes[1] }], {
+        title: classes[1],
+      });
+      const page = await browser.newPage();
+      const blocked = await restrictNetwork(page, OFFLINE);
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.goto(`file://${path}`, { timeout: PAGE_LOAD_TIMEOUT });
+      await page.waitForSelector(".lrc-plotly .main-svg", { timeout: 60_000 });
+      assert.deepEqual(await page.evaluate(state), { pwned: null, images: 0, ticks: [classes] });
+      assert.deepEqual(
+        await page.evaluate(() => [
+          document.title,
+          ...[...document.querySelectorAll("h1, h2, p")].map((e) => e.textContent),
+        ]),
+        [classes[1], classes[1], classes[0], classes[1]],
+      );
+      assert.deepEqual(blocked, []);
+      assert.deepEqual(errors, []);
+
+      // Two notebook outputs, the first carrying plotly.js, inserted as a notebook inserts
+      // trusted HTML (its scripts run).
+      resetPlotlyInclusion();
+      const outputs = [
+        (await figureMimeBundle(fig))["text/html"] as string,
+        (await figureMimeBundle(fig))["text/html"] as string,
+      ];
+      const notebook = await browser.newPage();
+      const blockedNotebook = await restrictNetwork(notebook, OFFLINE);
+      const notebookErrors: string[] = [];
+      notebook.on("pageerror", (e) => notebookErrors.push(String(e)));
+      await notebook.setContent("<!DOCTYPE html><html><body></body></html>");
+      await notebook.evaluate((htmls: string[]) => {
+        for (const h of htmls) {
+          const output = document.createElement("div");
+          output.append(document.createRange().createContextualFragment(h));
+          document.body.append(output);
+        }
+      }, outputs);
+      await notebook.waitForFunction(
+        () => document.querySelectorAll(".lrc-plotly .main-svg").length >= 2,
+        null,
+        { timeout: 60_000 },
+      );
+      assert.deepEqual(await notebook.evaluate(state), {
+        pwned: null,
+        images: 0,
+        ticks: [classes, classes],
+      });
+      assert.deepEqual(blockedNotebook, []);
+      assert.deepEqual(notebookErrors, []);
+    } finally {
+      await browser.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -298,3 +298,19 @@ Deno.test("guardedScript's comment is escaped and checked with the source", () =
     message: /^Cannot inline the script: it holds '<!--' and then '<script'/,
   });
 });
+
+Deno.test("a figure's JSON holds no raw line or paragraph separator, '<' or lone surrogate", () => {
+  // U+2028 and U+2029 end a line in JavaScript before ES2019 (a string holding one was a syntax
+  // error there); '<' could close the script element; a lone surrogate is no UTF-8.
+  const name = "a\u2028b\u2029c </script><!--<script> \ud800 end";
+  const html = figureDiv(
+    { data: [{ type: "bar", name, y: [1] }], layout: { title: { text: name } } },
+    { id: "sep" },
+  );
+  const line = /var spec = (.*);\n/.exec(html)?.[1];
+  assert.ok(line, "the spec is not on one line");
+  assert.doesNotMatch(line, /[\u2028\u2029<]|[\ud800-\udfff]/);
+  const spec = JSON.parse(line);
+  assert.equal(spec.data[0].name, name);
+  assert.equal(spec.layout.title.text, name);
+});
