@@ -36,6 +36,28 @@ Deno.test("the schedule follows Zhu and Gupta's closed form at every step", () =
   assert.equal(polynomialSparsity(t0 + n * dt, o), sf);
 });
 
+Deno.test("the schedule reaches finalSparsity at endStep even when it is off the update grid", () => {
+  // The closed-form test above ends on a grid point, where the formula gives s_f by itself: a
+  // '>' for '>=' at endStep passed every test here. With a span of 10 and updates every 3 steps
+  // the last update before the end is at 9, so only the end itself may give s_f.
+  const si = 0.2, sf = 0.8, t0 = 2, t1 = 12, dt = 3; // updates at 2, 5, 8, 11; the end at 12
+  const o = { initialSparsity: si, finalSparsity: sf, beginStep: t0, endStep: t1, frequency: dt };
+  for (let t = 0; t <= 15; t++) {
+    let expected: number;
+    if (t < t0) expected = 0;
+    else if (t >= t1) expected = sf;
+    else expected = sf + (si - sf) * (1 - (Math.floor((t - t0) / dt) * dt) / (t1 - t0)) ** 3;
+    assertClose(polynomialSparsity(t, o), expected, {
+      rtol: 1e-15,
+      atol: 1e-15,
+      message: `t=${t}`,
+    });
+  }
+  assert.equal(polynomialSparsity(t1, o), sf);
+  // Just before the end the sparsity is still that of the update at 11: 0.8 - 0.6 * 0.1^3.
+  assertClose(polynomialSparsity(11.999, o), 0.8 - 0.6 * 0.001, { rtol: 1e-14 });
+});
+
 Deno.test("the cubic schedule rises fast, then flattens: zero slope at the end", () => {
   const o = { finalSparsity: 0.9, endStep: 1000 };
   let previous = 0;
@@ -148,6 +170,32 @@ Deno.test("pruningRounds follows target * (1 - (1 - r / rounds)^3), counts round
   assert.deepEqual(pruningRounds(1, 4, "count"), [1]);
   assert.deepEqual(pruningRounds(0, 3, "count"), [0]);
   assert.deepEqual(pruningRounds(0, 3, "fraction"), [0]);
+});
+
+Deno.test("pruningRounds never rounds an earlier fraction past the target, and ends on it", () => {
+  // 0.0019 in ten rounds: round 9 is 0.0019 * 0.999 = 0.0018981, 0.002 to the nearest 0.1 %,
+  // above the target; capping it at the target passed no test (the last round then fell out as
+  // no larger, and the rounds ended at 0.002).
+  assert.deepEqual(pruningRounds(0.0019, 10, "fraction").at(-1), 0.0019);
+  for (const target of [0.0019, 0.0149, 0.2, 0.5, 0.9, 0.9999, 1]) {
+    for (const rounds of [1, 2, 3, 7, 10, 50]) {
+      const amounts = pruningRounds(target, rounds, "fraction");
+      const where = `${target} in ${rounds}`;
+      assert.equal(amounts.at(-1), target, where);
+      for (let i = 0; i < amounts.length; i++) {
+        assert.ok(amounts[i] <= target, `${where}: ${amounts}`);
+        if (i > 0) assert.ok(amounts[i] > amounts[i - 1], `${where}: ${amounts}`);
+        // Each earlier amount is the closed form of some round, to the nearest 0.1 %.
+        if (i < amounts.length - 1) {
+          const near = Array.from(
+            { length: rounds - 1 },
+            (_, r) => target * (1 - (1 - (r + 1) / rounds) ** 3),
+          ).some((exact) => Math.abs(amounts[i] - exact) <= 0.0005 + 1e-12);
+          assert.ok(near, `${where}: ${amounts[i]}`);
+        }
+      }
+    }
+  }
 });
 
 /** The oracle for maskRemoves: the mask as nested rows, counted by hand. */
