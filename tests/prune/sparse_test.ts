@@ -109,6 +109,18 @@ Deno.test("sparse prediction refuses a malformed sparse model", () => {
     ],
     ["nFeatures", { ...sparse, nFeatures: "3" }, /nFeatures must be a positive integer/],
     [
+      "offsets not starting at 0",
+      // Row 0 read nothing and the first stored weight was never used.
+      { ...sparse, rowStart: Int32Array.from([1, 1, 2]) },
+      /the sparse model's row offsets do not match its values$/,
+    ],
+    [
+      "column past the last feature",
+      // Column 3 of a 3-feature model read the next sample's first feature.
+      { ...sparse, columns: Int32Array.from([1, 3]) },
+      /stored weight 1 has column 3 \(columns ascend in \[0, 3\) per row\)$/,
+    ],
+    [
       "feature names",
       { ...sparse, featureNames: ["x", "y"] },
       /featureNames must be an array of 3 names, got/,
@@ -129,6 +141,16 @@ Deno.test("sparse prediction refuses a malformed sparse model", () => {
         `${name}, ${run.name}`,
       );
     }
+  }
+  // Data with more columns than the model takes is refused too, not read as its first columns.
+  for (const cols of [2, 4]) {
+    assert.throws(
+      () => sparseDecisionFunction(sparse, { data: new Float64Array(2 * cols), rows: 2, cols }),
+      {
+        name: "TypeError",
+        message: `Cannot compute sparse scores: the model takes 3 features, x has ${cols}`,
+      },
+    );
   }
   assert.throws(
     () => sparsePredictProba({ ...sparse, values: Float64Array.from([NaN, -1]) }, x),
@@ -166,4 +188,63 @@ Deno.test("sparse prediction sends ties to the lower class, and a binary score o
   // Scores x - y: 0, 0, 1e-300 (just above 0), -1.
   const xb = { data: Float64Array.from([0, 0, 3, 3, 1e-300, 0, 0, 1]), rows: 4, cols: 2 };
   assert.deepEqual([...sparsePredict(sigmoid, xb)], [0, 0, 1, 0]);
+});
+
+Deno.test("toSparseModel stores the non-zeros row by row as a plain loop over the dense weights does", () => {
+  // The other tests compare scores only, which the row offsets and columns could get wrong in
+  // ways that cancel; here the layout itself is checked, with empty first and last rows, against
+  // compressed sparse rows built by hand from the folded weights (w / scale, b - sum w * mean /
+  // scale).
+  const k = 4, d = 5;
+  const w = Float64Array.from([
+    [0, 0, 0, 0, 0],
+    [1.5, 0, -2, 0, 4],
+    [0, 3, 0, 0, 0],
+    [0, 0, 0, 0, 0],
+  ].flat());
+  const mean = Float64Array.of(1, -1, 2, 0, 0.5), scale = Float64Array.of(2, 4, 0.5, 1, 8);
+  const b = Float64Array.of(0.1, -0.2, 0.3, 0.4);
+  const sparse = toSparseModel({
+    kind: "logistic-regression",
+    version: 1,
+    link: "softmax",
+    weights: { data: w, rows: k, cols: d },
+    bias: b,
+    classes: ["a", "b", "c", "d"],
+    featureNames: ["v", "w", "x", "y", "z"],
+    preprocessing: { kind: "standardize", mean, scale },
+  });
+  const rowStart = [0], columns: number[] = [], values: number[] = [], bias: number[] = [];
+  for (let c = 0; c < k; c++) {
+    let shift = 0;
+    for (let j = 0; j < d; j++) {
+      const v = w[c * d + j];
+      shift += (v * mean[j]) / scale[j];
+      if (v !== 0) {
+        columns.push(j);
+        values.push(v / scale[j]);
+      }
+    }
+    rowStart.push(columns.length);
+    bias.push(b[c] - shift);
+  }
+  assert.deepEqual(rowStart, [0, 0, 3, 4, 4]); // the by-hand layout
+  assert.deepEqual([...sparse.rowStart], rowStart);
+  assert.deepEqual([...sparse.columns], columns);
+  assertClose(sparse.values, values, { rtol: 1e-15, atol: 0 });
+  assertClose(sparse.bias, bias, { rtol: 1e-14, atol: 1e-15 });
+  assert.equal(sparse.nFeatures, d);
+  // An empty row scores its bias alone.
+  const x = { data: Float64Array.of(3, 1, 4, 1, 5, 9, 2, 6, 5, 3), rows: 2, cols: d };
+  const z = sparseDecisionFunction(sparse, x);
+  for (let i = 0; i < 2; i++) {
+    for (let c = 0; c < k; c++) {
+      let s = bias[c];
+      for (let p = rowStart[c]; p < rowStart[c + 1]; p++) {
+        s += values[p] * x.data[i * d + columns[p]];
+      }
+      assertClose(z.data[i * k + c], s, { rtol: 1e-14, atol: 1e-14 });
+    }
+    assertClose(z.data[i * k], bias[0], { rtol: 0, atol: 0 });
+  }
 });
