@@ -274,3 +274,41 @@ Deno.test("summed feature scores refuse a column of +Infinity and -Infinity inst
   assert.deepEqual([...featureScores(scores, { reduce: "max" }).data], [Infinity, 2]);
   assert.deepEqual([...featureScores(scores).data], [Infinity, Math.sqrt(5)]);
 });
+
+Deno.test("feature pruning at the edges: none, all, too many, and a fraction between counts", () => {
+  // By hand: column norms 5, 5, 13, 5 and sqrt(5) (columns 3-4, 0-5, 5-12, 4-3 and 1-2).
+  const model = modelOf(
+    "softmax",
+    Float64Array.of(3, 0, 5, 4, 1, 4, 5, 12, 3, 2),
+    Float64Array.of(0.5, -1),
+    5,
+  );
+  // Nothing removed: the reduced model is the model.
+  const none = pruneFeatures(model, { count: 0 });
+  assert.deepEqual([...none.features], [0, 1, 2, 3, 4]);
+  assert.deepEqual([...none.removed], []);
+  assert.deepEqual(none.model.weights, model.weights);
+  // A fraction removes round(fraction * 5) features, half up: 0.3 -> 1.5 -> 2, 0.5 -> 2.5 -> 3,
+  // 0.1 -> 0.5 -> 1; the lowest norms first, ties to the lower index.
+  for (const [fraction, removed] of [[0.3, [0, 4]], [0.5, [0, 1, 4]], [0.1, [4]]] as const) {
+    const r = pruneFeatures(model, { fraction });
+    assert.deepEqual([...r.removed], removed, `fraction ${fraction}`);
+    assert.equal(r.model.weights.cols, 5 - removed.length);
+  }
+  // Every feature: refused for a reduced model, a model of biases alone when masked.
+  for (const target of [{ count: 5 }, { fraction: 1 }, { threshold: 13 }]) {
+    assert.throws(() => pruneFeatures(model, target), {
+      name: "RangeError",
+      message:
+        "Cannot prune features: the target removes all 5 features; a reduced model needs one",
+    });
+    const all = pruneFeatures(model, { ...target, representation: "masked" });
+    assert.deepEqual([...all.removed], [0, 1, 2, 3, 4]);
+    assert.deepEqual([...all.features], []);
+    const x = { data: Float64Array.of(1, 2, 3, 4, 5), rows: 1, cols: 5 };
+    assert.deepEqual([...decisionFunction(all.model, x).data], [0.5, -1]);
+  }
+  // More features than there are is refused, not capped.
+  assert.throws(() => pruneFeatures(model, { count: 6 }), RangeError);
+  assert.throws(() => pruneFeatures(model, { count: 6, representation: "masked" }), RangeError);
+});
