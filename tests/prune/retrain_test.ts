@@ -9,7 +9,7 @@ import { fineTune, gradualPrune, iterativePrune } from "../../lib/prune/retrain.
 import { polynomialSparsity } from "../../lib/prune/schedule.ts";
 import { magnitudeScores, randomScores, taylorScores } from "../../lib/prune/scores.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
-import { zerosOf } from "./_problems.ts";
+import { modelOf, zerosOf } from "./_problems.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 
 const digits = await loadEmbedded("digits");
@@ -235,6 +235,12 @@ Deno.test("fitting with a mask that keeps a weight the initial mask removed is r
     optimizer: { kind: "sgd", epochs: 1 },
   });
   assert.equal(zerosOf(r.model.mask!), zerosOf(more));
+  // The weight removed on top of the initial mask is zero in the result (it was not in the
+  // initial model): not clearing it before training left it at its initial value, which the
+  // masked updates never touch, so the model carried a masked weight that is not zero.
+  const extra = more.findIndex((m, i) => m === 0 && pruned.mask![i] === 1);
+  assert.notEqual(pruned.weights.data[extra], 0);
+  assert.equal(r.model.weights.data[extra], 0);
 });
 
 Deno.test("iterative and gradual pruning refuse a scorer that is not a function", () => {
@@ -663,4 +669,92 @@ Deno.test("L-BFGS fine-tuning without preconditioning never changes a masked wei
       }
     }
   }
+});
+
+Deno.test("one step of fine-tuning moves only the surviving weights, by the masked gradient worked by hand", () => {
+  // Every fine-tuning test compared fineTune with fit or looked only at the masked weights. The
+  // oracle here is one full-batch step written out: r_i = sigmoid(w . x_i + b) - y_i,
+  // g_j = mean(r_i x_ij) + l2 w_j for the kept j, g_b = mean(r_i). SGD without momentum moves
+  // w_j by -lr g_j; Adam's first step, its moments bias-corrected, by -lr g_j / (|g_j| + 1e-8).
+  const x = [[1, 2, -1], [-0.5, 1, 0.5], [2, -1, 1], [0.25, 0.5, -2], [-1, -1.5, 0.75], [
+    1.5,
+    0,
+    1,
+  ]];
+  const y = [1, 0, 1, 0, 0, 1];
+  const data = {
+    x: { data: Float64Array.from(x.flat()), rows: 6, cols: 3 },
+    y: Int32Array.from(y),
+  };
+  const model = {
+    ...modelOf("sigmoid", Float64Array.of(0.3, 0, -0.2), Float64Array.of(0.1), 3),
+    mask: Uint8Array.of(1, 0, 1),
+  };
+  const lr = 0.5, l2 = 0.1;
+  const g = [0, 0, 0, 0]; // w0, w1, w2, b
+  for (let i = 0; i < 6; i++) {
+    const z = 0.3 * x[i][0] - 0.2 * x[i][2] + 0.1;
+    const r = 1 / (1 + Math.exp(-z)) - y[i];
+    for (let j = 0; j < 3; j++) g[j] += (r * x[i][j]) / 6;
+    g[3] += r / 6;
+  }
+  const start = [0.3, 0, -0.2, 0.1];
+  for (const kind of ["sgd", "adam"] as const) {
+    const { model: tuned } = fineTune(model, data, {
+      optimizer: kind === "sgd"
+        ? { kind, epochs: 1, batchSize: 6, learningRate: lr, momentum: 0 }
+        : { kind, epochs: 1, batchSize: 6, learningRate: lr },
+      penalty: { kind: "l2", lambda: l2 },
+    });
+    const want = start.map((p, j) => {
+      if (j === 1) return 0; // removed: no step at all
+      const gj = g[j] + (j < 3 ? l2 * p : 0);
+      return p - (kind === "sgd" ? lr * gj : (lr * gj) / (Math.abs(gj) + 1e-8));
+    });
+    assert.ok(g[1] !== 0); // the removed weight's gradient is not zero: the mask matters
+    assertClose([...tuned.weights.data, tuned.bias[0]], want, { atol: 1e-12, message: kind });
+    assert.deepEqual(tuned.mask, model.mask);
+  }
+});
+
+Deno.test("gradual pruning from a two-class softmax model with named features keeps its shape, link and names", () => {
+  // Every initial model was digits' (ten rows, names x0..x63): rows counted from the classes
+  // (one for two classes) or names made from the columns instead of the initial model's passed
+  // (found by a mutation audit).
+  const initial = fit(cancer.x, cancer.y, {
+    link: "softmax",
+    featureNames: cancer.featureNames,
+    optimizer: { kind: "lbfgs", maxIterations: 20 },
+  }).model;
+  assert.equal(initial.weights.rows, 2);
+  const seen: [string, number, readonly string[]][] = [];
+  const r = gradualPrune(cancer.x, cancer.y, {
+    initial,
+    optimizer: { kind: "sgd", epochs: 2, learningRate: 0.05 },
+    schedule: { finalSparsity: 0.5, endStep: 2 },
+    scorer: (m) => {
+      seen.push([m.link, m.weights.rows, m.featureNames]);
+      return magnitudeScores(m);
+    },
+  });
+  const names = cancer.featureNames;
+  assert.deepEqual(seen, [["softmax", 2, names], ["softmax", 2, names]]);
+  assert.equal(r.model.link, "softmax");
+  assert.equal(r.model.weights.rows, 2);
+  assert.deepEqual(r.model.featureNames, names);
+  assert.equal(zerosOf(r.model.mask!), 30); // half of 2 x 30
+});
+
+Deno.test("iterative pruning numbers its rounds from 1 and hands onRound each round it returns", () => {
+  // PruneRound.round is documented 1-based; 0-based numbers, or onRound called with another
+  // object than the round returned, passed (found by a mutation audit).
+  const given: unknown[] = [];
+  const { rounds } = iterativePrune(dense, digits, {
+    sparsities: [0.3, 0.5, 0.6],
+    fineTune: { optimizer: { kind: "lbfgs", maxIterations: 2 } },
+    onRound: (round) => given.push(round),
+  });
+  assert.deepEqual(rounds.map((r) => [r.round, r.sparsity]), [[1, 0.3], [2, 0.5], [3, 0.6]]);
+  assert.equal(given.length, 3);
+  rounds.forEach((r, i) => assert.equal(given[i], r));
 });
