@@ -488,3 +488,35 @@ Deno.test("fitStream's default momentum, its seeded block shuffles and Adam's st
     await Deno.remove(file);
   }
 });
+
+Deno.test("fitStream makes a penalty function's penalty from the rows rowFilter keeps, and reports each epoch's progress", async () => {
+  // No test called a penalty function with anything but a check of its result: a row count off
+  // by one passed, as did a progress report with another total than the epochs run (found by a
+  // mutation audit). Five rows, the filter drops row 4: the function must see 4, and the model
+  // equal one trained with lambda 1 / 4 given; each progress report is the epoch's history record
+  // plus totalEpochs.
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  await Deno.writeTextFile(file, "x,y\n1,a\n-1,b\n2,a\n-0.5,b\n3,a\n");
+  try {
+    const seen: number[] = [];
+    const progress: unknown[] = [];
+    const common = {
+      rowFilter: (row: number) => row !== 4,
+      optimizer: { kind: "sgd", epochs: 3, batchSize: 2 },
+    } as const;
+    const r = await fitStream(file, {
+      ...common,
+      penalty: (n) => {
+        seen.push(n);
+        return { kind: "l2", lambda: 1 / n };
+      },
+      onProgress: (p) => progress.push(p),
+    });
+    assert.deepEqual(seen, [4]);
+    const given = await fitStream(file, { ...common, penalty: { kind: "l2", lambda: 1 / 4 } });
+    assert.deepEqual(r.model, given.model);
+    assert.deepEqual(progress, r.history.map((h) => ({ ...h, totalEpochs: 3 })));
+  } finally {
+    await Deno.remove(file);
+  }
+});
