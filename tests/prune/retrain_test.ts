@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
-import { accuracy } from "../../lib/metrics/metrics.ts";
-import { decisionFunction, predict } from "../../lib/model/predict.ts";
+import { accuracy, logLoss } from "../../lib/metrics/metrics.ts";
+import { decisionFunction, predict, predictProba } from "../../lib/model/predict.ts";
 import { pruneModel } from "../../lib/prune/prune_model.ts";
 import { fineTune, gradualPrune, iterativePrune } from "../../lib/prune/retrain.ts";
 import { polynomialSparsity } from "../../lib/prune/schedule.ts";
@@ -757,4 +757,60 @@ Deno.test("iterative pruning numbers its rounds from 1 and hands onRound each ro
   assert.deepEqual(rounds.map((r) => [r.round, r.sparsity]), [[1, 0.3], [2, 0.5], [3, 0.6]]);
   assert.equal(given.length, 3);
   rounds.forEach((r, i) => assert.equal(given[i], r));
+});
+
+Deno.test("iterative pruning retrains each round with the fineTune options given", () => {
+  // Every run's retraining was checked against the round's own result: retraining each round
+  // with fineTune's defaults instead of the options given passed (found by a mutation audit).
+  // Oracle: fineTune of the round's pruned model with those options, which is deterministic.
+  const options = {
+    optimizer: { kind: "sgd", epochs: 2, learningRate: 0.02 },
+    penalty: { kind: "l2", lambda: 1e-3 },
+    seed: 4,
+  } as const;
+  const { rounds } = iterativePrune(dense, digits, { sparsities: [0.5, 0.7], fineTune: options });
+  for (const round of rounds) {
+    assert.equal(round.retrained.history.length, 2);
+    const byHand = fineTune(round.pruned, digits, options);
+    assert.deepEqual(round.retrained.model, byHand.model, `round ${round.round}`);
+  }
+});
+
+Deno.test("gradual pruning trains with the seed and penalty given", () => {
+  // Only default seeds and penalties were run: fit called with seed 0 or its default penalty
+  // passed (found by a mutation audit). Pruning only at the end of the last epoch, the weights
+  // kept are plain SGD's with the same seed and penalty, as in the default-scorer test above.
+  const optimizer = { kind: "sgd", epochs: 3, learningRate: 0.05 } as const;
+  const penalty = { kind: "l2", lambda: 0.01 } as const;
+  const r = gradualPrune(digits.x, digits.y, {
+    optimizer,
+    penalty,
+    seed: 9,
+    schedule: { finalSparsity: 0.5, beginStep: 2, endStep: 3 },
+  });
+  const plain = fit(digits.x, digits.y, { optimizer, penalty, seed: 9 }).model.weights.data;
+  const expected = smallestMagnitudes(plain, new Array(640).fill(1), 320);
+  assert.deepEqual([...r.model.mask!], expected);
+  for (let i = 0; i < 640; i++) assert.equal(r.model.weights.data[i], expected[i] ? plain[i] : 0);
+  // The premise: another seed, or the default penalty, trains other weights.
+  const seed0 = fit(digits.x, digits.y, { optimizer, penalty }).model.weights.data;
+  const byDefault = fit(digits.x, digits.y, { optimizer, seed: 9 }).model.weights.data;
+  assert.notDeepEqual(seed0, plain);
+  assert.notDeepEqual(byDefault, plain);
+});
+
+Deno.test("fine-tuning measures the validation data it is given after each epoch", () => {
+  // No fine-tuning test gave validation data: dropping it passed (found by a mutation audit).
+  // Oracle: metrics' logLoss and accuracy of the returned model on the validation rows.
+  const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.3, seed: 1 });
+  const pruned = pruneModel(dense, { fraction: 0.6 });
+  const r = fineTune(pruned, { x: split.xTrain, y: split.yTrain }, {
+    optimizer: { kind: "sgd", epochs: 2, learningRate: 0.02 },
+    validation: { x: split.xTest, y: split.yTest },
+  });
+  const last = r.history.at(-1)!;
+  assertClose(last.validationLoss!, logLoss(split.yTest, predictProba(r.model, split.xTest)), {
+    rtol: 1e-9,
+  });
+  assert.equal(last.validationAccuracy, accuracy(split.yTest, predict(r.model, split.xTest)));
 });
