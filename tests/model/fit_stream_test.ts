@@ -520,3 +520,33 @@ Deno.test("fitStream makes a penalty function's penalty from the rows rowFilter 
     await Deno.remove(file);
   }
 });
+
+Deno.test("fitStream refuses a label its first pass did not see, even when the row count agrees", async () => {
+  // The first pass drops the row labelled c, the epochs keep it and drop another: as many rows
+  // each time, so only the label check stands between c and training on class index -1 (its
+  // removal passed every test; found by a mutation audit). A rowFilter that changes between
+  // passes stands for a file rewritten in place.
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  await Deno.writeTextFile(file, "x,y\n1,a\n-1,b\n2,a\n-2,b\n3,c\n");
+  try {
+    let pass = 0;
+    await assert.rejects(
+      () =>
+        fitStream(file, {
+          optimizer: { kind: "sgd", epochs: 1 },
+          rowFilter: (row) => {
+            if (row === 0) pass++;
+            return pass === 1 ? row !== 4 : row !== 3;
+          },
+        }),
+      {
+        name: "RangeError",
+        message: "Cannot fit model from stream: label 'c' on line 6 was not in the first pass " +
+          "(the file changed?)",
+      },
+    );
+    assert.equal(pass, 2);
+  } finally {
+    await Deno.remove(file);
+  }
+});
