@@ -236,7 +236,15 @@ export function describe(v: unknown): string {
     return `${v.constructor.name}(${(v as unknown as FloatArray).length ?? v.byteLength})`;
   }
   if (typeof v === "string") return `string ${JSON.stringify(v.slice(0, 40))}`;
-  if (typeof v === "object") return (v as object).constructor?.name ?? "object";
+  if (typeof v === "object") {
+    // The prototype's constructor, not an own "constructor" key: a JSON value such as
+    // {"constructor": {"name": "Array(2)"}} named itself (or printed "[object Object]").
+    const name = (Object.getPrototypeOf(v) as { constructor?: { name?: unknown } } | null)
+      ?.constructor?.name;
+    return typeof name === "string" && name !== "" ? name : "object";
+  }
+  // A function by its name: its source, printed whole, could be any length.
+  if (typeof v === "function") return `function ${v.name === "" ? "(anonymous)" : v.name}`;
   return `${typeof v} ${String(v)}`;
 }
 

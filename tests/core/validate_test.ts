@@ -6,8 +6,10 @@ import {
   assertLabels,
   assertMatrix,
   assertNumbers,
+  describe,
   rangeText,
 } from "../../lib/core/validate.ts";
+import { modelFromCoefficients } from "../../lib/io/coefficients.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { pruneMask } from "../../lib/prune/mask.ts";
 
@@ -28,6 +30,29 @@ Deno.test("a range check names a value that is not a number by its type", () => 
   assert.throws(
     () => pruneMask(scores, null, { fraction: "0.5" as unknown as number }),
     /fraction must be a number in \[0, 1\], got string "0\.5"$/,
+  );
+});
+
+Deno.test("describe names an object by its prototype and a function by its name, whatever they hold", () => {
+  // A JSON object's own "constructor" key named it: featureNames {"constructor": {"name":
+  // "Array(2)"}} was refused as 'got Array(2)', as if an array of the wrong type; a function
+  // was printed with its whole source.
+  const json = (name: unknown) => JSON.parse(JSON.stringify({ constructor: { name } }));
+  assert.equal(describe(json("Array(2)")), "Object");
+  assert.equal(describe(json({ a: 1 })), "Object");
+  assert.equal(describe(json("x".repeat(1000))), "Object");
+  assert.equal(describe(Object.create(null)), "object");
+  assert.equal(describe(new Map()), "Map");
+  assert.equal(describe({}), "Object");
+  function scorer() {
+    return "a long body ".repeat(10);
+  }
+  assert.equal(describe(scorer), "function scorer");
+  assert.equal(describe([() => 1][0]), "function (anonymous)");
+  assert.equal(describe(class Model {}), "function Model");
+  assert.throws(
+    () => modelFromCoefficients({ coef: [[1, 2]], intercept: [0], featureNames: json("Array(2)") }),
+    { message: /featureNames must be an array of strings, got Object$/ },
   );
 });
 
