@@ -249,6 +249,29 @@ export function describe(v: unknown): string {
 }
 
 /**
+ * A label or name as a refusal quotes it, in JSON's quotes: whole up to `max` characters, else
+ * its first `max` and its length, so that a message stays short whatever the text's size.
+ *
+ * @param s The text.
+ * @param max The most characters shown.
+ * @returns E.g. `"a"`, or `"aaaa"... (1000000 characters)` for a longer text with `max` 4.
+ *
+ * @example
+ * ```ts
+ * import { quotedText } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(quotedText("cat"), '"cat"');
+ * assert.equal(quotedText("abcdef", 3), '"abc"... (6 characters)');
+ * ```
+ */
+export function quotedText(s: string, max = 60): string {
+  return s.length <= max
+    ? JSON.stringify(s)
+    : `${JSON.stringify(s.slice(0, max))}... (${s.length} characters)`;
+}
+
+/**
  * A value as a refusal quotes it: a string in quotes, a number as it prints, anything else as
  * {@linkcode describe} names it (so a field of the wrong type reads as such: `boolean true`,
  * `null`, `Array(1)`, not as a value that looks right).

@@ -17,7 +17,13 @@
  * @module
  */
 
-import { checkOptionKeys, describe, nearestName, type OptionKeys } from "../core/validate.ts";
+import {
+  checkOptionKeys,
+  describe,
+  nearestName,
+  type OptionKeys,
+  quotedText,
+} from "../core/validate.ts";
 import { MODEL_VERSION } from "../model/types.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -184,7 +190,7 @@ export function modelFromCoefficients(
     featureNames.forEach((s, j) => {
       const seen = first.get(s);
       if (seen !== undefined) {
-        mismatch(`features ${seen} and ${j} are both named ${JSON.stringify(s)}`);
+        mismatch(`features ${seen} and ${j} are both named ${quotedText(s)}`);
       }
       first.set(s, j);
     });

@@ -17,6 +17,7 @@ import {
   checkOptionKeys,
   describe,
   type OptionKeys,
+  quotedText,
 } from "../core/validate.ts";
 import { fitStandardizer, type Preprocessing, validatePreprocessing } from "../data/preprocess.ts";
 import { type Backend, bindLoss, type BoundLoss, usesWasm } from "./engine.ts";
@@ -1291,7 +1292,7 @@ function checkDistinctNames(names: readonly string[]): void {
     const seen = first.get(names[j]);
     if (seen !== undefined) {
       throw new TypeError(
-        `Cannot ${ACTION}: features ${seen} and ${j} are both named ${JSON.stringify(names[j])}`,
+        `Cannot ${ACTION}: features ${seen} and ${j} are both named ${quotedText(names[j])}`,
       );
     }
     first.set(names[j], j);

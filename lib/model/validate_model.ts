@@ -4,7 +4,7 @@
  * @module
  */
 
-import { assertFinite, describe, quoted } from "../core/validate.ts";
+import { assertFinite, describe, quoted, quotedText } from "../core/validate.ts";
 import { validatePreprocessing } from "../data/preprocess.ts";
 import { type LogisticModel, MODEL_VERSION, outputCount } from "./types.ts";
 
@@ -23,7 +23,7 @@ export function checkClasses(action: string, classes: unknown): void {
   if (classes.length < 2) {
     throw new TypeError(
       `Cannot ${action}: classes must be an array of at least two strings, got ${
-        classes.length === 0 ? "none" : `only ${JSON.stringify(classes[0])}`
+        classes.length === 0 ? "none" : `only ${quotedText(classes[0])}`
       }`,
     );
   }
@@ -35,15 +35,15 @@ export function checkClasses(action: string, classes: unknown): void {
     if (label === "") {
       throw new TypeError(
         `Cannot ${action}: class label ${i} is ${
-          classes[i] === "" ? "empty" : `blank (${JSON.stringify(classes[i])})`
+          classes[i] === "" ? "empty" : `blank (${quotedText(classes[i])})`
         }; a data file's empty label is refused`,
       );
     }
     const seen = trimmed.get(label);
     if (seen !== undefined) {
       throw new TypeError(
-        `Cannot ${action}: class labels ${seen} and ${i} (${JSON.stringify(classes[seen])} and ` +
-          `${JSON.stringify(classes[i])}) are the same once trimmed, as data files are read`,
+        `Cannot ${action}: class labels ${seen} and ${i} (${quotedText(classes[seen])} and ` +
+          `${quotedText(classes[i])}) are the same once trimmed, as data files are read`,
       );
     }
     trimmed.set(label, i);
@@ -62,7 +62,7 @@ export function repeatedClass(classes: readonly string[]): string | null {
   for (let i = 0; i < classes.length; i++) {
     const seen = first.get(classes[i]);
     if (seen !== undefined) {
-      return `class labels ${seen} and ${i} are both ${JSON.stringify(classes[i])}`;
+      return `class labels ${seen} and ${i} are both ${quotedText(classes[i])}`;
     }
     first.set(classes[i], i);
   }

@@ -4,6 +4,7 @@ import { parseCsv } from "../../lib/data/csv.ts";
 import { isStringArray } from "../../lib/core/validate.ts";
 import { decodeModel, encodeModel } from "../../lib/io/model_file.ts";
 import { fit } from "../../lib/model/fit.ts";
+import { modelFromCoefficients } from "../../lib/io/coefficients.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { MODEL_VERSION } from "../../lib/model/types.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
@@ -499,4 +500,43 @@ Deno.test("the model reader refuses the next version as newer, numbers written a
       `Cannot read model: mask[1] is ${entry}, not 0 or 1`,
     );
   }
+});
+
+Deno.test("refusals quote a label or feature name of any size by its first 60 characters and its length", () => {
+  // A model file with a repeated 1 MB label was refused with a message of 1 MB ('class labels 0
+  // and 1 are both "yyyy...'), as were a single label, a blank one, two the same once trimmed
+  // and a repeated feature name (fit, a JSON of coefficients).
+  const long = "y".repeat(1e6), blank = " ".repeat(1e6);
+  const shown = `"${"y".repeat(60)}"... (1000000 characters)`;
+  const x = fromRows([[0, 1], [1, 0], [2, 1], [3, 0]]);
+  const y = Int32Array.from([0, 0, 1, 1]);
+  const cases: [() => unknown, string][] = [
+    [() => checkClasses("check", [long, long]), `class labels 0 and 1 are both ${shown}`],
+    [() => checkClasses("check", [long]), `got only ${shown}`],
+    [
+      () => checkClasses("check", ["a", blank]),
+      `class label 1 is blank ("${" ".repeat(60)}"... (1000000 characters))`,
+    ],
+    [
+      () => checkClasses("check", [long, ` ${long}`]),
+      `class labels 0 and 1 (${shown} and " ${"y".repeat(59)}"... (1000001 characters)) are ` +
+      "the same once trimmed",
+    ],
+    [() => fit(x, y, { featureNames: [long, long] }), `features 0 and 1 are both named ${shown}`],
+    [
+      () => modelFromCoefficients({ coef: [[1, 2]], intercept: [0], featureNames: [long, long] }),
+      `features 0 and 1 are both named ${shown}`,
+    ],
+  ];
+  for (const [run, part] of cases) {
+    assert.throws(run, (error: Error) => {
+      assert.ok(error.message.includes(part), error.message.slice(0, 300));
+      assert.ok(error.message.length < 400, `${error.message.length} characters`);
+      return true;
+    });
+  }
+  // Short ones are quoted whole, as before.
+  assert.throws(() => checkClasses("check", ["a", "a"]), {
+    message: 'Cannot check: class labels 0 and 1 are both "a"',
+  });
 });
