@@ -425,6 +425,8 @@ export async function* readCsvBatches(
       let a = p, z: number, q: number, escaped = false, quoted = false;
       // Blanks around a cell are trimmed, but a blank that is the delimiter ends the cell.
       while (a < e && b[a] !== delim && (b[a] === SPACE || b[a] === TAB)) a++;
+      // Other white space (a form feed, a no-break space) before a quote too, as csv-parse's trim.
+      if (a < e && (b[a] < SPACE || b[a] >= 0xc2)) a = pastWhiteSpace(b, a, e, delim);
       if (a < e && b[a] === QUOTE) {
         quoted = true;
         let t = a + 1;
@@ -443,7 +445,9 @@ export async function* readCsvBatches(
         a++;
         z = t;
         q = t + 1;
-        while (q < e && b[q] !== delim && (b[q] === SPACE || b[q] === TAB)) q++;
+        // After the quote csv-parse's trim drops single-byte white space only (a vertical tab or
+        // a form feed too, not a no-break space).
+        while (q < e && b[q] !== delim && (b[q] === SPACE || (b[q] >= TAB && b[q] <= CR))) q++;
         if (q < e && b[q] !== delim) {
           fail(`line ${line}, column ${field + 1}: ${TEXT_AFTER_QUOTE}`);
         }
@@ -632,6 +636,29 @@ function fieldCount(b: Uint8Array, field: number, q: number, e: number, delim: n
     }
   }
   return n;
+}
+
+/**
+ * Where the white space from `b[i]` ends (at most at `e` or at the delimiter): the characters
+ * `String.prototype.trim` drops, which csv-parse's `trim` drops before a cell (form feed,
+ * vertical tab, no-break and other Unicode spaces, a byte order mark), in UTF-8.
+ */
+function pastWhiteSpace(b: Uint8Array, i: number, e: number, delim: number): number {
+  for (;;) {
+    if (i >= e || b[i] === delim) return i;
+    const c = b[i], c1 = i + 1 < e ? b[i + 1] : -1, c2 = i + 2 < e ? b[i + 2] : -1;
+    let n = 0;
+    if (c === SPACE || (c >= TAB && c <= CR)) n = 1;
+    else if (c === 0xc2) n = c1 === 0xa0 ? 2 : 0; // U+00A0
+    else if (c === 0xe1) n = c1 === 0x9a && c2 === 0x80 ? 3 : 0; // U+1680
+    else if (c === 0xe2 && c1 === 0x80) {
+      n = (c2 >= 0x80 && c2 <= 0x8a) || c2 === 0xa8 || c2 === 0xa9 || c2 === 0xaf ? 3 : 0; // U+2000..
+    } else if (c === 0xe2) n = c1 === 0x81 && c2 === 0x9f ? 3 : 0; // U+205F
+    else if (c === 0xe3) n = c1 === 0x80 && c2 === 0x80 ? 3 : 0; // U+3000
+    else if (c === 0xef) n = c1 === 0xbb && c2 === 0xbf ? 3 : 0; // U+FEFF
+    if (n === 0) return i;
+    i += n;
+  }
 }
 
 /**

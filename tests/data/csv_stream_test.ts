@@ -894,6 +894,70 @@ Deno.test("both readers trim blanks around quoted and unquoted cells alike, not 
   }
 });
 
+Deno.test("both readers read white space other than blanks around a quoted cell alike", async () => {
+  // parseCsv, with csv-parse's trim, drops any white space String.prototype.trim drops before a
+  // quoted cell (a form feed, a no-break space, U+3000) and single-byte white space after one;
+  // the stream skipped spaces and tabs only, so it refused '\u00a0"1",x' ("a quote is in a cell
+  // that does not start with one") and '"1"\v,x' ("text follows a quoted cell") that parseCsv
+  // reads as 1. After the quote a no-break space is refused by both.
+  const white = [
+    "\v",
+    "\f",
+    "\u00a0",
+    "\u1680",
+    "\u2000",
+    "\u200a",
+    "\u2028",
+    "\u2029",
+    "\u202f",
+    "\u205f",
+    "\u3000",
+    "\ufeff",
+  ];
+  for (const c of white) {
+    const rows = [
+      `${c}"1",${c}"x"`,
+      `${c} ${c}"1"\t, ${c}"x"`,
+      `"1"${c},"x"${c}`,
+      `${c}1,x${c}`,
+      `${c},x`,
+      `1,${c}`,
+    ];
+    for (const row of rows) {
+      const text = `a,y\n${row}\n`;
+      const at = JSON.stringify(text);
+      await withFile(text, async (file) => {
+        const expected = parseCsvMessage(text, { fileName: file });
+        const single = c.length === 1 && c.charCodeAt(0) < 0x80;
+        if (row.startsWith(`"1"${c}`) && !single) {
+          assert.match(expected, /line 2, column 1: text follows a quoted cell$/, at);
+        } else if (row.includes('"') || row.startsWith(`${c}1`)) {
+          assert.equal(expected, "", at);
+        } else {
+          assert.match(expected, /is empty$/, at);
+        }
+        for (const chunkBytes of [1, 65536]) {
+          const options = { chunkBytes, dtype: "float64" as const };
+          if (expected !== "") {
+            await assert.rejects(
+              () => all(file, options),
+              (e: Error) => e instanceof SyntaxError && e.message === expected,
+              at,
+            );
+            continue;
+          }
+          const ref = parseCsv(text);
+          const [b] = await all(file, options);
+          assert.deepEqual([...b.x.data], [1], at);
+          assert.deepEqual([...ref.x.data], [1], at);
+          assert.deepEqual(b.labels, ["x"], at);
+          assert.deepEqual(ref.classes, ["x"], at);
+        }
+      });
+    }
+  }
+});
+
 Deno.test("both readers refuse a stray quote and text after a quoted cell in the same words", async () => {
   // parseCsv passed csv-parse's words on ("invalid CSV near line 2: Invalid Opening Quote: a
   // quote is found on field 0 at line 2, value is "1""), the stream its own, naming the column.
