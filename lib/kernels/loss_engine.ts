@@ -113,17 +113,20 @@ export interface LossEngine {
   ): EngineLoss;
   /**
    * Sum of outer products `sum_i (x_i - s)(x_i - s)^T` over every `step`-th row (rows 0, step,
-   * ...), at most `maxRows` of them, where the shift `s` is row 0: float32 products summed in
-   * float64 per block of 64 rows. The shift keeps the sums of data far from the origin
-   * accurate (unshifted, float32 products of values near 1000 lose the variance to
-   * cancellation).
+   * ...), at most `maxRows` of them: float32 products summed in float64 per block of 64 rows.
+   * The shift `s` keeps the sums of data far from the origin accurate (unshifted, float32
+   * products of values near 1000 lose the variance to cancellation); the rows' mean is the
+   * best one.
    *
+   * @param shift `s`, one value per feature of the engine's (preprocessed) rows; row 0 when
+   *   absent.
    * @returns The `(nFeatures, nFeatures)` shifted sums row-major, the shifted column sums, the
    *   row count and the shift.
    */
   gram(
     step: number,
     maxRows: number,
+    shift?: Float64Array,
   ): { gram: Float64Array; sum: Float64Array; count: number; shift: Float64Array };
   /**
    * Replaces the first `x.rows` rows and labels (at most the engine's rows) with new ones,
@@ -372,7 +375,10 @@ export function createLossEngine(
     return { loss, correct };
   };
 
-  const gram: LossEngine["gram"] = (step, maxRows) => {
+  const gram: LossEngine["gram"] = (step, maxRows, given) => {
+    if (given !== undefined && (!(given instanceof Float64Array) || given.length !== d)) {
+      throw new TypeError(`Cannot compute gram: shift must be a Float64Array of ${d} values`);
+    }
     const count = Math.min(maxRows, Math.ceil(n / step));
     const mark = ws.mark();
     const B = 64;
@@ -385,12 +391,13 @@ export function createLossEngine(
     gv.fill(0);
     sv.fill(0);
     const sum = new Float64Array(d), shift = new Float64Array(d);
-    if (count > 0) { for (let j = 0; j < d; j++) shift[j] = xs[j]; }
+    if (given !== undefined) shift.set(given);
+    else if (count > 0) { for (let j = 0; j < d; j++) shift[j] = xs[j]; }
     for (let q = 0; q < count; q += B) {
       const m = Math.min(B, count - q);
       for (let i = 0; i < m; i++) {
         const o = (q + i) * step * dp;
-        // A difference of float32 values near each other is exact in float32 (Sterbenz).
+        // Rounded to float32 once more: an error relative to the shifted value, not to x.
         for (let j = 0; j < d; j++) sv[i * dp + j] = xs[o + j] - shift[j];
         ra[i] = sub + i * dp * 4;
         for (let j = 0; j < d; j++) sum[j] += sv[i * dp + j];

@@ -100,8 +100,11 @@ export function bindLoss(
       rows: x.rows,
       accumulate: engine.accumulate,
       sampleMoments: (maxRows, covariance) => {
-        if (!covariance) return sampledMoments(x, preprocessing, step(maxRows), maxRows);
-        const g = engine.gram(step(maxRows), maxRows);
+        const moments = sampledMoments(x, preprocessing, step(maxRows), maxRows);
+        if (!covariance) return moments;
+        // Shifted by the float64 mean of the same rows: row 0 alone, far from the others,
+        // would leave the float32 products large again.
+        const g = engine.gram(step(maxRows), maxRows, moments.mean);
         return momentsFromGram(g.gram, g.sum, g.count, g.shift);
       },
       close: engine.close,

@@ -269,6 +269,39 @@ Deno.test("gram sums the outer products and columns of every step-th row minus r
   engine.close();
 });
 
+Deno.test("gram shifts the rows by the shift given, and refuses one of the wrong length", () => {
+  // Small integers and an integer shift: every float32 difference and product is exact.
+  const n = 97, d = 5;
+  const prng = createPrng(43);
+  const data = Float32Array.from({ length: n * d }, () => Math.floor(prng() * 9) - 4);
+  const engine = createLossEngine({ data, rows: n, cols: d }, new Int32Array(n), "sigmoid", 1, {
+    threads: 1,
+  });
+  try {
+    const shift = Float64Array.of(1, -2, 3, 0, 7);
+    const gram = new Float64Array(d * d), sum = new Float64Array(d);
+    for (let i = 0; i < n; i += 2) {
+      for (let a = 0; a < d; a++) {
+        const va = data[i * d + a] - shift[a];
+        sum[a] += va;
+        for (let c = 0; c < d; c++) gram[a * d + c] += va * (data[i * d + c] - shift[c]);
+      }
+    }
+    const got = engine.gram(2, n, shift);
+    assert.deepEqual(got.shift, shift);
+    assert.deepEqual(got.sum, sum);
+    assert.deepEqual(got.gram, gram);
+    for (const bad of [new Float64Array(4), new Float64Array(6), [1, 2, 3, 4, 5]]) {
+      assert.throws(() => engine.gram(2, n, bad as Float64Array), {
+        name: "TypeError",
+        message: "Cannot compute gram: shift must be a Float64Array of 5 values",
+      });
+    }
+  } finally {
+    engine.close();
+  }
+});
+
 Deno.test("a closed engine refuses to compute", () => {
   const { x, y, w, b, nOut } = problem(1, 10, 4, 3);
   const engine = createLossEngine(x, y, "softmax", nOut);
