@@ -161,3 +161,63 @@ Deno.test("lrc export --preprocessing and --quantized choose the graph they name
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc export says the bytes it wrote, and refuses in its own words what MatMulInteger cannot hold", async () => {
+  // Mutations of lib/cli/export.ts that passed every test (mutation audit): the bytes printed
+  // (text and --json) off by one, '.ONNX' refused as not ending in .onnx, and each of the
+  // integer graph's checks dropped (the library's own message then named 'quantized: qdq', not
+  // the option, and exited 1). Oracles: the file's size on disk, and the models made here.
+  const dir = await Deno.makeTempDir({ prefix: "lrc-export-" });
+  try {
+    const digits = await loadEmbedded("digits");
+    const raw = fit(digits.x, digits.y, {
+      classes: digits.classes,
+      featureNames: digits.featureNames,
+      optimizer: { kind: "lbfgs", maxIterations: 20 },
+      preprocessing: "none",
+    }).model;
+    await saveModel(`${dir}/q.lrc`, calibrateInput(quantizeModel(raw), digits.x));
+    const out = `${dir}/Q.ONNX`;
+    const text = await runCli(["export", "--model", `${dir}/q.lrc`, "--out", out]);
+    assert.equal(text.code, 0, text.stderr);
+    const size = (await Deno.stat(out)).size;
+    assert.match(
+      text.stdout,
+      new RegExp(`^wrote ${out} \\(${size.toLocaleString("en-US")} bytes\\)`),
+    );
+    const json = await runCli([
+      ...["export", "--model", `${dir}/q.lrc`, "--out", `${dir}/q.onnx`, "--json"],
+    ]);
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(JSON.parse(json.stdout).bytes, (await Deno.stat(`${dir}/q.onnx`)).size);
+
+    const cases: [string, Parameters<typeof quantizeModel>[1], boolean, string][] = [
+      ["16bit", { method: { kind: "uniform", bits: 16 } }, true, "uniform codes of at most 8 bits"],
+      [
+        "feature",
+        { method: { kind: "uniform", bits: 4, granularity: "feature" } },
+        true,
+        "per-feature weight scales",
+      ],
+      ["uncalibrated", {}, false, "no input calibration"],
+    ];
+    for (const [name, options, calibrated, reason] of cases) {
+      const q = quantizeModel(raw, options);
+      await saveModel(`${dir}/${name}.lrc`, calibrated ? calibrateInput(q, digits.x) : q);
+      const target = `${dir}/${name}.onnx`;
+      const r = await runCli([
+        ...["export", "--model", `${dir}/${name}.lrc`, "--out", target, "--quantized", "integer"],
+      ]);
+      assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+      assert.equal(r.stdout, "");
+      assert.match(
+        r.stderr,
+        new RegExp(`^lrc export: Cannot export the integer graph of .*${reason}`),
+      );
+      assert.match(r.stderr, /; export with --quantized qdq\n$/);
+      await assert.rejects(Deno.stat(target), Deno.errors.NotFound);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -207,3 +207,35 @@ Deno.test("lrc inspect takes exactly one file, and reads a .json that is not JSO
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc inspect counts the weights a quantized file stores apart from those that are non-zero", async () => {
+  // Mutation audit: --json's nonZeroWeights given as the stored count passed every test (every
+  // model tried stored exactly its non-zero weights). Here 2-bit symmetric codes of [10, 0.01,
+  // -10, 0.02] have the grid {-10, 0, 10}: the two small weights round to code 0, yet no mask
+  // removes them, so all four are stored and two are non-zero.
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/t.json`,
+      '{"coef": [[10, 0.01, -10, 0.02]], "intercept": [0.25], "classes": ["no", "yes"]}',
+    );
+    await Deno.writeTextFile(
+      `${dir}/t.csv`,
+      "x0,x1,x2,x3,y\n1,0,0,1,yes\n0,1,1,0,no\n2,0,0,1,yes\n0,2,1,1,no\n",
+    );
+    const path = `${dir}/t2.lrc`;
+    const q = await runCli([
+      ...["quantize", "--quiet", "--model", `${dir}/t.json`, "--data", `${dir}/t.csv`],
+      ...["--bits", "2", "--save", path],
+    ]);
+    assert.equal(q.code, 0, q.stderr);
+    const json = JSON.parse((await runCli(["inspect", path, "--json"])).stdout);
+    assert.equal(json.weights, 4);
+    assert.equal(json.storedWeights, 4);
+    assert.equal(json.nonZeroWeights, 2);
+    const text = await runCli(["inspect", path]);
+    assert.match(line(text.stdout, "weights"), /; 4 of 4 stored \(.*\), 2 non-zero$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -4,7 +4,8 @@ import { createPrng, shuffleInPlace } from "../../lib/core/random.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
 import type { Optimizer } from "../../lib/model/fit.ts";
-import { predict } from "../../lib/model/predict.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
+import { predict, predictProba } from "../../lib/model/predict.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { fineTune, iterativePrune } from "../../lib/prune/retrain.ts";
 import { featureScores, pruneFeatures, selectFeatures } from "../../lib/prune/structured.ts";
@@ -696,4 +697,76 @@ Deno.test("the --sparsity a mask refusal suggests is accepted, for a model of mi
     assert.ok(least < 1, message);
     checkAboveMask("prune", "m.lrc", least, where);
   }
+});
+
+Deno.test("lrc prune's text report gives the saved model's test metrics, zeros and file size", async () => {
+  // Mutations of lib/cli/prune.ts that passed every test (mutation audit): the table's pruned
+  // log loss taken from the dense model, the saved line's byte count off by one, --json's zeros
+  // as the masked count, and its inputFeatures as the dense model's. Oracles: the split and dense
+  // model made here, the saved file (its size on disk, its weights and mask, its predictions on
+  // the test rows), and the log loss written out by hand.
+  const { split, model } = await directModel(7);
+  // Five weights that are zero without being masked: zeros and masked then differ.
+  const data = Float64Array.from(model.weights.data);
+  for (const i of [3, 50, 200, 333, 600]) data[i] = 0;
+  const dense: LogisticModel = { ...model, weights: { ...model.weights, data } };
+  const densePath = `${dir}/report-dense.json`;
+  await Deno.writeTextFile(densePath, modelToJson(dense));
+  const metrics = (m: LogisticModel) => {
+    const p = predictProba(m, split.xTest);
+    const k = p.cols;
+    let loss = 0;
+    for (let i = 0; i < p.rows; i++) {
+      loss -= Math.log(Math.min(Math.max(p.data[i * k + split.yTest[i]], Number.EPSILON), 1));
+    }
+    return [
+      `${(100 * accuracy(split.yTest, predict(m, split.xTest))).toFixed(2)} %`,
+      (loss / p.rows).toFixed(4),
+    ];
+  };
+  const path = `${dir}/report-pruned.json`;
+  const common = ["--model", densePath, "--strategy", "random", "--count", "100"];
+  const r = await runCli([
+    ...["prune", ...common, "--seed", "7", "--test-fraction", "0.3", "--save", path, "--quiet"],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const saved = modelFromJson(await Deno.readTextFile(path));
+  const row = (name: string) => {
+    const found = r.stdout.split("\n").find((l) => l.startsWith(`${name} `));
+    assert.ok(found !== undefined, `no '${name}' row in\n${r.stdout}`);
+    return found.slice(name.length).trim().split(/ {2,}/);
+  };
+  assert.deepEqual(row("dense"), metrics(dense));
+  assert.deepEqual(row("pruned"), metrics(saved));
+  const zeros = saved.weights.data.filter((w) => w === 0).length;
+  const masked = saved.mask!.filter((m) => m === 0).length;
+  assert.equal(masked, 100);
+  assert.ok(zeros > masked, `${zeros} zeros, ${masked} masked`);
+  assert.match(
+    r.stdout,
+    new RegExp(`^sparsity .*: ${zeros} of 640 weights zero \\(${masked} masked\\)`, "m"),
+  );
+  const size = (await Deno.stat(path)).size;
+  assert.match(
+    r.stdout,
+    new RegExp(`^saved to ${path} \\(${size.toLocaleString("en-US")} bytes\\)$`, "m"),
+  );
+
+  const json = await runCli([
+    ...["prune", ...common, "--seed", "7", "--test-fraction", "0.3", "--json", "--quiet"],
+  ]);
+  assert.equal(json.code, 0, json.stderr);
+  const report = JSON.parse(json.stdout);
+  assert.equal(report.sparsity.zeros, zeros);
+  assert.equal(report.sparsity.masked, masked);
+  assert.equal(report.sparsity.inputFeatures, 64);
+  // Whole features removed: the model then takes the kept ones only.
+  const features = await runCli([
+    ...["prune", "--model", densePath, "--structure", "features", "--count", "10"],
+    ...["--seed", "7", "--test-fraction", "0.3", "--json", "--quiet"],
+  ]);
+  assert.equal(features.code, 0, features.stderr);
+  const f = JSON.parse(features.stdout);
+  assert.equal(f.sparsity.keptFeatures.length, 54);
+  assert.equal(f.sparsity.inputFeatures, 54);
 });
