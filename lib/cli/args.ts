@@ -222,10 +222,13 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
         !Number.isFinite(v) || v < min || v > max ||
         (integer && !Number.isInteger(v))
       ) {
-        const kind = integer ? "an integer" : "a number";
-        const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
+        // Without bounds (prune's --threshold) only a finite number is asked for: ">= -Infinity"
+        // refused NaN and 1e400 by a bound that neither breaks.
+        const unbounded = min === -Infinity && max === Infinity;
+        const kind = integer ? "an integer" : unbounded ? "a finite number" : "a number";
+        const range = unbounded ? "" : max === Infinity ? ` >= ${min}` : ` in [${min}, ${max}]`;
         throw new UsageError(
-          `Cannot parse arguments of '${command.name}': --${name} must be ${kind} ${range}, ` +
+          `Cannot parse arguments of '${command.name}': --${name} must be ${kind}${range}, ` +
             `got '${raw}'${listHint(command.name, name, raw)}`,
         );
       }

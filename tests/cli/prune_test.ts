@@ -125,6 +125,9 @@ Deno.test("lrc prune rejects bad targets and options with a one-line message", a
     [["prune"], 2, /exactly one of --sparsity, --count, --threshold/],
     [["prune", "--sparsity", "0.5", "--count", "3"], 2, /--sparsity and --count/],
     [["prune", "--sparsity", "1.5"], 2, /--sparsity must be a number in \[0, 1\]/],
+    // Refused as not finite, not by a bound of -Infinity that 1e400 (Infinity) does not break.
+    [["prune", "--threshold", "NaN"], 2, /--threshold must be a finite number, got 'NaN'\n$/],
+    [["prune", "--threshold", "1e400"], 2, /--threshold must be a finite number, got '1e400'\n$/],
     [["prune", "--sparsity", "0.5", "--strategy", "best"], 2, /--strategy must be one of/],
     [["prune", "--sparsity", "0.5", "--model", `${dir}/missing.json`], 1, /Cannot read model/],
     // Refused before training: the model's width is known once the data are.
