@@ -154,6 +154,14 @@ Deno.test("compress --max-bytes --refit writes nothing when the refit's file exc
       /Cannot write the refit: its file has 225 bytes, more than --max-bytes 224 \(the search's choice, 224 bytes, fits/,
     );
     await assert.rejects(Deno.stat(`${dir}/m.lrc`), Deno.errors.NotFound);
+    // A refit of exactly --max-bytes fits: the same choice with a budget of 225 bytes is written
+    // (refusing it passed every test, mutation audit).
+    const at = args.map((a) => (a === "224" ? "225" : a));
+    const fits = await runCli([...at, "--refit"]);
+    assert.equal(fits.code, 0, fits.stderr);
+    assert.equal((await Deno.stat(`${dir}/m.lrc`)).size, 225);
+    assert.match(fits.stdout, /^chosen {4}magnitude 80 % of features \+ uniform symmetric 4-bit/m);
+    assert.match(fits.stdout, new RegExp(`^wrote {5}${dir}/m\\.lrc \\(225 bytes\\)$`, "m"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
