@@ -592,6 +592,12 @@ Deno.test("the compress report's charts hold the run's stages and its model's te
     // The stage table's rows are the stages.
     const columns = figures.get("Stages")!.data[0].cells!.values;
     assert.deepEqual(columns[0], stages.map((s) => s.stage));
+    // The validation column showing test accuracy passed (mutation audit).
+    assert.deepEqual(
+      columns[1],
+      stages.map((s) => `${(100 * s.validation.accuracy).toFixed(2)} %`),
+    );
+    assert.notDeepEqual(columns[1], columns[2]);
     assert.deepEqual(
       columns[2],
       stages.map((s) => `${(100 * s.test.accuracy).toFixed(2)} %`),
