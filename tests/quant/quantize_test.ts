@@ -1131,3 +1131,82 @@ Deno.test("k-means maxIterations reaches Lloyd's algorithm: 0 iterations keep th
     assert.notDeepEqual(moved.codebook, q.codebook);
   }
 });
+
+Deno.test("a group of unmasked zeros on a 1-bit grid gets the least scale: it dequantizes to about 0", () => {
+  // Documented in calibrateUniform (1-bit grids have no zero level), but a scale of 1 there,
+  // putting every zero weight at +-1, passed every quant test (mutation audit). Row 1 is all
+  // zeros and not masked; its two levels must be +-2^-149, the least float32, at any
+  // calibration; row 0 keeps its own scale.
+  const values = { data: Float64Array.of(0.5, -1, 0.25, 0, 0, 0), rows: 2, cols: 3 };
+  for (const calibration of CALIBRATIONS) {
+    for (const kind of ["uniform", "log2"] as const) {
+      const method = { kind, bits: 1, granularity: "class", calibration } as const;
+      const q = quantizeTensor(values, { method });
+      assert.ok(q.kind === "uniform" || q.kind === "log2");
+      assert.equal(q.scale[1], 2 ** -149, label(method));
+      assert.ok(q.scale[0] > 0.1, label(method));
+      for (const v of dequantizeTensor(q).data.subarray(3)) {
+        assert.equal(Math.abs(v), 2 ** -149, label(method));
+      }
+    }
+  }
+});
+
+Deno.test("a percentile of |w| that is 0 falls back to max |w| itself, not to 1", () => {
+  // The fallback test above has max |w| = 1, so falling back to the constant 1 passed every test
+  // (mutation audit). Nine zeros and a -2.5: the 80th percentile of |w| is 0, so the range is
+  // 2.5: scale 2.5/7 at 4 bits symmetric (code -7), and a log2 scale of 2.5 (code -1).
+  const data = Float64Array.of(0, 0, 0, 0, -2.5, 0, 0, 0, 0, 0);
+  const calibration = { kind: "percentile", percentile: 80 } as const;
+  const sym = quantizeTensor({ data, rows: 1, cols: 10 }, {
+    method: { kind: "uniform", bits: 4, granularity: "tensor", calibration },
+  });
+  assert.ok(sym.kind === "uniform");
+  assert.equal(sym.scale[0], Math.fround(2.5 / 7));
+  assert.equal(sym.codes[4], -7);
+  const log2 = quantizeTensor({ data, rows: 1, cols: 10 }, {
+    method: { kind: "log2", bits: 3, granularity: "tensor", calibration },
+  });
+  assert.ok(log2.kind === "log2");
+  assert.equal(log2.scale[0], 2.5);
+  assert.equal(log2.codes[4], -1);
+});
+
+Deno.test("an affine percentile range of a one-signed group reaches to 0, as min/max does", () => {
+  // The numpy test above has weights of both signs, so dropping `min(0, ...)` / `max(0, ...)`
+  // (a range [p_lo, p_hi] not holding 0, its zero point then clamped) passed every test
+  // (mutation audit). Oracle by sorting: of the values 1..10 (and their negatives), the 90th
+  // percentile sits at position 0.9 * 9 = 8.1, i.e. 9.1, and the 10th at 0.9, i.e. 1.9; the
+  // grid of a positive group spans [0, 9.1] (zero point 0), of a negative one [-9.1, 0]
+  // (zero point 15 at 4 bits).
+  const pos = Float64Array.from({ length: 10 }, (_, i) => 10 - i); // unsorted on purpose
+  const neg = pos.map((v) => -v);
+  const method = {
+    kind: "uniform",
+    scheme: "affine",
+    bits: 4,
+    granularity: "class",
+    calibration: { kind: "percentile", percentile: 90 },
+  } as const;
+  const data = new Float64Array(20);
+  data.set(pos, 0);
+  data.set(neg, 10);
+  const q = quantizeTensor({ data, rows: 2, cols: 10 }, { method });
+  assert.ok(q.kind === "uniform");
+  const sorted = [...pos].sort((a, b) => a - b);
+  const at = (p: number) => {
+    const x = (p / 100) * (sorted.length - 1), k = Math.floor(x);
+    return sorted[k] + (sorted[k + 1] - sorted[k]) * (x - k);
+  };
+  assert.ok(Math.abs(at(90) - 9.1) < 1e-12 && Math.abs(at(10) - 1.9) < 1e-12);
+  assert.equal(q.scale[0], Math.fround(at(90) / 15));
+  assert.equal(q.scale[1], Math.fround(at(90) / 15));
+  assert.deepEqual([...q.zeroPoint], [0, 15]);
+  // 0 is a level of both groups, and every in-range weight is within half a step.
+  const back = dequantizeTensor(q).data;
+  for (let i = 0; i < 20; i++) {
+    if (Math.abs(data[i]) <= at(90)) {
+      assert.ok(Math.abs(back[i] - data[i]) <= q.scale[Math.floor(i / 10)] / 2 + 1e-12, `${i}`);
+    }
+  }
+});
