@@ -643,6 +643,28 @@ Deno.test("Adam's first full-batch step moves every weight by its step size agai
   assert.ok(moved >= 6, `${moved} weights moved`);
 });
 
+Deno.test("Adam's bias correction counts mini-batch steps, not epochs: a constant gradient moves lr per step", () => {
+  // Rows x = 1 (class 1) and x = -1 (class 0) give the weight the same gradient, -1/2, at zero;
+  // with a step size tiny enough for it to stay so, the bias-corrected moments at step t are
+  // exactly g and g^2 (m_t = (1 - beta1^t) g, v_t = (1 - beta2^t) g^2), so each of the epoch's
+  // 4 single-row steps moves the weight by lr: 4 lr in all. Correcting by the epoch (1) instead
+  // of the step would move it by lr (1 - beta1^t) / (1 - beta1) / sqrt((1 - beta2^t) / (1 - beta2))
+  // at step t: about 5.6 lr.
+  const x = fromRows([[1], [-1], [1], [-1]]);
+  const y = Int32Array.from([1, 0, 1, 0]);
+  const lr = 1e-6;
+  for (const seed of [0, 1]) {
+    const { model } = fit(x, y, {
+      preprocessing: "none",
+      penalty: { kind: "none" },
+      seed,
+      optimizer: { kind: "adam", epochs: 1, batchSize: 1, learningRate: lr },
+    });
+    const w = model.weights.data[0];
+    assert.ok(Math.abs(w - 4 * lr) < 1e-3 * lr, `seed ${seed}: weight ${w / lr} lr, expected 4 lr`);
+  }
+});
+
 Deno.test("a binary score of exactly 0 is class 0, as scikit-learn's scores > 0 rule gives", () => {
   const x = fromRows([[0, 1], [2, 3], [4, 5]]);
   const y = Int32Array.from([0, 1, 1]);
