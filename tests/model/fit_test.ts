@@ -260,6 +260,44 @@ Deno.test("history records every epoch with losses, accuracies and time", () => 
   assert.ok(r.history[4].trainLoss < r.history[0].trainLoss);
 });
 
+Deno.test("L-BFGS stops at maxIterations: one history row and one progress call per iteration, out of maxIterations", () => {
+  for (const maxIterations of [1, 3]) {
+    const totals: number[] = [];
+    const r = fit(digits.x, digits.y, {
+      optimizer: { kind: "lbfgs", maxIterations },
+      onProgress: (p) => totals.push(p.totalEpochs),
+    });
+    assert.equal(r.converged, false);
+    assert.match(r.stopReason, /iteration limit/);
+    assert.deepEqual(
+      r.history.map((h) => h.epoch),
+      Array.from({ length: maxIterations }, (_, i) => i + 1),
+    );
+    assert.deepEqual(totals, new Array(maxIterations).fill(maxIterations));
+  }
+});
+
+Deno.test("training from a pruned model without a mask option keeps its mask: removed weights stay zero", () => {
+  const dense = fit(digits.x, digits.y, { optimizer: { kind: "lbfgs", maxIterations: 20 } }).model;
+  const pruned = pruneModel(dense, { fraction: 0.5 });
+  assert.ok(pruned.mask);
+  for (const optimizer of OPTIMIZERS) {
+    const { model } = fit(digits.x, digits.y, {
+      initial: pruned,
+      optimizer: optimizer.kind === "lbfgs"
+        ? { kind: "lbfgs", maxIterations: 20 }
+        : { ...optimizer, epochs: 2 },
+    });
+    assert.deepEqual(model.mask, pruned.mask, optimizer.kind);
+    let moved = 0;
+    pruned.mask.forEach((kept, i) => {
+      if (kept === 0) assert.equal(model.weights.data[i], 0, `${optimizer.kind}: weight ${i}`);
+      else if (model.weights.data[i] !== pruned.weights.data[i]) moved++;
+    });
+    assert.ok(moved > 0, `${optimizer.kind}: no kept weight trained`);
+  }
+});
+
 Deno.test("perfectly separable data without a penalty finish with finite weights and a warning", () => {
   const x = fromRows([[-2], [-1], [1], [2]]);
   const y = Int32Array.from([0, 0, 1, 1]);
