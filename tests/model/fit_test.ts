@@ -298,14 +298,67 @@ Deno.test("training from a pruned model without a mask option keeps its mask: re
   }
 });
 
+Deno.test("the documented defaults: leaving a setting out is the same as giving its default", () => {
+  const s = trainTestSplit(cancer.x, cancer.y, { seed: 2 });
+  const same = (a: FitOptions, b: FitOptions, what: string) => {
+    const ma = fit(s.xTrain, s.yTrain, a).model, mb = fit(s.xTrain, s.yTrain, b).model;
+    assert.deepEqual(ma.weights.data, mb.weights.data, what);
+    assert.deepEqual(ma.bias, mb.bias, what);
+  };
+  const n = s.xTrain.rows;
+  same({}, { penalty: { kind: "l2", lambda: 1 / n }, optimizer: { kind: "lbfgs" } }, "penalty");
+  same({ optimizer: { kind: "lbfgs" } }, {
+    optimizer: {
+      kind: "lbfgs",
+      maxIterations: 1000,
+      memory: 10,
+      tolerance: 1e-6,
+      precondition: true,
+    },
+  }, "lbfgs");
+  same({ optimizer: { kind: "sgd" } }, {
+    seed: 0,
+    optimizer: {
+      kind: "sgd",
+      learningRate: 0.1,
+      momentum: 0.9,
+      batchSize: 64,
+      epochs: 20,
+      learningRateDecay: 1,
+    },
+  }, "sgd");
+  same({ optimizer: { kind: "adam" } }, {
+    seed: 0,
+    optimizer: {
+      kind: "adam",
+      learningRate: 0.001,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      batchSize: 64,
+      epochs: 20,
+      learningRateDecay: 1,
+    },
+  }, "adam");
+});
+
 Deno.test("perfectly separable data without a penalty finish with finite weights and a warning", () => {
   const x = fromRows([[-2], [-1], [1], [2]]);
   const y = Int32Array.from([0, 0, 1, 1]);
   for (const optimizer of OPTIMIZERS) {
-    const r = fit(x, y, { optimizer, penalty: { kind: "none" } });
-    assert.ok(Number.isFinite(r.model.weights.data[0]));
-    assert.equal(r.warnings.length, 1);
-    assert.match(r.warnings[0], /perfectly separable/);
+    // A penalty of strength 0 is no penalty.
+    for (
+      const penalty of [
+        { kind: "none" },
+        { kind: "l2", lambda: 0 },
+        { kind: "elasticnet", lambda: 0, l1Ratio: 0.5 },
+      ] as const
+    ) {
+      const r = fit(x, y, { optimizer, penalty });
+      assert.ok(Number.isFinite(r.model.weights.data[0]));
+      assert.equal(r.warnings.length, 1, `${optimizer.kind}, ${penalty.kind}`);
+      assert.match(r.warnings[0], /perfectly separable/);
+    }
   }
   assert.equal(fit(x, y).warnings.length, 0);
 });
