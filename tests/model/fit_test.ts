@@ -5,7 +5,13 @@ import { createPrng, randomNormal } from "../../lib/core/random.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
-import { fit, type FitOptions, type Optimizer, type WeightTransform } from "../../lib/model/fit.ts";
+import {
+  fit,
+  type FitOptions,
+  objectiveRiseWarning,
+  type Optimizer,
+  type WeightTransform,
+} from "../../lib/model/fit.ts";
 import { accumulateLoss } from "../../lib/model/loss.ts";
 import { decisionFunction, predict, predictProba } from "../../lib/model/predict.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
@@ -624,6 +630,27 @@ Deno.test("a divergence short of overflow is a warning: the objective ended abov
   assert.deepEqual(tuned.warnings, []);
 });
 
+Deno.test("objectiveRiseWarning warns above twice epoch 1's objective, not at or below it", () => {
+  const history = (first: number, last: number) =>
+    [first, 1, last].map((objective, i) => ({
+      epoch: i + 1,
+      trainLoss: objective,
+      trainAccuracy: 0.5,
+      objective,
+      seconds: 0,
+    }));
+  for (const [first, last] of [[1, 1.5], [1, 1.99], [1, 2], [0.3, 0.6]]) {
+    assert.equal(objectiveRiseWarning(history(first, last)), null, `${first} -> ${last}`);
+  }
+  for (const [first, last] of [[1, 2.01], [0.3, 0.61], [1, Infinity]]) {
+    assert.match(
+      objectiveRiseWarning(history(first, last)) ?? "",
+      /rose from .* \(epoch 1\) to .* \(epoch 3\)/,
+    );
+  }
+  assert.equal(objectiveRiseWarning([]), null);
+});
+
 Deno.test("predicting on data with another number of features is refused", () => {
   const { model } = fit(x3, y3);
   assert.throws(() => predict(model, fromRows([[1, 2]])), /the model takes 3 features, x has 2/);
@@ -1062,6 +1089,8 @@ Deno.test("early stopping counts patience, minDelta and notBefore by epoch and k
   const flat = [3, 1, 1, 1, 1, 1];
   check(run(flat, { patience: 1 }), 2, 3, /since epoch 1/, "patience 1");
   check(run(flat, { patience: 1, notBefore: 4 }), 4, 3, /since epoch 1/, "notBefore 4");
+  // An equal loss is no improvement: a plateau runs out the patience.
+  check(run([2, 2, 2, 2, 1], { patience: 2 }), 3, 2, /since epoch 1/, "plateau");
 });
 
 Deno.test("fit refuses a preprocessing name it does not know by the names it takes", () => {
