@@ -112,22 +112,12 @@ export interface LossEngine {
     gradB: Float64Array | null,
   ): EngineLoss;
   /**
-   * Sum of outer products `sum_i (x_i - s)(x_i - s)^T` over every `step`-th row (rows 0, step,
-   * ...), at most `maxRows` of them: float32 products summed in float64 per block of 64 rows.
-   * The shift `s` keeps the sums of data far from the origin accurate (unshifted, float32
-   * products of values near 1000 lose the variance to cancellation); the rows' mean is the
-   * best one.
+   * Sum of outer products `sum_i x_i x_i^T` over every `step`-th row (rows 0, step, ...), at
+   * most `maxRows` of them, float32 products summed in float64 per block of 64 rows.
    *
-   * @param shift `s`, one value per feature of the engine's (preprocessed) rows; row 0 when
-   *   absent.
-   * @returns The `(nFeatures, nFeatures)` shifted sums row-major, the shifted column sums, the
-   *   row count and the shift.
+   * @returns The `(nFeatures, nFeatures)` sums row-major, the column sums, and the row count.
    */
-  gram(
-    step: number,
-    maxRows: number,
-    shift?: Float64Array,
-  ): { gram: Float64Array; sum: Float64Array; count: number; shift: Float64Array };
+  gram(step: number, maxRows: number): { gram: Float64Array; sum: Float64Array; count: number };
   /**
    * Replaces the first `x.rows` rows and labels (at most the engine's rows) with new ones,
    * preprocessed like the originals: for streaming, one block of rows at a time.
@@ -375,10 +365,7 @@ export function createLossEngine(
     return { loss, correct };
   };
 
-  const gram: LossEngine["gram"] = (step, maxRows, given) => {
-    if (given !== undefined && (!(given instanceof Float64Array) || given.length !== d)) {
-      throw new TypeError(`Cannot compute gram: shift must be a Float64Array of ${d} values`);
-    }
+  const gram: LossEngine["gram"] = (step, maxRows) => {
     const count = Math.min(maxRows, Math.ceil(n / step));
     const mark = ws.mark();
     const B = 64;
@@ -389,16 +376,12 @@ export function createLossEngine(
     const ra = new Uint32Array(buffer, rowsAddr, B);
     const gv = new Float64Array(buffer, g, dp * dp);
     gv.fill(0);
-    sv.fill(0);
-    const sum = new Float64Array(d), shift = new Float64Array(d);
-    if (given !== undefined) shift.set(given);
-    else if (count > 0) { for (let j = 0; j < d; j++) shift[j] = xs[j]; }
+    const sum = new Float64Array(d);
     for (let q = 0; q < count; q += B) {
       const m = Math.min(B, count - q);
       for (let i = 0; i < m; i++) {
-        const o = (q + i) * step * dp;
-        // Rounded to float32 once more: an error relative to the shifted value, not to x.
-        for (let j = 0; j < d; j++) sv[i * dp + j] = xs[o + j] - shift[j];
+        const row = (q + i) * step;
+        sv.set(xs.subarray(row * dp, (row + 1) * dp), i * dp);
         ra[i] = sub + i * dp * 4;
         for (let j = 0; j < d; j++) sum[j] += sv[i * dp + j];
       }
@@ -409,7 +392,7 @@ export function createLossEngine(
       for (let b = 0; b <= a; b++) out[a * d + b] = out[b * d + a] = gv[a * dp + b];
     }
     ws.release(mark);
-    return { gram: out, sum, count, shift };
+    return { gram: out, sum, count };
   };
 
   const load: LossEngine["load"] = (xs, ys) => {

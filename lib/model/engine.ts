@@ -100,12 +100,9 @@ export function bindLoss(
       rows: x.rows,
       accumulate: engine.accumulate,
       sampleMoments: (maxRows, covariance) => {
-        const moments = sampledMoments(x, preprocessing, step(maxRows), maxRows);
-        if (!covariance) return moments;
-        // Shifted by the float64 mean of the same rows: row 0 alone, far from the others,
-        // would leave the float32 products large again.
-        const g = engine.gram(step(maxRows), maxRows, moments.mean);
-        return momentsFromGram(g.gram, g.sum, g.count, g.shift);
+        if (!covariance) return sampledMoments(x, preprocessing, step(maxRows), maxRows);
+        const g = engine.gram(step(maxRows), maxRows);
+        return momentsFromGram(g.gram, g.sum, g.count);
       },
       close: engine.close,
     };
@@ -122,18 +119,16 @@ export function bindLoss(
       if (!covariance) return sampledMoments(x, preprocessing, step(maxRows), maxRows);
       const d = x.cols, st = step(maxRows);
       const gram = new Float64Array(d * d), sum = new Float64Array(d);
-      const shift = Float64Array.from({ length: x.rows > 0 ? d : 0 }, (_, a) => xt.data[a]);
-      const v = new Float64Array(d);
       let count = 0;
       for (let i = 0; i < x.rows && count < maxRows; i += st, count++) {
         const o = i * d;
-        for (let a = 0; a < d; a++) v[a] = xt.data[o + a] - shift[a];
         for (let a = 0; a < d; a++) {
-          sum[a] += v[a];
-          for (let b = 0; b < d; b++) gram[a * d + b] += v[a] * v[b];
+          const va = xt.data[o + a];
+          sum[a] += va;
+          for (let b = 0; b < d; b++) gram[a * d + b] += va * xt.data[o + b];
         }
       }
-      return momentsFromGram(gram, sum, count, shift);
+      return momentsFromGram(gram, sum, count);
     },
     close() {},
   };
@@ -178,7 +173,6 @@ function momentsFromGram(
   gram: Float64Array,
   sum: Float64Array,
   count: number,
-  shift: Float64Array,
 ): { mean: Float64Array; variance: Float64Array; covariance: Float64Array } {
   const d = sum.length;
   const covariance = new Float64Array(d * d), mean = new Float64Array(d);
@@ -186,7 +180,6 @@ function momentsFromGram(
   for (let a = 0; a < d; a++) {
     for (let b = 0; b < d; b++) covariance[a * d + b] = gram[a * d + b] / count - mean[a] * mean[b];
   }
-  for (let a = 0; a < d; a++) mean[a] += shift[a] ?? 0;
   const variance = new Float64Array(d);
   for (let a = 0; a < d; a++) variance[a] = Math.max(0, covariance[a * d + a]);
   return { mean, variance, covariance };
