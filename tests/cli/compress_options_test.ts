@@ -367,6 +367,32 @@ Deno.test("compress --integer stores the input calibration that integer-only inf
   }
 });
 
+Deno.test("compress --integer says how many bytes the calibration adds to the table's last row", async () => {
+  // The line's difference was not checked: its sign flipped (the table's row less the file),
+  // every test passed (mutation audit). The table's last row is the file written without
+  // --integer (same seed, same model); the calibration makes the file larger.
+  const dir = await Deno.makeTempDir();
+  try {
+    const common = ["compress", ...FAST, "--fine-tune-steps", "20", "--quiet", "--out"];
+    const plain = await runCli([...common, `${dir}/plain.lrc`]);
+    assert.equal(plain.code, 0, plain.stderr);
+    const r = await runCli([...common, `${dir}/m.lrc`, "--integer"]);
+    assert.equal(r.code, 0, r.stderr);
+    const without = (await Deno.stat(`${dir}/plain.lrc`)).size;
+    const bytes = (await Deno.stat(`${dir}/m.lrc`)).size;
+    assert.ok(bytes > without, `${bytes} <= ${without}`);
+    assert.ok(
+      r.stdout.includes(
+        `\n          stored: the file is ${bytes.toLocaleString("en-US")} bytes with the ` +
+          `calibration (+${bytes - without} against the table's last row)\n`,
+      ),
+      r.stdout,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("compress --integer stores no calibration that loses predictions, and says why", async () => {
   const dir = await Deno.makeTempDir();
   try {
