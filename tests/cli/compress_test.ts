@@ -500,6 +500,44 @@ Deno.test("lrc compress --budget prints how many models it evaluated, kept withi
   assert.ok(feasible < budget.tried.length, "some models miss the budget");
 });
 
+Deno.test("lrc compress --budget prints the Pareto front of every model it tried, within the budget or not", async () => {
+  // The printed front was not checked: all the models tried, or only those within the budget,
+  // passed every test (mutation audit).
+  const args = [
+    ...["compress", "--budget", "1", "--sparsity", "0,0.5,0.9", "--method", "uniform"],
+    ...["--bits", "2,4", "--training", "ptq", "--max-iterations", "30", "--quiet"],
+  ];
+  const text = await runCli(args), json = await runCli([...args, "--json"]);
+  assert.equal(text.code, 0, text.stderr);
+  type Tried = { name: string; bytes: number; feasible: boolean; validation: { accuracy: number } };
+  const tried: Tried[] = JSON.parse(json.stdout).budget.tried;
+  // Oracle: the definition, pair by pair. A model is on the front unless another is no larger
+  // and no less accurate on validation, and strictly one of the two; by increasing bytes.
+  const dominated = (a: Tried) =>
+    tried.some((b) =>
+      b.bytes <= a.bytes && b.validation.accuracy >= a.validation.accuracy &&
+      (b.bytes < a.bytes || b.validation.accuracy > a.validation.accuracy)
+    );
+  const front = tried.filter((t) => !dominated(t)).sort((a, b) => a.bytes - b.bytes);
+  assert.ok(front.length < tried.length, "some models tried are dominated");
+  assert.ok(front.some((t) => !t.feasible), "the front holds a model outside the budget");
+  assert.ok(front.some((t) => t.feasible), "the front holds a model within the budget");
+  const lines = text.stdout.split("\n");
+  const start = lines.findIndex((l) => l.startsWith("tried, Pareto front"));
+  assert.ok(start >= 0, text.stdout);
+  // The heading, the column titles and the rule, then one line per model up to a blank line.
+  const end = lines.indexOf("", start);
+  const rows = lines.slice(start + 3, end === -1 ? undefined : end);
+  assert.deepEqual(
+    rows.map((l) => l.trim().split(/\s{2,}/)).map((c) => [c[0], c[3], c.at(-1)]),
+    front.map((t) => [
+      `${(100 * t.validation.accuracy).toFixed(2)} %`,
+      t.bytes.toLocaleString("en-US"),
+      t.name,
+    ]),
+  );
+});
+
 Deno.test("lrc compress says how many times smaller or larger than float32 each stage's file is", async () => {
   // Breast-cancer's 31 float32 parameters take 124 bytes; its files, with 30 feature names, are
   // larger, so the column reads "x larger" with file / float32.
