@@ -650,6 +650,59 @@ Deno.test("the compress report's charts hold the run's stages and its model's te
   }
 });
 
+Deno.test("lrc compress --refit --json names its outputs, and the report's refit table is the file written", async () => {
+  // The JSON's savedTo, onnx, onnxBytes and report were not checked, nor the report's table of
+  // the refit: the search's stages in its place passed every test (mutation audit).
+  const dir = await Deno.makeTempDir();
+  try {
+    const [out, onnx, report] = [`${dir}/m.lrc`, `${dir}/m.onnx`, `${dir}/r.html`];
+    const r = await runCli([
+      ...["compress", ...FAST, "--budget", "1", "--sparsity", "0,0.5,0.8", "--bits", "2,4"],
+      ...["--refit", "--out", out, "--onnx", onnx, "--report", report, "--json"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    const written = (await Deno.stat(out)).size;
+    assert.equal(j.savedTo, out);
+    assert.equal(j.savedBytes, written);
+    assert.equal(j.onnx, onnx);
+    assert.equal(j.onnxBytes, (await Deno.stat(onnx)).size);
+    assert.equal(j.report, report);
+    // The refit's stage table in the report: its rows, the last being the file written.
+    type Stage = { stage: string; bytes: number; seconds: number };
+    const figures = figuresOf(await Deno.readTextFile(report));
+    const columns = (title: string) => figures.get(title)!.data[0].cells!.values;
+    const bytes = (stages: Stage[]) => stages.map((s) => s.bytes.toLocaleString("en-US"));
+    const refit = columns("Refit on all the training data");
+    assert.deepEqual(refit[0], j.refit.stages.map((s: Stage) => s.stage));
+    assert.deepEqual(refit[5], bytes(j.refit.stages));
+    assert.equal(refit[5].at(-1), written.toLocaleString("en-US"));
+    assert.deepEqual(refit[7], j.refit.stages.map((s: Stage) => s.seconds.toFixed(2)));
+    // Its validation column is on all the training data, which the search's is not.
+    const percents = (stages: { validation: { accuracy: number } }[]) =>
+      stages.map((s) => `${(100 * s.validation.accuracy).toFixed(2)} %`);
+    assert.deepEqual(refit[1], percents(j.refit.stages));
+    assert.notDeepEqual(percents(j.refit.stages), percents(j.stages));
+    assert.deepEqual(columns("Stages of the search's choice")[5], bytes(j.stages));
+    // Without outputs, each is null.
+    const none = await runCli([
+      ...["compress", "--dataset", "breast-cancer", "--sparsity", "0", "--method", "float16"],
+      "--json",
+    ]);
+    assert.equal(none.code, 0, none.stderr);
+    const n = JSON.parse(none.stdout);
+    assert.deepEqual([n.savedTo, n.savedBytes, n.onnx, n.onnxBytes, n.report], [
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("the compress --sweep report's charts hold every row of the sweep", async () => {
   const dir = await Deno.makeTempDir();
   try {
