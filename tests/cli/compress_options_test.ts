@@ -346,6 +346,9 @@ Deno.test("compress --integer stores the input calibration that integer-only inf
       assert.equal(report.integer.kept, true);
       assert.equal(report.integer.bytes, bytes);
       assert.equal(report.savedBytes, bytes);
+      // bytes is the table's last row, the file without the calibration (as the README says).
+      assert.equal(report.bytes, report.stages.at(-1).bytes);
+      assert.ok(report.bytes < bytes, `${report.bytes} >= ${bytes}`);
       assert.equal(report.integer.inputDtype, "uint8"); // pixels are >= 0
       // The file holds the calibration: integer-only inference runs from it and agrees with the
       // dequantized model on (nearly) all of digits, the test rows included.
