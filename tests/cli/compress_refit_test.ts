@@ -167,6 +167,30 @@ Deno.test("compress --max-bytes --refit writes nothing when the refit's file exc
   }
 });
 
+Deno.test("compress that fails after its checks leaves the previous outputs and no folders or temporary files", async () => {
+  // Removing the folders made for the outputs only when a check fails left them behind after a
+  // run that failed later, such as a refit over --max-bytes, and passed every test (mutation
+  // audit C15). An old file at --out stays as it was.
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/m.lrc`, "the previous model");
+    const r = await runCli([
+      ...["compress", "--max-iterations", "100", "--seed", "1", "--sparsity", "0.8"],
+      ...["--structure", "features", "--bits", "4", "--method", "uniform", "--training", "ptq"],
+      ...["--max-bytes", "224", "--refit", "--quiet", "--out", `${dir}/m.lrc`],
+      ...["--onnx", `${dir}/new/m.onnx`, "--report", `${dir}/new/deeper/r.html`],
+    ]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /Cannot write the refit: its file has 225 bytes/);
+    assert.equal(await Deno.readTextFile(`${dir}/m.lrc`), "the previous model");
+    const left = [];
+    for await (const e of Deno.readDir(dir)) left.push(e.name);
+    assert.deepEqual(left, ["m.lrc"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("compress --refit takes --lambda's default, 1 / samples, of all the samples it trains on", async () => {
   // 1,346 training samples (validation included); the search fits 1,077 of them.
   const args = ["--sparsity", "0", "--method", "uniform", "--bits", "4", "--training", "ptq"];
