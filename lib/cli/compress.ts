@@ -879,7 +879,8 @@ export const compressCommand: Command = {
             ? `accuracy, with a margin: each candidate's difference from dense less ` +
               `${result.standardErrors} paired standard error(s) of it must be at least ` +
               `-${(result.maxDrop * 100).toFixed(2)} points`
-            : `accuracy: at least ${percent(result.target)}`) +
+            // A budget above the dense accuracy leaves a negative target: any model passes.
+            : `accuracy: at least ${percent(Math.max(0, result.target))}`) +
           ` (${v.samples.toLocaleString("en-US")} validation samples: each is ` +
           `${samplePoints(v.samples)} points)`,
         `search    ${result.tried.length} models evaluated (${feasible} within budget), ` +

@@ -538,6 +538,37 @@ Deno.test("lrc compress --budget prints the Pareto front of every model it tried
   );
 });
 
+Deno.test("lrc compress --budget above the dense accuracy says at least 0 %, not a negative accuracy", async () => {
+  // --budget 99.99 said "at least -2.59 %" (dense 97.40 % less 99.99 points), an accuracy no
+  // model can have, in the output and the report.
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli([
+      ...["compress", "--budget", "99.99", "--sparsity", "0", "--method", "uniform", "--bits"],
+      ...["2", "--training", "ptq", "--max-iterations", "30", "--quiet"],
+      ...["--report", `${dir}/r.html`],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const dense = Number(/^dense .*: validation (\d+\.\d\d) %/m.exec(r.stdout)![1]);
+    assert.ok(dense < 99.99, `${dense}`);
+    assert.match(
+      r.stdout,
+      /^budget {4}within 99\.99 points of the dense validation accuracy: at least 0\.00 % \(/m,
+    );
+    const html = await Deno.readTextFile(`${dir}/r.html`);
+    assert.ok(
+      html.includes(
+        `Target: validation accuracy at least 0.00 % (dense ${
+          dense.toFixed(2)
+        } % minus 99.99 points)`,
+      ),
+      html.match(/Target: [^<]*/)?.[0],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("lrc compress says how many times smaller or larger than float32 each stage's file is", async () => {
   // Breast-cancer's 31 float32 parameters take 124 bytes; its files, with 30 feature names, are
   // larger, so the column reads "x larger" with file / float32.
