@@ -605,7 +605,7 @@ export const compressCommand: Command = {
         let resolved;
         try {
           resolved = resolvePrune(space.prune, NAME);
-          checkPruneCount(resolved, rows, d, NAME);
+          checkPruneCount(resolved, rows, d, NAME, "--count");
         } catch (error) {
           throw usage(errorReason(error));
         }

@@ -629,6 +629,7 @@ export function resolveSteps(
  * @param nOutputs The model's outputs (1 for a binary model).
  * @param nFeatures Its features.
  * @param action What the caller was doing, for messages.
+ * @param name What the message calls the count (the command line names its option).
  * @throws {RangeError} If the count exceeds what there is to remove.
  */
 export function checkPruneCount(
@@ -636,6 +637,7 @@ export function checkPruneCount(
   nOutputs: number,
   nFeatures: number,
   action = ACTION,
+  name = "prune count",
 ): void {
   if (p.count === null) return;
   const [room, what] = p.structure === "features"
@@ -645,7 +647,7 @@ export function checkPruneCount(
     : [nOutputs * nFeatures, "weights"];
   if (p.count > room) {
     throw new RangeError(
-      `Cannot ${action}: prune count ${p.count} exceeds the ${room} ${what} of the model`,
+      `Cannot ${action}: ${name} ${p.count} exceeds the ${room} ${what} of the model`,
     );
   }
 }

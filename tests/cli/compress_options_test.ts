@@ -189,8 +189,16 @@ Deno.test("compress --out FILE.json writes the model that the .lrc file holds", 
 Deno.test("compress refuses these settings where they do not apply, before any training", async () => {
   const refused: [string[], RegExp][] = [
     [["--count", "5", "--sparsity", "0.5"], /give --sparsity or --count, not both/],
-    [["--count", "65", "--scope", "per-class"], /prune count 65 exceeds the 64 weights of each/],
-    [["--count", "641"], /prune count 641 exceeds the 640 weights/],
+    // Named as the option typed, as lrc prune names it (it said "prune count 65").
+    [
+      ["--count", "65", "--scope", "per-class"],
+      /: --count 65 exceeds the 64 weights of each class row of the model$/m,
+    ],
+    [["--count", "641"], /: --count 641 exceeds the 640 weights of the model$/m],
+    [
+      ["--count", "65", "--structure", "features"],
+      /: --count 65 exceeds the 64 features of the model$/m,
+    ],
     [
       ["--structure", "features", "--scope", "global"],
       /--scope global applies to --structure weights/,
