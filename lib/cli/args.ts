@@ -222,10 +222,11 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
         !Number.isFinite(v) || v < min || v > max ||
         (integer && !Number.isInteger(v))
       ) {
-        // Without bounds (prune's --threshold) only a finite number is asked for: ">= -Infinity"
-        // refused NaN and 1e400 by a bound that neither breaks.
+        // Without an upper bound the value must also be finite: ">= -Infinity" (prune's
+        // --threshold) or ">= 0" (--lambda, --count) refused 1e400 by a bound it does not break.
         const unbounded = min === -Infinity && max === Infinity;
-        const kind = integer ? "an integer" : unbounded ? "a finite number" : "a number";
+        const finite = max === Infinity ? "a finite" : "";
+        const kind = `${finite || (integer ? "an" : "a")} ${integer ? "integer" : "number"}`;
         const range = unbounded ? "" : max === Infinity ? ` >= ${min}` : ` in [${min}, ${max}]`;
         throw new UsageError(
           `Cannot parse arguments of '${command.name}': --${name} must be ${kind}${range}, ` +

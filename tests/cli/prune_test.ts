@@ -128,6 +128,9 @@ Deno.test("lrc prune rejects bad targets and options with a one-line message", a
     // Refused as not finite, not by a bound of -Infinity that 1e400 (Infinity) does not break.
     [["prune", "--threshold", "NaN"], 2, /--threshold must be a finite number, got 'NaN'\n$/],
     [["prune", "--threshold", "1e400"], 2, /--threshold must be a finite number, got '1e400'\n$/],
+    // With a lower bound only, 1e400 (Infinity) breaks no bound either: finiteness is asked for.
+    [["prune", "--count", "1e400"], 2, /--count must be a finite integer >= 0, got '1e400'\n$/],
+    [["prune", "--count=-1"], 2, /--count must be a finite integer >= 0, got '-1'\n$/],
     [["prune", "--sparsity", "0.5", "--strategy", "best"], 2, /--strategy must be one of/],
     [["prune", "--sparsity", "0.5", "--model", `${dir}/missing.json`], 1, /Cannot read model/],
     // Refused before training: the model's width is known once the data are.

@@ -177,7 +177,13 @@ const FAILURES: [string, string[], number, RegExp][] = [
     "a negative lambda",
     ["train", "--lambda=-1"],
     2,
-    /--lambda must be a number >= 0, got '-1'$/,
+    /--lambda must be a finite number >= 0, got '-1'$/,
+  ],
+  [
+    "a lambda that overflows to Infinity",
+    ["train", "--lambda", "1e400"],
+    2,
+    /--lambda must be a finite number >= 0, got '1e400'$/,
   ],
   [
     "a value starting with '-' without '='",
