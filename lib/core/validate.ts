@@ -251,6 +251,7 @@ export function describe(v: unknown): string {
 /**
  * A label or name as a refusal quotes it, in JSON's quotes: whole up to `max` characters, else
  * its first `max` and its length, so that a message stays short whatever the text's size.
+ * Characters are code points: an emoji counts as one and is never cut in half.
  *
  * @param s The text.
  * @param max The most characters shown.
@@ -266,9 +267,17 @@ export function describe(v: unknown): string {
  * ```
  */
 export function quotedText(s: string, max = 60): string {
-  return s.length <= max
+  if (s.length <= max) return JSON.stringify(s);
+  // Counted and cut by code point, not UTF-16 unit: a cut through a surrogate pair printed half
+  // an emoji ("\ud83d"), and 40 emoji were said to be 80 characters.
+  let count = 0, end = 0;
+  for (let i = 0; i < s.length; count++) {
+    i += s.codePointAt(i)! > 0xffff ? 2 : 1;
+    if (count < max) end = i;
+  }
+  return count <= max
     ? JSON.stringify(s)
-    : `${JSON.stringify(s.slice(0, max))}... (${s.length} characters)`;
+    : `${JSON.stringify(s.slice(0, end))}... (${count} characters)`;
 }
 
 /**

@@ -540,3 +540,18 @@ Deno.test("refusals quote a label or feature name of any size by its first 60 ch
     message: 'Cannot check: class labels 0 and 1 are both "a"',
   });
 });
+
+Deno.test("refusals count and cut a long label by characters, never through an emoji", () => {
+  // Cut at 60 UTF-16 units, a label of 59 letters and an emoji was quoted with half the emoji
+  // ("\ud83d"), and 40 emoji were said to be 80 characters.
+  const label = `${"a".repeat(59)}\u{1f600}bc`;
+  assert.throws(() => checkClasses("check", [label, label]), {
+    message: `Cannot check: class labels 0 and 1 are both "${
+      "a".repeat(59)
+    }\u{1f600}"... (62 characters)`,
+  });
+  const emoji = "\u{1f600}".repeat(40);
+  assert.throws(() => checkClasses("check", [emoji, emoji]), {
+    message: `Cannot check: class labels 0 and 1 are both "${emoji}"`,
+  });
+});
