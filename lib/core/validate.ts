@@ -243,8 +243,11 @@ export function describe(v: unknown): string {
       ?.constructor?.name;
     return typeof name === "string" && name !== "" ? name : "object";
   }
-  // A function by its name: its source, printed whole, could be any length.
-  if (typeof v === "function") return `function ${v.name === "" ? "(anonymous)" : v.name}`;
+  // A function by its name: its source, printed whole, could be any length. A class's static
+  // name() method is no name (its source was printed, line breaks included).
+  if (typeof v === "function") {
+    return `function ${typeof v.name === "string" && v.name !== "" ? v.name : "(anonymous)"}`;
+  }
   return `${typeof v} ${String(v)}`;
 }
 

@@ -50,6 +50,13 @@ Deno.test("describe names an object by its prototype and a function by its name,
   assert.equal(describe(scorer), "function scorer");
   assert.equal(describe([() => 1][0]), "function (anonymous)");
   assert.equal(describe(class Model {}), "function Model");
+  // A static name() method is not the class's name: its source, line breaks included, was printed.
+  class Labels {
+    static name() {
+      return "a long body ".repeat(10);
+    }
+  }
+  assert.equal(describe(Labels), "function (anonymous)");
   assert.throws(
     () => modelFromCoefficients({ coef: [[1, 2]], intercept: [0], featureNames: json("Array(2)") }),
     { message: /featureNames must be an array of strings, got Object$/ },
