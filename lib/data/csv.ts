@@ -621,7 +621,9 @@ const MISSING_OR_NUMBER = /^\s*[+-]?(nan|na|n\/a|null|none|inf|infinity|\?|-)?\s
  *   "holds '1e400', which overflows to Infinity", or "is empty".
  */
 export function describeCell(cell: string, v: number, guessedLabel?: string): string {
-  const shown = cell.length > 40 ? `${cell.slice(0, 40)}...` : cell;
+  // Not cut through a surrogate pair: half an emoji is a lone surrogate in the message.
+  const cut = cell.charCodeAt(39) >= 0xd800 && cell.charCodeAt(39) <= 0xdbff ? 39 : 40;
+  const shown = cell.length > 40 ? `${cell.slice(0, cut)}...` : cell;
   if (cell.trim() === "") return "is empty";
   // "Infinity" is how Number() spells an infinity; only a decimal numeral can overflow.
   if (Number.isNaN(v) || NON_DECIMAL.test(cell) || cell.includes("Infinity")) {

@@ -525,3 +525,21 @@ Deno.test("spaces around a label do not make another class", () => {
   assert.deepEqual(d.classes, ["cat", "dog"]);
   assert.deepEqual([...d.y], [0, 0, 0, 1]);
 });
+
+Deno.test("a long refused cell is cut before an emoji, not through it, by both readers", async () => {
+  // Cut at 40 UTF-16 units, the emoji's first half was left alone in the message (a lone
+  // surrogate, printed as U+FFFD).
+  const cell = `${"a".repeat(39)}\u{1f600}zzz`;
+  const text = `a,y\n${cell},x\n`;
+  const expected = `line 2, column 1 ('a') holds '${"a".repeat(39)}...', which is not a finite`;
+  assert.throws(() => parseCsv(text, opts), (e: Error) => e.message.includes(expected));
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, text);
+    await assert.rejects(async () => {
+      for await (const _ of readCsvBatches(file)) { /* refused */ }
+    }, (e: Error) => e.message.includes(expected));
+  } finally {
+    await Deno.remove(file);
+  }
+});
