@@ -472,6 +472,9 @@ export async function* readCsvBatches(
         }
         if (escaped) label = label.replaceAll('""', '"');
         if (label === "") {
+          // '1,,x' under 'a,y' has a field too many, not an empty label (parseCsv counts first).
+          const n = fieldCount(b, field, q, e, delim);
+          if (n !== c.width) fail(raggedRowReason(line, n, c.names, header));
           fail(`line ${line}, label column ${field + 1} ('${c.names[field]}') is empty`);
         }
         labels.push(label);

@@ -994,3 +994,25 @@ Deno.test("both readers refuse a stray quote and text after a quoted cell in the
     });
   }
 });
+
+Deno.test("a row with a field too many and an empty label is refused for its fields by both readers", async () => {
+  // The stream refused '1,,x' under 'a,y' as 'label column 2 is empty', though the row has three
+  // fields; parseCsv counts the fields first. A lone empty label is still refused as empty.
+  const cases: [string, RegExp][] = [
+    ["1,,x", /line 2 has 3 fields, the header has 2: column 3 is extra$/],
+    ['1,,"x"', /line 2 has 3 fields, the header has 2: column 3 is extra$/],
+    ["1,", /line 2, label column 2 \('y'\) is empty$/],
+  ];
+  for (const [row, reason] of cases) {
+    const text = `a,y\n${row}\n`;
+    await withFile(text, async (file) => {
+      const expected = parseCsvMessage(text, { fileName: file });
+      assert.match(expected, reason, row);
+      await assert.rejects(
+        () => all(file, {}),
+        (e: Error) => e instanceof SyntaxError && e.message === expected,
+        row,
+      );
+    });
+  }
+});
