@@ -284,6 +284,29 @@ export function quotedText(s: string, max = 60): string {
 }
 
 /**
+ * A list of names as a message quotes it: at most `max` of them, each by
+ * {@linkcode quotedText}, and how many more there are (a model's 784 feature names would make a
+ * warning of a page).
+ *
+ * @param names The names.
+ * @param max How many to show.
+ * @returns `["a","b"]`, or `["a","b", ...] (784 names)` past `max`.
+ *
+ * @example
+ * ```ts
+ * import { quotedList } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(quotedList(["a", "b"]), '["a","b"]');
+ * assert.equal(quotedList(["a", "b", "c"], 2), '["a","b", ...] (3 names)');
+ * ```
+ */
+export function quotedList(names: readonly string[], max = 8): string {
+  const shown = names.slice(0, max).map((s) => quotedText(s)).join(",");
+  return names.length <= max ? `[${shown}]` : `[${shown}, ...] (${names.length} names)`;
+}
+
+/**
  * A value as a refusal quotes it: a string in quotes, a number as it prints, anything else as
  * {@linkcode describe} names it (so a field of the wrong type reads as such: `boolean true`,
  * `null`, `Array(1)`, not as a value that looks right).

@@ -14,7 +14,13 @@
  */
 
 import { FLOAT32_MAX } from "../core/matrix.ts";
-import { checkOptionKeys, describe, errorReason, type OptionKeys } from "../core/validate.ts";
+import {
+  checkOptionKeys,
+  describe,
+  errorReason,
+  type OptionKeys,
+  quotedList,
+} from "../core/validate.ts";
 import { MODEL_VERSION } from "../model/types.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -570,8 +576,8 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     // same names; a table edited since is what onnxruntime outputs, so it is the one read.
     if (named && labels && !options.classes && !sameStrings(named, labels)) {
       warnings.push(
-        `its metadata names the classes ${JSON.stringify(named)}, its label table ` +
-          `${JSON.stringify(labels)}: the table's, which onnxruntime outputs, are read`,
+        `its metadata names the classes ${quotedList(named)}, its label table ` +
+          `${quotedList(labels)}: the table's, which onnxruntime outputs, are read`,
       );
     } else if (named) labels = named;
     // Every node after the scores must belong to a head this reader follows: a second softmax,
@@ -684,7 +690,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     // classes, rather than dropped without a word.
     if (parsed && parsed.length !== d) {
       warnings.push(
-        `its metadata names ${parsed.length} features ${JSON.stringify(parsed)}, its weights ` +
+        `its metadata names ${parsed.length} features ${quotedList(parsed)}, its weights ` +
           `take ${d}: named x0, x1, ... instead`,
       );
     }

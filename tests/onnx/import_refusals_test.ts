@@ -1459,6 +1459,18 @@ Deno.test("feature names come from lrcompress's metadata only when it names ever
     assert.deepEqual(warnings(withNames(wrong), { featureNames: ["p", "q"] }), []);
   }
   assert.deepEqual(names(bytes, { featureNames: ["p", "q"] }), ["p", "q"]);
+  // A long list, or a long name, is not printed whole: the warning printed all 784 names of an
+  // image model (or a megabyte name) in one line.
+  const many = Array.from({ length: 784 }, (_, j) => `pixel_${j}`);
+  assert.deepEqual(warnings(withNames(many)), [
+    `its metadata names 784 features ${
+      JSON.stringify(many.slice(0, 8)).slice(0, -1)
+    }, ...] (784 names), its weights take 2: named x0, x1, ... instead`,
+  ]);
+  const long = "n".repeat(100_000);
+  const [warning] = warnings(withNames([long]));
+  assert.ok(warning.length < 200, `${warning.length} characters`);
+  assert.match(warning, /^its metadata names 1 features \["n{60}"\.\.\. \(100000 characters\)\]/);
 });
 
 /** Scores `Gemm` -> `Softmax` -> `Normalizer` (norm `norm`, or its default MAX) as `probabilities`. */
