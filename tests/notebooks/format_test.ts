@@ -5,6 +5,17 @@ import { runnerCheckoutWithSpace } from "./_notebooks.ts";
 
 for (const path of listNotebooks()) {
   const name = path.split("/").pop()!;
+  Deno.test(`${name} gives every cell an id of its own, as nbformat 4.5 requires`, async () => {
+    // Seven cells of 07 had none: nbformat warned "Code cell is missing an id field" on every
+    // run, and a later nbformat refuses such a file. Ids: 1 to 64 letters, digits, - and _.
+    const nb = JSON.parse(await Deno.readTextFile(path));
+    assert.ok(nb.nbformat > 4 || (nb.nbformat === 4 && nb.nbformat_minor >= 5), name);
+    const ids = nb.cells.map((c: { id?: unknown }) => c.id);
+    ids.forEach((id: unknown, i: number) =>
+      assert.ok(typeof id === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(id), `cell ${i}: ${id}`)
+    );
+    assert.equal(new Set(ids).size, ids.length, `${name}: repeated cell ids`);
+  });
   Deno.test(`${name} is formatted as deno fmt writes it (deno task fmt:notebooks)`, async () => {
     const text = await Deno.readTextFile(path);
     assert.ok(
