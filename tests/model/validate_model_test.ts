@@ -249,20 +249,10 @@ Deno.test("a model JSON field of the wrong type is refused naming the field and 
     at[keys.at(-1)!] = value;
     return JSON.stringify(copy);
   };
-  const cases: [string, unknown, string][] = [
-    ["weights.rows", "1", 'weights.rows must be a non-negative integer, got string "1"'],
-    ["weights.rows", -1, "weights.rows must be a non-negative integer, got number -1"],
-    ["weights.cols", 1.5, "weights.cols must be a non-negative integer, got number 1.5"],
-    ["weights.cols", null, "weights.cols must be a non-negative integer, got null"],
-    ["weights", [1, 2], "weights must be an object, got Array(2)"],
-    ["version", [1], "version must be 1, got Array(1)"],
-    ["version", 1.5, "version must be 1, got 1.5"],
-    ["link", ["sigmoid"], "unknown link Array(1)"],
-    ["link", true, "unknown link boolean true"],
-    ["bias", "0", 'bias must be an array of numbers, got string "0"'],
-    ["preprocessing.kind", null, "unknown preprocessing kind null"],
-    // Each names what it found: these read 'classes must be an array of at least two strings',
-    // 'class labels repeat' and 'featureNames must be 2 strings' whatever was wrong.
+  // Shared by both readers. Each names what it found: these read 'classes must be an array of
+  // at least two strings', 'class labels repeat' and 'featureNames must be 2 strings' whatever
+  // was wrong.
+  const naming: [string, unknown, string][] = [
     ["classes", 2, "classes must be an array of at least two strings, got number 2"],
     [
       "classes",
@@ -277,6 +267,20 @@ Deno.test("a model JSON field of the wrong type is refused naming the field and 
       "featureNames must be an array of 2 strings, but featureNames[1] is null",
     ],
     ["featureNames", ["a", "b", "c"], "featureNames has 3 names but the weights have 2 columns"],
+  ];
+  const cases: [string, unknown, string][] = [
+    ["weights.rows", "1", 'weights.rows must be a non-negative integer, got string "1"'],
+    ["weights.rows", -1, "weights.rows must be a non-negative integer, got number -1"],
+    ["weights.cols", 1.5, "weights.cols must be a non-negative integer, got number 1.5"],
+    ["weights.cols", null, "weights.cols must be a non-negative integer, got null"],
+    ["weights", [1, 2], "weights must be an object, got Array(2)"],
+    ["version", [1], "version must be 1, got Array(1)"],
+    ["version", 1.5, "version must be 1, got 1.5"],
+    ["link", ["sigmoid"], "unknown link Array(1)"],
+    ["link", true, "unknown link boolean true"],
+    ["bias", "0", 'bias must be an array of numbers, got string "0"'],
+    ["preprocessing.kind", null, "unknown preprocessing kind null"],
+    ...naming,
   ];
   for (const [path, value, message] of cases) {
     assert.throws(() => modelFromJson(edited(float, path, value)), {
@@ -317,22 +321,7 @@ Deno.test("a model JSON field of the wrong type is refused naming the field and 
     ["input.zeroPoint", "0", 'input zeroPoint must be an integer, got string "0"'],
     ["input.dtype", null, "unknown input dtype null"],
     ["version", "1", "version must be 1, got '1'"],
-    // Each names what it found: these read 'classes must be an array of at least two strings',
-    // 'class labels repeat' and 'featureNames must be 2 strings' whatever was wrong.
-    ["classes", 2, "classes must be an array of at least two strings, got number 2"],
-    [
-      "classes",
-      ["0", 1],
-      "classes must be an array of at least two strings, but classes[1] is number 1",
-    ],
-    ["classes", ["1", "1"], 'class labels 0 and 1 are both "1"'],
-    ["featureNames", "x0", 'featureNames must be an array of 2 strings, got string "x0"'],
-    [
-      "featureNames",
-      ["x0", null],
-      "featureNames must be an array of 2 strings, but featureNames[1] is null",
-    ],
-    ["featureNames", ["a", "b", "c"], "featureNames has 3 names but the weights have 2 columns"],
+    ...naming,
   ];
   for (const [path, value, message] of quantized) {
     assert.throws(() => quantizedModelFromJson(edited(q, path, value)), {
