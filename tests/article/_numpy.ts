@@ -14,6 +14,8 @@ export interface ArticleReference {
   readonly quantized3: number[];
   readonly halves: number[];
   readonly roundedHalves: number[];
+  readonly sigmoidZ: number[];
+  readonly sigmoid: number[];
   readonly train: {
     readonly x: number[];
     readonly y: number[];

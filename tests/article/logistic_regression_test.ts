@@ -372,3 +372,20 @@ Deno.test("articleToLogisticModel copies the bias: later training does not chang
   assert.deepEqual(out.featureNames, Array.from({ length: t.cols }, (_, j) => `x${j}`));
   assert.deepEqual(out.featureNames.slice(0, 2), ["x0", "x1"]);
 });
+
+Deno.test(`sigmoid saturates where NumPy's 1 / (1 + np.exp(-z)) does (${origin})`, () => {
+  // The JSDoc's claims: exactly 0 below about z = -709.78 (exp(-z) overflows), subnormal just
+  // above, exactly 1 from z = 37 on. A tanh form or a numerically stable sigmoid agrees to the
+  // last bits in the middle and differs only here (no other test reached these scores).
+  const m = new ArticleLogisticRegression(1, 1);
+  const z = Float64Array.from(ref.sigmoidZ);
+  const p = m.sigmoid({ data: z, rows: z.length, cols: 1 }).data;
+  for (let i = 0; i < z.length; i++) {
+    assert.equal(p[i] === 0, ref.sigmoid[i] === 0, `z = ${z[i]}: ${p[i]}, NumPy ${ref.sigmoid[i]}`);
+    assert.equal(p[i] === 1, ref.sigmoid[i] === 1, `z = ${z[i]}: ${p[i]}, NumPy ${ref.sigmoid[i]}`);
+  }
+  // Math.exp and NumPy's exp may differ in the last bit.
+  assertClose(p, ref.sigmoid, { rtol: 1e-14, atol: 0 });
+  assert.ok(p[z.indexOf(-720)] === 0 && p[z.indexOf(-709.7)] > 0);
+  assert.ok(p[z.indexOf(36.5)] < 1 && p[z.indexOf(37)] === 1);
+});
