@@ -77,6 +77,34 @@ Deno.test("values off the grid and other bit widths are reported as such", () =>
   assert.equal(articleGridReport([]).values, 0);
 });
 
+Deno.test("the grid report's codes are the article's own codes, ties to even as np.round", () => {
+  // A value's code is the k that uniformQuantization (checked against NumPy, ties included) puts
+  // it on: k = round(v * (2^b - 1)), half to even. Products 382.5, -127.5, 637.5 and 0.5 .. 2.5
+  // are exact ties; Math.round or rounding half away from zero gave other codes and passed.
+  const cases: [number, number[]][] = [
+    [8, [1.5, -0.5, 2.5, 0.3, -0.77, 0.004]],
+    [1, [0.5, 1.5, 2.5, -0.5, -1.5, -2.5]],
+  ];
+  for (const [numBits, values] of cases) {
+    const range = 2 ** numBits - 1;
+    for (const v of values) {
+      const k = Math.round(uniformQuantization(Float64Array.of(v), numBits)[0] * range);
+      const r = articleGridReport([v], { numBits });
+      assert.deepEqual([r.codeMin, r.codeMax], [k, k], `${v} at ${numBits} bits`);
+    }
+  }
+  assert.deepEqual(
+    [1.5, -0.5, 2.5].map((v) => articleGridReport([v]).codeMax),
+    [382, -128, 638],
+  );
+  // On the grid means exactly k / (2^b - 1): a value 2^-40 off it is not on it.
+  assert.equal(articleGridReport([1 / 255 + 2 ** -40]).onGrid, false);
+  assert.equal(
+    articleGridReport(Array.from({ length: 601 }, (_, i) => (i - 300) / 255)).onGrid,
+    true,
+  );
+});
+
 Deno.test("bad inputs are refused with the argument named", () => {
   assert.throws(() => articlePruningReport([1, 2], [1]), {
     name: "TypeError",
