@@ -24,8 +24,8 @@ import { assertInRange, assertNumbers } from "../core/validate.ts";
  *   zero) ends at zero, so the "pruned" array has as many non-zeros and bytes as before. The
  *   proximal L1 step that does prune is `sign(w) * max(|w| - alpha, 0)` (`softThresholdModel`).
  * - `l1_norm` is computed and never used (kept here, as in the article).
-
-`sign` is NumPy's: `np.sign(-0.0)` is `0.0`, so a weight of `-0` stays `-0`, as in NumPy.
+ *
+ * `sign` is NumPy's: `np.sign(-0.0)` is `0.0`, so a weight of `-0` stays `-0`, as in NumPy.
  *
  * @param weights The weights, any shape, flattened (a plain array of numbers or another typed
  *   array is read as well, in float64 as NumPy computes a float64 array; NumPy computes a
