@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import {
+  FASHION_MNIST_CLASSES,
   FASHION_MNIST_DEFAULT_DIR,
   hasFashionMnist,
   loadFashionMnist,
@@ -317,4 +318,29 @@ Deno.test("IDX files without data (0 images, or images of 0 pixels) are refused,
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+const readme = "/usr/share/doc/dataset-fashion-mnist/README.md.gz";
+const hasReadme = (() => {
+  try {
+    return Deno.statSync(readme).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: `the class names are in the label order of the data set's own README${
+    hasReadme ? "" : ` (skipped: ${readme} is missing; install dataset-fashion-mnist)`
+  }`,
+  ignore: !hasReadme,
+  fn() {
+    // Mutation audit: swapping two class names ("Shirt" and "Sneaker") passed every test. The
+    // oracle is Zalando's README as Debian ships it: a table of "| <label> | <description> |".
+    const text = new TextDecoder().decode(gunzipSync(Deno.readFileSync(readme)));
+    const table = [...text.matchAll(/^\| (\d+) \| ([^|]+?) \|$/gm)]
+      .map(([, label, name]) => [Number(label), name] as const);
+    assert.deepEqual(table.map(([label]) => label), [...FASHION_MNIST_CLASSES.keys()]);
+    assert.deepEqual(table.map(([, name]) => name), FASHION_MNIST_CLASSES);
+  },
 });
