@@ -34,7 +34,7 @@ export interface FashionMnistOptions {
    */
   dir?: string;
   /**
-   * Keep only the first `limit` samples.
+   * Keep only the first `limit` samples (only their labels are checked to be `0..9`).
    * @default {all}
    */
   limit?: number;
@@ -53,7 +53,9 @@ export interface FashionMnistOptions {
  * @param options Folder, sample limit, pixel scaling.
  * @returns The data set; features are named `pixel_<row>_<col>`.
  * @throws {TypeError} If a file is missing (the message says how to get the data), is not a
- *   valid IDX file of the expected kind, or holds no images or images of no pixels.
+ *   valid IDX file of the expected kind, or holds no images or images of no pixels; if the label
+ *   file holds another number of labels than the image file holds images; or if a label of a
+ *   sample kept is not a class index `0..9` (the labels after the first `limit` are not read).
  * @throws {RangeError} If the split, `limit` (an integer >= 1) or `pixels` is invalid.
  */
 export async function loadFashionMnist(

@@ -171,6 +171,11 @@ Deno.test("pixels are named by their row and column, row-major as the IDX format
         e.message ===
           `Cannot load Fashion-MNIST: ${dir}/train-labels-idx1-ubyte.gz has label 10 at index 1`,
     );
+    // As documented, only the labels of the samples kept are read: a limit before the bad label
+    // loads (a loader that refused it, or kept it, would show here).
+    const first = await loadFashionMnist("train", { dir, limit: 1, pixels: "raw" });
+    assert.deepEqual([...first.y], [3]);
+    assert.deepEqual([...first.x.data], [0, 1, 2, 10, 11, 12]);
     await Deno.writeFile(`${dir}/train-labels-idx1-ubyte.gz`, gzipSync(idx([3], [3, 7, 1])));
     await assert.rejects(
       () => loadFashionMnist("train", { dir }),
