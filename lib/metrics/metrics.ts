@@ -207,7 +207,8 @@ export function macroF1FromConfusion(confusion: readonly (readonly number[])[]):
  * @param scores Higher means more likely class 1.
  * @returns AUC in [0, 1].
  * @throws {TypeError} If `scores` is not an array of numbers or the lengths differ.
- * @throws {RangeError} If a label is not 0 or 1, a score is NaN, or only one class is present.
+ * @throws {RangeError} If there are no samples, a label is not 0 or 1, a score is NaN, or only one
+ *   class is present.
  *
  * @example
  * ```ts
@@ -225,6 +226,7 @@ export function rocAuc(yTrue: ArrayLike<number>, scores: ArrayLike<number>): num
   }
   assertLabels("compute ROC AUC", yTrue, scores.length, 2, { name: "yTrue", against: "scores" });
   const n = yTrue.length;
+  if (n === 0) throw new RangeError("Cannot compute ROC AUC: there are no samples");
   for (let i = 0; i < n; i++) {
     if (typeof scores[i] !== "number") {
       throw new TypeError(

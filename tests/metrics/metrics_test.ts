@@ -308,6 +308,16 @@ Deno.test("confusionMatrix and macroF1 refuse a class count that is not an integ
   assert.equal(macroF1([0, 0], [0, 0], 1), 1);
 });
 
+Deno.test("rocAuc refuses no samples as such, not as a single class", () => {
+  // With no samples there are no classes at all; it said "only one class is present".
+  for (const scores of [[], new Float64Array(0)]) {
+    assert.throws(() => rocAuc([], scores), {
+      name: "RangeError",
+      message: "Cannot compute ROC AUC: there are no samples",
+    });
+  }
+});
+
 Deno.test("logLoss refuses no samples, and rocAuc a single class whichever it is", () => {
   // The mean over no rows is 0 / 0; dropping the check returned NaN.
   assert.throws(() => logLoss([], { data: new Float64Array(0), rows: 0, cols: 2 }), {
