@@ -150,7 +150,7 @@ export function macroF1(
  * @param confusion `confusion[t][p]`: samples of true class `t` predicted as `p`, square.
  * @returns Macro-averaged F1 in [0, 1].
  * @throws {TypeError} If it is not a square array of rows of numbers.
- * @throws {RangeError} If an entry is negative, NaN or infinite.
+ * @throws {RangeError} If an entry is negative, NaN or infinite, or every entry is 0 (no samples).
  */
 export function macroF1FromConfusion(confusion: readonly (readonly number[])[]): number {
   const action = "compute macro F1";
@@ -196,7 +196,12 @@ export function macroF1FromConfusion(confusion: readonly (readonly number[])[]):
     sum += (2 * confusion[c][c]) / (predicted + actual);
     classes++;
   }
-  return classes === 0 ? 0 : sum / classes;
+  // No class present or predicted: every count is 0, and the F1 of no samples is undefined
+  // (macroF1 refuses them too; it returned 0, the worst score, as if every sample were wrong).
+  if (classes === 0) {
+    throw new RangeError(`Cannot ${action}: the confusion matrix counts no samples`);
+  }
+  return sum / classes;
 }
 
 /**

@@ -163,6 +163,22 @@ Deno.test("macroF1FromConfusion refuses a ragged or negative confusion matrix", 
   assert.throws(() => macroF1FromConfusion([[NaN, 1], [0, 1]]), /is NaN, not a count/);
 });
 
+Deno.test("macroF1FromConfusion refuses a matrix that counts no samples, as macroF1 refuses no samples", () => {
+  // It returned 0, the score of a classifier wrong on every sample, for the F1 of nothing.
+  assert.throws(
+    () => macroF1([], [], 2),
+    /^RangeError: Cannot compute macro F1: there are no samples$/,
+  );
+  for (const confusion of [[], [[0]], [[0, 0], [0, 0]], confusionMatrix([], [], 3)]) {
+    assert.throws(() => macroF1FromConfusion(confusion), {
+      name: "RangeError",
+      message: "Cannot compute macro F1: the confusion matrix counts no samples",
+    });
+  }
+  // One sample is enough: the class present and predicted right has F1 1, the other none.
+  assert.equal(macroF1FromConfusion([[0, 0], [0, 1]]), 1);
+});
+
 Deno.test("macroF1FromConfusion refuses holes and entries that are not numbers", () => {
   // A hole in a row made the score NaN, a missing row crashed with "Cannot read properties of
   // undefined (reading '0')", and the string "1" was refused as the RangeError "is 1, not a count".
