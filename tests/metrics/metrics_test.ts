@@ -113,6 +113,41 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: `rocAuc and confusionMatrix are scikit-learn's roc_auc_score and confusion_matrix${
+    sklearnPython ? "" : " (skipped: /usr/bin/python3 with scikit-learn not found)"
+  }`,
+  ignore: sklearnPython === null,
+  fn: async () => {
+    // Scores that tie exactly and scores a hair apart (1e-13 on 0.5, distinct in float64): only
+    // the exact ties count one half. Labels of 4 classes where class 3 is never predicted and
+    // class 2 is never true.
+    const prng = createPrng(12);
+    const cases = Array.from({ length: 12 }, (_, trial) => {
+      const n = 5 + trial * 7;
+      const y = Array.from({ length: n }, (_, i) => (i < 2 ? i : prng() < 0.5 ? 1 : 0));
+      const s = Array.from({ length: n }, () => 0.5 + Math.floor(prng() * 6) * 1e-13);
+      const t = Array.from({ length: n }, () => [0, 1, 3][Math.floor(prng() * 3)]);
+      const p = Array.from({ length: n }, () => Math.floor(prng() * 3));
+      return { y, s, t, p };
+    });
+    const expected = await runPython<{ auc: number; confusion: number[][] }[]>(
+      "import json, sys\nfrom sklearn.metrics import confusion_matrix, roc_auc_score\n" +
+        "print(json.dumps([{'auc': float(roc_auc_score(c['y'], c['s'])), 'confusion': " +
+        "confusion_matrix(c['t'], c['p'], labels=[0, 1, 2, 3]).tolist()} " +
+        "for c in json.load(sys.stdin)]))\n",
+      cases,
+    );
+    assert.equal(expected.length, cases.length);
+    cases.forEach(({ y, s, t, p }, i) => {
+      assertClose(rocAuc(y, s), expected[i].auc, { rtol: 1e-12 });
+      assert.deepEqual(confusionMatrix(t, p, 4), expected[i].confusion);
+    });
+    // The scores are not all one tie group: that would give 0.5 everywhere.
+    assert.ok(expected.some((e) => Math.abs(e.auc - 0.5) > 0.05));
+  },
+});
+
 Deno.test("logLoss and rocAuc refuse NaN, scores that are not numbers and probabilities outside [0, 1]", () => {
   const m = (row: number[]) => ({ data: Float64Array.from(row), rows: 1, cols: 2 });
   assert.throws(() => logLoss([0], m([NaN, 0.5])), /proba\[0\]\[0\] is NaN, not a probability/);
