@@ -69,12 +69,16 @@ const ROW_SUM_TOLERANCE = 1e-5;
  * @param proba Class probabilities, shape `(nSamples, nClasses)`.
  * @returns The mean log loss (natural logarithm).
  * @throws {TypeError} If `proba` is not a matrix or the shapes disagree.
- * @throws {RangeError} If any probability is NaN or outside [0, 1], or a row does not sum to 1
- *   (within 1e-5: scores or unnormalised rows are not probabilities).
+ * @throws {RangeError} If there are no samples, `proba` has no columns, a label is not a column of
+ *   `proba`, any probability is NaN or outside [0, 1], or a row does not sum to 1 (within 1e-5:
+ *   scores or unnormalised rows are not probabilities).
  */
 export function logLoss(yTrue: ArrayLike<number>, proba: Matrix): number {
   const action = "compute log loss";
   assertMatrix(action, "proba", proba);
+  if (proba.cols === 0 && proba.rows > 0) {
+    throw new RangeError(`Cannot ${action}: proba has no columns, one per class expected`);
+  }
   assertLabels(action, yTrue, proba.rows, proba.cols, { name: "yTrue", against: "proba" });
   if (proba.rows === 0) throw new RangeError("Cannot compute log loss: there are no samples");
   const k = proba.cols, p = proba.data;

@@ -369,6 +369,16 @@ Deno.test("rocAuc refuses no samples as such, not as a single class", () => {
   }
 });
 
+Deno.test("logLoss refuses probabilities of no classes in their own name, not the label's", () => {
+  // It said "yTrue[0] is 0, expected in 0..-1": the label was fine, proba had no columns.
+  assert.throws(() => logLoss([0, 1], { data: new Float64Array(0), rows: 2, cols: 0 }), {
+    name: "RangeError",
+    message: "Cannot compute log loss: proba has no columns, one per class expected",
+  });
+  // One column is one class, certain: the loss is the clipping alone.
+  assert.equal(logLoss([0], fromRows([[1]])), -Math.log(1 - Number.EPSILON));
+});
+
 Deno.test("logLoss refuses no samples, and rocAuc a single class whichever it is", () => {
   // The mean over no rows is 0 / 0; dropping the check returned NaN.
   assert.throws(() => logLoss([], { data: new Float64Array(0), rows: 0, cols: 2 }), {
