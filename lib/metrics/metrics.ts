@@ -24,8 +24,8 @@ function checkPair(
  * @param yTrue True class indices.
  * @param yPred Predicted class indices, same length.
  * @returns Accuracy in [0, 1].
- * @throws {TypeError} If the lengths differ.
- * @throws {RangeError} If there are no samples.
+ * @throws {TypeError} If an argument is not an array of labels or the lengths differ.
+ * @throws {RangeError} If there are no samples or a label is not a non-negative integer.
  *
  * @example
  * ```ts
@@ -111,7 +111,12 @@ export function logLoss(yTrue: ArrayLike<number>, proba: Matrix): number {
  * @param yTrue True class indices.
  * @param yPred Predicted class indices.
  * @param nClasses The number of classes.
- * @returns `counts[t][p]`: how many samples of true class `t` were predicted as `p`.
+ * @returns `counts[t][p]`: how many samples of true class `t` were predicted as `p` (all 0 for
+ *   no samples).
+ * @throws {TypeError} If an argument is not an array of labels, the lengths differ or `nClasses`
+ *   is not a number.
+ * @throws {RangeError} If `nClasses` is not an integer in [1, 2^24] or a label is not in
+ *   `0..nClasses - 1`.
  */
 export function confusionMatrix(
   yTrue: ArrayLike<number>,
@@ -136,6 +141,10 @@ export function confusionMatrix(
  * @param yPred Predicted class indices.
  * @param nClasses The number of classes.
  * @returns Macro-averaged F1 in [0, 1].
+ * @throws {TypeError} If an argument is not an array of labels, the lengths differ or `nClasses`
+ *   is not a number.
+ * @throws {RangeError} If there are no samples, `nClasses` is not an integer in [1, 2^24] or a
+ *   label is not in `0..nClasses - 1`.
  */
 export function macroF1(
   yTrue: ArrayLike<number>,
