@@ -128,7 +128,9 @@ export function assertLabels(
     if (!Number.isInteger(c) || c < 0 || (nClasses !== undefined && c >= nClasses)) {
       const range = nClasses === undefined ? "a non-negative integer" : `in 0..${nClasses - 1}`;
       throw new RangeError(
-        `Cannot ${action}: ${names ? `${names.name}[${i}]` : `label at row ${i}`} is ${c}, ` +
+        `Cannot ${action}: ${names ? `${names.name}[${i}]` : `label at row ${i}`} is ${
+          quoted(c)
+        }, ` +
           `expected ${range}`,
       );
     }

@@ -195,3 +195,22 @@ Deno.test("a range is written with open ends for 'above 0' and 'below 1', closed
   assert.equal(rangeText(0, 1 - Number.EPSILON / 2), "in [0, 1)");
   assert.equal(rangeText(0, 1), "in [0, 1]");
 });
+
+Deno.test("assertLabels names a label of the wrong type as what it is", () => {
+  // A string label "0" was reported as "is 0, expected a non-negative integer": a value that
+  // looks right (metrics audit).
+  for (
+    const [label, shown] of [
+      ["0", "'0'"],
+      [null, "null"],
+      [true, "boolean true"],
+      [1.5, "1.5"],
+    ] as const
+  ) {
+    assert.throws(() => assertLabels("compute accuracy", [label as unknown as number], 1), {
+      name: "RangeError",
+      message:
+        `Cannot compute accuracy: label at row 0 is ${shown}, expected a non-negative integer`,
+    });
+  }
+});
