@@ -48,6 +48,21 @@ Deno.test({
 });
 
 Deno.test({
+  name: `checkOnnxExport of no samples runs and counts full agreement, not NaN${skip}`,
+  ignore: problem !== null,
+  fn: async () => {
+    // 0 of 0 labels differ: agreement 1 (0 / 0 would be NaN, the value that means "not
+    // available"), and no probability differs.
+    const empty = { data: new Float64Array(0), rows: 0, cols: split.xTest.cols };
+    const check = await checkOnnxExport(model, empty);
+    assert.deepEqual(
+      [check.available, check.samples, check.labelAgreement, check.maxProbabilityDifference],
+      [true, 0, 1, 0],
+    );
+  },
+});
+
+Deno.test({
   name: `runOnnx names its input as told and refuses a non-matrix${skip}`,
   ignore: problem !== null,
   fn: async () => {
