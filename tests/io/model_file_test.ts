@@ -16,7 +16,7 @@ import {
   saveModel,
 } from "../../lib/io/model_file.ts";
 import { asFloatModel, elementGroup, tensorCodeRange, zeroCode } from "../../lib/io/quantized.ts";
-import type { QuantizedModel } from "../../lib/quant/types.ts";
+import type { QuantizedBias, QuantizedModel, QuantizedTensor } from "../../lib/quant/types.ts";
 import { FLOAT_BYTES, type FloatDtype } from "../../lib/io/bytes.ts";
 import { maxTextBytes } from "../../lib/io/strings.ts";
 import { randomFloatModel, randomQuantizedModel } from "../_helpers/random_models.ts";
@@ -626,4 +626,91 @@ Deno.test("a model of nothing but zeros saves and loads in a few hundred bytes u
     smallestModelFile(zeros.classes, zeros.featureNames),
     Math.min(encodeModel(pruned).length, encodeModel(pruned, { entropy: true }).length),
   );
+});
+
+Deno.test("small float arrays take the narrowest exact storage, a constant one a single value", () => {
+  // Sizes by the README: a float array is a storage tag, then its values (one if constant) at
+  // 2, 4 or 8 bytes; a bias adds its kind byte, standardization its kind byte.
+  const f32 = (v: number[]) => Float64Array.from(v, Math.fround);
+  const base = randomFloatModel(5, { nFeatures: 3, nClasses: 3, link: "softmax" });
+  const float = (bias: number[], mean: Float64Array, scale: Float64Array) =>
+    inspectModelFile(encodeModel({
+      ...base,
+      bias: Float64Array.from(bias),
+      preprocessing: { kind: "standardize", mean, scale },
+    })).info.bytes;
+  const tenths = Float64Array.of(0.1, 0.2, 0.3);
+  let bytes = float([0.5, -1.25, 3], Float64Array.of(1, 2, 3), tenths);
+  assert.equal(bytes.bias, 1 + 1 + 3 * 2);
+  assert.equal(bytes.preprocessing, 1 + (1 + 3 * 2) + (1 + 3 * 8));
+  bytes = float([...f32([0.1, 0.2]), 3], tenths, f32([0.1, 0.2, 0.3]));
+  assert.equal(bytes.bias, 1 + 1 + 3 * 4);
+  assert.equal(bytes.preprocessing, 1 + (1 + 3 * 8) + (1 + 3 * 4));
+  bytes = float([0.1, 0.1, 0.1], Float64Array.of(0, 0, 0), Float64Array.of(2, 2, 2));
+  assert.equal(bytes.bias, 1 + 1 + 8);
+  assert.equal(bytes.preprocessing, 1 + (1 + 2) + (1 + 2));
+
+  // A quantized model: scales (and zero points), bias values and scale, the input's scale.
+  const q = randomQuantizedModel(6, {
+    kind: "uniform-affine",
+    bits: 4,
+    granularity: "class",
+    nFeatures: 5,
+    nClasses: 3,
+    link: "softmax",
+  });
+  const t = q.weights as Extract<QuantizedTensor, { kind: "uniform" }>;
+  const quantized = (scale: number[], bias: QuantizedBias, inputScale: number) =>
+    inspectModelFile(encodeModel({
+      ...q,
+      weights: { ...t, scale: Float32Array.from(scale) },
+      bias,
+      input: { dtype: "uint8", scale: inputScale, zeroPoint: 0, calibration: "minmax" },
+    })).info.bytes;
+  // input: dtype, scale (tag and value), zigzag zero point, "minmax" with its length.
+  const input = (scaleBytes: number) => 1 + 1 + scaleBytes + 1 + 1 + 6;
+  const zeroPoints = Math.ceil((3 * 4) / 8);
+  bytes = quantized(
+    [0.25, 0.5, 0.125],
+    { kind: "float32", values: Float32Array.of(0.5, 0.25, 2) },
+    0.5,
+  );
+  assert.equal(bytes.scales, 1 + 3 * 2 + zeroPoints + input(2));
+  assert.equal(bytes.bias, 1 + 1 + 3 * 2);
+  bytes = quantized(
+    [0.1, 0.1, 0.1],
+    { kind: "float64", values: Float64Array.of(0.1, 0.2, 0.3) },
+    Math.fround(0.1),
+  );
+  assert.equal(bytes.scales, 1 + 4 + zeroPoints + input(4));
+  assert.equal(bytes.bias, 1 + 1 + 3 * 8);
+  // An int32 bias: zigzag varints (1, -1, 64 -> 2, 1, 128), then its scale (constant 0.5).
+  bytes = quantized([0.25, 0.5, 0.125], {
+    kind: "int32",
+    values: Int32Array.of(1, -1, 64),
+    scale: Float64Array.of(0.5, 0.5, 0.5),
+  }, 1 / 255);
+  assert.equal(bytes.bias, 1 + (1 + 1 + 2) + (1 + 2));
+  assert.equal(bytes.scales, 1 + 3 * 2 + zeroPoints + input(8));
+
+  // A codebook's entries, float16 when they all are.
+  const c = randomQuantizedModel(7, { kind: "codebook", bits: 2, nFeatures: 4, nClasses: 2 });
+  const cb = c.weights as Extract<QuantizedTensor, { kind: "codebook" }>;
+  const entries = cb.codebook.length;
+  const codebook = (values: number[]) =>
+    inspectModelFile(encodeModel({
+      ...c,
+      weights: { ...cb, codebook: Float32Array.from(values) },
+      input: { dtype: "int8", scale: 0.5, zeroPoint: 0, calibration: "minmax" },
+    })).info.bytes.scales;
+  const ascending = Array.from({ length: entries }, (_, i) => (i % cb.levels) - 1.5);
+  assert.equal(codebook(ascending), 1 + entries * 2 + input(2));
+  assert.equal(codebook(ascending.map((v) => v + Math.fround(0.1))), 1 + entries * 4 + input(2));
+});
+
+Deno.test("the same recipe gives the same file whatever the order of its keys", () => {
+  const q = randomQuantizedModel(8);
+  const a = encodeModel({ ...q, recipe: { method: "kmeans", seed: 3, rounding: "nearest" } });
+  const b = encodeModel({ ...q, recipe: { seed: 3, rounding: "nearest", method: "kmeans" } });
+  assert.deepEqual(b, a);
 });

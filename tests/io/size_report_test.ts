@@ -8,6 +8,7 @@ import {
   randomQuantizedModel,
 } from "../_helpers/random_models.ts";
 import { reseal } from "../_helpers/reseal.ts";
+import { runPython } from "../_helpers/python.ts";
 
 Deno.test("the parts of the size report add up to the file's length", async () => {
   await fc.assert(
@@ -122,4 +123,124 @@ Deno.test("an ancillary section a reader skips is counted in the header, so the 
   assert.equal(after.fileBytes, plain.length + 7);
   assert.equal(Object.values(after.parts).reduce((a, b) => a + b, 0), bytes.length);
   assert.equal(after.parts.header, before.parts.header + 7);
+});
+
+const DECODER = new URL("../_helpers/lrc_decoder.py", import.meta.url).pathname;
+
+/** Reads a varint at `pos` of `b`: its value and the position after it (LEB128, the README). */
+function varintAt(b: Uint8Array, pos: number): [number, number] {
+  let v = 0;
+  for (let shift = 0;; shift += 7) {
+    const byte = b[pos++];
+    v += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) return [v, pos];
+  }
+}
+
+/**
+ * The parts of a file by the README's "Size report", from its section framing alone: framing,
+ * the MODEL and RECIPE sections and the tensor descriptor are header; each other section is its
+ * category's.
+ */
+function partsOf(b: Uint8Array): Record<string, number> {
+  const parts: Record<string, number> = {
+    header: 16,
+    indices: 0,
+    weights: 0,
+    codes: 0,
+    scales: 0,
+    bias: 0,
+    labels: 0,
+    names: 0,
+    preprocessing: 0,
+    checksum: 4,
+  };
+  const of: Record<number, string> = {
+    1: "header",
+    2: "labels",
+    3: "names",
+    4: "preprocessing",
+    5: "indices",
+    7: "scales",
+    8: "bias",
+    9: "scales",
+    0x80: "header",
+  };
+  let pos = 16;
+  while (pos < b.length - 4) {
+    const id = b[pos];
+    const [size, start] = varintAt(b, pos + 1);
+    parts.header += start - pos;
+    if (id === 6) {
+      // Tensor kind, then a float model's dtype, or a quantized one's bits, granularity and
+      // a codebook's number of levels.
+      const kind = b[start] & ~0x40;
+      const head = kind === 0 ? 2 : kind === 4 ? varintAt(b, start + 3)[1] - start : 3;
+      parts.header += head;
+      parts[kind === 0 ? "weights" : "codes"] += size - head;
+    } else parts[of[id]] += size;
+    pos = start + size;
+  }
+  return parts;
+}
+
+interface Decoded {
+  version: number;
+  link: string;
+  hasMask: boolean;
+  classes: string[];
+  featureNames: string[];
+  support: number[];
+  weights?: number[];
+  values?: number[];
+}
+
+Deno.test("every field of the size report agrees with the file read independently", async () => {
+  const models = [];
+  for (let seed = 0; seed < 24; seed++) {
+    const opts = { link: seed % 4 === 0 ? "sigmoid" as const : "softmax" as const };
+    models.push(
+      seed % 2 ? randomQuantizedModel(500 + seed, opts) : randomFloatModel(500 + seed, opts),
+    );
+  }
+  // Negative zeros are zero weights: a float model whose zeros are all -0.
+  const negative = randomFloatModel(77, { mask: "none", zeros: 0.5 });
+  negative.weights.data.forEach((v, i, a) => a[i] = v === 0 ? -0 : v);
+  models.push(negative);
+  const files = models.map((m, k) => encodeModel(m, { entropy: k % 3 === 0 }));
+  const decoded = await runPython<Decoded[]>("", files.map((f) => [...f]), [DECODER]);
+  let sigmoid = 0, negativeZeros = 0;
+  for (const [k, bytes] of files.entries()) {
+    const d = decoded[k], r = await sizeReport(bytes), what = `case ${k}`;
+    assert.deepEqual(r.parts, partsOf(bytes), what);
+    const rows = d.link === "sigmoid" ? 1 : d.classes.length;
+    sigmoid += d.link === "sigmoid" ? 1 : 0;
+    const weights = rows * d.featureNames.length;
+    assert.equal(r.weights, weights, what);
+    assert.equal(r.denseFloat32Bytes, 4 * (weights + rows), what);
+    assert.equal(r.compressionRatio, r.denseFloat32Bytes / bytes.length, what);
+    assert.equal(r.storedWeights, d.support.reduce((a, b) => a + b, 0), what);
+    const values = d.weights ?? d.values!;
+    negativeZeros += values.filter((v) => Object.is(v, -0)).length;
+    // A masked weight is 0 whatever its group's zero code is worth.
+    const nonZero = values.filter((v, i) => v !== 0 && (!d.hasMask || d.support[i])).length;
+    assert.equal(r.nonZeroWeights, nonZero, what);
+    assert.equal(r.formatVersion, d.version, what);
+    // gzip of the whole file, checked by decompressing it back to the file.
+    const gz = new Uint8Array(
+      await new Response(
+        new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+          new CompressionStream("gzip"),
+        ),
+      ).arrayBuffer(),
+    );
+    const back = new Uint8Array(
+      await new Response(
+        new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip")),
+      ).arrayBuffer(),
+    );
+    assert.deepEqual(back, bytes, what);
+    assert.equal(r.gzipBytes, gz.length, what);
+  }
+  assert.ok(sigmoid >= 4 && negativeZeros > 0, `${sigmoid} sigmoid, ${negativeZeros} -0`);
 });
