@@ -70,6 +70,20 @@ function fmix32(x: number): number {
 }
 
 /**
+ * Checks a seed option before any work, so that a bad seed is refused in the caller's words (not
+ * the random generator's) and even where nothing random is drawn (L-BFGS in `fit`).
+ *
+ * @param action What the caller was doing, for messages.
+ * @param seed The option, or `undefined`.
+ * @throws {TypeError} If it is given and not a finite number.
+ */
+export function checkSeed(action: string, seed: unknown): void {
+  if (seed !== undefined && !Number.isFinite(seed)) {
+    throw new TypeError(`Cannot ${action}: seed must be a finite number, got ${describe(seed)}`);
+  }
+}
+
+/**
  * The generator behind a `prng` option, or a seeded one: a caller's generator is checked as it
  * runs, each value a number in `[0, 1)` (a NaN, a 1 or a negative value gave NaN weights or
  * scores without a word).
@@ -81,7 +95,10 @@ function fmix32(x: number): number {
  * @throws {TypeError} If `prng` is given and not a function, or `seed` is not a finite number.
  */
 export function prngOption(action: string, prng: unknown, seed: number | undefined): Prng {
-  if (prng === undefined) return createPrng(seed ?? 0);
+  if (prng === undefined) {
+    checkSeed(action, seed);
+    return createPrng(seed ?? 0);
+  }
   if (typeof prng !== "function") {
     throw new TypeError(
       `Cannot ${action}: prng must be a function () => number, got ${describe(prng)}`,

@@ -7,7 +7,7 @@
 
 import type { FloatArray, Matrix } from "../core/matrix.ts";
 import { takeRows } from "../core/matrix.ts";
-import { createPrng, shuffleInPlace } from "../core/random.ts";
+import { checkSeed, createPrng, shuffleInPlace } from "../core/random.ts";
 import {
   assertFinite,
   assertInRange,
@@ -287,7 +287,8 @@ export interface Split<T extends FloatArray> {
  * @param y Class indices, shape `(nSamples)`.
  * @param options Test fraction, seed, stratification.
  * @returns Both parts and their row indices (ascending, so rows keep their relative order).
- * @throws {TypeError} If shapes disagree or `stratify` is not a boolean.
+ * @throws {TypeError} If shapes disagree, `stratify` is not a boolean or `seed` is not a finite
+ *   number.
  * @throws {RangeError} If `testFraction` is not in (0, 1) or a part would be empty.
  *
  * @example Stratified 25 % split
@@ -317,6 +318,7 @@ export function trainTestSplit<T extends FloatArray>(
       stratify: true,
     } satisfies OptionKeys<SplitOptions>,
   );
+  checkSeed(action, options.seed);
   assertMatrix(action, "x", x);
   assertLabels(action, y, x.rows);
   const { testFraction, stratify } = splitSettings(action, options);

@@ -7,7 +7,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { createPrng, shuffleInPlace } from "../core/random.ts";
+import { checkSeed, createPrng, shuffleInPlace } from "../core/random.ts";
 import {
   assertFinite,
   assertInRange,
@@ -1139,20 +1139,6 @@ export function resolveLink(action: string, requested: unknown, nClasses: number
     );
   }
   return link;
-}
-
-/**
- * Checks a seed option before any work (for `fit` and `fitStream`): L-BFGS draws nothing, so a
- * bad seed would pass unseen there, and elsewhere fail later in the random generator.
- *
- * @param action What the caller was doing, for messages.
- * @param seed The option, or `undefined`.
- * @throws {TypeError} If it is given and not a finite number.
- */
-export function checkSeed(action: string, seed: unknown): void {
-  if (seed !== undefined && !Number.isFinite(seed)) {
-    throw new TypeError(`Cannot ${action}: seed must be a finite number, got ${describe(seed)}`);
-  }
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { createPrng, shuffleInPlace } from "../core/random.ts";
+import { checkSeed, createPrng, shuffleInPlace } from "../core/random.ts";
 import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { pathText } from "../data/csv.ts";
 import { type LabelledCsvOptions, readCsvBatches, scanCsv } from "../data/csv_stream.ts";
@@ -20,7 +20,6 @@ import {
   checkLinkOption,
   checkOptimizer,
   checkPenalty,
-  checkSeed,
   checkValidation,
   classBalanceWarnings,
   type EpochRecord,

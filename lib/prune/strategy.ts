@@ -6,6 +6,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
+import { checkSeed } from "../core/random.ts";
 import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -88,8 +89,8 @@ const PRUNE_WITH_STRATEGY_OPTION_KEYS: OptionKeys<PruneWithStrategyOptions> = {
  * @param strategy The strategy.
  * @param options The target, data for data-based strategies, L2 strength, seed.
  * @returns The pruned model, with `mask`.
- * @throws {TypeError} If the model is malformed, the data do not match it, or an option is
- *   unknown.
+ * @throws {TypeError} If the model is malformed, the data do not match it, an option is unknown,
+ *   or `seed` is not a finite number.
  * @throws {RangeError} If the strategy is unknown, data are missing for `taylor`/`obd`, or the
  *   target is invalid.
  *
@@ -116,6 +117,7 @@ export function pruneWithStrategy(
   // Here, not only in pruneModel: the steps read the weights' shape before it runs.
   validateModel(model, "prune model");
   checkOptionKeys("prune model", options, PRUNE_WITH_STRATEGY_OPTION_KEYS);
+  checkSeed("prune model", options.seed);
   const target: PruneTarget = {
     fraction: options.fraction,
     count: options.count,

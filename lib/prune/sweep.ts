@@ -9,7 +9,7 @@
 
 import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { accuracy } from "../metrics/metrics.ts";
-import { checkSeed } from "../model/fit.ts";
+import { checkSeed } from "../core/random.ts";
 import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { createPrng } from "../core/random.ts";
+import { checkSeed, createPrng } from "../core/random.ts";
 import { assertFinite, assertInRange, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 
 /** Options for {@linkcode kmeans1d}. */
@@ -62,6 +62,7 @@ const ACTION = "run k-means";
  * @returns Ascending centroids, the objective history, iterations.
  * @throws {RangeError} If there are no values, `k` is not an integer in `1 .. distinct values`,
  *   `maxIterations` is not an integer `>= 0`, or a value is NaN or infinite.
+ * @throws {TypeError} If `seed` is given and not a finite number.
  *
  * @example Two obvious clusters
  * ```ts
@@ -87,6 +88,7 @@ export function kmeans1d(
       maxIterations: true,
     } satisfies OptionKeys<Kmeans1dOptions>,
   );
+  checkSeed(ACTION, options.seed);
   const sorted = Float64Array.from(values).sort();
   const distinct = countDistinct(sorted);
   assertInRange(ACTION, "k", k, 1, Math.max(1, distinct), true);

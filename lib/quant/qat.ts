@@ -12,6 +12,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
+import { checkSeed } from "../core/random.ts";
 import {
   assertFinite,
   assertMatrix,
@@ -270,7 +271,8 @@ const ACTION = "train quantized model";
  * @param data Training data, raw: `x` of shape `(nSamples, nFeatures)`, `y` class indices.
  * @param options Method, optimiser, penalty, seed, progress.
  * @returns The quantized model, the latent float model and the history.
- * @throws {TypeError} If the data do not match the model, or `recalibrate` is not a boolean.
+ * @throws {TypeError} If the data do not match the model, `recalibrate` is not a boolean, or
+ *   `seed` is not a finite number.
  * @throws {RangeError} For bad settings (see `fit` and `resolveMethod`).
  *
  * @example 2-bit QAT on digits
@@ -340,6 +342,7 @@ function checkTraining(action: string, data: unknown, options: QatOptions): void
   }
   checkOptionKeys(action, options, QAT_OPTION_KEYS);
   checkQatOptimizer(action, options.optimizer);
+  checkSeed(action, options.seed);
   const recalibrate: unknown = options.recalibrate;
   if (recalibrate !== undefined && typeof recalibrate !== "boolean") {
     throw new TypeError(
@@ -422,8 +425,8 @@ const DEFAULT_OPTIMIZER: AdamOptimizer = {
  * @param data Training data, raw.
  * @param options Optimiser, penalty, seed, progress (`method` and `recalibrate` are ignored).
  * @returns The model with fine-tuned codebooks, the latent model and the history.
- * @throws {TypeError} If `data` is not an object, an option is unknown, or `recalibrate` is not a
- *   boolean.
+ * @throws {TypeError} If `data` is not an object, an option is unknown, `recalibrate` is not a
+ *   boolean, or `seed` is not a finite number.
  * @throws {RangeError} If the weights are not a codebook, the optimizer is not sgd or adam, the
  *   bias is neither "float32" nor "float64", or for bad settings.
  *

@@ -408,3 +408,11 @@ Deno.test(`sigmoid saturates where NumPy's 1 / (1 + np.exp(-z)) does (${origin})
   assert.ok(p[z.indexOf(-720)] === 0 && p[z.indexOf(-709.7)] > 0);
   assert.ok(p[z.indexOf(36.5)] < 1 && p[z.indexOf(37)] === 1);
 });
+
+Deno.test("the article's model refuses a non-finite seed in its own words", () => {
+  // The random generator refused it first, naming itself ("Cannot create random generator").
+  assert.throws(
+    () => new ArticleLogisticRegression(2, 2, { seed: NaN }),
+    /^TypeError: Cannot create the article's model: seed must be a finite number, got number NaN$/,
+  );
+});

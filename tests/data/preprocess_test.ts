@@ -512,3 +512,13 @@ Deno.test("featureScale calls a variance equal to scikit-learn's rounding bound 
   assert.equal(featureScale(4, 1 / eps, 1), 2); // bound = 4 eps + 1
   assert.equal(featureScale(0, 0, 10), 1);
 });
+
+Deno.test("trainTestSplit refuses a seed that is not a finite number in its own words", () => {
+  // The random generator refused it first, naming itself ("Cannot create random generator").
+  const x = fromRows([[0], [1], [2], [3]]);
+  const y = Int32Array.from([0, 1, 0, 1]);
+  assert.throws(
+    () => trainTestSplit(x, y, { seed: NaN }),
+    /^TypeError: Cannot split data: seed must be a finite number, got number NaN$/,
+  );
+});

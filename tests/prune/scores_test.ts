@@ -230,3 +230,13 @@ Deno.test("taylorScores refuses an unknown aggregate instead of reading it as ba
     message: "Cannot compute Taylor scores: unknown aggregate 'mean'",
   });
 });
+
+Deno.test("randomScores refuses a non-finite seed in its own words, and ignores it with a prng", () => {
+  // The random generator refused it first, naming itself ("Cannot create random generator").
+  const model = modelOf("softmax", Float64Array.from([-3, 0, 2, -0.5]), new Float64Array(2), 2);
+  assert.throws(
+    () => randomScores(model, { seed: NaN }),
+    /^TypeError: Cannot score weights: seed must be a finite number, got number NaN$/,
+  );
+  assert.equal(randomScores(model, { seed: NaN, prng: createPrng(5) }).data.length, 4);
+});

@@ -204,3 +204,15 @@ Deno.test("a malformed model is refused in the library's words, with or without 
     );
   }
 });
+
+Deno.test("pruneWithStrategy and strategyScores refuse a non-finite seed in their own words", () => {
+  // The random generator refused it first, naming itself ("Cannot create random generator").
+  assert.throws(
+    () => pruneWithStrategy(dense, "random", { fraction: 0.5, seed: NaN }),
+    /^TypeError: Cannot prune model: seed must be a finite number, got number NaN$/,
+  );
+  assert.throws(
+    () => strategyScores(dense, "random", { seed: Infinity }),
+    /^TypeError: Cannot score weights: seed must be a finite number, got number Infinity$/,
+  );
+});

@@ -310,3 +310,18 @@ Deno.test("the recorded objective is that of the returned centroids after any nu
     }
   }
 });
+
+Deno.test("k-means refuses a seed that is not a finite number in its own words, before any work", () => {
+  // The random generator refused it first, naming itself ("Cannot create random generator").
+  for (const bad of [NaN, Infinity, "1"]) {
+    assert.throws(
+      () => kmeans1d([0, 1, 2, 3], 2, { seed: bad as number }),
+      /^TypeError: Cannot run k-means: seed must be a finite number, got /,
+    );
+  }
+  // Checked with the linear initialisation too, which draws nothing.
+  assert.throws(
+    () => kmeans1d([0, 1, 2, 3], 2, { init: "linear", seed: NaN }),
+    /^TypeError: Cannot run k-means: seed must be a finite number, got number NaN$/,
+  );
+});

@@ -663,3 +663,17 @@ Deno.test("a QAT step follows the loss gradient at the quantized weights, clippe
   }
   assert.ok(clipped > 0 && clipped < w0.length, `${clipped} of ${w0.length} clipped`);
 });
+
+Deno.test("QAT and codebook fine-tuning refuse a non-finite seed in their own words", () => {
+  // fit refused it first, naming itself ("Cannot fit model").
+  assert.throws(
+    () =>
+      quantizationAwareTraining(model, train, { method: { kind: "uniform", bits: 2 }, seed: NaN }),
+    /^TypeError: Cannot train quantized model: seed must be a finite number, got number NaN$/,
+  );
+  const q = quantizeModel(model, { method: { kind: "kmeans", bits: 2 } });
+  assert.throws(
+    () => fineTuneCodebook(q, train, { seed: NaN }),
+    /^TypeError: Cannot fine-tune codebook: seed must be a finite number, got number NaN$/,
+  );
+});
