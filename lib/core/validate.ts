@@ -254,6 +254,32 @@ export function describe(v: unknown): string {
 }
 
 /**
+ * The first value that repeats an earlier one, for refusals that name both positions (class
+ * labels, feature names).
+ *
+ * @param values The values.
+ * @returns The positions of its first occurrence and of the repeat, or `null` if none repeats.
+ *
+ * @example
+ * ```ts
+ * import { firstRepeat } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(firstRepeat(["a", "b", "c", "b", "a"]), [1, 3]);
+ * assert.equal(firstRepeat(["a", "b"]), null);
+ * ```
+ */
+export function firstRepeat(values: readonly string[]): [number, number] | null {
+  const first = new Map<string, number>();
+  for (let i = 0; i < values.length; i++) {
+    const seen = first.get(values[i]);
+    if (seen !== undefined) return [seen, i];
+    first.set(values[i], i);
+  }
+  return null;
+}
+
+/**
  * A label or name as a refusal quotes it, in JSON's quotes: whole up to `max` characters, else
  * its first `max` and its length, so that a message stays short whatever the text's size.
  * Characters are code points: an emoji counts as one and is never cut in half.

@@ -16,6 +16,7 @@ import {
   checkOptionKeys,
   describe,
   exactKeys,
+  firstRepeat,
   type OptionKeys,
 } from "../core/validate.ts";
 import { parse } from "csv-parse/sync";
@@ -647,23 +648,18 @@ export function describeCell(cell: string, v: number, guessedLabel?: string): st
  * @throws {RangeError} If two columns have the same name.
  */
 export function checkHeaderNames(names: readonly string[], file: string): void {
-  const seen = new Map<string, number>();
-  names.forEach((n, j) => {
-    const first = seen.get(n);
-    if (first === undefined) {
-      seen.set(n, j);
-      return;
-    }
-    const numeric = names.every((m) => m !== "" && Number.isFinite(Number(m)));
-    throw new RangeError(
-      `Cannot read CSV '${file}': line 1, columns ${first + 1} and ${j + 1} are both named ` +
-        `'${n}'` +
-        (numeric
-          ? "; line 1 holds numbers, so the file may have no header: read it without one " +
-            "(header: false; lrc: --no-header)"
-          : ""),
-    );
-  });
+  const repeat = firstRepeat(names);
+  if (repeat === null) return;
+  const [first, j] = repeat;
+  const numeric = names.every((m) => m !== "" && Number.isFinite(Number(m)));
+  throw new RangeError(
+    `Cannot read CSV '${file}': line 1, columns ${first + 1} and ${j + 1} are both named ` +
+      `'${names[j]}'` +
+      (numeric
+        ? "; line 1 holds numbers, so the file may have no header: read it without one " +
+          "(header: false; lrc: --no-header)"
+        : ""),
+  );
 }
 
 /**

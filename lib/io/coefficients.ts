@@ -20,6 +20,7 @@
 import {
   checkOptionKeys,
   describe,
+  firstRepeat,
   nearestName,
   type OptionKeys,
   quotedText,
@@ -186,14 +187,11 @@ export function modelFromCoefficients(
     featureNames = names as string[];
     // A new model, as fit makes: its names must tell its features apart (data columns are
     // matched to them by name, and the CSV readers refuse a header that repeats one).
-    const first = new Map<string, number>();
-    featureNames.forEach((s, j) => {
-      const seen = first.get(s);
-      if (seen !== undefined) {
-        mismatch(`features ${seen} and ${j} are both named ${quotedText(s)}`);
-      }
-      first.set(s, j);
-    });
+    const repeat = firstRepeat(featureNames);
+    if (repeat !== null) {
+      const [seen, j] = repeat;
+      mismatch(`features ${seen} and ${j} are both named ${quotedText(featureNames[j])}`);
+    }
   }
   let preprocessing: LogisticModel["preprocessing"] = { kind: "none" };
   if (o.preprocessing !== undefined) {

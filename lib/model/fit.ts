@@ -16,6 +16,7 @@ import {
   checkBackendOptions,
   checkOptionKeys,
   describe,
+  firstRepeat,
   type OptionKeys,
   quotedText,
 } from "../core/validate.ts";
@@ -1273,14 +1274,11 @@ export function checkValidation(
 
 /** Refuses feature names that repeat one (the CSV readers refuse such a header). */
 function checkDistinctNames(names: readonly string[]): void {
-  const first = new Map<string, number>();
-  for (let j = 0; j < names.length; j++) {
-    const seen = first.get(names[j]);
-    if (seen !== undefined) {
-      throw new TypeError(
-        `Cannot ${ACTION}: features ${seen} and ${j} are both named ${quotedText(names[j])}`,
-      );
-    }
-    first.set(names[j], j);
+  const repeat = firstRepeat(names);
+  if (repeat !== null) {
+    const [seen, j] = repeat;
+    throw new TypeError(
+      `Cannot ${ACTION}: features ${seen} and ${j} are both named ${quotedText(names[j])}`,
+    );
   }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { assertFinite, describe, quoted, quotedText } from "../core/validate.ts";
+import { assertFinite, describe, firstRepeat, quoted, quotedText } from "../core/validate.ts";
 import { validatePreprocessing } from "../data/preprocess.ts";
 import { type LogisticModel, MODEL_VERSION, outputCount } from "./types.ts";
 
@@ -58,15 +58,10 @@ export function checkClasses(action: string, classes: unknown): void {
  *   "a"`), or `null` if no label repeats.
  */
 export function repeatedClass(classes: readonly string[]): string | null {
-  const first = new Map<string, number>();
-  for (let i = 0; i < classes.length; i++) {
-    const seen = first.get(classes[i]);
-    if (seen !== undefined) {
-      return `class labels ${seen} and ${i} are both ${quotedText(classes[i])}`;
-    }
-    first.set(classes[i], i);
-  }
-  return null;
+  const repeat = firstRepeat(classes);
+  if (repeat === null) return null;
+  const [seen, i] = repeat;
+  return `class labels ${seen} and ${i} are both ${quotedText(classes[i])}`;
 }
 
 /**
