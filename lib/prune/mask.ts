@@ -57,7 +57,8 @@ export type PruneMaskOptions = PruneTarget;
  * @param previous The mask so far (same layout), or `null` for a dense start.
  * @param options The target: `fraction`, `count` or `threshold`, and the `scope`.
  * @returns A new mask; `previous` is not changed.
- * @throws {TypeError} If `scores` is not a matrix or `previous` does not match it.
+ * @throws {TypeError} If `scores` is not a matrix, `previous` does not match it, or a target is
+ *   not a number.
  * @throws {RangeError} If not exactly one target is given, it is out of range, a score is NaN,
  *   or the previous mask already removes more entries than requested (that would revive them).
  *
@@ -142,7 +143,8 @@ export function targetOf(options: PruneTarget): PruneTarget {
  * @param options The target.
  * @param known The keys the caller reads (the target's, and its own).
  * @returns The target as `{ kind, value, scope }`.
- * @throws {TypeError} If the options are not an object or hold an unknown key.
+ * @throws {TypeError} If the options are not an object, hold an unknown key, or the target is
+ *   not a number.
  * @throws {RangeError} If none or several are given, or the value is out of range.
  */
 export function resolveTarget(
@@ -168,8 +170,11 @@ export function resolveTarget(
   const value = options[kind]!;
   if (kind === "fraction") assertInRange(action, "fraction", value, 0, 1);
   else if (kind === "count") assertInRange(action, "count", value, 0, Infinity, true);
-  else if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new RangeError(`Cannot ${action}: threshold must be a number, got ${value}`);
+  else if (typeof value !== "number") {
+    // A string "2" read as the number it spells, and as a RangeError.
+    throw new TypeError(`Cannot ${action}: threshold must be a number, got ${describe(value)}`);
+  } else if (Number.isNaN(value)) {
+    throw new RangeError(`Cannot ${action}: threshold must be a number, got NaN`);
   }
   const scope = options.scope ?? "global";
   if (scope !== "global" && scope !== "per-class") {

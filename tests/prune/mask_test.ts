@@ -196,3 +196,13 @@ Deno.test("a NaN threshold is refused, not read as removing nothing", () => {
     message: "Cannot compute pruning mask: threshold must be a number, got NaN",
   });
 });
+
+Deno.test("a threshold that is not a number is a TypeError naming what was given", () => {
+  // A string "2" was refused as a RangeError 'got 2', as if the number 2 were out of range.
+  for (const [threshold, got] of [["2", 'string "2"'], [true, "boolean true"]] as const) {
+    assert.throws(() => pruneMask(m([1, 2]), null, { threshold: threshold as never }), {
+      name: "TypeError",
+      message: `Cannot compute pruning mask: threshold must be a number, got ${got}`,
+    });
+  }
+});
