@@ -26,6 +26,12 @@ Deno.test("an L1 path from lambda max down gains weights, with exact zeros on th
   assert.deepEqual(path.map((p) => p.lambda), lambdas);
   for (let i = 1; i < path.length; i++) assert.ok(path[i].sparsity <= path[i - 1].sparsity);
   assert.ok(path[0].sparsity > 0.7 && path[3].sparsity < 0.5);
+  // Each point reports its model's share of exact zeros, counted here in a plain loop.
+  for (const point of path) {
+    let zeros = 0;
+    for (const w of point.model.weights.data) if (w === 0) zeros++;
+    assert.equal(point.sparsity, zeros / point.model.weights.data.length);
+  }
   // A negative strength anywhere in the list is refused before the first fit (a bare RangeError
   // was also fit's own refusal of lambda -1, so the test passed without l1Path's check).
   let points = 0;

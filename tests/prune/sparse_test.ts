@@ -107,6 +107,17 @@ Deno.test("sparse prediction refuses a malformed sparse model", () => {
       { ...sparse, rowStart: Int32Array.from([0, 5, 2]) },
       /the row offsets decrease at output 1 \(5, then 2\)$/,
     ],
+    [
+      // The boundaries of the two checks: offsets that fall by one, a column stored twice.
+      "offsets decreasing by one",
+      { ...sparse, rowStart: Int32Array.from([0, 3, 2]) },
+      /the row offsets decrease at output 1 \(3, then 2\)$/,
+    ],
+    [
+      "a column stored twice",
+      { ...sparse, rowStart: Int32Array.from([0, 2, 2]), columns: Int32Array.from([1, 1]) },
+      /stored weight 1 has column 1 \(columns ascend in \[0, 3\) per row\)$/,
+    ],
     ["nFeatures", { ...sparse, nFeatures: "3" }, /nFeatures must be a positive integer/],
     [
       "offsets not starting at 0",

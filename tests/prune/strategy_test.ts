@@ -4,6 +4,7 @@ import { fit } from "../../lib/model/fit.ts";
 import { decisionFunction } from "../../lib/model/predict.ts";
 import { pruneMask } from "../../lib/prune/mask.ts";
 import { pruneModel } from "../../lib/prune/prune_model.ts";
+import { obdScores } from "../../lib/prune/scores.ts";
 import {
   defaultScope,
   PRUNE_STRATEGIES,
@@ -45,6 +46,24 @@ Deno.test("the scores a strategy ranks by give the mask it prunes with", () => {
     });
     assert.deepEqual(pruned.mask, expected, `${strategy} (default scope ${scope})`);
   }
+});
+
+Deno.test("obd ranks by the saliency of the objective with the given l2", () => {
+  // The L2 term adds l2 to every Hessian diagonal entry, so the saliency gains 1/2 * l2 * w².
+  const l2 = 1;
+  const plain = obdScores(dense, digits).data, w = dense.weights.data;
+  const expected = plain.map((s, i) => s + 0.5 * l2 * w[i] * w[i]);
+  const scores = strategyScores(dense, "obd", { data: digits, l2 });
+  for (let i = 0; i < w.length; i++) {
+    assert.ok(Math.abs(scores.data[i] - expected[i]) <= 1e-12 * (1 + expected[i]), `${i}`);
+  }
+  const matrix = { data: expected, rows: 10, cols: 64 };
+  const want = pruneMask(matrix, null, { fraction: 0.5, scope: "per-class" });
+  const pruned = pruneWithStrategy(dense, "obd", { fraction: 0.5, data: digits, l2 });
+  assert.deepEqual(pruned.mask, want);
+  // The premise: without the l2 the mask differs.
+  const without = pruneWithStrategy(dense, "obd", { fraction: 0.5, data: digits });
+  assert.notDeepEqual(without.mask, want);
 });
 
 Deno.test("data-based strategies need data, and unknown strategies are refused", () => {
