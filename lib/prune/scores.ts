@@ -155,7 +155,8 @@ export interface LossDerivatives {
  * @param options An L2 term to include.
  * @returns Mean loss, gradient, Hessian diagonal, mean absolute per-sample gradient.
  * @throws {TypeError} If shapes disagree with the model.
- * @throws {RangeError} If `x` holds NaN or Infinity, a label is out of range, or `l2 < 0`.
+ * @throws {RangeError} If `x` holds NaN or Infinity, a label is out of range, `l2 < 0`, or the
+ *   inputs are too large for the model's weights (a score, the loss or a derivative overflows).
  *
  * @example The Hessian diagonal of one sample
  * ```ts
@@ -196,6 +197,20 @@ export function lossDerivatives(
     h[i] = h[i] * inv + l2;
     a[i] *= inv;
     reg += w[i] * w[i];
+  }
+  // As predict refuses scores that overflow: the derivatives came back NaN or Infinity (and the
+  // Taylor and OBD scores with them), or a NaN loss beside finite ones, without a word.
+  const overflow = (what: string, v: number) =>
+    new RangeError(
+      `Cannot ${action}: the ${what} is ${v}: the inputs are too large for the model's weights`,
+    );
+  if (!Number.isFinite(loss)) throw overflow("loss", loss);
+  for (
+    const [what, v] of [["gradient", g], ["Hessian diagonal", h], ["sample gradient", a]] as const
+  ) {
+    for (let i = 0; i < v.length; i++) {
+      if (!Number.isFinite(v[i])) throw overflow(`${what} of weight ${i}`, v[i]);
+    }
   }
   return {
     loss: loss * inv + 0.5 * l2 * reg,

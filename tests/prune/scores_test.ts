@@ -240,3 +240,32 @@ Deno.test("randomScores refuses a non-finite seed in its own words, and ignores 
   );
   assert.equal(randomScores(model, { seed: NaN, prng: createPrng(5) }).data.length, 4);
 });
+
+Deno.test("scorers refuse inputs whose scores overflow, as predict does, instead of NaN scores", () => {
+  // w * x = 1e400 overflows to Infinity: softmax Taylor and OBD scores came back NaN, the sigmoid
+  // Taylor score Infinity and both losses NaN, without a word.
+  const x = { data: Float64Array.from([1e200, 1]), rows: 2, cols: 1 };
+  const data = { x, y: Int32Array.from([0, 1]) };
+  const softmax = modelOf("softmax", Float64Array.from([1e200, -1e200]), new Float64Array(2), 1);
+  const sigmoid = modelOf("sigmoid", Float64Array.from([1e200]), new Float64Array(1), 1);
+  for (const model of [softmax, sigmoid]) {
+    for (const score of [lossDerivatives, taylorScores, obdScores]) {
+      assert.throws(
+        () => score(model, data),
+        (e: Error) =>
+          e instanceof RangeError &&
+          e.message.startsWith("Cannot compute loss derivatives: the ") &&
+          e.message.endsWith(": the inputs are too large for the model's weights"),
+        `${model.link}, ${score.name}`,
+      );
+    }
+  }
+  // A finite score whose curvature term overflows: w = 0, x = 1e200 gives H = x² / 4 = Infinity
+  // (and an OBD score of Infinity * 0 = NaN).
+  const zero = modelOf("sigmoid", Float64Array.from([0]), new Float64Array(1), 1);
+  assert.throws(() => obdScores(zero, data), {
+    name: "RangeError",
+    message: "Cannot compute loss derivatives: the Hessian diagonal of weight 0 is Infinity: " +
+      "the inputs are too large for the model's weights",
+  });
+});
