@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { l1LambdaMax, l1Path } from "../../lib/prune/l1.ts";
+import { objective, problem } from "./_problems.ts";
 
 for (const name of ["breast-cancer", "digits"] as const) {
   const data = await loadEmbedded(name);
@@ -136,5 +137,30 @@ Deno.test("lambda max refuses data without rows instead of returning NaN", () =>
       name: "RangeError",
       message: "Cannot compute lambda max: x has no rows",
     });
+  }
+});
+
+Deno.test("lambda max is the largest finite-difference gradient at W = 0 with the best bias", () => {
+  // Raw features with a non-zero mean: with standardised ones the class frequencies cancel from
+  // the gradient (sum x = 0), so a wrong frequency went unseen.
+  for (const [link, k] of [["sigmoid", 2], ["softmax", 3]] as const) {
+    const data = problem(11, 60, 3, k);
+    const x = { ...data.x, data: data.x.data.map((v, i) => v + 1 + (i % 3)) };
+    const freq = Array.from({ length: k }, (_, c) => data.y.filter((t) => t === c).length / 60);
+    const rows = link === "sigmoid" ? 1 : k;
+    const b = link === "sigmoid" ? [Math.log(freq[1] / freq[0])] : freq.map(Math.log);
+    let expected = 0;
+    for (let i = 0; i < rows * 3; i++) {
+      const h = 1e-6;
+      const plus = new Float64Array(rows * 3), minus = new Float64Array(rows * 3);
+      plus[i] = h;
+      minus[i] = -h;
+      const g = (objective(link, plus, b, x, data.y) - objective(link, minus, b, x, data.y)) /
+        (2 * h);
+      expected = Math.max(expected, Math.abs(g));
+    }
+    const got = l1LambdaMax(x, data.y, { preprocessing: "none" });
+    assert.ok(expected > 0.05, `${link}: the premise, a gradient to find`);
+    assert.ok(Math.abs(got - expected) <= 1e-6 * expected, `${link}: ${got} vs ${expected}`);
   }
 });

@@ -190,3 +190,22 @@ Deno.test("soft thresholding shrinks a kept weight tied with the step to zero, n
     assert.equal(s.weights.data[i], prox + 0, `weight ${i}`);
   }
 });
+
+Deno.test("soft thresholding keeps the model's own mask, even where an unmasked zero ties it", () => {
+  // Weight 0 is a trainable zero, weight 1 masked: both score |w| = 0 and the tie goes to the
+  // lower index, so a ranking that forgot the model's mask removed weight 0 and revived weight 1.
+  const w = Float64Array.from([0, 0, 3, -1]);
+  const model = {
+    ...modelOf("sigmoid", w, new Float64Array(1), 4),
+    mask: Uint8Array.from([1, 0, 1, 1]),
+  };
+  const same = softThresholdModel(model, { count: 1 });
+  assert.deepEqual([...same.mask!], [1, 0, 1, 1]);
+  assert.deepEqual([...same.weights.data], [0, 0, 3, -1]);
+  // One more removes the trainable zero (t = 0, nothing shrinks); fewer than the mask is refused.
+  assert.deepEqual([...softThresholdModel(model, { count: 2 }).mask!], [0, 0, 1, 1]);
+  assert.throws(
+    () => softThresholdModel(model, { count: 0 }),
+    /a mask never revives removed weights$/,
+  );
+});

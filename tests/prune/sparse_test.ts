@@ -67,9 +67,10 @@ Deno.test("sparse kernels accept Float32 data and check shapes", async () => {
     () => sparsePredict(sparse, { data: new Float64Array(3), rows: 1, cols: 3 }),
     TypeError,
   );
+  // Named as NaN in x, not as a score too large for the weights (what a NaN sum would read as).
   assert.throws(
     () => sparsePredict(sparse, { data: new Float64Array(64).fill(NaN), rows: 1, cols: 64 }),
-    RangeError,
+    { name: "RangeError", message: "Cannot compute sparse scores: x holds NaN at row 0, column 0" },
   );
   assert.throws(() => sparsePredict({ ...sparse, kind: "x" } as never, x32), TypeError);
 });
