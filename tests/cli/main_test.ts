@@ -39,3 +39,18 @@ Deno.test("lrc reports a message holding a carriage return on one line, the retu
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc refuses an unknown command on one stderr line that lists the commands, exit code 2", async () => {
+  // No test reached this branch: its exit code 1 (a failure, not a usage error), the message on
+  // stdout, or the list of commands left out, each passed every test (mutation audit of main.ts).
+  for (const name of ["trian", "--quiet", "Train"]) {
+    const r = await runCli([name, "--help"]);
+    assert.equal(r.code, 2, name);
+    assert.equal(r.stdout, "", name);
+    assert.equal(
+      r.stderr,
+      `lrc: unknown command '${name}'; commands: ` +
+        "train, prune, quantize, export, inspect, compress, predict\n",
+    );
+  }
+});
