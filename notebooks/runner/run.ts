@@ -169,8 +169,8 @@ export interface ExecuteOptions {
   timeout?: number;
   /** Kernel working directory. @default {the notebook's folder} */
   cwd?: string;
-  /** Called with each line the executor prints. @default {none} */
-  onLine?: (line: string) => void;
+  /** Called with each line the executor prints, and the stream it printed it on. @default {none} */
+  onLine?: (line: string, stream: "stdout" | "stderr") => void;
 }
 
 /** The outcome of executing one notebook. */
@@ -222,7 +222,11 @@ export async function executeNotebook(
     stderr: "piped",
   }).spawn();
   let summary: Record<string, number | string> = {};
-  const readLines = async (stream: ReadableStream<Uint8Array>, sink: string[]) => {
+  const readLines = async (
+    stream: ReadableStream<Uint8Array>,
+    sink: string[],
+    name: "stdout" | "stderr",
+  ) => {
     let buffer = "";
     const decoder = new TextDecoder();
     for await (const bytes of stream) {
@@ -234,17 +238,21 @@ export async function executeNotebook(
         if (line.startsWith("RESULT ")) summary = JSON.parse(line.slice(7));
         else if (!/"deno jupyter" is unstable/.test(line)) {
           sink.push(line);
-          options.onLine?.(line);
+          options.onLine?.(line, name);
         }
       }
     }
-    if (buffer) sink.push(buffer);
+    buffer += decoder.decode();
+    if (buffer) {
+      sink.push(buffer);
+      options.onLine?.(buffer, name);
+    }
   };
   const out: string[] = [], err: string[] = [];
   const [status] = await Promise.all([
     child.status,
-    readLines(child.stdout, out),
-    readLines(child.stderr, err),
+    readLines(child.stdout, out, "stdout"),
+    readLines(child.stderr, err, "stderr"),
   ]);
   const error = err.filter((l) => !/^\s*$/.test(l)).join("\n");
   return {
@@ -352,12 +360,11 @@ async function main(argv: string[]): Promise<number> {
       outDir,
       html,
       timeout,
-      onLine: (line) => console.log(line),
+      // Each line once, as it comes, on the stream the executor used: the error of a failed
+      // notebook was shown twice, streamed to stdout and then repeated on stderr.
+      onLine: (line, stream) => stream === "stderr" ? console.error(line) : console.log(line),
     });
-    if (r.status !== "ok") {
-      failed++;
-      console.error(r.error);
-    }
+    if (r.status !== "ok") failed++;
     rows.push([
       name,
       r.status,

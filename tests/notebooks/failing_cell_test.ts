@@ -29,7 +29,10 @@ function notebook(cells: string[]): Notebook {
 }
 
 /** Runs `deno task notebooks --dir DIR` in a subprocess, as a user would. */
-async function runTask(dir: string): Promise<{ code: number; output: string }> {
+async function runTask(
+  dir: string,
+  ...extra: string[]
+): Promise<{ code: number; output: string; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -40,12 +43,14 @@ async function runTask(dir: string): Promise<{ code: number; output: string }> {
       RUN_TS,
       "--dir",
       dir,
+      ...extra,
     ],
     stdout: "piped",
     stderr: "piped",
   }).output();
   const dec = new TextDecoder();
-  return { code: out.code, output: dec.decode(out.stdout) + dec.decode(out.stderr) };
+  const [stdout, stderr] = [dec.decode(out.stdout), dec.decode(out.stderr)];
+  return { code: out.code, output: stdout + stderr, stdout, stderr };
 }
 
 async function withNotebook(
@@ -160,6 +165,39 @@ Deno.test({
       assert.match(r.output, /a_broken\.ipynb\s+failed/);
       assert.match(r.output, /b_good\.ipynb\s+ok\s+1\/1/);
       assert.equal(await Deno.readTextFile(`${dir}/reached.txt`), "yes");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  ...options,
+  name: `a cell that runs past --timeout fails the task, its error and source shown once${skip}`,
+  fn: async () => {
+    // The error of a failed notebook was printed twice: streamed to stdout with the progress
+    // lines, then repeated on stderr after the notebook.
+    const dir = await Deno.makeTempDir({ prefix: "lrc-nbfail-" });
+    try {
+      await Deno.writeTextFile(
+        `${dir}/slow.ipynb`,
+        JSON.stringify(notebook([
+          'console.log("first")',
+          "await new Promise((r) => setTimeout(r, 600_000)); 1",
+          'await Deno.writeTextFile("reached.txt", "yes")',
+        ])),
+      );
+      const started = performance.now();
+      const r = await runTask(dir, "--timeout", "3", "--no-html");
+      assert.ok(performance.now() - started < 120_000, "the 600 s cell was not stopped");
+      assert.equal(r.code, 1, r.output);
+      assert.match(r.output, /slow\.ipynb\s+failed\s+2\/3/);
+      const count = (text: string, what: string) => text.split(what).length - 1;
+      assert.equal(count(r.output, "A cell timed out"), 1, r.output);
+      assert.equal(count(r.stderr, "A cell timed out"), 1, r.stderr);
+      assert.equal(count(r.stderr, "setTimeout(r, 600_000)"), 1, r.stderr);
+      assert.match(r.stderr, /after 3 seconds/);
+      await assert.rejects(Deno.stat(`${dir}/reached.txt`), Deno.errors.NotFound);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
