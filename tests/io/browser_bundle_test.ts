@@ -3,18 +3,22 @@
 // network, it reads .lrc files of every kind and predicts what Deno predicts from them.
 import assert from "node:assert/strict";
 import { browserUnavailable, launchChromium } from "../_helpers/browser.ts";
-import { takeRows, toFloat32 } from "../../lib/core/matrix.ts";
+import { fromRows, takeRows, toFloat32 } from "../../lib/core/matrix.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
-import { encodeModel } from "../../lib/io/model_file.ts";
+import { decodeModel, encodeModel, inspectModelFile } from "../../lib/io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../../lib/io/quantized.ts";
 import { fit } from "../../lib/model/fit.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
-import { predict, predictProba } from "../../lib/model/predict.ts";
+import { decisionFunction, predict, predictLabels, predictProba } from "../../lib/model/predict.ts";
 import { pruneModel } from "../../lib/prune/prune_model.ts";
 import { magnitudeScores } from "../../lib/prune/scores.ts";
 import { calibrateInput } from "../../lib/quant/integer.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
-import { quantizedPredict } from "../../lib/quant/predictor.ts";
+import {
+  quantizedDecisionFunction,
+  quantizedPredict,
+  quantizedPredictProba,
+} from "../../lib/quant/predictor.ts";
 
 const unavailable = browserUnavailable();
 
@@ -317,6 +321,145 @@ Deno.test({
         labels: ["chien", "élan"],
       };
       assert.deepEqual(read, [expected, expected]);
+    } finally {
+      await browser.close();
+    }
+  },
+});
+
+Deno.test({
+  name: `every export of the browser bundle computes in Chromium what it computes in Deno${
+    unavailable ? ` (skipped: ${unavailable})` : ""
+  }`,
+  ignore: unavailable !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // The first test reads files and predicts labels and probabilities; fromRows,
+    // decisionFunction (both backends, `columns`), predictLabels on a quantized file,
+    // quantizedDecisionFunction and quantizedPredictProba (integer-only and codebook models),
+    // inspectModelFile's whole report and decodeModel's refusal ran in no browser.
+    const exported = Object.keys(await import("../../lib/browser.ts")).sort();
+    const digits = await loadEmbedded("digits");
+    const rows = Array.from(
+      { length: 40 },
+      (_, i) => Array.from(digits.x.data.subarray(i * 64 * 9, i * 64 * 9 + 64)),
+    );
+    const { model } = fit(digits.x, digits.y, {
+      classes: digits.classes,
+      featureNames: digits.featureNames,
+      optimizer: { kind: "lbfgs", maxIterations: 40 },
+    });
+    const raw = fit(digits.x, digits.y, {
+      classes: digits.classes,
+      featureNames: digits.featureNames,
+      preprocessing: "none",
+      optimizer: { kind: "lbfgs", maxIterations: 40 },
+    }).model;
+    const pruned = pruneModel(model, { fraction: 0.7, scores: magnitudeScores(model) });
+    const integer = calibrateInput(
+      quantizeModel(raw, { method: { kind: "uniform", bits: 8 } }),
+      digits.x,
+    );
+    const kmeans = quantizeModel(pruned, { method: { kind: "kmeans", bits: 3 } });
+    const files = [
+      Array.from(encodeModel(pruned)),
+      Array.from(encodeModel(integer)),
+      Array.from(encodeModel(kmeans, { entropy: true })),
+    ];
+    // The features in reverse order, read back with `columns`.
+    const columns = Array.from({ length: 64 }, (_, j) => 63 - j);
+    const reversed = rows.map((r) => [...r].reverse());
+    const browser = await launchChromium();
+    try {
+      const code = await bundleCode();
+      const page = await browser.newPage();
+      await page.route("**/*", (route) => {
+        const url = new URL(route.request().url());
+        if (url.pathname === "/lrcompress.js") {
+          return route.fulfill({ contentType: "text/javascript", body: code });
+        }
+        return route.fulfill({
+          contentType: "text/html",
+          body: "<!doctype html><title>lrc</title>",
+        });
+      });
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.goto("https://lrc.test/");
+      const got = await page.evaluate(async ([files, rows, reversed, columns]) => {
+        // deno-lint-ignore no-explicit-any
+        const L: any = await import("/lrcompress.js");
+        const x = L.fromRows(rows);
+        const flip = L.fromRows(reversed);
+        const [float, integer, kmeans] = files.map((b) => L.decodeModel(Uint8Array.from(b)));
+        const list = (m: { data: ArrayLike<number> }) => Array.from(m.data);
+        let refusal = "";
+        try {
+          L.decodeModel(Uint8Array.from(files[0]).subarray(0, 20));
+        } catch (error) {
+          refusal = `${(error as Error).name}: ${(error as Error).message}`;
+        }
+        return {
+          exported: Object.keys(L).sort(),
+          shape: [x.rows, x.cols, x.data.constructor.name],
+          scoresTs: list(L.decisionFunction(float, x, { backend: "ts" })),
+          scoresWasm: list(L.decisionFunction(float, x, { backend: "wasm" })),
+          scoresColumns: list(L.decisionFunction(float, flip, { columns, backend: "ts" })),
+          labels: L.predictLabels(float, x) as string[],
+          dequantizedLabels: L.predictLabels(L.asFloatModel(kmeans), x) as string[],
+          integerScores: list(L.quantizedDecisionFunction(integer, x)),
+          integerProba: list(L.quantizedPredictProba(integer, x)),
+          kmeansScores: list(L.quantizedDecisionFunction(kmeans, x)),
+          kmeansProba: list(L.quantizedPredictProba(kmeans, x)),
+          info: files.map((b) => JSON.stringify(L.inspectModelFile(Uint8Array.from(b)).info)),
+          refusal,
+        };
+      }, [files, rows, reversed, columns] as const);
+      assert.deepEqual(errors, []);
+      assert.deepEqual(got.exported, exported);
+      const x = fromRows(rows);
+      assert.deepEqual(got.shape, [40, 64, "Float64Array"]);
+      const close = (
+        name: string,
+        actual: number[],
+        expected: ArrayLike<number>,
+        relative = 1e-9,
+      ) => {
+        assert.equal(actual.length, expected.length, name);
+        for (let i = 0; i < actual.length; i++) {
+          const tolerance = relative * (1 + Math.abs(expected[i]));
+          assert.ok(
+            Math.abs(actual[i] - expected[i]) <= tolerance,
+            `${name}[${i}]: ${actual[i]} vs ${expected[i]}`,
+          );
+        }
+      };
+      const scores = decisionFunction(pruned, x, { backend: "ts" });
+      close("scores (ts)", got.scoresTs, scores.data);
+      close("scores (wasm)", got.scoresWasm, decisionFunction(pruned, x, { backend: "wasm" }).data);
+      // The kernel computes in float32 (decisionFunction's example): within its rounding.
+      close("scores (wasm) against ts", got.scoresWasm, scores.data, 1e-4);
+      close("scores (columns)", got.scoresColumns, scores.data);
+      assert.deepEqual(got.labels, predictLabels(pruned, x));
+      assert.deepEqual(got.dequantizedLabels, predictLabels(asFloatModel(kmeans), x));
+      close("integer scores", got.integerScores, quantizedDecisionFunction(integer, x).data);
+      close("integer probabilities", got.integerProba, quantizedPredictProba(integer, x).data);
+      close("k-means scores", got.kmeansScores, quantizedDecisionFunction(kmeans, x).data);
+      close("k-means probabilities", got.kmeansProba, quantizedPredictProba(kmeans, x).data);
+      assert.deepEqual(
+        got.info,
+        files.map((b) => JSON.stringify(inspectModelFile(Uint8Array.from(b)).info)),
+      );
+      // The same refusal as in Deno: a "Cannot" message and its error class.
+      let expected = "";
+      try {
+        decodeModel(Uint8Array.from(files[0]).subarray(0, 20));
+      } catch (error) {
+        expected = `${(error as Error).name}: ${(error as Error).message}`;
+      }
+      assert.match(expected, /^[A-Za-z]*Error: Cannot /);
+      assert.equal(got.refusal, expected);
     } finally {
       await browser.close();
     }
