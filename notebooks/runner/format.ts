@@ -45,6 +45,14 @@ export async function formattedNotebook(path: string): Promise<string> {
 }
 
 if (import.meta.main) {
+  // Anything else refused: a mistyped --check ('--chek') rewrote the notebooks it was to check.
+  const unknown = Deno.args.find((a) => a !== "--check");
+  if (unknown !== undefined) {
+    console.error(
+      `Cannot parse options: unknown option '${unknown}'; usage: deno task fmt:notebooks [--check]`,
+    );
+    Deno.exit(2);
+  }
   const check = Deno.args.includes("--check");
   const unformatted: string[] = [];
   for (const path of listNotebooks()) {

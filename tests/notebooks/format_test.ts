@@ -136,6 +136,14 @@ Deno.test("fmt:notebooks --check fails on an unformatted notebook and leaves it 
     const again = await formatter("--check");
     assert.equal(again.code, 0, again.output);
     assert.match(again.output, /checked the notebooks; 0 changed/);
+    // A mistyped --check is refused before anything is written (it formatted in place).
+    await Deno.writeTextFile(path, messy);
+    for (const args of [["--chek"], ["--check", "x.ipynb"]]) {
+      const typo = await formatter(...args);
+      assert.equal(typo.code, 2, typo.output);
+      assert.match(typo.output, /^Cannot parse options: unknown option '(--chek|x\.ipynb)'/m);
+      assert.equal(await Deno.readTextFile(path), messy, `${args.join(" ")} changed the notebook`);
+    }
   } finally {
     await Deno.remove(root.replace(/\/a checkout$/, ""), { recursive: true });
   }
