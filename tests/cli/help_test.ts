@@ -95,3 +95,32 @@ Deno.test("lrc train --help and prune --help state each option's choices and def
     );
   }
 });
+
+Deno.test("lrc COMMAND --help of every command: its usage line, its summary, its options in one column", async () => {
+  // Mutation audit of args.ts's commandHelp: the ' FILE' of inspect's usage line dropped, the
+  // summary left out, or the option column one space short, each passed every test.
+  const listing = (await runCli(["--help"])).stdout.split("\n");
+  const names = ["train", "prune", "quantize", "export", "inspect", "compress", "predict"];
+  for (const name of names) {
+    const r = await runCli([name, "--help"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "");
+    const lines = r.stdout.split("\n");
+    // Only inspect takes a file as an argument (`lrc inspect m.lrc`).
+    assert.equal(
+      lines[0],
+      `Usage: deno task lrc ${name} [options]${name === "inspect" ? " FILE" : ""}`,
+    );
+    // The summary that lrc --help lists beside the name.
+    const summary = listing.find((l) => l.startsWith(`  ${name} `))?.slice(12);
+    assert.ok(summary, name);
+    assert.deepEqual(lines.slice(1, 5), ["", summary, "", "Options:"], name);
+    const rows = lines.slice(5, -1).map((l) => /^ {2}(--[a-z0-9-]+(?: \S+)?)( {2,})\S/.exec(l));
+    assert.ok(rows.length > 0 && rows.every((m) => m !== null), `${name}:\n${r.stdout}`);
+    const columns = new Set(rows.map((m) => 2 + m![1].length + m![2].length));
+    assert.equal(columns.size, 1, `${name}: descriptions start in ${[...columns]}`);
+    // Two spaces after the longest option.
+    assert.equal(Math.min(...rows.map((m) => m![2].length)), 2, name);
+    assert.ok(rows.some((m) => m![1] === "--help"), name);
+  }
+});
