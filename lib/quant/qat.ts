@@ -273,7 +273,9 @@ const ACTION = "train quantized model";
  * @returns The quantized model, the latent float model and the history.
  * @throws {TypeError} If the data do not match the model, `recalibrate` is not a boolean, or
  *   `seed` is not a finite number.
- * @throws {RangeError} For bad settings (see `fit` and `resolveMethod`).
+ * @throws {RangeError} For bad settings (see `fit` and `resolveMethod`), or, for float16, a
+ *   starting weight beyond the half range (|w| >= 65520), refused before training. A weight that
+ *   training pushes beyond it is stored as +-65504, the value the forward pass used.
  *
  * @example 2-bit QAT on digits
  * ```ts
@@ -307,6 +309,7 @@ export function quantizationAwareTraining(
     const ptq = quantizeModel(model, { method, bias: options.bias });
     return fineTuneCodebook(ptq, data, options);
   }
+  if (method.kind === "float16") checkFloat16Start(model);
   const fq = createFakeQuantizer(model.weights, { method, mask: model.mask });
   const recalibrate = options.recalibrate ?? false;
   const optimizer = options.optimizer ?? DEFAULT_OPTIMIZER;
@@ -324,10 +327,37 @@ export function quantizationAwareTraining(
   });
   const latent = result.model;
   // The result is the latent weights on the grid the forward pass used, so the quantized model
-  // is exactly the model whose loss training minimised.
-  const ptq = quantizeModel(latent, { method, bias: options.bias, training: "qat" });
-  const weights = quantizeOnGrid(fq.grid(), latent.weights, { mask: latent.mask });
+  // is exactly the model whose loss training minimised. Float16's forward pass saturates at
+  // +-65504, so a weight training pushed beyond it is stored saturated, as the loss saw it.
+  const onGrid = method.kind === "float16" ? saturateFloat16(latent) : latent;
+  const ptq = quantizeModel(onGrid, { method, bias: options.bias, training: "qat" });
+  const weights = quantizeOnGrid(fq.grid(), onGrid.weights, { mask: onGrid.mask });
   return { model: { ...ptq, weights }, latent, history: result.history };
+}
+
+/**
+ * Refuses float16 training from weights beyond the half range (|w| >= 65520), before training:
+ * post-training quantization refuses them, and QAT would otherwise train on the saturated
+ * values and store weights the caller's model does not hold.
+ */
+function checkFloat16Start(model: LogisticModel): void {
+  const { data, cols } = model.weights;
+  const mask = model.mask;
+  for (let i = 0; i < data.length; i++) {
+    if ((mask === undefined || mask[i] !== 0) && Math.abs(data[i]) >= 65520) {
+      throw new RangeError(
+        `Cannot ${ACTION}: the starting weight ${data[i]} at row ${Math.floor(i / cols)}, ` +
+          `column ${i % cols} is beyond the float16 range (65504); float16 weights must stay ` +
+          "below 65520 in magnitude",
+      );
+    }
+  }
+}
+
+/** The model with its weights clamped to +-65504, as the float16 forward pass uses them. */
+function saturateFloat16(model: LogisticModel): LogisticModel {
+  const data = Float64Array.from(model.weights.data, (v) => Math.min(65504, Math.max(-65504, v)));
+  return { ...model, weights: { ...model.weights, data } };
 }
 
 /**

@@ -360,6 +360,56 @@ Deno.test("float16 fake quantization rounds as Math.f16round, saturates at 65504
   }
 });
 
+Deno.test("float16 QAT refuses a start beyond the half range before training, and saturates weights training pushes there", () => {
+  // A start at 70000 trained every epoch and then failed at the final encoding ("Cannot quantize
+  // weights"); a weight training pushed past 65520 failed there too, although the forward pass
+  // had used it saturated. The oracle for the second is Math.f16round of the latent weights
+  // clamped to +-65504 by hand.
+  const f16 = (Math as unknown as { f16round: (x: number) => number }).f16round;
+  const x = fromRows([[0, 1], [1, 0], [1, 1], [0, 0]]);
+  const y = Int32Array.from([0, 1, 1, 0]);
+  const small = fit(x, y, { classes: ["a", "b"], optimizer: { kind: "lbfgs", maxIterations: 5 } })
+    .model;
+  const withFirst = (v: number): LogisticModel => {
+    const data = small.weights.data.slice();
+    data[0] = v;
+    return { ...small, weights: { ...small.weights, data } };
+  };
+  for (const start of [70000, -65520]) {
+    let epochs = 0;
+    assert.throws(
+      () =>
+        quantizationAwareTraining(withFirst(start), { x, y }, {
+          method: { kind: "float16" },
+          optimizer: { kind: "adam", epochs: 2, batchSize: 2 },
+          onProgress: () => epochs++,
+        }),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        e.message.startsWith("Cannot train quantized model: the starting weight") &&
+        e.message.includes("beyond the float16 range"),
+    );
+    assert.equal(epochs, 0, "refused before the first epoch");
+  }
+  // 65519 rounds to 65504 and is accepted, as post-training quantization accepts it
+  quantizationAwareTraining(withFirst(65519), { x, y }, {
+    method: { kind: "float16" },
+    optimizer: { kind: "adam", epochs: 1, batchSize: 2 },
+  });
+  // SGD at a step of 1e4 pushes the first weight from -65500 to well beyond the range
+  const r = quantizationAwareTraining(withFirst(-65500), { x, y }, {
+    method: { kind: "float16" },
+    penalty: { kind: "none" },
+    optimizer: { kind: "sgd", learningRate: 1e4, epochs: 3, batchSize: 2 },
+  });
+  const latent = r.latent.weights.data;
+  assert.ok(Math.abs(latent[0]) >= 65520, `latent ${latent[0]} left the range`);
+  const stored = dequantizeTensor(r.model.weights).data;
+  for (let i = 0; i < latent.length; i++) {
+    assert.equal(stored[i], f16(Math.min(65504, Math.max(-65504, latent[i]))), `weight ${i}`);
+  }
+});
+
 /** Symmetric 3-bit per tensor, min/max: step max |w| / 3, codes -3..3 (the recalibration tests). */
 const MINMAX_3BIT = {
   kind: "uniform",
