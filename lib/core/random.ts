@@ -75,11 +75,12 @@ function fmix32(x: number): number {
  *
  * @param action What the caller was doing, for messages.
  * @param seed The option, or `undefined`.
+ * @param name The option's name in messages (`"rounding.seed"` for a nested one).
  * @throws {TypeError} If it is given and not a finite number.
  */
-export function checkSeed(action: string, seed: unknown): void {
+export function checkSeed(action: string, seed: unknown, name = "seed"): void {
   if (seed !== undefined && !Number.isFinite(seed)) {
-    throw new TypeError(`Cannot ${action}: seed must be a finite number, got ${describe(seed)}`);
+    throw new TypeError(`Cannot ${action}: ${name} must be a finite number, got ${describe(seed)}`);
   }
 }
 

@@ -54,7 +54,8 @@ const ACTION = "quantize model";
  * @param model The float model.
  * @param options Method and bias precision.
  * @returns The quantized model.
- * @throws {TypeError} If `model` is not a well-formed model, or `training` is not a string.
+ * @throws {TypeError} If `model` is not a well-formed model, `training` is not a string, or a
+ *   seed of the method is not a finite number (see `resolveMethod`).
  * @throws {RangeError} For bad method settings (see `resolveMethod`), weights k-means or
  *   float16 cannot represent, or a bias beyond the float32 range with `bias: "float32"`.
  *

@@ -9,7 +9,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { createPrng, type Prng } from "../core/random.ts";
+import { checkSeed, createPrng, type Prng } from "../core/random.ts";
 import {
   assertFinite,
   assertInRange,
@@ -269,7 +269,8 @@ const ROUNDING_KEYS: { readonly [K in Rounding["kind"]]: OptionKeys<Rounding & {
  * @param action What the caller is doing, for messages.
  * @returns The method with every field set.
  * @throws {TypeError} If the method, its calibration or its rounding is not an object, or has
- *   an unknown option.
+ *   an unknown option, or a seed (k-means `seed`, stochastic `rounding.seed`) is not a finite
+ *   number.
  * @throws {RangeError} If bits are outside 1..16 (1..8 for log2), levels outside 2..65536, an
  *   unknown kind, scheme, granularity, calibration or rounding, or a percentile outside (0, 100]
  *   ([50, 100] for an affine grid).
@@ -351,10 +352,8 @@ export function resolveMethod(
       }
       const maxIterations = method.maxIterations ?? 100;
       assertInRange(action, "maxIterations", maxIterations, 0, Infinity, true);
+      checkSeed(action, method.seed);
       const seed = method.seed ?? 0;
-      if (!Number.isFinite(seed)) {
-        throw new RangeError(`Cannot ${action}: seed must be a finite number, got ${seed}`);
-      }
       const init = method.init ?? "kmeans++";
       if (init !== "kmeans++" && init !== "linear") {
         throw new RangeError(`Cannot ${action}: init must be kmeans++ or linear, got ${init}`);
@@ -409,9 +408,7 @@ function checkRounding(r: Rounding | undefined, action: string): Rounding {
     checkOptionKeys(action, v, ROUNDING_KEYS[v.kind], "rounding");
   }
   if (v.kind === "stochastic") {
-    if (v.seed !== undefined && !Number.isFinite(v.seed)) {
-      throw new RangeError(`Cannot ${action}: rounding seed must be finite, got ${v.seed}`);
-    }
+    checkSeed(action, v.seed, "rounding.seed");
   } else if (v.kind !== "nearest") {
     throw new RangeError(
       `Cannot ${action}: rounding must be nearest or stochastic, got ${
@@ -429,7 +426,8 @@ function checkRounding(r: Rounding | undefined, action: string): Rounding {
  * @param values The matrix, shape `(rows, cols)`; model weights are `(nOutputs, nFeatures)`.
  * @param options The method (default 8-bit symmetric per class, MSE calibration) and a mask.
  * @returns The quantized tensor; `dequantizeTensor` gives the float values back.
- * @throws {TypeError} If `values` is not a matrix or the mask has the wrong type or length.
+ * @throws {TypeError} If `values` is not a matrix, the mask has the wrong type or length, or a
+ *   seed is not a finite number (see `resolveMethod`).
  * @throws {RangeError} If a value is NaN or infinite, a mask entry is neither 0 nor 1, a setting
  *   is out of range (bits outside 1..16, ...), a k-means group has fewer distinct values than levels, or a value is beyond the
  *   float16 range.
@@ -509,7 +507,8 @@ export interface QuantizeOnGridOptions {
  * @param values The values, shape `(grid.rows, grid.cols)`.
  * @param options Rounding and mask.
  * @returns A new tensor with the grid's parameters and the codes of `values`.
- * @throws {TypeError} If the grid is malformed or the shapes differ.
+ * @throws {TypeError} If the grid is malformed, the shapes differ, or `rounding.seed` is not a
+ *   finite number.
  * @throws {RangeError} If a grid parameter is out of range (a scale that is not finite and > 0,
  *   bits outside 1..16, ...), a value is NaN or infinite (or beyond the float16 range), a mask
  *   entry is neither 0 nor 1, or the

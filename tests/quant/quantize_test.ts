@@ -418,6 +418,38 @@ Deno.test("log2 levels are powers of two of the scale, with exponents 0..2^(b-1)
   }
 });
 
+Deno.test("a seed that is not a finite number is refused with the TypeError every seed option gets", () => {
+  // quantize refused k-means and rounding seeds with its own RangeError ("got 1" for the string
+  // "1"), while fit, kmeans1d, trainTestSplit and QAT throw checkSeed's TypeError naming the type.
+  const w = randomWeights(3);
+  const grid = quantizeTensor(w, { method: { kind: "uniform", bits: 4 } });
+  for (const bad of [NaN, Infinity, "1"]) {
+    const shown = typeof bad === "string"
+      ? `string "${bad}"`
+      : bad === null
+      ? "null"
+      : `number ${bad}`;
+    const seed = bad as unknown as number;
+    assert.throws(
+      () => quantizeTensor(w, { method: { kind: "kmeans", bits: 2, seed } }),
+      {
+        name: "TypeError",
+        message: `Cannot quantize weights: seed must be a finite number, got ${shown}`,
+      },
+    );
+    const rounding = { kind: "stochastic", seed } as const;
+    const message = `rounding.seed must be a finite number, got ${shown}`;
+    assert.throws(
+      () => quantizeTensor(w, { method: { kind: "uniform", bits: 4, rounding } }),
+      { name: "TypeError", message: `Cannot quantize weights: ${message}` },
+    );
+    assert.throws(
+      () => quantizeOnGrid(grid, w, { rounding }),
+      (e: unknown) => e instanceof TypeError && e.message.endsWith(message),
+    );
+  }
+});
+
 Deno.test("stochastic rounding is seeded, and unbiased inside the range", () => {
   const w = randomWeights(18, 2, 40);
   const method = (seed: number): QuantizationMethod => ({
