@@ -229,7 +229,8 @@ export interface QatOptions {
   /**
    * Re-choose the grid from the latent weights after every epoch but the last (uniform, log2;
    * k-means codebooks and float16 have no grid to re-choose, and ignore it); by default the grid
-   * calibrated on the starting model stays fixed.
+   * calibrated on the starting model stays fixed, and a start whose kept weights are all 0 (whose
+   * grid is a placeholder) is refused.
    * @default {false}
    */
   recalibrate?: boolean;
@@ -275,7 +276,8 @@ const ACTION = "train quantized model";
  *   `seed` is not a finite number.
  * @throws {RangeError} For bad settings (see `fit` and `resolveMethod`), or, for float16, a
  *   starting weight beyond the half range (|w| >= 65520), refused before training. A weight that
- *   training pushes beyond it is stored as +-65504, the value the forward pass used.
+ *   training pushes beyond it is stored as +-65504, the value the forward pass used. A uniform
+ *   or log2 grid without `recalibrate` from a start whose kept weights are all 0 is refused too.
  *
  * @example 2-bit QAT on digits
  * ```ts
@@ -310,8 +312,9 @@ export function quantizationAwareTraining(
     return fineTuneCodebook(ptq, data, options);
   }
   if (method.kind === "float16") checkFloat16Start(model);
-  const fq = createFakeQuantizer(model.weights, { method, mask: model.mask });
   const recalibrate = options.recalibrate ?? false;
+  if (!recalibrate && method.kind !== "float16") checkGridStart(model);
+  const fq = createFakeQuantizer(model.weights, { method, mask: model.mask });
   const optimizer = options.optimizer ?? DEFAULT_OPTIMIZER;
   const epochs = optimizer.epochs ?? 20;
   const result = fit(data.x, data.y, {
@@ -352,6 +355,28 @@ function checkFloat16Start(model: LogisticModel): void {
       );
     }
   }
+}
+
+/**
+ * Refuses a fixed uniform or log2 grid calibrated on a start whose kept weights are all 0: its
+ * scale is a placeholder (1, or the smallest float32 at 1 bit), unrelated to any weight, and
+ * training on it kept every weight at 0 (or at that placeholder) for good.
+ */
+function checkGridStart(model: LogisticModel): void {
+  const { data } = model.weights;
+  const mask = model.mask;
+  let kept = false;
+  for (let i = 0; i < data.length; i++) {
+    if (mask !== undefined && mask[i] === 0) continue;
+    if (data[i] !== 0) return;
+    kept = true;
+  }
+  if (!kept) return; // everything pruned: no weight is trained, the grid does not matter
+  throw new RangeError(
+    `Cannot ${ACTION}: every starting weight is 0, so the fixed grid calibrated on them is ` +
+      "degenerate (a placeholder scale); pass recalibrate: true to re-choose the grid from the " +
+      "trained weights after each epoch, or start from a trained model",
+  );
 }
 
 /** The model with its weights clamped to +-65504, as the float16 forward pass uses them. */

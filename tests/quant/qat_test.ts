@@ -410,6 +410,49 @@ Deno.test("float16 QAT refuses a start beyond the half range before training, an
   }
 });
 
+Deno.test("QAT refuses a fixed grid calibrated on an all-zero start, and trains one with recalibrate", () => {
+  // From all-zero weights the grid's scale is a placeholder (1; the smallest float32 at 1 bit):
+  // the default 8-bit QAT returned every weight 0, 1-bit every weight +-1.4e-45, and nothing
+  // said so. Recalibrating re-chooses the grid from the trained weights, which then move.
+  const zero: LogisticModel = {
+    ...model,
+    weights: { ...model.weights, data: new Float64Array(model.weights.data.length) },
+  };
+  const optimizer = { kind: "adam", epochs: 2, learningRate: 0.01 } as const;
+  const methods: QuantizationMethod[] = [
+    { kind: "uniform" },
+    { kind: "uniform", bits: 1 },
+    { kind: "uniform", bits: 3, scheme: "affine", granularity: "feature" },
+    { kind: "log2" },
+  ];
+  for (const method of methods) {
+    let epochs = 0;
+    assert.throws(
+      () =>
+        quantizationAwareTraining(zero, train, { method, optimizer, onProgress: () => epochs++ }),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        /^Cannot train quantized model: every starting weight is 0, so the fixed grid .* is degenerate/
+          .test(e.message) &&
+        e.message.includes("recalibrate: true"),
+      JSON.stringify(method),
+    );
+    assert.equal(epochs, 0);
+    const r = quantizationAwareTraining(zero, train, { method, optimizer, recalibrate: true });
+    const w = dequantizeTensor(r.model.weights).data;
+    assert.ok(w.some((v) => Math.abs(v) > 1e-3), `${JSON.stringify(method)} trained weights`);
+  }
+  // One kept weight that is not 0 calibrates a real grid; everything pruned trains no weight.
+  const one = zero.weights.data.slice();
+  one[5] = 0.25;
+  quantizationAwareTraining({ ...zero, weights: { ...zero.weights, data: one } }, train, {
+    optimizer: { kind: "adam", epochs: 1 },
+  });
+  const pruned = { ...zero, mask: new Uint8Array(one.length) };
+  const r = quantizationAwareTraining(pruned, train, { optimizer: { kind: "adam", epochs: 1 } });
+  assert.ok(dequantizeTensor(r.model.weights).data.every((v) => v === 0));
+});
+
 /** Symmetric 3-bit per tensor, min/max: step max |w| / 3, codes -3..3 (the recalibration tests). */
 const MINMAX_3BIT = {
   kind: "uniform",
