@@ -649,7 +649,7 @@ function groupValues(
  * @param mask The mask or `null`.
  * @returns The grid as a tensor with placeholder codes.
  * @throws {RangeError} If k-means has fewer distinct values than levels in a group, or a scale
- *   does not fit float32.
+ *   or a uniform grid's extreme level does not fit float32.
  */
 export function calibrateGrid(
   values: Matrix,
@@ -742,6 +742,7 @@ export function calibrateGrid(
     if (tensorWide && v.length > 0 && errorOf(v, tensorWide) < errorOf(v, p)) p = tensorWide;
     scale[g] = p.scale;
     zeroPoint[g] = p.zeroPoint;
+    if (method.kind === "uniform") checkLevelsFitFloat32(method, p);
   }
   if (method.kind === "log2") {
     const t: Log2QuantizedTensor = {
@@ -1075,6 +1076,26 @@ export function percentileOf(sorted: ArrayLike<number>, p: number): number {
   const a = sorted[lo], b = sorted[hi];
   const diff = b - a;
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+}
+
+/**
+ * Refuses a uniform grid whose extreme level does not fit float32: near +-3.4e38 the rounded
+ * scale and zero point put a level past float32's range (to infinity in float32 inference, ONNX
+ * included) although every weight fits. Log2 and codebook levels never exceed their float32
+ * scale or entries.
+ */
+function checkLevelsFitFloat32(
+  method: { readonly scheme: UniformScheme; readonly bits: number },
+  p: GroupParams,
+): void {
+  const { min, max } = codeRange("uniform", method.scheme, method.bits);
+  const level = p.scale * Math.max(max - p.zeroPoint, p.zeroPoint - min);
+  if (Math.fround(level) === Infinity) {
+    throw new RangeError(
+      `Cannot ${ACTION}: a grid level of magnitude ${level} (scale ${p.scale}, zero point ` +
+        `${p.zeroPoint}) does not fit float32; the weights are too large`,
+    );
+  }
 }
 
 function toScale(s: number): number {

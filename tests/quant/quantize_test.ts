@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Matrix } from "../../lib/core/matrix.ts";
+import { fromRows, type Matrix } from "../../lib/core/matrix.ts";
 import { dequantizeTensor } from "../../lib/quant/dequantize.ts";
 import { fromFloat16Bits } from "../../lib/quant/float16.ts";
 import { groupOf } from "../../lib/quant/grid.ts";
@@ -448,6 +448,61 @@ Deno.test("a seed that is not a finite number is refused with the TypeError ever
       (e: unknown) => e instanceof TypeError && e.message.endsWith(message),
     );
   }
+});
+
+Deno.test("uniform grids of weights near +-3.4e38 are refused or keep every level inside float32", () => {
+  // Affine 8-bit grids of +-3.4e38 had a level (and a used code) at -3.413e38, and symmetric
+  // grids of +-FLOAT32_MAX one at 3.4028237e38: finite in float64, infinity in float32 (ONNX's
+  // DequantizeLinear, float32 weights). Oracle: every code's level scale * (code - zeroPoint),
+  // computed here from the stored grid, rounds to a finite float32.
+  const F = 3.4028234663852886e38;
+  let refused = 0, kept = 0;
+  for (const row of [[3.4e38, -3.4e38, 1, 0], [F, -F, 0, 1], [-3.4e38, -1, 0, 2]]) {
+    for (const scheme of ["affine", "symmetric"] as const) {
+      for (const bits of [2, 3, 4, 7, 8, 16]) {
+        for (const calibration of CALIBRATIONS) {
+          const method = {
+            kind: "uniform",
+            scheme,
+            bits,
+            granularity: "tensor",
+            calibration,
+          } as const;
+          let q: QuantizedTensor;
+          try {
+            q = quantizeTensor(fromRows([row]), { method });
+          } catch (e) {
+            assert.ok(e instanceof RangeError, String(e));
+            assert.match(
+              e.message,
+              /^Cannot quantize weights: a grid level of magnitude .* does not fit float32; the weights are too large$/,
+            );
+            refused++;
+            continue;
+          }
+          kept++;
+          assert.ok(q.kind === "uniform");
+          const lo = scheme === "affine" ? 0 : -(2 ** (bits - 1) - 1);
+          const hi = scheme === "affine" ? 2 ** bits - 1 : 2 ** (bits - 1) - 1;
+          for (const code of [lo, hi]) {
+            const level = q.scale[0] * (code - q.zeroPoint[0]);
+            assert.ok(
+              Number.isFinite(Math.fround(level)),
+              `${scheme} ${bits} ${row}: level ${level}`,
+            );
+          }
+        }
+      }
+    }
+  }
+  assert.ok(refused > 0 && kept > 0, `${refused} refused, ${kept} kept`);
+  // 8-bit symmetric of +-3.4e38 fits (127 steps of the float32 scale stay below 3.4028e38).
+  const q = quantizeTensor(fromRows([[3.4e38, -3.4e38]]), {
+    method: { kind: "uniform", bits: 8, calibration: { kind: "minmax" } },
+  });
+  const back = dequantizeTensor(q).data;
+  assert.ok(Math.abs(back[0] / 3.4e38 - 1) < 1e-6 && back[1] === -back[0], `${back}`);
+  assert.ok(Number.isFinite(Math.fround(back[0])));
 });
 
 Deno.test("stochastic rounding is seeded, and unbiased inside the range", () => {
