@@ -666,9 +666,10 @@ function pastWhiteSpace(b: Uint8Array, i: number, e: number, delim: number): num
 
 /**
  * The non-empty lines of a file, chunk by chunk. The offset arrays are reused between chunks
- * (no allocation per line). A line of blanks only is empty, but a blank that is the delimiter
- * (`delim`: tab or space) separates cells: a line of tabs in a tab-separated file is a row of empty
- * cells, refused as `parseCsv` refuses it, not skipped.
+ * (no allocation per line). A line of white space only (blanks, a no-break space, a form feed:
+ * what `String.prototype.trim` drops) is empty, as `parseCsv` skips it, but a blank that is the
+ * delimiter (`delim`: tab or space) separates cells: a line of tabs in a tab-separated file is a
+ * row of empty cells, refused as `parseCsv` refuses it, not skipped.
  */
 async function* linesOf(
   path: string | URL,
@@ -694,11 +695,7 @@ async function* linesOf(
       if (z - a >= 3 && chunk[a] === 0xef && chunk[a + 1] === 0xbb && chunk[a + 2] === 0xbf) a += 3;
     }
     if (z > a && chunk[z - 1] === CR) z--;
-    let blank = true;
-    for (let t = a; t < z && blank; t++) {
-      if ((chunk[t] !== SPACE && chunk[t] !== TAB) || chunk[t] === delim) blank = false;
-    }
-    if (blank) return;
+    if (pastWhiteSpace(chunk, a, z, delim) === z) return; // white space only, as parseCsv skips
     if (out.count === out.starts.length) {
       const grow = (v: Int32Array) => {
         const g = new Int32Array(v.length * 2);

@@ -894,6 +894,46 @@ Deno.test("both readers trim blanks around quoted and unquoted cells alike, not 
   }
 });
 
+Deno.test("a line of white space other than blanks is skipped by both readers", async () => {
+  // parseCsv skips a line that String.prototype.trim empties (a no-break space, a form feed); the
+  // stream skipped only lines of spaces and tabs and refused the others ("line 3 has 1 fields").
+  // Oracle: parseCsv's rows and messages; the stream's file lines count the skipped line.
+  for (const c of ["\u00a0", "\f", "\v", "\u2003", "\u3000", "\ufeff", ` \u00a0\t`]) {
+    const at = JSON.stringify(c);
+    const text = `${c}\na,y\n1,p\n${c}\n2,q\n${c}${c}\n`;
+    await withFile(text, async (file) => {
+      const ref = parseCsv(text);
+      assert.deepEqual([...ref.x.data], [1, 2], at);
+      for (const chunkBytes of [1, 65536]) {
+        const batches = await all(file, { chunkBytes, dtype: "float64" });
+        assert.deepEqual(batches.flatMap((b) => [...b.x.data]), [1, 2], at);
+        assert.deepEqual(batches.flatMap((b) => [...b.lines]), [3, 5], at);
+      }
+      assert.deepEqual(await readCsvColumns(file), ["a", "y"], at);
+    });
+    const empty = `${c}\n${c}\n`;
+    await withFile(empty, async (file) => {
+      const expected = parseCsvMessage(empty, { fileName: file });
+      assert.match(expected, /the file is empty$/, at);
+      await assert.rejects(
+        () => all(file, {}),
+        (e: Error) => e instanceof SyntaxError && e.message === expected,
+        at,
+      );
+    });
+  }
+  // A tab delimiter after the white space still makes a row of empty cells, refused by both.
+  const text = "a\ty\n1\tp\n\u00a0\t\n";
+  await withFile(text, async (file) => {
+    const expected = parseCsvMessage(text, { delimiter: "\t", fileName: file });
+    assert.match(expected, /line 3, column 1 \('a'\) is empty/);
+    await assert.rejects(
+      () => all(file, { delimiter: "\t" }),
+      (e: Error) => e instanceof SyntaxError && e.message === expected,
+    );
+  });
+});
+
 Deno.test("both readers read white space other than blanks around a quoted cell alike", async () => {
   // parseCsv, with csv-parse's trim, drops any white space String.prototype.trim drops before a
   // quoted cell (a form feed, a no-break space, U+3000) and single-byte white space after one;
