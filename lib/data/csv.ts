@@ -18,6 +18,7 @@ import {
   exactKeys,
   firstRepeat,
   type OptionKeys,
+  quotedText,
 } from "../core/validate.ts";
 import { parse } from "csv-parse/sync";
 import { parse as parseStream } from "csv-parse/stream";
@@ -640,8 +641,9 @@ export function describeCell(cell: string, v: number, guessedLabel?: string): st
 }
 
 /**
- * Refuses a header that names two columns alike; when the names are all numbers, the file
- * probably has no header, and the message says so.
+ * Refuses a header that names two columns alike (the name quoted as `fit` quotes a repeated
+ * feature name, cut short when long); when the names are all numbers, the file probably has no
+ * header, and the message says so.
  *
  * @param names The columns' names, in order.
  * @param file The file, for the message.
@@ -654,7 +656,7 @@ export function checkHeaderNames(names: readonly string[], file: string): void {
   const numeric = names.every((m) => m !== "" && Number.isFinite(Number(m)));
   throw new RangeError(
     `Cannot read CSV '${file}': line 1, columns ${first + 1} and ${j + 1} are both named ` +
-      `'${names[j]}'` +
+      quotedText(names[j]) +
       (numeric
         ? "; line 1 holds numbers, so the file may have no header: read it without one " +
           "(header: false; lrc: --no-header)"

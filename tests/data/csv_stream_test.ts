@@ -341,7 +341,7 @@ Deno.test("readCsvColumns reads the first line only", async () => {
     assert.deepEqual(await readCsvColumns(file, { delimiter: ";" }), ["a", "b"]);
   });
   await withFile("a,a\n", async (file) => {
-    await assert.rejects(() => readCsvColumns(file), /columns 1 and 2 are both named 'a'/);
+    await assert.rejects(() => readCsvColumns(file), /columns 1 and 2 are both named "a"/);
   });
   await withFile("", async (file) => {
     await assert.rejects(() => readCsvColumns(file), /the file is empty/);
@@ -579,7 +579,7 @@ Deno.test("a first line of numbers that repeat is refused with a pointer to read
   // Pixels: a headerless file's first row repeats values, which read as duplicate names.
   const text = "0,0,5,13,1\n0,1,4,2,0\n";
   const reason =
-    /^Cannot read CSV '.*': line 1, columns 1 and 2 are both named '0'; line 1 holds numbers, so the file may have no header: read it without one \(header: false; lrc: --no-header\)$/;
+    /^Cannot read CSV '.*': line 1, columns 1 and 2 are both named "0"; line 1 holds numbers, so the file may have no header: read it without one \(header: false; lrc: --no-header\)$/;
   assert.throws(() => parseCsv(text), { name: "RangeError", message: reason });
   await withFile(text, async (file) => {
     await assert.rejects(() => readCsvColumns(file), { name: "RangeError", message: reason });
@@ -588,7 +588,30 @@ Deno.test("a first line of numbers that repeat is refused with a pointer to read
     assert.deepEqual([...read[0].x.data], [0, 0, 5, 13, 0, 1, 4, 2]);
   });
   // Named columns get no such hint.
-  assert.throws(() => parseCsv("a,a,y\n1,2,0\n"), { message: /both named 'a'$/ });
+  assert.throws(() => parseCsv("a,a,y\n1,2,0\n"), { message: /both named "a"$/ });
+});
+
+Deno.test("a repeated header name is quoted cut short by both readers, as fit quotes one", async () => {
+  // The header message printed the repeated name whole: two columns named with 10,000
+  // characters made a 10,066-character message. Oracle: JSON quotes of the first 60 characters
+  // and the length, written out here.
+  const long = "n".repeat(10000);
+  const text = `${long},b,${long},y\n1,2,3,0\n`;
+  const message = (file: string) =>
+    `Cannot read CSV '${file}': line 1, columns 1 and 3 are both named "${
+      "n".repeat(60)
+    }"... (10000 characters)`;
+  assert.throws(() => parseCsv(text), { name: "RangeError", message: message("<csv>") });
+  await withFile(text, async (file) => {
+    await assert.rejects(() => readCsvColumns(file), {
+      name: "RangeError",
+      message: message(file),
+    });
+    await assert.rejects(() => Array.fromAsync(readCsvBatches(file)), {
+      name: "RangeError",
+      message: message(file),
+    });
+  });
 });
 
 Deno.test("a file URL's path is named decoded in messages (a space, not %20)", async () => {

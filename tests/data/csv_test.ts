@@ -79,7 +79,7 @@ const bad: [string, string, RegExp, typeof SyntaxError | typeof RangeError][] = 
   ["+Infinity", "a,y\n+Infinity,0\n", /'\+Infinity', which is not a finite decimal/, SyntaxError],
   ["1e400", "a,y\n1e400,0\n", /holds '1e400', which overflows to Infinity/, SyntaxError],
   ["an empty label", "a,y\n1,\n", /line 2, label column 2 \('y'\) is empty/, SyntaxError],
-  ["duplicate header names", "a,a,y\n1,2,0\n", /columns 1 and 2 are both named 'a'/, RangeError],
+  ["duplicate header names", "a,a,y\n1,2,0\n", /columns 1 and 2 are both named "a"/, RangeError],
   ["an unknown label column", "a,b\n1,0\n", /no column named 'z' \(columns: a, b\)/, RangeError],
   [
     "an unclosed quote",

@@ -262,7 +262,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     input: "duplicate header names",
     run: csv("a,a,y\n1,2,0\n"),
     type: RangeError,
-    message: /line 1, columns 1 and 2 are both named 'a'/,
+    message: /line 1, columns 1 and 2 are both named "a"/,
   },
   {
     area: "CSV",

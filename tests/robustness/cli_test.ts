@@ -116,7 +116,7 @@ const FAILURES: [string, string[], number, RegExp][] = [
     "duplicate CSV header names",
     ["train", "--data", F.dup],
     1,
-    /line 1, columns 1 and 2 are both named 'a'$/,
+    /line 1, columns 1 and 2 are both named "a"$/,
   ],
   [
     "an unknown label column",
