@@ -65,3 +65,46 @@ Deno.test("a varint past 2^32 - 1 or longer than 5 bytes is refused", () => {
   assert.throws(() => read([0x80, 0x80, 0x80, 0x80, 0x80, 0x01]), /longer than 5 bytes/);
   assert.throws(() => read([0x80, 0x00]), /non-minimal/);
 });
+
+Deno.test("a reader over part of a buffer never reads past the end of its range", () => {
+  // A section is a range of the whole file: the byte after it belongs to the next section or the
+  // checksum, and must not be read as this one's. Each read needs `size` bytes; with one fewer
+  // left in the range it is refused, with exactly `size` it succeeds and ends at the range's end.
+  const whole = Uint8Array.from({ length: 32 }, (_, i) => 0x40 + i);
+  const reads: [string, number, (r: ByteReader) => unknown][] = [
+    ["u8", 1, (r) => r.u8("v")],
+    ["u16", 2, (r) => r.u16("v")],
+    ["u32", 4, (r) => r.u32("v")],
+    ["bytes", 3, (r) => r.bytes(3, "v")],
+    ["float32", 4, (r) => r.floatsInto(new Float64Array(1), 0, 1, "float32", "v")],
+    ["float64", 8, (r) => r.floatsInto(new Float64Array(1), 0, 1, "float64", "v")],
+  ];
+  for (const [name, size, read] of reads) {
+    for (const start of [0, 5, 11]) {
+      const short = new ByteReader(whole, start, start + size - 1, "Cannot read m", charges());
+      assert.throws(
+        () => read(short),
+        (e: Error) =>
+          e instanceof RangeError &&
+          new RegExp(`^Cannot read m: header: v needs ${size} bytes but only ${size - 1} remain$`)
+            .test(e.message),
+        `${name} at ${start}`,
+      );
+      const exact = new ByteReader(whole, start, start + size, "Cannot read m", charges());
+      read(exact);
+      assert.equal(exact.remaining, 0, `${name} at ${start}`);
+    }
+  }
+  // A varint whose continuation bit points past the range: the next byte is not read.
+  const varint = Uint8Array.of(0x81, 0x01);
+  assert.throws(
+    () => new ByteReader(varint, 0, 1, "Cannot read m", charges()).varint("v"),
+    (e: Error) =>
+      e instanceof RangeError &&
+      e.message === "Cannot read m: header: v needs 1 bytes but only 0 remain",
+  );
+  // Values come from the range's own bytes, little-endian.
+  const r = new ByteReader(whole, 3, 9, "Cannot read m", charges());
+  assert.equal(r.u16("v"), 0x43 + 0x44 * 256);
+  assert.equal(r.u32("v"), 0x45 + 0x46 * 2 ** 8 + 0x47 * 2 ** 16 + 0x48 * 2 ** 24);
+});

@@ -434,3 +434,46 @@ Deno.test("edge distributions round-trip within a few bytes of n H plus the code
 function zeroCharges(): Record<SizeCategory, number> {
   return Object.fromEntries(SIZE_CATEGORIES.map((c) => [c, 0])) as Record<SizeCategory, number>;
 }
+
+Deno.test("a stream cut at any byte is refused as cut, never decoded", () => {
+  // Decoding reads the stream forward and a whole stream is read to its last byte, so a stream
+  // cut short runs out of bytes: shorter than the 4-byte state, or ending early after it.
+  const prng = createPrng(23);
+  const symbols = Array.from({ length: 300 }, () => Math.floor(5 * prng() ** 2));
+  const plan = planEntropyCodes(symbols, 5)!;
+  const out = new Array<number>(symbols.length);
+  ransDecode(plan.stream, symbols.length, plan.table, out, fail);
+  assert.deepEqual(out, symbols);
+  for (let k = 0; k < plan.stream.length; k++) {
+    assert.throws(
+      () => ransDecode(plan.stream.subarray(0, k), symbols.length, plan.table, out, fail),
+      (e: Error) =>
+        e.message ===
+          (k < 4
+            ? "the entropy-coded stream is shorter than its state"
+            : "the entropy-coded stream ends early"),
+      `cut at ${k}`,
+    );
+  }
+});
+
+Deno.test("a frequency table with a symbol at or past the alphabet is refused as out of range", () => {
+  const charges = Object.fromEntries(SIZE_CATEGORIES.map((c) => [c, 0])) as Record<
+    SizeCategory,
+    number
+  >;
+  const read = (bytes: number[]) =>
+    readTable(new ByteReader(Uint8Array.from(bytes), 0, bytes.length, "t", charges), 4);
+  // Precision 8, two symbols of 128: symbols 0 and 3 (gap 2) fit an alphabet of 4; 0 and 4
+  // (gap 3) or 0 and 5 (gap 4) do not.
+  assert.deepEqual([...read([8, 2, 0, 127, 2, 127]).freq], [128, 0, 0, 128]);
+  for (const gap of [3, 4]) {
+    assert.throws(
+      () => read([8, 2, 0, 127, gap, 127]),
+      (e: Error) =>
+        e instanceof RangeError &&
+        e.message === `t: header: entropy table symbol ${gap + 1} is past the alphabet of 4`,
+      `gap ${gap}`,
+    );
+  }
+});

@@ -280,3 +280,46 @@ Deno.test("an empty list and empty names round-trip", () => {
     assert.equal(r.remaining, 0);
   }
 });
+
+Deno.test("bytes that are not UTF-8 are refused, a lone surrogate's three bytes included", () => {
+  // Invalid by RFC 3629: a surrogate code point (U+D800 as ED A0 80), an overlong NUL (C0 80), a
+  // lead byte with no continuation (E2 82), a stray continuation (80), a code point past U+10FFFF.
+  for (
+    const bad of [[0xed, 0xa0, 0x80], [0xc0, 0x80], [0xe2, 0x82], [0x80], [0xf4, 0x90, 0x80, 0x80]]
+  ) {
+    const w = new ByteWriter();
+    w.u8(0);
+    w.varint(1);
+    w.varint(0);
+    w.varint(bad.length);
+    w.bytes(Uint8Array.from(bad));
+    assert.throws(
+      () => readStrings(reader(w.finish()), "class labels", 1),
+      (e: Error) =>
+        e instanceof SyntaxError &&
+        /^Cannot read model file 'x': .*class labels 0 is not valid UTF-8$/
+          .test(e.message),
+      bad.join(" "),
+    );
+  }
+});
+
+Deno.test("a name that starts with a byte order mark keeps it", () => {
+  // U+FEFF is a character like any other inside a name: the decoder must not drop it as a BOM.
+  for (const names of [["\uFEFFa", "b"], ["a", "\uFEFF"], ["\uFEFF0", "\uFEFF1", "\uFEFF2"]]) {
+    const w = new ByteWriter();
+    writeStrings(w, names);
+    assert.deepEqual(readStrings(reader(w.finish()), "names", names.length), names);
+  }
+});
+
+Deno.test("counters past 2^31 - 1 round-trip in the list form", () => {
+  // The pattern stores a counter's start as at most 2^31 - 1; names whose numbers pass it
+  // must take the list form rather than a pattern the reader refuses.
+  for (const first of [2 ** 31 - 3, 2 ** 31, 2 ** 32, 2 ** 40]) {
+    const names = Array.from({ length: 40 }, (_, i) => `f${first + i}`);
+    const w = new ByteWriter();
+    writeStrings(w, names);
+    assert.deepEqual(readStrings(reader(w.finish()), "names", names.length), names, `${first}`);
+  }
+});

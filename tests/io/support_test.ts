@@ -128,6 +128,15 @@ Deno.test("malformed index sets are refused: padding, positions past the end, de
   assert.throws(() => read([2, 1, 10], 1, 10), /index 10 is past the last position 9/);
   assert.throws(() => read([2, 2, 8, 1], 1, 10), /index 10 is past the last position 9/);
   assert.throws(() => read([3, 1, 4, 10], 1, 10), /index 10 is past the last position 9/);
+  // Delta-fixed gaps packed at a width outside 1..32 (3 gaps of 1 at 33 bits would be 13 bytes).
+  for (const width of [0, 33, 255]) {
+    assert.throws(
+      () => read([3, 3, width, ...new Array(13).fill(0)], 1, 10),
+      (e: Error) =>
+        e instanceof SyntaxError && e.message === `x: header: gap width ${width} is not in 1..32`,
+      `width ${width}`,
+    );
+  }
   // Features over dense columns or features is not a layout.
   assert.throws(() => read([4, 0], 2, 5), /column index encoding 0 is not allowed/);
   assert.throws(() => read([4, 4], 2, 5), /column index encoding 4 is not allowed/);
