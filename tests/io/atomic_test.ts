@@ -323,3 +323,56 @@ Deno.test({
     }
   },
 });
+
+Deno.test("concurrent saves of one path all succeed, one of them whole at the end", async () => {
+  // Each save has its own temporary file: saves racing to one path (or to files of one folder)
+  // neither fail on each other's temporary name nor leave one behind, and the file ends as one
+  // complete save's bytes, never a mix.
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/model.lrc`;
+    const contents = Array.from({ length: 24 }, (_, i) => String.fromCharCode(65 + i).repeat(5000));
+    const saves = contents.map((text) => writeFileAtomic(path, new TextEncoder().encode(text)));
+    const writer = await openAtomicWriter(path);
+    await writer.write(new TextEncoder().encode("z".repeat(5000)));
+    saves.push(writer.commit());
+    const results = await Promise.allSettled(saves);
+    assert.deepEqual(results.filter((r) => r.status === "rejected"), []);
+    assert.ok([...contents, "z".repeat(5000)].includes(await Deno.readTextFile(path)));
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["model.lrc"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the bytes are flushed to disk before the temporary file is renamed", async () => {
+  // Without the flush a crash after the rename can leave an empty or partial file at the path on
+  // file systems that order the rename before the data (ext4 with delalloc, XFS).
+  const dir = await Deno.makeTempDir();
+  const sync = Deno.FsFile.prototype.sync;
+  const rename = Deno.rename;
+  const events: string[] = [];
+  try {
+    Deno.FsFile.prototype.sync = function () {
+      events.push("sync");
+      return sync.call(this);
+    };
+    // deno-lint-ignore no-explicit-any
+    (Deno as any).rename = (from: string, to: string) => {
+      events.push("rename");
+      return rename(from, to);
+    };
+    await writeFileAtomic(`${dir}/a`, new TextEncoder().encode("a"));
+    const writer = await openAtomicWriter(`${dir}/b`);
+    await writer.write(new TextEncoder().encode("b"));
+    await writer.commit();
+    assert.deepEqual(events, ["sync", "rename", "sync", "rename"]);
+    assert.equal(await Deno.readTextFile(`${dir}/a`), "a");
+    assert.equal(await Deno.readTextFile(`${dir}/b`), "b");
+  } finally {
+    Deno.FsFile.prototype.sync = sync;
+    // deno-lint-ignore no-explicit-any
+    (Deno as any).rename = rename;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
