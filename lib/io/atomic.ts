@@ -24,12 +24,15 @@ const WRITE_OPTION_KEYS: OptionKeys<WriteFileAtomicOptions> = { write: true };
  * Writes bytes to a temporary file beside `path`, flushes it to disk, then renames it over
  * `path`. A crash or error before the rename leaves the previous file untouched and removes the
  * temporary file. A file already at `path` keeps its permission bits; a symbolic link at `path`
- * to a file stays a link and its target gets the bytes (a dangling link is replaced).
+ * to a file stays a link and its target gets the bytes (a dangling link is replaced). A FIFO, a
+ * device or a socket at `path` (or behind a link there, as `/dev/null` or `/dev/stdout`) is
+ * refused: the rename would replace it with a regular file.
  *
  * @param path The destination.
  * @param bytes The complete contents.
  * @param options A replacement writer (for tests).
- * @throws {TypeError} If the file cannot be written, naming the path and the cause.
+ * @throws {TypeError} If the file cannot be written, naming the path and the cause, or `path` is
+ *   a FIFO, a device or a socket.
  */
 export async function writeFileAtomic(
   path: string,
@@ -88,8 +91,8 @@ export interface AtomicWriter {
 /**
  * Opens a temporary file beside `path` for a file too large to build in memory (streamed
  * output): nothing appears at `path`, and a previous file there stays as it was, until `commit`.
- * Call `abort` on failure. Permission bits and symbolic links are kept as by
- * {@linkcode writeFileAtomic}.
+ * Call `abort` on failure. Permission bits and symbolic links are kept, and a FIFO, a device or a
+ * socket refused, as by {@linkcode writeFileAtomic}.
  *
  * @param path The destination.
  * @param options A replacement writer (for tests), as for {@linkcode writeFileAtomic}.
@@ -196,10 +199,28 @@ async function destination(
   let target = path;
   let mode: number | null = null;
   try {
+    // Through links first: `/dev/stdout` into a pipe is a link that realPath cannot resolve
+    // (`pipe:[...]`) but stat follows.
+    const info = await Deno.stat(path);
+    const special = info.isFifo
+      ? "a FIFO"
+      : info.isCharDevice
+      ? "a character device"
+      : info.isBlockDevice
+      ? "a block device"
+      : info.isSocket
+      ? "a socket"
+      : null;
+    if (special !== null) {
+      throw new TypeError(
+        `Cannot write '${path}': it is ${special}, not a regular file, and a save would replace ` +
+          "it with one",
+      );
+    }
     if ((await Deno.lstat(path)).isSymlink) target = await Deno.realPath(path);
-    const info = await Deno.stat(target);
     if (Deno.build.os !== "windows" && info.mode !== null) mode = info.mode & 0o7777;
   } catch (error) {
+    if (error instanceof TypeError) throw error;
     // No file yet (or a dangling link, which the new file replaces): nothing to keep.
     if (!(error instanceof Deno.errors.NotFound)) {
       throw new TypeError(`Cannot write '${path}': ${(error as Error).message}`, { cause: error });

@@ -376,3 +376,67 @@ Deno.test("the bytes are flushed to disk before the temporary file is renamed", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "a save to a FIFO, or to a link to one, is refused and leaves it in place",
+  { ignore: Deno.build.os === "windows" },
+  async () => {
+    // The rename would replace the FIFO (or `/dev/null`, `/dev/stdout` into a pipe) with a
+    // regular file: `--out /dev/null` run as root replaced the system's /dev/null.
+    const dir = await Deno.makeTempDir();
+    try {
+      const fifo = `${dir}/fifo`;
+      assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success);
+      await Deno.symlink(fifo, `${dir}/link`);
+      for (const path of [fifo, `${dir}/link`]) {
+        await assert.rejects(
+          () => writeFileAtomic(path, new TextEncoder().encode("x")),
+          (e: Error) =>
+            e instanceof TypeError &&
+            e.message === `Cannot write '${path}': it is a FIFO, not a regular file, and a ` +
+                "save would replace it with one",
+        );
+        await assert.rejects(() => openAtomicWriter(path), /it is a FIFO, not a regular file/);
+      }
+      assert.ok((await Deno.lstat(fifo)).isFifo);
+      assert.ok((await Deno.lstat(`${dir}/link`)).isSymlink);
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["fifo", "link"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "a save to a link to a pipe, as /dev/stdout is when piped, is refused, not replaced",
+  { ignore: Deno.build.os !== "linux" },
+  async () => {
+    // The link is to /proc/self/fd/1, which reads as `pipe:[...]`: realPath cannot resolve it,
+    // and the link was taken for a dangling one and replaced by a regular file.
+    const dir = await Deno.makeTempDir();
+    try {
+      const script = `${dir}/save.ts`;
+      await Deno.writeTextFile(
+        script,
+        `import { writeFileAtomic } from ${
+          JSON.stringify(import.meta.resolve("../../lib/io/atomic.ts"))
+        };\n` +
+          `await Deno.symlink("/proc/self/fd/1", ${JSON.stringify(`${dir}/out`)});\n` +
+          `try {\n  await writeFileAtomic(${JSON.stringify(`${dir}/out`)}, new Uint8Array(1));\n` +
+          `  console.error("written");\n} catch (e) {\n  console.error(e.message);\n}\n`,
+      );
+      const run = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", "--no-lock", script],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.match(
+        new TextDecoder().decode(run.stderr),
+        /^Cannot write '.*\/out': it is a FIFO, not a regular file/,
+      );
+      assert.ok((await Deno.lstat(`${dir}/out`)).isSymlink);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
