@@ -25,11 +25,11 @@ export interface KernelPool {
    *
    * @param kernel An exported function name from the pool's list.
    * @param argsFor The integer arguments of thread `t` (0 is the caller).
-   * @throws {RangeError} If `kernel` is not in the pool's list, or the kernel threw in a worker
-   *   (after every thread is done).
+   * @throws {RangeError} If the pool is closed, `kernel` is not in the pool's list, or the
+   *   kernel threw in a worker (after every thread is done).
    */
   run(kernel: string, argsFor: (t: number) => number[]): void;
-  /** Stops the workers. */
+  /** Stops the workers; later runs are refused. */
   close(): void;
 }
 
@@ -84,9 +84,13 @@ export function createKernelPool(
     }
   }
   const n = workers.length + 1;
+  let closed = false;
   return {
     threads: n,
     run(kernel, argsFor) {
+      // After close the workers are gone: the caller ran its own share alone and the other rows
+      // were left as they were, with no error.
+      if (closed) throw new RangeError(`Cannot run kernel '${kernel}': the pool is closed`);
       // A name off the list went to the workers as id -1, their signal to quit: they left without
       // counting themselves done, and the caller waited for them forever.
       if (!kernels.includes(kernel)) {
@@ -123,6 +127,7 @@ export function createKernelPool(
       }
     },
     close() {
+      closed = true;
       if (workers.length === 0) return;
       const c = ctl();
       c[3] = -1;

@@ -102,3 +102,28 @@ Deno.test("each worker runs the kernel named by the call, and closing takes ever
   }
   assert.equal(ws.i32(control, 3)[2], 0, "workers still on the ready count after close");
 });
+
+Deno.test("a closed pool refuses to run instead of running the caller's share alone", () => {
+  // After close the workers were gone but `threads` still counted them: a run computed thread
+  // 0's rows and left the others as they were, with no error. One thread is tried as well.
+  const relaxed = relaxedSimdSupported();
+  for (const threads of [1, 2]) {
+    const ws = createWorkspace(1 << 16);
+    const kx = instantiateKernels(kernelModule("infer", relaxed), ws.memory);
+    const control = ws.alloc(4 * (8 + 16 * threads));
+    const pool = createKernelPool(kx, ws.memory, kernelBinary("infer", relaxed), control, threads, [
+      "scaleRows",
+    ]);
+    assert.equal(pool.threads, threads, "a worker could not start: the test needs one");
+    const x = ws.alloc(32), s = ws.alloc(16), out = ws.alloc(32);
+    ws.f32(x, 8).set([1, 2, 3, 4, 5, 6, 7, 8]);
+    ws.f32(s, 4).set([2, 3, 4, 5]);
+    pool.close();
+    assert.throws(() => pool.run("scaleRows", (t) => [x + 16 * t, 1, 4, s, out + 16 * t]), {
+      name: "RangeError",
+      message: "Cannot run kernel 'scaleRows': the pool is closed",
+    });
+    assert.deepEqual([...ws.f32(out, 8)], [0, 0, 0, 0, 0, 0, 0, 0], "a closed pool wrote scores");
+    pool.close(); // a second close is harmless
+  }
+});
