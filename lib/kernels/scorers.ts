@@ -124,7 +124,8 @@ export interface Scorer<I, O extends Float32Array | Float64Array = Float32Array>
   /**
    * Scores of the inputs, shape `(nSamples, nOutputs)`, bias included.
    *
-   * @throws {TypeError} If the inputs do not have `nFeatures` columns, or their data are not
+   * @throws {TypeError} If the inputs do not have `nFeatures` columns or a whole number of
+   *   rows, or their data are not
    *   8-bit codes (`Uint8Array`/`Int8Array`) for a code scorer, floats
    *   (`Float32Array`/`Float64Array`) for a float one.
    * @throws {TypeError} If `out` is not a float array of at least `nSamples * nOutputs` entries.
@@ -274,6 +275,14 @@ function checkShape(d: number, x: In, codes: boolean): void {
       `Cannot compute scores: x.data must be a ${
         codes ? "Uint8Array or Int8Array of codes" : "Float32Array or Float64Array"
       }, got ${describe(data)}`,
+    );
+  }
+  // A row count that is not a whole number passed when it times the columns was the length:
+  // 1.5 x 2 was scored as one row, -1 x 0 failed on "Invalid typed array length".
+  const rows = (x as { rows?: unknown } | null)?.rows;
+  if (data !== undefined && !(Number.isInteger(rows) && (rows as number) >= 0)) {
+    throw new TypeError(
+      `Cannot compute scores: x.rows must be a non-negative integer, got ${describe(rows)}`,
     );
   }
   if (

@@ -365,6 +365,42 @@ Deno.test("scorers refuse input data of the wrong type instead of reading its by
   assert.deepEqual([...packed4Scores({ ...packed, nFeatures: 2 }, q)], [0]);
 });
 
+Deno.test("scorers refuse a row count that is not a non-negative integer, prepared and one-shot", () => {
+  // 1.5 rows of 2 features hold 3 values, as rows * cols says: they were scored as one row; -1
+  // rows of 0 features failed on "Invalid typed array length: -1".
+  const dense = { weights: Float32Array.from([1, 2]), bias: [7] };
+  const integer = {
+    weights: Int8Array.from([1, 2]),
+    bias: Int32Array.from([7]),
+    rescale: Float64Array.from([1]),
+  };
+  for (const backend of ["wasm", "ts"] as const) {
+    for (const [rows, cols] of [[1.5, 2], [-1, 0], [0.5, 0], [NaN, 0]]) {
+      const refused = {
+        name: "TypeError",
+        message: `Cannot compute scores: x.rows must be a non-negative integer, got number ${rows}`,
+      };
+      const form = cols === 0 ? { weights: new Float32Array(0), bias: [7] } : dense;
+      const x = { data: new Float32Array(cols === 0 ? 0 : 3), rows, cols };
+      assert.throws(() => denseScores(form, x, { backend }), refused);
+      const s = prepareDense(form, { backend });
+      try {
+        assert.throws(() => s.scores(x), refused);
+      } finally {
+        s.close();
+      }
+      if (cols === 2) {
+        const codes = { data: Uint8Array.from([1, 2, 3]), rows, cols };
+        assert.throws(() => integerScores(integer, codes, { backend }), refused);
+      }
+    }
+    // Whole row counts still score: 7 + 1 * 1 + 2 * 2, and no rows at all.
+    const x = { data: Float32Array.from([1, 2]), rows: 1, cols: 2 };
+    assert.deepEqual([...denseScores(dense, x, { backend })], [12]);
+    assert.deepEqual([...denseScores(dense, { data: new Float32Array(0), rows: 0, cols: 2 })], []);
+  }
+});
+
 Deno.test("scorers refuse an output buffer that does not hold nSamples x nOutputs scores", () => {
   const form = { weights: Float32Array.from([1, 2, 3, 4]), bias: [0, 1] };
   const x = { data: Float32Array.from([1, 1, 2, 2, 3, 3]), rows: 3, cols: 2 };
