@@ -632,19 +632,25 @@ function layoutBytes(d: number, k: number, weights: number): number {
 
 /**
  * Checks a scorer's options (an object: `null` failed with "Cannot read properties of null
- * (reading 'backend')"; backend, threads within 1..256) and, for forms that carry it, the number
- * of features: a non-negative integer, given (a form without it was built, and refused only
- * when scoring, as "the model takes undefined features").
+ * (reading 'backend')"; backend, threads within 1..256), that the form is an object (`null`
+ * failed the same way, reading 'bias', or was reported as a missing `nFeatures`) and, when
+ * `counted` (forms that carry it), the number of features: a non-negative integer, given (a form
+ * without it was built, and refused only when scoring, as "the model takes undefined features").
  */
 function checkScorerOptions(
   action: string,
   options: ScorerOptions,
-  form?: { readonly nFeatures?: unknown } | null,
+  form: unknown,
+  counted = false,
 ): void {
   assertOptions(action, options);
   checkBackendOptions(action, options);
-  if (arguments.length > 2) {
-    assertInRange(action, "nFeatures", form?.nFeatures as number, 0, 2 ** 31 - 1, true);
+  if (form === null || typeof form !== "object") {
+    throw new TypeError(`Cannot ${action}: the form must be an object, got ${describe(form)}`);
+  }
+  if (counted) {
+    const nFeatures = (form as { readonly nFeatures?: unknown }).nFeatures as number;
+    assertInRange(action, "nFeatures", nFeatures, 0, 2 ** 31 - 1, true);
   }
 }
 
@@ -670,7 +676,7 @@ function checkScorerOptions(
  * ```
  */
 export function prepareDense(form: DenseForm, options: ScorerOptions = {}): Scorer<Matrix> {
-  checkScorerOptions("prepare dense scorer", options);
+  checkScorerOptions("prepare dense scorer", options, form);
   return prepareDenseIn(null, form, options);
 }
 
@@ -760,7 +766,7 @@ function checkCsr(action: string, form: SparseForm): void {
  *   1..256, or `nFeatures` is not a non-negative integer.
  */
 export function prepareSparse(form: SparseForm, options: ScorerOptions = {}): Scorer<Matrix> {
-  checkScorerOptions("prepare sparse scorer", options, form);
+  checkScorerOptions("prepare sparse scorer", options, form, true);
   return prepareSparseIn(null, form, options);
 }
 
@@ -853,7 +859,7 @@ export function prepareFeatureSubset(
   form: FeatureSubsetForm,
   options: ScorerOptions = {},
 ): Scorer<Matrix> {
-  checkScorerOptions("prepare feature-subset scorer", options, form);
+  checkScorerOptions("prepare feature-subset scorer", options, form, true);
   return prepareFeatureSubsetIn(null, form, options);
 }
 
@@ -1006,7 +1012,7 @@ export function prepareInt8(
   form: Int8Form,
   options: ScorerOptions = {},
 ): Scorer<QuantizedInput> {
-  checkScorerOptions("prepare int8 scorer", options);
+  checkScorerOptions("prepare int8 scorer", options, form);
   return prepareInt8In(null, form, options);
 }
 
@@ -1134,7 +1140,7 @@ export function prepareInteger(
   form: IntegerForm,
   options: IntegerScorerOptions = {},
 ): IntegerScorer {
-  checkScorerOptions("prepare integer scorer", options);
+  checkScorerOptions("prepare integer scorer", options, form);
   return prepareIntegerIn(null, form, options);
 }
 
@@ -1293,7 +1299,7 @@ export function preparePacked4(
   form: Packed4Form,
   options: ScorerOptions = {},
 ): Scorer<QuantizedInput> {
-  checkScorerOptions("prepare packed 4-bit scorer", options, form);
+  checkScorerOptions("prepare packed 4-bit scorer", options, form, true);
   return preparePacked4In(null, form, options);
 }
 
@@ -1396,7 +1402,7 @@ export function preparePacked4Float(
   form: Packed4Form & { readonly inputScale?: ArrayLike<number> },
   options: ScorerOptions = {},
 ): Scorer<Matrix> {
-  checkScorerOptions("prepare packed 4-bit float scorer", options, form);
+  checkScorerOptions("prepare packed 4-bit float scorer", options, form, true);
   return preparePacked4FloatIn(null, form, options);
 }
 
@@ -1473,8 +1479,7 @@ function oneShot<F, I extends In, O extends Out>(
   counted = false,
 ): (form: F, x: I, options?: ScorerOptions) => O {
   return (form, x, options = {}) => {
-    if (counted) checkScorerOptions(action, options, form as { nFeatures?: unknown } | null);
-    else checkScorerOptions(action, options);
+    checkScorerOptions(action, options, form, counted);
     const s = prepare(x?.rows ?? 0, form, options);
     try {
       return s.scores(x, { out: options.out as O | undefined });
@@ -1562,7 +1567,7 @@ export function integerScoresFromFloat(
   x: Matrix,
   options: IntegerScorerOptions & { input: InputMapping },
 ): Float64Array {
-  checkScorerOptions("prepare integer scorer", options);
+  checkScorerOptions("prepare integer scorer", options, form);
   const s = prepareIntegerIn(x?.rows ?? 0, form, options);
   try {
     return s.scoresFromFloat(x, { out: options.out as Float64Array | undefined });

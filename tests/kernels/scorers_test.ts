@@ -15,6 +15,7 @@ import {
   prepareInt8,
   prepareInteger,
   preparePacked4,
+  preparePacked4Float,
   prepareSparse,
   type ScorerOptions,
   sparseScores,
@@ -868,5 +869,41 @@ Deno.test("forms without nFeatures are refused when prepared, not when scored", 
     // With it, 2 * x0 + 0.5 = 6.5 (x0 = 3) on every form.
     assert.deepEqual([...sparseScores({ ...sparse, nFeatures: 2 }, x, { backend })], [6.5]);
     assert.deepEqual([...featureSubsetScores({ ...subset, nFeatures: 2 }, x, { backend })], [6.5]);
+  }
+});
+
+Deno.test("scorers refuse a form that is not an object, prepared and one-shot, naming it", () => {
+  // Dense, int8 and integer forms failed with the engine's "Cannot read properties of null
+  // (reading 'bias')"; the others were reported as a form without nFeatures.
+  const x = { data: Float32Array.from([3]), rows: 1, cols: 1 };
+  const q = { data: Uint8Array.from([3]), rows: 1, cols: 1, scale: 1, zeroPoint: 0 };
+  const calls: [string, (form: never, options: ScorerOptions) => unknown][] = [
+    ["dense", (f, o) => prepareDense(f, o)],
+    ["dense", (f, o) => denseScores(f, x, o)],
+    ["sparse", (f, o) => prepareSparse(f, o)],
+    ["sparse", (f, o) => sparseScores(f, x, o)],
+    ["feature-subset", (f, o) => prepareFeatureSubset(f, o)],
+    ["feature-subset", (f, o) => featureSubsetScores(f, x, o)],
+    ["int8", (f, o) => prepareInt8(f, o)],
+    ["int8", (f, o) => int8Scores(f, q, o)],
+    ["integer", (f, o) => prepareInteger(f, o)],
+    ["integer", (f, o) => integerScores(f, q, o)],
+    ["integer", (f, o) => integerScoresFromFloat(f, x, { ...o, input: undefined as never })],
+    ["packed 4-bit", (f, o) => preparePacked4(f, o)],
+    ["packed 4-bit", (f, o) => packed4Scores(f, q, o)],
+    ["packed 4-bit float", (f, o) => preparePacked4Float(f, o)],
+    ["packed 4-bit float", (f, o) => packed4FloatScores(f, x, o)],
+  ];
+  for (const backend of ["ts", "wasm"] as const) {
+    for (const [kind, call] of calls) {
+      for (const form of [null, undefined, 3]) {
+        assert.throws(() => call(form as never, { backend }), {
+          name: "TypeError",
+          message: new RegExp(
+            `^Cannot prepare ${kind} scorer: the form must be an object, got .*${form}`,
+          ),
+        }, `${kind} ${backend} ${form}`);
+      }
+    }
   }
 });
