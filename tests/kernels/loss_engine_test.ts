@@ -266,6 +266,36 @@ Deno.test("gram sums the outer products and columns of every step-th row, at mos
   engine.close();
 });
 
+Deno.test("gram refuses a step or row limit that does not pick whole rows", () => {
+  // Row (q + i) * step: a step of 0 summed row 0 maxRows times (count 5 of 3 rows), 1.5 read
+  // half a row off, -1 returned a count of -3, a NaN or fractional maxRows a NaN or 2.5 count.
+  const x = { data: Float32Array.from([1, 2, 3, 4, 5, 6]), rows: 3, cols: 2 };
+  const engine = createLossEngine(x, Int32Array.from([0, 1, 0]), "sigmoid", 1, { threads: 1 });
+  try {
+    for (const step of [0, 1.5, -1, NaN, Infinity]) {
+      assert.throws(() => engine.gram(step, 5), {
+        name: "RangeError",
+        message: `Cannot compute gram: step must be an integer in [1, 2147483647], got ${step}`,
+      });
+    }
+    for (const maxRows of [-1, 2.5, NaN]) {
+      assert.throws(() => engine.gram(1, maxRows), {
+        name: "RangeError",
+        message:
+          `Cannot compute gram: maxRows must be an integer in [0, 2147483647], got ${maxRows}`,
+      });
+    }
+    // Whole numbers still pick rows 0 and 2 (step 2), by hand: sums (6, 8), x x^T summed.
+    const g = engine.gram(2, 5);
+    assert.equal(g.count, 2);
+    assert.deepEqual([...g.sum], [6, 8]);
+    assert.deepEqual([...g.gram], [1 + 25, 2 + 30, 2 + 30, 4 + 36]);
+    assert.equal(engine.gram(1, 0).count, 0);
+  } finally {
+    engine.close();
+  }
+});
+
 Deno.test("a closed engine refuses to compute", () => {
   const { x, y, w, b, nOut } = problem(1, 10, 4, 3);
   const engine = createLossEngine(x, y, "softmax", nOut);
