@@ -253,6 +253,52 @@ Deno.test("scoring the scorer's own input buffer skips the copy and gives the sa
   assert.throws(() => s.scores(x), /closed/);
 });
 
+Deno.test("inputs that are views into a larger buffer score their own rows, not the buffer's first", () => {
+  // A batch taken out of a bigger array (or out of the scorer's own input buffer) starts at a
+  // byte offset: the copy into kernel memory and the in-place check must both honour it.
+  const prng = createPrng(17);
+  const n = 5, d = 11, k = 3, skip = 2;
+  // Integer scores, exact by hand: f64(int32(bias + sum_j x_j w_j)) * rescale.
+  const weights = Int8Array.from({ length: k * d }, () => Math.floor(prng() * 255) - 127);
+  const form = {
+    weights,
+    bias: Int32Array.from({ length: k }, () => Math.floor(prng() * 2000) - 1000),
+    rescale: Float64Array.from({ length: k }, () => 0.25 + prng()),
+  };
+  for (const signed of [false, true]) {
+    const raw = Array.from({ length: (n + skip) * d }, () => Math.floor(prng() * 256) - 128);
+    const all = signed ? Int8Array.from(raw) : Uint8Array.from(raw);
+    const view = all.subarray(skip * d);
+    const want = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < k; c++) {
+        let sum = form.bias[c];
+        for (let j = 0; j < d; j++) sum += view[i * d + j] * weights[c * d + j];
+        want[i * k + c] = sum * form.rescale[c];
+      }
+    }
+    for (const threads of [1, 2]) {
+      const got = integerScores(form, { data: view, rows: n, cols: d }, { threads });
+      assert.deepEqual(got, want, `signed ${signed}, ${threads} threads`);
+    }
+  }
+  // Float inputs: a view, and rows 2.. of the scorer's own input buffer, score as a copy of
+  // those rows does (the same kernel: bit for bit).
+  const w = Float32Array.from({ length: k * d }, () => randomNormal(prng));
+  const s = prepareDense({ weights: w, bias: new Float32Array(k) });
+  try {
+    const x = data(prng, n + skip, d);
+    const rows = (m: Float32Array) => ({ data: m, rows: n, cols: d });
+    const copied = s.scores(rows(x.data.slice(skip * d)));
+    assert.deepEqual(s.scores(rows(x.data.subarray(skip * d))), copied, "a view of floats");
+    const buf = s.inputBuffer(n + skip);
+    buf.set(x.data);
+    assert.deepEqual(s.scores(rows(buf.subarray(skip * d))), copied, "a view of the input buffer");
+  } finally {
+    s.close();
+  }
+});
+
 Deno.test("int8 scorer reports which path it uses and refuses inputs of the wrong width", () => {
   const codes = Int8Array.from({ length: 20 }, (_, i) => i - 10);
   const s = prepareInt8({ codes, scale: [1, 1], bias: [0, 0] });
