@@ -617,10 +617,10 @@ function copyWeights(ws: Workspace, values: ArrayLike<number>, pad = 0): number 
   return a;
 }
 
-function checkBias(action: string, bias: ArrayLike<number>, rows: number, what: string): void {
-  if (bias === null || typeof bias !== "object" || bias.length !== rows) {
+function checkPerOutput(action: string, name: string, values: ArrayLike<number>, k: number): void {
+  if (values === null || typeof values !== "object" || values.length !== k) {
     throw new TypeError(
-      `Cannot ${action}: bias must have ${rows} entries (one per ${what}), got ${describe(bias)}`,
+      `Cannot ${action}: ${name} must have ${k} entries (one per output), got ${describe(values)}`,
     );
   }
 }
@@ -1026,7 +1026,8 @@ function prepareInt8In(
   if (!(form.codes instanceof Int8Array) || k === 0 || form.codes.length % k !== 0) {
     throw new TypeError(`Cannot ${action}: codes must be an Int8Array of ${k} rows`);
   }
-  checkBias(action, form.scale, k, "output row (scale)");
+  // A short scale was reported as a short bias, which had the right length.
+  checkPerOutput(action, "scale", form.scale, k);
   const d = form.codes.length / k;
   if (options.backend === "ts") {
     return tsScorer<QuantizedInput, Float32Array>(

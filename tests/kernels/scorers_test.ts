@@ -953,3 +953,24 @@ Deno.test("scorers refuse a form that is not an object, prepared and one-shot, n
     }
   }
 });
+
+Deno.test("the int8 scorer refuses scales that are not one per output, naming the scale", () => {
+  // Two outputs (bias of 2) and one scale: the refusal said the bias, which had the right
+  // length, must have 2 entries.
+  const x = { data: Uint8Array.from([1, 2, 3, 4]), rows: 2, cols: 2, scale: 1, zeroPoint: 0 };
+  const codes = Int8Array.from([1, -1, 2, 3]);
+  for (const backend of ["wasm", "ts"] as const) {
+    for (const scale of [[1], [1, 1, 1], null]) {
+      const form = { codes, scale: scale as number[], bias: [0, 0] };
+      const refused = {
+        name: "TypeError",
+        message: /^Cannot prepare int8 scorer: scale must have 2/,
+      };
+      assert.throws(() => prepareInt8(form, { backend }), refused);
+      assert.throws(() => int8Scores(form, x, { backend }), refused);
+    }
+    // One scale per output scores: output c is scale[c] * (x . codes[c]), by hand.
+    const got = int8Scores({ codes, scale: [2, 0.5], bias: [0, 0] }, x, { backend });
+    assert.deepEqual([...got], [2 * (1 - 2), 0.5 * (2 + 6), 2 * (3 - 4), 0.5 * (6 + 12)]);
+  }
+});
