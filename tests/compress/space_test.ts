@@ -7,6 +7,8 @@ import {
   sweepCompression,
 } from "../../lib/compress/mod.ts";
 import { MAX_BITS } from "../../lib/quant/types.ts";
+import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
+import type { QuantizationMethod } from "../../lib/quant/quantize.ts";
 import { FAST, splitSet } from "./_data.ts";
 
 // The space's checks and lists, as the sweep and the search read them (found by the mutation
@@ -240,4 +242,41 @@ Deno.test("an iterative level's rounds are every pruning level below it and itse
     sweep.bases.map((b) => b.prune.rounds),
     levels.map((_, i) => levels.slice(0, i + 1)),
   );
+});
+
+Deno.test("1-bit log2 is skipped only beside uniform symmetric: an affine 1-bit grid is another model", () => {
+  // The oracle: the 1-bit grids quantized here. log2 and symmetric uniform both give +-s per
+  // group (the same model, one row); affine gives two levels that are not +-s, so log2 1-bit is
+  // a model of its own beside it and must be measured.
+  const s = createCompressionSession(cancer.train, { ...FAST });
+  const levelsOf = (method: QuantizationMethod) => {
+    const w = dequantizeModel(quantizeModel(s.dense, { method })).weights.data;
+    return [...new Set(w)].sort((a, b) => a - b);
+  };
+  const log2 = levelsOf({ kind: "log2", bits: 1, granularity: "tensor" });
+  const affine = levelsOf({ kind: "uniform", scheme: "affine", bits: 1, granularity: "tensor" });
+  assert.equal(log2.length, 2);
+  assert.equal(log2[0], -log2[1]);
+  assert.ok(affine.length === 2 && affine[0] !== -affine[1], `affine levels ${affine}`);
+  const space = {
+    sparsities: [0],
+    bits: [1],
+    granularities: ["tensor"] as const,
+    training: ["ptq"] as const,
+    includeFloat: false,
+  };
+  const log2Row = (r: { rows: readonly { name: string }[] }) =>
+    names(r).filter((n) => n.startsWith("log2 1-bit"));
+  const withAffine = s.sweep({
+    ...space,
+    methods: [{ kind: "uniform", scheme: "affine" }, { kind: "log2" }],
+  });
+  assert.equal(log2Row(withAffine).length, 1, names(withAffine).join("; "));
+  assert.equal(withAffine.skipped.length, 0);
+  const withSymmetric = s.sweep({
+    ...space,
+    methods: [{ kind: "uniform", scheme: "symmetric" }, { kind: "log2" }],
+  });
+  assert.deepEqual(log2Row(withSymmetric), []);
+  assert.deepEqual(withSymmetric.skipped.map((k) => k.name), ["log2 1-bit"]);
 });
