@@ -58,7 +58,7 @@ import { pairedAccuracyDifference, type PairedDifference } from "../metrics/pair
 import { predict } from "../model/predict.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
 import { quantizeModel } from "../quant/model.ts";
-import type { QuantizationMethod } from "../quant/quantize.ts";
+import { type QuantizationMethod, resolveMethod } from "../quant/quantize.ts";
 import { zeroCode } from "../quant/grid.ts";
 import type { Granularity, QuantizedModel, QuantizedTensor } from "../quant/types.ts";
 import {
@@ -525,11 +525,22 @@ function budgetedSearch(
       // Every method and width of this level, smallest bound first; a candidate whose bound is
       // not below the best file so far cannot give a smaller file and is not made.
       const queue: { method: QuantizationMethod; ptq: number; bound: number; label: string }[] = [];
+      // A method or granularity listed twice is one candidate, made, skipped or listed once (as
+      // in the sweep); the repeat counts as done.
+      const planned = new Set<string>();
       for (const { template, granularity } of variants) {
         const widths = template.kind === "float16" ? [16] : space.bits;
         for (const bits of widths) {
           const at = methodAt(template, bits, granularity, space.methods);
           const label = `${base.name} + ${template.kind} ${bits}-bit`;
+          const key = "reason" in at
+            ? JSON.stringify([label, at.reason])
+            : JSON.stringify(resolveMethod(at.method, action));
+          if (planned.has(key)) {
+            ctx.step(`${label}: planned already`, space.training.length);
+            continue;
+          }
+          planned.add(key);
           if ("reason" in at) {
             skip(label, at.reason, space.training.length);
             continue;

@@ -280,3 +280,39 @@ Deno.test("1-bit log2 is skipped only beside uniform symmetric: an affine 1-bit 
   assert.deepEqual(log2Row(withSymmetric), []);
   assert.deepEqual(withSymmetric.skipped.map((k) => k.name), ["log2 1-bit"]);
 });
+
+Deno.test("a repeated method or granularity is one candidate in the search: tried, skipped and counted once", () => {
+  // The oracle is the same search with each listed once, as for sparsities and bits: the repeat
+  // must not list a skip twice, and the count must reach its total with the last model.
+  const events: CompressProgress[] = [];
+  const s = createCompressionSession(cancer.train, {
+    ...FAST,
+    onProgress: (p) => events.push(p),
+  });
+  const space = {
+    sparsities: [0, 0.5, 0.9],
+    bits: [2, 4, 8, 9],
+    training: ["ptq"] as const,
+    maxDrop: 0.02,
+  };
+  const once = s.search({
+    ...space,
+    methods: [{ kind: "uniform" }, { kind: "log2" }],
+    granularities: ["class"],
+  });
+  assert.ok(once.skipped.length > 0, "the space skips something");
+  events.length = 0;
+  const twice = s.search({
+    ...space,
+    methods: [{ kind: "uniform" }, { kind: "log2" }, { kind: "uniform", scheme: "symmetric" }],
+    granularities: ["class", "class"],
+  });
+  assert.deepEqual(twice.tried.map((t) => t.name), once.tried.map((t) => t.name));
+  assert.deepEqual(twice.skipped, once.skipped);
+  const measuring = events.filter((e) => e.phase === "measuring");
+  for (const e of measuring) assert.ok(e.done <= e.total, `${e.done}/${e.total}`);
+  const last = measuring.at(-1)!;
+  assert.equal(last.done, last.total);
+  // Before the finish, the count had reached its total already: nothing was left uncounted.
+  assert.equal(measuring.at(-2)!.done, last.total);
+});
