@@ -130,8 +130,9 @@ export function assertFoldFinite(
  * @returns Scores, shape `(nSamples, nOutputs)`: one column for sigmoid models.
  * @throws {TypeError} If the model is malformed, `x` does not have the model's number of
  *   features, or `columns` is not one column index of `x` per model feature.
- * @throws {RangeError} If `x` or the model holds NaN or Infinity, a score overflows (inputs near
- *   the float64 limit), or an option is out of range.
+ * @throws {RangeError} If `x` or the model holds NaN or Infinity, the standardisation folded
+ *   into the weights overflows float64 (see {@linkcode assertFoldFinite}), a score overflows
+ *   (inputs near the float64 limit), or an option is out of range.
  *
  * @example The kernels and the float64 reference agree within float32 rounding
  * ```ts
@@ -166,6 +167,11 @@ export function decisionFunction(
   const action = "compute scores";
   const columns = checkInput(model, x, action, options);
   const { weights, bias } = foldPreprocessing(model);
+  assertFoldFinite(
+    action,
+    { weights, bias },
+    ", beyond float64 (a scale too small for its weight, or a mean too large)",
+  );
   const k = bias.length, d = model.weights.cols, n = x.rows;
   const reference = (i: number, out: Float64Array) =>
     referenceRow(weights, bias, x, columns, i, out);

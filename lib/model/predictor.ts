@@ -17,6 +17,7 @@ import {
 import type { Scorer } from "../kernels/scorers.ts";
 import { kernelScorer, planKernel, referenceRow, scoreRows } from "./kernel_scores.ts";
 import {
+  assertFoldFinite,
   checkScores,
   classesFromScores,
   foldPreprocessing,
@@ -83,7 +84,8 @@ const ACTION = "prepare predictor";
  * @param options Backend, input columns and width, threads (workers live until `close()`).
  * @returns The predictor.
  * @throws {TypeError} If the model is malformed or `columns` does not fit it.
- * @throws {RangeError} If an option is out of range.
+ * @throws {RangeError} If an option is out of range, or the standardisation folded into the
+ *   weights overflows float64.
  *
  * @example Score batches, then free the kernel memory
  * ```ts
@@ -130,6 +132,11 @@ export function preparePredictor(model: LogisticModel, options: PredictorOptions
     assertInRange(ACTION, "inputWidth", width, max + 1, Infinity, true);
   }
   const { weights, bias } = foldPreprocessing(model);
+  assertFoldFinite(
+    ACTION,
+    { weights, bias },
+    ", beyond float64 (a scale too small for its weight, or a mean too large)",
+  );
   const w = weights.slice(), b = bias.slice(); // the predictor's own copy
   // What probabilities read of the model: its own copy too.
   const shape = { link: model.link, classes: [...model.classes] };

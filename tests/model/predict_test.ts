@@ -4,6 +4,7 @@ import {
   decisionFunction,
   probabilitiesFromScores,
 } from "../../lib/model/predict.ts";
+import { preparePredictor } from "../../lib/model/predictor.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 
 const matrix = (values: number[], cols: number) => ({
@@ -120,4 +121,65 @@ Deno.test("columns reach the last column of x and refuse the one past it", () =>
         e.message === "Cannot compute scores: columns[0] is 4, not a column of x (0..3)",
     );
   }
+});
+
+Deno.test("a standardisation that overflows once folded is refused by name, not blamed on the inputs", () => {
+  // Scores go through the folded weights w / scale and bias b - sum_j w_j mean_j / scale_j. With
+  // w = 2 and scale 1e-308 the folded weight is 2e308 > Number.MAX_VALUE, Infinity, so every
+  // score was NaN and x = 0 (standardised 0, score 0 by hand) was refused as 'the inputs are too
+  // large for the model's weights'. With w = 1e10 and mean 1e300 the folded bias is -1e310,
+  // -Infinity. Oracle: those float64 closed forms.
+  const base: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(2, 1), rows: 1, cols: 2 },
+    bias: Float64Array.of(0),
+    classes: ["no", "yes"],
+    featureNames: ["u", "v"],
+    preprocessing: {
+      kind: "standardize",
+      mean: Float64Array.of(0, 0),
+      scale: Float64Array.of(1e-308, 1),
+    },
+  };
+  assert.equal(2 / 1e-308, Infinity);
+  const zero = matrix([0, 0], 2);
+  const remedy = ", beyond float64 (a scale too small for its weight, or a mean too large)";
+  for (const backend of ["ts", "wasm"] as const) {
+    assert.throws(() => decisionFunction(base, zero, { backend }), {
+      name: "RangeError",
+      message: "Cannot compute scores: the standardisation folded into the weights makes " +
+        `weights[0] Infinity${remedy}`,
+    });
+  }
+  const mean: LogisticModel = {
+    ...base,
+    weights: { data: Float64Array.of(1e10, 1), rows: 1, cols: 2 },
+    preprocessing: {
+      kind: "standardize",
+      mean: Float64Array.of(1e300, 0),
+      scale: Float64Array.of(1, 1),
+    },
+  };
+  assert.equal(-1e10 * 1e300, -Infinity);
+  assert.throws(() => decisionFunction(mean, zero), {
+    name: "RangeError",
+    message: "Cannot compute scores: the standardisation folded into the bias makes " +
+      `bias[0] -Infinity${remedy}`,
+  });
+  assert.throws(() => preparePredictor(base), {
+    name: "RangeError",
+    message: "Cannot prepare predictor: the standardisation folded into the weights makes " +
+      `weights[0] Infinity${remedy}`,
+  });
+  // Just inside the range the model scores: w = 1 and scale 1e-308 fold to 1e308, and x = 0 and
+  // x = (1e-308, 3) standardise to (0, 0) and (1, 3): scores 0 and 1 + 3 = 4 by hand.
+  const edge: LogisticModel = {
+    ...base,
+    weights: { data: Float64Array.of(1, 1), rows: 1, cols: 2 },
+  };
+  assert.deepEqual([...decisionFunction(edge, matrix([0, 0, 1e-308, 3], 2)).data], [0, 4]);
+  using p = preparePredictor(edge);
+  assert.deepEqual([...p.decisionFunction(matrix([0, 0, 1e-308, 3], 2)).data], [0, 4]);
 });
