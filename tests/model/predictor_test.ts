@@ -371,3 +371,41 @@ Deno.test("a prepared predictor keeps its own weights, runs the threads asked fo
     ]
   ) assert.throws(call, { name: "RangeError", message });
 });
+
+Deno.test("a predictor with columns takes inputs max(columns) + 1 wide by default, refuses wider ones too, and negative columns", () => {
+  // Mutation audit: a default inputWidth of nFeatures instead of max(columns) + 1, a width check
+  // that let wider inputs through (only narrower ones were tried), and dropping 'c < 0' from the
+  // column checks of decisionFunction and preparePredictor (column -1 read the previous row's
+  // last value) passed every test. Oracle: the documented default, refusals and scores worked by
+  // hand.
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(2, -3), rows: 1, cols: 2 },
+    bias: Float64Array.of(0.5),
+    classes: ["no", "yes"],
+    featureNames: ["u", "v"],
+    preprocessing: { kind: "none" },
+  };
+  for (const backend of ["ts", "wasm"] as const) {
+    using p = preparePredictor(model, { backend, columns: [3, 0] });
+    assert.equal(p.nFeatures, 4);
+    const x = { data: Float64Array.of(1, 10, 100, 1000, 2, 20, 200, 2000), rows: 2, cols: 4 };
+    // 2 x[3] - 3 x[0] + 0.5 by hand.
+    assert.deepEqual([...p.decisionFunction(x).data], [2 * 1000 - 3 + 0.5, 2 * 2000 - 6 + 0.5]);
+    const wide = { data: new Float64Array(5), rows: 1, cols: 5 };
+    assert.throws(() => p.decisionFunction(wide), {
+      name: "TypeError",
+      message: "Cannot compute scores: the predictor takes 4 columns, x has 5",
+    });
+    assert.throws(() => preparePredictor(model, { backend, columns: [-1, 0], inputWidth: 4 }), {
+      name: "TypeError",
+      message: "Cannot prepare predictor: columns[0] is -1, not a column index",
+    });
+    assert.throws(() => decisionFunction(model, x, { backend, columns: [0, -1] }), {
+      name: "TypeError",
+      message: "Cannot compute scores: columns[1] is -1, not a column of x (0..3)",
+    });
+  }
+});
