@@ -206,6 +206,15 @@ Deno.test("kernel paths refuse NaN and infinity, naming where they are", () => {
     using p = preparePredictor(model);
     assert.throws(() => p.predict(bad), /x holds NaN at row 1500, column 33/);
   }
+  // The float64 path of a predictor names it too (mutation audit: without its finiteness check
+  // the NaN score was refused as 'the inputs are too large for the model's weights').
+  const bad64 = { ...digits.x, data: digits.x.data.slice() };
+  bad64.data[7 * 64 + 5] = NaN;
+  using p = preparePredictor(dense);
+  assert.throws(() => p.predict(bad64), {
+    name: "RangeError",
+    message: "Cannot compute scores: x holds NaN at row 7, column 5",
+  });
 });
 
 Deno.test("a score that overflows float32 is recomputed in float64, in the first and last rows too", () => {
