@@ -394,7 +394,8 @@ function checkInput(
     const c = columns[j];
     if (!Number.isInteger(c) || c < 0 || c >= x.cols) {
       throw new TypeError(
-        `Cannot ${action}: columns[${j}] is ${c}, not a column of x (0..${x.cols - 1})`,
+        `Cannot ${action}: columns[${j}] is ${typeof c === "number" ? c : describe(c)}, ` +
+          `not a column of x (0..${x.cols - 1})`,
       );
     }
   }

@@ -120,14 +120,15 @@ export function preparePredictor(model: LogisticModel, options: PredictorOptions
         }`,
       );
     }
-    columns = Int32Array.from(cs);
     let max = -1;
     for (let j = 0; j < d; j++) {
       if (!Number.isInteger(cs[j]) || cs[j] < 0) {
-        throw new TypeError(`Cannot ${ACTION}: columns[${j}] is ${cs[j]}, not a column index`);
+        const c = typeof cs[j] === "number" ? cs[j] : describe(cs[j]);
+        throw new TypeError(`Cannot ${ACTION}: columns[${j}] is ${c}, not a column index`);
       }
       max = Math.max(max, cs[j]);
     }
+    columns = Int32Array.from(cs); // after the checks: a symbol or bigint cannot convert
     width = options.inputWidth ?? max + 1;
     assertInRange(ACTION, "inputWidth", width, max + 1, Infinity, true);
   }

@@ -418,3 +418,36 @@ Deno.test("a predictor with columns takes inputs max(columns) + 1 wide by defaul
     });
   }
 });
+
+Deno.test("a column that is not a number is refused with its type, by both scorers", () => {
+  // The string "1" was refused as 'columns[0] is 1, not a column of x (0..3)', a column in the
+  // range it names; a symbol or bigint failed in preparePredictor with a bare 'Cannot convert a
+  // Symbol value to a number' from Int32Array.from, before the column check.
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(2, -3), rows: 1, cols: 2 },
+    bias: Float64Array.of(0.5),
+    classes: ["no", "yes"],
+    featureNames: ["u", "v"],
+    preprocessing: { kind: "none" },
+  };
+  const x = { data: new Float64Array(8), rows: 2, cols: 4 };
+  const cases: [unknown, string][] = [
+    ["1", 'string "1"'],
+    [Symbol("s"), "symbol Symbol(s)"],
+    [1n, "bigint 1"],
+  ];
+  for (const [bad, said] of cases) {
+    const columns = [0, bad] as number[];
+    assert.throws(() => decisionFunction(model, x, { columns }), {
+      name: "TypeError",
+      message: `Cannot compute scores: columns[1] is ${said}, not a column of x (0..3)`,
+    });
+    assert.throws(() => preparePredictor(model, { columns, inputWidth: 4 }), {
+      name: "TypeError",
+      message: `Cannot prepare predictor: columns[1] is ${said}, not a column index`,
+    });
+  }
+});
