@@ -974,6 +974,16 @@ function relaxedFits(codes: ArrayLike<number>): boolean {
   return lo >= -127 && hi <= 127 && relaxedDotWorks(128);
 }
 
+/**
+ * Whether the int32 sums of the 8-bit kernels can wrap for weights whose largest row sum of
+ * absolute values is `rowAbsSum`: a row sums `(xq_j - zx) w_j` with `|xq_j - zx| <= 255` (codes
+ * and zero point of one 8-bit type), so it stays below 2^31 in magnitude when
+ * `255 * rowAbsSum < 2^31` (partial sums may wrap, the total is then exact).
+ */
+function int32SumsCanWrap(rowAbsSum: number): boolean {
+  return 255 * rowAbsSum >= 2 ** 31;
+}
+
 /** int16 layout (exact kernel) and int8 layout (relaxed kernel) of integer weights. */
 function layoutInteger(
   ws: Workspace,
@@ -997,7 +1007,9 @@ function layoutInteger(
 /**
  * Lays out int8 weights for scoring 8-bit inputs with int32 sums. Uses the relaxed dot product
  * (16 products per instruction with VNNI) when allowed and exact on this engine for the codes'
- * range; otherwise widens to int16 (exact for any codes).
+ * range; otherwise widens to int16 (exact for any codes). The kernels sum in int32: a form whose
+ * row sums could reach 2^31 (255 times a row's sum of `|codes|` at least 2^31, which takes some
+ * 66,000 full-range features) is scored by the TypeScript path (`path` is `"ts"`) instead.
  *
  * @param form Codes `(nOutputs, nFeatures)`, row scales, bias.
  * @param options Backend, relaxed, threads.
@@ -1029,7 +1041,14 @@ function prepareInt8In(
   // A short scale was reported as a short bias, which had the right length.
   checkPerOutput(action, "scale", form.scale, k);
   const d = form.codes.length / k;
-  if (options.backend === "ts") {
+  let rowAbsSum = 0;
+  for (let c = 0; c < k; c++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += Math.abs(form.codes[c * d + j]);
+    rowAbsSum = Math.max(rowAbsSum, s);
+  }
+  // Rows wide enough for the kernel's int32 sums to wrap are scored by the TypeScript path.
+  if (options.backend === "ts" || int32SumsCanWrap(rowAbsSum)) {
     return tsScorer<QuantizedInput, Float32Array>(
       d,
       k,
@@ -1284,7 +1303,9 @@ function checkPacked4(
 /**
  * Lays out packed 4-bit codes for scoring 8-bit inputs: the codebook becomes an int8 table per
  * output (`scale_c = max |codebook_c| / 127`, entries rounded), looked up 16 at a time.
- * Compared with the float codebook, each weight moves by at most `scale_c / 2`.
+ * Compared with the float codebook, each weight moves by at most `scale_c / 2`. The kernel sums in
+ * int32: a form whose row sums could reach 2^31 (255 times a row's sum of `|table entries|` at
+ * least 2^31) is scored by the TypeScript path (`path` is `"ts"`, the float codebook) instead.
  *
  * @param form Packed codes, codebook, bias, feature count.
  * @param options Backend, threads.
@@ -1313,7 +1334,25 @@ function preparePacked4In(
   const d = form.nFeatures;
   // The int8 tables scale by the largest entry: one infinity would make every score NaN.
   assertFinite("prepare packed 4-bit scorer", "codebook", form.codebook);
-  if (options.backend === "ts") {
+  // The int8 tables below, row by row: rows wide enough for the kernel's int32 sums to wrap are
+  // scored by the TypeScript path.
+  const tables8 = new Int8Array(16 * k), tscale = new Float64Array(k);
+  let rowAbsSum = 0;
+  for (let c = 0; c < k; c++) {
+    const o = perOutput ? 16 * c : 0;
+    let max = 0;
+    for (let q = 0; q < 16; q++) max = Math.max(max, Math.abs(form.codebook[o + q]));
+    const s = max > 0 ? max / 127 : 1;
+    tscale[c] = s;
+    for (let q = 0; q < 16; q++) tables8[16 * c + q] = Math.round(form.codebook[o + q] / s);
+    let sum = 0;
+    for (let j = 0; j < d; j++) {
+      const byte = form.packed[c * rb + (j >> 1)];
+      sum += Math.abs(tables8[16 * c + (j & 1 ? byte >> 4 : byte & 15)]);
+    }
+    rowAbsSum = Math.max(rowAbsSum, sum);
+  }
+  if (options.backend === "ts" || int32SumsCanWrap(rowAbsSum)) {
     return tsScorer<QuantizedInput, Float32Array>(
       d,
       k,
@@ -1329,15 +1368,10 @@ function preparePacked4In(
   const { ws } = env;
   const packed = ws.alloc(k * rb + 16);
   ws.u8(packed, k * rb).set(form.packed);
-  const tables = ws.alloc(16 * k), tsum = ws.alloc(4 * k + 16), tscale = new Float64Array(k);
+  const tables = ws.alloc(16 * k), tsum = ws.alloc(4 * k + 16);
   const tv = ws.i8(tables, 16 * k), ts = ws.i32(tsum, k);
+  tv.set(tables8);
   for (let c = 0; c < k; c++) {
-    const o = perOutput ? 16 * c : 0;
-    let max = 0;
-    for (let q = 0; q < 16; q++) max = Math.max(max, Math.abs(form.codebook[o + q]));
-    const s = max > 0 ? max / 127 : 1;
-    tscale[c] = s;
-    for (let q = 0; q < 16; q++) tv[16 * c + q] = Math.round(form.codebook[o + q] / s);
     let sum = 0;
     for (let j = 0; j < d; j++) {
       const byte = form.packed[c * rb + (j >> 1)];

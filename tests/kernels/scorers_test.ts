@@ -974,3 +974,36 @@ Deno.test("the int8 scorer refuses scales that are not one per output, naming th
     assert.deepEqual([...got], [2 * (1 - 2), 0.5 * (2 + 6), 2 * (3 - 4), 0.5 * (6 + 12)]);
   }
 });
+
+Deno.test("int8 and packed 4-bit scorers do not wrap their int32 sums on rows too wide for them", () => {
+  // 255 * 127 * d reaches 2^31 from d = 66,313: the wasm kernels' int32 sums wrapped there
+  // (-2.03e9 against 2.27e9). Scores by hand: every term is (255 - 0) * 127, or (0 - 255) * 127.
+  for (const [d, path] of [[66_000, "wasm"], [70_000, "ts"]] as const) {
+    const codes = new Int8Array(d).fill(127);
+    const form = { codes, scale: [1], bias: [0] };
+    const high = { data: new Uint8Array(d).fill(255), rows: 1, cols: d, scale: 1, zeroPoint: 0 };
+    const low = { data: new Uint8Array(d), rows: 1, cols: d, scale: 1, zeroPoint: 255 };
+    const s = prepareInt8(form, { relaxed: false });
+    try {
+      assert.equal(s.path, path);
+      assert.equal(s.scores(high)[0], Math.fround(255 * 127 * d));
+      assert.equal(s.scores(low)[0], Math.fround(-255 * 127 * d));
+    } finally {
+      s.close();
+    }
+    assert.equal(int8Scores(form, high)[0], Math.fround(255 * 127 * d));
+    // Packed 4-bit: code 1 everywhere, whose codebook entry 1 becomes table entry 127.
+    const codebook = new Float32Array(16);
+    codebook[1] = 1;
+    const packed = { packed: new Uint8Array(d / 2).fill(0x11), codebook, bias: [0], nFeatures: d };
+    const p = preparePacked4(packed);
+    try {
+      assert.equal(p.path, path === "ts" ? "ts" : "wasm");
+      assert.equal(p.scores(high)[0], Math.fround(255 * d));
+      assert.equal(p.scores(low)[0], Math.fround(-255 * d));
+    } finally {
+      p.close();
+    }
+    assert.equal(packed4Scores(packed, high)[0], Math.fround(255 * d));
+  }
+});
