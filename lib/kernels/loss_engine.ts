@@ -125,8 +125,8 @@ export interface LossEngine {
    * preprocessed like the originals: for streaming, one block of rows at a time.
    *
    * @throws {TypeError} If `x` is not a matrix with float data.
-   * @throws {RangeError} If `x` has other columns or more rows than the engine, or a label of
-   *   its rows is not a class index.
+   * @throws {RangeError} If the engine is closed, `x` has other columns or more rows than the
+   *   engine, or a label of its rows is not a class index.
    */
   load(x: Matrix, y: ArrayLike<number>): void;
   /** Stops the workers and lets the memory go. */
@@ -402,6 +402,8 @@ export function createLossEngine(
   };
 
   const load: LossEngine["load"] = (xs, ys) => {
+    // As accumulate: loading into a closed engine wrote into its memory without a word.
+    if (closed) throw new RangeError("Cannot load rows: the engine is closed");
     assertMatrix("load rows", "x", xs);
     if (xs.cols !== d || xs.rows > n) {
       throw new RangeError(

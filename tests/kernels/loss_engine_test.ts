@@ -296,11 +296,16 @@ Deno.test("gram refuses a step or row limit that does not pick whole rows", () =
   }
 });
 
-Deno.test("a closed engine refuses to compute", () => {
+Deno.test("a closed engine refuses to compute or load rows", () => {
   const { x, y, w, b, nOut } = problem(1, 10, 4, 3);
   const engine = createLossEngine(x, y, "softmax", nOut);
   engine.close();
   assert.throws(() => engine.accumulate(null, 0, 10, w, b, null, null), RangeError);
+  // load wrote into the closed engine's memory without a word.
+  assert.throws(() => engine.load(x, y), {
+    name: "RangeError",
+    message: "Cannot load rows: the engine is closed",
+  });
 });
 
 Deno.test("an empty range adds nothing to the gradient, as the reference", () => {
