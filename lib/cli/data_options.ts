@@ -5,6 +5,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
+import { quotedText } from "../core/validate.ts";
 import { DEFAULT_MAX_CSV_BYTES, readCsv } from "../data/csv.ts";
 import { readCsvColumns } from "../data/csv_stream.ts";
 import type { Dataset } from "../data/dataset.ts";
@@ -330,7 +331,11 @@ export function dataForModel(model: LogisticModel, data: LoadedData, file: strin
   if (missing.length === 0) {
     const twice = repeatedName(model.featureNames);
     if (twice !== undefined) {
-      fail(`the model names feature '${twice}' twice, so it cannot be matched to columns by name`);
+      fail(
+        `the model names feature ${
+          quotedText(twice)
+        } twice, so it cannot be matched to columns by name`,
+      );
     }
     columns = featureIndices(model, data.train.featureNames);
     if (columns.length === cols && columns.every((j, k) => j === k)) columns = null;

@@ -10,6 +10,7 @@
 import { readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import { FLOAT32_MIN_NORMAL, type Matrix } from "../core/matrix.ts";
+import { quotedText } from "../core/validate.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { type AtomicWriter, openAtomicWriter } from "../io/atomic.ts";
 import { asFloatModel } from "../io/quantized.ts";
@@ -372,13 +373,17 @@ export function planColumns(
   const byName = named === d && d > 0;
   const twice = byName ? repeatedName(featureNames) : undefined;
   if (twice !== undefined) {
-    fail(`the model names feature '${twice}' twice, so it cannot be matched to columns by name`);
+    fail(
+      `the model names feature ${
+        quotedText(twice)
+      } twice, so it cannot be matched to columns by name`,
+    );
   }
   let labelCol = -1;
   if (options.label !== undefined) {
     const l = options.label;
     labelCol = columns.includes(l) ? columns.indexOf(l) : /^\d+$/.test(l) ? Number(l) : -2;
-    if (labelCol === -2) fail(`no column named '${l}' (columns: ${listOf(columns)})`);
+    if (labelCol === -2) fail(`no column named ${quotedText(l)} (columns: ${listOf(columns)})`);
     if (labelCol >= width) fail(`label column index ${l} is outside 0..${width - 1}`);
     if (byName && model.has(columns[labelCol])) {
       fail(`the label column '${columns[labelCol]}' is one of the model's features`);

@@ -18,6 +18,7 @@ import {
   exactKeys,
   firstRepeat,
   type OptionKeys,
+  quotedList,
   quotedText,
 } from "../core/validate.ts";
 import { parse } from "csv-parse/sync";
@@ -504,20 +505,24 @@ class TableBuilder {
       const v = cell.trim() === "" ? NaN : Number(cell);
       if (!Number.isFinite(v) || NON_DECIMAL.test(cell)) {
         this.fail(
-          `line ${line}, column ${j + 1} ('${names[j]}') ${
+          `line ${line}, column ${j + 1} (${quotedText(names[j])}) ${
             describeCell(cell, v, this.#rows === 0 ? this.#guessedLabel : undefined)
           }`,
         );
       }
       block[o + c] = v;
       if (!Number.isFinite(block[o + c])) {
-        this.fail(`line ${line}, column ${j + 1} ('${names[j]}') ${overflowsFloat32(cell)}`);
+        this.fail(
+          `line ${line}, column ${j + 1} (${quotedText(names[j])}) ${overflowsFloat32(cell)}`,
+        );
       }
     }
     const label = rec[this.#labelCol].trim();
     if (label === "") {
       this.fail(
-        `line ${line}, label column ${this.#labelCol + 1} ('${names[this.#labelCol]}') is empty`,
+        `line ${line}, label column ${this.#labelCol + 1} (${
+          quotedText(names[this.#labelCol])
+        }) is empty`,
       );
     }
     let id = this.#labelIndex.get(label);
@@ -591,7 +596,7 @@ export function quoteReason(error: unknown): string | null {
  * @param count Its number of fields.
  * @param names The column names (their number is the expected width).
  * @param header Whether the first record is a header.
- * @returns E.g. "line 3 has 2 fields, the header has 3: column 3 ('y') is missing".
+ * @returns E.g. `line 3 has 2 fields, the header has 3: column 3 ("y") is missing`.
  */
 export function raggedRowReason(
   line: number,
@@ -601,7 +606,7 @@ export function raggedRowReason(
 ): string {
   const width = names.length;
   const which = count < width
-    ? `column ${count + 1} ('${names[count]}') is missing`
+    ? `column ${count + 1} (${quotedText(names[count])}) is missing`
     : `column ${width + 1} is extra`;
   return `line ${line} has ${count} fields, ${
     header ? "the header" : "line 1"
@@ -634,7 +639,9 @@ export function describeCell(cell: string, v: number, guessedLabel?: string): st
     const note =
       guessedLabel === undefined || MISSING_OR_NUMBER.test(cell) || NON_DECIMAL.test(cell)
         ? ""
-        : `; no label column was named, so the last ('${guessedLabel}') was taken as the label`;
+        : `; no label column was named, so the last (${
+          quotedText(guessedLabel)
+        }) was taken as the label`;
     return `holds '${shown}', which is not a finite decimal number${note}`;
   }
   return `holds '${shown}', which overflows to ${v}`;
@@ -693,9 +700,10 @@ function resolveLabelColumn(
   const j = names.indexOf(label);
   if (j < 0 && /^\d+$/.test(label)) return resolveLabelColumn(Number(label), names, file);
   if (j < 0) {
-    const list = names.length > 12 ? `${names.slice(0, 12).join(", ")}, ...` : names.join(", ");
     throw new RangeError(
-      `Cannot read CSV '${file}': no column named '${label}' (columns: ${list})`,
+      `Cannot read CSV '${file}': no column named ${quotedText(label)} (columns: ${
+        quotedList(names, 12)
+      })`,
     );
   }
   return j;

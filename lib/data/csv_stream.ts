@@ -11,7 +11,14 @@
 
 import { parse } from "csv-parse/sync";
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import {
+  assertInRange,
+  checkOptionKeys,
+  describe,
+  type OptionKeys,
+  quotedList,
+  quotedText,
+} from "../core/validate.ts";
 import { classIndexOf, encodeLabels } from "./dataset.ts";
 import { featureScale } from "./preprocess.ts";
 import {
@@ -286,9 +293,10 @@ function headerColumns(
   } else {
     labelCol = names.indexOf(label);
     if (labelCol < 0) {
-      const list = names.length > 12 ? `${names.slice(0, 12).join(", ")}, ...` : names.join(", ");
       throw new RangeError(
-        `Cannot read CSV '${file}': no column named '${label}' (columns: ${list})`,
+        `Cannot read CSV '${file}': no column named ${quotedText(label)} (columns: ${
+          quotedList(names, 12)
+        })`,
       );
     }
   }
@@ -400,7 +408,7 @@ export async function* readCsvBatches(
         }
         if (slot[j] !== -1) {
           throw new RangeError(
-            `Cannot read CSV '${file}': column ${j + 1} ('${names[j]}') is ${
+            `Cannot read CSV '${file}': column ${j + 1} (${quotedText(names[j])}) is ${
               slot[j] === -2 ? "the label column" : "asked for twice"
             }`,
           );
@@ -475,7 +483,7 @@ export async function* readCsvBatches(
           // '1,,x' under 'a,y' has a field too many, not an empty label (parseCsv counts first).
           const n = fieldCount(b, field, q, e, delim);
           if (n !== c.width) fail(raggedRowReason(line, n, c.names, header));
-          fail(`line ${line}, label column ${field + 1} ('${c.names[field]}') is empty`);
+          fail(`line ${line}, label column ${field + 1} (${quotedText(c.names[field])}) is empty`);
         }
         labels.push(label);
       } else if (to >= 0) {
@@ -492,7 +500,7 @@ export async function* readCsvBatches(
           const raw = decoder.decode(b.subarray(a, z));
           const cell = escaped ? raw.replaceAll('""', '"') : raw;
           fail(
-            `line ${line}, column ${field + 1} ('${c.names[field]}') ${
+            `line ${line}, column ${field + 1} (${quotedText(c.names[field])}) ${
               describeCell(cell, v, dataRow === 0 ? guessedLabel : undefined)
             }`,
           );
@@ -500,7 +508,11 @@ export async function* readCsvBatches(
         data![o + to] = v;
         if (!Number.isFinite(data![o + to])) {
           const cell = decoder.decode(b.subarray(a, z));
-          fail(`line ${line}, column ${field + 1} ('${c.names[field]}') ${overflowsFloat32(cell)}`);
+          fail(
+            `line ${line}, column ${field + 1} (${quotedText(c.names[field])}) ${
+              overflowsFloat32(cell)
+            }`,
+          );
         }
       } // else a column not read: skipped whatever it holds
       field++;

@@ -335,10 +335,10 @@ Deno.test("a model that names a feature twice is not matched to columns by name"
     const args = ["--model", `${dir}/dup.json`, "--data", `${dir}/ab.csv`];
     const p = await runCli(["predict", "--quiet", ...args, "--label", "y"]);
     assert.equal(p.code, 1, p.stdout);
-    assert.match(p.stderr, /the model names feature 'a' twice, so it cannot be matched to columns/);
+    assert.match(p.stderr, /the model names feature "a" twice, so it cannot be matched to columns/);
     const q = await runCli(["quantize", "--quiet", ...args]);
     assert.equal(q.code, 1, q.stdout);
-    assert.match(q.stderr, /the model names feature 'a' twice, so it cannot be matched to columns/);
+    assert.match(q.stderr, /the model names feature "a" twice, so it cannot be matched to columns/);
     // Columns the model does not name are taken by position: score a - b, so 'yes' when a > b.
     await Deno.writeTextFile(`${dir}/pq.csv`, ["p,q,y", ...rows].join("\n") + "\n");
     const out = await runCli([
@@ -348,6 +348,38 @@ Deno.test("a model that names a feature twice is not matched to columns by name"
     assert.equal(out.code, 0, out.stderr);
     const labels = (await Deno.readTextFile(`${dir}/out.csv`)).trim().split("\n").slice(1);
     assert.deepEqual(labels, rows.map((r) => r.split(",")[2]));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a feature a model names twice is quoted cut short when long, by predict and quantize", async () => {
+  // The name was printed whole: a 10,000-character name made a 10,000-character line. Oracle:
+  // JSON quotes of its first 60 characters and its length, written out here.
+  const dir = await Deno.makeTempDir();
+  try {
+    const long = "n".repeat(10000);
+    const model: LogisticModel = {
+      kind: "logistic-regression",
+      version: MODEL_VERSION,
+      link: "sigmoid",
+      weights: { data: Float64Array.of(1, -1), rows: 1, cols: 2 },
+      bias: Float64Array.of(0),
+      classes: ["no", "yes"],
+      featureNames: [long, long],
+      preprocessing: { kind: "none" },
+    };
+    await Deno.writeTextFile(`${dir}/dup.json`, modelToJson(model));
+    // A header that names it, so the columns are matched by name.
+    await Deno.writeTextFile(`${dir}/ab.csv`, `${long},b,y\n1,0,yes\n0,1,no\n2,0,yes\n0,2,no\n`);
+    const args = ["--model", `${dir}/dup.json`, "--data", `${dir}/ab.csv`];
+    const quote = `"${"n".repeat(60)}"... (10000 characters)`;
+    for (const command of [["predict", "--label", "y"], ["quantize"]]) {
+      const r = await runCli([command[0], "--quiet", ...args, ...command.slice(1)]);
+      assert.equal(r.code, 1, r.stdout);
+      assert.ok(r.stderr.includes(`the model names feature ${quote} twice`), r.stderr);
+      assert.ok(!r.stderr.includes("n".repeat(61)), r.stderr.slice(0, 300));
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -250,7 +250,7 @@ Deno.test("lrc predict refuses what it cannot do with one-line errors, and never
       [["--data", good], 2, /--model FILE is required/],
       [["--model", modelPath, "--data", good, "--label", "y", "--no-label"], 2, /not both/],
       [["--model", modelPath, "--data", good, "--no-label"], 2, /nothing to do/],
-      [["--model", modelPath, "--data", good, "--label", "nope"], 1, /no column named 'nope'/],
+      [["--model", modelPath, "--data", good, "--label", "nope"], 1, /no column named "nope"/],
       [
         ["--model", modelPath, "--data", good, "--label", data.featureNames[0]],
         1,
@@ -724,7 +724,7 @@ Deno.test("lrc predict: a label column moved from the last place is named in the
     assert.ok(
       r.stderr.trimEnd().endsWith(
         `holds '${data.classes[data.y[0]]}', which is not a finite decimal number; no label ` +
-          `column was named, so the last ('${last}') was taken as the label`,
+          `column was named, so the last ("${last}") was taken as the label`,
       ),
       r.stderr,
     );
@@ -788,7 +788,7 @@ Deno.test("planColumns refuses a --label index past the last column, a --label t
   // Digits inside a name do not make an index: '1a' names no column.
   assert.throws(
     plan(["a", "b", "y"], { label: "1a" }),
-    new RegExp(prefix + "no column named '1a' \\(columns: a, b, y\\)$"),
+    new RegExp(prefix + 'no column named "1a" \\(columns: a, b, y\\)$'),
   );
   // A header naming one of the two features is refused, not taken by position (column 'b' would
   // feed feature a).

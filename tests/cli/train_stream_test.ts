@@ -498,7 +498,7 @@ Deno.test("lrc train --stream names a row with a field missing as the in-memory 
       assert.match(
         memory.stderr,
         row.split(",").length === 4
-          ? /line 7, column 2 \('b'\) holds 'x'/
+          ? /line 7, column 2 \("b"\) holds 'x'/
           : /line 7 has \d fields, the header has 4/,
         row,
       );

@@ -298,7 +298,7 @@ const failures: [string, string[], number, RegExp][] = [
     "an unknown label column",
     ["train", "--data", "notebooks/data/digits.csv", "--label", "nope"],
     1,
-    /no column named 'nope'/,
+    /no column named "nope"/,
   ],
   ["an unknown option", ["train", "--bogus"], 2, /Unknown option '--bogus'$/m],
   [
@@ -356,7 +356,7 @@ const failures: [string, string[], number, RegExp][] = [
     "a message that quotes a line break",
     ["train", "--data", "tests/fixtures/multiline_cell.csv"],
     1,
-    /holds 'x\\ny', which is not a finite decimal number; no label column was named, so the last \('y'\) was taken as the label$/m,
+    /holds 'x\\ny', which is not a finite decimal number; no label column was named, so the last \("y"\) was taken as the label$/m,
   ],
 ];
 for (const [what, argv, code, message] of failures) {

@@ -362,18 +362,18 @@ Deno.test("readCsvBatches features: only the named columns are parsed, in the or
     };
     await assert.rejects(
       () => read({ label: "y", features: [3] }),
-      /column 4 \('y'\) is the label column/,
+      /column 4 \("y"\) is the label column/,
     );
     await assert.rejects(
       () => read({ label: "y", features: [1, 1] }),
-      /column 2 \('a'\) is asked for twice/,
+      /column 2 \("a"\) is asked for twice/,
     );
     await assert.rejects(
       () => read({ label: "y", features: [5] }),
       /feature column 5 is outside 0\.\.4/,
     );
     // Without `features`, the text column is parsed and refused.
-    await assert.rejects(() => read({ label: "y" }), /column 1 \('id'\) holds 'r1'/);
+    await assert.rejects(() => read({ label: "y" }), /column 1 \("id"\) holds 'r1'/);
   });
 });
 
@@ -395,7 +395,7 @@ Deno.test("readCsvBatches reads quoted cells: the delimiter and doubled quotes i
     // Reading the note as a number names it, as it is.
     await assert.rejects(
       () => all(file, { label: "y", dtype: "float64" }),
-      /line 2, column 1 \('note'\) holds 'hello, world'/,
+      /line 2, column 1 \("note"\) holds 'hello, world'/,
     );
   });
   const refused: [string, RegExp][] = [
@@ -444,7 +444,7 @@ Deno.test("the streaming reader refuses hexadecimal, octal and binary cells, as 
         (e: Error) =>
           e instanceof SyntaxError &&
           e.message.includes(
-            `line 3, column 1 ('a') holds '${cell}', which is not a finite decimal`,
+            `line 3, column 1 ("a") holds '${cell}', which is not a finite decimal`,
           ),
         cell,
       );
@@ -523,7 +523,7 @@ Deno.test("a tab delimiter ends an empty cell instead of being trimmed as a blan
   const text = "a\tb\ty\n1\t\tcat\n";
   await withFile(text, async (file) => {
     const expected = parseCsvMessage(text, { ...options, fileName: file });
-    assert.match(expected, /line 2, column 2 \('b'\) is empty/);
+    assert.match(expected, /line 2, column 2 \("b"\) is empty/);
     await assert.rejects(
       () => Array.fromAsync(readCsvBatches(file, { delimiter: "\t" })),
       (e: Error) => e instanceof SyntaxError && e.message === expected,
@@ -540,7 +540,7 @@ Deno.test("a line of tab (or space) delimiters only is a row of empty cells, not
       delimiter.repeat(2) + "\n" + ["3", "4", "z"].join(delimiter) + "\n";
     await withFile(text, async (file) => {
       const expected = parseCsvMessage(text, { delimiter, fileName: file });
-      assert.match(expected, /line 3, column 1 \('a'\) is empty/);
+      assert.match(expected, /line 3, column 1 \("a"\) is empty/);
       await assert.rejects(
         () => Array.fromAsync(readCsvBatches(file, { delimiter })),
         (e: Error) => e instanceof SyntaxError && e.message === expected,
@@ -559,7 +559,7 @@ Deno.test("a line of tab (or space) delimiters only is a row of empty cells, not
 
 Deno.test("a value beyond float32's range is refused when read as float32, kept as float64", async () => {
   const text = "a,y\n1,0\n-1e39,1\n";
-  const reason = /line 3, column 1 \('a'\) holds '-1e39', beyond float32's largest magnitude/;
+  const reason = /line 3, column 1 \("a"\) holds '-1e39', beyond float32's largest magnitude/;
   assert.throws(() => parseCsv(text, { dtype: "float32" }), {
     name: "SyntaxError",
     message: reason,
@@ -612,6 +612,27 @@ Deno.test("a repeated header name is quoted cut short by both readers, as fit qu
       message: message(file),
     });
   });
+});
+
+Deno.test("a long column name in a cell or label refusal is quoted cut short by both readers", async () => {
+  // Cell and label messages and "no column named" printed the name whole: a 10,000-character
+  // name made a 10,000-character message. Oracle: JSON quotes of the first 60 characters and the
+  // length, written out here.
+  const long = "n".repeat(10000);
+  const quote = `"${"n".repeat(60)}"... (10000 characters)`;
+  const cases: [string, Parameters<typeof readCsvBatches>[1], string][] = [
+    [`${long},y\n1,0\nx,1\n`, {}, `line 3, column 1 (${quote}) holds 'x'`],
+    [`${long},y\n1,0\n,1\n`, {}, `line 3, column 1 (${quote}) is empty`],
+    [`a,${long}\n1,0\n2,\n`, {}, `line 3, label column 2 (${quote}) is empty`],
+    [`a,y\n1,0\n`, { label: long }, `no column named ${quote} (columns: ["a","y"])`],
+  ];
+  for (const [text, options, reason] of cases) {
+    const check = (e: Error) => e.message.includes(reason) && !e.message.includes("n".repeat(61));
+    assert.throws(() => parseCsv(text, options as Parameters<typeof parseCsv>[1]), check);
+    await withFile(text, async (file) => {
+      await assert.rejects(() => Array.fromAsync(readCsvBatches(file, options)), check);
+    });
+  }
 });
 
 Deno.test("a file URL's path is named decoded in messages (a space, not %20)", async () => {
@@ -766,7 +787,7 @@ Deno.test("the streaming reader's header, label and one-column rules are parseCs
   });
   // An empty label cell, a fractional label index and a file of one column with a label.
   const refused: [string, Parameters<typeof readCsvBatches>[1], string, string][] = [
-    ["a,b,y\n1,2,x\n3,4, \n", {}, "SyntaxError", "line 3, label column 3 ('y') is empty"],
+    ["a,b,y\n1,2,x\n3,4, \n", {}, "SyntaxError", 'line 3, label column 3 ("y") is empty'],
     ["a,b,y\n1,2,x\n", { label: 1.5 }, "RangeError", "label column index 1.5 is outside 0..2"],
     [
       "v\n1\n2\n",
@@ -803,7 +824,7 @@ Deno.test("batches are handed out chunk by chunk, before the end of a file large
         for await (const b of readCsvBatches(file, { chunkBytes, batchSize: 1000 })) {
           seen.push(...b.x.data);
         }
-      }, /line 100002, column 1 \('a'\) holds 'z'/);
+      }, /line 100002, column 1 \("a"\) holds 'z'/);
       assert.ok(seen.length > 0 && seen.length < n, `chunkBytes ${chunkBytes}: ${seen.length}`);
       assert.ok(seen.every((v, i) => v === i), "the file's first rows, in order");
     }
@@ -873,11 +894,11 @@ Deno.test("both readers trim blanks around quoted and unquoted cells alike, not 
     ['6," a "', { x: 6, label: "a" }],
     ['7, " b c " ', { x: 7, label: "b c" }],
     ['8,"say ""hi"""  ', { x: 8, label: 'say "hi"' }],
-    ['  "9,5"  ,x', /line 2, column 1 \('a'\) holds '9.5', which is not a finite decimal number/],
-    [' "" ,x', /line 2, column 1 \('a'\) is empty/],
-    ['" ",x', /line 2, column 1 \('a'\) is empty/],
-    ['1, "" ', /line 2, label column 2 \('y'\) is empty/],
-    ['1,"\t"', /line 2, label column 2 \('y'\) is empty/],
+    ['  "9,5"  ,x', /line 2, column 1 \("a"\) holds '9.5', which is not a finite decimal number/],
+    [' "" ,x', /line 2, column 1 \("a"\) is empty/],
+    ['" ",x', /line 2, column 1 \("a"\) is empty/],
+    ['1, "" ', /line 2, label column 2 \("y"\) is empty/],
+    ['1,"\t"', /line 2, label column 2 \("y"\) is empty/],
   ];
   const headers = ["a,y", ' "a" , "y" ', '\t" a "\t,y', "a , y "];
   for (const delimiter of [",", ";", "\t"]) {
@@ -949,7 +970,7 @@ Deno.test("a line of white space other than blanks is skipped by both readers", 
   const text = "a\ty\n1\tp\n\u00a0\t\n";
   await withFile(text, async (file) => {
     const expected = parseCsvMessage(text, { delimiter: "\t", fileName: file });
-    assert.match(expected, /line 3, column 1 \('a'\) is empty/);
+    assert.match(expected, /line 3, column 1 \("a"\) is empty/);
     await assert.rejects(
       () => all(file, { delimiter: "\t" }),
       (e: Error) => e instanceof SyntaxError && e.message === expected,
@@ -1064,7 +1085,7 @@ Deno.test("a row with a field too many and an empty label is refused for its fie
   const cases: [string, RegExp][] = [
     ["1,,x", /line 2 has 3 fields, the header has 2: column 3 is extra$/],
     ['1,,"x"', /line 2 has 3 fields, the header has 2: column 3 is extra$/],
-    ["1,", /line 2, label column 2 \('y'\) is empty$/],
+    ["1,", /line 2, label column 2 \("y"\) is empty$/],
   ];
   for (const [row, reason] of cases) {
     const text = `a,y\n${row}\n`;

@@ -52,7 +52,7 @@ Deno.test("names missing header names by position", () => {
 Deno.test("skips blank lines and reports line numbers past them", () => {
   const err = assert.throws(() => parseCsv("a,y\n1,0\n\n\nx,1\n", opts), SyntaxError);
   void err;
-  assert.throws(() => parseCsv("a,y\n1,0\n\n\nx,1\n", opts), /line 5, column 1 \('a'\)/);
+  assert.throws(() => parseCsv("a,y\n1,0\n\n\nx,1\n", opts), /line 5, column 1 \("a"\)/);
 });
 
 const bad: [string, string, RegExp, typeof SyntaxError | typeof RangeError][] = [
@@ -63,11 +63,11 @@ const bad: [string, string, RegExp, typeof SyntaxError | typeof RangeError][] = 
   [
     "a non-numeric cell",
     "a,b,y\n1,2,0\n3,abc,1\n",
-    /line 3, column 2 \('b'\) holds 'abc', which is not a finite decimal number/,
+    /line 3, column 2 \("b"\) holds 'abc', which is not a finite decimal number/,
     SyntaxError,
   ],
-  ["an empty cell", "a,b,y\n1,,0\n", /line 2, column 2 \('b'\) is empty/, SyntaxError],
-  ["NaN", "a,y\nNaN,0\n", /line 2, column 1 \('a'\) holds 'NaN'/, SyntaxError],
+  ["an empty cell", "a,b,y\n1,,0\n", /line 2, column 2 \("b"\) is empty/, SyntaxError],
+  ["NaN", "a,y\nNaN,0\n", /line 2, column 1 \("a"\) holds 'NaN'/, SyntaxError],
   ["inf", "a,y\ninf,0\n", /holds 'inf', which is not a finite decimal number/, SyntaxError],
   // Number() reads 'Infinity', which no decimal numeral overflowed to: it said "overflows to".
   [
@@ -78,9 +78,14 @@ const bad: [string, string, RegExp, typeof SyntaxError | typeof RangeError][] = 
   ],
   ["+Infinity", "a,y\n+Infinity,0\n", /'\+Infinity', which is not a finite decimal/, SyntaxError],
   ["1e400", "a,y\n1e400,0\n", /holds '1e400', which overflows to Infinity/, SyntaxError],
-  ["an empty label", "a,y\n1,\n", /line 2, label column 2 \('y'\) is empty/, SyntaxError],
+  ["an empty label", "a,y\n1,\n", /line 2, label column 2 \("y"\) is empty/, SyntaxError],
   ["duplicate header names", "a,a,y\n1,2,0\n", /columns 1 and 2 are both named "a"/, RangeError],
-  ["an unknown label column", "a,b\n1,0\n", /no column named 'z' \(columns: a, b\)/, RangeError],
+  [
+    "an unknown label column",
+    "a,b\n1,0\n",
+    /no column named "z" \(columns: \["a","b"\]\)/,
+    RangeError,
+  ],
   [
     "an unclosed quote",
     'a,y\n1,"0\n',
@@ -253,7 +258,7 @@ Deno.test("float32 storage on request", () => {
 Deno.test("lines of blanks only are skipped like empty lines", () => {
   const d = parseCsv("a,y\n1,0\n   \n\t\n2,1\n", opts);
   assert.deepEqual([...d.x.data], [1, 2]);
-  assert.throws(() => parseCsv("a,y\n1,0\n , \n", opts), /line 3, column 1 \('a'\) is empty/);
+  assert.throws(() => parseCsv("a,y\n1,0\n , \n", opts), /line 3, column 1 \("a"\) is empty/);
 });
 
 Deno.test("readCsv streams the file and gets what parseCsv gets from its text", async () => {
@@ -370,20 +375,20 @@ Deno.test("a label column index one past the last column is refused, as a number
 });
 
 Deno.test("a short row's message names the first missing column, and line 1 when there is no header", () => {
-  // Written out by hand: the header a,b,y has 3 columns; a row of 2 fields lacks column 3 ('y'),
-  // a row of 1 field lacks column 2 ('b'). Without a header the columns are column_1..column_3
+  // Written out by hand: the header a,b,y has 3 columns; a row of 2 fields lacks column 3 ("y"),
+  // a row of 1 field lacks column 2 ("b"). Without a header the columns are column_1..column_3
   // and the width is line 1's.
   const cases: [string, boolean, string][] = [
     [
       "a,b,y\n1,2,0\n3,1\n",
       true,
-      "line 3 has 2 fields, the header has 3: column 3 ('y') is missing",
+      'line 3 has 2 fields, the header has 3: column 3 ("y") is missing',
     ],
-    ["a,b,y\n1,2,0\n3\n", true, "line 3 has 1 fields, the header has 3: column 2 ('b') is missing"],
+    ["a,b,y\n1,2,0\n3\n", true, 'line 3 has 1 fields, the header has 3: column 2 ("b") is missing'],
     [
       "1,2,0\n3,1\n",
       false,
-      "line 2 has 2 fields, line 1 has 3: column 3 ('column_3') is missing",
+      'line 2 has 2 fields, line 1 has 3: column 3 ("column_3") is missing',
     ],
     ["1,2,0\n3,1,0,7\n", false, "line 2 has 4 fields, line 1 has 3: column 4 is extra"],
   ];
@@ -419,8 +424,8 @@ Deno.test("text in a feature column names the column taken as the label when non
   const file = await Deno.makeTempFile({ suffix: ".csv" });
   try {
     await Deno.writeTextFile(file, text);
-    const cell = "line 2, column 1 ('kind') holds 'cat', which is not a finite decimal number";
-    const guessed = `${cell}; no label column was named, so the last ('b') was taken as the label`;
+    const cell = `line 2, column 1 ("kind") holds 'cat', which is not a finite decimal number`;
+    const guessed = `${cell}; no label column was named, so the last ("b") was taken as the label`;
     const readers: [string, (label?: string) => Promise<unknown>][] = [
       ["parseCsv", (label) => Promise.resolve().then(() => parseCsv(text, { label }))],
       ["readCsv", (label) => readCsv(file, { label })],
@@ -434,7 +439,7 @@ Deno.test("text in a feature column names the column taken as the label when non
       await assert.rejects(
         read("b"),
         (e: Error) =>
-          e.message.endsWith(`('kind') holds 'cat', which is not a finite decimal number`),
+          e.message.endsWith(`("kind") holds 'cat', which is not a finite decimal number`),
         name,
       );
       assert.ok(await read("kind").then(() => true), name);
@@ -445,7 +450,7 @@ Deno.test("text in a feature column names the column taken as the label when non
       await assert.rejects(
         read(),
         (e: Error) =>
-          e.message.endsWith("('kind') holds 'cat', which is not a finite decimal number"),
+          e.message.endsWith(`("kind") holds 'cat', which is not a finite decimal number`),
         name,
       );
     }
@@ -460,7 +465,7 @@ Deno.test("text in a feature column names the column taken as the label when non
     // An empty cell is no sign of a moved label.
     await assert.rejects(
       () => Promise.resolve().then(() => parseCsv("kind,a,b\n,1,2\n", {})),
-      (e: Error) => e.message.endsWith("line 2, column 1 ('kind') is empty"),
+      (e: Error) => e.message.endsWith('line 2, column 1 ("kind") is empty'),
     );
   } finally {
     await Deno.remove(file);
@@ -531,7 +536,7 @@ Deno.test("a long refused cell is cut before an emoji, not through it, by both r
   // surrogate, printed as U+FFFD).
   const cell = `${"a".repeat(39)}\u{1f600}zzz`;
   const text = `a,y\n${cell},x\n`;
-  const expected = `line 2, column 1 ('a') holds '${"a".repeat(39)}...', which is not a finite`;
+  const expected = `line 2, column 1 ("a") holds '${"a".repeat(39)}...', which is not a finite`;
   assert.throws(() => parseCsv(text, opts), (e: Error) => e.message.includes(expected));
   const file = await Deno.makeTempFile({ suffix: ".csv" });
   try {

@@ -403,7 +403,7 @@ Deno.test("fit refuses repeated feature names; a model file that repeats one is 
 Deno.test("an empty or blank class label, or two the same once trimmed, are refused by fit and by every model reader", () => {
   // The CSV readers trim labels and refuse an empty one (the oracle here), so no data file can
   // be matched to such a class; a model JSON or .lrc file holding one was read without a word.
-  assert.throws(() => parseCsv("x,y\n1,a\n2,\n"), /label column 2 \('y'\) is empty/);
+  assert.throws(() => parseCsv("x,y\n1,a\n2,\n"), /label column 2 \("y"\) is empty/);
   assert.deepEqual(parseCsv("x,y\n1, a \n2,b\n").classes, ["a", "b"]);
   const x = fromRows([[0], [1], [2], [3]]);
   const y = Int32Array.from([0, 0, 1, 1]);
