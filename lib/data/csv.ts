@@ -608,7 +608,7 @@ export function raggedRowReason(
   const which = count < width
     ? `column ${count + 1} (${quotedText(names[count])}) is missing`
     : `column ${width + 1} is extra`;
-  return `line ${line} has ${count} fields, ${
+  return `line ${line} has ${count} ${count === 1 ? "field" : "fields"}, ${
     header ? "the header" : "line 1"
   } has ${width}: ${which}`;
 }

@@ -377,14 +377,14 @@ Deno.test("a label column index one past the last column is refused, as a number
 Deno.test("a short row's message names the first missing column, and line 1 when there is no header", () => {
   // Written out by hand: the header a,b,y has 3 columns; a row of 2 fields lacks column 3 ("y"),
   // a row of 1 field lacks column 2 ("b"). Without a header the columns are column_1..column_3
-  // and the width is line 1's.
+  // and the width is line 1's. One field is said in the singular ("has 1 fields" was not).
   const cases: [string, boolean, string][] = [
     [
       "a,b,y\n1,2,0\n3,1\n",
       true,
       'line 3 has 2 fields, the header has 3: column 3 ("y") is missing',
     ],
-    ["a,b,y\n1,2,0\n3\n", true, 'line 3 has 1 fields, the header has 3: column 2 ("b") is missing'],
+    ["a,b,y\n1,2,0\n3\n", true, 'line 3 has 1 field, the header has 3: column 2 ("b") is missing'],
     [
       "1,2,0\n3,1\n",
       false,
