@@ -209,8 +209,16 @@ export class ByteReader {
     return new RangeError(`${this.#prefix}: ${this.where}: ${reason}`);
   }
 
-  /** Checks that `n` more bytes exist and charges them; returns the position of the first. */
+  /**
+   * Checks that `n` more bytes exist and charges them; returns the position of the first.
+   *
+   * @throws {RangeError} If `n` is not a non-negative integer (a negative one moved the reader
+   *   back), or fewer than `n` bytes remain.
+   */
   take(n: number, what: string): number {
+    if (!(Number.isInteger(n) && n >= 0)) {
+      throw this.range(`${what} needs ${n} bytes, which is not a non-negative integer`);
+    }
     if (!(n <= this.remaining)) {
       throw this.range(`${what} needs ${n} bytes but only ${this.remaining} remain`);
     }

@@ -108,3 +108,23 @@ Deno.test("a reader over part of a buffer never reads past the end of its range"
   assert.equal(r.u16("v"), 0x43 + 0x44 * 256);
   assert.equal(r.u32("v"), 0x45 + 0x46 * 2 ** 8 + 0x47 * 2 ** 16 + 0x48 * 2 ** 24);
 });
+
+Deno.test("ByteReader.take refuses a length that is not a non-negative integer, staying put", () => {
+  // take(-2) moved the reader two bytes back (and charged -2 bytes); take(1.5) left it between
+  // bytes.
+  for (const n of [-2, -1, 1.5, NaN, -Infinity]) {
+    const c = charges();
+    const r = new ByteReader(Uint8Array.from([1, 2, 3, 4, 5, 6]), 0, 6, "Cannot read m", c);
+    r.take(4, "v");
+    assert.throws(() => r.take(n, "w"), {
+      name: "RangeError",
+      message: `Cannot read m: header: w needs ${n} bytes, which is not a non-negative integer`,
+    });
+    assert.equal(r.pos, 4, `after take(${n})`);
+    assert.equal(c.header, 4, `after take(${n})`);
+  }
+  // Zero bytes is a length: nothing moves.
+  const r = new ByteReader(Uint8Array.of(1), 0, 1, "Cannot read m", charges());
+  assert.equal(r.take(0, "v"), 0);
+  assert.equal(r.pos, 0);
+});
