@@ -34,7 +34,7 @@ import {
   type UniformScheme,
 } from "./types.ts";
 import { log2Value } from "./dequantize.ts";
-import { validateQuantizedTensor } from "./validate.ts";
+import { checkLevelsFitFloat32, validateQuantizedTensor } from "./validate.ts";
 
 /**
  * How a uniform or log2 grid's range is chosen from the values of a group:
@@ -742,7 +742,9 @@ export function calibrateGrid(
     if (tensorWide && v.length > 0 && errorOf(v, tensorWide) < errorOf(v, p)) p = tensorWide;
     scale[g] = p.scale;
     zeroPoint[g] = p.zeroPoint;
-    if (method.kind === "uniform") checkLevelsFitFloat32(method, p);
+    if (method.kind === "uniform") {
+      checkLevelsFitFloat32(ACTION, method.scheme, method.bits, p.scale, p.zeroPoint);
+    }
   }
   if (method.kind === "log2") {
     const t: Log2QuantizedTensor = {
@@ -1076,26 +1078,6 @@ export function percentileOf(sorted: ArrayLike<number>, p: number): number {
   const a = sorted[lo], b = sorted[hi];
   const diff = b - a;
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
-}
-
-/**
- * Refuses a uniform grid whose extreme level does not fit float32: near +-3.4e38 the rounded
- * scale and zero point put a level past float32's range (to infinity in float32 inference, ONNX
- * included) although every weight fits. Log2 and codebook levels never exceed their float32
- * scale or entries.
- */
-function checkLevelsFitFloat32(
-  method: { readonly scheme: UniformScheme; readonly bits: number },
-  p: GroupParams,
-): void {
-  const { min, max } = codeRange("uniform", method.scheme, method.bits);
-  const level = p.scale * Math.max(max - p.zeroPoint, p.zeroPoint - min);
-  if (Math.fround(level) === Infinity) {
-    throw new RangeError(
-      `Cannot ${ACTION}: a grid level of magnitude ${level} (scale ${p.scale}, zero point ` +
-        `${p.zeroPoint}) does not fit float32; the weights are too large`,
-    );
-  }
 }
 
 function toScale(s: number): number {

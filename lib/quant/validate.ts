@@ -21,6 +21,7 @@ import {
   QUANTIZED_MODEL_VERSION,
   type QuantizedModel,
   type QuantizedTensor,
+  type UniformScheme,
 } from "./types.ts";
 
 /** A constructor of a typed array of codes. */
@@ -56,6 +57,35 @@ export function expectedCodeArray(t: QuantizedTensor): CodeArrayConstructor {
 }
 
 /**
+ * Refuses a uniform grid level past float32's range: near +-3.4e38 the scale and zero point can
+ * put a level past it (to infinity in float32 inference, ONNX included) although the scale fits.
+ * Log2 and codebook levels never exceed their float32 scale or entries.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param scheme The grid's scheme.
+ * @param bits Its bits.
+ * @param scale A group's scale.
+ * @param zeroPoint The group's zero point.
+ * @throws {RangeError} If the level of largest magnitude does not fit float32.
+ */
+export function checkLevelsFitFloat32(
+  action: string,
+  scheme: UniformScheme,
+  bits: number,
+  scale: number,
+  zeroPoint: number,
+): void {
+  const { min, max } = codeRange("uniform", scheme, bits);
+  const level = scale * Math.max(max - zeroPoint, zeroPoint - min);
+  if (Math.fround(level) === Infinity) {
+    throw new RangeError(
+      `Cannot ${action}: a grid level of magnitude ${level} (scale ${scale}, zero point ` +
+        `${zeroPoint}) does not fit float32; the weights are too large`,
+    );
+  }
+}
+
+/**
  * Checks that a value is a well-formed {@linkcode QuantizedTensor}.
  *
  * @param t The value.
@@ -66,8 +96,8 @@ export function expectedCodeArray(t: QuantizedTensor): CodeArrayConstructor {
  * @throws {TypeError} If a field is missing or of the wrong type, the codes are not in the
  *   expected typed array, or lengths disagree with the shape and granularity.
  * @throws {RangeError} If bits, a code, a scale, a zero point or a codebook entry is out of
- *   range (scales must be finite and > 0; codebooks finite and strictly ascending; float16
- *   patterns finite).
+ *   range (scales must be finite and > 0; a uniform grid's levels within float32's range;
+ *   codebooks finite and strictly ascending; float16 patterns finite).
  */
 export function validateQuantizedTensor(
   t: QuantizedTensor,
@@ -174,6 +204,8 @@ export function validateQuantizedTensor(
             }`,
           );
         }
+        // A grid read from a file or given by the caller: calibrateGrid refuses to make one.
+        checkLevelsFitFloat32(action, t.scheme, t.bits, t.scale[g], z);
       }
       return;
     }

@@ -3,6 +3,7 @@ import { fromRows, type Matrix } from "../../lib/core/matrix.ts";
 import { dequantizeTensor } from "../../lib/quant/dequantize.ts";
 import { fromFloat16Bits } from "../../lib/quant/float16.ts";
 import { groupOf } from "../../lib/quant/grid.ts";
+import { quantizedModelFromJson } from "../../lib/quant/serialize.ts";
 import { validateQuantizedTensor } from "../../lib/quant/validate.ts";
 import {
   type Calibration,
@@ -1346,4 +1347,72 @@ Deno.test({
     }
     assert.ok(differs > 0, "the sweep tells the two interpolation formulas apart");
   },
+});
+
+Deno.test("a caller's or a file's uniform grid with a level past float32's range is refused", () => {
+  // Validation checked only the scale: an 8-bit affine grid of scale 3.4e38 / 200 (it fits) has
+  // level 255 * scale = 4.3e38, infinity in float32, and quantizeOnGrid and dequantizeTensor took
+  // it. Oracle: a grid is refused exactly when scale * (its farthest code - zeroPoint), computed
+  // here, rounds to infinity in float32.
+  const F = 3.4028234663852886e38;
+  let refused = 0, kept = 0;
+  for (
+    const [scheme, zeroPoint, farthest] of [["affine", 0, 255], ["affine", 100, 255], [
+      "symmetric",
+      0,
+      127,
+    ]] as const
+  ) {
+    for (const divisor of [100, 200, 254, 255, 256, 300]) {
+      const scale = Math.fround(F / divisor);
+      const grid: QuantizedTensor = {
+        kind: "uniform",
+        scheme,
+        bits: 8,
+        granularity: "tensor",
+        rows: 1,
+        cols: 2,
+        codes: scheme === "affine" ? new Uint8Array(2) : new Int8Array(2),
+        scale: Float32Array.of(scale),
+        zeroPoint: Int32Array.of(zeroPoint),
+      };
+      const level = scale * (farthest - zeroPoint);
+      const values = fromRows([[0, 0]]);
+      if (Number.isFinite(Math.fround(level))) {
+        kept++;
+        quantizeOnGrid(grid, values);
+        dequantizeTensor(grid);
+        continue;
+      }
+      refused++;
+      const message =
+        `a grid level of magnitude ${level} (scale ${scale}, zero point ${zeroPoint}) does not ` +
+        "fit float32; the weights are too large";
+      assert.throws(() => quantizeOnGrid(grid, values), {
+        name: "RangeError",
+        message: `Cannot quantize onto grid: ${message}`,
+      });
+      assert.throws(() => dequantizeTensor(grid), {
+        name: "RangeError",
+        message: `Cannot dequantize tensor: ${message}`,
+      });
+    }
+  }
+  assert.ok(refused > 0 && kept > 0, `${refused} refused, ${kept} kept`);
+  // A model file: affine 8-bit, zero point 127, scale 3.4e38 / 100 (level 128 * scale).
+  const scale = Math.fround(F / 100);
+  const text = '{"kind":"quantized-logistic-regression","version":1,"link":"sigmoid",' +
+    '"classes":["a","b"],"featureNames":["x","y"],"preprocessing":{"kind":"none"},' +
+    '"weights":{"kind":"uniform","scheme":"affine","bits":8,"granularity":"class","rows":1,' +
+    `"cols":2,"codes":[254,0],"scale":[${scale}],"zeroPoint":[127]},` +
+    '"bias":{"kind":"float32","values":[0]}}';
+  // (The JSON reader refuses a malformed file's content with a SyntaxError.)
+  assert.throws(() => quantizedModelFromJson(text), {
+    name: "SyntaxError",
+    message: `Cannot read quantized model: a grid level of magnitude ${
+      scale * 128
+    } (scale ${scale}, zero point 127) does not fit float32; the weights are too large`,
+  });
+  // The same file with an ordinary scale is read.
+  assert.equal(quantizedModelFromJson(text.replace(`[${scale}]`, "[0.5]")).weights.kind, "uniform");
 });
