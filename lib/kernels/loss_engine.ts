@@ -116,8 +116,8 @@ export interface LossEngine {
    * most `maxRows` of them, float32 products summed in float64 per block of 64 rows.
    *
    * @returns The `(nFeatures, nFeatures)` sums row-major, the column sums, and the row count.
-   * @throws {RangeError} If `step` is not a positive integer or `maxRows` not a non-negative
-   *   integer.
+   * @throws {RangeError} If the engine is closed, `step` is not a positive integer or `maxRows`
+   *   not a non-negative integer.
    */
   gram(step: number, maxRows: number): { gram: Float64Array; sum: Float64Array; count: number };
   /**
@@ -368,6 +368,8 @@ export function createLossEngine(
   };
 
   const gram: LossEngine["gram"] = (step, maxRows) => {
+    // As accumulate and load: a closed engine's memory is no longer the caller's to read.
+    if (closed) throw new RangeError("Cannot compute gram: the engine is closed");
     // Row (q + i) * step: a step of 0 summed row 0 maxRows times, 1.5 read from the middle of a
     // row, a negative step or a NaN maxRows returned a negative or NaN count.
     assertInRange("compute gram", "step", step, 1, 2 ** 31 - 1, true);

@@ -296,7 +296,7 @@ Deno.test("gram refuses a step or row limit that does not pick whole rows", () =
   }
 });
 
-Deno.test("a closed engine refuses to compute or load rows", () => {
+Deno.test("a closed engine refuses to compute, load rows or sum a gram", () => {
   const { x, y, w, b, nOut } = problem(1, 10, 4, 3);
   const engine = createLossEngine(x, y, "softmax", nOut);
   engine.close();
@@ -305,6 +305,11 @@ Deno.test("a closed engine refuses to compute or load rows", () => {
   assert.throws(() => engine.load(x, y), {
     name: "RangeError",
     message: "Cannot load rows: the engine is closed",
+  });
+  // gram still read the closed engine's rows and allocated in its memory.
+  assert.throws(() => engine.gram(1, 10), {
+    name: "RangeError",
+    message: "Cannot compute gram: the engine is closed",
   });
 });
 
