@@ -77,6 +77,50 @@ Deno.test("a float64 bias of a quantized model reads back as float64, not rounde
   for (let c = 0; c < 3; c++) assert.ok(Object.is(back.bias.values[c], bias[c]));
 });
 
+/** The fields of a quantized model's JSON that the next test edits. */
+type ModelJson = { weights: { codes: number[]; zeroPoint: number[] }; mask?: number[] };
+
+Deno.test("a code, zero point or mask entry that its typed array would wrap or truncate is refused", () => {
+  // Each value would otherwise become another, valid one in its typed array (256 -> 0 in a
+  // Uint8Array, 1.5 -> 1, -129 -> 127 in an Int8Array) and read back as a different model.
+  const cases: [QuantizationMethod, (o: ModelJson) => void, string][] = [
+    [
+      { kind: "uniform", scheme: "affine", bits: 8 },
+      (o) => (o.weights.codes[0] = 256),
+      "weights.codes[0]",
+    ],
+    [
+      { kind: "uniform", scheme: "affine", bits: 8 },
+      (o) => (o.weights.codes[1] = 1.5),
+      "weights.codes[1]",
+    ],
+    [{ kind: "uniform", bits: 8 }, (o) => (o.weights.codes[2] = -129), "weights.codes[2]"],
+    [{ kind: "uniform", bits: 12 }, (o) => (o.weights.codes[0] = 32768), "weights.codes[0]"],
+    [{ kind: "float16" }, (o) => (o.weights.codes[0] = 0x10000 + 0x3c00), "weights.codes[0]"],
+    [
+      { kind: "uniform", scheme: "affine", bits: 8 },
+      (o) => (o.weights.zeroPoint[0] = 2 ** 32),
+      "weights.zeroPoint[0]",
+    ],
+    [
+      { kind: "uniform", bits: 8 },
+      (o) => (o.mask = o.weights.codes.map((_, i) => (i === 0 ? 257 : 1))),
+      "mask[0]",
+    ],
+  ];
+  for (const [method, edit, field] of cases) {
+    const o = JSON.parse(quantizedModelToJson(quantizeModel(toyModel(), { method })));
+    edit(o);
+    assert.throws(
+      () => quantizedModelFromJson(JSON.stringify(o)),
+      (e: Error) =>
+        e instanceof SyntaxError && e.message.startsWith("Cannot ") &&
+        e.message.includes(field),
+      `${field} of ${JSON.stringify(method)}`,
+    );
+  }
+});
+
 Deno.test("the recipe records the seed of stochastic rounding, for uniform and log2", () => {
   const base = toyModel();
   for (const kind of ["uniform", "log2"] as const) {
