@@ -114,6 +114,22 @@ export function quantizedModelFromJson(text: string): QuantizedModel {
     }
     return out;
   };
+  /**
+   * Converts to float32, refusing a value float32 cannot hold: past its range (Infinity) or, for
+   * a scale, below it (0). The model's checks named the converted value ("bias holds Infinity",
+   * "scale[0] is 0"), which the file does not hold.
+   */
+  const floats32 = (v: unknown, name: string, positive = false): Float32Array => {
+    const raw = numbers(v, name);
+    const out = Float32Array.from(raw);
+    for (let i = 0; i < raw.length; i++) {
+      if (!Number.isFinite(out[i])) fail(`${name}[${i}] is ${raw[i]}, beyond the float32 range`);
+      if (positive && raw[i] > 0 && out[i] === 0) {
+        fail(`${name}[${i}] is ${raw[i]}, below the float32 range (it would be 0)`);
+      }
+    }
+    return out;
+  };
   const w = object(o.weights, "weights");
   const shell = { ...w, codes: [] } as unknown as QuantizedTensor;
   if (!["uniform", "log2", "codebook", "float16"].includes(shell.kind)) {
@@ -131,13 +147,13 @@ export function quantizedModelFromJson(text: string): QuantizedModel {
   for (const key of TENSOR_KEYS[shell.kind]) if (w[key] !== undefined) weights[key] = w[key];
   weights.codes = integers(ctor, w.codes, "weights.codes");
   if (weights.scale !== undefined) {
-    weights.scale = Float32Array.from(numbers(w.scale, "weights.scale"));
+    weights.scale = floats32(w.scale, "weights.scale", true);
   }
   if (weights.zeroPoint !== undefined) {
     weights.zeroPoint = integers(Int32Array, w.zeroPoint, "weights.zeroPoint");
   }
   if (weights.codebook !== undefined) {
-    weights.codebook = Float32Array.from(numbers(w.codebook, "weights.codebook"));
+    weights.codebook = floats32(w.codebook, "weights.codebook");
   }
   const b = object(o.bias, "bias");
   const values = numbers(b.values, "bias.values");
@@ -149,7 +165,7 @@ export function quantizedModelFromJson(text: string): QuantizedModel {
     }
     : b.kind === "float64"
     ? { kind: "float64", values: Float64Array.from(values) }
-    : { kind: b.kind, values: Float32Array.from(values) }) as QuantizedBias;
+    : { kind: b.kind, values: floats32(values, "bias.values") }) as QuantizedBias;
   const model = {
     kind: o.kind,
     version: o.version,

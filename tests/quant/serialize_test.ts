@@ -121,6 +121,39 @@ Deno.test("a code, zero point or mask entry that its typed array would wrap or t
   }
 });
 
+/** The float32 fields of a quantized model's JSON that the next test edits. */
+type FloatJson = { weights: { scale: number[]; codebook: number[] }; bias: { values: number[] } };
+
+Deno.test("a float32 field past float32's range is refused with the value the file holds", () => {
+  // float32's largest finite value is (2 - 2^-23) * 2^127 ~ 3.4028e38, its smallest positive
+  // 2^-149 ~ 1.4e-45: 1e39 and 1e40 overflow it, 1e-50 underflows to 0.
+  const cases: [QuantizationMethod, (o: FloatJson) => void, string][] = [
+    [
+      { kind: "uniform", bits: 8 },
+      (o) => (o.weights.scale[1] = 1e-50),
+      "weights.scale[1] is 1e-50",
+    ],
+    [{ kind: "log2", bits: 4 }, (o) => (o.weights.scale[0] = 1e40), "weights.scale[0] is 1e+40"],
+    [
+      { kind: "kmeans", levels: 4, granularity: "tensor" },
+      (o) => (o.weights.codebook[3] = 1e39),
+      "weights.codebook[3] is 1e+39",
+    ],
+    [{ kind: "uniform", bits: 8 }, (o) => (o.bias.values[2] = -1e39), "bias.values[2] is -1e+39"],
+  ];
+  for (const [method, edit, reason] of cases) {
+    const o = JSON.parse(quantizedModelToJson(quantizeModel(toyModel(), { method })));
+    edit(o);
+    assert.throws(
+      () => quantizedModelFromJson(JSON.stringify(o)),
+      (e: Error) =>
+        e instanceof SyntaxError && e.message.startsWith("Cannot read quantized model: ") &&
+        e.message.includes(reason),
+      reason,
+    );
+  }
+});
+
 Deno.test("the recipe records the seed of stochastic rounding, for uniform and log2", () => {
   const base = toyModel();
   for (const kind of ["uniform", "log2"] as const) {
