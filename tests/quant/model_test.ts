@@ -257,6 +257,37 @@ Deno.test("a -0 weight left as a k-means centroid does not make the JSON round t
   }
 });
 
+Deno.test("dequantizeModel gives 0, not -0, for a float16 -0 pattern and a codebook entry -0", () => {
+  // 0x8000 is binary16's -0 and a codebook may hold -0 (strictly ascending: -1 < -0 < 1); JSON
+  // writes -0 as 0, so a dequantized -0 made the float model's JSON round trip inexact.
+  const base = quantizeModel(model, { method: { kind: "float16" } });
+  const n = base.weights.rows * base.weights.cols;
+  const tensors: QuantizedModel["weights"][] = [
+    {
+      kind: "float16",
+      bits: 16,
+      granularity: "tensor",
+      rows: base.weights.rows,
+      cols: base.weights.cols,
+      codes: new Uint16Array(n).fill(0x8000),
+    },
+    {
+      kind: "codebook",
+      bits: 2,
+      levels: 3,
+      granularity: "tensor",
+      rows: base.weights.rows,
+      cols: base.weights.cols,
+      codes: new Uint8Array(n).fill(1),
+      codebook: Float32Array.of(-1, -0, 1),
+    },
+  ];
+  for (const weights of tensors) {
+    const w = dequantizeModel({ ...base, weights }).weights.data;
+    assert.ok(w.every((v) => Object.is(v, 0)), weights.kind);
+  }
+});
+
 Deno.test("a -0 in the float model's standardisation mean does not make the JSON round trip inexact", () => {
   // The mean was passed on as it was, and JSON writes -0 as 0 (the bias was already cleared).
   const mean = Float64Array.from({ length: model.weights.cols }, (_, j) => (j % 2 ? 0.5 : -0));

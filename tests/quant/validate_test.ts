@@ -349,6 +349,16 @@ Deno.test("a codebook has 2..65536 levels, and a tensor exactly rows x cols code
     });
   validateQuantizedTensor(book(2, 1), "check");
   validateQuantizedTensor(book(2 ** 16, 16), "check");
+  // The boundary of the code array (types.ts): 256 levels have 8-bit codes, in a Uint8Array;
+  // 257 levels 9-bit codes, in a Uint16Array. A mutant that wanted a Uint16Array at 256 levels
+  // passed every test (quantizeTensor makes the codes without validating them).
+  validateQuantizedTensor(book(256, 8), "check");
+  validateQuantizedTensor(book(257, 9), "check");
+  refused(
+    { ...book(256, 8), codes: new Uint16Array(4) } as QuantizedTensor,
+    TypeError,
+    "codes must be a Uint8Array of 4 entries for this codebook tensor, got Uint16Array(4)",
+  );
   for (const [levels, bits] of [[1, 1], [2 ** 16 + 1, 16]]) {
     refused(
       book(levels, bits),
