@@ -221,18 +221,19 @@ Deno.test("a codebook's codes are taken up to levels - 1 and refused from levels
 Deno.test("a tensor scale is taken when finite and > 0, down to the smallest float32", () => {
   // Found by the validators' mutation audit: accepting a scale of 0, or an infinite one, passed
   // every test. The smallest positive float32 is 2^-149, the largest 2^128 - 2^104.
-  const scaled = (scale: number) =>
+  // The largest scale is taken on a 2-bit grid (levels -s, 0, s): at 4 bits its level 7s would
+  // not fit float32, which checkLevelsFitFloat32 refuses.
+  const scaled = (scale: number, bits = 4) =>
     tensor({
       kind: "uniform",
       scheme: "symmetric",
-      bits: 4,
-      codes: Int8Array.of(-7, 0, 3, 7),
+      bits,
+      codes: bits === 2 ? Int8Array.of(-1, 0, 1, 1) : Int8Array.of(-7, 0, 3, 7),
       scale: Float32Array.of(scale),
       zeroPoint: Int32Array.of(0),
     });
-  for (const good of [2 ** -149, 1, 2 ** 128 - 2 ** 104]) {
-    validateQuantizedTensor(scaled(good), "check");
-  }
+  for (const good of [2 ** -149, 1]) validateQuantizedTensor(scaled(good), "check");
+  validateQuantizedTensor(scaled(2 ** 128 - 2 ** 104, 2), "check");
   for (const bad of [0, -0, -(2 ** -149), Infinity, -Infinity, NaN]) {
     const shown = Math.fround(bad);
     refused(scaled(bad), RangeError, `scale[0] is ${shown}, not finite > 0`);
