@@ -1219,3 +1219,51 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    `the file's interface and metadata are onnx.proto's fields, and labels UTF-8 strings${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // Read from the wire bytes by onnx.proto's field numbers, not through protobuf.ts's schema
+    // (which reads back whatever it wrote), and the labels through onnxruntime: onnxruntime
+    // ignores metadata and does not check a declared feature width, so neither says whether a
+    // file keeps them.
+    const x = fromRows([[0, 1], [1, 0], [2, 1], [3, 0]]);
+    const classes = ['say "hi"', "é🙂"];
+    const featureNames = ["a,b", "ü"];
+    const { model } = fit(x, Int32Array.from([0, 0, 1, 1]), { classes, featureNames });
+    const bytes = exportOnnx(model);
+    const text = (b: number | Uint8Array) => new TextDecoder().decode(b as Uint8Array);
+    const top = wireFields(bytes);
+    // ModelProto.metadata_props = 14, StringStringEntryProto: key 1, value 2.
+    const meta = new Map((top.get(14) ?? []).map((b) => {
+      const e = wireFields(b as Uint8Array);
+      return [text(e.get(1)![0]), text(e.get(2)![0])];
+    }));
+    assert.deepEqual(JSON.parse(meta.get("lrcompress.classes")!), classes);
+    assert.deepEqual(JSON.parse(meta.get("lrcompress.featureNames")!), featureNames);
+    assert.equal(meta.get("lrcompress.link"), "sigmoid");
+    // GraphProto.input = 11: ValueInfoProto name 1, type 2; TypeProto.tensor_type 1;
+    // Tensor elem_type 1, shape 2; TensorShapeProto.dim 1; Dimension dim_value 1, dim_param 2.
+    const graph = wireFields(top.get(7)![0] as Uint8Array);
+    const inputs = graph.get(11)!.map((b) => {
+      const v = wireFields(b as Uint8Array);
+      const tensor = wireFields(wireFields(v.get(2)![0] as Uint8Array).get(1)![0] as Uint8Array);
+      const dims = wireFields(tensor.get(2)![0] as Uint8Array).get(1)!.map((d) => {
+        const f = wireFields(d as Uint8Array);
+        return f.has(2) ? text(f.get(2)![0]) : f.get(1)![0];
+      });
+      return { name: text(v.get(1)![0]), type: tensor.get(1)![0], dims };
+    });
+    assert.deepEqual(inputs, [{ name: "input", type: 1, dims: ["N", 2] }]);
+    // The labels' initializer: TensorProto.string_data = 6, UTF-8 bytes.
+    const labels = (graph.get(5) ?? []).map((b) => wireFields(b as Uint8Array)).find((t) =>
+      t.has(6)
+    )!;
+    assert.deepEqual(labels.get(6)!.map(text), classes);
+    const out = await runOnnx(bytes, x);
+    assert.deepEqual(out.label.data, predictLabels(model, x));
+    assert.deepEqual(new Set(out.label.data as string[]), new Set(classes));
+  },
+});
