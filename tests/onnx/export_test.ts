@@ -891,16 +891,21 @@ Deno.test({
     assert.ok(Number.isFinite(Math.fround(scale)) && q.weights.codes[0] === 127);
     assert.equal(Math.fround(Math.fround(scale) * 127), Infinity);
     assert.throws(() => exportOnnx(float), { name: "RangeError", message: /beyond the float/ });
+    // Since 42c7cb6 the model's validation refuses the grid itself (its level 127 x scale does not
+    // fit float32), with calibrateGrid's words, before any node is written.
     assert.throws(() => exportOnnx(q), {
       name: "RangeError",
-      message: `Cannot export ONNX: weights[0] dequantizes to ${
+      message: `Cannot export ONNX: a grid level of magnitude ${
         scale * 127
-      }, beyond the float range of the graph's tensors`,
+      } (scale ${scale}, zero point 0) does not fit float32; the weights are too large`,
     });
-    // What the graph would compute: the same model with code 30 for 127 runs (30 x scale fits),
-    // so the refusal is of the overflow alone.
-    const fits = { ...q, weights: { ...q.weights, codes: Int8Array.from([30, 0]) } };
-    const out = await runOnnx(exportOnnx(fits as QuantizedModel), fromRows([[0, 0], [1, 0]]));
+    // What the graph would compute: the same model on a grid whose top level fits float32
+    // (scale 3e38 / 127) runs, so the refusal is of the overflow alone.
+    const fits = {
+      ...q,
+      weights: { ...q.weights, scale: Float32Array.of(3e38 / 127) },
+    } as QuantizedModel;
+    const out = await runOnnx(exportOnnx(fits), fromRows([[0, 0], [1, 0]]));
     assert.ok(Array.from(out.scores.data as Float32Array).every(Number.isFinite));
     // An int32 bias of 10^4 units of 10^35 is 10^39: the same overflow in its DequantizeLinear.
     const small = quantizeUniform(

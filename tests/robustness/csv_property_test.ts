@@ -196,7 +196,7 @@ Deno.test("a bad cell anywhere is reported at its line and column, whatever the 
         let line = 2;
         for (let i = 0; i < r; i++) line += i % 3 === 0 ? 2 : 1;
         const expected = new RegExp(
-          `^Cannot read CSV 'f.csv': line ${line}, column ${c + 1} \\('f${c}'\\) ` +
+          `^Cannot read CSV 'f.csv': line ${line}, column ${c + 1} \\("f${c}"\\) ` +
             (bad === "" ? "is empty$" : `holds '${bad}'`),
         );
         await assert.rejects(
