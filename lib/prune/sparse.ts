@@ -19,7 +19,12 @@ import {
 import { oneShotScorers } from "../kernels/scorers.ts";
 import { scoreRows, useKernels } from "../model/kernel_scores.ts";
 import { sigmoid } from "../model/loss.ts";
-import { checkScores, foldPreprocessing, type PredictOptions } from "../model/predict.ts";
+import {
+  assertFoldFinite,
+  checkScores,
+  foldPreprocessing,
+  type PredictOptions,
+} from "../model/predict.ts";
 import { type Link, type LogisticModel, outputCount } from "../model/types.ts";
 import { checkClasses, validateModel } from "../model/validate_model.ts";
 
@@ -57,6 +62,8 @@ export interface SparseModel {
  * @param model The model.
  * @returns The sparse model.
  * @throws {TypeError} If the model is malformed.
+ * @throws {RangeError} If the standardisation folded into the weights overflows float64 (a
+ *   folded weight or bias would be infinite or NaN; see {@linkcode assertFoldFinite}).
  *
  * @example Only non-zeros are stored
  * ```ts
@@ -77,8 +84,15 @@ export interface SparseModel {
  * ```
  */
 export function toSparseModel(model: LogisticModel): SparseModel {
-  validateModel(model, "convert model to sparse form");
+  const action = "convert model to sparse form";
+  validateModel(model, action);
   const { weights, bias } = foldPreprocessing(model);
+  // As decisionFunction: an overflowed fold stored Infinity (and a NaN bias) without a word.
+  assertFoldFinite(
+    action,
+    { weights, bias },
+    ", beyond float64 (a scale too small for its weight, or a mean too large)",
+  );
   const { rows: k, cols: d } = model.weights;
   const rowStart = new Int32Array(k + 1);
   let nnz = 0;

@@ -260,3 +260,38 @@ Deno.test("toSparseModel stores the non-zeros row by row as a plain loop over th
     assertClose(z.data[i * k], bias[0], { rtol: 0, atol: 0 });
   }
 });
+
+Deno.test("toSparseModel refuses a standardisation whose fold overflows float64", () => {
+  // Closed forms in float64: weight 2 over scale 1e-308 is Infinity; weight 1e10 times mean
+  // 1e300 moves -1e310 = -Infinity into the bias. Both were stored without a word.
+  assert.equal(2 / 1e-308, Infinity);
+  assert.equal(-1e10 * 1e300, -Infinity);
+  const model = (w0: number, mean0: number, scale0: number) =>
+    toSparseModel({
+      kind: "logistic-regression",
+      version: 1,
+      link: "sigmoid",
+      weights: { data: Float64Array.of(w0, 1), rows: 1, cols: 2 },
+      bias: Float64Array.of(0),
+      classes: ["no", "yes"],
+      featureNames: ["u", "v"],
+      preprocessing: {
+        kind: "standardize",
+        mean: Float64Array.of(mean0, 0),
+        scale: Float64Array.of(scale0, 1),
+      },
+    });
+  const remedy = ", beyond float64 (a scale too small for its weight, or a mean too large)";
+  assert.throws(() => model(2, 0, 1e-308), {
+    name: "RangeError",
+    message: "Cannot convert model to sparse form: the standardisation folded into the weights " +
+      `makes weights[0] Infinity${remedy}`,
+  });
+  assert.throws(() => model(1e10, 1e300, 1), {
+    name: "RangeError",
+    message: "Cannot convert model to sparse form: the standardisation folded into the bias " +
+      `makes bias[0] -Infinity${remedy}`,
+  });
+  // Just inside the range it converts: 1 / 1e-308 = 1e308, finite.
+  assert.deepEqual([...model(1, 0, 1e-308).values], [1 / 1e-308, 1]);
+});
