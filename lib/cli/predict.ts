@@ -10,7 +10,7 @@
 import { readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import { FLOAT32_MIN_NORMAL, type Matrix } from "../core/matrix.ts";
-import { quotedText } from "../core/validate.ts";
+import { quotedList, quotedText } from "../core/validate.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { type AtomicWriter, openAtomicWriter } from "../io/atomic.ts";
 import { asFloatModel } from "../io/quantized.ts";
@@ -203,10 +203,12 @@ export const predictCommand: Command = {
             const y = classOf(raw);
             if (y === undefined) {
               throw new RangeError(
-                `Cannot predict: label '${raw}' on line ${batch.lines[i]} of '${dataPath}' ` +
-                  `is not one of the model's classes (${listOf(classes)})` +
+                `Cannot predict: label ${quotedText(raw)} on line ${batch.lines[i]} of ` +
+                  `'${dataPath}' is not one of the model's classes ${quotedList(classes)}` +
                   (args.string("label") === undefined
-                    ? `; column '${columns[plan.labelCol]}' was taken as the label: give ` +
+                    ? `; column ${
+                      quotedText(columns[plan.labelCol])
+                    } was taken as the label: give ` +
                       "--no-label if the file has none"
                     : ""),
               );
@@ -276,8 +278,8 @@ export const predictCommand: Command = {
       })`,
       `data      ${dataPath}: ${int(rows)} row${rows === 1 ? "" : "s"}, features ${
         plan.byName ? "matched by name" : "taken by position"
-      }${labelled ? `, label column '${columns[plan.labelCol]}'` : ", no label column"}${
-        plan.unused.length > 0 ? `; unused columns: ${listOf(plan.unused)}` : ""
+      }${labelled ? `, label column ${quotedText(columns[plan.labelCol])}` : ", no label column"}${
+        plan.unused.length > 0 ? `; unused columns: ${quotedList(plan.unused)}` : ""
       }`,
     ];
     if (metrics) {
@@ -366,7 +368,9 @@ export function planColumns(
   if (named > 0 && named < d) {
     const missing = featureNames.filter((n) => !columns.includes(n));
     fail(
-      `its header names ${named} of the model's features but not ${listOf(missing)}; name the ` +
+      `its header names ${named} of the model's features but not ${
+        quotedList(missing)
+      }; name the ` +
         "columns as the model does, or remove the header (--no-header) to take them by position",
     );
   }
@@ -383,10 +387,10 @@ export function planColumns(
   if (options.label !== undefined) {
     const l = options.label;
     labelCol = columns.includes(l) ? columns.indexOf(l) : /^\d+$/.test(l) ? Number(l) : -2;
-    if (labelCol === -2) fail(`no column named ${quotedText(l)} (columns: ${listOf(columns)})`);
+    if (labelCol === -2) fail(`no column named ${quotedText(l)} (columns: ${quotedList(columns)})`);
     if (labelCol >= width) fail(`label column index ${l} is outside 0..${width - 1}`);
     if (byName && model.has(columns[labelCol])) {
-      fail(`the label column '${columns[labelCol]}' is one of the model's features`);
+      fail(`the label column ${quotedText(columns[labelCol])} is one of the model's features`);
     }
   } else if (!options.noLabel) {
     if (byName) {
@@ -394,9 +398,9 @@ export function planColumns(
       if (rest.length === 1) labelCol = rest[0];
       else if (rest.length > 1) {
         fail(
-          `${rest.length} columns are not model features (${
-            listOf(rest.map((j) => columns[j]))
-          }): name the label column with --label, or give --no-label`,
+          `${rest.length} columns are not model features ${
+            quotedList(rest.map((j) => columns[j]))
+          }: name the label column with --label, or give --no-label`,
         );
       }
     } else if (width === d + 1) {
@@ -418,7 +422,7 @@ export function planColumns(
   }
   if (features.length !== d) {
     const where = header
-      ? `, and its header names none of the model's (${listOf(featureNames)})`
+      ? `, and its header names none of the model's ${quotedList(featureNames)}`
       : " (without a header, columns are taken by position)";
     // Without --label or --no-label the label is the last column only in a file of d + 1: of
     // another width (not d either) no column was taken as the label, so none is counted as one.
@@ -430,7 +434,8 @@ export function planColumns(
           "a label column (the last, or the one " +
           "--label names)"
         : `the file has ${features.length} feature column${features.length === 1 ? "" : "s"}` +
-          (labelCol >= 0 ? ` besides the label column '${columns[labelCol]}'` : "") + where,
+          (labelCol >= 0 ? ` besides the label column ${quotedText(columns[labelCol])}` : "") +
+          where,
     );
   }
   return { labelCol, features, byName, unused: [] };
@@ -535,10 +540,6 @@ function outputRows(predicted: Int32Array, cells: readonly string[], p: Matrix |
 /** A CSV cell, quoted when it holds a comma, a quote or a line break. */
 function csvCell(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-function listOf(names: readonly string[]): string {
-  return names.length > 8 ? `${names.slice(0, 8).join(", ")}, ...` : names.join(", ");
 }
 
 const encoder = new TextEncoder();

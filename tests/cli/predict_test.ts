@@ -218,7 +218,7 @@ Deno.test("lrc predict: a calibrated quantized model predicts as its integer-onl
     const mixed = [...reversed.slice(0, 30), label, ...reversed.slice(30)];
     const byName = await run(await writeCsv(dir, "b.csv", n, mixed), "--label", "digit");
     assert.equal(byName.text, plain.text);
-    assert.match(byName.stdout, /features matched by name, label column 'digit'/);
+    assert.match(byName.stdout, /features matched by name, label column "digit"/);
 
     // Batches of 7 rows.
     const small = await run(`${dir}/a.csv`, "--batch-rows", "7");
@@ -266,7 +266,7 @@ Deno.test("lrc predict refuses what it cannot do with one-line errors, and never
           `${dir}/o.csv`,
         ],
         1,
-        /its header names 29 of the model's features but not mean radius; name the columns as the model does, or remove the header/,
+        /its header names 29 of the model's features but not \["mean radius"\]; name the columns as the model does, or remove the header/,
       ],
       [
         [
@@ -276,7 +276,7 @@ Deno.test("lrc predict refuses what it cannot do with one-line errors, and never
           await writeCsv(dir, "two.csv", n, [...features, label, { name: "id", cell: String }]),
         ],
         1,
-        /2 columns are not model features \(y, id\): name the label column with --label/,
+        /2 columns are not model features \["y","id"\]: name the label column with --label/,
       ],
       [
         [
@@ -289,7 +289,7 @@ Deno.test("lrc predict refuses what it cannot do with one-line errors, and never
           }]),
         ],
         1,
-        /label 'maybe' on line 27 of '.*unknown\.csv' is not one of the model's classes \(benign, malignant\); column 'y' was taken as the label: give --no-label/,
+        /label "maybe" on line 27 of '.*unknown\.csv' is not one of the model's classes \["benign","malignant"\]; column "y" was taken as the label: give --no-label/,
       ],
     ];
     for (const [argv, code, message] of cases) {
@@ -334,7 +334,7 @@ Deno.test("lrc predict refuses what it cannot do with one-line errors, and never
     await Deno.writeTextFile(blank, [text[0], "", text[1], "", "", ...text.slice(2)].join("\n"));
     const u = await runCli(["predict", "--model", modelPath, "--data", blank]);
     assert.equal(u.code, 1);
-    assert.match(u.stderr, /label 'maybe' on line 9 of/);
+    assert.match(u.stderr, /label "maybe" on line 9 of/);
 
     // A bad cell on line 32, after the first batches were written: the previous output stays.
     const out = `${dir}/kept.csv`;
@@ -664,13 +664,13 @@ Deno.test("planColumns: a file of the wrong width without --label is counted as 
   );
   assert.throws(
     plan(["p", "q"], {}),
-    /the file has 2 columns, and its header names none of the model's \(a, b, c\): a model of 3 features reads 3 columns, or 4 with a label column/,
+    /the file has 2 columns, and its header names none of the model's \["a","b","c"\]: a model of 3 features reads 3 columns, or 4 with a label column/,
   );
   // With the label fixed either way, the count is of feature columns.
   assert.throws(plan(five, { header: false, noLabel: true }), /the file has 5 feature columns \(/);
   assert.throws(
     plan(five, { header: false, label: "0" }),
-    /the file has 4 feature columns besides the label column '1' \(/,
+    /the file has 4 feature columns besides the label column "1" \(/,
   );
   // Four headerless columns: the last is the label, the rest are features by position.
   assert.deepEqual(planColumns(five.slice(0, 4), model, { file: "f.csv", header: false }), {
@@ -788,13 +788,15 @@ Deno.test("planColumns refuses a --label index past the last column, a --label t
   // Digits inside a name do not make an index: '1a' names no column.
   assert.throws(
     plan(["a", "b", "y"], { label: "1a" }),
-    new RegExp(prefix + 'no column named "1a" \\(columns: a, b, y\\)$'),
+    new RegExp(prefix + 'no column named "1a" \\(columns: \\["a","b","y"\\]\\)$'),
   );
   // A header naming one of the two features is refused, not taken by position (column 'b' would
   // feed feature a).
   assert.throws(
     plan(["b", "zz", "y"], {}),
-    new RegExp(prefix + "its header names 1 of the model's features but not a; name the columns"),
+    new RegExp(
+      prefix + `its header names 1 of the model's features but not \\["a"\\]; name the columns`,
+    ),
   );
   // Four columns of which the first three read as numbers, no --label: no column is taken as the
   // label (the file is not d + 1 wide), so the width is refused, not the "numbers" header.
@@ -904,6 +906,93 @@ Deno.test("lrc predict writes an imported model's warnings to stderr, and its pr
         assert.ok(Math.abs(Number(cells[c + 1]) - e[c] / sum) < 1e-6, lines[i + 1]);
       }
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("planColumns cuts a long name and a long list of names short in its messages", () => {
+  // A 10,000-character name and lists of 100 names printed whole made messages of pages. By
+  // hand: a name shows its first 60 characters and its length, a list its first 8 names and
+  // its count.
+  const long = "n".repeat(10_000);
+  const cut = `"${"n".repeat(60)}"... (10000 characters)`;
+  const run = (columns: string[], model: string[], options: Partial<PlanColumnsOptions>) => {
+    try {
+      planColumns(columns, model, { file: "f.csv", ...options });
+    } catch (e) {
+      assert.ok(e instanceof RangeError);
+      assert.ok(e.message.length < 1000, `${e.message.length} characters`);
+      return e.message;
+    }
+    assert.fail("not refused");
+  };
+  const names = (prefix: string, from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
+  const quoted = (list: string[]) => list.map((s) => `"${s}"`).join(",");
+  // --label naming no column of 100.
+  assert.match(
+    run([long, ...names("c", 1, 100)], ["a", "b"], { label: "z" }),
+    new RegExp(
+      `no column named "z" \\(columns: \\[${cut.replace(/[.()]/g, "\\$&")},${
+        quoted(names("c", 1, 8))
+      }, \\.\\.\\.\\] \\(100 names\\)\\)$`,
+    ),
+  );
+  // A header naming 1 of 100 features: 99 are missing.
+  const model = [long, ...names("f", 1, 100)];
+  assert.ok(
+    run(["f1", "y"], model, {}).includes(
+      `but not [${cut},${quoted(names("f", 2, 9))}, ...] (99 names); name the columns`,
+    ),
+  );
+  // 99 columns that are not features, one of them the long name, and no --label.
+  assert.ok(
+    run(["a", long, ...names("x", 1, 99)], ["a"], {}).endsWith(
+      `99 columns are not model features [${cut},${
+        quoted(names("x", 1, 8))
+      }, ...] (99 names): name the label column with --label, or give --no-label`,
+    ),
+  );
+  // The label column as a feature, by a long name.
+  assert.ok(
+    run([long, "b"], [long, "b"], { label: long }).endsWith(
+      `the label column ${cut} is one of the model's features`,
+    ),
+  );
+});
+
+Deno.test("lrc predict cuts a long class name and a long class list short when a label is unknown", async () => {
+  // 100 classes, the first named by 10,000 characters: the message listed them all, whole. By
+  // hand: the first 8 classes, the long one cut to 60 characters and its length, and the count.
+  const long = "k".repeat(10_000);
+  const classes = [long, ...Array.from({ length: 99 }, (_, i) => `k${i + 1}`)];
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "softmax",
+    weights: { data: new Float64Array(100), rows: 100, cols: 1 },
+    bias: new Float64Array(100),
+    classes,
+    featureNames: ["x"],
+    preprocessing: { kind: "none" },
+  };
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/m.json`, modelToJson(model));
+    await Deno.writeTextFile(`${dir}/d.csv`, "x,y\n1,maybe\n");
+    const r = await runCli(["predict", "--model", `${dir}/m.json`, "--data", `${dir}/d.csv`]);
+    assert.equal(r.code, 1, r.stderr);
+    const list = `["${"k".repeat(60)}"... (10000 characters),` +
+      `"k1","k2","k3","k4","k5","k6","k7", ...] (100 names)`;
+    assert.ok(
+      r.stderr.includes(
+        `label "maybe" on line 2 of '${dir}/d.csv' is not one of the model's classes ${list}; ` +
+          `column "y" was taken as the label`,
+      ),
+      r.stderr,
+    );
+    assert.ok(r.stderr.length < 1000, `${r.stderr.length} characters`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
