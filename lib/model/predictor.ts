@@ -31,8 +31,10 @@ import { validateModel } from "./validate_model.ts";
 /** Options of {@linkcode preparePredictor}. */
 export interface PredictorOptions extends PredictOptions {
   /**
-   * Width of the inputs when `columns` maps the model's features into wider data.
-   * @default {max(columns) + 1}
+   * Width of the inputs when `columns` maps the model's features into wider data. Without
+   * `columns` the inputs hold the model's features alone, so the width, if given, must be their
+   * number.
+   * @default {max(columns) + 1, or the model's number of features without columns}
    */
   inputWidth?: number;
 }
@@ -84,8 +86,9 @@ const ACTION = "prepare predictor";
  * @param options Backend, input columns and width, threads (workers live until `close()`).
  * @returns The predictor.
  * @throws {TypeError} If the model is malformed or `columns` does not fit it.
- * @throws {RangeError} If an option is out of range, or the standardisation folded into the
- *   weights overflows float64.
+ * @throws {RangeError} If an option is out of range (`inputWidth` below `max(columns) + 1`, or
+ *   other than the model's number of features without `columns`), or the standardisation folded
+ *   into the weights overflows float64.
  *
  * @example Score batches, then free the kernel memory
  * ```ts
@@ -131,6 +134,17 @@ export function preparePredictor(model: LogisticModel, options: PredictorOptions
     columns = Int32Array.from(cs); // after the checks: a symbol or bigint cannot convert
     width = options.inputWidth ?? max + 1;
     assertInRange(ACTION, "inputWidth", width, max + 1, Infinity, true);
+  } else if (options.inputWidth !== undefined && options.inputWidth !== d) {
+    // Without columns the inputs are the model's features: another width was ignored without a
+    // word, and every call then refused the inputs it had been promised to take.
+    const w = options.inputWidth;
+    throw new (typeof w === "number" ? RangeError : TypeError)(
+      `Cannot ${ACTION}: inputWidth is ${
+        typeof w === "number" ? w : describe(w)
+      }, but without columns the inputs hold the model's ${d} feature${
+        d === 1 ? "" : "s"
+      } (give columns to read them from wider data)`,
+    );
   }
   const { weights, bias } = foldPreprocessing(model);
   assertFoldFinite(

@@ -419,6 +419,44 @@ Deno.test("a predictor with columns takes inputs max(columns) + 1 wide by defaul
   }
 });
 
+Deno.test("a predictor without columns takes inputWidth only as the model's number of features", () => {
+  // inputWidth without columns was ignored: inputWidth 5 on a model of 2 features gave a
+  // predictor of 2 columns that then refused every 5-wide input. Oracle: the documented rule (the
+  // inputs hold the model's features alone) and scores worked by hand.
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(2, -3), rows: 1, cols: 2 },
+    bias: Float64Array.of(0.5),
+    classes: ["no", "yes"],
+    featureNames: ["u", "v"],
+    preprocessing: { kind: "none" },
+  };
+  const why = "but without columns the inputs hold the model's 2 features (give columns to read " +
+    "them from wider data)";
+  for (const backend of ["ts", "wasm"] as const) {
+    for (const inputWidth of [5, 1, 1.5]) {
+      assert.throws(() => preparePredictor(model, { backend, inputWidth }), {
+        name: "RangeError",
+        message: `Cannot prepare predictor: inputWidth is ${inputWidth}, ${why}`,
+      });
+    }
+    assert.throws(
+      () => preparePredictor(model, { backend, inputWidth: "2" as unknown as number }),
+      {
+        name: "TypeError",
+        message: `Cannot prepare predictor: inputWidth is string "2", ${why}`,
+      },
+    );
+    using p = preparePredictor(model, { backend, inputWidth: 2 });
+    assert.equal(p.nFeatures, 2);
+    // 2 * 1 - 3 * 10 + 0.5 by hand.
+    const x = { data: Float64Array.of(1, 10), rows: 1, cols: 2 };
+    assert.deepEqual([...p.decisionFunction(x).data], [2 - 30 + 0.5]);
+  }
+});
+
 Deno.test("a column that is not a number is refused with its type, by both scorers", () => {
   // The string "1" was refused as 'columns[0] is 1, not a column of x (0..3)', a column in the
   // range it names; a symbol or bigint failed in preparePredictor with a bare 'Cannot convert a
