@@ -220,7 +220,12 @@ export class ByteReader {
       throw this.range(`${what} needs ${n} bytes, which is not a non-negative integer`);
     }
     if (!(n <= this.remaining)) {
-      throw this.range(`${what} needs ${n} bytes but only ${this.remaining} remain`);
+      const left = this.remaining;
+      throw this.range(
+        `${what} needs ${n} byte${n === 1 ? "" : "s"} but only ${left} remain${
+          left === 1 ? "s" : ""
+        }`,
+      );
     }
     const at = this.pos;
     this.pos += n;
@@ -311,7 +316,8 @@ export class ByteReader {
   /** Checks that the range has been read to its end. */
   expectEnd(): void {
     if (this.remaining !== 0) {
-      throw this.syntax(`${this.remaining} unexpected bytes at the end`);
+      const left = this.remaining;
+      throw this.syntax(`${left} unexpected byte${left === 1 ? "" : "s"} at the end`);
     }
   }
 }

@@ -71,23 +71,32 @@ Deno.test("a reader over part of a buffer never reads past the end of its range"
   // checksum, and must not be read as this one's. Each read needs `size` bytes; with one fewer
   // left in the range it is refused, with exactly `size` it succeeds and ends at the range's end.
   const whole = Uint8Array.from({ length: 32 }, (_, i) => 0x40 + i);
-  const reads: [string, number, (r: ByteReader) => unknown][] = [
-    ["u8", 1, (r) => r.u8("v")],
-    ["u16", 2, (r) => r.u16("v")],
-    ["u32", 4, (r) => r.u32("v")],
-    ["bytes", 3, (r) => r.bytes(3, "v")],
-    ["float32", 4, (r) => r.floatsInto(new Float64Array(1), 0, 1, "float32", "v")],
-    ["float64", 8, (r) => r.floatsInto(new Float64Array(1), 0, 1, "float64", "v")],
+  // The message counts in the singular for one byte ("needs 1 bytes" and "only 1 remain" read
+  // wrong).
+  const reads: [string, number, (r: ByteReader) => unknown, string][] = [
+    ["u8", 1, (r) => r.u8("v"), "needs 1 byte but only 0 remain"],
+    ["u16", 2, (r) => r.u16("v"), "needs 2 bytes but only 1 remains"],
+    ["u32", 4, (r) => r.u32("v"), "needs 4 bytes but only 3 remain"],
+    ["bytes", 3, (r) => r.bytes(3, "v"), "needs 3 bytes but only 2 remain"],
+    [
+      "float32",
+      4,
+      (r) => r.floatsInto(new Float64Array(1), 0, 1, "float32", "v"),
+      "needs 4 bytes but only 3 remain",
+    ],
+    [
+      "float64",
+      8,
+      (r) => r.floatsInto(new Float64Array(1), 0, 1, "float64", "v"),
+      "needs 8 bytes but only 7 remain",
+    ],
   ];
-  for (const [name, size, read] of reads) {
+  for (const [name, size, read, needs] of reads) {
     for (const start of [0, 5, 11]) {
       const short = new ByteReader(whole, start, start + size - 1, "Cannot read m", charges());
       assert.throws(
         () => read(short),
-        (e: Error) =>
-          e instanceof RangeError &&
-          new RegExp(`^Cannot read m: header: v needs ${size} bytes but only ${size - 1} remain$`)
-            .test(e.message),
+        (e: Error) => e instanceof RangeError && e.message === `Cannot read m: header: v ${needs}`,
         `${name} at ${start}`,
       );
       const exact = new ByteReader(whole, start, start + size, "Cannot read m", charges());
@@ -101,7 +110,7 @@ Deno.test("a reader over part of a buffer never reads past the end of its range"
     () => new ByteReader(varint, 0, 1, "Cannot read m", charges()).varint("v"),
     (e: Error) =>
       e instanceof RangeError &&
-      e.message === "Cannot read m: header: v needs 1 bytes but only 0 remain",
+      e.message === "Cannot read m: header: v needs 1 byte but only 0 remain",
   );
   // Values come from the range's own bytes, little-endian.
   const r = new ByteReader(whole, 3, 9, "Cannot read m", charges());
@@ -127,4 +136,18 @@ Deno.test("ByteReader.take refuses a length that is not a non-negative integer, 
   const r = new ByteReader(Uint8Array.of(1), 0, 1, "Cannot read m", charges());
   assert.equal(r.take(0, "v"), 0);
   assert.equal(r.pos, 0);
+});
+
+Deno.test("ByteReader.expectEnd counts the bytes left over, one in the singular", () => {
+  for (const [left, message] of [[1, "1 unexpected byte"], [2, "2 unexpected bytes"]] as const) {
+    const r = new ByteReader(new Uint8Array(3), 0, 3, "Cannot read m", charges());
+    r.take(3 - left, "v");
+    assert.throws(() => r.expectEnd(), {
+      name: "SyntaxError",
+      message: `Cannot read m: header: ${message} at the end`,
+    });
+  }
+  const r = new ByteReader(new Uint8Array(3), 0, 3, "Cannot read m", charges());
+  r.take(3, "v");
+  r.expectEnd();
 });
