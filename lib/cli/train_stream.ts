@@ -52,8 +52,9 @@ export async function trainStreamedIfAsked(
   if (file !== undefined) {
     try {
       const info = await Deno.stat(file);
-      size = info.size;
-      // A folder is named as such by the readers; a pipe or device is refused below.
+      // A folder's size is its directory entries', not data: it is not streamed for it, and the
+      // readers name it as a folder. A pipe or device is refused below.
+      size = info.isFile ? info.size : 0;
       regular = info.isFile || info.isDirectory;
     } catch {
       return null; // the in-memory path reports the missing file

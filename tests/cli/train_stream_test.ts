@@ -536,3 +536,22 @@ Deno.test("lrc train --stream holds out every round(1/test-fraction)-th row, and
     await Deno.remove(file);
   }
 });
+
+Deno.test("a folder as --data is named as one by lrc train, whatever --max-data-bytes says", async () => {
+  // A folder's size (its directory entries) above --max-data-bytes made train stream it, and the
+  // error was the streaming one about the optimiser (--optimizer sgd or adam), not the folder.
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/inside.csv`, "a,y\n1,p\n2,q\n");
+    const size = (await Deno.stat(dir)).size;
+    assert.ok(size > 1, `a folder of ${size} bytes cannot show this`);
+    for (const limit of [[], ["--max-data-bytes", "1"]]) {
+      const r = await runCli(["train", "--data", dir, ...limit, "--quiet"]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^lrc train: Cannot read CSV '.*': it is a folder$/m, limit.join(" "));
+      assert.doesNotMatch(r.stderr, /stream/);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
