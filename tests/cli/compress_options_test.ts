@@ -462,6 +462,15 @@ Deno.test("compress --max-bytes writes the most accurate model whose file fits",
     );
     const html = await Deno.readTextFile(report);
     assert.ok(html.includes("<h2>Size-budgeted search</h2>"));
+    // The report's chart of the models tried groups them by their file size against the budget
+    // (mutation audit: swapping "fits" and "too large" survived every compress test).
+    const spec = /<h2>Size-budgeted search<\/h2>[\s\S]*?\n {2}var spec = (.*);\n/.exec(html);
+    const traces: { mode: string; name: string; x: number[] }[] = JSON.parse(spec![1]).data;
+    const points = traces.filter((t) => t.mode === "markers")
+      .flatMap((t) => t.x.map((x) => ({ group: t.name, x })));
+    assert.equal(points.length, s.tried.length);
+    for (const p of points) assert.equal(p.group, p.x <= 400 ? "fits" : "too large", `${p.x}`);
+    assert.ok(points.some((p) => p.group === "fits") && points.some((p) => p.x > 400));
     const text = await runCli([
       ...["compress", ...FAST, "--max-bytes", "400", "--sparsity", "0,0.5,0.8"],
       ...["--bits", "2,3,4"],
