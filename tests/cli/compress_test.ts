@@ -866,3 +866,31 @@ Deno.test("the compress report gives the size of the file written with --integer
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the compress report marks the levels of the kept weights, not the zeros of pruned ones", async () => {
+  // k-means centroids need not include 0, and a pruned weight, stored as 0, is not one of the
+  // levels (mutation audit: counting pruned weights among the levels survived every test).
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli([
+      ...["compress", ...FAST, "--method", "kmeans", "--bits", "2", "--sparsity", "0.5"],
+      ...["--out", `${dir}/m.lrc`, "--report", `${dir}/r.html`, "--quiet"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const model = asFloatModel(await loadModel(`${dir}/m.lrc`));
+    assert.ok(model.mask !== undefined && model.mask.includes(0), "the model is pruned");
+    const kept = new Set<number>();
+    model.weights.data.forEach((v, i) => model.mask![i] !== 0 && kept.add(v));
+    assert.ok(!kept.has(0), "0 is no centroid here, so the test can tell");
+    const figure = figuresOf(await Deno.readTextFile(`${dir}/r.html`))
+      .get("Weights before and after quantization")!;
+    const lines = figure.data.filter((t) => t.name?.startsWith("quantization levels"));
+    assert.ok(lines.length > 0);
+    for (const t of lines) {
+      const levels = new Set(t.x!.filter((x) => x !== null));
+      assert.deepEqual([...levels].sort(), [...kept].sort());
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
