@@ -894,3 +894,33 @@ Deno.test("the compress report marks the levels of the kept weights, not the zer
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the compress report's stage table and chart show the stages --json reports", async () => {
+  // Mutation audit: a non-zero column of "weights / weights" and a baseline at the dense model's
+  // validation accuracy (the chart plots test accuracy) both survived every test.
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli([
+      ...["compress", ...FAST, "--sparsity", "0.7", "--report", `${dir}/r.html`, "--json"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    const stages: { nonZeros: number; weights: number; test: { accuracy: number } }[] =
+      report.stages;
+    const figures = figuresOf(await Deno.readTextFile(`${dir}/r.html`));
+    const table = figures.get("Stages")!.data[0].cells!.values;
+    assert.deepEqual(table[3], stages.map((s) => `${s.nonZeros} / ${s.weights}`));
+    assert.ok(stages.at(-1)!.nonZeros < stages.at(-1)!.weights, "pruned: the columns differ");
+    const chart = figures.get("Accuracy against file size, stage by stage")!;
+    assert.deepEqual(
+      markers(chart).map((p) => p.y).sort(),
+      stages.map((s) => s.test.accuracy).sort(),
+    );
+    const dense = report.dense;
+    assert.notEqual(dense.test.accuracy, dense.validation.accuracy, "the test can tell them");
+    const line = chart.data.find((t) => t.name === "uncompressed model")!;
+    assert.deepEqual(line.y, [dense.test.accuracy, dense.test.accuracy]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
