@@ -800,6 +800,18 @@ function largestLabel(a: Int32Array, b: Int32Array): number {
   return m;
 }
 
+/** Whether the model keeps a weight and every weight it keeps is 0. */
+function keptWeightsAllZero(model: LogisticModel): boolean {
+  const { data } = model.weights, mask = model.mask;
+  let kept = false;
+  for (let i = 0; i < data.length; i++) {
+    if (mask !== undefined && mask[i] === 0) continue;
+    if (data[i] !== 0) return false;
+    kept = true;
+  }
+  return kept;
+}
+
 const FLOAT_BITS: Record<string, number> = { float16: 16, float32: 32, float64: 64 };
 
 /**
@@ -1203,7 +1215,10 @@ export function createContext(
         penalty,
         seed,
         ...(qat.optimizer ? { optimizer: qat.optimizer } : {}),
-        recalibrate: qat.recalibrate ?? false,
+        // A start whose kept weights are all 0 (a strong L1 penalty zeroes them) calibrates only
+        // a placeholder grid, which quantizationAwareTraining refuses to keep fixed: its remedy,
+        // re-choosing the grid from the trained weights, is taken instead of failing the call.
+        recalibrate: (qat.recalibrate ?? false) || keptWeightsAllZero(prepared),
         onProgress: fitReporter("quantizing", name),
       }).model;
     const seconds = (performance.now() - t0) / 1000;

@@ -147,7 +147,8 @@ export interface QatSettings {
    */
   readonly optimizer?: SgdOptimizer | AdamOptimizer;
   /**
-   * Re-choose the grid after every epoch but the last.
+   * Re-choose the grid after every epoch but the last. A start whose kept weights are all 0
+   * (zeroed by an L1 penalty) is re-chosen anyway: its fixed grid would be a placeholder.
    * @default {false}
    */
   readonly recalibrate?: boolean;

@@ -127,6 +127,20 @@ Deno.test("the same seed gives the same file bit for bit, and the test set chang
   assert.notDeepEqual(run(4, digits.test).file, a.file);
 });
 
+Deno.test("QAT on a fixed grid quantizes a fine-tuned model whose kept weights an L1 penalty zeroed", () => {
+  // The penalty zeroes every weight, so QAT starts from no weight to calibrate its grid on:
+  // quantizationAwareTraining refuses to keep such a grid fixed, and the call failed.
+  const r = compressModel(cancer.train, {
+    ...FAST,
+    penalty: { kind: "l1", lambda: 10 },
+    prune: { fraction: 0.5 },
+    quantize: { method: { kind: "uniform", bits: 4 }, training: "qat" },
+  });
+  assert.deepEqual(r.stages.map((s) => s.stage), ["dense", "pruned", "fine-tuned", "quantized"]);
+  assert.equal(r.stages[2].nonZeros, 0);
+  assert.equal(r.model.kind, "quantized-logistic-regression");
+});
+
 Deno.test("a saved and loaded compressed model predicts exactly like the returned one", async () => {
   const r = compressModel(digits.train, {
     ...FAST,
