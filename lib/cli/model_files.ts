@@ -9,7 +9,7 @@ import { nearestName } from "../core/validate.ts";
 import { modelFromCoefficients } from "../io/coefficients.ts";
 import { jsonStart, loadModel, saveModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
-import { folderOf, writeFileAtomic } from "../io/atomic.ts";
+import { folderOf, specialFileKind, writeFileAtomic } from "../io/atomic.ts";
 import { modelToJson } from "../model/serialize.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { importOnnxModel } from "../onnx/import.ts";
@@ -307,12 +307,13 @@ export async function writeModelFile(
 
 /**
  * Checks before any long work that a file can be written at `path`: its folder exists and it is
- * not itself a folder. (Permissions and disk space show only when writing; the write is atomic,
- * so a failure then leaves any previous file intact.)
+ * not itself a folder, nor a FIFO, a device or a socket (directly or behind a link), which
+ * `writeFileAtomic` refuses. (Permissions and disk space show only when writing; the write is
+ * atomic, so a failure then leaves any previous file intact.)
  *
  * @param path The destination.
- * @throws {UsageError} If the folder is missing or `path` is a folder (a bad option value: exit
- *   code 2, as every other usage error).
+ * @throws {UsageError} If the folder is missing or `path` is a folder, a FIFO, a device or a
+ *   socket (a bad option value: exit code 2, as every other usage error).
  */
 async function checkDestination(path: string): Promise<void> {
   const dir = folderOf(path);
@@ -334,9 +335,17 @@ async function checkDestination(path: string): Promise<void> {
         : `Cannot write '${path}': the folder '${dir}' does not exist`,
     );
   }
-  let folder = false;
+  let info: Deno.FileInfo | null = null;
   try {
-    folder = (await Deno.stat(path)).isDirectory;
+    info = await Deno.stat(path);
   } catch { /* a missing file is fine */ }
-  if (folder) throw new UsageError(`Cannot write '${path}': it is a folder`);
+  if (info?.isDirectory) throw new UsageError(`Cannot write '${path}': it is a folder`);
+  // The save refuses it too, but only once the work is done.
+  const special = info === null ? null : specialFileKind(info);
+  if (special !== null) {
+    throw new UsageError(
+      `Cannot write '${path}': it is ${special}, not a regular file, and a save would replace ` +
+        "it with one",
+    );
+  }
 }

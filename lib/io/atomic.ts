@@ -188,6 +188,24 @@ export async function openAtomicWriter(
 }
 
 /**
+ * What a file that a save must not replace is (`writeFileAtomic` refuses it), or `null`.
+ *
+ * @param info The file's `Deno.stat`.
+ * @returns `"a FIFO"`, `"a character device"`, `"a block device"`, `"a socket"` or `null`.
+ */
+export function specialFileKind(info: Deno.FileInfo): string | null {
+  return info.isFifo
+    ? "a FIFO"
+    : info.isCharDevice
+    ? "a character device"
+    : info.isBlockDevice
+    ? "a block device"
+    : info.isSocket
+    ? "a socket"
+    : null;
+}
+
+/**
  * Where the bytes go: through a symbolic link to its target (the link stays a link), with the
  * permission bits of a file already there (a new file gets the umask's), by way of a temporary
  * file in the target's folder whose name does not grow with the target's (a name near the
@@ -202,15 +220,7 @@ async function destination(
     // Through links first: `/dev/stdout` into a pipe is a link that realPath cannot resolve
     // (`pipe:[...]`) but stat follows.
     const info = await Deno.stat(path);
-    const special = info.isFifo
-      ? "a FIFO"
-      : info.isCharDevice
-      ? "a character device"
-      : info.isBlockDevice
-      ? "a block device"
-      : info.isSocket
-      ? "a socket"
-      : null;
+    const special = specialFileKind(info);
     if (special !== null) {
       throw new TypeError(
         `Cannot write '${path}': it is ${special}, not a regular file, and a save would replace ` +

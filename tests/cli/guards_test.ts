@@ -92,6 +92,36 @@ Deno.test("no command writes over its own input model or data file", async () =>
   }
 });
 
+Deno.test({
+  name: "lrc compress and train refuse a FIFO or a device as output before any work",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "lrc-guards-" });
+    try {
+      const made = await new Deno.Command("mkfifo", { args: [`${dir}/pipe.lrc`] }).output();
+      assert.ok(made.success);
+      await Deno.symlink("/dev/null", `${dir}/null.lrc`);
+      const cases: [string, string[], RegExp][] = [
+        ["compress", ["--out", `${dir}/pipe.lrc`], /it is a FIFO, not a regular file/],
+        ["compress", ["--out", `${dir}/null.lrc`], /it is a character device, not a regular/],
+        ["train", ["--save", `${dir}/pipe.lrc`], /it is a FIFO, not a regular file/],
+      ];
+      for (const [command, argv, refusal] of cases) {
+        // The data file does not exist: the output is refused before the data are even read
+        // (the save refused it only after the work).
+        const r = await runCli([command, ...argv, "--data", `${dir}/missing.csv`, "--quiet"]);
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, refusal);
+        assert.doesNotMatch(r.stderr, /missing\.csv/);
+      }
+      assert.ok((await Deno.lstat(`${dir}/pipe.lrc`)).isFifo);
+      assert.ok((await Deno.lstat(`${dir}/null.lrc`)).isSymlink);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test("lrc compress refuses a folder as output before any work", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lrc-guards-" });
   try {
