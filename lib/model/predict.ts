@@ -109,12 +109,15 @@ export function assertFoldFinite(
   remedy: string,
 ): void {
   for (const [what, values] of [["weights", folded.weights], ["bias", folded.bias]] as const) {
-    const i = values.findIndex((v) => !Number.isFinite(v));
-    if (i >= 0) {
-      throw new RangeError(
-        `Cannot ${action}: the standardisation folded into the ${what} makes ${what}[${i}] ` +
-          `${values[i]}${remedy}`,
-      );
+    // A plain loop: decisionFunction checks every call, and findIndex's callback cost as much
+    // as scoring a row of 784 features.
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) {
+        throw new RangeError(
+          `Cannot ${action}: the standardisation folded into the ${what} makes ${what}[${i}] ` +
+            `${values[i]}${remedy}`,
+        );
+      }
     }
   }
 }
