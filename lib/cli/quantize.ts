@@ -28,7 +28,7 @@ import {
 import type { QuantizedModel } from "../quant/types.ts";
 import type { IntegerModel } from "../quant/integer.ts";
 import type { Matrix } from "../core/matrix.ts";
-import type { ResolvedPrune } from "../compress/context.ts";
+import { keptWeightsAllZero, type ResolvedPrune } from "../compress/context.ts";
 import { targetCount } from "../prune/mask.ts";
 import {
   type Command,
@@ -347,6 +347,10 @@ export const quantizeCommand: Command = {
             learningRateDecay: 0.5,
           },
           seed: args.number("seed", -(2 ** 31), 2 ** 31, true),
+          // A start whose kept weights are all 0 (an L1 penalty can zero them) has only a
+          // placeholder grid, which the library refuses to keep fixed, naming an option the
+          // command line does not have: the grid is re-chosen from the trained weights instead.
+          recalibrate: keptWeightsAllZero(prepared),
           onProgress: (p) =>
             progress.update(
               `quantization-aware training: epoch ${p.epoch}/${p.totalEpochs}  loss ${

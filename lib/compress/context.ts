@@ -800,8 +800,14 @@ function largestLabel(a: Int32Array, b: Int32Array): number {
   return m;
 }
 
-/** Whether the model keeps a weight and every weight it keeps is 0. */
-function keptWeightsAllZero(model: LogisticModel): boolean {
+/**
+ * Whether the model keeps a weight and every weight it keeps is 0 (an L1 penalty can zero them):
+ * quantization-aware training refuses a fixed uniform or log2 grid calibrated on such a start.
+ *
+ * @param model The model.
+ * @returns Whether its kept weights are all 0, one at least.
+ */
+export function keptWeightsAllZero(model: LogisticModel): boolean {
   const { data } = model.weights, mask = model.mask;
   let kept = false;
   for (let i = 0; i < data.length; i++) {

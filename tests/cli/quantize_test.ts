@@ -142,6 +142,36 @@ Deno.test("lrc quantize loads a model, runs QAT and saves a readable quantized m
   }
 });
 
+Deno.test("lrc quantize --qat quantizes a model whose weights an L1 penalty zeroed", async () => {
+  // Every weight is 0, so the fixed grid QAT would calibrate on them is a placeholder: the
+  // library refuses it ("pass recalibrate: true", an option lrc does not have), and the command
+  // failed where it had quantized the model.
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await runCli([
+      "quantize",
+      "--dataset",
+      "breast-cancer",
+      "--penalty",
+      "l1",
+      "--lambda",
+      "10",
+      "--qat",
+      "--qat-epochs",
+      "2",
+      "--save",
+      `${dir}/q.json`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const q = quantizedModelFromJson(await Deno.readTextFile(`${dir}/q.json`));
+    assert.equal(q.weights.kind, "uniform");
+    // The premise: the trained model's weights are all 0, and stay 0 under the penalty.
+    assert.ok(q.weights.codes.every((c) => c === 0));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("lrc quantize rejects bad settings with a one-line usage error", async () => {
   const cases: [string[], RegExp][] = [
     [["--bits", "17"], /--bits must be an integer in \[1, 16\], got '17'/],
