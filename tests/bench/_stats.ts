@@ -1,5 +1,6 @@
 /**
- * Small measurement helpers shared by the benchmarks: the median of repeated timings, the lowest
+ * Small measurement helpers shared by the benchmarks: the median of repeated timings (after an
+ * untimed warm-up call), the lowest
  * of values some of which may be missing, whether an accuracy drop is within a budget in points,
  * and the peak resident memory of the current process.
  *
@@ -16,6 +17,25 @@ export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * The median time of a call: one untimed warm-up call first (JIT, first touch of the memory,
+ * workers starting), then `runs` timed calls.
+ *
+ * @param f The call.
+ * @param runs Timed calls.
+ * @returns The median of the timed calls, in ms.
+ */
+export function medianCallMs(f: () => void, runs: number): number {
+  f();
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    f();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
 }
 
 /**

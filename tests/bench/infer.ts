@@ -46,7 +46,7 @@ import { createWorkspace, instantiateKernels, kernelModule } from "../../lib/ker
 import { benchModels } from "./_models.ts";
 import { floatModel, int8Model } from "./_onnx.ts";
 import { benchArgs, requireFashionMnist } from "./_args.ts";
-import { median, peakRssBytes } from "./_stats.ts";
+import { median, medianCallMs, peakRssBytes } from "./_stats.ts";
 
 interface Impl {
   name: string;
@@ -378,15 +378,8 @@ function limits(x: Float32Array, pixels: Uint8Array, d: number, k: number) {
   const a = ws.alloc(x.byteLength), b = ws.alloc(pixels.byteLength + 64);
   ws.f32(a, x.length).set(x);
   ws.u8(b, pixels.length).set(pixels);
-  const best = (f: () => void) => {
-    const t: number[] = [];
-    for (let r = 0; r < 15; r++) {
-      const s = performance.now();
-      f();
-      t.push(performance.now() - s);
-    }
-    return median(t);
-  };
+  // Medians of 15 after an untimed first call (cold caches, JIT).
+  const best = (f: () => void) => medianCallMs(f, 15);
   const rows = 256, reps = 40;
   const w = Float32Array.from({ length: k * d }, (_, i) => Math.sin(i) * 0.01);
   const dense = prepareDense({ weights: w, bias: new Float32Array(k) });

@@ -7,7 +7,7 @@
  * assembled here so that the settings can vary; no test data are read. Iteration counts do not
  * depend on the machine's load; the seconds do. It also times one pass (loss and gradient, and
  * loss only) over the 60,000 rows on one and two threads, and over 8192 rows (in cache), medians
- * of 9.
+ * of 9 after an untimed warm-up call.
  *
  * Sections (`--sections LIST`; default passes,path):
  * - passes: one pass over the data timed;
@@ -30,7 +30,7 @@ import { minimizeLbfgs } from "../../lib/model/lbfgs.ts";
 import { kroneckerPreconditioner } from "../../lib/model/precondition.ts";
 import type { Penalty } from "../../lib/model/types.ts";
 import { benchArgs, requireFashionMnist } from "./_args.ts";
-import { median } from "./_stats.ts";
+import { median, medianCallMs } from "./_stats.ts";
 
 const ALL_SECTIONS = ["passes", "path", "l1"];
 const args = benchArgs(
@@ -119,15 +119,8 @@ function run(rows: number, memory: number) {
 function passTimes() {
   const w = Float64Array.from({ length: nw }, (_, i) => Math.sin(i) * 0.01);
   const b = new Float64Array(k), gw = new Float64Array(nw), gb = new Float64Array(k);
-  const medianMs = (f: () => void) => {
-    const t: number[] = [];
-    for (let r = 0; r < 9; r++) {
-      const s = performance.now();
-      f();
-      t.push(performance.now() - s);
-    }
-    return median(t);
-  };
+  // The first call of a fresh engine is slower (JIT, first touch): it is not timed.
+  const medianMs = (f: () => void) => medianCallMs(f, 9);
   const rows: { data: string; threads: number; gradientMs: number; lossMs: number }[] = [];
   const small = { data: (train.x.data as Float32Array).subarray(0, 8192 * d), rows: 8192, cols: d };
   for (
