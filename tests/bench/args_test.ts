@@ -4,6 +4,7 @@
  * minutes, so it must not start on a typo).
  */
 import assert from "node:assert/strict";
+import { hasFashionMnist } from "../../lib/data/fashion_mnist.ts";
 
 const benches = ["compress", "cores", "csv", "infer", "optimizer", "prune", "quant", "train"];
 
@@ -75,6 +76,24 @@ Deno.test("every bench that reads Fashion-MNIST says how to get it when it is mi
     assert.match(lines[0], new RegExp(`^bench:${bench} needs Fashion-MNIST: `));
     assert.match(r.stderr, /sudo apt-get install dataset-fashion-mnist/, bench);
     assert.match(r.stderr, /set LRC_FASHION_MNIST_DIR to their folder/, bench);
+  }
+});
+
+Deno.test("bench:csv and bench:optimizer state the load average of their timings with --json too", async () => {
+  // Their JSON rows carried no load average, nor did bench:optimizer's passes table: timings
+  // without the machine's other load beside them. As the other benches, they print it on
+  // stderr at the start and at the end, and stdout keeps the rows alone.
+  const runs: [string, string[]][] = [["csv", ["--sizes", "1", "--rounds", "1", "--json"]]];
+  if (hasFashionMnist()) runs.push(["optimizer", ["--sections", "passes", "--json"]]);
+  for (const [bench, args] of runs) {
+    const r = await run(bench, args);
+    assert.equal(r.code, 0, `${bench}: ${r.stderr}`);
+    const load = r.stderr.split("\n").filter((l) => l.startsWith(`bench:${bench}: load average`));
+    assert.equal(load.length, 2, `${bench}: ${r.stderr}`);
+    assert.match(load[0], /^bench:\w+: load average \d+\.\d\d at the start$/);
+    assert.match(load[1], /^bench:\w+: load average \d+\.\d\d at the end$/);
+    const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.ok(rows.length >= 3 && rows.every((row) => row.bench.startsWith(bench)), r.stdout);
   }
 });
 

@@ -22,7 +22,7 @@ import { readCsvBatches } from "../../lib/data/csv_stream.ts";
 import { fitStream } from "../../lib/model/fit_stream.ts";
 import { createPrng, randomNormal } from "../../lib/core/random.ts";
 import { benchArgs } from "./_args.ts";
-import { median, peakRssBytes } from "./_stats.ts";
+import { median, peakRssBytes, reportLoadAverage } from "./_stats.ts";
 
 const DIR = new URL("../artifacts/csv/", import.meta.url);
 const FEATURES = 32;
@@ -104,6 +104,7 @@ async function main(): Promise<void> {
   const json = options.flag("json");
   const sizes = options.numbers("sizes", 1, 100000);
   const rounds = options.integer("rounds", 1, 1000);
+  reportLoadAverage("bench:csv");
   const rows: Record<string, unknown>[] = [];
   for (const mb of sizes) {
     const path = await ensureFile(mb);

@@ -30,7 +30,7 @@ import { minimizeLbfgs } from "../../lib/model/lbfgs.ts";
 import { kroneckerPreconditioner } from "../../lib/model/precondition.ts";
 import type { Penalty } from "../../lib/model/types.ts";
 import { benchArgs, requireFashionMnist } from "./_args.ts";
-import { median, medianCallMs } from "./_stats.ts";
+import { median, medianCallMs, reportLoadAverage } from "./_stats.ts";
 
 const ALL_SECTIONS = ["passes", "path", "l1"];
 const args = benchArgs(
@@ -51,6 +51,7 @@ const args = benchArgs(
 const json = args.flag("json");
 const SECTIONS = args.choices("sections", ALL_SECTIONS, "section");
 requireFashionMnist("bench:optimizer");
+reportLoadAverage("bench:optimizer");
 const CHECKPOINTS = [10, 20, 30, 40, 60];
 const train = await loadFashionMnist("train");
 const n = train.x.rows, d = train.x.cols, k = 10, nw = k * d, l2 = 1 / 6000;
