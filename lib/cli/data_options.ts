@@ -5,7 +5,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { quotedText } from "../core/validate.ts";
+import { quotedList, quotedText } from "../core/validate.ts";
 import { DEFAULT_MAX_CSV_BYTES, readCsv } from "../data/csv.ts";
 import { readCsvColumns } from "../data/csv_stream.ts";
 import type { Dataset } from "../data/dataset.ts";
@@ -340,10 +340,9 @@ export function dataForModel(model: LogisticModel, data: LoadedData, file: strin
     columns = featureIndices(model, data.train.featureNames);
     if (columns.length === cols && columns.every((j, k) => j === k)) columns = null;
   } else if (missing.length < model.featureNames.length) {
-    const shown = missing.length > 6 ? [...missing.slice(0, 6), "..."] : missing;
     fail(
       `the data name ${model.featureNames.length - missing.length} of the model's features ` +
-        `but not ${shown.map((n) => `'${n}'`).join(", ")}; name the columns as the model does`,
+        `but not ${quotedList(missing)}; name the columns as the model does`,
     );
   } else if (model.weights.cols !== cols) {
     fail(`the model takes ${model.weights.cols} features, the data have ${cols}`);

@@ -9,6 +9,7 @@ import {
   readModelFile,
   saveFormatOf,
 } from "../../lib/cli/model_files.ts";
+import { dataForModel, type LoadedData } from "../../lib/cli/data_options.ts";
 import { predictLabels } from "../../lib/model/predict.ts";
 import { modelToJson } from "../../lib/model/serialize.ts";
 import { type LogisticModel, MODEL_VERSION } from "../../lib/model/types.ts";
@@ -477,12 +478,66 @@ Deno.test("prune, quantize and compress --model match CSV columns by name, in an
       assert.equal(n.code, 1, n.stdout);
       assert.match(
         n.stderr,
-        /the data name 29 of the model's features but not 'mean area'; name the columns as the model does/,
+        /the data name 29 of the model's features but not \["mean area"\]; name the columns as the model does/,
       );
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("dataForModel quotes the features the data do not name as a quotedList, long names cut short", () => {
+  // The names were printed whole, in single quotes (cut at 6 names, not in length): a
+  // 10,000-character name made a 10,000-character line. Oracle: JSON quotes of the first 60
+  // characters and the length, at most 8 names and their count, written out here.
+  const model = (featureNames: string[]): LogisticModel => ({
+    kind: "logistic-regression",
+    version: MODEL_VERSION,
+    link: "sigmoid",
+    weights: { data: new Float64Array(featureNames.length), rows: 1, cols: featureNames.length },
+    bias: Float64Array.of(0),
+    classes: ["no", "yes"],
+    featureNames,
+    preprocessing: { kind: "none" },
+  });
+  const data = (featureNames: string[]): LoadedData => ({
+    source: "d.csv",
+    train: {
+      x: { rows: 0, cols: featureNames.length, data: new Float64Array() },
+      y: new Int32Array(),
+      classes: ["no", "yes"],
+      featureNames,
+    },
+    test: {
+      x: { rows: 0, cols: featureNames.length, data: new Float64Array() },
+      y: new Int32Array(),
+    },
+  });
+  const long = "n".repeat(10000);
+  assert.throws(
+    () => dataForModel(model(["a", long]), data(["a", "b"]), "m.lrc"),
+    (e: Error) => {
+      assert.equal(
+        e.message,
+        "Cannot apply 'm.lrc' to d.csv: the data name 1 of the model's features but not " +
+          `["${"n".repeat(60)}"... (10000 characters)]; name the columns as the model does`,
+      );
+      return e instanceof TypeError;
+    },
+  );
+  const many = Array.from({ length: 100 }, (_, i) => `f${i}`);
+  assert.throws(
+    () => dataForModel(model(["a", ...many]), data(["a", "b"]), "m.lrc"),
+    (e: Error) => {
+      assert.equal(
+        e.message,
+        "Cannot apply 'm.lrc' to d.csv: the data name 1 of the model's features but not " +
+          '["f0","f1","f2","f3","f4","f5","f6","f7", ...] (100 names); name the columns as the ' +
+          "model does",
+      );
+      return e instanceof TypeError;
+    },
+  );
 });
 
 Deno.test("--model says it took the columns by position when the header names none of the features", async () => {
