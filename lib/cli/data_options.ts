@@ -411,11 +411,9 @@ export function repeatedName(names: readonly string[]): string | undefined {
 export function checkModelClasses(model: LogisticModel, data: LoadedData, file: string): void {
   const a = model.classes, b = data.train.classes;
   if (a.length !== b.length || a.some((c, i) => c !== b[i])) {
-    const list = (l: readonly string[]) =>
-      (l.length > 6 ? [...l.slice(0, 6), "..."] : l).join(", ");
     throw new TypeError(
-      `Cannot apply '${file}' to ${data.source}: the model's classes (${list(a)}) differ from ` +
-        `the data's (${list(b)})`,
+      `Cannot apply '${file}' to ${data.source}: the model's classes ${quotedList(a)} differ ` +
+        `from the data's ${quotedList(b)}`,
     );
   }
 }

@@ -524,7 +524,24 @@ Deno.test("checkModelClasses refuses a model whose classes are a prefix of the d
   checkModelClasses(model, data(["a", "b"]), "m.lrc");
   assert.throws(
     () => checkModelClasses(model, data(["a", "b", "c"]), "m.lrc"),
-    /^TypeError: Cannot apply 'm\.lrc' to d\.csv: the model's classes \(a, b\) differ from the data's \(a, b, c\)$/,
+    /^TypeError: Cannot apply 'm\.lrc' to d\.csv: the model's classes \["a","b"\] differ from the data's \["a","b","c"\]$/,
+  );
+  // Class names were printed whole (a 10,000-character label made a 10,000-character line) and
+  // cut at 6 by hand. Oracle: quotedList's form (at most 8 names, each at most 60 characters,
+  // then the count), written out here.
+  const long = "n".repeat(10000);
+  const many = Array.from({ length: 100 }, (_, i) => `c${i}`);
+  assert.throws(
+    () => checkModelClasses(model, data([long, ...many]), "m.lrc"),
+    (e: Error) => {
+      assert.equal(
+        e.message,
+        `Cannot apply 'm.lrc' to d.csv: the model's classes ["a","b"] differ from the data's ` +
+          `["${"n".repeat(60)}"... (10000 characters),"c0","c1","c2","c3","c4","c5","c6", ...] ` +
+          "(101 names)",
+      );
+      return e instanceof TypeError;
+    },
   );
   const r = await runCli(["train", "--max-data-bytes", "10"]);
   assert.equal(r.code, 2, r.stderr);

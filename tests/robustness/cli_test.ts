@@ -217,7 +217,7 @@ const FAILURES: [string, string[], number, RegExp][] = [
       ),
     ],
     1,
-    /the model's classes \((benign, malignant|malignant, benign)\) differ from the data's \(x, z\)$/,
+    /the model's classes \[("benign","malignant"|"malignant","benign")\] differ from the data's \["x","z"\]$/,
   ],
   [
     "a truncated model file (inspect)",
