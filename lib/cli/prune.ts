@@ -31,6 +31,7 @@ import {
 import { featureScores, pruneFeatures, selectFeatures } from "../prune/structured.ts";
 import { type Matrix, takeRows } from "../core/matrix.ts";
 import { createPrng, shuffleInPlace } from "../core/random.ts";
+import { quotedText } from "../core/validate.ts";
 import { type Command, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
@@ -589,7 +590,9 @@ export const pruneCommand: Command = {
       ` (${report.masked} masked); the model takes ${final.weights.cols} input features`,
     ];
     if (removedFeatures.length > 0) {
-      const shown = removedFeatures.slice(0, 8).join(", ");
+      // Each name cut short when long (quoted as the refusals quote them): a 10,000-character
+      // column name made a 10,000-character report line.
+      const shown = removedFeatures.slice(0, 8).map((n) => quotedText(n)).join(", ");
       lines.push(
         `features  ${removedFeatures.length} ${kept ? "removed" : "unused"}: ${shown}${
           removedFeatures.length > 8 ? ", ..." : ""

@@ -442,6 +442,28 @@ Deno.test("lrc prune --quiet draws no fine-tuning progress line, which it draws 
   assert.match(loud.stderr, /^fine-tuning: epoch 1\/5 {2}loss /);
 });
 
+Deno.test("lrc prune's report cuts long names of removed features short, 8 of them at most", async () => {
+  // The names were joined whole: a 10,000-character column name made a 10,000-character line.
+  // Oracle: each name quoted by its first 60 characters and its length, written out here.
+  const prng = createPrng(3);
+  const names = Array.from({ length: 10 }, (_, j) => "p".repeat(10000) + j);
+  const lines = Array.from({ length: 60 }, () => {
+    const cells = names.map(() => (prng() * 2 - 1).toFixed(3));
+    return [...cells, Number(cells[0]) > 0 ? "yes" : "no"].join(",");
+  });
+  const csv = `${dir}/long-names.csv`;
+  await Deno.writeTextFile(csv, [[...names, "y"].join(","), ...lines].join("\n") + "\n");
+  const r = await runCli([
+    ...["prune", "--data", csv, "--label", "y", "--structure", "features", "--count", "9"],
+    ...quick,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const line = r.stdout.split("\n").find((l) => l.startsWith("features  "));
+  assert.ok(line !== undefined, r.stdout.slice(0, 500));
+  const quote = `"${"p".repeat(60)}"... (10001 characters)`;
+  assert.equal(line, `features  9 removed: ${Array(8).fill(quote).join(", ")}, ...`);
+});
+
 Deno.test("lrc prune --score-samples scores on a random sample, not the first rows", async () => {
   // Digits sorted by label: the first 300 training rows hold two or three classes.
   const digits = await loadEmbedded("digits");
