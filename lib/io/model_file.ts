@@ -632,7 +632,9 @@ function parseModelFile(
   const framing = declared > len
     ? `truncated: the header announces ${declared} bytes, the file has ${len}`
     : declared < len
-    ? `${len - declared} unexpected bytes after the end announced by the header (${declared})`
+    ? `${len - declared} unexpected byte${
+      len - declared === 1 ? "" : "s"
+    } after the end announced by the header (${declared})`
     : stored !== computed
     ? `checksum mismatch (stored 0x${hex(stored)}, computed 0x${hex(computed)}): ` +
       "the file is corrupt"
@@ -957,7 +959,7 @@ function readTensor(
         throw pr.range(
           `a codebook of ${groups} x ${levels} entries needs at least ${
             1 + 2 * entries
-          } bytes but only ${pr.remaining} remain`,
+          } bytes but only ${pr.remaining} remain${pr.remaining === 1 ? "s" : ""}`,
         );
       }
       tensor = {

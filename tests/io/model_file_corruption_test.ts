@@ -153,6 +153,10 @@ Deno.test("wrong magic, newer or zero version, flags and trailing bytes are refu
   const longer = new Uint8Array(bytes.length + 3);
   longer.set(bytes);
   assertRefused(longer, "trailing", /3 unexpected bytes after the end/);
+  // One byte is said in the singular, as ByteReader says it since c1103b2.
+  const one = new Uint8Array(bytes.length + 1);
+  one.set(bytes);
+  assertRefused(one, "one trailing", /: 1 unexpected byte after the end announced by the header/);
   assertRefused(bytes.subarray(0, bytes.length - 1), "short", /truncated: the header announces/);
   assertRefused(new Uint8Array(0), "empty", /truncated: 0 bytes/);
   const crc = bytes.slice();
@@ -227,7 +231,15 @@ Deno.test("forged files with a valid checksum but absurd lengths are refused bef
   assertRefused(
     codebook,
     "codebook",
-    /a codebook of 64 x 65536 entries needs at least 8388609 bytes but only 5 remain/,
+    /a codebook of 64 x 65536 entries needs at least 8388609 bytes but only 5 remain$/,
+  );
+  // One byte left is said in the singular.
+  assertRefused(
+    build(
+      sections(codebook).map((s) => s.id === SECTION.PARAMS ? { id: s.id, payload: [0x12] } : s),
+    ),
+    "codebook, one byte",
+    /a codebook of 64 x 65536 entries needs at least 8388609 bytes but only 1 remains$/,
   );
   // Feature names front-coded into a few bytes each: 40 kB that would decode to 1,000 names of
   // 40 kB (40 MB of text) in a model that stores no weight at all. It was read as a valid model.
