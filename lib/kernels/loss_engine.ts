@@ -116,6 +116,7 @@ export interface LossEngine {
    * most `maxRows` of them, float32 products summed in float64 per block of 64 rows.
    *
    * @returns The `(nFeatures, nFeatures)` sums row-major, the column sums, and the row count.
+   * @throws {TypeError} If `step` or `maxRows` is not a number (a string "2" included).
    * @throws {RangeError} If the engine is closed, `step` is not a positive integer or `maxRows`
    *   not a non-negative integer.
    */

@@ -285,6 +285,15 @@ Deno.test("gram refuses a step or row limit that does not pick whole rows", () =
           `Cannot compute gram: maxRows must be an integer in [0, 2147483647], got ${maxRows}`,
       });
     }
+    // Not a number at all is a TypeError, as its JSDoc says: a string "2" would read as a step.
+    assert.throws(() => engine.gram("2" as unknown as number, 5), {
+      name: "TypeError",
+      message: 'Cannot compute gram: step must be an integer in [1, 2147483647], got string "2"',
+    });
+    assert.throws(() => engine.gram(1, "5" as unknown as number), {
+      name: "TypeError",
+      message: 'Cannot compute gram: maxRows must be an integer in [0, 2147483647], got string "5"',
+    });
     // Whole numbers still pick rows 0 and 2 (step 2), by hand: sums (6, 8), x x^T summed.
     const g = engine.gram(2, 5);
     assert.equal(g.count, 2);
