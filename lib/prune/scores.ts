@@ -155,8 +155,9 @@ export interface LossDerivatives {
  * @param options An L2 term to include.
  * @returns Mean loss, gradient, Hessian diagonal, mean absolute per-sample gradient.
  * @throws {TypeError} If shapes disagree with the model.
- * @throws {RangeError} If `x` holds NaN or Infinity, a label is out of range, `l2 < 0`, or the
- *   inputs are too large for the model's weights (a score, the loss or a derivative overflows).
+ * @throws {RangeError} If `x` holds NaN or Infinity, a label is out of range, `l2` is negative
+ *   or not finite, or the inputs are too large for the model's weights (a score, the loss or a
+ *   derivative overflows).
  *
  * @example The Hessian diagonal of one sample
  * ```ts
@@ -185,7 +186,9 @@ export function lossDerivatives(
   checkSamples(model, data, action);
   checkOptionKeys(action, options, { l2: true } satisfies OptionKeys<LossDerivativesOptions>);
   const l2 = options.l2 ?? 0;
-  assertInRange(action, "l2", l2, 0, Infinity);
+  // Finite, as fit's penalty.lambda: an infinite l2 made the gradient overflow, and the refusal
+  // then blamed the inputs ("too large for the model's weights").
+  assertInRange(action, "l2", l2, 0, Number.MAX_VALUE);
   const { rows: k, cols: d, data: w } = model.weights;
   const g = new Float64Array(k * d), h = new Float64Array(k * d), a = new Float64Array(k * d);
   const loss = derivativePass(model, data, g, h, a);
@@ -312,7 +315,8 @@ export interface ObdScoresOptions {
  * @param options The L2 strength of the objective, and whether to add the first-order term.
  * @returns Scores, shape `(nOutputs, nFeatures)`.
  * @throws {TypeError} If shapes disagree with the model, or `firstOrder` is not a boolean.
- * @throws {RangeError} If `x` holds NaN or Infinity, a label is out of range, or `l2 < 0`.
+ * @throws {RangeError} If `x` holds NaN or Infinity, a label is out of range, or `l2` is negative
+ *   or not finite.
  *
  * @example Saliency of a single weight
  * ```ts

@@ -217,8 +217,16 @@ Deno.test("scorers reject data that does not fit the model", () => {
   // The documented RangeError, for l2 itself (a bare throws() took any error, of any type).
   assert.throws(
     () => lossDerivatives(model, { x: x3, y: Int32Array.from([0]) }, { l2: -1 }),
-    /^RangeError: Cannot compute loss derivatives: l2 must be a number >= 0, got -1$/,
+    /^RangeError: Cannot compute loss derivatives: l2 must be a number in \[0, 1\.7976931348623157e\+308\], got -1$/,
   );
+  // Finite, as fit's penalty.lambda: Infinity was taken, and the gradient's overflow was then
+  // blamed on the inputs ("too large for the model's weights"), here of a single zero row.
+  for (const f of [lossDerivatives, obdScores]) {
+    assert.throws(
+      () => f(model, { x: x3, y: Int32Array.from([0]) }, { l2: Infinity }),
+      /^RangeError: Cannot compute loss derivatives: l2 must be a number in \[0, 1\.7976931348623157e\+308\], got Infinity$/,
+    );
+  }
 });
 
 Deno.test("taylorScores refuses an unknown aggregate instead of reading it as batch", () => {
