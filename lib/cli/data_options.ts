@@ -109,9 +109,7 @@ export function checkTrainingFile(
   if (options.header && names.every(readsAsNumber)) {
     options.io?.err(
       `warning: the first line of '${file}' holds numbers where the feature names go (${
-        names.slice(0, 3).join(", ")
-      }${
-        names.length > 3 ? ", ..." : ""
+        quotedList(names, 3)
       }): if the file has no header, give --no-header (its first row was read as the names)\n`,
     );
   }
@@ -123,7 +121,7 @@ export function checkTrainingFile(
     throw new RangeError(
       `Cannot use '${file}' as training data: its label column (${
         options.label ?? "the last column"
-      }) holds a single class ('${data.classes[0]}')${
+      }) holds a single class (${quotedText(data.classes[0])})${
         options.rows ?? ""
       }; at least two are needed (pick the label with --label)`,
     );

@@ -949,7 +949,7 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
   }
   const present = new Set(y);
   if (present.size < 2) {
-    const only = present.size === 0 ? "none" : `'${classes[y[0]]}'`;
+    const only = present.size === 0 ? "none" : quotedText(classes[y[0]]);
     throw new RangeError(
       `Cannot ${ACTION}: the labels hold a single class (${only}); at least two are needed`,
     );

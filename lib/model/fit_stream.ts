@@ -10,7 +10,13 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { checkSeed, createPrng, shuffleInPlace } from "../core/random.ts";
-import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import {
+  assertInRange,
+  checkOptionKeys,
+  describe,
+  type OptionKeys,
+  quotedText,
+} from "../core/validate.ts";
 import { pathText } from "../data/csv.ts";
 import { type LabelledCsvOptions, readCsvBatches, scanCsv } from "../data/csv_stream.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
@@ -201,9 +207,9 @@ export async function fitStream(
   const nClasses = scan.classes.length;
   if (nClasses < 2) {
     throw new RangeError(
-      `Cannot ${action}: the labels hold a single class ('${
-        scan.classes[0]
-      }'); at least two are needed`,
+      `Cannot ${action}: the labels hold a single class (${
+        quotedText(scan.classes[0])
+      }); at least two are needed`,
     );
   }
   const link = resolveLink(action, requestedLink, nClasses);

@@ -239,7 +239,7 @@ Deno.test("lrc train --stream: a test fraction above one half is refused, and a 
     assert.equal(one.code, 1);
     assert.match(
       one.stderr,
-      /^lrc train: Cannot use '.*' as training data: its label column \(the last column\) holds a single class \('x'\) in the training rows; at least two are needed \(pick the label with --label\)$/m,
+      /^lrc train: Cannot use '.*' as training data: its label column \(the last column\) holds a single class \("x"\) in the training rows; at least two are needed \(pick the label with --label\)$/m,
     );
   } finally {
     await Deno.remove(file);
@@ -311,7 +311,7 @@ Deno.test(
       assert.equal(h.code, 0, h.stderr);
       assert.match(
         h.stderr,
-        /^warning: the first line of '.*nohdr.csv' holds numbers where the feature names go \(1, 0\)/m,
+        /^warning: the first line of '.*nohdr.csv' holds numbers where the feature names go \(\["1","0"/m,
       );
       // A batch larger than the block streaming holds, refused before any pass.
       const b = await runCli([

@@ -265,7 +265,7 @@ Deno.test("a first line of numbers read as the header gets a warning pointing to
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stderr,
-    /^warning: the first line of '.*no_header.csv' holds numbers where the feature names go \(5\.1, 3\.5\): if the file has no header, give --no-header \(its first row was read as the names\)$/m,
+    /^warning: the first line of '.*no_header.csv' holds numbers where the feature names go \(\["5\.1","3\.5"\]\): if the file has no header, give --no-header \(its first row was read as the names\)$/m,
   );
   const without = await runCli([
     ...["train", "--data", file, "--json", "--test-fraction", "0.3", "--no-header"],
@@ -494,6 +494,37 @@ Deno.test("checkTrainingFile warns of a header of numbers only when every name r
   assert.equal(readsAsNumber(""), false);
   assert.equal(readsAsNumber("  "), false);
   assert.equal(readsAsNumber(" 7 "), true);
+});
+
+Deno.test("checkTrainingFile quotes the single class and the names of a header of numbers, cut short when long", () => {
+  // Both were printed whole (a 10,000-character label made a 10,000-character line) and unquoted.
+  // Oracle: quotedText's and quotedList's forms (at most 60 characters of a name, then its
+  // length; at most 3 names here, then the count), written out.
+  let err = "";
+  const featureNames = Array.from({ length: 100 }, (_, j) => String(j + 0.5));
+  assert.throws(
+    () =>
+      checkTrainingFile("f.csv", { featureNames, classes: ["7".repeat(10000)] }, {
+        header: true,
+        label: "y",
+        io: { err: (t) => void (err += t) },
+      }),
+    (e: Error) => {
+      assert.equal(
+        e.message,
+        `Cannot use 'f.csv' as training data: its label column (y) holds a single class ` +
+          `("${"7".repeat(60)}"... (10000 characters)); at least two are needed (pick the label ` +
+          "with --label)",
+      );
+      return e instanceof RangeError;
+    },
+  );
+  assert.equal(
+    err,
+    `warning: the first line of 'f.csv' holds numbers where the feature names go ` +
+      `(["0.5","1.5","2.5", ...] (100 names)): if the file has no header, give --no-header ` +
+      "(its first row was read as the names)\n",
+  );
 });
 
 Deno.test("labelLike names no column when the column taken as the label is named like one itself", () => {

@@ -49,7 +49,13 @@ Deno.test("fitStream refuses L-BFGS and single-class files", async () => {
       () => fitStream(file, { optimizer: { kind: "lbfgs" } as never }),
       /streaming trains with sgd or adam/,
     );
-    await assert.rejects(() => fitStream(file), /single class/);
+    await assert.rejects(() => fitStream(file), /single class \("a"\); at least two/);
+    // The class was printed whole; quotedText cuts it at 60 characters and gives its length.
+    await Deno.writeTextFile(file, `x,y\n1,${"a".repeat(10000)}\n2,${"a".repeat(10000)}\n`);
+    await assert.rejects(
+      () => fitStream(file),
+      new RegExp(`single class \\("a{60}"\\.\\.\\. \\(10000 characters\\)\\); at least two`),
+    );
   } finally {
     await Deno.remove(file);
   }

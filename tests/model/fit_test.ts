@@ -404,7 +404,14 @@ const badCases: [string, () => unknown, typeof TypeError | typeof RangeError, Re
     RangeError,
     /Infinity/,
   ],
-  ["a single class", () => fit(x3, new Int32Array(10)), RangeError, /single class \('0'\)/],
+  ["a single class", () => fit(x3, new Int32Array(10)), RangeError, /single class \("0"\)/],
+  [
+    // The class was printed whole; quotedText cuts it at 60 characters and gives its length.
+    "a single class with a 10,000-character name",
+    () => fit(x3, new Int32Array(10), { classes: ["c".repeat(10000), "d"] }),
+    RangeError,
+    new RegExp(`single class \\("c{60}"\\.\\.\\. \\(10000 characters\\)\\); at least two`),
+  ],
   [
     "an empty data set",
     () => fit({ data: new Float64Array(0), rows: 0, cols: 3 }, new Int32Array(0)),

@@ -369,7 +369,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     input: "fit: a label column with one class",
     run: () => fit(x3, new Int32Array(4)),
     type: RangeError,
-    message: /the labels hold a single class \('0'\); at least two are needed/,
+    message: /the labels hold a single class \("0"\); at least two are needed/,
   },
   {
     area: "arrays and options",

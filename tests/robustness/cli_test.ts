@@ -128,7 +128,7 @@ const FAILURES: [string, string[], number, RegExp][] = [
     "a label column with one class",
     ["train", "--data", F.one],
     1,
-    /^lrc train: Cannot use '.*one.csv' as training data: its label column \(the last column\) holds a single class \('same'\); at least two are needed/,
+    /^lrc train: Cannot use '.*one.csv' as training data: its label column \(the last column\) holds a single class \("same"\); at least two are needed/,
   ],
   [
     "a missing CSV file",
