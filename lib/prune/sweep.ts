@@ -55,7 +55,7 @@ export interface PruneSweepOptions {
    */
   scope?: "global" | "per-class";
   /**
-   * L2 strength of the training objective, for `obd`.
+   * L2 strength of the training objective, for `obd`: a finite number >= 0.
    * @default {0}
    */
   l2?: number;
@@ -165,7 +165,10 @@ export function pruneSweep(
   }
   for (const f of sparsities) assertInRange(action, "sparsity", f, 0, 1);
   // Checked whatever the strategies (obd alone reads it): a nonsense value is a mistake anyway.
-  if (options.l2 !== undefined) assertInRange(action, "l2", options.l2, 0, Infinity);
+  // Finite, as lossDerivatives' and fit's bound: an infinite l2 was taken here and refused by
+  // lossDerivatives in its own words ("Cannot compute loss derivatives"), or not at all when obd
+  // was not among the strategies.
+  if (options.l2 !== undefined) assertInRange(action, "l2", options.l2, 0, Number.MAX_VALUE);
   // Likewise the seed (random alone reads it): the generator refused it after the rows before it.
   checkSeed(action, options.seed);
   if (options.scope !== undefined && options.scope !== "global" && options.scope !== "per-class") {

@@ -129,8 +129,26 @@ Deno.test("bad strategies, sparsities, scopes and data are refused", () => {
   // Refused whatever the strategies (it passed when obd was not among them).
   assert.throws(
     () => pruneSweep(dense, data, { strategies: ["magnitude"], sparsities: [0.5], l2: -1 }),
-    { name: "RangeError", message: /^Cannot run pruning sweep: l2 must be a number >= 0, got -1$/ },
+    {
+      name: "RangeError",
+      message:
+        /^Cannot run pruning sweep: l2 must be a number in \[0, 1\.7976931348623157e\+308\], got -1$/,
+    },
   );
+  // An infinite l2 too, in the sweep's words, as lossDerivatives and fit refuse it: it was taken,
+  // then refused by lossDerivatives ("Cannot compute loss derivatives") for obd, and not at all
+  // without obd.
+  for (const strategies of [["obd"], ["magnitude"]] as const) {
+    assert.throws(
+      () =>
+        pruneSweep(dense, data, { strategies: [...strategies], sparsities: [0.5], l2: Infinity }),
+      {
+        name: "RangeError",
+        message:
+          /^Cannot run pruning sweep: l2 must be a number in \[0, 1\.7976931348623157e\+308\], got Infinity$/,
+      },
+    );
+  }
   // Refused whatever the strategies, before any row (random's generator refused NaN after the
   // magnitude rows before it, as "Cannot create random generator", and a magnitude-only sweep
   // took it).
