@@ -157,7 +157,7 @@ const L1_PATH_OPTION_KEYS = exactKeys<L1PathOptions>()({
  * @param options The strengths, and `fit`'s other options.
  * @returns One point per strength.
  * @throws {TypeError} If shapes disagree or `lambdas` is not an array.
- * @throws {RangeError} If a strength is negative, or as `fit` does.
+ * @throws {RangeError} If a strength is negative or not finite, or as `fit` does.
  *
  * @example Sparsity falls along a decreasing path
  * ```ts
@@ -179,7 +179,9 @@ export function l1Path(x: Matrix, y: Int32Array, options: L1PathOptions = {}): L
   if (!Array.isArray(lambdas)) {
     throw new TypeError(`Cannot ${action}: lambdas must be an array, got ${describe(lambdas)}`);
   }
-  lambdas.forEach((l, i) => assertInRange(action, `lambdas[${i}]`, l, 0, Infinity));
+  // Finite, as fit's penalty.lambda: an infinite strength was taken here and refused by fit in
+  // its own words ("Cannot fit model"), after the points before it were trained.
+  lambdas.forEach((l, i) => assertInRange(action, `lambdas[${i}]`, l, 0, Number.MAX_VALUE));
   const points: L1PathPoint[] = [];
   let initial = options.initial;
   // After the first point, each warm start carries the link, classes, feature names and

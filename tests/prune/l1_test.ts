@@ -33,14 +33,20 @@ Deno.test("an L1 path from lambda max down gains weights, with exact zeros on th
     for (const w of point.model.weights.data) if (w === 0) zeros++;
     assert.equal(point.sparsity, zeros / point.model.weights.data.length);
   }
-  // A negative strength anywhere in the list is refused before the first fit (a bare RangeError
-  // was also fit's own refusal of lambda -1, so the test passed without l1Path's check).
-  let points = 0;
-  assert.throws(
-    () => l1Path(data.x, data.y, { lambdas: [0.5 * top, -1], onPoint: () => void points++ }),
-    /^RangeError: Cannot train an L1 path: lambdas\[1\] must be a number >= 0, got -1$/,
-  );
-  assert.equal(points, 0, "a point was trained before the refusal");
+  // A negative or infinite strength anywhere in the list is refused before the first fit (a bare
+  // RangeError was also fit's own refusal of lambda -1, so the test passed without l1Path's
+  // check; Infinity was refused by fit, in its words, after the first point was trained).
+  for (const bad of [-1, Infinity]) {
+    let points = 0;
+    assert.throws(
+      () => l1Path(data.x, data.y, { lambdas: [0.5 * top, bad], onPoint: () => void points++ }),
+      new RegExp(
+        "^RangeError: Cannot train an L1 path: lambdas\\[1\\] must be a number in " +
+          `\\[0, 1\\.7976931348623157e\\+308\\], got ${bad}$`,
+      ),
+    );
+    assert.equal(points, 0, `a point was trained before the refusal of ${bad}`);
+  }
 });
 
 Deno.test("an L1 path keeps the classes, names, link and preprocessing it is given at every point", async () => {
