@@ -120,7 +120,7 @@ function nameOf(options: unknown): string {
  *
  * assert.throws(
  *   () => parseCsv("a,b,y\n1,2,0\n3,oops,1\n", { fileName: "my.csv" }),
- *   /^SyntaxError: Cannot read CSV 'my.csv': line 3, column 2 \('b'\) holds 'oops'/,
+ *   /^SyntaxError: Cannot read CSV 'my.csv': line 3, column 2 \("b"\) holds 'oops'/,
  * );
  * ```
  */
@@ -675,7 +675,7 @@ export function checkHeaderNames(names: readonly string[], file: string): void {
  * Why a finite cell cannot be stored as float32: its magnitude is beyond float32's largest value.
  *
  * @param cell The cell's text.
- * @returns The reason, to follow "line L, column C ('name')".
+ * @returns The reason, to follow `line L, column C ("name")`.
  */
 export function overflowsFloat32(cell: string): string {
   const shown = cell.length > 40 ? `${cell.slice(0, 40)}...` : cell;
