@@ -627,11 +627,13 @@ export function classBalanceWarnings(
   for (let c = 0; c < classes.length; c++) {
     if (counts[c] === 0) {
       out.push(
-        `class '${classes[c]}' has no training samples: the model learns never to predict it`,
+        `class ${
+          quotedText(classes[c])
+        } has no training samples: the model learns never to predict it`,
       );
     } else if (counts[c] / total < RARE_CLASS_SHARE) {
       out.push(
-        `class '${classes[c]}' has only ${counts[c]} of ${total} training samples (${
+        `class ${quotedText(classes[c])} has only ${counts[c]} of ${total} training samples (${
           (100 * counts[c] / total).toFixed(2)
         } %): its predictions and metrics rest on very little data`,
       );

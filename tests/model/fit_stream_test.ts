@@ -197,14 +197,14 @@ Deno.test("fitStream gives fit's warnings: a rare class, huge raw features, a ri
     const optimizer = { kind: "sgd", epochs: 2, learningRate: 1e-9 } as const;
     const raw = await fitStream(file, { optimizer, preprocessing: "none" });
     assert.ok(
-      raw.warnings.some((w) => /class 'c' has only 2 of 602 training samples/.test(w)),
+      raw.warnings.some((w) => /class "c" has only 2 of 602 training samples/.test(w)),
       raw.warnings.join("\n"),
     );
     assert.ok(raw.warnings.some((w) => /features reach 3\.0e\+7/.test(w)), raw.warnings.join("\n"));
     // Standardised: no scale warning, the class one stays.
     const standardised = await fitStream(file, { optimizer });
     assert.ok(!standardised.warnings.some((w) => /features reach/.test(w)));
-    assert.ok(standardised.warnings.some((w) => /class 'c'/.test(w)));
+    assert.ok(standardised.warnings.some((w) => /class "c"/.test(w)));
     // SGD with an L2 penalty multiplies the weights by (1 - learningRate * lambda) each step
     // before the loss's pull: at 2.05 * 1 that is -1.05, a growth of 1.05^75 per epoch of 75
     // batches, so the objective ends far above epoch 1's; at 1.9 it shrinks.

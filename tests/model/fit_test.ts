@@ -6,6 +6,7 @@ import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
 import {
+  classBalanceWarnings,
   fit,
   type FitOptions,
   objectiveRiseWarning,
@@ -367,6 +368,24 @@ Deno.test("perfectly separable data without a penalty finish with finite weights
     }
   }
   assert.equal(fit(x, y).warnings.length, 0);
+});
+
+Deno.test("the imbalance warnings quote a class by quotedText, cut short when long", () => {
+  // The class was printed whole in single quotes: a 10,000-character label made a
+  // 10,000-character warning. Oracle: quotedText's form (the first 60 characters, then the
+  // length), written out.
+  const long = "r".repeat(10000);
+  const cut = `"${"r".repeat(60)}"... (10000 characters)`;
+  const warnings = classBalanceWarnings([0, 1, 999], [long, long + "s", "c"]);
+  assert.deepEqual(warnings, [
+    `class ${cut} has no training samples: the model learns never to predict it`,
+    `class "${"r".repeat(60)}"... (10001 characters) has only 1 of 1000 training samples ` +
+    "(0.10 %): its predictions and metrics rest on very little data",
+  ]);
+  for (const w of warnings) assert.ok(w.length < 200, w.slice(0, 200));
+  assert.deepEqual(classBalanceWarnings([0, 500, 500], ["a", "b", "c"]), [
+    'class "a" has no training samples: the model learns never to predict it',
+  ]);
 });
 
 Deno.test("the model serialises to JSON and back identically, with the same predictions", () => {

@@ -334,16 +334,16 @@ Deno.test("lrc: very imbalanced classes train, with a warning about the rare cla
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stdout,
-    /warning {3}class 'rare' has only 1 of 300 training samples \(0.33 %\): its predictions/,
+    /warning {3}class "rare" has only 1 of 300 training samples \(0.33 %\): its predictions/,
   );
   assert.match(r.stdout, /test\s+\d+\.\d\d %\s+\d\.\d{4}/); // finite accuracy and log loss
   // quantize and export train too, and pass the warning on
   const q = await runCli(["quantize", "--data", F.imbalanced, "--json"]);
   assert.equal(q.code, 0, q.stderr);
-  assert.ok(JSON.parse(q.stdout).warnings.some((w: string) => /class 'rare' has only 1/.test(w)));
+  assert.ok(JSON.parse(q.stdout).warnings.some((w: string) => /class "rare" has only 1/.test(w)));
   const e = await runCli(["export", "--data", F.imbalanced, "--quiet", "--out", file("i.onnx")]);
   assert.equal(e.code, 0, e.stderr);
-  assert.match(e.stdout, /^warning: class 'rare' has only 1 of 300 training samples/m);
+  assert.match(e.stdout, /^warning: class "rare" has only 1 of 300 training samples/m);
 });
 
 Deno.test("lrc: a failing process prints one line and no stack trace", async () => {

@@ -287,13 +287,13 @@ Deno.test("very imbalanced classes: training works, predictions are finite, a wa
   for (const optimizer of OPTIMIZERS.slice(0, 3)) {
     const r = fit(split.xTrain, split.yTrain, { optimizer, classes: ["a", "rare", "c"] });
     assert.ok(
-      r.warnings.some((w) => /class 'rare' has only 1 of 999 training samples \(0.10 %\)/.test(w)),
+      r.warnings.some((w) => /class "rare" has only 1 of 999 training samples \(0.10 %\)/.test(w)),
       `${name(optimizer)}: ${r.warnings}`,
     );
     assertProbabilities(predictProba(r.model, split.xTest), name(optimizer));
   }
   const absent = fit(x, y, { classes: ["a", "rare", "c", "never"] });
-  assert.ok(absent.warnings.some((w) => /class 'never' has no training samples/.test(w)));
+  assert.ok(absent.warnings.some((w) => /class "never" has no training samples/.test(w)));
   assert.ok(allFinite(absent.model.bias));
   assert.ok(!predict(absent.model, x).includes(3));
 });
