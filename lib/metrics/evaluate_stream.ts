@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checkOptionKeys, exactKeys } from "../core/validate.ts";
+import { checkOptionKeys, exactKeys, quotedList, quotedText } from "../core/validate.ts";
 import {
   CSV_STREAM_OPTION_KEYS,
   type LabelledCsvOptions,
@@ -63,9 +63,7 @@ export async function evaluateStream(
       throw new RangeError(
         `Cannot evaluate model: the header of '${pathText(path)}' names ${
           model.featureNames.length - missing.length
-        } of its features but not ${missing.slice(0, 5).map((n) => `'${n}'`).join(", ")}${
-          missing.length > 5 ? ", ..." : ""
-        }`,
+        } of its features but not ${quotedList(missing, 5)}`,
       );
     }
   }
@@ -76,8 +74,8 @@ export async function evaluateStream(
       const c = classOf(label);
       if (c === undefined) {
         throw new RangeError(
-          `Cannot evaluate model: label '${label}' on line ${batch.lines[i]} is not one of its ` +
-            "classes",
+          `Cannot evaluate model: label ${quotedText(label)} on line ${batch.lines[i]} is not ` +
+            "one of its classes",
         );
       }
       y[i] = c;

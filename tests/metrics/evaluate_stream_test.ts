@@ -46,7 +46,7 @@ Deno.test("evaluateStream gives evaluate's metrics on the same rows, batch by ba
     await Deno.writeTextFile(file, lines.join("\n") + "\n");
     await assert.rejects(
       () => evaluateStream(model, file),
-      /label '3' on line 5 is not one of its classes/,
+      /label "3" on line 5 is not one of its classes/,
     );
   } finally {
     await Deno.remove(file);
@@ -188,18 +188,69 @@ Deno.test("evaluateStream refuses a file with no rows to evaluate, and names at 
       message: "Cannot evaluate model: no rows to evaluate",
     });
     // A header naming 3 of the 8 features misses 5: all named; naming 2 misses 6: five, then
-    // "...".
+    // "..." and the count.
     const row = Array.from({ length: 8 }, () => "0").join(",") + ",a";
     for (const known of [3, 2]) {
       const header = names.map((n, j) => (j < known ? n : `c${j}`));
       await Deno.writeTextFile(file, [[...header, "y"].join(","), row].join("\n") + "\n");
-      const missing = names.slice(known, known + 5).map((n) => `'${n}'`).join(", ");
+      const missing = names.slice(known, known + 5).map((n) => `"${n}"`).join(",");
       await assert.rejects(() => evaluateStream(model, file), {
         name: "RangeError",
         message: `Cannot evaluate model: the header of '${file}' names ${known} of its features ` +
-          `but not ${missing}${known === 2 ? ", ..." : ""}`,
+          `but not [${missing}${known === 2 ? ", ...] (6 names)" : "]"}`,
       });
     }
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("evaluateStream quotes missing features and an unknown label by quotedText, cut short when long", async () => {
+  // Both were printed whole in single quotes (five names of 10,000 characters made a message of
+  // 50,000). Oracle: quotedText's and quotedList's forms (the first 60 characters of a name, then
+  // its length; at most 5 names, then the count), written out.
+  const long = (j: number) => String(j % 10).repeat(10000);
+  const featureNames = Array.from({ length: 100 }, (_, j) => long(j) + j);
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: new Float64Array(100), rows: 1, cols: 100 },
+    bias: Float64Array.of(0),
+    classes: ["a", "b"],
+    featureNames,
+    preprocessing: { kind: "none" },
+  };
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  const row = (label: string) => [...featureNames.map(() => "0"), label].join(",");
+  try {
+    // The header names the first feature only: 99 are missing.
+    const header = featureNames.map((n, j) => (j === 0 ? n : `c${j}`));
+    await Deno.writeTextFile(file, [[...header, "y"].join(","), row("a")].join("\n") + "\n");
+    const shown = [1, 2, 3, 4, 5].map((j) => `"${String(j).repeat(60)}"... (10001 characters)`);
+    const missing = `[${shown.join(",")}, ...] (99 names)`;
+    await assert.rejects(() => evaluateStream(model, file), (e: Error) => {
+      assert.equal(
+        e.message,
+        `Cannot evaluate model: the header of '${file}' names 1 of its features but not ${missing}`,
+      );
+      assert.ok(e.message.length < 600 + file.length, `${e.message.length} characters`);
+      return e instanceof RangeError;
+    });
+    // All features named, a label of 10,000 characters on line 3.
+    const label = "z".repeat(10000);
+    await Deno.writeTextFile(
+      file,
+      [[...featureNames, "y"].join(","), row("a"), row(label)].join("\n") + "\n",
+    );
+    await assert.rejects(() => evaluateStream(model, file), (e: Error) => {
+      assert.equal(
+        e.message,
+        `Cannot evaluate model: label "${"z".repeat(60)}"... (10000 characters) on line 3 is ` +
+          "not one of its classes",
+      );
+      return e instanceof RangeError;
+    });
   } finally {
     await Deno.remove(file);
   }
