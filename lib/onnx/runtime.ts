@@ -9,7 +9,14 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertMatrix, checkOptionKeys, errorReason, type OptionKeys } from "../core/validate.ts";
+import {
+  assertMatrix,
+  checkOptionKeys,
+  errorReason,
+  type OptionKeys,
+  quotedList,
+  quotedText,
+} from "../core/validate.ts";
 import type { StoredModel } from "../io/quantized.ts";
 import { asFloatModel } from "../io/quantized.ts";
 import { predictLabels, predictProba } from "../model/predict.ts";
@@ -130,8 +137,8 @@ export async function runOnnx(
     const inputs = session.inputNames as readonly string[];
     if (!inputs.includes(inputName)) {
       throw new TypeError(
-        `Cannot ${action}: the graph has no input '${inputName}'; its inputs are ` +
-          `${inputs.map((n) => `'${n}'`).join(", ")} (give inputName)`,
+        `Cannot ${action}: the graph has no input ${quotedText(inputName)}; its inputs are ` +
+          `${quotedList(inputs)} (give inputName)`,
       );
     }
     const feed = new ort!.Tensor("float32", Float32Array.from(x.data), [x.rows, x.cols]);

@@ -75,7 +75,7 @@ Deno.test({
         assert.ok(e instanceof TypeError, String(e));
         assert.equal(
           e.message,
-          "Cannot run ONNX model: the graph has no input 'x'; its inputs are 'input' " +
+          'Cannot run ONNX model: the graph has no input "x"; its inputs are ["input"] ' +
             "(give inputName)",
         );
         return true;
