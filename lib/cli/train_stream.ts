@@ -15,6 +15,7 @@ import type { Command, ParsedArgs } from "./args.ts";
 import { UsageError } from "./args.ts";
 import { createProgress } from "./progress.ts";
 import { percent } from "./format.ts";
+import { quotedText } from "../core/validate.ts";
 import type { Optimizer } from "../model/fit.ts";
 import type { Penalty } from "../model/types.ts";
 import type { Evaluation } from "../metrics/evaluate.ts";
@@ -152,9 +153,9 @@ export async function trainStreamedIfAsked(
     const missing = [...heldOut.keys()].find((c) => known(c) === undefined);
     if (missing !== undefined) {
       throw new RangeError(
-        `Cannot hold out every ${
-          ordinal(every)
-        } row of '${file}'${why}: class '${missing}' is only in held-out rows (first on line ` +
+        `Cannot hold out every ${ordinal(every)} row of '${file}'${why}: class ${
+          quotedText(missing)
+        } is only in held-out rows (first on line ` +
           `${heldOut.get(missing)}), and no training row has it; give the file more rows of it, ` +
           "or shuffle it",
       );

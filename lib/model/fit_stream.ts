@@ -296,7 +296,7 @@ export async function fitStream(
           const c = scan.classOf(batch.labels[i]);
           if (c < 0) {
             throw new RangeError(
-              `Cannot ${action}: label '${batch.labels[i]}' on line ${
+              `Cannot ${action}: label ${quotedText(batch.labels[i])} on line ${
                 batch.lines[i]
               } was not in the first pass (the file changed?)`,
             );

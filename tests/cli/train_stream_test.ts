@@ -203,7 +203,7 @@ Deno.test("lrc train --stream: a test fraction above one half is refused, and a 
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
-      /^lrc train: Cannot hold out every 4th row of '.*': class 'w' is only in held-out rows \(first on line 5\), and no training row has it; give the file more rows of it, or shuffle it$/m,
+      /^lrc train: Cannot hold out every 4th row of '.*': class "w" is only in held-out rows \(first on line 5\), and no training row has it; give the file more rows of it, or shuffle it$/m,
     );
     // Late in a larger file, the line says where: class w first on line 37 (row 35, the 4th
     // of its group), again on line 41; the message named the class only.
@@ -214,7 +214,7 @@ Deno.test("lrc train --stream: a test fraction above one half is refused, and a 
     await Deno.writeTextFile(tiny, late.join("\n") + "\n");
     const l = await runCli(["train", "--data", tiny, "--stream", "--optimizer", "sgd", "--quiet"]);
     assert.equal(l.code, 1);
-    assert.match(l.stderr, /: class 'w' is only in held-out rows \(first on line 37\), and no/);
+    assert.match(l.stderr, /: class "w" is only in held-out rows \(first on line 37\), and no/);
     await Deno.writeTextFile(tiny, "a,b,y\n1,2,x\n3,4,z\n5,6,x\n7,8,w\n");
     const held = ["x", "z", "x", "w"];
     await assert.rejects(
@@ -298,7 +298,7 @@ Deno.test(
       assert.equal(m.code, 1, m.stderr);
       assert.match(
         m.stderr,
-        /^lrc train: Cannot hold out every 4th row of '.*': class '2\.0' is only in held-out rows/m,
+        /^lrc train: Cannot hold out every 4th row of '.*': class "2\.0" is only in held-out rows/m,
       );
       assert.doesNotMatch(m.stderr, /training \(stream\)/);
       // A header of numbers: the in-memory path's warning.

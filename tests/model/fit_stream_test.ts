@@ -527,6 +527,31 @@ Deno.test("fitStream makes a penalty function's penalty from the rows rowFilter 
   }
 });
 
+Deno.test("fitStream's unseen-label refusal cuts a long label short", async () => {
+  // The label came from the file: a 10,000-character one was printed whole.
+  const long = "c".repeat(10000);
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  await Deno.writeTextFile(file, `x,y\n1,a\n-1,b\n2,a\n-2,b\n3,${long}\n`);
+  try {
+    let pass = 0;
+    const error = await fitStream(file, {
+      optimizer: { kind: "sgd", epochs: 1 },
+      rowFilter: (row) => {
+        if (row === 0) pass++;
+        return pass === 1 ? row !== 4 : row !== 3;
+      },
+    }).then(() => null, (e: Error) => e);
+    assert.ok(error instanceof RangeError);
+    assert.ok(error.message.length < 300, `${error.message.length} characters`);
+    assert.ok(
+      error.message.includes(`label "${"c".repeat(60)}"... (10000 characters) on line 6`),
+      error.message.slice(0, 200),
+    );
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("fitStream refuses a label its first pass did not see, even when the row count agrees", async () => {
   // The first pass drops the row labelled c, the epochs keep it and drop another: as many rows
   // each time, so only the label check stands between c and training on class index -1 (its
@@ -547,7 +572,7 @@ Deno.test("fitStream refuses a label its first pass did not see, even when the r
         }),
       {
         name: "RangeError",
-        message: "Cannot fit model from stream: label 'c' on line 6 was not in the first pass " +
+        message: 'Cannot fit model from stream: label "c" on line 6 was not in the first pass ' +
           "(the file changed?)",
       },
     );
