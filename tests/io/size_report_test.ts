@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { encodeModel } from "../../lib/io/model_file.ts";
 import { gzipSize, sizeReport } from "../../lib/io/size_report.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
 import {
   gaussianModel,
   randomFloatModel,
@@ -193,6 +194,7 @@ interface Decoded {
   support: number[];
   weights?: number[];
   values?: number[];
+  codesEntropyCoded?: boolean;
 }
 
 Deno.test("every field of the size report agrees with the file read independently", async () => {
@@ -207,9 +209,14 @@ Deno.test("every field of the size report agrees with the file read independentl
   const negative = randomFloatModel(77, { mask: "none", zeros: 0.5 });
   negative.weights.data.forEach((v, i, a) => a[i] = v === 0 ? -0 : v);
   models.push(negative);
-  const files = models.map((m, k) => encodeModel(m, { entropy: k % 3 === 0 }));
+  // Skewed 4-bit codes of 784 x 10 weights, which entropy coding makes smaller.
+  const skewed = quantizeModel(gaussianModel(5, 784, null, { preprocessing: false }), {
+    method: { kind: "uniform", scheme: "symmetric", bits: 4 },
+  });
+  models.push(skewed);
+  const files = models.map((m, k) => encodeModel(m, { entropy: k % 3 === 0 || m === skewed }));
   const decoded = await runPython<Decoded[]>("", files.map((f) => [...f]), [DECODER]);
-  let sigmoid = 0, negativeZeros = 0;
+  let sigmoid = 0, negativeZeros = 0, ransCodes = 0;
   for (const [k, bytes] of files.entries()) {
     const d = decoded[k], r = await sizeReport(bytes), what = `case ${k}`;
     assert.deepEqual(r.parts, partsOf(bytes), what);
@@ -226,6 +233,9 @@ Deno.test("every field of the size report agrees with the file read independentl
     const nonZero = values.filter((v, i) => v !== 0 && (!d.hasMask || d.support[i])).length;
     assert.equal(r.nonZeroWeights, nonZero, what);
     assert.equal(r.formatVersion, d.version, what);
+    // A float model has no codes: "packed", as the report documents.
+    assert.equal(r.codesEncoding, d.codesEntropyCoded ? "rans" : "packed", what);
+    ransCodes += d.codesEntropyCoded ? 1 : 0;
     // gzip of the whole file, checked by decompressing it back to the file.
     const gz = new Uint8Array(
       await new Response(
@@ -243,4 +253,5 @@ Deno.test("every field of the size report agrees with the file read independentl
     assert.equal(r.gzipBytes, gz.length, what);
   }
   assert.ok(sigmoid >= 4 && negativeZeros > 0, `${sigmoid} sigmoid, ${negativeZeros} -0`);
+  assert.ok(ransCodes > 0 && ransCodes < files.length, `${ransCodes} with entropy-coded codes`);
 });
