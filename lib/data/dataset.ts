@@ -21,8 +21,9 @@ export interface Dataset {
 /**
  * Maps label values to class indices. Labels that all read as decimal numbers of at most 15
  * significant digits are ordered numerically (and named by their number, so `"1"` and `"1.0"` are
- * one class); otherwise (text, hexadecimal, longer identifiers that float64 would merge) they are
- * ordered by code units. The order is deterministic and independent of the order of the rows.
+ * one class); otherwise (text, hexadecimal, longer identifiers that float64 would merge, NaN and
+ * the infinities, also as numbers) they are ordered by code units. The order is deterministic and
+ * independent of the order of the rows.
  *
  * @param values One label per sample.
  * @returns The class index of each sample and the class labels.
@@ -40,7 +41,9 @@ export function encodeLabels(
   values: readonly (string | number | boolean)[],
 ): { y: Int32Array; classes: string[] } {
   const numeric = values.length > 0 &&
-    values.every((v) => typeof v === "number" || (typeof v === "string" && isNumeric(v)));
+    values.every((v) =>
+      typeof v === "number" ? Number.isFinite(v) : typeof v === "string" && isNumeric(v)
+    );
   const keys = values.map((v) => numeric ? String(Number(v)) : String(v));
   const distinct = [...new Set(keys)];
   if (numeric) distinct.sort((a, b) => Number(a) - Number(b));

@@ -108,3 +108,22 @@ Deno.test("labels beyond float64, or written .5, and labels given as numbers are
   assert.deepEqual([numbers.classes, [...numbers.y]], [["9", "10", "100"], [1, 0, 0, 2]]);
   assert.deepEqual(encodeLabels([1, "1.0", "2"]).classes, ["1", "2"]);
 });
+
+Deno.test("NaN and infinite number labels are text: the class order does not depend on the rows' order", () => {
+  // NaN compares with nothing: sorting numbers with it gave ["NaN", "1", "2", "3"] for one row
+  // order and ["1", "2", "3", "NaN"] for another. As text ("NaN" as a cell reads), both orders
+  // give the code-unit order.
+  for (const values of [[NaN, 2, 1, NaN, 3], [3, 1, NaN, 2], [2, NaN, 3, 1]]) {
+    assert.deepEqual(encodeLabels(values).classes, ["1", "2", "3", "NaN"]);
+  }
+  assert.deepEqual(encodeLabels([Infinity, 10, -Infinity, 9]).classes, [
+    "-Infinity",
+    "10",
+    "9",
+    "Infinity",
+  ]);
+  // Exactly as the same labels read from text cells.
+  assert.deepEqual(encodeLabels([NaN, 2, 1]), encodeLabels(["NaN", "2", "1"]));
+  // Finite numbers still sort by value.
+  assert.deepEqual(encodeLabels([10, 9, 9.0, -1]).classes, ["-1", "9", "10"]);
+});
