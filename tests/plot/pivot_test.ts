@@ -97,6 +97,16 @@ Deno.test("row fields that JSON writes alike still make separate rows", () => {
     // Each output row holds exactly its own input row's cell.
     budgets.forEach((_, j) => assert.equal(row[`c${j}`], i === j ? i : null));
   });
+  // A Date is not its text, though JSON writes both as the same string.
+  const day = new Date(0);
+  assert.deepEqual(
+    pivotRows([{ k: day, c: "a", v: 1 }, { k: day.toJSON(), c: "a", v: 2 }], {
+      rows: ["k"],
+      columns: "c",
+      values: "v",
+    }),
+    [{ k: day, a: 1 }, { k: day.toJSON(), a: 2 }],
+  );
   // Numbers and their text are still told apart, and 0 and -0 are one value.
   assert.equal(
     pivotRows([{ k: 1, c: "a", v: 1 }, { k: "1", c: "a", v: 2 }], {
