@@ -1,6 +1,7 @@
 import { createPrng, randomNormal } from "../../lib/core/random.ts";
 import { applyPreprocessing, type Preprocessing } from "../../lib/data/preprocess.ts";
-import { bindLoss } from "../../lib/model/engine.ts";
+import assert from "node:assert/strict";
+import { bindLoss, usesWasm, WASM_MIN_WORK } from "../../lib/model/engine.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 
 Deno.test("sampled moments are the two-pass mean, variance and covariance of the preprocessed sampled rows", () => {
@@ -54,6 +55,87 @@ Deno.test("sampled moments are the two-pass mean, variance and covariance of the
       } finally {
         loss.close();
       }
+    }
+  }
+});
+
+Deno.test("auto trains on wasm from 2^22 multiply-adds per pass of float32 data, counting every output", () => {
+  assert.equal(WASM_MIN_WORK, 2 ** 22);
+  // Only the shape and the storage type matter: the data are not read.
+  const matrix = (rows: number, cols: number, f32: boolean) => ({
+    rows,
+    cols,
+    data: f32 ? new Float32Array(0) : new Float64Array(0),
+  });
+  // 2^20 x 2 features: 2^21 per output, so two outputs reach the threshold and one does not.
+  assert.equal(usesWasm(matrix(2 ** 20, 2, true), "auto", 2), true);
+  assert.equal(usesWasm(matrix(2 ** 20, 2, true), undefined, 2), true, "auto by default");
+  assert.equal(usesWasm(matrix(2 ** 20, 2, true), "auto", 1), false);
+  // One multiply-add short: 3 x 1,398,101 = 2^22 - 1.
+  assert.equal(3 * 1_398_101, 2 ** 22 - 1);
+  assert.equal(usesWasm(matrix(1_398_101, 3, true), "auto", 1), false);
+  assert.equal(usesWasm(matrix(1_398_101, 3, true), "auto", 2), true);
+  // float64 data stay on the TypeScript kernel however large; an explicit choice is kept.
+  assert.equal(usesWasm(matrix(2 ** 30, 2, false), "auto", 10), false);
+  assert.equal(usesWasm(matrix(1, 1, false), "wasm", 1), true);
+  assert.equal(usesWasm(matrix(2 ** 30, 2, true), "ts", 10), false);
+});
+
+Deno.test("the variance of a constant feature is never negative, on either backend", () => {
+  // From the Gram matrix, mean(x^2) - mean(x)^2 of a constant column rounds to a tiny number of
+  // either sign (-2.2e-16 for seven rows of 0.7 in float64; float32 products miss by more): a
+  // variance is clamped at 0. Oracle: the population variance of a constant is 0.
+  for (const c of [0.1, 0.3, 0.7, 1.1, 3.3]) {
+    for (const n of [3, 5, 7, 10, 50]) {
+      const x = {
+        data: Float64Array.from({ length: 2 * n }, (_, i) => i % 2 ? c : i),
+        rows: n,
+        cols: 2,
+      };
+      for (const backend of ["ts", "wasm"] as const) {
+        const loss = bindLoss(x, new Int32Array(n), {
+          preprocessing: { kind: "none" },
+          link: "sigmoid",
+          nOutputs: 1,
+          backend,
+        });
+        try {
+          for (const covariance of [false, true]) {
+            const v = loss.sampleMoments(n, covariance).variance[1];
+            // float32 copies of c and products: about 2^-23 of c^2 per row.
+            assert.ok(v >= 0 && v <= 1e-6 * c * c * n, `${c} x ${n}, ${backend}: ${v}`);
+          }
+        } finally {
+          loss.close();
+        }
+      }
+    }
+  }
+});
+
+Deno.test("a bound loss reports the threads its engine runs", () => {
+  // The wasm engine splits a call over threads from two shards of 4096 rows; the TypeScript
+  // kernel runs on one.
+  for (
+    const [rows, backend, threads] of [[8192, "wasm", 2], [100, "wasm", 1], [
+      8192,
+      "ts",
+      1,
+    ]] as const
+  ) {
+    const x = { data: new Float32Array(rows).fill(1), rows, cols: 1 };
+    const loss = bindLoss(x, new Int32Array(rows), {
+      preprocessing: { kind: "none" },
+      link: "sigmoid",
+      nOutputs: 1,
+      backend,
+      threads: 2,
+    });
+    try {
+      assert.equal(loss.threads, threads, `${rows} rows, ${backend}`);
+      assert.equal(loss.backend, backend);
+    } finally {
+      loss.close();
     }
   }
 });
