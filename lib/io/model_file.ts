@@ -672,7 +672,9 @@ function parseModelFile(
       throw outer.range(
         `section ${
           SECTION_NAME[id] ?? id
-        } announces ${size} bytes but only ${outer.remaining} remain`,
+        } announces ${size} bytes but only ${outer.remaining} remain${
+          outer.remaining === 1 ? "s" : ""
+        }`,
       );
     }
     const start = outer.pos;
@@ -790,7 +792,9 @@ function parseModelFile(
     wr.category = "weights";
     if (count * FLOAT_BYTES[dtype] > wr.remaining) {
       throw wr.range(
-        `weights needs ${count * FLOAT_BYTES[dtype]} bytes but only ${wr.remaining} remain`,
+        `weights needs ${count * FLOAT_BYTES[dtype]} bytes but only ${wr.remaining} remain${
+          wr.remaining === 1 ? "s" : ""
+        }`,
       );
     }
     const values = new Float64Array(count);
