@@ -32,6 +32,19 @@ Deno.test("float64 to float16 matches numpy bit for bit, ties to even included",
 });
 
 Deno.test({
+  name: `the committed fixture is numpy's live output${numpy ? "" : " (skipped: no numpy)"}`,
+  ignore: !numpy,
+  async fn() {
+    // Where numpy is absent the test above reads the fixture alone: nothing compared it with
+    // numpy where numpy is present, so a stale or edited copy went unnoticed.
+    const live = await vectors();
+    const committed: Vectors = JSON.parse(await Deno.readTextFile(FIXTURE));
+    assert.deepEqual(committed.inputs, live.inputs);
+    assert.deepEqual(committed.bits, live.bits);
+  },
+});
+
+Deno.test({
   name: `every float16 pattern decodes to numpy's value${numpy ? "" : " (skipped: no numpy)"}`,
   ignore: !numpy,
   async fn() {
