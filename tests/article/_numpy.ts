@@ -32,7 +32,8 @@ export interface ArticleReference {
 }
 
 const script = new URL("../fixtures/make_article_fixture.py", import.meta.url).pathname;
-const fixture = new URL("../fixtures/article_numpy.json", import.meta.url);
+/** The committed copy of the script's output, read where NumPy is absent. */
+export const fixture = new URL("../fixtures/article_numpy.json", import.meta.url);
 
 /** NumPy's reference and where it came from (`live` or `fixture`). */
 export async function articleReference(): Promise<{ ref: ArticleReference; origin: string }> {

@@ -3,9 +3,22 @@ import { l1RegularizationPruning } from "../../lib/article/pruning.ts";
 import { softThresholdModel } from "../../lib/prune/prune_model.ts";
 import { createPrng, randomNormal } from "../../lib/core/random.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
-import { articleReference } from "./_numpy.ts";
+import { articleReference, fixture } from "./_numpy.ts";
 
 const { ref, origin } = await articleReference();
+
+Deno.test({
+  name: "the committed NumPy fixture is the live run's output" +
+    (origin === "numpy, live" ? "" : " (skipped: python3 with NumPy not found)"),
+  ignore: origin !== "numpy, live",
+  async fn() {
+    // Where NumPy is absent the article tests read the fixture alone: nothing compared it with
+    // NumPy where NumPy is present, so a stale or edited copy went unnoticed.
+    const { source: _committed, ...committed } = JSON.parse(await Deno.readTextFile(fixture));
+    const { source: _live, ...live } = ref;
+    assert.deepEqual(committed, live);
+  },
+});
 
 Deno.test(`the port of l1_regularization_pruning matches NumPy (${origin})`, () => {
   const out = l1RegularizationPruning(Float64Array.from(ref.weights), 0.01);
