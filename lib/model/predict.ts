@@ -237,7 +237,9 @@ export function probabilitiesFromScores(
   const want = model.link === "sigmoid" ? 1 : nc;
   if (scores.cols !== want) {
     throw new TypeError(
-      `Cannot ${action}: scores have ${scores.cols} columns, a ${model.link} model ` +
+      `Cannot ${action}: scores have ${scores.cols} column${
+        scores.cols === 1 ? "" : "s"
+      }, a ${model.link} model ` +
         `of ${nc} classes gives ${want}`,
     );
   }

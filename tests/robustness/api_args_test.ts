@@ -114,7 +114,7 @@ Deno.test("scores of the wrong shape and bad class counts are refused, not turne
   const oneColumn = { data: new Float64Array(4), rows: 4, cols: 1 };
   assert.throws(
     () => probabilitiesFromScores(three, oneColumn),
-    /scores have 1 columns, a softmax model of 3 classes gives 3/,
+    /scores have 1 column, a softmax model of 3 classes gives 3$/,
   );
   assert.throws(() => classesFromScores("3" as never), TypeError);
   const y = Int32Array.from([0, 1, 0]);
