@@ -176,7 +176,9 @@ export function labelLike(names: readonly string[], taken?: string): string | un
  */
 export function guessedLabelWarning(file: string, named: string): string {
   return `warning: no --label was given, so the last column of '${file}' was taken as the ` +
-    `label, but column '${named}' is named like one: give --label ${named} if it is the label\n`;
+    `label, but column ${
+      quotedText(named)
+    } is named like one: give --label ${named} if it is the label\n`;
 }
 
 /**

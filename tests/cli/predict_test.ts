@@ -704,7 +704,7 @@ Deno.test("lrc predict: a 'y' column gets no label warning when the last column 
     const moved = `${dir}/moved.csv`;
     await Deno.writeTextFile(moved, "class,x,z\nblue,0,0\nred,0,1\nred,1,1\n");
     const m = await runCli(["predict", "--model", modelPath, "--data", moved, "--json"]);
-    assert.match(m.stderr, /column 'class' is named like one: give --label class/);
+    assert.match(m.stderr, /column "class" is named like one: give --label class/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

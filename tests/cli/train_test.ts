@@ -420,7 +420,7 @@ Deno.test("a 'y' feature gets no label warning when the last column is named lik
     for (const stream of [[], ["--stream"]]) {
       const r = await runCli(["train", "--data", guessed, ...common, ...stream]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /column 'class' is named like one: give --label class/);
+      assert.match(r.stderr, /column "class" is named like one: give --label class/);
     }
     // 'y' beside 'x' is a coordinate, with the label last under another name (species): no
     // warning (there was one); 'y' without an 'x' is a guess again.
@@ -430,7 +430,7 @@ Deno.test("a 'y' feature gets no label warning when the last column is named lik
       for (const stream of [[], ["--stream"]]) {
         const r = await runCli(["train", "--data", file, ...common, ...stream]);
         assert.equal(r.code, 0, r.stderr);
-        if (warned) assert.match(r.stderr, /column 'y' is named like one: give --label y/);
+        if (warned) assert.match(r.stderr, /column "y" is named like one: give --label y/);
         else assert.doesNotMatch(r.stderr, /warning/, `${header} ${stream}`);
         assert.equal(JSON.parse(r.stdout).data.features, 2);
       }
@@ -457,7 +457,7 @@ Deno.test("a column named like a label read as a feature gets a warning pointing
     );
     const common = ["--json", "--test-fraction", "0.3", "--optimizer", "sgd", "--epochs", "2"];
     const warning =
-      /^warning: no --label was given, so the last column of '.*first\.csv' was taken as the label, but column 'label' is named like one: give --label label if it is the label$/m;
+      /^warning: no --label was given, so the last column of '.*first\.csv' was taken as the label, but column "label" is named like one: give --label label if it is the label$/m;
     for (const stream of [[], ["--stream"]]) {
       const guessed = await runCli(["train", "--data", first, ...common, ...stream]);
       assert.equal(guessed.code, 0, guessed.stderr);
