@@ -130,7 +130,7 @@ export async function runOnnx(
     session = await ort!.InferenceSession.create(bytes, { graphOptimizationLevel: level });
   } catch (error) {
     // onnxruntime throws a plain Error for a file it cannot load.
-    throw new SyntaxError(`Cannot ${action}: onnxruntime cannot load it: ${errorReason(error)}`);
+    throw new SyntaxError(`Cannot ${action}: onnxruntime cannot load it: ${runtimeReason(error)}`);
   }
   try {
     const inputName = options.inputName ?? "input";
@@ -148,9 +148,7 @@ export async function runOnnx(
     } catch (error) {
       // onnxruntime's plain Error, for data the graph does not take (its width, its type).
       throw new RangeError(
-        `Cannot ${action}: onnxruntime refused x (${x.rows} x ${x.cols}): ${
-          errorReason(error).replace(/\s*\n\s*/g, " ")
-        }`,
+        `Cannot ${action}: onnxruntime refused x (${x.rows} x ${x.cols}): ${runtimeReason(error)}`,
       );
     }
     const out: OnnxOutputs = {};
@@ -249,4 +247,22 @@ export async function checkOnnxExport(
     labelAgreement: x.rows === 0 ? 1 : same / x.rows,
     maxProbabilityDifference: maxDiff,
   };
+}
+
+/**
+ * onnxruntime's own reason for a refusal, on one line and cut short: it quotes the file's names
+ * whole (an input or node name of 10,000 characters made a message of more than 10,000), so past
+ * `max` characters (code points, never half an emoji) it is cut and its length said.
+ *
+ * @param error What onnxruntime threw.
+ * @param max The most characters kept.
+ * @returns The reason, e.g. `Got invalid dimensions for input: qqq... (10087 characters)`.
+ */
+function runtimeReason(error: unknown, max = 500): string {
+  const reason = errorReason(error).replace(/\s*\n\s*/g, " ");
+  if (reason.length <= max) return reason;
+  const points = Array.from(reason);
+  return points.length <= max
+    ? reason
+    : `${points.slice(0, max).join("")}... (${points.length} characters)`;
 }
