@@ -20,6 +20,7 @@ import {
   errorReason,
   type OptionKeys,
   quotedList,
+  quotedText,
 } from "../core/validate.ts";
 import { MODEL_VERSION } from "../model/types.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -189,7 +190,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     for (const i of n.input) {
       if (i !== "" && !available.has(i)) {
         fail(
-          `${n.op_type} node '${n.name ?? ""}' reads '${i}', which no earlier node, input or ` +
+          `${n.op_type} node ${quotedText(n.name ?? "")} reads ${
+            quotedText(i)
+          }, which no earlier node, input or ` +
             "initializer makes: the graph is not in topological order (or has a cycle)",
         );
       }
@@ -197,7 +200,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     for (const o of n.output) {
       if (o !== "" && available.has(o)) {
         fail(
-          `${n.op_type} node '${n.name ?? ""}' writes '${o}', which an earlier node, input or ` +
+          `${n.op_type} node ${quotedText(n.name ?? "")} writes ${
+            quotedText(o)
+          }, which an earlier node, input or ` +
             "initializer already makes: ONNX names each tensor once",
         );
       }
@@ -231,11 +236,11 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   const input = inputs[0];
   const rank = input.type?.tensor_type?.shape?.dim?.length;
   if (rank !== undefined && rank !== 2) {
-    fail(`input '${input.name}' has rank ${rank}, not 2 (samples x features)`);
+    fail(`input ${quotedText(input.name)} has rank ${rank}, not 2 (samples x features)`);
   }
   const elem = input.type?.tensor_type?.elem_type;
   if (elem !== undefined && elem !== ONNX_TYPE.FLOAT && elem !== ONNX_TYPE.DOUBLE) {
-    fail(`input '${input.name}' is not a float tensor`);
+    fail(`input ${quotedText(input.name)} is not a float tensor`);
   }
   const consumers = (tensor: string) => nodes.filter((n) => n.input.includes(tensor));
   const producer = new Map<string, OnnxNode>();
@@ -312,7 +317,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   const state = new Affine();
   let current = input.name;
   const warnings = [...repeated].map((t) =>
-    `the graph holds several initializers named '${t}': the last one is read, as onnxruntime does`
+    `the graph holds several initializers named ${
+      quotedText(t)
+    }: the last one is read, as onnxruntime does`
   );
   let classifier: OnnxNode | undefined;
   const chain: OnnxNode[] = [];
@@ -359,8 +366,10 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
           if (to === ONNX_TYPE.FLOAT16) warnings.push(halfCastWarning(m, "probabilities"));
           if (to !== ONNX_TYPE.FLOAT && to !== ONNX_TYPE.DOUBLE && to !== ONNX_TYPE.FLOAT16) {
             fail(
-              `not a linear classifier: the LinearClassifier's probabilities '${t}' feed Cast ` +
-                `node '${m.name ?? ""}' to type ${to ?? "(none)"}, which truncates them`,
+              `not a linear classifier: the LinearClassifier's probabilities ${
+                quotedText(t)
+              } feed Cast ` +
+                `node ${quotedText(m.name ?? "")} to type ${to ?? "(none)"}, which truncates them`,
             );
           }
           for (const o of m.output) probabilities.add(o);
@@ -369,15 +378,21 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
         // (its RidgeClassifier head, zipmap="columns") read the outputs as they are.
         if (m.op_type === "Normalizer" && normalizerNorm(m) !== "L1") {
           fail(
-            `not a linear classifier: the LinearClassifier's output '${t}' feeds Normalizer ` +
-              `node '${m.name ?? ""}' (norm ${normalizerNorm(m)}), which rescales it; only an L1 ` +
+            `not a linear classifier: the LinearClassifier's output ${
+              quotedText(t)
+            } feeds Normalizer ` +
+              `node ${quotedText(m.name ?? "")} (norm ${
+                normalizerNorm(m)
+              }), which rescales it; only an L1 ` +
               "norm of its probabilities can be read",
           );
         }
         if (!PASS_OPS.has(m.op_type) && !selectsByConstants(m)) {
           fail(
-            `not a linear classifier: the LinearClassifier's output '${t}' feeds ${m.op_type} ` +
-              `node '${m.name ?? ""}'; only its own outputs can be read`,
+            `not a linear classifier: the LinearClassifier's output ${
+              quotedText(t)
+            } feeds ${m.op_type} ` +
+              `node ${quotedText(m.name ?? "")}; only its own outputs can be read`,
           );
         }
         queue.push(...m.output);
@@ -484,7 +499,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       fail(
         "no MatMul or Gemm with constant weights follows the input" +
           (stop
-            ? `: the walk from the input stops at ${stop.op_type} node '${stop.name ?? ""}'` +
+            ? `: the walk from the input stops at ${stop.op_type} node ${
+              quotedText(stop.name ?? "")
+            }` +
               `${detail}, which is not read as an affine step`
             : ""),
       );
@@ -493,7 +510,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     const bad = after.find((n) => !POST_OPS.has(n.op_type));
     if (bad) {
       fail(
-        `not a linear classifier: '${current}' feeds ${bad.op_type} node '${bad.name ?? ""}', ` +
+        `not a linear classifier: ${quotedText(current)} feeds ${bad.op_type} node ${
+          quotedText(bad.name ?? "")
+        }, ` +
           "which is neither affine with constant operands nor a softmax/sigmoid head",
       );
     }
@@ -506,7 +525,11 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       // 2-D scores); any other axis normalises across samples, not classes.
       const axis = n.op_type === "Softmax" ? Number(attr(n, "axis")?.i ?? -1) : -1;
       if (axis !== 1 && axis !== -1) {
-        fail(`Softmax node '${n.name ?? ""}' normalises the scores over axis ${axis}, not classes`);
+        fail(
+          `Softmax node ${
+            quotedText(n.name ?? "")
+          } normalises the scores over axis ${axis}, not classes`,
+        );
       }
     }
     if (!softmax && !sigmoid) {
@@ -521,7 +544,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
         for (const m of consumers(t)) {
           if (m.op_type === "Softmax" || m.op_type === "Sigmoid") {
             fail(
-              `the scores '${current}' reach ${m.op_type} node '${m.name ?? ""}' only through ` +
+              `the scores ${quotedText(current)} reach ${m.op_type} node ${
+                quotedText(m.name ?? "")
+              } only through ` +
                 `other operations (${
                   after.map((n) => n.op_type).join(", ")
                 }); only a head applied to the scores themselves can be read`,
@@ -532,7 +557,11 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       }
     }
     if (!softmax && !sigmoid && !outputs.has(current) && after.length === 0) {
-      fail(`not a linear classifier: '${current}' is neither an output nor followed by a head`);
+      fail(
+        `not a linear classifier: ${
+          quotedText(current)
+        } is neither an output nor followed by a head`,
+      );
     }
     if (softmax) link = nOut === 1 ? fail("a softmax over one score") : "softmax";
     else if (sigmoid && nOut === 1) link = "sigmoid";
@@ -553,7 +582,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
         // A numeric table names classes (int64 labels) only on the scores' arg max; elsewhere
         // it is part of the weights (a k-means codebook's Gather).
         if (!options.classes && scoreIndex(n.input[1], nOut)) {
-          labels = integerLabels(c.values, `the label table '${n.input[0]}'`, true, fail);
+          labels = integerLabels(c.values, `the label table ${quotedText(n.input[0])}`, true, fail);
         }
         continue;
       }
@@ -563,7 +592,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       if (!options.classes && !scoreIndex(n.input[1], nOut)) {
         if (named) continue; // refused with the other nodes after the scores, below
         fail(
-          `the class labels come from Gather node '${n.name ?? ""}', whose index is not the ` +
+          `the class labels come from Gather node ${
+            quotedText(n.name ?? "")
+          }, whose index is not the ` +
             "arg max of the scores or of their probabilities (for one score: the sigmoid's " +
             "[1 - p, p], scores > 0 or sigmoid > 0.5): which class each score belongs to " +
             "cannot be read; " +
@@ -615,7 +646,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
           const norm = normalizerNorm(n);
           if (norm !== "L1") {
             fail(
-              `not a linear classifier: Normalizer node '${n.name ?? ""}' (norm ${norm}) after ` +
+              `not a linear classifier: Normalizer node ${
+                quotedText(n.name ?? "")
+              } (norm ${norm}) after ` +
                 "the scores rescales the probabilities; only an L1 norm of them can be read",
             );
           }
@@ -635,7 +668,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
             warnings.push(halfCastWarning(n, "scores or probabilities"));
           } else if (to === ONNX_TYPE.FLOAT16 && nOut > 2049) {
             warnings.push(
-              `Cast node '${n.name ?? ""}' rounds the class index to float16, which holds ` +
+              `Cast node ${
+                quotedText(n.name ?? "")
+              } rounds the class index to float16, which holds ` +
                 `integers exactly only up to 2048: of the ${nOut} classes, the file labels ` +
                 "those above 2048 that float16 cannot hold by a neighbour (2049 as 2048), the " +
                 "imported model by their own",
@@ -657,7 +692,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       }
       if (!follows) {
         fail(
-          `not a linear classifier: ${n.op_type} node '${n.name ?? ""}' after the scores is not ` +
+          `not a linear classifier: ${n.op_type} node ${
+            quotedText(n.name ?? "")
+          } after the scores is not ` +
             "part of a softmax or sigmoid head, or of a class lookup by their arg max, that this " +
             "reader can follow",
         );
@@ -1019,7 +1056,9 @@ class Affine {
 function checkVectorShape(n: OnnxNode, dims: number[], fail: (r: string) => never): void {
   if (dims.length <= 1 || (dims.length === 2 && dims[0] === 1)) return;
   fail(
-    `${n.op_type} node '${n.name ?? ""}' has a constant of shape [${dims}], which broadcasts ` +
+    `${n.op_type} node ${
+      quotedText(n.name ?? "")
+    } has a constant of shape [${dims}], which broadcasts ` +
       "over the samples or adds a dimension; only scalars, vectors and [1, n] rows are read",
   );
 }
@@ -1047,16 +1086,18 @@ function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
   let count = 1;
   for (const n of dims) {
     if (!Number.isSafeInteger(n) || n < 0) {
-      fail(`tensor '${t.name}' has dims [${dims}], not non-negative integers`);
+      fail(`tensor ${quotedText(t.name ?? "")} has dims [${dims}], not non-negative integers`);
     }
     count *= n;
   }
-  if (!Number.isSafeInteger(count)) fail(`tensor '${t.name}' has dims [${dims}], too many values`);
+  if (!Number.isSafeInteger(count)) {
+    fail(`tensor ${quotedText(t.name ?? "")} has dims [${dims}], too many values`);
+  }
   const type = t.data_type ?? 0;
   if (type === ONNX_TYPE.STRING) {
     const strings = t.string_data ?? [];
     if (strings.length !== count) {
-      fail(`tensor '${t.name}' has ${strings.length} strings for shape [${dims}]`);
+      fail(`tensor ${quotedText(t.name ?? "")} has ${strings.length} strings for shape [${dims}]`);
     }
     return { dims, values: strings.map((b) => new TextDecoder().decode(b)) };
   }
@@ -1075,9 +1116,9 @@ function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
       10: 2,
       11: 8,
     };
-    if (!size[type]) fail(`tensor '${t.name}' has unsupported type ${type}`);
+    if (!size[type]) fail(`tensor ${quotedText(t.name ?? "")} has unsupported type ${type}`);
     if (raw.length !== count * size[type]) {
-      fail(`tensor '${t.name}' has ${raw.length} bytes for shape [${dims}]`);
+      fail(`tensor ${quotedText(t.name ?? "")} has ${raw.length} bytes for shape [${dims}]`);
     }
     const out = new Float64Array(count);
     for (let i = 0; i < count; i++) {
@@ -1113,10 +1154,10 @@ function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
     ? t.int64_data
     : INT32_DATA_RANGE[type]
     ? t.int32_data
-    : fail(`tensor '${t.name}' has unsupported type ${type}`);
+    : fail(`tensor ${quotedText(t.name ?? "")} has unsupported type ${type}`);
   const list = field ?? [];
   if (list.length !== count) {
-    fail(`tensor '${t.name}' has ${list.length} values for shape [${dims}]`);
+    fail(`tensor ${quotedText(t.name ?? "")} has ${list.length} values for shape [${dims}]`);
   }
   const range = INT32_DATA_RANGE[type];
   if (range) {
@@ -1124,7 +1165,9 @@ function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
     const bad = list.findIndex((x) => !(Number(x) >= min && Number(x) <= max));
     if (bad >= 0) {
       fail(
-        `tensor '${t.name}' holds ${list[bad]} at ${bad} in int32_data, outside the range ` +
+        `tensor ${quotedText(t.name ?? "")} holds ${
+          list[bad]
+        } at ${bad} in int32_data, outside the range ` +
           `${min}..${max} of its type ${type}`,
       );
     }
@@ -1146,7 +1189,9 @@ function tensorValue(t: OnnxTensor, fail: (r: string) => never): Constant {
  * imported model computes in float64.
  */
 function halfCastWarning(n: OnnxNode, what: string): string {
-  return `Cast node '${n.name ?? ""}' rounds the ${what} to float16: read as a copy, so the ` +
+  return `Cast node ${
+    quotedText(n.name ?? "")
+  } rounds the ${what} to float16: read as a copy, so the ` +
     "file's probabilities are float16 values (11 significant bits), the imported model's float64";
 }
 
@@ -1169,7 +1214,7 @@ const INTEGER_RANGE: Record<number, [string, number, number]> = {
  * `from` is the input's element type.
  */
 function castValues(n: OnnxNode, v: Float64Array, from: number | undefined): Float64Array | string {
-  const node = `Cast node '${n.name ?? ""}'`;
+  const node = `Cast node ${quotedText(n.name ?? "")}`;
   const to = attr(n, "to")?.i;
   if (to === ONNX_TYPE.DOUBLE) return v;
   if (to === ONNX_TYPE.FLOAT) return v.map(Math.fround);
@@ -1244,7 +1289,9 @@ function foldConstants(
       const missing = Array.from({ length: required }, (_, k) => n.input[k] ?? "").indexOf("");
       if (missing >= 0) {
         fail(
-          `${n.op_type} node '${n.name ?? ""}' lacks its input ${missing + 1} (${n.op_type} ` +
+          `${n.op_type} node ${quotedText(n.name ?? "")} lacks its input ${
+            missing + 1
+          } (${n.op_type} ` +
             `requires ${required})`,
         );
       }
@@ -1264,7 +1311,7 @@ function foldConstants(
           break;
         }
         case "DequantizeLinear": {
-          const node = `DequantizeLinear node '${n.name ?? ""}'`;
+          const node = `DequantizeLinear node ${quotedText(n.name ?? "")}`;
           const blockSize = attr(n, "block_size")?.i ?? 0;
           if (blockSize !== 0) {
             fail(`${node} has block_size ${blockSize}: blocked quantization is not supported`);
@@ -1330,13 +1377,13 @@ function foldConstants(
           // Negative indices count from the end, as ONNX defines them.
           const at = (i: number) => (i < 0 ? i + size : i);
           out = idx.some((i) => !Number.isInteger(i) || at(i) < 0 || at(i) >= size)
-            ? `Gather node '${n.name ?? ""}' has an index out of range`
+            ? `Gather node ${quotedText(n.name ?? "")} has an index out of range`
             : { dims: dims[1], values: Float64Array.from(idx, (i) => table[at(i)]) };
           break;
         }
         case "GatherElements": {
           const [table, idx] = v;
-          const node = `GatherElements node '${n.name ?? ""}'`;
+          const node = `GatherElements node ${quotedText(n.name ?? "")}`;
           if (dims[0].length !== 2 || dims[1].length !== 2) {
             out = `${node} is not two-dimensional`;
             break;
@@ -1370,7 +1417,10 @@ function foldConstants(
         case "Mul": {
           // Element by element for equal shapes only: [3, 1] times [1, 3] broadcasts to [3, 3].
           if (dims[0].length !== dims[1].length || dims[0].some((n, i) => n !== dims[1][i])) {
-            out = `Mul node '${n.name ?? ""}' broadcasts constants of shapes [${dims[0]}] and ` +
+            out =
+              `Mul node ${quotedText(n.name ?? "")} broadcasts constants of shapes [${
+                dims[0]
+              }] and ` +
               `[${dims[1]}], which this reader does not evaluate`;
             break;
           }
@@ -1385,7 +1435,11 @@ function foldConstants(
         const [typeName, round] = FLOAT_ROUNDING[type ?? -1] ?? ["", (x: number) => x];
         for (const x of out.values as Float64Array) {
           if (!Number.isFinite(round(x))) {
-            fail(`constant '${n.output[0]}' is not finite${typeName && ` as ${typeName} (${x})`}`);
+            fail(
+              `constant ${quotedText(n.output[0])} is not finite${
+                typeName && ` as ${typeName} (${x})`
+              }`,
+            );
           }
         }
         constants.set(n.output[0], out);

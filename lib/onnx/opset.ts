@@ -8,6 +8,7 @@
  */
 
 import { attr, ONNX_TYPE, type OnnxModel, type OnnxNode } from "./protobuf.ts";
+import { quotedText } from "../core/validate.ts";
 
 /**
  * The latest default-domain opset onnxruntime knows. Below 7 (the oldest it guarantees) it still
@@ -140,7 +141,7 @@ export function checkOpsets(
   }
   const contrib = versions.get(CONTRIB) ?? 1;
   for (const n of onnx.graph.node ?? []) {
-    const node = `${n.op_type} node '${n.name ?? ""}'`;
+    const node = `${n.op_type} node ${quotedText(n.name ?? "")}`;
     const domain = n.domain === "ai.onnx" || !n.domain ? "" : n.domain;
     if (domain === CONTRIB && n.op_type === "DequantizeLinear") {
       checkContribDequantize(n, node, contrib, types, fail);

@@ -310,7 +310,7 @@ Deno.test({
       assert.ok(Array.from(ort as Float32Array).some(Number.isNaN), name);
       assert.throws(
         () => importOnnxModel(bytes, { name: "m.onnx" }),
-        refused(new RegExp(`constant '${name}_\\d+' is not finite as float32 \\(`)),
+        refused(new RegExp(`constant "${name}_\\d+" is not finite as float32 \\(`)),
         name,
       );
     }
@@ -414,7 +414,7 @@ Deno.test({
     assert.equal((ort.product.data as ArrayLike<number>)[1], Infinity);
     assert.throws(
       () => importOnnxModel(product(1365, 48), { name: "m.onnx" }),
-      refused(/constant 'mul_\d+' is not finite as float16 \(65520\)/),
+      refused(/constant "mul_\d+" is not finite as float16 \(65520\)/),
     );
     // 2047 x 32 is 65504 itself: read, the weights W's float16 values and 65504.
     const at = importOnnxModel(product(2047, 32)).model;
@@ -451,7 +451,7 @@ Deno.test("a tensor whose shape does not fit its data is refused before any allo
     const bytes = withTensor(tensor);
     assert.throws(
       () => importOnnxModel(bytes, name),
-      refused(new RegExp(`tensor '${tensor.name}' has .*${pattern.source}`)),
+      refused(new RegExp(`tensor "${tensor.name}" has .*${pattern.source}`)),
     );
   }
   // The same through a Constant node's value.
@@ -513,7 +513,7 @@ Deno.test("a tensor's typed field is read by its type: bfloat16 bits are refused
   const bf16 = viaCast({ name: "wbf", data_type: 16, dims: [K, D], int32_data: bits });
   assert.throws(
     () => importOnnxModel(bf16, { name: "m.onnx" }),
-    refused(/tensor 'wbf' has unsupported type 16/),
+    refused(/tensor "wbf" has unsupported type 16/),
   );
   // float16 bits and int8 values in int32_data, doubles in double_data, are read.
   const half = Array.from(W, (v) => new Uint16Array(Float16Array.of(v).buffer)[0]);
@@ -552,7 +552,7 @@ Deno.test({
     assert.deepEqual(ort, ortWrapped);
     assert.throws(
       () => importOnnxModel(listed, { name: "m.onnx" }),
-      refused(/tensor 'q' holds 200 at 5 in int32_data, outside the range -128\.\.127/),
+      refused(/tensor "q" holds 200 at 5 in int32_data, outside the range -128\.\.127/),
     );
     // The other narrow types, and float16 bits beyond 16 bits (which onnxruntime refuses).
     for (
@@ -574,7 +574,7 @@ Deno.test({
         () => importOnnxModel(bytes, { name: "m.onnx" }),
         refused(
           new RegExp(
-            `tensor 'h' holds ${value} at 2 in int32_data, outside the range ${
+            `tensor "h" holds ${value} at 2 in int32_data, outside the range ${
               range.replace(/\./g, "\\.")
             }`,
           ),
@@ -602,7 +602,7 @@ Deno.test("int64 class labels beyond 2^53 are refused, not rounded to other labe
   const big = table([9007199254740993n, 9007199254740995n, 12n]);
   assert.throws(
     () => importOnnxModel(big, { name: "m.onnx" }),
-    refused(/label table 'labels' holds class labels beyond 2\^53 - 1.*options.classes/),
+    refused(/label table "labels" holds class labels beyond 2\^53 - 1.*options.classes/),
   );
   const classes = ["9007199254740993", "9007199254740995", "12"];
   assert.deepEqual(importOnnxModel(big, { classes }).model.classes, classes);
@@ -840,7 +840,7 @@ Deno.test({
     assert.ok(maxDiff(forward.slice(0, D), backward.slice(last, last + D)) > 1e-3);
     assert.throws(
       () => importOnnxModel(bytes, { name: "m.onnx" }),
-      refused(/the walk from the input stops at Gemm node '[^']*', which is not read as an affine/),
+      refused(/the walk from the input stops at Gemm node "[^"]*", which is not read as an affine/),
     );
   },
 });
@@ -994,7 +994,7 @@ Deno.test({
       assert.ok(index.every((i) => i === 0), `${pair} axis ${axis}`);
       assert.throws(() => importOnnxModel(bytes, classes), {
         name: "SyntaxError",
-        message: /Concat node '.*' after the scores is not part of a softmax or sigmoid head/,
+        message: /Concat node ".*" after the scores is not part of a softmax or sigmoid head/,
       }, `${pair} axis ${axis}`);
     }
   },
@@ -1097,7 +1097,7 @@ Deno.test("a LinearClassifier whose outputs are computed on is refused", () => {
     [{ name: "n", op_type: "Neg", input: ["label"], output: ["label2"] }],
     [["label2", "INT64", ["N"]], ["raw", "FLOAT", ["N", 2]]],
   );
-  assert.throws(() => importOnnxModel(bytes), /LinearClassifier's output 'label' feeds Neg node/);
+  assert.throws(() => importOnnxModel(bytes), /LinearClassifier's output "label" feeds Neg node/);
   // A Cast of its probabilities to int64: onnxruntime truncates them to 0 and 1.
   const cast = linearClassifierModel(
     [1, 2, 0.5, -1],
@@ -1112,7 +1112,7 @@ Deno.test("a LinearClassifier whose outputs are computed on is refused", () => {
     } as never],
     [["label", "INT64", ["N"]], ["probabilities", "INT64", ["N", 2]]],
   );
-  assert.throws(() => importOnnxModel(cast), /probabilities 'raw' feed Cast node 'c' to type 7/);
+  assert.throws(() => importOnnxModel(cast), /probabilities "raw" feed Cast node "c" to type 7/);
   // Three rows of scores (three intercepts) for its two labels: no class for the third score.
   // Without the count check it was read as two rows of 6 weights, refused only by the width.
   const rows = linearClassifierModel([...W], [...B], "SOFTMAX", [], [["label", "INT64", ["N"]]]);
@@ -1127,7 +1127,36 @@ Deno.test("a graph out of topological order (a cycle) is refused, not followed f
     });
     g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
   }, [["probabilities", "FLOAT", ["N", K]]]);
-  assert.throws(() => importOnnxModel(bytes), /Identity node 'loop' reads 't', which no earlier/);
+  assert.throws(() => importOnnxModel(bytes), /Identity node "loop" reads "t", which no earlier/);
+});
+
+Deno.test("node and tensor names from the file are quoted by quotedText, cut short when long", () => {
+  // They were printed whole in single quotes: a 10,000-character node name made a refusal of
+  // 10,000 characters. Oracle: quotedText's form (JSON quotes, the first 60 characters, then the
+  // length), written out.
+  const node = "n".repeat(10000), tensor = "t".repeat(10000);
+  const bytes = graphModel((g) => {
+    g.nodes.push({ op_type: "Identity", name: node, input: [tensor], output: [tensor] } as never);
+    const s = g.op("Gemm", ["input", g.constant("w", "FLOAT", [K, D], W)], {
+      transB: { int: 1 },
+    });
+    g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
+  }, [["probabilities", "FLOAT", ["N", K]]]);
+  assert.throws(
+    () => importOnnxModel(bytes),
+    (e: Error) => {
+      assert.ok(e instanceof SyntaxError, String(e));
+      assert.ok(e.message.length < 400, `${e.message.length} characters`);
+      assert.ok(
+        e.message.includes(
+          `Identity node "${"n".repeat(60)}"... (10000 characters) reads ` +
+            `"${"t".repeat(60)}"... (10000 characters), which no earlier`,
+        ),
+        e.message.slice(0, 400),
+      );
+      return true;
+    },
+  );
 });
 
 Deno.test("a node that writes a tensor already made (its own input) is refused, not followed forever", () => {
@@ -1149,7 +1178,7 @@ Deno.test("a node that writes a tensor already made (its own input) is refused, 
   }, [["probabilities", "FLOAT", ["N", K]]]);
   assert.throws(
     () => importOnnxModel(shadowed, { name: "m.onnx" }),
-    refused(/Constant node 'shadow' writes 'w_\d+', which an earlier node, input or initializer/),
+    refused(/Constant node "shadow" writes "w_\d+", which an earlier node, input or initializer/),
   );
   // Mul(input, 2) written back to 'input': the walk from the input met the same node again at
   // every step and never returned (a loop of one node, whose reads pass the order check).
@@ -1159,7 +1188,7 @@ Deno.test("a node that writes a tensor already made (its own input) is refused, 
   assert.throws(
     () => importOnnxModel(self, { name: "m.onnx" }),
     refused(
-      /Mul node .* writes 'input', which an earlier node, input or initializer already makes/,
+      /Mul node .* writes "input", which an earlier node, input or initializer already makes/,
     ),
   );
 });
@@ -1362,7 +1391,7 @@ Deno.test({
       assert.throws(
         () => importOnnxModel(reshaped(width), { name: "m.onnx" }),
         refused(
-          /the scores '.*' reach Sigmoid node '.*' only through other operations \(Reshape\)/,
+          /the scores ".*" reach Sigmoid node ".*" only through other operations \(Reshape\)/,
         ),
         `width ${width}`,
       );
@@ -1506,7 +1535,7 @@ Deno.test("a Normalizer that rescales the probabilities (L2, MAX) is refused", (
   for (const norm of ["L2", "MAX", undefined]) {
     assert.throws(
       () => importOnnxModel(normalizedSoftmaxModel(norm), name),
-      refused(new RegExp(`Normalizer node '.*' \\(norm ${norm ?? "MAX"}\\)`)),
+      refused(new RegExp(`Normalizer node ".*" \\(norm ${norm ?? "MAX"}\\)`)),
       norm,
     );
   }
@@ -1524,7 +1553,7 @@ Deno.test("a Normalizer that rescales the probabilities (L2, MAX) is refused", (
     } as never],
     [["label", "INT64", ["N"]], ["probabilities", "FLOAT", ["N", 2]]],
   );
-  assert.throws(() => importOnnxModel(linear, name), refused(/Normalizer node 'n' \(norm L2\)/));
+  assert.throws(() => importOnnxModel(linear, name), refused(/Normalizer node "n" \(norm L2\)/));
 });
 
 Deno.test({
@@ -1866,7 +1895,7 @@ Deno.test({
     assert.ok(ones.every((v) => Math.abs(v - 1) < 1e-6));
     assert.throws(
       () => importOnnxModel(lone, { name: "m.onnx" }),
-      refused(/Normalizer node '.*' after the scores is not part of a softmax or sigmoid head/),
+      refused(/Normalizer node ".*" after the scores is not part of a softmax or sigmoid head/),
     );
   },
 });
@@ -1953,7 +1982,7 @@ Deno.test("a refused step before the weights is named: a Cast of the input to fl
     refused(
       new RegExp(
         "no MatMul or Gemm with constant weights follows the input: the walk from the input " +
-          `stops at Cast node '${castNode.name}' \\(to FLOAT16\\), which is not read as an ` +
+          `stops at Cast node "${castNode.name}" \\(to FLOAT16\\), which is not read as an ` +
           "affine step$",
       ),
     ),
@@ -1963,7 +1992,7 @@ Deno.test("a refused step before the weights is named: a Cast of the input to fl
   // A Cast without its type (which onnxruntime refuses) is named as such, not "to NaN".
   assert.throws(
     () => importOnnxModel(castInput(), { name: "m.onnx" }),
-    refused(/stops at Cast node '.*' \(without a type\), which is not read as an affine step$/),
+    refused(/stops at Cast node ".*" \(without a type\), which is not read as an affine step$/),
   );
 });
 
@@ -1975,7 +2004,7 @@ Deno.test({
     // Read as a float copy without a word, though the file's probabilities carry 11 significant
     // bits where the imported model computes in float64.
     const warning =
-      /^Cast node 'half' rounds the (scores or )?probabilities to float16: read as a copy, so the file's probabilities are float16 values \(11 significant bits\), the imported model's float64$/;
+      /^Cast node "half" rounds the (scores or )?probabilities to float16: read as a copy, so the file's probabilities are float16 values \(11 significant bits\), the imported model's float64$/;
     const halfCast = (input: string, output: string) => [
       {
         name: "half",
@@ -2079,7 +2108,7 @@ Deno.test({
     ]);
     const { model, warnings } = importOnnxModel(bytes);
     assert.deepEqual(warnings, [
-      `Cast node '${castName}' rounds the class index to float16, which holds integers exactly only up ` +
+      `Cast node "${castName}" rounds the class index to float16, which holds integers exactly only up ` +
       "to 2048: of the 2051 classes, the file labels those above 2048 that float16 cannot hold " +
       "by a neighbour (2049 as 2048), the imported model by their own",
     ]);
@@ -2106,7 +2135,7 @@ Deno.test({
     const bytes = graphFile(g, [["probabilities", "FLOAT", ["N", K]]]);
     const { model, warnings } = importOnnxModel(bytes);
     assert.deepEqual(warnings, [
-      `the graph holds several initializers named '${w}': the last one is read, as onnxruntime does`,
+      `the graph holds several initializers named "${w}": the last one is read, as onnxruntime does`,
     ]);
     assert.deepEqual([...model.weights.data], [...second]);
     const ort = (await runOnnx(bytes, X, "input", "disabled")).probabilities.data;

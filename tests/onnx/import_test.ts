@@ -749,7 +749,7 @@ Deno.test({
     for (const bytes of [build(model, binary("high-low")), build(digits.model, permuted)]) {
       assert.throws(() => importOnnxModel(bytes), {
         name: "SyntaxError",
-        message: /the class labels come from Gather node '[^']*', whose index is not the arg max/,
+        message: /the class labels come from Gather node "[^"]*", whose index is not the arg max/,
       });
     }
     // The caller who knows the score order can still read the weights.

@@ -118,7 +118,7 @@ Deno.test({
     // An ai.onnx.ml node needs ai.onnx.ml 1 or later.
     await bothRefuse(
       graphFile(linearClassifier("ai.onnx.ml"), [["", 13], ["ai.onnx.ml", 0]], LABELS),
-      /LinearClassifier node 'lc' needs opset 1 of ai\.onnx\.ml or later; the file imports 0/,
+      /LinearClassifier node "lc" needs opset 1 of ai\.onnx\.ml or later; the file imports 0/,
     );
     await bothRead(graphFile(gemmGraph(floatWeights), [["ai.onnx.ml", 1]]));
     await bothRead(
@@ -174,7 +174,7 @@ Deno.test({
     }
     await bothRefuse(
       graphFile(linearClassifier(""), [["", 13], ["ai.onnx.ml", 1]], LABELS),
-      /LinearClassifier node 'lc' is in domain '', not ai\.onnx\.ml/,
+      /LinearClassifier node "lc" is in domain '', not ai\.onnx\.ml/,
     );
     await bothRead(
       graphFile(gemmGraph(floatWeights, (gemm) => (gemm.domain = "ai.onnx")), [["", 13]]),
@@ -341,7 +341,7 @@ Deno.test({
     });
     await bothRefuse(
       graphFile(reshaped, [["", 13]]),
-      /Reshape node 'reshape' has the attribute allowzero, which Reshape takes from opset 14/,
+      /Reshape node "reshape" has the attribute allowzero, which Reshape takes from opset 14/,
     );
     await bothRead(graphFile(reshaped, [["", 14]]));
   },
@@ -369,7 +369,7 @@ Deno.test({
     for (const opset of [9, 10]) {
       await bothRefuse(
         graphFile(flattened(-1), [["", opset]]),
-        /Flatten node 'flatten' has axis -1; Flatten takes negative axes from opset 11/,
+        /Flatten node "flatten" has axis -1; Flatten takes negative axes from opset 11/,
       );
       await bothRead(graphFile(flattened(1), [["", opset]]));
     }
