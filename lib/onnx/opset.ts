@@ -150,7 +150,7 @@ export function checkOpsets(
     const expected = ML_OPS.has(n.op_type) ? "ai.onnx.ml" : DEFAULT_OPS.has(n.op_type) ? "" : null;
     if (expected !== null && domain !== expected) {
       fail(
-        `${node} is in domain '${domain}', not ${expected || "the default domain"} ` +
+        `${node} is in domain ${quotedText(domain)}, not ${expected || "the default domain"} ` +
           `(where ${n.op_type} is defined)`,
       );
     }

@@ -169,12 +169,19 @@ Deno.test({
       const g = gemmGraph(floatWeights, (gemm) => (gemm.domain = domain));
       await bothRefuse(
         graphFile(g, [["", 13], [domain, 1]]),
-        new RegExp(`Gemm node .* is in domain '${domain.replace(".", "\\.")}', not the default`),
+        new RegExp(`Gemm node .* is in domain "${domain.replace(".", "\\.")}", not the default`),
       );
     }
+    // The domain comes from the file: a 10,000-character one was printed whole.
+    const long = "x".repeat(10000);
+    const g = gemmGraph(floatWeights, (gemm) => (gemm.domain = long));
+    await bothRefuse(
+      graphFile(g, [["", 13], [long, 1]]),
+      /is in domain "x{60}"\.\.\. \(10000 characters\), not the default domain \(where/,
+    );
     await bothRefuse(
       graphFile(linearClassifier(""), [["", 13], ["ai.onnx.ml", 1]], LABELS),
-      /LinearClassifier node "lc" is in domain '', not ai\.onnx\.ml/,
+      /LinearClassifier node "lc" is in domain "", not ai\.onnx\.ml/,
     );
     await bothRead(
       graphFile(gemmGraph(floatWeights, (gemm) => (gemm.domain = "ai.onnx")), [["", 13]]),
