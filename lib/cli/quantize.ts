@@ -28,7 +28,8 @@ import {
 import type { QuantizedModel } from "../quant/types.ts";
 import type { IntegerModel } from "../quant/integer.ts";
 import type { Matrix } from "../core/matrix.ts";
-import { keptWeightsAllZero, type ResolvedPrune } from "../compress/context.ts";
+import type { ResolvedPrune } from "../compress/context.ts";
+import { keptWeightsAllZero } from "../quant/qat.ts";
 import { targetCount } from "../prune/mask.ts";
 import {
   type Command,

@@ -51,7 +51,7 @@ import {
   strategyScores,
 } from "../prune/strategy.ts";
 import { featureScores, pruneFeatures } from "../prune/structured.ts";
-import { quantizationAwareTraining } from "../quant/qat.ts";
+import { keptWeightsAllZero, quantizationAwareTraining } from "../quant/qat.ts";
 import { describeMethod, quantizeModel } from "../quant/model.ts";
 import { type QuantizationMethod, type ResolvedMethod, resolveMethod } from "../quant/quantize.ts";
 import {
@@ -798,24 +798,6 @@ function largestLabel(a: Int32Array, b: Int32Array): number {
   for (const v of a) if (v > m) m = v;
   for (const v of b) if (v > m) m = v;
   return m;
-}
-
-/**
- * Whether the model keeps a weight and every weight it keeps is 0 (an L1 penalty can zero them):
- * quantization-aware training refuses a fixed uniform or log2 grid calibrated on such a start.
- *
- * @param model The model.
- * @returns Whether its kept weights are all 0, one at least.
- */
-export function keptWeightsAllZero(model: LogisticModel): boolean {
-  const { data } = model.weights, mask = model.mask;
-  let kept = false;
-  for (let i = 0; i < data.length; i++) {
-    if (mask !== undefined && mask[i] === 0) continue;
-    if (data[i] !== 0) return false;
-    kept = true;
-  }
-  return kept;
 }
 
 const FLOAT_BITS: Record<string, number> = { float16: 16, float32: 32, float64: 64 };

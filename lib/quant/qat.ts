@@ -363,20 +363,31 @@ function checkFloat16Start(model: LogisticModel): void {
  * training on it kept every weight at 0 (or at that placeholder) for good.
  */
 function checkGridStart(model: LogisticModel): void {
-  const { data } = model.weights;
-  const mask = model.mask;
-  let kept = false;
-  for (let i = 0; i < data.length; i++) {
-    if (mask !== undefined && mask[i] === 0) continue;
-    if (data[i] !== 0) return;
-    kept = true;
-  }
-  if (!kept) return; // everything pruned: no weight is trained, the grid does not matter
+  // Everything pruned (no weight kept) passes: no weight is trained, the grid does not matter.
+  if (!keptWeightsAllZero(model)) return;
   throw new RangeError(
     `Cannot ${ACTION}: every starting weight is 0, so the fixed grid calibrated on them is ` +
       "degenerate (a placeholder scale); pass recalibrate: true to re-choose the grid from the " +
       "trained weights after each epoch, or start from a trained model",
   );
+}
+
+/**
+ * Whether the model keeps a weight and every weight it keeps is 0 (an L1 penalty can zero them):
+ * quantization-aware training refuses a fixed uniform or log2 grid calibrated on such a start.
+ *
+ * @param model The model.
+ * @returns Whether its kept weights are all 0, one at least.
+ */
+export function keptWeightsAllZero(model: LogisticModel): boolean {
+  const { data } = model.weights, mask = model.mask;
+  let kept = false;
+  for (let i = 0; i < data.length; i++) {
+    if (mask !== undefined && mask[i] === 0) continue;
+    if (data[i] !== 0) return false;
+    kept = true;
+  }
+  return kept;
 }
 
 /** The model with its weights clamped to +-65504, as the float16 forward pass uses them. */
