@@ -100,13 +100,14 @@ export function foldPreprocessing(
  *
  * @param action What the caller was doing, for messages.
  * @param folded The folded weights and bias.
- * @param remedy What to do instead, appended to the message (from ", " or ": ").
+ * @param remedy What to do instead, appended to the message (from ", " or ": "); by default that
+ *   the fold is beyond float64.
  * @throws {RangeError} If a folded weight or bias is not finite.
  */
 export function assertFoldFinite(
   action: string,
   folded: { weights: Float64Array; bias: Float64Array },
-  remedy: string,
+  remedy = ", beyond float64 (a scale too small for its weight, or a mean too large)",
 ): void {
   for (const [what, values] of [["weights", folded.weights], ["bias", folded.bias]] as const) {
     // A plain loop: decisionFunction checks every call, and findIndex's callback cost as much
@@ -170,11 +171,7 @@ export function decisionFunction(
   const action = "compute scores";
   const columns = checkInput(model, x, action, options);
   const { weights, bias } = foldPreprocessing(model);
-  assertFoldFinite(
-    action,
-    { weights, bias },
-    ", beyond float64 (a scale too small for its weight, or a mean too large)",
-  );
+  assertFoldFinite(action, { weights, bias });
   const k = bias.length, d = model.weights.cols, n = x.rows;
   const reference = (i: number, out: Float64Array) =>
     referenceRow(weights, bias, x, columns, i, out);

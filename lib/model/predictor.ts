@@ -147,11 +147,7 @@ export function preparePredictor(model: LogisticModel, options: PredictorOptions
     );
   }
   const { weights, bias } = foldPreprocessing(model);
-  assertFoldFinite(
-    ACTION,
-    { weights, bias },
-    ", beyond float64 (a scale too small for its weight, or a mean too large)",
-  );
+  assertFoldFinite(ACTION, { weights, bias });
   const w = weights.slice(), b = bias.slice(); // the predictor's own copy
   // What probabilities read of the model: its own copy too.
   const shape = { link: model.link, classes: [...model.classes] };

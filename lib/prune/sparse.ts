@@ -88,11 +88,7 @@ export function toSparseModel(model: LogisticModel): SparseModel {
   validateModel(model, action);
   const { weights, bias } = foldPreprocessing(model);
   // As decisionFunction: an overflowed fold stored Infinity (and a NaN bias) without a word.
-  assertFoldFinite(
-    action,
-    { weights, bias },
-    ", beyond float64 (a scale too small for its weight, or a mean too large)",
-  );
+  assertFoldFinite(action, { weights, bias });
   const { rows: k, cols: d } = model.weights;
   const rowStart = new Int32Array(k + 1);
   let nnz = 0;
