@@ -298,7 +298,36 @@ export function firstRepeat(values: readonly string[]): [number, number] | null 
  * ```
  */
 export function quotedText(s: string, max = 60): string {
-  if (s.length <= max) return JSON.stringify(s);
+  const cut = cutText(s, max);
+  return cut === null
+    ? JSON.stringify(s)
+    : `${JSON.stringify(cut.text)}... (${cut.count} characters)`;
+}
+
+/**
+ * A text as a message passes it on unquoted (another library's reason): whole up to `max`
+ * characters, else its first `max` and its length, counted as {@linkcode quotedText} counts.
+ *
+ * @param s The text.
+ * @param max The most characters shown.
+ * @returns E.g. `abc... (6 characters)` for `abcdef` with `max` 3.
+ *
+ * @example
+ * ```ts
+ * import { shortText } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(shortText("abcdef", 3), "abc... (6 characters)");
+ * ```
+ */
+export function shortText(s: string, max: number): string {
+  const cut = cutText(s, max);
+  return cut === null ? s : `${cut.text}... (${cut.count} characters)`;
+}
+
+/** The first `max` code points of a longer text and its length in code points; null if it fits. */
+function cutText(s: string, max: number): { text: string; count: number } | null {
+  if (s.length <= max) return null;
   // Counted and cut by code point, not UTF-16 unit: a cut through a surrogate pair printed half
   // an emoji ("\ud83d"), and 40 emoji were said to be 80 characters.
   let count = 0, end = 0;
@@ -306,9 +335,7 @@ export function quotedText(s: string, max = 60): string {
     i += s.codePointAt(i)! > 0xffff ? 2 : 1;
     if (count < max) end = i;
   }
-  return count <= max
-    ? JSON.stringify(s)
-    : `${JSON.stringify(s.slice(0, end))}... (${count} characters)`;
+  return count <= max ? null : { text: s.slice(0, end), count };
 }
 
 /**

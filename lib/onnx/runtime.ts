@@ -16,6 +16,7 @@ import {
   type OptionKeys,
   quotedList,
   quotedText,
+  shortText,
 } from "../core/validate.ts";
 import type { StoredModel } from "../io/quantized.ts";
 import { asFloatModel } from "../io/quantized.ts";
@@ -259,10 +260,5 @@ export async function checkOnnxExport(
  * @returns The reason, e.g. `Got invalid dimensions for input: qqq... (10087 characters)`.
  */
 function runtimeReason(error: unknown, max = 500): string {
-  const reason = errorReason(error).replace(/\s*\n\s*/g, " ");
-  if (reason.length <= max) return reason;
-  const points = Array.from(reason);
-  return points.length <= max
-    ? reason
-    : `${points.slice(0, max).join("")}... (${points.length} characters)`;
+  return shortText(errorReason(error).replace(/\s*\n\s*/g, " "), max);
 }
