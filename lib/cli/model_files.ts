@@ -9,7 +9,7 @@ import { nearestName } from "../core/validate.ts";
 import { modelFromCoefficients } from "../io/coefficients.ts";
 import { jsonStart, loadModel, saveModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
-import { folderOf, specialFileKind, writeFileAtomic } from "../io/atomic.ts";
+import { folderOf, specialFileRefusal, writeFileAtomic } from "../io/atomic.ts";
 import { modelToJson } from "../model/serialize.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { importOnnxModel } from "../onnx/import.ts";
@@ -341,11 +341,6 @@ async function checkDestination(path: string): Promise<void> {
   } catch { /* a missing file is fine */ }
   if (info?.isDirectory) throw new UsageError(`Cannot write '${path}': it is a folder`);
   // The save refuses it too, but only once the work is done.
-  const special = info === null ? null : specialFileKind(info);
-  if (special !== null) {
-    throw new UsageError(
-      `Cannot write '${path}': it is ${special}, not a regular file, and a save would replace ` +
-        "it with one",
-    );
-  }
+  const refusal = info === null ? null : specialFileRefusal(path, info);
+  if (refusal !== null) throw new UsageError(refusal);
 }

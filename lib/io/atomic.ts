@@ -188,13 +188,16 @@ export async function openAtomicWriter(
 }
 
 /**
- * What a file that a save must not replace is (`writeFileAtomic` refuses it), or `null`.
+ * Why a save must not replace the file at `path` (a FIFO, a device or a socket, which
+ * `writeFileAtomic` refuses), or `null` for a regular file or a folder.
  *
+ * @param path The path, for the message.
  * @param info The file's `Deno.stat`.
- * @returns `"a FIFO"`, `"a character device"`, `"a block device"`, `"a socket"` or `null`.
+ * @returns E.g. "Cannot write 'p': it is a FIFO, not a regular file, and a save would replace it
+ *   with one", or `null`.
  */
-export function specialFileKind(info: Deno.FileInfo): string | null {
-  return info.isFifo
+export function specialFileRefusal(path: string, info: Deno.FileInfo): string | null {
+  const kind = info.isFifo
     ? "a FIFO"
     : info.isCharDevice
     ? "a character device"
@@ -203,6 +206,10 @@ export function specialFileKind(info: Deno.FileInfo): string | null {
     : info.isSocket
     ? "a socket"
     : null;
+  return kind === null
+    ? null
+    : `Cannot write '${path}': it is ${kind}, not a regular file, and a save would replace it ` +
+      "with one";
 }
 
 /**
@@ -220,13 +227,8 @@ async function destination(
     // Through links first: `/dev/stdout` into a pipe is a link that realPath cannot resolve
     // (`pipe:[...]`) but stat follows.
     const info = await Deno.stat(path);
-    const special = specialFileKind(info);
-    if (special !== null) {
-      throw new TypeError(
-        `Cannot write '${path}': it is ${special}, not a regular file, and a save would replace ` +
-          "it with one",
-      );
-    }
+    const refusal = specialFileRefusal(path, info);
+    if (refusal !== null) throw new TypeError(refusal);
     if ((await Deno.lstat(path)).isSymlink) target = await Deno.realPath(path);
     if (Deno.build.os !== "windows" && info.mode !== null) mode = info.mode & 0o7777;
   } catch (error) {
