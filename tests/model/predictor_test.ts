@@ -381,22 +381,25 @@ Deno.test("a prepared predictor keeps its own weights, runs the threads asked fo
   ) assert.throws(call, { name: "RangeError", message });
 });
 
+/** A sigmoid model of two features, scores 2 u - 3 v + 0.5 (worked by hand in the tests). */
+const twoFeatures: LogisticModel = {
+  kind: "logistic-regression",
+  version: 1,
+  link: "sigmoid",
+  weights: { data: Float64Array.of(2, -3), rows: 1, cols: 2 },
+  bias: Float64Array.of(0.5),
+  classes: ["no", "yes"],
+  featureNames: ["u", "v"],
+  preprocessing: { kind: "none" },
+};
+
 Deno.test("a predictor with columns takes inputs max(columns) + 1 wide by default, refuses wider ones too, and negative columns", () => {
   // Mutation audit: a default inputWidth of nFeatures instead of max(columns) + 1, a width check
   // that let wider inputs through (only narrower ones were tried), and dropping 'c < 0' from the
   // column checks of decisionFunction and preparePredictor (column -1 read the previous row's
   // last value) passed every test. Oracle: the documented default, refusals and scores worked by
   // hand.
-  const model: LogisticModel = {
-    kind: "logistic-regression",
-    version: 1,
-    link: "sigmoid",
-    weights: { data: Float64Array.of(2, -3), rows: 1, cols: 2 },
-    bias: Float64Array.of(0.5),
-    classes: ["no", "yes"],
-    featureNames: ["u", "v"],
-    preprocessing: { kind: "none" },
-  };
+  const model = twoFeatures;
   for (const backend of ["ts", "wasm"] as const) {
     using p = preparePredictor(model, { backend, columns: [3, 0] });
     assert.equal(p.nFeatures, 4);
@@ -423,16 +426,7 @@ Deno.test("a predictor without columns takes inputWidth only as the model's numb
   // inputWidth without columns was ignored: inputWidth 5 on a model of 2 features gave a
   // predictor of 2 columns that then refused every 5-wide input. Oracle: the documented rule (the
   // inputs hold the model's features alone) and scores worked by hand.
-  const model: LogisticModel = {
-    kind: "logistic-regression",
-    version: 1,
-    link: "sigmoid",
-    weights: { data: Float64Array.of(2, -3), rows: 1, cols: 2 },
-    bias: Float64Array.of(0.5),
-    classes: ["no", "yes"],
-    featureNames: ["u", "v"],
-    preprocessing: { kind: "none" },
-  };
+  const model = twoFeatures;
   const why = "but without columns the inputs hold the model's 2 features (give columns to read " +
     "them from wider data)";
   for (const backend of ["ts", "wasm"] as const) {
@@ -461,16 +455,7 @@ Deno.test("a column that is not a number is refused with its type, by both score
   // The string "1" was refused as 'columns[0] is 1, not a column of x (0..3)', a column in the
   // range it names; a symbol or bigint failed in preparePredictor with a bare 'Cannot convert a
   // Symbol value to a number' from Int32Array.from, before the column check.
-  const model: LogisticModel = {
-    kind: "logistic-regression",
-    version: 1,
-    link: "sigmoid",
-    weights: { data: Float64Array.of(2, -3), rows: 1, cols: 2 },
-    bias: Float64Array.of(0.5),
-    classes: ["no", "yes"],
-    featureNames: ["u", "v"],
-    preprocessing: { kind: "none" },
-  };
+  const model = twoFeatures;
   const x = { data: new Float64Array(8), rows: 2, cols: 4 };
   const cases: [unknown, string][] = [
     ["1", 'string "1"'],
