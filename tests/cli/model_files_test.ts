@@ -14,6 +14,7 @@ import { predictLabels } from "../../lib/model/predict.ts";
 import { modelToJson } from "../../lib/model/serialize.ts";
 import { type LogisticModel, MODEL_VERSION } from "../../lib/model/types.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
+import { osProblem } from "../_helpers/os.ts";
 
 const ortProblem = await onnxRuntimeProblem();
 
@@ -727,9 +728,12 @@ Deno.test("checkOutput names a file in the path as a file, not as a missing fold
   }
 });
 
+const noProc = osProblem("linux", "/proc is Linux-only");
+
 Deno.test({
-  name: "checkOutput says why it cannot look at a folder instead of calling it missing",
-  ignore: Deno.build.os !== "linux",
+  name: "checkOutput says why it cannot look at a folder instead of calling it missing" +
+    (noProc ? ` (skipped: ${noProc})` : ""),
+  ignore: noProc !== null,
   fn: async () => {
     // Without --allow-all, Deno refuses to look at /proc (lrc's task gives --allow-read and
     // --allow-write only): that was reported as "the folder '/proc' does not exist".
