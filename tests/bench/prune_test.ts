@@ -10,6 +10,9 @@ import { fineTune } from "../../lib/prune/retrain.ts";
 import { REFERENCE_SETTINGS, referenceModel } from "./_reference.ts";
 
 const present = hasFashionMnist();
+const skip = present
+  ? ""
+  : " (skipped: Fashion-MNIST is absent; apt-get install dataset-fashion-mnist)";
 
 /** Runs bench:prune with `args` and `--json`; its stdout must hold JSON objects only, one a line. */
 async function benchRows(args: string[]) {
@@ -23,7 +26,7 @@ async function benchRows(args: string[]) {
 }
 
 Deno.test({
-  name: "the convergence section refits --iterations L-BFGS iterations per round",
+  name: `the convergence section refits --iterations L-BFGS iterations per round${skip}`,
   ignore: !present,
   async fn() {
     const rows = (await benchRows(["--sections", "convergence", "--iterations", "1"]))
@@ -43,7 +46,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "the goal rows say their best was chosen on the test set, among how many configurations",
+  name:
+    `the goal rows say their best was chosen on the test set, among how many configurations${skip}`,
   ignore: !present,
   async fn() {
     const rows = await benchRows(["--sections", "gradual"]);

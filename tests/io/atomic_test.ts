@@ -291,7 +291,7 @@ Deno.test({
   name:
     "a folder that exists but takes no new file is said so with the system's reason, not as missing" +
     (unwritable === null
-      ? " (ignored: neither a read-only folder nor /proc can be had on this system)"
+      ? " (skipped: neither a read-only folder nor /proc can be had on this system)"
       : ` (${unwritable.kind})`),
   ignore: unwritable === null,
   fn: async () => {
