@@ -27,7 +27,7 @@ import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { QuantizedModel } from "../quant/types.ts";
 import { quantizedFromGraph } from "./import_quantized.ts";
-import { checkOpsets, CONTRIB, typeName } from "./opset.ts";
+import { checkOpsets, CONTRIB, nodeText, typeName } from "./opset.ts";
 import { attr, decodeOnnx, ONNX_TYPE, type OnnxNode, type OnnxTensor } from "./protobuf.ts";
 
 /** Options for {@linkcode importOnnxModel}. */
@@ -190,9 +190,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     for (const i of n.input) {
       if (i !== "" && !available.has(i)) {
         fail(
-          `${n.op_type} node ${quotedText(n.name ?? "")} reads ${
-            quotedText(i)
-          }, which no earlier node, input or ` +
+          `${nodeText(n)} reads ${quotedText(i)}, which no earlier node, input or ` +
             "initializer makes: the graph is not in topological order (or has a cycle)",
         );
       }
@@ -200,9 +198,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     for (const o of n.output) {
       if (o !== "" && available.has(o)) {
         fail(
-          `${n.op_type} node ${quotedText(n.name ?? "")} writes ${
-            quotedText(o)
-          }, which an earlier node, input or ` +
+          `${nodeText(n)} writes ${quotedText(o)}, which an earlier node, input or ` +
             "initializer already makes: ONNX names each tensor once",
         );
       }
@@ -389,10 +385,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
         }
         if (!PASS_OPS.has(m.op_type) && !selectsByConstants(m)) {
           fail(
-            `not a linear classifier: the LinearClassifier's output ${
-              quotedText(t)
-            } feeds ${m.op_type} ` +
-              `node ${quotedText(m.name ?? "")}; only its own outputs can be read`,
+            `not a linear classifier: the LinearClassifier's output ${quotedText(t)} feeds ${
+              nodeText(m)
+            }; only its own outputs can be read`,
           );
         }
         queue.push(...m.output);
@@ -499,9 +494,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       fail(
         "no MatMul or Gemm with constant weights follows the input" +
           (stop
-            ? `: the walk from the input stops at ${stop.op_type} node ${
-              quotedText(stop.name ?? "")
-            }` +
+            ? `: the walk from the input stops at ${nodeText(stop)}` +
               `${detail}, which is not read as an affine step`
             : ""),
       );
@@ -510,9 +503,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     const bad = after.find((n) => !POST_OPS.has(n.op_type));
     if (bad) {
       fail(
-        `not a linear classifier: ${quotedText(current)} feeds ${bad.op_type} node ${
-          quotedText(bad.name ?? "")
-        }, ` +
+        `not a linear classifier: ${quotedText(current)} feeds ${nodeText(bad)}, ` +
           "which is neither affine with constant operands nor a softmax/sigmoid head",
       );
     }
@@ -544,9 +535,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
         for (const m of consumers(t)) {
           if (m.op_type === "Softmax" || m.op_type === "Sigmoid") {
             fail(
-              `the scores ${quotedText(current)} reach ${m.op_type} node ${
-                quotedText(m.name ?? "")
-              } only through ` +
+              `the scores ${quotedText(current)} reach ${nodeText(m)} only through ` +
                 `other operations (${
                   after.map((n) => n.op_type).join(", ")
                 }); only a head applied to the scores themselves can be read`,
@@ -692,9 +681,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       }
       if (!follows) {
         fail(
-          `not a linear classifier: ${n.op_type} node ${
-            quotedText(n.name ?? "")
-          } after the scores is not ` +
+          `not a linear classifier: ${nodeText(n)} after the scores is not ` +
             "part of a softmax or sigmoid head, or of a class lookup by their arg max, that this " +
             "reader can follow",
         );
@@ -1056,9 +1043,7 @@ class Affine {
 function checkVectorShape(n: OnnxNode, dims: number[], fail: (r: string) => never): void {
   if (dims.length <= 1 || (dims.length === 2 && dims[0] === 1)) return;
   fail(
-    `${n.op_type} node ${
-      quotedText(n.name ?? "")
-    } has a constant of shape [${dims}], which broadcasts ` +
+    `${nodeText(n)} has a constant of shape [${dims}], which broadcasts ` +
       "over the samples or adds a dimension; only scalars, vectors and [1, n] rows are read",
   );
 }
@@ -1289,9 +1274,7 @@ function foldConstants(
       const missing = Array.from({ length: required }, (_, k) => n.input[k] ?? "").indexOf("");
       if (missing >= 0) {
         fail(
-          `${n.op_type} node ${quotedText(n.name ?? "")} lacks its input ${
-            missing + 1
-          } (${n.op_type} ` +
+          `${nodeText(n)} lacks its input ${missing + 1} (${n.op_type} ` +
             `requires ${required})`,
         );
       }

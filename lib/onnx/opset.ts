@@ -19,6 +19,34 @@ const LATEST_OPSET = 26;
 /** The `ai.onnx.ml` opsets onnxruntime runs (an `ai.onnx.ml` node needs 1 or later). */
 const ML_OPSETS = [1, 5] as const;
 
+/**
+ * A node as a refusal names it: its op type, `node` and its name by {@linkcode quotedText}. An op
+ * type that is an identifier of at most 60 characters (every ONNX op) prints as it is; any other
+ * comes from a broken or hostile file (10,000 characters, a line break) and is quoted and cut by
+ * {@linkcode quotedText} like the name, so that the message stays short.
+ *
+ * @param n The node.
+ * @returns E.g. `Relu node "relu_1"`.
+ *
+ * @example
+ * ```ts
+ * import { nodeText } from "./opset.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(nodeText({ op_type: "Relu", name: "r", input: [], output: [] }), 'Relu node "r"');
+ * assert.equal(
+ *   nodeText({ op_type: "x".repeat(100), name: "r", input: [], output: [] }),
+ *   `"${"x".repeat(60)}"... (100 characters) node "r"`,
+ * );
+ * ```
+ */
+export function nodeText(n: OnnxNode): string {
+  // A file may leave op_type out (decoded as undefined): printed as "", like a missing name.
+  const type = n.op_type ?? "";
+  const op = /^[A-Za-z_][A-Za-z0-9_]{0,59}$/.test(type) ? type : quotedText(type);
+  return `${op} node ${quotedText(n.name ?? "")}`;
+}
+
 /** Ops of the `ai.onnx.ml` domain the importer reads. */
 const ML_OPS = new Set([
   "LinearClassifier",
@@ -141,7 +169,7 @@ export function checkOpsets(
   }
   const contrib = versions.get(CONTRIB) ?? 1;
   for (const n of onnx.graph.node ?? []) {
-    const node = `${n.op_type} node ${quotedText(n.name ?? "")}`;
+    const node = nodeText(n);
     const domain = n.domain === "ai.onnx" || !n.domain ? "" : n.domain;
     if (domain === CONTRIB && n.op_type === "DequantizeLinear") {
       checkContribDequantize(n, node, contrib, types, fail);

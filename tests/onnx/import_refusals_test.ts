@@ -1130,6 +1130,38 @@ Deno.test("a graph out of topological order (a cycle) is refused, not followed f
   assert.throws(() => importOnnxModel(bytes), /Identity node "loop" reads "t", which no earlier/);
 });
 
+Deno.test("a node's op type from the file is quoted and cut short like its name, when odd", () => {
+  // It was printed whole: a 10,000-character op type made a refusal of 10,000 characters, while
+  // the node's name beside it was cut. Oracle: quotedText's form (JSON quotes, the first 60
+  // characters, then the length), written out; an op type with a line break is JSON-quoted.
+  const refusal = (op: string) => {
+    const bytes = graphModel((g) => {
+      const s = g.op("Gemm", ["input", g.constant("w", "FLOAT", [K, D], W)], {
+        transB: { int: 1 },
+      }, "scores");
+      g.op("Softmax", [s], { axis: { int: 1 } }, "probabilities");
+      g.nodes.push({ op_type: op, name: "odd", input: [s], output: ["junk"] } as never);
+    }, [["probabilities", "FLOAT", ["N", K]]]);
+    try {
+      importOnnxModel(bytes);
+    } catch (e) {
+      assert.ok(e instanceof SyntaxError, String(e));
+      return e.message;
+    }
+    assert.fail("imported");
+  };
+  const long = refusal("X".repeat(10000));
+  assert.ok(long.length < 400, `${long.length} characters`);
+  assert.ok(
+    long.includes(`feeds "${"X".repeat(60)}"... (10000 characters) node "odd", which is neither`),
+    long.slice(0, 400),
+  );
+  const broken = refusal("Re\nlu");
+  assert.ok(broken.includes(`feeds "Re\\nlu" node "odd", which is neither`), broken);
+  // An ordinary op type prints as it is, unquoted.
+  assert.ok(refusal("Relu").includes(`feeds Relu node "odd", which is neither`));
+});
+
 Deno.test("node and tensor names from the file are quoted by quotedText, cut short when long", () => {
   // They were printed whole in single quotes: a 10,000-character node name made a refusal of
   // 10,000 characters. Oracle: quotedText's form (JSON quotes, the first 60 characters, then the
