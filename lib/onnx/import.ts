@@ -537,7 +537,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
             fail(
               `the scores ${quotedText(current)} reach ${nodeText(m)} only through ` +
                 `other operations (${
-                  after.map((n) => n.op_type).join(", ")
+                  opList(after)
                 }); only a head applied to the scores themselves can be read`,
             );
           }
@@ -1033,6 +1033,16 @@ class Affine {
     for (let i = 0; i < d; i++) for (let j = 0; j < k; j++) w[j * d + i] = this.a![i * k + j];
     return { weights: w, bias: this.c!.slice() };
   }
+}
+
+/**
+ * The op types of `nodes` as a message lists them: the first 8 (the scores' consumers, each a
+ * known op), then how many nodes there are, as `quotedList` cuts a list; a file can
+ * give the scores thousands of consumers.
+ */
+function opList(nodes: readonly OnnxNode[], max = 8): string {
+  const shown = nodes.slice(0, max).map((n) => n.op_type).join(", ");
+  return nodes.length <= max ? shown : `${shown}, ... (${nodes.length} nodes)`;
 }
 
 /**

@@ -1162,6 +1162,41 @@ Deno.test("a node's op type from the file is quoted and cut short like its name,
   assert.ok(refusal("Relu").includes(`feeds Relu node "odd", which is neither`));
 });
 
+Deno.test("the operations between the scores and a head are listed up to 8, then counted", () => {
+  // Every consumer of the scores was listed: 1,000 Identity nodes made a refusal of 10 kB.
+  // Oracle: the first 8 op types and the count, written out.
+  const refusal = (copies: number) => {
+    const bytes = graphModel((g) => {
+      const s = g.op("Gemm", ["input", g.constant("w", "FLOAT", [K, D], W)], {
+        transB: { int: 1 },
+      }, "scores");
+      for (let i = 0; i < copies; i++) g.op("Identity", [s], {}, `copy${i}`);
+      g.op("Sigmoid", ["copy0"], {}, "probabilities");
+    }, [["probabilities", "FLOAT", ["N", K]]]);
+    try {
+      importOnnxModel(bytes);
+    } catch (e) {
+      assert.ok(e instanceof SyntaxError, String(e));
+      return e.message;
+    }
+    assert.fail("imported");
+  };
+  const many = refusal(1000);
+  assert.ok(many.length < 400, `${many.length} characters`);
+  assert.ok(
+    many.includes(
+      `only through other operations (${
+        Array(8).fill("Identity").join(", ")
+      }, ... (1000 nodes)); only a head`,
+    ),
+    many.slice(0, 400),
+  );
+  // Up to 8 are listed whole, without a count.
+  assert.ok(
+    refusal(8).includes(`other operations (${Array(8).fill("Identity").join(", ")}); only a head`),
+  );
+});
+
 Deno.test("node and tensor names from the file are quoted by quotedText, cut short when long", () => {
   // They were printed whole in single quotes: a 10,000-character node name made a refusal of
   // 10,000 characters. Oracle: quotedText's form (JSON quotes, the first 60 characters, then the
