@@ -1,5 +1,5 @@
 /**
- * The two small real data sets shipped with lrcompress (copied from scikit-learn 1.2.1 as
+ * The four small real data sets shipped with lrcompress (copied from scikit-learn 1.2.1 as
  * packaged by Debian; see `notebooks/data/README.md`).
  *
  * @module
@@ -9,7 +9,7 @@ import type { Dataset } from "./dataset.ts";
 import { parseCsv } from "./csv.ts";
 
 /** Names of the embedded data sets. */
-export type EmbeddedName = "breast-cancer" | "digits";
+export type EmbeddedName = "breast-cancer" | "digits" | "iris" | "wine";
 
 /** Every embedded data set: its file, label column and shape. */
 export const EMBEDDED_DATASETS: Readonly<
@@ -24,6 +24,17 @@ export const EMBEDDED_DATASETS: Readonly<
     file: "digits.csv",
     label: "digit",
     description: "Handwritten digits, 8x8 pixels: 1797 samples, 64 features, 10 classes",
+  },
+  "iris": {
+    file: "iris.csv",
+    label: "species",
+    description: "Fisher's iris flowers: 150 samples, 4 features, 3 classes",
+  },
+  "wine": {
+    file: "wine.csv",
+    label: "cultivar",
+    description: "Italian wines of three cultivars, chemical analysis: 178 samples, 13 features, " +
+      "3 classes",
   },
 };
 
@@ -43,7 +54,8 @@ export function embeddedUrl(name: EmbeddedName): URL {
 /**
  * Loads an embedded data set.
  *
- * @param name `"breast-cancer"` (binary, 569 x 30) or `"digits"` (10 classes, 1797 x 64).
+ * @param name `"breast-cancer"` (binary, 569 x 30), `"digits"` (10 classes, 1797 x 64), `"iris"`
+ *   (3 classes, 150 x 4) or `"wine"` (3 classes, 178 x 13).
  * @returns The data set with its class labels and feature names.
  * @throws {RangeError} If the name is unknown.
  *

@@ -52,7 +52,7 @@ Deno.test("lrc train --help and prune --help state each option's choices and def
   const expected: Record<string, [string, string][]> = {
     train: [
       ["delimiter CHAR", "default: ,"],
-      ["dataset NAME", "one of: breast-cancer, digits, fashion-mnist; default: digits"],
+      ["dataset NAME", "one of: breast-cancer, digits, iris, wine, fashion-mnist; default: digits"],
       ["test-fraction F", "default: 0.25"],
       ["seed N", "default: 0"],
       ["max-data-bytes N", "default: 1073741824"],

@@ -13,6 +13,7 @@ import { fit, type FitOptions } from "../../lib/model/fit.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { assertClose, runCli } from "../_helpers/assert_close.ts";
+import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
 
 /**
  * Checks a binary report's metrics against their definitions: the mean of -log p(true class)
@@ -75,6 +76,60 @@ Deno.test("lrc train on the embedded default prints a report with held-out accur
   assert.match(r.stdout, /test confusion matrix/);
   assert.match(r.stderr, /training: iteration 1\/1000/); // the progress line
 });
+
+const python = await pythonWithSklearn();
+
+for (const name of ["iris", "wine"] as const) {
+  Deno.test({
+    name:
+      `lrc train --dataset ${name} scores on its test part as scikit-learn does on the same split${
+        python ? "" : " (skipped: no /usr/bin/python3 with scikit-learn)"
+      }`,
+    ignore: !python,
+    async fn() {
+      const r = await runCli(["train", "--dataset", name, "--json", "--quiet"]);
+      assert.equal(r.code, 0, r.stderr);
+      const report = JSON.parse(r.stdout);
+      assert.equal(report.data.source, `${name} (embedded)`);
+      // The CLI's defaults (25 % stratified split with seed 0, standardised features, L-BFGS,
+      // L2 with lambda = 1 / n, i.e. scikit-learn's C = 1, softmax for 3 classes) given to
+      // scikit-learn on the rows of the same split: the two minimise the same convex objective,
+      // so their test confusion matrices agree and their log losses nearly do.
+      const data = await loadEmbedded(name);
+      const s = trainTestSplit(data.x, data.y, { testFraction: 0.25, seed: 0 });
+      const rows = (x: typeof s.xTrain) =>
+        Array.from(
+          { length: x.rows },
+          (_, i) => [...x.data.subarray(i * x.cols, (i + 1) * x.cols)],
+        );
+      const ref = await runPython<{ confusion: number[][]; logLoss: number }>(
+        `
+import json, sys
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import confusion_matrix, log_loss
+from sklearn.preprocessing import StandardScaler
+d = json.load(sys.stdin)
+scaler = StandardScaler().fit(np.array(d["xTrain"]))
+m = LogisticRegression(C=1.0, solver="lbfgs", tol=1e-12, max_iter=10000)
+m.fit(scaler.transform(np.array(d["xTrain"])), d["yTrain"])
+xt = scaler.transform(np.array(d["xTest"]))
+print(json.dumps({
+    "confusion": confusion_matrix(d["yTest"], m.predict(xt), labels=[0, 1, 2]).tolist(),
+    "logLoss": log_loss(d["yTest"], m.predict_proba(xt), labels=[0, 1, 2]),
+}))`,
+        {
+          xTrain: rows(s.xTrain),
+          yTrain: [...s.yTrain],
+          xTest: rows(s.xTest),
+          yTest: [...s.yTest],
+        },
+      );
+      assert.deepEqual(report.test.confusion, ref.confusion);
+      assertClose(report.test.logLoss, ref.logLoss, { rtol: 1e-4, message: `${name} log loss` });
+    },
+  });
+}
 
 Deno.test("lrc train --json prints one JSON object whose numbers match a direct evaluation", async () => {
   const dir = await Deno.makeTempDir();

@@ -10,10 +10,11 @@ async function sklearnData(): Promise<
 > {
   const code = `
 import json
-from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 def dump(d):
     return {"data": d.data.tolist(), "labels": [str(d.target_names[t]) for t in d.target], "featureNames": [str(f) for f in d.feature_names]}
-print(json.dumps({"breast-cancer": dump(load_breast_cancer()), "digits": dump(load_digits())}))`;
+print(json.dumps({"breast-cancer": dump(load_breast_cancer()), "digits": dump(load_digits()),
+                  "iris": dump(load_iris()), "wine": dump(load_wine())}))`;
   const out = await new Deno.Command(python!, { args: ["-c", code], stdout: "piped" }).output();
   return JSON.parse(new TextDecoder().decode(out.stdout));
 }
@@ -47,19 +48,30 @@ Deno.test("embedded sets have the documented shapes and labels", async () => {
   const d = await loadEmbedded("digits");
   assert.deepEqual([d.x.rows, d.x.cols, d.classes.length], [1797, 64, 10]);
   assert.equal(d.featureNames[9], "pixel_1_1");
+  const i = await loadEmbedded("iris");
+  assert.deepEqual([i.x.rows, i.x.cols, i.classes], [150, 4, [
+    "setosa",
+    "versicolor",
+    "virginica",
+  ]]);
+  const w = await loadEmbedded("wine");
+  assert.deepEqual([w.x.rows, w.x.cols, w.classes], [178, 13, ["class_0", "class_1", "class_2"]]);
 });
 
 Deno.test("an unknown embedded name is refused", async () => {
-  await assert.rejects(() => loadEmbedded("iris" as "digits"), RangeError);
+  await assert.rejects(() => loadEmbedded("mnist" as "digits"), RangeError);
 });
 
 Deno.test("names an object inherits (toString, __proto__, constructor) are unknown data sets", async () => {
   // EMBEDDED_DATASETS["toString"] is Object.prototype.toString: without the own-key check the
   // loader looked for a file named 'undefined' and failed as a missing file, not as a name.
-  for (const name of ["toString", "__proto__", "constructor", "hasOwnProperty", "iris"]) {
+  for (const name of ["toString", "__proto__", "constructor", "hasOwnProperty", "mnist"]) {
     await assert.rejects(() => loadEmbedded(name as "digits"), (e: Error) => {
       assert.ok(e instanceof RangeError, `${name}: ${e.name}: ${e.message}`);
-      assert.equal(e.message, `Cannot load data set '${name}': known are breast-cancer, digits`);
+      assert.equal(
+        e.message,
+        `Cannot load data set '${name}': known are breast-cancer, digits, iris, wine`,
+      );
       return true;
     });
   }
