@@ -596,7 +596,8 @@ export function quoteReason(error: unknown): string | null {
  * @param count Its number of fields.
  * @param names The column names (their number is the expected width).
  * @param header Whether the first record is a header.
- * @returns E.g. `line 3 has 2 fields, the header has 3: column 3 ("y") is missing`.
+ * @returns E.g. `line 3 has 2 fields, the header has 3: column 3 ("y") is missing`, with a hint
+ *   when the header is scikit-learn's first line of a data set (see {@linkcode sklearnHeaderHint}).
  */
 export function raggedRowReason(
   line: number,
@@ -610,7 +611,28 @@ export function raggedRowReason(
     : `column ${width + 1} is extra`;
   return `line ${line} has ${count} ${count === 1 ? "field" : "fields"}, ${
     header ? "the header" : "line 1"
-  } has ${width}: ${which}`;
+  } has ${width}: ${which}${sklearnHeaderHint(count, names)}`;
+}
+
+/**
+ * A hint for a file in scikit-learn's own data-set format (its `sklearn/datasets/data/*.csv`),
+ * whose first line is the number of rows, the number of features and the class names, and whose
+ * rows hold the features and the class index.
+ *
+ * @param count The number of fields of a data row.
+ * @param names The column names (the header's fields, trimmed; `column_1` .. without a header).
+ * @returns `"; this looks like scikit-learn's ..."` when the header starts with two non-negative
+ *   integers followed by at least one name and `count` is the second plus one, otherwise `""`.
+ */
+function sklearnHeaderHint(count: number, names: readonly string[]): string {
+  const integer = /^\d+$/;
+  if (
+    names.length < 3 || !integer.test(names[0]) || !integer.test(names[1]) ||
+    count !== Number(names[1]) + 1
+  ) return "";
+  return "; this looks like scikit-learn's data-set format, whose first line gives the rows, " +
+    "features and class names: replace that line by the columns' names, or use the embedded " +
+    "copies of breast-cancer, iris and wine (loadEmbedded; lrc: --dataset NAME)";
 }
 
 /** Cells that mark a missing value or spell a non-finite number (not a moved label's text). */

@@ -131,6 +131,28 @@ print(json.dumps({
   });
 }
 
+const SKLEARN_WINE = "/usr/lib/python3/dist-packages/sklearn/datasets/data/wine_data.csv";
+const hasSklearnWine = await Deno.stat(SKLEARN_WINE).then(() => true, () => false);
+
+Deno.test({
+  name: `lrc train --data on scikit-learn's own wine_data.csv names its format and the remedy${
+    hasSklearnWine ? "" : ` (skipped: no ${SKLEARN_WINE}, from Debian's python3-sklearn)`
+  }`,
+  ignore: !hasSklearnWine,
+  async fn() {
+    // Its first line is "178,13,class_0,class_1,class_2": the refusal said only that line 2 has
+    // 14 fields where the header has 5. Both the in-memory and the streamed reading say more.
+    for (const extra of [[], ["--max-data-bytes", "10", "--optimizer", "sgd"]]) {
+      const r = await runCli(["train", "--data", SKLEARN_WINE, "--quiet", ...extra]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        /line 2 has 14 fields, the header has 5: column 6 is extra; this looks like scikit-learn's data-set format, .*--dataset NAME\)\n$/,
+      );
+    }
+  },
+});
+
 Deno.test("lrc train --json prints one JSON object whose numbers match a direct evaluation", async () => {
   const dir = await Deno.makeTempDir();
   try {

@@ -405,6 +405,82 @@ Deno.test("a short row's message names the first missing column, and line 1 when
   }
 });
 
+Deno.test("a row refused under scikit-learn's first line of a data set says so, and no other row", async () => {
+  // scikit-learn's sklearn/datasets/data/*.csv start with "rows,features,class names..." and
+  // their rows hold the features and the class index: wine_data.csv was refused as "line 2 has 14
+  // fields, the header has 5: column 6 is extra", leaving the user to guess why. Written out by
+  // hand: the hint is added when the header starts with two non-negative integers and a name and
+  // the row has the second integer plus one fields, by every reader.
+  const hint = "; this looks like scikit-learn's data-set format, whose first line gives the " +
+    "rows, features and class names: replace that line by the columns' names, or use the " +
+    "embedded copies of breast-cancer, iris and wine (loadEmbedded; lrc: --dataset NAME)";
+  const cases: [string, boolean, string][] = [
+    // Like wine_data.csv: 5 features and 3 class names.
+    [
+      "4,5,c0,c1,c2\n1,2,3,4,5,0\n6,7,8,9,0,2\n",
+      true,
+      "line 2 has 6 fields, the header has 5: column 6 is extra" + hint,
+    ],
+    // Like breast_cancer.csv: more features than the header's fields.
+    [
+      "2,4,no,yes\n1,2,3,4,0\n5,6,7,8,1\n",
+      true,
+      "line 2 has 5 fields, the header has 4: column 5 is extra" + hint,
+    ],
+    // One feature, three class names: the row is short, not long.
+    [
+      "2,1,a,b,c\n1.5,0\n2.5,2\n",
+      true,
+      'line 2 has 2 fields, the header has 5: column 3 ("a") is missing' + hint,
+    ],
+    // Not the format: the row's width is not features + 1 ...
+    [
+      "4,3,c0,c1,c2\n1,2,3,0,7,8\n",
+      true,
+      "line 2 has 6 fields, the header has 5: column 6 is extra",
+    ],
+    // ... the first two fields are not both non-negative integers ...
+    [
+      "n,5,c0,c1,c2\n1,2,3,4,5,0\n",
+      true,
+      "line 2 has 6 fields, the header has 5: column 6 is extra",
+    ],
+    ["-4,4,c0,c1\n1,2,3,4,0\n", true, "line 2 has 5 fields, the header has 4: column 5 is extra"],
+    [
+      "4,5.0,c0,c1,c2\n1,2,3,4,5,0\n",
+      true,
+      "line 2 has 6 fields, the header has 5: column 6 is extra",
+    ],
+    // ... no class name follows them ...
+    ["1,2\n1,2,0\n", true, "line 2 has 3 fields, the header has 2: column 3 is extra"],
+    // ... or the first line is data, not a header (its columns are column_1 ..).
+    ["4,5,6,7,8\n1,2,3,4,5,0\n", false, "line 2 has 6 fields, line 1 has 5: column 6 is extra"],
+  ];
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    for (const [text, header, reason] of cases) {
+      const ok = (e: Error) =>
+        e instanceof SyntaxError && e.message === `Cannot read CSV '${file}': ${reason}`;
+      assert.throws(() => parseCsv(text, { header, fileName: file }), ok, reason);
+      await Deno.writeTextFile(file, text);
+      await assert.rejects(() => readCsv(file, { header }), ok, reason);
+      await assert.rejects(
+        async () => {
+          for await (const _ of readCsvBatches(file, { header })) { /* reading is the test */ }
+        },
+        ok,
+        reason,
+      );
+    }
+    // A file in the format whose rows fit the header's width reads as an ordinary CSV (iris.csv
+    // is such a file: 4 features and 3 class names make 5 fields on both lines).
+    const d = parseCsv("2,4,a,b,c\n1,2,3,4,0\n5,6,7,8,1\n");
+    assert.deepEqual(d.featureNames, ["2", "4", "a", "b"]);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("readCsv reads a file of exactly maxBytes bytes and refuses one byte more", async () => {
   const text = "a,y\n1,0\n2,1\n"; // ASCII: 12 bytes
   const path = await Deno.makeTempFile({ suffix: ".csv" });
