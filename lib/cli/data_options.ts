@@ -6,7 +6,12 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { quotedList, quotedText } from "../core/validate.ts";
-import { DEFAULT_MAX_CSV_BYTES, readCsv } from "../data/csv.ts";
+import {
+  DEFAULT_MAX_CSV_BYTES,
+  looksLikeSklearnHeader,
+  readCsv,
+  SKLEARN_FORMAT_HINT,
+} from "../data/csv.ts";
 import { readCsvColumns } from "../data/csv_stream.ts";
 import type { Dataset } from "../data/dataset.ts";
 import {
@@ -82,16 +87,20 @@ export function readsAsNumber(name: string): boolean {
 }
 
 /**
- * Checks training data read from a CSV file, in memory or streamed: a header of numbers only
- * gets a warning (a file may name its columns by numbers; predict, which knows the model's names,
- * refuses it), so does a column named like a label ({@linkcode labelLike}) read as a feature
- * because no `--label` was given (unless the last column, taken as the label, is named like one
- * too), and a single class is refused.
+ * Checks training data read from a CSV file, in memory or streamed: a header that is
+ * scikit-learn's first line of a data set ({@linkcode looksLikeSklearnHeader}: the number of data
+ * rows, the number of fields less one and class names) gets a warning, and so, otherwise, does a
+ * header of numbers only (a file may name its columns by numbers; predict, which knows the model's
+ * names, refuses it), so does a column named like a label ({@linkcode labelLike}) read as a
+ * feature because no `--label` was given (unless the last column, taken as the label, is named
+ * like one too), and a single class is refused.
  *
  * @param file The file, for messages.
  * @param data Its feature names and classes (of the training rows).
  * @param options The label option, whether a header was read, the name of the column taken as
- *   the label, where warnings go, and which rows the classes are of (for the message).
+ *   the label, where warnings go, which rows the classes are of (for the message), and the
+ *   header's fields in the file's order with the number of data rows in the file (both needed
+ *   for scikit-learn's first line).
  * @throws {RangeError} If the labels hold a single class.
  */
 export function checkTrainingFile(
@@ -103,10 +112,24 @@ export function checkTrainingFile(
     labelName?: string;
     io?: Pick<CliIo, "err">;
     rows?: string;
+    columns?: readonly string[];
+    dataRows?: number;
   },
 ): void {
   const names = data.featureNames;
-  if (options.header && names.every(readsAsNumber)) {
+  const { columns, dataRows } = options;
+  if (
+    options.header && columns !== undefined && dataRows !== undefined &&
+    looksLikeSklearnHeader(columns, columns.length, dataRows)
+  ) {
+    options.io?.err(
+      `warning: the first line of '${file}' (${
+        quotedList(columns, 3)
+      }) was read as the columns' names, but ${dataRows} is the file's number of data rows and ` +
+        `${columns.length - 1} its number of features (its fields less the label): ` +
+        `${SKLEARN_FORMAT_HINT}\n`,
+    );
+  } else if (options.header && names.every(readsAsNumber)) {
     options.io?.err(
       `warning: the first line of '${file}' holds numbers where the feature names go (${
         quotedList(names, 3)
@@ -129,17 +152,21 @@ export function checkTrainingFile(
 }
 
 /**
- * The name of a CSV file's last column (the label when none is named; the data set read does not
- * name it), or undefined when its header does not read as one line (a quoted name spanning lines,
- * which `readCsv` reads and `readCsvColumns` does not).
+ * The names of a CSV file's columns as its header gives them, in the file's order (the last is
+ * the label when none is named; the data set read does not name it), or undefined when its header
+ * does not read as one line (a quoted name spanning lines, which `readCsv` reads and
+ * `readCsvColumns` does not).
  *
  * @param file The file.
  * @param delimiter Its delimiter.
- * @returns The name, or undefined.
+ * @returns The names, or undefined.
  */
-export async function lastColumn(file: string, delimiter: string): Promise<string | undefined> {
+export async function headerNames(
+  file: string,
+  delimiter: string,
+): Promise<readonly string[] | undefined> {
   try {
-    return (await readCsvColumns(file, { delimiter })).at(-1);
+    return await readCsvColumns(file, { delimiter });
   } catch (error) {
     if (error instanceof SyntaxError) return undefined;
     throw error;
@@ -273,13 +300,14 @@ export async function loadData(
       maxBytes: args.number("max-data-bytes", 1, Number.MAX_SAFE_INTEGER, true),
     });
     const header = !args.flag("no-header");
+    const columns = header ? await headerNames(file, delimiterOf(args)) : undefined;
     checkTrainingFile(file, data, {
       label: args.string("label"),
       header,
-      labelName: args.string("label") === undefined && header
-        ? await lastColumn(file, delimiterOf(args))
-        : undefined,
+      labelName: args.string("label") === undefined ? columns?.at(-1) : undefined,
       io,
+      columns,
+      dataRows: data.y.length,
     });
     source = file;
   } else {

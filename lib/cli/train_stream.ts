@@ -8,7 +8,7 @@
 
 import { readCsvBatches } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
-import { checkDataOptions, checkTrainingFile, delimiterOf, lastColumn } from "./data_options.ts";
+import { checkDataOptions, checkTrainingFile, delimiterOf, headerNames } from "./data_options.ts";
 import { evaluateStream } from "../metrics/evaluate_stream.ts";
 import { DEFAULT_BLOCK_ROWS as STREAM_BLOCK_ROWS, fitStream } from "../model/fit_stream.ts";
 import type { Command, ParsedArgs } from "./args.ts";
@@ -133,20 +133,30 @@ export async function trainStreamedIfAsked(
   // row has is found before training (one more pass over the file, against the epochs'), and
   // named with where it is. Read as float64, as the evaluation reads them.
   const heldOut = new Map<string, number>();
+  let heldOutRows = 0;
   for await (const batch of readCsvBatches(file, { ...csv, rowFilter: isTest, dtype: "float64" })) {
+    heldOutRows += batch.x.rows;
     batch.labels.forEach((c, i) => heldOut.has(c) || heldOut.set(c, batch.lines[i]));
   }
-  // The last column, taken as the label when none is named: the scan does not name it.
-  const labelName = csv.label === undefined && csv.header
-    ? await lastColumn(file, csv.delimiter)
-    : undefined;
+  // The header's names in the file's order (the scan does not name the last column, taken as the
+  // label when none is named).
+  const columns = csv.header ? await headerNames(file, csv.delimiter) : undefined;
+  const labelName = csv.label === undefined ? columns?.at(-1) : undefined;
   let trainingRows = 0;
   const checkScan = (
     scan: { rows: number; classes: readonly string[]; featureNames: readonly string[] },
   ) => {
     trainingRows = scan.rows;
     const { label, header } = csv;
-    checkTrainingFile(file, scan, { label, header, labelName, io, rows: " in the training rows" });
+    checkTrainingFile(file, scan, {
+      label,
+      header,
+      labelName,
+      io,
+      rows: " in the training rows",
+      columns,
+      dataRows: scan.rows + heldOutRows,
+    });
     // The raw labels, looked up as the evaluation will look them up in the model's classes
     // ("2.0" is class "2" only when every label reads as a number).
     const known = classIndexOf(scan.classes);

@@ -597,7 +597,8 @@ export function quoteReason(error: unknown): string | null {
  * @param names The column names (their number is the expected width).
  * @param header Whether the first record is a header.
  * @returns E.g. `line 3 has 2 fields, the header has 3: column 3 ("y") is missing`, with a hint
- *   when the header is scikit-learn's first line of a data set (see {@linkcode sklearnHeaderHint}).
+ *   when the header is scikit-learn's first line of a data set (see
+ *   {@linkcode looksLikeSklearnHeader}).
  */
 export function raggedRowReason(
   line: number,
@@ -611,28 +612,52 @@ export function raggedRowReason(
     : `column ${width + 1} is extra`;
   return `line ${line} has ${count} ${count === 1 ? "field" : "fields"}, ${
     header ? "the header" : "line 1"
-  } has ${width}: ${which}${sklearnHeaderHint(count, names)}`;
+  } has ${width}: ${which}${
+    looksLikeSklearnHeader(names, count) ? `; ${SKLEARN_FORMAT_HINT}` : ""
+  }`;
 }
 
 /**
- * A hint for a file in scikit-learn's own data-set format (its `sklearn/datasets/data/*.csv`),
- * whose first line is the number of rows, the number of features and the class names, and whose
- * rows hold the features and the class index.
- *
- * @param count The number of fields of a data row.
- * @param names The column names (the header's fields, trimmed; `column_1` .. without a header).
- * @returns `"; this looks like scikit-learn's ..."` when the header starts with two non-negative
- *   integers followed by at least one name and `count` is the second plus one, otherwise `""`.
+ * What a message says of a file in scikit-learn's own data-set format (its
+ * `sklearn/datasets/data/*.csv`), whose first line is the number of rows, the number of features
+ * and the class names, and whose rows hold the features and the class index: the format and the
+ * remedy (see {@linkcode looksLikeSklearnHeader}).
  */
-function sklearnHeaderHint(count: number, names: readonly string[]): string {
+export const SKLEARN_FORMAT_HINT =
+  "this looks like scikit-learn's data-set format, whose first line gives the rows, " +
+  "features and class names: replace that line by the columns' names, or use the embedded " +
+  "copies of breast-cancer, iris and wine (loadEmbedded; lrc: --dataset NAME)";
+
+/**
+ * Whether a header is scikit-learn's first line of a data set (see
+ * {@linkcode SKLEARN_FORMAT_HINT}): two non-negative integers followed by at least one name, the
+ * second plus one being the width of a data row (the features and the label) and, when the number
+ * of data rows is known, the first being that number.
+ *
+ * @param names The header's fields, trimmed.
+ * @param count The number of fields of a data row.
+ * @param rows The number of data rows, if known.
+ * @returns Whether it looks so.
+ *
+ * @example
+ * ```ts
+ * import { looksLikeSklearnHeader } from "./csv.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // iris.csv: 150 rows of 4 features and the class index.
+ * const names = ["150", "4", "setosa", "versicolor", "virginica"];
+ * assert.equal(looksLikeSklearnHeader(names, 5, 150), true);
+ * assert.equal(looksLikeSklearnHeader(names, 5, 149), false);
+ * ```
+ */
+export function looksLikeSklearnHeader(
+  names: readonly string[],
+  count: number,
+  rows?: number,
+): boolean {
   const integer = /^\d+$/;
-  if (
-    names.length < 3 || !integer.test(names[0]) || !integer.test(names[1]) ||
-    count !== Number(names[1]) + 1
-  ) return "";
-  return "; this looks like scikit-learn's data-set format, whose first line gives the rows, " +
-    "features and class names: replace that line by the columns' names, or use the embedded " +
-    "copies of breast-cancer, iris and wine (loadEmbedded; lrc: --dataset NAME)";
+  return names.length >= 3 && integer.test(names[0]) && integer.test(names[1]) &&
+    count === Number(names[1]) + 1 && (rows === undefined || rows === Number(names[0]));
 }
 
 /** Cells that mark a missing value or spell a non-finite number (not a moved label's text). */

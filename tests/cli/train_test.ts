@@ -153,6 +153,68 @@ Deno.test({
   },
 });
 
+/** The remedy for scikit-learn's data-set format, written out (the oracle of the messages). */
+const SKLEARN_HINT = "this looks like scikit-learn's data-set format, whose first line gives the " +
+  "rows, features and class names: replace that line by the columns' names, or use the " +
+  "embedded copies of breast-cancer, iris and wine (loadEmbedded; lrc: --dataset NAME)";
+
+const SKLEARN_IRIS = "/usr/lib/python3/dist-packages/sklearn/datasets/data/iris.csv";
+const hasSklearnIris = await Deno.stat(SKLEARN_IRIS).then(() => true, () => false);
+
+Deno.test({
+  name: `lrc train --data on scikit-learn's own iris.csv warns of its format and names the remedy${
+    hasSklearnIris ? "" : ` (skipped: no ${SKLEARN_IRIS}, from Debian's python3-sklearn)`
+  }`,
+  ignore: !hasSklearnIris,
+  async fn() {
+    // Its first line is "150,4,setosa,versicolor,virginica" and its rows have 5 fields too, so
+    // it trained without a word on features named "150", "4", "setosa" and "versicolor".
+    const text = await Deno.readTextFile(SKLEARN_IRIS);
+    const lines = text.split("\n").filter((l) => l.trim() !== "");
+    assert.equal(lines[0], "150,4,setosa,versicolor,virginica");
+    assert.equal(lines.length - 1, 150);
+    for (const extra of [[], ["--max-data-bytes", "10", "--optimizer", "sgd"]]) {
+      const r = await runCli(["train", "--data", SKLEARN_IRIS, "--quiet", ...extra]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(
+        r.stderr,
+        `warning: the first line of '${SKLEARN_IRIS}' (["150","4","setosa", ...] (5 names)) was ` +
+          "read as the columns' names, but 150 is the file's number of data rows and 4 its " +
+          `number of features (its fields less the label): ${SKLEARN_HINT}\n`,
+      );
+    }
+  },
+});
+
+Deno.test("lrc train warns of scikit-learn's first line only when its counts are the file's, in memory and streamed", async () => {
+  // Written by hand: 8 rows of 3 features and a class index, under "N,3,no,yes". The warning is
+  // due when N is the number of data rows (counted over training and held-out rows when
+  // streamed), not one more or one less.
+  const rows = Array.from({ length: 8 }, (_, i) => `${i},${i % 3}.5,${8 - i},${i % 2}`);
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/sk.csv`;
+    for (const n of [8, 7, 9]) {
+      await Deno.writeTextFile(file, [`${n},3,no,yes`, ...rows, ""].join("\n"));
+      for (const extra of [[], ["--max-data-bytes", "10", "--optimizer", "sgd"]]) {
+        const r = await runCli(["train", "--data", file, "--quiet", ...extra]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(
+          r.stderr,
+          n === 8
+            ? `warning: the first line of '${file}' (["8","3","no", ...] (4 names)) was read as ` +
+              "the columns' names, but 8 is the file's number of data rows and 3 its number of " +
+              `features (its fields less the label): ${SKLEARN_HINT}\n`
+            : "",
+          `first count ${n}, ${extra.length ? "streamed" : "in memory"}`,
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("lrc train --json prints one JSON object whose numbers match a direct evaluation", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -571,6 +633,51 @@ Deno.test("checkTrainingFile warns of a header of numbers only when every name r
   assert.equal(readsAsNumber(""), false);
   assert.equal(readsAsNumber("  "), false);
   assert.equal(readsAsNumber(" 7 "), true);
+});
+
+Deno.test("checkTrainingFile warns of scikit-learn's first line of a data set, and of no near miss", () => {
+  const warned = (columns: string[] | undefined, dataRows: number | undefined, header = true) => {
+    let err = "";
+    const featureNames = columns?.slice(0, -1) ?? ["a", "b"];
+    checkTrainingFile("f.csv", { featureNames, classes: ["0", "1"] }, {
+      header,
+      io: { err: (t) => void (err += t) },
+      columns,
+      dataRows,
+    });
+    return err;
+  };
+  const sklearn = (rows: number, features: number, names: string) =>
+    `warning: the first line of 'f.csv' (${names}) was read as the columns' names, but ${rows} ` +
+    `is the file's number of data rows and ${features} its number of features (its fields less ` +
+    `the label): ${SKLEARN_HINT}\n`;
+  // Like iris.csv: rows, features (fields less one) and class names.
+  assert.equal(
+    warned(["150", "4", "setosa", "versicolor", "virginica"], 150),
+    sklearn(150, 4, '["150","4","setosa", ...] (5 names)'),
+  );
+  assert.equal(warned(["5", "2", "no"], 5), sklearn(5, 2, '["5","2","no"]'));
+  // Class names that are numbers: this warning, not also the one of a header of numbers.
+  assert.equal(warned(["6", "3", "0", "1"], 6), sklearn(6, 3, '["6","3","0", ...] (4 names)'));
+  // Near misses: the first count is not the number of rows ...
+  assert.equal(warned(["150", "4", "setosa", "versicolor", "virginica"], 149), "");
+  assert.equal(warned(["150", "4", "setosa", "versicolor", "virginica"], 151), "");
+  // ... the second is not the fields less one ...
+  assert.equal(warned(["150", "3", "setosa", "versicolor", "virginica"], 150), "");
+  assert.equal(warned(["150", "5", "setosa", "versicolor", "virginica"], 150), "");
+  // ... a count is not a non-negative integer ...
+  for (
+    const [a, b] of [["150.0", "4"], ["150", "4.0"], ["1.5e2", "4"], ["-150", "4"], ["+150", "4"]]
+  ) {
+    assert.equal(warned([a, b, "setosa", "versicolor", "virginica"], 150), "", `${a},${b}`);
+  }
+  // ... no class name follows the counts (a header of numbers, warned of as such) ...
+  assert.match(warned(["4", "1"], 4), /^warning: the first line of 'f\.csv' holds numbers/);
+  // ... an ordinary header, no header, or no header's names or row count known.
+  assert.equal(warned(["sepal", "petal", "width", "length", "species"], 150), "");
+  assert.equal(warned(["150", "4", "setosa", "versicolor", "virginica"], 150, false), "");
+  assert.equal(warned(undefined, 150), "");
+  assert.equal(warned(["150", "4", "setosa", "versicolor", "virginica"], undefined), "");
 });
 
 Deno.test("checkTrainingFile quotes the single class and the names of a header of numbers, cut short when long", () => {

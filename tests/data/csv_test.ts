@@ -473,7 +473,8 @@ Deno.test("a row refused under scikit-learn's first line of a data set says so, 
       );
     }
     // A file in the format whose rows fit the header's width reads as an ordinary CSV (iris.csv
-    // is such a file: 4 features and 3 class names make 5 fields on both lines).
+    // is such a file: 4 features and 3 class names make 5 fields on both lines; lrc warns of it
+    // when its counts are the file's, tests/cli/train_test.ts).
     const d = parseCsv("2,4,a,b,c\n1,2,3,4,0\n5,6,7,8,1\n");
     assert.deepEqual(d.featureNames, ["2", "4", "a", "b"]);
   } finally {
