@@ -132,3 +132,40 @@ Deno.test("a tie of the highest scores counts as the lower class index, as predi
   );
   assert.equal(upper.correct, 1);
 });
+
+Deno.test("accumulateLoss adds into the gradient buffers, so split ranges sum to the full gradient", () => {
+  // The documented contract is "added to": buffers that already hold 0.5 and receive the rows in
+  // two calls (rows 0..16 and 17..39) must end at 0.5 plus the full gradient. Oracle: central
+  // differences of the summed loss over all rows (a buffer overwritten per call keeps only the
+  // second range's share).
+  for (const [link, k] of [["sigmoid", 2], ["softmax", 3]] as const) {
+    const { x, y, prng } = problem(11, 40, 4, k);
+    const nOut = link === "sigmoid" ? 1 : k;
+    const nw = nOut * x.cols;
+    const theta = Float64Array.from({ length: nw + nOut }, () => randomNormal(prng));
+    const grad = new Float64Array(theta.length).fill(0.5);
+    const gw = grad.subarray(0, nw), gb = grad.subarray(nw);
+    const scratch = new Float64Array(nOut);
+    const w = theta.subarray(0, nw), b = theta.subarray(nw);
+    const first = accumulateLoss(x, y, null, 0, 17, w, b, link, gw, gb, scratch);
+    const second = accumulateLoss(x, y, null, 17, 40, w, b, link, gw, gb, scratch);
+    const total = (t: Float64Array) => {
+      const [tw, tb] = [t.subarray(0, nw), t.subarray(nw)];
+      return accumulateLoss(x, y, null, 0, 40, tw, tb, link, null, null, scratch).loss;
+    };
+    assert.ok(Math.abs(first.loss + second.loss - total(theta)) < 1e-12, `${link} loss`);
+    const h = 1e-5;
+    for (let i = 0; i < theta.length; i++) {
+      const t = theta.slice();
+      t[i] += h;
+      const up = total(t);
+      t[i] -= 2 * h;
+      const numeric = (up - total(t)) / (2 * h);
+      const analytic = grad[i] - 0.5;
+      assert.ok(
+        Math.abs(numeric - analytic) <= 1e-6 * Math.max(1, Math.abs(numeric)),
+        `${link} parameter ${i}: analytic ${analytic}, numeric ${numeric}`,
+      );
+    }
+  }
+});
