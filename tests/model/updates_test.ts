@@ -84,3 +84,17 @@ Deno.test("sgdUpdate: heavy-ball step, then the threshold lr * l1 / (1 - momentu
   close(v, [0.05, -0.05, 0.1, 1], "velocities");
   close(p, [0.85, 0, -1.7, 5], "weights");
 });
+
+Deno.test("sgdUpdate and adamUpdate leave alone only the entries whose mask is 0, as documented", () => {
+  // Both are public and document "entries with mask[i] === 0 are left alone": a kept entry may be
+  // any non-zero byte (2, 255), as the histogram's mask reads it. Worked by hand with momentum 0
+  // and eps 0: SGD moves 1 by -0.1 * 2; Adam's first step moves it by lr * sign(g) = 0.1.
+  const mask = Uint8Array.from([2, 255, 0]);
+  const p = Float64Array.from([1, 1, 1]), v = new Float64Array(3);
+  sgdUpdate(p, Float64Array.from([2, 2, 2]), v, 0.1, 0, 0, mask);
+  close(p, [0.8, 0.8, 1], "SGD weights");
+  close(v, [-0.2, -0.2, 0], "SGD velocities");
+  const q = Float64Array.from([1, 1, 1]), m = new Float64Array(3), s = new Float64Array(3);
+  adamUpdate(q, Float64Array.from([2, 2, 2]), m, s, 0.1, 0.9, 0.999, 0, 10, 1000, 0, mask);
+  close(q, [0.9, 0.9, 1], "Adam weights");
+});
