@@ -168,3 +168,149 @@ Deno.test("a strategy keeps one colour over its fine-tuning states; the line sty
   assert.equal(colour(2), colour(3));
   assert.notEqual(colour(0), colour(2));
 });
+
+Deno.test("the sparsity axis spans the fractions 0 to 1, and the baseline crosses all of it", () => {
+  // Sparsities are fractions (0.9 is 90 %, shown so by the ".0%" tick format): an axis range in
+  // percent units ([-2, 102]) would squeeze every point against its left edge.
+  const fig = sparsityFigure([
+    { strategy: "m", sparsity: 0, accuracy: 0.95 },
+    { strategy: "m", sparsity: 1, accuracy: 0.1 },
+  ], { baseline: 0.96 });
+  const [lo, hi] = (fig.layout.xaxis as { range: [number, number] }).range;
+  assert.ok(lo <= 0 && lo >= -0.05 && hi >= 1 && hi <= 1.05, `${lo}, ${hi}`);
+  const xs = fig.data.at(-1)!.x as number[];
+  assert.ok(Math.min(...xs) <= 0 && Math.max(...xs) >= 1, `baseline ${xs}`);
+  assert.ok(Math.min(...xs) >= lo && Math.max(...xs) <= hi, `baseline ${xs} off [${lo}, ${hi}]`);
+});
+
+Deno.test("every point of the bit-width and Pareto figures says its unit on hover", () => {
+  // The bit-width lines and the Pareto front have hover templates of their own: x in bits or
+  // bytes, accuracy (a fraction) in percent, like their axes.
+  const bits = bitWidthFigure([
+    { method: "a", bits: 2, accuracy: 0.7 },
+    { method: "b", bits: 4, accuracy: 0.9 },
+  ]);
+  assert.equal(bits.data.length, 2);
+  for (const t of bits.data) {
+    assert.match(String(t.hovertemplate), /<br>%\{x\} bits<br>accuracy %\{y:\.2%\}/);
+  }
+  const pareto = paretoFigure([
+    { bytes: 100, accuracy: 0.8, group: "a" },
+    { bytes: 200, accuracy: 0.9, group: "b" },
+  ]);
+  assert.deepEqual(pareto.data.map((t) => t.name), ["a", "b", "Pareto front"]);
+  for (const t of pareto.data) {
+    assert.match(
+      String(t.hovertemplate),
+      /<br>%\{x:,\} bytes<br>accuracy %\{y:\.2%\}/,
+      String(t.name),
+    );
+  }
+});
+
+Deno.test("every trade-off figure refuses an accuracy outside [0, 1], and a bit width below 1", () => {
+  // An accuracy of 85 (a percentage for a fraction) or NaN would be drawn off the axis or not
+  // at all; the bad row is the second one, after a good one.
+  for (const bad of [85, -0.1, NaN]) {
+    const message = new RegExp(`points\\[1\\]\\.accuracy must be in \\[0, 1\\], got ${bad}$`);
+    assert.throws(
+      () => paretoFigure([{ bytes: 10, accuracy: 0.5 }, { bytes: 20, accuracy: bad }]),
+      { name: "RangeError", message },
+    );
+    assert.throws(
+      () =>
+        sparsityFigure([
+          { strategy: "m", sparsity: 0.1, accuracy: 0.5 },
+          { strategy: "m", sparsity: 0.5, accuracy: bad },
+        ]),
+      { name: "RangeError", message },
+    );
+    assert.throws(
+      () =>
+        bitWidthFigure([{ method: "a", bits: 2, accuracy: 0.5 }, {
+          method: "a",
+          bits: 4,
+          accuracy: bad,
+        }]),
+      { name: "RangeError", message },
+    );
+  }
+  // Bits per weight are a positive integer: 0 bits store nothing; more than the 64 of a float64
+  // is refused too.
+  for (const bad of [0, -2, 65]) {
+    assert.throws(() => bitWidthFigure([{ method: "a", bits: bad, accuracy: 0.5 }]), {
+      name: "RangeError",
+      message: new RegExp(
+        `^Cannot plot accuracy against bit width: points\\[0\\]\\.bits must be in \\[1, 64\\], got ${bad}$`,
+      ),
+    });
+  }
+});
+
+Deno.test("byte ticks keep 1-2-5 ticks when they are exactly 12", () => {
+  // 2 to 10,000 bytes: the axis spans 2 / 1.1 to 11,000, which holds 2 5 10 20 50 100 200 500
+  // 1,000 2,000 5,000 10,000: twelve, not more than 12, so all are kept.
+  assert.deepEqual(
+    byteTicks(2, 10_000).tickvals,
+    [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000],
+  );
+});
+
+Deno.test("byte ticks label at least two sizes between the smallest and the largest when there are two", () => {
+  // By brute force: the round sizes m * 10^e (m = 1..9) between least and most. Where there are
+  // two or more, at least two labelled ticks lie there; else plotly's own ticks. 150 to 400
+  // bytes has only 200 among 1-2-5 ticks, and 200, 300 and 400 among the multiples.
+  const round = (least: number, most: number) => {
+    const out: number[] = [];
+    for (let e = -1; e <= 8; e++) {
+      for (let m = 1; m <= 9; m++) {
+        const v = Number((m * 10 ** e).toPrecision(12));
+        if (v >= least && v <= most) out.push(v);
+      }
+    }
+    return out;
+  };
+  assert.deepEqual(byteTicks(150, 400).tickvals, [200, 300, 400]);
+  for (const least of [1, 3, 7, 12, 95, 150, 333, 480, 999, 1234, 6100]) {
+    for (const ratio of [1, 1.05, 1.3, 1.6, 2, 3, 10, 1000]) {
+      const most = least * ratio;
+      const ticks = byteTicks(least, most);
+      if (round(least, most).length >= 2) {
+        assert.equal(ticks.tickmode, "array", `${least} to ${most}`);
+        const inside = ticks.tickvals!.filter((v) => v >= least && v <= most);
+        assert.ok(inside.length >= 2, `${least} to ${most}: ${ticks.tickvals}`);
+      }
+    }
+  }
+});
+
+Deno.test("the Pareto front holds exactly the models no other model dominates, by size", () => {
+  // Brute force over all pairs: j dominates i when it is no larger and no less accurate, and
+  // strictly better in one. Sizes and accuracies on coarse grids, so ties of each kind occur.
+  let seed = 7;
+  const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const points = Array.from({ length: 40 }, (_, i) => {
+    const size = 1 + Math.floor(8 * next());
+    return {
+      bytes: 100 * size,
+      accuracy: (50 + 3 * size + Math.floor(6 * next())) / 100,
+      name: `m${i}`,
+      group: i % 2 ? "pruned" : "quantized",
+    };
+  });
+  const dominated = (p: typeof points[number]) =>
+    points.some((q) =>
+      q.bytes <= p.bytes && q.accuracy >= p.accuracy &&
+      (q.bytes < p.bytes || q.accuracy > p.accuracy)
+    );
+  const expected = points.filter((p) => !dominated(p))
+    .sort((p, q) => p.bytes - q.bytes || points.indexOf(p) - points.indexOf(q));
+  assert.ok(expected.length >= 3, `a front of ${expected.length} tests little`);
+  // Two models of one size and accuracy on the front are both kept, in the order given.
+  assert.ok(expected.some((p, i) => i > 0 && p.bytes === expected[i - 1].bytes), "no tie");
+  const front = paretoFigure(points).data.at(-1)!;
+  assert.equal(front.name, "Pareto front");
+  assert.deepEqual(front.text, expected.map((p) => p.name));
+  assert.deepEqual(front.x, expected.map((p) => p.bytes));
+  assert.deepEqual(front.y, expected.map((p) => p.accuracy));
+});
