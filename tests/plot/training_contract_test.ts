@@ -58,3 +58,64 @@ Deno.test("a validation accuracy outside [0, 1] is refused like a training accur
     });
   }
 });
+
+Deno.test("each point pairs a record's epoch with that record's values, in any record order", () => {
+  // Records given out of epoch order (3, 1, 2): x[i] and y[i] must still come from one record.
+  const shuffled = [history[2], history[0], history[1]];
+  const fig = trainingFigure(shuffled);
+  assert.equal(fig.data.length, 4);
+  const field = (t: (typeof fig.data)[number]) => {
+    const loss = (t.yaxis ?? "y") === "y";
+    if (t.name === "training") return loss ? "trainLoss" : "trainAccuracy";
+    return loss ? "validationLoss" : "validationAccuracy";
+  };
+  for (const t of fig.data) {
+    const xs = t.x as number[], ys = t.y as number[];
+    assert.equal(xs.length, 3);
+    xs.forEach((x, i) => {
+      const record = history.find((e) => e.epoch === x)!;
+      assert.equal(ys[i], record[field(t)], `${t.name} at epoch ${x}`);
+    });
+  }
+});
+
+Deno.test("validation on some epochs only is drawn there, with gaps at the others", () => {
+  // A history whose records 1 and 3 have no validation (e.g. runs joined together): the
+  // validation curves are still drawn, with no value (null) where a record has none.
+  const partial = history.map((e, i) =>
+    i === 1 ? e : (({ validationLoss: _l, validationAccuracy: _a, ...rest }) => rest)(e)
+  );
+  const fig = trainingFigure(partial);
+  assert.deepEqual(fig.data.map((t) => t.name), [
+    "training",
+    "validation",
+    "training",
+    "validation",
+  ]);
+  assert.deepEqual(fig.data[1].y, [null, history[1].validationLoss, null]);
+  assert.deepEqual(fig.data[3].y, [null, history[1].validationAccuracy, null]);
+});
+
+Deno.test("one run's training and validation curves look different in each panel", () => {
+  const fig = trainingFigure(history);
+  const look = (t: (typeof fig.data)[number]) => {
+    const line = t.line as { color: string; dash: string };
+    return `${line.color} ${line.dash}`;
+  };
+  for (const panel of ["y", "y2"]) {
+    const traces = fig.data.filter((t) => (t.yaxis ?? "y") === panel);
+    assert.deepEqual(traces.map((t) => t.name), ["training", "validation"]);
+    assert.notEqual(look(traces[0]), look(traces[1]), panel);
+  }
+});
+
+Deno.test("a bad record in a compared run is named by its run", () => {
+  const bad = history.map((e, i) => i === 2 ? { ...e, trainLoss: -1 } : e);
+  assert.throws(
+    () => trainingComparisonFigure([{ name: "a", history }, { name: "b", history: bad }]),
+    {
+      name: "RangeError",
+      message: /^Cannot plot training curves: runs\[1\]\.history\[2\]\.trainLoss must be >= 0/,
+    },
+  );
+});
