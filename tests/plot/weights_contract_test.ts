@@ -43,3 +43,31 @@ Deno.test("NaN or infinite levels and bad bin counts are refused", () => {
     );
   }
 });
+
+Deno.test("both panels' weight axes show every bar whole and every level line, zoomed together", () => {
+  // The weight axis range, when set, must hold each bar's extent (centre ± width / 2) and each
+  // level line drawn; the bottom axis follows the top one, so the panels stay aligned on zoom.
+  const cases = [
+    { before: [-0.9, 0.1, 0.2, 0.8], after: [-1, 0, 0, 1], options: { levels: [-1, 0, 1] } },
+    { before: [0, 1], after: [0, 1], options: { levels: [-1, 0, 1, 3] } },
+    { before: [-0.5, 0.2, 0.4], after: [-0.5, 0, 0.5], options: { range: [-0.6, 0.6] as const } },
+  ];
+  for (const { before, after, options } of cases) {
+    const fig = weightHistogramFigure(before, after, { ...options, bins: 5 });
+    for (const key of ["xaxis", "xaxis2"]) {
+      const range = (fig.layout[key] as { range?: [number, number] }).range;
+      if (range === undefined) continue;
+      for (const t of fig.data) {
+        const xs = (t.x as (number | null)[]).filter((v) => v !== null) as number[];
+        const half = t.type === "bar" ? (t.width as number) / 2 : 0;
+        for (const x of xs) {
+          assert.ok(
+            range[0] <= x - half && x + half <= range[1],
+            `${key} ${range}: ${x} ± ${half}`,
+          );
+        }
+      }
+    }
+    assert.equal((fig.layout.xaxis2 as { matches?: string }).matches, "x");
+  }
+});
