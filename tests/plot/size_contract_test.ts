@@ -48,3 +48,30 @@ Deno.test("the default height is 200 pixels plus 48 per file", () => {
   assert.equal(sizeBreakdownFigure(rows(3)).layout.height, 344);
   assert.equal(sizeBreakdownFigure(rows(10)).layout.height, 680);
 });
+
+Deno.test("the baseline's line runs the full height and its label sits on it", () => {
+  // Files of 500 and 3,000 bytes, a baseline of 1,200: the line at x = 1,200 from the bottom
+  // (paper 0) to the top (paper 1) of the plot, its label at the same x, not at the axis's end.
+  const fig = sizeBreakdownFigure([
+    { name: "a", parts: { header: 500 } },
+    { name: "b", parts: { header: 3000 } },
+  ], { baseline: 1200 });
+  const [shape] = fig.layout.shapes as {
+    x0: number;
+    x1: number;
+    y0: number;
+    y1: number;
+    yref: string;
+  }[];
+  assert.deepEqual([shape.x0, shape.x1, shape.y0, shape.y1, shape.yref], [
+    1200,
+    1200,
+    0,
+    1,
+    "paper",
+  ]);
+  const [label] = fig.layout.annotations as { x: number; xref: string; text: string }[];
+  assert.equal(label.xref, "x");
+  assert.equal(label.x, 1200);
+  assert.equal(label.text, "dense float32: 1,200 bytes");
+});
