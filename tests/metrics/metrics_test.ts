@@ -394,3 +394,30 @@ Deno.test("logLoss refuses no samples, and rocAuc a single class whichever it is
     });
   }
 });
+
+Deno.test("macroF1FromConfusion refuses an infinite count and rows wider than the matrix is tall", () => {
+  // Infinity passed the ">= 0" check and made the score NaN (Infinity / Infinity); a row with
+  // an extra column passed a check of "at least k entries" and its last column was never read.
+  assert.throws(() => macroF1FromConfusion([[1, Infinity], [0, 1]]), {
+    name: "RangeError",
+    message: "Cannot compute macro F1: confusion[0][1] is Infinity, not a count (finite and >= 0)",
+  });
+  assert.throws(() => macroF1FromConfusion([[1, 0, 5], [0, 1, 5]]), {
+    name: "TypeError",
+    message:
+      "Cannot compute macro F1: the confusion matrix must be square; row 0 has 3 entries for 2 classes",
+  });
+});
+
+Deno.test("logLoss refuses a row 1.1e-5 off 1, and calls a matrix of no rows and no columns no samples", () => {
+  // The tolerance is 1e-5, not anything up to the 2e-5 the test above refuses. With no rows at
+  // all there is nothing to score: the missing columns are not the first thing wrong.
+  const m = (row: number[]) => ({ data: Float64Array.from(row), rows: 1, cols: 2 });
+  for (const off of [1.1e-5, -1.1e-5]) {
+    assert.throws(() => logLoss([0], m([0.5, 0.5 + off])), /row 0 of proba sums to [\d.]+, not 1/);
+  }
+  assert.throws(() => logLoss([], { data: new Float64Array(0), rows: 0, cols: 0 }), {
+    name: "RangeError",
+    message: "Cannot compute log loss: there are no samples",
+  });
+});

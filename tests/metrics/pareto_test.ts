@@ -135,3 +135,16 @@ Deno.test("Pareto front keeps only the exact best at one size, not one a hair be
     [1, 2],
   );
 });
+
+Deno.test("Pareto front refuses candidates that are not an array in its own words", () => {
+  // An object or a string has no map of candidates: without the array check {} failed in the
+  // engine's "candidates.map is not a function" and a string was refused by its first character,
+  // as candidate 0.
+  for (const bad of [{}, "ab", null]) {
+    assert.throws(() => paretoFront(bad as never), {
+      name: "TypeError",
+      message:
+        /^Cannot compute Pareto front: candidates must be an array of \{ bytes, accuracy \}, got /,
+    });
+  }
+});
