@@ -69,3 +69,43 @@ Deno.test("the report counts masked weights and unused features in the first and
   assert.deepEqual([...r.featureUse], use);
   assert.deepEqual([...r.unusedFeatures], [0, 4]);
 });
+
+Deno.test("the report counts -0 as zero and a subnormal weight as used, and a class row of zeros as wholly sparse", () => {
+  // "Exactly zero" by the hand counts below: -0 is what masking a negative weight by
+  // multiplication gives (-0.5 * 0), and 5e-324 and -1e-300 are not zero (a sparse format keeps
+  // them). A count by Object.is missed the -0; one by |w| < 1e-12 took the tiny weights as zeros.
+  const k = 2, d = 4;
+  const w = Float64Array.from([-0.5 * 0, 5e-324, 0, -1e-300, 0, 0, -0, 0]);
+  const mask = Uint8Array.from([0, 1, 1, 1, 0, 0, 1, 1]);
+  const r = sparsityReport({ ...modelOf("softmax", w, new Float64Array(k), d), mask });
+  assert.ok(Object.is(w[0], -0) && Object.is(w[6], -0));
+  assert.equal(r.zeros, 6);
+  assert.equal(r.sparsity, 6 / 8);
+  assert.equal(r.masked, 3);
+  assert.equal(r.unmaskedZeros, 3);
+  assert.deepEqual(r.perClass.map((p) => [p.label, p.zeros, p.sparsity]), [["c0", 2, 0.5], [
+    "c1",
+    4,
+    1,
+  ]]);
+  assert.deepEqual([...r.featureUse], [0, 1, 0, 1]);
+  assert.deepEqual([...r.unusedFeatures], [0, 2]);
+});
+
+Deno.test("the report refuses a model whose mask removes a weight that is not zero", () => {
+  // Its counts assume masked weights are zero: without the model check this one reported
+  // 2 zeros, 3 masked and -1 unmasked zeros.
+  const w = Float64Array.from([0, 0.25, 0, 1]);
+  const mask = Uint8Array.from([0, 0, 0, 1]);
+  assert.throws(() => sparsityReport({ ...modelOf("softmax", w, new Float64Array(2), 2), mask }), {
+    name: "RangeError",
+    message: "Cannot report sparsity: weight 1 is masked but not zero",
+  });
+  assert.throws(
+    () => sparsityReport({ ...modelOf("softmax", w, new Float64Array(2), 2), mask: mask.slice(1) }),
+    {
+      name: "TypeError",
+      message: /^Cannot report sparsity: mask must be a Uint8Array of 4 entries/,
+    },
+  );
+});
