@@ -159,3 +159,51 @@ Deno.test('with a margin under "auto" storage, a stored form that meets the budg
       -maxDrop - 1e-12,
   );
 });
+
+Deno.test("the one-call search takes the margin: its choice and bounds are those of a session's search with it", () => {
+  // Oracle: the bound counted here sample by sample on the session the one call makes again (the
+  // same data, settings and seed give the same dense model and validation split).
+  const space = { sparsities: [0, 0.8], bits: [2, 4], structures: ["weights"] as const };
+  const k = 2, maxDrop = 0.02;
+  const r = searchCompression(digits.train, {
+    ...FAST,
+    seed: 0,
+    test: digits.test,
+    ...space,
+    maxDrop,
+    standardErrors: k,
+  });
+  assert.equal(r.standardErrors, k);
+  const dense = predict(
+    asFloatModel(session.compress({ prune: false, quantize: false }).model),
+    v.x,
+  );
+  const same = session.search({ ...space, maxDrop, standardErrors: k });
+  assert.deepEqual(r.file, same.file);
+  let compared = 0;
+  for (const t of r.tried) {
+    assert.notEqual(t.lowerBound, null, t.name);
+    const i = sweep.rows.findIndex((row) => row.name === t.name && row.bytes === t.bytes);
+    if (i < 0) continue;
+    assert.ok(Math.abs(t.lowerBound! - bound(sweep.models[i], dense, k)) < 1e-12, t.name);
+    compared++;
+  }
+  assert.ok(compared > 0);
+});
+
+Deno.test("the one-call search refuses a bad budget before it trains", () => {
+  for (const maxDrop of [-0.1, 1, Number.NaN]) {
+    let trained = false;
+    assert.throws(
+      () =>
+        searchCompression(digits.train, {
+          ...FAST,
+          maxDrop,
+          onProgress: () => (trained = true),
+        }),
+      /^RangeError: Cannot search compression: maxDrop must be a fraction in \[0, 1\)/,
+      String(maxDrop),
+    );
+    assert.equal(trained, false, String(maxDrop));
+  }
+});
