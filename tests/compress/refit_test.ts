@@ -392,3 +392,22 @@ Deno.test("a report's scope, compensation and count are carried, not replaced by
   assert.ok(sameBytes(made.file, expected.file));
   assert.equal(made.stages.find((s) => s.stage === "pruned")!.nonZeros, row.weights - 12);
 });
+
+Deno.test("a refit entropy-codes the file whichever stored form the recipe takes", async () => {
+  // Oracle: the file is the returned model encoded with the option, and its length the reported
+  // bytes; the model's plain encoding differs (else entropy coding would go unseen).
+  // Digits: 640 weights, enough for entropy coding to shorten the file.
+  const digits = await splitSet("digits");
+  const refit = createRefitSession(digits.train, { ...FAST, seed: 3, entropy: true });
+  for (const preprocessingStorage of ["auto", "keep", "compact", "fold"] as const) {
+    const made = refit.refit({
+      prune: { fraction: 0.5 },
+      quantize: { method: { kind: "uniform", bits: 2 }, training: "ptq" },
+      preprocessingStorage,
+    });
+    const coded = encodeModel(made.model, { entropy: true });
+    assert.ok(!sameBytes(coded, encodeModel(made.model)), preprocessingStorage);
+    assert.ok(sameBytes(made.file, coded), preprocessingStorage);
+    assert.equal(made.stages.at(-1)!.bytes, coded.length, preprocessingStorage);
+  }
+});
