@@ -884,3 +884,50 @@ Deno.test("a session makes global and per-class pruning of one amount as two mod
   assert.ok(global.some((n) => n !== 32), global.join(" "));
   assert.deepEqual(perClass, new Array(10).fill(32));
 });
+
+Deno.test("a quantized result's unquantized model is the fine-tuned model it rounded, within half a grid step", () => {
+  // Kept preprocessing, so the quantizer sees the fine-tuned model as it is; min-max symmetric
+  // 4-bit per class, so each class's step is max |w| / 7 and no weight is clipped. Oracles: the
+  // float run of the same steps stores that model in float32, and rounding to the nearest level
+  // moves a weight by at most half a step.
+  const s = createCompressionSession(digits.train, { ...FAST, preprocessingStorage: "keep" });
+  const prune = { fraction: 0.5 } as const;
+  const float = s.compress({ prune, quantize: false });
+  assert.equal(float.unquantized, null);
+  const r = s.compress({
+    prune,
+    quantize: {
+      method: { kind: "uniform", bits: 4, calibration: { kind: "minmax" } },
+      training: "ptq",
+    },
+  });
+  assert.notEqual(r.unquantized, null);
+  const before = r.unquantized!.weights;
+  const stored = asFloatModel(float.model).weights.data;
+  assert.deepEqual([...before.data].map(Math.fround), [...stored]);
+  const after = asFloatModel(decodeModel(r.file)).weights.data;
+  for (let c = 0; c < before.rows; c++) {
+    const row = before.data.subarray(c * before.cols, (c + 1) * before.cols);
+    const half = Math.max(...row.map(Math.abs)) / 7 / 2;
+    row.forEach((w, j) => {
+      assert.ok(Math.abs(after[c * before.cols + j] - w) <= half * (1 + 1e-6), `${c}, ${j}`);
+    });
+  }
+});
+
+Deno.test("a step that removes nothing is reported as such: no progress line says the dense model was fine-tuned", () => {
+  const s = createCompressionSession(digits.train, FAST);
+  const messages: string[] = [];
+  const r = createCompressionSession(digits.train, {
+    fineTune: FAST.fineTune,
+    model: s.dense,
+    validation: s.validation,
+    onProgress: (p) => {
+      if (p.phase === "measuring") messages.push(p.message);
+    },
+  }).compress({ prune: { fraction: 0 }, quantize: false });
+  assert.deepEqual(r.file, s.compress({ prune: false, quantize: false }).file);
+  assert.equal(messages.length, 3);
+  assert.match(messages[1], /nothing to remove/);
+  assert.match(messages[2], /nothing to do/);
+});
