@@ -1507,6 +1507,9 @@ function preparePacked4FloatIn(
 /**
  * One-shot scoring on the shared workspace, closed before returning. Checks the options as the
  * matching `prepareXxx` does (`action` names it; `counted` for forms that carry `nFeatures`).
+ * It only returns a closure, so the calls below are marked pure: a bundle that uses none of the
+ * scorers they build drops them, and with them the runtime and its base64 kernels
+ * (`deno task build:browser-lite`; without the marks the bundler keeps every top-level call).
  */
 function oneShot<F, I extends In, O extends Out>(
   prepare: (rows: number | null, form: F, options: ScorerOptions) => Scorer<I, O>,
@@ -1533,7 +1536,7 @@ function oneShot<F, I extends In, O extends Out>(
  * @returns Scores, shape `(nSamples, nOutputs)`.
  */
 export const denseScores: (form: DenseForm, x: Matrix, options?: ScorerOptions) => Float32Array =
-  oneShot(prepareDenseIn, "prepare dense scorer");
+  /* @__PURE__ */ oneShot(prepareDenseIn, "prepare dense scorer");
 /**
  * Sparse CSR scores (one shot; see {@linkcode prepareSparse}).
  *
@@ -1543,7 +1546,7 @@ export const denseScores: (form: DenseForm, x: Matrix, options?: ScorerOptions) 
  * @returns Scores.
  */
 export const sparseScores: (form: SparseForm, x: Matrix, options?: ScorerOptions) => Float32Array =
-  oneShot(prepareSparseIn, "prepare sparse scorer", true);
+  /* @__PURE__ */ oneShot(prepareSparseIn, "prepare sparse scorer", true);
 /**
  * Feature-subset scores (one shot; see {@linkcode prepareFeatureSubset}).
  *
@@ -1556,7 +1559,7 @@ export const featureSubsetScores: (
   form: FeatureSubsetForm,
   x: Matrix,
   options?: ScorerOptions,
-) => Float32Array = oneShot(
+) => Float32Array = /* @__PURE__ */ oneShot(
   prepareFeatureSubsetIn,
   "prepare feature-subset scorer",
   true,
@@ -1573,7 +1576,7 @@ export const int8Scores: (
   form: Int8Form,
   x: QuantizedInput,
   options?: ScorerOptions,
-) => Float32Array = oneShot(prepareInt8In, "prepare int8 scorer");
+) => Float32Array = /* @__PURE__ */ oneShot(prepareInt8In, "prepare int8 scorer");
 /**
  * Integer-only scores of input codes (one shot; see {@linkcode prepareInteger}).
  *
@@ -1586,7 +1589,7 @@ export const integerScores: (
   form: IntegerForm,
   x: CodeInput,
   options?: ScorerOptions,
-) => Float64Array = oneShot(prepareIntegerIn, "prepare integer scorer");
+) => Float64Array = /* @__PURE__ */ oneShot(prepareIntegerIn, "prepare integer scorer");
 /**
  * Integer-only scores of float inputs, quantized on the way (one shot; see
  * {@linkcode prepareInteger}).
@@ -1622,7 +1625,7 @@ export const packed4Scores: (
   form: Packed4Form,
   x: QuantizedInput,
   options?: ScorerOptions,
-) => Float32Array = oneShot(
+) => Float32Array = /* @__PURE__ */ oneShot(
   preparePacked4In,
   "prepare packed 4-bit scorer",
   true,
@@ -1639,7 +1642,7 @@ export const packed4FloatScores: (
   form: Packed4Form,
   x: Matrix,
   options?: ScorerOptions,
-) => Float32Array = oneShot(
+) => Float32Array = /* @__PURE__ */ oneShot(
   preparePacked4FloatIn,
   "prepare packed 4-bit float scorer",
   true,

@@ -185,9 +185,45 @@ export function decisionFunction(
       scorer.close();
     }
   }
+  return referenceScores(weights, bias, x, columns, action);
+}
+
+/**
+ * {@linkcode decisionFunction} on the float64 TypeScript reference whatever `options.backend`
+ * says (the same scores as `backend: "ts"`): it never refers to the WebAssembly kernels, so a
+ * bundle that imports it without `decisionFunction` leaves them out (`lib/browser_lite.ts`).
+ *
+ * @param model The model.
+ * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`).
+ * @param options Input columns; backend and threads are checked, then unused.
+ * @returns Scores, shape `(nSamples, nOutputs)`.
+ * @throws {TypeError} As {@linkcode decisionFunction}.
+ * @throws {RangeError} As {@linkcode decisionFunction}.
+ */
+export function referenceDecisionFunction(
+  model: LogisticModel,
+  x: Matrix,
+  options: PredictOptions = {},
+): Matrix<Float64Array> {
+  const action = "compute scores";
+  const columns = checkInput(model, x, action, options);
+  const { weights, bias } = foldPreprocessing(model);
+  assertFoldFinite(action, { weights, bias });
+  return referenceScores(weights, bias, x, columns, action);
+}
+
+/** The float64 reference scores of folded weights, after the checks of `decisionFunction`. */
+function referenceScores(
+  weights: Float64Array,
+  bias: Float64Array,
+  x: Matrix,
+  columns: ArrayLike<number> | null,
+  action: string,
+): Matrix<Float64Array> {
   assertFinite(action, "x", x.data, x.cols);
+  const k = bias.length, n = x.rows;
   const out = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) reference(i, out);
+  for (let i = 0; i < n; i++) referenceRow(weights, bias, x, columns, i, out);
   return checkScores({ data: out, rows: n, cols: k }, action);
 }
 

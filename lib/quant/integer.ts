@@ -785,13 +785,7 @@ export function integerDecisionFunction(
   options: IntegerPredictOptions = {},
 ): Matrix<Float64Array> {
   const action = "compute integer scores";
-  checkIntegerModel(action, m);
-  assertMatrix(action, "x", x);
-  if (x.cols !== m.nFeatures) {
-    throw new TypeError(
-      `Cannot ${action}: the model takes ${m.nFeatures} features, x has ${x.cols}`,
-    );
-  }
+  checkIntegerInput(action, m, x);
   checkOptionKeys(action, options, INTEGER_PREDICT_OPTION_KEYS);
   const backend = checkBackendOptions(action, options);
   const form = kernelForm(m, backend, x.rows);
@@ -811,6 +805,37 @@ export function integerDecisionFunction(
       scorer.close();
     }
   }
+  return integerReferenceScores(m, x, action);
+}
+
+/**
+ * {@linkcode integerDecisionFunction} on the TypeScript reference (the same scores, bit for bit,
+ * as every backend): it never refers to the WebAssembly kernels, so a bundle that imports it
+ * without `integerDecisionFunction` leaves them out (`lib/browser_lite.ts`).
+ *
+ * @param m The integer model.
+ * @param x Raw inputs, shape `(nSamples, nFeatures)`.
+ * @returns Scores, shape `(nSamples, nOutputs)`.
+ * @throws {TypeError} If `x` does not have the model's number of features.
+ * @throws {RangeError} If `x` holds NaN or infinity.
+ */
+export function integerReferenceDecisionFunction(m: IntegerModel, x: Matrix): Matrix<Float64Array> {
+  const action = "compute integer scores";
+  checkIntegerInput(action, m, x);
+  return integerReferenceScores(m, x, action);
+}
+
+function checkIntegerInput(action: string, m: IntegerModel, x: Matrix): void {
+  checkIntegerModel(action, m);
+  assertMatrix(action, "x", x);
+  if (x.cols !== m.nFeatures) {
+    throw new TypeError(
+      `Cannot ${action}: the model takes ${m.nFeatures} features, x has ${x.cols}`,
+    );
+  }
+}
+
+function integerReferenceScores(m: IntegerModel, x: Matrix, action: string): Matrix<Float64Array> {
   const out = new Float64Array(x.rows * m.nOutputs);
   const [lo, hi] = m.input.dtype === "uint8" ? [0, 255] : [-128, 127];
   const bad = integerScoresFromFloatKernel(

@@ -41,6 +41,7 @@ import {
   decisionFunction,
   foldPreprocessing,
   probabilitiesFromScores,
+  referenceDecisionFunction,
 } from "../model/predict.ts";
 import { type Predictor, preparePredictor } from "../model/predictor.ts";
 import { log2Value } from "./dequantize.ts";
@@ -48,6 +49,7 @@ import { codeRange } from "./grid.ts";
 import {
   integerDecisionFunction,
   type IntegerModel,
+  integerReferenceDecisionFunction,
   integerScoresKernel,
   prepareIntegerModel,
 } from "./integer.ts";
@@ -444,6 +446,33 @@ export function quantizedDecisionFunction(
   } finally {
     p.close();
   }
+}
+
+/**
+ * {@linkcode quantizedDecisionFunction} on the TypeScript references whatever `options.backend`
+ * says (the same scores as `backend: "ts"`): it never refers to the WebAssembly kernels, so a
+ * bundle that imports it without `quantizedDecisionFunction` leaves them out
+ * (`lib/browser_lite.ts`).
+ *
+ * @param q The quantized model.
+ * @param x Raw inputs, shape `(nSamples, nFeatures)`.
+ * @param options Backend and threads, checked, then unused.
+ * @returns Scores, shape `(nSamples, nOutputs)`.
+ * @throws {TypeError} If `x` does not have the model's number of features.
+ * @throws {RangeError} If `x` holds NaN or infinity.
+ */
+export function quantizedReferenceDecisionFunction(
+  q: QuantizedModel,
+  x: Matrix,
+  options: QuantizedPredictOptions = {},
+): Matrix<Float64Array> {
+  validateQuantizedModel(q, "compute quantized scores");
+  assertMatrix("compute quantized scores", "x", x);
+  checkOptionKeys("compute quantized scores", options, QUANTIZED_PREDICT_OPTION_KEYS);
+  checkBackendOptions("compute quantized scores", options);
+  const integer = integerModelOf(q);
+  if (integer !== null) return integerReferenceDecisionFunction(integer, x);
+  return referenceDecisionFunction(dequantizeModel(q), x);
 }
 
 /**

@@ -1,6 +1,8 @@
 /// <reference lib="dom" />
 // `deno task build:browser` bundles lib/browser.ts into one ES module; loaded into Chromium with no
 // network, it reads .lrc files of every kind and predicts what Deno predicts from them.
+// `deno task build:browser-lite` bundles lib/browser_lite.ts, the same names without the kernels: no
+// WebAssembly in its text, and in Chromium what Deno's `backend: "ts"` predicts.
 import assert from "node:assert/strict";
 import { browserUnavailable, launchChromium } from "../_helpers/browser.ts";
 import { fromRows, takeRows, toFloat32 } from "../../lib/core/matrix.ts";
@@ -22,26 +24,33 @@ import {
 
 const unavailable = browserUnavailable();
 
-let built: Promise<string> | undefined;
+const built = new Map<string, Promise<string>>();
 
-/** The bundle's code, built once for this file's tests by the task's own command. */
-function bundleCode(): Promise<string> {
-  built ??= (async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      await buildBundle(`${dir}/lrcompress.js`);
-      return await Deno.readTextFile(`${dir}/lrcompress.js`);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  })();
-  return built;
+/**
+ * A bundle's code, built once for this file's tests by the task's own command: `build:browser`
+ * (lib/browser.ts) or `build:browser-lite` (lib/browser_lite.ts).
+ */
+function bundleCode(task = "build:browser"): Promise<string> {
+  let code = built.get(task);
+  if (code === undefined) {
+    code = (async () => {
+      const dir = await Deno.makeTempDir();
+      try {
+        await buildBundle(task, `${dir}/lrcompress.js`);
+        return await Deno.readTextFile(`${dir}/lrcompress.js`);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    })();
+    built.set(task, code);
+  }
+  return code;
 }
 
-/** Runs the task's own command (from deno.json) with an output file. */
-async function buildBundle(out: string): Promise<void> {
+/** Runs a task's own command (from deno.json) with an output file. */
+async function buildBundle(task: string, out: string): Promise<void> {
   const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
-  const [deno, ...args] = (config.tasks["build:browser"] as string).split(" ");
+  const [deno, ...args] = (config.tasks[task] as string).split(" ");
   assert.equal(deno, "deno");
   const root = new URL("../../", import.meta.url).pathname;
   const r = await new Deno.Command(Deno.execPath(), {
@@ -53,6 +62,21 @@ async function buildBundle(out: string): Promise<void> {
   assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
 }
 
+// The kernels travel as base64 modules: every one starts with "\0asm", "AGFzbQ" in base64.
+const WASM_MARKERS = [/AGFzbQ/, /WebAssembly/];
+
+Deno.test("the lite bundle holds no WebAssembly, which the full bundle holds", async () => {
+  const [full, lite] = await Promise.all([
+    bundleCode("build:browser"),
+    bundleCode("build:browser-lite"),
+  ]);
+  for (const marker of WASM_MARKERS) {
+    assert.match(full, marker);
+    assert.doesNotMatch(lite, marker);
+  }
+  assert.ok(lite.length < full.length / 3, `${lite.length} bytes against ${full.length}`);
+});
+
 Deno.test({
   name: `the browser bundle reads every kind of model file and predicts as Deno does${
     unavailable ? ` (skipped: ${unavailable})` : ""
@@ -63,7 +87,7 @@ Deno.test({
   async fn() {
     const browser = await launchChromium();
     try {
-      const code = await bundleCode();
+      const [code, lite] = await Promise.all([bundleCode(), bundleCode("build:browser-lite")]);
       const digits = await loadEmbedded("digits");
       const x = takeRows(digits.x, Int32Array.from({ length: 200 }, (_, i) => i * 8));
       const { model } = fit(digits.x, digits.y, {
@@ -116,45 +140,62 @@ Deno.test({
         if (url.origin === "https://lrc.test" && url.pathname === "/lrcompress.js") {
           return route.fulfill({ contentType: "text/javascript", body: code });
         }
+        if (url.origin === "https://lrc.test" && url.pathname === "/lrcompress-lite.js") {
+          return route.fulfill({ contentType: "text/javascript", body: lite });
+        }
         blocked.push(url.href);
         return route.abort();
       });
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(String(e)));
       await page.goto("https://lrc.test/");
-      const results = await page.evaluate(async ([files, xs, rows, cols]) => {
-        // deno-lint-ignore no-explicit-any
-        const L: any = await import("/lrcompress.js");
-        const x = L.matrix(Float64Array.from(xs), rows, cols);
-        return files.map((bytes) => {
-          const model = L.decodeModel(Uint8Array.from(bytes));
-          return {
-            kind: model.kind as string,
-            probabilities: Array.from(L.predictProba(L.asFloatModel(model), x).data as number[]),
-            labels: model.kind === "quantized-logistic-regression"
-              ? Array.from(L.quantizedPredict(model, x) as number[])
-              : Array.from(L.predict(model, x) as number[]),
-            stored: L.inspectModelFile(Uint8Array.from(bytes)).info.stored as number,
-          };
-        });
-      }, [files, Array.from(x.data), x.rows, x.cols] as const);
+      const read = (bundle: string) =>
+        page.evaluate(async ([bundle, files, xs, rows, cols]) => {
+          // deno-lint-ignore no-explicit-any
+          const L: any = await import(bundle);
+          const x = L.matrix(Float64Array.from(xs), rows, cols);
+          return files.map((bytes) => {
+            const model = L.decodeModel(Uint8Array.from(bytes));
+            return {
+              kind: model.kind as string,
+              probabilities: Array.from(L.predictProba(L.asFloatModel(model), x).data as number[]),
+              labels: model.kind === "quantized-logistic-regression"
+                ? Array.from(L.quantizedPredict(model, x) as number[])
+                : Array.from(L.predict(model, x) as number[]),
+              stored: L.inspectModelFile(Uint8Array.from(bytes)).info.stored as number,
+              exported: Object.keys(L).sort(),
+            };
+          });
+        }, [bundle, files, Array.from(x.data), x.rows, x.cols] as const);
+      const results = await read("/lrcompress.js");
+      // The lite bundle (no kernels) against Deno's float64 TypeScript path, `backend: "ts"`.
+      const liteResults = await read("/lrcompress-lite.js");
       assert.deepEqual(errors, []);
       assert.deepEqual(blocked, []);
-      assert.equal(results.length, models.length);
-      models.forEach(([name, m], i) => {
-        const r = results[i];
-        assert.equal(r.kind, m.kind, name);
-        const expected = predictProba(asFloatModel(m), x).data;
-        let worst = 0;
-        for (let j = 0; j < expected.length; j++) {
-          worst = Math.max(worst, Math.abs(expected[j] - r.probabilities[j]));
-        }
-        assert.ok(worst <= 1e-12, `${name}: probabilities differ by ${worst}`);
-        const labels = m.kind === "quantized-logistic-regression"
-          ? quantizedPredict(m, x)
-          : predict(m, x);
-        assert.deepEqual(r.labels, Array.from(labels), name);
-      });
+      const liteNames = Object.keys(await import("../../lib/browser_lite.ts")).sort();
+      for (
+        const [bundle, got, backend] of [
+          ["full", results, "auto"],
+          ["lite", liteResults, "ts"],
+        ] as const
+      ) {
+        assert.equal(got.length, models.length);
+        if (bundle === "lite") got.forEach((r) => assert.deepEqual(r.exported, liteNames));
+        models.forEach(([model, m], i) => {
+          const r = got[i], name = `${bundle}: ${model}`;
+          assert.equal(r.kind, m.kind, name);
+          const expected = predictProba(asFloatModel(m), x, { backend }).data;
+          let worst = 0;
+          for (let j = 0; j < expected.length; j++) {
+            worst = Math.max(worst, Math.abs(expected[j] - r.probabilities[j]));
+          }
+          assert.ok(worst <= 1e-12, `${name}: probabilities differ by ${worst}`);
+          const labels = m.kind === "quantized-logistic-regression"
+            ? quantizedPredict(m, x, { backend })
+            : predict(m, x, { backend });
+          assert.deepEqual(r.labels, Array.from(labels), name);
+        });
+      }
       // Imported from a blob: URL (a page that builds its scripts), against which no relative
       // URL resolves: the kernels then run without workers (it threw "Invalid URL" before).
       const fromBlob = await page.evaluate(async ([code, files, xs, rows, cols]) => {

@@ -1,0 +1,167 @@
+/**
+ * `browser.ts` without the WebAssembly kernels: the same names, reading `.lrc` bytes and predicting
+ * on the float64 TypeScript reference only (what `backend: "ts"` computes in Deno), so that
+ * `deno task build:browser-lite` bundles it into an ES module a fifth the size of `lrcompress.js`
+ * (no base64 kernels). `backend: "auto"` and `"ts"` run the reference; `backend: "wasm"` is
+ * refused. Integer-only models score the same bit for bit as on the kernels; other models on
+ * large float32 batches differ from `lrcompress.js` by the kernels' float32 rounding.
+ *
+ * @example In a page, with the bundle served beside it
+ * ```ts ignore
+ * import { decodeModel, fromRows, predictLabels, asFloatModel } from "./lrcompress-lite.js";
+ *
+ * const bytes = new Uint8Array(await (await fetch("model.lrc")).arrayBuffer());
+ * const labels = predictLabels(asFloatModel(decodeModel(bytes)), fromRows([[0, 3, 15, 12]]));
+ * ```
+ *
+ * @module
+ */
+
+import type { Matrix } from "./core/matrix.ts";
+import {
+  classesFromScores,
+  type PredictOptions,
+  probabilitiesFromScores,
+  referenceDecisionFunction,
+} from "./model/predict.ts";
+import type { LogisticModel } from "./model/types.ts";
+import {
+  type QuantizedPredictOptions,
+  quantizedReferenceDecisionFunction,
+} from "./quant/predictor.ts";
+import type { QuantizedModel } from "./quant/types.ts";
+
+export { fromRows, matrix } from "./core/matrix.ts";
+export type { Matrix } from "./core/matrix.ts";
+export { decodeModel, inspectModelFile } from "./io/model_file.ts";
+export { asFloatModel, type StoredModel } from "./io/quantized.ts";
+export type { PredictOptions } from "./model/predict.ts";
+export type { LogisticModel } from "./model/types.ts";
+export type { QuantizedPredictOptions } from "./quant/predictor.ts";
+export type { QuantizedModel } from "./quant/types.ts";
+
+/** Refuses `backend: "wasm"`, which this entry cannot honour, rather than ignoring it. */
+function refuseWasm(action: string, options: { readonly backend?: string } | undefined): void {
+  if (options?.backend === "wasm") {
+    throw new RangeError(
+      `Cannot ${action}: backend wasm needs the wasm kernels, which the lite bundle ` +
+        "leaves out (use auto or ts, or the full bundle of lib/browser.ts)",
+    );
+  }
+}
+
+/**
+ * Decision scores (logits) for raw inputs, on the float64 reference.
+ *
+ * @param model The model.
+ * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`).
+ * @param options Input columns; backend `"auto"` or `"ts"`; threads (unused).
+ * @returns Scores, shape `(nSamples, nOutputs)`: one column for sigmoid models.
+ * @throws {TypeError} If the model is malformed, or `x` or `columns` do not fit it.
+ * @throws {RangeError} If `backend` is `"wasm"`, `x` or the model holds NaN or Infinity, or a
+ *   score overflows.
+ */
+export function decisionFunction(
+  model: LogisticModel,
+  x: Matrix,
+  options: PredictOptions = {},
+): Matrix<Float64Array> {
+  refuseWasm("compute scores", options);
+  return referenceDecisionFunction(model, x, options);
+}
+
+/**
+ * Class probabilities for raw inputs (see {@linkcode decisionFunction}).
+ *
+ * @param model The model.
+ * @param x Raw features.
+ * @param options As {@linkcode decisionFunction}.
+ * @returns Probabilities, shape `(nSamples, nClasses)`.
+ */
+export function predictProba(
+  model: LogisticModel,
+  x: Matrix,
+  options: PredictOptions = {},
+): Matrix<Float64Array> {
+  return probabilitiesFromScores(model, decisionFunction(model, x, options));
+}
+
+/**
+ * Predicted class indices for raw inputs (ties go to the lower class index).
+ *
+ * @param model The model.
+ * @param x Raw features.
+ * @param options As {@linkcode decisionFunction}.
+ * @returns Class index per sample.
+ */
+export function predict(model: LogisticModel, x: Matrix, options: PredictOptions = {}): Int32Array {
+  return classesFromScores(decisionFunction(model, x, options));
+}
+
+/**
+ * Predicted labels (the model's class names) for raw inputs.
+ *
+ * @param model The model.
+ * @param x Raw features.
+ * @param options As {@linkcode decisionFunction}.
+ * @returns One label per sample.
+ */
+export function predictLabels(
+  model: LogisticModel,
+  x: Matrix,
+  options: PredictOptions = {},
+): string[] {
+  return Array.from(predict(model, x, options), (c) => model.classes[c]);
+}
+
+/**
+ * Decision scores of a quantized model for raw inputs, on the TypeScript references
+ * (integer-only inference for calibrated models, else the dequantized model in float64).
+ *
+ * @param q The quantized model.
+ * @param x Raw inputs, shape `(nSamples, nFeatures)`.
+ * @param options Backend `"auto"` or `"ts"`; threads (unused).
+ * @returns Scores, shape `(nSamples, nOutputs)`.
+ * @throws {TypeError} If `x` does not have the model's number of features.
+ * @throws {RangeError} If `backend` is `"wasm"`, or `x` holds NaN or infinity.
+ */
+export function quantizedDecisionFunction(
+  q: QuantizedModel,
+  x: Matrix,
+  options: QuantizedPredictOptions = {},
+): Matrix<Float64Array> {
+  refuseWasm("compute quantized scores", options);
+  return quantizedReferenceDecisionFunction(q, x, options);
+}
+
+/**
+ * Class probabilities of a quantized model (see {@linkcode quantizedDecisionFunction}).
+ *
+ * @param q The quantized model.
+ * @param x Raw inputs.
+ * @param options As {@linkcode quantizedDecisionFunction}.
+ * @returns Probabilities, shape `(nSamples, nClasses)`.
+ */
+export function quantizedPredictProba(
+  q: QuantizedModel,
+  x: Matrix,
+  options: QuantizedPredictOptions = {},
+): Matrix<Float64Array> {
+  return probabilitiesFromScores(q, quantizedDecisionFunction(q, x, options));
+}
+
+/**
+ * Predicted class indices of a quantized model (see {@linkcode quantizedDecisionFunction}).
+ *
+ * @param q The quantized model.
+ * @param x Raw inputs.
+ * @param options As {@linkcode quantizedDecisionFunction}.
+ * @returns Class index per sample.
+ */
+export function quantizedPredict(
+  q: QuantizedModel,
+  x: Matrix,
+  options: QuantizedPredictOptions = {},
+): Int32Array {
+  return classesFromScores(quantizedDecisionFunction(q, x, options));
+}
