@@ -623,7 +623,7 @@ export function raggedRowReason(
  * and the class names, and whose rows hold the features and the class index: the format and the
  * remedy (see {@linkcode looksLikeSklearnHeader}).
  */
-export const SKLEARN_FORMAT_HINT =
+export const SKLEARN_FORMAT_HINT: string =
   "this looks like scikit-learn's data-set format, whose first line gives the rows, " +
   "features and class names: replace that line by the columns' names, or use the embedded " +
   "copies of breast-cancer, iris and wine (loadEmbedded; lrc: --dataset NAME)";
