@@ -14,11 +14,20 @@ import type { FloatArray, Matrix } from "./matrix.ts";
  * @param action What the caller was doing, e.g. `"fit model"`.
  * @param name The argument's name in messages.
  * @param m The value to check.
- * @throws {TypeError} If `m` is not a matrix with float storage of `rows * cols` elements.
+ * @throws {TypeError} If `m` is not a matrix with float storage of `rows * cols` elements (an
+ *   array of rows or a typed array is named as such, with the function that makes a matrix of it).
  */
 export function assertMatrix(action: string, name: string, m: unknown): asserts m is Matrix {
   if (typeof m !== "object" || m === null) {
     throw new TypeError(`Cannot ${action}: ${name} must be a matrix, got ${describe(m)}`);
+  }
+  if (Array.isArray(m) || ArrayBuffer.isView(m)) {
+    // A plain array of rows (or a flat typed array) is the common mistake: say what a matrix is
+    // and how to make one, not that its (absent) `data` field is undefined.
+    throw new TypeError(
+      `Cannot ${action}: ${name} must be a matrix { data, rows, cols }, got ${describe(m)}; ` +
+        "fromRows(rows) makes one from an array of rows, matrix(data, rows, cols) from a typed array",
+    );
   }
   const { data, rows, cols } = m as Partial<Matrix>;
   if (!(data instanceof Float64Array || data instanceof Float32Array)) {

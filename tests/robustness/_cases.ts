@@ -331,6 +331,22 @@ export const ERROR_CASES: readonly ErrorCase[] = [
   },
   {
     area: "arrays and options",
+    input: "fit: an array of rows instead of a matrix",
+    run: () => fit([[0, 1], [1, 0], [2, 3], [3, 2]] as never, y3),
+    type: TypeError,
+    message:
+      /^Cannot fit model: x must be a matrix \{ data, rows, cols \}, got Array\(4\); fromRows\(rows\) makes one from an array of rows/,
+  },
+  {
+    area: "arrays and options",
+    input: "predictProba: a typed array instead of a matrix",
+    run: () => predictProba(binary, new Float64Array(30) as never),
+    type: TypeError,
+    message:
+      /^Cannot compute scores: x must be a matrix \{ data, rows, cols \}, got Float64Array\(30\); .* matrix\(data, rows, cols\) from a typed array$/,
+  },
+  {
+    area: "arrays and options",
     input: "fit: NaN in the data",
     run: () => fit(xWith(x3, 3, NaN), y3),
     type: RangeError,
