@@ -1081,14 +1081,19 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
  *
  * @param action What the caller was doing, for messages.
  * @param penalty The penalty.
- * @throws {TypeError} If it has a field its kind does not read.
+ * @throws {TypeError} If it is not an object, or has a field its kind does not read.
  * @throws {RangeError} Naming the field that is out of range.
  */
 export function checkPenalty(action: string, penalty: Penalty): void {
-  if (
-    typeof penalty !== "object" || penalty === null ||
-    !["none", "l1", "l2", "elasticnet"].includes(penalty.kind)
-  ) {
+  if (typeof penalty !== "object" || penalty === null) {
+    // `penalty: "l1"` (scikit-learn's spelling) named no kind at all ("got undefined").
+    throw new TypeError(
+      `Cannot ${action}: penalty must be an object such as { kind: "l2", lambda: 0.01 }, got ${
+        describe(penalty)
+      }`,
+    );
+  }
+  if (!["none", "l1", "l2", "elasticnet"].includes(penalty.kind)) {
     throw new RangeError(
       `Cannot ${action}: penalty kind must be none, l1, l2 or elasticnet, got ${
         describe((penalty as { kind?: unknown } | null)?.kind)

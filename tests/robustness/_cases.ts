@@ -459,6 +459,14 @@ export const ERROR_CASES: readonly ErrorCase[] = [
   },
   {
     area: "arrays and options",
+    input: "fit: a penalty given as a string (scikit-learn's penalty='l1')",
+    run: () => fit(x3, y3, { penalty: "l1" as never }),
+    type: TypeError,
+    message:
+      /^Cannot fit model: penalty must be an object such as \{ kind: "l2", lambda: 0\.01 \}, got string "l1"$/,
+  },
+  {
+    area: "arrays and options",
     input: "fit: lambda NaN or Infinity",
     run: () => fit(x3, y3, { penalty: { kind: "l2", lambda: Infinity } }),
     type: RangeError,
