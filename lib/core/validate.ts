@@ -136,11 +136,15 @@ export function assertLabels(
     const c = y[i];
     if (!Number.isInteger(c) || c < 0 || (nClasses !== undefined && c >= nClasses)) {
       const range = nClasses === undefined ? "a non-negative integer" : `in 0..${nClasses - 1}`;
+      // Labels as read ("setosa", "2") are the common mistake: say where class indices come from.
+      const hint = typeof c === "string"
+        ? " (a class index: encodeLabels(labels) maps labels to indices and gives the classes)"
+        : "";
       throw new RangeError(
         `Cannot ${action}: ${names ? `${names.name}[${i}]` : `label at row ${i}`} is ${
           quoted(c)
         }, ` +
-          `expected ${range}`,
+          `expected ${range}${hint}`,
       );
     }
   }

@@ -10,7 +10,9 @@ import {
   rangeText,
 } from "../../lib/core/validate.ts";
 import { modelFromCoefficients } from "../../lib/io/coefficients.ts";
+import { encodeLabels } from "../../lib/data/dataset.ts";
 import { fit } from "../../lib/model/fit.ts";
+import { predictLabels } from "../../lib/model/predict.ts";
 import { pruneMask } from "../../lib/prune/mask.ts";
 
 Deno.test("a range check names a value that is not a number by its type", () => {
@@ -207,10 +209,27 @@ Deno.test("assertLabels names a label of the wrong type as what it is", () => {
       [1.5, "1.5"],
     ] as const
   ) {
+    const hint = typeof label === "string"
+      ? " (a class index: encodeLabels(labels) maps labels to indices and gives the classes)"
+      : "";
     assert.throws(() => assertLabels("compute accuracy", [label as unknown as number], 1), {
       name: "RangeError",
       message:
-        `Cannot compute accuracy: label at row 0 is ${shown}, expected a non-negative integer`,
+        `Cannot compute accuracy: label at row 0 is ${shown}, expected a non-negative integer${hint}`,
     });
   }
+});
+
+Deno.test("fit given the labels themselves (strings) points to encodeLabels, whose output it takes", () => {
+  const x = fromRows([[0], [1], [2], [3]]);
+  const labels = ["setosa", "setosa", "virginica", "virginica"];
+  assert.throws(() => fit(x, labels as never), {
+    name: "RangeError",
+    message: "Cannot fit model: label at row 0 is 'setosa', expected a non-negative integer " +
+      "(a class index: encodeLabels(labels) maps labels to indices and gives the classes)",
+  });
+  // The advice works: the encoded labels train a model with the labels as its classes.
+  const { y, classes } = encodeLabels(labels);
+  const { model } = fit(x, y, { classes });
+  assert.deepEqual(predictLabels(model, fromRows([[0], [3]])), ["setosa", "virginica"]);
 });
