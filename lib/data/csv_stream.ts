@@ -237,6 +237,27 @@ async function openFile(path: string | URL): Promise<Deno.FsFile> {
   return handle;
 }
 
+/**
+ * The quote error `csv-parse` (with `parseCsv`'s options) finds in one line, in the streaming
+ * reader's words, or `null` if it finds none.
+ *
+ * @param text The line.
+ * @param delimiter The delimiter.
+ * @returns E.g. "column 3: a quote is in a cell that does not start with one", to follow
+ *   "line L, ".
+ */
+function rowQuoteReason(text: string, delimiter: string): string | null {
+  try {
+    parse(text, { delimiter, trim: true, relax_column_count: true });
+    return null;
+  } catch (error) {
+    if ((error as { code?: string }).code === "CSV_QUOTE_NOT_CLOSED") {
+      return `column ${(error as { column?: number }).column! + 1}: ${UNCLOSED_STREAMED}`;
+    }
+    return quoteReason(error);
+  }
+}
+
 interface Columns {
   names: string[];
   labelCol: number;
@@ -391,6 +412,15 @@ export async function* readCsvBatches(
   const fail = (reason: string): never => {
     throw new SyntaxError(`Cannot read CSV '${file}': ${reason}`);
   };
+  /**
+   * Refuses a row for `reason`, or for a quote error later in it: `parseCsv`'s parser refuses a
+   * row that is not valid CSV before its cells are counted or read, so a quote error anywhere in
+   * the row is named first, whatever else is wrong with it.
+   */
+  const rowFail = (b: Uint8Array, s: number, e: number, line: number, reason: string): never => {
+    const quote = rowQuoteReason(decoder.decode(b.subarray(s, e)), options.delimiter ?? ",");
+    return fail(quote === null ? reason : `line ${line}, ${quote}`);
+  };
   const sink: LineSink = (b, s, e, line) => {
     if (cols === null) {
       cols = headerColumns(decoder.decode(b.subarray(s, e)), line, options, file);
@@ -469,7 +499,13 @@ export async function* readCsvBatches(
         }
       }
       if (field >= c.width) {
-        fail(raggedRowReason(line, fieldCount(b, field, q, e, delim), c.names, header));
+        rowFail(
+          b,
+          s,
+          e,
+          line,
+          raggedRowReason(line, fieldCount(b, field, q, e, delim), c.names, header),
+        );
       }
       const to = slot[field];
       if (to === -2) {
@@ -482,8 +518,14 @@ export async function* readCsvBatches(
         if (label === "") {
           // '1,,x' under 'a,y' has a field too many, not an empty label (parseCsv counts first).
           const n = fieldCount(b, field, q, e, delim);
-          if (n !== c.width) fail(raggedRowReason(line, n, c.names, header));
-          fail(`line ${line}, label column ${field + 1} (${quotedText(c.names[field])}) is empty`);
+          if (n !== c.width) rowFail(b, s, e, line, raggedRowReason(line, n, c.names, header));
+          rowFail(
+            b,
+            s,
+            e,
+            line,
+            `line ${line}, label column ${field + 1} (${quotedText(c.names[field])}) is empty`,
+          );
         }
         labels.push(label);
       } else if (to >= 0) {
@@ -496,10 +538,14 @@ export async function* readCsvBatches(
           // A row with a field missing shifts its cells: the label of '1,0,yes' under
           // 'a,b,c,label' is not a bad value of 'c' (parseCsv counts the fields first).
           const n = fieldCount(b, field, q, e, delim);
-          if (n !== c.width) fail(raggedRowReason(line, n, c.names, header));
+          if (n !== c.width) rowFail(b, s, e, line, raggedRowReason(line, n, c.names, header));
           const raw = decoder.decode(b.subarray(a, z));
           const cell = escaped ? raw.replaceAll('""', '"') : raw;
-          fail(
+          rowFail(
+            b,
+            s,
+            e,
+            line,
             `line ${line}, column ${field + 1} (${quotedText(c.names[field])}) ${
               describeCell(cell, v, dataRow === 0 ? guessedLabel : undefined)
             }`,
@@ -508,7 +554,11 @@ export async function* readCsvBatches(
         data![o + to] = v;
         if (!Number.isFinite(data![o + to])) {
           const cell = decoder.decode(b.subarray(a, z));
-          fail(
+          rowFail(
+            b,
+            s,
+            e,
+            line,
             `line ${line}, column ${field + 1} (${quotedText(c.names[field])}) ${
               overflowsFloat32(cell)
             }`,
@@ -520,7 +570,7 @@ export async function* readCsvBatches(
       p = q + 1;
     }
     if (field !== c.width) {
-      fail(raggedRowReason(line, field, c.names, header));
+      rowFail(b, s, e, line, raggedRowReason(line, field, c.names, header));
     }
     rows++;
     if (rows === batchSize) {

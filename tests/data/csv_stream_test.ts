@@ -1100,3 +1100,34 @@ Deno.test("a row with a field too many and an empty label is refused for its fie
     });
   }
 });
+
+/** The message scanCsv refuses `text` with, and the one parseCsv refuses it with (same name). */
+async function bothMessages(
+  text: string,
+  options: { label?: number; dtype?: "float32" | "float64" } = {},
+): Promise<[string, string]> {
+  let streamed = "";
+  await withFile(text, async (file) => {
+    try {
+      await scanCsv(file, options);
+    } catch (e) {
+      streamed = (e as Error).message.replace(file, "t.csv");
+    }
+  });
+  return [streamed, parseCsvMessage(text, { ...options, fileName: "t.csv" })];
+}
+
+Deno.test("a quote error later in a row is named before the row's other problems, as parseCsv names it", async () => {
+  const stray = "a quote is in a cell that does not start with one";
+  // Minimized from csv_readers_agree_test: an extra field that holds a stray quote.
+  for (
+    const [text, expected] of [
+      ['a,y\n1,dog,x"y\n', `line 2, column 3: ${stray}`],
+      ['a,b,y\nabc,1"2,cat\n', `line 2, column 2: ${stray}`],
+      ['a,b,y\n1,,"cat"x\n', "line 2, column 3: text follows a quoted cell"],
+    ]
+  ) {
+    const message = `Cannot read CSV 't.csv': ${expected}`;
+    assert.deepEqual(await bothMessages(text), [message, message], text);
+  }
+});
