@@ -553,6 +553,9 @@ export async function* readCsvBatches(
         }
         data![o + to] = v;
         if (!Number.isFinite(data![o + to])) {
+          // A ragged row is named first here too, as parseCsv counts the fields first.
+          const n = fieldCount(b, field, q, e, delim);
+          if (n !== c.width) rowFail(b, s, e, line, raggedRowReason(line, n, c.names, header));
           const cell = decoder.decode(b.subarray(a, z));
           rowFail(
             b,

@@ -1131,3 +1131,13 @@ Deno.test("a quote error later in a row is named before the row's other problems
     assert.deepEqual(await bothMessages(text), [message, message], text);
   }
 });
+
+Deno.test("a ragged row is named before a value beyond float32's range in it, as parseCsv names it", async () => {
+  // Minimized from csv_readers_agree_test: '1e39' overflows float32, and the row has 3 fields.
+  const message =
+    "Cannot read CSV 't.csv': line 2 has 3 fields, the header has 2: column 3 is extra";
+  assert.deepEqual(await bothMessages("a,y\n1e39,0,1\n", { dtype: "float32" }), [
+    message,
+    message,
+  ]);
+});
