@@ -504,6 +504,8 @@ class TableBuilder {
       const cell = rec[j];
       const v = cell.trim() === "" ? NaN : Number(cell);
       if (!Number.isFinite(v) || NON_DECIMAL.test(cell)) {
+        // An empty label before this cell is the row's first problem (the streaming reader's rule).
+        if (this.#labelCol < j) this.#checkLabel(rec, line);
         this.fail(
           `line ${line}, column ${j + 1} (${quotedText(names[j])}) ${
             describeCell(cell, v, this.#rows === 0 ? this.#guessedLabel : undefined)
@@ -512,19 +514,13 @@ class TableBuilder {
       }
       block[o + c] = v;
       if (!Number.isFinite(block[o + c])) {
+        if (this.#labelCol < j) this.#checkLabel(rec, line);
         this.fail(
           `line ${line}, column ${j + 1} (${quotedText(names[j])}) ${overflowsFloat32(cell)}`,
         );
       }
     }
-    const label = rec[this.#labelCol].trim();
-    if (label === "") {
-      this.fail(
-        `line ${line}, label column ${this.#labelCol + 1} (${
-          quotedText(names[this.#labelCol])
-        }) is empty`,
-      );
-    }
+    const label = this.#checkLabel(rec, line);
     let id = this.#labelIndex.get(label);
     if (id === undefined) this.#labelIndex.set(label, id = this.#labelIndex.size);
     if (this.#rows === this.#labelIds.length) {
@@ -534,6 +530,19 @@ class TableBuilder {
     }
     this.#labelIds[this.#rows++] = id;
     this.#blockFill += nFeatures;
+  }
+
+  /** The row's label, trimmed; refuses an empty one. */
+  #checkLabel(rec: string[], line: number): string {
+    const label = rec[this.#labelCol].trim();
+    if (label === "") {
+      this.fail(
+        `line ${line}, label column ${this.#labelCol + 1} (${
+          quotedText(this.#names![this.#labelCol])
+        }) is empty`,
+      );
+    }
+    return label;
   }
 
   finish(): Dataset {

@@ -629,3 +629,25 @@ Deno.test("a long refused cell is cut before an emoji, not through it, by both r
     await Deno.remove(file);
   }
 });
+
+Deno.test("an empty label before a bad feature cell is the row's first problem, as streamed", async () => {
+  // Minimized from csv_readers_agree_test: the label column comes first and is empty.
+  for (
+    const [text, dtype] of [
+      ["y,a\n,abc\n", "float64"],
+      ["y,a\n,1e39\n", "float32"],
+    ] as const
+  ) {
+    const message = `Cannot read CSV 't.csv': line 2, label column 1 ("y") is empty`;
+    assert.throws(() => parseCsv(text, { ...opts, label: 0, dtype }), { message });
+    const file = await Deno.makeTempFile({ suffix: ".csv" });
+    try {
+      await Deno.writeTextFile(file, text);
+      await assert.rejects(async () => {
+        for await (const _ of readCsvBatches(file, { label: 0, dtype })) { /* read on */ }
+      }, { message: message.replace("t.csv", file) });
+    } finally {
+      await Deno.remove(file);
+    }
+  }
+});
