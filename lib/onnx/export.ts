@@ -8,8 +8,11 @@
  * - `scores`: float32, shape `(N, nOutputs)`, the decision scores (logits).
  *
  * Float models: `Gemm` (weights `(nOutputs, nFeatures)`, `transB = 1`) then `Softmax`, or
- * `Sigmoid` with `1 - p` concatenated for binary models. Standardisation is folded into the
- * weights (`preprocessing: "fold"`, the default) or kept as `Sub` and `Div` nodes (`"nodes"`).
+ * for binary models the two columns `1 / (1 + Exp(scores))` and `1 / (1 + Exp(Neg(scores)))`
+ * (`Div`, `Add`, `Exp`, `Neg`): within about an ulp of the float64 sigmoid down to the smallest
+ * normal float32, where onnxruntime's `Sigmoid` (accurate only to ~1e-7 absolute) and `1 - p`
+ * are 0 from |score| ~ 17. Standardisation is folded into the weights (`preprocessing: "fold"`,
+ * the default) or kept as `Sub` and `Div` nodes (`"nodes"`).
  *
  * Quantized models keep their codes in the file:
  * - `"qdq"` (default): `DequantizeLinear` of the integer codes (int8/uint8, int16/uint16 above
@@ -213,8 +216,15 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
     g.op("Softmax", ["scores"], { axis: { int: 1 } }, "probabilities");
     index = g.op("ArgMax", ["scores"], { axis: { int: 1 }, keepdims: { int: 0 } });
   } else {
-    const p1 = g.op("Sigmoid", ["scores"]);
-    const p0 = g.op("Sub", [g.constant("one", "FLOAT", [], [1]), p1]);
+    // 1 / (1 + exp(-+s)), not Sigmoid: onnxruntime's Sigmoid is accurate to ~1e-7 only in
+    // absolute terms (0 below sigmoid(-17), 2e-4 relative error at -10), and 1 - Sigmoid(s) is
+    // 0 from s ~ 17 as well, so a log loss of the file's probabilities was -Infinity. Exp, Add
+    // and Div keep both columns within ~1 ulp of the float64 sigmoid while it is a normal float32
+    // (|s| < 87); beyond ~88.7 exp overflows and the small one is 0 instead of a subnormal.
+    const one = g.constant("one", "FLOAT", [], [1]);
+    const logistic = (t: string) => g.op("Div", [one, g.op("Add", [one, g.op("Exp", [t])])]);
+    const p0 = logistic("scores");
+    const p1 = logistic(g.op("Neg", ["scores"]));
     g.op("Concat", [p0, p1], { axis: { int: 1 } }, "probabilities");
     const positive = g.op("Greater", ["scores", g.constant("zero", "FLOAT", [], [0])]);
     const asInt = g.op("Cast", [positive], { to: { int: 7 } });

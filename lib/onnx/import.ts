@@ -109,6 +109,8 @@ const POST_OPS = new Set([
   "Unsqueeze",
   "Concat",
   "Sub",
+  "Neg",
+  "Exp",
   "Gather",
   "ZipMap",
   "Normalizer",
@@ -268,16 +270,60 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   };
   /** Whether `u` is the scores (through Identity copies). */
   const isScores = (u: string) => origin(u) === origin(current);
-  /** Whether `u` is the sigmoid of the scores. */
+  /** Whether `u` is the negated scores. */
+  const negatedScores = (u: string) => {
+    const p = producer.get(origin(u));
+    return p?.op_type === "Neg" && isScores(p.input[0]);
+  };
+  /** The operand of `Add(1, Exp(t))` (either order) that `u` is, or `undefined`. */
+  const onePlusExp = (u: string): string | undefined => {
+    const add = producer.get(origin(u));
+    if (add?.op_type !== "Add" || add.input.length !== 2) return undefined;
+    const e = add.input.findIndex((i) => producer.get(origin(i))?.op_type === "Exp");
+    if (e < 0 || !scalarIs(add.input[1 - e], 1)) return undefined;
+    return producer.get(origin(add.input[e]))!.input[0];
+  };
+  /**
+   * The `t` of `u = Div(1, Add(1, Exp(t)))`, the logistic function of `-t` (lrcompress's binary
+   * head: exact in float32 where onnxruntime's Sigmoid is not), or `undefined`.
+   */
+  const logisticOfNegated = (u: string): string | undefined => {
+    const div = producer.get(origin(u));
+    if (div?.op_type !== "Div" || !scalarIs(div.input[0], 1)) return undefined;
+    return onePlusExp(div.input[1]);
+  };
+  /** Whether `u` is the sigmoid of the scores: `Sigmoid(s)` or `1 / (1 + Exp(Neg(s)))`. */
   const sigmoidOfScores = (u: string) => {
     const p = producer.get(origin(u));
-    return p?.op_type === "Sigmoid" && isScores(p.input[0]);
+    if (p?.op_type === "Sigmoid") return isScores(p.input[0]);
+    const t = logisticOfNegated(u);
+    return t !== undefined && negatedScores(t);
   };
-  /** Whether `u` is 1 minus the sigmoid of the scores. */
+  /**
+   * Whether `u` is 1 minus the sigmoid of the scores: `Sub(1, p)` (lrcompress's earlier
+   * exports), `Sigmoid(Neg(s))` or `1 / (1 + Exp(s))` (its exports now).
+   */
   const complementOfSigmoid = (u: string) => {
     const p = producer.get(origin(u));
+    if (p?.op_type === "Sigmoid") return negatedScores(p.input[0]);
+    const t = logisticOfNegated(u);
+    if (t !== undefined) return isScores(t);
     return p?.op_type === "Sub" && scalarIs(p.input[0], 1) && sigmoidOfScores(p.input[1]);
   };
+  /** Whether `u` is a sigmoid of one score or its complement. */
+  const binaryProbability = (u: string) => sigmoidOfScores(u) || complementOfSigmoid(u);
+  /**
+   * Whether tensor `u` is an intermediate of a binary probability: not a graph output, and read
+   * only by nodes that pass `test` (the next step of the probability).
+   */
+  const onlyFeedsProbability = (u: string, test: (m: OnnxNode) => boolean) => {
+    const readers = consumers(u);
+    return !outputs.has(u) && readers.length > 0 && readers.every(test);
+  };
+  /** Whether an `Add` node is the `1 + Exp(-+s)` of a binary probability, and only that. */
+  const onePlusAdd = (n: OnnxNode) =>
+    onePlusExp(n.output[0]) !== undefined &&
+    onlyFeedsProbability(n.output[0], (d) => binaryProbability(d.output[0]));
   /** Whether a Concat node stacks `[1 - p, p]` along the classes, `p` the scores' sigmoid. */
   const isBinaryHead = (n: OnnxNode) => {
     const axis = Number(attr(n, "axis")?.i ?? 0);
@@ -525,7 +571,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     ({ weights, bias } = state.result());
     nOut = bias.length;
     const softmax = after.some((n) => n.op_type === "Softmax");
-    const sigmoid = after.some((n) => n.op_type === "Sigmoid");
+    // A Sigmoid of the scores, or lrcompress's 1 / (1 + Exp(-s)) and 1 / (1 + Exp(s)).
+    const sigmoid = after.some((n) => n.op_type === "Sigmoid") ||
+      nodes.some((n) => n.op_type === "Div" && binaryProbability(n.output[0]));
     for (const n of after) {
       // Opset 13 and later default to the last axis, earlier opsets to 1 (the same for the
       // 2-D scores); any other axis normalises across samples, not classes.
@@ -629,8 +677,27 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       let follows: boolean;
       switch (n.op_type) {
         case "Softmax":
-        case "Sigmoid":
           follows = isScores(n.input[0]);
+          break;
+        case "Sigmoid": // of the scores, or of one score negated: the binary complement 1 - p
+          follows = isScores(n.input[0]) || (nOut === 1 && negatedScores(n.input[0]));
+          break;
+        case "Neg": // one score negated, for a sigmoid or the exponential of the logistic form
+          follows = nOut === 1 && isScores(n.input[0]) &&
+            onlyFeedsProbability(
+              n.output[0],
+              (m) => m.op_type === "Sigmoid" || m.op_type === "Exp",
+            );
+          break;
+        case "Exp": // of the logistic form 1 / (1 + Exp(-+s)): read only by its Add
+          follows = nOut === 1 && (isScores(n.input[0]) || negatedScores(n.input[0])) &&
+            onlyFeedsProbability(n.output[0], (m) => m.op_type === "Add" && onePlusAdd(m));
+          break;
+        case "Add": // 1 + Exp(-+s), read only by its Div
+          follows = nOut === 1 && onePlusAdd(n);
+          break;
+        case "Div": // 1 / (1 + Exp(-+s)): the sigmoid of one score, or its complement
+          follows = nOut === 1 && binaryProbability(n.output[0]);
           break;
         case "Sub": // the binary complement 1 - p
           follows = nOut === 1 && complementOfSigmoid(n.output[0]);

@@ -65,6 +65,7 @@ const DEFAULT_OPS = new Set([
   "Constant",
   "DequantizeLinear",
   "Div",
+  "Exp",
   "Flatten",
   "Gather",
   "GatherElements",
@@ -75,6 +76,7 @@ const DEFAULT_OPS = new Set([
   "MatMul",
   "MatMulInteger",
   "Mul",
+  "Neg",
   "ReduceMax",
   "Reshape",
   "Round",
@@ -90,13 +92,16 @@ const DEFAULT_OPS = new Set([
 /**
  * The first default-domain opset at which onnxruntime runs the ops above, where it is not 1: the
  * op's own first opset, or for the older ops the first that onnxruntime implements (Add(6),
- * Gemm(6), Sigmoid(5), Concat(3) and the others before these have no implementation).
+ * Gemm(6), Sigmoid(5), Neg(1), Exp(1), Concat(3) and the others before these have no
+ * implementation).
  */
 const SINCE: Readonly<Record<string, number>> = {
   Add: 7,
   Sub: 7,
   Mul: 7,
   Div: 7,
+  Neg: 6,
+  Exp: 6,
   Gemm: 7,
   Greater: 7,
   Sigmoid: 6,

@@ -97,10 +97,12 @@ Deno.test("lrc export --preprocessing and --quantized choose the graph they name
       files[form] = await Deno.readFile(out);
     }
     const fold = opTypes(files.fold), nodes = opTypes(files.nodes);
-    // The binary graph's own Sub (1 - p) is in both; nodes adds the standardisation's Sub and Div.
-    assert.equal(nodes.get("Sub"), (fold.get("Sub") ?? 0) + 1, [...nodes].join(", "));
-    assert.equal(nodes.get("Div"), 1, [...nodes].join(", "));
-    assert.equal(fold.get("Div"), undefined, [...fold].join(", "));
+    // The binary head's two Divs (1 / (1 + exp(-+s))) are in both; nodes adds the
+    // standardisation's Sub and Div.
+    assert.equal(nodes.get("Sub"), 1, [...nodes].join(", "));
+    assert.equal(fold.get("Sub"), undefined, [...fold].join(", "));
+    assert.equal(nodes.get("Div"), 3, [...nodes].join(", "));
+    assert.equal(fold.get("Div"), 2, [...fold].join(", "));
 
     // A calibrated 8-bit model of the raw digits: QDQ by default, MatMulInteger on request.
     const digits = await loadEmbedded("digits");

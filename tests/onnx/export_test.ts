@@ -1187,7 +1187,55 @@ Deno.test({
     await checkAgreement(model, x, { preprocessing: "nodes" });
     await checkAgreement(quantizeUniform(model, 4, "affine", "class"), x);
     const ops = wireGraph(exportOnnx(model)).nodes.map((n) => n.op);
-    assert.ok(ops.includes("Softmax") && !ops.includes("Sigmoid"), `${ops}`);
+    // No sigmoid head of either form (Sigmoid, or the binary export's 1 / (1 + Exp(-+s))).
+    assert.ok(
+      ops.includes("Softmax") && !ops.includes("Sigmoid") && !ops.includes("Exp"),
+      `${ops}`,
+    );
+  },
+});
+
+Deno.test({
+  name:
+    `a binary model's two probabilities are the float32 sigmoids of -s and s, in their tails too${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // The score is the one feature (weight 1, bias 0), exact in float32. The oracle is the
+    // closed form 1 / (1 + exp(-+s)) in float64, rounded to float32. The graph used to output
+    // 1 - Sigmoid(s) and Sigmoid(s): onnxruntime's Sigmoid is accurate only to ~1e-7 absolute
+    // (0 for s <= -20, 2e-4 relative error at -10), and 1 - p is 0 from s ~ 17, so a log loss
+    // of the file's probabilities was -Infinity where lrcompress's is finite.
+    const model: LogisticModel = {
+      kind: "logistic-regression",
+      version: 1,
+      link: "sigmoid",
+      weights: { data: Float64Array.of(1), rows: 1, cols: 1 },
+      bias: Float64Array.of(0),
+      classes: ["neg", "pos"],
+      featureNames: ["s"],
+      preprocessing: { kind: "none" },
+    };
+    // Down to -87, whose sigmoid (1.6e-38) is still a normal float32: relative error is
+    // meaningful there.
+    const s = [-87, -40, -20, -17, -10, -5, -0.5, 0, 0.5, 5, 10, 17, 20, 40, 87];
+    const out = await runOnnx(exportOnnx(model), fromRows(s.map((v) => [v])));
+    assert.deepEqual(Array.from(out.scores.data as Float32Array), s);
+    const p = out.probabilities.data as Float32Array;
+    for (let i = 0; i < s.length; i++) {
+      for (const [c, sign] of [[0, 1], [1, -1]]) {
+        const expected = Math.fround(1 / (1 + Math.exp(sign * s[i])));
+        const got = p[2 * i + c];
+        // Within 2 float32 ulps (an ulp is at most 2^-23 of the value).
+        assert.ok(
+          Math.abs(got - expected) <= 2 * 2 ** -23 * expected,
+          `s = ${s[i]}, column ${c}: ${got}, expected ${expected}`,
+        );
+      }
+    }
+    // The limits: an infinite score is probability 0 or 1 exactly, as in predictProba.
+    const inf = await runOnnx(exportOnnx(model), fromRows([[-Infinity], [Infinity]]));
+    assert.deepEqual(Array.from(inf.probabilities.data as Float32Array), [1, 0, 0, 1]);
+    assert.deepEqual(inf.label.data, ["neg", "pos"]);
   },
 });
 

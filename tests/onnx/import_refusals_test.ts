@@ -954,6 +954,57 @@ Deno.test("computations after the head, or a label path against the scores, are 
   }
 });
 
+Deno.test("the binary head 1 / (1 + Exp(-+s)) is read only as the export writes it", () => {
+  // lrcompress exports [1 / (1 + Exp(s)), 1 / (1 + Exp(Neg(s)))]; any other constant in it, or
+  // an intermediate that is also an output, is not that head and is refused.
+  type Variant = { two?: "add" | "div"; output?: "neg" | "exp" | "add"; swap?: boolean };
+  const head = (v: Variant = {}) => {
+    const names: Record<string, string> = {};
+    const outputs: [string, "FLOAT", (string | number)[]][] = [["probabilities", "FLOAT", [
+      "N",
+      2,
+    ]]];
+    const bytes = graphModel((g) => {
+      const s = g.op("Gemm", ["input", g.constant("w", "FLOAT", [1, D], W.subarray(0, D))], {
+        transB: { int: 1 },
+      });
+      const one = g.constant("one", "FLOAT", [], [1]);
+      const two = g.constant("two", "FLOAT", [], [2]);
+      const neg = names.neg = g.op("Neg", [s]);
+      const logistic = (t: string, column: number) => {
+        const e = g.op("Exp", [t]);
+        if (column === 0) names.exp = e;
+        const a = g.op("Add", [v.two === "add" && column === 0 ? two : one, e]);
+        if (column === 0) names.add = a;
+        const numerator = v.two === "div" && column === 1 ? two : one;
+        return g.op("Div", v.swap && column === 0 ? [a, numerator] : [numerator, a]);
+      };
+      g.op("Concat", [logistic(s, 0), logistic(neg, 1)], { axis: { int: 1 } }, "probabilities");
+      if (v.output) outputs.push([names[v.output], "FLOAT", ["N", 1]]);
+    }, outputs);
+    return bytes;
+  };
+  // The head as exported reads as the sigmoid model of the one score.
+  const read = importOnnxModel(head());
+  assert.deepEqual(read.warnings, []);
+  assert.equal(read.model.link, "sigmoid");
+  assert.deepEqual(read.model.weights.data, Float64Array.from(Float32Array.from(W.subarray(0, D))));
+  const cases: [string, Variant][] = [
+    ["1 / (2 + exp(s))", { two: "add" }],
+    ["2 / (1 + exp(-s))", { two: "div" }],
+    ["(1 + exp(s)) / 1", { swap: true }],
+    ["-s also an output", { output: "neg" }],
+    ["exp(s) also an output", { output: "exp" }],
+    ["1 + exp(s) also an output", { output: "add" }],
+  ];
+  for (const [what, v] of cases) {
+    assert.throws(() => importOnnxModel(head(v)), {
+      name: "SyntaxError",
+      message: /after the scores is not part of a softmax or sigmoid head/,
+    }, what);
+  }
+});
+
 Deno.test({
   name: `given the classes, a binary head is read in either order, not a degenerate one${skip}`,
   ignore: problem !== null,

@@ -61,6 +61,51 @@ async function trained(name: "digits" | "breast-cancer") {
   return { model, split: s, data: d };
 }
 
+Deno.test("a binary head of 1 - Sigmoid(s) or Sigmoid(-s), as other or earlier exports write it, imports as the export's own", async () => {
+  // lrcompress exported a sigmoid model's probabilities as Concat(Sub(1, Sigmoid(s)), Sigmoid(s))
+  // before its 1 / (1 + Exp(-+s)) head; such files, and the Sigmoid(Neg(s)) form, still read as
+  // the same model as a new export of it, without a warning.
+  const { model } = await trained("breast-cancer");
+  const f = foldPreprocessing(model);
+  const d = model.weights.cols;
+  const build = (complement: (g: GraphBuilder, p: string, s: string) => string) => {
+    const g = new GraphBuilder();
+    const w = g.constant("weights", "FLOAT", [1, d], f.weights);
+    const b = g.constant("bias", "FLOAT", [1], f.bias);
+    const s = g.op(
+      "Identity",
+      [g.op("Gemm", ["input", w, b], { transB: { int: 1 } })],
+      {},
+      "scores",
+    );
+    const p = g.op("Sigmoid", [s]);
+    g.op("Concat", [complement(g, p, s), p], { axis: { int: 1 } }, "probabilities");
+    const positive = g.op("Greater", [s, g.constant("zero", "FLOAT", [], [0])]);
+    const index = g.op("Squeeze", [
+      g.op("Cast", [positive], { to: { int: 7 } }),
+      g.constant("axis", "INT64", [1], [1]),
+    ]);
+    g.op("Gather", [g.strings("classes", model.classes), index], { axis: { int: 0 } }, "label");
+    return graphBytes(g, d, [
+      ["label", "STRING", ["N"]],
+      ["probabilities", "FLOAT", ["N", 2]],
+      ["scores", "FLOAT", ["N", 1]],
+    ]);
+  };
+  const expected = importOnnxModel(exportOnnx(model));
+  assert.deepEqual(expected.warnings, []);
+  const heads: [string, (g: GraphBuilder, p: string, s: string) => string][] = [
+    ["Sub(1, Sigmoid(s))", (g, p) => g.op("Sub", [g.constant("one", "FLOAT", [], [1]), p])],
+    ["Sigmoid(Neg(s))", (g, _p, s) => g.op("Sigmoid", [g.op("Neg", [s])])],
+  ];
+  for (const [what, complement] of heads) {
+    const old = importOnnxModel(build(complement), { featureNames: model.featureNames });
+    assert.deepEqual(old.warnings, [], what);
+    assert.equal(old.source, "affine graph", what);
+    assert.deepEqual(old.model, expected.model, what);
+  }
+});
+
 Deno.test("exported models import back with the same predictions, names and classes", async () => {
   for (const name of ["digits", "breast-cancer"] as const) {
     const { model, split } = await trained(name);

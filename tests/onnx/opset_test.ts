@@ -203,7 +203,7 @@ function sideNodeFile(op: string, opset: number): Uint8Array {
     number[],
   ] = op === "Gemm"
     ? [[f([1, 2], [1, 2]), f([3, 4], [2, 1]), f([0.5])], {}, "FLOAT", [1, 1]]
-    : op === "Sigmoid" || op === "Round"
+    : op === "Sigmoid" || op === "Round" || op === "Neg" || op === "Exp"
     ? [[f([0.25, -1.5])], {}, "FLOAT", [2]]
     : op === "Cast"
     ? [[f([0.25, -1.5])], { to: { int: 11 } }, "DOUBLE", [2]]
@@ -243,6 +243,8 @@ Deno.test({
       ["Sub", 7],
       ["Mul", 7],
       ["Div", 7],
+      ["Neg", 6],
+      ["Exp", 6],
       ["Gemm", 7],
       ["Greater", 7],
       ["Sigmoid", 6],
