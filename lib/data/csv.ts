@@ -133,6 +133,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   checkCsvFormat(name, options);
   checkLabelAndDelimiter(name, options);
   const builder = new TableBuilder(options);
+  builder.noteText(text);
   try {
     parse(text, parserOptions(options, builder));
   } catch (error) {
@@ -180,7 +181,18 @@ export async function parseCsvStream(
   const builder = new TableBuilder(options);
   try {
     // Records are consumed in on_record (it returns null), so nothing reaches the sink.
-    await stream.pipeThrough(parseStream(parserOptions(options, builder)))
+    const decoder = new TextDecoder();
+    let kept = 0;
+    const tap = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        if (kept < HEAD_CHARS) {
+          builder.noteText(decoder.decode(chunk.subarray(0, HEAD_CHARS - kept), { stream: true }));
+          kept += chunk.length;
+        }
+        controller.enqueue(chunk);
+      },
+    });
+    await stream.pipeThrough(tap).pipeThrough(parseStream(parserOptions(options, builder)))
       .pipeTo(new WritableStream());
   } catch (error) {
     throw builder.wrap(error);
@@ -386,6 +398,9 @@ function parserOptions(options: CsvOptions, builder: TableBuilder) {
 /** Forms `Number()` reads that are not decimal numbers (hexadecimal, octal, binary). */
 export const NON_DECIMAL = /^\s*[+-]?0[xXoObB]/;
 
+/** How much of a file's start a reader keeps to hint at its delimiter. */
+const HEAD_CHARS = 1 << 16;
+
 /** Values per storage block of the growing feature matrix. */
 const BLOCK_VALUES = 1 << 17;
 
@@ -409,6 +424,8 @@ class TableBuilder {
   #prevEmpty = 0;
   #shift = 0;
   #records = 0;
+  /** The file's first characters (up to {@linkcode HEAD_CHARS}), for a hint on line 1. */
+  #head = "";
 
   constructor(options: CsvOptions) {
     this.#options = options;
@@ -417,6 +434,11 @@ class TableBuilder {
 
   fail(reason: string): never {
     throw new SyntaxError(`Cannot read CSV '${this.#file}': ${reason}`);
+  }
+
+  /** Keeps the start of the text (until {@linkcode HEAD_CHARS} are held), for {@linkcode wrap}. */
+  noteText(text: string): void {
+    if (this.#head.length < HEAD_CHARS) this.#head += text.slice(0, HEAD_CHARS - this.#head.length);
   }
 
   /** Our own errors pass through; the parser's become a SyntaxError naming the line. */
@@ -433,7 +455,11 @@ class TableBuilder {
       // The record after the last one read, which starts past the empty lines that followed it
       // (csv-parse names the line it stopped on: for an unclosed quote, where the text ends).
       const line = this.#prevEnd + (e.empty_lines - this.#prevEmpty) + 1;
-      return new SyntaxError(`Cannot read CSV '${this.#file}': line ${line}, ${reason}`);
+      // On the first line, a quote may only show that the file uses another delimiter.
+      const hint = this.#records === 0
+        ? quotedDelimiterHint(firstLineOf(this.#head), this.#options.delimiter)
+        : "";
+      return new SyntaxError(`Cannot read CSV '${this.#file}': line ${line}, ${reason}${hint}`);
     }
     return new SyntaxError(
       `Cannot read CSV '${this.#file}': invalid CSV near line ${e.lines ?? "?"}: ${
@@ -763,6 +789,39 @@ function resolveLabelColumn(
     );
   }
   return j;
+}
+
+/**
+ * For a first line the parser refused over a quote: the other delimiter that reads it, as a hint.
+ * A file of quoted names split by `;` or tabs (`"a";"b"`, as spreadsheets and R write them) stops
+ * at its first quote when read with commas, before it could be read as one column.
+ *
+ * @param line The first line's text.
+ * @param delimiter The delimiter it was read with (not suggested).
+ * @returns `"; ..."` naming the first of `,`, tab, `;`, `|` that reads the line into two or
+ *   more cells, and how to give it; or `""`.
+ */
+export function quotedDelimiterHint(line: string, delimiter = ","): string {
+  const best = [",", "\t", ";", "|"].find((c) => {
+    if (c === delimiter || !line.includes(c)) return false;
+    try {
+      const records = parse(line, { delimiter: c, trim: true, bom: true }) as string[][];
+      return records.length === 1 && records[0].length >= 2;
+    } catch {
+      return false;
+    }
+  });
+  return best === undefined ? "" : delimiterHint(best, delimiter);
+}
+
+/**
+ * The first line of a file's opening text that is not blank (the BOM dropped), or `""`.
+ *
+ * @param head The file's first characters.
+ * @returns That line.
+ */
+function firstLineOf(head: string): string {
+  return head.replace(/^\uFEFF/, "").split(/\r\n|\n|\r/).find((l) => l.trim() !== "") ?? "";
 }
 
 /**

@@ -31,6 +31,7 @@ import {
   openFailure,
   overflowsFloat32,
   pathText,
+  quotedDelimiterHint,
   quoteReason,
   raggedRowReason,
   STRAY_QUOTE,
@@ -285,7 +286,7 @@ function headerColumns(
       `Cannot read CSV '${file}': ` +
         (reason === null
           ? `invalid CSV near line ${line}: ${(error as Error).message}`
-          : `line ${line}, ${reason}`),
+          : `line ${line}, ${reason}${quotedDelimiterHint(text, options.delimiter)}`),
     );
   }
   const header = options.header ?? true;

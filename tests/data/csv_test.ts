@@ -651,3 +651,65 @@ Deno.test("an empty label before a bad feature cell is the row's first problem, 
     }
   }
 });
+
+Deno.test("a quoted first line split by another delimiter gets a hint naming it, in every reader", async () => {
+  // Spreadsheets and R quote the names: read with commas, the first quote stops the parser
+  // before the line could be read as one column (which has its own hint).
+  const cases: [string, string | undefined, RegExp][] = [
+    [
+      '"a";"b";"y"\r\n1;2;"x"\r\n3;4;"z"\r\n',
+      undefined,
+      /; .*give the delimiter ';' \(--delimiter ';'\)$/,
+    ],
+    ['\uFEFFa;"b c";y\n1;2;x\n', undefined, /; .*give the delimiter ';' \(--delimiter ';'\)$/],
+    ['"a"\t"b"\t"y"\n1\t2\tx\n', undefined, /; .*give the delimiter '\\t' \(--delimiter tab\)$/],
+    ['"a"|"b"|"y"\n1|2|x\n', ";", /; .*give the delimiter '\|' \(--delimiter '\|'\)$/],
+    ['\n\n"a";"b";"y"\n1;2;x\n', undefined, /^.*line 3, .*--delimiter ';'\)$/],
+  ];
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [text, delimiter, hint] of cases) {
+      const file = `${dir}/q.csv`;
+      await Deno.writeTextFile(file, text);
+      const options = delimiter === undefined ? {} : { delimiter };
+      const messages: string[] = [];
+      for (
+        const read of [
+          () => Promise.resolve().then(() => parseCsv(text, options)),
+          () => readCsv(file, options),
+          async () => {
+            for await (const _ of readCsvBatches(file, options)) { /* reading is the test */ }
+          },
+        ]
+      ) {
+        await assert.rejects(read, (e: Error) => {
+          messages.push(e.message);
+          return e instanceof SyntaxError &&
+            /^Cannot read CSV '.*': line \d+, column 1: /.test(e.message);
+        });
+      }
+      for (const m of messages) assert.match(m, hint, JSON.stringify(text));
+    }
+    // A quote that is wrong whatever the delimiter gets no hint; nor does a later line.
+    for (const text of ['a,b"c,y\n1,2,3\n', 'a b,c"d,y\n1,2,3\n', 'a;b,y\n1,2,"x";\n']) {
+      const file = `${dir}/q.csv`;
+      await Deno.writeTextFile(file, text);
+      for (
+        const read of [
+          () => Promise.resolve().then(() => parseCsv(text)),
+          () => readCsv(file),
+          async () => {
+            for await (const _ of readCsvBatches(file)) { /* reading is the test */ }
+          },
+        ]
+      ) {
+        await assert.rejects(read, (e: Error) => {
+          assert.doesNotMatch(e.message, /delimiter/, JSON.stringify(text));
+          return e instanceof SyntaxError;
+        });
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
