@@ -921,7 +921,8 @@ export const compressCommand: Command = {
     }
     if (sweep) {
       lines.push(
-        `sweep     ${sweep.rows.length} models, ${sweep.bases.length} pruning levels, ` +
+        `sweep     ${sweep.rows.length} models, ${sweep.bases.length} pruning ` +
+          `${sweep.bases.length === 1 ? "level" : "levels"}, ` +
           `${sweep.skipped.length} skipped, ${seconds.toFixed(1)} s`,
         "",
         "Pareto front (validation accuracy against file bytes):",

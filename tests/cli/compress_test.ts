@@ -298,7 +298,7 @@ Deno.test("lrc compress --sweep prints the Pareto front and reports every chart"
       `${dir}/r.html`,
     ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /sweep {5}10 models, 1 pruning levels, 0 skipped/);
+    assert.match(r.stdout, /sweep {5}10 models, 1 pruning level, 0 skipped/);
     assert.match(
       r.stdout,
       /Pareto front \(validation accuracy against file bytes\):\nvalidation +test/,

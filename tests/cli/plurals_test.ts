@@ -119,3 +119,26 @@ Deno.test("quantize, prune and compress say '1 feature' for one-feature data", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("compress --sweep says '1 pruning level' for one sparsity besides 0", async () => {
+  for (
+    const [sparsity, levels] of [["0,0.5", "1 pruning level,"], ["0.5,0.8", "2 pruning levels,"]]
+  ) {
+    const r = await runCli([
+      "compress",
+      "--dataset",
+      "iris",
+      "--sweep",
+      "--sparsity",
+      sparsity,
+      "--method",
+      "uniform",
+      "--bits",
+      "4",
+      "--max-iterations",
+      "20",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^sweep +\\d+ models, ${levels} `, "m"), sparsity);
+  }
+});
