@@ -7,6 +7,7 @@
  * @module
  */
 
+import { delimiterHint } from "../data/csv.ts";
 import { readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import { FLOAT32_MIN_NORMAL, type Matrix } from "../core/matrix.ts";
@@ -127,8 +128,14 @@ export const predictCommand: Command = {
     const classes = float.classes;
     const d = float.featureNames.length;
     const columns = await readCsvColumns(dataPath, { header, delimiter });
+    // A file read as one column may use another delimiter: its first line names it.
+    const firstLine = columns.length === 1
+      ? (await readCsvColumns(dataPath, { header: true, delimiter }))[0]
+      : undefined;
     const plan = planColumns(columns, float.featureNames, {
       header,
+      firstLine,
+      delimiter,
       label: args.string("label"),
       noLabel: args.flag("no-label"),
       file: dataPath,
@@ -323,6 +330,16 @@ export interface PlanColumnsOptions {
    * @default {false}
    */
   readonly noLabel?: boolean;
+  /**
+   * The file's first line, when the file reads as one column: a refusal then names another
+   * delimiter the line holds (`--delimiter`).
+   */
+  readonly firstLine?: string;
+  /**
+   * The delimiter the file was read with (not suggested).
+   * @default {","}
+   */
+  readonly delimiter?: string;
 }
 
 /**
@@ -427,15 +444,18 @@ export function planColumns(
     // Without --label or --no-label the label is the last column only in a file of d + 1: of
     // another width (not d either) no column was taken as the label, so none is counted as one.
     const guessed = options.label === undefined && !options.noLabel;
+    const hint = width === 1 && options.firstLine !== undefined
+      ? delimiterHint(options.firstLine, options.delimiter)
+      : "";
     fail(
-      guessed
+      (guessed
         ? `the file has ${width} column${width === 1 ? "" : "s"}${where}: a model of ${d} ` +
           `feature${d === 1 ? "" : "s"} reads ${d} column${d === 1 ? "" : "s"}, or ${d + 1} with ` +
           "a label column (the last, or the one " +
           "--label names)"
         : `the file has ${features.length} feature column${features.length === 1 ? "" : "s"}` +
           (labelCol >= 0 ? ` besides the label column ${quotedText(columns[labelCol])}` : "") +
-          where,
+          where) + hint,
     );
   }
   return { labelCol, features, byName, unused: [] };

@@ -997,3 +997,76 @@ Deno.test("lrc predict cuts a long class name and a long class list short when a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc predict on a file read as one column names the delimiter its first line holds", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model: LogisticModel = {
+      kind: "logistic-regression",
+      version: 1,
+      link: "sigmoid",
+      weights: { data: new Float64Array([1, -1, 0.5]), rows: 1, cols: 3 },
+      bias: new Float64Array([0]),
+      classes: ["no", "yes"],
+      featureNames: ["a", "b", "c"],
+      preprocessing: { kind: "none" },
+    };
+    await saveModel(`${dir}/m.lrc`, model);
+    const lines = (sep: string) => [`c${sep}a${sep}y${sep}b`, `1${sep}2${sep}no${sep}3`].join("\n");
+    await Deno.writeTextFile(`${dir}/semi.csv`, lines(";") + "\n");
+    await Deno.writeTextFile(`${dir}/tabs.csv`, lines("\t") + "\n");
+    const cases: [string, string[], RegExp][] = [
+      ["semi.csv", [], /; its first line holds ';': .*\(--delimiter ';'\)\n$/],
+      ["tabs.csv", ["--delimiter", ";"], /; its first line holds tabs: .*\(--delimiter tab\)\n$/],
+    ];
+    for (const [file, delimiter, hint] of cases) {
+      for (const extra of [[], ["--no-label"], ["--no-header"], ["--no-header", "--no-label"]]) {
+        const r = await runCli([
+          "predict",
+          "--model",
+          `${dir}/m.lrc`,
+          "--data",
+          `${dir}/${file}`,
+          ...delimiter,
+          ...extra,
+          "--out",
+          `${dir}/p.csv`,
+        ]);
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /^lrc predict: Cannot predict with a model of 3 features on /);
+        assert.match(r.stderr, hint, `${file} ${extra}`);
+      }
+      // Read with the delimiter it names, the same file is predicted.
+      const fixed = await runCli([
+        "predict",
+        "--model",
+        `${dir}/m.lrc`,
+        "--data",
+        `${dir}/${file}`,
+        "--delimiter",
+        file === "semi.csv" ? ";" : "tab",
+        "--out",
+        `${dir}/p.csv`,
+      ]);
+      assert.equal(fixed.code, 0, fixed.stderr);
+      // 1*2 - 3 + 0.5*1 = -0.5: "no".
+      assert.equal(await Deno.readTextFile(`${dir}/p.csv`), "predicted\nno\n");
+    }
+    // A one-column file for a one-feature model is no error, and a first line of one name, read
+    // as one column for a wider model, gets no hint.
+    await Deno.writeTextFile(`${dir}/one.csv`, "a\n1\n");
+    const r = await runCli([
+      "predict",
+      "--model",
+      `${dir}/m.lrc`,
+      "--data",
+      `${dir}/one.csv`,
+      "--out",
+      `${dir}/p.csv`,
+    ]);
+    assert.equal(r.code, 1);
+    assert.doesNotMatch(r.stderr, /delimiter/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
