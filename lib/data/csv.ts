@@ -698,6 +698,30 @@ export function looksLikeSklearnHeader(
 /** Cells that mark a missing value or spell a non-finite number (not a moved label's text). */
 const MISSING_OR_NUMBER = /^\s*[+-]?(nan|na|n\/a|null|none|inf|infinity|\?|-)?\s*$/i;
 
+/** Cells that mark a missing value (not a number in another spelling, such as `inf`). */
+const MISSING = /^\s*(nan|na|n\/a|null|none|\?|-)\s*$/i;
+
+/** A number written with commas: a decimal comma (`1,5`) or thousands separators (`1,234.5`). */
+const COMMA_NUMBER = /^\s*[+-]?\d*(,\d+)+(\.\d*)?\s*$/;
+
+/**
+ * What to do about a refused cell that is a missing-value marker or a number written with a
+ * comma, neither of which the readers take.
+ *
+ * @param cell The cell's text.
+ * @returns `"; ..."`, or `""` for other cells.
+ */
+function cellHint(cell: string): string {
+  if (MISSING.test(cell)) {
+    return "; missing values are not read: drop the rows that hold them or fill them in";
+  }
+  if (COMMA_NUMBER.test(cell)) {
+    return "; a comma in a number (decimal or thousands separator) is not read: write numbers " +
+      "with a decimal point only (1.5, 1234)";
+  }
+  return "";
+}
+
 /**
  * Why a feature cell is refused (shared by every CSV reader).
  *
@@ -719,12 +743,13 @@ export function describeCell(cell: string, v: number, guessedLabel?: string): st
     // Text where a feature goes is often the label in another column than the last; a
     // missing-value marker or a number in another notation is not.
     const note =
-      guessedLabel === undefined || MISSING_OR_NUMBER.test(cell) || NON_DECIMAL.test(cell)
+      guessedLabel === undefined || MISSING_OR_NUMBER.test(cell) || NON_DECIMAL.test(cell) ||
+        COMMA_NUMBER.test(cell)
         ? ""
         : `; no label column was named, so the last (${
           quotedText(guessedLabel)
         }) was taken as the label`;
-    return `holds '${shown}', which is not a finite decimal number${note}`;
+    return `holds '${shown}', which is not a finite decimal number${note}${cellHint(cell)}`;
   }
   return `holds '${shown}', which overflows to ${v}`;
 }

@@ -539,7 +539,9 @@ Deno.test("text in a feature column names the column taken as the label when non
     for (const cell of ["NaN", "NA", "n/a", "?", "-", "-inf", "Infinity", "null", "0x10"]) {
       assert.throws(
         () => parseCsv(`kind,a,b\n${cell},1,2\n`, {}),
-        (e: Error) => e.message.endsWith(`holds '${cell}', which is not a finite decimal number`),
+        (e: Error) =>
+          e.message.includes(`holds '${cell}', which is not a finite decimal number`) &&
+          !e.message.includes("no label column was named"),
         cell,
       );
     }
@@ -709,6 +711,63 @@ Deno.test("a quoted first line split by another delimiter gets a hint naming it,
         });
       }
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a missing-value marker or a number with a comma says what to do, in every reader", async () => {
+  const missing = "; missing values are not read: drop the rows that hold them or fill them in";
+  const comma = "; a comma in a number (decimal or thousands separator) is not read: write " +
+    "numbers with a decimal point only (1.5, 1234)";
+  // [cell as written in a ';' file, the note]; line 3, so the no-label note cannot apply.
+  const cases: [string, string][] = [
+    ["NA", missing],
+    [" n/a ", missing],
+    ["NULL", missing],
+    ["?", missing],
+    ["NaN", missing],
+    ["-", missing],
+    ["1,5", comma],
+    ["-0,25", comma],
+    ["1,234.5", comma],
+    ["1,234,567", comma],
+    ["inf", ""],
+    ["abc", ""],
+    ["1.5.2", ""],
+    ["1,", ""],
+    ["0x10", ""],
+  ];
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [cell, note] of cases) {
+      const text = `a;b;y\n1;2;x\n3;${cell};z\n`;
+      const file = `${dir}/c.csv`;
+      await Deno.writeTextFile(file, text);
+      const shown = cell.trim();
+      const expected = `line 3, column 2 ("b") holds '${shown}', which is not a finite decimal ` +
+        `number${note}`;
+      for (
+        const read of [
+          () => Promise.resolve().then(() => parseCsv(text, { delimiter: ";", fileName: file })),
+          () => readCsv(file, { delimiter: ";" }),
+          async () => {
+            for await (const _ of readCsvBatches(file, { delimiter: ";" })) { /* read */ }
+          },
+        ]
+      ) {
+        await assert.rejects(read, (e: Error) => {
+          assert.equal(e.message, `Cannot read CSV '${file}': ${expected}`);
+          return e instanceof SyntaxError;
+        });
+      }
+    }
+    // In the first row with the label guessed, a comma number is no moved label.
+    const text = `a,b,y\n"1,5",2,x\n`;
+    await assert.rejects(
+      () => Promise.resolve().then(() => parseCsv(text)),
+      (e: Error) => e.message.endsWith(`holds '1,5', which is not a finite decimal number${comma}`),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
