@@ -8,6 +8,7 @@ import { writeFileAtomic } from "../io/atomic.ts";
 import { exportOnnx } from "../onnx/export.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import type { LogisticModel } from "../model/types.ts";
+import { quotedList } from "../core/validate.ts";
 import { type Command, refuseUnused, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData } from "./data_options.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
@@ -159,6 +160,8 @@ export const exportCommand: Command = {
       quantized: args.string("quantized") as "qdq" | "integer",
     });
     await writeFileAtomic(out, bytes);
+    const { featureNames: names, classes, link } = asFloatModel(model);
+    const [d, k] = [names.length, classes.length];
     if (args.flag("json")) {
       io.out(
         JSON.stringify({ command: "export", from, out, bytes: bytes.length, warnings }) + "\n",
@@ -166,8 +169,13 @@ export const exportCommand: Command = {
     } else {
       io.out(
         `wrote ${out} (${bytes.length.toLocaleString("en-US")} bytes) from ${from}\n` +
-          "inputs: 'input' float32 (N, nFeatures); outputs: 'label' string (N), " +
-          "'probabilities' float32 (N, nClasses), 'scores' float32 (N, nOutputs)\n" +
+          `inputs: 'input' float32 (N, ${d}); outputs: 'label' string (N), ` +
+          `'probabilities' float32 (N, ${k}), 'scores' float32 (N, ${
+            link === "sigmoid" ? 1 : k
+          })\n` +
+          `features  ${d === 1 ? "the input's column" : `the input's ${d} columns, in order`}: ${
+            quotedList(names, 12)
+          }\n` +
           warnings.map((w) => `warning: ${w}\n`).join(""),
       );
     }

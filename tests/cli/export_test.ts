@@ -223,3 +223,61 @@ Deno.test("lrc export says the bytes it wrote, and refuses in its own words what
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc export prints the graph's real shapes and the input's columns in order", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-export-" });
+  try {
+    // A softmax model of two classes has two scores, a sigmoid one one.
+    const bc = await loadEmbedded("breast-cancer");
+    const { model: softmax2 } = fit(bc.x, bc.y, {
+      classes: bc.classes,
+      featureNames: bc.featureNames,
+      link: "softmax",
+      optimizer: { kind: "lbfgs", maxIterations: 5 },
+    });
+    await saveModel(`${dir}/s2.lrc`, softmax2);
+    const pruned = await runCli([
+      ...["prune", "--dataset", "breast-cancer", "--structure", "features", "--count", "27"],
+      ...["--max-iterations", "20", "--save", `${dir}/p.json`, "--quiet"],
+    ]);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    const prunedNames = JSON.parse(await Deno.readTextFile(`${dir}/p.json`)).featureNames;
+    assert.equal(prunedNames.length, 3);
+    const cases: [string[], string[], number, number][] = [
+      [["--dataset", "iris"], (await loadEmbedded("iris")).featureNames, 3, 3],
+      [["--dataset", "breast-cancer"], bc.featureNames, 2, 1],
+      [["--model", `${dir}/s2.lrc`], bc.featureNames, 2, 2],
+      [["--model", `${dir}/p.json`], prunedNames, 2, 1],
+    ];
+    for (const [source, names, classes, scores] of cases) {
+      const out = `${dir}/m.onnx`;
+      const r = await runCli(["export", ...source, "--out", out, "--quiet"]);
+      assert.equal(r.code, 0, r.stderr);
+      const d = names.length;
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `\ninputs: 'input' float32 \\(N, ${d}\\); outputs: 'label' string \\(N\\), ` +
+            `'probabilities' float32 \\(N, ${classes}\\), 'scores' float32 \\(N, ${scores}\\)\n`,
+        ),
+        source.join(" "),
+      );
+      const listed = r.stdout.match(/\nfeatures {2}the input's \d+ columns, in order: (.*)\n/);
+      assert.ok(listed, r.stdout);
+      const shown = JSON.stringify(names.slice(0, 12));
+      assert.equal(
+        listed[1],
+        d <= 12 ? shown : `${shown.slice(0, -1)}, ...] (${d} names)`,
+        source.join(" "),
+      );
+      if (problem !== null) continue;
+      // The shapes as onnxruntime runs the file.
+      const x = { data: new Float32Array(2 * d), rows: 2, cols: d };
+      const run = await runOnnx(await Deno.readFile(out), x);
+      assert.deepEqual(run.probabilities.dims, [2, classes]);
+      assert.deepEqual(run.scores.dims, [2, scores]);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
