@@ -477,7 +477,8 @@ class TableBuilder {
     }
     this.#prevEnd = lines - this.#shift;
     this.#prevEmpty = emptyLines;
-    if (record.length === 1 && record[0].trim() === "") return; // a line of blanks only
+    // A line of white space only never gets here (csv-parse's trim and skip_empty_lines drop it);
+    // a quoted empty cell alone (`""`) is a row of one field, as RFC 4180 and python's csv read it.
     this.#records++;
     if (this.#names === null) {
       this.#start(record);

@@ -262,6 +262,43 @@ Deno.test("lines of blanks only are skipped like empty lines", () => {
   assert.throws(() => parseCsv("a,y\n1,0\n , \n", opts), /line 3, column 1 \("a"\) is empty/);
 });
 
+Deno.test("a line holding only a quoted empty cell is a row of one field, not a blank line, in every reader", async () => {
+  // RFC 4180 and python's csv module read `""` as one empty field (python: ['']), not as no row.
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    const cases: [string, boolean, string][] = [
+      [
+        'a,y\n1,0\n""\n2,1\n',
+        true,
+        'line 3 has 1 field, the header has 2: column 2 ("y") is missing',
+      ],
+      [
+        'a,y\n1,0\n "" \r\n',
+        true,
+        'line 3 has 1 field, the header has 2: column 2 ("y") is missing',
+      ],
+      ['""\na,y\n1,0\n', true, "it has 1 column; a feature and a label column are needed"],
+      ['""\n1,0\n', false, "it has 1 column; a feature and a label column are needed"],
+    ];
+    for (const [text, header, reason] of cases) {
+      await Deno.writeTextFile(path, text);
+      const expected = (e: Error) =>
+        e instanceof SyntaxError && e.message === `Cannot read CSV '${path}': ${reason}`;
+      assert.throws(() => parseCsv(text, { header, fileName: path }), expected, text);
+      await assert.rejects(() => readCsv(path, { header }), expected, text);
+      await assert.rejects(
+        async () => {
+          for await (const _ of readCsvBatches(path, { header })) { /* read on */ }
+        },
+        expected,
+        text,
+      );
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
 Deno.test("readCsv streams the file and gets what parseCsv gets from its text", async () => {
   const n = 100_000;
   const header = Array.from({ length: n }, (_, j) => `f${j}`).join(",") + ",label\n";
