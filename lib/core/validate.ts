@@ -525,9 +525,11 @@ export function nearestName(name: string, known: readonly string[]): string | un
  * @param options The options (absent is fine).
  * @param known The keys the function reads (see {@linkcode OptionKeys}).
  * @param name The options' name in messages, e.g. `"optimizer"`.
- * @throws {TypeError} If the options are not an object, or naming the unknown key and the
- *   closest known one, or listing the known ones, or a hook that is not a function, or a known
- *   key that is `null` and not `"nullable"`.
+ * @param elsewhere Where an unknown key belongs instead, if it belongs somewhere (a field of a
+ *   nested option given at the top level): said in place of the closest or the known keys.
+ * @throws {TypeError} If the options are not an object, or naming the unknown key and where it
+ *   belongs, or the closest known one, or listing the known ones, or a hook that is not a
+ *   function, or a known key that is `null` and not `"nullable"`.
  *
  * @example A misspelt option
  * ```ts
@@ -555,6 +557,7 @@ export function checkOptionKeys(
   options: unknown,
   known: { readonly [key: string]: true | "nullable" },
   name = "options",
+  elsewhere?: (key: string) => string | undefined,
 ): void {
   assertOptions(action, options, name);
   if (options === undefined) return;
@@ -575,9 +578,13 @@ export function checkOptionKeys(
       }
       continue;
     }
+    const where = name === "options" ? "" : ` in ${name}`;
+    const belongs = elsewhere?.(key);
+    if (belongs !== undefined) {
+      throw new TypeError(`Cannot ${action}: unknown option '${key}'${where}; ${belongs}`);
+    }
     const names = Object.keys(known);
     const near = nearestName(key, names);
-    const where = name === "options" ? "" : ` in ${name}`;
     throw new TypeError(
       `Cannot ${action}: unknown option '${key}'${where} ` +
         (near ? `(did you mean '${near}'?)` : `(known: ${names.join(", ")})`),

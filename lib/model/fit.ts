@@ -346,6 +346,57 @@ const EARLY_STOPPING_KEYS: OptionKeys<NonNullable<FitOptions["earlyStopping"]>> 
 };
 
 /**
+ * Where a key that the options of `fit` (or of a function that takes them) do not have belongs,
+ * when it is a field of the optimizer, the penalty or early stopping given at the top level
+ * (`fit(x, y, { epochs: 5 })`): the clause that says so, with the key in its place, under the
+ * optimizer or penalty kind given if it reads the key, else the first kind that does.
+ *
+ * @param options The options as given.
+ * @param known The keys the function takes (a nested option it does not take is not offered).
+ * @param optimizerKinds The optimizer kinds the function takes.
+ * @returns A function from an unknown key to that clause, or `undefined` for a key of no nested
+ *   option (`kind` included: every kind has it).
+ */
+export function nestedOptionHint(
+  options: unknown,
+  known: { readonly [key: string]: true | "nullable" },
+  optimizerKinds: readonly Optimizer["kind"][] = ["sgd", "adam", "lbfgs"],
+): (key: string) => string | undefined {
+  const given = (typeof options === "object" && options !== null ? options : {}) as Record<
+    string,
+    unknown
+  >;
+  const groups = ([
+    ["optimizer", OPTIMIZER_KEYS, optimizerKinds],
+    ["penalty", PENALTY_KEYS, Object.keys(PENALTY_KEYS)],
+  ] as [string, { readonly [kind: string]: object }, readonly string[]][])
+    .filter(([group]) => Object.hasOwn(known, group));
+  return (key) => {
+    if (key === "kind") return undefined;
+    const value = given[key];
+    const shown = typeof value === "number" || typeof value === "boolean"
+      ? String(value)
+      : typeof value === "string"
+      ? JSON.stringify(value)
+      : "...";
+    for (const [group, byKind, kinds] of groups) {
+      const readers = kinds.filter((k) => Object.hasOwn(byKind[k], key));
+      if (readers.length === 0) continue;
+      const nested = given[group];
+      const kind = typeof nested === "object" && nested !== null &&
+          readers.includes((nested as { kind?: string }).kind as string)
+        ? (nested as { kind: string }).kind
+        : readers[0];
+      return `'${key}' is an option of the ${group}: { ${group}: { kind: "${kind}", ${key}: ${shown} } }`;
+    }
+    if (Object.hasOwn(known, "earlyStopping") && Object.hasOwn(EARLY_STOPPING_KEYS, key)) {
+      return `'${key}' is an option of early stopping: { earlyStopping: { ${key}: ${shown} } }`;
+    }
+    return undefined;
+  };
+}
+
+/**
  * Fits a logistic-regression model.
  *
  * @param x Raw features, shape `(nSamples, nFeatures)`, Float32 or Float64.
@@ -902,7 +953,13 @@ interface Setup {
 }
 
 function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
-  checkOptionKeys(ACTION, options, FIT_OPTION_KEYS);
+  checkOptionKeys(
+    ACTION,
+    options,
+    FIT_OPTION_KEYS,
+    "options",
+    nestedOptionHint(options, FIT_OPTION_KEYS),
+  );
   assertMatrix(ACTION, "x", x);
   if (x.rows === 0) throw new RangeError(`Cannot ${ACTION}: x has no rows`);
   if (x.cols === 0) throw new RangeError(`Cannot ${ACTION}: x has no feature columns`);

@@ -31,6 +31,7 @@ import {
   type EpochRecord,
   type FitProgress,
   type FitResult,
+  nestedOptionHint,
   objectiveRiseWarning,
   resolveLink,
   scaleWarning,
@@ -161,7 +162,13 @@ export async function fitStream(
   options: FitStreamOptions = {},
 ): Promise<FitResult> {
   const action = "fit model from stream";
-  checkOptionKeys(action, options, FIT_STREAM_OPTION_KEYS);
+  checkOptionKeys(
+    action,
+    options,
+    FIT_STREAM_OPTION_KEYS,
+    "options",
+    nestedOptionHint(options, FIT_STREAM_OPTION_KEYS, ["sgd", "adam"]),
+  );
   const optimizer = options.optimizer ?? { kind: "sgd", epochs: 5 };
   if (optimizer.kind !== "sgd" && optimizer.kind !== "adam") {
     throw new RangeError(

@@ -25,6 +25,7 @@ import {
   FIT_OPTION_KEYS,
   type FitOptions,
   type FitResult,
+  nestedOptionHint,
   type Optimizer,
 } from "../model/fit.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
@@ -99,6 +100,8 @@ export function fineTune(
     "fine-tune model",
     options,
     FINE_TUNE_OPTION_KEYS,
+    "options",
+    nestedOptionHint(options, FINE_TUNE_OPTION_KEYS),
   );
   return fit(data.x, data.y, {
     ...options,

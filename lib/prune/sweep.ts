@@ -10,6 +10,7 @@
 import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { accuracy } from "../metrics/metrics.ts";
 import { checkSeed } from "../core/random.ts";
+import { nestedOptionHint } from "../model/fit.ts";
 import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -185,7 +186,15 @@ export function pruneSweep(
   }
   const tune = options.fineTune ?? false;
   // fineTune checked them only when the first pruned row was done (true, or a misplaced key).
-  if (tune !== false) checkOptionKeys(action, tune, FINE_TUNE_OPTION_KEYS, "fineTune");
+  if (tune !== false) {
+    checkOptionKeys(
+      action,
+      tune,
+      FINE_TUNE_OPTION_KEYS,
+      "fineTune",
+      nestedOptionHint(tune, FINE_TUNE_OPTION_KEYS),
+    );
+  }
   const total = strategies.length * sparsities.length * (tune ? 2 : 1);
   const measure = (m: LogisticModel) => accuracy(data.test.y, predict(m, data.test.x));
   const rows: PruneSweepRow[] = [];

@@ -262,6 +262,94 @@ Deno.test("training: fit, its optimizer, penalty and early stopping, and fitStre
   }
 });
 
+Deno.test("a field of the optimizer, penalty or early stopping given at the top level is pointed to where it belongs", async () => {
+  // fit(x, y, { epochs: 5 }) listed fit's sixteen keys without saying that epochs goes under
+  // optimizer. Each expected message is written out here: the key, its nested option, a kind that
+  // reads it (the one given if it does) and the value given.
+  const fitRefuses = (options: Record<string, unknown>, clause: string) =>
+    assert.throws(
+      () => fit(cancer.x, cancer.y, o(options)),
+      (e: Error) =>
+        e instanceof TypeError && e.message === `Cannot fit model: unknown option ${clause}`,
+      JSON.stringify(options),
+    );
+  fitRefuses(
+    { epochs: 5 },
+    `'epochs'; 'epochs' is an option of the optimizer: { optimizer: { kind: "sgd", epochs: 5 } }`,
+  );
+  fitRefuses(
+    { optimizer: { kind: "adam" }, learningRate: 0.01 },
+    `'learningRate'; 'learningRate' is an option of the optimizer: ` +
+      `{ optimizer: { kind: "adam", learningRate: 0.01 } }`,
+  );
+  // L-BFGS has no learning rate: the first kind that has one is named.
+  fitRefuses(
+    { optimizer: { kind: "lbfgs" }, learningRate: 0.01 },
+    `'learningRate'; 'learningRate' is an option of the optimizer: ` +
+      `{ optimizer: { kind: "sgd", learningRate: 0.01 } }`,
+  );
+  fitRefuses(
+    { maxIterations: 50 },
+    `'maxIterations'; 'maxIterations' is an option of the optimizer: ` +
+      `{ optimizer: { kind: "lbfgs", maxIterations: 50 } }`,
+  );
+  fitRefuses(
+    { penalty: { kind: "l1" }, lambda: 0.1 },
+    `'lambda'; 'lambda' is an option of the penalty: { penalty: { kind: "l1", lambda: 0.1 } }`,
+  );
+  fitRefuses(
+    { patience: 3 },
+    `'patience'; 'patience' is an option of early stopping: { earlyStopping: { patience: 3 } }`,
+  );
+  // A key of no nested option (kind is every one's) keeps the list of fit's own keys.
+  const known =
+    "link, penalty, optimizer, preprocessing, classes, featureNames, seed, validation, " +
+    "earlyStopping, initial, mask, weightTransform, onEpochEnd, onProgress, backend, threads";
+  fitRefuses({ foo: 1 }, `'foo' (known: ${known})`);
+  fitRefuses({ kind: "sgd" }, `'kind' (known: ${known})`);
+  fitRefuses({ optimiser: sgd }, "'optimiser' (did you mean 'optimizer'?)");
+  assert.throws(
+    () => fineTune(model, data, o({ epochs: 2 })),
+    (e: Error) =>
+      e.message ===
+        `Cannot fine-tune model: unknown option 'epochs'; 'epochs' is an option of the ` +
+          `optimizer: { optimizer: { kind: "sgd", epochs: 2 } }`,
+  );
+  assert.throws(
+    () =>
+      pruneSweep(model, { train: data, test: data }, {
+        sparsities: [0.5],
+        fineTune: o({ optimizer: { kind: "adam" }, epochs: 2 }),
+      }),
+    (e: Error) =>
+      e.message ===
+        `Cannot run pruning sweep: unknown option 'epochs' in fineTune; 'epochs' is an option of ` +
+          `the optimizer: { optimizer: { kind: "adam", epochs: 2 } }`,
+  );
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, "a,y\n1,0\n2,1\n3,0\n4,1\n");
+    const stream = "Cannot fit model from stream: unknown option";
+    await assert.rejects(
+      () => fitStream(file, o({ optimizer: { kind: "adam" }, batchSize: 2 })),
+      (e: Error) =>
+        e.message ===
+          `${stream} 'batchSize'; 'batchSize' is an option of the optimizer: ` +
+            `{ optimizer: { kind: "adam", batchSize: 2 } }`,
+    );
+    // Streaming trains with sgd or adam only, and has no early stopping: nothing to point to.
+    for (const key of ["maxIterations", "patience"]) {
+      await assert.rejects(
+        () => fitStream(file, o({ [key]: 3 })),
+        (e: Error) => e.message.startsWith(`${stream} '${key}' (known: label, header, `),
+        key,
+      );
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("prediction: the float, quantized and integer predictors", () => {
   refuses("predict", () => predict(model, cancer.x, o({ thread: 1 })), "thread", "threads");
   refuses(
