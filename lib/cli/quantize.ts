@@ -20,12 +20,15 @@ import {
   prepareIntegerModel,
   quantizationAwareTraining,
   type QuantizationMethod,
-  quantizedSize,
   quantizeModel,
   resolveMethod,
   type Rounding,
 } from "../quant/mod.ts";
 import type { QuantizedModel } from "../quant/types.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
+import type { SizeCategory } from "../io/bytes.ts";
+import { encodeModel } from "../io/model_file.ts";
+import { type SizeReport, sizeReport } from "../io/size_report.ts";
 import type { IntegerModel } from "../quant/integer.ts";
 import type { Matrix } from "../core/matrix.ts";
 import type { ResolvedPrune } from "../compress/context.ts";
@@ -44,6 +47,7 @@ import {
   ENTROPY_OPTION,
   entropyFlag,
   readFloatModelFile,
+  saveFormatOf,
   writeModelFile,
 } from "./model_files.ts";
 import { formatTable, percent } from "./format.ts";
@@ -415,11 +419,19 @@ export const quantizeCommand: Command = {
       ? accuracy(data.test.y, predict(dequantizeModel(q), data.test.x))
       : quantTest;
     const save = args.string("save");
+    // The bytes of the model's .lrc file, measured by the size report that lrc inspect prints,
+    // and (for a .lrc --save) the very bytes written: the report counts what the file stores.
+    const encoded = encodeModel(q, { entropy });
+    const fileReport = await sizeReport(encoded);
     let savedBytes: number | null = null;
     if (save !== undefined) {
-      savedBytes = await writeModelFile(save, q, entropy);
+      if (saveFormatOf(save) === "lrc") {
+        await writeFileAtomic(save, encoded);
+        savedBytes = encoded.length;
+      } else savedBytes = await writeModelFile(save, q, entropy);
     }
-    const size = quantizedSize(q);
+    const size = fileSize(fileReport);
+    const input = file === undefined ? null : await inputFileSize(file);
     const description = describeMethod(method);
     const report = {
       command: "quantize",
@@ -446,6 +458,7 @@ export const quantizeCommand: Command = {
       size,
       savedTo: save ?? null,
       savedBytes,
+      input,
     };
     if (args.flag("json")) {
       io.out(JSON.stringify(report) + "\n");
@@ -501,23 +514,171 @@ export const quantizeCommand: Command = {
         ]
         : []),
       "",
-      `weights   ${size.weights} x ${size.bitsPerWeight} bits: ${size.codeBytes} bytes of codes + ` +
-      `${size.parameterBytes} bytes of scales/zero points/codebooks = ${size.weightBytes} bytes ` +
-      `(float32: ${size.float32WeightBytes} bytes, ${
-        size.compression >= 1
-          ? `${size.compression.toFixed(1)}x smaller`
-          : `${(1 / size.compression).toFixed(1)}x larger`
-      })`,
-      `bias      ${size.bias}, ${size.biasBytes} bytes` +
-      (size.bias === "int32" ? " (at the product scale of each class)" : ""),
-      ...(save !== undefined
-        ? [`saved     ${save} (${savedBytes!.toLocaleString("en-US")} bytes)`]
-        : []),
+      ...sizeLines(size, fileReport, q.input !== undefined, save, savedBytes, input),
     ];
     io.out(lines.join("\n") + "\n");
     return 0;
   },
 };
+
+/** What the .lrc file of a quantized model stores, from its size report. */
+export interface QuantizeFileSize {
+  /** `nOutputs * nFeatures`. */
+  readonly weights: number;
+  /** Weights whose code the file stores (the kept ones of a pruned model). */
+  readonly storedWeights: number;
+  /** Bits per stored code. */
+  readonly bitsPerWeight: number;
+  /** Encoding of the stored positions (`"dense"`, `"bitmap"`, ...). */
+  readonly indexEncoding: string;
+  /** `"packed"` at the bit width, or `"rans"`. */
+  readonly codesEncoding: "packed" | "rans";
+  /** Bytes of the stored codes. */
+  readonly codeBytes: number;
+  /** Bytes of scales, zero points, codebooks (and the input calibration, when kept). */
+  readonly parameterBytes: number;
+  /** Bytes of the stored positions. */
+  readonly indexBytes: number;
+  /** `codeBytes + parameterBytes + indexBytes`: what the weights cost in the file. */
+  readonly weightBytes: number;
+  /** The stored weights in float32 with the same positions: `4 * storedWeights + indexBytes`. */
+  readonly float32WeightBytes: number;
+  /** `float32WeightBytes / weightBytes`. */
+  readonly compression: number;
+  /** Precision of the bias. */
+  readonly bias: string;
+  /** Bytes of the bias. */
+  readonly biasBytes: number;
+  /** Every part of the file (as `lrc inspect` lists them); they add up to `fileBytes`. */
+  readonly parts: Readonly<Record<SizeCategory, number>>;
+  /** Length of the .lrc file. */
+  readonly fileBytes: number;
+}
+
+/** The input file of `--model`: its length, and its parts when it is a .lrc file. */
+export interface QuantizeInputSize {
+  readonly file: string;
+  readonly bytes: number;
+  readonly parts: Readonly<Record<SizeCategory, number>> | null;
+}
+
+function fileSize(r: SizeReport): QuantizeFileSize {
+  const model = r.model;
+  if (model.kind !== "quantized-logistic-regression") {
+    throw new TypeError(
+      "Cannot report the size of a quantized model: the file holds a float model",
+    );
+  }
+  const codeBytes = r.parts.codes + r.parts.weights;
+  const parameterBytes = r.parts.scales;
+  const indexBytes = r.parts.indices;
+  const weightBytes = codeBytes + parameterBytes + indexBytes;
+  const float32WeightBytes = 4 * r.storedWeights + indexBytes;
+  return {
+    weights: r.weights,
+    storedWeights: r.storedWeights,
+    bitsPerWeight: model.weights.bits,
+    indexEncoding: r.indexEncoding,
+    codesEncoding: r.codesEncoding,
+    codeBytes,
+    parameterBytes,
+    indexBytes,
+    weightBytes,
+    float32WeightBytes,
+    compression: float32WeightBytes / weightBytes,
+    bias: model.bias.kind,
+    biasBytes: r.parts.bias,
+    parts: r.parts,
+    fileBytes: r.fileBytes,
+  };
+}
+
+async function inputFileSize(file: string): Promise<QuantizeInputSize> {
+  const bytes = await Deno.readFile(file);
+  let parts: Readonly<Record<SizeCategory, number>> | null = null;
+  try {
+    parts = (await sizeReport(bytes, { name: file })).parts;
+  } catch (error) {
+    // A .json or .onnx model: its length only.
+    if (!(error instanceof SyntaxError || error instanceof RangeError)) throw error;
+  }
+  return { file, bytes: bytes.length, parts };
+}
+
+function int(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+function bytesOf(n: number): string {
+  return `${n.toLocaleString("en-US")} byte${n === 1 ? "" : "s"}`;
+}
+
+/** The report's lines on bytes: every part of the .lrc file, and the input file's length. */
+function sizeLines(
+  size: QuantizeFileSize,
+  report: SizeReport,
+  calibrated: boolean,
+  save: string | undefined,
+  savedBytes: number | null,
+  input: QuantizeInputSize | null,
+): string[] {
+  const p = size.parts;
+  const stored = size.storedWeights === size.weights
+    ? `${size.weights}`
+    : `${size.storedWeights} of ${size.weights} stored`;
+  const lines = [
+    `weights   ${stored} x ${size.bitsPerWeight} bits: ${bytesOf(size.codeBytes)} of ` +
+    `${size.codesEncoding === "rans" ? "entropy-coded " : ""}codes + ` +
+    `${bytesOf(size.parameterBytes)} of scales/zero points/codebooks` +
+    `${calibrated ? " and input calibration" : ""} + ${bytesOf(size.indexBytes)} of indices ` +
+    `(${size.indexEncoding}) = ${bytesOf(size.weightBytes)} (float32 with the same indices: ${
+      bytesOf(size.float32WeightBytes)
+    }, ${
+      size.compression >= 1
+        ? `${size.compression.toFixed(1)}x smaller`
+        : `${(1 / size.compression).toFixed(1)}x larger`
+    })`,
+    `bias      ${size.bias}, ${bytesOf(size.biasBytes)}` +
+    (size.bias === "int32" ? " (at the product scale of each class)" : ""),
+    `rest      header ${int(p.header)}${
+      report.model.kind === "quantized-logistic-regression" && report.model.recipe
+        ? " (with the quantization recipe)"
+        : ""
+    }, labels ${int(p.labels)}, names ${int(p.names)}, preprocessing ${
+      int(p.preprocessing)
+    }, checksum ` +
+    `${int(p.checksum)} bytes`,
+  ];
+  const lrc = save !== undefined && saveFormatOf(save) === "lrc";
+  const total = `${lrc ? "" : "as .lrc: "}${bytesOf(size.fileBytes)}`;
+  const inputText = input === null ? "" : `; the input file: ${bytesOf(input.bytes)}`;
+  if (save === undefined) lines.push(`file      ${total}${inputText} (not saved)`);
+  else if (lrc) lines.push(`saved     ${save} (${total}${inputText})`);
+  else lines.push(`saved     ${save} (${bytesOf(savedBytes!)} of JSON; ${total}${inputText})`);
+  const written = lrc || save === undefined ? size.fileBytes : savedBytes!;
+  if (input !== null && written > input.bytes) {
+    let why = "";
+    if (input.parts !== null && (lrc || save === undefined)) {
+      const changes = (Object.keys(p) as SizeCategory[])
+        .filter((c) => p[c] !== input.parts![c])
+        .map((c) => {
+          const d = p[c] - input.parts![c];
+          return `${c} ${d > 0 ? "+" : ""}${d}` +
+            (c === "header" && d > 0 && lines[2].includes("recipe")
+              ? " (it holds the quantization recipe as JSON)"
+              : "");
+        });
+      why = `: ${changes.join(", ")} bytes`;
+    } else if (!lrc && save !== undefined) {
+      why = " (JSON; .lrc is the compact format)";
+    }
+    lines.push(
+      `note      the ${save === undefined ? "file would be" : "saved file is"} ` +
+        `${bytesOf(written - input.bytes)} larger than the input file${why}`,
+    );
+  }
+  return lines;
+}
 
 /** The share of training rows on which integer-only predictions must agree to keep them. */
 export const MIN_INTEGER_AGREEMENT = 0.99;

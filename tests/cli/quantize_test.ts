@@ -11,6 +11,7 @@ import { fit } from "../../lib/model/fit.ts";
 import { predict } from "../../lib/model/predict.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { loadModel } from "../../lib/io/model_file.ts";
+import { sizeReport } from "../../lib/io/size_report.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 
 Deno.test("lrc quantize trains, quantizes and reports accuracy and bytes as JSON", async () => {
@@ -28,8 +29,10 @@ Deno.test("lrc quantize trains, quantizes and reports accuracy and bytes as JSON
   const report = JSON.parse(r.stdout);
   assert.equal(report.command, "quantize");
   assert.equal(report.method.bits, 4);
-  assert.equal(report.size.codeBytes, 640 * 4 / 8);
-  assert.equal(report.size.parameterBytes, 40);
+  // 4-bit codes of the 10 x 64 weights the file stores (not those of blank pixels, which are 0),
+  // packed; the rest of the file is checked below.
+  assert.ok(report.size.storedWeights <= 640 && report.size.storedWeights > 100);
+  assert.equal(report.size.codeBytes, Math.ceil(report.size.storedWeights * 4 / 8));
   assert.ok(report.test.quantizedAccuracy > 0.85);
   assert.ok(report.test.integerAgreement >= 0.999, `${report.test.integerAgreement}`);
   assert.equal(report.size.bias, "int32");
@@ -527,6 +530,93 @@ Deno.test("lrc quantize --model takes the CSV's columns by name in any order, an
       refused.stderr,
       /--preprocessing does not apply to a model without standardisation/,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc quantize reports the bytes of the file it writes, part by part, and the input file's", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-quantize-size-test-" });
+  try {
+    const data = ["--dataset", "breast-cancer", "--quiet"];
+    const dense = `${dir}/bc.lrc`, pruned = `${dir}/bc_p.lrc`;
+    let r = await runCli(["train", ...data, "--save", dense]);
+    assert.equal(r.code, 0, r.stderr);
+    r = await runCli(["prune", ...data, "--model", dense, "--sparsity", "0.75", "--save", pruned]);
+    assert.equal(r.code, 0, r.stderr);
+    const kept = (await loadModel(pruned) as { mask?: Uint8Array }).mask!.reduce((a, b) => a + b);
+    assert.ok(kept < 30, `${kept} weights kept`);
+    for (const [input, stored] of [[dense, 30], [pruned, kept]] as const) {
+      const out = `${dir}/q.lrc`;
+      const run = async (extra: string[]) => {
+        const q = await runCli([
+          ...["quantize", ...data, "--model", input, "--bits", "4", "--save", out, ...extra],
+        ]);
+        assert.equal(q.code, 0, q.stderr);
+        return {
+          stdout: q.stdout,
+          bytes: (await Deno.stat(out)).size,
+          report: await sizeReport(await Deno.readFile(out)),
+        };
+      };
+      const inputBytes = (await Deno.stat(input)).size;
+      const text = await run([]);
+      const file = text.report;
+      assert.equal(file.fileBytes, text.bytes);
+      const line = (head: string) => text.stdout.split("\n").find((l) => l.startsWith(head))!;
+      const weights = line("weights   ").match(
+        /^weights {3}(?:(\d+) of )?30(?: stored)? x 4 bits: (\d+) bytes? of codes \+ (\d+) bytes? of scales[^+]* \+ (\d+) bytes? of indices \(\w+\) = (\d+) bytes/,
+      );
+      assert.ok(weights, line("weights   "));
+      const [, storedText, codes, scales, indices, sum] = weights.map(Number);
+      // The codes the file stores: the kept weights only, packed at 4 bits.
+      assert.equal(storedText ? storedText : 30, stored, line("weights   "));
+      assert.equal(file.storedWeights, stored);
+      assert.equal(codes, Math.ceil((stored * 4) / 8));
+      assert.deepEqual([codes, scales, indices], [
+        file.parts.codes,
+        file.parts.scales,
+        file.parts.indices,
+      ]);
+      assert.equal(sum, codes + scales + indices);
+      const bias = Number(line("bias      ").match(/, (\d+) bytes?/)![1]);
+      assert.equal(bias, file.parts.bias);
+      const rest = line("rest      ").match(/\d{1,3}(?:,\d{3})*/g)!.map((t) =>
+        Number(t.replaceAll(",", ""))
+      );
+      assert.equal(rest.length, 5, line("rest      "));
+      // Every printed part together is the length of the written file.
+      assert.equal(sum + bias + rest.reduce((a, b) => a + b), text.bytes);
+      assert.equal(
+        line("saved     "),
+        `saved     ${out} (${text.bytes.toLocaleString("en-US")} bytes; the input file: ` +
+          `${inputBytes.toLocaleString("en-US")} bytes)`,
+      );
+      const grew = line("note      the saved file is");
+      assert.equal(grew !== undefined, text.bytes > inputBytes, text.stdout);
+      if (grew !== undefined) {
+        const [growth, ...changes] = grew.match(/[+-]?\d+/g)!.map(Number);
+        assert.equal(growth, text.bytes - inputBytes);
+        // Part by part against the input file's own size report.
+        assert.equal(changes.reduce((a, b) => a + b), growth, grew);
+        const before = await sizeReport(await Deno.readFile(input));
+        assert.match(grew, new RegExp(`header \\+${file.parts.header - before.parts.header} `));
+        assert.match(grew, /quantization recipe/);
+      }
+      // The same numbers in --json.
+      const json = await run(["--json"]);
+      const report = JSON.parse(json.stdout);
+      assert.equal(json.bytes, text.bytes);
+      assert.equal(report.savedBytes, json.bytes);
+      assert.deepEqual(report.size.parts, json.report.parts);
+      assert.deepEqual(
+        [report.size.storedWeights, report.size.codeBytes, report.size.parameterBytes],
+        [stored, codes, scales],
+      );
+      assert.deepEqual([report.size.indexBytes, report.size.biasBytes], [indices, bias]);
+      assert.equal(report.size.fileBytes, json.bytes);
+      assert.deepEqual([report.input.file, report.input.bytes], [input, inputBytes]);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
