@@ -571,9 +571,15 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     ({ weights, bias } = state.result());
     nOut = bias.length;
     const softmax = after.some((n) => n.op_type === "Softmax");
-    // A Sigmoid of the scores, or lrcompress's 1 / (1 + Exp(-s)) and 1 / (1 + Exp(s)).
+    // A Sigmoid of the scores, lrcompress's 1 / (1 + Exp(-s)) and 1 / (1 + Exp(s)), or the
+    // complement Sigmoid(Neg(s)) of one score, which the head walk below reads (alone, it was
+    // refused as a Sigmoid reached "only through other operations", while Sub(1, Sigmoid(s)) and
+    // 1 / (1 + Exp(s)) alone were read).
     const sigmoid = after.some((n) => n.op_type === "Sigmoid") ||
-      nodes.some((n) => n.op_type === "Div" && binaryProbability(n.output[0]));
+      nodes.some((n) =>
+        (n.op_type === "Div" || (nOut === 1 && n.op_type === "Sigmoid")) &&
+        binaryProbability(n.output[0])
+      );
     for (const n of after) {
       // Opset 13 and later default to the last axis, earlier opsets to 1 (the same for the
       // 2-D scores); any other axis normalises across samples, not classes.
