@@ -219,8 +219,9 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
     // 1 / (1 + exp(-+s)), not Sigmoid: onnxruntime's Sigmoid is accurate to ~1e-7 only in
     // absolute terms (0 below sigmoid(-17), 2e-4 relative error at -10), and 1 - Sigmoid(s) is
     // 0 from s ~ 17 as well, so a log loss of the file's probabilities was -Infinity. Exp, Add
-    // and Div keep both columns within 2 ulps (1.75 measured) of the float64 sigmoid while it is a normal float32
-    // (|s| < 87); beyond ~88.7 exp overflows and the small one is 0 instead of a subnormal.
+    // and Div keep both columns within 2 ulps (1.75 measured) of the float64 sigmoid while it is
+    // a normal float32 (|s| < 87); beyond ~88.7 exp overflows and the small one is 0 instead of
+    // a subnormal.
     const one = g.constant("one", "FLOAT", [], [1]);
     const logistic = (t: string) => g.op("Div", [one, g.op("Add", [one, g.op("Exp", [t])])]);
     const p0 = logistic("scores");
