@@ -1052,19 +1052,27 @@ Deno.test("lrc predict on a file read as one column names the delimiter its firs
       // 1*2 - 3 + 0.5*1 = -0.5: "no".
       assert.equal(await Deno.readTextFile(`${dir}/p.csv`), "predicted\nno\n");
     }
-    // A one-column file for a one-feature model is no error, and a first line of one name, read
-    // as one column for a wider model, gets no hint.
+    // A one-column file for a one-feature model is no error: 1 * 1 + 0 > 0 is "yes".
     await Deno.writeTextFile(`${dir}/one.csv`, "a\n1\n");
-    const r = await runCli([
-      "predict",
-      "--model",
-      `${dir}/m.lrc`,
-      "--data",
-      `${dir}/one.csv`,
-      "--out",
-      `${dir}/p.csv`,
-    ]);
-    assert.equal(r.code, 1);
+    await saveModel(`${dir}/m1.lrc`, {
+      ...model,
+      weights: { data: new Float64Array([1]), rows: 1, cols: 1 },
+      featureNames: ["a"],
+    });
+    const one = await runCli(
+      ["predict", "--model", `${dir}/m1.lrc`, "--data", `${dir}/one.csv`, "--out", `${dir}/p.csv`],
+    );
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(await Deno.readTextFile(`${dir}/p.csv`), "predicted\nyes\n");
+    // A first line of one name without a delimiter, read as one column for a wider model, is
+    // refused for its width (as semi.csv is above), with no hint. Each refusal is checked for its
+    // reason: an exit code of 1 alone passes for any error.
+    await Deno.writeTextFile(`${dir}/x.csv`, "x\n1\n");
+    const r = await runCli(
+      ["predict", "--model", `${dir}/m.lrc`, "--data", `${dir}/x.csv`, "--out", `${dir}/p.csv`],
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^lrc predict: Cannot predict with a model of 3 features on .*1 column/);
     assert.doesNotMatch(r.stderr, /delimiter/);
   } finally {
     await Deno.remove(dir, { recursive: true });
