@@ -14,8 +14,10 @@ import { prepareQuantizedPredictor } from "../../lib/quant/predictor.ts";
 import { timestampModel } from "./_timestamps.ts";
 
 const problem = await onnxRuntimeProblem();
+/** For the tests whose onnxruntime half is left out without it: the reason, in their names. */
+const ortSkip = problem ? ` (onnxruntime part skipped: ${problem})` : "";
 
-Deno.test("lrc export warns when the graph's float32 input rounds a feature by a share of its spread", async () => {
+Deno.test(`lrc export warns when the graph's float32 input rounds a feature by a share of its spread${ortSkip}`, async () => {
   // Timestamps near 1.7e9 are 128 apart in float32 and spread about 29 here: the exported graph
   // cannot tell the rows apart, and export wrote it without a word (lrc predict warned; found by
   // the CLI review).
@@ -72,7 +74,7 @@ function opTypes(bytes: Uint8Array): Map<string, number> {
   return count;
 }
 
-Deno.test("lrc export --preprocessing and --quantized choose the graph they name, and both forms predict as the model", async () => {
+Deno.test(`lrc export --preprocessing and --quantized choose the graph they name, and both forms predict as the model${ortSkip}`, async () => {
   // The forms are told apart by their operators: standardisation as nodes is a Sub and a Div
   // (folded into the weights it is neither), the integer graph is MatMulInteger (QDQ
   // dequantizes the codes and multiplies in float). Either flag ignored, both files were the
@@ -224,7 +226,7 @@ Deno.test("lrc export says the bytes it wrote, and refuses in its own words what
   }
 });
 
-Deno.test("lrc export prints the graph's real shapes and the input's columns in order", async () => {
+Deno.test(`lrc export prints the graph's real shapes and the input's columns in order${ortSkip}`, async () => {
   const dir = await Deno.makeTempDir({ prefix: "lrc-export-" });
   try {
     // A softmax model of two classes has two scores, a sigmoid one one.
