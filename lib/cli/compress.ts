@@ -10,7 +10,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { errorReason } from "../core/validate.ts";
+import { counted, errorReason } from "../core/validate.ts";
 import { trainingSize } from "../data/preprocess.ts";
 import { encodeModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
@@ -847,8 +847,7 @@ export const compressCommand: Command = {
     }
     const lines = [
       `data      ${summary.source}: ${summary.fitSamples} train / ${summary.validationSamples} ` +
-      `validation / ${summary.testSamples} test, ${summary.features} feature` +
-      `${summary.features === 1 ? "" : "s"}, ` +
+      `validation / ${summary.testSamples} test, ${counted(summary.features, "feature")}, ` +
       `${summary.classes} classes`,
       `dense     ${modelFile !== undefined ? `loaded from ${modelFile}` : "trained"}: ` +
       `validation ${percent(session.denseReport.validation.accuracy)}, float32 baseline ` +
@@ -1077,8 +1076,8 @@ function samplePoints(n: number): string {
 
 /** A paired difference against the dense model, in points, with its standard error. */
 function differenceText(d: PairedDifference): string {
-  return `${pointsText(d)} against dense (paired standard error; ${d.onlyBaseline} ` +
-    `${d.onlyBaseline === 1 ? "sample" : "samples"} only dense gets right, ${d.onlyCandidate} ` +
+  return `${pointsText(d)} against dense (paired standard error; ` +
+    `${counted(d.onlyBaseline, "sample")} only dense gets right, ${d.onlyCandidate} ` +
     `only this model)`;
 }
 

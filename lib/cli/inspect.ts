@@ -10,9 +10,11 @@ import { SIZE_CATEGORIES } from "../io/bytes.ts";
 import { type Command, UsageError } from "./args.ts";
 import { formatTable } from "./format.ts";
 import { modelFormatOf, readModelFile } from "./model_files.ts";
+import { counted } from "../core/validate.ts";
 
 const int = (n: number) => n.toLocaleString("en-US");
-const count = (n: number, word: string) => `${int(n)} ${word}${n === 1 ? "" : "s"}`;
+const count = (n: number, word: string, plural?: string) =>
+  counted(n, word, { plural, format: int });
 
 /** The `inspect` command. */
 export const inspectCommand: Command = {
@@ -109,9 +111,7 @@ export const inspectCommand: Command = {
       `baseline   dense float32 ${int(r.denseFloat32Bytes)} bytes (4 x (${
         count(r.weights, "weight")
       }` +
-      ` + ${int(r.denseFloat32Bytes / 4 - r.weights)} bias${
-        r.denseFloat32Bytes / 4 - r.weights === 1 ? "" : "es"
-      })): ${
+      ` + ${count(r.denseFloat32Bytes / 4 - r.weights, "bias", "biases")})): ${
         r.compressionRatio >= 1
           ? `${r.compressionRatio.toFixed(2)} x smaller`
           : `${(1 / r.compressionRatio).toFixed(2)} x larger`

@@ -11,7 +11,7 @@ import { delimiterHint } from "../data/csv.ts";
 import { readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import { FLOAT32_MIN_NORMAL, type Matrix } from "../core/matrix.ts";
-import { quotedList, quotedText } from "../core/validate.ts";
+import { counted, quotedList, quotedText } from "../core/validate.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { type AtomicWriter, openAtomicWriter } from "../io/atomic.ts";
 import { asFloatModel } from "../io/quantized.ts";
@@ -277,13 +277,11 @@ export const predictCommand: Command = {
       return 0;
     }
     const lines = [
-      `model     ${modelPath}: ${kind} ${float.link}, ${k} classes, ${d} feature${
-        d === 1 ? "" : "s"
-      } ` +
+      `model     ${modelPath}: ${kind} ${float.link}, ${k} classes, ${counted(d, "feature")} ` +
       `(kernel ${predictor.kernel}${
         args.flag("dequantized") && model.kind !== "logistic-regression" ? ", dequantized" : ""
       })`,
-      `data      ${dataPath}: ${int(rows)} row${rows === 1 ? "" : "s"}, features ${
+      `data      ${dataPath}: ${counted(rows, "row", { format: int })}, features ${
         plan.byName ? "matched by name" : "taken by position"
       }${labelled ? `, label column ${quotedText(columns[plan.labelCol])}` : ", no label column"}${
         plan.unused.length > 0 ? `; unused columns: ${quotedList(plan.unused)}` : ""
@@ -298,7 +296,7 @@ export const predictCommand: Command = {
     }
     if (out !== undefined) {
       lines.push(
-        `wrote     ${out} (${int(rows)} row${rows === 1 ? "" : "s"}: predicted label${
+        `wrote     ${out} (${counted(rows, "row", { format: int })}: predicted label${
           proba ? `, ${k} probabilities` : ""
         })`,
       );
@@ -375,9 +373,7 @@ export function planColumns(
   const width = columns.length;
   const fail = (reason: string): never => {
     throw new RangeError(
-      `Cannot predict with a model of ${d} feature${
-        d === 1 ? "" : "s"
-      } on '${options.file}': ${reason}`,
+      `Cannot predict with a model of ${counted(d, "feature")} on '${options.file}': ${reason}`,
     );
   };
   const model = new Set(featureNames);
@@ -449,11 +445,11 @@ export function planColumns(
       : "";
     fail(
       (guessed
-        ? `the file has ${width} column${width === 1 ? "" : "s"}${where}: a model of ${d} ` +
-          `feature${d === 1 ? "" : "s"} reads ${d} column${d === 1 ? "" : "s"}, or ${d + 1} with ` +
+        ? `the file has ${counted(width, "column")}${where}: a model of ${counted(d, "feature")} ` +
+          `reads ${counted(d, "column")}, or ${d + 1} with ` +
           "a label column (the last, or the one " +
           "--label names)"
-        : `the file has ${features.length} feature column${features.length === 1 ? "" : "s"}` +
+        : `the file has ${counted(features.length, "feature column")}` +
           (labelCol >= 0 ? ` besides the label column ${quotedText(columns[labelCol])}` : "") +
           where) + hint,
     );

@@ -31,7 +31,7 @@ import {
 import { featureScores, pruneFeatures, selectFeatures } from "../prune/structured.ts";
 import { type Matrix, takeRows } from "../core/matrix.ts";
 import { createPrng, shuffleInPlace } from "../core/random.ts";
-import { quotedText } from "../core/validate.ts";
+import { counted, quotedText } from "../core/validate.ts";
 import { type Command, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
@@ -571,7 +571,7 @@ export const pruneCommand: Command = {
     }
     const lines = [
       `data      ${data.source}: ${nTrain} train / ${data.test.x.rows} test, ` +
-      `${data.train.x.cols} feature${data.train.x.cols === 1 ? "" : "s"}, ` +
+      `${counted(data.train.x.cols, "feature")}, ` +
       `${dense.classes.length} classes`,
       `model     ${origin}`,
       `pruning   ${strategy}, ${features ? "whole features" : scope}, removing ${targetText}` +

@@ -6,7 +6,7 @@
  */
 
 import { prepareStorage, storedPreprocessing, storeQuantizedModel } from "../compress/storage.ts";
-import { errorReason } from "../core/validate.ts";
+import { counted, errorReason } from "../core/validate.ts";
 import { accuracy } from "../metrics/metrics.ts";
 import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -466,7 +466,7 @@ export const quantizeCommand: Command = {
     }
     const lines = [
       `data      ${data.source}: ${report.data.trainSamples} train / ${report.data.testSamples} test, ` +
-      `${report.data.features} feature${report.data.features === 1 ? "" : "s"}, ` +
+      `${counted(report.data.features, "feature")}, ` +
       `${model.classes.length} classes`,
       `model     ${origin}` +
       (report.preprocessing === "none" ? "" : `; standardisation ${report.preprocessing}`),

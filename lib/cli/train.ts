@@ -13,6 +13,7 @@ import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
 import { createProgress } from "./progress.ts";
 import { trainStreamedIfAsked } from "./train_stream.ts";
+import { counted } from "../core/validate.ts";
 
 /** Options that describe training, shared by commands that train. */
 export const TRAIN_OPTIONS = {
@@ -237,12 +238,13 @@ export const trainCommand: Command = {
     }
     const lines = [
       `data      ${data.source}: ${report.data.trainSamples} train / ${report.data.testSamples} test, ` +
-      `${report.data.features} feature${report.data.features === 1 ? "" : "s"}, ` +
+      `${counted(report.data.features, "feature")}, ` +
       `${model.classes.length} classes`,
       `training  ${report.training.optimizer}, ${model.link}, penalty ${report.training.penalty}: ` +
-      `${report.training.epochs} ${report.training.optimizer === "lbfgs" ? "iteration" : "epoch"}${
-        report.training.epochs === 1 ? "" : "s"
-      }` +
+      counted(
+        report.training.epochs,
+        report.training.optimizer === "lbfgs" ? "iteration" : "epoch",
+      ) +
       ` in ${report.training.seconds.toFixed(2)} s (${result.stopReason})`,
       ...result.warnings.map((w) => `warning   ${w}`),
       "",

@@ -15,7 +15,7 @@ import type { Command, ParsedArgs } from "./args.ts";
 import { UsageError } from "./args.ts";
 import { createProgress } from "./progress.ts";
 import { percent } from "./format.ts";
-import { quotedText } from "../core/validate.ts";
+import { counted, quotedText } from "../core/validate.ts";
 import type { Optimizer } from "../model/fit.ts";
 import type { Penalty } from "../model/types.ts";
 import type { Evaluation } from "../metrics/evaluate.ts";
@@ -110,21 +110,20 @@ export async function trainStreamedIfAsked(
   }
   // Held-out rows exist only if the file has at least `every` rows: count that many (no more)
   // before training, rather than find none after it.
-  let counted = 0;
+  let seen = 0;
   for await (const batch of readCsvBatches(file, { ...csv, batchSize: Math.min(every, 1 << 16) })) {
-    counted += batch.x.rows;
-    if (counted >= every) break;
+    seen += batch.x.rows;
+    if (seen >= every) break;
   }
-  if (counted < 2) {
+  if (seen < 2) {
     throw new RangeError(
-      `Cannot train from a stream${why}: '${file}' has ${counted} data ` +
-        `row${counted === 1 ? "" : "s"}; ` +
+      `Cannot train from a stream${why}: '${file}' has ${counted(seen, "data row")}; ` +
         "at least two are needed (one to train on, one to test)",
     );
   }
-  if (counted < every) {
+  if (seen < every) {
     throw new RangeError(
-      `Cannot train from a stream${why}: '${file}' has ${counted} data rows, and holding out every ` +
+      `Cannot train from a stream${why}: '${file}' has ${seen} data rows, and holding out every ` +
         `${ordinal(every)} (--test-fraction ${testFraction}) leaves none to test; raise ` +
         "--test-fraction (at most 0.5)",
     );

@@ -351,6 +351,48 @@ function cutText(s: string, max: number): { text: string; count: number } | null
   return count <= max ? null : { text: s.slice(0, end), count };
 }
 
+/** Options of {@linkcode counted}. */
+export interface CountedOptions {
+  /**
+   * The word for any count but 1.
+   *
+   * @default The singular with an "s" added.
+   */
+  readonly plural?: string;
+  /**
+   * How the count prints (e.g. with thousands separators).
+   *
+   * @default `String`
+   */
+  readonly format?: (n: number) => string;
+}
+
+/**
+ * A count and the word that agrees with it, as a message writes it: the singular for exactly 1,
+ * the plural for any other count (0 and 2 bytes, 1 byte). A verb agrees the same way:
+ * `counted(n, "remains", { plural: "remain" })`.
+ *
+ * @param n The count.
+ * @param singular The word for a count of 1.
+ * @param options The plural, when not the singular with an "s", and how the count prints.
+ * @returns E.g. `1 byte`, `2 bytes`, `3 classes`.
+ *
+ * @example Counting bytes and classes
+ * ```ts
+ * import { counted } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(counted(1, "byte"), "1 byte");
+ * assert.equal(counted(0, "byte"), "0 bytes");
+ * assert.equal(counted(3, "class", { plural: "classes" }), "3 classes");
+ * assert.equal(counted(1200, "row", { format: (n) => n.toLocaleString("en-US") }), "1,200 rows");
+ * ```
+ */
+export function counted(n: number, singular: string, options: CountedOptions = {}): string {
+  const { plural = `${singular}s`, format = String } = options;
+  return `${format(n)} ${n === 1 ? singular : plural}`;
+}
+
 /**
  * A list of names as a message quotes it: at most `max` of them, each by
  * {@linkcode quotedText}, and how many more there are (a model's 784 feature names would make a

@@ -14,6 +14,7 @@
 import {
   assertInRange,
   checkOptionKeys,
+  counted,
   describe,
   exactKeys,
   firstRepeat,
@@ -646,7 +647,7 @@ export function raggedRowReason(
   const which = count < width
     ? `column ${count + 1} (${quotedText(names[count])}) is missing`
     : `column ${width + 1} is extra`;
-  return `line ${line} has ${count} ${count === 1 ? "field" : "fields"}, ${
+  return `line ${line} has ${counted(count, "field")}, ${
     header ? "the header" : "line 1"
   } has ${width}: ${which}${
     looksLikeSklearnHeader(names, count) ? `; ${SKLEARN_FORMAT_HINT}` : ""

@@ -12,6 +12,7 @@
  */
 
 import { fromFloat16Bits, toFloat16Bits } from "../quant/float16.ts";
+import { counted } from "../core/validate.ts";
 
 /** What a byte of a model file is for, as the size report counts it. */
 export type SizeCategory =
@@ -222,8 +223,8 @@ export class ByteReader {
     if (!(n <= this.remaining)) {
       const left = this.remaining;
       throw this.range(
-        `${what} needs ${n} byte${n === 1 ? "" : "s"} but only ${left} remain${
-          left === 1 ? "s" : ""
+        `${what} needs ${counted(n, "byte")} but only ${
+          counted(left, "remains", { plural: "remain" })
         }`,
       );
     }
@@ -317,7 +318,7 @@ export class ByteReader {
   expectEnd(): void {
     if (this.remaining !== 0) {
       const left = this.remaining;
-      throw this.syntax(`${left} unexpected byte${left === 1 ? "" : "s"} at the end`);
+      throw this.syntax(`${counted(left, "unexpected byte")} at the end`);
     }
   }
 }

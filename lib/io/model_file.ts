@@ -34,6 +34,7 @@
 import {
   assertInRange,
   checkOptionKeys,
+  counted,
   describe,
   exactKeys,
   type OptionKeys,
@@ -632,8 +633,8 @@ function parseModelFile(
   const framing = declared > len
     ? `truncated: the header announces ${declared} bytes, the file has ${len}`
     : declared < len
-    ? `${len - declared} unexpected byte${
-      len - declared === 1 ? "" : "s"
+    ? `${
+      counted(len - declared, "unexpected byte")
     } after the end announced by the header (${declared})`
     : stored !== computed
     ? `checksum mismatch (stored 0x${hex(stored)}, computed 0x${hex(computed)}): ` +
@@ -670,10 +671,8 @@ function parseModelFile(
     const size = outer.varint(`length of section ${SECTION_NAME[id] ?? id}`);
     if (size > outer.remaining) {
       throw outer.range(
-        `section ${
-          SECTION_NAME[id] ?? id
-        } announces ${size} bytes but only ${outer.remaining} remain${
-          outer.remaining === 1 ? "s" : ""
+        `section ${SECTION_NAME[id] ?? id} announces ${size} bytes but only ${
+          counted(outer.remaining, "remains", { plural: "remain" })
         }`,
       );
     }
@@ -792,8 +791,8 @@ function parseModelFile(
     wr.category = "weights";
     if (count * FLOAT_BYTES[dtype] > wr.remaining) {
       throw wr.range(
-        `weights needs ${count * FLOAT_BYTES[dtype]} bytes but only ${wr.remaining} remain${
-          wr.remaining === 1 ? "s" : ""
+        `weights needs ${count * FLOAT_BYTES[dtype]} bytes but only ${
+          counted(wr.remaining, "remains", { plural: "remain" })
         }`,
       );
     }
@@ -963,7 +962,7 @@ function readTensor(
         throw pr.range(
           `a codebook of ${groups} x ${levels} entries needs at least ${
             1 + 2 * entries
-          } bytes but only ${pr.remaining} remain${pr.remaining === 1 ? "s" : ""}`,
+          } bytes but only ${counted(pr.remaining, "remains", { plural: "remain" })}`,
         );
       }
       tensor = {

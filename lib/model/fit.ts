@@ -15,6 +15,7 @@ import {
   assertMatrix,
   checkBackendOptions,
   checkOptionKeys,
+  counted,
   describe,
   firstRepeat,
   type OptionKeys,
@@ -893,7 +894,7 @@ function runMiniBatch(
     w.set(best.w);
     b.set(best.b);
   }
-  return { converged: true, stopReason: `ran ${epochs} epoch${epochs === 1 ? "" : "s"}` };
+  return { converged: true, stopReason: `ran ${counted(epochs, "epoch")}` };
 }
 
 function countZeros(mask: Uint8Array): number {

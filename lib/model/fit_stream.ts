@@ -13,6 +13,7 @@ import { checkSeed, createPrng, shuffleInPlace } from "../core/random.ts";
 import {
   assertInRange,
   checkOptionKeys,
+  counted,
   describe,
   type OptionKeys,
   quotedText,
@@ -387,8 +388,8 @@ export async function fitStream(
     model,
     history,
     converged: true,
-    stopReason: `ran ${epochs} epoch${epochs === 1 ? "" : "s"} over ${scan.rows} row${
-      scan.rows === 1 ? "" : "s"
+    stopReason: `ran ${counted(epochs, "epoch")} over ${
+      counted(scan.rows, "row")
     } streamed from ${file}`,
     warnings,
   };

@@ -10,6 +10,7 @@ import {
   assertMatrix,
   checkBackendOptions,
   checkOptionKeys,
+  counted,
   describe,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -270,9 +271,7 @@ export function probabilitiesFromScores(
   const want = model.link === "sigmoid" ? 1 : nc;
   if (scores.cols !== want) {
     throw new TypeError(
-      `Cannot ${action}: scores have ${scores.cols} column${
-        scores.cols === 1 ? "" : "s"
-      }, a ${model.link} model ` +
+      `Cannot ${action}: scores have ${counted(scores.cols, "column")}, a ${model.link} model ` +
         `of ${nc} classes gives ${want}`,
     );
   }

@@ -12,6 +12,7 @@ import {
   assertMatrix,
   checkBackendOptions,
   checkOptionKeys,
+  counted,
   describe,
 } from "../core/validate.ts";
 import type { Scorer } from "../kernels/scorers.ts";
@@ -141,8 +142,8 @@ export function preparePredictor(model: LogisticModel, options: PredictorOptions
     throw new (typeof w === "number" ? RangeError : TypeError)(
       `Cannot ${ACTION}: inputWidth is ${
         typeof w === "number" ? w : describe(w)
-      }, but without columns the inputs hold the model's ${d} feature${
-        d === 1 ? "" : "s"
+      }, but without columns the inputs hold the model's ${
+        counted(d, "feature")
       } (give columns to read them from wider data)`,
     );
   }

@@ -10,6 +10,7 @@
 import {
   assertInRange,
   checkOptionKeys,
+  counted,
   describe,
   exactKeys,
   type OptionKeys,
@@ -292,7 +293,7 @@ export function describeFigure(figure: Figure): string {
     } else {
       const xy = Array.isArray(t.y) ? t.y : Array.isArray(t.x) ? t.x : [];
       const points = (xy as unknown[]).filter((v) => v !== null).length;
-      size = `${points} ${points === 1 ? "point" : "points"}`;
+      size = counted(points, "point");
     }
     return `${name} (${t.type}, ${size})`;
   });
