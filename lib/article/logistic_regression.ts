@@ -36,6 +36,7 @@ import {
   assertInRange,
   assertMatrix,
   checkOptionKeys,
+  counted,
   describe,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -141,7 +142,9 @@ export class ArticleLogisticRegression {
     assertMatrix("run the article's forward", "x", x);
     const { rows: d, cols: k, data: w } = this.weights;
     if (x.cols !== d) {
-      throw new TypeError(`Cannot run the article's forward: x has ${x.cols} columns, not ${d}`);
+      throw new TypeError(
+        `Cannot run the article's forward: x has ${counted(x.cols, "column")}, not ${d}`,
+      );
     }
     const out = new Float64Array(x.rows * k);
     for (let i = 0; i < x.rows; i++) {
@@ -223,7 +226,7 @@ export class ArticleLogisticRegression {
     assertMatrix(action, "y", y);
     const { rows: d, cols: k } = this.weights;
     if (x.cols !== d) {
-      throw new TypeError(`Cannot ${action}: x has ${x.cols} columns, not ${d}`);
+      throw new TypeError(`Cannot ${action}: x has ${counted(x.cols, "column")}, not ${d}`);
     }
     if (y.rows !== x.rows || y.cols !== k) {
       throw new TypeError(

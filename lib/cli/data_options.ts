@@ -5,7 +5,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { quotedList, quotedText } from "../core/validate.ts";
+import { counted, quotedList, quotedText } from "../core/validate.ts";
 import {
   DEFAULT_MAX_CSV_BYTES,
   looksLikeSklearnHeader,
@@ -373,7 +373,7 @@ export function dataForModel(model: LogisticModel, data: LoadedData, file: strin
         `but not ${quotedList(missing)}; name the columns as the model does`,
     );
   } else if (model.weights.cols !== cols) {
-    fail(`the model takes ${model.weights.cols} features, the data have ${cols}`);
+    fail(`the model takes ${counted(model.weights.cols, "feature")}, the data have ${cols}`);
   }
   checkModelClasses(model, data, file);
   if (columns === null) {

@@ -14,6 +14,7 @@ import {
   assertLabels,
   assertMatrix,
   checkOptionKeys,
+  counted,
   describe,
   errorReason,
   isStringArray,
@@ -749,7 +750,9 @@ function checkData(data: LabelledData, name: string, cols: number | null): void 
   assertLabels(ACTION, data.y, data.x.rows);
   if (cols !== null && data.x.cols !== cols) {
     throw new TypeError(
-      `Cannot ${ACTION}: ${name}.x has ${data.x.cols} features, the training data ${cols}`,
+      `Cannot ${ACTION}: ${name}.x has ${
+        counted(data.x.cols, "feature")
+      }, the training data ${cols}`,
     );
   }
   if (data.x.rows === 0) throw new RangeError(`Cannot ${ACTION}: ${name} has no samples`);
@@ -834,7 +837,9 @@ export function createContext(
     validateModel(given, ACTION);
     if (given.weights.cols !== d) {
       throw new TypeError(
-        `Cannot ${ACTION}: the model takes ${given.weights.cols} features, the data have ${d}`,
+        `Cannot ${ACTION}: the model takes ${
+          counted(given.weights.cols, "feature")
+        }, the data have ${d}`,
       );
     }
     // Data that name their classes or features otherwise would be read in the model's order.
@@ -881,7 +886,7 @@ export function createContext(
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       throw new RangeError(
-        `Cannot ${ACTION}: validationFraction ${fraction} of ${data.x.rows} samples: ${
+        `Cannot ${ACTION}: validationFraction ${fraction} of ${counted(data.x.rows, "sample")}: ${
           errorReason(error)
         }`,
       );

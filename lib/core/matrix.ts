@@ -4,7 +4,7 @@
  * @module
  */
 
-import { assertMatrix } from "./validate.ts";
+import { assertMatrix, counted } from "./validate.ts";
 
 /** The largest finite float32 number. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
@@ -92,7 +92,7 @@ export function fromRows(rows: readonly (readonly number[])[]): Matrix<Float64Ar
     const row = rows[i];
     if (row.length !== cols) {
       throw new RangeError(
-        `Cannot create matrix: row ${i} has ${row.length} values, row 0 has ${cols}`,
+        `Cannot create matrix: row ${i} has ${counted(row.length, "value")}, row 0 has ${cols}`,
       );
     }
     for (let j = 0; j < cols; j++) {

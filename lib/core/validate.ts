@@ -128,8 +128,12 @@ export function assertLabels(
   if (y.length !== rows) {
     throw new TypeError(
       names
-        ? `Cannot ${action}: ${names.name} has ${y.length} entries, ${names.against} has ${rows}`
-        : `Cannot ${action}: data has ${rows} rows but labels have ${y.length} entries`,
+        ? `Cannot ${action}: ${names.name} has ${
+          counted(y.length, "entry", { plural: "entries" })
+        }, ${names.against} has ${rows}`
+        : `Cannot ${action}: data has ${counted(rows, "row")} but labels have ${
+          counted(y.length, "entry", { plural: "entries" })
+        }`,
     );
   }
   for (let i = 0; i < y.length; i++) {

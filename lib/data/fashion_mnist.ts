@@ -6,7 +6,7 @@
 
 import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
-import { assertInRange, checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { assertInRange, checkOptionKeys, counted, type OptionKeys } from "../core/validate.ts";
 import type { Dataset } from "./dataset.ts";
 
 /** Where Debian's `dataset-fashion-mnist` package puts the files. */
@@ -210,9 +210,9 @@ export function parseIdx(
   const count = dims.reduce((a, b) => a * b, 1);
   if (bytes.length !== start + count) {
     throw new TypeError(
-      `Cannot load Fashion-MNIST: ${path} should hold ${count} values after its header, holds ${
-        bytes.length - start
-      }`,
+      `Cannot load Fashion-MNIST: ${path} should hold ${
+        counted(count, "value")
+      } after its header, holds ${bytes.length - start}`,
     );
   }
   return { dims, values: bytes.subarray(start) };

@@ -14,6 +14,7 @@ import {
   assertLabels,
   assertMatrix,
   checkOptionKeys,
+  counted,
   describe,
   type OptionKeys,
   quoted,
@@ -189,7 +190,9 @@ export function validatePreprocessing(p: Preprocessing, cols: number, action: st
   }
   if (p.mean.length !== cols) {
     throw new TypeError(
-      `Cannot ${action}: preprocessing is fitted on ${p.mean.length} features, the data have ${cols}`,
+      `Cannot ${action}: preprocessing is fitted on ${
+        counted(p.mean.length, "feature")
+      }, the data have ${cols}`,
     );
   }
   assertFinite(action, "preprocessing.mean", p.mean);
@@ -344,7 +347,7 @@ export function trainTestSplit<T extends FloatArray>(
     const singletons = stratify && groups.size > 1 &&
       [...groups.values()].every((g) => g.length === 1);
     throw new RangeError(
-      `Cannot ${action}: ${x.rows} samples with testFraction ${testFraction} leave the ${
+      `Cannot ${action}: ${counted(x.rows, "sample")} with testFraction ${testFraction} leave the ${
         train.length === 0 ? "training" : "test"
       } part empty${
         singletons

@@ -621,7 +621,7 @@ function parseModelFile(
   }
   const minimum = HEADER_BYTES + CHECKSUM_BYTES;
   if (len < minimum) {
-    throw syntax(`truncated: ${len} bytes, a model file has at least ${minimum}`);
+    throw syntax(`truncated: ${counted(len, "byte")}, a model file has at least ${minimum}`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint16(8, true);

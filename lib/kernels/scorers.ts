@@ -21,6 +21,7 @@ import {
   assertInRange,
   assertOptions,
   checkBackendOptions,
+  counted,
   describe,
 } from "../core/validate.ts";
 import type {
@@ -290,7 +291,9 @@ function checkShape(d: number, x: In, codes: boolean): void {
     x.data.length !== x.rows * x.cols
   ) {
     throw new TypeError(
-      `Cannot compute scores: the model takes ${d} features, x is ${x?.rows} x ${x?.cols} ` +
+      `Cannot compute scores: the model takes ${
+        counted(d, "feature")
+      }, x is ${x?.rows} x ${x?.cols} ` +
         `with ${x?.data?.length} values`,
     );
   }

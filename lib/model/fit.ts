@@ -974,7 +974,9 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
     validateModel(initial, `${ACTION} from the initial model`);
     if (initial.weights.cols !== x.cols) {
       throw new TypeError(
-        `Cannot ${ACTION}: the initial model takes ${initial.weights.cols} features, x has ${x.cols}`,
+        `Cannot ${ACTION}: the initial model takes ${
+          counted(initial.weights.cols, "feature")
+        }, x has ${x.cols}`,
       );
     }
     // Training from a model keeps its link, classes, feature names and preprocessing: an option
@@ -1021,7 +1023,9 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
   // An array only: a number was refused as 'undefined feature names for 2 columns of x'.
   if (Array.isArray(featureNames) && featureNames.length !== x.cols) {
     throw new TypeError(
-      `Cannot ${ACTION}: ${featureNames.length} feature names for ${x.cols} columns of x`,
+      `Cannot ${ACTION}: ${counted(featureNames.length, "feature name")} for ${
+        counted(x.cols, "column")
+      } of x`,
     );
   }
   checkFeatureNames(ACTION, featureNames, x.cols);
@@ -1327,7 +1331,7 @@ export function checkValidation(
   assertMatrix(action, "validation.x", validation.x);
   if (validation.x.cols !== d) {
     throw new TypeError(
-      `Cannot ${action}: validation.x has ${validation.x.cols} columns, ${widthOf} ${d}`,
+      `Cannot ${action}: validation.x has ${counted(validation.x.cols, "column")}, ${widthOf} ${d}`,
     );
   }
   // Empty, every epoch's validation loss would be 0 / 0 = NaN, which early stopping never

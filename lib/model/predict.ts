@@ -416,7 +416,9 @@ function checkInput(
   const columns = options.columns;
   if (columns === undefined) {
     if (x.cols !== d) {
-      throw new TypeError(`Cannot ${action}: the model takes ${d} features, x has ${x.cols}`);
+      throw new TypeError(
+        `Cannot ${action}: the model takes ${counted(d, "feature")}, x has ${x.cols}`,
+      );
     }
     return null;
   }

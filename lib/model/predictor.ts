@@ -164,7 +164,7 @@ export function preparePredictor(model: LogisticModel, options: PredictorOptions
     assertMatrix(action, "x", x);
     if (x.cols !== width) {
       throw new TypeError(
-        `Cannot ${action}: the predictor takes ${width} columns, x has ${x.cols}`,
+        `Cannot ${action}: the predictor takes ${counted(width, "column")}, x has ${x.cols}`,
       );
     }
   };

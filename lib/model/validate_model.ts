@@ -4,7 +4,14 @@
  * @module
  */
 
-import { assertFinite, describe, firstRepeat, quoted, quotedText } from "../core/validate.ts";
+import {
+  assertFinite,
+  counted,
+  describe,
+  firstRepeat,
+  quoted,
+  quotedText,
+} from "../core/validate.ts";
 import { validatePreprocessing } from "../data/preprocess.ts";
 import { type LogisticModel, MODEL_VERSION, outputCount } from "./types.ts";
 
@@ -77,8 +84,8 @@ export function checkFeatureNames(action: string, names: unknown, nFeatures: num
   checkStrings(action, "featureNames", `${nFeatures} strings`, names);
   if (names.length !== nFeatures) {
     throw new TypeError(
-      `Cannot ${action}: featureNames has ${names.length} names but the weights have ` +
-        `${nFeatures} columns`,
+      `Cannot ${action}: featureNames has ${counted(names.length, "name")} but the weights have ` +
+        `${counted(nFeatures, "column")}`,
     );
   }
 }

@@ -16,6 +16,7 @@
 import { FLOAT32_MAX } from "../core/matrix.ts";
 import {
   checkOptionKeys,
+  counted,
   describe,
   errorReason,
   type OptionKeys,
@@ -802,7 +803,9 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     // classes, rather than dropped without a word.
     if (parsed && parsed.length !== d) {
       warnings.push(
-        `its metadata names ${parsed.length} features ${quotedList(parsed)}, its weights ` +
+        `its metadata names ${counted(parsed.length, "feature")} ${
+          quotedList(parsed)
+        }, its weights ` +
           `take ${d}: named x0, x1, ... instead`,
       );
     }

@@ -6,7 +6,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertFinite, assertMatrix, describe, exactKeys } from "../core/validate.ts";
+import { assertFinite, assertMatrix, counted, describe, exactKeys } from "../core/validate.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { LogisticModel } from "../model/types.ts";
 import {
@@ -256,7 +256,7 @@ export function inputMeans(model: LogisticModel, x: Matrix, action: string): Flo
   const d = model.weights.cols;
   if (x.cols !== d) {
     throw new TypeError(
-      `Cannot ${action}: the model takes ${d} features, compensate has ${x.cols}`,
+      `Cannot ${action}: the model takes ${counted(d, "feature")}, compensate has ${x.cols}`,
     );
   }
   if (x.rows === 0) throw new RangeError(`Cannot ${action}: compensate has no rows`);

@@ -22,6 +22,7 @@ import {
   assertLabels,
   assertMatrix,
   checkOptionKeys,
+  counted,
   describe,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -386,7 +387,9 @@ export function checkSamples(
   assertMatrix(action, `${name}.x`, data.x);
   if (data.x.cols !== model.weights.cols) {
     throw new TypeError(
-      `Cannot ${action}: the model takes ${model.weights.cols} features, ${name}.x has ` +
+      `Cannot ${action}: the model takes ${
+        counted(model.weights.cols, "feature")
+      }, ${name}.x has ` +
         `${data.x.cols}`,
     );
   }

@@ -13,6 +13,7 @@ import {
   assertMatrix,
   checkBackendOptions,
   checkOptionKeys,
+  counted,
   describe,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -176,7 +177,7 @@ export function sparseDecisionFunction(
   assertMatrix(action, "x", x);
   if (x.cols !== model.nFeatures) {
     throw new TypeError(
-      `Cannot ${action}: the model takes ${model.nFeatures} features, x has ${x.cols}`,
+      `Cannot ${action}: the model takes ${counted(model.nFeatures, "feature")}, x has ${x.cols}`,
     );
   }
   const backend = checkBackendOptions(action, options);

@@ -35,6 +35,7 @@ import {
   assertMatrix,
   checkBackendOptions,
   checkOptionKeys,
+  counted,
   describe,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -553,7 +554,7 @@ export function quantizeInputs(m: IntegerModel, x: Matrix): Uint8Array | Int8Arr
   assertMatrix(action, "x", x);
   if (x.cols !== m.nFeatures) {
     throw new TypeError(
-      `Cannot ${action}: the model takes ${m.nFeatures} features, x has ${x.cols}`,
+      `Cannot ${action}: the model takes ${counted(m.nFeatures, "feature")}, x has ${x.cols}`,
     );
   }
   assertFinite(action, "x", x.data, x.cols);
@@ -830,7 +831,7 @@ function checkIntegerInput(action: string, m: IntegerModel, x: Matrix): void {
   assertMatrix(action, "x", x);
   if (x.cols !== m.nFeatures) {
     throw new TypeError(
-      `Cannot ${action}: the model takes ${m.nFeatures} features, x has ${x.cols}`,
+      `Cannot ${action}: the model takes ${counted(m.nFeatures, "feature")}, x has ${x.cols}`,
     );
   }
 }
@@ -909,7 +910,7 @@ function checkX(q: QuantizedModel, x: Matrix, action: string): void {
   assertMatrix(action, "x", x);
   if (x.cols !== q.weights.cols) {
     throw new TypeError(
-      `Cannot ${action}: the model takes ${q.weights.cols} features, x has ${x.cols}`,
+      `Cannot ${action}: the model takes ${counted(q.weights.cols, "feature")}, x has ${x.cols}`,
     );
   }
   assertFinite(action, "x", x.data, x.cols);

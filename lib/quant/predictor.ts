@@ -24,6 +24,7 @@ import {
   assertMatrix,
   checkBackendOptions,
   checkOptionKeys,
+  counted,
   type OptionKeys,
 } from "../core/validate.ts";
 import { prepareInteger, preparePacked4Float } from "../kernels/scorers.ts";
@@ -243,7 +244,9 @@ export function prepareQuantizedPredictor(
   const check = (x: Matrix) => {
     assertMatrix(action, "x", x);
     if (x.cols !== d) {
-      throw new TypeError(`Cannot ${action}: the model takes ${d} features, x has ${x.cols}`);
+      throw new TypeError(
+        `Cannot ${action}: the model takes ${counted(d, "feature")}, x has ${x.cols}`,
+      );
     }
   };
   const codesOnly = () => {

@@ -10,6 +10,7 @@ import {
   assertLabels,
   assertMatrix,
   checkOptionKeys,
+  counted,
   describe,
   exactKeys,
   type OptionKeys,
@@ -271,7 +272,9 @@ function checkData(action: string, model: LogisticModel, name: string, d: Sample
   assertMatrix(action, `data.${name}.x`, d.x);
   if (d.x.cols !== model.weights.cols) {
     throw new TypeError(
-      `Cannot ${action}: data.${name}.x has ${d.x.cols} columns, the model ${model.weights.cols}`,
+      `Cannot ${action}: data.${name}.x has ${
+        counted(d.x.cols, "column")
+      }, the model ${model.weights.cols}`,
     );
   }
   // Here, before any row: accuracy refused an empty test set after the first row was quantized,

@@ -19,7 +19,7 @@ Deno.test("fromRows lays rows out row-major and refuses ragged or non-numeric ro
   assert.deepEqual([empty.rows, empty.cols, empty.data.length], [0, 0, 0]);
   assert.throws(() => fromRows([[1, 2], [3]]), {
     name: "RangeError",
-    message: "Cannot create matrix: row 1 has 1 values, row 0 has 2",
+    message: "Cannot create matrix: row 1 has 1 value, row 0 has 2",
   });
   assert.throws(() => fromRows([[1, "2" as unknown as number]]), {
     name: "TypeError",

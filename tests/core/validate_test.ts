@@ -133,10 +133,10 @@ Deno.test("a label check takes nClasses - 1 and refuses nClasses itself, for eve
 });
 
 Deno.test("a label check refuses more labels than rows as well as fewer", () => {
-  for (const n of [1, 3]) {
+  for (const [n, entries] of [[1, "1 entry"], [3, "3 entries"]] as const) {
     assert.throws(() => assertLabels("fit model", new Int32Array(n), 2, 2), {
       name: "TypeError",
-      message: `Cannot fit model: data has 2 rows but labels have ${n} entries`,
+      message: `Cannot fit model: data has 2 rows but labels have ${entries}`,
     });
   }
   assertLabels("fit model", new Int32Array(2), 2, 2);

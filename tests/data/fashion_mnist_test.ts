@@ -254,7 +254,7 @@ Deno.test("IDX parsing refuses a header cut short, a type byte below 0x08, and b
   }
   assert.throws(
     () => parseIdx(Uint8Array.of(0, 0, 8, 1, 0, 0, 0, 1, 7, 9), "x", 1),
-    /^TypeError: Cannot load Fashion-MNIST: x should hold 1 values after its header, holds 2$/,
+    /^TypeError: Cannot load Fashion-MNIST: x should hold 1 value after its header, holds 2$/,
   );
 });
 

@@ -113,7 +113,7 @@ Deno.test("paired difference's refusals name the argument at fault, baseline and
     [
       () => pairedAccuracyDifference([0, 1], { baseline: [0], candidate: [0, 1] }),
       "TypeError",
-      "predictions.baseline has 1 entries, yTrue has 2",
+      "predictions.baseline has 1 entry, yTrue has 2",
     ],
     [
       () => pairedAccuracyDifference([0, 1], { baseline: [0, 1.5], candidate: [0, 1] }),
@@ -158,6 +158,6 @@ Deno.test("paired difference refuses predictions that are not an object, and a s
   }
   assert.throws(() => pairedAccuracyDifference([0, 1], { baseline: [0, 1], candidate: [0] }), {
     name: "TypeError",
-    message: "Cannot compare accuracies: predictions.candidate has 1 entries, yTrue has 2",
+    message: "Cannot compare accuracies: predictions.candidate has 1 entry, yTrue has 2",
   });
 });

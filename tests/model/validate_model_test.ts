@@ -150,7 +150,7 @@ Deno.test("each field of a model is checked: a model broken in any one of them i
     [
       { featureNames: ["f0"] },
       TypeError,
-      "featureNames has 1 names but the weights have 2 columns",
+      "featureNames has 1 name but the weights have 2 columns",
     ],
     [
       { weights: { data: Float64Array.of(1, 0, -2, NaN, 0, 3), rows: 3, cols: 2 } },

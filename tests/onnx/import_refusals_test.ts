@@ -1599,7 +1599,9 @@ Deno.test("feature names come from lrcompress's metadata only when it names ever
   for (const wrong of [[], ["u"], ["u", "v", "w"]]) {
     assert.deepEqual(names(withNames(wrong)), ["x0", "x1"], JSON.stringify(wrong));
     assert.deepEqual(warnings(withNames(wrong)), [
-      `its metadata names ${wrong.length} features ${JSON.stringify(wrong)}, its weights take ` +
+      `its metadata names ${wrong.length} ${wrong.length === 1 ? "feature" : "features"} ${
+        JSON.stringify(wrong)
+      }, its weights take ` +
       "2: named x0, x1, ... instead",
     ]);
     // Names given by the caller are used without reading the metadata.
@@ -1617,7 +1619,7 @@ Deno.test("feature names come from lrcompress's metadata only when it names ever
   const long = "n".repeat(100_000);
   const [warning] = warnings(withNames([long]));
   assert.ok(warning.length < 200, `${warning.length} characters`);
-  assert.match(warning, /^its metadata names 1 features \["n{60}"\.\.\. \(100000 characters\)\]/);
+  assert.match(warning, /^its metadata names 1 feature \["n{60}"\.\.\. \(100000 characters\)\]/);
 });
 
 /** Scores `Gemm` -> `Softmax` -> `Normalizer` (norm `norm`, or its default MAX) as `probabilities`. */

@@ -420,7 +420,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     input: "fit: validation data with other columns",
     run: () => fit(x3, y3, { validation: { x: fromRows([[1]]), y: Int32Array.of(0) } }),
     type: TypeError,
-    message: /validation.x has 1 columns, x has 2/,
+    message: /validation.x has 1 column, x has 2/,
   },
   {
     area: "arrays and options",
