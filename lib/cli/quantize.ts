@@ -610,7 +610,7 @@ function int(n: number): string {
 }
 
 function bytesOf(n: number): string {
-  return `${n.toLocaleString("en-US")} byte${n === 1 ? "" : "s"}`;
+  return counted(n, "byte", { format: int });
 }
 
 /** The report's lines on bytes: every part of the .lrc file, and the input file's length. */
