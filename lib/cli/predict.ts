@@ -231,7 +231,11 @@ export const predictCommand: Command = {
         const s = (performance.now() - started) / 1000;
         progress.update(`predicted ${int(rows)} rows, ${int(Math.round(rows / s))} rows/s`);
       }
-      if (rows === 0) throw new RangeError(`Cannot predict: '${dataPath}' has no data rows`);
+      if (rows === 0) {
+        throw new RangeError(
+          `Cannot predict: '${dataPath}' has ${header ? "a header but " : ""}no data rows`,
+        );
+      }
       await writer?.commit();
       writer = null;
     } finally {

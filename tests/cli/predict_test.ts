@@ -813,7 +813,10 @@ Deno.test("lrc predict refuses a file with a header and no rows, and keeps the p
     await Deno.writeTextFile(out, "previous\n");
     const r = await runCli(["predict", "--model", modelPath, "--data", empty, "--out", out]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^lrc predict: Cannot predict: '.*empty\.csv' has no data rows\n$/);
+    assert.match(
+      r.stderr,
+      /^lrc predict: Cannot predict: '.*empty\.csv' has a header but no data rows\n$/,
+    );
     assert.equal(r.stdout, "");
     assert.equal(await Deno.readTextFile(out), "previous\n");
     assert.equal(await temporaryLeft(dir), false);
