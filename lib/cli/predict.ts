@@ -33,6 +33,8 @@ import { createProgress } from "./progress.ts";
 
 const NAME = "predict";
 const int = (n: number) => n.toLocaleString("en-US");
+/** Rows per second, as the progress line and the summary print it. */
+const rowRate = (rows: number, seconds: number) => `${int(Math.round(rows / seconds))} rows/s`;
 
 /** How the file's columns feed the model. */
 export interface ColumnPlan {
@@ -164,6 +166,9 @@ export const predictCommand: Command = {
     const labelCells = classes.map(csvCell);
     const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
     let rows = 0, lossSum = 0;
+    // Seconds from the start to the last batch predicted (and handed to the output file): the
+    // time the progress line's rate is taken over. Committing the output comes after it.
+    let predictSeconds = 0;
     let writer: AtomicWriter | null = null;
     const progress = createProgress(io, !args.flag("quiet") && !args.flag("json"));
     // An interrupted run removes its temporary file (the destination stays as it was) and exits
@@ -228,8 +233,8 @@ export const predictCommand: Command = {
           await writer.write(encode(outputRows(predicted, labelCells, proba ? p : null)));
         }
         rows += x.rows;
-        const s = (performance.now() - started) / 1000;
-        progress.update(`predicted ${int(rows)} rows, ${int(Math.round(rows / s))} rows/s`);
+        predictSeconds = (performance.now() - started) / 1000;
+        progress.update(`predicted ${int(rows)} rows, ${rowRate(rows, predictSeconds)}`);
       }
       if (rows === 0) {
         throw new RangeError(
@@ -276,6 +281,7 @@ export const predictCommand: Command = {
           out: out ?? null,
           probabilities: out !== undefined && proba,
           seconds,
+          predictionSeconds: predictSeconds,
         }) + "\n",
       );
       return 0;
@@ -305,8 +311,12 @@ export const predictCommand: Command = {
         })`,
       );
     }
+    // The rate is the progress line's: up to the last batch. Writing the output ends with
+    // flushing it to disk, which a summary of the whole run would fold into the rate.
     lines.push(
-      `time      ${seconds.toFixed(2)} s (${int(Math.round(rows / seconds))} rows/s)`,
+      `time      ${predictSeconds.toFixed(2)} s to predict (${rowRate(rows, predictSeconds)})${
+        out !== undefined ? `, ${seconds.toFixed(2)} s including writing ${out}` : ""
+      }`,
     );
     io.out(lines.join("\n") + "\n");
     return 0;

@@ -1081,3 +1081,46 @@ Deno.test("lrc predict on a file read as one column names the delimiter its firs
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc predict's summary gives the progress line's rate, and says which time includes writing the output", async () => {
+  await withCancerModel("m.lrc", async ({ dir, data, modelPath, features, label }) => {
+    // 569 rows in one batch (4,096 by default): one progress line, after the last batch.
+    const csv = await writeCsv(dir, "d.csv", data.x.rows, [...features, label()]);
+    const out = `${dir}/p.csv`;
+    const r = await runCli(["predict", "--model", modelPath, "--data", csv, "--out", out]);
+    assert.equal(r.code, 0, r.stderr);
+    const progress = r.stderr.match(/^predicted 569 rows, ([\d,]+ rows\/s)$/m);
+    assert.ok(progress, r.stderr);
+    const time = r.stdout.match(
+      /^time {6}(\d+\.\d\d) s to predict \(([\d,]+ rows\/s)\), (\d+\.\d\d) s including writing (.*)$/m,
+    );
+    assert.ok(time, r.stdout);
+    assert.equal(time[2], progress[1], "the summary's rate is the progress line's");
+    assert.ok(Number(time[3]) >= Number(time[1]), "the total includes the prediction");
+    assert.equal(time[4], out);
+
+    // Without an output file there is nothing more to time.
+    const bare = await runCli(["predict", "--model", modelPath, "--data", csv]);
+    assert.equal(bare.code, 0, bare.stderr);
+    const rate = bare.stderr.match(/^predicted 569 rows, ([\d,]+ rows\/s)$/m);
+    assert.ok(rate, bare.stderr);
+    assert.match(
+      bare.stdout,
+      new RegExp(`^time {6}\\d+\\.\\d\\d s to predict \\(${rate[1]}\\)$`, "m"),
+    );
+
+    const json = await runCli([
+      "predict",
+      "--model",
+      modelPath,
+      "--data",
+      csv,
+      "--out",
+      out,
+      "--json",
+    ]);
+    assert.equal(json.code, 0, json.stderr);
+    const summary = JSON.parse(json.stdout);
+    assert.ok(summary.predictionSeconds > 0 && summary.predictionSeconds <= summary.seconds);
+  });
+});
