@@ -132,7 +132,11 @@ export function compressionReportSections(input: CompressionReportInput): Figure
           unresolved
             ? "; the budget is below two of them, finer than this validation set can resolve"
             : ""
-        }). The front is on the plotted accuracy.`,
+        }). ` +
+        frontSentence(
+          useTest,
+          "the search chose on validation accuracy, so its choice may lie off it",
+        ),
       figure: paretoFigure(
         result.tried.map((t) => ({
           bytes: t.bytes,
@@ -146,7 +150,7 @@ export function compressionReportSections(input: CompressionReportInput): Figure
       ),
     });
   }
-  if (sweep) sections.push(...sweepSections(sweep, acc, accuracyTitle, baseline));
+  if (sweep) sections.push(...sweepSections(sweep, acc, accuracyTitle, baseline, useTest));
   const refit = input.refit ?? null;
   if (refit) {
     sections.push({
@@ -214,6 +218,18 @@ function stageTableFigure(result: CompressResult): Figure {
   };
 }
 
+/**
+ * What the figure's staircase is: the Pareto front of the accuracy plotted (test accuracy when
+ * there are test data), which is not the one the command judges by when that is validation
+ * accuracy (`then` says what follows from it).
+ */
+function frontSentence(useTest: boolean, then: string): string {
+  return `The black staircase is the Pareto front of ${
+    useTest ? "test" : "validation"
+  } accuracy, the accuracy plotted: the models more accurate than every smaller one` +
+    (useTest ? `; ${then}.` : ".");
+}
+
 function groupOf(r: CandidateReport): string {
   const q = r.quantization;
   if (!q) return "float32";
@@ -226,11 +242,16 @@ function sweepSections(
   acc: (r: ModelReport) => number,
   accuracyTitle: string,
   baseline: number,
+  useTest: boolean,
 ): FigureSection[] {
   const sections: FigureSection[] = [{
     heading: "Sweep: accuracy against file size",
     text: `${sweep.rows.length} models: every pruning level stored in float32 and quantized ` +
-      `every way asked for. The black staircase is the Pareto front of the plotted accuracy.`,
+      `every way asked for. ` +
+      frontSentence(
+        useTest,
+        "the front printed by lrc compress is of validation accuracy, and may hold other models",
+      ),
     figure: paretoFigure(
       sweep.rows.map((r) => ({
         bytes: r.bytes,
