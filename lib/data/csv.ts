@@ -536,7 +536,16 @@ class TableBuilder {
         if (this.#labelCol < j) this.#checkLabel(rec, line);
         this.fail(
           `line ${line}, column ${j + 1} (${quotedText(names[j])}) ${
-            describeCell(cell, v, this.#rows === 0 ? this.#guessedLabel : undefined)
+            this.#rows === 0 && this.#guessedLabel !== undefined
+              ? describeCell(
+                cell,
+                v,
+                this.#guessedLabel,
+                onlyTextColumn(rec, this.#labelCol) === j
+                  ? { name: names[j], index: j }
+                  : undefined,
+              )
+              : describeCell(cell, v)
           }`,
         );
       }
@@ -732,10 +741,18 @@ function cellHint(cell: string): string {
  * @param guessedLabel The label column's name when no label column was named and the last one
  *   was taken, and the cell is in the first data row (text where a feature goes is then often the
  *   label, in another column; after a number in that column it is not).
+ * @param alone The cell's column (name and zero-based index) when it is the only one of its row
+ *   that holds text ({@linkcode onlyTextColumn}); with `guessedLabel`, the message names it as the
+ *   likely label.
  * @returns E.g. "holds 'abc', which is not a finite decimal number" (also for 'Infinity'),
  *   "holds '1e400', which overflows to Infinity", or "is empty".
  */
-export function describeCell(cell: string, v: number, guessedLabel?: string): string {
+export function describeCell(
+  cell: string,
+  v: number,
+  guessedLabel?: string,
+  alone?: { readonly name: string; readonly index: number },
+): string {
   // Not cut through a surrogate pair: half an emoji is a lone surrogate in the message.
   const cut = cell.charCodeAt(39) >= 0xd800 && cell.charCodeAt(39) <= 0xdbff ? 39 : 40;
   const shown = cell.length > 40 ? `${cell.slice(0, cut)}...` : cell;
@@ -750,10 +767,45 @@ export function describeCell(cell: string, v: number, guessedLabel?: string): st
         ? ""
         : `; no label column was named, so the last (${
           quotedText(guessedLabel)
-        }) was taken as the label`;
+        }) was taken as the label${alone === undefined ? "" : labelHint(alone.name, alone.index)}`;
     return `holds '${shown}', which is not a finite decimal number${note}${cellHint(cell)}`;
   }
   return `holds '${shown}', which overflows to ${v}`;
+}
+
+/**
+ * What to give to read a column as the label: its name as an option, and on the command line the
+ * name when it is a plain word (no quoting needed, not read as an index), else its index.
+ */
+function labelHint(name: string, index: number): string {
+  const word = /^[A-Za-z_][\w.-]*$/.test(name) ? name : String(index);
+  return `; column ${quotedText(name)} is the only one of text in this row: if it is the ` +
+    `label, name it (label: ${quotedText(name)}; lrc: --label ${word})`;
+}
+
+/** Whether a cell holds text: not a number, a missing-value marker or a number with a comma. */
+function holdsText(cell: string): boolean {
+  return cell.trim() !== "" && Number.isNaN(Number(cell)) && !MISSING_OR_NUMBER.test(cell) &&
+    !COMMA_NUMBER.test(cell);
+}
+
+/**
+ * The only column of a row whose cell holds text (not a number, a missing-value marker or a
+ * number written with a comma), when that column is not the label column: the likely label, when
+ * the last column was taken as it.
+ *
+ * @param cells The row's cells.
+ * @param labelCol The label column's index.
+ * @returns The column's index, or -1 if no column, more than one or the label column holds text.
+ */
+export function onlyTextColumn(cells: readonly string[], labelCol: number): number {
+  let found = -1;
+  for (let j = 0; j < cells.length; j++) {
+    if (!holdsText(cells[j])) continue;
+    if (found >= 0 || j === labelCol) return -1;
+    found = j;
+  }
+  return found;
 }
 
 /**

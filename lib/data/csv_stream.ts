@@ -28,6 +28,7 @@ import {
   delimiterHint,
   describeCell,
   NON_DECIMAL,
+  onlyTextColumn,
   openFailure,
   overflowsFloat32,
   pathText,
@@ -422,6 +423,23 @@ export async function* readCsvBatches(
     const quote = rowQuoteReason(decoder.decode(b.subarray(s, e)), options.delimiter ?? ",");
     return fail(quote === null ? reason : `line ${line}, ${quote}`);
   };
+  /** Column `field` when it is the only one of the row holding text (`onlyTextColumn`). */
+  const aloneInRow = (b: Uint8Array, s: number, e: number, field: number, c: Columns) => {
+    let cells: string[];
+    try {
+      const text = decoder.decode(b.subarray(s, e));
+      cells = (parse(text, {
+        delimiter: options.delimiter ?? ",",
+        trim: true,
+        relax_column_count: true,
+      }) as string[][])[0] ?? [];
+    } catch {
+      return undefined;
+    }
+    return onlyTextColumn(cells, c.labelCol) === field
+      ? { name: c.names[field], index: field }
+      : undefined;
+  };
   const sink: LineSink = (b, s, e, line) => {
     if (cols === null) {
       cols = headerColumns(decoder.decode(b.subarray(s, e)), line, options, file);
@@ -548,7 +566,9 @@ export async function* readCsvBatches(
             e,
             line,
             `line ${line}, column ${field + 1} (${quotedText(c.names[field])}) ${
-              describeCell(cell, v, dataRow === 0 ? guessedLabel : undefined)
+              dataRow === 0 && guessedLabel !== undefined
+                ? describeCell(cell, v, guessedLabel, aloneInRow(b, s, e, field, c))
+                : describeCell(cell, v)
             }`,
           );
         }

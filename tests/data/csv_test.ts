@@ -543,7 +543,10 @@ Deno.test("text in a feature column names the column taken as the label when non
   try {
     await Deno.writeTextFile(file, text);
     const cell = `line 2, column 1 ("kind") holds 'cat', which is not a finite decimal number`;
-    const guessed = `${cell}; no label column was named, so the last ("b") was taken as the label`;
+    const taken = `${cell}; no label column was named, so the last ("b") was taken as the label`;
+    // The only column of text in the row, not the last: named as the likely label.
+    const guessed = `${taken}; column "kind" is the only one of text in this row: if it is the ` +
+      `label, name it (label: "kind"; lrc: --label kind)`;
     const readers: [string, (label?: string) => Promise<unknown>][] = [
       ["parseCsv", (label) => Promise.resolve().then(() => parseCsv(text, { label }))],
       ["readCsv", (label) => readCsv(file, { label })],
@@ -561,6 +564,27 @@ Deno.test("text in a feature column names the column taken as the label when non
         name,
       );
       assert.ok(await read("kind").then(() => true), name);
+    }
+    // Another column of text in the row, the label column's included, leaves the likely label
+    // unknown; a name that is no plain word is given to lrc by its index.
+    for (const [name, read] of readers.slice(1)) {
+      for (
+        const [csv, end] of [
+          ["kind,id,b\ncat,x1,2\n", taken],
+          ["kind,a,b\ncat,1,dog\n", taken],
+          ["kind,a,b\ncat,NA,2\n", guessed],
+          [
+            "a,my kind,b\n1,cat,2\n",
+            `("my kind") holds 'cat', which is not a finite decimal number; no label column was named, so the last ("b") was taken as the label; column "my kind" is the only one of text in this row: if it is the label, name it (label: "my kind"; lrc: --label 1)`,
+          ],
+        ]
+      ) {
+        await Deno.writeTextFile(file, csv);
+        await assert.rejects(read(), (e: Error) => e.message.endsWith(end), `${name}: ${csv}`);
+        if (name === "readCsv") {
+          assert.throws(() => parseCsv(csv, {}), (e: Error) => e.message.endsWith(end), csv);
+        }
+      }
     }
     // Text after a number in the same column is no label either: only the first data row tells.
     for (const [name, read] of readers.slice(1)) {
