@@ -56,6 +56,7 @@ import {
   removesNothing,
   resolvePrune,
   roundsForModel,
+  SAME_MODEL_AS,
 } from "../compress/context.ts";
 import {
   prunesInRounds,
@@ -862,6 +863,7 @@ export const compressCommand: Command = {
           `highest validation accuracy`,
         `search    ${result.tried.length} models evaluated (${fits} fit), ` +
           `${result.skipped.length} skipped, ${searchSeconds.toFixed(1)} s`,
+        ...twinNote(result.skipped),
         `chosen    ${result.chosen.name}`,
         `          validation ${differenceText(v)}`,
       );
@@ -884,6 +886,7 @@ export const compressCommand: Command = {
           `${samplePoints(v.samples)} points)`,
         `search    ${result.tried.length} models evaluated (${feasible} within budget), ` +
           `${result.skipped.length} skipped, ${searchSeconds.toFixed(1)} s`,
+        ...twinNote(result.skipped),
         `chosen    ${result.chosen.name}`,
         `          validation ${differenceText(v)}`,
       );
@@ -923,6 +926,7 @@ export const compressCommand: Command = {
         `sweep     ${sweep.rows.length} models, ${sweep.bases.length} pruning ` +
           `${sweep.bases.length === 1 ? "level" : "levels"}, ` +
           `${sweep.skipped.length} skipped, ${seconds.toFixed(1)} s`,
+        ...twinNote(sweep.skipped),
         "",
         "Pareto front (validation accuracy against file bytes):",
         candidateTable(sweep.front.map((i) => sweep!.rows[i])),
@@ -1389,4 +1393,18 @@ function candidateTable(rows: readonly CandidateReport[]): string {
 function paretoOfTried(tried: readonly CandidateReport[]): CandidateReport[] {
   return paretoFront(tried.map((t) => ({ bytes: t.bytes, accuracy: t.validation.accuracy })))
     .map((i) => tried[i]);
+}
+
+/**
+ * The note for pruning levels left out as the same model as a level made already: with one
+ * output row, pruning features makes the models that pruning weights makes.
+ */
+function twinNote(skipped: readonly { readonly reason: string }[]): string[] {
+  const twins = skipped.filter((k) => k.reason.startsWith(SAME_MODEL_AS)).length;
+  if (twins === 0) return [];
+  return [
+    `note      with one output row each feature is one weight: ${twins} pruning ` +
+    `${twins === 1 ? "level makes" : "levels make"} the model of a level of the other ` +
+    `structure, listed once under that level's name (--json: skipped)`,
+  ];
 }

@@ -688,6 +688,47 @@ export function removesNothing(p: ResolvedPrune): boolean {
   return (p.fraction ?? p.count) === 0;
 }
 
+/** How the reason of a level skipped by {@linkcode prunedTwins} begins. */
+export const SAME_MODEL_AS = "the same model as ";
+
+/** Whether two models have the same mask, weights and bias. */
+function sameParameters(a: LogisticModel, b: LogisticModel): boolean {
+  const same = (x: ArrayLike<number> | undefined, y: ArrayLike<number> | undefined) => {
+    if (x === undefined || y === undefined) return x === y;
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false;
+    return true;
+  };
+  return same(a.mask, b.mask) && same(a.weights.data, b.weights.data) && same(a.bias, b.bias);
+}
+
+/**
+ * The levels of a sweep or search that make a model made already, under another name. With one
+ * output row (a binary sigmoid model) a feature is one weight, so pruning features and pruning
+ * weights by the same scores make one model: a level is the twin of the first level whose model,
+ * right after pruning, has the same mask, weights and bias (fine-tuning and quantization are
+ * seeded alike, so theirs are the same too). Models of more rows are left as they are.
+ *
+ * @param ctx The context.
+ * @returns For a level (visited in order), why it is made already, or `null`.
+ */
+export function prunedTwins(ctx: Context): (p: ResolvedPrune) => string | null {
+  if (ctx.denseBase.model.weights.rows !== 1) return () => null;
+  const made: { model: LogisticModel; name: string }[] = [];
+  return (p) => {
+    if (removesNothing(p)) return null;
+    const model = ctx.prunedOnly(p).model;
+    const name = pruneName(p);
+    const twin = made.find((m) => sameParameters(m.model, model));
+    // A level met again is the same step (the callers list it once), not a twin.
+    if (twin !== undefined && twin.name !== name) {
+      return `${SAME_MODEL_AS}${twin.name}: with one output row, each feature is one weight`;
+    }
+    if (twin === undefined) made.push({ model, name });
+    return null;
+  };
+}
+
 /**
  * The description of a pruning step, e.g. `"magnitude 80 % of weights"`, or with its rounds
  * `"magnitude 50/70/80 % of weights"`.

@@ -68,6 +68,7 @@ import {
   type Context,
   listPrunedBase,
   type MeasuredCandidate,
+  prunedTwins,
   pruneName,
   removesNothing,
 } from "./context.ts";
@@ -482,6 +483,7 @@ function budgetedSearch(
   };
 
   const visited = new Set<string>();
+  const twinOf = prunedTwins(ctx);
   // Levels skipped that the levels above them prune further (iterative): made all the same.
   const rounds: typeof space.ladders[number][number][] = [];
   for (const k of belowMask) skip(k.name, k.reason, perLevel);
@@ -491,6 +493,11 @@ function budgetedSearch(
       if (removesNothing(p)) {
         base = ctx.denseBase;
       } else {
+        const twin = twinOf(p);
+        if (twin !== null) {
+          skip(pruneName(p), twin, perLevel);
+          continue;
+        }
         const pruned = ctx.prunedOnly(p);
         const smallest = smallestFile(pruned.model);
         if (ruledOut(smallest) !== null) {

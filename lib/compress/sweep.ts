@@ -16,6 +16,7 @@ import {
   type Context,
   listPrunedBase,
   type MeasuredCandidate,
+  prunedTwins,
   pruneName,
 } from "./context.ts";
 import {
@@ -120,7 +121,14 @@ export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult 
     models.push(m.model);
     ctx.step(`${rows.length} models measured; last: ${m.report.name}`);
   };
+  const twinOf = prunedTwins(ctx);
   for (const step of steps.values()) {
+    const twin = step.fraction === 0 ? null : twinOf(step);
+    if (twin !== null) {
+      skipped.push({ name: pruneName(step), reason: twin });
+      ctx.step(`skipped ${pruneName(step)}`, perBase);
+      continue;
+    }
     const base: Base = step.fraction === 0 ? ctx.denseBase : ctx.base(step);
     listPrunedBase(bases, base);
     if (space.includeFloat) add(ctx.floatCandidate(base));
