@@ -43,6 +43,9 @@ Deno.test("a one-output sweep over weights and features lists each model once an
     features.rows.map((r) => r.name.replace("of features", "of weights")),
     weights.rows.map((r) => r.name),
   );
+  // The same models, not only the same sizes and accuracies: masks, weights, codes and bias.
+  assert.equal(features.models.length, weights.models.length);
+  assert.deepEqual(features.models, weights.models);
 });
 
 Deno.test("a one-output search chooses as it did, and lists the twin level as skipped", () => {
