@@ -705,26 +705,33 @@ function sameParameters(a: LogisticModel, b: LogisticModel): boolean {
 /**
  * The levels of a sweep or search that make a model made already, under another name. With one
  * output row (a binary sigmoid model) a feature is one weight, so pruning features and pruning
- * weights by the same scores make one model: a level is the twin of the first level whose model,
- * right after pruning, has the same mask, weights and bias (fine-tuning and quantization are
- * seeded alike, so theirs are the same too). Models of more rows are left as they are.
+ * weights by the same scores make one model: a level is the twin of the first level of the other
+ * structure, with the same strategy, amounts and compensation, whose model right after pruning
+ * has the same mask, weights and bias (fine-tuning and quantization are seeded alike, so theirs
+ * are the same too). Levels that differ otherwise (another strategy, or another sparsity that
+ * removes as many weights) are not twins, whatever they make. Models of more rows are left as
+ * they are.
  *
  * @param ctx The context.
  * @returns For a level (visited in order), why it is made already, or `null`.
  */
 export function prunedTwins(ctx: Context): (p: ResolvedPrune) => string | null {
   if (ctx.denseBase.model.weights.rows !== 1) return () => null;
-  const made: { model: LogisticModel; name: string }[] = [];
+  // The settings of a level but its structure and scope (one row is one ranking either way).
+  const settings = (p: ResolvedPrune) =>
+    JSON.stringify([p.strategy, p.fraction, p.count, p.compensate, p.rounds]);
+  const made: { model: LogisticModel; name: string; structure: string; settings: string }[] = [];
   return (p) => {
     if (removesNothing(p)) return null;
     const model = ctx.prunedOnly(p).model;
-    const name = pruneName(p);
-    const twin = made.find((m) => sameParameters(m.model, model));
-    // A level met again is the same step (the callers list it once), not a twin.
-    if (twin !== undefined && twin.name !== name) {
+    const key = settings(p);
+    const twin = made.find((m) =>
+      m.structure !== p.structure && m.settings === key && sameParameters(m.model, model)
+    );
+    if (twin !== undefined) {
       return `${SAME_MODEL_AS}${twin.name}: with one output row, each feature is one weight`;
     }
-    if (twin === undefined) made.push({ model, name });
+    made.push({ model, name: pruneName(p), structure: p.structure, settings: key });
     return null;
   };
 }

@@ -48,6 +48,29 @@ Deno.test("a one-output sweep over weights and features lists each model once an
   assert.deepEqual(features.models, weights.models);
 });
 
+Deno.test("a one-output sweep over one structure keeps levels that make one model by other settings", () => {
+  // Twins differ by their structure only. With 30 features, 95 % and 97 % remove as many (28 or
+  // 29 rounded alike), and magnitude, taylor and obd can keep the same few features at high
+  // sparsity: each level asked for is made and listed under its own name. Oracle: the count of
+  // levels (3 strategies x 3 sparsities + dense) times the models of each (float32 + 1).
+  const session = createCompressionSession(cancer.train, { ...FAST, fineTune: false });
+  const sweep = session.sweep({
+    ...SPACE,
+    bits: [4],
+    sparsities: [0, 0.9, 0.95, 0.97],
+    strategies: ["magnitude", "taylor", "obd"],
+    structures: ["weights"],
+  });
+  assert.deepEqual(sweep.skipped, []);
+  assert.equal(sweep.rows.length, (3 * 3 + 1) * 2);
+  for (const strategy of ["magnitude", "taylor", "obd"]) {
+    for (const p of [90, 95, 97]) {
+      const name = `${strategy} ${p} % of weights, float32`;
+      assert.ok(sweep.rows.some((r) => r.name === name), name);
+    }
+  }
+});
+
 Deno.test("a one-output search chooses as it did, and lists the twin level as skipped", () => {
   const session = createCompressionSession(cancer.train, FAST);
   for (
