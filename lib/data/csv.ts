@@ -779,7 +779,7 @@ export function describeCell(
  */
 function labelHint(name: string, index: number): string {
   const word = /^[A-Za-z_][\w.-]*$/.test(name) ? name : String(index);
-  return `; column ${quotedText(name)} is the only one of text in this row: if it is the ` +
+  return `; column ${quotedText(name)} is the only column of text in this row: if it is the ` +
     `label, name it (label: ${quotedText(name)}; lrc: --label ${word})`;
 }
 

@@ -725,7 +725,7 @@ Deno.test("lrc predict: a label column moved from the last place is named in the
       r.stderr.trimEnd().endsWith(
         `holds '${data.classes[data.y[0]]}', which is not a finite decimal number; no label ` +
           `column was named, so the last ("${last}") was taken as the label; column "label" ` +
-          `is the only one of text in this row: if it is the label, name it (label: "label"; ` +
+          `is the only column of text in this row: if it is the label, name it (label: "label"; ` +
           `lrc: --label label)`,
       ),
       r.stderr,

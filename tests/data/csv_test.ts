@@ -545,7 +545,8 @@ Deno.test("text in a feature column names the column taken as the label when non
     const cell = `line 2, column 1 ("kind") holds 'cat', which is not a finite decimal number`;
     const taken = `${cell}; no label column was named, so the last ("b") was taken as the label`;
     // The only column of text in the row, not the last: named as the likely label.
-    const guessed = `${taken}; column "kind" is the only one of text in this row: if it is the ` +
+    const guessed =
+      `${taken}; column "kind" is the only column of text in this row: if it is the ` +
       `label, name it (label: "kind"; lrc: --label kind)`;
     const readers: [string, (label?: string) => Promise<unknown>][] = [
       ["parseCsv", (label) => Promise.resolve().then(() => parseCsv(text, { label }))],
@@ -575,7 +576,7 @@ Deno.test("text in a feature column names the column taken as the label when non
           ["kind,a,b\ncat,NA,2\n", guessed],
           [
             "a,my kind,b\n1,cat,2\n",
-            `("my kind") holds 'cat', which is not a finite decimal number; no label column was named, so the last ("b") was taken as the label; column "my kind" is the only one of text in this row: if it is the label, name it (label: "my kind"; lrc: --label 1)`,
+            `("my kind") holds 'cat', which is not a finite decimal number; no label column was named, so the last ("b") was taken as the label; column "my kind" is the only column of text in this row: if it is the label, name it (label: "my kind"; lrc: --label 1)`,
           ],
         ]
       ) {
