@@ -314,9 +314,9 @@ export const predictCommand: Command = {
     // The rate is the progress line's: up to the last batch. Writing the output ends with
     // flushing it to disk, which a summary of the whole run would fold into the rate.
     lines.push(
-      `time      ${predictSeconds.toFixed(2)} s to predict (${rowRate(rows, predictSeconds)})${
-        out !== undefined ? `, ${seconds.toFixed(2)} s including writing ${out}` : ""
-      }`,
+      `time      ${predictSeconds.toFixed(2)} s to read and predict (${
+        rowRate(rows, predictSeconds)
+      })${out !== undefined ? `, ${seconds.toFixed(2)} s including writing ${out}` : ""}`,
     );
     io.out(lines.join("\n") + "\n");
     return 0;

@@ -1094,7 +1094,7 @@ Deno.test("lrc predict's summary gives the progress line's rate, and says which 
     const progress = r.stderr.match(/^predicted 569 rows, ([\d,]+ rows\/s)$/m);
     assert.ok(progress, r.stderr);
     const time = r.stdout.match(
-      /^time {6}(\d+\.\d\d) s to predict \(([\d,]+ rows\/s)\), (\d+\.\d\d) s including writing (.*)$/m,
+      /^time {6}(\d+\.\d\d) s to read and predict \(([\d,]+ rows\/s)\), (\d+\.\d\d) s including writing (.*)$/m,
     );
     assert.ok(time, r.stdout);
     assert.equal(time[2], progress[1], "the summary's rate is the progress line's");
@@ -1108,7 +1108,7 @@ Deno.test("lrc predict's summary gives the progress line's rate, and says which 
     assert.ok(rate, bare.stderr);
     assert.match(
       bare.stdout,
-      new RegExp(`^time {6}\\d+\\.\\d\\d s to predict \\(${rate[1]}\\)$`, "m"),
+      new RegExp(`^time {6}\\d+\\.\\d\\d s to read and predict \\(${rate[1]}\\)$`, "m"),
     );
 
     const json = await runCli([
