@@ -38,30 +38,7 @@ export { asFloatModel, type StoredModel } from "./io/quantized.ts";
 export type { LogisticModel } from "./model/types.ts";
 export type { QuantizedModel } from "./quant/types.ts";
 // Types that the exported ones refer to, so that `deno doc` documents this entry whole.
-export type { FloatArray } from "./core/matrix.ts";
-export type { Preprocessing } from "./data/preprocess.ts";
-export type { SizeCategory } from "./io/bytes.ts";
-export type { DecodeOptions, ModelFileInfo } from "./io/model_file.ts";
-export type { SupportEncoding } from "./io/support.ts";
-export type { PredictBackend } from "./model/kernel_scores.ts";
-export type { PredictOptions } from "./model/predict.ts";
-export type { Link, MODEL_VERSION } from "./model/types.ts";
-export type { QuantizedPredictOptions } from "./quant/predictor.ts";
-export type {
-  CodeArray,
-  CodebookQuantizedTensor,
-  Float16Tensor,
-  Granularity,
-  InputQuantization,
-  Log2QuantizedTensor,
-  QuantizationRecipe,
-  QUANTIZED_MODEL_VERSION,
-  QuantizedBias,
-  QuantizedTensor,
-  QuantizedTensorShape,
-  UniformQuantizedTensor,
-  UniformScheme,
-} from "./quant/types.ts";
+export type * from "./browser_types.ts";
 
 /** Refuses `backend: "wasm"`, which this entry cannot honour, rather than ignoring it. */
 function refuseWasm(action: string, options: { readonly backend?: string } | undefined): void {
