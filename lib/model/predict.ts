@@ -124,6 +124,14 @@ export function assertFoldFinite(
   }
 }
 
+/** The checks of both score functions, then the model with its preprocessing folded in. */
+function foldedInput(model: LogisticModel, x: Matrix, action: string, options: PredictOptions) {
+  const columns = checkInput(model, x, action, options);
+  const { weights, bias } = foldPreprocessing(model);
+  assertFoldFinite(action, { weights, bias });
+  return { columns, weights, bias };
+}
+
 /**
  * Decision scores (logits) for raw inputs. Large float32 batches run on the WebAssembly kernel
  * that fits the model's form (see {@linkcode PredictOptions.backend}); for many calls on one
@@ -170,9 +178,7 @@ export function decisionFunction(
   options: PredictOptions = {},
 ): Matrix<Float64Array> {
   const action = "compute scores";
-  const columns = checkInput(model, x, action, options);
-  const { weights, bias } = foldPreprocessing(model);
-  assertFoldFinite(action, { weights, bias });
+  const { columns, weights, bias } = foldedInput(model, x, action, options);
   const k = bias.length, d = model.weights.cols, n = x.rows;
   const reference = (i: number, out: Float64Array) =>
     referenceRow(weights, bias, x, columns, i, out);
@@ -207,9 +213,7 @@ export function referenceDecisionFunction(
   options: PredictOptions = {},
 ): Matrix<Float64Array> {
   const action = "compute scores";
-  const columns = checkInput(model, x, action, options);
-  const { weights, bias } = foldPreprocessing(model);
-  assertFoldFinite(action, { weights, bias });
+  const { columns, weights, bias } = foldedInput(model, x, action, options);
   return referenceScores(weights, bias, x, columns, action);
 }
 

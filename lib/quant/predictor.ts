@@ -398,6 +398,14 @@ export function prepareQuantizedPredictor(
   );
 }
 
+/** The checks of both quantized score functions; returns the backend asked for. */
+function checkQuantizedCall(q: QuantizedModel, x: Matrix, options: QuantizedPredictOptions) {
+  validateQuantizedModel(q, "compute quantized scores");
+  assertMatrix("compute quantized scores", "x", x);
+  checkOptionKeys("compute quantized scores", options, QUANTIZED_PREDICT_OPTION_KEYS);
+  return checkBackendOptions("compute quantized scores", options);
+}
+
 /**
  * Decision scores of a quantized model for raw inputs, on the kernel that fits its codes (one
  * call; see {@linkcode prepareQuantizedPredictor}). Small calls run the references.
@@ -431,11 +439,8 @@ export function quantizedDecisionFunction(
   x: Matrix,
   options: QuantizedPredictOptions = {},
 ): Matrix<Float64Array> {
-  validateQuantizedModel(q, "compute quantized scores");
-  assertMatrix("compute quantized scores", "x", x);
-  checkOptionKeys("compute quantized scores", options, QUANTIZED_PREDICT_OPTION_KEYS);
   // Checked here too: the TypeScript path below returns before the predictor would check them.
-  const backend = checkBackendOptions("compute quantized scores", options);
+  const backend = checkQuantizedCall(q, x, options);
   const perRow = q.weights.rows * q.weights.cols;
   const integer = integerModelOf(q);
   if (integer !== null) return integerDecisionFunction(integer, x, options);
@@ -469,10 +474,7 @@ export function quantizedReferenceDecisionFunction(
   x: Matrix,
   options: QuantizedPredictOptions = {},
 ): Matrix<Float64Array> {
-  validateQuantizedModel(q, "compute quantized scores");
-  assertMatrix("compute quantized scores", "x", x);
-  checkOptionKeys("compute quantized scores", options, QUANTIZED_PREDICT_OPTION_KEYS);
-  checkBackendOptions("compute quantized scores", options);
+  checkQuantizedCall(q, x, options);
   const integer = integerModelOf(q);
   if (integer !== null) return integerReferenceDecisionFunction(integer, x);
   return referenceDecisionFunction(dequantizeModel(q), x);
