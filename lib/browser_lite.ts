@@ -40,7 +40,13 @@ export type { QuantizedModel } from "./quant/types.ts";
 // Types that the exported ones refer to, so that `deno doc` documents this entry whole.
 export type * from "./browser_types.ts";
 
-/** Refuses `backend: "wasm"`, which this entry cannot honour, rather than ignoring it. */
+/**
+ * Refuses `backend: "wasm"`, which this entry cannot honour, rather than ignoring it. Called once
+ * the reference has scored the call (a refused call pays for its scores): an input that the full
+ * entry refuses (a malformed model, an unknown option key, NaN in `x`, a score that overflows)
+ * then gets the full entry's error, not this one. One wording differs: NaN in `x` of an
+ * integer-only model reads "compute integer scores" here and "compute scores" on the kernels.
+ */
 function refuseWasm(action: string, options: { readonly backend?: string } | undefined): void {
   if (options?.backend === "wasm") {
     throw new RangeError(
@@ -58,16 +64,17 @@ function refuseWasm(action: string, options: { readonly backend?: string } | und
  * @param options Input columns; backend `"auto"` or `"ts"`; threads (unused).
  * @returns Scores, shape `(nSamples, nOutputs)`: one column for sigmoid models.
  * @throws {TypeError} If the model is malformed, or `x` or `columns` do not fit it.
- * @throws {RangeError} If `backend` is `"wasm"`, `x` or the model holds NaN or Infinity, or a
- *   score overflows.
+ * @throws {RangeError} If `x` or the model holds NaN or Infinity, a score overflows, or else
+ *   `backend` is `"wasm"` (checked last, so that an input the full entry refuses gets its error).
  */
 export function decisionFunction(
   model: LogisticModel,
   x: Matrix,
   options: PredictOptions = {},
 ): Matrix<Float64Array> {
+  const scores = referenceDecisionFunction(model, x, options);
   refuseWasm("compute scores", options);
-  return referenceDecisionFunction(model, x, options);
+  return scores;
 }
 
 /**
@@ -123,15 +130,17 @@ export function predictLabels(
  * @param options Backend `"auto"` or `"ts"`; threads (unused).
  * @returns Scores, shape `(nSamples, nOutputs)`.
  * @throws {TypeError} If `x` does not have the model's number of features.
- * @throws {RangeError} If `backend` is `"wasm"`, or `x` holds NaN or infinity.
+ * @throws {RangeError} If `x` holds NaN or infinity, or else `backend` is `"wasm"` (checked last,
+ *   so that an input the full entry refuses gets its error).
  */
 export function quantizedDecisionFunction(
   q: QuantizedModel,
   x: Matrix,
   options: QuantizedPredictOptions = {},
 ): Matrix<Float64Array> {
+  const scores = quantizedReferenceDecisionFunction(q, x, options);
   refuseWasm("compute quantized scores", options);
-  return quantizedReferenceDecisionFunction(q, x, options);
+  return scores;
 }
 
 /**

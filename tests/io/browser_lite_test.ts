@@ -157,3 +157,52 @@ Deno.test("the lite entry refuses backend wasm, and refuses what the library ref
     assert.equal(message(ours), expected);
   }
 });
+
+Deno.test("the lite entry refuses a bad call with backend wasm as the full entry does", () => {
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "softmax",
+    weights: { data: Float64Array.from([1, 0, 0, 1, -1, -1]), rows: 3, cols: 2 },
+    bias: new Float64Array(3),
+    classes: ["a", "b", "c"],
+    featureNames: ["u", "v"],
+    preprocessing: { kind: "none" },
+  };
+  const q = quantizeModel(model, { method: { kind: "uniform", bits: 4 } });
+  const x = lite.fromRows([[1, 2]]);
+  const malformed = { ...model, bias: new Float64Array(2) };
+  const malformedQ = { ...q, bias: new Float64Array(2) } as unknown as typeof q;
+  const wide = lite.fromRows([[1, 2, 3]]);
+  const nan = lite.fromRows([[1, NaN]]);
+  const huge = lite.fromRows([[1e308, 1e308]]);
+  const wasm = { backend: "wasm" } as const;
+  const typo = { backend: "wasm", thread: 2 } as unknown as typeof wasm;
+  const message = (f: () => unknown) => {
+    try {
+      f();
+    } catch (error) {
+      return `${(error as Error).name}: ${(error as Error).message}`;
+    }
+    return "no error";
+  };
+  const calls: [string, (e: typeof lite | typeof full) => unknown][] = [
+    ["malformed model", (e) => e.decisionFunction(malformed, x, wasm)],
+    ["misspelled key", (e) => e.predictProba(model, x, typo)],
+    ["threads 0", (e) => e.predict(model, x, { backend: "wasm", threads: 0 })],
+    ["x too wide", (e) => e.predictLabels(model, wide, wasm)],
+    ["bad columns", (e) => e.decisionFunction(model, wide, { backend: "wasm", columns: [0, 3] })],
+    ["NaN in x", (e) => e.decisionFunction(model, nan, wasm)],
+    ["overflowing score", (e) => e.decisionFunction(model, huge, wasm)],
+    ["malformed quantized model", (e) => e.quantizedDecisionFunction(malformedQ, x, wasm)],
+    ["quantized, misspelled key", (e) => e.quantizedPredictProba(q, x, typo)],
+    ["quantized, x too wide", (e) => e.quantizedPredict(q, wide, wasm)],
+    ["quantized, NaN in x", (e) => e.quantizedDecisionFunction(q, nan, wasm)],
+  ];
+  for (const [name, call] of calls) {
+    const expected = message(() => call(full));
+    assert.match(expected, /^[A-Za-z]*Error: Cannot /, name);
+    assert.doesNotMatch(expected, /backend wasm needs/, name);
+    assert.equal(message(() => call(lite)), expected, name);
+  }
+});
