@@ -145,7 +145,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
 
 /**
  * Parses CSV from a stream of bytes (UTF-8) as {@linkcode parseCsv} parses text, record by
- * record as the bytes arrive: memory holds the numbers, not the text.
+ * record as the bytes arrive: memory holds the numbers and the first line, not the whole text.
  *
  * @param stream The bytes, e.g. `(await Deno.open(path)).readable` or a `fetch` body.
  * @param options Which column is the label, header, delimiter, name for messages.
@@ -182,15 +182,24 @@ export async function parseCsvStream(
   const builder = new TableBuilder(options);
   try {
     // Records are consumed in on_record (it returns null), so nothing reaches the sink.
+    // The bytes are held back until the first non-blank line has ended, so that an error in it
+    // (the parser stops at the first bad quote) is hinted from the whole line, as readCsvBatches
+    // hints it.
     const decoder = new TextDecoder();
-    let kept = 0;
+    let held: Uint8Array[] | null = [];
     const tap = new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
-        if (kept < HEAD_CHARS) {
-          builder.noteText(decoder.decode(chunk.subarray(0, HEAD_CHARS - kept), { stream: true }));
-          kept += chunk.length;
+        if (held === null) {
+          controller.enqueue(chunk);
+          return;
         }
-        controller.enqueue(chunk);
+        held.push(chunk);
+        if (builder.noteText(decoder.decode(chunk, { stream: true }))) return;
+        for (const c of held) controller.enqueue(c);
+        held = null;
+      },
+      flush(controller) {
+        for (const c of held ?? []) controller.enqueue(c);
       },
     });
     await stream.pipeThrough(tap).pipeThrough(parseStream(parserOptions(options, builder)))
@@ -399,9 +408,6 @@ function parserOptions(options: CsvOptions, builder: TableBuilder) {
 /** Forms `Number()` reads that are not decimal numbers (hexadecimal, octal, binary). */
 export const NON_DECIMAL = /^\s*[+-]?0[xXoObB]/;
 
-/** How much of a file's start a reader keeps to hint at its delimiter. */
-const HEAD_CHARS = 1 << 16;
-
 /** Values per storage block of the growing feature matrix. */
 const BLOCK_VALUES = 1 << 17;
 
@@ -425,8 +431,15 @@ class TableBuilder {
   #prevEmpty = 0;
   #shift = 0;
   #records = 0;
-  /** The file's first characters (up to {@linkcode HEAD_CHARS}), for a hint on line 1. */
+  /**
+   * The file's text up to the end of its first non-blank line (the whole line, however long: the
+   * streaming reader hints from the whole line too), for a hint on line 1.
+   */
   #head = "";
+  /** Whether `#head` holds a character that is not white space. */
+  #headBegun = false;
+  /** Whether `#head` holds its first non-blank line to the end. */
+  #headDone = false;
 
   constructor(options: CsvOptions) {
     this.#options = options;
@@ -437,9 +450,23 @@ class TableBuilder {
     throw new SyntaxError(`Cannot read CSV '${this.#file}': ${reason}`);
   }
 
-  /** Keeps the start of the text (until {@linkcode HEAD_CHARS} are held), for {@linkcode wrap}. */
-  noteText(text: string): void {
-    if (this.#head.length < HEAD_CHARS) this.#head += text.slice(0, HEAD_CHARS - this.#head.length);
+  /**
+   * Keeps the start of the text, for {@linkcode wrap}, until its first non-blank line has ended.
+   *
+   * @param text The next piece of the text.
+   * @returns Whether more text is wanted.
+   */
+  noteText(text: string): boolean {
+    if (this.#headDone) return false;
+    this.#head += text;
+    let from = 0;
+    if (!this.#headBegun) {
+      from = text.search(/\S/);
+      if (from < 0) return true;
+      this.#headBegun = true;
+    }
+    this.#headDone = /[\r\n]/.test(from === 0 ? text : text.slice(from));
+    return !this.#headDone;
   }
 
   /** Our own errors pass through; the parser's become a SyntaxError naming the line. */
@@ -900,7 +927,13 @@ export function quotedDelimiterHint(line: string, delimiter = ","): string {
  * @returns That line.
  */
 function firstLineOf(head: string): string {
-  return head.replace(/^\uFEFF/, "").split(/\r\n|\n|\r/).find((l) => l.trim() !== "") ?? "";
+  // Searched, not split into lines: parseCsv's head is the whole text.
+  const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
+  const start = text.search(/\S/);
+  if (start < 0) return "";
+  const from = Math.max(text.lastIndexOf("\n", start), text.lastIndexOf("\r", start)) + 1;
+  const end = text.slice(start).search(/[\r\n]/);
+  return text.slice(from, end < 0 ? text.length : start + end);
 }
 
 /**

@@ -729,6 +729,8 @@ Deno.test("a quoted first line split by another delimiter gets a hint naming it,
     ['"a"\t"b"\t"y"\n1\t2\tx\n', undefined, /; .*give the delimiter '\\t' \(--delimiter tab\)$/],
     ['"a"|"b"|"y"\n1|2|x\n', ";", /; .*give the delimiter '\|' \(--delimiter '\|'\)$/],
     ['\n\n"a";"b";"y"\n1;2;x\n', undefined, /^.*line 3, .*--delimiter ';'\)$/],
+    // A first line longer than 64K characters, the quoted name that makes it so read whole.
+    [`"a";"${"b".repeat(70_000)}";"y"\n1;2;x\n`, undefined, /; .*--delimiter ';'\)$/],
   ];
   const dir = await Deno.makeTempDir();
   try {
@@ -752,7 +754,8 @@ Deno.test("a quoted first line split by another delimiter gets a hint naming it,
             /^Cannot read CSV '.*': line \d+, column 1: /.test(e.message);
         });
       }
-      for (const m of messages) assert.match(m, hint, JSON.stringify(text));
+      const name = JSON.stringify(text.length > 100 ? `${text.slice(0, 60)}...` : text);
+      for (const m of messages) assert.match(m, hint, name);
     }
     // A quote that is wrong whatever the delimiter gets no hint; nor does a later line.
     for (const text of ['a,b"c,y\n1,2,3\n', 'a b,c"d,y\n1,2,3\n', 'a;b,y\n1,2,"x";\n']) {
