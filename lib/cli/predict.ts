@@ -281,7 +281,7 @@ export const predictCommand: Command = {
           out: out ?? null,
           probabilities: out !== undefined && proba,
           seconds,
-          predictionSeconds: predictSeconds,
+          readAndPredictSeconds: predictSeconds,
         }) + "\n",
       );
       return 0;

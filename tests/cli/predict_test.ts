@@ -1123,6 +1123,8 @@ Deno.test("lrc predict's summary gives the progress line's rate, and says which 
     ]);
     assert.equal(json.code, 0, json.stderr);
     const summary = JSON.parse(json.stdout);
-    assert.ok(summary.predictionSeconds > 0 && summary.predictionSeconds <= summary.seconds);
+    assert.ok(
+      summary.readAndPredictSeconds > 0 && summary.readAndPredictSeconds <= summary.seconds,
+    );
   });
 });
