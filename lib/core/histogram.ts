@@ -4,7 +4,7 @@
  * @module
  */
 
-import { assertFinite, assertInRange, describe } from "./validate.ts";
+import { assertFinite, assertInRange, counted, describe } from "./validate.ts";
 
 /** Options for {@linkcode histogram}. */
 export interface HistogramOptions {
@@ -72,7 +72,9 @@ export function histogram(values: ArrayLike<number>, options: HistogramOptions =
   const mask = options.mask;
   if (mask !== undefined && mask.length !== values.length) {
     throw new TypeError(
-      `Cannot ${action}: mask has ${mask.length} entries but there are ${values.length} values`,
+      `Cannot ${action}: mask has ${
+        counted(mask.length, "entry", { plural: "entries" })
+      } but there ${values.length === 1 ? "is 1 value" : `are ${values.length} values`}`,
     );
   }
   // NaN is neither zero nor a keep: it was read as zero (the value left out).

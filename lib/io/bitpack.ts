@@ -8,7 +8,7 @@
  * @module
  */
 
-import { assertInRange, describe } from "../core/validate.ts";
+import { assertInRange, counted, describe } from "../core/validate.ts";
 
 /**
  * Number of bytes that `count` values of `width` bits take.
@@ -160,7 +160,9 @@ export function unpackBits<T extends Uint32Array | Int32Array | Float64Array | U
     if (holds === 0 || out.length < count || width > holds) {
       throw new TypeError(
         `Cannot unpack bits: out must be a Uint32Array, Float64Array, Int32Array or Uint16Array ` +
-          `of at least ${count} entries that holds ${width}-bit values, got ${describe(out)}`,
+          `of at least ${
+            counted(count, "entry", { plural: "entries" })
+          } that holds ${width}-bit values, got ${describe(out)}`,
       );
     }
   }

@@ -17,6 +17,7 @@ import {
   assertLabels,
   assertMatrix,
   assertOptions,
+  counted,
   describe,
 } from "../core/validate.ts";
 import {
@@ -285,9 +286,9 @@ export function createLossEngine(
     for (const [name, v, size] of buffers as [string, Float64Array | null, number][]) {
       if (v !== null && !(v instanceof Float64Array && v.length >= size)) {
         throw new TypeError(
-          `Cannot compute loss: ${name} must be a Float64Array of at least ${size} entries, got ${
-            describe(v)
-          }`,
+          `Cannot compute loss: ${name} must be a Float64Array of at least ${
+            counted(size, "entry", { plural: "entries" })
+          }, got ${describe(v)}`,
         );
       }
     }

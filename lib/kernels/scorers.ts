@@ -313,8 +313,9 @@ function outputOf<O extends Out>(
   if (given === undefined) return new outType(n * k);
   if (!(given instanceof Float32Array || given instanceof Float64Array) || given.length < n * k) {
     throw new TypeError(
-      `Cannot compute scores: out must be a Float32Array or Float64Array of at least ${n * k} ` +
-        `entries (${n} x ${k}), got ${describe(given)}`,
+      `Cannot compute scores: out must be a Float32Array or Float64Array of at least ${
+        counted(n * k, "entry", { plural: "entries" })
+      } (${n} x ${k}), got ${describe(given)}`,
     );
   }
   return given;
@@ -623,7 +624,9 @@ function copyWeights(ws: Workspace, values: ArrayLike<number>, pad = 0): number 
 function checkPerOutput(action: string, name: string, values: ArrayLike<number>, k: number): void {
   if (values === null || typeof values !== "object" || values.length !== k) {
     throw new TypeError(
-      `Cannot ${action}: ${name} must have ${k} entries (one per output), got ${describe(values)}`,
+      `Cannot ${action}: ${name} must have ${
+        counted(k, "entry", { plural: "entries" })
+      } (one per output), got ${describe(values)}`,
     );
   }
 }
@@ -731,7 +734,11 @@ function checkCsr(action: string, form: SparseForm): void {
   const k = form.bias?.length ?? 0, d = form.nFeatures;
   const { indptr, indices, values } = form;
   if (!(indptr instanceof Int32Array) || indptr.length !== k + 1) {
-    throw new TypeError(`Cannot ${action}: indptr must be an Int32Array of ${k + 1} entries`);
+    throw new TypeError(
+      `Cannot ${action}: indptr must be an Int32Array of ${
+        counted(k + 1, "entry", { plural: "entries" })
+      }`,
+    );
   }
   if (!(indices instanceof Int32Array) || values?.length !== indices.length) {
     throw new TypeError(`Cannot ${action}: indices and values must have the same length`);
@@ -1185,13 +1192,21 @@ function prepareIntegerIn(
     );
   }
   if (!(form.rescale instanceof Float64Array) || form.rescale.length !== k) {
-    throw new TypeError(`Cannot ${action}: rescale must be a Float64Array of ${k} entries`);
+    throw new TypeError(
+      `Cannot ${action}: rescale must be a Float64Array of ${
+        counted(k, "entry", { plural: "entries" })
+      }`,
+    );
   }
   const d = w.length / k;
   const input = options.input;
   if (input) {
     if (input.multiplier?.length !== d || input.offset?.length !== d) {
-      throw new TypeError(`Cannot ${action}: the input mapping must have ${d} entries`);
+      throw new TypeError(
+        `Cannot ${action}: the input mapping must have ${
+          counted(d, "entry", { plural: "entries" })
+        }`,
+      );
     }
     // Any other dtype was quantized as uint8; the kernel takes the zero point as an int32 (0.5
     // was added as 0 there and as 0.5 by the TypeScript path).
@@ -1453,7 +1468,9 @@ function preparePacked4FloatIn(
   const d = form.nFeatures;
   if (form.inputScale !== undefined && form.inputScale.length !== d) {
     throw new TypeError(
-      `Cannot prepare packed 4-bit float scorer: inputScale must have ${d} entries`,
+      `Cannot prepare packed 4-bit float scorer: inputScale must have ${
+        counted(d, "entry", { plural: "entries" })
+      }`,
     );
   }
   if (options.backend === "ts") {

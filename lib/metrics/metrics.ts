@@ -5,7 +5,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { assertInRange, assertLabels, assertMatrix, describe } from "../core/validate.ts";
+import { assertInRange, assertLabels, assertMatrix, counted, describe } from "../core/validate.ts";
 
 function checkPair(
   action: string,
@@ -180,8 +180,9 @@ export function macroF1FromConfusion(confusion: readonly (readonly number[])[]):
     }
     if (row.length !== k) {
       throw new TypeError(
-        `Cannot ${action}: the confusion matrix must be square; row ${t} has ${row.length} ` +
-          `entries for ${k} classes`,
+        `Cannot ${action}: the confusion matrix must be square; row ${t} has ${
+          counted(row.length, "entry", { plural: "entries" })
+        } for ${counted(k, "class", { plural: "classes" })}`,
       );
     }
     for (let p = 0; p < k; p++) {

@@ -1047,9 +1047,9 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
   if (mask !== undefined) {
     if (!(mask instanceof Uint8Array) || mask.length !== nOut * x.cols) {
       throw new TypeError(
-        `Cannot ${ACTION}: mask must be a Uint8Array of ${nOut * x.cols} entries, got ${
-          describe(mask)
-        }`,
+        `Cannot ${ACTION}: mask must be a Uint8Array of ${
+          counted(nOut * x.cols, "entry", { plural: "entries" })
+        }, got ${describe(mask)}`,
       );
     }
     for (let i = 0; i < mask.length; i++) {

@@ -177,7 +177,9 @@ export function validateModel(model: LogisticModel, action: string): void {
   if (model.mask !== undefined) {
     const m = model.mask;
     if (!(m instanceof Uint8Array) || m.length !== w.data.length) {
-      fail(`mask must be a Uint8Array of ${w.data.length} entries`);
+      fail(
+        `mask must be a Uint8Array of ${counted(w.data.length, "entry", { plural: "entries" })}`,
+      );
     }
     for (let i = 0; i < m.length; i++) {
       if (m[i] > 1) throw new RangeError(`Cannot ${action}: mask[${i}] is ${m[i]}, not 0 or 1`);

@@ -11,6 +11,7 @@ import {
   assertInRange,
   assertMatrix,
   checkOptionKeys,
+  counted,
   describe,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -220,14 +221,18 @@ function removeInGroup(
   const where = perRow ? ` in row ${start / length}` : "";
   if (want > length) {
     throw new RangeError(
-      `Cannot ${action}: count ${want} exceeds the ${length} entries${where}`,
+      `Cannot ${action}: count ${want} exceeds the ${
+        counted(length, "entry", { plural: "entries" })
+      }${where}`,
     );
   }
   let removed = 0;
   for (let i = start; i < end; i++) if (out[i] === 0) removed++;
   if (removed > want) {
     throw new RangeError(
-      `Cannot ${action}: the previous mask already removes ${removed} entries${where}, more ` +
+      `Cannot ${action}: the previous mask already removes ${
+        counted(removed, "entry", { plural: "entries" })
+      }${where}, more ` +
         `than the ${want} requested; a mask never revives removed weights`,
     );
   }
@@ -258,9 +263,9 @@ export function checkPrevious(
   if (previous === null) return;
   if (!(previous instanceof Uint8Array) || previous.length !== size) {
     throw new TypeError(
-      `Cannot ${action}: the ${name} must be a Uint8Array of ${size} entries, got ${
-        describe(previous)
-      }`,
+      `Cannot ${action}: the ${name} must be a Uint8Array of ${
+        counted(size, "entry", { plural: "entries" })
+      }, got ${describe(previous)}`,
     );
   }
   for (let i = 0; i < size; i++) {

@@ -750,7 +750,9 @@ export function integerScoresFromCodes(
   }
   if (!(xq instanceof want) || xq.length !== nSamples * m.nFeatures) {
     throw new TypeError(
-      `Cannot ${action}: codes must be a ${want.name} of ${nSamples * m.nFeatures} entries`,
+      `Cannot ${action}: codes must be a ${want.name} of ${
+        counted(nSamples * m.nFeatures, "entry", { plural: "entries" })
+      }`,
     );
   }
   checkOptionKeys(action, options, INTEGER_PREDICT_OPTION_KEYS);

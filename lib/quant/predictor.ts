@@ -345,7 +345,9 @@ export function prepareQuantizedPredictor(
           !(xq instanceof want || (inKernel && xq instanceof Uint8Array)) || xq.length !== n * d
         ) {
           throw new TypeError(
-            `Cannot ${action}: codes must be a ${want.name} of ${n * d} entries (${n} x ${d})`,
+            `Cannot ${action}: codes must be a ${want.name} of ${
+              counted(n * d, "entry", { plural: "entries" })
+            } (${n} x ${d})`,
           );
         }
         if (scorer === null) {

@@ -15,6 +15,7 @@ import {
   assertInRange,
   assertMatrix,
   checkOptionKeys,
+  counted,
   describe,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -576,7 +577,9 @@ export function checkMask(
   if (mask === undefined) return null;
   if (!(mask instanceof Uint8Array) || mask.length !== length) {
     throw new TypeError(
-      `Cannot ${action}: mask must be a Uint8Array of ${length} entries, got ${describe(mask)}`,
+      `Cannot ${action}: mask must be a Uint8Array of ${
+        counted(length, "entry", { plural: "entries" })
+      }, got ${describe(mask)}`,
     );
   }
   // Calibration keeps any non-zero entry, uniform and log2 encoding only a 1: another value

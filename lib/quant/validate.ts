@@ -7,7 +7,7 @@
  */
 
 import { FLOAT32_MAX, FLOAT32_MIN_NORMAL } from "../core/matrix.ts";
-import { assertFinite, describe, quoted } from "../core/validate.ts";
+import { assertFinite, counted, describe, quoted } from "../core/validate.ts";
 import { validatePreprocessing } from "../data/preprocess.ts";
 import { outputCount } from "../model/types.ts";
 import { checkClasses, checkFeatureNames } from "../model/validate_model.ts";
@@ -159,8 +159,9 @@ export function validateQuantizedTensor(
   const codes = (withCodes ? t.codes : new ctor(0)) as ArrayLike<number>;
   if (withCodes && (!(codes instanceof ctor) || codes.length !== rows * cols)) {
     fail(
-      `${field("codes")} must be a ${ctor.name} of ${rows * cols} entries for this ${t.kind} ` +
-        `tensor, got ${describe(codes)}`,
+      `${field("codes")} must be a ${ctor.name} of ${
+        counted(rows * cols, "entry", { plural: "entries" })
+      } for this ${t.kind} tensor, got ${describe(codes)}`,
     );
   }
   const groups = groupCount(t.granularity, rows, cols);
@@ -174,7 +175,11 @@ export function validateQuantizedTensor(
   };
   const checkScale = (scale: unknown) => {
     if (!(scale instanceof Float32Array) || scale.length !== groups) {
-      fail(`${field("scale")} must be a Float32Array of ${groups} entries, got ${describe(scale)}`);
+      fail(
+        `${field("scale")} must be a Float32Array of ${
+          counted(groups, "entry", { plural: "entries" })
+        }, got ${describe(scale)}`,
+      );
     }
     const s = scale as Float32Array;
     for (let g = 0; g < groups; g++) {
@@ -190,9 +195,9 @@ export function validateQuantizedTensor(
       checkScale(t.scale);
       if (!(t.zeroPoint instanceof Int32Array) || t.zeroPoint.length !== groups) {
         fail(
-          `${field("zeroPoint")} must be an Int32Array of ${groups} entries, got ${
-            describe(t.zeroPoint)
-          }`,
+          `${field("zeroPoint")} must be an Int32Array of ${
+            counted(groups, "entry", { plural: "entries" })
+          }, got ${describe(t.zeroPoint)}`,
         );
       }
       for (let g = 0; g < groups; g++) {
@@ -220,9 +225,9 @@ export function validateQuantizedTensor(
       const cb = t.codebook;
       if (!(cb instanceof Float32Array) || cb.length !== groups * t.levels) {
         fail(
-          `${field("codebook")} must be a Float32Array of ${groups * t.levels} entries, got ${
-            describe(cb)
-          }`,
+          `${field("codebook")} must be a Float32Array of ${
+            counted(groups * t.levels, "entry", { plural: "entries" })
+          }, got ${describe(cb)}`,
         );
       }
       assertFinite(action, field("codebook"), cb);
@@ -288,12 +293,20 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
     ? Int32Array
     : fail(`unknown bias kind ${quoted((b as { kind: unknown }).kind)}`);
   if (!(b.values instanceof biasType) || b.values.length !== nOut) {
-    fail(`bias values must be a ${biasType.name} of ${nOut} entries, got ${describe(b.values)}`);
+    fail(
+      `bias values must be a ${biasType.name} of ${
+        counted(nOut, "entry", { plural: "entries" })
+      }, got ${describe(b.values)}`,
+    );
   }
   assertFinite(action, "bias", b.values);
   if (b.kind === "int32") {
     if (!(b.scale instanceof Float64Array) || b.scale.length !== nOut) {
-      fail(`an int32 bias needs a Float64Array scale of ${nOut} entries`);
+      fail(
+        `an int32 bias needs a Float64Array scale of ${
+          counted(nOut, "entry", { plural: "entries" })
+        }`,
+      );
     }
     for (let c = 0; c < nOut; c++) {
       const scale = b.scale[c];
@@ -322,7 +335,7 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
   }
   if (m.mask !== undefined) {
     if (!(m.mask instanceof Uint8Array) || m.mask.length !== nOut * d) {
-      fail(`mask must be a Uint8Array of ${nOut * d} entries`);
+      fail(`mask must be a Uint8Array of ${counted(nOut * d, "entry", { plural: "entries" })}`);
     }
     for (let i = 0; i < m.mask.length; i++) {
       if (m.mask[i] > 1) throw new RangeError(`Cannot ${action}: mask[${i}] is ${m.mask[i]}`);

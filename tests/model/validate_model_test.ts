@@ -299,7 +299,7 @@ Deno.test("a model JSON field of the wrong type is refused naming the field and 
     [
       "weights.zeroPoint",
       [0, 0],
-      "weights.zeroPoint must be an Int32Array of 1 entries, got Int32Array(2)",
+      "weights.zeroPoint must be an Int32Array of 1 entry, got Int32Array(2)",
     ],
     ["weights.zeroPoint", [1], "weights.zeroPoint[0] is 1; it must be 0 for symmetric"],
     [

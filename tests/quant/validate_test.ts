@@ -278,7 +278,7 @@ Deno.test("a quantized model's shapes: one bias per output, a mask per weight, a
   validateQuantizedModel({ ...q, bias: { kind: "float32", values: Float32Array.of(1) } }, "check");
   refusedModel(
     { ...q, bias: { kind: "float32", values: Float32Array.of(1, 1) } },
-    "bias values must be a Float32Array of 1 entries, got Float32Array(2)",
+    "bias values must be a Float32Array of 1 entry, got Float32Array(2)",
   );
   refusedModel(
     { ...q, mask: Uint8Array.of(1, 1, 0, 1, 1) },

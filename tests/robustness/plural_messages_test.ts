@@ -7,8 +7,14 @@ import {
   decodeModel,
   fit,
   fromRows,
+  histogram,
+  macroF1FromConfusion,
   predict,
+  pruneMask,
+  quantizeModel,
   trainTestSplit,
+  validateModel,
+  validateQuantizedModel,
 } from "../../lib/mod.ts";
 import { MODEL_FILE_MAGIC } from "../../lib/io/model_file.ts";
 
@@ -63,5 +69,68 @@ Deno.test("a model file of one byte is said to be 1 byte", () => {
     name: "SyntaxError",
     message:
       /^Cannot read model file '\(bytes\)': truncated: 1 byte, a model file has at least \d+$/,
+  });
+});
+
+// A model of one feature and one output row (two classes): every per-output and per-weight array
+// of it has one entry.
+const one = fit(fromRows([[0], [1], [2], [3]]), Int32Array.of(0, 0, 1, 1)).model;
+
+Deno.test("a one-weight model's mask of another length is said to need 1 entry", () => {
+  assert.throws(() => validateModel({ ...one, mask: Uint8Array.of(1, 1) }, "check model"), {
+    name: "TypeError",
+    message: "Cannot check model: mask must be a Uint8Array of 1 entry",
+  });
+});
+
+Deno.test("a one-output quantized model's bias, scale and mask of the wrong type need 1 entry", () => {
+  const q = quantizeModel(one, { method: { kind: "uniform", bits: 8 } });
+  const refused = (m: unknown, message: string) =>
+    assert.throws(() => validateQuantizedModel(m as typeof q, "check"), {
+      name: "TypeError",
+      message: `Cannot check: ${message}`,
+    });
+  refused(
+    { ...q, bias: { kind: "float32", values: Float64Array.of(0.5) } },
+    "bias values must be a Float32Array of 1 entry, got Float64Array(1)",
+  );
+  refused(
+    { ...q, weights: { ...q.weights, scale: Float64Array.of(1) } },
+    "weights.scale must be a Float32Array of 1 entry, got Float64Array(1)",
+  );
+  refused({ ...q, mask: Int8Array.of(1) }, "mask must be a Uint8Array of 1 entry");
+});
+
+Deno.test("pruning one entry counts it in the singular", () => {
+  const scores = { data: Float64Array.of(3), rows: 1, cols: 1 };
+  assert.throws(() => pruneMask(scores, Uint8Array.of(1, 1), { count: 0 }), {
+    name: "TypeError",
+    message:
+      "Cannot compute pruning mask: the previous mask must be a Uint8Array of 1 entry, got Uint8Array(2)",
+  });
+  assert.throws(() => pruneMask(scores, null, { count: 2 }), {
+    name: "RangeError",
+    message: "Cannot compute pruning mask: count 2 exceeds the 1 entry",
+  });
+  assert.throws(() => pruneMask(scores, Uint8Array.of(0), { count: 0 }), {
+    name: "RangeError",
+    message: "Cannot compute pruning mask: the previous mask already removes 1 entry, more " +
+      "than the 0 requested; a mask never revives removed weights",
+  });
+});
+
+Deno.test("a histogram of one value and a confusion row of one entry count in the singular", () => {
+  assert.throws(() => histogram([1], { mask: [1, 0] }), {
+    name: "TypeError",
+    message: "Cannot compute histogram: mask has 2 entries but there is 1 value",
+  });
+  assert.throws(() => histogram([1, 2], { mask: [1] }), {
+    name: "TypeError",
+    message: "Cannot compute histogram: mask has 1 entry but there are 2 values",
+  });
+  assert.throws(() => macroF1FromConfusion([[1], [0, 1]]), {
+    name: "TypeError",
+    message:
+      "Cannot compute macro F1: the confusion matrix must be square; row 0 has 1 entry for 2 classes",
   });
 });
