@@ -740,10 +740,9 @@ function checkCount(
   if (count !== undefined && count > size) {
     // Per class, the size is a row's: "the 64 weights of the model" misnamed a 640-weight model.
     throw new UsageError(
-      `Cannot parse arguments of '${NAME}': --count ${count} exceeds the ${size} ` +
-        `${features ? "features" : "weights"} of ${
-          !features && scope === "per-class" ? "each class row of " : ""
-        }the model`,
+      `Cannot parse arguments of '${NAME}': --count ${count} exceeds the ${
+        counted(size, features ? "feature" : "weight")
+      } of ${!features && scope === "per-class" ? "each class row of " : ""}the model`,
     );
   }
   if (!features || target.threshold !== undefined) return;
@@ -753,7 +752,9 @@ function checkCount(
     throw new UsageError(
       `Cannot parse arguments of '${NAME}': ${
         count !== undefined ? `--count ${count}` : `--sparsity ${target.fraction}`
-      } removes all ${size} features of the model; a model needs one`,
+      } removes ${
+        size === 1 ? "the only feature" : `all ${size} features`
+      } of the model; a model needs one`,
     );
   }
 }

@@ -244,7 +244,9 @@ export function pruneFeatures(
   }
   if (features.length === 0) {
     throw new RangeError(
-      `Cannot ${action}: the target removes all ${d} features; a reduced model needs one`,
+      `Cannot ${action}: the target removes ${
+        d === 1 ? "the only feature" : `all ${d} features`
+      }; a reduced model needs one`,
     );
   }
   return {

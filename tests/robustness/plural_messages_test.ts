@@ -9,7 +9,9 @@ import {
   fromRows,
   histogram,
   macroF1FromConfusion,
+  modelToJson,
   predict,
+  pruneFeatures,
   pruneMask,
   quantizeModel,
   trainTestSplit,
@@ -17,6 +19,7 @@ import {
   validateQuantizedModel,
 } from "../../lib/mod.ts";
 import { MODEL_FILE_MAGIC } from "../../lib/io/model_file.ts";
+import { runCli } from "../_helpers/assert_close.ts";
 
 Deno.test("counted writes the singular for 1 only, and the plural given for any other count", () => {
   assert.equal(counted(1, "feature"), "1 feature");
@@ -117,6 +120,30 @@ Deno.test("pruning one entry counts it in the singular", () => {
     message: "Cannot compute pruning mask: the previous mask already removes 1 entry, more " +
       "than the 0 requested; a mask never revives removed weights",
   });
+});
+
+Deno.test("removing the only feature of a one-feature model says so", async () => {
+  assert.throws(() => pruneFeatures(one, { count: 1 }), {
+    name: "RangeError",
+    message:
+      "Cannot prune features: the target removes the only feature; a reduced model needs one",
+  });
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await Deno.writeTextFile(file, modelToJson(one));
+    for (
+      const [argv, message] of [
+        [["--count", "1"], "--count 1 removes the only feature of the model; a model needs one"],
+        [["--count", "2"], "--count 2 exceeds the 1 feature of the model"],
+      ]
+    ) {
+      const r = await runCli(["prune", "--model", file, "--structure", "features", ...argv]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`Cannot parse arguments of '[^']*': ${message}\\n$`));
+    }
+  } finally {
+    await Deno.remove(file);
+  }
 });
 
 Deno.test("a histogram of one value and a confusion row of one entry count in the singular", () => {
