@@ -398,6 +398,28 @@ export function counted(n: number, singular: string, options: CountedOptions = {
 }
 
 /**
+ * A typed array's name with its article, as messages name the type they wanted: "an Int8Array",
+ * "a Uint8Array".
+ *
+ * @param name The constructor's name.
+ * @returns The name after "a" or "an".
+ *
+ * @example
+ * ```ts
+ * import { typeWithArticle } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(typeWithArticle(Int8Array.name), "an Int8Array");
+ * assert.equal(typeWithArticle(Float32Array.name), "a Float32Array");
+ * assert.equal(typeWithArticle(Uint8Array.name), "a Uint8Array");
+ * ```
+ */
+export function typeWithArticle(name: string): string {
+  // "Uint" reads "you-int": a consonant sound.
+  return `${/^[AEIO]/.test(name) ? "an" : "a"} ${name}`;
+}
+
+/**
  * A list of names as a message quotes it: at most `max` of them, each by
  * {@linkcode quotedText}, and how many more there are (a model's 784 feature names would make a
  * warning of a page).

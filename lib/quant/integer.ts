@@ -38,6 +38,7 @@ import {
   counted,
   describe,
   type OptionKeys,
+  typeWithArticle,
 } from "../core/validate.ts";
 import { oneShotScorers } from "../kernels/scorers.ts";
 import { PREDICT_WASM_MIN_WORK, type PredictBackend } from "../model/kernel_scores.ts";
@@ -750,7 +751,7 @@ export function integerScoresFromCodes(
   }
   if (!(xq instanceof want) || xq.length !== nSamples * m.nFeatures) {
     throw new TypeError(
-      `Cannot ${action}: codes must be a ${want.name} of ${
+      `Cannot ${action}: codes must be ${typeWithArticle(want.name)} of ${
         counted(nSamples * m.nFeatures, "entry", { plural: "entries" })
       }`,
     );

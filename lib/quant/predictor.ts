@@ -26,6 +26,7 @@ import {
   checkOptionKeys,
   counted,
   type OptionKeys,
+  typeWithArticle,
 } from "../core/validate.ts";
 import { prepareInteger, preparePacked4Float } from "../kernels/scorers.ts";
 import type { IntegerScorer, Scorer } from "../kernels/scorers.ts";
@@ -345,7 +346,7 @@ export function prepareQuantizedPredictor(
           !(xq instanceof want || (inKernel && xq instanceof Uint8Array)) || xq.length !== n * d
         ) {
           throw new TypeError(
-            `Cannot ${action}: codes must be a ${want.name} of ${
+            `Cannot ${action}: codes must be ${typeWithArticle(want.name)} of ${
               counted(n * d, "entry", { plural: "entries" })
             } (${n} x ${d})`,
           );

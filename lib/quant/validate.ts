@@ -7,7 +7,7 @@
  */
 
 import { FLOAT32_MAX, FLOAT32_MIN_NORMAL } from "../core/matrix.ts";
-import { assertFinite, counted, describe, quoted } from "../core/validate.ts";
+import { assertFinite, counted, describe, quoted, typeWithArticle } from "../core/validate.ts";
 import { validatePreprocessing } from "../data/preprocess.ts";
 import { outputCount } from "../model/types.ts";
 import { checkClasses, checkFeatureNames } from "../model/validate_model.ts";
@@ -159,7 +159,7 @@ export function validateQuantizedTensor(
   const codes = (withCodes ? t.codes : new ctor(0)) as ArrayLike<number>;
   if (withCodes && (!(codes instanceof ctor) || codes.length !== rows * cols)) {
     fail(
-      `${field("codes")} must be a ${ctor.name} of ${
+      `${field("codes")} must be ${typeWithArticle(ctor.name)} of ${
         counted(rows * cols, "entry", { plural: "entries" })
       } for this ${t.kind} tensor, got ${describe(codes)}`,
     );
@@ -294,7 +294,7 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
     : fail(`unknown bias kind ${quoted((b as { kind: unknown }).kind)}`);
   if (!(b.values instanceof biasType) || b.values.length !== nOut) {
     fail(
-      `bias values must be a ${biasType.name} of ${
+      `bias values must be ${typeWithArticle(biasType.name)} of ${
         counted(nOut, "entry", { plural: "entries" })
       }, got ${describe(b.values)}`,
     );

@@ -305,7 +305,7 @@ Deno.test("a model JSON field of the wrong type is refused naming the field and 
     [
       "weights.codes",
       [7],
-      "weights.codes must be a Int8Array of 2 entries for this uniform tensor, got Int8Array(1)",
+      "weights.codes must be an Int8Array of 2 entries for this uniform tensor, got Int8Array(1)",
     ],
     ["weights.scheme", "Symmetric", "weights have an unknown scheme 'Symmetric'"],
     ["weights.scheme", null, "weights have an unknown scheme null"],
