@@ -25,6 +25,8 @@ import {
 const unavailable = browserUnavailable();
 
 const built = new Map<string, Promise<string>>();
+/** The build started last, settled or not: the next one waits for it. */
+let lastBuild: Promise<void> = Promise.resolve();
 
 /**
  * A bundle's code, built once for this file's tests by the task's own command: `build:browser`
@@ -33,7 +35,9 @@ const built = new Map<string, Promise<string>>();
 function bundleCode(task = "build:browser"): Promise<string> {
   let code = built.get(task);
   if (code === undefined) {
-    code = (async () => {
+    // One build at a time: with a fresh DENO_DIR (as in CI) the first `deno bundle` installs
+    // esbuild, and two at once raced in that install ("failed to copy esbuild binary").
+    code = lastBuild.then(async () => {
       const dir = await Deno.makeTempDir();
       try {
         await buildBundle(task, `${dir}/lrcompress.js`);
@@ -41,7 +45,8 @@ function bundleCode(task = "build:browser"): Promise<string> {
       } finally {
         await Deno.remove(dir, { recursive: true });
       }
-    })();
+    });
+    lastBuild = code.then(() => {}, () => {});
     built.set(task, code);
   }
   return code;
