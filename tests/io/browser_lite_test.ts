@@ -99,19 +99,32 @@ Deno.test("the lite entry gives backend ts's results where auto runs the kernels
   assert.ok(differs, "the kernels gave the reference's scores bit for bit on every model");
 });
 
+/** A three-class model of two features, its 4-bit quantization, and inputs for the refusals. */
+const model: LogisticModel = {
+  kind: "logistic-regression",
+  version: 1,
+  link: "softmax",
+  weights: { data: Float64Array.from([1, 0, 0, 1, -1, -1]), rows: 3, cols: 2 },
+  bias: new Float64Array(3),
+  classes: ["a", "b", "c"],
+  featureNames: ["u", "v"],
+  preprocessing: { kind: "none" },
+};
+const q = quantizeModel(model, { method: { kind: "uniform", bits: 4 } });
+const x = lite.fromRows([[1, 2]]);
+const wide = lite.fromRows([[1, 2, 3]]);
+
+/** What a call throws, as "Name: message", or "no error". */
+function message(f: () => unknown): string {
+  try {
+    f();
+  } catch (error) {
+    return `${(error as Error).name}: ${(error as Error).message}`;
+  }
+  return "no error";
+}
+
 Deno.test("the lite entry refuses backend wasm, and refuses what the library refuses", () => {
-  const model: LogisticModel = {
-    kind: "logistic-regression",
-    version: 1,
-    link: "softmax",
-    weights: { data: Float64Array.from([1, 0, 0, 1, -1, -1]), rows: 3, cols: 2 },
-    bias: new Float64Array(3),
-    classes: ["a", "b", "c"],
-    featureNames: ["u", "v"],
-    preprocessing: { kind: "none" },
-  };
-  const q = quantizeModel(model, { method: { kind: "uniform", bits: 4 } });
-  const x = lite.fromRows([[1, 2]]);
   const wasm = { backend: "wasm" } as const;
   const refused = (what: string) => (e: unknown) =>
     e instanceof RangeError &&
@@ -125,15 +138,6 @@ Deno.test("the lite entry refuses backend wasm, and refuses what the library ref
     assert.throws(() => f(q, x, wasm), refused("compute quantized scores"));
   }
   // The same refusals, word for word, as the library's.
-  const message = (f: () => unknown) => {
-    try {
-      f();
-    } catch (error) {
-      return `${(error as Error).name}: ${(error as Error).message}`;
-    }
-    return "no error";
-  };
-  const wide = lite.fromRows([[1, 2, 3]]);
   const gpu = { backend: "gpu" } as unknown as { backend: "ts" };
   const cases: [() => unknown, () => unknown][] = [
     [() => lite.decisionFunction(model, wide), () => full.decisionFunction(model, wide)],
@@ -159,33 +163,12 @@ Deno.test("the lite entry refuses backend wasm, and refuses what the library ref
 });
 
 Deno.test("the lite entry refuses a bad call with backend wasm as the full entry does", () => {
-  const model: LogisticModel = {
-    kind: "logistic-regression",
-    version: 1,
-    link: "softmax",
-    weights: { data: Float64Array.from([1, 0, 0, 1, -1, -1]), rows: 3, cols: 2 },
-    bias: new Float64Array(3),
-    classes: ["a", "b", "c"],
-    featureNames: ["u", "v"],
-    preprocessing: { kind: "none" },
-  };
-  const q = quantizeModel(model, { method: { kind: "uniform", bits: 4 } });
-  const x = lite.fromRows([[1, 2]]);
   const malformed = { ...model, bias: new Float64Array(2) };
   const malformedQ = { ...q, bias: new Float64Array(2) } as unknown as typeof q;
-  const wide = lite.fromRows([[1, 2, 3]]);
   const nan = lite.fromRows([[1, NaN]]);
   const huge = lite.fromRows([[1e308, 1e308]]);
   const wasm = { backend: "wasm" } as const;
   const typo = { backend: "wasm", thread: 2 } as unknown as typeof wasm;
-  const message = (f: () => unknown) => {
-    try {
-      f();
-    } catch (error) {
-      return `${(error as Error).name}: ${(error as Error).message}`;
-    }
-    return "no error";
-  };
   const calls: [string, (e: typeof lite | typeof full) => unknown][] = [
     ["malformed model", (e) => e.decisionFunction(malformed, x, wasm)],
     ["misspelled key", (e) => e.predictProba(model, x, typo)],
