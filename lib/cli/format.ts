@@ -4,6 +4,8 @@
  * @module
  */
 
+import { counted } from "../core/validate.ts";
+
 /**
  * Formats rows as an aligned text table; numeric-looking cells are right-aligned.
  *
@@ -52,4 +54,27 @@ export function pointsText(d: { difference: number; standardError: number }): st
  */
 export function ratioText(ratio: number): string {
   return ratio >= 1 ? `${ratio.toFixed(2)} x smaller` : `${(1 / ratio).toFixed(2)} x larger`;
+}
+
+/**
+ * A whole number with thousands separators, as every report prints counts: `1200` -> `"1,200"`.
+ *
+ * @param n The number.
+ * @returns The text.
+ */
+export function int(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/**
+ * A count with thousands separators and the word that agrees with it: `"1 byte"`,
+ * `"1,200 bytes"` (see {@linkcode counted}).
+ *
+ * @param n The count.
+ * @param word The singular.
+ * @param plural The plural, if not `word + "s"`.
+ * @returns The text.
+ */
+export function count(n: number, word: string, plural?: string): string {
+  return counted(n, word, { plural, format: int });
 }

@@ -8,13 +8,8 @@ import { encodeModel, jsonStart, MODEL_FILE_MAGIC } from "../io/model_file.ts";
 import { sizeReport } from "../io/size_report.ts";
 import { SIZE_CATEGORIES } from "../io/bytes.ts";
 import { type Command, UsageError } from "./args.ts";
-import { formatTable } from "./format.ts";
+import { count, formatTable, int } from "./format.ts";
 import { modelFormatOf, readModelFile } from "./model_files.ts";
-import { counted } from "../core/validate.ts";
-
-const int = (n: number) => n.toLocaleString("en-US");
-const count = (n: number, word: string, plural?: string) =>
-  counted(n, word, { plural, format: int });
 
 /** The `inspect` command. */
 export const inspectCommand: Command = {

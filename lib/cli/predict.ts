@@ -27,12 +27,11 @@ import {
   readsAsNumber,
   repeatedName,
 } from "./data_options.ts";
-import { percent } from "./format.ts";
+import { count, int, percent } from "./format.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 
 const NAME = "predict";
-const int = (n: number) => n.toLocaleString("en-US");
 /** Rows per second, as the progress line and the summary print it. */
 const rowRate = (rows: number, seconds: number) => `${int(Math.round(rows / seconds))} rows/s`;
 
@@ -291,7 +290,7 @@ export const predictCommand: Command = {
       `(kernel ${predictor.kernel}${
         args.flag("dequantized") && model.kind !== "logistic-regression" ? ", dequantized" : ""
       })`,
-      `data      ${dataPath}: ${counted(rows, "row", { format: int })}, features ${
+      `data      ${dataPath}: ${count(rows, "row")}, features ${
         plan.byName ? "matched by name" : "taken by position"
       }${labelled ? `, label column ${quotedText(columns[plan.labelCol])}` : ", no label column"}${
         plan.unused.length > 0 ? `; unused columns: ${quotedList(plan.unused)}` : ""
@@ -306,7 +305,7 @@ export const predictCommand: Command = {
     }
     if (out !== undefined) {
       lines.push(
-        `wrote     ${out} (${counted(rows, "row", { format: int })}: predicted label${
+        `wrote     ${out} (${count(rows, "row")}: predicted label${
           proba ? `, ${k} probabilities` : ""
         })`,
       );

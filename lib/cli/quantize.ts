@@ -50,7 +50,7 @@ import {
   saveFormatOf,
   writeModelFile,
 } from "./model_files.ts";
-import { formatTable, percent } from "./format.ts";
+import { count, formatTable, int, percent } from "./format.ts";
 import { createProgress } from "./progress.ts";
 import {
   refuseDenseTrainingOptions,
@@ -605,13 +605,7 @@ async function inputFileSize(file: string): Promise<QuantizeInputSize> {
   return { file, bytes: bytes.length, parts };
 }
 
-function int(n: number): string {
-  return n.toLocaleString("en-US");
-}
-
-function bytesOf(n: number): string {
-  return counted(n, "byte", { format: int });
-}
+const bytesOf = (n: number) => count(n, "byte");
 
 /** The report's lines on bytes: every part of the .lrc file, and the input file's length. */
 function sizeLines(
@@ -623,6 +617,8 @@ function sizeLines(
   input: QuantizeInputSize | null,
 ): string[] {
   const p = size.parts;
+  const hasRecipe = report.model.kind === "quantized-logistic-regression" &&
+    Boolean(report.model.recipe);
   const stored = size.storedWeights === size.weights
     ? `${size.weights}`
     : `${size.storedWeights} of ${size.weights} stored`;
@@ -641,9 +637,7 @@ function sizeLines(
     `bias      ${size.bias}, ${bytesOf(size.biasBytes)}` +
     (size.bias === "int32" ? " (at the product scale of each class)" : ""),
     `rest      header ${int(p.header)}${
-      report.model.kind === "quantized-logistic-regression" && report.model.recipe
-        ? " (with the quantization recipe)"
-        : ""
+      hasRecipe ? " (with the quantization recipe)" : ""
     }, labels ${int(p.labels)}, names ${int(p.names)}, preprocessing ${
       int(p.preprocessing)
     }, checksum ` +
@@ -664,7 +658,7 @@ function sizeLines(
         .map((c) => {
           const d = p[c] - input.parts![c];
           return `${c} ${d > 0 ? "+" : ""}${d}` +
-            (c === "header" && d > 0 && lines[2].includes("recipe")
+            (c === "header" && d > 0 && hasRecipe
               ? " (it holds the quantization recipe as JSON)"
               : "");
         });
