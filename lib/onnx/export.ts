@@ -10,8 +10,8 @@
  * Float models: `Gemm` (weights `(nOutputs, nFeatures)`, `transB = 1`) then `Softmax`, or
  * for binary models the two columns `1 / (1 + Exp(scores))` and `1 / (1 + Exp(Neg(scores)))`
  * (`Div`, `Add`, `Exp`, `Neg`): within 2 float32 ulps of the float64 sigmoid down to the smallest
- * normal float32, where onnxruntime's `Sigmoid` (accurate only to ~1e-7 absolute) and `1 - p`
- * are 0 from |score| ~ 17. Standardisation is folded into the weights (`preprocessing: "fold"`,
+ * normal float32, where `1 - Sigmoid(scores)` is 0 from a score of about 17 and onnxruntime's
+ * `Sigmoid` is not accurate in relative terms in its tail. Standardisation is folded into the weights (`preprocessing: "fold"`,
  * the default) or kept as `Sub` and `Div` nodes (`"nodes"`).
  *
  * Quantized models keep their codes in the file:
@@ -216,12 +216,11 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
     g.op("Softmax", ["scores"], { axis: { int: 1 } }, "probabilities");
     index = g.op("ArgMax", ["scores"], { axis: { int: 1 }, keepdims: { int: 0 } });
   } else {
-    // 1 / (1 + exp(-+s)), not Sigmoid: onnxruntime's Sigmoid is accurate to ~1e-7 only in
-    // absolute terms (0 below sigmoid(-17), 2e-4 relative error at -10), and 1 - Sigmoid(s) is
-    // 0 from s ~ 17 as well, so a log loss of the file's probabilities was -Infinity. Exp, Add
-    // and Div keep both columns within 2 ulps (1.75 measured) of the float64 sigmoid while it is
-    // a normal float32 (|s| < 87); beyond ~88.7 exp overflows and the small one is 0 instead of
-    // a subnormal.
+    // 1 / (1 + exp(-+s)), not Sigmoid: onnxruntime's Sigmoid is not accurate in relative terms
+    // in its tail, and 1 - Sigmoid(s) is 0 in float32 from s ~ 17, so a log loss of the file's
+    // probabilities was -Infinity. Exp, Add and Div keep both columns within 2 ulps of the
+    // float64 sigmoid while it is a normal float32 (|s| < 87; export_test checks it); beyond
+    // ~88.7 exp overflows and the small one is 0 instead of a subnormal.
     const one = g.constant("one", "FLOAT", [], [1]);
     const logistic = (t: string) => g.op("Div", [one, g.op("Add", [one, g.op("Exp", [t])])]);
     const p0 = logistic("scores");

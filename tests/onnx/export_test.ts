@@ -1202,9 +1202,9 @@ Deno.test({
   async fn() {
     // The score is the one feature (weight 1, bias 0), exact in float32. The oracle is the
     // closed form 1 / (1 + exp(-+s)) in float64, rounded to float32. The graph used to output
-    // 1 - Sigmoid(s) and Sigmoid(s): onnxruntime's Sigmoid is accurate only to ~1e-7 absolute
-    // (0 for s <= -20, 2e-4 relative error at -10), and 1 - p is 0 from s ~ 17, so a log loss
-    // of the file's probabilities was -Infinity where lrcompress's is finite.
+    // 1 - Sigmoid(s) and Sigmoid(s): 1 - p is 0 in float32 from s ~ 17, and onnxruntime's
+    // Sigmoid is not accurate in relative terms in its tail, so a log loss of the file's
+    // probabilities was -Infinity where lrcompress's is finite.
     const model: LogisticModel = {
       kind: "logistic-regression",
       version: 1,
