@@ -43,6 +43,21 @@ async function cached(name: string, make: () => LogisticModel): Promise<Logistic
   }
 }
 
+/**
+ * The int8 benchmark model of a float model: 8-bit symmetric per class (MSE calibration), then
+ * `calibrateInput` on the training inputs, for integer-only inference.
+ *
+ * @param model The float model.
+ * @param train The data it was trained on.
+ * @returns The quantized model, input-calibrated.
+ */
+export function int8Model(model: LogisticModel, train: Dataset): QuantizedModel {
+  return calibrateInput(
+    quantizeModel(model, { method: { kind: "uniform", bits: 8, granularity: "class" } }),
+    train.x,
+  );
+}
+
 /** The benchmark models. */
 export interface BenchModels {
   /** Dense float model. */
@@ -91,10 +106,7 @@ export async function benchModels(train: Dataset): Promise<BenchModels> {
       }).model;
     });
   const reduced = await structured(0.9), reduced75 = await structured(0.75);
-  const int8 = calibrateInput(
-    quantizeModel(dense, { method: { kind: "uniform", bits: 8, granularity: "class" } }),
-    train.x,
-  );
+  const int8 = int8Model(dense, train);
   const kmeans4 = quantizeModel(dense, {
     method: { kind: "kmeans", bits: 4, granularity: "class" },
   });

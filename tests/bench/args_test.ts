@@ -5,8 +5,19 @@
  */
 import assert from "node:assert/strict";
 import { hasFashionMnist } from "../../lib/data/fashion_mnist.ts";
+import { browserUnavailable } from "../_helpers/browser.ts";
 
-const benches = ["compress", "cores", "csv", "infer", "optimizer", "prune", "quant", "train"];
+const benches = [
+  "browser",
+  "compress",
+  "cores",
+  "csv",
+  "infer",
+  "optimizer",
+  "prune",
+  "quant",
+  "train",
+];
 
 async function run(bench: string, args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -37,6 +48,8 @@ Deno.test("bench values are checked before any work", async () => {
     const [bench, args, message] of [
       ["train", ["--rounds", "x"], /--rounds must be an integer in \[1, 1000\], got 'x'/],
       ["infer", ["--rounds", "0"], /--rounds must be an integer in \[1, 1000\], got '0'/],
+      ["browser", ["--calls", "10"], /--calls must be an integer in \[50, 1000000\], got '10'/],
+      ["browser", ["--rows", "10001"], /--rows must be an integer in \[1, 10000\]/],
       ["csv", ["--sizes", "100,abc"], /--sizes must be a number in \[1, 100000\], got 'abc'/],
       ["prune", ["--sparsities", "0.5,1.5"], /--sparsities must be a number in \[0, 1\]/],
       ["prune", ["--sections", "tabel"], /unknown section 'tabel'/],
@@ -95,6 +108,52 @@ Deno.test("bench:csv and bench:optimizer state the load average of their timings
     const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
     assert.ok(rows.length >= 3 && rows.every((row) => row.bench.startsWith(bench)), r.stdout);
   }
+});
+
+const noBrowser = browserUnavailable();
+
+Deno.test({
+  name: `bench:browser runs on the embedded digits without Fashion-MNIST and gives every row${
+    noBrowser ? ` (skipped: ${noBrowser})` : ""
+  }`,
+  ignore: noBrowser !== null,
+  async fn() {
+    // A small run: both bundles built, their labels checked against Deno's, three
+    // implementations timed on four cases. The figures are not checked, only that they are there.
+    const r = await run(
+      "browser",
+      ["--rounds", "1", "--calls", "50", "--rows", "300", "--json"],
+      { LRC_FASHION_MNIST_DIR: "/nonexistent/fashion-mnist" },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Fashion-MNIST not found .*: running on the embedded digits instead/);
+    const load = r.stderr.split("\n").filter((l) => l.startsWith("bench:browser: load average"));
+    assert.equal(load.length, 2, r.stderr);
+    const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.ok(rows.every((row) => row.bench === "browser"), r.stdout);
+    const [full, lite] = rows.filter((row) => row.section === "bundle");
+    assert.deepEqual([full.bundle, lite.bundle], ["full", "lite"]);
+    assert.ok(lite.bytes < full.bytes && lite.gzipBytes < lite.bytes, r.stdout);
+    const models = rows.filter((row) => row.section === "model");
+    assert.deepEqual(models.map((m) => [m.model, m.data, m.features]), [
+      ["dense", "embedded digits", 64],
+      ["int8", "embedded digits", 64],
+    ]);
+    const timing = rows.filter((row) => row.section === "timing");
+    assert.equal(timing.length, 12);
+    for (const model of ["dense", "int8"]) {
+      for (const [kind, n] of [["one row", 1], ["batch", 300]] as const) {
+        const cases = timing.filter((t) => t.model === model && t.case === kind);
+        assert.deepEqual(cases.map((t) => t.impl), ["full, auto", "full, ts", "lite"]);
+        for (const t of cases) {
+          assert.equal(t.rows, n);
+          assert.ok(t.medianMs > 0 && Number.isFinite(t.medianMs), JSON.stringify(t));
+          assert.ok(Math.abs(t.rowsPerSecond - n / (t.medianMs / 1000)) < 1e-6 * t.rowsPerSecond);
+          assert.equal(t.ratioToFullAuto, t.medianMs / cases[0].medianMs);
+        }
+      }
+    }
+  },
 });
 
 // benchArgs itself, in this process for arguments it takes (it exits on the others).
