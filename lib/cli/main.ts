@@ -4,7 +4,15 @@
  * @module
  */
 
-import { type CliIo, type Command, commandHelp, parseCommandArgs, UsageError } from "./args.ts";
+import { isAbsolute, resolve } from "node:path";
+import {
+  type CliIo,
+  type Command,
+  commandHelp,
+  parseCommandArgs,
+  type ParsedArgs,
+  UsageError,
+} from "./args.ts";
 import { trainCommand } from "./train.ts";
 import { exportCommand } from "./export.ts";
 import { inspectCommand } from "./inspect.ts";
@@ -44,10 +52,17 @@ function usage(): string {
  *
  * @param argv Arguments: the command, then its options.
  * @param io Where to write; defaults to the process's standard streams.
+ * @param calledFrom The folder `deno task` was called from (its `INIT_CWD`), when it is not the
+ *   working directory against which relative paths resolve: a relative path is then named with
+ *   the folder it was taken from, on stderr, and in an error that names it.
  * @returns The exit code: 0 on success, 1 for a failure, 2 for a usage error, 141 (as for
  *   SIGPIPE) when the reader of the output has closed it.
  */
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CliIo = processIo(),
+  calledFrom?: string,
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined) {
     // A usage error: nothing on stdout, as for every other one.
@@ -74,6 +89,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     io.err(`lrc: unknown command '${name}'; commands: ${names}\n`);
     return 2;
   }
+  // `deno task` runs in the folder of deno.json, so `--data my.csv` typed in another folder is
+  // read (and `--out p.csv` written) there: said, rather than "wrote p.csv" where it is not.
+  let elsewhere: { folder: string; paths: string[] } | null = null;
   try {
     // `-h` after a command, as after `lrc` (where it was the only place it worked).
     const args = parseCommandArgs(command, rest.map((a) => a === "-h" ? "--help" : a));
@@ -81,7 +99,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       io.out(commandHelp(command));
       return 0;
     }
-    return await command.run(args, io);
+    elsewhere = relativeElsewhere(command, args, calledFrom);
+    const code = await command.run(args, io);
+    if (elsewhere !== null) {
+      const where = elsewhere.paths.map((p) => `'${p}' is '${resolve(p)}'`).join(", ");
+      io.err(`note      ${relativeNote(elsewhere.folder)}: ${where}\n`);
+    }
+    return code;
   } catch (error) {
     // The reader of stdout went away (`lrc inspect m.lrc | head -1`): stop without a word, as a
     // process killed by SIGPIPE does (128 + 13), rather than report the reader's choice as ours.
@@ -89,10 +113,45 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (Deno.env.get("LRC_DEBUG") === "1") console.error(error);
     const message = error instanceof Error ? error.message : String(error);
     // One line: a line break in the message (a quoted CSV cell, say) is shown escaped.
-    const line = message.trimEnd().replaceAll("\r", "\\r").replaceAll("\n", "\\n");
+    let line = message.trimEnd().replaceAll("\r", "\\r").replaceAll("\n", "\\n");
+    if (elsewhere !== null && elsewhere.paths.some((p) => line.includes(`'${p}'`))) {
+      line += ` (${relativeNote(elsewhere.folder)}: give absolute paths)`;
+    }
     io.err(`lrc ${name}: ${line}\n`);
     return error instanceof UsageError ? 2 : 1;
   }
+}
+
+/**
+ * The relative file paths of a command line, with the folder `deno task` was called from, when
+ * that is not the working directory they resolve against; else null.
+ */
+function relativeElsewhere(
+  command: Command,
+  args: ParsedArgs,
+  calledFrom: string | undefined,
+): { folder: string; paths: string[] } | null {
+  if (calledFrom === undefined || calledFrom === "") return null;
+  // Compared as real paths: a shell's folder reached through a symbolic link is the same one.
+  const real = (path: string) => {
+    try {
+      return Deno.realPathSync(path);
+    } catch {
+      return resolve(path);
+    }
+  };
+  if (real(calledFrom) === real(".")) return null;
+  const named = Object.entries(command.options)
+    .filter(([name, spec]) => spec.value?.startsWith("FILE") && args.given(name))
+    .map(([name]) => args.string(name) ?? "");
+  const paths = [...named, ...(command.positionals ? args.positionals : [])]
+    .filter((p) => p !== "" && !isAbsolute(p));
+  return paths.length === 0 ? null : { folder: resolve(calledFrom), paths };
+}
+
+function relativeNote(calledFrom: string): string {
+  return `relative paths are taken from '${resolve(".")}', the folder of deno.json where ` +
+    `deno task runs, not from '${calledFrom}' where it was called`;
 }
 
 function processIo(): CliIo {
@@ -104,4 +163,4 @@ function processIo(): CliIo {
   };
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(await main(Deno.args, processIo(), Deno.env.get("INIT_CWD")));
