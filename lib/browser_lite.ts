@@ -44,8 +44,7 @@ export type * from "./browser_types.ts";
  * Refuses `backend: "wasm"`, which this entry cannot honour, rather than ignoring it. Called once
  * the reference has scored the call (a refused call pays for its scores): an input that the full
  * entry refuses (a malformed model, an unknown option key, NaN in `x`, a score that overflows)
- * then gets the full entry's error, not this one. One wording differs: NaN in `x` of an
- * integer-only model reads "compute integer scores" here and "compute scores" on the kernels.
+ * then gets the full entry's error, not this one.
  */
 function refuseWasm(action: string, options: { readonly backend?: string } | undefined): void {
   if (options?.backend === "wasm") {

@@ -259,8 +259,11 @@ interface Spec {
   kernel(x: In): string;
   /** The kernel's integer arguments for `rows` rows at these addresses. */
   args(input: number, rows: number, x: In, out: number, scratch: number): number[];
-  /** Quantization of float inputs (integer scorers only). */
-  quantize?: { mul: number; off: number; zp: number; lo: number; hi: number };
+  /**
+   * Quantization of float inputs (integer scorers only), and what the caller was doing, for the
+   * message that refuses NaN or infinity in them.
+   */
+  quantize?: { mul: number; off: number; zp: number; lo: number; hi: number; action: string };
   /** Address of float32 per-column factors applied to float inputs before the kernel. */
   inputScale?: number;
 }
@@ -322,12 +325,12 @@ function outputOf<O extends Out>(
 }
 
 /** Throws naming the first NaN or infinity in rows r0..r1-1 of x, if any. */
-function locateNonFinite(x: Matrix, r0: number, r1: number): void {
+function locateNonFinite(x: Matrix, r0: number, r1: number, action = "compute scores"): void {
   const d = x.cols, v = x.data;
   for (let i = r0 * d; i < r1 * d; i++) {
     if (v[i] - v[i] !== 0) {
       throw new RangeError(
-        `Cannot compute scores: x holds ${v[i]} at row ${Math.floor(i / d)}, column ${i % d}`,
+        `Cannot ${action}: x holds ${v[i]} at row ${Math.floor(i / d)}, column ${i % d}`,
       );
     }
   }
@@ -596,7 +599,7 @@ function makeScorer<I extends In, O extends Out>(
             badSlots + 4 * t,
           ];
         });
-        if (slots.some((v) => v > 0)) locateNonFinite(x, r0, r0 + rows);
+        if (slots.some((v) => v > 0)) locateNonFinite(x, r0, r0 + rows, q.action);
         run(kernel, codes, chunkIn, rows, chunkOut);
         out.set(ws.f64(chunkOut, rows * k), r0 * k);
       }
@@ -1174,10 +1177,15 @@ export function prepareInteger(
   return prepareIntegerIn(null, form, options);
 }
 
+/**
+ * {@linkcode prepareInteger} for `rows` rows (or null), whose `scoresFromFloat` refuses NaN or
+ * infinity as `Cannot <scoreAction>: ...` (the caller's action, on every backend).
+ */
 function prepareIntegerIn(
   rows: number | null,
   form: IntegerForm,
   options: IntegerScorerOptions,
+  scoreAction = "compute scores",
 ): IntegerScorer {
   const action = "prepare integer scorer";
   const k = form.bias?.length ?? 0;
@@ -1231,7 +1239,7 @@ function prepareIntegerIn(
       scoresFromFloat(x, opts = {}) {
         if (!input) throw new TypeError(`Cannot quantize inputs: the scorer has no input mapping`);
         checkShape(d, x, false);
-        locateNonFinite(x, 0, x.rows);
+        locateNonFinite(x, 0, x.rows, scoreAction);
         const codes = input.dtype === "int8"
           ? new Int8Array(x.rows * d)
           : new Uint8Array(x.rows * d);
@@ -1263,7 +1271,7 @@ function prepareIntegerIn(
     const mul = ws.alloc(8 * d + 64), off = ws.alloc(8 * d + 64);
     ws.f64(mul, d).set(input.multiplier);
     ws.f64(off, d).set(input.offset);
-    quantize = { mul, off, zp: input.zeroPoint, lo, hi };
+    quantize = { mul, off, zp: input.zeroPoint, lo, hi, action: scoreAction };
   }
   const s = makeScorer<CodeInput, Float64Array>(
     {
@@ -1679,8 +1687,12 @@ export const oneShotScorers = {
     prepareSparseIn(rows, form, options),
   subset: (rows: number, form: FeatureSubsetForm, options: ScorerOptions = {}) =>
     prepareFeatureSubsetIn(rows, form, options),
-  integer: (rows: number, form: IntegerForm, options: IntegerScorerOptions = {}) =>
-    prepareIntegerIn(rows, form, options),
+  integer: (
+    rows: number,
+    form: IntegerForm,
+    options: IntegerScorerOptions = {},
+    scoreAction?: string,
+  ) => prepareIntegerIn(rows, form, options, scoreAction),
   packed4Float: (
     rows: number,
     form: Packed4Form & { readonly inputScale?: ArrayLike<number> },

@@ -802,7 +802,7 @@ export function integerDecisionFunction(
         zeroPoint: m.input.zeroPoint,
         dtype: m.input.dtype,
       },
-    });
+    }, action);
     try {
       return { data: scorer.scoresFromFloat(x), rows: x.rows, cols: m.nOutputs };
     } finally {

@@ -20,6 +20,7 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import {
+  assertFinite,
   assertInRange,
   assertMatrix,
   checkBackendOptions,
@@ -332,7 +333,12 @@ export function prepareQuantizedPredictor(
       scorer?.threads ?? 1,
       (x) => {
         check(x);
-        if (scorer === null) return integerDecisionFunction(integer, x, { backend: "ts" });
+        if (scorer === null) {
+          // Refused here in the predictor's words (the kernels' scorer says "compute scores"
+          // too), not in integerDecisionFunction's.
+          assertFinite(action, "x", x.data, d);
+          return integerDecisionFunction(integer, x, { backend: "ts" });
+        }
         return { data: scorer.scoresFromFloat(x), rows: x.rows, cols: k };
       },
       (xq, n) => {

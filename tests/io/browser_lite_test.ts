@@ -167,6 +167,12 @@ Deno.test("the lite entry refuses a bad call with backend wasm as the full entry
   const malformedQ = { ...q, bias: new Float64Array(2) } as unknown as typeof q;
   const nan = lite.fromRows([[1, NaN]]);
   const huge = lite.fromRows([[1e308, 1e308]]);
+  const inf = lite.fromRows([[1, Infinity]]);
+  // A calibrated 8-bit model: the full entry scores it on the integer kernel.
+  const integerOnly = calibrateInput(
+    quantizeModel(model, { method: { kind: "uniform", bits: 8 } }),
+    lite.fromRows([[0, 1], [2, 3]]),
+  );
   const wasm = { backend: "wasm" } as const;
   const typo = { backend: "wasm", thread: 2 } as unknown as typeof wasm;
   const calls: [string, (e: typeof lite | typeof full) => unknown][] = [
@@ -181,6 +187,8 @@ Deno.test("the lite entry refuses a bad call with backend wasm as the full entry
     ["quantized, misspelled key", (e) => e.quantizedPredictProba(q, x, typo)],
     ["quantized, x too wide", (e) => e.quantizedPredict(q, wide, wasm)],
     ["quantized, NaN in x", (e) => e.quantizedDecisionFunction(q, nan, wasm)],
+    ["integer-only, NaN in x", (e) => e.quantizedDecisionFunction(integerOnly, nan, wasm)],
+    ["integer-only, Infinity in x", (e) => e.quantizedPredict(integerOnly, inf, wasm)],
   ];
   for (const [name, call] of calls) {
     const expected = message(() => call(full));

@@ -1049,7 +1049,9 @@ Deno.test("the WebAssembly path refuses a NaN at every column of float32 and flo
       bad.data[19 + j] = j % 2 ? NaN : -Infinity;
       assert.throws(
         () => integerDecisionFunction(im, bad, { backend: "wasm" }),
-        new RegExp(`Cannot compute scores: x holds (NaN|-Infinity) at row 1, column ${j}$`),
+        new RegExp(
+          `Cannot compute integer scores: x holds (NaN|-Infinity) at row 1, column ${j}$`,
+        ),
         `${Ctor.name} column ${j}`,
       );
     }

@@ -7,6 +7,7 @@ import { pruneModel } from "../../lib/prune/prune_model.ts";
 import {
   calibrateInput,
   integerDecisionFunction,
+  integerPredict,
   integerScoresFromCodes,
   prepareIntegerModel,
   quantizeInputs,
@@ -17,6 +18,7 @@ import {
   quantizedDecisionFunction,
   quantizedPredict,
   quantizedPredictProba,
+  quantizedReferenceDecisionFunction,
 } from "../../lib/quant/predictor.ts";
 import type { QuantizationMethod } from "../../lib/quant/quantize.ts";
 import type { QuantizedModel } from "../../lib/quant/types.ts";
@@ -268,4 +270,40 @@ Deno.test("a calibrated model whose integer weights need int32 runs on the TypeS
     p.decisionFunctionFromCodes(codes, digits.x.rows),
     integerScoresFromCodes(m, codes, digits.x.rows, { backend: "ts" }),
   );
+});
+
+Deno.test("an integer-only model refuses NaN and infinity in x in one wording on every backend", () => {
+  // The kernels said "Cannot compute scores" where the reference said "compute integer scores".
+  const q = calibrateInput(quantizeModel(raw), digits.x);
+  const im = prepareIntegerModel(q);
+  assert.ok(!(im.weights instanceof Int32Array)); // the integer kernel takes it
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    const x = { ...x32, data: x32.data.slice(0, 3 * 64), rows: 3 };
+    x.data[64 + 5] = bad;
+    const where = `x holds ${bad} at row 1, column 5`;
+    for (const backend of ["wasm", "ts", "auto"] as const) {
+      const calls: [string, () => unknown][] = [
+        ["quantizedDecisionFunction", () => quantizedDecisionFunction(q, x, { backend })],
+        ["quantizedPredictProba", () => quantizedPredictProba(q, x, { backend })],
+        ["quantizedPredict", () => quantizedPredict(q, x, { backend })],
+        ["integerDecisionFunction", () => integerDecisionFunction(im, x, { backend })],
+        ["integerPredict", () => integerPredict(im, x, { backend })],
+        ["quantizedReference", () => quantizedReferenceDecisionFunction(q, x, { backend })],
+      ];
+      for (const [name, call] of calls) {
+        assert.throws(call, {
+          name: "RangeError",
+          message: `Cannot compute integer scores: ${where}`,
+        }, `${name}, ${backend}, ${bad}`);
+      }
+      using p = prepareQuantizedPredictor(q, { backend });
+      assert.equal(p.kernel, backend === "ts" ? "ts" : "integer");
+      for (const call of [() => p.decisionFunction(x), () => p.predict(x)]) {
+        assert.throws(call, {
+          name: "RangeError",
+          message: `Cannot compute scores: ${where}`,
+        }, `predictor, ${backend}, ${bad}`);
+      }
+    }
+  }
 });
