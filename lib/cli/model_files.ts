@@ -7,7 +7,7 @@
 
 import { nearestName } from "../core/validate.ts";
 import { modelFromCoefficients } from "../io/coefficients.ts";
-import { jsonStart, loadModel, saveModel } from "../io/model_file.ts";
+import { jsonStart, loadModel, modelFromFileBytes, saveModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import { folderOf, specialFileRefusal, writeFileAtomic } from "../io/atomic.ts";
 import { modelToJson } from "../model/serialize.ts";
@@ -58,14 +58,15 @@ export function modelFormatOf(path: string): "lrc" | "json" | "onnx" {
 }
 
 /**
- * Reads a model from a `.lrc`, `.json` or `.onnx` file.
+ * Reads a model from a `.lrc`, `.json` or `.onnx` file, reading the file once.
  *
  * @param path The file.
- * @returns The stored model and any warnings of the import.
+ * @returns The stored model, any warnings of the import, and the bytes read (a command that
+ *   reports the file's size takes their length rather than reading the file again).
  */
 export async function readModelFile(
   path: string,
-): Promise<{ model: StoredModel; warnings: string[] }> {
+): Promise<{ model: StoredModel; warnings: string[]; bytes: Uint8Array }> {
   if (modelFormatOf(path) === "onnx") {
     let bytes: Uint8Array;
     try {
@@ -75,20 +76,21 @@ export async function readModelFile(
     }
     // A graph that stores its weights as codes reads as the quantized model it is.
     const { model, quantized, warnings } = importOnnxModel(bytes, { name: path });
-    return { model: quantized ?? model, warnings };
+    return { model: quantized ?? model, warnings, bytes };
   }
   // A JSON of coefficients (scikit-learn's coef_ and intercept_, as the README dumps them) has
   // a "coef" field and no "kind"; lrcompress's own JSON models have a "kind". One whose "coef"
   // or "intercept" is misspelt ("coef_", "coefs") is one too, so that the importer names the
   // misspelling rather than the model reader the missing kind. A JSON file is told by its first
   // byte, as loadModel tells it, whatever its name (.lrc included).
-  let bytes: Uint8Array | undefined;
+  let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
-  } catch {
-    bytes = undefined; // loadModel reports the file
+  } catch (error) {
+    await loadModel(path); // reports the file in its words
+    throw error; // not reached unless the file appeared in between
   }
-  if (bytes !== undefined && bytes[jsonStart(bytes)] === 0x7b) {
+  if (bytes[jsonStart(bytes)] === 0x7b) {
     let parsed: unknown;
     try {
       // A UTF-8 byte order mark is left out: JSON.parse refuses it.
@@ -101,10 +103,10 @@ export async function readModelFile(
       !("kind" in parsed) &&
       Object.keys(parsed).some((key) => nearestName(key, COEFFICIENT_FIELDS) !== undefined)
     ) {
-      return modelFromCoefficients(parsed as Record<string, unknown>, { name: path });
+      return { ...modelFromCoefficients(parsed as Record<string, unknown>, { name: path }), bytes };
     }
   }
-  return { model: await loadModel(path), warnings: [] };
+  return { model: modelFromFileBytes(bytes, path), warnings: [], bytes };
 }
 
 /**
@@ -267,20 +269,20 @@ async function checkNotAnInput(
  *
  * @param path The file.
  * @param action What the command does with it, for the message (e.g. "quantize").
- * @returns The float model and any warnings of the import.
+ * @returns The float model, any warnings of the import, and the bytes read.
  * @throws {TypeError} If the file holds a quantized model, or cannot be read.
  */
 export async function readFloatModelFile(
   path: string,
   action: string,
-): Promise<{ model: LogisticModel; warnings: string[] }> {
-  const { model, warnings } = await readModelFile(path);
+): Promise<{ model: LogisticModel; warnings: string[]; bytes: Uint8Array }> {
+  const { model, warnings, bytes } = await readModelFile(path);
   if (model.kind !== "logistic-regression") {
     throw new TypeError(
       `Cannot ${action} '${path}': it is already quantized; ${action} the float model it came from`,
     );
   }
-  return { model, warnings };
+  return { model, warnings, bytes };
 }
 
 /**

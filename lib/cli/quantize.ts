@@ -297,9 +297,11 @@ export const quantizeCommand: Command = {
     let model: LogisticModel;
     let origin: string;
     let warnings: string[];
+    // The input file's bytes, as read for the model: the size report measures them.
+    let inputBytes: Uint8Array | null = null;
     const file = args.string("model");
     if (file !== undefined) {
-      ({ model, warnings } = await readFloatModelFile(file, "quantize"));
+      ({ model, warnings, bytes: inputBytes } = await readFloatModelFile(file, "quantize"));
       // As for a model trained here: a codebook larger than a group is a bad option (exit 2).
       checkKmeansGroups(
         "quantize",
@@ -431,7 +433,9 @@ export const quantizeCommand: Command = {
       } else savedBytes = await writeModelFile(save, q, entropy);
     }
     const size = fileSize(fileReport);
-    const input = file === undefined ? null : await inputFileSize(file);
+    const input = file === undefined || inputBytes === null
+      ? null
+      : await inputFileSize(file, inputBytes);
     const description = describeMethod(method);
     const report = {
       command: "quantize",
@@ -593,8 +597,8 @@ function fileSize(r: SizeReport): QuantizeFileSize {
   };
 }
 
-async function inputFileSize(file: string): Promise<QuantizeInputSize> {
-  const bytes = await Deno.readFile(file);
+/** The size of the input model file, from the bytes read for its model (not read again). */
+async function inputFileSize(file: string, bytes: Uint8Array): Promise<QuantizeInputSize> {
   let parts: Readonly<Record<SizeCategory, number>> | null = null;
   try {
     parts = (await sizeReport(bytes, { name: file })).parts;

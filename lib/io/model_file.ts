@@ -1159,6 +1159,46 @@ export async function loadModel(
       cause: error,
     });
   }
+  return modelFromFileBytes(bytes, path, options);
+}
+
+/**
+ * Reads the bytes of a model file as {@linkcode loadModel} reads the file, for a caller that has
+ * them already (the CLI reports their length, and reads the file once).
+ *
+ * @param bytes The file's bytes.
+ * @param path The file's name: messages name it, and a `.json` name refuses the binary format.
+ * @param options Cap on the number of weights.
+ * @returns The stored model.
+ * @throws {SyntaxError} If it is not a well-formed model file.
+ * @throws {RangeError} If it is of a newer version or exceeds a limit.
+ *
+ * @example The bytes of a saved model read back as the model
+ * ```ts
+ * import { encodeModel, modelFromFileBytes } from "./model_file.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const model = {
+ *   kind: "logistic-regression" as const,
+ *   version: 1 as const,
+ *   link: "sigmoid" as const,
+ *   weights: { data: Float64Array.of(0.5, -2), rows: 1, cols: 2 },
+ *   bias: Float64Array.of(0.25),
+ *   classes: ["no", "yes"],
+ *   featureNames: ["a", "b"],
+ *   preprocessing: { kind: "none" as const },
+ * };
+ * const read = modelFromFileBytes(encodeModel(model), "m.lrc");
+ * assert.equal(read.kind, "logistic-regression");
+ * assert.deepEqual(read.bias, Float64Array.of(0.25));
+ * ```
+ */
+export function modelFromFileBytes(
+  bytes: Uint8Array,
+  path: string,
+  options: Omit<DecodeOptions, "name"> = {},
+): StoredModel {
+  checkOptionKeys("read model file", options, LOAD_OPTION_KEYS);
   const first = jsonStart(bytes);
   const binary = MODEL_FILE_MAGIC.every((b, i) => bytes[i] === b);
   if (bytes[first] !== 0x7b && !binary && /\.json$/i.test(path)) {

@@ -626,3 +626,42 @@ Deno.test("lrc quantize reports the bytes of the file it writes, part by part, a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc quantize --model reads the model file once and reports the length of what it read", async () => {
+  // The size report read the file again, and readModelFile read it twice: reads are counted by
+  // wrapping Deno.readFile for the length of the command.
+  const dir = await Deno.makeTempDir({ prefix: "lrc-quantize-reads-test-" });
+  const readFile = Deno.readFile;
+  try {
+    const data = ["--dataset", "breast-cancer", "--quiet"];
+    for (const file of [`${dir}/m.lrc`, `${dir}/m.json`, `${dir}/m.onnx`]) {
+      const source = file.endsWith(".onnx") ? `${dir}/m.lrc` : file;
+      const saved = await runCli(["train", ...data, "--save", source]);
+      assert.equal(saved.code, 0, saved.stderr);
+      if (file !== source) {
+        const exported = await runCli(["export", "--model", source, "--out", file, "--quiet"]);
+        assert.equal(exported.code, 0, exported.stderr);
+      }
+      const size = (await Deno.stat(file)).size;
+      const reads: string[] = [];
+      // deno-lint-ignore no-explicit-any
+      (Deno as any).readFile = (path: string | URL, options?: Deno.ReadFileOptions) => {
+        reads.push(String(path));
+        return readFile(path, options);
+      };
+      let r;
+      try {
+        r = await runCli(["quantize", ...data, "--model", file, "--bits", "4", "--json"]);
+      } finally {
+        // deno-lint-ignore no-explicit-any
+        (Deno as any).readFile = readFile;
+      }
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(reads.filter((p) => p === file), [file], file);
+      const report = JSON.parse(r.stdout);
+      assert.deepEqual([report.input.file, report.input.bytes], [file, size], file);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
