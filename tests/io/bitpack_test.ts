@@ -162,3 +162,16 @@ Deno.test("packing agrees with a bit-by-bit packer at every width, widest values
     }
   }
 });
+
+Deno.test("unpacking into a short array counts one entry in the singular, two in the plural", () => {
+  const head = "Cannot unpack bits: out must be a Uint32Array, Float64Array, Int32Array or " +
+    "Uint16Array of at least";
+  assert.throws(() => unpackBits(packBits([5], 3), 1, 3, new Uint32Array(0)), {
+    name: "TypeError",
+    message: `${head} 1 entry that holds 3-bit values, got Uint32Array(0)`,
+  });
+  assert.throws(() => unpackBits(packBits([5, 1], 3), 2, 3, new Uint32Array(1)), {
+    name: "TypeError",
+    message: `${head} 2 entries that holds 3-bit values, got Uint32Array(1)`,
+  });
+});

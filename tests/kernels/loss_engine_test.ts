@@ -606,3 +606,26 @@ Deno.test("weights down to float32's smallest normal 2^-126 reach the scores", (
   }
   engine.close();
 });
+
+Deno.test("accumulate counts the one entry of a one-feature sigmoid model in the singular", () => {
+  const x = { data: Float32Array.of(1, 0, 1, 0), rows: 4, cols: 1 };
+  const engine = createLossEngine(x, Int32Array.of(0, 1, 1, 0), "sigmoid", 1, { threads: 1 });
+  const one = () => new Float64Array(1), none = new Float64Array(0);
+  try {
+    const cases: [string, Parameters<typeof engine.accumulate>][] = [
+      ["w", [null, 0, 4, none, one(), null, null]],
+      ["b", [null, 0, 4, one(), none, null, null]],
+      ["gradW", [null, 0, 4, one(), one(), none, null]],
+      ["gradB", [null, 0, 4, one(), one(), one(), none]],
+    ];
+    for (const [name, args] of cases) {
+      assert.throws(() => engine.accumulate(...args), {
+        name: "TypeError",
+        message: `Cannot compute loss: ${name} must be a Float64Array of at least 1 entry, ` +
+          "got Float64Array(0)",
+      });
+    }
+  } finally {
+    engine.close();
+  }
+});

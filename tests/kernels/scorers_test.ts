@@ -1007,3 +1007,111 @@ Deno.test("int8 and packed 4-bit scorers do not wrap their int32 sums on rows to
     assert.equal(packed4Scores(packed, high)[0], Math.fround(255 * d));
   }
 });
+
+Deno.test("scorer messages count one feature or entry in the singular, two in the plural", () => {
+  const f32 = (...v: number[]) => Float32Array.from(v);
+  const mapping = (d: number) => ({
+    multiplier: new Float64Array(d),
+    offset: new Float64Array(d),
+    zeroPoint: 0,
+    dtype: "uint8" as const,
+  });
+  const packed = (k: number, scale: number[]) => ({
+    packed: new Uint8Array(k),
+    codebook: new Float32Array(16),
+    bias: new Array(k).fill(0),
+    nFeatures: 1,
+    inputScale: scale,
+  });
+  for (const backend of ["ts", "wasm"] as const) {
+    const dense = (k: number) =>
+      prepareDense({ weights: new Float32Array(k), bias: new Array(k).fill(0) }, { backend });
+    const sparse = (k: number, indptr: Int32Array) =>
+      prepareSparse({
+        indptr,
+        indices: new Int32Array(0),
+        values: new Float32Array(0),
+        bias: new Array(k).fill(0),
+        nFeatures: 1,
+      }, { backend });
+    const cases: [() => unknown, string][] = [
+      [
+        () => dense(1).scores({ data: f32(1, 2), rows: 1, cols: 2 }),
+        "Cannot compute scores: the model takes 1 feature, x is 1 x 2 with 2 values",
+      ],
+      [
+        () =>
+          prepareDense({ weights: f32(1, 2), bias: [0] }, { backend }).scores({
+            data: f32(1),
+            rows: 1,
+            cols: 1,
+          }),
+        "Cannot compute scores: the model takes 2 features, x is 1 x 1 with 1 values",
+      ],
+      [
+        () => dense(1).scores({ data: f32(1), rows: 1, cols: 1 }, { out: f32() }),
+        "Cannot compute scores: out must be a Float32Array or Float64Array of at least 1 entry " +
+        "(1 x 1), got Float32Array(0)",
+      ],
+      [
+        () => prepareInt8({ codes: Int8Array.of(1), scale: [1, 2], bias: [0] }, { backend }),
+        "Cannot prepare int8 scorer: scale must have 1 entry (one per output), got Array(2)",
+      ],
+      [
+        () => prepareInt8({ codes: Int8Array.of(1, 2), scale: [1], bias: [0, 0] }, { backend }),
+        "Cannot prepare int8 scorer: scale must have 2 entries (one per output), got Array(1)",
+      ],
+      [
+        () => sparse(0, Int32Array.of(0, 0)),
+        "Cannot prepare sparse scorer: indptr must be an Int32Array of 1 entry",
+      ],
+      [
+        () => sparse(1, Int32Array.of(0)),
+        "Cannot prepare sparse scorer: indptr must be an Int32Array of 2 entries",
+      ],
+      [
+        () =>
+          prepareInteger({
+            weights: Int8Array.of(1),
+            bias: Int32Array.of(0),
+            rescale: new Float64Array(2),
+          }, { backend }),
+        "Cannot prepare integer scorer: rescale must be a Float64Array of 1 entry",
+      ],
+      [
+        () =>
+          prepareInteger({
+            weights: Int8Array.of(1, 2),
+            bias: Int32Array.of(0, 0),
+            rescale: new Float64Array(1),
+          }, { backend }),
+        "Cannot prepare integer scorer: rescale must be a Float64Array of 2 entries",
+      ],
+      [
+        () =>
+          prepareInteger({
+            weights: Int8Array.of(1),
+            bias: Int32Array.of(0),
+            rescale: new Float64Array(1),
+          }, { backend, input: mapping(2) }),
+        "Cannot prepare integer scorer: the input mapping must have 1 entry",
+      ],
+      [
+        () =>
+          prepareInteger({
+            weights: Int8Array.of(1, 2),
+            bias: Int32Array.of(0),
+            rescale: new Float64Array(1),
+          }, { backend, input: mapping(1) }),
+        "Cannot prepare integer scorer: the input mapping must have 2 entries",
+      ],
+      [
+        () => preparePacked4Float(packed(1, [1, 2]), { backend }),
+        "Cannot prepare packed 4-bit float scorer: inputScale must have 1 entry",
+      ],
+    ];
+    for (const [call, message] of cases) {
+      assert.throws(call, { name: "TypeError", message }, `${backend}: ${message}`);
+    }
+  }
+});

@@ -1135,3 +1135,11 @@ Deno.test("fit refuses a preprocessing name it does not know by the names it tak
     assert.equal(fit(x, y, { preprocessing: p }).model.weights.cols, 1);
   }
 });
+
+Deno.test("a mask of the wrong size for a one-weight model is said to need 1 entry", () => {
+  const x = fromRows([[0], [1], [2], [3]]);
+  assert.throws(() => fit(x, Int32Array.of(0, 0, 1, 1), { mask: new Uint8Array(2) }), {
+    name: "TypeError",
+    message: "Cannot fit model: mask must be a Uint8Array of 1 entry, got Uint8Array(2)",
+  });
+});
