@@ -293,11 +293,10 @@ function checkShape(d: number, x: In, codes: boolean): void {
     x === null || typeof x !== "object" || x.cols !== d || !x.data ||
     x.data.length !== x.rows * x.cols
   ) {
+    const n = x?.data?.length;
     throw new TypeError(
-      `Cannot compute scores: the model takes ${
-        counted(d, "feature")
-      }, x is ${x?.rows} x ${x?.cols} ` +
-        `with ${x?.data?.length} values`,
+      `Cannot compute scores: the model takes ${counted(d, "feature")}, x is ${x?.rows} x ` +
+        `${x?.cols} with ${typeof n === "number" ? counted(n, "value") : `${n} values`}`,
     );
   }
 }

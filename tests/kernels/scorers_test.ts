@@ -1046,7 +1046,7 @@ Deno.test("scorer messages count one feature or entry in the singular, two in th
             rows: 1,
             cols: 1,
           }),
-        "Cannot compute scores: the model takes 2 features, x is 1 x 1 with 1 values",
+        "Cannot compute scores: the model takes 2 features, x is 1 x 1 with 1 value",
       ],
       [
         () => dense(1).scores({ data: f32(1), rows: 1, cols: 1 }, { out: f32() }),
