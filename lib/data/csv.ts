@@ -742,6 +742,9 @@ const MISSING = /^\s*(nan|na|n\/a|null|none|\?|-)\s*$/i;
 /** A number written with commas: a decimal comma (`1,5`) or thousands separators (`1,234.5`). */
 const COMMA_NUMBER = /^\s*[+-]?\d*(,\d+)+(\.\d*)?\s*$/;
 
+/** What to do about a missing value: an empty cell or a marker such as `NA`. */
+const MISSING_HINT = "; missing values are not read: drop the rows that hold them or fill them in";
+
 /**
  * What to do about a refused cell that is a missing-value marker or a number written with a
  * comma, neither of which the readers take.
@@ -750,9 +753,7 @@ const COMMA_NUMBER = /^\s*[+-]?\d*(,\d+)+(\.\d*)?\s*$/;
  * @returns `"; ..."`, or `""` for other cells.
  */
 function cellHint(cell: string): string {
-  if (MISSING.test(cell)) {
-    return "; missing values are not read: drop the rows that hold them or fill them in";
-  }
+  if (MISSING.test(cell)) return MISSING_HINT;
   if (COMMA_NUMBER.test(cell)) {
     return "; a comma in a number (decimal or thousands separator) is not read: write numbers " +
       "with a decimal point only (1.5, 1234)";
@@ -772,7 +773,7 @@ function cellHint(cell: string): string {
  *   that holds text ({@linkcode onlyTextColumn}); with `guessedLabel`, the message names it as the
  *   likely label.
  * @returns E.g. "holds 'abc', which is not a finite decimal number" (also for 'Infinity'),
- *   "holds '1e400', which overflows to Infinity", or "is empty".
+ *   "holds '1e400', which overflows to Infinity", or "is empty; missing values are not read: ...".
  */
 export function describeCell(
   cell: string,
@@ -783,7 +784,8 @@ export function describeCell(
   // Not cut through a surrogate pair: half an emoji is a lone surrogate in the message.
   const cut = cell.charCodeAt(39) >= 0xd800 && cell.charCodeAt(39) <= 0xdbff ? 39 : 40;
   const shown = cell.length > 40 ? `${cell.slice(0, cut)}...` : cell;
-  if (cell.trim() === "") return "is empty";
+  // An empty cell is how most tools (pandas, spreadsheets) write a missing value.
+  if (cell.trim() === "") return `is empty${MISSING_HINT}`;
   // "Infinity" is how Number() spells an infinity; only a decimal numeral can overflow.
   if (Number.isNaN(v) || NON_DECIMAL.test(cell) || cell.includes("Infinity")) {
     // Text where a feature goes is often the label in another column than the last; a

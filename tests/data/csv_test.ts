@@ -610,7 +610,11 @@ Deno.test("text in a feature column names the column taken as the label when non
     // An empty cell is no sign of a moved label.
     await assert.rejects(
       () => Promise.resolve().then(() => parseCsv("kind,a,b\n,1,2\n", {})),
-      (e: Error) => e.message.endsWith('line 2, column 1 ("kind") is empty'),
+      (e: Error) =>
+        e.message.endsWith(
+          'line 2, column 1 ("kind") is empty; missing values are not read: drop the rows that ' +
+            "hold them or fill them in",
+        ),
     );
   } finally {
     await Deno.remove(file);
@@ -772,6 +776,36 @@ Deno.test("a quoted first line split by another delimiter gets a hint naming it,
       ) {
         await assert.rejects(read, (e: Error) => {
           assert.doesNotMatch(e.message, /delimiter/, JSON.stringify(text));
+          return e instanceof SyntaxError;
+        });
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an empty cell, as pandas writes a missing value, says what to do, in every reader", async () => {
+  const missing = "; missing values are not read: drop the rows that hold them or fill them in";
+  const dir = await Deno.makeTempDir();
+  try {
+    // Line 3, so the no-label note cannot apply; an empty cell and one of blanks alike.
+    for (const cell of ["", "  "]) {
+      const text = `a,b,y\n1,2,x\n3,${cell},z\n`;
+      const file = `${dir}/e.csv`;
+      await Deno.writeTextFile(file, text);
+      const expected = `Cannot read CSV '${file}': line 3, column 2 ("b") is empty${missing}`;
+      for (
+        const read of [
+          () => Promise.resolve().then(() => parseCsv(text, { fileName: file })),
+          () => readCsv(file),
+          async () => {
+            for await (const _ of readCsvBatches(file)) { /* read */ }
+          },
+        ]
+      ) {
+        await assert.rejects(read, (e: Error) => {
+          assert.equal(e.message, expected, JSON.stringify(cell));
           return e instanceof SyntaxError;
         });
       }
