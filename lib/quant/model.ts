@@ -12,6 +12,7 @@ import { dequantizeInto } from "./dequantize.ts";
 import { groupCount } from "./grid.ts";
 import {
   type Calibration,
+  methodOptionHint,
   type QuantizationMethod,
   quantizeTensor,
   type ResolvedMethod,
@@ -89,6 +90,8 @@ export function quantizeModel(
       bias: true,
       training: true,
     } satisfies OptionKeys<QuantizeModelOptions>,
+    "options",
+    methodOptionHint(options),
   );
   const method = resolveMethod(options.method, ACTION);
   const biasKind = options.bias ?? "float32";

@@ -25,6 +25,7 @@ import {
   type EpochRecord,
   fit,
   type FitProgress,
+  nestedOptionHint,
   type SgdOptimizer,
   type WeightTransform,
 } from "../model/fit.ts";
@@ -38,6 +39,7 @@ import {
   calibrateGrid,
   checkMask,
   log2Code,
+  methodOptionHint,
   type QuantizationMethod,
   quantizeOnGrid,
   type ResolvedMethod,
@@ -88,7 +90,13 @@ export function createFakeQuantizer(
   const action = "create fake quantizer";
   assertMatrix(action, "weights", weights);
   assertFinite(action, "weights", weights.data, weights.cols);
-  checkOptionKeys(action, options, { method: true, mask: true });
+  checkOptionKeys(
+    action,
+    options,
+    { method: true, mask: true },
+    "options",
+    methodOptionHint(options),
+  );
   const method = resolveMethod(options.method, action);
   checkQatRounding(action, method);
   if (method.kind === "kmeans") {
@@ -406,7 +414,10 @@ function checkTraining(action: string, data: unknown, options: QatOptions): void
   if (typeof data !== "object" || data === null) {
     throw new TypeError(`Cannot ${action}: data must be an object { x, y }, got ${describe(data)}`);
   }
-  checkOptionKeys(action, options, QAT_OPTION_KEYS);
+  // A setting of the method, the optimizer or the penalty given at the top level says where it goes.
+  const method = methodOptionHint(options);
+  const nested = nestedOptionHint(options, QAT_OPTION_KEYS, ["adam", "sgd"]);
+  checkOptionKeys(action, options, QAT_OPTION_KEYS, "options", (k) => method(k) ?? nested(k));
   checkQatOptimizer(action, options.optimizer);
   checkSeed(action, options.seed);
   const recalibrate: unknown = options.recalibrate;

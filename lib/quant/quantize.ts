@@ -250,6 +250,51 @@ const METHOD_KEYS: {
   float16: { kind: true },
 };
 
+/**
+ * Where a key that the options of a function taking a quantization `method` do not have belongs,
+ * when it is a setting of a method given at the top level (`quantizeModel(m, { bits: 4 })`, which
+ * the nearest-name suggestion read as 'bias'): the clause that says so, with the key in its place,
+ * under the method kind given if it reads the key, else the first kind that does.
+ *
+ * @param options The options as given.
+ * @returns A function from an unknown key to that clause, or `undefined` for a key no method
+ *   reads (`kind` included: every method has it).
+ *
+ * @example bits goes in the method
+ * ```ts
+ * import { methodOptionHint } from "./quantize.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const hint = methodOptionHint({ bits: 4 });
+ * assert.equal(hint("bits"), `'bits' is an option of the method: { method: { kind: "uniform", bits: 4 } }`);
+ * assert.equal(hint("epochs"), undefined);
+ * ```
+ */
+export function methodOptionHint(options: unknown): (key: string) => string | undefined {
+  const given = (typeof options === "object" && options !== null ? options : {}) as Record<
+    string,
+    unknown
+  >;
+  const method = given.method;
+  const givenKind = typeof method === "object" && method !== null
+    ? (method as { kind?: unknown }).kind
+    : undefined;
+  return (key) => {
+    if (key === "kind") return undefined;
+    const readers = (Object.keys(METHOD_KEYS) as QuantizationMethod["kind"][])
+      .filter((k) => Object.hasOwn(METHOD_KEYS[k], key));
+    if (readers.length === 0) return undefined;
+    const kind = readers.find((k) => k === givenKind) ?? readers[0];
+    const value = given[key];
+    const shown = typeof value === "number" || typeof value === "boolean"
+      ? String(value)
+      : typeof value === "string"
+      ? JSON.stringify(value)
+      : "...";
+    return `'${key}' is an option of the method: { method: { kind: "${kind}", ${key}: ${shown} } }`;
+  };
+}
+
 const CALIBRATION_KEYS: {
   readonly [K in Calibration["kind"]]: OptionKeys<Calibration & { kind: K }>;
 } = {
@@ -474,6 +519,8 @@ export function quantizeTensor(
     { method: true, mask: true } satisfies OptionKeys<
       QuantizeTensorOptions
     >,
+    "options",
+    methodOptionHint(options),
   );
   const mask = checkMask(options.mask, values.data.length, ACTION);
   const method = resolveMethod(options.method, ACTION);

@@ -2,10 +2,13 @@ import assert from "node:assert/strict";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { type LogisticModel, MODEL_VERSION } from "../../lib/model/types.ts";
+import { fromRows } from "../../lib/core/matrix.ts";
 import {
   calibrateInput,
+  createFakeQuantizer,
   dequantizeModel,
   dequantizeTensor,
+  quantizationAwareTraining,
   type QuantizationMethod,
   quantizedModelFromJson,
   quantizedModelToJson,
@@ -427,4 +430,46 @@ Deno.test("the quantized-model reader refuses the next version as newer, and zer
       e.message ===
         "Cannot read quantized model: bias.values[4] is 0.5, not representable in its type",
   );
+});
+
+Deno.test("a method setting given at the top level says it goes in the method, not 'did you mean bias'", () => {
+  const data = { x: digits.x, y: digits.y };
+  const w = fromRows([[0.5, -0.25], [1, 0]]);
+  const cases: [string, () => unknown][] = [
+    ["quantize model", () => quantizeModel(model, { bits: 4 } as never)],
+    ["quantize weights", () => quantizeTensor(w, { bits: 4 } as never)],
+    ["create fake quantizer", () => createFakeQuantizer(w, { bits: 4 } as never)],
+    ["train quantized model", () => quantizationAwareTraining(model, data, { bits: 4 } as never)],
+  ];
+  for (const [action, call] of cases) {
+    assert.throws(call, {
+      name: "TypeError",
+      message: `Cannot ${action}: unknown option 'bits'; 'bits' is an option of the method: ` +
+        `{ method: { kind: "uniform", bits: 4 } }`,
+    });
+  }
+  // Under the kind given when it reads the key; a value that is no scalar is shown as "...".
+  assert.throws(
+    () => quantizeModel(model, { method: { kind: "kmeans" }, levels: [1, 2] } as never),
+    {
+      message: `Cannot quantize model: unknown option 'levels'; 'levels' is an option of the ` +
+        `method: { method: { kind: "kmeans", levels: ... } }`,
+    },
+  );
+  assert.throws(
+    () => quantizeModel(model, { method: { kind: "log2" }, granularity: "class" } as never),
+    {
+      message: `Cannot quantize model: unknown option 'granularity'; 'granularity' is an option ` +
+        `of the method: { method: { kind: "log2", granularity: "class" } }`,
+    },
+  );
+  // QAT: an optimizer setting at the top level is placed under its default optimizer, Adam.
+  assert.throws(() => quantizationAwareTraining(model, data, { epochs: 3 } as never), {
+    message: `Cannot train quantized model: unknown option 'epochs'; 'epochs' is an option of ` +
+      `the optimizer: { optimizer: { kind: "adam", epochs: 3 } }`,
+  });
+  // A key that no method reads still gets the nearest name.
+  assert.throws(() => quantizeModel(model, { bas: "float64" } as never), {
+    message: "Cannot quantize model: unknown option 'bas' (did you mean 'bias'?)",
+  });
 });
