@@ -333,8 +333,9 @@ export interface TableOptions {
  * @param rows One object per row; values are numbers, strings, booleans or null.
  * @param options Columns, percentage columns, digits.
  * @returns An object the Deno kernel shows as the table; its `text` is the plain version.
- * @throws {TypeError} If `rows` is not an array of objects, or `columns` or `percent` is not an
- *   array of strings.
+ * @throws {TypeError} If `rows` is not an array of objects, a shown cell holds anything but a
+ *   number, string, boolean or null (an object or array, which would show as `[object Object]` or
+ *   its items joined), or `columns` or `percent` is not an array of strings.
  * @throws {RangeError} If `digits` is not an integer in [1, 100], or the table has rows and a
  *   name in `columns` is in none of them or a name in `percent` is not one of its columns.
  *
@@ -402,6 +403,20 @@ export function table(
     }
     return v === undefined || v === null ? "" : String(v);
   };
+  rows.forEach((r, i) => {
+    for (const c of columns) {
+      const v = r[c];
+      // String() would show an object as "[object Object]" and an array as its items joined.
+      if (
+        (typeof v === "object" && v !== null) || typeof v === "function" || typeof v === "symbol"
+      ) {
+        throw new TypeError(
+          `Cannot make table: row ${i}, column '${c}' holds ${describe(v)}; a cell is a number, ` +
+            "string, boolean or null",
+        );
+      }
+    }
+  });
   const cells = rows.map((r) => columns.map((c) => cell(r[c], c)));
   const numeric = columns.map((c) =>
     rows.length > 0 && rows.every((r) => typeof r[c] === "number")

@@ -480,3 +480,25 @@ Deno.test("display resolves only once the kernel has sent the figure", async () 
     deno.jupyter = undefined;
   }
 });
+
+Deno.test("table refuses a shown cell that is an object or array instead of printing [object Object]", () => {
+  const cases: [unknown, string][] = [
+    [{ b: 1 }, "Object"],
+    [new Float64Array(3), "Float64Array(3)"],
+    [[1, 2], "Array(2)"],
+  ];
+  for (const [value, shown] of cases) {
+    assert.throws(() => table([{ a: 1 }, { a: 2, b: value }], { columns: ["a", "b"] }), {
+      name: "TypeError",
+      message: `Cannot make table: row 1, column 'b' holds ${shown}; a cell is a number, string, ` +
+        "boolean or null",
+    });
+  }
+  // A column that is not shown may hold anything (a row kept whole for a later cell).
+  assert.equal(table([{ a: 1, b: new Int32Array(2) }], { columns: ["a"] }).text, "a\n-\n1");
+  // The cells the documentation lists, and a missing one, still show.
+  assert.equal(
+    table([{ n: 1, s: "x", t: true, z: null }, { n: 2 }]).text.split("\n").slice(2).join("|"),
+    "1  x  true|2",
+  );
+});
