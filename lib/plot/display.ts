@@ -206,6 +206,13 @@ export async function display(
     options,
     DISPLAY_KEYS,
   );
+  if (!isDisplayable(value) && !(typeof value === "object" && value !== null && "data" in value)) {
+    // A model, a result or an array of rows is neither: say what is shown, not only "a figure".
+    throw new TypeError(
+      `Cannot display: expected a figure { data, layout } or a displayable such as table(rows), ` +
+        `got ${describe(value)}`,
+    );
+  }
   const displayable = isDisplayable(value)
     ? value
     : show(value as Figure, { includePlotlyJs: options.includePlotlyJs, height: options.height });

@@ -502,3 +502,27 @@ Deno.test("table refuses a shown cell that is an object or array instead of prin
     "1  x  true|2",
   );
 });
+
+Deno.test("display of a model, a result or rows says what it shows, not only 'a figure'", async () => {
+  const message = (got: string) =>
+    `Cannot display: expected a figure { data, layout } or a displayable such as table(rows), ` +
+    `got ${got}`;
+  // What a notebook user hands it by mistake: a model or an evaluate() result, fit's history.
+  const cases: [unknown, string][] = [
+    [{ kind: "logistic-regression", weights: {}, bias: new Float64Array(1) }, "Object"],
+    [[{ epoch: 1 }, { epoch: 2 }], "Array(2)"],
+    [null, "null"],
+    [Promise.resolve(figure), "Promise"],
+  ];
+  for (const [value, got] of cases) {
+    await assert.rejects(display(value as never, { print: () => {} }), {
+      name: "TypeError",
+      message: message(got),
+    });
+  }
+  // Something with `data` is taken for a figure and gets the figure's own message.
+  await assert.rejects(display({ data: [null], layout: {} } as never, { print: () => {} }), {
+    name: "TypeError",
+    message: /^Cannot display figure: expected a figure \{ data: Trace\[\], layout: object \}/,
+  });
+});
