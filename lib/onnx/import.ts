@@ -136,7 +136,9 @@ function normalizerNorm(n: OnnxNode): string {
  * @param options File name, class labels, feature names.
  * @returns The model, warnings, and the kind of graph read.
  * @throws {SyntaxError} If the bytes are not ONNX or the graph is not a linear classifier.
- * @throws {TypeError} If the classes or feature names given are not arrays or do not fit the model.
+ * @throws {TypeError} If `bytes` is not a `Uint8Array` (an `ArrayBuffer` included: wrap it in
+ *   `new Uint8Array(buffer)`), or the classes or feature names given are not arrays or do not fit
+ *   the model.
  *
  * @example Export and import back
  * ```ts
@@ -174,6 +176,16 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
           describe(options[key]),
       );
     }
+  }
+  // protobufjs reads anything else as "illegal buffer", which would call an ONNX file in an
+  // ArrayBuffer (what fetch's arrayBuffer() gives) not ONNX.
+  const received: unknown = bytes;
+  if (!(received instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot import ONNX model '${name}': bytes must be a Uint8Array, got ${describe(received)}${
+        received instanceof ArrayBuffer ? "; new Uint8Array(buffer) wraps an ArrayBuffer" : ""
+      }`,
+    );
   }
   const fail = (reason: string): never => {
     throw new SyntaxError(`Cannot import ONNX model '${name}': ${reason}`);

@@ -923,6 +923,14 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     type: SyntaxError,
     message: /^Cannot read ONNX model 'x.onnx': not an ONNX protobuf/,
   },
+  {
+    area: "model files",
+    input: "an ONNX file's bytes in an ArrayBuffer (what fetch's arrayBuffer() gives)",
+    run: () => importOnnxModel(exportOnnx(binary).buffer as never, { name: "m.onnx" }),
+    type: TypeError,
+    message:
+      /^Cannot import ONNX model 'm.onnx': bytes must be a Uint8Array, got ArrayBuffer; new Uint8Array\(buffer\) wraps an ArrayBuffer$/,
+  },
 
   // saving
   {
