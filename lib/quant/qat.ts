@@ -15,8 +15,10 @@ import type { Matrix } from "../core/matrix.ts";
 import { checkSeed } from "../core/random.ts";
 import {
   assertFinite,
+  assertLabels,
   assertMatrix,
   checkOptionKeys,
+  counted,
   describe,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -282,10 +284,11 @@ const ACTION = "train quantized model";
  * @returns The quantized model, the latent float model and the history.
  * @throws {TypeError} If the data do not match the model, `recalibrate` is not a boolean, or
  *   `seed` is not a finite number.
- * @throws {RangeError} For bad settings (see `fit` and `resolveMethod`), or, for float16, a
- *   starting weight beyond the half range (|w| >= 65520), refused before training. A weight that
- *   training pushes beyond it is stored as +-65504, the value the forward pass used. A uniform
- *   or log2 grid without `recalibrate` from a start whose kept weights are all 0 is refused too.
+ * @throws {RangeError} For bad settings (see `fit` and `resolveMethod`), a label that is not one
+ *   of the model's classes, or, for float16, a starting weight beyond the half range
+ *   (|w| >= 65520), refused before training. A weight that training pushes beyond it is stored
+ *   as +-65504, the value the forward pass used. A uniform or log2 grid without `recalibrate`
+ *   from a start whose kept weights are all 0 is refused too.
  *
  * @example 2-bit QAT on digits
  * ```ts
@@ -312,7 +315,7 @@ export function quantizationAwareTraining(
   options: QatOptions = {},
 ): QatResult {
   validateModel(model, ACTION);
-  checkTraining(ACTION, data, options);
+  checkTraining(ACTION, data, options, model);
   const method = resolveMethod(options.method, ACTION);
   checkQatRounding(ACTION, method);
   if (method.kind === "kmeans") {
@@ -410,7 +413,12 @@ function saturateFloat16(model: LogisticModel): LogisticModel {
  * never passed), `recalibrate` a boolean (a truthy "no" recalibrated) and the bias precision
  * (fineTuneCodebook read any other value as float32).
  */
-function checkTraining(action: string, data: unknown, options: QatOptions): void {
+function checkTraining(
+  action: string,
+  data: unknown,
+  options: QatOptions,
+  model: { readonly weights: { readonly cols: number }; readonly classes: readonly string[] },
+): void {
   if (typeof data !== "object" || data === null) {
     throw new TypeError(`Cannot ${action}: data must be an object { x, y }, got ${describe(data)}`);
   }
@@ -432,6 +440,17 @@ function checkTraining(action: string, data: unknown, options: QatOptions): void
       `Cannot ${action}: bias must be float32 or float64, got ${describe(bias)}`,
     );
   }
+  // Checked here, not left to fit: its messages speak of fitting from an initial model, which
+  // the caller never gave (and k-means would cluster the weights first).
+  const { x, y } = data as { readonly x: unknown; readonly y: ArrayLike<number> };
+  assertMatrix(action, "data.x", x);
+  const d = model.weights.cols;
+  if (x.cols !== d) {
+    throw new TypeError(
+      `Cannot ${action}: the model takes ${counted(d, "feature")}, data.x has ${x.cols}`,
+    );
+  }
+  assertLabels(action, y, x.rows, model.classes.length);
 }
 
 /**
@@ -502,10 +521,11 @@ const DEFAULT_OPTIMIZER: AdamOptimizer = {
  * @param data Training data, raw.
  * @param options Optimiser, penalty, seed, progress (`method` and `recalibrate` are ignored).
  * @returns The model with fine-tuned codebooks, the latent model and the history.
- * @throws {TypeError} If `data` is not an object, an option is unknown, `recalibrate` is not a
- *   boolean, or `seed` is not a finite number.
- * @throws {RangeError} If the weights are not a codebook, the optimizer is not sgd or adam, the
- *   bias is neither "float32" nor "float64", or for bad settings.
+ * @throws {TypeError} If `data` is not an object or does not match the model, an option is
+ *   unknown, `recalibrate` is not a boolean, or `seed` is not a finite number.
+ * @throws {RangeError} If the weights are not a codebook, a label is not one of the model's
+ *   classes, the optimizer is not sgd or adam, the bias is neither "float32" nor "float64", or
+ *   for bad settings.
  *
  * @example Fine-tuning never changes the assignments
  * ```ts
@@ -530,7 +550,7 @@ export function fineTuneCodebook(
 ): QatResult {
   const action = "fine-tune codebook";
   const start = dequantizeModel(q);
-  checkTraining(action, data, options);
+  checkTraining(action, data, options, q);
   const t = q.weights;
   if (t.kind !== "codebook") {
     throw new RangeError(`Cannot ${action}: the weights are ${t.kind}, not a codebook`);

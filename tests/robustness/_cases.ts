@@ -32,7 +32,7 @@ import {
 } from "../../lib/quant/integer.ts";
 import { kmeans1d } from "../../lib/quant/kmeans.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
-import { quantizationAwareTraining } from "../../lib/quant/qat.ts";
+import { fineTuneCodebook, quantizationAwareTraining } from "../../lib/quant/qat.ts";
 import {
   type QuantizationMethod,
   quantizeOnGrid,
@@ -600,6 +600,39 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     run: method({ kind: "uniform", bits: 0 }),
     type: RangeError,
     message: /bits must be an integer in \[1, 16\], got 0/,
+  },
+  {
+    area: "arrays and options",
+    input: "quantizationAwareTraining: data of another width than the model",
+    run: () => quantizationAwareTraining(binary, digits),
+    type: TypeError,
+    message: /^Cannot train quantized model: the model takes 30 features, data.x has 64$/,
+  },
+  {
+    area: "arrays and options",
+    input: "quantizationAwareTraining (k-means): a label beyond the model's classes",
+    run: () =>
+      quantizationAwareTraining(
+        binary,
+        { x: cancer.x, y: cancer.y.map((c, i) => i === 3 ? 2 : c) },
+        {
+          method: { kind: "kmeans", bits: 2 },
+        },
+      ),
+    type: RangeError,
+    message: /^Cannot train quantized model: label at row 3 is 2, expected in 0\.\.1$/,
+  },
+  {
+    area: "arrays and options",
+    input: "fineTuneCodebook: data that is not a matrix",
+    run: () =>
+      fineTuneCodebook(quantizeModel(binary, { method: { kind: "kmeans", bits: 2 } }), {
+        x: [[1, 2]] as never,
+        y: Int32Array.of(0),
+      }),
+    type: TypeError,
+    message:
+      /^Cannot fine-tune codebook: data.x must be a matrix \{ data, rows, cols \}, got Array\(1\)/,
   },
   {
     area: "arrays and options",
