@@ -5,6 +5,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
+import { describe } from "../core/validate.ts";
 
 /** A labelled data set: features, class indices, and what the indices and columns mean. */
 export interface Dataset {
@@ -25,8 +26,10 @@ export interface Dataset {
  * the infinities, also as numbers) they are ordered by code units. The order is deterministic and
  * independent of the order of the rows.
  *
- * @param values One label per sample.
+ * @param values One label per sample: an array, or a typed array of numbers.
  * @returns The class index of each sample and the class labels.
+ * @throws {TypeError} If `values` is not an array or typed array, or a label is not a string, a
+ *   number or a boolean (`null` or `undefined`, a missing label, included).
  *
  * @example Strings and numbers
  * ```ts
@@ -40,6 +43,24 @@ export interface Dataset {
 export function encodeLabels(
   values: readonly (string | number | boolean)[],
 ): { y: Int32Array; classes: string[] } {
+  const given: unknown = values;
+  // A typed array's own map() would turn the class names back into numbers.
+  if (ArrayBuffer.isView(given) && !(given instanceof DataView)) {
+    values = Array.from(given as unknown as ArrayLike<number>);
+  } else if (!Array.isArray(given)) {
+    throw new TypeError(
+      `Cannot encode labels: values must be an array of labels, got ${describe(given)}`,
+    );
+  }
+  for (let i = 0; i < values.length; i++) {
+    const v: unknown = values[i];
+    if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
+      throw new TypeError(
+        `Cannot encode labels: values[${i}] is ${describe(v)}; a label is a string, a number or ` +
+          `a boolean`,
+      );
+    }
+  }
   const numeric = values.length > 0 &&
     values.every((v) =>
       typeof v === "number" ? Number.isFinite(v) : typeof v === "string" && isNumeric(v)

@@ -127,3 +127,10 @@ Deno.test("NaN and infinite number labels are text: the class order does not dep
   // Finite numbers still sort by value.
   assert.deepEqual(encodeLabels([10, 9, 9.0, -1]).classes, ["-1", "9", "10"]);
 });
+
+Deno.test("encodeLabels reads a typed array of labels as the same numbers in an array: classes are strings", () => {
+  const { y, classes } = encodeLabels(Int32Array.of(2, 0, 1, 1) as never);
+  assert.deepEqual(classes, ["0", "1", "2"]);
+  assert.deepEqual(y, Int32Array.of(2, 0, 1, 1));
+  assert.deepEqual(encodeLabels(Float64Array.of(1, 0.5, 1) as never).classes, ["0.5", "1"]);
+});

@@ -8,6 +8,7 @@
 
 import { fromRows, type Matrix } from "../../lib/core/matrix.ts";
 import { parseCsv, parseCsvStream, readCsv } from "../../lib/data/csv.ts";
+import { encodeLabels } from "../../lib/data/dataset.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { fitStandardizer, trainTestSplit } from "../../lib/data/preprocess.ts";
 import { writeFileAtomic } from "../../lib/io/atomic.ts";
@@ -789,6 +790,21 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     run: () => quantizationAwareTraining(binary, cancer, { method: { kind: "uniform", bits: 0 } }),
     type: RangeError,
     message: /bits must be an integer in \[1, 16\], got 0/,
+  },
+  {
+    area: "arrays and options",
+    input: "encodeLabels: a string where the labels belong",
+    run: () => encodeLabels("abc" as never),
+    type: TypeError,
+    message: /^Cannot encode labels: values must be an array of labels, got string "abc"$/,
+  },
+  {
+    area: "arrays and options",
+    input: "encodeLabels: a missing label (null)",
+    run: () => encodeLabels(["a", null, "b"] as never),
+    type: TypeError,
+    message:
+      /^Cannot encode labels: values\[1\] is null; a label is a string, a number or a boolean$/,
   },
   {
     area: "arrays and options",
