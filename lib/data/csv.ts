@@ -217,7 +217,8 @@ export async function parseCsvStream(
  * @param path The file's path or URL.
  * @param options Label column, header, delimiter, size limit.
  * @returns The data set.
- * @throws {TypeError} If the file cannot be read (missing, unreadable, a directory), naming it.
+ * @throws {TypeError} If `path` is not a non-empty string or a URL, or the file cannot be read
+ *   (missing, unreadable, a directory, an http URL), naming it.
  * @throws {RangeError} If the file is larger than `maxBytes`, `maxBytes` is not a number >= 0, or
  *   as {@linkcode parseCsv}.
  * @throws {SyntaxError} As {@linkcode parseCsv}; also if the file is gzip-compressed.
@@ -230,15 +231,26 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
   checkCsvFormat(file, options);
   checkLabelAndDelimiter(file, options);
   const cannot = (reason: string) => `Cannot read CSV '${file}': ${reason}`;
+  // Deno.stat reads a number or null as the path '' ("No such file ... stat ''").
+  if ((typeof path !== "string" || path === "") && !(path instanceof URL)) {
+    throw new TypeError(
+      `Cannot read CSV: path must be a non-empty string or a file URL, got ${describe(path)}`,
+    );
+  }
   let handle: Deno.FsFile;
   let size: number;
+  let info: Deno.FileInfo;
   try {
-    // Opening a named pipe waits for a writer, forever if none comes: refuse it before opening.
-    const info = await Deno.stat(path);
-    if (!info.isFile && !info.isDirectory) throw new TypeError(cannot("it is not a regular file"));
+    info = await Deno.stat(path);
+  } catch (error) {
+    // Deno's own TypeErrors too (an http URL, a NUL byte in the name): they had no "Cannot".
+    throw openFailure(file, error);
+  }
+  // Opening a named pipe waits for a writer, forever if none comes: refuse it before opening.
+  if (!info.isFile && !info.isDirectory) throw new TypeError(cannot("it is not a regular file"));
+  try {
     handle = await Deno.open(path);
   } catch (error) {
-    if (error instanceof TypeError) throw error;
     throw openFailure(file, error);
   }
   try {

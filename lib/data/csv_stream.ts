@@ -220,6 +220,12 @@ function slowNumber(b: Uint8Array, s: number, e: number): number {
 type LineSink = (bytes: Uint8Array, start: number, end: number, line: number) => void;
 
 async function openFile(path: string | URL): Promise<Deno.FsFile> {
+  // Deno.open reads a number or null as the path '' ("No such file ... open ''").
+  if ((typeof path !== "string" || path === "") && !(path instanceof URL)) {
+    throw new TypeError(
+      `Cannot read CSV: path must be a non-empty string or a file URL, got ${describe(path)}`,
+    );
+  }
   const file = pathText(path);
   let handle: Deno.FsFile;
   try {

@@ -871,3 +871,14 @@ Deno.test("a missing-value marker or a number with a comma says what to do, in e
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("readCsv refuses an http URL and a NUL in the name with its own TypeError, not Deno's bare one", async () => {
+  await assert.rejects(() => readCsv(new URL("http://example.com/a.csv")), {
+    name: "TypeError",
+    message: "Cannot read CSV 'http://example.com/a.csv': Must be a file URL",
+  });
+  await assert.rejects(() => readCsv("a\0b.csv"), {
+    name: "TypeError",
+    message: /^Cannot read CSV 'a\0b.csv': file name contained an unexpected NUL byte/,
+  });
+});

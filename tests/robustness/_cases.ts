@@ -16,6 +16,7 @@ import { crc32 } from "../../lib/io/crc32.ts";
 import { decodeModel, encodeModel, loadModel, saveModel } from "../../lib/io/model_file.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
 import { fit } from "../../lib/model/fit.ts";
+import { fitStream } from "../../lib/model/fit_stream.ts";
 import { decisionFunction, predict, predictProba } from "../../lib/model/predict.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
@@ -167,6 +168,21 @@ globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: tr
 /** Every case, in the README's order. */
 export const ERROR_CASES: readonly ErrorCase[] = [
   // CSV
+  {
+    area: "CSV",
+    input: "readCsv and fitStream: a number where the path belongs",
+    run: async () => {
+      const [a, b] = await Promise.allSettled([readCsv(3 as never), fitStream(3 as never)]);
+      if (
+        a.status === "rejected" && b.status === "rejected" && a.reason.message !== b.reason.message
+      ) {
+        throw new RangeError(`Cannot compare: ${a.reason.message} / ${b.reason.message}`);
+      }
+      if (b.status === "rejected") throw b.reason;
+    },
+    type: TypeError,
+    message: /^Cannot read CSV: path must be a non-empty string or a file URL, got number 3$/,
+  },
   {
     area: "CSV",
     input: "an empty file",
