@@ -438,7 +438,7 @@ function budgetedSearch(
   const boundOf = (
     model: LogisticModel,
     method: QuantizationMethod,
-  ): { ptq: number; bound: number } | null => {
+  ): { ptq: number; bound: number } | { reason: string } => {
     try {
       const stored = storedBound(model, method);
       const ptq = fileSizeBound(stored, ctx.entropy);
@@ -446,7 +446,8 @@ function budgetedSearch(
       return { ptq, bound: Math.min(ptq, bound) };
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
-      return null;
+      // Why it cannot be quantized this way (as the sweep says it).
+      return { reason: errorReason(error) };
     }
   };
   // The level's float32 file: fine-tuning changes the values, not the mask, so this is its size.
@@ -473,9 +474,9 @@ function budgetedSearch(
       for (const bits of space.bits) {
         const at = methodAt(template, bits, granularity, space.methods);
         if ("reason" in at) continue;
-        const bytes = boundOf(model, at.method)?.bound ?? null;
-        if (bytes === null) continue;
-        smallest = Math.min(smallest, bytes);
+        const bounds = boundOf(model, at.method);
+        if ("reason" in bounds) continue;
+        smallest = Math.min(smallest, bounds.bound);
         break; // the lowest supported width of this method
       }
     }
@@ -553,8 +554,10 @@ function budgetedSearch(
             continue;
           }
           const bounds = boundOf(base.model, at.method);
-          if (bounds === null) {
-            skip(label, "it cannot be quantized this way", space.training.length);
+          if ("reason" in bounds) {
+            // Named as its models are (granularity and calibration included), without the
+            // training, which the reason does not depend on.
+            skip(candidateName(base, at.method, "ptq"), bounds.reason, space.training.length);
             continue;
           }
           // Named as its models are (calibration included), without the training.

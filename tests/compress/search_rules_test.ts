@@ -312,3 +312,28 @@ Deno.test("the search trains QAT after a post-training model within budget whose
   }
   assert.ok(checked > 0, "no budget where a QAT file beats its passing post-training twin");
 });
+
+Deno.test("a candidate the search cannot quantize is named and explained as the sweep does it", async () => {
+  // Breast cancer's one class row has 30 distinct weights: a 256- or 32-level k-means codebook
+  // cannot be made, per tensor or per class. The sweep of the same space (the oracle) lists each
+  // with its granularity and the quantizer's reason; the search listed both granularities as
+  // "dense + kmeans 8-bit: it cannot be quantized this way".
+  const cancer = await splitSet("breast-cancer");
+  const s = createCompressionSession(cancer.train, { ...FAST });
+  const space = {
+    sparsities: [0],
+    methods: [{ kind: "kmeans" }] as const,
+    bits: [8, 5, 2],
+    granularities: ["tensor", "class"] as const,
+    training: ["ptq"] as const,
+  };
+  const sweep = s.sweep(space).skipped;
+  assert.equal(sweep.length, 4, JSON.stringify(sweep));
+  const r = s.search({ ...space, maxDrop: 0.5 });
+  const unmade = r.skipped.filter((k) => !/best so far/.test(k.reason));
+  assert.deepEqual(
+    [...unmade].sort((a, b) => a.name < b.name ? -1 : 1),
+    [...sweep].sort((a, b) => a.name < b.name ? -1 : 1),
+  );
+  for (const k of unmade) assert.match(k.reason, /distinct weights/);
+});
