@@ -795,7 +795,8 @@ function checkData(data: LabelledData, name: string, cols: number | null): void 
     throw new TypeError(`Cannot ${ACTION}: ${name} must be { x, y }, got ${describe(data)}`);
   }
   assertMatrix(ACTION, `${name}.x`, data.x);
-  assertLabels(ACTION, data.y, data.x.rows);
+  // Named, at the caller's rows: "validation.y[3] is -1".
+  assertLabels(ACTION, data.y, data.x.rows, undefined, { name: `${name}.y`, against: `${name}.x` });
   if (cols !== null && data.x.cols !== cols) {
     throw new TypeError(
       `Cannot ${ACTION}: ${name}.x has ${
@@ -921,6 +922,18 @@ export function createContext(
         "them; give validation or validationFraction, not both",
     );
   }
+  const classes = given?.classes ?? data.classes ??
+    defaultClasses(data.y, options.validation?.y ?? new Int32Array(0));
+  // Labels of every part must index the classes: checked at the caller's rows, before the
+  // split reorders them, and named by the data they are in.
+  const classLabels = (set: LabelledData, name: string) =>
+    assertLabels(ACTION, set.y, set.x.rows, classes.length, {
+      name: `${name}.y`,
+      against: `${name}.x`,
+    });
+  classLabels(data, "data");
+  if (options.validation !== undefined) classLabels(options.validation, "validation");
+  if (options.test !== undefined) classLabels(options.test, "test");
   let fitX: Matrix = data.x, fitY = data.y;
   let validation: LabelledData;
   if (options.validation !== undefined) {
@@ -943,13 +956,8 @@ export function createContext(
     fitY = split.yTrain;
     validation = { x: split.xTest, y: split.yTest };
   }
-  const classes = given?.classes ?? data.classes ?? defaultClasses(fitY, validation.y);
   const featureNames = given?.featureNames ?? data.featureNames ??
     Array.from({ length: d }, (_, j) => `x${j}`);
-  // Labels of every part must index the classes.
-  assertLabels(ACTION, fitY, fitX.rows, classes.length);
-  assertLabels(ACTION, validation.y, validation.x.rows, classes.length);
-  if (options.test) assertLabels(ACTION, options.test.y, options.test.x.rows, classes.length);
   const fitData: Dataset = { x: fitX, y: fitY, classes, featureNames };
   const penalty: Penalty = options.penalty ?? { kind: "l2", lambda: 1 / fitX.rows };
   checkPenalty(ACTION, penalty);

@@ -520,7 +520,7 @@ Deno.test("labels and class names of the wrong type are refused as such before a
   // null or 5 counted 0 outputs, so the count was refused as exceeding "the 0 weights".
   const { x, y } = cancer.train;
   const cases: [unknown, RegExp, ErrorConstructor][] = [
-    [{ x, y: 5 }, /labels must be an array of class indices/, TypeError],
+    [{ x, y: 5 }, /data\.y must be an array of class indices/, TypeError],
     [{ x, y, classes: null }, /data\.classes must be an array of strings, got null/, TypeError],
     [{ x, y, classes: 5 }, /data\.classes must be an array of strings, got number 5/, TypeError],
   ];
@@ -584,11 +584,12 @@ Deno.test("a label that would make more classes than fit takes is refused by nam
       what,
     );
   }
-  // Named classes are what the labels index: the label is then checked against them.
+  // Named classes are what the labels index: the label is then checked against them, at the
+  // caller's row 3.
   assert.throws(
     () => createCompressionSession({ x, y: raw, classes: ["benign", "malignant"] }, FAST),
     (e: Error) =>
-      e instanceof RangeError && /label at row \d+ is 16777216, expected in 0\.\.1/.test(e.message),
+      e instanceof RangeError && /data\.y\[3\] is 16777216, expected in 0\.\.1$/.test(e.message),
   );
 });
 

@@ -138,13 +138,13 @@ Deno.test("validation or test data without samples are refused by name", () => {
   );
 });
 
-Deno.test("a test label outside the classes is refused by row, like a training or validation one", () => {
+Deno.test("a test label outside the classes is refused by its data and row, like a training or validation one", () => {
   // Oracle: breast cancer has the two classes 0 and 1; a 2 at row 3 indexes none of them.
   const y = cancer.test.y.slice();
   y[3] = 2;
   assert.throws(
     () => createCompressionSession(cancer.train, { ...UNTUNED, test: { x: cancer.test.x, y } }),
-    /^RangeError: Cannot compress model: label at row 3 is 2, expected in 0\.\.1$/,
+    /^RangeError: Cannot compress model: test\.y\[3\] is 2, expected in 0\.\.1$/,
   );
 });
 
@@ -178,7 +178,7 @@ Deno.test("a validation label outside the named classes is refused by row before
         validation: { x: cancer.test.x, y },
         onProgress: (p) => phases.push(p.phase),
       }),
-    /^RangeError: Cannot compress model: label at row 3 is 2, expected in 0\.\.1$/,
+    /^RangeError: Cannot compress model: validation\.y\[3\] is 2, expected in 0\.\.1$/,
   );
   assert.deepEqual(phases, []);
 });
@@ -202,4 +202,29 @@ Deno.test("a prune fraction of exactly 1 is refused before training: fractions l
     );
     assert.deepEqual(phases, []);
   }
+});
+
+Deno.test("a training label outside the named classes is refused at the caller's row, not the split's", () => {
+  // Oracle: breast cancer names two classes; a 2 put at row 10 of the data indexes none of them.
+  // The check ran after the validation split had shuffled the rows and named row 4 of the
+  // training part ("label at row 4"), which is no row of the data the caller holds. Every row
+  // from 0 to 29 is tried, so a split that happens to keep one row in place does not pass.
+  for (let row = 0; row < 30; row++) {
+    const y = cancer.train.y.slice();
+    y[row] = 2;
+    assert.throws(
+      () => createCompressionSession({ ...cancer.train, y }, UNTUNED),
+      new RegExp(
+        `^RangeError: Cannot compress model: data\\.y\\[${row}\\] is 2, expected in 0\\.\\.1$`,
+      ),
+    );
+  }
+  // Negative labels are named by their data too.
+  const y = cancer.test.y.slice();
+  y[5] = -1;
+  assert.throws(
+    () =>
+      createCompressionSession(cancer.train, { ...UNTUNED, validation: { x: cancer.test.x, y } }),
+    /^RangeError: Cannot compress model: validation\.y\[5\] is -1, expected a non-negative integer$/,
+  );
 });
