@@ -17,8 +17,10 @@ import {
   counted,
   describe,
   errorReason,
+  firstRepeat,
   isStringArray,
   type OptionKeys,
+  quotedText,
 } from "../core/validate.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { trainTestSplit } from "../data/preprocess.ts";
@@ -822,6 +824,15 @@ function checkData(data: LabelledData, name: string, cols: number | null): void 
   if (repeated !== null) {
     throw new RangeError(`Cannot ${ACTION}: ${name}.classes repeat a label: ${repeated}`);
   }
+  // Named here, rather than by the dense model's training ("Cannot fit model: ... of x").
+  const featureNames = (data as CompressionData).featureNames;
+  if (featureNames !== undefined && featureNames.length !== data.x.cols) {
+    throw new TypeError(
+      `Cannot ${ACTION}: ${name}.featureNames has ${
+        counted(featureNames.length, "name")
+      } for ${name}.x's ${counted(data.x.cols, "column")}`,
+    );
+  }
 }
 
 /** Accuracy and log loss of a float model on data. */
@@ -909,6 +920,17 @@ export function createContext(
         );
       }
     }
+  }
+  // Names of a model to train must not repeat (as fit refuses them); a given model's are its own.
+  const repeat = given === undefined && data.featureNames !== undefined
+    ? firstRepeat(data.featureNames)
+    : null;
+  if (repeat !== null) {
+    throw new TypeError(
+      `Cannot ${ACTION}: data.featureNames repeat a name: columns ${repeat[0]} and ${
+        repeat[1]
+      } are both named ${quotedText(data.featureNames![repeat[1]])}`,
+    );
   }
   // Settings the others make pointless are refused, not ignored.
   if (given !== undefined && options.denseTraining !== undefined) {

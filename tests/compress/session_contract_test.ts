@@ -228,3 +228,32 @@ Deno.test("a training label outside the named classes is refused at the caller's
     /^RangeError: Cannot compress model: validation\.y\[5\] is -1, expected a non-negative integer$/,
   );
 });
+
+Deno.test("feature names that do not fit the data are refused by their option, before training", () => {
+  // Oracle: breast cancer has 30 columns; 29 names, or a name given twice, describe no model of
+  // them. The dense model's training refused them as "Cannot fit model: 29 feature names for 30
+  // columns of x", naming neither the call nor the option.
+  const names = cancer.train.featureNames!;
+  const cases: [string[], RegExp][] = [
+    [
+      names.slice(1),
+      /^TypeError: Cannot compress model: data\.featureNames has 29 names for data\.x's 30 columns$/,
+    ],
+    [
+      [...names.slice(0, 29), names[3]],
+      /^TypeError: Cannot compress model: data\.featureNames repeat a name: columns 3 and 29 are both named "mean area"$/,
+    ],
+  ];
+  for (const [featureNames, message] of cases) {
+    const phases: string[] = [];
+    assert.throws(
+      () =>
+        createCompressionSession({ ...cancer.train, featureNames }, {
+          ...UNTUNED,
+          onProgress: (p) => phases.push(p.phase),
+        }),
+      message,
+    );
+    assert.deepEqual(phases, []);
+  }
+});
