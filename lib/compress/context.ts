@@ -1038,7 +1038,7 @@ export function createContext(
   const keepRecipe = options.keepRecipe ?? false;
   const entropy = options.entropy ?? false;
   if (typeof entropy !== "boolean") {
-    throw new TypeError(`Cannot ${ACTION}: entropy must be a boolean, got ${typeof entropy}`);
+    throw new TypeError(`Cannot ${ACTION}: entropy must be a boolean, got ${describe(entropy)}`);
   }
 
   let counter: Counter = { done: 0, total: 0, started: callStarted };

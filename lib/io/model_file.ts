@@ -357,7 +357,7 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
   }
   const entropy = options.entropy ?? false;
   if (typeof entropy !== "boolean") {
-    throw new TypeError(`Cannot ${action}: entropy must be a boolean, got ${typeof entropy}`);
+    throw new TypeError(`Cannot ${action}: entropy must be a boolean, got ${describe(entropy)}`);
   }
   const nClasses = model.classes.length;
   const nOut = outputCount(model.link, nClasses);

@@ -18,6 +18,7 @@ import {
   counted,
   describe,
   type OptionKeys,
+  quoted,
 } from "../core/validate.ts";
 import { roundHalfEven, toFloat16Bits } from "./float16.ts";
 import { allocateCodes, codebookBits, codeRange, groupCount, log2MaxExponent } from "./grid.ts";
@@ -346,7 +347,7 @@ export function resolveMethod(
     const v = g ?? fallback;
     if (!GRANULARITIES.includes(v)) {
       throw new RangeError(
-        `Cannot ${action}: granularity must be tensor, class or feature, got ${v}`,
+        `Cannot ${action}: granularity must be tensor, class or feature, got ${quoted(v)}`,
       );
     }
     return v;

@@ -257,3 +257,11 @@ Deno.test("feature names that do not fit the data are refused by their option, b
     assert.deepEqual(phases, []);
   }
 });
+
+Deno.test("a session's entropy that is not a boolean is refused with the value given", () => {
+  // Oracle: the value passed, as every other boolean option of the session shows it.
+  assert.throws(
+    () => createCompressionSession(cancer.train, { ...UNTUNED, entropy: "yes" as never }),
+    /^TypeError: Cannot compress model: entropy must be a boolean, got string "yes"$/,
+  );
+});

@@ -255,8 +255,10 @@ Deno.test("a version 1 file with entropy-coded parts is refused", () => {
 
 Deno.test("entropy must be a boolean", () => {
   const model = gaussianModel(9, 10, null, { preprocessing: false });
-  // deno-lint-ignore no-explicit-any
-  assert.throws(() => encodeModel(model, { entropy: "yes" as any }), /entropy must be a boolean/);
+  assert.throws(
+    () => encodeModel(model, { entropy: "yes" as never }),
+    /^TypeError: Cannot encode model: entropy must be a boolean, got string "yes"$/,
+  );
 });
 
 Deno.test("fuzz: resealed mutations of entropy-coded files are refused cleanly or decode validly", () => {

@@ -593,7 +593,10 @@ Deno.test("bad inputs get clear errors", () => {
     { kind: "kmeans", levels: 21 },
     /k-means with 21 levels needs at least 21 distinct weights.*has 20/,
   );
-  bad({ kind: "uniform", granularity: "row" }, /granularity must be tensor, class or feature/);
+  bad(
+    { kind: "uniform", granularity: "row" },
+    /granularity must be tensor, class or feature, got 'row'$/,
+  );
   bad({ kind: "uniform", scheme: "asymmetric" }, /scheme must be symmetric or affine/);
   bad({ kind: "uniform", calibration: { kind: "percentile", percentile: 101 } }, /percentile/);
   bad({ kind: "uniform", calibration: { kind: "entropy" } }, /calibration must be/);
