@@ -137,11 +137,10 @@ export function runSweep(ctx: Context, options: SweepOptions = {}): SweepResult 
         add(ctx.quantizedCandidate(base, method, training));
       } catch (error) {
         if (!(error instanceof RangeError)) throw error;
-        skipped.push({
-          name: candidateName(base, method, training),
-          reason: errorReason(error),
-        });
-        ctx.step(`skipped ${base.name} + ${method.kind}`);
+        const name = candidateName(base, method, training);
+        skipped.push({ name, reason: errorReason(error) });
+        // Named as the skipped list names it (the search's progress does the same).
+        ctx.step(`skipped ${name}`);
       }
     }
   }

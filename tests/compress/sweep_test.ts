@@ -418,4 +418,10 @@ Deno.test("a sweep counts a model it cannot make as done: its progress reaches t
   const done = events.map((e) => e.done);
   for (let i = 1; i < done.length; i++) assert.ok(done[i] > done[i - 1], `${done}`);
   assert.equal(done.at(-1), 6);
+  // Each skip's progress line names it as the skipped list does (it said "skipped magnitude 50 %
+  // of weights + kmeans", which fits any width, granularity or training).
+  assert.deepEqual(
+    events.filter((e) => e.message.startsWith("skipped ")).map((e) => e.message),
+    sweep.skipped.map((k) => `skipped ${k.name}`),
+  );
 });
