@@ -195,7 +195,11 @@ export function resolveSpace(
     }
   }
   if (ladders.length === 0) {
-    throw new RangeError(`Cannot ${action}: no strategy applies to the structures asked for`);
+    // Only l1 is left out, for features: say so.
+    throw new RangeError(
+      `Cannot ${action}: no strategy applies to the structures asked for: l1 prunes single ` +
+        "weights, not whole features; add another strategy or the weights structure",
+    );
   }
   return {
     ladders,

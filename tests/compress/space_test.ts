@@ -168,7 +168,9 @@ Deno.test("l1 pruning is left out for features; a space of only that is refused"
     () => s.sweep({ sparsities: [0.5], strategies: ["l1"], structures: ["features"], bits: [4] }),
     (e: Error) =>
       e instanceof RangeError &&
-      e.message === "Cannot sweep compression: no strategy applies to the structures asked for",
+      e.message ===
+        "Cannot sweep compression: no strategy applies to the structures asked for: l1 prunes " +
+          "single weights, not whole features; add another strategy or the weights structure",
   );
 });
 
