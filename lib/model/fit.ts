@@ -1304,7 +1304,8 @@ export function checkOptimizer(action: string, optimizer: Optimizer): void {
     }
     default:
       throw new RangeError(
-        `Cannot ${action}: unknown optimizer '${(optimizer as { kind: unknown }).kind}'`,
+        `Cannot ${action}: unknown optimizer '${(optimizer as { kind: unknown }).kind}'; ` +
+          "use sgd, adam or lbfgs",
       );
   }
 }

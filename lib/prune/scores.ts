@@ -278,7 +278,9 @@ export function taylorScores(
   );
   const aggregate = options.aggregate ?? "sample";
   if (aggregate !== "sample" && aggregate !== "batch") {
-    throw new RangeError(`Cannot compute Taylor scores: unknown aggregate '${aggregate}'`);
+    throw new RangeError(
+      `Cannot compute Taylor scores: unknown aggregate '${aggregate}'; use sample or batch`,
+    );
   }
   const der = lossDerivatives(model, data);
   const w = model.weights.data;

@@ -477,7 +477,7 @@ const badCases: [string, () => unknown, typeof TypeError | typeof RangeError, Re
     "an unknown optimiser",
     () => fit(x3, y3, { optimizer: { kind: "newton" } as unknown as Optimizer }),
     RangeError,
-    /unknown optimizer 'newton'/,
+    /unknown optimizer 'newton'; use sgd, adam or lbfgs$/,
   ],
   [
     "sigmoid with three classes",

@@ -235,7 +235,7 @@ Deno.test("taylorScores refuses an unknown aggregate instead of reading it as ba
   const { model, data } = randomPoint("softmax", 3, 4);
   assert.throws(() => taylorScores(model, data, { aggregate: "mean" as "batch" }), {
     name: "RangeError",
-    message: "Cannot compute Taylor scores: unknown aggregate 'mean'",
+    message: "Cannot compute Taylor scores: unknown aggregate 'mean'; use sample or batch",
   });
 });
 
