@@ -1098,8 +1098,8 @@ export interface SaveModelOptions extends EncodeOptions, WriteFileAtomicOptions 
  * @param model A float or quantized model.
  * @param options Storage of float weights; a replacement writer (tests).
  * @returns The number of bytes written.
- * @throws {TypeError} If the model is malformed, the path ends in `.json` or `.onnx`, or the file
- *   cannot be written.
+ * @throws {TypeError} If the model is malformed, `path` is not a non-empty string or ends in `.json`
+ *   or `.onnx`, or the file cannot be written.
  * @throws {RangeError} As {@linkcode encodeModel}.
  */
 export async function saveModel(
@@ -1112,8 +1112,14 @@ export async function saveModel(
     options,
     SAVE_OPTION_KEYS,
   );
+  // As loadModel: the writer below would name its own action ("Cannot write a file").
+  if (typeof path !== "string" || path === "") {
+    throw new TypeError(
+      `Cannot save model: path must be a non-empty string, got ${describe(path)}`,
+    );
+  }
   // The binary format under a name that says otherwise would be read as what the name says.
-  const ext = typeof path === "string" ? path.toLowerCase().match(/\.(json|onnx)$/)?.[1] : null;
+  const ext = path.toLowerCase().match(/\.(json|onnx)$/)?.[1];
   if (ext) {
     throw new TypeError(
       `Cannot save model: '${path}' ends in .${ext}, and saveModel writes the binary .lrc ` +

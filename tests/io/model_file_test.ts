@@ -378,6 +378,16 @@ Deno.test("a path that is not a string is refused as such, not read as another f
       );
     }
     assert.equal((await loadModel(file)).kind, "logistic-regression");
+    // saveModel names its own action, not its writer's ("Cannot write a file").
+    for (const path of [123, [file], null, ""]) {
+      await assert.rejects(
+        () => saveModel(path as unknown as string, randomFloatModel(1)),
+        (e) =>
+          e instanceof TypeError &&
+          /^Cannot save model: path must be a non-empty string, got /.test(e.message),
+        String(path),
+      );
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
