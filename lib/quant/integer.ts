@@ -265,20 +265,29 @@ function gridWeights(q: QuantizedModel): Int32Array {
   const t = q.weights as UniformQuantizedTensor | Log2QuantizedTensor; // checked by callers
   const { rows: k, cols: d } = t;
   const wi = new Int32Array(k * d);
-  const E = t.kind === "log2" ? log2MaxExponent(t.bits) : 0;
-  for (let c = 0; c < k; c++) {
-    for (let j = 0; j < d; j++) {
-      const i = c * d + j;
-      if (q.mask && q.mask[i] === 0) continue;
-      const code = t.codes[i];
-      if (t.kind === "uniform") {
-        const g = t.granularity === "tensor" ? 0 : t.granularity === "class" ? c : j;
-        wi[i] = code - t.zeroPoint[g];
+  const codes = t.codes;
+  if (t.kind === "uniform") {
+    const zp = t.zeroPoint;
+    for (let c = 0; c < k; c++) {
+      const o = c * d;
+      if (t.granularity === "feature") {
+        for (let j = 0; j < d; j++) wi[o + j] = codes[o + j] - zp[j];
       } else {
-        wi[i] = code === 0 ? 0 : Math.sign(code) * 2 ** (E - (Math.abs(code) - 1));
+        const z = zp[t.granularity === "tensor" ? 0 : c];
+        for (let j = 0; j < d; j++) wi[o + j] = codes[o + j] - z;
       }
     }
+  } else {
+    // One power of two per code (int8, |code| <= 2^(bits-1) - 1), computed as before per weight.
+    const E = log2MaxExponent(t.bits);
+    const table = new Int32Array(256);
+    for (let code = -128; code < 128; code++) {
+      table[code + 128] = code === 0 ? 0 : Math.sign(code) * 2 ** (E - (Math.abs(code) - 1));
+    }
+    for (let i = 0; i < k * d; i++) wi[i] = table[codes[i] + 128];
   }
+  const mask = q.mask;
+  if (mask) { for (let i = 0; i < k * d; i++) if (mask[i] === 0) wi[i] = 0; }
   return wi; // |wi| <= 2^14 for log2 (bits <= 5), < 2^16 for uniform
 }
 
@@ -519,10 +528,12 @@ export function prepareIntegerModel(q: QuantizedModel): IntegerModel {
     bias[c] = folded;
   }
   const Ctor = maxAbsW <= 127 ? Int8Array : maxAbsW <= 32767 ? Int16Array : Int32Array;
-  const weights = Ctor.from(wi);
+  // The constructor, not Ctor.from: the same values (they fit Ctor), without the iterator.
+  const weights = new Ctor(wi);
   const packedWeights = new Ctor(((k + 3) >> 2) * d * 4);
   for (let c = 0; c < k; c++) {
-    for (let j = 0; j < d; j++) packedWeights[((c >> 2) * d + j) * 4 + (c & 3)] = wi[c * d + j];
+    const o = c * d, base = (c >> 2) * d * 4 + (c & 3);
+    for (let j = 0; j < d; j++) packedWeights[base + 4 * j] = wi[o + j];
   }
   const { mul, off } = inputTransform(q, q.input.scale);
   return {
