@@ -462,6 +462,38 @@ const PREP_ACTION = "prepare integer inference";
  */
 export function prepareIntegerModel(q: QuantizedModel): IntegerModel {
   validateQuantizedModel(q, PREP_ACTION);
+  return layOutIntegerModel(q, () => "both");
+}
+
+/**
+ * {@linkcode prepareIntegerModel} for one scoring call on `rows` rows with `backend`, of a model
+ * that `validateQuantizedModel` accepted earlier in the same call (it is not run again): the same
+ * checks in the same order, and only the weight layout the call reads, the other left empty
+ * (`weights` for the kernels, `packedWeights` for the TypeScript reference; see
+ * {@linkcode integerDecisionFunction}). `lib/quant/mod.ts` does not re-export it.
+ *
+ * @param q A quantized model that passed `validateQuantizedModel`.
+ * @param backend The backend of the call.
+ * @param rows Rows of the call.
+ * @returns An integer model fit for that call only.
+ */
+export function prepareIntegerModelForCall(
+  q: QuantizedModel,
+  backend: PredictBackend,
+  rows: number,
+): IntegerModel {
+  const work = rows * q.weights.rows * q.weights.cols;
+  return layOutIntegerModel(q, (int32) => runsOnKernels(backend, int32, work) ? "rows" : "packed");
+}
+
+/**
+ * The body of {@linkcode prepareIntegerModel} after validation; `layout` picks the weight
+ * layouts to build, from whether the weights need int32.
+ */
+function layOutIntegerModel(
+  q: QuantizedModel,
+  layout: (int32: boolean) => "both" | "rows" | "packed",
+): IntegerModel {
   requireIntegerGrid(q, PREP_ACTION);
   if (!q.input || q.bias.kind !== "int32") {
     throw new RangeError(
@@ -528,12 +560,15 @@ export function prepareIntegerModel(q: QuantizedModel): IntegerModel {
     bias[c] = folded;
   }
   const Ctor = maxAbsW <= 127 ? Int8Array : maxAbsW <= 32767 ? Int16Array : Int32Array;
+  const which = layout(Ctor === Int32Array);
   // The constructor, not Ctor.from: the same values (they fit Ctor), without the iterator.
-  const weights = new Ctor(wi);
-  const packedWeights = new Ctor(((k + 3) >> 2) * d * 4);
-  for (let c = 0; c < k; c++) {
-    const o = c * d, base = (c >> 2) * d * 4 + (c & 3);
-    for (let j = 0; j < d; j++) packedWeights[base + 4 * j] = wi[o + j];
+  const weights = which === "packed" ? new Ctor(0) : new Ctor(wi);
+  const packedWeights = new Ctor(which === "rows" ? 0 : ((k + 3) >> 2) * d * 4);
+  if (which !== "rows") {
+    for (let c = 0; c < k; c++) {
+      const o = c * d, base = (c >> 2) * d * 4 + (c & 3);
+      for (let j = 0; j < d; j++) packedWeights[base + 4 * j] = wi[o + j];
+    }
   }
   const { mul, off } = inputTransform(q, q.input.scale);
   return {
@@ -728,11 +763,19 @@ export interface IntegerPredictOptions {
   threads?: number;
 }
 
+/** Whether a call of `work` multiply-adds runs on the kernels (never with int32 weights). */
+function runsOnKernels(backend: PredictBackend, int32: boolean, work: number): boolean {
+  if (backend === "ts" || int32) return false;
+  return backend !== "auto" || work >= PREDICT_WASM_MIN_WORK;
+}
+
 /** The kernels' form of an integer model, or `null` if its weights need int32. */
 function kernelForm(m: IntegerModel, backend: PredictBackend, rows: number) {
-  if (backend === "ts" || m.weights instanceof Int32Array) return null;
-  if (backend === "auto" && rows * m.nFeatures * m.nOutputs < PREDICT_WASM_MIN_WORK) return null;
-  return { weights: m.weights, bias: m.bias, rescale: m.rescale };
+  const w = m.weights;
+  if (w instanceof Int32Array || !runsOnKernels(backend, false, rows * m.nFeatures * m.nOutputs)) {
+    return null;
+  }
+  return { weights: w, bias: m.bias, rescale: m.rescale };
 }
 
 /**

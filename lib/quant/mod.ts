@@ -13,7 +13,23 @@ export * from "./quantize.ts";
 export * from "./dequantize.ts";
 export * from "./validate.ts";
 export * from "./model.ts";
-export * from "./integer.ts";
+// Explicit: prepareIntegerModelForCall is internal to the one-shot quantized calls.
+export {
+  calibrateInput,
+  type CalibrateInputOptions,
+  integerDecisionFunction,
+  type IntegerModel,
+  integerPredict,
+  type IntegerPredictOptions,
+  integerReferenceDecisionFunction,
+  integerScoresFromCodes,
+  integerScoresFromFloatKernel,
+  integerScoresKernel,
+  prepareIntegerModel,
+  productScales,
+  quantizeInputs,
+  quantizeInputsKernel,
+} from "./integer.ts";
 export * from "./predictor.ts";
 export * from "./qat.ts";
 export * from "./serialize.ts";

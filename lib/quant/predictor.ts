@@ -55,6 +55,7 @@ import {
   integerReferenceDecisionFunction,
   integerScoresKernel,
   prepareIntegerModel,
+  prepareIntegerModelForCall,
 } from "./integer.ts";
 import { biasValues, dequantizeModel } from "./model.ts";
 import type { QuantizedModel } from "./types.ts";
@@ -191,11 +192,19 @@ function lookupForm(
   return { packed, codebook: Float32Array.from(table), bias, nFeatures: d, inputScale: s };
 }
 
-/** The integer model of a calibrated uniform/log2 model, or `null`. */
-function integerModelOf(q: QuantizedModel): IntegerModel | null {
+/**
+ * The integer model of a calibrated uniform/log2 model, or `null`: `prepareIntegerModel`, or with
+ * `call`, `prepareIntegerModelForCall` for a one-shot call of a model validated in that call.
+ */
+function integerModelOf(
+  q: QuantizedModel,
+  call?: { readonly backend: PredictBackend; readonly rows: number },
+): IntegerModel | null {
   if (!q.input || q.bias.kind !== "int32") return null;
   if (q.weights.kind !== "uniform" && q.weights.kind !== "log2") return null;
-  return prepareIntegerModel(q);
+  return call === undefined
+    ? prepareIntegerModel(q)
+    : prepareIntegerModelForCall(q, call.backend, call.rows);
 }
 
 const QUANTIZED_PREDICT_OPTION_KEYS: OptionKeys<QuantizedPredictOptions> = {
@@ -451,7 +460,7 @@ export function quantizedDecisionFunction(
   // Checked here too: the TypeScript path below returns before the predictor would check them.
   const backend = checkQuantizedCall(q, x, options);
   const perRow = q.weights.rows * q.weights.cols;
-  const integer = integerModelOf(q);
+  const integer = integerModelOf(q, { backend, rows: x.rows });
   if (integer !== null) return integerDecisionFunction(integer, x, options);
   if (backend === "ts" || (backend === "auto" && !useKernels(backend, x, perRow))) {
     return decisionFunction(dequantizeModel(q), x, { backend: "ts" });
@@ -484,7 +493,7 @@ export function quantizedReferenceDecisionFunction(
   options: QuantizedPredictOptions = {},
 ): Matrix<Float64Array> {
   checkQuantizedCall(q, x, options);
-  const integer = integerModelOf(q);
+  const integer = integerModelOf(q, { backend: "ts", rows: x.rows });
   if (integer !== null) return integerReferenceDecisionFunction(integer, x);
   return referenceDecisionFunction(dequantizeModel(q), x);
 }
