@@ -64,13 +64,42 @@ export function assertFinite(
   values: ArrayLike<number>,
   cols?: number,
 ): void {
+  // One loop per array type: a single loop reading every type callers pass (float64 weights,
+  // float32 inputs, plain arrays, ...) went megamorphic and read a 784 x 10 float64 weight
+  // matrix about 10x slower than a loop of one type.
+  const i = values instanceof Float64Array
+    ? firstNonFinite64(values)
+    : values instanceof Float32Array
+    ? firstNonFinite32(values)
+    : firstNonFinite(values);
+  if (i >= 0) {
+    const where = cols ? `row ${Math.floor(i / cols)}, column ${i % cols}` : `index ${i}`;
+    throw new RangeError(`Cannot ${action}: ${name} holds ${values[i]} at ${where}`);
+  }
+}
+
+function firstNonFinite64(values: Float64Array): number {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v - v !== 0) {
-      const where = cols ? `row ${Math.floor(i / cols)}, column ${i % cols}` : `index ${i}`;
-      throw new RangeError(`Cannot ${action}: ${name} holds ${v} at ${where}`);
-    }
+    if (v - v !== 0) return i;
   }
+  return -1;
+}
+
+function firstNonFinite32(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v - v !== 0) return i;
+  }
+  return -1;
+}
+
+function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v - v !== 0) return i;
+  }
+  return -1;
 }
 
 /**

@@ -164,6 +164,30 @@ Deno.test("a number-array check reads every slot, the last included", () => {
   }
 });
 
+Deno.test("a finiteness check names the first non-finite element in float64, float32 and plain arrays", () => {
+  const make: ((v: number[]) => ArrayLike<number>)[] = [
+    (v) => Float64Array.from(v),
+    (v) => Float32Array.from(v),
+    (v) => v,
+  ];
+  for (const from of make) {
+    for (const [i, j] of [[0, 5], [2, 3], [6, 6]]) {
+      const v = [0.5, -1, 2, 3e38, -0, 7, 1];
+      v[j] = -Infinity;
+      v[i] = NaN;
+      const values = from(v);
+      const first = Array.from(values).findIndex((t) => !Number.isFinite(t));
+      assert.equal(first, i);
+      assert.throws(() => assertFinite("score", "x", values), {
+        name: "RangeError",
+        message: `Cannot score: x holds NaN at index ${i}`,
+      });
+    }
+    assertFinite("score", "x", from([0.5, -1, 2, 3e38, -0, 7, 1]));
+  }
+  assertFinite("score", "x", Int32Array.from([1, -2, 3]));
+});
+
 Deno.test("a finiteness check reaches the last element and names its row and column", () => {
   // In a rows x cols matrix, element i is at row floor(i / cols), column i % cols.
   const rows = 3;
