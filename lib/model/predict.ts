@@ -128,7 +128,8 @@ export function assertFoldFinite(
 function foldedInput(model: LogisticModel, x: Matrix, action: string, options: PredictOptions) {
   const columns = checkInput(model, x, action, options);
   const { weights, bias } = foldPreprocessing(model);
-  assertFoldFinite(action, { weights, bias });
+  // Without preprocessing these are the model's own, which validateModel found finite.
+  if (model.preprocessing.kind !== "none") assertFoldFinite(action, { weights, bias });
   return { columns, weights, bias };
 }
 
