@@ -528,8 +528,7 @@ function layOutIntegerModel(
   const wi = requantized
     ? requantizedWeights(q, Float64Array.from(q.bias.scale, (v) => v / q.input!.scale))
     : gridWeights(q);
-  let maxAbsW = 0;
-  for (let i = 0; i < wi.length; i++) maxAbsW = Math.max(maxAbsW, Math.abs(wi[i]));
+  let maxAbsW = 0; // over every row once the loop below is done
   const { dtype, zeroPoint: zx } = q.input;
   const p = q.preprocessing;
   const [xmin, xmax] = dtype === "uint8" ? [0, 255] : [-128, 127];
@@ -538,8 +537,10 @@ function layOutIntegerModel(
   for (let c = 0; c < k; c++) {
     let rowSum = 0, rowAbs = 0;
     for (let j = 0; j < d; j++) {
-      rowSum += wi[c * d + j];
-      rowAbs += Math.abs(wi[c * d + j]);
+      const v = wi[c * d + j], a = Math.abs(v);
+      rowSum += v;
+      rowAbs += a;
+      maxAbsW = Math.max(maxAbsW, a);
     }
     // Standardisation's mean in input units: sum_j wi[c][j] * mean[j] / sx, rounded once.
     let meanTerm = 0;
@@ -551,6 +552,7 @@ function layOutIntegerModel(
     const folded = q.bias.values[c] - zx * rowSum - meanTerm;
     const bound = maxAbsX * rowAbs + Math.abs(folded);
     if (bound > INT32_MAX) {
+      for (let i = 0; i < wi.length; i++) maxAbsW = Math.max(maxAbsW, Math.abs(wi[i]));
       throw new RangeError(
         `Cannot ${PREP_ACTION}: output ${c} could accumulate up to ${bound}, beyond int32 ` +
           `(${d} features, weights up to ${maxAbsW})` +

@@ -335,6 +335,49 @@ Deno.test("binary models and pruned weights work in integer inference", async ()
   for (let j = 0; j < mask.length; j++) if (!mask[j]) assert.equal(im.weights[j], 0);
 });
 
+Deno.test("the int32 overflow refusal names the largest weight of the model, not of the rows before", () => {
+  // Output 0 (784 weights near 0.9 of the largest) overflows; the largest weight is output 1's.
+  const d = 784;
+  const data = new Float64Array(3 * d);
+  for (let j = 0; j < d; j++) data[j] = 0.9;
+  data[d] = 1;
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "softmax",
+    weights: { data, rows: 3, cols: d },
+    bias: new Float64Array(3),
+    classes: ["a", "b", "c"],
+    featureNames: Array.from({ length: d }, (_, j) => `f${j}`),
+    preprocessing: { kind: "none" },
+  };
+  const x = { data: Float32Array.from({ length: 2 * d }, (_, i) => i % 2), rows: 2, cols: d };
+  const q = calibrateInput(
+    quantizeModel(model, { method: { kind: "uniform", bits: 16, granularity: "tensor" } }),
+    x,
+  );
+  const t = q.weights as UniformQuantizedTensor;
+  // Oracle from the codes: |code - zeroPoint| largest over the model, and output 0's bound.
+  let largest = 0, row0 = 0, abs0 = 0, sum0 = 0;
+  for (let i = 0; i < t.codes.length; i++) {
+    const w = t.codes[i] - t.zeroPoint[0];
+    largest = Math.max(largest, Math.abs(w));
+    if (i < d) {
+      row0 = Math.max(row0, Math.abs(w));
+      abs0 += Math.abs(w);
+      sum0 += w;
+    }
+  }
+  assert.ok(largest > row0);
+  const bound = 255 * abs0 + Math.abs(q.bias.values[0] - q.input!.zeroPoint * sum0);
+  assert.ok(bound > 2 ** 31 - 1);
+  assert.throws(() => prepareIntegerModel(q), {
+    name: "RangeError",
+    message: `Cannot prepare integer inference: output 0 could accumulate up to ${bound}, ` +
+      `beyond int32 (${d} features, weights up to ${largest}); use fewer weight bits`,
+  });
+});
+
 Deno.test("integer inference refuses what it cannot do exactly", () => {
   const { x, y } = pixelProblem(5, 300, 800, 3);
   const { model } = fit(x, y, {
