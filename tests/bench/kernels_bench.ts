@@ -2,7 +2,9 @@
  * `deno bench tests/bench/kernels_bench.ts`: the inference kernels on 2,000 x 784 inputs already
  * in kernel memory (synthetic weights, 10 outputs), one thread (group `infer`); one-shot
  * `decisionFunction` on the kernels and on the float64 reference around the size from which
- * `"auto"` takes the kernels (group `predict`, 64 features, 10 outputs, 8 to 256 rows); and the
+ * `"auto"` takes the kernels (group `predict`, 64 features, 10 outputs, 8 to 256 rows); one-shot
+ * calls on one row of 784 features, 10 outputs, float, 8-bit integer-only and 4-bit k-means
+ * (group `one row`: the latency a page or service scoring one request pays per call); and the
  * training loss on 8,192 x 784 rows (group `train`).
  *
  * @module
@@ -17,7 +19,10 @@ import {
   preparePacked4Float,
   prepareSparse,
 } from "../../lib/kernels/scorers.ts";
-import { decisionFunction } from "../../lib/model/predict.ts";
+import { decisionFunction, predictLabels } from "../../lib/model/predict.ts";
+import { calibrateInput } from "../../lib/quant/integer.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
+import { quantizedPredict } from "../../lib/quant/predictor.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import { createLossEngine } from "../../lib/kernels/loss_engine.ts";
 import { accumulateLoss } from "../../lib/model/loss.ts";
@@ -141,6 +146,28 @@ for (const rows of [8, 32, 64, 256]) {
     });
   }
 }
+
+const wide: LogisticModel = {
+  ...small,
+  weights: { data: Float64Array.from(w, (v) => v / 16), rows: k, cols: d },
+  featureNames: Array.from({ length: d }, (_, j) => `x${j}`),
+};
+const oneRow = { data: x.subarray(0, d), rows: 1, cols: d };
+const int8Model = calibrateInput(quantizeModel(wide), {
+  data: x.subarray(0, 200 * d),
+  rows: 200,
+  cols: d,
+});
+const kmeansModel = quantizeModel(wide, { method: { kind: "kmeans", bits: 4 } });
+Deno.bench("predictLabels, float64 weights", { group: "one row", baseline: true }, () => {
+  predictLabels(wide, oneRow);
+});
+Deno.bench("quantizedPredict, 8-bit integer-only", { group: "one row" }, () => {
+  quantizedPredict(int8Model, oneRow);
+});
+Deno.bench("quantizedPredict, 4-bit k-means", { group: "one row" }, () => {
+  quantizedPredict(kmeansModel, oneRow);
+});
 
 const m = 8192;
 const xt = { data: new Float32Array(m * d), rows: m, cols: d };
