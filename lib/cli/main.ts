@@ -5,6 +5,7 @@
  */
 
 import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   type CliIo,
   type Command,
@@ -52,9 +53,10 @@ function usage(): string {
  *
  * @param argv Arguments: the command, then its options.
  * @param io Where to write; defaults to the process's standard streams.
- * @param calledFrom The folder `deno task` was called from (its `INIT_CWD`), when it is not the
- *   working directory against which relative paths resolve: a relative path is then named with
- *   the folder it was taken from, on stderr, and in an error that names it.
+ * @param calledFrom The folder `deno task` was called from (its `INIT_CWD`): when the working
+ *   directory is the folder of the repository's deno.json (where the lrc task runs) and not that
+ *   one, a relative path is named with the folder it was taken from, on stderr, and in an error
+ *   that names it.
  * @returns The exit code: 0 on success, 1 for a failure, 2 for a usage error, 141 (as for
  *   SIGPIPE) when the reader of the output has closed it.
  */
@@ -140,6 +142,10 @@ function relativeElsewhere(
       return resolve(path);
     }
   };
+  // Only where the lrc task runs, the folder of this repository's deno.json: INIT_CWD is
+  // inherited (and kept by a nested deno task), so a process that `deno task test` or npm
+  // started, running lrc in a folder of its own, has one that says nothing about this call.
+  if (REPOSITORY === null || real(".") !== real(REPOSITORY)) return null;
   if (real(calledFrom) === real(".")) return null;
   const named = Object.entries(command.options)
     .filter(([name, spec]) => spec.value?.startsWith("FILE") && args.given(name))
@@ -148,6 +154,11 @@ function relativeElsewhere(
     .filter((p) => p !== "" && !isAbsolute(p));
   return paths.length === 0 ? null : { folder: resolve(calledFrom), paths };
 }
+
+/** The folder of deno.json (two above this file), where `deno task lrc` runs; null if remote. */
+const REPOSITORY = import.meta.url.startsWith("file:")
+  ? fileURLToPath(new URL("../../", import.meta.url))
+  : null;
 
 function relativeNote(calledFrom: string): string {
   return `relative paths are taken from '${resolve(".")}', the folder of deno.json where ` +

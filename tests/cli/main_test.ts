@@ -55,14 +55,15 @@ Deno.test("lrc refuses an unknown command on one stderr line that lists the comm
   }
 });
 
-/** Runs `lrc` as `deno task --config` does from another folder: in `cwd`, with `INIT_CWD`. */
+const ROOT = await Deno.realPath(new URL("../../", import.meta.url));
+
+/** Runs `lrc` in `cwd` with `INIT_CWD` (`deno task --config` runs it in ROOT, the folder of deno.json). */
 async function runFrom(cwd: string, initCwd: string | undefined, argv: readonly string[]) {
-  const root = new URL("../../", import.meta.url).pathname;
   // The whole environment, without the INIT_CWD that `deno task test` gives this process.
   const { INIT_CWD: _, ...env } = Deno.env.toObject();
   if (initCwd !== undefined) env.INIT_CWD = initCwd;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", `${root}deno.json`, `${root}lib/cli/main.ts`, ...argv],
+    args: ["run", "-A", "--config", `${ROOT}/deno.json`, `${ROOT}/lib/cli/main.ts`, ...argv],
     cwd,
     clearEnv: true,
     env,
@@ -76,11 +77,59 @@ async function runFrom(cwd: string, initCwd: string | undefined, argv: readonly 
 Deno.test("lrc called by deno task from another folder says where relative paths went, and names that folder in an error", async () => {
   // `deno task --config /repo/deno.json lrc train --save m.lrc` typed in /work wrote /repo/m.lrc
   // and printed "saved to m.lrc"; `lrc inspect m.lrc` there failed with "No such file" about a
-  // file the user could see. deno task sets INIT_CWD to the folder it was called from.
-  const repo = await Deno.realPath(await Deno.makeTempDir());
+  // file the user could see. deno task sets INIT_CWD to the folder it was called from. The files
+  // go to a folder of the repository's own, named relatively (.lrc-tmp-* is ignored by git).
+  const inRepo = await Deno.makeTempDir({ dir: ROOT, prefix: ".lrc-tmp-cli-note-" });
+  const sub = inRepo.slice(inRepo.lastIndexOf("/") + 1);
   const user = await Deno.realPath(await Deno.makeTempDir());
   try {
-    const train = await runFrom(repo, user, [
+    const train = await runFrom(ROOT, user, [
+      "train",
+      "--dataset",
+      "iris",
+      "--save",
+      `${sub}/m.lrc`,
+      "--quiet",
+    ]);
+    assert.equal(train.code, 0, train.stderr);
+    assert.ok((await Deno.stat(`${inRepo}/m.lrc`)).isFile);
+    const where = `relative paths are taken from '${ROOT}', the folder of deno.json where ` +
+      `deno task runs, not from '${user}' where it was called`;
+    assert.ok(
+      train.stderr.endsWith(`note      ${where}: '${sub}/m.lrc' is '${inRepo}/m.lrc'\n`),
+      train.stderr,
+    );
+    // A file that is where the user is, but not where the path resolves.
+    await Deno.mkdir(`${user}/${sub}`);
+    await Deno.rename(`${inRepo}/m.lrc`, `${user}/${sub}/m.lrc`);
+    const inspect = await runFrom(ROOT, user, ["inspect", `${sub}/m.lrc`]);
+    assert.equal(inspect.code, 1);
+    assert.equal(inspect.stdout, "");
+    assert.match(inspect.stderr, /^lrc inspect: Cannot read model file '[^']*m\.lrc': /);
+    assert.ok(inspect.stderr.endsWith(` (${where}: give absolute paths)\n`), inspect.stderr);
+    assert.equal(inspect.stderr.split("\n").length, 2, inspect.stderr); // still one line
+    // Absolute paths, a call from the folder itself, and no deno task: no note.
+    const absolute = await runFrom(ROOT, user, ["inspect", `${user}/${sub}/m.lrc`]);
+    assert.equal(absolute.code, 0, absolute.stderr);
+    assert.equal(absolute.stderr, "");
+    for (const initCwd of [user, undefined]) {
+      const same = await runFrom(user, initCwd, ["inspect", `${sub}/m.lrc`]);
+      assert.equal(same.code, 0, same.stderr);
+      assert.equal(same.stderr, "");
+    }
+  } finally {
+    await Deno.remove(inRepo, { recursive: true });
+    await Deno.remove(user, { recursive: true });
+  }
+});
+
+Deno.test("lrc run outside the repository's folder adds no note for an INIT_CWD it inherited", async () => {
+  // `deno task test` from the root gives INIT_CWD to every process it starts: lrc spawned by a
+  // test in a folder of its own said its relative paths were taken from "the folder of deno.json
+  // where deno task runs", a temporary folder without one, and added that to its errors.
+  const here = await Deno.realPath(await Deno.makeTempDir());
+  try {
+    const train = await runFrom(here, ROOT, [
       "train",
       "--dataset",
       "iris",
@@ -89,33 +138,13 @@ Deno.test("lrc called by deno task from another folder says where relative paths
       "--quiet",
     ]);
     assert.equal(train.code, 0, train.stderr);
-    assert.ok((await Deno.stat(`${repo}/m.lrc`)).isFile);
-    await assert.rejects(Deno.stat(`${user}/m.lrc`), Deno.errors.NotFound);
-    const where = `relative paths are taken from '${repo}', the folder of deno.json where ` +
-      `deno task runs, not from '${user}' where it was called`;
-    assert.ok(
-      train.stderr.endsWith(`note      ${where}: 'm.lrc' is '${repo}/m.lrc'\n`),
-      train.stderr,
-    );
-    // A file that is where the user is, but not where the path resolves.
-    await Deno.rename(`${repo}/m.lrc`, `${user}/m.lrc`);
-    const inspect = await runFrom(repo, user, ["inspect", "m.lrc"]);
-    assert.equal(inspect.code, 1);
-    assert.equal(inspect.stdout, "");
-    assert.match(inspect.stderr, /^lrc inspect: Cannot read model file 'm\.lrc': /);
-    assert.ok(inspect.stderr.endsWith(` (${where}: give absolute paths)\n`), inspect.stderr);
-    assert.equal(inspect.stderr.split("\n").length, 2, inspect.stderr); // still one line
-    // Absolute paths, a call from the folder itself, and no deno task: no note.
-    const absolute = await runFrom(repo, user, ["inspect", `${user}/m.lrc`]);
-    assert.equal(absolute.code, 0, absolute.stderr);
-    assert.equal(absolute.stderr, "");
-    for (const initCwd of [user, undefined]) {
-      const same = await runFrom(user, initCwd, ["inspect", "m.lrc"]);
-      assert.equal(same.code, 0, same.stderr);
-      assert.equal(same.stderr, "");
-    }
+    assert.ok((await Deno.stat(`${here}/m.lrc`)).isFile);
+    assert.doesNotMatch(train.stderr, /note|relative paths/, train.stderr);
+    const missing = await runFrom(here, ROOT, ["inspect", "nope.lrc"]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^lrc inspect: Cannot read model file 'nope\.lrc': /);
+    assert.doesNotMatch(missing.stderr, /relative paths|give absolute/, missing.stderr);
   } finally {
-    await Deno.remove(repo, { recursive: true });
-    await Deno.remove(user, { recursive: true });
+    await Deno.remove(here, { recursive: true });
   }
 });
