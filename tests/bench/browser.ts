@@ -66,7 +66,7 @@ const args = benchArgs(
     calls: {
       type: "string",
       value: "N",
-      help: "one-row calls per implementation and round (timed in blocks of 50)",
+      help: "one-row calls per implementation and round (timed in blocks of 50; rounded up to one)",
       default: "2000",
     },
   },
@@ -74,8 +74,9 @@ const args = benchArgs(
 const json = args.flag("json");
 const ROUNDS = args.integer("rounds", 1, 1000);
 const ROWS = args.integer("rows", 1, 10_000);
-const CALLS = args.integer("calls", 50, 1_000_000);
 const BLOCK = 50;
+// Timed in whole blocks: a count between two multiples of 50 runs (and reports) the next one.
+const CALLS = Math.ceil(args.integer("calls", 50, 1_000_000) / BLOCK) * BLOCK;
 // Loaded after the arguments are checked: playwright-core takes a while to load.
 const { browserUnavailable, launchChromium } = await import("../_helpers/browser.ts");
 const unavailable = browserUnavailable();
