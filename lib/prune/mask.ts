@@ -57,6 +57,8 @@ export type PruneMaskOptions = PruneTarget;
  *   allowed; ±Infinity is.
  * @param previous The mask so far (same layout), or `null` for a dense start.
  * @param options The target: `fraction`, `count` or `threshold`, and the `scope`.
+ * @param action What the caller was doing, for messages ("Cannot prune model: count 9 exceeds
+ *   the 4 entries").
  * @returns A new mask; `previous` is not changed.
  * @throws {TypeError} If `scores` is not a matrix, `previous` does not match it, or a target is
  *   not a number.
@@ -87,8 +89,8 @@ export function pruneMask(
   scores: Matrix,
   previous: Uint8Array | null,
   options: PruneMaskOptions,
+  action = "compute pruning mask",
 ): Uint8Array {
-  const action = "compute pruning mask";
   assertMatrix(action, "scores", scores);
   const size = scores.data.length;
   checkPrevious(action, previous, size);

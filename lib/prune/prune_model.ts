@@ -89,7 +89,7 @@ export function pruneModel(model: LogisticModel, options: PruneModelOptions): Lo
       `Cannot ${action}: scores are ${scores.rows} x ${scores.cols}, the weights ${rows} x ${cols}`,
     );
   }
-  const mask = pruneMask(scores, model.mask ?? null, targetOf(options));
+  const mask = pruneMask(scores, model.mask ?? null, targetOf(options), action);
   return applyMask(model, mask, options.compensate, action);
 }
 
@@ -188,7 +188,7 @@ export function softThresholdModel(
     SOFT_THRESHOLD_OPTION_KEYS,
   );
   const scores = magnitudeScores(model);
-  const mask = pruneMask(scores, model.mask ?? null, targetOf(options));
+  const mask = pruneMask(scores, model.mask ?? null, targetOf(options), action);
   const { rows, cols, data } = model.weights;
   const w = data.slice();
   const groups: [number, number][] = target.scope === "global"

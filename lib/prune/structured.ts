@@ -215,6 +215,7 @@ export function pruneFeatures(
     { data: Float64Array.from(scores), rows: 1, cols: d },
     previous,
     { ...targetOf(options), scope: "global" },
+    action,
   );
   const features: number[] = [], removed: number[] = [];
   for (let j = 0; j < d; j++) (keep[j] ? features : removed).push(j);

@@ -5,6 +5,7 @@ import { decisionFunction } from "../../lib/model/predict.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { pruneModel, softThresholdModel, withMask } from "../../lib/prune/prune_model.ts";
 import { randomScores } from "../../lib/prune/scores.ts";
+import { pruneFeatures } from "../../lib/prune/structured.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 import { modelOf, zerosOf } from "./_problems.ts";
 
@@ -129,6 +130,27 @@ Deno.test("pruneModel checks its scores and target", () => {
         compensate: { data: new Float64Array(3), rows: 1, cols: 3 },
       }),
     TypeError,
+  );
+});
+
+Deno.test("a count beyond the weights is refused in the pruning function's words, not pruneMask's", () => {
+  // These said "Cannot compute pruning mask: ...", the helper they call.
+  assert.throws(() => pruneModel(rawModel, { count: 1e9 }), {
+    name: "RangeError",
+    message: "Cannot prune model: count 1000000000 exceeds the 640 entries",
+  });
+  assert.throws(() => softThresholdModel(rawModel, { count: 1e9 }), {
+    name: "RangeError",
+    message: "Cannot soft-threshold model: count 1000000000 exceeds the 640 entries",
+  });
+  assert.throws(() => pruneFeatures(rawModel, { count: 65 }), {
+    name: "RangeError",
+    message: "Cannot prune features: count 65 exceeds the 64 entries",
+  });
+  const half = pruneModel(rawModel, { fraction: 0.5 });
+  assert.throws(
+    () => pruneModel(half, { fraction: 0.25 }),
+    /^RangeError: Cannot prune model: the previous mask already removes 320 entries, more than/,
   );
 });
 
