@@ -32,7 +32,7 @@
  * @module
  */
 
-import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { assertFoldFinite, foldPreprocessing } from "../model/predict.ts";
 import { outputCount } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -92,7 +92,8 @@ export interface OnnxExportOptions {
  * @param model The model.
  * @param options Preprocessing, quantized graph form, input quantization.
  * @returns The bytes of the `.onnx` file.
- * @throws {TypeError} If the model is malformed.
+ * @throws {TypeError} If the model is malformed, or `graphName` is not a string.
+ * @throws {RangeError} If `graphName` holds a lone UTF-16 surrogate.
  * @throws {RangeError} If a value is beyond the float32 range of the graph's tensors, or a
  *   standardisation scale of a graph with `Sub`/`Div` nodes rounds to 0 there.
  * @throws {RangeError} If the integer graph is asked for a model it cannot express (a float
@@ -152,6 +153,15 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
   if (!integer && unused !== undefined) {
     throw new RangeError(
       `Cannot ${action}: ${unused} applies to the integer graph only (quantized: 'integer')`,
+    );
+  }
+  const graphName = options.graphName ?? "lrcompress";
+  if (typeof graphName !== "string") {
+    throw new TypeError(`Cannot ${action}: graphName must be a string, got ${describe(graphName)}`);
+  }
+  if (!graphName.isWellFormed()) {
+    throw new RangeError(
+      `Cannot ${action}: graphName holds a lone UTF-16 surrogate, which UTF-8 cannot store`,
     );
   }
   const g = new GraphBuilder();
@@ -241,7 +251,7 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
       `${d} raw features); outputs 'label' (string, N), 'probabilities' (float32, N x ` +
       `${nClasses}, in class order), 'scores' (float32, N x ${nOut}).`,
     graph: {
-      name: options.graphName ?? "lrcompress",
+      name: graphName,
       node: g.nodes,
       initializer: g.initializers,
       input: [valueInfo("input", "FLOAT", ["N", d])],

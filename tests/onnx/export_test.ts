@@ -385,6 +385,23 @@ Deno.test("options of the integer graph are refused for a graph they do not appl
   }
 });
 
+Deno.test("graphName is checked up front, in the export's words, not protobuf's", () => {
+  // A number was refused by the encoder ("Cannot write ONNX model: graph.name: string
+  // expected"), and a lone surrogate was written as U+FFFD without a word.
+  const { model } = fit(fromRows([[0], [1], [2], [3]]), Int32Array.from([0, 0, 1, 1]));
+  assert.throws(() => exportOnnx(model, { graphName: 5 as unknown as string }), {
+    name: "TypeError",
+    message: "Cannot export ONNX: graphName must be a string, got number 5",
+  });
+  assert.throws(() => exportOnnx(model, { graphName: "g\ud800" }), {
+    name: "RangeError",
+    message:
+      "Cannot export ONNX: graphName holds a lone UTF-16 surrogate, which UTF-8 cannot store",
+  });
+  assert.equal(decodeOnnx(exportOnnx(model, { graphName: "mine" }), "m.onnx").graph.name, "mine");
+  assert.equal(decodeOnnx(exportOnnx(model), "m.onnx").graph.name, "lrcompress");
+});
+
 Deno.test("split weights never saturate the int16 pair sums that full-range weights overflow", () => {
   let state = 12345;
   const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
