@@ -31,7 +31,7 @@ export type Prng = () => number;
 export function createPrng(seed: number): Prng {
   if (typeof seed !== "number" || !Number.isFinite(seed)) {
     throw new TypeError(
-      `Cannot create random generator: seed must be a finite number, got ${seed}`,
+      `Cannot create random generator: seed must be a finite number, got ${describe(seed)}`,
     );
   }
   const whole = Math.trunc(seed);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  checkSeed,
   createPrng,
   permutation,
   prngOption,
@@ -102,6 +103,22 @@ Deno.test("shuffles reach every permutation equally often", () => {
 
 Deno.test("a non-finite seed is refused", () => {
   assert.throws(() => createPrng(NaN), TypeError);
+});
+
+Deno.test("a seed that is not a number is refused naming its type, as the shared seed check does", () => {
+  // A string printed bare ("got 1"), as if it were the number.
+  assert.throws(() => createPrng("1" as unknown as number), {
+    name: "TypeError",
+    message: 'Cannot create random generator: seed must be a finite number, got string "1"',
+  });
+  assert.throws(() => checkSeed("draw", "1"), {
+    name: "TypeError",
+    message: 'Cannot draw: seed must be a finite number, got string "1"',
+  });
+  assert.throws(() => createPrng(Infinity), {
+    name: "TypeError",
+    message: "Cannot create random generator: seed must be a finite number, got number Infinity",
+  });
 });
 
 Deno.test("distinct integer seeds give distinct streams, beyond 32 bits too", () => {
