@@ -727,7 +727,11 @@ export function calibrateGrid(
       const v = groupValues(values, method.granularity, g, mask);
       const distinct = countDistinct(v.slice().sort());
       if (distinct < method.levels) {
-        const where = groups === 1 ? "the tensor has" : `${method.granularity} group ${g} has`;
+        // Named by the granularity, not the count: a sigmoid model's one class row is a class
+        // group (per-tensor codebooks are a remedy elsewhere), not "the tensor".
+        const where = method.granularity === "tensor"
+          ? "the tensor has"
+          : `${method.granularity} group ${g} has`;
         // Fewer levels help only while there are two values to cluster.
         const advice = distinct >= 2
           ? "use fewer levels or bits"

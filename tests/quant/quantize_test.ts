@@ -1419,3 +1419,28 @@ Deno.test("a caller's or a file's uniform grid with a level past float32's range
   // The same file with an ordinary scale is read.
   assert.equal(quantizedModelFromJson(text.replace(`[${scale}]`, "[0.5]")).weights.kind, "uniform");
 });
+
+Deno.test("k-means short of distinct weights names the group as the granularity makes it, even a single one", () => {
+  // One row (a sigmoid model's) quantized per class is class group 0, not "the tensor": it was
+  // named "the tensor" whenever there was one group, whatever the granularity.
+  const row = fromRows([[1, 2, 3]]);
+  assert.throws(
+    () => quantizeTensor(row, { method: { kind: "kmeans", bits: 2, granularity: "class" } }),
+    {
+      name: "RangeError",
+      message: "Cannot quantize weights: k-means with 4 levels needs at least 4 distinct " +
+        "weights per group, class group 0 has 3; use fewer levels or bits",
+    },
+  );
+  assert.throws(
+    () => quantizeTensor(row, { method: { kind: "kmeans", bits: 2, granularity: "tensor" } }),
+    /, the tensor has 3; use fewer levels or bits$/,
+  );
+  // One feature of one value per feature: the single group is feature group 0, and the remedy
+  // for a single group stays a uniform grid.
+  const column = fromRows([[5], [5]]);
+  assert.throws(
+    () => quantizeTensor(column, { method: { kind: "kmeans", bits: 1, granularity: "feature" } }),
+    /, feature group 0 has 1; one value cannot be clustered: use a uniform grid$/,
+  );
+});
