@@ -18,7 +18,14 @@
  */
 
 import { type Matrix, takeColumns } from "../core/matrix.ts";
-import { assertMatrix, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import {
+  assertMatrix,
+  checkOptionKeys,
+  describe,
+  firstRepeat,
+  type OptionKeys,
+  quotedText,
+} from "../core/validate.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { pruneMask, type PruneTarget, resolveTarget, targetOf } from "./mask.ts";
@@ -320,8 +327,8 @@ export function selectFeatures<T extends Matrix>(x: T, features: ArrayLike<numbe
  * @param model The model.
  * @param names The feature names of the full-width data.
  * @returns One column index per model feature.
- * @throws {TypeError} If `names` is not an array, or a model feature is missing from it or named
- *   twice there.
+ * @throws {TypeError} If `names` is not an array, a model feature is missing from it or named
+ *   twice there, or the model names a feature twice (both would read one column).
  *
  * @example Indices from names
  * ```ts
@@ -344,6 +351,16 @@ export function featureIndices(model: LogisticModel, names: readonly string[]): 
     // It failed with "names.forEach is not a function".
     throw new TypeError(
       `Cannot ${action}: names must be an array of strings, got ${describe(names)}`,
+    );
+  }
+  // A model may repeat a name (validateModel allows it; features are taken by position), but
+  // by name both of its features would read the one column of that name.
+  const twice = firstRepeat(model.featureNames);
+  if (twice !== null) {
+    throw new TypeError(
+      `Cannot ${action}: the model names feature ${
+        quotedText(model.featureNames[twice[1]])
+      } twice (features ${twice[0]} and ${twice[1]}), so it cannot be matched to names`,
     );
   }
   const where = new Map<string, number>();

@@ -225,6 +225,21 @@ Deno.test("featureIndices refuses a feature named twice among the names", () => 
   assert.deepEqual([...featureIndices(model, ["f1", "x", "x", "f0"])], [3, 0]);
 });
 
+Deno.test("featureIndices refuses a model that names a feature twice, which both would read", () => {
+  // validateModel accepts repeated names (an imported ONNX file's metadata, a model file): both
+  // features were matched to the one column of that name, without a word.
+  const model = {
+    ...modelOf("sigmoid", Float64Array.of(1, 2), new Float64Array(1), 2),
+    featureNames: ["f0", "f0"],
+  };
+  assert.throws(() => featureIndices(model, ["f0", "f1"]), {
+    name: "TypeError",
+    message:
+      'Cannot find feature columns: the model names feature "f0" twice (features 0 and 1), so ' +
+      "it cannot be matched to names",
+  });
+});
+
 Deno.test("a reduced model whose kept columns have no removed weight carries no mask", () => {
   // The mask removes only weights of column 1, which feature pruning then removes: the reduced
   // model is dense and, as the module docs say, has no new fields. Keeping an all-ones mask passed
