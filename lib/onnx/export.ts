@@ -32,7 +32,7 @@
  * @module
  */
 
-import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, describe, type OptionKeys, quoted } from "../core/validate.ts";
 import { assertFoldFinite, foldPreprocessing } from "../model/predict.ts";
 import { outputCount } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -93,7 +93,8 @@ export interface OnnxExportOptions {
  * @param options Preprocessing, quantized graph form, input quantization.
  * @returns The bytes of the `.onnx` file.
  * @throws {TypeError} If the model is malformed, or `graphName` is not a string.
- * @throws {RangeError} If `graphName` holds a lone UTF-16 surrogate.
+ * @throws {RangeError} If `graphName` holds a lone UTF-16 surrogate, or `quantized` or
+ *   `preprocessing` is none of its values.
  * @throws {RangeError} If a value is beyond the float32 range of the graph's tensors, or a
  *   standardisation scale of a graph with `Sub`/`Div` nodes rounds to 0 there.
  * @throws {RangeError} If the integer graph is asked for a model it cannot express (a float
@@ -133,11 +134,15 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
   else validateModel(model, action);
   const form = options.quantized ?? "qdq";
   if (form !== "qdq" && form !== "integer") {
-    throw new RangeError(`Cannot ${action}: quantized must be 'qdq' or 'integer', got '${form}'`);
+    throw new RangeError(
+      `Cannot ${action}: quantized must be 'qdq' or 'integer', got ${quoted(form)}`,
+    );
   }
   const prepMode = options.preprocessing ?? "fold";
   if (prepMode !== "fold" && prepMode !== "nodes") {
-    throw new RangeError(`Cannot ${action}: preprocessing must be 'fold' or 'nodes'`);
+    throw new RangeError(
+      `Cannot ${action}: preprocessing must be 'fold' or 'nodes', got ${quoted(prepMode)}`,
+    );
   }
   // Options of the integer graph would do nothing in another: a float model has no codes to
   // put in one, and only the integer graph quantizes its input.

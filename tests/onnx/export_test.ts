@@ -402,6 +402,20 @@ Deno.test("graphName is checked up front, in the export's words, not protobuf's"
   assert.equal(decodeOnnx(exportOnnx(model), "m.onnx").graph.name, "lrcompress");
 });
 
+Deno.test("an unknown quantized or preprocessing value is named as given", () => {
+  // preprocessing named no value, and quantized quoted a number as if it were a string ('5').
+  const { model } = fit(fromRows([[0], [1], [2], [3]]), Int32Array.from([0, 0, 1, 1]));
+  const refused = (options: unknown, message: string) =>
+    assert.throws(() => exportOnnx(model, options as OnnxExportOptions), {
+      name: "RangeError",
+      message: `Cannot export ONNX: ${message}`,
+    });
+  refused({ preprocessing: "x" }, "preprocessing must be 'fold' or 'nodes', got 'x'");
+  refused({ preprocessing: 5 }, "preprocessing must be 'fold' or 'nodes', got 5");
+  refused({ quantized: 5 }, "quantized must be 'qdq' or 'integer', got 5");
+  refused({ quantized: "int4" }, "quantized must be 'qdq' or 'integer', got 'int4'");
+});
+
 Deno.test("split weights never saturate the int16 pair sums that full-range weights overflow", () => {
   let state = 12345;
   const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
