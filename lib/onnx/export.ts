@@ -92,7 +92,8 @@ export interface OnnxExportOptions {
  * @param model The model.
  * @param options Preprocessing, quantized graph form, input quantization.
  * @returns The bytes of the `.onnx` file.
- * @throws {TypeError} If the model is malformed, or `graphName` is not a string.
+ * @throws {TypeError} If the model is malformed, `graphName` is not a string, or
+ *   `debugOutputs` is not a boolean.
  * @throws {RangeError} If `graphName` holds a lone UTF-16 surrogate, or `quantized` or
  *   `preprocessing` is none of its values.
  * @throws {RangeError} If a value is beyond the float32 range of the graph's tensors, or a
@@ -150,6 +151,11 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
   if (!quantized && form === "integer") {
     throw new RangeError(
       `Cannot ${action}: quantized: 'integer' is a graph of quantized models; this model is float`,
+    );
+  }
+  if (options.debugOutputs !== undefined && typeof options.debugOutputs !== "boolean") {
+    throw new TypeError(
+      `Cannot ${action}: debugOutputs must be a boolean, got ${describe(options.debugOutputs)}`,
     );
   }
   const unused = (["input", "debugOutputs"] as const).find((k) =>

@@ -416,6 +416,16 @@ Deno.test("an unknown quantized or preprocessing value is named as given", () =>
   refused({ quantized: "int4" }, "quantized must be 'qdq' or 'integer', got 'int4'");
 });
 
+Deno.test("a debugOutputs that is not a boolean is refused, not read as true or false", () => {
+  // "yes" passed the float graph's check (which asks === true) without a word.
+  const { model } = fit(fromRows([[0], [1], [2], [3]]), Int32Array.from([0, 0, 1, 1]));
+  assert.throws(() => exportOnnx(model, { debugOutputs: "yes" as unknown as boolean }), {
+    name: "TypeError",
+    message: 'Cannot export ONNX: debugOutputs must be a boolean, got string "yes"',
+  });
+  assert.ok(exportOnnx(model, { debugOutputs: false }).length > 100);
+});
+
 Deno.test("split weights never saturate the int16 pair sums that full-range weights overflow", () => {
   let state = 12345;
   const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
