@@ -255,7 +255,11 @@ export interface FitOptions {
   /**
    * The loss kernel: `"ts"` the reference TypeScript (float64), `"wasm"` WebAssembly SIMD on
    * float32 copies of the features with float64 sums, over `threads` threads; `"auto"` picks
-   * wasm when `x` is float32 and `nSamples * nFeatures * nOutputs >= 2 ** 22`.
+   * wasm when `x` is float32 and `nSamples * nFeatures * nOutputs >= 2 ** 22`. The two give
+   * different low bits. The wasm kernels use the relaxed-SIMD fused multiply-add where the engine
+   * has relaxed SIMD (fused or not as the CPU allows) and plain SIMD elsewhere, so a wasm-trained
+   * model repeats bit for bit on one engine and CPU but may differ in the last bits on another;
+   * `"ts"` does not depend on the CPU.
    * @default {"auto"}
    */
   backend?: Backend;

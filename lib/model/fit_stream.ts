@@ -129,7 +129,10 @@ const FIT_STREAM_OPTION_KEYS: OptionKeys<FitStreamOptions> = {
 };
 
 /**
- * Fits a logistic-regression model by streaming a CSV file.
+ * Fits a logistic-regression model by streaming a CSV file. The same file, options and seed give
+ * the same model bit for bit on one engine and CPU; it always trains with the wasm loss, whose
+ * relaxed-SIMD fused multiply-add (where the engine has it) may round otherwise on another CPU,
+ * so the last bits may differ there (see `fit`'s `backend`).
  *
  * @param path The CSV file (numeric features, any label values).
  * @param options Label column, optimiser, penalty, preprocessing, block size, seed.
