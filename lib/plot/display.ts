@@ -84,7 +84,10 @@ export function resetPlotlyInclusion(): void {
 /**
  * The mime bundle of a figure: `application/vnd.plotly.v1+json` (the figure, for JupyterLab and
  * VS Code), `text/html` (a `<div>` and script that draw it offline, with plotly.js inlined the
- * first time; safe with require.js) and `text/plain` (a one-line summary).
+ * first time; safe with require.js) and `text/plain` (a one-line summary). The `<div>`'s id is
+ * `lrc-`, a random token of this process (the kernel session) and the figure's number, so that
+ * a new session never takes the id of a figure the page still shows from an earlier one: the
+ * same figures give the same bundles in two sessions except for that id.
  *
  * @param figure The figure.
  * @param options plotly.js inclusion and height.

@@ -461,6 +461,38 @@ Deno.test("a new kernel session does not reuse the ids of figures a previous ses
   assert.notEqual(a, b);
 });
 
+Deno.test("two kernel sessions showing the same figures send the same bundles but for the div ids", async () => {
+  // Documented (README, writing a notebook; figureMimeBundle): a saved notebook differs between
+  // runs only in the random token of the ids, not in another random or clock-dependent part.
+  const code = `
+    import { figureMimeBundle } from ${
+    JSON.stringify(new URL("../../lib/plot/mod.ts", import.meta.url).href)
+  };
+    const figs = [{ data: [{ type: "bar", y: [1] }], layout: {} },
+      { data: [{ type: "scatter", y: [3, 1] }], layout: { height: 300 } }];
+    const out = [];
+    for (const f of figs) out.push(await figureMimeBundle(f));
+    console.log(JSON.stringify(out));`;
+  const session = async () => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-check", code],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    assert.equal(out.code, 0);
+    return new TextDecoder().decode(out.stdout).trim();
+  };
+  const [a, b] = [await session(), await session()];
+  const ids = (s: string) => [...s.matchAll(/lrc-([0-9a-f]{8})-(\d+)/g)].map((m) => m.slice(1));
+  // Each figure's id appears in its div and in its script's spec, with one token per session.
+  assert.equal(ids(a).length, 4);
+  assert.equal(new Set(ids(a).map((m) => m[0])).size, 1);
+  assert.deepEqual(ids(a).map((m) => m[1]), ["1", "1", "2", "2"]);
+  const token = (s: string) => s.replaceAll(/lrc-[0-9a-f]{8}-/g, "lrc-TOKEN-");
+  assert.notEqual(a, b);
+  assert.equal(token(a), token(b));
+});
+
 Deno.test("display resolves only once the kernel has sent the figure", async () => {
   // Documented: in the kernel it resolves once the bundle is sent, so that the output belongs to
   // the running cell under "Run All".
