@@ -618,6 +618,9 @@ class TableBuilder {
         }) is empty`,
       );
     }
+    if (label.includes("\ufffd")) {
+      this.fail(notUtf8Label(line, this.#labelCol, this.#names![this.#labelCol], label));
+    }
     return label;
   }
 
@@ -847,6 +850,25 @@ export function onlyTextColumn(cells: readonly string[], labelCol: number): numb
     found = j;
   }
   return found;
+}
+
+/**
+ * Why a label holding U+FFFD is refused: the UTF-8 decoder puts that character for bytes that are
+ * not UTF-8 (the accents of a Latin-1 or Windows-1252 file), so labels that differ only there
+ * (`café`, `cafè`) would be read as one class.
+ *
+ * @param line The line, counted from 1.
+ * @param col The label column, counted from 0.
+ * @param name The label column's name.
+ * @param label The label as read.
+ * @returns The reason, to follow `Cannot read CSV '<file>': `.
+ */
+export function notUtf8Label(line: number, col: number, name: string, label: string): string {
+  return `line ${line}, label column ${col + 1} (${quotedText(name)}) holds ${
+    quotedText(label)
+  }, whose U+FFFD stands for bytes that are not UTF-8 (labels that differ only there would be ` +
+    "one class): the file is probably Latin-1 or Windows-1252; convert it to UTF-8 " +
+    "(iconv -f windows-1252 -t utf-8)";
 }
 
 /**

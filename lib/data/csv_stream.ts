@@ -28,6 +28,7 @@ import {
   delimiterHint,
   describeCell,
   NON_DECIMAL,
+  notUtf8Label,
   onlyTextColumn,
   openFailure,
   overflowsFloat32,
@@ -551,6 +552,9 @@ export async function* readCsvBatches(
             line,
             `line ${line}, label column ${field + 1} (${quotedText(c.names[field])}) is empty`,
           );
+        }
+        if (label.includes("\ufffd")) {
+          rowFail(b, s, e, line, notUtf8Label(line, field, c.names[field], label));
         }
         labels.push(label);
       } else if (to >= 0) {

@@ -662,6 +662,53 @@ Deno.test("a gzip-compressed CSV is refused with a command that decompresses it,
   }
 });
 
+Deno.test("labels in Latin-1 are refused, not merged into one class by their replaced accents", async () => {
+  // Excel and older databases export Latin-1 / Windows-1252: 'café' and 'cafè' are the bytes
+  // 63 61 66 E9 and 63 61 66 E8, which UTF-8 decoding both turned into 'caf\ufffd', one class
+  // where the file has three (counted by hand: café, cafè, thé). The same labels in UTF-8 are
+  // three classes.
+  const dir = await Deno.makeTempDir();
+  try {
+    const labels = ["caf\u00e9", "caf\u00e8", "th\u00e9"];
+    const text = "a,b,sorte\n" + [0, 1, 2, 3, 4, 5].map((i) => `${i},${i % 2},${labels[i % 3]}\n`)
+      .join("");
+    const latin1 = Uint8Array.from(text, (ch) => ch.charCodeAt(0));
+    const file = `${dir}/latin1.csv`;
+    await Deno.writeFile(file, latin1);
+    const messages: string[] = [];
+    for (
+      const read of [
+        () => readCsv(file),
+        () => parseCsvStream(new Blob([latin1]).stream(), { fileName: file }),
+        async () => {
+          for await (const _ of readCsvBatches(file)) { /* refused in the first batch */ }
+        },
+      ]
+    ) {
+      await assert.rejects(read, (e: Error) => {
+        messages.push(e.message);
+        return e instanceof SyntaxError;
+      });
+    }
+    assert.equal(
+      messages[0],
+      `Cannot read CSV '${file}': line 2, label column 3 ("sorte") holds "caf\ufffd", whose ` +
+        "U+FFFD stands for bytes that are not UTF-8 (labels that differ only there would be one " +
+        "class): the file is probably Latin-1 or Windows-1252; convert it to UTF-8 " +
+        "(iconv -f windows-1252 -t utf-8)",
+    );
+    assert.deepEqual(messages.slice(1), [messages[0], messages[0]]);
+    const utf8 = `${dir}/utf8.csv`;
+    await Deno.writeTextFile(utf8, text);
+    assert.deepEqual((await readCsv(utf8)).classes, [...labels].sort());
+    const streamed = new Set<string>();
+    for await (const batch of readCsvBatches(utf8)) batch.labels.forEach((l) => streamed.add(l));
+    assert.deepEqual([...streamed].sort(), [...labels].sort());
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a label of digits names a column of that name before a column at that index", () => {
   // Documented: a string of digits is an index only when it is not a header name. Column '2'
   // is the first column here; index 2 would be the column named '1'.
