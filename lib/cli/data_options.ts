@@ -140,6 +140,10 @@ export function checkTrainingFile(
     ? labelLike(names, options.labelName)
     : undefined;
   if (named !== undefined) options.io?.err(guessedLabelWarning(file, named));
+  const index = options.header && columns !== undefined ? rowIndexColumn(columns) : undefined;
+  if (index !== undefined && names[0] === index) {
+    options.io?.err(rowIndexWarning(file, index));
+  }
   if (data.classes.length < 2) {
     throw new RangeError(
       `Cannot use '${file}' as training data: its label column (${
@@ -149,6 +153,40 @@ export function checkTrainingFile(
       }; at least two are needed (pick the label with --label)`,
     );
   }
+}
+
+/**
+ * The feature name of a first column headed as the row index that pandas' `to_csv` (an empty
+ * name; `Unnamed: 0` once the file is read back and written again) and R's `write.csv` (an empty
+ * name) write before the data: read as a feature, it lets a model learn the file's row order (a
+ * file sorted by class is then classified from it).
+ *
+ * @param columns The header's names in the file's order (`column_N` for an empty one), as
+ *   {@linkcode headerNames} gives them.
+ * @returns The column's feature name, or undefined.
+ */
+export function rowIndexColumn(columns: readonly string[]): string | undefined {
+  // The header reader names an empty name by its position; a header of such names throughout
+  // (column_1, column_2, ...) was written so, not left empty by pandas or R.
+  if (columns[0] === "column_1" && columns[1] !== "column_2") return columns[0];
+  return columns[0] === "Unnamed: 0" ? columns[0] : undefined;
+}
+
+/**
+ * The warning for a row index read as a feature ({@linkcode rowIndexColumn}).
+ *
+ * @param file The data file.
+ * @param feature The first column's feature name.
+ * @returns The warning line.
+ */
+export function rowIndexWarning(file: string, feature: string): string {
+  return `warning: the first column of '${file}' is ${
+    feature === "column_1"
+      ? `unnamed (read as feature ${quotedText(feature)})`
+      : `named ${quotedText(feature)}, pandas' name for an unnamed column,`
+  }, as the row index that pandas' to_csv and R's write.csv write first; it was read as a ` +
+    `feature: if it numbers the rows, write the file without it (pandas: ` +
+    `to_csv(index=False); R: write.csv(row.names = FALSE))\n`;
 }
 
 /**

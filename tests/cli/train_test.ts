@@ -579,6 +579,44 @@ Deno.test("a 'y' feature gets no label warning when the last column is named lik
   }
 });
 
+Deno.test("a row index written by pandas or R as the first column gets a warning", async () => {
+  // R's write.csv and pandas' to_csv write the row numbers first under an empty name (pandas
+  // names it "Unnamed: 0" when it reads such a file back). Read as a feature, it classified a
+  // file sorted by class from its order without a word.
+  const dir = await Deno.makeTempDir({ prefix: "lrc-index-" });
+  try {
+    const rows = Array.from({ length: 12 }, (_, i) => [i + 1, (i * 5) % 7, i < 6 ? "a" : "b"]);
+    const body = rows.map((r) => r.join(",")).join("\n");
+    const common = ["--json", "--test-fraction", "0.3", "--optimizer", "sgd", "--epochs", "2"];
+    const cases = [
+      ['"",x,y', /is unnamed \(read as feature "column_1"\)/],
+      ["Unnamed: 0,x,y", /is named "Unnamed: 0", pandas' name for an unnamed column,/],
+      ["column_1,column_2,column_3", null],
+      ["n,x,y", null],
+    ] as const;
+    for (const [header, warning] of cases) {
+      const file = `${dir}/data.csv`;
+      await Deno.writeTextFile(file, `${header}\n${body}\n`);
+      for (const stream of [[], ["--stream"]]) {
+        const r = await runCli(["train", "--data", file, ...common, ...stream]);
+        assert.equal(r.code, 0, r.stderr);
+        // The index is a feature: 2 features, not 1 (counted by hand).
+        assert.equal(JSON.parse(r.stdout).data.features, 2);
+        if (warning === null) assert.doesNotMatch(r.stderr, /warning/, `${header} ${stream}`);
+        else {
+          assert.match(r.stderr, warning, `${header} ${stream}`);
+          assert.match(
+            r.stderr,
+            /as the row index that pandas' to_csv and R's write\.csv write first; it was read as a feature: if it numbers the rows, write the file without it \(pandas: to_csv\(index=False\); R: write\.csv\(row\.names = FALSE\)\)$/m,
+          );
+        }
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a column named like a label read as a feature gets a warning pointing to --label", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lrc-label-" });
   try {
