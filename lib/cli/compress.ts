@@ -10,7 +10,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { counted, errorReason } from "../core/validate.ts";
+import { counted, errorReason, quotedText } from "../core/validate.ts";
 import { trainingSize } from "../data/preprocess.ts";
 import { encodeModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
@@ -853,6 +853,11 @@ export const compressCommand: Command = {
       `dense     ${modelFile !== undefined ? `loaded from ${modelFile}` : "trained"}: ` +
       `validation ${percent(session.denseReport.validation.accuracy)}, float32 baseline ` +
       `${session.denseFloat32Bytes.toLocaleString("en-US")} bytes`,
+      ...majorityNote(
+        session.validation.y,
+        data.train.classes,
+        session.denseReport.validation.accuracy,
+      ),
     ];
     if (result && "maxBytes" in result) {
       const fits = result.tried.filter((t) => t.feasible).length;
@@ -1406,5 +1411,37 @@ function twinNote(skipped: readonly { readonly reason: string }[]): string[] {
     `note      with one output row each feature is one weight: ${twins} pruning ` +
     `${twins === 1 ? "level makes" : "levels make"} the model of a level of the other ` +
     `structure, listed once under that level's name (--json: skipped)`,
+  ];
+}
+
+/**
+ * A note when the dense model's validation accuracy is no higher than the share of the most
+ * frequent class among the validation rows: a model that always predicts that class scores as
+ * much, so accuracy, which the budget and the search compare, cannot tell a model that finds the
+ * rarer classes from one that never predicts them (on 99.9 % of one class, a model pruned to no
+ * weight at all was chosen "within budget" without a word).
+ *
+ * @param y The validation rows' class indices.
+ * @param classes The class labels.
+ * @param accuracy The dense model's validation accuracy.
+ * @returns The note's line, or none.
+ */
+export function majorityNote(
+  y: Int32Array,
+  classes: readonly string[],
+  accuracy: number,
+): string[] {
+  if (y.length === 0) return [];
+  const counts = new Array<number>(classes.length).fill(0);
+  for (const c of y) counts[c]++;
+  let top = 0;
+  for (let c = 1; c < counts.length; c++) if (counts[c] > counts[top]) top = c;
+  const share = counts[top] / y.length;
+  if (accuracy > share) return [];
+  return [
+    `note      class ${quotedText(classes[top])} is ${percent(share)} of the validation rows: ` +
+    `always predicting it scores ${percent(share)}, no less than the dense model, so the ` +
+    `accuracies below (and the budget) do not tell whether a model finds the other classes; ` +
+    `check the saved model's macro F1 and confusion matrix (lrc predict --json on labelled data)`,
   ];
 }
