@@ -57,8 +57,11 @@ export async function evaluateStream(
   let features: number[] | undefined;
   if (options.header !== false) {
     const columns = await readCsvColumns(path, options);
-    const missing = model.featureNames.filter((n) => !columns.includes(n));
-    if (missing.length === 0) features = model.featureNames.map((n) => columns.indexOf(n));
+    // By a map: includes and indexOf per feature took minutes for 10^5 columns (10^10 compares).
+    const at = new Map<string, number>();
+    columns.forEach((n, j) => at.has(n) || at.set(n, j));
+    const missing = model.featureNames.filter((n) => !at.has(n));
+    if (missing.length === 0) features = model.featureNames.map((n) => at.get(n)!);
     else if (missing.length < model.featureNames.length) {
       throw new RangeError(
         `Cannot evaluate model: the header of '${pathText(path)}' names ${
