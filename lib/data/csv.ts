@@ -773,6 +773,11 @@ function cellHint(cell: string): string {
     return "; a comma in a number (decimal or thousands separator) is not read: write numbers " +
       "with a decimal point only (1.5, 1234)";
   }
+  // pandas writes a boolean column as True and False, spreadsheets as TRUE and FALSE.
+  if (/^\s*(true|false)\s*$/i.test(cell)) {
+    return "; true and false are not read as numbers: write the column as 1 and 0 " +
+      "(pandas: df[col].astype(int))";
+  }
   return "";
 }
 

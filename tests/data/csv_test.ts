@@ -709,6 +709,49 @@ Deno.test("labels in Latin-1 are refused, not merged into one class by their rep
   }
 });
 
+Deno.test("booleans as pandas and spreadsheets write them get what to do, from every reader", async () => {
+  // pandas writes a bool column as True/False, spreadsheets as TRUE/FALSE; python's float()
+  // reads neither. The refusal said only "not a finite decimal number".
+  const dir = await Deno.makeTempDir();
+  try {
+    const cases = [
+      [
+        "True",
+        "; true and false are not read as numbers: write the column as 1 and 0 (pandas: df[col].astype(int))",
+      ],
+      [
+        "FALSE",
+        "; true and false are not read as numbers: write the column as 1 and 0 (pandas: df[col].astype(int))",
+      ],
+    ] as const;
+    for (const [cell, hint] of cases) {
+      const text = `a,b,y\n1,2,0\n3,${cell},1\n`;
+      const file = `${dir}/t.csv`;
+      await Deno.writeTextFile(file, text);
+      const messages: string[] = [];
+      for (
+        const read of [
+          () => new Promise((resolve) => resolve(parseCsv(text, { fileName: file }))),
+          () => readCsv(file),
+          async () => {
+            for await (const _ of readCsvBatches(file)) { /* refused in the first batch */ }
+          },
+        ]
+      ) {
+        await assert.rejects(read, (e: Error) => {
+          messages.push(e.message);
+          return e instanceof SyntaxError;
+        });
+      }
+      const expected = `Cannot read CSV '${file}': line 3, column 2 ("b") holds '${cell}', ` +
+        `which is not a finite decimal number${hint}`;
+      assert.deepEqual(messages, [expected, expected, expected]);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a label of digits names a column of that name before a column at that index", () => {
   // Documented: a string of digits is an index only when it is not a header name. Column '2'
   // is the first column here; index 2 would be the column named '1'.
