@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
 
-Deno.test("lrc train --stream and lrc predict match 10^5 named columns in seconds", async () => {
+Deno.test("lrc train --stream and lrc predict read a file of 10^5 named columns", async () => {
   // Both matched the model's features to the header's names with includes and indexOf per
   // feature: 10^10 string compares, minutes of CPU (over 200 s for train --stream, 40 s for
-  // predict), for a file of 6 rows. The bound is far above the seconds the matching now takes.
+  // predict), for a file of 6 rows; a map takes seconds. No time is asserted (speed is for
+  // benchmarks): this checks that such a file gives the right rows.
   const dir = await Deno.makeTempDir({ prefix: "lrc-wide-" });
   try {
     const width = 100_000;
@@ -15,7 +16,6 @@ Deno.test("lrc train --stream and lrc predict match 10^5 named columns in second
     );
     const data = `${dir}/wide.csv`, model = `${dir}/m.json`, out = `${dir}/p.csv`;
     await Deno.writeTextFile(data, [[...names, "y"].join(","), ...rows].join("\n") + "\n");
-    let t = performance.now();
     const train = await runCli([
       "train",
       "--data",
@@ -32,18 +32,13 @@ Deno.test("lrc train --stream and lrc predict match 10^5 named columns in second
       "--save",
       model,
     ]);
-    const trainSeconds = (performance.now() - t) / 1000;
     assert.equal(train.code, 0, train.stderr);
     // Every 3rd of the 6 rows held out (counted by hand): 4 train, 2 test.
     const report = JSON.parse(train.stdout);
     assert.deepEqual([report.data.trainSamples, report.data.testSamples], [4, 2]);
-    assert.ok(trainSeconds < 30, `train --stream took ${trainSeconds.toFixed(1)} s`);
-    t = performance.now();
     const predict = await runCli(["predict", "--model", model, "--data", data, "--out", out]);
-    const predictSeconds = (performance.now() - t) / 1000;
     assert.equal(predict.code, 0, predict.stderr);
     assert.equal((await Deno.readTextFile(out)).trimEnd().split("\n").length, 1 + 6);
-    assert.ok(predictSeconds < 30, `predict took ${predictSeconds.toFixed(1)} s`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
