@@ -663,15 +663,23 @@ const PRECONDITION_ROWS = 8192;
 
 type Recorder = (epoch: number, loss: number, accuracy: number, total: number) => EpochRecord;
 
-/** Share of the training samples below which a class gets a warning. */
+/**
+ * Share of the training samples below which a class gets a warning, with many classes a tenth of
+ * an even share if that is less (100 classes of about 1 % each are not rare).
+ */
 const RARE_CLASS_SHARE = 0.01;
 
+/** Warnings for classes beyond this many are counted in one last line. */
+const MAX_CLASS_WARNINGS = 8;
+
 /**
- * Warnings for classes without training samples or with very few of them.
+ * Warnings for classes without training samples or with very few of them: below 1 % of the
+ * samples, or below a tenth of an even share (`0.1 / nClasses`) when that is less. At most 8 are
+ * listed; one more line counts the rest.
  *
  * @param counts Training samples per class.
  * @param classes The class labels.
- * @returns One warning per such class.
+ * @returns One warning per such class, up to 8, then a count of the others.
  */
 export function classBalanceWarnings(
   counts: ArrayLike<number>,
@@ -679,21 +687,33 @@ export function classBalanceWarnings(
 ): string[] {
   let total = 0;
   for (let c = 0; c < classes.length; c++) total += counts[c];
+  const rare = Math.min(RARE_CLASS_SHARE, 0.1 / classes.length);
   const out: string[] = [];
+  let more = 0;
   for (let c = 0; c < classes.length; c++) {
-    if (counts[c] === 0) {
+    if (counts[c] !== 0 && counts[c] / total >= rare) continue;
+    if (out.length === MAX_CLASS_WARNINGS) {
+      more++;
+    } else if (counts[c] === 0) {
       out.push(
         `class ${
           quotedText(classes[c])
         } has no training samples: the model learns never to predict it`,
       );
-    } else if (counts[c] / total < RARE_CLASS_SHARE) {
+    } else {
       out.push(
         `class ${quotedText(classes[c])} has only ${counts[c]} of ${total} training samples (${
           (100 * counts[c] / total).toFixed(2)
         } %): its predictions and metrics rest on very little data`,
       );
     }
+  }
+  if (more > 0) {
+    out.push(
+      `${counted(more, "more class", { plural: "more classes" })} ${
+        more === 1 ? "has" : "have"
+      } few or no training samples (of ${classes.length} classes): is the label column the right one?`,
+    );
   }
   return out;
 }

@@ -401,6 +401,43 @@ Deno.test("the imbalance warnings quote a class by quotedText, cut short when lo
   ]);
 });
 
+Deno.test("imbalance warnings: below 1 % or a tenth of an even share, whichever is less; at most 8 listed", () => {
+  // 2 and 10 classes: the 1 % rule (a tenth of 1/2 or 1/10 is not less). 50 classes: a tenth of
+  // an even share is 0.2 %, so 3 of 983 (0.31 %) passes where 1 of 981 (0.10 %) is warned about.
+  const names = (k: number) => Array.from({ length: k }, (_, c) => `c${c}`);
+  assert.equal(classBalanceWarnings([9, 991], names(2)).length, 1); // 0.9 %
+  assert.equal(classBalanceWarnings([10, 990], names(2)).length, 0); // 1 %
+  const ten = [9, ...Array(9).fill(111)];
+  assert.equal(classBalanceWarnings(ten, names(10)).length, 1);
+  const fifty = (first: number) => [first, ...Array(49).fill(20)];
+  assert.deepEqual(classBalanceWarnings(fifty(3), names(50)), []);
+  assert.deepEqual(classBalanceWarnings(fifty(1), names(50)), [
+    'class "c0" has only 1 of 981 training samples (0.10 %): its predictions and metrics rest ' +
+    "on very little data",
+  ]);
+  // 100 classes of about 1 % each (a CSV of 100 labels, 1,000 rows) warned about each below 1 %.
+  const hundred = Array.from({ length: 100 }, (_, c) => (c % 2 === 0 ? 9 : 11));
+  assert.deepEqual(classBalanceWarnings(hundred, names(100)), []);
+  // 20 empty classes of 21: eight listed, then one line counts the other twelve.
+  const many = classBalanceWarnings([...Array(20).fill(0), 100], names(21));
+  assert.equal(many.length, 9);
+  assert.deepEqual(
+    many.slice(0, 8),
+    names(8).map((c) =>
+      `class "${c}" has no training samples: the model learns never to predict it`
+    ),
+  );
+  assert.equal(
+    many[8],
+    "12 more classes have few or no training samples (of 21 classes): is the label column the " +
+      "right one?",
+  );
+  assert.equal(
+    classBalanceWarnings([...Array(9).fill(0), 100], names(10))[8],
+    "1 more class has few or no training samples (of 10 classes): is the label column the right one?",
+  );
+});
+
 Deno.test("the model serialises to JSON and back identically, with the same predictions", () => {
   for (const penalty of [{ kind: "l2", lambda: 0.01 }, { kind: "l1", lambda: 0.01 }] as const) {
     const { model } = fit(digits.x, digits.y, {
