@@ -130,12 +130,12 @@ export interface IterativePruneOptions extends Pick<PruneTarget, "scope"> {
    */
   sparsities?: readonly number[];
   /**
-   * The final sparsity, when `sparsities` is not given.
+   * The final sparsity, when `sparsities` is not given (refused beside it).
    * @default {0.9}
    */
   finalSparsity?: number;
   /**
-   * The number of rounds, when `sparsities` is not given.
+   * The number of rounds, when `sparsities` is not given (refused beside it).
    * @default {4}
    */
   rounds?: number;
@@ -172,7 +172,8 @@ export interface IterativePruneOptions extends Pick<PruneTarget, "scope"> {
  * @returns The final model and every round.
  * @throws {TypeError} If shapes disagree with the model, or the scorer is not a function or
  *   does not return a matrix of the weights' shape.
- * @throws {RangeError} If the sparsities are not non-decreasing fractions, or as `fit` does.
+ * @throws {RangeError} If the sparsities are not non-decreasing fractions, `sparsities` comes
+ *   with `finalSparsity` or `rounds`, or as `fit` does.
  *
  * @example Two rounds to 75 %
  * ```ts
@@ -200,6 +201,17 @@ export function iterativePrune(
   const action = "prune iteratively";
   checkSamples(model, data, action);
   checkOptionKeys(action, options, ITERATIVE_PRUNE_OPTION_KEYS);
+  if (options.sparsities !== undefined) {
+    // Either the rounds' sparsities or the schedule that makes them: with both, finalSparsity
+    // and rounds were ignored without a word (sparsities [0.5] and finalSparsity 0.9 gave 50 %).
+    const given = (["finalSparsity", "rounds"] as const).filter((k) => options[k] !== undefined);
+    if (given.length > 0) {
+      throw new RangeError(
+        `Cannot ${action}: give either sparsities or finalSparsity and rounds, got sparsities ` +
+          `and ${given.join(" and ")}`,
+      );
+    }
+  }
   const sparsities = options.sparsities ?? defaultRounds(options, action);
   if (!Array.isArray(sparsities) || sparsities.length === 0) {
     throw new RangeError(`Cannot ${action}: sparsities must be a non-empty array`);

@@ -134,6 +134,37 @@ Deno.test("iterative pruning nests its masks and retrains between rounds", () =>
   );
 });
 
+Deno.test("iterative pruning refuses sparsities beside finalSparsity or rounds", () => {
+  // Both at once: sparsities [0.5] with finalSparsity 0.9 pruned to 50 % and ignored the 0.9
+  // (and a rounds count), where a target given twice is refused everywhere else.
+  let called = 0;
+  const scorer = (m: LogisticModel) => (called++, magnitudeScores(m));
+  for (
+    const [extra, named] of [
+      [{ finalSparsity: 0.9 }, "finalSparsity"],
+      [{ rounds: 3 }, "rounds"],
+      [{ finalSparsity: 0.5, rounds: 1 }, "finalSparsity and rounds"],
+    ] as const
+  ) {
+    assert.throws(
+      () => iterativePrune(dense, digits, { sparsities: [0.5], scorer, ...extra }),
+      {
+        name: "RangeError",
+        message: "Cannot prune iteratively: give either sparsities or finalSparsity and rounds, " +
+          `got sparsities and ${named}`,
+      },
+    );
+  }
+  assert.equal(called, 0);
+  // Each alone still runs: the schedule's rounds (0.9 * (1 - (1 - r/2)^3): 78.75 %, 90 %).
+  const { rounds } = iterativePrune(dense, digits, {
+    finalSparsity: 0.9,
+    rounds: 2,
+    fineTune: { optimizer: { kind: "lbfgs", maxIterations: 2 } },
+  });
+  assert.deepEqual(rounds.map((r) => zerosOf(r.pruned.mask!)), [504, 576]);
+});
+
 Deno.test("gradual pruning with early stopping returns weights that obey the final mask", () => {
   // Validation loss is best before the schedule ends, so without care the best weights would be
   // those of an earlier, smaller mask (the reviewer's case: 30 masked weights were not zero).
