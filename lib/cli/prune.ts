@@ -552,7 +552,7 @@ export const pruneCommand: Command = {
     const targetText = target.fraction !== undefined
       ? `${percent(target.fraction)} of the ${features ? "features" : "weights"}`
       : target.count !== undefined
-      ? `${target.count} ${features ? "features" : "weights"}${
+      ? `${counted(target.count, features ? "feature" : "weight")}${
         !features && scope === "per-class" ? " per class" : ""
       }`
       : `scores <= ${target.threshold}`;

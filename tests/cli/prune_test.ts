@@ -30,6 +30,22 @@ Deno.test("lrc prune prunes exactly the requested sparsity and reports it as JSO
   assert.equal(report.sparsity.perClass.length, 10);
 });
 
+Deno.test("lrc prune names a count of one in the singular", async () => {
+  // "removing 1 features" and "removing 1 weights per class".
+  for (
+    const [args, text] of [
+      [["--structure", "features", "--count", "1"], "whole features, removing 1 feature ("],
+      [["--count", "1"], "global, removing 1 weight ("],
+      [["--count", "1", "--scope", "per-class"], "per-class, removing 1 weight per class ("],
+      [["--count", "2", "--structure", "features"], "whole features, removing 2 features ("],
+    ] as const
+  ) {
+    const r = await runCli(["prune", "--dataset", "iris", ...args, "--max-iterations", "20"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.includes(text), r.stdout);
+  }
+});
+
 Deno.test("lrc prune fine-tunes, saves, and a saved pruned model prunes further without revival", async () => {
   const first = `${dir}/first.json`;
   const r = await runCli([
