@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import type { Matrix } from "../../lib/core/matrix.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { decisionFunction } from "../../lib/model/predict.ts";
+import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
+import { prepareQuantizedPredictor, quantizedDecisionFunction } from "../../lib/quant/predictor.ts";
+import type { QuantizationMethod } from "../../lib/quant/quantize.ts";
+
+const digits = await loadEmbedded("digits");
+const x: Matrix<Float32Array> = { ...digits.x, data: Float32Array.from(digits.x.data) };
+const { model } = fit(digits.x, digits.y, { optimizer: { kind: "lbfgs", maxIterations: 20 } });
+
+/** Counts the wasm memories created while `f` runs. */
+function memoriesCreated(f: () => void): number {
+  const Original = WebAssembly.Memory;
+  let created = 0;
+  // deno-lint-ignore no-explicit-any
+  (WebAssembly as any).Memory = function (descriptor: WebAssembly.MemoryDescriptor) {
+    created++;
+    return new Original(descriptor);
+  };
+  try {
+    f();
+  } finally {
+    // deno-lint-ignore no-explicit-any
+    (WebAssembly as any).Memory = Original;
+  }
+  return created;
+}
+
+const cases: [string, QuantizationMethod, string][] = [
+  ["k-means, 16 levels", { kind: "kmeans", levels: 16 }, "lookup"],
+  ["uniform 4-bit per class", { kind: "uniform", bits: 4, granularity: "class" }, "lookup"],
+  ["k-means, 64 levels", { kind: "kmeans", levels: 64 }, "dense"],
+  ["float16", { kind: "float16" }, "dense"],
+];
+
+for (const [name, method, kernel] of cases) {
+  Deno.test(`one-shot quantized scores reuse the shared kernel workspace (${name})`, () => {
+    const q = quantizeModel(model, { method });
+    using p = prepareQuantizedPredictor(q);
+    assert.equal(p.kernel, kernel);
+    const want = p.decisionFunction(x);
+    // A service scores request after request: each call took a wasm memory of its own, left to
+    // the garbage collector. The shared workspace is made at most once.
+    const calls = 20;
+    const created = memoriesCreated(() => {
+      for (let i = 0; i < calls; i++) {
+        assert.deepEqual(quantizedDecisionFunction(q, x), want, "as the prepared predictor");
+      }
+    });
+    assert.ok(created <= 1, `${created} wasm memories for ${calls} calls`);
+    // And within float32 rounding of the dequantized model's float64 reference.
+    const ref = decisionFunction(dequantizeModel(q), digits.x, { backend: "ts" });
+    for (let i = 0; i < ref.data.length; i++) {
+      assert.ok(Math.abs(want.data[i] - ref.data[i]) < 1e-4 * (1 + Math.abs(ref.data[i])));
+    }
+  });
+}
