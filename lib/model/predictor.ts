@@ -66,7 +66,9 @@ export interface Predictor {
   /**
    * A float32 buffer in kernel memory for `rows` rows of `nFeatures` values: inputs written
    * there are scored without a copy (pass `{ data: buffer, rows, cols: nFeatures }`). Valid until
-   * a call asks for more rows.
+   * a call asks for more rows. Every call returns the same memory (a predictor has one input
+   * buffer): tasks that share a predictor must fill and score it with no `await` in between, or
+   * one task's rows are scored as another's.
    */
   inputBuffer(rows: number): Float32Array;
   /** Stops the workers and frees the kernel memory. */

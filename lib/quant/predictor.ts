@@ -110,7 +110,9 @@ export interface QuantizedPredictor {
   /**
    * A buffer in kernel memory for `rows` rows: float32 inputs for the float kernels, 8-bit codes
    * for the integer kernel (view it as `Int8Array` for int8 inputs). Inputs written there are
-   * scored without a copy.
+   * scored without a copy. Valid until a call asks for more rows. Every call returns the same
+   * memory (a predictor has one input buffer): tasks that share a predictor must fill and score
+   * it with no `await` in between, or one task's rows are scored as another's.
    */
   inputBuffer(rows: number): Float32Array | Uint8Array;
   /** Stops the workers and frees the kernel memory. */
