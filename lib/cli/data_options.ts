@@ -182,7 +182,7 @@ export function rowIndexColumn(columns: readonly string[]): string | undefined {
 export function rowIndexWarning(file: string, feature: string): string {
   return `warning: the first column of '${file}' is ${
     feature === "column_1"
-      ? `unnamed (read as feature ${quotedText(feature)})`
+      ? `unnamed or named ${quotedText(feature)} (the name an empty one is read as)`
       : `named ${quotedText(feature)}, pandas' name for an unnamed column,`
   }, as the row index that pandas' to_csv and R's write.csv write first; it was read as a ` +
     `feature: if it numbers the rows, write the file without it (pandas: ` +

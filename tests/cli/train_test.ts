@@ -589,7 +589,7 @@ Deno.test("a row index written by pandas or R as the first column gets a warning
     const body = rows.map((r) => r.join(",")).join("\n");
     const common = ["--json", "--test-fraction", "0.3", "--optimizer", "sgd", "--epochs", "2"];
     const cases = [
-      ['"",x,y', /is unnamed \(read as feature "column_1"\)/],
+      ['"",x,y', /is unnamed or named "column_1" \(the name an empty one is read as\),/],
       ["Unnamed: 0,x,y", /is named "Unnamed: 0", pandas' name for an unnamed column,/],
       ["column_1,column_2,column_3", null],
       ["n,x,y", null],
