@@ -871,8 +871,8 @@ export function onlyTextColumn(cells: readonly string[], labelCol: number): numb
 export function notUtf8Label(line: number, col: number, name: string, label: string): string {
   return `line ${line}, label column ${col + 1} (${quotedText(name)}) holds ${
     quotedText(label)
-  }, whose U+FFFD stands for bytes that are not UTF-8 (labels that differ only there would be ` +
-    "one class): the file is probably Latin-1 or Windows-1252; convert it to UTF-8 " +
+  }, whose U+FFFD is what a UTF-8 reader puts for bytes that are not UTF-8 (labels that differ only ` +
+    "there would be one class): the file is probably Latin-1 or Windows-1252; convert it to UTF-8 " +
     "(iconv -f windows-1252 -t utf-8)";
 }
 

@@ -693,8 +693,9 @@ Deno.test("labels in Latin-1 are refused, not merged into one class by their rep
     assert.equal(
       messages[0],
       `Cannot read CSV '${file}': line 2, label column 3 ("sorte") holds "caf\ufffd", whose ` +
-        "U+FFFD stands for bytes that are not UTF-8 (labels that differ only there would be one " +
-        "class): the file is probably Latin-1 or Windows-1252; convert it to UTF-8 " +
+        "U+FFFD is what a UTF-8 reader puts for bytes that are not UTF-8 (labels that differ only " +
+        "there would be one class): the file is probably Latin-1 or Windows-1252; convert it to " +
+        "UTF-8 " +
         "(iconv -f windows-1252 -t utf-8)",
     );
     assert.deepEqual(messages.slice(1), [messages[0], messages[0]]);
