@@ -669,17 +669,17 @@ type Recorder = (epoch: number, loss: number, accuracy: number, total: number) =
  */
 const RARE_CLASS_SHARE = 0.01;
 
-/** Warnings for classes beyond this many are counted in one last line. */
+/** Past one more than this many warned classes, the rest are counted in one last line. */
 const MAX_CLASS_WARNINGS = 8;
 
 /**
  * Warnings for classes without training samples or with very few of them: below 1 % of the
- * samples, or below a tenth of an even share (`0.1 / nClasses`) when that is less. At most 8 are
- * listed; one more line counts the rest.
+ * samples, or below a tenth of an even share (`0.1 / nClasses`) when that is less. Past 9 such
+ * classes, 8 are listed and one more line counts the rest.
  *
  * @param counts Training samples per class.
  * @param classes The class labels.
- * @returns One warning per such class, up to 8, then a count of the others.
+ * @returns One warning per such class, or 8 and a count of the others.
  */
 export function classBalanceWarnings(
   counts: ArrayLike<number>,
@@ -689,18 +689,14 @@ export function classBalanceWarnings(
   for (let c = 0; c < classes.length; c++) total += counts[c];
   const rare = Math.min(RARE_CLASS_SHARE, 0.1 / classes.length);
   const out: string[] = [];
-  let more = 0;
   for (let c = 0; c < classes.length; c++) {
-    if (counts[c] !== 0 && counts[c] / total >= rare) continue;
-    if (out.length === MAX_CLASS_WARNINGS) {
-      more++;
-    } else if (counts[c] === 0) {
+    if (counts[c] === 0) {
       out.push(
         `class ${
           quotedText(classes[c])
         } has no training samples: the model learns never to predict it`,
       );
-    } else {
+    } else if (counts[c] / total < rare) {
       out.push(
         `class ${quotedText(classes[c])} has only ${counts[c]} of ${total} training samples (${
           (100 * counts[c] / total).toFixed(2)
@@ -708,14 +704,14 @@ export function classBalanceWarnings(
       );
     }
   }
-  if (more > 0) {
-    out.push(
-      `${counted(more, "more class", { plural: "more classes" })} ${
-        more === 1 ? "has" : "have"
-      } few or no training samples (of ${classes.length} classes): is the label column the right one?`,
-    );
-  }
-  return out;
+  // A line counting one more class would be no shorter than its own warning.
+  if (out.length <= MAX_CLASS_WARNINGS + 1) return out;
+  const more = out.length - MAX_CLASS_WARNINGS;
+  return [
+    ...out.slice(0, MAX_CLASS_WARNINGS),
+    `${more} more classes have few or no training samples (of ${classes.length} classes): is ` +
+    "the label column the right one?",
+  ];
 }
 
 function runLbfgs(
