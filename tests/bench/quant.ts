@@ -6,7 +6,8 @@
  *    (min/max, percentile and MSE calibration) and after quantization-aware training.
  * 2. Integer-only inference: agreement with the dequantized float model, and speed against this
  *    library's float path (medians of interleaved repeats, and their ratio).
- * 3. The article's "8-bit" quantizer `round(w * 255) / 255`, to show it is no 8-bit tensor.
+ * 3. The article's "8-bit" quantizer `round(w * 255) / 255` (its port, lib/article), to show it
+ *    is no 8-bit tensor.
  *
  * Options: `--json` (one JSON object per row), `--quick` (8, 4, 2 bits, fewer QAT runs),
  * `--no-qat`, `--epochs N` (QAT epochs, default 6), `--repeats N` (speed, default 9).
@@ -14,6 +15,7 @@
  * @module
  */
 
+import { uniformQuantization } from "../../lib/article/quantization.ts";
 import type { Matrix } from "../../lib/core/matrix.ts";
 import { loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { formatTable, percent } from "../../lib/cli/format.ts";
@@ -324,16 +326,6 @@ if (guard === -1) log(""); // keeps the timed results observable
 
 // ---- 3. the article's quantizer -----------------------------------------------------------
 
-/**
- * The article's "8-bit uniform quantization", ported literally (local copy for this
- * comparison, clearly not part of lib/quant): `np.round(w * (2**b - 1)) / (2**b - 1)`.
- * np.round rounds half to even; Math.round differs only at exact ties.
- */
-function articleQuantization(w: Float64Array, bits: number): Float64Array {
-  const r = 2 ** bits - 1;
-  return w.map((v) => Math.round(v * r) / r);
-}
-
 interface ArticleRow {
   label: string;
   distinct: number;
@@ -362,7 +354,7 @@ const testScaled = (factor: number): Matrix => ({
 });
 const inputs = [test.x, testScaled(255), testScaled(0.01)];
 variants.forEach(([label, m], k) => {
-  const q = articleQuantization(m.weights.data, 8);
+  const q = uniformQuantization(m.weights.data, 8); // the seed port (lib/article)
   const codes = q.map((v) => Math.round(v * 255));
   let lo = Infinity, hi = -Infinity, zeroed = 0;
   for (let i = 0; i < codes.length; i++) {

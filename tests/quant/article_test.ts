@@ -1,19 +1,14 @@
 /**
- * The seed article's "8-bit uniform quantization", `np.round(w * (2**b - 1)) / (2**b - 1)`,
- * ported here literally as the counter-example (a local copy, not part of lib/quant): a fixed
- * grid of step 1/255 with no scale and no clipping, so the number of levels depends on the
- * weights' range, not on b.
+ * The seed article's "8-bit uniform quantization", `np.round(w * (2**b - 1)) / (2**b - 1)`, through
+ * its port in lib/article (the counter-example, not part of lib/quant): a fixed grid of step
+ * 1/255 with no scale and no clipping, so the number of levels depends on the weights' range, not
+ * on b.
  */
 import assert from "node:assert/strict";
+import { uniformQuantization as articleUniformQuantization } from "../../lib/article/quantization.ts";
 import { quantizeTensor } from "../../lib/quant/quantize.ts";
 import { dequantizeTensor } from "../../lib/quant/dequantize.ts";
 import { randomWeights } from "./_weights.ts";
-
-/** The article's function, literally (np.round ties to even; Math.round only differs at ties). */
-function articleUniformQuantization(w: Float64Array, numBits: number): Float64Array {
-  const range = 2 ** numBits - 1;
-  return w.map((v) => Math.round(v * range) / range);
-}
 
 Deno.test("the article's 8-bit grid is not an 8-bit tensor, ours is for any weight scale", () => {
   const base = randomWeights(40, 4, 200);
