@@ -168,6 +168,9 @@ Deno.test("other quantized weights run the float kernels on their dequantized va
   const cases: [string, QuantizationMethod][] = [
     ["float16", { kind: "float16" }],
     ["8-bit per feature, not calibrated", { kind: "uniform", bits: 8, granularity: "feature" }],
+    // Per class, but above 4 bits: more codes than the lookup kernel's 16-entry tables hold.
+    ["8-bit per class, not calibrated", { kind: "uniform", bits: 8 }],
+    ["5-bit log2 per class, not calibrated", { kind: "log2", bits: 5 }],
     // Few enough codes for the lookup kernel, but its tables are per tensor or per class: a
     // per-feature scale cannot live in a class's table.
     ["4-bit per feature, not calibrated", { kind: "uniform", bits: 4, granularity: "feature" }],
