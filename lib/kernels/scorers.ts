@@ -486,11 +486,59 @@ function makeScorer<I extends In, O extends Out>(
     }
   };
 
+  // Part of the scorer literal below: stored onto each one-shot scorer after it was made, V8 kept
+  // those scorers through young collections (the young generation grew to 64 MB, and a service
+  // scoring request after request held twice the resident memory of float one-shot calls).
+  const q = spec.quantize;
+  const floatScores = q && ((x: Matrix, given?: Float64Array) => {
+    if (closed) throw new RangeError("Cannot compute scores: the scorer is closed");
+    checkShape(d, x, false);
+    const n = x.rows;
+    const out = outputOf(given, n, k, Float64Array);
+    const wide = x.data instanceof Float64Array ? 1 : 0;
+    const codes: CodeInput = {
+      data: q.lo < 0 ? new Int8Array(0) : new Uint8Array(0),
+      rows: 0,
+      cols: d,
+    };
+    const kernel = spec.kernel(codes);
+    const slots = ws.i32(badSlots, pool.threads);
+    for (let r0 = 0; r0 < n; r0 += chunkRows) {
+      const rows = Math.min(chunkRows, n - r0);
+      const src = x.data.subarray(r0 * d, (r0 + rows) * d);
+      if (wide) ws.f64(wideIn, rows * d).set(src);
+      else ws.f32(wideIn, rows * d).set(src);
+      const share = Math.ceil(rows / pool.threads / 8) * 8;
+      slots.fill(0);
+      pool.run("quantize", (t) => {
+        const a = Math.min(rows, t * share), b = Math.min(rows, a + share);
+        return [
+          wideIn + a * d * (wide ? 8 : 4),
+          wide,
+          b - a,
+          d,
+          q.mul,
+          q.off,
+          q.zp,
+          q.lo,
+          q.hi,
+          chunkIn + a * d,
+          badSlots + 4 * t,
+        ];
+      });
+      if (slots.some((v) => v > 0)) locateNonFinite(x, r0, r0 + rows, q.action);
+      run(kernel, codes, chunkIn, rows, chunkOut);
+      out.set(ws.f64(chunkOut, rows * k), r0 * k);
+    }
+    return out;
+  });
+
   const scorer: Scorer<I, O> & { floatScores?: (x: Matrix, out?: Float64Array) => Float64Array } = {
     nFeatures: d,
     nOutputs: k,
     path,
     threads: pool.threads,
+    floatScores: floatScores || undefined,
     inputBuffer: ((rows: number) => {
       if (closed) throw new RangeError("Cannot make an input buffer: the scorer is closed");
       checkBufferRows(rows);
@@ -560,51 +608,6 @@ function makeScorer<I extends In, O extends Out>(
       this.close();
     },
   };
-  const q = spec.quantize;
-  if (q) {
-    scorer.floatScores = (x, given) => {
-      if (closed) throw new RangeError("Cannot compute scores: the scorer is closed");
-      checkShape(d, x, false);
-      const n = x.rows;
-      const out = outputOf(given, n, k, Float64Array);
-      const wide = x.data instanceof Float64Array ? 1 : 0;
-      const codes: CodeInput = {
-        data: q.lo < 0 ? new Int8Array(0) : new Uint8Array(0),
-        rows: 0,
-        cols: d,
-      };
-      const kernel = spec.kernel(codes);
-      const slots = ws.i32(badSlots, pool.threads);
-      for (let r0 = 0; r0 < n; r0 += chunkRows) {
-        const rows = Math.min(chunkRows, n - r0);
-        const src = x.data.subarray(r0 * d, (r0 + rows) * d);
-        if (wide) ws.f64(wideIn, rows * d).set(src);
-        else ws.f32(wideIn, rows * d).set(src);
-        const share = Math.ceil(rows / pool.threads / 8) * 8;
-        slots.fill(0);
-        pool.run("quantize", (t) => {
-          const a = Math.min(rows, t * share), b = Math.min(rows, a + share);
-          return [
-            wideIn + a * d * (wide ? 8 : 4),
-            wide,
-            b - a,
-            d,
-            q.mul,
-            q.off,
-            q.zp,
-            q.lo,
-            q.hi,
-            chunkIn + a * d,
-            badSlots + 4 * t,
-          ];
-        });
-        if (slots.some((v) => v > 0)) locateNonFinite(x, r0, r0 + rows, q.action);
-        run(kernel, codes, chunkIn, rows, chunkOut);
-        out.set(ws.f64(chunkOut, rows * k), r0 * k);
-      }
-      return out;
-    };
-  }
   return scorer;
 }
 

@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
+import { getHeapSpaceStatistics } from "node:v8";
 import type { Matrix } from "../../lib/core/matrix.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { decisionFunction } from "../../lib/model/predict.ts";
+import {
+  calibrateInput,
+  integerDecisionFunction,
+  prepareIntegerModel,
+} from "../../lib/quant/integer.ts";
 import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
 import { prepareQuantizedPredictor, quantizedDecisionFunction } from "../../lib/quant/predictor.ts";
 import type { QuantizationMethod } from "../../lib/quant/quantize.ts";
@@ -58,3 +64,37 @@ for (const [name, method, kernel] of cases) {
     }
   });
 }
+
+/** Bytes of V8's young generation (grown when many young objects survive collections). */
+function youngGenerationBytes(): number {
+  return getHeapSpaceStatistics().find((s) => s.space_name === "new_space")!.space_size;
+}
+
+Deno.test("one-shot integer-only scores keep the young generation small", () => {
+  const q = calibrateInput(
+    quantizeModel(model, { method: { kind: "uniform", bits: 8, granularity: "class" } }),
+    digits.x,
+  );
+  using p = prepareQuantizedPredictor(q);
+  assert.equal(p.kernel, "integer");
+  const rows = 8, m = prepareIntegerModel(q);
+  const small: Matrix<Float32Array> = {
+    data: x.data.subarray(0, rows * x.cols),
+    rows,
+    cols: x.cols,
+  };
+  const want = integerDecisionFunction(m, small, { backend: "ts" });
+  // A service scoring request after request: the float-input closure was added to each call's
+  // scorer after it was made, and V8 then kept those scorers through young collections, growing
+  // the young generation to 64 MB (resident memory twice that of float one-shot calls).
+  const calls = 40_000;
+  const created = memoriesCreated(() => {
+    for (let i = 0; i < calls; i++) {
+      const got = quantizedDecisionFunction(q, small, { backend: "wasm" });
+      if (i === 0) assert.deepEqual(got, want, "as the TypeScript reference, bit for bit");
+    }
+  });
+  assert.ok(created <= 1, `${created} wasm memories for ${calls} calls`);
+  const young = youngGenerationBytes();
+  assert.ok(young <= 16 * 2 ** 20, `young generation of ${(young / 2 ** 20).toFixed(1)} MiB`);
+});
