@@ -77,6 +77,9 @@ export interface Predictor {
   [Symbol.dispose](): void;
 }
 
+/** What `inputBuffer` refuses calls as. */
+const BUFFER_ACTION = "make an input buffer";
+
 const ACTION = "prepare predictor";
 
 /**
@@ -182,8 +185,10 @@ export function preparePredictor(model: LogisticModel, options: PredictorOptions
     return checkScores({ data: out, rows: x.rows, cols: k }, action);
   };
   let closed = false;
-  const ensureOpen = () => {
-    if (closed) throw new RangeError(`Cannot ${action}: the predictor is closed`);
+  // `what` is the call's action: a closed predictor's input buffer was refused as "Cannot compute
+  // scores", though nothing was being scored.
+  const ensureOpen = (what = action) => {
+    if (closed) throw new RangeError(`Cannot ${what}: the predictor is closed`);
   };
   return {
     nFeatures: width,
@@ -203,8 +208,10 @@ export function preparePredictor(model: LogisticModel, options: PredictorOptions
       return classesFromScores(scores(x));
     },
     inputBuffer(rows) {
-      ensureOpen();
-      assertInRange("make input buffer", "rows", rows, 0, 2 ** 31, true);
+      // The kernel scorers' action and bound (2^31 rows passed here, then their check refused
+      // it in other words).
+      ensureOpen(BUFFER_ACTION);
+      assertInRange(BUFFER_ACTION, "rows", rows, 0, 2 ** 31 - 1, true);
       return scorer === null ? new Float32Array(rows * width) : scorer.inputBuffer(rows);
     },
     close() {

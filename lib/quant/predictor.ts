@@ -121,6 +121,9 @@ export interface QuantizedPredictor {
   [Symbol.dispose](): void;
 }
 
+/** What `inputBuffer` refuses calls as. */
+const BUFFER_ACTION = "make an input buffer";
+
 const ACTION = "prepare quantized predictor";
 
 /**
@@ -269,8 +272,10 @@ export function prepareQuantizedPredictor(
     );
   };
   let closed = false;
-  const ensureOpen = () => {
-    if (closed) throw new RangeError(`Cannot ${action}: the predictor is closed`);
+  // `what` is the call's action: a closed predictor's input buffer was refused as "Cannot compute
+  // scores", though nothing was being scored.
+  const ensureOpen = (what = action) => {
+    if (closed) throw new RangeError(`Cannot ${what}: the predictor is closed`);
   };
   const finish = (
     kernel: QuantizedPredictor["kernel"],
@@ -303,8 +308,10 @@ export function prepareQuantizedPredictor(
       return fromCodes(xq, n);
     },
     inputBuffer(rows) {
-      ensureOpen();
-      assertInRange("make input buffer", "rows", rows, 0, 2 ** 31, true);
+      // The kernel scorers' action and bound (2^31 rows passed here, then their check refused
+      // it in other words).
+      ensureOpen(BUFFER_ACTION);
+      assertInRange(BUFFER_ACTION, "rows", rows, 0, 2 ** 31 - 1, true);
       return inputBuffer(rows);
     },
     close() {

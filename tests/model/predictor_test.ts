@@ -363,22 +363,36 @@ Deno.test("a prepared predictor keeps its own weights, runs the threads asked fo
     name: "TypeError",
     message: "Cannot compute scores: the predictor takes 64 columns, x has 63",
   });
-  assert.throws(() => wasm.inputBuffer(2.5), {
-    name: "RangeError",
-    message: /^Cannot make input buffer: rows must be an integer/,
-  });
+  // The kernel scorers' words and bound, on both backends (2^31 rows passed the predictor's
+  // check, then the scorer refused them in its own words).
+  for (const p of [wasm, preparePredictor(dense, { backend: "ts" })]) {
+    for (const rows of [2.5, -1, 2 ** 31]) {
+      assert.throws(() => p.inputBuffer(rows), {
+        name: "RangeError",
+        message:
+          `Cannot make an input buffer: rows must be an integer in [0, 2147483647], got ${rows}`,
+      });
+    }
+  }
 
-  const closed = preparePredictor(dense);
-  closed.close();
-  const message = "Cannot compute scores: the predictor is closed";
-  for (
-    const call of [
-      () => closed.decisionFunction(x32),
-      () => closed.predictProba(x32),
-      () => closed.predict(x32),
-      () => closed.inputBuffer(10),
-    ]
-  ) assert.throws(call, { name: "RangeError", message });
+  // A closed predictor names what was asked of it: an input buffer was refused as "Cannot compute
+  // scores", though nothing was being scored.
+  for (const backend of ["wasm", "ts"] as const) {
+    const closed = preparePredictor(dense, { backend });
+    closed.close();
+    const message = "Cannot compute scores: the predictor is closed";
+    for (
+      const call of [
+        () => closed.decisionFunction(x32),
+        () => closed.predictProba(x32),
+        () => closed.predict(x32),
+      ]
+    ) assert.throws(call, { name: "RangeError", message }, backend);
+    assert.throws(() => closed.inputBuffer(10), {
+      name: "RangeError",
+      message: "Cannot make an input buffer: the predictor is closed",
+    }, backend);
+  }
 });
 
 /** A sigmoid model of two features, scores 2 u - 3 v + 0.5 (worked by hand in the tests). */

@@ -216,6 +216,38 @@ Deno.test("quantized probabilities sum to one and predictions follow the scores"
   assert.throws(() => p.predict(x32), /closed/);
 });
 
+Deno.test("a quantized predictor's input buffer is refused in its own words, closed or not", () => {
+  // A closed predictor refused an input buffer as "Cannot compute scores", though nothing was
+  // being scored; 2^31 rows passed its check, then the kernel scorer's refused them as "Cannot
+  // make an input buffer" (the TypeScript path tried to allocate them).
+  const closedMessage = "Cannot make an input buffer: the predictor is closed";
+  for (
+    const q of [
+      calibrateInput(quantizeModel(raw), digits.x),
+      quantizeModel(raw, { method: { kind: "kmeans", bits: 4 } }),
+      quantizeModel(raw, { method: { kind: "float16" } }),
+    ]
+  ) {
+    for (const backend of ["wasm", "ts"] as const) {
+      const p = prepareQuantizedPredictor(q, { backend });
+      const what = `${p.kernel} ${backend}`;
+      for (const rows of [2.5, -1, 2 ** 31]) {
+        assert.throws(() => p.inputBuffer(rows), {
+          name: "RangeError",
+          message:
+            `Cannot make an input buffer: rows must be an integer in [0, 2147483647], got ${rows}`,
+        }, what);
+      }
+      p.close();
+      assert.throws(() => p.inputBuffer(4), { name: "RangeError", message: closedMessage }, what);
+      assert.throws(() => p.decisionFunction(x32), {
+        name: "RangeError",
+        message: "Cannot compute scores: the predictor is closed",
+      }, what);
+    }
+  }
+});
+
 Deno.test("int8 codes score exactly from kernel memory and on the TypeScript predictor", () => {
   // Mutation audit: every calibrated case above has raw pixel counts, so uint8 codes and int8 or
   // int16 weights; scoring codes on a `backend: "ts"` predictor with the unpacked weights, a
