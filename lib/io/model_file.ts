@@ -603,7 +603,15 @@ function parseModelFile(
   }
   const prefix = `Cannot read model file '${name}'`;
   if (!(input instanceof Uint8Array)) {
-    throw new TypeError(`${prefix}: expected a Uint8Array of bytes`);
+    // What a page most often passes instead: fetch's arrayBuffer() result, or the Response itself.
+    const unknownInput = input as unknown;
+    const hint = unknownInput instanceof ArrayBuffer ||
+        (typeof SharedArrayBuffer === "function" && unknownInput instanceof SharedArrayBuffer)
+      ? "; new Uint8Array(buffer) wraps an ArrayBuffer"
+      : typeof Response === "function" && unknownInput instanceof Response
+      ? "; new Uint8Array(await response.arrayBuffer()) reads a fetch Response"
+      : "";
+    throw new TypeError(`${prefix}: expected a Uint8Array of bytes, got ${describe(input)}${hint}`);
   }
   // Browsers' TextDecoder refuses views of shared or resizable buffers (Deno's accepts them), and
   // another thread may write shared bytes while they are read: such bytes are read from a copy.

@@ -724,3 +724,33 @@ Deno.test("the same recipe gives the same file whatever the order of its keys", 
   const b = encodeModel({ ...q, recipe: { seed: 3, rounding: "nearest", method: "kmeans" } });
   assert.deepEqual(b, a);
 });
+
+Deno.test("an ArrayBuffer or a fetch Response given for the bytes is refused with how to read it", async () => {
+  const bytes = encodeModel(randomFloatModel(3));
+  // An ArrayBuffer of exactly the file, as `await response.arrayBuffer()` gives.
+  const buffer = bytes.slice().buffer;
+  const refusals: [unknown, RegExp][] = [
+    [buffer, /got ArrayBuffer; new Uint8Array\(buffer\) wraps an ArrayBuffer$/],
+    [
+      new Response(buffer),
+      /got Response; new Uint8Array\(await response\.arrayBuffer\(\)\) reads a fetch Response$/,
+    ],
+    [new DataView(buffer), /got DataView\(\d+\)$/],
+  ];
+  for (const [input, tail] of refusals) {
+    assert.throws(
+      () => decodeModel(input as Uint8Array, { name: "m.lrc" }),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message.startsWith("Cannot read model file 'm.lrc': expected a Uint8Array of bytes, ") &&
+        tail.test(e.message),
+    );
+  }
+  // The advice works: the wrapped buffer and the response's bytes decode to the model.
+  const expected = modelToJson(decodeModel(bytes) as LogisticModel);
+  for (
+    const read of [new Uint8Array(buffer), new Uint8Array(await new Response(buffer).arrayBuffer())]
+  ) {
+    assert.equal(modelToJson(decodeModel(read) as LogisticModel), expected);
+  }
+});
