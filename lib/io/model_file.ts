@@ -623,7 +623,12 @@ function parseModelFile(
   const magicLen = Math.min(len, MODEL_FILE_MAGIC.length);
   for (let i = 0; i < magicLen; i++) {
     if (bytes[i] !== MODEL_FILE_MAGIC[i]) {
-      const hint = bytes[0] === 0x7b ? " (it looks like JSON)" : "";
+      // A page that fetches a missing file gets the server's HTML error page (status 404) as bytes.
+      const hint = bytes[0] === 0x7b
+        ? " (it looks like JSON)"
+        : bytes[0] === 0x3c
+        ? " (it looks like HTML or XML, such as the error page of a failed fetch)"
+        : "";
       throw syntax(`not an lrcompress model file: wrong magic number${hint}`);
     }
   }

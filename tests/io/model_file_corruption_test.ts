@@ -122,6 +122,16 @@ Deno.test("wrong magic, newer or zero version, flags and trailing bytes are refu
   magic[1] = 0x4d;
   assertRefused(magic, "magic", /not an lrcompress model file: wrong magic number/);
   assertRefused(new TextEncoder().encode('{"kind":"x"}'), "json", /it looks like JSON/);
+  const page = new TextEncoder().encode("<!DOCTYPE html><html><body>404 Not Found</body></html>");
+  assertRefused(
+    page,
+    "html",
+    /wrong magic number \(it looks like HTML or XML, such as the error page/,
+  );
+  // A file that only starts with '<' past the first byte is not called HTML.
+  const late = new TextEncoder().encode(" <html>");
+  const plain = assertRefused(late, "space", /wrong magic number$/);
+  assert.ok(!/HTML/.test(plain.message), plain.message);
   const newer = bytes.slice();
   new DataView(newer.buffer).setUint16(8, MODEL_FILE_VERSION + 1, true);
   const e = assertRefused(
