@@ -67,8 +67,10 @@ export function matrix<T extends FloatArray>(data: T, rows: number, cols: number
 /**
  * Builds a Float64 matrix from nested arrays (handy in tests and notebooks).
  *
- * @param rows The rows, all of the same length.
+ * @param rows The rows, all of the same length: arrays of numbers, or Float32Array or Float64Array
+ *   rows (copied as their values).
  * @returns A new matrix.
+ * @throws {TypeError} If `rows` is not an array of such rows, or a value is not a number.
  * @throws {RangeError} If the rows have different lengths.
  *
  * @example From nested arrays
@@ -80,7 +82,9 @@ export function matrix<T extends FloatArray>(data: T, rows: number, cols: number
  * assert.deepEqual([m.rows, m.cols], [3, 2]);
  * ```
  */
-export function fromRows(rows: readonly (readonly number[])[]): Matrix<Float64Array> {
+export function fromRows(
+  rows: readonly (readonly number[] | Float32Array | Float64Array)[],
+): Matrix<Float64Array> {
   const isRow = (r: unknown) =>
     Array.isArray(r) || r instanceof Float64Array || r instanceof Float32Array;
   if (!Array.isArray(rows) || !(rows as unknown[]).every(isRow)) {
