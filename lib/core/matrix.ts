@@ -4,7 +4,7 @@
  * @module
  */
 
-import { assertMatrix, counted } from "./validate.ts";
+import { assertMatrix, counted, describe } from "./validate.ts";
 
 /** The largest finite float32 number. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
@@ -87,8 +87,30 @@ export function fromRows(
 ): Matrix<Float64Array> {
   const isRow = (r: unknown) =>
     Array.isArray(r) || r instanceof Float64Array || r instanceof Float32Array;
-  if (!Array.isArray(rows) || !(rows as unknown[]).every(isRow)) {
-    throw new TypeError("Cannot create matrix: rows must be an array of arrays of numbers");
+  const refuse = (what: string, hint: string): never => {
+    throw new TypeError(
+      `Cannot create matrix: rows must be an array of arrays of numbers, ${what}${hint}`,
+    );
+  };
+  // A single row given as the rows (numbers where rows belong) is the likely slip: say how to wrap
+  // it; a typed array of another type (a canvas's Uint8ClampedArray pixels) says how to convert it.
+  if (!Array.isArray(rows)) {
+    refuse(
+      `got ${describe(rows)}`,
+      ArrayBuffer.isView(rows) ? "; fromRows([row]) makes a matrix of one row" : "",
+    );
+  }
+  const bad = (rows as unknown[]).findIndex((r) => !isRow(r));
+  if (bad >= 0) {
+    const r: unknown = rows[bad];
+    refuse(
+      `row ${bad} is ${describe(r)}`,
+      typeof r === "number"
+        ? "; fromRows([row]) makes a matrix of one row"
+        : ArrayBuffer.isView(r)
+        ? "; Array.from(row) converts a row of another typed array"
+        : "",
+    );
   }
   const cols = rows.length === 0 ? 0 : rows[0].length;
   const data = new Float64Array(rows.length * cols);

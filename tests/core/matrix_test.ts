@@ -109,7 +109,7 @@ Deno.test("matrix refuses fractional sizes even when their product matches the d
   }
 });
 
-Deno.test("fromRows takes typed-array rows and refuses rows that are not arrays", () => {
+Deno.test("fromRows takes typed-array rows and refuses rows that are not arrays, naming the culprit", () => {
   // Typed rows are copied as their values (float32 0.5 and 1.5 are exact in float64).
   // Without a cast: the declared type admits what the function takes (it said number[][]).
   const t = fromRows([Float32Array.of(0.5, 1.5), Float64Array.of(3, 4)]);
@@ -117,11 +117,25 @@ Deno.test("fromRows takes typed-array rows and refuses rows that are not arrays"
   assert.deepEqual([...t.data], [0.5, 1.5, 3, 4]);
   // Numbers where rows belong: without the row check [1, 2] became a 2 x undefined matrix with
   // no data.
-  for (const bad of [[1, 2], [[1], "a"], [null]]) {
-    assert.throws(() => fromRows(bad as never), {
-      name: "TypeError",
-      message: "Cannot create matrix: rows must be an array of arrays of numbers",
-    });
+  const start = "Cannot create matrix: rows must be an array of arrays of numbers, ";
+  const cases: [unknown, string][] = [
+    [[1, 2], "row 0 is number 1; fromRows([row]) makes a matrix of one row"],
+    [Float32Array.of(1, 2), "got Float32Array(2); fromRows([row]) makes a matrix of one row"],
+    [[[1], "a"], 'row 1 is string "a"'],
+    [[null], "row 0 is null"],
+    [
+      [Uint8ClampedArray.of(1, 2)],
+      "row 0 is Uint8ClampedArray(2); Array.from(row) converts " +
+      "a row of another typed array",
+    ],
+    ["3", 'got string "3"'],
+  ];
+  for (const [bad, end] of cases) {
+    assert.throws(() => fromRows(bad as never), { name: "TypeError", message: start + end });
+  }
+  // The advice works: the wrapped row and the converted typed row make the one-row matrix.
+  for (const fixed of [fromRows([[1, 2]]), fromRows([Array.from(Uint8ClampedArray.of(1, 2))])]) {
+    assert.deepEqual([fixed.rows, fixed.cols, ...fixed.data], [1, 2, 1, 2]);
   }
 });
 
