@@ -266,7 +266,12 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
   };
   if (typeof m !== "object" || m === null) fail(`the model must be an object, got ${describe(m)}`);
   if (m.kind !== "quantized-logistic-regression") {
-    fail(`kind must be 'quantized-logistic-regression', got ${quoted(m.kind)}`);
+    fail(
+      `kind must be 'quantized-logistic-regression', got ${quoted(m.kind)}` +
+        (m.kind === "logistic-regression"
+          ? " (a float model: score it with predict(model, x), predictProba or predictLabels)"
+          : ""),
+    );
   }
   if (m.version !== QUANTIZED_MODEL_VERSION) {
     fail(`version must be ${QUANTIZED_MODEL_VERSION}, got ${quoted(m.version)}`);

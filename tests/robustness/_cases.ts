@@ -34,6 +34,8 @@ import {
 } from "../../lib/quant/integer.ts";
 import { kmeans1d } from "../../lib/quant/kmeans.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
+import { quantizedPredict } from "../../lib/quant/predictor.ts";
+import type { QuantizedModel } from "../../lib/quant/types.ts";
 import { fineTuneCodebook, quantizationAwareTraining } from "../../lib/quant/qat.ts";
 import {
   type QuantizationMethod,
@@ -1072,6 +1074,14 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     type: TypeError,
     message:
       /kind must be 'logistic-regression', got 'quantized-logistic-regression' \(a quantized model: score it with quantizedPredict\(q, x\), or use its float model, asFloatModel\(q\)\)$/,
+  },
+  {
+    area: "arrays and options",
+    input: "a float model given to quantizedPredict",
+    run: () => quantizedPredict(multi as unknown as QuantizedModel, digits.x),
+    type: TypeError,
+    message:
+      /^Cannot compute quantized scores: kind must be 'quantized-logistic-regression', got 'logistic-regression' \(a float model: score it with predict\(model, x\), predictProba or predictLabels\)$/,
   },
   {
     area: "arrays and options",
