@@ -36,6 +36,7 @@ export interface Matrix<T extends FloatArray = FloatArray> {
  * @param rows Number of rows; `cols` is `data.length / rows` unless given in `cols`.
  * @param cols Number of columns.
  * @returns The matrix view (the array is not copied).
+ * @throws {TypeError} If `data` is not a Float64Array or Float32Array.
  * @throws {RangeError} If `data.length !== rows * cols` or a size is not a non-negative integer.
  *
  * @example Wrap an array
@@ -49,7 +50,13 @@ export interface Matrix<T extends FloatArray = FloatArray> {
  */
 export function matrix<T extends FloatArray>(data: T, rows: number, cols: number): Matrix<T> {
   if (!(data instanceof Float64Array) && !(data instanceof Float32Array)) {
-    throw new TypeError("Cannot create matrix: data must be a Float64Array or Float32Array");
+    const d: unknown = data;
+    throw new TypeError(
+      `Cannot create matrix: data must be a Float64Array or Float32Array, got ${describe(d)}` +
+        (Array.isArray(d) || ArrayBuffer.isView(d)
+          ? "; Float64Array.from(data) converts it (fromRows(rows) takes an array of rows)"
+          : ""),
+    );
   }
   if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
     throw new RangeError(

@@ -28,6 +28,22 @@ Deno.test("fromRows lays rows out row-major and refuses ragged or non-numeric ro
   assert.throws(() => fromRows("ab" as never), TypeError);
 });
 
+Deno.test("matrix refuses data that is not a float typed array, naming it and how to convert it", () => {
+  const start = "Cannot create matrix: data must be a Float64Array or Float32Array, got ";
+  const advice = "; Float64Array.from(data) converts it (fromRows(rows) takes an array of rows)";
+  const cases: [unknown, string][] = [
+    [[1, 2, 3, 4], "Array(4)" + advice],
+    [Uint8ClampedArray.of(1, 2, 3, 4), "Uint8ClampedArray(4)" + advice],
+    [null, "null"],
+  ];
+  for (const [data, end] of cases) {
+    assert.throws(() => matrix(data as never, 2, 2), { name: "TypeError", message: start + end });
+  }
+  // The advice works.
+  const fixed = matrix(Float64Array.from(Uint8ClampedArray.of(1, 2, 3, 4)), 2, 2);
+  assert.deepEqual([fixed.rows, fixed.cols, ...fixed.data], [2, 2, 1, 2, 3, 4]);
+});
+
 Deno.test("takeRows copies the rows asked for, in that order, repeats included", () => {
   const t = takeRows(m, [3, 0, 3]);
   assert.deepEqual([t.rows, t.cols], [3, 3]);
