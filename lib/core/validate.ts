@@ -427,6 +427,31 @@ export function counted(n: number, singular: string, options: CountedOptions = {
 }
 
 /**
+ * An option's value as a hint writes it into a corrected call: numbers and booleans as they are,
+ * strings in double quotes, anything else as `...`.
+ *
+ * @param value The value given.
+ * @returns Its text in the hint.
+ *
+ * @example
+ * ```ts
+ * import { hintValue } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(hintValue(4), "4");
+ * assert.equal(hintValue("adam"), '"adam"');
+ * assert.equal(hintValue([1, 2]), "...");
+ * ```
+ */
+export function hintValue(value: unknown): string {
+  return typeof value === "number" || typeof value === "boolean"
+    ? String(value)
+    : typeof value === "string"
+    ? JSON.stringify(value)
+    : "...";
+}
+
+/**
  * A typed array's name with its article, as messages name the type they wanted: "an Int8Array",
  * "a Uint8Array".
  *

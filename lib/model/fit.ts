@@ -18,6 +18,7 @@ import {
   counted,
   describe,
   firstRepeat,
+  hintValue,
   type OptionKeys,
   quotedText,
 } from "../core/validate.ts";
@@ -378,12 +379,7 @@ export function nestedOptionHint(
     .filter(([group]) => Object.hasOwn(known, group));
   return (key) => {
     if (key === "kind") return undefined;
-    const value = given[key];
-    const shown = typeof value === "number" || typeof value === "boolean"
-      ? String(value)
-      : typeof value === "string"
-      ? JSON.stringify(value)
-      : "...";
+    const shown = hintValue(given[key]);
     for (const [group, byKind, kinds] of groups) {
       const readers = kinds.filter((k) => Object.hasOwn(byKind[k], key));
       if (readers.length === 0) continue;

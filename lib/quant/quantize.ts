@@ -17,6 +17,7 @@ import {
   checkOptionKeys,
   counted,
   describe,
+  hintValue,
   type OptionKeys,
   quoted,
 } from "../core/validate.ts";
@@ -286,12 +287,7 @@ export function methodOptionHint(options: unknown): (key: string) => string | un
       .filter((k) => Object.hasOwn(METHOD_KEYS[k], key));
     if (readers.length === 0) return undefined;
     const kind = readers.find((k) => k === givenKind) ?? readers[0];
-    const value = given[key];
-    const shown = typeof value === "number" || typeof value === "boolean"
-      ? String(value)
-      : typeof value === "string"
-      ? JSON.stringify(value)
-      : "...";
+    const shown = hintValue(given[key]);
     return `'${key}' is an option of the method: { method: { kind: "${kind}", ${key}: ${shown} } }`;
   };
 }
