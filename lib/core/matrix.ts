@@ -6,6 +6,12 @@
 
 import { assertMatrix, counted, describe } from "./validate.ts";
 
+/**
+ * Whether `v` is a typed array (a DataView is a view too, but `Float64Array.from` and `Array.from`
+ * make an empty array of one, so no conversion advice fits it).
+ */
+const isTypedArray = (v: unknown): boolean => ArrayBuffer.isView(v) && !(v instanceof DataView);
+
 /** The largest finite float32 number. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
 
@@ -53,7 +59,7 @@ export function matrix<T extends FloatArray>(data: T, rows: number, cols: number
     const d: unknown = data;
     throw new TypeError(
       `Cannot create matrix: data must be a Float64Array or Float32Array, got ${describe(d)}` +
-        (Array.isArray(d) || ArrayBuffer.isView(d)
+        (Array.isArray(d) || isTypedArray(d)
           ? "; Float64Array.from(data) converts it (fromRows(rows) takes an array of rows)"
           : ""),
     );
@@ -104,7 +110,7 @@ export function fromRows(
   if (!Array.isArray(rows)) {
     refuse(
       `got ${describe(rows)}`,
-      ArrayBuffer.isView(rows) ? "; fromRows([row]) makes a matrix of one row" : "",
+      isTypedArray(rows) ? "; fromRows([row]) makes a matrix of one row" : "",
     );
   }
   const bad = (rows as unknown[]).findIndex((r) => !isRow(r));
@@ -114,7 +120,7 @@ export function fromRows(
       `row ${bad} is ${describe(r)}`,
       typeof r === "number"
         ? "; fromRows([row]) makes a matrix of one row"
-        : ArrayBuffer.isView(r)
+        : isTypedArray(r)
         ? "; Array.from(row) converts a row of another typed array"
         : "",
     );

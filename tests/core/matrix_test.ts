@@ -35,6 +35,8 @@ Deno.test("matrix refuses data that is not a float typed array, naming it and ho
     [[1, 2, 3, 4], "Array(4)" + advice],
     [Uint8ClampedArray.of(1, 2, 3, 4), "Uint8ClampedArray(4)" + advice],
     [null, "null"],
+    // Float64Array.from of a DataView is empty: no advice rather than advice that fails.
+    [new DataView(new ArrayBuffer(32)), "DataView(32)"],
   ];
   for (const [data, end] of cases) {
     assert.throws(() => matrix(data as never, 2, 2), { name: "TypeError", message: start + end });
@@ -145,6 +147,9 @@ Deno.test("fromRows takes typed-array rows and refuses rows that are not arrays,
       "a row of another typed array",
     ],
     ["3", 'got string "3"'],
+    // Array.from of a DataView is empty: no advice rather than advice that fails.
+    [new DataView(new ArrayBuffer(16)), "got DataView(16)"],
+    [[new DataView(new ArrayBuffer(16))], "row 0 is DataView(16)"],
   ];
   for (const [bad, end] of cases) {
     assert.throws(() => fromRows(bad as never), { name: "TypeError", message: start + end });
