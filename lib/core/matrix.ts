@@ -110,7 +110,11 @@ export function fromRows(
   if (!Array.isArray(rows)) {
     refuse(
       `got ${describe(rows)}`,
-      isTypedArray(rows) ? "; fromRows([row]) makes a matrix of one row" : "",
+      isRow(rows)
+        ? "; fromRows([row]) makes a matrix of one row"
+        : isTypedArray(rows)
+        ? "; fromRows([Array.from(row)]) makes a matrix of one row"
+        : "",
     );
   }
   const bad = (rows as unknown[]).findIndex((r) => !isRow(r));

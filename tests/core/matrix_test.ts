@@ -147,6 +147,11 @@ Deno.test("fromRows takes typed-array rows and refuses rows that are not arrays,
       "a row of another typed array",
     ],
     ["3", 'got string "3"'],
+    // fromRows([row]) refuses a Uint8ClampedArray row: the lone row is converted too.
+    [
+      Uint8ClampedArray.of(1, 2),
+      "got Uint8ClampedArray(2); fromRows([Array.from(row)]) makes a matrix of one row",
+    ],
     // Array.from of a DataView is empty: no advice rather than advice that fails.
     [new DataView(new ArrayBuffer(16)), "got DataView(16)"],
     [[new DataView(new ArrayBuffer(16))], "row 0 is DataView(16)"],
