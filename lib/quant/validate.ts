@@ -269,7 +269,8 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
     fail(
       `kind must be 'quantized-logistic-regression', got ${quoted(m.kind)}` +
         (m.kind === "logistic-regression"
-          ? " (a float model: score it with predict(model, x), predictProba or predictLabels)"
+          ? " (a float model: score it with predict(model, x), predictProba or predictLabels, " +
+            "or quantize it first with quantizeModel)"
           : ""),
     );
   }

@@ -1081,7 +1081,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     run: () => quantizedPredict(multi as unknown as QuantizedModel, digits.x),
     type: TypeError,
     message:
-      /^Cannot compute quantized scores: kind must be 'quantized-logistic-regression', got 'logistic-regression' \(a float model: score it with predict\(model, x\), predictProba or predictLabels\)$/,
+      /^Cannot compute quantized scores: kind must be 'quantized-logistic-regression', got 'logistic-regression' \(a float model: score it with predict\(model, x\), predictProba or predictLabels, or quantize it first with quantizeModel\)$/,
   },
   {
     area: "arrays and options",
