@@ -427,6 +427,40 @@ export function counted(n: number, singular: string, options: CountedOptions = {
 }
 
 /**
+ * Refuses a matrix whose width is not the model's number of features, naming both.
+ *
+ * @param action What the caller was doing, for the message.
+ * @param name The matrix's name in the message (`x`, `data.x`).
+ * @param x The matrix (already checked to be one).
+ * @param nFeatures The model's number of features.
+ * @throws {TypeError} If `x.cols` is not `nFeatures`.
+ *
+ * @example
+ * ```ts
+ * import { assertWidth } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const x = { data: new Float64Array(6), rows: 2, cols: 3 };
+ * assertWidth("predict", "x", x, 3);
+ * assert.throws(() => assertWidth("predict", "x", x, 1), {
+ *   message: "Cannot predict: the model takes 1 feature, x has 3",
+ * });
+ * ```
+ */
+export function assertWidth(
+  action: string,
+  name: string,
+  x: { readonly cols: number },
+  nFeatures: number,
+): void {
+  if (x.cols !== nFeatures) {
+    throw new TypeError(
+      `Cannot ${action}: the model takes ${counted(nFeatures, "feature")}, ${name} has ${x.cols}`,
+    );
+  }
+}
+
+/**
  * An option's value as a hint writes it into a corrected call: numbers and booleans as they are,
  * strings in double quotes, anything else as `...`.
  *

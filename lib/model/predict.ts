@@ -8,6 +8,7 @@ import type { Matrix } from "../core/matrix.ts";
 import {
   assertFinite,
   assertMatrix,
+  assertWidth,
   checkBackendOptions,
   checkOptionKeys,
   counted,
@@ -420,11 +421,7 @@ function checkInput(
   const d = model.weights.cols;
   const columns = options.columns;
   if (columns === undefined) {
-    if (x.cols !== d) {
-      throw new TypeError(
-        `Cannot ${action}: the model takes ${counted(d, "feature")}, x has ${x.cols}`,
-      );
-    }
+    assertWidth(action, "x", x, d);
     return null;
   }
   if (columns === null || typeof columns !== "object" || columns.length !== d) {

@@ -11,9 +11,9 @@ import type { Matrix } from "../core/matrix.ts";
 import {
   assertFinite,
   assertMatrix,
+  assertWidth,
   checkBackendOptions,
   checkOptionKeys,
-  counted,
   describe,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -175,11 +175,7 @@ export function sparseDecisionFunction(
     } satisfies OptionKeys<SparsePredictOptions>,
   );
   assertMatrix(action, "x", x);
-  if (x.cols !== model.nFeatures) {
-    throw new TypeError(
-      `Cannot ${action}: the model takes ${counted(model.nFeatures, "feature")}, x has ${x.cols}`,
-    );
-  }
+  assertWidth(action, "x", x, model.nFeatures);
   const backend = checkBackendOptions(action, options);
   const { rowStart, columns, values, bias } = model;
   const k = bias.length, d = x.cols, n = x.rows;

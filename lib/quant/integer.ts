@@ -33,6 +33,7 @@ import {
   assertFinite,
   assertInRange,
   assertMatrix,
+  assertWidth,
   checkBackendOptions,
   checkOptionKeys,
   counted,
@@ -601,11 +602,7 @@ export function quantizeInputs(m: IntegerModel, x: Matrix): Uint8Array | Int8Arr
   const action = "quantize inputs";
   checkIntegerModel(action, m);
   assertMatrix(action, "x", x);
-  if (x.cols !== m.nFeatures) {
-    throw new TypeError(
-      `Cannot ${action}: the model takes ${counted(m.nFeatures, "feature")}, x has ${x.cols}`,
-    );
-  }
+  assertWidth(action, "x", x, m.nFeatures);
   assertFinite(action, "x", x.data, x.cols);
   const out = m.input.dtype === "uint8"
     ? new Uint8Array(x.rows * x.cols)
@@ -888,11 +885,7 @@ export function integerReferenceDecisionFunction(m: IntegerModel, x: Matrix): Ma
 function checkIntegerInput(action: string, m: IntegerModel, x: Matrix): void {
   checkIntegerModel(action, m);
   assertMatrix(action, "x", x);
-  if (x.cols !== m.nFeatures) {
-    throw new TypeError(
-      `Cannot ${action}: the model takes ${counted(m.nFeatures, "feature")}, x has ${x.cols}`,
-    );
-  }
+  assertWidth(action, "x", x, m.nFeatures);
 }
 
 function integerReferenceScores(m: IntegerModel, x: Matrix, action: string): Matrix<Float64Array> {
@@ -967,11 +960,7 @@ function gcd(a: number, b: number): number {
 
 function checkX(q: QuantizedModel, x: Matrix, action: string): void {
   assertMatrix(action, "x", x);
-  if (x.cols !== q.weights.cols) {
-    throw new TypeError(
-      `Cannot ${action}: the model takes ${counted(q.weights.cols, "feature")}, x has ${x.cols}`,
-    );
-  }
+  assertWidth(action, "x", x, q.weights.cols);
   assertFinite(action, "x", x.data, x.cols);
 }
 

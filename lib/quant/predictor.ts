@@ -23,6 +23,7 @@ import {
   assertFinite,
   assertInRange,
   assertMatrix,
+  assertWidth,
   checkBackendOptions,
   checkOptionKeys,
   counted,
@@ -259,11 +260,7 @@ export function prepareQuantizedPredictor(
   const action = "compute scores";
   const check = (x: Matrix) => {
     assertMatrix(action, "x", x);
-    if (x.cols !== d) {
-      throw new TypeError(
-        `Cannot ${action}: the model takes ${counted(d, "feature")}, x has ${x.cols}`,
-      );
-    }
+    assertWidth(action, "x", x, d);
   };
   const codesOnly = () => {
     throw new TypeError(
@@ -393,7 +390,7 @@ export function prepareQuantizedPredictor(
   const lookup = backend === "ts" ? null : lookupForm(q, model.weights.data);
   if (lookup !== null) {
     const scorer: Scorer<Matrix> = preparePacked4Float(lookup, { threads: options.threads });
-    const { weights, bias } = foldPreprocessing(model);
+    const folded = foldPreprocessing(model);
     return finish(
       "lookup",
       scorer.path,
@@ -403,10 +400,7 @@ export function prepareQuantizedPredictor(
         if (backend === "auto" && !(x.data instanceof Float32Array)) {
           return decisionFunction(model, x, { backend: "ts" });
         }
-        return checkScores(
-          scoreRows(scorer, x, (i, out) => referenceRow(weights, bias, x, null, i, out)),
-          action,
-        );
+        return lookupScores(scorer, folded, x);
       },
       codesOnly,
       (rows) => scorer.inputBuffer(rows),
@@ -422,6 +416,21 @@ export function prepareQuantizedPredictor(
     codesOnly,
     (rows) => predictor.inputBuffer(rows),
     () => predictor.close(),
+  );
+}
+
+/**
+ * Scores on the packed 4-bit lookup kernel, of a prepared or one-shot scorer: rows the kernel
+ * leaves out are scored on the folded model's float64 reference, and non-finite scores refused.
+ */
+function lookupScores(
+  scorer: Scorer<Matrix>,
+  folded: ReturnType<typeof foldPreprocessing>,
+  x: Matrix,
+): Matrix<Float64Array> {
+  return checkScores(
+    scoreRows(scorer, x, (i, out) => referenceRow(folded.weights, folded.bias, x, null, i, out)),
+    "compute scores",
   );
 }
 
@@ -485,21 +494,11 @@ export function quantizedDecisionFunction(
       ...(options.threads === undefined ? {} : { threads: options.threads }),
     });
   }
-  if (x.cols !== q.weights.cols) {
-    throw new TypeError(
-      `Cannot compute scores: the model takes ${
-        counted(q.weights.cols, "feature")
-      }, x has ${x.cols}`,
-    );
-  }
-  const { weights, bias } = foldPreprocessing(model);
+  assertWidth("compute scores", "x", x, q.weights.cols);
   // try/finally rather than `using`: `deno bundle --minify` dropped the disposal.
   const scorer = oneShotScorers.packed4Float(x.rows, lookup, { threads: options.threads });
   try {
-    return checkScores(
-      scoreRows(scorer, x, (i, out) => referenceRow(weights, bias, x, null, i, out)),
-      "compute scores",
-    );
+    return lookupScores(scorer, foldPreprocessing(model), x);
   } finally {
     scorer.close();
   }

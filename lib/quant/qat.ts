@@ -17,8 +17,8 @@ import {
   assertFinite,
   assertLabels,
   assertMatrix,
+  assertWidth,
   checkOptionKeys,
-  counted,
   describe,
   type OptionKeys,
 } from "../core/validate.ts";
@@ -445,11 +445,7 @@ function checkTraining(
   const { x, y } = data as { readonly x: unknown; readonly y: ArrayLike<number> };
   assertMatrix(action, "data.x", x);
   const d = model.weights.cols;
-  if (x.cols !== d) {
-    throw new TypeError(
-      `Cannot ${action}: the model takes ${counted(d, "feature")}, data.x has ${x.cols}`,
-    );
-  }
+  assertWidth(action, "data.x", x, d);
   assertLabels(action, y, x.rows, model.classes.length);
 }
 
