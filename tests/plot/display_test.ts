@@ -437,6 +437,17 @@ Deno.test("figures shown in one session get ids of their own, each script drawin
   assert.equal(new Set(ids.map((i) => i.div)).size, 3, JSON.stringify(ids));
 });
 
+/** Runs `code` in a fresh Deno process, as a new kernel session would, and returns its stdout. */
+async function kernelSession(code: string): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-check", code],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  assert.equal(out.code, 0);
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
 Deno.test("a new kernel session does not reuse the ids of figures a previous session showed", async () => {
   // A notebook page keeps the outputs of earlier sessions (reopened, or the kernel restarted):
   // the first figure of a new session must not take the id of the first figure of the last one.
@@ -447,16 +458,7 @@ Deno.test("a new kernel session does not reuse the ids of figures a previous ses
     const b = await figureMimeBundle({ data: [{ type: "bar", y: [1] }], layout: {} },
       { includePlotlyJs: "never" });
     console.log(/<div id="([^"]*)"/.exec(b["text/html"])[1]);`;
-  const session = async () => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--no-check", code],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    assert.equal(out.code, 0);
-    return new TextDecoder().decode(out.stdout).trim();
-  };
-  const [a, b] = [await session(), await session()];
+  const [a, b] = [await kernelSession(code), await kernelSession(code)];
   assert.ok(a.length > 0);
   assert.notEqual(a, b);
 });
@@ -473,16 +475,7 @@ Deno.test("two kernel sessions showing the same figures send the same bundles bu
     const out = [];
     for (const f of figs) out.push(await figureMimeBundle(f));
     console.log(JSON.stringify(out));`;
-  const session = async () => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--no-check", code],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    assert.equal(out.code, 0);
-    return new TextDecoder().decode(out.stdout).trim();
-  };
-  const [a, b] = [await session(), await session()];
+  const [a, b] = [await kernelSession(code), await kernelSession(code)];
   const ids = (s: string) => [...s.matchAll(/lrc-([0-9a-f]{8})-(\d+)/g)].map((m) => m.slice(1));
   // Each figure's id appears in its div and in its script's spec, with one token per session.
   assert.equal(ids(a).length, 4);
