@@ -371,11 +371,15 @@ export function featureIndices(model: LogisticModel, names: readonly string[]): 
   });
   return Int32Array.from(model.featureNames, (name) => {
     if (repeated.has(name)) {
-      throw new TypeError(`Cannot ${action}: feature '${name}' appears more than once in names`);
+      throw new TypeError(
+        `Cannot ${action}: feature ${quotedText(name)} appears more than once in names`,
+      );
     }
     const j = where.get(name);
     if (j === undefined) {
-      throw new TypeError(`Cannot ${action}: the model's feature '${name}' is not among names`);
+      throw new TypeError(
+        `Cannot ${action}: the model's feature ${quotedText(name)} is not among names`,
+      );
     }
     return j;
   });

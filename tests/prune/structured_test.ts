@@ -219,10 +219,32 @@ Deno.test("featureIndices refuses a feature named twice among the names", () => 
   assert.deepEqual([...featureIndices(model, ["f1", "x", "f0"])], [2, 0]);
   assert.throws(() => featureIndices(model, ["f0", "f1", "f0"]), {
     name: "TypeError",
-    message: "Cannot find feature columns: feature 'f0' appears more than once in names",
+    message: 'Cannot find feature columns: feature "f0" appears more than once in names',
   });
   // A repeated name the model does not take is no concern of it.
   assert.deepEqual([...featureIndices(model, ["f1", "x", "x", "f0"])], [3, 0]);
+});
+
+Deno.test("featureIndices quotes the feature names it refuses, as JSON, whatever they hold", () => {
+  // They were printed raw in single quotes: a name holding a newline broke the one-line message,
+  // and one holding a quote could not be told from the quoting.
+  const name = "it's\nhere";
+  const model = {
+    ...modelOf("sigmoid", Float64Array.of(1, 2), new Float64Array(1), 2),
+    featureNames: [name, "f1"],
+  };
+  assert.throws(() => featureIndices(model, ["f1", "x"]), {
+    name: "TypeError",
+    message: `Cannot find feature columns: the model's feature ${
+      JSON.stringify(name)
+    } is not among names`,
+  });
+  assert.throws(() => featureIndices(model, [name, "f1", name]), {
+    name: "TypeError",
+    message: `Cannot find feature columns: feature ${
+      JSON.stringify(name)
+    } appears more than once in names`,
+  });
 });
 
 Deno.test("featureIndices refuses a model that names a feature twice, which both would read", () => {
