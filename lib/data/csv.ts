@@ -773,13 +773,16 @@ function cellHint(cell: string): string {
     return "; a comma in a number (decimal or thousands separator) is not read: write numbers " +
       "with a decimal point only (1.5, 1234)";
   }
-  // pandas writes a boolean column as True and False, spreadsheets as TRUE and FALSE.
-  if (/^\s*(true|false)\s*$/i.test(cell)) {
-    return "; true and false are not read as numbers: write the column as 1 and 0 " +
-      "(pandas: df[col].astype(int))";
-  }
+  if (BOOLEAN.test(cell)) return BOOLEAN_HINT;
   return "";
 }
+
+/** How pandas writes a boolean column (True, False) and spreadsheets do (TRUE, FALSE). */
+const BOOLEAN = /^\s*(true|false)\s*$/i;
+
+/** What to do about a boolean cell. */
+const BOOLEAN_HINT = "; true and false are not read as numbers: write the column as 1 and 0 " +
+  "(pandas: df[col].astype(int))";
 
 /**
  * Why a feature cell is refused (shared by every CSV reader).
@@ -808,6 +811,18 @@ export function describeCell(
   if (cell.trim() === "") return `is empty${MISSING_HINT}`;
   // "Infinity" is how Number() spells an infinity; only a decimal numeral can overflow.
   if (Number.isNaN(v) || NON_DECIMAL.test(cell) || cell.includes("Infinity")) {
+    // A boolean is a feature written as text more often than a moved label: one hint, the
+    // boolean's, naming the label option only for a column that could be the label.
+    if (BOOLEAN.test(cell)) {
+      return `holds '${shown}', which is not a finite decimal number${BOOLEAN_HINT}${
+        guessedLabel === undefined || alone === undefined
+          ? ""
+          : `, or, if column ${quotedText(alone.name)} is the label (none was named, so the last, ${
+            quotedText(guessedLabel)
+          }, was taken), ` +
+            `name it (${labelOption(alone.name, alone.index)})`
+      }`;
+    }
     // Text where a feature goes is often the label in another column than the last; a
     // missing-value marker or a number in another notation is not.
     const note =
@@ -827,9 +842,14 @@ export function describeCell(
  * name when it is a plain word (no quoting needed, not read as an index), else its index.
  */
 function labelHint(name: string, index: number): string {
-  const word = /^[A-Za-z_][\w.-]*$/.test(name) ? name : String(index);
   return `; column ${quotedText(name)} is the only column of text in this row: if it is the ` +
-    `label, name it (label: ${quotedText(name)}; lrc: --label ${word})`;
+    `label, name it (${labelOption(name, index)})`;
+}
+
+/** The label option naming a column, as an option and on the command line ({@linkcode labelHint}). */
+function labelOption(name: string, index: number): string {
+  const word = /^[A-Za-z_][\w.-]*$/.test(name) ? name : String(index);
+  return `label: ${quotedText(name)}; lrc: --label ${word}`;
 }
 
 /** Whether a cell holds text: not a number, a missing-value marker or a number with a comma. */

@@ -753,6 +753,58 @@ Deno.test("booleans as pandas and spreadsheets write them get what to do, from e
   }
 });
 
+Deno.test("a boolean in the first data row gets one hint, the boolean's, from every reader", async () => {
+  // In the first data row, with no label named, 'True' got two hints: the boolean's and "no
+  // label column was named, so the last was taken" (for a label that is not last), which a
+  // boolean feature is not. The label option is named, inside the one hint, only when the
+  // boolean is the row's only text (the column could be a label of True and False).
+  const dir = await Deno.makeTempDir();
+  try {
+    const booleanHint = "; true and false are not read as numbers: write the column as 1 and 0 " +
+      "(pandas: df[col].astype(int))";
+    const cases = [
+      ["a,b,y\nTrue,1,x\n", `line 2, column 1 ("a") holds 'True'`, ""],
+      [
+        "a,b,y\nFALSE,1,2\n",
+        `line 2, column 1 ("a") holds 'FALSE'`,
+        ', or, if column "a" is the label (none was named, so the last, "y", was taken), name ' +
+        'it (label: "a"; lrc: --label a)',
+      ],
+    ] as const;
+    for (const [text, where, labelOption] of cases) {
+      const file = `${dir}/t.csv`;
+      await Deno.writeTextFile(file, text);
+      const messages: string[] = [];
+      for (
+        const read of [
+          () => new Promise((resolve) => resolve(parseCsv(text, { fileName: file }))),
+          () => readCsv(file),
+          async () => {
+            for await (const _ of readCsvBatches(file)) { /* refused in the first batch */ }
+          },
+        ]
+      ) {
+        await assert.rejects(read, (e: Error) => {
+          messages.push(e.message);
+          return e instanceof SyntaxError;
+        });
+      }
+      const expected = `Cannot read CSV '${file}': ${where}, which is not a finite decimal ` +
+        `number${booleanHint}${labelOption}`;
+      assert.deepEqual(messages, [expected, expected, expected]);
+      // One hint: one "; " after the reason outside parentheses, none of the guessed label's.
+      const hints = messages[0].slice(messages[0].indexOf("decimal number")).replace(
+        /\([^)]*\)/g,
+        "",
+      );
+      assert.equal(hints.split("; ").length - 1, 1, hints);
+      assert.doesNotMatch(messages[0], /no label column was named/);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a label of digits names a column of that name before a column at that index", () => {
   // Documented: a string of digits is an index only when it is not a header name. Column '2'
   // is the first column here; index 2 would be the column named '1'.
