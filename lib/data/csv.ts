@@ -97,7 +97,8 @@ function nameOf(options: unknown): string {
  * @returns The data set, with the label mapping and feature names kept.
  * @throws {SyntaxError} If the text is not valid CSV, is empty, has no data rows, has rows of
  *   different lengths, or has a cell that is empty or not a finite decimal number (`NaN`, `inf`,
- *   `1e400`, `0x10`, `abc`). The message names the file, the line and the column.
+ *   `1e400`, `0x10`, `abc`), or a header name or a label holds U+FFFD (the file is not UTF-8, see
+ *   {@linkcode checkHeaderText}). The message names the file, the line and the column.
  * @throws {RangeError} If the label column does not exist, header names repeat, `dtype` is
  *   not `"float32"` or `"float64"`, or the delimiter is empty or holds a quote or a line break.
  * @throws {TypeError} If `text` is not a string, `header` not a boolean, `label` not a string or
@@ -521,18 +522,19 @@ class TableBuilder {
     // a quoted empty cell alone (`""`) is a row of one field, as RFC 4180 and python's csv read it.
     this.#records++;
     if (this.#names === null) {
-      this.#start(record);
+      this.#start(record, line);
       if (this.#options.header ?? true) return;
     }
     this.#row(record, line);
   }
 
-  #start(first: string[]): void {
+  #start(first: string[], line: number): void {
     const width = first.length;
     const header = this.#options.header ?? true;
     const names = header
       ? first.map((n, j) => n.trim() === "" ? `column_${j + 1}` : n.trim())
       : Array.from({ length: width }, (_, j) => `column_${j + 1}`);
+    checkHeaderText(names, line, this.#file);
     checkHeaderNames(names, this.#file);
     if (width < 2) {
       this.fail(
@@ -891,9 +893,37 @@ export function onlyTextColumn(cells: readonly string[], labelCol: number): numb
 export function notUtf8Label(line: number, col: number, name: string, label: string): string {
   return `line ${line}, label column ${col + 1} (${quotedText(name)}) holds ${
     quotedText(label)
-  }, whose U+FFFD is what a UTF-8 reader puts for bytes that are not UTF-8 (labels that differ only ` +
-    "there would be one class): the file is probably Latin-1 or Windows-1252; convert it to UTF-8 " +
-    "(iconv -f windows-1252 -t utf-8)";
+  }, ${NOT_UTF8} (labels that differ only there would be one class): ${CONVERT_TO_UTF8}`;
+}
+
+/** What U+FFFD in a cell or name read from a file shows. */
+const NOT_UTF8 = "whose U+FFFD is what a UTF-8 reader puts for bytes that are not UTF-8";
+
+/** The remedy for a file that is not UTF-8. */
+const CONVERT_TO_UTF8 = "the file is probably Latin-1 or Windows-1252; convert it to UTF-8 " +
+  "(iconv -f windows-1252 -t utf-8)";
+
+/**
+ * Refuses header names holding U+FFFD, as labels are refused ({@linkcode notUtf8Label}): read
+ * from a Latin-1 or Windows-1252 file, names that differ only in an accent (`café`, `cafè`) are
+ * one name, and a model trained on such a name never matches the column written in UTF-8. A file
+ * that holds U+FFFD itself, in valid UTF-8, is refused too: the text read does not tell it apart
+ * (labels are read so as well).
+ *
+ * @param names The header's names, in order.
+ * @param line The header's line, counted from 1.
+ * @param file The file, for the message.
+ * @throws {SyntaxError} If a name holds U+FFFD.
+ */
+export function checkHeaderText(names: readonly string[], line: number, file: string): void {
+  const j = names.findIndex((n) => n.includes("\ufffd"));
+  if (j < 0) return;
+  throw new SyntaxError(
+    `Cannot read CSV '${file}': line ${line}, column ${j + 1} is named ${
+      quotedText(names[j])
+    }, ${NOT_UTF8} (names that differ only there would be one name, and match no column ` +
+      `named in UTF-8): ${CONVERT_TO_UTF8}`,
+  );
 }
 
 /**

@@ -24,6 +24,7 @@ import { featureScale } from "./preprocess.ts";
 import {
   checkCsvFormat,
   checkHeaderNames,
+  checkHeaderText,
   compressedReason,
   delimiterHint,
   describeCell,
@@ -302,6 +303,7 @@ function headerColumns(
   const names = header
     ? fields.map((n, j) => n.trim() === "" ? `column_${j + 1}` : n.trim())
     : Array.from({ length: width }, (_, j) => `column_${j + 1}`);
+  checkHeaderText(names, line, file);
   checkHeaderNames(names, file);
   const label = options.label;
   if (label === null) return { names, labelCol: -1, width };
@@ -344,8 +346,9 @@ function headerColumns(
  *   array of numbers or `rowFilter` not a function.
  * @throws {SyntaxError} If a row has the wrong number of fields, a feature cell is empty or not a
  *   finite number, a label cell is empty, a quoted cell is unterminated or spans lines or is
- *   followed by text, or a feature or label cell that does not start with a quote holds one; the
- *   message names the file, line and column.
+ *   followed by text, a feature or label cell that does not start with a quote holds one, or a
+ *   header name or a label holds U+FFFD (the file is not UTF-8); the message names the file, line
+ *   and column.
  * @throws {RangeError} If the label column does not exist, a `features` index is outside the
  *   columns, repeated, or the label column, `dtype` is not `"float32"` or `"float64"`, or the
  *   delimiter is not one ASCII character other than a quote or a line break.
@@ -643,7 +646,8 @@ export async function* readCsvBatches(
  * @param options Header and delimiter (the label option is ignored).
  * @returns One name per column.
  * @throws {TypeError} If the file cannot be opened, or `header` is not a boolean.
- * @throws {SyntaxError} If the file is empty or its first line is not valid CSV.
+ * @throws {SyntaxError} If the file is empty, its first line is not valid CSV, or a name holds
+ *   U+FFFD (the file is not UTF-8).
  * @throws {RangeError} If two header cells have the same name, or the delimiter is not one ASCII
  *   character other than a quote or a line break.
  *

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseCsv, parseCsvStream, readCsv } from "../../lib/data/csv.ts";
-import { readCsvBatches } from "../../lib/data/csv_stream.ts";
+import { readCsvBatches, readCsvColumns } from "../../lib/data/csv_stream.ts";
 import { osProblem } from "../_helpers/os.ts";
 
 const opts = { fileName: "t.csv" };
@@ -705,6 +705,62 @@ Deno.test("labels in Latin-1 are refused, not merged into one class by their rep
     const streamed = new Set<string>();
     for await (const batch of readCsvBatches(utf8)) batch.labels.forEach((l) => streamed.add(l));
     assert.deepEqual([...streamed].sort(), [...labels].sort());
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("header names in Latin-1 are refused as labels are, not read with U+FFFD for their accents", async () => {
+  // 'café' and 'cafè' in Latin-1 are 63 61 66 E9 and 63 61 66 E8: read as UTF-8, both names were
+  // 'caf\ufffd' (refused as a repeated name, which hid the cause), and 'thé' became 'th\ufffd',
+  // a feature name no UTF-8 file of the same columns has. The header is on line 2 here, after a
+  // blank line. The same file in UTF-8 reads with the three names as written.
+  const dir = await Deno.makeTempDir();
+  try {
+    for (
+      const [header, bad] of [
+        ["caf\u00e9,caf\u00e8,y", 1],
+        ["prix,th\u00e9,y", 2],
+      ] as const
+    ) {
+      const text = `\n${header}\n1,2,a\n3,4,b\n`;
+      const latin1 = Uint8Array.from(text, (ch) => ch.charCodeAt(0));
+      const file = `${dir}/latin1.csv`;
+      await Deno.writeFile(file, latin1);
+      const messages: string[] = [];
+      for (
+        const read of [
+          () => readCsv(file),
+          () => parseCsvStream(new Blob([latin1]).stream(), { fileName: file }),
+          async () => {
+            for await (const _ of readCsvBatches(file)) { /* refused at the header */ }
+          },
+          () => readCsvColumns(file),
+        ]
+      ) {
+        await assert.rejects(read, (e: Error) => {
+          messages.push(e.message);
+          return e instanceof SyntaxError;
+        });
+      }
+      const name = header.split(",")[bad - 1].replace(/[\u00e8\u00e9]/, "\ufffd");
+      assert.equal(
+        messages[0],
+        `Cannot read CSV '${file}': line 2, column ${bad} is named "${name}", whose U+FFFD is ` +
+          "what a UTF-8 reader puts for bytes that are not UTF-8 (names that differ only there " +
+          "would be one name, and match no column named in UTF-8): the file is probably Latin-1 " +
+          "or Windows-1252; convert it to UTF-8 (iconv -f windows-1252 -t utf-8)",
+      );
+      assert.deepEqual(messages.slice(1), [messages[0], messages[0], messages[0]]);
+      const utf8 = `${dir}/utf8.csv`;
+      await Deno.writeTextFile(utf8, text);
+      const names = header.split(",");
+      assert.deepEqual((await readCsv(utf8)).featureNames, names.slice(0, 2));
+      assert.deepEqual(await readCsvColumns(utf8), names);
+      for await (const batch of readCsvBatches(utf8)) {
+        assert.deepEqual(batch.featureNames, names.slice(0, 2));
+      }
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
