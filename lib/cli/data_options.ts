@@ -12,7 +12,7 @@ import {
   readCsv,
   SKLEARN_FORMAT_HINT,
 } from "../data/csv.ts";
-import { readCsvColumns } from "../data/csv_stream.ts";
+import { type CsvStreamOptions, readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
 import type { Dataset } from "../data/dataset.ts";
 import {
   DEFAULT_DATASET,
@@ -98,9 +98,11 @@ export function readsAsNumber(name: string): boolean {
  * @param file The file, for messages.
  * @param data Its feature names and classes (of the training rows).
  * @param options The label option, whether a header was read, the name of the column taken as
- *   the label, where warnings go, which rows the classes are of (for the message), and the
+ *   the label, where warnings go, which rows the classes are of (for the message), the
  *   header's fields in the file's order with the number of data rows in the file (both needed
- *   for scikit-learn's first line).
+ *   for scikit-learn's first line), and whether the first column's values number the rows
+ *   ({@linkcode rowNumbersOf}; a first column named as an identifier, {@linkcode idColumn}, is
+ *   warned of only then).
  * @throws {RangeError} If the labels hold a single class.
  */
 export function checkTrainingFile(
@@ -114,6 +116,7 @@ export function checkTrainingFile(
     rows?: string;
     columns?: readonly string[];
     dataRows?: number;
+    rowNumbers?: RowNumbers;
   },
 ): void {
   const names = data.featureNames;
@@ -141,8 +144,13 @@ export function checkTrainingFile(
     : undefined;
   if (named !== undefined) options.io?.err(guessedLabelWarning(file, named));
   const index = options.header && columns !== undefined ? rowIndexColumn(columns) : undefined;
+  const id = options.header && columns !== undefined && options.rowNumbers !== undefined
+    ? idColumn(columns)
+    : undefined;
   if (index !== undefined && names[0] === index) {
     options.io?.err(rowIndexWarning(file, index));
+  } else if (id !== undefined && names[0] === id) {
+    options.io?.err(rowIndexWarning(file, id, options.rowNumbers));
   }
   if (data.classes.length < 2) {
     throw new RangeError(
@@ -173,13 +181,130 @@ export function rowIndexColumn(columns: readonly string[]): string | undefined {
 }
 
 /**
- * The warning for a row index read as a feature ({@linkcode rowIndexColumn}).
+ * Names a first column numbering the rows is often given (compared in lower case): `id`, `index`
+ * (pandas' `reset_index()`), `idx`, `row`, `rowid` (R's `rowid_to_column()`), `row_id`, `rowname`
+ * (R's `rownames_to_column()`), `rownames`, `row.names`.
+ */
+export const ID_NAMES: ReadonlySet<string> = new Set([
+  "id",
+  "index",
+  "idx",
+  "row",
+  "rowid",
+  "row_id",
+  "rowname",
+  "rownames",
+  "row.names",
+]);
+
+/**
+ * The feature name of a first column named as an identifier ({@linkcode ID_NAMES}, any case):
+ * a row index when its values number the rows ({@linkcode rowNumbersOf}), which only they tell (a
+ * real feature may be named `id`).
+ *
+ * @param columns The header's names in the file's order.
+ * @returns The column's name, or undefined.
+ */
+export function idColumn(columns: readonly string[]): string | undefined {
+  return columns.length > 0 && ID_NAMES.has(columns[0].toLowerCase()) ? columns[0] : undefined;
+}
+
+/** Values that number the rows: the first and last, and how many. */
+export interface RowNumbers {
+  /** The first value: 0 or 1. */
+  readonly from: 0 | 1;
+  /** The number of rows. */
+  readonly rows: number;
+}
+
+/**
+ * Whether values are the row numbers, 0 to n - 1 or 1 to n in order.
+ *
+ * @param n The number of values.
+ * @param value The value of row `i`.
+ * @returns Where they start and how many, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { rowNumbersOf } from "./data_options.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(rowNumbersOf(3, (i) => [1, 2, 3][i]), { from: 1, rows: 3 });
+ * assert.equal(rowNumbersOf(3, (i) => [1, 3, 2][i]), undefined);
+ * ```
+ */
+export function rowNumbersOf(n: number, value: (i: number) => number): RowNumbers | undefined {
+  if (n === 0) return undefined;
+  const from = value(0);
+  if (from !== 0 && from !== 1) return undefined;
+  for (let i = 1; i < n; i++) if (value(i) !== from + i) return undefined;
+  return { from, rows: n };
+}
+
+/**
+ * {@linkcode rowNumbersOf} for the first column of a file read in a stream (one pass that parses
+ * that column only, stopped at the first value out of order), when it is named as an identifier
+ * ({@linkcode idColumn}) and is not the label: no pass otherwise.
+ *
+ * @param file The file.
+ * @param csv Its header, delimiter and label options.
+ * @param columns The header's names in the file's order.
+ * @returns Where its values start and how many, or undefined (also when a cell is no number: the
+ *   training's pass refuses it, in its own words).
+ */
+export async function streamedRowNumbers(
+  file: string,
+  csv: Pick<CsvStreamOptions, "header" | "delimiter"> & { readonly label?: string },
+  columns: readonly string[],
+): Promise<RowNumbers | undefined> {
+  const id = idColumn(columns);
+  const label = csv.label;
+  // The label, named or by index, is not read as a feature: no warning, no pass.
+  const first = label !== undefined && !columns.includes(label) && /^\d+$/.test(label) &&
+    Number(label) === 0;
+  if (id === undefined || label === id || first) {
+    return undefined;
+  }
+  let next = -1, from: 0 | 1 = 0;
+  try {
+    const read = { header: csv.header, delimiter: csv.delimiter, label: null, features: [0] };
+    for await (const batch of readCsvBatches(file, { ...read, dtype: "float64" })) {
+      const v = batch.x.data;
+      for (let i = 0; i < v.length; i++) {
+        if (next < 0) {
+          if (v[i] !== 0 && v[i] !== 1) return undefined;
+          from = v[i] as 0 | 1;
+          next = from;
+        }
+        if (v[i] !== next) return undefined;
+        next++;
+      }
+    }
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+  return next < 0 ? undefined : { from, rows: next - from };
+}
+
+/**
+ * The warning for a row index read as a feature ({@linkcode rowIndexColumn}, or
+ * {@linkcode idColumn} with the values that number the rows).
  *
  * @param file The data file.
  * @param feature The first column's feature name.
+ * @param numbers For a column named as an identifier, its values.
  * @returns The warning line.
  */
-export function rowIndexWarning(file: string, feature: string): string {
+export function rowIndexWarning(file: string, feature: string, numbers?: RowNumbers): string {
+  if (numbers !== undefined) {
+    const name = quotedText(feature);
+    return `warning: the first column of '${file}' is named ${name} and holds the row numbers ` +
+      `${numbers.from} to ${numbers.from + numbers.rows - 1} in file order, as a row index ` +
+      "does; it was read as a feature, from which a model learns the file's order (a file " +
+      `sorted by class is classified from it): drop it (pandas: df.drop(columns=${name}); R: ` +
+      `df[[${name}]] <- NULL)\n`;
+  }
   return `warning: the first column of '${file}' is ${
     feature === "column_1"
       ? `unnamed or named ${quotedText(feature)} (the name an empty one is read as)`
@@ -339,6 +464,11 @@ export async function loadData(
     });
     const header = !args.flag("no-header");
     const columns = header ? await headerNames(file, delimiterOf(args)) : undefined;
+    // The first feature's values, when it is the file's first column.
+    const { data: values, cols } = data.x;
+    const rowNumbers = columns !== undefined && data.featureNames[0] === columns[0]
+      ? rowNumbersOf(data.x.rows, (i) => values[i * cols])
+      : undefined;
     checkTrainingFile(file, data, {
       label: args.string("label"),
       header,
@@ -346,6 +476,7 @@ export async function loadData(
       io,
       columns,
       dataRows: data.y.length,
+      rowNumbers,
     });
     source = file;
   } else {

@@ -8,7 +8,13 @@
 
 import { readCsvBatches } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
-import { checkDataOptions, checkTrainingFile, delimiterOf, headerNames } from "./data_options.ts";
+import {
+  checkDataOptions,
+  checkTrainingFile,
+  delimiterOf,
+  headerNames,
+  streamedRowNumbers,
+} from "./data_options.ts";
 import { evaluateStream } from "../metrics/evaluate_stream.ts";
 import { DEFAULT_BLOCK_ROWS as STREAM_BLOCK_ROWS, fitStream } from "../model/fit_stream.ts";
 import type { Command, ParsedArgs } from "./args.ts";
@@ -141,6 +147,10 @@ export async function trainStreamedIfAsked(
   // label when none is named).
   const columns = csv.header ? await headerNames(file, csv.delimiter) : undefined;
   const labelName = csv.label === undefined ? columns?.at(-1) : undefined;
+  // One more pass, over the first column only, when it is named as an identifier.
+  const rowNumbers = columns === undefined
+    ? undefined
+    : await streamedRowNumbers(file, csv, columns);
   let trainingRows = 0;
   const checkScan = (
     scan: { rows: number; classes: readonly string[]; featureNames: readonly string[] },
@@ -155,6 +165,7 @@ export async function trainStreamedIfAsked(
       rows: " in the training rows",
       columns,
       dataRows: scan.rows + heldOutRows,
+      rowNumbers,
     });
     // The raw labels, looked up as the evaluation will look them up in the model's classes
     // ("2.0" is class "2" only when every label reads as a number).

@@ -617,6 +617,50 @@ Deno.test("a row index written by pandas or R as the first column gets a warning
   }
 });
 
+Deno.test("a first column named as an identifier gets the row-index warning only when it numbers the rows", async () => {
+  // R's rowid_to_column() writes 'rowid' 1..n first, pandas' reset_index() 'index' 0..n-1: read as
+  // a feature, such a column classifies a file sorted by class from its order. A real feature
+  // named id (values not 0..n-1 or 1..n in file order) gets no warning.
+  const dir = await Deno.makeTempDir({ prefix: "lrc-id-" });
+  try {
+    const n = 12;
+    const swapped = Array.from({ length: n }, (_, i) => i + 1);
+    [swapped[3], swapped[4]] = [swapped[4], swapped[3]];
+    const cases: [string, (i: number) => number, string | null][] = [
+      ["rowid", (i) => i + 1, "1 to 12"],
+      ["index", (i) => i, "0 to 11"],
+      ["ID", (i) => i, "0 to 11"],
+      ["id", (i) => i + 2, null],
+      ["id", (i) => swapped[i], null],
+      ["id", (i) => i + 1.5, null],
+    ];
+    const common = ["--json", "--test-fraction", "0.3", "--optimizer", "sgd", "--epochs", "2"];
+    for (const [name, value, numbers] of cases) {
+      const rows = Array.from({ length: n }, (_, i) => [value(i), (i * 5) % 7, i < 6 ? "a" : "b"]);
+      const file = `${dir}/data.csv`;
+      await Deno.writeTextFile(file, [`${name},x,y`, ...rows.map((r) => r.join(","))].join("\n"));
+      for (const stream of [[], ["--stream"]]) {
+        const what = `${name} ${value(0)} ${stream}`;
+        const r = await runCli(["train", "--data", file, ...common, ...stream]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(JSON.parse(r.stdout).data.features, 2);
+        const warnings = r.stderr.split("\n").filter((l) => l.startsWith("warning"));
+        if (numbers === null) assert.deepEqual(warnings, [], what);
+        else {
+          assert.deepEqual(warnings, [
+            `warning: the first column of '${file}' is named "${name}" and holds the row ` +
+            `numbers ${numbers} in file order, as a row index does; it was read as a feature, ` +
+            "from which a model learns the file's order (a file sorted by class is classified " +
+            `from it): drop it (pandas: df.drop(columns="${name}"); R: df[["${name}"]] <- NULL)`,
+          ], what);
+        }
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a column named like a label read as a feature gets a warning pointing to --label", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lrc-label-" });
   try {
