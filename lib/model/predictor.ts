@@ -16,7 +16,13 @@ import {
   describe,
 } from "../core/validate.ts";
 import type { Scorer } from "../kernels/scorers.ts";
-import { kernelScorer, planKernel, referenceRow, scoreRows } from "./kernel_scores.ts";
+import {
+  kernelScorer,
+  planKernel,
+  type PredictBackend,
+  referenceRow,
+  scoreRows,
+} from "./kernel_scores.ts";
 import {
   assertFoldFinite,
   checkScores,
@@ -114,6 +120,49 @@ const ACTION = "prepare predictor";
  * ```
  */
 export function preparePredictor(model: LogisticModel, options: PredictorOptions = {}): Predictor {
+  const layout = layOut(model, options);
+  const { weights: w, bias: b, columns, width } = layout;
+  const plan = layout.backend === "ts" ? null : planKernel(w, b, columns, width);
+  const scorer: Scorer<Matrix> | null = plan === null
+    ? null
+    : kernelScorer(plan, w, b, null, { threads: options.threads });
+  return predictorOf(layout, plan === null ? "ts" : plan.kind, scorer);
+}
+
+/**
+ * {@linkcode preparePredictor} on the float64 TypeScript reference whatever `options.backend`
+ * says (the predictor of `backend: "ts"`, kernel `"ts"`): it never refers to the WebAssembly
+ * kernels, so a bundle that imports it without `preparePredictor` leaves them out
+ * (`lib/browser_lite.ts`).
+ *
+ * @param model The model.
+ * @param options Input columns and width; backend and threads are checked, then unused.
+ * @returns The predictor.
+ * @throws {TypeError} As {@linkcode preparePredictor}.
+ * @throws {RangeError} As {@linkcode preparePredictor}.
+ */
+export function prepareReferencePredictor(
+  model: LogisticModel,
+  options: PredictorOptions = {},
+): Predictor {
+  return predictorOf(layOut(model, options), "ts", null);
+}
+
+/** A model laid out by {@linkcode layOut}: the predictor's own copy of what it reads. */
+interface Layout {
+  readonly backend: PredictBackend;
+  readonly columns: Int32Array | null;
+  readonly width: number;
+  /** Folded weights `(k, d)`. */
+  readonly weights: Float64Array;
+  /** Folded bias `(k)`. */
+  readonly bias: Float64Array;
+  /** What probabilities read of the model. */
+  readonly shape: Pick<LogisticModel, "link" | "classes">;
+}
+
+/** The checks of {@linkcode preparePredictor}, then the folded model, copied. */
+function layOut(model: LogisticModel, options: PredictorOptions): Layout {
   validateModel(model, ACTION);
   checkOptionKeys(ACTION, options, { ...PREDICT_OPTION_KEYS, inputWidth: true });
   const backend = checkBackendOptions(ACTION, options);
@@ -157,11 +206,17 @@ export function preparePredictor(model: LogisticModel, options: PredictorOptions
   const w = weights.slice(), b = bias.slice(); // the predictor's own copy
   // What probabilities read of the model: its own copy too.
   const shape = { link: model.link, classes: [...model.classes] };
+  return { backend, columns, width, weights: w, bias: b, shape };
+}
+
+/** The predictor of a layout, on `scorer` (for float32 inputs, or all with backend wasm) or not. */
+function predictorOf(
+  layout: Layout,
+  kernel: Predictor["kernel"],
+  scorer: Scorer<Matrix> | null,
+): Predictor {
+  const { backend, columns, width, weights: w, bias: b, shape } = layout;
   const k = b.length;
-  const plan = backend === "ts" ? null : planKernel(w, b, columns, width);
-  const scorer: Scorer<Matrix> | null = plan === null
-    ? null
-    : kernelScorer(plan, w, b, null, { threads: options.threads });
   const reference = (x: Matrix) => (i: number, out: Float64Array) =>
     referenceRow(w, b, x, columns, i, out);
   const action = "compute scores";
@@ -193,7 +248,7 @@ export function preparePredictor(model: LogisticModel, options: PredictorOptions
   return {
     nFeatures: width,
     nOutputs: k,
-    kernel: plan === null ? "ts" : plan.kind,
+    kernel,
     threads: scorer?.threads ?? 1,
     decisionFunction(x) {
       ensureOpen();

@@ -47,7 +47,8 @@ import {
   probabilitiesFromScores,
   referenceDecisionFunction,
 } from "../model/predict.ts";
-import { type Predictor, preparePredictor } from "../model/predictor.ts";
+import { type Predictor, preparePredictor, prepareReferencePredictor } from "../model/predictor.ts";
+import type { LogisticModel } from "../model/types.ts";
 import { log2Value } from "./dequantize.ts";
 import { codeRange } from "./grid.ts";
 import {
@@ -251,38 +252,206 @@ export function prepareQuantizedPredictor(
   q: QuantizedModel,
   options: QuantizedPredictOptions = {},
 ): QuantizedPredictor {
+  const layout = layOutQuantized(q, options);
+  const { backend, model, integer } = layout;
+  if (integer !== null) {
+    const fits = !(integer.weights instanceof Int32Array) && backend !== "ts";
+    const scorer: IntegerScorer | null = fits
+      ? prepareInteger(
+        {
+          weights: integer.weights as Int8Array | Int16Array,
+          bias: integer.bias,
+          rescale: integer.rescale,
+        },
+        {
+          threads: options.threads,
+          input: {
+            multiplier: integer.inputMultiplier,
+            offset: integer.inputOffset,
+            zeroPoint: integer.input.zeroPoint,
+            dtype: integer.input.dtype,
+          },
+        },
+      )
+      : null;
+    return integerPredictor(layout, integer, scorer);
+  }
+
+  const lookup = backend === "ts" ? null : lookupForm(q, model.weights.data);
+  if (lookup !== null) {
+    const scorer: Scorer<Matrix> = preparePacked4Float(lookup, { threads: options.threads });
+    const folded = foldPreprocessing(model);
+    return quantizedPredictorOf(
+      layout,
+      "lookup",
+      scorer.path,
+      scorer.threads,
+      (x) => {
+        check(x, layout.d);
+        if (backend === "auto" && !(x.data instanceof Float32Array)) {
+          return decisionFunction(model, x, { backend: "ts" });
+        }
+        return lookupScores(scorer, folded, x);
+      },
+      codesOnly,
+      (rows) => scorer.inputBuffer(rows),
+      () => scorer.close(),
+    );
+  }
+  return densePredictor(
+    layout,
+    preparePredictor(model, { backend, threads: options.threads }),
+  );
+}
+
+/**
+ * {@linkcode prepareQuantizedPredictor} on the TypeScript references whatever `options.backend`
+ * says (the predictor of `backend: "ts"`, kernel `"ts"`: integer-only inference in TypeScript
+ * for calibrated models, else the dequantized model in float64): it never refers to the
+ * WebAssembly kernels, so a bundle that imports it without `prepareQuantizedPredictor` leaves
+ * them out (`lib/browser_lite.ts`).
+ *
+ * @param q The quantized model.
+ * @param options Backend and threads, checked, then unused.
+ * @returns The predictor.
+ * @throws {TypeError} As {@linkcode prepareQuantizedPredictor}.
+ * @throws {RangeError} As {@linkcode prepareQuantizedPredictor}.
+ */
+export function prepareQuantizedReferencePredictor(
+  q: QuantizedModel,
+  options: QuantizedPredictOptions = {},
+): QuantizedPredictor {
+  const layout = layOutQuantized(q, options);
+  if (layout.integer !== null) return integerPredictor(layout, layout.integer, null);
+  return densePredictor(layout, prepareReferencePredictor(layout.model));
+}
+
+/** What the quantized predictors read of a model, laid out by {@linkcode layOutQuantized}. */
+interface QuantizedLayout {
+  readonly backend: PredictBackend;
+  /** Outputs. */
+  readonly k: number;
+  /** Features. */
+  readonly d: number;
+  /** The dequantized model (a copy). */
+  readonly model: LogisticModel;
+  /** The integer model of a calibrated uniform or log2 model, else `null`. */
+  readonly integer: IntegerModel | null;
+}
+
+/** The checks of {@linkcode prepareQuantizedPredictor}, then the dequantized and integer models. */
+function layOutQuantized(q: QuantizedModel, options: QuantizedPredictOptions): QuantizedLayout {
   validateQuantizedModel(q, ACTION);
   checkOptionKeys(ACTION, options, QUANTIZED_PREDICT_OPTION_KEYS);
   const backend = checkBackendOptions(ACTION, options);
   const { rows: k, cols: d } = q.weights;
-  const model = dequantizeModel(q);
-  const integer = integerModelOf(q);
-  const action = "compute scores";
-  const check = (x: Matrix) => {
-    assertMatrix(action, "x", x);
-    assertWidth(action, "x", x, d);
-  };
-  const codesOnly = () => {
-    throw new TypeError(
-      `Cannot ${action}: only an integer-only predictor (a calibrated uniform or log2 model) ` +
-        "scores input codes",
-    );
-  };
+  return { backend, k, d, model: dequantizeModel(q), integer: integerModelOf(q) };
+}
+
+const SCORE_ACTION = "compute scores";
+
+/** The check of `x` before scoring. */
+function check(x: Matrix, d: number): void {
+  assertMatrix(SCORE_ACTION, "x", x);
+  assertWidth(SCORE_ACTION, "x", x, d);
+}
+
+/** `decisionFunctionFromCodes` of a predictor that is not integer-only. */
+function codesOnly(): never {
+  throw new TypeError(
+    `Cannot ${SCORE_ACTION}: only an integer-only predictor (a calibrated uniform or log2 model) ` +
+      "scores input codes",
+  );
+}
+
+/** The predictor of a dequantized model's float predictor (dense kernel, or the reference). */
+function densePredictor(layout: QuantizedLayout, predictor: Predictor): QuantizedPredictor {
+  return quantizedPredictorOf(
+    layout,
+    predictor.kernel === "ts" ? "ts" : "dense",
+    predictor.kernel === "ts" ? "ts" : "wasm",
+    predictor.threads,
+    (x) => predictor.decisionFunction(x),
+    codesOnly,
+    (rows) => predictor.inputBuffer(rows),
+    () => predictor.close(),
+  );
+}
+
+/** The predictor of an integer model, on the integer kernel's `scorer` or the reference. */
+function integerPredictor(
+  layout: QuantizedLayout,
+  integer: IntegerModel,
+  scorer: IntegerScorer | null,
+): QuantizedPredictor {
+  const { k, d } = layout;
+  const action = SCORE_ACTION;
+  const want = integer.input.dtype === "uint8" ? Uint8Array : Int8Array;
+  return quantizedPredictorOf(
+    layout,
+    scorer === null ? "ts" : "integer",
+    scorer?.path ?? "ts",
+    scorer?.threads ?? 1,
+    (x) => {
+      check(x, d);
+      if (scorer === null) {
+        // Refused here in the predictor's words (the kernels' scorer says "compute scores"
+        // too), not in integerDecisionFunction's.
+        assertFinite(action, "x", x.data, d);
+        return integerReferenceDecisionFunction(integer, x);
+      }
+      return { data: scorer.scoresFromFloat(x), rows: x.rows, cols: k };
+    },
+    (xq, n) => {
+      if (!Number.isInteger(n) || n < 0) {
+        throw new TypeError(
+          `Cannot ${action}: nSamples must be a non-negative integer, got ${n}`,
+        );
+      }
+      const inKernel = scorer !== null && xq.buffer === scorer.inputBuffer(0).buffer;
+      if (
+        !(xq instanceof want || (inKernel && xq instanceof Uint8Array)) || xq.length !== n * d
+      ) {
+        throw new TypeError(
+          `Cannot ${action}: codes must be ${typeWithArticle(want.name)} of ${
+            counted(n * d, "entry", { plural: "entries" })
+          } (${n} x ${d})`,
+        );
+      }
+      if (scorer === null) {
+        const out = new Float64Array(n * k);
+        integerScoresKernel(xq, n, d, integer.packedWeights, integer.bias, integer.rescale, out);
+        return { data: out, rows: n, cols: k };
+      }
+      const data = want === Int8Array && xq instanceof Uint8Array
+        ? new Int8Array(xq.buffer, xq.byteOffset, xq.length)
+        : xq;
+      return { data: scorer.scores({ data, rows: n, cols: d }), rows: n, cols: k };
+    },
+    (rows) => scorer === null ? new want(rows * d) as Uint8Array : scorer.inputBuffer(rows),
+    () => scorer?.close(),
+  );
+}
+
+/** The predictor object: the open/closed state and checks around the scoring functions. */
+function quantizedPredictorOf(
+  layout: QuantizedLayout,
+  kernel: QuantizedPredictor["kernel"],
+  path: string,
+  threads: number,
+  scores: (x: Matrix) => Matrix<Float64Array>,
+  fromCodes: (xq: Uint8Array | Int8Array, n: number) => Matrix<Float64Array>,
+  inputBuffer: (rows: number) => Float32Array | Uint8Array,
+  close: () => void,
+): QuantizedPredictor {
+  const { k, d, model } = layout;
   let closed = false;
   // `what` is the call's action: a closed predictor's input buffer was refused as "Cannot compute
   // scores", though nothing was being scored.
-  const ensureOpen = (what = action) => {
+  const ensureOpen = (what = SCORE_ACTION) => {
     if (closed) throw new RangeError(`Cannot ${what}: the predictor is closed`);
   };
-  const finish = (
-    kernel: QuantizedPredictor["kernel"],
-    path: string,
-    threads: number,
-    scores: (x: Matrix) => Matrix<Float64Array>,
-    fromCodes: (xq: Uint8Array | Int8Array, n: number) => Matrix<Float64Array>,
-    inputBuffer: (rows: number) => Float32Array | Uint8Array,
-    close: () => void,
-  ): QuantizedPredictor => ({
+  return {
     nFeatures: d,
     nOutputs: k,
     kernel,
@@ -319,104 +488,7 @@ export function prepareQuantizedPredictor(
     [Symbol.dispose]() {
       this.close();
     },
-  });
-
-  if (integer !== null) {
-    const fits = !(integer.weights instanceof Int32Array) && backend !== "ts";
-    const scorer: IntegerScorer | null = fits
-      ? prepareInteger(
-        {
-          weights: integer.weights as Int8Array | Int16Array,
-          bias: integer.bias,
-          rescale: integer.rescale,
-        },
-        {
-          threads: options.threads,
-          input: {
-            multiplier: integer.inputMultiplier,
-            offset: integer.inputOffset,
-            zeroPoint: integer.input.zeroPoint,
-            dtype: integer.input.dtype,
-          },
-        },
-      )
-      : null;
-    const want = integer.input.dtype === "uint8" ? Uint8Array : Int8Array;
-    return finish(
-      scorer === null ? "ts" : "integer",
-      scorer?.path ?? "ts",
-      scorer?.threads ?? 1,
-      (x) => {
-        check(x);
-        if (scorer === null) {
-          // Refused here in the predictor's words (the kernels' scorer says "compute scores"
-          // too), not in integerDecisionFunction's.
-          assertFinite(action, "x", x.data, d);
-          return integerDecisionFunction(integer, x, { backend: "ts" });
-        }
-        return { data: scorer.scoresFromFloat(x), rows: x.rows, cols: k };
-      },
-      (xq, n) => {
-        if (!Number.isInteger(n) || n < 0) {
-          throw new TypeError(
-            `Cannot ${action}: nSamples must be a non-negative integer, got ${n}`,
-          );
-        }
-        const inKernel = scorer !== null && xq.buffer === scorer.inputBuffer(0).buffer;
-        if (
-          !(xq instanceof want || (inKernel && xq instanceof Uint8Array)) || xq.length !== n * d
-        ) {
-          throw new TypeError(
-            `Cannot ${action}: codes must be ${typeWithArticle(want.name)} of ${
-              counted(n * d, "entry", { plural: "entries" })
-            } (${n} x ${d})`,
-          );
-        }
-        if (scorer === null) {
-          const out = new Float64Array(n * k);
-          integerScoresKernel(xq, n, d, integer.packedWeights, integer.bias, integer.rescale, out);
-          return { data: out, rows: n, cols: k };
-        }
-        const data = want === Int8Array && xq instanceof Uint8Array
-          ? new Int8Array(xq.buffer, xq.byteOffset, xq.length)
-          : xq;
-        return { data: scorer.scores({ data, rows: n, cols: d }), rows: n, cols: k };
-      },
-      (rows) => scorer === null ? new want(rows * d) as Uint8Array : scorer.inputBuffer(rows),
-      () => scorer?.close(),
-    );
-  }
-
-  const lookup = backend === "ts" ? null : lookupForm(q, model.weights.data);
-  if (lookup !== null) {
-    const scorer: Scorer<Matrix> = preparePacked4Float(lookup, { threads: options.threads });
-    const folded = foldPreprocessing(model);
-    return finish(
-      "lookup",
-      scorer.path,
-      scorer.threads,
-      (x) => {
-        check(x);
-        if (backend === "auto" && !(x.data instanceof Float32Array)) {
-          return decisionFunction(model, x, { backend: "ts" });
-        }
-        return lookupScores(scorer, folded, x);
-      },
-      codesOnly,
-      (rows) => scorer.inputBuffer(rows),
-      () => scorer.close(),
-    );
-  }
-  const predictor: Predictor = preparePredictor(model, { backend, threads: options.threads });
-  return finish(
-    predictor.kernel === "ts" ? "ts" : "dense",
-    predictor.kernel === "ts" ? "ts" : "wasm",
-    predictor.threads,
-    (x) => predictor.decisionFunction(x),
-    codesOnly,
-    (rows) => predictor.inputBuffer(rows),
-    () => predictor.close(),
-  );
+  };
 }
 
 /**
