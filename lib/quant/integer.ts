@@ -579,7 +579,7 @@ function layOutIntegerModel(
     classes: [...q.classes],
     nOutputs: k,
     nFeatures: d,
-    input: q.input,
+    input: { ...q.input }, // its own: a prepared predictor reads it on every call
     inputMultiplier: mul,
     inputOffset: off,
     weights,

@@ -281,6 +281,9 @@ export function prepareQuantizedPredictor(
   if (lookup !== null) {
     const scorer: Scorer<Matrix> = preparePacked4Float(lookup, { threads: options.threads });
     const folded = foldPreprocessing(model);
+    // Float64 inputs with "auto": the reference on a copy laid out now (the one-shot call read
+    // `model`, whose preprocessing is `q`'s own, so later changes to `q` reached the predictor).
+    const reference = prepareReferencePredictor(model);
     return quantizedPredictorOf(
       layout,
       "lookup",
@@ -289,7 +292,7 @@ export function prepareQuantizedPredictor(
       (x) => {
         check(x, layout.d);
         if (backend === "auto" && !(x.data instanceof Float32Array)) {
-          return decisionFunction(model, x, { backend: "ts" });
+          return reference.decisionFunction(x);
         }
         return lookupScores(scorer, folded, x);
       },

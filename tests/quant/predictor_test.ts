@@ -342,3 +342,28 @@ Deno.test("an integer-only model refuses NaN and infinity in x in one wording on
     }
   }
 });
+
+Deno.test("changes to a quantized model's preprocessing or input grid do not reach its predictor", () => {
+  const { model } = fit(digits.x, digits.y, { optimizer: { kind: "lbfgs", maxIterations: 20 } });
+  const x = { data: digits.x.data.slice(0, 20 * 64), rows: 20, cols: 64 };
+  // Standardised k-means: the lookup kernel, float64 rows scored on the reference.
+  const kmeans = quantizeModel(model, { method: { kind: "kmeans", bits: 4 } });
+  assert.equal(kmeans.preprocessing.kind, "standardize");
+  using lookup = prepareQuantizedPredictor(kmeans);
+  assert.equal(lookup.kernel, "lookup");
+  const expected = decisionFunction(dequantizeModel(kmeans), x, { backend: "ts" }).data;
+  assert.deepEqual(lookup.decisionFunction(x).data, expected);
+  if (kmeans.preprocessing.kind === "standardize") kmeans.preprocessing.mean.fill(100);
+  assert.deepEqual(lookup.decisionFunction(x).data, expected);
+  // Integer-only on the reference: the input zero point read on every call.
+  const raw = fit(digits.x, digits.y, {
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 20 },
+  }).model;
+  const integer = calibrateInput(quantizeModel(raw), digits.x);
+  using reference = prepareQuantizedPredictor(integer, { backend: "ts" });
+  const scores = integerDecisionFunction(prepareIntegerModel(integer), x, { backend: "ts" }).data;
+  assert.deepEqual(reference.decisionFunction(x).data, scores);
+  (integer.input as { zeroPoint: number }).zeroPoint += 7;
+  assert.deepEqual(reference.decisionFunction(x).data, scores);
+});
