@@ -3,7 +3,8 @@
  * on the float64 TypeScript reference only (what `backend: "ts"` computes in Deno), so that
  * `deno task build:browser-lite` bundles it into an ES module a fifth the size of `lrcompress.js`
  * (no base64 kernels). `backend: "auto"` and `"ts"` run the reference; `backend: "wasm"` is
- * refused. Integer-only models score the same bit for bit as on the kernels; other models on
+ * refused. The prepared predictors (`preparePredictor`, `prepareQuantizedPredictor`) lay the
+ * model out once on the reference too: kernel `"ts"`, one thread. Integer-only models score the same bit for bit as on the kernels; other models on
  * large float32 batches differ from `lrcompress.js` by the kernels' float32 rounding.
  *
  * @example In a page, with the bundle served beside it
@@ -24,9 +25,16 @@ import {
   probabilitiesFromScores,
   referenceDecisionFunction,
 } from "./model/predict.ts";
+import {
+  type Predictor,
+  type PredictorOptions,
+  prepareReferencePredictor,
+} from "./model/predictor.ts";
 import type { LogisticModel } from "./model/types.ts";
 import {
+  prepareQuantizedReferencePredictor,
   type QuantizedPredictOptions,
+  type QuantizedPredictor,
   quantizedReferenceDecisionFunction,
 } from "./quant/predictor.ts";
 import type { QuantizedModel } from "./quant/types.ts";
@@ -35,7 +43,9 @@ export { fromRows, matrix } from "./core/matrix.ts";
 export type { Matrix } from "./core/matrix.ts";
 export { decodeModel, inspectModelFile } from "./io/model_file.ts";
 export { asFloatModel, type StoredModel } from "./io/quantized.ts";
+export type { Predictor, PredictorOptions } from "./model/predictor.ts";
 export type { LogisticModel } from "./model/types.ts";
+export type { QuantizedPredictor } from "./quant/predictor.ts";
 export type { QuantizedModel } from "./quant/types.ts";
 // Types that the exported ones refer to, so that `deno doc` documents this entry whole.
 export type * from "./browser_types.ts";
@@ -172,4 +182,53 @@ export function quantizedPredict(
   options: QuantizedPredictOptions = {},
 ): Int32Array {
   return classesFromScores(quantizedDecisionFunction(q, x, options));
+}
+
+/**
+ * Lays a float model out once for repeated scoring on the float64 reference (the predictor of
+ * `preparePredictor` with `backend: "ts"` in the library: kernel `"ts"`, one thread): the
+ * preprocessing folded into a copy of the weights, so later changes to `model` do not reach it.
+ * Its scores are those of {@linkcode decisionFunction}, bit for bit; `inputBuffer` gives a plain
+ * `Float32Array`.
+ *
+ * @param model The model.
+ * @param options Input columns and width; backend `"auto"` or `"ts"`; threads (unused).
+ * @returns The predictor (`close()` only marks it closed: it holds no kernel memory).
+ * @throws {TypeError} If the model is malformed or `columns` does not fit it.
+ * @throws {RangeError} If an option is out of range, the standardisation folded into the
+ *   weights overflows float64, or else `backend` is `"wasm"` (checked last, so that a call the
+ *   full entry refuses gets its error).
+ */
+export function preparePredictor(
+  model: LogisticModel,
+  options: PredictorOptions = {},
+): Predictor {
+  const predictor = prepareReferencePredictor(model, options);
+  refuseWasm("prepare predictor", options);
+  return predictor;
+}
+
+/**
+ * Lays a quantized model out once for repeated scoring on the TypeScript references (the
+ * predictor of `prepareQuantizedPredictor` with `backend: "ts"` in the library: kernel `"ts"`):
+ * the integer model of a calibrated uniform or log2 model (integer-only inference, also from
+ * 8-bit codes with `decisionFunctionFromCodes`), else the dequantized model in float64. Its
+ * scores are those of {@linkcode quantizedDecisionFunction}, bit for bit; `inputBuffer` gives a
+ * plain array (8-bit codes for an integer-only model, float32 otherwise).
+ *
+ * @param q The quantized model.
+ * @param options Backend `"auto"` or `"ts"`; threads (unused).
+ * @returns The predictor.
+ * @throws {TypeError} If `q` is malformed.
+ * @throws {RangeError} If a calibrated model could overflow int32, an option is out of range, or
+ *   else `backend` is `"wasm"` (checked last, so that a call the full entry refuses gets its
+ *   error).
+ */
+export function prepareQuantizedPredictor(
+  q: QuantizedModel,
+  options: QuantizedPredictOptions = {},
+): QuantizedPredictor {
+  const predictor = prepareQuantizedReferencePredictor(q, options);
+  refuseWasm("prepare quantized predictor", options);
+  return predictor;
 }

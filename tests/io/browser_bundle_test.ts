@@ -17,10 +17,12 @@ import { magnitudeScores } from "../../lib/prune/scores.ts";
 import { calibrateInput } from "../../lib/quant/integer.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
 import {
+  prepareQuantizedPredictor,
   quantizedDecisionFunction,
   quantizedPredict,
   quantizedPredictProba,
 } from "../../lib/quant/predictor.ts";
+import { preparePredictor } from "../../lib/model/predictor.ts";
 
 const unavailable = browserUnavailable();
 
@@ -169,6 +171,23 @@ Deno.test({
                 : Array.from(L.predict(model, x) as number[]),
               stored: L.inspectModelFile(Uint8Array.from(bytes)).info.stored as number,
               exported: Object.keys(L).sort(),
+              // A prepared predictor, asked for two threads (a page starts no worker).
+              prepared: (() => {
+                const p = model.kind === "quantized-logistic-regression"
+                  ? L.prepareQuantizedPredictor(model, { threads: 2 })
+                  : L.preparePredictor(model, { threads: 2 });
+                const probabilities = Array.from(p.predictProba(x).data as number[]);
+                const buffer = p.inputBuffer(1);
+                const { threads, kernel } = p;
+                p.close();
+                let closed = "";
+                try {
+                  p.predict(x);
+                } catch (error) {
+                  closed = (error as Error).message;
+                }
+                return { probabilities, threads, kernel, buffer: buffer.constructor.name, closed };
+              })(),
             };
           });
         }, [bundle, files, Array.from(x.data), x.rows, x.cols] as const);
@@ -199,6 +218,21 @@ Deno.test({
             ? quantizedPredict(m, x, { backend })
             : predict(m, x, { backend });
           assert.deepEqual(r.labels, Array.from(labels), name);
+          // The prepared predictor: Deno's probabilities, on one thread.
+          const p = r.prepared;
+          assert.equal(p.threads, 1, name);
+          assert.equal(p.kernel === "ts", bundle === "lite", `${name}: kernel ${p.kernel}`);
+          const q = m.kind === "quantized-logistic-regression"
+            ? prepareQuantizedPredictor(m, { backend })
+            : preparePredictor(m, { backend });
+          const fromDeno = q.predictProba(x).data;
+          q.close();
+          // Within 1e-12, as the one-shot probabilities above (another V8's Math.exp).
+          assert.equal(p.probabilities.length, fromDeno.length, name);
+          p.probabilities.forEach((v, j) => assert.ok(Math.abs(v - fromDeno[j]) <= 1e-12, name));
+          assert.equal(p.closed, "Cannot compute scores: the predictor is closed", name);
+          const integerOnly = m.kind === "quantized-logistic-regression" && m.input !== undefined;
+          assert.equal(p.buffer, integerOnly ? "Uint8Array" : "Float32Array", name);
         });
       }
       // Imported from a blob: URL (a page that builds its scripts), against which no relative
