@@ -11,7 +11,10 @@
  * fails if there was one. The page imports both, decodes the same two `.lrc` files with each, and
  * times `predict` (dense float model) and `quantizedPredict` (8-bit integer-only model) on
  * float32 inputs, for three implementations: the full bundle with `backend: "auto"`, the full
- * bundle with `backend: "ts"` (a control: it runs the lite bundle's code) and the lite bundle.
+ * bundle with `backend: "ts"` (a control: it runs the lite bundle's code) and the lite bundle;
+ * on one row also each bundle's prepared predictors (`preparePredictor`,
+ * `prepareQuantizedPredictor` with `"auto"`, laid out before timing), the one-shot calls' cost
+ * of validating and laying out the model per call taken away.
  * Cases: one row (`--calls` calls per round, timed in blocks of 50; a round's figure is the
  * median per call over its blocks) and a batch of `--rows` rows of the Fashion-MNIST test set (one
  * untimed call, then one timed call per round). Each round runs every implementation once per
@@ -211,8 +214,12 @@ const deno = {
 
 // ---- the page ----------------------------------------------------------------------------------
 
-const IMPLS = ["full, auto", "full, ts", "lite"] as const;
+const IMPLS = ["full, auto", "full, ts", "lite", "full, prepared", "lite, prepared"] as const;
 type Impl = typeof IMPLS[number];
+/** Prepared predictors (laid out once, before timing): timed on one row only. */
+const PREPARED: readonly Impl[] = ["full, prepared", "lite, prepared"];
+/** The implementations timed on a case. */
+const implsOf = (batch: boolean) => IMPLS.filter((i) => !batch || !PREPARED.includes(i));
 const MODELS = ["dense", "int8"] as const;
 type ModelName = typeof MODELS[number];
 const MODEL_LABEL: Record<ModelName, string> = {
@@ -261,10 +268,19 @@ try {
     const data = new Float32Array((await bytes("/x.bin")).buffer);
     const files = { dense: await bytes("/dense.lrc"), int8: await bytes("/int8.lrc") };
     // deno-lint-ignore no-explicit-any
-    const impl = (L: any, backend: string) => {
+    const impl = (L: any, backend: string, prepared = false) => {
       const models = { dense: L.decodeModel(files.dense), int8: L.decodeModel(files.int8) };
+      // Laid out once, as a page scoring row after row would (never closed: the page is).
+      const predictors = prepared
+        ? {
+          dense: L.preparePredictor(models.dense, { backend }),
+          int8: L.prepareQuantizedPredictor(models.int8, { backend }),
+        }
+        : null;
       const call = (model: "dense" | "int8", x: unknown): Int32Array =>
-        model === "dense"
+        predictors !== null
+          ? predictors[model].predict(x)
+          : model === "dense"
           ? L.predict(models.dense, x, { backend })
           : L.quantizedPredict(models.int8, x, { backend });
       return {
@@ -279,6 +295,8 @@ try {
         "full, auto": impl(full, "auto"),
         "full, ts": impl(full, "ts"),
         lite: impl(lite, "auto"),
+        "full, prepared": impl(full, "auto", true),
+        "lite, prepared": impl(lite, "auto", true),
       },
       sink: 0,
     };
@@ -301,17 +319,20 @@ try {
   const disagreements: Record<ModelName, number> = { dense: 0, int8: 0 };
   MODELS.forEach((m, j) => {
     IMPLS.forEach((impl, i) => {
-      const expected = impl === "full, auto" ? deno[m].auto : deno[m].ts;
+      // The full bundle's prepared predictor scores float32 rows on the kernels, one row too.
+      const kernels = impl === "full, auto" || impl === "full, prepared";
+      const expected = kernels ? deno[m].auto : deno[m].ts;
       const got = pageLabels[i][j];
       let differ = 0;
       for (let r = 0; r < x.rows; r++) if (got.batch[r] !== expected[r]) differ++;
       if (differ > 0 || got.batch.length !== x.rows) {
         failures.push(
           `${impl}, ${MODEL_LABEL[m]}: ${differ} of ${x.rows} labels differ from Deno's ` +
-            `backend ${impl === "full, auto" ? "auto" : "ts"}`,
+            `backend ${kernels ? "auto" : "ts"}`,
         );
       }
-      if (got.one.length !== 1 || got.one[0] !== deno[m].ts[0]) {
+      const one = impl === "full, prepared" ? deno[m].auto[0] : deno[m].ts[0];
+      if (got.one.length !== 1 || got.one[0] !== one) {
         failures.push(`${impl}, ${MODEL_LABEL[m]}: the one-row label ${got.one} is not Deno's`);
       }
     });
@@ -373,8 +394,9 @@ try {
   const started = performance.now();
   for (let round = 0; round < ROUNDS; round++) {
     for (const { model, batch } of cases) {
-      for (let i = 0; i < IMPLS.length; i++) {
-        const impl = IMPLS[(i + round) % IMPLS.length];
+      const impls = implsOf(batch);
+      for (let i = 0; i < impls.length; i++) {
+        const impl = impls[(i + round) % impls.length];
         const ms = await time(impl, model, batch);
         const k = key(impl, model, batch);
         times.set(k, [...(times.get(k) ?? []), ms]);
@@ -391,7 +413,7 @@ try {
   for (const { model, batch } of cases) {
     const n = batch ? x.rows : 1;
     const base = median(times.get(key("full, auto", model, batch))!);
-    for (const impl of IMPLS) {
+    for (const impl of implsOf(batch)) {
       const ms = median(times.get(key(impl, model, batch))!);
       emit({
         section: "timing",
