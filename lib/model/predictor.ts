@@ -240,6 +240,8 @@ function predictorOf(
     return checkScores({ data: out, rows: x.rows, cols: k }, action);
   };
   let closed = false;
+  /** The input buffer without kernels: grown when a call asks for more rows. */
+  let buffer = new Float32Array(0);
   // `what` is the call's action: a closed predictor's input buffer was refused as "Cannot compute
   // scores", though nothing was being scored.
   const ensureOpen = (what = action) => {
@@ -267,7 +269,11 @@ function predictorOf(
       // it in other words).
       ensureOpen(BUFFER_ACTION);
       assertInRange(BUFFER_ACTION, "rows", rows, 0, 2 ** 31 - 1, true);
-      return scorer === null ? new Float32Array(rows * width) : scorer.inputBuffer(rows);
+      if (scorer !== null) return scorer.inputBuffer(rows);
+      // One buffer, as the kernels' (it was a new one per call: rows written into one call's
+      // buffer were not in the next call's, which the contract promised to be the same memory).
+      if (rows * width > buffer.length) buffer = new Float32Array(rows * width);
+      return buffer.subarray(0, rows * width);
     },
     close() {
       closed = true;

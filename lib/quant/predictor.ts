@@ -390,6 +390,7 @@ function integerPredictor(
   const { k, d } = layout;
   const action = SCORE_ACTION;
   const want = integer.input.dtype === "uint8" ? Uint8Array : Int8Array;
+  let codes: Uint8Array | Int8Array = new want(0);
   return quantizedPredictorOf(
     layout,
     scorer === null ? "ts" : "integer",
@@ -431,7 +432,12 @@ function integerPredictor(
         : xq;
       return { data: scorer.scores({ data, rows: n, cols: d }), rows: n, cols: k };
     },
-    (rows) => scorer === null ? new want(rows * d) as Uint8Array : scorer.inputBuffer(rows),
+    (rows) => {
+      if (scorer !== null) return scorer.inputBuffer(rows);
+      // One buffer, as the kernel's (it was a new one per call; see preparePredictor's).
+      if (rows * d > codes.length) codes = new want(rows * d);
+      return codes.subarray(0, rows * d) as Uint8Array;
+    },
     () => scorer?.close(),
   );
 }

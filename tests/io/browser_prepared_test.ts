@@ -275,3 +275,36 @@ Deno.test("the lite entry's prepared predictors refuse backend wasm, after the l
     }
   }
 });
+
+Deno.test("a reference predictor's input buffer is one memory, as the kernels' is", () => {
+  const cases = [[lite, "auto"], [full, "ts"], [full, "auto"]] as const;
+  for (const [e, backend] of cases) {
+    for (const [name, m] of files) {
+      using p = m.kind === "quantized-logistic-regression"
+        ? e.prepareQuantizedPredictor(m, { backend })
+        : e.preparePredictor(m, { backend });
+      const what = `${e === lite ? "lite" : "full"}, ${backend}, ${name}`;
+      // Filled through one call, scored through the next: the contract's "the same memory".
+      const integerOnly = p.inputBuffer(0) instanceof Uint8Array;
+      const rows = integerOnly
+        ? Uint8Array.from(x.data.subarray(0, 3 * 64))
+        : x32.data.subarray(0, 3 * 64);
+      p.inputBuffer(3).set(rows);
+      const again = p.inputBuffer(3);
+      assert.deepEqual(Array.from(again), Array.from(rows), what);
+      // Fewer rows: a view of the same memory.
+      assert.equal(p.inputBuffer(1).buffer, again.buffer, what);
+      assert.deepEqual(Array.from(p.inputBuffer(1)), Array.from(rows.subarray(0, 64)), what);
+      const scored = integerOnly
+        ? (p as lite.QuantizedPredictor).decisionFunctionFromCodes(
+          p.inputBuffer(3) as Uint8Array,
+          3,
+        )
+        : p.decisionFunction({ data: p.inputBuffer(3) as Float32Array, rows: 3, cols: 64 });
+      const expected = integerOnly
+        ? (p as lite.QuantizedPredictor).decisionFunctionFromCodes(rows as Uint8Array, 3)
+        : p.decisionFunction({ data: rows as Float32Array, rows: 3, cols: 64 });
+      assert.deepEqual(scored.data, expected.data, what);
+    }
+  }
+});
