@@ -16,6 +16,7 @@ const benches = [
   "optimizer",
   "prune",
   "quant",
+  "service",
   "train",
 ];
 
@@ -68,6 +69,14 @@ Deno.test("bench values are checked before any work", async () => {
       // The internal child mode checks what it is told to run before any work.
       ["train", ["--child", "foo"], /--child is internal/],
       ["csv", ["--child", "foo", "/nonexistent"], /--child is internal/],
+      ["service", ["--child", "foo"], /--child is internal/],
+      ["service", ["--requests", "0"], /--requests must be an integer in \[1, 10000000\], got '0'/],
+      [
+        "service",
+        ["--rows", "1,2.5"],
+        /--rows must be a list of integers in \[1, 10000\], got '2.5'/,
+      ],
+      ["service", ["--forms", "dense,sparse"], /unknown form 'sparse' \(of dense, pruned, /],
     ] as const
   ) {
     const r = await run(bench, [...args]);
@@ -107,6 +116,43 @@ Deno.test("bench:csv and bench:optimizer state the load average of their timings
     assert.match(load[1], /^bench:\w+: load average \d+\.\d\d at the end$/);
     const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
     assert.ok(rows.length >= 3 && rows.every((row) => row.bench.startsWith(bench)), r.stdout);
+  }
+});
+
+Deno.test("bench:service runs on the embedded digits without Fashion-MNIST and checks its labels", async () => {
+  // A small run: two forms, each loop in a process of its own, the one-shot and prepared labels
+  // compared. The figures are not checked, only that they are there and consistent.
+  const r = await run(
+    "service",
+    ["--requests", "40", "--rows", "1,3", "--forms", "int8,kmeans", "--json"],
+    { LRC_FASHION_MNIST_DIR: "/nonexistent/fashion-mnist" },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Fashion-MNIST not found .*: running on the embedded digits instead/);
+  const load = r.stderr.split("\n").filter((l) => l.startsWith("bench:service: load average"));
+  assert.equal(load.length, 2, r.stderr);
+  const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(
+    rows.map((row) => [row.bench, row.data, row.form, row.rowsPerRequest, row.preparedKernel]),
+    [
+      ["service", "embedded digits", "int8", 1, "integer"],
+      ["service", "embedded digits", "int8", 3, "integer"],
+      ["service", "embedded digits", "kmeans", 1, "lookup"],
+      ["service", "embedded digits", "kmeans", 3, "lookup"],
+    ],
+  );
+  for (const row of rows) {
+    const text = JSON.stringify(row);
+    // 64 features x 10 classes: 640 multiply-adds a row, 2^13 from 13 rows on.
+    assert.equal(row.oneShotPath, "TypeScript reference", text);
+    assert.equal(row.labelsCompared, 40 * row.rowsPerRequest, text);
+    assert.equal(row.otherDisagreements, 0, text);
+    for (const mode of ["oneShot", "prepared"]) {
+      assert.ok(row[`${mode}MedianUs`] > 0 && row[`${mode}MedianUs`] <= row[`${mode}P99Us`], text);
+      const rss = [`${mode}RssBeforeBytes`, `${mode}RssAfterBytes`].map((k) => row[k]);
+      assert.ok(rss.every((b) => b > 2 ** 20 && b <= row[`${mode}RssPeakSampledBytes`]), text);
+    }
+    assert.equal(row.medianRatioOneShotToPrepared, row.oneShotMedianUs / row.preparedMedianUs);
   }
 });
 
