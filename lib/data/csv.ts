@@ -535,7 +535,7 @@ class TableBuilder {
       ? first.map((n, j) => n.trim() === "" ? `column_${j + 1}` : n.trim())
       : Array.from({ length: width }, (_, j) => `column_${j + 1}`);
     checkHeaderText(names, line, this.#file);
-    checkHeaderNames(names, this.#file);
+    checkHeaderNames(names, line, this.#file);
     if (width < 2) {
       this.fail(
         `it has ${width} column; a feature and a label column are needed${
@@ -932,19 +932,20 @@ export function checkHeaderText(names: readonly string[], line: number, file: st
  * header, and the message says so.
  *
  * @param names The columns' names, in order.
+ * @param line The header's line, counted from 1 (blank lines may come before it).
  * @param file The file, for the message.
  * @throws {RangeError} If two columns have the same name.
  */
-export function checkHeaderNames(names: readonly string[], file: string): void {
+export function checkHeaderNames(names: readonly string[], line: number, file: string): void {
   const repeat = firstRepeat(names);
   if (repeat === null) return;
   const [first, j] = repeat;
   const numeric = names.every((m) => m !== "" && Number.isFinite(Number(m)));
   throw new RangeError(
-    `Cannot read CSV '${file}': line 1, columns ${first + 1} and ${j + 1} are both named ` +
+    `Cannot read CSV '${file}': line ${line}, columns ${first + 1} and ${j + 1} are both named ` +
       quotedText(names[j]) +
       (numeric
-        ? "; line 1 holds numbers, so the file may have no header: read it without one " +
+        ? `; line ${line} holds numbers, so the file may have no header: read it without one ` +
           "(header: false; lrc: --no-header)"
         : ""),
   );

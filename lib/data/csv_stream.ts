@@ -304,7 +304,7 @@ function headerColumns(
     ? fields.map((n, j) => n.trim() === "" ? `column_${j + 1}` : n.trim())
     : Array.from({ length: width }, (_, j) => `column_${j + 1}`);
   checkHeaderText(names, line, file);
-  checkHeaderNames(names, file);
+  checkHeaderNames(names, line, file);
   const label = options.label;
   if (label === null) return { names, labelCol: -1, width };
   if (width < 2) {

@@ -766,6 +766,45 @@ Deno.test("header names in Latin-1 are refused as labels are, not read with U+FF
   }
 });
 
+Deno.test("a repeated header name is reported on the header's own line, after blank lines, by every reader", async () => {
+  // The message said "line 1" wherever the header was; the U+FFFD message above names the real
+  // line. Here the header is on line 3, after two blank lines (one of white space only); the
+  // oracle is that line number, counted by hand from the text.
+  const dir = await Deno.makeTempDir();
+  try {
+    for (
+      const [header, hint] of [
+        ["a,b,a,y", ""],
+        [
+          "0,1,0,5",
+          "; line 3 holds numbers, so the file may have no header: read it without " +
+          "one (header: false; lrc: --no-header)",
+        ],
+      ] as const
+    ) {
+      const text = `\n  \n${header}\n1,2,3,0\n4,5,6,1\n`;
+      const file = `${dir}/repeat.csv`;
+      await Deno.writeTextFile(file, text);
+      const expected = (name: string) =>
+        `Cannot read CSV '${name}': line 3, columns 1 and 3 are both named ` +
+        `"${header.split(",")[0]}"${hint}`;
+      assert.throws(() => parseCsv(text), { name: "RangeError", message: expected("<csv>") });
+      for (
+        const read of [
+          () => readCsv(file),
+          () => parseCsvStream(new Blob([text]).stream(), { fileName: file }),
+          () => Array.fromAsync(readCsvBatches(file)),
+          () => readCsvColumns(file),
+        ]
+      ) {
+        await assert.rejects(read, { name: "RangeError", message: expected(file) });
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("booleans as pandas and spreadsheets write them get what to do, from every reader", async () => {
   // pandas writes a bool column as True/False, spreadsheets as TRUE/FALSE; python's float()
   // reads neither. The refusal said only "not a finite decimal number".
