@@ -511,11 +511,11 @@ export function float32RoundingWarning(model: LogisticModel): string | null {
     "column in the file, or score float64 data with the library's predict";
 }
 
-/** "feature 't' (mean ..., standard deviation ...) by up to 1.2 standard deviations". */
+/** 'feature "t" (mean ..., standard deviation ...) by up to 1.2 standard deviations'. */
 export function float32RoundingText(
   r: NonNullable<ReturnType<typeof float32Rounding>>,
 ): string {
-  return `feature '${r.feature}' (mean ${r.mean.toPrecision(6)}, standard deviation ${
+  return `feature ${quotedText(r.feature)} (mean ${r.mean.toPrecision(6)}, standard deviation ${
     r.scale.toPrecision(3)
   }) by up to ${r.ratio.toPrecision(2)} standard deviations`;
 }

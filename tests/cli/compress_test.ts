@@ -817,7 +817,7 @@ Deno.test("lrc compress --onnx warns as lrc export does when the graph's float32
     assert.match(
       r.stderr,
       new RegExp(
-        `^warning: the ONNX graph takes float32 inputs, which round feature 't' \\(mean .*\\) by ` +
+        `^warning: the ONNX graph takes float32 inputs, which round feature "t" \\(mean .*\\) by ` +
           `up to ${ratio.toPrecision(2)} standard deviations.*\\n$`,
       ),
     );

@@ -39,7 +39,7 @@ Deno.test(`lrc export warns when the graph's float32 input rounds a feature by a
       assert.match(
         warnings[0],
         new RegExp(
-          `^the ONNX graph takes float32 inputs, which round feature 't' \\(mean .*\\) by up to ` +
+          `^the ONNX graph takes float32 inputs, which round feature "t" \\(mean .*\\) by up to ` +
             `${ratio.toPrecision(2)} standard deviations`,
         ),
       );

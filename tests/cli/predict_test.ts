@@ -14,6 +14,7 @@ import { prepareQuantizedPredictor } from "../../lib/quant/predictor.ts";
 import type { QuantizedModel } from "../../lib/quant/types.ts";
 import { TEMPORARY_PREFIX } from "../../lib/io/atomic.ts";
 import { float32RoundingWarning, planColumns } from "../../lib/cli/predict.ts";
+import { onnxRoundingWarning } from "../../lib/cli/export.ts";
 import type { PlanColumnsOptions } from "../../lib/cli/predict.ts";
 import { halfStepByBits, timestampModel } from "./_timestamps.ts";
 
@@ -551,6 +552,29 @@ Deno.test("the float32 rounding warning counts half the float32 step at the mean
   assert.match(float32RoundingWarning(withStats(2 ** 31, 128))!, /by up to 1\.0 standard/);
 });
 
+Deno.test("the float32 rounding warnings quote the feature's name as JSON does, a quote and a line break escaped", () => {
+  // The name was printed raw in single quotes: a name holding a quote or a line break printed
+  // ambiguously or split the warning over lines (found by the README walk-through). Oracle: the
+  // JSON escapes written out by hand; 64 / 52.8 = 1.21 standard deviations (half the float32
+  // step near 1.7e9 over the spread).
+  const model = { ...withStats(1.7e9, 52.8), featureNames: ['it\'s "t"\nnext'] };
+  const feature =
+    String.raw`feature "it's \"t\"\nnext" (mean 1.70000e+9, standard deviation 52.8) ` +
+    "by up to 1.2 standard deviations";
+  assert.equal(
+    float32RoundingWarning(model),
+    `the data are read as float32, which rounds ${feature}: the model was trained on float64 ` +
+      "values, so its predictions here can differ; centre or rescale such a column in the file, " +
+      "or score float64 data with the library's predict",
+  );
+  assert.equal(
+    onnxRoundingWarning(model),
+    `the ONNX graph takes float32 inputs, which round ${feature}: the model was trained on ` +
+      "float64 values, so the graph's predictions can differ from lrcompress's; centre or " +
+      "rescale such a column before training (checkOnnxExport measures the difference)",
+  );
+});
+
 Deno.test("lrc predict warns when reading float32 rounds a feature by a share of its spread", async () => {
   // Timestamps near 1.7e9 are 128 apart in float32; the model was trained on float64 values
   // whose spread is about 29. Predict read them as float32 and scored 85.85 % where the model
@@ -566,7 +590,7 @@ Deno.test("lrc predict warns when reading float32 rounds a feature by a share of
     assert.match(
       r.stderr,
       new RegExp(
-        `^warning: the data are read as float32, which rounds feature 't' \\(mean .*\\) by up ` +
+        `^warning: the data are read as float32, which rounds feature "t" \\(mean .*\\) by up ` +
           `to ${ratio.toPrecision(2)} standard deviations`,
         "m",
       ),
