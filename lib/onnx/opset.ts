@@ -42,9 +42,16 @@ const ML_OPSETS = [1, 5] as const;
  */
 export function nodeText(n: OnnxNode): string {
   // A file may leave op_type out (decoded as undefined): printed as "", like a missing name.
-  const type = n.op_type ?? "";
-  const op = /^[A-Za-z_][A-Za-z0-9_]{0,59}$/.test(type) ? type : quotedText(type);
-  return `${op} node ${quotedText(n.name ?? "")}`;
+  return `${identifierText(n.op_type ?? "")} node ${quotedText(n.name ?? "")}`;
+}
+
+/**
+ * An op type or attribute name read from a file, as a message prints it: as it is when it is an
+ * identifier of at most 60 characters (every ONNX op and attribute), else by
+ * {@linkcode quotedText} (a quote or a line break would otherwise print ambiguously).
+ */
+function identifierText(s: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]{0,59}$/.test(s) ? s : quotedText(s);
 }
 
 /** Ops of the `ai.onnx.ml` domain the importer reads. */
@@ -228,7 +235,11 @@ function checkContribDequantize(
   }
   for (const a of n.attribute ?? []) {
     if (a.name !== "axis") {
-      fail(`${node} (${CONTRIB}) has the attribute ${a.name}, which it does not take`);
+      fail(
+        `${node} (${CONTRIB}) has the attribute ${
+          identifierText(a.name ?? "")
+        }, which it does not take`,
+      );
     }
   }
   const allowed = dequantizeTypes(LATEST_OPSET);

@@ -438,3 +438,23 @@ Deno.test({
     );
   },
 });
+
+Deno.test("an attribute name read from a file is quoted in the refusal when it is not an identifier", () => {
+  // It was printed raw: a name holding a quote and a line break split the message over two
+  // lines. Oracle: the JSON escapes written out by hand; the node's name as the file gives it.
+  const g = gemmGraph(dequantized("INT8", "FLOAT", { ['it\'s "a"\nb']: { int: 0 } }));
+  const node = g.nodes.find((n) => n.op_type === "DequantizeLinear")!;
+  node.domain = "com.microsoft";
+  const bytes = graphFile(g, [["", 13]]);
+  assert.throws(() => importOnnxModel(bytes, { name: "m.onnx" }), {
+    name: "SyntaxError",
+    message: "Cannot import ONNX model 'm.onnx': DequantizeLinear node " +
+      `${JSON.stringify(node.name)} (com.microsoft) has the attribute ` +
+      String.raw`"it's \"a\"\nb", which it does not take`,
+  });
+  // An identifier prints as it is, as the op types do.
+  node.attribute = [{ name: "block_size", type: 2, i: 0 }];
+  assert.throws(() => importOnnxModel(graphFile(g, [["", 13]]), { name: "m.onnx" }), {
+    message: /\(com\.microsoft\) has the attribute block_size, which it does not take$/,
+  });
+});
