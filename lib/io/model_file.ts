@@ -38,6 +38,7 @@ import {
   describe,
   exactKeys,
   type OptionKeys,
+  quotedText,
 } from "../core/validate.ts";
 import { MODEL_VERSION, outputCount } from "../model/types.ts";
 import { modelFromJson } from "../model/serialize.ts";
@@ -1086,7 +1087,7 @@ function readRecipe(r: ByteReader): QuantizationRecipe {
   const out: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(o)) {
     if (!(RECIPE_KEYS as readonly string[]).includes(k)) {
-      throw r.syntax(`unknown recipe key '${k}'`);
+      throw r.syntax(`unknown recipe key ${quotedText(k)}`);
     }
     if (k === "seed" ? typeof v !== "number" : typeof v !== "string") {
       throw r.syntax(`recipe.${k} has the wrong type`);

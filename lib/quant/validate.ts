@@ -7,7 +7,14 @@
  */
 
 import { FLOAT32_MAX, FLOAT32_MIN_NORMAL } from "../core/matrix.ts";
-import { assertFinite, counted, describe, quoted, typeWithArticle } from "../core/validate.ts";
+import {
+  assertFinite,
+  counted,
+  describe,
+  quoted,
+  quotedText,
+  typeWithArticle,
+} from "../core/validate.ts";
 import { validatePreprocessing } from "../data/preprocess.ts";
 import { outputCount } from "../model/types.ts";
 import { checkClasses, checkFeatureNames } from "../model/validate_model.ts";
@@ -359,7 +366,7 @@ function checkRecipe(action: string, recipe: unknown): void {
   for (const [k, v] of Object.entries(recipe)) {
     if (!(RECIPE_KEYS as readonly string[]).includes(k)) {
       throw new TypeError(
-        `Cannot ${action}: unknown recipe key '${k}' (known: ${RECIPE_KEYS.join(", ")})`,
+        `Cannot ${action}: unknown recipe key ${quotedText(k)} (known: ${RECIPE_KEYS.join(", ")})`,
       );
     }
     if (v === undefined) continue;

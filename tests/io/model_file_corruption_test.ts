@@ -441,12 +441,16 @@ Deno.test("forged sections the writer never makes are refused by name", () => {
     "input dtype",
     /unknown input dtype 2$/,
   );
-  // RECIPE: JSON of the recipe's keys only.
-  const recipe = [...new TextEncoder().encode('{"note":"x"}')];
-  assertRefused(
+  // RECIPE: JSON of the recipe's keys only; the file's key is quoted, a quote and a line break
+  // escaped (it was printed raw: the message broke over two lines).
+  const recipe = [...new TextEncoder().encode(String.raw`{"it's \"a\"\nb":"x"}`)];
+  const error = assertRefused(
     build([...qs.filter((s) => s.id !== SECTION.RECIPE), { id: SECTION.RECIPE, payload: recipe }]),
     "recipe",
-    /section RECIPE: unknown recipe key 'note'$/,
+  );
+  assert.ok(
+    error.message.endsWith(String.raw`section RECIPE: unknown recipe key "it's \"a\"\nb"`),
+    error.message,
   );
 });
 

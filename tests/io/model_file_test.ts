@@ -493,7 +493,12 @@ Deno.test("what the reader would refuse is refused when writing: recipe, surroga
   refuse({ ...q, recipe: { method: "uniform", seed: "42" } }, /recipe.seed must be a finite/);
   refuse({ ...q, recipe: { seed: NaN } }, /recipe.seed must be a finite number, got number NaN/);
   refuse({ ...q, recipe: { training: 3 } }, /recipe.training must be a string/);
-  refuse({ ...q, recipe: { note: "x" } }, /unknown recipe key 'note'/);
+  // A key is quoted, a quote and a line break escaped (it was printed raw).
+  assert.throws(() => encodeModel({ ...q, recipe: { ['it\'s "a"\nb']: "x" } } as QuantizedModel), {
+    name: "TypeError",
+    message: String.raw`Cannot encode model: unknown recipe key "it's \"a\"\nb" (known: ` +
+      "method, calibration, rounding, training, seed)",
+  });
   // The recipe is stored as JSON, whose escapes hold a lone surrogate: it reads back as given.
   const odd = { method: "a\uD800" };
   assert.deepEqual((decodeModel(encodeModel({ ...q, recipe: odd })) as QuantizedModel).recipe, odd);
