@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, describe, type OptionKeys, quotedText } from "../core/validate.ts";
 import { axis, baseLayout, figureHeight, plotlyText } from "./style.ts";
 import type { Figure } from "./types.ts";
 
@@ -107,7 +107,7 @@ export function confusionFigure(
   const repeated = names.findIndex((c, i) => names.indexOf(c) < i);
   if (repeated >= 0) {
     throw new RangeError(
-      `Cannot ${action}: class name '${names[repeated]}' is given twice ` +
+      `Cannot ${action}: class name ${quotedText(names[repeated])} is given twice ` +
         `(classes[${names.indexOf(names[repeated])}] and classes[${repeated}])`,
     );
   }

@@ -14,6 +14,8 @@ import {
   describe,
   exactKeys,
   type OptionKeys,
+  quotedList,
+  quotedText,
 } from "../core/validate.ts";
 import {
   assertFigure,
@@ -391,13 +393,15 @@ export function table(
   if (rows.length > 0) {
     for (const c of columns) {
       if (!rows.some((r) => Object.hasOwn(r, c))) {
-        throw new RangeError(`Cannot make table: column '${c}' is in no row`);
+        throw new RangeError(`Cannot make table: column ${quotedText(c)} is in no row`);
       }
     }
     for (const c of percent) {
       if (!columns.includes(c)) {
         throw new RangeError(
-          `Cannot make table: percent column '${c}' is not a column (${columns.join(", ")})`,
+          `Cannot make table: percent column ${quotedText(c)} is not one of the columns ${
+            quotedList(columns)
+          }`,
         );
       }
     }
@@ -421,7 +425,9 @@ export function table(
         (typeof v === "object" && v !== null) || typeof v === "function" || typeof v === "symbol"
       ) {
         throw new TypeError(
-          `Cannot make table: row ${i}, column '${c}' holds ${describe(v)}; a cell is a number, ` +
+          `Cannot make table: row ${i}, column ${quotedText(c)} holds ${
+            describe(v)
+          }; a cell is a number, ` +
             "string, boolean or null",
         );
       }

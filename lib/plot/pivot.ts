@@ -6,7 +6,7 @@
  * @module
  */
 
-import { checkOptionKeys, describe } from "../core/validate.ts";
+import { checkOptionKeys, describe, quotedText } from "../core/validate.ts";
 
 /** Options for {@linkcode pivotRows}. */
 export interface PivotOptions<T, C extends keyof T & string = keyof T & string> {
@@ -97,13 +97,15 @@ export function pivotRows<T extends object, C extends keyof T & string>(
     }
     const column = label(row[options.columns]);
     if ((options.rows as readonly string[]).includes(column)) {
-      throw new RangeError(`Cannot ${action}: column label '${column}' is also a row field`);
+      throw new RangeError(
+        `Cannot ${action}: column label ${quotedText(column)} is also a row field`,
+      );
     }
     if (!columns.includes(column)) columns.push(column);
     // Own properties only: every object inherits "constructor", "toString", ...
     if (Object.hasOwn(wide, column)) {
       throw new RangeError(
-        `Cannot ${action}: two rows for ${JSON.stringify(ids)} in column '${column}'`,
+        `Cannot ${action}: two rows for ${JSON.stringify(ids)} in column ${quotedText(column)}`,
       );
     }
     wide[column] = row[options.values];

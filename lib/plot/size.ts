@@ -6,7 +6,7 @@
  * @module
  */
 
-import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, describe, type OptionKeys, quotedText } from "../core/validate.ts";
 import {
   assertNumber,
   assertRows,
@@ -122,7 +122,7 @@ export function sizeBreakdownFigure(
     const first = rows.findIndex((o) => o.name === r.name);
     if (first < i) {
       throw new RangeError(
-        `Cannot ${action}: rows[${i}].name '${r.name}' is also rows[${first}]'s; ` +
+        `Cannot ${action}: rows[${i}].name ${quotedText(r.name)} is also rows[${first}]'s; ` +
           "give each file its own name",
       );
     }

@@ -245,17 +245,17 @@ Deno.test("table refuses column and percent names that are no list or no column 
       [
         { percent: ["accuracy"] },
         "RangeError",
-        /^Cannot make table: percent column 'accuracy' is not a column \(model, test accuracy\)$/,
+        /^Cannot make table: percent column "accuracy" is not one of the columns \["model","test accuracy"\]$/,
       ],
       [
         { columns: ["model"], percent: ["test accuracy"] },
         "RangeError",
-        /percent column 'test accuracy' is not a column \(model\)$/,
+        /percent column "test accuracy" is not one of the columns \["model"\]$/,
       ],
       [
         { columns: ["model", "acuracy"] },
         "RangeError",
-        /^Cannot make table: column 'acuracy' is in no row$/,
+        /^Cannot make table: column "acuracy" is in no row$/,
       ],
     ] as const
   ) {
@@ -515,7 +515,7 @@ Deno.test("table refuses a shown cell that is an object or array instead of prin
   for (const [value, shown] of cases) {
     assert.throws(() => table([{ a: 1 }, { a: 2, b: value }], { columns: ["a", "b"] }), {
       name: "TypeError",
-      message: `Cannot make table: row 1, column 'b' holds ${shown}; a cell is a number, string, ` +
+      message: `Cannot make table: row 1, column "b" holds ${shown}; a cell is a number, string, ` +
         "boolean or null",
     });
   }

@@ -18,6 +18,8 @@ import {
   weightImagesFigure,
 } from "../../lib/plot/mod.ts";
 import { sizeBreakdownFigure } from "../../lib/plot/size.ts";
+import { pivotRows } from "../../lib/plot/pivot.ts";
+import { table } from "../../lib/plot/display.ts";
 
 type Axis = { title?: { text?: string }; type?: string; tickformat?: string; tickvals?: number[] };
 
@@ -399,7 +401,7 @@ Deno.test("confusion figure refuses class names that would share a row and colum
     () => confusionFigure([[1, 2], [3, 4]], { classes: ["a", "a"] }),
     {
       name: "RangeError",
-      message: /class name 'a' is given twice \(classes\[0\] and classes\[1\]\)/,
+      message: /class name "a" is given twice \(classes\[0\] and classes\[1\]\)/,
     },
   );
   assert.throws(
@@ -711,4 +713,51 @@ Deno.test("log counts put both histograms on log axes, the level lines starting 
   const linear = weightHistogramFigure(before, after, { levels: [-1, 0, 1], bins: 4 });
   for (const t of linear.data) assert.equal(axisOf(linear, t, "y").type, "linear");
   assert.deepEqual(linear.data[2].y, [0, 4, null, 0, 4, null, 0, 4, null]);
+});
+
+Deno.test("plot refusals quote the names they repeat, a quote and a line break escaped", () => {
+  // Class names, column names and labels, and row names were printed raw in single quotes: a
+  // name holding a quote read ambiguously and one holding a line break split the message.
+  // Oracle: the JSON escapes written out by hand.
+  const name = 'it\'s "a"\nb';
+  const shown = String.raw`"it's \"a\"\nb"`;
+  assert.throws(() => confusionFigure([[1, 2], [3, 4]], { classes: [name, name] }), {
+    name: "RangeError",
+    message: `Cannot plot confusion matrix: class name ${shown} is given twice (classes[0] and ` +
+      "classes[1])",
+  });
+  assert.throws(
+    () =>
+      pivotRows([{ k: 1, c: name, v: 1 }, { k: 1, c: name, v: 2 }], {
+        rows: ["k"],
+        columns: "c",
+        values: "v",
+      }),
+    { name: "RangeError", message: `Cannot pivot rows: two rows for [1] in column ${shown}` },
+  );
+  assert.throws(
+    () => pivotRows([{ [name]: 1, c: name, v: 1 }], { rows: [name], columns: "c", values: "v" }),
+    { name: "RangeError", message: `Cannot pivot rows: column label ${shown} is also a row field` },
+  );
+  assert.throws(() => table([{ a: 1 }], { columns: ["a", name] }), {
+    name: "RangeError",
+    message: `Cannot make table: column ${shown} is in no row`,
+  });
+  assert.throws(() => table([{ a: 1, [name]: 2 }], { percent: ["x"] }), {
+    name: "RangeError",
+    message: `Cannot make table: percent column "x" is not one of the columns ["a",${shown}]`,
+  });
+  assert.throws(() => table([{ a: 1, [name]: [2] }]), {
+    name: "TypeError",
+    message: `Cannot make table: row 0, column ${shown} holds Array(1); a cell is a number, ` +
+      "string, boolean or null",
+  });
+  assert.throws(
+    () => sizeBreakdownFigure([{ name, parts: { header: 1 } }, { name, parts: { header: 2 } }]),
+    {
+      name: "RangeError",
+      message: `Cannot plot size breakdown: rows[1].name ${shown} is also rows[0]'s; give each ` +
+        "file its own name",
+    },
+  );
 });

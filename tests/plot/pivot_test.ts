@@ -44,7 +44,7 @@ Deno.test("each input row lands in exactly one cell", () => {
   });
   assert.throws(
     () => pivotRows(results, { rows: ["method"], columns: "bits", values: "bytes" }),
-    { name: "RangeError", message: /two rows for \["uniform"\] in column '2'/ },
+    { name: "RangeError", message: /two rows for \["uniform"\] in column "2"/ },
   );
   assert.throws(
     () => pivotRows(results, { rows: ["method"], columns: "method", values: "bytes" }),
@@ -123,7 +123,7 @@ Deno.test("row fields that JSON writes alike still make separate rows", () => {
         columns: "c",
         values: "v",
       }),
-    { name: "RangeError", message: /two rows for \[0\] in column 'a'/ },
+    { name: "RangeError", message: /two rows for \[0\] in column "a"/ },
   );
 });
 
@@ -160,10 +160,10 @@ Deno.test("a column label that names a row field is refused, even when no cell i
   // cell overwrote the row field (k: 1 where the row is "a"), without a word.
   assert.throws(
     () => pivotRows([{ k: "a", c: "k", v: 1 }], { rows: ["k"], columns: "c", values: "v" }),
-    { name: "RangeError", message: /^Cannot pivot rows: column label 'k' is also a row field$/ },
+    { name: "RangeError", message: /^Cannot pivot rows: column label "k" is also a row field$/ },
   );
   // (The earlier test's `columns: "method"` beside `rows: ["method"]` is refused as two rows
-  // for ["uniform"] in column 'uniform': its labels are method values, not field names.)
+  // for ["uniform"] in column "uniform": its labels are method values, not field names.)
   // A label that only resembles a field is a column like any other.
   assert.deepEqual(
     pivotRows([{ k: "a", c: "K", v: 1 }], { rows: ["k"], columns: "c", values: "v" }),

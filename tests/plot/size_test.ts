@@ -106,7 +106,7 @@ Deno.test("malformed rows and baselines are refused with the field named", () =>
         { name: "b", parts: { header: 2 } },
         { name: "a", parts: { header: 3 } },
       ]),
-    { name: "RangeError", message: /rows\[2\]\.name 'a' is also rows\[0\]'s/ },
+    { name: "RangeError", message: /rows\[2\]\.name "a" is also rows\[0\]'s/ },
   );
 });
 
