@@ -111,7 +111,8 @@ export interface QuantizedPredictor {
   decisionFunctionFromCodes(xq: Uint8Array | Int8Array, nSamples: number): Matrix<Float64Array>;
   /**
    * A buffer in kernel memory for `rows` rows: float32 inputs for the float kernels, 8-bit codes
-   * for the integer kernel (view it as `Int8Array` for int8 inputs). Inputs written there are
+   * as bytes for an integer-only predictor, on the integer kernel or the reference (view it as
+   * `Int8Array` for int8 inputs; the buffer itself is scored as such). Inputs written there are
    * scored without a copy. Valid until a call asks for more rows. Every call returns the same
    * memory (a predictor has one input buffer): tasks that share a predictor must fill and score
    * it with no `await` in between, or one task's rows are scored as another's.
@@ -390,7 +391,9 @@ function integerPredictor(
   const { k, d } = layout;
   const action = SCORE_ACTION;
   const want = integer.input.dtype === "uint8" ? Uint8Array : Int8Array;
-  let codes: Uint8Array | Int8Array = new want(0);
+  // The input buffer without the kernel: bytes, as the kernel's (an Int8Array for int8 inputs was
+  // returned as the Uint8Array the interface promises).
+  let codes = new Uint8Array(0);
   return quantizedPredictorOf(
     layout,
     scorer === null ? "ts" : "integer",
@@ -412,9 +415,11 @@ function integerPredictor(
           `Cannot ${action}: nSamples must be a non-negative integer, got ${n}`,
         );
       }
-      const inKernel = scorer !== null && xq.buffer === scorer.inputBuffer(0).buffer;
+      const own = scorer === null
+        ? xq?.buffer === codes.buffer
+        : xq.buffer === scorer.inputBuffer(0).buffer;
       if (
-        !(xq instanceof want || (inKernel && xq instanceof Uint8Array)) || xq.length !== n * d
+        !(xq instanceof want || (own && xq instanceof Uint8Array)) || xq.length !== n * d
       ) {
         throw new TypeError(
           `Cannot ${action}: codes must be ${typeWithArticle(want.name)} of ${
@@ -422,21 +427,21 @@ function integerPredictor(
           } (${n} x ${d})`,
         );
       }
-      if (scorer === null) {
-        const out = new Float64Array(n * k);
-        integerScoresKernel(xq, n, d, integer.packedWeights, integer.bias, integer.rescale, out);
-        return { data: out, rows: n, cols: k };
-      }
       const data = want === Int8Array && xq instanceof Uint8Array
         ? new Int8Array(xq.buffer, xq.byteOffset, xq.length)
         : xq;
+      if (scorer === null) {
+        const out = new Float64Array(n * k);
+        integerScoresKernel(data, n, d, integer.packedWeights, integer.bias, integer.rescale, out);
+        return { data: out, rows: n, cols: k };
+      }
       return { data: scorer.scores({ data, rows: n, cols: d }), rows: n, cols: k };
     },
     (rows) => {
       if (scorer !== null) return scorer.inputBuffer(rows);
       // One buffer, as the kernel's (it was a new one per call; see preparePredictor's).
-      if (rows * d > codes.length) codes = new want(rows * d);
-      return codes.subarray(0, rows * d) as Uint8Array;
+      if (rows * d > codes.length) codes = new Uint8Array(rows * d);
+      return codes.subarray(0, rows * d);
     },
     () => scorer?.close(),
   );

@@ -284,6 +284,21 @@ Deno.test("int8 codes score exactly from kernel memory and on the TypeScript pre
   assert.deepEqual([ts.kernel, ts.path], ["ts", "ts"]);
   assert.deepEqual(ts.decisionFunctionFromCodes(codes, n).data, want, "TypeScript predictor");
   assert.deepEqual(ts.decisionFunction(shifted).data, want, "TypeScript predictor, floats");
+  // Its input buffer is bytes, as the kernel's (it was an Int8Array, typed as the Uint8Array the
+  // interface promises), filled the same way and scored where it is.
+  const bytes = ts.inputBuffer(n);
+  assert.ok(bytes instanceof Uint8Array, bytes.constructor.name);
+  new Int8Array(bytes.buffer, bytes.byteOffset, n * d).set(codes);
+  assert.deepEqual(
+    ts.decisionFunctionFromCodes(bytes, n).data,
+    want,
+    "TypeScript predictor memory",
+  );
+  // Other bytes are refused for int8 inputs, as the kernel refuses them.
+  assert.throws(
+    () => ts.decisionFunctionFromCodes(Uint8Array.from(bytes), n),
+    { name: "TypeError", message: /codes must be an Int8Array/ },
+  );
 });
 
 Deno.test("a calibrated model whose integer weights need int32 runs on the TypeScript reference", () => {
