@@ -1,11 +1,12 @@
 /**
  * `browser.ts` without the WebAssembly kernels: the same names, reading `.lrc` bytes and predicting
  * on the float64 TypeScript reference only (what `backend: "ts"` computes in Deno), so that
- * `deno task build:browser-lite` bundles it into an ES module a fifth the size of `lrcompress.js`
+ * `deno task build:browser-lite` bundles it into an ES module a quarter the size of `lrcompress.js`
  * (no base64 kernels). `backend: "auto"` and `"ts"` run the reference; `backend: "wasm"` is
  * refused. The prepared predictors (`preparePredictor`, `prepareQuantizedPredictor`) lay the
- * model out once on the reference too: kernel `"ts"`, one thread. Integer-only models score the same bit for bit as on the kernels; other models on
- * large float32 batches differ from `lrcompress.js` by the kernels' float32 rounding.
+ * model out once on the reference too: kernel `"ts"`, one thread. Integer-only models score the
+ * same bit for bit as on the kernels; other models on large float32 batches differ from
+ * `lrcompress.js` by the kernels' float32 rounding.
  *
  * @example In a page, with the bundle served beside it
  * ```ts ignore
