@@ -229,7 +229,8 @@ const QUANTIZED_PREDICT_OPTION_KEYS: OptionKeys<QuantizedPredictOptions> = {
  * @param options Backend, threads (workers live until `close()`).
  * @returns The predictor.
  * @throws {TypeError} If `q` is malformed.
- * @throws {RangeError} If a calibrated model could overflow int32, or an option is out of range.
+ * @throws {RangeError} If a calibrated model could overflow int32, the standardisation folded into
+ *   the weights of a model scored on float inputs overflows float64, or an option is out of range.
  *
  * @example An 8-bit model, integer-only on the int8 kernel
  * ```ts
