@@ -382,3 +382,30 @@ Deno.test("changes to a quantized model's preprocessing or input grid do not rea
   (integer.input as { zeroPoint: number }).zeroPoint += 7;
   assert.deepEqual(reference.decisionFunction(x).data, scores);
 });
+
+Deno.test("prepareQuantizedPredictor refuses at prepare a standardisation whose fold overflows float64, on every backend", () => {
+  // The fold divides feature 10's weights, and its share of the bias, by a scale of 1e-308: past
+  // float64's 1.8e308 wherever they exceed 1.8. The lookup kernels folded per call, so scoring was
+  // the first to refuse it, after a prepare that succeeded.
+  const p = standardised.preprocessing;
+  assert.equal(p.kind, "standardize");
+  const scale = Float64Array.from(p.scale, (v, j) => j === 10 ? 1e-308 : v);
+  const model = { ...standardised, preprocessing: { ...p, scale } };
+  const methods: QuantizationMethod[] = [
+    { kind: "kmeans", levels: 16 },
+    { kind: "uniform", bits: 4, granularity: "class" },
+  ];
+  for (const method of methods) {
+    const q = quantizeModel(model, { method });
+    for (const backend of ["auto", "wasm", "ts"] as const) {
+      assert.throws(
+        () => prepareQuantizedPredictor(q, { backend }),
+        (e: unknown) =>
+          e instanceof RangeError &&
+          /^Cannot prepare predictor: the standardisation folded into the (bias|weights) makes/
+            .test(e.message),
+        `${method.kind} ${backend}`,
+      );
+    }
+  }
+});
