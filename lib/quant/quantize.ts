@@ -413,11 +413,18 @@ export function resolveMethod(
     }
     case "float16":
       return { kind: "float16" };
-    default:
+    default: {
+      const kind = (method as { kind: unknown }).kind;
+      // The CLI's --method names two choices that are not kinds here; say what they are.
+      const hint = kind === "affine"
+        ? ` (the CLI's --method affine is { kind: "uniform", scheme: "affine" })`
+        : kind === "none"
+        ? " (the CLI's --method none is no quantization: keep the float model)"
+        : "";
       throw new RangeError(
-        `Cannot ${action}: unknown method '${(method as { kind: unknown }).kind}'; ` +
-          "use uniform, log2, kmeans or float16",
+        `Cannot ${action}: unknown method '${kind}'; use uniform, log2, kmeans or float16${hint}`,
       );
+    }
   }
 }
 

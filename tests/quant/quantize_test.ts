@@ -601,7 +601,17 @@ Deno.test("bad inputs get clear errors", () => {
   bad({ kind: "uniform", calibration: { kind: "percentile", percentile: 101 } }, /percentile/);
   bad({ kind: "uniform", calibration: { kind: "entropy" } }, /calibration must be/);
   bad({ kind: "uniform", rounding: { kind: "up" } }, /rounding must be/);
-  bad({ kind: "int4" }, /unknown method 'int4'/);
+  bad({ kind: "int4" }, /unknown method 'int4'; use uniform, log2, kmeans or float16$/);
+  // The CLI's --method names affine and none, which are not kinds of the API: the message says
+  // what each one is instead of leaving a CLI user with the list alone.
+  bad(
+    { kind: "affine" },
+    /unknown method 'affine'; use uniform, log2, kmeans or float16 \(the CLI's --method affine is \{ kind: "uniform", scheme: "affine" \}\)$/,
+  );
+  bad(
+    { kind: "none" },
+    /unknown method 'none'; .* \(the CLI's --method none is no quantization: keep the float model\)$/,
+  );
   const nan = { data: w.data.slice(), rows: 2, cols: 10 };
   nan.data[13] = NaN;
   assert.throws(
