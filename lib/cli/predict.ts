@@ -129,9 +129,11 @@ export const predictCommand: Command = {
     const classes = float.classes;
     const d = float.featureNames.length;
     const columns = await readCsvColumns(dataPath, { header, delimiter });
-    // A file read as one column may use another delimiter: its first line names it.
+    // A file read as one column may use another delimiter: its first line names it. Without a
+    // header that line is data, not read as a name (a Latin-1 row was refused as a name holding
+    // U+FFFD, where the data read by --no-header give the delimiter's hint).
     const firstLine = columns.length === 1
-      ? (await readCsvColumns(dataPath, { header: true, delimiter }))[0]
+      ? header ? columns[0] : await firstLineText(dataPath)
       : undefined;
     const plan = planColumns(columns, float.featureNames, {
       header,
@@ -509,6 +511,26 @@ export function float32RoundingWarning(model: LogisticModel): string | null {
   return `the data are read as float32, which rounds ${float32RoundingText(r)}: the model was ` +
     "trained on float64 values, so its predictions here can differ; centre or rescale such a " +
     "column in the file, or score float64 data with the library's predict";
+}
+
+/**
+ * A file's first line that is not blank, as text (up to its first 64 KiB), for the delimiter hint
+ * of a file without a header read as one column: its cells are data, checked as data when read.
+ *
+ * @param path A regular file.
+ * @returns The line, or undefined for a file of blank lines only.
+ */
+async function firstLineText(path: string): Promise<string | undefined> {
+  using file = await Deno.open(path);
+  const bytes = new Uint8Array(65536);
+  let n = 0;
+  while (n < bytes.length) {
+    const read = await file.read(bytes.subarray(n));
+    if (read === null) break;
+    n += read;
+  }
+  return new TextDecoder().decode(bytes.subarray(0, n)).split("\n").find((l) => l.trim() !== "")
+    ?.trim();
 }
 
 /** 'feature "t" (mean ..., standard deviation ...) by up to 1.2 standard deviations'. */

@@ -1027,6 +1027,45 @@ Deno.test("lrc predict cuts a long class name and a long class list short when a
   }
 });
 
+Deno.test("lrc predict --no-header on a Latin-1 file read as one column names the delimiter, not a header name", async () => {
+  // The delimiter's hint read the first line as a header name; once header names holding U+FFFD
+  // were refused, this row of data (caf\u00e9 in Latin-1) was refused as 'column 1 is named
+  // "1;2;caf\ufffd"', though --no-header says the file has no names. Oracle: the refusal written
+  // out, the same for the file in UTF-8.
+  const dir = await Deno.makeTempDir();
+  try {
+    const model: LogisticModel = {
+      kind: "logistic-regression",
+      version: 1,
+      link: "sigmoid",
+      weights: { data: new Float64Array([1, -1]), rows: 1, cols: 2 },
+      bias: new Float64Array([0]),
+      classes: ["caf\u00e9", "th\u00e9"],
+      featureNames: ["a", "b"],
+      preprocessing: { kind: "none" },
+    };
+    await saveModel(`${dir}/m.lrc`, model);
+    const text = "1;2;caf\u00e9\n3;4;th\u00e9\n";
+    await Deno.writeFile(`${dir}/latin1.csv`, Uint8Array.from(text, (c) => c.charCodeAt(0)));
+    await Deno.writeTextFile(`${dir}/utf8.csv`, text);
+    for (const name of ["latin1.csv", "utf8.csv"]) {
+      const file = `${dir}/${name}`;
+      const r = await runCli(["predict", "--model", `${dir}/m.lrc`, "--data", file, "--no-header"]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(
+        r.stderr,
+        `lrc predict: Cannot predict with a model of 2 features on '${file}': the file has 1 ` +
+          "column (without a header, columns are taken by position): a model of 2 features " +
+          "reads 2 columns, or 3 with a label column (the last, or the one --label names); its " +
+          "first line holds ';': if it separates the columns, give the delimiter ';' " +
+          "(--delimiter ';')\n",
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("lrc predict on a file read as one column names the delimiter its first line holds", async () => {
   const dir = await Deno.makeTempDir();
   try {
