@@ -499,6 +499,23 @@ export async function loadData(
 }
 
 /**
+ * Whether names a model does not find in a file hold U+FFFD: read by a model trained before
+ * header names holding it were refused (a Latin-1 or Windows-1252 file's accents read as UTF-8),
+ * they match no header the readers take now ({@linkcode NOT_UTF8_MODEL} says what to do).
+ *
+ * @param missing The model's names the file does not give.
+ * @returns Whether one holds U+FFFD.
+ */
+export function notUtf8Names(missing: readonly string[]): boolean {
+  return missing.some((n) => n.includes("\ufffd"));
+}
+
+/** What to do about a model whose names hold U+FFFD ({@linkcode notUtf8Names}). */
+export const NOT_UTF8_MODEL = "the model's names holding U+FFFD were read from a file that is " +
+  "not UTF-8, and no header read now can give them (a name holding U+FFFD is refused): train " +
+  "the model again on the file converted to UTF-8 (iconv -f windows-1252 -t utf-8)";
+
+/**
  * The loaded data as a loaded model takes them, matched as `lrc predict` matches them: when the
  * data name every feature of the model, the columns those names select, in the model's order
  * (whatever the data's order; a reduced model of structured pruning takes fewer); when they name
@@ -539,7 +556,9 @@ export function dataForModel(model: LogisticModel, data: LoadedData, file: strin
   } else if (missing.length < model.featureNames.length) {
     fail(
       `the data name ${model.featureNames.length - missing.length} of the model's features ` +
-        `but not ${quotedList(missing)}; name the columns as the model does`,
+        `but not ${quotedList(missing)}; ${
+          notUtf8Names(missing) ? NOT_UTF8_MODEL : "name the columns as the model does"
+        }`,
     );
   } else if (model.weights.cols !== cols) {
     fail(`the model takes ${counted(model.weights.cols, "feature")}, the data have ${cols}`);

@@ -24,6 +24,8 @@ import {
   delimiterOf,
   guessedLabelWarning,
   labelLike,
+  NOT_UTF8_MODEL,
+  notUtf8Names,
   readsAsNumber,
   repeatedName,
 } from "./data_options.ts";
@@ -399,10 +401,9 @@ export function planColumns(
   if (named > 0 && named < d) {
     const missing = featureNames.filter((n) => !at.has(n));
     fail(
-      `its header names ${named} of the model's features but not ${
-        quotedList(missing)
-      }; name the ` +
-        "columns as the model does, or remove the header (--no-header) to take them by position",
+      `its header names ${named} of the model's features but not ${quotedList(missing)}; ${
+        notUtf8Names(missing) ? `${NOT_UTF8_MODEL}, or` : "name the columns as the model does, or"
+      } remove the header (--no-header) to take them by position`,
     );
   }
   const byName = named === d && d > 0;

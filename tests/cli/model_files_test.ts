@@ -487,6 +487,35 @@ Deno.test("prune, quantize and compress --model match CSV columns by name, in an
   }
 });
 
+Deno.test("dataForModel says a model's names holding U+FFFD match no header, and to train it again", () => {
+  // A model trained on a Latin-1 file before such header names were refused names 'th\ufffd':
+  // the file converted to UTF-8 names 'th\u00e9', and the file as it was is refused, so "name
+  // the columns as the model does" could not be done. Oracle: the message written out.
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: MODEL_VERSION,
+    link: "sigmoid",
+    weights: { data: new Float64Array(2), rows: 1, cols: 2 },
+    bias: Float64Array.of(0),
+    classes: ["no", "yes"],
+    featureNames: ["prix", "th\ufffd"],
+    preprocessing: { kind: "none" },
+  };
+  const x = { rows: 0, cols: 2, data: new Float64Array() };
+  const data: LoadedData = {
+    source: "d.csv",
+    train: { x, y: new Int32Array(), classes: ["no", "yes"], featureNames: ["prix", "th\u00e9"] },
+    test: { x, y: new Int32Array() },
+  };
+  assert.throws(() => dataForModel(model, data, "m.lrc"), {
+    name: "TypeError",
+    message: "Cannot apply 'm.lrc' to d.csv: the data name 1 of the model's features but not " +
+      '["th\ufffd"]; the model\'s names holding U+FFFD were read from a file that is not UTF-8, ' +
+      "and no header read now can give them (a name holding U+FFFD is refused): train the model " +
+      "again on the file converted to UTF-8 (iconv -f windows-1252 -t utf-8)",
+  });
+});
+
 Deno.test("dataForModel quotes the features the data do not name as a quotedList, long names cut short", () => {
   // The names were printed whole, in single quotes (cut at 6 names, not in length): a
   // 10,000-character name made a 10,000-character line. Oracle: JSON quotes of the first 60

@@ -1027,6 +1027,41 @@ Deno.test("lrc predict cuts a long class name and a long class list short when a
   }
 });
 
+Deno.test("lrc predict with a model whose names hold U+FFFD says to train it again, not to name the columns so", async () => {
+  // A model trained on a Latin-1 file before header names holding U+FFFD were refused names
+  // 'th\ufffd': the file converted to UTF-8 names 'th\u00e9', the file as it was is refused, so
+  // "name the columns as the model does" could not be done. Oracle: the refusal written out.
+  const dir = await Deno.makeTempDir();
+  try {
+    const model: LogisticModel = {
+      kind: "logistic-regression",
+      version: 1,
+      link: "sigmoid",
+      weights: { data: new Float64Array([1, -1]), rows: 1, cols: 2 },
+      bias: new Float64Array([0]),
+      classes: ["0", "1"],
+      featureNames: ["prix", "th\ufffd"],
+      preprocessing: { kind: "none" },
+    };
+    await saveModel(`${dir}/m.lrc`, model);
+    const file = `${dir}/utf8.csv`;
+    await Deno.writeTextFile(file, "prix,th\u00e9,y\n1,2,0\n3,4,1\n");
+    const r = await runCli(["predict", "--model", `${dir}/m.lrc`, "--data", file]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stderr,
+      `lrc predict: Cannot predict with a model of 2 features on '${file}': its header names 1 ` +
+        `of the model's features but not ["th\ufffd"]; the model's names holding U+FFFD were ` +
+        "read from a file that is not UTF-8, and no header read now can give them (a name " +
+        "holding U+FFFD is refused): train the model again on the file converted to UTF-8 " +
+        "(iconv -f windows-1252 -t utf-8), or remove the header (--no-header) to take them by " +
+        "position\n",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("lrc predict --no-header on a Latin-1 file read as one column names the delimiter, not a header name", async () => {
   // The delimiter's hint read the first line as a header name; once header names holding U+FFFD
   // were refused, this row of data (caf\u00e9 in Latin-1) was refused as 'column 1 is named
