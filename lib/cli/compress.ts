@@ -80,7 +80,7 @@ import {
   integerCalibration,
   MIN_INTEGER_AGREEMENT,
 } from "./quantize.ts";
-import { createProgress } from "./progress.ts";
+import { createProgress, preparingText } from "./progress.ts";
 import { checkAboveMask } from "./prune.ts";
 import { refuseDenseTrainingOptions, TRAIN_OPTIONS, trainingChoices } from "./train.ts";
 import { writeCompressionReport } from "./compress_report.ts";
@@ -559,7 +559,7 @@ export const compressCommand: Command = {
       for (const folder of made) await Deno.remove(folder).catch(() => {});
     }
 
-    let data = await loadData(args, io);
+    let data = await loadData(args, io, showProgress ? io : undefined);
     let model: LogisticModel | undefined;
     const modelFile = args.string("model");
     if (modelFile !== undefined) {
@@ -680,6 +680,14 @@ export const compressCommand: Command = {
             p.seconds.toFixed(1)
           } s`,
         );
+      // The session's set-up and first step (the dense model's training, when it trains one)
+      // report nothing: on large data that takes seconds, said here first.
+      const preparing = preparingText(
+        "",
+        model === undefined ? "training the dense model" : "the first step",
+        data.train.x,
+      );
+      if (preparing !== undefined) progress.update(preparing);
       session = createCompressionSession(data.train, {
         ...settings,
         penalty: choices.penalty,

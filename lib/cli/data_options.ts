@@ -25,6 +25,7 @@ import { trainTestSplit } from "../data/preprocess.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { featureIndices, selectFeatures } from "../prune/structured.ts";
 import { type CliIo, type OptionSpec, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
+import { createProgress, READ_PROGRESS_BYTES, readingText } from "./progress.ts";
 
 /** Data options, for spreading into a command's option table. */
 export const DATA_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -439,11 +440,15 @@ export function checkDataOptions(args: ParsedArgs): void {
  * Loads and splits the data the options select.
  *
  * @param args Parsed options including {@linkcode DATA_OPTIONS}.
+ * @param io Where warnings go.
+ * @param progress Where a progress line is drawn while a `--data` file of at least
+ *   {@linkcode READ_PROGRESS_BYTES} is read (none without).
  * @returns Training and test parts.
  */
 export async function loadData(
   args: ParsedArgs,
   io?: Pick<CliIo, "err">,
+  progress?: CliIo,
 ): Promise<LoadedData> {
   const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
   const testFraction = args.number("test-fraction", 1e-9, 1 - 1e-9)!;
@@ -456,12 +461,24 @@ export async function loadData(
   let data: Dataset;
   let source: string;
   if (file !== undefined) {
-    data = await readCsv(file, {
-      label: args.string("label"),
-      header: !args.flag("no-header"),
-      delimiter: delimiterOf(args),
-      maxBytes: args.number("max-data-bytes", 1, Number.MAX_SAFE_INTEGER, true),
-    });
+    const reading = progress === undefined ? undefined : createProgress(progress, true);
+    const started = performance.now();
+    try {
+      data = await readCsv(file, {
+        label: args.string("label"),
+        header: !args.flag("no-header"),
+        delimiter: delimiterOf(args),
+        maxBytes: args.number("max-data-bytes", 1, Number.MAX_SAFE_INTEGER, true),
+        ...(reading === undefined ? {} : {
+          onProgress: (p) => {
+            if (p.totalBytes < READ_PROGRESS_BYTES) return;
+            reading.update(readingText(file, p, (performance.now() - started) / 1000));
+          },
+        }),
+      });
+    } finally {
+      reading?.done();
+    }
     const header = !args.flag("no-header");
     const columns = header ? await headerNames(file, delimiterOf(args)) : undefined;
     // The first feature's values, when it is the file's first column.

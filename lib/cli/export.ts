@@ -99,10 +99,9 @@ export const exportCommand: Command = {
       if (args.flag("no-standardize")) {
         refuseUnused("export", args, ["preprocessing"], "with --no-standardize (nothing to store)");
       }
-      const data = await loadData(args, io);
-      const trained = trainWithProgress(data, args, !args.flag("quiet") && !args.flag("json"), io, {
-        command: "export",
-      });
+      const showProgress = !args.flag("quiet") && !args.flag("json");
+      const data = await loadData(args, io, showProgress ? io : undefined);
+      const trained = trainWithProgress(data, args, showProgress, io, { command: "export" });
       ({ model, warnings } = trained);
       from = `training on ${data.source}`;
     }

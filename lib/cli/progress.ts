@@ -6,6 +6,57 @@
  */
 
 import type { CliIo } from "./args.ts";
+import { int } from "./format.ts";
+
+/**
+ * A `--data` file at least this large (8 MiB: about half a second of reading, at some 15 MB/s)
+ * gets a progress line while it is read ({@linkcode readingText}); a smaller one is read without.
+ */
+export const READ_PROGRESS_BYTES = 8 * 2 ** 20;
+
+/**
+ * Training data of at least this many values (rows x features, 2^22) get a line before training
+ * starts ({@linkcode preparingText}): its set-up and first iteration, which print nothing, take
+ * about a second there (some 20 s at 90 million values).
+ */
+export const PREPARE_PROGRESS_VALUES = 2 ** 22;
+
+/**
+ * The progress line of a file being read.
+ *
+ * @param file The file, as given.
+ * @param progress Its bytes read so far and its size.
+ * @param seconds Time since reading began.
+ * @returns The line, e.g. `reading 'a.csv': 120.1 of 240.2 MB (50 %)  8.0 s`.
+ */
+export function readingText(
+  file: string,
+  progress: { readonly bytesRead: number; readonly totalBytes: number },
+  seconds: number,
+): string {
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  const share = Math.floor((100 * progress.bytesRead) / progress.totalBytes);
+  return `reading '${file}': ${mb(progress.bytesRead)} of ${mb(progress.totalBytes)} MB ` +
+    `(${share} %)  ${seconds.toFixed(1)} s`;
+}
+
+/**
+ * The line shown while training sets up and runs its first step, which report nothing, on data of
+ * at least {@linkcode PREPARE_PROGRESS_VALUES} values (none on smaller data).
+ *
+ * @param prefix What precedes it on the command's progress line, e.g. `"training: "`.
+ * @param step The first step's name, e.g. `"iteration 1"`.
+ * @param x The training rows' shape.
+ * @returns The line, or undefined for smaller data.
+ */
+export function preparingText(
+  prefix: string,
+  step: string,
+  x: { readonly rows: number; readonly cols: number },
+): string | undefined {
+  if (x.rows * x.cols < PREPARE_PROGRESS_VALUES) return undefined;
+  return `${prefix}preparing, then ${step} (${int(x.rows)} rows x ${int(x.cols)} features)`;
+}
 
 /** A progress line. */
 export interface ProgressLine {

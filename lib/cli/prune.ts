@@ -298,7 +298,7 @@ export const pruneCommand: Command = {
     const miniBatchTuning = tuning === "sgd" || tuning === "adam";
     refuseDenseTrainingOptions(NAME, args, miniBatchTuning ? [] : ["batch-size"]);
     const showProgress = !args.flag("quiet") && !args.flag("json");
-    const data = await loadData(args, io);
+    const data = await loadData(args, io, showProgress ? io : undefined);
     const nTrain = data.train.x.rows;
     const { penalty } = trainingChoices(args, nTrain, {
       command: NAME,

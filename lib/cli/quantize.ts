@@ -293,7 +293,7 @@ export const quantizeCommand: Command = {
     if (args.flag("no-standardize")) {
       refuseUnused("quantize", args, ["preprocessing"], "with --no-standardize (nothing to store)");
     }
-    let data = await loadData(args, io);
+    let data = await loadData(args, io, showProgress ? io : undefined);
     let model: LogisticModel;
     let origin: string;
     let warnings: string[];

@@ -11,7 +11,7 @@ import { checkSaveTarget, ENTROPY_OPTION, entropyFlag, writeModelFile } from "./
 import { type Command, type ParsedArgs, refuseUnused } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent } from "./format.ts";
-import { createProgress } from "./progress.ts";
+import { createProgress, preparingText } from "./progress.ts";
 import { trainStreamedIfAsked } from "./train_stream.ts";
 import { counted } from "../core/validate.ts";
 
@@ -151,6 +151,8 @@ export function trainWithProgress(
   const choices = trainingChoices(args, data.train.x.rows, options);
   const progress = createProgress(io, showProgress);
   const unit = choices.optimizer.kind === "lbfgs" ? "iteration" : "epoch";
+  const preparing = preparingText("training: ", `${unit} 1`, data.train.x);
+  if (preparing !== undefined) progress.update(preparing);
   try {
     return fit(data.train.x, data.train.y, {
       ...choices,
@@ -297,7 +299,7 @@ async function inMemory(
   io: Parameters<Command["run"]>[1],
   showProgress: boolean,
 ): Promise<Outcome> {
-  const data = await loadData(args, io);
+  const data = await loadData(args, io, showProgress ? io : undefined);
   const result = trainWithProgress(data, args, showProgress, io);
   return {
     source: data.source,

@@ -67,7 +67,11 @@ const CSV_OPTION_KEYS: OptionKeys<CsvOptions> = {
 };
 
 const { fileName: _fileName, ...CSV_READ_KEYS } = CSV_OPTION_KEYS;
-const READ_CSV_OPTION_KEYS = exactKeys<ReadCsvOptions>()({ ...CSV_READ_KEYS, maxBytes: true });
+const READ_CSV_OPTION_KEYS = exactKeys<ReadCsvOptions>()({
+  ...CSV_READ_KEYS,
+  maxBytes: true,
+  onProgress: true,
+});
 
 /** Options for {@linkcode readCsv}. */
 export interface ReadCsvOptions extends Omit<CsvOptions, "fileName"> {
@@ -78,6 +82,11 @@ export interface ReadCsvOptions extends Omit<CsvOptions, "fileName"> {
    * @default {1073741824} (1 GiB)
    */
   maxBytes?: number;
+  /**
+   * Called as the file is read, chunk by chunk, with the bytes read so far and the file's size
+   * (what a progress line shows while a large file is read).
+   */
+  onProgress?: (progress: { readonly bytesRead: number; readonly totalBytes: number }) => void;
 }
 
 /** The default of {@linkcode ReadCsvOptions.maxBytes}: 1 GiB. */
@@ -216,7 +225,7 @@ export async function parseCsvStream(
  * format rules.
  *
  * @param path The file's path or URL.
- * @param options Label column, header, delimiter, size limit.
+ * @param options Label column, header, delimiter, size limit, progress hook.
  * @returns The data set.
  * @throws {TypeError} If `path` is not a non-empty string or a URL, or the file cannot be read
  *   (missing, unreadable, a directory, an http URL), naming it.
@@ -287,8 +296,21 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
     throw new TypeError(cannot((error as Error).message));
   }
   // The stream closes the file when it ends, fails or is cancelled.
-  const { maxBytes: _maxBytes, ...csv } = options;
-  return await parseCsvStream(handle.readable, { ...csv, fileName: file });
+  const { maxBytes: _maxBytes, onProgress, ...csv } = options;
+  let bytes = handle.readable;
+  if (onProgress !== undefined) {
+    let bytesRead = 0;
+    bytes = bytes.pipeThrough(
+      new TransformStream({
+        transform(chunk, controller) {
+          controller.enqueue(chunk);
+          bytesRead += chunk.length;
+          onProgress({ bytesRead, totalBytes: size });
+        },
+      }),
+    );
+  }
+  return await parseCsvStream(bytes, { ...csv, fileName: file });
 }
 
 /**

@@ -2,6 +2,7 @@
 // what it writes, and when, is checked; nothing is timed.
 import assert from "node:assert/strict";
 import { createProgress } from "../../lib/cli/progress.ts";
+import { runCli } from "../_helpers/assert_close.ts";
 
 /** Runs `body` with performance.now() reading `clock.t` (ms), restoring it after. */
 function withClock(body: (clock: { t: number }) => void): void {
@@ -134,4 +135,54 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("lrc train says it is reading a large --data file and preparing to train, and not for a small one", async () => {
+  // A user's 240 MB file printed nothing for 16 s of reading and 22 s of set-up. This file
+  // (3,000 rows x 2,000 features of 0 and 1, 12 MB) is above both thresholds: 8 MiB of text, and
+  // 2,250 training rows x 2,000 = 4.5 million values (2^22 is 4.19 million).
+  const dir = await Deno.makeTempDir();
+  try {
+    const write = async (path: string, rows: number, cols: number) => {
+      const header = Array.from({ length: cols }, (_, j) => `f${j}`).join(",") + ",y\n";
+      const lines = Array.from(
+        { length: rows },
+        (_, i) =>
+          Array.from({ length: cols }, (_, j) => (i * 31 + j * 17) % 5 === 0 ? 1 : 0)
+            .join(",") + `,${i % 2}\n`,
+      );
+      await Deno.writeTextFile(path, header + lines.join(""));
+      return (await Deno.stat(path)).size;
+    };
+    const large = `${dir}/large.csv`;
+    const size = await write(large, 3000, 2000);
+    assert.ok(size >= 8 * 2 ** 20, `${size} bytes`);
+    const args = ["train", "--data", large, "--max-iterations", "1"];
+    const r = await runCli(args);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stderr.split("\n");
+    const total = (size / 1e6).toFixed(1);
+    // Off a terminal the first update of a line is printed at once, the next ones every 2 s.
+    assert.match(
+      lines[0],
+      new RegExp(`^reading '${large}': \\d+\\.\\d of ${total} MB \\(\\d+ %\\) {2}\\d+\\.\\d s$`),
+    );
+    const preparing = lines.indexOf(
+      "training: preparing, then iteration 1 (2,250 rows x 2,000 features)",
+    );
+    assert.ok(preparing > 0, r.stderr);
+    assert.ok(lines.slice(0, preparing).every((l) => l.startsWith("reading ")), r.stderr);
+    // --quiet draws none of it.
+    const q = await runCli([...args, "--quiet"]);
+    assert.equal(q.code, 0, q.stderr);
+    assert.equal(q.stderr, "");
+    // A small file (1,000 rows x 100 features, 0.2 MB): the training's line comes first.
+    const small = `${dir}/small.csv`;
+    await write(small, 1000, 100);
+    const s = await runCli(["train", "--data", small, "--max-iterations", "1"]);
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stderr, /^training: iteration 1\/1 {2}loss /);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

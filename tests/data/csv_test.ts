@@ -1120,3 +1120,27 @@ Deno.test("readCsv refuses an http URL and a NUL in the name with its own TypeEr
     message: /^Cannot read CSV 'a\0b.csv': file name contained an unexpected NUL byte/,
   });
 });
+
+Deno.test("readCsv's onProgress counts the file's bytes as they are read, up to its size", async () => {
+  // Several chunks of the file's stream (64 KiB each in Deno); the size is the file's own.
+  const rows = Array.from({ length: 20_000 }, (_, i) => `${i % 10},${(i * 7) % 13},${i % 2}`);
+  const text = "a,b,y\n" + rows.join("\n") + "\n";
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(path, text);
+    const size = new TextEncoder().encode(text).length;
+    const seen: { bytesRead: number; totalBytes: number }[] = [];
+    const d = await readCsv(path, { onProgress: (p) => void seen.push({ ...p }) });
+    assert.deepEqual(d, await readCsv(path));
+    assert.ok(seen.length > 1, `${seen.length} calls`);
+    assert.ok(seen.every((p) => p.totalBytes === size), JSON.stringify(seen[0]));
+    assert.ok(seen.every((p, k) => k === 0 || p.bytesRead > seen[k - 1].bytesRead));
+    assert.equal(seen.at(-1)!.bytesRead, size);
+    await assert.rejects(
+      () => readCsv(path, { onProgress: 3 as unknown as () => void }),
+      (e: Error) => e instanceof TypeError && /onProgress must be a function/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(path);
+  }
+});
