@@ -280,7 +280,8 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
       cannot(
         `it is ${size} bytes, more than the limit of ${maxBytes} bytes (option maxBytes, ` +
           "--max-data-bytes in lrc); " +
-          "raise the limit if the machine has the memory (up to 4 bytes per byte of text)",
+          "raise the limit if the machine has the memory (about 17 bytes per value read, " +
+          "8.5 times the size of a file of one-digit cells)",
       ),
     );
   }
