@@ -106,8 +106,9 @@ function nameOf(options: unknown): string {
  * @returns The data set, with the label mapping and feature names kept.
  * @throws {SyntaxError} If the text is not valid CSV, is empty, has no data rows, has rows of
  *   different lengths, or has a cell that is empty or not a finite decimal number (`NaN`, `inf`,
- *   `1e400`, `0x10`, `abc`), or a header name or a label holds U+FFFD (the file is not UTF-8, see
- *   {@linkcode checkHeaderText}). The message names the file, the line and the column.
+ *   `1e400`, `0x10`, `abc`), or a header name or a label holds U+FFFD (text has no bytes to tell
+ *   a Latin-1 file's accents from U+FFFD written in UTF-8; the readers of bytes take the latter,
+ *   see {@linkcode checkHeaderText}). The message names the file, the line and the column.
  * @throws {RangeError} If the label column does not exist, header names repeat, `dtype` is
  *   not `"float32"` or `"float64"`, or the delimiter is empty or holds a quote or a line break.
  * @throws {TypeError} If `text` is not a string, `header` not a boolean, `label` not a string or
@@ -161,7 +162,9 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
  * @param options Which column is the label, header, delimiter, name for messages.
  * @returns The data set.
  * @throws {TypeError} If `stream` is not a `ReadableStream`, or as {@linkcode parseCsv}.
- * @throws {SyntaxError} As {@linkcode parseCsv}.
+ * @throws {SyntaxError} As {@linkcode parseCsv}, but a label or header name holding U+FFFD is
+ *   refused only when its bytes are not UTF-8 (a Latin-1 file's accents): U+FFFD written in UTF-8
+ *   (EF BF BD) is read as it is.
  * @throws {RangeError} As {@linkcode parseCsv}.
  *
  * @example Parsing a stream
@@ -189,7 +192,8 @@ export async function parseCsvStream(
         `bytes, got ${describe(stream)}`,
     );
   }
-  const builder = new TableBuilder(options);
+  const window = new ByteWindow();
+  const builder = new TableBuilder(options, window);
   try {
     // Records are consumed in on_record (it returns null), so nothing reaches the sink.
     // The bytes are held back until the first non-blank line has ended, so that an error in it
@@ -200,16 +204,17 @@ export async function parseCsvStream(
     const tap = new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         if (held === null) {
+          window.push(chunk);
           controller.enqueue(chunk);
           return;
         }
         held.push(chunk);
         if (builder.noteText(decoder.decode(chunk, { stream: true }))) return;
-        for (const c of held) controller.enqueue(c);
+        for (const c of held) window.push(c), controller.enqueue(c);
         held = null;
       },
       flush(controller) {
-        for (const c of held ?? []) controller.enqueue(c);
+        for (const c of held ?? []) window.push(c), controller.enqueue(c);
       },
     });
     await stream.pipeThrough(tap).pipeThrough(parseStream(parserOptions(options, builder)))
@@ -231,7 +236,7 @@ export async function parseCsvStream(
  *   (missing, unreadable, a directory, an http URL), naming it.
  * @throws {RangeError} If the file is larger than `maxBytes`, `maxBytes` is not a number >= 0, or
  *   as {@linkcode parseCsv}.
- * @throws {SyntaxError} As {@linkcode parseCsv}; also if the file is gzip-compressed.
+ * @throws {SyntaxError} As {@linkcode parseCsvStream}; also if the file is gzip-compressed.
  */
 export async function readCsv(path: string | URL, options: ReadCsvOptions = {}): Promise<Dataset> {
   const file = pathText(path);
@@ -434,8 +439,11 @@ function parserOptions(options: CsvOptions, builder: TableBuilder) {
     relax_column_count: true,
     skip_empty_lines: true,
     trim: true, // blanks around a cell, as in ' "1" ,x' (kept inside quotes)
-    on_record: (record: string[], context: { lines: number; empty_lines: number }) => {
-      builder.add(record, context.lines, context.empty_lines);
+    on_record: (
+      record: string[],
+      context: { lines: number; empty_lines: number; bytes: number },
+    ) => {
+      builder.add(record, context.lines, context.empty_lines, context.bytes);
       return null;
     },
   };
@@ -447,10 +455,58 @@ export const NON_DECIMAL = /^\s*[+-]?0[xXoObB]/;
 /** Values per storage block of the growing feature matrix. */
 const BLOCK_VALUES = 1 << 17;
 
+/**
+ * The bytes of a stream from where the record being read starts, so that a label or name holding
+ * U+FFFD can be told to be written so in UTF-8 or put for bytes that are not UTF-8. It holds the
+ * chunks handed to the parser since that record began (the parser's queue holds most of them
+ * anyway); the bytes are looked at only when U+FFFD is found.
+ */
+class ByteWindow {
+  #chunks: Uint8Array[] = [];
+  /** The index of the first chunk kept in `#chunks`. */
+  #first = 0;
+  /** The stream offset of `#chunks[#first]`. */
+  #start = 0;
+
+  push(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+  }
+
+  /** Forgets the chunks that end at or before `offset`. */
+  drop(offset: number): void {
+    const chunks = this.#chunks;
+    while (this.#first < chunks.length && this.#start + chunks[this.#first].length <= offset) {
+      this.#start += chunks[this.#first++].length;
+    }
+    if (this.#first > 64 && this.#first * 2 > chunks.length) {
+      this.#chunks = chunks.slice(this.#first);
+      this.#first = 0;
+    }
+  }
+
+  /** The bytes from offset `from` to offset `to` (both within the kept chunks). */
+  slice(from: number, to: number): Uint8Array {
+    const out = new Uint8Array(Math.max(0, to - from));
+    let at = this.#start;
+    for (let i = this.#first; i < this.#chunks.length && at < to; i++) {
+      const c = this.#chunks[i];
+      const s = Math.max(from, at), e = Math.min(to, at + c.length);
+      if (e > s) out.set(c.subarray(s - at, e - at), s - from);
+      at += c.length;
+    }
+    return out;
+  }
+}
+
 /** Turns records into the feature matrix and labels as they arrive. */
 class TableBuilder {
   readonly #file: string;
   readonly #options: CsvOptions;
+  /** The stream's bytes, or `null` for text (whose U+FFFD cannot be told apart). */
+  readonly #window: ByteWindow | null;
+  /** The stream offsets where the record being read starts and ends. */
+  #recordFrom = 0;
+  #recordTo = 0;
   #names: string[] | null = null;
   #width = 0;
   #labelCol = -1;
@@ -477,8 +533,9 @@ class TableBuilder {
   /** Whether `#head` holds its first non-blank line to the end. */
   #headDone = false;
 
-  constructor(options: CsvOptions) {
+  constructor(options: CsvOptions, window: ByteWindow | null = null) {
     this.#options = options;
+    this.#window = window;
     this.#file = options.fileName ?? "<csv>";
   }
 
@@ -532,7 +589,10 @@ class TableBuilder {
     );
   }
 
-  add(record: string[], lines: number, emptyLines: number): void {
+  add(record: string[], lines: number, emptyLines: number, bytes: number): void {
+    this.#recordFrom = this.#recordTo;
+    this.#recordTo = bytes;
+    this.#window?.drop(this.#recordFrom);
     // The line on which the record starts (records may span lines inside quotes).
     const line = this.#prevEnd + (emptyLines - this.#prevEmpty) + 1;
     if (lines - this.#shift - line > 0) {
@@ -557,7 +617,7 @@ class TableBuilder {
     const names = header
       ? first.map((n, j) => n.trim() === "" ? `column_${j + 1}` : n.trim())
       : Array.from({ length: width }, (_, j) => `column_${j + 1}`);
-    checkHeaderText(names, line, this.#file);
+    checkHeaderText(names, line, this.#file, this.#window === null ? undefined : this.#faithful);
     checkHeaderNames(names, line, this.#file);
     if (width < 2) {
       this.fail(
@@ -643,11 +703,23 @@ class TableBuilder {
         }) is empty`,
       );
     }
-    if (label.includes("\ufffd")) {
-      this.fail(notUtf8Label(line, this.#labelCol, this.#names![this.#labelCol], label));
+    if (label.includes("\ufffd") && !(this.#window !== null && this.#faithful(label))) {
+      this.fail(
+        notUtf8Label(
+          line,
+          this.#labelCol,
+          this.#names![this.#labelCol],
+          label,
+          this.#window === null,
+        ),
+      );
     }
     return label;
   }
+
+  /** Whether a label or name of the record being read holds U+FFFD as written in UTF-8. */
+  readonly #faithful = (text: string): boolean =>
+    writtenInUtf8(this.#window!.slice(this.#recordFrom, this.#recordTo), text);
 
   finish(): Dataset {
     if (this.#records === 0) this.fail("the file is empty");
@@ -903,49 +975,112 @@ export function onlyTextColumn(cells: readonly string[], labelCol: number): numb
 }
 
 /**
+ * Whether bytes are valid UTF-8: then a U+FFFD decoded from them was written as the character
+ * itself (EF BF BD), not put by the decoder for bytes it could not decode.
+ *
+ * @param bytes The bytes.
+ * @returns Whether they decode without a replacement.
+ */
+export function validUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a label or name holding U+FFFD, read from bytes, holds it as written in UTF-8 (EF BF
+ * BD): the bytes it was read from (its record's, or its own) are valid UTF-8, or, when they are
+ * not, hold its text encoded in UTF-8 (so that in a row whose other cell is not UTF-8, it is that
+ * cell, not this label or name, that is refused). Asked only when U+FFFD is found.
+ *
+ * @param bytes The bytes of its record (or of itself).
+ * @param text The label or name as read.
+ * @returns Whether it is written so.
+ */
+export function writtenInUtf8(bytes: Uint8Array, text: string): boolean {
+  if (validUtf8(bytes)) return true;
+  const t = new TextEncoder().encode(text);
+  outer: for (let i = 0; i + t.length <= bytes.length; i++) {
+    for (let k = 0; k < t.length; k++) if (bytes[i + k] !== t[k]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/**
  * Why a label holding U+FFFD is refused: the UTF-8 decoder puts that character for bytes that are
  * not UTF-8 (the accents of a Latin-1 or Windows-1252 file), so labels that differ only there
- * (`café`, `cafè`) would be read as one class.
+ * (`café`, `cafè`) would be read as one class. A reader of bytes refuses it only when the bytes
+ * are not valid UTF-8 ({@linkcode validUtf8}: a U+FFFD written in UTF-8 is a character like
+ * another); a reader of text, which has no bytes, refuses every one and says both remedies.
  *
  * @param line The line, counted from 1.
  * @param col The label column, counted from 0.
  * @param name The label column's name.
  * @param label The label as read.
+ * @param fromText Whether it was read from text (`parseCsv`), not from bytes.
  * @returns The reason, to follow `Cannot read CSV '<file>': `.
  */
-export function notUtf8Label(line: number, col: number, name: string, label: string): string {
-  return `line ${line}, label column ${col + 1} (${quotedText(name)}) holds ${
-    quotedText(label)
-  }, ${NOT_UTF8} (labels that differ only there would be one class): ${CONVERT_TO_UTF8}`;
+export function notUtf8Label(
+  line: number,
+  col: number,
+  name: string,
+  label: string,
+  fromText = false,
+): string {
+  return `line ${line}, label column ${col + 1} (${quotedText(name)}) holds ${quotedText(label)}, ${
+    fromText ? FFFD_IN_TEXT : NOT_UTF8
+  } (labels that differ only there would be one class): ${
+    fromText ? TEXT_REMEDY : CONVERT_TO_UTF8
+  }`;
 }
 
-/** What U+FFFD in a cell or name read from a file shows. */
+/** What U+FFFD in a cell or name read from a file whose bytes are not UTF-8 shows. */
 const NOT_UTF8 = "whose U+FFFD is what a UTF-8 reader puts for bytes that are not UTF-8";
 
 /** The remedy for a file that is not UTF-8. */
 const CONVERT_TO_UTF8 = "the file is probably Latin-1 or Windows-1252; convert it to UTF-8 " +
   "(iconv -f windows-1252 -t utf-8)";
 
+/** What U+FFFD in text (no bytes to check) may show. */
+const FFFD_IN_TEXT = "whose U+FFFD is the mark a decoder leaves for bytes it could not decode";
+
+/** The remedies for U+FFFD in text: which one applies, the text does not tell. */
+const TEXT_REMEDY = "if the text was read from a Latin-1 or Windows-1252 file, convert the " +
+  "file to UTF-8 (iconv -f windows-1252 -t utf-8); if it holds U+FFFD itself, in UTF-8, read " +
+  "the file's bytes (readCsv, parseCsvStream), which tell that apart and keep it";
+
 /**
  * Refuses header names holding U+FFFD, as labels are refused ({@linkcode notUtf8Label}): read
  * from a Latin-1 or Windows-1252 file, names that differ only in an accent (`café`, `cafè`) are
- * one name, and a model trained on such a name never matches the column written in UTF-8. A file
- * that holds U+FFFD itself, in valid UTF-8, is refused too: the text read does not tell it apart
- * (labels are read so as well).
+ * one name, and a model trained on such a name never matches the column written in UTF-8. A
+ * reader of bytes passes `faithful`, and a header whose bytes are valid UTF-8 (U+FFFD written as
+ * itself) is read as it is; without it (text, no bytes), every such name is refused.
  *
  * @param names The header's names, in order.
  * @param line The header's line, counted from 1.
  * @param file The file, for the message.
- * @throws {SyntaxError} If a name holds U+FFFD.
+ * @param faithful Whether a name holding U+FFFD was written so in UTF-8
+ *   ({@linkcode writtenInUtf8}), asked only for such a name; omitted for text.
+ * @throws {SyntaxError} If a name holds U+FFFD, and the bytes are not UTF-8 or not known.
  */
-export function checkHeaderText(names: readonly string[], line: number, file: string): void {
-  const j = names.findIndex((n) => n.includes("\ufffd"));
+export function checkHeaderText(
+  names: readonly string[],
+  line: number,
+  file: string,
+  faithful?: (name: string) => boolean,
+): void {
+  const j = names.findIndex((n) => n.includes("\ufffd") && faithful?.(n) !== true);
   if (j < 0) return;
   throw new SyntaxError(
-    `Cannot read CSV '${file}': line ${line}, column ${j + 1} is named ${
-      quotedText(names[j])
-    }, ${NOT_UTF8} (names that differ only there would be one name, and match no column ` +
-      `named in UTF-8): ${CONVERT_TO_UTF8}`,
+    `Cannot read CSV '${file}': line ${line}, column ${j + 1} is named ${quotedText(names[j])}, ${
+      faithful === undefined ? FFFD_IN_TEXT : NOT_UTF8
+    } (names that differ only there would be one name, and match no column named in UTF-8): ${
+      faithful === undefined ? TEXT_REMEDY : CONVERT_TO_UTF8
+    }`,
   );
 }
 

@@ -39,6 +39,8 @@ import {
   raggedRowReason,
   STRAY_QUOTE,
   TEXT_AFTER_QUOTE,
+  validUtf8,
+  writtenInUtf8,
 } from "./csv.ts";
 
 /** Options for {@linkcode readCsvBatches} and {@linkcode scanCsv}. */
@@ -275,11 +277,12 @@ interface Columns {
 }
 
 function headerColumns(
-  text: string,
+  bytes: Uint8Array,
   line: number,
   options: CsvStreamOptions,
   file: string,
 ): Columns {
+  const text = decoder.decode(bytes);
   let fields: string[];
   try {
     // Blanks around a name are dropped, as parseCsv drops them: ' "a" ,b' names a and b.
@@ -303,7 +306,7 @@ function headerColumns(
   const names = header
     ? fields.map((n, j) => n.trim() === "" ? `column_${j + 1}` : n.trim())
     : Array.from({ length: width }, (_, j) => `column_${j + 1}`);
-  checkHeaderText(names, line, file);
+  checkHeaderText(names, line, file, (name) => writtenInUtf8(bytes, name));
   checkHeaderNames(names, line, file);
   const label = options.label;
   if (label === null) return { names, labelCol: -1, width };
@@ -347,8 +350,9 @@ function headerColumns(
  * @throws {SyntaxError} If a row has the wrong number of fields, a feature cell is empty or not a
  *   finite number, a label cell is empty, a quoted cell is unterminated or spans lines or is
  *   followed by text, a feature or label cell that does not start with a quote holds one, or a
- *   header name or a label holds U+FFFD (the file is not UTF-8); the message names the file, line
- *   and column.
+ *   header name or a label holds U+FFFD read from bytes that are not UTF-8 (a Latin-1 file's
+ *   accents; U+FFFD written in UTF-8 is read as it is); the message names the file, line and
+ *   column.
  * @throws {RangeError} If the label column does not exist, a `features` index is outside the
  *   columns, repeated, or the label column, `dtype` is not `"float32"` or `"float64"`, or the
  *   delimiter is not one ASCII character other than a quote or a line break.
@@ -452,7 +456,7 @@ export async function* readCsvBatches(
   };
   const sink: LineSink = (b, s, e, line) => {
     if (cols === null) {
-      cols = headerColumns(decoder.decode(b.subarray(s, e)), line, options, file);
+      cols = headerColumns(b.subarray(s, e), line, options, file);
       const { labelCol, width, names } = cols;
       if (options.label === undefined) guessedLabel = names[labelCol];
       const features = options.features ??
@@ -556,7 +560,9 @@ export async function* readCsvBatches(
             `line ${line}, label column ${field + 1} (${quotedText(c.names[field])}) is empty`,
           );
         }
-        if (label.includes("\ufffd")) {
+        // U+FFFD written in UTF-8 (EF BF BD) is a character like another; put for bytes that are
+        // not UTF-8, it would merge labels that differ there.
+        if (label.includes("\ufffd") && !validUtf8(b.subarray(a, z))) {
           rowFail(b, s, e, line, notUtf8Label(line, field, c.names[field], label));
         }
         labels.push(label);
@@ -647,7 +653,7 @@ export async function* readCsvBatches(
  * @returns One name per column.
  * @throws {TypeError} If the file cannot be opened, or `header` is not a boolean.
  * @throws {SyntaxError} If the file is empty, its first line is not valid CSV, or a name holds
- *   U+FFFD (the file is not UTF-8).
+ *   U+FFFD read from bytes that are not UTF-8 (U+FFFD written in UTF-8 is read as it is).
  * @throws {RangeError} If two header cells have the same name, or the delimiter is not one ASCII
  *   character other than a quote or a line break.
  *
@@ -678,7 +684,7 @@ export async function readCsvColumns(
   for await (const chunk of linesOf(path, 65536, delimiterByte(file, options.delimiter))) {
     if (chunk.count === 0) continue;
     const [b, s, e, line] = [chunk.bytes, chunk.starts[0], chunk.ends[0], chunk.lines[0]];
-    return headerColumns(decoder.decode(b.subarray(s, e)), line, { ...options, label: null }, file)
+    return headerColumns(b.subarray(s, e), line, { ...options, label: null }, file)
       .names;
   }
   throw new SyntaxError(`Cannot read CSV '${file}': the file is empty`);

@@ -766,6 +766,129 @@ Deno.test("header names in Latin-1 are refused as labels are, not read with U+FF
   }
 });
 
+Deno.test("a UTF-8 file that holds U+FFFD itself is read as written by every byte reader, not called Latin-1", async () => {
+  // U+FFFD written in UTF-8 is the bytes EF BF BD: decoded faithfully, it is a character like
+  // another, and 'caf\ufffd' is a class of its own beside 'caf\u00e9' and 'caf\u00e8' (three
+  // classes, counted by hand), 'pr\ufffdx' a feature name. It was refused as Latin-1, with a
+  // remedy (iconv from windows-1252) that would have garbled it.
+  const dir = await Deno.makeTempDir();
+  try {
+    const labels = ["caf\ufffd", "caf\u00e9", "caf\u00e8"];
+    const text = "a,pr\ufffdx,sorte\n" +
+      [0, 1, 2, 3, 4, 5].map((i) => `${i},${i % 2},${labels[i % 3]}\n`).join("");
+    const bytes = new TextEncoder().encode(text);
+    const file = `${dir}/utf8.csv`;
+    await Deno.writeFile(file, bytes);
+    const expected = [...labels].sort();
+    // Chunks of one byte split every EF BF BD, and every record, across chunks.
+    const oneByte = new Blob([...bytes].map((b) => new Uint8Array([b]))).stream();
+    for (const d of [await readCsv(file), await parseCsvStream(oneByte)]) {
+      assert.deepEqual(d.classes, expected);
+      assert.deepEqual(d.featureNames, ["a", "pr\ufffdx"]);
+      assert.deepEqual([...d.y], [0, 1, 2, 0, 1, 2].map((k) => expected.indexOf(labels[k])));
+    }
+    const streamed: string[] = [];
+    for await (const batch of readCsvBatches(file)) {
+      streamed.push(...batch.labels);
+      assert.deepEqual(batch.featureNames, ["a", "pr\ufffdx"]);
+    }
+    assert.deepEqual(streamed, [0, 1, 2, 3, 4, 5].map((i) => labels[i % 3]));
+    assert.deepEqual(await readCsvColumns(file), ["a", "pr\ufffdx", "sorte"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a file with U+FFFD in UTF-8 and a Latin-1 label is refused at the Latin-1 line, by every byte reader", async () => {
+  // Line 2 holds U+FFFD written in UTF-8 (EF BF BD, accepted), line 4 the Latin-1 byte E9: the
+  // refusal names line 4, counted by hand, whose bytes are not UTF-8, not line 2. In a header,
+  // the Latin-1 name (column 2) is named, not the name before it holding U+FFFD in UTF-8; in a
+  // row whose label holds U+FFFD in UTF-8, the Latin-1 cell after it is refused as no number.
+  const dir = await Deno.makeTempDir();
+  try {
+    const enc = (t: string) => [...new TextEncoder().encode(t)];
+    const cafLatin1 = [0x63, 0x61, 0x66, 0xe9];
+    const rows = Uint8Array.from([
+      ...enc("a,b,sorte\n1,2,caf\ufffd\n3,4,th\u00e9\n5,6,"),
+      ...cafLatin1,
+      ...enc("\n7,8,caf\ufffd\n"),
+    ]);
+    const header = Uint8Array.from([
+      ...enc("pr\ufffdx,"),
+      ...cafLatin1,
+      ...enc(",y\n1,2,a\n3,4,b\n"),
+    ]);
+    for (
+      const [bytes, message, label] of [
+        [
+          rows,
+          'line 4, label column 3 ("sorte") holds "caf\ufffd", whose U+FFFD is what a UTF-8 ' +
+          "reader puts for bytes that are not UTF-8 (labels that differ only there would be one " +
+          "class): the file is probably Latin-1 or Windows-1252; convert it to UTF-8 " +
+          "(iconv -f windows-1252 -t utf-8)",
+          undefined,
+        ],
+        [
+          header,
+          'line 1, column 2 is named "caf\ufffd", whose U+FFFD is what a UTF-8 reader puts for ' +
+          "bytes that are not UTF-8 (names that differ only there would be one name, and match " +
+          "no column named in UTF-8): the file is probably Latin-1 or Windows-1252; convert it " +
+          "to UTF-8 (iconv -f windows-1252 -t utf-8)",
+          undefined,
+        ],
+        [
+          Uint8Array.from([...enc("sorte,a\ncaf\ufffd,1\nx,"), ...cafLatin1, ...enc("\n")]),
+          "line 3, column 2 (\"a\") holds 'caf\ufffd', which is not a finite decimal number",
+          "sorte",
+        ],
+      ] as const
+    ) {
+      const file = `${dir}/mixed.csv`;
+      await Deno.writeFile(file, bytes);
+      const reads = [
+        () => readCsv(file, { label }),
+        () =>
+          parseCsvStream(new Blob([...bytes].map((b) => new Uint8Array([b]))).stream(), {
+            fileName: file,
+            label,
+          }),
+        async () => {
+          for await (const _ of readCsvBatches(file, { label })) { /* refused */ }
+        },
+        ...(bytes === header ? [() => readCsvColumns(file)] : []),
+      ];
+      for (const read of reads) {
+        await assert.rejects(read, {
+          name: "SyntaxError",
+          message: `Cannot read CSV '${file}': ${message}`,
+        });
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("parseCsv refuses U+FFFD in a label or name, saying text cannot tell the two causes apart", () => {
+  // A string has no bytes: U+FFFD may be a decoder's mark for a Latin-1 byte or written so in
+  // UTF-8. The message says what was found and both remedies, not that the file is Latin-1.
+  const both = "if the text was read from a Latin-1 or Windows-1252 file, convert the file to " +
+    "UTF-8 (iconv -f windows-1252 -t utf-8); if it holds U+FFFD itself, in UTF-8, read the " +
+    "file's bytes (readCsv, parseCsvStream), which tell that apart and keep it";
+  assert.throws(() => parseCsv("a,y\n1,caf\ufffd\n2,b\n", { fileName: "t.csv" }), {
+    name: "SyntaxError",
+    message: `Cannot read CSV 't.csv': line 2, label column 2 ("y") holds "caf\ufffd", whose ` +
+      "U+FFFD is the mark a decoder leaves for bytes it could not decode (labels that differ " +
+      `only there would be one class): ${both}`,
+  });
+  assert.throws(() => parseCsv("a,th\ufffd,y\n1,2,a\n3,4,b\n", { fileName: "t.csv" }), {
+    name: "SyntaxError",
+    message: `Cannot read CSV 't.csv': line 1, column 2 is named "th\ufffd", whose U+FFFD is ` +
+      "the mark a decoder leaves for bytes it could not decode (names that differ only there " +
+      `would be one name, and match no column named in UTF-8): ${both}`,
+  });
+});
+
 Deno.test("a repeated header name is reported on the header's own line, after blank lines, by every reader", async () => {
   // The message said "line 1" wherever the header was; the U+FFFD message above names the real
   // line. Here the header is on line 3, after two blank lines (one of white space only); the
