@@ -520,7 +520,8 @@ export async function loadData(
 /**
  * Whether names a model does not find in a file hold U+FFFD: read by a model trained before
  * header names holding it were refused (a Latin-1 or Windows-1252 file's accents read as UTF-8),
- * they match no header the readers take now ({@linkcode NOT_UTF8_MODEL} says what to do).
+ * they match no header the readers take now, unless they hold U+FFFD written in UTF-8, which the
+ * readers of files take ({@linkcode NOT_UTF8_MODEL} says what to do in either case).
  *
  * @param missing The model's names the file does not give.
  * @returns Whether one holds U+FFFD.
@@ -530,9 +531,10 @@ export function notUtf8Names(missing: readonly string[]): boolean {
 }
 
 /** What to do about a model whose names hold U+FFFD ({@linkcode notUtf8Names}). */
-export const NOT_UTF8_MODEL = "the model's names holding U+FFFD were read from a file that is " +
-  "not UTF-8, and no header read now can give them (a name holding U+FFFD is refused): train " +
-  "the model again on the file converted to UTF-8 (iconv -f windows-1252 -t utf-8)";
+export const NOT_UTF8_MODEL = "the model's names holding U+FFFD were probably read from a file " +
+  "that is not UTF-8, a header no reader takes now: train the model again on the file converted " +
+  "to UTF-8 (iconv -f windows-1252 -t utf-8); if they hold U+FFFD written in UTF-8, name the " +
+  "columns as the model does";
 
 /**
  * The loaded data as a loaded model takes them, matched as `lrc predict` matches them: when the

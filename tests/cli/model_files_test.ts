@@ -490,7 +490,8 @@ Deno.test("prune, quantize and compress --model match CSV columns by name, in an
 Deno.test("dataForModel says a model's names holding U+FFFD match no header, and to train it again", () => {
   // A model trained on a Latin-1 file before such header names were refused names 'th\ufffd':
   // the file converted to UTF-8 names 'th\u00e9', and the file as it was is refused, so "name
-  // the columns as the model does" could not be done. Oracle: the message written out.
+  // the columns as the model does" alone could not be done (it can only for U+FFFD written in
+  // UTF-8, which the readers of files now take). Oracle: the message written out.
   const model: LogisticModel = {
     kind: "logistic-regression",
     version: MODEL_VERSION,
@@ -510,9 +511,10 @@ Deno.test("dataForModel says a model's names holding U+FFFD match no header, and
   assert.throws(() => dataForModel(model, data, "m.lrc"), {
     name: "TypeError",
     message: "Cannot apply 'm.lrc' to d.csv: the data name 1 of the model's features but not " +
-      '["th\ufffd"]; the model\'s names holding U+FFFD were read from a file that is not UTF-8, ' +
-      "and no header read now can give them (a name holding U+FFFD is refused): train the model " +
-      "again on the file converted to UTF-8 (iconv -f windows-1252 -t utf-8)",
+      '["th\ufffd"]; the model\'s names holding U+FFFD were probably read from a file that is ' +
+      "not UTF-8, a header no reader takes now: train the model again on the file converted to " +
+      "UTF-8 (iconv -f windows-1252 -t utf-8); if they hold U+FFFD written in UTF-8, name the " +
+      "columns as the model does",
   });
 });
 

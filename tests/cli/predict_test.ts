@@ -1052,10 +1052,10 @@ Deno.test("lrc predict with a model whose names hold U+FFFD says to train it aga
       r.stderr,
       `lrc predict: Cannot predict with a model of 2 features on '${file}': its header names 1 ` +
         `of the model's features but not ["th\ufffd"]; the model's names holding U+FFFD were ` +
-        "read from a file that is not UTF-8, and no header read now can give them (a name " +
-        "holding U+FFFD is refused): train the model again on the file converted to UTF-8 " +
-        "(iconv -f windows-1252 -t utf-8), or remove the header (--no-header) to take them by " +
-        "position\n",
+        "probably read from a file that is not UTF-8, a header no reader takes now: train the " +
+        "model again on the file converted to UTF-8 (iconv -f windows-1252 -t utf-8); if they " +
+        "hold U+FFFD written in UTF-8, name the columns as the model does, or remove the header " +
+        "(--no-header) to take them by position\n",
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
