@@ -106,7 +106,7 @@ export function modelFromCoefficients(
     if (FIELDS.includes(key)) continue;
     // Two edits for the long names, one for the short ones ("cols" is not "coef").
     const near = Object.hasOwn(FOREIGN_NAMES, key) ? FOREIGN_NAMES[key] : nearestName(key, FIELDS);
-    if (near) fail(`unknown field ${quotedText(key)}: is it '${near}'?`);
+    if (near) fail(`unknown field ${quotedText(key)}: is it ${quotedText(near)}?`);
   }
   const mismatch = (reason: string): never => {
     throw new RangeError(`Cannot import '${name}': ${reason}`);
@@ -204,7 +204,15 @@ export function modelFromCoefficients(
       fail(`preprocessing kind must be 'standardize' (or absent), got ${JSON.stringify(p.kind)}`);
     }
     const unknown = Object.keys(p).filter((k) => !["kind", "mean", "scale"].includes(k));
-    if (unknown.length > 0) fail(`preprocessing has unknown fields ${quotedList(unknown)}`);
+    if (unknown.length > 0) {
+      fail(
+        `preprocessing has ${
+          unknown.length === 1
+            ? `an unknown field ${quotedText(unknown[0])}`
+            : `unknown fields ${quotedList(unknown)}`
+        }`,
+      );
+    }
     preprocessing = {
       kind: "standardize",
       mean: Float64Array.from(numbers(p.mean, "preprocessing.mean")),

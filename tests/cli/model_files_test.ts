@@ -406,9 +406,9 @@ Deno.test("a JSON of coefficients with a misspelt coef or intercept is refused b
   const dir = await Deno.makeTempDir();
   try {
     const cases = [
-      [{ coef_: [[1, -1]], intercept_: [0] }, /unknown field "coef_": is it 'coef'\?/],
-      [{ coefs: [[1, -1]], intercept: [0] }, /unknown field "coefs": is it 'coef'\?/],
-      [{ Coef: [[1, -1]], intercept: [0] }, /unknown field "Coef": is it 'coef'\?/],
+      [{ coef_: [[1, -1]], intercept_: [0] }, /unknown field "coef_": is it "coef"\?/],
+      [{ coefs: [[1, -1]], intercept: [0] }, /unknown field "coefs": is it "coef"\?/],
+      [{ Coef: [[1, -1]], intercept: [0] }, /unknown field "Coef": is it "coef"\?/],
       [{ intercept: [0] }, /coef must be a non-empty array of rows/],
     ] as const;
     for (const [json, message] of cases) {
