@@ -13,7 +13,7 @@ import { createLossEngine } from "../kernels/loss_engine.ts";
 import { accumulateLoss, type BatchLoss } from "./loss.ts";
 import type { Link } from "./types.ts";
 
-/** Which loss kernel trains: `"auto"` picks wasm for large float32 data. */
+/** Which loss kernel trains: `"auto"` picks wasm for large data. */
 export type Backend = "auto" | "wasm" | "ts";
 
 /**
@@ -21,6 +21,14 @@ export type Backend = "auto" | "wasm" | "ts";
  * float32 data.
  */
 export const WASM_MIN_WORK = 2 ** 22;
+
+/**
+ * Work per full pass from which `"auto"` uses wasm on float64 data too. The float64 TypeScript
+ * kernel costs about 2 ns per unit of work (one pass over 4,500 x 2,000 features and 20 classes
+ * took 0.36 s, wasm 0.025 s), so from here on a pass costs it more than 0.13 s and L-BFGS's
+ * dozens of passes seconds to minutes; below it the float64 reference is kept.
+ */
+export const WASM_MIN_WORK_FLOAT64 = 2 ** 26;
 
 /** A loss over one data set, with the contract of {@linkcode accumulateLoss}. */
 export interface BoundLoss {
@@ -54,7 +62,8 @@ export interface BoundLoss {
 
 /**
  * Whether {@linkcode bindLoss} runs `x` on the wasm engine, which stores float32 copies of the
- * (preprocessed) features.
+ * (preprocessed) features: `"auto"` from {@linkcode WASM_MIN_WORK} on float32 data, from
+ * {@linkcode WASM_MIN_WORK_FLOAT64} on float64 data.
  *
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @param backend The backend asked for (`"auto"` when absent).
@@ -63,9 +72,10 @@ export interface BoundLoss {
  */
 export function usesWasm(x: Matrix, backend: Backend | undefined, nOutputs: number): boolean {
   const choice = backend ?? "auto";
+  const work = x.rows * x.cols * nOutputs;
   return choice === "wasm" ||
-    (choice === "auto" && x.data instanceof Float32Array &&
-      x.rows * x.cols * nOutputs >= WASM_MIN_WORK);
+    (choice === "auto" &&
+      work >= (x.data instanceof Float32Array ? WASM_MIN_WORK : WASM_MIN_WORK_FLOAT64));
 }
 
 /**

@@ -1,7 +1,13 @@
 import { createPrng, randomNormal } from "../../lib/core/random.ts";
 import { applyPreprocessing, type Preprocessing } from "../../lib/data/preprocess.ts";
 import assert from "node:assert/strict";
-import { bindLoss, usesWasm, WASM_MIN_WORK } from "../../lib/model/engine.ts";
+import {
+  bindLoss,
+  usesWasm,
+  WASM_MIN_WORK,
+  WASM_MIN_WORK_FLOAT64,
+} from "../../lib/model/engine.ts";
+import { fit } from "../../lib/model/fit.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 
 Deno.test("sampled moments are the two-pass mean, variance and covariance of the preprocessed sampled rows", () => {
@@ -75,10 +81,45 @@ Deno.test("auto trains on wasm from 2^22 multiply-adds per pass of float32 data,
   assert.equal(3 * 1_398_101, 2 ** 22 - 1);
   assert.equal(usesWasm(matrix(1_398_101, 3, true), "auto", 1), false);
   assert.equal(usesWasm(matrix(1_398_101, 3, true), "auto", 2), true);
-  // float64 data stay on the TypeScript kernel however large; an explicit choice is kept.
-  assert.equal(usesWasm(matrix(2 ** 30, 2, false), "auto", 10), false);
+  // float64 data stay on the TypeScript kernel up to 2^26: 2^20 x 2 features x 31 outputs
+  // does not reach it, 32 outputs do; an explicit choice is kept.
+  assert.equal(WASM_MIN_WORK_FLOAT64, 2 ** 26);
+  assert.equal(usesWasm(matrix(2 ** 20, 2, false), "auto", 2), false);
+  assert.equal(usesWasm(matrix(2 ** 20, 2, false), "auto", 31), false);
+  assert.equal(usesWasm(matrix(2 ** 20, 2, false), "auto", 32), true);
+  assert.equal(usesWasm(matrix(2 ** 20, 2, false), undefined, 32), true, "auto by default");
   assert.equal(usesWasm(matrix(1, 1, false), "wasm", 1), true);
+  assert.equal(usesWasm(matrix(2 ** 30, 2, false), "ts", 10), false);
   assert.equal(usesWasm(matrix(2 ** 30, 2, true), "ts", 10), false);
+});
+
+Deno.test("fit trains wide float64 data on wasm under auto, to the float64 reference's objective", () => {
+  // Bag-of-words-like float64 data of 2048 x 1024 x 32 classes = 2^26 per pass: the float64
+  // kernel took 0.36 s a pass at 4,500 x 2,000 x 20 where wasm took 0.025 s. Oracles: the model
+  // of an explicit backend "wasm" (bit for bit: the same engine) and the objective of backend
+  // "ts" (float32 copies move it in the low digits only).
+  const n = 2048, d = 1024, k = 32, prng = createPrng(4);
+  const y = Int32Array.from({ length: n }, (_, i) => i % k);
+  const data = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < 40; t++) data[i * d + Math.floor(prng() * d)]++;
+    // Each class uses a few words of its own more often.
+    for (let t = 0; t < 8; t++) data[i * d + ((y[i] * 29 + Math.floor(prng() * 6)) % d)]++;
+  }
+  const x = { data, rows: n, cols: d };
+  assert.equal(n * d * k, WASM_MIN_WORK_FLOAT64);
+  const options = { optimizer: { kind: "lbfgs" as const, maxIterations: 3 } };
+  const auto = fit(x, y, options);
+  const wasm = fit(x, y, { ...options, backend: "wasm" });
+  const ts = fit(x, y, { ...options, backend: "ts" });
+  // Counted, not deepEqual'd: a diff of 32,768 floats took minutes to print.
+  const differing = (a: Float64Array, b: Float64Array) => a.filter((v, i) => v !== b[i]).length;
+  assert.equal(differing(auto.model.weights.data, wasm.model.weights.data), 0);
+  assert.equal(differing(auto.model.bias, wasm.model.bias), 0);
+  assert.equal(auto.history.length, 3);
+  const objective = (r: typeof auto) => r.history.at(-1)!.objective;
+  assertClose(objective(auto), objective(ts), { rtol: 1e-6 });
+  assert.ok(objective(auto) < 0.5 * Math.log(k), "it learned: below half the uniform loss");
 });
 
 Deno.test("the variance of a constant feature is never negative, on either backend", () => {
