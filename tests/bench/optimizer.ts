@@ -15,7 +15,10 @@
  * - l1 (only when named): `fit` with an L1 and an elastic-net penalty (l1Ratio 0.5) at four
  *   strengths on breast cancer, digits and the first 5,000 Fashion-MNIST training images, with
  *   `precondition` on and off (iterations, time, objective, non-zero weights, convergence within
- *   the default 1,000 iterations): the measurement behind its default (off with an L1 part).
+ *   the default 1,000 iterations): the measurement behind its default (off with an L1 part);
+ * - wide (only when named; needs no Fashion-MNIST): generated float64 word counts (4,500 x 2,000,
+ *   20 and 200 classes, seed 1), one loss and gradient pass on backends ts and wasm (medians of 3)
+ *   and, at 20 classes, `fit` (L-BFGS, lambda 1 / nSamples) on each.
  *
  * @module
  */
@@ -30,15 +33,18 @@ import { minimizeLbfgs } from "../../lib/model/lbfgs.ts";
 import { kroneckerPreconditioner } from "../../lib/model/precondition.ts";
 import type { Penalty } from "../../lib/model/types.ts";
 import { benchArgs, requireFashionMnist } from "./_args.ts";
+import { createPrng } from "../../lib/core/random.ts";
+import { fitStandardizer } from "../../lib/data/preprocess.ts";
 import { median, medianCallMs, reportLoadAverage } from "./_stats.ts";
 
-const ALL_SECTIONS = ["passes", "path", "l1"];
+const ALL_SECTIONS = ["passes", "path", "l1", "wide"];
 const args = benchArgs(
   "bench:optimizer",
   "L-BFGS on Fashion-MNIST: one pass over the data timed, and the objective after 10 to 60 " +
     "iterations with the preconditioner's covariance sampled on 4096, 8192 or 60000 rows and " +
     "with 5, 10 or 20 correction pairs; with --sections l1, the preconditioner on and off for L1 " +
-    "and elastic-net fits.",
+    "and elastic-net fits; with --sections wide, float64 and wasm passes and fits on generated " +
+    "4,500 x 2,000 word counts.",
   {
     sections: {
       type: "string",
@@ -50,16 +56,69 @@ const args = benchArgs(
 );
 const json = args.flag("json");
 const SECTIONS = args.choices("sections", ALL_SECTIONS, "section");
-requireFashionMnist("bench:optimizer");
+const needsFashion = ["passes", "path", "l1"].some((s) => SECTIONS.has(s));
+if (needsFashion) requireFashionMnist("bench:optimizer");
 reportLoadAverage("bench:optimizer");
 const CHECKPOINTS = [10, 20, 30, 40, 60];
-const train = await loadFashionMnist("train");
+const train = needsFashion
+  ? await loadFashionMnist("train")
+  : { x: { data: new Float32Array(784), rows: 1, cols: 784 }, y: new Int32Array(1) };
 const n = train.x.rows, d = train.x.cols, k = 10, nw = k * d, l2 = 1 / 6000;
 const loss = bindLoss(train.x, train.y, {
   preprocessing: { kind: "none" },
   link: "softmax",
   nOutputs: k,
 });
+
+/** One wide shape: pass times on both backends, and fits when asked. */
+interface WideRow {
+  classes: number;
+  backend: "ts" | "wasm";
+  passMs: number;
+  fitSeconds: number | null;
+  iterations: number | null;
+  objective: number | null;
+}
+
+function wideRows(): WideRow[] {
+  const rows: WideRow[] = [];
+  const wn = 4500, wd = 2000;
+  for (const wk of [20, 200]) {
+    const prng = createPrng(1);
+    const y = Int32Array.from({ length: wn }, (_, i) => i % wk);
+    const data = new Float64Array(wn * wd);
+    for (let i = 0; i < wn; i++) {
+      // Zipf-like common words, and words of the row's class.
+      for (let t = 0; t < 100; t++) data[i * wd + Math.floor(wd * prng() ** 3)]++;
+      for (let t = 0; t < 10; t++) data[i * wd + ((y[i] * 37 + Math.floor(prng() * 20)) % wd)]++;
+    }
+    const x = { data, rows: wn, cols: wd };
+    const prep = fitStandardizer(x);
+    for (const backend of ["ts", "wasm"] as const) {
+      const l = bindLoss(x, y, { preprocessing: prep, link: "softmax", nOutputs: wk, backend });
+      const w = Float64Array.from({ length: wk * wd }, (_, i) => Math.sin(i) * 0.01);
+      const gw = new Float64Array(wk * wd), b = new Float64Array(wk), gb = new Float64Array(wk);
+      const passMs = medianCallMs(() => l.accumulate(null, 0, wn, w, b, gw, gb), 3);
+      l.close();
+      let fitted = null;
+      if (wk === 20) {
+        const t0 = performance.now();
+        const r = fit(x, y, { penalty: { kind: "l2", lambda: 1 / wn }, backend });
+        fitted = { s: (performance.now() - t0) / 1000, r };
+      }
+      rows.push({
+        classes: wk,
+        backend,
+        passMs,
+        fitSeconds: fitted?.s ?? null,
+        iterations: fitted?.r.history.length ?? null,
+        objective: fitted?.r.history.at(-1)?.objective ?? null,
+      });
+      console.error(`wide ${wk} classes ${backend}: pass ${passMs.toFixed(0)} ms`);
+    }
+  }
+  return rows;
+}
 
 function run(rows: number, memory: number) {
   const t0 = performance.now();
@@ -217,11 +276,30 @@ const l1 = SECTIONS.has("l1")
     ["fashion-mnist 5000", await loadFashionMnist("train", { limit: 5000 })],
   ])
   : [];
+const wide = SECTIONS.has("wide") ? wideRows() : [];
 if (json) {
+  for (const r of wide) console.log(JSON.stringify({ bench: "optimizer-wide", ...r }));
   for (const r of results) console.log(JSON.stringify({ bench: "optimizer", ...r }));
   for (const p of passes) console.log(JSON.stringify({ bench: "optimizer-pass", ...p }));
   for (const r of l1) console.log(JSON.stringify({ bench: "optimizer-l1", ...r }));
 } else {
+  if (wide.length > 0) {
+    console.log(
+      "generated float64 word counts, 4,500 x 2,000: one loss and gradient pass (median of 3) " +
+        `and fit (lambda 1 / 4500); load average ${Deno.loadavg()[0].toFixed(2)}`,
+    );
+    console.log(formatTable(
+      ["classes", "backend", "pass", "fit", "iterations", "objective"],
+      wide.map((r) => [
+        String(r.classes),
+        r.backend,
+        `${r.passMs.toFixed(0)} ms`,
+        r.fitSeconds === null ? "" : `${r.fitSeconds.toFixed(2)} s`,
+        r.iterations === null ? "" : String(r.iterations),
+        r.objective === null ? "" : r.objective.toFixed(8),
+      ]),
+    ));
+  }
   if (passes.length > 0) {
     console.log("one pass over 60,000 rows (medians of 9, ms):");
     console.log(formatTable(
