@@ -285,8 +285,8 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
       cannot(
         `it is ${size} bytes, more than the limit of ${maxBytes} bytes (option maxBytes, ` +
           "--max-data-bytes in lrc); " +
-          "raise the limit if the machine has the memory (about 17 bytes per value read, " +
-          "8.5 times the size of a file of one-digit cells)",
+          "raise the limit if the machine has the memory (about 9 bytes per value read, " +
+          "4.5 times the size of a file of one-digit cells)",
       ),
     );
   }
@@ -498,6 +498,11 @@ class ByteWindow {
   }
 }
 
+/** A buffer of `bytes` bytes that can be shrunk, which gives its memory back at once. */
+function resizableBuffer(bytes: number): ArrayBuffer {
+  return new ArrayBuffer(bytes, { maxByteLength: bytes });
+}
+
 /** Turns records into the feature matrix and labels as they arrive. */
 class TableBuilder {
   readonly #file: string;
@@ -643,9 +648,10 @@ class TableBuilder {
     const nFeatures = cols.length;
     if (this.#block === null || this.#blockFill + nFeatures > this.#block.length) {
       const size = Math.max(nFeatures, BLOCK_VALUES - (BLOCK_VALUES % nFeatures));
+      // Resizable, so that finish() can give each block's memory back as soon as it is copied.
       this.#block = this.#options.dtype === "float32"
-        ? new Float32Array(size)
-        : new Float64Array(size);
+        ? new Float32Array(resizableBuffer(size * 4))
+        : new Float64Array(resizableBuffer(size * 8));
       this.#blocks.push(this.#block);
       this.#blockFill = 0;
     }
@@ -727,12 +733,16 @@ class TableBuilder {
     const nFeatures = this.#featureCols.length;
     const n = this.#rows * nFeatures;
     const data = this.#options.dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+    // The matrix's pages are taken as they are written, and each block's are given back (its
+    // buffer shrunk to nothing) once it is copied: the blocks and the matrix are not held at
+    // once, and the peak is the matrix and one block, not twice the matrix.
     let off = 0;
     for (let b = 0; b < this.#blocks.length; b++) {
       const block = this.#blocks[b];
       const take = Math.min(block.length, n - off);
       data.set(take === block.length ? block : block.subarray(0, take), off);
       off += take;
+      (block.buffer as ArrayBuffer).resize(0);
     }
     this.#blocks = [];
     this.#block = null;

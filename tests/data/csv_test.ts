@@ -394,6 +394,49 @@ Deno.test("a table of several storage blocks is read value for value, whatever t
   }
 });
 
+Deno.test("a table ending at, before or after a storage block's end reads into a plain buffer of its exact size", async () => {
+  // 1,000 features: a block holds 131 rows (131,000 of 2^17 = 131,072 values), so these counts
+  // end one short of, at and one past a block's end. Each value is a closed form of its row and
+  // column, exact in float32 and float64 (the reader gives each block's memory back after copying
+  // it: a block given back before it is copied, or the wrong one, reads as zeros here).
+  const cols = 1000;
+  const value = (i: number, j: number) => i * 8 + (j % 8) / 8 - (j >> 3);
+  const names = Array.from({ length: cols }, (_, j) => `f${j}`).join(",") + ",y\n";
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    for (const rows of [1, 130, 131, 132, 262, 263]) {
+      let text = names;
+      for (let i = 0; i < rows; i++) {
+        text += Array.from({ length: cols }, (_, j) => value(i, j)).join(",") + `,${i % 3}\n`;
+      }
+      await Deno.writeTextFile(file, text);
+      for (const dtype of ["float64", "float32"] as const) {
+        const d = await readCsv(file, { dtype });
+        const at = `${rows} rows, ${dtype}`;
+        assert.deepEqual([d.x.rows, d.x.cols], [rows, cols], at);
+        const bytes = dtype === "float32" ? 4 : 8;
+        assert.equal(d.x.data.BYTES_PER_ELEMENT, bytes, at);
+        // What a caller may do with the buffer: keep, clone, send to a worker or a WebAssembly copy.
+        const buffer = d.x.data.buffer as ArrayBuffer;
+        assert.equal(buffer.resizable, false, at);
+        assert.equal(d.x.data.byteOffset, 0, at);
+        assert.equal(buffer.byteLength, rows * cols * bytes, at);
+        for (let i = 0; i < rows; i++) {
+          for (let j = 0; j < cols; j++) {
+            if (d.x.data[i * cols + j] !== value(i, j)) {
+              assert.fail(`${at}: row ${i}, column ${j}: ${d.x.data[i * cols + j]}`);
+            }
+          }
+          if (d.y[i] !== i % 3) assert.fail(`${at}: row ${i}: label ${d.y[i]}`);
+        }
+        assert.deepEqual(structuredClone(d.x.data), d.x.data, at);
+      }
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("a label column index one past the last column is refused, as a number or as digits", async () => {
   // Columns 0..2: index 3 is outside, index 2 (the last) is the default label.
   const text = "a,b,y\n1,2,x\n3,4,z\n";
