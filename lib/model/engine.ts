@@ -63,19 +63,28 @@ export interface BoundLoss {
 /**
  * Whether {@linkcode bindLoss} runs `x` on the wasm engine, which stores float32 copies of the
  * (preprocessed) features: `"auto"` from {@linkcode WASM_MIN_WORK} on float32 data, from
- * {@linkcode WASM_MIN_WORK_FLOAT64} on float64 data.
+ * {@linkcode WASM_MIN_WORK_FLOAT64} on standardised float64 data. Float64 data trained as they are
+ * (preprocessing `"none"`) keep the float64 reference under `"auto"`: their float32 copies may not
+ * hold them (beyond 3.4e38), and at 1e30 wasm's float32 passes left the loss at its start where
+ * float64 fitted the data.
  *
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @param backend The backend asked for (`"auto"` when absent).
  * @param nOutputs Output rows of the weights.
+ * @param preprocessing The preprocessing the loss applies to `x`.
  * @returns `true` for wasm.
  */
-export function usesWasm(x: Matrix, backend: Backend | undefined, nOutputs: number): boolean {
+export function usesWasm(
+  x: Matrix,
+  backend: Backend | undefined,
+  nOutputs: number,
+  preprocessing: Preprocessing,
+): boolean {
   const choice = backend ?? "auto";
+  if (choice !== "auto") return choice === "wasm";
   const work = x.rows * x.cols * nOutputs;
-  return choice === "wasm" ||
-    (choice === "auto" &&
-      work >= (x.data instanceof Float32Array ? WASM_MIN_WORK : WASM_MIN_WORK_FLOAT64));
+  if (x.data instanceof Float32Array) return work >= WASM_MIN_WORK;
+  return preprocessing.kind === "standardize" && work >= WASM_MIN_WORK_FLOAT64;
 }
 
 /**
@@ -99,7 +108,7 @@ export function bindLoss(
 ): BoundLoss {
   const { preprocessing, link, nOutputs } = options;
   const step = (maxRows: number) => Math.max(1, Math.ceil(x.rows / maxRows));
-  if (usesWasm(x, options.backend, nOutputs)) {
+  if (usesWasm(x, options.backend, nOutputs, preprocessing)) {
     const engine = createLossEngine(x, y, link, nOutputs, {
       threads: options.threads,
       standardize: preprocessing.kind === "standardize" ? preprocessing : undefined,

@@ -257,8 +257,9 @@ export interface FitOptions {
    * The loss kernel: `"ts"` the reference TypeScript (float64), `"wasm"` WebAssembly SIMD on
    * float32 copies of the features with float64 sums, over `threads` threads; `"auto"` picks
    * wasm when `nSamples * nFeatures * nOutputs` is at least `2 ** 22` for float32 `x`, or at least
-   * `2 ** 26` for float64 `x` (where a float64 pass took over 0.13 s, 14 times wasm's). The two give
-   * different low bits. The wasm kernels use the relaxed-SIMD fused multiply-add where the engine
+   * `2 ** 26` for standardised float64 `x` (where a float64 pass took over 0.13 s, 14 times
+   * wasm's; float64 `x` with preprocessing `"none"` stays on `"ts"`, whose float64 holds any
+   * magnitude). The two give different low bits. The wasm kernels use the relaxed-SIMD fused multiply-add where the engine
    * has relaxed SIMD (fused or not as the CPU allows) and plain SIMD elsewhere, so a wasm-trained
    * model repeats bit for bit on one engine and CPU but may differ in the last bits on another;
    * `"ts"` does not depend on the CPU.
@@ -432,10 +433,17 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
   // Standardisation fitted on x itself keeps x's values within sqrt(nSamples).
   const fittedOnX = options.initial === undefined &&
     (options.preprocessing ?? "standardize") === "standardize";
-  if (!fittedOnX) checkStoredValues("x", x, preprocessing, usesWasm(x, options.backend, nOut));
+  if (!fittedOnX) {
+    checkStoredValues("x", x, preprocessing, usesWasm(x, options.backend, nOut, preprocessing));
+  }
   if (options.validation) {
     const v = options.validation.x;
-    checkStoredValues("validation.x", v, preprocessing, usesWasm(v, options.backend, nOut));
+    checkStoredValues(
+      "validation.x",
+      v,
+      preprocessing,
+      usesWasm(v, options.backend, nOut, preprocessing),
+    );
   }
   const bind = (m: Matrix, labels: Int32Array) =>
     bindLoss(m, labels, {

@@ -65,6 +65,14 @@ Deno.test("sampled moments are the two-pass mean, variance and covariance of the
   }
 });
 
+// usesWasm reads only the preprocessing's kind.
+const NONE: Preprocessing = { kind: "none" };
+const STANDARDIZED: Preprocessing = {
+  kind: "standardize",
+  mean: new Float64Array(0),
+  scale: new Float64Array(0),
+};
+
 Deno.test("auto trains on wasm from 2^22 multiply-adds per pass of float32 data, counting every output", () => {
   assert.equal(WASM_MIN_WORK, 2 ** 22);
   // Only the shape and the storage type matter: the data are not read.
@@ -74,23 +82,37 @@ Deno.test("auto trains on wasm from 2^22 multiply-adds per pass of float32 data,
     data: f32 ? new Float32Array(0) : new Float64Array(0),
   });
   // 2^20 x 2 features: 2^21 per output, so two outputs reach the threshold and one does not.
-  assert.equal(usesWasm(matrix(2 ** 20, 2, true), "auto", 2), true);
-  assert.equal(usesWasm(matrix(2 ** 20, 2, true), undefined, 2), true, "auto by default");
-  assert.equal(usesWasm(matrix(2 ** 20, 2, true), "auto", 1), false);
+  assert.equal(usesWasm(matrix(2 ** 20, 2, true), "auto", 2, STANDARDIZED), true);
+  assert.equal(
+    usesWasm(matrix(2 ** 20, 2, true), undefined, 2, STANDARDIZED),
+    true,
+    "auto by default",
+  );
+  assert.equal(usesWasm(matrix(2 ** 20, 2, true), "auto", 1, STANDARDIZED), false);
   // One multiply-add short: 3 x 1,398,101 = 2^22 - 1.
   assert.equal(3 * 1_398_101, 2 ** 22 - 1);
-  assert.equal(usesWasm(matrix(1_398_101, 3, true), "auto", 1), false);
-  assert.equal(usesWasm(matrix(1_398_101, 3, true), "auto", 2), true);
+  assert.equal(usesWasm(matrix(1_398_101, 3, true), "auto", 1, STANDARDIZED), false);
+  assert.equal(usesWasm(matrix(1_398_101, 3, true), "auto", 2, STANDARDIZED), true);
   // float64 data stay on the TypeScript kernel up to 2^26: 2^20 x 2 features x 31 outputs
   // does not reach it, 32 outputs do; an explicit choice is kept.
   assert.equal(WASM_MIN_WORK_FLOAT64, 2 ** 26);
-  assert.equal(usesWasm(matrix(2 ** 20, 2, false), "auto", 2), false);
-  assert.equal(usesWasm(matrix(2 ** 20, 2, false), "auto", 31), false);
-  assert.equal(usesWasm(matrix(2 ** 20, 2, false), "auto", 32), true);
-  assert.equal(usesWasm(matrix(2 ** 20, 2, false), undefined, 32), true, "auto by default");
-  assert.equal(usesWasm(matrix(1, 1, false), "wasm", 1), true);
-  assert.equal(usesWasm(matrix(2 ** 30, 2, false), "ts", 10), false);
-  assert.equal(usesWasm(matrix(2 ** 30, 2, true), "ts", 10), false);
+  assert.equal(usesWasm(matrix(2 ** 20, 2, false), "auto", 2, STANDARDIZED), false);
+  assert.equal(usesWasm(matrix(2 ** 20, 2, false), "auto", 31, STANDARDIZED), false);
+  assert.equal(usesWasm(matrix(2 ** 20, 2, false), "auto", 32, STANDARDIZED), true);
+  assert.equal(
+    usesWasm(matrix(2 ** 20, 2, false), undefined, 32, STANDARDIZED),
+    true,
+    "auto by default",
+  );
+  assert.equal(usesWasm(matrix(1, 1, false), "wasm", 1, STANDARDIZED), true);
+  // Unstandardised float64 data keep float64 under auto, however large; "wasm" still takes them.
+  assert.equal(usesWasm(matrix(2 ** 20, 2, false), "auto", 32, NONE), false);
+  assert.equal(usesWasm(matrix(2 ** 30, 2, false), "auto", 10, NONE), false);
+  assert.equal(usesWasm(matrix(1, 1, false), "wasm", 1, NONE), true);
+  // Float32 data are float32 already: preprocessing does not matter to them.
+  assert.equal(usesWasm(matrix(2 ** 20, 2, true), "auto", 2, NONE), true);
+  assert.equal(usesWasm(matrix(2 ** 30, 2, false), "ts", 10, STANDARDIZED), false);
+  assert.equal(usesWasm(matrix(2 ** 30, 2, true), "ts", 10, STANDARDIZED), false);
 });
 
 Deno.test("fit trains wide float64 data on wasm under auto, to the float64 reference's objective", () => {
@@ -179,4 +201,28 @@ Deno.test("a bound loss reports the threads its engine runs", () => {
       loss.close();
     }
   }
+});
+
+Deno.test("auto keeps wide float64 data trained unstandardised on the float64 reference, which fits features of 1e30", () => {
+  // Counts times 1e30, 2048 x 1024 x 32 classes = 2^26 per pass, preprocessing "none": wasm's
+  // float32 passes left the loss at log(32) after 3 iterations (and refuse values beyond 3.4e38);
+  // backend "ts" fits the data. Oracle: the model of an explicit backend "ts", bit for bit.
+  const n = 2048, d = 1024, k = 32, prng = createPrng(4);
+  const y = Int32Array.from({ length: n }, (_, i) => i % k);
+  const data = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < 40; t++) data[i * d + Math.floor(prng() * d)] += 1e30;
+    for (let t = 0; t < 8; t++) data[i * d + ((y[i] * 29 + Math.floor(prng() * 6)) % d)] += 1e30;
+  }
+  const x = { data, rows: n, cols: d };
+  const options = {
+    preprocessing: "none" as const,
+    optimizer: { kind: "lbfgs" as const, maxIterations: 3 },
+  };
+  const auto = fit(x, y, options);
+  const ts = fit(x, y, { ...options, backend: "ts" });
+  const differing = (a: Float64Array, b: Float64Array) => a.filter((v, i) => v !== b[i]).length;
+  assert.equal(differing(auto.model.weights.data, ts.model.weights.data), 0);
+  assert.equal(differing(auto.model.bias, ts.model.bias), 0);
+  assert.ok(auto.history.at(-1)!.objective < 0.5 * Math.log(k), "it learned");
 });
