@@ -85,6 +85,7 @@ export interface ReadCsvOptions extends Omit<CsvOptions, "fileName"> {
   /**
    * Called as the file is read, chunk by chunk, with the bytes read so far and the file's size
    * (what a progress line shows while a large file is read).
+   * @default {none}
    */
   onProgress?: (progress: { readonly bytesRead: number; readonly totalBytes: number }) => void;
 }
