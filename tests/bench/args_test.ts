@@ -54,7 +54,7 @@ Deno.test("bench values are checked before any work", async () => {
       ["csv", ["--sizes", "100,abc"], /--sizes must be a number in \[1, 100000\], got 'abc'/],
       ["prune", ["--sparsities", "0.5,1.5"], /--sparsities must be a number in \[0, 1\]/],
       ["prune", ["--sections", "tabel"], /unknown section 'tabel'/],
-      ["optimizer", ["--sections", "l2"], /unknown section 'l2' \(of passes, path, l1\)/],
+      ["optimizer", ["--sections", "l2"], /unknown section 'l2' \(of passes, path, l1, wide\)/],
       ["quant", ["--epochs", "2.5"], /--epochs must be an integer/],
       // A repeated option: the earlier value was dropped without a word.
       [
@@ -165,7 +165,8 @@ Deno.test({
   ignore: noBrowser !== null,
   async fn() {
     // A small run: both bundles built, their labels checked against Deno's, three
-    // implementations timed on four cases. The figures are not checked, only that they are there.
+    // implementations timed on four cases and both bundles' prepared predictors on the two one-row
+    // cases. The figures are not checked, only that they are there.
     const r = await run(
       "browser",
       ["--rounds", "1", "--calls", "60", "--rows", "300", "--json"],
@@ -186,11 +187,16 @@ Deno.test({
       ["int8", "embedded digits", 64],
     ]);
     const timing = rows.filter((row) => row.section === "timing");
-    assert.equal(timing.length, 12);
+    assert.equal(timing.length, 16);
     for (const model of ["dense", "int8"]) {
       for (const [kind, n] of [["one row", 1], ["batch", 300]] as const) {
         const cases = timing.filter((t) => t.model === model && t.case === kind);
-        assert.deepEqual(cases.map((t) => t.impl), ["full, auto", "full, ts", "lite"]);
+        assert.deepEqual(
+          cases.map((t) => t.impl),
+          kind === "batch"
+            ? ["full, auto", "full, ts", "lite"]
+            : ["full, auto", "full, ts", "lite", "full, prepared", "lite, prepared"],
+        );
         for (const t of cases) {
           assert.equal(t.rows, n);
           // 60 one-row calls are timed as two blocks of 50: the row reports the 100 made.
