@@ -897,6 +897,12 @@ export const compressCommand: Command = {
             : `accuracy: at least ${percent(Math.max(0, result.target))}`) +
           ` (${v.samples.toLocaleString("en-US")} validation samples: each is ` +
           `${samplePoints(v.samples)} points)`,
+        ...majorityBudgetNote(
+          session.validation.y,
+          data.train.classes,
+          session.denseReport.validation.accuracy,
+          result.maxDrop,
+        ),
         `search    ${result.tried.length} models evaluated (${feasible} within budget), ` +
           `${result.skipped.length} skipped, ${searchSeconds.toFixed(1)} s`,
         ...twinNote(result.skipped),
@@ -1422,6 +1428,51 @@ function twinNote(skipped: readonly { readonly reason: string }[]): string[] {
   ];
 }
 
+/** The most frequent class of `y` (the first of equals) and its share of the rows. */
+function majorityShare(
+  y: Int32Array,
+  classes: readonly string[],
+): { top: number; share: number } {
+  const counts = new Array<number>(classes.length).fill(0);
+  for (const c of y) counts[c]++;
+  let top = 0;
+  for (let c = 1; c < counts.length; c++) if (counts[c] > counts[top]) top = c;
+  return { top, share: counts[top] / y.length };
+}
+
+/**
+ * A note when the dense model beats the most frequent class of the validation rows but by no more
+ * than the accuracy budget: always predicting that class is then within the budget, so the search
+ * can choose a model that never predicts the other classes (on 2 % positives, `--budget 1` chose a
+ * model with one weight left that predicted no positive at all, with no word about it; the note
+ * of {@linkcode majorityNote} only spoke when the dense model itself did no better).
+ *
+ * @param y The validation rows' class indices.
+ * @param classes The class labels.
+ * @param accuracy The dense model's validation accuracy.
+ * @param maxDrop The budget, a fraction (0.01 is one point).
+ * @returns The note's line, or none (also when {@linkcode majorityNote} speaks).
+ */
+export function majorityBudgetNote(
+  y: Int32Array,
+  classes: readonly string[],
+  accuracy: number,
+  maxDrop: number,
+): string[] {
+  if (y.length === 0) return [];
+  const { top, share } = majorityShare(y, classes);
+  // The search's own test: a candidate passes at accuracy >= target - 1e-12.
+  if (accuracy <= share || share < accuracy - maxDrop - 1e-12) return [];
+  return [
+    `note      class ${quotedText(classes[top])} is ${percent(share)} of the validation rows: ` +
+    `always predicting it scores ${percent(share)}, ${
+      ((accuracy - share) * 100).toFixed(2)
+    } points below the dense model, within the budget, so a model that never predicts the ` +
+    `other classes can pass; accuracy does not tell it from one that finds them: check the ` +
+    `saved model's macro F1 and confusion matrix (lrc predict --json on labelled data)`,
+  ];
+}
+
 /**
  * A note when the dense model's validation accuracy is no higher than the share of the most
  * frequent class among the validation rows: a model that always predicts that class scores as
@@ -1440,11 +1491,7 @@ export function majorityNote(
   accuracy: number,
 ): string[] {
   if (y.length === 0) return [];
-  const counts = new Array<number>(classes.length).fill(0);
-  for (const c of y) counts[c]++;
-  let top = 0;
-  for (let c = 1; c < counts.length; c++) if (counts[c] > counts[top]) top = c;
-  const share = counts[top] / y.length;
+  const { top, share } = majorityShare(y, classes);
   if (accuracy > share) return [];
   return [
     `note      class ${quotedText(classes[top])} is ${percent(share)} of the validation rows: ` +

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
-import { majorityNote } from "../../lib/cli/compress.ts";
+import { majorityBudgetNote, majorityNote } from "../../lib/cli/compress.ts";
 
 Deno.test("majorityNote: a note when the dense model does no better than its most frequent class", () => {
   // Counted by hand: "b" is 3 of 4 rows, 75 %.
@@ -9,6 +9,59 @@ Deno.test("majorityNote: a note when the dense model does no better than its mos
   assert.match(note, /^note {6}class "b" is 75\.00 % of the validation rows: always predicting/);
   assert.deepEqual(majorityNote(y, ["a", "b"], 0.74), [note]);
   assert.deepEqual(majorityNote(y, ["a", "b"], 0.76), []);
+});
+
+Deno.test("majorityBudgetNote: a note when the budget lets a model that always predicts the most frequent class pass", () => {
+  // Counted by hand: "b" is 98 of 100 rows, 98 %; a dense model at 99 % is 1 point above it.
+  const y = new Int32Array(100).fill(1);
+  y[3] = y[70] = 0;
+  const [note] = majorityBudgetNote(y, ["a", "b"], 0.99, 0.01);
+  assert.match(
+    note,
+    /^note {6}class "b" is 98\.00 % of the validation rows: always predicting it scores 98\.00 %, 1\.00 points below the dense model, within the budget/,
+  );
+  assert.deepEqual(majorityBudgetNote(y, ["a", "b"], 0.99, 0.02), [note]);
+  // 0.99 - 0.0099 = 98.01 %: predicting "b" always misses it.
+  assert.deepEqual(majorityBudgetNote(y, ["a", "b"], 0.99, 0.0099), []);
+  // The dense model no better than "b": majorityNote speaks, not this one.
+  assert.deepEqual(majorityBudgetNote(y, ["a", "b"], 0.98, 0.01), []);
+  assert.equal(majorityNote(y, ["a", "b"], 0.98).length, 1);
+});
+
+Deno.test("lrc compress --budget says when always predicting the most frequent class is within it", async () => {
+  // 3 % positives separated by the first feature; the dense model finds them (about 100 %), so a
+  // 5-point budget lets a model that predicts only class 0 (about 97 %) pass, which the search
+  // did without a word.
+  const dir = await Deno.makeTempDir({ prefix: "lrc-majority-budget-" });
+  try {
+    const file = `${dir}/rare.csv`;
+    const rows = Array.from({ length: 600 }, (_, i) => {
+      const positive = i % 33 === 5;
+      return `${positive ? 3 + (i % 7) / 10 : (i % 11) / 10},${(i * 104729) % 97},${
+        positive ? 1 : 0
+      }`;
+    });
+    await Deno.writeTextFile(file, ["a,b,y", ...rows].join("\n") + "\n");
+    const common = ["--quiet", "--method", "uniform", "--bits", "8", "--sparsity", "0,0.5"];
+    const r = await runCli(["compress", "--data", file, ...common, "--budget", "5"]);
+    assert.equal(r.code, 0, r.stderr);
+    const validation = Number(/ (\d+) validation /.exec(r.stdout)![1]);
+    const dense = Number(/^dense .*validation (\d+\.\d\d) %/m.exec(r.stdout)![1]);
+    const note =
+      /^note {6}class "0" is (\d+\.\d\d) % of the validation rows: always predicting it scores \1 %, (\d+\.\d\d) points below the dense model, within the budget/m
+        .exec(r.stdout);
+    assert.ok(note, r.stdout);
+    // The share is of the validation rows; 19 positives in 600 rows, a quarter or so held out.
+    const share = Number(note[1]);
+    assert.ok(share > 95 && share < 99, note[0]);
+    assert.ok(Math.abs(share / 100 * validation - Math.round(share / 100 * validation)) < 0.01);
+    assert.ok(Math.abs(Number(note[2]) - (dense - share)) < 0.011, `${note[2]} ${dense} ${share}`);
+    const tight = await runCli(["compress", "--data", file, ...common, "--budget", "0.5"]);
+    assert.equal(tight.code, 0, tight.stderr);
+    assert.doesNotMatch(tight.stdout, /of the validation rows/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("lrc compress says when a class fills the validation rows, and not on balanced data", async () => {
