@@ -305,6 +305,7 @@ export const predictCommand: Command = {
         `metrics   accuracy ${percent(metrics.accuracy)}, log loss ${
           metrics.logLoss.toFixed(4)
         }, macro F1 ${metrics.macroF1.toFixed(4)}`,
+        ...unpredictedNote(metrics.confusion, classes),
       );
     }
     if (out !== undefined) {
@@ -325,6 +326,43 @@ export const predictCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * A note naming the classes that label some rows but that the model predicted for none: accuracy
+ * and log loss can look good while a rare class is never found (a model compressed on 2 %
+ * positives scored 98.00 % predicting no positive, and the text output showed no confusion
+ * matrix to tell).
+ *
+ * @param confusion `confusion[true][predicted]` counts.
+ * @param classes The class labels.
+ * @returns The note's line, or none.
+ */
+export function unpredictedNote(
+  confusion: readonly (readonly number[])[],
+  classes: readonly string[],
+): string[] {
+  const missed: string[] = [];
+  let rows = 0;
+  for (let c = 0; c < confusion.length; c++) {
+    let actual = 0, predicted = 0;
+    for (let o = 0; o < confusion.length; o++) {
+      actual += confusion[c][o];
+      predicted += confusion[o][c];
+    }
+    if (actual > 0 && predicted === 0) {
+      missed.push(classes[c]);
+      rows += actual;
+    }
+  }
+  if (missed.length === 0) return [];
+  return [
+    `note      no row was predicted as ${missed.length === 1 ? "class" : "classes"} ${
+      missed.length === 1 ? quotedText(missed[0]) : quotedList(missed)
+    }, which ${missed.length === 1 ? "labels" : "label"} ${count(rows, "row")}: the model ` +
+    `never finds ${missed.length === 1 ? "it" : "them"}, whatever the accuracy (--json gives ` +
+    `the confusion matrix)`,
+  ];
+}
 
 /** Options of {@linkcode planColumns}. */
 export interface PlanColumnsOptions {

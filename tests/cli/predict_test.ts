@@ -13,7 +13,7 @@ import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
 import { prepareQuantizedPredictor } from "../../lib/quant/predictor.ts";
 import type { QuantizedModel } from "../../lib/quant/types.ts";
 import { TEMPORARY_PREFIX } from "../../lib/io/atomic.ts";
-import { float32RoundingWarning, planColumns } from "../../lib/cli/predict.ts";
+import { float32RoundingWarning, planColumns, unpredictedNote } from "../../lib/cli/predict.ts";
 import { onnxRoundingWarning } from "../../lib/cli/export.ts";
 import type { PlanColumnsOptions } from "../../lib/cli/predict.ts";
 import { halfStepByBits, timestampModel } from "./_timestamps.ts";
@@ -1225,4 +1225,56 @@ Deno.test("lrc predict's summary gives the progress line's rate, and says which 
       summary.readAndPredictSeconds > 0 && summary.readAndPredictSeconds <= summary.seconds,
     );
   });
+});
+
+Deno.test("unpredictedNote names the classes that label rows but are never predicted", () => {
+  // Counted by hand from the confusion matrices (rows: true class, columns: predicted).
+  assert.deepEqual(unpredictedNote([[97, 0], [3, 0]], ["ok", "fraud"]), [
+    `note      no row was predicted as class "fraud", which labels 3 rows: the model never ` +
+    `finds it, whatever the accuracy (--json gives the confusion matrix)`,
+  ]);
+  assert.deepEqual(unpredictedNote([[5, 0, 0], [1, 0, 0], [1, 0, 0]], ["a", "b", "c"]), [
+    `note      no row was predicted as classes ["b","c"], which label 2 rows: the model never ` +
+    `finds them, whatever the accuracy (--json gives the confusion matrix)`,
+  ]);
+  // Predicted at least once, or labelling no row: nothing to say.
+  assert.deepEqual(unpredictedNote([[97, 0], [2, 1]], ["ok", "fraud"]), []);
+  assert.deepEqual(unpredictedNote([[97, 0], [0, 0]], ["ok", "fraud"]), []);
+});
+
+Deno.test("lrc predict says when a class of the labels is never predicted, and not when each is", async () => {
+  // A model of score 10 x - 25: "pos" needs x > 2.5. Rows x = 0..3 with "pos" at x = 3 are all
+  // found; with "pos" at x = 1 (score -15) it is never predicted, at 75 % accuracy, and the
+  // text output said only accuracy, log loss and macro F1.
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(10), rows: 1, cols: 1 },
+    bias: Float64Array.of(-25),
+    classes: ["neg", "pos"],
+    featureNames: ["x"],
+    preprocessing: { kind: "none" },
+  };
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/m.json`, modelToJson(model));
+    await Deno.writeTextFile(`${dir}/found.csv`, "x,y\n0,neg\n1,neg\n2,neg\n3,pos\n");
+    await Deno.writeTextFile(`${dir}/missed.csv`, "x,y\n0,neg\n1,pos\n2,neg\n0,neg\n");
+    const run = (data: string) =>
+      runCli(["predict", "--model", `${dir}/m.json`, "--data", `${dir}/${data}`, "--quiet"]);
+    const found = await run("found.csv");
+    assert.equal(found.code, 0, found.stderr);
+    assert.match(found.stdout, /^metrics {3}accuracy 100\.00 %/m);
+    assert.doesNotMatch(found.stdout, /^note/m);
+    const missed = await run("missed.csv");
+    assert.equal(missed.code, 0, missed.stderr);
+    assert.match(missed.stdout, /^metrics {3}accuracy 75\.00 %/m);
+    assert.match(
+      missed.stdout,
+      /^note {6}no row was predicted as class "pos", which labels 1 row: the model never finds it/m,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
