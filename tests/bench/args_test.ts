@@ -52,6 +52,17 @@ Deno.test("bench values are checked before any work", async () => {
       ["browser", ["--calls", "10"], /--calls must be an integer in \[50, 1000000\], got '10'/],
       ["browser", ["--rows", "10001"], /--rows must be an integer in \[1, 10000\]/],
       ["csv", ["--sizes", "100,abc"], /--sizes must be a number in \[1, 100000\], got 'abc'/],
+      [
+        "csv",
+        ["--wide", "2000,2000.5"],
+        /--wide must be a list of integers in \[1, 1000000\], got '2000.5'/,
+      ],
+      ["csv", ["--wide", "0"], /--wide must be a number in \[1, 1000000\], got '0'/],
+      [
+        "csv",
+        ["--wide", "200", "--wide-rows", "99"],
+        /--wide-rows must be an integer in \[100, 10000000\], got '99'/,
+      ],
       ["prune", ["--sparsities", "0.5,1.5"], /--sparsities must be a number in \[0, 1\]/],
       ["prune", ["--sections", "tabel"], /unknown section 'tabel'/],
       ["optimizer", ["--sections", "l2"], /unknown section 'l2' \(of passes, path, l1, wide\)/],
@@ -117,6 +128,45 @@ Deno.test("bench:csv and bench:optimizer state the load average of their timings
     const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
     assert.ok(rows.length >= 3 && rows.every((row) => row.bench.startsWith(bench)), r.stdout);
   }
+});
+
+Deno.test("bench:csv --wide measures readCsv and lrc train on a seeded wide count file", async () => {
+  // A small run: 100 rows of 50 counts. The figures are not checked, only that both modes read
+  // the whole file and the ratios are of the figures given.
+  const r = await run("csv", ["--wide", "50", "--wide-rows", "100", "--rounds", "1", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const path = new URL("../artifacts/csv/wide_100x50.csv", import.meta.url);
+  const lines = (await Deno.readTextFile(path)).trimEnd().split("\n");
+  // The file, read here without the library: a header of w0..w49 and label, then 100 rows of
+  // one-digit counts, mostly 0, and a label of 20 classes.
+  assert.deepEqual(lines[0].split(","), [
+    ...Array.from({ length: 50 }, (_, j) => `w${j}`),
+    "label",
+  ]);
+  assert.equal(lines.length, 101);
+  const cells = lines.slice(1).map((l) => l.split(","));
+  assert.ok(cells.every((c) => c.length === 51 && c.slice(0, 50).every((v) => /^[0-9]$/.test(v))));
+  const counts = cells.flatMap((c) => c.slice(0, 50));
+  const zeros = counts.filter((v) => v === "0").length;
+  assert.ok(zeros > 0.8 * counts.length && zeros < counts.length, `${zeros} zeros`);
+  const labels = new Set(cells.map((c) => Number(c[50])));
+  assert.ok([...labels].every((c) => Number.isInteger(c) && c >= 0 && c < 20), [...labels].join());
+  assert.ok(labels.size > 10, [...labels].join());
+  // Rows: no numeric files without --sizes, one row per mode.
+  const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(rows.map((row) => [row.bench, row.section, row.name]), [
+    ["csv", "wide", "readCsv (float64)"],
+    ["csv", "wide", "lrc train (in memory, 5 lbfgs iterations)"],
+  ]);
+  const bytes = (await Deno.stat(path)).size;
+  for (const row of rows) {
+    const text = JSON.stringify(row);
+    assert.deepEqual([row.rows, row.cols, row.values, row.fileBytes], [100, 50, 5000, bytes], text);
+    assert.ok(row.peakRssBytes > 2 ** 20 && row.medianMs > 0, text);
+    assert.equal(row.peakRssPerFileByte, row.peakRssBytes / bytes, text);
+    assert.equal(row.peakRssBytesPerValue, row.peakRssBytes / 5000, text);
+  }
+  assert.match(rows[1].rssMethod, /^(\/usr\/bin\/time -f %M|VmHWM of \/proc\/<pid>\/status)/);
 });
 
 Deno.test("bench:service runs on the embedded digits without Fashion-MNIST and checks its labels", async () => {
