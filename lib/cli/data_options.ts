@@ -65,9 +65,9 @@ export const DATA_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     type: "string",
     value: "N",
     help: "refuse a --data file larger than this (it is read in a stream into float64 numbers, " +
-      "so memory follows the values, not the text: lrc train peaks near 15 bytes a value, 7.7x " +
-      "a file of one-digit cells, 2.6x one of 8-digit cells); lrc train streams its training " +
-      "from such a file instead",
+      "so memory follows the values, not the text: lrc train peaked near 13 bytes a value, 6.6x " +
+      "a large file of one-digit cells, in deno task bench:csv --wide); lrc train streams its " +
+      "training from such a file instead",
     default: String(DEFAULT_MAX_CSV_BYTES),
   },
 };
