@@ -902,6 +902,12 @@ export const compressCommand: Command = {
           data.train.classes,
           session.denseReport.validation.accuracy,
           result.maxDrop,
+          result.standardErrors > 0
+            ? {
+              standardErrors: result.standardErrors,
+              densePredicted: predict(session.dense, session.validation.x),
+            }
+            : undefined,
         ),
         `search    ${result.tried.length} models evaluated (${feasible} within budget), ` +
           `${result.skipped.length} skipped, ${searchSeconds.toFixed(1)} s`,
@@ -1451,6 +1457,10 @@ function majorityShare(
  * @param classes The class labels.
  * @param accuracy The dense model's validation accuracy.
  * @param maxDrop The budget, a fraction (0.01 is one point).
+ * @param margin With `--standard-errors K` above 0: K and the dense model's validation
+ * predictions. A candidate then passes when its paired difference from dense less K paired
+ * standard errors is at least `-maxDrop`, so always predicting the most frequent class can be
+ * within `maxDrop` of dense and still fail (the note said it could pass).
  * @returns The note's line, or none (also when {@linkcode majorityNote} speaks).
  */
 export function majorityBudgetNote(
@@ -1458,11 +1468,20 @@ export function majorityBudgetNote(
   classes: readonly string[],
   accuracy: number,
   maxDrop: number,
+  margin?: { standardErrors: number; densePredicted: ArrayLike<number> },
 ): string[] {
   if (y.length === 0) return [];
   const { top, share } = majorityShare(y, classes);
-  // The search's own test: a candidate passes at accuracy >= target - 1e-12.
-  if (accuracy <= share || share < accuracy - maxDrop - 1e-12) return [];
+  if (accuracy <= share) return [];
+  // The search's own test: a candidate passes at accuracy >= target - 1e-12, or with a margin at
+  // difference - K standard errors >= -maxDrop - 1e-12.
+  if (margin !== undefined && margin.standardErrors > 0) {
+    const d = pairedAccuracyDifference(y, {
+      baseline: margin.densePredicted,
+      candidate: new Int32Array(y.length).fill(top),
+    });
+    if (d.difference - margin.standardErrors * d.standardError < -maxDrop - 1e-12) return [];
+  } else if (share < accuracy - maxDrop - 1e-12) return [];
   return [
     `note      class ${quotedText(classes[top])} is ${percent(share)} of the validation rows: ` +
     `always predicting it scores ${percent(share)}, ${

@@ -28,6 +28,25 @@ Deno.test("majorityBudgetNote: a note when the budget lets a model that always p
   assert.equal(majorityNote(y, ["a", "b"], 0.98).length, 1);
 });
 
+Deno.test("majorityBudgetNote: with a margin, no note when always predicting the most frequent class fails it", () => {
+  // Counted by hand: "b" is 98 of 100 rows; dense gets all right but row 3 (an "a"), 99 %.
+  // Always "b" against dense: 1 row only dense gets right, none only it, so the paired
+  // difference is -1/100 and its standard error sqrt(1 - 1/100) / 100 = 0.995 points; less 2 of
+  // them it is -2.99 points: outside a 2-point budget, inside a 3-point one.
+  const y = new Int32Array(100).fill(1);
+  y[3] = y[70] = 0;
+  const densePredicted = Int32Array.from(y);
+  densePredicted[3] = 1;
+  const margin = { standardErrors: 2, densePredicted };
+  assert.equal(majorityBudgetNote(y, ["a", "b"], 0.99, 0.02).length, 1);
+  assert.deepEqual(majorityBudgetNote(y, ["a", "b"], 0.99, 0.02, margin), []);
+  assert.equal(majorityBudgetNote(y, ["a", "b"], 0.99, 0.03, margin).length, 1);
+  assert.equal(
+    majorityBudgetNote(y, ["a", "b"], 0.99, 0.02, { standardErrors: 0, densePredicted }).length,
+    1,
+  );
+});
+
 Deno.test("lrc compress --budget says when always predicting the most frequent class is within it", async () => {
   // 3 % positives separated by the first feature; the dense model finds them (about 100 %), so a
   // 5-point budget lets a model that predicts only class 0 (about 97 %) pass, which the search
@@ -59,6 +78,22 @@ Deno.test("lrc compress --budget says when always predicting the most frequent c
     const tight = await runCli(["compress", "--data", file, ...common, "--budget", "0.5"]);
     assert.equal(tight.code, 0, tight.stderr);
     assert.doesNotMatch(tight.stdout, /of the validation rows/);
+    // A margin of 10 paired standard errors: always predicting "0" differs from dense on every
+    // positive dense finds (one at least), each worth more than half a point of about 150 rows,
+    // so its difference less the margin is far below -5 points and it cannot pass.
+    const margin = await runCli([
+      "compress",
+      "--data",
+      file,
+      ...common,
+      "--budget",
+      "5",
+      "--standard-errors",
+      "10",
+    ]);
+    assert.equal(margin.code, 0, margin.stderr);
+    assert.match(margin.stdout, /with a margin/);
+    assert.doesNotMatch(margin.stdout, /of the validation rows/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
