@@ -1474,21 +1474,29 @@ export function majorityBudgetNote(
   const { top, share } = majorityShare(y, classes);
   if (accuracy <= share) return [];
   // The search's own test: a candidate passes at accuracy >= target - 1e-12, or with a margin at
-  // difference - K standard errors >= -maxDrop - 1e-12.
+  // difference - K standard errors >= -maxDrop - 1e-12. `below` is the budget it needs: any
+  // smaller one rules it out.
+  let below = accuracy - share;
   if (margin !== undefined && margin.standardErrors > 0) {
     const d = pairedAccuracyDifference(y, {
       baseline: margin.densePredicted,
       candidate: new Int32Array(y.length).fill(top),
     });
-    if (d.difference - margin.standardErrors * d.standardError < -maxDrop - 1e-12) return [];
-  } else if (share < accuracy - maxDrop - 1e-12) return [];
+    below = margin.standardErrors * d.standardError - d.difference;
+  }
+  if (below > maxDrop + 1e-12) return [];
+  // Rounded down to the hundredth of a point shown, so that a budget below the figure shown is
+  // below the one needed (1e-6 absorbs the binary error of an exact hundredth).
+  const shown = (Math.floor(below * 1e4 + 1e-6) / 100).toFixed(2);
   return [
     `note      class ${quotedText(classes[top])} is ${percent(share)} of the validation rows: ` +
     `always predicting it scores ${percent(share)}, ${
       ((accuracy - share) * 100).toFixed(2)
     } points below the dense model, within the budget, so a model that never predicts the ` +
-    `other classes can pass; accuracy does not tell it from one that finds them: check the ` +
-    `saved model's macro F1 and confusion matrix (lrc predict --json on labelled data)`,
+    `other classes can pass (a --budget below ${shown} rules that out${
+      margin !== undefined && margin.standardErrors > 0 ? " with this margin" : ""
+    }); check the saved model's macro F1 and confusion matrix (lrc predict --json on labelled ` +
+    `data)`,
   ];
 }
 

@@ -20,7 +20,12 @@ Deno.test("majorityBudgetNote: a note when the budget lets a model that always p
     note,
     /^note {6}class "b" is 98\.00 % of the validation rows: always predicting it scores 98\.00 %, 1\.00 points below the dense model, within the budget/,
   );
+  assert.match(note, /can pass \(a --budget below 1\.00 rules that out\); check the saved model's/);
   assert.deepEqual(majorityBudgetNote(y, ["a", "b"], 0.99, 0.02), [note]);
+  // 57 % against 56 %: one point, which 0.57 - 0.56 misses by a binary error (0.0099...).
+  const z = new Int32Array(100);
+  z.fill(1, 0, 56);
+  assert.match(majorityBudgetNote(z, ["a", "b"], 0.57, 0.01)[0], /a --budget below 1\.00 rules/);
   // 0.99 - 0.0099 = 98.01 %: predicting "b" always misses it.
   assert.deepEqual(majorityBudgetNote(y, ["a", "b"], 0.99, 0.0099), []);
   // The dense model no better than "b": majorityNote speaks, not this one.
@@ -40,7 +45,11 @@ Deno.test("majorityBudgetNote: with a margin, no note when always predicting the
   const margin = { standardErrors: 2, densePredicted };
   assert.equal(majorityBudgetNote(y, ["a", "b"], 0.99, 0.02).length, 1);
   assert.deepEqual(majorityBudgetNote(y, ["a", "b"], 0.99, 0.02, margin), []);
-  assert.equal(majorityBudgetNote(y, ["a", "b"], 0.99, 0.03, margin).length, 1);
+  // 2.98997 points, shown rounded down: a budget below the figure shown is below it.
+  assert.match(
+    majorityBudgetNote(y, ["a", "b"], 0.99, 0.03, margin)[0],
+    /\(a --budget below 2\.98 rules that out with this margin\)/,
+  );
   assert.equal(
     majorityBudgetNote(y, ["a", "b"], 0.99, 0.02, { standardErrors: 0, densePredicted }).length,
     1,
@@ -75,7 +84,21 @@ Deno.test("lrc compress --budget says when always predicting the most frequent c
     assert.ok(share > 95 && share < 99, note[0]);
     assert.ok(Math.abs(share / 100 * validation - Math.round(share / 100 * validation)) < 0.01);
     assert.ok(Math.abs(Number(note[2]) - (dense - share)) < 0.011, `${note[2]} ${dense} ${share}`);
-    const tight = await runCli(["compress", "--data", file, ...common, "--budget", "0.5"]);
+    // The budget the note says rules it out: the dense model's lead, one point below which the
+    // note is gone.
+    const below = /^note {6}class "0" .*a --budget below (\d+\.\d\d) rules that out\)/m.exec(
+      r.stdout,
+    );
+    assert.ok(below, r.stdout);
+    assert.equal(below[1], note[2]);
+    const tight = await runCli([
+      "compress",
+      "--data",
+      file,
+      ...common,
+      "--budget",
+      String(Number(below[1]) - 0.01),
+    ]);
     assert.equal(tight.code, 0, tight.stderr);
     assert.doesNotMatch(tight.stdout, /of the validation rows/);
     // A margin of 10 paired standard errors: always predicting "0" differs from dense on every
