@@ -39,6 +39,9 @@ const stored: [string, LogisticModel | QuantizedModel][] = [
   ],
   ["k-means 4-bit", quantizeModel(model, { method: { kind: "kmeans", bits: 4 } })],
   ["uniform 4-bit", quantizeModel(pruned, { method: { kind: "uniform", bits: 4 } })],
+  // Unstandardised: the fold is the model's own arrays, so only the predictor's copy keeps later
+  // changes to them out (the standardised models above fold into new arrays whatever it does).
+  ["float, unstandardised", raw],
 ];
 /** The models as a page gets them: decoded from their files. */
 const files = stored.map(([name, m]) => [name, lite.decodeModel(encodeModel(m))] as const);
