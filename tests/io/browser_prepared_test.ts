@@ -137,6 +137,24 @@ Deno.test("the lite entry's integer-only predictor scores 8-bit codes as the lib
   assert.equal(codes.length, 3 * 64);
   codes.forEach((_, i) => codes[i] = (i * 37) % 256);
   assert.deepEqual(p.decisionFunctionFromCodes(codes, 3), f.decisionFunctionFromCodes(codes, 3));
+  // Both entries share the integer predictor: the definition is the oracle, bias + sum_j
+  // (xq[j] - input zero point) * (weight code - its zero point), summed exactly with BigInt, times
+  // the bias scale (as in tests/quant/predictor_test.ts).
+  const m = q as QuantizedModel;
+  const t = m.weights, b = m.bias;
+  assert.ok(t.kind === "uniform" && b.kind === "int32" && m.input !== undefined);
+  const want = new Float64Array(3 * 10);
+  for (let i = 0; i < 3; i++) {
+    for (let c = 0; c < 10; c++) {
+      let acc = BigInt(b.values[c]);
+      for (let j = 0; j < 64; j++) {
+        acc += BigInt(codes[i * 64 + j] - m.input.zeroPoint) *
+          BigInt(t.codes[c * 64 + j] - t.zeroPoint[c]);
+      }
+      want[i * 10 + c] = Number(acc) * b.scale[c];
+    }
+  }
+  assert.deepEqual(p.decisionFunctionFromCodes(codes, 3).data, want);
 });
 
 Deno.test("a float predictor's input buffer is scored as the same float32 rows", () => {
