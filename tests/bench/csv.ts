@@ -74,76 +74,90 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
 }
 
 /**
+ * The path of a generated file under `DIR`, made once: `fill` writes it (through a `write` that
+ * writes all of its bytes and returns their count) into a temporary file, renamed into place when
+ * done, so an interrupted run leaves no half-written file to reuse.
+ */
+async function cachedFile(
+  name: string,
+  fill: (write: (bytes: Uint8Array) => Promise<number>) => Promise<void>,
+): Promise<string> {
+  const path = new URL(name, DIR).pathname;
+  try {
+    if ((await Deno.stat(path)).size > 0) return path;
+  } catch { /* make it */ }
+  await Deno.mkdir(DIR, { recursive: true });
+  const file = await Deno.open(path + ".tmp", { write: true, create: true, truncate: true });
+  try {
+    await fill(async (bytes) => {
+      await writeAll(file, bytes);
+      return bytes.length;
+    });
+  } finally {
+    file.close();
+  }
+  await Deno.rename(path + ".tmp", path);
+  return path;
+}
+
+/**
  * A seeded bag-of-words file of `rows` rows: `cols` one-digit counts `w0..`, mostly 0, and a
  * `label` of 20 classes. Column `j` belongs to class `j % 20`; a cell is non-zero with
  * probability 0.15 in its class's columns and 0.03 in the others, and a non-zero count is 1 plus
  * a geometric draw (mean about 1.5), capped at 9.
  */
-async function ensureWideFile(rows: number, cols: number): Promise<string> {
-  const path = new URL(`wide_${rows}x${cols}.csv`, DIR).pathname;
-  try {
-    if ((await Deno.stat(path)).size > 0) return path;
-  } catch { /* make it */ }
-  await Deno.mkdir(DIR, { recursive: true });
-  const file = await Deno.open(path + ".tmp", { write: true, create: true, truncate: true });
-  const enc = new TextEncoder();
-  const prng = createPrng(rows * 2 ** 21 + cols);
-  const header = Array.from({ length: cols }, (_, j) => `w${j}`).join(",") + ",label\n";
-  await writeAll(file, enc.encode(header));
-  const zero = "0".charCodeAt(0), comma = ",".charCodeAt(0);
-  // Rows of at most 2 * cols + 3 bytes ("19\n"), some 4 MB at a time.
-  const rowsPerChunk = Math.max(1, Math.floor(4e6 / (2 * cols + 3)));
-  const chunk = new Uint8Array(rowsPerChunk * (2 * cols + 3));
-  for (let done = 0; done < rows;) {
-    let at = 0;
-    for (let n = 0; n < rowsPerChunk && done < rows; n++, done++) {
-      const label = randomInt(prng, WIDE_CLASSES);
-      for (let j = 0; j < cols; j++) {
-        const p = j % WIDE_CLASSES === label ? 0.15 : 0.03;
-        let v = 0;
-        if (prng() < p) v = Math.min(9, 1 + Math.floor(-Math.log(1 - prng()) / Math.log(3)));
-        chunk[at++] = zero + v;
-        chunk[at++] = comma;
+function ensureWideFile(rows: number, cols: number): Promise<string> {
+  return cachedFile(`wide_${rows}x${cols}.csv`, async (write) => {
+    const enc = new TextEncoder();
+    const prng = createPrng(rows * 2 ** 21 + cols);
+    const header = Array.from({ length: cols }, (_, j) => `w${j}`).join(",") + ",label\n";
+    await write(enc.encode(header));
+    const zero = "0".charCodeAt(0), comma = ",".charCodeAt(0);
+    // Rows of at most 2 * cols + 3 bytes ("19\n"), some 4 MB at a time.
+    const rowsPerChunk = Math.max(1, Math.floor(4e6 / (2 * cols + 3)));
+    const chunk = new Uint8Array(rowsPerChunk * (2 * cols + 3));
+    for (let done = 0; done < rows;) {
+      let at = 0;
+      for (let n = 0; n < rowsPerChunk && done < rows; n++, done++) {
+        const label = randomInt(prng, WIDE_CLASSES);
+        for (let j = 0; j < cols; j++) {
+          const p = j % WIDE_CLASSES === label ? 0.15 : 0.03;
+          let v = 0;
+          if (prng() < p) v = Math.min(9, 1 + Math.floor(-Math.log(1 - prng()) / Math.log(3)));
+          chunk[at++] = zero + v;
+          chunk[at++] = comma;
+        }
+        at += enc.encodeInto(`${label}\n`, chunk.subarray(at)).written;
       }
-      at += enc.encodeInto(`${label}\n`, chunk.subarray(at)).written;
+      await write(chunk.subarray(0, at));
     }
-    await writeAll(file, chunk.subarray(0, at));
-  }
-  file.close();
-  await Deno.rename(path + ".tmp", path);
-  return path;
+  });
 }
 
-async function ensureFile(mb: number): Promise<string> {
-  const path = new URL(`numeric_${mb}mb.csv`, DIR).pathname;
-  try {
-    if ((await Deno.stat(path)).size > 0) return path;
-  } catch { /* make it */ }
-  await Deno.mkdir(DIR, { recursive: true });
-  const file = await Deno.open(path + ".tmp", { write: true, create: true, truncate: true });
-  const enc = new TextEncoder();
-  const prng = createPrng(mb);
-  let written = 0;
-  const header = [...Array.from({ length: FEATURES }, (_, j) => `f${j}`), "label"].join(",") + "\n";
-  written += await file.write(enc.encode(header));
-  while (written < mb * 1e6) {
-    const lines: string[] = [];
-    for (let i = 0; i < 2000; i++) {
-      const cells: string[] = [];
-      let s = 0;
-      for (let j = 0; j < FEATURES; j++) {
-        const v = randomNormal(prng);
-        s += j < 5 ? v : 0;
-        cells.push(v.toFixed(6));
+function ensureFile(mb: number): Promise<string> {
+  return cachedFile(`numeric_${mb}mb.csv`, async (write) => {
+    const enc = new TextEncoder();
+    const prng = createPrng(mb);
+    let written = 0;
+    const header = [...Array.from({ length: FEATURES }, (_, j) => `f${j}`), "label"].join(",") +
+      "\n";
+    written += await write(enc.encode(header));
+    while (written < mb * 1e6) {
+      const lines: string[] = [];
+      for (let i = 0; i < 2000; i++) {
+        const cells: string[] = [];
+        let s = 0;
+        for (let j = 0; j < FEATURES; j++) {
+          const v = randomNormal(prng);
+          s += j < 5 ? v : 0;
+          cells.push(v.toFixed(6));
+        }
+        cells.push(String(Math.min(9, Math.max(0, Math.floor(s + 5)))));
+        lines.push(cells.join(","));
       }
-      cells.push(String(Math.min(9, Math.max(0, Math.floor(s + 5)))));
-      lines.push(cells.join(","));
+      written += await write(enc.encode(lines.join("\n") + "\n"));
     }
-    written += await file.write(enc.encode(lines.join("\n") + "\n"));
-  }
-  file.close();
-  await Deno.rename(path + ".tmp", path);
-  return path;
+  });
 }
 
 async function child(mode: string, path: string): Promise<void> {
