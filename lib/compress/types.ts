@@ -216,7 +216,9 @@ export interface CompressionSessionOptions {
    */
   test?: LabelledData;
   /**
-   * Seed of the validation split, mini-batch shuffles, random pruning and QAT.
+   * Seed of the validation split, mini-batch shuffles, random pruning and QAT. k-means++ and
+   * stochastic rounding take the quantization method's own `seed` (0 by default), not this one
+   * (`lrc compress --seed` sets both).
    * @default {0}
    */
   seed?: number;

@@ -127,6 +127,31 @@ Deno.test("the same seed gives the same file bit for bit, and the test set chang
   assert.notDeepEqual(run(4, digits.test).file, a.file);
 });
 
+Deno.test("the session's seed does not reach k-means++, which takes the method's seed (as documented)", () => {
+  // With validation data given and L-BFGS throughout nothing else is random, so the session's
+  // seed changes nothing here, while the method's seed moves k-means++ and so the file.
+  const validation = { x: digits.test.x, y: digits.test.y };
+  const run = (seed: number, methodSeed?: number) =>
+    compressModel(digits.train, {
+      ...FAST,
+      validation,
+      seed,
+      prune: { fraction: 0.5 },
+      quantize: {
+        method: {
+          kind: "kmeans",
+          bits: 2,
+          ...(methodSeed === undefined ? {} : { seed: methodSeed }),
+        },
+        training: "ptq",
+      },
+    }).file;
+  const zero = run(0);
+  assert.deepEqual(run(5), zero);
+  assert.deepEqual(run(5, 0), zero);
+  assert.notDeepEqual(run(0, 5), zero);
+});
+
 Deno.test("QAT on a fixed grid quantizes a fine-tuned model whose kept weights an L1 penalty zeroed", () => {
   // The penalty zeroes every weight, so QAT starts from no weight to calibrate its grid on:
   // quantizationAwareTraining refuses to keep such a grid fixed, and the call failed.
