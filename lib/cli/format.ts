@@ -36,6 +36,17 @@ export function percent(f: number): string {
 }
 
 /**
+ * A ROC AUC as the reports print it: four decimals, or `"-"` where it is undefined (`null`: more
+ * than two classes, or one class in the data).
+ *
+ * @param auc The AUC or `null`.
+ * @returns The text.
+ */
+export function rocAucText(auc: number | null): string {
+  return auc === null ? "-" : auc.toFixed(4);
+}
+
+/**
  * An accuracy difference in percentage points with its standard error, e.g. `-0.74 ± 0.91
  * points`.
  */

@@ -10,7 +10,7 @@ import type { Penalty } from "../model/types.ts";
 import { checkSaveTarget, ENTROPY_OPTION, entropyFlag, writeModelFile } from "./model_files.ts";
 import { type Command, type ParsedArgs, refuseUnused } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
-import { formatTable, percent } from "./format.ts";
+import { formatTable, percent, rocAucText } from "./format.ts";
 import { createProgress, preparingText } from "./progress.ts";
 import { trainStreamedIfAsked } from "./train_stream.ts";
 import { counted } from "../core/validate.ts";
@@ -256,14 +256,14 @@ export const trainCommand: Command = {
           percent(train.accuracy),
           train.logLoss.toFixed(4),
           train.macroF1.toFixed(4),
-          auc(train),
+          rocAucText(train.rocAuc),
         ],
         [
           "test",
           percent(test.accuracy),
           test.logLoss.toFixed(4),
           test.macroF1.toFixed(4),
-          auc(test),
+          rocAucText(test.rocAuc),
         ],
       ]),
       "",
@@ -318,8 +318,4 @@ function metricsJson(e: Evaluation) {
     rocAuc: e.rocAuc,
     confusion: e.confusion,
   };
-}
-
-function auc(e: Evaluation): string {
-  return e.rocAuc === null ? "-" : e.rocAuc.toFixed(4);
 }

@@ -48,15 +48,7 @@ export function evaluate(model: LogisticModel, x: Matrix, y: Int32Array): Evalua
   const proba = probabilitiesFromScores(model, scores);
   const predicted = classesFromScores(scores);
   const nc = model.classes.length;
-  let auc: number | null = null;
-  if (nc === 2 && new Set(y).size === 2) {
-    // Ranked by the log-odds of classes[1], not its probability: a probability rounds to 1 from
-    // a score of about 37, which would tie every sample the model is that sure of.
-    const s = new Float64Array(x.rows);
-    const k = scores.cols, z = scores.data;
-    for (let i = 0; i < x.rows; i++) s[i] = k === 1 ? z[i] : z[2 * i + 1] - z[2 * i];
-    auc = rocAuc(y, s);
-  }
+  const auc = nc === 2 ? binaryRocAuc(scores, y) : null;
   const confusion = confusionMatrix(y, predicted, nc);
   return {
     samples: x.rows,
@@ -66,4 +58,41 @@ export function evaluate(model: LogisticModel, x: Matrix, y: Int32Array): Evalua
     rocAuc: auc,
     confusion,
   };
+}
+
+/**
+ * ROC AUC of `classes[1]` of a binary model from its decision scores, ranked by that class's
+ * log-odds (the one column of a sigmoid model; the second column less the first of a two-class
+ * softmax), which orders the samples as its probability does without rounding to ties: a
+ * probability rounds to 1 from a score of about 37, which would tie every sample the model is
+ * that sure of. Commands that score with another kernel (a quantized or integer-only model) pass
+ * that kernel's scores.
+ *
+ * @param scores Decision scores, shape `(nSamples, 1)` or `(nSamples, 2)`.
+ * @param y True class indices, 0 or 1, shape `(nSamples)`.
+ * @returns The AUC, or `null` when the scores have more than two columns (more than two classes)
+ *   or `y` holds one class only.
+ * @throws {TypeError} If the lengths differ.
+ * @throws {RangeError} If a label is not 0 or 1, or a score is NaN.
+ *
+ * @example A sigmoid model's scores
+ * ```ts
+ * import { binaryRocAuc } from "./evaluate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const scores = { data: Float64Array.of(-2, 0.5, 0.1, 3), rows: 4, cols: 1 };
+ * assert.equal(binaryRocAuc(scores, Int32Array.of(0, 0, 1, 1)), 0.75);
+ * assert.equal(binaryRocAuc(scores, Int32Array.of(1, 1, 1, 1)), null);
+ * ```
+ */
+export function binaryRocAuc(scores: Matrix, y: ArrayLike<number>): number | null {
+  const k = scores.cols, n = scores.rows, z = scores.data;
+  if (k > 2) return null;
+  assertLabels("compute ROC AUC", y, n, 2, { name: "y", against: "scores" });
+  let positives = 0;
+  for (let i = 0; i < n; i++) positives += y[i];
+  if (positives === 0 || positives === n) return null;
+  const s = new Float64Array(n);
+  for (let i = 0; i < n; i++) s[i] = k === 1 ? z[i] : z[2 * i + 1] - z[2 * i];
+  return rocAuc(y, s);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createPrng, randomInt, randomNormal } from "../../lib/core/random.ts";
-import { evaluate } from "../../lib/metrics/evaluate.ts";
+import { binaryRocAuc, evaluate } from "../../lib/metrics/evaluate.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
@@ -171,4 +171,40 @@ Deno.test("evaluate ranks a two-class softmax model's samples by classes[1]'s pr
   assert.deepEqual(e.confusion, s.confusion);
   assertClose(e.logLoss, s.logLoss, { rtol: 1e-12, message: "log loss" });
   assert.equal(e.rocAuc, s.rocAuc);
+});
+
+Deno.test("binaryRocAuc counts the pairs a binary model's scores rank right, ties as halves", () => {
+  // Brute force over every (positive, negative) pair, on whole-number scores so that ties occur
+  // and the softmax columns' difference is exact: a sigmoid model's one column and a two-class
+  // softmax's second column less its first.
+  const prng = createPrng(5);
+  const n = 60;
+  const s = Float64Array.from({ length: n }, () => Math.round(randomNormal(prng) * 3));
+  const y = Int32Array.from({ length: n }, () => randomInt(prng, 2));
+  let wins = 0, pairs = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      if (y[i] !== 1 || y[j] !== 0) continue;
+      pairs++;
+      wins += s[i] > s[j] ? 1 : s[i] === s[j] ? 0.5 : 0;
+    }
+  }
+  const one = { data: s, rows: n, cols: 1 };
+  const offset = Float64Array.from({ length: n }, () => randomInt(prng, 100) - 50);
+  const two = {
+    data: Float64Array.from({ length: 2 * n }, (_, t) => {
+      const i = t >> 1;
+      return t % 2 === 0 ? offset[i] : offset[i] + s[i];
+    }),
+    rows: n,
+    cols: 2,
+  };
+  assertClose(binaryRocAuc(one, y)!, wins / pairs, { rtol: 1e-15, message: "one column" });
+  assertClose(binaryRocAuc(two, y)!, wins / pairs, { rtol: 1e-15, message: "two columns" });
+  // More than two classes, or one class present: undefined.
+  assert.equal(binaryRocAuc({ data: new Float64Array(3 * n), rows: n, cols: 3 }, y), null);
+  assert.equal(binaryRocAuc(one, new Int32Array(n)), null);
+  assert.equal(binaryRocAuc(one, new Int32Array(n).fill(1)), null);
+  assert.throws(() => binaryRocAuc(one, new Int32Array(n).fill(2)), /Cannot compute ROC AUC/);
+  assert.throws(() => binaryRocAuc(one, y.subarray(1)), /Cannot compute ROC AUC: y has 59/);
 });
