@@ -1,6 +1,7 @@
 /**
  * `lrc prune`: train (or load) a model, prune it by a strategy to a target, optionally fine-tune
- * the survivors, report accuracy and sparsity, optionally save the pruned model.
+ * the survivors, report accuracy, log loss, ROC AUC (binary) and sparsity, optionally save the
+ * pruned model.
  *
  * @module
  */
@@ -34,7 +35,7 @@ import { createPrng, shuffleInPlace } from "../core/random.ts";
 import { counted, quotedText } from "../core/validate.ts";
 import { type Command, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
-import { formatTable, percent } from "./format.ts";
+import { formatTable, percent, rocAucText } from "./format.ts";
 import {
   checkSaveTarget,
   ENTROPY_OPTION,
@@ -522,6 +523,12 @@ export const pruneCommand: Command = {
         pruned: prunedTest.logLoss,
         fineTuned: tuned?.test.logLoss ?? null,
       },
+      // ROC AUC of classes[1] (binary models; null otherwise), as lrc train reports it.
+      rocAuc: {
+        dense: denseTest.rocAuc,
+        pruned: prunedTest.rocAuc,
+        fineTuned: tuned?.test.rocAuc ?? null,
+      },
       // Every round's fine-tuning: how many there were, their steps and seconds in all.
       fineTuning: tuned
         ? {
@@ -557,8 +564,18 @@ export const pruneCommand: Command = {
       }`
       : `scores <= ${target.threshold}`;
     const rows = [
-      ["dense", percent(denseTest.accuracy), denseTest.logLoss.toFixed(4)],
-      ["pruned", percent(prunedTest.accuracy), prunedTest.logLoss.toFixed(4)],
+      [
+        "dense",
+        percent(denseTest.accuracy),
+        denseTest.logLoss.toFixed(4),
+        rocAucText(denseTest.rocAuc),
+      ],
+      [
+        "pruned",
+        percent(prunedTest.accuracy),
+        prunedTest.logLoss.toFixed(4),
+        rocAucText(prunedTest.rocAuc),
+      ],
     ];
     if (tuned) {
       rows.push([
@@ -567,6 +584,7 @@ export const pruneCommand: Command = {
         }${tuneSteps} ${tuning === "lbfgs" ? "it." : "ep."})`,
         percent(tuned.test.accuracy),
         tuned.test.logLoss.toFixed(4),
+        rocAucText(tuned.test.rocAuc),
       ]);
     }
     const lines = [
@@ -584,7 +602,7 @@ export const pruneCommand: Command = {
       (args.flag("compensate") ? ", bias compensated" : "") +
       ` (${amounts.length > 1 ? "pruning " : ""}${pruneSeconds.toFixed(2)} s)`,
       "",
-      formatTable(["test", "accuracy", "log loss"], rows),
+      formatTable(["test", "accuracy", "log loss", "ROC AUC"], rows),
       "",
       `sparsity  ${percent(report.sparsity)}: ${report.zeros} of ${report.weights} weights zero` +
       ` (${report.masked} masked); the model takes ${final.weights.cols} input features`,

@@ -3,15 +3,16 @@ import { takeRows } from "../../lib/core/matrix.ts";
 import { createPrng, shuffleInPlace } from "../../lib/core/random.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { accuracy } from "../../lib/metrics/metrics.ts";
-import type { Optimizer } from "../../lib/model/fit.ts";
+import { fit, type Optimizer } from "../../lib/model/fit.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
-import { predict, predictProba } from "../../lib/model/predict.ts";
+import { decisionFunction, predict, predictProba } from "../../lib/model/predict.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { fineTune, iterativePrune } from "../../lib/prune/retrain.ts";
 import { featureScores, pruneFeatures, selectFeatures } from "../../lib/prune/structured.ts";
 import { pruneWithStrategy } from "../../lib/prune/strategy.ts";
 import { checkAboveMask } from "../../lib/cli/prune.ts";
-import { runCli } from "../_helpers/assert_close.ts";
+import { assertClose, runCli } from "../_helpers/assert_close.ts";
 import { directModel } from "./_direct_model.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc-prune-test-" });
@@ -766,6 +767,7 @@ Deno.test("lrc prune's text report gives the saved model's test metrics, zeros a
     return [
       `${(100 * accuracy(split.yTest, predict(m, split.xTest))).toFixed(2)} %`,
       (loss / p.rows).toFixed(4),
+      "-", // ROC AUC: digits has ten classes
     ];
   };
   const path = `${dir}/report-pruned.json`;
@@ -804,6 +806,7 @@ Deno.test("lrc prune's text report gives the saved model's test metrics, zeros a
   assert.equal(report.sparsity.zeros, zeros);
   assert.equal(report.sparsity.masked, masked);
   assert.equal(report.sparsity.inputFeatures, 64);
+  assert.deepEqual(report.rocAuc, { dense: null, pruned: null, fineTuned: null });
   // Whole features removed: the model then takes the kept ones only.
   const features = await runCli([
     ...["prune", "--model", densePath, "--structure", "features", "--count", "10"],
@@ -813,4 +816,59 @@ Deno.test("lrc prune's text report gives the saved model's test metrics, zeros a
   const f = JSON.parse(features.stdout);
   assert.equal(f.sparsity.keptFeatures.length, 54);
   assert.equal(f.sparsity.inputFeatures, 54);
+});
+
+Deno.test("lrc prune reports the ROC AUC of the dense, pruned and fine-tuned binary models", async () => {
+  // Oracle: every (positive, negative) pair of the test rows counted by hand on the scores of
+  // the models written here and saved by the command (ties as halves), on the split that
+  // --test-fraction 0.3 --seed 7 makes of breast-cancer.
+  const cancer = await loadEmbedded("breast-cancer");
+  const split = trainTestSplit(cancer.x, cancer.y, { testFraction: 0.3, seed: 7 });
+  const { model: dense } = fit(split.xTrain, split.yTrain, {
+    classes: cancer.classes,
+    featureNames: cancer.featureNames,
+    optimizer: { kind: "lbfgs", maxIterations: 40 },
+  });
+  const densePath = `${dir}/auc-dense.json`;
+  await Deno.writeTextFile(densePath, modelToJson(dense));
+  const pairwise = (m: LogisticModel) => {
+    const s = decisionFunction(m, split.xTest).data;
+    let wins = 0, pairs = 0;
+    for (let i = 0; i < s.length; i++) {
+      for (let j = 0; j < s.length; j++) {
+        if (split.yTest[i] !== 1 || split.yTest[j] !== 0) continue;
+        pairs++;
+        wins += s[i] > s[j] ? 1 : s[i] === s[j] ? 0.5 : 0;
+      }
+    }
+    return wins / pairs;
+  };
+  const common = ["prune", "--dataset", "breast-cancer", "--model", densePath, "--seed", "7"];
+  const pruneTo = async (path: string, more: string[]) => {
+    const args = [...common, "--strategy", "random", "--sparsity", "0.7", ...more];
+    const json = await runCli([...args, "--test-fraction", "0.3", "--json", "--quiet"]);
+    assert.equal(json.code, 0, json.stderr);
+    const text = await runCli([...args, "--test-fraction", "0.3", "--save", path, "--quiet"]);
+    assert.equal(text.code, 0, text.stderr);
+    return {
+      json: JSON.parse(json.stdout),
+      text: text.stdout,
+      saved: modelFromJson(await Deno.readTextFile(path)),
+    };
+  };
+  const row = (text: string, name: string) =>
+    text.split("\n").find((l) => l.startsWith(name))?.trim().split(/ {2,}/).at(-1);
+  const pruned = await pruneTo(`${dir}/auc-pruned.json`, []);
+  assert.match(pruned.text, /^test +accuracy +log loss +ROC AUC$/m);
+  const denseAuc = pairwise(dense), prunedAuc = pairwise(pruned.saved);
+  assert.notEqual(denseAuc.toFixed(4), prunedAuc.toFixed(4), "pruning changes the ranking");
+  assertClose(pruned.json.rocAuc.dense, denseAuc, { rtol: 1e-12, message: "dense" });
+  assertClose(pruned.json.rocAuc.pruned, prunedAuc, { rtol: 1e-12, message: "pruned" });
+  assert.equal(pruned.json.rocAuc.fineTuned, null);
+  assert.equal(row(pruned.text, "dense "), denseAuc.toFixed(4));
+  assert.equal(row(pruned.text, "pruned "), prunedAuc.toFixed(4));
+  const tuned = await pruneTo(`${dir}/auc-tuned.json`, ["--fine-tune", "lbfgs"]);
+  const tunedAuc = pairwise(tuned.saved);
+  assertClose(tuned.json.rocAuc.fineTuned, tunedAuc, { rtol: 1e-12, message: "fine-tuned" });
+  assert.equal(row(tuned.text, "fine-tuned "), tunedAuc.toFixed(4));
 });
