@@ -1,6 +1,6 @@
 /**
- * `lrc quantize`: train (or load) a model, quantize it, and report accuracy (float, quantized,
- * integer-only) and bytes; optionally save the quantized model.
+ * `lrc quantize`: train (or load) a model, quantize it, and report accuracy and ROC AUC (binary;
+ * float, quantized, integer-only) and bytes; optionally save the quantized model.
  *
  * @module
  */
@@ -8,7 +8,8 @@
 import { prepareStorage, storedPreprocessing, storeQuantizedModel } from "../compress/storage.ts";
 import { counted, errorReason } from "../core/validate.ts";
 import { accuracy } from "../metrics/metrics.ts";
-import { predict } from "../model/predict.ts";
+import { classesFromScores, decisionFunction, predict } from "../model/predict.ts";
+import { binaryRocAuc } from "../metrics/evaluate.ts";
 import type { LogisticModel } from "../model/types.ts";
 import {
   calibrateInput,
@@ -16,6 +17,7 @@ import {
   codebookBits,
   dequantizeModel,
   describeMethod,
+  integerDecisionFunction,
   integerPredict,
   prepareIntegerModel,
   quantizationAwareTraining,
@@ -50,7 +52,7 @@ import {
   saveFormatOf,
   writeModelFile,
 } from "./model_files.ts";
-import { count, formatTable, int, percent } from "./format.ts";
+import { count, formatTable, int, percent, rocAucText } from "./format.ts";
 import { createProgress } from "./progress.ts";
 import {
   refuseDenseTrainingOptions,
@@ -191,7 +193,7 @@ export const quantizeCommand: Command = {
     out: "quantize writes its model with --save FILE",
     training: "quantize takes --qat for quantization-aware training, nothing for post-training",
   },
-  summary: "Quantize a trained (or freshly trained) model; report accuracy and bytes.",
+  summary: "Quantize a trained (or freshly trained) model; report accuracy, ROC AUC and bytes.",
   options: {
     ...DATA_OPTIONS,
     ...TRAIN_OPTIONS,
@@ -374,12 +376,19 @@ export const quantizeCommand: Command = {
     }
     q = storeQuantizedModel(q, storage, true);
     const seconds = (performance.now() - started) / 1000;
-    const floatTest = accuracy(data.test.y, predict(model, data.test.x));
+    // Accuracy and ROC AUC (binary) from each model's own scores: the float model's, the
+    // dequantized model's and the integer-only kernel's.
+    const floatScores = decisionFunction(model, data.test.x);
+    const floatTest = accuracy(data.test.y, classesFromScores(floatScores));
+    const floatAuc = binaryRocAuc(floatScores, data.test.y);
     const dequantized = dequantizeModel(q);
-    const quantPred = predict(dequantized, data.test.x);
+    const quantScores = decisionFunction(dequantized, data.test.x);
+    const quantPred = classesFromScores(quantScores);
     const quantTest = accuracy(data.test.y, quantPred);
+    const quantAuc = binaryRocAuc(quantScores, data.test.y);
     let integer: {
       testAccuracy: number;
+      testRocAuc: number | null;
       agreement: number;
       trainAgreement: number;
       calibrationSaved: boolean;
@@ -396,9 +405,11 @@ export const quantizeCommand: Command = {
           data.train.x,
           args.string("input-dtype") as InputDtype,
         );
-        const intPred = integerPredict(c.prepared, data.test.x);
+        const intScores = integerDecisionFunction(c.prepared, data.test.x);
+        const intPred = classesFromScores(intScores);
         integer = {
           testAccuracy: accuracy(data.test.y, intPred),
+          testRocAuc: binaryRocAuc(intScores, data.test.y),
           agreement: accuracy(intPred, quantPred),
           trainAgreement: c.trainAgreement,
           calibrationSaved: c.kept,
@@ -417,9 +428,15 @@ export const quantizeCommand: Command = {
     // With the calibration kept, the file's bias is rounded to the int32 grid of each class's
     // product scale: its own dequantized model (lrc predict --dequantized) can differ from the
     // one above, so it is measured too.
+    const savedScores = integer?.calibrationSaved
+      ? decisionFunction(dequantizeModel(q), data.test.x)
+      : quantScores;
     const savedDequantized = integer?.calibrationSaved
-      ? accuracy(data.test.y, predict(dequantizeModel(q), data.test.x))
+      ? accuracy(data.test.y, classesFromScores(savedScores))
       : quantTest;
+    const savedDequantizedAuc = integer?.calibrationSaved
+      ? binaryRocAuc(savedScores, data.test.y)
+      : quantAuc;
     const save = args.string("save");
     // The bytes of the model's .lrc file, measured by the size report that lrc inspect prints,
     // and (for a .lrc --save) the very bytes written: the report counts what the file stores.
@@ -457,6 +474,11 @@ export const quantizeCommand: Command = {
         savedDequantizedAccuracy: savedDequantized,
         integerAccuracy: integer?.testAccuracy ?? null,
         integerAgreement: integer?.agreement ?? null,
+        // ROC AUC of classes[1] (binary models; null otherwise), as lrc train reports it.
+        floatRocAuc: floatAuc,
+        quantizedRocAuc: quantAuc,
+        savedDequantizedRocAuc: savedDequantizedAuc,
+        integerRocAuc: integer?.testRocAuc ?? null,
       },
       integer: integer ?? { unavailable: integerNote },
       size,
@@ -479,14 +501,20 @@ export const quantizeCommand: Command = {
         args.flag("qat") ? `, quantization-aware training ${qatEpochs} epochs` : ", post-training"
       } (${seconds.toFixed(2)} s)`,
       "",
-      formatTable(["test", "accuracy", "vs float"], [
-        ["float", percent(floatTest), ""],
-        ["quantized (dequantized)", percent(quantTest), pointsDiff(quantTest, floatTest)],
+      formatTable(["test", "accuracy", "vs float", "ROC AUC"], [
+        ["float", percent(floatTest), "", rocAucText(floatAuc)],
+        [
+          "quantized (dequantized)",
+          percent(quantTest),
+          pointsDiff(quantTest, floatTest),
+          rocAucText(quantAuc),
+        ],
         ...(integer?.calibrationSaved
           ? [[
             "file, dequantized (int32 bias)",
             percent(savedDequantized),
             pointsDiff(savedDequantized, floatTest),
+            rocAucText(savedDequantizedAuc),
           ]]
           : []),
         integer
@@ -494,8 +522,9 @@ export const quantizeCommand: Command = {
             `integer-only (${integer.inputDtype} inputs)`,
             percent(integer.testAccuracy),
             pointsDiff(integer.testAccuracy, floatTest),
+            rocAucText(integer.testRocAuc),
           ]
-          : ["integer-only", "n/a", ""],
+          : ["integer-only", "n/a", "", ""],
       ]),
       integer
         ? `integer-only predictions agree with the dequantized model on ${

@@ -1,14 +1,18 @@
 import assert from "node:assert/strict";
-import { runCli } from "../_helpers/assert_close.ts";
+import { assertClose, runCli } from "../_helpers/assert_close.ts";
 import { directModel } from "./_direct_model.ts";
 import { quantizedModelFromJson } from "../../lib/quant/serialize.ts";
 import { calibrateInput } from "../../lib/quant/integer.ts";
 import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
-import { integerPredict, prepareIntegerModel } from "../../lib/quant/integer.ts";
+import {
+  integerDecisionFunction,
+  integerPredict,
+  prepareIntegerModel,
+} from "../../lib/quant/integer.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { MODEL_VERSION } from "../../lib/model/types.ts";
 import { fit } from "../../lib/model/fit.ts";
-import { predict } from "../../lib/model/predict.ts";
+import { decisionFunction, predict } from "../../lib/model/predict.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { loadModel } from "../../lib/io/model_file.ts";
 import { sizeReport } from "../../lib/io/size_report.ts";
@@ -99,6 +103,10 @@ Deno.test("lrc quantize --json reports accuracies that match a direct evaluation
     assert.equal(report.test.integerAgreement, integerAgreement);
     assert.equal(report.integer.testAccuracy, integerAccuracy);
     assert.equal(report.integer.agreement, integerAgreement);
+    // Ten classes: no ROC AUC.
+    for (const key of ["float", "quantized", "savedDequantized", "integer"]) {
+      assert.equal(report.test[`${key}RocAuc`], null, key);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -660,6 +668,81 @@ Deno.test("lrc quantize --model reads the model file once and reports the length
       assert.deepEqual(reads.filter((p) => p === file), [file], file);
       const report = JSON.parse(r.stdout);
       assert.deepEqual([report.input.file, report.input.bytes], [file, size], file);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc quantize reports the ROC AUC of the float, dequantized and integer-only scores", async () => {
+  // Oracle: every (positive, negative) pair of breast-cancer's test rows (the split of
+  // --test-fraction 0.3 --seed 7) counted by hand, ties as halves, on the scores of the float
+  // model written here, of its 2-bit quantization made here, and of the integer-only kernel
+  // on the saved file's codes and input calibration.
+  const dir = await Deno.makeTempDir({ prefix: "lrc-quantize-test-" });
+  try {
+    const cancer = await loadEmbedded("breast-cancer");
+    const split = trainTestSplit(cancer.x, cancer.y, { testFraction: 0.3, seed: 7 });
+    const { model: float } = fit(split.xTrain, split.yTrain, {
+      classes: cancer.classes,
+      featureNames: cancer.featureNames,
+      optimizer: { kind: "lbfgs", maxIterations: 40 },
+    });
+    await Deno.writeTextFile(`${dir}/m.json`, modelToJson(float));
+    const args = [
+      ...["quantize", "--dataset", "breast-cancer", "--model", `${dir}/m.json`, "--bits", "2"],
+      ...["--seed", "7", "--test-fraction", "0.3", "--quiet"],
+    ];
+    const r = await runCli([...args, "--save", `${dir}/q.json`, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    const x = split.xTest, y = split.yTest;
+    const pairwise = (s: Float64Array) => {
+      let wins = 0, pairs = 0;
+      for (let i = 0; i < s.length; i++) {
+        for (let j = 0; j < s.length; j++) {
+          if (y[i] !== 1 || y[j] !== 0) continue;
+          pairs++;
+          wins += s[i] > s[j] ? 1 : s[i] === s[j] ? 0.5 : 0;
+        }
+      }
+      return wins / pairs;
+    };
+    const ptq = quantizeModel(float, {
+      method: {
+        kind: "uniform",
+        scheme: "symmetric",
+        bits: 2,
+        granularity: "class",
+        calibration: { kind: "mse" },
+        rounding: { kind: "nearest" },
+      },
+    });
+    const saved = quantizedModelFromJson(await Deno.readTextFile(`${dir}/q.json`));
+    assert.deepEqual(saved.weights, ptq.weights);
+    const integerModel = calibrateInput(ptq, split.xTrain);
+    const want = {
+      float: pairwise(decisionFunction(float, x).data),
+      quantized: pairwise(decisionFunction(dequantizeModel(ptq), x).data),
+      savedDequantized: pairwise(decisionFunction(dequantizeModel(saved), x).data),
+      integer: pairwise(integerDecisionFunction(prepareIntegerModel(integerModel), x).data),
+    };
+    // 2-bit weights and 8-bit inputs change the ranking: a report repeating one AUC fails.
+    assert.notEqual(want.quantized.toFixed(4), want.float.toFixed(4));
+    assert.notEqual(want.integer.toFixed(4), want.quantized.toFixed(4));
+    for (const [key, auc] of Object.entries(want)) {
+      assertClose(report.test[`${key}RocAuc`], auc, { rtol: 1e-12, message: key });
+    }
+    const text = await runCli(args);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^test +accuracy +vs float +ROC AUC$/m);
+    const last = (name: string) =>
+      text.stdout.split("\n").find((l) => l.startsWith(name))?.trim().split(/ {2,}/).at(-1);
+    assert.equal(last("float "), want.float.toFixed(4));
+    assert.equal(last("quantized (dequantized) "), want.quantized.toFixed(4));
+    assert.equal(last("integer-only ("), want.integer.toFixed(4));
+    if (report.integer.calibrationSaved) {
+      assert.equal(last("file, dequantized "), want.savedDequantized.toFixed(4));
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
