@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { runCli } from "../_helpers/assert_close.ts";
+import { assertClose, runCli } from "../_helpers/assert_close.ts";
+import { createPrng, randomInt } from "../../lib/core/random.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import type { Matrix } from "../../lib/core/matrix.ts";
 import { saveModel } from "../../lib/io/model_file.ts";
@@ -8,7 +9,11 @@ import { fit } from "../../lib/model/fit.ts";
 import { modelToJson } from "../../lib/model/serialize.ts";
 import { predictLabels, predictProba } from "../../lib/model/predict.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
-import { calibrateInput } from "../../lib/quant/integer.ts";
+import {
+  calibrateInput,
+  integerDecisionFunction,
+  prepareIntegerModel,
+} from "../../lib/quant/integer.ts";
 import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
 import { prepareQuantizedPredictor } from "../../lib/quant/predictor.ts";
 import type { QuantizedModel } from "../../lib/quant/types.ts";
@@ -1274,6 +1279,118 @@ Deno.test("lrc predict says when a class of the labels is never predicted, and n
       missed.stdout,
       /^note {6}no row was predicted as class "pos", which labels 1 row: the model never finds it/m,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc predict reports the ROC AUC of the scores its kernel gives, over every batch", async () => {
+  // Oracle: every (positive, negative) pair counted by hand, ties as halves. Features are small
+  // whole numbers, so the float models' scores u - 2 v + 1/2 are exact (many tie), in float32 as
+  // in float64; the quantized model's are the integer-only kernel's, by the library's call on the
+  // same rows. Batches of 7 rows: the scores of every batch count.
+  const prng = createPrng(3);
+  const n = 53;
+  const u = Array.from({ length: n }, () => randomInt(prng, 5));
+  const v = Array.from({ length: n }, () => randomInt(prng, 5));
+  const y = Array.from({ length: n }, () => randomInt(prng, 2));
+  const pairwise = (s: ArrayLike<number>) => {
+    let wins = 0, pairs = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        if (y[i] !== 1 || y[j] !== 0) continue;
+        pairs++;
+        wins += s[i] > s[j] ? 1 : s[i] === s[j] ? 0.5 : 0;
+      }
+    }
+    return wins / pairs;
+  };
+  const base = {
+    kind: "logistic-regression",
+    version: 1,
+    classes: ["neg", "pos"],
+    featureNames: ["u", "v"],
+    preprocessing: { kind: "none" },
+  } as const;
+  const sigmoid: LogisticModel = {
+    ...base,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(1, -2), rows: 1, cols: 2 },
+    bias: Float64Array.of(0.5),
+  };
+  // Two rows whose difference is the sigmoid model's: the AUC of classes[1] is the same.
+  const softmax: LogisticModel = {
+    ...base,
+    link: "softmax",
+    weights: { data: Float64Array.of(0.5, 1, 1.5, -1), rows: 2, cols: 2 },
+    bias: Float64Array.of(0.25, 0.75),
+  };
+  const x = { data: Float64Array.from(u.flatMap((ui, i) => [ui, v[i]])), rows: n, cols: 2 };
+  const q = calibrateInput(quantizeModel(sigmoid, { method: { kind: "uniform", bits: 2 } }), x);
+  const exact = pairwise(u.map((ui, i) => ui - 2 * v[i] + 0.5));
+  const integer = pairwise(integerDecisionFunction(prepareIntegerModel(q), x).data);
+  // 2-bit weights rank the rows otherwise: an AUC of the float scores would fail.
+  assert.notEqual(integer.toFixed(4), exact.toFixed(4));
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/sigmoid.json`, modelToJson(sigmoid));
+    await Deno.writeTextFile(`${dir}/softmax.json`, modelToJson(softmax));
+    await saveModel(`${dir}/q.lrc`, q);
+    const labels = ["neg", "pos"];
+    const csv = await writeCsv(dir, "d.csv", n, [
+      { name: "u", cell: (i) => String(u[i]) },
+      { name: "v", cell: (i) => String(v[i]) },
+      { name: "y", cell: (i) => labels[y[i]] },
+    ]);
+    const run = (model: string, json: boolean) =>
+      runCli([
+        ...["predict", "--model", `${dir}/${model}`, "--data", csv, "--batch-rows", "7"],
+        ...(json ? ["--json"] : ["--quiet"]),
+      ]);
+    for (
+      const [model, want] of [["sigmoid.json", exact], ["softmax.json", exact], [
+        "q.lrc",
+        integer,
+      ]] as const
+    ) {
+      const json = await run(model, true);
+      assert.equal(json.code, 0, json.stderr);
+      const summary = JSON.parse(json.stdout);
+      assertClose(summary.metrics.rocAuc, want, { rtol: 1e-12, message: model });
+      if (model === "q.lrc") assert.equal(summary.kernel, "integer");
+      const text = await run(model, false);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, new RegExp(`^metrics .*, ROC AUC ${want.toFixed(4)}$`, "m"));
+    }
+    // One class in the labels: no AUC.
+    const one = await writeCsv(dir, "one.csv", 5, [
+      { name: "u", cell: (i) => String(u[i]) },
+      { name: "v", cell: (i) => String(v[i]) },
+      { name: "y", cell: () => "pos" },
+    ]);
+    const r = await runCli(["predict", "--model", `${dir}/sigmoid.json`, "--data", one, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).metrics.rocAuc, null);
+    // Three classes: none either, printed "-" as lrc train prints it.
+    const three: LogisticModel = {
+      ...softmax,
+      classes: ["a", "b", "c"],
+      weights: { data: Float64Array.of(0.5, 1, 1.5, -1, 0, 1), rows: 3, cols: 2 },
+      bias: Float64Array.of(0.25, 0.75, 0),
+    };
+    await Deno.writeTextFile(`${dir}/three.json`, modelToJson(three));
+    const abc = await writeCsv(dir, "abc.csv", n, [
+      { name: "u", cell: (i) => String(u[i]) },
+      { name: "v", cell: (i) => String(v[i]) },
+      { name: "y", cell: (i) => "abc"[(i + y[i]) % 3] },
+    ]);
+    const multi = ["predict", "--model", `${dir}/three.json`, "--data", abc];
+    const j3 = await runCli([...multi, "--json"]);
+    assert.equal(j3.code, 0, j3.stderr);
+    assert.equal(JSON.parse(j3.stdout).metrics.rocAuc, null);
+    const t3 = await runCli([...multi, "--quiet"]);
+    assert.equal(t3.code, 0, t3.stderr);
+    assert.match(t3.stdout, /^metrics .*, macro F1 \d\.\d{4}, ROC AUC -$/m);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
