@@ -234,7 +234,7 @@ export const quantizeCommand: Command = {
     init: {
       type: "string",
       value: "NAME",
-      help: "k-means initialisation",
+      help: "k-means initialisation (kmeans++ uses --seed)",
       default: "kmeans++",
       choices: ["kmeans++", "linear"],
     },
