@@ -10,7 +10,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { counted, errorReason, quotedText } from "../core/validate.ts";
+import { counted, errorReason, quotedList, quotedText } from "../core/validate.ts";
 import { trainingSize } from "../data/preprocess.ts";
 import { encodeModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
@@ -741,6 +741,18 @@ export const compressCommand: Command = {
       progress.done();
     }
     const seconds = (performance.now() - started) / 1000;
+    // The search's choice against the dense model, class by class, on the validation rows.
+    const densePredicted = result !== null && "tried" in result
+      ? predict(session.dense, session.validation.x)
+      : null;
+    const lost = result !== null && "tried" in result
+      ? lostClasses(
+        session.validation.y,
+        data.train.classes,
+        densePredicted!,
+        predict(asFloatModel(result.model), session.validation.x),
+      )
+      : [];
     const integer = result && integerAsked
       ? integerStage(
         result.model,
@@ -810,6 +822,7 @@ export const compressCommand: Command = {
                 chosen: result.chosen,
                 validationDifference: result.validationDifference,
                 testDifference: result.testDifference,
+                lostClasses: lost,
                 tried: result.tried,
                 skipped: result.skipped,
               },
@@ -824,6 +837,7 @@ export const compressCommand: Command = {
                 chosen: result.chosen,
                 validationDifference: result.validationDifference,
                 testDifference: result.testDifference,
+                lostClasses: lost,
                 tried: result.tried,
                 skipped: result.skipped,
               },
@@ -883,6 +897,13 @@ export const compressCommand: Command = {
       if (result.testDifference) {
         lines.push(`          test       ${differenceText(result.testDifference)}`);
       }
+      lines.push(
+        ...lostClassesNote(
+          lost,
+          `accuracy counts a class by its share of the rows, and a larger --max-bytes may keep ` +
+            `${lost.length === 1 ? "it" : "them"}`,
+        ),
+      );
     }
     if (result && "maxDrop" in result) {
       const feasible = result.tried.filter((t) => t.feasible).length;
@@ -905,7 +926,7 @@ export const compressCommand: Command = {
           result.standardErrors > 0
             ? {
               standardErrors: result.standardErrors,
-              densePredicted: predict(session.dense, session.validation.x),
+              densePredicted: densePredicted!,
             }
             : undefined,
         ),
@@ -918,6 +939,19 @@ export const compressCommand: Command = {
       if (result.testDifference) {
         lines.push(`          test       ${differenceText(result.testDifference)}`);
       }
+      lines.push(
+        ...lostClassesNote(
+          lost,
+          `accuracy counts a class by its share of the rows, and a --budget below ` +
+            `${
+              (Math.floor(
+                (result.standardErrors * v.standardError - v.difference) * 1e4 + 1e-6,
+              ) / 100).toFixed(2)
+            } points (this model's drop${
+              result.standardErrors > 0 ? ", with the margin" : ""
+            }) rules this model out`,
+        ),
+      );
       if (result.maxDrop * v.samples < 1) {
         lines.push(
           `note      the budget is less than one validation sample (${
@@ -1525,5 +1559,79 @@ export function majorityNote(
     `always predicting it scores ${percent(share)}, no less than the dense model, so the ` +
     `accuracies below (and the budget) do not tell whether a model finds the other classes; ` +
     `check the saved model's macro F1 and confusion matrix (lrc predict --json on labelled data)`,
+  ];
+}
+
+/** A class the dense model finds on the validation rows and the chosen model no longer does. */
+export interface LostClass {
+  /** The class label. */
+  readonly class: string;
+  /** Validation rows of the class. */
+  readonly samples: number;
+  /** The dense model's validation recall of the class, above 0. */
+  readonly denseRecall: number;
+  /** The chosen model's validation recall of the class: 0. */
+  readonly chosenRecall: number;
+}
+
+/**
+ * The classes whose validation recall the chosen model brings to 0 from a dense recall above 0:
+ * the dense model gets at least one of their validation rows right, the chosen model none (it
+ * may never predict them). Accuracy counts a class by its share of the rows, so on 48/48/3 %
+ * data a 5-point budget chose a model that never predicted the 3 % class, without a word.
+ *
+ * @param y The validation rows' class indices.
+ * @param classes The class labels.
+ * @param densePredicted The dense model's predicted class indices on those rows.
+ * @param chosenPredicted The chosen model's predicted class indices on those rows.
+ * @returns The lost classes, in class order.
+ */
+export function lostClasses(
+  y: ArrayLike<number>,
+  classes: readonly string[],
+  densePredicted: ArrayLike<number>,
+  chosenPredicted: ArrayLike<number>,
+): LostClass[] {
+  const k = classes.length;
+  const rows = new Array<number>(k).fill(0);
+  const dense = new Array<number>(k).fill(0), chosen = new Array<number>(k).fill(0);
+  for (let i = 0; i < y.length; i++) {
+    rows[y[i]]++;
+    if (densePredicted[i] === y[i]) dense[y[i]]++;
+    if (chosenPredicted[i] === y[i]) chosen[y[i]]++;
+  }
+  const lost: LostClass[] = [];
+  for (let c = 0; c < k; c++) {
+    if (dense[c] > 0 && chosen[c] === 0) {
+      lost.push({
+        class: classes[c],
+        samples: rows[c],
+        denseRecall: dense[c] / rows[c],
+        chosenRecall: 0,
+      });
+    }
+  }
+  return lost;
+}
+
+/**
+ * The note on the classes the chosen model lost (see {@linkcode lostClasses}).
+ *
+ * @param lost The lost classes.
+ * @param remedy How to keep them, said after the recalls.
+ * @returns The note's line, or none when no class is lost.
+ */
+export function lostClassesNote(lost: readonly LostClass[], remedy: string): string[] {
+  if (lost.length === 0) return [];
+  const one = lost.length === 1;
+  return [
+    `note      the chosen model gets no validation row of ${one ? "class" : "classes"} ` +
+    `${quotedList(lost.map((l) => l.class))} right, which the dense model does (validation ` +
+    `recall dense -> chosen: ${
+      lost.map((l) =>
+        `${quotedText(l.class)} ${percent(l.denseRecall)} -> ${percent(l.chosenRecall)} of ` +
+        counted(l.samples, "row")
+      ).join(", ")
+    }): ${remedy}`,
   ];
 }
