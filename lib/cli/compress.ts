@@ -31,6 +31,7 @@ import { resolveMethod } from "../quant/quantize.ts";
 import { codebookBits } from "../quant/grid.ts";
 import type { Granularity } from "../quant/types.ts";
 import {
+  type BudgetMetric,
   type CandidateReport,
   type CompressionSpace,
   type CompressProgress,
@@ -244,7 +245,7 @@ export const compressCommand: Command = {
       type: "string",
       value: "POINTS",
       help: "search the smallest file within POINTS percentage points of the dense model's " +
-        "validation accuracy (lists below are the search space)",
+        "validation accuracy (or --metric) (lists below are the search space)",
     },
     "standard-errors": {
       type: "string",
@@ -252,6 +253,14 @@ export const compressCommand: Command = {
       help: "with --budget: a candidate passes when its validation difference from the dense " +
         "model less K paired standard errors is within the budget (a margin for the " +
         "validation set's noise; default 0)",
+    },
+    metric: {
+      type: "string",
+      value: "M",
+      help: "with --budget: what the budget holds to, the validation accuracy or the balanced " +
+        "accuracy (the mean of the classes' recalls: a class the chosen model stops finding " +
+        "costs its recall over the number of classes, however rare it is) (default accuracy)",
+      choices: ["accuracy", "balanced-accuracy"],
     },
     "max-bytes": {
       type: "string",
@@ -448,6 +457,10 @@ export const compressCommand: Command = {
       throw usage("--standard-errors is a margin of --budget; give it with --budget");
     }
     const standardErrors = args.number("standard-errors", 0, 1000);
+    if (args.given("metric") && mode !== "budget") {
+      throw usage("--metric is what --budget holds to; give it with --budget");
+    }
+    const metric = args.string("metric") as BudgetMetric | undefined;
     const refit = args.flag("refit");
     if (refit && mode !== "budget" && mode !== "size") {
       throw usage(
@@ -700,7 +713,7 @@ export const compressCommand: Command = {
       } else if (mode === "sweep") {
         sweep = session.sweep(space.lists);
       } else if (mode === "budget") {
-        result = session.search({ ...space.lists, maxDrop, standardErrors });
+        result = session.search({ ...space.lists, maxDrop, standardErrors, metric });
       } else {
         result = session.searchWithinBytes({ ...space.lists, maxBytes: maxBytes! });
       }
@@ -831,6 +844,7 @@ export const compressCommand: Command = {
           ...(result && "maxDrop" in result
             ? {
               budget: {
+                metric: result.metric,
                 maxDrop: result.maxDrop,
                 standardErrors: result.standardErrors,
                 target: result.target,
@@ -908,17 +922,28 @@ export const compressCommand: Command = {
     if (result && "maxDrop" in result) {
       const feasible = result.tried.filter((t) => t.feasible).length;
       const v = result.validationDifference;
+      const balanced = result.metric === "balanced-accuracy";
+      // The metric as the lines name it; balanced accuracy's differences are named each time.
+      const metricText = balanced ? "balanced accuracy" : "accuracy";
+      const present = new Set(session.validation.y).size;
       lines.push(
         `budget    within ${(result.maxDrop * 100).toFixed(2)} points of the dense validation ` +
           (result.standardErrors > 0
-            ? `accuracy, with a margin: each candidate's difference from dense less ` +
+            ? `${metricText}, with a margin: each candidate's ${
+              balanced ? "balanced accuracy " : ""
+            }difference from dense less ` +
               `${result.standardErrors} paired standard error(s) of it must be at least ` +
               `-${(result.maxDrop * 100).toFixed(2)} points`
             // A budget above the dense accuracy leaves a negative target: any model passes.
-            : `accuracy: at least ${percent(Math.max(0, result.target))}`) +
-          ` (${v.samples.toLocaleString("en-US")} validation samples: each is ` +
-          `${samplePoints(v.samples)} points)`,
-        ...majorityBudgetNote(
+            : `${metricText}: at least ${percent(Math.max(0, result.target))}`) +
+          (balanced
+            ? ` (the mean of the recalls of the ${present} classes of the ` +
+              `${v.samples.toLocaleString("en-US")} validation samples)`
+            : ` (${v.samples.toLocaleString("en-US")} validation samples: each is ` +
+              `${samplePoints(v.samples)} points)`),
+        // Always predicting the most frequent class is far below dense in balanced accuracy
+        // (one class's recall over all of them); the note's figures are accuracy's.
+        ...(balanced ? [] : majorityBudgetNote(
           session.validation.y,
           data.train.classes,
           session.denseReport.validation.accuracy,
@@ -929,20 +954,32 @@ export const compressCommand: Command = {
               densePredicted: densePredicted!,
             }
             : undefined,
-        ),
+        )),
         `search    ${result.tried.length} models evaluated (${feasible} within budget), ` +
           `${result.skipped.length} skipped, ${searchSeconds.toFixed(1)} s`,
         ...twinNote(result.skipped),
         `chosen    ${result.chosen.name}`,
-        `          validation ${differenceText(v)}`,
+        `          validation ${balanced ? "balanced accuracy " : ""}${differenceText(v)}`,
       );
       if (result.testDifference) {
-        lines.push(`          test       ${differenceText(result.testDifference)}`);
+        lines.push(
+          `          test       ${balanced ? "balanced accuracy " : ""}${
+            differenceText(result.testDifference)
+          }`,
+        );
       }
+      // What the lost classes alone cost in balanced accuracy: their dense recall over the
+      // classes present.
+      const lostCost = lost.reduce((sum, l) => sum + l.denseRecall, 0) / present;
       lines.push(
         ...lostClassesNote(
           lost,
-          `accuracy counts a class by its share of the rows, and a --budget below ` +
+          (balanced ? "" : `accuracy counts a class by its share of the rows (--metric ` +
+            `balanced-accuracy counts each class alike: there ${
+              lost.length === 1 ? "its" : "their"
+            } recall alone costs ` +
+            `${(lostCost * 100).toFixed(2)} points), `) +
+            `and a --budget below ` +
             `${
               (Math.floor(
                 (result.standardErrors * v.standardError - v.difference) * 1e4 + 1e-6,
@@ -952,7 +989,7 @@ export const compressCommand: Command = {
             }) rules this model out`,
         ),
       );
-      if (result.maxDrop * v.samples < 1) {
+      if (!balanced && result.maxDrop * v.samples < 1) {
         lines.push(
           `note      the budget is less than one validation sample (${
             samplePoints(v.samples)

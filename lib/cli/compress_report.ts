@@ -110,23 +110,35 @@ export function compressionReportSections(input: CompressionReportInput): Figure
   if (result && "tried" in result) {
     // The two searches differ in their budget and in what makes a candidate feasible.
     const bySize = "maxBytes" in result;
+    // The metric the accuracy budget held to, which its differences below are in.
+    const metric = !bySize && result.metric === "balanced-accuracy"
+      ? "balanced accuracy (the mean of the classes' recalls)"
+      : "accuracy";
     const budget = bySize
       ? `Budget: files of at most ${result.maxBytes.toLocaleString("en-US")} bytes; chosen, ` +
         `the highest validation accuracy among them`
       : result.standardErrors > 0
-      ? `Target: validation accuracy difference from dense less ${result.standardErrors} ` +
+      ? `Target: validation ${metric} difference from dense less ${result.standardErrors} ` +
         `paired standard errors at least -${(result.maxDrop * 100).toFixed(2)} points; chosen`
       // A budget above the dense accuracy leaves a negative target: any model passes.
-      : `Target: validation accuracy at least ${percent(Math.max(0, result.target))} (dense ` +
-        `${percent(dense.validation.accuracy)} minus ${(result.maxDrop * 100).toFixed(2)} ` +
-        `points); chosen`;
+      : `Target: validation ${metric} at least ${percent(Math.max(0, result.target))} (dense ` +
+        `${
+          percent(
+            result.metric === "balanced-accuracy"
+              ? result.target + result.maxDrop
+              : dense.validation.accuracy,
+          )
+        } minus ${(result.maxDrop * 100).toFixed(2)} points); chosen`;
     const unresolved = !bySize && result.standardErrors < 2 &&
       result.maxDrop < 2 * result.validationDifference.standardError;
     sections.push({
       heading: bySize ? "Size-budgeted search" : "Budgeted search",
       text: `Every model the search evaluated. ${budget}: ${result.chosen.name}, ` +
         `${result.chosen.bytes.toLocaleString("en-US")} bytes; against dense, sample by ` +
-        `sample: validation ${pointsText(result.validationDifference)}` +
+        `sample${
+          !bySize && result.metric === "balanced-accuracy" ? ", in balanced accuracy" : ""
+        }: validation ` +
+        `${pointsText(result.validationDifference)}` +
         (result.testDifference ? `, test ${pointsText(result.testDifference)}` : "") +
         ` (paired standard errors${
           unresolved

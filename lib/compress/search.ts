@@ -54,7 +54,11 @@ import { packedSize } from "../io/bitpack.ts";
 import { varintSize } from "../io/bytes.ts";
 import { encodeModel, inspectModelFile } from "../io/model_file.ts";
 import { asFloatModel, elementGroup, type StoredModel } from "../io/quantized.ts";
-import { pairedAccuracyDifference, type PairedDifference } from "../metrics/paired.ts";
+import {
+  pairedAccuracyDifference,
+  pairedBalancedAccuracyDifference,
+  type PairedDifference,
+} from "../metrics/paired.ts";
 import { predict } from "../model/predict.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
 import { quantizeModel } from "../quant/model.ts";
@@ -83,6 +87,7 @@ import { prepareStorage, storeFloatModel, storeQuantizedModel } from "./storage.
 import { stagesOf } from "./stages.ts";
 import type {
   BudgetedSearchResult,
+  BudgetMetric,
   CompressionSpace,
   PrunedBase,
   SearchOptions,
@@ -166,6 +171,7 @@ export const SEARCH_OPTION_KEYS = exactKeys<SearchOptions>()({
   ...SPACE_OPTION_KEYS,
   maxDrop: true,
   standardErrors: true,
+  metric: true,
 });
 
 /** The keys of {@linkcode SizeSearchOptions}. */
@@ -179,14 +185,41 @@ const SIZE_ACTION = "search compression within a size";
 /** Runs an accuracy-budgeted search on a context (see `CompressionSession.search`). */
 export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResult {
   checkOptionKeys(ACTION, options, SEARCH_OPTION_KEYS);
-  const { maxDrop: drop, standardErrors: margin, ...space } = options;
+  const { maxDrop: drop, standardErrors: margin, metric: asked, ...space } = options;
   // Only a missing budget takes the default: null is refused, as searchCompression refuses it.
   const maxDrop = drop === undefined ? 0.01 : drop;
   checkMaxDrop(ACTION, maxDrop);
   const standardErrors = margin === undefined ? 0 : margin;
   checkStandardErrors(ACTION, standardErrors);
-  const r = budgetedSearch(ctx, space, { kind: "accuracy", maxDrop, standardErrors }, ACTION);
-  return { ...r.result, target: r.target!, maxDrop, standardErrors };
+  const metric = asked === undefined ? "accuracy" : asked;
+  checkBudgetMetric(ACTION, metric);
+  const r = budgetedSearch(
+    ctx,
+    space,
+    { kind: "accuracy", maxDrop, standardErrors, metric },
+    ACTION,
+  );
+  return { ...r.result, target: r.target!, maxDrop, standardErrors, metric };
+}
+
+/** The metrics an accuracy budget can hold to. */
+export const BUDGET_METRICS: readonly BudgetMetric[] = ["accuracy", "balanced-accuracy"];
+
+/**
+ * Checks an accuracy budget's metric: `"accuracy"` or `"balanced-accuracy"`.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param metric The metric.
+ * @throws {RangeError} If it is neither.
+ */
+export function checkBudgetMetric(action: string, metric: BudgetMetric): void {
+  if (!BUDGET_METRICS.includes(metric)) {
+    throw new RangeError(
+      `Cannot ${action}: metric must be "accuracy" or "balanced-accuracy", got ${
+        typeof metric === "string" ? JSON.stringify(metric) : describe(metric)
+      }`,
+    );
+  }
 }
 
 /**
@@ -264,7 +297,7 @@ export function checkSizeSearchOptions(options: SizeSearchOptions): void {
 
 /** What a budgeted search holds to: an accuracy (smallest file) or a size (best accuracy). */
 type Budget =
-  | { kind: "accuracy"; maxDrop: number; standardErrors: number }
+  | { kind: "accuracy"; maxDrop: number; standardErrors: number; metric: BudgetMetric }
   | { kind: "size"; maxBytes: number };
 
 function budgetedSearch(
@@ -304,9 +337,9 @@ function budgetedSearch(
   const bySize = budget.kind === "size";
   // The size budget (Infinity under an accuracy budget, where nothing is too large).
   const maxBytes = budget.kind === "size" ? budget.maxBytes : Infinity;
-  const target = budget.kind === "accuracy"
-    ? dense.report.validation.accuracy - budget.maxDrop
-    : null;
+  // Balanced accuracy is compared through the paired differences (the reports give accuracy).
+  const balanced = budget.kind === "accuracy" && budget.metric === "balanced-accuracy";
+  const paired = balanced ? pairedBalancedAccuracyDifference : pairedAccuracyDifference;
   // A candidate against the dense model on the validation data, sample by sample (computed once
   // per candidate): what a margin is taken from, and the chosen model's reported difference.
   const denseFloat = asFloatModel(dense.model);
@@ -316,7 +349,7 @@ function budgetedSearch(
     let d = differences.get(c);
     if (d === undefined) {
       densePredicted ??= predict(denseFloat, ctx.validation.x);
-      d = pairedAccuracyDifference(ctx.validation.y, {
+      d = paired(ctx.validation.y, {
         baseline: densePredicted,
         candidate: predict(asFloatModel(c.model), ctx.validation.x),
       });
@@ -324,6 +357,10 @@ function budgetedSearch(
     }
     return d;
   };
+  const target = budget.kind === "accuracy"
+    ? (balanced ? versusDense(dense).baselineAccuracy : dense.report.validation.accuracy) -
+      budget.maxDrop
+    : null;
   // With a margin, a candidate's validation difference less that many paired standard errors.
   const margin = budget.kind === "accuracy" ? budget.standardErrors : 0;
   const lowerBound = (c: MeasuredCandidate): number => {
@@ -335,7 +372,8 @@ function budgetedSearch(
       ? c.report.bytes <= maxBytes
       : margin > 0
       ? lowerBound(c) >= -budget.maxDrop - 1e-12
-      : c.report.validation.accuracy >= target! - 1e-12;
+      : (balanced ? versusDense(c).candidateAccuracy : c.report.validation.accuracy) >=
+        target! - 1e-12;
   // Whether a feasible candidate beats the best so far: a smaller file, or (size budget) a higher
   // validation accuracy, then a smaller file; ties keep the first evaluated.
   const beats = (c: MeasuredCandidate, b: MeasuredCandidate | null): boolean => {
@@ -656,7 +694,7 @@ function budgetedSearch(
   // the test set) can resolve the budget.
   const test = ctx.test;
   const testDifference = test
-    ? pairedAccuracyDifference(test.y, {
+    ? paired(test.y, {
       baseline: predict(denseFloat, test.x),
       candidate: predict(asFloatModel(chosen.candidate.model), test.x),
     })

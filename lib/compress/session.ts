@@ -25,6 +25,7 @@ import {
 } from "./context.ts";
 import { checkOptionKeys, exactKeys } from "../core/validate.ts";
 import {
+  checkBudgetMetric,
   checkMaxDrop,
   checkStandardErrors,
   runSearch,
@@ -358,14 +359,20 @@ export function searchCompression(
   options: SearchCompressionOptions = {},
 ): SearchResult {
   checkOptionKeys("search compression", options, SEARCH_COMPRESSION_OPTION_KEYS);
-  const { maxDrop, standardErrors, ...rest } = options;
+  const { maxDrop, standardErrors, metric, ...rest } = options;
   const { session, space } = splitSpace(rest);
   // Checked before training.
   const resolved = resolveSpace(space, SEARCH_DEFAULTS, "search compression");
   checkRoundsFineTuned(roundsFor(resolved, session), session.fineTune, "search compression");
   if (maxDrop !== undefined) checkMaxDrop("search compression", maxDrop);
   if (standardErrors !== undefined) checkStandardErrors("search compression", standardErrors);
-  return createCompressionSession(data, session).search({ maxDrop, standardErrors, ...space });
+  if (metric !== undefined) checkBudgetMetric("search compression", metric);
+  return createCompressionSession(data, session).search({
+    maxDrop,
+    standardErrors,
+    metric,
+    ...space,
+  });
 }
 
 /**

@@ -527,7 +527,20 @@ export interface SearchOptions extends CompressionSpace {
    * @default {0}
    */
   standardErrors?: number;
+  /**
+   * What the budget holds to: `"accuracy"` (the share of validation rows right) or
+   * `"balanced-accuracy"` (the mean over the classes present in the validation rows of each
+   * class's recall, which counts a rare class as much as a common one: a model that never
+   * predicts a class that the dense model finds loses that class's dense recall over the number
+   * of classes). `maxDrop`, `target`, the margin's paired standard errors and the
+   * `validationDifference` and `testDifference` of the result are in this metric.
+   * @default {"accuracy"}
+   */
+  metric?: BudgetMetric;
 }
+
+/** The validation metric an accuracy budget holds to (see {@linkcode SearchOptions.metric}). */
+export type BudgetMetric = "accuracy" | "balanced-accuracy";
 
 /** Options of {@linkcode searchCompression}: the session's, the budget and the space. */
 export interface SearchCompressionOptions extends CompressionSessionOptions, SearchOptions {}
@@ -590,6 +603,11 @@ export interface SearchResult extends BudgetedSearchResult {
   readonly maxDrop: number;
   /** The margin in paired standard errors (0: none). */
   readonly standardErrors: number;
+  /**
+   * The metric of the budget: `target`, `validationDifference` and `testDifference` are in it
+   * (the candidates' reports keep their plain accuracies).
+   */
+  readonly metric: BudgetMetric;
 }
 
 /**

@@ -61,18 +61,20 @@ Deno.test("lrc compress --budget and --max-bytes say when the chosen model loses
     assert.equal(await predictsRare(`${dir}/a.lrc`), false, loose.stdout);
     const validation = Number(/ (\d+) validation /.exec(loose.stdout)![1]);
     const note =
-      /^note {6}the chosen model gets no validation row of class \["rare"\] right, which the dense model does \(validation recall dense -> chosen: "rare" (\d+\.\d\d) % -> 0\.00 % of (\d+) rows\): accuracy counts a class by its share of the rows, and a --budget below (\d+\.\d\d) points \(this model's drop\) rules this model out$/m
+      /^note {6}the chosen model gets no validation row of class \["rare"\] right, which the dense model does \(validation recall dense -> chosen: "rare" (\d+\.\d\d) % -> 0\.00 % of (\d+) rows\): accuracy counts a class by its share of the rows \(--metric balanced-accuracy counts each class alike: there its recall alone costs (\d+\.\d\d) points\), and a --budget below (\d+\.\d\d) points \(this model's drop\) rules this model out$/m
         .exec(loose.stdout);
     assert.ok(note, loose.stdout);
     // The stratified split holds out about a fifth of the 14 or so "rare" rows of the 449 training rows.
     const rareHeld = Number(note[2]);
     assert.ok(rareHeld >= 2 && rareHeld <= 4, note[0]);
+    // Its dense recall over the 3 classes of the validation rows.
+    assert.equal(note[3], (Number(note[1]) / 3).toFixed(2));
     // The same in --json, and a budget below the one shown chooses a model that keeps "rare".
     const json = await runCli(["compress", ...common, "--budget", "5", "--json"]);
     const budget = JSON.parse(json.stdout).budget;
     // The budget shown is the chosen model's drop, rounded down to the hundredth of a point.
     const drop = -budget.validationDifference.difference * 100;
-    assert.equal(note[3], (Math.floor(drop * 100 + 1e-6) / 100).toFixed(2));
+    assert.equal(note[4], (Math.floor(drop * 100 + 1e-6) / 100).toFixed(2));
     assert.ok(budget.validationDifference.onlyBaseline >= rareHeld * Number(note[1]) / 100);
     assert.equal(budget.validationDifference.samples, validation);
     assert.deepEqual(budget.lostClasses, [{
@@ -85,7 +87,7 @@ Deno.test("lrc compress --budget and --max-bytes say when the chosen model loses
       "compress",
       ...common,
       "--budget",
-      String(Number(note[3]) - 0.01),
+      String(Number(note[4]) - 0.01),
       "--out",
       `${dir}/b.lrc`,
     ]);
@@ -96,7 +98,7 @@ Deno.test("lrc compress --budget and --max-bytes say when the chosen model loses
       "compress",
       ...common,
       "--budget",
-      String(Number(note[3]) - 0.01),
+      String(Number(note[4]) - 0.01),
       "--json",
     ]);
     assert.deepEqual(JSON.parse(tightJson.stdout).budget.lostClasses, []);
@@ -107,6 +109,46 @@ Deno.test("lrc compress --budget and --max-bytes say when the chosen model loses
     assert.ok(lost.some((l: { class: string }) => l.class === "rare"), size.stdout);
     const sizeText = await runCli(["compress", ...common, "--max-bytes", "85"]);
     assert.match(sizeText.stdout, /a larger --max-bytes may keep (it|them)$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc compress --metric balanced-accuracy holds the budget to balanced accuracy and says so", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-balanced-budget-" });
+  try {
+    const file = `${dir}/three.csv`;
+    await Deno.writeTextFile(file, threeClasses().csv);
+    const common = ["--data", file, "--quiet", "--method", "uniform", "--bits", "8"];
+    const balanced = [...common, "--budget", "5", "--metric", "balanced-accuracy"];
+    const r = await runCli(["compress", ...balanced, "--report", `${dir}/r.html`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^budget {4}within 5\.00 points of the dense validation balanced accuracy: at least \d+\.\d\d % \(the mean of the recalls of the 3 classes of the \d+ validation samples\)$/m,
+    );
+    assert.match(r.stdout, /^ {10}validation balanced accuracy [+-]\d+\.\d\d ± /m);
+    assert.doesNotMatch(r.stdout, /gets no validation row/);
+    const html = await Deno.readTextFile(`${dir}/r.html`);
+    // The HTML escapes the apostrophe.
+    assert.match(
+      html,
+      /Target: validation balanced accuracy \(the mean of the classes&#39; recalls\) at least /,
+    );
+    assert.match(html, /sample, in balanced accuracy: validation [+-]\d/);
+    const json = JSON.parse((await runCli(["compress", ...balanced, "--json"])).stdout);
+    assert.equal(json.budget.metric, "balanced-accuracy");
+    assert.deepEqual(json.budget.lostClasses, []);
+    // The target is the dense model's balanced accuracy less 5 points.
+    const d = json.budget.validationDifference;
+    assert.ok(Math.abs(json.budget.target - (d.baselineAccuracy - 0.05)) < 1e-12);
+    const plain = JSON.parse(
+      (await runCli(["compress", ...common, "--budget", "5", "--json"])).stdout,
+    );
+    assert.equal(plain.budget.metric, "accuracy");
+    const refused = await runCli(["compress", ...common, "--metric", "balanced-accuracy"]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--metric is what --budget holds to; give it with --budget/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
