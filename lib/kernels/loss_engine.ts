@@ -74,13 +74,20 @@ export interface LossEngineOptions {
    * @default {none}
    */
   standardize?: { readonly mean: Float64Array; readonly scale: Float64Array };
+  /**
+   * One weight per row, finite and >= 0: row `i`'s loss and gradient are multiplied by it (kept in
+   * float64; the count of correct rows is not weighted). An engine with weights cannot `load`
+   * other rows.
+   * @default {none (every row counts once)}
+   */
+  sampleWeight?: ArrayLike<number>;
 }
 
 /** The summed loss of a call and how many samples the scores classify right. */
 export interface EngineLoss {
-  /** Sum of per-sample log losses. */
+  /** Sum of per-sample log losses, each times its sample weight if the engine has them. */
   loss: number;
-  /** Samples whose highest score is their label's. */
+  /** Samples whose highest score is their label's (not weighted). */
   correct: number;
 }
 
@@ -127,8 +134,8 @@ export interface LossEngine {
    * preprocessed like the originals: for streaming, one block of rows at a time.
    *
    * @throws {TypeError} If `x` is not a matrix with float data.
-   * @throws {RangeError} If the engine is closed, `x` has other columns or more rows than the
-   *   engine, or a label of its rows is not a class index.
+   * @throws {RangeError} If the engine is closed or has sample weights, `x` has other columns or
+   *   more rows than the engine, or a label of its rows is not a class index.
    */
   load(x: Matrix, y: ArrayLike<number>): void;
   /** Stops the workers and lets the memory go. */
@@ -152,7 +159,8 @@ export interface LossEngine {
  *   sigmoid nor softmax, `nOutputs` is not 1 for sigmoid or a positive integer for softmax, a
  *   label is not a class index (`0/1` for sigmoid, `0..nOutputs-1` for softmax), or a mean of
  *   `standardize` is not finite or a scale not finite and > 0, or so small (2^-1024 or less)
- *   that its reciprocal overflows.
+ *   that its reciprocal overflows, or `sampleWeight` does not hold one finite weight >= 0 per
+ *   row.
  *
  * @example Loss of a zero model is n log k
  * ```ts
@@ -220,6 +228,23 @@ export function createLossEngine(
       );
     }
   }
+  const sw = options.sampleWeight;
+  if (sw !== undefined) {
+    if (typeof sw !== "object" || sw === null || sw.length !== x.rows) {
+      throw new TypeError(
+        `Cannot ${action}: sampleWeight must hold one weight per row of x (${x.rows}), got ${
+          describe(sw)
+        }`,
+      );
+    }
+    for (let i = 0; i < x.rows; i++) {
+      if (!(sw[i] >= 0 && sw[i] < Infinity)) {
+        throw new RangeError(
+          `Cannot ${action}: sampleWeight[${i}] is ${sw[i]}; weights must be finite and >= 0`,
+        );
+      }
+    }
+  }
   const n = x.rows, d = x.cols, k = nOutputs;
   const dp = Math.ceil(d / 8) * 8;
   const shardRows = options.shardRows ?? 4096;
@@ -237,13 +262,14 @@ export function createLossEngine(
   const maxShards = Math.max(1, Math.ceil(n / shardRows));
 
   const ws: Workspace = createWorkspace(
-    4 * n * dp + 8 * n + 4 * k * dp + maxShards * outStride(k, dp) +
-      threads * scratchStride(k, blockRows) + 4096,
+    4 * n * dp + 8 * n + (sw === undefined ? 0 : 8 * n + 16) + 4 * k * dp +
+      maxShards * outStride(k, dp) + threads * scratchStride(k, blockRows) + 4096,
   );
   const layout: ShardLayout = {
     control: ws.alloc(4 * CTL.size),
     x: ws.alloc(4 * n * dp),
     y: ws.alloc(4 * n),
+    weights: sw === undefined ? 0 : ws.alloc(8 * n),
     index: ws.alloc(4 * n),
     w: ws.alloc(4 * k * dp),
     b: ws.alloc(8 * k),
@@ -264,6 +290,10 @@ export function createLossEngine(
   copyFeatures(x, ws.f32(layout.x, n * dp), dp, options.standardize);
   const yv = ws.i32(layout.y, n);
   for (let i = 0; i < n; i++) yv[i] = y[i];
+  if (sw !== undefined) {
+    const wv = ws.f64(layout.weights!, n);
+    for (let i = 0; i < n; i++) wv[i] = sw[i];
+  }
 
   const kx: KernelExports = instantiateKernels(kernelModule("train", relaxed), ws.memory);
   const workers = awaitWorkers(pending, ws, layout);
@@ -408,6 +438,10 @@ export function createLossEngine(
   const load: LossEngine["load"] = (xs, ys) => {
     // As accumulate: loading into a closed engine wrote into its memory without a word.
     if (closed) throw new RangeError("Cannot load rows: the engine is closed");
+    // The weights belong to the rows the engine was created with.
+    if (sw !== undefined) {
+      throw new RangeError("Cannot load rows: the engine has sample weights for its own rows");
+    }
     assertMatrix("load rows", "x", xs);
     if (xs.cols !== d || xs.rows > n) {
       throw new RangeError(

@@ -59,6 +59,8 @@ export interface ShardLayout {
   readonly x: number;
   /** Labels, int32 `(n)`. */
   readonly y: number;
+  /** Sample weights, float64 `(n)`, or 0 (or absent) for none. */
+  readonly weights?: number;
   /** Row index per position, int32 `(n)` (mini-batch order). */
   readonly index: number;
   /** Weights, float32 `(k, dp)`. */
@@ -69,7 +71,10 @@ export interface ShardLayout {
   readonly out: number;
   /** Bytes per shard result. */
   readonly outStride: number;
-  /** Per-thread scratch: row addresses, labels, scores f64, exponentials f64, residuals f32. */
+  /**
+   * Per-thread scratch: row addresses, labels, scores f64, exponentials f64, residuals f32,
+   * sample weights f64.
+   */
   readonly scratch: number;
   /** Bytes per thread scratch. */
   readonly scratchStride: number;
@@ -96,7 +101,8 @@ export function outStride(k: number, dp: number): number {
 }
 
 /**
- * Bytes of one thread's scratch: row addresses and labels, scores, exponentials, residuals.
+ * Bytes of one thread's scratch: row addresses and labels, scores, exponentials, residuals,
+ * the block's sample weights.
  *
  * @param k Outputs.
  * @param blockRows Rows per block.
@@ -104,7 +110,7 @@ export function outStride(k: number, dp: number): number {
  */
 export function scratchStride(k: number, blockRows: number): number {
   const B = blockRows;
-  return Math.ceil((8 * B + 16 + 8 * B * k + 8 * k + 4 * B * k + 64) / 16) * 16;
+  return Math.ceil((8 * B + 16 + 8 * B * k + 8 * k + 4 * B * k + 8 * B + 80) / 16) * 16;
 }
 
 /**
@@ -142,15 +148,20 @@ export function runShard(
   const zAddr = Math.ceil((labelsAddr + 4 * B) / 16) * 16;
   const eAddr = zAddr + 8 * B * k;
   const rAddr = eAddr + 8 * k;
+  const weighted = (L.weights ?? 0) !== 0;
+  const swAddr = weighted ? Math.ceil((rAddr + 4 * B * k) / 16) * 16 : 0;
   const grad = wantGrad ? 1 : 0;
   for (let q0 = p0; q0 < p1; q0 += B) {
     const count = Math.min(B, p1 - q0);
     kx.rowAddresses(L.x, indexed ? L.index : 0, q0, count, dp, rowsAddr, L.y, labelsAddr);
     if (L.prefetch) kx.touchRows(rowsAddr, count, dp); // all the block's lines in flight at once
     kx.scores(rowsAddr, count, dp, L.w, k, zAddr);
+    if (weighted) kx.rowWeights(L.weights!, indexed ? L.index : 0, q0, count, swAddr);
     if (L.softmax === 0) {
-      kx.linkSigmoid(zAddr, count, L.b, labelsAddr, grad, rAddr, gbAddr, accAddr);
-    } else kx.linkSoftmax(zAddr, count, k, L.b, labelsAddr, grad, rAddr, gbAddr, eAddr, accAddr);
+      kx.linkSigmoid(zAddr, count, L.b, labelsAddr, grad, rAddr, gbAddr, accAddr, swAddr);
+    } else {
+      kx.linkSoftmax(zAddr, count, k, L.b, labelsAddr, grad, rAddr, gbAddr, eAddr, accAddr, swAddr);
+    }
     if (wantGrad) kx.gradient(rowsAddr, count, dp, rAddr, k, gAddr);
   }
 }

@@ -92,7 +92,9 @@ export function usesWasm(
  *
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @param y Class index per sample.
- * @param options Preprocessing, link, outputs, backend choice, threads.
+ * @param options Preprocessing, link, outputs, backend choice, threads, and sample weights (one
+ *   finite weight >= 0 per row, checked by the caller) that multiply each row's loss and
+ *   gradient on either backend.
  * @returns The bound loss; call `close()` when done.
  */
 export function bindLoss(
@@ -104,14 +106,17 @@ export function bindLoss(
     nOutputs: number;
     backend?: Backend;
     threads?: number;
+    sampleWeight?: Float64Array;
   },
 ): BoundLoss {
   const { preprocessing, link, nOutputs } = options;
+  const sampleWeight = options.sampleWeight ?? null;
   const step = (maxRows: number) => Math.max(1, Math.ceil(x.rows / maxRows));
   if (usesWasm(x, options.backend, nOutputs, preprocessing)) {
     const engine = createLossEngine(x, y, link, nOutputs, {
       threads: options.threads,
       standardize: preprocessing.kind === "standardize" ? preprocessing : undefined,
+      ...(sampleWeight === null ? {} : { sampleWeight }),
     });
     return {
       backend: "wasm",
@@ -133,7 +138,7 @@ export function bindLoss(
     threads: 1,
     rows: x.rows,
     accumulate: (rows, start, end, w, b, gradW, gradB) =>
-      accumulateLoss(xt, y, rows, start, end, w, b, link, gradW, gradB, scratch),
+      accumulateLoss(xt, y, rows, start, end, w, b, link, gradW, gradB, scratch, sampleWeight),
     sampleMoments: (maxRows, covariance) => {
       if (!covariance) return sampledMoments(x, preprocessing, step(maxRows), maxRows);
       const d = x.cols, st = step(maxRows);

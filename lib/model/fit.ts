@@ -20,6 +20,7 @@ import {
   firstRepeat,
   hintValue,
   type OptionKeys,
+  quotedList,
   quotedText,
 } from "../core/validate.ts";
 import { fitStandardizer, type Preprocessing, validatePreprocessing } from "../data/preprocess.ts";
@@ -137,15 +138,16 @@ export interface EpochRecord {
   /** Epoch (SGD, Adam) or iteration (L-BFGS), 1-based. */
   readonly epoch: number;
   /**
-   * Mean log loss on the training data. For SGD and Adam, the mean over the epoch's batches,
-   * each measured before its update; for L-BFGS, the exact value at the iterate.
+   * Mean log loss on the training data (with `sampleWeight` or `classWeight`, the weighted mean
+   * `sum_i s_i loss_i / sum_i s_i`). For SGD and Adam, the mean over the epoch's batches, each
+   * measured before its update; for L-BFGS, the exact value at the iterate.
    */
   readonly trainLoss: number;
-  /** Training accuracy, measured as `trainLoss` is. */
+  /** Training accuracy (not weighted), measured as `trainLoss` is. */
   readonly trainAccuracy: number;
   /** Objective: `trainLoss` plus the penalty (at the end of the epoch). */
   readonly objective: number;
-  /** Mean log loss on the validation data, if given. */
+  /** Mean log loss on the validation data, if given (not weighted). */
   readonly validationLoss?: number;
   /** Accuracy on the validation data, if given. */
   readonly validationAccuracy?: number;
@@ -199,6 +201,29 @@ export interface FitOptions {
    * @default {["x0", "x1", ...]}
    */
   featureNames?: readonly string[];
+  /**
+   * One weight per training row, finite and >= 0, not all zero. Training minimises the weighted
+   * mean log loss `sum_i s_i loss_i / sum_i s_i` plus the penalty, where `s_i` is
+   * `sampleWeight[i]` times `classWeight` of row i's class: integer weights give the objective
+   * of the data with each row repeated that many times, equal weights the unweighted objective.
+   * Every optimiser honours them. L-BFGS's preconditioner (feature means and covariance) is
+   * estimated on unweighted rows: it changes the path, not the optimum. SGD and Adam estimate the
+   * gradient of a mini-batch B as `sum_B s_i g_i / (|B| * mean(s))` (`mean` over all rows),
+   * unbiased for the weighted mean's gradient, so the learning rate keeps its scale. The
+   * training accuracy, validation loss and accuracy, and early stopping are not weighted.
+   * `fitStream` does not take weights.
+   * @default {none (every row counts once)}
+   */
+  sampleWeight?: ArrayLike<number>;
+  /**
+   * A weight per class, multiplying `sampleWeight` (as scikit-learn's `class_weight`): an
+   * object from class labels (as in `classes`) to finite weights >= 0, classes left out
+   * weighing 1; or `"balanced"`, `nSamples / (nClasses * count_c)` for each class `c` with
+   * `count_c` training rows (counted without `sampleWeight`), so that every class present weighs
+   * the same in total.
+   * @default {none (every class weighs 1)}
+   */
+  classWeight?: "balanced" | Readonly<Record<string, number>>;
   /**
    * Seed of the mini-batch shuffles.
    * @default {0}
@@ -307,6 +332,8 @@ export const FIT_OPTION_KEYS: OptionKeys<FitOptions> = {
   classes: true,
   featureNames: true,
   seed: true,
+  sampleWeight: true,
+  classWeight: true,
   validation: true,
   earlyStopping: true,
   initial: true,
@@ -404,7 +431,8 @@ export function nestedOptionHint(
  *
  * @param x Raw features, shape `(nSamples, nFeatures)`, Float32 or Float64.
  * @param y Class index per sample, shape `(nSamples)`, values in `0..nClasses-1`.
- * @param options Link, penalty, optimiser, preprocessing, seed, validation, hooks.
+ * @param options Link, penalty, optimiser, preprocessing, seed, sample and class weights,
+ *   validation, hooks.
  * @returns The model, the per-epoch history, and how training stopped.
  * @throws {TypeError} If shapes disagree, an argument has the wrong type, `featureNames` repeat a
  *   name (without an initial model), or an option (or a field of `optimizer`, `penalty` or
@@ -445,18 +473,19 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
       usesWasm(v, options.backend, nOut, preprocessing),
     );
   }
-  const bind = (m: Matrix, labels: Int32Array) =>
+  const bind = (m: Matrix, labels: Int32Array, sampleWeight: Float64Array | null) =>
     bindLoss(m, labels, {
       preprocessing,
       link,
       nOutputs: nOut,
       backend: options.backend,
       threads: options.threads,
+      ...(sampleWeight === null ? {} : { sampleWeight }),
     });
-  const train = bind(x, y);
+  const train = bind(x, y, setup.weights);
   let validation: BoundLoss | null = null;
   try {
-    validation = options.validation ? bind(options.validation.x, options.validation.y) : null;
+    validation = options.validation ? bind(options.validation.x, options.validation.y, null) : null;
     const result = fitBound(setup, options, preprocessing, train, validation);
     let big = 0;
     if (preprocessing.kind === "none") {
@@ -511,6 +540,8 @@ function fitBound(
 ): FitResult {
   const { d, nOut, link, penalty, optimizer } = setup;
   const { l1, l2 } = penaltyStrengths(penalty);
+  // The training loss's divisor: the weights' sum, or the row count without weights.
+  const weightSum = setup.weights === null ? train.rows : setup.weightSum;
 
   const w = options.initial ? options.initial.weights.data.slice() : new Float64Array(nOut * d);
   const b = options.initial ? options.initial.bias.slice() : new Float64Array(nOut);
@@ -575,6 +606,7 @@ function fitBound(
       mask,
       optimizer,
       record,
+      weightSum,
     ));
   } else {
     ({ converged, stopReason } = runMiniBatch(train, w, b, l1, l2, mask, optimizer, {
@@ -584,6 +616,7 @@ function fitBound(
       earlyStopping: options.earlyStopping ?? null,
       transform: options.weightTransform ?? null,
       onEpochEnd: options.onEpochEnd ?? null,
+      weightSum,
     }));
   }
   // -0 -> 0 in the weights and the bias, so JSON (which has no -0) round-trips exactly.
@@ -728,6 +761,7 @@ function runLbfgs(
   mask: Uint8Array | null,
   optimizer: LbfgsOptimizer,
   record: Recorder,
+  weightSum: number,
 ): { converged: boolean; stopReason: string } {
   const n = loss.rows;
   const nw = w.length;
@@ -767,7 +801,8 @@ function runLbfgs(
         for (let j = 0; j < d; j++) gw[c * d + j] -= gb[c] * mean[j];
       }
     }
-    const inv = 1 / n;
+    // Without weights, weightSum is n: the mean loss.
+    const inv = 1 / weightSum;
     let reg = 0;
     for (let i = 0; i < nw; i++) {
       gw[i] = gw[i] * inv + l2 * tw[i];
@@ -776,7 +811,7 @@ function runLbfgs(
     for (let c = 0; c < nOut; c++) gb[c] *= inv;
     if (mask) { for (let i = 0; i < nw; i++) if (mask[i] === 0) gw[i] = 0; }
     lastLoss = r.loss * inv;
-    lastAccuracy = r.correct * inv;
+    lastAccuracy = r.correct * (1 / n);
     return lastLoss + 0.5 * l2 * reg;
   };
   let l1Vector: Float64Array | undefined;
@@ -818,6 +853,8 @@ interface MiniBatchHooks {
   earlyStopping: { patience: number; minDelta?: number; notBefore?: number } | null;
   transform: WeightTransform | null;
   onEpochEnd: ((state: EpochState) => void) | null;
+  /** Sum of the sample weights (`nSamples` without weights). */
+  weightSum: number;
 }
 
 function runMiniBatch(
@@ -842,6 +879,9 @@ function runMiniBatch(
   const beta1 = adam ? optimizer.beta1 ?? 0.9 : 0;
   const beta2 = adam ? optimizer.beta2 ?? 0.999 : 0;
   const eps = adam ? optimizer.epsilon ?? 1e-8 : 0;
+  // A batch's weighted gradient sum is divided by |B| * mean(s) (unbiased for the weighted
+  // mean's gradient); without weights mean(s) is 1 and this is |B|.
+  const meanWeight = hooks.weightSum / n;
 
   const gw = new Float64Array(nw), gb = new Float64Array(nOut);
   const vw = new Float64Array(nw), vb = new Float64Array(nOut); // momentum or Adam's m
@@ -867,7 +907,7 @@ function runMiniBatch(
       lossSum += r.loss;
       correct += r.correct;
       if (hooks.transform) hooks.transform.backward(w, gw);
-      const inv = 1 / (end - start);
+      const inv = 1 / ((end - start) * meanWeight);
       for (let i = 0; i < nw; i++) gw[i] = gw[i] * inv + l2 * w[i];
       for (let c = 0; c < nOut; c++) gb[c] *= inv;
       step++;
@@ -895,7 +935,7 @@ function runMiniBatch(
         }
       }
     }
-    const rec = hooks.record(epoch, lossSum / n, correct / n, epochs);
+    const rec = hooks.record(epoch, lossSum / hooks.weightSum, correct / n, epochs);
     lr *= decay;
     if (hooks.earlyStopping && rec.validationLoss !== undefined) {
       const minDelta = hooks.earlyStopping.minDelta ?? 0;
@@ -976,6 +1016,108 @@ interface Setup {
   optimizer: Optimizer;
   classes: readonly string[];
   featureNames: readonly string[];
+  /** Effective weight per training row (sample weight times class weight), or `null`. */
+  weights: Float64Array | null;
+  /** Their sum (0 without weights). */
+  weightSum: number;
+}
+
+/**
+ * The effective weight of each training row, `sampleWeight[i] * classWeight[y[i]]`, checked.
+ *
+ * @returns The weights and their sum, or `null` weights when neither option is given.
+ */
+function effectiveWeights(
+  y: Int32Array,
+  classes: readonly string[],
+  options: FitOptions,
+): { weights: Float64Array | null; weightSum: number } {
+  const sw: unknown = options.sampleWeight, cw: unknown = options.classWeight;
+  if (sw === undefined && cw === undefined) return { weights: null, weightSum: 0 };
+  const n = y.length;
+  const weights = new Float64Array(n).fill(1);
+  if (sw !== undefined) {
+    // A string is array-like too; a DataView has no indices.
+    const arrayLike = Array.isArray(sw) || (ArrayBuffer.isView(sw) && !(sw instanceof DataView));
+    if (!arrayLike || (sw as ArrayLike<unknown>).length !== n) {
+      throw new TypeError(
+        `Cannot ${ACTION}: sampleWeight must hold one weight per row of x (${n}), got ${
+          describe(sw)
+        }`,
+      );
+    }
+    const values = sw as ArrayLike<unknown>;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (!(typeof v === "number" && v >= 0 && v < Infinity)) {
+        throw new RangeError(
+          `Cannot ${ACTION}: sampleWeight[${i}] is ${
+            typeof v === "number" ? v : describe(v)
+          }; weights must be finite numbers >= 0`,
+        );
+      }
+      weights[i] = v;
+    }
+  }
+  if (cw !== undefined) {
+    const perClass = new Float64Array(classes.length).fill(1);
+    if (cw === "balanced") {
+      // scikit-learn's n_samples / (n_classes * bincount(y)), over the classes present and
+      // counted without sampleWeight.
+      const counts = new Float64Array(classes.length);
+      for (let i = 0; i < n; i++) counts[y[i]]++;
+      let present = 0;
+      for (let c = 0; c < classes.length; c++) if (counts[c] > 0) present++;
+      for (let c = 0; c < classes.length; c++) {
+        if (counts[c] > 0) perClass[c] = n / (present * counts[c]);
+      }
+    } else {
+      if (typeof cw !== "object" || cw === null || Array.isArray(cw) || ArrayBuffer.isView(cw)) {
+        throw new TypeError(
+          `Cannot ${ACTION}: classWeight must be "balanced" or an object from class labels to ` +
+            `weights, got ${describe(cw)}`,
+        );
+      }
+      for (const [label, v] of Object.entries(cw)) {
+        const c = classes.indexOf(label);
+        if (c < 0) {
+          throw new RangeError(
+            `Cannot ${ACTION}: classWeight names class ${quotedText(label)}, which is not one ` +
+              `of the classes ${quotedList(classes)}`,
+          );
+        }
+        if (!(typeof v === "number" && v >= 0 && v < Infinity)) {
+          throw new RangeError(
+            `Cannot ${ACTION}: classWeight of class ${quotedText(label)} is ${
+              typeof v === "number" ? v : describe(v)
+            }; weights must be finite numbers >= 0`,
+          );
+        }
+        perClass[c] = v;
+      }
+    }
+    for (let i = 0; i < n; i++) weights[i] *= perClass[y[i]];
+  }
+  let weightSum = 0;
+  for (let i = 0; i < n; i++) weightSum += weights[i];
+  if (weightSum === 0) {
+    throw new RangeError(
+      `Cannot ${ACTION}: every training row weighs 0 (${
+        cw === undefined
+          ? "sampleWeight"
+          : sw === undefined
+          ? "classWeight"
+          : "sampleWeight times classWeight"
+      }); at least one row must weigh more than 0`,
+    );
+  }
+  if (!Number.isFinite(weightSum)) {
+    throw new RangeError(
+      `Cannot ${ACTION}: the row weights sum to ${weightSum}, beyond float64; scale them down ` +
+        "(only their ratios matter)",
+    );
+  }
+  return { weights, weightSum };
 }
 
 function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
@@ -1159,7 +1301,19 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
   if (options.validation) {
     checkValidation(ACTION, options.validation, x.cols, "x has", classes.length);
   }
-  return { n: x.rows, d: x.cols, nOut, link, penalty, optimizer, classes, featureNames };
+  const { weights, weightSum } = effectiveWeights(y, classes, options);
+  return {
+    n: x.rows,
+    d: x.cols,
+    nOut,
+    link,
+    penalty,
+    optimizer,
+    classes,
+    featureNames,
+    weights,
+    weightSum,
+  };
 }
 
 /**

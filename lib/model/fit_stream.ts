@@ -48,7 +48,10 @@ import {
 } from "./types.ts";
 import { adamUpdate, sgdUpdate } from "./updates.ts";
 
-/** Options for {@linkcode fitStream}. */
+/**
+ * Options for {@linkcode fitStream}. Unlike `fit`'s, they have no `sampleWeight` or
+ * `classWeight`: given, they are refused.
+ */
 export interface FitStreamOptions
   extends Omit<LabelledCsvOptions, "batchSize" | "dtype" | "features"> {
   /**
@@ -166,12 +169,16 @@ export async function fitStream(
   options: FitStreamOptions = {},
 ): Promise<FitResult> {
   const action = "fit model from stream";
+  const nested = nestedOptionHint(options, FIT_STREAM_OPTION_KEYS, ["sgd", "adam"]);
   checkOptionKeys(
     action,
     options,
     FIT_STREAM_OPTION_KEYS,
     "options",
-    nestedOptionHint(options, FIT_STREAM_OPTION_KEYS, ["sgd", "adam"]),
+    (key) =>
+      key === "sampleWeight" || key === "classWeight"
+        ? "streaming training does not take sample or class weights; fit does"
+        : nested(key),
   );
   const optimizer = options.optimizer ?? { kind: "sgd", epochs: 5 };
   if (optimizer.kind !== "sgd" && optimizer.kind !== "adam") {

@@ -11,9 +11,9 @@ import type { Link } from "./types.ts";
 
 /** Sum of per-sample log losses over a batch, and how many samples the scores classify right. */
 export interface BatchLoss {
-  /** Sum (not mean) of the per-sample log losses. */
+  /** Sum (not mean) of the per-sample log losses, each times its sample weight if given. */
   loss: number;
-  /** Number of samples whose highest score is their label's. */
+  /** Number of samples whose highest score is their label's (not weighted). */
   correct: number;
 }
 
@@ -42,7 +42,9 @@ export function sigmoid(t: number): number {
 /**
  * Accumulates the log loss over a batch of rows and, if gradient buffers are given, adds the
  * gradient of the summed loss into them. Stable at any score: log-sum-exp for softmax,
- * softplus for sigmoid.
+ * softplus for sigmoid. With sample weights, row `i`'s loss and gradient are multiplied by
+ * `sampleWeight[i]` (the count of correct rows is not weighted); without them (`null`), every
+ * row counts once, bit for bit as a weight of 1.
  *
  * @param x Features, shape `(nSamples, nFeatures)`, already preprocessed.
  * @param y Class index per sample.
@@ -55,6 +57,7 @@ export function sigmoid(t: number): number {
  * @param gradW Receives the summed weight gradient (added to), or `null`.
  * @param gradB Receives the summed bias gradient (added to), or `null`.
  * @param scratch A buffer of at least `nOutputs` elements.
+ * @param sampleWeight Weight per row (indexed by row, not position), finite and >= 0, or `null`.
  * @returns The summed loss and the number of correctly classified samples.
  */
 export function accumulateLoss(
@@ -69,10 +72,11 @@ export function accumulateLoss(
   gradW: Float64Array | null,
   gradB: Float64Array | null,
   scratch: Float64Array,
+  sampleWeight: ArrayLike<number> | null = null,
 ): BatchLoss {
   return link === "sigmoid"
-    ? sigmoidBatch(x.data, x.cols, y, rows, start, end, w, b, gradW, gradB)
-    : softmaxBatch(x.data, x.cols, y, rows, start, end, w, b, gradW, gradB, scratch);
+    ? sigmoidBatch(x.data, x.cols, y, rows, start, end, w, b, gradW, gradB, sampleWeight)
+    : softmaxBatch(x.data, x.cols, y, rows, start, end, w, b, gradW, gradB, scratch, sampleWeight);
 }
 
 function sigmoidBatch(
@@ -86,6 +90,7 @@ function sigmoidBatch(
   b: Float64Array,
   gradW: Float64Array | null,
   gradB: Float64Array | null,
+  sw: ArrayLike<number> | null,
 ): BatchLoss {
   let loss = 0, correct = 0;
   const b0 = b[0];
@@ -95,11 +100,13 @@ function sigmoidBatch(
     let z = b0;
     for (let j = 0; j < d; j++) z += w[j] * x[o + j];
     const t = y[i];
+    // A weight of 1 multiplies exactly: unweighted sums are those of the plain formulas.
+    const s = sw === null ? 1 : sw[i];
     // -log p(t | z) = softplus(z) - t * z
-    loss += softplus(z) - t * z;
+    loss += s * (softplus(z) - t * z);
     if ((z > 0 ? 1 : 0) === t) correct++;
     if (gradW !== null) {
-      const r = sigmoid(z) - t;
+      const r = s * (sigmoid(z) - t);
       for (let j = 0; j < d; j++) gradW[j] += r * x[o + j];
       gradB![0] += r;
     }
@@ -119,6 +126,7 @@ function softmaxBatch(
   gradW: Float64Array | null,
   gradB: Float64Array | null,
   z: Float64Array,
+  sw: ArrayLike<number> | null,
 ): BatchLoss {
   const k = b.length;
   let loss = 0, correct = 0;
@@ -138,11 +146,12 @@ function softmaxBatch(
     let sum = 0;
     for (let c = 0; c < k; c++) sum += Math.exp(z[c] - m);
     const lse = m + Math.log(sum);
-    loss += lse - z[t];
+    const s = sw === null ? 1 : sw[i];
+    loss += s * (lse - z[t]);
     if (best === t) correct++;
     if (gradW !== null) {
       for (let c = 0; c < k; c++) {
-        const r = Math.exp(z[c] - lse) - (c === t ? 1 : 0);
+        const r = s * (Math.exp(z[c] - lse) - (c === t ? 1 : 0));
         if (r === 0) continue;
         const wo = c * d;
         for (let j = 0; j < d; j++) gradW[wo + j] += r * x[o + j];

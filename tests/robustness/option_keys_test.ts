@@ -303,8 +303,9 @@ Deno.test("a field of the optimizer, penalty or early stopping given at the top 
   );
   // A key of no nested option (kind is every one's) keeps the list of fit's own keys.
   const known =
-    "link, penalty, optimizer, preprocessing, classes, featureNames, seed, validation, " +
-    "earlyStopping, initial, mask, weightTransform, onEpochEnd, onProgress, backend, threads";
+    "link, penalty, optimizer, preprocessing, classes, featureNames, seed, sampleWeight, " +
+    "classWeight, validation, earlyStopping, initial, mask, weightTransform, onEpochEnd, " +
+    "onProgress, backend, threads";
   fitRefuses({ foo: 1 }, `'foo' (known: ${known})`);
   fitRefuses({ kind: "sgd" }, `'kind' (known: ${known})`);
   fitRefuses({ optimiser: sgd }, "'optimiser' (did you mean 'optimizer'?)");

@@ -27,12 +27,25 @@ export function rowAddresses(x: usize, idx: usize, start: i32, count: i32, dp: i
 }
 
 /**
+ * Gathers the sample weight of each row of the block (float64, from `weights`, row from `idx` or
+ * `start + i`) into `out`.
+ */
+export function rowWeights(weights: usize, idx: usize, start: i32, count: i32, out: usize): void {
+  for (let i = 0; i < count; i++) {
+    const row = idx != 0 ? load<i32>(idx + (<usize>(start + i) << 2)) : start + i;
+    store<f64>(out + (<usize>i << 3), load<f64>(weights + (<usize>row << 3)));
+  }
+}
+
+/**
  * The softmax link of a block, in float64 (the same formulas as the TypeScript reference):
  * scores z (count, k) get the bias; the log loss (log-sum-exp minus the label's score) and the
  * number of rows whose first highest score is their label's are added to acc[0] and acc[1]; if
  * `grad`, the residuals p - onehot go to r (float32) and are added to gb (float64, per class).
+ * With `sw` (the block's sample weights, float64, or 0 for none) each row's loss and residuals
+ * are multiplied by its weight; the count of correct rows is not weighted.
  */
-export function linkSoftmax(z: usize, count: i32, k: i32, b: usize, labels: usize, grad: i32, r: usize, gb: usize, e: usize, acc: usize): void {
+export function linkSoftmax(z: usize, count: i32, k: i32, b: usize, labels: usize, grad: i32, r: usize, gb: usize, e: usize, acc: usize, sw: usize): void {
   let loss = 0.0, correct = 0.0;
   const kb = <usize>k << 3;
   for (let i = 0; i < count; i++) {
@@ -63,13 +76,15 @@ export function linkSoftmax(z: usize, count: i32, k: i32, b: usize, labels: usiz
       store<f64>(e + (<usize>c << 3), ec);
       sum += ec;
     }
-    loss += m + Math.log(sum) - load<f64>(zi + (<usize>t << 3));
+    // A weight of 1 multiplies exactly: unweighted sums are those of the plain formulas.
+    const s = sw != 0 ? load<f64>(sw + (<usize>i << 3)) : 1.0;
+    loss += s * (m + Math.log(sum) - load<f64>(zi + (<usize>t << 3)));
     if (best == t) correct += 1;
     if (grad) {
       const inv = 1 / sum;
       const ri = r + (<usize>(i * k) << 2);
       for (let c = 0; c < k; c++) {
-        let rc = load<f64>(e + (<usize>c << 3)) * inv - (c == t ? 1.0 : 0.0);
+        let rc = s * (load<f64>(e + (<usize>c << 3)) * inv - (c == t ? 1.0 : 0.0));
         // Below the float32 normal range: zero (denormal operands are slow on x86).
         if (Math.abs(rc) < 1.1754943508222875e-38) rc = 0;
         store<f32>(ri + (<usize>c << 2), <f32>rc);
@@ -116,14 +131,18 @@ export function linkSoftmax(z: usize, count: i32, k: i32, b: usize, labels: usiz
   return v128.andnot(f64x2.mul(p, scale), f64x2.lt(x, f64x2.splat(-700.0)));
 }
 
-/** The sigmoid link of a block (one output): like `linkSoftmax` with softplus and the logistic. */
-export function linkSigmoid(z: usize, count: i32, b: usize, labels: usize, grad: i32, r: usize, gb: usize, acc: usize): void {
+/**
+ * The sigmoid link of a block (one output): like `linkSoftmax` with softplus and the logistic,
+ * sample weights `sw` included.
+ */
+export function linkSigmoid(z: usize, count: i32, b: usize, labels: usize, grad: i32, r: usize, gb: usize, acc: usize, sw: usize): void {
   let loss = 0.0, correct = 0.0;
   const b0 = load<f64>(b);
   for (let i = 0; i < count; i++) {
     const t = <f64>load<i32>(labels + (<usize>i << 2));
     const zi = load<f64>(z + (<usize>i << 3)) + b0;
-    loss += (zi > 0 ? zi + Math.log1p(Math.exp(-zi)) : Math.log1p(Math.exp(zi))) - t * zi;
+    const s = sw != 0 ? load<f64>(sw + (<usize>i << 3)) : 1.0;
+    loss += s * ((zi > 0 ? zi + Math.log1p(Math.exp(-zi)) : Math.log1p(Math.exp(zi))) - t * zi);
     if ((zi > 0 ? 1.0 : 0.0) == t) correct += 1;
     if (grad) {
       let p: f64;
@@ -132,7 +151,7 @@ export function linkSigmoid(z: usize, count: i32, b: usize, labels: usize, grad:
         const ez = Math.exp(zi);
         p = ez / (1 + ez);
       }
-      let ri = p - t;
+      let ri = s * (p - t);
       if (Math.abs(ri) < 1.1754943508222875e-38) ri = 0;
       store<f32>(r + (<usize>i << 2), <f32>ri);
       store<f64>(gb, load<f64>(gb) + ri);
