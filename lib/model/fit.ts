@@ -284,16 +284,17 @@ export interface FitOptions {
    * wasm when `nSamples * nFeatures * nOutputs` is at least `2 ** 22` for float32 `x`, or at least
    * `2 ** 26` for standardised float64 `x` (where a float64 pass took over 0.13 s, 14 times
    * wasm's; float64 `x` with preprocessing `"none"` stays on `"ts"`, whose float64 holds any
-   * magnitude). The two give different low bits. The wasm kernels use the relaxed-SIMD fused multiply-add where the engine
-   * has relaxed SIMD (fused or not as the CPU allows) and plain SIMD elsewhere, so a wasm-trained
-   * model repeats bit for bit on one engine and CPU but may differ in the last bits on another;
-   * `"ts"` does not depend on the CPU.
+   * magnitude). The two give different low bits. The wasm kernels use the relaxed-SIMD fused
+   * multiply-add where the engine has relaxed SIMD (fused or not as the CPU allows) and plain SIMD
+   * elsewhere, so a wasm-trained model repeats bit for bit on one engine and CPU but may differ in
+   * the last bits on another; `"ts"` does not depend on the CPU.
    * @default {"auto"}
    */
   backend?: Backend;
   /**
    * Threads of the wasm backend (the calling thread plus workers); results do not depend on it.
-   * @default {navigator.hardwareConcurrency}
+   * Data under 8,192 rows train on one.
+   * @default {min(navigator.hardwareConcurrency, 8)}
    */
   threads?: number;
 }
