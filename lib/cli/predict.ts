@@ -3,7 +3,8 @@
  * `.json` or `.onnx`) to a CSV file streamed in batches, writes the predicted labels (and
  * probabilities) to a CSV file, and measures accuracy, log loss, macro F1 and (two classes) ROC AUC
  * when the file has labels. Memory does not grow with the file, but for the ROC AUC, which keeps
- * each labelled row's score (8 bytes a row); the output appears only when complete.
+ * each labelled row's score (8 bytes a row, and up to 4 more at the end); the output appears only
+ * when complete.
  *
  * @module
  */
@@ -373,8 +374,9 @@ export function unpredictedNote(
 /**
  * The scores of a two-class model's labelled rows, batch by batch, kept by true class for the ROC
  * AUC of `classes[1]`: ranked by its log-odds (the one column of a sigmoid model, the second less
- * the first of a two-class softmax), as `evaluate` ranks them. 8 bytes a row; the AUC sorts each
- * class's scores (typed arrays, no array of indices) and counts the pairs in one merge.
+ * the first of a two-class softmax), as `evaluate` ranks them. 8 bytes a row; the AUC sorts a copy
+ * of the rarer class's scores (typed arrays, no array of indices: at most 4 bytes a row more, at
+ * the end) and looks each score of the other class up in it.
  */
 class ScoresByClass {
   readonly #parts: [Float64Array[], Float64Array[]] = [[], []];
@@ -400,28 +402,55 @@ class ScoresByClass {
    * kept scores.
    */
   rocAuc(): number | null {
-    const [negatives, positives] = this.#parts.map((parts) => {
-      const all = new Float64Array(parts.reduce((sum, p) => sum + p.length, 0));
-      let at = 0;
-      for (const p of parts) {
-        all.set(p, at);
-        at += p.length;
-      }
-      parts.length = 0;
-      return all.sort();
-    });
-    if (negatives.length === 0 || positives.length === 0) return null;
-    // For each positive, the negatives below it and those tied with it (both sorted ascending).
-    let below = 0, upTo = 0, wins = 0, ties = 0;
-    for (const s of positives) {
-      while (below < negatives.length && negatives[below] < s) below++;
-      if (upTo < below) upTo = below;
-      while (upTo < negatives.length && negatives[upTo] <= s) upTo++;
-      wins += below;
-      ties += upTo - below;
+    const counts = this.#parts.map((parts) => parts.reduce((sum, p) => sum + p.length, 0));
+    if (counts[0] === 0 || counts[1] === 0) return null;
+    // The rarer class sorted in one array (the other stays in its batches): for each score of the
+    // other class, the rarer class's scores below it and those tied with it.
+    const rare = counts[0] <= counts[1] ? 0 : 1;
+    const sorted = new Float64Array(counts[rare]);
+    let at = 0;
+    for (const p of this.#parts[rare]) {
+      sorted.set(p, at);
+      at += p.length;
     }
-    return (wins + ties / 2) / (positives.length * negatives.length);
+    this.#parts[rare].length = 0;
+    sorted.sort();
+    let below = 0, ties = 0;
+    for (const p of this.#parts[1 - rare]) {
+      for (let i = 0; i < p.length; i++) {
+        const lo = firstNotBelow(sorted, p[i]);
+        below += lo;
+        ties += firstAbove(sorted, p[i], lo) - lo;
+      }
+    }
+    this.#parts[1 - rare].length = 0;
+    const pairs = counts[0] * counts[1];
+    // Negatives sorted: `below` counts the pairs a positive wins. Positives sorted: the pairs it
+    // loses, ties apart.
+    return (rare === 0 ? below + ties / 2 : pairs - below - ties / 2) / pairs;
   }
+}
+
+/** The first index of an ascending array whose value is not below `s` (its length if none). */
+function firstNotBelow(sorted: Float64Array, s: number): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first index from `from` of an ascending array whose value is above `s`. */
+function firstAbove(sorted: Float64Array, s: number, from: number): number {
+  let lo = from, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] <= s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Options of {@linkcode planColumns}. */

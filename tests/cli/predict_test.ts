@@ -1395,3 +1395,55 @@ Deno.test("lrc predict reports the ROC AUC of the scores its kernel gives, over 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc predict's ROC AUC counts every pair whichever class is the rarer", async () => {
+  // Oracle: every (positive, negative) pair counted by hand, ties as halves, on scores u - 2 v
+  // (exact, many tied) of files where positives are 1 row in 6, then 5 rows in 6.
+  const prng = createPrng(11);
+  const n = 61;
+  const u = Array.from({ length: n }, () => randomInt(prng, 4));
+  const v = Array.from({ length: n }, () => randomInt(prng, 3));
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    classes: ["neg", "pos"],
+    featureNames: ["u", "v"],
+    preprocessing: { kind: "none" },
+    link: "sigmoid",
+    weights: { data: Float64Array.of(1, -2), rows: 1, cols: 2 },
+    bias: Float64Array.of(0),
+  };
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/m.json`, modelToJson(model));
+    for (const rare of [1, 0]) {
+      const y = Array.from({ length: n }, () => randomInt(prng, 6) === 0 ? rare : 1 - rare);
+      let wins = 0, pairs = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          if (y[i] !== 1 || y[j] !== 0) continue;
+          pairs++;
+          const si = u[i] - 2 * v[i], sj = u[j] - 2 * v[j];
+          wins += si > sj ? 1 : si === sj ? 0.5 : 0;
+        }
+      }
+      const positives = y.filter((c) => c === 1).length;
+      assert.ok(rare === 1 ? 2 * positives < n : 2 * positives > n, `class ${rare} is the rarer`);
+      const csv = await writeCsv(dir, `rare${rare}.csv`, n, [
+        { name: "u", cell: (i) => String(u[i]) },
+        { name: "v", cell: (i) => String(v[i]) },
+        { name: "y", cell: (i) => model.classes[y[i]] },
+      ]);
+      const r = await runCli([
+        ...["predict", "--model", `${dir}/m.json`, "--data", csv, "--batch-rows", "4", "--json"],
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assertClose(JSON.parse(r.stdout).metrics.rocAuc, wins / pairs, {
+        rtol: 1e-12,
+        message: `class ${rare} rarer`,
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
