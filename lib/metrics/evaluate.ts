@@ -7,7 +7,7 @@
 import type { Matrix } from "../core/matrix.ts";
 import { classesFromScores, decisionFunction, probabilitiesFromScores } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
-import { assertLabels } from "../core/validate.ts";
+import { assertLabels, assertMatrix } from "../core/validate.ts";
 import { accuracy, confusionMatrix, logLoss, macroF1FromConfusion, rocAuc } from "./metrics.ts";
 
 /** Metrics of a model on a data set. */
@@ -72,7 +72,8 @@ export function evaluate(model: LogisticModel, x: Matrix, y: Int32Array): Evalua
  * @param y True class indices, 0 or 1, shape `(nSamples)`.
  * @returns The AUC, or `null` when the scores have more than two columns (more than two classes)
  *   or `y` holds one class only.
- * @throws {TypeError} If the lengths differ.
+ * @throws {TypeError} If `scores` is not a matrix (float storage of `rows * cols` elements), has
+ *   no column, or `y`'s length differs from its rows.
  * @throws {RangeError} If a label is not 0 or 1, or a score is NaN.
  *
  * @example A sigmoid model's scores
@@ -86,6 +87,15 @@ export function evaluate(model: LogisticModel, x: Matrix, y: Int32Array): Evalua
  * ```
  */
 export function binaryRocAuc(scores: Matrix, y: ArrayLike<number>): number | null {
+  // A short or misshapen matrix would read as NaN scores (undefined elements) and be refused as
+  // such: say what is wrong with it instead.
+  assertMatrix("compute ROC AUC", "scores", scores);
+  if (scores.cols === 0) {
+    throw new TypeError(
+      `Cannot compute ROC AUC: scores has no column (${scores.rows} x 0); a binary model's ` +
+        "decision scores have 1 or 2",
+    );
+  }
   const k = scores.cols, n = scores.rows, z = scores.data;
   if (k > 2) return null;
   assertLabels("compute ROC AUC", y, n, 2, { name: "y", against: "scores" });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { Matrix } from "../../lib/core/matrix.ts";
 import { createPrng, randomInt, randomNormal } from "../../lib/core/random.ts";
 import { binaryRocAuc, evaluate } from "../../lib/metrics/evaluate.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
@@ -207,4 +208,50 @@ Deno.test("binaryRocAuc counts the pairs a binary model's scores rank right, tie
   assert.equal(binaryRocAuc(one, new Int32Array(n).fill(1)), null);
   assert.throws(() => binaryRocAuc(one, new Int32Array(n).fill(2)), /Cannot compute ROC AUC/);
   assert.throws(() => binaryRocAuc(one, y.subarray(1)), /Cannot compute ROC AUC: y has 59/);
+});
+
+Deno.test("binaryRocAuc refuses a malformed scores matrix, not as a NaN score", () => {
+  const y = Int32Array.of(0, 1, 0, 1);
+  const refuses = (scores: unknown, message: RegExp) =>
+    assert.throws(() => binaryRocAuc(scores as Matrix, y), (e: Error) => {
+      assert.ok(e instanceof TypeError, String(e));
+      assert.match(e.message, message);
+      assert.doesNotMatch(e.message, /NaN/);
+      return true;
+    });
+  // Fewer elements than rows x cols: the missing ones read as undefined, once "score 3 is NaN".
+  refuses(
+    { data: new Float64Array(3), rows: 4, cols: 1 },
+    /^Cannot compute ROC AUC: scores is 4 x 1 but holds 3 elements$/,
+  );
+  refuses(
+    { data: new Float64Array(7), rows: 4, cols: 2 },
+    /^Cannot compute ROC AUC: scores is 4 x 2 but holds 7 elements$/,
+  );
+  // No column: once "score 0 is NaN".
+  refuses(
+    { data: new Float64Array(0), rows: 4, cols: 0 },
+    /^Cannot compute ROC AUC: scores has no column \(4 x 0\); a binary model's decision scores have 1 or 2$/,
+  );
+  // Rows that do not match the labels.
+  refuses(
+    { data: new Float64Array(3), rows: 3, cols: 1 },
+    /^Cannot compute ROC AUC: y has 4 entries, scores has 3$/,
+  );
+  // Not a matrix at all.
+  refuses(null, /^Cannot compute ROC AUC: scores must be a matrix, got null$/);
+  refuses(
+    [0.1, 0.2, 0.3, 0.4],
+    /^Cannot compute ROC AUC: scores must be a matrix \{ data, rows, cols \}/,
+  );
+  refuses(
+    { data: [0.1, 0.2, 0.3, 0.4], rows: 4, cols: 1 },
+    /^Cannot compute ROC AUC: scores.data must be a Float32Array or Float64Array/,
+  );
+  refuses(
+    { data: new Float64Array(4), rows: 4.5, cols: 1 },
+    /^Cannot compute ROC AUC: scores must have integer rows and cols, got 4.5 x 1$/,
+  );
+  // A well-formed float32 matrix is still read.
+  assert.equal(binaryRocAuc({ data: Float32Array.of(-1, 2, 0, 1), rows: 4, cols: 1 }, y), 1);
 });
