@@ -17,6 +17,7 @@ import { counted, quotedList, quotedText } from "../core/validate.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { type AtomicWriter, openAtomicWriter } from "../io/atomic.ts";
 import { asFloatModel } from "../io/quantized.ts";
+import { ScoresByClass } from "../metrics/auc_stream.ts";
 import { logLossTerm, macroF1FromConfusion } from "../metrics/metrics.ts";
 import { classesFromScores, probabilitiesFromScores } from "../model/predict.ts";
 import { preparePredictor } from "../model/predictor.ts";
@@ -218,6 +219,7 @@ export const predictCommand: Command = {
         const p = proba || plan.labelCol >= 0 ? probabilitiesFromScores(float, scores) : null;
         const predicted = classesFromScores(scores);
         if (plan.labelCol >= 0) {
+          const labels = aucScores ? new Int32Array(x.rows) : null;
           for (let i = 0; i < x.rows; i++) {
             const raw = batch.labels[i];
             const y = classOf(raw);
@@ -235,8 +237,9 @@ export const predictCommand: Command = {
             }
             confusion[y][predicted[i]]++;
             lossSum += logLossTerm(p!.data[i * k + y]);
+            if (labels) labels[i] = y;
           }
-          aucScores?.add(scores, batch.labels, classOf);
+          if (labels) aucScores!.add(scores, labels);
         }
         if (writer) {
           await writer.write(encode(outputRows(predicted, labelCells, proba ? p : null)));
@@ -369,88 +372,6 @@ export function unpredictedNote(
     `never finds ${missed.length === 1 ? "it" : "them"}, whatever the accuracy (--json gives ` +
     `the confusion matrix)`,
   ];
-}
-
-/**
- * The scores of a two-class model's labelled rows, batch by batch, kept by true class for the ROC
- * AUC of `classes[1]`: ranked by its log-odds (the one column of a sigmoid model, the second less
- * the first of a two-class softmax), as `evaluate` ranks them. 8 bytes a row; the AUC sorts a copy
- * of the rarer class's scores (typed arrays, no array of indices: at most 4 bytes a row more, at
- * the end) and looks each score of the other class up in it.
- */
-class ScoresByClass {
-  readonly #parts: [Float64Array[], Float64Array[]] = [[], []];
-
-  /** Adds a batch's scores, shape `(rows, 1)` or `(rows, 2)`, with its (checked) labels. */
-  add(
-    scores: Matrix,
-    labels: readonly string[],
-    classOf: (label: string) => number | undefined,
-  ): void {
-    const n = scores.rows, k = scores.cols, z = scores.data;
-    const byClass = [new Float64Array(n), new Float64Array(n)];
-    const filled = [0, 0];
-    for (let i = 0; i < n; i++) {
-      const c = classOf(labels[i])!;
-      byClass[c][filled[c]++] = k === 1 ? z[i] : z[2 * i + 1] - z[2 * i];
-    }
-    for (const c of [0, 1]) if (filled[c] > 0) this.#parts[c].push(byClass[c].slice(0, filled[c]));
-  }
-
-  /**
-   * The AUC (ties count one half), or `null` when one class labels no row. Once: it releases the
-   * kept scores.
-   */
-  rocAuc(): number | null {
-    const counts = this.#parts.map((parts) => parts.reduce((sum, p) => sum + p.length, 0));
-    if (counts[0] === 0 || counts[1] === 0) return null;
-    // The rarer class sorted in one array (the other stays in its batches): for each score of the
-    // other class, the rarer class's scores below it and those tied with it.
-    const rare = counts[0] <= counts[1] ? 0 : 1;
-    const sorted = new Float64Array(counts[rare]);
-    let at = 0;
-    for (const p of this.#parts[rare]) {
-      sorted.set(p, at);
-      at += p.length;
-    }
-    this.#parts[rare].length = 0;
-    sorted.sort();
-    let below = 0, ties = 0;
-    for (const p of this.#parts[1 - rare]) {
-      for (let i = 0; i < p.length; i++) {
-        const lo = firstNotBelow(sorted, p[i]);
-        below += lo;
-        ties += firstAbove(sorted, p[i], lo) - lo;
-      }
-    }
-    this.#parts[1 - rare].length = 0;
-    const pairs = counts[0] * counts[1];
-    // Negatives sorted: `below` counts the pairs a positive wins. Positives sorted: the pairs it
-    // loses, ties apart.
-    return (rare === 0 ? below + ties / 2 : pairs - below - ties / 2) / pairs;
-  }
-}
-
-/** The first index of an ascending array whose value is not below `s` (its length if none). */
-function firstNotBelow(sorted: Float64Array, s: number): number {
-  let lo = 0, hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < s) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The first index from `from` of an ascending array whose value is above `s`. */
-function firstAbove(sorted: Float64Array, s: number, from: number): number {
-  let lo = from, hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] <= s) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Options of {@linkcode planColumns}. */
