@@ -180,8 +180,9 @@ export const trainCommand: Command = {
     ...TRAIN_OPTIONS,
     stream: {
       type: "boolean",
-      help: "train from --data in a stream (sgd/adam; memory does not grow with the file; every " +
-        "round(1/test-fraction)-th row is held out); automatic for a file above --max-data-bytes",
+      help: "train from --data in a stream (sgd/adam; memory does not grow with the file, but " +
+        "for a two-class ROC AUC, by 8 bytes a row; every round(1/test-fraction)-th row is held " +
+        "out); automatic for a file above --max-data-bytes",
     },
     save: {
       type: "string",

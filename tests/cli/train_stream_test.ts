@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { runCli } from "../_helpers/assert_close.ts";
+import { assertClose, runCli } from "../_helpers/assert_close.ts";
 import { osProblem } from "../_helpers/os.ts";
 import { fitStream } from "../../lib/model/fit_stream.ts";
 import { modelFromJson } from "../../lib/model/serialize.ts";
+import { decisionFunction } from "../../lib/model/predict.ts";
 
 async function csvFile(): Promise<string> {
   const file = await Deno.makeTempFile({ suffix: ".csv" });
@@ -34,7 +35,6 @@ Deno.test("lrc train --stream trains from the file and evaluates on every 4th ro
     assert.equal(report.data.testSamples, 100);
     assert.equal(report.data.trainSamples, 300);
     assert.ok(report.test.accuracy > 0.9, `test accuracy ${report.test.accuracy}`);
-    assert.equal(report.test.rocAuc, null);
     assert.match(report.training.stopReason, /streamed/);
     // Which rows: the same file with the label of every 4th row (rows 3, 7, 11, ... counting from
     // 0) flipped. A model trained on the other 300 learns the rule, so it scores above 0.9 on
@@ -57,6 +57,67 @@ Deno.test("lrc train --stream trains from the file and evaluates on every 4th ro
     assert.ok(held.test.accuracy < 0.1, `test accuracy ${held.test.accuracy}`);
   } finally {
     await Deno.remove(file);
+  }
+});
+
+Deno.test("lrc train --stream reports the ROC AUC of its train and test rows, from the saved model's scores", async () => {
+  // Noisy labels (about one in six flipped), so that the AUC is neither 1 nor a coin's: a pair
+  // count on the saved model's scores of the held-out rows (every 3rd, --test-fraction 0.3) and
+  // of the others, read back from the file as the evaluation reads them (float64).
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  const out = `${file}.json`;
+  const rows: [number, number, number][] = [];
+  for (let i = 0; i < 600; i++) {
+    const a = Math.sin(i * 1.3), b = Math.cos(i * 0.7);
+    const rule = a + 0.3 * b > 0, flip = Math.sin(i * 2.1) > 0.85;
+    rows.push([a, b, rule !== flip ? 1 : 0]);
+  }
+  const text = ["a,b,label", ...rows.map(([a, b, y]) => `${a},${b},${y ? "pos" : "neg"}`)];
+  try {
+    await Deno.writeTextFile(file, text.join("\n") + "\n");
+    const argv = ["train", "--data", file, "--stream", "--optimizer", "sgd", "--epochs", "3"];
+    const r = await runCli([...argv, "--test-fraction", "0.3", "--save", out, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    const model = modelFromJson(await Deno.readTextFile(out));
+    const pos = model.classes.indexOf("pos");
+    const auc = (keep: (row: number) => boolean) => {
+      const kept = rows.filter((_, i) => keep(i));
+      const x = {
+        data: Float64Array.from(kept.flatMap(([a, b]) => [a, b])),
+        rows: kept.length,
+        cols: 2,
+      };
+      const z = decisionFunction(model, x);
+      // The log-odds of "pos" (classes[1] for the AUC), from one column or two.
+      const s = (i: number) => {
+        const o = z.cols === 1 ? z.data[i] : z.data[2 * i + 1] - z.data[2 * i];
+        return pos === 1 ? o : -o;
+      };
+      let right = 0, pairs = 0;
+      kept.forEach(([, , yi], i) =>
+        kept.forEach(([, , yj], j) => {
+          if (yi !== 1 || yj !== 0) return;
+          pairs++;
+          right += s(i) > s(j) ? 1 : s(i) === s(j) ? 0.5 : 0;
+        })
+      );
+      return { samples: kept.length, auc: right / pairs };
+    };
+    const test = auc((i) => i % 3 === 2), train = auc((i) => i % 3 !== 2);
+    assert.equal(report.test.samples, test.samples);
+    assert.equal(report.train.samples, train.samples);
+    assert.ok(test.auc > 0.6 && test.auc < 0.99, `test AUC ${test.auc}`);
+    assertClose(report.test.rocAuc, test.auc, { rtol: 1e-12, message: "test ROC AUC" });
+    assertClose(report.train.rocAuc, train.auc, { rtol: 1e-12, message: "train ROC AUC" });
+    // The text report's column, as lrc train prints it in memory.
+    const plain = await runCli([...argv, "--test-fraction", "0.3", "--quiet"]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, new RegExp(`^ *test .* ${test.auc.toFixed(4)} *$`, "m"));
+    assert.match(plain.stdout, new RegExp(`^ *train .* ${train.auc.toFixed(4)} *$`, "m"));
+  } finally {
+    await Deno.remove(file);
+    await Deno.remove(out).catch(() => {});
   }
 });
 

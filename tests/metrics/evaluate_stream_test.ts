@@ -3,6 +3,8 @@ import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
 import { evaluateStream } from "../../lib/metrics/evaluate_stream.ts";
 import { fit } from "../../lib/model/fit.ts";
+import { decisionFunction } from "../../lib/model/predict.ts";
+import { assertClose } from "../_helpers/assert_close.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 
 Deno.test("evaluateStream gives evaluate's metrics on the same rows, batch by batch", async () => {
@@ -34,11 +36,29 @@ Deno.test("evaluateStream gives evaluate's metrics on the same rows, batch by ba
       assert.deepEqual(streamed.confusion, reference.confusion, at);
       assert.ok(Math.abs(streamed.macroF1 - reference.macroF1) < 1e-12, at);
     }
-    const streamed = await evaluateStream(model, file, { batchSize: 50 });
-    // ROC AUC needs every score at once: null as documented, not one batch's AUC passed off as
-    // the file's (the batches here have both classes, so each has an AUC of its own).
-    assert.equal(typeof reference.rocAuc, "number");
-    assert.equal(streamed.rocAuc, null);
+    // The ROC AUC of the whole file, whatever the batches (not one batch's AUC passed off as the
+    // file's: the batches of 50 have both classes, so each has an AUC of its own), against a
+    // count of the (positive, negative) pairs the model's scores rank right, ties as halves.
+    const scores = decisionFunction(model, data.x);
+    const k = scores.cols, z = scores.data;
+    const s = (i: number) => k === 1 ? z[i] : z[2 * i + 1] - z[2 * i];
+    let right = 0, pairs = 0;
+    for (let i = 0; i < data.x.rows; i++) {
+      if (data.y[i] !== 1) continue;
+      for (let j = 0; j < data.x.rows; j++) {
+        if (data.y[j] !== 0) continue;
+        pairs++;
+        right += s(i) > s(j) ? 1 : s(i) === s(j) ? 0.5 : 0;
+      }
+    }
+    assert.ok(right / pairs > 0.9 && right / pairs < 1, `AUC ${right / pairs}`);
+    for (const batchSize of [50, 1, 7, 4096]) {
+      const streamed = await evaluateStream(model, file, { batchSize });
+      assertClose(streamed.rocAuc!, right / pairs, {
+        rtol: 1e-14,
+        message: `ROC AUC, batchSize ${batchSize}`,
+      });
+    }
 
     // An unknown label is refused with its line, blank lines counted.
     lines.splice(2, 0, "", "");
@@ -118,6 +138,46 @@ Deno.test("evaluateStream counts the right predictions exactly across batches", 
     const e = await evaluateStream(model, file, { batchSize: 22 });
     assert.equal(e.samples, 23);
     assert.equal(e.accuracy, 16 / 23);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("evaluateStream's ROC AUC: two-column scores, ties as halves, null for one class or three", async () => {
+  // A two-class softmax ranks by its second score less the first: (2 - 1) x here, with whole
+  // numbers that tie. Positives (b) at x = 1, 2, 2; negatives (a) at x = 0, 2, 3: of the 9 pairs,
+  // 1 > 0, 2 > 0 twice, 2 = 2 twice (halves): 3 + 1 = 4 of 9.
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "softmax",
+    weights: { data: Float64Array.of(1, 2), rows: 2, cols: 1 },
+    bias: Float64Array.of(5, -7),
+    classes: ["a", "b"],
+    featureNames: ["x"],
+    preprocessing: { kind: "none" },
+  };
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, "x,y\n1,b\n0,a\n2,b\n2,a\n3,a\n2,b\n");
+    for (const batchSize of [1, 2, 4, 100]) {
+      const e = await evaluateStream(model, file, { batchSize });
+      assert.equal(e.rocAuc, 4 / 9, `batchSize ${batchSize}`);
+    }
+    // One class in the kept rows: no AUC.
+    const onlyB = await evaluateStream(model, file, { rowFilter: (r) => r % 2 === 0 && r < 4 });
+    assert.equal(onlyB.samples, 2);
+    assert.equal(onlyB.rocAuc, null);
+    // Three classes: none.
+    const three: LogisticModel = {
+      ...model,
+      weights: { data: Float64Array.of(1, 2, 3), rows: 3, cols: 1 },
+      bias: Float64Array.of(0, 0, 0),
+      classes: ["a", "b", "c"],
+    };
+    const e3 = await evaluateStream(three, file);
+    assert.equal(e3.samples, 6);
+    assert.equal(e3.rocAuc, null);
   } finally {
     await Deno.remove(file);
   }
