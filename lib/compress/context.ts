@@ -26,7 +26,7 @@ import type { Dataset } from "../data/dataset.ts";
 import { trainTestSplit } from "../data/preprocess.ts";
 import { encodeModel, inspectModelFile } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
-import { accuracy, logLoss } from "../metrics/metrics.ts";
+import { accuracy, balancedAccuracy, logLoss } from "../metrics/metrics.ts";
 import {
   checkLabelCount,
   checkOptimizer,
@@ -835,13 +835,15 @@ function checkData(data: LabelledData, name: string, cols: number | null): void 
   }
 }
 
-/** Accuracy and log loss of a float model on data. */
+/** Accuracy, balanced accuracy and log loss of a float model on data. */
 export function metricsOf(model: LogisticModel, data: LabelledData): CompressionMetrics {
   const scores = decisionFunction(model, data.x);
   const proba = probabilitiesFromScores(model, scores);
+  const predicted = classesFromScores(scores);
   return {
     samples: data.x.rows,
-    accuracy: accuracy(data.y, classesFromScores(scores)),
+    accuracy: accuracy(data.y, predicted),
+    balancedAccuracy: balancedAccuracy(data.y, predicted),
     logLoss: logLoss(data.y, proba),
   };
 }

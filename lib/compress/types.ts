@@ -257,12 +257,17 @@ export interface CompressionSessionOptions {
   onProgress?: (progress: CompressProgress) => void;
 }
 
-/** Accuracy and log loss of a model on one data set. */
+/** Accuracy, balanced accuracy and log loss of a model on one data set. */
 export interface CompressionMetrics {
   /** Number of samples. */
   readonly samples: number;
   /** Fraction classified right. */
   readonly accuracy: number;
+  /**
+   * The mean over the classes present in the data of each class's recall (see
+   * `balancedAccuracy`): what a search with `metric: "balanced-accuracy"` holds to.
+   */
+  readonly balancedAccuracy: number;
   /** Mean log loss (natural logarithm, probabilities clipped as scikit-learn does). */
   readonly logLoss: number;
 }

@@ -43,6 +43,45 @@ export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): nu
 }
 
 /**
+ * Balanced accuracy: the mean over the classes present in `yTrue` of each class's recall (the
+ * share of its samples predicted as it), as scikit-learn's `balanced_accuracy_score`. Each class
+ * counts alike whatever its share of the samples: a classifier that never predicts a class
+ * present in `yTrue` loses that class's recall over the number of classes, however rare it is.
+ *
+ * @param yTrue True class indices.
+ * @param yPred Predicted class indices, same length.
+ * @returns Balanced accuracy in [0, 1].
+ * @throws {TypeError} If an argument is not an array of labels or the lengths differ.
+ * @throws {RangeError} If there are no samples or a label is not a non-negative integer.
+ *
+ * @example Three samples of class 0, one of class 1 that is missed
+ * ```ts
+ * import { balancedAccuracy } from "./metrics.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // Recalls 3/3 and 0/1: accuracy 0.75, balanced accuracy 0.5.
+ * assert.equal(balancedAccuracy([0, 0, 0, 1], [0, 0, 0, 0]), 0.5);
+ * ```
+ */
+export function balancedAccuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
+  checkPair("compute balanced accuracy", yTrue, yPred);
+  let k = 0;
+  for (let i = 0; i < yTrue.length; i++) k = Math.max(k, yTrue[i] + 1);
+  const rows = new Float64Array(k), hits = new Float64Array(k);
+  for (let i = 0; i < yTrue.length; i++) {
+    rows[yTrue[i]]++;
+    if (yTrue[i] === yPred[i]) hits[yTrue[i]]++;
+  }
+  let present = 0, sum = 0;
+  for (let c = 0; c < k; c++) {
+    if (rows[c] === 0) continue;
+    present++;
+    sum += hits[c] / rows[c];
+  }
+  return sum / present;
+}
+
+/**
  * The negative log of a probability as the log loss counts it: clipped to `[eps, 1 - eps]`, eps
  * the float64 machine epsilon (scikit-learn 1.2's `eps="auto"`), so that a confident mistake costs
  * about 36, not infinity.
