@@ -20,7 +20,11 @@ import { dequantizeModel } from "../quant/model.ts";
 import { integerPredict } from "../quant/integer.ts";
 import type { QuantizedModel } from "../quant/types.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
-import { pairedAccuracyDifference, type PairedDifference } from "../metrics/paired.ts";
+import {
+  pairedAccuracyDifference,
+  pairedBalancedAccuracyDifference,
+  type PairedDifference,
+} from "../metrics/paired.ts";
 import { paretoFront } from "../metrics/pareto.ts";
 import type { Optimizer } from "../model/fit.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -461,6 +465,9 @@ export const compressCommand: Command = {
       throw usage("--metric is what --budget holds to; give it with --budget");
     }
     const metric = args.string("metric") as BudgetMetric | undefined;
+    // Under --metric balanced-accuracy the tables, the front and the refit's test difference are
+    // in balanced accuracy too (the tables beside the plain accuracy).
+    const balancedMetric = metric === "balanced-accuracy";
     const refit = args.flag("refit");
     if (refit && mode !== "budget" && mode !== "size") {
       throw usage(
@@ -741,12 +748,15 @@ export const compressCommand: Command = {
           );
         }
         // Against the dense model the refit started from, sample by sample, as the search's
-        // choice is against its dense model.
+        // choice is against its dense model, in the search's metric.
         const testDifference = data.test.y.length > 0
-          ? pairedAccuracyDifference(data.test.y, {
-            baseline: predict(refitSession.dense, data.test.x),
-            candidate: predict(asFloatModel(made.model), data.test.x),
-          })
+          ? (balancedMetric ? pairedBalancedAccuracyDifference : pairedAccuracyDifference)(
+            data.test.y,
+            {
+              baseline: predict(refitSession.dense, data.test.x),
+              candidate: predict(asFloatModel(made.model), data.test.x),
+            },
+          )
           : null;
         refitted = { result: made, seconds: (performance.now() - t0) / 1000, testDifference };
       }
@@ -887,7 +897,11 @@ export const compressCommand: Command = {
       `validation / ${summary.testSamples} test, ${counted(summary.features, "feature")}, ` +
       `${summary.classes} classes`,
       `dense     ${modelFile !== undefined ? `loaded from ${modelFile}` : "trained"}: ` +
-      `validation ${percent(session.denseReport.validation.accuracy)}, float32 baseline ` +
+      `validation ${percent(session.denseReport.validation.accuracy)}${
+        balancedMetric
+          ? ` (balanced accuracy ${percent(session.denseReport.validation.balancedAccuracy)})`
+          : ""
+      }, float32 baseline ` +
       `${session.denseFloat32Bytes.toLocaleString("en-US")} bytes`,
       ...majorityNote(
         session.validation.y,
@@ -1014,7 +1028,7 @@ export const compressCommand: Command = {
       }
     }
     if (result) {
-      lines.push("", stageTable(result.stages));
+      lines.push("", stageTable(result.stages, balancedMetric));
       if (mode === "pipeline") lines.push("", `time      ${seconds.toFixed(1)} s in all`);
     }
     if (sweep) {
@@ -1029,11 +1043,13 @@ export const compressCommand: Command = {
       );
     }
     if (result && "tried" in result) {
-      const front = paretoOfTried(result.tried);
+      const front = paretoOfTried(result.tried, balancedMetric);
       lines.push(
         "",
-        "tried, Pareto front (validation accuracy against file bytes):",
-        candidateTable(front),
+        `tried, Pareto front (validation ${
+          balancedMetric ? "balanced accuracy" : "accuracy"
+        } against file bytes):`,
+        candidateTable(front, balancedMetric),
       );
     }
     if (refitted) {
@@ -1046,10 +1062,14 @@ export const compressCommand: Command = {
         }, ${refitted.seconds.toFixed(1)} s; its validation columns are on training data, ` +
           "test on held-out data",
         ...(refitted.testDifference
-          ? [`          test       ${differenceText(refitted.testDifference)}`]
+          ? [
+            `          test       ${balancedMetric ? "balanced accuracy " : ""}${
+              differenceText(refitted.testDifference)
+            }`,
+          ]
           : []),
         "",
-        stageTable(refitted.result.stages),
+        stageTable(refitted.result.stages, balancedMetric),
       );
     }
     if (integer) lines.push("", ...integerLines(integer, result!.file.length));
@@ -1436,22 +1456,43 @@ function dataSummary(data: LoadedData, fit: number, validation: number) {
   };
 }
 
-function accuracyCells(r: ModelReport): string[] {
+/**
+ * The validation and test accuracies (and, with `balanced`, balanced accuracies) and the log loss
+ * of a row.
+ */
+function accuracyCells(r: ModelReport, balanced: boolean): string[] {
   return [
     percent(r.validation.accuracy),
     r.test ? percent(r.test.accuracy) : "-",
+    ...(balanced
+      ? [
+        percent(r.validation.balancedAccuracy),
+        r.test ? percent(r.test.balancedAccuracy) : "-",
+      ]
+      : []),
     r.test ? r.test.logLoss.toFixed(4) : r.validation.logLoss.toFixed(4),
   ];
 }
 
-function stageTable(stages: readonly StageReport[]): string {
-  const lossTitle = stages[0]?.test ? "test log loss" : "val. log loss";
+/** The headers of {@linkcode accuracyCells}. */
+function accuracyHeaders(rows: readonly ModelReport[], balanced: boolean): string[] {
+  return [
+    "validation",
+    "test",
+    ...(balanced ? ["balanced val.", "balanced test"] : []),
+    rows[0]?.test ? "test log loss" : "val. log loss",
+  ];
+}
+
+/**
+ * A run's stages; with `balanced` (`--metric balanced-accuracy`), balanced-accuracy columns after
+ * the accuracy ones.
+ */
+function stageTable(stages: readonly StageReport[], balanced: boolean): string {
   return formatTable(
     [
       "stage",
-      "validation",
-      "test",
-      lossTitle,
+      ...accuracyHeaders(stages, balanced),
       "non-zeros",
       "bits",
       "bytes",
@@ -1461,7 +1502,7 @@ function stageTable(stages: readonly StageReport[]): string {
     ],
     stages.map((s) => [
       s.stage,
-      ...accuracyCells(s),
+      ...accuracyCells(s, balanced),
       `${s.nonZeros}/${s.weights}`,
       String(s.bits),
       s.bytes.toLocaleString("en-US"),
@@ -1473,12 +1514,11 @@ function stageTable(stages: readonly StageReport[]): string {
 }
 
 /** A file's size against the float32 baseline: "7.39 x smaller", or "1.20 x larger". */
-function candidateTable(rows: readonly CandidateReport[]): string {
-  const lossTitle = rows[0]?.test ? "test log loss" : "val. log loss";
+function candidateTable(rows: readonly CandidateReport[], balanced = false): string {
   return formatTable(
-    ["validation", "test", lossTitle, "bytes", "vs float32", "model"],
+    [...accuracyHeaders(rows, balanced), "bytes", "vs float32", "model"],
     rows.map((r) => [
-      ...accuracyCells(r),
+      ...accuracyCells(r, balanced),
       r.bytes.toLocaleString("en-US"),
       ratioText(r.ratio),
       r.name,
@@ -1486,9 +1526,22 @@ function candidateTable(rows: readonly CandidateReport[]): string {
   );
 }
 
-function paretoOfTried(tried: readonly CandidateReport[]): CandidateReport[] {
-  return paretoFront(tried.map((t) => ({ bytes: t.bytes, accuracy: t.validation.accuracy })))
-    .map((i) => tried[i]);
+/**
+ * The Pareto front of the tried models against file bytes: of validation accuracy, or with
+ * `balanced` (`--metric balanced-accuracy`) of validation balanced accuracy.
+ *
+ * @param tried The models the search evaluated.
+ * @param balanced Whether the front is of balanced accuracy.
+ * @returns The models of the front, by increasing bytes.
+ */
+export function paretoOfTried(
+  tried: readonly CandidateReport[],
+  balanced: boolean,
+): CandidateReport[] {
+  return paretoFront(tried.map((t) => ({
+    bytes: t.bytes,
+    accuracy: balanced ? t.validation.balancedAccuracy : t.validation.accuracy,
+  }))).map((i) => tried[i]);
 }
 
 /**

@@ -12,6 +12,7 @@ import { evaluate } from "../metrics/evaluate.ts";
 import type { LabelledData } from "../compress/types.ts";
 import type {
   CandidateReport,
+  CompressionMetrics,
   CompressResult,
   ModelReport,
   SearchResult,
@@ -72,9 +73,16 @@ function integerText(bytes: number | null, result: CompressResult | SearchResult
 export function compressionReportSections(input: CompressionReportInput): FigureSection[] {
   const { dense, result, sweep } = input;
   const useTest = dense.test !== null;
-  const acc = (r: ModelReport) => (useTest ? r.test!.accuracy : r.validation.accuracy);
-  const accuracyTitle = useTest ? "test accuracy (%)" : "validation accuracy (%)";
+  // A search under --metric balanced-accuracy: the charts, the tables and their words are in
+  // balanced accuracy (the tables keep the plain accuracy beside it).
+  const balanced = result !== null && "maxDrop" in result && result.metric === "balanced-accuracy";
+  const metricOf = (m: CompressionMetrics) => (balanced ? m.balancedAccuracy : m.accuracy);
+  const acc = (r: ModelReport) => metricOf(useTest ? r.test! : r.validation);
+  const named = balanced ? "balanced accuracy" : "accuracy";
+  const accuracyTitle = `${useTest ? "test" : "validation"} ${named} (%)`;
   const baseline = acc(dense);
+  // Plotly's hover text names the plotted value "accuracy"; under balanced accuracy, that.
+  const relabel = (figure: Figure): Figure => balanced ? balancedHover(figure) : figure;
   const sections: FigureSection[] = [];
   // With a refit, the model written is the refit's: these stages are the search's choice's.
   const refitted = (input.refit ?? null) !== null;
@@ -85,26 +93,27 @@ export function compressionReportSections(input: CompressionReportInput): Figure
         ? `Each stage of the search's choice, trained without the validation data (the model ` +
           `written is its refit, below)`
         : `Each stage of the compressed model`) +
-        `: accuracy against the size of its .lrc file` +
+        `: ${named} against the size of its .lrc file` +
         (input.entropy ? ` (entropy-coded, format version 2)` : "") + " " +
         `(dense float32 baseline ${result.denseFloat32Bytes.toLocaleString("en-US")} bytes). ` +
         integerText(input.integerBytes ?? null, result) +
         `Data: ${input.source}.`,
-      figure: stageTableFigure(result),
+      figure: stageTableFigure(result, balanced),
     });
+    const Named = balanced ? "Balanced accuracy" : "Accuracy";
     sections.push({
       heading: refitted
-        ? "Accuracy against file size, stage by stage (the search's choice)"
-        : "Accuracy against file size, stage by stage",
-      figure: paretoFigure(
+        ? `${Named} against file size, stage by stage (the search's choice)`
+        : `${Named} against file size, stage by stage`,
+      figure: relabel(paretoFigure(
         result.stages.map((s) => ({
           bytes: s.bytes,
           accuracy: acc(s),
           name: `${s.stage}: ${s.name}`,
           group: s.stage,
         })),
-        { title: "Accuracy against file size, by stage", baseline, accuracyTitle },
-      ),
+        { title: `${Named} against file size, by stage`, baseline, accuracyTitle },
+      )),
     });
   }
   if (result && "tried" in result) {
@@ -147,9 +156,10 @@ export function compressionReportSections(input: CompressionReportInput): Figure
         }). ` +
         frontSentence(
           useTest,
-          "the search chose on validation accuracy, so its choice may lie off it",
+          `the search chose on validation ${named}, so its choice may lie off it`,
+          named,
         ),
-      figure: paretoFigure(
+      figure: relabel(paretoFigure(
         result.tried.map((t) => ({
           bytes: t.bytes,
           accuracy: acc(t),
@@ -159,7 +169,7 @@ export function compressionReportSections(input: CompressionReportInput): Figure
             : (t.feasible ? "within budget (validation)" : "below target (validation)"),
         })),
         { title: "Models tried by the search", baseline, accuracyTitle },
-      ),
+      )),
     });
   }
   if (sweep) sections.push(...sweepSections(sweep, acc, accuracyTitle, baseline, useTest));
@@ -173,19 +183,26 @@ export function compressionReportSections(input: CompressionReportInput): Figure
         } training samples, validation included, from a dense model trained on all of them (or ` +
         `the given one): the model written, and the one shown below. Its validation columns ` +
         `are on training data` + (useTest ? "; test data were held out." : "."),
-      figure: stageTableFigure(refit.result),
+      figure: stageTableFigure(refit.result, balanced),
     });
   }
   if (result) sections.push(...modelSections(refit?.result ?? result, input.test));
   return sections;
 }
 
-function stageTableFigure(result: CompressResult): Figure {
+/** The stage table; with `balanced`, balanced-accuracy columns after the accuracy ones. */
+function stageTableFigure(result: CompressResult, balanced: boolean): Figure {
   const s = result.stages;
   const columns = [
     s.map((r) => r.stage),
     s.map((r) => percent(r.validation.accuracy)),
     s.map((r) => (r.test ? percent(r.test.accuracy) : "-")),
+    ...(balanced
+      ? [
+        s.map((r) => percent(r.validation.balancedAccuracy)),
+        s.map((r) => (r.test ? percent(r.test.balancedAccuracy) : "-")),
+      ]
+      : []),
     s.map((r) => `${r.nonZeros} / ${r.weights}`),
     s.map((r) => String(r.bits)),
     s.map((r) => r.bytes.toLocaleString("en-US")),
@@ -197,6 +214,7 @@ function stageTableFigure(result: CompressResult): Figure {
     "stage",
     "validation accuracy",
     "test accuracy",
+    ...(balanced ? ["validation balanced accuracy", "test balanced accuracy"] : []),
     "non-zero weights",
     "bits",
     "file bytes",
@@ -204,7 +222,7 @@ function stageTableFigure(result: CompressResult): Figure {
     "seconds",
     "model",
   ];
-  const widths = [70, 70, 70, 80, 40, 70, 60, 60, 340];
+  const widths = [70, 70, 70, ...(balanced ? [70, 70] : []), 80, 40, 70, 60, 60, 340];
   // Plotly wraps a cell's words at its column's width, and a table taller than its figure hides
   // the rows below (the chosen model's, last). The figure is made tall enough for the lines the
   // cells take at these widths (the narrowest the page draws them; wider pages wrap less), at
@@ -235,11 +253,28 @@ function stageTableFigure(result: CompressResult): Figure {
  * there are test data), which is not the one the command judges by when that is validation
  * accuracy (`then` says what follows from it).
  */
-function frontSentence(useTest: boolean, then: string): string {
+function frontSentence(useTest: boolean, then: string, named = "accuracy"): string {
   return `The black staircase is the Pareto front of ${
     useTest ? "test" : "validation"
-  } accuracy, the accuracy plotted: the models more accurate than every smaller one` +
+  } ${named}, the ${named} plotted: the models ${
+    named === "accuracy" ? "more accurate" : `of higher ${named}`
+  } than every smaller one` +
     (useTest ? `; ${then}.` : ".");
+}
+
+/** A figure whose hover text names the plotted value balanced accuracy. */
+function balancedHover(figure: Figure): Figure {
+  return {
+    ...figure,
+    data: figure.data.map((trace) =>
+      typeof trace.hovertemplate === "string"
+        ? {
+          ...trace,
+          hovertemplate: trace.hovertemplate.replace("accuracy %{y", "balanced accuracy %{y"),
+        }
+        : trace
+    ),
+  };
 }
 
 function groupOf(r: CandidateReport): string {
@@ -371,7 +406,12 @@ export async function writeCompressionReport(
   const title = input.mode === "sweep"
     ? "lrcompress: compression sweep"
     : input.mode === "budget"
-    ? "lrcompress: smallest model within the accuracy budget"
+    ? `lrcompress: smallest model within the ${
+      input.result !== null && "maxDrop" in input.result &&
+        input.result.metric === "balanced-accuracy"
+        ? "balanced-accuracy"
+        : "accuracy"
+    } budget`
     : input.mode === "size"
     ? "lrcompress: most accurate model within the size budget"
     : "lrcompress: compression pipeline";
