@@ -610,7 +610,7 @@ export interface SearchResult extends BudgetedSearchResult {
   readonly standardErrors: number;
   /**
    * The metric of the budget: `target`, `validationDifference` and `testDifference` are in it
-   * (the candidates' reports keep their plain accuracies).
+   * (the candidates' reports give both, `accuracy` and `balancedAccuracy`).
    */
   readonly metric: BudgetMetric;
 }
