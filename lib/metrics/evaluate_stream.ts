@@ -1,11 +1,11 @@
 /**
  * Metrics of a model on a CSV file streamed in batches (memory independent of the file size, but
- * for a two-class model's ROC AUC: 8 bytes a row).
+ * for a two-class model's ROC AUC: 8 bytes a row, unless `rocAuc: false`).
  *
  * @module
  */
 
-import { checkOptionKeys, exactKeys, quotedList, quotedText } from "../core/validate.ts";
+import { checkOptionKeys, describe, exactKeys, quotedList, quotedText } from "../core/validate.ts";
 import {
   CSV_STREAM_OPTION_KEYS,
   type LabelledCsvOptions,
@@ -23,10 +23,22 @@ import { logLossTerm, macroF1FromConfusion } from "./metrics.ts";
 
 // readCsvBatches' options but the storage and the columns, which the model decides.
 const { dtype: _dtype, features: _features, ...STREAM_KEYS } = CSV_STREAM_OPTION_KEYS;
-const EVALUATE_STREAM_KEYS = exactKeys<Omit<LabelledCsvOptions, "dtype" | "features">>()({
+const EVALUATE_STREAM_KEYS = exactKeys<EvaluateStreamOptions>()({
   ...STREAM_KEYS,
   label: true, // the label column must be there: no null
+  rocAuc: true,
 });
+
+/** Options of {@linkcode evaluateStream}: `readCsvBatches`' but the storage and the columns. */
+export interface EvaluateStreamOptions extends Omit<LabelledCsvOptions, "dtype" | "features"> {
+  /**
+   * Whether to compute a two-class model's ROC AUC (default `true`). It keeps every kept row's
+   * score, 8 bytes a row (16 GB for 2 billion rows), and sorts a copy of the rarer class's at the
+   * end, at most 4 more: memory that grows with the file. `false` keeps none, and the result's
+   * `rocAuc` is `null`.
+   */
+  readonly rocAuc?: boolean;
+}
 
 /**
  * Evaluates a model on the rows of a CSV file, batch by batch. With a header that names all of
@@ -34,14 +46,16 @@ const EVALUATE_STREAM_KEYS = exactKeys<Omit<LabelledCsvOptions, "dtype" | "featu
  * one that names none, by position; naming only some is refused. Labels the model does not know
  * count as errors only through an exception: they are refused. Memory does not grow with the
  * file, but for a two-class model's ROC AUC, which keeps each row's score: 8 bytes a row, and at
- * the end a sorted copy of the rarer class's, at most 4 more.
+ * the end a sorted copy of the rarer class's, at most 4 more (`rocAuc: false` turns it off).
  *
  * @param model The model (its classes name the labels).
  * @param path The CSV file.
- * @param options Label column, header, delimiter, row filter.
- * @returns Accuracy, log loss, macro F1, ROC AUC (two classes, both labelling rows; `null`
- *   otherwise) and confusion over all kept rows.
- * @throws {TypeError} If `model` is not a well-formed model (before the file is read).
+ * @param options Label column, header, delimiter, row filter; `rocAuc: false` to skip the ROC
+ *   AUC.
+ * @returns Accuracy, log loss, macro F1, ROC AUC (two classes, both labelling rows, `rocAuc` not
+ *   `false`; `null` otherwise) and confusion over all kept rows.
+ * @throws {TypeError} If `model` is not a well-formed model or `rocAuc` not a boolean (before the
+ *   file is read).
  * @throws {RangeError} If `label` is `null` (the metrics need labels), a label is not one of the
  *   model's classes or no row is kept.
  * @throws {SyntaxError} As `readCsvBatches`.
@@ -49,21 +63,25 @@ const EVALUATE_STREAM_KEYS = exactKeys<Omit<LabelledCsvOptions, "dtype" | "featu
 export async function evaluateStream(
   model: LogisticModel,
   path: string | URL,
-  options: Omit<LabelledCsvOptions, "dtype" | "features"> = {},
+  options: EvaluateStreamOptions = {},
 ): Promise<Evaluation> {
   checkOptionKeys("evaluate model", options, EVALUATE_STREAM_KEYS);
+  const { rocAuc = true, ...csv } = options;
+  if (typeof rocAuc !== "boolean") {
+    throw new TypeError(`Cannot evaluate model: rocAuc must be a boolean, got ${describe(rocAuc)}`);
+  }
   validateModel(model, "evaluate model");
   const k = model.classes.length;
   const classOf = classIndexOf(model.classes);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let samples = 0, lossSum = 0;
   // The ROC AUC of classes[1] (two classes): every row's score, kept by class (8 bytes a row).
-  const auc = k === 2 ? new ScoresByClass() : null;
+  const auc = k === 2 && rocAuc ? new ScoresByClass() : null;
   // With a header, features are matched by name when it names all of the model's (in any order;
   // other columns are not read), by position when it names none; naming only some is refused.
   let features: number[] | undefined;
-  if (options.header !== false) {
-    const columns = await readCsvColumns(path, options);
+  if (csv.header !== false) {
+    const columns = await readCsvColumns(path, csv);
     // By a map: includes and indexOf per feature took minutes for 10^5 columns (10^10 compares).
     const at = new Map<string, number>();
     columns.forEach((n, j) => at.has(n) || at.set(n, j));
@@ -77,7 +95,7 @@ export async function evaluateStream(
       );
     }
   }
-  for await (const batch of readCsvBatches(path, { ...options, dtype: "float64", features })) {
+  for await (const batch of readCsvBatches(path, { ...csv, dtype: "float64", features })) {
     const y = new Int32Array(batch.x.rows);
     for (let i = 0; i < y.length; i++) {
       const label = batch.labels[i];

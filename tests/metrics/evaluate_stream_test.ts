@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
 import { evaluateStream } from "../../lib/metrics/evaluate_stream.ts";
+import { ScoresByClass } from "../../lib/metrics/auc_stream.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { decisionFunction } from "../../lib/model/predict.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
@@ -179,6 +180,54 @@ Deno.test("evaluateStream's ROC AUC: two-column scores, ties as halves, null for
     assert.equal(e3.samples, 6);
     assert.equal(e3.rocAuc, null);
   } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("evaluateStream with rocAuc false keeps no score: its AUC is null where the default's is the pairs won", async () => {
+  // Positives (b) at x = 1, 2, 2; negatives (a) at x = 0, 2, 3 under a sigmoid scoring x: of the
+  // 9 pairs, 3 won and 2 tied (halves): 4 / 9.
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.of(1), rows: 1, cols: 1 },
+    bias: Float64Array.of(0),
+    classes: ["a", "b"],
+    featureNames: ["x"],
+    preprocessing: { kind: "none" },
+  };
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  // Every batch of scores kept for the AUC goes through ScoresByClass.add: counted here.
+  const add = ScoresByClass.prototype.add;
+  let added = 0;
+  ScoresByClass.prototype.add = function (this: ScoresByClass, ...a: Parameters<typeof add>) {
+    added++;
+    return add.apply(this, a);
+  };
+  try {
+    await Deno.writeTextFile(file, "x,y\n1,b\n0,a\n2,b\n2,a\n3,a\n2,b\n");
+    const on = await evaluateStream(model, file, { batchSize: 2 });
+    assert.equal(on.rocAuc, 4 / 9);
+    assert.equal(added, 3, "three batches of two rows kept");
+    added = 0;
+    const off = await evaluateStream(model, file, { batchSize: 2, rocAuc: false });
+    assert.equal(off.rocAuc, null);
+    assert.equal(added, 0, "no score kept");
+    // The other metrics do not change: x > 0 predicts b, right on rows 1, 2, 3 and 6.
+    assert.deepEqual(off, { ...on, rocAuc: null });
+    assert.equal(off.accuracy, 4 / 6);
+    // rocAuc: true is the default.
+    assert.equal((await evaluateStream(model, file, { rocAuc: true })).rocAuc, 4 / 9);
+    await assert.rejects(
+      // @ts-expect-error: not a boolean
+      () => evaluateStream(model, file, { rocAuc: "no" }),
+      (e: Error) =>
+        e instanceof TypeError &&
+        e.message === 'Cannot evaluate model: rocAuc must be a boolean, got string "no"',
+    );
+  } finally {
+    ScoresByClass.prototype.add = add;
     await Deno.remove(file);
   }
 });
