@@ -46,6 +46,9 @@ export function rocAucText(auc: number | null): string {
   return auc === null ? "-" : auc.toFixed(4);
 }
 
+/** The line under metrics whose ROC AUC (`-`) `--no-roc-auc` skipped. */
+export const NO_ROC_AUC_NOTE = "note      ROC AUC not computed (--no-roc-auc)";
+
 /**
  * An accuracy difference in percentage points with its standard error, e.g. `-0.74 ± 0.91
  * points`.

@@ -32,7 +32,7 @@ import {
   readsAsNumber,
   repeatedName,
 } from "./data_options.ts";
-import { count, int, percent, rocAucText } from "./format.ts";
+import { count, int, NO_ROC_AUC_NOTE, percent, rocAucText } from "./format.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 
@@ -95,7 +95,13 @@ export const predictCommand: Command = {
       value: "N",
       default: "4096",
       help: "rows read and scored at a time (memory grows with N, not with the file; for the ROC " +
-        "AUC of a labelled file and a two-class model, by 8 bytes a row)",
+        "AUC of a labelled file and a two-class model, by 8 bytes a row: see --no-roc-auc)",
+    },
+    "no-roc-auc": {
+      type: "boolean",
+      help: "do not compute the ROC AUC (labelled file, two-class model), which keeps every " +
+        "row's score, 8 bytes a row: memory that grows with the file; shown as - with a note " +
+        "(JSON: null)",
     },
     json: { type: "boolean", help: "print the summary as one JSON object" },
     quiet: { type: "boolean", help: "no progress line" },
@@ -174,7 +180,8 @@ export const predictCommand: Command = {
     const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
     let rows = 0, lossSum = 0;
     // The ROC AUC of classes[1] needs every labelled row's score: kept by class, two classes only.
-    const aucScores = k === 2 && plan.labelCol >= 0 ? new ScoresByClass() : null;
+    const skipAuc = k === 2 && plan.labelCol >= 0 && args.flag("no-roc-auc");
+    const aucScores = k === 2 && plan.labelCol >= 0 && !skipAuc ? new ScoresByClass() : null;
     // Seconds from the start to the last batch predicted (and handed to the output file): the
     // time the progress line's rate is taken over. Committing the output comes after it.
     let predictSeconds = 0;
@@ -315,6 +322,7 @@ export const predictCommand: Command = {
         `metrics   accuracy ${percent(metrics.accuracy)}, log loss ${
           metrics.logLoss.toFixed(4)
         }, macro F1 ${metrics.macroF1.toFixed(4)}, ROC AUC ${rocAucText(metrics.rocAuc)}`,
+        ...(skipAuc ? [NO_ROC_AUC_NOTE] : []),
         ...unpredictedNote(metrics.confusion, classes),
       );
     }

@@ -20,6 +20,7 @@ import type { QuantizedModel } from "../../lib/quant/types.ts";
 import { TEMPORARY_PREFIX } from "../../lib/io/atomic.ts";
 import { float32RoundingWarning, planColumns, unpredictedNote } from "../../lib/cli/predict.ts";
 import { onnxRoundingWarning } from "../../lib/cli/export.ts";
+import { ScoresByClass } from "../../lib/metrics/auc_stream.ts";
 import type { PlanColumnsOptions } from "../../lib/cli/predict.ts";
 import { halfStepByBits, timestampModel } from "./_timestamps.ts";
 
@@ -1392,6 +1393,73 @@ Deno.test("lrc predict reports the ROC AUC of the scores its kernel gives, over 
     assert.equal(t3.code, 0, t3.stderr);
     assert.match(t3.stdout, /^metrics .*, macro F1 \d\.\d{4}, ROC AUC -$/m);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc predict --no-roc-auc keeps no score: ROC AUC - with a note, JSON null, other metrics unchanged", async () => {
+  // Positives at x = 1, 2, 2, negatives at x = 0, 2, 3 under a sigmoid scoring x: of the 9 pairs,
+  // 3 won and 2 tied: 4 / 9 with the AUC on. x > 0 predicts pos: rows 1, 2, 3, 6 right.
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    classes: ["neg", "pos"],
+    featureNames: ["x"],
+    preprocessing: { kind: "none" },
+    link: "sigmoid",
+    weights: { data: Float64Array.of(1), rows: 1, cols: 1 },
+    bias: Float64Array.of(0),
+  };
+  const three: LogisticModel = {
+    ...model,
+    classes: ["neg", "pos", "other"],
+    link: "softmax",
+    weights: { data: Float64Array.of(-1, 1, 0), rows: 3, cols: 1 },
+    bias: Float64Array.of(0, 0, -9),
+  };
+  const dir = await Deno.makeTempDir();
+  const add = ScoresByClass.prototype.add;
+  let added = 0;
+  ScoresByClass.prototype.add = function (this: ScoresByClass, ...a: Parameters<typeof add>) {
+    added++;
+    return add.apply(this, a);
+  };
+  try {
+    await Deno.writeTextFile(`${dir}/m.json`, modelToJson(model));
+    await Deno.writeTextFile(`${dir}/m3.json`, modelToJson(three));
+    const csv = `${dir}/d.csv`;
+    await Deno.writeTextFile(csv, "x,y\n1,pos\n0,neg\n2,pos\n2,neg\n3,neg\n2,pos\n");
+    const run = (m: string, ...more: string[]) =>
+      runCli(["predict", "--model", `${dir}/${m}`, "--data", csv, "--batch-rows", "2", ...more]);
+    const on = await run("m.json", "--json");
+    assert.equal(on.code, 0, on.stderr);
+    assert.equal(JSON.parse(on.stdout).metrics.rocAuc, 4 / 9);
+    assert.equal(added, 3, "three batches kept");
+    added = 0;
+    const off = await run("m.json", "--json", "--no-roc-auc");
+    assert.equal(off.code, 0, off.stderr);
+    const metrics = JSON.parse(off.stdout).metrics;
+    assert.equal(metrics.rocAuc, null);
+    assert.equal(metrics.accuracy, 4 / 6);
+    assert.deepEqual(metrics, { ...JSON.parse(on.stdout).metrics, rocAuc: null });
+    const text = await run("m.json", "--no-roc-auc");
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(added, 0, "no score kept");
+    assert.match(
+      text.stdout,
+      /^metrics .*, ROC AUC -\nnote {6}ROC AUC not computed \(--no-roc-auc\)$/m,
+    );
+    // Three classes have no ROC AUC to skip: no note.
+    const t3 = await run("m3.json", "--no-roc-auc");
+    assert.equal(t3.code, 0, t3.stderr);
+    assert.match(t3.stdout, /^metrics .*, ROC AUC -$/m);
+    assert.doesNotMatch(t3.stdout, /not computed/);
+    // Nor has a file without labels.
+    const unlabelled = await run("m.json", "--no-label", "--out", `${dir}/p.csv`, "--no-roc-auc");
+    assert.equal(unlabelled.code, 0, unlabelled.stderr);
+    assert.doesNotMatch(unlabelled.stdout, /ROC AUC/);
+  } finally {
+    ScoresByClass.prototype.add = add;
     await Deno.remove(dir, { recursive: true });
   }
 });
