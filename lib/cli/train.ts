@@ -10,7 +10,7 @@ import type { Penalty } from "../model/types.ts";
 import { checkSaveTarget, ENTROPY_OPTION, entropyFlag, writeModelFile } from "./model_files.ts";
 import { type Command, type ParsedArgs, refuseUnused } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
-import { formatTable, percent, rocAucText } from "./format.ts";
+import { formatTable, NO_ROC_AUC_NOTE, percent, rocAucText } from "./format.ts";
 import { createProgress, preparingText } from "./progress.ts";
 import { trainStreamedIfAsked } from "./train_stream.ts";
 import { counted } from "../core/validate.ts";
@@ -181,8 +181,17 @@ export const trainCommand: Command = {
     stream: {
       type: "boolean",
       help: "train from --data in a stream (sgd/adam; memory does not grow with the file, but " +
-        "for a two-class ROC AUC, by 8 bytes a row; every round(1/test-fraction)-th row is held " +
-        "out); automatic for a file above --max-data-bytes",
+        "for a two-class ROC AUC, by 8 bytes a row: see --no-roc-auc; every " +
+        "round(1/test-fraction)-th row is held out); automatic for a file above --max-data-bytes",
+    },
+    "no-roc-auc": {
+      type: "boolean",
+      help:
+        "when --data streams (--stream, or a file above --max-data-bytes), do not compute the " +
+        "two-class ROC AUC of the training and held-out rows, which keeps every row's score, 8 " +
+        "bytes a row: memory that grows with the file; shown as - with a note (JSON: null). A " +
+        "file read into memory gets its ROC AUC as usual (it costs no memory that grows beyond " +
+        "the data's)",
     },
     save: {
       type: "string",
@@ -198,6 +207,15 @@ export const trainCommand: Command = {
     const entropy = entropyFlag(args, "save");
     await checkSaveTarget(args.string("save"), { data: args.string("data") });
     const showProgress = !args.flag("quiet") && !args.flag("json");
+    // Without --data nothing streams; with it, the file's size may decide: accepted then.
+    if (args.string("data") === undefined) {
+      refuseUnused(
+        "train",
+        args,
+        ["no-roc-auc"],
+        "without --data (only a streamed --data file skips the ROC AUC)",
+      );
+    }
     const streamed = await trainStreamedIfAsked(args, io, showProgress, trainingChoices(args, 1));
     const data = streamed ?? await inMemory(args, io, showProgress);
     const { result, train, test } = data;
@@ -267,6 +285,9 @@ export const trainCommand: Command = {
           rocAucText(test.rocAuc),
         ],
       ]),
+      ...(streamed && args.flag("no-roc-auc") && model.classes.length === 2
+        ? [NO_ROC_AUC_NOTE]
+        : []),
       "",
       `model     ${model.weights.rows} x ${model.weights.cols} weights, ${nonZeros} non-zero` +
       (save !== undefined

@@ -4,6 +4,7 @@ import { osProblem } from "../_helpers/os.ts";
 import { fitStream } from "../../lib/model/fit_stream.ts";
 import { modelFromJson } from "../../lib/model/serialize.ts";
 import { decisionFunction } from "../../lib/model/predict.ts";
+import { ScoresByClass } from "../../lib/metrics/auc_stream.ts";
 
 async function csvFile(): Promise<string> {
   const file = await Deno.makeTempFile({ suffix: ".csv" });
@@ -118,6 +119,67 @@ Deno.test("lrc train --stream reports the ROC AUC of its train and test rows, fr
   } finally {
     await Deno.remove(file);
     await Deno.remove(out).catch(() => {});
+  }
+});
+
+Deno.test("lrc train --no-roc-auc keeps no score when --data streams, and is refused without --data", async () => {
+  const file = await csvFile();
+  const add = ScoresByClass.prototype.add;
+  let added = 0;
+  ScoresByClass.prototype.add = function (this: ScoresByClass, ...a: Parameters<typeof add>) {
+    added++;
+    return add.apply(this, a);
+  };
+  try {
+    const argv = ["train", "--data", file, "--stream", "--optimizer", "sgd", "--epochs", "2"];
+    const on = await runCli([...argv, "--json"]);
+    assert.equal(on.code, 0, on.stderr);
+    const withAuc = JSON.parse(on.stdout);
+    assert.equal(typeof withAuc.train.rocAuc, "number");
+    assert.equal(typeof withAuc.test.rocAuc, "number");
+    assert.ok(added > 0, "the scores are kept by default");
+    added = 0;
+    const off = await runCli([...argv, "--json", "--no-roc-auc"]);
+    assert.equal(off.code, 0, off.stderr);
+    const without = JSON.parse(off.stdout);
+    assert.equal(added, 0, "no score kept");
+    // The same training (same seed): every other metric as with the AUC.
+    assert.deepEqual(without.train, { ...withAuc.train, rocAuc: null });
+    assert.deepEqual(without.test, { ...withAuc.test, rocAuc: null });
+    // The text: - in both rows, and a note under the table.
+    const text = await runCli([...argv, "--quiet", "--no-roc-auc"]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^ *train .* - *$/m);
+    assert.match(text.stdout, /^ *test .* - *$/m);
+    assert.match(text.stdout, /^note {6}ROC AUC not computed \(--no-roc-auc\)$/m);
+    assert.equal(added, 0, "no score kept");
+    // Streamed because the file is above --max-data-bytes: the same.
+    const bytes = (await Deno.stat(file)).size;
+    const auto = await runCli([
+      ...["train", "--data", file, "--max-data-bytes", String(bytes - 1), "--optimizer", "sgd"],
+      ...["--epochs", "2", "--json", "--no-roc-auc"],
+    ]);
+    assert.equal(auto.code, 0, auto.stderr);
+    const streamed = JSON.parse(auto.stdout);
+    assert.match(streamed.data.source, /held out/);
+    assert.equal(streamed.train.rocAuc, null);
+    assert.equal(streamed.test.rocAuc, null);
+    assert.equal(added, 0, "no score kept");
+    // Read into memory (below the limit), the AUC is computed as usual, with no note.
+    const inMemory = await runCli(["train", "--data", file, "--quiet", "--no-roc-auc"]);
+    assert.equal(inMemory.code, 0, inMemory.stderr);
+    assert.match(inMemory.stdout, /^ *test .* [01]\.\d{4} *$/m);
+    assert.doesNotMatch(inMemory.stdout, /not computed/);
+    // Without --data nothing streams.
+    const noData = await runCli(["train", "--quiet", "--no-roc-auc"]);
+    assert.equal(noData.code, 2);
+    assert.match(
+      noData.stderr,
+      /--no-roc-auc does not apply without --data \(only a streamed --data file skips the ROC AUC\)/,
+    );
+  } finally {
+    ScoresByClass.prototype.add = add;
+    await Deno.remove(file);
   }
 });
 
