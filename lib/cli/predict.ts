@@ -3,8 +3,8 @@
  * `.json` or `.onnx`) to a CSV file streamed in batches, writes the predicted labels (and
  * probabilities) to a CSV file, and measures accuracy, log loss, macro F1 and (two classes) ROC AUC
  * when the file has labels. Memory does not grow with the file, but for the ROC AUC, which keeps
- * each labelled row's score (8 bytes a row, and up to 4 more at the end); the output appears only
- * when complete.
+ * each labelled row's score (8 bytes a row, and up to 4 more at the end; `--no-roc-auc` keeps
+ * none); the output appears only when complete.
  *
  * @module
  */
