@@ -1024,14 +1024,36 @@ interface Setup {
 }
 
 /**
- * The effective weight of each training row, `sampleWeight[i] * classWeight[y[i]]`, checked.
+ * The effective weight of each training row, `sampleWeight[i] * classWeight[y[i]]`, checked, as
+ * `fit` resolves its options of those names (`"balanced"` counts the rows of `y`). Every function
+ * that computes a weighted training quantity (loss derivatives, pruning scores, `l1LambdaMax`)
+ * resolves its weights with it, so they mean what they mean to `fit`.
  *
- * @returns The weights and their sum, or `null` weights when neither option is given.
+ * @param y Class index per row.
+ * @param classes The class labels (`classWeight` names them; `y` indexes them).
+ * @param options `sampleWeight` and `classWeight`, as `fit`'s options (other keys are not read).
+ * @param action What the caller was doing, for messages.
+ * @returns The weights and their sum, or `null` weights (sum 0) when neither option is given.
+ * @throws {TypeError} If `sampleWeight` is not an array of one weight per row, or `classWeight`
+ *   is neither `"balanced"` nor an object.
+ * @throws {RangeError} If a weight is negative or not finite, `classWeight` names an unknown
+ *   class, every row weighs 0, or the weights' sum overflows.
+ *
+ * @example Balanced weights on three rows of two classes
+ * ```ts
+ * import { effectiveWeights } from "./fit.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const r = effectiveWeights(Int32Array.from([0, 0, 1]), ["a", "b"], { classWeight: "balanced" });
+ * assert.deepEqual([...r.weights!], [0.75, 0.75, 1.5]);
+ * assert.equal(r.weightSum, 3);
+ * ```
  */
-function effectiveWeights(
+export function effectiveWeights(
   y: Int32Array,
   classes: readonly string[],
-  options: FitOptions,
+  options: Pick<FitOptions, "sampleWeight" | "classWeight">,
+  action: string = ACTION,
 ): { weights: Float64Array | null; weightSum: number } {
   const sw: unknown = options.sampleWeight, cw: unknown = options.classWeight;
   if (sw === undefined && cw === undefined) return { weights: null, weightSum: 0 };
@@ -1042,7 +1064,7 @@ function effectiveWeights(
     const arrayLike = Array.isArray(sw) || (ArrayBuffer.isView(sw) && !(sw instanceof DataView));
     if (!arrayLike || (sw as ArrayLike<unknown>).length !== n) {
       throw new TypeError(
-        `Cannot ${ACTION}: sampleWeight must hold one weight per row of x (${n}), got ${
+        `Cannot ${action}: sampleWeight must hold one weight per row of x (${n}), got ${
           describe(sw)
         }`,
       );
@@ -1052,7 +1074,7 @@ function effectiveWeights(
       const v = values[i];
       if (!(typeof v === "number" && v >= 0 && v < Infinity)) {
         throw new RangeError(
-          `Cannot ${ACTION}: sampleWeight[${i}] is ${
+          `Cannot ${action}: sampleWeight[${i}] is ${
             typeof v === "number" ? v : describe(v)
           }; weights must be finite numbers >= 0`,
         );
@@ -1075,7 +1097,7 @@ function effectiveWeights(
     } else {
       if (typeof cw !== "object" || cw === null || Array.isArray(cw) || ArrayBuffer.isView(cw)) {
         throw new TypeError(
-          `Cannot ${ACTION}: classWeight must be "balanced" or an object from class labels to ` +
+          `Cannot ${action}: classWeight must be "balanced" or an object from class labels to ` +
             `weights, got ${describe(cw)}`,
         );
       }
@@ -1083,13 +1105,13 @@ function effectiveWeights(
         const c = classes.indexOf(label);
         if (c < 0) {
           throw new RangeError(
-            `Cannot ${ACTION}: classWeight names class ${quotedText(label)}, which is not one ` +
+            `Cannot ${action}: classWeight names class ${quotedText(label)}, which is not one ` +
               `of the classes ${quotedList(classes)}`,
           );
         }
         if (!(typeof v === "number" && v >= 0 && v < Infinity)) {
           throw new RangeError(
-            `Cannot ${ACTION}: classWeight of class ${quotedText(label)} is ${
+            `Cannot ${action}: classWeight of class ${quotedText(label)} is ${
               typeof v === "number" ? v : describe(v)
             }; weights must be finite numbers >= 0`,
           );
@@ -1103,7 +1125,7 @@ function effectiveWeights(
   for (let i = 0; i < n; i++) weightSum += weights[i];
   if (weightSum === 0) {
     throw new RangeError(
-      `Cannot ${ACTION}: every training row weighs 0 (${
+      `Cannot ${action}: every training row weighs 0 (${
         cw === undefined
           ? "sampleWeight"
           : sw === undefined
@@ -1114,7 +1136,7 @@ function effectiveWeights(
   }
   if (!Number.isFinite(weightSum)) {
     throw new RangeError(
-      `Cannot ${ACTION}: the row weights sum to ${weightSum}, beyond float64; scale them down ` +
+      `Cannot ${action}: the row weights sum to ${weightSum}, beyond float64; scale them down ` +
         "(only their ratios matter)",
     );
   }

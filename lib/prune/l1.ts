@@ -18,6 +18,7 @@ import {
 import { applyPreprocessing, fitStandardizer, type Preprocessing } from "../data/preprocess.ts";
 import {
   checkLabelCount,
+  effectiveWeights,
   fit,
   FIT_OPTION_KEYS,
   type FitOptions,
@@ -38,20 +39,40 @@ export interface L1LambdaMaxOptions {
    * @default {"auto"}
    */
   link?: "sigmoid" | "softmax" | "auto";
+  /**
+   * The class labels, as `fit`'s option of that name (what `classWeight` names, and with more
+   * labels than `y` holds, the number of classes the link is resolved for).
+   * @default {["0", "1", ...] up to the largest label}
+   */
+  classes?: readonly string[];
+  /**
+   * One weight per row, as `fit`'s option: `lambdaMax` of the weighted mean log loss the path's
+   * `fit` minimises with it.
+   * @default {none (every row counts once)}
+   */
+  sampleWeight?: FitOptions["sampleWeight"];
+  /**
+   * A weight per class label or `"balanced"`, as `fit`'s option (multiplies `sampleWeight`).
+   * @default {none (every class weighs 1)}
+   */
+  classWeight?: FitOptions["classWeight"];
 }
 
 /**
  * The smallest L1 strength at which all weights are zero: with `W = 0` and the best bias
  * (class log-frequencies), `lambdaMax = max |dL/dw|` of the mean log loss. A path from it down
- * adds weights one by one.
+ * adds weights one by one. With `sampleWeight` or `classWeight`, of the weighted mean log loss
+ * (`fit`'s objective with them; the best bias then has the weighted class frequencies).
  *
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @param y Class index per sample, shape `(nSamples)`.
- * @param options Preprocessing and link, as the path's `fit` will use.
+ * @param options Preprocessing, link, classes and row weights, as the path's `fit` will use.
  * @returns `lambdaMax` (0 if the data cannot move any weight).
- * @throws {TypeError} If shapes disagree.
- * @throws {RangeError} If `x` has no rows, a label is negative or would make more than 2^24
- *   classes, or the link is unknown or sigmoid for more than two classes.
+ * @throws {TypeError} If shapes disagree, `classes` is not an array, or a weight option has the
+ *   wrong type or length (as `fit` refuses it).
+ * @throws {RangeError} If `x` has no rows, a label is negative, not below the number of
+ *   `classes` or would make more than 2^24 classes, the link is unknown or sigmoid for more than
+ *   two classes, or a weight is refused as `fit` refuses it.
  *
  * @example Above lambdaMax the L1 solution is empty
  * ```ts
@@ -75,15 +96,25 @@ export function l1LambdaMax(x: Matrix, y: Int32Array, options: L1LambdaMaxOption
     {
       preprocessing: true,
       link: true,
+      classes: true,
+      sampleWeight: true,
+      classWeight: true,
     } satisfies OptionKeys<L1LambdaMaxOptions>,
   );
+  if (options.classes !== undefined && !Array.isArray(options.classes)) {
+    throw new TypeError(
+      `Cannot ${action}: classes must be an array of labels, got ${describe(options.classes)}`,
+    );
+  }
   // A mean over no samples: NaN with preprocessing "none", the standardizer's TypeError otherwise.
   if (x.rows === 0) throw new RangeError(`Cannot ${action}: x has no rows`);
-  assertLabels(action, y, x.rows);
+  assertLabels(action, y, x.rows, options.classes?.length);
   let k = 0;
   for (let i = 0; i < y.length; i++) k = Math.max(k, y[i] + 1);
   checkLabelCount(action, k - 1);
-  k = Math.max(k, 2);
+  k = Math.max(k, 2, options.classes?.length ?? 0);
+  const classes = options.classes ?? Array.from({ length: k }, (_, c) => String(c));
+  const { weights, weightSum } = effectiveWeights(y, classes, options, action);
   const p = options.preprocessing ?? "standardize";
   const prep: Preprocessing = p === "standardize"
     ? fitStandardizer(x)
@@ -94,20 +125,24 @@ export function l1LambdaMax(x: Matrix, y: Int32Array, options: L1LambdaMaxOption
   // As fit resolves it (any string but sigmoid was taken for softmax).
   const link = resolveLink(action, options.link ?? "auto", k);
   const n = x.rows, d = x.cols;
+  // Without weights every row weighs 1 and the total is n: the products below are then exact,
+  // the unweighted value bit for bit.
+  const total = weights === null ? n : weightSum;
   const freq = new Float64Array(k);
-  for (let i = 0; i < n; i++) freq[y[i]] += 1 / n;
-  // Gradient at W = 0 with the optimal bias: p_c = freq_c for every sample.
+  for (let i = 0; i < n; i++) freq[y[i]] += (weights === null ? 1 : weights[i]) / total;
+  // Gradient at W = 0 with the optimal bias: p_c = freq_c (weighted) for every sample.
   const rows = link === "sigmoid" ? 1 : k;
   const g = new Float64Array(rows * d);
   for (let i = 0; i < n; i++) {
+    const s = weights === null ? 1 : weights[i];
     for (let c = 0; c < rows; c++) {
       const cls = link === "sigmoid" ? 1 : c;
-      const r = freq[cls] - (y[i] === cls ? 1 : 0);
+      const r = s * (freq[cls] - (y[i] === cls ? 1 : 0));
       for (let j = 0; j < d; j++) g[c * d + j] += r * xt.data[i * d + j];
     }
   }
   let max = 0;
-  for (let i = 0; i < g.length; i++) max = Math.max(max, Math.abs(g[i]) / n);
+  for (let i = 0; i < g.length; i++) max = Math.max(max, Math.abs(g[i]) / total);
   return max;
 }
 
@@ -128,7 +163,7 @@ export interface L1PathOptions extends Omit<FitOptions, "penalty"> {
   /**
    * The L1 strengths, visited in the order given (a decreasing sequence adds weights as it goes
    * and warm starts well).
-   * @default {10 values from lambdaMax down to lambdaMax / 1000, geometric}
+   * @default {10 values from lambdaMax (of the weighted loss, with weights) down to lambdaMax / 1000, geometric}
    */
   lambdas?: readonly number[];
   /**
@@ -154,7 +189,8 @@ const L1_PATH_OPTION_KEYS = exactKeys<L1PathOptions>()({
  *
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @param y Class index per sample, shape `(nSamples)`.
- * @param options The strengths, and `fit`'s other options.
+ * @param options The strengths, and `fit`'s other options (`sampleWeight` and `classWeight`
+ *   weigh every point's training and the default strengths' `lambdaMax`).
  * @returns One point per strength.
  * @throws {TypeError} If shapes disagree or `lambdas` is not an array.
  * @throws {RangeError} If a strength is negative or not finite, or as `fit` does.
@@ -208,9 +244,13 @@ export function l1Path(x: Matrix, y: Int32Array, options: L1PathOptions = {}): L
 }
 
 function defaultLambdas(x: Matrix, y: Int32Array, options: L1PathOptions): number[] {
+  const classes = options.initial?.classes ?? options.classes;
   const top = l1LambdaMax(x, y, {
     preprocessing: options.initial?.preprocessing ?? options.preprocessing,
     link: options.initial?.link ?? options.link,
+    ...(classes === undefined ? {} : { classes }),
+    ...(options.sampleWeight === undefined ? {} : { sampleWeight: options.sampleWeight }),
+    ...(options.classWeight === undefined ? {} : { classWeight: options.classWeight }),
   });
   return Array.from({ length: 10 }, (_, i) => top * 1000 ** (-i / 9));
 }

@@ -28,6 +28,7 @@ import {
 } from "../core/validate.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { LogisticModel } from "../model/types.ts";
+import { effectiveWeights, type FitOptions } from "../model/fit.ts";
 import { sigmoid, softplus } from "../model/loss.ts";
 
 /** Labelled data in the model's raw input space. */
@@ -117,8 +118,30 @@ export function randomScores(
   return { data, rows, cols };
 }
 
+/**
+ * Row weights of the data-based scores, as `fit`'s options of the same names: the loss they
+ * differentiate is the weighted mean `sum_i s_i loss_i / sum_i s_i` that `fit` minimises with
+ * them, so a model trained with weights is scored under its own objective.
+ */
+export interface SampleWeightOptions {
+  /**
+   * One weight per row of `data.x`, finite and >= 0 (as `fit`'s `sampleWeight`): integer
+   * weights score as the data with each row repeated that many times.
+   * @default {none (every row counts once)}
+   */
+  sampleWeight?: FitOptions["sampleWeight"];
+  /**
+   * A weight per class label of the model, or `"balanced"` (`nSamples / (nClasses * count_c)`
+   * over the rows of `data`), multiplying `sampleWeight` (as `fit`'s `classWeight`).
+   * @default {none (every class weighs 1)}
+   */
+  classWeight?: FitOptions["classWeight"];
+}
+
+const WEIGHT_KEYS: OptionKeys<SampleWeightOptions> = { sampleWeight: true, classWeight: true };
+
 /** Options for {@linkcode lossDerivatives}. */
-export interface LossDerivativesOptions {
+export interface LossDerivativesOptions extends SampleWeightOptions {
   /**
    * L2 strength added to the objective, `l2 / 2 * ||W||²` (as `fit`'s penalty): adds `l2 * w`
    * to the gradient and `l2` to the Hessian diagonal.
@@ -127,17 +150,21 @@ export interface LossDerivativesOptions {
   l2?: number;
 }
 
-/** First and second derivatives of the mean log loss with respect to each weight. */
+/**
+ * First and second derivatives of the mean log loss (weighted, with `sampleWeight` or
+ * `classWeight`) with respect to each weight.
+ */
 export interface LossDerivatives {
-  /** Mean log loss over the samples (plus the L2 term if asked). */
+  /** Mean log loss over the samples, weighted if asked (plus the L2 term if asked). */
   readonly loss: number;
   /** Gradient `dL/dw`, shape `(nOutputs, nFeatures)`. */
   readonly gradient: Matrix<Float64Array>;
   /** Exact Hessian diagonal `d²L/dw²`, shape `(nOutputs, nFeatures)`. */
   readonly hessianDiagonal: Matrix<Float64Array>;
   /**
-   * Mean over samples of `|dL_i/dw|` (the per-sample gradient magnitudes), shape
-   * `(nOutputs, nFeatures)`, without the L2 term. Taylor saliency multiplies it by `|w|`.
+   * Mean over samples of `|dL_i/dw|` (the per-sample gradient magnitudes; with weights, the
+   * weighted mean), shape `(nOutputs, nFeatures)`, without the L2 term. Taylor saliency
+   * multiplies it by `|w|`.
    */
   readonly meanAbsSampleGradient: Matrix<Float64Array>;
   /** Number of samples. */
@@ -149,16 +176,20 @@ export interface LossDerivatives {
  * in one pass over the data. With scores `z = W x + b`, the residual `r_c = p_c - [y = c]` and
  * `p` the softmax (or sigmoid) probabilities, each sample adds `r_c x_j` to the gradient and
  * `p_c (1 - p_c) x_j²` to the Hessian diagonal (for softmax, `d²L/dz_c² = p_c (1 - p_c)`; for
- * sigmoid, `σ (1 - σ)`), so the diagonal costs no more than the gradient.
+ * sigmoid, `σ (1 - σ)`), so the diagonal costs no more than the gradient. With `sampleWeight`
+ * or `classWeight` each sample's terms are multiplied by its weight `s_i` and the means divide
+ * by `sum_i s_i`: the derivatives of `fit`'s weighted objective.
  *
  * @param model The model; `x` is preprocessed as the model does.
  * @param data Labelled data, `x` of shape `(nSamples, nFeatures)`.
- * @param options An L2 term to include.
+ * @param options An L2 term to include, and row weights.
  * @returns Mean loss, gradient, Hessian diagonal, mean absolute per-sample gradient.
- * @throws {TypeError} If shapes disagree with the model.
+ * @throws {TypeError} If shapes disagree with the model, or a weight option has the wrong type
+ *   or length (as `fit` refuses it).
  * @throws {RangeError} If `x` holds NaN or Infinity, a label is out of range, `l2` is negative
- *   or not finite, or the inputs are too large for the model's weights (a score, the loss or a
- *   derivative overflows).
+ *   or not finite, a weight is negative or not finite or every row weighs 0, `classWeight`
+ *   names an unknown class, or the inputs are too large for the model's weights (a score, the
+ *   loss or a derivative overflows).
  *
  * @example The Hessian diagonal of one sample
  * ```ts
@@ -185,16 +216,22 @@ export function lossDerivatives(
 ): LossDerivatives {
   const action = "compute loss derivatives";
   checkSamples(model, data, action);
-  checkOptionKeys(action, options, { l2: true } satisfies OptionKeys<LossDerivativesOptions>);
+  checkOptionKeys(
+    action,
+    options,
+    { l2: true, ...WEIGHT_KEYS } satisfies OptionKeys<LossDerivativesOptions>,
+  );
   const l2 = options.l2 ?? 0;
   // Finite, as fit's penalty.lambda: an infinite l2 made the gradient overflow, and the refusal
   // then blamed the inputs ("too large for the model's weights").
   assertInRange(action, "l2", l2, 0, Number.MAX_VALUE);
   const { rows: k, cols: d, data: w } = model.weights;
   const g = new Float64Array(k * d), h = new Float64Array(k * d), a = new Float64Array(k * d);
-  const loss = derivativePass(model, data, g, h, a);
+  const { weights, weightSum } = effectiveWeights(data.y, model.classes, options, action);
+  const loss = derivativePass(model, data, weights, g, h, a);
   const n = data.x.rows;
-  const inv = 1 / n;
+  // Without weights, the mean over the rows.
+  const inv = 1 / (weights === null ? n : weightSum);
   let reg = 0;
   for (let i = 0; i < g.length; i++) {
     g[i] = g[i] * inv + l2 * w[i];
@@ -226,7 +263,7 @@ export function lossDerivatives(
 }
 
 /** Options for {@linkcode taylorScores}. */
-export interface TaylorScoresOptions {
+export interface TaylorScoresOptions extends SampleWeightOptions {
   /**
    * How the saliency is accumulated over the samples:
    * `"sample"`: the mean of `|w * dL_i/dw|` over samples (the magnitude of each sample's
@@ -244,10 +281,11 @@ export interface TaylorScoresOptions {
  *
  * @param model The model.
  * @param data Labelled data, `x` of shape `(nSamples, nFeatures)`.
- * @param options How to accumulate.
+ * @param options How to accumulate, and row weights (the weighted mean over samples).
  * @returns Scores, shape `(nOutputs, nFeatures)`.
  * @throws {TypeError} If shapes disagree with the model.
- * @throws {RangeError} If `x` holds NaN or Infinity or a label is out of range.
+ * @throws {RangeError} If `x` holds NaN or Infinity or a label is out of range, or a weight
+ *   option is refused (as {@linkcode lossDerivatives} refuses it).
  *
  * @example A zero weight has zero saliency
  * ```ts
@@ -274,7 +312,7 @@ export function taylorScores(
   checkOptionKeys(
     "compute Taylor scores",
     options,
-    { aggregate: true } satisfies OptionKeys<TaylorScoresOptions>,
+    { aggregate: true, ...WEIGHT_KEYS } satisfies OptionKeys<TaylorScoresOptions>,
   );
   const aggregate = options.aggregate ?? "sample";
   if (aggregate !== "sample" && aggregate !== "batch") {
@@ -282,7 +320,7 @@ export function taylorScores(
       `Cannot compute Taylor scores: unknown aggregate '${aggregate}'; use sample or batch`,
     );
   }
-  const der = lossDerivatives(model, data);
+  const der = lossDerivatives(model, data, weightOptions(options));
   const w = model.weights.data;
   const src = aggregate === "sample" ? der.meanAbsSampleGradient.data : der.gradient.data;
   const out = new Float64Array(w.length);
@@ -291,7 +329,7 @@ export function taylorScores(
 }
 
 /** Options for {@linkcode obdScores}. */
-export interface ObdScoresOptions {
+export interface ObdScoresOptions extends SampleWeightOptions {
   /**
    * L2 strength of the training objective (`fit`'s `lambda` with an L2 penalty). At a minimum of
    * loss + L2 the saliency with this `l2` predicts the objective's increase.
@@ -315,11 +353,12 @@ export interface ObdScoresOptions {
  *
  * @param model The model.
  * @param data Labelled data, `x` of shape `(nSamples, nFeatures)`.
- * @param options The L2 strength of the objective, and whether to add the first-order term.
+ * @param options The L2 strength of the objective, whether to add the first-order term, and row
+ *   weights (the Hessian diagonal of the weighted mean loss).
  * @returns Scores, shape `(nOutputs, nFeatures)`.
  * @throws {TypeError} If shapes disagree with the model, or `firstOrder` is not a boolean.
- * @throws {RangeError} If `x` holds NaN or Infinity, a label is out of range, or `l2` is negative
- *   or not finite.
+ * @throws {RangeError} If `x` holds NaN or Infinity, a label is out of range, `l2` is negative
+ *   or not finite, or a weight option is refused (as {@linkcode lossDerivatives} refuses it).
  *
  * @example Saliency of a single weight
  * ```ts
@@ -346,7 +385,7 @@ export function obdScores(
   checkOptionKeys(
     "compute OBD scores",
     options,
-    { l2: true, firstOrder: true } satisfies OptionKeys<ObdScoresOptions>,
+    { l2: true, firstOrder: true, ...WEIGHT_KEYS } satisfies OptionKeys<ObdScoresOptions>,
   );
   const firstOrder = options.firstOrder ?? false;
   if (typeof firstOrder !== "boolean") {
@@ -355,7 +394,7 @@ export function obdScores(
       `Cannot compute OBD scores: firstOrder must be a boolean, got ${describe(firstOrder)}`,
     );
   }
-  const der = lossDerivatives(model, data, { l2: options.l2 ?? 0 });
+  const der = lossDerivatives(model, data, { l2: options.l2 ?? 0, ...weightOptions(options) });
   const w = model.weights.data;
   const h = der.hessianDiagonal.data, g = der.gradient.data;
   const out = new Float64Array(w.length);
@@ -364,6 +403,20 @@ export function obdScores(
     if (firstOrder) out[i] -= g[i] * w[i];
   }
   return { data: out, rows: model.weights.rows, cols: model.weights.cols };
+}
+
+/**
+ * The weight options given (undefined ones left out, so that a caller's explicit `undefined`
+ * means none, as in `fit`).
+ *
+ * @param options Options that may hold `sampleWeight` and `classWeight`.
+ * @returns Only those two, when defined.
+ */
+export function weightOptions(options: SampleWeightOptions): SampleWeightOptions {
+  return {
+    ...(options.sampleWeight === undefined ? {} : { sampleWeight: options.sampleWeight }),
+    ...(options.classWeight === undefined ? {} : { classWeight: options.classWeight }),
+  };
 }
 
 /**
@@ -402,12 +455,14 @@ export function checkSamples(
 
 /**
  * The one pass: sums (not means) of the gradient, the Hessian diagonal and the per-sample
- * absolute gradient into `g`, `h`, `a`; returns the summed loss. Rows are preprocessed into a
- * scratch row as they are read, so the data are never copied.
+ * absolute gradient into `g`, `h`, `a`, each row's terms times its weight (1 without weights);
+ * returns the summed (weighted) loss. Rows are preprocessed into a scratch row as they are read,
+ * so the data are never copied.
  */
 function derivativePass(
   model: LogisticModel,
   data: Samples,
+  weights: Float64Array | null,
   g: Float64Array,
   h: Float64Array,
   a: Float64Array,
@@ -429,12 +484,14 @@ function derivativePass(
       for (let j = 0; j < d; j++) row[j] = x[o + j];
     }
     const t = y[i];
+    // 1 without weights: every product below is then exact, the unweighted sums bit for bit.
+    const sw = weights === null ? 1 : weights[i];
     if (model.link === "sigmoid") {
       let s = b[0];
       for (let j = 0; j < d; j++) s += w[j] * row[j];
-      loss += softplus(s) - t * s;
+      loss += sw * (softplus(s) - t * s);
       const q = sigmoid(s);
-      accumulateRow(g, h, a, 0, row, q - t, q * (1 - q));
+      accumulateRow(g, h, a, 0, row, q - t, q * (1 - q), sw);
       continue;
     }
     let best = 0;
@@ -449,10 +506,10 @@ function derivativePass(
     let sum = 0;
     for (let c = 0; c < k; c++) sum += Math.exp(z[c] - m);
     const lse = m + Math.log(sum);
-    loss += lse - z[t];
+    loss += sw * (lse - z[t]);
     for (let c = 0; c < k; c++) {
       const q = Math.exp(z[c] - lse);
-      accumulateRow(g, h, a, c * d, row, q - (c === t ? 1 : 0), q * (1 - q));
+      accumulateRow(g, h, a, c * d, row, q - (c === t ? 1 : 0), q * (1 - q), sw);
     }
   }
   return loss;
@@ -466,13 +523,14 @@ function accumulateRow(
   row: Float64Array,
   r: number,
   curvature: number,
+  sw: number,
 ): void {
   const d = row.length;
   const ar = Math.abs(r);
   for (let j = 0; j < d; j++) {
     const v = row[j];
-    g[wo + j] += r * v;
-    h[wo + j] += curvature * v * v;
-    a[wo + j] += ar * Math.abs(v);
+    g[wo + j] += sw * (r * v);
+    h[wo + j] += sw * (curvature * v * v);
+    a[wo + j] += sw * (ar * Math.abs(v));
   }
 }

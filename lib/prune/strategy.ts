@@ -12,7 +12,15 @@ import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { type PruneTarget, resolveTarget, targetCount } from "./mask.ts";
 import { pruneModel, softThresholdModel } from "./prune_model.ts";
-import { magnitudeScores, obdScores, randomScores, type Samples, taylorScores } from "./scores.ts";
+import {
+  magnitudeScores,
+  obdScores,
+  randomScores,
+  type Samples,
+  type SampleWeightOptions,
+  taylorScores,
+  weightOptions,
+} from "./scores.ts";
 
 /** The pruning strategies. */
 export const PRUNE_STRATEGIES = ["magnitude", "taylor", "obd", "l1", "random"] as const;
@@ -24,8 +32,12 @@ export const PRUNE_STRATEGIES = ["magnitude", "taylor", "obd", "l1", "random"] a
  */
 export type PruneStrategy = typeof PRUNE_STRATEGIES[number];
 
-/** Options for {@linkcode pruneWithStrategy}. */
-export interface PruneWithStrategyOptions extends Omit<PruneTarget, "scope"> {
+/**
+ * Options for {@linkcode pruneWithStrategy}. `sampleWeight` and `classWeight` weigh the rows of
+ * `data` for `taylor` and `obd` (the derivatives of `fit`'s weighted objective); the other
+ * strategies read no data and refuse them.
+ */
+export interface PruneWithStrategyOptions extends Omit<PruneTarget, "scope">, SampleWeightOptions {
   /**
    * Rank all weights together or each class row on its own. The saliencies of `taylor` and
    * `obd` vanish for classes the model already separates well (small residuals, `p (1 - p)`
@@ -80,6 +92,8 @@ const PRUNE_WITH_STRATEGY_OPTION_KEYS: OptionKeys<PruneWithStrategyOptions> = {
   seed: true,
   compensate: true,
   steps: true,
+  sampleWeight: true,
+  classWeight: true,
 };
 
 /**
@@ -87,12 +101,13 @@ const PRUNE_WITH_STRATEGY_OPTION_KEYS: OptionKeys<PruneWithStrategyOptions> = {
  *
  * @param model The model (its mask, if any, is extended, never undone).
  * @param strategy The strategy.
- * @param options The target, data for data-based strategies, L2 strength, seed.
+ * @param options The target, data (and their row weights) for data-based strategies, L2
+ *   strength, seed.
  * @returns The pruned model, with `mask`.
  * @throws {TypeError} If the model is malformed, the data do not match it, an option is unknown,
  *   or `seed` is not a finite number.
- * @throws {RangeError} If the strategy is unknown, data are missing for `taylor`/`obd`, or the
- *   target is invalid.
+ * @throws {RangeError} If the strategy is unknown, data are missing for `taylor`/`obd`, row
+ *   weights come with a strategy that reads no data, or the target is invalid.
  *
  * @example Same target, different strategies
  * ```ts
@@ -124,7 +139,12 @@ export function pruneWithStrategy(
     threshold: options.threshold,
     scope: options.scope ?? defaultScope(strategy),
   };
-  const scoring = { data: options.data, l2: options.l2, seed: options.seed };
+  const scoring = {
+    data: options.data,
+    l2: options.l2,
+    seed: options.seed,
+    ...weightOptions(options),
+  };
   const steps = options.steps ?? 1;
   if (!Number.isInteger(steps) || steps < 1) {
     throw new RangeError(`Cannot prune model: steps must be an integer >= 1, got ${steps}`);
@@ -139,6 +159,7 @@ export function pruneWithStrategy(
     throw new RangeError("Cannot prune model: steps needs a fraction or count target");
   }
   if (strategy === "l1") {
+    refuseWeights("prune model", strategy, options);
     return softThresholdModel(model, { ...target, compensate: options.compensate });
   }
   let current = model;
@@ -201,16 +222,21 @@ export function pruneWithStrategy(
  *
  * @param model The model.
  * @param strategy The strategy.
- * @param options Data, L2 strength and seed, as for {@linkcode pruneWithStrategy} (whose options
- *   may be passed as they are; the others are not read).
+ * @param options Data (and their row weights), L2 strength and seed, as for
+ *   {@linkcode pruneWithStrategy} (whose options may be passed as they are; the others are not
+ *   read).
  * @returns Scores, shape `(nOutputs, nFeatures)`.
  * @throws {TypeError} If an option is unknown.
- * @throws {RangeError} If the strategy is unknown or needs data that are missing.
+ * @throws {RangeError} If the strategy is unknown, needs data that are missing, or reads no data
+ *   and is given row weights.
  */
 export function strategyScores(
   model: LogisticModel,
   strategy: PruneStrategy,
-  options: Pick<PruneWithStrategyOptions, "data" | "l2" | "seed"> = {},
+  options: Pick<
+    PruneWithStrategyOptions,
+    "data" | "l2" | "seed" | "sampleWeight" | "classWeight"
+  > = {},
 ): Matrix<Float64Array> {
   // pruneWithStrategy's options may be passed as they are: its other keys are not read here.
   checkOptionKeys("score weights", options, PRUNE_WITH_STRATEGY_OPTION_KEYS);
@@ -220,15 +246,18 @@ export function strategyScores(
     }
     return options.data;
   };
+  const weights = weightOptions(options);
   switch (strategy) {
     case "magnitude":
     case "l1":
+      refuseWeights("score weights", strategy, options);
       return magnitudeScores(model);
     case "taylor":
-      return taylorScores(model, data());
+      return taylorScores(model, data(), weights);
     case "obd":
-      return obdScores(model, data(), { l2: options.l2 ?? 0 });
+      return obdScores(model, data(), { l2: options.l2 ?? 0, ...weights });
     case "random":
+      refuseWeights("score weights", strategy, options);
       return randomScores(model, { seed: options.seed ?? 0 });
     default:
       throw new RangeError(
@@ -237,6 +266,20 @@ export function strategyScores(
         }`,
       );
   }
+}
+
+/**
+ * Refuses row weights for a strategy that reads no data: they would be dropped without a word,
+ * and a caller who weighs the rows expects the ranking to change.
+ */
+function refuseWeights(action: string, strategy: string, options: SampleWeightOptions): void {
+  const given = (["sampleWeight", "classWeight"] as const).filter((k) => options[k] !== undefined);
+  if (given.length === 0) return;
+  throw new RangeError(
+    `Cannot ${action}: the ${strategy} strategy reads no data, so ${
+      given.join(" and ")
+    } would weigh nothing; use taylor or obd, or weigh the training (fit, fineTune) instead`,
+  );
 }
 
 /**
