@@ -24,8 +24,10 @@ import {
 } from "../core/validate.ts";
 import {
   type AdamOptimizer,
+  effectiveWeights,
   type EpochRecord,
   fit,
+  type FitOptions,
   type FitProgress,
   nestedOptionHint,
   type SgdOptimizer,
@@ -33,6 +35,7 @@ import {
 } from "../model/fit.ts";
 import type { LogisticModel, Penalty } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
+import { weightOptions } from "../prune/scores.ts";
 import { dequantizeInto, log2Value } from "./dequantize.ts";
 import { fromFloat16Bits, roundHalfEven, toFloat16Bits } from "./float16.ts";
 import { codeRange, log2MaxExponent, zeroCode } from "./grid.ts";
@@ -250,6 +253,19 @@ export interface QatOptions {
    */
   bias?: "float32" | "float64";
   /**
+   * One weight per row of `data.x`, as `fit`'s option: the fine-tuning minimises the weighted
+   * mean loss of the fake-quantized model (the float model's objective, when it was trained
+   * with the same weights).
+   * @default {none (every row counts once)}
+   */
+  sampleWeight?: FitOptions["sampleWeight"];
+  /**
+   * A weight per class label of the model, or `"balanced"`, as `fit`'s option (multiplies
+   * `sampleWeight`).
+   * @default {none (every class weighs 1)}
+   */
+  classWeight?: FitOptions["classWeight"];
+  /**
    * Held-out data measured after each epoch (raw, like `x`).
    * @default {none}
    */
@@ -280,7 +296,7 @@ const ACTION = "train quantized model";
  *
  * @param model The float model to start from (its preprocessing and mask are kept).
  * @param data Training data, raw: `x` of shape `(nSamples, nFeatures)`, `y` class indices.
- * @param options Method, optimiser, penalty, seed, progress.
+ * @param options Method, optimiser, penalty, seed, row weights, progress.
  * @returns The quantized model, the latent float model and the history.
  * @throws {TypeError} If the data do not match the model, `recalibrate` is not a boolean, or
  *   `seed` is not a finite number.
@@ -333,6 +349,7 @@ export function quantizationAwareTraining(
     penalty: options.penalty,
     optimizer,
     seed: options.seed ?? 0,
+    ...weightOptions(options),
     validation: options.validation,
     onProgress: options.onProgress,
     weightTransform: fq.transform,
@@ -447,6 +464,8 @@ function checkTraining(
   const d = model.weights.cols;
   assertWidth(action, "data.x", x, d);
   assertLabels(action, y, x.rows, model.classes.length);
+  // Here, in this action's words, before k-means clusters the weights (fit checks them again).
+  effectiveWeights(y as Int32Array, model.classes, options, action);
 }
 
 /**
@@ -494,6 +513,8 @@ export const QAT_OPTION_KEYS: OptionKeys<QatOptions> = {
   seed: true,
   recalibrate: true,
   bias: true,
+  sampleWeight: true,
+  classWeight: true,
   validation: true,
   onProgress: true,
 };
@@ -515,7 +536,8 @@ const DEFAULT_OPTIMIZER: AdamOptimizer = {
  *
  * @param q A model with codebook weights (from a `kmeans` method).
  * @param data Training data, raw.
- * @param options Optimiser, penalty, seed, progress (`method` and `recalibrate` are ignored).
+ * @param options Optimiser, penalty, seed, row weights, progress (`method` and `recalibrate`
+ *   are ignored).
  * @returns The model with fine-tuned codebooks, the latent model and the history.
  * @throws {TypeError} If `data` is not an object or does not match the model, an option is
  *   unknown, `recalibrate` is not a boolean, or `seed` is not a finite number.
@@ -595,6 +617,7 @@ export function fineTuneCodebook(
     penalty: options.penalty,
     optimizer: options.optimizer ?? DEFAULT_OPTIMIZER,
     seed: options.seed ?? 0,
+    ...weightOptions(options),
     validation: options.validation,
     onProgress: options.onProgress,
     weightTransform: transform,

@@ -1,0 +1,99 @@
+/**
+ * Row weights (sampleWeight, classWeight) in quantization-aware training and k-means centroid
+ * fine-tuning. Oracle: with one full batch per epoch, SGD on integer weights takes the steps of
+ * SGD on the data with each row repeated that many times (the batch gradient is the weighted
+ * mean in both), so the quantized models must agree.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { Matrix } from "../../lib/core/matrix.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
+import { fineTuneCodebook, quantizationAwareTraining } from "../../lib/quant/qat.ts";
+import { assertClose } from "../_helpers/assert_close.ts";
+import { problem } from "../prune/_problems.ts";
+
+/** Integer weights 0..3 (row 0 weighs 2), from an independent generator. */
+function integerWeights(n: number, seed: number): Float64Array {
+  let s = seed >>> 0;
+  return Float64Array.from({ length: n }, (_, i) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return i === 0 ? 2 : Math.floor((s / 2 ** 32) * 4);
+  });
+}
+
+/** Each row repeated `s[i]` times. */
+function repeatRows(x: Matrix, y: Int32Array, s: ArrayLike<number>) {
+  const d = x.cols, rows: number[] = [];
+  for (let i = 0; i < x.rows; i++) for (let t = 0; t < s[i]; t++) rows.push(i);
+  const data = new Float64Array(rows.length * d);
+  rows.forEach((i, p) => data.set(x.data.subarray(i * d, (i + 1) * d), p * d));
+  return { x: { data, rows: rows.length, cols: d }, y: Int32Array.from(rows, (i) => y[i]) };
+}
+
+// One batch per epoch; the penalty fixed (its default, 1 / nSamples, counts rows).
+const training = {
+  optimizer: { kind: "sgd", epochs: 5, learningRate: 0.5, batchSize: 1 << 20 },
+  penalty: { kind: "l2", lambda: 0.01 },
+} as const;
+
+const { x, y } = problem(12, 120, 5, 3);
+const dense = fit(x, y, { optimizer: { kind: "lbfgs", maxIterations: 30 } }).model;
+const s = integerWeights(x.rows, 3);
+const rep = repeatRows(x, y, s);
+
+Deno.test("quantizationAwareTraining: integer sampleWeight equals repeated rows (uniform, float16)", () => {
+  for (const method of [{ kind: "uniform", bits: 3 }, { kind: "float16" }] as const) {
+    const a = quantizationAwareTraining(dense, { x, y }, { ...training, method, sampleWeight: s });
+    const b = quantizationAwareTraining(dense, rep, { ...training, method });
+    assertClose(a.latent.weights.data, b.latent.weights.data, { atol: 1e-9, message: method.kind });
+    assertClose(dequantizeModel(a.model).weights.data, dequantizeModel(b.model).weights.data, {
+      atol: 1e-6,
+      message: method.kind,
+    });
+    const plain = quantizationAwareTraining(dense, { x, y }, { ...training, method });
+    assert.ok(
+      a.latent.weights.data.some((v, i) => Math.abs(v - plain.latent.weights.data[i]) > 1e-4),
+    );
+  }
+});
+
+Deno.test("quantizationAwareTraining and fineTuneCodebook: classWeight by label equals repeated rows (k-means)", () => {
+  const method = { kind: "kmeans", bits: 2 } as const;
+  const twice = repeatRows(x, y, Int32Array.from(y, (v) => (v === 2 ? 3 : 1)));
+  const a = quantizationAwareTraining(dense, { x, y }, {
+    ...training,
+    method,
+    classWeight: { "2": 3 },
+  });
+  const b = quantizationAwareTraining(dense, twice, { ...training, method });
+  assertClose(a.latent.weights.data, b.latent.weights.data, { atol: 1e-9 });
+  const q = quantizeModel(dense, { method });
+  const c = fineTuneCodebook(q, { x, y }, { ...training, sampleWeight: s });
+  const d = fineTuneCodebook(q, rep, training);
+  assertClose(c.latent.weights.data, d.latent.weights.data, { atol: 1e-9 });
+  assertClose(c.latent.bias, d.latent.bias, { atol: 1e-9 });
+  const plain = fineTuneCodebook(q, { x, y }, training);
+  assert.ok(c.latent.bias.some((v, i) => Math.abs(v - plain.latent.bias[i]) > 1e-4));
+});
+
+Deno.test("quantizationAwareTraining refuses bad weights in its own words, before training", () => {
+  assert.throws(
+    () => quantizationAwareTraining(dense, { x, y }, { classWeight: { cat: 2 } }),
+    {
+      name: "RangeError",
+      message: 'Cannot train quantized model: classWeight names class "cat", which is not one ' +
+        'of the classes ["0","1","2"]',
+    },
+  );
+  const q = quantizeModel(dense, { method: { kind: "kmeans", bits: 2 } });
+  assert.throws(
+    () => fineTuneCodebook(q, { x, y }, { sampleWeight: [1, 2, 3] }),
+    {
+      name: "TypeError",
+      message: /^Cannot fine-tune codebook: sampleWeight must hold one weight per row of x \(120\)/,
+    },
+  );
+});
