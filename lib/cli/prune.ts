@@ -45,6 +45,10 @@ import {
 } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 import {
+  CLASS_WEIGHT_OPTION,
+  classWeightOption,
+  classWeightsFromArgs,
+  classWeightsLine,
   refuseDenseTrainingOptions,
   TRAIN_OPTIONS,
   trainingChoices,
@@ -66,6 +70,7 @@ export const pruneCommand: Command = {
   options: {
     ...DATA_OPTIONS,
     ...TRAIN_OPTIONS,
+    ...CLASS_WEIGHT_OPTION,
     model: {
       type: "string",
       value: "FILE",
@@ -296,11 +301,30 @@ export const pruneCommand: Command = {
           "loads: fine-tuning and obd's scores leave out the L1 part); give --penalty none",
       );
     }
+    // The class weights weigh the dense training, the fine-tuning and taylor/obd's scores: a
+    // loaded model without fine-tuning, scored without data, has nothing to weigh.
+    if (
+      args.string("model") !== undefined && tuning === "none" && strategy !== "taylor" &&
+      strategy !== "obd"
+    ) {
+      refuseUnused(
+        NAME,
+        args,
+        ["class-weight"],
+        `with --model, --fine-tune none and --strategy ${strategy} (it weighs the dense ` +
+          "training, which --model loads, the fine-tuning and taylor/obd's scores)",
+      );
+    }
     const miniBatchTuning = tuning === "sgd" || tuning === "adam";
     refuseDenseTrainingOptions(NAME, args, miniBatchTuning ? [] : ["batch-size"]);
     const showProgress = !args.flag("quiet") && !args.flag("json");
     const data = await loadData(args, io, showProgress ? io : undefined);
     const nTrain = data.train.x.rows;
+    const classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, NAME);
+    // taylor and obd score the weighted loss; the other strategies read no data.
+    const scoreWeights = strategy === "taylor" || strategy === "obd"
+      ? classWeightOption(classWeights)
+      : {};
     const { penalty } = trainingChoices(args, nTrain, {
       command: NAME,
       batchSizeElsewhere: miniBatchTuning,
@@ -353,6 +377,7 @@ export const pruneCommand: Command = {
       const result = trainWithProgress(data, args, showProgress, io, {
         command: NAME,
         batchSizeElsewhere: miniBatchTuning,
+        classWeights,
       });
       dense = result.model;
       origin = `trained (${args.string("optimizer")}, ${result.history.length} ${
@@ -384,7 +409,7 @@ export const pruneCommand: Command = {
     const pruneTo = (model: LogisticModel, amount: PruneTarget, last: boolean) => {
       if (features) {
         const scores = featureScores(
-          strategyScores(model, strategy, { data: scoring, l2, seed }),
+          strategyScores(model, strategy, { data: scoring, l2, seed, ...scoreWeights }),
           { reduce: strategy === "magnitude" ? "l2" : "sum" },
         );
         const r = pruneFeatures(model, {
@@ -403,6 +428,7 @@ export const pruneCommand: Command = {
         seed,
         compensate,
         steps,
+        ...scoreWeights,
       });
       return { model: model_, kept: null };
     };
@@ -422,6 +448,7 @@ export const pruneCommand: Command = {
           optimizer: optimizer!,
           penalty: penaltyForTuning(penalty),
           seed,
+          ...classWeightOption(classWeights),
           onProgress: (p) =>
             progress.update(
               `${label}: ${unit} ${p.epoch}/${p.totalEpochs}  loss ${p.trainLoss.toFixed(4)}  ` +
@@ -490,6 +517,7 @@ export const pruneCommand: Command = {
         classes: dense.classes,
       },
       model: origin,
+      classWeight: classWeights,
       pruning: {
         strategy,
         structure: features ? "features" : "weights",
@@ -592,6 +620,7 @@ export const pruneCommand: Command = {
       `${counted(data.train.x.cols, "feature")}, ` +
       `${dense.classes.length} classes`,
       `model     ${origin}`,
+      ...(classWeights ? [classWeightsLine(classWeights)] : []),
       `pruning   ${strategy}, ${features ? "whole features" : scope}, removing ${targetText}` +
       (steps > 1 ? `, in ${steps} steps` : "") +
       (amounts.length > 1

@@ -55,6 +55,10 @@ import {
 import { count, formatTable, int, percent, rocAucText } from "./format.ts";
 import { createProgress } from "./progress.ts";
 import {
+  CLASS_WEIGHT_OPTION,
+  classWeightOption,
+  classWeightsFromArgs,
+  classWeightsLine,
   refuseDenseTrainingOptions,
   TRAIN_OPTIONS,
   trainingChoices,
@@ -142,6 +146,12 @@ function methodFromArgs(args: ParsedArgs): QuantizationMethod {
       ["penalty", "lambda", "l1-ratio"],
       "with --model without --qat (the penalty trains the dense model, which --model loads, or QAT)",
     );
+    refuseUnused(
+      "quantize",
+      args,
+      ["class-weight"],
+      "with --model without --qat (it weighs the dense training, which --model loads, or QAT)",
+    );
   }
   const bits = args.number("bits", 1, 16, true)!;
   const levels = args.number("levels", 2, 65536, true);
@@ -197,6 +207,7 @@ export const quantizeCommand: Command = {
   options: {
     ...DATA_OPTIONS,
     ...TRAIN_OPTIONS,
+    ...CLASS_WEIGHT_OPTION,
     model: {
       type: "string",
       value: "FILE",
@@ -296,6 +307,7 @@ export const quantizeCommand: Command = {
       refuseUnused("quantize", args, ["preprocessing"], "with --no-standardize (nothing to store)");
     }
     let data = await loadData(args, io, showProgress ? io : undefined);
+    const classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, "quantize");
     let model: LogisticModel;
     let origin: string;
     let warnings: string[];
@@ -323,7 +335,10 @@ export const quantizeCommand: Command = {
         data.train.x.cols,
         "use fewer --bits or --levels",
       );
-      const trained = trainWithProgress(data, args, showProgress, io, { command: "quantize" });
+      const trained = trainWithProgress(data, args, showProgress, io, {
+        command: "quantize",
+        classWeights,
+      });
       model = trained.model;
       warnings = [...trained.warnings];
       origin = `trained (${args.string("optimizer")}, penalty ${args.string("penalty")})`;
@@ -356,6 +371,7 @@ export const quantizeCommand: Command = {
             learningRateDecay: 0.5,
           },
           seed: args.number("seed", -(2 ** 31), 2 ** 31, true),
+          ...classWeightOption(classWeights),
           // A start whose kept weights are all 0 (an L1 penalty can zero them) has only a
           // placeholder grid, which the library refuses to keep fixed, naming an option the
           // command line does not have: the grid is re-chosen from the trained weights instead.
@@ -464,6 +480,7 @@ export const quantizeCommand: Command = {
         classes: model.classes,
       },
       model: origin,
+      classWeight: classWeights,
       warnings,
       preprocessing: storedPreprocessing(model.preprocessing, storage),
       method: { description, ...resolveMethod(method), qat: args.flag("qat"), qatEpochs },
@@ -496,6 +513,7 @@ export const quantizeCommand: Command = {
       `${model.classes.length} classes`,
       `model     ${origin}` +
       (report.preprocessing === "none" ? "" : `; standardisation ${report.preprocessing}`),
+      ...(classWeights ? [classWeightsLine(classWeights)] : []),
       ...warnings.map((w) => `warning   ${w}`),
       `method    ${description}${
         args.flag("qat") ? `, quantization-aware training ${qatEpochs} epochs` : ", post-training"

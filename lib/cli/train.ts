@@ -5,15 +5,15 @@
  */
 
 import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
-import { fit, type FitResult, type Optimizer } from "../model/fit.ts";
+import { effectiveWeights, fit, type FitResult, type Optimizer } from "../model/fit.ts";
 import type { Penalty } from "../model/types.ts";
 import { checkSaveTarget, ENTROPY_OPTION, entropyFlag, writeModelFile } from "./model_files.ts";
-import { type Command, type ParsedArgs, refuseUnused } from "./args.ts";
+import { type Command, decimalValue, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, NO_ROC_AUC_NOTE, percent, rocAucText } from "./format.ts";
 import { createProgress, preparingText } from "./progress.ts";
 import { trainStreamedIfAsked } from "./train_stream.ts";
-import { counted } from "../core/validate.ts";
+import { counted, quotedList, quotedText } from "../core/validate.ts";
 
 /** Options that describe training, shared by commands that train. */
 export const TRAIN_OPTIONS = {
@@ -52,6 +52,120 @@ export const TRAIN_OPTIONS = {
   },
   "no-standardize": { type: "boolean", help: "train on the features as they are" },
 } as const;
+
+/**
+ * `--class-weight`, of the commands that train on labelled data in memory (train, prune,
+ * quantize): every training and data-based scoring they do weighs the rows by class.
+ */
+export const CLASS_WEIGHT_OPTION = {
+  "class-weight": {
+    type: "string",
+    value: "W",
+    help: "weigh the training rows by class: balanced (nSamples / (nClasses * count) per class, " +
+      "counted on the training rows) or LABEL=W,LABEL=W (weights >= 0; classes not named weigh " +
+      "1); every training, fine-tuning, QAT and data-based scoring uses them",
+  },
+} as const;
+
+/** The class weights `--class-weight` asks for, resolved on the training rows. */
+export interface ClassWeights {
+  /** The option's value as given (`"balanced"` or the `LABEL=W` list). */
+  readonly given: string;
+  /** The weight of every class, by label (classes not named: 1); what every training uses. */
+  readonly perClass: Readonly<Record<string, number>>;
+}
+
+/**
+ * Resolves `--class-weight` against the training data's classes: `balanced` by `fit`'s rule
+ * (`effectiveWeights`, on the training rows' labels), a `LABEL=W` list with each label one of
+ * the classes. The per-class numbers are passed to every training as `classWeight`, so the
+ * dense fit, fine-tuning, scoring and QAT (some on a subsample) all weigh a class the same.
+ *
+ * @param args Parsed options including {@linkcode CLASS_WEIGHT_OPTION}.
+ * @param classes The training data's class labels.
+ * @param y The training rows' class indices.
+ * @param command The command, for messages.
+ * @returns The weights, or `null` without the option.
+ * @throws {UsageError} If the value is malformed, names an unknown class or a class twice, or a
+ *   weight is not a number >= 0, or every class present weighs 0.
+ */
+export function classWeightsFromArgs(
+  args: ParsedArgs,
+  classes: readonly string[],
+  y: Int32Array,
+  command: string,
+): ClassWeights | null {
+  const raw = args.string("class-weight");
+  if (raw === undefined) return null;
+  const bad = (why: string) =>
+    new UsageError(`Cannot parse arguments of '${command}': --class-weight ${why}`);
+  const perClass: Record<string, number> = {};
+  for (const c of classes) perClass[c] = 1;
+  if (raw.trim() === "balanced") {
+    const { weights } = effectiveWeights(y, classes, { classWeight: "balanced" }, command);
+    // Each class's weight is that of any of its rows (absent classes keep 1: no row uses it).
+    for (let i = 0; i < y.length; i++) perClass[classes[y[i]]] = weights![i];
+    return { given: "balanced", perClass };
+  }
+  const named = new Set<string>();
+  for (const item of raw.split(",")) {
+    const at = item.lastIndexOf("=");
+    if (at <= 0) {
+      throw bad(
+        `must be balanced or LABEL=W,LABEL=W, got ${quotedText(item)} (no LABEL=W) in ${
+          quotedText(raw)
+        }`,
+      );
+    }
+    const label = item.slice(0, at), w = decimalValue(item.slice(at + 1));
+    if (!classes.includes(label)) {
+      throw bad(
+        `names class ${quotedText(label)}, which is not one of the classes ${quotedList(classes)}`,
+      );
+    }
+    if (named.has(label)) throw bad(`names class ${quotedText(label)} twice`);
+    named.add(label);
+    if (!(w >= 0 && w < Infinity)) {
+      throw bad(
+        `gives class ${quotedText(label)} the weight ${
+          quotedText(item.slice(at + 1))
+        }; weights must be numbers >= 0`,
+      );
+    }
+    perClass[label] = w;
+  }
+  if (!Array.from(y).some((c) => perClass[classes[c]] > 0)) {
+    throw bad("weighs every class of the training rows 0; at least one must weigh more");
+  }
+  return { given: raw, perClass };
+}
+
+/**
+ * The line a command prints for its class weights.
+ *
+ * @param weights The resolved weights.
+ * @returns One line, e.g. `class weights balanced: "no" 0.5263, "yes" 10`.
+ */
+export function classWeightsLine(weights: ClassWeights): string {
+  const list = Object.entries(weights.perClass).map(([label, w]) =>
+    `${quotedText(label)} ${Number(w.toPrecision(4))}`
+  );
+  return `weights   class weights ${weights.given === "balanced" ? "balanced" : "given"}: ${
+    list.join(", ")
+  }`;
+}
+
+/**
+ * The `classWeight` option a library call takes from the resolved weights (nothing without).
+ *
+ * @param weights The resolved weights, or `null`.
+ * @returns `{ classWeight }` or `{}`.
+ */
+export function classWeightOption(
+  weights: ClassWeights | null,
+): { classWeight?: Readonly<Record<string, number>> } {
+  return weights === null ? {} : { classWeight: weights.perClass };
+}
 
 /** The training options that only train a dense model (the penalty also fine-tunes). */
 const DENSE_ONLY = ["optimizer", "epochs", "learning-rate", "max-iterations", "no-standardize"];
@@ -138,7 +252,8 @@ export function trainingChoices(
  * @param args Parsed options including {@linkcode TRAIN_OPTIONS}.
  * @param showProgress Whether to draw the progress line.
  * @param io Where to draw it.
- * @param options The command, for messages, as for {@linkcode trainingChoices}.
+ * @param options The command, for messages, as for {@linkcode trainingChoices}; the class
+ *   weights to train with (see {@linkcode classWeightsFromArgs}).
  * @returns The fit result.
  */
 export function trainWithProgress(
@@ -146,9 +261,10 @@ export function trainWithProgress(
   args: ParsedArgs,
   showProgress: boolean,
   io: Parameters<Command["run"]>[1],
-  options: Parameters<typeof trainingChoices>[2] = {},
+  options: Parameters<typeof trainingChoices>[2] & { classWeights?: ClassWeights | null } = {},
 ): FitResult {
-  const choices = trainingChoices(args, data.train.x.rows, options);
+  const { classWeights: _classWeights, ...choiceOptions } = options;
+  const choices = trainingChoices(args, data.train.x.rows, choiceOptions);
   const progress = createProgress(io, showProgress);
   const unit = choices.optimizer.kind === "lbfgs" ? "iteration" : "epoch";
   const preparing = preparingText("training: ", `${unit} 1`, data.train.x);
@@ -158,6 +274,7 @@ export function trainWithProgress(
       ...choices,
       classes: data.train.classes,
       featureNames: data.train.featureNames,
+      ...classWeightOption(options.classWeights ?? null),
       seed: args.number("seed", -(2 ** 31), 2 ** 31, true),
       onProgress: (p) =>
         progress.update(
@@ -178,6 +295,7 @@ export const trainCommand: Command = {
   options: {
     ...DATA_OPTIONS,
     ...TRAIN_OPTIONS,
+    ...CLASS_WEIGHT_OPTION,
     stream: {
       type: "boolean",
       help: "train from --data in a stream (sgd/adam; memory does not grow with the file, but " +
@@ -217,8 +335,9 @@ export const trainCommand: Command = {
       );
     }
     const streamed = await trainStreamedIfAsked(args, io, showProgress, trainingChoices(args, 1));
-    const data = streamed ?? await inMemory(args, io, showProgress);
+    const data: Outcome = streamed ?? await inMemory(args, io, showProgress);
     const { result, train, test } = data;
+    const classWeights = data.classWeights ?? null;
     const { model } = result;
     const save = args.string("save");
     const savedBytes = save !== undefined ? await writeModelFile(save, model, entropy) : null;
@@ -244,6 +363,7 @@ export const trainCommand: Command = {
         seconds: last?.seconds ?? 0,
         warnings: result.warnings,
       },
+      classWeight: classWeights,
       train: metricsJson(train),
       test: metricsJson(test),
       model: {
@@ -267,6 +387,7 @@ export const trainCommand: Command = {
         report.training.optimizer === "lbfgs" ? "iteration" : "epoch",
       ) +
       ` in ${report.training.seconds.toFixed(2)} s (${result.stopReason})`,
+      ...(classWeights ? [classWeightsLine(classWeights)] : []),
       ...result.warnings.map((w) => `warning   ${w}`),
       "",
       formatTable(["", "accuracy", "log loss", "macro F1", "ROC AUC"], [
@@ -314,6 +435,8 @@ interface Outcome {
   train: Evaluation & { readonly x: { readonly rows: number; readonly cols: number } };
   test: Evaluation & { readonly x: { readonly rows: number } };
   result: FitResult;
+  /** The class weights trained with (in memory only). */
+  classWeights?: ClassWeights | null;
 }
 
 async function inMemory(
@@ -322,10 +445,12 @@ async function inMemory(
   showProgress: boolean,
 ): Promise<Outcome> {
   const data = await loadData(args, io, showProgress ? io : undefined);
-  const result = trainWithProgress(data, args, showProgress, io);
+  const classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, "train");
+  const result = trainWithProgress(data, args, showProgress, io, { classWeights });
   return {
     source: data.source,
     result,
+    classWeights,
     train: { ...evaluate(result.model, data.train.x, data.train.y), x: data.train.x },
     test: { ...evaluate(result.model, data.test.x, data.test.y), x: data.test.x },
   };

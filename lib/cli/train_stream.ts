@@ -103,6 +103,14 @@ export async function trainStreamedIfAsked(
     header: !args.flag("no-header"),
     delimiter: delimiterOf(args),
   };
+  if (args.given("class-weight")) {
+    throw new UsageError(
+      `Cannot train from a stream${why}: --class-weight needs the data in memory (streamed ` +
+        `training, fitStream, takes no weights); ${
+          auto ? "raise --max-data-bytes above the file's size" : "leave out --stream"
+        }, or leave out --class-weight`,
+    );
+  }
   if (choices.optimizer.kind === "lbfgs") {
     throw new UsageError(`Cannot train from a stream${why}: use --optimizer sgd or adam`);
   }
