@@ -31,6 +31,7 @@ import {
   checkLabelCount,
   checkOptimizer,
   checkPenalty,
+  effectiveWeights,
   fit,
   type FitProgress,
   type Optimizer,
@@ -195,6 +196,8 @@ export const SESSION_OPTION_KEYS: OptionKeys<CompressionSessionOptions> = {
   model: true,
   denseTraining: true,
   penalty: true,
+  sampleWeight: true,
+  classWeight: true,
   validation: true,
   validationFraction: true,
   test: true,
@@ -958,7 +961,12 @@ export function createContext(
   classLabels(data, "data");
   if (options.validation !== undefined) classLabels(options.validation, "validation");
   if (options.test !== undefined) classLabels(options.test, "test");
+  // The weights of data's rows, checked at the caller's rows (before the split reorders them).
+  const rowWeights = effectiveWeights(data.y, classes, options, ACTION).weights === null
+    ? null
+    : options.sampleWeight ?? null;
   let fitX: Matrix = data.x, fitY = data.y;
+  let fitSampleWeight: ArrayLike<number> | null = rowWeights;
   let validation: LabelledData;
   if (options.validation !== undefined) {
     validation = options.validation;
@@ -978,11 +986,25 @@ export function createContext(
     }
     fitX = split.xTrain;
     fitY = split.yTrain;
+    if (rowWeights !== null) {
+      fitSampleWeight = Float64Array.from(split.trainIndex, (i) => rowWeights[i]);
+    }
     validation = { x: split.xTest, y: split.yTest };
   }
   const featureNames = given?.featureNames ?? data.featureNames ??
     Array.from({ length: d }, (_, j) => `x${j}`);
   const fitData: Dataset = { x: fitX, y: fitY, classes, featureNames };
+  // The row weights of every training on fitData (and of taylor/obd's scores), as given.
+  const fitWeights = {
+    ...(fitSampleWeight === null ? {} : { sampleWeight: fitSampleWeight }),
+    ...(options.classWeight === undefined ? {} : { classWeight: options.classWeight }),
+  };
+  // Checked on the rows trained on too (balanced counts them; all may weigh 0 there), before
+  // the dense model is trained.
+  effectiveWeights(fitY, classes, fitWeights, ACTION);
+  // Strategies that read no data refuse weights: only taylor and obd get them.
+  const scoreWeights = (strategy: string) =>
+    strategy === "taylor" || strategy === "obd" ? fitWeights : {};
   const penalty: Penalty = options.penalty ?? { kind: "l2", lambda: 1 / fitX.rows };
   checkPenalty(ACTION, penalty);
   const { l2 } = penaltyStrengths(penalty);
@@ -1077,6 +1099,7 @@ export function createContext(
       optimizer: options.denseTraining?.optimizer ?? { kind: "lbfgs" },
       preprocessing: options.denseTraining?.preprocessing ?? "standardize",
       seed,
+      ...fitWeights,
       onProgress: fitReporter("training", "training the dense model"),
     }).model;
     denseSeconds = (performance.now() - t0) / 1000;
@@ -1190,10 +1213,16 @@ export function createContext(
         data: fitData,
         l2,
         seed,
+        ...scoreWeights(p.strategy),
         ...(p.compensate ? { compensate: fitX } : {}),
       });
     } else {
-      const scores = strategyScores(start, p.strategy, { data: fitData, l2, seed });
+      const scores = strategyScores(start, p.strategy, {
+        data: fitData,
+        l2,
+        seed,
+        ...scoreWeights(p.strategy),
+      });
       const reduce = p.strategy === "magnitude" ? "l2" : "sum";
       const r = pruneFeatures(start, {
         ...(p.fraction !== null ? { fraction: p.fraction } : { count: p.count! }),
@@ -1238,6 +1267,7 @@ export function createContext(
         optimizer: fineTuneOptimizer,
         penalty,
         seed,
+        ...fitWeights,
         onProgress: fitReporter("fine-tuning", `fine-tuning ${name}`),
       }).model;
       fineTuneSeconds = (performance.now() - t0) / 1000;
@@ -1287,6 +1317,7 @@ export function createContext(
         method,
         penalty,
         seed,
+        ...fitWeights,
         ...(qat.optimizer ? { optimizer: qat.optimizer } : {}),
         // A start whose kept weights are all 0 (a strong L1 penalty zeroes them) calibrates only
         // a placeholder grid, which quantizationAwareTraining refuses to keep fixed: its remedy,

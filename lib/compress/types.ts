@@ -10,7 +10,13 @@
 import type { Matrix } from "../core/matrix.ts";
 import type { SizeCategory } from "../io/bytes.ts";
 import type { StoredModel } from "../io/quantized.ts";
-import type { AdamOptimizer, FitProgress, Optimizer, SgdOptimizer } from "../model/fit.ts";
+import type {
+  AdamOptimizer,
+  FitOptions,
+  FitProgress,
+  Optimizer,
+  SgdOptimizer,
+} from "../model/fit.ts";
 import type { LogisticModel, Penalty } from "../model/types.ts";
 import type { PruneStrategy } from "../prune/strategy.ts";
 import type { QuantizationMethod, ResolvedMethod } from "../quant/quantize.ts";
@@ -198,6 +204,21 @@ export interface CompressionSessionOptions {
    * @default {{ kind: "l2", lambda: 1 / nTrainingSamples }}
    */
   penalty?: Penalty;
+  /**
+   * One weight per row of `data`, as `fit`'s option: the dense training, fine-tuning, the
+   * `taylor` and `obd` scores and quantization-aware training minimise (or differentiate) the
+   * weighted mean loss on the rows they train on (with `validationFraction`, the training part's
+   * weights). Validation and test metrics are not weighted.
+   * @default {none (every row counts once)}
+   */
+  sampleWeight?: FitOptions["sampleWeight"];
+  /**
+   * A weight per class label, or `"balanced"`, as `fit`'s option (multiplies `sampleWeight`;
+   * `"balanced"` counts the rows trained on, after the validation split). Used by every training
+   * and data-based score, as `sampleWeight` is.
+   * @default {none (every class weighs 1)}
+   */
+  classWeight?: FitOptions["classWeight"];
   /**
    * Held-out data for every decision (auto preprocessing, the budget search's feasibility, the
    * Pareto front). When absent, `validationFraction` of the data is split off (stratified,

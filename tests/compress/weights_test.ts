@@ -1,0 +1,142 @@
+/**
+ * Row weights (sampleWeight, classWeight) through the compression session, its search and the
+ * refit: the dense training, fine-tuning, taylor/obd scores and QAT all weigh the rows trained
+ * on. Oracles: integer weights equal row repetition (preprocessing "none", full-batch QAT), and
+ * `fit` (separately tested) on the rows the session trains on.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { Matrix } from "../../lib/core/matrix.ts";
+import { createRefitSession } from "../../lib/compress/refit.ts";
+import { createCompressionSession } from "../../lib/compress/session.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { assertClose } from "../_helpers/assert_close.ts";
+import { problem } from "../prune/_problems.ts";
+
+function integerWeights(n: number, seed: number): Float64Array {
+  let s = seed >>> 0;
+  return Float64Array.from({ length: n }, (_, i) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return i === 0 ? 2 : Math.floor((s / 2 ** 32) * 4);
+  });
+}
+
+function repeatRows(x: Matrix, y: Int32Array, s: ArrayLike<number>) {
+  const d = x.cols, rows: number[] = [];
+  for (let i = 0; i < x.rows; i++) for (let t = 0; t < s[i]; t++) rows.push(i);
+  const data = new Float64Array(rows.length * d);
+  rows.forEach((i, p) => data.set(x.data.subarray(i * d, (i + 1) * d), p * d));
+  return { x: { data, rows: rows.length, cols: d }, y: Int32Array.from(rows, (i) => y[i]) };
+}
+
+const { x, y } = problem(17, 160, 6, 3);
+const held = problem(18, 60, 6, 3);
+const s = integerWeights(x.rows, 8);
+const rep = repeatRows(x, y, s);
+
+// Everything the weights reach, made comparable with repeated rows: no standardisation (its
+// statistics count rows), a fixed penalty, converged L-BFGS, full-batch SGD for QAT.
+const settings = {
+  validation: held,
+  denseTraining: {
+    optimizer: { kind: "lbfgs", maxIterations: 500, tolerance: 1e-12 },
+    preprocessing: "none",
+  },
+  penalty: { kind: "l2", lambda: 0.01 },
+  fineTune: { kind: "lbfgs", maxIterations: 300, tolerance: 1e-12 },
+  qat: { optimizer: { kind: "sgd", epochs: 4, learningRate: 0.3, batchSize: 1 << 20 } },
+} as const;
+
+Deno.test("compression session: integer sampleWeight equals repeated rows (dense, obd pruning, fine-tuning, QAT)", () => {
+  const a = createCompressionSession({ x, y }, { ...settings, sampleWeight: s });
+  const b = createCompressionSession(rep, settings);
+  assertClose(a.dense.weights.data, b.dense.weights.data, { atol: 1e-6, message: "dense" });
+  for (const strategy of ["obd", "taylor"] as const) {
+    const step = {
+      prune: { strategy, fraction: 0.5 },
+      quantize: { method: { kind: "uniform", bits: 4 }, training: "qat" },
+    } as const;
+    const ra = a.compress(step), rb = b.compress(step);
+    assert.deepEqual(ra.unquantized!.mask, rb.unquantized!.mask, strategy);
+    assertClose(ra.unquantized!.weights.data, rb.unquantized!.weights.data, {
+      atol: 1e-6,
+      message: `${strategy} fine-tuned`,
+    });
+    assertClose(asFloatModel(ra.model).weights.data, asFloatModel(rb.model).weights.data, {
+      atol: 1e-5,
+      message: `${strategy} QAT`,
+    });
+  }
+  // And the weights change the result.
+  const plain = createCompressionSession({ x, y }, settings);
+  assert.ok(a.dense.weights.data.some((v, i) => Math.abs(v - plain.dense.weights.data[i]) > 1e-3));
+});
+
+Deno.test("compression session: with a validation split, the training part's weights; classWeight counted there", () => {
+  const options = { validationFraction: 0.25, seed: 3 } as const;
+  const split = trainTestSplit(x, y, { testFraction: 0.25, seed: 3 });
+  const session = createCompressionSession({ x, y }, {
+    ...options,
+    sampleWeight: s,
+    classWeight: "balanced",
+  });
+  const ref = fit(split.xTrain, split.yTrain, {
+    classes: ["0", "1", "2"],
+    featureNames: session.dense.featureNames,
+    optimizer: { kind: "lbfgs" },
+    sampleWeight: Float64Array.from(split.trainIndex, (i) => s[i]),
+    classWeight: "balanced",
+  }).model;
+  assert.deepEqual(session.dense.weights.data, ref.weights.data);
+  assert.deepEqual(session.dense.bias, ref.bias);
+  // The refit trains on all the rows, with all the weights.
+  const refit = createRefitSession({ x, y }, { classWeight: { "2": 5 } });
+  const all = fit(x, y, {
+    classes: ["0", "1", "2"],
+    featureNames: refit.dense.featureNames,
+    optimizer: { kind: "lbfgs" },
+    classWeight: { "2": 5 },
+  }).model;
+  assert.deepEqual(refit.dense.weights.data, all.weights.data);
+});
+
+Deno.test("compression session with a given model: its fine-tuning is weighted (repeated rows)", () => {
+  const model = fit(x, y, { optimizer: { kind: "lbfgs", maxIterations: 50 } }).model;
+  const common = {
+    model,
+    validation: held,
+    fineTune: { kind: "lbfgs", maxIterations: 300, tolerance: 1e-12 },
+    penalty: { kind: "l2", lambda: 0.01 },
+  } as const;
+  const step = { prune: { strategy: "magnitude", fraction: 0.5 }, quantize: false } as const;
+  const weighted = createCompressionSession({ x, y }, { ...common, classWeight: { "0": 6 } })
+    .compress(step);
+  const six = repeatRows(x, y, Int32Array.from(y, (v) => (v === 0 ? 6 : 1)));
+  const repeated = createCompressionSession(six, common).compress(step);
+  const plain = createCompressionSession({ x, y }, common).compress(step);
+  const w = (r: typeof plain) => asFloatModel(r.model).weights.data;
+  assertClose(w(weighted), w(repeated), { atol: 1e-5 });
+  assert.ok(w(weighted).some((v, i) => Math.abs(v - w(plain)[i]) > 1e-3));
+});
+
+Deno.test("compression session refuses bad weights before training, in its own words", () => {
+  assert.throws(
+    () => createCompressionSession({ x, y }, { sampleWeight: [1, 2] }),
+    {
+      name: "TypeError",
+      message: /^Cannot compress model: sampleWeight must hold one weight per row/,
+    },
+  );
+  assert.throws(
+    () => createCompressionSession({ x, y }, { classWeight: { cat: 1 } }),
+    {
+      name: "RangeError",
+      message: 'Cannot compress model: classWeight names class "cat", which is not one of the ' +
+        'classes ["0","1","2"]',
+    },
+  );
+});
