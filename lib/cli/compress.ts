@@ -87,7 +87,15 @@ import {
 } from "./quantize.ts";
 import { createProgress, preparingText } from "./progress.ts";
 import { checkAboveMask } from "./prune.ts";
-import { refuseDenseTrainingOptions, TRAIN_OPTIONS, trainingChoices } from "./train.ts";
+import {
+  CLASS_WEIGHT_OPTION,
+  classWeightOption,
+  classWeightsFromArgs,
+  classWeightsLine,
+  refuseDenseTrainingOptions,
+  TRAIN_OPTIONS,
+  trainingChoices,
+} from "./train.ts";
 import { writeCompressionReport } from "./compress_report.ts";
 import { onnxRoundingWarning } from "./export.ts";
 
@@ -233,6 +241,7 @@ export const compressCommand: Command = {
   options: {
     ...DATA_OPTIONS,
     ...TRAIN_OPTIONS,
+    ...CLASS_WEIGHT_OPTION,
     model: {
       type: "string",
       value: "FILE",
@@ -514,6 +523,16 @@ export const compressCommand: Command = {
           "obd's scores)",
       );
     }
+    if (args.string("model") !== undefined && !penaltyApplies(mode, space, ["taylor", "obd"])) {
+      refuseUnused(
+        NAME,
+        args,
+        ["class-weight"],
+        "with --model when nothing is fine-tuned, quantization-aware trained or scored by " +
+          "taylor or obd (the class weights weigh the dense training, which --model loads, and " +
+          "these)",
+      );
+    }
     const integerAsked = args.flag("integer");
     if (!integerAsked) refuseUnused(NAME, args, ["input-dtype"], "without --integer");
     if (integerAsked) {
@@ -650,6 +669,9 @@ export const compressCommand: Command = {
         }
       }
     }
+    // Resolved once on the training rows (before the validation split): the search and the
+    // refit weigh each class the same.
+    const classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, NAME);
     // --lambda's default is 1 / the samples trained on: the session's stratified split keeps
     // `trainingSize` of them (as the library's default penalty takes it).
     const fitRows = trainingSize(data.train.y, { testFraction: validationFraction });
@@ -690,6 +712,7 @@ export const compressCommand: Command = {
           : {}),
         test: data.test,
         seed,
+        ...classWeightOption(classWeights),
         fineTune: space.fineTune,
         qat: { optimizer: qatOptimizer },
         entropy: args.flag("entropy"),
@@ -836,6 +859,7 @@ export const compressCommand: Command = {
           command: NAME,
           mode,
           data: summary,
+          classWeight: classWeights,
           dense: { origin: modelFile ?? "trained", ...session.denseReport },
           ...(result ? { stages: result.stages, bytes: result.file.length } : {}),
           ...(result && "maxBytes" in result
@@ -896,6 +920,7 @@ export const compressCommand: Command = {
       `data      ${summary.source}: ${summary.fitSamples} train / ${summary.validationSamples} ` +
       `validation / ${summary.testSamples} test, ${counted(summary.features, "feature")}, ` +
       `${summary.classes} classes`,
+      ...(classWeights ? [classWeightsLine(classWeights)] : []),
       `dense     ${modelFile !== undefined ? `loaded from ${modelFile}` : "trained"}: ` +
       `validation ${percent(session.denseReport.validation.accuracy)}${
         balancedMetric
@@ -1427,21 +1452,24 @@ function spaceFromArgs(
 }
 
 /**
- * Whether the penalty does anything besides training the dense model: it fine-tunes the pruned
- * models, trains QAT, and weighs obd's scores.
+ * Whether the penalty (or, with `scorers` taylor and obd, the class weights) does anything
+ * besides training the dense model: it fine-tunes the pruned models, trains QAT, and weighs the
+ * scores of `scorers`.
  */
 function penaltyApplies(
   mode: "pipeline" | "sweep" | "budget" | "size",
   asked: Asked,
+  scorers: readonly string[] = ["obd"],
 ): boolean {
   if (mode === "pipeline") {
     const prunes = asked.prune !== false &&
-      (asked.fineTune !== false || asked.prune.strategy === "obd");
+      (asked.fineTune !== false || scorers.includes(asked.prune.strategy ?? "magnitude"));
     return prunes || (asked.quantize !== false && asked.quantize.training === "qat");
   }
   const { sparsities, strategies, training } = asked.lists;
   const prunes = sparsities === undefined || sparsities.some((s) => s > 0);
-  const scoresRead = asked.fineTune !== false || (strategies ?? []).includes("obd");
+  const scoresRead = asked.fineTune !== false ||
+    (strategies ?? []).some((s) => scorers.includes(s));
   return (prunes && scoresRead) || training === undefined || training.includes("qat");
 }
 

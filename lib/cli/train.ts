@@ -54,8 +54,8 @@ export const TRAIN_OPTIONS = {
 } as const;
 
 /**
- * `--class-weight`, of the commands that train on labelled data in memory (train, prune,
- * quantize): every training and data-based scoring they do weighs the rows by class.
+ * `--class-weight`, of the commands that train on labelled data in memory (train, prune, quantize,
+ * compress): every training and data-based scoring they do weighs the rows by class.
  */
 export const CLASS_WEIGHT_OPTION = {
   "class-weight": {

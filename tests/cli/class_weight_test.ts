@@ -18,6 +18,7 @@ import { dequantizeModel } from "../../lib/quant/model.ts";
 import { quantizationAwareTraining } from "../../lib/quant/qat.ts";
 import { quantizedModelFromJson } from "../../lib/quant/serialize.ts";
 import { runCli } from "../_helpers/assert_close.ts";
+import { createCompressionSession } from "../../lib/compress/session.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_class_weight_" });
 const file = `${dir}/imbalanced.csv`;
@@ -238,6 +239,43 @@ Deno.test("lrc quantize --model --qat --class-weight: QAT weighted as the librar
   );
 });
 
+Deno.test("lrc compress --class-weight: the session trains as the library's with the same weights; balanced accuracy rises", async () => {
+  const argv = ["compress", "--data", file, "--sparsity", "0.5", "--bits", "4", "--quiet"];
+  const r = await runCli([...argv, "--class-weight", "balanced", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const { ds, s } = await split();
+  const counts = [0, 0];
+  for (const v of s.yTrain) counts[v]++;
+  const n = s.yTrain.length;
+  const perClass = { neg: n / (2 * counts[0]), pos: n / (2 * counts[1]) };
+  assert.deepEqual(report.classWeight, { given: "balanced", perClass });
+  // The CLI's session settings (20 % validation split of the training part, seed 0, L-BFGS,
+  // standardisation, lambda 1 / rows trained on), given to the library with the same weights.
+  const session = createCompressionSession(
+    { x: s.xTrain, y: s.yTrain, classes: ds.classes, featureNames: ds.featureNames },
+    {
+      validationFraction: 0.2,
+      test: { x: s.xTest, y: s.yTest },
+      denseTraining: { optimizer: { kind: "lbfgs", maxIterations: 1000 } },
+      classWeight: perClass,
+    },
+  );
+  assert.deepEqual(report.dense.validation, session.denseReport.validation);
+  assert.deepEqual(report.dense.test, session.denseReport.test);
+  const plain = JSON.parse((await runCli([...argv, "--json"])).stdout);
+  assert.equal(plain.classWeight, null);
+  const last = (j: { stages: { test: { balancedAccuracy: number } }[] }) =>
+    j.stages.at(-1)!.test.balancedAccuracy;
+  assert.ok(last(report) > last(plain) + 0.1, `${last(report)} vs ${last(plain)}`);
+  const text = await runCli([...argv, "--class-weight", "pos=19"]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.ok(
+    text.stdout.includes('\nweights   class weights given: "neg" 1, "pos" 19\n'),
+    text.stdout,
+  );
+});
+
 Deno.test("--class-weight refusals", async () => {
   const modelFile = `${dir}/refusal.json`;
   const { ds, s } = await split();
@@ -311,8 +349,27 @@ Deno.test("--class-weight refusals", async () => {
     assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stdout}${r.stderr}`);
     assert.ok(r.stderr.includes(message), `${argv.join(" ")}:\n${r.stderr}\nwanted\n${message}`);
   }
-  // lrc compress does not offer the option (yet).
-  const c = await runCli(["compress", "--data", file, "--class-weight", "balanced"]);
-  assert.equal(c.code, 2);
-  assert.match(c.stderr, /class-weight/);
+  const c = await runCli([
+    "compress",
+    "--model",
+    modelFile,
+    "--data",
+    file,
+    "--sparsity",
+    "0.5",
+    "--fine-tune",
+    "none",
+    "--training",
+    "ptq",
+    "--class-weight",
+    "balanced",
+  ]);
+  assert.equal(c.code, 2, c.stdout);
+  assert.ok(
+    c.stderr.includes(
+      "Cannot parse arguments of 'compress': --class-weight does not apply with --model when " +
+        "nothing is fine-tuned, quantization-aware trained or scored by taylor or obd",
+    ),
+    c.stderr,
+  );
 });
