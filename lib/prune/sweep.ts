@@ -8,6 +8,7 @@
  */
 
 import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import { effectiveWeights } from "../model/fit.ts";
 import { accuracy } from "../metrics/metrics.ts";
 import { checkSeed } from "../core/random.ts";
 import { nestedOptionHint } from "../model/fit.ts";
@@ -17,7 +18,7 @@ import { validateModel } from "../model/validate_model.ts";
 import { maskSparsity } from "./mask.ts";
 import { pruneModel, softThresholdModel } from "./prune_model.ts";
 import { FINE_TUNE_OPTION_KEYS, fineTune, type FineTuneOptions } from "./retrain.ts";
-import { checkSamples, type Samples } from "./scores.ts";
+import { checkSamples, type Samples, type SampleWeightOptions, weightOptions } from "./scores.ts";
 import { defaultScope, PRUNE_STRATEGIES, type PruneStrategy, strategyScores } from "./strategy.ts";
 
 /** One pruned (and possibly fine-tuned) model of a sweep. */
@@ -38,8 +39,11 @@ export interface PruneSweepRow {
   readonly model: LogisticModel;
 }
 
-/** Options for {@linkcode pruneSweep}. */
-export interface PruneSweepOptions {
+/**
+ * Options for {@linkcode pruneSweep}. `sampleWeight` (one per row of `data.train`) and
+ * `classWeight` weigh the training rows of the `taylor` and `obd` scores and of the fine-tuning.
+ */
+export interface PruneSweepOptions extends SampleWeightOptions {
   /**
    * The strategies to compare.
    * @default {["magnitude", "taylor", "obd", "l1", "random"]}
@@ -94,6 +98,8 @@ const PRUNE_SWEEP_OPTION_KEYS: OptionKeys<PruneSweepOptions> = {
   compensate: true,
   fineTune: true,
   onProgress: true,
+  sampleWeight: true,
+  classWeight: true,
 };
 
 /**
@@ -184,7 +190,30 @@ export function pruneSweep(
         describe(options.compensate),
     );
   }
+  // Checked before any row, in this action's words; the scores and the fine-tuning take them.
+  const weights = weightOptions(options);
+  effectiveWeights(data.train.y, model.classes, weights, action);
   const tune = options.fineTune ?? false;
+  if (tune !== false && typeof tune === "object" && tune !== null) {
+    const twice = (["sampleWeight", "classWeight"] as const).filter((k) =>
+      tune[k] !== undefined && options[k] !== undefined
+    );
+    if (twice.length > 0) {
+      throw new RangeError(
+        `Cannot ${action}: ${twice.join(" and ")} given both at the top level and in fineTune; ` +
+          "give them once, at the top level (they weigh the scores and the fine-tuning)",
+      );
+    }
+  }
+  const given = Object.keys(weights);
+  if (
+    given.length > 0 && tune === false && !strategies.some((t) => t === "taylor" || t === "obd")
+  ) {
+    throw new RangeError(
+      `Cannot ${action}: ${given.join(" and ")} would weigh nothing: no strategy reads data ` +
+        "(taylor, obd) and nothing is fine-tuned",
+    );
+  }
   // fineTune checked them only when the first pruned row was done (true, or a misplaced key).
   if (tune !== false) {
     checkOptionKeys(
@@ -208,6 +237,8 @@ export function pruneSweep(
       data: data.train,
       l2: options.l2,
       seed: options.seed,
+      // taylor and obd read the data; the others refuse weights.
+      ...(strategy === "taylor" || strategy === "obd" ? weights : {}),
     });
     for (const fraction of sparsities) {
       const compensate = options.compensate ? data.train.x : undefined;
@@ -222,7 +253,7 @@ export function pruneSweep(
       };
       push({ ...base, fineTuned: false, accuracy: measure(pruned), model: pruned });
       if (tune) {
-        const tuned = fineTune(pruned, data.train, tune).model;
+        const tuned = fineTune(pruned, data.train, { ...weights, ...tune }).model;
         push({ ...base, fineTuned: true, accuracy: measure(tuned), model: tuned });
       }
     }

@@ -16,6 +16,7 @@ import { fineTune, gradualPrune, iterativePrune } from "../../lib/prune/retrain.
 import { pruneModel } from "../../lib/prune/prune_model.ts";
 import { lossDerivatives, obdScores, taylorScores } from "../../lib/prune/scores.ts";
 import { pruneWithStrategy, strategyScores } from "../../lib/prune/strategy.ts";
+import { pruneSweep } from "../../lib/prune/sweep.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 import { modelOf, problem } from "./_problems.ts";
 
@@ -293,4 +294,85 @@ Deno.test("l1Path: weighted points and default strengths equal those of repeated
   assertClose(named[0].lambda, l1LambdaMax(thrice.x, thrice.y, { preprocessing: "none" }), {
     rtol: 1e-12,
   });
+});
+
+Deno.test("pruneSweep: sampleWeight weighs the taylor/obd scores and the fine-tuning (repeated rows)", () => {
+  const { x, y } = problem(50, 90, 6, 3);
+  const test = problem(51, 40, 6, 3);
+  const dense = fit(x, y, { optimizer: { kind: "lbfgs", maxIterations: 40 } }).model;
+  const s = integerWeights(x.rows, 12);
+  const rep = repeatRows(x, y, s);
+  const common = {
+    strategies: ["taylor", "obd", "magnitude"],
+    sparsities: [0.5],
+    l2: 0.02,
+    fineTune: {
+      optimizer: { kind: "lbfgs", maxIterations: 300, tolerance: 1e-12 },
+      penalty: { kind: "l2", lambda: 0.02 },
+    },
+  } as const;
+  const a = pruneSweep(dense, { train: { x, y }, test }, { ...common, sampleWeight: s });
+  const b = pruneSweep(dense, { train: rep, test }, common);
+  assert.equal(a.length, b.length);
+  a.forEach((row, i) => {
+    assert.deepEqual(row.model.mask, b[i].model.mask, `${row.strategy} ${row.fineTuned}`);
+    assertClose(row.model.weights.data, b[i].model.weights.data, {
+      atol: 1e-6,
+      message: `${row.strategy} ${row.fineTuned}`,
+    });
+  });
+  assert.throws(
+    () =>
+      pruneSweep(dense, { train: { x, y }, test }, {
+        strategies: ["magnitude", "random"],
+        classWeight: "balanced",
+      }),
+    {
+      name: "RangeError",
+      message: "Cannot run pruning sweep: classWeight would weigh nothing: no strategy reads " +
+        "data (taylor, obd) and nothing is fine-tuned",
+    },
+  );
+  assert.throws(
+    () =>
+      pruneSweep(dense, { train: { x, y }, test }, {
+        sampleWeight: s,
+        fineTune: { sampleWeight: s },
+      }),
+    {
+      name: "RangeError",
+      message: "Cannot run pruning sweep: sampleWeight given both at the top level and in " +
+        "fineTune; give them once, at the top level (they weigh the scores and the fine-tuning)",
+    },
+  );
+});
+
+Deno.test("pruneSweep: the obd rows rank by the weighted scores (a mask the unweighted scores do not give)", () => {
+  // Features whose spread differs by class, so weighing the 5 % class reorders OBD's saliencies.
+  let seed = 777;
+  const r = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const scale = [[1, 0.2], [0.2, 1], [1, 1], [0.3, 2], [2, 0.3], [1, 0.5], [0.5, 1], [1, 1]];
+  const shift = [0.5, 0.3, 0.8, 0.2, -0.4, 0.1, 0.6, 0];
+  const n = 1500, d = 8;
+  const x = { data: new Float64Array(n * d), rows: n, cols: d }, y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i % 20 === 3 ? 1 : 0;
+    for (let j = 0; j < d; j++) {
+      x.data[i * d + j] = (r() + r() - 1) * scale[j][y[i]] + y[i] * shift[j];
+    }
+  }
+  const classWeight = { "1": 12 };
+  const dense = fit(x, y, { classWeight }).model;
+  const rows = pruneSweep(dense, { train: { x, y }, test: { x, y } }, {
+    strategies: ["obd"],
+    sparsities: [0.5],
+    classWeight,
+  });
+  const weighted = pruneWithStrategy(dense, "obd", { fraction: 0.5, data: { x, y }, classWeight });
+  const unweighted = pruneWithStrategy(dense, "obd", { fraction: 0.5, data: { x, y } });
+  assert.notDeepEqual(weighted.mask, unweighted.mask);
+  assert.deepEqual(rows[0].model.mask, weighted.mask);
 });
