@@ -13,7 +13,14 @@ import { type Command, refuseUnused, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData } from "./data_options.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
 import { float32Rounding, float32RoundingText } from "./predict.ts";
-import { TRAIN_OPTIONS, trainWithProgress } from "./train.ts";
+import {
+  CLASS_WEIGHT_OPTION,
+  type ClassWeights,
+  classWeightsFromArgs,
+  classWeightsLine,
+  TRAIN_OPTIONS,
+  trainWithProgress,
+} from "./train.ts";
 
 /**
  * The warning for an ONNX graph whose float32 input rounds a feature by a share of its spread
@@ -63,6 +70,7 @@ export const exportCommand: Command = {
     },
     ...DATA_OPTIONS,
     ...TRAIN_OPTIONS,
+    ...CLASS_WEIGHT_OPTION,
     json: { type: "boolean", help: "print the result as one JSON object" },
     quiet: { type: "boolean", help: "no progress line" },
     help: { type: "boolean", help: "show this help" },
@@ -78,10 +86,13 @@ export const exportCommand: Command = {
     let model: StoredModel;
     let from: string;
     let warnings: readonly string[];
+    let classWeights: ClassWeights | null = null;
     if (source !== undefined) {
-      const ignored = [...Object.keys(DATA_OPTIONS), ...Object.keys(TRAIN_OPTIONS)].filter((o) =>
-        args.given(o)
-      );
+      const ignored = [
+        ...Object.keys(DATA_OPTIONS),
+        ...Object.keys(TRAIN_OPTIONS),
+        ...Object.keys(CLASS_WEIGHT_OPTION),
+      ].filter((o) => args.given(o));
       if (ignored.length > 0) {
         throw new UsageError(
           `Cannot export: --model exports that file as it is; ${
@@ -101,7 +112,11 @@ export const exportCommand: Command = {
       }
       const showProgress = !args.flag("quiet") && !args.flag("json");
       const data = await loadData(args, io, showProgress ? io : undefined);
-      const trained = trainWithProgress(data, args, showProgress, io, { command: "export" });
+      classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, "export");
+      const trained = trainWithProgress(data, args, showProgress, io, {
+        command: "export",
+        classWeights,
+      });
       ({ model, warnings } = trained);
       from = `training on ${data.source}`;
     }
@@ -163,7 +178,14 @@ export const exportCommand: Command = {
     const [d, k] = [names.length, classes.length];
     if (args.flag("json")) {
       io.out(
-        JSON.stringify({ command: "export", from, out, bytes: bytes.length, warnings }) + "\n",
+        JSON.stringify({
+          command: "export",
+          from,
+          out,
+          bytes: bytes.length,
+          classWeight: classWeights,
+          warnings,
+        }) + "\n",
       );
     } else {
       io.out(
@@ -175,6 +197,7 @@ export const exportCommand: Command = {
           `features  ${d === 1 ? "the input's column" : `the input's ${d} columns, in order`}: ${
             quotedList(names, 12)
           }\n` +
+          (classWeights === null ? "" : `${classWeightsLine(classWeights)}\n`) +
           warnings.map((w) => `warning: ${w}\n`).join(""),
       );
     }

@@ -55,7 +55,7 @@ export const TRAIN_OPTIONS = {
 
 /**
  * `--class-weight`, of the commands that train on labelled data in memory (train, prune, quantize,
- * compress): every training and data-based scoring they do weighs the rows by class.
+ * compress, export): every training and data-based scoring they do weighs the rows by class.
  */
 export const CLASS_WEIGHT_OPTION = {
   "class-weight": {

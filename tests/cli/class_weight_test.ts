@@ -373,3 +373,41 @@ Deno.test("--class-weight refusals", async () => {
     c.stderr,
   );
 });
+
+Deno.test("lrc export --class-weight trains the weighted model it exports: the bytes of exporting train's weighted model", async () => {
+  // lrc train --class-weight is checked against fit above; export trains the same way, so its
+  // graph must be the one exported from train's saved model, and differ from the plain one.
+  const weighted = `${dir}/weighted.json`;
+  const saved = await runCli([
+    ...["train", "--data", file, "--class-weight", "pos=19", "--save", weighted, "--quiet"],
+  ]);
+  assert.equal(saved.code, 0, saved.stderr);
+  const fromModel = `${dir}/from_model.onnx`, trained = `${dir}/trained.onnx`;
+  const plain = `${dir}/plain.onnx`;
+  const a = await runCli(["export", "--model", weighted, "--out", fromModel, "--quiet"]);
+  assert.equal(a.code, 0, a.stderr);
+  const b = await runCli([
+    ...["export", "--data", file, "--class-weight", "pos=19", "--out", trained, "--json"],
+  ]);
+  assert.equal(b.code, 0, b.stderr);
+  assert.deepEqual(JSON.parse(b.stdout).classWeight, {
+    given: "pos=19",
+    perClass: { neg: 1, pos: 19 },
+  });
+  assert.deepEqual(await Deno.readFile(trained), await Deno.readFile(fromModel));
+  const c = await runCli(["export", "--data", file, "--out", plain, "--json"]);
+  assert.equal(c.code, 0, c.stderr);
+  assert.equal(JSON.parse(c.stdout).classWeight, null);
+  assert.notDeepEqual(await Deno.readFile(plain), await Deno.readFile(trained));
+  // The text output names the weights; with --model the option is refused (nothing trains).
+  const text = await runCli([
+    ...["export", "--data", file, "--class-weight", "balanced", "--out", plain, "--quiet"],
+  ]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^weights {3}class weights balanced: "neg" [0-9.]+, "pos" [0-9.]+$/m);
+  const refused = await runCli([
+    ...["export", "--model", weighted, "--class-weight", "balanced", "--out", plain],
+  ]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /--class-weight applies only to a model trained here/);
+});
