@@ -211,7 +211,8 @@ export interface FitOptions {
    * gradient of a mini-batch B as `sum_B s_i g_i / (|B| * mean(s))` (`mean` over all rows),
    * unbiased for the weighted mean's gradient, so the learning rate keeps its scale. The
    * training accuracy, validation loss and accuracy, and early stopping are not weighted.
-   * `fitStream` does not take weights.
+   * Only the weights' ratios matter: training rescales them by a power of two, so weights of
+   * 1e-300 or 1e300 fit the model their ratios give. `fitStream` does not take weights.
    * @default {none (every row counts once)}
    */
   sampleWeight?: ArrayLike<number>;
@@ -1143,6 +1144,28 @@ export function effectiveWeights(
   return { weights, weightSum };
 }
 
+/**
+ * Scales finite weights >= 0 in place by a power of two (exactly, bar subnormals) so that the
+ * largest lies in [1, 2); all zero, they stay. Only the weights' ratios matter to the weighted
+ * mean: this keeps the wasm engine's float32 residuals (weight times p - y) from overflowing to
+ * Infinity or flushing to zero, as weights of 1e39 (NaN, or L-BFGS's zero model) or 1e-40 (no
+ * gradient) did, and a sum of subnormal weights from making its reciprocal Infinity. Weights
+ * whose largest is in [1, 2), ones among them, stay as they are.
+ */
+function scaleToUnit(a: Float64Array): void {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] > max) max = a[i];
+  if (max === 0 || (max >= 1 && max < 2)) return;
+  if (max < 2 ** -500) { // 2^-e alone would overflow for e < -1023: first 2^600 (exact)
+    for (let i = 0; i < a.length; i++) a[i] *= 2 ** 600;
+    max *= 2 ** 600;
+  }
+  let scale = 1;
+  while (max * scale >= 2) scale *= 0.5;
+  while (max * scale < 1) scale *= 2;
+  for (let i = 0; i < a.length; i++) a[i] *= scale;
+}
+
 function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
   checkOptionKeys(
     ACTION,
@@ -1324,7 +1347,13 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
   if (options.validation) {
     checkValidation(ACTION, options.validation, x.cols, "x has", classes.length);
   }
-  const { weights, weightSum } = effectiveWeights(y, classes, options);
+  const { weights } = effectiveWeights(y, classes, options);
+  // Only the ratios matter to the weighted mean: training takes them scaled to [0, 2).
+  let weightSum = 0;
+  if (weights !== null) {
+    scaleToUnit(weights);
+    for (let i = 0; i < weights.length; i++) weightSum += weights[i];
+  }
   return {
     n: x.rows,
     d: x.cols,

@@ -492,6 +492,61 @@ Deno.test("SGD and Adam with weights move to the weighted optimum", () => {
   }
 });
 
+Deno.test("only the weights' ratios matter: any scale fits the model of weights near 1", () => {
+  // The weighted mean sum s_i loss_i / sum s_i does not change when every s_i is multiplied by
+  // one constant, so neither does its minimiser. Scaled by a power of two the arithmetic is
+  // exact, so the fit must repeat bit for bit; other factors agree closely. Before the weights
+  // were rescaled, wasm's float32 residuals s * (p - y) overflowed from s = 1e39 (NaN, or
+  // L-BFGS's zero model "not finite at the start") and flushed to zero below 1e-38 (Adam left
+  // the zero model), and on either backend a subnormal sum of weights made 1 / sum Infinity.
+  const { x, y } = makeData(300, 5, [0.6, 0.4], 707);
+  const r = lcg(708);
+  const base = Float64Array.from(y, () => 0.5 + r()); // largest in [1, 2)
+  const optimizers = [{ kind: "lbfgs", tolerance: 1e-9 }, {
+    kind: "adam",
+    epochs: 4,
+    batchSize: 32,
+  }] as const;
+  for (const backend of ["ts", "wasm"] as const) {
+    for (const optimizer of optimizers) {
+      const fitWith = (sampleWeight: Float64Array, classWeight?: Record<string, number>) =>
+        fit(x, y, { backend, optimizer, sampleWeight, classWeight });
+      const plain = fitWith(base);
+      // Another factor rounds the weights differently (1e-16): on wasm's float32 gradients that
+      // moves the L-BFGS optimum by up to its noise floor (1.2e-4 seen at 1e-40).
+      const atol = backend === "wasm" ? 5e-4 : 1e-6;
+      for (const k of [-1000, -150, -140, 130, 150, 1000]) {
+        const scaled = fitWith(base.map((v) => v * 2 ** k));
+        const message = `${backend} ${optimizer.kind} 2^${k}`;
+        assert.deepEqual(scaled.model.weights.data, plain.model.weights.data, message);
+        assert.deepEqual(scaled.model.bias, plain.model.bias, message);
+        assert.deepEqual(
+          scaled.history,
+          plain.history.map((h, i) => ({
+            ...h,
+            seconds: scaled.history[i].seconds,
+          })),
+          message,
+        );
+      }
+      for (const f of [1e-310, 1e-40, 1e39, 1e300, 1e305]) {
+        const scaled = fitWith(base.map((v) => v * f));
+        const message = `${backend} ${optimizer.kind} ${f}`;
+        assertClose(scaled.model.weights.data, plain.model.weights.data, {
+          atol,
+          rtol: 0,
+          message,
+        });
+        assertClose(scaled.model.bias, plain.model.bias, { atol, rtol: 0, message });
+      }
+      // Class weights of 1e-40 and 2e-40: the model of 1 and 2.
+      const tiny = fitWith(base, { "0": 1e-40, "1": 2e-40 }), unit = fitWith(base, { "1": 2 });
+      assertClose(tiny.model.weights.data, unit.model.weights.data, { atol, rtol: 0 });
+      assertClose(tiny.model.bias, unit.model.bias, { atol, rtol: 0 });
+    }
+  }
+});
+
 Deno.test("the weights are refused naming the row, class or value at fault", async () => {
   const { x, y } = makeData(10, 2, [0.5, 0.5], 101);
   const refuse = (options: FitOptions, error: ErrorConstructor, message: string) =>
