@@ -630,10 +630,21 @@ function fitBound(
   const rise = optimizer.kind === "lbfgs" ? null : objectiveRiseWarning(history);
   if (rise !== null) warnings.push(rise);
   if (penalty.kind === "none" || l2 + l1 === 0) {
-    const last = evaluate(train);
-    if (last.accuracy === 1) {
+    // Rows weighing 0 are not in the objective: whether the others are all classified right
+    // decides it (a misclassified row of weight 0 hid the warning).
+    let counted: Int32Array | null = null;
+    if (setup.weights !== null) {
+      const kept: number[] = [];
+      setup.weights.forEach((s, i) => s > 0 && kept.push(i));
+      counted = Int32Array.from(kept);
+    }
+    if (transform) transform.forward(w, forward);
+    const nCounted = counted?.length ?? train.rows;
+    if (train.accumulate(counted, 0, nCounted, forward, b, null, null).correct === nCounted) {
       warnings.push(
-        "the training data are perfectly separable and there is no penalty: the loss keeps " +
+        `the training data${
+          counted === null ? "" : " (their rows weighing more than 0)"
+        } are perfectly separable and there is no penalty: the loss keeps ` +
           "falling as the weights grow, so they depend on when training stopped; " +
           "add an L2 penalty for a well-defined model",
       );

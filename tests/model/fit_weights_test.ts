@@ -547,6 +547,45 @@ Deno.test("only the weights' ratios matter: any scale fits the model of weights 
   }
 });
 
+Deno.test("without a penalty, rows weighing more than 0 that are separable get the separability warning", () => {
+  // Negatives at x in [-2, -1], positives at [1, 2], and row 0 a negative among the positives
+  // (x = 1.5). Weighing 1 it makes the data non-separable (a finite optimum, row 0 misclassified);
+  // weighing 0 it leaves the objective, which then keeps falling as the weight grows, as on
+  // separable data: the warning must say so, though row 0 is still misclassified.
+  const n = 40;
+  const x = { data: new Float64Array(n), rows: n, cols: 1 } as Matrix, y = new Int32Array(n);
+  for (let i = 1; i < n; i++) {
+    y[i] = i % 2;
+    x.data[i] = (y[i] === 1 ? 1 : -1) * (1 + (i % 7) / 7);
+  }
+  x.data[0] = 1.5;
+  const warning = (prefix: string) =>
+    `${prefix} are perfectly separable and there is no penalty: the loss keeps falling as the ` +
+    "weights grow, so they depend on when training stopped; add an L2 penalty for a " +
+    "well-defined model";
+  for (const backend of ["ts", "wasm"] as const) {
+    const options: FitOptions = { backend, penalty: { kind: "none" } };
+    const ones = new Float64Array(n).fill(1);
+    assert.deepEqual(fit(x, y, { ...options, sampleWeight: ones }).warnings, [], backend);
+    const zero = ones.slice();
+    zero[0] = 0;
+    const result = fit(x, y, { ...options, sampleWeight: zero });
+    assert.ok(result.history.at(-1)!.trainAccuracy < 1, backend); // row 0 still counts there
+    assert.deepEqual(
+      result.warnings,
+      [warning("the training data (their rows weighing more than 0)")],
+      backend,
+    );
+    // The separable rows alone, without weights: the warning keeps its words.
+    const rest = { data: x.data.subarray(1), rows: n - 1, cols: 1 } as Matrix;
+    assert.deepEqual(
+      fit(rest, y.subarray(1), options).warnings,
+      [warning("the training data")],
+      backend,
+    );
+  }
+});
+
 Deno.test("the weights are refused naming the row, class or value at fault", async () => {
   const { x, y } = makeData(10, 2, [0.5, 0.5], 101);
   const refuse = (options: FitOptions, error: ErrorConstructor, message: string) =>
