@@ -5,7 +5,7 @@
  * @module
  */
 
-import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import { paretoFront } from "../metrics/pareto.ts";
 import {
   assertNumber,
@@ -78,6 +78,13 @@ export interface TradeoffFigureOptions {
    */
   accuracyTitle?: string;
   /**
+   * What the hover text calls the plotted value (e.g. `"balanced accuracy"` for a figure of
+   * balanced accuracy), escaped for plotly's text (and a `%` written as an entity, so that it
+   * cannot start a hover placeholder).
+   * @default {"accuracy"}
+   */
+  valueName?: string;
+  /**
    * Height in pixels.
    * @default {440}
    */
@@ -89,8 +96,20 @@ const TRADEOFF_KEYS: OptionKeys<TradeoffFigureOptions> = {
   baseline: true,
   baselineName: true,
   accuracyTitle: true,
+  valueName: true,
   height: true,
 };
+
+/** `options.valueName` checked and escaped for a hover template. */
+function hoverName(action: string, options: TradeoffFigureOptions): string {
+  const name = options.valueName ?? "accuracy";
+  if (typeof name !== "string" || name.trim() === "") {
+    throw new TypeError(
+      `Cannot ${action}: options.valueName must be a non-empty string, got ${describe(name)}`,
+    );
+  }
+  return plotlyText(name).replace(/%/g, "&#37;");
+}
 
 /**
  * Accuracy against sparsity, one line per strategy (and per fine-tuning state when the points
@@ -123,6 +142,7 @@ export function sparsityFigure(
   checkOptionKeys("draw sparsity figure", options, TRADEOFF_KEYS);
   const action = "plot accuracy against sparsity";
   assertRows(action, "points", points);
+  const value = hoverName(action, options);
   points.forEach((p, i) => {
     assertString(action, `points[${i}].strategy`, p.strategy);
     assertNumber(action, `points[${i}].sparsity`, p.sparsity, 0, 1);
@@ -149,7 +169,7 @@ export function sparsityFigure(
         y: rows.map((p) => p.accuracy),
         line: { color: color(s), dash: tuned === false ? "dot" : "solid", width: 2 },
         marker: { size: 7, symbol: tuned === false ? "circle-open" : "circle" },
-        hovertemplate: `%{fullData.name}<br>sparsity %{x:.1%}<br>accuracy %{y:.2%}<extra></extra>`,
+        hovertemplate: `%{fullData.name}<br>sparsity %{x:.1%}<br>${value} %{y:.2%}<extra></extra>`,
       });
     }
   }
@@ -158,7 +178,7 @@ export function sparsityFigure(
     tickformat: ".0%",
     range: [-0.02, 1.02],
   });
-  addBaseline(data, options.baseline, action, [0, 1], options.baselineName);
+  addBaseline(data, options.baseline, action, [0, 1], options.baselineName, value);
   return { data, layout };
 }
 
@@ -191,6 +211,7 @@ export function bitWidthFigure(
   checkOptionKeys("draw bit-width figure", options, TRADEOFF_KEYS);
   const action = "plot accuracy against bit width";
   assertRows(action, "points", points);
+  const value = hoverName(action, options);
   points.forEach((p, i) => {
     assertString(action, `points[${i}].method`, p.method);
     assertNumber(action, `points[${i}].bits`, p.bits, 1, 64);
@@ -209,7 +230,7 @@ export function bitWidthFigure(
       y: rows.map((p) => p.accuracy),
       line: { color: color(m), width: 2 },
       marker: { size: 7 },
-      hovertemplate: "%{fullData.name}<br>%{x} bits<br>accuracy %{y:.2%}<extra></extra>",
+      hovertemplate: `%{fullData.name}<br>%{x} bits<br>${value} %{y:.2%}<extra></extra>`,
     };
   });
   const bits = unique(points.map((p) => p.bits)).sort((a, b) => a - b);
@@ -218,7 +239,7 @@ export function bitWidthFigure(
   const lo = bits.length ? bits[0] : 1, hi = bits.length ? bits[bits.length - 1] : 8;
   // One bit width only: half a bit either side, so the baseline is a line, not a point.
   const span: [number, number] = lo < hi ? [lo, hi] : [lo - 0.5, hi + 0.5];
-  addBaseline(data, options.baseline, action, span, options.baselineName);
+  addBaseline(data, options.baseline, action, span, options.baselineName, value);
   return { data, layout };
 }
 
@@ -256,6 +277,7 @@ export function paretoFigure(
   checkOptionKeys("draw Pareto figure", options, TRADEOFF_KEYS);
   const action = "plot Pareto front";
   assertRows(action, "points", points);
+  const value = hoverName(action, options);
   points.forEach((p, i) => {
     assertNumber(action, `points[${i}].bytes`, p.bytes, Number.MIN_VALUE);
     if (p.bytes === Infinity) {
@@ -277,7 +299,7 @@ export function paretoFigure(
       y: rows.map((p) => p.accuracy),
       text: rows.map((p) => plotlyText(p.name ?? "")),
       marker: { color: color(g), size: 8, opacity: 0.8 },
-      hovertemplate: "%{text}<br>%{x:,} bytes<br>accuracy %{y:.2%}<extra>%{fullData.name}</extra>",
+      hovertemplate: `%{text}<br>%{x:,} bytes<br>${value} %{y:.2%}<extra>%{fullData.name}</extra>`,
     };
   });
   const front = paretoFront(points).map((i) => points[i]);
@@ -290,7 +312,7 @@ export function paretoFigure(
     text: front.map((p) => plotlyText(p.name ?? "")),
     line: { color: "#000000", width: 1.5, shape: "hv" },
     marker: { color: "rgba(0,0,0,0)", size: 13, line: { color: "#000000", width: 1.5 } },
-    hovertemplate: `%{text}<br>%{x:,} bytes<br>accuracy %{y:.2%}<extra>front</extra>`,
+    hovertemplate: `%{text}<br>%{x:,} bytes<br>${value} %{y:.2%}<extra>front</extra>`,
   });
   const layout = tradeoffLayout(action, options, "Accuracy against model size");
   // A loop, not Math.min(...sizes): spread arguments overflow the stack from about 125,000 points.
@@ -303,7 +325,7 @@ export function paretoFigure(
   layout.xaxis = axis("model size (bytes, log scale)", { type: "log", ...byteTicks(least, most) });
   // One size only: a factor of 2 either side on the log axis, so the baseline is a line.
   const span: [number, number] = least < most ? [least, most] : [least / 2, most * 2];
-  addBaseline(data, options.baseline, action, span, options.baselineName);
+  addBaseline(data, options.baseline, action, span, options.baselineName, value);
   return { data, layout };
 }
 
@@ -375,6 +397,7 @@ function addBaseline(
   action: string,
   span: [number, number],
   name = "uncompressed model",
+  value = "accuracy",
 ): void {
   if (baseline === undefined) return;
   assertNumber(action, "options.baseline", baseline, 0, 1);
@@ -388,7 +411,7 @@ function addBaseline(
     x: span,
     y: [baseline, baseline],
     line: { color: "#7F7F7F", dash: "dot", width: 1.5 },
-    hovertemplate: `%{fullData.name}: accuracy ${(baseline * 100).toFixed(2)} %<extra></extra>`,
+    hovertemplate: `%{fullData.name}: ${value} ${(baseline * 100).toFixed(2)} %<extra></extra>`,
   });
 }
 

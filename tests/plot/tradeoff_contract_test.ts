@@ -314,3 +314,33 @@ Deno.test("the Pareto front holds exactly the models no other model dominates, b
   assert.deepEqual(front.x, expected.map((p) => p.bytes));
   assert.deepEqual(front.y, expected.map((p) => p.accuracy));
 });
+
+Deno.test("valueName names the plotted value in every trace's hover text, escaped, and is checked", () => {
+  // A figure of balanced accuracy said "accuracy" on hover (the axis title alone was right).
+  const options = { baseline: 0.5, valueName: "balanced <b>accuracy</b> 100%" };
+  const figures = [
+    sparsityFigure([{ strategy: "m", sparsity: 0.5, accuracy: 0.9 }], options),
+    bitWidthFigure([{ method: "a", bits: 4, accuracy: 0.9 }], options),
+    paretoFigure([{ bytes: 100, accuracy: 0.9 }, { bytes: 50, accuracy: 0.8 }], options),
+  ];
+  const escaped = "balanced &lt;b&gt;accuracy&lt;/b&gt; 100&#37;";
+  for (const fig of figures) {
+    assert.ok(fig.data.length >= 2);
+    for (const trace of fig.data) {
+      const template = String(trace.hovertemplate);
+      assert.ok(template.includes(`${escaped} `), template);
+      // The name's own % is no placeholder: the only ones are the builder's.
+      assert.ok(!template.includes("100%"), template);
+    }
+  }
+  // Without the option: "accuracy", as before.
+  for (const trace of paretoFigure([{ bytes: 100, accuracy: 0.9 }], { baseline: 0.5 }).data) {
+    assert.match(String(trace.hovertemplate), /(<br>|: )accuracy /);
+  }
+  for (const bad of ["", "  ", 3]) {
+    assert.throws(
+      () => paretoFigure([{ bytes: 100, accuracy: 0.9 }], { valueName: bad as string }),
+      /^TypeError: Cannot plot Pareto front: options.valueName must be a non-empty string, got /,
+    );
+  }
+});
