@@ -426,10 +426,15 @@ function budgetedSearch(
     seen.add(candidate);
     tried.push({ candidate, base });
     if (beats(candidate, best?.candidate ?? null)) best = { candidate, base };
+    // Under balanced accuracy, the metric the budget holds to, named.
     ctx.step(
       `${tried.length} tried, ${bestText()}; last: ` +
         `${candidate.report.name} (${candidate.report.bytes} bytes, validation ` +
-        `${(candidate.report.validation.accuracy * 100).toFixed(2)} %)`,
+        (balanced
+          ? `balanced accuracy ${
+            (candidate.report.validation.balancedAccuracy * 100).toFixed(2)
+          } %)`
+          : `${(candidate.report.validation.accuracy * 100).toFixed(2)} %)`),
     );
   };
   // A skip stands for the planned models it leaves out (a whole level, or every training of a

@@ -89,3 +89,47 @@ Deno.test("search refuses a metric it does not know, before any training", () =>
     /^RangeError: Cannot search compression: metric must be "accuracy" or "balanced-accuracy", got "recall"$/,
   );
 });
+
+Deno.test("the search's progress names balanced accuracy and shows it under that metric, plain accuracy otherwise", () => {
+  // The progress line said "validation 97.40 %" (the plain accuracy) under a balanced-accuracy
+  // budget, a figure the budget does not hold to.
+  const messages: string[] = [];
+  const watched = createCompressionSession(data, {
+    seed: 0,
+    onProgress: (p) => messages.push(p.message),
+  });
+  const last = (from: number) =>
+    messages.slice(from).filter((m) => m.includes("; last: ")).map((m) => {
+      const found = /validation (balanced accuracy )?(\d+\.\d\d) %\)$/.exec(m);
+      assert.ok(found, m);
+      return { balanced: found[1] !== undefined, percent: Number(found[2]) };
+    });
+  const byBalanced = watched.search({ ...SPACE, maxDrop: 0.05, metric: "balanced-accuracy" });
+  const balancedLines = last(0);
+  assert.equal(balancedLines.length, byBalanced.tried.length);
+  assert.ok(balancedLines.every((l) => l.balanced));
+  // The first model recorded is the dense one: its balanced accuracy counted here.
+  const denseBalanced = balancedAccuracy(
+    watched.validation.y,
+    predict(watched.dense, watched.validation.x),
+  );
+  assert.equal(balancedLines[0].percent, Number((denseBalanced * 100).toFixed(2)));
+  // On this data the two metrics differ for some models, so lines showing plain accuracy fail.
+  const shown = (p: number) => (p * 100).toFixed(2);
+  assert.ok(
+    byBalanced.tried.some((t) =>
+      shown(t.validation.balancedAccuracy) !== shown(t.validation.accuracy)
+    ),
+  );
+  byBalanced.tried.forEach((t, i) =>
+    assert.equal(balancedLines[i].percent, Number((t.validation.balancedAccuracy * 100).toFixed(2)))
+  );
+  const from = messages.length;
+  const byAccuracy = watched.search({ ...SPACE, maxDrop: 0.05 });
+  const plainLines = last(from);
+  assert.equal(plainLines.length, byAccuracy.tried.length);
+  byAccuracy.tried.forEach((t, i) => {
+    assert.equal(plainLines[i].balanced, false);
+    assert.equal(plainLines[i].percent, Number((t.validation.accuracy * 100).toFixed(2)));
+  });
+});
