@@ -14,7 +14,7 @@ import { counted, errorReason, quotedList, quotedText } from "../core/validate.t
 import { trainingSize } from "../data/preprocess.ts";
 import { encodeModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
-import { accuracy } from "../metrics/metrics.ts";
+import { accuracy, balancedAccuracy } from "../metrics/metrics.ts";
 import { predict } from "../model/predict.ts";
 import { dequantizeModel } from "../quant/model.ts";
 import { integerPredict } from "../quant/integer.ts";
@@ -1097,7 +1097,7 @@ export const compressCommand: Command = {
         stageTable(refitted.result.stages, balancedMetric),
       );
     }
-    if (integer) lines.push("", ...integerLines(integer, result!.file.length));
+    if (integer) lines.push("", ...integerLines(integer, result!.file.length, balancedMetric));
     if (out !== undefined && result) {
       lines.push(
         "",
@@ -1133,6 +1133,9 @@ interface IntegerStage {
   trainAgreement: number | null;
   validationAccuracy: number | null;
   testAccuracy: number | null;
+  /** The mean of the classes' recalls, beside the accuracies (whatever the metric). */
+  validationBalancedAccuracy: number | null;
+  testBalancedAccuracy: number | null;
   /** Share of the test rows on which it predicts as the dequantized model does. */
   testAgreement: number | null;
   /** Bytes of the file with the calibration (when stored). */
@@ -1156,6 +1159,8 @@ function integerStage(
     trainAgreement: null,
     validationAccuracy: null,
     testAccuracy: null,
+    validationBalancedAccuracy: null,
+    testBalancedAccuracy: null,
     testAgreement: null,
     bytes: null,
   });
@@ -1174,6 +1179,7 @@ function integerStage(
     return none(errorReason(error));
   }
   const testPred = test.x.rows > 0 ? integerPredict(c.prepared, test.x) : null;
+  const validationPred = integerPredict(c.prepared, validation.x);
   return {
     kept: c.kept,
     note: c.kept
@@ -1187,19 +1193,30 @@ function integerStage(
     inputScale: c.calibrated.input!.scale,
     inputZeroPoint: c.calibrated.input!.zeroPoint,
     trainAgreement: c.trainAgreement,
-    validationAccuracy: accuracy(validation.y, integerPredict(c.prepared, validation.x)),
+    validationAccuracy: accuracy(validation.y, validationPred),
     testAccuracy: testPred ? accuracy(test.y, testPred) : null,
+    validationBalancedAccuracy: balancedAccuracy(validation.y, validationPred),
+    testBalancedAccuracy: testPred ? balancedAccuracy(test.y, testPred) : null,
     testAgreement: testPred ? accuracy(testPred, predict(dequantized, test.x)) : null,
     bytes: null,
   };
 }
 
-function integerLines(i: IntegerStage, fileBytes: number): string[] {
+/**
+ * The lines of `--integer`; with `balanced` (`--metric balanced-accuracy`), each accuracy with
+ * its balanced accuracy beside it, as the dense line gives it.
+ */
+function integerLines(i: IntegerStage, fileBytes: number, balanced: boolean): string[] {
   if (i.inputDtype === null) return [`integer   none: ${i.note}`];
+  const beside = (b: number | null) =>
+    balanced && b !== null ? ` (balanced accuracy ${percent(b)})` : "";
   const lines = [
     `integer   input ${i.inputDtype} (scale ${i.inputScale!.toPrecision(4)}, zero point ` +
     `${i.inputZeroPoint}), int32 bias: validation ${percent(i.validationAccuracy!)}` +
-    (i.testAccuracy !== null ? `, test ${percent(i.testAccuracy)}` : "") +
+    beside(i.validationBalancedAccuracy) +
+    (i.testAccuracy !== null
+      ? `, test ${percent(i.testAccuracy)}${beside(i.testBalancedAccuracy)}`
+      : "") +
     `; predicts as the dequantized model on ${percent(i.trainAgreement!)} of the training rows` +
     (i.testAgreement !== null ? ` and ${percent(i.testAgreement)} of the test rows` : ""),
   ];
