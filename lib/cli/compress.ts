@@ -850,6 +850,7 @@ export const compressCommand: Command = {
         entropy: args.flag("entropy"),
         refit: refitted ? { result: refitted.result, samples: data.train.x.rows } : null,
         integerBytes: integer?.kept ? integer.bytes : null,
+        classWeights,
       });
     }
     const summary = dataSummary(data, session.trainData.x.rows, session.validation.x.rows);

@@ -26,6 +26,8 @@ import { maskFigure } from "../plot/images.ts";
 import type { Figure } from "../plot/types.ts";
 import { weightHistogramFigure } from "../plot/weights.ts";
 import { percent, pointsText, ratioText } from "./format.ts";
+import { quotedText } from "../core/validate.ts";
+import type { ClassWeights } from "./train.ts";
 
 /** What the report shows. */
 export interface CompressionReportInput {
@@ -53,6 +55,22 @@ export interface CompressionReportInput {
    * the stage table does not count; `null` or absent when it holds none.
    */
   readonly integerBytes?: number | null;
+  /** The class weights every training weighed the rows by (`--class-weight`); `null` or absent without. */
+  readonly classWeights?: ClassWeights | null;
+}
+
+/**
+ * The sentence that says the models were trained with class weights (`--class-weight`), labels
+ * quoted as the text output quotes them (the page escapes the text); empty without.
+ */
+function classWeightsText(weights: ClassWeights | null): string {
+  if (weights === null) return "";
+  const list = Object.entries(weights.perClass).map(([label, w]) =>
+    `${quotedText(label)} ${Number(w.toPrecision(4))}`
+  );
+  return ` Trained with class weights ${weights.given === "balanced" ? "balanced" : "given"} ` +
+    `(--class-weight): ${list.join(", ")}; the dense training, fine-tuning, taylor/obd scores ` +
+    `and QAT weigh the rows by class, the accuracies shown are not weighted.`;
 }
 
 /** What the file written adds to the table's last row: the input calibration of `--integer`. */
@@ -84,6 +102,7 @@ export function compressionReportSections(input: CompressionReportInput): Figure
   // Plotly's hover text names the plotted value "accuracy"; under balanced accuracy, that.
   const relabel = (figure: Figure): Figure => balanced ? balancedHover(figure) : figure;
   const sections: FigureSection[] = [];
+  const weightsText = classWeightsText(input.classWeights ?? null);
   // With a refit, the model written is the refit's: these stages are the search's choice's.
   const refitted = (input.refit ?? null) !== null;
   if (result) {
@@ -97,7 +116,7 @@ export function compressionReportSections(input: CompressionReportInput): Figure
         (input.entropy ? ` (entropy-coded, format version 2)` : "") + " " +
         `(dense float32 baseline ${result.denseFloat32Bytes.toLocaleString("en-US")} bytes). ` +
         integerText(input.integerBytes ?? null, result) +
-        `Data: ${input.source}.`,
+        `Data: ${input.source}.` + weightsText,
       figure: stageTableFigure(result, balanced),
     });
     const Named = balanced ? "Balanced accuracy" : "Accuracy";
@@ -172,7 +191,11 @@ export function compressionReportSections(input: CompressionReportInput): Figure
       )),
     });
   }
-  if (sweep) sections.push(...sweepSections(sweep, acc, accuracyTitle, baseline, useTest));
+  if (sweep) {
+    const [first, ...rest] = sweepSections(sweep, acc, accuracyTitle, baseline, useTest);
+    // The sweep's report has no stage section: its first section says the weights.
+    sections.push({ ...first, text: (first.text ?? "") + weightsText }, ...rest);
+  }
   const refit = input.refit ?? null;
   if (refit) {
     sections.push({

@@ -1,0 +1,118 @@
+/**
+ * The report of `lrc compress --class-weight` says the models were trained with class weights, as
+ * the text output's `weights` line and `--json`'s `classWeight` do, with the labels as text.
+ */
+import assert from "node:assert/strict";
+import { runCli } from "../_helpers/assert_close.ts";
+import { quotedText } from "../../lib/core/validate.ts";
+import { readCsv } from "../../lib/data/csv.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { plotlyScript } from "../../lib/plot/html.ts";
+
+const HOSTILE = "</script><script>window.pwned = 1</script>";
+
+/** 200 rows of two features, one in ten of class `rare` (told apart by a), the rest "neg". */
+function csv(rare: string): string {
+  const lines = ["a,b,y"];
+  for (let i = 0; i < 200; i++) {
+    const positive = i % 10 === 0;
+    const a = (positive ? 1.5 : 0) + ((i * 7919) % 13) / 10;
+    lines.push(`${a},${((i * 104729) % 97) / 50},"${positive ? rare : "neg"}"`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** HTML's character references as a browser decodes them (the ones escaping writes). */
+function htmlText(text: string): string {
+  return text.replace(
+    /&(amp|lt|gt|quot|#39);/g,
+    (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e]!,
+  );
+}
+
+/** The report's paragraphs, as a browser shows them, and the tags of the page besides plotly.js. */
+async function page(path: string): Promise<{ paragraphs: string[]; tags: string[] }> {
+  const html = await Deno.readTextFile(path);
+  const rest = html.replace(await plotlyScript(), "");
+  return {
+    paragraphs: [...rest.matchAll(/<p>([^<]*)<\/p>/g)].map((m) => htmlText(m[1])),
+    tags: [...new Set([...rest.matchAll(/<(\/?[a-z!][a-z0-9]*)/gi)].map((m) => m[1]))],
+  };
+}
+
+const FAST = ["--max-iterations", "100", "--fine-tune-steps", "30", "--quiet"];
+
+Deno.test("the compress report states the class weights of a --class-weight run, and nothing of weights without", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-report-weights-" });
+  try {
+    const data = `${dir}/d.csv`;
+    await Deno.writeTextFile(data, csv("pos"));
+    const run = async (name: string, extra: string[]) => {
+      const r = await runCli([
+        ...["compress", "--data", data, ...FAST, "--report", `${dir}/${name}.html`, ...extra],
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      return (await page(`${dir}/${name}.html`)).paragraphs;
+    };
+    // Given weights: "neg" (not named) weighs 1.
+    const weighted = await run("w", ["--class-weight", "pos=19"]);
+    const stated = weighted.filter((p) => p.includes("class weights"));
+    assert.equal(stated.length, 1, weighted.join("\n"));
+    assert.match(
+      stated[0],
+      /Data: .*\. Trained with class weights given \(--class-weight\): "neg" 1, "pos" 19;/,
+    );
+    // The sweep's report, which has no stage section, says them too.
+    const sweep = await run("s", [
+      ...["--class-weight", "pos=19", "--sweep", "--sparsity", "0,0.5", "--method", "uniform"],
+      ...["--bits", "8"],
+    ]);
+    assert.equal(sweep.filter((p) => p.includes(`"neg" 1, "pos" 19;`)).length, 1, sweep.join("\n"));
+    // Without the option, no word of weights.
+    for (const plain of [await run("p", []), await run("ps", ["--sweep", "--sparsity", "0,0.5"])]) {
+      assert.ok(plain.length > 0);
+      assert.ok(
+        plain.every((p) => !/weight(s|ed)? (by|of) class|class weight/i.test(p)),
+        plain.join("\n"),
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the compress report's class-weight sentence keeps a label that looks like markup as text", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-report-weights-" });
+  try {
+    const data = `${dir}/d.csv`;
+    await Deno.writeTextFile(data, csv(HOSTILE));
+    const r = await runCli([
+      ...["compress", "--data", data, ...FAST, "--class-weight", "balanced"],
+      ...["--report", `${dir}/r.html`],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const { paragraphs, tags } = await page(`${dir}/r.html`);
+    // No label became a tag: the page's elements are the report's own.
+    const own = ["!DOCTYPE", "html", "head", "meta", "title", "style", "body", "h1", "h2", "p"]
+      .concat(["div", "script"]);
+    assert.deepEqual(tags.filter((t) => !own.includes(t.replace("/", ""))), []);
+    // "balanced" on the command's training part (--test-fraction 0.25, seed 0): n / (2 n_c).
+    const d = await readCsv(data);
+    const train = trainTestSplit(d.x, d.y, { testFraction: 0.25, seed: 0 }).yTrain;
+    const count = (c: number) => train.filter((y) => y === c).length;
+    const weight = (label: string) => {
+      const c = d.classes.indexOf(label);
+      return Number((train.length / (2 * count(c))).toPrecision(4));
+    };
+    const expected = `Trained with class weights balanced (--class-weight): ` +
+      [...d.classes].sort().map((l) => `${quotedText(l)} ${weight(l)}`).join(", ") + ";";
+    assert.ok(d.classes.includes(HOSTILE));
+    assert.ok(weight(HOSTILE) > 1);
+    assert.ok(
+      paragraphs.some((p) => p.includes(expected)),
+      `${expected}\n${paragraphs.join("\n")}`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
