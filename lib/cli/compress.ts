@@ -1041,6 +1041,34 @@ export const compressCommand: Command = {
               : `pass`),
         );
       }
+      // Balanced accuracy weighs a row of class c 1 / (K n_c) of the K classes present: below
+      // the lightest (a row of the largest class), no single row's loss fits in the budget.
+      if (balanced && v.samples > 0) {
+        const rows = new Map<number, number>();
+        for (const c of session.validation.y) rows.set(c, (rows.get(c) ?? 0) + 1);
+        const byRows = [...rows].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+        const [largest, most] = byRows[0];
+        const [smallest, fewest] = byRows[byRows.length - 1];
+        const k = byRows.length;
+        if (result.maxDrop * k * most < 1) {
+          lines.push(
+            `note      the budget is less than one validation sample of any class (a row of ` +
+              `the largest, ${quotedText(data.train.classes[largest])}, is worth 1/(${k} ` +
+              `classes x ${most} rows) = ${samplePoints(k * most)} points of balanced accuracy` +
+              (fewest < most
+                ? `; one of ${quotedText(data.train.classes[smallest])}, ${
+                  samplePoints(k * fewest)
+                } points`
+                : "") +
+              `): a model that gets a row wrong that dense gets right passes only if it gets ` +
+              `rows right that dense gets wrong` +
+              (result.standardErrors > 0
+                ? `, and then only if its difference less ${result.standardErrors} paired ` +
+                  `standard errors is still within it`
+                : ""),
+          );
+        }
+      }
       // A margin of two standard errors or more answers the note; a smaller one does not.
       if (result.maxDrop < 2 * v.standardError && result.standardErrors < 2) {
         lines.push(
