@@ -1018,8 +1018,8 @@ export const compressCommand: Command = {
             `balanced-accuracy counts each class alike: there ${
               lost.length === 1 ? "its" : "their"
             } recall alone costs ` +
-            `${(lostCost * 100).toFixed(2)} points), `) +
-            `and a --budget below ` +
+            `${(lostCost * 100).toFixed(2)} points), and `) +
+            `a --budget below ` +
             `${
               (Math.floor(
                 (result.standardErrors * v.standardError - v.difference) * 1e4 + 1e-6,

@@ -146,6 +146,17 @@ Deno.test("lrc compress --metric balanced-accuracy holds the budget to balanced 
       (await runCli(["compress", ...common, "--budget", "5", "--json"])).stdout,
     );
     assert.equal(plain.budget.metric, "accuracy");
+    // A budget loose enough to lose "rare" under balanced accuracy too (its recall is a third of
+    // the metric): the note then gives only the budget that rules the model out (it read
+    // "...rows): and a --budget below").
+    const loose = await runCli([
+      ...["compress", ...common, "--budget", "40", "--metric", "balanced-accuracy"],
+    ]);
+    assert.equal(loose.code, 0, loose.stderr);
+    assert.match(
+      loose.stdout,
+      /^note {6}the chosen model gets no validation row of class \["rare"\] right, which the dense model does \(validation recall dense -> chosen: "rare" \d+\.\d\d % -> 0\.00 % of \d+ rows\): a --budget below \d+\.\d\d points \(this model's drop\) rules this model out$/m,
+    );
     const refused = await runCli(["compress", ...common, "--metric", "balanced-accuracy"]);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /--metric is what --budget holds to; give it with --budget/);
