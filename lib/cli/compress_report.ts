@@ -99,8 +99,6 @@ export function compressionReportSections(input: CompressionReportInput): Figure
   const named = balanced ? "balanced accuracy" : "accuracy";
   const accuracyTitle = `${useTest ? "test" : "validation"} ${named} (%)`;
   const baseline = acc(dense);
-  // Plotly's hover text names the plotted value "accuracy"; under balanced accuracy, that.
-  const relabel = (figure: Figure): Figure => balanced ? balancedHover(figure) : figure;
   const sections: FigureSection[] = [];
   const weightsText = classWeightsText(input.classWeights ?? null);
   // With a refit, the model written is the refit's: these stages are the search's choice's.
@@ -124,15 +122,20 @@ export function compressionReportSections(input: CompressionReportInput): Figure
       heading: refitted
         ? `${Named} against file size, stage by stage (the search's choice)`
         : `${Named} against file size, stage by stage`,
-      figure: relabel(paretoFigure(
+      figure: paretoFigure(
         result.stages.map((s) => ({
           bytes: s.bytes,
           accuracy: acc(s),
           name: `${s.stage}: ${s.name}`,
           group: s.stage,
         })),
-        { title: `${Named} against file size, by stage`, baseline, accuracyTitle },
-      )),
+        {
+          title: `${Named} against file size, by stage`,
+          baseline,
+          accuracyTitle,
+          valueName: named,
+        },
+      ),
     });
   }
   if (result && "tried" in result) {
@@ -178,7 +181,7 @@ export function compressionReportSections(input: CompressionReportInput): Figure
           `the search chose on validation ${named}, so its choice may lie off it`,
           named,
         ),
-      figure: relabel(paretoFigure(
+      figure: paretoFigure(
         result.tried.map((t) => ({
           bytes: t.bytes,
           accuracy: acc(t),
@@ -187,8 +190,8 @@ export function compressionReportSections(input: CompressionReportInput): Figure
             ? (t.feasible ? "fits" : "too large")
             : (t.feasible ? "within budget (validation)" : "below target (validation)"),
         })),
-        { title: "Models tried by the search", baseline, accuracyTitle },
-      )),
+        { title: "Models tried by the search", baseline, accuracyTitle, valueName: named },
+      ),
     });
   }
   if (sweep) {
@@ -283,21 +286,6 @@ function frontSentence(useTest: boolean, then: string, named = "accuracy"): stri
     named === "accuracy" ? "more accurate" : `of higher ${named}`
   } than every smaller one` +
     (useTest ? `; ${then}.` : ".");
-}
-
-/** A figure whose hover text names the plotted value balanced accuracy. */
-function balancedHover(figure: Figure): Figure {
-  return {
-    ...figure,
-    data: figure.data.map((trace) =>
-      typeof trace.hovertemplate === "string"
-        ? {
-          ...trace,
-          hovertemplate: trace.hovertemplate.replace("accuracy %{y", "balanced accuracy %{y"),
-        }
-        : trace
-    ),
-  };
 }
 
 function groupOf(r: CandidateReport): string {

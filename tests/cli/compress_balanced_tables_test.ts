@@ -153,6 +153,9 @@ Deno.test("lrc compress --metric balanced-accuracy shows balanced accuracy in th
     assert.ok(plotted.length > 0);
     for (const y of plotted) assert.ok(allowed.has(y), `${y} plotted`);
     assert.doesNotMatch(html, /[^d] accuracy %\{y/);
+    // The dense baseline's dotted line too (it said "accuracy" on hover).
+    assert.match(html, /%\{fullData.name\}: balanced accuracy \d+\.\d\d %/);
+    assert.doesNotMatch(html, /%\{fullData.name\}: accuracy /);
 
     // --refit: its test line and stage table in balanced accuracy too, of the model written.
     const refit = [...balanced, "--refit", "--out", `${dir}/b.lrc`];
