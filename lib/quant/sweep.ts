@@ -19,6 +19,7 @@ import { accuracy } from "../metrics/metrics.ts";
 import { predict } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
+import { effectiveWeights } from "../model/fit.ts";
 import { dequantizeModel, quantizedSize, quantizeModel } from "./model.ts";
 import {
   checkQatOptimizer,
@@ -29,7 +30,7 @@ import {
 } from "./qat.ts";
 import { fewestDistinct, type QuantizationMethod, resolveMethod } from "./quantize.ts";
 import type { Granularity, QuantizedModel } from "./types.ts";
-import type { Samples } from "../prune/scores.ts";
+import { type Samples, weightOptions } from "../prune/scores.ts";
 
 /** One line of a sweep: a method, quantized post-training or trained with quantization. */
 export interface QuantizationSweepEntry {
@@ -129,12 +130,13 @@ const ENTRY_KEYS: OptionKeys<QuantizationSweepEntry> = {
  * @param options Entries, bit widths, QAT options, progress.
  * @returns One row per entry and bit width, entries in order, bit widths within each.
  * @throws {TypeError} If the model or the data are malformed or do not match, `entries` or a
- *   `bits` is not an array, an entry or its method is not an object, or a method has an unknown
- *   option.
+ *   `bits` is not an array, an entry or its method is not an object, a method has an unknown
+ *   option, or `qat`'s `sampleWeight` does not hold one weight per row of `data.train`.
  * @throws {RangeError} If the data have no rows or hold NaN or infinity, a `qat` entry has no
  *   training data or rounds stochastically, a method or bit width is out of range (see
- *   `resolveMethod`), or a k-means bit width asks for more levels than a group has distinct
- *   weights (all checked before any row is computed).
+ *   `resolveMethod`), a k-means bit width asks for more levels than a group has distinct
+ *   weights, or a weight of `qat`'s `sampleWeight` or `classWeight` is refused as `fit` refuses
+ *   it (all checked before any row is computed).
  *
  * @example 8 and 2 bits on the digits
  * ```ts
@@ -235,6 +237,12 @@ export function quantizationSweep(
       }
       plan.push({ entry, method, bits });
     }
+  }
+  // QAT's row weights, in this action's words before any row (quantizationAwareTraining
+  // refused them at the first qat entry, after the rows before it were measured).
+  const qatWeights = weightOptions(options.qat ?? {});
+  if (Object.keys(qatWeights).length > 0 && data.train !== undefined) {
+    effectiveWeights(data.train.y, model.classes, qatWeights, action);
   }
   const rows: QuantizationSweepRow[] = [];
   for (const { entry, method, bits } of plan) {

@@ -12,6 +12,7 @@ import type { Matrix } from "../../lib/core/matrix.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
 import { fineTuneCodebook, quantizationAwareTraining } from "../../lib/quant/qat.ts";
+import { quantizationSweep } from "../../lib/quant/sweep.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 import { problem } from "../prune/_problems.ts";
 
@@ -96,4 +97,44 @@ Deno.test("quantizationAwareTraining refuses bad weights in its own words, befor
       message: /^Cannot fine-tune codebook: sampleWeight must hold one weight per row of x \(120\)/,
     },
   );
+});
+
+Deno.test("quantizationSweep refuses bad qat weights in its own words, before any row", () => {
+  const test = { x, y };
+  const entries = [
+    { name: "ptq", method: { kind: "uniform" } },
+    { name: "qat", method: { kind: "uniform" }, training: "qat" },
+  ] as const;
+  const cases = [
+    {
+      qat: { sampleWeight: [1, 2] },
+      error: {
+        name: "TypeError",
+        message: `Cannot run quantization sweep: sampleWeight must hold one weight per row of x ` +
+          `(${x.rows}), got Array(2)`,
+      },
+    },
+    {
+      qat: { classWeight: { cat: 1 } },
+      error: {
+        name: "RangeError",
+        message: 'Cannot run quantization sweep: classWeight names class "cat", which is not ' +
+          'one of the classes ["0","1","2"]',
+      },
+    },
+  ];
+  for (const { qat, error } of cases) {
+    let rows = 0;
+    assert.throws(
+      () =>
+        quantizationSweep(dense, { train: { x, y }, test }, {
+          entries,
+          bits: [8, 4],
+          qat: { ...training, ...qat },
+          onProgress: () => rows++,
+        }),
+      error,
+    );
+    assert.equal(rows, 0, "no row was measured first");
+  }
 });
