@@ -135,8 +135,8 @@ const ENTRY_KEYS: OptionKeys<QuantizationSweepEntry> = {
  * @throws {RangeError} If the data have no rows or hold NaN or infinity, a `qat` entry has no
  *   training data or rounds stochastically, a method or bit width is out of range (see
  *   `resolveMethod`), a k-means bit width asks for more levels than a group has distinct
- *   weights, or a weight of `qat`'s `sampleWeight` or `classWeight` is refused as `fit` refuses
- *   it (all checked before any row is computed).
+ *   weights, a weight of `qat`'s `sampleWeight` or `classWeight` is refused as `fit` refuses it,
+ *   or they are given with no `qat` entry to weigh (all checked before any row is computed).
  *
  * @example 8 and 2 bits on the digits
  * ```ts
@@ -241,7 +241,16 @@ export function quantizationSweep(
   // QAT's row weights, in this action's words before any row (quantizationAwareTraining
   // refused them at the first qat entry, after the rows before it were measured).
   const qatWeights = weightOptions(options.qat ?? {});
-  if (Object.keys(qatWeights).length > 0 && data.train !== undefined) {
+  const weighed = Object.keys(qatWeights);
+  if (weighed.length > 0 && !plan.some((p) => p.entry.training === "qat")) {
+    // Dropped without a word otherwise: post-training quantization reads no data.
+    throw new RangeError(
+      `Cannot ${action}: ${
+        weighed.map((k) => `qat.${k}`).join(" and ")
+      } would weigh nothing: no entry has training "qat" (post-training quantization reads no data)`,
+    );
+  }
+  if (weighed.length > 0 && data.train !== undefined) {
     effectiveWeights(data.train.y, model.classes, qatWeights, action);
   }
   const rows: QuantizationSweepRow[] = [];

@@ -138,3 +138,36 @@ Deno.test("quantizationSweep refuses bad qat weights in its own words, before an
     assert.equal(rows, 0, "no row was measured first");
   }
 });
+
+Deno.test("quantizationSweep refuses qat weights when no entry trains (they would weigh nothing)", () => {
+  const ptq = [{ name: "ptq", method: { kind: "uniform" } }] as const;
+  for (
+    const [qat, named] of [
+      [{ classWeight: "balanced" }, "qat.classWeight"],
+      [{ sampleWeight: s, classWeight: { "0": 2 } }, "qat.sampleWeight and qat.classWeight"],
+    ] as const
+  ) {
+    assert.throws(
+      () => quantizationSweep(dense, { train: { x, y }, test: { x, y } }, { entries: ptq, qat }),
+      {
+        name: "RangeError",
+        message: `Cannot run quantization sweep: ${named} would weigh nothing: no entry has ` +
+          'training "qat" (post-training quantization reads no data)',
+      },
+    );
+  }
+  // With a qat entry they are taken, and weigh its training (the sweep's row is QAT's model).
+  const entries = [{ name: "qat", method: { kind: "uniform" }, training: "qat" }] as const;
+  const [row] = quantizationSweep(dense, { train: { x, y }, test: { x, y } }, {
+    entries,
+    bits: [3],
+    qat: { ...training, sampleWeight: s },
+  });
+  const direct = quantizationAwareTraining(dense, rep, {
+    ...training,
+    method: { kind: "uniform", bits: 3 },
+  });
+  assertClose(dequantizeModel(row.model).weights.data, dequantizeModel(direct.model).weights.data, {
+    atol: 1e-6,
+  });
+});
