@@ -19,6 +19,7 @@ import {
   createContext,
   laddersForMask,
   removesNothing,
+  type ResolvedPrune,
   resolveSteps,
   SESSION_OPTION_KEYS,
   shapeToCome,
@@ -51,6 +52,7 @@ import type {
   CompressResult,
   LabelledData,
   ModelReport,
+  QuantizeSpec,
   SearchCompressionOptions,
   SearchOptions,
   SearchResult,
@@ -243,6 +245,31 @@ export function createCompressionSession(
 }
 
 /**
+ * Refuses row weights that a one-call compression of a given model would drop without a word:
+ * they weigh the dense training (which `model` replaces), the fine-tuning, the `taylor` and
+ * `obd` scores and QAT, and the step does none of these.
+ */
+function refuseUnusedWeights(
+  options: CompressModelOptions,
+  prune: ResolvedPrune | null,
+  quantize: CompressModelOptions["quantize"],
+): void {
+  const given = (["sampleWeight", "classWeight"] as const).filter((k) => options[k] !== undefined);
+  if (given.length === 0) return;
+  const prunes = prune !== null && !removesNothing(prune);
+  const q: QuantizeSpec | false = quantize ?? DEFAULT_QUANTIZE;
+  const used = (prunes &&
+    (options.fineTune !== false || prune.strategy === "taylor" || prune.strategy === "obd")) ||
+    (q !== false && q.training === "qat");
+  if (used) return;
+  throw new RangeError(
+    `Cannot ${ACTION}: ${given.join(" and ")} would weigh nothing: the model is given (no ` +
+      "dense training) and the step neither fine-tunes, scores by taylor or obd, nor trains " +
+      'with training "qat"',
+  );
+}
+
+/**
  * Compresses a model in one call: trains it (or takes `model`), prunes it (by default half of
  * the weights by magnitude), fine-tunes the survivors (masked L-BFGS), quantizes it (by default
  * 4-bit symmetric per class with quantization-aware training), and reports each stage: validation
@@ -254,7 +281,9 @@ export function createCompressionSession(
  * @returns The compressed model, its file and the stage table.
  * @throws {TypeError} If shapes disagree, an option is unknown (here or in a nested setting) or a
  *   setting is not of its type (an optimizer that is not an object).
- * @throws {RangeError} For settings out of range.
+ * @throws {RangeError} For settings out of range, or for `sampleWeight` or `classWeight` with a
+ *   given `model` when the step neither fine-tunes, scores by `taylor` or `obd`, nor trains QAT
+ *   (nothing would weigh the rows).
  *
  * @example Prune 80 %, then 4-bit k-means
  * ```ts
@@ -281,13 +310,14 @@ export function compressModel(
   checkOptionKeys("compress model", options, COMPRESS_MODEL_OPTION_KEYS);
   const { prune, quantize, ...session } = options;
   // Settings of the steps are checked before the dense model is trained.
-  resolveSteps(
+  const resolved = resolveSteps(
     ACTION,
     prune ?? DEFAULT_PRUNE,
     quantize ?? DEFAULT_QUANTIZE,
     shapeToCome(data, options.model, options.validation),
     options.fineTune,
   );
+  if (options.model !== undefined) refuseUnusedWeights(options, resolved, quantize);
   return createCompressionSession(data, session).compress({ prune, quantize });
 }
 

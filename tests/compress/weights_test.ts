@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import type { Matrix } from "../../lib/core/matrix.ts";
 import { createRefitSession } from "../../lib/compress/refit.ts";
-import { createCompressionSession } from "../../lib/compress/session.ts";
+import { compressModel, createCompressionSession } from "../../lib/compress/session.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
 import { fit } from "../../lib/model/fit.ts";
@@ -139,4 +139,53 @@ Deno.test("compression session refuses bad weights before training, in its own w
         'classes ["0","1","2"]',
     },
   );
+});
+
+Deno.test("compressModel with a given model refuses weights that nothing would use, and takes them otherwise", () => {
+  const model = fit(x, y, { optimizer: { kind: "lbfgs", maxIterations: 50 } }).model;
+  const unused = {
+    model,
+    validation: held,
+    fineTune: false,
+    prune: { strategy: "magnitude", fraction: 0.5 },
+    quantize: { method: { kind: "uniform", bits: 4 }, training: "ptq" },
+  } as const;
+  for (
+    const [weights, named] of [
+      [{ classWeight: "balanced" }, "classWeight"],
+      [{ sampleWeight: s, classWeight: { "0": 2 } }, "sampleWeight and classWeight"],
+    ] as const
+  ) {
+    assert.throws(() => compressModel({ x, y }, { ...unused, ...weights }), {
+      name: "RangeError",
+      message: `Cannot compress model: ${named} would weigh nothing: the model is given (no ` +
+        "dense training) and the step neither fine-tunes, scores by taylor or obd, nor trains " +
+        'with training "qat"',
+    });
+  }
+  // Each of the steps that reads the rows takes them, and they change its result.
+  const differs = (options: Parameters<typeof compressModel>[1]) => {
+    const a = asFloatModel(compressModel({ x, y }, { ...options, classWeight: { "0": 6 } }).model);
+    const b = asFloatModel(compressModel({ x, y }, options).model);
+    return a.weights.data.some((v, i) => v !== b.weights.data[i]) ||
+      a.bias.some((v, i) => v !== b.bias[i]);
+  };
+  assert.ok(differs({ ...unused, fineTune: { kind: "lbfgs", maxIterations: 30 } }), "fine-tuning");
+  assert.ok(
+    differs({ ...unused, prune: { strategy: "obd", fraction: 0.5, scope: "global" } }),
+    "obd",
+  );
+  assert.ok(
+    differs({
+      ...unused,
+      quantize: {
+        method: { kind: "uniform", bits: 4 },
+        training: "qat",
+      },
+    }),
+    "QAT",
+  );
+  // Without a model the dense training weighs them.
+  const { model: _model, ...trained } = unused;
+  assert.ok(differs(trained), "dense training");
 });
