@@ -244,28 +244,34 @@ export function createCompressionSession(
   };
 }
 
+/** Why a sweep's or search's space weighs no row (see {@linkcode refuseUnusedWeights}). */
+const UNUSED_IN_SPACE = "no candidate is fine-tuned, scored by taylor or obd, or trained with " +
+  'training "qat"';
+
 /**
  * Refuses row weights that a one-call compression of a given model would drop without a word:
  * they weigh the dense training (which `model` replaces), the fine-tuning, the `taylor` and
- * `obd` scores and QAT, and the step does none of these.
+ * `obd` scores and QAT, and none of its pruning steps (`prunes`) or quantizations does these.
  */
 function refuseUnusedWeights(
-  options: CompressModelOptions,
-  prune: ResolvedPrune | null,
-  quantize: CompressModelOptions["quantize"],
+  action: string,
+  options: CompressionSessionOptions,
+  prunes: readonly ResolvedPrune[],
+  qat: boolean,
+  what: string,
 ): void {
+  if (options.model === undefined) return;
   const given = (["sampleWeight", "classWeight"] as const).filter((k) => options[k] !== undefined);
   if (given.length === 0) return;
-  const prunes = prune !== null && !removesNothing(prune);
-  const q: QuantizeSpec | false = quantize ?? DEFAULT_QUANTIZE;
-  const used = (prunes &&
-    (options.fineTune !== false || prune.strategy === "taylor" || prune.strategy === "obd")) ||
-    (q !== false && q.training === "qat");
+  const used = qat ||
+    prunes.some((p) =>
+      !removesNothing(p) &&
+      (options.fineTune !== false || p.strategy === "taylor" || p.strategy === "obd")
+    );
   if (used) return;
   throw new RangeError(
-    `Cannot ${ACTION}: ${given.join(" and ")} would weigh nothing: the model is given (no ` +
-      "dense training) and the step neither fine-tunes, scores by taylor or obd, nor trains " +
-      'with training "qat"',
+    `Cannot ${action}: ${given.join(" and ")} would weigh nothing: the model is given (no ` +
+      `dense training) and ${what}`,
   );
 }
 
@@ -317,7 +323,14 @@ export function compressModel(
     shapeToCome(data, options.model, options.validation),
     options.fineTune,
   );
-  if (options.model !== undefined) refuseUnusedWeights(options, resolved, quantize);
+  const q: QuantizeSpec | false = quantize ?? DEFAULT_QUANTIZE;
+  refuseUnusedWeights(
+    ACTION,
+    options,
+    resolved === null ? [] : [resolved],
+    q !== false && q.training === "qat",
+    'the step neither fine-tunes, scores by taylor or obd, nor trains with training "qat"',
+  );
   return createCompressionSession(data, session).compress({ prune, quantize });
 }
 
@@ -331,8 +344,10 @@ export function compressModel(
  * @returns One row per model, the models, the Pareto front of validation accuracy against bytes.
  * @throws {TypeError} If shapes disagree, a list is empty, or an option is unknown (here or in a
  *   nested setting).
- * @throws {RangeError} For settings out of range, or a space in which every combination is
- *   skipped (checked before training when no model can be planned).
+ * @throws {RangeError} For settings out of range, a space in which every combination is
+ *   skipped (checked before training when no model can be planned), or `sampleWeight` or
+ *   `classWeight` with a given `model` when no candidate is fine-tuned, scored by `taylor` or
+ *   `obd`, or trained with QAT (nothing would weigh the rows).
  *
  * @example A small sweep
  * ```ts
@@ -357,6 +372,13 @@ export function sweepCompression(
   const resolved = resolveSpace(space, SWEEP_DEFAULTS, "sweep compression");
   planSweep(resolved, "sweep compression");
   checkRoundsFineTuned(roundsFor(resolved, session), session.fineTune, "sweep compression");
+  refuseUnusedWeights(
+    "sweep compression",
+    session,
+    resolved.ladders.flat(),
+    resolved.training.includes("qat"),
+    UNUSED_IN_SPACE,
+  );
   return createCompressionSession(data, session).sweep(space);
 }
 
@@ -370,7 +392,9 @@ export function sweepCompression(
  * @returns The chosen model and file, its stages, and every candidate tried and skipped.
  * @throws {TypeError} If shapes disagree, a list is empty, or an option is unknown (here or in a
  *   nested setting).
- * @throws {RangeError} For settings out of range.
+ * @throws {RangeError} For settings out of range, or `sampleWeight` or `classWeight` with a
+ *   given `model` when no candidate is fine-tuned, scored by `taylor` or `obd`, or trained with
+ *   QAT (nothing would weigh the rows).
  *
  * @example Within two points on breast cancer
  * ```ts
@@ -394,6 +418,13 @@ export function searchCompression(
   // Checked before training.
   const resolved = resolveSpace(space, SEARCH_DEFAULTS, "search compression");
   checkRoundsFineTuned(roundsFor(resolved, session), session.fineTune, "search compression");
+  refuseUnusedWeights(
+    "search compression",
+    session,
+    resolved.ladders.flat(),
+    resolved.training.includes("qat"),
+    UNUSED_IN_SPACE,
+  );
   if (maxDrop !== undefined) checkMaxDrop("search compression", maxDrop);
   if (standardErrors !== undefined) checkStandardErrors("search compression", standardErrors);
   if (metric !== undefined) checkBudgetMetric("search compression", metric);

@@ -10,7 +10,12 @@
 import assert from "node:assert/strict";
 import type { Matrix } from "../../lib/core/matrix.ts";
 import { createRefitSession } from "../../lib/compress/refit.ts";
-import { compressModel, createCompressionSession } from "../../lib/compress/session.ts";
+import {
+  compressModel,
+  createCompressionSession,
+  searchCompression,
+  sweepCompression,
+} from "../../lib/compress/session.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
 import { fit } from "../../lib/model/fit.ts";
@@ -188,4 +193,37 @@ Deno.test("compressModel with a given model refuses weights that nothing would u
   // Without a model the dense training weighs them.
   const { model: _model, ...trained } = unused;
   assert.ok(differs(trained), "dense training");
+});
+
+Deno.test("sweepCompression and searchCompression with a given model refuse weights no candidate would use", () => {
+  const model = fit(x, y, { optimizer: { kind: "lbfgs", maxIterations: 50 } }).model;
+  const unused = {
+    model,
+    validation: held,
+    fineTune: false,
+    strategies: ["magnitude", "random"],
+    sparsities: [0, 0.5],
+    methods: [{ kind: "uniform" }],
+    bits: [4],
+    training: ["ptq"],
+    classWeight: "balanced",
+  } as const;
+  for (
+    const [action, run] of [
+      ["sweep compression", () => sweepCompression({ x, y }, unused)],
+      ["search compression", () => searchCompression({ x, y }, { ...unused, maxDrop: 0.05 })],
+    ] as const
+  ) {
+    assert.throws(run, {
+      name: "RangeError",
+      message: `Cannot ${action}: classWeight would weigh nothing: the model is given (no dense ` +
+        "training) and no candidate is fine-tuned, scored by taylor or obd, or trained with " +
+        'training "qat"',
+    });
+  }
+  // One candidate that reads the rows is enough: an obd strategy, QAT, or fine-tuning.
+  const ok = (extra: object) => sweepCompression({ x, y }, { ...unused, ...extra }).rows.length;
+  assert.ok(ok({ strategies: ["magnitude", "obd"] }) > 0);
+  assert.ok(ok({ training: ["ptq", "qat"] }) > 0);
+  assert.ok(ok({ fineTune: { kind: "lbfgs", maxIterations: 5 } }) > 0);
 });
