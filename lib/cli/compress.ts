@@ -241,7 +241,13 @@ export const compressCommand: Command = {
   options: {
     ...DATA_OPTIONS,
     ...TRAIN_OPTIONS,
-    ...CLASS_WEIGHT_OPTION,
+    "class-weight": {
+      ...CLASS_WEIGHT_OPTION["class-weight"],
+      help: CLASS_WEIGHT_OPTION["class-weight"].help.replace(
+        "counted on the training rows",
+        "counted on the training part, before the validation split",
+      ),
+    },
     model: {
       type: "string",
       value: "FILE",
