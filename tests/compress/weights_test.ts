@@ -8,7 +8,6 @@
  */
 
 import assert from "node:assert/strict";
-import type { Matrix } from "../../lib/core/matrix.ts";
 import { createRefitSession } from "../../lib/compress/refit.ts";
 import {
   compressModel,
@@ -21,22 +20,7 @@ import { asFloatModel } from "../../lib/io/quantized.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 import { problem } from "../prune/_problems.ts";
-
-function integerWeights(n: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  return Float64Array.from({ length: n }, (_, i) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return i === 0 ? 2 : Math.floor((s / 2 ** 32) * 4);
-  });
-}
-
-function repeatRows(x: Matrix, y: Int32Array, s: ArrayLike<number>) {
-  const d = x.cols, rows: number[] = [];
-  for (let i = 0; i < x.rows; i++) for (let t = 0; t < s[i]; t++) rows.push(i);
-  const data = new Float64Array(rows.length * d);
-  rows.forEach((i, p) => data.set(x.data.subarray(i * d, (i + 1) * d), p * d));
-  return { x: { data, rows: rows.length, cols: d }, y: Int32Array.from(rows, (i) => y[i]) };
-}
+import { integerWeights, repeatRows } from "../_helpers/weights.ts";
 
 const { x, y } = problem(17, 160, 6, 3);
 const held = problem(18, 60, 6, 3);

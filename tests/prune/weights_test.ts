@@ -19,24 +19,7 @@ import { pruneWithStrategy, strategyScores } from "../../lib/prune/strategy.ts";
 import { pruneSweep } from "../../lib/prune/sweep.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 import { modelOf, problem } from "./_problems.ts";
-
-/** Integer weights 0..3 (some rows 0, row 0 weighs 2), from an independent generator. */
-function integerWeights(n: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  return Float64Array.from({ length: n }, (_, i) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return i === 0 ? 2 : Math.floor((s / 2 ** 32) * 4);
-  });
-}
-
-/** Each row repeated `s[i]` times. */
-function repeatRows(x: Matrix, y: Int32Array, s: ArrayLike<number>) {
-  const d = x.cols, rows: number[] = [];
-  for (let i = 0; i < x.rows; i++) for (let t = 0; t < s[i]; t++) rows.push(i);
-  const data = new Float64Array(rows.length * d);
-  rows.forEach((i, p) => data.set(x.data.subarray(i * d, (i + 1) * d), p * d));
-  return { x: { data, rows: rows.length, cols: d }, y: Int32Array.from(rows, (i) => y[i]) };
-}
+import { integerWeights, repeatRows } from "../_helpers/weights.ts";
 
 /** Weighted mean log loss written out from the definitions (model input space = raw here). */
 function weightedLoss(m: LogisticModel, x: Matrix, y: Int32Array, s: ArrayLike<number>): number {

@@ -8,31 +8,13 @@
  */
 
 import assert from "node:assert/strict";
-import type { Matrix } from "../../lib/core/matrix.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
 import { fineTuneCodebook, quantizationAwareTraining } from "../../lib/quant/qat.ts";
 import { quantizationSweep } from "../../lib/quant/sweep.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 import { problem } from "../prune/_problems.ts";
-
-/** Integer weights 0..3 (row 0 weighs 2), from an independent generator. */
-function integerWeights(n: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  return Float64Array.from({ length: n }, (_, i) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return i === 0 ? 2 : Math.floor((s / 2 ** 32) * 4);
-  });
-}
-
-/** Each row repeated `s[i]` times. */
-function repeatRows(x: Matrix, y: Int32Array, s: ArrayLike<number>) {
-  const d = x.cols, rows: number[] = [];
-  for (let i = 0; i < x.rows; i++) for (let t = 0; t < s[i]; t++) rows.push(i);
-  const data = new Float64Array(rows.length * d);
-  rows.forEach((i, p) => data.set(x.data.subarray(i * d, (i + 1) * d), p * d));
-  return { x: { data, rows: rows.length, cols: d }, y: Int32Array.from(rows, (i) => y[i]) };
-}
+import { integerWeights, repeatRows } from "../_helpers/weights.ts";
 
 // One batch per epoch; the penalty fixed (its default, 1 / nSamples, counts rows).
 const training = {
