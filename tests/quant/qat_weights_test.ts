@@ -149,7 +149,14 @@ Deno.test("quantizationSweep refuses qat weights when no entry trains (they woul
     ...training,
     method: { kind: "uniform", bits: 3 },
   });
-  assertClose(dequantizeModel(row.model).weights.data, dequantizeModel(direct.model).weights.data, {
-    atol: 1e-6,
+  const got = dequantizeModel(row.model), want = dequantizeModel(direct.model);
+  assertClose(got.weights.data, want.weights.data, { atol: 1e-6 });
+  // At 3 bits the weighted and unweighted codes coincide here; the float biases tell them apart.
+  assertClose(got.bias, want.bias, { atol: 1e-6 });
+  const unweighted = quantizationAwareTraining(dense, { x, y }, {
+    ...training,
+    method: { kind: "uniform", bits: 3 },
   });
+  const plainBias = dequantizeModel(unweighted.model).bias;
+  assert.ok(want.bias.some((v, i) => Math.abs(v - plainBias[i]) > 1e-3));
 });
