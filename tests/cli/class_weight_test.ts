@@ -89,6 +89,34 @@ Deno.test("lrc train --class-weight balanced saves fit's balanced model and rais
     recall(report.test.confusion) > recall(plain.test.confusion) + 0.2,
     `${recall(report.test.confusion)} vs ${recall(plain.test.confusion)}`,
   );
+  // Counted on the training part: on the file above the stratified split keeps the shares
+  // exactly (5 %), so counting every row gave the same weights; here one more "pos" row does not.
+  const odd = `${dir}/odd.csv`;
+  const rows = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  rows[9] = rows[9].replace(/neg$/, "pos");
+  await Deno.writeTextFile(odd, rows.join("\n") + "\n");
+  const oddRun = await runCli([
+    "train",
+    "--data",
+    odd,
+    "--class-weight",
+    "balanced",
+    "--json",
+    "--quiet",
+  ]);
+  assert.equal(oddRun.code, 0, oddRun.stderr);
+  const oddData = await readCsv(odd);
+  const oddSplit = trainTestSplit(oddData.x, oddData.y, { testFraction: 0.25, seed: 0 });
+  const trainCounts = [0, 0], allCounts = [0, 0];
+  for (const v of oddSplit.yTrain) trainCounts[v]++;
+  for (const v of oddData.y) allCounts[v]++;
+  const m = oddSplit.yTrain.length;
+  const balancedOn = (c: number[], rows: number) => ({
+    neg: rows / (2 * c[0]),
+    pos: rows / (2 * c[1]),
+  });
+  assert.deepEqual(JSON.parse(oddRun.stdout).classWeight.perClass, balancedOn(trainCounts, m));
+  assert.notDeepEqual(balancedOn(trainCounts, m), balancedOn(allCounts, oddData.y.length));
   // The text report says the weights in one line.
   const text = await runCli(["train", "--data", file, "--class-weight", "pos=19", "--quiet"]);
   assert.equal(text.code, 0, text.stderr);
