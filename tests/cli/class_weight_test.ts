@@ -45,6 +45,18 @@ async function split() {
   return { ds, s, n: s.xTrain.rows };
 }
 
+/**
+ * The file with one more "pos" row (row 8): its stratified splits do not keep the class shares,
+ * so weights counted on all rows, the training part or the session's part differ.
+ */
+async function oddFile(): Promise<string> {
+  const odd = `${dir}/odd.csv`;
+  const rows = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  rows[9] = rows[9].replace(/neg$/, "pos");
+  await Deno.writeTextFile(odd, rows.join("\n") + "\n");
+  return odd;
+}
+
 function recall(confusion: number[][]): number {
   return confusion[1][1] / (confusion[1][0] + confusion[1][1]);
 }
@@ -91,10 +103,7 @@ Deno.test("lrc train --class-weight balanced saves fit's balanced model and rais
   );
   // Counted on the training part: on the file above the stratified split keeps the shares
   // exactly (5 %), so counting every row gave the same weights; here one more "pos" row does not.
-  const odd = `${dir}/odd.csv`;
-  const rows = (await Deno.readTextFile(file)).trimEnd().split("\n");
-  rows[9] = rows[9].replace(/neg$/, "pos");
-  await Deno.writeTextFile(odd, rows.join("\n") + "\n");
+  const odd = await oddFile();
   const oddRun = await runCli([
     "train",
     "--data",
@@ -296,6 +305,45 @@ Deno.test("lrc compress --class-weight: the session trains as the library's with
   const last = (j: { stages: { test: { balancedAccuracy: number } }[] }) =>
     j.stages.at(-1)!.test.balancedAccuracy;
   assert.ok(last(report) > last(plain) + 0.1, `${last(report)} vs ${last(plain)}`);
+  // Counted on the training part before the validation split: on the file above every split
+  // keeps the shares exactly, so the part counted did not show; on this one it does.
+  const odd = await oddFile();
+  const oddRun = await runCli([
+    ...argv.slice(0, 2),
+    odd,
+    ...argv.slice(3),
+    "--class-weight",
+    "balanced",
+    "--json",
+  ]);
+  assert.equal(oddRun.code, 0, oddRun.stderr);
+  const oddData = await readCsv(odd);
+  const oddTrain = trainTestSplit(oddData.x, oddData.y, { testFraction: 0.25, seed: 0 }).yTrain;
+  const balancedOn = (labels: Int32Array) => {
+    const c = [0, 0];
+    for (const v of labels) c[v]++;
+    return { neg: labels.length / (2 * c[0]), pos: labels.length / (2 * c[1]) };
+  };
+  const oddReport = JSON.parse(oddRun.stdout);
+  assert.deepEqual(oddReport.classWeight.perClass, balancedOn(oddTrain));
+  assert.notDeepEqual(balancedOn(oddTrain), balancedOn(oddData.y));
+  // And the session trains with those weights, not "balanced" counted again on its own part.
+  const oddSplit = trainTestSplit(oddData.x, oddData.y, { testFraction: 0.25, seed: 0 });
+  const oddSession = createCompressionSession(
+    {
+      x: oddSplit.xTrain,
+      y: oddSplit.yTrain,
+      classes: oddData.classes,
+      featureNames: oddData.featureNames,
+    },
+    {
+      validationFraction: 0.2,
+      test: { x: oddSplit.xTest, y: oddSplit.yTest },
+      denseTraining: { optimizer: { kind: "lbfgs", maxIterations: 1000 } },
+      classWeight: balancedOn(oddTrain),
+    },
+  );
+  assert.deepEqual(oddReport.dense.validation, oddSession.denseReport.validation);
   const text = await runCli([...argv, "--class-weight", "pos=19"]);
   assert.equal(text.code, 0, text.stderr);
   assert.ok(
