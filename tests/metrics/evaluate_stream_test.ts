@@ -145,14 +145,15 @@ Deno.test("evaluateStream counts the right predictions exactly across batches", 
 });
 
 Deno.test("evaluateStream's ROC AUC: two-column scores, ties as halves, null for one class or three", async () => {
-  // A two-class softmax ranks by its second score less the first: (2 - 1) x here, with whole
-  // numbers that tie. Positives (b) at x = 1, 2, 2; negatives (a) at x = 0, 2, 3: of the 9 pairs,
-  // 1 > 0, 2 > 0 twice, 2 = 2 twice (halves): 3 + 1 = 4 of 9.
+  // A two-class softmax ranks by its second score less the first: (-1 - -2) x = x here, with
+  // whole numbers that tie. Positives (b) at x = 1, 2, 2; negatives (a) at x = 0, 2, 3: of the 9
+  // pairs, 1 > 0, 2 > 0 twice, 2 = 2 twice (halves): 3 + 1 = 4 of 9. Either score alone ranks by
+  // -x (5 of 9).
   const model: LogisticModel = {
     kind: "logistic-regression",
     version: 1,
     link: "softmax",
-    weights: { data: Float64Array.of(1, 2), rows: 2, cols: 1 },
+    weights: { data: Float64Array.of(-2, -1), rows: 2, cols: 1 },
     bias: Float64Array.of(5, -7),
     classes: ["a", "b"],
     featureNames: ["x"],
