@@ -352,6 +352,29 @@ Deno.test("lrc compress --class-weight: the session trains as the library's with
   );
 });
 
+Deno.test("lrc prune, quantize and export --class-weight balanced count the training part's rows", async () => {
+  // On the file whose stratified split changes the class shares (counting every row differs).
+  const odd = await oddFile();
+  const ds = await readCsv(odd);
+  const train = trainTestSplit(ds.x, ds.y, { testFraction: 0.25, seed: 0 }).yTrain;
+  const balancedOn = (labels: Int32Array) => {
+    const c = [0, 0];
+    for (const v of labels) c[v]++;
+    return { neg: labels.length / (2 * c[0]), pos: labels.length / (2 * c[1]) };
+  };
+  assert.notDeepEqual(balancedOn(train), balancedOn(ds.y));
+  const runs = [
+    ["prune", "--data", odd, "--sparsity", "0.5"],
+    ["quantize", "--data", odd],
+    ["export", "--data", odd, "--out", `${dir}/odd.onnx`],
+  ];
+  for (const argv of runs) {
+    const r = await runCli([...argv, "--class-weight", "balanced", "--json", "--quiet"]);
+    assert.equal(r.code, 0, `${argv[0]}: ${r.stderr}`);
+    assert.deepEqual(JSON.parse(r.stdout).classWeight.perClass, balancedOn(train), argv[0]);
+  }
+});
+
 Deno.test("--class-weight refusals", async () => {
   const modelFile = `${dir}/refusal.json`;
   const { ds, s } = await split();
