@@ -358,4 +358,15 @@ Deno.test("pruneSweep: the obd rows rank by the weighted scores (a mask the unwe
   const unweighted = pruneWithStrategy(dense, "obd", { fraction: 0.5, data: { x, y } });
   assert.notDeepEqual(weighted.mask, unweighted.mask);
   assert.deepEqual(rows[0].model.mask, weighted.mask);
+  // pruneWithStrategy in 3 steps scores every step with the weights: the repeated rows' masks
+  // (on these data, scoring the first steps unweighted gives other masks).
+  const rep = repeatRows(x, y, Int32Array.from(y, (v) => (v === 1 ? 12 : 1)));
+  for (const strategy of ["obd", "taylor"] as const) {
+    const stepped = { fraction: 0.5, steps: 3 };
+    assert.deepEqual(
+      pruneWithStrategy(dense, strategy, { ...stepped, data: { x, y }, classWeight }).mask,
+      pruneWithStrategy(dense, strategy, { ...stepped, data: rep }).mask,
+      strategy,
+    );
+  }
 });
