@@ -10,7 +10,9 @@
 import assert from "node:assert/strict";
 import { readCsv } from "../../lib/data/csv.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
 import { fit } from "../../lib/model/fit.ts";
+import { predict } from "../../lib/model/predict.ts";
 import { modelFromJson, modelToJson } from "../../lib/model/serialize.ts";
 import { fineTune } from "../../lib/prune/retrain.ts";
 import { pruneWithStrategy } from "../../lib/prune/strategy.ts";
@@ -373,6 +375,34 @@ Deno.test("lrc prune, quantize and export --class-weight balanced count the trai
     assert.equal(r.code, 0, `${argv[0]}: ${r.stderr}`);
     assert.deepEqual(JSON.parse(r.stdout).classWeight.perClass, balancedOn(train), argv[0]);
   }
+});
+
+Deno.test("lrc compress --refit --class-weight: the refit's dense model is trained with the weights", async () => {
+  // Its dense model is fit's on the whole training part with the same weights: the test accuracy
+  // of its predictions is the baseline of the refit's test difference.
+  const { ds, s, n } = await split();
+  const r = await runCli([
+    ...["compress", "--data", file, "--method", "uniform", "--bits", "8", "--budget", "5"],
+    ...["--refit", "--class-weight", "pos=19", "--json", "--quiet"],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const { refit } = JSON.parse(r.stdout);
+  const testAccuracy = (weights: { classWeight?: Record<string, number> }) => {
+    const model = fit(s.xTrain, s.yTrain, {
+      classes: ds.classes,
+      featureNames: ds.featureNames,
+      ...weights,
+      penalty: { kind: "l2", lambda: 1 / n },
+      optimizer: { kind: "lbfgs", maxIterations: 1000 },
+    }).model;
+    return accuracy(s.yTest, predict(model, s.xTest));
+  };
+  const weighted = testAccuracy({ classWeight: { pos: 19 } });
+  assert.notEqual(weighted, testAccuracy({}), "the weights change the test accuracy");
+  assert.ok(
+    Math.abs(refit.testDifference.baselineAccuracy - weighted) < 1e-12,
+    `${refit.testDifference.baselineAccuracy} vs ${weighted}`,
+  );
 });
 
 Deno.test("--class-weight refusals", async () => {
