@@ -42,7 +42,11 @@ Deno.test("compress --integer under --metric balanced-accuracy gives the integer
     assert.ok(model.input !== undefined, "no calibration stored");
     const digits = await loadEmbedded("digits");
     const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.25, seed: 0 });
-    const test = byHand(split.yTest, integerPredict(prepareIntegerModel(model), split.xTest));
+    const prepared = prepareIntegerModel(model);
+    const test = byHand(split.yTest, integerPredict(prepared, split.xTest));
+    // The session's validation rows: its split (0.2, seed 0, stratified) of the training part.
+    const inner = trainTestSplit(split.xTrain, split.yTrain, { testFraction: 0.2, seed: 0 });
+    const validation = byHand(inner.yTest, integerPredict(prepared, inner.xTest));
     // The two differ on this model, so a line giving accuracy twice would fail.
     assert.notEqual(pct(test.accuracy), pct(test.balanced));
     const line = r.stdout.split("\n").find((l) => l.startsWith("integer   "));
@@ -51,6 +55,9 @@ Deno.test("compress --integer under --metric balanced-accuracy gives the integer
       /validation (\d+\.\d\d %) \(balanced accuracy (\d+\.\d\d %)\), test (\d+\.\d\d %) \(balanced accuracy (\d+\.\d\d %)\);/
         .exec(line);
     assert.ok(found, line);
+    assert.notEqual(pct(validation.accuracy), pct(validation.balanced));
+    assert.equal(found[1], pct(validation.accuracy));
+    assert.equal(found[2], pct(validation.balanced));
     assert.equal(found[3], pct(test.accuracy));
     assert.equal(found[4], pct(test.balanced));
     // --json has both, whatever the metric; the line's validation figures are its.
