@@ -96,6 +96,10 @@ Deno.test("the compress report's class-weight sentence keeps a label that looks 
     const own = ["!DOCTYPE", "html", "head", "meta", "title", "style", "body", "h1", "h2", "p"]
       .concat(["div", "script"]);
     assert.deepEqual(tags.filter((t) => !own.includes(t.replace("/", ""))), []);
+    // "script" is one of the page's own tags: the label's must not appear as markup anywhere
+    // (the sentence, or the figures' data inside the page's scripts).
+    const html = await Deno.readTextFile(`${dir}/r.html`);
+    assert.ok(!html.includes("<script>window.pwned"), "the label's script tag is in the page");
     // "balanced" on the command's training part (--test-fraction 0.25, seed 0): n / (2 n_c).
     const d = await readCsv(data);
     const train = trainTestSplit(d.x, d.y, { testFraction: 0.25, seed: 0 }).yTrain;
