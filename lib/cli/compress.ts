@@ -10,7 +10,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { counted, errorReason, quotedList, quotedText } from "../core/validate.ts";
+import { counted, errorReason, quotedText } from "../core/validate.ts";
 import { trainingSize } from "../data/preprocess.ts";
 import { encodeModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
@@ -71,6 +71,7 @@ import {
 } from "../compress/space.ts";
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
 import { formatTable, percent, pointsText, ratioText } from "./format.ts";
+import { lostClasses, lostClassesNote } from "./lost_classes.ts";
 import {
   checkDistinctOutputs,
   checkOutput,
@@ -1732,76 +1733,4 @@ export function majorityNote(
   ];
 }
 
-/** A class the dense model finds on the validation rows and the chosen model no longer does. */
-export interface LostClass {
-  /** The class label. */
-  readonly class: string;
-  /** Validation rows of the class. */
-  readonly samples: number;
-  /** The dense model's validation recall of the class, above 0. */
-  readonly denseRecall: number;
-  /** The chosen model's validation recall of the class: 0. */
-  readonly chosenRecall: number;
-}
-
-/**
- * The classes whose validation recall the chosen model brings to 0 from a dense recall above 0:
- * the dense model gets at least one of their validation rows right, the chosen model none (it
- * may never predict them). Accuracy counts a class by its share of the rows, so on 48/48/3 %
- * data a 5-point budget chose a model that never predicted the 3 % class, without a word.
- *
- * @param y The validation rows' class indices.
- * @param classes The class labels.
- * @param densePredicted The dense model's predicted class indices on those rows.
- * @param chosenPredicted The chosen model's predicted class indices on those rows.
- * @returns The lost classes, in class order.
- */
-export function lostClasses(
-  y: ArrayLike<number>,
-  classes: readonly string[],
-  densePredicted: ArrayLike<number>,
-  chosenPredicted: ArrayLike<number>,
-): LostClass[] {
-  const k = classes.length;
-  const rows = new Array<number>(k).fill(0);
-  const dense = new Array<number>(k).fill(0), chosen = new Array<number>(k).fill(0);
-  for (let i = 0; i < y.length; i++) {
-    rows[y[i]]++;
-    if (densePredicted[i] === y[i]) dense[y[i]]++;
-    if (chosenPredicted[i] === y[i]) chosen[y[i]]++;
-  }
-  const lost: LostClass[] = [];
-  for (let c = 0; c < k; c++) {
-    if (dense[c] > 0 && chosen[c] === 0) {
-      lost.push({
-        class: classes[c],
-        samples: rows[c],
-        denseRecall: dense[c] / rows[c],
-        chosenRecall: 0,
-      });
-    }
-  }
-  return lost;
-}
-
-/**
- * The note on the classes the chosen model lost (see {@linkcode lostClasses}).
- *
- * @param lost The lost classes.
- * @param remedy How to keep them, said after the recalls.
- * @returns The note's line, or none when no class is lost.
- */
-export function lostClassesNote(lost: readonly LostClass[], remedy: string): string[] {
-  if (lost.length === 0) return [];
-  const one = lost.length === 1;
-  return [
-    `note      the chosen model gets no validation row of ${one ? "class" : "classes"} ` +
-    `${quotedList(lost.map((l) => l.class))} right, which the dense model does (validation ` +
-    `recall dense -> chosen: ${
-      lost.map((l) =>
-        `${quotedText(l.class)} ${percent(l.denseRecall)} -> ${percent(l.chosenRecall)} of ` +
-        counted(l.samples, "row")
-      ).join(", ")
-    }): ${remedy}`,
-  ];
-}
+export { type LostClass, lostClasses, lostClassesNote } from "./lost_classes.ts";
