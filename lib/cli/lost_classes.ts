@@ -102,3 +102,32 @@ export function lostClassesNote(
     }): ${remedy}`,
   ];
 }
+
+/**
+ * {@linkcode lostClasses} from two confusion matrices of the same rows: the classes whose recall
+ * is above 0 in `reference` and 0 in `confusion`.
+ *
+ * @param classes The class labels.
+ * @param reference The reference (dense, float) model's `confusion[true][predicted]` counts.
+ * @param confusion The compressed model's counts on the same rows.
+ * @returns The lost classes, in class order.
+ */
+export function lostClassesOfConfusion(
+  classes: readonly string[],
+  reference: readonly (readonly number[])[],
+  confusion: readonly (readonly number[])[],
+): LostClass[] {
+  const lost: LostClass[] = [];
+  for (let c = 0; c < classes.length; c++) {
+    const rows = reference[c].reduce((a, b) => a + b, 0);
+    if (reference[c][c] > 0 && confusion[c][c] === 0) {
+      lost.push({
+        class: classes[c],
+        samples: rows,
+        denseRecall: reference[c][c] / rows,
+        chosenRecall: 0,
+      });
+    }
+  }
+  return lost;
+}
