@@ -54,6 +54,7 @@ import {
 } from "./model_files.ts";
 import { count, formatTable, int, percent, rocAucText } from "./format.ts";
 import { createProgress } from "./progress.ts";
+import { lostClasses, lostClassesNote } from "./lost_classes.ts";
 import {
   CLASS_WEIGHT_OPTION,
   classWeightOption,
@@ -395,7 +396,8 @@ export const quantizeCommand: Command = {
     // Accuracy and ROC AUC (binary) from each model's own scores: the float model's, the
     // dequantized model's and the integer-only kernel's.
     const floatScores = decisionFunction(model, data.test.x);
-    const floatTest = accuracy(data.test.y, classesFromScores(floatScores));
+    const floatPred = classesFromScores(floatScores);
+    const floatTest = accuracy(data.test.y, floatPred);
     const floatAuc = binaryRocAuc(floatScores, data.test.y);
     const dequantized = dequantizeModel(q);
     const quantScores = decisionFunction(dequantized, data.test.x);
@@ -413,6 +415,7 @@ export const quantizeCommand: Command = {
       inputZeroPoint: number;
     } | null = null;
     let integerNote: string | null = null;
+    let intPred: Int32Array | null = null;
     if (q.weights.kind === "uniform" || q.weights.kind === "log2") {
       try {
         const c = integerCalibration(
@@ -422,7 +425,7 @@ export const quantizeCommand: Command = {
           args.string("input-dtype") as InputDtype,
         );
         const intScores = integerDecisionFunction(c.prepared, data.test.x);
-        const intPred = classesFromScores(intScores);
+        intPred = classesFromScores(intScores);
         integer = {
           testAccuracy: accuracy(data.test.y, intPred),
           testRocAuc: binaryRocAuc(intScores, data.test.y),
@@ -450,6 +453,15 @@ export const quantizeCommand: Command = {
     const savedDequantized = integer?.calibrationSaved
       ? accuracy(data.test.y, classesFromScores(savedScores))
       : quantTest;
+    // The classes the float model finds on the test rows and the quantized one never does, as
+    // lrc predict scores the file (integer-only when its calibration is kept): accuracy counts a
+    // class by its share of the rows.
+    const lost = lostClasses(
+      data.test.y,
+      model.classes,
+      floatPred,
+      integer?.calibrationSaved ? intPred! : quantPred,
+    );
     const savedDequantizedAuc = integer?.calibrationSaved
       ? binaryRocAuc(savedScores, data.test.y)
       : quantAuc;
@@ -496,6 +508,14 @@ export const quantizeCommand: Command = {
         quantizedRocAuc: quantAuc,
         savedDequantizedRocAuc: savedDequantizedAuc,
         integerRocAuc: integer?.testRocAuc ?? null,
+        // The classes with test recall above 0 for the float model and 0 for the quantized one
+        // (as the file predicts: integer-only when calibrated).
+        lostClasses: lost.map((l) => ({
+          class: l.class,
+          samples: l.samples,
+          floatRecall: l.denseRecall,
+          quantizedRecall: l.chosenRecall,
+        })),
       },
       integer: integer ?? { unavailable: integerNote },
       size,
@@ -549,6 +569,21 @@ export const quantizeCommand: Command = {
           percent(integer.agreement)
         } of the test set`
         : `integer-only inference unavailable: ${integerNote}`,
+      ...lostClassesNote(
+        lost,
+        "accuracy counts a class by its share of the rows; " +
+          [
+            "more --bits",
+            ...(args.flag("qat") ? [] : ["--qat"]),
+            ...(classWeights ? [] : ["--class-weight balanced (with --qat)"]),
+          ].join(", ").replace(/, ([^,]*)$/, " or $1") +
+          ` may keep ${lost.length === 1 ? "it" : "them"}`,
+        {
+          model: integer?.calibrationSaved ? "quantized (integer-only)" : "quantized",
+          reference: "float",
+          rows: "test",
+        },
+      ),
       ...(integer && !integer.calibrationSaved
         ? [
           `note      integer-only inference agrees on only ${
