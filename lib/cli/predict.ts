@@ -274,6 +274,9 @@ export const predictCommand: Command = {
     const metrics = labelled
       ? {
         accuracy: right / rows,
+        // What lrc compress --metric balanced-accuracy holds its budget to: the mean over the
+        // classes that label rows of each class's recall.
+        balancedAccuracy: balancedAccuracyFromConfusion(confusion),
         logLoss: lossSum / rows,
         macroF1: macroF1FromConfusion(confusion),
         rocAuc: aucScores?.rocAuc() ?? null,
@@ -319,9 +322,11 @@ export const predictCommand: Command = {
     ];
     if (metrics) {
       lines.push(
-        `metrics   accuracy ${percent(metrics.accuracy)}, log loss ${
-          metrics.logLoss.toFixed(4)
-        }, macro F1 ${metrics.macroF1.toFixed(4)}, ROC AUC ${rocAucText(metrics.rocAuc)}`,
+        `metrics   accuracy ${percent(metrics.accuracy)}, balanced accuracy ${
+          percent(metrics.balancedAccuracy)
+        }, log loss ${metrics.logLoss.toFixed(4)}, macro F1 ${
+          metrics.macroF1.toFixed(4)
+        }, ROC AUC ${rocAucText(metrics.rocAuc)}`,
         ...(skipAuc ? [NO_ROC_AUC_NOTE] : []),
         ...unpredictedNote(metrics.confusion, classes),
       );
@@ -344,6 +349,25 @@ export const predictCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Balanced accuracy from a confusion matrix: the mean over the classes that label some rows of
+ * each class's recall, as `balancedAccuracy` computes it from the labels.
+ *
+ * @param confusion `confusion[true][predicted]` counts, with at least one row.
+ * @returns The balanced accuracy in [0, 1].
+ */
+export function balancedAccuracyFromConfusion(confusion: readonly (readonly number[])[]): number {
+  let present = 0, sum = 0;
+  for (let c = 0; c < confusion.length; c++) {
+    let rows = 0;
+    for (const n of confusion[c]) rows += n;
+    if (rows === 0) continue;
+    present++;
+    sum += confusion[c][c] / rows;
+  }
+  return sum / present;
+}
 
 /**
  * A note naming the classes that label some rows but that the model predicted for none: accuracy
