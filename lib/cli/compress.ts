@@ -798,11 +798,13 @@ export const compressCommand: Command = {
     const densePredicted = result !== null && "tried" in result
       ? predict(session.dense, session.validation.x)
       : null;
-    const lost = result !== null && "tried" in result
+    // The chosen model's, or in the pipeline the compressed model's (90 % magnitude pruning on
+    // 3 % positives wrote a model that predicted no positive, at 97.19 % validation accuracy).
+    const lost = result !== null && ("tried" in result || mode === "pipeline")
       ? lostClasses(
         session.validation.y,
         data.train.classes,
-        densePredicted!,
+        densePredicted ?? predict(session.dense, session.validation.x),
         predict(asFloatModel(result.model), session.validation.x),
       )
       : [];
@@ -870,6 +872,9 @@ export const compressCommand: Command = {
           classWeight: classWeights,
           dense: { origin: modelFile ?? "trained", ...session.denseReport },
           ...(result ? { stages: result.stages, bytes: result.file.length } : {}),
+          // The classes the dense model finds on the validation rows and the compressed model
+          // never does (the searches give theirs in budget and sizeBudget).
+          ...(mode === "pipeline" && result ? { lostClasses: lost } : {}),
           ...(result && "maxBytes" in result
             ? {
               sizeBudget: {
@@ -1090,7 +1095,20 @@ export const compressCommand: Command = {
     }
     if (result) {
       lines.push("", stageTable(result.stages, balancedMetric));
-      if (mode === "pipeline") lines.push("", `time      ${seconds.toFixed(1)} s in all`);
+      if (mode === "pipeline") {
+        lines.push(
+          ...lostClassesNote(
+            lost,
+            "accuracy counts a class by its share of the rows; pruning less, fine-tuning, more " +
+              `--bits${classWeights ? "" : " or --class-weight balanced"} may keep ${
+                lost.length === 1 ? "it" : "them"
+              }`,
+            { model: "compressed", reference: "dense", rows: "validation" },
+          ),
+          "",
+          `time      ${seconds.toFixed(1)} s in all`,
+        );
+      }
     }
     if (sweep) {
       lines.push(
