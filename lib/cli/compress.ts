@@ -70,7 +70,7 @@ import {
   SWEEP_DEFAULTS,
 } from "../compress/space.ts";
 import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
-import { formatTable, percent, pointsText, ratioText } from "./format.ts";
+import { formatTable, percent, pointsText, ratioText, rocAucText } from "./format.ts";
 import { lostClasses, lostClassesNote } from "./lost_classes.ts";
 import {
   checkDistinctOutputs,
@@ -929,6 +929,8 @@ export const compressCommand: Command = {
       );
       return 0;
     }
+    // Two-class models have a ROC AUC column.
+    const binary = data.train.classes.length === 2;
     const lines = [
       `data      ${summary.source}: ${summary.fitSamples} train / ${summary.validationSamples} ` +
       `validation / ${summary.testSamples} test, ${counted(summary.features, "feature")}, ` +
@@ -1094,7 +1096,7 @@ export const compressCommand: Command = {
       }
     }
     if (result) {
-      lines.push("", stageTable(result.stages, balancedMetric));
+      lines.push("", stageTable(result.stages, balancedMetric, binary));
       if (mode === "pipeline") {
         lines.push(
           ...lostClassesNote(
@@ -1148,7 +1150,7 @@ export const compressCommand: Command = {
           ]
           : []),
         "",
-        stageTable(refitted.result.stages, balancedMetric),
+        stageTable(refitted.result.stages, balancedMetric, binary),
       );
     }
     if (integer) lines.push("", ...integerLines(integer, result!.file.length, balancedMetric));
@@ -1585,13 +1587,15 @@ function accuracyHeaders(rows: readonly ModelReport[], balanced: boolean): strin
 
 /**
  * A run's stages; with `balanced` (`--metric balanced-accuracy`), balanced-accuracy columns after
- * the accuracy ones.
+ * the accuracy ones; with `binary` (a two-class model), the ROC AUC after the log loss, on the
+ * same rows (test, or validation without test rows).
  */
-function stageTable(stages: readonly StageReport[], balanced: boolean): string {
+function stageTable(stages: readonly StageReport[], balanced: boolean, binary: boolean): string {
   return formatTable(
     [
       "stage",
       ...accuracyHeaders(stages, balanced),
+      ...(binary ? [stages[0]?.test ? "test ROC AUC" : "val. ROC AUC"] : []),
       "non-zeros",
       "bits",
       "bytes",
@@ -1602,6 +1606,7 @@ function stageTable(stages: readonly StageReport[], balanced: boolean): string {
     stages.map((s) => [
       s.stage,
       ...accuracyCells(s, balanced),
+      ...(binary ? [rocAucText((s.test ?? s.validation).rocAuc)] : []),
       `${s.nonZeros}/${s.weights}`,
       String(s.bits),
       s.bytes.toLocaleString("en-US"),

@@ -26,6 +26,7 @@ import type { Dataset } from "../data/dataset.ts";
 import { trainTestSplit } from "../data/preprocess.ts";
 import { encodeModel, inspectModelFile } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
+import { binaryRocAuc } from "../metrics/evaluate.ts";
 import { accuracy, balancedAccuracy, logLoss } from "../metrics/metrics.ts";
 import {
   checkLabelCount,
@@ -838,7 +839,10 @@ function checkData(data: LabelledData, name: string, cols: number | null): void 
   }
 }
 
-/** Accuracy, balanced accuracy and log loss of a float model on data. */
+/**
+ * Accuracy, balanced accuracy, log loss and (of a two-class model) ROC AUC of a float model on
+ * data, all from the same decision scores.
+ */
 export function metricsOf(model: LogisticModel, data: LabelledData): CompressionMetrics {
   const scores = decisionFunction(model, data.x);
   const proba = probabilitiesFromScores(model, scores);
@@ -848,6 +852,7 @@ export function metricsOf(model: LogisticModel, data: LabelledData): Compression
     accuracy: accuracy(data.y, predicted),
     balancedAccuracy: balancedAccuracy(data.y, predicted),
     logLoss: logLoss(data.y, proba),
+    rocAuc: model.classes.length === 2 ? binaryRocAuc(scores, data.y) : null,
   };
 }
 

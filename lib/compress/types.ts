@@ -291,6 +291,12 @@ export interface CompressionMetrics {
   readonly balancedAccuracy: number;
   /** Mean log loss (natural logarithm, probabilities clipped as scikit-learn does). */
   readonly logLoss: number;
+  /**
+   * ROC AUC of a two-class model (of its second class, ranked by the decision scores of the
+   * model as stored, those its accuracy comes from; see `binaryRocAuc`); `null` for more classes
+   * or when the data hold one class only.
+   */
+  readonly rocAuc: number | null;
 }
 
 /**
