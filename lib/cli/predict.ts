@@ -18,7 +18,11 @@ import type { LogisticModel } from "../model/types.ts";
 import { type AtomicWriter, openAtomicWriter } from "../io/atomic.ts";
 import { asFloatModel } from "../io/quantized.ts";
 import { ScoresByClass } from "../metrics/auc_stream.ts";
-import { logLossTerm, macroF1FromConfusion } from "../metrics/metrics.ts";
+import {
+  balancedAccuracyFromConfusion,
+  logLossTerm,
+  macroF1FromConfusion,
+} from "../metrics/metrics.ts";
 import { classesFromScores, probabilitiesFromScores } from "../model/predict.ts";
 import { preparePredictor } from "../model/predictor.ts";
 import { prepareQuantizedPredictor } from "../quant/predictor.ts";
@@ -349,25 +353,6 @@ export const predictCommand: Command = {
     return 0;
   },
 };
-
-/**
- * Balanced accuracy from a confusion matrix: the mean over the classes that label some rows of
- * each class's recall, as `balancedAccuracy` computes it from the labels.
- *
- * @param confusion `confusion[true][predicted]` counts, with at least one row.
- * @returns The balanced accuracy in [0, 1].
- */
-export function balancedAccuracyFromConfusion(confusion: readonly (readonly number[])[]): number {
-  let present = 0, sum = 0;
-  for (let c = 0; c < confusion.length; c++) {
-    let rows = 0;
-    for (const n of confusion[c]) rows += n;
-    if (rows === 0) continue;
-    present++;
-    sum += confusion[c][c] / rows;
-  }
-  return sum / present;
-}
 
 /**
  * A note naming the classes that label some rows but that the model predicted for none: accuracy

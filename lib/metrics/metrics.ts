@@ -196,16 +196,11 @@ export function macroF1(
 }
 
 /**
- * {@linkcode macroF1} from a confusion matrix (as {@linkcode confusionMatrix} counts it), e.g. one
- * summed over batches.
+ * Checks a confusion matrix: a square array of rows of finite, non-negative numbers.
  *
- * @param confusion `confusion[t][p]`: samples of true class `t` predicted as `p`, square.
- * @returns Macro-averaged F1 in [0, 1].
- * @throws {TypeError} If it is not a square array of rows of numbers.
- * @throws {RangeError} If an entry is negative, NaN or infinite, or every entry is 0 (no samples).
+ * @returns The number of classes (rows).
  */
-export function macroF1FromConfusion(confusion: readonly (readonly number[])[]): number {
-  const action = "compute macro F1";
+function checkConfusion(action: string, confusion: readonly (readonly number[])[]): number {
   // Index loops, not some/forEach: those skip the holes of a sparse array, which then read as
   // undefined (a missing row crashed, a missing entry made the score NaN).
   if (!Array.isArray(confusion)) {
@@ -238,6 +233,21 @@ export function macroF1FromConfusion(confusion: readonly (readonly number[])[]):
       }
     }
   }
+  return k;
+}
+
+/**
+ * {@linkcode macroF1} from a confusion matrix (as {@linkcode confusionMatrix} counts it), e.g. one
+ * summed over batches.
+ *
+ * @param confusion `confusion[t][p]`: samples of true class `t` predicted as `p`, square.
+ * @returns Macro-averaged F1 in [0, 1].
+ * @throws {TypeError} If it is not a square array of rows of numbers.
+ * @throws {RangeError} If an entry is negative, NaN or infinite, or every entry is 0 (no samples).
+ */
+export function macroF1FromConfusion(confusion: readonly (readonly number[])[]): number {
+  const action = "compute macro F1";
+  const k = checkConfusion(action, confusion);
   let sum = 0, classes = 0;
   for (let c = 0; c < k; c++) {
     let predicted = 0, actual = 0;
@@ -255,6 +265,41 @@ export function macroF1FromConfusion(confusion: readonly (readonly number[])[]):
     throw new RangeError(`Cannot ${action}: the confusion matrix counts no samples`);
   }
   return sum / classes;
+}
+
+/**
+ * {@linkcode balancedAccuracy} from a confusion matrix (as {@linkcode confusionMatrix} counts it),
+ * e.g. one summed over batches: the mean over the classes that label some samples (the rows with
+ * a count) of each class's recall, `confusion[c][c]` over its row's sum.
+ *
+ * @param confusion `confusion[t][p]`: samples of true class `t` predicted as `p`, square.
+ * @returns Balanced accuracy in [0, 1].
+ * @throws {TypeError} If it is not a square array of rows of numbers.
+ * @throws {RangeError} If an entry is negative, NaN or infinite, or every entry is 0 (no samples).
+ *
+ * @example Recalls 3/3 and 1/3
+ * ```ts
+ * import { balancedAccuracyFromConfusion } from "./metrics.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(balancedAccuracyFromConfusion([[3, 0], [2, 1]]), (1 + 1 / 3) / 2);
+ * ```
+ */
+export function balancedAccuracyFromConfusion(confusion: readonly (readonly number[])[]): number {
+  const action = "compute balanced accuracy";
+  const k = checkConfusion(action, confusion);
+  let present = 0, sum = 0;
+  for (let c = 0; c < k; c++) {
+    let rows = 0;
+    for (let p = 0; p < k; p++) rows += confusion[c][p];
+    if (rows === 0) continue;
+    present++;
+    sum += confusion[c][c] / rows;
+  }
+  if (present === 0) {
+    throw new RangeError(`Cannot ${action}: the confusion matrix counts no samples`);
+  }
+  return sum / present;
 }
 
 /**

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { assertClose } from "../_helpers/assert_close.ts";
 import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
-import { accuracy, balancedAccuracy } from "../../lib/metrics/metrics.ts";
+import {
+  accuracy,
+  balancedAccuracy,
+  balancedAccuracyFromConfusion,
+  confusionMatrix,
+} from "../../lib/metrics/metrics.ts";
 
 Deno.test("balancedAccuracy is the mean of the recalls of the classes present, counted by hand", () => {
   // Class 0: 4 rows, 3 right; class 1: 1 row, missed; class 2: absent from yTrue but predicted;
@@ -18,6 +23,28 @@ Deno.test("balancedAccuracy is the mean of the recalls of the classes present, c
     { name: "RangeError", message: "Cannot compute balanced accuracy: there are no samples" },
   );
   assert.throws(() => balancedAccuracy([0, 1], [0]), TypeError);
+});
+
+Deno.test("balancedAccuracyFromConfusion is the mean of the recalls of the rows with a count", () => {
+  // The rows of the hand-counted case above: recalls 3/4, 0, (absent), 1/2.
+  const confusion = [[3, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 1]];
+  assert.equal(balancedAccuracyFromConfusion(confusion), (3 / 4 + 0 + 1 / 2) / 3);
+  // 97 of 97 "no" right, 1 of 3 "yes": recalls 1 and 1/3.
+  assert.equal(balancedAccuracyFromConfusion([[97, 0], [2, 1]]), (1 + 1 / 3) / 2);
+  for (const empty of [[], [[0]], [[0, 0], [0, 0]]]) {
+    assert.throws(() => balancedAccuracyFromConfusion(empty), {
+      name: "RangeError",
+      message: "Cannot compute balanced accuracy: the confusion matrix counts no samples",
+    });
+  }
+  assert.throws(() => balancedAccuracyFromConfusion([[1, 2], [3]]), {
+    name: "TypeError",
+    message: /^Cannot compute balanced accuracy: the confusion matrix must be square; row 1 has 1/,
+  });
+  assert.throws(() => balancedAccuracyFromConfusion([[-1, 1], [0, 1]]), {
+    name: "RangeError",
+    message: /^Cannot compute balanced accuracy: confusion\[0\]\[0\] is -1, not a count/,
+  });
 });
 
 const sklearnPython = await pythonWithSklearn();
@@ -49,6 +76,12 @@ Deno.test({
       cases,
     );
     assert.equal(expected.length, cases.length);
-    cases.forEach(([t, p], i) => assertClose(balancedAccuracy(t, p), expected[i], { atol: 1e-12 }));
+    cases.forEach(([t, p], i) => {
+      assertClose(balancedAccuracy(t, p), expected[i], { atol: 1e-12 });
+      // From the confusion matrix, with a column for the class predicted but never present.
+      const k = Math.max(...t, ...p) + 1;
+      const fromConfusion = balancedAccuracyFromConfusion(confusionMatrix(t, p, k));
+      assertClose(fromConfusion, expected[i], { atol: 1e-12 });
+    });
   },
 });
