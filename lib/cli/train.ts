@@ -390,10 +390,11 @@ export const trainCommand: Command = {
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
       ...result.warnings.map((w) => `warning   ${w}`),
       "",
-      formatTable(["", "accuracy", "log loss", "macro F1", "ROC AUC"], [
+      formatTable(["", "accuracy", "balanced accuracy", "log loss", "macro F1", "ROC AUC"], [
         [
           "train",
           percent(train.accuracy),
+          percent(train.balancedAccuracy),
           train.logLoss.toFixed(4),
           train.macroF1.toFixed(4),
           rocAucText(train.rocAuc),
@@ -401,6 +402,7 @@ export const trainCommand: Command = {
         [
           "test",
           percent(test.accuracy),
+          percent(test.balancedAccuracy),
           test.logLoss.toFixed(4),
           test.macroF1.toFixed(4),
           rocAucText(test.rocAuc),
@@ -460,6 +462,9 @@ function metricsJson(e: Evaluation) {
   return {
     samples: e.samples,
     accuracy: e.accuracy,
+    // What lrc compress --metric balanced-accuracy holds its budget to: the mean of the recalls
+    // of the classes that label rows, from the confusion matrix (streamed too).
+    balancedAccuracy: e.balancedAccuracy,
     logLoss: e.logLoss,
     macroF1: e.macroF1,
     rocAuc: e.rocAuc,

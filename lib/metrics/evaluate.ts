@@ -8,7 +8,14 @@ import type { Matrix } from "../core/matrix.ts";
 import { classesFromScores, decisionFunction, probabilitiesFromScores } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { assertLabels, assertMatrix } from "../core/validate.ts";
-import { accuracy, confusionMatrix, logLoss, macroF1FromConfusion, rocAuc } from "./metrics.ts";
+import {
+  accuracy,
+  balancedAccuracyFromConfusion,
+  confusionMatrix,
+  logLoss,
+  macroF1FromConfusion,
+  rocAuc,
+} from "./metrics.ts";
 
 /** Metrics of a model on a data set. */
 export interface Evaluation {
@@ -16,6 +23,14 @@ export interface Evaluation {
   readonly samples: number;
   /** Fraction classified right. */
   readonly accuracy: number;
+  /**
+   * The mean over the classes that label some samples of each class's recall (the share of its
+   * samples predicted as it), from `confusion`: as scikit-learn's `balanced_accuracy_score`, what
+   * a budget of metric `"balanced-accuracy"` holds to. A rare class counts as much as a common
+   * one: a model that never predicts the positives of 3 % of the samples has accuracy 97 % and
+   * balanced accuracy 50 %.
+   */
+  readonly balancedAccuracy: number;
   /** Mean log loss. */
   readonly logLoss: number;
   /** Macro-averaged F1. */
@@ -36,7 +51,7 @@ export interface Evaluation {
  * @param model The model.
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @param y True class indices, shape `(nSamples)`.
- * @returns Accuracy, log loss, macro F1, ROC AUC (binary), confusion matrix.
+ * @returns Accuracy, balanced accuracy, log loss, macro F1, ROC AUC (binary), confusion matrix.
  * @throws {TypeError} If the shapes disagree with each other or with the model.
  * @throws {RangeError} If there are no samples, a label is out of range, or the model or `x`
  *   holds NaN or Infinity.
@@ -53,6 +68,7 @@ export function evaluate(model: LogisticModel, x: Matrix, y: Int32Array): Evalua
   return {
     samples: x.rows,
     accuracy: accuracy(y, predicted),
+    balancedAccuracy: balancedAccuracyFromConfusion(confusion),
     logLoss: logLoss(y, proba),
     macroF1: macroF1FromConfusion(confusion),
     rocAuc: auc,

@@ -19,7 +19,7 @@ import { validateModel } from "../model/validate_model.ts";
 import { classesFromScores, decisionFunction, probabilitiesFromScores } from "../model/predict.ts";
 import { ScoresByClass } from "./auc_stream.ts";
 import type { Evaluation } from "./evaluate.ts";
-import { logLossTerm, macroF1FromConfusion } from "./metrics.ts";
+import { balancedAccuracyFromConfusion, logLossTerm, macroF1FromConfusion } from "./metrics.ts";
 
 // readCsvBatches' options but the storage and the columns, which the model decides.
 const { dtype: _dtype, features: _features, ...STREAM_KEYS } = CSV_STREAM_OPTION_KEYS;
@@ -52,8 +52,8 @@ export interface EvaluateStreamOptions extends Omit<LabelledCsvOptions, "dtype" 
  * @param path The CSV file.
  * @param options Label column, header, delimiter, row filter; `rocAuc: false` to skip the ROC
  *   AUC.
- * @returns Accuracy, log loss, macro F1, ROC AUC (two classes, both labelling rows, `rocAuc` not
- *   `false`; `null` otherwise) and confusion over all kept rows.
+ * @returns Accuracy, balanced accuracy, log loss, macro F1, ROC AUC (two classes, both labelling
+ *   rows, `rocAuc` not `false`; `null` otherwise) and confusion over all kept rows.
  * @throws {TypeError} If `model` is not a well-formed model or `rocAuc` not a boolean (before the
  *   file is read).
  * @throws {RangeError} If `label` is `null` (the metrics need labels), a label is not one of the
@@ -127,6 +127,7 @@ export async function evaluateStream(
   return {
     samples,
     accuracy: right / samples,
+    balancedAccuracy: balancedAccuracyFromConfusion(confusion),
     logLoss: lossSum / samples,
     macroF1: macroF1FromConfusion(confusion),
     rocAuc: auc?.rocAuc() ?? null,

@@ -19,12 +19,14 @@ import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
  * Checks a binary report's metrics against their definitions: the mean of -log p(true class)
  * (probabilities clipped to [eps, 1 - eps], as documented), the share of (positive, negative)
  * pairs ranked right (ties count half), `confusion[true][predicted]` counts with the arg-max
- * class, and the mean over classes of 2 TP / (2 TP + FP + FN).
+ * class, the mean over classes of 2 TP / (2 TP + FP + FN), and the mean of the two classes'
+ * recalls.
  */
 function assertMetricsByDefinition(
   metrics: {
     samples: number;
     accuracy: number;
+    balancedAccuracy: number;
     logLoss: number;
     macroF1: number;
     rocAuc: number;
@@ -50,6 +52,8 @@ function assertMetricsByDefinition(
     return (2 * tp) / (2 * tp + fp + fn);
   });
   assertClose(metrics.macroF1, (f1[0] + f1[1]) / 2, { rtol: 1e-12, message: `${what} macro F1` });
+  const recall = [0, 1].map((c) => confusion[c][c] / (confusion[c][0] + confusion[c][1]));
+  assert.equal(metrics.balancedAccuracy, (recall[0] + recall[1]) / 2, `${what} balanced accuracy`);
   let right = 0, pairs = 0;
   for (let i = 0; i < n; i++) {
     if (y[i] !== 1) continue;

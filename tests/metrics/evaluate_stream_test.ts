@@ -36,6 +36,7 @@ Deno.test("evaluateStream gives evaluate's metrics on the same rows, batch by ba
       assert.ok(Math.abs(streamed.logLoss - reference.logLoss) < 1e-9, at);
       assert.deepEqual(streamed.confusion, reference.confusion, at);
       assert.ok(Math.abs(streamed.macroF1 - reference.macroF1) < 1e-12, at);
+      assert.equal(streamed.balancedAccuracy, reference.balancedAccuracy, at);
     }
     // The ROC AUC of the whole file, whatever the batches (not one batch's AUC passed off as the
     // file's: the batches of 50 have both classes, so each has an AUC of its own), against a

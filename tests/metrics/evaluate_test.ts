@@ -52,6 +52,7 @@ Deno.test({
     const y2 = Int32Array.from({ length: n }, () => randomInt(prng, 2));
     type Metrics = {
       accuracy: number;
+      balancedAccuracy: number;
       logLoss: number;
       macroF1: number;
       confusion: number[][];
@@ -59,8 +60,8 @@ Deno.test({
     };
     const expected = await runPython<Metrics[]>(
       "import json, sys, numpy as np\n" +
-        "from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss, " +
-        "roc_auc_score\n" +
+        "from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, " +
+        "f1_score, log_loss, roc_auc_score\n" +
         "d = json.load(sys.stdin)\n" +
         "z = (np.array(d['x']) - np.array([0.5, -1])) / np.array([2, 0.5])\n" +
         "out = []\n" +
@@ -78,6 +79,7 @@ Deno.test({
         "        auc = None\n" +
         "    labels = list(range(p.shape[1]))\n" +
         "    out.append({'accuracy': float(accuracy_score(y, pred)),\n" +
+        "                'balancedAccuracy': float(balanced_accuracy_score(y, pred)),\n" +
         "                'logLoss': float(log_loss(y, p, labels=labels)),\n" +
         "                'macroF1': float(f1_score(y, pred, average='macro', zero_division=0)),\n" +
         "                'confusion': confusion_matrix(y, pred, labels=labels).tolist(),\n" +
@@ -101,6 +103,10 @@ Deno.test({
       assert.deepEqual(e.confusion, c, `${what} confusion`);
       assert.equal(e.samples, n);
       assertClose(e.accuracy, want.accuracy, { rtol: 1e-15, message: `${what} accuracy` });
+      assertClose(e.balancedAccuracy, want.balancedAccuracy, {
+        rtol: 1e-12,
+        message: `${what} balanced accuracy`,
+      });
       assertClose(e.logLoss, want.logLoss, { rtol: 1e-12, message: `${what} log loss` });
       assertClose(e.macroF1, want.macroF1, { rtol: 1e-12, message: `${what} macro F1` });
       if (want.rocAuc === null) assert.equal(e.rocAuc, null, `${what} ROC AUC`);

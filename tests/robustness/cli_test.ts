@@ -341,7 +341,8 @@ Deno.test("lrc: very imbalanced classes train, with a warning about the rare cla
     r.stdout,
     /warning {3}class "rare" has only 1 of 300 training samples \(0.33 %\): its predictions/,
   );
-  assert.match(r.stdout, /test\s+\d+\.\d\d %\s+\d\.\d{4}/); // finite accuracy and log loss
+  // finite accuracy, balanced accuracy and log loss
+  assert.match(r.stdout, /test\s+\d+\.\d\d %\s+\d+\.\d\d %\s+\d\.\d{4}/);
   // quantize and export train too, and pass the warning on
   const q = await runCli(["quantize", "--data", F.imbalanced, "--json"]);
   assert.equal(q.code, 0, q.stderr);
