@@ -1,7 +1,7 @@
 /**
  * `lrc prune`: train (or load) a model, prune it by a strategy to a target, optionally fine-tune
- * the survivors, report accuracy, log loss, ROC AUC (binary) and sparsity, optionally save the
- * pruned model.
+ * the survivors, report accuracy, balanced accuracy, log loss, ROC AUC (binary) and sparsity,
+ * optionally save the pruned model.
  *
  * @module
  */
@@ -558,6 +558,13 @@ export const pruneCommand: Command = {
         pruned: prunedTest.accuracy,
         fineTuned: tuned?.test.accuracy ?? null,
       },
+      // The mean of the recalls of the classes that label test rows: what lrc compress --metric
+      // balanced-accuracy holds its budget to (accuracy counts a class by its share of the rows).
+      balancedAccuracy: {
+        dense: denseTest.balancedAccuracy,
+        pruned: prunedTest.balancedAccuracy,
+        fineTuned: tuned?.test.balancedAccuracy ?? null,
+      },
       logLoss: {
         dense: denseTest.logLoss,
         pruned: prunedTest.logLoss,
@@ -619,12 +626,14 @@ export const pruneCommand: Command = {
       [
         "dense",
         percent(denseTest.accuracy),
+        percent(denseTest.balancedAccuracy),
         denseTest.logLoss.toFixed(4),
         rocAucText(denseTest.rocAuc),
       ],
       [
         "pruned",
         percent(prunedTest.accuracy),
+        percent(prunedTest.balancedAccuracy),
         prunedTest.logLoss.toFixed(4),
         rocAucText(prunedTest.rocAuc),
       ],
@@ -635,6 +644,7 @@ export const pruneCommand: Command = {
           amounts.length > 1 ? `${amounts.length} rounds, ` : ""
         }${tuneSteps} ${tuning === "lbfgs" ? "it." : "ep."})`,
         percent(tuned.test.accuracy),
+        percent(tuned.test.balancedAccuracy),
         tuned.test.logLoss.toFixed(4),
         rocAucText(tuned.test.rocAuc),
       ]);
@@ -655,7 +665,7 @@ export const pruneCommand: Command = {
       (args.flag("compensate") ? ", bias compensated" : "") +
       ` (${amounts.length > 1 ? "pruning " : ""}${pruneSeconds.toFixed(2)} s)`,
       "",
-      formatTable(["test", "accuracy", "log loss", "ROC AUC"], rows),
+      formatTable(["test", "accuracy", "balanced accuracy", "log loss", "ROC AUC"], rows),
       ...lostClassesNote(
         lostPruned,
         `${shares}${

@@ -18,6 +18,21 @@ import { directModel } from "./_direct_model.ts";
 const dir = await Deno.makeTempDir({ prefix: "lrc-prune-test-" });
 const quick = ["--max-iterations", "40", "--quiet"];
 
+/**
+ * Balanced accuracy counted here: each class's share of its rows predicted right, averaged over
+ * the classes that label rows.
+ */
+function meanRecall(y: ArrayLike<number>, p: ArrayLike<number>): number {
+  const rows = new Map<number, [number, number]>();
+  for (let i = 0; i < y.length; i++) {
+    const [n, right] = rows.get(y[i]) ?? [0, 0];
+    rows.set(y[i], [n + 1, right + (p[i] === y[i] ? 1 : 0)]);
+  }
+  let sum = 0;
+  for (const [n, right] of rows.values()) sum += right / n;
+  return sum / rows.size;
+}
+
 Deno.test("lrc prune prunes exactly the requested sparsity and reports it as JSON", async () => {
   const r = await runCli(["prune", "--sparsity", "0.8", "--json", ...quick]);
   assert.equal(r.code, 0, r.stderr);
@@ -354,6 +369,12 @@ Deno.test("lrc prune --json reports accuracies that match a direct evaluation of
   const prunedModel = modelFromJson(await Deno.readTextFile(`${dir}/pruned.json`));
   assert.equal(pruned.accuracy.dense, share(y, predict(model, x)));
   assert.equal(pruned.accuracy.pruned, share(y, predict(prunedModel, x)));
+  assertClose(pruned.balancedAccuracy.dense, meanRecall(y, predict(model, x)), { rtol: 1e-12 });
+  assertClose(pruned.balancedAccuracy.pruned, meanRecall(y, predict(prunedModel, x)), {
+    rtol: 1e-12,
+  });
+  assert.notEqual(pruned.balancedAccuracy.pruned, pruned.accuracy.pruned);
+  assert.equal(pruned.balancedAccuracy.fineTuned, null);
   // The saved model is the library's own pruning of the same model.
   assert.deepEqual(
     prunedModel.weights,
@@ -363,6 +384,9 @@ Deno.test("lrc prune --json reports accuracies that match a direct evaluation of
   const tunedModel = modelFromJson(await Deno.readTextFile(`${dir}/tuned.json`));
   assert.equal(tuned.accuracy.pruned, pruned.accuracy.pruned);
   assert.equal(tuned.accuracy.fineTuned, share(y, predict(tunedModel, x)));
+  assertClose(tuned.balancedAccuracy.fineTuned, meanRecall(y, predict(tunedModel, x)), {
+    rtol: 1e-12,
+  });
   assert.notEqual(tuned.accuracy.fineTuned, tuned.accuracy.pruned);
   // Fine-tuned as the help says and as lrc compress does: sgd at 0.03, halved every epoch, for 5
   // epochs, with the training penalty (the default lambda, 1 / the training samples). The step
@@ -764,8 +788,10 @@ Deno.test("lrc prune's text report gives the saved model's test metrics, zeros a
     for (let i = 0; i < p.rows; i++) {
       loss -= Math.log(Math.min(Math.max(p.data[i * k + split.yTest[i]], Number.EPSILON), 1));
     }
+    const predicted = predict(m, split.xTest);
     return [
-      `${(100 * accuracy(split.yTest, predict(m, split.xTest))).toFixed(2)} %`,
+      `${(100 * accuracy(split.yTest, predicted)).toFixed(2)} %`,
+      `${(100 * meanRecall(split.yTest, predicted)).toFixed(2)} %`,
       (loss / p.rows).toFixed(4),
       "-", // ROC AUC: digits has ten classes
     ];
@@ -859,7 +885,7 @@ Deno.test("lrc prune reports the ROC AUC of the dense, pruned and fine-tuned bin
   const row = (text: string, name: string) =>
     text.split("\n").find((l) => l.startsWith(name))?.trim().split(/ {2,}/).at(-1);
   const pruned = await pruneTo(`${dir}/auc-pruned.json`, []);
-  assert.match(pruned.text, /^test +accuracy +log loss +ROC AUC$/m);
+  assert.match(pruned.text, /^test +accuracy +balanced accuracy +log loss +ROC AUC$/m);
   const denseAuc = pairwise(dense), prunedAuc = pairwise(pruned.saved);
   assert.notEqual(denseAuc.toFixed(4), prunedAuc.toFixed(4), "pruning changes the ranking");
   assertClose(pruned.json.rocAuc.dense, denseAuc, { rtol: 1e-12, message: "dense" });
@@ -867,6 +893,11 @@ Deno.test("lrc prune reports the ROC AUC of the dense, pruned and fine-tuned bin
   assert.equal(pruned.json.rocAuc.fineTuned, null);
   assert.equal(row(pruned.text, "dense "), denseAuc.toFixed(4));
   assert.equal(row(pruned.text, "pruned "), prunedAuc.toFixed(4));
+  // The balanced accuracy beside the accuracy, as --json gives it.
+  for (const [name, stage] of [["dense ", "dense"], ["pruned ", "pruned"]] as const) {
+    const cells = pruned.text.split("\n").find((l) => l.startsWith(name))!.trim().split(/ {2,}/);
+    assert.equal(cells[2], `${(pruned.json.balancedAccuracy[stage] * 100).toFixed(2)} %`, name);
+  }
   const tuned = await pruneTo(`${dir}/auc-tuned.json`, ["--fine-tune", "lbfgs"]);
   const tunedAuc = pairwise(tuned.saved);
   assertClose(tuned.json.rocAuc.fineTuned, tunedAuc, { rtol: 1e-12, message: "fine-tuned" });
