@@ -1,13 +1,13 @@
 /**
- * `lrc quantize`: train (or load) a model, quantize it, and report accuracy and ROC AUC (binary;
- * float, quantized, integer-only) and bytes; optionally save the quantized model.
+ * `lrc quantize`: train (or load) a model, quantize it, and report accuracy, balanced accuracy and
+ * ROC AUC (binary; float, quantized, integer-only) and bytes; optionally save the quantized model.
  *
  * @module
  */
 
 import { prepareStorage, storedPreprocessing, storeQuantizedModel } from "../compress/storage.ts";
 import { counted, errorReason } from "../core/validate.ts";
-import { accuracy } from "../metrics/metrics.ts";
+import { accuracy, balancedAccuracy } from "../metrics/metrics.ts";
 import { classesFromScores, decisionFunction, predict } from "../model/predict.ts";
 import { binaryRocAuc } from "../metrics/evaluate.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -204,7 +204,8 @@ export const quantizeCommand: Command = {
     out: "quantize writes its model with --save FILE",
     training: "quantize takes --qat for quantization-aware training, nothing for post-training",
   },
-  summary: "Quantize a trained (or freshly trained) model; report accuracy, ROC AUC and bytes.",
+  summary:
+    "Quantize a trained (or freshly trained) model; report accuracy, balanced accuracy, ROC AUC and bytes.",
   options: {
     ...DATA_OPTIONS,
     ...TRAIN_OPTIONS,
@@ -393,19 +394,22 @@ export const quantizeCommand: Command = {
     }
     q = storeQuantizedModel(q, storage, true);
     const seconds = (performance.now() - started) / 1000;
-    // Accuracy and ROC AUC (binary) from each model's own scores: the float model's, the
-    // dequantized model's and the integer-only kernel's.
+    // Accuracy, balanced accuracy and ROC AUC (binary) from each model's own scores: the float
+    // model's, the dequantized model's and the integer-only kernel's.
     const floatScores = decisionFunction(model, data.test.x);
     const floatPred = classesFromScores(floatScores);
     const floatTest = accuracy(data.test.y, floatPred);
+    const floatBalanced = balancedAccuracy(data.test.y, floatPred);
     const floatAuc = binaryRocAuc(floatScores, data.test.y);
     const dequantized = dequantizeModel(q);
     const quantScores = decisionFunction(dequantized, data.test.x);
     const quantPred = classesFromScores(quantScores);
     const quantTest = accuracy(data.test.y, quantPred);
+    const quantBalanced = balancedAccuracy(data.test.y, quantPred);
     const quantAuc = binaryRocAuc(quantScores, data.test.y);
     let integer: {
       testAccuracy: number;
+      testBalancedAccuracy: number;
       testRocAuc: number | null;
       agreement: number;
       trainAgreement: number;
@@ -428,6 +432,7 @@ export const quantizeCommand: Command = {
         intPred = classesFromScores(intScores);
         integer = {
           testAccuracy: accuracy(data.test.y, intPred),
+          testBalancedAccuracy: balancedAccuracy(data.test.y, intPred),
           testRocAuc: binaryRocAuc(intScores, data.test.y),
           agreement: accuracy(intPred, quantPred),
           trainAgreement: c.trainAgreement,
@@ -450,9 +455,13 @@ export const quantizeCommand: Command = {
     const savedScores = integer?.calibrationSaved
       ? decisionFunction(dequantizeModel(q), data.test.x)
       : quantScores;
+    const savedPred = integer?.calibrationSaved ? classesFromScores(savedScores) : quantPred;
     const savedDequantized = integer?.calibrationSaved
-      ? accuracy(data.test.y, classesFromScores(savedScores))
+      ? accuracy(data.test.y, savedPred)
       : quantTest;
+    const savedDequantizedBalanced = integer?.calibrationSaved
+      ? balancedAccuracy(data.test.y, savedPred)
+      : quantBalanced;
     // The classes the float model finds on the test rows and the quantized one never does, as
     // lrc predict scores the file (integer-only when its calibration is kept): accuracy counts a
     // class by its share of the rows.
@@ -503,6 +512,12 @@ export const quantizeCommand: Command = {
         savedDequantizedAccuracy: savedDequantized,
         integerAccuracy: integer?.testAccuracy ?? null,
         integerAgreement: integer?.agreement ?? null,
+        // The mean of the recalls of the classes that label test rows, from each model's own
+        // predictions: what lrc compress --metric balanced-accuracy holds its budget to.
+        floatBalancedAccuracy: floatBalanced,
+        quantizedBalancedAccuracy: quantBalanced,
+        savedDequantizedBalancedAccuracy: savedDequantizedBalanced,
+        integerBalancedAccuracy: integer?.testBalancedAccuracy ?? null,
         // ROC AUC of classes[1] (binary models; null otherwise), as lrc train reports it.
         floatRocAuc: floatAuc,
         quantizedRocAuc: quantAuc,
@@ -539,12 +554,13 @@ export const quantizeCommand: Command = {
         args.flag("qat") ? `, quantization-aware training ${qatEpochs} epochs` : ", post-training"
       } (${seconds.toFixed(2)} s)`,
       "",
-      formatTable(["test", "accuracy", "vs float", "ROC AUC"], [
-        ["float", percent(floatTest), "", rocAucText(floatAuc)],
+      formatTable(["test", "accuracy", "vs float", "balanced accuracy", "ROC AUC"], [
+        ["float", percent(floatTest), "", percent(floatBalanced), rocAucText(floatAuc)],
         [
           "quantized (dequantized)",
           percent(quantTest),
           pointsDiff(quantTest, floatTest),
+          percent(quantBalanced),
           rocAucText(quantAuc),
         ],
         ...(integer?.calibrationSaved
@@ -552,6 +568,7 @@ export const quantizeCommand: Command = {
             "file, dequantized (int32 bias)",
             percent(savedDequantized),
             pointsDiff(savedDequantized, floatTest),
+            percent(savedDequantizedBalanced),
             rocAucText(savedDequantizedAuc),
           ]]
           : []),
@@ -560,9 +577,10 @@ export const quantizeCommand: Command = {
             `integer-only (${integer.inputDtype} inputs)`,
             percent(integer.testAccuracy),
             pointsDiff(integer.testAccuracy, floatTest),
+            percent(integer.testBalancedAccuracy),
             rocAucText(integer.testRocAuc),
           ]
-          : ["integer-only", "n/a", "", ""],
+          : ["integer-only", "n/a", "", "", ""],
       ]),
       integer
         ? `integer-only predictions agree with the dequantized model on ${

@@ -49,6 +49,21 @@ function share(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return same / a.length;
 }
 
+/**
+ * Balanced accuracy counted here: each class's share of its rows (in `y`) predicted right (in
+ * `p`), averaged over the classes that label rows.
+ */
+function meanRecall(y: ArrayLike<number>, p: ArrayLike<number>): number {
+  const rows = new Map<number, [number, number]>();
+  for (let i = 0; i < y.length; i++) {
+    const [n, right] = rows.get(y[i]) ?? [0, 0];
+    rows.set(y[i], [n + 1, right + (p[i] === y[i] ? 1 : 0)]);
+  }
+  let sum = 0;
+  for (const [n, right] of rows.values()) sum += right / n;
+  return sum / rows.size;
+}
+
 Deno.test("lrc quantize --json reports accuracies that match a direct evaluation of its models", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lrc-quantize-test-" });
   try {
@@ -103,6 +118,18 @@ Deno.test("lrc quantize --json reports accuracies that match a direct evaluation
     assert.equal(report.test.integerAgreement, integerAgreement);
     assert.equal(report.integer.testAccuracy, integerAccuracy);
     assert.equal(report.integer.agreement, integerAgreement);
+    // Balanced accuracy from each model's own predictions, integer-only from the integer kernel's.
+    const balanced = {
+      float: meanRecall(y, predict(float, x)),
+      quantized: meanRecall(y, dequantizedPred),
+      savedDequantized: meanRecall(y, predict(dequantizeModel(saved), x)),
+      integer: meanRecall(y, integerPred),
+    };
+    assert.notEqual(balanced.quantized, balanced.float);
+    for (const [key, value] of Object.entries(balanced)) {
+      assertClose(report.test[`${key}BalancedAccuracy`], value, { rtol: 1e-12, message: key });
+    }
+    assert.equal(report.integer.testBalancedAccuracy, report.test.integerBalancedAccuracy);
     // Ten classes: no ROC AUC.
     for (const key of ["float", "quantized", "savedDequantized", "integer"]) {
       assert.equal(report.test[`${key}RocAuc`], null, key);
@@ -390,6 +417,21 @@ Deno.test("lrc quantize reports the saved file's dequantized accuracy where the 
     assert.ok(saved.input !== undefined);
     assert.equal(saved.bias.kind, "int32");
     assert.notEqual(report.test.savedDequantizedAccuracy, report.test.quantizedAccuracy);
+    // Its balanced accuracy too, from the saved file's dequantized predictions on the command
+    // line's split (digits, --test-fraction 0.25, --seed 0).
+    const digits = await loadEmbedded("digits");
+    const split = trainTestSplit(digits.x, digits.y, { testFraction: 0.25, seed: 0 });
+    const savedPred = predict(dequantizeModel(saved), split.xTest);
+    assert.equal(report.test.savedDequantizedAccuracy, share(split.yTest, savedPred));
+    assertClose(
+      report.test.savedDequantizedBalancedAccuracy,
+      meanRecall(split.yTest, savedPred),
+      { rtol: 1e-12 },
+    );
+    assert.notEqual(
+      report.test.savedDequantizedBalancedAccuracy,
+      report.test.quantizedBalancedAccuracy,
+    );
     const text = await runCli([
       "quantize",
       "--bits",
@@ -733,14 +775,33 @@ Deno.test("lrc quantize reports the ROC AUC of the float, dequantized and intege
     for (const [key, auc] of Object.entries(want)) {
       assertClose(report.test[`${key}RocAuc`], auc, { rtol: 1e-12, message: key });
     }
+    // Balanced accuracy from the same models' predictions (the arg-max of those scores): the
+    // integer-only kernel's one input scale loses the features of small range here.
+    const balanced = {
+      float: meanRecall(y, predict(float, x)),
+      quantized: meanRecall(y, predict(dequantizeModel(ptq), x)),
+      savedDequantized: meanRecall(y, predict(dequantizeModel(saved), x)),
+      integer: meanRecall(y, integerPredict(prepareIntegerModel(integerModel), x)),
+    };
+    assert.notEqual(balanced.integer.toFixed(4), balanced.quantized.toFixed(4));
+    for (const [key, value] of Object.entries(balanced)) {
+      assertClose(report.test[`${key}BalancedAccuracy`], value, { rtol: 1e-12, message: key });
+    }
     const text = await runCli(args);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /^test +accuracy +vs float +ROC AUC$/m);
+    assert.match(text.stdout, /^test +accuracy +vs float +balanced accuracy +ROC AUC$/m);
     const last = (name: string) =>
       text.stdout.split("\n").find((l) => l.startsWith(name))?.trim().split(/ {2,}/).at(-1);
     assert.equal(last("float "), want.float.toFixed(4));
     assert.equal(last("quantized (dequantized) "), want.quantized.toFixed(4));
     assert.equal(last("integer-only ("), want.integer.toFixed(4));
+    // The balanced accuracy is the cell before the ROC AUC.
+    const cell = (name: string) =>
+      text.stdout.split("\n").find((l) => l.startsWith(name))?.trim().split(/ {2,}/).at(-2);
+    const pct = (v: number) => `${(v * 100).toFixed(2)} %`;
+    assert.equal(cell("float "), pct(balanced.float));
+    assert.equal(cell("quantized (dequantized) "), pct(balanced.quantized));
+    assert.equal(cell("integer-only ("), pct(balanced.integer));
     if (report.integer.calibrationSaved) {
       assert.equal(last("file, dequantized "), want.savedDequantized.toFixed(4));
     }
