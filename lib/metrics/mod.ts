@@ -1,6 +1,7 @@
 /**
- * Classification metrics: accuracy, log loss, confusion matrix, macro F1, ROC AUC; the Pareto
- * front of size against accuracy; the paired accuracy difference of two classifiers.
+ * Classification metrics: accuracy, balanced accuracy, log loss, confusion matrix, macro F1, ROC
+ * AUC; the Pareto front of size against accuracy; the paired accuracy and balanced-accuracy
+ * differences of two classifiers.
  *
  * @module
  */
