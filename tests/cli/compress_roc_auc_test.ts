@@ -5,6 +5,7 @@ import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { decodeModel } from "../../lib/io/model_file.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
 import { decisionFunction } from "../../lib/model/predict.ts";
+import { pairwiseAuc } from "../_helpers/auc.ts";
 
 /** 400 rows of two overlapping classes: "yes" about 30 %, told apart by a and b. */
 function twoClassesCsv(): string {
@@ -17,20 +18,6 @@ function twoClassesCsv(): string {
     lines.push(`${a},${b},${n},${yes ? "yes" : "no"}`);
   }
   return lines.join("\n") + "\n";
-}
-
-/** ROC AUC by counting pairs: the share of (positive, negative) pairs ranked right, ties half. */
-function aucByPairs(scores: readonly number[], y: ArrayLike<number>): number {
-  let right = 0, pairs = 0;
-  for (let i = 0; i < scores.length; i++) {
-    if (y[i] !== 1) continue;
-    for (let j = 0; j < scores.length; j++) {
-      if (y[j] !== 0) continue;
-      pairs++;
-      right += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
-    }
-  }
-  return right / pairs;
 }
 
 Deno.test("lrc compress gives a two-class model's ROC AUC in --json and the stage table, of the model as stored", async () => {
@@ -54,9 +41,9 @@ Deno.test("lrc compress gives a two-class model's ROC AUC in --json and the stag
     assert.equal(json.code, 0, json.stderr);
     const report = JSON.parse(json.stdout);
     const last = report.stages.at(-1);
-    const testAuc = aucByPairs(await scoresOf(`${dir}/m.lrc`, split.xTest), split.yTest);
+    const testAuc = pairwiseAuc(split.yTest, await scoresOf(`${dir}/m.lrc`, split.xTest));
     assert.ok(Math.abs(last.test.rocAuc - testAuc) < 1e-12, `${last.test.rocAuc} ${testAuc}`);
-    const valAuc = aucByPairs(await scoresOf(`${dir}/m.lrc`, inner.xTest), inner.yTest);
+    const valAuc = pairwiseAuc(inner.yTest, await scoresOf(`${dir}/m.lrc`, inner.xTest));
     assert.ok(Math.abs(last.validation.rocAuc - valAuc) < 1e-12);
     for (const s of report.stages) assert.equal(typeof s.test.rocAuc, "number");
     // The table: the test ROC AUC after the log loss, four decimals.
@@ -75,7 +62,7 @@ Deno.test("lrc compress gives a two-class model's ROC AUC in --json and the stag
     assert.equal(search.code, 0, search.stderr);
     const budget = JSON.parse(search.stdout).budget;
     for (const t of budget.tried) assert.equal(typeof t.validation.rocAuc, "number");
-    const chosenAuc = aucByPairs(await scoresOf(`${dir}/s.lrc`, inner.xTest), inner.yTest);
+    const chosenAuc = pairwiseAuc(inner.yTest, await scoresOf(`${dir}/s.lrc`, inner.xTest));
     assert.ok(Math.abs(budget.chosen.validation.rocAuc - chosenAuc) < 1e-12);
   } finally {
     await Deno.remove(dir, { recursive: true });

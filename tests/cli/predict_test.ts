@@ -23,6 +23,7 @@ import { onnxRoundingWarning } from "../../lib/cli/export.ts";
 import { ScoresByClass } from "../../lib/metrics/auc_stream.ts";
 import type { PlanColumnsOptions } from "../../lib/cli/predict.ts";
 import { halfStepByBits, timestampModel } from "./_timestamps.ts";
+import { pairwiseAuc } from "../_helpers/auc.ts";
 
 /** Writes `columns` (name and cell of row i) as a CSV file; returns its path. */
 async function writeCsv(
@@ -1295,17 +1296,7 @@ Deno.test("lrc predict reports the ROC AUC of the scores its kernel gives, over 
   const u = Array.from({ length: n }, () => randomInt(prng, 5));
   const v = Array.from({ length: n }, () => randomInt(prng, 5));
   const y = Array.from({ length: n }, () => randomInt(prng, 2));
-  const pairwise = (s: ArrayLike<number>) => {
-    let wins = 0, pairs = 0;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        if (y[i] !== 1 || y[j] !== 0) continue;
-        pairs++;
-        wins += s[i] > s[j] ? 1 : s[i] === s[j] ? 0.5 : 0;
-      }
-    }
-    return wins / pairs;
-  };
+  const pairwise = (s: ArrayLike<number>) => pairwiseAuc(y, s);
   const base = {
     kind: "logistic-regression",
     version: 1,
@@ -1486,15 +1477,7 @@ Deno.test("lrc predict's ROC AUC counts every pair whichever class is the rarer"
     await Deno.writeTextFile(`${dir}/m.json`, modelToJson(model));
     for (const rare of [1, 0]) {
       const y = Array.from({ length: n }, () => randomInt(prng, 6) === 0 ? rare : 1 - rare);
-      let wins = 0, pairs = 0;
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < n; j++) {
-          if (y[i] !== 1 || y[j] !== 0) continue;
-          pairs++;
-          const si = u[i] - 2 * v[i], sj = u[j] - 2 * v[j];
-          wins += si > sj ? 1 : si === sj ? 0.5 : 0;
-        }
-      }
+      const auc = pairwiseAuc(y, u.map((ui, i) => ui - 2 * v[i]));
       const positives = y.filter((c) => c === 1).length;
       assert.ok(rare === 1 ? 2 * positives < n : 2 * positives > n, `class ${rare} is the rarer`);
       const csv = await writeCsv(dir, `rare${rare}.csv`, n, [
@@ -1506,7 +1489,7 @@ Deno.test("lrc predict's ROC AUC counts every pair whichever class is the rarer"
         ...["predict", "--model", `${dir}/m.json`, "--data", csv, "--batch-rows", "4", "--json"],
       ]);
       assert.equal(r.code, 0, r.stderr);
-      assertClose(JSON.parse(r.stdout).metrics.rocAuc, wins / pairs, {
+      assertClose(JSON.parse(r.stdout).metrics.rocAuc, auc, {
         rtol: 1e-12,
         message: `class ${rare} rarer`,
       });

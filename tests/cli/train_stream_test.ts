@@ -5,6 +5,7 @@ import { fitStream } from "../../lib/model/fit_stream.ts";
 import { modelFromJson } from "../../lib/model/serialize.ts";
 import { decisionFunction } from "../../lib/model/predict.ts";
 import { ScoresByClass } from "../../lib/metrics/auc_stream.ts";
+import { pairwiseAuc } from "../_helpers/auc.ts";
 
 async function csvFile(): Promise<string> {
   const file = await Deno.makeTempFile({ suffix: ".csv" });
@@ -95,15 +96,8 @@ Deno.test("lrc train --stream reports the ROC AUC of its train and test rows, fr
         const o = z.cols === 1 ? z.data[i] : z.data[2 * i + 1] - z.data[2 * i];
         return pos === 1 ? o : -o;
       };
-      let right = 0, pairs = 0;
-      kept.forEach(([, , yi], i) =>
-        kept.forEach(([, , yj], j) => {
-          if (yi !== 1 || yj !== 0) return;
-          pairs++;
-          right += s(i) > s(j) ? 1 : s(i) === s(j) ? 0.5 : 0;
-        })
-      );
-      return { samples: kept.length, auc: right / pairs };
+      const y = kept.map(([, , yi]) => yi);
+      return { samples: kept.length, auc: pairwiseAuc(y, y.map((_, i) => s(i))) };
     };
     const test = auc((i) => i % 3 === 2), train = auc((i) => i % 3 !== 2);
     assert.equal(report.test.samples, test.samples);
