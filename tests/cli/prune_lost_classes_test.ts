@@ -2,18 +2,7 @@ import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
 import { decodeModel } from "../../lib/io/model_file.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
-
-/** 400 rows, 12 of them "yes" (3 %), told apart by a; b is noise. */
-function rarePositives(): string {
-  const lines = ["a,b,label"];
-  for (let i = 0; i < 400; i++) {
-    const yes = i % 33 === 7 && i < 400 - 4;
-    const a = (yes ? 3 : 0) + ((i * 7919) % 17) / 10 - 0.8;
-    const b = ((i * 104729) % 23) / 10;
-    lines.push(`${a},${b},${yes ? "yes" : "no"}`);
-  }
-  return lines.join("\n") + "\n";
-}
+import { rarePositives } from "./_rare.ts";
 
 Deno.test("lrc prune says when the pruned or fine-tuned model never gets a class right that the dense model finds", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lrc-prune-lost-" });
