@@ -337,8 +337,10 @@ function budgetedSearch(
   const bySize = budget.kind === "size";
   // The size budget (Infinity under an accuracy budget, where nothing is too large).
   const maxBytes = budget.kind === "size" ? budget.maxBytes : Infinity;
-  // Balanced accuracy is compared through the paired differences (the reports give accuracy).
   const balanced = budget.kind === "accuracy" && budget.metric === "balanced-accuracy";
+  // The budget's metric of a candidate on the validation data, from its report.
+  const metricOf = (c: MeasuredCandidate): number =>
+    balanced ? c.report.validation.balancedAccuracy : c.report.validation.accuracy;
   const paired = balanced ? pairedBalancedAccuracyDifference : pairedAccuracyDifference;
   // A candidate against the dense model on the validation data, sample by sample (computed once
   // per candidate): what a margin is taken from, and the chosen model's reported difference.
@@ -357,10 +359,7 @@ function budgetedSearch(
     }
     return d;
   };
-  const target = budget.kind === "accuracy"
-    ? (balanced ? versusDense(dense).baselineAccuracy : dense.report.validation.accuracy) -
-      budget.maxDrop
-    : null;
+  const target = budget.kind === "accuracy" ? metricOf(dense) - budget.maxDrop : null;
   // With a margin, a candidate's validation difference less that many paired standard errors.
   const margin = budget.kind === "accuracy" ? budget.standardErrors : 0;
   const lowerBound = (c: MeasuredCandidate): number => {
@@ -372,8 +371,7 @@ function budgetedSearch(
       ? c.report.bytes <= maxBytes
       : margin > 0
       ? lowerBound(c) >= -budget.maxDrop - 1e-12
-      : (balanced ? versusDense(c).candidateAccuracy : c.report.validation.accuracy) >=
-        target! - 1e-12;
+      : metricOf(c) >= target! - 1e-12;
   // Whether a feasible candidate beats the best so far: a smaller file, or (size budget) a higher
   // validation accuracy, then a smaller file; ties keep the first evaluated.
   const beats = (c: MeasuredCandidate, b: MeasuredCandidate | null): boolean => {
