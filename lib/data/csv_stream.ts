@@ -138,6 +138,8 @@ export interface CsvScan {
   readonly classOf: (label: string) => number;
   /** The distinct raw label cells, as written ("2" and "2.0" are two here, one class). */
   readonly labels: readonly string[];
+  /** Rows of each class, in `classes` order (every class has at least one). */
+  readonly classCounts: Float64Array;
   /** Mean of each feature column. */
   readonly mean: Float64Array;
   /** Population standard deviation of each feature column (1 for a constant column). */
@@ -904,7 +906,8 @@ export async function scanCsv(
     sq: Float64Array | null = null,
     ref: Float64Array | null = null,
     spread: Float64Array | null = null;
-  const distinct = new Set<string>();
+  // Rows per raw label cell (the classes' counts once the labels are encoded).
+  const distinct = new Map<string, number>();
   let featureNames: string[] = [];
   const dtype = options.dtype ?? "float64";
   for await (const batch of readCsvBatches(path, { ...options, dtype })) {
@@ -925,7 +928,7 @@ export async function scanCsv(
         if (a > spread![j]) spread![j] = a;
       }
     }
-    for (const l of batch.labels) distinct.add(l);
+    for (const l of batch.labels) distinct.set(l, (distinct.get(l) ?? 0) + 1);
     featureNames = [...batch.featureNames];
     rows += m;
   }
@@ -977,9 +980,22 @@ export async function scanCsv(
         : (featureScale(variance, ref![j] * f + m, rows) !== 1 && sd >= MIN_NORMAL ? sd : 1);
     }
   }
-  const { classes } = encodeLabels([...distinct]);
+  const labels = [...distinct.keys()];
+  const { classes } = encodeLabels(labels);
   const lookup = classIndexOf(classes);
   const classOf = (label: string) => lookup(label) ?? -1;
+  const classCounts = new Float64Array(classes.length);
+  for (const [label, count] of distinct) classCounts[classOf(label)] += count;
   const bytes = (await Deno.stat(path)).size;
-  return { rows, featureNames, classes, classOf, labels: [...distinct], mean, scale, bytes };
+  return {
+    rows,
+    featureNames,
+    classes,
+    classOf,
+    labels,
+    classCounts,
+    mean,
+    scale,
+    bytes,
+  };
 }

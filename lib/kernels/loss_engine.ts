@@ -131,13 +131,15 @@ export interface LossEngine {
   gram(step: number, maxRows: number): { gram: Float64Array; sum: Float64Array; count: number };
   /**
    * Replaces the first `x.rows` rows and labels (at most the engine's rows) with new ones,
-   * preprocessed like the originals: for streaming, one block of rows at a time.
+   * preprocessed like the originals: for streaming, one block of rows at a time. An engine
+   * created with `sampleWeight` takes the new rows' weights too (and only it takes them).
    *
-   * @throws {TypeError} If `x` is not a matrix with float data.
-   * @throws {RangeError} If the engine is closed or has sample weights, `x` has other columns or
-   *   more rows than the engine, or a label of its rows is not a class index.
+   * @throws {TypeError} If `x` is not a matrix with float data, or `sampleWeight` is given to an
+   *   engine without weights, left out for one with them, or does not hold one weight per row.
+   * @throws {RangeError} If the engine is closed, `x` has other columns or more rows than the
+   *   engine, a label of its rows is not a class index, or a weight is not finite and >= 0.
    */
-  load(x: Matrix, y: ArrayLike<number>): void;
+  load(x: Matrix, y: ArrayLike<number>, sampleWeight?: ArrayLike<number>): void;
   /** Stops the workers and lets the memory go. */
   close(): void;
 }
@@ -435,12 +437,17 @@ export function createLossEngine(
     return { gram: out, sum, count };
   };
 
-  const load: LossEngine["load"] = (xs, ys) => {
+  const load: LossEngine["load"] = (xs, ys, weights) => {
     // As accumulate: loading into a closed engine wrote into its memory without a word.
     if (closed) throw new RangeError("Cannot load rows: the engine is closed");
-    // The weights belong to the rows the engine was created with.
-    if (sw !== undefined) {
-      throw new RangeError("Cannot load rows: the engine has sample weights for its own rows");
+    // Rows without weights in an engine with them would keep the weights of the rows they
+    // replace; weights in an engine without them have nowhere to go.
+    if ((sw === undefined) !== (weights === undefined)) {
+      throw new TypeError(
+        sw === undefined
+          ? "Cannot load rows: the engine was created without sample weights; it takes none"
+          : "Cannot load rows: the engine has sample weights; give one per loaded row",
+      );
     }
     assertMatrix("load rows", "x", xs);
     if (xs.cols !== d || xs.rows > n) {
@@ -456,9 +463,31 @@ export function createLossEngine(
         );
       }
     }
+    if (weights !== undefined) {
+      if (typeof weights !== "object" || weights === null || weights.length !== xs.rows) {
+        throw new TypeError(
+          `Cannot load rows: sampleWeight must hold one weight per row of x (${xs.rows}), got ${
+            describe(weights)
+          }`,
+        );
+      }
+      for (let i = 0; i < xs.rows; i++) {
+        if (!(weights[i] >= 0 && weights[i] < Infinity)) {
+          throw new RangeError(
+            `Cannot load rows: sampleWeight[${i}] is ${
+              weights[i]
+            }; weights must be finite and >= 0`,
+          );
+        }
+      }
+    }
     copyFeatures(xs, ws.f32(layout.x, xs.rows * dp), dp, options.standardize);
     const yv = ws.i32(layout.y, xs.rows);
     for (let i = 0; i < xs.rows; i++) yv[i] = ys[i];
+    if (weights !== undefined) {
+      const wv = ws.f64(layout.weights!, xs.rows);
+      for (let i = 0; i < xs.rows; i++) wv[i] = weights[i];
+    }
   };
 
   return {

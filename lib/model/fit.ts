@@ -212,7 +212,8 @@ export interface FitOptions {
    * unbiased for the weighted mean's gradient, so the learning rate keeps its scale. The
    * training accuracy, validation loss and accuracy, and early stopping are not weighted.
    * Only the weights' ratios matter: training rescales them by a power of two, so weights of
-   * 1e-300 or 1e300 fit the model their ratios give. `fitStream` does not take weights.
+   * 1e-300 or 1e300 fit the model their ratios give. `fitStream` takes weights from a
+   * function of each batch of the file (its `sampleWeight`), and `classWeight` as here.
    * @default {none (every row counts once)}
    */
   sampleWeight?: ArrayLike<number>;
@@ -1095,42 +1096,9 @@ export function effectiveWeights(
     }
   }
   if (cw !== undefined) {
-    const perClass = new Float64Array(classes.length).fill(1);
-    if (cw === "balanced") {
-      // scikit-learn's n_samples / (n_classes * bincount(y)), over the classes present and
-      // counted without sampleWeight.
-      const counts = new Float64Array(classes.length);
-      for (let i = 0; i < n; i++) counts[y[i]]++;
-      let present = 0;
-      for (let c = 0; c < classes.length; c++) if (counts[c] > 0) present++;
-      for (let c = 0; c < classes.length; c++) {
-        if (counts[c] > 0) perClass[c] = n / (present * counts[c]);
-      }
-    } else {
-      if (typeof cw !== "object" || cw === null || Array.isArray(cw) || ArrayBuffer.isView(cw)) {
-        throw new TypeError(
-          `Cannot ${action}: classWeight must be "balanced" or an object from class labels to ` +
-            `weights, got ${describe(cw)}`,
-        );
-      }
-      for (const [label, v] of Object.entries(cw)) {
-        const c = classes.indexOf(label);
-        if (c < 0) {
-          throw new RangeError(
-            `Cannot ${action}: classWeight names class ${quotedText(label)}, which is not one ` +
-              `of the classes ${quotedList(classes)}`,
-          );
-        }
-        if (!(typeof v === "number" && v >= 0 && v < Infinity)) {
-          throw new RangeError(
-            `Cannot ${action}: classWeight of class ${quotedText(label)} is ${
-              typeof v === "number" ? v : describe(v)
-            }; weights must be finite numbers >= 0`,
-          );
-        }
-        perClass[c] = v;
-      }
-    }
+    const counts = new Float64Array(classes.length);
+    if (cw === "balanced") { for (let i = 0; i < n; i++) counts[y[i]]++; }
+    const perClass = perClassWeights(cw, classes, counts, action);
     for (let i = 0; i < n; i++) weights[i] *= perClass[y[i]];
   }
   let weightSum = 0;
@@ -1156,6 +1124,66 @@ export function effectiveWeights(
 }
 
 /**
+ * The weight of each class that a `classWeight` option gives, checked: for `"balanced"`,
+ * scikit-learn's `n / (nPresent * counts[c])` over the classes with rows (others weigh 1), with
+ * `n` the sum of `counts`; for an object, its weights, classes it leaves out weighing 1. `fit`
+ * (through {@linkcode effectiveWeights}) and `fitStream` resolve `classWeight` with it.
+ *
+ * @param cw The option's value.
+ * @param classes The class labels.
+ * @param counts Rows of each class (read only for `"balanced"`).
+ * @param action What the caller was doing, for messages.
+ * @returns One weight per class.
+ * @throws {TypeError} If `cw` is neither `"balanced"` nor an object.
+ * @throws {RangeError} If it names an unknown class, or a weight is not finite and >= 0.
+ */
+export function perClassWeights(
+  cw: unknown,
+  classes: readonly string[],
+  counts: ArrayLike<number>,
+  action: string,
+): Float64Array {
+  const perClass = new Float64Array(classes.length).fill(1);
+  if (cw === "balanced") {
+    // scikit-learn's n_samples / (n_classes * bincount(y)), over the classes present and
+    // counted without sampleWeight.
+    let n = 0, present = 0;
+    for (let c = 0; c < classes.length; c++) {
+      n += counts[c];
+      if (counts[c] > 0) present++;
+    }
+    for (let c = 0; c < classes.length; c++) {
+      if (counts[c] > 0) perClass[c] = n / (present * counts[c]);
+    }
+    return perClass;
+  }
+  if (typeof cw !== "object" || cw === null || Array.isArray(cw) || ArrayBuffer.isView(cw)) {
+    throw new TypeError(
+      `Cannot ${action}: classWeight must be "balanced" or an object from class labels to ` +
+        `weights, got ${describe(cw)}`,
+    );
+  }
+  for (const [label, v] of Object.entries(cw)) {
+    const c = classes.indexOf(label);
+    if (c < 0) {
+      throw new RangeError(
+        `Cannot ${action}: classWeight names class ${quotedText(label)}, which is not one ` +
+          `of the classes ${quotedList(classes)}`,
+      );
+    }
+    if (!(typeof v === "number" && v >= 0 && v < Infinity)) {
+      throw new RangeError(
+        `Cannot ${action}: classWeight of class ${quotedText(label)} is ${
+          typeof v === "number" ? v : describe(v)
+        }; weights must be finite numbers >= 0`,
+      );
+    }
+    perClass[c] = v;
+  }
+  return perClass;
+}
+
+/**
  * Scales finite weights >= 0 in place by a power of two (exactly, bar subnormals) so that the
  * largest lies in [1, 2); all zero, they stay. Only the weights' ratios matter to the weighted
  * mean: this keeps the wasm engine's float32 residuals (weight times p - y) from overflowing to
@@ -1167,14 +1195,26 @@ function scaleToUnit(a: Float64Array): void {
   let max = 0;
   for (let i = 0; i < a.length; i++) if (a[i] > max) max = a[i];
   if (max === 0 || (max >= 1 && max < 2)) return;
-  if (max < 2 ** -500) { // 2^-e alone would overflow for e < -1023: first 2^600 (exact)
-    for (let i = 0; i < a.length; i++) a[i] *= 2 ** 600;
-    max *= 2 ** 600;
-  }
+  const { pre, scale } = unitScale(max);
+  if (pre !== 1) { for (let i = 0; i < a.length; i++) a[i] *= pre; }
+  for (let i = 0; i < a.length; i++) a[i] *= scale;
+}
+
+/**
+ * The powers of two that bring the largest of finite weights >= 0, `max` (> 0), into [1, 2):
+ * each weight is multiplied by `pre`, then by `scale` (two factors, as 2^-e alone would overflow
+ * for e < -1023). `fit` scales its weights with them, and `fitStream` each row's weight.
+ *
+ * @param max The largest weight, > 0.
+ * @returns The two factors; both 1 when `max` is already in [1, 2).
+ */
+export function unitScale(max: number): { pre: number; scale: number } {
+  const pre = max < 2 ** -500 ? 2 ** 600 : 1; // exact
+  max *= pre;
   let scale = 1;
   while (max * scale >= 2) scale *= 0.5;
   while (max * scale < 1) scale *= 2;
-  for (let i = 0; i < a.length; i++) a[i] *= scale;
+  return { pre, scale };
 }
 
 function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {

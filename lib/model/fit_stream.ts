@@ -3,7 +3,9 @@
  * from disk, each epoch one pass over the file. A first pass counts rows and finds the classes
  * and the standardisation; rows are then read in blocks of `blockRows`, each block shuffled
  * (seeded) and cut into mini-batches that the WebAssembly loss engine scores. Memory holds one
- * block and one read chunk, whatever the file's size.
+ * block and one read chunk, whatever the file's size. Rows may be weighted by class
+ * (`classWeight`) and one by one (`sampleWeight`, a function of each batch read), as `fit`
+ * weighs them.
  *
  * @module
  */
@@ -19,7 +21,12 @@ import {
   quotedText,
 } from "../core/validate.ts";
 import { pathText } from "../data/csv.ts";
-import { type LabelledCsvOptions, readCsvBatches, scanCsv } from "../data/csv_stream.ts";
+import {
+  type CsvBatch,
+  type LabelledCsvOptions,
+  readCsvBatches,
+  scanCsv,
+} from "../data/csv_stream.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
 import { createLossEngine } from "../kernels/loss_engine.ts";
 import {
@@ -34,9 +41,11 @@ import {
   type FitResult,
   nestedOptionHint,
   objectiveRiseWarning,
+  perClassWeights,
   resolveLink,
   scaleWarning,
   type SgdOptimizer,
+  unitScale,
 } from "./fit.ts";
 import { accumulateLoss } from "./loss.ts";
 import {
@@ -48,9 +57,23 @@ import {
 } from "./types.ts";
 import { adamUpdate, sgdUpdate } from "./updates.ts";
 
+/** What the first pass over the file found, as `onScan` and a `classWeight` function get it. */
+export interface StreamScan {
+  /** Rows that `rowFilter` keeps. */
+  readonly rows: number;
+  /** Their class labels. */
+  readonly classes: readonly string[];
+  /** Their rows of each class, in `classes` order. */
+  readonly classCounts: Float64Array;
+  /** The feature columns' names. */
+  readonly featureNames: readonly string[];
+}
+
 /**
- * Options for {@linkcode fitStream}. Unlike `fit`'s, they have no `sampleWeight` or
- * `classWeight`: given, they are refused.
+ * Options for {@linkcode fitStream}. Weights mean what `fit`'s `sampleWeight` and `classWeight`
+ * mean: training minimises the weighted mean log loss, a row's weight being its `sampleWeight`
+ * times its class's `classWeight`, and SGD and Adam take a mini-batch B's gradient as
+ * `sum_B s_i g_i / (|B| * mean(s))`, so integer weights train in expectation as rows repeated.
  */
 export interface FitStreamOptions
   extends Omit<LabelledCsvOptions, "batchSize" | "dtype" | "features"> {
@@ -98,17 +121,31 @@ export interface FitStreamOptions
   onProgress?: (progress: FitProgress) => void;
   /**
    * Called after the first pass over the file, before any training, with what it found in the
-   * rows `rowFilter` keeps: their count, classes and feature names. Throw from it to stop (a
-   * caller's own checks of the data, made before the training's cost is paid).
+   * rows `rowFilter` keeps: their count, classes (and rows of each) and feature names. Throw
+   * from it to stop (a caller's own checks of the data, made before the training's cost is paid).
    * @default {none}
    */
-  onScan?: (
-    scan: {
-      readonly rows: number;
-      readonly classes: readonly string[];
-      readonly featureNames: readonly string[];
-    },
-  ) => void;
+  onScan?: (scan: StreamScan) => void;
+  /**
+   * A weight per class, as `fit`'s `classWeight`: an object from class labels to finite weights
+   * >= 0 (classes left out weigh 1), or `"balanced"`, `nSamples / (nClasses * count_c)` from the
+   * rows of each class that the first pass counts (no pass of its own). Or a function that makes
+   * either from that pass (after `onScan`), when the classes are not known before it.
+   * @default {none (every class weighs 1)}
+   */
+  classWeight?:
+    | "balanced"
+    | Readonly<Record<string, number>>
+    | ((scan: StreamScan) => "balanced" | Readonly<Record<string, number>>);
+  /**
+   * The weights of a batch's rows: called with each batch read from the file (float32 features,
+   * label cells and line numbers of up to 4096 rows that `rowFilter` keeps), it returns one
+   * finite weight >= 0 per row. It costs one more pass over the file, before training (for the
+   * weights' sum and largest), and is called again in every epoch, where it must give each row
+   * the same weight (each epoch's sum is checked against that pass's).
+   * @default {none (every row counts once)}
+   */
+  sampleWeight?: (batch: CsvBatch) => ArrayLike<number>;
 }
 
 /** Rows `fitStream` holds and shuffles together unless told otherwise (`blockRows`). */
@@ -129,6 +166,8 @@ const FIT_STREAM_OPTION_KEYS: OptionKeys<FitStreamOptions> = {
   validation: true,
   onProgress: true,
   onScan: true,
+  classWeight: true,
+  sampleWeight: true,
 };
 
 /**
@@ -138,7 +177,7 @@ const FIT_STREAM_OPTION_KEYS: OptionKeys<FitStreamOptions> = {
  * so the last bits may differ there (see `fit`'s `backend`).
  *
  * @param path The CSV file (numeric features, any label values).
- * @param options Label column, optimiser, penalty, preprocessing, block size, seed.
+ * @param options Label column, optimiser, penalty, preprocessing, block size, seed, weights.
  * @returns The model and its per-epoch history, like `fit`, with `fit`'s warnings for a class
  *   without or with very few training rows, raw features beyond 1e6 in magnitude when not
  *   standardised, and an objective that ended above twice epoch 1's (not its check for separable
@@ -147,8 +186,9 @@ const FIT_STREAM_OPTION_KEYS: OptionKeys<FitStreamOptions> = {
  *   `penalty`) is unknown.
  * @throws {SyntaxError} If a cell is not a number (naming file, line and column).
  * @throws {RangeError} If an option is out of range, the file has fewer than two classes,
- *   training diverges, or an epoch reads another number of rows than the first pass (the file
- *   changed).
+ *   training diverges, an epoch reads another number of rows than the first pass (the file
+ *   changed), a weight is negative or not finite (naming its line), every row weighs 0, or
+ *   `sampleWeight` gives an epoch other weights than the pass before training.
  *
  * @example Stream a small file
  * ```ts
@@ -170,16 +210,13 @@ export async function fitStream(
 ): Promise<FitResult> {
   const action = "fit model from stream";
   const nested = nestedOptionHint(options, FIT_STREAM_OPTION_KEYS, ["sgd", "adam"]);
-  checkOptionKeys(
-    action,
-    options,
-    FIT_STREAM_OPTION_KEYS,
-    "options",
-    (key) =>
-      key === "sampleWeight" || key === "classWeight"
-        ? "streaming training does not take sample or class weights; fit does"
-        : nested(key),
-  );
+  checkOptionKeys(action, options, FIT_STREAM_OPTION_KEYS, "options", nested);
+  if (options.sampleWeight !== undefined && typeof options.sampleWeight !== "function") {
+    throw new TypeError(
+      `Cannot ${action}: sampleWeight must be a function from a batch of rows to their weights, ` +
+        `got ${describe(options.sampleWeight)}`,
+    );
+  }
   const optimizer = options.optimizer ?? { kind: "sgd", epochs: 5 };
   if (optimizer.kind !== "sgd" && optimizer.kind !== "adam") {
     throw new RangeError(
@@ -221,7 +258,13 @@ export async function fitStream(
   // The statistics of the float32 values training reads: a column constant in float32 then
   // standardises to exactly 0, as in-memory training on float32 data does.
   const scan = await scanCsv(path, { ...csv, dtype: "float32" });
-  options.onScan?.({ rows: scan.rows, classes: scan.classes, featureNames: scan.featureNames });
+  const found: StreamScan = {
+    rows: scan.rows,
+    classes: scan.classes,
+    classCounts: scan.classCounts,
+    featureNames: scan.featureNames,
+  };
+  options.onScan?.(found);
   const nClasses = scan.classes.length;
   if (nClasses < 2) {
     throw new RangeError(
@@ -244,6 +287,7 @@ export async function fitStream(
     : options.penalty ?? { kind: "l2", lambda: 1 / scan.rows };
   checkPenalty(action, penalty);
   const { l1, l2 } = penaltyStrengths(penalty);
+  const weighting = await streamWeights(path, csv, options, found, scan.classOf, action);
 
   const block = Math.min(blockRows, scan.rows);
   const engine = createLossEngine(
@@ -254,9 +298,14 @@ export async function fitStream(
     {
       threads: 1,
       standardize: preprocessing.kind === "standardize" ? preprocessing : undefined,
+      ...(weighting === null ? {} : { sampleWeight: new Float64Array(block) }),
     },
   );
   const xs = new Float32Array(block * d), ys = new Int32Array(block);
+  // Each row's weight scaled by weighting.pre * weighting.scale, as fit scales its weights.
+  const ss = weighting === null ? null : new Float64Array(block);
+  // A batch's weighted gradient sum is divided by |B| * mean(s), as in fit.
+  const meanWeight = weighting === null ? 1 : weighting.sum / scan.rows;
   const w = new Float64Array(nOut * d), b = new Float64Array(nOut);
   const gw = new Float64Array(nOut * d), gb = new Float64Array(nOut);
   const vw = new Float64Array(nOut * d), vb = new Float64Array(nOut);
@@ -279,9 +328,11 @@ export async function fitStream(
 
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      let lossSum = 0, correct = 0, seen = 0, filled = 0;
+      let lossSum = 0, correct = 0, seen = 0, filled = 0, rawSum = 0;
       const train = () => {
-        engine.load({ data: xs.subarray(0, filled * d), rows: filled, cols: d }, ys);
+        const rows = { data: xs.subarray(0, filled * d), rows: filled, cols: d };
+        if (ss === null) engine.load(rows, ys);
+        else engine.load(rows, ys, ss.subarray(0, filled));
         for (let i = 0; i < filled; i++) order[i] = i;
         shuffleInPlace(order.subarray(0, filled), prng);
         for (let start = 0; start < filled; start += batchSize) {
@@ -291,7 +342,7 @@ export async function fitStream(
           const r = engine.accumulate(order, start, end, w, b, gw, gb);
           lossSum += r.loss;
           correct += r.correct;
-          const inv = 1 / (end - start);
+          const inv = ss === null ? 1 / (end - start) : 1 / ((end - start) * meanWeight);
           for (let i = 0; i < gw.length; i++) gw[i] = gw[i] * inv + l2 * w[i];
           for (let c = 0; c < nOut; c++) gb[c] *= inv;
           step++;
@@ -308,8 +359,9 @@ export async function fitStream(
         filled = 0;
       };
       for await (
-        const batch of readCsvBatches(path, { ...csv, batchSize: 4096, dtype: "float32" })
+        const batch of readCsvBatches(path, { ...csv, batchSize: BATCH_ROWS, dtype: "float32" })
       ) {
+        const given = weighting?.rowWeights?.(batch) ?? null;
         for (let i = 0; i < batch.x.rows; i++) {
           const c = scan.classOf(batch.labels[i]);
           if (c < 0) {
@@ -328,6 +380,11 @@ export async function fitStream(
           }
           xs.set(row, filled * d);
           ys[filled] = c;
+          if (ss !== null) {
+            const s = (given === null ? 1 : given[i]) * weighting!.perClass[c];
+            rawSum += s;
+            ss[filled] = s * weighting!.pre * weighting!.scale;
+          }
           if (++filled === block) train();
         }
       }
@@ -341,7 +398,14 @@ export async function fitStream(
             "written (or a copy of it)",
         );
       }
-      const trainLoss = lossSum / seen;
+      if (weighting?.rowWeights && rawSum !== weighting.rawSum) {
+        throw new RangeError(
+          `Cannot ${action}: sampleWeight gave the rows of epoch ${epoch} weights summing to ` +
+            `${rawSum}, but ${weighting.rawSum} in the pass before training; it must give each ` +
+            "row the same weight every time it is called",
+        );
+      }
+      const trainLoss = ss === null ? lossSum / seen : lossSum / weighting!.sum;
       let reg = 0, abs = 0;
       for (const v of w) {
         reg += v * v;
@@ -403,6 +467,99 @@ export async function fitStream(
     } streamed from ${file}`,
     warnings,
   };
+}
+
+/** Rows of a batch read from the file (the `sampleWeight` function sees batches of this size). */
+const BATCH_ROWS = 4096;
+
+/** How `fitStream` weighs rows: per class, per row, and the power-of-two scaling of both. */
+interface StreamWeighting {
+  perClass: Float64Array;
+  rowWeights: ((batch: CsvBatch) => ArrayLike<number>) | null;
+  /** Sum of the effective weights (sampleWeight times classWeight), in file order. */
+  rawSum: number;
+  /** Factors that bring the largest effective weight into [1, 2) (`unitScale`). */
+  pre: number;
+  scale: number;
+  /** Sum of the scaled weights. */
+  sum: number;
+}
+
+/**
+ * Resolves `classWeight` on the first pass's counts and, with `sampleWeight`, reads every
+ * batch's weights once (checked, naming the line) for their sum and largest; `null` without
+ * either option.
+ */
+async function streamWeights(
+  path: string | URL,
+  csv: LabelledCsvOptions,
+  options: FitStreamOptions,
+  scan: StreamScan,
+  classOf: (label: string) => number,
+  action: string,
+): Promise<StreamWeighting | null> {
+  const given = typeof options.classWeight === "function"
+    ? options.classWeight(scan)
+    : options.classWeight;
+  const rowWeights = options.sampleWeight ?? null;
+  if (given === undefined && rowWeights === null) return null;
+  const perClass = given === undefined
+    ? new Float64Array(scan.classes.length).fill(1)
+    : perClassWeights(given, scan.classes, scan.classCounts, action);
+  let rawSum = 0, max = 0;
+  if (rowWeights === null) {
+    for (let c = 0; c < perClass.length; c++) {
+      rawSum += scan.classCounts[c] * perClass[c];
+      if (perClass[c] > max) max = perClass[c];
+    }
+  } else {
+    for await (
+      const batch of readCsvBatches(path, { ...csv, batchSize: BATCH_ROWS, dtype: "float32" })
+    ) {
+      const w: unknown = rowWeights(batch);
+      const m = batch.x.rows;
+      const arrayLike = Array.isArray(w) || (ArrayBuffer.isView(w) && !(w instanceof DataView));
+      if (!arrayLike || (w as ArrayLike<unknown>).length !== m) {
+        throw new TypeError(
+          `Cannot ${action}: sampleWeight must return one weight per row of the batch (${m}, ` +
+            `lines ${batch.lines[0]}-${batch.lines[m - 1]}), got ${describe(w)}`,
+        );
+      }
+      const values = w as ArrayLike<unknown>;
+      for (let i = 0; i < m; i++) {
+        const v = values[i];
+        if (!(typeof v === "number" && v >= 0 && v < Infinity)) {
+          throw new RangeError(
+            `Cannot ${action}: sampleWeight gave line ${batch.lines[i]} the weight ${
+              typeof v === "number" ? v : describe(v)
+            }; weights must be finite numbers >= 0`,
+          );
+        }
+        const s = v * perClass[classOf(batch.labels[i])];
+        rawSum += s;
+        if (s > max) max = s;
+      }
+    }
+  }
+  if (rawSum === 0) {
+    throw new RangeError(
+      `Cannot ${action}: every training row weighs 0 (${
+        rowWeights === null
+          ? "classWeight"
+          : given === undefined
+          ? "sampleWeight"
+          : "sampleWeight times classWeight"
+      }); at least one row must weigh more than 0`,
+    );
+  }
+  if (!Number.isFinite(rawSum)) {
+    throw new RangeError(
+      `Cannot ${action}: the row weights sum to ${rawSum}, beyond float64; scale them down ` +
+        "(only their ratios matter)",
+    );
+  }
+  const { pre, scale } = unitScale(max);
+  return { perClass, rowWeights, rawSum, pre, scale, sum: rawSum * pre * scale };
 }
 
 function validationMetrics(

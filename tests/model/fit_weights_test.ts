@@ -681,18 +681,16 @@ Deno.test("the weights are refused naming the row, class or value at fault", asy
     'Cannot fit model: classWeight must be "balanced" or an object from class labels to ' +
       "weights, got Array(2)",
   );
-  // Streaming training takes no weights: refused, not ignored.
+  // Streaming training checks its class weights as fit does.
   const file = await Deno.makeTempFile({ suffix: ".csv" });
   try {
     await Deno.writeTextFile(file, "a,label\n1,0\n2,1\n");
-    for (const key of ["sampleWeight", "classWeight"]) {
-      await assert.rejects(
-        () => fitStream(file, { label: "label", [key]: "balanced" } as never),
-        TypeError,
-        `Cannot fit model from stream: unknown option '${key}'; streaming training does not ` +
-          "take sample or class weights; fit does",
-      );
-    }
+    await assert.rejects(
+      () => fitStream(file, { label: "label", classWeight: { "2": 1 } }),
+      RangeError,
+      'Cannot fit model from stream: classWeight names class "2", which is not one of the ' +
+        'classes ["0","1"]',
+    );
   } finally {
     await Deno.remove(file);
   }
@@ -711,10 +709,30 @@ Deno.test("the weights are refused naming the row, class or value at fault", asy
   try {
     assert.throws(
       () => engine.load(x, y),
+      TypeError,
+      "Cannot load rows: the engine has sample weights; give one per loaded row",
+    );
+    assert.throws(
+      () => engine.load(x, y, [1, 2]),
+      TypeError,
+      "Cannot load rows: sampleWeight must hold one weight per row of x (10), got Array(2)",
+    );
+    assert.throws(
+      () => engine.load(x, y, s((a) => a[4] = NaN)),
       RangeError,
-      "Cannot load rows: the engine has sample weights for its own rows",
+      "Cannot load rows: sampleWeight[4] is NaN; weights must be finite and >= 0",
     );
   } finally {
     engine.close();
+  }
+  const plain = createLossEngine(x, y, "sigmoid", 1);
+  try {
+    assert.throws(
+      () => plain.load(x, y, s(() => {})),
+      TypeError,
+      "Cannot load rows: the engine was created without sample weights; it takes none",
+    );
+  } finally {
+    plain.close();
   }
 });
