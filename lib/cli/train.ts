@@ -5,7 +5,7 @@
  */
 
 import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
-import { effectiveWeights, fit, type FitResult, type Optimizer } from "../model/fit.ts";
+import { fit, type FitResult, type Optimizer, perClassWeights } from "../model/fit.ts";
 import type { Penalty } from "../model/types.ts";
 import { checkSaveTarget, ENTROPY_OPTION, entropyFlag, writeModelFile } from "./model_files.ts";
 import { type Command, decimalValue, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
@@ -77,7 +77,7 @@ export interface ClassWeights {
 
 /**
  * Resolves `--class-weight` against the training data's classes: `balanced` by `fit`'s rule
- * (`effectiveWeights`, on the training rows' labels), a `LABEL=W` list with each label one of
+ * (`perClassWeights`, on the training rows' class counts), a `LABEL=W` list with each label one of
  * the classes. The per-class numbers are passed to every training as `classWeight`, so the
  * dense fit, fine-tuning, scoring and QAT (some on a subsample) all weigh a class the same.
  *
@@ -95,6 +95,28 @@ export function classWeightsFromArgs(
   y: Int32Array,
   command: string,
 ): ClassWeights | null {
+  const counts = new Float64Array(classes.length);
+  for (let i = 0; i < y.length; i++) counts[y[i]]++;
+  return classWeightsFromCounts(args, classes, counts, command);
+}
+
+/**
+ * {@linkcode classWeightsFromArgs} from the training rows' count of each class rather than their
+ * labels (all that `balanced` reads): for streamed training, whose first pass counts them.
+ *
+ * @param args Parsed options including {@linkcode CLASS_WEIGHT_OPTION}.
+ * @param classes The training data's class labels.
+ * @param counts The training rows of each class, in `classes` order.
+ * @param command The command, for messages.
+ * @returns The weights, or `null` without the option.
+ * @throws {UsageError} As {@linkcode classWeightsFromArgs}.
+ */
+export function classWeightsFromCounts(
+  args: ParsedArgs,
+  classes: readonly string[],
+  counts: ArrayLike<number>,
+  command: string,
+): ClassWeights | null {
   const raw = args.string("class-weight");
   if (raw === undefined) return null;
   const bad = (why: string) =>
@@ -102,9 +124,9 @@ export function classWeightsFromArgs(
   const perClass: Record<string, number> = {};
   for (const c of classes) perClass[c] = 1;
   if (raw.trim() === "balanced") {
-    const { weights } = effectiveWeights(y, classes, { classWeight: "balanced" }, command);
-    // Each class's weight is that of any of its rows (absent classes keep 1: no row uses it).
-    for (let i = 0; i < y.length; i++) perClass[classes[y[i]]] = weights![i];
+    // fit's rule (absent classes keep 1: no row uses it).
+    const weights = perClassWeights("balanced", classes, counts, command);
+    classes.forEach((c, k) => perClass[c] = weights[k]);
     return { given: "balanced", perClass };
   }
   const named = new Set<string>();
@@ -134,7 +156,7 @@ export function classWeightsFromArgs(
     }
     perClass[label] = w;
   }
-  if (!Array.from(y).some((c) => perClass[classes[c]] > 0)) {
+  if (!classes.some((c, k) => counts[k] > 0 && perClass[c] > 0)) {
     throw bad("weighs every class of the training rows 0; at least one must weigh more");
   }
   return { given: raw, perClass };
@@ -334,7 +356,10 @@ export const trainCommand: Command = {
         "without --data (only a streamed --data file skips the ROC AUC)",
       );
     }
-    const streamed = await trainStreamedIfAsked(args, io, showProgress, trainingChoices(args, 1));
+    const streamed = await trainStreamedIfAsked(args, io, showProgress, {
+      ...trainingChoices(args, 1),
+      classWeights: (classes, counts) => classWeightsFromCounts(args, classes, counts, "train"),
+    });
     const data: Outcome = streamed ?? await inMemory(args, io, showProgress);
     const { result, train, test } = data;
     const classWeights = data.classWeights ?? null;
@@ -437,7 +462,7 @@ interface Outcome {
   train: Evaluation & { readonly x: { readonly rows: number; readonly cols: number } };
   test: Evaluation & { readonly x: { readonly rows: number } };
   result: FitResult;
-  /** The class weights trained with (in memory only). */
+  /** The class weights trained with. */
   classWeights?: ClassWeights | null;
 }
 

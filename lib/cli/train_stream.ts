@@ -26,6 +26,7 @@ import type { Optimizer } from "../model/fit.ts";
 import type { Penalty } from "../model/types.ts";
 import type { Evaluation } from "../metrics/evaluate.ts";
 import type { FitResult } from "../model/fit.ts";
+import type { ClassWeights } from "./train.ts";
 
 /**
  * Streams the training if `--stream` is set or `--data` is larger than `--max-data-bytes`
@@ -36,7 +37,8 @@ import type { FitResult } from "../model/fit.ts";
  * @param io Where to report progress.
  * @param showProgress Whether to draw the progress line.
  * @param choices Penalty, optimiser and preprocessing from the training options (`lambda`
- *   absent means the default `1 / nSamples`).
+ *   absent means the default `1 / nSamples`), and how `--class-weight` is resolved from the
+ *   training rows' classes and count of each (counted by the first pass of `fitStream`).
  * @returns The training outcome, or `null` to train in memory.
  * @throws {UsageError} If streaming is asked without `--data` or with L-BFGS.
  */
@@ -44,11 +46,17 @@ export async function trainStreamedIfAsked(
   args: ParsedArgs,
   io: Parameters<Command["run"]>[1],
   showProgress: boolean,
-  choices: { penalty: Penalty; optimizer: Optimizer; preprocessing: "standardize" | "none" },
+  choices: {
+    penalty: Penalty;
+    optimizer: Optimizer;
+    preprocessing: "standardize" | "none";
+    classWeights: (classes: readonly string[], counts: Float64Array) => ClassWeights | null;
+  },
 ): Promise<
   {
     source: string;
     result: FitResult;
+    classWeights: ClassWeights | null;
     train: Evaluation & { x: { rows: number; cols: number } };
     test: Evaluation & { x: { rows: number } };
   } | null
@@ -103,14 +111,6 @@ export async function trainStreamedIfAsked(
     header: !args.flag("no-header"),
     delimiter: delimiterOf(args),
   };
-  if (args.given("class-weight")) {
-    throw new UsageError(
-      `Cannot train from a stream${why}: --class-weight needs the data in memory (streamed ` +
-        `training, fitStream, takes no weights); ${
-          auto ? "raise --max-data-bytes above the file's size" : "leave out --stream"
-        }, or leave out --class-weight`,
-    );
-  }
   if (choices.optimizer.kind === "lbfgs") {
     throw new UsageError(`Cannot train from a stream${why}: use --optimizer sgd or adam`);
   }
@@ -190,6 +190,8 @@ export async function trainStreamedIfAsked(
     }
   };
   const progress = createProgress(io, showProgress);
+  // Resolved on the first pass's classes and counts of the training rows, as in memory.
+  let classWeights: ClassWeights | null = null;
   let result: FitResult;
   try {
     result = await fitStream(file, {
@@ -203,6 +205,14 @@ export async function trainStreamedIfAsked(
       preprocessing: choices.preprocessing,
       seed: args.number("seed", -(2 ** 31), 2 ** 31, true),
       rowFilter: (r) => !isTest(r),
+      ...(args.given("class-weight")
+        ? {
+          classWeight: (scan) => {
+            classWeights = choices.classWeights(scan.classes, scan.classCounts);
+            return classWeights!.perClass;
+          },
+        }
+        : {}),
       onProgress: (p) =>
         progress.update(
           `training (stream): epoch ${p.epoch}/${p.totalEpochs}  loss ${p.trainLoss.toFixed(4)}  ` +
@@ -232,6 +242,7 @@ export async function trainStreamedIfAsked(
   return {
     source: `${file} (streamed; every ${ordinal(every)} row held out)`,
     result,
+    classWeights,
     train: { ...train, x: { rows: train.samples, cols: result.model.weights.cols } },
     test: { ...test, x: { rows: test.samples } },
   };
