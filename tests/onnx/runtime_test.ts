@@ -5,7 +5,9 @@ import { fit } from "../../lib/model/fit.ts";
 import { predictLabels, predictProba } from "../../lib/model/predict.ts";
 import { exportOnnx } from "../../lib/onnx/export.ts";
 import { checkOnnxExport, onnxRuntimeProblem, runOnnx } from "../../lib/onnx/runtime.ts";
+import { calibrateInput } from "../../lib/quant/integer.ts";
 import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
+import { quantizedPredict, quantizedPredictProba } from "../../lib/quant/predictor.ts";
 
 const problem = await onnxRuntimeProblem();
 const skip = problem ? ` (skipped: ${problem})` : "";
@@ -44,6 +46,54 @@ Deno.test({
       assert.ok(check.labelAgreement >= 0.999, `${check.labelAgreement}`);
       assert.ok(check.maxProbabilityDifference < 2e-5, `${check.maxProbabilityDifference}`);
     }
+  },
+});
+
+Deno.test({
+  name:
+    `checkOnnxExport compares the integer graph with integer-only inference, which it computes${skip}`,
+  ignore: problem !== null,
+  fn: async () => {
+    // Pixels 0..16 calibrated to uint8 codes: scale 16/255, so most inputs lie off the 8-bit grid
+    // and the graph's QuantizeLinear rounds them as lrcompress's integer-only inference does, not
+    // as the dequantized model (float inputs) sees them.
+    const { model: raw } = fit(split.xTrain, split.yTrain, {
+      classes: digits.classes,
+      preprocessing: "none",
+      optimizer: { kind: "lbfgs", maxIterations: 60 },
+    });
+    const q = calibrateInput(quantizeModel(raw), split.xTrain);
+    const options = { quantized: "integer" } as const;
+    const check = await checkOnnxExport(q, split.xTest, options);
+    const out = await runOnnx(exportOnnx(q, options), split.xTest);
+    const labels = out.label.data as string[];
+    const o = out.probabilities.data as Float32Array;
+    const maxDiff = (p: Float64Array) => Math.max(...Array.from(p, (v, i) => Math.abs(v - o[i])));
+    const integer = Array.from(quantizedPredict(q, split.xTest), (c) => q.classes[c]);
+    assert.deepEqual(check, {
+      available: true,
+      problem: null,
+      onnxBytes: exportOnnx(q, options).length,
+      samples: split.xTest.rows,
+      labelAgreement: integer.filter((l, i) => labels[i] === l).length / split.xTest.rows,
+      maxProbabilityDifference: maxDiff(quantizedPredictProba(q, split.xTest).data),
+    });
+    assert.equal(check.labelAgreement, 1);
+    assert.ok(check.maxProbabilityDifference < 2e-5, `${check.maxProbabilityDifference}`);
+    // The dequantized model, the reference of the QDQ graph, is not what this graph computes.
+    const dequantized = maxDiff(predictProba(dequantizeModel(q), split.xTest).data);
+    assert.ok(dequantized > 1e-3, `${dequantized}`);
+    // An uncalibrated model exported with an input calibration of the options, which
+    // lrcompress's inference does not use, is compared with the dequantized model.
+    const plain = quantizeModel(raw);
+    const own = { ...options, input: q.input! };
+    const other = await checkOnnxExport(plain, split.xTest, own);
+    const ownP = (await runOnnx(exportOnnx(plain, own), split.xTest)).probabilities.data;
+    const reference = predictProba(dequantizeModel(plain), split.xTest).data;
+    assert.equal(
+      other.maxProbabilityDifference,
+      Math.max(...Array.from(reference, (v, i) => Math.abs(v - (ownP as Float32Array)[i]))),
+    );
   },
 });
 
