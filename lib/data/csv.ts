@@ -25,6 +25,7 @@ import {
 import { parse } from "csv-parse/sync";
 import { parse as parseStream } from "csv-parse/stream";
 import type { Matrix } from "../core/matrix.ts";
+import { MODEL_FILE_MAGIC } from "../io/model_file.ts";
 import { type Dataset, encodeLabels } from "./dataset.ts";
 
 /** Options for {@linkcode parseCsv} and {@linkcode parseCsvStream}. */
@@ -237,7 +238,8 @@ export async function parseCsvStream(
  *   (missing, unreadable, a directory, an http URL), naming it.
  * @throws {RangeError} If the file is larger than `maxBytes`, `maxBytes` is not a number >= 0, or
  *   as {@linkcode parseCsv}.
- * @throws {SyntaxError} As {@linkcode parseCsvStream}; also if the file is gzip-compressed.
+ * @throws {SyntaxError} As {@linkcode parseCsvStream}; also if the file is gzip-compressed or an
+ *   lrcompress model file.
  */
 export async function readCsv(path: string | URL, options: ReadCsvOptions = {}): Promise<Dataset> {
   const file = pathText(path);
@@ -292,9 +294,9 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
     );
   }
   try {
-    const head = new Uint8Array(2);
+    const head = new Uint8Array(MODEL_FILE_MAGIC.length);
     const n = await handle.read(head);
-    const compressed = compressedReason(head.subarray(0, n ?? 0), file);
+    const compressed = binaryReason(head.subarray(0, n ?? 0), file);
     if (compressed !== null) throw new SyntaxError(cannot(compressed));
     await handle.seek(0, Deno.SeekMode.Start);
   } catch (error) {
@@ -381,16 +383,23 @@ function checkLabelAndDelimiter(
 }
 
 /**
- * Why the first bytes of a CSV file are not text: gzip's magic number (RFC 1952), which read as
- * text gives a delimiter hint or line-end error about the compressed bytes instead. The advice
- * is a command that works for the name: gunzip takes only a name ending in `.gz` (it ignores
- * `data.csv` as of "unknown suffix"), `gzip -dc` any.
+ * Why the first bytes of a CSV file are not text: gzip's magic number (RFC 1952), or an
+ * lrcompress model file's (a model given where the data belong, as `lrc predict --data m.lrc`),
+ * which read as text give a delimiter hint or line-end error about the binary bytes instead. The
+ * advice for gzip is a command that works for the name: gunzip takes only a name ending in `.gz`
+ * (it ignores `data.csv` as of "unknown suffix"), `gzip -dc` any.
  *
- * @param head The file's first bytes (two are enough).
+ * @param head The file's first bytes (eight are enough).
  * @param file The file, for the advice.
  * @returns The reason, or `null`.
  */
-export function compressedReason(head: Uint8Array, file: string): string | null {
+export function binaryReason(head: Uint8Array, file: string): string | null {
+  if (
+    head.length >= MODEL_FILE_MAGIC.length && MODEL_FILE_MAGIC.every((b, i) => head[i] === b)
+  ) {
+    return "it is an lrcompress model file, not CSV (give it as --model in lrc, or read it " +
+      "with loadModel)";
+  }
   if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) return null;
   const command = file.endsWith(".gz")
     ? `gunzip -k '${file}'`

@@ -22,10 +22,10 @@ import {
 import { classIndexOf, encodeLabels } from "./dataset.ts";
 import { featureScale } from "./preprocess.ts";
 import {
+  binaryReason,
   checkCsvFormat,
   checkHeaderNames,
   checkHeaderText,
-  compressedReason,
   delimiterHint,
   describeCell,
   NON_DECIMAL,
@@ -820,7 +820,7 @@ async function* linesOf(
     out.count++;
   };
   const split = (chunk: Uint8Array, last: boolean): LineChunk => {
-    const compressed = line === 0 ? compressedReason(chunk, name) : null;
+    const compressed = line === 0 ? binaryReason(chunk, name) : null;
     if (compressed !== null) throw new SyntaxError(`Cannot read CSV '${name}': ${compressed}`);
     // A carriage return must end a line (before its newline): a file whose lines end with CR
     // alone would read as one line.

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { parseCsv, parseCsvStream, readCsv } from "../../lib/data/csv.ts";
 import { readCsvBatches, readCsvColumns } from "../../lib/data/csv_stream.ts";
+import { encodeModel } from "../../lib/io/model_file.ts";
+import { fit } from "../../lib/model/fit.ts";
 import { osProblem } from "../_helpers/os.ts";
 
 const opts = { fileName: "t.csv" };
@@ -700,6 +702,43 @@ Deno.test("a gzip-compressed CSV is refused with a command that decompresses it,
       assert.equal(await Deno.readTextFile(out), text);
       for (const f of [file, out]) await Deno.remove(f);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a model file given as the data is refused as a model file, not blamed on its line ends", async () => {
+  // `lrc predict --model m.lrc --data m.lrc` (or the two swapped) read the model's bytes as
+  // text: both readers said "a carriage return that does not end a line", from the CR LF of the
+  // magic number. The oracle is the format's magic (README's model file table): 89 4C 52 43 0D
+  // 0A 1A 0A start every file.
+  const dir = await Deno.makeTempDir();
+  try {
+    const { model } = fit(
+      parseCsv("a,b,y\n0,1,n\n1,0,y\n2,1,y\n0,2,n\n").x,
+      Int32Array.of(0, 1, 1, 0),
+    );
+    const bytes = encodeModel(model);
+    assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x4c, 0x52, 0x43, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const file = `${dir}/m.lrc`;
+    await Deno.writeFile(file, bytes);
+    for (
+      const read of [
+        () => readCsv(file),
+        async () => {
+          for await (const _ of readCsvBatches(file)) { /* refused before any batch */ }
+        },
+      ]
+    ) {
+      await assert.rejects(read, {
+        name: "SyntaxError",
+        message: `Cannot read CSV '${file}': it is an lrcompress model file, not CSV (give it as ` +
+          "--model in lrc, or read it with loadModel)",
+      });
+    }
+    // Text that starts like the magic but is not a model file is read as CSV.
+    await Deno.writeTextFile(file, "LRC,b,y\n1,2,n\n3,4,y\n");
+    assert.deepEqual((await readCsv(file)).featureNames, ["LRC", "b"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
