@@ -168,10 +168,13 @@ export function createWorkspace(initialBytes = 0): Workspace {
 
 /**
  * Whether a worker can load the module at `url`: a local file needs read permission, which is
- * checked without prompting (spawning without it would only fail inside the worker). The worker
- * modules are TypeScript files that only Deno runs: elsewhere (the browser bundle, which does not
- * hold them) there are no workers, rather than a request for a missing script and, inside a
- * worker of a cross-origin-isolated page, a 10 s wait for workers that never report.
+ * checked without prompting (spawning without it would only fail inside the worker), and must
+ * exist. The worker modules are TypeScript files that only Deno runs: elsewhere (the browser
+ * bundle, which does not hold them) there are no workers, rather than a request for a missing
+ * script and, inside a worker of a cross-origin-isolated page, a 10 s wait for workers that never
+ * report. The bundle imported in Deno (an edge function) asks for them beside its own file, where
+ * they are not: it has no workers either (it waited 10 s a call for them, and Deno printed
+ * "Module not found" for each).
  *
  * @param url The worker module.
  * @returns `false` if workers cannot run here.
@@ -182,7 +185,8 @@ export function canStartWorker(url: URL): boolean {
   if (typeof (globalThis as any).Deno === "undefined") return false;
   if (url.protocol !== "file:") return true;
   try {
-    return Deno.permissions.querySync({ name: "read", path: url }).state === "granted";
+    return Deno.permissions.querySync({ name: "read", path: url }).state === "granted" &&
+      Deno.statSync(url).isFile;
   } catch {
     return false;
   }
