@@ -625,8 +625,11 @@ function parseModelFile(
   for (let i = 0; i < magicLen; i++) {
     if (bytes[i] !== MODEL_FILE_MAGIC[i]) {
       // A page that fetches a missing file gets the server's HTML error page (status 404) as bytes.
-      const hint = bytes[0] === 0x7b
-        ? " (it looks like JSON)"
+      // A model saved as JSON (`lrc train --save m.json`) is what loadModel reads, as the file
+      // it is; the browser bundles have no reader of it.
+      const hint = bytes[jsonStart(bytes)] === 0x7b
+        ? " (it looks like JSON, as a model saved as .json: decodeModel reads the binary .lrc " +
+          "format; loadModel reads a JSON model file, and saveModel writes it as .lrc)"
         : bytes[0] === 0x3c
         ? " (it looks like HTML or XML, such as the error page of a failed fetch)"
         : "";

@@ -121,7 +121,16 @@ Deno.test("wrong magic, newer or zero version, flags and trailing bytes are refu
   const magic = bytes.slice();
   magic[1] = 0x4d;
   assertRefused(magic, "magic", /not an lrcompress model file: wrong magic number/);
-  assertRefused(new TextEncoder().encode('{"kind":"x"}'), "json", /it looks like JSON/);
+  // A JSON model, also after a byte order mark and blanks (loadModel reads it so), says what reads
+  // it and how to make the .lrc bytes decodeModel reads.
+  for (const text of ['{"kind":"x"}', '\ufeff\n  {"kind":"x"}']) {
+    assert.equal(
+      assertRefused(new TextEncoder().encode(text), "json").message,
+      `${PREFIX}not an lrcompress model file: wrong magic number (it looks like JSON, as a model ` +
+        "saved as .json: decodeModel reads the binary .lrc format; loadModel reads a JSON model " +
+        "file, and saveModel writes it as .lrc)",
+    );
+  }
   const page = new TextEncoder().encode("<!DOCTYPE html><html><body>404 Not Found</body></html>");
   assertRefused(
     page,
