@@ -450,14 +450,48 @@ export function counted(n: number, singular: string, options: CountedOptions = {
 export function assertWidth(
   action: string,
   name: string,
-  x: { readonly cols: number },
+  x: { readonly rows?: number; readonly cols: number },
   nFeatures: number,
 ): void {
   if (x.cols !== nFeatures) {
     throw new TypeError(
-      `Cannot ${action}: the model takes ${counted(nFeatures, "feature")}, ${name} has ${x.cols}`,
+      `Cannot ${action}: the model takes ${counted(nFeatures, "feature")}, ${name} has ${x.cols}` +
+        emptyBatchHint(x, nFeatures),
     );
   }
+}
+
+/**
+ * What a width error adds for a matrix of no rows and no columns, as `fromRows([])` makes of an
+ * empty batch (a service's request of no rows): it cannot know the width, so say how to make an
+ * empty batch of the right one. Nothing for other matrices.
+ *
+ * @param x The matrix (already checked to be one).
+ * @param width The columns wanted.
+ * @returns The hint, starting with a space, or `""`.
+ *
+ * @example
+ * ```ts
+ * import { emptyBatchHint } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   emptyBatchHint({ rows: 0, cols: 0 }, 4),
+ *   " (no rows and no columns, as fromRows([]) makes: an empty batch of 4 columns is " +
+ *     "matrix(new Float64Array(0), 0, 4))",
+ * );
+ * assert.equal(emptyBatchHint({ rows: 2, cols: 0 }, 4), "");
+ * ```
+ */
+export function emptyBatchHint(
+  x: { readonly rows?: number; readonly cols: number },
+  width: number,
+): string {
+  return x.rows === 0 && x.cols === 0 && width > 0
+    ? ` (no rows and no columns, as fromRows([]) makes: an empty batch of ${
+      counted(width, "column")
+    } is matrix(new Float64Array(0), 0, ${width}))`
+    : "";
 }
 
 /**

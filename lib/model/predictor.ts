@@ -14,6 +14,7 @@ import {
   checkOptionKeys,
   counted,
   describe,
+  emptyBatchHint,
 } from "../core/validate.ts";
 import type { Scorer } from "../kernels/scorers.ts";
 import {
@@ -224,7 +225,8 @@ function predictorOf(
     assertMatrix(action, "x", x);
     if (x.cols !== width) {
       throw new TypeError(
-        `Cannot ${action}: the predictor takes ${counted(width, "column")}, x has ${x.cols}`,
+        `Cannot ${action}: the predictor takes ${counted(width, "column")}, x has ${x.cols}` +
+          emptyBatchHint(x, width),
       );
     }
   };
