@@ -8,7 +8,7 @@ import { encodeModel } from "../../lib/io/model_file.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { predict } from "../../lib/model/predict.ts";
 
-Deno.test("the browser bundle imported in Deno runs threads: 2 on the calling thread, at once and silently", async () => {
+Deno.test("the browser bundle imported in Deno runs threads: 2 on the calling thread, silently", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const config = JSON.parse(
@@ -36,13 +36,12 @@ Deno.test("the browser bundle imported in Deno runs threads: 2 on the calling th
 const model = decodeModel(await Deno.readFile("./m.lrc"));
 const data = new Float32Array((await Deno.readFile("./x.bin")).buffer);
 const x = { data, rows: ${x.rows}, cols: ${x.cols} };
-const start = performance.now();
 const labels = Array.from(predict(model, x, { threads: 2 }));
 const p = preparePredictor(model, { threads: 2 });
 const prepared = Array.from(p.predict(x));
 const threads = p.threads;
 p.close();
-console.log(JSON.stringify({ labels, prepared, threads, ms: performance.now() - start }));
+console.log(JSON.stringify({ labels, prepared, threads }));
 `,
     );
     const run = await new Deno.Command(Deno.execPath(), {
@@ -55,8 +54,8 @@ console.log(JSON.stringify({ labels, prepared, threads, ms: performance.now() - 
     assert.equal(run.code, 0, stderr);
     assert.equal(stderr, "");
     const out = JSON.parse(new TextDecoder().decode(run.stdout));
-    // Without the fix each of the two calls waited out the workers' 10 s start-up deadline.
-    assert.ok(out.ms < 5000, `${out.ms} ms`);
+    // Without the fix the predictor asked for two threads whose workers never started (each call
+    // waited out their 10 s start-up deadline, and Deno printed "Module not found" on stderr).
     assert.equal(out.threads, 1);
     // The labels of the library in Deno on the same float32 rows (the same kernel).
     const expected = Array.from(predict(model, x));
