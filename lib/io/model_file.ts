@@ -557,6 +557,16 @@ function recipeBytes(recipe: QuantizationRecipe): Uint8Array {
 }
 
 /**
+ * Whether bytes start as an ONNX `ModelProto` does: field 1 (`ir_version`, a varint from 1 to 15),
+ * then the tag of another of its fields (producer name or version, domain, model version, doc
+ * string, graph, opset imports), as every ONNX writer puts `ir_version` first.
+ */
+function looksLikeOnnx(bytes: Uint8Array): boolean {
+  return bytes.length > 3 && bytes[0] === 0x08 && bytes[1] >= 1 && bytes[1] <= 15 &&
+    [0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42].includes(bytes[2]);
+}
+
+/**
  * Decodes the bytes of a model file.
  *
  * @param bytes The file's bytes.
@@ -632,6 +642,9 @@ function parseModelFile(
           "format; loadModel reads a JSON model file, and saveModel writes it as .lrc)"
         : bytes[0] === 0x3c
         ? " (it looks like HTML or XML, such as the error page of a failed fetch)"
+        : looksLikeOnnx(bytes)
+        ? " (it looks like an ONNX model: importOnnxModel reads it, in Deno; " +
+          "encodeModel(importOnnxModel(bytes).model) gives its .lrc bytes)"
         : "";
       throw syntax(`not an lrcompress model file: wrong magic number${hint}`);
     }

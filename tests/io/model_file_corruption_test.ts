@@ -9,6 +9,8 @@ import {
   SECTION,
 } from "../../lib/io/model_file.ts";
 import type { StoredModel } from "../../lib/io/quantized.ts";
+import { exportOnnx } from "../../lib/onnx/export.ts";
+import { importOnnxModel } from "../../lib/onnx/import.ts";
 import { type LogisticModel, MODEL_VERSION } from "../../lib/model/types.ts";
 import { randomFloatModel, randomQuantizedModel } from "../_helpers/random_models.ts";
 import { reseal } from "../_helpers/reseal.ts";
@@ -137,6 +139,18 @@ Deno.test("wrong magic, newer or zero version, flags and trailing bytes are refu
     "html",
     /wrong magic number \(it looks like HTML or XML, such as the error page/,
   );
+  // An ONNX export (what `lrc export` writes) is named, and what the hint says converts it does.
+  const model = SAMPLES[0][1] as LogisticModel;
+  const onnx = exportOnnx(model);
+  assert.match(
+    assertRefused(onnx, "onnx").message,
+    /wrong magic number \(it looks like an ONNX model: importOnnxModel reads it, in Deno; encodeModel\(importOnnxModel\(bytes\)\.model\) gives its \.lrc bytes\)$/,
+  );
+  const converted = decodeModel(encodeModel(importOnnxModel(onnx).model)) as LogisticModel;
+  assert.deepEqual(converted.classes, model.classes);
+  // Bytes that start with ONNX's first tag but not its second are not called ONNX.
+  const notOnnx = assertRefused(Uint8Array.of(0x08, 0x08, 0x00, 0x00), "0x08", /magic number$/);
+  assert.ok(!/ONNX/.test(notOnnx.message), notOnnx.message);
   // A file that only starts with '<' past the first byte is not called HTML.
   const late = new TextEncoder().encode(" <html>");
   const plain = assertRefused(late, "space", /wrong magic number$/);
