@@ -69,7 +69,13 @@ import {
   SEARCH_DEFAULTS,
   SWEEP_DEFAULTS,
 } from "../compress/space.ts";
-import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
+import {
+  DATA_OPTIONS,
+  dataForModel,
+  loadData,
+  type LoadedData,
+  WEIGHT_COLUMN_OPTION,
+} from "./data_options.ts";
 import { formatTable, percent, pointsText, ratioText, rocAucText } from "./format.ts";
 import { lostClasses, lostClassesNote } from "./lost_classes.ts";
 import {
@@ -94,6 +100,9 @@ import {
   classWeightsFromArgs,
   classWeightsLine,
   refuseDenseTrainingOptions,
+  rowWeightsJson,
+  rowWeightsLine,
+  sampleWeightOption,
   TRAIN_OPTIONS,
   trainingChoices,
 } from "./train.ts";
@@ -249,6 +258,7 @@ export const compressCommand: Command = {
         "counted on the training part, before the validation split",
       ),
     },
+    ...WEIGHT_COLUMN_OPTION,
     model: {
       type: "string",
       value: "FILE",
@@ -534,7 +544,7 @@ export const compressCommand: Command = {
       refuseUnused(
         NAME,
         args,
-        ["class-weight"],
+        ["class-weight", "weight-column"],
         "with --model when nothing is fine-tuned, quantization-aware trained or scored by " +
           "taylor or obd (the class weights weigh the dense training, which --model loads, and " +
           "these)",
@@ -720,6 +730,7 @@ export const compressCommand: Command = {
         test: data.test,
         seed,
         ...classWeightOption(classWeights),
+        ...sampleWeightOption(data),
         fineTune: space.fineTune,
         qat: { optimizer: qatOptimizer },
         entropy: args.flag("entropy"),
@@ -881,6 +892,7 @@ export const compressCommand: Command = {
           mode,
           data: summary,
           classWeight: classWeights,
+          sampleWeight: rowWeightsJson(data.rowWeights),
           dense: { origin: modelFile ?? "trained", ...session.denseReport },
           ...(result ? { stages: result.stages, bytes: result.file.length } : {}),
           // The classes the dense model finds on the validation rows and the compressed model
@@ -950,6 +962,7 @@ export const compressCommand: Command = {
       `validation / ${summary.testSamples} test, ${counted(summary.features, "feature")}, ` +
       `${summary.classes} classes`,
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
+      ...(data.rowWeights ? [rowWeightsLine(data.rowWeights, classWeights !== null)] : []),
       `dense     ${modelFile !== undefined ? `loaded from ${modelFile}` : "trained"}: ` +
       `validation ${percent(session.denseReport.validation.accuracy)}${
         balancedMetric

@@ -82,7 +82,38 @@ export interface LoadedData {
   readonly positional?: boolean;
   /** How `dataForModel` matched the columns to a loaded model's features. */
   readonly matched?: "same" | "position" | "reordered" | "subset";
+  /**
+   * The row weights of `--weight-column`: the column's name and the weight of each training row,
+   * in the order of `train`'s rows (the test rows' weights are not kept: test metrics are not
+   * weighted).
+   */
+  readonly rowWeights?: RowWeights;
 }
+
+/** Row weights read from a column of the data file (`--weight-column`). */
+export interface RowWeights {
+  /** The column's name (its header name, or `column_N` in a file without a header). */
+  readonly column: string;
+  /** The weight of each training row. */
+  readonly train: Float64Array;
+}
+
+/**
+ * `--weight-column`, of the commands that train on labelled data in memory (train, prune,
+ * quantize, compress, export): every training and data-based scoring they do weighs the training
+ * rows by it.
+ */
+export const WEIGHT_COLUMN_OPTION = {
+  "weight-column": {
+    type: "string",
+    value: "COLUMN",
+    help: "column of --data holding each row's weight (survey, importance or duplicate-count " +
+      "weights: numbers >= 0), by header name or zero-based index (as --label); it is not a " +
+      "feature; every training, fine-tuning, QAT and data-based scoring weighs the training rows " +
+      "by it (times --class-weight's weights, as scikit-learn's sample_weight); the test " +
+      "metrics are not weighted",
+  },
+} as const;
 
 /** Whether a header cell reads as a number (a data row read as the header, most likely). */
 export function readsAsNumber(name: string): boolean {
@@ -427,6 +458,13 @@ export function checkDataOptions(args: ParsedArgs): void {
       ["label", "no-header", "delimiter", "max-data-bytes"],
       "without --data (CSV options describe the --data file)",
     );
+    refuseUnused(
+      command,
+      args,
+      ["weight-column"],
+      "without --data (it names a column of the --data file; the embedded data sets have no " +
+        "weight column)",
+    );
     if (args.string("dataset") === "fashion-mnist") {
       refuseUnused(
         command,
@@ -462,6 +500,8 @@ export async function loadData(
   }
   let data: Dataset;
   let source: string;
+  // The weight of every row, with --weight-column (taken out of the features).
+  let weights: { column: string; values: Float64Array } | undefined;
   if (file !== undefined) {
     const reading = progress === undefined ? undefined : createProgress(progress, true);
     const started = performance.now();
@@ -483,6 +523,15 @@ export async function loadData(
     }
     const header = !args.flag("no-header");
     const columns = header ? await headerNames(file, delimiterOf(args)) : undefined;
+    const weightColumn = args.string("weight-column");
+    if (weightColumn !== undefined) {
+      ({ data, weights } = takeWeightColumn(file, data, {
+        column: weightColumn,
+        label: args.string("label"),
+        columns: header ? columns : undefined,
+        header,
+      }));
+    }
     // The first feature's values, when it is the file's first column.
     const { data: values, cols } = data.x;
     const rowNumbers = columns !== undefined && data.featureNames[0] === columns[0]
@@ -507,6 +556,19 @@ export async function loadData(
   const split = file !== undefined
     ? splitRowsInPlace(data.x, data.y, { testFraction, seed })
     : trainTestSplit(data.x, data.y, { testFraction, seed });
+  let rowWeights: RowWeights | undefined;
+  if (weights !== undefined) {
+    // The training rows' weights, carried by the split's row indices.
+    const train = Float64Array.from(split.trainIndex, (i) => weights!.values[i]);
+    if (!train.some((w) => w > 0)) {
+      throw new RangeError(
+        `Cannot use column ${quotedText(weights.column)} of '${file}' as row weights ` +
+          `(--weight-column): every training row weighs 0 (the rows that weigh more were held ` +
+          "out for testing); give those rows more weight, or another --seed or --test-fraction",
+      );
+    }
+    rowWeights = { column: weights.column, train };
+  }
   return {
     source,
     train: {
@@ -517,6 +579,117 @@ export async function loadData(
     },
     test: { x: split.xTest, y: split.yTest },
     ...(file !== undefined && args.flag("no-header") ? { positional: true } : {}),
+    ...(rowWeights === undefined ? {} : { rowWeights }),
+  };
+}
+
+/**
+ * Takes the weight column (`--weight-column`) out of a data set read from a file: its values,
+ * checked (finite numbers >= 0, not all 0; the reader has refused a cell that is no finite
+ * number, naming its line and value), and the data set without it. The features are moved left
+ * in place, not copied.
+ *
+ * @param file The file, for messages.
+ * @param data The data set read from it (every column but the label a feature); its matrix is
+ *   rearranged.
+ * @param options The option's value (a header name or a zero-based index of the file's columns),
+ *   the label option, the header's names in the file's order (undefined without a header, or
+ *   for a header that does not read as one line: then only a name is taken), whether the file
+ *   has a header.
+ * @returns The data set without the column, and the column's name and values.
+ * @throws {UsageError} If the column does not exist, is the label column or the only feature.
+ * @throws {RangeError} If a weight is negative or not finite, or every weight is 0.
+ */
+export function takeWeightColumn(
+  file: string,
+  data: Dataset,
+  options: {
+    readonly column: string;
+    readonly label?: string;
+    readonly columns?: readonly string[];
+    readonly header: boolean;
+  },
+): { data: Dataset; weights: { column: string; values: Float64Array } } {
+  const { column, label } = options;
+  const d = data.x.cols;
+  // The file's columns: the header's names, or the positions a file without one is named by.
+  const names = options.columns ??
+    (options.header ? undefined : Array.from({ length: d + 1 }, (_, j) => `column_${j + 1}`));
+  const usage = (why: string) =>
+    new UsageError(`Cannot use --weight-column ${quotedText(column)}: ${why}`);
+  const indexOf = (name: string, all: readonly string[]) => {
+    const j = all.indexOf(name);
+    return j < 0 && /^\d+$/.test(name) ? Number(name) : j;
+  };
+  let name: string;
+  if (names === undefined) {
+    // A header read over several lines: the name only.
+    if (!data.featureNames.includes(column)) {
+      throw usage(
+        `'${file}' has no feature column so named (columns: ${
+          quotedList(data.featureNames, 12)
+        }); name it as the header does`,
+      );
+    }
+    name = column;
+  } else {
+    const j = indexOf(column, names);
+    if (j < 0 || j >= names.length) {
+      throw usage(
+        `'${file}' has no column so named${
+          /^\d+$/.test(column) ? ` nor a column of that index (0..${names.length - 1})` : ""
+        } (columns: ${quotedList(names, 12)})`,
+      );
+    }
+    const labelIndex = label === undefined ? names.length - 1 : indexOf(label, names);
+    if (j === labelIndex) {
+      throw usage(
+        `it is the label column${
+          label === undefined ? " (the last column, taken as the label without --label)" : ""
+        }; the weights must be a column of their own`,
+      );
+    }
+    name = names[j];
+  }
+  const f = data.featureNames.indexOf(name);
+  if (d === 1) {
+    throw usage(`it is the only feature column of '${file}'; no feature would be left`);
+  }
+  const { rows } = data.x;
+  const x = data.x.data;
+  const values = new Float64Array(rows);
+  let positive = false;
+  for (let i = 0; i < rows; i++) {
+    const w = x[i * d + f];
+    if (!(w >= 0 && w < Infinity)) {
+      throw new RangeError(
+        `Cannot use column ${quotedText(name)} of '${file}' as row weights (--weight-column): ` +
+          `data row ${i + 1} (counted from 1 after the header) holds ${w}; weights must be ` +
+          "finite numbers >= 0",
+      );
+    }
+    values[i] = w;
+    if (w > 0) positive = true;
+  }
+  if (!positive) {
+    throw new RangeError(
+      `Cannot use column ${quotedText(name)} of '${file}' as row weights (--weight-column): ` +
+        "every row weighs 0; at least one must weigh more",
+    );
+  }
+  // Each row without the column, moved left over the rows before it (never over its own unread
+  // values: row i's target ends at (i + 1) * (d - 1), before row i + 1 starts).
+  for (let i = 0; i < rows; i++) {
+    x.copyWithin(i * (d - 1), i * d, i * d + f);
+    x.copyWithin(i * (d - 1) + f, i * d + f + 1, (i + 1) * d);
+  }
+  return {
+    data: {
+      ...data,
+      x: { data: x.subarray(0, rows * (d - 1)), rows, cols: d - 1 },
+      featureNames: data.featureNames.filter((_, k) => k !== f),
+    },
+    weights: { column: name, values },
   };
 }
 
@@ -529,7 +702,8 @@ export async function loadData(
  * @param x Features, shape `(nSamples, nFeatures)`; rearranged.
  * @param y Class indices, shape `(nSamples)`; not changed.
  * @param options Test fraction, seed, stratification, as for `trainTestSplit`.
- * @returns Both parts, as `trainTestSplit` returns them.
+ * @returns Both parts and the training rows' indices in `x` as it was, as `trainTestSplit`
+ *   returns them.
  * @throws {TypeError} As `trainTestSplit`.
  * @throws {RangeError} As `trainTestSplit`.
  */
@@ -537,7 +711,7 @@ export function splitRowsInPlace<T extends FloatArray>(
   x: Matrix<T>,
   y: Int32Array,
   options: SplitOptions,
-): Pick<Split<T>, "xTrain" | "yTrain" | "xTest" | "yTest"> {
+): Pick<Split<T>, "xTrain" | "yTrain" | "xTest" | "yTest" | "trainIndex"> {
   assertMatrix("split data", "x", x);
   // The split of a matrix of no columns: its rows (indices and labels) without copying any value.
   const s = trainTestSplit({ data: x.data.subarray(0, 0) as T, rows: x.rows, cols: 0 }, y, options);
@@ -568,6 +742,7 @@ export function splitRowsInPlace<T extends FloatArray>(
     yTrain: s.yTrain,
     xTest: { data: data.subarray(nTrain * cols) as T, rows: x.rows - nTrain, cols },
     yTest: s.yTest,
+    trainIndex: s.trainIndex,
   };
 }
 
@@ -671,6 +846,7 @@ export function dataForModel(model: LogisticModel, data: LoadedData, file: strin
       featureNames: model.featureNames,
     },
     test: { x: selectFeatures(data.test.x, columns), y: data.test.y },
+    ...(data.rowWeights === undefined ? {} : { rowWeights: data.rowWeights }),
   };
 }
 

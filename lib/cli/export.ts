@@ -10,7 +10,7 @@ import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { quotedList } from "../core/validate.ts";
 import { type Command, refuseUnused, UsageError } from "./args.ts";
-import { DATA_OPTIONS, loadData } from "./data_options.ts";
+import { DATA_OPTIONS, loadData, type RowWeights, WEIGHT_COLUMN_OPTION } from "./data_options.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
 import { float32Rounding, float32RoundingText } from "./predict.ts";
 import {
@@ -18,6 +18,8 @@ import {
   type ClassWeights,
   classWeightsFromArgs,
   classWeightsLine,
+  rowWeightsJson,
+  rowWeightsLine,
   TRAIN_OPTIONS,
   trainWithProgress,
 } from "./train.ts";
@@ -71,6 +73,7 @@ export const exportCommand: Command = {
     ...DATA_OPTIONS,
     ...TRAIN_OPTIONS,
     ...CLASS_WEIGHT_OPTION,
+    ...WEIGHT_COLUMN_OPTION,
     json: { type: "boolean", help: "print the result as one JSON object" },
     quiet: { type: "boolean", help: "no progress line" },
     help: { type: "boolean", help: "show this help" },
@@ -87,11 +90,13 @@ export const exportCommand: Command = {
     let from: string;
     let warnings: readonly string[];
     let classWeights: ClassWeights | null = null;
+    let rowWeights: RowWeights | undefined;
     if (source !== undefined) {
       const ignored = [
         ...Object.keys(DATA_OPTIONS),
         ...Object.keys(TRAIN_OPTIONS),
         ...Object.keys(CLASS_WEIGHT_OPTION),
+        ...Object.keys(WEIGHT_COLUMN_OPTION),
       ].filter((o) => args.given(o));
       if (ignored.length > 0) {
         throw new UsageError(
@@ -113,6 +118,7 @@ export const exportCommand: Command = {
       const showProgress = !args.flag("quiet") && !args.flag("json");
       const data = await loadData(args, io, showProgress ? io : undefined);
       classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, "export");
+      rowWeights = data.rowWeights;
       const trained = trainWithProgress(data, args, showProgress, io, {
         command: "export",
         classWeights,
@@ -184,6 +190,7 @@ export const exportCommand: Command = {
           out,
           bytes: bytes.length,
           classWeight: classWeights,
+          sampleWeight: rowWeightsJson(rowWeights),
           warnings,
         }) + "\n",
       );
@@ -198,6 +205,9 @@ export const exportCommand: Command = {
             quotedList(names, 12)
           }\n` +
           (classWeights === null ? "" : `${classWeightsLine(classWeights)}\n`) +
+          (rowWeights === undefined
+            ? ""
+            : `${rowWeightsLine(rowWeights, classWeights !== null, false)}\n`) +
           warnings.map((w) => `warning: ${w}\n`).join(""),
       );
     }

@@ -76,6 +76,13 @@ export const predictCommand: Command = {
         "features; none when the features fill the row)",
     },
     "no-label": { type: "boolean", help: "the file has no label column" },
+    "weight-column": {
+      type: "string",
+      value: "COLUMN",
+      help: "a column the model does not read, by header name or zero-based index: the row " +
+        "weights of a file trained on with --weight-column (the other columns are matched " +
+        "without it)",
+    },
     "no-header": { type: "boolean", help: "the file has no header row (columns by position)" },
     delimiter: { type: "string", value: "CHAR", default: ",", help: "field delimiter" },
     out: {
@@ -151,14 +158,33 @@ export const predictCommand: Command = {
     const firstLine = columns.length === 1
       ? header ? columns[0] : await firstLineText(dataPath)
       : undefined;
-    const plan = planColumns(columns, float.featureNames, {
+    // The weight column (--weight-column) is left out, and the plan made of the other columns.
+    const skip = skippedColumn(columns, args.string("weight-column"), {
+      header,
+      featureNames: float.featureNames,
+      label: args.string("label"),
+    });
+    const kept = skip < 0 ? columns : columns.filter((_, j) => j !== skip);
+    const toFile = (j: number) => skip >= 0 && j >= skip ? j + 1 : j;
+    const label = args.string("label");
+    const keptPlan = planColumns(kept, float.featureNames, {
       header,
       firstLine,
       delimiter,
-      label: args.string("label"),
+      // An index of the file's columns, as one of the columns kept.
+      label: skip >= 0 && label !== undefined && !columns.includes(label) &&
+          /^\d+$/.test(label) && Number(label) > skip
+        ? String(Number(label) - 1)
+        : label,
       noLabel: args.flag("no-label"),
       file: dataPath,
     });
+    const plan: ColumnPlan = skip < 0 ? keptPlan : {
+      ...keptPlan,
+      labelCol: keptPlan.labelCol < 0 ? -1 : toFile(keptPlan.labelCol),
+      features: keptPlan.features.map(toFile),
+      unused: [...keptPlan.unused, columns[skip]],
+    };
     // A label taken by position: the last column, none named.
     const guessed = args.string("label") === undefined && !plan.byName && plan.labelCol >= 0;
     if (guessed && header) {
@@ -214,7 +240,8 @@ export const predictCommand: Command = {
       }
       // A label taken by position is left to the reader to take, so that text in a feature
       // column says so: it is often the label, in another column.
-      const label = plan.labelCol < 0 ? null : guessed ? undefined : plan.labelCol;
+      // (With a weight column skipped, the last column may be the weights: the label by index.)
+      const label = plan.labelCol < 0 ? null : guessed && skip < 0 ? undefined : plan.labelCol;
       for await (
         const batch of readCsvBatches(dataPath, {
           label,
@@ -539,6 +566,46 @@ export function planColumns(
     );
   }
   return { labelCol, features, byName, unused: [] };
+}
+
+/**
+ * The index of the column `--weight-column` names among the file's columns, checked: not the
+ * label (`--label`) and, matched by name, not one of the model's features.
+ *
+ * @param columns The file's column names.
+ * @param column The option's value (a name, or a zero-based index), if given.
+ * @param options Whether the names come from a header; the model's feature names; the label
+ *   option.
+ * @returns The index, or -1 without the option.
+ * @throws {UsageError} If the column does not exist, is the label or a model feature.
+ */
+export function skippedColumn(
+  columns: readonly string[],
+  column: string | undefined,
+  options: { header: boolean; featureNames: readonly string[]; label?: string },
+): number {
+  if (column === undefined) return -1;
+  const fail = (why: string): never => {
+    throw new UsageError(`Cannot predict: --weight-column ${quotedText(column)} ${why}`);
+  };
+  const indexOf = (name: string) => {
+    const j = options.header ? columns.indexOf(name) : -1;
+    return j < 0 && /^\d+$/.test(name) ? Number(name) : j;
+  };
+  const j = indexOf(column);
+  if (j < 0 || j >= columns.length) {
+    fail(
+      `names no column of the file (columns: ${quotedList(columns, 12)}; an index is one of ` +
+        `0..${columns.length - 1})`,
+    );
+  }
+  if (options.label !== undefined && indexOf(options.label) === j) {
+    fail("is the label column (--label); the weights are a column of their own");
+  }
+  if (options.header && options.featureNames.includes(columns[j])) {
+    fail(`is one of the model's features (${quotedText(columns[j])}); name the weight column`);
+  }
+  return j;
 }
 
 /**

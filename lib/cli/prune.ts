@@ -34,7 +34,13 @@ import { type Matrix, takeRows } from "../core/matrix.ts";
 import { createPrng, shuffleInPlace } from "../core/random.ts";
 import { counted, quotedText } from "../core/validate.ts";
 import { type Command, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
-import { DATA_OPTIONS, dataForModel, loadData, type LoadedData } from "./data_options.ts";
+import {
+  DATA_OPTIONS,
+  dataForModel,
+  loadData,
+  type LoadedData,
+  WEIGHT_COLUMN_OPTION,
+} from "./data_options.ts";
 import { formatTable, percent, rocAucText } from "./format.ts";
 import { lostClassesNote, lostClassesOfConfusion } from "./lost_classes.ts";
 import {
@@ -51,6 +57,9 @@ import {
   classWeightsFromArgs,
   classWeightsLine,
   refuseDenseTrainingOptions,
+  rowWeightsJson,
+  rowWeightsLine,
+  sampleWeightOption,
   TRAIN_OPTIONS,
   trainingChoices,
   trainWithProgress,
@@ -72,6 +81,7 @@ export const pruneCommand: Command = {
     ...DATA_OPTIONS,
     ...TRAIN_OPTIONS,
     ...CLASS_WEIGHT_OPTION,
+    ...WEIGHT_COLUMN_OPTION,
     model: {
       type: "string",
       value: "FILE",
@@ -311,7 +321,7 @@ export const pruneCommand: Command = {
       refuseUnused(
         NAME,
         args,
-        ["class-weight"],
+        ["class-weight", "weight-column"],
         `with --model, --fine-tune none and --strategy ${strategy} (it weighs the dense ` +
           "training, which --model loads, the fine-tuning and taylor/obd's scores)",
       );
@@ -323,9 +333,9 @@ export const pruneCommand: Command = {
     const nTrain = data.train.x.rows;
     const classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, NAME);
     // taylor and obd score the weighted loss; the other strategies read no data.
-    const scoreWeights = strategy === "taylor" || strategy === "obd"
-      ? classWeightOption(classWeights)
-      : {};
+    const dataScored = strategy === "taylor" || strategy === "obd";
+    let scoreWeights: ReturnType<typeof classWeightOption> & { sampleWeight?: Float64Array } =
+      dataScored ? { ...classWeightOption(classWeights), ...sampleWeightOption(data) } : {};
     const { penalty } = trainingChoices(args, nTrain, {
       command: NAME,
       batchSizeElsewhere: miniBatchTuning,
@@ -402,6 +412,11 @@ export const pruneCommand: Command = {
         x: takeRows(base.train.x, rows),
         y: Int32Array.from(rows, (i) => base.train.y[i]),
       };
+      // The sampled rows keep their weights.
+      if (scoreWeights.sampleWeight !== undefined) {
+        const all = scoreWeights.sampleWeight;
+        scoreWeights = { ...scoreWeights, sampleWeight: Float64Array.from(rows, (i) => all[i]) };
+      }
     }
     const compensate = args.flag("compensate") ? base.train.x : undefined;
     const optimizer = tuning === "none" ? null : fineTuneOptimizer(args, tuning);
@@ -450,6 +465,7 @@ export const pruneCommand: Command = {
           penalty: penaltyForTuning(penalty),
           seed,
           ...classWeightOption(classWeights),
+          ...sampleWeightOption(data),
           onProgress: (p) =>
             progress.update(
               `${label}: ${unit} ${p.epoch}/${p.totalEpochs}  loss ${p.trainLoss.toFixed(4)}  ` +
@@ -530,6 +546,7 @@ export const pruneCommand: Command = {
       },
       model: origin,
       classWeight: classWeights,
+      sampleWeight: rowWeightsJson(data.rowWeights),
       pruning: {
         strategy,
         structure: features ? "features" : "weights",
@@ -655,6 +672,7 @@ export const pruneCommand: Command = {
       `${dense.classes.length} classes`,
       `model     ${origin}`,
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
+      ...(data.rowWeights ? [rowWeightsLine(data.rowWeights, classWeights !== null)] : []),
       `pruning   ${strategy}, ${features ? "whole features" : scope}, removing ${targetText}` +
       (steps > 1 ? `, in ${steps} steps` : "") +
       (amounts.length > 1

@@ -43,7 +43,7 @@ import {
   refuseUnused,
   UsageError,
 } from "./args.ts";
-import { DATA_OPTIONS, dataForModel, loadData } from "./data_options.ts";
+import { DATA_OPTIONS, dataForModel, loadData, WEIGHT_COLUMN_OPTION } from "./data_options.ts";
 import {
   checkSaveTarget,
   ENTROPY_OPTION,
@@ -61,6 +61,9 @@ import {
   classWeightsFromArgs,
   classWeightsLine,
   refuseDenseTrainingOptions,
+  rowWeightsJson,
+  rowWeightsLine,
+  sampleWeightOption,
   TRAIN_OPTIONS,
   trainingChoices,
   trainWithProgress,
@@ -150,7 +153,7 @@ function methodFromArgs(args: ParsedArgs): QuantizationMethod {
     refuseUnused(
       "quantize",
       args,
-      ["class-weight"],
+      ["class-weight", "weight-column"],
       "with --model without --qat (it weighs the dense training, which --model loads, or QAT)",
     );
   }
@@ -210,6 +213,7 @@ export const quantizeCommand: Command = {
     ...DATA_OPTIONS,
     ...TRAIN_OPTIONS,
     ...CLASS_WEIGHT_OPTION,
+    ...WEIGHT_COLUMN_OPTION,
     model: {
       type: "string",
       value: "FILE",
@@ -374,6 +378,7 @@ export const quantizeCommand: Command = {
           },
           seed: args.number("seed", -(2 ** 31), 2 ** 31, true),
           ...classWeightOption(classWeights),
+          ...sampleWeightOption(data),
           // A start whose kept weights are all 0 (an L1 penalty can zero them) has only a
           // placeholder grid, which the library refuses to keep fixed, naming an option the
           // command line does not have: the grid is re-chosen from the trained weights instead.
@@ -502,6 +507,7 @@ export const quantizeCommand: Command = {
       },
       model: origin,
       classWeight: classWeights,
+      sampleWeight: rowWeightsJson(data.rowWeights),
       warnings,
       preprocessing: storedPreprocessing(model.preprocessing, storage),
       method: { description, ...resolveMethod(method), qat: args.flag("qat"), qatEpochs },
@@ -549,6 +555,7 @@ export const quantizeCommand: Command = {
       `model     ${origin}` +
       (report.preprocessing === "none" ? "" : `; standardisation ${report.preprocessing}`),
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
+      ...(data.rowWeights ? [rowWeightsLine(data.rowWeights, classWeights !== null)] : []),
       ...warnings.map((w) => `warning   ${w}`),
       `method    ${description}${
         args.flag("qat") ? `, quantization-aware training ${qatEpochs} epochs` : ", post-training"

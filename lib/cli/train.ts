@@ -9,7 +9,13 @@ import { fit, type FitResult, type Optimizer, perClassWeights } from "../model/f
 import type { Penalty } from "../model/types.ts";
 import { checkSaveTarget, ENTROPY_OPTION, entropyFlag, writeModelFile } from "./model_files.ts";
 import { type Command, decimalValue, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
-import { DATA_OPTIONS, loadData, type LoadedData } from "./data_options.ts";
+import {
+  DATA_OPTIONS,
+  loadData,
+  type LoadedData,
+  type RowWeights,
+  WEIGHT_COLUMN_OPTION,
+} from "./data_options.ts";
 import { formatTable, NO_ROC_AUC_NOTE, percent, rocAucText } from "./format.ts";
 import { createProgress, preparingText } from "./progress.ts";
 import { trainStreamedIfAsked } from "./train_stream.ts";
@@ -189,6 +195,63 @@ export function classWeightOption(
   return weights === null ? {} : { classWeight: weights.perClass };
 }
 
+/**
+ * The `sampleWeight` option a library call on the training rows takes from `--weight-column`
+ * (nothing without).
+ *
+ * @param data The loaded data.
+ * @returns `{ sampleWeight }`, one weight per training row, or `{}`.
+ */
+export function sampleWeightOption(
+  data: Pick<LoadedData, "rowWeights">,
+): { sampleWeight?: Float64Array } {
+  return data.rowWeights === undefined ? {} : { sampleWeight: data.rowWeights.train };
+}
+
+/**
+ * The line a command prints for its row weights (`--weight-column`).
+ *
+ * @param weights The training rows' weights.
+ * @param classWeights Whether `--class-weight` multiplies them.
+ * @param metrics Whether the command reports test metrics (export reports none).
+ * @returns One line, e.g. `row weights from column "w": sum 1500 over the 1000 training rows;
+ *   the test metrics are not weighted`.
+ */
+export function rowWeightsLine(
+  weights: RowWeights,
+  classWeights: boolean,
+  metrics = true,
+): string {
+  let sum = 0;
+  for (const w of weights.train) sum += w;
+  return `weights   row weights from column ${quotedText(weights.column)}: sum ${
+    Number(sum.toPrecision(6))
+  } over the ${weights.train.length} training rows${
+    classWeights ? " (times the class weights)" : ""
+  }${metrics ? "; the test metrics are not weighted" : ""}`;
+}
+
+/**
+ * The `sampleWeight` entry of a command's JSON report (`null` without `--weight-column`).
+ *
+ * @param weights The training rows' weights, if any.
+ * @returns The column, the number of training rows and their weights' sum; the test metrics
+ *   are not weighted.
+ */
+export function rowWeightsJson(
+  weights: RowWeights | undefined,
+): { column: string; trainRows: number; sum: number; testMetrics: "unweighted" } | null {
+  if (weights === undefined) return null;
+  let sum = 0;
+  for (const w of weights.train) sum += w;
+  return {
+    column: weights.column,
+    trainRows: weights.train.length,
+    sum,
+    testMetrics: "unweighted",
+  };
+}
+
 /** The training options that only train a dense model (the penalty also fine-tunes). */
 const DENSE_ONLY = ["optimizer", "epochs", "learning-rate", "max-iterations", "no-standardize"];
 
@@ -297,6 +360,7 @@ export function trainWithProgress(
       classes: data.train.classes,
       featureNames: data.train.featureNames,
       ...classWeightOption(options.classWeights ?? null),
+      ...sampleWeightOption(data),
       seed: args.number("seed", -(2 ** 31), 2 ** 31, true),
       onProgress: (p) =>
         progress.update(
@@ -318,6 +382,7 @@ export const trainCommand: Command = {
     ...DATA_OPTIONS,
     ...TRAIN_OPTIONS,
     ...CLASS_WEIGHT_OPTION,
+    ...WEIGHT_COLUMN_OPTION,
     stream: {
       type: "boolean",
       help: "train from --data in a stream (sgd/adam; memory does not grow with the file, but " +
@@ -363,6 +428,7 @@ export const trainCommand: Command = {
     const data: Outcome = streamed ?? await inMemory(args, io, showProgress);
     const { result, train, test } = data;
     const classWeights = data.classWeights ?? null;
+    const rowWeights = data.rowWeights;
     const { model } = result;
     const save = args.string("save");
     const savedBytes = save !== undefined ? await writeModelFile(save, model, entropy) : null;
@@ -389,6 +455,7 @@ export const trainCommand: Command = {
         warnings: result.warnings,
       },
       classWeight: classWeights,
+      sampleWeight: rowWeightsJson(rowWeights),
       train: metricsJson(train),
       test: metricsJson(test),
       model: {
@@ -413,6 +480,7 @@ export const trainCommand: Command = {
       ) +
       ` in ${report.training.seconds.toFixed(2)} s (${result.stopReason})`,
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
+      ...(rowWeights ? [rowWeightsLine(rowWeights, classWeights !== null)] : []),
       ...result.warnings.map((w) => `warning   ${w}`),
       "",
       formatTable(["", "accuracy", "balanced accuracy", "log loss", "macro F1", "ROC AUC"], [
@@ -464,6 +532,8 @@ interface Outcome {
   result: FitResult;
   /** The class weights trained with. */
   classWeights?: ClassWeights | null;
+  /** The row weights trained with (`--weight-column`; in memory only). */
+  rowWeights?: RowWeights;
 }
 
 async function inMemory(
@@ -478,6 +548,7 @@ async function inMemory(
     source: data.source,
     result,
     classWeights,
+    ...(data.rowWeights === undefined ? {} : { rowWeights: data.rowWeights }),
     train: { ...evaluate(result.model, data.train.x, data.train.y), x: data.train.x },
     test: { ...evaluate(result.model, data.test.x, data.test.y), x: data.test.x },
   };

@@ -111,6 +111,14 @@ export async function trainStreamedIfAsked(
     header: !args.flag("no-header"),
     delimiter: delimiterOf(args),
   };
+  if (args.given("weight-column")) {
+    throw new UsageError(
+      `Cannot train from a stream${why}: --weight-column needs the data in memory (streamed ` +
+        `training does not read a weight column yet); ${
+          auto ? "raise --max-data-bytes above the file's size" : "leave out --stream"
+        }, or leave out --weight-column`,
+    );
+  }
   if (choices.optimizer.kind === "lbfgs") {
     throw new UsageError(`Cannot train from a stream${why}: use --optimizer sgd or adam`);
   }

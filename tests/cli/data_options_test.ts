@@ -36,6 +36,7 @@ Deno.test("splitting rows in place gives the copying split's rows in its order, 
           assert.deepEqual(got.xTest, expected.xTest, at);
           assert.deepEqual(got.yTrain, expected.yTrain, at);
           assert.deepEqual(got.yTest, expected.yTest, at);
+          assert.deepEqual(got.trainIndex, expected.trainIndex, at);
           // No copy: both parts are the matrix's own memory, the training rows first.
           assert.equal(got.xTrain.data.buffer, x.data.buffer, at);
           assert.equal(got.xTest.data.buffer, x.data.buffer, at);
