@@ -630,6 +630,16 @@ Deno.test("--weight-column refusals", async () => {
       "without --qat (it weighs the dense training, which --model loads, or QAT)",
     ],
     [
+      [
+        ...["prune", "--model", modelFile, "--data", ok, "--weight-column", "w"],
+        ...["--sparsity", "0.5", "--fine-tune", "none"],
+      ],
+      2,
+      "Cannot parse arguments of 'prune': --weight-column does not apply with --model, " +
+      "--fine-tune none and --strategy magnitude (it weighs the dense training, which --model " +
+      "loads, the fine-tuning and taylor/obd's scores)",
+    ],
+    [
       ["export", "--model", modelFile, "--weight-column", "w", "--out", `${dir}/x.onnx`],
       2,
       "Cannot export: --model exports that file as it is; --weight-column applies only to a " +
