@@ -15,9 +15,10 @@ import { trainingSize } from "../data/preprocess.ts";
 import { encodeModel } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import { accuracy, balancedAccuracy } from "../metrics/metrics.ts";
-import { predict } from "../model/predict.ts";
+import { classesFromScores, predict } from "../model/predict.ts";
+import { binaryRocAuc } from "../metrics/evaluate.ts";
 import { dequantizeModel } from "../quant/model.ts";
-import { integerPredict } from "../quant/integer.ts";
+import { integerDecisionFunction } from "../quant/integer.ts";
 import type { QuantizedModel } from "../quant/types.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 import {
@@ -1156,7 +1157,7 @@ export const compressCommand: Command = {
         ...twinNote(sweep.skipped),
         "",
         "Pareto front (validation accuracy against file bytes):",
-        candidateTable(sweep.front.map((i) => sweep!.rows[i])),
+        candidateTable(sweep.front.map((i) => sweep!.rows[i]), false, binary),
       );
     }
     if (result && "tried" in result) {
@@ -1166,7 +1167,7 @@ export const compressCommand: Command = {
         `tried, Pareto front (validation ${
           balancedMetric ? "balanced accuracy" : "accuracy"
         } against file bytes):`,
-        candidateTable(front, balancedMetric),
+        candidateTable(front, balancedMetric, binary),
       );
     }
     if (refitted) {
@@ -1189,7 +1190,9 @@ export const compressCommand: Command = {
         stageTable(refitted.result.stages, balancedMetric, binary),
       );
     }
-    if (integer) lines.push("", ...integerLines(integer, result!.file.length, balancedMetric));
+    if (integer) {
+      lines.push("", ...integerLines(integer, result!.file.length, balancedMetric, binary));
+    }
     if (out !== undefined && result) {
       lines.push(
         "",
@@ -1228,6 +1231,12 @@ interface IntegerStage {
   /** The mean of the classes' recalls, beside the accuracies (whatever the metric). */
   validationBalancedAccuracy: number | null;
   testBalancedAccuracy: number | null;
+  /**
+   * ROC AUC of a two-class model from the integer kernel's scores, those its accuracies come from
+   * (`null` for more classes, or rows of one class).
+   */
+  validationRocAuc: number | null;
+  testRocAuc: number | null;
   /** Share of the test rows on which it predicts as the dequantized model does. */
   testAgreement: number | null;
   /** Bytes of the file with the calibration (when stored). */
@@ -1253,6 +1262,8 @@ function integerStage(
     testAccuracy: null,
     validationBalancedAccuracy: null,
     testBalancedAccuracy: null,
+    validationRocAuc: null,
+    testRocAuc: null,
     testAgreement: null,
     bytes: null,
   });
@@ -1270,8 +1281,11 @@ function integerStage(
     if (!(error instanceof RangeError)) throw error;
     return none(errorReason(error));
   }
-  const testPred = test.x.rows > 0 ? integerPredict(c.prepared, test.x) : null;
-  const validationPred = integerPredict(c.prepared, validation.x);
+  // Predictions and ROC AUC from the same integer-only scores, as lrc quantize reports them.
+  const testScores = test.x.rows > 0 ? integerDecisionFunction(c.prepared, test.x) : null;
+  const validationScores = integerDecisionFunction(c.prepared, validation.x);
+  const testPred = testScores ? classesFromScores(testScores) : null;
+  const validationPred = classesFromScores(validationScores);
   return {
     kept: c.kept,
     note: c.kept
@@ -1289,6 +1303,8 @@ function integerStage(
     testAccuracy: testPred ? accuracy(test.y, testPred) : null,
     validationBalancedAccuracy: balancedAccuracy(validation.y, validationPred),
     testBalancedAccuracy: testPred ? balancedAccuracy(test.y, testPred) : null,
+    validationRocAuc: binaryRocAuc(validationScores, validation.y),
+    testRocAuc: testScores ? binaryRocAuc(testScores, test.y) : null,
     testAgreement: testPred ? accuracy(testPred, predict(dequantized, test.x)) : null,
     bytes: null,
   };
@@ -1296,18 +1312,29 @@ function integerStage(
 
 /**
  * The lines of `--integer`; with `balanced` (`--metric balanced-accuracy`), each accuracy with
- * its balanced accuracy beside it, as the dense line gives it.
+ * its balanced accuracy beside it, as the dense line gives it; with `binary` (a two-class model),
+ * its ROC AUC beside it, as the stage table gives it.
  */
-function integerLines(i: IntegerStage, fileBytes: number, balanced: boolean): string[] {
+function integerLines(
+  i: IntegerStage,
+  fileBytes: number,
+  balanced: boolean,
+  binary: boolean,
+): string[] {
   if (i.inputDtype === null) return [`integer   none: ${i.note}`];
-  const beside = (b: number | null) =>
-    balanced && b !== null ? ` (balanced accuracy ${percent(b)})` : "";
+  const beside = (b: number | null, auc: number | null) => {
+    const parts = [
+      ...(balanced && b !== null ? [`balanced accuracy ${percent(b)}`] : []),
+      ...(binary ? [`ROC AUC ${rocAucText(auc)}`] : []),
+    ];
+    return parts.length > 0 ? ` (${parts.join(", ")})` : "";
+  };
   const lines = [
     `integer   input ${i.inputDtype} (scale ${i.inputScale!.toPrecision(4)}, zero point ` +
     `${i.inputZeroPoint}), int32 bias: validation ${percent(i.validationAccuracy!)}` +
-    beside(i.validationBalancedAccuracy) +
+    beside(i.validationBalancedAccuracy, i.validationRocAuc) +
     (i.testAccuracy !== null
-      ? `, test ${percent(i.testAccuracy)}${beside(i.testBalancedAccuracy)}`
+      ? `, test ${percent(i.testAccuracy)}${beside(i.testBalancedAccuracy, i.testRocAuc)}`
       : "") +
     `; predicts as the dequantized model on ${percent(i.trainAgreement!)} of the training rows` +
     (i.testAgreement !== null ? ` and ${percent(i.testAgreement)} of the test rows` : ""),
@@ -1631,7 +1658,7 @@ function stageTable(stages: readonly StageReport[], balanced: boolean, binary: b
     [
       "stage",
       ...accuracyHeaders(stages, balanced),
-      ...(binary ? [stages[0]?.test ? "test ROC AUC" : "val. ROC AUC"] : []),
+      ...rocAucHeaders(stages, binary),
       "non-zeros",
       "bits",
       "bytes",
@@ -1642,7 +1669,7 @@ function stageTable(stages: readonly StageReport[], balanced: boolean, binary: b
     stages.map((s) => [
       s.stage,
       ...accuracyCells(s, balanced),
-      ...(binary ? [rocAucText((s.test ?? s.validation).rocAuc)] : []),
+      ...rocAucCells(s, binary),
       `${s.nonZeros}/${s.weights}`,
       String(s.bits),
       s.bytes.toLocaleString("en-US"),
@@ -1653,12 +1680,40 @@ function stageTable(stages: readonly StageReport[], balanced: boolean, binary: b
   );
 }
 
-/** A file's size against the float32 baseline: "7.39 x smaller", or "1.20 x larger". */
-function candidateTable(rows: readonly CandidateReport[], balanced = false): string {
+/**
+ * With `binary` (a two-class model), the ROC AUC of a row on the rows of its log loss (test, or
+ * validation without test rows); nothing for more classes.
+ */
+function rocAucCells(r: ModelReport, binary: boolean): string[] {
+  return binary ? [rocAucText((r.test ?? r.validation).rocAuc)] : [];
+}
+
+/** The header of {@linkcode rocAucCells}. */
+function rocAucHeaders(rows: readonly ModelReport[], binary: boolean): string[] {
+  return binary ? [rows[0]?.test ? "test ROC AUC" : "val. ROC AUC"] : [];
+}
+
+/**
+ * Models of a sweep or a search (their front); with `balanced`, balanced-accuracy columns after
+ * the accuracy ones; with `binary` (a two-class model), the ROC AUC after the log loss, as the
+ * stage table has them.
+ */
+function candidateTable(
+  rows: readonly CandidateReport[],
+  balanced: boolean,
+  binary: boolean,
+): string {
   return formatTable(
-    [...accuracyHeaders(rows, balanced), "bytes", "vs float32", "model"],
+    [
+      ...accuracyHeaders(rows, balanced),
+      ...rocAucHeaders(rows, binary),
+      "bytes",
+      "vs float32",
+      "model",
+    ],
     rows.map((r) => [
       ...accuracyCells(r, balanced),
+      ...rocAucCells(r, binary),
       r.bytes.toLocaleString("en-US"),
       ratioText(r.ratio),
       r.name,

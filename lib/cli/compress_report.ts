@@ -25,7 +25,7 @@ import { type FigureSection, writeFiguresHtml } from "../plot/html.ts";
 import { maskFigure } from "../plot/images.ts";
 import type { Figure } from "../plot/types.ts";
 import { weightHistogramFigure } from "../plot/weights.ts";
-import { percent, pointsText, ratioText } from "./format.ts";
+import { percent, pointsText, ratioText, rocAucText } from "./format.ts";
 import { quotedText } from "../core/validate.ts";
 import type { ClassWeights } from "./train.ts";
 
@@ -216,9 +216,14 @@ export function compressionReportSections(input: CompressionReportInput): Figure
   return sections;
 }
 
-/** The stage table; with `balanced`, balanced-accuracy columns after the accuracy ones. */
+/**
+ * The stage table; with `balanced`, balanced-accuracy columns after the accuracy ones; for a
+ * two-class model, the validation and test ROC AUC after those (from the scores of each stage's
+ * model as stored, as its accuracies).
+ */
 function stageTableFigure(result: CompressResult, balanced: boolean): Figure {
   const s = result.stages;
+  const binary = result.model.classes.length === 2;
   const columns = [
     s.map((r) => r.stage),
     s.map((r) => percent(r.validation.accuracy)),
@@ -227,6 +232,12 @@ function stageTableFigure(result: CompressResult, balanced: boolean): Figure {
       ? [
         s.map((r) => percent(r.validation.balancedAccuracy)),
         s.map((r) => (r.test ? percent(r.test.balancedAccuracy) : "-")),
+      ]
+      : []),
+    ...(binary
+      ? [
+        s.map((r) => rocAucText(r.validation.rocAuc)),
+        s.map((r) => (r.test ? rocAucText(r.test.rocAuc) : "-")),
       ]
       : []),
     s.map((r) => `${r.nonZeros} / ${r.weights}`),
@@ -241,6 +252,7 @@ function stageTableFigure(result: CompressResult, balanced: boolean): Figure {
     "validation accuracy",
     "test accuracy",
     ...(balanced ? ["validation balanced accuracy", "test balanced accuracy"] : []),
+    ...(binary ? ["validation ROC AUC", "test ROC AUC"] : []),
     "non-zero weights",
     "bits",
     "file bytes",
@@ -248,7 +260,19 @@ function stageTableFigure(result: CompressResult, balanced: boolean): Figure {
     "seconds",
     "model",
   ];
-  const widths = [70, 70, 70, ...(balanced ? [70, 70] : []), 80, 40, 70, 60, 60, 340];
+  const widths = [
+    70,
+    70,
+    70,
+    ...(balanced ? [70, 70] : []),
+    ...(binary ? [70, 70] : []),
+    80,
+    40,
+    70,
+    60,
+    60,
+    340,
+  ];
   // Plotly wraps a cell's words at its column's width, and a table taller than its figure hides
   // the rows below (the chosen model's, last). The figure is made tall enough for the lines the
   // cells take at these widths (the narrowest the page draws them; wider pages wrap less), at

@@ -38,6 +38,7 @@ interface PlotlyFigure {
     y?: unknown[];
     z?: number[][];
     text?: unknown[];
+    header?: { values: string[] };
     cells?: { values: string[][] };
   }[];
   layout: Record<string, unknown>;
@@ -642,8 +643,8 @@ Deno.test("the compress report's charts hold the run's stages and its model's te
       stage: string;
       name: string;
       bytes: number;
-      validation: { accuracy: number };
-      test: { accuracy: number };
+      validation: { accuracy: number; rocAuc: number };
+      test: { accuracy: number; rocAuc: number };
     };
     const stages: Stage[] = JSON.parse(r.stdout).stages;
     assert.deepEqual(stages.map((s) => s.stage), ["dense", "pruned", "fine-tuned", "quantized"]);
@@ -659,7 +660,8 @@ Deno.test("the compress report's charts hold the run's stages and its model's te
       })),
     );
     // The stage table's rows are the stages.
-    const columns = figures.get("Stages")!.data[0].cells!.values;
+    const table = figures.get("Stages")!.data[0];
+    const columns = table.cells!.values;
     assert.deepEqual(columns[0], stages.map((s) => s.stage));
     // The validation column showing test accuracy passed (mutation audit).
     assert.deepEqual(
@@ -671,7 +673,11 @@ Deno.test("the compress report's charts hold the run's stages and its model's te
       columns[2],
       stages.map((s) => `${(100 * s.test.accuracy).toFixed(2)} %`),
     );
-    assert.deepEqual(columns[5], stages.map((s) => s.bytes.toLocaleString("en-US")));
+    // Two classes: the validation and test ROC AUC after the accuracies.
+    assert.deepEqual(table.header!.values.slice(3, 5), ["validation ROC AUC", "test ROC AUC"]);
+    assert.deepEqual(columns[3], stages.map((s) => s.validation.rocAuc.toFixed(4)));
+    assert.deepEqual(columns[4], stages.map((s) => s.test.rocAuc.toFixed(4)));
+    assert.deepEqual(columns[7], stages.map((s) => s.bytes.toLocaleString("en-US")));
     assert.deepEqual(columns.at(-1), stages.map((s) => s.name));
     // The confusion matrix is the written model's on the test split, counted here.
     const confusion = figures.get("The compressed model on the test data")!.data[0].z;
