@@ -872,6 +872,7 @@ export const compressCommand: Command = {
         refit: refitted ? { result: refitted.result, samples: data.train.x.rows } : null,
         integerBytes: integer?.kept ? integer.bytes : null,
         classWeights,
+        rowWeights: data.rowWeights ?? null,
       });
     }
     const summary = dataSummary(data, session.trainData.x.rows, session.validation.x.rows);

@@ -27,6 +27,7 @@ import type { Figure } from "../plot/types.ts";
 import { weightHistogramFigure } from "../plot/weights.ts";
 import { percent, pointsText, ratioText, rocAucText } from "./format.ts";
 import { quotedText } from "../core/validate.ts";
+import type { RowWeights } from "./data_options.ts";
 import type { ClassWeights } from "./train.ts";
 
 /** What the report shows. */
@@ -57,6 +58,8 @@ export interface CompressionReportInput {
   readonly integerBytes?: number | null;
   /** The class weights every training weighed the rows by (`--class-weight`); `null` or absent without. */
   readonly classWeights?: ClassWeights | null;
+  /** The training rows' weights from `--weight-column`; `null` or absent without. */
+  readonly rowWeights?: RowWeights | null;
 }
 
 /**
@@ -71,6 +74,20 @@ function classWeightsText(weights: ClassWeights | null): string {
   return ` Trained with class weights ${weights.given === "balanced" ? "balanced" : "given"} ` +
     `(--class-weight): ${list.join(", ")}; the dense training, fine-tuning, taylor/obd scores ` +
     `and QAT weigh the rows by class, the accuracies shown are not weighted.`;
+}
+
+/**
+ * The sentence that says the training rows were weighted by a column of the data
+ * (`--weight-column`), as the text output's `weights` line says it; empty without.
+ */
+function rowWeightsText(weights: RowWeights | null, classWeights: boolean): string {
+  if (weights === null) return "";
+  let sum = 0;
+  for (const w of weights.train) sum += w;
+  return ` Training rows weighted by column ${quotedText(weights.column)} (--weight-column): ` +
+    `sum ${Number(sum.toPrecision(6))} over the ${weights.train.length} training rows` +
+    `${classWeights ? " (times the class weights)" : ""}; the dense training, fine-tuning, ` +
+    `taylor/obd scores and QAT weigh the rows by it, the accuracies shown are not weighted.`;
 }
 
 /** What the file written adds to the table's last row: the input calibration of `--integer`. */
@@ -100,7 +117,8 @@ export function compressionReportSections(input: CompressionReportInput): Figure
   const accuracyTitle = `${useTest ? "test" : "validation"} ${named} (%)`;
   const baseline = acc(dense);
   const sections: FigureSection[] = [];
-  const weightsText = classWeightsText(input.classWeights ?? null);
+  const weightsText = classWeightsText(input.classWeights ?? null) +
+    rowWeightsText(input.rowWeights ?? null, (input.classWeights ?? null) !== null);
   // With a refit, the model written is the refit's: these stages are the search's choice's.
   const refitted = (input.refit ?? null) !== null;
   if (result) {

@@ -1,6 +1,7 @@
 /**
  * The report of `lrc compress --class-weight` says the models were trained with class weights, as
- * the text output's `weights` line and `--json`'s `classWeight` do, with the labels as text.
+ * the text output's `weights` line and `--json`'s `classWeight` do, with the labels as text; with
+ * `--weight-column`, it says the training rows were weighted by that column.
  */
 import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
@@ -116,6 +117,56 @@ Deno.test("the compress report's class-weight sentence keeps a label that looks 
       paragraphs.some((p) => p.includes(expected)),
       `${expected}\n${paragraphs.join("\n")}`,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the compress report states the row weights of a --weight-column run, with the class weights", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-report-weights-" });
+  try {
+    // The class-weight data with a weight column w first (1, 2 or 3 by row), named as markup.
+    const rows = csv("pos").trimEnd().split("\n");
+    const column = "<w>";
+    const weightOf = (i: number) => 1 + (i % 3);
+    const text = [`"${column}",${rows[0]}`, ...rows.slice(1).map((r, i) => `${weightOf(i)},${r}`)]
+      .join("\n") + "\n";
+    const data = `${dir}/d.csv`;
+    await Deno.writeTextFile(data, text);
+    const run = async (name: string, extra: string[]) => {
+      const r = await runCli([
+        ...["compress", "--data", data, "--label", "y", ...FAST, "--json"],
+        ...["--report", `${dir}/${name}.html`, ...extra],
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      return {
+        paragraphs: (await page(`${dir}/${name}.html`)).paragraphs,
+        json: JSON.parse(r.stdout),
+      };
+    };
+    // The training rows: the command's split (--test-fraction 0.25, seed 0) of the rows' indices.
+    const d = await readCsv(data, { label: "y" });
+    const index = Float64Array.from({ length: d.y.length }, (_, i) => i);
+    const split = trainTestSplit({ data: index, rows: d.y.length, cols: 1 }, d.y, {
+      testFraction: 0.25,
+      seed: 0,
+    });
+    let sum = 0;
+    for (const i of split.xTrain.data) sum += weightOf(i);
+    const { paragraphs, json } = await run("w", ["--weight-column", column]);
+    assert.equal(json.sampleWeight.sum, sum);
+    const sentence = `Training rows weighted by column ${quotedText(column)} (--weight-column): ` +
+      `sum ${sum} over the ${split.yTrain.length} training rows;`;
+    assert.equal(paragraphs.filter((p) => p.includes(sentence)).length, 1, paragraphs.join("\n"));
+    // With class weights too, both are said, and the rows' weights times the class weights.
+    const both = (await run("b", ["--weight-column", column, "--class-weight", "pos=19"]))
+      .paragraphs;
+    const said = both.filter((p) => p.includes("(--weight-column)"));
+    assert.equal(said.length, 1, both.join("\n"));
+    assert.match(said[0], /"pos" 19;.* training rows \(times the class weights\);/);
+    // Without the option, not a word of it.
+    const plain = (await run("p", [])).paragraphs;
+    assert.ok(plain.every((p) => !p.includes("--weight-column")), plain.join("\n"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
