@@ -5,7 +5,7 @@
  * @module
  */
 
-import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, describe, type OptionKeys, quotedText } from "../core/validate.ts";
 import { paretoFront } from "../metrics/pareto.ts";
 import {
   assertNumber,
@@ -119,7 +119,8 @@ function hoverName(action: string, options: TradeoffFigureOptions): string {
  * @param options Title, baseline accuracy, axis title, height.
  * @returns A plotly figure: accuracy (%) against sparsity (% of weights pruned).
  * @throws {TypeError} If a row lacks a string `strategy` or numeric `sparsity`/`accuracy`.
- * @throws {RangeError} If a sparsity or accuracy is outside [0, 1].
+ * @throws {RangeError} If a sparsity or accuracy is outside [0, 1], or two points of one line
+ *   (same strategy and `fineTuned`) have the same sparsity.
  *
  * @example Two strategies
  * ```ts
@@ -151,6 +152,17 @@ export function sparsityFigure(
       throw new TypeError(`Cannot ${action}: points[${i}].fineTuned must be a boolean`);
     }
   });
+  // A line through two accuracies at one sparsity drew a vertical step that reads as a drop.
+  refuseRepeats<SparsityPoint>(
+    action,
+    points,
+    (p) => JSON.stringify([p.strategy, p.fineTuned ?? null, p.sparsity]),
+    (p) =>
+      `strategy ${quotedText(p.strategy)}${
+        p.fineTuned === undefined ? "" : p.fineTuned ? " (fine-tuned)" : " (no fine-tuning)"
+      } at sparsity ${p.sparsity}`,
+    "strategy",
+  );
   const strategies = unique(points.map((p) => p.strategy));
   const data: Trace[] = [];
   for (const [s, strategy] of strategies.entries()) {
@@ -189,7 +201,8 @@ export function sparsityFigure(
  * @param options Title, baseline accuracy (the float model), axis title, height.
  * @returns A plotly figure: accuracy (%) against bits per weight, a tick at every width used.
  * @throws {TypeError} If a row lacks a string `method` or numeric `bits`/`accuracy`.
- * @throws {RangeError} If bits is not a positive integer or an accuracy is outside [0, 1].
+ * @throws {RangeError} If bits is not a positive integer, an accuracy is outside [0, 1], or two
+ *   points of one method have the same bits.
  *
  * @example One method
  * ```ts
@@ -220,6 +233,14 @@ export function bitWidthFigure(
     }
     assertNumber(action, `points[${i}].accuracy`, p.accuracy, 0, 1);
   });
+  // A line through two accuracies at one bit width drew a vertical step that reads as a drop.
+  refuseRepeats<BitWidthPoint>(
+    action,
+    points,
+    (p) => JSON.stringify([p.method, p.bits]),
+    (p) => `method ${quotedText(p.method)} at ${p.bits} bits`,
+    "method",
+  );
   const data: Trace[] = unique(points.map((p) => p.method)).map((method, m) => {
     const rows = points.filter((p) => p.method === method).sort((a, b) => a.bits - b.bits);
     return {
@@ -412,6 +433,33 @@ function addBaseline(
     y: [baseline, baseline],
     line: { color: "#7F7F7F", dash: "dot", width: 1.5 },
     hovertemplate: `%{fullData.name}: ${value} ${(baseline * 100).toFixed(2)} %<extra></extra>`,
+  });
+}
+
+/**
+ * Refuses two points of one line at the same x: plotly joins them with a vertical segment, so a
+ * line of two results at one sparsity or bit width (two runs, two entries of one name) shows a
+ * drop that no model has.
+ */
+function refuseRepeats<T>(
+  action: string,
+  points: readonly T[],
+  key: (p: T) => string,
+  what: (p: T) => string,
+  field: string,
+): void {
+  const first = new Map<string, number>();
+  points.forEach((p, i) => {
+    const k = key(p);
+    const j = first.get(k);
+    if (j === undefined) {
+      first.set(k, i);
+      return;
+    }
+    throw new RangeError(
+      `Cannot ${action}: points[${j}] and points[${i}] are both ${what(p)}; one line cannot ` +
+        `show two accuracies at one x (give them different ${field} names, or keep one)`,
+    );
   });
 }
 

@@ -344,3 +344,51 @@ Deno.test("valueName names the plotted value in every trace's hover text, escape
     );
   }
 });
+
+Deno.test("two points of one line at one x are refused: plotly joins them with a vertical step", () => {
+  // Two quantizationSweep entries of one name (a post-training and a QAT one), or a sweep run with
+  // a sparsity listed twice, gave one line through two accuracies at the same x.
+  assert.throws(
+    () =>
+      bitWidthFigure([
+        { method: "u", bits: 4, accuracy: 0.9 },
+        { method: "u", bits: 2, accuracy: 0.7 },
+        { method: "u", bits: 4, accuracy: 0.95 },
+      ]),
+    {
+      name: "RangeError",
+      message: "Cannot plot accuracy against bit width: points[0] and points[2] are both method " +
+        '"u" at 4 bits; one line cannot show two accuracies at one x (give them different ' +
+        "method names, or keep one)",
+    },
+  );
+  assert.throws(
+    () =>
+      sparsityFigure([
+        { strategy: "m", sparsity: 0.5, accuracy: 0.9, fineTuned: true },
+        { strategy: "m", sparsity: 0.5, accuracy: 0.8, fineTuned: true },
+      ]),
+    {
+      name: "RangeError",
+      message: "Cannot plot accuracy against sparsity: points[0] and points[1] are both " +
+        'strategy "m" (fine-tuned) at sparsity 0.5; one line cannot show two accuracies at one ' +
+        "x (give them different strategy names, or keep one)",
+    },
+  );
+  // The same x on different lines is what the figures are for: each line holds one point there.
+  const bits = bitWidthFigure([
+    { method: "u", bits: 4, accuracy: 0.9 },
+    { method: "v", bits: 4, accuracy: 0.8 },
+  ]);
+  assert.deepEqual(bits.data.map((t) => t.x), [[4], [4]]);
+  const sparsity = sparsityFigure([
+    { strategy: "m", sparsity: 0.5, accuracy: 0.9, fineTuned: true },
+    { strategy: "m", sparsity: 0.5, accuracy: 0.8, fineTuned: false },
+    { strategy: "r", sparsity: 0.5, accuracy: 0.7, fineTuned: false },
+  ]);
+  assert.deepEqual(sparsity.data.map((t) => [t.name, t.x]), [
+    ["m, fine-tuned", [0.5]],
+    ["m, no fine-tuning", [0.5]],
+    ["r, no fine-tuning", [0.5]],
+  ]);
+});
