@@ -840,6 +840,23 @@ function checkData(data: LabelledData, name: string, cols: number | null): void 
 }
 
 /**
+ * Refuses an option given as a field of the training data (`{ ...digits, test }`): the data may
+ * hold more than `x`, `y`, `classes` and `featureNames`, so other fields are not read, and such an
+ * option was dropped without a word (no test metrics, the default seed, no sample weights).
+ */
+function refuseOptionsInData(data: CompressionData): void {
+  const fields = data as unknown as Record<string, unknown>;
+  for (const key of [...Object.keys(SESSION_OPTION_KEYS), ...Object.keys(COMPRESS_OPTION_KEYS)]) {
+    if (Object.hasOwn(fields, key) && fields[key] !== undefined) {
+      throw new TypeError(
+        `Cannot ${ACTION}: data.${key} is an option, not part of the data, and would be ` +
+          `ignored there; give it in the options (the second argument: { ${key} })`,
+      );
+    }
+  }
+}
+
+/**
  * Accuracy, balanced accuracy, log loss and (of a two-class model) ROC AUC of a float model on
  * data, all from the same decision scores.
  */
@@ -886,6 +903,7 @@ export function createContext(
   const callStarted = performance.now();
   checkOptionKeys(ACTION, options, SESSION_OPTION_KEYS);
   checkData(data, "data", null);
+  refuseOptionsInData(data);
   const d = data.x.cols;
   if (options.validation !== undefined) checkData(options.validation, "validation", d);
   if (options.test !== undefined) checkData(options.test, "test", d);

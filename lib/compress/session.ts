@@ -167,7 +167,8 @@ const SEARCH_COMPRESSION_OPTION_KEYS = exactKeys<SearchCompressionOptions>()({
  *   preprocessing storage, progress.
  * @returns The session.
  * @throws {TypeError} If data, validation, test or model disagree in shape, the data's
- *   `classes` or `featureNames` are not arrays of strings, or `seed` is not a number.
+ *   `classes` or `featureNames` are not arrays of strings, `seed` is not a number, or the data
+ *   hold an option as a field (`{ ...data, test }`), which would be ignored there.
  * @throws {RangeError} For values out of range (see the options), `model` with
  *   `denseTraining` or `validation` with `validationFraction`, or as `fit` throws.
  *

@@ -265,3 +265,30 @@ Deno.test("a session's entropy that is not a boolean is refused with the value g
     /^TypeError: Cannot compress model: entropy must be a boolean, got string "yes"$/,
   );
 });
+
+Deno.test("an option given as a field of the data is refused, not ignored", () => {
+  // { ...data, test } read as the data: its test set was never scored (test metrics null), and
+  // a seed, sample weights or a pruning step there were dropped the same way.
+  const test = { x: cancer.test.x, y: cancer.test.y };
+  for (
+    const [key, value] of [
+      ["test", test],
+      ["seed", 3],
+      ["validationFraction", 0.3],
+      ["prune", false],
+    ] as const
+  ) {
+    const data = { ...cancer.train, [key]: value };
+    const message = `Cannot compress model: data.${key} is an option, not part of the data, and ` +
+      `would be ignored there; give it in the options (the second argument: { ${key} })`;
+    assert.throws(() => createCompressionSession(data, UNTUNED), { name: "TypeError", message });
+    assert.throws(() => compressModel(data, UNTUNED), { name: "TypeError", message });
+  }
+  // Fields that are no option (a data set's own name, say) are still not read, and an option
+  // key holding undefined (a spread of { test: undefined }) gives nothing to ignore.
+  const session = createCompressionSession(
+    { ...cancer.train, name: "breast cancer", test: undefined } as never,
+    { ...UNTUNED, test },
+  );
+  assert.equal(session.denseReport.test?.samples, test.y.length);
+});
