@@ -14,6 +14,7 @@ import {
   describe,
   exactKeys,
   type OptionKeys,
+  quotedText,
 } from "../core/validate.ts";
 import { accuracy } from "../metrics/metrics.ts";
 import { predict } from "../model/predict.ts";
@@ -136,7 +137,8 @@ const ENTRY_KEYS: OptionKeys<QuantizationSweepEntry> = {
  *   training data or rounds stochastically, a method or bit width is out of range (see
  *   `resolveMethod`), a k-means bit width asks for more levels than a group has distinct
  *   weights, a weight of `qat`'s `sampleWeight` or `classWeight` is refused as `fit` refuses it,
- *   or they are given with no `qat` entry to weigh (all checked before any row is computed).
+ *   or they are given with no `qat` entry to weigh, or two entries have one name (all checked
+ *   before any row is computed).
  *
  * @example 8 and 2 bits on the digits
  * ```ts
@@ -176,6 +178,7 @@ export function quantizationSweep(
   const plan: { entry: QuantizationSweepEntry; method: QuantizationMethod; bits: number }[] = [];
   // The fewest distinct kept weights of a group, per granularity (computed once each).
   const distinctBy = new Map<Granularity, number>();
+  const named = new Map<string, number>(); // entry names, by the index of their entry
   for (const entry of entries) {
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
       throw new TypeError(`Cannot ${action}: an entry must be an object, got ${describe(entry)}`);
@@ -184,6 +187,17 @@ export function quantizationSweep(
     if (typeof entry.name !== "string") {
       throw new TypeError(`Cannot ${action}: every entry needs a name`);
     }
+    // Rows carry the name only: two entries of one name (a PTQ and a QAT one) gave rows that a
+    // table or figure keyed by method merged into one line.
+    const before = named.get(entry.name);
+    if (before !== undefined) {
+      throw new RangeError(
+        `Cannot ${action}: entries[${before}] and entries[${named.size}] are both named ${
+          quotedText(entry.name)
+        }; give each entry its own name`,
+      );
+    }
+    named.set(entry.name, named.size);
     checkBitWidths(action, `bits of entry '${entry.name}'`, entry.bits);
     // Spread into { ...method, bits }, a string gave its characters and null nothing: both
     // were refused as "unknown method 'undefined'".

@@ -371,3 +371,38 @@ Deno.test("k-means bit widths are refused exactly when a group has fewer distinc
   );
   assert.equal(done, 0);
 });
+
+Deno.test("two entries of one name are refused before any row: the rows carry only the name", () => {
+  // A post-training and a QAT entry both named "uniform" gave rows of method "uniform" at each
+  // width twice, which pivotRows and bitWidthFigure read as one line.
+  let rows = 0;
+  assert.throws(
+    () =>
+      quantizationSweep(model, { train, test }, {
+        bits: [4],
+        qat,
+        entries: [
+          { name: "uniform", method: { kind: "uniform" } },
+          { name: "log2", method: { kind: "log2" } },
+          { name: "uniform", method: { kind: "uniform" }, training: "qat" },
+        ],
+        onProgress: () => rows++,
+      }),
+    {
+      name: "RangeError",
+      message:
+        'Cannot run quantization sweep: entries[0] and entries[2] are both named "uniform"; ' +
+        "give each entry its own name",
+    },
+  );
+  assert.equal(rows, 0);
+  // Distinct names: one row per entry.
+  const ok = quantizationSweep(model, { test }, {
+    bits: [4],
+    entries: [
+      { name: "uniform", method: { kind: "uniform" } },
+      { name: "uniform ", method: { kind: "uniform" } },
+    ],
+  });
+  assert.deepEqual(ok.map((r) => r.method), ["uniform", "uniform "]);
+});
