@@ -142,6 +142,7 @@ export function confusionFigure(
     showgrid: false,
     tickangle: n > 6 ? -35 : 0,
     constrain: "domain",
+    automargin: true,
   });
   layout.yaxis = axis("true class", {
     type: "category",
@@ -149,7 +150,9 @@ export function confusionFigure(
     autorange: "reversed",
     scaleanchor: "x",
     constrain: "domain",
+    automargin: true,
   });
+  // The margins fit short labels; long class names widen them (automargin) rather than being cut.
   layout.margin = { l: 110, r: 24, t: 64, b: 110 };
   return {
     data: [{

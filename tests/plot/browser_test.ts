@@ -341,3 +341,58 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: `a confusion matrix of long class names draws every tick label inside the figure${skip}`,
+  ignore: unavailable !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    // With the fixed 110-pixel margins, slanted labels this long ran past the figure's bottom
+    // edge (by 44 pixels) and were cut off.
+    // Eight classes: the x labels are drawn slanted, into the bottom margin.
+    const classes = Array.from({ length: 8 }, (_, i) => `a rather long class name number ${i}`);
+    const confusion = classes.map((_, t) => classes.map((_, p) => (t === p ? 9 : 1)));
+    const figure = confusionFigure(confusion, { classes });
+    const dir = await Deno.makeTempDir({ prefix: "lrc-confusion-" });
+    const browser = await launchChromium();
+    try {
+      const path = `${dir}/confusion.html`;
+      await writeFiguresHtml(path, [{ figure }], { title: "confusion" });
+      const page = await browser.newPage();
+      await restrictNetwork(page, OFFLINE);
+      await page.goto(`file://${path}`, { timeout: PAGE_LOAD_TIMEOUT });
+      await page.waitForFunction(
+        () => document.querySelectorAll(".lrc-plotly .ytick text").length >= 8,
+        undefined,
+        { timeout: 60_000 },
+      );
+      const boxes = await page.$$eval(".lrc-plotly", (divs) => {
+        const svg = divs[0].querySelector(".main-svg")!.getBoundingClientRect();
+        const ticks = [...divs[0].querySelectorAll(".xtick text, .ytick text")];
+        return {
+          svg: { left: svg.left, right: svg.right, top: svg.top, bottom: svg.bottom },
+          ticks: ticks.map((t) => {
+            const r = t.getBoundingClientRect();
+            return { text: t.textContent, left: r.left, right: r.right, bottom: r.bottom };
+          }),
+        };
+      });
+      assert.deepEqual(
+        boxes.ticks.map((t) => t.text).sort(),
+        [...classes, ...classes].sort(),
+      );
+      for (const t of boxes.ticks) {
+        assert.ok(t.left >= boxes.svg.left - 0.5, `${t.text}: ${t.left} < ${boxes.svg.left}`);
+        assert.ok(t.right <= boxes.svg.right + 0.5, `${t.text}: ${t.right} > ${boxes.svg.right}`);
+        assert.ok(
+          t.bottom <= boxes.svg.bottom + 0.5,
+          `${t.text}: ${t.bottom} > ${boxes.svg.bottom}`,
+        );
+      }
+    } finally {
+      await browser.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
