@@ -142,7 +142,7 @@ export interface FitStreamOptions
    * label cells and line numbers of up to 4096 rows that `rowFilter` keeps), it returns one
    * finite weight >= 0 per row. It costs one more pass over the file, before training (for the
    * weights' sum and largest), and is called again in every epoch, where it must give each row
-   * the same weight (each epoch's sum is checked against that pass's).
+   * the same weight (each epoch's weights are checked as that pass's, and their sum against its).
    * @default {none (every row counts once)}
    */
   sampleWeight?: (batch: CsvBatch) => ArrayLike<number>;
@@ -182,12 +182,14 @@ const FIT_STREAM_OPTION_KEYS: OptionKeys<FitStreamOptions> = {
  *   without or with very few training rows, raw features beyond 1e6 in magnitude when not
  *   standardised, and an objective that ended above twice epoch 1's (not its check for separable
  *   data, which would take another pass over the file).
- * @throws {TypeError} If the file cannot be read, or an option (or a field of `optimizer` or
- *   `penalty`) is unknown.
+ * @throws {TypeError} If the file cannot be read, an option (or a field of `optimizer` or
+ *   `penalty`) is unknown, or `sampleWeight` returns other than one weight per row of a batch
+ *   (in any pass, naming the batch's lines).
  * @throws {SyntaxError} If a cell is not a number (naming file, line and column).
  * @throws {RangeError} If an option is out of range, the file has fewer than two classes,
  *   training diverges, an epoch reads another number of rows than the first pass (the file
- *   changed), a weight is negative or not finite (naming its line), every row weighs 0, or
+ *   changed), a weight is negative or not finite (naming its line, and the epoch after the pass
+ *   before training), every row weighs 0, or
  *   `sampleWeight` gives an epoch other weights than the pass before training.
  *
  * @example Stream a small file
@@ -361,7 +363,11 @@ export async function fitStream(
       for await (
         const batch of readCsvBatches(path, { ...csv, batchSize: BATCH_ROWS, dtype: "float32" })
       ) {
-        const given = weighting?.rowWeights?.(batch) ?? null;
+        // Checked as in the pass before training: a weight gone bad in a later epoch reached the
+        // engine, which named its place in the block, not its line (and null read as all 1).
+        const given = weighting?.rowWeights
+          ? batchWeights(weighting.rowWeights, batch, action, epoch)
+          : null;
         for (let i = 0; i < batch.x.rows; i++) {
           const c = scan.classOf(batch.labels[i]);
           if (c < 0) {
@@ -516,25 +522,9 @@ async function streamWeights(
     for await (
       const batch of readCsvBatches(path, { ...csv, batchSize: BATCH_ROWS, dtype: "float32" })
     ) {
-      const w: unknown = rowWeights(batch);
-      const m = batch.x.rows;
-      const arrayLike = Array.isArray(w) || (ArrayBuffer.isView(w) && !(w instanceof DataView));
-      if (!arrayLike || (w as ArrayLike<unknown>).length !== m) {
-        throw new TypeError(
-          `Cannot ${action}: sampleWeight must return one weight per row of the batch (${m}, ` +
-            `lines ${batch.lines[0]}-${batch.lines[m - 1]}), got ${describe(w)}`,
-        );
-      }
-      const values = w as ArrayLike<unknown>;
-      for (let i = 0; i < m; i++) {
+      const values = batchWeights(rowWeights, batch, action, null);
+      for (let i = 0; i < values.length; i++) {
         const v = values[i];
-        if (!(typeof v === "number" && v >= 0 && v < Infinity)) {
-          throw new RangeError(
-            `Cannot ${action}: sampleWeight gave line ${batch.lines[i]} the weight ${
-              typeof v === "number" ? v : describe(v)
-            }; weights must be finite numbers >= 0`,
-          );
-        }
         const s = v * perClass[classOf(batch.labels[i])];
         rawSum += s;
         if (s > max) max = s;
@@ -560,6 +550,40 @@ async function streamWeights(
   }
   const { pre, scale } = unitScale(max);
   return { perClass, rowWeights, rawSum, pre, scale, sum: rawSum * pre * scale };
+}
+
+/**
+ * The weights `sampleWeight` gives a batch's rows, checked: one finite number >= 0 per row.
+ * `epoch` is `null` in the pass before training, else named in the messages.
+ */
+function batchWeights(
+  rowWeights: (batch: CsvBatch) => ArrayLike<number>,
+  batch: CsvBatch,
+  action: string,
+  epoch: number | null,
+): ArrayLike<number> {
+  const w: unknown = rowWeights(batch);
+  const m = batch.x.rows;
+  const when = epoch === null ? "" : ` in epoch ${epoch}`;
+  const arrayLike = Array.isArray(w) || (ArrayBuffer.isView(w) && !(w instanceof DataView));
+  if (!arrayLike || (w as ArrayLike<unknown>).length !== m) {
+    throw new TypeError(
+      `Cannot ${action}: sampleWeight must return one weight per row of the batch (${m}, ` +
+        `lines ${batch.lines[0]}-${batch.lines[m - 1]})${when}, got ${describe(w)}`,
+    );
+  }
+  const values = w as ArrayLike<unknown>;
+  for (let i = 0; i < m; i++) {
+    const v = values[i];
+    if (!(typeof v === "number" && v >= 0 && v < Infinity)) {
+      throw new RangeError(
+        `Cannot ${action}: sampleWeight gave line ${batch.lines[i]} the weight ${
+          typeof v === "number" ? v : describe(v)
+        }${when}; weights must be finite numbers >= 0`,
+      );
+    }
+  }
+  return values as ArrayLike<number>;
 }
 
 function validationMetrics(

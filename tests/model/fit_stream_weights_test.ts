@@ -17,6 +17,23 @@ async function withCsv(text: string, body: (file: string) => Promise<void>): Pro
   }
 }
 
+/**
+ * Asserts that `run` rejects with a `type` whose message holds `text` (node's `assert.rejects`
+ * takes a string after the class as its own failure message, not as the expected one).
+ */
+async function rejectsWith(
+  run: () => Promise<unknown>,
+  type: new (...args: never[]) => Error,
+  text: string,
+): Promise<void> {
+  const error = await run().then(() => null, (e: unknown) => e);
+  assert.ok(error instanceof type, `expected a ${type.name}, got ${error}`);
+  assert.ok(
+    error.message.includes(text),
+    `${JSON.stringify(error.message)} lacks ${JSON.stringify(text)}`,
+  );
+}
+
 // Rows whose features are multiples of 1/8 (exact in float32), two classes "0"/"1".
 const ROWS: readonly [number, number, number][] = [
   [0.5, -1.25, 0],
@@ -249,6 +266,55 @@ Deno.test("fitStream checks its weights, naming the line, and refuses a sampleWe
       "Cannot fit model from stream: sampleWeight gave the rows of epoch 1 weights summing to 14, " +
         "but 7 in the pass before training; it must give each row the same weight every time " +
         "it is called",
+    );
+  });
+});
+
+Deno.test("fitStream checks sampleWeight's weights in every epoch as in the pass before training, naming line and epoch", async () => {
+  const text = ["a,b,y", ...ROWS.map((r) => r.join(","))].join("\n") + "\n";
+  await withCsv(text, async (file) => {
+    // Call 1 is the pass before training, call k + 1 epoch k (one batch: 7 rows).
+    const run = (weights: (batch: CsvBatch, call: number) => unknown) => {
+      let calls = 0;
+      return fitStream(file, {
+        label: "y",
+        optimizer: { kind: "sgd", epochs: 4 },
+        sampleWeight: (b) => weights(b, ++calls) as number[],
+      });
+    };
+    const ones = (b: CsvBatch) => Array.from(b.lines, () => 1);
+    // A NaN or a negative weight in a later epoch: named by its line, not by its place in the
+    // engine's block.
+    await rejectsWith(
+      () => run((b, call) => Array.from(b.lines, (l) => (call === 4 && l === 6 ? NaN : 1))),
+      RangeError,
+      "Cannot fit model from stream: sampleWeight gave line 6 the weight NaN in epoch 3; " +
+        "weights must be finite numbers >= 0",
+    );
+    await rejectsWith(
+      () => run((b, call) => Array.from(b.lines, (l) => (call === 3 && l === 4 ? -2 : 1))),
+      RangeError,
+      "Cannot fit model from stream: sampleWeight gave line 4 the weight -2 in epoch 2; " +
+        "weights must be finite numbers >= 0",
+    );
+    // null read as every row weighing 1, and an array longer than the batch was taken: with
+    // weights of 1, neither changed the sum the epochs are checked by.
+    await rejectsWith(
+      () => run((b, call) => (call === 3 ? null : ones(b))),
+      TypeError,
+      "Cannot fit model from stream: sampleWeight must return one weight per row of the batch " +
+        "(7, lines 2-8) in epoch 2, got null",
+    );
+    await rejectsWith(
+      () => run((b, call) => (call === 2 ? [...ones(b), 1] : ones(b))),
+      TypeError,
+      "Cannot fit model from stream: sampleWeight must return one weight per row of the batch " +
+        "(7, lines 2-8) in epoch 1, got Array(8)",
+    );
+    await rejectsWith(
+      () => run((b, call) => (call === 5 ? ones(b).slice(1) : ones(b))),
+      TypeError,
+      "(7, lines 2-8) in epoch 4, got Array(6)",
     );
   });
 });
