@@ -5,6 +5,7 @@ import { fit } from "../../lib/model/fit.ts";
 import { predictProba } from "../../lib/model/predict.ts";
 import { createLossEngine } from "../../lib/kernels/loss_engine.ts";
 import { createPrng } from "../../lib/core/random.ts";
+import { rejectsWith } from "../_helpers/errors.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 
 async function withCsv(text: string, body: (file: string) => Promise<void>): Promise<void> {
@@ -15,23 +16,6 @@ async function withCsv(text: string, body: (file: string) => Promise<void>): Pro
   } finally {
     await Deno.remove(file);
   }
-}
-
-/**
- * Asserts that `run` rejects with a `type` whose message holds `text` (node's `assert.rejects`
- * takes a string after the class as its own failure message, not as the expected one).
- */
-async function rejectsWith(
-  run: () => Promise<unknown>,
-  type: new (...args: never[]) => Error,
-  text: string,
-): Promise<void> {
-  const error = await run().then(() => null, (e: unknown) => e);
-  assert.ok(error instanceof type, `expected a ${type.name}, got ${error}`);
-  assert.ok(
-    error.message.includes(text),
-    `${JSON.stringify(error.message)} lacks ${JSON.stringify(text)}`,
-  );
 }
 
 // Rows whose features are multiples of 1/8 (exact in float32), two classes "0"/"1".
@@ -205,41 +189,41 @@ Deno.test("fitStream checks its weights, naming the line, and refuses a sampleWe
   await withCsv(text, async (file) => {
     const run = (options: Parameters<typeof fitStream>[1]) =>
       fitStream(file, { label: "y", optimizer: { kind: "sgd", epochs: 2 }, ...options });
-    await assert.rejects(
+    await rejectsWith(
       () => run({ sampleWeight: [1, 2] as never }),
       TypeError,
       "Cannot fit model from stream: sampleWeight must be a function from a batch of rows to " +
         "their weights, got Array(2)",
     );
-    await assert.rejects(
+    await rejectsWith(
       () => run({ sampleWeight: () => [1, 2] }),
       TypeError,
       "Cannot fit model from stream: sampleWeight must return one weight per row of the batch " +
         "(7, lines 2-8), got Array(2)",
     );
-    await assert.rejects(
+    await rejectsWith(
       () => run({ sampleWeight: (b) => Array.from(b.lines, (l) => (l === 5 ? -1 : 1)) }),
       RangeError,
       "Cannot fit model from stream: sampleWeight gave line 5 the weight -1; weights must be " +
         "finite numbers >= 0",
     );
-    await assert.rejects(
+    await rejectsWith(
       () => run({ sampleWeight: (b) => Array.from(b.lines, (l) => (l === 3 ? NaN : 1)) }),
       RangeError,
       "Cannot fit model from stream: sampleWeight gave line 3 the weight NaN",
     );
-    await assert.rejects(
+    await rejectsWith(
       () => run({ sampleWeight: (b) => new Float64Array(b.x.rows) }),
       RangeError,
       "Cannot fit model from stream: every training row weighs 0 (sampleWeight); at least one " +
         "row must weigh more than 0",
     );
-    await assert.rejects(
+    await rejectsWith(
       () => run({ classWeight: { "0": 0, "1": 0 } }),
       RangeError,
       "Cannot fit model from stream: every training row weighs 0 (classWeight)",
     );
-    await assert.rejects(
+    await rejectsWith(
       () =>
         run({
           sampleWeight: (b) => Array.from(b.labels, (l) => (l === "1" ? 1 : 0)),
@@ -248,19 +232,19 @@ Deno.test("fitStream checks its weights, naming the line, and refuses a sampleWe
       RangeError,
       "every training row weighs 0 (sampleWeight times classWeight)",
     );
-    await assert.rejects(
+    await rejectsWith(
       () => run({ sampleWeight: (b) => new Float64Array(b.x.rows).fill(1e308) }),
       RangeError,
       "Cannot fit model from stream: the row weights sum to Infinity, beyond float64",
     );
-    await assert.rejects(
+    await rejectsWith(
       () => run({ classWeight: "even" as never }),
       TypeError,
       'Cannot fit model from stream: classWeight must be "balanced" or an object from class ' +
         'labels to weights, got string "even"',
     );
     let calls = 0;
-    await assert.rejects(
+    await rejectsWith(
       () => run({ sampleWeight: (b) => new Float64Array(b.x.rows).fill(++calls) }),
       RangeError,
       "Cannot fit model from stream: sampleWeight gave the rows of epoch 1 weights summing to 14, " +

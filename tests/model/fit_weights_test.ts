@@ -5,6 +5,7 @@ import { fit, type FitOptions } from "../../lib/model/fit.ts";
 import { fitStream } from "../../lib/model/fit_stream.ts";
 import { accumulateLoss } from "../../lib/model/loss.ts";
 import type { Link, LogisticModel } from "../../lib/model/types.ts";
+import { rejectsWith, throwsWith } from "../_helpers/errors.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 import { pythonWithSklearn } from "../_helpers/python.ts";
 
@@ -685,7 +686,7 @@ Deno.test("the weights are refused naming the row, class or value at fault", asy
   const file = await Deno.makeTempFile({ suffix: ".csv" });
   try {
     await Deno.writeTextFile(file, "a,label\n1,0\n2,1\n");
-    await assert.rejects(
+    await rejectsWith(
       () => fitStream(file, { label: "label", classWeight: { "2": 1 } }),
       RangeError,
       'Cannot fit model from stream: classWeight names class "2", which is not one of the ' +
@@ -695,29 +696,29 @@ Deno.test("the weights are refused naming the row, class or value at fault", asy
     await Deno.remove(file);
   }
   // The engine checks its own weights, and keeps them to its rows.
-  assert.throws(
+  throwsWith(
     () => createLossEngine(x, y, "sigmoid", 1, { sampleWeight: [1, 2] }),
     TypeError,
     "Cannot create loss engine: sampleWeight must hold one weight per row of x (10), got Array(2)",
   );
-  assert.throws(
+  throwsWith(
     () => createLossEngine(x, y, "sigmoid", 1, { sampleWeight: s((a) => a[2] = -0.5) }),
     RangeError,
     "Cannot create loss engine: sampleWeight[2] is -0.5; weights must be finite and >= 0",
   );
   const engine = createLossEngine(x, y, "sigmoid", 1, { sampleWeight: s(() => {}) });
   try {
-    assert.throws(
+    throwsWith(
       () => engine.load(x, y),
       TypeError,
       "Cannot load rows: the engine has sample weights; give one per loaded row",
     );
-    assert.throws(
+    throwsWith(
       () => engine.load(x, y, [1, 2]),
       TypeError,
       "Cannot load rows: sampleWeight must hold one weight per row of x (10), got Array(2)",
     );
-    assert.throws(
+    throwsWith(
       () => engine.load(x, y, s((a) => a[4] = NaN)),
       RangeError,
       "Cannot load rows: sampleWeight[4] is NaN; weights must be finite and >= 0",
@@ -727,7 +728,7 @@ Deno.test("the weights are refused naming the row, class or value at fault", asy
   }
   const plain = createLossEngine(x, y, "sigmoid", 1);
   try {
-    assert.throws(
+    throwsWith(
       () => plain.load(x, y, s(() => {})),
       TypeError,
       "Cannot load rows: the engine was created without sample weights; it takes none",
