@@ -219,6 +219,13 @@ export async function fitStream(
         `got ${describe(options.sampleWeight)}`,
     );
   }
+  const cw: unknown = options.classWeight;
+  if (cw !== undefined && typeof cw !== "function") {
+    // Its form and numbers, before the first pass over the file (which may take long): only its
+    // class names wait for the classes that pass finds.
+    const named = typeof cw === "object" && cw !== null ? Object.keys(cw) : [];
+    perClassWeights(cw, named, new Float64Array(named.length), action);
+  }
   const optimizer = options.optimizer ?? { kind: "sgd", epochs: 5 };
   if (optimizer.kind !== "sgd" && optimizer.kind !== "adam") {
     throw new RangeError(

@@ -303,6 +303,47 @@ Deno.test("fitStream checks sampleWeight's weights in every epoch as in the pass
   });
 });
 
+Deno.test("fitStream refuses a classWeight of the wrong form or with a bad number before its first pass over the file", async () => {
+  const text = ["a,b,y", ...ROWS.map((r) => r.join(","))].join("\n") + "\n";
+  await withCsv(text, async (file) => {
+    const cases: [unknown, ErrorConstructor, string][] = [
+      [
+        "Balanced",
+        TypeError,
+        'Cannot fit model from stream: classWeight must be "balanced" or an object from class ' +
+        'labels to weights, got string "Balanced"',
+      ],
+      [[1, 2], TypeError, "object from class labels to weights, got Array(2)"],
+      [
+        { "1": -1 },
+        RangeError,
+        'Cannot fit model from stream: classWeight of class "1" is -1; weights must be finite ' +
+        "numbers >= 0",
+      ],
+      [{ "0": 1, "1": Infinity }, RangeError, 'classWeight of class "1" is Infinity'],
+    ];
+    for (const [classWeight, type, message] of cases) {
+      // The scan would have read the whole file first: onScan is called after it.
+      let scans = 0;
+      await rejectsWith(
+        () =>
+          fitStream(file, { label: "y", classWeight: classWeight as never, onScan: () => scans++ }),
+        type,
+        message,
+      );
+      assert.equal(scans, 0, String(classWeight));
+    }
+    // A class name is checked against the classes the pass finds, so it waits for that pass.
+    let scans = 0;
+    await rejectsWith(
+      () => fitStream(file, { label: "y", classWeight: { "2": 1 }, onScan: () => scans++ }),
+      RangeError,
+      'classWeight names class "2", which is not one of the classes ["0","1"]',
+    );
+    assert.equal(scans, 1);
+  });
+});
+
 Deno.test("fitStream resolves balanced class weights from its first pass's counts, and a classWeight function from that pass", async () => {
   const text = ["a,b,y", ...ROWS.map((r) => r.join(","))].join("\n") + "\n";
   await withCsv(text, async (file) => {
