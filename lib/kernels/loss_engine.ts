@@ -76,8 +76,8 @@ export interface LossEngineOptions {
   standardize?: { readonly mean: Float64Array; readonly scale: Float64Array };
   /**
    * One weight per row, finite and >= 0: row `i`'s loss and gradient are multiplied by it (kept in
-   * float64; the count of correct rows is not weighted). An engine with weights cannot `load`
-   * other rows.
+   * float64; the count of correct rows is not weighted). `load` then takes the new rows'
+   * weights with them.
    * @default {none (every row counts once)}
    */
   sampleWeight?: ArrayLike<number>;
