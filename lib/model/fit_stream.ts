@@ -532,7 +532,17 @@ async function streamWeights(
       const values = batchWeights(rowWeights, batch, action, null);
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
-        const s = v * perClass[classOf(batch.labels[i])];
+        // A label the first pass did not see (the file changed) weighed NaN: "the row weights
+        // sum to NaN, beyond float64".
+        const c = classOf(batch.labels[i]);
+        if (c < 0) {
+          throw new RangeError(
+            `Cannot ${action}: label ${quotedText(batch.labels[i])} on line ${
+              batch.lines[i]
+            } was not in the first pass (the file changed?)`,
+          );
+        }
+        const s = v * perClass[c];
         rawSum += s;
         if (s > max) max = s;
       }

@@ -344,6 +344,49 @@ Deno.test("fitStream refuses a classWeight of the wrong form or with a bad numbe
   });
 });
 
+Deno.test("fitStream's pass for sampleWeight names a label the first pass did not see (the file changed), not a NaN sum", async () => {
+  // 400000 rows (about 2.4 MB, far beyond what the reader holds ahead): the file is rewritten,
+  // its "1" labels made "9" at the same length, when the pass reads its first batch, so that
+  // pass's later batches hold a label the first pass never saw.
+  const rows = Array.from({ length: 400000 }, (_, i) => `${(i % 7) / 4},${i % 2}`);
+  const text = (label: string) =>
+    ["a,y", ...rows.map((r) => r.replace(/1$/, label))].join("\n") + "\n";
+  await withCsv(text("1"), async (file) => {
+    let calls = 0;
+    await rejectsWith(
+      () =>
+        fitStream(file, {
+          label: "y",
+          chunkBytes: 1024,
+          optimizer: { kind: "sgd", epochs: 1 },
+          sampleWeight: (b) => {
+            if (++calls === 1) Deno.writeTextFileSync(file, text("9"));
+            return new Float64Array(b.x.rows).fill(1);
+          },
+        }),
+      RangeError,
+      'Cannot fit model from stream: label "9" on line ',
+    );
+    // Refused in that pass (98 batches of 4096 rows), not in an epoch's.
+    assert.ok(calls < 98, `${calls} calls`);
+  });
+  // The message in full, as the epochs give it.
+  await withCsv(text("1"), async (file) => {
+    const error = await fitStream(file, {
+      label: "y",
+      chunkBytes: 1024,
+      sampleWeight: (b) => {
+        Deno.writeTextFileSync(file, text("9"));
+        return new Float64Array(b.x.rows).fill(1);
+      },
+    }).then(() => null, (e: Error) => e);
+    assert.match(
+      error?.message ?? "",
+      /^Cannot fit model from stream: label "9" on line \d+ was not in the first pass \(the file changed\?\)$/,
+    );
+  });
+});
+
 Deno.test("fitStream resolves balanced class weights from its first pass's counts, and a classWeight function from that pass", async () => {
   const text = ["a,b,y", ...ROWS.map((r) => r.join(","))].join("\n") + "\n";
   await withCsv(text, async (file) => {
