@@ -503,6 +503,16 @@ export async function loadData(
   // The weight of every row, with --weight-column (taken out of the features).
   let weights: { column: string; values: Float64Array } | undefined;
   if (file !== undefined) {
+    const weightColumn = args.string("weight-column");
+    if (weightColumn !== undefined) {
+      // Checked on the first line before the file is read: a misnamed column, or the label's,
+      // is refused at once (the label's as such, not as the reader's complaint that the column
+      // left among the features holds the label's text).
+      const names = await firstLineNames(file, !args.flag("no-header"), delimiterOf(args));
+      if (names !== undefined) {
+        weightColumnName(file, { column: weightColumn, label: args.string("label"), names });
+      }
+    }
     const reading = progress === undefined ? undefined : createProgress(progress, true);
     const started = performance.now();
     try {
@@ -523,7 +533,6 @@ export async function loadData(
     }
     const header = !args.flag("no-header");
     const columns = header ? await headerNames(file, delimiterOf(args)) : undefined;
-    const weightColumn = args.string("weight-column");
     if (weightColumn !== undefined) {
       ({ data, weights } = takeWeightColumn(file, data, {
         column: weightColumn,
@@ -583,6 +592,83 @@ export async function loadData(
   };
 }
 
+/** The usage error of a `--weight-column` that names no column of its own. */
+function weightColumnUsage(column: string, why: string): UsageError {
+  return new UsageError(`Cannot use --weight-column ${quotedText(column)}: ${why}`);
+}
+
+/** The usage error of a `--weight-column` that names the file's only feature column. */
+function onlyFeature(column: string, file: string): UsageError {
+  return weightColumnUsage(
+    column,
+    `it is the only feature column of '${file}'; no feature would be left`,
+  );
+}
+
+/**
+ * The names of a file's columns from its first line (`column_N` without a header), for checking
+ * `--weight-column` before the file is read; undefined when the line does not read (the reader
+ * then says why, or the header spans lines).
+ *
+ * @param file The data file.
+ * @param header Whether its first line is a header.
+ * @param delimiter The field delimiter.
+ * @returns The names, or undefined.
+ */
+async function firstLineNames(
+  file: string,
+  header: boolean,
+  delimiter: string,
+): Promise<readonly string[] | undefined> {
+  try {
+    return await readCsvColumns(file, { header, delimiter });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The name of the column `--weight-column` gives, among a file's columns, checked: a column of
+ * the file (a header name first, else a zero-based index), not the label column (`--label`, or
+ * the last without it), not the only feature.
+ *
+ * @param file The file, for messages.
+ * @param options The option's value, the label option, the file's column names in its order
+ *   (`column_N` without a header).
+ * @returns The column's name.
+ * @throws {UsageError} If the column does not exist, is the label column or the only feature.
+ */
+function weightColumnName(
+  file: string,
+  options: { readonly column: string; readonly label?: string; readonly names: readonly string[] },
+): string {
+  const { column, label, names } = options;
+  const indexOf = (name: string) => {
+    const j = names.indexOf(name);
+    return j < 0 && /^\d+$/.test(name) ? Number(name) : j;
+  };
+  const j = indexOf(column);
+  if (j < 0 || j >= names.length) {
+    throw weightColumnUsage(
+      column,
+      `'${file}' has no column so named${
+        /^\d+$/.test(column) ? ` nor a column of that index (0..${names.length - 1})` : ""
+      } (columns: ${quotedList(names, 12)})`,
+    );
+  }
+  const labelIndex = label === undefined ? names.length - 1 : indexOf(label);
+  if (j === labelIndex) {
+    throw weightColumnUsage(
+      column,
+      `it is the label column${
+        label === undefined ? " (the last column, taken as the label without --label)" : ""
+      }; the weights must be a column of their own`,
+    );
+  }
+  if (names.length <= 2) throw onlyFeature(column, file);
+  return names[j];
+}
+
 /**
  * Takes the weight column (`--weight-column`) out of a data set read from a file: its values,
  * checked (finite numbers >= 0, not all 0; the reader has refused a cell that is no finite
@@ -615,17 +701,12 @@ export function takeWeightColumn(
   // The file's columns: the header's names, or the positions a file without one is named by.
   const names = options.columns ??
     (options.header ? undefined : Array.from({ length: d + 1 }, (_, j) => `column_${j + 1}`));
-  const usage = (why: string) =>
-    new UsageError(`Cannot use --weight-column ${quotedText(column)}: ${why}`);
-  const indexOf = (name: string, all: readonly string[]) => {
-    const j = all.indexOf(name);
-    return j < 0 && /^\d+$/.test(name) ? Number(name) : j;
-  };
   let name: string;
   if (names === undefined) {
     // A header read over several lines: the name only.
     if (!data.featureNames.includes(column)) {
-      throw usage(
+      throw weightColumnUsage(
+        column,
         `'${file}' has no feature column so named (columns: ${
           quotedList(data.featureNames, 12)
         }); name it as the header does`,
@@ -633,28 +714,10 @@ export function takeWeightColumn(
     }
     name = column;
   } else {
-    const j = indexOf(column, names);
-    if (j < 0 || j >= names.length) {
-      throw usage(
-        `'${file}' has no column so named${
-          /^\d+$/.test(column) ? ` nor a column of that index (0..${names.length - 1})` : ""
-        } (columns: ${quotedList(names, 12)})`,
-      );
-    }
-    const labelIndex = label === undefined ? names.length - 1 : indexOf(label, names);
-    if (j === labelIndex) {
-      throw usage(
-        `it is the label column${
-          label === undefined ? " (the last column, taken as the label without --label)" : ""
-        }; the weights must be a column of their own`,
-      );
-    }
-    name = names[j];
+    name = weightColumnName(file, { column, label, names });
   }
   const f = data.featureNames.indexOf(name);
-  if (d === 1) {
-    throw usage(`it is the only feature column of '${file}'; no feature would be left`);
-  }
+  if (d === 1) throw onlyFeature(column, file);
   const { rows } = data.x;
   const x = data.x.data;
   const values = new Float64Array(rows);

@@ -652,3 +652,76 @@ Deno.test("--weight-column refusals", async () => {
     assert.ok(r.stderr.includes(message), `${argv.join(" ")}:\n${r.stderr}\nwanted: ${message}`);
   }
 });
+
+Deno.test("--weight-column is checked on the file's first line, before its rows are read: the label's column is refused as such, a missing one at once", async () => {
+  const write = async (name: string, text: string) => {
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+    return `${dir}/${name}`;
+  };
+  // Text labels: the weight column taken as the label leaves them among the features, which the
+  // reader refuses (line 2) unless the option is checked first.
+  const rows = ["1,1,a", "2,2,b", "3,1,a", "4,2,b", "5,1,a", "6,2,b"];
+  const labelled = await write("text_label.csv", "x,w,label\n" + rows.join("\n") + "\n");
+  const labelLast = await write(
+    "label_then_w.csv",
+    "x,label,w\n" + rows.map((l) => l.replace(/,(\d),([ab])$/, ",$2,$1")).join("\n") + "\n",
+  );
+  // A cell the reader refuses on line 4: a check after the read reports that instead.
+  const bad = await write("bad_row.csv", "x,w,label\n1,1,a\n2,2,b\n3,oops,a\n4,1,b\n");
+  const badNoHeader = await write("bad_row_no_header.csv", "1,1,a\n2,2,b\n3,oops,a\n4,1,b\n");
+  const onlyWeight = await write("only_bad.csv", "w,label\n1,a\n2,b\noops,a\n");
+  const cases: [string[], string][] = [
+    [
+      ["--data", labelled, "--label", "w", "--weight-column", "w"],
+      `Cannot use --weight-column "w": it is the label column; the weights must be a column of ` +
+      "their own",
+    ],
+    [
+      ["--data", labelled, "--label", "1", "--weight-column", "w"],
+      `Cannot use --weight-column "w": it is the label column; the weights must be a column of ` +
+      "their own",
+    ],
+    [
+      ["--data", labelLast, "--weight-column", "w"],
+      `Cannot use --weight-column "w": it is the label column (the last column, taken as the ` +
+      "label without --label); the weights must be a column of their own",
+    ],
+    [
+      ["--data", bad, "--weight-column", "weight"],
+      `Cannot use --weight-column "weight": '${bad}' has no column so named (columns: ["x","w",` +
+      `"label"])`,
+    ],
+    [
+      ["--data", badNoHeader, "--no-header", "--weight-column", "5"],
+      `Cannot use --weight-column "5": '${badNoHeader}' has no column so named nor a column of ` +
+      `that index (0..2) (columns: ["column_1","column_2","column_3"])`,
+    ],
+    [
+      ["--data", onlyWeight, "--weight-column", "w"],
+      `Cannot use --weight-column "w": it is the only feature column of '${onlyWeight}'; no ` +
+      "feature would be left",
+    ],
+  ];
+  for (const command of [["train"], ["prune", "--sparsity", "0.5"]]) {
+    for (const [argv, message] of cases) {
+      const r = await runCli([...command, ...argv, "--quiet"]);
+      assert.equal(r.code, 2, `${command[0]} ${argv.join(" ")}: ${r.stderr}`);
+      assert.ok(
+        r.stderr.includes(message),
+        `${command[0]} ${argv.join(" ")}:\n${r.stderr}\nwanted: ${message}`,
+      );
+    }
+  }
+  // The label is found as before once the options agree, and the weights follow.
+  const r = await runCli([
+    "train",
+    "--data",
+    labelLast,
+    "--label",
+    "label",
+    "--weight-column",
+    "w",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /row weights from column "w": sum \d+ over the \d+ training rows/);
+});
