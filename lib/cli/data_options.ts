@@ -534,11 +534,12 @@ export async function loadData(
     const header = !args.flag("no-header");
     const columns = header ? await headerNames(file, delimiterOf(args)) : undefined;
     if (weightColumn !== undefined) {
-      ({ data, weights } = takeWeightColumn(file, data, {
+      ({ data, weights } = await takeWeightColumn(file, data, {
         column: weightColumn,
         label: args.string("label"),
         columns: header ? columns : undefined,
         header,
+        delimiter: delimiterOf(args),
       }));
     }
     // The first feature's values, when it is the file's first column.
@@ -670,6 +671,44 @@ function weightColumnName(
 }
 
 /**
+ * The file line of a data row, read again for a message (blank lines are not data rows, so the
+ * row's number is not its line's); undefined when the row is not found so: the line reader counts
+ * a quoted cell that spans lines as more rows, so the row found must hold the value.
+ *
+ * @param file The data file.
+ * @param row The data row, 0-based.
+ * @param column A column of the row (zero-based in the file), the only one parsed.
+ * @param value The value the row holds in that column.
+ * @param options Whether the file has a header; its delimiter.
+ * @returns The 1-based line, or undefined.
+ */
+async function lineOfRow(
+  file: string,
+  row: number,
+  column: number,
+  value: number,
+  options: { readonly header: boolean; readonly delimiter?: string },
+): Promise<number | undefined> {
+  try {
+    const batches = readCsvBatches(file, {
+      label: null,
+      header: options.header,
+      ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }),
+      features: [column],
+      dtype: "float64",
+      batchSize: 1,
+      rowFilter: (i) => i === row,
+    });
+    for await (const batch of batches) {
+      return Object.is(batch.x.data[0], value) ? batch.lines[0] : undefined;
+    }
+  } catch {
+    // The reader's own complaint is not this message's: the data row is given instead.
+  }
+  return undefined;
+}
+
+/**
  * Takes the weight column (`--weight-column`) out of a data set read from a file: its values,
  * checked (finite numbers >= 0, not all 0; the reader has refused a cell that is no finite
  * number, naming its line and value), and the data set without it. The features are moved left
@@ -681,12 +720,12 @@ function weightColumnName(
  * @param options The option's value (a header name or a zero-based index of the file's columns),
  *   the label option, the header's names in the file's order (undefined without a header, or
  *   for a header that does not read as one line: then only a name is taken), whether the file
- *   has a header.
+ *   has a header, its delimiter (to find the line of a negative weight).
  * @returns The data set without the column, and the column's name and values.
  * @throws {UsageError} If the column does not exist, is the label column or the only feature.
  * @throws {RangeError} If a weight is negative or not finite, or every weight is 0.
  */
-export function takeWeightColumn(
+export async function takeWeightColumn(
   file: string,
   data: Dataset,
   options: {
@@ -694,8 +733,9 @@ export function takeWeightColumn(
     readonly label?: string;
     readonly columns?: readonly string[];
     readonly header: boolean;
+    readonly delimiter?: string;
   },
-): { data: Dataset; weights: { column: string; values: Float64Array } } {
+): Promise<{ data: Dataset; weights: { column: string; values: Float64Array } }> {
   const { column, label } = options;
   const d = data.x.cols;
   // The file's columns: the header's names, or the positions a file without one is named by.
@@ -725,10 +765,15 @@ export function takeWeightColumn(
   for (let i = 0; i < rows; i++) {
     const w = x[i * d + f];
     if (!(w >= 0 && w < Infinity)) {
+      const line = names === undefined
+        ? undefined
+        : await lineOfRow(file, i, names.indexOf(name), w, options);
       throw new RangeError(
         `Cannot use column ${quotedText(name)} of '${file}' as row weights (--weight-column): ` +
-          `data row ${i + 1} (counted from 1 after the header) holds ${w}; weights must be ` +
-          "finite numbers >= 0",
+          (line === undefined
+            ? `data row ${i + 1} (counted from 1${options.header ? " after the header" : ""})`
+            : `line ${line}`) +
+          ` holds ${w}; weights must be finite numbers >= 0`,
       );
     }
     values[i] = w;

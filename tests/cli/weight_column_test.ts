@@ -512,6 +512,20 @@ Deno.test("--weight-column refusals", async () => {
   const rows = ["1,1,a", "2,2,b", "3,1,a", "4,2,b", "5,1,a", "6,2,b", "7,1,a", "8,2,b"];
   const head = "x,w,label\n";
   const negative = await write("negative.csv", head + [...rows.slice(0, 5), "6,-2,b"].join("\n"));
+  const negativeNoHeader = await write(
+    "negative_no_header.csv",
+    ["1,1,a", "", "2,2,b", "", "3,-1,a", "4,1,b", "5,2,a", "6,1,b"].join("\n"),
+  );
+  const negativeSemicolon = await write(
+    "negative_semicolon.csv",
+    ["x;w;label", "1;1;a", "", "2;-3;b", "3;1;a", "4;2;b", "5;1;a", "6;2;b"].join("\n"),
+  );
+  const spanning = ["1,1,a", '2,2,"b\nc"', "3,1,a", "4,-2,a", '5,1,"b\nc"', "6,1,a", '7,2,"b\nc"'];
+  const negativeSpanning = await write("negative_spanning.csv", head + spanning.join("\n"));
+  const negativeSpanningNoHeader = await write(
+    "negative_spanning_no_header.csv",
+    spanning.slice(1).join("\n"),
+  );
   const text = await write("text.csv", head + [...rows.slice(0, 2), "3,heavy,a"].join("\n"));
   const huge = await write("huge.csv", head + [...rows.slice(0, 2), "3,1e400,a"].join("\n"));
   const zero = await write("zero.csv", head + rows.map((l) => l.replace(/,\d,/, ",0,")).join("\n"));
@@ -569,8 +583,36 @@ Deno.test("--weight-column refusals", async () => {
     [
       ["train", "--data", negative, "--weight-column", "w"],
       1,
-      `Cannot use column "w" of '${negative}' as row weights (--weight-column): data row 6 ` +
-      "(counted from 1 after the header) holds -2; weights must be finite numbers >= 0",
+      `Cannot use column "w" of '${negative}' as row weights (--weight-column): line 7 holds ` +
+      "-2; weights must be finite numbers >= 0",
+    ],
+    [
+      // Blank lines are no data rows, and there is no header: the line is still the file's.
+      ["train", "--data", negativeNoHeader, "--no-header", "--weight-column", "1"],
+      1,
+      `Cannot use column "column_2" of '${negativeNoHeader}' as row weights (--weight-column): ` +
+      "line 5 holds -1; weights must be finite numbers >= 0",
+    ],
+    [
+      // A quoted label over two lines (the in-memory reader takes it; the line reader that finds
+      // the line does not): the data row is given.
+      ["train", "--data", negativeSpanning, "--weight-column", "w"],
+      1,
+      `Cannot use column "w" of '${negativeSpanning}' as row weights (--weight-column): data ` +
+      "row 4 (counted from 1 after the header) holds -2; weights must be finite numbers >= 0",
+    ],
+    [
+      ["train", "--data", negativeSpanningNoHeader, "--no-header", "--weight-column", "1"],
+      1,
+      `Cannot use column "column_2" of '${negativeSpanningNoHeader}' as row weights ` +
+      "(--weight-column): data row 3 (counted from 1) holds -2; weights must be finite numbers " +
+      ">= 0",
+    ],
+    [
+      ["train", "--data", negativeSemicolon, "--delimiter", ";", "--weight-column", "w"],
+      1,
+      `Cannot use column "w" of '${negativeSemicolon}' as row weights (--weight-column): line 4 ` +
+      "holds -3; weights must be finite numbers >= 0",
     ],
     [
       ["train", "--data", text, "--weight-column", "w"],
