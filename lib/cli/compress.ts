@@ -38,6 +38,7 @@ import type { Granularity } from "../quant/types.ts";
 import {
   type BudgetMetric,
   type CandidateReport,
+  type CompressionSession,
   type CompressionSpace,
   type CompressProgress,
   type CompressResult,
@@ -75,6 +76,7 @@ import {
   dataForModel,
   loadData,
   type LoadedData,
+  type RowWeights,
   WEIGHT_COLUMN_OPTION,
 } from "./data_options.ts";
 import { formatTable, percent, pointsText, ratioText, rocAucText } from "./format.ts";
@@ -873,6 +875,7 @@ export const compressCommand: Command = {
         integerBytes: integer?.kept ? integer.bytes : null,
         classWeights,
         rowWeights: data.rowWeights ?? null,
+        fitRowWeights: session.trainSampleWeight,
       });
     }
     const summary = dataSummary(data, session.trainData.x.rows, session.validation.x.rows);
@@ -894,7 +897,7 @@ export const compressCommand: Command = {
           mode,
           data: summary,
           classWeight: classWeights,
-          sampleWeight: rowWeightsJson(data.rowWeights),
+          sampleWeight: searchRowWeightsJson(data.rowWeights, session.trainSampleWeight),
           dense: { origin: modelFile ?? "trained", ...session.denseReport },
           ...(result ? { stages: result.stages, bytes: result.file.length } : {}),
           // The classes the dense model finds on the validation rows and the compressed model
@@ -964,7 +967,9 @@ export const compressCommand: Command = {
       `validation / ${summary.testSamples} test, ${counted(summary.features, "feature")}, ` +
       `${summary.classes} classes`,
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
-      ...(data.rowWeights ? [rowWeightsLine(data.rowWeights, classWeights !== null)] : []),
+      ...(data.rowWeights
+        ? [searchRowWeightsLine(data.rowWeights, session, classWeights !== null, !!refitted)]
+        : []),
       `dense     ${modelFile !== undefined ? `loaded from ${modelFile}` : "trained"}: ` +
       `validation ${percent(session.denseReport.validation.accuracy)}${
         balancedMetric
@@ -1608,6 +1613,53 @@ function penaltyApplies(
   const scoresRead = asked.fineTune !== false ||
     (strategies ?? []).some((s) => scorers.includes(s));
   return (prunes && scoresRead) || training === undefined || training.includes("qat");
+}
+
+/** The sum of weights. */
+function sumOf(weights: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < weights.length; i++) sum += weights[i];
+  return sum;
+}
+
+/**
+ * The `weights` line of `--weight-column`: the training rows' weights, of which the search
+ * trains on the rows it keeps for training (the validation rows' weights go unused, as the
+ * validation and test metrics are not weighted); a refit trains on them all.
+ */
+function searchRowWeightsLine(
+  weights: RowWeights,
+  session: CompressionSession,
+  classWeights: boolean,
+  refit: boolean,
+): string {
+  const fit = session.trainSampleWeight ?? weights.train;
+  const unused = weights.train.length - fit.length;
+  return rowWeightsLine(weights, classWeights, false) +
+    (unused > 0
+      ? `; the search trains on the ${fit.length} train rows' (sum ${
+        Number(sumOf(fit).toPrecision(6))
+      }), not the ${unused} validation rows'${
+        refit ? `, the refit on all ${weights.train.length}` : ""
+      }`
+      : "") +
+    "; the validation and test metrics are not weighted";
+}
+
+/** `--json`'s `sampleWeight`, with the rows the search trains on: `fitRows` and `fitSum`. */
+function searchRowWeightsJson(
+  weights: RowWeights | undefined,
+  fit: ArrayLike<number> | null,
+) {
+  const base = rowWeightsJson(weights);
+  if (base === null || weights === undefined) return null;
+  const rows = fit ?? weights.train;
+  return {
+    ...base,
+    fitRows: rows.length,
+    fitSum: sumOf(rows),
+    validationMetrics: "unweighted" as const,
+  };
 }
 
 function dataSummary(data: LoadedData, fit: number, validation: number) {

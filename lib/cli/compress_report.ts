@@ -60,6 +60,11 @@ export interface CompressionReportInput {
   readonly classWeights?: ClassWeights | null;
   /** The training rows' weights from `--weight-column`; `null` or absent without. */
   readonly rowWeights?: RowWeights | null;
+  /**
+   * The weights of the rows the search trains on (the training rows less the validation rows
+   * split off); absent when they are all of `rowWeights`.
+   */
+  readonly fitRowWeights?: ArrayLike<number> | null;
 }
 
 /**
@@ -80,14 +85,27 @@ function classWeightsText(weights: ClassWeights | null): string {
  * The sentence that says the training rows were weighted by a column of the data
  * (`--weight-column`), as the text output's `weights` line says it; empty without.
  */
-function rowWeightsText(weights: RowWeights | null, classWeights: boolean): string {
+function rowWeightsText(
+  weights: RowWeights | null,
+  fit: ArrayLike<number> | null,
+  classWeights: boolean,
+): string {
   if (weights === null) return "";
-  let sum = 0;
-  for (const w of weights.train) sum += w;
+  const sum = (a: ArrayLike<number>) => {
+    let t = 0;
+    for (let i = 0; i < a.length; i++) t += a[i];
+    return Number(t.toPrecision(6));
+  };
+  const unused = fit === null ? 0 : weights.train.length - fit.length;
   return ` Training rows weighted by column ${quotedText(weights.column)} (--weight-column): ` +
-    `sum ${Number(sum.toPrecision(6))} over the ${weights.train.length} training rows` +
-    `${classWeights ? " (times the class weights)" : ""}; the dense training, fine-tuning, ` +
-    `taylor/obd scores and QAT weigh the rows by it, the accuracies shown are not weighted.`;
+    `sum ${sum(weights.train)} over the ${weights.train.length} training rows` +
+    `${classWeights ? " (times the class weights)" : ""}` +
+    (unused > 0
+      ? `, of which the search trains on ${fit!.length} (sum ${sum(fit!)}), not on the ` +
+        `${unused} validation rows`
+      : "") +
+    `; the dense training, fine-tuning, taylor/obd scores and QAT weigh the rows by it, the ` +
+    `accuracies shown are not weighted.`;
 }
 
 /** What the file written adds to the table's last row: the input calibration of `--integer`. */
@@ -118,7 +136,11 @@ export function compressionReportSections(input: CompressionReportInput): Figure
   const baseline = acc(dense);
   const sections: FigureSection[] = [];
   const weightsText = classWeightsText(input.classWeights ?? null) +
-    rowWeightsText(input.rowWeights ?? null, (input.classWeights ?? null) !== null);
+    rowWeightsText(
+      input.rowWeights ?? null,
+      input.fitRowWeights ?? null,
+      (input.classWeights ?? null) !== null,
+    );
   // With a refit, the model written is the refit's: these stages are the search's choice's.
   const refitted = (input.refit ?? null) !== null;
   if (result) {

@@ -146,6 +146,8 @@ const ACTION = "compress model";
 /** The shared machinery of a session. */
 export interface Context {
   readonly fitData: Dataset;
+  /** The `sampleWeight` of fitData's rows (split with them), `null` without. */
+  readonly fitSampleWeight: ArrayLike<number> | null;
   readonly validation: LabelledData;
   readonly test: LabelledData | null;
   readonly dense: LogisticModel;
@@ -1418,6 +1420,7 @@ export function createContext(
 
   return {
     fitData,
+    fitSampleWeight,
     validation,
     test: options.test ?? null,
     dense,

@@ -73,6 +73,11 @@ export interface CompressionSession {
   readonly denseFloat32Bytes: number;
   /** The data that trains (all of the data when `validation` was given). */
   readonly trainData: Dataset;
+  /**
+   * The `sampleWeight` of `trainData`'s rows: the given weights of the rows kept for training
+   * when validation data was split off, in `trainData`'s order; `null` without `sampleWeight`.
+   */
+  readonly trainSampleWeight: ArrayLike<number> | null;
   /** The validation data. */
   readonly validation: LabelledData;
   /**
@@ -196,6 +201,7 @@ export function createCompressionSession(
     denseReport: ctx.floatCandidate(ctx.denseBase).report,
     denseFloat32Bytes: ctx.denseFloat32Bytes,
     trainData: ctx.fitData,
+    trainSampleWeight: ctx.fitSampleWeight,
     validation: ctx.validation,
     compress(run: CompressOptions = {}): CompressResult {
       checkOptionKeys(ACTION, run, COMPRESS_OPTION_KEYS);

@@ -155,15 +155,20 @@ Deno.test("the compress report states the row weights of a --weight-column run, 
     for (const i of split.xTrain.data) sum += weightOf(i);
     const { paragraphs, json } = await run("w", ["--weight-column", column]);
     assert.equal(json.sampleWeight.sum, sum);
+    // Of which the search trains on those its validation split (a fifth, seed 0) keeps.
+    const fit = trainTestSplit(split.xTrain, split.yTrain, { testFraction: 0.2, seed: 0 }).xTrain;
+    let fitSum = 0;
+    for (const i of fit.data) fitSum += weightOf(i);
     const sentence = `Training rows weighted by column ${quotedText(column)} (--weight-column): ` +
-      `sum ${sum} over the ${split.yTrain.length} training rows;`;
+      `sum ${sum} over the ${split.yTrain.length} training rows, of which the search trains on ` +
+      `${fit.rows} (sum ${fitSum}), not on the ${split.yTrain.length - fit.rows} validation rows;`;
     assert.equal(paragraphs.filter((p) => p.includes(sentence)).length, 1, paragraphs.join("\n"));
     // With class weights too, both are said, and the rows' weights times the class weights.
     const both = (await run("b", ["--weight-column", column, "--class-weight", "pos=19"]))
       .paragraphs;
     const said = both.filter((p) => p.includes("(--weight-column)"));
     assert.equal(said.length, 1, both.join("\n"));
-    assert.match(said[0], /"pos" 19;.* training rows \(times the class weights\);/);
+    assert.match(said[0], /"pos" 19;.* training rows \(times the class weights\), of which/);
     // Without the option, not a word of it.
     const plain = (await run("p", [])).paragraphs;
     assert.ok(plain.every((p) => !p.includes("--weight-column")), plain.join("\n"));

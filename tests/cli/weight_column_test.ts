@@ -390,9 +390,35 @@ Deno.test("lrc compress --weight-column: the session trains as the library's wit
   assert.deepEqual(report.dense.test, session.denseReport.test);
   const plain = createCompressionSession(data, settings);
   assert.notDeepEqual(report.dense.test, plain.denseReport.test);
+  // The search trains on the rows it keeps from the validation split (seed 0, a fifth held
+  // out), with their weights: the validation rows' weights are not used, and the report says so.
+  const kept = trainTestSplit({ data: p.w, rows: p.w.length, cols: 1 }, p.train.y, {
+    testFraction: 0.2,
+    seed: 0,
+  }).xTrain.data;
+  assert.deepEqual(Array.from(session.trainSampleWeight!), Array.from(kept));
+  const sumOf = (a: ArrayLike<number>) => Array.from(a).reduce((t, v) => t + v, 0);
+  assert.deepEqual(report.sampleWeight, {
+    column: "w",
+    trainRows: p.w.length,
+    sum: sumOf(p.w),
+    testMetrics: "unweighted",
+    fitRows: kept.length,
+    fitSum: sumOf(kept),
+    validationMetrics: "unweighted",
+  });
   const text = await runCli([...argv, "--weight-column", "w"]);
   assert.equal(text.code, 0, text.stderr);
-  assert.ok(text.stdout.includes('\nweights   row weights from column "w": sum '), text.stdout);
+  assert.equal(
+    text.stdout.split("\n").filter((l) => l.startsWith("weights   ")).join("\n"),
+    `weights   row weights from column "w": sum ${sumOf(p.w)} over the ${p.w.length} training ` +
+      `rows; the search trains on the ${kept.length} train rows' (sum ${sumOf(kept)}), not the ` +
+      `${p.w.length - kept.length} validation rows'; the validation and test metrics are not ` +
+      "weighted",
+  );
+  assert.ok(
+    text.stdout.includes(`: ${kept.length} train / ${p.w.length - kept.length} validation`),
+  );
 });
 
 Deno.test("lrc predict on a file that still has the weight column", async () => {
