@@ -89,6 +89,13 @@ export interface CsvStreamOptions {
    * @default {every row}
    */
   rowFilter?: (row: number) => boolean;
+  /**
+   * A column holding each row's weight, as a header name or a zero-based index (as `label`):
+   * read as a number (refused as a feature cell is when it is not a finite one) into the
+   * batches' `weights`, and not a feature. It cannot be the label column nor one of `features`.
+   * @default {none}
+   */
+  weightColumn?: string | number;
 }
 
 /** The keys of {@linkcode CsvStreamOptions}. */
@@ -101,6 +108,7 @@ export const CSV_STREAM_OPTION_KEYS: OptionKeys<CsvStreamOptions> = {
   chunkBytes: true,
   features: true,
   rowFilter: true,
+  weightColumn: true,
 };
 
 /** {@linkcode CsvStreamOptions} for a file with a label column. */
@@ -124,6 +132,8 @@ export interface CsvBatch {
   readonly lines: Int32Array;
   /** Names of the feature columns, in the order of `x`'s columns (the header's, or `column_N`). */
   readonly featureNames: readonly string[];
+  /** With `weightColumn`: each row's value of that column (float64, as written). */
+  readonly weights?: Float64Array;
 }
 
 /** What a first pass over a file finds. */
@@ -275,7 +285,40 @@ function rowQuoteReason(text: string, delimiter: string): string | null {
 interface Columns {
   names: string[];
   labelCol: number;
+  /** The weight column's index, -1 without one. */
+  weightCol: number;
   width: number;
+}
+
+/**
+ * The index of a column given by header name or zero-based index (a digit string that is no
+ * name is an index), as the label and the weight column are given.
+ */
+function columnIndex(
+  what: "label" | "weight",
+  given: string | number,
+  names: readonly string[],
+  file: string,
+): number {
+  const width = names.length;
+  if (typeof given === "number" || (!names.includes(given) && /^\d+$/.test(given))) {
+    const j = Number(given);
+    if (!Number.isInteger(j) || j < 0 || j >= width) {
+      throw new RangeError(
+        `Cannot read CSV '${file}': ${what} column index ${given} is outside 0..${width - 1}`,
+      );
+    }
+    return j;
+  }
+  const j = names.indexOf(given);
+  if (j < 0) {
+    throw new RangeError(
+      `Cannot read CSV '${file}': no column named ${quotedText(given)} (columns: ${
+        quotedList(names, 12)
+      })`,
+    );
+  }
+  return j;
 }
 
 function headerColumns(
@@ -311,33 +354,24 @@ function headerColumns(
   checkHeaderText(names, line, file, (name) => writtenInUtf8(bytes, name));
   checkHeaderNames(names, line, file);
   const label = options.label;
-  if (label === null) return { names, labelCol: -1, width };
+  const weight = options.weightColumn;
+  const weightCol = weight === undefined ? -1 : columnIndex("weight", weight, names, file);
+  if (label === null) return { names, labelCol: -1, weightCol, width };
   if (width < 2) {
     throw new SyntaxError(
       `Cannot read CSV '${file}': it has ${width} column; a feature and a label column are ` +
         `needed${delimiterHint(fields[0] ?? "", options.delimiter)}`,
     );
   }
-  let labelCol: number;
-  if (label === undefined) labelCol = width - 1;
-  else if (typeof label === "number" || (!names.includes(label) && /^\d+$/.test(label))) {
-    labelCol = Number(label);
-    if (!Number.isInteger(labelCol) || labelCol < 0 || labelCol >= width) {
-      throw new RangeError(
-        `Cannot read CSV '${file}': label column index ${label} is outside 0..${width - 1}`,
-      );
-    }
-  } else {
-    labelCol = names.indexOf(label);
-    if (labelCol < 0) {
-      throw new RangeError(
-        `Cannot read CSV '${file}': no column named ${quotedText(label)} (columns: ${
-          quotedList(names, 12)
-        })`,
-      );
-    }
+  const labelCol = label === undefined ? width - 1 : columnIndex("label", label, names, file);
+  if (weightCol === labelCol) {
+    throw new RangeError(
+      `Cannot read CSV '${file}': the weight column (${weightCol}, ${
+        quotedText(names[weightCol])
+      }) is the label column${label === undefined ? " (the last, taken as the label)" : ""}`,
+    );
   }
-  return { names, labelCol, width };
+  return { names, labelCol, weightCol, width };
 }
 
 /**
@@ -418,6 +452,8 @@ export async function* readCsvBatches(
   let data: Float32Array | Float64Array | null = null;
   let labels: string[] = [];
   let lines = new Int32Array(batchSize);
+  /** The weight column's values of the batch's rows (with `weightColumn`). */
+  let weights = null as Float64Array | null;
   /** Per file column: its position in `x`, -1 when not read, -2 for the label. */
   let slot = new Int32Array(0);
   let rows = 0, firstLine = 0, dataRow = -1;
@@ -459,12 +495,19 @@ export async function* readCsvBatches(
   const sink: LineSink = (b, s, e, line) => {
     if (cols === null) {
       cols = headerColumns(b.subarray(s, e), line, options, file);
-      const { labelCol, width, names } = cols;
+      const { labelCol, weightCol, width, names } = cols;
       if (options.label === undefined) guessedLabel = names[labelCol];
       const features = options.features ??
-        names.map((_, j) => j).filter((j) => j !== labelCol);
+        names.map((_, j) => j).filter((j) => j !== labelCol && j !== weightCol);
+      if (features.length === 0 && options.features === undefined) {
+        fail(
+          `its ${width === 1 ? "only column is" : `${width} columns are the label and`} the ` +
+            `weight column (${quotedText(names[weightCol])}); no feature is left`,
+        );
+      }
       slot = new Int32Array(width).fill(-1);
       if (labelCol >= 0) slot[labelCol] = -2;
+      if (weightCol >= 0) slot[weightCol] = -3;
       features.forEach((j, t) => {
         if (!Number.isInteger(j) || j < 0 || j >= width) {
           throw new RangeError(
@@ -474,7 +517,11 @@ export async function* readCsvBatches(
         if (slot[j] !== -1) {
           throw new RangeError(
             `Cannot read CSV '${file}': column ${j + 1} (${quotedText(names[j])}) is ${
-              slot[j] === -2 ? "the label column" : "asked for twice"
+              slot[j] === -2
+                ? "the label column"
+                : slot[j] === -3
+                ? "the weight column"
+                : "asked for twice"
             }`,
           );
         }
@@ -483,6 +530,7 @@ export async function* readCsvBatches(
       d = features.length;
       featureNames = features.map((j) => names[j]);
       data = make();
+      if (weightCol >= 0) weights = new Float64Array(batchSize);
       if (header) return;
     }
     const c = cols;
@@ -568,7 +616,7 @@ export async function* readCsvBatches(
           rowFail(b, s, e, line, notUtf8Label(line, field, c.names[field], label));
         }
         labels.push(label);
-      } else if (to >= 0) {
+      } else if (to >= 0 || to === -3) {
         const v = z > a && !escaped ? parseNumber(b, a, z) : NaN;
         if (!Number.isFinite(v)) {
           // '1"2' is refused for its quote, as parseCsv refuses it, before its row is counted.
@@ -593,8 +641,9 @@ export async function* readCsvBatches(
             }`,
           );
         }
-        data![o + to] = v;
-        if (!Number.isFinite(data![o + to])) {
+        if (to === -3) weights![rows] = v;
+        else data![o + to] = v;
+        if (to >= 0 && !Number.isFinite(data![o + to])) {
           // A ragged row is named first here too, as parseCsv counts the fields first.
           const n = fieldCount(b, field, q, e, delim);
           if (n !== c.width) rowFail(b, s, e, line, raggedRowReason(line, n, c.names, header));
@@ -619,10 +668,18 @@ export async function* readCsvBatches(
     }
     rows++;
     if (rows === batchSize) {
-      ready.push({ x: { data: data!, rows, cols: d }, labels, firstLine, lines, featureNames });
+      ready.push({
+        x: { data: data!, rows, cols: d },
+        labels,
+        firstLine,
+        lines,
+        featureNames,
+        ...(weights === null ? {} : { weights }),
+      });
       data = make();
       labels = [];
       lines = new Int32Array(batchSize);
+      if (weights !== null) weights = new Float64Array(batchSize);
       rows = 0;
     }
   };
@@ -642,6 +699,7 @@ export async function* readCsvBatches(
       firstLine,
       lines: lines.subarray(0, rows),
       featureNames,
+      ...(weights === null ? {} : { weights: weights.subarray(0, rows) }),
     };
   }
 }
@@ -686,7 +744,11 @@ export async function readCsvColumns(
   for await (const chunk of linesOf(path, 65536, delimiterByte(file, options.delimiter))) {
     if (chunk.count === 0) continue;
     const [b, s, e, line] = [chunk.bytes, chunk.starts[0], chunk.ends[0], chunk.lines[0]];
-    return headerColumns(b.subarray(s, e), line, { ...options, label: null }, file)
+    return headerColumns(b.subarray(s, e), line, {
+      ...options,
+      label: null,
+      weightColumn: undefined,
+    }, file)
       .names;
   }
   throw new SyntaxError(`Cannot read CSV '${file}': the file is empty`);

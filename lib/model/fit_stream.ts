@@ -143,7 +143,8 @@ export interface FitStreamOptions
    * finite weight >= 0 per row. It costs one more pass over the file, before training (for the
    * weights' sum and largest), and is called again in every epoch, where it must give each row
    * the same weight (each epoch's weights are checked as that pass's, and their sum against its).
-   * @default {none (every row counts once)}
+   * With `weightColumn`, the batches hold that column's values (`weights`).
+   * @default {the rows' values of `weightColumn`; without it, none (every row counts once)}
    */
   sampleWeight?: (batch: CsvBatch) => ArrayLike<number>;
 }
@@ -168,6 +169,7 @@ const FIT_STREAM_OPTION_KEYS: OptionKeys<FitStreamOptions> = {
   onScan: true,
   classWeight: true,
   sampleWeight: true,
+  weightColumn: true,
 };
 
 /**
@@ -263,6 +265,7 @@ export async function fitStream(
     delimiter: options.delimiter,
     chunkBytes: options.chunkBytes,
     rowFilter: options.rowFilter,
+    weightColumn: options.weightColumn,
   };
   // The statistics of the float32 values training reads: a column constant in float32 then
   // standardises to exactly 0, as in-memory training on float32 data does.
@@ -514,7 +517,8 @@ async function streamWeights(
   const given = typeof options.classWeight === "function"
     ? options.classWeight(scan)
     : options.classWeight;
-  const rowWeights = options.sampleWeight ?? null;
+  const rowWeights = options.sampleWeight ??
+    (options.weightColumn === undefined ? null : (batch: CsvBatch) => batch.weights!);
   if (given === undefined && rowWeights === null) return null;
   const perClass = given === undefined
     ? new Float64Array(scan.classes.length).fill(1)

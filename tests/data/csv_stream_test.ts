@@ -1142,3 +1142,75 @@ Deno.test("a ragged row is named before a value beyond float32's range in it, as
     message,
   ]);
 });
+
+Deno.test("weightColumn: each batch holds the column's values, which are no feature, by name or index, with rowFilter", async () => {
+  const lines = ["a,w,b,label"];
+  for (let i = 0; i < 23; i++) lines.push(`${i / 4},${(i * 7) % 5}.25,${-i},${i % 3 ? "x" : "y"}`);
+  await withFile(lines.join("\n") + "\n", async (file) => {
+    // The oracle: parseCsv reads the column as a feature (its second).
+    const all = parseCsv(lines.join("\n"));
+    const keep = (r: number) => r % 3 !== 1;
+    const rows = [...Array(23).keys()].filter(keep);
+    for (const weightColumn of ["w", 1, "1"] as const) {
+      const x: number[] = [], w: number[] = [];
+      let names: readonly string[] = [];
+      const options = { weightColumn, batchSize: 5, dtype: "float64", rowFilter: keep } as const;
+      for await (const b of readCsvBatches(file, options)) {
+        x.push(...b.x.data);
+        w.push(...b.weights!);
+        assert.equal(b.weights!.length, b.x.rows);
+        names = b.featureNames;
+      }
+      assert.deepEqual(names, ["a", "b"]);
+      assert.deepEqual(w, rows.map((i) => all.x.data[i * 3 + 1]));
+      assert.deepEqual(x, rows.flatMap((i) => [all.x.data[i * 3], all.x.data[i * 3 + 2]]));
+      assert.deepEqual((await scanCsv(file, { weightColumn })).featureNames, ["a", "b"]);
+    }
+    // Without the option the batches have no weights.
+    for await (const b of readCsvBatches(file)) assert.equal(b.weights, undefined);
+    const refused = async (options: object, message: string) => {
+      await assert.rejects(async () => {
+        for await (const _ of readCsvBatches(file, options)) { /* read */ }
+      }, (e: Error) => e instanceof RangeError && e.message === message);
+    };
+    await refused(
+      { weightColumn: "label" },
+      `Cannot read CSV '${file}': the weight column (3, "label") is the label column (the last, ` +
+        "taken as the label)",
+    );
+    await refused(
+      { weightColumn: 2, label: "b" },
+      `Cannot read CSV '${file}': the weight column (2, "b") is the label column`,
+    );
+    await refused(
+      { weightColumn: 4 },
+      `Cannot read CSV '${file}': weight column index 4 is outside 0..3`,
+    );
+    await refused(
+      { weightColumn: "v" },
+      `Cannot read CSV '${file}': no column named "v" (columns: ["a","w","b","label"])`,
+    );
+    await refused(
+      { weightColumn: "w", features: [0, 1] },
+      `Cannot read CSV '${file}': column 2 ("w") is the weight column`,
+    );
+  });
+  // A cell of the column that is no number is refused as a feature's is; no feature left.
+  await withFile("a,w,y\n1,2,x\n2,heavy,y\n", async (file) => {
+    await assert.rejects(async () => {
+      for await (const _ of readCsvBatches(file, { weightColumn: "w" })) { /* read */ }
+    }, {
+      name: "SyntaxError",
+      message: parseCsvMessage("a,w,y\n1,2,x\n2,heavy,y\n", { fileName: file }),
+    });
+  });
+  await withFile("w,y\n1,x\n", async (file) => {
+    await assert.rejects(async () => {
+      for await (const _ of readCsvBatches(file, { weightColumn: 0 })) { /* read */ }
+    }, {
+      name: "SyntaxError",
+      message: `Cannot read CSV '${file}': its 2 columns are the label and the weight column ` +
+        `("w"); no feature is left`,
+    });
+  });
+});

@@ -73,6 +73,15 @@ Deno.test("a weighted streamed step is the closed-form step of the rows repeated
     const scaled = await fitStream(file, { ...common, sampleWeight: half });
     assertClose(step(scaled.model), expected, { rtol: 1e-12, atol: 1e-15, message: "scaled" });
   });
+  // The weights as a column of the file (by name, then by index): not a feature, the same step.
+  const withColumn = ["a,w,b,y", ...ROWS.map(([a, b, y], i) => [a, WEIGHTS[i], b, y].join(","))];
+  await withCsv(withColumn.join("\n") + "\n", async (file) => {
+    for (const weightColumn of ["w", 1]) {
+      const { model } = await fitStream(file, { ...common, weightColumn });
+      assert.deepEqual(model.featureNames, ["a", "b"]);
+      assertClose(step(model), expected, { rtol: 1e-12, atol: 1e-15, message: "weightColumn" });
+    }
+  });
   // Class weights: class "1" weighs 3, as each of its rows written three times.
   const byClass = ROWS.map(([, , y]) => (y === 1 ? 3 : 1));
   const classSum = byClass.reduce((a, b) => a + b, 0);
