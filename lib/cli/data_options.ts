@@ -571,11 +571,9 @@ export async function loadData(
     // The training rows' weights, carried by the split's row indices.
     const train = Float64Array.from(split.trainIndex, (i) => weights!.values[i]);
     if (!train.some((w) => w > 0)) {
-      throw new RangeError(
-        `Cannot use column ${quotedText(weights.column)} of '${file}' as row weights ` +
-          `(--weight-column): every training row weighs 0 (the rows that weigh more were held ` +
-          "out for testing); give those rows more weight, or another --seed or --test-fraction",
-      );
+      throw weightsRefused(file!, weights.column, {
+        heldOut: "another --seed or --test-fraction",
+      });
     }
     rowWeights = { column: weights.column, train };
   }
@@ -629,6 +627,33 @@ async function firstLineNames(
 }
 
 /**
+ * Why row weights read from a column are refused (in memory and streamed alike): a value that is
+ * negative or not finite, every row weighing 0, or every training row (the others held out).
+ *
+ * @param file The data file.
+ * @param column The weight column's name.
+ * @param why Where a bad value is (`line 5`) and the value; or `heldOut`, what else to change
+ *   when the training rows all weigh 0; neither when every row weighs 0.
+ * @returns The error to throw.
+ */
+export function weightsRefused(
+  file: string,
+  column: string,
+  why: { readonly at?: string; readonly value?: number; readonly heldOut?: string },
+): RangeError {
+  return new RangeError(
+    `Cannot use column ${quotedText(column)} of '${file}' as row weights (--weight-column): ${
+      why.at !== undefined
+        ? `${why.at} holds ${why.value}; weights must be finite numbers >= 0`
+        : why.heldOut !== undefined
+        ? "every training row weighs 0 (the rows that weigh more were held out for testing); " +
+          `give those rows more weight, or ${why.heldOut}`
+        : "every row weighs 0; at least one must weigh more"
+    }`,
+  );
+}
+
+/**
  * The name of the column `--weight-column` gives, among a file's columns, checked: a column of
  * the file (a header name first, else a zero-based index), not the label column (`--label`, or
  * the last without it), not the only feature.
@@ -639,7 +664,7 @@ async function firstLineNames(
  * @returns The column's name.
  * @throws {UsageError} If the column does not exist, is the label column or the only feature.
  */
-function weightColumnName(
+export function weightColumnName(
   file: string,
   options: { readonly column: string; readonly label?: string; readonly names: readonly string[] },
 ): string {
@@ -768,23 +793,17 @@ export async function takeWeightColumn(
       const line = names === undefined
         ? undefined
         : await lineOfRow(file, i, names.indexOf(name), w, options);
-      throw new RangeError(
-        `Cannot use column ${quotedText(name)} of '${file}' as row weights (--weight-column): ` +
-          (line === undefined
-            ? `data row ${i + 1} (counted from 1${options.header ? " after the header" : ""})`
-            : `line ${line}`) +
-          ` holds ${w}; weights must be finite numbers >= 0`,
-      );
+      throw weightsRefused(file, name, {
+        at: line === undefined
+          ? `data row ${i + 1} (counted from 1${options.header ? " after the header" : ""})`
+          : `line ${line}`,
+        value: w,
+      });
     }
     values[i] = w;
     if (w > 0) positive = true;
   }
-  if (!positive) {
-    throw new RangeError(
-      `Cannot use column ${quotedText(name)} of '${file}' as row weights (--weight-column): ` +
-        "every row weighs 0; at least one must weigh more",
-    );
-  }
+  if (!positive) throw weightsRefused(file, name, {});
   // Each row without the column, moved left over the rows before it (never over its own unread
   // values: row i's target ends at (i + 1) * (d - 1), before row i + 1 starts).
   for (let i = 0; i < rows; i++) {

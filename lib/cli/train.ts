@@ -209,47 +209,61 @@ export function sampleWeightOption(
 }
 
 /**
+ * Row weights as a streamed training knows them (`--weight-column` with `--stream`): the
+ * column's name, the number of training rows and their weights' sum, not each weight.
+ */
+export interface RowWeightTotals {
+  /** The column's name. */
+  readonly column: string;
+  /** The number of training rows. */
+  readonly rows: number;
+  /** The sum of their weights. */
+  readonly sum: number;
+}
+
+/** The totals of row weights held one by one, or as totals. */
+function totalsOf(weights: RowWeights | RowWeightTotals): RowWeightTotals {
+  if (!("train" in weights)) return weights;
+  let sum = 0;
+  for (const w of weights.train) sum += w;
+  return { column: weights.column, rows: weights.train.length, sum };
+}
+
+/**
  * The line a command prints for its row weights (`--weight-column`).
  *
- * @param weights The training rows' weights.
+ * @param weights The training rows' weights, or their totals.
  * @param classWeights Whether `--class-weight` multiplies them.
  * @param metrics Whether the command reports test metrics (export reports none).
  * @returns One line, e.g. `row weights from column "w": sum 1500 over the 1000 training rows;
  *   the test metrics are not weighted`.
  */
 export function rowWeightsLine(
-  weights: RowWeights,
+  weights: RowWeights | RowWeightTotals,
   classWeights: boolean,
   metrics = true,
 ): string {
-  let sum = 0;
-  for (const w of weights.train) sum += w;
-  return `weights   row weights from column ${quotedText(weights.column)}: sum ${
+  const { column, rows, sum } = totalsOf(weights);
+  return `weights   row weights from column ${quotedText(column)}: sum ${
     Number(sum.toPrecision(6))
-  } over the ${weights.train.length} training rows${
-    classWeights ? " (times the class weights)" : ""
-  }${metrics ? "; the test metrics are not weighted" : ""}`;
+  } over the ${rows} training rows${classWeights ? " (times the class weights)" : ""}${
+    metrics ? "; the test metrics are not weighted" : ""
+  }`;
 }
 
 /**
  * The `sampleWeight` entry of a command's JSON report (`null` without `--weight-column`).
  *
- * @param weights The training rows' weights, if any.
+ * @param weights The training rows' weights (or their totals), if any.
  * @returns The column, the number of training rows and their weights' sum; the test metrics
  *   are not weighted.
  */
 export function rowWeightsJson(
-  weights: RowWeights | undefined,
+  weights: RowWeights | RowWeightTotals | undefined,
 ): { column: string; trainRows: number; sum: number; testMetrics: "unweighted" } | null {
   if (weights === undefined) return null;
-  let sum = 0;
-  for (const w of weights.train) sum += w;
-  return {
-    column: weights.column,
-    trainRows: weights.train.length,
-    sum,
-    testMetrics: "unweighted",
-  };
+  const { column, rows, sum } = totalsOf(weights);
+  return { column, trainRows: rows, sum, testMetrics: "unweighted" };
 }
 
 /** The training options that only train a dense model (the penalty also fine-tunes). */
@@ -532,8 +546,8 @@ interface Outcome {
   result: FitResult;
   /** The class weights trained with. */
   classWeights?: ClassWeights | null;
-  /** The row weights trained with (`--weight-column`; in memory only). */
-  rowWeights?: RowWeights;
+  /** The row weights trained with (`--weight-column`; their totals when streamed). */
+  rowWeights?: RowWeights | RowWeightTotals;
 }
 
 async function inMemory(

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { readCsvBatches } from "../data/csv_stream.ts";
+import { readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import {
   checkDataOptions,
@@ -14,6 +14,8 @@ import {
   delimiterOf,
   headerNames,
   streamedRowNumbers,
+  weightColumnName,
+  weightsRefused,
 } from "./data_options.ts";
 import { evaluateStream } from "../metrics/evaluate_stream.ts";
 import { DEFAULT_BLOCK_ROWS as STREAM_BLOCK_ROWS, fitStream } from "../model/fit_stream.ts";
@@ -26,7 +28,7 @@ import type { Optimizer } from "../model/fit.ts";
 import type { Penalty } from "../model/types.ts";
 import type { Evaluation } from "../metrics/evaluate.ts";
 import type { FitResult } from "../model/fit.ts";
-import type { ClassWeights } from "./train.ts";
+import type { ClassWeights, RowWeightTotals } from "./train.ts";
 
 /**
  * Streams the training if `--stream` is set or `--data` is larger than `--max-data-bytes`
@@ -57,6 +59,7 @@ export async function trainStreamedIfAsked(
     source: string;
     result: FitResult;
     classWeights: ClassWeights | null;
+    rowWeights?: RowWeightTotals;
     train: Evaluation & { x: { rows: number; cols: number } };
     test: Evaluation & { x: { rows: number } };
   } | null
@@ -106,19 +109,16 @@ export async function trainStreamedIfAsked(
   }
   const every = Math.max(2, Math.round(1 / testFraction));
   const isTest = (row: number) => row % every === every - 1;
-  const csv = {
+  const csv: {
+    label?: string;
+    header: boolean;
+    delimiter: string;
+    weightColumn?: string | number;
+  } = {
     label: args.string("label"),
     header: !args.flag("no-header"),
     delimiter: delimiterOf(args),
   };
-  if (args.given("weight-column")) {
-    throw new UsageError(
-      `Cannot train from a stream${why}: --weight-column needs the data in memory (streamed ` +
-        `training does not read a weight column yet); ${
-          auto ? "raise --max-data-bytes above the file's size" : "leave out --stream"
-        }, or leave out --weight-column`,
-    );
-  }
   if (choices.optimizer.kind === "lbfgs") {
     throw new UsageError(`Cannot train from a stream${why}: use --optimizer sgd or adam`);
   }
@@ -129,6 +129,23 @@ export async function trainStreamedIfAsked(
       `Cannot train from a stream${why}: --batch-size ${batch} is more than the ` +
         `${STREAM_BLOCK_ROWS} rows streaming holds at once`,
     );
+  }
+  // The header's names in the file's order (the scan does not name the last column, taken as the
+  // label when none is named).
+  const columns = csv.header ? await headerNames(file, csv.delimiter) : undefined;
+  const weightOption = args.string("weight-column");
+  // --weight-column: checked as in memory, then read by every pass (it is no feature).
+  let weightName: string | undefined;
+  if (weightOption !== undefined) {
+    // A file without a header names its columns by position; a header that does not read as one
+    // line is refused by the reader.
+    const names = csv.header
+      ? columns
+      : await readCsvColumns(file, { header: false, delimiter: csv.delimiter });
+    weightName = names === undefined
+      ? weightOption
+      : weightColumnName(file, { column: weightOption, label: csv.label, names });
+    csv.weightColumn = names === undefined ? weightName : names.indexOf(weightName);
   }
   // Held-out rows exist only if the file has at least `every` rows: count that many (no more)
   // before training, rather than find none after it.
@@ -159,9 +176,34 @@ export async function trainStreamedIfAsked(
     heldOutRows += batch.x.rows;
     batch.labels.forEach((c, i) => heldOut.has(c) || heldOut.set(c, batch.lines[i]));
   }
-  // The header's names in the file's order (the scan does not name the last column, taken as the
-  // label when none is named).
-  const columns = csv.header ? await headerNames(file, csv.delimiter) : undefined;
+  // The weights, checked as in memory (every row's in file order, then the training rows'; a bad
+  // value named by its line, which the reader knows), and
+  // their training rows' totals for the report: one pass parsing the weight and label cells only.
+  let rowWeights: RowWeightTotals | undefined;
+  if (weightName !== undefined) {
+    let row = 0, rows = 0, sum = 0, positive = false;
+    const weighed = { ...csv, features: [], dtype: "float64" } as const;
+    for await (const batch of readCsvBatches(file, weighed)) {
+      const w = batch.weights!;
+      for (let i = 0; i < w.length; i++, row++) {
+        if (!(w[i] >= 0)) {
+          throw weightsRefused(file, weightName, { at: `line ${batch.lines[i]}`, value: w[i] });
+        }
+        if (w[i] > 0) positive = true;
+        if (!isTest(row)) {
+          rows++;
+          sum += w[i];
+        }
+      }
+    }
+    if (!positive) throw weightsRefused(file, weightName, {});
+    if (!(sum > 0)) {
+      throw weightsRefused(file, weightName, {
+        heldOut: `another --test-fraction (every ${ordinal(every)} row is held out)`,
+      });
+    }
+    rowWeights = { column: weightName, rows, sum };
+  }
   const labelName = csv.label === undefined ? columns?.at(-1) : undefined;
   // One more pass, over the first column only, when it is named as an identifier.
   const rowNumbers = columns === undefined
@@ -251,6 +293,7 @@ export async function trainStreamedIfAsked(
     source: `${file} (streamed; every ${ordinal(every)} row held out)`,
     result,
     classWeights,
+    ...(rowWeights === undefined ? {} : { rowWeights }),
     train: { ...train, x: { rows: train.samples, cols: result.model.weights.cols } },
     test: { ...test, x: { rows: test.samples } },
   };
