@@ -479,3 +479,66 @@ Deno.test("a frequency table with a symbol at or past the alphabet is refused as
     );
   }
 });
+
+Deno.test("an overshoot tied between equal largest frequencies is taken from the smaller symbol", () => {
+  // Counts 1, 1, 1, 1000, 1000 over 2^8 (total 2003): shares 0.13 x 3 and 127.8 x 2; floors (1 for
+  // the rare symbols) 3 + 127 + 127 = 257, one slot too many, taken from symbol 3, the smaller of
+  // the two tied at 127.
+  assert.deepEqual([...scaleFrequencies([1, 1, 1, 1000, 1000], 8)!.freq], [1, 1, 1, 126, 127]);
+  assert.deepEqual([...scaleFrequencies([1000, 1000, 1, 1, 1], 8)!.freq], [126, 127, 1, 1, 1]);
+});
+
+Deno.test("a table of 128 or more symbols counts the two bytes of its symbol count", () => {
+  // 200 equal counts at precision 9: 512 / 200 = 2.56 slots each, so every frequency - 1 is at
+  // most 2 and every gap 0 (one byte each); the count 200 is a 2-byte varint. By the layout:
+  // u8 precision + 2 + 200 x (1 + 1) = 403 bytes.
+  const table = scaleFrequencies(new Float64Array(200).fill(1), 9)!;
+  const w = new ByteWriter();
+  writeTable(w, table);
+  const bytes = w.finish();
+  assert.equal(bytes.length, 403);
+  assert.equal(tableSize(table), 403);
+  const back = readTable(new ByteReader(bytes, 0, bytes.length, "x", zeroCharges()), 200);
+  assert.deepEqual(back.freq, table.freq);
+});
+
+Deno.test("a table with no symbol, or one frequency past 2^probBits, is refused for that", () => {
+  const read = (bytes: number[]) =>
+    readTable(new ByteReader(Uint8Array.from(bytes), 0, bytes.length, "t", zeroCharges()), 4);
+  assert.throws(
+    () => read([8, 0]),
+    (e: Error) =>
+      e instanceof SyntaxError && e.message === "t: header: the entropy table has no symbol",
+  );
+  // One symbol of frequency 257 (frequency - 1 = 256, the varint 0x80 0x02) at precision 8: no
+  // frequency may exceed 2^8, whatever the others are.
+  assert.throws(
+    () => read([8, 1, 0, 0x80, 0x02]),
+    (e: Error) =>
+      e instanceof RangeError &&
+      e.message === "t: header: entropy table frequency is 256, more than the allowed 255",
+  );
+  // Frequency 256 (varint 255 = 0xff 0x01) is the whole table.
+  assert.deepEqual([...read([8, 1, 0, 0xff, 0x01]).freq], [256, 0, 0, 0]);
+});
+
+Deno.test("entropy plans stop at an alphabet of 4096 symbols", () => {
+  assert.ok(planEntropyCodes([0, 4095, 7], 4096));
+  assert.equal(planEntropyCodes([0, 4095, 7], 4097), null);
+});
+
+Deno.test("the flag table is round(count 2^15 / n) clamped to 1..2^15-1, as the format says", () => {
+  const m = 2 ** 15;
+  for (const [count, n] of [[5, 10], [1, 3], [2, 3], [1, 1_000_000], [10, 10], [999_999, 1e6]]) {
+    const one = Math.min(m - 1, Math.max(1, Math.round((count * m) / n)));
+    const table = flagTable(count, n);
+    assert.equal(table.probBits, 15);
+    assert.deepEqual([...table.freq], [m - one, one], `${count} of ${n}`);
+  }
+  // All flags set still leaves symbol 0 a slot, and the flags round-trip.
+  assert.deepEqual([...flagTable(10, 10).freq], [1, m - 1]);
+  const flags = new Uint8Array(10).fill(1);
+  const out = new Uint8Array(10);
+  ransDecode(ransEncode(flags, flagTable(10, 10)), 10, flagTable(10, 10), out, fail);
+  assert.deepEqual(out, flags);
+});
