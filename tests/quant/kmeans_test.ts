@@ -325,3 +325,18 @@ Deno.test("k-means refuses a seed that is not a finite number in its own words, 
     /^TypeError: Cannot run k-means: seed must be a finite number, got number NaN$/,
   );
 });
+
+Deno.test("linear initialisation with one cluster starts halfway between ends whose sum overflows", () => {
+  // (M + M / 2) / 2 overflows to Infinity on the way; the start must be the finite 3M / 4, which a
+  // run without iterations returns as is.
+  const M = Number.MAX_VALUE;
+  const cases: [number[], number][] = [[[M, M / 2], 0.75 * M], [[-M, -M / 4], -0.625 * M]];
+  for (const [values, half] of cases) {
+    const start = kmeans1d(values, 1, { init: "linear", maxIterations: 0 });
+    assert.equal(start.iterations, 0);
+    assert.ok(
+      Math.abs(start.centroids[0] - half) <= 1e-15 * Math.abs(half),
+      `${values}: ${start.centroids[0]}, want ${half}`,
+    );
+  }
+});
