@@ -255,3 +255,13 @@ Deno.test("every field of the size report agrees with the file read independentl
   assert.ok(sigmoid >= 4 && negativeZeros > 0, `${sigmoid} sigmoid, ${negativeZeros} -0`);
   assert.ok(ransCodes > 0 && ransCodes < files.length, `${ransCodes} with entropy-coded codes`);
 });
+
+Deno.test("gzip size refuses a number array rather than measure its text", async () => {
+  // A Blob of [1, 2, 3] holds the text "1,2,3": a size, but not of those bytes.
+  await assert.rejects(
+    () => gzipSize([1, 2, 3] as unknown as Uint8Array),
+    (e: Error) =>
+      e instanceof TypeError &&
+      e.message === "Cannot measure gzip size: bytes must be a Uint8Array, got Array(3)",
+  );
+});
