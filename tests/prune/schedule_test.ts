@@ -305,3 +305,16 @@ Deno.test("roundsThatPrune drops a round that removes no more than the mask alre
   // The last amount always stays, even when it removes no more.
   assert.deepEqual(roundsThatPrune([0.1, 0.2], { ...perClass, mask: rows }), [0.2]);
 });
+
+Deno.test("exponent 0 is refused; a small positive one follows the closed form", () => {
+  // (1 - progress)^0 = 1 until the end step: no schedule, a jump to finalSparsity at the end.
+  assert.throws(
+    () => polynomialSparsity(5, { endStep: 10, exponent: 0 }),
+    /^RangeError: Cannot compute scheduled sparsity: exponent must be a number in \(0, 1000000\], got 0$/,
+  );
+  assertClose(
+    polynomialSparsity(5, { endStep: 10, exponent: 1e-3 }),
+    0.9 * -Math.expm1(1e-3 * Math.log(0.5)),
+    { rtol: 1e-12 },
+  );
+});
