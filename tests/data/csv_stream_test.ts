@@ -1214,3 +1214,26 @@ Deno.test("weightColumn: each batch holds the column's values, which are no feat
     });
   });
 });
+
+Deno.test("a carriage return that is the file's last byte is refused as not ending a line", async () => {
+  // No newline follows it, so it ends no line: the same refusal as a CR inside the file, placed
+  // after line 3 (two newlines before it), whatever the chunking. With a newline after it, it reads.
+  await withFile("a,y\n1,0\n2,1\r", async (file) => {
+    for (const chunkBytes of [1, 2, 5, 1024]) {
+      await assert.rejects(
+        () => all(file, { chunkBytes }),
+        (e: Error) =>
+          e instanceof SyntaxError &&
+          e.message.includes("holds a carriage return that does not end a line (after line 3);"),
+        `chunkBytes ${chunkBytes}`,
+      );
+    }
+  });
+  await withFile("a,y\n1,0\n2,1\r\n", async (file) => {
+    for (const chunkBytes of [1, 2, 5, 1024]) {
+      const rows: number[] = [];
+      for await (const b of readCsvBatches(file, { chunkBytes })) rows.push(...b.x.data);
+      assert.deepEqual(rows, [1, 2], `chunkBytes ${chunkBytes}`);
+    }
+  });
+});
