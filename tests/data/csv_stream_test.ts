@@ -1237,3 +1237,18 @@ Deno.test("a carriage return that is the file's last byte is refused as not endi
     }
   });
 });
+
+Deno.test("scanCsv keeps a constant huge column as it is and scales a column of deviations near 2^-1022", async () => {
+  // Column a is 1e200 throughout: deviations 0, so it needs no second pass (which would rescale
+  // 1e200 by 2^600 past float64's range): mean 1e200, scale 1. Column b is 1, 3, 1, 3 times
+  // 1e-307: mean 2e-307, standard deviation 1e-307 (above the smallest normal 2.2e-308), whose
+  // squares underflow; rescaled far enough they are normal again and the moments exact to rounding.
+  const text = "a,b,y\n" + [1, 3, 1, 3].map((t, i) => `1e200,${t}e-307,${i % 2}`).join("\n") + "\n";
+  await withFile(text, async (file) => {
+    const s = await scanCsv(file);
+    assert.equal(s.mean[0], 1e200);
+    assert.equal(s.scale[0], 1);
+    assert.ok(Math.abs(s.mean[1] / 2e-307 - 1) < 1e-12, `mean ${s.mean[1]}`);
+    assert.ok(Math.abs(s.scale[1] / 1e-307 - 1) < 1e-12, `scale ${s.scale[1]}`);
+  });
+});
