@@ -845,3 +845,26 @@ Deno.test("fine-tuning measures the validation data it is given after each epoch
   });
   assert.equal(last.validationAccuracy, accuracy(split.yTest, predict(r.model, split.xTest)));
 });
+
+Deno.test("gradual pruning may end its schedule at the last epoch, not one after it", () => {
+  // An end one epoch past the last would never reach the final sparsity: the last epoch's
+  // update is one step short of it.
+  assert.throws(
+    () =>
+      gradualPrune(digits.x, digits.y, {
+        optimizer: { kind: "sgd", epochs: 2 },
+        schedule: { finalSparsity: 0.5, endStep: 3 },
+      }),
+    {
+      name: "RangeError",
+      message: "Cannot prune gradually: the schedule ends at epoch 3, after the last (2)",
+    },
+  );
+  // Ending at the last epoch: half of the 10 x 64 weights are removed by then.
+  const r = gradualPrune(digits.x, digits.y, {
+    optimizer: { kind: "sgd", epochs: 2 },
+    schedule: { finalSparsity: 0.5, endStep: 2 },
+  });
+  assert.equal(zerosOf(r.model.mask!), 320);
+  assert.equal(r.sparsityByEpoch.at(-1), 0.5);
+});
