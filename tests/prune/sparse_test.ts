@@ -120,6 +120,12 @@ Deno.test("sparse prediction refuses a malformed sparse model", () => {
       /stored weight 1 has column 1 \(columns ascend in \[0, 3\) per row\)$/,
     ],
     ["nFeatures", { ...sparse, nFeatures: "3" }, /nFeatures must be a positive integer/],
+    // Not refused as featureNames of the wrong length: no model takes no features.
+    [
+      "no features",
+      { ...sparse, nFeatures: 0, featureNames: [] },
+      /nFeatures must be a positive integer, got/,
+    ],
     [
       "offsets not starting at 0",
       // Row 0 read nothing and the first stored weight was never used.
@@ -167,6 +173,11 @@ Deno.test("sparse prediction refuses a malformed sparse model", () => {
   assert.throws(
     () => sparsePredictProba({ ...sparse, values: Float64Array.from([NaN, -1]) }, x),
     { name: "RangeError", message: "Cannot compute sparse scores: values holds NaN at index 0" },
+  );
+  // A NaN bias is named as such, not as the NaN scores it would make.
+  assert.throws(
+    () => sparsePredictProba({ ...sparse, bias: Float64Array.from([0.5, NaN]) }, x),
+    { name: "RangeError", message: "Cannot compute sparse scores: bias holds NaN at index 1" },
   );
 });
 
@@ -294,4 +305,18 @@ Deno.test("toSparseModel refuses a standardisation whose fold overflows float64"
   });
   // Just inside the range it converts: 1 / 1e-308 = 1e308, finite.
   assert.deepEqual([...model(1, 0, 1e-308).values], [1 / 1e-308, 1]);
+});
+
+Deno.test("a sparse model's bias is its own, not the dense model's", () => {
+  // Without preprocessing the fold hands back the model's own bias array.
+  const dense = fit(
+    { data: Float64Array.from([0, 1, 2, 3]), rows: 4, cols: 1 },
+    Int32Array.from([0, 0, 1, 1]),
+    { preprocessing: "none", optimizer: { kind: "lbfgs", maxIterations: 20 } },
+  ).model;
+  const before = dense.bias[0];
+  const sparse = toSparseModel(dense);
+  assert.equal(sparse.bias[0], before);
+  sparse.bias[0] += 1;
+  assert.equal(dense.bias[0], before);
 });
