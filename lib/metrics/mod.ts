@@ -1,7 +1,7 @@
 /**
  * Classification metrics: accuracy, balanced accuracy, log loss, confusion matrix, macro F1, ROC
- * AUC; the Pareto front of size against accuracy; the paired accuracy and balanced-accuracy
- * differences of two classifiers.
+ * AUC; the Pareto front of size against accuracy; the paired accuracy, balanced-accuracy and
+ * ROC AUC (DeLong) differences of two classifiers.
  *
  * @module
  */
