@@ -58,8 +58,10 @@ import {
   pairedAccuracyDifference,
   pairedBalancedAccuracyDifference,
   type PairedDifference,
+  pairedRocAucDifference,
 } from "../metrics/paired.ts";
-import { predict } from "../model/predict.ts";
+import { decisionFunction, predict } from "../model/predict.ts";
+import type { Matrix } from "../core/matrix.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
 import { quantizeModel } from "../quant/model.ts";
 import { type QuantizationMethod, resolveMethod } from "../quant/quantize.ts";
@@ -193,6 +195,15 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
   checkStandardErrors(ACTION, standardErrors);
   const metric = asked === undefined ? "accuracy" : asked;
   checkBudgetMetric(ACTION, metric);
+  if (metric === "roc-auc") {
+    checkRocAucClasses(ACTION, ctx.denseBase.model.classes.length);
+    if (!bothClasses(ctx.validation.y)) {
+      throw new RangeError(
+        `Cannot ${ACTION}: metric "roc-auc" needs both classes in the validation rows, which ` +
+          `hold one class only`,
+      );
+    }
+  }
   const r = budgetedSearch(
     ctx,
     space,
@@ -203,10 +214,10 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
 }
 
 /** The metrics an accuracy budget can hold to. */
-export const BUDGET_METRICS: readonly BudgetMetric[] = ["accuracy", "balanced-accuracy"];
+export const BUDGET_METRICS: readonly BudgetMetric[] = ["accuracy", "balanced-accuracy", "roc-auc"];
 
 /**
- * Checks an accuracy budget's metric: `"accuracy"` or `"balanced-accuracy"`.
+ * Checks an accuracy budget's metric: `"accuracy"`, `"balanced-accuracy"` or `"roc-auc"`.
  *
  * @param action What the caller was doing, for messages.
  * @param metric The metric.
@@ -215,11 +226,70 @@ export const BUDGET_METRICS: readonly BudgetMetric[] = ["accuracy", "balanced-ac
 export function checkBudgetMetric(action: string, metric: BudgetMetric): void {
   if (!BUDGET_METRICS.includes(metric)) {
     throw new RangeError(
-      `Cannot ${action}: metric must be "accuracy" or "balanced-accuracy", got ${
+      `Cannot ${action}: metric must be "accuracy", "balanced-accuracy" or "roc-auc", got ${
         typeof metric === "string" ? JSON.stringify(metric) : describe(metric)
       }`,
     );
   }
+}
+
+/**
+ * Checks that a budget in ROC AUC is asked of a two-class model: the AUC ranks one class's rows
+ * against the other's.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param classes The model's number of classes.
+ * @throws {RangeError} For more (or fewer) than two classes.
+ */
+export function checkRocAucClasses(action: string, classes: number): void {
+  if (classes !== 2) {
+    throw new RangeError(
+      `Cannot ${action}: metric "roc-auc" ranks two classes, got a model of ${classes} ` +
+        `classes; use "balanced-accuracy" or "accuracy" for more`,
+    );
+  }
+}
+
+/**
+ * A two-class model's decision score of class 1 on each row: its one output (sigmoid), or the
+ * difference of its two (softmax), as `binaryRocAuc` ranks rows.
+ */
+function binaryScores(model: LogisticModel, x: Matrix): Float64Array {
+  const z = decisionFunction(model, x), n = z.rows;
+  const s = new Float64Array(n);
+  for (let i = 0; i < n; i++) s[i] = z.cols === 1 ? z.data[i] : z.data[2 * i + 1] - z.data[2 * i];
+  return s;
+}
+
+/**
+ * A candidate against the dense model on labelled rows, in a budget's metric: from their
+ * predictions (accuracy, balanced accuracy) or their decision scores (ROC AUC, DeLong's paired
+ * error).
+ *
+ * @param metric The budget's metric.
+ * @param dense The dense model.
+ * @param candidate The candidate, as a float model.
+ * @param data The rows.
+ * @returns The paired difference.
+ */
+export function pairedInMetric(
+  metric: BudgetMetric,
+  dense: LogisticModel,
+  candidate: LogisticModel,
+  data: { x: Matrix; y: ArrayLike<number> },
+): PairedDifference {
+  if (metric === "roc-auc") {
+    return pairedRocAucDifference(data.y, {
+      baseline: binaryScores(dense, data.x),
+      candidate: binaryScores(candidate, data.x),
+    });
+  }
+  return (metric === "balanced-accuracy"
+    ? pairedBalancedAccuracyDifference
+    : pairedAccuracyDifference)(data.y, {
+      baseline: predict(dense, data.x),
+      candidate: predict(candidate, data.x),
+    });
 }
 
 /**
@@ -337,24 +407,24 @@ function budgetedSearch(
   const bySize = budget.kind === "size";
   // The size budget (Infinity under an accuracy budget, where nothing is too large).
   const maxBytes = budget.kind === "size" ? budget.maxBytes : Infinity;
-  const balanced = budget.kind === "accuracy" && budget.metric === "balanced-accuracy";
-  // The budget's metric of a candidate on the validation data, from its report.
+  const metric: BudgetMetric = budget.kind === "accuracy" ? budget.metric : "accuracy";
+  // The budget's metric of a candidate on the validation data, from its report (a two-class
+  // model's ROC AUC there is from the scores of the model as stored; runSearch refused data
+  // without it).
   const metricOf = (c: MeasuredCandidate): number =>
-    balanced ? c.report.validation.balancedAccuracy : c.report.validation.accuracy;
-  const paired = balanced ? pairedBalancedAccuracyDifference : pairedAccuracyDifference;
+    metric === "balanced-accuracy"
+      ? c.report.validation.balancedAccuracy
+      : metric === "roc-auc"
+      ? c.report.validation.rocAuc!
+      : c.report.validation.accuracy;
   // A candidate against the dense model on the validation data, sample by sample (computed once
   // per candidate): what a margin is taken from, and the chosen model's reported difference.
   const denseFloat = asFloatModel(dense.model);
-  let densePredicted: Int32Array | null = null;
   const differences = new Map<MeasuredCandidate, PairedDifference>();
   const versusDense = (c: MeasuredCandidate): PairedDifference => {
     let d = differences.get(c);
     if (d === undefined) {
-      densePredicted ??= predict(denseFloat, ctx.validation.x);
-      d = paired(ctx.validation.y, {
-        baseline: densePredicted,
-        candidate: predict(asFloatModel(c.model), ctx.validation.x),
-      });
+      d = pairedInMetric(metric, denseFloat, asFloatModel(c.model), ctx.validation);
       differences.set(c, d);
     }
     return d;
@@ -424,14 +494,16 @@ function budgetedSearch(
     seen.add(candidate);
     tried.push({ candidate, base });
     if (beats(candidate, best?.candidate ?? null)) best = { candidate, base };
-    // Under balanced accuracy, the metric the budget holds to, named.
+    // Under balanced accuracy or ROC AUC, the metric the budget holds to, named.
     ctx.step(
       `${tried.length} tried, ${bestText()}; last: ` +
         `${candidate.report.name} (${candidate.report.bytes} bytes, validation ` +
-        (balanced
+        (metric === "balanced-accuracy"
           ? `balanced accuracy ${
             (candidate.report.validation.balancedAccuracy * 100).toFixed(2)
           } %)`
+          : metric === "roc-auc"
+          ? `ROC AUC ${candidate.report.validation.rocAuc!.toFixed(4)})`
           : `${(candidate.report.validation.accuracy * 100).toFixed(2)} %)`),
     );
   };
@@ -696,11 +768,9 @@ function budgetedSearch(
   // The chosen model against the dense one, sample by sample: how far the validation set (and
   // the test set) can resolve the budget.
   const test = ctx.test;
-  const testDifference = test
-    ? paired(test.y, {
-      baseline: predict(denseFloat, test.x),
-      candidate: predict(asFloatModel(chosen.candidate.model), test.x),
-    })
+  // ROC AUC needs both classes among the test rows; without them there is no test difference.
+  const testDifference = test && (metric !== "roc-auc" || bothClasses(test.y))
+    ? pairedInMetric(metric, denseFloat, asFloatModel(chosen.candidate.model), test)
     : null;
   return {
     target,
@@ -737,4 +807,14 @@ function zeroCodesBound(q: QuantizedModel, entropy: boolean): number {
     codes[i] = zeroCode(t, elementGroup(t.granularity, i, t.cols));
   }
   return fileSizeBound({ ...q, weights: { ...t, codes } as QuantizedTensor }, entropy);
+}
+
+/** Whether labels 0 and 1 both occur. */
+function bothClasses(y: ArrayLike<number>): boolean {
+  let zero = false, one = false;
+  for (let i = 0; i < y.length && !(zero && one); i++) {
+    if (y[i] === 0) zero = true;
+    else one = true;
+  }
+  return zero && one;
 }

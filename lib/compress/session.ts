@@ -18,6 +18,7 @@ import {
   COMPRESS_OPTION_KEYS,
   createContext,
   laddersForMask,
+  outputsOf,
   removesNothing,
   type ResolvedPrune,
   resolveSteps,
@@ -28,6 +29,7 @@ import { checkOptionKeys, exactKeys } from "../core/validate.ts";
 import {
   checkBudgetMetric,
   checkMaxDrop,
+  checkRocAucClasses,
   checkStandardErrors,
   runSearch,
   runSizeSearch,
@@ -435,6 +437,13 @@ export function searchCompression(
   if (maxDrop !== undefined) checkMaxDrop("search compression", maxDrop);
   if (standardErrors !== undefined) checkStandardErrors("search compression", standardErrors);
   if (metric !== undefined) checkBudgetMetric("search compression", metric);
+  // More than two classes are refused before the dense model is trained (when they are known).
+  if (metric === "roc-auc" && outputsOf(data, session.model, session.validation) > 2) {
+    checkRocAucClasses(
+      "search compression",
+      session.model?.classes.length ?? outputsOf(data, undefined, session.validation),
+    );
+  }
   return createCompressionSession(data, session).search({
     maxDrop,
     standardErrors,

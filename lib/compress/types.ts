@@ -564,15 +564,20 @@ export interface SearchOptions extends CompressionSpace {
    * `"balanced-accuracy"` (the mean over the classes present in the validation rows of each
    * class's recall, which counts a rare class as much as a common one: a model that never
    * predicts a class that the dense model finds loses that class's dense recall over the number
-   * of classes). `maxDrop`, `target`, the margin's paired standard errors and the
-   * `validationDifference` and `testDifference` of the result are in this metric.
+   * of classes), or, of a two-class model only, `"roc-auc"` (the validation ROC AUC from each
+   * candidate's decision scores, `CompressionMetrics.rocAuc`; `maxDrop` is then in AUC units,
+   * 0.01 AUC being one point as 0.01 accuracy is, and the margin's paired standard error is
+   * DeLong's, see `pairedRocAucDifference`; more classes are refused). `maxDrop`, `target`, the
+   * margin's paired standard errors and the `validationDifference` and `testDifference` of the
+   * result are in this metric (a test difference in ROC AUC needs both classes among the test
+   * rows, else it is `null`).
    * @default {"accuracy"}
    */
   metric?: BudgetMetric;
 }
 
 /** The validation metric an accuracy budget holds to (see {@linkcode SearchOptions.metric}). */
-export type BudgetMetric = "accuracy" | "balanced-accuracy";
+export type BudgetMetric = "accuracy" | "balanced-accuracy" | "roc-auc";
 
 /** Options of {@linkcode searchCompression}: the session's, the budget and the space. */
 export interface SearchCompressionOptions extends CompressionSessionOptions, SearchOptions {}
@@ -637,7 +642,8 @@ export interface SearchResult extends BudgetedSearchResult {
   readonly standardErrors: number;
   /**
    * The metric of the budget: `target`, `validationDifference` and `testDifference` are in it
-   * (the candidates' reports give both, `accuracy` and `balancedAccuracy`).
+   * (the candidates' reports give each, `accuracy`, `balancedAccuracy` and, for two classes,
+   * `rocAuc`).
    */
   readonly metric: BudgetMetric;
 }

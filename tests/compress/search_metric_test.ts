@@ -82,11 +82,11 @@ Deno.test("on 48/48/3 % data a 5-point balanced-accuracy budget keeps the rare c
 Deno.test("search refuses a metric it does not know, before any training", () => {
   assert.throws(
     () => session.search({ ...SPACE, metric: "f1" as "accuracy" }),
-    /^RangeError: Cannot search compression: metric must be "accuracy" or "balanced-accuracy", got "f1"$/,
+    /^RangeError: Cannot search compression: metric must be "accuracy", "balanced-accuracy" or "roc-auc", got "f1"$/,
   );
   assert.throws(
     () => searchCompression(data, { metric: "recall" as "accuracy" }),
-    /^RangeError: Cannot search compression: metric must be "accuracy" or "balanced-accuracy", got "recall"$/,
+    /^RangeError: Cannot search compression: metric must be "accuracy", "balanced-accuracy" or "roc-auc", got "recall"$/,
   );
 });
 

@@ -3,29 +3,8 @@ import { createPrng, randomInt, randomNormal } from "../../lib/core/random.ts";
 import { rocAuc } from "../../lib/metrics/metrics.ts";
 import { pairedRocAucDifference } from "../../lib/metrics/paired.ts";
 import { pairwiseAuc } from "../_helpers/auc.ts";
-import { hasNumpy, runPython } from "../_helpers/python.ts";
-
-// DeLong et al. (1988) by brute force: psi over every (positive, negative) pair (ties 1/2), the
-// structural components V10 (mean over negatives) and V01 (mean over positives) of each model,
-// their 2 x 2 sample covariances S10 and S01 (np.cov, ddof 1), and
-// var(A2 - A1) = (S10_11 + S10_22 - 2 S10_12) / m + (S01_11 + S01_22 - 2 S01_12) / n.
-const DELONG = `
-import json, sys
-import numpy as np
-out = []
-for case in json.load(sys.stdin):
-    y = np.array(case["y"]); pos = y == 1; neg = y == 0
-    aucs, v10, v01 = [], [], []
-    for s in (np.array(case["b"], float), np.array(case["c"], float)):
-        x, z = s[pos][:, None], s[neg][None, :]
-        psi = (x > z) + 0.5 * (x == z)
-        aucs.append(psi.mean()); v10.append(psi.mean(axis=1)); v01.append(psi.mean(axis=0))
-    s10, s01 = np.cov(np.array(v10)), np.cov(np.array(v01))
-    var = (s10[0, 0] + s10[1, 1] - 2 * s10[0, 1]) / pos.sum() + \\
-        (s01[0, 0] + s01[1, 1] - 2 * s01[0, 1]) / neg.sum()
-    out.append({"base": aucs[0], "cand": aucs[1], "se": float(np.sqrt(var))})
-print(json.dumps(out))
-`;
+import { delongByNumpy } from "../_helpers/delong.ts";
+import { hasNumpy } from "../_helpers/python.ts";
 
 /** Correlated scores of two models on rows of random classes, tied often (few distinct values). */
 function randomCase(seed: number, n: number, positiveShare: number, levels: number) {
@@ -56,10 +35,7 @@ Deno.test({
       // Every score tied in the baseline: AUC 1/2, its components constant.
       { y: [0, 1, 1, 0, 1, 0, 0], b: [3, 3, 3, 3, 3, 3, 3], c: [0.1, 0.5, 0.5, 0.5, 0.9, 0.2, 0] },
     ];
-    const expected = await runPython<{ base: number; cand: number; se: number }[]>(
-      DELONG,
-      cases,
-    );
+    const expected = await delongByNumpy(cases);
     for (const [k, { y, b, c }] of cases.entries()) {
       const d = pairedRocAucDifference(y, { baseline: b, candidate: c });
       const e = expected[k];
