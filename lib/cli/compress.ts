@@ -21,11 +21,8 @@ import { dequantizeModel } from "../quant/model.ts";
 import { integerDecisionFunction } from "../quant/integer.ts";
 import type { QuantizedModel } from "../quant/types.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
-import {
-  pairedAccuracyDifference,
-  pairedBalancedAccuracyDifference,
-  type PairedDifference,
-} from "../metrics/paired.ts";
+import { pairedAccuracyDifference, type PairedDifference } from "../metrics/paired.ts";
+import { pairedInMetric } from "../compress/search.ts";
 import { paretoFront } from "../metrics/pareto.ts";
 import type { Optimizer } from "../model/fit.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -278,7 +275,8 @@ export const compressCommand: Command = {
       type: "string",
       value: "POINTS",
       help: "search the smallest file within POINTS percentage points of the dense model's " +
-        "validation accuracy (or --metric) (lists below are the search space)",
+        "validation accuracy (or --metric; in ROC AUC a point is 0.01 AUC) (lists below are " +
+        "the search space)",
     },
     "standard-errors": {
       type: "string",
@@ -290,10 +288,12 @@ export const compressCommand: Command = {
     metric: {
       type: "string",
       value: "M",
-      help: "with --budget: what the budget holds to, the validation accuracy or the balanced " +
+      help: "with --budget: what the budget holds to, the validation accuracy, the balanced " +
         "accuracy (the mean of the classes' recalls: a class the chosen model stops finding " +
-        "costs its recall over the number of classes, however rare it is) (default accuracy)",
-      choices: ["accuracy", "balanced-accuracy"],
+        "costs its recall over the number of classes, however rare it is) or, of two classes " +
+        "only, the ROC AUC from the models' scores (--budget 1 allows 0.01 AUC; " +
+        "--standard-errors takes DeLong's paired standard error) (default accuracy)",
+      choices: ["accuracy", "balanced-accuracy", "roc-auc"],
     },
     "max-bytes": {
       type: "string",
@@ -494,9 +494,10 @@ export const compressCommand: Command = {
       throw usage("--metric is what --budget holds to; give it with --budget");
     }
     const metric = args.string("metric") as BudgetMetric | undefined;
-    // Under --metric balanced-accuracy the tables, the front and the refit's test difference are
-    // in balanced accuracy too (the tables beside the plain accuracy).
+    // Under --metric balanced-accuracy (or roc-auc) the tables, the front and the refit's test
+    // difference are in balanced accuracy (or ROC AUC) too (the tables beside the plain accuracy).
     const balancedMetric = metric === "balanced-accuracy";
+    const aucMetric = metric === "roc-auc";
     const refit = args.flag("refit");
     if (refit && mode !== "budget" && mode !== "size") {
       throw usage(
@@ -629,6 +630,15 @@ export const compressCommand: Command = {
       if (model.preprocessing.kind === "none") {
         refuseUnused(NAME, args, ["preprocessing"], "to a model without standardisation");
       }
+    }
+    // ROC AUC ranks two classes: more are refused before the dense model is trained.
+    const classCount = (model?.classes ?? data.train.classes).length;
+    if (aucMetric && classCount !== 2) {
+      throw usage(
+        `--metric roc-auc ranks two classes, and the ${
+          modelFile !== undefined ? "model has" : "data have"
+        } ${classCount}; use --metric balanced-accuracy or accuracy`,
+      );
     }
     if (mode === "size") {
       // A budget below the parts every file of this shape stores cannot be met: refused before
@@ -793,13 +803,14 @@ export const compressCommand: Command = {
         }
         // Against the dense model the refit started from, sample by sample, as the search's
         // choice is against its dense model, in the search's metric.
-        const testDifference = data.test.y.length > 0
-          ? (balancedMetric ? pairedBalancedAccuracyDifference : pairedAccuracyDifference)(
-            data.test.y,
-            {
-              baseline: predict(refitSession.dense, data.test.x),
-              candidate: predict(asFloatModel(made.model), data.test.x),
-            },
+        // (ROC AUC needs both classes among the test rows.)
+        const testDifference = data.test.y.length > 0 &&
+            (!aucMetric || new Set(data.test.y).size === 2)
+          ? pairedInMetric(
+            metric ?? "accuracy",
+            refitSession.dense,
+            asFloatModel(made.model),
+            data.test,
           )
           : null;
         refitted = { result: made, seconds: (performance.now() - t0) / 1000, testDifference };
@@ -881,8 +892,9 @@ export const compressCommand: Command = {
     const summary = dataSummary(data, session.trainData.x.rows, session.validation.x.rows);
     // Under --metric balanced-accuracy the chosen model's plain validation accuracy can fall far
     // below dense's (on 3 % positives, 88.8 % against 99.2 %: 11 % false alarms) with the budget
-    // met: said when it falls by more than the budget.
-    const accuracyDrop = result && "maxDrop" in result && result.metric === "balanced-accuracy" &&
+    // met: said when it falls by more than the budget. ROC AUC ranks rows and never looks at
+    // the predicted classes: under --metric roc-auc as well.
+    const accuracyDrop = result && "maxDrop" in result && result.metric !== "accuracy" &&
         session.denseReport.validation.accuracy - result.chosen.validation.accuracy >
           result.maxDrop + 1e-12
       ? {
@@ -927,8 +939,9 @@ export const compressCommand: Command = {
                 validationDifference: result.validationDifference,
                 testDifference: result.testDifference,
                 lostClasses: lost,
-                // Under --metric balanced-accuracy, the validation accuracies of dense and the
-                // chosen model when the chosen one's is lower by more than the budget; else null.
+                // Under --metric balanced-accuracy or roc-auc, the validation accuracies of dense
+                // and the chosen model when the chosen one's is lower by more than the budget;
+                // else null.
                 accuracyDrop,
                 tried: result.tried,
                 skipped: result.skipped,
@@ -974,6 +987,8 @@ export const compressCommand: Command = {
       `validation ${percent(session.denseReport.validation.accuracy)}${
         balancedMetric
           ? ` (balanced accuracy ${percent(session.denseReport.validation.balancedAccuracy)})`
+          : aucMetric
+          ? ` (ROC AUC ${rocAucText(session.denseReport.validation.rocAuc)})`
           : ""
       }, float32 baseline ` +
       `${session.denseFloat32Bytes.toLocaleString("en-US")} bytes`,
@@ -1011,27 +1026,39 @@ export const compressCommand: Command = {
       const feasible = result.tried.filter((t) => t.feasible).length;
       const v = result.validationDifference;
       const balanced = result.metric === "balanced-accuracy";
-      // The metric as the lines name it; balanced accuracy's differences are named each time.
-      const metricText = balanced ? "balanced accuracy" : "accuracy";
+      const auc = result.metric === "roc-auc";
+      // The metric as the lines name it; balanced accuracy's and ROC AUC's differences are named
+      // each time.
+      const metricText = balanced ? "balanced accuracy" : auc ? "ROC AUC" : "accuracy";
+      const named = balanced || auc ? `${metricText} ` : "";
       const present = new Set(session.validation.y).size;
+      const positives = session.validation.y.reduce((n, c) => n + c, 0);
       lines.push(
         `budget    within ${(result.maxDrop * 100).toFixed(2)} points of the dense validation ` +
           (result.standardErrors > 0
-            ? `${metricText}, with a margin: each candidate's ${
-              balanced ? "balanced accuracy " : ""
-            }difference from dense less ` +
-              `${result.standardErrors} paired standard error(s) of it must be at least ` +
-              `-${(result.maxDrop * 100).toFixed(2)} points`
+            ? `${metricText}, with a margin: each candidate's ${named}difference from dense ` +
+              `less ${result.standardErrors} paired standard error(s)${
+                auc ? " (DeLong)" : ""
+              } of it must be at least -${(result.maxDrop * 100).toFixed(2)} points`
             // A budget above the dense accuracy leaves a negative target: any model passes.
-            : `${metricText}: at least ${percent(Math.max(0, result.target))}`) +
+            : `${metricText}: at least ${
+              auc ? result.target.toFixed(4) : percent(Math.max(0, result.target))
+            }`) +
           (balanced
             ? ` (the mean of the recalls of the ${present} classes of the ` +
               `${v.samples.toLocaleString("en-US")} validation samples)`
+            : auc
+            ? ` (a point is 0.01 AUC; the share of the ${
+              (positives * (v.samples - positives)).toLocaleString("en-US")
+            } (positive, negative) pairs of the ${
+              v.samples.toLocaleString("en-US")
+            } validation samples ranked right, ties one half)`
             : ` (${v.samples.toLocaleString("en-US")} validation samples: each is ` +
               `${samplePoints(v.samples)} points)`),
         // Always predicting the most frequent class is far below dense in balanced accuracy
-        // (one class's recall over all of them); the note's figures are accuracy's.
-        ...(balanced ? [] : majorityBudgetNote(
+        // (one class's recall over all of them) and in ROC AUC (one half); the note's figures
+        // are accuracy's.
+        ...(balanced || auc ? [] : majorityBudgetNote(
           session.validation.y,
           data.train.classes,
           session.denseReport.validation.accuracy,
@@ -1047,14 +1074,10 @@ export const compressCommand: Command = {
           `${result.skipped.length} skipped, ${searchSeconds.toFixed(1)} s`,
         ...twinNote(result.skipped),
         `chosen    ${result.chosen.name}`,
-        `          validation ${balanced ? "balanced accuracy " : ""}${differenceText(v)}`,
+        `          validation ${named}${differenceText(v, auc)}`,
       );
       if (result.testDifference) {
-        lines.push(
-          `          test       ${balanced ? "balanced accuracy " : ""}${
-            differenceText(result.testDifference)
-          }`,
-        );
+        lines.push(`          test       ${named}${differenceText(result.testDifference, auc)}`);
       }
       // What the lost classes alone cost in balanced accuracy: their dense recall over the
       // classes present.
@@ -1062,11 +1085,15 @@ export const compressCommand: Command = {
       lines.push(
         ...lostClassesNote(
           lost,
-          (balanced ? "" : `accuracy counts a class by its share of the rows (--metric ` +
-            `balanced-accuracy counts each class alike: there ${
-              lost.length === 1 ? "its" : "their"
-            } recall alone costs ` +
-            `${(lostCost * 100).toFixed(2)} points), and `) +
+          (balanced
+            ? ""
+            : auc
+            ? `ROC AUC ranks the rows by score and does not look at the class predicted, and `
+            : `accuracy counts a class by its share of the rows (--metric ` +
+              `balanced-accuracy counts each class alike: there ${
+                lost.length === 1 ? "its" : "their"
+              } recall alone costs ` +
+              `${(lostCost * 100).toFixed(2)} points), and `) +
             `a --budget below ` +
             `${
               (Math.floor(
@@ -1077,7 +1104,7 @@ export const compressCommand: Command = {
             }) rules this model out`,
         ),
       );
-      if (!balanced && result.maxDrop * v.samples < 1) {
+      if (!balanced && !auc && result.maxDrop * v.samples < 1) {
         lines.push(
           `note      the budget is less than one validation sample (${
             samplePoints(v.samples)
@@ -1122,8 +1149,12 @@ export const compressCommand: Command = {
           `note      the chosen model's validation accuracy is ${percent(accuracyDrop.chosen)}, ` +
             `${((accuracyDrop.dense - accuracyDrop.chosen) * 100).toFixed(2)} points below the ` +
             `dense model's ${percent(accuracyDrop.dense)}, more than the budget: the budget ` +
-            `holds balanced accuracy, which allows this (a class's errors count by its recall, ` +
-            `not by its share of the rows); --metric accuracy holds plain accuracy`,
+            (auc
+              ? `holds ROC AUC, which allows this (it ranks the rows by score and does not ` +
+                `look at the class predicted)`
+              : `holds balanced accuracy, which allows this (a class's errors count by its ` +
+                `recall, not by its share of the rows)`) +
+            `; --metric accuracy holds plain accuracy`,
         );
       }
       // A margin of two standard errors or more answers the note; a smaller one does not.
@@ -1139,7 +1170,7 @@ export const compressCommand: Command = {
       }
     }
     if (result) {
-      lines.push("", stageTable(result.stages, balancedMetric, binary));
+      lines.push("", stageTable(result.stages, balancedMetric, binary, aucMetric));
       if (mode === "pipeline") {
         lines.push(
           ...lostClassesNote(
@@ -1167,13 +1198,13 @@ export const compressCommand: Command = {
       );
     }
     if (result && "tried" in result) {
-      const front = paretoOfTried(result.tried, balancedMetric);
+      const front = paretoOfTried(result.tried, metric ?? "accuracy");
       lines.push(
         "",
         `tried, Pareto front (validation ${
-          balancedMetric ? "balanced accuracy" : "accuracy"
+          balancedMetric ? "balanced accuracy" : aucMetric ? "ROC AUC" : "accuracy"
         } against file bytes):`,
-        candidateTable(front, balancedMetric, binary),
+        candidateTable(front, balancedMetric, binary, aucMetric),
       );
     }
     if (refitted) {
@@ -1187,13 +1218,13 @@ export const compressCommand: Command = {
           "test on held-out data",
         ...(refitted.testDifference
           ? [
-            `          test       ${balancedMetric ? "balanced accuracy " : ""}${
-              differenceText(refitted.testDifference)
-            }`,
+            `          test       ${
+              balancedMetric ? "balanced accuracy " : aucMetric ? "ROC AUC " : ""
+            }${differenceText(refitted.testDifference, aucMetric)}`,
           ]
           : []),
         "",
-        stageTable(refitted.result.stages, balancedMetric, binary),
+        stageTable(refitted.result.stages, balancedMetric, binary, aucMetric),
       );
     }
     if (integer) {
@@ -1361,11 +1392,17 @@ function samplePoints(n: number): string {
   return p >= 0.01 ? p.toFixed(2) : p.toPrecision(2);
 }
 
-/** A paired difference against the dense model, in points, with its standard error. */
-function differenceText(d: PairedDifference): string {
-  return `${pointsText(d)} against dense (paired standard error; ` +
-    `${counted(d.onlyBaseline, "sample")} only dense gets right, ${d.onlyCandidate} ` +
-    `only this model)`;
+/**
+ * A paired difference against the dense model, in points, with its standard error; with `auc`
+ * (a ROC AUC difference), DeLong's, and the samples each model ranks better.
+ */
+function differenceText(d: PairedDifference, auc = false): string {
+  return auc
+    ? `${pointsText(d)} against dense (DeLong paired standard error; ` +
+      `${counted(d.onlyBaseline, "sample")} dense ranks better, ${d.onlyCandidate} this model)`
+    : `${pointsText(d)} against dense (paired standard error; ` +
+      `${counted(d.onlyBaseline, "sample")} only dense gets right, ${d.onlyCandidate} ` +
+      `only this model)`;
 }
 
 /** Creates the folder a file will be written to; returns the folders it made. */
@@ -1706,12 +1743,17 @@ function accuracyHeaders(rows: readonly ModelReport[], balanced: boolean): strin
  * the accuracy ones; with `binary` (a two-class model), the ROC AUC after the log loss, on the
  * same rows (test, or validation without test rows).
  */
-function stageTable(stages: readonly StageReport[], balanced: boolean, binary: boolean): string {
+function stageTable(
+  stages: readonly StageReport[],
+  balanced: boolean,
+  binary: boolean,
+  auc = false,
+): string {
   return formatTable(
     [
       "stage",
       ...accuracyHeaders(stages, balanced),
-      ...rocAucHeaders(stages, binary),
+      ...rocAucHeaders(stages, binary, auc),
       "non-zeros",
       "bits",
       "bytes",
@@ -1722,7 +1764,7 @@ function stageTable(stages: readonly StageReport[], balanced: boolean, binary: b
     stages.map((s) => [
       s.stage,
       ...accuracyCells(s, balanced),
-      ...rocAucCells(s, binary),
+      ...rocAucCells(s, binary, auc),
       `${s.nonZeros}/${s.weights}`,
       String(s.bits),
       s.bytes.toLocaleString("en-US"),
@@ -1735,15 +1777,22 @@ function stageTable(stages: readonly StageReport[], balanced: boolean, binary: b
 
 /**
  * With `binary` (a two-class model), the ROC AUC of a row on the rows of its log loss (test, or
- * validation without test rows); nothing for more classes.
+ * validation without test rows); with `auc` (`--metric roc-auc`) the validation ROC AUC, which
+ * the budget holds to, before the test one; nothing for more classes.
  */
-function rocAucCells(r: ModelReport, binary: boolean): string[] {
-  return binary ? [rocAucText((r.test ?? r.validation).rocAuc)] : [];
+function rocAucCells(r: ModelReport, binary: boolean, auc = false): string[] {
+  if (!binary) return [];
+  return auc
+    ? [rocAucText(r.validation.rocAuc), ...(r.test ? [rocAucText(r.test.rocAuc)] : [])]
+    : [rocAucText((r.test ?? r.validation).rocAuc)];
 }
 
-/** The header of {@linkcode rocAucCells}. */
-function rocAucHeaders(rows: readonly ModelReport[], binary: boolean): string[] {
-  return binary ? [rows[0]?.test ? "test ROC AUC" : "val. ROC AUC"] : [];
+/** The headers of {@linkcode rocAucCells}. */
+function rocAucHeaders(rows: readonly ModelReport[], binary: boolean, auc = false): string[] {
+  if (!binary) return [];
+  return auc
+    ? ["val. ROC AUC", ...(rows[0]?.test ? ["test ROC AUC"] : [])]
+    : [rows[0]?.test ? "test ROC AUC" : "val. ROC AUC"];
 }
 
 /**
@@ -1755,18 +1804,19 @@ function candidateTable(
   rows: readonly CandidateReport[],
   balanced: boolean,
   binary: boolean,
+  auc = false,
 ): string {
   return formatTable(
     [
       ...accuracyHeaders(rows, balanced),
-      ...rocAucHeaders(rows, binary),
+      ...rocAucHeaders(rows, binary, auc),
       "bytes",
       "vs float32",
       "model",
     ],
     rows.map((r) => [
       ...accuracyCells(r, balanced),
-      ...rocAucCells(r, binary),
+      ...rocAucCells(r, binary, auc),
       r.bytes.toLocaleString("en-US"),
       ratioText(r.ratio),
       r.name,
@@ -1776,19 +1826,25 @@ function candidateTable(
 
 /**
  * The Pareto front of the tried models against file bytes: of validation accuracy, or with
- * `balanced` (`--metric balanced-accuracy`) of validation balanced accuracy.
+ * `balanced` (`--metric balanced-accuracy`, or `true`) of validation balanced accuracy, or under
+ * `"roc-auc"` of validation ROC AUC.
  *
  * @param tried The models the search evaluated.
- * @param balanced Whether the front is of balanced accuracy.
+ * @param metric The budget's metric (`true`: balanced accuracy, `false`: accuracy).
  * @returns The models of the front, by increasing bytes.
  */
 export function paretoOfTried(
   tried: readonly CandidateReport[],
-  balanced: boolean,
+  metric: BudgetMetric | boolean,
 ): CandidateReport[] {
+  const of = metric === true ? "balanced-accuracy" : metric === false ? "accuracy" : metric;
   return paretoFront(tried.map((t) => ({
     bytes: t.bytes,
-    accuracy: balanced ? t.validation.balancedAccuracy : t.validation.accuracy,
+    accuracy: of === "balanced-accuracy"
+      ? t.validation.balancedAccuracy
+      : of === "roc-auc"
+      ? t.validation.rocAuc!
+      : t.validation.accuracy,
   }))).map((i) => tried[i]);
 }
 

@@ -126,13 +126,18 @@ function integerText(bytes: number | null, result: CompressResult | SearchResult
 export function compressionReportSections(input: CompressionReportInput): FigureSection[] {
   const { dense, result, sweep } = input;
   const useTest = dense.test !== null;
-  // A search under --metric balanced-accuracy: the charts, the tables and their words are in
-  // balanced accuracy (the tables keep the plain accuracy beside it).
+  // A search under --metric balanced-accuracy (or roc-auc): the charts, the tables and their
+  // words are in balanced accuracy (or ROC AUC, plotted in points: 0.01 AUC is 1 %) (the tables
+  // keep the plain accuracy beside it).
   const balanced = result !== null && "maxDrop" in result && result.metric === "balanced-accuracy";
-  const metricOf = (m: CompressionMetrics) => (balanced ? m.balancedAccuracy : m.accuracy);
+  const auc = result !== null && "maxDrop" in result && result.metric === "roc-auc";
+  const metricOf = (m: CompressionMetrics) =>
+    balanced ? m.balancedAccuracy : auc ? m.rocAuc ?? NaN : m.accuracy;
   const acc = (r: ModelReport) => metricOf(useTest ? r.test! : r.validation);
-  const named = balanced ? "balanced accuracy" : "accuracy";
-  const accuracyTitle = `${useTest ? "test" : "validation"} ${named} (%)`;
+  const named = balanced ? "balanced accuracy" : auc ? "ROC AUC" : "accuracy";
+  const accuracyTitle = `${useTest ? "test" : "validation"} ${named} (${
+    auc ? "%: 0.01 AUC is 1 %" : "%"
+  })`;
   const baseline = acc(dense);
   const sections: FigureSection[] = [];
   const weightsText = classWeightsText(input.classWeights ?? null) +
@@ -157,7 +162,7 @@ export function compressionReportSections(input: CompressionReportInput): Figure
         `Data: ${input.source}.` + weightsText,
       figure: stageTableFigure(result, balanced),
     });
-    const Named = balanced ? "Balanced accuracy" : "Accuracy";
+    const Named = balanced ? "Balanced accuracy" : auc ? "ROC AUC" : "Accuracy";
     sections.push({
       heading: refitted
         ? `${Named} against file size, stage by stage (the search's choice)`
@@ -184,7 +189,11 @@ export function compressionReportSections(input: CompressionReportInput): Figure
     // The metric the accuracy budget held to, which its differences below are in.
     const metric = !bySize && result.metric === "balanced-accuracy"
       ? "balanced accuracy (the mean of the classes' recalls)"
+      : !bySize && result.metric === "roc-auc"
+      ? "ROC AUC (a point is 0.01 AUC)"
       : "accuracy";
+    // A target in ROC AUC is an AUC, not a percentage.
+    const level = (x: number) => (auc ? x.toFixed(4) : percent(x));
     const budget = bySize
       ? `Budget: files of at most ${result.maxBytes.toLocaleString("en-US")} bytes; chosen, ` +
         `the highest validation accuracy among them`
@@ -192,10 +201,10 @@ export function compressionReportSections(input: CompressionReportInput): Figure
       ? `Target: validation ${metric} difference from dense less ${result.standardErrors} ` +
         `paired standard errors at least -${(result.maxDrop * 100).toFixed(2)} points; chosen`
       // A budget above the dense accuracy leaves a negative target: any model passes.
-      : `Target: validation ${metric} at least ${percent(Math.max(0, result.target))} (dense ` +
+      : `Target: validation ${metric} at least ${level(Math.max(0, result.target))} (dense ` +
         `${
-          percent(
-            result.metric === "balanced-accuracy"
+          level(
+            result.metric !== "accuracy"
               ? result.target + result.maxDrop
               : dense.validation.accuracy,
           )
@@ -207,11 +216,15 @@ export function compressionReportSections(input: CompressionReportInput): Figure
       text: `Every model the search evaluated. ${budget}: ${result.chosen.name}, ` +
         `${result.chosen.bytes.toLocaleString("en-US")} bytes; against dense, sample by ` +
         `sample${
-          !bySize && result.metric === "balanced-accuracy" ? ", in balanced accuracy" : ""
+          !bySize && result.metric === "balanced-accuracy"
+            ? ", in balanced accuracy"
+            : !bySize && result.metric === "roc-auc"
+            ? ", in ROC AUC"
+            : ""
         }: validation ` +
         `${pointsText(result.validationDifference)}` +
         (result.testDifference ? `, test ${pointsText(result.testDifference)}` : "") +
-        ` (paired standard errors${
+        ` (paired standard errors${auc ? " by DeLong's method" : ""}${
           unresolved
             ? "; the budget is below two of them, finer than this validation set can resolve"
             : ""
@@ -483,8 +496,8 @@ export async function writeCompressionReport(
     : input.mode === "budget"
     ? `lrcompress: smallest model within the ${
       input.result !== null && "maxDrop" in input.result &&
-        input.result.metric === "balanced-accuracy"
-        ? "balanced-accuracy"
+        input.result.metric !== "accuracy"
+        ? input.result.metric === "roc-auc" ? "ROC AUC" : "balanced-accuracy"
         : "accuracy"
     } budget`
     : input.mode === "size"

@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { runCli } from "../_helpers/assert_close.ts";
+import { pairwiseAuc } from "../_helpers/auc.ts";
+import { readModelFile } from "../../lib/cli/model_files.ts";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { readCsv } from "../../lib/data/csv.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
+import { decisionFunction } from "../../lib/model/predict.ts";
+import type { Matrix } from "../../lib/core/matrix.ts";
+
+/**
+ * 1,200 rows of about 5 % "yes" (seed 5): a shifted by 1.5 and b by 1 in them, c and e noise.
+ * Pruning 90 % of the 4 weights prunes them all: the model scores every row alike, predicts "no"
+ * (the dense model's accuracy within a point) and ranks nothing (ROC AUC 1/2).
+ */
+function rareCsv(): string {
+  const prng = createPrng(5);
+  const lines = ["a,b,c,e,y"];
+  for (let i = 0; i < 1200; i++) {
+    const c = prng() < 0.05 ? 1 : 0;
+    const x = [1.5 * c + randomNormal(prng), c + randomNormal(prng)];
+    x.push(randomNormal(prng), randomNormal(prng));
+    lines.push(`${x.map((v) => v.toFixed(4)).join(",")},${c ? "yes" : "no"}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+const SPACE = ["--quiet", "--method", "uniform", "--bits", "8"];
+const SPARSITIES = ["--sparsity", "0,0.25,0.5,0.75,0.9"];
+
+Deno.test("lrc compress --metric roc-auc: the chosen model's validation AUC (counted pair by pair) is within the budget of dense's, and the accuracy budget's choice is refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-metric-roc-auc-" });
+  try {
+    const file = `${dir}/rare.csv`;
+    await Deno.writeTextFile(file, rareCsv());
+    // The dense model, trained apart (on the command's training part) and given with --model.
+    const dense = `${dir}/dense.lrc`;
+    const t = await runCli(["train", "--data", file, "--save", dense, "--quiet"]);
+    assert.equal(t.code, 0, t.stderr);
+    // The session's validation rows: the command's test split (0.25, seed 0), then the
+    // session's (0.2, seed 0) of the training part.
+    const data = await readCsv(file);
+    const outer = trainTestSplit(data.x, data.y, { testFraction: 0.25, seed: 0 });
+    const inner = trainTestSplit(outer.xTrain, outer.yTrain, { testFraction: 0.2, seed: 0 });
+    const aucOn = async (path: string, x: Matrix, y: Int32Array) =>
+      pairwiseAuc(y, decisionFunction(asFloatModel((await readModelFile(path)).model), x).data);
+    const denseAuc = await aucOn(dense, inner.xTest, inner.yTest);
+    const common = ["compress", "--data", file, "--model", dense, ...SPACE, ...SPARSITIES];
+
+    const byAccuracy = `${dir}/accuracy.lrc`;
+    const a = await runCli([...common, "--budget", "5", "--json", "--out", byAccuracy]);
+    assert.equal(a.code, 0, a.stderr);
+    const aj = JSON.parse(a.stdout);
+    assert.equal(aj.budget.metric, "accuracy");
+    assert.equal(aj.budget.chosen.name, "magnitude 90 % of weights, float32");
+    // Within the accuracy budget, ranking nothing.
+    assert.equal(await aucOn(byAccuracy, inner.xTest, inner.yTest), 0.5);
+    assert.ok(denseAuc - 0.05 > 0.5, String(denseAuc));
+
+    const byAuc = `${dir}/auc.lrc`;
+    const r = await runCli([
+      ...common,
+      ...["--budget", "5", "--metric", "roc-auc", "--json", "--out", byAuc],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.budget.metric, "roc-auc");
+    assert.equal(j.budget.maxDrop, 0.05);
+    assert.equal(j.dense.validation.samples, inner.yTest.length);
+    assert.ok(Math.abs(j.budget.target - (denseAuc - 0.05)) < 1e-12);
+    const chosenAuc = await aucOn(byAuc, inner.xTest, inner.yTest);
+    assert.ok(chosenAuc >= denseAuc - 0.05 - 1e-12, `${chosenAuc} ${denseAuc}`);
+    const v = j.budget.validationDifference;
+    assert.ok(Math.abs(v.baselineAccuracy - denseAuc) < 1e-12);
+    assert.ok(Math.abs(v.candidateAccuracy - chosenAuc) < 1e-12);
+    // The test difference is in ROC AUC too, on the command's test rows.
+    const td = j.budget.testDifference;
+    assert.ok(
+      Math.abs(td.baselineAccuracy - (await aucOn(dense, outer.xTest, outer.yTest))) < 1e-12,
+    );
+    assert.ok(
+      Math.abs(td.candidateAccuracy - (await aucOn(byAuc, outer.xTest, outer.yTest))) < 1e-12,
+    );
+    // The accuracy budget's choice is tried and refused.
+    const refused = j.budget.tried.find((c: { name: string }) => c.name === aj.budget.chosen.name);
+    assert.equal(refused?.feasible, false);
+    assert.ok(j.budget.chosen.bytes > aj.budget.chosen.bytes);
+    // --refit's test difference is in ROC AUC: from the given dense model to the refit written.
+    const refit = `${dir}/refit.lrc`;
+    const f = await runCli([
+      ...common,
+      ...["--budget", "5", "--metric", "roc-auc", "--refit", "--json", "--out", refit],
+    ]);
+    assert.equal(f.code, 0, f.stderr);
+    const rd = JSON.parse(f.stdout).refit.testDifference;
+    assert.ok(
+      Math.abs(rd.baselineAccuracy - (await aucOn(dense, outer.xTest, outer.yTest))) < 1e-12,
+    );
+    assert.ok(
+      Math.abs(rd.candidateAccuracy - (await aucOn(refit, outer.xTest, outer.yTest))) < 1e-12,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc compress --metric roc-auc names the ROC AUC in the budget, chosen, table, front and report lines", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-metric-roc-auc-" });
+  try {
+    const file = `${dir}/rare.csv`;
+    await Deno.writeTextFile(file, rareCsv());
+    const report = `${dir}/r.html`;
+    const r = await runCli([
+      ...["compress", "--data", file, ...SPACE, ...SPARSITIES, "--budget", "5"],
+      ...["--metric", "roc-auc", "--standard-errors", "1", "--report", report],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.stdout;
+    assert.match(out, /^dense {5}trained: validation \d+\.\d\d % \(ROC AUC 0\.\d{4}\),/m);
+    assert.match(
+      out,
+      /^budget {4}within 5\.00 points of the dense validation ROC AUC, with a margin: each candidate's ROC AUC difference from dense less 1 paired standard error\(s\) \(DeLong\) of it must be at least -5\.00 points \(a point is 0\.01 AUC; /m,
+    );
+    assert.match(
+      out,
+      /^ {10}validation ROC AUC [+-]\d+\.\d\d ± \d+\.\d\d points against dense \(DeLong paired standard error; \d+ samples? dense ranks better, \d+ this model\)$/m,
+    );
+    assert.match(out, /^ {10}test {7}ROC AUC [+-]\d+\.\d\d ± /m);
+    assert.match(out, /^tried, Pareto front \(validation ROC AUC against file bytes\):$/m);
+    // Both ROC AUC columns, validation (the budget's) and test, in the stage table and front.
+    assert.equal(out.match(/ val\. ROC AUC {2}test ROC AUC /g)?.length, 2, out);
+    // Not the accuracy budget's words, nor its note on the majority class.
+    assert.doesNotMatch(out, /validation accuracy: at least|always predicting it/);
+    const html = await Deno.readTextFile(report);
+    assert.match(html, /<title>lrcompress: smallest model within the ROC AUC budget<\/title>/);
+    assert.match(html, /test ROC AUC \(%: 0\.01 AUC is 1 %\)/);
+    assert.match(html, /ROC AUC %\{y:\.2%\}/);
+    assert.match(html, /in ROC AUC: validation/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc compress --metric roc-auc refuses more than two classes before training", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-metric-roc-auc-" });
+  try {
+    const file = `${dir}/three.csv`;
+    const lines = ["a,y"];
+    for (let i = 0; i < 60; i++) lines.push(`${i % 3 + (i % 7) / 10},${"pqr"[i % 3]}`);
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    const r = await runCli(["compress", "--data", file, "--budget", "1", "--metric", "roc-auc"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /--metric roc-auc ranks two classes, and the data have 3; use --metric balanced-accuracy or accuracy/,
+    );
+    assert.equal(r.stdout, "");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
