@@ -86,6 +86,22 @@ Deno.test("lrc compress --metric roc-auc: the chosen model's validation AUC (cou
     const refused = j.budget.tried.find((c: { name: string }) => c.name === aj.budget.chosen.name);
     assert.equal(refused?.feasible, false);
     assert.ok(j.budget.chosen.bytes > aj.budget.chosen.bytes);
+    // A 10-point budget passes a model that ranks the rows worse and predicts no "yes": the
+    // lost-class note explains it by ROC AUC, with the budget that rules it out in AUC points.
+    const lostOut = `${dir}/lost.lrc`;
+    const l = await runCli([...common, "--budget", "10", "--metric", "roc-auc", "--out", lostOut]);
+    assert.equal(l.code, 0, l.stderr);
+    const lostAuc = await aucOn(lostOut, inner.xTest, inner.yTest);
+    const below = (Math.floor((denseAuc - lostAuc) * 1e4 + 1e-6) / 100).toFixed(2);
+    assert.match(
+      l.stdout,
+      new RegExp(
+        `^note {6}the chosen model gets no validation row of class \\["yes"\\] right, .*\\): ` +
+          `ROC AUC ranks the rows by score and does not look at the class predicted, and a ` +
+          `--budget below ${below} points \\(this model's drop\\) rules this model out$`,
+        "m",
+      ),
+    );
     // --refit's test difference is in ROC AUC: from the given dense model to the refit written.
     const refit = `${dir}/refit.lrc`;
     const f = await runCli([
