@@ -26,7 +26,8 @@
  *    sweep of the whole space. With entropy
  *    coding the bound charges the codes their least possible size (QAT changes how well they
  *    compress), so fewer candidates are skipped.
- * Within budget means a validation accuracy at least the dense model's less `maxDrop`; with a
+ * Within budget means a validation accuracy (or, by `metric`, balanced accuracy or a two-class
+ * model's ROC AUC) at least the dense model's less `maxDrop`; with a
  * margin (`standardErrors` k > 0), the candidate's validation difference from the dense model
  * less k paired standard errors of it must be at least `-maxDrop` instead. Size bounds do not
  * depend on the budget's form, so the margin changes which candidates pass, not what is skipped.
