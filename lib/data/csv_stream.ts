@@ -43,6 +43,28 @@ import {
   writtenInUtf8,
 } from "./csv.ts";
 
+/**
+ * A stream read as a CSV file (standard input, say), named in messages as `name`:
+ * {@linkcode readCsvBatches} and {@linkcode readCsvColumns} read it once, from where it stands.
+ */
+export interface CsvSource {
+  /** What messages call it, e.g. `"standard input"` (in place of a path). */
+  readonly name: string;
+  /** Its bytes. */
+  readonly readable: ReadableStream<Uint8Array>;
+}
+
+/** Whether `path` is a {@linkcode CsvSource}, not a path. */
+function isSource(path: string | URL | CsvSource): path is CsvSource {
+  return typeof path === "object" && path !== null && !(path instanceof URL) &&
+    "readable" in path;
+}
+
+/** The path, or the source's name, for messages. */
+function sourceText(path: string | URL | CsvSource): string {
+  return isSource(path) ? path.name : pathText(path);
+}
+
 /** Options for {@linkcode readCsvBatches} and {@linkcode scanCsv}. */
 export interface CsvStreamOptions {
   /**
@@ -378,7 +400,7 @@ function headerColumns(
  * Reads a numeric CSV file as batches of rows, never holding more than one batch and one chunk
  * of the file in memory.
  *
- * @param path The file.
+ * @param path The file, or a stream ({@linkcode CsvSource}).
  * @param options Label column, feature columns, header, delimiter, batch size, storage.
  * @returns The batches in file order.
  * @throws {TypeError} If the file cannot be opened, `header` is not a boolean, `features` not an
@@ -407,10 +429,10 @@ function headerColumns(
  * ```
  */
 export async function* readCsvBatches(
-  path: string | URL,
+  path: string | URL | CsvSource,
   options: CsvStreamOptions = {},
 ): AsyncGenerator<CsvBatch> {
-  const file = pathText(path);
+  const file = sourceText(path);
   checkOptionKeys(`read CSV '${file}'`, options, CSV_STREAM_OPTION_KEYS);
   const batchSize = options.batchSize ?? 4096;
   assertInRange(`read CSV '${file}'`, "batchSize", batchSize, 1, 2 ** 24, true);
@@ -708,7 +730,7 @@ export async function* readCsvBatches(
  * The column names of a CSV file, read from its first non-empty line only (`column_N` without a
  * header).
  *
- * @param path The file.
+ * @param path The file, or a stream ({@linkcode CsvSource}): its first line is read.
  * @param options Header and delimiter (the label option is ignored).
  * @returns One name per column.
  * @throws {TypeError} If the file cannot be opened, or `header` is not a boolean.
@@ -734,10 +756,10 @@ export async function* readCsvBatches(
  * ```
  */
 export async function readCsvColumns(
-  path: string | URL,
+  path: string | URL | CsvSource,
   options: Pick<CsvStreamOptions, "header" | "delimiter"> = {},
 ): Promise<string[]> {
-  const file = pathText(path);
+  const file = sourceText(path);
   // readCsvBatches' options may be passed as they are; only header and delimiter are read.
   checkOptionKeys(`read CSV '${file}'`, options, CSV_STREAM_OPTION_KEYS);
   checkCsvFormat(file, options);
@@ -842,13 +864,12 @@ function pastWhiteSpace(b: Uint8Array, i: number, e: number, delim: number): num
  * row of empty cells, refused as `parseCsv` refuses it, not skipped.
  */
 async function* linesOf(
-  path: string | URL,
+  path: string | URL | CsvSource,
   chunkBytes: number,
   delim: number,
 ): AsyncGenerator<LineChunk> {
-  const name = pathText(path);
-  const file = await openFile(path);
-  const reader = file.readable.getReader();
+  const name = sourceText(path);
+  const reader = (isSource(path) ? path : await openFile(path)).readable.getReader();
   let carry: Uint8Array = new Uint8Array(0);
   let line = 0, first = true;
   const out: LineChunk = {

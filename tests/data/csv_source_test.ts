@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { type CsvSource, readCsvBatches, readCsvColumns } from "../../lib/data/csv_stream.ts";
+
+/** `text` as a stream in reads of `piece` bytes, named `name`. */
+function source(text: string, piece: number, name = "standard input"): CsvSource {
+  const bytes = new TextEncoder().encode(text);
+  let o = 0;
+  return {
+    name,
+    readable: new ReadableStream({
+      pull(c) {
+        if (o >= bytes.length) c.close();
+        else c.enqueue(bytes.slice(o, o += piece));
+      },
+    }),
+  };
+}
+
+Deno.test("readCsvBatches reads a stream (CsvSource) as the file of the same bytes, whatever its reads", async () => {
+  const text = "\ufeff\na,b,y\n1.5,2,cat\n\n3,-4e2,dog\r\n5,6,cat\n7,8,dog";
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.writeTextFile(file, text);
+    const all = async (path: string | CsvSource, chunkBytes?: number) => {
+      const out = [];
+      for await (
+        const b of readCsvBatches(path, { batchSize: 2, ...(chunkBytes ? { chunkBytes } : {}) })
+      ) {
+        out.push({ x: Array.from(b.x.data), labels: b.labels, lines: Array.from(b.lines) });
+      }
+      return out;
+    };
+    const expected = await all(file);
+    // The values by hand: the file's rows and their lines (blank lines counted).
+    assert.deepEqual(expected, [
+      { x: [1.5, 2, 3, -400], labels: ["cat", "dog"], lines: [3, 5] },
+      { x: [5, 6, 7, 8], labels: ["cat", "dog"], lines: [6, 7] },
+    ]);
+    for (const piece of [1, 3, 7, 1000]) {
+      assert.deepEqual(await all(source(text, piece)), expected, `reads of ${piece}`);
+      assert.deepEqual(await all(source(text, piece), 1), expected, `reads of ${piece}, chunk 1`);
+      assert.deepEqual(await readCsvColumns(source(text, piece)), ["a", "b", "y"]);
+    }
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("readCsvBatches names a stream by its name, with the line, in its errors", async () => {
+  const read = async () => {
+    for await (const _ of readCsvBatches(source("a,y\n1,x\n\n2,\n", 2))) { /* read */ }
+  };
+  await assert.rejects(read, {
+    name: "SyntaxError",
+    message: /^Cannot read CSV 'standard input': line 4, /,
+  });
+  await assert.rejects(() => readCsvColumns(source("", 1)), {
+    name: "SyntaxError",
+    message: "Cannot read CSV 'standard input': the file is empty",
+  });
+});
