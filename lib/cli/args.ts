@@ -20,6 +20,12 @@ export interface OptionSpec {
   readonly default?: string;
   /** Allowed values (string options). */
   readonly choices?: readonly string[];
+  /**
+   * Whether the value `-` names standard input or output, not a file (not taken as a path
+   * relative to a folder).
+   * @default {false}
+   */
+  readonly stdio?: boolean;
 }
 
 /** A decimal number as written on a command line (no hexadecimal, no `Infinity`). */

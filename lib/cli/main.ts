@@ -148,7 +148,10 @@ function relativeElsewhere(
   if (REPOSITORY === null || real(".") !== real(REPOSITORY)) return null;
   if (real(calledFrom) === real(".")) return null;
   const named = Object.entries(command.options)
-    .filter(([name, spec]) => spec.value?.startsWith("FILE") && args.given(name))
+    .filter(([name, spec]) =>
+      spec.value?.startsWith("FILE") && args.given(name) &&
+      !(spec.stdio && args.string(name) === "-")
+    )
     .map(([name]) => args.string(name) ?? "");
   const paths = [...named, ...(command.positionals ? args.positionals : [])]
     .filter((p) => p !== "" && !isAbsolute(p));
@@ -167,9 +170,14 @@ function relativeNote(calledFrom: string): string {
 
 function processIo(): CliIo {
   const enc = new TextEncoder();
+  // writeSync may write part of the bytes (a pipe): the rest is written until none is left
+  // (`lrc predict --out -` writes its predictions here, a batch at a time).
+  const all = (stream: typeof Deno.stdout | typeof Deno.stderr) => (t: string) => {
+    for (let b = enc.encode(t); b.length > 0;) b = b.subarray(stream.writeSync(b));
+  };
   return {
-    out: (t) => Deno.stdout.writeSync(enc.encode(t)),
-    err: (t) => Deno.stderr.writeSync(enc.encode(t)),
+    out: all(Deno.stdout),
+    err: all(Deno.stderr),
     interactive: Deno.stderr.isTerminal(),
   };
 }

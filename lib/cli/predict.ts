@@ -4,13 +4,14 @@
  * probabilities) to a CSV file, and measures accuracy, log loss, macro F1 and (two classes) ROC AUC
  * when the file has labels. Memory does not grow with the file, but for the ROC AUC, which keeps
  * each labelled row's score (8 bytes a row, and up to 4 more at the end; `--no-roc-auc` keeps
- * none); the output appears only when complete.
+ * none); the output file appears only when complete. `--data -` reads standard input, once, and
+ * `--out -` writes the predictions to standard output batch by batch (the summary to stderr).
  *
  * @module
  */
 
 import { delimiterHint } from "../data/csv.ts";
-import { readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
+import { type CsvSource, readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import { FLOAT32_MIN_NORMAL, type Matrix } from "../core/matrix.ts";
 import { counted, quotedList, quotedText } from "../core/validate.ts";
@@ -41,6 +42,12 @@ import { checkOutput, readModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 
 const NAME = "predict";
+/** `--data -` and `--out -`: standard input and output. */
+const STDIO = "-";
+/** How messages name the data read from standard input (`--data -`). */
+const STDIN_NAME = "standard input";
+/** How the summary names the output written to standard output (`--out -`). */
+const STDOUT_NAME = "standard output";
 /** Rows per second, as the progress line and the summary print it. */
 const rowRate = (rows: number, seconds: number) => `${int(Math.round(rows / seconds))} rows/s`;
 
@@ -67,7 +74,13 @@ export const predictCommand: Command = {
       value: "FILE",
       help: "the model (.lrc, .json or .onnx; float or quantized) (required)",
     },
-    data: { type: "string", value: "FILE.csv", help: "the rows to predict (required)" },
+    data: {
+      type: "string",
+      value: "FILE.csv",
+      stdio: true,
+      help: "the rows to predict (required); - reads standard input, once, in batches as it " +
+        "comes (named 'standard input' in messages; a file named - is ./-)",
+    },
     label: {
       type: "string",
       value: "COLUMN",
@@ -88,8 +101,11 @@ export const predictCommand: Command = {
     out: {
       type: "string",
       value: "FILE.csv",
-      help:
-        "write one row per input row: the predicted label (written only when complete; an existing file is replaced)",
+      stdio: true,
+      help: "write one row per input row: the predicted label (written only when complete; an " +
+        "existing file is replaced); - writes them to standard output batch by batch, not " +
+        "atomically (an error halfway leaves the rows before it), and prints the summary on " +
+        "standard error (--json is refused)",
     },
     proba: {
       type: "boolean",
@@ -131,14 +147,29 @@ export const predictCommand: Command = {
     const out = args.string("out");
     const header = !args.flag("no-header");
     const proba = args.flag("proba");
+    const fromStdin = dataPath === STDIO, toStdout = out === STDIO;
+    /** The data as messages name them. */
+    const dataName = fromStdin ? STDIN_NAME : dataPath;
+    if (toStdout && args.flag("json")) {
+      throw new UsageError(
+        "Cannot predict: --json prints the summary on standard output, which --out - fills " +
+          "with the predictions; give --out FILE.csv, or leave out --json (the summary then " +
+          "goes to standard error)",
+      );
+    }
     if (out !== undefined) {
       if (out.trim() === "") throw new UsageError("Cannot predict: --out needs a file name");
-      await checkOutput("--out", out, { data: dataPath, model: modelPath });
+      if (!toStdout) {
+        await checkOutput("--out", out, {
+          data: fromStdin ? undefined : dataPath,
+          model: modelPath,
+        });
+      }
     } else if (proba) {
       throw new UsageError("Cannot predict: --proba adds columns to --out FILE.csv; give --out");
     }
 
-    await checkRegularFile(dataPath);
+    if (!fromStdin) await checkRegularFile(dataPath);
 
     const started = performance.now();
     const { model, warnings } = await readModelFile(modelPath);
@@ -151,12 +182,15 @@ export const predictCommand: Command = {
     if (rounding !== null) io.err(`warning: ${rounding}\n`);
     const classes = float.classes;
     const d = float.featureNames.length;
-    const columns = await readCsvColumns(dataPath, { header, delimiter });
+    // Standard input is read once: its first line ahead, for the columns, then again from the
+    // start, those bytes first and the rest as it comes.
+    const stdin = fromStdin ? await standardInput() : null;
+    const columns = await readCsvColumns(stdin?.head ?? dataPath, { header, delimiter });
     // A file read as one column may use another delimiter: its first line names it. Without a
     // header that line is data, not read as a name (a Latin-1 row was refused as a name holding
     // U+FFFD, where the data read by --no-header give the delimiter's hint).
     const firstLine = columns.length === 1
-      ? header ? columns[0] : await firstLineText(dataPath)
+      ? header ? columns[0] : stdin ? stdin.firstLine : await firstLineText(dataPath)
       : undefined;
     // The weight column (--weight-column) is left out, and the plan made of the other columns.
     const skip = skippedColumn(columns, args.string("weight-column"), {
@@ -177,7 +211,7 @@ export const predictCommand: Command = {
         ? String(Number(label) - 1)
         : label,
       noLabel: args.flag("no-label"),
-      file: dataPath,
+      file: dataName,
     });
     const plan: ColumnPlan = skip < 0 ? keptPlan : {
       ...keptPlan,
@@ -192,7 +226,7 @@ export const predictCommand: Command = {
         columns.filter((_, j) => j !== plan.labelCol),
         columns[plan.labelCol],
       );
-      if (named !== undefined) io.err(guessedLabelWarning(dataPath, named));
+      if (named !== undefined) io.err(guessedLabelWarning(dataName, named));
     }
     if (plan.labelCol < 0 && out === undefined) {
       throw new UsageError(
@@ -233,22 +267,22 @@ export const predictCommand: Command = {
     const listening = Deno.build.os === "windows" ? [] : signals;
     for (const [signal, handler] of listening) Deno.addSignalListener(signal, handler);
     try {
-      if (out !== undefined) {
-        writer = await openAtomicWriter(out);
-        const head = ["predicted", ...(proba ? classes.map((c) => `p_${c}`) : [])];
-        await writer.write(encode(head.map(csvCell).join(",") + "\n"));
-      }
+      if (out !== undefined && !toStdout) writer = await openAtomicWriter(out);
+      const head = ["predicted", ...(proba ? classes.map((c) => `p_${c}`) : [])];
       // A label taken by position is left to the reader to take, so that text in a feature
       // column says so: it is often the label, in another column.
       // (With a weight column skipped, the last column may be the weights: the label by index.)
       const label = plan.labelCol < 0 ? null : guessed && skip < 0 ? undefined : plan.labelCol;
       for await (
-        const batch of readCsvBatches(dataPath, {
+        const batch of readCsvBatches(stdin?.rows ?? dataPath, {
           label,
           features: plan.features,
           header,
           delimiter,
           batchSize: batchRows,
+          // Standard input's rows as each read brings them (not 1 MiB at a time): a batch is
+          // scored and written once its rows have come, whatever comes after.
+          ...(stdin ? { chunkBytes: 1 } : {}),
         })
       ) {
         const x = batch.x;
@@ -264,7 +298,7 @@ export const predictCommand: Command = {
             if (y === undefined) {
               throw new RangeError(
                 `Cannot predict: label ${quotedText(raw)} on line ${batch.lines[i]} of ` +
-                  `'${dataPath}' is not one of the model's classes ${quotedList(classes)}` +
+                  `'${dataName}' is not one of the model's classes ${quotedList(classes)}` +
                   (args.string("label") === undefined
                     ? `; column ${
                       quotedText(columns[plan.labelCol])
@@ -279,8 +313,14 @@ export const predictCommand: Command = {
           }
           if (labels) aucScores!.add(scores, labels);
         }
-        if (writer) {
-          await writer.write(encode(outputRows(predicted, labelCells, proba ? p : null)));
+        if (out !== undefined) {
+          // The header with the first rows: a run refused before any row writes nothing.
+          const text = (rows === 0 ? head.map(csvCell).join(",") + "\n" : "") +
+            outputRows(predicted, labelCells, proba ? p : null);
+          // Standard output gets each batch as it is scored: a reader that closes it early
+          // (head) ends the run with BrokenPipe, which main turns into a quiet exit (141).
+          if (toStdout) io.out(text);
+          else await writer!.write(encode(text));
         }
         rows += x.rows;
         predictSeconds = (performance.now() - started) / 1000;
@@ -288,7 +328,7 @@ export const predictCommand: Command = {
       }
       if (rows === 0) {
         throw new RangeError(
-          `Cannot predict: '${dataPath}' has ${header ? "a header but " : ""}no data rows`,
+          `Cannot predict: '${dataName}' has ${header ? "a header but " : ""}no data rows`,
         );
       }
       await writer?.commit();
@@ -345,7 +385,7 @@ export const predictCommand: Command = {
       `(kernel ${predictor.kernel}${
         args.flag("dequantized") && model.kind !== "logistic-regression" ? ", dequantized" : ""
       })`,
-      `data      ${dataPath}: ${count(rows, "row")}, features ${
+      `data      ${dataName}: ${count(rows, "row")}, features ${
         plan.byName ? "matched by name" : "taken by position"
       }${labelled ? `, label column ${quotedText(columns[plan.labelCol])}` : ", no label column"}${
         plan.unused.length > 0 ? `; unused columns: ${quotedList(plan.unused)}` : ""
@@ -362,9 +402,10 @@ export const predictCommand: Command = {
         ...unpredictedNote(metrics.confusion, classes),
       );
     }
+    const outName = toStdout ? STDOUT_NAME : out;
     if (out !== undefined) {
       lines.push(
-        `wrote     ${out} (${count(rows, "row")}: predicted label${
+        `wrote     ${outName} (${count(rows, "row")}: predicted label${
           proba ? `, ${k} probabilities` : ""
         })`,
       );
@@ -374,9 +415,10 @@ export const predictCommand: Command = {
     lines.push(
       `time      ${predictSeconds.toFixed(2)} s to read and predict (${
         rowRate(rows, predictSeconds)
-      })${out !== undefined ? `, ${seconds.toFixed(2)} s including writing ${out}` : ""}`,
+      })${out !== undefined ? `, ${seconds.toFixed(2)} s including writing ${outName}` : ""}`,
     );
-    io.out(lines.join("\n") + "\n");
+    // Standard output holds the predictions (--out -): the summary goes beside them.
+    (toStdout ? io.err : io.out)(lines.join("\n") + "\n");
     return 0;
   },
 };
@@ -690,10 +732,92 @@ function halfFloat32Step(v: number): number {
 }
 
 /**
+ * Standard input as two CSV sources read from one stream: `head`, its bytes up to the end of its
+ * first line that is not blank (the header, or the first row), and `rows`, all of it from the
+ * start: the bytes read ahead first, then the rest as it is read (one chunk at a time, as from a
+ * file). Only that first line (and what came with it in the same reads) is held ahead.
+ *
+ * @returns The sources, and that first line as text (the delimiter hint of a one-column file
+ *   without a header), undefined when there is none.
+ * @throws {RangeError} If standard input is empty.
+ */
+async function standardInput(): Promise<{
+  head: CsvSource;
+  rows: CsvSource;
+  firstLine: string | undefined;
+}> {
+  const reader = Deno.stdin.readable.getReader();
+  const decoder = new TextDecoder();
+  let bytes = new Uint8Array(0);
+  let from = 0, end = -1, ended = false, firstLine: string | undefined;
+  while (end < 0) {
+    const { value, done } = await reader.read();
+    if (done) {
+      ended = true;
+      break;
+    }
+    const grown = new Uint8Array(bytes.length + value.length);
+    grown.set(bytes);
+    grown.set(value, bytes.length);
+    bytes = grown;
+    // Lines that trim to nothing are skipped, as the CSV reader skips them (it may skip fewer:
+    // a line of tabs is a row of a tab-separated file; the line found then is further on).
+    for (let i = bytes.indexOf(NEWLINE, from); i >= 0; i = bytes.indexOf(NEWLINE, from)) {
+      const line = decoder.decode(bytes.subarray(from, i)).trim();
+      from = i + 1;
+      if (line !== "") {
+        [end, firstLine] = [from, line];
+        break;
+      }
+    }
+  }
+  if (ended) {
+    if (bytes.length === 0) {
+      throw new RangeError(
+        `Cannot predict: '${STDIN_NAME}' is empty (no header, no rows): nothing was piped in`,
+      );
+    }
+    end = bytes.length;
+    const last = decoder.decode(bytes.subarray(from)).trim();
+    if (firstLine === undefined && last !== "") firstLine = last;
+  }
+  const ahead = bytes;
+  const head = bytes.subarray(0, end);
+  return {
+    head: {
+      name: STDIN_NAME,
+      readable: new ReadableStream({
+        start(c) {
+          c.enqueue(head);
+          c.close();
+        },
+      }),
+    },
+    rows: {
+      name: STDIN_NAME,
+      readable: new ReadableStream({
+        start(c) {
+          c.enqueue(ahead);
+        },
+        async pull(c) {
+          const { value, done } = await reader.read();
+          if (done) c.close();
+          else c.enqueue(value);
+        },
+        cancel(reason) {
+          return reader.cancel(reason);
+        },
+      }),
+    },
+    firstLine,
+  };
+}
+
+/**
  * Refuses a data file that is not a regular file (a pipe, a FIFO, `/dev/stdin`): the command
  * opens it twice, for its header and then for its rows, and a pipe's second reader starts where
  * the first stopped (rows lost without a word, or, for a FIFO, a wait for a writer that never
- * comes). A missing file or a folder is left to the CSV reader, which names it.
+ * comes). `--data -` reads standard input once instead. A missing file or a folder is left to the CSV reader, which names it.
  */
 async function checkRegularFile(path: string): Promise<void> {
   let info: Deno.FileInfo;
@@ -705,7 +829,8 @@ async function checkRegularFile(path: string): Promise<void> {
   if (!info.isFile && !info.isDirectory) {
     throw new RangeError(
       `Cannot predict: '${path}' is not a regular file (a pipe?); lrc predict reads its header ` +
-        "and then its rows, opening it twice: save it to a file first",
+        "and then its rows, opening it twice: pipe it to --data - (standard input, read once), " +
+        "or save it to a file first",
     );
   }
 }
@@ -729,6 +854,7 @@ function csvCell(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+const NEWLINE = 10;
 const encoder = new TextEncoder();
 function encode(text: string): Uint8Array {
   return encoder.encode(text);
