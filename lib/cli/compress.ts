@@ -1040,9 +1040,10 @@ export const compressCommand: Command = {
               `less ${result.standardErrors} paired standard error(s)${
                 auc ? " (DeLong)" : ""
               } of it must be at least -${(result.maxDrop * 100).toFixed(2)} points`
-            // A budget above the dense accuracy leaves a negative target: any model passes.
+            // A budget above the dense accuracy (or AUC) leaves a negative target: any model
+            // passes.
             : `${metricText}: at least ${
-              auc ? result.target.toFixed(4) : percent(Math.max(0, result.target))
+              auc ? Math.max(0, result.target).toFixed(4) : percent(Math.max(0, result.target))
             }`) +
           (balanced
             ? ` (the mean of the recalls of the ${present} classes of the ` +

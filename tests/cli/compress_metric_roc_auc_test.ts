@@ -176,3 +176,33 @@ Deno.test("lrc compress --metric roc-auc refuses more than two classes before tr
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc compress --metric roc-auc with a budget above the dense AUC says at least 0.0000, not a negative AUC", async () => {
+  // --budget 99.99 said "at least -0.0022" (dense 0.9977 less 0.9999), an AUC no model can have.
+  const dir = await Deno.makeTempDir({ prefix: "lrc-metric-roc-auc-" });
+  try {
+    const r = await runCli([
+      ...["compress", "--dataset", "breast-cancer", "--budget", "99.99", "--metric", "roc-auc"],
+      ...["--sparsity", "0", "--method", "uniform", "--bits", "2", "--training", "ptq"],
+      ...["--quiet", "--report", `${dir}/r.html`],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const dense = Number(/^dense .*\(ROC AUC (0\.\d{4})\)/m.exec(r.stdout)![1]);
+    assert.ok(dense < 0.9999, `${dense}`);
+    assert.match(
+      r.stdout,
+      /^budget {4}within 99\.99 points of the dense validation ROC AUC: at least 0\.0000 \(/m,
+    );
+    const html = await Deno.readTextFile(`${dir}/r.html`);
+    assert.ok(
+      html.includes(
+        `Target: validation ROC AUC (a point is 0.01 AUC) at least 0.0000 (dense ${
+          dense.toFixed(4)
+        } minus 99.99 points)`,
+      ),
+      html.match(/Target: [^<]*/)?.[0],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
