@@ -996,6 +996,7 @@ export const compressCommand: Command = {
         session.validation.y,
         data.train.classes,
         session.denseReport.validation.accuracy,
+        aucMetric,
       ),
     ];
     if (result && "maxBytes" in result) {
@@ -1936,15 +1937,20 @@ export function majorityBudgetNote(
  * rarer classes from one that never predicts them (on 99.9 % of one class, a model pruned to no
  * weight at all was chosen "within budget" without a word).
  *
+ * Under a ROC AUC budget (`rocAucBudget`, `--metric roc-auc`) the budget does tell a model that
+ * ranks the rows from one that scores them all alike (AUC 0.5), and the note says so.
+ *
  * @param y The validation rows' class indices.
  * @param classes The class labels.
  * @param accuracy The dense model's validation accuracy.
+ * @param rocAucBudget Whether the budget holds the validation ROC AUC.
  * @returns The note's line, or none.
  */
 export function majorityNote(
   y: Int32Array,
   classes: readonly string[],
   accuracy: number,
+  rocAucBudget = false,
 ): string[] {
   if (y.length === 0) return [];
   const { top, share } = majorityShare(y, classes);
@@ -1952,7 +1958,11 @@ export function majorityNote(
   return [
     `note      class ${quotedText(classes[top])} is ${percent(share)} of the validation rows: ` +
     `always predicting it scores ${percent(share)}, no less than the dense model, so the ` +
-    `accuracies below (and the budget) do not tell whether a model finds the other classes; ` +
+    (rocAucBudget
+      ? `accuracies below do not tell whether a model finds the other classes (the ROC AUC ` +
+        `budget tells whether it ranks them: a model that scores every row alike has 0.5); `
+      : `accuracies below (and the budget) do not tell whether a model finds the other ` +
+        `classes; `) +
     `check the saved model's macro F1 and confusion matrix (lrc predict --json on labelled data)`,
   ];
 }

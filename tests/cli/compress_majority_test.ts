@@ -11,6 +11,24 @@ Deno.test("majorityNote: a note when the dense model does no better than its mos
   assert.deepEqual(majorityNote(y, ["a", "b"], 0.76), []);
 });
 
+Deno.test("majorityNote under a ROC AUC budget says that the budget tells whether a model ranks the other classes", () => {
+  // Counted by hand: "b" is 3 of 4 rows, 75 %.
+  const y = Int32Array.from([1, 0, 1, 1]);
+  const [plain] = majorityNote(y, ["a", "b"], 0.75);
+  assert.match(plain, /so the accuracies below \(and the budget\) do not tell whether a model/);
+  assert.deepEqual(
+    majorityNote(y, ["a", "b"], 0.75, true),
+    [
+      'note      class "b" is 75.00 % of the validation rows: always predicting it scores ' +
+      "75.00 %, no less than the dense model, so the accuracies below do not tell whether a " +
+      "model finds the other classes (the ROC AUC budget tells whether it ranks them: a model " +
+      "that scores every row alike has 0.5); check the saved model's macro F1 and confusion " +
+      "matrix (lrc predict --json on labelled data)",
+    ],
+  );
+  assert.deepEqual(majorityNote(y, ["a", "b"], 0.76, true), []);
+});
+
 Deno.test("majorityBudgetNote: a note when the budget lets a model that always predicts the most frequent class pass", () => {
   // Counted by hand: "b" is 98 of 100 rows, 98 %; a dense model at 99 % is 1 point above it.
   const y = new Int32Array(100).fill(1);

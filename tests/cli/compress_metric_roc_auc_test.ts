@@ -206,3 +206,55 @@ Deno.test("lrc compress --metric roc-auc with a budget above the dense AUC says 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/**
+ * 1,000 rows of about 4 % "yes" (seed 1), a shifted by 1 in them, b noise: the dense model
+ * predicts "no" nearly always (no more accurate than that), yet ranks the rows (ROC AUC near 0.7).
+ */
+function weakCsv(): string {
+  const prng = createPrng(1);
+  const lines = ["a,b,y"];
+  for (let i = 0; i < 1000; i++) {
+    const c = prng() < 0.04 ? 1 : 0;
+    const x = [c + randomNormal(prng), randomNormal(prng)];
+    lines.push(`${x.map((v) => v.toFixed(4)).join(",")},${c ? "yes" : "no"}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+Deno.test("lrc compress --metric roc-auc: the note on a dense model no better than always saying no says the ROC AUC budget tells the models that rank from those that do not", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-metric-roc-auc-" });
+  try {
+    const file = `${dir}/weak.csv`;
+    await Deno.writeTextFile(file, weakCsv());
+    const args = ["compress", "--data", file, ...SPACE, "--sparsity", "0,0.5,0.9", "--budget", "2"];
+    const plain = await runCli(args);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(
+      plain.stdout,
+      /of the validation rows: .*accuracies below \(and the budget\) do not/,
+    );
+    const r = await runCli([...args, "--metric", "roc-auc"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^note {6}class "no" is (\d+\.\d\d) % of the validation rows: always predicting it scores \1 %, no less than the dense model, so the accuracies below do not tell whether a model finds the other classes \(the ROC AUC budget tells whether it ranks them: a model that scores every row alike has 0\.5\); check /m,
+    );
+    // What the note says: the model with no weight left (90 % of 2) scores every row alike, has
+    // validation ROC AUC 1/2 (every pair tied) and is refused, while the accuracy budget passes
+    // it.
+    const none = "magnitude 90 % of weights, float32";
+    const tried = async (extra: string[]) => {
+      const j = await runCli([...args, ...extra, "--json"]);
+      assert.equal(j.code, 0, j.stderr);
+      return JSON.parse(j.stdout).budget.tried.find((t: { name: string }) => t.name === none);
+    };
+    const byAuc = await tried(["--metric", "roc-auc"]);
+    assert.equal(byAuc.feasible, false);
+    assert.equal(byAuc.nonZeros, 0);
+    assert.equal(byAuc.validation.rocAuc, 0.5);
+    assert.equal((await tried([])).feasible, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
