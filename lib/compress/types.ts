@@ -543,16 +543,16 @@ export interface SweepResult {
 /** Options of an accuracy-budgeted search ({@linkcode CompressionSession.search}). */
 export interface SearchOptions extends CompressionSpace {
   /**
-   * The largest accepted drop of validation accuracy below the dense model's, as a fraction in
-   * [0, 1) (0.01 is one percentage point).
+   * The largest accepted drop of validation accuracy (or of the `metric` held to) below the dense
+   * model's, as a fraction in [0, 1) (0.01 is one percentage point, or 0.01 AUC).
    * @default {0.01}
    */
   maxDrop?: number;
   /**
    * A margin for the validation set's noise, in paired standard errors: a candidate is within
-   * budget when its validation accuracy difference from the dense model, less this many
-   * standard errors of that difference (paired, sample by sample), is at least `-maxDrop`. With
-   * 0 a candidate needs only its validation accuracy at the target; the smallest file that
+   * budget when its validation accuracy difference (in `metric`) from the dense model, less this
+   * many standard errors of that difference (paired, sample by sample), is at least `-maxDrop`.
+   * With 0 a candidate needs only its validation accuracy at the target; the smallest file that
    * passes by luck is then the one chosen, and it tends to fall short on new data. A margin
    * makes the budget more likely to hold there, at the cost of a larger file (README: "A margin
    * for noise").
@@ -591,13 +591,14 @@ export interface SizeSearchOptions extends CompressionSpace {
 /** A candidate the search evaluated. */
 export interface TriedCandidate extends CandidateReport {
   /**
-   * Whether it is within the budget: its validation accuracy (`search`), or its file size
-   * (`searchWithinBytes`).
+   * Whether it is within the budget: its validation accuracy, or balanced accuracy or ROC AUC by
+   * `metric` (`search`), or its file size (`searchWithinBytes`).
    */
   readonly feasible: boolean;
   /**
-   * With `standardErrors` above 0 (`search`): its validation accuracy difference from the dense
-   * model less that many paired standard errors, the figure held to `-maxDrop`; else `null`.
+   * With `standardErrors` above 0 (`search`): its validation accuracy difference (in `metric`) from
+   * the dense model less that many paired standard errors, the figure held to `-maxDrop`; else
+   * `null`.
    */
   readonly lowerBound: number | null;
 }
@@ -631,9 +632,9 @@ export interface BudgetedSearchResult extends CompressResult {
  */
 export interface SearchResult extends BudgetedSearchResult {
   /**
-   * The dense model's validation accuracy minus `maxDrop`: the accuracy a model must reach (with
-   * a margin, it must also reach it by `standardErrors` paired standard errors of its
-   * difference from the dense model).
+   * The dense model's validation accuracy (or balanced accuracy or ROC AUC, by `metric`) minus
+   * `maxDrop`: the figure a model must reach (with a margin, it must also reach it by
+   * `standardErrors` paired standard errors of its difference from the dense model).
    */
   readonly target: number;
   /** The accepted drop. */
