@@ -719,6 +719,26 @@ export const compressCommand: Command = {
           "--test-fraction",
       );
     }
+    // A ROC AUC ranks the validation rows of one class against the other's: a class the
+    // stratified split keeps none of for validation (its share rounds to 0) is found here, by the
+    // split's counts, rather than after the dense training.
+    if (aucMetric && data.train.classes.length === 2) {
+      data.train.classes.forEach((label, c) => {
+        const rows = data.train.y.filter((k) => k === c).length;
+        const kept = trainingSize(new Int32Array(rows), { testFraction: validationFraction });
+        if (rows > 0 && kept === rows) {
+          throw new RangeError(
+            `Cannot compress: --metric roc-auc needs both classes in the validation rows, but ` +
+              `--validation-fraction ${args.string("validation-fraction")} of the ${rows} ` +
+              `training ${rows === 1 ? "row" : "rows"} of class ${quotedText(label)} rounds ` +
+              "to none (the split is stratified" +
+              (rows === 1
+                ? ", and a class keeps at least one row for training); give more rows of that class"
+                : "); give a larger --validation-fraction or more rows of that class"),
+          );
+        }
+      });
+    }
     const choices = trainingChoices(args, fitRows, choiceOptions);
     const progress = createProgress(io, showProgress);
     const started = performance.now();

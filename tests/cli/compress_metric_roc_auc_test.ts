@@ -258,3 +258,56 @@ Deno.test("lrc compress --metric roc-auc: the note on a dense model no better th
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc compress --metric roc-auc refuses, before training, a split that keeps no validation row of a class", async () => {
+  // It was refused only after the dense training, in the search's words ("which hold one class
+  // only"), naming neither the class nor --validation-fraction.
+  const dir = await Deno.makeTempDir({ prefix: "lrc-metric-roc-auc-" });
+  try {
+    const write = async (every: number) => {
+      const file = `${dir}/rare_${every}.csv`;
+      const lines = ["a,b,label"];
+      for (let i = 0; i < 400; i++) {
+        const yes = i % every === 5;
+        lines.push(`${(yes ? 1 : 0) + (i % 13) / 13},${(i % 7) / 7},${yes ? "yes" : "no"}`);
+      }
+      await Deno.writeTextFile(file, lines.join("\n") + "\n");
+      // The command's test split (25 %, stratified, seed 0): the training rows of "yes".
+      const d = await readCsv(file);
+      const yTrain = trainTestSplit(d.x, d.y, { testFraction: 0.25, seed: 0 }).yTrain;
+      return { file, rows: yTrain.filter((c) => c === d.classes.indexOf("yes")).length };
+    };
+    const run = (file: string, extra: string[]) =>
+      runCli([
+        ...["compress", "--data", file, "--budget", "1", "--metric", "roc-auc", "--quiet"],
+        ...extra,
+      ]);
+    // One training row of "yes": no fraction gives it to validation.
+    const one = await write(200);
+    assert.equal(one.rows, 1);
+    const r1 = await run(one.file, []);
+    assert.equal(r1.code, 1, r1.stderr);
+    assert.equal(r1.stdout, "");
+    assert.equal(
+      r1.stderr,
+      "lrc compress: Cannot compress: --metric roc-auc needs both classes in the validation " +
+        'rows, but --validation-fraction 0.2 of the 1 training row of class "yes" rounds to ' +
+        "none (the split is stratified, and a class keeps at least one row for training); give " +
+        "more rows of that class\n",
+    );
+    // Six: a twentieth rounds to none, a fifth keeps one.
+    const six = await write(50);
+    assert.equal(six.rows, 6);
+    const r6 = await run(six.file, ["--validation-fraction", "0.05"]);
+    assert.equal(r6.code, 1, r6.stderr);
+    assert.equal(r6.stdout, "");
+    assert.match(
+      r6.stderr,
+      /--validation-fraction 0\.05 of the 6 training rows of class "yes" rounds to none \(the split is stratified\); give a larger --validation-fraction or more rows of that class\n$/,
+    );
+    const ok = await run(six.file, ["--validation-fraction", "0.2"]);
+    assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
