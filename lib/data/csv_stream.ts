@@ -946,7 +946,10 @@ async function* linesOf(
       if (done) break;
       pending.push(value);
       size += value.length;
-      if (size < chunkBytes) continue;
+      // A line longer than the reads (a slow pipe: chunkBytes 1 splits every read) is joined
+      // again only when a read ends it or the bytes read since match those carried: each byte
+      // is copied and scanned a bounded number of times, not once per read while its line lasts.
+      if (size < chunkBytes || size < carry.length && value.indexOf(NL) < 0) continue;
       const chunk = join(pending, size);
       pending = [];
       size = 0;
