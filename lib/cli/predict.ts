@@ -749,25 +749,47 @@ async function standardInput(): Promise<{
   const reader = Deno.stdin.readable.getReader();
   const decoder = new TextDecoder();
   let bytes = new Uint8Array(0);
+  // The reads not yet joined to `bytes`: joined when one may end the line (a newline or a
+  // carriage return) or they match `bytes` in size, so that a long first line coming in small
+  // reads is not copied again at each read.
+  let pending: Uint8Array[] = [], size = 0;
+  const join = () => {
+    const joined = new Uint8Array(bytes.length + size);
+    joined.set(bytes);
+    let o = bytes.length;
+    for (const p of pending) {
+      joined.set(p, o);
+      o += p.length;
+    }
+    [bytes, pending, size] = [joined, [], 0];
+  };
   let from = 0, end = -1, ended = false, firstLine: string | undefined;
   while (end < 0) {
     const { value, done } = await reader.read();
     if (done) {
       ended = true;
+      join();
       break;
     }
-    const grown = new Uint8Array(bytes.length + value.length);
-    grown.set(bytes);
-    grown.set(value, bytes.length);
-    bytes = grown;
+    pending.push(value);
+    size += value.length;
+    if (value.indexOf(NEWLINE) < 0 && value.indexOf(CARRIAGE_RETURN) < 0 && size < bytes.length) {
+      continue;
+    }
+    join();
     // Lines that trim to nothing are skipped, as the CSV reader skips them (it may skip fewer:
-    // a line of tabs is a row of a tab-separated file; the line found then is further on).
-    for (let i = bytes.indexOf(NEWLINE, from); i >= 0; i = bytes.indexOf(NEWLINE, from)) {
-      const line = decoder.decode(bytes.subarray(from, i)).trim();
-      from = i + 1;
-      if (line !== "") {
-        [end, firstLine] = [from, line];
-        break;
+    // a line of tabs is a row of a tab-separated file; the line found then is further on). A
+    // carriage return that no newline follows (old Mac line ends) ends what is read ahead: the
+    // CSV reader refuses it there, before the whole input is held waiting for a newline.
+    while (end < 0) {
+      const nl = bytes.indexOf(NEWLINE, from);
+      const cr = loneCarriageReturn(bytes, from, nl < 0 ? bytes.length : nl);
+      if (cr >= 0) end = cr + 1;
+      else if (nl < 0) break;
+      else {
+        const line = decoder.decode(bytes.subarray(from, nl)).trim();
+        from = nl + 1;
+        if (line !== "") [end, firstLine] = [from, line];
       }
     }
   }
@@ -855,6 +877,18 @@ function csvCell(text: string): string {
 }
 
 const NEWLINE = 10;
+const CARRIAGE_RETURN = 13;
+
+/** The first carriage return in `bytes[from, to)` that a byte other than a newline follows, or -1. */
+function loneCarriageReturn(bytes: Uint8Array, from: number, to: number): number {
+  const within = bytes.subarray(0, to);
+  for (let r = within.indexOf(CARRIAGE_RETURN, from); r >= 0;) {
+    if (r + 1 < bytes.length && bytes[r + 1] !== NEWLINE) return r;
+    r = within.indexOf(CARRIAGE_RETURN, r + 1);
+  }
+  return -1;
+}
+
 const encoder = new TextEncoder();
 function encode(text: string): Uint8Array {
   return encoder.encode(text);

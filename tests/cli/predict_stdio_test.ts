@@ -314,3 +314,34 @@ Deno.test("lrc predict --out - refuses --json, whose summary would share stdout 
     /^lrc predict: Cannot predict: --json prints the summary on standard output, which --out - fills with the predictions/,
   );
 });
+
+Deno.test("lrc predict --data - refuses old Mac line ends (a carriage return alone) at the first, not after holding standard input to its end", async () => {
+  await withModel(async (s) => {
+    // No newline anywhere: a read ahead for the first line's newline holds the whole input (a
+    // pipe of 30 MB joined read by read took seconds) and says no only once it ends. Standard
+    // input is left open here: the refusal must come from the bytes that hold the first lone
+    // carriage return.
+    const text = csvText(s).split("\n").slice(0, 3).join("\r") + "\r";
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "predict", "--model", s.modelPath, "--data", "-", "--out", "-"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // A run that waits for the input to end is ended, to fail, not hang.
+    const stuck = setTimeout(() => child.kill(), 60_000);
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(text));
+    const out = await child.output();
+    clearTimeout(stuck);
+    await writer.close().catch(() => {});
+    assert.equal(out.code, 1, "killed: the run waited for standard input to end");
+    assert.equal(out.stdout.length, 0);
+    assert.equal(
+      new TextDecoder().decode(out.stderr),
+      "lrc predict: Cannot read CSV 'standard input': it holds a carriage return that does not " +
+        "end a line (after line 1); lines must end with \\n or \\r\\n (convert a file with old " +
+        "Mac line ends)\n",
+    );
+  });
+});
