@@ -839,13 +839,26 @@ async function standardInput(): Promise<{
  * Refuses a data file that is not a regular file (a pipe, a FIFO, `/dev/stdin`): the command
  * opens it twice, for its header and then for its rows, and a pipe's second reader starts where
  * the first stopped (rows lost without a word, or, for a FIFO, a wait for a writer that never
- * comes). `--data -` reads standard input once instead. A missing file or a folder is left to the CSV reader, which names it.
+ * comes). `--data -` reads standard input once instead, and both refusals say so (a device that
+ * the permissions keep from being examined, as deno task's do, is refused as a device). A missing
+ * file or a folder is left to the CSV reader, which names it.
+ *
+ * @throws {RangeError} If the path is a pipe, a FIFO or another file that is not regular.
+ * @throws {TypeError} If it is a device that cannot be examined.
  */
 async function checkRegularFile(path: string): Promise<void> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
-  } catch {
+  } catch (error) {
+    // deno task's permissions let no device be examined (`/dev/stdin`): the CSV reader would
+    // name it a device and say to save the data to a file, where --data - reads the pipe.
+    if (error instanceof Deno.errors.NotCapable && /^\/dev\//.test(path)) {
+      throw new TypeError(
+        `Cannot read CSV '${path}': it is a device, not a data file; pipe the data to --data - ` +
+          "(standard input, read once), or save them to a file and name that",
+      );
+    }
     return;
   }
   if (!info.isFile && !info.isDirectory) {

@@ -399,10 +399,14 @@ Deno.test("lrc under its task's permissions names /dev/stdin as a device, not De
       const out = await child.output();
       const stderr = new TextDecoder().decode(out.stderr);
       assert.equal(out.code, 1, stderr);
+      // lrc predict reads a pipe as --data - (standard input, once), and says so.
       assert.equal(
         stderr.trimEnd(),
         `lrc ${argv[0]}: Cannot read CSV '/dev/stdin': it is a device, not a data file; ` +
-          "save the data to a file and name that",
+          (argv[0] === "predict"
+            ? "pipe the data to --data - (standard input, read once), or save them to a file " +
+              "and name that"
+            : "save the data to a file and name that"),
       );
     }
   } finally {
