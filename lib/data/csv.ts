@@ -387,13 +387,14 @@ function checkLabelAndDelimiter(
  * lrcompress model file's (a model given where the data belong, as `lrc predict --data m.lrc`),
  * which read as text give a delimiter hint or line-end error about the binary bytes instead. The
  * advice for gzip is a command that works for the name: gunzip takes only a name ending in `.gz`
- * (it ignores `data.csv` as of "unknown suffix"), `gzip -dc` any.
+ * (it ignores `data.csv` as of "unknown suffix"), `gzip -dc` any, and a stream, which has no
+ * name to give a command (standard input), is piped through `gzip -dc`.
  *
  * @param head The file's first bytes (eight are enough).
- * @param file The file, for the advice.
+ * @param file The file, for the advice; `null` for a stream.
  * @returns The reason, or `null`.
  */
-export function binaryReason(head: Uint8Array, file: string): string | null {
+export function binaryReason(head: Uint8Array, file: string | null): string | null {
   if (
     head.length >= MODEL_FILE_MAGIC.length && MODEL_FILE_MAGIC.every((b, i) => head[i] === b)
   ) {
@@ -401,6 +402,7 @@ export function binaryReason(head: Uint8Array, file: string): string | null {
       "with loadModel)";
   }
   if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) return null;
+  if (file === null) return "it is gzip-compressed; decompress it first (pipe it through gzip -dc)";
   const command = file.endsWith(".gz")
     ? `gunzip -k '${file}'`
     : `gzip -dc '${file}' > decompressed.csv`;

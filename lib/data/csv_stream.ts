@@ -903,7 +903,7 @@ async function* linesOf(
     out.count++;
   };
   const split = (chunk: Uint8Array, last: boolean): LineChunk => {
-    const compressed = line === 0 ? binaryReason(chunk, name) : null;
+    const compressed = line === 0 ? binaryReason(chunk, isSource(path) ? null : name) : null;
     if (compressed !== null) throw new SyntaxError(`Cannot read CSV '${name}': ${compressed}`);
     // A carriage return must end a line (before its newline): a file whose lines end with CR
     // alone would read as one line.

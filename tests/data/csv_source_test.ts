@@ -93,3 +93,47 @@ Deno.test("readCsvBatches copies a line longer than a stream's reads a bounded n
   // Each byte copied a few times (the part carried at least doubles between joins), not once per read.
   assert.ok(copied <= 6 * text.length, `${copied} bytes copied for ${text.length} read`);
 });
+
+Deno.test("readCsvBatches refuses a gzip-compressed stream with a pipe that decompresses it, not a command on its name", async () => {
+  // 'gzip -dc 'standard input' > decompressed.csv' names a file that is not there. The oracle
+  // is the shell: the bytes piped through the command in the message give back the text.
+  const text = "a,b,label\n1,2,y\n3,4,n\n";
+  const packed = await new Response(
+    new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")),
+  ).bytes();
+  const stream = (): CsvSource => ({
+    name: "standard input",
+    readable: new Blob([packed]).stream(),
+  });
+  const messages: string[] = [];
+  for (
+    const read of [
+      () => readCsvColumns(stream()),
+      async () => {
+        for await (const _ of readCsvBatches(stream(), { chunkBytes: 1 })) { /* refused */ }
+      },
+    ]
+  ) {
+    await assert.rejects(read, (e: Error) => {
+      messages.push(e.message);
+      return e instanceof SyntaxError;
+    });
+  }
+  assert.equal(messages[0], messages[1]);
+  const command =
+    /^Cannot read CSV 'standard input': it is gzip-compressed; decompress it first \(pipe it through (.*)\)$/
+      .exec(messages[0]);
+  assert.ok(command, messages[0]);
+  const child = new Deno.Command("sh", {
+    args: ["-c", command[1]],
+    stdin: "piped",
+    stdout: "piped",
+  })
+    .spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(packed);
+  await writer.close();
+  const run = await child.output();
+  assert.equal(run.code, 0);
+  assert.equal(new TextDecoder().decode(run.stdout), text);
+});
