@@ -550,8 +550,7 @@ export const compressCommand: Command = {
         args,
         ["class-weight", "weight-column"],
         "with --model when nothing is fine-tuned, quantization-aware trained or scored by " +
-          "taylor or obd (the class weights weigh the dense training, which --model loads, and " +
-          "these)",
+          "taylor or obd (it weighs the dense training, which --model loads, and these)",
       );
     }
     const integerAsked = args.flag("integer");

@@ -849,6 +849,16 @@ Deno.test("--weight-column refusals", async () => {
       "loads, the fine-tuning and taylor/obd's scores)",
     ],
     [
+      [
+        ...["compress", "--model", modelFile, "--data", ok, "--weight-column", "w"],
+        ...["--sparsity", "0.5", "--fine-tune", "none", "--training", "ptq"],
+      ],
+      2,
+      "Cannot parse arguments of 'compress': --weight-column does not apply with --model when " +
+      "nothing is fine-tuned, quantization-aware trained or scored by taylor or obd (it weighs " +
+      "the dense training, which --model loads, and these)",
+    ],
+    [
       ["export", "--model", modelFile, "--weight-column", "w", "--out", `${dir}/x.onnx`],
       2,
       "Cannot export: --model exports that file as it is; --weight-column applies only to a " +
