@@ -448,6 +448,14 @@ export function checkDelimiter(command: string, delimiter: string): void {
  */
 export function checkDataOptions(args: ParsedArgs): void {
   const command = args.command ?? "lrc";
+  if (args.string("data") === "-") {
+    // Standard input can be read once: these commands read their data more than once (the
+    // header, the rows, streamed training's passes). A file named "-" is "./-".
+    throw new UsageError(
+      `Cannot parse arguments of '${command}': --data - (standard input) is read by lrc ` +
+        "predict only; save the data to a file and give its name (a file named '-' is ./-)",
+    );
+  }
   if (args.string("data") !== undefined) {
     refuseUnused(command, args, ["dataset"], "with --data (a CSV file is the data)");
     delimiterOf(args);

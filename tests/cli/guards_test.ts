@@ -668,3 +668,41 @@ Deno.test("impossible counts and levels are refused before training, and a bare 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("commands other than predict refuse --data - (standard input) in their words, and read a file named '-' as ./-", async () => {
+  // They read their data more than once; '-' was taken as a file name ("No such file ... stat '-'").
+  for (
+    const argv of [
+      ["train", "--data", "-", ...quick],
+      ["train", "--data", "-", "--stream", "--optimizer", "sgd", "--quiet"],
+      ["prune", "--data", "-", "--sparsity", "0.5", ...quick],
+      ["quantize", "--data", "-", "--bits", "8", ...quick],
+      ["compress", "--data", "-", "--quiet"],
+      ["export", "--data", "-", "--out", "x.onnx", ...quick],
+    ]
+  ) {
+    const r = await runCli(argv);
+    assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
+    assert.equal(
+      r.stderr,
+      `lrc ${argv[0]}: Cannot parse arguments of '${argv[0]}': --data - (standard input) is ` +
+        "read by lrc predict only; save the data to a file and give its name (a file named '-' " +
+        "is ./-)\n",
+    );
+  }
+  const dir = await Deno.makeTempDir({ prefix: "lrc-dash-" });
+  try {
+    const iris = await loadEmbedded("iris");
+    const lines = [[...iris.featureNames, "label"].join(",")];
+    for (let i = 0; i < iris.y.length; i++) {
+      const row = Array.from(iris.x.data.subarray(i * iris.x.cols, (i + 1) * iris.x.cols));
+      lines.push(`${row.join(",")},${iris.classes[iris.y[i]]}`);
+    }
+    await Deno.writeTextFile(`${dir}/-`, lines.join("\n") + "\n");
+    const r = await runCli(["train", "--data", `${dir}/-`, "--json", ...quick]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).data.features, iris.x.cols);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
