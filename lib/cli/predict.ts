@@ -29,6 +29,7 @@ import { preparePredictor } from "../model/predictor.ts";
 import { prepareQuantizedPredictor } from "../quant/predictor.ts";
 import { type Command, refuseUnused, UsageError } from "./args.ts";
 import {
+  DATA_OPTIONS,
   delimiterOf,
   guessedLabelWarning,
   labelLike,
@@ -97,7 +98,7 @@ export const predictCommand: Command = {
         "without it)",
     },
     "no-header": { type: "boolean", help: "the file has no header row (columns by position)" },
-    delimiter: { type: "string", value: "CHAR", default: ",", help: "field delimiter" },
+    delimiter: { type: "string", value: "CHAR", default: ",", help: DATA_OPTIONS.delimiter.help },
     out: {
       type: "string",
       value: "FILE.csv",
