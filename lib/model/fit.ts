@@ -1103,24 +1103,41 @@ export function effectiveWeights(
   }
   let weightSum = 0;
   for (let i = 0; i < n; i++) weightSum += weights[i];
-  if (weightSum === 0) {
+  checkWeightSum(
+    action,
+    weightSum,
+    cw === undefined ? "sampleWeight" : sw === undefined ? "classWeight" : "both",
+  );
+  return { weights, weightSum };
+}
+
+/**
+ * Refuses row weights that sum to 0 (no row would train) or beyond float64 (the mean would be
+ * Infinity), naming where the weights came from.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param sum The sum of the rows' weights.
+ * @param from `"sampleWeight"`, `"classWeight"` or `"both"` (their product).
+ * @throws {RangeError} If the sum is 0 or not finite.
+ */
+export function checkWeightSum(
+  action: string,
+  sum: number,
+  from: "sampleWeight" | "classWeight" | "both",
+): void {
+  if (sum === 0) {
     throw new RangeError(
       `Cannot ${action}: every training row weighs 0 (${
-        cw === undefined
-          ? "sampleWeight"
-          : sw === undefined
-          ? "classWeight"
-          : "sampleWeight times classWeight"
+        from === "both" ? "sampleWeight times classWeight" : from
       }); at least one row must weigh more than 0`,
     );
   }
-  if (!Number.isFinite(weightSum)) {
+  if (!Number.isFinite(sum)) {
     throw new RangeError(
-      `Cannot ${action}: the row weights sum to ${weightSum}, beyond float64; scale them down ` +
+      `Cannot ${action}: the row weights sum to ${sum}, beyond float64; scale them down ` +
         "(only their ratios matter)",
     );
   }
-  return { weights, weightSum };
 }
 
 /**

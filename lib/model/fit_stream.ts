@@ -35,6 +35,7 @@ import {
   checkOptimizer,
   checkPenalty,
   checkValidation,
+  checkWeightSum,
   classBalanceWarnings,
   type EpochRecord,
   type FitProgress,
@@ -552,23 +553,11 @@ async function streamWeights(
       }
     }
   }
-  if (rawSum === 0) {
-    throw new RangeError(
-      `Cannot ${action}: every training row weighs 0 (${
-        rowWeights === null
-          ? "classWeight"
-          : given === undefined
-          ? "sampleWeight"
-          : "sampleWeight times classWeight"
-      }); at least one row must weigh more than 0`,
-    );
-  }
-  if (!Number.isFinite(rawSum)) {
-    throw new RangeError(
-      `Cannot ${action}: the row weights sum to ${rawSum}, beyond float64; scale them down ` +
-        "(only their ratios matter)",
-    );
-  }
+  checkWeightSum(
+    action,
+    rawSum,
+    rowWeights === null ? "classWeight" : given === undefined ? "sampleWeight" : "both",
+  );
   const { pre, scale } = unitScale(max);
   return { perClass, rowWeights, rawSum, pre, scale, sum: rawSum * pre * scale };
 }
