@@ -277,3 +277,32 @@ Deno.test("scorers refuse inputs whose scores overflow, as predict does, instead
       "the inputs are too large for the model's weights",
   });
 });
+
+Deno.test("softmax: scores 1000 apart give the closed-form loss and derivatives, not an overflow", () => {
+  // z = (0, 1000, 0) for x = 1000, label 0: log-sum-exp is 1000 + log(1 + 2e^-1000) = 1000 in
+  // doubles, p = (0, 1, 0), so loss = 1000 - 0, gradient (p - e_0) x = (-1000, 1000, 0) and
+  // p (1 - p) x² = 0. Shifting by any score but the largest makes e^1000 overflow.
+  const model = modelOf("softmax", Float64Array.from([0, 1, 0]), new Float64Array(3), 1);
+  const data = {
+    x: { data: Float64Array.from([1000]), rows: 1, cols: 1 },
+    y: Int32Array.from([0]),
+  };
+  const der = lossDerivatives(model, data);
+  assert.equal(der.loss, 1000);
+  assert.deepEqual([...der.gradient.data], [-1000, 1000, 0]);
+  assert.deepEqual([...der.hessianDiagonal.data], [0, 0, 0]);
+  assert.deepEqual([...der.meanAbsSampleGradient.data], [1000, 1000, 0]);
+});
+
+Deno.test("scorers refuse data without rows in those words, not as an overflow of 0 / 0", () => {
+  const model = modelOf("sigmoid", Float64Array.from([1, 2]), new Float64Array(1), 2);
+  const empty = { x: { data: new Float64Array(0), rows: 0, cols: 2 }, y: new Int32Array(0) };
+  // Each scorer refuses through lossDerivatives; without the check 1 / 0 rows made every mean
+  // NaN, refused as inputs "too large for the model's weights".
+  for (const score of [lossDerivatives, taylorScores, obdScores]) {
+    assert.throws(() => score(model, empty), {
+      name: "RangeError",
+      message: "Cannot compute loss derivatives: data.x has no rows",
+    }, score.name);
+  }
+});
