@@ -205,6 +205,15 @@ Deno.test("featureScores refuses a NaN score whatever the reduction, as pruneMas
       );
     }
   }
+  // Not square: 2 rows of 3 columns, NaN at flat index 4 is row 1, column 1 (rows counted in
+  // columns, not in rows: floor(4 / 2) named a row 2 that does not exist).
+  assert.throws(
+    () => featureScores({ data: Float64Array.of(0, 1, 2, 3, NaN, 5), rows: 2, cols: 3 }),
+    {
+      name: "RangeError",
+      message: "Cannot compute feature scores: scores hold NaN at row 1, column 1",
+    },
+  );
   // Infinities are scores like any other: the largest wins "max", and -Infinity ranks lowest.
   const s = featureScores({ data: Float64Array.of(-Infinity, 1, 3, Infinity), rows: 2, cols: 2 }, {
     reduce: "max",
