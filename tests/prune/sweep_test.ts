@@ -238,3 +238,14 @@ Deno.test("a pre-masked model's rows report the sparsity of their own masks, whi
     assert.equal(zeros, Math.round(row.sparsity * 640));
   }
 });
+
+Deno.test("without sparsities the sweep removes the documented 50, 70, 80, 90, 95 and 98 %", () => {
+  const rows = pruneSweep(dense, { train, test }, { strategies: ["magnitude"] });
+  assert.deepEqual(rows.map((r) => r.sparsity), [0.5, 0.7, 0.8, 0.9, 0.95, 0.98]);
+  // Global magnitude pruning of the 640 weights: round(f * 640) removed, as the fraction says.
+  const n = dense.weights.data.length;
+  assert.deepEqual(
+    rows.map((r) => r.achievedSparsity),
+    [0.5, 0.7, 0.8, 0.9, 0.95, 0.98].map((f) => Math.round(f * n) / n),
+  );
+});

@@ -328,6 +328,26 @@ Deno.test("pruneSweep: sampleWeight weighs the taylor/obd scores and the fine-tu
         "fineTune; give them once, at the top level (they weigh the scores and the fine-tuning)",
     },
   );
+  // Given in fineTune alone, the weights weigh the fine-tuning only (magnitude reads no data):
+  // as fine-tuning on the repeated rows. Refusing them as "given both" took them for top-level.
+  const tuneOnly = {
+    strategies: ["magnitude"],
+    sparsities: [0.5],
+    fineTune: common.fineTune,
+  } as const;
+  const c = pruneSweep(dense, { train: { x, y }, test }, {
+    ...tuneOnly,
+    fineTune: { ...common.fineTune, sampleWeight: s },
+  });
+  const d = pruneSweep(dense, { train: rep, test }, tuneOnly);
+  assert.equal(c.length, 2);
+  c.forEach((row, i) => {
+    assert.deepEqual(row.model.mask, d[i].model.mask, `fineTune only ${row.fineTuned}`);
+    assertClose(row.model.weights.data, d[i].model.weights.data, {
+      atol: 1e-6,
+      message: `fineTune only ${row.fineTuned}`,
+    });
+  });
 });
 
 Deno.test("pruneSweep: the obd rows rank by the weighted scores (a mask the unweighted scores do not give)", () => {
