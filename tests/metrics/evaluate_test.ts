@@ -133,6 +133,22 @@ Deno.test("evaluate gives no ROC AUC for a binary model on one class, and refuse
   );
 });
 
+Deno.test("evaluate refuses labels out of the model's classes or of another length, in its own name", () => {
+  const x = { data: Float64Array.of(1, 0, 1, 0, 0, 1), rows: 3, cols: 2 };
+  assert.throws(() => evaluate(sigmoid, x, Int32Array.of(0, 1, 2)), {
+    name: "RangeError",
+    message: "Cannot evaluate model: label at row 2 is 2, expected in 0..1",
+  });
+  assert.throws(() => evaluate(sigmoid, x, Int32Array.of(0, -1, 1)), {
+    name: "RangeError",
+    message: "Cannot evaluate model: label at row 1 is -1, expected in 0..1",
+  });
+  assert.throws(() => evaluate(sigmoid, x, Int32Array.of(0, 1)), {
+    name: "TypeError",
+    message: "Cannot evaluate model: data has 3 rows but labels have 2 entries",
+  });
+});
+
 Deno.test("evaluate ranks a two-class softmax model's samples by classes[1]'s probability for ROC AUC", () => {
   // The AUC counted over every (positive, negative) pair, with classes[1]'s softmax probability
   // worked here from the raw rows; the same model written as a sigmoid (weights and bias w1 - w0,
