@@ -207,3 +207,47 @@ Deno.test("the one-call search refuses a bad budget before it trains", () => {
     assert.equal(trained, false, String(maxDrop));
   }
 });
+
+Deno.test("with a margin and no drop allowed, a model that predicts as the dense one lies on the budget and is within it", async () => {
+  // maxDrop 0: a candidate whose validation predictions are the dense model's has b = c = 0, so
+  // its difference less k standard errors is exactly 0 = -maxDrop, the boundary, which the
+  // budget includes (the dense model itself is such a model). The oracle counts b and c.
+  const cancer = await splitSet("breast-cancer");
+  const s = createCompressionSession(cancer.train, { ...FAST, seed: 0 });
+  const space = {
+    sparsities: [0],
+    methods: [{ kind: "uniform" }] as const,
+    bits: [2, 8],
+    training: ["ptq"] as const,
+  };
+  const rows = s.sweep(space);
+  const val = s.validation;
+  const dense = predict(asFloatModel(s.compress({ prune: false, quantize: false }).model), val.x);
+  const lower = (m: StoredModel) => {
+    const p = predict(asFloatModel(m), val.x);
+    let b = 0, c = 0;
+    for (let i = 0; i < p.length; i++) {
+      const d = dense[i] === val.y[i], q = p[i] === val.y[i];
+      if (d && !q) b++;
+      if (q && !d) c++;
+    }
+    const n = p.length;
+    return (c - b) / n - Math.sqrt(b + c - (c - b) ** 2 / n) / n;
+  };
+  const bounds = new Map(
+    rows.rows.map((row, i) => [`${row.name} ${row.bytes}`, lower(rows.models[i])]),
+  );
+  assert.ok([...bounds.values()].includes(0), "a quantized model predicts as the dense one");
+  const r = s.search({ ...space, maxDrop: 0, standardErrors: 1 });
+  let onBoundary = 0;
+  for (const t of r.tried) {
+    // The dense model (not a sweep row) predicts as itself: its bound is 0.
+    const expected = bounds.get(`${t.name} ${t.bytes}`) ?? 0;
+    assert.ok(Math.abs(t.lowerBound! - expected) < 1e-12, `${t.name}: ${t.lowerBound}`);
+    assert.equal(t.feasible, expected >= 0, t.name);
+    if (expected === 0) onBoundary++;
+  }
+  assert.ok(onBoundary >= 2, `${onBoundary} on the boundary`);
+  const feasible = r.tried.filter((t) => t.feasible).map((t) => t.bytes);
+  assert.equal(r.chosen.bytes, Math.min(...feasible));
+});
