@@ -156,3 +156,43 @@ Deno.test("search refuses metric roc-auc for more than two classes, and validati
       'Cannot search compression: metric "roc-auc" needs both classes in the validation rows, which hold one class only',
   });
 });
+
+Deno.test("under a ROC AUC budget, test rows of one class give no test difference (one positive, last, gives one), and the same choice", () => {
+  // No (positive, negative) pair among the test rows: no AUC there to compare. The choice is made
+  // on validation, so it is the one made with a test set of both classes.
+  const keep: number[] = [];
+  for (let i = 0; i < test.y.length; i++) if (test.y[i] === 0) keep.push(i);
+  const negatives: LabelledData = {
+    x: {
+      data: Float64Array.from(keep.flatMap((i) => [...test.x.data.subarray(4 * i, 4 * i + 4)])),
+      rows: keep.length,
+      cols: 4,
+    },
+    y: new Int32Array(keep.length),
+  };
+  const s = createCompressionSession(data, { seed: 0, test: negatives });
+  const r = s.search({ ...SPACE, maxDrop: 0.05, metric: "roc-auc" });
+  assert.equal(r.testDifference, null);
+  assert.equal(
+    r.chosen.name,
+    session.search({ ...SPACE, maxDrop: 0.05, metric: "roc-auc" }).chosen.name,
+  );
+  // The accuracy budget compares on those rows all the same.
+  assert.notEqual(s.search({ ...SPACE, maxDrop: 0.05 }).testDifference, null);
+  // One positive, in the last row, makes pairs: the difference is the pairwise AUCs'.
+  const p = test.y.indexOf(1);
+  const onePositive: LabelledData = {
+    x: {
+      data: Float64Array.of(...negatives.x.data, ...test.x.data.subarray(4 * p, 4 * p + 4)),
+      rows: keep.length + 1,
+      cols: 4,
+    },
+    y: Int32Array.from({ length: keep.length + 1 }, (_, i) => (i === keep.length ? 1 : 0)),
+  };
+  const last = createCompressionSession(data, { seed: 0, test: onePositive })
+    .search({ ...SPACE, maxDrop: 0.05, metric: "roc-auc" });
+  const t = last.testDifference!;
+  assert.ok(t !== null);
+  assert.ok(Math.abs(t.baselineAccuracy - aucOf(session.dense, onePositive)) < 1e-12);
+  assert.ok(Math.abs(t.candidateAccuracy - aucOf(last.model, onePositive)) < 1e-12);
+});
