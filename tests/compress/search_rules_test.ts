@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { createCompressionSession } from "../../lib/compress/mod.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { encodeModel } from "../../lib/io/model_file.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
+import { predict } from "../../lib/model/predict.ts";
 import { FAST, splitSet } from "./_data.ts";
 
 const digits = await splitSet("digits");
@@ -336,4 +338,42 @@ Deno.test("a candidate the search cannot quantize is named and explained as the 
     [...sweep].sort((a, b) => a.name < b.name ? -1 : 1),
   );
   for (const k of unmade) assert.match(k.reason, /distinct weights/);
+});
+
+Deno.test("a model whose validation accuracy drops by exactly maxDrop (whole rows) is within budget, one row more is not", async () => {
+  // The budget in rows: a candidate right on d fewer of the n validation rows than the dense
+  // model drops d / n, and maxDrop = d / n keeps it, though dense - d / n can round above its
+  // accuracy in doubles (as on these 86 rows); maxDrop = (d - 1) / n rules it out. Rows counted
+  // here from each model's predictions.
+  const cancer = await splitSet("breast-cancer");
+  const s = createCompressionSession(cancer.train, { ...FAST, seed: 0 });
+  const space = {
+    sparsities: [0, 0.5, 0.8, 0.9],
+    methods: [{ kind: "uniform" }] as const,
+    bits: [1, 2, 3, 4],
+    training: ["ptq"] as const,
+  };
+  const sweep = s.sweep(space);
+  const v = s.validation, n = v.y.length;
+  const right = (p: Int32Array) => p.reduce((sum, c, i) => sum + (c === v.y[i] ? 1 : 0), 0);
+  const dense = right(
+    predict(asFloatModel(s.compress({ prune: false, quantize: false }).model), v.x),
+  );
+  let checked = 0;
+  sweep.rows.forEach((row, i) => {
+    const d = dense - right(predict(asFloatModel(sweep.models[i]), v.x));
+    if (d <= 0) return;
+    const find = (maxDrop: number) =>
+      s.search({ ...space, maxDrop }).tried.find((t) =>
+        t.name === row.name && t.bytes === row.bytes
+      );
+    const at = find(d / n), beyond = find((d - 1) / n);
+    // A candidate not made is ruled out by its bound (a smaller file was feasible): no verdict.
+    if (at !== undefined) assert.equal(at.feasible, true, `${row.name}: ${d} of ${n} rows`);
+    if (beyond !== undefined) {
+      assert.equal(beyond.feasible, false, `${row.name}: ${d} of ${n} rows`);
+    }
+    if (at !== undefined && beyond !== undefined) checked++;
+  });
+  assert.ok(checked >= 3, `${checked} checked`);
 });
