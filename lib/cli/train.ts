@@ -123,13 +123,40 @@ export function classWeightsFromCounts(
   counts: ArrayLike<number>,
   command: string,
 ): ClassWeights | null {
+  return resolveClassWeights(args, { classes, counts }, command);
+}
+
+/**
+ * Checks the syntax of `--class-weight` before the data's classes are known, in the words of
+ * {@linkcode classWeightsFromCounts}: `balanced`, or `LABEL=W` items each with a weight >= 0 and
+ * no label twice (whether each label is a class, and the weights of the classes present, are
+ * checked once the classes are counted). Streamed training calls it before its passes over the
+ * file, so that a typo is not reported after reading it.
+ *
+ * @param args Parsed options including {@linkcode CLASS_WEIGHT_OPTION}.
+ * @param command The command, for messages.
+ * @throws {UsageError} If the value is malformed, names a label twice or a weight is not a number
+ *   >= 0.
+ */
+export function checkClassWeightSyntax(args: ParsedArgs, command: string): void {
+  resolveClassWeights(args, null, command);
+}
+
+/** {@linkcode classWeightsFromCounts}; with `data` null, the syntax checks only. */
+function resolveClassWeights(
+  args: ParsedArgs,
+  data: { readonly classes: readonly string[]; readonly counts: ArrayLike<number> } | null,
+  command: string,
+): ClassWeights | null {
   const raw = args.string("class-weight");
+  const classes = data?.classes ?? [], counts = data?.counts ?? [];
   if (raw === undefined) return null;
   const bad = (why: string) =>
     new UsageError(`Cannot parse arguments of '${command}': --class-weight ${why}`);
   const perClass: Record<string, number> = {};
   for (const c of classes) perClass[c] = 1;
   if (raw.trim() === "balanced") {
+    if (data === null) return null;
     // fit's rule (absent classes keep 1: no row uses it).
     const weights = perClassWeights("balanced", classes, counts, command);
     classes.forEach((c, k) => perClass[c] = weights[k]);
@@ -146,7 +173,7 @@ export function classWeightsFromCounts(
       );
     }
     const label = item.slice(0, at), w = decimalValue(item.slice(at + 1));
-    if (!classes.includes(label)) {
+    if (data !== null && !classes.includes(label)) {
       throw bad(
         `names class ${quotedText(label)}, which is not one of the classes ${quotedList(classes)}`,
       );
@@ -162,6 +189,7 @@ export function classWeightsFromCounts(
     }
     perClass[label] = w;
   }
+  if (data === null) return null;
   if (!classes.some((c, k) => counts[k] > 0 && perClass[c] > 0)) {
     throw bad("weighs every class of the training rows 0; at least one must weigh more");
   }

@@ -29,6 +29,7 @@ import type { Penalty } from "../model/types.ts";
 import type { Evaluation } from "../metrics/evaluate.ts";
 import type { FitResult } from "../model/fit.ts";
 import type { ClassWeights, RowWeightTotals } from "./train.ts";
+import { checkClassWeightSyntax } from "./train.ts";
 
 /**
  * Streams the training if `--stream` is set or `--data` is larger than `--max-data-bytes`
@@ -130,6 +131,9 @@ export async function trainStreamedIfAsked(
         `${STREAM_BLOCK_ROWS} rows streaming holds at once`,
     );
   }
+  // --class-weight's syntax, before any pass over the file (its labels need the first pass of
+  // fitStream, which counts the training rows' classes).
+  checkClassWeightSyntax(args, "train");
   // The header's names in the file's order (the scan does not name the last column, taken as the
   // label when none is named).
   const columns = csv.header ? await headerNames(file, csv.delimiter) : undefined;

@@ -609,3 +609,36 @@ Deno.test("lrc export --class-weight trains the weighted model it exports: the b
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /--class-weight applies only to a model trained here/);
 });
+
+Deno.test("lrc train --stream checks --class-weight's syntax before reading the file; its labels after the first pass", async () => {
+  // The file with a short last row, which any pass over the whole file refuses: a value refused
+  // before the passes is reported instead of it.
+  const broken = `${dir}/broken_last_row.csv`;
+  await Deno.writeTextFile(broken, (await Deno.readTextFile(file)) + "1,2,3\n");
+  const streamed = ["train", "--data", broken, "--optimizer", "sgd", "--test-fraction", "0.3333"];
+  const syntax: [string, string][] = [
+    ["pos=abc", `gives class "pos" the weight "abc"; weights must be numbers >= 0`],
+    [
+      "balanced,x",
+      `must be balanced or LABEL=W,LABEL=W, got "balanced" (no LABEL=W) in "balanced,x"`,
+    ],
+    ["pos=1,pos=2", `names class "pos" twice`],
+    ["pos=-1", `gives class "pos" the weight "-1"; weights must be numbers >= 0`],
+  ];
+  for (const how of [["--stream"], ["--max-data-bytes", "100"]]) {
+    for (const [value, why] of syntax) {
+      const r = await runCli([...streamed, ...how, "--class-weight", value]);
+      assert.equal(r.code, 2, `${value}: ${r.stdout}${r.stderr}`);
+      assert.ok(
+        r.stderr.includes(`Cannot parse arguments of 'train': --class-weight ${why}`),
+        `${value}:\n${r.stderr}`,
+      );
+    }
+    // A label that is no class, and "balanced", need the classes: the file is read first.
+    for (const value of ["yes=2", "balanced"]) {
+      const r = await runCli([...streamed, ...how, "--class-weight", value]);
+      assert.equal(r.code, 1, `${value}: ${r.stdout}${r.stderr}`);
+      assert.ok(r.stderr.includes("line 2002 has 3 fields, the header has 4"), r.stderr);
+    }
+  }
+});
