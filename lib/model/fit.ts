@@ -1118,17 +1118,19 @@ export function effectiveWeights(
  * @param action What the caller was doing, for messages.
  * @param sum The sum of the rows' weights.
  * @param from `"sampleWeight"`, `"classWeight"` or `"both"` (their product).
+ * @param rows What gives the row weights, in the messages (`fitStream`'s `weightColumn "w"`).
  * @throws {RangeError} If the sum is 0 or not finite.
  */
 export function checkWeightSum(
   action: string,
   sum: number,
   from: "sampleWeight" | "classWeight" | "both",
+  rows = "sampleWeight",
 ): void {
   if (sum === 0) {
     throw new RangeError(
       `Cannot ${action}: every training row weighs 0 (${
-        from === "both" ? "sampleWeight times classWeight" : from
+        from === "both" ? `${rows} times classWeight` : from === "sampleWeight" ? rows : from
       }); at least one row must weigh more than 0`,
     );
   }

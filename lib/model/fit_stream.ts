@@ -377,7 +377,7 @@ export async function fitStream(
         // Checked as in the pass before training: a weight gone bad in a later epoch reached the
         // engine, which named its place in the block, not its line (and null read as all 1).
         const given = weighting?.rowWeights
-          ? batchWeights(weighting.rowWeights, batch, action, epoch)
+          ? batchWeights(weighting.rowWeights, batch, action, epoch, rowWeightsName(options))
           : null;
         for (let i = 0; i < batch.x.rows; i++) {
           const c = scan.classOf(batch.labels[i]);
@@ -417,7 +417,9 @@ export async function fitStream(
       }
       if (weighting?.rowWeights && rawSum !== weighting.rawSum) {
         throw new RangeError(
-          `Cannot ${action}: sampleWeight gave the rows of epoch ${epoch} weights summing to ` +
+          `Cannot ${action}: ${
+            rowWeightsName(options)
+          } gave the rows of epoch ${epoch} weights summing to ` +
             `${rawSum}, but ${weighting.rawSum} in the pass before training; it must give each ` +
             "row the same weight every time it is called",
         );
@@ -534,7 +536,7 @@ async function streamWeights(
     for await (
       const batch of readCsvBatches(path, { ...csv, batchSize: BATCH_ROWS, dtype: "float32" })
     ) {
-      const values = batchWeights(rowWeights, batch, action, null);
+      const values = batchWeights(rowWeights, batch, action, null, rowWeightsName(options));
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
         // A label the first pass did not see (the file changed) weighed NaN: "the row weights
@@ -557,20 +559,34 @@ async function streamWeights(
     action,
     rawSum,
     rowWeights === null ? "classWeight" : given === undefined ? "sampleWeight" : "both",
+    rowWeightsName(options),
   );
   const { pre, scale } = unitScale(max);
   return { perClass, rowWeights, rawSum, pre, scale, sum: rawSum * pre * scale };
 }
 
 /**
- * The weights `sampleWeight` gives a batch's rows, checked: one finite number >= 0 per row.
- * `epoch` is `null` in the pass before training, else named in the messages.
+ * What gives the row weights, as the messages name it: `sampleWeight`, else the column
+ * (`weightColumn "w"`, or `weightColumn 2` by index).
+ */
+function rowWeightsName(options: FitStreamOptions): string {
+  const column = options.weightColumn;
+  return options.sampleWeight !== undefined || column === undefined
+    ? "sampleWeight"
+    : `weightColumn ${typeof column === "number" ? column : quotedText(column)}`;
+}
+
+/**
+ * The weights `sampleWeight` (or `weightColumn`, named by `from`) gives a batch's rows, checked:
+ * one finite number >= 0 per row. `epoch` is `null` in the pass before training, else named in
+ * the messages.
  */
 function batchWeights(
   rowWeights: (batch: CsvBatch) => ArrayLike<number>,
   batch: CsvBatch,
   action: string,
   epoch: number | null,
+  from: string,
 ): ArrayLike<number> {
   const w: unknown = rowWeights(batch);
   const m = batch.x.rows;
@@ -587,7 +603,7 @@ function batchWeights(
     const v = values[i];
     if (!(typeof v === "number" && v >= 0 && v < Infinity)) {
       throw new RangeError(
-        `Cannot ${action}: sampleWeight gave line ${batch.lines[i]} the weight ${
+        `Cannot ${action}: ${from} gave line ${batch.lines[i]} the weight ${
           typeof v === "number" ? v : describe(v)
         }${when}; weights must be finite numbers >= 0`,
       );

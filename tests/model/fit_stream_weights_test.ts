@@ -435,3 +435,47 @@ Deno.test("scanCsv counts the rows of each class, label cells that read as one c
     assert.deepEqual([...scan.classCounts], [2, 2, 1]);
   });
 });
+
+Deno.test("fitStream's refusals of weightColumn's values name the column, not sampleWeight", async () => {
+  // Column w after the features; a list of weights per line (line 2 is the first row).
+  const csv = (w: readonly number[]) =>
+    ["a,b,w,y", ...ROWS.map((r, i) => `${r[0]},${r[1]},${w[i]},${r[2]}`)].join("\n") + "\n";
+  const run = (file: string, options: Parameters<typeof fitStream>[1]) =>
+    fitStream(file, { label: "y", optimizer: { kind: "sgd", epochs: 2 }, ...options });
+  await withCsv(csv([1, 1, 1, -1, 1, 1, 1]), async (file) => {
+    await rejectsWith(
+      () => run(file, { weightColumn: "w" }),
+      RangeError,
+      `Cannot fit model from stream: weightColumn "w" gave line 5 the weight -1; weights must be ` +
+        "finite numbers >= 0",
+    );
+    await rejectsWith(
+      () => run(file, { weightColumn: 2 }),
+      RangeError,
+      "Cannot fit model from stream: weightColumn 2 gave line 5 the weight -1",
+    );
+    // sampleWeight, given, is what gave the weights.
+    await rejectsWith(
+      () => run(file, { weightColumn: "w", sampleWeight: (b) => b.weights! }),
+      RangeError,
+      "Cannot fit model from stream: sampleWeight gave line 5 the weight -1",
+    );
+  });
+  await withCsv(csv([0, 0, 0, 0, 0, 0, 0]), async (file) => {
+    await rejectsWith(
+      () => run(file, { weightColumn: "w" }),
+      RangeError,
+      `Cannot fit model from stream: every training row weighs 0 (weightColumn "w"); at least ` +
+        "one row must weigh more than 0",
+    );
+  });
+  // Rows of class 1 weigh 0 by the column, class 0 by classWeight.
+  await withCsv(csv(ROWS.map((r) => r[2])), async (file) => {
+    await rejectsWith(
+      () => run(file, { weightColumn: "w", classWeight: { "0": 1, "1": 0 } }),
+      RangeError,
+      `Cannot fit model from stream: every training row weighs 0 (weightColumn "w" times ` +
+        "classWeight)",
+    );
+  });
+});
