@@ -5,7 +5,8 @@
  */
 
 import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
-import { fit, type FitResult, type Optimizer, perClassWeights } from "../model/fit.ts";
+import { fit, type FitResult, type Optimizer } from "../model/fit.ts";
+import { perClassWeights } from "../model/weights.ts";
 import type { Penalty } from "../model/types.ts";
 import { checkSaveTarget, ENTROPY_OPTION, entropyFlag, writeModelFile } from "./model_files.ts";
 import { type Command, decimalValue, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";

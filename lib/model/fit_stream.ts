@@ -35,19 +35,17 @@ import {
   checkOptimizer,
   checkPenalty,
   checkValidation,
-  checkWeightSum,
   classBalanceWarnings,
   type EpochRecord,
   type FitProgress,
   type FitResult,
   nestedOptionHint,
   objectiveRiseWarning,
-  perClassWeights,
   resolveLink,
   scaleWarning,
   type SgdOptimizer,
-  unitScale,
 } from "./fit.ts";
+import { checkWeightSum, perClassWeights, unitScale } from "./weights.ts";
 import { accumulateLoss } from "./loss.ts";
 import {
   type Link,
