@@ -41,7 +41,8 @@ export const TRAIN_OPTIONS = {
   lambda: {
     type: "string",
     value: "X",
-    help: "penalty strength (scikit-learn's C = 1 / (lambda * nSamples)); default 1 / nSamples",
+    help: "penalty strength (scikit-learn's C = 1 / (lambda * nSamples), or with row or class " +
+      "weights 1 / (lambda * the training rows' weight sum)); default 1 / nSamples",
   },
   "l1-ratio": { type: "string", value: "R", help: "L1 share of the elastic net", default: "0.5" },
   epochs: { type: "string", value: "N", help: "epochs of sgd/adam", default: "20" },

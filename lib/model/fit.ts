@@ -177,7 +177,8 @@ export interface FitOptions {
   link?: Link | "auto";
   /**
    * The penalty.
-   * @default {{ kind: "l2", lambda: 1 / nSamples }} (scikit-learn's default C = 1)
+   * @default {{ kind: "l2", lambda: 1 / nSamples }} (scikit-learn's default C = 1; with
+   *   `sampleWeight` or `classWeight`, C = 1 is `lambda: 1 / sum_i s_i`, the weights' sum)
    */
   penalty?: Penalty;
   /**
