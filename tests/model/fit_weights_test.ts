@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Matrix } from "../../lib/core/matrix.ts";
 import { createLossEngine } from "../../lib/kernels/loss_engine.ts";
-import { fit, type FitOptions } from "../../lib/model/fit.ts";
+import { effectiveWeights, fit, type FitOptions } from "../../lib/model/fit.ts";
 import { fitStream } from "../../lib/model/fit_stream.ts";
 import { accumulateLoss } from "../../lib/model/loss.ts";
 import type { Link, LogisticModel } from "../../lib/model/types.ts";
@@ -736,4 +736,20 @@ Deno.test("the weights are refused naming the row, class or value at fault", asy
   } finally {
     plain.close();
   }
+});
+
+Deno.test("balanced class weights count only the classes with rows: each weighs n / nPresent in total, a class without rows 1", () => {
+  // Classes a, b, c; c has no row. scikit-learn's n / (n_classes * count) over the two present:
+  // a (2 rows) 5 / (2 * 2), b (3 rows) 5 / (2 * 3), so each present class totals 5 / 2 and the
+  // weights sum to the 5 rows; c's weight would be 1 (nothing to multiply here).
+  const y = Int32Array.from([0, 1, 0, 1, 1]);
+  const { weights, weightSum } = effectiveWeights(y, ["a", "b", "c"], { classWeight: "balanced" });
+  assertClose([...weights!], [1.25, 5 / 6, 1.25, 5 / 6, 5 / 6], { rtol: 1e-15 });
+  assertClose(weightSum, 5, { rtol: 1e-15 });
+  // Times sampleWeight: the counts stay unweighted (as scikit-learn's), the product per row.
+  const both = effectiveWeights(y, ["a", "b", "c"], {
+    classWeight: "balanced",
+    sampleWeight: [2, 0, 1, 3, 1],
+  });
+  assertClose([...both.weights!], [2.5, 0, 1.25, 2.5, 5 / 6], { rtol: 1e-15 });
 });
