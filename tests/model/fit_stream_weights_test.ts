@@ -100,6 +100,55 @@ Deno.test("a weighted streamed step is the closed-form step of the rows repeated
   });
 });
 
+Deno.test("a streamed step keeps its closed form for weights below 2^-500 and for a largest weight 2^141 times the last row's, and sampleWeight overrides weightColumn", async () => {
+  // As the test above: one SGD step from w = 0 is -lr * sum_i s_i (1/2 - y_i) x_i / sum_i s_i.
+  const lr = 0.5;
+  const closedForm = (s: readonly number[]) => {
+    const sum = s.reduce((a, b) => a + b, 0);
+    const out = [0, 0, 0];
+    ROWS.forEach(([a, b, y], i) => {
+      const r = s[i] * (0.5 - y) / sum;
+      out[0] -= lr * r * a;
+      out[1] -= lr * r * b;
+      out[2] -= lr * r;
+    });
+    return out;
+  };
+  const common = {
+    label: "y",
+    optimizer: { kind: "sgd", epochs: 1, learningRate: lr, momentum: 0, batchSize: 64 },
+    penalty: { kind: "none" },
+    preprocessing: "none",
+  } as const;
+  const step = (m: { weights: { data: Float64Array }; bias: Float64Array }) => [
+    ...m.weights.data,
+    m.bias[0],
+  ];
+  const cases: [string, number[]][] = [
+    // Too small for one power of two to bring into [1, 2) without overflowing it.
+    ["tiny", WEIGHTS.map((v) => v * 2 ** -800)],
+    // The largest weight (row 5) is not the last row's; scaled by the last one's, the others
+    // would be beyond float32 (2^128).
+    ["spread", WEIGHTS.map((v, i) => (i === ROWS.length - 1 ? 2 ** -20 : v * 2 ** 120))],
+  ];
+  await withCsv(["a,b,y", ...ROWS.map((r) => r.join(","))].join("\n") + "\n", async (file) => {
+    for (const [name, s] of cases) {
+      const sampleWeight = (batch: CsvBatch) => Array.from(batch.lines, (line) => s[line - 2]);
+      const { model } = await fitStream(file, { ...common, sampleWeight });
+      assertClose(step(model), closedForm(s), { rtol: 1e-12, atol: 1e-15, message: name });
+    }
+  });
+  // Both given: sampleWeight (here every row 1) weighs the rows, the column is read apart.
+  const withColumn = ["a,w,b,y", ...ROWS.map(([a, b, y], i) => [a, WEIGHTS[i], b, y].join(","))];
+  await withCsv(withColumn.join("\n") + "\n", async (file) => {
+    const ones = (batch: CsvBatch) => new Array(batch.x.rows).fill(1);
+    const { model } = await fitStream(file, { ...common, weightColumn: "w", sampleWeight: ones });
+    assert.deepEqual(model.featureNames, ["a", "b"]);
+    const expected = closedForm(ROWS.map(() => 1));
+    assertClose(step(model), expected, { rtol: 1e-12, atol: 1e-15, message: "both" });
+  });
+});
+
 Deno.test("a loss engine's reloaded rows carry their own weights: the gradient at w = 0 in closed form", () => {
   const d = 2, n = ROWS.length;
   const x = { data: Float32Array.from(ROWS.flatMap(([a, b]) => [a, b])), rows: n, cols: d };
