@@ -94,6 +94,49 @@ Deno.test("readCsvBatches copies a line longer than a stream's reads a bounded n
   assert.ok(copied <= 6 * text.length, `${copied} bytes copied for ${text.length} read`);
 });
 
+Deno.test("readCsvBatches hands out a row once the read that ends its long line arrives, before the stream gives more", async () => {
+  // A pipe that writes a long line in small reads, its newline alone, then waits (as a program
+  // writing rows as it makes them): the row is out before anything more is read. The stream
+  // goes on only when the row has come, or (should the reader wait for more) after a second,
+  // which is then recorded before the row.
+  const events: string[] = [];
+  let gotRow = () => {};
+  const rowCame = new Promise<void>((resolve) => gotRow = resolve);
+  const enc = new TextEncoder();
+  const reads = [enc.encode("a,note\n1,")];
+  for (let i = 0; i < 40; i++) reads.push(enc.encode("z".repeat(256)));
+  reads.push(enc.encode("\n"));
+  let next = 0;
+  const readable = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      if (next < reads.length) {
+        c.enqueue(reads[next++]);
+        return;
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        rowCame,
+        new Promise<void>((resolve) => timer = setTimeout(resolve, 1000)),
+      ]);
+      clearTimeout(timer);
+      events.push("more read");
+      c.enqueue(enc.encode("2,z\n"));
+      c.close();
+    },
+  });
+  const rows: number[] = [];
+  const source: CsvSource = { name: "standard input", readable };
+  for await (
+    const b of readCsvBatches(source, { label: null, features: [0], batchSize: 1, chunkBytes: 1 })
+  ) {
+    rows.push(b.x.data[0]);
+    events.push(`row ${b.x.data[0]}`);
+    gotRow();
+  }
+  assert.deepEqual(rows, [1, 2]);
+  assert.deepEqual(events, ["row 1", "more read", "row 2"]);
+});
+
 Deno.test("readCsvBatches refuses a gzip-compressed stream with a pipe that decompresses it, not a command on its name", async () => {
   // 'gzip -dc 'standard input' > decompressed.csv' names a file that is not there. The oracle
   // is the shell: the bytes piped through the command in the message give back the text.
