@@ -345,3 +345,72 @@ Deno.test("lrc predict --data - refuses old Mac line ends (a carriage return alo
     );
   });
 });
+
+Deno.test("lrc predict --data - reads its first line whatever the reads: a newline or lone carriage return in a read shorter than those before, and \\r\\n split between two", async () => {
+  await withModel(async (s) => {
+    const [header, row] = csvText(s).split("\n");
+    const label = predictLabels(s.model, {
+      data: Float32Array.from(s.x.data.subarray(0, s.x.cols)),
+      rows: 1,
+      cols: s.x.cols,
+    })[0];
+    const encoder = new TextEncoder(), decoder = new TextDecoder();
+    // Writes each piece after the one before has had time to be read on its own (the run then
+    // sees them as separate reads), leaves standard input open, and reads stdout until it has
+    // `lines` lines or ends (with 0, until the run ends); a run stuck waiting for more input is
+    // ended, to fail, not hang.
+    const run = async (pieces: readonly string[], lines: number) => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", MAIN, "predict", "--model", s.modelPath, "--data", "-", "--out", "-"]
+          .concat(["--batch-rows", "1", "--quiet"]),
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const stuck = setTimeout(() => child.kill(), 30_000);
+      const writer = child.stdin.getWriter();
+      for (const [i, piece] of pieces.entries()) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 1500));
+        await writer.write(encoder.encode(piece)).catch(() => {});
+      }
+      const reader = child.stdout.getReader();
+      let got = "";
+      while (lines === 0 || got.split("\n").length <= lines) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        got += decoder.decode(value);
+      }
+      // Without lines to wait for, the run is to end of itself, standard input still open.
+      if (lines === 0) await child.status;
+      clearTimeout(stuck);
+      await writer.close().catch(() => {});
+      while (!(await reader.read()).done);
+      const status = await child.status;
+      const stderr = decoder.decode(await new Response(child.stderr).arrayBuffer());
+      return { code: status.code, got, stderr };
+    };
+    // A blank line read first (skipped, as the CSV reader skips it) is longer than the read that
+    // holds the header's newline: that read ends the first line, though it does not match the
+    // bytes held in size. The row is predicted before standard input ends.
+    const blank = " ".repeat(4000) + "\n";
+    const newline = await run([blank, `${header}\n${row}\n`], 2);
+    assert.equal(newline.code, 0, newline.stderr);
+    assert.equal(newline.got, `predicted\n${label}\n`);
+    // The same with old Mac line ends: the lone carriage return is refused from that read, not
+    // after more input (the blank line is line 1, the header's carriage return ends line 2).
+    const cr = await run([blank, `${header}\r${row}\r`], 0);
+    assert.equal(cr.code, 1, "killed: the run waited for more input");
+    assert.equal(cr.got, "");
+    assert.equal(
+      cr.stderr,
+      "lrc predict: Cannot read CSV 'standard input': it holds a carriage return that does not " +
+        "end a line (after line 2); lines must end with \\n or \\r\\n (convert a file with old " +
+        "Mac line ends)\n",
+    );
+    // \r\n split between two reads: the read that ends with the carriage return does not say
+    // whether a newline follows; the next one does, and the header and row read as \r\n lines.
+    const split = await run([`${header}\r`, `\n${row}\r\n`], 2);
+    assert.equal(split.code, 0, split.stderr);
+    assert.equal(split.got, `predicted\n${label}\n`);
+  });
+});
