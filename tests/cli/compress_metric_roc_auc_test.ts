@@ -133,6 +133,23 @@ Deno.test("lrc compress --metric roc-auc names the ROC AUC in the budget, chosen
     ]);
     assert.equal(r.code, 0, r.stderr);
     const out = r.stdout;
+    // The validation rows: the command's test split (0.25, seed 0), then the session's (0.2,
+    // seed 0) of the training part; their (positive, negative) pairs, "yes" being class 1.
+    const data = await readCsv(file);
+    const outer = trainTestSplit(data.x, data.y, { testFraction: 0.25, seed: 0 });
+    const inner = trainTestSplit(outer.xTrain, outer.yTrain, { testFraction: 0.2, seed: 0 });
+    assert.deepEqual(data.classes, ["no", "yes"]);
+    const n = inner.yTest.length, positives = inner.yTest.reduce((a, c) => a + c, 0);
+    assert.ok(positives > 0 && positives < n);
+    assert.ok(
+      out.includes(
+        `(a point is 0.01 AUC; the share of the ${
+          (positives * (n - positives)).toLocaleString("en-US")
+        } (positive, negative) pairs of the ${n.toLocaleString("en-US")} validation samples ` +
+          "ranked right, ties one half)",
+      ),
+      out,
+    );
     assert.match(out, /^dense {5}trained: validation \d+\.\d\d % \(ROC AUC 0\.\d{4}\),/m);
     assert.match(
       out,
@@ -142,7 +159,10 @@ Deno.test("lrc compress --metric roc-auc names the ROC AUC in the budget, chosen
       out,
       /^ {10}validation ROC AUC [+-]\d+\.\d\d ± \d+\.\d\d points against dense \(DeLong paired standard error; \d+ samples? dense ranks better, \d+ this model\)$/m,
     );
-    assert.match(out, /^ {10}test {7}ROC AUC [+-]\d+\.\d\d ± /m);
+    assert.match(
+      out,
+      /^ {10}test {7}ROC AUC [+-]\d+\.\d\d ± \d+\.\d\d points against dense \(DeLong paired standard error; \d+ samples? dense ranks better, \d+ this model\)$/m,
+    );
     assert.match(out, /^tried, Pareto front \(validation ROC AUC against file bytes\):$/m);
     // Both ROC AUC columns, validation (the budget's) and test, in the stage table and front.
     assert.equal(out.match(/ val\. ROC AUC {2}test ROC AUC /g)?.length, 2, out);
@@ -172,6 +192,19 @@ Deno.test("lrc compress --metric roc-auc refuses more than two classes before tr
       /--metric roc-auc ranks two classes, and the data have 3; use --metric balanced-accuracy or accuracy/,
     );
     assert.equal(r.stdout, "");
+    // A model given with --model: its classes are counted, and named as the model's.
+    const model = `${dir}/three.lrc`;
+    const t = await runCli(["train", "--data", file, "--save", model, "--quiet"]);
+    assert.equal(t.code, 0, t.stderr);
+    const m = await runCli([
+      ...["compress", "--data", file, "--model", model, "--budget", "1", "--metric", "roc-auc"],
+    ]);
+    assert.equal(m.code, 2, m.stderr);
+    assert.match(
+      m.stderr,
+      /--metric roc-auc ranks two classes, and the model has 3; use --metric balanced-accuracy or accuracy/,
+    );
+    assert.equal(m.stdout, "");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
