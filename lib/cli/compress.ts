@@ -105,6 +105,7 @@ import {
   sampleWeightOption,
   TRAIN_OPTIONS,
   trainingChoices,
+  weightSum,
 } from "./train.ts";
 import { writeCompressionReport } from "./compress_report.ts";
 import { onnxRoundingWarning } from "./export.ts";
@@ -1673,13 +1674,6 @@ function penaltyApplies(
   return (prunes && scoresRead) || training === undefined || training.includes("qat");
 }
 
-/** The sum of weights. */
-function sumOf(weights: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < weights.length; i++) sum += weights[i];
-  return sum;
-}
-
 /**
  * The `weights` line of `--weight-column`: the training rows' weights, of which the search
  * trains on the rows it keeps for training (the validation rows' weights go unused, as the
@@ -1696,7 +1690,7 @@ function searchRowWeightsLine(
   return rowWeightsLine(weights, classWeights, false) +
     (unused > 0
       ? `; the search trains on the ${fit.length} train rows' (sum ${
-        Number(sumOf(fit).toPrecision(6))
+        Number(weightSum(fit).toPrecision(6))
       }), not the ${unused} validation rows'${
         refit ? `, the refit on all ${weights.train.length}` : ""
       }`
@@ -1715,7 +1709,7 @@ function searchRowWeightsJson(
   return {
     ...base,
     fitRows: rows.length,
-    fitSum: sumOf(rows),
+    fitSum: weightSum(rows),
     validationMetrics: "unweighted" as const,
   };
 }

@@ -28,7 +28,7 @@ import { weightHistogramFigure } from "../plot/weights.ts";
 import { percent, pointsText, ratioText, rocAucText } from "./format.ts";
 import { quotedText } from "../core/validate.ts";
 import type { RowWeights } from "./data_options.ts";
-import type { ClassWeights } from "./train.ts";
+import { type ClassWeights, weightSum } from "./train.ts";
 
 /** What the report shows. */
 export interface CompressionReportInput {
@@ -91,11 +91,7 @@ function rowWeightsText(
   classWeights: boolean,
 ): string {
   if (weights === null) return "";
-  const sum = (a: ArrayLike<number>) => {
-    let t = 0;
-    for (let i = 0; i < a.length; i++) t += a[i];
-    return Number(t.toPrecision(6));
-  };
+  const sum = (a: ArrayLike<number>) => Number(weightSum(a).toPrecision(6));
   const unused = fit === null ? 0 : weights.train.length - fit.length;
   return ` Training rows weighted by column ${quotedText(weights.column)} (--weight-column): ` +
     `sum ${sum(weights.train)} over the ${weights.train.length} training rows` +

@@ -251,12 +251,17 @@ export interface RowWeightTotals {
   readonly sum: number;
 }
 
+/** The sum of row weights, in row order (what the weights lines and `--json` report). */
+export function weightSum(weights: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < weights.length; i++) sum += weights[i];
+  return sum;
+}
+
 /** The totals of row weights held one by one, or as totals. */
 function totalsOf(weights: RowWeights | RowWeightTotals): RowWeightTotals {
   if (!("train" in weights)) return weights;
-  let sum = 0;
-  for (const w of weights.train) sum += w;
-  return { column: weights.column, rows: weights.train.length, sum };
+  return { column: weights.column, rows: weights.train.length, sum: weightSum(weights.train) };
 }
 
 /**
