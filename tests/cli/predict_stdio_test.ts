@@ -414,3 +414,24 @@ Deno.test("lrc predict --data - reads its first line whatever the reads: a newli
     assert.equal(split.got, `predicted\n${label}\n`);
   });
 });
+
+Deno.test("lrc predict --data - names standard input, not '-', in the column plan's refusal", async () => {
+  await withModel(async (s) => {
+    const [header, ...rows] = csvText(s).trimEnd().split("\n");
+    // The first feature left out: the plan finds it missing in 'standard input'.
+    const drop = (line: string) => line.split(",").slice(1).join(",");
+    const missing = await runPiped(
+      ["predict", "--model", s.modelPath, "--data", "-"],
+      [header, ...rows].map(drop).join("\n") + "\n",
+    );
+    assert.equal(missing.code, 1, missing.stderr);
+    assert.ok(
+      missing.stderr.includes(
+        `on 'standard input': its header names ${s.names.length - 1} of the model's features ` +
+          `but not ["${s.names[0]}"]`,
+      ),
+      missing.stderr,
+    );
+    assert.doesNotMatch(missing.stderr, /'-'/);
+  });
+});
