@@ -108,7 +108,7 @@ import {
   weightSum,
 } from "./train.ts";
 import { writeCompressionReport } from "./compress_report.ts";
-import { onnxRoundingWarning } from "./export.ts";
+import { onnxRoundingWarning, qdqScoringWarning } from "./export.ts";
 
 const NAME = "compress";
 
@@ -891,6 +891,9 @@ export const compressCommand: Command = {
       // compressed one may have folded it).
       const rounding = onnxRoundingWarning(session.dense);
       if (rounding !== null) io.err(`warning: ${rounding}\n`);
+      // A calibrated model (--integer) runs integer-only in lrc predict; this graph does not.
+      const dequantized = qdqScoringWarning(stored!);
+      if (dequantized !== null) io.err(`warning: ${dequantized}\n`);
     }
     if (reportPath !== undefined) {
       await ensureParent(reportPath);

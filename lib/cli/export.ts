@@ -8,6 +8,7 @@ import { writeFileAtomic } from "../io/atomic.ts";
 import { exportOnnx } from "../onnx/export.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import type { LogisticModel } from "../model/types.ts";
+import type { QuantizedModel } from "../quant/types.ts";
 import { quotedList } from "../core/validate.ts";
 import { type Command, refuseUnused, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData, type RowWeights, WEIGHT_COLUMN_OPTION } from "./data_options.ts";
@@ -41,6 +42,69 @@ export function onnxRoundingWarning(
     "model was trained on float64 values, so the graph's predictions can differ from " +
     "lrcompress's; centre or rescale such a column before training (checkOnnxExport " +
     "measures the difference)";
+}
+
+/**
+ * Why `MatMulInteger` cannot hold a quantized model, in command-line words, or `null` when
+ * `lrc export --quantized integer` can write its integer graph.
+ *
+ * @param model The quantized model.
+ * @returns The reason, and what else to do beyond `--quantized qdq` (`or`, empty or starting with
+ *   ", or"), or `null`.
+ */
+function integerGraphProblem(
+  model: QuantizedModel,
+): { readonly reason: string; readonly or: string } | null {
+  const t = model.weights;
+  if (t.kind !== "uniform" || t.bits > 8) {
+    return {
+      reason: `MatMulInteger needs uniform codes of at most 8 bits, the model has ${t.kind} ` +
+        `${t.bits}-bit`,
+      or: "",
+    };
+  }
+  if (t.granularity === "feature") {
+    return {
+      reason: "MatMulInteger cannot apply per-feature weight scales (one rescale per output)",
+      or: "",
+    };
+  }
+  if (model.preprocessing.kind === "standardize") {
+    return {
+      reason:
+        "it is a standardised model, and MatMulInteger needs the standardised inputs' 8-bit " +
+        "scale, which the model does not carry (its integer inference quantizes the raw inputs)",
+      or: ", or quantize a model trained with --no-standardize",
+    };
+  }
+  if (!model.input) {
+    return {
+      reason: "the model has no input calibration (lrc quantize saves one when integer-only " +
+        "inference agrees with the dequantized model)",
+      or: "",
+    };
+  }
+  return null;
+}
+
+/**
+ * The warning for the QDQ graph of a model that `lrc predict` scores integer-only (one with an
+ * input calibration): the graph computes the dequantized weights on float inputs, as
+ * `lrc predict --dequantized` does, so its probabilities and some labels differ from
+ * `lrc predict`'s. `null` for a float model or one without input calibration.
+ *
+ * @param model The model exported.
+ * @returns The warning's text, or `null`.
+ */
+export function qdqScoringWarning(model: StoredModel): string | null {
+  if (model.kind !== "quantized-logistic-regression" || !model.input) return null;
+  const problem = integerGraphProblem(model);
+  return "lrc predict scores this model integer-only (it holds an input calibration), but the " +
+    "QDQ graph computes its dequantized weights on float inputs, as lrc predict --dequantized " +
+    "does, so its probabilities and some labels can differ from lrc predict's; " +
+    (problem === null
+      ? "lrc export --quantized integer writes the integer-only graph"
+      : `no integer graph holds it: ${problem.reason}`);
 }
 
 /** The `export` command. */
@@ -141,35 +205,18 @@ export const exportCommand: Command = {
         "to a quantized model (its standardisation is always Sub/Div nodes before the codes)",
       );
     }
-    if (args.string("quantized") === "integer" && model.kind === "quantized-logistic-regression") {
-      const t = model.weights;
-      const cannot = (reason: string, or = ""): never => {
+    const form = args.string("quantized") as "qdq" | "integer";
+    if (form === "integer" && model.kind === "quantized-logistic-regression") {
+      const problem = integerGraphProblem(model);
+      if (problem !== null) {
         throw new UsageError(
-          `Cannot export the integer graph of '${from}': ${reason}; export with --quantized qdq${or}`,
-        );
-      };
-      if (t.kind !== "uniform" || t.bits > 8) {
-        cannot(
-          `MatMulInteger needs uniform codes of at most 8 bits, the model has ${t.kind} ${t.bits}-bit`,
-        );
-      }
-      if (t.kind === "uniform" && t.granularity === "feature") {
-        cannot("MatMulInteger cannot apply per-feature weight scales (one rescale per output)");
-      }
-      if (model.preprocessing.kind === "standardize") {
-        cannot(
-          "it is a standardised model, and MatMulInteger needs the standardised inputs' 8-bit " +
-            "scale, which the model does not carry (its integer inference quantizes the raw inputs)",
-          ", or quantize a model trained with --no-standardize",
-        );
-      }
-      if (!model.input) {
-        cannot(
-          "the model has no input calibration (lrc quantize saves one when integer-only " +
-            "inference agrees with the dequantized model)",
+          `Cannot export the integer graph of '${from}': ${problem.reason}; export with ` +
+            `--quantized qdq${problem.or}`,
         );
       }
     }
+    const dequantized = form === "qdq" ? qdqScoringWarning(model) : null;
+    if (dequantized !== null) warnings = [...warnings, dequantized];
     // The graph takes float32 inputs, as predict reads them: a feature far from zero against its
     // spread loses there what the model was trained on, and the file would predict otherwise
     // without a word.
@@ -177,7 +224,7 @@ export const exportCommand: Command = {
     if (rounding !== null) warnings = [...warnings, rounding];
     const bytes = exportOnnx(model, {
       preprocessing: args.string("preprocessing") as "fold" | "nodes",
-      quantized: args.string("quantized") as "qdq" | "integer",
+      quantized: form,
     });
     await writeFileAtomic(out, bytes);
     const { featureNames: names, classes, link } = asFloatModel(model);

@@ -6,7 +6,8 @@ import { predict, predictProba } from "../../lib/model/predict.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { modelToJson } from "../../lib/model/serialize.ts";
-import { saveModel } from "../../lib/io/model_file.ts";
+import { loadModel, saveModel } from "../../lib/io/model_file.ts";
+import { asFloatModel } from "../../lib/io/quantized.ts";
 import { decodeOnnx } from "../../lib/onnx/protobuf.ts";
 import { calibrateInput } from "../../lib/quant/integer.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
@@ -279,6 +280,121 @@ Deno.test(`lrc export prints the graph's real shapes and the input's columns in 
       assert.deepEqual(run.probabilities.dims, [2, classes]);
       assert.deepEqual(run.scores.dims, [2, scores]);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test(`lrc export and lrc compress --onnx warn that the QDQ graph of a calibrated model is not what lrc predict runs${ortSkip}`, async () => {
+  // lrc predict scores a model with an input calibration integer-only; the default QDQ graph
+  // computes its dequantized weights on float inputs. On digits, a 4-bit log2 model's graph
+  // disagreed with lrc predict on a label and by 0.014 in probability, and export wrote it
+  // without a word (found by the deployment persona review).
+  const dir = await Deno.makeTempDir({ prefix: "lrc-export-" });
+  try {
+    const digits = await loadEmbedded("digits");
+    const raw = fit(digits.x, digits.y, {
+      classes: digits.classes,
+      featureNames: digits.featureNames,
+      optimizer: { kind: "lbfgs", maxIterations: 40 },
+      preprocessing: "none",
+    }).model;
+    const uniform = calibrateInput(
+      quantizeModel(raw, { method: { kind: "uniform", bits: 4 } }),
+      digits.x,
+    );
+    const log2 = calibrateInput(
+      quantizeModel(raw, { method: { kind: "log2", bits: 4 } }),
+      digits.x,
+    );
+    await saveModel(`${dir}/u.lrc`, uniform);
+    await saveModel(`${dir}/l.lrc`, log2);
+    await saveModel(
+      `${dir}/plain.lrc`,
+      quantizeModel(raw, { method: { kind: "uniform", bits: 4 } }),
+    );
+    const exported = async (model: string, ...more: string[]) => {
+      const out = `${dir}/${model}${more.length}.onnx`;
+      const r = await runCli([
+        "export",
+        "--model",
+        `${dir}/${model}.lrc`,
+        "--out",
+        out,
+        "--json",
+        ...more,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      return {
+        warnings: JSON.parse(r.stdout).warnings as string[],
+        bytes: await Deno.readFile(out),
+      };
+    };
+    const head =
+      "^lrc predict scores this model integer-only \\(it holds an input calibration\\), but " +
+      "the QDQ graph computes its dequantized weights on float inputs, as lrc predict " +
+      "--dequantized does, so its probabilities and some labels can differ from lrc predict's; ";
+    const u = await exported("u");
+    assert.equal(u.warnings.length, 1, u.warnings.join("\n"));
+    assert.match(
+      u.warnings[0],
+      new RegExp(`${head}lrc export --quantized integer writes the integer-only graph$`),
+    );
+    const l = await exported("l");
+    assert.equal(l.warnings.length, 1, l.warnings.join("\n"));
+    assert.match(
+      l.warnings[0],
+      new RegExp(
+        `${head}no integer graph holds it: MatMulInteger needs uniform codes of at most 8 bits, the model has log2 4-bit$`,
+      ),
+    );
+    // The integer graph is what lrc predict runs, and a model without calibration runs on its
+    // dequantized weights in lrc predict too: no warning for either.
+    const integer = await exported("u", "--quantized", "integer");
+    assert.deepEqual(integer.warnings, []);
+    assert.deepEqual((await exported("plain")).warnings, []);
+    // lrc compress --integer keeps the calibration of the raw digits and writes the QDQ graph.
+    const c = await runCli([
+      ...["compress", "--integer", "--no-standardize", "--sparsity", "0.5", "--bits", "4"],
+      ...["--out", `${dir}/c.lrc`, "--onnx", `${dir}/c.onnx`, "--quiet"],
+    ]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(
+      (await loadModel(`${dir}/c.lrc`) as { input?: unknown }).input !== undefined,
+      true,
+    );
+    assert.match(c.stderr, new RegExp(`^warning: ${head.slice(1)}`, "m"));
+    const cPlain = await runCli([
+      ...["compress", "--no-standardize", "--sparsity", "0.5", "--bits", "4"],
+      ...["--out", `${dir}/c2.lrc`, "--onnx", `${dir}/c2.onnx`, "--quiet"],
+    ]);
+    assert.equal(cPlain.code, 0, cPlain.stderr);
+    assert.equal(cPlain.stderr, "");
+
+    if (problem !== null) return;
+    // What it warns of, in onnxruntime: the QDQ graph's probabilities are the dequantized
+    // model's, not the integer-only reference's (lrc predict's); the integer graph's are.
+    const x32 = {
+      data: Float32Array.from(digits.x.data),
+      rows: digits.x.rows,
+      cols: digits.x.cols,
+    };
+    const worst = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+      let m = 0;
+      for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+      return m;
+    };
+    for (const [q, qdq] of [[uniform, u.bytes], [log2, l.bytes]] as const) {
+      using reference = prepareQuantizedPredictor(q, { backend: "ts" });
+      const integerOnly = reference.predictProba(x32).data;
+      const dequantized = predictProba(asFloatModel(q), x32).data;
+      const graph = (await runOnnx(qdq, x32)).probabilities.data as ArrayLike<number>;
+      assert.ok(worst(graph, dequantized) < 2e-5, `${worst(graph, dequantized)}`);
+      assert.ok(worst(graph, integerOnly) > 1e-3, `${worst(graph, integerOnly)}`);
+    }
+    using reference = prepareQuantizedPredictor(uniform, { backend: "ts" });
+    const graph = (await runOnnx(integer.bytes, x32)).probabilities.data as ArrayLike<number>;
+    assert.ok(worst(graph, reference.predictProba(x32).data) < 2e-5);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
