@@ -106,6 +106,7 @@ import {
   TRAIN_OPTIONS,
   trainingChoices,
   weightSum,
+  zeroWeightClassLines,
 } from "./train.ts";
 import { writeCompressionReport } from "./compress_report.ts";
 import { onnxRoundingWarning, qdqScoringWarning } from "./export.ts";
@@ -702,6 +703,8 @@ export const compressCommand: Command = {
     // Resolved once on the training rows (before the validation split): the search and the
     // refit weigh each class the same.
     const classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, NAME);
+    // The trainings' warnings are not printed: this one would be lost with them.
+    for (const w of zeroWeightClassLines(data, classWeights)) io.err(`warning: ${w}\n`);
     // --lambda's default is 1 / the samples trained on: the session's stratified split keeps
     // `trainingSize` of them (as the library's default penalty takes it).
     const fitRows = trainingSize(data.train.y, { testFraction: validationFraction });

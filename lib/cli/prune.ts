@@ -63,6 +63,7 @@ import {
   TRAIN_OPTIONS,
   trainingChoices,
   trainWithProgress,
+  zeroWeightClassLines,
 } from "./train.ts";
 
 const NAME = "prune";
@@ -332,6 +333,8 @@ export const pruneCommand: Command = {
     const data = await loadData(args, io, showProgress ? io : undefined);
     const nTrain = data.train.x.rows;
     const classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, NAME);
+    // The dense training's warnings are not printed: this one would be lost with them.
+    for (const w of zeroWeightClassLines(data, classWeights)) io.err(`warning: ${w}\n`);
     // taylor and obd score the weighted loss; the other strategies read no data.
     const dataScored = strategy === "taylor" || strategy === "obd";
     let scoreWeights: ReturnType<typeof classWeightOption> & { sampleWeight?: Float64Array } =

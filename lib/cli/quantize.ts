@@ -67,6 +67,7 @@ import {
   TRAIN_OPTIONS,
   trainingChoices,
   trainWithProgress,
+  zeroWeightClassLines,
 } from "./train.ts";
 
 /** The options of uniform and log2 grids, which quantize and compress take alike. */
@@ -331,6 +332,8 @@ export const quantizeCommand: Command = {
         "use fewer --bits or --levels",
       );
       data = dataForModel(model, data, file);
+      // QAT's training weighs the rows: a class they weigh out, as fit says of a model trained here.
+      warnings = [...warnings, ...zeroWeightClassLines(data, classWeights)];
       origin = `loaded from ${file}`;
     } else {
       const rows = data.train.classes.length === 2 ? 1 : data.train.classes.length;

@@ -5,7 +5,7 @@
  */
 
 import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
-import { fit, type FitResult, type Optimizer } from "../model/fit.ts";
+import { fit, type FitResult, type Optimizer, zeroWeightClassWarnings } from "../model/fit.ts";
 import { perClassWeights } from "../model/weights.ts";
 import type { Penalty } from "../model/types.ts";
 import { checkSaveTarget, ENTROPY_OPTION, entropyFlag, writeModelFile } from "./model_files.ts";
@@ -236,6 +236,33 @@ export function sampleWeightOption(
   data: Pick<LoadedData, "rowWeights">,
 ): { sampleWeight?: Float64Array } {
   return data.rowWeights === undefined ? {} : { sampleWeight: data.rowWeights.train };
+}
+
+/**
+ * The warning on the classes whose training rows all weigh 0 under `--class-weight` and
+ * `--weight-column` (`fit`'s {@linkcode zeroWeightClassWarnings}): for the commands that use the
+ * weights without printing a training's warnings (prune, compress, quantize of a `--model`);
+ * train, export and quantize print the warning `fit` itself gives.
+ *
+ * @param data The training rows' classes and labels, and their `--weight-column` weights.
+ * @param classWeights The resolved `--class-weight`, or `null`.
+ * @returns The warning (without a prefix), or none.
+ */
+export function zeroWeightClassLines(
+  data: Pick<LoadedData, "rowWeights"> & {
+    readonly train: { readonly classes: readonly string[]; readonly y: Int32Array };
+  },
+  classWeights: ClassWeights | null,
+): string[] {
+  const rows = data.rowWeights?.train;
+  if (classWeights === null && rows === undefined) return [];
+  const { classes, y } = data.train;
+  const counts = new Float64Array(classes.length), sums = new Float64Array(classes.length);
+  for (let i = 0; i < y.length; i++) {
+    counts[y[i]]++;
+    sums[y[i]] += (rows?.[i] ?? 1) * (classWeights?.perClass[classes[y[i]]] ?? 1);
+  }
+  return zeroWeightClassWarnings(counts, sums, classes);
 }
 
 /**

@@ -319,8 +319,9 @@ export interface FitResult {
   /**
    * Things the user should know: separable data without a penalty (the weights would keep
    * growing), features of huge magnitude left unstandardised, no progress, an SGD or Adam
-   * objective that ended above twice epoch 1's, and classes with no or very few (under 1 %)
-   * training samples.
+   * objective that ended above twice epoch 1's, classes with no or very few (under 1 %)
+   * training samples, and classes whose training rows all weigh 0 (`classWeight` or
+   * `sampleWeight`), which the model learns never to predict.
    */
   readonly warnings: readonly string[];
 }
@@ -498,7 +499,15 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
     const scale = scaleWarning(big);
     const counts = new Float64Array(setup.classes.length);
     for (let i = 0; i < y.length; i++) counts[y[i]]++;
-    const extra = [...(scale ? [scale] : []), ...classBalanceWarnings(counts, setup.classes)];
+    const extra = [
+      ...(scale ? [scale] : []),
+      ...classBalanceWarnings(counts, setup.classes),
+      ...(setup.weights === null ? [] : zeroWeightClassWarnings(
+        counts,
+        classWeightSums(y, setup.weights, counts.length),
+        setup.classes,
+      )),
+    ];
     return extra.length > 0 ? { ...result, warnings: [...extra, ...result.warnings] } : result;
   } finally {
     train.close();
@@ -765,6 +774,66 @@ export function classBalanceWarnings(
     `${more} more classes have few or no training samples (of ${classes.length} classes): is ` +
     "the label column the right one?",
   ];
+}
+
+/**
+ * A warning naming the classes whose training rows all weigh 0 (a `classWeight` of 0, or a
+ * `sampleWeight` of 0 on each of their rows): training leaves those rows out, so the model learns
+ * never to predict the class, and nothing else would say so. Legal (a class may be weighed out on
+ * purpose), hence a warning, not a refusal. When one class alone weighs more than 0, the line says
+ * that the model learns that class alone.
+ *
+ * @param counts Training rows per class.
+ * @param weightSums The sum of the effective row weights of each class.
+ * @param classes The class labels.
+ * @returns One warning, or none when every class with rows weighs more than 0.
+ *
+ * @example A class weighted 0
+ * ```ts
+ * import { zeroWeightClassWarnings } from "./fit.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(zeroWeightClassWarnings([3, 5, 2], [0, 5, 2], ["a", "b", "c"]), [
+ *   'class "a" weighs 0 on all its 3 training rows: training leaves them out, so the model ' +
+ *   "learns never to predict it",
+ * ]);
+ * ```
+ */
+export function zeroWeightClassWarnings(
+  counts: ArrayLike<number>,
+  weightSums: ArrayLike<number>,
+  classes: readonly string[],
+): string[] {
+  const zero: number[] = [], weighed: number[] = [];
+  for (let c = 0; c < classes.length; c++) {
+    if (counts[c] === 0) continue; // classBalanceWarnings says so
+    (weightSums[c] > 0 ? weighed : zero).push(c);
+  }
+  if (zero.length === 0) return [];
+  const shown = zero.slice(0, MAX_CLASS_WARNINGS).map((c) =>
+    `${quotedText(classes[c])} (${counted(counts[c], "row")})`
+  ).join(", ");
+  const more = zero.length > MAX_CLASS_WARNINGS
+    ? `, ... (${zero.length} classes, ${zero.reduce((s, c) => s + counts[c], 0)} rows)`
+    : "";
+  const head = zero.length === 1
+    ? `class ${quotedText(classes[zero[0]])} weighs 0 on all its ${
+      counted(counts[zero[0]], "training row")
+    }: training leaves them out, so the model learns never to predict it`
+    : `classes ${shown}${more} weigh 0 on all their training rows: training leaves them out, so ` +
+      "the model learns never to predict them";
+  const alone = weighed.length === 1
+    ? `; only class ${quotedText(classes[weighed[0]])} weighs more than 0, so the model learns ` +
+      "that class alone"
+    : "";
+  return [head + alone];
+}
+
+/** The sum of the row weights of each class. */
+function classWeightSums(y: Int32Array, weights: Float64Array, nClasses: number): Float64Array {
+  const sums = new Float64Array(nClasses);
+  for (let i = 0; i < y.length; i++) sums[y[i]] += weights[i];
+  return sums;
 }
 
 function runLbfgs(

@@ -44,6 +44,7 @@ import {
   resolveLink,
   scaleWarning,
   type SgdOptimizer,
+  zeroWeightClassWarnings,
 } from "./fit.ts";
 import { checkWeightSum, perClassWeights, unitScale } from "./weights.ts";
 import { accumulateLoss } from "./loss.ts";
@@ -180,7 +181,7 @@ const FIT_STREAM_OPTION_KEYS: OptionKeys<FitStreamOptions> = {
  * @param path The CSV file (numeric features, any label values).
  * @param options Label column, optimiser, penalty, preprocessing, block size, seed, weights.
  * @returns The model and its per-epoch history, like `fit`, with `fit`'s warnings for a class
- *   without or with very few training rows, raw features beyond 1e6 in magnitude when not
+ *   without or with very few training rows or whose rows all weigh 0, raw features beyond 1e6 in magnitude when not
  *   standardised, and an objective that ended above twice epoch 1's (not its check for separable
  *   data, which would take another pass over the file).
  * @throws {TypeError} If the file cannot be read, an option (or a field of `optimizer` or
@@ -333,6 +334,9 @@ export async function fitStream(
   const history: EpochRecord[] = [];
   // Read in epoch 1, for the warnings `fit` gives: samples per class, largest raw magnitude.
   const counts = new Float64Array(nClasses);
+  // With weights, the sum of each class's (unscaled) row weights, for the warning on a class
+  // that weighs 0.
+  const weighed = new Float64Array(nClasses);
   let big = 0;
   const started = performance.now();
   let step = 0;
@@ -398,6 +402,7 @@ export async function fitStream(
           if (ss !== null) {
             const s = (given === null ? 1 : given[i]) * weighting!.perClass[c];
             rawSum += s;
+            if (epoch === 1) weighed[c] += s;
             ss[filled] = s * weighting!.pre * weighting!.scale;
           }
           if (++filled === block) train();
@@ -462,6 +467,7 @@ export async function fitStream(
   const warnings = [
     ...(scale === null ? [] : [scale]),
     ...classBalanceWarnings(counts, scan.classes),
+    ...(weighting === null ? [] : zeroWeightClassWarnings(counts, weighed, scan.classes)),
     ...(rise === null ? [] : [rise]),
   ];
   const model: LogisticModel = {
