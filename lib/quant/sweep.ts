@@ -54,7 +54,9 @@ export interface QuantizationSweepEntry {
 /** Options for {@linkcode quantizationSweep}. */
 export interface QuantizationSweepOptions {
   /**
-   * The lines to compare.
+   * The lines to compare. The default's k-means bit widths that the model cannot take (more
+   *   levels than a tensor has distinct weights) are left out and listed in the result's
+   *   `skipped`; an entry given here is refused for them instead.
    * @default {uniform symmetric, uniform affine and log2, each per class with MSE calibration,
    *   and k-means per tensor; all post-training}
    */
@@ -94,6 +96,35 @@ export interface QuantizationSweepRow {
   readonly model: QuantizedModel;
 }
 
+/**
+ * A row of the default entries that the model cannot take, left out of the sweep: k-means at a bit
+ * width of more levels than a group has distinct weights (a small model: 30 weights cannot make 256
+ * centroids).
+ */
+export interface QuantizationSweepSkip {
+  /** The entry's name, as a row's `method`. */
+  readonly method: string;
+  /** The bit width left out. */
+  readonly bits: number;
+  /** How the row would have been obtained. */
+  readonly training: "ptq" | "qat";
+  /** Why it was left out, e.g. `"needs 256 distinct weights per tensor for k-means, the model has 30"`. */
+  readonly reason: string;
+}
+
+/**
+ * The rows of {@linkcode quantizationSweep} (an array, entries in order, bit widths within each),
+ * with the rows of its default entries that the model cannot take.
+ */
+export interface QuantizationSweepResult extends Array<QuantizationSweepRow> {
+  /**
+   * The rows of the default entries left out because the model cannot take them, in the order
+   * they would have had. Always empty when `entries` is given: the sweep refuses such a row of an
+   * entry the caller named.
+   */
+  readonly skipped: readonly QuantizationSweepSkip[];
+}
+
 const DEFAULT_ENTRIES: readonly QuantizationSweepEntry[] = [
   { name: "uniform symmetric per class", method: { kind: "uniform", scheme: "symmetric" } },
   { name: "uniform affine per class", method: { kind: "uniform", scheme: "affine" } },
@@ -129,14 +160,16 @@ const ENTRY_KEYS: OptionKeys<QuantizationSweepEntry> = {
  * @param data `test`: raw held-out data for the accuracy; `train`: raw training data, needed
  *   by `qat` entries only.
  * @param options Entries, bit widths, QAT options, progress.
- * @returns One row per entry and bit width, entries in order, bit widths within each.
+ * @returns One row per entry and bit width, entries in order, bit widths within each; without
+ *   `entries`, the default k-means rows the model cannot take are left out and listed in the
+ *   result's `skipped` with the reason (an array's property: the rows stay an array).
  * @throws {TypeError} If the model or the data are malformed or do not match, `entries` or a
  *   `bits` is not an array, an entry or its method is not an object, a method has an unknown
  *   option, or `qat`'s `sampleWeight` does not hold one weight per row of `data.train`.
  * @throws {RangeError} If the data have no rows or hold NaN or infinity, a `qat` entry has no
  *   training data or rounds stochastically, a method or bit width is out of range (see
- *   `resolveMethod`), a k-means bit width asks for more levels than a group has distinct
- *   weights, a weight of `qat`'s `sampleWeight` or `classWeight` is refused as `fit` refuses it,
+ *   `resolveMethod`), a k-means bit width of a given entry asks for more levels than a group
+ *   has distinct weights (the default entries' are skipped instead), a weight of `qat`'s `sampleWeight` or `classWeight` is refused as `fit` refuses it,
  *   or they are given with no `qat` entry to weigh, or two entries have one name (all checked
  *   before any row is computed).
  *
@@ -158,7 +191,7 @@ export function quantizationSweep(
   model: LogisticModel,
   data: { readonly test: Samples; readonly train?: Samples },
   options: QuantizationSweepOptions = {},
-): QuantizationSweepRow[] {
+): QuantizationSweepResult {
   const action = "run quantization sweep";
   validateModel(model, action);
   if (typeof data !== "object" || data === null) {
@@ -176,6 +209,8 @@ export function quantizationSweep(
   }
   checkBitWidths(action, "bits", options.bits);
   const plan: { entry: QuantizationSweepEntry; method: QuantizationMethod; bits: number }[] = [];
+  // The defaults' rows the model cannot take: the caller chose none of them.
+  const skipped: QuantizationSweepSkip[] = [];
   // The fewest distinct kept weights of a group, per granularity (computed once each).
   const distinctBy = new Map<Granularity, number>();
   const named = new Map<string, number>(); // entry names, by the index of their entry
@@ -242,10 +277,15 @@ export function quantizationSweep(
           distinctBy.set(resolved.granularity, distinct);
         }
         if (distinct < resolved.levels) {
+          const reason = `needs ${resolved.levels} distinct weights per ${resolved.granularity} ` +
+            `for k-means, the model has ${distinct}`;
+          if (options.entries === undefined) {
+            skipped.push({ method: entry.name, bits, training, reason });
+            continue;
+          }
           throw new RangeError(
-            `Cannot ${action}: entry '${entry.name}' at ${bits} bits needs ${resolved.levels} ` +
-              `distinct weights per ${resolved.granularity} for k-means, the model has ${distinct}; ` +
-              "give the entry fewer bits",
+            `Cannot ${action}: entry '${entry.name}' at ${bits} bits ${reason}; give the entry ` +
+              "fewer bits",
           );
         }
       }
@@ -286,7 +326,7 @@ export function quantizationSweep(
     rows.push(row);
     options.onProgress?.(row, rows.length, plan.length);
   }
-  return rows;
+  return Object.assign(rows, { skipped });
 }
 
 /** Checks that a list of bit widths, when given, is an array (its values `resolveMethod` checks). */

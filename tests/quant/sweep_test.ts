@@ -161,16 +161,23 @@ Deno.test("missing training data, bad bit widths and bad data are refused before
     /^RangeError: Cannot run quantization sweep: optimizer must be sgd or adam \(mini-batch steps\), got 'lbfgs'$/,
   );
   assert.equal(measured, 0);
-  // k-means at 8 bits needs 256 distinct weights; a 1 x 30 model has 30. The default sweep
-  // used to compute 18 rows before it failed on the k-means line.
+  // k-means at 8 bits needs 256 distinct weights; a 1 x 30 model has 30. A sweep naming the
+  // k-means line used to compute 18 rows before it failed on it (the default entries now leave
+  // such rows out: see below).
   const cancer = await loadEmbedded("breast-cancer");
   const small = fit(cancer.x, cancer.y, {
     classes: cancer.classes,
     optimizer: { kind: "lbfgs", maxIterations: 10 },
   }).model;
   let done = 0;
+  const named: QuantizationSweepEntry[] = [
+    { name: "uniform symmetric per class", method: { kind: "uniform", scheme: "symmetric" } },
+    { name: "uniform affine per class", method: { kind: "uniform", scheme: "affine" } },
+    { name: "log2 per class", method: { kind: "log2" } },
+    { name: "k-means per tensor", method: { kind: "kmeans" } },
+  ];
   assert.throws(
-    () => quantizationSweep(small, { test: cancer }, { onProgress: () => done++ }),
+    () => quantizationSweep(small, { test: cancer }, { entries: named, onProgress: () => done++ }),
     {
       name: "RangeError",
       message:
@@ -367,6 +374,75 @@ Deno.test("k-means bit widths are refused exactly when a group has fewer distinc
       name: "RangeError",
       message: "Cannot run quantization sweep: entry 'k' at 4 bits needs 16 distinct weights " +
         "per tensor for k-means, the model has 15; give the entry fewer bits",
+    },
+  );
+  assert.equal(done, 0);
+});
+
+Deno.test("the default sweep leaves out the k-means rows a 3-feature model cannot take, and says why", () => {
+  // 1 x 3 weights: k-means at b bits needs 2^b distinct ones, so only 1 bit (2 levels) applies.
+  let s = 3;
+  const r = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+  const n = 200, x = { data: new Float64Array(3 * n), rows: n, cols: 3 }, y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i % 2;
+    for (let j = 0; j < 3; j++) x.data[3 * i + j] = r() + (y[i] ? 0.3 * (j + 1) : 0);
+  }
+  const tiny = fit(x, y, { classes: ["no", "yes"] }).model;
+  const distinct = new Set(tiny.weights.data).size;
+  assert.equal(distinct, 3);
+  const totals: number[] = [];
+  const rows = quantizationSweep(tiny, { test: { x, y } }, {
+    onProgress: (_, __, total) => totals.push(total),
+  });
+  const bitWidths = [8, 6, 4, 3, 2, 1];
+  // Three lines at six widths, then k-means at 1 bit: the rows that apply, in their order.
+  assert.deepEqual(rows.map((row) => [row.method, row.bits]), [
+    ...["uniform symmetric per class", "uniform affine per class", "log2 per class"].flatMap((m) =>
+      bitWidths.map((b) => [m, b])
+    ),
+    ["k-means per tensor", 1],
+  ]);
+  assert.deepEqual(totals, new Array(19).fill(19));
+  assert.deepEqual(
+    rows.at(-1)!.model,
+    quantizeModel(tiny, { method: { kind: "kmeans", bits: 1 } }),
+  );
+  // The rest, each named with its reason.
+  assert.deepEqual(
+    rows.skipped,
+    bitWidths.filter((b) => 2 ** b > distinct).map((b) => ({
+      method: "k-means per tensor",
+      bits: b,
+      training: "ptq",
+      reason: `needs ${2 ** b} distinct weights per tensor for k-means, the model has 3`,
+    })),
+  );
+  // Given bit widths with the default entries: skipped too (the caller chose no k-means entry).
+  const two = quantizationSweep(tiny, { test: { x, y } }, { bits: [2, 1] });
+  assert.deepEqual(two.map((row) => `${row.method} ${row.bits}`).slice(-2), [
+    "log2 per class 1",
+    "k-means per tensor 1",
+  ]);
+  assert.deepEqual(two.skipped.map((k) => [k.method, k.bits]), [["k-means per tensor", 2]]);
+  // A model that takes every row skips none.
+  assert.deepEqual(quantizationSweep(model, { test }, { bits: [8] }).skipped, []);
+  // The same k-means entry, named by the caller, is refused as before any row.
+  let done = 0;
+  assert.throws(
+    () =>
+      quantizationSweep(tiny, { test: { x, y } }, {
+        entries: [{ name: "k-means per tensor", method: { kind: "kmeans" } }],
+        bits: [1, 2],
+        onProgress: () => done++,
+      }),
+    {
+      name: "RangeError",
+      message: "Cannot run quantization sweep: entry 'k-means per tensor' at 2 bits needs 4 " +
+        "distinct weights per tensor for k-means, the model has 3; give the entry fewer bits",
     },
   );
   assert.equal(done, 0);
