@@ -470,13 +470,6 @@ function modelSections(result: CompressResult, test: LabelledData): FigureSectio
   return sections;
 }
 
-/** Percent ticks with one decimal: compressed models often differ by tenths of a point. */
-function finerAccuracyTicks(section: FigureSection): FigureSection {
-  const yaxis = section.figure.layout.yaxis as Record<string, unknown> | undefined;
-  if (yaxis && yaxis.tickformat === ".0%") yaxis.tickformat = ".1%";
-  return section;
-}
-
 /**
  * Writes the report (atomically).
  *
@@ -499,7 +492,7 @@ export async function writeCompressionReport(
     : input.mode === "size"
     ? "lrcompress: most accurate model within the size budget"
     : "lrcompress: compression pipeline";
-  await writeFiguresHtml(path, compressionReportSections(input).map(finerAccuracyTicks), {
+  await writeFiguresHtml(path, compressionReportSections(input), {
     title,
   });
 }

@@ -408,7 +408,9 @@ export function byteTicks(
 
 function tradeoffLayout(action: string, options: TradeoffFigureOptions, title: string): Layout {
   const layout = baseLayout(options.title ?? title, figureHeight(action, options.height, 440));
-  layout.yaxis = axis(options.accuracyTitle ?? "test accuracy (%)", { tickformat: ".1~%" });
+  // "~%": as many decimals as the ticks need, no trailing zeros. A fixed ".1~%" labelled ticks
+  // 0.05 points apart "97.2%", "97.2%", "97.3%", "97.3%" (8- and 4-bit models differ that little).
+  layout.yaxis = axis(options.accuracyTitle ?? "test accuracy (%)", { tickformat: "~%" });
   return layout;
 }
 

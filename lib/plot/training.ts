@@ -171,7 +171,9 @@ function curves(
         anchor: cell.x,
         type: options.logLoss ? "log" : "linear",
       })
-      : axis("accuracy (%)", { domain: cell.yDomain, anchor: cell.x, tickformat: ".0%" });
+      // "~%": as many decimals as the ticks need, no trailing zeros. A fixed ".0%" labelled ticks
+      // 0.1 points apart "96%", "96%", "97%", "97%" (a fine-tuning run moves that little).
+      : axis("accuracy (%)", { domain: cell.yDomain, anchor: cell.x, tickformat: "~%" });
     if (kinds.length > 1) annotations.push(cellTitle(kind === "loss" ? "Loss" : "Accuracy", cell));
     runs.forEach((run, r) => {
       const h = run.history;

@@ -396,3 +396,64 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: `accuracy axes label close accuracies with as many ticks as different labels${skip}`,
+  ignore: unavailable !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    // Compressed models and fine-tuning runs often differ by tenths of a point or less. A fixed
+    // ".0%" (training) or ".1~%" (trade-offs) tick format labelled ticks 0.1 or 0.05 points apart
+    // "96%", "96%", "97%", "97%": an axis that names two heights alike says nothing.
+    const history = [1, 2, 3, 4, 5, 6].map((epoch) => ({
+      epoch,
+      trainLoss: 0.1 / epoch,
+      trainAccuracy: 0.962 + 0.001 * epoch,
+      objective: 0.1 / epoch,
+      validationLoss: 0.12 / epoch,
+      validationAccuracy: 0.96 + 0.0012 * epoch,
+      seconds: epoch,
+    }));
+    const close = [0.9731, 0.9724, 0.9712];
+    const narrow: Figure[] = [
+      trainingFigure(history),
+      sparsityFigure(close.map((accuracy, i) => ({ strategy: "m", sparsity: i / 4, accuracy }))),
+      bitWidthFigure(close.map((accuracy, i) => ({ method: "a", bits: 8 >> i, accuracy }))),
+      paretoFigure(close.map((accuracy, i) => ({ bytes: 1000 >> i, accuracy }))),
+    ];
+    const dir = await Deno.makeTempDir({ prefix: "lrc-ticks-" });
+    const browser = await launchChromium();
+    try {
+      const path = `${dir}/ticks.html`;
+      await writeFiguresHtml(path, narrow.map((figure) => ({ figure })), { title: "ticks" });
+      const page = await browser.newPage();
+      await restrictNetwork(page, OFFLINE);
+      await page.goto(`file://${path}`, { timeout: PAGE_LOAD_TIMEOUT });
+      await page.waitForFunction(
+        (n) => document.querySelectorAll(".lrc-plotly .main-svg").length >= n,
+        narrow.length,
+        { timeout: 60_000 },
+      );
+      // The training figure's accuracy panel is its second y axis; the others have one.
+      const ticks = await page.$$eval(
+        ".lrc-plotly",
+        (divs) =>
+          divs.map((d, i) =>
+            [...d.querySelectorAll(i === 0 ? ".y2tick text" : ".ytick text")].map((t) =>
+              t.textContent ?? ""
+            )
+          ),
+      );
+      ticks.forEach((labels, i) => {
+        assert.ok(labels.length >= 3, `figure ${i}: ${labels.length} accuracy ticks`);
+        assert.equal(new Set(labels).size, labels.length, `figure ${i}: ${labels.join(", ")}`);
+        // Still percentages, which is what the values are shown as everywhere.
+        for (const l of labels) assert.match(l, /^\d+(\.\d+)?%$/, `figure ${i}: ${l}`);
+      });
+    } finally {
+      await browser.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -79,7 +79,7 @@ Deno.test("training figure plots fit's history: loss and accuracy, training and 
   assert.deepEqual(byName("accuracy", "validation").y, h.map((e) => e.validationAccuracy));
   for (const t of fig.data) assert.deepEqual(t.x, [1, 2, 3, 4, 5, 6]);
   assert.equal(axisOf(fig, fig.data[0], "y").title?.text, "mean log loss (nats)");
-  assert.equal(axisOf(fig, fig.data[2], "y").tickformat, ".0%");
+  assert.equal(axisOf(fig, fig.data[2], "y").tickformat, "~%");
   // A legend entry per split, not per panel.
   assert.deepEqual(fig.data.filter((t) => t.showlegend).map((t) => t.name), [
     "training",
