@@ -5,7 +5,7 @@
  * @module
  */
 
-import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
+import { checkOptionKeys, type OptionKeys, quotedText } from "../core/validate.ts";
 import type { EpochRecord } from "../model/fit.ts";
 import {
   assertNumber,
@@ -114,7 +114,7 @@ export function trainingFigure(
  * @returns A plotly figure: mean log loss (nats) and accuracy (%) against the epoch.
  * @throws {TypeError} If a run has no string name or a record lacks a numeric field.
  * @throws {RangeError} If an accuracy is outside [0, 1], a loss is negative, NaN or infinite,
- *   an epoch is NaN or infinite, or `panels` is unknown.
+ *   an epoch is NaN or infinite, `panels` is unknown, or two runs have the same name.
  *
  * @example Two runs
  * ```ts
@@ -137,7 +137,18 @@ export function trainingComparisonFigure(
 ): Figure {
   checkOptionKeys("draw training figure", options, TRAINING_KEYS);
   assertRows(ACTION, "runs", runs);
-  runs.forEach((r, i) => assertString(ACTION, `runs[${i}].name`, r.name));
+  runs.forEach((r, i) => {
+    assertString(ACTION, `runs[${i}].name`, r.name);
+    // Two runs of one name got one legend entry each, alike, in one legend group (a click hid
+    // both), and the same hover name: which curve is which run could not be told.
+    const first = runs.findIndex((o) => o.name === r.name);
+    if (first < i) {
+      throw new RangeError(
+        `Cannot ${ACTION}: runs[${i}].name ${quotedText(r.name)} is also runs[${first}]'s; ` +
+          "give each run its own name",
+      );
+    }
+  });
   return curves(runs, options, true);
 }
 

@@ -119,3 +119,25 @@ Deno.test("a bad record in a compared run is named by its run", () => {
     },
   );
 });
+
+Deno.test("two compared runs of one name are refused: their legend entries and hovers were alike", () => {
+  const slower = history.map((e) => ({ ...e, trainLoss: 2 * e.trainLoss }));
+  assert.throws(
+    () =>
+      trainingComparisonFigure([
+        { name: "Adam", history },
+        { name: "SGD", history },
+        { name: "Adam", history: slower },
+      ]),
+    {
+      name: "RangeError",
+      message: 'Cannot plot training curves: runs[2].name "Adam" is also runs[0]\'s; give each ' +
+        "run its own name",
+    },
+  );
+  // Names that differ only in case are different legend entries, and accepted.
+  const fig = trainingComparisonFigure([{ name: "adam", history }, { name: "Adam", history }], {
+    panels: "loss",
+  });
+  assert.deepEqual(new Set(fig.data.map((t) => t.legendgroup)).size, 4);
+});
