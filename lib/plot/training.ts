@@ -39,7 +39,9 @@ export interface TrainingFigureOptions {
    */
   title?: string;
   /**
-   * The x axis title: what one record is.
+   * The x axis title: what one record is. The default suits SGD and Adam; an L-BFGS history
+   * (`fit`'s default optimizer) has one record per iteration, so give e.g.
+   * `"iteration (L-BFGS)"` (the hover text names the x by the part before `" ("`).
    * @default {"epoch (passes over the training data)"}
    */
   xTitle?: string;
