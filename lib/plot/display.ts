@@ -168,7 +168,10 @@ export function show(figure: Figure, options: ShowOptions = {}): Displayable & {
   };
 }
 
-/** Options for {@linkcode display}. */
+/**
+ * Options for {@linkcode display}. `includePlotlyJs` and `height` apply to a figure given as it is
+ * (`{ data, layout }`), not to a value that is already displayable.
+ */
 export interface DisplayOptions extends ShowOptions {
   /**
    * Where the plain-text form goes outside a Jupyter kernel.
@@ -190,7 +193,8 @@ const DISPLAY_KEYS = exactKeys<DisplayOptions>()({ ...SHOW_KEYS, print: true });
  *   `Symbol.for("Jupyter.display")` method, such as a {@linkcode table}.
  * @param options plotly.js inclusion and height for figures; where text goes outside Jupyter.
  * @returns Nothing (so that a cell ending in `await display(...)` has no value of its own to show).
- * @throws {TypeError} If `value` is neither a figure nor displayable.
+ * @throws {TypeError} If `value` is neither a figure nor displayable, or `includePlotlyJs` or
+ *   `height` is given with a value that is already displayable (they apply to figures only).
  *
  * @example Outside a notebook the text form is printed
  * ```ts
@@ -217,6 +221,19 @@ export async function display(
       `Cannot display: expected a figure { data, layout } or a displayable such as table(rows), ` +
         `got ${describe(value)}`,
     );
+  }
+  if (isDisplayable(value)) {
+    // A table, a show(figure) or plotlyJs() has made its bundle's options already: these went
+    // nowhere, and the output did not change.
+    const given = (["includePlotlyJs", "height"] as const).filter((k) => options[k] !== undefined);
+    if (given.length > 0) {
+      throw new TypeError(
+        `Cannot display: ${given.map((k) => `options.${k}`).join(" and ")} ` +
+          `${given.length > 1 ? "apply" : "applies"} to a figure { data, layout }, and this ` +
+          "value is already displayable (a table, show(figure) or plotlyJs()); for a figure, " +
+          "pass the figure itself or give the option to show(figure, options)",
+      );
+    }
   }
   const displayable = isDisplayable(value)
     ? value

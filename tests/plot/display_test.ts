@@ -551,3 +551,25 @@ Deno.test("display of a model, a result or rows says what it shows, not only 'a 
     message: /^Cannot display figure: expected a figure \{ data: Trace\[\], layout: object \}/,
   });
 });
+
+Deno.test("display refuses figure options with a table or a shown figure, which would ignore them", async () => {
+  const lines: string[] = [];
+  const print = (t: string) => void lines.push(t);
+  const message = (names: string) =>
+    `Cannot display: ${names} to a figure { data, layout }, and this value is already ` +
+    "displayable (a table, show(figure) or plotlyJs()); for a figure, pass the figure itself or " +
+    "give the option to show(figure, options)";
+  await assert.rejects(() => display(table([{ a: 1 }]), { height: 600, print }), {
+    name: "TypeError",
+    message: message("options.height applies"),
+  });
+  await assert.rejects(
+    () => display(show(figure), { includePlotlyJs: "always", height: 222, print }),
+    { name: "TypeError", message: message("options.includePlotlyJs and options.height apply") },
+  );
+  assert.deepEqual(lines, []);
+  // Where they apply, and print with anything, they are taken.
+  await display(table([{ a: 1 }]), { print });
+  await display(figure, { includePlotlyJs: "never", height: 222, print });
+  assert.equal(lines.length, 2);
+});
