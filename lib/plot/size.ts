@@ -113,7 +113,7 @@ export function sizeBreakdownFigure(
     assertString(action, `options.parts[${i}]`, part);
     // A part listed twice would get two traces, and its bytes would count twice in every bar.
     if (order.indexOf(part) < i) {
-      throw new RangeError(`Cannot ${action}: options.parts lists '${part}' twice`);
+      throw new RangeError(`Cannot ${action}: options.parts lists ${quotedText(part)} twice`);
     }
   });
   rows.forEach((r, i) => {

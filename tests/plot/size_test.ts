@@ -60,8 +60,14 @@ Deno.test("a part listed twice in the order is refused rather than counted twice
     () => sizeBreakdownFigure(rows, { parts: ["header", "weights", "header"] }),
     {
       name: "RangeError",
-      message: /^Cannot plot size breakdown: options\.parts lists 'header' twice$/,
+      message: /^Cannot plot size breakdown: options\.parts lists "header" twice$/,
     },
+  );
+  // A name from the caller, quoted as every plot refusal quotes one: a quote and a line break
+  // escaped, so the message stays one line that says where the name ends.
+  assert.throws(
+    () => sizeBreakdownFigure(rows, { parts: ["it's\nmine", "it's\nmine"] }),
+    { message: 'Cannot plot size breakdown: options.parts lists "it\'s\\nmine" twice' },
   );
   assert.throws(
     () => sizeBreakdownFigure(rows, { parts: "header" as unknown as string[] }),
