@@ -67,7 +67,7 @@ export interface SizeBreakdownFigureOptions {
  * @returns A plotly figure: files against bytes; traces are the parts (bars, `x` bytes, `y` file
  *   names); the baseline is a layout shape with an annotation.
  * @throws {TypeError} If a row lacks a string `name` or an object `parts`, `options.parts` is
- *   not an array of strings, or `baselineName` is not a string.
+ *   not an array of strings, or `baselineName` is not a non-empty string.
  * @throws {RangeError} If a part's bytes are negative, not finite, or the baseline is not
  *   positive, or two rows have the same name, or `options.parts` lists a part twice.
  *
@@ -157,9 +157,10 @@ export function sizeBreakdownFigure(
     top = Math.max(top, baseline);
   }
   const label = options.baselineName ?? "dense float32";
-  if (typeof label !== "string") {
+  // Empty, the line was labelled ": 1,000 bytes" (the trade-off figures refuse it too).
+  if (typeof label !== "string" || label === "") {
     throw new TypeError(
-      `Cannot ${action}: options.baselineName must be a string, got ${describe(label)}`,
+      `Cannot ${action}: options.baselineName must be a non-empty string, got ${describe(label)}`,
     );
   }
   const layout = baseLayout(

@@ -101,7 +101,17 @@ Deno.test("malformed rows and baselines are refused with the field named", () =>
       }),
     {
       name: "TypeError",
-      message: /^Cannot plot size breakdown: options\.baselineName must be a string, got number 3$/,
+      message:
+        /^Cannot plot size breakdown: options\.baselineName must be a non-empty string, got number 3$/,
+    },
+  );
+  // An empty label left the line's note as ": 100 bytes".
+  assert.throws(
+    () => sizeBreakdownFigure([{ name: "a", parts: {} }], { baseline: 100, baselineName: "" }),
+    {
+      name: "TypeError",
+      message: "Cannot plot size breakdown: options.baselineName must be a non-empty string, got " +
+        'string ""',
     },
   );
   // Two rows of one name would be drawn as one bar of their summed bytes.
