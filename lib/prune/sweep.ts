@@ -7,7 +7,13 @@
  * @module
  */
 
-import { assertInRange, checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
+import {
+  assertInRange,
+  checkOptionKeys,
+  describe,
+  type OptionKeys,
+  quotedText,
+} from "../core/validate.ts";
 import { effectiveWeights } from "../model/fit.ts";
 import { accuracy } from "../metrics/metrics.ts";
 import { checkSeed } from "../core/random.ts";
@@ -117,8 +123,8 @@ const PRUNE_SWEEP_OPTION_KEYS: OptionKeys<PruneSweepOptions> = {
  * @throws {TypeError} If the model or the data are malformed or do not match, `strategies` or
  *   `sparsities` is not an array, `seed` is not a finite number, or `fineTune` is neither
  *   `false` nor an object of `fineTune`'s options.
- * @throws {RangeError} If a strategy is unknown, a sparsity is outside [0, 1] or below the
- *   model's own mask, or an option is out of range.
+ * @throws {RangeError} If a strategy is unknown or given twice, a sparsity is outside [0, 1],
+ *   given twice or below the model's own mask, or an option is out of range.
  *
  * @example Two strategies on the breast-cancer data
  * ```ts
@@ -171,6 +177,21 @@ export function pruneSweep(
     }
   }
   for (const f of sparsities) assertInRange(action, "sparsity", f, 0, 1);
+  // Given twice, one was computed twice, into rows that a table (pivotRows) or sparsityFigure
+  // refuses as two results at one point, after the whole sweep's work.
+  for (const [name, list] of [["strategies", strategies], ["sparsities", sparsities]] as const) {
+    const values = list as readonly unknown[];
+    values.forEach((v, i) => {
+      const first = values.indexOf(v);
+      if (first < i) {
+        throw new RangeError(
+          `Cannot ${action}: ${name}[${first}] and ${name}[${i}] are both ${
+            typeof v === "string" ? quotedText(v) : v
+          }; give each once`,
+        );
+      }
+    });
+  }
   // Checked whatever the strategies (obd alone reads it): a nonsense value is a mistake anyway.
   // Finite, as lossDerivatives' and fit's bound: an infinite l2 was taken here and refused by
   // lossDerivatives in its own words ("Cannot compute loss derivatives"), or not at all when obd

@@ -249,3 +249,44 @@ Deno.test("without sparsities the sweep removes the documented 50, 70, 80, 90, 9
     [0.5, 0.7, 0.8, 0.9, 0.95, 0.98].map((f) => Math.round(f * n) / n),
   );
 });
+
+Deno.test("a strategy or sparsity given twice is refused before any row", () => {
+  // The rows of the repeat were computed twice, and then refused by sparsityFigure and
+  // pivotRows as two accuracies at one point.
+  let done = 0;
+  const onProgress = () => done++;
+  assert.throws(
+    () =>
+      pruneSweep(dense, { train, test }, {
+        strategies: ["magnitude", "random", "magnitude"],
+        sparsities: [0.5],
+        onProgress,
+      }),
+    {
+      name: "RangeError",
+      message:
+        'Cannot run pruning sweep: strategies[0] and strategies[2] are both "magnitude"; give ' +
+        "each once",
+    },
+  );
+  assert.throws(
+    () =>
+      pruneSweep(dense, { train, test }, {
+        strategies: ["magnitude"],
+        sparsities: [0.5, 0.9, 0.5],
+        onProgress,
+      }),
+    {
+      name: "RangeError",
+      message:
+        "Cannot run pruning sweep: sparsities[0] and sparsities[2] are both 0.5; give each once",
+    },
+  );
+  assert.equal(done, 0);
+  // Close but different sparsities are different rows.
+  const rows = pruneSweep(dense, { train, test }, {
+    strategies: ["magnitude"],
+    sparsities: [0.5, 0.5000001],
+  });
+  assert.deepEqual(rows.map((r) => r.sparsity), [0.5, 0.5000001]);
+});
