@@ -8,12 +8,13 @@ import type { FloatArray, Matrix } from "../core/matrix.ts";
 import { assertMatrix, counted, quotedList, quotedText } from "../core/validate.ts";
 import {
   DEFAULT_MAX_CSV_BYTES,
+  isMissingMarker,
   looksLikeSklearnHeader,
   readCsv,
   SKLEARN_FORMAT_HINT,
 } from "../data/csv.ts";
 import { type CsvStreamOptions, readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
-import type { Dataset } from "../data/dataset.ts";
+import { type Dataset, isNumericLabel } from "../data/dataset.ts";
 import {
   DEFAULT_DATASET,
   EMBEDDED_DATASETS,
@@ -121,6 +122,38 @@ export function readsAsNumber(name: string): boolean {
 }
 
 /**
+ * The warning for labels that are numbers but for missing-value markers (`NA`, `NaN`, `null`, ...,
+ * {@linkcode isMissingMarker}): each marker is read as a class of its own, and, the labels then
+ * not all being numbers, `"1"` and `"1.0"` are two classes (as `encodeLabels` reads labels).
+ *
+ * @param file The file, for the message.
+ * @param classes The classes read.
+ * @returns The warning line, or `undefined` when the labels are not so.
+ */
+export function missingLabelWarning(
+  file: string,
+  classes: readonly string[],
+): string | undefined {
+  const markers = classes.filter(isMissingMarker);
+  const rest = classes.filter((c) => !isMissingMarker(c));
+  if (markers.length === 0 || rest.length === 0 || !rest.every(isNumericLabel)) return undefined;
+  const byNumber = new Map<number, string[]>();
+  for (const c of rest) byNumber.set(Number(c), [...byNumber.get(Number(c)) ?? [], c]);
+  const apart = [...byNumber.values()].find((same) => same.length > 1);
+  const one = markers.length === 1;
+  return `warning: the labels of '${file}' are numbers but for ${quotedList(markers)}, ${
+    one ? "a missing-value marker read as a class of its own" : "missing-value markers read " +
+      "as classes of their own"
+  }${
+    apart === undefined
+      ? ""
+      : `, which also keeps ${
+        apart.map((c) => quotedText(c)).join(" and ")
+      } apart (labels that are all numbers are one class per number)`
+  }: drop the rows that hold ${one ? "it" : "them"} or fill them in\n`;
+}
+
+/**
  * Checks training data read from a CSV file, in memory or streamed: a header that is
  * scikit-learn's first line of a data set ({@linkcode looksLikeSklearnHeader}: the number of data
  * rows, the number of fields less one and class names) gets a warning, and so, otherwise, does a
@@ -186,6 +219,8 @@ export function checkTrainingFile(
   } else if (id !== undefined && names[0] === id) {
     options.io?.err(rowIndexWarning(file, id, options.rowNumbers));
   }
+  const missing = missingLabelWarning(file, data.classes);
+  if (missing !== undefined) options.io?.err(missing);
   if (data.classes.length < 2) {
     throw new RangeError(
       `Cannot use '${file}' as training data: its label column (${

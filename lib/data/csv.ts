@@ -873,6 +873,28 @@ const MISSING_OR_NUMBER = /^\s*[+-]?(nan|na|n\/a|null|none|inf|infinity|\?|-)?\s
 /** Cells that mark a missing value (not a number in another spelling, such as `inf`). */
 const MISSING = /^\s*(nan|na|n\/a|null|none|\?|-)\s*$/i;
 
+/**
+ * Whether a cell is one of the markers that pandas, R, spreadsheets and databases write for a
+ * missing value: `NaN`, `NA`, `N/A`, `null`, `None`, `?` or `-`, in any case, blanks around it
+ * allowed (an empty cell is one too, but is not checked here).
+ *
+ * @param cell The cell's text.
+ * @returns Whether it is such a marker.
+ *
+ * @example
+ * ```ts
+ * import { isMissingMarker } from "./csv.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isMissingMarker(" NA"), true);
+ * assert.equal(isMissingMarker("null"), true);
+ * assert.equal(isMissingMarker("nap"), false);
+ * ```
+ */
+export function isMissingMarker(cell: string): boolean {
+  return MISSING.test(cell);
+}
+
 /** A number written with commas: a decimal comma (`1,5`) or thousands separators (`1,234.5`). */
 const COMMA_NUMBER = /^\s*[+-]?\d*(,\d+)+(\.\d*)?\s*$/;
 

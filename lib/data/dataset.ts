@@ -106,8 +106,27 @@ export function classIndexOf(classes: readonly string[]): (label: string) => num
 /**
  * Whether a label reads as a decimal number that float64 keeps exactly enough to tell it from
  * every other decimal: at most 15 significant digits (`"2"`, `"2.0"`, `"-1.5e3"`; not `"0x10"`,
- * not a 20-digit identifier, which would merge with its neighbours).
+ * not a 20-digit identifier, which would merge with its neighbours). Labels that all do so are
+ * one class per number in {@linkcode encodeLabels}.
+ *
+ * @param s A label.
+ * @returns Whether it reads as such a number.
+ *
+ * @example
+ * ```ts
+ * import { isNumericLabel } from "./dataset.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isNumericLabel(" 1.0"), true);
+ * assert.equal(isNumericLabel("NA"), false);
+ * assert.equal(isNumericLabel("0x10"), false);
+ * ```
  */
+export function isNumericLabel(s: string): boolean {
+  return isNumeric(s);
+}
+
+/** {@linkcode isNumericLabel}. */
 function isNumeric(s: string): boolean {
   const t = s.trim();
   if (t === "" || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return false;

@@ -695,6 +695,59 @@ Deno.test("a column named like a label read as a feature gets a warning pointing
   }
 });
 
+Deno.test("a missing-value marker among numeric labels gets a warning, in memory and streamed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-na-label-" });
+  try {
+    // Labels 0 and 1, written half as 0.0 and 1.0 (as pandas writes a float column), and one NA.
+    const labels = Array.from({ length: 16 }, (_, i) => `${i % 2}${i % 3 === 0 ? ".0" : ""}`);
+    labels[5] = "NA";
+    const write = async (name: string, ys: string[]) => {
+      const path = `${dir}/${name}.csv`;
+      await Deno.writeTextFile(
+        path,
+        ["a,b,y", ...ys.map((y, i) => `${(i * 7) % 5},${(i * 3) % 4},${y}`)].join("\n") + "\n",
+      );
+      return path;
+    };
+    const common = ["--json", "--test-fraction", "0.25", "--optimizer", "sgd", "--epochs", "1"];
+    const na = await write("na", labels);
+    for (const stream of [[], ["--stream"]]) {
+      const r = await runCli(["train", "--data", na, ...common, ...stream]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /^warning: the labels of '.*na\.csv' are numbers but for \["NA"\], a missing-value marker read as a class of its own, which also keeps "0" and "0\.0" apart \(labels that are all numbers are one class per number\): drop the rows that hold it or fill them in$/m,
+        stream.join(""),
+      );
+      // What the warning is about: NA a class, and 0 / 0.0 and 1 / 1.0 two classes each.
+      assert.deepEqual(JSON.parse(r.stdout).data.classes, ["0", "0.0", "1", "1.0", "NA"]);
+      // Without the NA row the labels are numbers, one class each: no warning.
+      const clean = await write("clean", labels.map((y) => y === "NA" ? "1" : y));
+      const c = await runCli(["train", "--data", clean, ...common, ...stream]);
+      assert.equal(c.code, 0, c.stderr);
+      assert.doesNotMatch(c.stderr, /warning/);
+      assert.deepEqual(JSON.parse(c.stdout).data.classes, ["0", "1"]);
+      // Text labels may name a class NA (North America): no warning.
+      const text = await write(
+        "text",
+        labels.map((y) => y === "NA" ? y : y[0] === "0" ? "EU" : "US"),
+      );
+      const t = await runCli(["train", "--data", text, ...common, ...stream]);
+      assert.equal(t.code, 0, t.stderr);
+      assert.doesNotMatch(t.stderr, /warning/);
+    }
+    // Two markers, without labels that only the markers keep apart.
+    const two = await write("two", labels.map((y, i) => i === 5 ? "NA" : i === 6 ? "null" : y[0]));
+    const r = await runCli(["train", "--data", two, ...common]);
+    assert.match(
+      r.stderr,
+      /^warning: the labels of '.*two\.csv' are numbers but for \["NA","null"\], missing-value markers read as classes of their own: drop the rows that hold them or fill them in$/m,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("checkTrainingFile warns of a header of numbers only when every name reads as one", () => {
   const warned = (featureNames: string[]) => {
     let err = "";
