@@ -154,13 +154,39 @@ export function missingLabelWarning(
 }
 
 /**
+ * The warning for classes that differ only in case (`Yes`, `yes`, `YES`), as a spreadsheet typed
+ * by hand holds them: each is a class of its own. Classes of one character are left out (the
+ * letters `a` and `A` may well be two classes).
+ *
+ * @param file The file, for the message.
+ * @param classes The classes read.
+ * @returns The warning line, or `undefined` when no two classes are so.
+ */
+export function caseLabelWarning(file: string, classes: readonly string[]): string | undefined {
+  const byLower = new Map<string, string[]>();
+  for (const c of classes) {
+    if ([...c].length < 2) continue;
+    const key = c.toLowerCase();
+    byLower.set(key, [...byLower.get(key) ?? [], c]);
+  }
+  const groups = [...byLower.values()].filter((same) => same.length > 1);
+  if (groups.length === 0) return undefined;
+  const shown = groups.slice(0, 3).map((same) => quotedList(same)).join(", ");
+  const more = groups.length > 3 ? `, and ${counted(groups.length - 3, "more such group")}` : "";
+  return `warning: the labels of '${file}' hold classes that differ only in case (${shown}${more}): ` +
+    `each is a class of its own; if they name one class, write them alike\n`;
+}
+
+/**
  * Checks training data read from a CSV file, in memory or streamed: a header that is
  * scikit-learn's first line of a data set ({@linkcode looksLikeSklearnHeader}: the number of data
  * rows, the number of fields less one and class names) gets a warning, and so, otherwise, does a
  * header of numbers only (a file may name its columns by numbers; predict, which knows the model's
  * names, refuses it), so does a column named like a label ({@linkcode labelLike}) read as a
  * feature because no `--label` was given (unless the last column, taken as the label, is named
- * like one too), and a single class is refused.
+ * like one too), so do labels that are numbers but for missing-value markers
+ * ({@linkcode missingLabelWarning}) and classes that differ only in case
+ * ({@linkcode caseLabelWarning}), and a single class is refused.
  *
  * @param file The file, for messages.
  * @param data Its feature names and classes (of the training rows).
@@ -221,6 +247,8 @@ export function checkTrainingFile(
   }
   const missing = missingLabelWarning(file, data.classes);
   if (missing !== undefined) options.io?.err(missing);
+  const cased = caseLabelWarning(file, data.classes);
+  if (cased !== undefined) options.io?.err(cased);
   if (data.classes.length < 2) {
     throw new RangeError(
       `Cannot use '${file}' as training data: its label column (${

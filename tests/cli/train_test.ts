@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { trainCommand } from "../../lib/cli/train.ts";
 import {
+  caseLabelWarning,
   checkModelClasses,
   checkTrainingFile,
   labelLike,
@@ -746,6 +747,64 @@ Deno.test("a missing-value marker among numeric labels gets a warning, in memory
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("labels that differ only in case get a warning, in memory and streamed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-case-label-" });
+  try {
+    // A hand-typed yes/no column: "Yes", "yes " and "YES" are three classes (blanks are trimmed).
+    const spelt = ["Yes", "yes ", " YES"];
+    const labels = Array.from({ length: 18 }, (_, i) => i % 2 ? "no" : spelt[(i / 2) % 3]);
+    const write = async (name: string, ys: string[]) => {
+      const path = `${dir}/${name}.csv`;
+      await Deno.writeTextFile(
+        path,
+        ["a,b,y", ...ys.map((y, i) => `${(i * 7) % 5},${(i * 3) % 4},${y}`)].join("\n") + "\n",
+      );
+      return path;
+    };
+    const common = ["--json", "--test-fraction", "0.25", "--optimizer", "sgd", "--epochs", "1"];
+    const cased = await write("cased", labels);
+    // One-letter classes (a and A) may be two letters: no warning.
+    const letters = await write(
+      "letters",
+      labels.map((y, i) => y === "no" ? "b" : "aA"[i % 4 / 2]),
+    );
+    const alike = await write("alike", labels.map((y) => y === "no" ? y : "yes"));
+    for (const stream of [[], ["--stream"]]) {
+      const r = await runCli(["train", "--data", cased, ...common, ...stream]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /^warning: the labels of '.*cased\.csv' hold classes that differ only in case \(\["YES","Yes","yes"\]\): each is a class of its own; if they name one class, write them alike$/m,
+        stream.join(""),
+      );
+      assert.deepEqual(JSON.parse(r.stdout).data.classes, ["YES", "Yes", "no", "yes"]);
+      for (const [file, classes] of [[letters, ["A", "a", "b"]], [alike, ["no", "yes"]]] as const) {
+        const c = await runCli(["train", "--data", file, ...common, ...stream]);
+        assert.equal(c.code, 0, c.stderr);
+        assert.doesNotMatch(c.stderr, /warning/, `${file} ${stream}`);
+        assert.deepEqual(JSON.parse(c.stdout).data.classes, classes);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("caseLabelWarning lists three groups and counts the rest", () => {
+  const classes = ["Ab", "AB", "Cd", "cd", "Ef", "eF", "Gh", "gh", "Ij", "ij", "kl"];
+  assert.equal(
+    caseLabelWarning("f.csv", classes),
+    'warning: the labels of \'f.csv\' hold classes that differ only in case (["Ab","AB"], ' +
+      '["Cd","cd"], ["Ef","eF"], and 2 more such groups): each is a class of its own; if they ' +
+      "name one class, write them alike\n",
+  );
+  assert.match(
+    caseLabelWarning("f.csv", classes.slice(0, 8))!,
+    /\["Ef","eF"\], and 1 more such group\)/,
+  );
+  assert.equal(caseLabelWarning("f.csv", ["kl", "mn", "a", "A"]), undefined);
 });
 
 Deno.test("checkTrainingFile warns of a header of numbers only when every name reads as one", () => {
