@@ -654,7 +654,16 @@ class TableBuilder {
     const names = this.#names!;
     const width = this.#width;
     if (rec.length !== width) {
-      this.fail(raggedRowReason(line, rec.length, names, this.#options.header ?? true));
+      this.fail(
+        raggedRowReason(
+          line,
+          rec.length,
+          names,
+          this.#options.header ?? true,
+          rec.at(-1),
+          this.#options.delimiter,
+        ),
+      );
     }
     const cols = this.#featureCols;
     const nFeatures = cols.length;
@@ -716,9 +725,13 @@ class TableBuilder {
     const label = rec[this.#labelCol].trim();
     if (label === "") {
       this.fail(
-        `line ${line}, label column ${this.#labelCol + 1} (${
-          quotedText(this.#names![this.#labelCol])
-        }) is empty`,
+        emptyLabelReason(
+          line,
+          this.#labelCol,
+          this.#names!,
+          this.#options.header ?? true,
+          this.#options.delimiter,
+        ),
       );
     }
     if (label.includes("\ufffd") && !(this.#window !== null && this.#faithful(label))) {
@@ -803,6 +816,9 @@ export function quoteReason(error: unknown): string | null {
  * @param count Its number of fields.
  * @param names The column names (their number is the expected width).
  * @param header Whether the first record is a header.
+ * @param lastCell The row's last cell, if known: a row of one field too many whose last is empty
+ *   gets the hint that the lines end with the delimiter ({@linkcode trailingDelimiterHint}).
+ * @param delimiter The delimiter, for that hint.
  * @returns E.g. `line 3 has 2 fields, the header has 3: column 3 ("y") is missing`, with a hint
  *   when the header is scikit-learn's first line of a data set (see
  *   {@linkcode looksLikeSklearnHeader}).
@@ -812,15 +828,61 @@ export function raggedRowReason(
   count: number,
   names: readonly string[],
   header: boolean,
+  lastCell?: string,
+  delimiter = ",",
 ): string {
   const width = names.length;
   const which = count < width
     ? `column ${count + 1} (${quotedText(names[count])}) is missing`
-    : `column ${width + 1} is extra`;
+    : `column ${width + 1} is extra${
+      count === width + 1 && lastCell?.trim() === ""
+        ? ` and empty${trailingDelimiterHint(delimiter)}`
+        : ""
+    }`;
   return `line ${line} has ${counted(count, "field")}, ${
     header ? "the header" : "line 1"
   } has ${width}: ${which}${
     looksLikeSklearnHeader(names, count) ? `; ${SKLEARN_FORMAT_HINT}` : ""
+  }`;
+}
+
+/**
+ * What to do about lines that end with the delimiter (`1,2,0,`), as some exporters write them:
+ * every row then has an empty field more than the header, or, when the header ends so too, an
+ * empty last column without a name.
+ *
+ * @param delimiter The delimiter.
+ * @returns `": if the lines end with the delimiter ..."`.
+ */
+export function trailingDelimiterHint(delimiter: string): string {
+  return `: if the lines end with the delimiter ${
+    delimiter === "\t" ? "'\\t'" : `'${delimiter}'`
+  } (as some exporters write them), remove it from the end of each line`;
+}
+
+/**
+ * Why an empty label is refused: the line, the column, and, when the label is the last column
+ * and the header gave it no name, the hint that the lines end with the delimiter (shared by every
+ * CSV reader).
+ *
+ * @param line The row's line number.
+ * @param labelCol The label column's zero-based index.
+ * @param names The column names (`column_<position>` for a header's empty name).
+ * @param header Whether the first record is a header.
+ * @param delimiter The delimiter.
+ * @returns E.g. `line 2, label column 3 ("y") is empty`.
+ */
+export function emptyLabelReason(
+  line: number,
+  labelCol: number,
+  names: readonly string[],
+  header: boolean,
+  delimiter = ",",
+): string {
+  const last = labelCol === names.length - 1 && header &&
+    names[labelCol] === `column_${labelCol + 1}`;
+  return `line ${line}, label column ${labelCol + 1} (${quotedText(names[labelCol])}) is empty${
+    last ? `; the header gives that column no name either${trailingDelimiterHint(delimiter)}` : ""
   }`;
 }
 

@@ -28,6 +28,7 @@ import {
   checkHeaderText,
   delimiterHint,
   describeCell,
+  emptyLabelReason,
   NON_DECIMAL,
   notUtf8Label,
   onlyTextColumn,
@@ -497,6 +498,20 @@ export async function* readCsvBatches(
     const quote = rowQuoteReason(decoder.decode(b.subarray(s, e)), options.delimiter ?? ",");
     return fail(quote === null ? reason : `line ${line}, ${quote}`);
   };
+  /** Why a row of `n` fields is refused, with its last cell (for a trailing delimiter). */
+  const ragged = (b: Uint8Array, s: number, e: number, line: number, n: number, c: Columns) => {
+    let last: string | undefined;
+    try {
+      last = (parse(decoder.decode(b.subarray(s, e)), {
+        delimiter: options.delimiter ?? ",",
+        trim: true,
+        relax_column_count: true,
+      }) as string[][])[0]?.at(-1);
+    } catch {
+      last = undefined;
+    }
+    return raggedRowReason(line, n, c.names, header, last, options.delimiter);
+  };
   /** Column `field` when it is the only one of the row holding text (`onlyTextColumn`). */
   const aloneInRow = (b: Uint8Array, s: number, e: number, field: number, c: Columns) => {
     let cells: string[];
@@ -609,7 +624,7 @@ export async function* readCsvBatches(
           s,
           e,
           line,
-          raggedRowReason(line, fieldCount(b, field, q, e, delim), c.names, header),
+          ragged(b, s, e, line, fieldCount(b, field, q, e, delim), c),
         );
       }
       const to = slot[field];
@@ -623,13 +638,13 @@ export async function* readCsvBatches(
         if (label === "") {
           // '1,,x' under 'a,y' has a field too many, not an empty label (parseCsv counts first).
           const n = fieldCount(b, field, q, e, delim);
-          if (n !== c.width) rowFail(b, s, e, line, raggedRowReason(line, n, c.names, header));
+          if (n !== c.width) rowFail(b, s, e, line, ragged(b, s, e, line, n, c));
           rowFail(
             b,
             s,
             e,
             line,
-            `line ${line}, label column ${field + 1} (${quotedText(c.names[field])}) is empty`,
+            emptyLabelReason(line, field, c.names, header, options.delimiter),
           );
         }
         // U+FFFD written in UTF-8 (EF BF BD) is a character like another; put for bytes that are
@@ -648,7 +663,7 @@ export async function* readCsvBatches(
           // A row with a field missing shifts its cells: the label of '1,0,yes' under
           // 'a,b,c,label' is not a bad value of 'c' (parseCsv counts the fields first).
           const n = fieldCount(b, field, q, e, delim);
-          if (n !== c.width) rowFail(b, s, e, line, raggedRowReason(line, n, c.names, header));
+          if (n !== c.width) rowFail(b, s, e, line, ragged(b, s, e, line, n, c));
           const raw = decoder.decode(b.subarray(a, z));
           const cell = escaped ? raw.replaceAll('""', '"') : raw;
           rowFail(
@@ -668,7 +683,7 @@ export async function* readCsvBatches(
         if (to >= 0 && !Number.isFinite(data![o + to])) {
           // A ragged row is named first here too, as parseCsv counts the fields first.
           const n = fieldCount(b, field, q, e, delim);
-          if (n !== c.width) rowFail(b, s, e, line, raggedRowReason(line, n, c.names, header));
+          if (n !== c.width) rowFail(b, s, e, line, ragged(b, s, e, line, n, c));
           const cell = decoder.decode(b.subarray(a, z));
           rowFail(
             b,
@@ -686,7 +701,7 @@ export async function* readCsvBatches(
       p = q + 1;
     }
     if (field !== c.width) {
-      rowFail(b, s, e, line, raggedRowReason(line, field, c.names, header));
+      rowFail(b, s, e, line, ragged(b, s, e, line, field, c));
     }
     rows++;
     if (rows === batchSize) {

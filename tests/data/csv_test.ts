@@ -487,6 +487,74 @@ Deno.test("a short row's message names the first missing column, and line 1 when
   }
 });
 
+Deno.test("lines that end with the delimiter are refused by every reader with the hint to remove it", async () => {
+  const hint = (d: string) =>
+    `: if the lines end with the delimiter ${d} (as some exporters write them), remove it from ` +
+    "the end of each line";
+  const cases: [string, string, string, boolean?][] = [
+    // The header without the trailing delimiter: every row has an empty field too many.
+    [
+      "a,b,y\n1,2,0,\n3,4,1,\n",
+      ",",
+      `line 2 has 4 fields, the header has 3: column 4 is extra and empty${hint("','")}`,
+    ],
+    [
+      "a,b,y\r\n1,2,0, \r\n",
+      ",",
+      `line 2 has 4 fields, the header has 3: column 4 is extra and empty${hint("','")}`,
+    ],
+    [
+      'a,b,y\n1,2,0,""\n',
+      ",",
+      `line 2 has 4 fields, the header has 3: column 4 is extra and empty${hint("','")}`,
+    ],
+    [
+      "a\tb\ty\n1\t2\t0\t\n",
+      "\t",
+      `line 2 has 4 fields, the header has 3: column 4 is extra and empty${hint("'\\t'")}`,
+    ],
+    [
+      "a;b;y\n1;2;0;\n",
+      ";",
+      `line 2 has 4 fields, the header has 3: column 4 is extra and empty${hint("';'")}`,
+    ],
+    // The header with it too: the last column has no name and is taken as an empty label.
+    [
+      "a,b,y,\n1,2,0,\n",
+      ",",
+      `line 2, label column 4 ("column_4") is empty; the header gives that column no name either${
+        hint("','")
+      }`,
+    ],
+    // No hint: the extra field holds a value, two fields are extra, the empty label is named.
+    ["a,b,y\n1,2,0,5\n", ",", "line 2 has 4 fields, the header has 3: column 4 is extra"],
+    ["a,b,y\n1,2,0,,\n", ",", "line 2 has 5 fields, the header has 3: column 4 is extra"],
+    ["a,b,y\n1,2,\n", ",", 'line 2, label column 3 ("y") is empty'],
+    // Without a header, the last column is unnamed whatever the lines end with.
+    ["1,2,0\n1,2,\n", ",", 'line 2, label column 3 ("column_3") is empty', false],
+  ];
+  const dir = await Deno.makeTempDir({ prefix: "lrc-trailing-" });
+  try {
+    for (const [text, delimiter, reason, header = true] of cases) {
+      const path = `${dir}/t.csv`;
+      await Deno.writeTextFile(path, text);
+      const message = `Cannot read CSV '${path}': ${reason}`;
+      const refused = (e: Error) => e instanceof SyntaxError && e.message === message;
+      assert.throws(() => parseCsv(text, { delimiter, header, fileName: path }), refused, text);
+      await assert.rejects(() => readCsv(path, { delimiter, header }), refused, text);
+      await assert.rejects(
+        async () => {
+          for await (const _ of readCsvBatches(path, { delimiter, header })) { /* read */ }
+        },
+        refused,
+        text,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a row refused under scikit-learn's first line of a data set says so, and no other row", async () => {
   // scikit-learn's sklearn/datasets/data/*.csv start with "rows,features,class names..." and
   // their rows hold the features and the class index: wine_data.csv was refused as "line 2 has 14
