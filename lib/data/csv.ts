@@ -960,12 +960,33 @@ export function isMissingMarker(cell: string): boolean {
 /** A number written with commas: a decimal comma (`1,5`) or thousands separators (`1,234.5`). */
 const COMMA_NUMBER = /^\s*[+-]?\d*(,\d+)+(\.\d*)?\s*$/;
 
+/**
+ * A number whose digits are grouped by thousands separators other than commas, as European and
+ * Swiss spreadsheets write them: dots (`1.234.567`, `1.234,5`), spaces (a
+ * blank, a no-break or thin one: `1 234,5`), apostrophes (`1'234.5`) or underscores (`1_000`).
+ * A single group of dots (`1.234`) reads as a decimal number and is not refused.
+ */
+const GROUPED_NUMBER =
+  /^\s*[+-]?\d{1,3}(?<sep>[.'\u2019_ \u00a0\u202f\u2009])\d{3}(?:\k<sep>\d{3})*(?:(?!\k<sep>)[.,]\d+)?\s*$/;
+
+/** The separators of {@linkcode GROUPED_NUMBER}, named. */
+const SEPARATOR_NAMES: Readonly<Record<string, string>> = {
+  ".": "dots",
+  "'": "apostrophes",
+  "\u2019": "apostrophes",
+  "_": "underscores",
+  " ": "spaces",
+  "\u00a0": "no-break spaces",
+  "\u202f": "narrow no-break spaces",
+  "\u2009": "thin spaces",
+};
+
 /** What to do about a missing value: an empty cell or a marker such as `NA`. */
 const MISSING_HINT = "; missing values are not read: drop the rows that hold them or fill them in";
 
 /**
  * What to do about a refused cell that is a missing-value marker or a number written with a
- * comma, neither of which the readers take.
+ * comma or other thousands separators, none of which the readers take.
  *
  * @param cell The cell's text.
  * @returns `"; ..."`, or `""` for other cells.
@@ -975,6 +996,13 @@ function cellHint(cell: string): string {
   if (COMMA_NUMBER.test(cell)) {
     return "; a comma in a number (decimal or thousands separator) is not read: write numbers " +
       "with a decimal point only (1.5, 1234)";
+  }
+  const grouped = GROUPED_NUMBER.exec(cell);
+  if (grouped !== null) {
+    return `; digits grouped by ${
+      SEPARATOR_NAMES[grouped.groups!.sep]
+    } (thousands separators) are not read: write numbers without them, with a decimal point ` +
+      "only (1234567.5)";
   }
   if (BOOLEAN.test(cell)) return BOOLEAN_HINT;
   return "";
@@ -1030,7 +1058,7 @@ export function describeCell(
     // missing-value marker or a number in another notation is not.
     const note =
       guessedLabel === undefined || MISSING_OR_NUMBER.test(cell) || NON_DECIMAL.test(cell) ||
-        COMMA_NUMBER.test(cell)
+        COMMA_NUMBER.test(cell) || GROUPED_NUMBER.test(cell)
         ? ""
         : `; no label column was named, so the last (${
           quotedText(guessedLabel)
@@ -1055,10 +1083,13 @@ function labelOption(name: string, index: number): string {
   return `label: ${quotedText(name)}; lrc: --label ${word}`;
 }
 
-/** Whether a cell holds text: not a number, a missing-value marker or a number with a comma. */
+/**
+ * Whether a cell holds text: not a number, a missing-value marker or a number with a comma or
+ * other thousands separators.
+ */
 function holdsText(cell: string): boolean {
   return cell.trim() !== "" && Number.isNaN(Number(cell)) && !MISSING_OR_NUMBER.test(cell) &&
-    !COMMA_NUMBER.test(cell);
+    !COMMA_NUMBER.test(cell) && !GROUPED_NUMBER.test(cell);
 }
 
 /**

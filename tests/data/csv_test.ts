@@ -487,6 +487,78 @@ Deno.test("a short row's message names the first missing column, and line 1 when
   }
 });
 
+Deno.test("numbers with thousands separators other than commas get the separator's hint from every reader", async () => {
+  const hint = (by: string) =>
+    `; digits grouped by ${by} (thousands separators) are not read: write numbers without them, ` +
+    "with a decimal point only (1234567.5)";
+  const comma = "; a comma in a number (decimal or thousands separator) is not read: write " +
+    "numbers with a decimal point only (1.5, 1234)";
+  // Cells as German, French, Swiss spreadsheets and Python literals write 1234567.5 and 1234.
+  const cases: [string, string][] = [
+    ["1.234.567", hint("dots")],
+    ["1.234,5", hint("dots")],
+    ["-1.234.567,25", hint("dots")],
+    ["1 234", hint("spaces")],
+    ["1\u00a0234,5", hint("no-break spaces")],
+    ["1\u202f234\u202f567", hint("narrow no-break spaces")],
+    ["1\u2009234.5", hint("thin spaces")],
+    ["1'234.5", hint("apostrophes")],
+    ["1\u2019234", hint("apostrophes")],
+    ["1_000", hint("underscores")],
+    ["1,5", comma],
+    // Not groups of three digits, or separators mixed: no hint.
+    ["1.2.3", ""],
+    ["1234.567.890", ""],
+    ["1.23.456", ""],
+    ["1 234'567", ""],
+  ];
+  const dir = await Deno.makeTempDir({ prefix: "lrc-grouped-" });
+  try {
+    for (const [cell, expected] of cases) {
+      // The bad cell is in the second data row, so that no moved label is suspected.
+      const text = `a;b;y\n1;2;0\n${cell};2;1\n`;
+      const path = `${dir}/t.csv`;
+      await Deno.writeTextFile(path, text);
+      const message = `Cannot read CSV '${path}': line 3, column 1 ("a") holds '${cell}', which ` +
+        `is not a finite decimal number${expected}`;
+      const refused = (e: Error) => e instanceof SyntaxError && e.message === message;
+      const options = { delimiter: ";" };
+      assert.throws(() => parseCsv(text, { ...options, fileName: path }), refused, cell);
+      await assert.rejects(() => readCsv(path, options), refused, cell);
+      await assert.rejects(
+        async () => {
+          for await (const _ of readCsvBatches(path, options)) { /* read */ }
+        },
+        refused,
+        cell,
+      );
+      // In the first data row, such a number is not taken for a label in another column.
+      const first = `a;b;y\n${cell};2;1\n1;2;0\n`;
+      if (expected !== "") {
+        assert.throws(
+          () => parseCsv(first, { ...options, fileName: "f.csv" }),
+          (e: Error) => e.message.endsWith(expected) && !e.message.includes("label"),
+          cell,
+        );
+      }
+    }
+    // Nor is it counted as text: a word before it is the only text of the row, the likely label.
+    for (const cell of ["1.234,5", "1 234", "1'234"]) {
+      assert.throws(
+        () => parseCsv(`a;b;y\ndog;${cell};1\ncat;1;0\n`, { delimiter: ";", fileName: "f.csv" }),
+        (e: Error) =>
+          e.message.includes(`holds 'dog'`) &&
+          e.message.includes('column "a" is the only column of text in this row'),
+        cell,
+      );
+    }
+    // One group of dots is a decimal number (1.234), read as such.
+    assert.deepEqual([...parseCsv("a;y\n1.234;0\n2;1\n", { delimiter: ";" }).x.data], [1.234, 2]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("lines that end with the delimiter are refused by every reader with the hint to remove it", async () => {
   const hint = (d: string) =>
     `: if the lines end with the delimiter ${d} (as some exporters write them), remove it from ` +
