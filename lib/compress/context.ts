@@ -132,6 +132,8 @@ export interface Base {
   readonly model: LogisticModel;
   readonly pruneSeconds: number;
   readonly fineTuneSeconds: number;
+  /** The warnings of the fine-tuning that made `model` (`fit`'s); none without fine-tuning. */
+  readonly fineTuneWarnings: readonly string[];
 }
 
 /** Per-call progress counters. */
@@ -152,6 +154,8 @@ export interface Context {
   readonly test: LabelledData | null;
   readonly dense: LogisticModel;
   readonly denseSeconds: number;
+  /** The dense training's warnings (`fit`'s); none for a given model. */
+  readonly denseWarnings: readonly string[];
   readonly denseFloat32Bytes: number;
   readonly penalty: Penalty;
   readonly seed: number;
@@ -1113,11 +1117,12 @@ export function createContext(
   // ---- the dense model ---------------------------------------------------------------------
   let dense: LogisticModel;
   let denseSeconds = 0;
+  let denseWarnings: readonly string[] = [];
   if (given !== undefined) {
     dense = given;
   } else {
     const t0 = performance.now();
-    dense = fit(fitX, fitY, {
+    ({ model: dense, warnings: denseWarnings } = fit(fitX, fitY, {
       classes,
       featureNames,
       penalty,
@@ -1126,7 +1131,7 @@ export function createContext(
       seed,
       ...fitWeights,
       onProgress: fitReporter("training", "training the dense model"),
-    }).model;
+    }));
     denseSeconds = (performance.now() - t0) / 1000;
   }
   const nOut = dense.weights.rows;
@@ -1204,6 +1209,7 @@ export function createContext(
     model: dense,
     pruneSeconds: 0,
     fineTuneSeconds: 0,
+    fineTuneWarnings: [],
   };
   const keyOf = (p: ResolvedPrune) =>
     removesNothing(p) ? "dense" : JSON.stringify([
@@ -1286,15 +1292,16 @@ export function createContext(
     const pruned = prunedOnly(p);
     let model = pruned.model;
     let fineTuneSeconds = 0;
+    let fineTuneWarnings: readonly string[] = [];
     if (fineTuneOptimizer !== false) {
       const t0 = performance.now();
-      model = fineTune(pruned.model, fitData, {
+      ({ model, warnings: fineTuneWarnings } = fineTune(pruned.model, fitData, {
         optimizer: fineTuneOptimizer,
         penalty,
         seed,
         ...fitWeights,
         onProgress: fitReporter("fine-tuning", `fine-tuning ${name}`),
-      }).model;
+      }));
       fineTuneSeconds = (performance.now() - t0) / 1000;
     }
     const made: Base = {
@@ -1305,6 +1312,7 @@ export function createContext(
       model,
       pruneSeconds: pruned.seconds,
       fineTuneSeconds,
+      fineTuneWarnings,
     };
     bases.set(key, made);
     return made;
@@ -1425,6 +1433,7 @@ export function createContext(
     test: options.test ?? null,
     dense,
     denseSeconds,
+    denseWarnings,
     denseFloat32Bytes,
     penalty,
     seed,

@@ -53,6 +53,11 @@ export interface RefitSession {
   /** The dense float model every refit starts from (as trained on all the data, or given). */
   readonly dense: LogisticModel;
   /**
+   * The warnings of the dense model's training on all the data (`fit`'s `warnings`); none when
+   * `model` was given.
+   */
+  readonly denseWarnings: readonly string[];
+  /**
    * Makes a recipe again: prune, fine-tune and quantize as it says, from the session's dense
    * model. Pruned models are cached, so recipes that share pruning rounds and stored form share
    * their work (a stored form is a session of its own, with its own cache).
@@ -217,6 +222,7 @@ export function createRefitSession(
   };
   return {
     dense: first.dense,
+    denseWarnings: first.denseWarnings,
     refit(given: CandidateRecipe | CandidateReport): CompressResult {
       const recipe = isRecipe(given) ? given : candidateRecipe(given);
       // Before a session of another stored form is made for it.

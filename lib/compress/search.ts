@@ -781,6 +781,7 @@ function budgetedSearch(
       stages: stagesOf(ctx, chosen.base, chosen.candidate),
       denseFloat32Bytes: ctx.denseFloat32Bytes,
       unquantized: chosen.candidate.source ?? null,
+      fineTuneWarnings: chosen.base.fineTuneWarnings,
       chosen: chosen.candidate.report,
       validationDifference: versusDense(chosen.candidate),
       testDifference,

@@ -69,6 +69,12 @@ import type {
 export interface CompressionSession {
   /** The dense float model (as trained or given). */
   readonly dense: LogisticModel;
+  /**
+   * The warnings of the dense model's training (`fit`'s `warnings`: e.g. separable data without
+   * a penalty, no progress, an objective that rose, a class weighted 0); none when `model` was
+   * given.
+   */
+  readonly denseWarnings: readonly string[];
   /** The dense model stored in float32, measured. */
   readonly denseReport: ModelReport;
   /** The dense float32 baseline: 4 bytes per weight and per bias. */
@@ -200,6 +206,7 @@ export function createCompressionSession(
   const ctx = createContext(data, options);
   return {
     dense: ctx.dense,
+    denseWarnings: ctx.denseWarnings,
     denseReport: ctx.floatCandidate(ctx.denseBase).report,
     denseFloat32Bytes: ctx.denseFloat32Bytes,
     trainData: ctx.fitData,
@@ -245,6 +252,7 @@ export function createCompressionSession(
         stages,
         denseFloat32Bytes: ctx.denseFloat32Bytes,
         unquantized: final.source ?? null,
+        fineTuneWarnings: base.fineTuneWarnings,
       };
     },
     sweep: (o = {}) => runSweep(ctx, o),

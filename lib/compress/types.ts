@@ -429,6 +429,13 @@ export interface CompressResult {
    * preprocessing prepared for storage), or `null` when the result is not quantized.
    */
   readonly unquantized: LogisticModel | null;
+  /**
+   * The warnings of the fine-tuning that made the model (`fit`'s `warnings`; of the last
+   * round's fine-tuning when pruned in rounds), e.g. an objective that rose under too large a
+   * learning rate; none when it was not fine-tuned. The dense training's are the session's
+   * `denseWarnings`.
+   */
+  readonly fineTuneWarnings: readonly string[];
 }
 
 /** The space of a sweep or a search. */

@@ -57,6 +57,7 @@ Deno.test("each stage reports the seconds of its own step and its own name", () 
     model: dense,
     pruneSeconds: 0,
     fineTuneSeconds: 0,
+    fineTuneWarnings: [],
   };
   const summary = { fineTuned: true } as PruneSummary;
   const base: Base = {
@@ -67,6 +68,7 @@ Deno.test("each stage reports the seconds of its own step and its own name", () 
     model: tuned,
     pruneSeconds: 1.5,
     fineTuneSeconds: 2.25,
+    fineTuneWarnings: [],
   };
   const final = {
     model: { kind: "quantized-logistic-regression" },
