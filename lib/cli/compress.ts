@@ -76,7 +76,14 @@ import {
   type RowWeights,
   WEIGHT_COLUMN_OPTION,
 } from "./data_options.ts";
-import { formatTable, percent, pointsText, ratioText, rocAucText } from "./format.ts";
+import {
+  formatTable,
+  percent,
+  pointsText,
+  ratioText,
+  rocAucText,
+  TrainingWarnings,
+} from "./format.ts";
 import { lostClasses, lostClassesNote } from "./lost_classes.ts";
 import {
   checkDistinctOutputs,
@@ -703,8 +710,6 @@ export const compressCommand: Command = {
     // Resolved once on the training rows (before the validation split): the search and the
     // refit weigh each class the same.
     const classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, NAME);
-    // The trainings' warnings are not printed: this one would be lost with them.
-    for (const w of zeroWeightClassLines(data, classWeights)) io.err(`warning: ${w}\n`);
     // --lambda's default is 1 / the samples trained on: the session's stratified split keeps
     // `trainingSize` of them (as the library's default penalty takes it).
     const fitRows = trainingSize(data.train.y, { testFraction: validationFraction });
@@ -751,6 +756,7 @@ export const compressCommand: Command = {
       result: CompressResult;
       seconds: number;
       testDifference: PairedDifference | null;
+      denseWarnings: readonly string[];
     } | null = null;
     let searchSeconds = 0;
     let session;
@@ -836,12 +842,36 @@ export const compressCommand: Command = {
             data.test,
           )
           : null;
-        refitted = { result: made, seconds: (performance.now() - t0) / 1000, testDifference };
+        refitted = {
+          result: made,
+          seconds: (performance.now() - t0) / 1000,
+          testDifference,
+          denseWarnings: refitSession.denseWarnings,
+        };
       }
     } finally {
       progress.done();
     }
     const seconds = (performance.now() - started) / 1000;
+    // The warnings of the trainings that lead to the model written, as lrc train reports its:
+    // the dense model's, the fine-tuning of the pipeline's model or of the search's choice (not
+    // of every candidate tried), and the refit's dense training and fine-tuning; one given
+    // before in the same words is not repeated. A loaded model was not trained here: a class
+    // the weights leave out of the session's training rows is said as fit says it.
+    const warnings = new TrainingWarnings();
+    warnings.add(
+      model === undefined ? session.denseWarnings : zeroWeightClassLines({
+        train: { classes: session.dense.classes, y: session.trainData.y },
+        rowWeights: data.rowWeights && session.trainSampleWeight
+          ? { ...data.rowWeights, train: Float64Array.from(session.trainSampleWeight) }
+          : undefined,
+      }, classWeights),
+    );
+    if (result) warnings.add(result.fineTuneWarnings, "fine-tuning");
+    if (refitted) {
+      warnings.add(refitted.denseWarnings, "refit");
+      warnings.add(refitted.result.fineTuneWarnings, "refit fine-tuning");
+    }
     // The search's choice against the dense model, class by class, on the validation rows.
     const densePredicted = result !== null && "tried" in result
       ? predict(session.dense, session.validation.x)
@@ -913,6 +943,7 @@ export const compressCommand: Command = {
         classWeights,
         rowWeights: data.rowWeights ?? null,
         fitRowWeights: session.trainSampleWeight,
+        warnings: warnings.list,
       });
     }
     const summary = dataSummary(data, session.trainData.x.rows, session.validation.x.rows);
@@ -936,6 +967,8 @@ export const compressCommand: Command = {
           data: summary,
           classWeight: classWeights,
           sampleWeight: searchRowWeightsJson(data.rowWeights, session.trainSampleWeight),
+          // The trainings' warnings (fit's), as the report lines give them.
+          warnings: warnings.list,
           dense: { origin: modelFile ?? "trained", ...session.denseReport },
           ...(result ? { stages: result.stages, bytes: result.file.length } : {}),
           // The classes the dense model finds on the validation rows and the compressed model
@@ -1018,6 +1051,7 @@ export const compressCommand: Command = {
           : ""
       }, float32 baseline ` +
       `${session.denseFloat32Bytes.toLocaleString("en-US")} bytes`,
+      ...warnings.lines(),
       ...majorityNote(
         session.validation.y,
         data.train.classes,

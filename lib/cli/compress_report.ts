@@ -65,6 +65,8 @@ export interface CompressionReportInput {
    * split off); absent when they are all of `rowWeights`.
    */
   readonly fitRowWeights?: ArrayLike<number> | null;
+  /** The trainings' warnings, as the text report's `warning` lines give them; absent for none. */
+  readonly warnings?: readonly string[];
 }
 
 /**
@@ -141,7 +143,8 @@ export function compressionReportSections(input: CompressionReportInput): Figure
       input.rowWeights ?? null,
       input.fitRowWeights ?? null,
       (input.classWeights ?? null) !== null,
-    );
+    ) +
+    (input.warnings?.length ? ` Training warnings: ${input.warnings.join("; ")}.` : "");
   // With a refit, the model written is the refit's: these stages are the search's choice's.
   const refitted = (input.refit ?? null) !== null;
   if (result) {

@@ -92,3 +92,34 @@ export function int(n: number): string {
 export function count(n: number, word: string, plural?: string): string {
   return counted(n, word, { plural, format: int });
 }
+
+/**
+ * The warnings of a command's trainings, gathered for its report lines (`warning   ...`) and
+ * `--json` `warnings`: each training's prefixed by the training it comes from (none for the
+ * dense one), and one already given in the same words left out (a class weighted 0, which every
+ * training on the same rows says again).
+ */
+export class TrainingWarnings {
+  /** The warnings as reported, in order. */
+  readonly list: string[] = [];
+  readonly #seen = new Set<string>();
+
+  /**
+   * Adds a training's warnings.
+   *
+   * @param warnings The warnings (`fit`'s `warnings`).
+   * @param from The training they come from, e.g. `"fine-tuning"`; none for the dense one.
+   */
+  add(warnings: readonly string[], from?: string): void {
+    for (const w of warnings) {
+      if (this.#seen.has(w)) continue;
+      this.#seen.add(w);
+      this.list.push(from === undefined ? w : `${from}: ${w}`);
+    }
+  }
+
+  /** The report lines, one per warning. */
+  lines(): string[] {
+    return this.list.map((w) => `warning   ${w}`);
+  }
+}

@@ -41,7 +41,7 @@ import {
   type LoadedData,
   WEIGHT_COLUMN_OPTION,
 } from "./data_options.ts";
-import { formatTable, percent, rocAucText } from "./format.ts";
+import { formatTable, percent, rocAucText, TrainingWarnings } from "./format.ts";
 import { lostClassesNote, lostClassesOfConfusion } from "./lost_classes.ts";
 import {
   checkSaveTarget,
@@ -333,8 +333,8 @@ export const pruneCommand: Command = {
     const data = await loadData(args, io, showProgress ? io : undefined);
     const nTrain = data.train.x.rows;
     const classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, NAME);
-    // The dense training's warnings are not printed: this one would be lost with them.
-    for (const w of zeroWeightClassLines(data, classWeights)) io.err(`warning: ${w}\n`);
+    // The dense training's and the fine-tuning's warnings, reported as lrc train reports its.
+    const warnings = new TrainingWarnings();
     // taylor and obd score the weighted loss; the other strategies read no data.
     const dataScored = strategy === "taylor" || strategy === "obd";
     let scoreWeights: ReturnType<typeof classWeightOption> & { sampleWeight?: Float64Array } =
@@ -369,6 +369,9 @@ export const pruneCommand: Command = {
         });
       }
       for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
+      // No training here: a class the weights leave out of the fine-tuning and taylor/obd's
+      // scores, said as fit says it (the fine-tuning's own says it in the same words, once).
+      warnings.add(zeroWeightClassLines(data, classWeights));
       base = dataForModel(dense, data, file);
       origin = `loaded from ${file}`;
       if (base.matched === "reordered") {
@@ -394,6 +397,7 @@ export const pruneCommand: Command = {
         classWeights,
       });
       dense = result.model;
+      warnings.add(result.warnings);
       origin = `trained (${args.string("optimizer")}, ${result.history.length} ${
         args.string("optimizer") === "lbfgs" ? "iterations" : "epochs"
       }, ${result.stopReason})`;
@@ -475,6 +479,7 @@ export const pruneCommand: Command = {
                 `${p.seconds.toFixed(1)} s`,
             ),
         });
+        warnings.add(r.warnings, label);
         tuneSeconds += r.history.at(-1)?.seconds ?? 0;
         tuneSteps += r.history.length;
         return r.model;
@@ -550,6 +555,9 @@ export const pruneCommand: Command = {
       model: origin,
       classWeight: classWeights,
       sampleWeight: rowWeightsJson(data.rowWeights),
+      // The dense training's warnings (fit's), then the fine-tuning's, prefixed "fine-tuning: "
+      // (or "round R/N fine-tuning: "); one given before in the same words is not repeated.
+      warnings: warnings.list,
       pruning: {
         strategy,
         structure: features ? "features" : "weights",
@@ -676,6 +684,7 @@ export const pruneCommand: Command = {
       `model     ${origin}`,
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
       ...(data.rowWeights ? [rowWeightsLine(data.rowWeights, classWeights !== null)] : []),
+      ...warnings.lines(),
       `pruning   ${strategy}, ${features ? "whole features" : scope}, removing ${targetText}` +
       (steps > 1 ? `, in ${steps} steps` : "") +
       (amounts.length > 1

@@ -240,9 +240,9 @@ export function sampleWeightOption(
 
 /**
  * The warning on the classes whose training rows all weigh 0 under `--class-weight` and
- * `--weight-column` (`fit`'s {@linkcode zeroWeightClassWarnings}): for the commands that use the
- * weights without printing a training's warnings (prune, compress, quantize of a `--model`);
- * train, export and quantize print the warning `fit` itself gives.
+ * `--weight-column` (`fit`'s {@linkcode zeroWeightClassWarnings}), in `fit`'s words: for the
+ * commands that use the weights on a loaded `--model`, which they train no dense model for
+ * (prune, compress, quantize); a dense training gives the warning itself.
  *
  * @param data The training rows' classes and labels, and their `--weight-column` weights.
  * @param classWeights The resolved `--class-weight`, or `null`.

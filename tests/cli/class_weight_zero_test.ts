@@ -1,9 +1,9 @@
 /**
  * A class whose training rows all weigh 0 under `--class-weight` or `--weight-column` is accepted,
  * and every command that trains or scores with the weights says so, naming the class and the
- * training rows it leaves out: train, quantize and export through `fit`'s warnings (report and
- * `--json`), prune and compress (which print no training warnings) on standard error. The row
- * counts are counted here from the file and the library's split.
+ * training rows it leaves out, through `fit`'s warnings (report and `--json`): train, quantize,
+ * export, prune and compress (each once, though their fine-tuning says it again). The row counts
+ * are counted here from the file and the library's splits.
  *
  * @module
  */
@@ -36,12 +36,18 @@ const file = `${dir}/three.csv`, weighted = `${dir}/weighted.csv`;
   await Deno.writeTextFile(file, lines.join("\n") + "\n");
 }
 
-/** The training rows of each class in the CLI's split (25 % stratified, seed 0). */
-async function trainCounts(): Promise<Record<string, number>> {
+/**
+ * The training rows of each class in the CLI's split (25 % stratified, seed 0), or with
+ * `compress` in its session's split of those (20 % stratified for validation, seed 0).
+ */
+async function trainCounts(compress = false): Promise<Record<string, number>> {
   const ds = await readCsv(file);
   const s = trainTestSplit(ds.x, ds.y, { testFraction: 0.25, seed: 0 });
+  const y = compress
+    ? trainTestSplit(s.xTrain, s.yTrain, { testFraction: 0.2, seed: 0 }).yTrain
+    : s.yTrain;
   const counts: Record<string, number> = {};
-  for (const v of s.yTrain) counts[ds.classes[v]] = (counts[ds.classes[v]] ?? 0) + 1;
+  for (const v of y) counts[ds.classes[v]] = (counts[ds.classes[v]] ?? 0) + 1;
   return counts;
 }
 
@@ -93,26 +99,58 @@ Deno.test("lrc train --class-weight with every class but one at 0 says the model
   ]);
 });
 
-Deno.test("lrc prune and compress, which print no training warnings, warn of a class weighted 0 on standard error", async () => {
+/** How many times `part` occurs in `text`. */
+const occurrences = (text: string, part: string) => text.split(part).length - 1;
+
+Deno.test("lrc prune and compress warn of a class weighted 0 once, in the report and --json, though fine-tuning says it again", async () => {
   const n = (await trainCounts()).a;
-  const prune = await runCli(
-    ["prune", ...PLAIN, "--class-weight", "a=0", "--sparsity", "0.5", "--json"],
-  );
+  const args = ["--class-weight", "a=0", "--sparsity", "0.5", "--fine-tune", "lbfgs"];
+  const prune = await runCli(["prune", ...PLAIN, ...args, "--json"]);
   assert.equal(prune.code, 0, prune.stderr);
-  assert.equal(prune.stderr, `warning: ${warning("a", n)}\n`);
-  JSON.parse(prune.stdout); // standard output stays one JSON object
-  const compress = await runCli(
-    ["compress", ...PLAIN, "--class-weight", "a=0", "--sparsity", "0.5", "--bits", "8"],
-  );
+  assert.equal(prune.stderr, "");
+  assert.deepEqual(JSON.parse(prune.stdout).warnings, [warning("a", n)]);
+  const pruneText = await runCli(["prune", ...PLAIN, ...args]);
+  assert.equal(pruneText.stderr, "");
+  assert.equal(occurrences(pruneText.stdout, warning("a", n)), 1, pruneText.stdout);
+  assert.ok(pruneText.stdout.includes(`\nwarning   ${warning("a", n)}\n`), pruneText.stdout);
+  // compress trains on its session's split of the training rows.
+  const nc = (await trainCounts(true)).a;
+  const compress = await runCli(["compress", ...PLAIN, ...args.slice(0, 4), "--bits", "8"]);
   assert.equal(compress.code, 0, compress.stderr);
-  assert.ok(compress.stderr.includes(`warning: ${warning("a", n)}\n`), compress.stderr);
+  assert.equal(compress.stderr, "");
+  assert.equal(occurrences(compress.stdout, warning("a", nc)), 1, compress.stdout);
+  assert.ok(compress.stdout.includes(`\nwarning   ${warning("a", nc)}\n`), compress.stdout);
+  const compressJson = await runCli(
+    ["compress", ...PLAIN, ...args.slice(0, 4), "--bits", "8", "--json"],
+  );
+  assert.deepEqual(JSON.parse(compressJson.stdout).warnings, [warning("a", nc)]);
   // Through the weight column too.
   const nb = (await trainCounts()).b;
   const column = await runCli(
-    ["prune", "--data", weighted, "--weight-column", "w", "--sparsity", "0.5", "--quiet"],
+    ["prune", "--data", weighted, "--weight-column", "w", "--sparsity", "0.5", "--quiet", "--json"],
   );
   assert.equal(column.code, 0, column.stderr);
-  assert.equal(column.stderr, `warning: ${warning("b", nb)}\n`);
+  assert.equal(column.stderr, "");
+  assert.deepEqual(JSON.parse(column.stdout).warnings, [warning("b", nb)]);
+});
+
+Deno.test("lrc prune and compress of a --model, which train no dense model, warn of a class weighted 0 once", async () => {
+  const ds = await readCsv(file);
+  const s = trainTestSplit(ds.x, ds.y, { testFraction: 0.25, seed: 0 });
+  const dense = fit(s.xTrain, s.yTrain, { classes: ds.classes, featureNames: ds.featureNames });
+  const modelFile = `${dir}/dense_for_prune.json`;
+  await Deno.writeTextFile(modelFile, modelToJson(dense.model));
+  const given = ["--model", modelFile, ...PLAIN, "--class-weight", "a=0", "--sparsity", "0.5"];
+  const prune = await runCli(["prune", ...given, "--fine-tune", "lbfgs", "--json"]);
+  assert.equal(prune.code, 0, prune.stderr);
+  assert.equal(prune.stderr, "");
+  assert.deepEqual(JSON.parse(prune.stdout).warnings, [warning("a", (await trainCounts()).a)]);
+  const compress = await runCli(["compress", ...given, "--bits", "8", "--json"]);
+  assert.equal(compress.code, 0, compress.stderr);
+  assert.equal(compress.stderr, "");
+  assert.deepEqual(JSON.parse(compress.stdout).warnings, [
+    warning("a", (await trainCounts(true)).a),
+  ]);
 });
 
 Deno.test("lrc quantize --model --qat and lrc export warn of a class weighted 0", async () => {

@@ -1,0 +1,166 @@
+/**
+ * `lrc prune` and `lrc compress` report the warnings of the trainings that lead to their model
+ * (the dense training's, the fine-tuning's, the refit's) as lrc train does: `warning   ...`
+ * report lines and `--json` `warnings`, each once. The data are made so that the warnings
+ * follow from closed forms, not from a run of ours.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { runCli } from "../_helpers/assert_close.ts";
+
+const dir = await Deno.makeTempDir({ prefix: "lrc_training_warnings_" });
+const separable = `${dir}/separable.csv`;
+{
+  // 200 rows: class "a" has u in [-5, -3], class "b" u in [3, 5]; v is noise in [-1, 1]. The
+  // sign of u separates them, so without a penalty the loss has no minimum.
+  let s = 7;
+  const r = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return 2 * (s / 2 ** 32) - 1;
+  };
+  const lines = ["u,v,label"];
+  for (let i = 0; i < 200; i++) {
+    const c = i % 2;
+    lines.push(`${((c ? 4 : -4) + r()).toFixed(4)},${r().toFixed(4)},${"ab"[c]}`);
+  }
+  await Deno.writeTextFile(separable, lines.join("\n") + "\n");
+}
+
+const SEPARABLE = "the training data are perfectly separable and there is no penalty: the loss " +
+  "keeps falling as the weights grow, so they depend on when training stopped; add an L2 " +
+  "penalty for a well-defined model";
+
+/** How many times `part` occurs in `text`. */
+const occurrences = (text: string, part: string) => text.split(part).length - 1;
+
+/** The first and last objective of an objective-rise warning, or null for another warning. */
+function rise(warning: string): { first: number; last: number } | null {
+  const m = warning.match(
+    /^the training objective rose from (\S+) \(epoch 1\) to (\S+) \(epoch \d+\): lower the learning rate or standardise the features$/,
+  );
+  return m ? { first: Number(m[1]), last: Number(m[2]) } : null;
+}
+
+const PLAIN = ["--data", separable, "--quiet"];
+
+Deno.test("lrc prune --penalty none on separable data reports the dense training's warning once (report and --json)", async () => {
+  const args = ["prune", ...PLAIN, "--penalty", "none", "--sparsity", "0.5"];
+  const text = await runCli(args);
+  assert.equal(text.code, 0, text.stderr);
+  assert.equal(text.stderr, "");
+  assert.equal(occurrences(text.stdout, SEPARABLE), 1, text.stdout);
+  assert.ok(text.stdout.includes(`\nwarning   ${SEPARABLE}\n`), text.stdout);
+  const json = await runCli([...args, "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout).warnings, [SEPARABLE]);
+  // With an L2 penalty the loss has a minimum: no warning.
+  const l2 = await runCli(["prune", ...PLAIN, "--sparsity", "0.5", "--json"]);
+  assert.deepEqual(JSON.parse(l2.stdout).warnings, []);
+});
+
+Deno.test("lrc prune --optimizer sgd with too large a learning rate reports that the objective rose", async () => {
+  // Heavy-ball SGD (momentum 0.9) on an L2 penalty of lambda 1 multiplies a weight's deviation
+  // by the roots of z^2 - (1.9 - lr) z + 0.9: at lr 4 one root is -1.5 (growth), and the loss's
+  // own curvature only adds to lr * lambda; at lr 1 (below 2 (1 + 0.9) = 3.8 with the standardised
+  // loss's curvature, at most 0.25 per unit feature variance, added) it descends.
+  const args = ["prune", ...PLAIN, "--optimizer", "sgd", "--lambda", "1", "--sparsity", "0.5"];
+  const bad = await runCli([...args, "--learning-rate", "4", "--json"]);
+  assert.equal(bad.code, 0, bad.stderr);
+  const warnings: string[] = JSON.parse(bad.stdout).warnings;
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+  const r = rise(warnings[0]);
+  assert.ok(r !== null && r.last > 2 * r.first, warnings[0]);
+  const text = await runCli([...args, "--learning-rate", "4"]);
+  assert.equal(occurrences(text.stdout, `warning   ${warnings[0]}\n`), 1, text.stdout);
+  const good = await runCli([...args, "--learning-rate", "1", "--json"]);
+  assert.deepEqual(JSON.parse(good.stdout).warnings, []);
+});
+
+Deno.test("lrc prune --fine-tune reports the fine-tuning's warnings, named as its", async () => {
+  // An L1 penalty trains the dense model; fine-tuning leaves L1 out (none is left), and the kept
+  // weight of u still separates the data.
+  const args = [
+    "prune",
+    ...PLAIN,
+    "--penalty",
+    "l1",
+    "--sparsity",
+    "0.5",
+    "--fine-tune",
+    "lbfgs",
+  ];
+  const json = await runCli([...args, "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout).warnings, [`fine-tuning: ${SEPARABLE}`]);
+  const text = await runCli(args);
+  assert.ok(text.stdout.includes(`\nwarning   fine-tuning: ${SEPARABLE}\n`), text.stdout);
+  assert.equal(occurrences(text.stdout, SEPARABLE), 1, text.stdout);
+});
+
+Deno.test("lrc compress --penalty none on separable data reports the dense training's warning once (report, --json, HTML)", async () => {
+  const report = `${dir}/report.html`;
+  const args = ["compress", ...PLAIN, "--penalty", "none", "--sparsity", "0.5", "--bits", "8"];
+  const text = await runCli([...args, "--report", report]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.equal(text.stderr, "");
+  // The fine-tuning (no penalty either) says it again in the same words: once.
+  assert.equal(occurrences(text.stdout, SEPARABLE), 1, text.stdout);
+  assert.ok(text.stdout.includes(`\nwarning   ${SEPARABLE}\n`), text.stdout);
+  assert.equal(occurrences(await Deno.readTextFile(report), SEPARABLE), 1);
+  const json = await runCli([...args, "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  const warnings: string[] = JSON.parse(json.stdout).warnings;
+  assert.equal(warnings.filter((w) => w.endsWith(SEPARABLE)).length, 1, warnings.join("\n"));
+  assert.equal(warnings[0], SEPARABLE);
+  // With an L2 penalty, none of it.
+  const l2 = await runCli(["compress", ...PLAIN, "--sparsity", "0.5", "--bits", "8", "--json"]);
+  assert.ok(!JSON.parse(l2.stdout).warnings.some((w: string) => w.endsWith(SEPARABLE)));
+});
+
+Deno.test("lrc compress --optimizer sgd with too large a learning rate reports that the objective rose", async () => {
+  // As for prune above: lr * lambda = 4 is past heavy-ball's 3.8.
+  const json = await runCli([
+    "compress",
+    ...PLAIN,
+    "--optimizer",
+    "sgd",
+    "--lambda",
+    "1",
+    "--learning-rate",
+    "4",
+    "--sparsity",
+    "0.5",
+    "--bits",
+    "8",
+    "--json",
+  ]);
+  assert.equal(json.code, 0, json.stderr);
+  const warnings: string[] = JSON.parse(json.stdout).warnings;
+  const r = rise(warnings[0] ?? "");
+  assert.ok(r !== null && r.last > 2 * r.first, warnings.join("\n"));
+  assert.equal(warnings.filter((w) => rise(w) !== null).length, 1, warnings.join("\n"));
+});
+
+Deno.test("lrc compress --refit reports the refit's dense warning once when it is the search's in the same words", async () => {
+  const args = [
+    "compress",
+    ...PLAIN,
+    "--penalty",
+    "none",
+    "--budget",
+    "1",
+    "--sparsity",
+    "0,0.5",
+    "--bits",
+    "8",
+    "--refit",
+  ];
+  const text = await runCli(args);
+  assert.equal(text.code, 0, text.stderr);
+  assert.equal(occurrences(text.stdout, SEPARABLE), 1, text.stdout);
+  const json = await runCli([...args, "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal(JSON.parse(json.stdout).warnings[0], SEPARABLE);
+});
