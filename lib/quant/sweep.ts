@@ -169,9 +169,10 @@ const ENTRY_KEYS: OptionKeys<QuantizationSweepEntry> = {
  * @throws {RangeError} If the data have no rows or hold NaN or infinity, a `qat` entry has no
  *   training data or rounds stochastically, a method or bit width is out of range (see
  *   `resolveMethod`), a k-means bit width of a given entry asks for more levels than a group
- *   has distinct weights (the default entries' are skipped instead), a weight of `qat`'s `sampleWeight` or `classWeight` is refused as `fit` refuses it,
- *   or they are given with no `qat` entry to weigh, or two entries have one name (all checked
- *   before any row is computed).
+ *   has distinct weights (the default entries' are skipped instead), a bit width is given twice
+ *   in one list, a weight of `qat`'s `sampleWeight` or `classWeight` is refused as `fit`
+ *   refuses it, or they are given with no `qat` entry to weigh, or two entries have one name
+ *   (all checked before any row is computed).
  *
  * @example 8 and 2 bits on the digits
  * ```ts
@@ -233,7 +234,7 @@ export function quantizationSweep(
       );
     }
     named.set(entry.name, named.size);
-    checkBitWidths(action, `bits of entry '${entry.name}'`, entry.bits);
+    checkBitWidths(action, `bits of entry '${entry.name}'`, entry.bits, `entry '${entry.name}' `);
     // Spread into { ...method, bits }, a string gave its characters and null nothing: both
     // were refused as "unknown method 'undefined'".
     if (typeof entry.method !== "object" || entry.method === null || Array.isArray(entry.method)) {
@@ -329,11 +330,26 @@ export function quantizationSweep(
   return Object.assign(rows, { skipped });
 }
 
-/** Checks that a list of bit widths, when given, is an array (its values `resolveMethod` checks). */
-function checkBitWidths(action: string, name: string, bits: unknown): void {
-  if (bits !== undefined && !Array.isArray(bits)) {
+/**
+ * Checks that a list of bit widths, when given, is an array that names each width once (its
+ * values `resolveMethod` checks).
+ */
+function checkBitWidths(action: string, name: string, bits: unknown, owner = ""): void {
+  if (bits === undefined) return;
+  if (!Array.isArray(bits)) {
     throw new TypeError(`Cannot ${action}: ${name} must be an array, got ${describe(bits)}`);
   }
+  // A width given twice was quantized (or trained) twice, into two rows at one point that
+  // pivotRows and bitWidthFigure refuse, after the whole sweep's work. Numbers only: other
+  // values resolveMethod refuses in its own words.
+  bits.forEach((b, i) => {
+    const first = bits.indexOf(b);
+    if (typeof b === "number" && first < i) {
+      throw new RangeError(
+        `Cannot ${action}: ${owner}bits[${first}] and bits[${i}] are both ${b}; give each once`,
+      );
+    }
+  });
 }
 
 function checkData(action: string, model: LogisticModel, name: string, d: Samples): void {

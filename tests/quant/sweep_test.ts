@@ -482,3 +482,53 @@ Deno.test("two entries of one name are refused before any row: the rows carry on
   });
   assert.deepEqual(ok.map((r) => r.method), ["uniform", "uniform "]);
 });
+
+Deno.test("a bit width given twice, in the sweep's bits or an entry's, is refused before any row", () => {
+  // The repeat was quantized twice, into two rows at one point that pivotRows and
+  // bitWidthFigure then refused, after the whole sweep's work.
+  let done = 0;
+  const onProgress = () => done++;
+  assert.throws(
+    () =>
+      quantizationSweep(model, { test }, {
+        bits: [8, 4, 8],
+        entries: [{ name: "uniform", method: { kind: "uniform" } }],
+        onProgress,
+      }),
+    {
+      name: "RangeError",
+      message: "Cannot run quantization sweep: bits[0] and bits[2] are both 8; give each once",
+    },
+  );
+  assert.throws(
+    () =>
+      quantizationSweep(model, { train, test }, {
+        qat,
+        entries: [
+          { name: "log2", method: { kind: "log2" }, bits: [4] },
+          { name: "uniform QAT", method: { kind: "uniform" }, training: "qat", bits: [2, 3, 3] },
+        ],
+        onProgress,
+      }),
+    {
+      name: "RangeError",
+      message: "Cannot run quantization sweep: entry 'uniform QAT' bits[1] and bits[2] are both " +
+        "3; give each once",
+    },
+  );
+  assert.equal(done, 0);
+  // One width per list, however often it recurs across entries: one row per entry and width.
+  const rows = quantizationSweep(model, { test }, {
+    bits: [4, 2],
+    entries: [
+      { name: "uniform", method: { kind: "uniform" } },
+      { name: "log2", method: { kind: "log2" }, bits: [2, 4] },
+    ],
+  });
+  assert.deepEqual(rows.map((r) => [r.method, r.bits]), [
+    ["uniform", 4],
+    ["uniform", 2],
+    ["log2", 2],
+    ["log2", 4],
+  ]);
+});
