@@ -26,6 +26,12 @@ export interface OptionSpec {
    * @default {false}
    */
   readonly stdio?: boolean;
+  /**
+   * Whether the value names a column of a CSV header, and is read trimmed as the readers read the
+   * header's names (`--label " y"` for a header `a, b, y`: no name keeps blanks around it).
+   * @default {false}
+   */
+  readonly trim?: boolean;
 }
 
 /** A decimal number as written on a command line (no hexadecimal, no `Infinity`). */
@@ -212,7 +218,8 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
   }
   const get = (name: string): string | undefined => {
     const v = parsed.values[name];
-    return typeof v === "string" ? v : command.options[name]?.default;
+    if (typeof v !== "string") return command.options[name]?.default;
+    return command.options[name]?.trim ? v.trim() : v;
   };
   return {
     command: command.name,

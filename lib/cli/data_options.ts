@@ -38,6 +38,7 @@ export const DATA_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   label: {
     type: "string",
     value: "COLUMN",
+    trim: true,
     help: "label column of --data, by header name or zero-based index (default: last column)",
   },
   "no-header": { type: "boolean", help: "--data has no header row" },
@@ -108,6 +109,7 @@ export const WEIGHT_COLUMN_OPTION = {
   "weight-column": {
     type: "string",
     value: "COLUMN",
+    trim: true,
     help: "column of --data holding each row's weight (survey, importance or duplicate-count " +
       "weights: numbers >= 0), by header name or zero-based index (as --label); it is not a " +
       "feature; every training, fine-tuning, QAT and data-based scoring weighs the training rows " +

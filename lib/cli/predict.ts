@@ -85,6 +85,7 @@ export const predictCommand: Command = {
     label: {
       type: "string",
       value: "COLUMN",
+      trim: true,
       help: "label column, by header name or zero-based index (default: the one column that is " +
         "not a model feature, or the last when the file has one column more than the model has " +
         "features; none when the features fill the row)",
@@ -93,6 +94,7 @@ export const predictCommand: Command = {
     "weight-column": {
       type: "string",
       value: "COLUMN",
+      trim: true,
       help: "a column the model does not read, by header name or zero-based index: the row " +
         "weights of a file trained on with --weight-column (the other columns are matched " +
         "without it)",

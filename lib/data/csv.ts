@@ -31,8 +31,8 @@ import { type Dataset, encodeLabels } from "./dataset.ts";
 /** Options for {@linkcode parseCsv} and {@linkcode parseCsvStream}. */
 export interface CsvOptions {
   /**
-   * The label column: a header name, or a zero-based column index (as a number, or as a string
-   * of digits that is not a header name).
+   * The label column: a header name (compared trimmed, as the header's names are read), or a
+   * zero-based column index (as a number, or as a string of digits that is not a header name).
    * @default {the last column}
    */
   label?: string | number;
@@ -1272,8 +1272,11 @@ function resolveLabelColumn(
     }
     return label;
   }
-  const j = names.indexOf(label);
-  if (j < 0 && /^\d+$/.test(label)) return resolveLabelColumn(Number(label), names, file);
+  // Trimmed, as the header's names are read: no name keeps blanks around it, so " y" can only
+  // mean the column "y" (of a header "a, b, y").
+  const name = label.trim();
+  const j = names.indexOf(name);
+  if (j < 0 && /^\d+$/.test(name)) return resolveLabelColumn(Number(name), names, file);
   if (j < 0) {
     throw new RangeError(
       `Cannot read CSV '${file}': no column named ${quotedText(label)} (columns: ${

@@ -69,8 +69,9 @@ function sourceText(path: string | URL | CsvSource): string {
 /** Options for {@linkcode readCsvBatches} and {@linkcode scanCsv}. */
 export interface CsvStreamOptions {
   /**
-   * The label column: a header name or a zero-based index; `null`: the file has none (every
-   * column is a feature, the batches' `labels` are empty; not for `scanCsv`).
+   * The label column: a header name (compared trimmed, as the header's names are read) or a
+   * zero-based index; `null`: the file has none (every column is a feature, the batches'
+   * `labels` are empty; not for `scanCsv`).
    * @default {the last column}
    */
   label?: string | number | null;
@@ -324,19 +325,22 @@ function columnIndex(
   file: string,
 ): number {
   const width = names.length;
-  if (typeof given === "number" || (!names.includes(given) && /^\d+$/.test(given))) {
-    const j = Number(given);
+  // A name trimmed, as the header's names are read: none keeps blanks around it, so " y" can
+  // only mean the column "y" (of a header "a, b, y").
+  const name = typeof given === "string" ? given.trim() : given;
+  if (typeof name === "number" || (!names.includes(name) && /^\d+$/.test(name))) {
+    const j = Number(name);
     if (!Number.isInteger(j) || j < 0 || j >= width) {
       throw new RangeError(
-        `Cannot read CSV '${file}': ${what} column index ${given} is outside 0..${width - 1}`,
+        `Cannot read CSV '${file}': ${what} column index ${name} is outside 0..${width - 1}`,
       );
     }
     return j;
   }
-  const j = names.indexOf(given);
+  const j = names.indexOf(name);
   if (j < 0) {
     throw new RangeError(
-      `Cannot read CSV '${file}': no column named ${quotedText(given)} (columns: ${
+      `Cannot read CSV '${file}': no column named ${quotedText(String(given))} (columns: ${
         quotedList(names, 12)
       })`,
     );
