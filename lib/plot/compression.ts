@@ -15,6 +15,7 @@ import {
   baseLayout,
   color,
   figureHeight,
+  hoverTemplateText,
   plotlyText,
 } from "./style.ts";
 import type { Figure, Layout, Trace } from "./types.ts";
@@ -108,7 +109,7 @@ function hoverName(action: string, options: TradeoffFigureOptions): string {
       `Cannot ${action}: options.valueName must be a non-empty string, got ${describe(name)}`,
     );
   }
-  return plotlyText(name).replace(/%/g, "&#37;");
+  return hoverTemplateText(plotlyText(name));
 }
 
 /**

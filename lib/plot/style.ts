@@ -53,6 +53,26 @@ export function plotlyText(text: string): string {
 }
 
 /**
+ * Plotly text to put into a hover template as it is, not read as placeholders: each `%` written
+ * as the entity `&#37;`, which plotly draws as `%` after it has substituted `%{...}` (a `%{x}` in
+ * a title showed the point's x, and a `%{anything}` nothing).
+ *
+ * @param text Plotly text (escape names from data with {@linkcode plotlyText} first).
+ * @returns The text, safe inside a hover template.
+ *
+ * @example
+ * ```ts
+ * import { hoverTemplateText } from "./style.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(hoverTemplateText("step %{x}, 10%"), "step &#37;{x}, 10&#37;");
+ * ```
+ */
+export function hoverTemplateText(text: string): string {
+  return text.replace(/%/g, "&#37;");
+}
+
+/**
  * A figure's height option, checked: plotly takes a non-finite or negative height as none and
  * draws its default, so such a value is refused rather than ignored.
  *

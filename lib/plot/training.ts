@@ -18,6 +18,7 @@ import {
   color,
   figureHeight,
   grid,
+  hoverTemplateText,
   plain,
   plotlyText,
 } from "./style.ts";
@@ -41,7 +42,8 @@ export interface TrainingFigureOptions {
   /**
    * The x axis title: what one record is. The default suits SGD and Adam; an L-BFGS history
    * (`fit`'s default optimizer) has one record per iteration, so give e.g.
-   * `"iteration (L-BFGS)"` (the hover text names the x by the part before `" ("`).
+   * `"iteration (L-BFGS)"` (the hover text names the x by the part before `" ("`, shown as
+   * written: a `%{...}` in it is no hover placeholder).
    * @default {"epoch (passes over the training data)"}
    */
   xTitle?: string;
@@ -173,6 +175,9 @@ function curves(
     figureHeight(ACTION, options.height, 420),
   );
   const xTitle = options.xTitle ?? "epoch (passes over the training data)";
+  // The hover's name of x: plotly text as the axis title is, but a "%{" in it was substituted
+  // as a placeholder.
+  const xHover = hoverTemplateText(xTitle.split(" (")[0]);
   const data: Trace[] = [];
   const annotations: Record<string, unknown>[] = [];
   kinds.forEach((kind, k) => {
@@ -213,7 +218,7 @@ function curves(
             width: 2,
           },
           marker: { size: 5 },
-          hovertemplate: `%{fullData.name}<br>${xTitle.split(" (")[0]} %{x}<br>${
+          hovertemplate: `%{fullData.name}<br>${xHover} %{x}<br>${
             kind === "loss" ? "loss %{y:.4f} nats" : "accuracy %{y:.2%}"
           }<extra></extra>`,
         });

@@ -457,3 +457,52 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: `hover text shows an axis title or value name holding %{...} as written${skip}`,
+  ignore: unavailable !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    // plotly substitutes %{...} in a hover template: the x axis title "step %{y}" put into the
+    // training curves' hover showed the point's y after "step".
+    const figures: Figure[] = [
+      trainingFigure(history, { xTitle: "step %{y} (L-BFGS)", panels: "loss" }),
+      bitWidthFigure([{ method: "m", bits: 4, accuracy: 0.5 }], { valueName: "100%{x} acc" }),
+    ];
+    const dir = await Deno.makeTempDir({ prefix: "lrc-hover-" });
+    const browser = await launchChromium();
+    try {
+      const path = `${dir}/hover.html`;
+      await writeFiguresHtml(path, figures.map((figure) => ({ figure })), { title: "hover" });
+      const page = await browser.newPage();
+      await restrictNetwork(page, OFFLINE);
+      await page.goto(`file://${path}`, { timeout: PAGE_LOAD_TIMEOUT });
+      await page.waitForFunction(
+        (n) => document.querySelectorAll(".lrc-plotly .main-svg").length >= n,
+        figures.length,
+        { timeout: 60_000 },
+      );
+      const hovers: string[] = [];
+      for (const [i, point] of [[0, 1], [1, 0]]) {
+        hovers.push(
+          await page.evaluate(
+            ([i, point]) => {
+              const div = document.querySelectorAll(".lrc-plotly")[i] as HTMLElement;
+              // deno-lint-ignore no-explicit-any
+              (globalThis as any).Plotly.Fx.hover(div, [{ curveNumber: 0, pointNumber: point }]);
+              return div.querySelector(".hoverlayer .hovertext")?.textContent ?? "";
+            },
+            [i, point],
+          ),
+        );
+      }
+      // Epoch 2 of the training loss (1 / 2), and the bit width's accuracy (4 bits, 50 %).
+      assert.match(hovers[0], /step %\{y\} 2.*loss 0\.5000 nats/);
+      assert.match(hovers[1], /4 bits.*100%\{x\} acc 50\.00%/);
+    } finally {
+      await browser.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

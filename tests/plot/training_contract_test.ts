@@ -141,3 +141,28 @@ Deno.test("two compared runs of one name are refused: their legend entries and h
   });
   assert.deepEqual(new Set(fig.data.map((t) => t.legendgroup)).size, 4);
 });
+
+Deno.test("an x axis title holding %{...} is shown in the hover as written, not substituted", () => {
+  // plotly.js 4's placeholder pattern (src/lib/index.js, TEMPLATE_STRING_REGEX): a hover
+  // template's text that it matches is replaced by a value, and "%{x}" in the title showed x.
+  const placeholder = /%{([^\s%{}:]*)([:|\|][^}]*)?}/g;
+  const xTitle = "step %{x} of %{y:.1f}, 50%{} (L-BFGS)";
+  for (
+    const fig of [
+      trainingFigure(history, { xTitle }),
+      trainingComparisonFigure([{ name: "run", history }], { xTitle }),
+    ]
+  ) {
+    for (const t of fig.data) {
+      const template = String(t.hovertemplate);
+      // Only the builder's own placeholders: the trace name, x and y.
+      assert.deepEqual(
+        [...template.matchAll(placeholder)].map((m) => m[1]),
+        ["fullData.name", "x", "y"],
+      );
+      // The title's part before " (" is there, its % as an entity plotly draws as %.
+      const shown = template.split("<br>")[1].replaceAll("&#37;", "%");
+      assert.equal(shown, "step %{x} of %{y:.1f}, 50%{} %{x}");
+    }
+  }
+});
