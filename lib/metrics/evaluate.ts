@@ -7,7 +7,7 @@
 import type { Matrix } from "../core/matrix.ts";
 import { classesFromScores, decisionFunction, probabilitiesFromScores } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
-import { assertLabels, assertMatrix } from "../core/validate.ts";
+import { assertLabels, assertMatrix, checkOptionKeys, exactKeys } from "../core/validate.ts";
 import {
   accuracy,
   balancedAccuracyFromConfusion,
@@ -16,12 +16,13 @@ import {
   macroF1FromConfusion,
   rocAuc,
 } from "./metrics.ts";
+import { binaryLogOdds, checkSampleWeight, weightedRocAuc, WeightedSums } from "./weighted.ts";
 
 /** Metrics of a model on a data set. */
 export interface Evaluation {
-  /** Number of samples. */
+  /** Number of samples (rows, whatever their weights). */
   readonly samples: number;
-  /** Fraction classified right. */
+  /** Fraction classified right (with `sampleWeight`: the share of the weight). */
   readonly accuracy: number;
   /**
    * The mean over the classes that label some samples of each class's recall (the share of its
@@ -31,7 +32,7 @@ export interface Evaluation {
    * balanced accuracy 50 %.
    */
   readonly balancedAccuracy: number;
-  /** Mean log loss. */
+  /** Mean log loss (with `sampleWeight`: the weighted mean). */
   readonly logLoss: number;
   /** Macro-averaged F1. */
   readonly macroF1: number;
@@ -41,9 +42,28 @@ export interface Evaluation {
    * otherwise).
    */
   readonly rocAuc: number | null;
-  /** `confusion[true][predicted]` counts. */
+  /** `confusion[true][predicted]` counts (with `sampleWeight`: the sums of the rows' weights). */
   readonly confusion: number[][];
 }
+
+/** Options of {@linkcode evaluate}. */
+export interface EvaluateOptions {
+  /**
+   * One weight per sample, finite and >= 0, not all 0 (e.g. survey or importance weights, or
+   * what `fit` was given): every metric weighs each sample by it, as scikit-learn's metrics with
+   * `sample_weight` do. The confusion matrix holds the weights' sums (accuracy, balanced
+   * accuracy and macro F1 are read from it), the log loss is the weighted mean, and the ROC AUC
+   * the weighted Mann-Whitney statistic (the weight products of the (positive, negative) pairs
+   * the positive ranks above, ties one half, over all pairs'). An integer weight counts as that
+   * many copies of the sample; a weight of 0 as no sample (so a class that labels only samples
+   * of weight 0 is left out of balanced accuracy, macro F1 and ROC AUC, where scikit-learn still
+   * averages its macro F1 of 0). `samples` stays the number of samples.
+   * @default {every sample weighs 1 (unweighted)}
+   */
+  readonly sampleWeight?: ArrayLike<number>;
+}
+
+const EVALUATE_KEYS = exactKeys<EvaluateOptions>()({ sampleWeight: true });
 
 /**
  * Evaluates a model on raw data.
@@ -51,18 +71,64 @@ export interface Evaluation {
  * @param model The model.
  * @param x Raw features, shape `(nSamples, nFeatures)`.
  * @param y True class indices, shape `(nSamples)`.
+ * @param options `sampleWeight`: one weight per sample, to weigh every metric by.
  * @returns Accuracy, balanced accuracy, log loss, macro F1, ROC AUC (binary), confusion matrix.
- * @throws {TypeError} If the shapes disagree with each other or with the model.
- * @throws {RangeError} If there are no samples, a label is out of range, or the model or `x`
- *   holds NaN or Infinity.
+ * @throws {TypeError} If the shapes disagree with each other or with the model, an option is
+ *   unknown, or `sampleWeight` does not hold one number per sample.
+ * @throws {RangeError} If there are no samples, a label is out of range, the model or `x`
+ *   holds NaN or Infinity, or a weight is negative or not finite (named by its row) or every
+ *   weight is 0.
+ *
+ * @example Weighted as scikit-learn's metrics with `sample_weight`
+ * ```ts
+ * import { evaluate } from "./evaluate.ts";
+ * import type { LogisticModel } from "../model/types.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // One feature, predicted class 1 when it is above 0.
+ * const model: LogisticModel = {
+ *   kind: "logistic-regression", version: 1, link: "sigmoid", classes: ["no", "yes"],
+ *   featureNames: ["f"], weights: { data: Float64Array.of(1), rows: 1, cols: 1 },
+ *   bias: Float64Array.of(0), preprocessing: { kind: "none" },
+ * };
+ * const x = { data: Float64Array.of(-2, -1, 1, 3), rows: 4, cols: 1 };
+ * const y = Int32Array.of(0, 1, 0, 1); // rows 1 and 2 are misclassified
+ * assert.equal(evaluate(model, x, y).accuracy, 0.5);
+ * const weighted = evaluate(model, x, y, { sampleWeight: [3, 1, 1, 3] });
+ * assert.equal(weighted.accuracy, 6 / 8);
+ * assert.deepEqual(weighted.confusion, [[3, 1], [1, 3]]);
+ * assert.equal(weighted.rocAuc, (3 * 3 + 3 * 1 + 1 * 3) / (4 * 4));
+ * ```
  */
-export function evaluate(model: LogisticModel, x: Matrix, y: Int32Array): Evaluation {
+export function evaluate(
+  model: LogisticModel,
+  x: Matrix,
+  y: Int32Array,
+  options: EvaluateOptions = {},
+): Evaluation {
+  checkOptionKeys("evaluate model", options, EVALUATE_KEYS);
   const scores = decisionFunction(model, x);
   if (x.rows === 0) throw new RangeError("Cannot evaluate model: there are no samples");
   assertLabels("evaluate model", y, x.rows, model.classes.length);
   const proba = probabilitiesFromScores(model, scores);
   const predicted = classesFromScores(scores);
   const nc = model.classes.length;
+  if (options.sampleWeight !== undefined) {
+    const w = checkSampleWeight("evaluate model", options.sampleWeight, x.rows);
+    const sums = new WeightedSums(nc);
+    for (let i = 0; i < x.rows; i++) {
+      sums.add(y[i], predicted[i], proba.data[i * nc + y[i]], w[i]);
+    }
+    return {
+      samples: x.rows,
+      accuracy: sums.accuracy(),
+      balancedAccuracy: balancedAccuracyFromConfusion(sums.confusion),
+      logLoss: sums.logLoss(),
+      macroF1: macroF1FromConfusion(sums.confusion),
+      rocAuc: nc === 2 ? weightedRocAuc(y, binaryLogOdds(scores), w) : null,
+      confusion: sums.confusion,
+    };
+  }
   const auc = nc === 2 ? binaryRocAuc(scores, y) : null;
   const confusion = confusionMatrix(y, predicted, nc);
   return {

@@ -1,0 +1,208 @@
+/**
+ * Sample-weighted metrics, as scikit-learn's with `sample_weight`: each row counts its weight
+ * instead of 1 (an integer weight as that many copies of the row, a weight of 0 as no row). Used
+ * by `evaluate`, `evaluateStream` and `lrc predict`; not re-exported (the public entry is
+ * `evaluate`'s `sampleWeight`).
+ *
+ * @module
+ */
+
+import type { Matrix } from "../core/matrix.ts";
+import { describe } from "../core/validate.ts";
+import { logLossTerm } from "./metrics.ts";
+
+/**
+ * Checks a `sampleWeight` option: an array of one finite weight >= 0 per row, not all 0.
+ *
+ * @param action What the caller was doing, for messages ("evaluate model").
+ * @param sampleWeight The option's value.
+ * @param n The number of rows.
+ * @returns The weights as float64 (a copy).
+ * @throws {TypeError} If it is not an array (or typed array) of `n` entries.
+ * @throws {RangeError} If a weight is not a finite number >= 0 (naming its row), every weight is
+ *   0, or their sum overflows.
+ */
+export function checkSampleWeight(
+  action: string,
+  sampleWeight: unknown,
+  n: number,
+): Float64Array {
+  // A string is array-like too; a DataView has no indices.
+  const sw = sampleWeight;
+  const arrayLike = Array.isArray(sw) || (ArrayBuffer.isView(sw) && !(sw instanceof DataView));
+  if (!arrayLike || (sw as ArrayLike<unknown>).length !== n) {
+    throw new TypeError(
+      `Cannot ${action}: sampleWeight must hold one weight per row of x (${n}), got ${
+        describe(sw)
+      }`,
+    );
+  }
+  const values = sw as ArrayLike<unknown>;
+  const w = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (!(typeof v === "number" && v >= 0 && v < Infinity)) {
+      throw new RangeError(
+        `Cannot ${action}: sampleWeight[${i}] (row ${i}) is ${
+          typeof v === "number" ? v : describe(v)
+        }; weights must be finite numbers >= 0`,
+      );
+    }
+    w[i] = v;
+    sum += v;
+  }
+  if (sum === 0) {
+    throw new RangeError(
+      `Cannot ${action}: every sampleWeight is 0; at least one row must weigh more`,
+    );
+  }
+  if (!(sum < Infinity)) {
+    throw new RangeError(
+      `Cannot ${action}: the sampleWeight sum overflows (Infinity); scale the weights down`,
+    );
+  }
+  return w;
+}
+
+/**
+ * The weighted sums a streamed evaluation adds batch by batch: the confusion matrix of weights
+ * and the weighted log loss.
+ */
+export class WeightedSums {
+  /** `confusion[true][predicted]`: the weights' sums. */
+  readonly confusion: number[][];
+  /** The sum of weight times log loss term. */
+  lossSum = 0;
+
+  /** Sums for `k` classes. */
+  constructor(k: number) {
+    this.confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  }
+
+  /**
+   * Adds one row.
+   *
+   * @param y Its true class.
+   * @param predicted Its predicted class.
+   * @param p Its probability of the true class.
+   * @param w Its weight.
+   */
+  add(y: number, predicted: number, p: number, w: number): void {
+    if (w === 0) return; // a weight of 0 is no row (and 0 * a clipped term stays 0 anyway)
+    this.confusion[y][predicted] += w;
+    this.lossSum += w * logLossTerm(p);
+  }
+
+  /** The weights' sum. */
+  weightSum(): number {
+    let s = 0;
+    for (const row of this.confusion) for (const v of row) s += v;
+    return s;
+  }
+
+  /** Weighted accuracy: the confusion's diagonal over its sum. */
+  accuracy(): number {
+    let right = 0;
+    for (let c = 0; c < this.confusion.length; c++) right += this.confusion[c][c];
+    return right / this.weightSum();
+  }
+
+  /** Weighted mean log loss. */
+  logLoss(): number {
+    return this.lossSum / this.weightSum();
+  }
+}
+
+/**
+ * Weighted ROC AUC (the weighted Mann-Whitney statistic, ties one half, as scikit-learn's
+ * `roc_auc_score` with `sample_weight`): the sum over (positive, negative) pairs of the product
+ * of their weights where the positive scores above the negative (half of it on a tie), over the
+ * product of the classes' total weights.
+ *
+ * @param y Classes, 0 or 1 (checked by the caller).
+ * @param s Scores, higher for class 1 (not NaN: checked by the caller).
+ * @param w Weights, finite and >= 0.
+ * @returns The AUC, or `null` when a class has no weight (labels no row, or only rows of weight
+ *   0).
+ */
+export function weightedRocAuc(
+  y: ArrayLike<number>,
+  s: ArrayLike<number>,
+  w: ArrayLike<number>,
+): number | null {
+  const n = y.length;
+  let wPos = 0, wNeg = 0, kept = 0;
+  for (let i = 0; i < n; i++) {
+    if (w[i] === 0) continue;
+    kept++;
+    if (y[i] === 1) wPos += w[i];
+    else wNeg += w[i];
+  }
+  if (wPos === 0 || wNeg === 0) return null;
+  // The rows of positive weight sorted by score; each run of tied scores adds its positives'
+  // weight times the negatives' weight below it, and half of its own negatives'.
+  const order = new Uint32Array(kept);
+  for (let i = 0, j = 0; i < n; i++) if (w[i] !== 0) order[j++] = i;
+  order.sort((a, b) => s[a] - s[b]);
+  let below = 0, u = 0;
+  for (let a = 0; a < kept;) {
+    const v = s[order[a]];
+    let pos = 0, neg = 0, b = a;
+    for (; b < kept && s[order[b]] === v; b++) {
+      const i = order[b];
+      if (y[i] === 1) pos += w[i];
+      else neg += w[i];
+    }
+    u += pos * (below + neg / 2);
+    below += neg;
+    a = b;
+  }
+  return u / (wPos * wNeg);
+}
+
+/**
+ * The binary log-odds of `classes[1]` per row from decision scores of shape `(n, 1)` or
+ * `(n, 2)`, as `binaryRocAuc` ranks them.
+ */
+export function binaryLogOdds(scores: Matrix): Float64Array {
+  const n = scores.rows, k = scores.cols, z = scores.data;
+  const s = new Float64Array(n);
+  for (let i = 0; i < n; i++) s[i] = k === 1 ? z[i] : z[2 * i + 1] - z[2 * i];
+  return s;
+}
+
+/**
+ * The scores, classes and weights of a two-class model's labelled rows, batch by batch, for the
+ * weighted ROC AUC of `classes[1]` (17 bytes a row; `ScoresByClass` is the unweighted one).
+ */
+export class WeightedScores {
+  readonly #scores: Float64Array[] = [];
+  readonly #weights: Float64Array[] = [];
+  readonly #labels: Uint8Array[] = [];
+
+  /** Adds a batch: decision scores `(rows, 1)` or `(rows, 2)`, classes 0 or 1, weights. */
+  add(scores: Matrix, y: ArrayLike<number>, w: ArrayLike<number>): void {
+    this.#scores.push(binaryLogOdds(scores));
+    this.#labels.push(Uint8Array.from(y));
+    this.#weights.push(Float64Array.from(w));
+  }
+
+  /** The weighted AUC, or `null` when a class has no weight. Once: it releases the rows. */
+  rocAuc(): number | null {
+    const join = <T extends Float64Array | Uint8Array>(parts: T[], make: (n: number) => T): T => {
+      const out = make(parts.reduce((sum, p) => sum + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
+      parts.length = 0;
+      return out;
+    };
+    const s = join(this.#scores, (n) => new Float64Array(n));
+    const y = join(this.#labels, (n) => new Uint8Array(n));
+    const w = join(this.#weights, (n) => new Float64Array(n));
+    return weightedRocAuc(y, s, w);
+  }
+}
