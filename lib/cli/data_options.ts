@@ -86,8 +86,8 @@ export interface LoadedData {
   readonly matched?: "same" | "position" | "reordered" | "subset";
   /**
    * The row weights of `--weight-column`: the column's name and the weight of each training row,
-   * in the order of `train`'s rows (the test rows' weights are not kept: test metrics are not
-   * weighted).
+   * in the order of `train`'s rows, and of each test row, in the order of `test`'s (for the test
+   * metrics weighted by them).
    */
   readonly rowWeights?: RowWeights;
 }
@@ -98,6 +98,8 @@ export interface RowWeights {
   readonly column: string;
   /** The weight of each training row. */
   readonly train: Float64Array;
+  /** The weight of each test row (all 0 is possible: then no weighted test metric). */
+  readonly test: Float64Array;
 }
 
 /**
@@ -114,7 +116,7 @@ export const WEIGHT_COLUMN_OPTION = {
       "weights: numbers >= 0), by header name or zero-based index (as --label); it is not a " +
       "feature; every training, fine-tuning, QAT and data-based scoring weighs the training rows " +
       "by it (times --class-weight's weights, as scikit-learn's sample_weight); the test " +
-      "metrics are not weighted",
+      "metrics are given unweighted, and by lrc train (not streamed) also weighted by it",
   },
 } as const;
 
@@ -648,7 +650,8 @@ export async function loadData(
         heldOut: "another --seed or --test-fraction",
       });
     }
-    rowWeights = { column: weights.column, train };
+    const test = Float64Array.from(split.testIndex, (i) => weights!.values[i]);
+    rowWeights = { column: weights.column, train, test };
   }
   return {
     source,
@@ -902,8 +905,8 @@ export async function takeWeightColumn(
  * @param x Features, shape `(nSamples, nFeatures)`; rearranged.
  * @param y Class indices, shape `(nSamples)`; not changed.
  * @param options Test fraction, seed, stratification, as for `trainTestSplit`.
- * @returns Both parts and the training rows' indices in `x` as it was, as `trainTestSplit`
- *   returns them.
+ * @returns Both parts and the training and test rows' indices in `x` as it was, as
+ *   `trainTestSplit` returns them.
  * @throws {TypeError} As `trainTestSplit`.
  * @throws {RangeError} As `trainTestSplit`.
  */
@@ -911,7 +914,7 @@ export function splitRowsInPlace<T extends FloatArray>(
   x: Matrix<T>,
   y: Int32Array,
   options: SplitOptions,
-): Pick<Split<T>, "xTrain" | "yTrain" | "xTest" | "yTest" | "trainIndex"> {
+): Pick<Split<T>, "xTrain" | "yTrain" | "xTest" | "yTest" | "trainIndex" | "testIndex"> {
   assertMatrix("split data", "x", x);
   // The split of a matrix of no columns: its rows (indices and labels) without copying any value.
   const s = trainTestSplit({ data: x.data.subarray(0, 0) as T, rows: x.rows, cols: 0 }, y, options);
@@ -943,6 +946,7 @@ export function splitRowsInPlace<T extends FloatArray>(
     xTest: { data: data.subarray(nTrain * cols) as T, rows: x.rows - nTrain, cols },
     yTest: s.yTest,
     trainIndex: s.trainIndex,
+    testIndex: s.testIndex,
   };
 }
 

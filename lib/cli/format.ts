@@ -46,6 +46,38 @@ export function rocAucText(auc: number | null): string {
   return auc === null ? "-" : auc.toFixed(4);
 }
 
+/**
+ * The line of metrics weighted by a `--weight-column`, e.g. `weighted  by "w" (total weight
+ * 12.5): accuracy 84.46 %, balanced accuracy ..., ROC AUC 0.9012`.
+ *
+ * @param what What is weighted, e.g. `by "w"` or `test rows by "w"`.
+ * @param total The weights' sum.
+ * @param metrics The weighted metrics, or `null` when every row weighs 0.
+ * @param rows What the rows are called in the all-0 case, e.g. `row` or `test row`.
+ * @returns The line.
+ */
+export function weightedMetricsLine(
+  what: string,
+  total: number,
+  metrics: {
+    readonly accuracy: number;
+    readonly balancedAccuracy: number;
+    readonly logLoss: number;
+    readonly macroF1: number;
+    readonly rocAuc: number | null;
+  } | null,
+  rows = "row",
+): string {
+  return `weighted  ${what} ` +
+    (metrics === null
+      ? `(total weight 0): not measured, every ${rows} weighs 0`
+      : `(total weight ${Number(total.toPrecision(6))}): accuracy ${
+        percent(metrics.accuracy)
+      }, balanced accuracy ${percent(metrics.balancedAccuracy)}, log loss ${
+        metrics.logLoss.toFixed(4)
+      }, macro F1 ${metrics.macroF1.toFixed(4)}, ROC AUC ${rocAucText(metrics.rocAuc)}`);
+}
+
 /** The line under metrics whose ROC AUC (`-`) `--no-roc-auc` skipped. */
 export const NO_ROC_AUC_NOTE = "note      ROC AUC not computed (--no-roc-auc)";
 

@@ -40,7 +40,7 @@ import {
   repeatedName,
   weightsRefused,
 } from "./data_options.ts";
-import { count, int, NO_ROC_AUC_NOTE, percent, rocAucText } from "./format.ts";
+import { count, int, NO_ROC_AUC_NOTE, percent, rocAucText, weightedMetricsLine } from "./format.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
 
@@ -437,18 +437,9 @@ export const predictCommand: Command = {
         }, log loss ${metrics.logLoss.toFixed(4)}, macro F1 ${
           metrics.macroF1.toFixed(4)
         }, ROC AUC ${rocAucText(metrics.rocAuc)}`,
-        ...(weightName === null ? [] : [
-          `weighted  by ${quotedText(weightName)} ` +
-          (weightedMetrics === null
-            ? "(total weight 0): not measured, every row weighs 0"
-            : `(total weight ${Number(weightTotal.toPrecision(6))}): accuracy ${
-              percent(weightedMetrics.accuracy)
-            }, balanced accuracy ${percent(weightedMetrics.balancedAccuracy)}, log loss ${
-              weightedMetrics.logLoss.toFixed(4)
-            }, macro F1 ${weightedMetrics.macroF1.toFixed(4)}, ROC AUC ${
-              rocAucText(weightedMetrics.rocAuc)
-            }`),
-        ]),
+        ...(weightName === null
+          ? []
+          : [weightedMetricsLine(`by ${quotedText(weightName)}`, weightTotal, weightedMetrics)]),
         ...(skipAuc ? [NO_ROC_AUC_NOTE] : []),
         ...unpredictedNote(metrics.confusion, classes),
       );

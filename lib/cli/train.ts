@@ -17,7 +17,14 @@ import {
   type RowWeights,
   WEIGHT_COLUMN_OPTION,
 } from "./data_options.ts";
-import { formatTable, NO_ROC_AUC_NOTE, percent, rocAucText } from "./format.ts";
+import {
+  formatTable,
+  NO_ROC_AUC_NOTE,
+  percent,
+  rocAucText,
+  weightedMetricsLine,
+} from "./format.ts";
+import type { Matrix } from "../core/matrix.ts";
 import { createProgress, preparingText } from "./progress.ts";
 import { trainStreamedIfAsked } from "./train_stream.ts";
 import { counted, quotedList, quotedText } from "../core/validate.ts";
@@ -296,20 +303,25 @@ function totalsOf(weights: RowWeights | RowWeightTotals): RowWeightTotals {
  *
  * @param weights The training rows' weights, or their totals.
  * @param classWeights Whether `--class-weight` multiplies them.
- * @param metrics Whether the command reports test metrics (export reports none).
+ * @param metrics Whether the command reports test metrics (export reports none), and
+ *   `"weighted"` when it also reports them weighted by the column (lrc train in memory).
  * @returns One line, e.g. `row weights from column "w": sum 1500 over the 1000 training rows;
  *   the test metrics are not weighted`.
  */
 export function rowWeightsLine(
   weights: RowWeights | RowWeightTotals,
   classWeights: boolean,
-  metrics = true,
+  metrics: boolean | "weighted" = true,
 ): string {
   const { column, rows, sum } = totalsOf(weights);
   return `weights   row weights from column ${quotedText(column)}: sum ${
     Number(sum.toPrecision(6))
   } over the ${rows} training rows${classWeights ? " (times the class weights)" : ""}${
-    metrics ? "; the test metrics are not weighted" : ""
+    metrics === "weighted"
+      ? "; the test metrics are given unweighted, then weighted by the column"
+      : metrics
+      ? "; the test metrics are not weighted"
+      : ""
   }`;
 }
 
@@ -506,6 +518,15 @@ export const trainCommand: Command = {
     const classWeights = data.classWeights ?? null;
     const rowWeights = data.rowWeights;
     const { model } = result;
+    // The test rows' weights are known one by one in memory (streamed, only their totals).
+    const testWeights = rowWeights !== undefined && "test" in rowWeights ? rowWeights.test : null;
+    const testWeightSum = testWeights === null ? 0 : weightSum(testWeights);
+    const testWeighted = testWeights !== null && testWeightSum > 0
+      ? {
+        ...evaluate(model, data.testX!, data.testY!, { sampleWeight: testWeights }),
+        weightSum: testWeightSum,
+      }
+      : null;
     const save = args.string("save");
     const savedBytes = save !== undefined ? await writeModelFile(save, model, entropy) : null;
     let nonZeros = 0;
@@ -534,6 +555,11 @@ export const trainCommand: Command = {
       sampleWeight: rowWeightsJson(rowWeights),
       train: metricsJson(train),
       test: metricsJson(test),
+      // The test metrics weighted by --weight-column (in memory; null streamed, without the
+      // option, or when every test row weighs 0), with the weights' sum.
+      testWeighted: testWeighted === null
+        ? null
+        : { weightSum: testWeighted.weightSum, ...metricsJson(testWeighted) },
       model: {
         weights: model.weights.data.length,
         nonZeroWeights: nonZeros,
@@ -556,7 +582,9 @@ export const trainCommand: Command = {
       ) +
       ` in ${report.training.seconds.toFixed(2)} s (${result.stopReason})`,
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
-      ...(rowWeights ? [rowWeightsLine(rowWeights, classWeights !== null)] : []),
+      ...(rowWeights
+        ? [rowWeightsLine(rowWeights, classWeights !== null, testWeights ? "weighted" : true)]
+        : []),
       ...result.warnings.map((w) => `warning   ${w}`),
       "",
       formatTable(["", "accuracy", "balanced accuracy", "log loss", "macro F1", "ROC AUC"], [
@@ -580,6 +608,14 @@ export const trainCommand: Command = {
       ...(streamed && args.flag("no-roc-auc") && model.classes.length === 2
         ? [NO_ROC_AUC_NOTE]
         : []),
+      ...(testWeights === null ? [] : [
+        weightedMetricsLine(
+          `test rows by ${quotedText(rowWeights!.column)}`,
+          testWeightSum,
+          testWeighted,
+          "test row",
+        ),
+      ]),
       "",
       `model     ${model.weights.rows} x ${model.weights.cols} weights, ${nonZeros} non-zero` +
       (save !== undefined
@@ -610,6 +646,10 @@ interface Outcome {
   classWeights?: ClassWeights | null;
   /** The row weights trained with (`--weight-column`; their totals when streamed). */
   rowWeights?: RowWeights | RowWeightTotals;
+  /** The test rows (in memory), for the test metrics weighted by `rowWeights.test`. */
+  testX?: Matrix;
+  /** Their class indices. */
+  testY?: Int32Array;
 }
 
 async function inMemory(
@@ -627,6 +667,8 @@ async function inMemory(
     ...(data.rowWeights === undefined ? {} : { rowWeights: data.rowWeights }),
     train: { ...evaluate(result.model, data.train.x, data.train.y), x: data.train.x },
     test: { ...evaluate(result.model, data.test.x, data.test.y), x: data.test.x },
+    testX: data.test.x,
+    testY: data.test.y,
   };
 }
 

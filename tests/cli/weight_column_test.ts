@@ -3,7 +3,8 @@
  * integer weights train the model of the training rows repeated that many times (times the class
  * weights), the other commands pass the training rows' weights to the library as `sampleWeight`
  * (whose weighted training is tested against repeated rows and scikit-learn elsewhere), the test
- * metrics stay unweighted, lrc predict reads a file that still has the column, and every refusal.
+ * metrics stay unweighted (lrc train in memory adds them weighted: train_weighted_test.ts), lrc
+ * predict reads a file that still has the column, and every refusal.
  *
  * @module
  */
@@ -173,7 +174,7 @@ Deno.test("lrc train --weight-column: integer weights train the model of the rep
   assert.equal(
     text.stdout.split("\n").filter((l) => l.startsWith("weights   ")).join("\n"),
     `weights   row weights from column "w": sum ${sum} over the ${p.train.y.length} training ` +
-      "rows; the test metrics are not weighted",
+      "rows; the test metrics are given unweighted, then weighted by the column",
   );
 });
 
