@@ -24,7 +24,6 @@ import {
   rocAucText,
   weightedMetricsLine,
 } from "./format.ts";
-import type { Matrix } from "../core/matrix.ts";
 import { createProgress, preparingText } from "./progress.ts";
 import { trainStreamedIfAsked } from "./train_stream.ts";
 import { counted, quotedList, quotedText } from "../core/validate.ts";
@@ -304,7 +303,7 @@ function totalsOf(weights: RowWeights | RowWeightTotals): RowWeightTotals {
  * @param weights The training rows' weights, or their totals.
  * @param classWeights Whether `--class-weight` multiplies them.
  * @param metrics Whether the command reports test metrics (export reports none), and
- *   `"weighted"` when it also reports them weighted by the column (lrc train in memory).
+ *   `"weighted"` when it also reports them weighted by the column (lrc train).
  * @returns One line, e.g. `row weights from column "w": sum 1500 over the 1000 training rows;
  *   the test metrics are not weighted`.
  */
@@ -518,15 +517,10 @@ export const trainCommand: Command = {
     const classWeights = data.classWeights ?? null;
     const rowWeights = data.rowWeights;
     const { model } = result;
-    // The test rows' weights are known one by one in memory (streamed, only their totals).
-    const testWeights = rowWeights !== undefined && "test" in rowWeights ? rowWeights.test : null;
-    const testWeightSum = testWeights === null ? 0 : weightSum(testWeights);
-    const testWeighted = testWeights !== null && testWeightSum > 0
-      ? {
-        ...evaluate(model, data.testX!, data.testY!, { sampleWeight: testWeights }),
-        weightSum: testWeightSum,
-      }
-      : null;
+    // The test metrics weighted by --weight-column (null metrics when every test row weighs 0).
+    const weighted = data.testWeighted;
+    const testWeighted = weighted?.metrics ?? null;
+    const testWeightSum = weighted?.weightSum ?? 0;
     const save = args.string("save");
     const savedBytes = save !== undefined ? await writeModelFile(save, model, entropy) : null;
     let nonZeros = 0;
@@ -555,11 +549,11 @@ export const trainCommand: Command = {
       sampleWeight: rowWeightsJson(rowWeights),
       train: metricsJson(train),
       test: metricsJson(test),
-      // The test metrics weighted by --weight-column (in memory; null streamed, without the
-      // option, or when every test row weighs 0), with the weights' sum.
+      // The test metrics weighted by --weight-column (null without the option, or when every
+      // test row weighs 0), with the weights' sum.
       testWeighted: testWeighted === null
         ? null
-        : { weightSum: testWeighted.weightSum, ...metricsJson(testWeighted) },
+        : { weightSum: testWeightSum, ...metricsJson(testWeighted) },
       model: {
         weights: model.weights.data.length,
         nonZeroWeights: nonZeros,
@@ -583,7 +577,7 @@ export const trainCommand: Command = {
       ` in ${report.training.seconds.toFixed(2)} s (${result.stopReason})`,
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
       ...(rowWeights
-        ? [rowWeightsLine(rowWeights, classWeights !== null, testWeights ? "weighted" : true)]
+        ? [rowWeightsLine(rowWeights, classWeights !== null, weighted ? "weighted" : true)]
         : []),
       ...result.warnings.map((w) => `warning   ${w}`),
       "",
@@ -608,7 +602,7 @@ export const trainCommand: Command = {
       ...(streamed && args.flag("no-roc-auc") && model.classes.length === 2
         ? [NO_ROC_AUC_NOTE]
         : []),
-      ...(testWeights === null ? [] : [
+      ...(weighted === undefined ? [] : [
         weightedMetricsLine(
           `test rows by ${quotedText(rowWeights!.column)}`,
           testWeightSum,
@@ -646,10 +640,19 @@ interface Outcome {
   classWeights?: ClassWeights | null;
   /** The row weights trained with (`--weight-column`; their totals when streamed). */
   rowWeights?: RowWeights | RowWeightTotals;
-  /** The test rows (in memory), for the test metrics weighted by `rowWeights.test`. */
-  testX?: Matrix;
-  /** Their class indices. */
-  testY?: Int32Array;
+  /**
+   * With `--weight-column`, the test metrics weighted by the test rows' weights (`null` when
+   * every test row weighs 0), and the weights' sum.
+   */
+  testWeighted?: TestWeighted;
+}
+
+/** The test metrics weighted by `--weight-column`, and the test rows' weights' sum. */
+export interface TestWeighted {
+  /** The weighted metrics, or `null` when every test row weighs 0. */
+  readonly metrics: Evaluation | null;
+  /** The test rows' weights' sum. */
+  readonly weightSum: number;
 }
 
 async function inMemory(
@@ -660,6 +663,9 @@ async function inMemory(
   const data = await loadData(args, io, showProgress ? io : undefined);
   const classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, "train");
   const result = trainWithProgress(data, args, showProgress, io, { classWeights });
+  // The test rows' weights (--weight-column): the test metrics weighted by them too.
+  const testWeights = data.rowWeights?.test;
+  const testSum = testWeights === undefined ? 0 : weightSum(testWeights);
   return {
     source: data.source,
     result,
@@ -667,8 +673,14 @@ async function inMemory(
     ...(data.rowWeights === undefined ? {} : { rowWeights: data.rowWeights }),
     train: { ...evaluate(result.model, data.train.x, data.train.y), x: data.train.x },
     test: { ...evaluate(result.model, data.test.x, data.test.y), x: data.test.x },
-    testX: data.test.x,
-    testY: data.test.y,
+    ...(testWeights === undefined ? {} : {
+      testWeighted: {
+        metrics: testSum > 0
+          ? evaluate(result.model, data.test.x, data.test.y, { sampleWeight: testWeights })
+          : null,
+        weightSum: testSum,
+      },
+    }),
   };
 }
 

@@ -28,7 +28,7 @@ import type { Optimizer } from "../model/fit.ts";
 import type { Penalty } from "../model/types.ts";
 import type { Evaluation } from "../metrics/evaluate.ts";
 import type { FitResult } from "../model/fit.ts";
-import type { ClassWeights, RowWeightTotals } from "./train.ts";
+import type { ClassWeights, RowWeightTotals, TestWeighted } from "./train.ts";
 import { checkClassWeightSyntax } from "./train.ts";
 
 /**
@@ -61,6 +61,7 @@ export async function trainStreamedIfAsked(
     result: FitResult;
     classWeights: ClassWeights | null;
     rowWeights?: RowWeightTotals;
+    testWeighted?: TestWeighted;
     train: Evaluation & { x: { rows: number; cols: number } };
     test: Evaluation & { x: { rows: number } };
   } | null
@@ -184,6 +185,8 @@ export async function trainStreamedIfAsked(
   // value named by its line, which the reader knows), and
   // their training rows' totals for the report: one pass parsing the weight and label cells only.
   let rowWeights: RowWeightTotals | undefined;
+  // The held-out rows' weights' sum: the weighted test metrics need one above 0.
+  let testSum = 0;
   if (weightName !== undefined) {
     let row = 0, rows = 0, sum = 0, positive = false;
     const weighed = { ...csv, features: [], dtype: "float64" } as const;
@@ -197,7 +200,7 @@ export async function trainStreamedIfAsked(
         if (!isTest(row)) {
           rows++;
           sum += w[i];
-        }
+        } else testSum += w[i];
       }
     }
     if (!positive) throw weightsRefused(file, weightName, {});
@@ -278,12 +281,26 @@ export async function trainStreamedIfAsked(
   }
   // The ROC AUC keeps 8 bytes a row of the part evaluated, unless --no-roc-auc.
   const rocAuc = !args.flag("no-roc-auc");
+  // Unweighted (weighted: false reads --weight-column only to leave it out of the features).
   const train = await evaluateStream(result.model, file, {
     ...csv,
     rowFilter: (r) => !isTest(r),
     rocAuc,
+    weighted: false,
   });
-  const test = await evaluateStream(result.model, file, { ...csv, rowFilter: isTest, rocAuc });
+  const test = await evaluateStream(result.model, file, {
+    ...csv,
+    rowFilter: isTest,
+    rocAuc,
+    weighted: false,
+  });
+  // And the held-out rows weighted by --weight-column: one more pass over them.
+  const testWeighted = weightName === undefined ? undefined : {
+    metrics: testSum > 0
+      ? await evaluateStream(result.model, file, { ...csv, rowFilter: isTest, rocAuc })
+      : null,
+    weightSum: testSum,
+  };
   // fitStream checks its epochs against its first pass; rows written after the last epoch would
   // otherwise be evaluated as training rows the model never saw.
   if (train.samples !== trainingRows) {
@@ -298,6 +315,7 @@ export async function trainStreamedIfAsked(
     result,
     classWeights,
     ...(rowWeights === undefined ? {} : { rowWeights }),
+    ...(testWeighted === undefined ? {} : { testWeighted }),
     train: { ...train, x: { rows: train.samples, cols: result.model.weights.cols } },
     test: { ...test, x: { rows: test.samples } },
   };

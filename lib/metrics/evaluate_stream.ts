@@ -20,6 +20,7 @@ import { classesFromScores, decisionFunction, probabilitiesFromScores } from "..
 import { ScoresByClass } from "./auc_stream.ts";
 import type { Evaluation } from "./evaluate.ts";
 import { balancedAccuracyFromConfusion, logLossTerm, macroF1FromConfusion } from "./metrics.ts";
+import { WeightedScores, WeightedSums } from "./weighted.ts";
 
 // readCsvBatches' options but the storage and the columns, which the model decides.
 const { dtype: _dtype, features: _features, ...STREAM_KEYS } = CSV_STREAM_OPTION_KEYS;
@@ -27,6 +28,7 @@ const EVALUATE_STREAM_KEYS = exactKeys<EvaluateStreamOptions>()({
   ...STREAM_KEYS,
   label: true, // the label column must be there: no null
   rocAuc: true,
+  weighted: true,
 });
 
 /** Options of {@linkcode evaluateStream}: `readCsvBatches`' but the storage and the columns. */
@@ -38,6 +40,14 @@ export interface EvaluateStreamOptions extends Omit<LabelledCsvOptions, "dtype" 
    * `rocAuc` is `null`.
    */
   readonly rocAuc?: boolean;
+  /**
+   * With `weightColumn`, whether every metric is weighted by that column, as `evaluate`'s
+   * `sampleWeight` weighs them (scikit-learn's `sample_weight`); `false` only leaves the column
+   * out of the features. Weighted, the ROC AUC keeps each row's score, class and weight: 17 bytes
+   * a row instead of 8.
+   * @default {true}
+   */
+  readonly weighted?: boolean;
 }
 
 /**
@@ -51,13 +61,13 @@ export interface EvaluateStreamOptions extends Omit<LabelledCsvOptions, "dtype" 
  * @param model The model (its classes name the labels).
  * @param path The CSV file.
  * @param options Label column, header, delimiter, row filter; `rocAuc: false` to skip the ROC
- *   AUC.
+ *   AUC; `weightColumn` to weigh every metric by a column of the file (unless `weighted: false`).
  * @returns Accuracy, balanced accuracy, log loss, macro F1, ROC AUC (two classes, both labelling
  *   rows, `rocAuc` not `false`; `null` otherwise) and confusion over all kept rows.
- * @throws {TypeError} If `model` is not a well-formed model or `rocAuc` not a boolean (before the
- *   file is read).
+ * @throws {TypeError} If `model` is not a well-formed model or `rocAuc` or `weighted` not a boolean
+ *   (before the file is read).
  * @throws {RangeError} If `label` is `null` (the metrics need labels), a label is not one of the
- *   model's classes or no row is kept.
+ *   model's classes, no row is kept, or (weighted) a weight is negative or every kept row weighs 0.
  * @throws {SyntaxError} As `readCsvBatches`.
  */
 export async function evaluateStream(
@@ -66,9 +76,14 @@ export async function evaluateStream(
   options: EvaluateStreamOptions = {},
 ): Promise<Evaluation> {
   checkOptionKeys("evaluate model", options, EVALUATE_STREAM_KEYS);
-  const { rocAuc = true, ...csv } = options;
+  const { rocAuc = true, weighted = true, ...csv } = options;
   if (typeof rocAuc !== "boolean") {
     throw new TypeError(`Cannot evaluate model: rocAuc must be a boolean, got ${describe(rocAuc)}`);
+  }
+  if (typeof weighted !== "boolean") {
+    throw new TypeError(
+      `Cannot evaluate model: weighted must be a boolean, got ${describe(weighted)}`,
+    );
   }
   validateModel(model, "evaluate model");
   const k = model.classes.length;
@@ -77,6 +92,9 @@ export async function evaluateStream(
   let samples = 0, lossSum = 0;
   // The ROC AUC of classes[1] (two classes): every row's score, kept by class (8 bytes a row).
   const auc = k === 2 && rocAuc ? new ScoresByClass() : null;
+  // Weighted by weightColumn: the weights' sums, and for the AUC each row's score and weight.
+  const sums = csv.weightColumn !== undefined && weighted ? new WeightedSums(k) : null;
+  const weightedAuc = sums !== null && auc !== null ? new WeightedScores() : null;
   // With a header, features are matched by name when it names all of the model's (in any order;
   // other columns are not read), by position when it names none; naming only some is refused.
   let features: number[] | undefined;
@@ -112,6 +130,23 @@ export async function evaluateStream(
     const scores = decisionFunction(model, batch.x);
     const proba = probabilitiesFromScores(model, scores).data;
     const predicted = classesFromScores(scores);
+    if (sums !== null) {
+      const w = batch.weights!;
+      for (let i = 0; i < y.length; i++) {
+        // The reader refuses a cell that is no finite number; a negative one is refused here.
+        if (!(w[i] >= 0)) {
+          throw new RangeError(
+            `Cannot evaluate model: the weight on line ${batch.lines[i]} is ${
+              w[i]
+            }; weights must be finite numbers >= 0`,
+          );
+        }
+        sums.add(y[i], predicted[i], proba[i * k + y[i]], w[i]);
+      }
+      weightedAuc?.add(scores, y, w);
+      samples += y.length;
+      continue;
+    }
     for (let i = 0; i < y.length; i++) {
       confusion[y[i]][predicted[i]]++;
       lossSum += logLossTerm(proba[i * k + y[i]]);
@@ -120,6 +155,22 @@ export async function evaluateStream(
     samples += y.length;
   }
   if (samples === 0) throw new RangeError("Cannot evaluate model: no rows to evaluate");
+  if (sums !== null) {
+    if (!(sums.weightSum() > 0)) {
+      throw new RangeError(
+        "Cannot evaluate model: every row weighs 0 (weightColumn); at least one must weigh more",
+      );
+    }
+    return {
+      samples,
+      accuracy: sums.accuracy(),
+      balancedAccuracy: balancedAccuracyFromConfusion(sums.confusion),
+      logLoss: sums.logLoss(),
+      macroF1: macroF1FromConfusion(sums.confusion),
+      rocAuc: weightedAuc?.rocAuc() ?? null,
+      confusion: sums.confusion,
+    };
+  }
   // Counted from the confusion matrix: a batch's accuracy times its size is not always an
   // integer in floating point (15 / 22 * 22 is 14.999999999999998).
   let right = 0;

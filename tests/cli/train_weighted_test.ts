@@ -125,3 +125,45 @@ Deno.test("lrc train --weight-column: every test row weighing 0 gives no weighte
     text.stdout,
   );
 });
+
+Deno.test("lrc train --stream --weight-column: the held-out rows' metrics weighted are those of the held-out rows repeated", async () => {
+  const data = await write("stream", intWeights);
+  const save = `${dir}/stream.json`;
+  const argv = [
+    ...["train", "--data", data, "--weight-column", "w", "--stream", "--optimizer", "adam"],
+    ...["--epochs", "3", "--quiet", "--save", save],
+  ];
+  const json = await runCli([...argv, "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  const report = JSON.parse(json.stdout);
+  const model = modelFromJson(await Deno.readTextFile(save));
+  // Streaming holds out every 4th row (--test-fraction 0.25).
+  const ds = await readCsv(data);
+  const held = Array.from({ length: rows.length }, (_, i) => i).filter((i) => i % 4 === 3);
+  const picked = held.flatMap((i) => Array.from({ length: intWeights[i] }, () => i));
+  const features = (ids: number[]) => ({
+    data: Float64Array.from(ids.flatMap((i) => [0, 2, 3].map((j) => ds.x.data[i * 4 + j]))),
+    rows: ids.length,
+    cols: 3,
+  });
+  const want = evaluate(model, features(picked), Int32Array.from(picked, (i) => ds.y[i]));
+  const plain = evaluate(model, features(held), Int32Array.from(held, (i) => ds.y[i]));
+  const got = report.testWeighted;
+  assert.equal(got.weightSum, picked.length);
+  assert.equal(got.samples, held.length);
+  for (const key of ["accuracy", "balancedAccuracy", "macroF1", "rocAuc", "confusion"] as const) {
+    assert.deepEqual(got[key], want[key], key);
+  }
+  assertClose(got.logLoss, want.logLoss, { rtol: 1e-13 });
+  // The unweighted held-out metrics stay unweighted.
+  assert.deepEqual(report.test.confusion, plain.confusion);
+  assert.notEqual(got.accuracy, plain.accuracy);
+  const text = await runCli(argv);
+  assert.ok(
+    text.stdout.includes(
+      "; the test metrics are given unweighted, then weighted by the column\n",
+    ),
+    text.stdout,
+  );
+  assert.ok(text.stdout.includes(`weighted  test rows by "w" (total weight ${picked.length}): `));
+});

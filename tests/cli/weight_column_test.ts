@@ -268,7 +268,8 @@ Deno.test("lrc train --stream --weight-column trains as fitStream with each line
   });
   const moved = maxDifference(unweighted.model, model);
   assert.ok(moved > 0.05, `${moved}`);
-  // The report: the training rows' weights (every 4th row held out), test metrics unweighted.
+  // The report: the training rows' weights (every 4th row held out), test metrics unweighted
+  // (and weighted beside them: train_weighted_test.ts).
   const report = JSON.parse(r.stdout);
   const trainWeights = byLine.filter((_, i) => i % 4 !== 3);
   const sum = trainWeights.reduce((t, w) => t + w, 0);
@@ -308,7 +309,8 @@ Deno.test("lrc train --stream --weight-column trains as fitStream with each line
     assert.equal(
       t.stdout.split("\n").filter((l) => l.startsWith("weights   ")).join("\n"),
       `weights   row weights from column "${more.includes("--no-header") ? "column_2" : "w"}": ` +
-        `sum ${sum} over the 300 training rows; the test metrics are not weighted`,
+        `sum ${sum} over the 300 training rows; the test metrics are given unweighted, then ` +
+        "weighted by the column",
     );
     assert.match(t.stdout, /300 train \/ 100 test, 3 features/);
   }
