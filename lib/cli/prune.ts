@@ -63,6 +63,7 @@ import {
   TRAIN_OPTIONS,
   trainingChoices,
   trainWithProgress,
+  weightSum,
   zeroWeightClassLines,
 } from "./train.ts";
 
@@ -515,6 +516,18 @@ export const pruneCommand: Command = {
       tuned = { model, test: evaluate(model, testX, data.test.y) };
     }
     const final = tuned?.model ?? pruned;
+    // With --weight-column, each model's test metrics weighted by the test rows' weights too
+    // (null when every test row weighs 0).
+    const testWeights = data.rowWeights?.test;
+    const testWeightSum = testWeights === undefined ? 0 : weightSum(testWeights);
+    const weighted = testWeights === undefined || !(testWeightSum > 0) ? null : (() => {
+      const by = { sampleWeight: testWeights };
+      return {
+        dense: evaluate(dense, base.test.x, data.test.y, by),
+        pruned: evaluate(pruned, testX, data.test.y, by),
+        fineTuned: tuned ? evaluate(tuned.model, testX, data.test.y, by) : null,
+      };
+    })();
     // The classes the dense model finds on the test rows and the pruned (fine-tuned) one never
     // does: accuracy counts a class by its share of the rows, so on 3 % positives a 90 %
     // magnitude pruning that predicted no positive scored 96.88 % against the dense 98.80 %.
@@ -604,6 +617,19 @@ export const pruneCommand: Command = {
         pruned: prunedTest.rocAuc,
         fineTuned: tuned?.test.rocAuc ?? null,
       },
+      // The same metrics weighted by --weight-column's test rows' weights (null without it, or
+      // when every test row weighs 0).
+      testWeighted: weighted === null ? null : {
+        column: data.rowWeights!.column,
+        weightSum: testWeightSum,
+        ...Object.fromEntries(
+          (["accuracy", "balancedAccuracy", "logLoss", "rocAuc"] as const).map((key) => [key, {
+            dense: weighted.dense[key],
+            pruned: weighted.pruned[key],
+            fineTuned: weighted.fineTuned?.[key] ?? null,
+          }]),
+        ),
+      },
       // The classes with test recall above 0 for the dense model and 0 for the pruned (and the
       // fine-tuned) one; denseRecall is the dense model's, chosenRecall the pruned one's (0).
       lostClasses: { pruned: lostPruned, fineTuned: lostTuned },
@@ -650,40 +676,53 @@ export const pruneCommand: Command = {
         !features && scope === "per-class" ? " per class" : ""
       }`
       : `scores <= ${target.threshold}`;
-    const rows = [
-      [
-        "dense",
-        percent(denseTest.accuracy),
-        percent(denseTest.balancedAccuracy),
-        denseTest.logLoss.toFixed(4),
-        rocAucText(denseTest.rocAuc),
-      ],
-      [
-        "pruned",
-        percent(prunedTest.accuracy),
-        percent(prunedTest.balancedAccuracy),
-        prunedTest.logLoss.toFixed(4),
-        rocAucText(prunedTest.rocAuc),
-      ],
+    const tunedName = `fine-tuned (${tuning}, ${
+      amounts.length > 1 ? `${amounts.length} rounds, ` : ""
+    }${tuneSteps} ${tuning === "lbfgs" ? "it." : "ep."})`;
+    const cells = (e: Evaluation) => [
+      percent(e.accuracy),
+      percent(e.balancedAccuracy),
+      e.logLoss.toFixed(4),
+      rocAucText(e.rocAuc),
     ];
-    if (tuned) {
-      rows.push([
-        `fine-tuned (${tuning}, ${
-          amounts.length > 1 ? `${amounts.length} rounds, ` : ""
-        }${tuneSteps} ${tuning === "lbfgs" ? "it." : "ep."})`,
-        percent(tuned.test.accuracy),
-        percent(tuned.test.balancedAccuracy),
-        tuned.test.logLoss.toFixed(4),
-        rocAucText(tuned.test.rocAuc),
-      ]);
-    }
+    const rows = [["dense", ...cells(denseTest)], ["pruned", ...cells(prunedTest)]];
+    if (tuned) rows.push([tunedName, ...cells(tuned.test)]);
+    // The weighted table under the unweighted one, in a table of its own (the first's widths
+    // stay as they were).
+    const weightedLines = testWeights === undefined ? [] : weighted === null
+      ? [
+        `weighted  test rows by ${
+          quotedText(data.rowWeights!.column)
+        } (total weight 0): not measured, every test row weighs 0`,
+      ]
+      : [
+        "",
+        formatTable(
+          [
+            `test, weighted by ${quotedText(data.rowWeights!.column)} (total weight ${
+              Number(testWeightSum.toPrecision(6))
+            })`,
+            "accuracy",
+            "balanced accuracy",
+            "log loss",
+            "ROC AUC",
+          ],
+          [
+            ["dense", ...cells(weighted.dense)],
+            ["pruned", ...cells(weighted.pruned)],
+            ...(weighted.fineTuned ? [[tunedName, ...cells(weighted.fineTuned)]] : []),
+          ],
+        ),
+      ];
     const lines = [
       `data      ${data.source}: ${nTrain} train / ${data.test.x.rows} test, ` +
       `${counted(data.train.x.cols, "feature")}, ` +
       `${dense.classes.length} classes`,
       `model     ${origin}`,
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
-      ...(data.rowWeights ? [rowWeightsLine(data.rowWeights, classWeights !== null)] : []),
+      ...(data.rowWeights
+        ? [rowWeightsLine(data.rowWeights, classWeights !== null, "weighted")]
+        : []),
       ...warnings.lines(),
       `pruning   ${strategy}, ${features ? "whole features" : scope}, removing ${targetText}` +
       (steps > 1 ? `, in ${steps} steps` : "") +
@@ -696,6 +735,7 @@ export const pruneCommand: Command = {
       ` (${amounts.length > 1 ? "pruning " : ""}${pruneSeconds.toFixed(2)} s)`,
       "",
       formatTable(["test", "accuracy", "balanced accuracy", "log loss", "ROC AUC"], rows),
+      ...weightedLines,
       ...lostClassesNote(
         lostPruned,
         `${shares}${
