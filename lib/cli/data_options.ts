@@ -116,7 +116,7 @@ export const WEIGHT_COLUMN_OPTION = {
       "weights: numbers >= 0), by header name or zero-based index (as --label); it is not a " +
       "feature; every training, fine-tuning, QAT and data-based scoring weighs the training rows " +
       "by it (times --class-weight's weights, as scikit-learn's sample_weight); the test " +
-      "metrics are given unweighted, and by lrc train and lrc prune also weighted by it",
+      "metrics are given unweighted, and by lrc train, prune and quantize also weighted by it",
   },
 } as const;
 

@@ -6,10 +6,11 @@
  */
 
 import { prepareStorage, storedPreprocessing, storeQuantizedModel } from "../compress/storage.ts";
-import { counted, errorReason } from "../core/validate.ts";
+import { counted, errorReason, quotedText } from "../core/validate.ts";
 import { accuracy, balancedAccuracy } from "../metrics/metrics.ts";
 import { classesFromScores, decisionFunction, predict } from "../model/predict.ts";
 import { binaryRocAuc } from "../metrics/evaluate.ts";
+import { weightedPredictionMetrics } from "../metrics/weighted.ts";
 import type { LogisticModel } from "../model/types.ts";
 import {
   calibrateInput,
@@ -67,6 +68,7 @@ import {
   TRAIN_OPTIONS,
   trainingChoices,
   trainWithProgress,
+  weightSum,
   zeroWeightClassLines,
 } from "./train.ts";
 
@@ -428,6 +430,7 @@ export const quantizeCommand: Command = {
     } | null = null;
     let integerNote: string | null = null;
     let intPred: Int32Array | null = null;
+    let intScores: Matrix | null = null;
     if (q.weights.kind === "uniform" || q.weights.kind === "log2") {
       try {
         const c = integerCalibration(
@@ -436,7 +439,7 @@ export const quantizeCommand: Command = {
           data.train.x,
           args.string("input-dtype") as InputDtype,
         );
-        const intScores = integerDecisionFunction(c.prepared, data.test.x);
+        intScores = integerDecisionFunction(c.prepared, data.test.x);
         intPred = classesFromScores(intScores);
         integer = {
           testAccuracy: accuracy(data.test.y, intPred),
@@ -482,6 +485,18 @@ export const quantizeCommand: Command = {
     const savedDequantizedAuc = integer?.calibrationSaved
       ? binaryRocAuc(savedScores, data.test.y)
       : quantAuc;
+    // With --weight-column, the same metrics weighted by the test rows' weights (null when every
+    // test row weighs 0), from each model's own predictions and scores.
+    const testWeights = data.rowWeights?.test;
+    const testWeightSum = testWeights === undefined ? 0 : weightSum(testWeights);
+    const weighed = (pred: ArrayLike<number>, scores: Matrix) =>
+      weightedPredictionMetrics(data.test.y, pred, scores, testWeights!, model.classes.length);
+    const weighted = testWeights === undefined || !(testWeightSum > 0) ? null : {
+      float: weighed(floatPred, floatScores),
+      quantized: weighed(quantPred, quantScores),
+      saved: integer?.calibrationSaved ? weighed(savedPred, savedScores) : null,
+      integer: integer && intPred && intScores ? weighed(intPred, intScores) : null,
+    };
     const save = args.string("save");
     // The bytes of the model's .lrc file, measured by the size report that lrc inspect prints,
     // and (for a .lrc --save) the very bytes written: the report counts what the file stores.
@@ -541,6 +556,24 @@ export const quantizeCommand: Command = {
           quantizedRecall: l.chosenRecall,
         })),
       },
+      // The test metrics above weighted by --weight-column's test rows' weights (null without
+      // it, or when every test row weighs 0).
+      testWeighted: weighted === null ? null : {
+        column: data.rowWeights!.column,
+        weightSum: testWeightSum,
+        floatAccuracy: weighted.float.accuracy,
+        quantizedAccuracy: weighted.quantized.accuracy,
+        savedDequantizedAccuracy: (weighted.saved ?? weighted.quantized).accuracy,
+        integerAccuracy: weighted.integer?.accuracy ?? null,
+        floatBalancedAccuracy: weighted.float.balancedAccuracy,
+        quantizedBalancedAccuracy: weighted.quantized.balancedAccuracy,
+        savedDequantizedBalancedAccuracy: (weighted.saved ?? weighted.quantized).balancedAccuracy,
+        integerBalancedAccuracy: weighted.integer?.balancedAccuracy ?? null,
+        floatRocAuc: weighted.float.rocAuc,
+        quantizedRocAuc: weighted.quantized.rocAuc,
+        savedDequantizedRocAuc: (weighted.saved ?? weighted.quantized).rocAuc,
+        integerRocAuc: weighted.integer?.rocAuc ?? null,
+      },
       integer: integer ?? { unavailable: integerNote },
       size,
       savedTo: save ?? null,
@@ -558,7 +591,9 @@ export const quantizeCommand: Command = {
       `model     ${origin}` +
       (report.preprocessing === "none" ? "" : `; standardisation ${report.preprocessing}`),
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
-      ...(data.rowWeights ? [rowWeightsLine(data.rowWeights, classWeights !== null)] : []),
+      ...(data.rowWeights
+        ? [rowWeightsLine(data.rowWeights, classWeights !== null, "weighted")]
+        : []),
       ...warnings.map((w) => `warning   ${w}`),
       `method    ${description}${
         args.flag("qat") ? `, quantization-aware training ${qatEpochs} epochs` : ", post-training"
@@ -597,6 +632,46 @@ export const quantizeCommand: Command = {
           percent(integer.agreement)
         } of the test set`
         : `integer-only inference unavailable: ${integerNote}`,
+      ...(testWeights === undefined ? [] : weighted === null
+        ? [
+          `weighted  test rows by ${
+            quotedText(data.rowWeights!.column)
+          } (total weight 0): not measured, every test row weighs 0`,
+        ]
+        : [
+          "",
+          formatTable(
+            [
+              `test, weighted by ${quotedText(data.rowWeights!.column)} (total weight ${
+                Number(testWeightSum.toPrecision(6))
+              })`,
+              "accuracy",
+              "vs float",
+              "balanced accuracy",
+              "ROC AUC",
+            ],
+            [
+              [
+                "float",
+                percent(weighted.float.accuracy),
+                "",
+                percent(weighted.float.balancedAccuracy),
+                rocAucText(weighted.float.rocAuc),
+              ],
+              ...([
+                ["quantized (dequantized)", weighted.quantized],
+                ["file, dequantized (int32 bias)", weighted.saved],
+                [`integer-only (${integer?.inputDtype} inputs)`, weighted.integer],
+              ] as const).filter(([, m]) => m !== null).map(([name, m]) => [
+                name,
+                percent(m!.accuracy),
+                pointsDiff(m!.accuracy, weighted.float.accuracy),
+                percent(m!.balancedAccuracy),
+                rocAucText(m!.rocAuc),
+              ]),
+            ],
+          ),
+        ]),
       ...lostClassesNote(
         lost,
         "accuracy counts a class by its share of the rows; " +

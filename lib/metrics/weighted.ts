@@ -9,7 +9,7 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { describe } from "../core/validate.ts";
-import { logLossTerm } from "./metrics.ts";
+import { balancedAccuracyFromConfusion, logLossTerm } from "./metrics.ts";
 
 /**
  * Checks a `sampleWeight` option: an array of one finite weight >= 0 per row, not all 0.
@@ -205,4 +205,38 @@ export class WeightedScores {
     const w = join(this.#weights, (n) => new Float64Array(n));
     return weightedRocAuc(y, s, w);
   }
+}
+
+/**
+ * Weighted accuracy, balanced accuracy and (two classes) ROC AUC of a classifier's predictions
+ * and decision scores, as `evaluate`'s `sampleWeight` weighs them, for kernels `evaluate` does not
+ * run (a quantized or integer-only model's).
+ *
+ * @param y True class indices (checked by the caller).
+ * @param predicted Predicted class indices.
+ * @param scores Decision scores, shape `(nSamples, 1)` or `(nSamples, nClasses)`.
+ * @param w Weights, finite and >= 0, not all 0 (checked by the caller).
+ * @param nClasses The number of classes.
+ * @returns The metrics; `rocAuc` is `null` for more than two classes or a class without weight.
+ */
+export function weightedPredictionMetrics(
+  y: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  scores: Matrix,
+  w: ArrayLike<number>,
+  nClasses: number,
+): { accuracy: number; balancedAccuracy: number; rocAuc: number | null } {
+  const confusion = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
+  let total = 0, right = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (w[i] === 0) continue;
+    confusion[y[i]][predicted[i]] += w[i];
+    total += w[i];
+    if (y[i] === predicted[i]) right += w[i];
+  }
+  return {
+    accuracy: right / total,
+    balancedAccuracy: balancedAccuracyFromConfusion(confusion),
+    rocAuc: nClasses === 2 && scores.cols <= 2 ? weightedRocAuc(y, binaryLogOdds(scores), w) : null,
+  };
 }
