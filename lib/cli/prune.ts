@@ -720,9 +720,7 @@ export const pruneCommand: Command = {
       `${dense.classes.length} classes`,
       `model     ${origin}`,
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
-      ...(data.rowWeights
-        ? [rowWeightsLine(data.rowWeights, classWeights !== null, "weighted")]
-        : []),
+      ...(data.rowWeights ? [rowWeightsLine(data.rowWeights, classWeights !== null)] : []),
       ...warnings.lines(),
       `pruning   ${strategy}, ${features ? "whole features" : scope}, removing ${targetText}` +
       (steps > 1 ? `, in ${steps} steps` : "") +

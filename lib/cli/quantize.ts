@@ -591,9 +591,7 @@ export const quantizeCommand: Command = {
       `model     ${origin}` +
       (report.preprocessing === "none" ? "" : `; standardisation ${report.preprocessing}`),
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
-      ...(data.rowWeights
-        ? [rowWeightsLine(data.rowWeights, classWeights !== null, "weighted")]
-        : []),
+      ...(data.rowWeights ? [rowWeightsLine(data.rowWeights, classWeights !== null)] : []),
       ...warnings.map((w) => `warning   ${w}`),
       `method    ${description}${
         args.flag("qat") ? `, quantization-aware training ${qatEpochs} epochs` : ", post-training"

@@ -302,25 +302,21 @@ function totalsOf(weights: RowWeights | RowWeightTotals): RowWeightTotals {
  *
  * @param weights The training rows' weights, or their totals.
  * @param classWeights Whether `--class-weight` multiplies them.
- * @param metrics Whether the command reports test metrics (export reports none), and
- *   `"weighted"` when it also reports them weighted by the column (lrc train).
+ * @param metrics Whether the command reports test metrics (export reports none; compress says
+ *   its own words): they are given unweighted, then weighted by the column.
  * @returns One line, e.g. `row weights from column "w": sum 1500 over the 1000 training rows;
- *   the test metrics are not weighted`.
+ *   the test metrics are given unweighted, then weighted by the column`.
  */
 export function rowWeightsLine(
   weights: RowWeights | RowWeightTotals,
   classWeights: boolean,
-  metrics: boolean | "weighted" = true,
+  metrics = true,
 ): string {
   const { column, rows, sum } = totalsOf(weights);
   return `weights   row weights from column ${quotedText(column)}: sum ${
     Number(sum.toPrecision(6))
   } over the ${rows} training rows${classWeights ? " (times the class weights)" : ""}${
-    metrics === "weighted"
-      ? "; the test metrics are given unweighted, then weighted by the column"
-      : metrics
-      ? "; the test metrics are not weighted"
-      : ""
+    metrics ? "; the test metrics are given unweighted, then weighted by the column" : ""
   }`;
 }
 
@@ -576,9 +572,7 @@ export const trainCommand: Command = {
       ) +
       ` in ${report.training.seconds.toFixed(2)} s (${result.stopReason})`,
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
-      ...(rowWeights
-        ? [rowWeightsLine(rowWeights, classWeights !== null, weighted ? "weighted" : true)]
-        : []),
+      ...(rowWeights ? [rowWeightsLine(rowWeights, classWeights !== null)] : []),
       ...result.warnings.map((w) => `warning   ${w}`),
       "",
       formatTable(["", "accuracy", "balanced accuracy", "log loss", "macro F1", "ROC AUC"], [
