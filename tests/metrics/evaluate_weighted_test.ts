@@ -212,3 +212,33 @@ Deno.test("evaluate refuses weights that are not one finite number >= 0 per row,
     /^TypeError: Cannot evaluate model: unknown option 'sampleWieght' \(did you mean 'sampleWeight'\?\)$/,
   );
 });
+
+Deno.test({
+  name:
+    `evaluate: a class whose rows all weigh 0 is left out of macro F1, as scikit-learn leaves out an absent class (it averages in a 0 for one present with weight 0)${
+      sklearnPython ? "" : " (skipped: /usr/bin/python3 with scikit-learn not found)"
+    }`,
+  ignore: sklearnPython === null,
+  fn: async () => {
+    const { x, y3 } = data(11);
+    const { predict } = await import("../../lib/model/predict.ts");
+    const predicted = predict(softmax, x);
+    const w = Float64Array.from(y3, (y, i) => y === 1 || predicted[i] === 1 ? 0 : 1 + (i % 3));
+    assert.ok(y3.some((y, i) => y === 1 && w[i] === 0), "class 1 labels rows of weight 0");
+    const [dropped, kept] = await runPython<[number, number]>(
+      "import json, sys, numpy as np\n" +
+        "from sklearn.metrics import f1_score\n" +
+        "d = json.load(sys.stdin)\n" +
+        "y, p, w = np.array(d['y']), np.array(d['p']), np.array(d['w'])\n" +
+        "k = w > 0\n" +
+        "print(json.dumps([f1_score(y[k], p[k], average='macro', sample_weight=w[k]),\n" +
+        "                  f1_score(y, p, average='macro', sample_weight=w)]))\n",
+      { y: [...y3], p: [...predicted], w: [...w] },
+    );
+    const weighted = evaluate(softmax, x, y3, { sampleWeight: w });
+    assertClose(weighted.macroF1, dropped, { rtol: 1e-12 });
+    // scikit-learn on every row counts class 1 (labelled, weight 0) as an F1 of 0: 2/3 of it.
+    assertClose(kept, (dropped * 2) / 3, { rtol: 1e-12 });
+    assert.deepEqual(weighted.confusion[1], [0, 0, 0]);
+  },
+});
