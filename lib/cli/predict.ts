@@ -4,7 +4,8 @@
  * probabilities) to a CSV file, and measures accuracy, log loss, macro F1 and (two classes) ROC AUC
  * when the file has labels (with `--weight-column`, also weighted by that column). Memory does not
  * grow with the file, but for the ROC AUC, which keeps each labelled row's score (8 bytes a row,
- * and up to 4 more at the end; 17 more weighted; `--no-roc-auc` keeps none); the output file appears only when complete. `--data -` reads standard input, once, and
+ * and up to 4 more at the end; weighted, 17 more, up to 25 at the end; `--no-roc-auc` keeps
+ * none); the output file appears only when complete. `--data -` reads standard input, once, and
  * `--out -` writes the predictions to standard output batch by batch (the summary to stderr).
  *
  * @module
@@ -254,7 +255,7 @@ export const predictCommand: Command = {
     const aucScores = k === 2 && plan.labelCol >= 0 && !skipAuc ? new ScoresByClass() : null;
     // With --weight-column and labels, the metrics weighted by the column too (its cells read
     // as numbers): the weights' confusion and log loss, and each row's score and weight for the
-    // weighted ROC AUC (17 bytes a row more).
+    // weighted ROC AUC (17 bytes a row more, up to 25 at the end).
     const weightName = skip >= 0 && plan.labelCol >= 0 ? columns[skip] : null;
     const weighted = weightName === null ? null : new WeightedSums(k);
     const weightedAuc = weighted !== null && aucScores !== null ? new WeightedScores() : null;

@@ -174,7 +174,8 @@ export function binaryLogOdds(scores: Matrix): Float64Array {
 
 /**
  * The scores, classes and weights of a two-class model's labelled rows, batch by batch, for the
- * weighted ROC AUC of `classes[1]` (17 bytes a row; `ScoresByClass` is the unweighted one).
+ * weighted ROC AUC of `classes[1]` (17 bytes a row; at the end, one array at a time joined and 4
+ * bytes a row of sort index, up to 25; `ScoresByClass` is the unweighted one).
  */
 export class WeightedScores {
   readonly #scores: Float64Array[] = [];
