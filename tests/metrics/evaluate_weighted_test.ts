@@ -145,7 +145,11 @@ Deno.test("evaluate's integer weights equal repeated rows, and weights of 1 no w
     rows: picked.length,
     cols: 2,
   };
-  for (const [model, y] of [[softmax, y3], [sigmoid, y2]] as const) {
+  // The binary labels flipped too: the ROC AUC then sorts the other class (the rarer one).
+  const flipped = y2.map((v) => 1 - v);
+  const ones = y2.reduce((s, v) => s + v, 0);
+  assert.notEqual(2 * ones, y2.length, "one class is rarer");
+  for (const [model, y] of [[softmax, y3], [sigmoid, y2], [sigmoid, flipped]] as const) {
     const weighted = evaluate(model, x, y, { sampleWeight: w });
     const repeated = evaluate(model, xr, Int32Array.from(picked, (i) => y[i]));
     const what = model.link;
