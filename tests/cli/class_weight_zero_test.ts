@@ -198,3 +198,44 @@ Deno.test("lrc train --stream --class-weight a=0 warns as the in-memory training
   assert.equal(r.code, 0, r.stderr);
   assert.ok(JSON.parse(r.stdout).training.warnings.includes(warning("a", n)), r.stdout);
 });
+
+Deno.test("lrc prune and compress of a --model, with no fine-tuning, warn of a class the weight column leaves out, and of that class only", async () => {
+  // No training runs here: the warning can only come from the weights read with the data.
+  const ds = await readCsv(file);
+  const s = trainTestSplit(ds.x, ds.y, { testFraction: 0.25, seed: 0 });
+  const dense = fit(s.xTrain, s.yTrain, { classes: ds.classes, featureNames: ds.featureNames });
+  const modelFile = `${dir}/dense_for_column.json`;
+  await Deno.writeTextFile(modelFile, modelToJson(dense.model));
+  const given = ["--model", modelFile, "--data", weighted, "--weight-column", "w", "--quiet"];
+  const prune = await runCli(
+    ["prune", ...given, "--strategy", "taylor", "--sparsity", "0.5", "--json"],
+  );
+  assert.equal(prune.code, 0, prune.stderr);
+  assert.deepEqual(JSON.parse(prune.stdout).warnings, [warning("b", (await trainCounts()).b)]);
+  const compress = await runCli(["compress", ...given, "--bits", "8", "--json"]);
+  assert.equal(compress.code, 0, compress.stderr);
+  assert.deepEqual(JSON.parse(compress.stdout).warnings, [
+    warning("b", (await trainCounts(true)).b),
+  ]);
+  // --class-weight a=0 on top: both classes, each of its own training rows.
+  const both = await runCli(
+    [
+      "prune",
+      ...given,
+      "--class-weight",
+      "a=0",
+      "--strategy",
+      "obd",
+      "--sparsity",
+      "0.5",
+      "--json",
+    ],
+  );
+  assert.equal(both.code, 0, both.stderr);
+  const n = await trainCounts();
+  assert.deepEqual(JSON.parse(both.stdout).warnings, [
+    `classes "a" (${n.a} rows), "b" (${n.b} rows) weigh 0 on all their training rows: training ` +
+    'leaves them out, so the model learns never to predict them; only class "c" weighs more ' +
+    "than 0, so the model learns that class alone",
+  ]);
+});

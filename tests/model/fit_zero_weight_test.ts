@@ -65,6 +65,10 @@ Deno.test("fit gives the same warning when sampleWeight is 0 on every row of a c
   const some = all.slice();
   some[5] = 1;
   assert.deepEqual(fit(x, y, { classes, sampleWeight: some }).warnings, []);
+  // The first row counts as any other.
+  const first = all.slice();
+  first[0] = 1;
+  assert.deepEqual(fit(x, y, { classes, sampleWeight: first }).warnings, []);
 });
 
 Deno.test("fit: every class weighted 0 but one is said in one line, and the model predicts that one only", () => {
@@ -95,6 +99,17 @@ Deno.test("zeroWeightClassWarnings leaves a class without rows to the class-bala
     line,
   );
   assert.ok(!line.includes("alone"), line);
+  // 8 classes are all listed, with no "..." for more.
+  const eight = zeroWeightClassWarnings(counts, classes.map((_, i) => i < 8 ? 0 : 1), classes)[0];
+  assert.ok(
+    eight.startsWith(`classes ${listed.join(", ")} weigh 0 on all their training rows`),
+    eight,
+  );
+  // No class weighs more than 0: none is said to be learnt alone.
+  assert.deepEqual(zeroWeightClassWarnings([2, 3], [0, 0], ["a", "b"]), [
+    'classes "a" (2 rows), "b" (3 rows) weigh 0 on all their training rows: training leaves ' +
+    "them out, so the model learns never to predict them",
+  ]);
 });
 
 Deno.test("fitStream warns of a class weighted 0 as fit does", async () => {
@@ -111,6 +126,17 @@ Deno.test("fitStream warns of a class weighted 0 as fit does", async () => {
     assert.ok(r.warnings.includes(ONE), JSON.stringify(r.warnings));
     const plain = await fitStream(file, { ...opts, classWeight: { a: 1 } });
     assert.ok(!plain.warnings.some((w) => w.includes("weighs 0")), JSON.stringify(plain.warnings));
+    // One epoch reads the weights as well.
+    const once = await fitStream(file, {
+      optimizer: { kind: "sgd", epochs: 1 },
+      classWeight: { a: 0 },
+    });
+    assert.ok(once.warnings.includes(ONE), JSON.stringify(once.warnings));
+    const onceOn = await fitStream(file, {
+      optimizer: { kind: "sgd", epochs: 1 },
+      classWeight: { a: 1 },
+    });
+    assert.ok(!onceOn.warnings.some((w) => w.includes("weigh")), JSON.stringify(onceOn.warnings));
   } finally {
     await Deno.remove(file);
   }
