@@ -164,3 +164,58 @@ Deno.test("lrc compress --refit reports the refit's dense warning once when it i
   assert.equal(json.code, 0, json.stderr);
   assert.equal(JSON.parse(json.stdout).warnings[0], SEPARABLE);
 });
+
+Deno.test("lrc compress reports the fine-tuning's warnings, named as its, and the refit's, named as its", async () => {
+  // An L2 dense model (no warning); sgd fine-tuning at 50 (halved every epoch): lr * lambda stays
+  // past heavy-ball's 3.8 for its first epochs, so the objective rises.
+  const tune = ["--lambda", "1", "--fine-tune", "sgd", "--fine-tune-learning-rate", "50"];
+  const args = ["compress", ...PLAIN, ...tune, "--fine-tune-epochs", "10", "--bits", "8"];
+  const json = await runCli([...args, "--sparsity", "0.5", "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  const warnings: string[] = JSON.parse(json.stdout).warnings;
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+  assert.ok(warnings[0].startsWith("fine-tuning: "), warnings[0]);
+  const r = rise(warnings[0].slice("fine-tuning: ".length));
+  assert.ok(r !== null && r.last > 2 * r.first, warnings[0]);
+  // With --refit, the refit's fine-tuning on all the training rows rises too: its own line.
+  const refit = await runCli(
+    [...args, "--sparsity", "0.5", "--budget", "1", "--refit", "--json"],
+  );
+  assert.equal(refit.code, 0, refit.stderr);
+  const both: string[] = JSON.parse(refit.stdout).warnings;
+  assert.deepEqual(
+    both.map((w) => w.match(/^(?:[a-z -]+: )?/)![0]),
+    ["fine-tuning: ", "refit fine-tuning: "],
+    both.join("\n"),
+  );
+  assert.ok(both.every((w) => rise(w.replace(/^[a-z -]+: /, "")) !== null), both.join("\n"));
+});
+
+Deno.test("lrc compress --refit reports the refit's dense warning, named as its, when its words differ", async () => {
+  // As above, sgd at lr * lambda = 4 rises, on the session's rows and on all the training rows,
+  // from other objectives (other rows): two warnings, the refit's prefixed.
+  const json = await runCli([
+    "compress",
+    ...PLAIN,
+    "--optimizer",
+    "sgd",
+    "--lambda",
+    "1",
+    "--learning-rate",
+    "4",
+    "--budget",
+    "1",
+    "--sparsity",
+    "0,0.5",
+    "--bits",
+    "8",
+    "--refit",
+    "--json",
+  ]);
+  assert.equal(json.code, 0, json.stderr);
+  const warnings: string[] = JSON.parse(json.stdout).warnings;
+  assert.equal(warnings.length, 2, warnings.join("\n"));
+  assert.ok(rise(warnings[0]) !== null, warnings[0]);
+  assert.ok(warnings[1].startsWith("refit: "), warnings[1]);
+  assert.ok(rise(warnings[1].slice("refit: ".length)) !== null, warnings[1]);
+});
