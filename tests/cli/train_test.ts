@@ -6,6 +6,7 @@ import {
   checkTrainingFile,
   labelLike,
   type LoadedData,
+  missingLabelWarning,
   readsAsNumber,
 } from "../../lib/cli/data_options.ts";
 import { modelFromJson } from "../../lib/model/serialize.ts";
@@ -805,6 +806,35 @@ Deno.test("caseLabelWarning lists three groups and counts the rest", () => {
     /\["Ef","eF"\], and 1 more such group\)/,
   );
   assert.equal(caseLabelWarning("f.csv", ["kl", "mn", "a", "A"]), undefined);
+  // Three groups are all shown, with no "more".
+  assert.equal(
+    caseLabelWarning("f.csv", classes.slice(0, 6)),
+    'warning: the labels of \'f.csv\' hold classes that differ only in case (["Ab","AB"], ' +
+      '["Cd","cd"], ["Ef","eF"]): each is a class of its own; if they name one class, write ' +
+      "them alike\n",
+  );
+  // One character is one code point: Deseret capital and small long I (each two UTF-16 units).
+  assert.equal(caseLabelWarning("f.csv", ["\u{10400}", "\u{10428}"]), undefined);
+  assert.equal("\u{10400}".toLowerCase(), "\u{10428}");
+});
+
+Deno.test("missingLabelWarning: each marker spelling among numbers, and none without numbers", () => {
+  for (
+    const marker of ["NaN", "nan", "NA", "N/A", "n/a", "null", "NULL", "None", "none", "?", "-"]
+  ) {
+    assert.equal(
+      missingLabelWarning("f.csv", ["0", "1", marker]),
+      `warning: the labels of 'f.csv' are numbers but for ["${marker}"], a missing-value marker ` +
+        "read as a class of its own: drop the rows that hold it or fill them in\n",
+      marker,
+    );
+  }
+  // Markers alone, or among labels that are not all numbers, are classes like any other.
+  assert.equal(missingLabelWarning("f.csv", ["NA", "null"]), undefined);
+  assert.equal(missingLabelWarning("f.csv", ["1", "x", "NA"]), undefined);
+  // Not a marker: a number spelt otherwise, or a word that starts like one.
+  assert.equal(missingLabelWarning("f.csv", ["0", "1", "inf"]), undefined);
+  assert.equal(missingLabelWarning("f.csv", ["0", "1", "nap"]), undefined);
 });
 
 Deno.test("checkTrainingFile warns of a header of numbers only when every name reads as one", () => {
