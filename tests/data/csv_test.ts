@@ -511,6 +511,9 @@ Deno.test("numbers with thousands separators other than commas get the separator
     ["1234.567.890", ""],
     ["1.23.456", ""],
     ["1 234'567", ""],
+    // A decimal point after dot groups is one dot group too many, not a fraction.
+    ["1.234.5", ""],
+    ["1.234.567.25", ""],
   ];
   const dir = await Deno.makeTempDir({ prefix: "lrc-grouped-" });
   try {
@@ -1487,5 +1490,40 @@ Deno.test("readCsv's onProgress counts the file's bytes as they are read, up to 
     );
   } finally {
     await Deno.remove(path);
+  }
+});
+
+Deno.test("the empty-label hint of a trailing delimiter names the delimiter, and only for the last column", async () => {
+  const cases: [string, { delimiter?: string; label?: string }, string][] = [
+    // The header ends with ';' too: the hint names ';', not ','.
+    [
+      "a;b;y;\n1;2;0;\n",
+      { delimiter: ";" },
+      'line 2, label column 4 ("column_4") is empty; the header gives that column no name ' +
+      "either: if the lines end with the delimiter ';' (as some exporters write them), remove " +
+      "it from the end of each line",
+    ],
+    // A column the header leaves unnamed, but not the last: no trailing delimiter to blame.
+    ["a,,y\n1,,0\n", { label: "column_2" }, 'line 2, label column 2 ("column_2") is empty'],
+  ];
+  const dir = await Deno.makeTempDir({ prefix: "lrc-trailing-label-" });
+  try {
+    for (const [text, options, reason] of cases) {
+      const path = `${dir}/t.csv`;
+      await Deno.writeTextFile(path, text);
+      const refused = (e: Error) =>
+        e instanceof SyntaxError && e.message === `Cannot read CSV '${path}': ${reason}`;
+      assert.throws(() => parseCsv(text, { ...options, fileName: path }), refused, text);
+      await assert.rejects(() => readCsv(path, options), refused, text);
+      await assert.rejects(
+        async () => {
+          for await (const _ of readCsvBatches(path, options)) { /* read */ }
+        },
+        refused,
+        text,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
