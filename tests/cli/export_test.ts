@@ -222,6 +222,23 @@ Deno.test("lrc export says the bytes it wrote, and refuses in its own words what
       assert.match(r.stderr, /; export with --quantized qdq\n$/);
       await assert.rejects(Deno.stat(target), Deno.errors.NotFound);
     }
+    // A standardised model: refused for that, with the other way out named.
+    const standardised = fit(digits.x, digits.y, {
+      classes: digits.classes,
+      featureNames: digits.featureNames,
+      optimizer: { kind: "lbfgs", maxIterations: 5 },
+    }).model;
+    assert.equal(standardised.preprocessing.kind, "standardize");
+    await saveModel(`${dir}/std.lrc`, quantizeModel(standardised));
+    const std = await runCli([
+      ...["export", "--model", `${dir}/std.lrc`, "--out", `${dir}/std.onnx`],
+      ...["--quantized", "integer"],
+    ]);
+    assert.equal(std.code, 2, std.stderr);
+    assert.match(
+      std.stderr,
+      /^lrc export: Cannot export the integer graph of .*: it is a standardised model, and MatMulInteger needs the standardised inputs' 8-bit scale, .*; export with --quantized qdq, or quantize a model trained with --no-standardize\n$/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
