@@ -282,6 +282,21 @@ Deno.test("a strategy or sparsity given twice is refused before any row", () => 
         "Cannot run pruning sweep: sparsities[0] and sparsities[2] are both 0.5; give each once",
     },
   );
+  // Next to each other too.
+  assert.throws(
+    () =>
+      pruneSweep(dense, { train, test }, {
+        strategies: ["random", "random"],
+        sparsities: [0.9, 0.9],
+        onProgress,
+      }),
+    {
+      name: "RangeError",
+      message:
+        'Cannot run pruning sweep: strategies[0] and strategies[1] are both "random"; give each ' +
+        "once",
+    },
+  );
   assert.equal(done, 0);
   // Close but different sparsities are different rows.
   const rows = pruneSweep(dense, { train, test }, {
