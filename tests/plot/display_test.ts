@@ -567,6 +567,11 @@ Deno.test("display refuses figure options with a table or a shown figure, which 
     () => display(show(figure), { includePlotlyJs: "always", height: 222, print }),
     { name: "TypeError", message: message("options.includePlotlyJs and options.height apply") },
   );
+  // Given at all, even as a value that reads as false.
+  await assert.rejects(() => display(table([{ a: 1 }]), { height: 0, print }), {
+    name: "TypeError",
+    message: message("options.height applies"),
+  });
   assert.deepEqual(lines, []);
   // Where they apply, and print with anything, they are taken.
   await display(table([{ a: 1 }]), { print });

@@ -135,6 +135,15 @@ Deno.test("two compared runs of one name are refused: their legend entries and h
         "run its own name",
     },
   );
+  // Next to each other too.
+  assert.throws(
+    () => trainingComparisonFigure([{ name: "SGD", history }, { name: "SGD", history: slower }]),
+    {
+      name: "RangeError",
+      message: 'Cannot plot training curves: runs[1].name "SGD" is also runs[0]\'s; give each ' +
+        "run its own name",
+    },
+  );
   // Names that differ only in case are different legend entries, and accepted.
   const fig = trainingComparisonFigure([{ name: "adam", history }, { name: "Adam", history }], {
     panels: "loss",
