@@ -115,8 +115,13 @@ Deno.test("lrc compress --penalty none on separable data reports the dense train
   assert.equal(warnings.filter((w) => w.endsWith(SEPARABLE)).length, 1, warnings.join("\n"));
   assert.equal(warnings[0], SEPARABLE);
   // With an L2 penalty, none of it.
-  const l2 = await runCli(["compress", ...PLAIN, "--sparsity", "0.5", "--bits", "8", "--json"]);
-  assert.ok(!JSON.parse(l2.stdout).warnings.some((w: string) => w.endsWith(SEPARABLE)));
+  const quiet = `${dir}/l2_report.html`;
+  const l2 = await runCli(
+    ["compress", ...PLAIN, "--sparsity", "0.5", "--bits", "8", "--json", "--report", quiet],
+  );
+  assert.deepEqual(JSON.parse(l2.stdout).warnings, []);
+  // No warning, no sentence for them in the report.
+  assert.equal(occurrences(await Deno.readTextFile(quiet), "Training warnings"), 0);
 });
 
 Deno.test("lrc compress --optimizer sgd with too large a learning rate reports that the objective rose", async () => {
@@ -211,10 +216,15 @@ Deno.test("lrc compress --refit reports the refit's dense warning, named as its,
     "8",
     "--refit",
     "--json",
+    "--report",
+    `${dir}/refit_report.html`,
   ]);
   assert.equal(json.code, 0, json.stderr);
   const warnings: string[] = JSON.parse(json.stdout).warnings;
   assert.equal(warnings.length, 2, warnings.join("\n"));
+  // The HTML report gives them in one sentence, in order.
+  const html = await Deno.readTextFile(`${dir}/refit_report.html`);
+  assert.equal(occurrences(html, ` Training warnings: ${warnings.join("; ")}.`), 1);
   assert.ok(rise(warnings[0]) !== null, warnings[0]);
   assert.ok(warnings[1].startsWith("refit: "), warnings[1]);
   assert.ok(rise(warnings[1].slice("refit: ".length)) !== null, warnings[1]);
