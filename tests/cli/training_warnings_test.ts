@@ -99,6 +99,36 @@ Deno.test("lrc prune --fine-tune reports the fine-tuning's warnings, named as it
   assert.equal(occurrences(text.stdout, SEPARABLE), 1, text.stdout);
 });
 
+Deno.test("lrc prune --rounds names the fine-tuning round a warning comes from, each words once", async () => {
+  // The separable rows with two more noise columns: 4 weights, of which the rounds remove one,
+  // then another. Each round's fine-tuning is unpenalised and keeps u (the largest weight),
+  // which separates the rows: a later round saying so in the same words is not repeated.
+  const wide = `${dir}/wide.csv`;
+  const lines = (await Deno.readTextFile(separable)).trim().split("\n");
+  await Deno.writeTextFile(
+    wide,
+    lines.map((line, i) => {
+      const [u, v, label] = line.split(",");
+      return i === 0
+        ? "u,v,p,q,label"
+        : `${u},${v},${((i * 13) % 7) / 7},${((i * 5) % 9) / 9},${label}`;
+    }).join("\n") + "\n",
+  );
+  const json = await runCli([
+    ...["prune", "--data", wide, "--quiet", "--penalty", "l1", "--sparsity", "0.5"],
+    ...["--rounds", "3", "--fine-tune", "lbfgs", "--json"],
+  ]);
+  assert.equal(json.code, 0, json.stderr);
+  const report = JSON.parse(json.stdout);
+  // 0.5 of 4 weights is 2 weights: of the 3 scheduled rounds, two remove more than the round
+  // before them (1 weight, then 2), so two rounds prune and name themselves "R/2".
+  assert.equal(report.pruning.rounds.length, 2);
+  const warnings: string[] = report.warnings;
+  assert.equal(warnings[0], `round 1/2 fine-tuning: ${SEPARABLE}`);
+  assert.ok(warnings.every((w) => /^round [12]\/2 fine-tuning: /.test(w)), warnings.join("\n"));
+  assert.equal(warnings.filter((w) => w.endsWith(SEPARABLE)).length, 1, warnings.join("\n"));
+});
+
 Deno.test("lrc compress --penalty none on separable data reports the dense training's warning once (report, --json, HTML)", async () => {
   const report = `${dir}/report.html`;
   const args = ["compress", ...PLAIN, "--penalty", "none", "--sparsity", "0.5", "--bits", "8"];
