@@ -19,6 +19,7 @@
  * @module
  */
 
+import { scoreCutoff } from "./model/decision_threshold.ts";
 import type { Matrix } from "./core/matrix.ts";
 import {
   classesFromScores,
@@ -112,7 +113,7 @@ export function predictProba(
  * @returns Class index per sample.
  */
 export function predict(model: LogisticModel, x: Matrix, options: PredictOptions = {}): Int32Array {
-  return classesFromScores(decisionFunction(model, x, options));
+  return classesFromScores(decisionFunction(model, x, options), scoreCutoff(model));
 }
 
 /**
@@ -182,7 +183,7 @@ export function quantizedPredict(
   x: Matrix,
   options: QuantizedPredictOptions = {},
 ): Int32Array {
-  return classesFromScores(quantizedDecisionFunction(q, x, options));
+  return classesFromScores(quantizedDecisionFunction(q, x, options), scoreCutoff(q));
 }
 
 /**

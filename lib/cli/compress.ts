@@ -9,6 +9,7 @@
  * @module
  */
 
+import { scoreCutoff } from "../model/decision_threshold.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { counted, errorReason, quotedText } from "../core/validate.ts";
 import { trainingSize } from "../data/preprocess.ts";
@@ -1383,8 +1384,8 @@ function integerStage(
   // Predictions and ROC AUC from the same integer-only scores, as lrc quantize reports them.
   const testScores = test.x.rows > 0 ? integerDecisionFunction(c.prepared, test.x) : null;
   const validationScores = integerDecisionFunction(c.prepared, validation.x);
-  const testPred = testScores ? classesFromScores(testScores) : null;
-  const validationPred = classesFromScores(validationScores);
+  const testPred = testScores ? classesFromScores(testScores, scoreCutoff(model)) : null;
+  const validationPred = classesFromScores(validationScores, scoreCutoff(model));
   return {
     kept: c.kept,
     note: c.kept

@@ -87,6 +87,8 @@ export const inspectCommand: Command = {
           features: m.featureNames.length,
           preprocessing: m.preprocessing.kind,
           masked: m.mask !== undefined,
+          // The decision threshold of a binary model (null: none, labels at 0.5).
+          threshold: m.threshold ?? null,
         }) + "\n",
       );
       return 0;
@@ -96,7 +98,9 @@ export const inspectCommand: Command = {
       `file       ${path}${note ? ` (${note})` : ""}`,
       `model      ${quantized ? "quantized" : "float"} ${m.link}, ` +
       `${m.classes.length} classes, ${count(m.featureNames.length, "feature")}, preprocessing ` +
-      `${m.preprocessing.kind}${m.mask ? ", pruning mask" : ""}`,
+      `${m.preprocessing.kind}${m.mask ? ", pruning mask" : ""}${
+        m.threshold !== undefined ? `, decision threshold ${m.threshold}` : ""
+      }`,
       `weights    ${r.storage}; ${int(r.storedWeights)} of ${int(r.weights)} stored ` +
       `(indices: ${r.indexEncoding}${quantized ? `, codes: ${r.codesEncoding}` : ""}), ${
         int(r.nonZeroWeights)

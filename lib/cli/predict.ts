@@ -11,6 +11,7 @@
  * @module
  */
 
+import { scoreCutoff } from "../model/decision_threshold.ts";
 import { delimiterHint } from "../data/csv.ts";
 import { type CsvSource, readCsvBatches, readCsvColumns } from "../data/csv_stream.ts";
 import { classIndexOf } from "../data/dataset.ts";
@@ -303,7 +304,7 @@ export const predictCommand: Command = {
         const scores = predictor.decisionFunction(x);
         // Probabilities only where they are used: the log loss, or --proba.
         const p = proba || plan.labelCol >= 0 ? probabilitiesFromScores(float, scores) : null;
-        const predicted = classesFromScores(scores);
+        const predicted = classesFromScores(scores, scoreCutoff(float));
         if (plan.labelCol >= 0) {
           const labels = aucScores ? new Int32Array(x.rows) : null;
           const w = weighted === null ? null : batch.weights!;

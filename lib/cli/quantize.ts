@@ -5,6 +5,7 @@
  * @module
  */
 
+import { scoreCutoff } from "../model/decision_threshold.ts";
 import { prepareStorage, storedPreprocessing, storeQuantizedModel } from "../compress/storage.ts";
 import { counted, errorReason, quotedText } from "../core/validate.ts";
 import { accuracy, balancedAccuracy } from "../metrics/metrics.ts";
@@ -407,13 +408,14 @@ export const quantizeCommand: Command = {
     // Accuracy, balanced accuracy and ROC AUC (binary) from each model's own scores: the float
     // model's, the dequantized model's and the integer-only kernel's.
     const floatScores = decisionFunction(model, data.test.x);
-    const floatPred = classesFromScores(floatScores);
+    const cutoff = scoreCutoff(model);
+    const floatPred = classesFromScores(floatScores, cutoff);
     const floatTest = accuracy(data.test.y, floatPred);
     const floatBalanced = balancedAccuracy(data.test.y, floatPred);
     const floatAuc = binaryRocAuc(floatScores, data.test.y);
     const dequantized = dequantizeModel(q);
     const quantScores = decisionFunction(dequantized, data.test.x);
-    const quantPred = classesFromScores(quantScores);
+    const quantPred = classesFromScores(quantScores, cutoff);
     const quantTest = accuracy(data.test.y, quantPred);
     const quantBalanced = balancedAccuracy(data.test.y, quantPred);
     const quantAuc = binaryRocAuc(quantScores, data.test.y);
@@ -440,7 +442,7 @@ export const quantizeCommand: Command = {
           args.string("input-dtype") as InputDtype,
         );
         intScores = integerDecisionFunction(c.prepared, data.test.x);
-        intPred = classesFromScores(intScores);
+        intPred = classesFromScores(intScores, cutoff);
         integer = {
           testAccuracy: accuracy(data.test.y, intPred),
           testBalancedAccuracy: balancedAccuracy(data.test.y, intPred),
@@ -466,7 +468,9 @@ export const quantizeCommand: Command = {
     const savedScores = integer?.calibrationSaved
       ? decisionFunction(dequantizeModel(q), data.test.x)
       : quantScores;
-    const savedPred = integer?.calibrationSaved ? classesFromScores(savedScores) : quantPred;
+    const savedPred = integer?.calibrationSaved
+      ? classesFromScores(savedScores, cutoff)
+      : quantPred;
     const savedDequantized = integer?.calibrationSaved
       ? accuracy(data.test.y, savedPred)
       : quantTest;

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { scoreCutoff } from "../model/decision_threshold.ts";
 import type { Matrix } from "../core/matrix.ts";
 import {
   assertFinite,
@@ -869,7 +870,7 @@ function refuseOptionsInData(data: CompressionData): void {
 export function metricsOf(model: LogisticModel, data: LabelledData): CompressionMetrics {
   const scores = decisionFunction(model, data.x);
   const proba = probabilitiesFromScores(model, scores);
-  const predicted = classesFromScores(scores);
+  const predicted = classesFromScores(scores, scoreCutoff(model));
   return {
     samples: data.x.rows,
     accuracy: accuracy(data.y, predicted),
@@ -1185,8 +1186,8 @@ export function createContext(
       if (error instanceof RangeError) return "keep";
       throw error;
     }
-    const before = classesFromScores(decisionFunction(model, validation.x));
-    const after = classesFromScores(decisionFunction(folded, validation.x));
+    const before = classesFromScores(decisionFunction(model, validation.x), scoreCutoff(model));
+    const after = classesFromScores(decisionFunction(folded, validation.x), scoreCutoff(folded));
     for (let i = 0; i < before.length; i++) if (before[i] !== after[i]) return "keep";
     return "fold";
   };

@@ -111,6 +111,7 @@ export const SECTION = {
   PARAMS: 7,
   BIAS: 8,
   INPUT: 9,
+  THRESHOLD: 10,
   RECIPE: 0x80,
 } as const;
 
@@ -453,6 +454,12 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
     w.varint(s.length);
     w.bytes(s.finish());
   };
+  // Only when set: files of models without a threshold stay byte for byte as before, and a
+  // reader that does not know the (required) section refuses the file instead of labelling at 0.5.
+  const writeThreshold = () => {
+    if (model.threshold === undefined) return;
+    section(SECTION.THRESHOLD, (s) => s.floats([model.threshold!], "float64"));
+  };
   section(SECTION.MODEL, (s) => {
     s.u8(quantized ? 1 : 0);
     s.u8(model.link === "sigmoid" ? 0 : 1);
@@ -477,6 +484,7 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
       s.u8(BIAS_KIND.float64);
       writeFloatArray(s, model.bias, exactDtype(model.bias));
     });
+    writeThreshold();
   } else {
     const t = model.weights;
     const { fields, coded } = codes;
@@ -504,6 +512,7 @@ export function encodeModel(model: StoredModel, options: EncodeOptions = {}): Ui
     }
     section(SECTION.BIAS, (s) => writeBias(s, model.bias));
     if (model.input) section(SECTION.INPUT, (s) => writeInput(s, model.input!));
+    writeThreshold();
     if (model.recipe) section(SECTION.RECIPE, (s) => s.bytes(recipeBytes(model.recipe!)));
   }
   w.u32(0); // checksum, patched below
@@ -758,6 +767,7 @@ function parseModelFile(
     SECTION.SUPPORT,
     SECTION.WEIGHTS,
     SECTION.BIAS,
+    SECTION.THRESHOLD,
   ]);
   if (quantized) [SECTION.PARAMS, SECTION.INPUT, SECTION.RECIPE].forEach((s) => allowed.add(s));
   for (const id of sections.keys()) {
@@ -807,6 +817,24 @@ function parseModelFile(
   for (let i = 0; i < support.length; i++) count += support[i];
   const n = rows * cols;
 
+  // THRESHOLD: the decision threshold of a binary model, charged to the header.
+  let threshold: number | undefined;
+  const tr = sections.get(SECTION.THRESHOLD);
+  if (tr) {
+    if (link !== "sigmoid") {
+      throw tr.syntax(
+        `a decision threshold belongs to a binary (sigmoid) model, this one is ${link}`,
+      );
+    }
+    const v = new Float64Array(1);
+    tr.floatsInto(v, 0, 1, "float64", "threshold");
+    tr.expectEnd();
+    if (!(v[0] > 0 && v[0] < 1)) {
+      throw tr.range(`the decision threshold is ${v[0]}, not strictly between 0 and 1`);
+    }
+    threshold = v[0];
+  }
+
   const wr = need(SECTION.WEIGHTS);
   const kind = wr.u8("tensor kind");
   let model: StoredModel;
@@ -850,6 +878,7 @@ function parseModelFile(
       featureNames,
       preprocessing,
       ...(hasMask ? { mask: support } : {}),
+      ...(threshold !== undefined ? { threshold } : {}),
     };
   } else {
     codesStorage = (kind & ENTROPY_FLAG) !== 0 ? "rans" : "packed";
@@ -890,6 +919,7 @@ function parseModelFile(
       ...(hasMask ? { mask: support } : {}),
       ...(input ? { input } : {}),
       ...(recipe ? { recipe } : {}),
+      ...(threshold !== undefined ? { threshold } : {}),
     };
   }
   try {

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { scoreCutoff } from "../model/decision_threshold.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { classesFromScores, decisionFunction, probabilitiesFromScores } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
@@ -111,7 +112,7 @@ export function evaluate(
   if (x.rows === 0) throw new RangeError("Cannot evaluate model: there are no samples");
   assertLabels("evaluate model", y, x.rows, model.classes.length);
   const proba = probabilitiesFromScores(model, scores);
-  const predicted = classesFromScores(scores);
+  const predicted = classesFromScores(scores, scoreCutoff(model));
   const nc = model.classes.length;
   if (options.sampleWeight !== undefined) {
     const w = checkSampleWeight("evaluate model", options.sampleWeight, x.rows);

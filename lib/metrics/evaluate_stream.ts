@@ -5,6 +5,7 @@
  * @module
  */
 
+import { scoreCutoff } from "../model/decision_threshold.ts";
 import { checkOptionKeys, describe, exactKeys, quotedList, quotedText } from "../core/validate.ts";
 import {
   CSV_STREAM_OPTION_KEYS,
@@ -87,6 +88,7 @@ export async function evaluateStream(
   }
   validateModel(model, "evaluate model");
   const k = model.classes.length;
+  const cutoff = scoreCutoff(model);
   const classOf = classIndexOf(model.classes);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let samples = 0, lossSum = 0;
@@ -129,7 +131,7 @@ export async function evaluateStream(
     // Scored once per batch: evaluate() would also rank each batch for an AUC of its own.
     const scores = decisionFunction(model, batch.x);
     const proba = probabilitiesFromScores(model, scores).data;
-    const predicted = classesFromScores(scores);
+    const predicted = classesFromScores(scores, cutoff);
     if (sums !== null) {
       const w = batch.weights!;
       for (let i = 0; i < y.length; i++) {

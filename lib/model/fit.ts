@@ -6,6 +6,7 @@
  * @module
  */
 
+import { thresholdOf } from "./decision_threshold.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { checkSeed, createPrng, shuffleInPlace } from "../core/random.ts";
 import {
@@ -252,8 +253,8 @@ export interface FitOptions {
   };
   /**
    * Start from this model's weights, bias and preprocessing instead of zeros. Its link, classes,
-   * feature names and preprocessing are kept: `link`, `classes`, `featureNames` or
-   * `preprocessing` options that differ from them are refused.
+   * feature names, preprocessing and decision threshold are kept: `link`, `classes`,
+   * `featureNames` or `preprocessing` options that differ from them are refused.
    * @default {none}
    */
   initial?: LogisticModel;
@@ -671,6 +672,8 @@ function fitBound(
     featureNames: setup.featureNames,
     preprocessing,
     ...(mask ? { mask } : {}),
+    // Training on from a model continues it: its decision threshold stays.
+    ...(options.initial ? thresholdOf(options.initial) : {}),
   };
   return { model, history, converged, stopReason, warnings };
 }

@@ -15,3 +15,4 @@ export { PREDICT_WASM_MIN_WORK, type PredictBackend } from "./kernel_scores.ts";
 export type { Backend } from "./engine.ts";
 export { modelFromJson, modelToJson } from "./serialize.ts";
 export * from "./validate_model.ts";
+export { checkThreshold, scoreCutoff } from "./decision_threshold.ts";

@@ -23,6 +23,7 @@ import {
   scoreRows,
   useKernels,
 } from "./kernel_scores.ts";
+import { scoreCutoff } from "./decision_threshold.ts";
 import { sigmoid } from "./loss.ts";
 import type { LogisticModel } from "./types.ts";
 import { validateModel } from "./validate_model.ts";
@@ -309,7 +310,8 @@ export function probabilitiesFromScores(
 }
 
 /**
- * Predicted class indices for raw inputs (ties go to the lower class index).
+ * Predicted class indices for raw inputs (ties go to the lower class index). A binary model with
+ * a `threshold` labels a row 1 iff its score is above `logit(threshold)`.
  *
  * @param model The model.
  * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`).
@@ -319,7 +321,7 @@ export function probabilitiesFromScores(
  * @throws {RangeError} If `x` or the model holds NaN or Infinity, or a score overflows.
  */
 export function predict(model: LogisticModel, x: Matrix, options: PredictOptions = {}): Int32Array {
-  return classesFromScores(decisionFunction(model, x, options));
+  return classesFromScores(decisionFunction(model, x, options), scoreCutoff(model));
 }
 
 /**
@@ -339,15 +341,18 @@ export function predictLabels(
 }
 
 /**
- * Class indices from scores: the arg-max per row (ties go to the lower index), or `score > 0`
- * for one column.
+ * Class indices from scores: the arg-max per row (ties go to the lower index), or
+ * `score > cutoff` for one column (a binary model's `scoreCutoff(model)`: 0, or the logit of its
+ * threshold).
  *
  * @param scores Scores, shape `(nSamples, nOutputs)`.
+ * @param cutoff For one column, the score above which a row is class 1 (a tie is class 0);
+ *   unused for more columns.
  * @returns Class index per row.
  * @throws {TypeError} If `scores` is not a matrix with at least one column.
  * @throws {RangeError} If a score is NaN (an infinite one is compared as it is).
  */
-export function classesFromScores(scores: Matrix): Int32Array {
+export function classesFromScores(scores: Matrix, cutoff = 0): Int32Array {
   const action = "pick classes";
   assertMatrix(action, "scores", scores);
   const { rows: n, cols: k, data } = scores;
@@ -355,7 +360,7 @@ export function classesFromScores(scores: Matrix): Int32Array {
   refuseNaN(action, scores);
   const out = new Int32Array(n);
   if (k === 1) {
-    for (let i = 0; i < n; i++) out[i] = data[i] > 0 ? 1 : 0;
+    for (let i = 0; i < n; i++) out[i] = data[i] > cutoff ? 1 : 0;
     return out;
   }
   for (let i = 0; i < n; i++) {

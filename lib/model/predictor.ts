@@ -34,6 +34,7 @@ import {
   probabilitiesFromScores,
 } from "./predict.ts";
 import type { LogisticModel } from "./types.ts";
+import { scoreCutoff } from "./decision_threshold.ts";
 import { validateModel } from "./validate_model.ts";
 
 /** Options of {@linkcode preparePredictor}. */
@@ -160,6 +161,8 @@ interface Layout {
   readonly bias: Float64Array;
   /** What probabilities read of the model. */
   readonly shape: Pick<LogisticModel, "link" | "classes">;
+  /** The score above which a binary row is class 1 (`scoreCutoff(model)`). */
+  readonly cutoff: number;
 }
 
 /** The checks of {@linkcode preparePredictor}, then the folded model, copied. */
@@ -207,7 +210,7 @@ function layOut(model: LogisticModel, options: PredictorOptions): Layout {
   const w = weights.slice(), b = bias.slice(); // the predictor's own copy
   // What probabilities read of the model: its own copy too.
   const shape = { link: model.link, classes: [...model.classes] };
-  return { backend, columns, width, weights: w, bias: b, shape };
+  return { backend, columns, width, weights: w, bias: b, shape, cutoff: scoreCutoff(model) };
 }
 
 /** The predictor of a layout, on `scorer` (for float32 inputs, or all with backend wasm) or not. */
@@ -216,7 +219,7 @@ function predictorOf(
   kernel: Predictor["kernel"],
   scorer: Scorer<Matrix> | null,
 ): Predictor {
-  const { backend, columns, width, weights: w, bias: b, shape } = layout;
+  const { backend, columns, width, weights: w, bias: b, shape, cutoff } = layout;
   const k = b.length;
   const reference = (x: Matrix) => (i: number, out: Float64Array) =>
     referenceRow(w, b, x, columns, i, out);
@@ -264,7 +267,7 @@ function predictorOf(
     },
     predict(x) {
       ensureOpen();
-      return classesFromScores(scores(x));
+      return classesFromScores(scores(x), cutoff);
     },
     inputBuffer(rows) {
       // The kernel scorers' action and bound (2^31 rows passed here, then their check refused

@@ -44,6 +44,7 @@ export function modelToJson(model: LogisticModel): string {
       ? { kind: "none" }
       : { kind: p.kind, mean: [...p.mean], scale: [...p.scale] },
     ...(model.mask ? { mask: [...model.mask] } : {}),
+    ...(model.threshold !== undefined ? { threshold: model.threshold } : {}),
   });
 }
 
@@ -89,6 +90,7 @@ export function modelFromJson(text: string): LogisticModel {
     featureNames: o.featureNames,
     preprocessing: preprocessingFromJson(o.preprocessing, numbers, fail),
     ...(o.mask !== undefined ? { mask: maskFrom(numbers(o.mask, "mask"), fail) } : {}),
+    ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
   } as unknown as LogisticModel;
   try {
     validateModel(model, "read model");

@@ -43,6 +43,13 @@ export interface LogisticModel {
    * 0 removes it (its weight is then exactly 0). Absent for a dense model.
    */
   readonly mask?: Uint8Array;
+  /**
+   * Decision threshold of a binary (`"sigmoid"`) model: the probability of `classes[1]` above
+   * which a row is labelled `classes[1]`, finite and strictly between 0 and 1. A row is labelled
+   * `classes[1]` iff its score `s > logit(threshold)` (a tie at the cutoff goes to `classes[0]`);
+   * probabilities do not depend on it. Absent: 0.5, i.e. `s > 0`. Set it with `withThreshold`.
+   */
+  readonly threshold?: number;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   quotedText,
 } from "../core/validate.ts";
 import { validatePreprocessing } from "../data/preprocess.ts";
+import { checkThreshold } from "./decision_threshold.ts";
 import { type LogisticModel, MODEL_VERSION, outputCount } from "./types.ts";
 
 /**
@@ -112,14 +113,15 @@ function checkStrings(
 
 /**
  * Checks that a value is a well-formed {@linkcode LogisticModel}: its kind and version, link,
- * classes, weight shape and finite values, feature names, preprocessing and mask.
+ * classes, weight shape and finite values, feature names, preprocessing, mask and threshold.
  *
  * @param model The value.
  * @param action What the caller was doing, for messages ("Cannot <action>: ...").
  * @throws {TypeError} If a field is missing, of the wrong type or shape.
  * @throws {RangeError} If a value is out of range: a weight, bias or preprocessing value that is
  *   not finite, a preprocessing scale that is not > 0 or whose reciprocal overflows, a mask entry
- *   not 0 or 1, or a masked weight that is not zero.
+ *   not 0 or 1, a masked weight that is not zero, or a threshold that is NaN or not strictly
+ *   between 0 and 1 (a threshold on a softmax model, or not a number, is a TypeError).
  */
 export function validateModel(model: LogisticModel, action: string): void {
   const fail = (reason: string): never => {
@@ -188,4 +190,5 @@ export function validateModel(model: LogisticModel, action: string): void {
       }
     }
   }
+  checkThreshold(action, model.link, model.threshold);
 }

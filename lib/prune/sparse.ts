@@ -19,6 +19,7 @@ import {
 } from "../core/validate.ts";
 import { oneShotScorers } from "../kernels/scorers.ts";
 import { scoreRows, useKernels } from "../model/kernel_scores.ts";
+import { checkThreshold, scoreCutoff, thresholdOf } from "../model/decision_threshold.ts";
 import { sigmoid } from "../model/loss.ts";
 import {
   assertFoldFinite,
@@ -53,6 +54,8 @@ export interface SparseModel {
   readonly values: Float64Array;
   /** Bias for raw inputs, shape `(nOutputs)`. */
   readonly bias: Float64Array;
+  /** The dense model's decision threshold (binary models; absent: 0.5). */
+  readonly threshold?: number;
 }
 
 /**
@@ -118,6 +121,7 @@ export function toSparseModel(model: LogisticModel): SparseModel {
     columns,
     values,
     bias: bias.slice(),
+    ...thresholdOf(model),
   };
 }
 
@@ -229,9 +233,10 @@ export function sparsePredict(
 ): Int32Array {
   const z = sparseDecisionFunction(model, x, options);
   const k = z.cols, n = z.rows, out = new Int32Array(n);
+  const cutoff = scoreCutoff(model);
   for (let i = 0; i < n; i++) {
     if (k === 1) {
-      out[i] = z.data[i] > 0 ? 1 : 0;
+      out[i] = z.data[i] > cutoff ? 1 : 0;
       continue;
     }
     let best = 0;
@@ -290,6 +295,7 @@ function checkSparse(model: SparseModel, action: string): void {
   const { link, classes, bias, rowStart, columns, values, nFeatures } = model;
   if (link !== "sigmoid" && link !== "softmax") fail(`unknown link '${link}'`);
   checkClasses(action, classes);
+  checkThreshold(action, link, model.threshold);
   const k = outputCount(link, classes.length);
   if (!(bias instanceof Float64Array) || bias.length !== k) {
     fail(

@@ -43,6 +43,7 @@ import {
 } from "../core/validate.ts";
 import { oneShotScorers } from "../kernels/scorers.ts";
 import { PREDICT_WASM_MIN_WORK, type PredictBackend } from "../model/kernel_scores.ts";
+import { scoreCutoff, thresholdOf } from "../model/decision_threshold.ts";
 import { classesFromScores } from "../model/predict.ts";
 import type { Link } from "../model/types.ts";
 import { quantizeInputsKernel } from "../kernels/reference.ts";
@@ -429,6 +430,8 @@ export interface IntegerModel {
   readonly bias: Int32Array;
   /** Product scale per output. */
   readonly rescale: Float64Array;
+  /** The quantized model's decision threshold (binary models; absent: 0.5). */
+  readonly threshold?: number;
 }
 
 const PREP_ACTION = "prepare integer inference";
@@ -586,6 +589,7 @@ function layOutIntegerModel(
     packedWeights,
     bias,
     rescale: q.bias.scale.slice(),
+    ...thresholdOf(q),
   };
 }
 
@@ -924,7 +928,7 @@ export function integerPredict(
   x: Matrix,
   options: IntegerPredictOptions = {},
 ): Int32Array {
-  return classesFromScores(integerDecisionFunction(m, x, options));
+  return classesFromScores(integerDecisionFunction(m, x, options), scoreCutoff(m));
 }
 
 const INTEGER_PREDICT_OPTION_KEYS: OptionKeys<IntegerPredictOptions> = {

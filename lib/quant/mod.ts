@@ -35,3 +35,4 @@ export * from "./qat.ts";
 export * from "./serialize.ts";
 export * from "./levels.ts";
 export * from "./sweep.ts";
+export * from "./with_threshold.ts";

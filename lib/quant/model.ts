@@ -7,6 +7,7 @@
 import { checkOptionKeys, describe, type OptionKeys } from "../core/validate.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
 import { type LogisticModel, MODEL_VERSION } from "../model/types.ts";
+import { thresholdOf } from "../model/decision_threshold.ts";
 import { validateModel } from "../model/validate_model.ts";
 import { dequantizeInto } from "./dequantize.ts";
 import { groupCount } from "./grid.ts";
@@ -129,6 +130,7 @@ export function quantizeModel(
     bias,
     ...(model.mask ? { mask: model.mask.slice() } : {}),
     recipe: recipeOf(method, training),
+    ...thresholdOf(model),
   };
 }
 
@@ -236,6 +238,7 @@ export function dequantizeModel(q: QuantizedModel): LogisticModel {
     featureNames: [...q.featureNames],
     preprocessing: q.preprocessing,
     ...(q.mask ? { mask: q.mask.slice() } : {}),
+    ...thresholdOf(q),
   };
 }
 

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { scoreCutoff } from "../model/decision_threshold.ts";
 import type { Matrix } from "../core/matrix.ts";
 import {
   assertFinite,
@@ -460,6 +461,7 @@ function quantizedPredictorOf(
   close: () => void,
 ): QuantizedPredictor {
   const { k, d, model } = layout;
+  const cutoff = scoreCutoff(model);
   let closed = false;
   // `what` is the call's action: a closed predictor's input buffer was refused as "Cannot compute
   // scores", though nothing was being scored.
@@ -482,7 +484,7 @@ function quantizedPredictorOf(
     },
     predict(x) {
       ensureOpen();
-      return classesFromScores(scores(x));
+      return classesFromScores(scores(x), cutoff);
     },
     decisionFunctionFromCodes(xq, n) {
       ensureOpen();
@@ -648,5 +650,5 @@ export function quantizedPredict(
   x: Matrix,
   options: QuantizedPredictOptions = {},
 ): Int32Array {
-  return classesFromScores(quantizedDecisionFunction(q, x, options));
+  return classesFromScores(quantizedDecisionFunction(q, x, options), scoreCutoff(q));
 }

@@ -70,6 +70,7 @@ export function quantizedModelToJson(q: QuantizedModel): string {
     ...(q.mask ? { mask: [...q.mask] } : {}),
     ...(q.input ? { input: q.input } : {}),
     ...(q.recipe ? { recipe: q.recipe } : {}),
+    ...(q.threshold !== undefined ? { threshold: q.threshold } : {}),
   });
 }
 
@@ -178,6 +179,7 @@ export function quantizedModelFromJson(text: string): QuantizedModel {
     ...(o.mask !== undefined ? { mask: integers(Uint8Array, o.mask, "mask") } : {}),
     ...(o.input !== undefined ? { input: o.input } : {}),
     ...(o.recipe !== undefined ? { recipe: o.recipe } : {}),
+    ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
   } as unknown as QuantizedModel;
   try {
     validateQuantizedModel(model, "read quantized model");

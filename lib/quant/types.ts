@@ -256,4 +256,9 @@ export interface QuantizedModel {
   readonly input?: InputQuantization;
   /** How the model was made (informational). */
   readonly recipe?: QuantizationRecipe;
+  /**
+   * Decision threshold of a binary model, as `LogisticModel.threshold`: a row is labelled
+   * `classes[1]` iff its score `s > logit(threshold)`. Absent: 0.5 (`s > 0`).
+   */
+  readonly threshold?: number;
 }

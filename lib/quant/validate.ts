@@ -6,6 +6,7 @@
  * @module
  */
 
+import { checkThreshold } from "../model/decision_threshold.ts";
 import { FLOAT32_MAX, FLOAT32_MIN_NORMAL } from "../core/matrix.ts";
 import {
   assertFinite,
@@ -265,7 +266,8 @@ export function validateQuantizedTensor(
  * @throws {TypeError} If a field is missing, of the wrong type or shape.
  * @throws {RangeError} If a value is out of range (see {@linkcode validateQuantizedTensor}), or
  *   an int32 bias has a scale that is not finite > 0 (in float32 too) or a value times its scale
- *   that is not finite.
+ *   that is not finite, or a threshold that is NaN or not strictly between 0 and 1 (a threshold
+ *   on a softmax model, or not a number, is a TypeError).
  */
 export function validateQuantizedModel(m: QuantizedModel, action: string): void {
   const fail = (reason: string): never => {
@@ -356,6 +358,7 @@ export function validateQuantizedModel(m: QuantizedModel, action: string): void 
   }
   if (m.input !== undefined) checkInputQuantization(action, m.input);
   if (m.recipe !== undefined) checkRecipe(action, m.recipe);
+  checkThreshold(action, m.link, m.threshold);
 }
 
 /** Checks a recipe: an object of known keys, `seed` a finite number, the others strings. */

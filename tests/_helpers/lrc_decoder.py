@@ -216,6 +216,12 @@ def decode(data):
         "link": ["sigmoid", "softmax"][link],
         "hasMask": mflags == 1,
     }
+    if 10 in sections:
+        t = sections[10]
+        assert link == 0, "a threshold section in a softmax model"
+        out["threshold"] = struct.unpack("<d", t.take(8))[0]
+        t.end()
+        assert 0 < out["threshold"] < 1
     out["classes"] = string_list(sections[2], n_classes)
     sections[2].end()
     out["featureNames"] = string_list(sections[3], cols)

@@ -42,6 +42,7 @@ interface Decoded {
   bias: number[] | { kind: string; values: number[]; scale?: number[] };
   input?: { dtype: string; scale: number; zeroPoint: number; calibration: string };
   recipe?: Record<string, unknown>;
+  threshold?: number;
 }
 
 const METHODS: QuantizationMethod[] = [
@@ -61,6 +62,14 @@ function models(): { model: StoredModel; entropy: boolean }[] {
   for (let seed = 0; seed < 60; seed++) {
     out.push({ model: randomFloatModel(seed), entropy: seed % 3 === 0 });
     out.push({ model: randomQuantizedModel(1000 + seed), entropy: seed % 2 === 0 });
+  }
+  // Binary models with a decision threshold, float and quantized.
+  for (let seed = 0; seed < 6; seed++) {
+    const float = randomFloatModel(3000 + seed, { link: "sigmoid" });
+    const threshold = [0.2, 0.9, 1e-300, 1 - 2 ** -53, 0.5, 0.123456789][seed];
+    out.push({ model: { ...float, threshold }, entropy: seed % 2 === 0 });
+    const q = randomQuantizedModel(4000 + seed, { link: "sigmoid" });
+    out.push({ model: { ...q, threshold }, entropy: seed % 2 === 1 });
   }
   for (let i = 0; i < 48; i++) {
     const kept = [null, 0.05, 0.3, 0.8][i % 4];
@@ -97,6 +106,7 @@ Deno.test("model files read by a Python reader written from the format descripti
     assert.equal(d.quantized, model.kind === "quantized-logistic-regression", what);
     assert.equal(d.link, model.link, what);
     assert.equal(d.hasMask, model.mask !== undefined, what);
+    assert.equal(d.threshold, model.threshold, what);
     assert.deepEqual(d.classes, model.classes, what);
     assert.deepEqual(d.featureNames, model.featureNames, what);
     if (model.preprocessing.kind === "none") assert.equal(d.preprocessing, undefined, what);
@@ -104,7 +114,7 @@ Deno.test("model files read by a Python reader written from the format descripti
       assert.deepEqual(d.preprocessing!.mean, [...model.preprocessing.mean], what);
       assert.deepEqual(d.preprocessing!.scale, [...model.preprocessing.scale], what);
     }
-    // The writer's order of sections (ids 1..9, then the recipe).
+    // The writer's order of sections (ids 1..10, then the recipe).
     assert.deepEqual(d.sections, [...d.sections].sort((a, b) => a - b), what);
     if (model.mask) assert.deepEqual(d.support, [...model.mask], what);
     if (model.kind === "logistic-regression") {
