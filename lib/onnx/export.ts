@@ -3,7 +3,10 @@
  * takes them); three outputs:
  *
  * - `label`: string, shape `(N)`, the predicted class label (`classes[argmax]`; for a sigmoid
- *   model `classes[1]` when the score is > 0);
+ *   model `classes[1]` when the score is > 0, or with a decision threshold `t` when it is above
+ *   the float32 cutoff {@linkcode float32Cutoff}`(t)`, i.e. above `logit(t)`: the model's own rule
+ *   applied to the graph's float32 scores; the threshold is also in the metadata
+ *   `lrcompress.threshold`);
  * - `probabilities`: float32, shape `(N, nClasses)`, in the order of the model's classes;
  * - `scores`: float32, shape `(N, nOutputs)`, the decision scores (logits).
  *
@@ -247,7 +250,12 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
     const p0 = logistic("scores");
     const p1 = logistic(g.op("Neg", ["scores"]));
     g.op("Concat", [p0, p1], { axis: { int: 1 } }, "probabilities");
-    const positive = g.op("Greater", ["scores", g.constant("zero", "FLOAT", [], [0])]);
+    // With a threshold, a float32 constant at or below logit(t) with no float32 between them:
+    // the graph's float32 scores then go to classes[1] exactly when they exceed logit(t).
+    const cutoff = model.threshold === undefined
+      ? g.constant("zero", "FLOAT", [], [0])
+      : g.constant("cutoff", "FLOAT", [], [float32Cutoff(model.threshold)]);
+    const positive = g.op("Greater", ["scores", cutoff]);
     const asInt = g.op("Cast", [positive], { to: { int: 7 } });
     index = g.op("Squeeze", [asInt, g.constant("axis", "INT64", [1], [1])]);
   }
@@ -282,9 +290,43 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
         key: "lrcompress.preprocessing",
         value: p.kind === "none" ? "none" : foldHere ? "folded" : "nodes",
       },
+      ...(model.threshold === undefined
+        ? []
+        : [{ key: "lrcompress.threshold", value: String(model.threshold) }]),
     ],
   };
   return encodeOnnx(onnx);
+}
+
+/**
+ * The float32 cutoff of a binary graph's label for a decision threshold `t`: the largest float32
+ * at or below `logit(t) = Math.log(t / (1 - t))`. For every float32 score `s`, `s > cutoff` iff
+ * `s > logit(t)` (no float32 lies strictly between them), so the graph labels its float32 scores
+ * as the model's rule does; rounding `logit(t)` to nearest instead could put a float32 score
+ * just above the cutoff on the other side of `logit(t)`.
+ *
+ * @param t The threshold, strictly between 0 and 1.
+ * @returns The float32 value of the graph's `Greater` constant.
+ *
+ * @example
+ * ```ts
+ * import { float32Cutoff } from "./export.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const c = float32Cutoff(0.9), logit = Math.log(0.9 / 0.1);
+ * assert.equal(Math.fround(c), c);
+ * assert.ok(c <= logit);
+ * assert.equal(float32Cutoff(0.5), 0);
+ * ```
+ */
+export function float32Cutoff(t: number): number {
+  const c = Math.log(t / (1 - t));
+  const f = Math.fround(c);
+  if (f <= c) return f;
+  // f is the float32 above c: step one float32 down (toward -Infinity).
+  const bits = new Int32Array(new Float32Array([f]).buffer)[0];
+  const down = f > 0 ? bits - 1 : f < 0 ? bits + 1 : (0x80000001 | 0);
+  return new Float32Array(new Int32Array([down]).buffer)[0];
 }
 
 /** Codes with masked positions set to the group's zero code. */

@@ -27,6 +27,7 @@ import { MODEL_VERSION } from "../model/types.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 import type { QuantizedModel } from "../quant/types.ts";
+import { float32Cutoff } from "./export.ts";
 import { quantizedFromGraph } from "./import_quantized.ts";
 import { checkOpsets, CONTRIB, nodeText, typeName } from "./opset.ts";
 import { attr, decodeOnnx, ONNX_TYPE, type OnnxNode, type OnnxTensor } from "./protobuf.ts";
@@ -364,7 +365,18 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       case "Greater":
       case "GreaterOrEqual": // one score: class 1 where it is positive, or its sigmoid above 1/2
         if (nOut !== 1) return false;
-        if (isScores(n.input[0])) return scalarIs(n.input[1], 0);
+        if (isScores(n.input[0])) {
+          if (scalarIs(n.input[1], 0)) return true;
+          // lrcompress's export of a decision threshold: Greater than its float32 cutoff.
+          if (
+            n.op_type === "Greater" && threshold !== undefined &&
+            scalarIs(n.input[1], float32Cutoff(threshold))
+          ) {
+            thresholdUsed = true;
+            return true;
+          }
+          return false;
+        }
         return sigmoidOfScores(n.input[0]) && scalarIs(n.input[1], 0.5);
       case "ArgMax": {
         const axis = Number(attr(n, "axis")?.i ?? 0);
@@ -381,6 +393,18 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
   };
   const outputs = new Set((graph.output ?? []).map((o) => o.name));
   const metadata = new Map((onnx.metadata_props ?? []).map((p) => [p.key, p.value]));
+  // The decision threshold of an lrcompress export: its label compares the scores with
+  // float32Cutoff(threshold), which the graph must hold for the model to keep it.
+  const thresholdText = metadata.get("lrcompress.threshold");
+  const threshold = thresholdText === undefined ? undefined : Number(thresholdText);
+  if (threshold !== undefined && !(threshold > 0 && threshold < 1)) {
+    fail(
+      `its metadata lrcompress.threshold is ${
+        quotedText(thresholdText!)
+      }, not a probability strictly between 0 and 1`,
+    );
+  }
+  let thresholdUsed = false;
 
   // Walk the affine chain from the input.
   const declared = input.type?.tensor_type?.shape?.dim?.[1]?.dim_value;
@@ -832,6 +856,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
     classes: [...classes],
     featureNames: [...featureNames!],
     preprocessing: { kind: "none" },
+    ...(thresholdUsed ? { threshold } : {}),
   };
   try {
     validateModel(model, `import ONNX model '${name}'`);
@@ -856,6 +881,12 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
         "onnxruntime, which computes in float32, gives infinite scores (NaN probabilities) " +
         `for inputs beyond about ${(FLOAT32_MAX / big).toExponential(1)} in magnitude, where ` +
         "the imported model does not",
+    );
+  }
+  if (threshold !== undefined && !thresholdUsed) {
+    warnings.push(
+      `its metadata names a decision threshold of ${threshold}, but its label does not compare ` +
+        "the scores with that threshold's cutoff: read without a threshold",
     );
   }
   const stored = classifier ? null : quantizedFromGraph({

@@ -11,6 +11,7 @@
  */
 
 import { errorReason } from "../core/validate.ts";
+import { thresholdOf } from "../model/decision_threshold.ts";
 import { foldPreprocessing } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
@@ -175,6 +176,7 @@ export function quantizedFromGraph(
     weights: weights.tensor,
     bias,
     ...(mask ? { mask } : {}),
+    ...thresholdOf(model),
   };
   try {
     validateQuantizedModel(q, "import the quantized model");

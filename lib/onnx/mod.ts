@@ -7,6 +7,7 @@
  */
 export {
   exportOnnx,
+  float32Cutoff,
   MATMUL_INTEGER_SAFE_WEIGHT,
   type OnnxExportOptions,
   splitWeights,

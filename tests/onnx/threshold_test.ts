@@ -1,0 +1,198 @@
+import assert from "node:assert/strict";
+import type { Matrix } from "../../lib/core/matrix.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { predictProba } from "../../lib/model/predict.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
+import { exportOnnx, float32Cutoff } from "../../lib/onnx/export.ts";
+import { importOnnxModel } from "../../lib/onnx/import.ts";
+import { calibrateInput } from "../../lib/quant/integer.ts";
+import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
+import { quantizedPredictProba } from "../../lib/quant/predictor.ts";
+import type { QuantizedModel } from "../../lib/quant/types.ts";
+import { withThreshold } from "../../lib/quant/with_threshold.ts";
+import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
+import { throwsWith } from "../_helpers/errors.ts";
+
+const problem = await onnxRuntimeProblem();
+const skip = problem ? ` (skipped: ${problem})` : "";
+
+/** The float32 after `f` (toward +Infinity), by its bits. */
+function nextUp32(f: number): number {
+  const bits = new Int32Array(new Float32Array([f]).buffer)[0];
+  const up = f > 0 ? bits + 1 : f < 0 ? bits - 1 : 1;
+  return new Float32Array(new Int32Array([up]).buffer)[0];
+}
+
+Deno.test("float32Cutoff is the largest float32 at or below logit(t)", () => {
+  let roundedUp = 0;
+  for (let i = 1; i < 2000; i++) {
+    const t = i / 2000 + (i % 7) * 1e-9;
+    const logit = Math.log(t / (1 - t));
+    const c = float32Cutoff(t);
+    assert.equal(Math.fround(c), c, `t = ${t}`);
+    assert.ok(c <= logit, `t = ${t}: ${c} > ${logit}`);
+    assert.ok(nextUp32(c) > logit, `t = ${t}: a float32 lies between ${c} and ${logit}`);
+    if (Math.fround(logit) > logit) roundedUp++;
+  }
+  assert.ok(roundedUp > 100, "round-to-nearest would have gone above logit(t) often");
+  assert.equal(float32Cutoff(0.5), 0);
+  for (const t of [1e-300, 1 - 2 ** -53, 0.5 + 2 ** -53, 0.5 - 2 ** -54]) {
+    const c = float32Cutoff(t), logit = Math.log(t / (1 - t));
+    assert.ok(c <= logit && nextUp32(c) > logit, `t = ${t}`);
+  }
+});
+
+const cancer = await loadEmbedded("breast-cancer");
+const split = trainTestSplit(cancer.x, cancer.y, { seed: 3 });
+const model = fit(split.xTrain, split.yTrain, {
+  classes: cancer.classes,
+  featureNames: cancer.featureNames,
+  optimizer: { kind: "lbfgs", maxIterations: 80 },
+  // A strong penalty spreads the probabilities: many rows between 0.2 and 0.9.
+  penalty: { kind: "l2", lambda: 0.3 },
+}).model;
+
+/** Asserts onnxruntime's labels follow p > t (away from ties) and its own float32 scores. */
+async function checkLabels(
+  m: LogisticModel | QuantizedModel,
+  p: Matrix<Float64Array>,
+  x: Matrix,
+  t: number,
+  options: Parameters<typeof exportOnnx>[1] = {},
+): Promise<number> {
+  const out = await runOnnx(exportOnnx(withThreshold(m, t), options), x);
+  const labels = out.label.data as string[];
+  const scores = out.scores.data as Float32Array;
+  const logit = Math.log(t / (1 - t));
+  let moved = 0;
+  for (let i = 0; i < x.rows; i++) {
+    // The graph's rule on its own float32 scores: logit(t) itself, in float64.
+    assert.equal(labels[i], m.classes[scores[i] > logit ? 1 : 0], `row ${i}`);
+    const pi = p.data[2 * i + 1];
+    if (Math.abs(pi - t) > 1e-4) assert.equal(labels[i], m.classes[pi > t ? 1 : 0], `row ${i}`);
+    if ((pi > t) !== (pi > 0.5)) moved++;
+  }
+  return moved;
+}
+
+Deno.test({
+  name: `exported float and quantized graphs label at the threshold in onnxruntime${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    const x = split.xTest;
+    const p = predictProba(model, x);
+    const q = calibrateInput(
+      quantizeModel(model, { method: { kind: "uniform", bits: 8 } }),
+      split.xTrain,
+    );
+    // The QDQ graph scores with the dequantized weights, the integer graph as integer-only
+    // inference does (quantizedPredictProba of a calibrated model).
+    const pq = predictProba(dequantizeModel(q), x);
+    // The integer graph quantizes the inputs the model sees: a model without standardisation.
+    const raw = fit(split.xTrain, split.yTrain, {
+      classes: cancer.classes,
+      featureNames: cancer.featureNames,
+      preprocessing: "none",
+      optimizer: { kind: "lbfgs", maxIterations: 80 },
+      penalty: { kind: "l2", lambda: 0.3 },
+    }).model;
+    const qInt = calibrateInput(
+      quantizeModel(raw, { method: { kind: "uniform", bits: 8 } }),
+      split.xTrain,
+    );
+    const pInt = quantizedPredictProba(qInt, x);
+    for (const t of [0.2, 0.9, 0.999]) {
+      const moved = await checkLabels(model, p, x, t);
+      assert.ok(moved >= 10, `t = ${t}: only ${moved} labels differ from 0.5's`);
+      await checkLabels(model, p, x, t, { preprocessing: "nodes" });
+      await checkLabels(q, pq, x, t);
+      await checkLabels(qInt, pInt, x, t, { quantized: "integer" });
+    }
+  },
+});
+
+Deno.test({
+  name: `a float32 score at the cutoff's float32 neighbours is labelled as by logit(t)${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // score = x exactly (weight 1, bias 0): inputs straddle logit(t) at float32 spacing.
+    const one: LogisticModel = {
+      kind: "logistic-regression",
+      version: 1,
+      link: "sigmoid",
+      weights: { data: Float64Array.from([1]), rows: 1, cols: 1 },
+      bias: Float64Array.from([0]),
+      classes: ["no", "yes"],
+      featureNames: ["s"],
+      preprocessing: { kind: "none" },
+    };
+    let t = 0;
+    for (let i = 1; i < 100 && t === 0; i++) {
+      const c = Math.log((i / 100) / (1 - i / 100));
+      if (Math.fround(c) > c) t = i / 100;
+    }
+    assert.ok(t > 0);
+    const logit = Math.log(t / (1 - t));
+    const above = Math.fround(logit), below = float32Cutoff(t);
+    assert.ok(below < logit && logit < above);
+    const x = { data: Float32Array.from([below, above]), rows: 2, cols: 1 };
+    const out = await runOnnx(exportOnnx(withThreshold(one, t)), x);
+    assert.deepEqual(out.label.data, ["no", "yes"]);
+  },
+});
+
+Deno.test("the threshold is in the metadata, and a model without one exports as before", () => {
+  const text = (b: Uint8Array) => new TextDecoder("latin1").decode(b);
+  const plain = exportOnnx(model);
+  assert.equal(text(plain).includes("lrcompress.threshold"), false);
+  assert.equal(text(plain).includes("cutoff"), false);
+  const withT = text(exportOnnx(withThreshold(model, 0.123456789)));
+  assert.ok(withT.includes("lrcompress.threshold"));
+  assert.ok(withT.includes("0.123456789"));
+});
+
+/** `bytes` with every occurrence of the ASCII `from` replaced by `to` (of the same length). */
+function patched(bytes: Uint8Array, from: string, to: string): Uint8Array {
+  // A copy by Uint8Array.from: exportOnnx's bytes may be a Node Buffer, whose slice() is a view.
+  const out = Uint8Array.from(bytes), a = new TextEncoder().encode(from);
+  const b = new TextEncoder().encode(to);
+  let n = 0;
+  for (let i = 0; i + a.length <= out.length; i++) {
+    if (a.every((v, k) => out[i + k] === v)) {
+      out.set(b, i);
+      n++;
+    }
+  }
+  assert.ok(n > 0, `no ${from} in the bytes`);
+  return out;
+}
+
+Deno.test("importing an exported model keeps its threshold, float and quantized", () => {
+  for (const t of [0.3, 0.123456789, 1e-9]) {
+    const imported = importOnnxModel(exportOnnx(withThreshold(model, t)));
+    assert.equal(imported.model.threshold, t);
+    assert.deepEqual(imported.warnings, []);
+    const q = withThreshold(quantizeModel(model, { method: { kind: "uniform", bits: 4 } }), t);
+    const back = importOnnxModel(exportOnnx(q));
+    assert.equal(back.quantized?.threshold, t);
+    assert.equal(back.model.threshold, t);
+  }
+  assert.equal(Object.hasOwn(importOnnxModel(exportOnnx(model)).model, "threshold"), false);
+});
+
+Deno.test("an import refuses a threshold in the metadata that is no probability, or not the graph's", () => {
+  const bytes = exportOnnx(withThreshold(model, 0.3));
+  throwsWith(
+    () => importOnnxModel(patched(bytes, "threshold\u0012\u00030.3", "threshold\u0012\u00031.5")),
+    SyntaxError,
+    'its metadata lrcompress.threshold is "1.5", not a probability strictly between 0 and 1',
+  );
+  // Metadata of another threshold than the graph's cutoff: the label cannot be read.
+  throwsWith(
+    () => importOnnxModel(patched(bytes, "threshold\u0012\u00030.3", "threshold\u0012\u00030.4")),
+    SyntaxError,
+    "Greater node",
+  );
+});
