@@ -13,6 +13,7 @@
  * | `featureNames` | string[] | input names, distinct; default `x0`, `x1`, ... |
  * | `multiClass` | `"multinomial"` or `"ovr"` | how the model was trained; default multinomial (softmax) for more than two classes. One-vs-rest is read as softmax (same predicted classes, other probabilities) with a warning. One row with `"multinomial"` is scikit-learn's binary multinomial model, whose probability is `softmax([-z, z])`, i.e. `sigmoid(2 z)`: it is read as a sigmoid model of `2 z`. |
  * | `preprocessing` | `{ kind?: "standardize", mean: number[], scale: number[] }` | standardisation the coefficients expect, `(x - mean) / scale`; other kinds or fields are refused |
+ * | `threshold` | number in (0, 1) | decision threshold of a binary model: `classes[1]` when its probability is above it (see `withThreshold`); refused for more than two classes |
  *
  * @module
  */
@@ -31,7 +32,15 @@ import type { LogisticModel } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
 
 /** The fields the schema knows. */
-const FIELDS = ["coef", "intercept", "classes", "featureNames", "multiClass", "preprocessing"];
+const FIELDS = [
+  "coef",
+  "intercept",
+  "classes",
+  "featureNames",
+  "multiClass",
+  "preprocessing",
+  "threshold",
+];
 
 /**
  * Names under which scikit-learn gives a field, too far from the field's name for the
@@ -219,6 +228,9 @@ export function modelFromCoefficients(
       scale: Float64Array.from(numbers(p.scale, "preprocessing.scale")),
     };
   }
+  if (o.threshold !== undefined && typeof o.threshold !== "number") {
+    fail(`threshold must be a number, got ${describe(o.threshold)}`);
+  }
   const model: LogisticModel = {
     kind: "logistic-regression",
     version: MODEL_VERSION,
@@ -228,6 +240,7 @@ export function modelFromCoefficients(
     classes,
     featureNames,
     preprocessing,
+    ...(o.threshold !== undefined ? { threshold: o.threshold as number } : {}),
   };
   try {
     validateModel(model, `import '${name}'`);
