@@ -94,7 +94,7 @@ export interface OnnxExportOptions {
  *
  * @param model The model.
  * @param options Preprocessing, quantized graph form, input quantization.
- * @returns The bytes of the `.onnx` file.
+ * @returns The bytes of the `.onnx` file: a plain `Uint8Array` that shares its memory with nothing.
  * @throws {TypeError} If the model is malformed, `graphName` is not a string, or
  *   `debugOutputs` is not a boolean.
  * @throws {RangeError} If `graphName` holds a lone UTF-16 surrogate, or `quantized` or

@@ -121,13 +121,20 @@ const ModelProto = root.lookupType("onnx.ModelProto");
  * Serialises an ONNX model.
  *
  * @param model The model as plain data.
- * @returns The protobuf bytes of a `ModelProto`.
+ * @returns The protobuf bytes of a `ModelProto`: a plain `Uint8Array` alone on its `ArrayBuffer`.
  * @throws {TypeError} If the message is malformed.
  */
 export function encodeOnnx(model: OnnxModel): Uint8Array {
   const invalid = ModelProto.verify(model);
   if (invalid) throw new TypeError(`Cannot write ONNX model: ${invalid}`);
-  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+  const bytes = ModelProto.encode(ModelProto.fromObject(model)).finish();
+  // protobufjs's writer gives a Node Buffer (whose slice() is a view, not a copy), and a message
+  // under 4 KiB is carved out of an 8 KiB pool it shares with other Buffers (so `bytes.buffer`
+  // holds other data, and transferring it would detach them): give back a plain Uint8Array that
+  // owns its memory, copying only the pooled case.
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? new Uint8Array(bytes.buffer, 0, bytes.byteLength)
+    : new Uint8Array(bytes);
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   quantizeInputs,
 } from "../../lib/quant/integer.ts";
 import { decodeOnnx } from "../../lib/onnx/protobuf.ts";
+import { modelFromCoefficients } from "../../lib/io/coefficients.ts";
 import type { Granularity, InputQuantization, QuantizedModel } from "../../lib/quant/types.ts";
 
 /** lrcompress's uniform quantizer, min/max calibration, float64 bias. */
@@ -1403,4 +1404,26 @@ Deno.test({
     assert.deepEqual(out.label.data, predictLabels(model, x));
     assert.deepEqual(new Set(out.label.data as string[]), new Set(classes));
   },
+});
+
+Deno.test("exportOnnx returns a plain Uint8Array alone on its memory, small or large", () => {
+  // protobufjs hands back a Node Buffer (slice() a view) carved, below 4 KiB, out of a shared
+  // 8 KiB pool; 2000 float32 weights make a file beyond that pool's reach.
+  for (const features of [2, 2000]) {
+    const coef = [Array.from({ length: features }, (_, j) => (j % 7) - 3)];
+    const { model } = modelFromCoefficients({ coef, intercept: [0.5], classes: [0, 1] });
+    const bytes = exportOnnx(model);
+    const again = Uint8Array.from(bytes);
+    assert.equal(Object.getPrototypeOf(bytes), Uint8Array.prototype, `${features} features`);
+    assert.equal(bytes.byteOffset, 0);
+    assert.equal(bytes.buffer.byteLength, bytes.byteLength, `${features} features`);
+    // Editing a copy made with slice() leaves the export as it was.
+    const copy = bytes.slice();
+    copy.fill(0xff);
+    assert.deepEqual(bytes, again);
+    // So does a second export (and its edit).
+    const second = exportOnnx(model);
+    second.fill(0);
+    assert.deepEqual(bytes, again);
+  }
 });
