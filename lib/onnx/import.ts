@@ -366,8 +366,8 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
       case "GreaterOrEqual": // one score: class 1 where it is positive, or its sigmoid above 1/2
         if (nOut !== 1) return false;
         if (isScores(n.input[0])) {
-          if (scalarIs(n.input[1], 0)) return true;
-          // lrcompress's export of a decision threshold: Greater than its float32 cutoff.
+          // lrcompress's export of a decision threshold: Greater than its float32 cutoff (0 for
+          // a threshold of 0.5, so this comes before the plain `scores > 0`).
           if (
             n.op_type === "Greater" && threshold !== undefined &&
             scalarIs(n.input[1], float32Cutoff(threshold))
@@ -375,7 +375,7 @@ export function importOnnxModel(bytes: Uint8Array, options: OnnxImportOptions = 
             thresholdUsed = true;
             return true;
           }
-          return false;
+          return scalarIs(n.input[1], 0);
         }
         return sigmoidOfScores(n.input[0]) && scalarIs(n.input[1], 0.5);
       case "ArgMax": {

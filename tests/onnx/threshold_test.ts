@@ -195,3 +195,16 @@ Deno.test("an import refuses a threshold in the metadata that is no probability,
     "Greater node",
   );
 });
+
+Deno.test("a threshold of exactly 0.5 (cutoff 0) is read back, without a warning", () => {
+  // logit(0.5) = 0, so the graph's Greater holds 0, as a model without a threshold's does: the
+  // metadata, not the constant, tells them apart.
+  assert.equal(float32Cutoff(0.5), 0);
+  const q = withThreshold(quantizeModel(model, { method: { kind: "uniform", bits: 4 } }), 0.5);
+  for (const m of [withThreshold(model, 0.5), q]) {
+    const imported = importOnnxModel(exportOnnx(m));
+    assert.deepEqual(imported.warnings, [], m.kind);
+    assert.equal(imported.model.threshold, 0.5, m.kind);
+    if (m === q) assert.equal(imported.quantized?.threshold, 0.5);
+  }
+});
