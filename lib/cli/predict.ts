@@ -201,32 +201,15 @@ export const predictCommand: Command = {
       ? header ? columns[0] : stdin ? stdin.firstLine : await firstLineText(dataPath)
       : undefined;
     // The weight column (--weight-column) is left out, and the plan made of the other columns.
-    const skip = skippedColumn(columns, args.string("weight-column"), {
-      header,
-      featureNames: float.featureNames,
-      label: args.string("label"),
-    });
-    const kept = skip < 0 ? columns : columns.filter((_, j) => j !== skip);
-    const toFile = (j: number) => skip >= 0 && j >= skip ? j + 1 : j;
-    const label = args.string("label");
-    const keptPlan = planColumns(kept, float.featureNames, {
+    const { weightCol: skip, ...plan } = planDataColumns(columns, float.featureNames, {
       header,
       firstLine,
       delimiter,
-      // An index of the file's columns, as one of the columns kept.
-      label: skip >= 0 && label !== undefined && !columns.includes(label) &&
-          /^\d+$/.test(label) && Number(label) > skip
-        ? String(Number(label) - 1)
-        : label,
+      label: args.string("label"),
       noLabel: args.flag("no-label"),
+      weightColumn: args.string("weight-column"),
       file: dataName,
     });
-    const plan: ColumnPlan = skip < 0 ? keptPlan : {
-      ...keptPlan,
-      labelCol: keptPlan.labelCol < 0 ? -1 : toFile(keptPlan.labelCol),
-      features: keptPlan.features.map(toFile),
-      unused: [...keptPlan.unused, columns[skip]],
-    };
     // A label taken by position: the last column, none named.
     const guessed = args.string("label") === undefined && !plan.byName && plan.labelCol >= 0;
     if (guessed && header) {
@@ -654,6 +637,52 @@ export function planColumns(
   return { labelCol, features, byName, unused: [] };
 }
 
+/** Options of {@linkcode planDataColumns}. */
+export interface PlanDataColumnsOptions extends PlanColumnsOptions {
+  /** The row-weight column (`--weight-column`), by name or zero-based index: not read as data. */
+  readonly weightColumn?: string;
+}
+
+/**
+ * {@linkcode planColumns} for a file that may hold a row-weight column (`--weight-column`): that
+ * column is checked ({@linkcode skippedColumn}) and left out, the others planned, and the plan's
+ * indices given among the file's columns (a `--label` index counts every column of the file).
+ *
+ * @param columns The file's column names.
+ * @param featureNames The model's features, in its order.
+ * @param options As {@linkcode planColumns}, and the weight column.
+ * @returns The plan (the weight column listed as unused), and the weight column's index or -1.
+ * @throws {RangeError} As {@linkcode planColumns} and {@linkcode skippedColumn}.
+ */
+export function planDataColumns(
+  columns: readonly string[],
+  featureNames: readonly string[],
+  options: PlanDataColumnsOptions,
+): ColumnPlan & { readonly weightCol: number } {
+  const { weightColumn, ...rest } = options;
+  const header = options.header ?? true;
+  const label = options.label;
+  const skip = skippedColumn(columns, weightColumn, { header, featureNames, label });
+  const kept = skip < 0 ? columns : columns.filter((_, j) => j !== skip);
+  const toFile = (j: number) => skip >= 0 && j >= skip ? j + 1 : j;
+  const keptPlan = planColumns(kept, featureNames, {
+    ...rest,
+    // An index of the file's columns, as one of the columns kept.
+    label: skip >= 0 && label !== undefined && !columns.includes(label) &&
+        /^\d+$/.test(label) && Number(label) > skip
+      ? String(Number(label) - 1)
+      : label,
+  });
+  if (skip < 0) return { ...keptPlan, weightCol: -1 };
+  return {
+    ...keptPlan,
+    labelCol: keptPlan.labelCol < 0 ? -1 : toFile(keptPlan.labelCol),
+    features: keptPlan.features.map(toFile),
+    unused: [...keptPlan.unused, columns[skip]],
+    weightCol: skip,
+  };
+}
+
 /**
  * The index of the column `--weight-column` names among the file's columns, checked: not the
  * label (`--label`) and, matched by name, not one of the model's features.
@@ -739,7 +768,7 @@ export function float32RoundingWarning(model: LogisticModel): string | null {
  * @param path A regular file.
  * @returns The line, or undefined for a file of blank lines only.
  */
-async function firstLineText(path: string): Promise<string | undefined> {
+export async function firstLineText(path: string): Promise<string | undefined> {
   using file = await Deno.open(path);
   const bytes = new Uint8Array(65536);
   let n = 0;
