@@ -21,6 +21,7 @@ import { pruneCommand } from "./prune.ts";
 import { quantizeCommand } from "./quantize.ts";
 import { compressCommand } from "./compress.ts";
 import { predictCommand } from "./predict.ts";
+import { thresholdCommand } from "./threshold.ts";
 
 /** Every command, by name. Later commands register here. */
 export const COMMANDS: readonly Command[] = [
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   inspectCommand,
   compressCommand,
   predictCommand,
+  thresholdCommand,
 ];
 
 function usage(): string {

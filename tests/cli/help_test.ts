@@ -100,7 +100,16 @@ Deno.test("lrc COMMAND --help of every command: its usage line, its summary, its
   // Mutation audit of args.ts's commandHelp: the ' FILE' of inspect's usage line dropped, the
   // summary left out, or the option column one space short, each passed every test.
   const listing = (await runCli(["--help"])).stdout.split("\n");
-  const names = ["train", "prune", "quantize", "export", "inspect", "compress", "predict"];
+  const names = [
+    "train",
+    "prune",
+    "quantize",
+    "export",
+    "inspect",
+    "compress",
+    "predict",
+    "threshold",
+  ];
   for (const name of names) {
     const r = await runCli([name, "--help"]);
     assert.equal(r.code, 0, r.stderr);
@@ -112,7 +121,7 @@ Deno.test("lrc COMMAND --help of every command: its usage line, its summary, its
       `Usage: deno task lrc ${name} [options]${name === "inspect" ? " FILE" : ""}`,
     );
     // The summary that lrc --help lists beside the name.
-    const summary = listing.find((l) => l.startsWith(`  ${name} `))?.slice(12);
+    const summary = listing.find((l) => l.startsWith(`  ${name} `))?.slice(13);
     assert.ok(summary, name);
     assert.deepEqual(lines.slice(1, 5), ["", summary, "", "Options:"], name);
     const rows = lines.slice(5, -1).map((l) => /^ {2}(--[a-z0-9-]+(?: \S+)?)( {2,})\S/.exec(l));

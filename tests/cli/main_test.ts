@@ -4,9 +4,18 @@ import { runCli } from "../_helpers/assert_close.ts";
 
 Deno.test("lrc --help lists every command, with its summary in one column two spaces past the longest name", async () => {
   // A list that left out a command, or whose column was one space short, passed every test
-  // (mutation audit of main.ts's usage). The seven commands written out here;
-  // the longest names, 'quantize' and 'compress', have 8 letters: summaries at column 2 + 8 + 2.
-  const names = ["train", "prune", "quantize", "export", "inspect", "compress", "predict"];
+  // (mutation audit of main.ts's usage). The eight commands written out here;
+  // the longest name, 'threshold', has 9 letters: summaries at column 2 + 9 + 2.
+  const names = [
+    "train",
+    "prune",
+    "quantize",
+    "export",
+    "inspect",
+    "compress",
+    "predict",
+    "threshold",
+  ];
   const r = await runCli(["--help"]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split("\n");
@@ -15,7 +24,7 @@ Deno.test("lrc --help lists every command, with its summary in one column two sp
   const listed = lines.slice(top + 1, lines.indexOf("", top));
   const cells = listed.map((l) => /^ {2}([a-z]+)( +)\S/.exec(l));
   assert.deepEqual(cells.map((m) => m?.[1]), names, listed.join("\n"));
-  for (const m of cells) assert.equal(2 + m![1].length + m![2].length, 12, m![0]);
+  for (const m of cells) assert.equal(2 + m![1].length + m![2].length, 13, m![0]);
   // With no command at all, the same list is the usage error's, on stderr.
   const bare = await runCli([]);
   assert.equal(bare.code, 2);
@@ -50,7 +59,7 @@ Deno.test("lrc refuses an unknown command on one stderr line that lists the comm
     assert.equal(
       r.stderr,
       `lrc: unknown command '${name}'; commands: ` +
-        "train, prune, quantize, export, inspect, compress, predict\n",
+        "train, prune, quantize, export, inspect, compress, predict, threshold\n",
     );
   }
 });
