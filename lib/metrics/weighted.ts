@@ -144,18 +144,24 @@ export function weightedRocAuc(
     }
   }
   if (wPos === 0 || wNeg === 0) return null;
+  // Each class's weights scaled by a power of two that brings its total near 1: the pairs'
+  // products neither underflow (weights near 1e-300) nor overflow (near 1e200), as the
+  // unscaled ones did (0 / 0 and Infinity / Infinity, NaN). Powers of two scale exactly, so
+  // the AUC is the unscaled weights' to the last bit.
+  const sPos = unitScale(wPos), sNeg = unitScale(wNeg);
   // The rarer class's scores sorted on their own (a typed-array sort: row indices sorted by a
   // comparator took 0.69 s for 10^6 rows, this 0.39 s), each one's weight added at the first
   // index of its score's run of ties, then summed from the left: cum[k] is the weight below
   // sorted[k]'s run. Each row of the other class then finds the weight below its score and tied
   // with it.
   const rare = nNeg <= nPos ? 0 : 1;
+  const sRare = rare === 0 ? sNeg : sPos, sOther = rare === 0 ? sPos : sNeg;
   const sorted = new Float64Array(rare === 0 ? nNeg : nPos);
   for (let i = 0, k = 0; i < n; i++) if (w[i] !== 0 && y[i] === rare) sorted[k++] = s[i];
   sorted.sort();
   const cum = new Float64Array(sorted.length + 1);
   for (let i = 0; i < n; i++) {
-    if (w[i] !== 0 && y[i] === rare) cum[firstNotBelow(sorted, s[i]) + 1] += w[i];
+    if (w[i] !== 0 && y[i] === rare) cum[firstNotBelow(sorted, s[i]) + 1] += w[i] * sRare;
   }
   for (let k = 0; k < sorted.length; k++) cum[k + 1] += cum[k];
   // u: the weight of the pairs the other class's row ranks above, ties one half.
@@ -164,11 +170,16 @@ export function weightedRocAuc(
     if (w[i] === 0 || y[i] === rare) continue;
     const lo = firstNotBelow(sorted, s[i]);
     const below = cum[lo];
-    u += w[i] * (below + (cum[firstAbove(sorted, s[i], lo)] - below) / 2);
+    u += w[i] * sOther * (below + (cum[firstAbove(sorted, s[i], lo)] - below) / 2);
   }
-  const pairs = wPos * wNeg;
+  const pairs = wPos * sPos * (wNeg * sNeg);
   // Negatives sorted: u is the pairs the positives win. Positives sorted: those they lose.
   return (rare === 0 ? u : pairs - u) / pairs;
+}
+
+/** The power of two that scales a total > 0 to about 1 (within float64's range of powers). */
+function unitScale(total: number): number {
+  return 2 ** Math.min(1023, Math.max(-1023, -Math.floor(Math.log2(total))));
 }
 
 /** The first index of an ascending array whose value is not below `v` (its length if none). */
