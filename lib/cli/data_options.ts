@@ -704,23 +704,33 @@ async function firstLineNames(
 
 /**
  * Why row weights read from a column are refused (in memory and streamed alike): a value that is
- * negative or not finite, every row weighing 0, or every training row (the others held out).
+ * negative or not finite, a sum beyond float64, every row weighing 0, or every training row (the
+ * others held out).
  *
  * @param file The data file.
  * @param column The weight column's name.
- * @param why Where a bad value is (`line 5`) and the value; or `heldOut`, what else to change
- *   when the training rows all weigh 0; neither when every row weighs 0.
+ * @param why Where a bad value is (`line 5`) and the value; or `overflowAt`, the line where the
+ *   weights' sum overflows float64; or `heldOut`, what else to change when the training rows all
+ *   weigh 0; none when every row weighs 0.
  * @returns The error to throw.
  */
 export function weightsRefused(
   file: string,
   column: string,
-  why: { readonly at?: string; readonly value?: number; readonly heldOut?: string },
+  why: {
+    readonly at?: string;
+    readonly value?: number;
+    readonly overflowAt?: string;
+    readonly heldOut?: string;
+  },
 ): RangeError {
   return new RangeError(
     `Cannot use column ${quotedText(column)} of '${file}' as row weights (--weight-column): ${
       why.at !== undefined
         ? `${why.at} holds ${why.value}; weights must be finite numbers >= 0`
+        : why.overflowAt !== undefined
+        ? `they sum to Infinity by ${why.overflowAt}, beyond float64; scale them down (only ` +
+          "their ratios matter)"
         : why.heldOut !== undefined
         ? "every training row weighs 0 (the rows that weigh more were held out for testing); " +
           `give those rows more weight, or ${why.heldOut}`

@@ -243,6 +243,7 @@ export const predictCommand: Command = {
     const weightName = skip >= 0 && plan.labelCol >= 0 ? columns[skip] : null;
     const weighted = weightName === null ? null : new WeightedSums(k);
     const weightedAuc = weighted !== null && aucScores !== null ? new WeightedScores() : null;
+    let weightRun = 0; // the weights' running sum, refused when it overflows
     // Seconds from the start to the last batch predicted (and handed to the output file): the
     // time the progress line's rate is taken over. Committing the output comes after it.
     let predictSeconds = 0;
@@ -317,6 +318,12 @@ export const predictCommand: Command = {
                 });
               }
               weighted!.add(y, predicted[i], p!.data[i * k + y], w[i]);
+              // A sum beyond float64 would make every weighted figure Infinity / Infinity.
+              if ((weightRun += w[i]) === Infinity) {
+                throw weightsRefused(dataName, weightName!, {
+                  overflowAt: `line ${batch.lines[i]}`,
+                });
+              }
             }
           }
           if (labels) aucScores!.add(scores, labels);

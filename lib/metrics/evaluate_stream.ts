@@ -68,7 +68,8 @@ export interface EvaluateStreamOptions extends Omit<LabelledCsvOptions, "dtype" 
  * @throws {TypeError} If `model` is not a well-formed model or `rocAuc` or `weighted` not a boolean
  *   (before the file is read).
  * @throws {RangeError} If `label` is `null` (the metrics need labels), a label is not one of the
- *   model's classes, no row is kept, or (weighted) a weight is negative or every kept row weighs 0.
+ *   model's classes, no row is kept, or (weighted) a weight is negative, the weights sum beyond
+ *   float64 (naming the line) or every kept row weighs 0.
  * @throws {SyntaxError} As `readCsvBatches`.
  */
 export async function evaluateStream(
@@ -97,6 +98,7 @@ export async function evaluateStream(
   // Weighted by weightColumn: the weights' sums, and for the AUC each row's score and weight.
   const sums = csv.weightColumn !== undefined && weighted ? new WeightedSums(k) : null;
   const weightedAuc = sums !== null && auc !== null ? new WeightedScores() : null;
+  let weightRun = 0; // the weights' running sum, refused when it overflows
   // With a header, features are matched by name when it names all of the model's (in any order;
   // other columns are not read), by position when it names none; naming only some is refused.
   let features: number[] | undefined;
@@ -144,6 +146,14 @@ export async function evaluateStream(
           );
         }
         sums.add(y[i], predicted[i], proba[i * k + y[i]], w[i]);
+        // A sum beyond float64 would make every metric Infinity / Infinity.
+        if ((weightRun += w[i]) === Infinity) {
+          throw new RangeError(
+            `Cannot evaluate model: the weights sum to Infinity by line ${
+              batch.lines[i]
+            }, beyond float64; scale them down (only their ratios matter)`,
+          );
+        }
       }
       weightedAuc?.add(scores, y, w);
       samples += y.length;

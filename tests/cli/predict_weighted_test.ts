@@ -161,6 +161,27 @@ Deno.test("lrc predict --weight-column: negative or non-numeric weights are refu
   ]]);
   assert.equal(t.code, 1);
   assert.ok(t.stderr.includes('line 11, column 2 ("w")'), t.stderr);
+  // Weights whose sum overflows float64 are refused at the line where it does, before the
+  // output file is written.
+  const huge = await write(
+    "huge",
+    sigmoid,
+    y2,
+    bad(40, "1e308").map((v, i) => i === 41 ? "1e308" : v) as unknown as number[],
+  );
+  const hugeOut = `${dir}/huge_out.csv`;
+  const h = await runCli(["predict", "--model", huge.save, "--data", huge.data, ...[
+    ...["--weight-column", "w", "--out", hugeOut],
+  ]]);
+  assert.equal(h.code, 1);
+  assert.ok(
+    h.stderr.includes(
+      `Cannot use column "w" of '${huge.data}' as row weights (--weight-column): they sum to ` +
+        "Infinity by line 43, beyond float64; scale them down (only their ratios matter)",
+    ),
+    h.stderr,
+  );
+  await assert.rejects(() => Deno.stat(hugeOut), Deno.errors.NotFound);
   // Without a label column the weights are not read (the column may hold anything).
   const out = `${dir}/out.csv`;
   const unlabelled = await runCli([

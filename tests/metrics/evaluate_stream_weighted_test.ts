@@ -137,6 +137,17 @@ Deno.test("evaluateStream's weighted rows by position (no header), and its refus
       e.message ===
         "Cannot evaluate model: every row weighs 0 (weightColumn); at least one must weigh more",
   );
+  // Weights whose sum overflows float64 are refused where it does, as fit refuses them (every
+  // metric would be Infinity / Infinity).
+  const huge = await write("huge", sigmoid, y2, w.map((v, i) => i >= 40 && i < 43 ? 1e308 : v));
+  await assert.rejects(
+    () => evaluateStream(sigmoid, huge, { label: "label", weightColumn: "w", batchSize: 16 }),
+    (e: Error) =>
+      e instanceof RangeError &&
+      e.message ===
+        "Cannot evaluate model: the weights sum to Infinity by line 43, beyond float64; scale " +
+          "them down (only their ratios matter)",
+  );
   await assert.rejects(
     () => evaluateStream(sigmoid, zeros, { label: "label", weighted: "yes" as never }),
     (e: Error) =>
