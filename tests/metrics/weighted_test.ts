@@ -7,7 +7,9 @@
 
 import assert from "node:assert/strict";
 import { createPrng, randomInt } from "../../lib/core/random.ts";
-import { weightedRocAuc } from "../../lib/metrics/weighted.ts";
+import { evaluate } from "../../lib/metrics/evaluate.ts";
+import { weightedPredictionMetrics, weightedRocAuc } from "../../lib/metrics/weighted.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 
 /** The weighted Mann-Whitney statistic by its definition: every pair, ties one half. */
@@ -53,4 +55,62 @@ Deno.test("weightedRocAuc does not depend on the weights' scale, however small o
   // The positives' and negatives' totals far apart: 1e-200 against 1e200.
   const apart = w.map((v, i) => v * (y[i] === 1 ? 1e-200 : 1e200));
   assertClose(weightedRocAuc(y, s, apart)!, want, { rtol: 1e-12, message: "classes apart" });
+});
+
+Deno.test("weightedRocAuc: the brute force's value with ties, either class rarer, and rows of weight 0", () => {
+  for (const seed of [1, 3, 4, 5]) {
+    const { y, s, w } = data(seed);
+    for (let i = 0; i < y.length; i += 7) w[i] = 0;
+    const ones = y.filter((v, i) => v === 1 && w[i] > 0).length;
+    assert.notEqual(2 * ones, w.filter((v) => v > 0).length, `seed ${seed}: a class is rarer`);
+    for (const labels of [y, y.map((v) => 1 - v)]) {
+      assertClose(weightedRocAuc(labels, s, w)!, bruteForceAuc(labels, s, w), {
+        rtol: 1e-12,
+        message: `seed ${seed}`,
+      });
+    }
+  }
+});
+
+Deno.test("weightedRocAuc is null when either class has no weight (no row, or rows of weight 0)", () => {
+  const y = [0, 1, 0, 1], s = [0.1, 0.4, 0.35, 0.8];
+  assert.equal(weightedRocAuc(y, s, [0, 1, 0, 2]), null, "negatives weigh 0");
+  assert.equal(weightedRocAuc(y, s, [1, 0, 2, 0]), null, "positives weigh 0");
+  assert.equal(weightedRocAuc([1, 1], [0.2, 0.3], [1, 1]), null, "no negative");
+  assert.equal(weightedRocAuc([0, 0], [0.2, 0.3], [1, 1]), null, "no positive");
+});
+
+Deno.test("a two-class softmax model's weighted ROC AUC ranks by the difference of its two scores", () => {
+  // Class 1's score alone ranks these rows otherwise than its log-odds z1 - z0 does.
+  const model: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "softmax",
+    classes: ["a", "b"],
+    featureNames: ["f", "g"],
+    weights: { data: Float64Array.of(2, -1, 1, 1), rows: 2, cols: 2 },
+    bias: Float64Array.of(0.5, -0.25),
+    preprocessing: { kind: "none" },
+  };
+  const { y, s: f, w } = data(9);
+  const g = f.map((_v, i) => ((i * 7) % 11) / 5 - 1);
+  const x = {
+    data: Float64Array.from([...f].flatMap((v, i) => [v, g[i]])),
+    rows: f.length,
+    cols: 2,
+  };
+  const z0 = f.map((v, i) => 2 * v - g[i] + 0.5), z1 = f.map((v, i) => v + g[i] - 0.25);
+  const want = bruteForceAuc(y, z1.map((v, i) => v - z0[i]), w);
+  assert.notEqual(bruteForceAuc(y, z1, w).toFixed(6), want.toFixed(6), "z1 alone ranks otherwise");
+  assertClose(evaluate(model, x, y, { sampleWeight: w }).rocAuc!, want, { rtol: 1e-12 });
+  // The quantized commands' helper, from the (n, 2) scores.
+  const scores = {
+    data: Float64Array.from([...z0].flatMap((v, i) => [v, z1[i]])),
+    rows: x.rows,
+    cols: 2,
+  };
+  const predicted = Int32Array.from(z0, (v, i) => (z1[i] > v ? 1 : 0));
+  assertClose(weightedPredictionMetrics(y, predicted, scores, w, 2).rocAuc!, want, {
+    rtol: 1e-12,
+  });
 });
