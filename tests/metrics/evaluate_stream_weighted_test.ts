@@ -127,6 +127,12 @@ Deno.test("evaluateStream's weighted rows by position (no header), and its refus
       e.message ===
         "Cannot evaluate model: the weight on line 32 is -2; weights must be finite numbers >= 0",
   );
+  // However slightly negative.
+  const slightly = await write("slightly", sigmoid, y2, w.map((v, i) => i === 7 ? -1e-9 : v));
+  await assert.rejects(
+    () => evaluateStream(sigmoid, slightly, { label: "label", weightColumn: "w" }),
+    (e: Error) => e instanceof RangeError && /the weight on line 9 is -1e-9;/.test(e.message),
+  );
   // weighted: false does not weigh, so it does not refuse a negative weight.
   await evaluateStream(sigmoid, negative, { label: "label", weightColumn: "w", weighted: false });
   const zeros = await write("zeros", sigmoid, y2, w.map(() => 0));
