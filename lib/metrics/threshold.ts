@@ -316,6 +316,11 @@ function curveOf(
       }; both classes are needed`,
     );
   }
+  // Balanced accuracy's one division below multiplies two class totals: weights near 1e-170 or
+  // 1e155 (finite sums) would underflow or overflow it (0/0, Infinity/Infinity). Scaling every
+  // total by one power of two is exact, so counts and ordinary weights give the same bits.
+  const unit = 2 ** -Math.floor(Math.log2(Math.max(positives, negatives)));
+  const posU = positives * unit, negU = negatives * unit;
   const points: ThresholdPoint[] = [];
   for (let k = 0; k <= d; k++) {
     let cutoff: number, threshold: number | null;
@@ -345,7 +350,7 @@ function curveOf(
       f1: (2 * TP) / (2 * TP + FP + FN),
       accuracy: (TP + TN) / (positives + negatives),
       // One division, so that equal rationals compare equal (ties are exact for counts).
-      balancedAccuracy: (TP * negatives + TN * positives) / (2 * positives * negatives),
+      balancedAccuracy: (TP * unit * negU + TN * unit * posU) / (2 * posU * negU),
     });
   }
   return points;

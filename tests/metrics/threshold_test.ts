@@ -381,3 +381,20 @@ Deno.test("chooseThreshold skips the points no threshold represents", () => {
   const chosen = chooseThreshold([40, 41], [0, 1], { metric: "f1" });
   assert.equal(chosen.threshold, Number.MIN_VALUE);
 });
+
+Deno.test("balanced accuracy stays finite at weight scales whose class totals' product under- or overflows", () => {
+  const { scores, y, w } = tiedData(60, 11);
+  const plain = thresholdCurve(scores, y, { sampleWeight: w });
+  for (const scale of [2 ** -560, 2 ** 515]) {
+    const scaled = thresholdCurve(scores, y, { sampleWeight: w.map((v) => v * scale) });
+    assert.equal(scaled.length, plain.length);
+    for (const [i, point] of scaled.entries()) {
+      // Scaling every weight by a power of two changes no rate: the same value, bit for bit.
+      assert.equal(point.balancedAccuracy, plain[i].balancedAccuracy, `${scale} point ${i}`);
+      const { tp, fp, tn, fn } = plain[i];
+      assertClose(point.balancedAccuracy, (tp / (tp + fn) + tn / (tn + fp)) / 2, {
+        atol: 1e-12,
+      });
+    }
+  }
+});
