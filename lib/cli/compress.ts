@@ -945,6 +945,7 @@ export const compressCommand: Command = {
         rowWeights: data.rowWeights ?? null,
         fitRowWeights: session.trainSampleWeight,
         warnings: warnings.list,
+        threshold: session.dense.threshold ?? null,
       });
     }
     const summary = dataSummary(data, session.trainData.x.rows, session.validation.x.rows);
@@ -970,7 +971,12 @@ export const compressCommand: Command = {
           sampleWeight: searchRowWeightsJson(data.rowWeights, session.trainSampleWeight),
           // The trainings' warnings (fit's), as the report lines give them.
           warnings: warnings.list,
-          dense: { origin: modelFile ?? "trained", ...session.denseReport },
+          dense: {
+            origin: modelFile ?? "trained",
+            // The decision threshold every model keeps and labels at (null: none, 0.5).
+            threshold: session.dense.threshold ?? null,
+            ...session.denseReport,
+          },
           ...(result ? { stages: result.stages, bytes: result.file.length } : {}),
           // The classes the dense model finds on the validation rows and the compressed model
           // never does (the searches give theirs in budget and sizeBudget).
@@ -1052,6 +1058,7 @@ export const compressCommand: Command = {
           : ""
       }, float32 baseline ` +
       `${session.denseFloat32Bytes.toLocaleString("en-US")} bytes`,
+      ...thresholdNote(session.dense.threshold, out),
       ...warnings.lines(),
       ...majorityNote(
         session.validation.y,
@@ -1902,6 +1909,21 @@ export function paretoOfTried(
       ? t.validation.rocAuc!
       : t.validation.accuracy,
   }))).map((i) => tried[i]);
+}
+
+/**
+ * The note for a dense model (`--model`) with a decision threshold: every model of the run keeps
+ * it, and their labels and accuracies count at it; it was chosen for the dense model's scores,
+ * which compression changes, so a target it met (a recall, a precision) may no longer be met.
+ */
+function thresholdNote(threshold: number | undefined, out: string | undefined): string[] {
+  if (threshold === undefined) return [];
+  return [
+    `note      decision threshold ${threshold} (the loaded model's): every model keeps it, and ` +
+    `the labels and accuracies here are at it; it was chosen for the dense model's scores, ` +
+    `which compression changes: choose it again for the compressed model on validation data ` +
+    `(lrc threshold --model ${out ?? "FILE"} --data VALID.csv --target ...)`,
+  ];
 }
 
 /**

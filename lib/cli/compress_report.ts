@@ -67,6 +67,8 @@ export interface CompressionReportInput {
   readonly fitRowWeights?: ArrayLike<number> | null;
   /** The trainings' warnings, as the text report's `warning` lines give them; absent for none. */
   readonly warnings?: readonly string[];
+  /** The dense model's decision threshold, which every model keeps; `null` or absent: none. */
+  readonly threshold?: number | null;
 }
 
 /**
@@ -104,6 +106,18 @@ function rowWeightsText(
       : "") +
     `; the dense training, fine-tuning, taylor/obd scores and QAT weigh the rows by it, the ` +
     `accuracies shown are not weighted.`;
+}
+
+/**
+ * The sentence that says the models label at a decision threshold (`--model` of a model with
+ * one), as the text output's note says it; empty without.
+ */
+function thresholdText(threshold: number | null): string {
+  if (threshold === null) return "";
+  return ` Every model keeps the loaded model's decision threshold ${threshold}, and the ` +
+    `accuracies shown count labels at it; it was chosen for the dense model's scores, which ` +
+    `compression changes: choose it again for the compressed model on validation data (lrc ` +
+    `threshold).`;
 }
 
 /** What the file written adds to the table's last row: the input calibration of `--integer`. */
@@ -144,7 +158,8 @@ export function compressionReportSections(input: CompressionReportInput): Figure
       input.fitRowWeights ?? null,
       (input.classWeights ?? null) !== null,
     ) +
-    (input.warnings?.length ? ` Training warnings: ${input.warnings.join("; ")}.` : "");
+    (input.warnings?.length ? ` Training warnings: ${input.warnings.join("; ")}.` : "") +
+    thresholdText(input.threshold ?? null);
   // With a refit, the model written is the refit's: these stages are the search's choice's.
   const refitted = (input.refit ?? null) !== null;
   if (result) {
