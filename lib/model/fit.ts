@@ -144,13 +144,17 @@ export interface EpochRecord {
    * measured before its update; for L-BFGS, the exact value at the iterate.
    */
   readonly trainLoss: number;
-  /** Training accuracy (not weighted), measured as `trainLoss` is. */
+  /**
+   * Training accuracy (not weighted), measured as `trainLoss` is. A binary model's rows count at
+   * score > 0 (probability 0.5), even when `initial` holds a decision threshold that the model
+   * returned keeps: `evaluate` counts at the threshold.
+   */
   readonly trainAccuracy: number;
   /** Objective: `trainLoss` plus the penalty (at the end of the epoch). */
   readonly objective: number;
   /** Mean log loss on the validation data, if given (not weighted). */
   readonly validationLoss?: number;
-  /** Accuracy on the validation data, if given. */
+  /** Accuracy on the validation data, if given (at score > 0, as `trainAccuracy`). */
   readonly validationAccuracy?: number;
   /** Seconds since training started. */
   readonly seconds: number;
