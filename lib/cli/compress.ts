@@ -10,6 +10,7 @@
  */
 
 import { scoreCutoff } from "../model/decision_threshold.ts";
+import { thresholdNote } from "./format.ts";
 import type { Matrix } from "../core/matrix.ts";
 import { counted, errorReason, quotedText } from "../core/validate.ts";
 import { trainingSize } from "../data/preprocess.ts";
@@ -1058,7 +1059,7 @@ export const compressCommand: Command = {
           : ""
       }, float32 baseline ` +
       `${session.denseFloat32Bytes.toLocaleString("en-US")} bytes`,
-      ...thresholdNote(session.dense.threshold, out),
+      ...thresholdNote(session.dense.threshold, out, "compression", "compressed"),
       ...warnings.lines(),
       ...majorityNote(
         session.validation.y,
@@ -1909,21 +1910,6 @@ export function paretoOfTried(
       ? t.validation.rocAuc!
       : t.validation.accuracy,
   }))).map((i) => tried[i]);
-}
-
-/**
- * The note for a dense model (`--model`) with a decision threshold: every model of the run keeps
- * it, and their labels and accuracies count at it; it was chosen for the dense model's scores,
- * which compression changes, so a target it met (a recall, a precision) may no longer be met.
- */
-function thresholdNote(threshold: number | undefined, out: string | undefined): string[] {
-  if (threshold === undefined) return [];
-  return [
-    `note      decision threshold ${threshold} (the loaded model's): every model keeps it, and ` +
-    `the labels and accuracies here are at it; it was chosen for the dense model's scores, ` +
-    `which compression changes: choose it again for the compressed model on validation data ` +
-    `(lrc threshold --model ${out ?? "FILE"} --data VALID.csv --target ...)`,
-  ];
 }
 
 /**

@@ -155,3 +155,29 @@ export class TrainingWarnings {
     return this.list.map((w) => `warning   ${w}`);
   }
 }
+
+/**
+ * The note for a loaded model with a decision threshold: every model the command makes keeps it,
+ * and the labels and accuracies it prints are at it; it was chosen for the loaded model's scores,
+ * which the command changes, so a target it met (a recall, a precision) may no longer be met.
+ *
+ * @param threshold The loaded model's threshold (`undefined`: none, no note).
+ * @param saved The file the command writes, named in the `lrc threshold` command line.
+ * @param change What changes the scores ("compression").
+ * @param made The model it makes ("compressed").
+ * @returns The note's line, or none.
+ */
+export function thresholdNote(
+  threshold: number | undefined,
+  saved: string | undefined,
+  change: string,
+  made: string,
+): string[] {
+  if (threshold === undefined) return [];
+  return [
+    `note      decision threshold ${threshold} (the loaded model's): every model keeps it, and ` +
+    `the labels and accuracies here are at it; it suits the loaded model's scores, ` +
+    `which ${change} changes: choose it again for the ${made} model on validation data ` +
+    `(lrc threshold --model ${saved ?? "FILE"} --data VALID.csv --target ...)`,
+  ];
+}

@@ -41,7 +41,7 @@ import {
   type LoadedData,
   WEIGHT_COLUMN_OPTION,
 } from "./data_options.ts";
-import { formatTable, percent, rocAucText, TrainingWarnings } from "./format.ts";
+import { formatTable, percent, rocAucText, thresholdNote, TrainingWarnings } from "./format.ts";
 import { lostClassesNote, lostClassesOfConfusion } from "./lost_classes.ts";
 import {
   checkSaveTarget,
@@ -566,6 +566,8 @@ export const pruneCommand: Command = {
         classes: dense.classes,
       },
       model: origin,
+      // The decision threshold the pruned model keeps and labels at (null: none, 0.5).
+      threshold: dense.threshold ?? null,
       classWeight: classWeights,
       sampleWeight: rowWeightsJson(data.rowWeights),
       // The dense training's warnings (fit's), then the fine-tuning's, prefixed "fine-tuning: "
@@ -719,6 +721,7 @@ export const pruneCommand: Command = {
       `${counted(data.train.x.cols, "feature")}, ` +
       `${dense.classes.length} classes`,
       `model     ${origin}`,
+      ...thresholdNote(dense.threshold, save, "pruning", "pruned"),
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
       ...(data.rowWeights ? [rowWeightsLine(data.rowWeights, classWeights !== null)] : []),
       ...warnings.lines(),

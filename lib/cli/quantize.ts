@@ -54,7 +54,7 @@ import {
   saveFormatOf,
   writeModelFile,
 } from "./model_files.ts";
-import { count, formatTable, int, percent, rocAucText } from "./format.ts";
+import { count, formatTable, int, percent, rocAucText, thresholdNote } from "./format.ts";
 import { createProgress } from "./progress.ts";
 import { lostClasses, lostClassesNote } from "./lost_classes.ts";
 import {
@@ -528,6 +528,8 @@ export const quantizeCommand: Command = {
         classes: model.classes,
       },
       model: origin,
+      // The decision threshold the quantized model keeps and labels at (null: none, 0.5).
+      threshold: model.threshold ?? null,
       classWeight: classWeights,
       sampleWeight: rowWeightsJson(data.rowWeights),
       warnings,
@@ -594,6 +596,7 @@ export const quantizeCommand: Command = {
       `${model.classes.length} classes`,
       `model     ${origin}` +
       (report.preprocessing === "none" ? "" : `; standardisation ${report.preprocessing}`),
+      ...thresholdNote(model.threshold, save, "quantization", "quantized"),
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
       ...(data.rowWeights ? [rowWeightsLine(data.rowWeights, classWeights !== null)] : []),
       ...warnings.map((w) => `warning   ${w}`),
