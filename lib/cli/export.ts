@@ -5,11 +5,11 @@
  */
 
 import { writeFileAtomic } from "../io/atomic.ts";
-import { exportOnnx } from "../onnx/export.ts";
+import { exportOnnx, float32Cutoff } from "../onnx/export.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import type { LogisticModel } from "../model/types.ts";
 import type { QuantizedModel } from "../quant/types.ts";
-import { quotedList } from "../core/validate.ts";
+import { quotedList, quotedText } from "../core/validate.ts";
 import { type Command, refuseUnused, UsageError } from "./args.ts";
 import { DATA_OPTIONS, loadData, type RowWeights, WEIGHT_COLUMN_OPTION } from "./data_options.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
@@ -229,6 +229,10 @@ export const exportCommand: Command = {
     await writeFileAtomic(out, bytes);
     const { featureNames: names, classes, link } = asFloatModel(model);
     const [d, k] = [names.length, classes.length];
+    // A decision threshold: the graph's 'label' is classes[1] where 'scores' > the float32 cutoff;
+    // 'probabilities' are not thresholded (a consumer that takes their largest labels at 0.5).
+    const threshold = model.threshold ?? null;
+    const cutoff = threshold === null ? null : float32Cutoff(threshold);
     if (args.flag("json")) {
       io.out(
         JSON.stringify({
@@ -236,6 +240,9 @@ export const exportCommand: Command = {
           from,
           out,
           bytes: bytes.length,
+          // The decision threshold and the graph's cutoff on 'scores' (null: none, 0.5 and 0).
+          threshold,
+          cutoff,
           classWeight: classWeights,
           sampleWeight: rowWeightsJson(rowWeights),
           warnings,
@@ -248,6 +255,12 @@ export const exportCommand: Command = {
           `'probabilities' float32 (N, ${k}), 'scores' float32 (N, ${
             link === "sigmoid" ? 1 : k
           })\n` +
+          (threshold === null
+            ? ""
+            : `threshold ${threshold}: 'label' is ${
+              quotedText(classes[1])
+            } where 'scores' > ${cutoff} (the largest float32 at or below logit(threshold)); ` +
+              `'probabilities' are not thresholded: label by 'label', or by p > ${threshold}\n`) +
           `features  ${d === 1 ? "the input's column" : `the input's ${d} columns, in order`}: ${
             quotedList(names, 12)
           }\n` +

@@ -1,0 +1,90 @@
+/**
+ * `lrc export` of a model with a decision threshold says so: the cutoff on 'scores' the graph's
+ * 'label' uses, which onnxruntime's own outputs are checked against, and that 'probabilities'
+ * are not thresholded; `--json` gives `threshold` and `cutoff` (null without one).
+ */
+import assert from "node:assert/strict";
+import { runCli } from "../_helpers/assert_close.ts";
+import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { saveModel } from "../../lib/io/model_file.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { predict } from "../../lib/model/predict.ts";
+import { quantizeModel } from "../../lib/quant/model.ts";
+import { quantizedPredict } from "../../lib/quant/predictor.ts";
+import { withThreshold } from "../../lib/quant/with_threshold.ts";
+
+const problem = await onnxRuntimeProblem();
+const skip = problem ? ` (onnxruntime part skipped: ${problem})` : "";
+// logit(0.22) rounds up to the nearest float32: the cutoff must be the float32 below it.
+const T = 0.22;
+
+Deno.test(`lrc export of a thresholded model gives the graph's cutoff on its scores${skip}`, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-export-t-" });
+  try {
+    const data = await loadEmbedded("breast-cancer");
+    const model = fit(data.x, data.y, {
+      classes: data.classes,
+      featureNames: data.featureNames,
+      optimizer: { kind: "lbfgs", maxIterations: 60 },
+      // A strong penalty spreads the probabilities, so that 0.22 and 0.5 label rows differently.
+      penalty: { kind: "l2", lambda: 0.3 },
+    }).model;
+    const float = withThreshold(model, T);
+    const quantized = quantizeModel(float, { method: { kind: "uniform", bits: 8 } });
+    await saveModel(`${dir}/f.lrc`, float);
+    await saveModel(`${dir}/q.lrc`, quantized);
+    await saveModel(`${dir}/plain.lrc`, model);
+    const logit = Math.log(T / (1 - T));
+    for (
+      const [name, labels] of [
+        ["f", predict(float, data.x)],
+        ["q", quantizedPredict(quantized, data.x)],
+      ] as const
+    ) {
+      const out = `${dir}/${name}.onnx`;
+      const r = await runCli(["export", "--model", `${dir}/${name}.lrc`, "--out", out]);
+      assert.equal(r.code, 0, r.stderr);
+      const line = r.stdout.split("\n").find((l) => l.startsWith("threshold "));
+      const m = line?.match(
+        /^threshold 0\.22: 'label' is "malignant" where 'scores' > (\S+) \(the largest float32 at or below logit\(threshold\)\); 'probabilities' are not thresholded: label by 'label', or by p > 0\.22$/,
+      );
+      assert.ok(m, r.stdout);
+      const cutoff = Number(m[1]);
+      assert.ok(Math.fround(cutoff) === cutoff && cutoff <= logit && logit - cutoff < 1e-6);
+      const json = await runCli([
+        "export",
+        "--model",
+        `${dir}/${name}.lrc`,
+        "--out",
+        out,
+        "--json",
+      ]);
+      const j = JSON.parse(json.stdout);
+      assert.equal(j.threshold, T);
+      assert.equal(j.cutoff, cutoff);
+      if (problem) continue;
+      const o = await runOnnx(await Deno.readFile(out), data.x);
+      const graphLabels = o.label.data as string[];
+      const scores = o.scores.data as Float32Array;
+      let between = 0;
+      for (let i = 0; i < data.x.rows; i++) {
+        // The graph's label is the printed cutoff's, on the graph's own scores.
+        assert.equal(graphLabels[i], data.classes[scores[i] > cutoff ? 1 : 0], `row ${i}`);
+        if (scores[i] > cutoff && scores[i] <= 0) between++;
+      }
+      assert.ok(between > 0, "no row lies between the threshold and 0.5");
+      // And lrcompress labels those rows alike (none of them lies at the cutoff here).
+      assert.deepEqual(graphLabels, Array.from(labels, (c) => data.classes[c]));
+    }
+    const plain = await runCli(["export", "--model", `${dir}/plain.lrc`, "--out", `${dir}/p.onnx`]);
+    assert.ok(!plain.stdout.includes("threshold"), plain.stdout);
+    const pj = await runCli([
+      ...["export", "--model", `${dir}/plain.lrc`, "--out", `${dir}/p.onnx`, "--json"],
+    ]);
+    assert.equal(JSON.parse(pj.stdout).threshold, null);
+    assert.equal(JSON.parse(pj.stdout).cutoff, null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
