@@ -507,6 +507,21 @@ export function checkDelimiter(command: string, delimiter: string): void {
 }
 
 /**
+ * The refusal of `--data -` by a command other than lrc predict: standard input can be read once,
+ * and these commands read their data more than once (the header, the rows, streamed training's
+ * passes). A file named "-" is "./-".
+ *
+ * @param command The command, for the message.
+ * @returns The error to throw.
+ */
+export function stdinDataRefused(command: string): UsageError {
+  return new UsageError(
+    `Cannot parse arguments of '${command}': --data - (standard input) is read by lrc ` +
+      "predict only; save the data to a file and give its name (a file named '-' is ./-)",
+  );
+}
+
+/**
  * Refuses data options that select nothing: `--dataset` next to `--data`, and the CSV options
  * without `--data`; checks `--delimiter`.
  *
@@ -515,14 +530,7 @@ export function checkDelimiter(command: string, delimiter: string): void {
  */
 export function checkDataOptions(args: ParsedArgs): void {
   const command = args.command ?? "lrc";
-  if (args.string("data") === "-") {
-    // Standard input can be read once: these commands read their data more than once (the
-    // header, the rows, streamed training's passes). A file named "-" is "./-".
-    throw new UsageError(
-      `Cannot parse arguments of '${command}': --data - (standard input) is read by lrc ` +
-        "predict only; save the data to a file and give its name (a file named '-' is ./-)",
-    );
-  }
+  if (args.string("data") === "-") throw stdinDataRefused(command);
   if (args.string("data") !== undefined) {
     refuseUnused(command, args, ["dataset"], "with --data (a CSV file is the data)");
     delimiterOf(args);

@@ -523,6 +523,11 @@ export interface PlanColumnsOptions {
    * @default {","}
    */
   readonly delimiter?: string;
+  /**
+   * What the command could not do, for its messages ("Cannot <action> with a model of ...").
+   * @default {"predict"}
+   */
+  readonly action?: string;
 }
 
 /**
@@ -558,7 +563,9 @@ export function planColumns(
   const width = columns.length;
   const fail = (reason: string): never => {
     throw new RangeError(
-      `Cannot predict with a model of ${counted(d, "feature")} on '${options.file}': ${reason}`,
+      `Cannot ${options.action ?? "predict"} with a model of ${
+        counted(d, "feature")
+      } on '${options.file}': ${reason}`,
     );
   };
   const model = new Set(featureNames);
@@ -669,7 +676,12 @@ export function planDataColumns(
   const { weightColumn, ...rest } = options;
   const header = options.header ?? true;
   const label = options.label;
-  const skip = skippedColumn(columns, weightColumn, { header, featureNames, label });
+  const skip = skippedColumn(columns, weightColumn, {
+    header,
+    featureNames,
+    label,
+    ...(options.action === undefined ? {} : { action: options.action }),
+  });
   const kept = skip < 0 ? columns : columns.filter((_, j) => j !== skip);
   const toFile = (j: number) => skip >= 0 && j >= skip ? j + 1 : j;
   const keptPlan = planColumns(kept, featureNames, {
@@ -697,18 +709,20 @@ export function planDataColumns(
  * @param columns The file's column names.
  * @param column The option's value (a name, or a zero-based index), if given.
  * @param options Whether the names come from a header; the model's feature names; the label
- *   option.
+ *   option; what the command could not do, for the message (default "predict").
  * @returns The index, or -1 without the option.
  * @throws {UsageError} If the column does not exist, is the label or a model feature.
  */
 export function skippedColumn(
   columns: readonly string[],
   column: string | undefined,
-  options: { header: boolean; featureNames: readonly string[]; label?: string },
+  options: { header: boolean; featureNames: readonly string[]; label?: string; action?: string },
 ): number {
   if (column === undefined) return -1;
   const fail = (why: string): never => {
-    throw new UsageError(`Cannot predict: --weight-column ${quotedText(column)} ${why}`);
+    throw new UsageError(
+      `Cannot ${options.action ?? "predict"}: --weight-column ${quotedText(column)} ${why}`,
+    );
   };
   const indexOf = (name: string) => {
     const j = options.header ? columns.indexOf(name) : -1;
@@ -923,17 +937,28 @@ async function standardInput(): Promise<{
  * the permissions keep from being examined, as deno task's do, is refused as a device). A missing
  * file or a folder is left to the CSV reader, which names it.
  *
+ * @param path The `--data` file.
+ * @param command The command, for the messages: what it could not do, its name, and whether it
+ *   reads `--data -` (standard input); lrc predict's by default.
  * @throws {RangeError} If the path is a pipe, a FIFO or another file that is not regular.
- * @throws {TypeError} If it is a device that cannot be examined.
+ * @throws {TypeError} If it is a device that cannot be examined (a command that reads
+ *   `--data -`; for another, the CSV reader names it).
  */
-async function checkRegularFile(path: string): Promise<void> {
+export async function checkRegularFile(
+  path: string,
+  command: { action: string; name: string; stdin: boolean } = {
+    action: "predict",
+    name: "predict",
+    stdin: true,
+  },
+): Promise<void> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
   } catch (error) {
     // deno task's permissions let no device be examined (`/dev/stdin`): the CSV reader would
     // name it a device and say to save the data to a file, where --data - reads the pipe.
-    if (error instanceof Deno.errors.NotCapable && /^\/dev\//.test(path)) {
+    if (command.stdin && error instanceof Deno.errors.NotCapable && /^\/dev\//.test(path)) {
       throw new TypeError(
         `Cannot read CSV '${path}': it is a device, not a data file; pipe the data to --data - ` +
           "(standard input, read once), or save them to a file and name that",
@@ -943,9 +968,11 @@ async function checkRegularFile(path: string): Promise<void> {
   }
   if (!info.isFile && !info.isDirectory) {
     throw new RangeError(
-      `Cannot predict: '${path}' is not a regular file (a pipe?); lrc predict reads its header ` +
-        "and then its rows, opening it twice: pipe it to --data - (standard input, read once), " +
-        "or save it to a file first",
+      `Cannot ${command.action}: '${path}' is not a regular file (a pipe?); lrc ${command.name} ` +
+        "reads its header and then its rows, opening it twice: " +
+        (command.stdin
+          ? "pipe it to --data - (standard input, read once), or save it to a file first"
+          : "save it to a file first"),
     );
   }
 }

@@ -19,7 +19,7 @@ import { preparePredictor } from "../model/predictor.ts";
 import { prepareQuantizedPredictor } from "../quant/predictor.ts";
 import { withThreshold } from "../quant/with_threshold.ts";
 import { type Command, decimalValue, UsageError } from "./args.ts";
-import { DATA_OPTIONS, delimiterOf, weightsRefused } from "./data_options.ts";
+import { DATA_OPTIONS, delimiterOf, stdinDataRefused, weightsRefused } from "./data_options.ts";
 import { count, percent } from "./format.ts";
 import {
   checkSaveTarget,
@@ -28,7 +28,12 @@ import {
   readModelFile,
   writeModelFile,
 } from "./model_files.ts";
-import { firstLineText, float32RoundingWarning, planDataColumns } from "./predict.ts";
+import {
+  checkRegularFile,
+  firstLineText,
+  float32RoundingWarning,
+  planDataColumns,
+} from "./predict.ts";
 
 const NAME = "threshold";
 const ACTION = "choose the decision threshold";
@@ -205,6 +210,8 @@ export const thresholdCommand: Command = {
       );
     }
     const dataPath = args.string("data");
+    // lrc predict alone reads standard input: this reads the header, then the rows.
+    if (dataPath === "-") throw stdinDataRefused(NAME);
     if (target !== null && dataPath === undefined) {
       throw new UsageError(
         `Cannot ${ACTION}: --target chooses it on labelled data; give --data FILE.csv ` +
@@ -221,6 +228,9 @@ export const thresholdCommand: Command = {
     const savePath = args.string("save");
     const entropy = entropyFlag(args, "save");
     await checkSaveTarget(savePath, { model: modelPath, data: dataPath });
+    if (dataPath !== undefined) {
+      await checkRegularFile(dataPath, { action: ACTION, name: NAME, stdin: false });
+    }
 
     const { model, warnings } = await readModelFile(modelPath);
     for (const w of warnings) io.err(`warning: ${w}\n`);
@@ -359,6 +369,7 @@ async function scoreData(
     label: args.string("label"),
     weightColumn: args.string("weight-column"),
     file: dataPath,
+    action: ACTION,
   });
   if (plan.labelCol < 0) {
     throw new UsageError(

@@ -15,6 +15,7 @@ import {
 } from "../../lib/quant/integer.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
 import { withThreshold } from "../../lib/quant/with_threshold.ts";
+import { osProblem } from "../_helpers/os.ts";
 
 const N = 300;
 
@@ -482,4 +483,81 @@ Deno.test("lrc threshold --weight-column chooses what chooseThreshold chooses wi
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("lrc threshold names its own action when --data's columns do not fit, and refuses --data - as the other commands do", async () => {
+  const { dir } = await setUp();
+  try {
+    const m = `${dir}/m.lrc`, d = `${dir}/d.csv`;
+    const cases: [string[], number, string][] = [
+      [
+        ["--data", d, "--label", "nope"],
+        1,
+        `Cannot choose the decision threshold with a model of 2 features on '${d}': ` +
+        'no column named "nope" (columns: ["b","y","a"])',
+      ],
+      [
+        ["--data", d, "--weight-column", "nope"],
+        2,
+        'Cannot choose the decision threshold: --weight-column "nope" names no column of the ' +
+        'file (columns: ["b","y","a"]; an index is one of 0..2)',
+      ],
+      [
+        ["--data", d, "--weight-column", "a"],
+        2,
+        'Cannot choose the decision threshold: --weight-column "a" is one of the model\'s ' +
+        'features ("a"); name the weight column',
+      ],
+      [
+        ["--data", "-"],
+        2,
+        "Cannot parse arguments of 'threshold': --data - (standard input) is read by lrc " +
+        "predict only; save the data to a file and give its name (a file named '-' is ./-)",
+      ],
+    ];
+    for (const [argv, code, message] of cases) {
+      const r = await runCli(["threshold", "--model", m, "--target", "f1", ...argv]);
+      assert.equal(r.code, code, `${argv.join(" ")}: ${r.stderr}`);
+      assert.equal(r.stderr, `lrc threshold: ${message}\n`, argv.join(" "));
+      assert.equal(r.stdout, "");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const noFifo = osProblem("posix", "FIFOs and mkfifo are POSIX-only");
+
+Deno.test({
+  name: "lrc threshold refuses a FIFO as --data, which it would open twice and wait on" +
+    (noFifo ? ` (skipped: ${noFifo})` : ""),
+  ignore: noFifo !== null,
+  fn: async () => {
+    const { dir } = await setUp();
+    try {
+      const fifo = `${dir}/pipe.csv`;
+      const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+      assert.ok(made.success);
+      // In a child process, stopped after 60 s: opening the FIFO waited for a writer for ever.
+      const main = new URL("../../lib/cli/main.ts", import.meta.url).pathname;
+      const result = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", main, "threshold", "--model", `${dir}/m.lrc`, "--data", fifo]
+          .concat(["--target", "f1"]),
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(60_000),
+      }).output();
+      const stderr = new TextDecoder().decode(result.stderr);
+      assert.equal(result.code, 1, stderr);
+      assert.equal(
+        stderr,
+        `lrc threshold: Cannot choose the decision threshold: '${fifo}' is not a ` +
+          "regular file (a pipe?); lrc threshold reads its header and then its rows, opening it " +
+          "twice: save it to a file first\n",
+      );
+      assert.ok((await Deno.lstat(fifo)).isFifo);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
