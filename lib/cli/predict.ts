@@ -392,6 +392,8 @@ export const predictCommand: Command = {
           modelKind: kind,
           link: float.link,
           classes,
+          // The decision threshold that labelled the rows (a binary model's), null for none.
+          threshold: model.threshold ?? null,
           features: d,
           warnings,
           kernel: predictor.kernel,
@@ -416,6 +418,12 @@ export const predictCommand: Command = {
       `(kernel ${predictor.kernel}${
         args.flag("dequantized") && model.kind !== "logistic-regression" ? ", dequantized" : ""
       })`,
+      // A binary model's decision threshold labels the rows (and so the metrics), not 0.5.
+      ...(model.threshold === undefined ? [] : [
+        `threshold ${model.threshold} (stored in the model): a row is labelled ${
+          quotedText(classes[1])
+        } when its probability is above ${model.threshold}, not 0.5`,
+      ]),
       `data      ${dataName}: ${count(rows, "row")}, features ${
         plan.byName ? "matched by name" : "taken by position"
       }${labelled ? `, label column ${quotedText(columns[plan.labelCol])}` : ", no label column"}${

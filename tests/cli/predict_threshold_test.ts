@@ -87,3 +87,46 @@ Deno.test("lrc predict labels at a model's threshold, from .lrc, .json and .onnx
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc predict names the threshold that labelled the rows (text and --json), and nothing for a model without one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const x = { data: Float64Array.from([-2, -1, 1, 2]), rows: 4, cols: 1 };
+    const base = fit(x, new Int32Array([0, 0, 1, 1]), {
+      classes: ["ham", "spam"],
+      featureNames: ["a"],
+      optimizer: { kind: "lbfgs", maxIterations: 20 },
+    }).model;
+    await Deno.writeTextFile(`${dir}/d.csv`, "a,y\n-2,ham\n-1,ham\n1,spam\n2,spam\n");
+    await saveModel(`${dir}/plain.lrc`, base);
+    await saveModel(`${dir}/t.lrc`, withThreshold(base, 0.625));
+    await saveModel(
+      `${dir}/q.lrc`,
+      quantizeModel(withThreshold(base, 0.25), { method: { kind: "uniform", bits: 8 } }),
+    );
+    for (const [file, t] of [["plain.lrc", null], ["t.lrc", 0.625], ["q.lrc", 0.25]] as const) {
+      const argv = ["predict", "--model", `${dir}/${file}`, "--data", `${dir}/d.csv`, "--quiet"];
+      const json = await runCli([...argv, "--json"]);
+      assert.equal(json.code, 0, json.stderr);
+      assert.equal(JSON.parse(json.stdout).threshold, t, file);
+      const text = await runCli(argv);
+      assert.equal(text.code, 0, text.stderr);
+      const lines = text.stdout.split("\n");
+      assert.match(lines[0], /^model {5}/, file);
+      if (t === null) {
+        assert.match(lines[1], /^data {6}/, file);
+        assert.doesNotMatch(text.stdout, /threshold/, file);
+      } else {
+        assert.equal(
+          lines[1],
+          `threshold ${t} (stored in the model): a row is labelled "spam" when its probability ` +
+            `is above ${t}, not 0.5`,
+          file,
+        );
+        assert.match(lines[2], /^data {6}/, file);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
