@@ -160,6 +160,81 @@ Deno.test("evaluate and evaluateStream count accuracy and confusion at the thres
   }
 });
 
+Deno.test("weighted evaluate and evaluateStream count the weights' confusion at the threshold, a row at the cutoff as classes[0]", async () => {
+  // Score = x: P(yes) = 1 / (1 + exp(-x)); the cutoff of t = 0.8 is logit(t) = log(t / (1 - t)),
+  // near log(4) (the float64 division gives 4.000000000000001).
+  const one: LogisticModel = {
+    kind: "logistic-regression",
+    version: 1,
+    link: "sigmoid",
+    weights: { data: Float64Array.from([1]), rows: 1, cols: 1 },
+    bias: Float64Array.from([0]),
+    classes: ["no", "yes"],
+    featureNames: ["x"],
+    preprocessing: { kind: "none" },
+  };
+  const t = 0.8, c = Math.log(t / (1 - t));
+  assert.ok(c >= 1 && c < 2);
+  const above = c + 2 ** -52; // the next float64 up: float64s in [1, 2) are 2^-52 apart
+  const rows: [number, number, number][] = [
+    // [x, label, weight]: rows at and just above the cutoff, between 0 and it (labelled "yes" at
+    // 0.5, "no" at 0.8), and clear of both.
+    [c, 1, 7],
+    [c, 0, 0.5],
+    [above, 0, 3],
+    [above, 1, 2],
+    [0.7, 1, 5],
+    [1.0, 0, 1.25],
+    [1.2, 1, 4],
+    [-1, 0, 2],
+    [-0.3, 1, 0],
+    [2.5, 1, 6],
+    [3, 0, 1.5],
+  ];
+  // The oracle: P(yes) > t from the probability; the rows at the cutoff and one float64 above it
+  // (whose probabilities round to t or next to it) as documented: a score equal to the cutoff
+  // goes to classes[0], one above it to classes[1].
+  const confusion = [[0, 0], [0, 0]], at05 = [[0, 0], [0, 0]];
+  let total = 0, loss = 0;
+  for (const [x, y, w] of rows) {
+    const p = 1 / (1 + Math.exp(-x));
+    const predicted = x === c ? 0 : x === above ? 1 : p > t ? 1 : 0;
+    confusion[y][predicted] += w;
+    at05[y][p > 0.5 ? 1 : 0] += w;
+    total += w;
+    loss -= w * Math.log(y === 1 ? p : 1 - p);
+  }
+  assert.notDeepEqual(confusion, at05, "the threshold moves no weight: the test could not tell");
+  const m = withThreshold(one, t);
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/w.csv`;
+    await Deno.writeTextFile(
+      path,
+      "x,w,y\n" + rows.map(([x, y, w]) => `${x},${w},${one.classes[y]}`).join("\n") + "\n",
+    );
+    const x = { data: Float64Array.from(rows, (r) => r[0]), rows: rows.length, cols: 1 };
+    const y = Int32Array.from(rows, (r) => r[1]);
+    const sampleWeight = Float64Array.from(rows, (r) => r[2]);
+    for (
+      const [what, e] of [
+        ["evaluateStream", await evaluateStream(m, path, { label: "y", weightColumn: "w" })],
+        ["evaluate", evaluate(m, x, y, { sampleWeight })],
+      ] as const
+    ) {
+      assert.deepEqual(e.confusion, confusion, what);
+      assert.ok(
+        Math.abs(e.accuracy - (confusion[0][0] + confusion[1][1]) / total) < 1e-15,
+        what,
+      );
+      assert.ok(Math.abs(e.logLoss - loss / total) < 1e-12, `${what}: ${e.logLoss}`);
+      assert.equal(e.samples, rows.length, what);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("quantized, prepared and integer-only predictions label at the threshold", () => {
   for (const t of [0.2, 0.9]) {
     const q = calibrateInput(
