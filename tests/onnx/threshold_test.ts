@@ -7,6 +7,7 @@ import { predictProba } from "../../lib/model/predict.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
 import { exportOnnx, float32Cutoff } from "../../lib/onnx/export.ts";
 import { importOnnxModel } from "../../lib/onnx/import.ts";
+import { decodeOnnx, encodeOnnx } from "../../lib/onnx/protobuf.ts";
 import { calibrateInput } from "../../lib/quant/integer.ts";
 import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
 import { quantizedPredictProba } from "../../lib/quant/predictor.ts";
@@ -206,5 +207,42 @@ Deno.test("a threshold of exactly 0.5 (cutoff 0) is read back, without a warning
     assert.deepEqual(imported.warnings, [], m.kind);
     assert.equal(imported.model.threshold, 0.5, m.kind);
     if (m === q) assert.equal(imported.quantized?.threshold, 0.5);
+  }
+});
+
+/** The export of `m` with its metadata lrcompress.threshold set to `value`. */
+function withThresholdMetadata(m: LogisticModel | QuantizedModel, value: string): Uint8Array {
+  const onnx = decodeOnnx(exportOnnx(m), "m.onnx");
+  let n = 0;
+  onnx.metadata_props = onnx.metadata_props!.map((p) =>
+    p.key === "lrcompress.threshold" ? (n++, { ...p, value }) : p
+  );
+  assert.equal(n, 1, "the export names one threshold");
+  return encodeOnnx(onnx);
+}
+
+Deno.test("an import refuses metadata thresholds of 0 and 1, which are no probability strictly between them", () => {
+  for (const value of ["0", "1", "-0.25", "NaN"]) {
+    throwsWith(
+      () => importOnnxModel(withThresholdMetadata(withThreshold(model, 0.3), value)),
+      SyntaxError,
+      `its metadata lrcompress.threshold is "${value}", not a probability strictly between 0 and 1`,
+    );
+  }
+});
+
+Deno.test("metadata naming another threshold than a graph that compares with 0 is read without one, with a warning", () => {
+  // A threshold of 0.5 exports Greater(scores, 0); metadata of 0.6 then names a cutoff the graph
+  // does not hold (float32Cutoff(0.6) is about 0.405): its labels are those of 0.5, not 0.6.
+  assert.ok(float32Cutoff(0.6) > 0.4);
+  const q = quantizeModel(model, { method: { kind: "uniform", bits: 4 } });
+  for (const m of [model, q]) {
+    const imported = importOnnxModel(withThresholdMetadata(withThreshold(m, 0.5), "0.6"));
+    assert.deepEqual(imported.warnings, [
+      "its metadata names a decision threshold of 0.6, but its label does not compare the " +
+      "scores with that threshold's cutoff: read without a threshold",
+    ], m.kind);
+    assert.equal(Object.hasOwn(imported.model, "threshold"), false, m.kind);
+    if (m === q) assert.equal(Object.hasOwn(imported.quantized!, "threshold"), false);
   }
 });
