@@ -100,6 +100,19 @@ Deno.test("the reader refuses a threshold out of (0, 1), NaN, or in a softmax mo
   cut.set(long.subarray(s[1], s[1] + 7), s[1]);
   cut.set(long.subarray(s[1] + 8), s[1] + 7);
   throwsWith(() => decodeModel(reseal(cut)), RangeError, "section THRESHOLD");
+  // A payload of 9 bytes, the threshold and one more: the reader must not stop after 8.
+  const longer = new Uint8Array(long.length + 1);
+  longer.set(long.subarray(0, s[1] - 1));
+  longer[s[1] - 1] = 9;
+  longer.set(long.subarray(s[1], s[1] + 8), s[1]);
+  longer[s[1] + 8] = 0;
+  longer.set(long.subarray(s[1] + 8), s[1] + 9);
+  assert.equal(sections(longer).find(([id]) => id === SECTION_THRESHOLD)![2], 9);
+  throwsWith(
+    () => decodeModel(reseal(longer)),
+    SyntaxError,
+    "section THRESHOLD: 1 unexpected byte at the end",
+  );
 });
 
 Deno.test("a reader without the threshold section refuses the file instead of labelling at 0.5", () => {
