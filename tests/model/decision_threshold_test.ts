@@ -310,6 +310,39 @@ Deno.test("withThreshold and the validators refuse a threshold that cannot be on
   assert.equal(input.threshold, undefined, "the input is not modified");
 });
 
+Deno.test("a threshold of null, in a model or its JSON, is refused rather than read as none", () => {
+  // null is withThreshold's spelling of "remove it"; in a model it is no threshold a reader
+  // could label with (scoreCutoff would take log(0)), and a JSON writer's null for none is
+  // refused, not taken silently.
+  const nulled = { ...base, threshold: null as unknown as number };
+  throwsWith(
+    () => validateModel(nulled, "predict"),
+    TypeError,
+    "Cannot predict: threshold must be a number, got null",
+  );
+  throwsWith(() => predict(nulled, test.x), TypeError, "threshold must be a number, got null");
+  const json = JSON.parse(modelToJson(base));
+  json.threshold = null;
+  throwsWith(
+    () => modelFromJson(JSON.stringify(json)),
+    SyntaxError,
+    "threshold must be a number, got null",
+  );
+  const q = quantizeModel(base);
+  throwsWith(
+    () => validateQuantizedModel({ ...q, threshold: null as unknown as number }, "predict"),
+    TypeError,
+    "Cannot predict: threshold must be a number, got null",
+  );
+  const qJson = JSON.parse(quantizedModelToJson(q));
+  qJson.threshold = null;
+  throwsWith(
+    () => quantizedModelFromJson(JSON.stringify(qJson)),
+    SyntaxError,
+    "threshold must be a number, got null",
+  );
+});
+
 Deno.test("JSON round trips keep the threshold, and read back refuses one out of range", () => {
   const m = withThreshold(base, 0.123456789);
   assert.deepEqual(modelFromJson(modelToJson(m)), m);
