@@ -310,6 +310,24 @@ Deno.test("withThreshold and the validators refuse a threshold that cannot be on
   assert.equal(input.threshold, undefined, "the input is not modified");
 });
 
+Deno.test("withThreshold checks the model it is given, float or quantized, also when it removes the threshold", () => {
+  const q = quantizeModel(base);
+  const cases: [unknown, string][] = [
+    [{ ...base, bias: new Float64Array(2) }, "bias must be a Float64Array of 1 values"],
+    [{ ...q, bias: new Float64Array(1) }, "unknown bias kind undefined"],
+    [null, "the model is not an object"],
+  ];
+  for (const [model, reason] of cases) {
+    for (const t of [null, 0.3]) {
+      throwsWith(
+        () => withThreshold(model as LogisticModel, t),
+        TypeError,
+        `Cannot set the decision threshold: ${reason}`,
+      );
+    }
+  }
+});
+
 Deno.test("a threshold of null, in a model or its JSON, is refused rather than read as none", () => {
   // null is withThreshold's spelling of "remove it"; in a model it is no threshold a reader
   // could label with (scoreCutoff would take log(0)), and a JSON writer's null for none is
