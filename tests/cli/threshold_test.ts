@@ -561,3 +561,169 @@ Deno.test({
     }
   },
 });
+
+/** A one-feature model whose score is x: P(yes) = 1 / (1 + exp(-x)). */
+const identity: LogisticModel = {
+  kind: "logistic-regression",
+  version: 1,
+  link: "sigmoid",
+  weights: { data: Float64Array.from([1]), rows: 1, cols: 1 },
+  bias: Float64Array.from([0]),
+  classes: ["no", "yes"],
+  featureNames: ["x"],
+  preprocessing: { kind: "none" },
+};
+
+/** The metrics of labelling "yes" the rows whose P(yes) is above t, counted by hand. */
+function metricsByHand(rows: readonly [number, number][], t: number) {
+  let tp = 0, fp = 0, tn = 0, fn = 0;
+  for (const [x, y] of rows) {
+    const yes = 1 / (1 + Math.exp(-x)) > t;
+    if (yes && y === 1) tp++;
+    else if (yes) fp++;
+    else if (y === 1) fn++;
+    else tn++;
+  }
+  return {
+    threshold: t,
+    precision: tp / (tp + fp),
+    recall: tp / (tp + fn),
+    fpr: fp / (fp + tn),
+    f1: 2 * tp / (2 * tp + fp + fn),
+    accuracy: (tp + tn) / rows.length,
+    balancedAccuracy: (tp / (tp + fn) + tn / (tn + fp)) / 2,
+  };
+}
+
+Deno.test("lrc threshold counts a row whose probability is the threshold itself as classes[0], in the metrics and the changed rows", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Rows at x = 0 have P(yes) = 1/2 exactly: the current threshold (none: 0.5) labels them
+    // "no", as does 0.7; the rows at 0.5 and 0.6 (P 0.62, 0.65) change label, those at 1.5
+    // (P 0.82) and -1 do not.
+    const rows: [number, number][] = [
+      [0, 0],
+      [0, 0],
+      [0, 1],
+      [0.5, 1],
+      [0.5, 0],
+      [0.6, 1],
+      [1.5, 1],
+      [1.5, 1],
+      [1.5, 0],
+      [-1, 0],
+      [-1, 0],
+    ];
+    await saveModel(`${dir}/m.lrc`, identity);
+    await Deno.writeTextFile(
+      `${dir}/d.csv`,
+      "x,y\n" + rows.map(([x, y]) => `${x},${identity.classes[y]}`).join("\n") + "\n",
+    );
+    const r = await json(["threshold", "--model", `${dir}/m.lrc`, "--data", `${dir}/d.csv`]
+      .concat(["--set", "0.7"]));
+    for (const [got, t] of [[r.current, 0.5], [r.chosen, 0.7]] as const) {
+      const want = metricsByHand(rows, t);
+      for (const key of Object.keys(want) as (keyof typeof want)[]) {
+        assert.ok(Math.abs(got[key] - want[key]) < 1e-12, `${t} ${key}: ${got[key]} ${want[key]}`);
+      }
+    }
+    assert.equal(r.changedRows, 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc threshold takes a floor or ceiling of 0 (--target fpr=0: no false positive)", async () => {
+  const { dir, x, y } = await setUp();
+  try {
+    const loaded = (await loadModel(`${dir}/m.lrc`)) as LogisticModel;
+    const scores = decisionFunction(loaded, x).data;
+    const r = await json(["threshold", "--model", `${dir}/m.lrc`, "--data", `${dir}/d.csv`]
+      .concat(["--target", "fpr=0"]));
+    const want = chooseThreshold(scores, y, { fpr: 0 });
+    assertSameChoice(r, want, "fpr=0");
+    assert.equal(r.chosen.fpr, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc threshold refuses data without rows, without a label column or with an unknown label, and CSV options without --data", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await saveModel(`${dir}/m.lrc`, identity);
+    const files: Record<string, string> = {
+      "empty.csv": "x,y\n",
+      "nolabel.csv": "x\n1\n2\n",
+      "maybe.csv": "x,y\n1,yes\n2,maybe\n",
+    };
+    for (const [name, text] of Object.entries(files)) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+    }
+    const cases: [string[], number, string][] = [
+      [
+        ["--data", `${dir}/empty.csv`],
+        1,
+        `Cannot choose the decision threshold: '${dir}/empty.csv' has a header but ` +
+        "no data rows",
+      ],
+      [
+        ["--data", `${dir}/nolabel.csv`],
+        2,
+        `Cannot choose the decision threshold: '${dir}/nolabel.csv' has no label column; name ` +
+        "it with --label (the threshold is chosen on labelled rows)",
+      ],
+      [
+        ["--data", `${dir}/maybe.csv`],
+        1,
+        `Cannot choose the decision threshold: label "maybe" on line 3 of ` +
+        `'${dir}/maybe.csv' is not one of the model's classes ["no","yes"]`,
+      ],
+      [
+        ["--no-header"],
+        2,
+        "Cannot choose the decision threshold: --no-header describes --data, which is not given",
+      ],
+      [
+        ["--delimiter", ";"],
+        2,
+        "Cannot choose the decision threshold: --delimiter describes --data, which is not given",
+      ],
+    ];
+    for (const [argv, code, message] of cases) {
+      const r = await runCli(["threshold", "--model", `${dir}/m.lrc`, "--set", "0.3", ...argv]);
+      assert.equal(r.code, code, `${argv.join(" ")}: ${r.stderr}`);
+      assert.equal(r.stderr, `lrc threshold: ${message}\n`, argv.join(" "));
+      assert.equal(r.stdout, "");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc threshold warns, as lrc predict does, when float32 rounds a feature the model standardises", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Timestamps near 1.7e9 (float32 128 apart: half a step is 64) of spread 29: 2.2 standard
+    // deviations.
+    const model: LogisticModel = {
+      ...identity,
+      preprocessing: {
+        kind: "standardize",
+        mean: Float64Array.from([1.7e9]),
+        scale: Float64Array.from([29]),
+      },
+    };
+    await saveModel(`${dir}/m.lrc`, model);
+    await Deno.writeTextFile(`${dir}/d.csv`, "x,y\n1700000000,no\n1700000512,yes\n");
+    const r = await runCli(["threshold", "--model", `${dir}/m.lrc`, "--data", `${dir}/d.csv`]
+      .concat(["--set", "0.3"]));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /^warning: the data are read as float32, which rounds feature "x" \(mean 1\.70000e\+9, standard deviation 29\.0\) by up to 2\.2 standard deviations/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
