@@ -727,3 +727,97 @@ Deno.test("lrc threshold warns, as lrc predict does, when float32 rounds a featu
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("lrc threshold's text output names the current, new or cleared threshold, the data, the target and the changed rows", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // The rows of the test above, each weighing 1 but the x = 0.5 "no" row, which weighs 3.
+    const rows: [number, number, number][] = [
+      [0, 0, 1],
+      [0, 0, 1],
+      [0, 1, 1],
+      [0.5, 1, 1],
+      [0.5, 0, 3],
+      [0.6, 1, 1],
+      [1.5, 1, 1],
+      [1.5, 1, 1],
+      [1.5, 0, 1],
+      [-1, 0, 1],
+      [-1, 0, 1],
+    ];
+    const m = `${dir}/m.lrc`, t = `${dir}/t.lrc`, d = `${dir}/d.csv`;
+    await saveModel(m, identity);
+    await saveModel(t, withThreshold(identity, 0.7));
+    await Deno.writeTextFile(
+      d,
+      "x,w,y\n" + rows.map(([x, y, w]) => `${x},${w},${identity.classes[y]}`).join("\n") + "\n",
+    );
+    const pct = (f: number) => `${(100 * f).toFixed(2)} %`;
+    const line = (q: ReturnType<typeof metricsByHand>) =>
+      `precision ${pct(q.precision)}, recall ${pct(q.recall)}, false-positive rate ${
+        pct(q.fpr)
+      }, F1 ${q.f1.toFixed(4)}, accuracy ${pct(q.accuracy)}`;
+    const plain = rows.map(([x, y]) => [x, y] as [number, number]);
+    const at05 = metricsByHand(plain, 0.5), at07 = metricsByHand(plain, 0.7);
+    const { kernel } = await json([
+      "threshold",
+      "--model",
+      m,
+      "--data",
+      d,
+      "--label",
+      "y",
+      "--set",
+      "0.7",
+    ]);
+    const run = async (argv: string[]) => {
+      const r = await runCli(["threshold", ...argv]);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout;
+    };
+    const head = (model: string) =>
+      `model     ${model}: float sigmoid, classes ["no","yes"]; a row is "yes" when its ` +
+      "probability is above the threshold\n";
+    const data = (weighted: boolean) =>
+      `data      ${d}: 11 rows, label column "y"${
+        weighted ? ', weighted by "w"' : ""
+      }; scored by kernel ${kernel}\n`;
+    const nothing = "saved     nothing (give --save FILE.lrc or FILE.json to write the model " +
+      "with this threshold)\n";
+    assert.equal(
+      await run(["--model", m, "--data", d, "--label", "y", "--set", "0.7"]),
+      head(m) + data(false) +
+        `current   threshold 0.5 (none set): ${line(at05)}\n` +
+        `set       threshold 0.7: ${line(at07)}\n` +
+        "changed   3 of 11 rows change label\n" + nothing,
+    );
+    assert.equal(
+      await run(["--model", t, "--data", d, "--label", "y", "--clear"]),
+      head(t) + data(false) +
+        `current   threshold 0.7: ${line(at07)}\n` +
+        `cleared   threshold 0.5 (none): ${line(at05)}\n` +
+        "changed   3 of 11 rows change label\n" + nothing,
+    );
+    assert.equal(
+      await run(["--model", t, "--clear"]),
+      head(t) + "current   threshold 0.7\ncleared   threshold 0.5 (none)\n" + nothing,
+    );
+    const targets: [string, string][] = [
+      ["f1", "highest f1"],
+      ["precision=0.6", "highest recall with precision >= 0.6"],
+      ["recall=0.75", "highest precision with recall >= 0.75"],
+      ["fpr=0.25", "highest recall with false-positive rate <= 0.25"],
+    ];
+    for (const [spelling, text] of targets) {
+      const out = await run(
+        ["--model", m, "--data", d, "--weight-column", "w", "--target", spelling],
+      );
+      const lines = out.split("\n");
+      assert.equal(lines[1] + "\n", data(true), spelling);
+      assert.equal(lines[2], `target    ${text}`, spelling);
+      assert.match(lines[4], /^chosen {4}threshold /, spelling);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
