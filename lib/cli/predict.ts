@@ -536,6 +536,12 @@ export interface PlanColumnsOptions {
    * @default {"predict"}
    */
   readonly action?: string;
+  /**
+   * The command needs a label column and has no `--no-label`, which its messages then do not
+   * suggest.
+   * @default {false}
+   */
+  readonly labelRequired?: boolean;
 }
 
 /**
@@ -615,7 +621,9 @@ export function planColumns(
         fail(
           `${rest.length} columns are not model features ${
             quotedList(rest.map((j) => columns[j]))
-          }: name the label column with --label, or give --no-label`,
+          }: name the label column with --label${
+            options.labelRequired ? "" : ", or give --no-label"
+          }`,
         );
       }
     } else if (width === d + 1) {

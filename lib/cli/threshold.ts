@@ -370,6 +370,7 @@ async function scoreData(
     weightColumn: args.string("weight-column"),
     file: dataPath,
     action: ACTION,
+    labelRequired: true,
   });
   if (plan.labelCol < 0) {
     throw new UsageError(

@@ -648,7 +648,7 @@ Deno.test("lrc threshold takes a floor or ceiling of 0 (--target fpr=0: no false
   }
 });
 
-Deno.test("lrc threshold refuses data without rows, without a label column or with an unknown label, and CSV options without --data", async () => {
+Deno.test("lrc threshold refuses data without rows, without a label column, with two candidates or an unknown label, and CSV options without --data", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await saveModel(`${dir}/m.lrc`, identity);
@@ -656,6 +656,7 @@ Deno.test("lrc threshold refuses data without rows, without a label column or wi
       "empty.csv": "x,y\n",
       "nolabel.csv": "x\n1\n2\n",
       "maybe.csv": "x,y\n1,yes\n2,maybe\n",
+      "two.csv": "x,w,y\n1,2,yes\n",
     };
     for (const [name, text] of Object.entries(files)) {
       await Deno.writeTextFile(`${dir}/${name}`, text);
@@ -678,6 +679,13 @@ Deno.test("lrc threshold refuses data without rows, without a label column or wi
         1,
         `Cannot choose the decision threshold: label "maybe" on line 3 of ` +
         `'${dir}/maybe.csv' is not one of the model's classes ["no","yes"]`,
+      ],
+      [
+        // Not "or give --no-label", which lrc predict has and this command has not.
+        ["--data", `${dir}/two.csv`],
+        1,
+        `Cannot choose the decision threshold with a model of 1 feature on '${dir}/two.csv': 2 ` +
+        'columns are not model features ["w","y"]: name the label column with --label',
       ],
       [
         ["--no-header"],
