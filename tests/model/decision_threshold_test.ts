@@ -328,6 +328,33 @@ Deno.test("withThreshold checks the model it is given, float or quantized, also 
   }
 });
 
+Deno.test("a sparse model's threshold is checked as a dense model's is", () => {
+  // Unchecked, a threshold of 2 gave the cutoff log(2 / -1) = NaN: every row labelled classes[0].
+  const sparse = toSparseModel(base);
+  const cases: [unknown, ErrorConstructor, string][] = [
+    [2, RangeError, "threshold must be a probability strictly between 0 and 1, got 2"],
+    [0, RangeError, "threshold must be a probability strictly between 0 and 1, got 0"],
+    [NaN, RangeError, "threshold is NaN"],
+    [null, TypeError, "threshold must be a number, got null"],
+  ];
+  for (const [threshold, type, reason] of cases) {
+    const bad = { ...sparse, threshold: threshold as number };
+    throwsWith(() => sparsePredict(bad, test.x), type, `Cannot compute sparse scores: ${reason}`);
+    throwsWith(() => sparsePredictProba(bad, test.x), type, reason);
+  }
+  const soft = toSparseModel({
+    ...base,
+    link: "softmax",
+    weights: { data: new Float64Array(12), rows: 2, cols: 6 },
+    bias: new Float64Array(2),
+  });
+  throwsWith(
+    () => sparsePredict({ ...soft, threshold: 0.3 }, test.x),
+    TypeError,
+    "Cannot compute sparse scores: a decision threshold needs a binary (sigmoid) model",
+  );
+});
+
 Deno.test("a threshold of null, in a model or its JSON, is refused rather than read as none", () => {
   // null is withThreshold's spelling of "remove it"; in a model it is no threshold a reader
   // could label with (scoreCutoff would take log(0)), and a JSON writer's null for none is
