@@ -241,6 +241,8 @@ export const predictCommand: Command = {
     // as numbers): the weights' confusion and log loss, and each row's score and weight for the
     // weighted ROC AUC (17 bytes a row more, up to 25 at the end).
     const weightName = skip >= 0 && plan.labelCol >= 0 ? columns[skip] : null;
+    // The weight column weighs the metrics when there are labels: not an unused column then.
+    const unused = weightName === null ? plan.unused : plan.unused.filter((c) => c !== weightName);
     const weighted = weightName === null ? null : new WeightedSums(k);
     const weightedAuc = weighted !== null && aucScores !== null ? new WeightedScores() : null;
     let weightRun = 0; // the weights' running sum, refused when it overflows
@@ -401,7 +403,7 @@ export const predictCommand: Command = {
           rows,
           labelColumn: labelled ? columns[plan.labelCol] : null,
           columns: plan.byName ? "by name" : "by position",
-          unusedColumns: plan.unused,
+          unusedColumns: unused,
           metrics,
           weightColumn: weightName,
           weightedMetrics,
@@ -427,8 +429,8 @@ export const predictCommand: Command = {
       `data      ${dataName}: ${count(rows, "row")}, features ${
         plan.byName ? "matched by name" : "taken by position"
       }${labelled ? `, label column ${quotedText(columns[plan.labelCol])}` : ", no label column"}${
-        plan.unused.length > 0 ? `; unused columns: ${quotedList(plan.unused)}` : ""
-      }`,
+        weightName === null ? "" : `, weight column ${quotedText(weightName)}`
+      }${unused.length > 0 ? `; unused columns: ${quotedList(unused)}` : ""}`,
     ];
     if (metrics) {
       lines.push(

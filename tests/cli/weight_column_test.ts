@@ -624,7 +624,15 @@ Deno.test("lrc predict on a file that still has the weight column", async () => 
   assert.equal(skipped.code, 0, skipped.stderr);
   const report = JSON.parse(skipped.stdout);
   assert.equal(report.labelColumn, "label");
-  assert.deepEqual(report.unusedColumns, ["w"]);
+  // With labels the column weighs the metrics: it is the weight column, not an unused one.
+  assert.equal(report.weightColumn, "w");
+  assert.deepEqual(report.unusedColumns, []);
+  const shown = await runCli(
+    ["predict", "--model", save, "--data", file, "--weight-column", "w", "--out", out],
+  );
+  assert.equal(shown.code, 0, shown.stderr);
+  const dataLine = shown.stdout.split("\n").find((l) => l.startsWith("data "));
+  assert.ok(dataLine?.endsWith(', label column "label", weight column "w"'), shown.stdout);
   // A label by index counts the file's columns, the weight column too.
   const byIndex = await runCli([
     ...["predict", "--model", save, "--data", file, "--weight-column", "1", "--label", "4"],
