@@ -8,7 +8,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
-import { describe } from "../core/validate.ts";
+import { sampleWeightValues } from "../model/weights.ts";
 import { balancedAccuracyFromConfusion, logLossTerm } from "./metrics.ts";
 
 /**
@@ -27,31 +27,9 @@ export function checkSampleWeight(
   sampleWeight: unknown,
   n: number,
 ): Float64Array {
-  // A string is array-like too; a DataView has no indices.
-  const sw = sampleWeight;
-  const arrayLike = Array.isArray(sw) || (ArrayBuffer.isView(sw) && !(sw instanceof DataView));
-  if (!arrayLike || (sw as ArrayLike<unknown>).length !== n) {
-    throw new TypeError(
-      `Cannot ${action}: sampleWeight must hold one weight per row of x (${n}), got ${
-        describe(sw)
-      }`,
-    );
-  }
-  const values = sw as ArrayLike<unknown>;
-  const w = new Float64Array(n);
+  const w = sampleWeightValues(action, sampleWeight, n, true);
   let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (!(typeof v === "number" && v >= 0 && v < Infinity)) {
-      throw new RangeError(
-        `Cannot ${action}: sampleWeight[${i}] (row ${i}) is ${
-          typeof v === "number" ? v : describe(v)
-        }; weights must be finite numbers >= 0`,
-      );
-    }
-    w[i] = v;
-    sum += v;
-  }
+  for (let i = 0; i < n; i++) sum += w[i];
   if (sum === 0) {
     throw new RangeError(
       `Cannot ${action}: every sampleWeight is 0; at least one row must weigh more`,

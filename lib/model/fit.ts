@@ -26,7 +26,7 @@ import {
 import { fitStandardizer, type Preprocessing, validatePreprocessing } from "../data/preprocess.ts";
 import { type Backend, bindLoss, type BoundLoss, usesWasm } from "./engine.ts";
 import { minimizeLbfgs } from "./lbfgs.ts";
-import { checkWeightSum, perClassWeights, unitScale } from "./weights.ts";
+import { checkWeightSum, perClassWeights, sampleWeightValues, unitScale } from "./weights.ts";
 import { adamUpdate, sgdUpdate } from "./updates.ts";
 import { diagonalPreconditioner, kroneckerPreconditioner } from "./precondition.ts";
 import { checkClasses, checkFeatureNames, validateModel } from "./validate_model.ts";
@@ -1148,30 +1148,9 @@ export function effectiveWeights(
   const sw: unknown = options.sampleWeight, cw: unknown = options.classWeight;
   if (sw === undefined && cw === undefined) return { weights: null, weightSum: 0 };
   const n = y.length;
-  const weights = new Float64Array(n).fill(1);
-  if (sw !== undefined) {
-    // A string is array-like too; a DataView has no indices.
-    const arrayLike = Array.isArray(sw) || (ArrayBuffer.isView(sw) && !(sw instanceof DataView));
-    if (!arrayLike || (sw as ArrayLike<unknown>).length !== n) {
-      throw new TypeError(
-        `Cannot ${action}: sampleWeight must hold one weight per row of x (${n}), got ${
-          describe(sw)
-        }`,
-      );
-    }
-    const values = sw as ArrayLike<unknown>;
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (!(typeof v === "number" && v >= 0 && v < Infinity)) {
-        throw new RangeError(
-          `Cannot ${action}: sampleWeight[${i}] is ${
-            typeof v === "number" ? v : describe(v)
-          }; weights must be finite numbers >= 0`,
-        );
-      }
-      weights[i] = v;
-    }
-  }
+  const weights = sw === undefined
+    ? new Float64Array(n).fill(1)
+    : sampleWeightValues(action, sw, n, false);
   if (cw !== undefined) {
     const counts = new Float64Array(classes.length);
     if (cw === "balanced") { for (let i = 0; i < n; i++) counts[y[i]]++; }

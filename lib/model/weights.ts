@@ -1,12 +1,57 @@
 /**
  * Row weights shared by `fit` and `fitStream`: class weights resolved per class, the check of
- * their sum, and the power-of-two scaling that keeps the largest in [1, 2). Internal to
- * lib/model (not re-exported by its mod.ts).
+ * their sum, and the power-of-two scaling that keeps the largest in [1, 2); and the check of a
+ * `sampleWeight` option that `fit` and `evaluate` share. Internal to lib/model (not re-exported
+ * by its mod.ts).
  *
  * @module
  */
 
 import { describe, quotedList, quotedText } from "../core/validate.ts";
+
+/**
+ * Reads a `sampleWeight` option, checked: an array (or typed array) of one finite number >= 0
+ * per row. `fit` (through {@linkcode effectiveWeights}) and `evaluate` (through the metrics'
+ * `checkSampleWeight`) read theirs with it; each checks the sum as it needs.
+ *
+ * @param action What the caller was doing, for messages.
+ * @param sw The option's value.
+ * @param n The number of rows.
+ * @param namesRow Whether a bad weight's message adds "(row i)" after `sampleWeight[i]`.
+ * @returns The weights as float64 (a copy).
+ * @throws {TypeError} If it is not an array (or typed array) of `n` entries.
+ * @throws {RangeError} If a weight is not a finite number >= 0 (naming its index).
+ */
+export function sampleWeightValues(
+  action: string,
+  sw: unknown,
+  n: number,
+  namesRow: boolean,
+): Float64Array {
+  // A string is array-like too; a DataView has no indices.
+  const arrayLike = Array.isArray(sw) || (ArrayBuffer.isView(sw) && !(sw instanceof DataView));
+  if (!arrayLike || (sw as ArrayLike<unknown>).length !== n) {
+    throw new TypeError(
+      `Cannot ${action}: sampleWeight must hold one weight per row of x (${n}), got ${
+        describe(sw)
+      }`,
+    );
+  }
+  const values = sw as ArrayLike<unknown>;
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (!(typeof v === "number" && v >= 0 && v < Infinity)) {
+      throw new RangeError(
+        `Cannot ${action}: sampleWeight[${i}]${namesRow ? ` (row ${i})` : ""} is ${
+          typeof v === "number" ? v : describe(v)
+        }; weights must be finite numbers >= 0`,
+      );
+    }
+    w[i] = v;
+  }
+  return w;
+}
 
 /**
  * Refuses row weights that sum to 0 (no row would train) or beyond float64 (the mean would be
