@@ -4,7 +4,7 @@
  * @module
  */
 
-import { counted } from "../core/validate.ts";
+import { counted, quotedText } from "../core/validate.ts";
 
 /**
  * Formats rows as an aligned text table; numeric-looking cells are right-aligned.
@@ -76,6 +76,39 @@ export function weightedMetricsLine(
       }, balanced accuracy ${percent(metrics.balancedAccuracy)}, log loss ${
         metrics.logLoss.toFixed(4)
       }, macro F1 ${metrics.macroF1.toFixed(4)}, ROC AUC ${rocAucText(metrics.rocAuc)}`);
+}
+
+/**
+ * The test metrics weighted by `--weight-column`, as `lrc prune` and `lrc quantize` put them
+ * under their unweighted table: a blank line and a table of their own (so the first table's
+ * widths stay as they were), its first title naming the column and the test rows' total weight;
+ * or, when every test row weighs 0, one line saying they were not measured.
+ *
+ * @param column The weight column's name.
+ * @param total The test rows' weights' sum.
+ * @param columns The titles of the table's other columns.
+ * @param rows The table's rows, or `null` when every test row weighs 0.
+ * @returns The report lines.
+ */
+export function weightedTestTable(
+  column: string,
+  total: number,
+  columns: readonly string[],
+  rows: readonly (readonly string[])[] | null,
+): string[] {
+  if (rows === null) {
+    return [weightedMetricsLine(`test rows by ${quotedText(column)}`, total, null, "test row")];
+  }
+  return [
+    "",
+    formatTable(
+      [
+        `test, weighted by ${quotedText(column)} (total weight ${Number(total.toPrecision(6))})`,
+        ...columns,
+      ],
+      rows,
+    ),
+  ];
 }
 
 /** The line under metrics whose ROC AUC (`-`) `--no-roc-auc` skipped. */

@@ -41,7 +41,14 @@ import {
   type LoadedData,
   WEIGHT_COLUMN_OPTION,
 } from "./data_options.ts";
-import { formatTable, percent, rocAucText, thresholdNote, TrainingWarnings } from "./format.ts";
+import {
+  formatTable,
+  percent,
+  rocAucText,
+  thresholdNote,
+  TrainingWarnings,
+  weightedTestTable,
+} from "./format.ts";
 import { lostClassesNote, lostClassesOfConfusion } from "./lost_classes.ts";
 import {
   checkSaveTarget,
@@ -691,31 +698,16 @@ export const pruneCommand: Command = {
     if (tuned) rows.push([tunedName, ...cells(tuned.test)]);
     // The weighted table under the unweighted one, in a table of its own (the first's widths
     // stay as they were).
-    const weightedLines = testWeights === undefined ? [] : weighted === null
-      ? [
-        `weighted  test rows by ${
-          quotedText(data.rowWeights!.column)
-        } (total weight 0): not measured, every test row weighs 0`,
-      ]
-      : [
-        "",
-        formatTable(
-          [
-            `test, weighted by ${quotedText(data.rowWeights!.column)} (total weight ${
-              Number(testWeightSum.toPrecision(6))
-            })`,
-            "accuracy",
-            "balanced accuracy",
-            "log loss",
-            "ROC AUC",
-          ],
-          [
-            ["dense", ...cells(weighted.dense)],
-            ["pruned", ...cells(weighted.pruned)],
-            ...(weighted.fineTuned ? [[tunedName, ...cells(weighted.fineTuned)]] : []),
-          ],
-        ),
-      ];
+    const weightedLines = testWeights === undefined ? [] : weightedTestTable(
+      data.rowWeights!.column,
+      testWeightSum,
+      ["accuracy", "balanced accuracy", "log loss", "ROC AUC"],
+      weighted === null ? null : [
+        ["dense", ...cells(weighted.dense)],
+        ["pruned", ...cells(weighted.pruned)],
+        ...(weighted.fineTuned ? [[tunedName, ...cells(weighted.fineTuned)]] : []),
+      ],
+    );
     const lines = [
       `data      ${data.source}: ${nTrain} train / ${data.test.x.rows} test, ` +
       `${counted(data.train.x.cols, "feature")}, ` +

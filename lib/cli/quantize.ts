@@ -7,7 +7,7 @@
 
 import { scoreCutoff } from "../model/decision_threshold.ts";
 import { prepareStorage, storedPreprocessing, storeQuantizedModel } from "../compress/storage.ts";
-import { counted, errorReason, quotedText } from "../core/validate.ts";
+import { counted, errorReason } from "../core/validate.ts";
 import { accuracy, balancedAccuracy } from "../metrics/metrics.ts";
 import { classesFromScores, decisionFunction, predict } from "../model/predict.ts";
 import { binaryRocAuc } from "../metrics/evaluate.ts";
@@ -54,7 +54,15 @@ import {
   saveFormatOf,
   writeModelFile,
 } from "./model_files.ts";
-import { count, formatTable, int, percent, rocAucText, thresholdNote } from "./format.ts";
+import {
+  count,
+  formatTable,
+  int,
+  percent,
+  rocAucText,
+  thresholdNote,
+  weightedTestTable,
+} from "./format.ts";
 import { createProgress } from "./progress.ts";
 import { lostClasses, lostClassesNote } from "./lost_classes.ts";
 import {
@@ -637,46 +645,31 @@ export const quantizeCommand: Command = {
           percent(integer.agreement)
         } of the test set`
         : `integer-only inference unavailable: ${integerNote}`,
-      ...(testWeights === undefined ? [] : weighted === null
-        ? [
-          `weighted  test rows by ${
-            quotedText(data.rowWeights!.column)
-          } (total weight 0): not measured, every test row weighs 0`,
-        ]
-        : [
-          "",
-          formatTable(
-            [
-              `test, weighted by ${quotedText(data.rowWeights!.column)} (total weight ${
-                Number(testWeightSum.toPrecision(6))
-              })`,
-              "accuracy",
-              "vs float",
-              "balanced accuracy",
-              "ROC AUC",
-            ],
-            [
-              [
-                "float",
-                percent(weighted.float.accuracy),
-                "",
-                percent(weighted.float.balancedAccuracy),
-                rocAucText(weighted.float.rocAuc),
-              ],
-              ...([
-                ["quantized (dequantized)", weighted.quantized],
-                ["file, dequantized (int32 bias)", weighted.saved],
-                [`integer-only (${integer?.inputDtype} inputs)`, weighted.integer],
-              ] as const).filter(([, m]) => m !== null).map(([name, m]) => [
-                name,
-                percent(m!.accuracy),
-                pointsDiff(m!.accuracy, weighted.float.accuracy),
-                percent(m!.balancedAccuracy),
-                rocAucText(m!.rocAuc),
-              ]),
-            ],
-          ),
-        ]),
+      ...(testWeights === undefined ? [] : weightedTestTable(
+        data.rowWeights!.column,
+        testWeightSum,
+        ["accuracy", "vs float", "balanced accuracy", "ROC AUC"],
+        weighted === null ? null : [
+          [
+            "float",
+            percent(weighted.float.accuracy),
+            "",
+            percent(weighted.float.balancedAccuracy),
+            rocAucText(weighted.float.rocAuc),
+          ],
+          ...([
+            ["quantized (dequantized)", weighted.quantized],
+            ["file, dequantized (int32 bias)", weighted.saved],
+            [`integer-only (${integer?.inputDtype} inputs)`, weighted.integer],
+          ] as const).filter(([, m]) => m !== null).map(([name, m]) => [
+            name,
+            percent(m!.accuracy),
+            pointsDiff(m!.accuracy, weighted.float.accuracy),
+            percent(m!.balancedAccuracy),
+            rocAucText(m!.rocAuc),
+          ]),
+        ],
+      )),
       ...lostClassesNote(
         lost,
         "accuracy counts a class by its share of the rows; " +
