@@ -116,6 +116,10 @@ function metricsAt(
     else tn += wi;
   }
   const positives = tp + fn, negatives = fp + tn;
+  // As thresholdCurve: the class totals scaled by one power of two (exact), so that weights
+  // near 1e160 or 1e-170 do not overflow or underflow balanced accuracy's product to NaN.
+  const unit = 2 ** -Math.floor(Math.log2(Math.max(positives, negatives)));
+  const posU = positives * unit, negU = negatives * unit;
   return {
     threshold,
     precision: tp + fp > 0 ? tp / (tp + fp) : 1,
@@ -123,7 +127,7 @@ function metricsAt(
     fpr: fp / negatives,
     f1: (2 * tp) / (2 * tp + fp + fn),
     accuracy: (tp + tn) / (positives + negatives),
-    balancedAccuracy: (tp * negatives + tn * positives) / (2 * positives * negatives),
+    balancedAccuracy: (tp * unit * negU + tn * unit * posU) / (2 * posU * negU),
   };
 }
 
