@@ -1,7 +1,7 @@
 /**
  * Plotting: figure builders that return plain plotly `{ data, layout }` objects from plain
- * data (training histories, compression results, weights, masks, confusion matrices), a Jupyter
- * display adapter, and standalone offline HTML export.
+ * data (training histories, compression results, weights, masks, confusion matrices, threshold
+ * curves), a Jupyter display adapter, and standalone offline HTML export.
  *
  * Nothing else in lib/ imports this module.
  *
@@ -15,6 +15,7 @@ export * from "./images.ts";
 export * from "./confusion.ts";
 export * from "./size.ts";
 export * from "./pivot.ts";
+export * from "./threshold.ts";
 export * from "./display.ts";
 export {
   figureDiv,

@@ -16,9 +16,11 @@ import {
   paretoFigure,
   resetPlotlyInclusion,
   sparsityFigure,
+  thresholdFigure,
   trainingFigure,
   writeFiguresHtml,
 } from "../../lib/plot/mod.ts";
+import { chooseThreshold, thresholdCurve } from "../../lib/metrics/threshold.ts";
 import { guardedScript } from "../../lib/plot/html.ts";
 
 const unavailable = browserUnavailable();
@@ -500,6 +502,56 @@ Deno.test({
       // Epoch 2 of the training loss (1 / 2), and the bit width's accuracy (4 bits, 50 %).
       assert.match(hovers[0], /step %\{y\} 2.*loss 0\.5000 nats/);
       assert.match(hovers[1], /4 bits.*100%\{x\} acc 50\.00%/);
+    } finally {
+      await browser.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: `the threshold figure draws its curves and the chosen threshold's line, named in the ` +
+    `legend, with no network${skip}`,
+  ignore: unavailable !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const scores = [-3, -2, -1.2, -0.5, 0.2, 0.4, 1, 1.8, 2.5, 3];
+    const y = [0, 0, 1, 0, 0, 1, 0, 1, 1, 1];
+    const chosen = chooseThreshold(scores, y, { recall: 0.8 });
+    const figure = thresholdFigure(thresholdCurve(scores, y), {
+      markers: [{ name: "recall >= 80 %", threshold: chosen.threshold }],
+    });
+    const dir = await Deno.makeTempDir({ prefix: "lrc-threshold-" });
+    const browser = await launchChromium();
+    try {
+      const path = `${dir}/threshold.html`;
+      await writeFiguresHtml(path, [{ figure }], { title: "threshold" });
+      const page = await browser.newPage();
+      const blocked = await restrictNetwork(page, OFFLINE);
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.goto(`file://${path}`, { timeout: PAGE_LOAD_TIMEOUT });
+      await page.waitForSelector(".lrc-plotly .main-svg", { timeout: 60_000 });
+      const drawn = await page.$eval(".lrc-plotly", (d) => ({
+        legend: [...d.querySelectorAll(".legendtext")].map((t) => t.textContent),
+        // One drawn line per trace: the two measures and the marker.
+        lines: d.querySelectorAll(".scatterlayer .trace .js-line").length,
+        yTicks: [...d.querySelectorAll(".ytick text")].map((t) => t.textContent ?? ""),
+      }));
+      assert.deepEqual(drawn.legend, ["precision", "recall", "recall >= 80 %"]);
+      assert.equal(drawn.lines, 3);
+      assert.ok(drawn.yTicks.length >= 3, drawn.yTicks.join(", "));
+      for (const l of drawn.yTicks) assert.match(l, /^\d+(\.\d+)?%$/);
+      // The marker's line stands at the chosen threshold: its two ends share one x pixel.
+      const ends = await page.$eval(".lrc-plotly", (d) => {
+        const path = d.querySelectorAll(".scatterlayer .trace")[2].querySelector(".js-line")!;
+        return (path.getAttribute("d") ?? "").match(/-?\d+(\.\d+)?/g)!.map(Number);
+      });
+      assert.equal(ends.length, 4, String(ends));
+      assert.ok(Math.abs(ends[0] - ends[2]) < 1e-6, String(ends));
+      assert.deepEqual(blocked, []);
+      assert.deepEqual(errors, []);
     } finally {
       await browser.close();
       await Deno.remove(dir, { recursive: true });

@@ -79,6 +79,7 @@ import {
   sweepCompression,
   table,
   taylorScores,
+  thresholdFigure,
   toSparseModel,
   trainingComparisonFigure,
   trainingFigure,
@@ -810,6 +811,7 @@ Deno.test("figures, tables, HTML pages, atomic writes, the article grid and stre
   refuses("maskFigure", () => maskFigure(x, o({ colums: 2 })), "colums", "columns");
   refuses("sizeBreakdownFigure", () => sizeBreakdownFigure(x, o({ part: [] })), "part", "parts");
   refuses("trainingFigure", () => trainingFigure(x, o({ panel: "loss" })), "panel", "panels");
+  refuses("thresholdFigure", () => thresholdFigure(x, o({ marker: [] })), "marker", "markers");
   refuses(
     "trainingComparisonFigure",
     () => trainingComparisonFigure(x, o({ xtitle: "t" })),
