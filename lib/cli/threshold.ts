@@ -273,16 +273,12 @@ export const thresholdCommand: Command = {
       }).threshold;
     } else chosen = set ?? null;
     const updated: StoredModel = withThreshold(model, chosen);
-    const next = chosen ?? 0.5;
-    const before = data === null
-      ? null
-      : metricsAt(current, scoreCutoff(model), data.scores, data.y, data.w);
-    const after = data === null
-      ? null
-      : metricsAt(next, scoreCutoff(updated), data.scores, data.y, data.w);
+    let before: ThresholdMetrics | null = null, after: ThresholdMetrics | null = null;
     let changed = 0;
     if (data !== null) {
       const a = scoreCutoff(model), b = scoreCutoff(updated);
+      before = metricsAt(current, a, data.scores, data.y, data.w);
+      after = metricsAt(chosen ?? 0.5, b, data.scores, data.y, data.w);
       for (const s of data.scores) if ((s > a) !== (s > b)) changed++;
     }
     const bytes = savePath === undefined ? null : await writeModelFile(savePath, updated, entropy);
