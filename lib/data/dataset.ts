@@ -63,7 +63,7 @@ export function encodeLabels(
   }
   const numeric = values.length > 0 &&
     values.every((v) =>
-      typeof v === "number" ? Number.isFinite(v) : typeof v === "string" && isNumeric(v)
+      typeof v === "number" ? Number.isFinite(v) : typeof v === "string" && isNumericLabel(v)
     );
   const keys = values.map((v) => numeric ? String(Number(v)) : String(v));
   const distinct = [...new Set(keys)];
@@ -95,12 +95,12 @@ export function encodeLabels(
  */
 export function classIndexOf(classes: readonly string[]): (label: string) => number | undefined {
   const exact = new Map(classes.map((c, i) => [c, i]));
-  const numbers = classes.every(isNumeric)
+  const numbers = classes.every(isNumericLabel)
     ? new Map(classes.map((c, i) => [String(Number(c)), i]))
     : null;
   if (numbers === null || numbers.size < classes.length) return (label) => exact.get(label);
   return (label) =>
-    exact.get(label) ?? (isNumeric(label) ? numbers.get(String(Number(label))) : undefined);
+    exact.get(label) ?? (isNumericLabel(label) ? numbers.get(String(Number(label))) : undefined);
 }
 
 /**
@@ -123,11 +123,6 @@ export function classIndexOf(classes: readonly string[]): (label: string) => num
  * ```
  */
 export function isNumericLabel(s: string): boolean {
-  return isNumeric(s);
-}
-
-/** {@linkcode isNumericLabel}. */
-function isNumeric(s: string): boolean {
   const t = s.trim();
   if (t === "" || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return false;
   if (!Number.isFinite(Number(t))) return false;
