@@ -21,6 +21,7 @@ import {
   describe,
   quoted,
 } from "../core/validate.ts";
+import { logit } from "../model/decision_threshold.ts";
 
 /** Options of {@linkcode thresholdCurve} and {@linkcode chooseThreshold}. */
 export interface ThresholdCurveOptions {
@@ -46,7 +47,7 @@ export interface ThresholdPoint {
   readonly cutoff: number;
   /**
    * The probability threshold that gives the same labels: `sigmoid(cutoff)` when
-   * `logit(t) = log(t) - log1p(-t)` of it lies in `[lower score, upper score)` (it does unless
+   * `logit(t) = Math.log(t / (1 - t))` of it (the models' own cutoff) lies in `[lower score, upper score)` (it does unless
    * the scores are within a few ulps of each other or beyond about 36.7); otherwise the middle
    * (in float64 order) of the thresholds that do; `null` when no float64 in (0, 1) does (two
    * scores both above about 36.7, where every threshold rounds to 1 or to the largest float64
@@ -98,11 +99,6 @@ export type ThresholdTarget =
 
 /** The largest float64 below 1. */
 const BELOW_ONE = 1 - Number.EPSILON / 2;
-
-/** `log(t / (1 - t))`, accurate near both ends. */
-function logit(t: number): number {
-  return Math.log(t) - Math.log1p(-t);
-}
 
 function sigmoid(c: number): number {
   if (c >= 0) return 1 / (1 + Math.exp(-c));

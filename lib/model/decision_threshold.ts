@@ -59,7 +59,20 @@ export function checkThreshold(action: string, link: Link, threshold: unknown): 
  */
 export function scoreCutoff(model: { readonly threshold?: number }): number {
   const t = model.threshold;
-  return t === undefined ? 0 : Math.log(t / (1 - t));
+  return t === undefined ? 0 : logit(t);
+}
+
+/**
+ * The score cutoff of a threshold `t` in (0, 1), `Math.log(t / (1 - t))`: the one formula the
+ * predictors, the ONNX export and `chooseThreshold` share, so that they label alike to the bit
+ * (`1 - t` is exact above 1/2 and `t / (1 - t)` is `t` to within rounding below it, so it is
+ * accurate near both ends).
+ *
+ * @param t The threshold.
+ * @returns `logit(t)`.
+ */
+export function logit(t: number): number {
+  return Math.log(t / (1 - t));
 }
 
 /**

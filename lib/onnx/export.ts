@@ -36,6 +36,7 @@
  */
 
 import { checkOptionKeys, describe, type OptionKeys, quoted } from "../core/validate.ts";
+import { logit } from "../model/decision_threshold.ts";
 import { assertFoldFinite, foldPreprocessing } from "../model/predict.ts";
 import { outputCount } from "../model/types.ts";
 import { validateModel } from "../model/validate_model.ts";
@@ -320,7 +321,7 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
  * ```
  */
 export function float32Cutoff(t: number): number {
-  const c = Math.log(t / (1 - t));
+  const c = logit(t);
   const f = Math.fround(c);
   if (f <= c) return f;
   // f is the float32 above c: step one float32 down (toward -Infinity).
