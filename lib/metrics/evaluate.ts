@@ -122,12 +122,7 @@ export function evaluate(
     }
     return {
       samples: x.rows,
-      accuracy: sums.accuracy(),
-      balancedAccuracy: balancedAccuracyFromConfusion(sums.confusion),
-      logLoss: sums.logLoss(),
-      macroF1: macroF1FromConfusion(sums.confusion),
-      rocAuc: nc === 2 ? weightedRocAuc(y, binaryLogOdds(scores), w) : null,
-      confusion: sums.confusion,
+      ...sums.metrics(nc === 2 ? weightedRocAuc(y, binaryLogOdds(scores), w) : null),
     };
   }
   const auc = nc === 2 ? binaryRocAuc(scores, y) : null;

@@ -173,15 +173,7 @@ export async function evaluateStream(
         "Cannot evaluate model: every row weighs 0 (weightColumn); at least one must weigh more",
       );
     }
-    return {
-      samples,
-      accuracy: sums.accuracy(),
-      balancedAccuracy: balancedAccuracyFromConfusion(sums.confusion),
-      logLoss: sums.logLoss(),
-      macroF1: macroF1FromConfusion(sums.confusion),
-      rocAuc: weightedAuc?.rocAuc() ?? null,
-      confusion: sums.confusion,
-    };
+    return { samples, ...sums.metrics(weightedAuc?.rocAuc() ?? null) };
   }
   // Counted from the confusion matrix: a batch's accuracy times its size is not always an
   // integer in floating point (15 / 22 * 22 is 14.999999999999998).

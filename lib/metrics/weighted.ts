@@ -9,7 +9,8 @@
 
 import type { Matrix } from "../core/matrix.ts";
 import { sampleWeightValues } from "../model/weights.ts";
-import { balancedAccuracyFromConfusion, logLossTerm } from "./metrics.ts";
+import type { Evaluation } from "./evaluate.ts";
+import { balancedAccuracyFromConfusion, logLossTerm, macroF1FromConfusion } from "./metrics.ts";
 
 /**
  * Checks a `sampleWeight` option: an array of one finite weight >= 0 per row, not all 0.
@@ -89,6 +90,23 @@ export class WeightedSums {
   /** Weighted mean log loss. */
   logLoss(): number {
     return this.lossSum / this.weightSum();
+  }
+
+  /**
+   * Every weighted metric of an `Evaluation` but `samples`, read from these sums.
+   *
+   * @param rocAuc The weighted ROC AUC, computed apart (`null`: none).
+   * @returns Accuracy, balanced accuracy, log loss, macro F1, `rocAuc` and the confusion.
+   */
+  metrics(rocAuc: number | null): Omit<Evaluation, "samples"> {
+    return {
+      accuracy: this.accuracy(),
+      balancedAccuracy: balancedAccuracyFromConfusion(this.confusion),
+      logLoss: this.logLoss(),
+      macroF1: macroF1FromConfusion(this.confusion),
+      rocAuc,
+      confusion: this.confusion,
+    };
   }
 }
 
