@@ -375,15 +375,7 @@ export const predictCommand: Command = {
     // The same metrics weighted by --weight-column (null when every row weighs 0).
     const weightTotal = weighted?.weightSum() ?? 0;
     const weightedMetrics = weighted !== null && weightTotal > 0
-      ? {
-        weightSum: weightTotal,
-        accuracy: weighted.accuracy(),
-        balancedAccuracy: balancedAccuracyFromConfusion(weighted.confusion),
-        logLoss: weighted.logLoss(),
-        macroF1: macroF1FromConfusion(weighted.confusion),
-        rocAuc: weightedAuc?.rocAuc() ?? null,
-        confusion: weighted.confusion,
-      }
+      ? { weightSum: weightTotal, ...weighted.metrics(weightedAuc?.rocAuc() ?? null) }
       : null;
     const kind = model.kind === "logistic-regression" ? "float" : "quantized";
     if (args.flag("json")) {
