@@ -59,27 +59,52 @@ export interface ThresholdMetrics {
 }
 
 /**
- * Reads `--target`: a metric to maximise, or a floor on precision or recall, a ceiling on the
+ * What the spellings of a threshold target mean, for the help of the options that take one
+ * (`lrc threshold --target`, `lrc train --threshold-target`).
+ */
+export const TARGET_HELP = "f1, accuracy or balanced-accuracy (the highest), precision=P (the " +
+  "highest recall with precision >= P), recall=R (the highest precision with recall >= R) or " +
+  "fpr=F (the highest recall with false-positive rate <= F); P, R, F fractions in [0, 1]";
+
+/** Where a threshold target was given, for {@linkcode parseTarget}'s messages. */
+export interface ParseTargetOptions {
+  /**
+   * The command.
+   * @default {"threshold"}
+   */
+  readonly command?: string;
+  /**
+   * The option, without its dashes.
+   * @default {"target"}
+   */
+  readonly option?: string;
+}
+
+/**
+ * Reads `--target` (or another option that takes a threshold target, such as `lrc train
+ * --threshold-target`): a metric to maximise, or a floor on precision or recall, a ceiling on the
  * false-positive rate.
  *
  * @param raw The option's value.
+ * @param options The command and the option, for messages.
  * @returns The target of `chooseThreshold`.
  * @throws {UsageError} For another spelling, or a value that is not a number in [0, 1].
  */
-export function parseTarget(raw: string): ThresholdTarget {
+export function parseTarget(raw: string, options: ParseTargetOptions = {}): ThresholdTarget {
+  const command = options.command ?? NAME, option = `--${options.option ?? "target"}`;
   const t = raw.trim();
   if (t === "f1" || t === "accuracy" || t === "balanced-accuracy") return { metric: t };
   const m = t.match(/^(precision|recall|fpr)=(.*)$/);
   if (m === null) {
     throw new UsageError(
-      `Cannot parse arguments of '${NAME}': --target must be one of ${TARGETS}, got ` +
+      `Cannot parse arguments of '${command}': ${option} must be one of ${TARGETS}, got ` +
         quotedText(raw),
     );
   }
   const v = decimalValue(m[2]);
   if (!(v >= 0 && v <= 1)) {
     throw new UsageError(
-      `Cannot parse arguments of '${NAME}': --target ${m[1]}=${m[2]} needs a number in [0, 1]` +
+      `Cannot parse arguments of '${command}': ${option} ${m[1]}=${m[2]} needs a number in [0, 1]` +
         " (a fraction, not a percentage)",
     );
   }
@@ -87,12 +112,31 @@ export function parseTarget(raw: string): ThresholdTarget {
   return key === "precision" ? { precision: v } : key === "recall" ? { recall: v } : { fpr: v };
 }
 
-/** `--target` as the output names it. */
-function targetText(target: ThresholdTarget): string {
+/**
+ * A threshold target as the output names it, e.g. `highest recall with precision >= 0.9`.
+ *
+ * @param target The target.
+ * @returns Its description.
+ */
+export function targetText(target: ThresholdTarget): string {
   if ("metric" in target) return `highest ${target.metric}`;
   if ("precision" in target) return `highest recall with precision >= ${target.precision}`;
   if ("recall" in target) return `highest precision with recall >= ${target.recall}`;
   return `highest recall with false-positive rate <= ${target.fpr}`;
+}
+
+/**
+ * A threshold's metrics as the commands print them: precision, recall, false-positive rate and
+ * accuracy in percent, F1 to four decimals.
+ *
+ * @param m The metrics.
+ * @returns One phrase, e.g. `precision 90.00 %, recall 85.71 %, false-positive rate 2.00 %, F1
+ *   0.8780, accuracy 96.00 %`.
+ */
+export function thresholdMetricsText(m: Omit<ThresholdMetrics, "threshold">): string {
+  return `precision ${percent(m.precision)}, recall ${percent(m.recall)}, false-positive rate ${
+    percent(m.fpr)
+  }, F1 ${m.f1.toFixed(4)}, accuracy ${percent(m.accuracy)}`;
 }
 
 /**
@@ -145,10 +189,7 @@ export const thresholdCommand: Command = {
     target: {
       type: "string",
       value: "T",
-      help: "choose the threshold on --data: f1, accuracy or balanced-accuracy (the highest), " +
-        "precision=P (the highest recall with precision >= P), recall=R (the highest precision " +
-        "with recall >= R) or fpr=F (the highest recall with false-positive rate <= F); P, R, F " +
-        "fractions in [0, 1]",
+      help: `choose the threshold on --data: ${TARGET_HELP}`,
     },
     set: {
       type: "string",
@@ -308,10 +349,6 @@ export const thresholdCommand: Command = {
       );
       return 0;
     }
-    const line = (m: ThresholdMetrics) =>
-      `precision ${percent(m.precision)}, recall ${percent(m.recall)}, false-positive rate ${
-        percent(m.fpr)
-      }, F1 ${m.f1.toFixed(4)}, accuracy ${percent(m.accuracy)}`;
     const lines = [
       `model     ${modelPath}: ${kind} sigmoid, classes ${quotedList(float.classes)}; a row is ` +
       `${quotedText(float.classes[1])} when its probability is above the threshold`,
@@ -330,9 +367,11 @@ export const thresholdCommand: Command = {
     const currentText = `${current}${model.threshold === undefined ? " (none set)" : ""}`;
     const nextText = chosen === null ? "0.5 (none)" : String(chosen);
     lines.push(
-      `current   threshold ${currentText}${before === null ? "" : `: ${line(before)}`}`,
+      `current   threshold ${currentText}${
+        before === null ? "" : `: ${thresholdMetricsText(before)}`
+      }`,
       `${chosen === null ? "cleared" : target !== null ? "chosen" : "set"}`.padEnd(10) +
-        `threshold ${nextText}${after === null ? "" : `: ${line(after)}`}`,
+        `threshold ${nextText}${after === null ? "" : `: ${thresholdMetricsText(after)}`}`,
     );
     if (data !== null) {
       lines.push(`changed   ${changed} of ${count(data.scores.length, "row")} change label`);
