@@ -719,7 +719,8 @@ async function firstLineNames(
  * @param column The weight column's name.
  * @param why Where a bad value is (`line 5`) and the value; or `overflowAt`, the line where the
  *   weights' sum overflows float64; or `heldOut`, what else to change when the training rows all
- *   weigh 0; none when every row weighs 0.
+ *   weigh 0, and `heldOutFor`, what the others were held out for (default `testing`); none when
+ *   every row weighs 0.
  * @returns The error to throw.
  */
 export function weightsRefused(
@@ -730,6 +731,7 @@ export function weightsRefused(
     readonly value?: number;
     readonly overflowAt?: string;
     readonly heldOut?: string;
+    readonly heldOutFor?: string;
   },
 ): RangeError {
   return new RangeError(
@@ -740,7 +742,8 @@ export function weightsRefused(
         ? `they sum to Infinity by ${why.overflowAt}, beyond float64; scale them down (only ` +
           "their ratios matter)"
         : why.heldOut !== undefined
-        ? "every training row weighs 0 (the rows that weigh more were held out for testing); " +
+        ? "every training row weighs 0 (the rows that weigh more were held out for " +
+          `${why.heldOutFor ?? "testing"}); ` +
           `give those rows more weight, or ${why.heldOut}`
         : "every row weighs 0; at least one must weigh more"
     }`,

@@ -26,6 +26,17 @@ import {
 } from "./format.ts";
 import { createProgress, preparingText } from "./progress.ts";
 import { trainStreamedIfAsked } from "./train_stream.ts";
+import {
+  chooseOnValidation,
+  holdOutValidation,
+  THRESHOLD_TRAIN_OPTIONS,
+  type ThresholdRequest,
+  thresholdRequest,
+  type ValidationThreshold,
+  validationThresholdJson,
+  validationThresholdLine,
+} from "./train_threshold.ts";
+import { withThreshold } from "../quant/with_threshold.ts";
 import { counted, quotedList, quotedText } from "../core/validate.ts";
 
 /** Options that describe training, shared by commands that train. */
@@ -466,6 +477,7 @@ export const trainCommand: Command = {
     ...TRAIN_OPTIONS,
     ...CLASS_WEIGHT_OPTION,
     ...WEIGHT_COLUMN_OPTION,
+    ...THRESHOLD_TRAIN_OPTIONS,
     stream: {
       type: "boolean",
       help: "train from --data in a stream (sgd/adam; memory does not grow with the file, but " +
@@ -493,6 +505,8 @@ export const trainCommand: Command = {
   },
   async run(args, io) {
     const entropy = entropyFlag(args, "save");
+    // --threshold-target's options are checked before any data are read.
+    const thresholdAsked = thresholdRequest(args);
     await checkSaveTarget(args.string("save"), { data: args.string("data") });
     const showProgress = !args.flag("quiet") && !args.flag("json");
     // Without --data nothing streams; with it, the file's size may decide: accepted then.
@@ -508,7 +522,8 @@ export const trainCommand: Command = {
       ...trainingChoices(args, 1),
       classWeights: (classes, counts) => classWeightsFromCounts(args, classes, counts, "train"),
     });
-    const data: Outcome = streamed ?? await inMemory(args, io, showProgress);
+    const data: Outcome = streamed ?? await inMemory(args, io, showProgress, thresholdAsked);
+    const threshold = data.threshold ?? null;
     const { result, train, test } = data;
     const classWeights = data.classWeights ?? null;
     const rowWeights = data.rowWeights;
@@ -527,6 +542,8 @@ export const trainCommand: Command = {
       data: {
         source: data.source,
         trainSamples: train.samples,
+        // With --threshold-target: the validation rows held out of the training rows.
+        ...(threshold === null ? {} : { validationSamples: threshold.rows }),
         testSamples: test.samples,
         features: train.x.cols,
         classes: model.classes,
@@ -543,6 +560,8 @@ export const trainCommand: Command = {
       },
       classWeight: classWeights,
       sampleWeight: rowWeightsJson(rowWeights),
+      // With --threshold-target only: the threshold and where it was chosen.
+      ...(threshold === null ? {} : { threshold: validationThresholdJson(threshold) }),
       train: metricsJson(train),
       test: metricsJson(test),
       // The test metrics weighted by --weight-column (null without the option, or when every
@@ -562,7 +581,9 @@ export const trainCommand: Command = {
       return 0;
     }
     const lines = [
-      `data      ${data.source}: ${report.data.trainSamples} train / ${report.data.testSamples} test, ` +
+      `data      ${data.source}: ${report.data.trainSamples} train / ${
+        threshold === null ? "" : `${threshold.rows} validation / `
+      }${report.data.testSamples} test, ` +
       `${counted(report.data.features, "feature")}, ` +
       `${model.classes.length} classes`,
       `training  ${report.training.optimizer}, ${model.link}, penalty ${report.training.penalty}: ` +
@@ -574,6 +595,7 @@ export const trainCommand: Command = {
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
       ...(rowWeights ? [rowWeightsLine(rowWeights, classWeights !== null)] : []),
       ...result.warnings.map((w) => `warning   ${w}`),
+      ...(threshold === null ? [] : [validationThresholdLine(threshold)]),
       "",
       formatTable(["", "accuracy", "balanced accuracy", "log loss", "macro F1", "ROC AUC"], [
         [
@@ -639,6 +661,8 @@ interface Outcome {
    * every test row weighs 0), and the weights' sum.
    */
   testWeighted?: TestWeighted;
+  /** With `--threshold-target`: the threshold chosen on validation rows, which `result` holds. */
+  threshold?: ValidationThreshold;
 }
 
 /** The test metrics weighted by `--weight-column`, and the test rows' weights' sum. */
@@ -653,10 +677,26 @@ async function inMemory(
   args: ParsedArgs,
   io: Parameters<Command["run"]>[1],
   showProgress: boolean,
+  thresholdAsked: ThresholdRequest | null,
 ): Promise<Outcome> {
-  const data = await loadData(args, io, showProgress ? io : undefined);
+  const loaded = await loadData(args, io, showProgress ? io : undefined);
+  // With --threshold-target, validation rows are held out of the training rows: the model trains
+  // on the others (class weights resolved on them), and the threshold is chosen on them.
+  const held = thresholdAsked === null
+    ? null
+    : holdOutValidation(loaded, thresholdAsked, args.number("seed", -(2 ** 31), 2 ** 31, true)!);
+  const data = held?.fit ?? loaded;
   const classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, "train");
-  const result = trainWithProgress(data, args, showProgress, io, { classWeights });
+  const fitted = trainWithProgress(data, args, showProgress, io, { classWeights });
+  const threshold = held === null ? null : chooseOnValidation(
+    fitted.model,
+    held.validation,
+    thresholdAsked!,
+    data.rowWeights?.column ?? null,
+  );
+  const result = threshold === null
+    ? fitted
+    : { ...fitted, model: withThreshold(fitted.model, threshold.chosen.threshold) };
   // The test rows' weights (--weight-column): the test metrics weighted by them too.
   const testWeights = data.rowWeights?.test;
   const testSum = testWeights === undefined ? 0 : weightSum(testWeights);
@@ -665,6 +705,7 @@ async function inMemory(
     result,
     classWeights,
     ...(data.rowWeights === undefined ? {} : { rowWeights: data.rowWeights }),
+    ...(threshold === null ? {} : { threshold }),
     train: { ...evaluate(result.model, data.train.x, data.train.y), x: data.train.x },
     test: { ...evaluate(result.model, data.test.x, data.test.y), x: data.test.x },
     ...(testWeights === undefined ? {} : {

@@ -43,7 +43,8 @@ import { checkClassWeightSyntax } from "./train.ts";
  *   absent means the default `1 / nSamples`), and how `--class-weight` is resolved from the
  *   training rows' classes and count of each (counted by the first pass of `fitStream`).
  * @returns The training outcome, or `null` to train in memory.
- * @throws {UsageError} If streaming is asked without `--data` or with L-BFGS.
+ * @throws {UsageError} If streaming is asked without `--data`, with L-BFGS or with
+ *   `--threshold-target`.
  */
 export async function trainStreamedIfAsked(
   args: ParsedArgs,
@@ -90,6 +91,15 @@ export async function trainStreamedIfAsked(
   }
   // Why a file the user did not ask to stream is streamed, for the messages below.
   const why = auto ? ` (${file} is ${size} bytes, above the in-memory limit)` : "";
+  if (args.given("threshold-target")) {
+    throw new UsageError(
+      `Cannot train from a stream${why}: --threshold-target holds validation rows out of a ` +
+        `training in memory; ${
+          auto ? "raise --max-data-bytes to read the file into memory" : "drop --stream"
+        }, or train, then choose the threshold on a validation file with lrc threshold ` +
+        "--model FILE --data VALIDATION.csv --target T",
+    );
+  }
   if (!regular) {
     throw new RangeError(
       `Cannot train from a stream: '${file}' is not a regular file (a pipe?); streaming reads it ` +
