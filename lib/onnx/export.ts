@@ -5,7 +5,11 @@
  * - `label`: string, shape `(N)`, the predicted class label (`classes[argmax]`; for a sigmoid
  *   model `classes[1]` when the score is > 0, or with a decision threshold `t` when it is above
  *   the float32 cutoff {@linkcode float32Cutoff}`(t)`, i.e. above `logit(t)`: the model's own rule
- *   applied to the graph's float32 scores; the threshold is also in the metadata
+ *   applied to the graph's float32 scores; in the integer graph of a calibrated model (an int32
+ *   bias, its own input quantization, no standardisation) when the int32 accumulator is above
+ *   {@linkcode int32Cutoff}`(t, bias.scale[0])`: lrcompress's integer-only rule
+ *   `acc * bias.scale[0] > logit(t)` on the graph's exact accumulator, so that the graph labels
+ *   its rows as lrcompress does at the cutoff too; the threshold is also in the metadata
  *   `lrcompress.threshold`);
  * - `probabilities`: float32, shape `(N, nClasses)`, in the order of the model's classes;
  * - `scores`: float32, shape `(N, nOutputs)`, the decision scores (logits).
@@ -205,6 +209,8 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
 
   let scores: string;
   let storage: string;
+  /** The integer graph's accumulator when it is lrcompress's integer-only one (see below). */
+  let exactAccumulator: { readonly name: string; readonly rescale: number } | null = null;
   if (!quantized) {
     const folded = foldHere
       ? foldPreprocessing(model)
@@ -225,6 +231,9 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
   } else {
     const r = integerScores(g, model, x, options, action);
     scores = r.scores;
+    if (r.lrcompressRescale !== null && nOut === 1) {
+      exactAccumulator = { name: r.accumulator, rescale: r.lrcompressRescale };
+    }
     if (options.debugOutputs) {
       g.op("Identity", [r.inputCodes], {}, "input_codes");
       g.op("Identity", [r.accumulator], {}, "accumulator");
@@ -251,12 +260,22 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
     const p0 = logistic("scores");
     const p1 = logistic(g.op("Neg", ["scores"]));
     g.op("Concat", [p0, p1], { axis: { int: 1 } }, "probabilities");
-    // With a threshold, a float32 constant at or below logit(t) with no float32 between them:
-    // the graph's float32 scores then go to classes[1] exactly when they exceed logit(t).
-    const cutoff = model.threshold === undefined
-      ? g.constant("zero", "FLOAT", [], [0])
-      : g.constant("cutoff", "FLOAT", [], [float32Cutoff(model.threshold)]);
-    const positive = g.op("Greater", ["scores", cutoff]);
+    let positive: string;
+    if (model.threshold === undefined) {
+      positive = g.op("Greater", ["scores", g.constant("zero", "FLOAT", [], [0])]);
+    } else if (exactAccumulator !== null) {
+      // The integer graph of a calibrated model holds lrcompress's own int32 accumulator, which
+      // its integer-only prediction labels by `acc * rescale > logit(t)` in float64: the same
+      // label as `acc > int32Cutoff(t, rescale)`, row for row, at the cutoff too.
+      const k = int32Cutoff(model.threshold, exactAccumulator.rescale);
+      const cutoff = g.constant("accumulator_cutoff", "INT32", [], [k]);
+      positive = g.op("Greater", [exactAccumulator.name, cutoff]);
+    } else {
+      // A float32 constant at or below logit(t) with no float32 between them: the graph's
+      // float32 scores then go to classes[1] exactly when they exceed logit(t).
+      const cutoff = g.constant("cutoff", "FLOAT", [], [float32Cutoff(model.threshold)]);
+      positive = g.op("Greater", ["scores", cutoff]);
+    }
     const asInt = g.op("Cast", [positive], { to: { int: 7 } });
     index = g.op("Squeeze", [asInt, g.constant("axis", "INT64", [1], [1])]);
   }
@@ -328,6 +347,59 @@ export function float32Cutoff(t: number): number {
   const bits = new Int32Array(new Float32Array([f]).buffer)[0];
   const down = f > 0 ? bits - 1 : f < 0 ? bits + 1 : (0x80000001 | 0);
   return new Float32Array(new Int32Array([down]).buffer)[0];
+}
+
+/**
+ * The int32 cutoff of an integer graph's label for a decision threshold `t`: the largest int32
+ * accumulator `a` whose score `a * rescale` (float64, as lrcompress's integer-only inference
+ * computes it) is at or below `logit(t) = Math.log(t / (1 - t))`, or -2^31 when none of
+ * -2^31 + 1 ... 2^31 - 1 is (no accumulator of the graph, at most 2^31 - 1 in magnitude, is then
+ * at or below it). The score is non-decreasing in `a` (an int32 is exact in float64 and
+ * rounding is monotone), so for every int32 accumulator `a` of at most 2^31 - 1 in magnitude,
+ * `a > cutoff` iff `a * rescale > logit(t)`: the integer graph labels as lrcompress does,
+ * including rows whose score is within rounding of `logit(t)`.
+ *
+ * @param t The threshold, strictly between 0 and 1.
+ * @param rescale The output's product scale (its int32 bias scale), finite and > 0.
+ * @returns The integer value of the graph's `Greater` constant.
+ * @throws {TypeError} If `t` or `rescale` is not a number.
+ * @throws {RangeError} If `t` is not strictly between 0 and 1 or `rescale` not finite > 0.
+ *
+ * @example
+ * ```ts
+ * import { int32Cutoff } from "./export.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const rescale = 0.01, k = int32Cutoff(0.9, rescale), logit = Math.log(0.9 / 0.1);
+ * assert.ok(k * rescale <= logit && (k + 1) * rescale > logit);
+ * assert.equal(int32Cutoff(0.5, rescale), 0);
+ * ```
+ */
+export function int32Cutoff(t: number, rescale: number): number {
+  const action = "compute the int32 cutoff";
+  for (const [name, v] of [["threshold", t], ["rescale", rescale]] as const) {
+    if (typeof v !== "number") {
+      throw new TypeError(`Cannot ${action}: ${name} must be a number, got ${describe(v)}`);
+    }
+  }
+  if (!(t > 0 && t < 1)) {
+    throw new RangeError(
+      `Cannot ${action}: threshold must be a probability strictly between 0 and 1, got ${t}`,
+    );
+  }
+  if (!(rescale > 0 && rescale < Infinity)) {
+    throw new RangeError(`Cannot ${action}: rescale must be finite > 0, got ${rescale}`);
+  }
+  const c = logit(t);
+  // Binary search for the largest a with a * rescale <= c; lo = -2^31 stands for "none" and is
+  // never tested (mid > lo throughout).
+  let lo = -(2 ** 31), hi = 2 ** 31 - 1;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi + 1) / 2);
+    if (mid * rescale <= c) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** Codes with masked positions set to the group's zero code. */
@@ -463,6 +535,11 @@ function integerScores(
   accumulator: string;
   inputType: ElementType;
   parts: number;
+  /**
+   * The rescale of output 0 in lrcompress's integer-only inference (`bias.scale[0]`) when the
+   * graph's accumulator is that inference's (see `exportOnnx`), else `null`.
+   */
+  lrcompressRescale: number | null;
 } {
   const t = model.weights;
   if (t.kind !== "uniform" || t.bits > 8) {
@@ -578,7 +655,29 @@ function integerScores(
   if (b.kind !== "int32") {
     scores = g.op("Add", [scores, g.constant("bias", "FLOAT", [nOut], b.values)]);
   }
-  return { scores, inputCodes: xq, accumulator, inputType, parts };
+  const lrcompressRescale = integerInferenceRescale(model, options.input);
+  return { scores, inputCodes: xq, accumulator, inputType, parts, lrcompressRescale };
+}
+
+/**
+ * The rescale of output 0 in lrcompress's integer-only inference when the integer graph's
+ * accumulator is that inference's, else `null`. The graph's `sum_j (xq[j] - zx) * w[j] + bias`
+ * is what `prepareIntegerModel` computes from the same codes (`bias - zx * rowSum` folded) when
+ * the model carries that inference: an int32 bias at the product scale of the raw inputs (no
+ * standardisation, which that inference requantizes) and the input quantization it was
+ * calibrated with.
+ */
+function integerInferenceRescale(model: QuantizedModel, input?: InputQuantization): number | null {
+  const b = model.bias;
+  const own = model.input !== undefined && b.kind === "int32" &&
+    model.preprocessing.kind !== "standardize" &&
+    (input === undefined || sameInput(input, model.input));
+  return own ? b.scale[0] : null;
+}
+
+/** Whether two input quantizations give the same codes (their calibration text aside). */
+function sameInput(a: InputQuantization, b: InputQuantization): boolean {
+  return a.dtype === b.dtype && a.scale === b.scale && a.zeroPoint === b.zeroPoint;
 }
 
 /**

@@ -8,6 +8,7 @@
 export {
   exportOnnx,
   float32Cutoff,
+  int32Cutoff,
   MATMUL_INTEGER_SAFE_WEIGHT,
   type OnnxExportOptions,
   splitWeights,

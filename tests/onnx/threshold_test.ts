@@ -5,12 +5,16 @@ import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { predictProba } from "../../lib/model/predict.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
-import { exportOnnx, float32Cutoff } from "../../lib/onnx/export.ts";
+import { exportOnnx, float32Cutoff, int32Cutoff } from "../../lib/onnx/export.ts";
 import { importOnnxModel } from "../../lib/onnx/import.ts";
-import { decodeOnnx, encodeOnnx } from "../../lib/onnx/protobuf.ts";
+import { decodeOnnx, encodeOnnx, type OnnxModel } from "../../lib/onnx/protobuf.ts";
 import { calibrateInput } from "../../lib/quant/integer.ts";
 import { dequantizeModel, quantizeModel } from "../../lib/quant/model.ts";
-import { quantizedPredictProba } from "../../lib/quant/predictor.ts";
+import {
+  quantizedDecisionFunction,
+  quantizedPredict,
+  quantizedPredictProba,
+} from "../../lib/quant/predictor.ts";
 import type { QuantizedModel } from "../../lib/quant/types.ts";
 import { withThreshold } from "../../lib/quant/with_threshold.ts";
 import { onnxRuntimeProblem, runOnnx } from "../_helpers/onnxruntime.ts";
@@ -142,6 +146,169 @@ Deno.test({
     const out = await runOnnx(exportOnnx(withThreshold(one, t)), x);
     assert.deepEqual(out.label.data, ["no", "yes"]);
   },
+});
+
+Deno.test("int32Cutoff is the largest accumulator whose float64 score is at or below logit(t)", () => {
+  const logitOf = (t: number) => Math.log(t / (1 - t));
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  let interior = 0;
+  for (let i = 0; i < 3000; i++) {
+    const t = 0.001 + 0.998 * next();
+    const rescale = 10 ** (-9 + 9 * next());
+    const k = int32Cutoff(t, rescale), c = logitOf(t);
+    const where = `t = ${t}, rescale = ${rescale}`;
+    assert.ok(Number.isInteger(k) && k >= -(2 ** 31) && k <= 2 ** 31 - 1, where);
+    // The definition, on the float64 products lrcompress's integer inference computes; -2^31
+    // stands for "every accumulator above", 2^31 - 1 can be "every accumulator at or below".
+    if (k > -(2 ** 31)) assert.ok(k * rescale <= c, `${where}: ${k} x rescale > logit`);
+    if (k < 2 ** 31 - 1) assert.ok((k + 1) * rescale > c, `${where}: ${k + 1} x rescale <= logit`);
+    if (Math.abs(k) < 2 ** 31 - 1) interior++;
+  }
+  assert.ok(interior > 2000, `only ${interior} cutoffs inside the int32 range`);
+  // Thresholds taken from a row's own probability, sigmoid(a * rescale) for an accumulator a:
+  // logit(t) lands within rounding of a * rescale, where c / rescale rounded down is off by one
+  // for a few percent of them.
+  for (let i = 0; i < 3000; i++) {
+    const rescale = 10 ** (-8 + 8 * next());
+    const a = Math.floor((next() - 0.5) * 2 * Math.min(2 ** 31 - 2, 7 / rescale));
+    const t = 1 / (1 + Math.exp(-a * rescale)), c = logitOf(t);
+    const k = int32Cutoff(t, rescale);
+    const where = `a = ${a}, rescale = ${rescale}`;
+    assert.ok(Math.abs(k - a) <= 2, `${where}: ${k}`);
+    assert.ok(k * rescale <= c && (k + 1) * rescale > c, `${where}: ${k}`);
+  }
+  assert.equal(int32Cutoff(0.5, 0.01), 0);
+  // Beyond the accumulator's range: every accumulator labels classes[0], or every one classes[1].
+  assert.equal(int32Cutoff(0.999, 1e-12), 2 ** 31 - 1);
+  assert.equal(int32Cutoff(0.001, 1e-12), -(2 ** 31));
+  assert.ok((-(2 ** 31) + 1) * 1e-12 > logitOf(0.001));
+  throwsWith(() => int32Cutoff(1, 0.1), RangeError, "strictly between 0 and 1, got 1");
+  throwsWith(() => int32Cutoff(0.3, 0), RangeError, "rescale must be finite > 0, got 0");
+  throwsWith(() => int32Cutoff(0.3, Infinity), RangeError, "finite > 0, got Infinity");
+  throwsWith(() => int32Cutoff("0.3" as never, 1), TypeError, 'got string "0.3"');
+});
+
+/** The calibrated raw 8-bit model with an integer weight of exactly 1 on feature `j0`. */
+function unitWeightModel(j0: number): QuantizedModel {
+  const raw = fit(split.xTrain, split.yTrain, {
+    classes: cancer.classes,
+    featureNames: cancer.featureNames,
+    preprocessing: "none",
+    optimizer: { kind: "lbfgs", maxIterations: 80 },
+    penalty: { kind: "l2", lambda: 0.3 },
+  }).model;
+  const q = quantizeModel(raw, { method: { kind: "uniform", bits: 8 } });
+  if (q.weights.kind !== "uniform") throw new Error("expected uniform weights");
+  const codes = q.weights.codes.slice();
+  codes[j0] = q.weights.zeroPoint[0] + 1;
+  return calibrateInput({ ...q, weights: { ...q.weights, codes } }, split.xTrain);
+}
+
+Deno.test({
+  name:
+    `the integer graph labels every row as integer-only predict, at the cutoff's accumulator and its neighbours${skip}`,
+  ignore: problem !== null,
+  async fn() {
+    // Feature 0's integer weight is 1: stepping its code by one steps the accumulator by one,
+    // so a sweep of its 256 codes puts rows on consecutive accumulators.
+    const j0 = 0;
+    const q = unitWeightModel(j0);
+    const sx = q.input!.scale;
+    const d = split.xTest.cols;
+    let straddled = 0;
+    for (let i = 0; i < 40; i++) {
+      // Row i of the test set with feature 0 at code 128, then its 256 codes: the threshold is
+      // the middle row's own probability, so the cutoff lies next to its accumulator.
+      const base = Float32Array.from(split.xTest.data.subarray(i * d, (i + 1) * d));
+      const x = { data: new Float32Array(257 * d), rows: 257, cols: d };
+      x.data.set(base);
+      x.data[j0] = Math.fround(128 * sx);
+      for (let c = 0; c < 256; c++) {
+        x.data.set(base, (c + 1) * d);
+        x.data[(c + 1) * d + j0] = Math.fround(c * sx);
+      }
+      const t = quantizedPredictProba(q, { data: x.data.subarray(0, d), rows: 1, cols: d })
+        .data[1];
+      if (!(t > 0 && t < 1)) continue;
+      const m = withThreshold(q, t);
+      const out = await runOnnx(exportOnnx(m, { quantized: "integer", debugOutputs: true }), x);
+      const acc = out.accumulator.data as Int32Array;
+      // lrcompress's integer accumulator of every row: its score over its rescale.
+      const scores = quantizedDecisionFunction(m, x).data;
+      const rescale = m.bias.kind === "int32" ? m.bias.scale[0] : NaN;
+      for (let r = 0; r < x.rows; r++) {
+        assert.equal(acc[r], Math.round(scores[r] / rescale), `row ${r}`);
+        if (r > 1) assert.equal(acc[r] - acc[r - 1], 1, `row ${r}`);
+      }
+      const want = Array.from(quantizedPredict(m, x), (c) => m.classes[c]);
+      assert.deepEqual(out.label.data, want, `threshold ${t} of row ${i}`);
+      // The sweep crosses the cutoff: the last row of classes[0] and the next of classes[1].
+      const flip = want.indexOf(m.classes[1], 1);
+      if (flip > 1 && want.lastIndexOf(m.classes[0]) === flip - 1) {
+        straddled++;
+        assert.equal(acc[flip - 1], int32Cutoff(t, rescale));
+      }
+    }
+    assert.ok(straddled >= 30, `only ${straddled} sweeps crossed the cutoff`);
+  },
+});
+
+/** The inputs of the node whose output is the label's class index (`Greater`'s operands). */
+function labelComparison(
+  bytes: Uint8Array,
+): { inputs: string[]; constant: number[]; type: number } {
+  const onnx: OnnxModel = decodeOnnx(bytes, "m.onnx");
+  const greater = onnx.graph.node!.filter((n) => n.op_type === "Greater");
+  assert.equal(greater.length, 1);
+  const init = onnx.graph.initializer!.find((t) => t.name === greater[0].input[1])!;
+  const raw = init.raw_data!.slice().buffer;
+  const values = init.data_type === 6 ? new Int32Array(raw) : new Float32Array(raw);
+  return { inputs: greater[0].input, constant: Array.from(values), type: init.data_type ?? 0 };
+}
+
+Deno.test("only the integer graph of a calibrated model compares its accumulator; the others compare the scores", () => {
+  const q = unitWeightModel(0);
+  const t = 0.3;
+  const rescale = q.bias.kind === "int32" ? q.bias.scale[0] : NaN;
+  const integer = labelComparison(exportOnnx(withThreshold(q, t), { quantized: "integer" }));
+  assert.equal(integer.type, 6, "an INT32 constant");
+  assert.deepEqual(integer.constant, [int32Cutoff(t, rescale)]);
+  assert.notEqual(integer.inputs[0], "scores");
+  // The QDQ and float graphs keep the float32 cutoff on their scores, as does the integer graph
+  // of a model whose accumulator is not lrcompress's: an uncalibrated one (a float bias, given
+  // an input quantization), whose integer-only inference lrcompress does not run.
+  const { input: _, bias: __, ...rest } = q;
+  const uncalibrated: QuantizedModel = {
+    ...rest,
+    bias: { kind: "float64", values: Float64Array.from([0.1]) },
+  };
+  for (
+    const bytes of [
+      exportOnnx(withThreshold(q, t)),
+      exportOnnx(withThreshold(model, t)),
+      exportOnnx(withThreshold(uncalibrated, t), { quantized: "integer", input: q.input }),
+    ]
+  ) {
+    const c = labelComparison(bytes);
+    assert.equal(c.inputs[0], "scores");
+    assert.deepEqual(c.constant, [float32Cutoff(t)]);
+  }
+  // Without a threshold, every graph compares its scores with 0.
+  for (const bytes of [exportOnnx(q), exportOnnx(q, { quantized: "integer" }), exportOnnx(model)]) {
+    const c = labelComparison(bytes);
+    assert.equal(c.inputs[0], "scores");
+    assert.deepEqual(c.constant, [0]);
+  }
+});
+
+Deno.test("the integer graph of a thresholded model is still refused by import, by name", () => {
+  const bytes = exportOnnx(withThreshold(unitWeightModel(0), 0.3), { quantized: "integer" });
+  throwsWith(
+    () => importOnnxModel(bytes, { name: "i.onnx" }),
+    SyntaxError,
+    "Cannot import ONNX model 'i.onnx': it is an integer graph (QuantizeLinear, MatMulInteger)",
+  );
 });
 
 Deno.test("the threshold is in the metadata, and a model without one exports as before", () => {
