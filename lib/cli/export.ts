@@ -5,7 +5,7 @@
  */
 
 import { writeFileAtomic } from "../io/atomic.ts";
-import { exportOnnx, float32Cutoff } from "../onnx/export.ts";
+import { accumulatorCutoff, exportOnnx, float32Cutoff } from "../onnx/export.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import type { LogisticModel } from "../model/types.ts";
 import type { QuantizedModel } from "../quant/types.ts";
@@ -229,10 +229,15 @@ export const exportCommand: Command = {
     await writeFileAtomic(out, bytes);
     const { featureNames: names, classes, link } = asFloatModel(model);
     const [d, k] = [names.length, classes.length];
-    // A decision threshold: the graph's 'label' is classes[1] where 'scores' > the float32 cutoff;
-    // 'probabilities' are not thresholded (a consumer that takes their largest labels at 0.5).
+    // A decision threshold: the graph's 'label' is classes[1] where 'scores' > the float32 cutoff,
+    // or in the integer graph of a calibrated model where its int32 accumulator > an int32 one
+    // (lrc predict's integer-only rule); 'probabilities' are not thresholded (a consumer that
+    // takes their largest labels at 0.5).
     const threshold = model.threshold ?? null;
     const cutoff = threshold === null ? null : float32Cutoff(threshold);
+    const onAccumulator = form === "integer" && model.kind === "quantized-logistic-regression"
+      ? accumulatorCutoff(model)
+      : null;
     if (args.flag("json")) {
       io.out(
         JSON.stringify({
@@ -240,9 +245,11 @@ export const exportCommand: Command = {
           from,
           out,
           bytes: bytes.length,
-          // The decision threshold and the graph's cutoff on 'scores' (null: none, 0.5 and 0).
+          // The decision threshold and the graph's cutoff on 'scores' (null: none, 0.5 and 0),
+          // and the integer graph's on its accumulator when its label compares that (else null).
           threshold,
           cutoff,
+          accumulatorCutoff: onAccumulator,
           classWeight: classWeights,
           sampleWeight: rowWeightsJson(rowWeights),
           warnings,
@@ -257,9 +264,12 @@ export const exportCommand: Command = {
           })\n` +
           (threshold === null
             ? ""
-            : `threshold ${threshold}: 'label' is ${
-              quotedText(classes[1])
-            } where 'scores' > ${cutoff} (the largest float32 at or below logit(threshold)); ` +
+            : `threshold ${threshold}: 'label' is ${quotedText(classes[1])} where ` +
+              (onAccumulator === null
+                ? `'scores' > ${cutoff} (the largest float32 at or below logit(threshold)); `
+                : `its int32 accumulator > ${onAccumulator} (lrc predict's integer-only rule, ` +
+                  `accumulator x scale > logit(threshold), row for row; 'scores' > ${cutoff} ` +
+                  "can differ at the cutoff); ") +
               `'probabilities' are not thresholded: label by 'label', or by p > ${threshold}\n`) +
           `features  ${d === 1 ? "the input's column" : `the input's ${d} columns, in order`}: ${
             quotedList(names, 12)

@@ -209,8 +209,8 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
 
   let scores: string;
   let storage: string;
-  /** The integer graph's accumulator when it is lrcompress's integer-only one (see below). */
-  let exactAccumulator: { readonly name: string; readonly rescale: number } | null = null;
+  /** The integer graph's int32 accumulator (binary: its label may compare it, see below). */
+  let accumulator: string | null = null;
   if (!quantized) {
     const folded = foldHere
       ? foldPreprocessing(model)
@@ -231,9 +231,7 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
   } else {
     const r = integerScores(g, model, x, options, action);
     scores = r.scores;
-    if (r.lrcompressRescale !== null && nOut === 1) {
-      exactAccumulator = { name: r.accumulator, rescale: r.lrcompressRescale };
-    }
+    accumulator = r.accumulator;
     if (options.debugOutputs) {
       g.op("Identity", [r.inputCodes], {}, "input_codes");
       g.op("Identity", [r.accumulator], {}, "accumulator");
@@ -260,16 +258,18 @@ export function exportOnnx(model: StoredModel, options: OnnxExportOptions = {}):
     const p0 = logistic("scores");
     const p1 = logistic(g.op("Neg", ["scores"]));
     g.op("Concat", [p0, p1], { axis: { int: 1 } }, "probabilities");
+    // The integer graph of a calibrated model holds lrcompress's own int32 accumulator, which
+    // its integer-only prediction labels by `acc * rescale > logit(t)` in float64: the same
+    // label as `acc > int32Cutoff(t, rescale)`, row for row, at the cutoff too.
+    const k = accumulator === null
+      ? null
+      : accumulatorCutoff(model as QuantizedModel, options.input);
     let positive: string;
     if (model.threshold === undefined) {
       positive = g.op("Greater", ["scores", g.constant("zero", "FLOAT", [], [0])]);
-    } else if (exactAccumulator !== null) {
-      // The integer graph of a calibrated model holds lrcompress's own int32 accumulator, which
-      // its integer-only prediction labels by `acc * rescale > logit(t)` in float64: the same
-      // label as `acc > int32Cutoff(t, rescale)`, row for row, at the cutoff too.
-      const k = int32Cutoff(model.threshold, exactAccumulator.rescale);
+    } else if (k !== null) {
       const cutoff = g.constant("accumulator_cutoff", "INT32", [], [k]);
-      positive = g.op("Greater", [exactAccumulator.name, cutoff]);
+      positive = g.op("Greater", [accumulator!, cutoff]);
     } else {
       // A float32 constant at or below logit(t) with no float32 between them: the graph's
       // float32 scores then go to classes[1] exactly when they exceed logit(t).
@@ -535,11 +535,6 @@ function integerScores(
   accumulator: string;
   inputType: ElementType;
   parts: number;
-  /**
-   * The rescale of output 0 in lrcompress's integer-only inference (`bias.scale[0]`) when the
-   * graph's accumulator is that inference's (see `exportOnnx`), else `null`.
-   */
-  lrcompressRescale: number | null;
 } {
   const t = model.weights;
   if (t.kind !== "uniform" || t.bits > 8) {
@@ -655,24 +650,34 @@ function integerScores(
   if (b.kind !== "int32") {
     scores = g.op("Add", [scores, g.constant("bias", "FLOAT", [nOut], b.values)]);
   }
-  const lrcompressRescale = integerInferenceRescale(model, options.input);
-  return { scores, inputCodes: xq, accumulator, inputType, parts, lrcompressRescale };
+  return { scores, inputCodes: xq, accumulator, inputType, parts };
 }
 
 /**
- * The rescale of output 0 in lrcompress's integer-only inference when the integer graph's
- * accumulator is that inference's, else `null`. The graph's `sum_j (xq[j] - zx) * w[j] + bias`
- * is what `prepareIntegerModel` computes from the same codes (`bias - zx * rowSum` folded) when
- * the model carries that inference: an int32 bias at the product scale of the raw inputs (no
- * standardisation, which that inference requantizes) and the input quantization it was
- * calibrated with.
+ * The int32 constant with which the label of a binary quantized model's integer graph compares
+ * its accumulator, {@linkcode int32Cutoff}`(threshold, bias.scale[0])`, when the model has a
+ * decision threshold and the graph's accumulator is lrcompress's integer-only one; `null` when
+ * its label compares the float32 `scores` instead. The graph's
+ * `sum_j (xq[j] - zx) * w[j] + bias` is what `prepareIntegerModel` computes from the same codes
+ * (`bias - zx * rowSum` folded) when the model carries that inference: an int32 bias at the
+ * product scale of the raw inputs (no standardisation, which that inference requantizes) and the
+ * input quantization it was calibrated with. `lib/onnx/mod.ts` does not re-export it (`lrc export`
+ * prints it).
+ *
+ * @param model A quantized model that the integer graph can hold.
+ * @param input The graph's input quantization, when given in the export's options.
+ * @returns The cutoff, or `null`.
  */
-function integerInferenceRescale(model: QuantizedModel, input?: InputQuantization): number | null {
+export function accumulatorCutoff(
+  model: QuantizedModel,
+  input?: InputQuantization,
+): number | null {
   const b = model.bias;
-  const own = model.input !== undefined && b.kind === "int32" &&
+  const own = model.threshold !== undefined && model.link === "sigmoid" &&
+    model.input !== undefined && b.kind === "int32" &&
     model.preprocessing.kind !== "standardize" &&
     (input === undefined || sameInput(input, model.input));
-  return own ? b.scale[0] : null;
+  return own ? int32Cutoff(model.threshold!, b.scale[0]) : null;
 }
 
 /** Whether two input quantizations give the same codes (their calibration text aside). */

@@ -10,8 +10,14 @@ import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { saveModel } from "../../lib/io/model_file.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { predict } from "../../lib/model/predict.ts";
+import { exportOnnx, float32Cutoff } from "../../lib/onnx/export.ts";
+import { calibrateInput } from "../../lib/quant/integer.ts";
 import { quantizeModel } from "../../lib/quant/model.ts";
-import { quantizedPredict } from "../../lib/quant/predictor.ts";
+import {
+  quantizedDecisionFunction,
+  quantizedPredict,
+  quantizedPredictProba,
+} from "../../lib/quant/predictor.ts";
 import { withThreshold } from "../../lib/quant/with_threshold.ts";
 
 const problem = await onnxRuntimeProblem();
@@ -63,6 +69,7 @@ Deno.test(`lrc export of a thresholded model gives the graph's cutoff on its sco
       const j = JSON.parse(json.stdout);
       assert.equal(j.threshold, T);
       assert.equal(j.cutoff, cutoff);
+      assert.equal(j.accumulatorCutoff, null);
       if (problem) continue;
       const o = await runOnnx(await Deno.readFile(out), data.x);
       const graphLabels = o.label.data as string[];
@@ -84,6 +91,74 @@ Deno.test(`lrc export of a thresholded model gives the graph's cutoff on its sco
     ]);
     assert.equal(JSON.parse(pj.stdout).threshold, null);
     assert.equal(JSON.parse(pj.stdout).cutoff, null);
+    assert.equal(JSON.parse(pj.stdout).accumulatorCutoff, null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test(`lrc export of a thresholded integer graph gives its cutoff on the int32 accumulator${skip}`, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lrc-export-ti-" });
+  try {
+    const data = await loadEmbedded("breast-cancer");
+    const raw = fit(data.x, data.y, {
+      classes: data.classes,
+      featureNames: data.featureNames,
+      preprocessing: "none",
+      optimizer: { kind: "lbfgs", maxIterations: 60 },
+      penalty: { kind: "l2", lambda: 0.3 },
+    }).model;
+    const q = calibrateInput(quantizeModel(raw, { method: { kind: "uniform", bits: 8 } }), data.x);
+    const scale = q.bias.kind === "int32" ? q.bias.scale[0] : NaN;
+    const x = { data: Float32Array.from(data.x.data), rows: data.x.rows, cols: data.x.cols };
+    // A threshold from a row's own probability, where the graph's float32 'scores' fall on the
+    // other side of the float32 cutoff than lrc predict's label (when onnxruntime is here).
+    const p = quantizedPredictProba(q, x);
+    let t = p.data[1], i = 0;
+    for (; !problem && i < 60; i++) {
+      t = p.data[2 * i + 1];
+      const m = withThreshold(q, t);
+      const o = await runOnnx(exportOnnx(m, { quantized: "integer" }), x);
+      const s = (o.scores.data as Float32Array)[i];
+      if ((s > float32Cutoff(t)) !== (quantizedPredict(m, x)[i] === 1)) break;
+    }
+    assert.ok(problem || i < 60, "no row's threshold puts its float32 score astray");
+    const model = withThreshold(q, t);
+    await saveModel(`${dir}/i.lrc`, model);
+    const args = ["export", "--model", `${dir}/i.lrc`, "--out", `${dir}/i.onnx`];
+    const r = await runCli([...args, "--quantized", "integer"]);
+    assert.equal(r.code, 0, r.stderr);
+    const line = r.stdout.split("\n").find((l) => l.startsWith("threshold "));
+    const m = line?.match(
+      /^threshold (\S+): 'label' is "malignant" where its int32 accumulator > (-?\d+) \(lrc predict's integer-only rule, accumulator x scale > logit\(threshold\), row for row; 'scores' > (\S+) can differ at the cutoff\); 'probabilities' are not thresholded: label by 'label', or by p > (\S+)$/,
+    );
+    assert.ok(m, r.stdout);
+    assert.equal(Number(m[1]), t);
+    const k = Number(m[2]), logit = Math.log(t / (1 - t));
+    // The definition on lrc predict's float64 scores, accumulator x scale.
+    assert.ok(k * scale <= logit && (k + 1) * scale > logit, `${k} x ${scale} against ${logit}`);
+    assert.equal(Number(m[3]), float32Cutoff(t));
+    const j = JSON.parse((await runCli([...args, "--quantized", "integer", "--json"])).stdout);
+    assert.deepEqual([j.threshold, j.cutoff, j.accumulatorCutoff], [t, float32Cutoff(t), k]);
+    // The QDQ graph of the same file compares its scores.
+    const qdq = JSON.parse(
+      (await runCli(["export", "--model", `${dir}/i.lrc`, "--out", `${dir}/q.onnx`, "--json"]))
+        .stdout,
+    );
+    assert.equal(qdq.accumulatorCutoff, null);
+    if (problem) return;
+    const o = await runOnnx(
+      await Deno.readFile(`${dir}/i.onnx`),
+      x,
+    );
+    // Every row as lrc predict labels it, the row at the cutoff included: its accumulator is
+    // above the printed cutoff exactly when lrcompress's integer score is above logit(t).
+    const want = quantizedPredict(model, x);
+    const scores = quantizedDecisionFunction(model, x).data;
+    assert.deepEqual(o.label.data, Array.from(want, (c) => data.classes[c]));
+    for (let r = 0; r < x.rows; r++) {
+      assert.equal(Math.round(scores[r] / scale) > k, want[r] === 1, `row ${r}`);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
