@@ -1487,7 +1487,10 @@ async function ensureParent(path: string): Promise<string[]> {
     try {
       await Deno.lstat(f);
       break;
-    } catch {
+    } catch (error) {
+      // A folder this process may not look at (/dev, under deno task's permissions) is not
+      // made here: checkOutput says what it is.
+      if (error instanceof Deno.errors.NotCapable) return [];
       made.push(f);
     }
   }

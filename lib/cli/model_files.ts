@@ -5,6 +5,7 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import { nearestName } from "../core/validate.ts";
 import { modelFromCoefficients } from "../io/coefficients.ts";
 import { jsonStart, loadModel, modelFromFileBytes, saveModel } from "../io/model_file.ts";
@@ -310,7 +311,8 @@ export async function writeModelFile(
 /**
  * Checks before any long work that a file can be written at `path`: its folder exists and it is
  * not itself a folder, nor a FIFO, a device or a socket (directly or behind a link), which
- * `writeFileAtomic` refuses. (Permissions and disk space show only when writing; the write is
+ * `writeFileAtomic` refuses, nor in `/dev`, whose devices `deno task lrc`'s permissions do not
+ * let it examine. (Permissions and disk space show only when writing; the write is
  * atomic, so a failure then leaves any previous file intact.)
  *
  * @param path The destination.
@@ -324,6 +326,14 @@ async function checkDestination(path: string): Promise<void> {
     isDir = (await Deno.stat(dir)).isDirectory;
     exists = true;
   } catch (error) {
+    // Deno lets only --allow-all look into /dev, and says to run again with it, which
+    // `deno task lrc` cannot be given: the devices there are what a save must not replace.
+    if (error instanceof Deno.errors.NotCapable && /^\/dev(\/|$)/.test(resolve(dir))) {
+      throw new UsageError(
+        `Cannot write '${path}': it is in /dev, whose devices (/dev/null, /dev/stdout) are not ` +
+          "regular files: a save would replace one with a file; write to a regular file",
+      );
+    }
     // Missing (or a file in the path) is reported below; anything else, such as a folder this
     // process may not look at, is said as the system says it, not as a missing folder.
     if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory)) {

@@ -759,6 +759,72 @@ Deno.test("checkOutput names a file in the path as a file, not as a missing fold
   }
 });
 
+const noDev = osProblem("posix", "/dev/null is POSIX-only");
+
+Deno.test({
+  name: "lrc refuses an output in /dev as a device under deno task's permissions, not with " +
+    "Deno's advice to run again with --allow-all" + (noDev ? ` (skipped: ${noDev})` : ""),
+  ignore: noDev !== null,
+  fn: async () => {
+    // The lrc task's own flags (deno.json): Deno lets only --allow-all look into /dev, so the
+    // check of `--out /dev/null` got "Requires all access to "/dev", run again with the
+    // --allow-all flag", which `deno task lrc` cannot be given.
+    const config = new URL("../../deno.json", import.meta.url);
+    const task: string = JSON.parse(await Deno.readTextFile(config)).tasks.lrc;
+    const flags = task.split(" ").filter((a) => a.startsWith("--allow-"));
+    assert.ok(!flags.includes("--allow-all"), task);
+    const main = new URL("../../lib/cli/main.ts", import.meta.url).pathname;
+    const dir = await Deno.makeTempDir();
+    try {
+      const data = await loadEmbedded("iris");
+      const rows = data.x.rows, cols = data.x.cols;
+      const lines = [[...data.featureNames!, "species"].join(",")];
+      for (let i = 0; i < rows; i++) {
+        const row = Array.from(data.x.data.subarray(i * cols, (i + 1) * cols));
+        lines.push([...row, data.classes[data.y[i]]].join(","));
+      }
+      await Deno.writeTextFile(`${dir}/d.csv`, lines.join("\n") + "\n");
+      const trained = await runCli([
+        "train",
+        "--dataset",
+        "iris",
+        "--quiet",
+        "--save",
+        `${dir}/m.lrc`,
+      ]);
+      assert.equal(trained.code, 0, trained.stderr);
+      for (
+        const [command, out] of [
+          ["predict", "/dev/null"],
+          ["predict", "/dev/stdout"],
+          ["export", "/dev/m.onnx"],
+          ["compress", "/dev/m.lrc"],
+        ]
+      ) {
+        const args = command === "predict"
+          ? ["predict", "--model", `${dir}/m.lrc`, "--data", `${dir}/d.csv`, "--out", out]
+          : [command, "--model", `${dir}/m.lrc`, "--out", out];
+        const r = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "--config", config.pathname, ...flags, main, ...args],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const stderr = new TextDecoder().decode(r.stderr);
+        assert.equal(r.code, 2, stderr);
+        assert.equal(r.stdout.length, 0);
+        assert.equal(
+          stderr,
+          `lrc ${command}: Cannot write '${out}': it is in /dev, whose devices (/dev/null, ` +
+            "/dev/stdout) are not regular files: a save would replace one with a file; write to " +
+            "a regular file\n",
+        );
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 const noProc = osProblem("linux", "/proc is Linux-only");
 
 Deno.test({
