@@ -85,6 +85,7 @@ import {
   ratioText,
   rocAucText,
   TrainingWarnings,
+  weightedTestTable,
 } from "./format.ts";
 import { lostClasses, lostClassesNote } from "./lost_classes.ts";
 import {
@@ -750,6 +751,11 @@ export const compressCommand: Command = {
       });
     }
     const choices = trainingChoices(args, fitRows, choiceOptions);
+    // With --weight-column, the test rows' weights: every model's test metrics are also given
+    // weighted by them (not when every test row weighs 0: then said so).
+    const testWeights = data.rowWeights?.test;
+    const testWeightSum = testWeights === undefined ? 0 : weightSum(testWeights);
+    const weighTest = testWeights !== undefined && testWeightSum > 0;
     const progress = createProgress(io, showProgress);
     const started = performance.now();
     let result: CompressResult | SearchResult | SizeSearchResult | null = null;
@@ -771,7 +777,7 @@ export const compressCommand: Command = {
             denseTraining: { optimizer: choices.optimizer, preprocessing: choices.preprocessing },
           }
           : {}),
-        test: data.test,
+        test: weighTest ? { ...data.test, sampleWeight: testWeights } : data.test,
         seed,
         ...classWeightOption(classWeights),
         ...sampleWeightOption(data),
@@ -950,6 +956,9 @@ export const compressCommand: Command = {
       });
     }
     const summary = dataSummary(data, session.trainData.x.rows, session.validation.x.rows);
+    // The stages' weighted test metrics in --json, by metric then stage (null: none).
+    const stagesWeightedJson = (stages: readonly StageReport[]) =>
+      weighTest ? weightedByStage(data.rowWeights!.column, testWeightSum, stages) : null;
     // Under --metric balanced-accuracy the chosen model's plain validation accuracy can fall far
     // below dense's (on 3 % positives, 88.8 % against 99.2 %: 11 % false alarms) with the budget
     // met: said when it falls by more than the budget. ROC AUC ranks rows and never looks at
@@ -978,7 +987,16 @@ export const compressCommand: Command = {
             threshold: session.dense.threshold ?? null,
             ...session.denseReport,
           },
-          ...(result ? { stages: result.stages, bytes: result.file.length } : {}),
+          ...(result
+            ? {
+              stages: result.stages,
+              bytes: result.file.length,
+              // The stages' test metrics weighted by --weight-column's test rows' weights, by
+              // metric then stage, as lrc prune gives them (null without the column, or when
+              // every test row weighs 0); each stage also has its own testWeighted.
+              testWeighted: stagesWeightedJson(result.stages),
+            }
+            : {}),
           // The classes the dense model finds on the validation rows and the compressed model
           // never does (the searches give theirs in budget and sizeBudget).
           ...(mode === "pipeline" && result ? { lostClasses: lost } : {}),
@@ -1024,6 +1042,7 @@ export const compressCommand: Command = {
                 samples: data.train.x.rows,
                 stages: refitted.result.stages,
                 testDifference: refitted.testDifference,
+                testWeighted: stagesWeightedJson(refitted.result.stages),
                 bytes: refitted.result.file.length,
                 seconds: refitted.seconds,
               },
@@ -1042,6 +1061,26 @@ export const compressCommand: Command = {
     }
     // Two-class models have a ROC AUC column.
     const binary = data.train.classes.length === 2;
+    // With --weight-column, the stages' weighted test metrics in a table of their own under the
+    // stage table (whose widths stay as they were), as lrc prune gives its models'.
+    const weightedStages = (stages: readonly StageReport[]): string[] =>
+      testWeights === undefined ? [] : weightedTestTable(
+        data.rowWeights!.column,
+        testWeightSum,
+        ["accuracy", "balanced accuracy", "log loss", ...(binary ? ["ROC AUC"] : [])],
+        weighTest
+          ? stages.map((s) => {
+            const m = s.testWeighted!;
+            return [
+              s.stage,
+              percent(m.accuracy),
+              percent(m.balancedAccuracy),
+              m.logLoss.toFixed(4),
+              ...(binary ? [rocAucText(m.rocAuc)] : []),
+            ];
+          })
+          : null,
+      );
     const lines = [
       `data      ${summary.source}: ${summary.fitSamples} train / ${summary.validationSamples} ` +
       `validation / ${summary.testSamples} test, ${counted(summary.features, "feature")}, ` +
@@ -1241,7 +1280,11 @@ export const compressCommand: Command = {
       }
     }
     if (result) {
-      lines.push("", stageTable(result.stages, balancedMetric, binary, aucMetric));
+      lines.push(
+        "",
+        stageTable(result.stages, balancedMetric, binary, aucMetric),
+        ...weightedStages(result.stages),
+      );
       if (mode === "pipeline") {
         lines.push(
           ...lostClassesNote(
@@ -1296,6 +1339,7 @@ export const compressCommand: Command = {
           : []),
         "",
         stageTable(refitted.result.stages, balancedMetric, binary, aucMetric),
+        ...weightedStages(refitted.result.stages),
       );
     }
     if (integer) {
@@ -1729,7 +1773,8 @@ function penaltyApplies(
 /**
  * The `weights` line of `--weight-column`: the training rows' weights, of which the search
  * trains on the rows it keeps for training (the validation rows' weights go unused, as the
- * validation and test metrics are not weighted); a refit trains on them all.
+ * validation metrics are not weighted); a refit trains on them all. The test metrics are given
+ * unweighted, then weighted by the column.
  */
 function searchRowWeightsLine(
   weights: RowWeights,
@@ -1747,7 +1792,8 @@ function searchRowWeightsLine(
         refit ? `, the refit on all ${weights.train.length}` : ""
       }`
       : "") +
-    "; the validation and test metrics are not weighted";
+    "; the validation metrics are not weighted, the test metrics are given unweighted, then " +
+    "weighted by the column";
 }
 
 /** `--json`'s `sampleWeight`, with the rows the search trains on: `fitRows` and `fitSum`. */
@@ -1763,6 +1809,36 @@ function searchRowWeightsJson(
     fitRows: rows.length,
     fitSum: weightSum(rows),
     validationMetrics: "unweighted" as const,
+  };
+}
+
+/** A stage's key in `--json`'s `testWeighted`, as lrc prune names its models. */
+const STAGE_KEYS: Readonly<Record<StageReport["stage"], string>> = {
+  dense: "dense",
+  pruned: "pruned",
+  "fine-tuned": "fineTuned",
+  quantized: "quantized",
+};
+
+/**
+ * `--json`'s `testWeighted` of a run: the column, the test rows' weights' sum, and each metric's
+ * weighted test value by stage (`dense`, `pruned`, `fineTuned`, `quantized`; `null` for a stage
+ * not run), as lrc prune gives its models'.
+ */
+function weightedByStage(column: string, weightSum: number, stages: readonly StageReport[]) {
+  const byStage = (key: "accuracy" | "balancedAccuracy" | "logLoss" | "rocAuc") => {
+    const out: Record<string, number | null> = {};
+    for (const name of Object.values(STAGE_KEYS)) out[name] = null;
+    for (const s of stages) out[STAGE_KEYS[s.stage]] = s.testWeighted?.[key] ?? null;
+    return out;
+  };
+  return {
+    column,
+    weightSum,
+    accuracy: byStage("accuracy"),
+    balancedAccuracy: byStage("balancedAccuracy"),
+    logLoss: byStage("logLoss"),
+    rocAuc: byStage("rocAuc"),
   };
 }
 

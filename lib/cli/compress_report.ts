@@ -93,6 +93,7 @@ function rowWeightsText(
   weights: RowWeights | null,
   fit: ArrayLike<number> | null,
   classWeights: boolean,
+  weightedTable: boolean,
 ): string {
   if (weights === null) return "";
   const sum = (a: ArrayLike<number>) => Number(weightSum(a).toPrecision(6));
@@ -105,7 +106,13 @@ function rowWeightsText(
         `${unused} validation rows`
       : "") +
     `; the dense training, fine-tuning, taylor/obd scores and QAT weigh the rows by it, the ` +
-    `accuracies shown are not weighted.`;
+    (!weightedTable
+      ? `accuracies shown are not weighted.`
+      : weightSum(weights.test) > 0
+      ? `validation metrics are not weighted, and the test metrics are shown unweighted, then ` +
+        `weighted by the test rows' weights in a table below.`
+      : `accuracies shown are not weighted (every test row weighs 0, so no weighted test ` +
+        `metric is measured).`);
 }
 
 /**
@@ -157,6 +164,7 @@ export function compressionReportSections(input: CompressionReportInput): Figure
       input.rowWeights ?? null,
       input.fitRowWeights ?? null,
       (input.classWeights ?? null) !== null,
+      result !== null,
     ) +
     (input.warnings?.length ? ` Training warnings: ${input.warnings.join("; ")}.` : "") +
     thresholdText(input.threshold ?? null);
@@ -176,6 +184,7 @@ export function compressionReportSections(input: CompressionReportInput): Figure
         `Data: ${input.source}.` + weightsText,
       figure: stageTableFigure(result, balanced),
     });
+    sections.push(...weightedStagesSection(result, input.rowWeights ?? null, false));
     const Named = balanced ? "Balanced accuracy" : auc ? "ROC AUC" : "Accuracy";
     sections.push({
       heading: refitted
@@ -278,6 +287,7 @@ export function compressionReportSections(input: CompressionReportInput): Figure
         `are on training data` + (useTest ? "; test data were held out." : "."),
       figure: stageTableFigure(refit.result, balanced),
     });
+    sections.push(...weightedStagesSection(refit.result, input.rowWeights ?? null, true));
   }
   if (result) sections.push(...modelSections(refit?.result ?? result, input.test));
   return sections;
@@ -340,6 +350,67 @@ function stageTableFigure(result: CompressResult, balanced: boolean): Figure {
     60,
     340,
   ];
+  return tableFigure("Stage table", header, columns, widths);
+}
+
+/**
+ * The section of a run's test metrics weighted by `--weight-column`'s test rows' weights: a
+ * table of the stages' weighted accuracy, balanced accuracy, log loss and (two classes) ROC AUC;
+ * none without the column, or when every test row weighs 0 (the weights' sentence says so).
+ */
+function weightedStagesSection(
+  result: CompressResult,
+  weights: RowWeights | null,
+  refit: boolean,
+): FigureSection[] {
+  const s = result.stages;
+  if (weights === null || s.some((r) => r.testWeighted === undefined)) return [];
+  const total = Number(weightSum(weights.test).toPrecision(6));
+  const heading = `Test metrics weighted by ${quotedText(weights.column)}${
+    refit ? " (the refit)" : ""
+  }`;
+  const binary = result.model.classes.length === 2;
+  const m = s.map((r) => r.testWeighted!);
+  const columns = [
+    s.map((r) => r.stage),
+    m.map((r) => percent(r.accuracy)),
+    m.map((r) => percent(r.balancedAccuracy)),
+    m.map((r) => r.logLoss.toFixed(4)),
+    ...(binary ? [m.map((r) => rocAucText(r.rocAuc))] : []),
+    s.map((r) => r.name),
+  ];
+  const header = [
+    "stage",
+    "test accuracy, weighted",
+    "test balanced accuracy, weighted",
+    "test log loss, weighted",
+    ...(binary ? ["test ROC AUC, weighted"] : []),
+    "model",
+  ];
+  return [{
+    heading,
+    text:
+      `Each stage's test metrics with every test row weighted by its ${
+        quotedText(weights.column)
+      } (total weight ${total}): an integer weight counts as that many copies of the row, a ` +
+      `weight of 0 as no row.`,
+    figure: tableFigure(
+      "Stage table, test rows weighted",
+      header,
+      columns,
+      [70, 90, 90, 90, ...(binary ? [90] : []), 340],
+    ),
+  }];
+}
+
+/** A table figure tall enough for its rows at the given column widths (pixels). */
+function tableFigure(
+  title: string,
+  header: readonly string[],
+  columns: readonly (readonly string[])[],
+  widths: readonly number[],
+): Figure {
+  const rows = columns[0].length;
   // Plotly wraps a cell's words at its column's width, and a table taller than its figure hides
   // the rows below (the chosen model's, last). The figure is made tall enough for the lines the
   // cells take at these widths (the narrowest the page draws them; wider pages wrap less), at
@@ -349,7 +420,7 @@ function stageTableFigure(result: CompressResult, balanced: boolean): Figure {
   const rowHeight = (cells: readonly string[]) =>
     8 + 20 * Math.max(...cells.map((c, j) => lines(c, widths[j])));
   let height = 40 + 10 + rowHeight(header) + 20;
-  for (let i = 0; i < s.length; i++) height += rowHeight(columns.map((c) => c[i]));
+  for (let i = 0; i < rows; i++) height += rowHeight(columns.map((c) => c[i]));
   return {
     data: [{
       type: "table",
@@ -358,7 +429,7 @@ function stageTableFigure(result: CompressResult, balanced: boolean): Figure {
       cells: { values: columns, align: "left" },
     }],
     layout: {
-      title: { text: "Stage table" },
+      title: { text: title },
       height: Math.round(height),
       margin: { l: 10, r: 10, t: 40, b: 10 },
     },

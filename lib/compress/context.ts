@@ -29,6 +29,8 @@ import { encodeModel, inspectModelFile } from "../io/model_file.ts";
 import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import { binaryRocAuc } from "../metrics/evaluate.ts";
 import { accuracy, balancedAccuracy, logLoss } from "../metrics/metrics.ts";
+import { binaryLogOdds, weightedRocAuc, WeightedSums } from "../metrics/weighted.ts";
+import { sampleWeightValues } from "../model/weights.ts";
 import {
   checkLabelCount,
   checkOptimizer,
@@ -86,6 +88,7 @@ import type {
   QuantizationTraining,
   QuantizeSpec,
   SkippedCandidate,
+  WeightedLabelledData,
 } from "./types.ts";
 
 /** A measured model: its report, the model its file holds, and the file. */
@@ -847,6 +850,41 @@ function checkData(data: LabelledData, name: string, cols: number | null): void 
 }
 
 /**
+ * The `sampleWeight` of validation or test data, checked as `evaluate` checks its own (one finite
+ * weight >= 0 per row, not all 0, a finite sum) and named by the data they weigh.
+ *
+ * @param data The data (checked by {@linkcode checkData}).
+ * @param name `"validation"` or `"test"`, for messages.
+ * @returns The weights as float64 (a copy), or `null` when the data have none.
+ */
+function dataWeights(data: WeightedLabelledData, name: string): Float64Array | null {
+  if (data.sampleWeight === undefined) return null;
+  let w: Float64Array;
+  try {
+    w = sampleWeightValues(ACTION, data.sampleWeight, data.x.rows, false);
+  } catch (error) {
+    if (!(error instanceof RangeError) && !(error instanceof TypeError)) throw error;
+    error.message = error.message.replace("sampleWeight", `${name}.sampleWeight`)
+      .replace("per row of x", `per row of ${name}.x`);
+    throw error;
+  }
+  let sum = 0;
+  for (const v of w) sum += v;
+  if (sum === 0) {
+    throw new RangeError(
+      `Cannot ${ACTION}: every ${name} row weighs 0 (${name}.sampleWeight); at least one must ` +
+        "weigh more than 0",
+    );
+  }
+  if (!(sum < Infinity)) {
+    throw new RangeError(
+      `Cannot ${ACTION}: the ${name}.sampleWeight sum overflows (Infinity); scale the weights down`,
+    );
+  }
+  return w;
+}
+
+/**
  * Refuses an option given as a field of the training data (`{ ...digits, test }`): the data may
  * hold more than `x`, `y`, `classes` and `featureNames`, so other fields are not read, and such an
  * option was dropped without a word (no test metrics, the default seed, no sample weights).
@@ -865,12 +903,34 @@ function refuseOptionsInData(data: CompressionData): void {
 
 /**
  * Accuracy, balanced accuracy, log loss and (of a two-class model) ROC AUC of a float model on
- * data, all from the same decision scores.
+ * data, all from the same decision scores; with `sampleWeight` (checked by the caller), each
+ * weighted as `evaluate`'s `sampleWeight` weighs it.
  */
-export function metricsOf(model: LogisticModel, data: LabelledData): CompressionMetrics {
+export function metricsOf(
+  model: LogisticModel,
+  data: LabelledData,
+  sampleWeight: Float64Array | null = null,
+): CompressionMetrics {
   const scores = decisionFunction(model, data.x);
   const proba = probabilitiesFromScores(model, scores);
   const predicted = classesFromScores(scores, scoreCutoff(model));
+  if (sampleWeight !== null) {
+    const nc = model.classes.length, y = data.y;
+    const sums = new WeightedSums(nc);
+    for (let i = 0; i < y.length; i++) {
+      sums.add(y[i], predicted[i], proba.data[i * nc + y[i]], sampleWeight[i]);
+    }
+    const m = sums.metrics(
+      nc === 2 ? weightedRocAuc(y, binaryLogOdds(scores), sampleWeight) : null,
+    );
+    return {
+      samples: data.x.rows,
+      accuracy: m.accuracy,
+      balancedAccuracy: m.balancedAccuracy,
+      logLoss: m.logLoss,
+      rocAuc: m.rocAuc,
+    };
+  }
   return {
     samples: data.x.rows,
     accuracy: accuracy(data.y, predicted),
@@ -914,6 +974,8 @@ export function createContext(
   const d = data.x.cols;
   if (options.validation !== undefined) checkData(options.validation, "validation", d);
   if (options.test !== undefined) checkData(options.test, "test", d);
+  // Reported only: every report adds the test metrics weighted by them.
+  const testWeights = options.test === undefined ? null : dataWeights(options.test, "test");
   const seed = options.seed ?? 0;
   if (typeof seed !== "number") {
     throw new TypeError(`Cannot ${ACTION}: seed must be an integer, got ${describe(seed)}`);
@@ -1158,6 +1220,9 @@ export function createContext(
         name,
         validation: metricsOf(float, validation),
         test: options.test ? metricsOf(float, options.test) : null,
+        ...(testWeights === null
+          ? {}
+          : { testWeighted: metricsOf(float, options.test!, testWeights) }),
         weights: info.weights,
         nonZeros,
         bits,

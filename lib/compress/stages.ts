@@ -19,6 +19,7 @@ export function asStage(
     name: r.name,
     validation: r.validation,
     test: r.test,
+    ...(r.testWeighted === undefined ? {} : { testWeighted: r.testWeighted }),
     weights: r.weights,
     nonZeros: r.nonZeros,
     bits: r.bits,

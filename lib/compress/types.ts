@@ -31,6 +31,20 @@ export interface LabelledData {
   readonly y: Int32Array;
 }
 
+/**
+ * Labelled data with a weight per row (the session's `test` data, which its reports weigh by
+ * them).
+ */
+export interface WeightedLabelledData extends LabelledData {
+  /**
+   * One weight per row of `x`, finite and >= 0, not all 0 (survey, importance or duplicate-count
+   * weights), as `evaluate`'s `sampleWeight`: an integer weight counts as that many copies of the
+   * row, a weight of 0 as no row.
+   * @default {none (every row counts once)}
+   */
+  readonly sampleWeight?: ArrayLike<number>;
+}
+
 /** Training data, optionally with what its classes and columns are called. */
 export interface CompressionData extends LabelledData {
   /**
@@ -208,7 +222,8 @@ export interface CompressionSessionOptions {
    * One weight per row of `data`, as `fit`'s option: the dense training, fine-tuning, the
    * `taylor` and `obd` scores and quantization-aware training minimise (or differentiate) the
    * weighted mean loss on the rows they train on (with `validationFraction`, the training part's
-   * weights). Validation and test metrics are not weighted.
+   * weights). Validation and test metrics are not weighted (the test data's own `sampleWeight`
+   * adds the test metrics weighted by them).
    * @default {none (every row counts once)}
    */
   sampleWeight?: FitOptions["sampleWeight"];
@@ -232,10 +247,11 @@ export interface CompressionSessionOptions {
    */
   validationFraction?: number;
   /**
-   * Data only reported on, never used for a decision.
+   * Data only reported on, never used for a decision. With `sampleWeight`, every report also
+   * gives its test metrics weighted by them (`testWeighted`); `test` stays unweighted.
    * @default {none}
    */
-  test?: LabelledData;
+  test?: WeightedLabelledData;
   /**
    * Seed of the validation split, mini-batch shuffles, random pruning and QAT. k-means++ and
    * stochastic rounding take the quantization method's own `seed` (0 by default), not this one
@@ -280,9 +296,9 @@ export interface CompressionSessionOptions {
 
 /** Accuracy, balanced accuracy and log loss of a model on one data set. */
 export interface CompressionMetrics {
-  /** Number of samples. */
+  /** Number of samples (rows, whatever their weights). */
   readonly samples: number;
-  /** Fraction classified right. */
+  /** Fraction classified right (weighted: the share of the weight). */
   readonly accuracy: number;
   /**
    * The mean over the classes present in the data of each class's recall (see
@@ -294,7 +310,7 @@ export interface CompressionMetrics {
   /**
    * ROC AUC of a two-class model (of its second class, ranked by the decision scores of the
    * model as stored, those its accuracy comes from; see `binaryRocAuc`); `null` for more classes
-   * or when the data hold one class only.
+   * or when the data hold one class only (weighted: when a class has no weight).
    */
   readonly rocAuc: number | null;
 }
@@ -310,6 +326,12 @@ export interface ModelReport {
   readonly validation: CompressionMetrics;
   /** Metrics on the test data, when given. */
   readonly test: CompressionMetrics | null;
+  /**
+   * The test metrics weighted by the test rows' `sampleWeight` (as `evaluate`'s `sampleWeight`
+   * weighs them; a ROC AUC is `null` when a class has no weight); present only when the test data
+   * have weights.
+   */
+  readonly testWeighted?: CompressionMetrics;
   /** `nOutputs * nFeatures`. */
   readonly weights: number;
   /** Weights that are not zero in the stored model. */

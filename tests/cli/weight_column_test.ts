@@ -572,8 +572,8 @@ Deno.test("lrc compress --weight-column: the session trains as the library's wit
     text.stdout.split("\n").filter((l) => l.startsWith("weights   ")).join("\n"),
     `weights   row weights from column "w": sum ${sumOf(p.w)} over the ${p.w.length} training ` +
       `rows; the search trains on the ${kept.length} train rows' (sum ${sumOf(kept)}), not the ` +
-      `${p.w.length - kept.length} validation rows'; the validation and test metrics are not ` +
-      "weighted",
+      `${p.w.length - kept.length} validation rows'; the validation metrics are not weighted, ` +
+      "the test metrics are given unweighted, then weighted by the column",
   );
   assert.ok(
     text.stdout.includes(`: ${kept.length} train / ${p.w.length - kept.length} validation`),
