@@ -156,6 +156,12 @@ export interface Context {
   readonly fitSampleWeight: ArrayLike<number> | null;
   readonly validation: LabelledData;
   readonly test: LabelledData | null;
+  /** Whether the validation and test metrics, and every decision, are weighted. */
+  readonly weightedMetrics: boolean;
+  /** The validation rows' weights under `weightedMetrics` (checked), else `null`. */
+  readonly validationWeights: Float64Array | null;
+  /** The test rows' weights (checked) when the test data have them, else `null`. */
+  readonly testWeights: Float64Array | null;
   readonly dense: LogisticModel;
   readonly denseSeconds: number;
   /** The dense training's warnings (`fit`'s); none for a given model. */
@@ -209,6 +215,7 @@ export const SESSION_OPTION_KEYS: OptionKeys<CompressionSessionOptions> = {
   penalty: true,
   sampleWeight: true,
   classWeight: true,
+  weightedMetrics: true,
   validation: true,
   validationFraction: true,
   test: true,
@@ -885,6 +892,37 @@ function dataWeights(data: WeightedLabelledData, name: string): Float64Array | n
 }
 
 /**
+ * Refuses `weightedMetrics` without the weights it weighs by, and validation weights without
+ * `weightedMetrics` (they would weigh nothing).
+ */
+function checkWeightedMetrics(options: CompressionSessionOptions, weighted: boolean): void {
+  if (!weighted) {
+    if (options.validation?.sampleWeight !== undefined) {
+      throw new RangeError(
+        `Cannot ${ACTION}: validation.sampleWeight would weigh nothing: the validation metrics ` +
+          "are weighted only with weightedMetrics: true",
+      );
+    }
+    return;
+  }
+  if (options.sampleWeight === undefined) {
+    throw new RangeError(
+      `Cannot ${ACTION}: weightedMetrics weighs the metrics by the rows' sampleWeight, which is ` +
+        "not given (classWeight weighs the training only)",
+    );
+  }
+  for (const name of ["validation", "test"] as const) {
+    const data = options[name];
+    if (data !== undefined && data.sampleWeight === undefined) {
+      throw new RangeError(
+        `Cannot ${ACTION}: weightedMetrics weighs the ${name} metrics, and the ${name} data have ` +
+          `no sampleWeight; give ${name}.sampleWeight`,
+      );
+    }
+  }
+}
+
+/**
  * Refuses an option given as a field of the training data (`{ ...digits, test }`): the data may
  * hold more than `x`, `y`, `classes` and `featureNames`, so other fields are not read, and such an
  * option was dropped without a word (no test metrics, the default seed, no sample weights).
@@ -974,8 +1012,19 @@ export function createContext(
   const d = data.x.cols;
   if (options.validation !== undefined) checkData(options.validation, "validation", d);
   if (options.test !== undefined) checkData(options.test, "test", d);
-  // Reported only: every report adds the test metrics weighted by them.
+  // Reported only (every report adds the test metrics weighted by them), or under weightedMetrics
+  // the test metrics themselves.
   const testWeights = options.test === undefined ? null : dataWeights(options.test, "test");
+  const weightedMetrics = options.weightedMetrics ?? false;
+  if (typeof weightedMetrics !== "boolean") {
+    throw new TypeError(
+      `Cannot ${ACTION}: weightedMetrics must be a boolean, got ${describe(weightedMetrics)}`,
+    );
+  }
+  checkWeightedMetrics(options, weightedMetrics);
+  const givenValidationWeights = options.validation === undefined
+    ? null
+    : dataWeights(options.validation, "validation");
   const seed = options.seed ?? 0;
   if (typeof seed !== "number") {
     throw new TypeError(`Cannot ${ACTION}: seed must be an integer, got ${describe(seed)}`);
@@ -1060,6 +1109,8 @@ export function createContext(
   let fitX: Matrix = data.x, fitY = data.y;
   let fitSampleWeight: ArrayLike<number> | null = rowWeights;
   let validation: LabelledData;
+  // Under weightedMetrics, the validation rows' weights.
+  let validationWeights: Float64Array | null = weightedMetrics ? givenValidationWeights : null;
   if (options.validation !== undefined) {
     validation = options.validation;
   } else {
@@ -1082,6 +1133,19 @@ export function createContext(
       fitSampleWeight = Float64Array.from(split.trainIndex, (i) => rowWeights[i]);
     }
     validation = { x: split.xTest, y: split.yTest };
+    if (weightedMetrics) {
+      // The split-off rows' own weights (checked with the data's).
+      const sw = options.sampleWeight!;
+      validationWeights = Float64Array.from(split.testIndex, (i) => sw[i]);
+      if (!validationWeights.some((v) => v > 0)) {
+        throw new RangeError(
+          `Cannot ${ACTION}: every validation row weighs 0 (the sampleWeight of the ` +
+            `${counted(validationWeights.length, "row")} validationFraction ${fraction} splits ` +
+            "off), so weightedMetrics has nothing to measure; give another seed or " +
+            "validationFraction, or validation data",
+        );
+      }
+    }
   }
   const featureNames = given?.featureNames ?? data.featureNames ??
     Array.from({ length: d }, (_, j) => `x${j}`);
@@ -1218,9 +1282,11 @@ export function createContext(
     return {
       report: {
         name,
-        validation: metricsOf(float, validation),
-        test: options.test ? metricsOf(float, options.test) : null,
-        ...(testWeights === null
+        validation: metricsOf(float, validation, validationWeights),
+        test: options.test
+          ? metricsOf(float, options.test, weightedMetrics ? testWeights : null)
+          : null,
+        ...(testWeights === null || weightedMetrics
           ? {}
           : { testWeighted: metricsOf(float, options.test!, testWeights) }),
         weights: info.weights,
@@ -1253,7 +1319,12 @@ export function createContext(
     }
     const before = classesFromScores(decisionFunction(model, validation.x), scoreCutoff(model));
     const after = classesFromScores(decisionFunction(folded, validation.x), scoreCutoff(folded));
-    for (let i = 0; i < before.length; i++) if (before[i] !== after[i]) return "keep";
+    // Under weightedMetrics a row of weight 0 is no row: its prediction may change.
+    for (let i = 0; i < before.length; i++) {
+      if (before[i] !== after[i] && (validationWeights === null || validationWeights[i] > 0)) {
+        return "keep";
+      }
+    }
     return "fold";
   };
   const measureFloat = (model: LogisticModel, name: string, seconds: number): Measured => {
@@ -1497,6 +1568,9 @@ export function createContext(
     fitSampleWeight,
     validation,
     test: options.test ?? null,
+    weightedMetrics,
+    validationWeights,
+    testWeights,
     dense,
     denseSeconds,
     denseWarnings,

@@ -199,7 +199,10 @@ export function createRefitSession(
   if (typeof data !== "object" || data === null || !data.x || !data.y) {
     throw new TypeError(`Cannot ${ACTION}: data must have x and y, got ${describe(data)}`);
   }
-  const validation = { x: data.x, y: data.y };
+  // Under weightedMetrics, the training rows' weights weigh the validation metrics (on them).
+  const validation = options.weightedMetrics === true && options.sampleWeight !== undefined
+    ? { x: data.x, y: data.y, sampleWeight: options.sampleWeight }
+    : { x: data.x, y: data.y };
   // One compression session per storage mode: the mode is a session setting.
   const sessions = new Map<PreprocessingStorage, CompressionSession>();
   const first = asRefit(() =>

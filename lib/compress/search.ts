@@ -198,10 +198,10 @@ export function runSearch(ctx: Context, options: SearchOptions = {}): SearchResu
   checkBudgetMetric(ACTION, metric);
   if (metric === "roc-auc") {
     checkRocAucClasses(ACTION, ctx.denseBase.model.classes.length);
-    if (!bothClasses(ctx.validation.y)) {
+    if (!bothClasses(ctx.validation.y, ctx.validationWeights)) {
       throw new RangeError(
         `Cannot ${ACTION}: metric "roc-auc" needs both classes in the validation rows, which ` +
-          `hold one class only`,
+          `hold one class only` + (ctx.validationWeights ? " of weight above 0" : ""),
       );
     }
   }
@@ -265,12 +265,13 @@ function binaryScores(model: LogisticModel, x: Matrix): Float64Array {
 /**
  * A candidate against the dense model on labelled rows, in a budget's metric: from their
  * predictions (accuracy, balanced accuracy) or their decision scores (ROC AUC, DeLong's paired
- * error).
+ * error); with weights, each row weighs its weight (frequency weights).
  *
  * @param metric The budget's metric.
  * @param dense The dense model.
  * @param candidate The candidate, as a float model.
  * @param data The rows.
+ * @param sampleWeight The rows' weights (checked), or `null` for none.
  * @returns The paired difference.
  */
 export function pairedInMetric(
@@ -278,19 +279,21 @@ export function pairedInMetric(
   dense: LogisticModel,
   candidate: LogisticModel,
   data: { x: Matrix; y: ArrayLike<number> },
+  sampleWeight: ArrayLike<number> | null = null,
 ): PairedDifference {
+  const options = sampleWeight === null ? {} : { sampleWeight };
   if (metric === "roc-auc") {
     return pairedRocAucDifference(data.y, {
       baseline: binaryScores(dense, data.x),
       candidate: binaryScores(candidate, data.x),
-    });
+    }, options);
   }
   return (metric === "balanced-accuracy"
     ? pairedBalancedAccuracyDifference
     : pairedAccuracyDifference)(data.y, {
       baseline: predict(dense, data.x),
       candidate: predict(candidate, data.x),
-    });
+    }, options);
 }
 
 /**
@@ -425,7 +428,13 @@ function budgetedSearch(
   const versusDense = (c: MeasuredCandidate): PairedDifference => {
     let d = differences.get(c);
     if (d === undefined) {
-      d = pairedInMetric(metric, denseFloat, asFloatModel(c.model), ctx.validation);
+      d = pairedInMetric(
+        metric,
+        denseFloat,
+        asFloatModel(c.model),
+        ctx.validation,
+        ctx.validationWeights,
+      );
       differences.set(c, d);
     }
     return d;
@@ -769,9 +778,12 @@ function budgetedSearch(
   // The chosen model against the dense one, sample by sample: how far the validation set (and
   // the test set) can resolve the budget.
   const test = ctx.test;
-  // ROC AUC needs both classes among the test rows; without them there is no test difference.
-  const testDifference = test && (metric !== "roc-auc" || bothClasses(test.y))
-    ? pairedInMetric(metric, denseFloat, asFloatModel(chosen.candidate.model), test)
+  // Under weightedMetrics, weighted as the validation difference is.
+  const testWeights = ctx.weightedMetrics ? ctx.testWeights : null;
+  // ROC AUC needs both classes among the test rows (of some weight); without them there is no
+  // test difference.
+  const testDifference = test && (metric !== "roc-auc" || bothClasses(test.y, testWeights))
+    ? pairedInMetric(metric, denseFloat, asFloatModel(chosen.candidate.model), test, testWeights)
     : null;
   return {
     target,
@@ -811,10 +823,11 @@ function zeroCodesBound(q: QuantizedModel, entropy: boolean): number {
   return fileSizeBound({ ...q, weights: { ...t, codes } as QuantizedTensor }, entropy);
 }
 
-/** Whether labels 0 and 1 both occur. */
-function bothClasses(y: ArrayLike<number>): boolean {
+/** Whether labels 0 and 1 both occur (with weights, on rows of weight above 0). */
+function bothClasses(y: ArrayLike<number>, w: ArrayLike<number> | null = null): boolean {
   let zero = false, one = false;
   for (let i = 0; i < y.length && !(zero && one); i++) {
+    if (w !== null && !(w[i] > 0)) continue;
     if (y[i] === 0) zero = true;
     else one = true;
   }

@@ -88,6 +88,13 @@ export interface CompressionSession {
   readonly trainSampleWeight: ArrayLike<number> | null;
   /** The validation data. */
   readonly validation: LabelledData;
+  /** Whether the validation and test metrics, and so every decision, are weighted. */
+  readonly weightedMetrics: boolean;
+  /**
+   * Under `weightedMetrics`, the weights of `validation`'s rows (split off with them, or the given
+   * validation data's), which weigh its metrics; `null` otherwise.
+   */
+  readonly validationSampleWeight: ArrayLike<number> | null;
   /**
    * Runs the pipeline: prune, fine-tune, quantize.
    *
@@ -183,7 +190,9 @@ const SEARCH_COMPRESSION_OPTION_KEYS = exactKeys<SearchCompressionOptions>()({
  *   `classes` or `featureNames` are not arrays of strings, `seed` is not a number, or the data
  *   hold an option as a field (`{ ...data, test }`), which would be ignored there.
  * @throws {RangeError} For values out of range (see the options), `model` with
- *   `denseTraining` or `validation` with `validationFraction`, or as `fit` throws.
+ *   `denseTraining` or `validation` with `validationFraction`, `weightedMetrics` without
+ *   `sampleWeight` (or given validation or test data without theirs, or validation rows that all
+ *   weigh 0), a validation `sampleWeight` without `weightedMetrics`, or as `fit` throws.
  *
  * @example Pipeline and search on one session
  * ```ts
@@ -212,6 +221,8 @@ export function createCompressionSession(
     trainData: ctx.fitData,
     trainSampleWeight: ctx.fitSampleWeight,
     validation: ctx.validation,
+    weightedMetrics: ctx.weightedMetrics,
+    validationSampleWeight: ctx.validationWeights,
     compress(run: CompressOptions = {}): CompressResult {
       checkOptionKeys(ACTION, run, COMPRESS_OPTION_KEYS);
       const prune = run.prune === undefined ? DEFAULT_PRUNE : run.prune;
@@ -278,7 +289,10 @@ function refuseUnusedWeights(
   what: string,
 ): void {
   if (options.model === undefined) return;
-  const given = (["sampleWeight", "classWeight"] as const).filter((k) => options[k] !== undefined);
+  // Under weightedMetrics the metrics weigh sampleWeight (the session refuses it without them).
+  const given = (["sampleWeight", "classWeight"] as const).filter((k) =>
+    options[k] !== undefined && !(k === "sampleWeight" && options.weightedMetrics === true)
+  );
   if (given.length === 0) return;
   const used = qat ||
     prunes.some((p) =>
@@ -306,7 +320,7 @@ function refuseUnusedWeights(
  *   setting is not of its type (an optimizer that is not an object).
  * @throws {RangeError} For settings out of range, or for `sampleWeight` or `classWeight` with a
  *   given `model` when the step neither fine-tunes, scores by `taylor` or `obd`, nor trains QAT
- *   (nothing would weigh the rows).
+ *   (nothing would weigh the rows; under `weightedMetrics` the metrics weigh `sampleWeight`).
  *
  * @example Prune 80 %, then 4-bit k-means
  * ```ts
@@ -364,7 +378,8 @@ export function compressModel(
  * @throws {RangeError} For settings out of range, a space in which every combination is
  *   skipped (checked before training when no model can be planned), or `sampleWeight` or
  *   `classWeight` with a given `model` when no candidate is fine-tuned, scored by `taylor` or
- *   `obd`, or trained with QAT (nothing would weigh the rows).
+ *   `obd`, or trained with QAT (nothing would weigh the rows; under `weightedMetrics` the
+ *   metrics weigh `sampleWeight`).
  *
  * @example A small sweep
  * ```ts
@@ -411,7 +426,8 @@ export function sweepCompression(
  *   nested setting).
  * @throws {RangeError} For settings out of range, or `sampleWeight` or `classWeight` with a
  *   given `model` when no candidate is fine-tuned, scored by `taylor` or `obd`, or trained with
- *   QAT (nothing would weigh the rows).
+ *   QAT (nothing would weigh the rows; under `weightedMetrics` the metrics weigh
+ *   `sampleWeight`).
  *
  * @example Within two points on breast cancer
  * ```ts

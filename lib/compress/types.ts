@@ -32,8 +32,8 @@ export interface LabelledData {
 }
 
 /**
- * Labelled data with a weight per row (the session's `test` data, which its reports weigh by
- * them).
+ * Labelled data with a weight per row: the session's test data (whose reports then add the test
+ * metrics weighted by them), or its validation and test data under `weightedMetrics`.
  */
 export interface WeightedLabelledData extends LabelledData {
   /**
@@ -222,11 +222,27 @@ export interface CompressionSessionOptions {
    * One weight per row of `data`, as `fit`'s option: the dense training, fine-tuning, the
    * `taylor` and `obd` scores and quantization-aware training minimise (or differentiate) the
    * weighted mean loss on the rows they train on (with `validationFraction`, the training part's
-   * weights). Validation and test metrics are not weighted (the test data's own `sampleWeight`
-   * adds the test metrics weighted by them).
+   * weights). Validation and test metrics are not weighted unless `weightedMetrics` asks (the
+   * test data's own `sampleWeight` adds the test metrics weighted by them).
    * @default {none (every row counts once)}
    */
   sampleWeight?: FitOptions["sampleWeight"];
+  /**
+   * Weigh the validation and test metrics by the rows' weights, and so every decision made on the
+   * validation metrics: the search's feasibility and its paired margin, the size search's and the
+   * sweep's accuracy (its Pareto front), the chosen `validationDifference` and `testDifference`,
+   * and "auto" preprocessing storage (a form chosen by validation accuracy; folding a float model
+   * may change only the predictions of rows of weight 0). Every report's `validation` and `test`
+   * metrics are then weighted as `evaluate`'s `sampleWeight` weighs them (integer weights give
+   * the metrics of the rows repeated; there is no `testWeighted`), and the margin's paired
+   * standard errors are the weighted comparisons' (see `PairedOptions`), which depend only on the
+   * weights' ratios. The validation rows split off by `validationFraction` weigh their
+   * `sampleWeight`; given `validation` and `test` data need a `sampleWeight` of their own. Needs
+   * `sampleWeight` (`classWeight` weighs the training only). With all weights equal, every
+   * decision is the unweighted one (up to the rounding of the weighted sums).
+   * @default {false}
+   */
+  weightedMetrics?: boolean;
   /**
    * A weight per class label, or `"balanced"`, as `fit`'s option (multiplies `sampleWeight`;
    * `"balanced"` counts the rows trained on, after the validation split). Used by every training
@@ -237,10 +253,11 @@ export interface CompressionSessionOptions {
   /**
    * Held-out data for every decision (auto preprocessing, the budget search's feasibility, the
    * Pareto front). When absent, `validationFraction` of the data is split off (stratified,
-   * seeded) and the rest trains.
+   * seeded) and the rest trains. Its `sampleWeight` weighs the validation metrics under
+   * `weightedMetrics`, which needs it; without `weightedMetrics` it is refused.
    * @default {none}
    */
-  validation?: LabelledData;
+  validation?: WeightedLabelledData;
   /**
    * Fraction split off for validation, in (0, 1); refused together with `validation`.
    * @default {0.2}
@@ -248,7 +265,8 @@ export interface CompressionSessionOptions {
   validationFraction?: number;
   /**
    * Data only reported on, never used for a decision. With `sampleWeight`, every report also
-   * gives its test metrics weighted by them (`testWeighted`); `test` stays unweighted.
+   * gives its test metrics weighted by them (`testWeighted`); `test` stays unweighted, unless
+   * `weightedMetrics` weighs it (which then needs `sampleWeight`).
    * @default {none}
    */
   test?: WeightedLabelledData;
@@ -329,7 +347,7 @@ export interface ModelReport {
   /**
    * The test metrics weighted by the test rows' `sampleWeight` (as `evaluate`'s `sampleWeight`
    * weighs them; a ROC AUC is `null` when a class has no weight); present only when the test data
-   * have weights.
+   * have weights and `weightedMetrics` is off (with it, `test` itself is weighted).
    */
   readonly testWeighted?: CompressionMetrics;
   /** `nOutputs * nFeatures`. */
