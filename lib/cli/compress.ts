@@ -19,6 +19,7 @@ import { asFloatModel, type StoredModel } from "../io/quantized.ts";
 import { accuracy, balancedAccuracy } from "../metrics/metrics.ts";
 import { classesFromScores, predict } from "../model/predict.ts";
 import { binaryRocAuc } from "../metrics/evaluate.ts";
+import { weightedPredictionMetrics } from "../metrics/weighted.ts";
 import { dequantizeModel } from "../quant/model.ts";
 import { integerDecisionFunction } from "../quant/integer.ts";
 import type { QuantizedModel } from "../quant/types.ts";
@@ -313,6 +314,12 @@ export const compressCommand: Command = {
       help: "search the model of highest validation accuracy whose file fits in N bytes (lists " +
         "below are the search space)",
     },
+    "weighted-metrics": {
+      type: "boolean",
+      help: "with --weight-column: weigh the validation and test metrics by it too, and so " +
+        "every choice made on them (--budget, --max-bytes, --sweep's front, --preprocessing " +
+        "auto); the validation rows weigh their own weights",
+    },
     refit: {
       type: "boolean",
       help: "with --budget or --max-bytes: once chosen, make the chosen model again (same " +
@@ -510,6 +517,10 @@ export const compressCommand: Command = {
     // difference are in balanced accuracy (or ROC AUC) too (the tables beside the plain accuracy).
     const balancedMetric = metric === "balanced-accuracy";
     const aucMetric = metric === "roc-auc";
+    const weightedMetrics = args.flag("weighted-metrics");
+    if (weightedMetrics && !args.given("weight-column")) {
+      throw usage("--weighted-metrics weighs the metrics by --weight-column; give it with one");
+    }
     const refit = args.flag("refit");
     if (refit && mode !== "budget" && mode !== "size") {
       throw usage(
@@ -557,10 +568,11 @@ export const compressCommand: Command = {
       );
     }
     if (args.string("model") !== undefined && !penaltyApplies(mode, space, ["taylor", "obd"])) {
+      // (--weighted-metrics weighs the metrics by the column, which then is used.)
       refuseUnused(
         NAME,
         args,
-        ["class-weight", "weight-column"],
+        weightedMetrics ? ["class-weight"] : ["class-weight", "weight-column"],
         "with --model when nothing is fine-tuned, quantization-aware trained or scored by " +
           "taylor or obd (it weighs the dense training, which --model loads, and these)",
       );
@@ -756,6 +768,13 @@ export const compressCommand: Command = {
     const testWeights = data.rowWeights?.test;
     const testWeightSum = testWeights === undefined ? 0 : weightSum(testWeights);
     const weighTest = testWeights !== undefined && testWeightSum > 0;
+    if (weightedMetrics && !weighTest) {
+      throw new RangeError(
+        `Cannot compress: --weighted-metrics weighs the test metrics by --weight-column, and ` +
+          `every one of the ${data.test.y.length} test rows weighs 0; give another --seed or ` +
+          "--test-fraction",
+      );
+    }
     const progress = createProgress(io, showProgress);
     const started = performance.now();
     let result: CompressResult | SearchResult | SizeSearchResult | null = null;
@@ -778,6 +797,7 @@ export const compressCommand: Command = {
           }
           : {}),
         test: weighTest ? { ...data.test, sampleWeight: testWeights } : data.test,
+        ...(weightedMetrics ? { weightedMetrics: true } : {}),
         seed,
         ...classWeightOption(classWeights),
         ...sampleWeightOption(data),
@@ -841,13 +861,17 @@ export const compressCommand: Command = {
         // Against the dense model the refit started from, sample by sample, as the search's
         // choice is against its dense model, in the search's metric.
         // (ROC AUC needs both classes among the test rows.)
+        // (Under --weighted-metrics, weighted as the search's; a class present has weight.)
+        const refitTestWeights = weightedMetrics ? testWeights! : null;
         const testDifference = data.test.y.length > 0 &&
-            (!aucMetric || new Set(data.test.y).size === 2)
+            (!aucMetric ||
+              new Set(data.test.y.filter((_, i) => (refitTestWeights?.[i] ?? 1) > 0)).size === 2)
           ? pairedInMetric(
             metric ?? "accuracy",
             refitSession.dense,
             asFloatModel(made.model),
             data.test,
+            refitTestWeights,
           )
           : null;
         refitted = {
@@ -892,6 +916,7 @@ export const compressCommand: Command = {
         data.train.classes,
         densePredicted ?? predict(session.dense, session.validation.x),
         predict(asFloatModel(result.model), session.validation.x),
+        session.validationSampleWeight,
       )
       : [];
     const integer = result && integerAsked
@@ -901,6 +926,9 @@ export const compressCommand: Command = {
         session.validation,
         data.test,
         args.string("input-dtype") as InputDtype,
+        weightedMetrics
+          ? { validation: session.validationSampleWeight!, test: testWeights! }
+          : null,
       )
       : null;
     // With --refit the model written is the refit's.
@@ -951,6 +979,7 @@ export const compressCommand: Command = {
         classWeights,
         rowWeights: data.rowWeights ?? null,
         fitRowWeights: session.trainSampleWeight,
+        validationRowWeights: session.validationSampleWeight,
         warnings: warnings.list,
         threshold: session.dense.threshold ?? null,
       });
@@ -958,7 +987,9 @@ export const compressCommand: Command = {
     const summary = dataSummary(data, session.trainData.x.rows, session.validation.x.rows);
     // The stages' weighted test metrics in --json, by metric then stage (null: none).
     const stagesWeightedJson = (stages: readonly StageReport[]) =>
-      weighTest ? weightedByStage(data.rowWeights!.column, testWeightSum, stages) : null;
+      weighTest
+        ? weightedByStage(data.rowWeights!.column, testWeightSum, stages, weightedMetrics)
+        : null;
     // Under --metric balanced-accuracy the chosen model's plain validation accuracy can fall far
     // below dense's (on 3 % positives, 88.8 % against 99.2 %: 11 % false alarms) with the budget
     // met: said when it falls by more than the budget. ROC AUC ranks rows and never looks at
@@ -978,7 +1009,11 @@ export const compressCommand: Command = {
           mode,
           data: summary,
           classWeight: classWeights,
-          sampleWeight: searchRowWeightsJson(data.rowWeights, session.trainSampleWeight),
+          sampleWeight: searchRowWeightsJson(
+            data.rowWeights,
+            session.trainSampleWeight,
+            session.validationSampleWeight,
+          ),
           // The trainings' warnings (fit's), as the report lines give them.
           warnings: warnings.list,
           dense: {
@@ -1063,8 +1098,9 @@ export const compressCommand: Command = {
     const binary = data.train.classes.length === 2;
     // With --weight-column, the stages' weighted test metrics in a table of their own under the
     // stage table (whose widths stay as they were), as lrc prune gives its models'.
+    // (Under --weighted-metrics the stage table's own columns are weighted: no second table.)
     const weightedStages = (stages: readonly StageReport[]): string[] =>
-      testWeights === undefined ? [] : weightedTestTable(
+      testWeights === undefined || weightedMetrics ? [] : weightedTestTable(
         data.rowWeights!.column,
         testWeightSum,
         ["accuracy", "balanced accuracy", "log loss", ...(binary ? ["ROC AUC"] : [])],
@@ -1087,7 +1123,15 @@ export const compressCommand: Command = {
       `${summary.classes} classes`,
       ...(classWeights ? [classWeightsLine(classWeights)] : []),
       ...(data.rowWeights
-        ? [searchRowWeightsLine(data.rowWeights, session, classWeights !== null, !!refitted)]
+        ? [
+          searchRowWeightsLine(
+            data.rowWeights,
+            session,
+            classWeights !== null,
+            !!refitted,
+            weightedMetrics,
+          ),
+        ]
         : []),
       `dense     ${modelFile !== undefined ? `loaded from ${modelFile}` : "trained"}: ` +
       `validation ${percent(session.denseReport.validation.accuracy)}${
@@ -1105,6 +1149,7 @@ export const compressCommand: Command = {
         data.train.classes,
         session.denseReport.validation.accuracy,
         aucMetric,
+        session.validationSampleWeight,
       ),
     ];
     if (result && "maxBytes" in result) {
@@ -1118,10 +1163,12 @@ export const compressCommand: Command = {
           `${result.skipped.length} skipped, ${searchSeconds.toFixed(1)} s`,
         ...twinNote(result.skipped),
         `chosen    ${result.chosen.name}`,
-        `          validation ${differenceText(v)}`,
+        `          validation ${differenceText(v, false, weightedMetrics)}`,
       );
       if (result.testDifference) {
-        lines.push(`          test       ${differenceText(result.testDifference)}`);
+        lines.push(
+          `          test       ${differenceText(result.testDifference, false, weightedMetrics)}`,
+        );
       }
       lines.push(
         ...lostClassesNote(
@@ -1140,8 +1187,22 @@ export const compressCommand: Command = {
       // each time.
       const metricText = balanced ? "balanced accuracy" : auc ? "ROC AUC" : "accuracy";
       const named = balanced || auc ? `${metricText} ` : "";
-      const present = new Set(session.validation.y).size;
+      // Under --weighted-metrics, a row of weight 0 is no row: the classes present have weight.
+      const vw = session.validationSampleWeight;
+      const present = new Set(session.validation.y.filter((_, i) => (vw?.[i] ?? 1) > 0)).size;
       const positives = session.validation.y.reduce((n, c) => n + c, 0);
+      // What the budget's metric is taken over, weighted.
+      const weightedText = vw === null
+        ? null
+        : ` (weighted by ${quotedText(data.rowWeights!.column)}: ` +
+          (balanced
+            ? `the mean of the weighted recalls of the ${present} classes of the `
+            : auc
+            ? `a point is 0.01 AUC; the weighted share of the (positive, negative) pairs of the `
+            : "the ") +
+          `${v.samples.toLocaleString("en-US")} validation samples of total weight ` +
+          `${Number(weightSum(vw).toPrecision(6))}` +
+          (auc ? `, each pair weighing its rows' weights' product, ties one half` : "") + ")";
       lines.push(
         `budget    within ${(result.maxDrop * 100).toFixed(2)} points of the dense validation ` +
           (result.standardErrors > 0
@@ -1154,7 +1215,9 @@ export const compressCommand: Command = {
             : `${metricText}: at least ${
               auc ? Math.max(0, result.target).toFixed(4) : percent(Math.max(0, result.target))
             }`) +
-          (balanced
+          (weightedText !== null
+            ? weightedText
+            : balanced
             ? ` (the mean of the recalls of the ${present} classes of the ` +
               `${v.samples.toLocaleString("en-US")} validation samples)`
             : auc
@@ -1179,15 +1242,20 @@ export const compressCommand: Command = {
               densePredicted: densePredicted!,
             }
             : undefined,
+          session.validationSampleWeight,
         )),
         `search    ${result.tried.length} models evaluated (${feasible} within budget), ` +
           `${result.skipped.length} skipped, ${searchSeconds.toFixed(1)} s`,
         ...twinNote(result.skipped),
         `chosen    ${result.chosen.name}`,
-        `          validation ${named}${differenceText(v, auc)}`,
+        `          validation ${named}${differenceText(v, auc, weightedMetrics)}`,
       );
       if (result.testDifference) {
-        lines.push(`          test       ${named}${differenceText(result.testDifference, auc)}`);
+        lines.push(
+          `          test       ${named}${
+            differenceText(result.testDifference, auc, weightedMetrics)
+          }`,
+        );
       }
       // What the lost classes alone cost in balanced accuracy: their dense recall over the
       // classes present.
@@ -1214,7 +1282,9 @@ export const compressCommand: Command = {
             }) rules this model out`,
         ),
       );
-      if (!balanced && !auc && result.maxDrop * v.samples < 1) {
+      // (Counted in samples: under --weighted-metrics a sample is worth its weight, and these two
+      // notes are not given.)
+      if (vw === null && !balanced && !auc && result.maxDrop * v.samples < 1) {
         lines.push(
           `note      the budget is less than one validation sample (${
             samplePoints(v.samples)
@@ -1228,7 +1298,7 @@ export const compressCommand: Command = {
       }
       // Balanced accuracy weighs a row of class c 1 / (K n_c) of the K classes present: below
       // the lightest (a row of the largest class), no single row's loss fits in the budget.
-      if (balanced && v.samples > 0) {
+      if (vw === null && balanced && v.samples > 0) {
         const rows = new Map<number, number>();
         for (const c of session.validation.y) rows.set(c, (rows.get(c) ?? 0) + 1);
         const byRows = [...rows].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
@@ -1334,7 +1404,7 @@ export const compressCommand: Command = {
           ? [
             `          test       ${
               balancedMetric ? "balanced accuracy " : aucMetric ? "ROC AUC " : ""
-            }${differenceText(refitted.testDifference, aucMetric)}`,
+            }${differenceText(refitted.testDifference, aucMetric, weightedMetrics)}`,
           ]
           : []),
         "",
@@ -1401,6 +1471,7 @@ function integerStage(
   validation: { readonly x: Matrix; readonly y: Int32Array },
   test: { readonly x: Matrix; readonly y: Int32Array },
   dtype: InputDtype,
+  weights: { validation: ArrayLike<number>; test: ArrayLike<number> } | null = null,
 ): IntegerStage {
   const none = (note: string): IntegerStage => ({
     kept: false,
@@ -1438,6 +1509,18 @@ function integerStage(
   const validationScores = integerDecisionFunction(c.prepared, validation.x);
   const testPred = testScores ? classesFromScores(testScores, scoreCutoff(model)) : null;
   const validationPred = classesFromScores(validationScores, scoreCutoff(model));
+  // Under --weighted-metrics, weighted as the stages' metrics are.
+  const k = model.classes.length;
+  const weightedValidation = weights === null ? null : weightedPredictionMetrics(
+    validation.y,
+    validationPred,
+    validationScores,
+    weights.validation,
+    k,
+  );
+  const weightedTest = weights === null || testScores === null || testPred === null
+    ? null
+    : weightedPredictionMetrics(test.y, testPred, testScores, weights.test, k);
   return {
     kept: c.kept,
     note: c.kept
@@ -1451,12 +1534,20 @@ function integerStage(
     inputScale: c.calibrated.input!.scale,
     inputZeroPoint: c.calibrated.input!.zeroPoint,
     trainAgreement: c.trainAgreement,
-    validationAccuracy: accuracy(validation.y, validationPred),
-    testAccuracy: testPred ? accuracy(test.y, testPred) : null,
-    validationBalancedAccuracy: balancedAccuracy(validation.y, validationPred),
-    testBalancedAccuracy: testPred ? balancedAccuracy(test.y, testPred) : null,
-    validationRocAuc: binaryRocAuc(validationScores, validation.y),
-    testRocAuc: testScores ? binaryRocAuc(testScores, test.y) : null,
+    validationAccuracy: weightedValidation?.accuracy ?? accuracy(validation.y, validationPred),
+    testAccuracy: weightedTest?.accuracy ?? (testPred ? accuracy(test.y, testPred) : null),
+    validationBalancedAccuracy: weightedValidation?.balancedAccuracy ??
+      balancedAccuracy(validation.y, validationPred),
+    testBalancedAccuracy: weightedTest?.balancedAccuracy ??
+      (testPred ? balancedAccuracy(test.y, testPred) : null),
+    validationRocAuc: weightedValidation
+      ? weightedValidation.rocAuc
+      : binaryRocAuc(validationScores, validation.y),
+    testRocAuc: weightedTest
+      ? weightedTest.rocAuc
+      : testScores
+      ? binaryRocAuc(testScores, test.y)
+      : null,
     testAgreement: testPred ? accuracy(testPred, predict(dequantized, test.x)) : null,
     bytes: null,
   };
@@ -1511,13 +1602,17 @@ function samplePoints(n: number): string {
  * A paired difference against the dense model, in points, with its standard error; with `auc`
  * (a ROC AUC difference), DeLong's, and the samples each model ranks better.
  */
-function differenceText(d: PairedDifference, auc = false): string {
+function differenceText(d: PairedDifference, auc = false, weighted = false): string {
+  // Weighted (--weighted-metrics), the disagreements are weights' sums.
+  const amount = weighted
+    ? `weight ${Number(d.onlyBaseline.toPrecision(6))}`
+    : counted(d.onlyBaseline, "sample");
+  const other = weighted ? Number(d.onlyCandidate.toPrecision(6)) : d.onlyCandidate;
   return auc
-    ? `${pointsText(d)} against dense (DeLong paired standard error; ` +
-      `${counted(d.onlyBaseline, "sample")} dense ranks better, ${d.onlyCandidate} this model)`
-    : `${pointsText(d)} against dense (paired standard error; ` +
-      `${counted(d.onlyBaseline, "sample")} only dense gets right, ${d.onlyCandidate} ` +
-      `only this model)`;
+    ? `${pointsText(d)} against dense (${weighted ? "weighted " : ""}DeLong paired standard ` +
+      `error; ${amount} dense ranks better, ${other} this model)`
+    : `${pointsText(d)} against dense (${weighted ? "weighted " : ""}paired standard error; ` +
+      `${amount} only dense gets right, ${other} only this model)`;
 }
 
 /** Creates the folder a file will be written to; returns the folders it made. */
@@ -1781,34 +1876,52 @@ function searchRowWeightsLine(
   session: CompressionSession,
   classWeights: boolean,
   refit: boolean,
+  weighted = false,
 ): string {
   const fit = session.trainSampleWeight ?? weights.train;
   const unused = weights.train.length - fit.length;
+  const sum = (a: ArrayLike<number>) => Number(weightSum(a).toPrecision(6));
+  if (weighted) {
+    // --weighted-metrics: the validation rows' weights weigh the metrics.
+    return rowWeightsLine(weights, classWeights, false) +
+      `; the search trains on the ${fit.length} train rows' (sum ${sum(fit)})${
+        refit ? `, the refit on all ${weights.train.length}` : ""
+      }; the validation metrics are weighted by the ${unused} validation rows' (sum ${
+        sum(session.validationSampleWeight!)
+      }), and so is every choice made on them, and the test metrics by the test rows' (sum ${
+        sum(weights.test)
+      }) (--weighted-metrics)`;
+  }
   return rowWeightsLine(weights, classWeights, false) +
     (unused > 0
-      ? `; the search trains on the ${fit.length} train rows' (sum ${
-        Number(weightSum(fit).toPrecision(6))
-      }), not the ${unused} validation rows'${
-        refit ? `, the refit on all ${weights.train.length}` : ""
-      }`
+      ? `; the search trains on the ${fit.length} train rows' (sum ${sum(fit)}), not the ` +
+        `${unused} validation rows'${refit ? `, the refit on all ${weights.train.length}` : ""}`
       : "") +
     "; the validation metrics are not weighted, the test metrics are given unweighted, then " +
     "weighted by the column";
 }
 
-/** `--json`'s `sampleWeight`, with the rows the search trains on: `fitRows` and `fitSum`. */
+/**
+ * `--json`'s `sampleWeight`, with the rows the search trains on: `fitRows` and `fitSum`; under
+ * `--weighted-metrics` (`validation`: the validation rows' weights), `testMetrics` and
+ * `validationMetrics` are `"weighted"` and `validationSum` is their weights' sum.
+ */
 function searchRowWeightsJson(
   weights: RowWeights | undefined,
   fit: ArrayLike<number> | null,
+  validation: ArrayLike<number> | null = null,
 ) {
   const base = rowWeightsJson(weights);
   if (base === null || weights === undefined) return null;
   const rows = fit ?? weights.train;
   return {
     ...base,
+    ...(validation === null ? {} : { testMetrics: "weighted" as const }),
     fitRows: rows.length,
     fitSum: weightSum(rows),
-    validationMetrics: "unweighted" as const,
+    ...(validation === null
+      ? { validationMetrics: "unweighted" as const }
+      : { validationMetrics: "weighted" as const, validationSum: weightSum(validation) }),
   };
 }
 
@@ -1823,13 +1936,21 @@ const STAGE_KEYS: Readonly<Record<StageReport["stage"], string>> = {
 /**
  * `--json`'s `testWeighted` of a run: the column, the test rows' weights' sum, and each metric's
  * weighted test value by stage (`dense`, `pruned`, `fineTuned`, `quantized`; `null` for a stage
- * not run), as lrc prune gives its models'.
+ * not run), as lrc prune gives its models'. Under `--weighted-metrics` (`weighted`) the stages'
+ * own `test` metrics are the weighted ones.
  */
-function weightedByStage(column: string, weightSum: number, stages: readonly StageReport[]) {
+function weightedByStage(
+  column: string,
+  weightSum: number,
+  stages: readonly StageReport[],
+  weighted: boolean,
+) {
   const byStage = (key: "accuracy" | "balancedAccuracy" | "logLoss" | "rocAuc") => {
     const out: Record<string, number | null> = {};
     for (const name of Object.values(STAGE_KEYS)) out[name] = null;
-    for (const s of stages) out[STAGE_KEYS[s.stage]] = s.testWeighted?.[key] ?? null;
+    for (const s of stages) {
+      out[STAGE_KEYS[s.stage]] = (weighted ? s.test : s.testWeighted)?.[key] ?? null;
+    }
     return out;
   };
   return {
@@ -2005,16 +2126,25 @@ function twinNote(skipped: readonly { readonly reason: string }[]): string[] {
   ];
 }
 
-/** The most frequent class of `y` (the first of equals) and its share of the rows. */
+/**
+ * The most frequent class of `y` (the first of equals) and its share of the rows (with weights,
+ * the heaviest class and its share of the weight).
+ */
 function majorityShare(
   y: Int32Array,
   classes: readonly string[],
+  weights: ArrayLike<number> | null = null,
 ): { top: number; share: number } {
   const counts = new Array<number>(classes.length).fill(0);
-  for (const c of y) counts[c]++;
+  let total = 0;
+  for (let i = 0; i < y.length; i++) {
+    const w = weights === null ? 1 : weights[i];
+    counts[y[i]] += w;
+    total += w;
+  }
   let top = 0;
   for (let c = 1; c < counts.length; c++) if (counts[c] > counts[top]) top = c;
-  return { top, share: counts[top] / y.length };
+  return { top, share: counts[top] / total };
 }
 
 /**
@@ -2032,6 +2162,8 @@ function majorityShare(
  * predictions. A candidate then passes when its paired difference from dense less K paired
  * standard errors is at least `-maxDrop`, so always predicting the most frequent class can be
  * within `maxDrop` of dense and still fail (the note said it could pass).
+ * @param weights The validation rows' weights under `--weighted-metrics` (the shares and the
+ *   paired difference are then the weights'), or `null`.
  * @returns The note's line, or none (also when {@linkcode majorityNote} speaks).
  */
 export function majorityBudgetNote(
@@ -2040,9 +2172,10 @@ export function majorityBudgetNote(
   accuracy: number,
   maxDrop: number,
   margin?: { standardErrors: number; densePredicted: ArrayLike<number> },
+  weights: ArrayLike<number> | null = null,
 ): string[] {
   if (y.length === 0) return [];
-  const { top, share } = majorityShare(y, classes);
+  const { top, share } = majorityShare(y, classes, weights);
   if (accuracy <= share) return [];
   // The search's own test: a candidate passes at accuracy >= target - 1e-12, or with a margin at
   // difference - K standard errors >= -maxDrop - 1e-12. `below` is the budget it needs: any
@@ -2052,7 +2185,7 @@ export function majorityBudgetNote(
     const d = pairedAccuracyDifference(y, {
       baseline: margin.densePredicted,
       candidate: new Int32Array(y.length).fill(top),
-    });
+    }, weights === null ? {} : { sampleWeight: weights });
     below = margin.standardErrors * d.standardError - d.difference;
   }
   if (below > maxDrop + 1e-12) return [];
@@ -2060,8 +2193,9 @@ export function majorityBudgetNote(
   // below the one needed (1e-6 absorbs the binary error of an exact hundredth).
   const shown = (Math.floor(below * 1e4 + 1e-6) / 100).toFixed(2);
   return [
-    `note      class ${quotedText(classes[top])} is ${percent(share)} of the validation rows: ` +
-    `always predicting it scores ${percent(share)}, ${
+    `note      class ${quotedText(classes[top])} is ${percent(share)} of the validation ${
+      weights === null ? "rows" : "rows' weight"
+    }: always predicting it scores ${percent(share)}, ${
       ((accuracy - share) * 100).toFixed(2)
     } points below the dense model, within the budget, so a model that never predicts the ` +
     `other classes can pass (a --budget below ${shown} rules that out${
@@ -2085,6 +2219,8 @@ export function majorityBudgetNote(
  * @param classes The class labels.
  * @param accuracy The dense model's validation accuracy.
  * @param rocAucBudget Whether the budget holds the validation ROC AUC.
+ * @param weights The validation rows' weights under `--weighted-metrics` (the share is then the
+ *   weights'), or `null`.
  * @returns The note's line, or none.
  */
 export function majorityNote(
@@ -2092,13 +2228,15 @@ export function majorityNote(
   classes: readonly string[],
   accuracy: number,
   rocAucBudget = false,
+  weights: ArrayLike<number> | null = null,
 ): string[] {
   if (y.length === 0) return [];
-  const { top, share } = majorityShare(y, classes);
+  const { top, share } = majorityShare(y, classes, weights);
   if (accuracy > share) return [];
   return [
-    `note      class ${quotedText(classes[top])} is ${percent(share)} of the validation rows: ` +
-    `always predicting it scores ${percent(share)}, no less than the dense model, so the ` +
+    `note      class ${quotedText(classes[top])} is ${percent(share)} of the validation ${
+      weights === null ? "rows" : "rows' weight"
+    }: always predicting it scores ${percent(share)}, no less than the dense model, so the ` +
     (rocAucBudget
       ? `accuracies below do not tell whether a model finds the other classes (the ROC AUC ` +
         `budget tells whether it ranks them: a model that scores every row alike has 0.5); `

@@ -65,6 +65,11 @@ export interface CompressionReportInput {
    * split off); absent when they are all of `rowWeights`.
    */
   readonly fitRowWeights?: ArrayLike<number> | null;
+  /**
+   * Under `--weighted-metrics`, the validation rows' weights, which weigh every validation (and
+   * the test rows' every test) metric shown; `null` or absent otherwise.
+   */
+  readonly validationRowWeights?: ArrayLike<number> | null;
   /** The trainings' warnings, as the text report's `warning` lines give them; absent for none. */
   readonly warnings?: readonly string[];
   /** The dense model's decision threshold, which every model keeps; `null` or absent: none. */
@@ -94,10 +99,20 @@ function rowWeightsText(
   fit: ArrayLike<number> | null,
   classWeights: boolean,
   weightedTable: boolean,
+  validation: ArrayLike<number> | null,
 ): string {
   if (weights === null) return "";
   const sum = (a: ArrayLike<number>) => Number(weightSum(a).toPrecision(6));
   const unused = fit === null ? 0 : weights.train.length - fit.length;
+  if (validation !== null) {
+    return ` Rows weighted by column ${quotedText(weights.column)} (--weight-column, ` +
+      `--weighted-metrics): sum ${sum(weights.train)} over the ${weights.train.length} ` +
+      `training rows${classWeights ? " (times the class weights)" : ""}, of which the search ` +
+      `trains on ${fit?.length ?? weights.train.length} and measures on the other ${unused} ` +
+      `(sum ${sum(validation)}); the dense training, fine-tuning, taylor/obd scores and QAT ` +
+      `weigh the rows by it, and every validation and test metric shown, and every choice ` +
+      `made on them, is weighted by the rows' weights (the test rows' sum ${sum(weights.test)}).`;
+  }
   return ` Training rows weighted by column ${quotedText(weights.column)} (--weight-column): ` +
     `sum ${sum(weights.train)} over the ${weights.train.length} training rows` +
     `${classWeights ? " (times the class weights)" : ""}` +
@@ -165,6 +180,7 @@ export function compressionReportSections(input: CompressionReportInput): Figure
       input.fitRowWeights ?? null,
       (input.classWeights ?? null) !== null,
       result !== null,
+      input.validationRowWeights ?? null,
     ) +
     (input.warnings?.length ? ` Training warnings: ${input.warnings.join("; ")}.` : "") +
     thresholdText(input.threshold ?? null);

@@ -116,7 +116,9 @@ export const WEIGHT_COLUMN_OPTION = {
       "weights: numbers >= 0), by header name or zero-based index (as --label); it is not a " +
       "feature; every training, fine-tuning, QAT and data-based scoring weighs the training rows " +
       "by it (times --class-weight's weights, as scikit-learn's sample_weight); the test " +
-      "metrics are given unweighted, and by lrc train, prune and quantize also weighted by it",
+      "metrics are given unweighted, and by lrc train, prune, quantize and compress also " +
+      "weighted by it (lrc compress --weighted-metrics weighs its validation and test metrics, " +
+      "and so its choices, by it)",
   },
 } as const;
 

@@ -16,7 +16,7 @@ import { percent } from "./format.ts";
 export interface LostClass {
   /** The class label. */
   readonly class: string;
-  /** Rows of the class. */
+  /** Rows of the class (with weights, of weight above 0). */
   readonly samples: number;
   /** The dense (reference) model's recall of the class on those rows, above 0. */
   readonly denseRecall: number;
@@ -34,6 +34,8 @@ export interface LostClass {
  * @param classes The class labels.
  * @param densePredicted The dense model's predicted class indices on those rows.
  * @param chosenPredicted The chosen model's predicted class indices on those rows.
+ * @param weights The rows' weights (`lrc compress --weighted-metrics`): the recalls are then the
+ *   shares of each class's weight, and a row of weight 0 is no row; `null` for none.
  * @returns The lost classes, in class order.
  */
 export function lostClasses(
@@ -41,14 +43,18 @@ export function lostClasses(
   classes: readonly string[],
   densePredicted: ArrayLike<number>,
   chosenPredicted: ArrayLike<number>,
+  weights: ArrayLike<number> | null = null,
 ): LostClass[] {
   const k = classes.length;
-  const rows = new Array<number>(k).fill(0);
+  const rows = new Array<number>(k).fill(0), weight = new Array<number>(k).fill(0);
   const dense = new Array<number>(k).fill(0), chosen = new Array<number>(k).fill(0);
   for (let i = 0; i < y.length; i++) {
+    const w = weights === null ? 1 : weights[i];
+    if (w === 0) continue;
     rows[y[i]]++;
-    if (densePredicted[i] === y[i]) dense[y[i]]++;
-    if (chosenPredicted[i] === y[i]) chosen[y[i]]++;
+    weight[y[i]] += w;
+    if (densePredicted[i] === y[i]) dense[y[i]] += w;
+    if (chosenPredicted[i] === y[i]) chosen[y[i]] += w;
   }
   const lost: LostClass[] = [];
   for (let c = 0; c < k; c++) {
@@ -56,7 +62,7 @@ export function lostClasses(
       lost.push({
         class: classes[c],
         samples: rows[c],
-        denseRecall: dense[c] / rows[c],
+        denseRecall: dense[c] / weight[c],
         chosenRecall: 0,
       });
     }

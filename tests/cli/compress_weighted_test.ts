@@ -13,16 +13,22 @@ import { readCsv } from "../../lib/data/csv.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { loadModel } from "../../lib/io/model_file.ts";
 import { asFloatModel } from "../../lib/io/quantized.ts";
-import { evaluate } from "../../lib/metrics/evaluate.ts";
+import { binaryRocAuc, evaluate } from "../../lib/metrics/evaluate.ts";
+import { accuracy } from "../../lib/metrics/metrics.ts";
+import { classesFromScores } from "../../lib/model/predict.ts";
+import { integerDecisionFunction, prepareIntegerModel } from "../../lib/quant/integer.ts";
+import type { QuantizedModel } from "../../lib/quant/types.ts";
+import { lostClasses, majorityBudgetNote, majorityNote } from "../../lib/cli/compress.ts";
 import { assertClose, runCli } from "../_helpers/assert_close.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_compress_weighted_" });
 
 /**
  * 300 rows of 5 features and an integer weight 0..3 in column 1, from a generator independent
- * of the library's; `zeroTest` writes weight 0 on every row the CLI holds out for testing.
+ * of the library's; `zeroTest` writes weight 0 on every row the CLI holds out for testing, `ones`
+ * weight 1 on every row.
  */
-async function writeData(path: string, zeroTest: boolean): Promise<void> {
+async function writeData(path: string, weights: "column" | "zeroTest" | "ones"): Promise<void> {
   let s = 31;
   const r = () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -37,7 +43,8 @@ async function writeData(path: string, zeroTest: boolean): Promise<void> {
     cells.splice(1, 0, String(w));
     rows.push([...cells, z > 0 ? "pos" : "neg"]);
   }
-  if (zeroTest) {
+  if (weights === "ones") { for (const row of rows) row[1] = "1"; }
+  if (weights === "zeroTest") {
     // The CLI's test rows: a stratified 25 % (seed 0), which depends on the labels only.
     const y = Int32Array.from(rows, (r) => (r[6] === "neg" ? 0 : 1));
     const { testIndex } = trainTestSplit({ data: new Float64Array(300), rows: 300, cols: 1 }, y, {
@@ -51,12 +58,18 @@ async function writeData(path: string, zeroTest: boolean): Promise<void> {
 }
 
 const file = `${dir}/data.csv`;
-await writeData(file, false);
+await writeData(file, "column");
 
-/** The CLI's test rows without the weight column, once and each repeated its weight's times. */
-async function testRows() {
+/**
+ * The CLI's test rows (a stratified 25 %, seed 0), or its validation rows (a stratified 20 % of
+ * the rest, seed 0), without the weight column, once and each repeated its weight's times.
+ */
+async function testRows(part: "test" | "validation" = "test") {
   const ds = await readCsv(file);
-  const split = trainTestSplit(ds.x, ds.y, { testFraction: 0.25, seed: 0 });
+  let split = trainTestSplit(ds.x, ds.y, { testFraction: 0.25, seed: 0 });
+  if (part === "validation") {
+    split = trainTestSplit(split.xTrain, split.yTrain, { testFraction: 0.2, seed: 0 });
+  }
   const d = ds.x.cols, n = split.yTest.length;
   const x: Matrix = {
     data: Float64Array.from(
@@ -167,7 +180,7 @@ Deno.test("lrc compress --weight-column: each stage's weighted test metrics are 
 
 Deno.test("lrc compress --weight-column: test rows that all weigh 0 give no weighted metric, and say so", async () => {
   const zero = `${dir}/zero.csv`;
-  await writeData(zero, true);
+  await writeData(zero, "zeroTest");
   const argv = [
     "compress",
     "--data",
@@ -208,3 +221,176 @@ Deno.test("lrc compress --weight-column: test rows that all weigh 0 give no weig
   assert.equal(p.testWeighted, null);
   for (const s of p.stages) assert.ok(!("testWeighted" in s), s.stage);
 });
+
+Deno.test("lrc compress --weighted-metrics: validation and test metrics, and the search's choice, weighted by the column", async () => {
+  const valid = await testRows("validation"), tst = await testRows("test");
+  const out = `${dir}/weighted_choice.lrc`;
+  const argv = [
+    ...["compress", "--data", file, "--weight-column", "w", "--weighted-metrics", "--budget", "2"],
+    ...["--sparsity", "0,0.5", "--bits", "2,4", "--training", "ptq", "--standard-errors", "1"],
+    ...["--fine-tune-steps", "30"],
+  ];
+  const r = await runCli([...argv, "--quiet", "--out", out, "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const chosen = asFloatModel(await loadModel(out));
+  // The chosen model's validation and test metrics: those of the rows repeated.
+  for (
+    const [got, rows] of [
+      [report.budget.chosen.validation, valid.repeated],
+      [report.budget.chosen.test, tst.repeated],
+    ] as const
+  ) {
+    const want = evaluate(chosen, rows.x, rows.y);
+    for (const metric of ["accuracy", "balancedAccuracy", "rocAuc"] as const) {
+      assert.equal(got[metric], want[metric], metric);
+    }
+    assertClose(got.logLoss, want.logLoss, { rtol: 1e-12 });
+  }
+  // Every candidate is within budget by its weighted validation accuracy (a margin of one
+  // standard error of the weighted difference): the target is the dense model's, weighted.
+  const dense = report.dense.validation.accuracy;
+  assert.equal(report.budget.target, dense - 0.02);
+  assert.ok(report.budget.tried.some((t: { feasible: boolean }) => !t.feasible));
+  for (const t of report.budget.tried) {
+    assert.equal(t.feasible, t.lowerBound >= -0.02 - 1e-12, t.name);
+    assert.ok(!("testWeighted" in t), t.name);
+  }
+  assert.deepEqual(report.sampleWeight, {
+    column: "w",
+    trainRows: 300 - tst.once.y.length,
+    sum: report.sampleWeight.sum,
+    testMetrics: "weighted",
+    fitRows: 300 - tst.once.y.length - valid.once.y.length,
+    fitSum: report.sampleWeight.fitSum,
+    validationMetrics: "weighted",
+    validationSum: valid.sum,
+  });
+  // The stages' test metrics are the weighted ones, by stage too.
+  assert.equal(report.testWeighted.accuracy.dense, report.stages[0].test.accuracy);
+  // The text says so, and has no second table.
+  const text = await runCli([...argv, "--quiet"]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.ok(
+    text.stdout.includes(
+      `the validation metrics are weighted by the ${valid.once.y.length} validation rows' (sum ` +
+        `${valid.sum}), and ` +
+        `so is every choice made on them, and the test metrics by the test rows' (sum ${tst.sum}) ` +
+        "(--weighted-metrics)",
+    ),
+    text.stdout,
+  );
+  assert.ok(text.stdout.includes(`validation samples of total weight ${valid.sum})`));
+  assert.ok(!text.stdout.includes("test, weighted by"), text.stdout);
+  // And the HTML report.
+  const html = `${dir}/weighted_report.html`;
+  const withReport = await runCli([...argv, "--quiet", "--report", html]);
+  assert.equal(withReport.code, 0, withReport.stderr);
+  const page = await Deno.readTextFile(html);
+  assert.ok(
+    page.includes(
+      "and every validation and test metric shown, and every choice made on them, is weighted " +
+        `by the rows&#39; weights (the test rows&#39; sum ${tst.sum}).`,
+    ),
+  );
+  assert.ok(!page.includes("Test metrics weighted by"));
+});
+
+Deno.test("lrc compress --weighted-metrics with every weight 1 makes the unweighted choices", async () => {
+  const ones = `${dir}/ones.csv`;
+  await writeData(ones, "ones");
+  const argv = [
+    ...["compress", "--data", ones, "--weight-column", "w", "--budget", "2", "--sparsity"],
+    ...["0,0.5", "--bits", "2,4", "--training", "ptq", "--standard-errors", "1"],
+    ...["--fine-tune-steps", "30"],
+    ...["--quiet", "--json"],
+  ];
+  const [a, b] = await Promise.all([runCli([...argv, "--weighted-metrics"]), runCli(argv)]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  const [wa, wb] = [JSON.parse(a.stdout).budget, JSON.parse(b.stdout).budget];
+  assert.equal(wa.chosen.name, wb.chosen.name);
+  assert.deepEqual(
+    wa.tried.map((t: { name: string; feasible: boolean }) => [t.name, t.feasible]),
+    wb.tried.map((t: { name: string; feasible: boolean }) => [t.name, t.feasible]),
+  );
+  wa.tried.forEach((t: { validation: { accuracy: number }; lowerBound: number }, i: number) => {
+    assertClose(t.validation.accuracy, wb.tried[i].validation.accuracy, { rtol: 1e-12 });
+    assertClose(t.lowerBound, wb.tried[i].lowerBound, { rtol: 1e-12, atol: 1e-15 });
+  });
+});
+
+Deno.test("lrc compress --weighted-metrics is refused without --weight-column, and on test rows that all weigh 0", async () => {
+  const r = await runCli(["compress", "--data", file, "--weighted-metrics", "--quiet"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--weighted-metrics weighs the metrics by --weight-column; give it/);
+  const zero = `${dir}/zero_test.csv`;
+  await writeData(zero, "zeroTest");
+  const z = await runCli([
+    ...["compress", "--data", zero, "--weight-column", "w", "--weighted-metrics", "--quiet"],
+  ]);
+  assert.equal(z.code, 1, z.stderr);
+  assert.match(
+    z.stderr,
+    /Cannot compress: --weighted-metrics weighs the test metrics by --weight-column, and every one of the 76 test rows weighs 0/,
+  );
+});
+
+Deno.test("lrc compress --weighted-metrics --integer: the integer-only model's metrics weighted too", async () => {
+  const valid = await testRows("validation"), tst = await testRows("test");
+  const out = `${dir}/integer.lrc`;
+  const r = await runCli([
+    ...["compress", "--data", file, "--weight-column", "w", "--weighted-metrics", "--integer"],
+    ...["--sparsity", "0.4", "--bits", "8", ...FAST, "--quiet", "--out", out, "--json"],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const integer = JSON.parse(r.stdout).integer;
+  assert.equal(integer.kept, true);
+  const prepared = prepareIntegerModel((await loadModel(out)) as QuantizedModel);
+  for (
+    const [rows, accuracyKey, aucKey] of [
+      [valid.repeated, "validationAccuracy", "validationRocAuc"],
+      [tst.repeated, "testAccuracy", "testRocAuc"],
+    ] as const
+  ) {
+    const scores = integerDecisionFunction(prepared, rows.x);
+    const predicted = classesFromScores(scores, 0);
+    assert.equal(integer[accuracyKey], accuracy(rows.y, predicted), accuracyKey);
+    assert.equal(integer[aucKey], binaryRocAuc(scores, rows.y), aucKey);
+  }
+});
+
+Deno.test("lost classes and the majority notes with integer weights are those of the rows repeated", () => {
+  const y = Int32Array.of(0, 0, 0, 1, 1, 2, 2, 2), w = [1, 3, 0, 2, 1, 0, 0, 4];
+  const dense = [0, 0, 1, 1, 0, 2, 2, 2], chosen = [0, 0, 0, 0, 0, 0, 0, 0];
+  const classes = ["a", "b", "c"];
+  const rep = (v: ArrayLike<number>) => Int32Array.from(repeatedOf(v, w));
+  const got = lostClasses(y, classes, dense, chosen, w);
+  const want = lostClasses(rep(y), classes, rep(dense), rep(chosen));
+  assert.deepEqual(got.map((l) => [l.class, l.denseRecall]), [["b", 2 / 3], ["c", 1]]);
+  assert.deepEqual(
+    got.map((l) => [l.class, l.denseRecall]),
+    want.map((l) => [l.class, l.denseRecall]),
+  );
+  // Rows of weight above 0.
+  assert.deepEqual(got.map((l) => l.samples), [2, 1]);
+  const words = (lines: string[]) => lines.map((l) => l.replace("rows' weight", "rows"));
+  assert.deepEqual(
+    words(majorityNote(y, classes, 0.3, false, w)),
+    majorityNote(rep(y), classes, 0.3),
+  );
+  assert.ok(
+    majorityNote(y, classes, 0.3, false, w)[0].includes(
+      `"a" is 36.36 % of the validation rows' weight`,
+    ),
+  );
+  assert.deepEqual(
+    words(majorityBudgetNote(y, classes, 0.45, 0.1, undefined, w)),
+    majorityBudgetNote(rep(y), classes, 0.45, 0.1),
+  );
+});
+
+/** Each value repeated its weight's times. */
+function repeatedOf(v: ArrayLike<number>, w: ArrayLike<number>): number[] {
+  return Array.from(v).flatMap((x, i) => Array.from({ length: w[i] }, () => x));
+}
