@@ -929,6 +929,8 @@ export const compressCommand: Command = {
         weightedMetrics
           ? { validation: session.validationSampleWeight!, test: testWeights! }
           : null,
+        // Reported beside the unweighted test metrics, as lrc quantize does.
+        weighTest && !weightedMetrics ? testWeights! : null,
       )
       : null;
     // With --refit the model written is the refit's.
@@ -1413,7 +1415,19 @@ export const compressCommand: Command = {
       );
     }
     if (integer) {
-      lines.push("", ...integerLines(integer, result!.file.length, balancedMetric, binary));
+      lines.push(
+        "",
+        ...integerLines(integer, result!.file.length, balancedMetric, binary),
+        ...(integer.testWeighted
+          ? [
+            `          test, weighted by ${quotedText(data.rowWeights!.column)} (total weight ${
+              Number(testWeightSum.toPrecision(6))
+            }): accuracy ${percent(integer.testWeighted.accuracy)}, balanced accuracy ${
+              percent(integer.testWeighted.balancedAccuracy)
+            }${binary ? `, ROC AUC ${rocAucText(integer.testWeighted.rocAuc)}` : ""}`,
+          ]
+          : []),
+      );
     }
     if (out !== undefined && result) {
       lines.push(
@@ -1461,6 +1475,12 @@ interface IntegerStage {
   testRocAuc: number | null;
   /** Share of the test rows on which it predicts as the dequantized model does. */
   testAgreement: number | null;
+  /**
+   * With `--weight-column` (not `--weighted-metrics`, under which the test metrics above are the
+   * weighted ones): the test accuracy, balanced accuracy and ROC AUC weighted by the test rows'
+   * weights, as lrc quantize gives its integer model's; `null` otherwise.
+   */
+  testWeighted: { accuracy: number; balancedAccuracy: number; rocAuc: number | null } | null;
   /** Bytes of the file with the calibration (when stored). */
   bytes: number | null;
 }
@@ -1472,6 +1492,7 @@ function integerStage(
   test: { readonly x: Matrix; readonly y: Int32Array },
   dtype: InputDtype,
   weights: { validation: ArrayLike<number>; test: ArrayLike<number> } | null = null,
+  reportedTestWeights: ArrayLike<number> | null = null,
 ): IntegerStage {
   const none = (note: string): IntegerStage => ({
     kept: false,
@@ -1488,6 +1509,7 @@ function integerStage(
     validationRocAuc: null,
     testRocAuc: null,
     testAgreement: null,
+    testWeighted: null,
     bytes: null,
   });
   if (model.kind !== "quantized-logistic-regression") {
@@ -1549,6 +1571,9 @@ function integerStage(
       ? binaryRocAuc(testScores, test.y)
       : null,
     testAgreement: testPred ? accuracy(testPred, predict(dequantized, test.x)) : null,
+    testWeighted: reportedTestWeights === null || testScores === null || testPred === null
+      ? null
+      : weightedPredictionMetrics(test.y, testPred, testScores, reportedTestWeights, k),
     bytes: null,
   };
 }

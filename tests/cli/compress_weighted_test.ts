@@ -360,6 +360,37 @@ Deno.test("lrc compress --weighted-metrics --integer: the integer-only model's m
   }
 });
 
+Deno.test("lrc compress --weight-column --integer: the integer-only model's test metrics also weighted", async () => {
+  const tst = await testRows("test");
+  const out = `${dir}/integer_plain.lrc`;
+  const argv = [
+    ...["compress", "--data", file, "--weight-column", "w", "--integer", "--sparsity", "0.4"],
+    ...["--bits", "8", ...FAST, "--quiet"],
+  ];
+  const r = await runCli([...argv, "--out", out, "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const integer = JSON.parse(r.stdout).integer;
+  const prepared = prepareIntegerModel((await loadModel(out)) as QuantizedModel);
+  const scores = integerDecisionFunction(prepared, tst.repeated.x);
+  const predicted = classesFromScores(scores, 0);
+  assert.equal(integer.testWeighted.accuracy, accuracy(tst.repeated.y, predicted));
+  assert.equal(integer.testWeighted.rocAuc, binaryRocAuc(scores, tst.repeated.y));
+  // The unweighted ones stay: those of the test rows once.
+  const once = classesFromScores(integerDecisionFunction(prepared, tst.once.x), 0);
+  assert.equal(integer.testAccuracy, accuracy(tst.once.y, once));
+  assert.notEqual(integer.testAccuracy, integer.testWeighted.accuracy);
+  const text = await runCli(argv);
+  assert.equal(text.code, 0, text.stderr);
+  assert.ok(
+    text.stdout.includes(
+      `          test, weighted by "w" (total weight ${tst.sum}): accuracy ${
+        (100 * integer.testWeighted.accuracy).toFixed(2)
+      } %, balanced accuracy`,
+    ),
+    text.stdout,
+  );
+});
+
 Deno.test("lost classes and the majority notes with integer weights are those of the rows repeated", () => {
   const y = Int32Array.of(0, 0, 0, 1, 1, 2, 2, 2), w = [1, 3, 0, 2, 1, 0, 0, 4];
   const dense = [0, 0, 1, 1, 0, 2, 2, 2], chosen = [0, 0, 0, 0, 0, 0, 0, 0];
