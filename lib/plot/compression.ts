@@ -16,6 +16,7 @@ import {
   color,
   figureHeight,
   hoverTemplateText,
+  legendBelowAxis,
   plotlyText,
 } from "./style.ts";
 import type { Figure, Layout, Trace } from "./types.ts";
@@ -192,6 +193,7 @@ export function sparsityFigure(
     range: [-0.02, 1.02],
   });
   addBaseline(data, options.baseline, action, [0, 1], options.baselineName, value);
+  legendBelowAxis(data, layout);
   return { data, layout };
 }
 
@@ -262,6 +264,7 @@ export function bitWidthFigure(
   // One bit width only: half a bit either side, so the baseline is a line, not a point.
   const span: [number, number] = lo < hi ? [lo, hi] : [lo - 0.5, hi + 0.5];
   addBaseline(data, options.baseline, action, span, options.baselineName, value);
+  legendBelowAxis(data, layout);
   return { data, layout };
 }
 
@@ -348,6 +351,7 @@ export function paretoFigure(
   // One size only: a factor of 2 either side on the log axis, so the baseline is a line.
   const span: [number, number] = least < most ? [least, most] : [least / 2, most * 2];
   addBaseline(data, options.baseline, action, span, options.baselineName, value);
+  legendBelowAxis(data, layout);
   return { data, layout };
 }
 

@@ -15,6 +15,7 @@ import {
   baseLayout,
   color,
   figureHeight,
+  legendBelowAxis,
   plotlyText,
 } from "./style.ts";
 import type { Figure, Trace } from "./types.ts";
@@ -201,5 +202,6 @@ export function sizeBreakdownFigure(
       font: { size: 12, color: "#444444" },
     }];
   }
+  legendBelowAxis(data, layout);
   return { data, layout };
 }

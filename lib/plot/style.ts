@@ -6,7 +6,7 @@
  */
 
 import { describe, rangeText } from "../core/validate.ts";
-import type { Layout } from "./types.ts";
+import type { Layout, Trace } from "./types.ts";
 
 /** Ten colours that stay distinct for the colour-blind (Okabe-Ito, then two greys). */
 export const PALETTE: readonly string[] = [
@@ -115,6 +115,59 @@ export function baseLayout(title: string, height: number): Layout {
     hovermode: "closest",
     legend: { orientation: "h", x: 0, y: -0.2, xanchor: "left", yanchor: "top" },
   };
+}
+
+/**
+ * Pixels from the bottom edge of the plot area to the top of a legend drawn below it: the x-axis
+ * ticks, tick labels and title (about 54 pixels at the figures' 13-pixel font) and a gap.
+ */
+const LEGEND_DROP = 64;
+/** A legend row's height and the legend's padding (top and bottom together), in pixels. */
+const LEGEND_ROW = 20;
+const LEGEND_PADDING = 10;
+/** The space plotly keeps below a legend that pushes the bottom margin, in pixels. */
+const LEGEND_MARGIN = 12;
+/**
+ * The plot width the legend rows are counted for (a figure about 800 pixels wide), an upper
+ * estimate of a character's width at 13 pixels, and a legend entry's symbol and gaps, in pixels.
+ */
+const LEGEND_WIDTH = 700;
+const LEGEND_CHAR = 7;
+const LEGEND_SYMBOL = 40;
+const LEGEND_GAP = 5;
+
+/**
+ * Places the horizontal legend of a figure below its x-axis title. Plotly positions a legend in
+ * fractions of the plot area's height, and a legend of several rows pushes the bottom margin,
+ * which shortens the plot area: the default fraction then put the legend's first row over the
+ * axis title. This sets the fraction for {@linkcode LEGEND_DROP} pixels, counting the legend's
+ * rows as plotly wraps its entries in a plot {@linkcode LEGEND_WIDTH} pixels wide: in a wider plot
+ * the legend has no more rows and sits no higher; in a much narrower one it can have more rows and
+ * sit higher.
+ *
+ * @param data The figure's traces.
+ * @param layout The figure's layout, from {@linkcode baseLayout}; its legend is changed.
+ */
+export function legendBelowAxis(data: readonly Trace[], layout: Layout): void {
+  // Heatmaps are not listed; plotly lists a trace unless it says otherwise, and shows the
+  // legend only for two entries or more.
+  const names = data
+    .filter((t) => t.type !== "heatmap" && t.showlegend !== false && typeof t.name === "string")
+    .map((t) => (t.name as string).replace(/&#?\w+;/g, "x"));
+  if (names.length < 2) return;
+  const widths = names.map((n) => LEGEND_SYMBOL + LEGEND_CHAR * n.length);
+  const oneRow = widths.reduce((a, w) => a + w + LEGEND_GAP, -LEGEND_GAP) <= LEGEND_WIDTH;
+  const columns = oneRow
+    ? names.length
+    : Math.max(1, Math.floor((LEGEND_WIDTH + LEGEND_GAP) / (Math.max(...widths) + LEGEND_GAP)));
+  const legendHeight = Math.ceil(names.length / columns) * LEGEND_ROW + LEGEND_PADDING;
+  // The legend pushes the bottom margin to fit under the plot, unless the margin is larger.
+  const margin = layout.margin as { t: number; b: number };
+  const below = Math.max(margin.b, LEGEND_DROP + legendHeight + LEGEND_MARGIN);
+  const plotHeight = (layout.height as number) - margin.t - below;
+  // Plotly refuses a position below -2 (and draws the legend at its default instead).
+  const y = Math.max(-2, -LEGEND_DROP / Math.max(plotHeight, 1));
+  layout.legend = { ...(layout.legend as object), y };
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   baseLayout,
   color,
   figureHeight,
+  legendBelowAxis,
   plotlyText,
 } from "./style.ts";
 import type { Figure, Trace } from "./types.ts";
@@ -199,6 +200,7 @@ export function thresholdFigure(
       font: { size: 11, color: "#7F7F7F" },
     }];
   }
+  legendBelowAxis(data, layout);
   return { data, layout };
 }
 

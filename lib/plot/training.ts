@@ -19,6 +19,7 @@ import {
   figureHeight,
   grid,
   hoverTemplateText,
+  legendBelowAxis,
   plain,
   plotlyText,
 } from "./style.ts";
@@ -226,6 +227,7 @@ function curves(
     });
   });
   layout.annotations = annotations;
+  legendBelowAxis(data, layout);
   return { data, layout };
 }
 

@@ -7,7 +7,16 @@
 import { checkOptionKeys, type OptionKeys } from "../core/validate.ts";
 import { histogram } from "../core/histogram.ts";
 import type { Matrix } from "../core/matrix.ts";
-import { axis, baseLayout, cellTitle, figureHeight, grid, numbersOf, plotlyText } from "./style.ts";
+import {
+  axis,
+  baseLayout,
+  cellTitle,
+  figureHeight,
+  grid,
+  legendBelowAxis,
+  numbersOf,
+  plotlyText,
+} from "./style.ts";
 import type { Figure, Trace } from "./types.ts";
 
 /** Options for {@linkcode weightHistogramFigure}. */
@@ -224,5 +233,6 @@ export function weightHistogramFigure(
   layout.annotations = annotations;
   layout.bargap = 0;
   layout.barmode = "overlay";
+  legendBelowAxis(data, layout);
   return { data, layout };
 }
