@@ -727,10 +727,11 @@ function budgetedSearch(
             for (const f of c.forms ?? [c]) smallestMade = Math.min(smallestMade, f.report.bytes);
             if (!within(c)) {
               // "auto" storage chose its form by validation accuracy; a form within budget is
-              // the candidate: under a size budget (the folded one is smaller), and under an
-              // accuracy budget with a margin, where the more accurate form can have the larger
-              // standard error and miss the budget that the other form meets (without a margin
-              // the more accurate form passes whenever another does, so nothing changes there).
+              // the candidate: under a size budget (the folded one is smaller), under an accuracy
+              // budget with a margin, where the more accurate form can have the larger standard
+              // error and miss the budget that the other form meets, and under a balanced-accuracy
+              // or ROC AUC budget, which the more accurate form can miss (only a plain accuracy
+              // budget without a margin is passed by the more accurate form whenever by another).
               const fits = (c.forms ?? []).filter(within);
               if (fits.length > 0) {
                 c = fits.reduce((a, f) => (beats(f, a) ? f : a));
