@@ -232,6 +232,23 @@ Deno.test({
   },
 });
 
+Deno.test("weighted paired ROC AUC: a class of one sample of weight above 0 adds no term, as one sample unweighted", () => {
+  const p = randomCase(13, 60, 2);
+  for (const one of [1, 0]) {
+    // Every sample of class `one` but its first weighs 0; the others weigh alike.
+    const at = p.y.indexOf(one);
+    const w = p.y.map((c, i) => (c !== one ? 1.7 : i === at ? 2.5 : 0));
+    const kept = (v: number[]) => v.filter((_, i) => w[i] > 0);
+    const got = COMPARE.rocAuc(p.y, p, { sampleWeight: w });
+    const want = COMPARE.rocAuc(kept(p.y), { b: kept(p.b), c: kept(p.c) });
+    const message = `one sample of class ${one}`;
+    assert.equal(kept(p.y).filter((c) => c === one).length, 1, message);
+    assertClose(got.difference, want.difference, { atol: 1e-14, message });
+    assert.ok(Number.isFinite(got.standardError) && got.standardError > 0, message);
+    assertClose(got.standardError, want.standardError, { rtol: 1e-12, message });
+  }
+});
+
 Deno.test("paired comparisons refuse bad weights, and a class of no weight for ROC AUC", () => {
   const y = [0, 1, 1, 0], p = { baseline: [0, 1, 1, 1], candidate: [0, 1, 0, 1] };
   assert.throws(() => pairedAccuracyDifference(y, p, { sampleWeight: [1, 2] }), {
