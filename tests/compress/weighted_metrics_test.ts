@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { matrix } from "../../lib/core/matrix.ts";
+import { matrix, takeRows } from "../../lib/core/matrix.ts";
 import { createRefitSession } from "../../lib/compress/refit.ts";
 import { compressModel, createCompressionSession } from "../../lib/compress/session.ts";
 import { trainTestSplit } from "../../lib/data/preprocess.ts";
@@ -443,6 +443,31 @@ Deno.test("weightedMetrics is refused without the weights it needs, and validati
         "give another seed or validationFraction, or validation data",
     },
   );
+});
+
+Deno.test("weightedMetrics: test rows whose positives all weigh 0 give a ROC AUC search no test difference, as test rows of one class", () => {
+  const tst = binary.test;
+  const noPositives = Float64Array.from(tst.y, (c) => 1 - c);
+  const rocAucSearch = (t: object) =>
+    createCompressionSession(binary.train, {
+      ...FAST,
+      sampleWeight: new Float64Array(binary.train.x.rows).fill(1),
+      weightedMetrics: true,
+      validation: { ...binary.test, sampleWeight: new Float64Array(tst.x.rows).fill(1) },
+      test: t as typeof tst,
+    }).search({ ...space, maxDrop: 0.03, metric: "roc-auc" });
+  const noAuc = rocAucSearch({ ...tst, sampleWeight: noPositives });
+  assert.equal(noAuc.testDifference, null);
+  assert.equal(noAuc.chosen.test!.rocAuc, null);
+  const negatives = Int32Array.from(tst.y.keys()).filter((i) => tst.y[i] === 0);
+  const rows = takeRows(tst.x, negatives);
+  const onlyNegatives = rocAucSearch({
+    x: rows,
+    y: new Int32Array(rows.rows),
+    sampleWeight: new Float64Array(rows.rows).fill(1),
+  });
+  assert.equal(noAuc.chosen.name, onlyNegatives.chosen.name);
+  assert.equal(noAuc.chosen.test!.accuracy, onlyNegatives.chosen.test!.accuracy);
 });
 
 Deno.test("compressModel with a given model takes sampleWeight that only weighs the metrics (weightedMetrics)", () => {
