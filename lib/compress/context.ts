@@ -892,7 +892,8 @@ function dataWeights(data: WeightedLabelledData, name: string): Float64Array | n
 }
 
 /**
- * Refuses `weightedMetrics` without the weights it weighs by, and validation weights without
+ * Refuses `weightedMetrics` without the weights it weighs by (`sampleWeight` for validation rows
+ * split off, given validation and test data's own), and validation weights without
  * `weightedMetrics` (they would weigh nothing).
  */
 function checkWeightedMetrics(options: CompressionSessionOptions, weighted: boolean): void {
@@ -905,7 +906,8 @@ function checkWeightedMetrics(options: CompressionSessionOptions, weighted: bool
     }
     return;
   }
-  if (options.sampleWeight === undefined) {
+  // Given validation data weigh their own weights; rows split off, the data's.
+  if (options.validation === undefined && options.sampleWeight === undefined) {
     throw new RangeError(
       `Cannot ${ACTION}: weightedMetrics weighs the metrics by the rows' sampleWeight, which is ` +
         "not given (classWeight weighs the training only)",

@@ -200,7 +200,14 @@ export function createRefitSession(
     throw new TypeError(`Cannot ${ACTION}: data must have x and y, got ${describe(data)}`);
   }
   // Under weightedMetrics, the training rows' weights weigh the validation metrics (on them).
-  const validation = options.weightedMetrics === true && options.sampleWeight !== undefined
+  if (options.weightedMetrics === true && options.sampleWeight === undefined) {
+    // (Said here: the session would ask for the weights of validation data, which are ours.)
+    throw new RangeError(
+      `Cannot ${ACTION}: weightedMetrics weighs the metrics by the rows' sampleWeight, which is ` +
+        "not given (classWeight weighs the training only)",
+    );
+  }
+  const validation = options.weightedMetrics === true
     ? { x: data.x, y: data.y, sampleWeight: options.sampleWeight }
     : { x: data.x, y: data.y };
   // One compression session per storage mode: the mode is a session setting.

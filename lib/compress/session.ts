@@ -191,8 +191,9 @@ const SEARCH_COMPRESSION_OPTION_KEYS = exactKeys<SearchCompressionOptions>()({
  *   hold an option as a field (`{ ...data, test }`), which would be ignored there.
  * @throws {RangeError} For values out of range (see the options), `model` with
  *   `denseTraining` or `validation` with `validationFraction`, `weightedMetrics` without
- *   `sampleWeight` (or given validation or test data without theirs, or validation rows that all
- *   weigh 0), a validation `sampleWeight` without `weightedMetrics`, or as `fit` throws.
+ *   `sampleWeight` for the validation rows split off (or given validation or test data without
+ *   theirs, or validation rows that all weigh 0), a validation `sampleWeight` without
+ *   `weightedMetrics`, or as `fit` throws.
  *
  * @example Pipeline and search on one session
  * ```ts
@@ -289,9 +290,11 @@ function refuseUnusedWeights(
   what: string,
 ): void {
   if (options.model === undefined) return;
-  // Under weightedMetrics the metrics weigh sampleWeight (the session refuses it without them).
+  // Under weightedMetrics the validation rows split off weigh their sampleWeight (given
+  // validation data weigh their own).
+  const measured = options.weightedMetrics === true && options.validation === undefined;
   const given = (["sampleWeight", "classWeight"] as const).filter((k) =>
-    options[k] !== undefined && !(k === "sampleWeight" && options.weightedMetrics === true)
+    options[k] !== undefined && !(k === "sampleWeight" && measured)
   );
   if (given.length === 0) return;
   const used = qat ||
@@ -320,7 +323,8 @@ function refuseUnusedWeights(
  *   setting is not of its type (an optimizer that is not an object).
  * @throws {RangeError} For settings out of range, or for `sampleWeight` or `classWeight` with a
  *   given `model` when the step neither fine-tunes, scores by `taylor` or `obd`, nor trains QAT
- *   (nothing would weigh the rows; under `weightedMetrics` the metrics weigh `sampleWeight`).
+ *   (nothing would weigh the rows; under `weightedMetrics` the validation rows split off weigh
+ *   `sampleWeight`, given validation data their own).
  *
  * @example Prune 80 %, then 4-bit k-means
  * ```ts
@@ -379,7 +383,7 @@ export function compressModel(
  *   skipped (checked before training when no model can be planned), or `sampleWeight` or
  *   `classWeight` with a given `model` when no candidate is fine-tuned, scored by `taylor` or
  *   `obd`, or trained with QAT (nothing would weigh the rows; under `weightedMetrics` the
- *   metrics weigh `sampleWeight`).
+ *   validation rows split off weigh `sampleWeight`, given validation data their own).
  *
  * @example A small sweep
  * ```ts
@@ -426,8 +430,8 @@ export function sweepCompression(
  *   nested setting).
  * @throws {RangeError} For settings out of range, or `sampleWeight` or `classWeight` with a
  *   given `model` when no candidate is fine-tuned, scored by `taylor` or `obd`, or trained with
- *   QAT (nothing would weigh the rows; under `weightedMetrics` the metrics weigh
- *   `sampleWeight`).
+ *   QAT (nothing would weigh the rows; under `weightedMetrics` the validation rows split off
+ *   weigh `sampleWeight`, given validation data their own).
  *
  * @example Within two points on breast cancer
  * ```ts

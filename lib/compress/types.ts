@@ -237,9 +237,10 @@ export interface CompressionSessionOptions {
    * the metrics of the rows repeated; there is no `testWeighted`), and the margin's paired
    * standard errors are the weighted comparisons' (see `PairedOptions`), which depend only on the
    * weights' ratios. The validation rows split off by `validationFraction` weigh their
-   * `sampleWeight`; given `validation` and `test` data need a `sampleWeight` of their own. Needs
-   * `sampleWeight` (`classWeight` weighs the training only). With all weights equal, every
-   * decision is the unweighted one (up to the rounding of the weighted sums).
+   * `sampleWeight`, which then is needed (`classWeight` weighs the training only); given
+   * `validation` and `test` data need a `sampleWeight` of their own (and then `sampleWeight`,
+   * optional, weighs the training only). With all weights equal, every decision is the
+   * unweighted one (up to the rounding of the weighted sums).
    * @default {false}
    */
   weightedMetrics?: boolean;
@@ -266,7 +267,7 @@ export interface CompressionSessionOptions {
   /**
    * Data only reported on, never used for a decision. With `sampleWeight`, every report also
    * gives its test metrics weighted by them (`testWeighted`); `test` stays unweighted, unless
-   * `weightedMetrics` weighs it (which then needs `sampleWeight`).
+   * `weightedMetrics` weighs it (which then needs its `sampleWeight`).
    * @default {none}
    */
   test?: WeightedLabelledData;

@@ -470,7 +470,7 @@ Deno.test("weightedMetrics: test rows whose positives all weigh 0 give a ROC AUC
   assert.equal(noAuc.chosen.test!.accuracy, onlyNegatives.chosen.test!.accuracy);
 });
 
-Deno.test("compressModel with a given model takes sampleWeight that only weighs the metrics (weightedMetrics)", () => {
+Deno.test("compressModel with a given model: sampleWeight that only weighs the validation rows it splits off (weightedMetrics) is taken, one that weighs nothing is refused", () => {
   const model = createCompressionSession({ x, y }, { ...FAST, validation: held }).dense;
   const sw = integerWeights(x.rows, 2), vw = integerWeights(held.x.rows, 3);
   const unused = {
@@ -479,32 +479,95 @@ Deno.test("compressModel with a given model takes sampleWeight that only weighs 
     prune: { strategy: "magnitude", fraction: 0.5 },
     quantize: { method: { kind: "uniform", bits: 4 }, training: "ptq" },
   } as const;
-  // Without weightedMetrics nothing weighs them; with it the metrics do.
+  // Without weightedMetrics nothing weighs them; with it, the validation rows split off weigh
+  // theirs.
   assert.throws(
     () => compressModel({ x, y }, { ...unused, validation: held, sampleWeight: sw }),
     { name: "RangeError", message: /^Cannot compress model: sampleWeight would weigh nothing/ },
   );
+  const split = compressModel({ x, y }, { ...unused, sampleWeight: sw, weightedMetrics: true });
+  const parts = trainTestSplit(x, y, { testFraction: 0.2, seed: 0 });
+  const splitRows = repeatRows(
+    parts.xTest,
+    parts.yTest,
+    Float64Array.from(parts.testIndex, (i) => sw[i]),
+  );
+  assert.equal(
+    split.stages.at(-1)!.validation.accuracy,
+    evaluate(asFloatModel(split.model), splitRows.x, splitRows.y).accuracy,
+  );
+  // Given validation data weigh their own weights: sampleWeight is not needed, and with it
+  // refused (nothing would weigh it).
+  const weightedValidation = { ...held, sampleWeight: vw };
   const r = compressModel({ x, y }, {
     ...unused,
-    sampleWeight: sw,
     weightedMetrics: true,
-    validation: { ...held, sampleWeight: vw },
+    validation: weightedValidation,
   });
   const repeated = repeatRows(held.x, held.y, vw);
   assert.equal(
     r.stages.at(-1)!.validation.accuracy,
     evaluate(asFloatModel(r.model), repeated.x, repeated.y).accuracy,
   );
-  // classWeight still weighs nothing there.
+  for (const weights of [{ sampleWeight: sw }, { classWeight: "balanced" }] as const) {
+    assert.throws(
+      () =>
+        compressModel({ x, y }, {
+          ...unused,
+          ...weights,
+          weightedMetrics: true,
+          validation: weightedValidation,
+        }),
+      {
+        name: "RangeError",
+        message: new RegExp(
+          `^Cannot compress model: ${Object.keys(weights)[0]} would weigh nothing: the model is ` +
+            "given",
+        ),
+      },
+    );
+  }
+  // Fine-tuning weighs sampleWeight: taken.
+  const tuned = compressModel({ x, y }, {
+    ...unused,
+    fineTune: FAST.fineTune,
+    sampleWeight: sw,
+    weightedMetrics: true,
+    validation: weightedValidation,
+  });
+  assert.equal(tuned.stages.length, 4);
+});
+
+Deno.test("weightedMetrics with given validation data needs no sampleWeight: the training is unweighted, the metrics weighted by the data's own", () => {
+  const vw = integerWeights(held.x.rows, 3), tw = integerWeights(test.x.rows, 4);
+  const weighted = createCompressionSession({ x, y }, {
+    ...FAST,
+    weightedMetrics: true,
+    validation: { ...held, sampleWeight: vw },
+    test: { ...test, sampleWeight: tw },
+  });
+  const repeated = createCompressionSession({ x, y }, {
+    ...FAST,
+    validation: repeatRows(held.x, held.y, vw),
+    test: repeatRows(test.x, test.y, tw),
+  });
+  assert.equal(weighted.trainSampleWeight, null);
+  assert.deepEqual(weighted.dense, repeated.dense);
+  assertSameMetrics(weighted.denseReport.validation, repeated.denseReport.validation, "validation");
+  assertSameMetrics(weighted.denseReport.test!, repeated.denseReport.test!, "test");
+  // Without sampleWeight, validation data without theirs are refused as such; a refit (which
+  // measures on its training rows) needs sampleWeight.
   assert.throws(
-    () =>
-      compressModel({ x, y }, {
-        ...unused,
-        sampleWeight: sw,
-        classWeight: "balanced",
-        weightedMetrics: true,
-        validation: { ...held, sampleWeight: vw },
-      }),
-    { name: "RangeError", message: /^Cannot compress model: classWeight would weigh nothing/ },
+    () => createCompressionSession({ x, y }, { ...FAST, weightedMetrics: true, validation: held }),
+    {
+      name: "RangeError",
+      message: "Cannot compress model: weightedMetrics weighs the validation metrics, and the " +
+        "validation data have no sampleWeight; give validation.sampleWeight",
+    },
   );
+  assert.throws(() => createRefitSession({ x, y }, { ...FAST, weightedMetrics: true }), {
+    name: "RangeError",
+    message: "Cannot refit compression: weightedMetrics weighs the metrics by the rows' " +
+      "sampleWeight, which is not given (classWeight weighs the training only)",
+  });
 });
