@@ -1640,7 +1640,12 @@ function differenceText(d: PairedDifference, auc = false, weighted = false): str
       `${amount} only dense gets right, ${other} only this model)`;
 }
 
-/** Creates the folder a file will be written to; returns the folders it made. */
+/**
+ * Creates the folder a file will be written to; returns the folders it made.
+ *
+ * @throws {UsageError} If a file is where a folder of the path belongs, named as the other
+ *   commands' output checks name it.
+ */
 async function ensureParent(path: string): Promise<string[]> {
   const made: string[] = [];
   const slash = path.lastIndexOf("/");
@@ -1648,15 +1653,25 @@ async function ensureParent(path: string): Promise<string[]> {
   const folder = path.slice(0, slash);
   // The missing folders, from the file's up to the first that exists.
   for (let f = folder; f !== "" && f !== "."; f = f.slice(0, Math.max(0, f.lastIndexOf("/")))) {
+    let info: Deno.FileInfo;
     try {
-      await Deno.lstat(f);
-      break;
+      info = await Deno.lstat(f);
     } catch (error) {
       // A folder this process may not look at (/dev, under deno task's permissions) is not
       // made here: checkOutput says what it is.
       if (error instanceof Deno.errors.NotCapable) return [];
       made.push(f);
+      continue;
     }
+    // The first that exists must be a folder (or a link to one): a file there would make mkdir
+    // say "File exists" or "Not a directory".
+    const isFolder = info.isSymlink
+      ? await Deno.stat(f).then((i) => i.isDirectory, () => true)
+      : info.isDirectory;
+    if (!isFolder) {
+      throw new UsageError(`Cannot write '${path}': '${f}' is a file, not a folder`);
+    }
+    break;
   }
   try {
     await Deno.mkdir(folder, { recursive: true });

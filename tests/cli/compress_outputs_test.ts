@@ -110,9 +110,47 @@ Deno.test("lrc compress refuses with a usage error an output folder that cannot 
       ...["compress", ...SMALL, "--out", `${dir}/new/m.lrc`, "--report", `${dir}/file/r.html`],
     ]);
     assert.equal(r.code, 2, r.stdout);
-    assert.match(r.stderr, /^lrc compress: Cannot create the folder of '.*\/file\/r\.html': /);
+    assert.equal(
+      r.stderr,
+      `lrc compress: Cannot write '${dir}/file/r.html': '${dir}/file' is a file, not a folder\n`,
+    );
     // The folder made for --out is removed again.
     await assert.rejects(Deno.lstat(`${dir}/new`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("lrc compress names a file where an output's folder belongs as lrc train --save does, before reading the data", async () => {
+  // --out afile/x.lrc, afile a regular file, said "File exists (os error 17)" (and afile/sub/x.lrc
+  // "Not a directory (os error 20)"), where lrc train and lrc quantize say "'afile' is a file, not
+  // a folder".
+  const dir = await Deno.makeTempDir({ prefix: "lrc-compress-outputs-" });
+  try {
+    const afile = `${dir}/afile`;
+    await Deno.writeTextFile(afile, "x");
+    // A data file that does not exist: the outputs are checked first.
+    const data = ["--data", `${dir}/missing.csv`, "--quiet"];
+    for (
+      const [option, name] of [["--out", "x.lrc"], ["--onnx", "x.onnx"], ["--report", "x.html"]]
+    ) {
+      for (const path of [`${afile}/${name}`, `${afile}/sub/${name}`]) {
+        const r = await runCli(["compress", ...data, option, path]);
+        assert.equal(r.code, 2, `${option} ${path}: ${r.stderr}`);
+        assert.equal(
+          r.stderr,
+          `lrc compress: Cannot write '${path}': '${afile}' is a file, not a folder\n`,
+        );
+      }
+    }
+    // As lrc train says it.
+    const train = await runCli(["train", ...data, "--save", `${afile}/x.lrc`]);
+    assert.equal(train.code, 2, train.stderr);
+    assert.equal(
+      train.stderr,
+      `lrc train: Cannot write '${afile}/x.lrc': '${afile}' is a file, not a folder\n`,
+    );
+    assert.equal(await Deno.readTextFile(afile), "x");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
