@@ -26,9 +26,13 @@ const dir = await Deno.makeTempDir({ prefix: "lrc_compress_weighted_" });
 /**
  * 300 rows of 5 features and an integer weight 0..3 in column 1, from a generator independent
  * of the library's; `zeroTest` writes weight 0 on every row the CLI holds out for testing, `ones`
- * weight 1 on every row.
+ * weight 1 on every row, `zeroTestPositives` and `zeroValidationPositives` weight 0 on the test or
+ * validation rows of class "pos".
  */
-async function writeData(path: string, weights: "column" | "zeroTest" | "ones"): Promise<void> {
+async function writeData(
+  path: string,
+  weights: "column" | "zeroTest" | "ones" | "zeroTestPositives" | "zeroValidationPositives",
+): Promise<void> {
   let s = 31;
   const r = () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -52,6 +56,22 @@ async function writeData(path: string, weights: "column" | "zeroTest" | "ones"):
       seed: 0,
     });
     for (const i of testIndex) rows[i][1] = "0";
+  }
+  if (weights === "zeroTestPositives" || weights === "zeroValidationPositives") {
+    // The CLI's test rows as above; its validation rows a stratified 20 % of the rest (seed 0).
+    const y = Int32Array.from(rows, (r) => (r[6] === "neg" ? 0 : 1));
+    const split = (index: ArrayLike<number>, fraction: number) =>
+      trainTestSplit(
+        { data: new Float64Array(index.length), rows: index.length, cols: 1 },
+        Int32Array.from(index, (i) => y[i]),
+        { testFraction: fraction, seed: 0 },
+      );
+    const all = Int32Array.from(rows.keys());
+    const outer = split(all, 0.25);
+    const part = weights === "zeroTestPositives"
+      ? Array.from(outer.testIndex)
+      : Array.from(split(outer.trainIndex, 0.2).testIndex, (k) => outer.trainIndex[k]);
+    for (const i of part) if (y[i] === 1) rows[i][1] = "0";
   }
   const text = ["f0,w,f1,f2,f3,f4,label", ...rows.map((r) => r.join(","))].join("\n") + "\n";
   await Deno.writeTextFile(path, text);
@@ -85,6 +105,7 @@ async function testRows(part: "test" | "validation" = "test") {
   }
   return {
     once: { x, y: split.yTest },
+    weights: Float64Array.from({ length: n }, (_, i) => split.xTest.data[i * d + 1]),
     repeated: {
       x: takeRows(x, Int32Array.from(picked)),
       y: Int32Array.from(picked, (i) => split.yTest[i]),
@@ -282,6 +303,18 @@ Deno.test("lrc compress --weighted-metrics: validation and test metrics, and the
   );
   assert.ok(text.stdout.includes(`validation samples of total weight ${valid.sum})`));
   assert.ok(!text.stdout.includes("test, weighted by"), text.stdout);
+  // The paired difference's disagreements are weights' sums, and said so.
+  const vd = report.budget.validationDifference;
+  assert.ok(
+    text.stdout.includes(
+      `against dense (weighted paired standard error; weight ${vd.onlyBaseline} only dense gets ` +
+        `right, ${vd.onlyCandidate} only this model)`,
+    ),
+    text.stdout,
+  );
+  // A budget of 2 points is less than one of the 45 validation rows (2.22 points), but a row is
+  // worth its weight here: the note that counts rows is not given.
+  assert.ok(!text.stdout.includes("the budget is less than one validation sample"), text.stdout);
   // And the HTML report.
   const html = `${dir}/weighted_report.html`;
   const withReport = await runCli([...argv, "--quiet", "--report", html]);
@@ -293,6 +326,7 @@ Deno.test("lrc compress --weighted-metrics: validation and test metrics, and the
         `by the rows&#39; weights (the test rows&#39; sum ${tst.sum}).`,
     ),
   );
+  assert.ok(page.includes(`measures on the other ${valid.once.y.length} (sum ${valid.sum})`));
   assert.ok(!page.includes("Test metrics weighted by"));
 });
 
@@ -391,6 +425,99 @@ Deno.test("lrc compress --weight-column --integer: the integer-only model's test
   );
 });
 
+Deno.test("lrc compress --weighted-metrics: the lost classes, the majority note and the balanced budget count the validation rows of weight above 0", async () => {
+  const valid = await testRows("validation");
+  const positive = (i: number) => valid.once.y[i] === 1;
+  const rowsOf = (keep: (i: number) => boolean) => valid.once.y.filter((_, i) => keep(i)).length;
+  // Every weight pruned: a model that predicts one class, and loses the other.
+  const r = await runCli([
+    ...["compress", "--data", file, "--weight-column", "w", "--weighted-metrics", "--sparsity"],
+    ...["0.999999", "--method", "none", "--fine-tune", "none", "--quiet", "--json"],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const lost = JSON.parse(r.stdout).lostClasses;
+  assert.equal(lost.length, 1, r.stdout);
+  const c = lost[0].class === "pos" ? 1 : 0;
+  const ofClass = (i: number) => valid.once.y[i] === c;
+  // Its rows of weight above 0, fewer than its rows.
+  assert.equal(lost[0].samples, rowsOf((i) => ofClass(i) && valid.weights[i] > 0));
+  assert.ok(lost[0].samples < rowsOf(ofClass));
+
+  // Validation rows of class "pos" that all weigh 0: "neg" is all of the validation weight.
+  const noPositives = `${dir}/no_validation_positives.csv`;
+  await writeData(noPositives, "zeroValidationPositives");
+  assert.ok(rowsOf(positive) > 0);
+  const pipeline = await runCli([
+    ...["compress", "--data", noPositives, "--weight-column", "w", "--weighted-metrics"],
+    ...["--sparsity", "0.4", ...FAST, "--quiet"],
+  ]);
+  assert.equal(pipeline.code, 0, pipeline.stderr);
+  assert.ok(
+    pipeline.stdout.includes(
+      'note      class "neg" is 100.00 % of the validation rows\' weight: always predicting it ' +
+        "scores 100.00 %, no less than the dense model",
+    ),
+    pipeline.stdout,
+  );
+  // A balanced-accuracy budget: the one class of weight, and no note that counts rows (1 point is
+  // less than one row of 2 classes among 45 validation rows: 1 / (2 x 45) is 1.11 points).
+  const budget = await runCli([
+    ...["compress", "--data", noPositives, "--weight-column", "w", "--weighted-metrics"],
+    ...["--budget", "1", "--metric", "balanced-accuracy", "--sparsity", "0,0.5", "--bits", "2,4"],
+    ...["--training", "ptq", "--fine-tune-steps", "30", "--quiet"],
+  ]);
+  assert.equal(budget.code, 0, budget.stderr);
+  assert.ok(
+    budget.stdout.includes(
+      '(weighted by "w": the mean of the weighted recalls of the 1 classes of the ' +
+        `${valid.once.y.length} validation samples of total weight ` +
+        `${valid.weights.reduce((a, w, i) => a + (positive(i) ? 0 : w), 0)})`,
+    ),
+    budget.stdout,
+  );
+  assert.ok(!budget.stdout.includes("less than one validation sample of any class"));
+});
+
+Deno.test("lrc compress --weighted-metrics --refit: the refit's test difference weighted as the search's", async () => {
+  const argv = [
+    ...["compress", "--weight-column", "w", "--weighted-metrics", "--budget", "2", "--refit"],
+    ...["--sparsity", "0,0.5", "--bits", "2,4", "--training", "ptq", "--fine-tune-steps", "30"],
+    ...["--quiet", "--json"],
+  ];
+  const r = await runCli([...argv, "--data", file]);
+  assert.equal(r.code, 0, r.stderr);
+  const refit = JSON.parse(r.stdout).refit;
+  // The refit model's side of it is its weighted test accuracy, as its last stage reports it.
+  assert.equal(refit.testDifference.candidateAccuracy, refit.stages.at(-1).test.accuracy);
+  // In ROC AUC, test rows whose positives all weigh 0 give no test difference (as the search's).
+  const noPositives = `${dir}/no_test_positives.csv`;
+  await writeData(noPositives, "zeroTestPositives");
+  const auc = await runCli([...argv, "--data", noPositives, "--metric", "roc-auc"]);
+  assert.equal(auc.code, 0, auc.stderr);
+  const report = JSON.parse(auc.stdout);
+  assert.equal(report.budget.testDifference, null);
+  assert.equal(report.refit.testDifference, null);
+  assert.equal(report.refit.stages.at(-1).test.rocAuc, null);
+});
+
+Deno.test("lrc compress --weighted-metrics --model: the weight column weighs the validation rows when nothing trains", async () => {
+  const valid = await testRows("validation");
+  const model = `${dir}/given.lrc`;
+  const t = await runCli([
+    ...["train", "--data", file, "--weight-column", "w", "--save", model, "--quiet"],
+  ]);
+  assert.equal(t.code, 0, t.stderr);
+  const r = await runCli([
+    ...["compress", "--model", model, "--data", file, "--weight-column", "w"],
+    ...["--weighted-metrics", "--sparsity", "0.4", "--method", "none", "--fine-tune", "none"],
+    ...["--quiet", "--json"],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const stages = JSON.parse(r.stdout).stages;
+  const want = evaluate(asFloatModel(await loadModel(model)), valid.repeated.x, valid.repeated.y);
+  assert.equal(stages[0].validation.accuracy, want.accuracy);
+});
+
 Deno.test("lost classes and the majority notes with integer weights are those of the rows repeated", () => {
   const y = Int32Array.of(0, 0, 0, 1, 1, 2, 2, 2), w = [1, 3, 0, 2, 1, 0, 0, 4];
   const dense = [0, 0, 1, 1, 0, 2, 2, 2], chosen = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -419,6 +546,48 @@ Deno.test("lost classes and the majority notes with integer weights are those of
     words(majorityBudgetNote(y, classes, 0.45, 0.1, undefined, w)),
     majorityBudgetNote(rep(y), classes, 0.45, 0.1),
   );
+});
+
+Deno.test("the majority budget note's margin under weights: the weighted paired difference less K weighted standard errors", () => {
+  const y = Int32Array.of(0, 0, 0, 0, 1, 1, 0, 1, 0, 0, 1, 0);
+  const dense = [0, 0, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0];
+  const w = [1, 0.5, 2, 1, 3, 0.25, 1, 1.5, 0, 2, 0.75, 1];
+  // Closed form: per-row differences d (always "0" against dense), their weighted mean D and
+  // sqrt(sum w^2 (d - D)^2) / W.
+  const total = w.reduce((a, v) => a + v, 0);
+  const d = Array.from(y, (c, i) => (c === 0 ? 1 : 0) - (dense[i] === c ? 1 : 0));
+  const mean = d.reduce((a, v, i) => a + w[i] * v, 0) / total;
+  const se = Math.sqrt(d.reduce((a, v, i) => a + (w[i] * (v - mean)) ** 2, 0)) / total;
+  const accuracy = y.reduce((a, c, i) => a + (dense[i] === c ? w[i] : 0), 0) / total;
+  const share = y.reduce((a, c, i) => a + (c === 0 ? w[i] : 0), 0) / total;
+  assert.ok(accuracy > share);
+  const below = 2 * se - mean;
+  const note = majorityBudgetNote(
+    y,
+    ["a", "b"],
+    accuracy,
+    below + 0.01,
+    { standardErrors: 2, densePredicted: dense },
+    w,
+  );
+  assert.equal(note.length, 1);
+  assert.ok(
+    note[0].includes(
+      `"a" is ${(100 * share).toFixed(2)} % of the validation rows' weight: always predicting it ` +
+        `scores ${(100 * share).toFixed(2)} %, ${((accuracy - share) * 100).toFixed(2)} points`,
+    ),
+    note[0],
+  );
+  assert.ok(
+    note[0].includes(
+      `(a --budget below ${(Math.floor(below * 1e4 + 1e-6) / 100).toFixed(2)} rules that out ` +
+        "with this margin)",
+    ),
+    note[0],
+  );
+  // A budget below that: no note.
+  const tight = { standardErrors: 2, densePredicted: dense };
+  assert.deepEqual(majorityBudgetNote(y, ["a", "b"], accuracy, below - 0.01, tight, w), []);
 });
 
 /** Each value repeated its weight's times. */
