@@ -7,7 +7,7 @@
  */
 
 import { assertLabels, checkOptionKeys, describe, exactKeys } from "../core/validate.ts";
-import { checkSampleWeight } from "./weighted.ts";
+import { checkSampleWeight, unitScale } from "./weighted.ts";
 
 /** Predictions of two classifiers on the same samples. */
 export interface PredictionPair {
@@ -159,16 +159,20 @@ function weightedAccuracyDifference(
     else if (candRight) c += w[i];
   }
   const difference = (c - b) / total;
+  // The squares of weights scaled to a total near 1 (exactly, by a power of two): those of
+  // weights near 1e-200 or 1e200 underflowed to 0 or overflowed to Infinity.
+  const scale = unitScale(total);
   let ss = 0;
   for (let i = 0; i < n; i++) {
-    ss += (w[i] * (rightDifference(yTrue[i], baseline[i], candidate[i]) - difference)) ** 2;
+    const d = rightDifference(yTrue[i], baseline[i], candidate[i]) - difference;
+    ss += (w[i] * scale * d) ** 2;
   }
   return {
     samples: n,
     baselineAccuracy: (both + b) / total,
     candidateAccuracy: (both + c) / total,
     difference,
-    standardError: Math.sqrt(ss) / total,
+    standardError: Math.sqrt(ss) / (total * scale),
     onlyBaseline: b,
     onlyCandidate: c,
   };
@@ -285,13 +289,15 @@ function weightedBalancedDifference(
     else if (baseRight) b[y] += w[i];
     else if (candRight) c[y] += w[i];
   }
-  // Each class's weighted mean difference, then the weighted squares about it.
-  const ss = new Float64Array(k);
+  // Each class's weighted mean difference, then the weighted squares about it, of the class's
+  // weights scaled to a total near 1 (as the accuracy version's).
+  const ss = new Float64Array(k),
+    scale = Float64Array.from(rows, (r) => (r > 0 ? unitScale(r) : 0));
   for (let i = 0; i < n; i++) {
     const y = yTrue[i];
     if (rows[y] === 0) continue;
     const mean = (c[y] - b[y]) / rows[y];
-    ss[y] += (w[i] * (rightDifference(y, baseline[i], candidate[i]) - mean)) ** 2;
+    ss[y] += (w[i] * scale[y] * (rightDifference(y, baseline[i], candidate[i]) - mean)) ** 2;
   }
   let present = 0, base = 0, cand = 0, variance = 0;
   for (let y = 0; y < k; y++) {
@@ -299,7 +305,7 @@ function weightedBalancedDifference(
     present++;
     base += (both[y] + b[y]) / rows[y];
     cand += (both[y] + c[y]) / rows[y];
-    variance += ss[y] / rows[y] ** 2;
+    variance += ss[y] / (rows[y] * scale[y]) ** 2;
   }
   return {
     samples: n,
@@ -485,15 +491,17 @@ function weightedRocAucDifference(
   }
   meanPos /= wPos;
   meanNeg /= wNeg;
+  // The squares of each class's weights scaled to a total near 1 (as the accuracy version's).
+  const sPos = unitScale(wPos), sNeg = unitScale(wNeg);
   let ssPos = 0, ssNeg = 0, sqPos = 0, sqNeg = 0;
   for (let i = 0; i < n; i++) {
     const d = cand[i] - base[i];
     if (yTrue[i] === 1) {
-      ssPos += (w[i] * (d - meanPos)) ** 2;
-      sqPos += w[i] ** 2;
+      ssPos += (w[i] * sPos * (d - meanPos)) ** 2;
+      sqPos += (w[i] * sPos) ** 2;
     } else {
-      ssNeg += (w[i] * (d - meanNeg)) ** 2;
-      sqNeg += w[i] ** 2;
+      ssNeg += (w[i] * sNeg * (d - meanNeg)) ** 2;
+      sqNeg += (w[i] * sNeg) ** 2;
     }
   }
   // W^2 - sum w^2 is 0 for a class of one sample of weight above 0: no term.
@@ -505,7 +513,7 @@ function weightedRocAucDifference(
     baselineAccuracy: baseAuc,
     candidateAccuracy: candAuc,
     difference: candAuc - baseAuc,
-    standardError: Math.sqrt(term(ssPos, wPos, sqPos) + term(ssNeg, wNeg, sqNeg)),
+    standardError: Math.sqrt(term(ssPos, wPos * sPos, sqPos) + term(ssNeg, wNeg * sNeg, sqNeg)),
     onlyBaseline,
     onlyCandidate,
   };

@@ -173,8 +173,11 @@ export function weightedRocAuc(
   return (rare === 0 ? u : pairs - u) / pairs;
 }
 
-/** The power of two that scales a total > 0 to about 1 (within float64's range of powers). */
-function unitScale(total: number): number {
+/**
+ * The power of two that scales a total > 0 to about 1 (within float64's range of powers): weights
+ * scaled by it neither underflow nor overflow when multiplied or squared, and scale exactly.
+ */
+export function unitScale(total: number): number {
   return 2 ** Math.min(1023, Math.max(-1023, -Math.floor(Math.log2(total))));
 }
 

@@ -100,6 +100,30 @@ Deno.test("paired comparisons with equal weights, whatever their value, are the 
   }
 });
 
+Deno.test("paired comparisons with weights scaled by 2^-700 or 2^650 are those of the weights unscaled, standard errors included", () => {
+  // A power of two scales every weight exactly, so every figure is the same to the bit (the
+  // disagreements, weights' sums, scaled by it). The squares of such weights underflow to 0 or
+  // overflow to Infinity: standard errors of 0, NaN and Infinity, where they depend only on the
+  // weights' ratios.
+  for (const [seed, k] of [[14, 2], [15, 3]]) {
+    const p = randomCase(seed, 80, k);
+    const w = Array.from(p.w, (v, i) => v + (i % 3) / 4);
+    for (const [name, compare] of Object.entries(COMPARE)) {
+      if (name === "rocAuc" && k !== 2) continue;
+      const want = compare(p.y, p, { sampleWeight: w });
+      assert.ok(want.standardError > 0);
+      for (const scale of [2 ** -700, 2 ** 650]) {
+        const got = compare(p.y, p, { sampleWeight: w.map((v) => v * scale) });
+        assert.deepEqual(got, {
+          ...want,
+          onlyBaseline: want.onlyBaseline * scale,
+          onlyCandidate: want.onlyCandidate * scale,
+        }, `${name} seed ${seed} scale ${scale}`);
+      }
+    }
+  }
+});
+
 Deno.test("paired comparisons: samples of weight 0 are left out", () => {
   const p = randomCase(6, 90, 2);
   const keep = p.y.map((_, i) => (i % 3 === 0 && i > 1 ? 0 : 1));
