@@ -218,7 +218,8 @@ Deno.test("lrc compress --weight-column: test rows that all weigh 0 give no weig
   const report = JSON.parse(r.stdout);
   assert.equal(report.testWeighted, null);
   for (const s of report.stages) assert.ok(!("testWeighted" in s), s.stage);
-  const text = await runCli(argv);
+  const html = `${dir}/zero_report.html`;
+  const text = await runCli([...argv, "--report", html]);
   assert.equal(text.code, 0, text.stderr);
   assert.ok(
     text.stdout.includes(
@@ -226,6 +227,13 @@ Deno.test("lrc compress --weight-column: test rows that all weigh 0 give no weig
     ),
     text.stdout,
   );
+  // The HTML report says so too, and has no weighted table.
+  const page = await Deno.readTextFile(html);
+  assert.ok(
+    page.includes("every test row weighs 0, so no weighted test metric is measured"),
+    "zero weights said",
+  );
+  assert.ok(!page.includes("Test metrics weighted by"));
   // Without the column, no weighted metric at all.
   const plain = await runCli([
     "compress",
