@@ -19,7 +19,7 @@ import {
 } from "../metrics/threshold.ts";
 import { decisionFunction } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
-import { decimalValue, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
+import { type ParsedArgs, refuseUnused } from "./args.ts";
 import { type LoadedData, splitRowsInPlace, weightsRefused } from "./data_options.ts";
 import {
   parseTarget,
@@ -46,8 +46,8 @@ export const THRESHOLD_TRAIN_OPTIONS = {
     type: "string",
     value: "F",
     help: "with --threshold-target: the fraction of each class's training rows held out to " +
-      "choose the threshold on (stratified, seeded by --seed, never test rows), strictly " +
-      "between 0 and 1; the model trains on the others",
+      "choose the threshold on (stratified, seeded by --seed, never test rows), in [1e-9, " +
+      "0.999999999] as --test-fraction; the model trains on the others",
     default: "0.2",
   },
 } as const;
@@ -58,7 +58,7 @@ export interface ThresholdRequest {
   readonly target: ThresholdTarget;
   /** `--threshold-target` as given. */
   readonly given: string;
-  /** `--validation-fraction`, in (0, 1). */
+  /** `--validation-fraction`, in [1e-9, 0.999999999]. */
   readonly fraction: number;
   /** `--validation-fraction` as given (or its default), for messages. */
   readonly fractionText: string;
@@ -70,8 +70,8 @@ export interface ThresholdRequest {
  * @param args Parsed options including {@linkcode THRESHOLD_TRAIN_OPTIONS}.
  * @returns The request, or `null` without `--threshold-target`.
  * @throws {UsageError} If `--validation-fraction` is given without `--threshold-target`, or is
- *   not a number strictly between 0 and 1; if the target is misspelt (in `lrc threshold
- *   --target`'s words).
+ *   not a number in [1e-9, 0.999999999] (as `--test-fraction`); if the target is misspelt (in
+ *   `lrc threshold --target`'s words).
  * @throws {TypeError} For `--dataset fashion-mnist` (ten classes: no threshold), before it is
  *   loaded.
  */
@@ -88,13 +88,10 @@ export function thresholdRequest(args: ParsedArgs): ThresholdRequest | null {
   const given = args.string("threshold-target")!;
   const target = parseTarget(given, { command: COMMAND, option: "threshold-target" });
   const fractionText = args.string("validation-fraction")!;
-  const fraction = decimalValue(fractionText);
-  if (!(fraction > 0 && fraction < 1)) {
-    throw new UsageError(
-      `Cannot parse arguments of '${COMMAND}': --validation-fraction must be a number strictly ` +
-        `between 0 and 1, got '${fractionText}'`,
-    );
-  }
+  // The bounds of --test-fraction and lrc compress's --validation-fraction: the split takes no
+  // fraction that rounds to 1 in its check (0.9999999999999999 was refused after loading, in
+  // trainTestSplit's words).
+  const fraction = args.number("validation-fraction", 1e-9, 1 - 1e-9)!;
   if (args.string("data") === undefined && args.string("dataset") === "fashion-mnist") {
     throw new TypeError(
       `Cannot ${ACTION}: --dataset fashion-mnist has 10 classes; ${TWO_CLASSES}`,

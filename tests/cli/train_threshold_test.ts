@@ -354,11 +354,18 @@ const refusals: [string, string[], number, RegExp][] = [
     2,
     /--validation-fraction does not apply without --threshold-target/,
   ],
-  ...["0", "1", "1.5", "-0.1", "half"].map((f): [string, string[], number, RegExp] => [
+  // Refused before the data are read, in --test-fraction's bounds: 0.9999999999999999 (1 - 2^-53)
+  // is below 1 but beyond what the split takes.
+  ...["0", "1", "1.5", "-0.1", "half", "0.9999999999999999", "1e-10"].map((
+    f,
+  ): [string, string[], number, RegExp] => [
     `--validation-fraction ${f}`,
     ["--data", plain, "--threshold-target", "f1", `--validation-fraction=${f}`],
     2,
-    new RegExp(`--validation-fraction must be a number strictly between 0 and 1, got '${f}'`),
+    new RegExp(
+      `^lrc train: Cannot parse arguments of 'train': --validation-fraction must be a number in ` +
+        `\\[1e-9, 0\\.999999999\\], got '${f.replaceAll(".", "\\.")}'\n$`,
+    ),
   ]),
   [
     "a misspelt target, in lrc threshold's words",
