@@ -13,7 +13,11 @@ import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { loadModel } from "../../lib/io/model_file.ts";
 import { encodeModel } from "../../lib/io/model_file.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
-import { chooseThreshold, type ThresholdTarget } from "../../lib/metrics/threshold.ts";
+import {
+  chooseThreshold,
+  type ChosenThreshold,
+  type ThresholdTarget,
+} from "../../lib/metrics/threshold.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { decisionFunction } from "../../lib/model/predict.ts";
 import type { LogisticModel } from "../../lib/model/types.ts";
@@ -245,6 +249,35 @@ Deno.test("lrc train --threshold-target says where and for what it chose, and th
   );
 });
 
+Deno.test("lrc train --threshold-target gives, for every form of target, the value there of the metric it names", async () => {
+  const pct = (f: number) => `${(100 * f).toFixed(2)} %`;
+  const forms: [string, ThresholdTarget, keyof ChosenThreshold][] = [
+    ["f1", { metric: "f1" }, "f1"],
+    ["accuracy", { metric: "accuracy" }, "accuracy"],
+    ["balanced-accuracy", { metric: "balanced-accuracy" }, "balancedAccuracy"],
+    ["precision=0.5", { precision: 0.5 }, "precision"],
+    ["recall=0.8", { recall: 0.8 }, "recall"],
+    ["fpr=0.2", { fpr: 0.2 }, "fpr"],
+  ];
+  for (const [spelling, target, key] of forms) {
+    const want = oracle({ seed: 1, fraction: 0.3, target, weights: false }).chosen;
+    // The other metrics differ from the one named there, so naming another is seen.
+    for (const other of ["precision", "recall", "fpr", "f1", "accuracy", "balancedAccuracy"]) {
+      if (other !== key) assert.notEqual(want[other as typeof key], want[key], other);
+    }
+    const argv = ["--data", plain, "--seed", "1", "--validation-fraction", "0.3"];
+    const json = JSON.parse(
+      (await train([...argv, "--threshold-target", spelling, "--json"])).stdout,
+    );
+    const name = "metric" in target ? target.metric : Object.keys(target)[0];
+    assert.deepEqual(json.threshold.achieved, { metric: name, value: want[key] }, spelling);
+    // The line says it as the point's metrics are said: F1 to four decimals, the others in %.
+    const text = (await train([...argv, "--threshold-target", spelling])).stdout;
+    const shown = key === "f1" ? want.f1.toFixed(4) : pct(want[key] as number);
+    assert.ok(text.includes(`: ${name} ${shown} there (precision `), `${spelling}: ${text}`);
+  }
+});
+
 Deno.test("lrc train without --threshold-target trains and reports as before: fit's model on every training row, no threshold", async () => {
   for (const json of [true, false]) {
     const saved = `${dir}/none_${json}.lrc`;
@@ -347,6 +380,13 @@ const refusals: [string, string[], number, RegExp][] = [
     ["--dataset", "fashion-mnist", "--threshold-target", "f1"],
     1,
     /Cannot choose the decision threshold: --dataset fashion-mnist has 10 classes/,
+  ],
+  [
+    // --dataset is refused beside --data as without --threshold-target (not as ten classes).
+    "--dataset fashion-mnist beside --data, as without --threshold-target",
+    ["--data", plain, "--dataset", "fashion-mnist", "--threshold-target", "f1"],
+    2,
+    /^lrc train: Cannot parse arguments of 'train': --dataset does not apply with --data/,
   ],
   [
     "--validation-fraction without --threshold-target",
