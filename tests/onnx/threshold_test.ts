@@ -183,8 +183,25 @@ Deno.test("int32Cutoff is the largest accumulator whose float64 score is at or b
   assert.equal(int32Cutoff(0.999, 1e-12), 2 ** 31 - 1);
   assert.equal(int32Cutoff(0.001, 1e-12), -(2 ** 31));
   assert.ok((-(2 ** 31) + 1) * 1e-12 > logitOf(0.001));
-  throwsWith(() => int32Cutoff(1, 0.1), RangeError, "strictly between 0 and 1, got 1");
-  throwsWith(() => int32Cutoff(0.3, 0), RangeError, "rescale must be finite > 0, got 0");
+  for (const t of [0, 1, -0.5, NaN]) {
+    throwsWith(() => int32Cutoff(t, 0.1), RangeError, `strictly between 0 and 1, got ${t}`);
+  }
+  // At the ends of the range a threshold can take and of the positive float64 scales.
+  assert.equal(int32Cutoff(Number.MIN_VALUE, 1), Math.floor(logitOf(Number.MIN_VALUE)));
+  assert.equal(int32Cutoff(1 - 2 ** -53, 1), Math.floor(logitOf(1 - 2 ** -53)));
+  assert.equal(int32Cutoff(0.9, Number.MIN_VALUE), 2 ** 31 - 1);
+  assert.equal(int32Cutoff(0.1, Number.MIN_VALUE), -(2 ** 31));
+  // 2 x 1e308 overflows to Infinity, still above logit(0.9); 1 x 1e308 is too.
+  assert.equal(int32Cutoff(0.9, 1e308), 0);
+  assert.equal(int32Cutoff(0.1, 1e308), -1);
+  for (const r of [0, -0.01, NaN]) {
+    throwsWith(() => int32Cutoff(0.3, r), RangeError, `rescale must be finite > 0, got ${r}`);
+  }
+  throwsWith(
+    () => int32Cutoff(0.3, "0.1" as never),
+    TypeError,
+    'rescale must be a number, got string "0.1"',
+  );
   throwsWith(() => int32Cutoff(0.3, Infinity), RangeError, "finite > 0, got Infinity");
   throwsWith(() => int32Cutoff("0.3" as never, 1), TypeError, 'got string "0.3"');
 });
@@ -299,6 +316,50 @@ Deno.test("only the integer graph of a calibrated model compares its accumulator
     const c = labelComparison(bytes);
     assert.equal(c.inputs[0], "scores");
     assert.deepEqual(c.constant, [0]);
+  }
+});
+
+Deno.test("the integer graph compares its accumulator only with the model's own input quantization, and not for a standardised model", () => {
+  const q = unitWeightModel(0);
+  const t = 0.3, own = q.input!;
+  const rescale = q.bias.kind === "int32" ? q.bias.scale[0] : NaN;
+  assert.equal(own.dtype, "uint8");
+  // The model's own quantization given in the options (its calibration text aside): the same
+  // codes, the same accumulator.
+  for (const input of [own, { ...own, calibration: "given" }]) {
+    const c = labelComparison(exportOnnx(withThreshold(q, t), { quantized: "integer", input }));
+    assert.deepEqual([c.type, c.constant], [6, [int32Cutoff(t, rescale)]]);
+  }
+  // Another scale (the next float32 up, within the bias's tolerance), zero point or dtype
+  // quantizes other codes: the accumulator is not lrcompress's, and the label compares the scores.
+  const up = new Float32Array([own.scale]);
+  new Int32Array(up.buffer)[0]++;
+  for (
+    const input of [
+      { ...own, scale: up[0] },
+      { ...own, zeroPoint: own.zeroPoint + 1 },
+      { ...own, dtype: "int8" as const, zeroPoint: 0 },
+    ]
+  ) {
+    assert.notDeepEqual(input, own);
+    const c = labelComparison(exportOnnx(withThreshold(q, t), { quantized: "integer", input }));
+    assert.equal(c.inputs[0], "scores", JSON.stringify(input));
+    assert.deepEqual(c.constant, [float32Cutoff(t)]);
+  }
+  // A standardised model's integer graph quantizes the standardised inputs and requantizes its
+  // bias, unlike lrcompress's integer inference: its scores are compared, even given the model's
+  // own input quantization.
+  assert.equal(model.preprocessing.kind, "standardize");
+  const standardised = calibrateInput(
+    quantizeModel(model, { method: { kind: "uniform", bits: 8 } }),
+    split.xTrain,
+  );
+  for (const input of [standardised.input!, { ...standardised.input!, scale: 0.05 }]) {
+    const c = labelComparison(
+      exportOnnx(withThreshold(standardised, t), { quantized: "integer", input }),
+    );
+    assert.equal(c.inputs[0], "scores");
+    assert.deepEqual(c.constant, [float32Cutoff(t)]);
   }
 });
 
