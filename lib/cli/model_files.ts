@@ -311,28 +311,34 @@ export async function writeModelFile(
 /**
  * Checks before any long work that a file can be written at `path`: its folder exists and it is
  * not itself a folder, nor a FIFO, a device or a socket (directly or behind a link), which
- * `writeFileAtomic` refuses, nor in `/dev`, whose devices `deno task lrc`'s permissions do not
- * let it examine. (Permissions and disk space show only when writing; the write is
- * atomic, so a failure then leaves any previous file intact.)
+ * `writeFileAtomic` refuses, nor in a system folder (`/dev`, `/proc`, `/sys`, directly or through
+ * a link), which Deno lets only `--allow-all` use and `deno task lrc` does not give. (Permissions
+ * and disk space show only when writing; the write is atomic, so a failure then leaves any
+ * previous file intact.)
  *
  * @param path The destination.
  * @throws {UsageError} If the folder is missing or `path` is a folder, a FIFO, a device or a
- *   socket (a bad option value: exit code 2, as every other usage error).
+ *   socket, or in a system folder (a bad option value: exit code 2, as every other usage error).
  */
 async function checkDestination(path: string): Promise<void> {
   const dir = folderOf(path);
   let isDir = false, exists = false;
+  // The folder's real path: Deno checks a path as written, and a write follows its links.
+  let real: string | null = null;
   try {
     isDir = (await Deno.stat(dir)).isDirectory;
     exists = true;
+    if (isDir) {
+      real = await Deno.realPath(dir);
+      await Deno.stat(real);
+    }
   } catch (error) {
-    // Deno lets only --allow-all look into /dev, and says to run again with it, which
-    // `deno task lrc` cannot be given: the devices there are what a save must not replace.
-    if (error instanceof Deno.errors.NotCapable && /^\/dev(\/|$)/.test(resolve(dir))) {
-      throw new UsageError(
-        `Cannot write '${path}': it is in /dev, whose devices (/dev/null, /dev/stdout) are not ` +
-          "regular files: a save would replace one with a file; write to a regular file",
-      );
+    // Deno lets only --allow-all look into /dev, /proc and /sys, and says to run again with it,
+    // which `deno task lrc` cannot be given.
+    const system = systemFolderOf(real ?? resolve(dir));
+    if (error instanceof Deno.errors.NotCapable && system !== null) {
+      const link = real === null || real === resolve(dir) ? "" : `its folder '${dir}' is '${real}'`;
+      throw systemFolderRefusal(path, system, link);
     }
     // Missing (or a file in the path) is reported below; anything else, such as a folder this
     // process may not look at, is said as the system says it, not as a missing folder.
@@ -355,4 +361,42 @@ async function checkDestination(path: string): Promise<void> {
   // The save refuses it too, but only once the work is done.
   const refusal = info === null ? null : specialFileRefusal(path, info);
   if (refusal !== null) throw new UsageError(refusal);
+  // A link to a file: the save replaces the file, beside it, where Deno may not let it write.
+  const target = info === null ? null : await Deno.realPath(path).catch(() => null);
+  const system = target === null ? null : systemFolderOf(target);
+  if (system !== null) {
+    try {
+      await Deno.stat(folderOf(target!));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotCapable) {
+        throw systemFolderRefusal(path, system, `a link to '${target}'`);
+      }
+    }
+  }
+}
+
+/** The system folder (`/dev`, `/proc`, `/sys`) an absolute path is in, or `null`. */
+function systemFolderOf(path: string): string | null {
+  return path.match(/^\/(dev|proc|sys)(?=\/|$)/)?.[0] ?? null;
+}
+
+/**
+ * The refusal of a path in a folder Deno lets only `--allow-all` use: `/dev`, whose devices are
+ * no place for a save, or `/proc` and `/sys`, of process and kernel files.
+ *
+ * @param path The destination.
+ * @param system The system folder it is in.
+ * @param link How a link leads there (`its folder 'x' is '/dev'`), or `""`.
+ * @returns The error to throw.
+ */
+function systemFolderRefusal(path: string, system: string, link: string): UsageError {
+  const where = `${system}${link === "" ? "" : ` (${link})`}`;
+  return new UsageError(
+    system === "/dev"
+      ? `Cannot write '${path}': it is in ${where}, whose devices (/dev/null, /dev/stdout) are ` +
+        "not regular files: a save would replace one with a file; write to a regular file"
+      : `Cannot write '${path}': it is in ${where}, whose process and kernel files are not ` +
+        "regular files, and which Deno lets only --allow-all use (deno task lrc does not give " +
+        "it); write to a regular file",
+  );
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { relative } from "node:path";
 import { runCli } from "../_helpers/assert_close.ts";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
 import { loadModel } from "../../lib/io/model_file.ts";
@@ -793,33 +794,97 @@ Deno.test({
         `${dir}/m.lrc`,
       ]);
       assert.equal(trained.code, 0, trained.stderr);
-      for (
-        const [command, out] of [
-          ["predict", "/dev/null"],
-          ["predict", "/dev/stdout"],
-          ["export", "/dev/m.onnx"],
-          ["compress", "/dev/m.lrc"],
-        ]
-      ) {
-        const args = command === "predict"
-          ? ["predict", "--model", `${dir}/m.lrc`, "--data", `${dir}/d.csv`, "--out", out]
-          : [command, "--model", `${dir}/m.lrc`, "--out", out];
-        const r = await new Deno.Command(Deno.execPath(), {
-          args: ["run", "--config", config.pathname, ...flags, main, ...args],
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        const stderr = new TextDecoder().decode(r.stderr);
-        assert.equal(r.code, 2, stderr);
-        assert.equal(r.stdout.length, 0);
-        assert.equal(
-          stderr,
-          `lrc ${command}: Cannot write '${out}': it is in /dev, whose devices (/dev/null, ` +
-            "/dev/stdout) are not regular files: a save would replace one with a file; write to " +
-            "a regular file\n",
-        );
+      // Links made here: a folder that is /dev, and (where /dev/shm is) a file there, which a
+      // save would replace beside it, in /dev/shm.
+      await Deno.symlink("/dev", `${dir}/devices`);
+      let shm: string | null = null;
+      try {
+        shm = await Deno.makeTempFile({ dir: "/dev/shm", prefix: "lrc_test_", suffix: ".lrc" });
+        await Deno.symlink(shm, `${dir}/shared.lrc`);
+      } catch { /* no /dev/shm: that case is left out */ }
+      const inDev = (out: string, link = "") =>
+        `Cannot write '${out}': it is in /dev${link}, whose devices (/dev/null, /dev/stdout) ` +
+        "are not regular files: a save would replace one with a file; write to a regular file";
+      const inSystem = (out: string, system: string) =>
+        `Cannot write '${out}': it is in ${system}, whose process and kernel files are not ` +
+        "regular files, and which Deno lets only --allow-all use (deno task lrc does not give " +
+        "it); write to a regular file";
+      // The working folder's way up to /dev, written relative to it.
+      const up = relative(dir, "/dev/null");
+      assert.match(up, /^(\.\.\/)+dev\/null$/);
+      const cases: [string, string, string][] = [
+        ["predict", "/dev/null", inDev("/dev/null")],
+        ["predict", "/dev/stdout", inDev("/dev/stdout")],
+        ["export", "/dev/m.onnx", inDev("/dev/m.onnx")],
+        ["compress", "/dev/m.lrc", inDev("/dev/m.lrc")],
+        // /dev written otherwise, or reached through a link.
+        ["predict", up, inDev(up)],
+        ["predict", "/dev/../dev/null", inDev("/dev/../dev/null")],
+        ["train", "devices/m.lrc", inDev("devices/m.lrc", " (its folder 'devices' is '/dev')")],
+        ...(shm === null
+          ? []
+          : [["train", "shared.lrc", inDev("shared.lrc", ` (a link to '${shm}')`)]] as [
+            string,
+            string,
+            string,
+          ][]),
+        // The other folders Deno keeps for --allow-all: standard output by its /proc name, /sys.
+        ["predict", "/proc/self/fd/1", inSystem("/proc/self/fd/1", "/proc")],
+        ["export", "/sys/m.onnx", inSystem("/sys/m.onnx", "/sys")],
+      ];
+      try {
+        for (const [command, out, message] of cases) {
+          const args = command === "predict"
+            ? ["predict", "--model", `${dir}/m.lrc`, "--data", `${dir}/d.csv`, "--out", out]
+            : command === "train"
+            ? ["train", "--dataset", "iris", "--save", out]
+            : [command, "--model", `${dir}/m.lrc`, "--out", out];
+          const r = await new Deno.Command(Deno.execPath(), {
+            args: ["run", "--config", config.pathname, ...flags, main, ...args],
+            cwd: dir,
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          const stderr = new TextDecoder().decode(r.stderr);
+          assert.equal(r.code, 2, stderr);
+          assert.equal(r.stdout.length, 0);
+          assert.equal(stderr, `lrc ${command}: ${message}\n`);
+        }
+      } finally {
+        if (shm !== null) await Deno.remove(shm);
       }
     } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "checkOutput refuses /dev and links into it only where Deno refuses to look: with " +
+    "--allow-all, /dev is a folder like another" + (noDev ? ` (skipped: ${noDev})` : ""),
+  ignore: noDev !== null,
+  fn: async () => {
+    // This test runs with --allow-all (deno test -A): Deno answers for /dev as for any folder.
+    const missing = `/dev/lrc-no-such-folder-${crypto.randomUUID()}`;
+    await assert.rejects(
+      () => checkOutput("--out", `${missing}/m.lrc`),
+      (e: Error) =>
+        e.message === `Cannot write '${missing}/m.lrc': the folder '${missing}' does not exist`,
+    );
+    const dir = await Deno.makeTempDir();
+    let shm: string | null = null;
+    try {
+      shm = await Deno.makeTempFile({ dir: "/dev/shm", prefix: "lrc_test_", suffix: ".lrc" });
+    } catch { /* no /dev/shm */ }
+    try {
+      await Deno.symlink("/dev", `${dir}/devices`);
+      await checkOutput("--out", `${dir}/devices/lrc-no-such-file-${crypto.randomUUID()}.lrc`);
+      if (shm !== null) {
+        await Deno.symlink(shm, `${dir}/shared.lrc`);
+        await checkOutput("--out", `${dir}/shared.lrc`);
+      }
+    } finally {
+      if (shm !== null) await Deno.remove(shm);
       await Deno.remove(dir, { recursive: true });
     }
   },
@@ -833,36 +898,54 @@ Deno.test({
   ignore: noProc !== null,
   fn: async () => {
     // Without --allow-all, Deno refuses to look at /proc (lrc's task gives --allow-read and
-    // --allow-write only): that was reported as "the folder '/proc' does not exist".
+    // --allow-write only): that was reported as "the folder '/proc' does not exist", then in
+    // Deno's words, which advise --allow-all.
     const script = `
       import { checkOutput } from ${
       JSON.stringify(new URL("../../lib/cli/model_files.ts", import.meta.url).href)
     };
-      try { await checkOutput("--save", "/proc/r.lrc"); console.log("accepted"); }
+      try { await checkOutput("--save", Deno.args[0]); console.log("accepted"); }
       catch (e) { console.log(String(e)); }
     `;
     const dir = await Deno.makeTempDir();
-    try {
-      await Deno.writeTextFile(`${dir}/check.ts`, script);
+    const check = async (path: string, permissions: string[]) => {
       const out = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
           "--config",
           new URL("../../deno.json", import.meta.url).pathname,
-          "--allow-read",
-          "--allow-write",
+          ...permissions,
           `${dir}/check.ts`,
+          path,
         ],
         stdout: "piped",
         stderr: "piped",
       }).output();
-      const stdout = new TextDecoder().decode(out.stdout).trim();
       assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      return new TextDecoder().decode(out.stdout).trim();
+    };
+    try {
+      await Deno.writeTextFile(`${dir}/check.ts`, script);
+      const stdout = await check("/proc/r.lrc", ["--allow-read", "--allow-write"]);
+      // Deno said "Requires all access to "/proc", run again with the --allow-all flag".
       assert.match(
         stdout,
-        /^UsageError: Cannot write '\/proc\/r\.lrc': Requires all access to "\/proc"/,
+        /^UsageError: Cannot write '\/proc\/r\.lrc': it is in \/proc, whose process and kernel files are not regular files, and which Deno lets only --allow-all use/,
       );
-      assert.doesNotMatch(stdout, /does not exist/);
+      assert.doesNotMatch(stdout, /does not exist|run again/);
+      // A folder refused for the permissions given, not as a system folder, is said in Deno's
+      // words, whatever its name begins with.
+      for (const path of ["/devices/r.lrc", "/system/r.lrc", "/procs/r.lrc"]) {
+        const limited = await check(path, [`--allow-read=${dir}`, `--allow-write=${dir}`]);
+        assert.match(
+          limited,
+          new RegExp(
+            `^UsageError: Cannot write '${path}': Requires read access to "${
+              path.slice(0, path.lastIndexOf("/"))
+            }"`,
+          ),
+        );
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
