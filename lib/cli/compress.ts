@@ -77,6 +77,7 @@ import {
   loadData,
   type LoadedData,
   type RowWeights,
+  validationParts,
   WEIGHT_COLUMN_OPTION,
 } from "./data_options.ts";
 import {
@@ -819,10 +820,12 @@ export const compressCommand: Command = {
         data.train.x,
       );
       if (preparing !== undefined) progress.update(preparing);
-      session = createCompressionSession(data.train, {
+      // (Split in the data's class order when they were taken in the model's.)
+      const parts = validationParts(data, { fraction: validationFraction, seed, weightedMetrics });
+      session = createCompressionSession(parts.data, {
         ...settings,
+        ...parts.options,
         penalty: choices.penalty,
-        validationFraction,
         preprocessingStorage: args.string("preprocessing") as PreprocessingStorage,
         onProgress: progressAs(""),
       });

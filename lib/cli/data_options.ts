@@ -85,6 +85,13 @@ export interface LoadedData {
   /** How `dataForModel` matched the columns to a loaded model's features. */
   readonly matched?: "same" | "position" | "reordered" | "subset";
   /**
+   * The data's own class order, when `dataForModel` took their classes in a loaded model's order
+   * (the same labels listed otherwise): `train.classes` are then the model's, and every class
+   * index (`train.y`, `test.y`) indexes them. Stratified splits made after that follow this order
+   * ({@linkcode validationParts}).
+   */
+  readonly dataClasses?: readonly string[];
+  /**
    * The row weights of `--weight-column`: the column's name and the weight of each training row,
    * in the order of `train`'s rows, and of each test row, in the order of `test`'s (for the test
    * metrics weighted by them).
@@ -998,14 +1005,17 @@ export const NOT_UTF8_MODEL = "the model's names holding U+FFFD were probably re
  * (whatever the data's order; a reduced model of structured pruning takes fewer); when they name
  * none of them, or the file has no header, the columns by position, which needs the model's width
  * (the data then take the model's feature names; a header that names none is said in `source`).
- * A model that names a feature twice is matched by position only. The class labels must be the
- * data's, in the same order.
+ * A model that names a feature twice is matched by position only. The class labels are matched by
+ * name, as `lrc predict` matches them: the data must hold the model's labels, all of them and no
+ * other, in any order ({@linkcode checkModelClasses}); listed in another order, the data's class
+ * indices (training and test rows) are renumbered in the model's order, so that its outputs are
+ * read as the right classes (`source` says so, `dataClasses` keeps the data's order).
  *
  * @param model The model.
  * @param data The data.
  * @param file The model's file, for messages.
  * @returns The data the model applies to.
- * @throws {TypeError} If the features cannot be matched or the classes differ.
+ * @throws {TypeError} If the features cannot be matched or the class labels differ.
  */
 export function dataForModel(model: LogisticModel, data: LoadedData, file: string): LoadedData {
   const cols = data.train.x.cols;
@@ -1040,7 +1050,19 @@ export function dataForModel(model: LogisticModel, data: LoadedData, file: strin
   } else if (model.weights.cols !== cols) {
     fail(`the model takes ${counted(model.weights.cols, "feature")}, the data have ${cols}`);
   }
-  checkModelClasses(model, data, file);
+  const order = checkModelClasses(model, data, file);
+  const matched = matchedColumns(model, data, { columns, missing });
+  return order === null ? matched : inModelClassOrder(matched, model.classes, order);
+}
+
+/** The data's columns as {@linkcode dataForModel} matched them to the model's features. */
+function matchedColumns(
+  model: LogisticModel,
+  data: LoadedData,
+  match: { readonly columns: Int32Array | null; readonly missing: readonly string[] },
+): LoadedData {
+  const { columns, missing } = match;
+  const cols = data.train.x.cols;
   if (columns === null) {
     // By position (or by name in the same order): the columns are the model's features. A
     // header that names none of them is said, as predict says it: its names were not used.
@@ -1094,20 +1116,137 @@ export function repeatedName(names: readonly string[]): string | undefined {
 }
 
 /**
- * Refuses a model whose class labels (in order) are not the data's: its outputs would be read as
- * the wrong classes.
+ * Matches a loaded model's class labels to the data's by name: the data must hold the model's
+ * labels, all of them and no other, in any order. A label the model lacks has no output to be
+ * read as; a class of the model the data lack is refused too, as prune, quantize and compress
+ * fine-tune and measure the model on the data (`lrc predict`, which only applies it, takes such
+ * data).
  *
  * @param model The model.
  * @param data The loaded data.
  * @param file The model's file, for the message.
- * @throws {TypeError} If the classes differ.
+ * @returns For each of the data's classes, its index among the model's, or `null` when the model
+ *   lists them in the data's order.
+ * @throws {TypeError} If the labels differ, naming those the data hold that the model lacks and
+ *   those of the model the data lack.
  */
-export function checkModelClasses(model: LogisticModel, data: LoadedData, file: string): void {
+export function checkModelClasses(
+  model: LogisticModel,
+  data: LoadedData,
+  file: string,
+): Int32Array | null {
   const a = model.classes, b = data.train.classes;
-  if (a.length !== b.length || a.some((c, i) => c !== b[i])) {
+  if (a.length === b.length && a.every((c, i) => c === b[i])) return null;
+  const index = new Map(a.map((c, k) => [c, k]));
+  const theirs = new Set(b);
+  const extra = b.filter((c) => !index.has(c));
+  const absent = a.filter((c) => !theirs.has(c));
+  if (extra.length > 0 || absent.length > 0) {
+    const named = (labels: readonly string[]) =>
+      labels.length === 1 ? `class ${quotedText(labels[0])}` : `classes ${quotedList(labels)}`;
+    const differ = [
+      ...(extra.length > 0 ? [`the data hold ${named(extra)}, which the model lacks`] : []),
+      ...(absent.length > 0
+        ? [`${extra.length > 0 ? "they lack" : "the data lack"} the model's ${named(absent)}`]
+        : []),
+    ].join(", and ");
     throw new TypeError(
-      `Cannot apply '${file}' to ${data.source}: the model's classes ${quotedList(a)} differ ` +
-        `from the data's ${quotedList(b)}`,
+      `Cannot apply '${file}' to ${data.source}: ${differ}; the data must hold the model's ` +
+        "classes, all of them and no other (in any order)",
     );
   }
+  return Int32Array.from(b, (c) => index.get(c)!);
+}
+
+/**
+ * The data with their class indices renumbered in a model's order (training and test rows; the
+ * row weights stay with their rows).
+ */
+function inModelClassOrder(
+  data: LoadedData,
+  classes: readonly string[],
+  order: Int32Array,
+): LoadedData {
+  const renumber = (y: Int32Array) => Int32Array.from(y, (c) => order[c]);
+  return {
+    ...data,
+    source: `${data.source}, its classes in the model's order (${quotedList(classes)})`,
+    train: { ...data.train, y: renumber(data.train.y), classes },
+    test: { x: data.test.x, y: renumber(data.test.y) },
+    dataClasses: data.train.classes,
+  };
+}
+
+/** The training rows {@linkcode validationParts} gives a compression session, and its options. */
+export interface ValidationParts {
+  /** The rows the session trains on (all training rows when it splits them itself). */
+  readonly data: Dataset;
+  /**
+   * The session's options: the fraction it splits off, or the validation rows split off here
+   * (with their weights under weighted metrics) and the weights of the rows it trains on.
+   */
+  readonly options:
+    | { readonly validationFraction: number }
+    | {
+      readonly validation: {
+        readonly x: Matrix;
+        readonly y: Int32Array;
+        readonly sampleWeight?: Float64Array;
+      };
+      readonly sampleWeight?: Float64Array;
+    };
+}
+
+/**
+ * The training rows `lrc compress` gives its session, and how validation rows are split off them:
+ * `fraction` of them, split by the session (stratified, seeded). For data that
+ * {@linkcode dataForModel} took in a loaded model's class order (`dataClasses`), the session's
+ * stratified split would take the classes in the model's order and hold out other rows than for a
+ * model listing its classes in the data's order; the split is then made here as the session makes
+ * it, in the data's order, and the session is given the parts: the same rows are held out whatever
+ * the order of the model's classes.
+ *
+ * @param data The loaded data, as the model takes them.
+ * @param options The fraction split off, the seed, and whether the validation metrics are
+ *   weighted (the validation rows then carry their row weights).
+ * @returns The session's training data and options.
+ */
+export function validationParts(
+  data: LoadedData,
+  options: { readonly fraction: number; readonly seed: number; readonly weightedMetrics: boolean },
+): ValidationParts {
+  const own = data.dataClasses;
+  if (own === undefined) {
+    return { data: data.train, options: { validationFraction: options.fraction } };
+  }
+  const { x, y, classes } = data.train;
+  const index = new Map(own.map((c, k) => [c, k]));
+  const back = Int32Array.from(classes, (c) => index.get(c)!);
+  const split = trainTestSplit(x, Int32Array.from(y, (c) => back[c]), {
+    testFraction: options.fraction,
+    seed: options.seed,
+  });
+  const rows = (at: Int32Array) => Int32Array.from(at, (i) => y[i]);
+  const weights = data.rowWeights?.train;
+  const of = (at: Int32Array) => Float64Array.from(at, (i) => weights![i]);
+  // As the session refuses its own split's (in its words).
+  if (options.weightedMetrics && weights && !of(split.testIndex).some((v) => v > 0)) {
+    throw new RangeError(
+      "Cannot compress model: every validation row weighs 0 (the sampleWeight of the " +
+        `${counted(split.testIndex.length, "row")} validationFraction ${options.fraction} splits ` +
+        "off), so weightedMetrics has nothing to measure; give another seed or " +
+        "validationFraction, or validation data",
+    );
+  }
+  return {
+    data: { ...data.train, x: split.xTrain, y: rows(split.trainIndex) },
+    options: {
+      validation: {
+        x: split.xTest,
+        y: rows(split.testIndex),
+        ...(options.weightedMetrics && weights ? { sampleWeight: of(split.testIndex) } : {}),
+      },
+      ...(weights ? { sampleWeight: of(split.trainIndex) } : {}),
+    },
+  };
 }

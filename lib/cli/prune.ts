@@ -392,6 +392,9 @@ export const pruneCommand: Command = {
       if (base.matched === "subset") {
         origin += ` (takes ${dense.weights.cols} of the ${data.train.x.cols} features, by name)`;
       }
+      if (base.dataClasses !== undefined) {
+        origin += " (the data's classes taken in its order, by name)";
+      }
     } else {
       // A count larger than the model can hold is refused before training: the model will have
       // one row of weights for two classes (the default link), one per class otherwise.
@@ -475,7 +478,7 @@ export const pruneCommand: Command = {
         ? `round ${round}/${amounts.length} fine-tuning`
         : "fine-tuning";
       try {
-        const r = fineTune(model, { x, y: data.train.y }, {
+        const r = fineTune(model, { x, y: base.train.y }, {
           optimizer: optimizer!,
           penalty: penaltyForTuning(penalty),
           seed,
@@ -514,13 +517,13 @@ export const pruneCommand: Command = {
     const kept: Int32Array | null = lastStep.kept;
     const view = (x: Matrix) => (kept ? selectFeatures(x, kept) : x);
     const trainX = view(base.train.x), testX = view(base.test.x);
-    const denseTest = evaluate(dense, base.test.x, data.test.y);
-    const prunedTest = evaluate(pruned, testX, data.test.y);
+    const denseTest = evaluate(dense, base.test.x, base.test.y);
+    const prunedTest = evaluate(pruned, testX, base.test.y);
 
     let tuned: { model: LogisticModel; test: Evaluation } | null = null;
     if (optimizer !== null) {
       const model = tune(pruned, trainX, Math.max(amounts.length, 1));
-      tuned = { model, test: evaluate(model, testX, data.test.y) };
+      tuned = { model, test: evaluate(model, testX, base.test.y) };
     }
     const final = tuned?.model ?? pruned;
     // With --weight-column, each model's test metrics weighted by the test rows' weights too
@@ -530,9 +533,9 @@ export const pruneCommand: Command = {
     const weighted = testWeights === undefined || !(testWeightSum > 0) ? null : (() => {
       const by = { sampleWeight: testWeights };
       return {
-        dense: evaluate(dense, base.test.x, data.test.y, by),
-        pruned: evaluate(pruned, testX, data.test.y, by),
-        fineTuned: tuned ? evaluate(tuned.model, testX, data.test.y, by) : null,
+        dense: evaluate(dense, base.test.x, base.test.y, by),
+        pruned: evaluate(pruned, testX, base.test.y, by),
+        fineTuned: tuned ? evaluate(tuned.model, testX, base.test.y, by) : null,
       };
     })();
     // The classes the dense model finds on the test rows and the pruned (fine-tuned) one never

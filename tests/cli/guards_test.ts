@@ -175,7 +175,10 @@ Deno.test("lrc compress --model refuses data whose classes are not the model's",
       "--quiet",
     ]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /the model's classes \["benign","malignant"\] differ from the data's/);
+    assert.match(
+      r.stderr,
+      /the data hold classes \["cancer","healthy"\], which the model lacks, and they lack the model's classes \["benign","malignant"\]/,
+    );
     await assert.rejects(Deno.stat(`${dir}/c.lrc`), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -941,7 +941,7 @@ Deno.test("labelLike names no column when the column taken as the label is named
   assert.equal(labelLike(["y", "b"]), "y");
 });
 
-Deno.test("checkModelClasses refuses a model whose classes are a prefix of the data's, and --max-data-bytes without --data is refused", async () => {
+Deno.test("checkModelClasses matches the model's classes to the data's by name, refuses a model whose classes are a prefix of the data's, and --max-data-bytes without --data is refused", async () => {
   const model = fit(
     { rows: 4, cols: 1, data: new Float64Array([0, 1, 2, 3]) },
     new Int32Array([0, 0, 1, 1]),
@@ -957,10 +957,29 @@ Deno.test("checkModelClasses refuses a model whose classes are a prefix of the d
     },
     test: { x: { rows: 0, cols: 1, data: new Float64Array() }, y: new Int32Array() },
   });
-  checkModelClasses(model, data(["a", "b"]), "m.lrc");
+  assert.equal(checkModelClasses(model, data(["a", "b"]), "m.lrc"), null);
+  // Each of the data's classes, its index among the model's.
+  assert.deepEqual(checkModelClasses(model, data(["b", "a"]), "m.lrc"), Int32Array.of(1, 0));
+  const tail = "; the data must hold the model's classes, all of them and no other (in any order)";
   assert.throws(
     () => checkModelClasses(model, data(["a", "b", "c"]), "m.lrc"),
-    /^TypeError: Cannot apply 'm\.lrc' to d\.csv: the model's classes \["a","b"\] differ from the data's \["a","b","c"\]$/,
+    (e: Error) => {
+      assert.equal(
+        e.message,
+        `Cannot apply 'm.lrc' to d.csv: the data hold class "c", which the model lacks${tail}`,
+      );
+      return e instanceof TypeError;
+    },
+  );
+  assert.throws(
+    () => checkModelClasses(model, data(["b"]), "m.lrc"),
+    (e: Error) => {
+      assert.equal(
+        e.message,
+        `Cannot apply 'm.lrc' to d.csv: the data lack the model's class "a"${tail}`,
+      );
+      return e instanceof TypeError;
+    },
   );
   // Class names were printed whole (a 10,000-character label made a 10,000-character line) and
   // cut at 6 by hand. Oracle: quotedList's form (at most 8 names, each at most 60 characters,
@@ -972,9 +991,9 @@ Deno.test("checkModelClasses refuses a model whose classes are a prefix of the d
     (e: Error) => {
       assert.equal(
         e.message,
-        `Cannot apply 'm.lrc' to d.csv: the model's classes ["a","b"] differ from the data's ` +
+        `Cannot apply 'm.lrc' to d.csv: the data hold classes ` +
           `["${"n".repeat(60)}"... (10000 characters),"c0","c1","c2","c3","c4","c5","c6", ...] ` +
-          "(101 names)",
+          `(101 names), which the model lacks, and they lack the model's classes ["a","b"]${tail}`,
       );
       return e instanceof TypeError;
     },

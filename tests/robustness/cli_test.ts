@@ -222,7 +222,7 @@ const FAILURES: [string, string[], number, RegExp][] = [
       ),
     ],
     1,
-    /the model's classes \[("benign","malignant"|"malignant","benign")\] differ from the data's \["x","z"\]$/,
+    /the data hold classes \["x","z"\], which the model lacks, and they lack the model's classes \[("benign","malignant"|"malignant","benign")\]; the data must hold the model's classes, all of them and no other \(in any order\)$/,
   ],
   [
     "a truncated model file (inspect)",
