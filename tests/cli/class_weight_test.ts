@@ -23,6 +23,7 @@ import { runCli } from "../_helpers/assert_close.ts";
 import { createCompressionSession } from "../../lib/compress/session.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_class_weight_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const file = `${dir}/imbalanced.csv`;
 {
   // 2,000 rows, 5 % "pos", shifted a little in a and b; an independent generator.

@@ -16,6 +16,7 @@ import { modelToJson } from "../../lib/model/serialize.ts";
 import { runCli } from "../_helpers/assert_close.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_class_weight_zero_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const file = `${dir}/three.csv`, weighted = `${dir}/weighted.csv`;
 {
   // 300 rows, classes a, b, c in turn around (0, 0), (3, 0), (0, 3); w is 0 on every "b" row.

@@ -14,6 +14,7 @@ import { loadModel } from "../../lib/io/model_file.ts";
 import { runCli } from "../_helpers/assert_close.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_trimmed_names_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 // Blanks after each comma of the header, as a hand-written file has them. Column y is the
 // label (not last), w the weight, a and b the features; rows of both classes.
 const rows = [[1, 2, 0, 1], [2, 1, 1, 1], [3, 0, 0, 2], [0, 3, 1, 1], [1, 1, 0, 1], [2, 2, 1, 3]];

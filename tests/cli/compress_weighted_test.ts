@@ -22,6 +22,7 @@ import { lostClasses, majorityBudgetNote, majorityNote } from "../../lib/cli/com
 import { assertClose, runCli } from "../_helpers/assert_close.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_compress_weighted_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 
 /**
  * 300 rows of 5 features and an integer weight 0..3 in column 1, from a generator independent

@@ -4,6 +4,7 @@ import { asFloatModel } from "../../lib/io/quantized.ts";
 import { decodeModel, encodeModel, inspectModelFile, loadModel } from "../../lib/io/model_file.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc-entropy-test-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const common = ["--max-iterations", "30", "--quiet"];
 const versionOf = (bytes: Uint8Array) => new DataView(bytes.buffer).getUint16(8, true);
 

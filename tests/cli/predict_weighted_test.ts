@@ -13,6 +13,7 @@ import type { LogisticModel } from "../../lib/model/types.ts";
 import { assertClose, runCli } from "../_helpers/assert_close.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_predict_weighted_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 
 const base = {
   kind: "logistic-regression",

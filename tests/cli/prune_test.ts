@@ -16,6 +16,7 @@ import { assertClose, runCli } from "../_helpers/assert_close.ts";
 import { directModel } from "./_direct_model.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc-prune-test-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const quick = ["--max-iterations", "40", "--quiet"];
 
 /**

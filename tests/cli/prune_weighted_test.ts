@@ -16,6 +16,7 @@ import type { LogisticModel } from "../../lib/model/types.ts";
 import { assertClose, runCli } from "../_helpers/assert_close.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_prune_weighted_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const file = `${dir}/data.csv`;
 {
   // 300 rows of 5 features (two of them noise) and an integer weight 0..3 in column 1, from an

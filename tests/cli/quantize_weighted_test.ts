@@ -23,6 +23,7 @@ import { quantizedModelFromJson } from "../../lib/quant/serialize.ts";
 import { runCli } from "../_helpers/assert_close.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_quantize_weighted_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const file = `${dir}/data.csv`;
 {
   // 400 rows of 4 features and an integer weight 0..3 in column 1, from an independent generator.

@@ -13,6 +13,7 @@ import type { LogisticModel } from "../../lib/model/types.ts";
 import { runCli } from "../_helpers/assert_close.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_threshold_extreme_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 // Score x - 0.25 (sigmoid): at threshold 0.5 the rows with x > 0.25 are "pos".
 const model: LogisticModel = {
   kind: "logistic-regression",

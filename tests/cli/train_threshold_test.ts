@@ -25,6 +25,7 @@ import { TARGET_HELP } from "../../lib/cli/threshold.ts";
 import { runCli } from "../_helpers/assert_close.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_train_threshold_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 
 // 400 rows of two overlapping features, about a third "pos", from an independent generator; the
 // weight column holds integers 0..4 that weigh the positives more, so weighing moves the choice.

@@ -14,6 +14,7 @@ import { modelFromJson } from "../../lib/model/serialize.ts";
 import { assertClose, runCli } from "../_helpers/assert_close.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_train_weighted_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 
 // 300 rows of 3 features and a noisy label, from an independent generator; the weight (column
 // 1) is an integer 0..3, larger where the model errs more often (a near 0), so weighing moves

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { runCli } from "../_helpers/assert_close.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_training_warnings_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const separable = `${dir}/separable.csv`;
 {
   // 200 rows: class "a" has u in [-5, -3], class "b" u in [3, 5]; v is noise in [-1, 1]. The

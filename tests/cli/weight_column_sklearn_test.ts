@@ -19,6 +19,7 @@ import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
 
 const python = await pythonWithSklearn();
 const dir = await Deno.makeTempDir({ prefix: "lrc_weight_sklearn_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 
 /**
  * The embedded data set, each feature standardised (population statistics, so that both solvers

@@ -29,6 +29,7 @@ import { createCompressionSession } from "../../lib/compress/session.ts";
 import { runCli } from "../_helpers/assert_close.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_weight_column_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const file = `${dir}/weighted.csv`;
 {
   // 400 rows, about 30 % "pos"; the weight (0 to 3, column 1) is heavier on the "pos" rows with a

@@ -13,6 +13,7 @@ import type { LogisticModel } from "../../lib/model/types.ts";
 import { assertClose } from "../_helpers/assert_close.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "lrc_evaluate_stream_weighted_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 
 const sigmoid: LogisticModel = {
   kind: "logistic-regression",
