@@ -159,11 +159,11 @@ const stream = (text: string) => () => parseCsvStream(new Blob([text]).stream(),
 const method = (m: unknown) => () => quantizeModel(binary, { method: m as QuantizationMethod });
 
 const tmp = await Deno.makeTempDir({ prefix: "lrc-cases-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
 const bigCsv = `${tmp}/big.csv`;
 await Deno.writeTextFile(bigCsv, "a,y\n1,0\n2,1\n");
 const saved = `${tmp}/model.lrc`;
 await Deno.writeFile(saved, goodFile);
-globalThis.addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
 
 // ---- the cases --------------------------------------------------------------------------------
 
@@ -1121,7 +1121,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
   {
     area: "saving",
     input: "saveModel to a .json path (the binary format under a JSON name)",
-    run: () => saveModel("/tmp/never-written.json", binary),
+    run: () => saveModel(`${tmp}/never-written.json`, binary),
     type: TypeError,
     message: /ends in \.json, and saveModel writes the binary \.lrc format; write modelToJson/,
   },
