@@ -34,7 +34,6 @@ function dataSet() {
 }
 
 async function setUp() {
-  const dir = await Deno.makeTempDir();
   const { x, y, w } = dataSet();
   const model = fit(x, y, {
     classes: ["ham", "spam"],
@@ -48,9 +47,16 @@ async function setUp() {
     lines.push(`${b},${label},${a}`);
     weighted.push(`${b},${w[i]},${label},${a}`);
   }
-  await Deno.writeTextFile(`${dir}/d.csv`, lines.join("\n") + "\n");
-  await Deno.writeTextFile(`${dir}/dw.csv`, weighted.join("\n") + "\n");
-  await saveModel(`${dir}/m.lrc`, model);
+  // The caller removes the folder once it has it; until then, a failure here does.
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/d.csv`, lines.join("\n") + "\n");
+    await Deno.writeTextFile(`${dir}/dw.csv`, weighted.join("\n") + "\n");
+    await saveModel(`${dir}/m.lrc`, model);
+  } catch (error) {
+    await Deno.remove(dir, { recursive: true });
+    throw error;
+  }
   return { dir, x, y, w, model };
 }
 

@@ -74,15 +74,22 @@ async function copyTree(from: URL, to: string): Promise<void> {
  * Copies what the notebook runner and formatter need (the configuration, `lib/` and
  * `notebooks/runner/`) into a new folder whose path holds a space, with an empty `notebooks/`.
  *
- * @returns The copy's root folder; the caller removes it.
+ * @returns The copy's root folder; the caller removes its parent folder (a failed copy is removed
+ *   here).
  */
 export async function runnerCheckoutWithSpace(): Promise<string> {
-  const root = `${await Deno.makeTempDir({ prefix: "lrc-" })}/a checkout`;
-  for (const file of ["deno.json", "deno.lock"]) {
-    await Deno.mkdir(root, { recursive: true });
-    await Deno.copyFile(new URL(file, ROOT), `${root}/${file}`);
+  const parent = await Deno.makeTempDir({ prefix: "lrc-" });
+  const root = `${parent}/a checkout`;
+  try {
+    for (const file of ["deno.json", "deno.lock"]) {
+      await Deno.mkdir(root, { recursive: true });
+      await Deno.copyFile(new URL(file, ROOT), `${root}/${file}`);
+    }
+    await copyTree(new URL("lib/", ROOT), `${root}/lib`);
+    await copyTree(new URL("notebooks/runner/", ROOT), `${root}/notebooks/runner`);
+  } catch (error) {
+    await Deno.remove(parent, { recursive: true });
+    throw error;
   }
-  await copyTree(new URL("lib/", ROOT), `${root}/lib`);
-  await copyTree(new URL("notebooks/runner/", ROOT), `${root}/notebooks/runner`);
   return root;
 }

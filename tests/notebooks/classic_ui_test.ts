@@ -5,6 +5,7 @@
  * exists), with no cell in error. A screenshot is kept in tests/artifacts/.
  */
 import assert from "node:assert/strict";
+import type { Browser } from "playwright-core";
 import { browserUnavailable, launchChromium, restrictNetwork } from "../_helpers/browser.ts";
 import { isFigureCell, notebooksUnavailable, readNotebook } from "./_notebooks.ts";
 
@@ -54,14 +55,19 @@ async function waitForServer(url: string, token: string, server: Deno.ChildProce
  */
 async function workspace(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "lrc-classic-" });
-  await Deno.mkdir(`${dir}/notebooks`);
-  await Deno.copyFile(`${ROOT}/notebooks/${NOTEBOOK}`, `${dir}/notebooks/${NOTEBOOK}`);
-  await Deno.symlink(`${ROOT}/notebooks/data`, `${dir}/notebooks/data`);
-  await Deno.symlink(`${ROOT}/lib`, `${dir}/lib`);
-  await Deno.symlink(`${ROOT}/deno.json`, `${dir}/deno.json`);
-  await Deno.copyFile(`${ROOT}/deno.lock`, `${dir}/deno.lock`);
-  await Deno.mkdir(`${dir}/jupyter-config`);
-  await Deno.mkdir(`${dir}/jupyter-runtime`);
+  try {
+    await Deno.mkdir(`${dir}/notebooks`);
+    await Deno.copyFile(`${ROOT}/notebooks/${NOTEBOOK}`, `${dir}/notebooks/${NOTEBOOK}`);
+    await Deno.symlink(`${ROOT}/notebooks/data`, `${dir}/notebooks/data`);
+    await Deno.symlink(`${ROOT}/lib`, `${dir}/lib`);
+    await Deno.symlink(`${ROOT}/deno.json`, `${dir}/deno.json`);
+    await Deno.copyFile(`${ROOT}/deno.lock`, `${dir}/deno.lock`);
+    await Deno.mkdir(`${dir}/jupyter-config`);
+    await Deno.mkdir(`${dir}/jupyter-runtime`);
+  } catch (error) {
+    await Deno.remove(dir, { recursive: true });
+    throw error;
+  }
   return dir;
 }
 
@@ -102,8 +108,10 @@ async function runInClassicNotebook(): Promise<void> {
     for await (const chunk of s) log.push(dec.decode(chunk));
   };
   const logs = Promise.all([collect(server.stdout), collect(server.stderr)]);
-  const browser = await launchChromium();
+  // Launched inside the try: a launch that fails still stops the server and removes the folder.
+  let browser: Browser | undefined;
   try {
+    browser = await launchChromium();
     await waitForServer(url, token, server);
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     // Only the notebook server itself: no CDN, no network.
@@ -206,7 +214,7 @@ async function runInClassicNotebook(): Promise<void> {
       invalidSignature: log.join("").includes(INVALID_SIGNATURE),
     });
   } finally {
-    await browser.close();
+    await browser?.close();
     // Stop the kernels and the server through the API; then make sure the process is gone.
     try {
       const headers = { Authorization: `token ${token}` };
