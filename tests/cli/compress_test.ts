@@ -396,8 +396,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const dir = await Deno.makeTempDir();
+    // The browser first: a launch that fails leaves no folder behind.
     const browser = await launchChromium();
+    const dir = await Deno.makeTempDir();
     try {
       // Both searches: their sections differ (the size budget's groups are fits / too large).
       for (const mode of [["--budget", "2"], ["--max-bytes", "400"]]) {

@@ -54,8 +54,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "lrc-html-" });
+    // The browser first: a launch that fails leaves no folder behind.
     const browser = await launchChromium();
+    const dir = await Deno.makeTempDir({ prefix: "lrc-html-" });
     try {
       const path = `${dir}/figures.html`;
       await writeFiguresHtml(
@@ -228,8 +229,8 @@ Deno.test({
       bitWidthFigure([{ method, bits: 4, accuracy: 0.9 }], { baseline: 0.95 }),
       paretoFigure([{ bytes: 10, accuracy: 0.5, group }]),
     ];
-    const dir = await Deno.makeTempDir({ prefix: "lrc-names-" });
     const browser = await launchChromium();
+    const dir = await Deno.makeTempDir({ prefix: "lrc-names-" });
     try {
       const path = `${dir}/names.html`;
       await writeFiguresHtml(path, named.map((figure) => ({ figure })), { title: "names" });
@@ -282,8 +283,8 @@ Deno.test({
         [...d.querySelectorAll(".ytick text")].map((t) => t.textContent).reverse()
       ),
     });
-    const dir = await Deno.makeTempDir({ prefix: "lrc-inject-" });
     const browser = await launchChromium();
+    const dir = await Deno.makeTempDir({ prefix: "lrc-inject-" });
     try {
       const path = `${dir}/inject.html`;
       await writeFiguresHtml(path, [{ figure: fig, heading: classes[0], text: classes[1] }], {
@@ -356,8 +357,8 @@ Deno.test({
     const classes = Array.from({ length: 8 }, (_, i) => `a rather long class name number ${i}`);
     const confusion = classes.map((_, t) => classes.map((_, p) => (t === p ? 9 : 1)));
     const figure = confusionFigure(confusion, { classes });
-    const dir = await Deno.makeTempDir({ prefix: "lrc-confusion-" });
     const browser = await launchChromium();
+    const dir = await Deno.makeTempDir({ prefix: "lrc-confusion-" });
     try {
       const path = `${dir}/confusion.html`;
       await writeFiguresHtml(path, [{ figure }], { title: "confusion" });
@@ -424,8 +425,8 @@ Deno.test({
       bitWidthFigure(close.map((accuracy, i) => ({ method: "a", bits: 8 >> i, accuracy }))),
       paretoFigure(close.map((accuracy, i) => ({ bytes: 1000 >> i, accuracy }))),
     ];
-    const dir = await Deno.makeTempDir({ prefix: "lrc-ticks-" });
     const browser = await launchChromium();
+    const dir = await Deno.makeTempDir({ prefix: "lrc-ticks-" });
     try {
       const path = `${dir}/ticks.html`;
       await writeFiguresHtml(path, narrow.map((figure) => ({ figure })), { title: "ticks" });
@@ -472,8 +473,8 @@ Deno.test({
       trainingFigure(history, { xTitle: "step %{y} (L-BFGS)", panels: "loss" }),
       bitWidthFigure([{ method: "m", bits: 4, accuracy: 0.5 }], { valueName: "100%{x} acc" }),
     ];
-    const dir = await Deno.makeTempDir({ prefix: "lrc-hover-" });
     const browser = await launchChromium();
+    const dir = await Deno.makeTempDir({ prefix: "lrc-hover-" });
     try {
       const path = `${dir}/hover.html`;
       await writeFiguresHtml(path, figures.map((figure) => ({ figure })), { title: "hover" });
@@ -522,8 +523,8 @@ Deno.test({
     const figure = thresholdFigure(thresholdCurve(scores, y), {
       markers: [{ name: "recall >= 80 %", threshold: chosen.threshold }],
     });
-    const dir = await Deno.makeTempDir({ prefix: "lrc-threshold-" });
     const browser = await launchChromium();
+    const dir = await Deno.makeTempDir({ prefix: "lrc-threshold-" });
     try {
       const path = `${dir}/threshold.html`;
       await writeFiguresHtml(path, [{ figure }], { title: "threshold" });

@@ -123,8 +123,9 @@ Deno.test({
     // With the legend at a fixed fraction of the plot's height below it (y -0.2), a legend of
     // two or more rows pushed the bottom margin, the plot grew shorter, and the legend's first
     // row rose onto the x-axis title (by up to 5 pixels in the notebooks' figures).
-    const dir = await Deno.makeTempDir({ prefix: "lrc-legend-" });
+    // The browser first: a launch that fails leaves no folder behind.
     const browser = await launchChromium();
+    const dir = await Deno.makeTempDir({ prefix: "lrc-legend-" });
     try {
       const path = `${dir}/legends.html`;
       await writeFiguresHtml(path, figures.map((figure) => ({ figure })), { title: "legends" });
