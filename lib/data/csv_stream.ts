@@ -426,11 +426,14 @@ function headerColumns(
  * import assert from "node:assert/strict";
  *
  * const file = await Deno.makeTempFile({ suffix: ".csv" });
- * await Deno.writeTextFile(file, "a,b,y\n1,2,cat\n3,4,dog\n5,6,cat\n");
- * const sizes = [];
- * for await (const batch of readCsvBatches(file, { batchSize: 2 })) sizes.push(batch.x.rows);
- * assert.deepEqual(sizes, [2, 1]);
- * await Deno.remove(file);
+ * try {
+ *   await Deno.writeTextFile(file, "a,b,y\n1,2,cat\n3,4,dog\n5,6,cat\n");
+ *   const sizes = [];
+ *   for await (const batch of readCsvBatches(file, { batchSize: 2 })) sizes.push(batch.x.rows);
+ *   assert.deepEqual(sizes, [2, 1]);
+ * } finally {
+ *   await Deno.remove(file);
+ * }
  * ```
  */
 export async function* readCsvBatches(
@@ -764,14 +767,17 @@ export async function* readCsvBatches(
  * import assert from "node:assert/strict";
  *
  * const file = await Deno.makeTempFile({ suffix: ".csv" });
- * await Deno.writeTextFile(file, "a,b,y\n1,2,cat\n");
- * assert.deepEqual(await readCsvColumns(file), ["a", "b", "y"]);
- * assert.deepEqual(await readCsvColumns(file, { header: false }), [
- *   "column_1",
- *   "column_2",
- *   "column_3",
- * ]);
- * await Deno.remove(file);
+ * try {
+ *   await Deno.writeTextFile(file, "a,b,y\n1,2,cat\n");
+ *   assert.deepEqual(await readCsvColumns(file), ["a", "b", "y"]);
+ *   assert.deepEqual(await readCsvColumns(file, { header: false }), [
+ *     "column_1",
+ *     "column_2",
+ *     "column_3",
+ *   ]);
+ * } finally {
+ *   await Deno.remove(file);
+ * }
  * ```
  */
 export async function readCsvColumns(

@@ -107,11 +107,14 @@ export interface AtomicWriter {
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
- * const writer = await openAtomicWriter(`${dir}/out.csv`);
- * for (const line of ["a\n", "b\n"]) await writer.write(new TextEncoder().encode(line));
- * await writer.commit();
- * assert.equal(await Deno.readTextFile(`${dir}/out.csv`), "a\nb\n");
- * await Deno.remove(dir, { recursive: true });
+ * try {
+ *   const writer = await openAtomicWriter(`${dir}/out.csv`);
+ *   for (const line of ["a\n", "b\n"]) await writer.write(new TextEncoder().encode(line));
+ *   await writer.commit();
+ *   assert.equal(await Deno.readTextFile(`${dir}/out.csv`), "a\nb\n");
+ * } finally {
+ *   await Deno.remove(dir, { recursive: true });
+ * }
  * ```
  */
 export async function openAtomicWriter(

@@ -200,12 +200,15 @@ const FIT_STREAM_OPTION_KEYS: OptionKeys<FitStreamOptions> = {
  * import assert from "node:assert/strict";
  *
  * const file = await Deno.makeTempFile({ suffix: ".csv" });
- * const lines = ["x,y"];
- * for (let i = 0; i < 200; i++) lines.push(`${i % 2 ? 1 + i / 400 : -1 - i / 400},${i % 2}`);
- * await Deno.writeTextFile(file, lines.join("\n"));
- * const { model } = await fitStream(file, { optimizer: { kind: "sgd", epochs: 3 } });
- * assert.ok(model.weights.data[0] > 0);
- * await Deno.remove(file);
+ * try {
+ *   const lines = ["x,y"];
+ *   for (let i = 0; i < 200; i++) lines.push(`${i % 2 ? 1 + i / 400 : -1 - i / 400},${i % 2}`);
+ *   await Deno.writeTextFile(file, lines.join("\n"));
+ *   const { model } = await fitStream(file, { optimizer: { kind: "sgd", epochs: 3 } });
+ *   assert.ok(model.weights.data[0] > 0);
+ * } finally {
+ *   await Deno.remove(file);
+ * }
  * ```
  */
 export async function fitStream(

@@ -286,9 +286,12 @@ ${parts.join("\n")}
  * import assert from "node:assert/strict";
  *
  * const path = await Deno.makeTempFile({ suffix: ".html" });
- * await writeFiguresHtml(path, [{ data: [{ type: "bar", y: [3, 1] }], layout: {} }]);
- * assert.ok((await Deno.stat(path)).size > 1_000_000); // plotly.js is inside
- * await Deno.remove(path);
+ * try {
+ *   await writeFiguresHtml(path, [{ data: [{ type: "bar", y: [3, 1] }], layout: {} }]);
+ *   assert.ok((await Deno.stat(path)).size > 1_000_000); // plotly.js is inside
+ * } finally {
+ *   await Deno.remove(path);
+ * }
  * ```
  */
 export async function writeFiguresHtml(
