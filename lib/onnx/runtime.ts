@@ -43,6 +43,7 @@ let problem: string | null | undefined;
  */
 export async function onnxRuntimeProblem(): Promise<string | null> {
   if (problem !== undefined) return problem;
+  disableTelemetry();
   try {
     ort = await import("onnxruntime-node");
     problem = null;
@@ -50,6 +51,19 @@ export async function onnxRuntimeProblem(): Promise<string | null> {
     problem = `onnxruntime-node does not load: ${(error as Error).message.split("\n")[0]}`;
   }
   return problem;
+}
+
+/**
+ * Sets `ORT_DISABLE_TELEMETRY=1` before onnxruntime starts, unless it is set already or the
+ * environment may not be written (no prompt is raised). onnxruntime-node 1.30's Linux build
+ * otherwise starts Microsoft's telemetry, which left `mat-debug-<pid>.log` and `.ses` in the
+ * temporary folder on every load (and may upload events); the variable, read once when
+ * onnxruntime initialises, turns it off entirely.
+ */
+function disableTelemetry(): void {
+  const name = "ORT_DISABLE_TELEMETRY";
+  if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") return;
+  if (Deno.env.get(name) === undefined) Deno.env.set(name, "1");
 }
 
 /** Outputs of a run, by name: numbers (int64 as numbers) or strings, with their shape. */
