@@ -7,6 +7,7 @@ export * from "./core/mod.ts";
 export * from "./data/mod.ts";
 export * from "./model/mod.ts";
 export * from "./metrics/mod.ts";
+export * from "./select/mod.ts";
 export * from "./io/mod.ts";
 export * from "./onnx/mod.ts";
 export * from "./quant/mod.ts";
