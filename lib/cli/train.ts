@@ -37,6 +37,15 @@ import {
   validationThresholdLine,
 } from "./train_threshold.ts";
 import { withThreshold } from "../quant/with_threshold.ts";
+import type { CrossValidation } from "../select/cross_validate.ts";
+import {
+  crossValidateTraining,
+  CV_TRAIN_OPTIONS,
+  cvJson,
+  cvLines,
+  type CvRequest,
+  cvRequest,
+} from "./train_cv.ts";
 import { counted, quotedList, quotedText } from "../core/validate.ts";
 
 /** Options that describe training, shared by commands that train. */
@@ -432,7 +441,8 @@ export function trainingChoices(
  * @param showProgress Whether to draw the progress line.
  * @param io Where to draw it.
  * @param options The command, for messages, as for {@linkcode trainingChoices}; the class
- *   weights to train with (see {@linkcode classWeightsFromArgs}).
+ *   weights to train with (see {@linkcode classWeightsFromArgs}); a penalty strength that
+ *   replaces `--lambda` (one chosen by cross-validation).
  * @returns The fit result.
  */
 export function trainWithProgress(
@@ -440,10 +450,16 @@ export function trainWithProgress(
   args: ParsedArgs,
   showProgress: boolean,
   io: Parameters<Command["run"]>[1],
-  options: Parameters<typeof trainingChoices>[2] & { classWeights?: ClassWeights | null } = {},
+  options: Parameters<typeof trainingChoices>[2] & {
+    classWeights?: ClassWeights | null;
+    lambda?: number;
+  } = {},
 ): FitResult {
-  const { classWeights: _classWeights, ...choiceOptions } = options;
+  const { classWeights: _classWeights, lambda, ...choiceOptions } = options;
   const choices = trainingChoices(args, data.train.x.rows, choiceOptions);
+  if (lambda !== undefined && choices.penalty.kind !== "none") {
+    choices.penalty = { ...choices.penalty, lambda };
+  }
   const progress = createProgress(io, showProgress);
   const unit = choices.optimizer.kind === "lbfgs" ? "iteration" : "epoch";
   const preparing = preparingText("training: ", `${unit} 1`, data.train.x);
@@ -478,6 +494,7 @@ export const trainCommand: Command = {
     ...CLASS_WEIGHT_OPTION,
     ...WEIGHT_COLUMN_OPTION,
     ...THRESHOLD_TRAIN_OPTIONS,
+    ...CV_TRAIN_OPTIONS,
     stream: {
       type: "boolean",
       help: "train from --data in a stream (sgd/adam; memory does not grow with the file, but " +
@@ -507,6 +524,8 @@ export const trainCommand: Command = {
     const entropy = entropyFlag(args, "save");
     // --threshold-target's options are checked before any data are read.
     const thresholdAsked = thresholdRequest(args);
+    // So are --cv-folds's.
+    const cvAsked = cvRequest(args);
     await checkSaveTarget(args.string("save"), { data: args.string("data") });
     const showProgress = !args.flag("quiet") && !args.flag("json");
     // Without --data nothing streams; with it, the file's size may decide: accepted then.
@@ -522,8 +541,11 @@ export const trainCommand: Command = {
       ...trainingChoices(args, 1),
       classWeights: (classes, counts) => classWeightsFromCounts(args, classes, counts, "train"),
     });
-    const data: Outcome = streamed ?? await inMemory(args, io, showProgress, thresholdAsked);
+    const data: Outcome = streamed ??
+      await inMemory(args, io, showProgress, thresholdAsked, cvAsked);
     const threshold = data.threshold ?? null;
+    const cv = data.crossValidation ?? null;
+    const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
     const { result, train, test } = data;
     const classWeights = data.classWeights ?? null;
     const rowWeights = data.rowWeights;
@@ -558,6 +580,8 @@ export const trainCommand: Command = {
         seconds: last?.seconds ?? 0,
         warnings: result.warnings,
       },
+      // With --cv-folds only: the lambda chosen and every candidate's scores.
+      ...(cv === null ? {} : { crossValidation: cvJson(cv, train.samples, seed) }),
       classWeight: classWeights,
       sampleWeight: rowWeightsJson(rowWeights),
       // With --threshold-target only: the threshold and where it was chosen.
@@ -586,6 +610,7 @@ export const trainCommand: Command = {
       }${report.data.testSamples} test, ` +
       `${counted(report.data.features, "feature")}, ` +
       `${model.classes.length} classes`,
+      ...(cv === null ? [] : [...cvLines(cv, train.samples, seed), ""]),
       `training  ${report.training.optimizer}, ${model.link}, penalty ${report.training.penalty}: ` +
       counted(
         report.training.epochs,
@@ -663,6 +688,8 @@ interface Outcome {
   testWeighted?: TestWeighted;
   /** With `--threshold-target`: the threshold chosen on validation rows, which `result` holds. */
   threshold?: ValidationThreshold;
+  /** With `--cv-folds`: the cross-validation that chose the lambda `result` trained with. */
+  crossValidation?: CrossValidation;
 }
 
 /** The test metrics weighted by `--weight-column`, and the test rows' weights' sum. */
@@ -678,6 +705,7 @@ async function inMemory(
   io: Parameters<Command["run"]>[1],
   showProgress: boolean,
   thresholdAsked: ThresholdRequest | null,
+  cvAsked: CvRequest | null,
 ): Promise<Outcome> {
   const loaded = await loadData(args, io, showProgress ? io : undefined);
   // With --threshold-target, validation rows are held out of the training rows: the model trains
@@ -687,7 +715,28 @@ async function inMemory(
     : holdOutValidation(loaded, thresholdAsked, args.number("seed", -(2 ** 31), 2 ** 31, true)!);
   const data = held?.fit ?? loaded;
   const classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, "train");
-  const fitted = trainWithProgress(data, args, showProgress, io, { classWeights });
+  // With --cv-folds, lambda is chosen on the training rows (the test rows are never read), each
+  // fold training as the final model does: with --class-weight balanced resolved on its own
+  // training rows, given weights as they are, and the rows' --weight-column weights.
+  const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
+  const crossValidation = cvAsked === null ? null : crossValidateTraining(
+    data,
+    cvAsked,
+    {
+      ...trainingChoices(args, data.train.x.rows),
+      seed,
+      ...(classWeights === null ? {} : {
+        classWeight: classWeights.given === "balanced" ? "balanced" : classWeights.perClass,
+      }),
+      ...sampleWeightOption(data),
+    },
+    io,
+    showProgress,
+  );
+  const fitted = trainWithProgress(data, args, showProgress, io, {
+    classWeights,
+    ...(crossValidation === null ? {} : { lambda: crossValidation.lambda }),
+  });
   const threshold = held === null ? null : chooseOnValidation(
     fitted.model,
     held.validation,
@@ -706,6 +755,7 @@ async function inMemory(
     classWeights,
     ...(data.rowWeights === undefined ? {} : { rowWeights: data.rowWeights }),
     ...(threshold === null ? {} : { threshold }),
+    ...(crossValidation === null ? {} : { crossValidation }),
     train: { ...evaluate(result.model, data.train.x, data.train.y), x: data.train.x },
     test: { ...evaluate(result.model, data.test.x, data.test.y), x: data.test.x },
     ...(testWeights === undefined ? {} : {

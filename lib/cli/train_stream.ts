@@ -43,8 +43,8 @@ import { checkClassWeightSyntax } from "./train.ts";
  *   absent means the default `1 / nSamples`), and how `--class-weight` is resolved from the
  *   training rows' classes and count of each (counted by the first pass of `fitStream`).
  * @returns The training outcome, or `null` to train in memory.
- * @throws {UsageError} If streaming is asked without `--data`, with L-BFGS or with
- *   `--threshold-target`.
+ * @throws {UsageError} If streaming is asked without `--data`, with L-BFGS, with
+ *   `--threshold-target` or with `--cv-folds`.
  */
 export async function trainStreamedIfAsked(
   args: ParsedArgs,
@@ -91,6 +91,14 @@ export async function trainStreamedIfAsked(
   }
   // Why a file the user did not ask to stream is streamed, for the messages below.
   const why = auto ? ` (${file} is ${size} bytes, above the in-memory limit)` : "";
+  if (args.given("cv-folds")) {
+    throw new UsageError(
+      `Cannot train from a stream${why}: --cv-folds trains on the training rows in memory, ` +
+        `K models per candidate lambda; ${
+          auto ? "raise --max-data-bytes to read the file into memory" : "drop --stream"
+        }, or give --lambda`,
+    );
+  }
   if (args.given("threshold-target")) {
     throw new UsageError(
       `Cannot train from a stream${why}: --threshold-target holds validation rows out of a ` +

@@ -1,0 +1,352 @@
+/**
+ * `lrc train --cv-folds K`: lambda chosen by cross-validation of the training rows. The oracle
+ * splits the data as `loadData` documents (`trainTestSplit`, test fraction 0.25, seed --seed),
+ * runs `crossValidateLambda` on the training part with `stratifiedFolds(yTrain, K, { seed })`,
+ * and trains the final model with `fit` at the lambda chosen.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { trainTestSplit } from "../../lib/data/preprocess.ts";
+import { encodeModel } from "../../lib/io/model_file.ts";
+import { evaluate } from "../../lib/metrics/evaluate.ts";
+import { fit } from "../../lib/model/fit.ts";
+import { crossValidateLambda } from "../../lib/select/cross_validate.ts";
+import { stratifiedFolds } from "../../lib/select/folds.ts";
+import { runCli } from "../_helpers/assert_close.ts";
+
+const dir = await Deno.makeTempDir({ prefix: "lrc_train_cv_" });
+const cancer = await loadEmbedded("breast-cancer");
+const LAMBDAS = [0.3, 0.03, 0.003, 0.0003];
+
+interface CvRow {
+  lambda: number;
+  c: number;
+  mean: number;
+  standardError: number;
+  foldScores: number[];
+  converged: boolean;
+  chosen: boolean;
+}
+
+interface CvReport {
+  folds: number;
+  seed: number;
+  trainSamples: number;
+  scoring: string;
+  greaterIsBetter: boolean;
+  rule: string;
+  lambda: number;
+  c: number;
+  bestLambda: number;
+  rows: CvRow[];
+}
+
+async function trainJson(argv: string[]) {
+  const r = await runCli(["train", "--json", ...argv]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+Deno.test("the search is crossValidateLambda on the training rows, and the model is fit with the lambda chosen", async () => {
+  const seed = 3;
+  const save = `${dir}/cv.lrc`;
+  const report = await trainJson([
+    "--dataset",
+    "breast-cancer",
+    "--seed",
+    String(seed),
+    "--cv-folds",
+    "4",
+    "--cv-lambdas",
+    LAMBDAS.join(","),
+    "--cv-rule",
+    "one-standard-error",
+    "--save",
+    save,
+  ]);
+  const split = trainTestSplit(cancer.x, cancer.y, { testFraction: 0.25, seed });
+  const cv = crossValidateLambda(split.xTrain, split.yTrain, {
+    folds: stratifiedFolds(split.yTrain, 4, { seed }),
+    lambdas: LAMBDAS,
+    rule: "one-standard-error",
+    seed,
+    classes: cancer.classes,
+    featureNames: cancer.featureNames,
+    refit: false,
+  });
+  const got: CvReport = report.crossValidation;
+  assert.equal(got.folds, 4);
+  assert.equal(got.seed, seed);
+  assert.equal(got.trainSamples, split.yTrain.length);
+  assert.equal(got.scoring, "log-loss");
+  assert.equal(got.rule, "one-standard-error");
+  assert.equal(got.lambda, cv.lambda);
+  assert.equal(got.bestLambda, cv.points[cv.best].lambda);
+  assert.deepEqual(
+    got.rows,
+    cv.points.map((p, i) => ({
+      lambda: p.lambda,
+      c: 1 / (p.lambda * split.yTrain.length),
+      mean: p.mean,
+      standardError: p.standardError,
+      foldScores: p.foldScores,
+      converged: p.converged,
+      chosen: i === cv.chosen,
+    })),
+  );
+  // The final model: fit on all the training rows with the chosen lambda, bit for bit.
+  const { model } = fit(split.xTrain, split.yTrain, {
+    classes: cancer.classes,
+    featureNames: cancer.featureNames,
+    penalty: { kind: "l2", lambda: cv.lambda },
+    seed,
+  });
+  assert.deepEqual(await Deno.readFile(save), encodeModel(model));
+  assert.equal(report.test.logLoss, evaluate(model, split.xTest, split.yTest).logLoss);
+});
+
+Deno.test("--cv-folds trains the model --lambda CHOSEN trains, byte for byte", async () => {
+  const cvFile = `${dir}/a.lrc`, lambdaFile = `${dir}/b.lrc`;
+  const base = ["--dataset", "wine", "--penalty", "l1", "--class-weight", "balanced"];
+  const report = await trainJson([...base, "--cv-folds", "3", "--save", cvFile]);
+  const { lambda } = report.crossValidation;
+  // The default grid: ten candidates, the chosen one marked.
+  assert.equal(report.crossValidation.rows.length, 10);
+  assert.deepEqual(
+    report.crossValidation.rows.filter((r: CvRow) => r.chosen).map((r: CvRow) => r.lambda),
+    [lambda],
+  );
+  const again = await trainJson([...base, "--lambda", String(lambda), "--save", lambdaFile]);
+  assert.deepEqual(await Deno.readFile(cvFile), await Deno.readFile(lambdaFile));
+  assert.deepEqual(again.test, report.test);
+  assert.equal(again.crossValidation, undefined);
+});
+
+Deno.test("the test rows never enter the search: changing them changes the test metrics only", async () => {
+  // breast_cancer.csv with the test rows' features replaced (their labels kept, so the split is
+  // the same): the search's scores and the model are those of the original file.
+  const text = (await Deno.readTextFile("notebooks/data/breast_cancer.csv")).trimEnd().split("\n");
+  const split = trainTestSplit(cancer.x, cancer.y, { testFraction: 0.25, seed: 0 });
+  const test = new Set(split.testIndex);
+  const changed = text.map((line, r) => {
+    if (r === 0 || !test.has(r - 1)) return line;
+    const cells = line.split(",");
+    return [
+      ...cells.slice(0, -1).map((_, j) => String(1000 * ((r * 31 + j * 7) % 13))),
+      cells.at(-1),
+    ]
+      .join(",");
+  });
+  const original = `${dir}/original.csv`, moved = `${dir}/moved.csv`;
+  await Deno.writeTextFile(original, text.join("\n") + "\n");
+  await Deno.writeTextFile(moved, changed.join("\n") + "\n");
+  const run = async (file: string) => {
+    const save = `${file}.lrc`;
+    const report = await trainJson([
+      "--data",
+      file,
+      "--label",
+      "diagnosis",
+      "--cv-folds",
+      "3",
+      "--cv-lambdas",
+      LAMBDAS.join(","),
+      "--cv-scoring",
+      "accuracy",
+      "--save",
+      save,
+    ]);
+    return { report, bytes: await Deno.readFile(save) };
+  };
+  const a = await run(original), b = await run(moved);
+  assert.deepEqual(b.report.crossValidation, a.report.crossValidation);
+  assert.deepEqual(b.bytes, a.bytes);
+  assert.deepEqual(b.report.train, a.report.train);
+  assert.notDeepEqual(b.report.test, a.report.test);
+});
+
+Deno.test("the text report has a row per candidate, the chosen one starred, and a progress line", async () => {
+  const r = await runCli([
+    "train",
+    "--dataset",
+    "breast-cancer",
+    "--cv-folds",
+    "3",
+    "--cv-lambdas",
+    LAMBDAS.join(","),
+    "--cv-scoring",
+    "balanced-accuracy",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split("\n");
+  const head = lines.find((l) => l.startsWith("lambda    "));
+  assert.ok(head, r.stdout);
+  const chosen = Number(head.slice(10).split(" ")[0]);
+  assert.ok(LAMBDAS.includes(chosen), head);
+  const nTrain = trainTestSplit(cancer.x, cancer.y, { testFraction: 0.25, seed: 0 }).yTrain.length;
+  assert.ok(
+    head.endsWith(
+      `chosen by 3-fold stratified cross-validation of the ${nTrain} training rows (seed 0): ` +
+        "the best mean validation balanced accuracy, higher is better",
+    ),
+    head,
+  );
+  const header = lines.findIndex((l) =>
+    /^\s+lambda\s+C\s+mean balanced accuracy\s+standard error$/.test(l)
+  );
+  assert.ok(header > 0, r.stdout);
+  const rows = lines.slice(header + 2, header + 2 + LAMBDAS.length);
+  rows.forEach((row, i) => {
+    const cells = row.trim().split(/\s{2,}/);
+    const star = row.startsWith("*");
+    assert.equal(Number(star ? cells[1] : cells[0]), Number(LAMBDAS[i].toExponential(2)));
+    assert.equal(star, LAMBDAS[i] === chosen, row);
+    // Balanced accuracy and its standard error in percent.
+    assert.match(row, /\d+\.\d\d %\s+\d+\.\d\d %$/);
+  });
+  assert.equal(lines[header + 2 + LAMBDAS.length], "");
+  assert.match(r.stderr, /^cross-validation: fold 1\/3, lambda 1\/4 /m);
+});
+
+Deno.test("without --cv-folds the report and the model are those of fit with the default lambda", async () => {
+  const save = `${dir}/plain.lrc`;
+  const report = await trainJson(["--dataset", "breast-cancer", "--save", save]);
+  assert.equal("crossValidation" in report, false);
+  const split = trainTestSplit(cancer.x, cancer.y, { testFraction: 0.25, seed: 0 });
+  const { model } = fit(split.xTrain, split.yTrain, {
+    classes: cancer.classes,
+    featureNames: cancer.featureNames,
+    seed: 0,
+  });
+  assert.deepEqual(await Deno.readFile(save), encodeModel(model));
+  const text = await runCli(["train", "--dataset", "breast-cancer", "--quiet"]);
+  assert.doesNotMatch(text.stdout, /^lambda |cross-validation/m);
+  assert.doesNotMatch(text.stderr, /cross-validation/);
+});
+
+Deno.test("the --cv options are refused where they cannot apply", async () => {
+  const refused = async (argv: string[], message: string) => {
+    const r = await runCli(["train", "--dataset", "breast-cancer", ...argv]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.ok(r.stderr.includes(message), r.stderr);
+  };
+  const P = "Cannot parse arguments of 'train': ";
+  await refused(["--cv-lambdas", "1,2"], `${P}--cv-lambdas does not apply without --cv-folds`);
+  await refused(
+    ["--cv-rule", "best", "--cv-scoring", "accuracy"],
+    `${P}--cv-scoring, --cv-rule do not apply without --cv-folds`,
+  );
+  await refused(
+    ["--cv-folds", "3", "--lambda", "0.1"],
+    `${P}--lambda does not apply with --cv-folds, which chooses lambda`,
+  );
+  await refused(
+    ["--cv-folds", "3", "--penalty", "none"],
+    `${P}--cv-folds does not apply to --penalty none (it has no lambda to choose)`,
+  );
+  await refused(["--cv-folds", "1"], `${P}--cv-folds must be an integer in [2, 1000000], got '1'`);
+  await refused(
+    ["--cv-folds", "3", "--cv-lambdas", "0.1,0,2"],
+    `${P}--cv-lambdas must be numbers > 0 separated by commas, got "0" in "0.1,0,2"`,
+  );
+  await refused(
+    ["--cv-folds", "3", "--cv-lambdas", "0.1,1e-1"],
+    `${P}--cv-lambdas gives 0.1 twice`,
+  );
+  // breast cancer's training rows: 159 malignant.
+  await refused(
+    ["--cv-folds", "200"],
+    `${P}--cv-folds 200 exceeds the 159 training rows of class "malignant", and every fold ` +
+      "validates on each class; give --cv-folds 159 or fewer",
+  );
+  const digits = await runCli(["train", "--cv-folds", "3", "--cv-scoring", "roc-auc"]);
+  assert.equal(digits.code, 2);
+  assert.match(digits.stderr, /--cv-scoring roc-auc needs two classes, the data have 10/);
+  const csv = `${dir}/stream.csv`;
+  await Deno.writeTextFile(
+    csv,
+    "a,y\n" + Array.from({ length: 40 }, (_, i) => `${i},${i % 2}`).join("\n") + "\n",
+  );
+  const stream = await runCli([
+    "train",
+    "--data",
+    csv,
+    "--stream",
+    "--optimizer",
+    "sgd",
+    "--cv-folds",
+    "3",
+  ]);
+  assert.equal(stream.code, 2, stream.stderr);
+  assert.match(
+    stream.stderr,
+    /Cannot train from a stream: --cv-folds trains on the training rows in memory, K models per candidate lambda; drop --stream, or give --lambda/,
+  );
+});
+
+Deno.test("--weight-column weighs each fold's training and validation score; --threshold-target's rows stay out", async () => {
+  // 300 rows of two features, a weight column of integers 1..4, from an independent generator.
+  let state = 5;
+  const r = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  const rows = Array.from({ length: 300 }, () => {
+    const pos = r() < 0.4;
+    return [
+      (2 * r() - 1 + (pos ? 0.8 : 0)).toFixed(4),
+      (2 * r() - 1).toFixed(4),
+      String(1 + Math.floor(4 * r())),
+      pos ? "pos" : "neg",
+    ];
+  });
+  const file = `${dir}/weighted.csv`;
+  await Deno.writeTextFile(file, ["a,b,w,y", ...rows.map((t) => t.join(","))].join("\n") + "\n");
+  const x = {
+    data: Float64Array.from(rows.flatMap((t) => [Number(t[0]), Number(t[1])])),
+    rows: 300,
+    cols: 2,
+  };
+  const y = Int32Array.from(rows, (t) => (t[3] === "pos" ? 1 : 0));
+  const w = Float64Array.from(rows, (t) => Number(t[2]));
+  const argv = [
+    "--data",
+    file,
+    "--label",
+    "y",
+    "--weight-column",
+    "w",
+    "--cv-folds",
+    "3",
+    "--cv-lambdas",
+    "1,0.1,0.01",
+    "--cv-scoring",
+    "roc-auc",
+  ];
+  const report = await trainJson(argv);
+  const split = trainTestSplit(x, y, { testFraction: 0.25, seed: 0 });
+  const cv = crossValidateLambda(split.xTrain, split.yTrain, {
+    folds: stratifiedFolds(split.yTrain, 3, { seed: 0 }),
+    lambdas: [1, 0.1, 0.01],
+    scoring: "roc-auc",
+    seed: 0,
+    classes: ["neg", "pos"],
+    featureNames: ["a", "b"],
+    sampleWeight: Array.from(split.trainIndex, (i) => w[i]),
+    refit: false,
+  });
+  assert.deepEqual(
+    report.crossValidation.rows.map((r: CvRow) => r.foldScores),
+    cv.points.map((p) => p.foldScores),
+  );
+  // C counts the training rows' weights.
+  const sum = Array.from(split.trainIndex, (i) => w[i]).reduce((a, b) => a + b, 0);
+  assert.equal(report.crossValidation.rows[0].c, 1 / (1 * sum));
+  // With --threshold-target, the search runs on the rows the model trains on.
+  const held = await trainJson([...argv, "--threshold-target", "recall=0.8"]);
+  assert.equal(held.crossValidation.trainSamples, held.data.trainSamples);
+  assert.equal(held.data.trainSamples + held.data.validationSamples, split.yTrain.length);
+});
