@@ -9,7 +9,6 @@ import { type Matrix, takeRows } from "../core/matrix.ts";
 import { checkSeed } from "../core/random.ts";
 import {
   assertFinite,
-  assertInRange,
   assertLabels,
   assertMatrix,
   assertNumbers,
@@ -19,6 +18,7 @@ import {
   describe,
   type OptionKeys,
   quotedText,
+  rangeText,
 } from "../core/validate.ts";
 import { evaluate, type Evaluation } from "../metrics/evaluate.ts";
 import {
@@ -486,6 +486,9 @@ export function crossValidateLambda(
   };
 }
 
+/** The fields of a point {@linkcode chooseLambda} reads, and the least value of each. */
+const FIELDS = [["lambda", Number.MIN_VALUE], ["mean", -Infinity], ["standardError", 0]] as const;
+
 /** Options for {@linkcode chooseLambda}. */
 export interface ChooseLambdaOptions {
   /**
@@ -545,9 +548,21 @@ export function chooseLambda(
     if (typeof p !== "object" || p === null) {
       throw new TypeError(`Cannot ${action}: points[${i}] must be an object, got ${describe(p)}`);
     }
-    assertInRange(action, `points[${i}].lambda`, p.lambda, Number.MIN_VALUE, Number.MAX_VALUE);
-    assertInRange(action, `points[${i}].mean`, p.mean, -Number.MAX_VALUE, Number.MAX_VALUE);
-    assertInRange(action, `points[${i}].standardError`, p.standardError, 0, Number.MAX_VALUE);
+    for (const [key, min] of FIELDS) {
+      const v: unknown = p[key];
+      if (typeof v !== "number") {
+        throw new TypeError(
+          `Cannot ${action}: points[${i}].${key} must be a number, got ${describe(v)}`,
+        );
+      }
+      if (!(v >= min && v < Infinity)) {
+        throw new RangeError(
+          `Cannot ${action}: points[${i}].${key} must be a finite number${
+            min === -Infinity ? "" : ` ${rangeText(min, Infinity)}`
+          }, got ${v}`,
+        );
+      }
+    }
   });
   const rule = options.rule ?? "best";
   if (rule !== "best" && rule !== "one-standard-error") {

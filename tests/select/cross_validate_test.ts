@@ -459,3 +459,39 @@ Deno.test("bad strengths, folds and options are refused with what is wrong", () 
     `${A}training fold 0 with lambda 0.1: Cannot fit model: every training row weighs 0`,
   );
 });
+
+Deno.test("chooseLambda refuses tables it cannot choose from", () => {
+  const A = "Cannot choose lambda: ";
+  throwsWith(() => chooseLambda([]), RangeError, `${A}points is empty`);
+  throwsWith(() => chooseLambda({} as never), TypeError, `${A}points must be an array`);
+  throwsWith(
+    () => chooseLambda([{ lambda: 1, mean: NaN, standardError: 0 }]),
+    RangeError,
+    `${A}points[0].mean must be a finite number, got NaN`,
+  );
+  throwsWith(
+    () => chooseLambda([{ lambda: 0, mean: 1, standardError: 0 }]),
+    RangeError,
+    `${A}points[0].lambda must be a finite number > 0, got 0`,
+  );
+  throwsWith(
+    () => chooseLambda([{ lambda: 1, mean: 1, standardError: Infinity }]),
+    RangeError,
+    `${A}points[0].standardError must be a finite number >= 0, got Infinity`,
+  );
+  throwsWith(
+    () => chooseLambda([{ lambda: "1", mean: 1, standardError: 0 }] as never),
+    TypeError,
+    `${A}points[0].lambda must be a number, got string "1"`,
+  );
+  throwsWith(
+    () => chooseLambda([{ lambda: 1, mean: 1, standardError: 0 }], { rule: "min" as never }),
+    RangeError,
+    `${A}rule must be best or one-standard-error`,
+  );
+  throwsWith(
+    () => chooseLambda([{ lambda: 1, mean: 1, standardError: 0 }], { greaterIsBetter: 1 as never }),
+    TypeError,
+    `${A}greaterIsBetter must be a boolean, got number 1`,
+  );
+});
