@@ -1,7 +1,7 @@
 /**
  * Plotting: figure builders that return plain plotly `{ data, layout }` objects from plain
  * data (training histories, compression results, weights, masks, confusion matrices, threshold
- * curves), a Jupyter display adapter, and standalone offline HTML export.
+ * curves, cross-validation scores), a Jupyter display adapter, and standalone offline HTML export.
  *
  * Nothing else in lib/ imports this module.
  *
@@ -16,6 +16,7 @@ export * from "./confusion.ts";
 export * from "./size.ts";
 export * from "./pivot.ts";
 export * from "./threshold.ts";
+export * from "./cross_validation.ts";
 export * from "./display.ts";
 export {
   figureDiv,
