@@ -285,6 +285,13 @@ Deno.test("the --cv options are refused where they cannot apply", async () => {
     stream.stderr,
     /Cannot train from a stream: --cv-folds trains on the training rows in memory, K models per candidate lambda; drop --stream, or give --lambda/,
   );
+  // A file above --max-data-bytes streams by itself: refused the same way, with what to raise.
+  const auto = await runCli(["train", "--data", csv, "--max-data-bytes", "10", "--cv-folds", "3"]);
+  assert.equal(auto.code, 2, auto.stderr);
+  assert.match(
+    auto.stderr,
+    /Cannot train from a stream \(.*stream\.csv is \d+ bytes, above the in-memory limit\): --cv-folds trains on the training rows in memory, K models per candidate lambda; raise --max-data-bytes to read the file into memory, or give --lambda/,
+  );
 });
 
 Deno.test("--weight-column weighs each fold's training and validation score; --threshold-target's rows stay out", async () => {
