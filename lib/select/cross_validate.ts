@@ -124,12 +124,14 @@ export interface CrossValidateLambdaOptions {
   /**
    * With L-BFGS, train each fold's strengths from the strongest down, each started from the
    * model of the one before (the optimum moves little from one strength to the next, so fewer
-   * iterations). The objective is convex and L-BFGS stops where the largest gradient component is
-   * at most `optimizer.tolerance` (default 1e-6) from any start, so a warm start lands on the same
-   * optimum to that tolerance, not bit for bit (a cold start is exactly `fit`). SGD and Adam stop
-   * after a fixed number of epochs wherever they started: they always start from zero, and
-   * `warmStart: true` is refused with them.
-   * @default {true with L-BFGS}
+   * iterations). The objective is convex and L-BFGS stops where the largest gradient
+   * component is at most `optimizer.tolerance` (default 1e-6) from any start, so a warm start
+   * lands on the same optimum to that tolerance, not bit for bit; where the penalty is weak the
+   * objective is flat and the scores of models that meet the tolerance can lie apart. Off by
+   * default, so that each score is exactly `fit`'s on the fold (the model the refit repeats on all
+   * rows). SGD and Adam stop after a fixed number of epochs wherever they started: they always
+   * start from zero, and `warmStart: true` is refused with them.
+   * @default {false}
    */
   warmStart?: boolean;
   /**
@@ -360,7 +362,7 @@ export function crossValidateLambda(
         "fixed number of epochs, so its model depends on where it starts)",
     );
   }
-  const warmStart = options.warmStart ?? optimizer.kind === "lbfgs";
+  const warmStart = options.warmStart ?? false;
   // The link is resolved as fit resolves it, so that a sigmoid asked for three classes is refused
   // before any training.
   resolveLink(ACTION, options.link ?? "auto", classes.length);

@@ -95,9 +95,13 @@ Deno.test("a warm start reaches each fold's optimum to the optimizer's tolerance
     lambdas,
     k: 3,
     optimizer,
+    warmStart: true,
     onProgress: (p) => models.set(`${p.fold} ${p.lambda}`, p.model),
   });
   const cold = crossValidateLambda(wine.x, wine.y, { lambdas, k: 3, optimizer, warmStart: false });
+  // Cold is the default: every score exactly fit's on its fold.
+  const byDefault = crossValidateLambda(wine.x, wine.y, { lambdas, k: 3, optimizer });
+  assert.deepEqual(byDefault.points, cold.points);
   assert.deepEqual(warm.folds, cold.folds);
   // The first strength of each fold is trained from zero: exactly fit.
   assert.deepEqual(warm.points[1].foldScores, cold.points[1].foldScores);
