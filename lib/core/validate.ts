@@ -15,12 +15,14 @@ import type { FloatArray, Matrix } from "./matrix.ts";
  * @param name The argument's name in messages.
  * @param m The value to check.
  * @throws {TypeError} If `m` is not a matrix with float storage of `rows * cols` elements (an
- *   array of rows or a typed array is named as such, with the function that makes a matrix of it).
+ *   array of rows or a typed array is named as such, with the function that makes a matrix of it),
+ *   or is a sparse (CSR) matrix (see {@linkcode refuseSparse}).
  */
 export function assertMatrix(action: string, name: string, m: unknown): asserts m is Matrix {
   if (typeof m !== "object" || m === null) {
     throw new TypeError(`Cannot ${action}: ${name} must be a matrix, got ${describe(m)}`);
   }
+  refuseSparse(action, name, m);
   if (Array.isArray(m) || ArrayBuffer.isView(m)) {
     // A plain array of rows (or a flat typed array) is the common mistake: say what a matrix is
     // and how to make one, not that its (absent) `data` field is undefined.
@@ -45,6 +47,37 @@ export function assertMatrix(action: string, name: string, m: unknown): asserts 
   if (data.length !== rows! * cols!) {
     throw new TypeError(
       `Cannot ${action}: ${name} is ${rows} x ${cols} but holds ${data.length} elements`,
+    );
+  }
+}
+
+/**
+ * Refuses a sparse (CSR) matrix, tagged `kind: "csr"`, where only dense matrices are taken: every
+ * function that checks its data with {@linkcode assertMatrix} refuses one so, rather than failing
+ * on its missing `data` or computing with it wrongly.
+ *
+ * @param action What the caller was doing.
+ * @param name The argument's name in messages.
+ * @param m The value to check.
+ * @throws {TypeError} "Cannot <action>: sparse (CSR) input is not supported here; convert with
+ *   csrToDense(<name>)" if `m` is tagged as a CSR matrix.
+ *
+ * @example
+ * ```ts
+ * import { refuseSparse } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => refuseSparse("prune model", "x", { kind: "csr" }), {
+ *   message: "Cannot prune model: sparse (CSR) input is not supported here; convert with " +
+ *     "csrToDense(x)",
+ * });
+ * ```
+ */
+export function refuseSparse(action: string, name: string, m: unknown): void {
+  if (typeof m === "object" && m !== null && (m as { kind?: unknown }).kind === "csr") {
+    throw new TypeError(
+      `Cannot ${action}: sparse (CSR) input is not supported here; convert with ` +
+        `csrToDense(${name})`,
     );
   }
 }
