@@ -7,6 +7,7 @@
 
 import type { FloatArray, Matrix } from "../core/matrix.ts";
 import { takeRows } from "../core/matrix.ts";
+import { assertCsr, type CsrMatrix, isCsr } from "../core/sparse.ts";
 import { checkSeed, createPrng, shuffleInPlace } from "../core/random.ts";
 import {
   assertFinite,
@@ -32,9 +33,14 @@ export type Preprocessing =
  * Fits standardisation (zero mean, unit population variance per column, as scikit-learn's
  * `StandardScaler`). A constant column gets scale 1, so it maps to 0 instead of NaN.
  *
- * @param x Training features, shape `(nSamples, nFeatures)`.
+ * A sparse (CSR) `x` is not densified: its zeros count as values (the moments are those of
+ * `csrToDense(x)`), the means are the dense matrix's bit for bit (sums in row order, to which a
+ * zero adds nothing), and the variances are summed as `sum over stored (v - mean)^2 +
+ * (nSamples - stored) * mean^2`, which may differ from the dense sum in the last bits.
+ *
+ * @param x Training features, shape `(nSamples, nFeatures)`, dense or CSR.
  * @returns The fitted preprocessing.
- * @throws {TypeError} If `x` is not a matrix or has no rows.
+ * @throws {TypeError} If `x` is not a matrix (or a well-formed CSR matrix) or has no rows.
  * @throws {RangeError} If `x` holds NaN or Infinity.
  *
  * @example Constant columns stay finite
@@ -48,7 +54,10 @@ export type Preprocessing =
  * assert.deepEqual([...z.data], [-1, 0, 1, 0]);
  * ```
  */
-export function fitStandardizer(x: Matrix): Preprocessing & { kind: "standardize" } {
+export function fitStandardizer(
+  x: Matrix | CsrMatrix,
+): Preprocessing & { kind: "standardize" } {
+  if (isCsr(x)) return fitSparseStandardizer(x);
   assertMatrix("fit standardizer", "x", x);
   if (x.rows === 0) throw new TypeError("Cannot fit standardizer: x has no rows");
   assertFinite("fit standardizer", "x", x.data, x.cols);
@@ -86,6 +95,64 @@ export function fitStandardizer(x: Matrix): Preprocessing & { kind: "standardize
       // a column constant up to rounding made there. A subnormal scale stays 1: its reciprocal,
       // which applying the standardisation multiplies by, would overflow.
       const r = rescaledMoments(x, j);
+      mean[j] = r.mean;
+      const unit = featureScale(r.variance, r.mean / r.max, rows);
+      scale[j] = unit !== 1 && r.scale >= MIN_NORMAL ? r.scale : 1;
+    } else {
+      scale[j] = featureScale(variance[j] / rows, mean[j], rows);
+    }
+  }
+  return { kind: "standardize", mean, scale };
+}
+
+/** {@linkcode fitStandardizer} of a CSR matrix, column sums gathered over the stored entries. */
+function fitSparseStandardizer(x: CsrMatrix): Preprocessing & { kind: "standardize" } {
+  assertCsr("fit standardizer", "x", x);
+  if (x.rows === 0) throw new TypeError("Cannot fit standardizer: x has no rows");
+  const { rows, cols, indptr, indices, values } = x;
+  const nnz = values.length;
+  const mean = new Float64Array(cols), count = new Float64Array(cols);
+  for (let p = 0; p < nnz; p++) {
+    mean[indices[p]] += values[p];
+    count[indices[p]]++;
+  }
+  for (let j = 0; j < cols; j++) mean[j] /= rows;
+  // The element (0, j) of every column; constant columns are those whose every element equals it.
+  const first = new Float64Array(cols);
+  for (let p = indptr[0]; p < indptr[1]; p++) first[indices[p]] = values[p];
+  const constant = new Uint8Array(cols).fill(1);
+  const variance = new Float64Array(cols);
+  for (let p = 0; p < nnz; p++) {
+    const j = indices[p], d = values[p] - mean[j];
+    variance[j] += d * d;
+    if (values[p] !== first[j]) constant[j] = 0;
+  }
+  for (let j = 0; j < cols; j++) {
+    const zeros = rows - count[j];
+    if (zeros > 0) {
+      variance[j] += zeros * (mean[j] * mean[j]);
+      if (first[j] !== 0) constant[j] = 0;
+    }
+  }
+  // The rare columns whose sums overflowed or underflowed are redone densely, one at a time.
+  const column = (j: number): Matrix => {
+    const data = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) {
+      for (let p = indptr[i]; p < indptr[i + 1]; p++) if (indices[p] === j) data[i] = values[p];
+    }
+    return { data, rows, cols: 1 };
+  };
+  const scale = new Float64Array(cols);
+  for (let j = 0; j < cols; j++) {
+    if (constant[j]) {
+      mean[j] = first[j] + 0;
+      scale[j] = 1;
+    } else if (!(Number.isFinite(mean[j]) && Number.isFinite(variance[j]))) {
+      const r = rescaledMoments(column(j), 0);
+      mean[j] = r.mean;
+      scale[j] = r.scale > 0 && Number.isFinite(r.scale) ? r.scale : 1;
+    } else if (variance[j] / rows < MIN_NORMAL) {
+      const r = rescaledMoments(column(j), 0);
       mean[j] = r.mean;
       const unit = featureScale(r.variance, r.mean / r.max, rows);
       scale[j] = unit !== 1 && r.scale >= MIN_NORMAL ? r.scale : 1;

@@ -8,9 +8,11 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
+import { type CsrMatrix, isCsr } from "../core/sparse.ts";
 import { applyPreprocessing, type Preprocessing } from "../data/preprocess.ts";
 import { createLossEngine } from "../kernels/loss_engine.ts";
 import { accumulateLoss, type BatchLoss } from "./loss.ts";
+import { bindSparseLoss } from "./sparse_loss.ts";
 import type { Link } from "./types.ts";
 
 /** Which loss kernel trains: `"auto"` picks wasm for large data. */
@@ -50,7 +52,8 @@ export interface BoundLoss {
   ): BatchLoss;
   /**
    * Mean, population variance and (if asked) covariance `(nFeatures, nFeatures)` of the
-   * preprocessed features, estimated on every `ceil(nSamples / maxRows)`-th row.
+   * preprocessed features, estimated on every `ceil(nSamples / maxRows)`-th row. The sparse
+   * backend never gives the covariance (`null`, also when asked).
    */
   sampleMoments(
     maxRows: number,
@@ -66,20 +69,22 @@ export interface BoundLoss {
  * {@linkcode WASM_MIN_WORK_FLOAT64} on standardised float64 data. Float64 data trained as they are
  * (preprocessing `"none"`) keep the float64 reference under `"auto"`: their float32 copies may not
  * hold them (beyond 3.4e38), and at 1e30 wasm's float32 passes left the loss at its start where
- * float64 fitted the data.
+ * float64 fitted the data. Sparse (CSR) features never run on wasm (`fit` refuses `"wasm"` for
+ * them).
  *
- * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param x Raw features, shape `(nSamples, nFeatures)`, dense or CSR.
  * @param backend The backend asked for (`"auto"` when absent).
  * @param nOutputs Output rows of the weights.
  * @param preprocessing The preprocessing the loss applies to `x`.
  * @returns `true` for wasm.
  */
 export function usesWasm(
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   backend: Backend | undefined,
   nOutputs: number,
   preprocessing: Preprocessing,
 ): boolean {
+  if (isCsr(x)) return false;
   const choice = backend ?? "auto";
   if (choice !== "auto") return choice === "wasm";
   const work = x.rows * x.cols * nOutputs;
@@ -88,9 +93,11 @@ export function usesWasm(
 }
 
 /**
- * Binds raw data, their preprocessing and the link to a loss backend.
+ * Binds raw data, their preprocessing and the link to a loss backend. Sparse (CSR) features bind
+ * to the TypeScript sparse kernel (`bindSparseLoss`) whatever the backend asked for (`fit`
+ * refuses `"wasm"` for them before).
  *
- * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param x Raw features, shape `(nSamples, nFeatures)`, dense or CSR.
  * @param y Class index per sample.
  * @param options Preprocessing, link, outputs, backend choice, threads, and sample weights (one
  *   finite weight >= 0 per row, checked by the caller) that multiply each row's loss and
@@ -98,7 +105,7 @@ export function usesWasm(
  * @returns The bound loss; call `close()` when done.
  */
 export function bindLoss(
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   y: Int32Array,
   options: {
     preprocessing: Preprocessing;
@@ -109,6 +116,7 @@ export function bindLoss(
     sampleWeight?: Float64Array;
   },
 ): BoundLoss {
+  if (isCsr(x)) return bindSparseLoss(x, y, options);
   const { preprocessing, link, nOutputs } = options;
   const sampleWeight = options.sampleWeight ?? null;
   const step = (maxRows: number) => Math.max(1, Math.ceil(x.rows / maxRows));

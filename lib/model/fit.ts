@@ -8,6 +8,7 @@
 
 import { thresholdOf } from "./decision_threshold.ts";
 import type { Matrix } from "../core/matrix.ts";
+import { assertCsr, type CsrMatrix, isCsr } from "../core/sparse.ts";
 import { checkSeed, createPrng, shuffleInPlace } from "../core/random.ts";
 import {
   assertFinite,
@@ -90,7 +91,8 @@ export interface LbfgsOptimizer {
    * feature means (`W x + b = W (x - mean) + (b + W mean)`, an exact change of variables since
    * the bias is not penalised) and start each quasi-Newton update from an inverse-Hessian
    * estimate `(p (1 - p) Cov(x) + l2 I)^-1` per class row at uniform probabilities (means and
-   * covariance sampled on up to 8192 rows; only the diagonal above 1024 features). Fewer
+   * covariance sampled on up to 8192 rows; only the diagonal above 1024 features or on sparse
+   * (CSR) data, whose zeros are counted). Fewer
    * iterations on correlated, uncentred or unevenly scaled features with an L2 penalty; the
    * tolerance then applies to the gradient in those coordinates. Off by default with an L1
    * part (OWL-QN), whose orthant projection cuts the preconditioned direction: there it took
@@ -238,10 +240,10 @@ export interface FitOptions {
    */
   seed?: number;
   /**
-   * Data to measure after each epoch (raw, like `x`).
+   * Data to measure after each epoch (raw, like `x`; dense or CSR, whichever `x` is).
    * @default {none}
    */
-  validation?: { readonly x: Matrix; readonly y: Int32Array };
+  validation?: { readonly x: Matrix | CsrMatrix; readonly y: Int32Array };
   /**
    * Stop when the validation loss has not improved by `minDelta` for `patience` epochs, and keep
    * the best weights. Needs `validation` and the sgd or adam optimizer. When an epoch hook
@@ -295,7 +297,8 @@ export interface FitOptions {
    * magnitude). The two give different low bits. The wasm kernels use the relaxed-SIMD fused
    * multiply-add where the engine has relaxed SIMD (fused or not as the CPU allows) and plain SIMD
    * elsewhere, so a wasm-trained model repeats bit for bit on one engine and CPU but may differ in
-   * the last bits on another; `"ts"` does not depend on the CPU.
+   * the last bits on another; `"ts"` does not depend on the CPU. Sparse (CSR) data train on the
+   * TypeScript sparse kernel under `"auto"` and `"ts"`; `"wasm"` is refused for them.
    * @default {"auto"}
    */
   backend?: Backend;
@@ -439,17 +442,32 @@ export function nestedOptionHint(
 /**
  * Fits a logistic-regression model.
  *
- * @param x Raw features, shape `(nSamples, nFeatures)`, Float32 or Float64.
+ * Sparse (CSR) features (`csrMatrix`, `csrFromDense`, `readSvmlight`) train on a TypeScript
+ * kernel that visits only the stored entries, with float64 sums, on one thread; the `"wasm"`
+ * backend is refused for them (`"auto"` picks the sparse kernel). Standardisation is not applied
+ * to the data, which would fill in their zeros: it is folded into the weights and bias of each
+ * pass, and `fitStandardizer` computes it from the CSR matrix with its zeros counted, so the model
+ * (and its stored `preprocessing`) is the one `fit` gives on `csrToDense(x)`: the same optimum,
+ * reached within the optimiser's tolerance. L-BFGS's preconditioner is then the diagonal one (no
+ * dense covariance), so the iterations differ from the dense run's. With preprocessing `"none"`
+ * the loss and gradient sums are the dense `"ts"` kernel's bit for bit (a zero feature adds
+ * `±0`), so SGD, Adam and unpreconditioned L-BFGS (the default with an L1 part) return the dense
+ * run's model bit for bit. `validation.x` may be CSR too, with dense or CSR `x`.
+ *
+ * @param x Raw features, shape `(nSamples, nFeatures)`: a dense matrix (Float32 or Float64) or a
+ *   CSR matrix.
  * @param y Class index per sample, shape `(nSamples)`, values in `0..nClasses-1`.
  * @param options Link, penalty, optimiser, preprocessing, seed, sample and class weights,
  *   validation, hooks.
  * @returns The model, the per-epoch history, and how training stopped.
- * @throws {TypeError} If shapes disagree, an argument has the wrong type, `featureNames` repeat a
- *   name (without an initial model), or an option (or a field of `optimizer`, `penalty` or
- *   `earlyStopping`) is unknown: a misspelt one is refused rather than ignored.
+ * @throws {TypeError} If shapes disagree, an argument has the wrong type (a malformed CSR matrix
+ *   included), `featureNames` repeat a name (without an initial model), or an option (or a field
+ *   of `optimizer`, `penalty` or `earlyStopping`) is unknown: a misspelt one is refused rather
+ *   than ignored.
  * @throws {RangeError} If data hold NaN or Infinity, or a value that is not finite preprocessed
  *   and stored in float32 (float32 data, or the wasm backend) or float64, fewer than two classes
- *   are present, an option is out of range, or training diverges.
+ *   are present, an option is out of range, the wasm backend is asked for CSR data, or training
+ *   diverges.
  *
  * @example Fit and predict
  * ```ts
@@ -463,8 +481,22 @@ export function nestedOptionHint(
  * const { model } = fit(x, y, { penalty: { kind: "l2", lambda: 0.01 } });
  * assert.deepEqual([...predict(model, x)], [0, 0, 0, 1]);
  * ```
+ *
+ * @example Sparse features: the same model as on their dense form
+ * ```ts
+ * import { fit } from "./fit.ts";
+ * import { csrFromDense } from "../core/sparse.ts";
+ * import { fromRows } from "../core/matrix.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const x = fromRows([[0, 0, 3], [0, 1, 0], [2, 0, 0], [0, 0, 1], [1, 1, 0], [0, 2, 0]]);
+ * const y = Int32Array.from([0, 1, 0, 0, 1, 1]);
+ * const options = { preprocessing: "none", optimizer: { kind: "sgd", epochs: 3 } } as const;
+ * const sparse = fit(csrFromDense(x), y, options).model;
+ * assert.deepEqual(sparse.weights, fit(x, y, options).model.weights); // bit for bit
+ * ```
  */
-export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResult {
+export function fit(x: Matrix | CsrMatrix, y: Int32Array, options: FitOptions = {}): FitResult {
   const setup = validate(x, y, options);
   const { nOut, link } = setup;
   const preprocessing = options.initial?.preprocessing ?? resolvePreprocessing(options, x);
@@ -483,7 +515,7 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
       usesWasm(v, options.backend, nOut, preprocessing),
     );
   }
-  const bind = (m: Matrix, labels: Int32Array, sampleWeight: Float64Array | null) =>
+  const bind = (m: Matrix | CsrMatrix, labels: Int32Array, sampleWeight: Float64Array | null) =>
     bindLoss(m, labels, {
       preprocessing,
       link,
@@ -499,7 +531,8 @@ export function fit(x: Matrix, y: Int32Array, options: FitOptions = {}): FitResu
     const result = fitBound(setup, options, preprocessing, train, validation);
     let big = 0;
     if (preprocessing.kind === "none") {
-      for (let i = 0; i < x.data.length; i++) big = Math.max(big, Math.abs(x.data[i]));
+      const values = isCsr(x) ? x.values : x.data;
+      for (let i = 0; i < values.length; i++) big = Math.max(big, Math.abs(values[i]));
     }
     const scale = scaleWarning(big);
     const counts = new Float64Array(setup.classes.length);
@@ -698,10 +731,11 @@ function fitBound(
  */
 function checkStoredValues(
   name: string,
-  m: Matrix,
+  m: Matrix | CsrMatrix,
   preprocessing: Preprocessing,
   wasm: boolean,
 ): void {
+  if (isCsr(m)) return checkSparseValues(name, m, preprocessing);
   const float32 = wasm || m.data instanceof Float32Array;
   const p = preprocessing.kind === "standardize" ? preprocessing : null;
   if (p === null && !(float32 && m.data instanceof Float64Array)) return;
@@ -721,6 +755,43 @@ function checkStoredValues(
             ? ' (the wasm backend trains on float32 copies; backend "ts" keeps float64 data)'
             : ""),
       );
+    }
+  }
+}
+
+/**
+ * {@linkcode checkStoredValues} of CSR features, which the sparse kernel never stores
+ * preprocessed: a given standardisation must still map each stored value, and the zero of each
+ * column that has one, to a finite float64 (the values the fold computes with).
+ */
+function checkSparseValues(name: string, m: CsrMatrix, preprocessing: Preprocessing): void {
+  if (preprocessing.kind !== "standardize") return;
+  const { mean, scale } = preprocessing;
+  const { rows, cols, indptr, indices, values } = m;
+  const stored = new Float64Array(cols);
+  const refuse = (raw: number, v: number, i: number, j: number): never => {
+    throw new RangeError(
+      `Cannot ${ACTION}: ${name} holds ${raw} at row ${i}, column ${j}, ${v} once ` +
+        "preprocessed, beyond the float64 range training computes in",
+    );
+  };
+  for (let i = 0; i < rows; i++) {
+    for (let q = indptr[i]; q < indptr[i + 1]; q++) {
+      const j = indices[q], v = (values[q] - mean[j]) / scale[j];
+      stored[j]++;
+      if (!Number.isFinite(v)) refuse(values[q], v, i, j);
+    }
+  }
+  for (let j = 0; j < cols; j++) {
+    const v = (0 - mean[j]) / scale[j];
+    if (stored[j] < rows && !Number.isFinite(v)) {
+      let i = 0;
+      for (; i < rows; i++) {
+        let has = false;
+        for (let q = indptr[i]; q < indptr[i + 1]; q++) if (indices[q] === j) has = true;
+        if (!has) break;
+      }
+      refuse(0, v, i, j);
     }
   }
 }
@@ -1063,7 +1134,7 @@ function applyMask(w: Float64Array, mask: Uint8Array): void {
   for (let i = 0; i < w.length; i++) if (mask[i] === 0) w[i] = 0;
 }
 
-function resolvePreprocessing(options: FitOptions, x: Matrix): Preprocessing {
+function resolvePreprocessing(options: FitOptions, x: Matrix | CsrMatrix): Preprocessing {
   const p = options.preprocessing ?? "standardize";
   if (p === "standardize") return fitStandardizer(x);
   if (p === "none") return { kind: "none" };
@@ -1184,7 +1255,7 @@ function scaleToUnit(a: Float64Array): void {
   for (let i = 0; i < a.length; i++) a[i] *= scale;
 }
 
-function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
+function validate(x: Matrix | CsrMatrix, y: Int32Array, options: FitOptions): Setup {
   checkOptionKeys(
     ACTION,
     options,
@@ -1192,10 +1263,12 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
     "options",
     nestedOptionHint(options, FIT_OPTION_KEYS),
   );
-  assertMatrix(ACTION, "x", x);
+  // A CSR matrix is checked whole (its values finite) by assertCsr.
+  if (isCsr(x)) assertCsr(ACTION, "x", x);
+  else assertMatrix(ACTION, "x", x);
   if (x.rows === 0) throw new RangeError(`Cannot ${ACTION}: x has no rows`);
   if (x.cols === 0) throw new RangeError(`Cannot ${ACTION}: x has no feature columns`);
-  assertFinite(ACTION, "x", x.data, x.cols);
+  if (!isCsr(x)) assertFinite(ACTION, "x", x.data, x.cols);
   assertLabels(ACTION, y, x.rows, options.classes?.length);
   checkSeed(ACTION, options.seed);
   let maxLabel = 0;
@@ -1363,7 +1436,25 @@ function validate(x: Matrix, y: Int32Array, options: FitOptions): Setup {
     }
   }
   if (options.validation) {
-    checkValidation(ACTION, options.validation, x.cols, "x has", classes.length);
+    const v = options.validation;
+    if (typeof v === "object" && v !== null && isCsr(v.x)) {
+      checkSparseValidation(v as { x: CsrMatrix; y: Int32Array }, x.cols, classes.length);
+    } else {
+      checkValidation(
+        ACTION,
+        v as { x: Matrix; y: Int32Array },
+        x.cols,
+        "x has",
+        classes.length,
+      );
+    }
+  }
+  // The wasm engine stores dense float32 copies: sparse data train on the TypeScript kernel.
+  if (options.backend === "wasm" && (isCsr(x) || isCsr(options.validation?.x))) {
+    throw new RangeError(
+      `Cannot ${ACTION}: the wasm backend does not take sparse (CSR) input; use backend "ts" ` +
+        'or "auto" (which train CSR data on the TypeScript sparse kernel), or csrToDense',
+    );
   }
   const { weights } = effectiveWeights(y, classes, options);
   // Only the ratios matter to the weighted mean: training takes them scaled to [0, 2).
@@ -1589,6 +1680,22 @@ export function checkValidation(
   if (validation.x.rows === 0) throw new RangeError(`Cannot ${action}: validation.x has no rows`);
   assertFinite(action, "validation.x", validation.x.data, d);
   assertLabels(action, validation.y, validation.x.rows, nClasses);
+}
+
+/** {@linkcode checkValidation} of CSR validation data in `fit`. */
+function checkSparseValidation(
+  validation: { readonly x: CsrMatrix; readonly y: Int32Array },
+  d: number,
+  nClasses: number,
+): void {
+  assertCsr(ACTION, "validation.x", validation.x);
+  if (validation.x.cols !== d) {
+    throw new TypeError(
+      `Cannot ${ACTION}: validation.x has ${counted(validation.x.cols, "column")}, x has ${d}`,
+    );
+  }
+  if (validation.x.rows === 0) throw new RangeError(`Cannot ${ACTION}: validation.x has no rows`);
+  assertLabels(ACTION, validation.y, validation.x.rows, nClasses);
 }
 
 /** Refuses feature names that repeat one (the CSV readers refuse such a header). */

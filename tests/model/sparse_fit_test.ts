@@ -1,0 +1,349 @@
+// Training on sparse (CSR) features. Oracles: the dense TypeScript kernel on csrToDense(x) (the
+// same sums bit for bit without preprocessing, so the same models bit for bit wherever training
+// reads nothing but the loss), central finite differences of the loss (the folded
+// standardisation's gradient), the dense fit's optimum (with standardisation), and scikit-learn's
+// LogisticRegression fitted on a scipy CSR matrix.
+import assert from "node:assert/strict";
+import type { Matrix } from "../../lib/core/matrix.ts";
+import { createPrng, randomNormal } from "../../lib/core/random.ts";
+import { csrFromDense, type CsrMatrix, csrToDense } from "../../lib/core/sparse.ts";
+import { fitStandardizer, type Preprocessing } from "../../lib/data/preprocess.ts";
+import { bindLoss } from "../../lib/model/engine.ts";
+import { fit, type FitOptions } from "../../lib/model/fit.ts";
+import { decisionFunction, predict } from "../../lib/model/predict.ts";
+import type { Link } from "../../lib/model/types.ts";
+import { assertClose } from "../_helpers/assert_close.ts";
+import { pythonWithSklearn, runPython } from "../_helpers/python.ts";
+import { randomSparseDense } from "../_helpers/sparse.ts";
+
+/** Sparse data whose labels come from a noisy linear rule: not separable. */
+function problem(
+  n: number,
+  d: number,
+  nClasses: number,
+  seed: number,
+  options: { offset?: number; dtype?: "float32" | "float64" } = {},
+): { dense: Matrix; csr: CsrMatrix; y: Int32Array } {
+  const dense = randomSparseDense(n, d, { density: 0.12, seed, ...options });
+  const prng = createPrng(seed + 100);
+  const w = Float64Array.from({ length: nClasses * d }, () => randomNormal(prng));
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0, top = -Infinity;
+    for (let c = 0; c < nClasses; c++) {
+      let s = 1.5 * randomNormal(prng);
+      for (let j = 0; j < d; j++) s += w[c * d + j] * dense.data[i * d + j];
+      if (s > top) [top, best] = [s, c];
+    }
+    y[i] = best;
+  }
+  return { dense, csr: csrFromDense(dense), y };
+}
+
+/** The bits of each element, so that -0 and 0 and every last bit count. */
+const bits = (a: Float64Array) => Array.from(new BigUint64Array(a.slice().buffer), String);
+
+Deno.test("without preprocessing the sparse kernel's loss and gradient sums are the dense ts kernel's bit for bit", () => {
+  for (const [link, k] of [["sigmoid", 2], ["softmax", 3]] as [Link, number][]) {
+    for (const weighted of [false, true]) {
+      for (const dtype of ["float64", "float32"] as const) {
+        const { dense, csr, y } = problem(90, 17, k, 3 + k, { dtype });
+        const nOut = link === "sigmoid" ? 1 : k;
+        const prng = createPrng(9);
+        const sampleWeight = weighted
+          ? Float64Array.from({ length: 90 }, () => 2 * prng())
+          : undefined;
+        const options = {
+          preprocessing: { kind: "none" } as Preprocessing,
+          link,
+          nOutputs: nOut,
+          backend: "ts" as const,
+          ...(sampleWeight ? { sampleWeight } : {}),
+        };
+        const a = bindLoss(dense, y, options), b = bindLoss(csr, y, options);
+        const w = Float64Array.from({ length: nOut * 17 }, () => randomNormal(prng));
+        const bias = Float64Array.from({ length: nOut }, () => randomNormal(prng));
+        // A shuffled mini-batch and the full pass.
+        const order = Int32Array.from({ length: 90 }, (_, i) => (i * 37) % 90);
+        for (const [rows, start, end] of [[order, 10, 74], [null, 0, 90]] as const) {
+          const ga = new Float64Array(w.length), gb = new Float64Array(w.length);
+          const ba = new Float64Array(nOut), bb = new Float64Array(nOut);
+          const ra = a.accumulate(rows, start, end, w, bias, ga, ba);
+          const rb = b.accumulate(rows, start, end, w, bias, gb, bb);
+          const what = `${link} ${dtype}${weighted ? " weighted" : ""}`;
+          assert.ok(Object.is(ra.loss, rb.loss), `${what}: loss ${ra.loss} vs ${rb.loss}`);
+          assert.equal(ra.correct, rb.correct, what);
+          assert.deepEqual(bits(gb), bits(ga), `${what}: weight gradient`);
+          assert.deepEqual(bits(bb), bits(ba), `${what}: bias gradient`);
+          assert.ok(ga.some((v) => v !== 0), "the gradient is not trivially zero");
+        }
+      }
+    }
+  }
+});
+
+Deno.test("with standardisation folded in, the sparse gradient is the loss's (central differences) and the dense kernel's", () => {
+  for (const [link, k] of [["sigmoid", 2], ["softmax", 3]] as [Link, number][]) {
+    // Uncentred features (offset 2): the fold moves a large mean into the bias.
+    const { dense, csr, y } = problem(60, 8, k, 11 + k, { offset: 2 });
+    const nOut = link === "sigmoid" ? 1 : k;
+    const preprocessing = fitStandardizer(dense);
+    const prng = createPrng(4);
+    const sampleWeight = Float64Array.from({ length: 60 }, () => 0.5 + prng());
+    const options = { preprocessing, link, nOutputs: nOut, backend: "ts" as const, sampleWeight };
+    const sparse = bindLoss(csr, y, options), reference = bindLoss(dense, y, options);
+    const w = Float64Array.from({ length: nOut * 8 }, () => 0.5 * randomNormal(prng));
+    const b = Float64Array.from({ length: nOut }, () => randomNormal(prng));
+    const gw = new Float64Array(w.length), gb = new Float64Array(nOut);
+    const r = sparse.accumulate(null, 0, 60, w, b, gw, gb);
+    const dw = new Float64Array(w.length), db = new Float64Array(nOut);
+    const rd = reference.accumulate(null, 0, 60, w, b, dw, db);
+    assertClose(r.loss, rd.loss, { rtol: 1e-13, message: `${link} loss` });
+    assertClose(gw, dw, { atol: 1e-12, rtol: 1e-11, message: `${link} weight gradient` });
+    assertClose(gb, db, { atol: 1e-12, rtol: 1e-11, message: `${link} bias gradient` });
+    const loss = (ww: Float64Array, bb: Float64Array) =>
+      sparse.accumulate(null, 0, 60, ww, bb, null, null).loss;
+    const h = 1e-6;
+    for (let i = 0; i < w.length; i++) {
+      const up = w.slice(), down = w.slice();
+      up[i] += h;
+      down[i] -= h;
+      assertClose(gw[i], (loss(up, b) - loss(down, b)) / (2 * h), {
+        atol: 1e-6,
+        rtol: 1e-6,
+        message: `${link} d/dw[${i}]`,
+      });
+    }
+    for (let c = 0; c < nOut; c++) {
+      const up = b.slice(), down = b.slice();
+      up[c] += h;
+      down[c] -= h;
+      assertClose(gb[c], (loss(w, up) - loss(w, down)) / (2 * h), {
+        atol: 1e-6,
+        rtol: 1e-6,
+        message: `${link} d/db[${c}]`,
+      });
+    }
+  }
+});
+
+/** fit on the CSR matrix and on its dense form, with the same options. */
+function both(csr: CsrMatrix, y: Int32Array, options: FitOptions) {
+  return {
+    sparse: fit(csr, y, options),
+    dense: fit(csrToDense(csr), y, { ...options, backend: "ts" }),
+  };
+}
+
+Deno.test("without preprocessing, fit on CSR gives the dense fit's model bit for bit wherever training reads only the loss", () => {
+  const binary = problem(150, 20, 2, 21), multi = problem(150, 20, 3, 22);
+  const prng = createPrng(5);
+  const sampleWeight = Float64Array.from({ length: 150 }, () => 3 * prng());
+  const cases: [string, typeof binary, FitOptions][] = [
+    ["lbfgs l2, no preconditioner", binary, {
+      optimizer: { kind: "lbfgs", precondition: false },
+    }],
+    ["lbfgs l1 (OWL-QN)", multi, { penalty: { kind: "l1", lambda: 0.01 } }],
+    ["lbfgs elasticnet, weighted", multi, {
+      penalty: { kind: "elasticnet", lambda: 0.02, l1Ratio: 0.5 },
+      sampleWeight,
+    }],
+    ["sgd l2, class weights", binary, {
+      optimizer: { kind: "sgd", epochs: 4, batchSize: 16 },
+      classWeight: "balanced",
+    }],
+    ["adam elasticnet, sample weights", multi, {
+      optimizer: { kind: "adam", epochs: 3, batchSize: 10, learningRate: 0.01 },
+      penalty: { kind: "elasticnet", lambda: 0.01, l1Ratio: 0.3 },
+      sampleWeight,
+    }],
+  ];
+  for (const [what, data, options] of cases) {
+    const { sparse, dense } = both(data.csr, data.y, { ...options, preprocessing: "none" });
+    assert.deepEqual(bits(sparse.model.weights.data), bits(dense.model.weights.data), what);
+    assert.deepEqual(bits(sparse.model.bias), bits(dense.model.bias), what);
+    assert.deepEqual(
+      sparse.history.map((h) => [h.trainLoss, h.objective]),
+      dense.history.map((h) => [h.trainLoss, h.objective]),
+      what,
+    );
+    assert.deepEqual(sparse.model.preprocessing, { kind: "none" });
+  }
+});
+
+Deno.test("SGD with validation data and early stopping on CSR repeats the dense run", () => {
+  const train = problem(160, 12, 3, 31), valid = problem(60, 12, 3, 32);
+  const options: FitOptions = {
+    preprocessing: "none",
+    optimizer: { kind: "sgd", epochs: 30, batchSize: 8, learningRate: 0.5 },
+    earlyStopping: { patience: 2 },
+  };
+  const sparse = fit(train.csr, train.y, { ...options, validation: { x: valid.csr, y: valid.y } });
+  const dense = fit(train.dense, train.y, {
+    ...options,
+    validation: { x: valid.dense, y: valid.y },
+  });
+  // Mixed: dense training data, CSR validation data.
+  const mixed = fit(train.dense, train.y, {
+    ...options,
+    validation: { x: valid.csr, y: valid.y },
+  });
+  assert.deepEqual(
+    sparse.history.map((h) => h.validationLoss),
+    dense.history.map((h) => h.validationLoss),
+  );
+  assert.deepEqual(
+    mixed.history.map((h) => h.validationLoss),
+    dense.history.map((h) => h.validationLoss),
+  );
+  assert.deepEqual(sparse.model, dense.model);
+  assert.equal(sparse.stopReason, dense.stopReason);
+});
+
+Deno.test("with standardisation, fit on CSR reaches the dense fit's optimum and stores the same kind of preprocessing", () => {
+  const cases: [string, ReturnType<typeof problem>, FitOptions][] = [
+    ["binary l2", problem(200, 25, 2, 41, { offset: 1 }), {}],
+    ["multinomial l2, weighted", problem(200, 25, 3, 42, { offset: 1 }), {
+      classWeight: "balanced",
+    }],
+    ["binary l1", problem(200, 25, 2, 43), { penalty: { kind: "l1", lambda: 0.01 } }],
+    ["multinomial elasticnet", problem(200, 25, 3, 44, { dtype: "float32" }), {
+      penalty: { kind: "elasticnet", lambda: 0.01, l1Ratio: 0.5 },
+    }],
+  ];
+  for (const [what, data, options] of cases) {
+    const opts: FitOptions = {
+      ...options,
+      optimizer: { kind: "lbfgs", tolerance: 1e-11, maxIterations: 5000 },
+    };
+    const { sparse, dense } = both(data.csr, data.y, opts);
+    assert.ok(sparse.converged && dense.converged, `${what}: ${sparse.stopReason}`);
+    const ps = sparse.model.preprocessing, pd = dense.model.preprocessing;
+    assert.equal(ps.kind, "standardize");
+    assert.equal(pd.kind, "standardize");
+    if (ps.kind !== "standardize" || pd.kind !== "standardize") continue;
+    // Means bit for bit; scales within the rounding of the variance sums.
+    assert.deepEqual(bits(ps.mean), bits(pd.mean), `${what}: means`);
+    assertClose(ps.scale, pd.scale, { rtol: 1e-14, message: `${what}: scales` });
+    // Both converged to the one optimum of a strictly convex objective (to the tolerance).
+    assertClose(sparse.model.weights.data, dense.model.weights.data, {
+      atol: 1e-7,
+      rtol: 1e-6,
+      message: `${what}: weights`,
+    });
+    assertClose(sparse.model.bias, dense.model.bias, { atol: 1e-7, rtol: 1e-6, message: what });
+    assert.deepEqual(predict(sparse.model, data.dense), predict(dense.model, data.dense), what);
+    assertClose(
+      decisionFunction(sparse.model, data.dense).data,
+      decisionFunction(dense.model, data.dense).data,
+      { atol: 1e-6, rtol: 1e-6, message: `${what}: scores` },
+    );
+  }
+});
+
+Deno.test("fitStandardizer of a CSR matrix treats constant columns as the dense one does", () => {
+  // Columns: all zero; 2 everywhere (stored); explicit zeros only; 2 in row 0 and zero below.
+  const x: CsrMatrix = {
+    kind: "csr",
+    rows: 3,
+    cols: 4,
+    indptr: Int32Array.of(0, 3, 5, 7),
+    indices: Int32Array.of(1, 2, 3, 1, 2, 1, 2),
+    values: Float64Array.of(2, 0, 2, 2, 0, 2, 0),
+  };
+  const s = fitStandardizer(x), d = fitStandardizer(csrToDense(x));
+  assert.deepEqual(s, d);
+  assert.deepEqual([...s.scale.subarray(0, 3)], [1, 1, 1]);
+  // Values of all magnitudes: near the float64 limit and tiny ones, redone rescaled.
+  const big: CsrMatrix = {
+    kind: "csr",
+    rows: 3,
+    cols: 2,
+    indptr: Int32Array.of(0, 2, 3, 4),
+    indices: Int32Array.of(0, 1, 0, 1),
+    values: Float64Array.of(1.7e308, 3e-170, -1.6e308, 1e-170),
+  };
+  const sb = fitStandardizer(big), db = fitStandardizer(csrToDense(big));
+  assert.deepEqual(sb, db);
+  assert.ok(sb.scale.every((v) => Number.isFinite(v) && v !== 1));
+});
+
+Deno.test("fit refuses the wasm backend for CSR data, and malformed CSR data, by name", () => {
+  const { csr, dense, y } = problem(40, 5, 2, 51);
+  assert.throws(() => fit(csr, y, { backend: "wasm" }), {
+    name: "RangeError",
+    message:
+      'Cannot fit model: the wasm backend does not take sparse (CSR) input; use backend "ts" ' +
+      'or "auto" (which train CSR data on the TypeScript sparse kernel), or csrToDense',
+  });
+  assert.throws(() => fit(dense, y, { backend: "wasm", validation: { x: csr, y } }), RangeError);
+  const bad = { ...csr, values: csr.values.map((v, i) => (i === 3 ? NaN : v)) };
+  assert.throws(() => fit(bad, y), {
+    name: "RangeError",
+    message: /^Cannot fit model: x holds NaN at row \d+, column \d+ \(entry 3\)$/,
+  });
+  assert.throws(() => fit(dense, y, { validation: { x: { ...csr, cols: 6 }, y } }), {
+    name: "TypeError",
+    message: "Cannot fit model: validation.x has 6 columns, x has 5",
+  });
+  // A given standardisation whose scale is tiny for the data: refused as for dense data.
+  const p: Preprocessing = {
+    kind: "standardize",
+    mean: new Float64Array(5),
+    scale: new Float64Array(5).fill(1e-308),
+  };
+  assert.throws(() => fit(csr, y, { preprocessing: p }), {
+    name: "RangeError",
+    message: /^Cannot fit model: x holds .* at row \d+, column \d+, .* once preprocessed, beyond/,
+  });
+});
+
+const python = await pythonWithSklearn();
+
+Deno.test({
+  name:
+    "fit on CSR without preprocessing matches scikit-learn's LogisticRegression on a scipy CSR " +
+    "matrix" + (python ? "" : " (skipped: /usr/bin/python3 with scikit-learn not found)"),
+  ignore: !python,
+  async fn() {
+    for (const [k, seed, weighted] of [[2, 61, false], [3, 62, false], [2, 63, true]] as const) {
+      const { csr, y } = problem(300, 30, k, seed);
+      const lambda = 0.01;
+      const prng = createPrng(seed);
+      const s = weighted ? Float64Array.from({ length: 300 }, () => 0.2 + 2 * prng()) : null;
+      const { model } = fit(csr, y, {
+        preprocessing: "none",
+        penalty: { kind: "l2", lambda },
+        optimizer: { kind: "lbfgs", tolerance: 1e-10, maxIterations: 5000 },
+        ...(s ? { sampleWeight: s } : {}),
+      });
+      const ref = await runPython<{ coef: number[]; intercept: number[]; scipy: boolean }>(
+        `import json, sys, numpy as np, scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+d = json.load(sys.stdin)
+X = sp.csr_matrix((np.array(d["values"]), np.array(d["indices"]), np.array(d["indptr"])),
+                  shape=(d["rows"], d["cols"]))
+y = np.array(d["y"]); sw = None if d["s"] is None else np.array(d["s"])
+total = len(y) if sw is None else sw.sum()
+m = LogisticRegression(C=1.0 / (d["lambda"] * total), tol=1e-12, max_iter=100000)
+m.fit(X, y, sample_weight=sw)
+print(json.dumps({"coef": m.coef_.ravel().tolist(), "intercept": m.intercept_.tolist(),
+                  "scipy": sp.issparse(X)}))`,
+        {
+          values: [...csr.values],
+          indices: [...csr.indices],
+          indptr: [...csr.indptr],
+          rows: csr.rows,
+          cols: csr.cols,
+          y: [...y],
+          s: s ? [...s] : null,
+          lambda,
+        },
+      );
+      assert.ok(ref.scipy);
+      const what = `${k} classes${weighted ? ", weighted" : ""}`;
+      assertClose(model.weights.data, ref.coef, { atol: 2e-4, rtol: 0, message: what });
+      assertClose(model.bias, ref.intercept, { atol: 2e-4, rtol: 0, message: what });
+    }
+  },
+});
