@@ -29,6 +29,8 @@
 
 export { fromRows, matrix } from "./core/matrix.ts";
 export type { Matrix } from "./core/matrix.ts";
+export { csrFromDense, csrMatrix, isCsr } from "./core/sparse.ts";
+export type { CsrMatrix, CsrParts } from "./core/sparse.ts";
 export { decodeModel, inspectModelFile } from "./io/model_file.ts";
 export { asFloatModel, type StoredModel } from "./io/quantized.ts";
 export { decisionFunction, predict, predictLabels, predictProba } from "./model/predict.ts";

@@ -21,6 +21,7 @@
 
 import { scoreCutoff } from "./model/decision_threshold.ts";
 import type { Matrix } from "./core/matrix.ts";
+import type { CsrMatrix } from "./core/sparse.ts";
 import {
   classesFromScores,
   type PredictOptions,
@@ -43,6 +44,8 @@ import type { QuantizedModel } from "./quant/types.ts";
 
 export { fromRows, matrix } from "./core/matrix.ts";
 export type { Matrix } from "./core/matrix.ts";
+export { csrFromDense, csrMatrix, isCsr } from "./core/sparse.ts";
+export type { CsrMatrix, CsrParts } from "./core/sparse.ts";
 export { decodeModel, inspectModelFile } from "./io/model_file.ts";
 export { asFloatModel, type StoredModel } from "./io/quantized.ts";
 export type { Predictor, PredictorOptions } from "./model/predictor.ts";
@@ -80,7 +83,7 @@ function refuseWasm(action: string, options: { readonly backend?: string } | und
  */
 export function decisionFunction(
   model: LogisticModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   options: PredictOptions = {},
 ): Matrix<Float64Array> {
   const scores = referenceDecisionFunction(model, x, options);
@@ -98,7 +101,7 @@ export function decisionFunction(
  */
 export function predictProba(
   model: LogisticModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   options: PredictOptions = {},
 ): Matrix<Float64Array> {
   return probabilitiesFromScores(model, decisionFunction(model, x, options));
@@ -112,7 +115,11 @@ export function predictProba(
  * @param options As {@linkcode decisionFunction}.
  * @returns Class index per sample.
  */
-export function predict(model: LogisticModel, x: Matrix, options: PredictOptions = {}): Int32Array {
+export function predict(
+  model: LogisticModel,
+  x: Matrix | CsrMatrix,
+  options: PredictOptions = {},
+): Int32Array {
   return classesFromScores(decisionFunction(model, x, options), scoreCutoff(model));
 }
 
@@ -126,7 +133,7 @@ export function predict(model: LogisticModel, x: Matrix, options: PredictOptions
  */
 export function predictLabels(
   model: LogisticModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   options: PredictOptions = {},
 ): string[] {
   return Array.from(predict(model, x, options), (c) => model.classes[c]);
@@ -146,7 +153,7 @@ export function predictLabels(
  */
 export function quantizedDecisionFunction(
   q: QuantizedModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   options: QuantizedPredictOptions = {},
 ): Matrix<Float64Array> {
   const scores = quantizedReferenceDecisionFunction(q, x, options);
@@ -164,7 +171,7 @@ export function quantizedDecisionFunction(
  */
 export function quantizedPredictProba(
   q: QuantizedModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   options: QuantizedPredictOptions = {},
 ): Matrix<Float64Array> {
   return probabilitiesFromScores(q, quantizedDecisionFunction(q, x, options));
@@ -180,7 +187,7 @@ export function quantizedPredictProba(
  */
 export function quantizedPredict(
   q: QuantizedModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   options: QuantizedPredictOptions = {},
 ): Int32Array {
   return classesFromScores(quantizedDecisionFunction(q, x, options), scoreCutoff(q));

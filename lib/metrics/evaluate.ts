@@ -6,6 +6,7 @@
 
 import { scoreCutoff } from "../model/decision_threshold.ts";
 import type { Matrix } from "../core/matrix.ts";
+import type { CsrMatrix } from "../core/sparse.ts";
 import { classesFromScores, decisionFunction, probabilitiesFromScores } from "../model/predict.ts";
 import type { LogisticModel } from "../model/types.ts";
 import { assertLabels, assertMatrix, checkOptionKeys, exactKeys } from "../core/validate.ts";
@@ -70,7 +71,8 @@ const EVALUATE_KEYS = exactKeys<EvaluateOptions>()({ sampleWeight: true });
  * Evaluates a model on raw data.
  *
  * @param model The model.
- * @param x Raw features, shape `(nSamples, nFeatures)`.
+ * @param x Raw features, shape `(nSamples, nFeatures)`, dense or CSR (scored as
+ *   `decisionFunction` scores them).
  * @param y True class indices, shape `(nSamples)`.
  * @param options `sampleWeight`: one weight per sample, to weigh every metric by.
  * @returns Accuracy, balanced accuracy, log loss, macro F1, ROC AUC (binary), confusion matrix.
@@ -103,7 +105,7 @@ const EVALUATE_KEYS = exactKeys<EvaluateOptions>()({ sampleWeight: true });
  */
 export function evaluate(
   model: LogisticModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   y: Int32Array,
   options: EvaluateOptions = {},
 ): Evaluation {

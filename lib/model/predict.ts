@@ -5,6 +5,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
+import { assertCsr, type CsrMatrix, isCsr } from "../core/sparse.ts";
 import {
   assertFinite,
   assertMatrix,
@@ -44,6 +45,8 @@ export interface PredictOptions {
    * float32's normal range an absolute part: a product `w_j x_j` under 2^-126 in magnitude, or a
    * float64 input that float32 rounds to 0 or a subnormal, can be lost whole, so add
    * `sum_j |w_j| * 2^-126 + d * 2^-126` (a score of 1e-60 from 1e-30 * 1e-30 reads as 0).
+   * Sparse (CSR) inputs score on the float64 reference under `"auto"` and `"ts"`; `"wasm"` is
+   * refused for them.
    * @default {"auto"}
    */
   backend?: PredictBackend;
@@ -127,7 +130,12 @@ export function assertFoldFinite(
 }
 
 /** The checks of both score functions, then the model with its preprocessing folded in. */
-function foldedInput(model: LogisticModel, x: Matrix, action: string, options: PredictOptions) {
+function foldedInput(
+  model: LogisticModel,
+  x: Matrix | CsrMatrix,
+  action: string,
+  options: PredictOptions,
+) {
   const columns = checkInput(model, x, action, options);
   const { weights, bias } = foldPreprocessing(model);
   // Without preprocessing these are the model's own, which validateModel found finite.
@@ -140,15 +148,21 @@ function foldedInput(model: LogisticModel, x: Matrix, action: string, options: P
  * that fits the model's form (see {@linkcode PredictOptions.backend}); for many calls on one
  * model, `preparePredictor` lays it out once.
  *
+ * Sparse (CSR) inputs are scored on the float64 reference, each row visiting its stored entries
+ * in column order (every feature, in the model's order, with `columns`): the sums of the reference
+ * on `csrToDense(x)` less terms `w_j * 0`, which add nothing, so the scores are the dense
+ * `backend: "ts"` scores bit for bit. The `"wasm"` backend is refused for them.
+ *
  * @param model The model.
- * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`).
+ * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`), dense or CSR.
  * @param options Backend, input columns, threads.
  * @returns Scores, shape `(nSamples, nOutputs)`: one column for sigmoid models.
  * @throws {TypeError} If the model is malformed, `x` does not have the model's number of
  *   features, or `columns` is not one column index of `x` per model feature.
  * @throws {RangeError} If `x` or the model holds NaN or Infinity, the standardisation folded
  *   into the weights overflows float64 (see {@linkcode assertFoldFinite}), a score overflows
- *   (inputs near the float64 limit), or an option is out of range.
+ *   (inputs near the float64 limit), an option is out of range, or `backend` is `"wasm"` for CSR
+ *   inputs.
  *
  * @example The kernels and the float64 reference agree within float32 rounding
  * ```ts
@@ -174,14 +188,43 @@ function foldedInput(model: LogisticModel, x: Matrix, action: string, options: P
  * };
  * assert.deepEqual([...decisionFunction(two, x, { columns: [2, 0] }).data], [6.1, 18.1]);
  * ```
+ *
+ * @example Sparse inputs give the dense reference's scores
+ * ```ts
+ * import { decisionFunction } from "./predict.ts";
+ * import { csrFromDense } from "../core/sparse.ts";
+ * import type { LogisticModel } from "./types.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const model: LogisticModel = {
+ *   kind: "logistic-regression", version: 1, link: "sigmoid",
+ *   weights: { data: Float64Array.from([0.5, -0.25, 2]), rows: 1, cols: 3 },
+ *   bias: Float64Array.from([0.1]), classes: ["a", "b"], featureNames: ["x", "y", "z"],
+ *   preprocessing: { kind: "none" },
+ * };
+ * const x = { data: Float64Array.from([0, 2, 0, 4, 0, 0]), rows: 2, cols: 3 };
+ * assert.deepEqual(
+ *   decisionFunction(model, csrFromDense(x)),
+ *   decisionFunction(model, x, { backend: "ts" }),
+ * );
+ * ```
  */
 export function decisionFunction(
   model: LogisticModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   options: PredictOptions = {},
 ): Matrix<Float64Array> {
   const action = "compute scores";
   const { columns, weights, bias } = foldedInput(model, x, action, options);
+  if (isCsr(x)) {
+    if (options.backend === "wasm") {
+      throw new RangeError(
+        `Cannot ${action}: the wasm kernels do not take sparse (CSR) input; use backend "ts" or ` +
+          '"auto" (which score CSR inputs on the float64 reference), or csrToDense',
+      );
+    }
+    return checkScores(csrScores(weights, bias, x, columns), action);
+  }
   const k = bias.length, d = model.weights.cols, n = x.rows;
   const reference = (i: number, out: Float64Array) =>
     referenceRow(weights, bias, x, columns, i, out);
@@ -204,7 +247,7 @@ export function decisionFunction(
  * bundle that imports it without `decisionFunction` leaves them out (`lib/browser_lite.ts`).
  *
  * @param model The model.
- * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`).
+ * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`), dense or CSR.
  * @param options Input columns; backend and threads are checked, then unused.
  * @returns Scores, shape `(nSamples, nOutputs)`.
  * @throws {TypeError} As {@linkcode decisionFunction}.
@@ -212,12 +255,57 @@ export function decisionFunction(
  */
 export function referenceDecisionFunction(
   model: LogisticModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   options: PredictOptions = {},
 ): Matrix<Float64Array> {
   const action = "compute scores";
   const { columns, weights, bias } = foldedInput(model, x, action, options);
+  if (isCsr(x)) return checkScores(csrScores(weights, bias, x, columns), action);
   return referenceScores(weights, bias, x, columns, action);
+}
+
+/**
+ * Float64 scores of folded weights on CSR inputs (checked), in the summation order of the dense
+ * reference (`referenceRow`): each row's stored entries in column order, or, with `columns`,
+ * every model feature in order, read from the row scattered into a buffer of the input width.
+ *
+ * @param weights Effective weights `(k, d)`.
+ * @param bias Effective bias `(k)`.
+ * @param x Inputs, CSR.
+ * @param columns Input column of each feature, or `null`.
+ * @returns Scores `(nSamples, k)`, not yet checked for overflow.
+ */
+export function csrScores(
+  weights: Float64Array,
+  bias: Float64Array,
+  x: CsrMatrix,
+  columns: ArrayLike<number> | null,
+): Matrix<Float64Array> {
+  const k = bias.length, d = weights.length / k, n = x.rows;
+  const { indptr, indices, values } = x;
+  const out = new Float64Array(n * k);
+  const row = columns === null ? null : new Float64Array(x.cols);
+  for (let i = 0; i < n; i++) {
+    const s0 = indptr[i], s1 = indptr[i + 1];
+    if (row === null) {
+      for (let c = 0; c < k; c++) {
+        const wo = c * d;
+        let s = bias[c];
+        for (let q = s0; q < s1; q++) s += weights[wo + indices[q]] * values[q];
+        out[i * k + c] = s;
+      }
+      continue;
+    }
+    for (let q = s0; q < s1; q++) row[indices[q]] = values[q];
+    for (let c = 0; c < k; c++) {
+      const wo = c * d;
+      let s = bias[c];
+      for (let j = 0; j < d; j++) s += weights[wo + j] * row[columns![j]];
+      out[i * k + c] = s;
+    }
+    for (let q = s0; q < s1; q++) row[indices[q]] = 0;
+  }
+  return { data: out, rows: n, cols: k };
 }
 
 /** The float64 reference scores of folded weights, after the checks of `decisionFunction`. */
@@ -239,7 +327,7 @@ function referenceScores(
  * Class probabilities for raw inputs.
  *
  * @param model The model.
- * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`).
+ * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`), dense or CSR.
  * @param options Backend, input columns, threads (see {@linkcode decisionFunction}).
  * @returns Probabilities, shape `(nSamples, nClasses)`; each row sums to 1.
  * @throws {TypeError} If the model is malformed or `x` does not have its number of features.
@@ -247,7 +335,7 @@ function referenceScores(
  */
 export function predictProba(
   model: LogisticModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   options: PredictOptions = {},
 ): Matrix<Float64Array> {
   return probabilitiesFromScores(model, decisionFunction(model, x, options));
@@ -314,13 +402,17 @@ export function probabilitiesFromScores(
  * a `threshold` labels a row 1 iff its score is above `logit(threshold)`.
  *
  * @param model The model.
- * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`).
+ * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`), dense or CSR.
  * @param options Backend, input columns, threads (see {@linkcode decisionFunction}).
  * @returns Class index per sample; `model.classes[i]` is the label.
  * @throws {TypeError} If the model is malformed or `x` does not have its number of features.
  * @throws {RangeError} If `x` or the model holds NaN or Infinity, or a score overflows.
  */
-export function predict(model: LogisticModel, x: Matrix, options: PredictOptions = {}): Int32Array {
+export function predict(
+  model: LogisticModel,
+  x: Matrix | CsrMatrix,
+  options: PredictOptions = {},
+): Int32Array {
   return classesFromScores(decisionFunction(model, x, options), scoreCutoff(model));
 }
 
@@ -328,13 +420,13 @@ export function predict(model: LogisticModel, x: Matrix, options: PredictOptions
  * Predicted labels (the model's class names) for raw inputs.
  *
  * @param model The model.
- * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`).
+ * @param x Raw features, shape `(nSamples, nFeatures)` (wider with `columns`), dense or CSR.
  * @param options Backend, input columns, threads (see {@linkcode decisionFunction}).
  * @returns One label per sample.
  */
 export function predictLabels(
   model: LogisticModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   options: PredictOptions = {},
 ): string[] {
   return Array.from(predict(model, x, options), (c) => model.classes[c]);
@@ -415,12 +507,14 @@ export function checkScores(
  */
 function checkInput(
   model: LogisticModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   action: string,
   options: PredictOptions,
 ): ArrayLike<number> | null {
   validateModel(model, action);
-  assertMatrix(`${action}`, "x", x);
+  // A CSR matrix is checked whole, its values finite included.
+  if (isCsr(x)) assertCsr(action, "x", x);
+  else assertMatrix(`${action}`, "x", x);
   checkOptionKeys(action, options, PREDICT_OPTION_KEYS);
   checkBackendOptions(action, options);
   const d = model.weights.cols;

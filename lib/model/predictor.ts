@@ -6,6 +6,7 @@
  */
 
 import type { Matrix } from "../core/matrix.ts";
+import { assertCsr, type CsrMatrix, isCsr } from "../core/sparse.ts";
 import {
   assertFinite,
   assertInRange,
@@ -28,6 +29,7 @@ import {
   assertFoldFinite,
   checkScores,
   classesFromScores,
+  csrScores,
   foldPreprocessing,
   PREDICT_OPTION_KEYS,
   type PredictOptions,
@@ -64,13 +66,14 @@ export interface Predictor {
   /**
    * Decision scores, shape `(nSamples, nOutputs)`: the kernel's for float32 inputs (within
    * float32 rounding of the reference, see `PredictOptions.backend`), the float64 reference's for
-   * float64 inputs unless the backend is `"wasm"`.
+   * float64 inputs unless the backend is `"wasm"`, and for sparse (CSR) inputs always (the
+   * scores `decisionFunction` gives them).
    */
-  decisionFunction(x: Matrix): Matrix<Float64Array>;
+  decisionFunction(x: Matrix | CsrMatrix): Matrix<Float64Array>;
   /** Class probabilities, shape `(nSamples, nClasses)`. */
-  predictProba(x: Matrix): Matrix<Float64Array>;
+  predictProba(x: Matrix | CsrMatrix): Matrix<Float64Array>;
   /** Predicted class indices. */
-  predict(x: Matrix): Int32Array;
+  predict(x: Matrix | CsrMatrix): Int32Array;
   /**
    * A float32 buffer in kernel memory for `rows` rows of `nFeatures` values: inputs written
    * there are scored without a copy (pass `{ data: buffer, rows, cols: nFeatures }`). Valid until
@@ -224,8 +227,9 @@ function predictorOf(
   const reference = (x: Matrix) => (i: number, out: Float64Array) =>
     referenceRow(w, b, x, columns, i, out);
   const action = "compute scores";
-  const check = (x: Matrix) => {
-    assertMatrix(action, "x", x);
+  const check = (x: Matrix | CsrMatrix) => {
+    if (isCsr(x)) assertCsr(action, "x", x);
+    else assertMatrix(action, "x", x);
     if (x.cols !== width) {
       throw new TypeError(
         `Cannot ${action}: the predictor takes ${counted(width, "column")}, x has ${x.cols}` +
@@ -233,8 +237,10 @@ function predictorOf(
       );
     }
   };
-  const scores = (x: Matrix): Matrix<Float64Array> => {
+  const scores = (x: Matrix | CsrMatrix): Matrix<Float64Array> => {
     check(x);
+    // Sparse rows on the float64 reference, whatever the backend (they have no kernel).
+    if (isCsr(x)) return checkScores(csrScores(w, b, x, columns), action);
     if (scorer !== null && (backend === "wasm" || x.data instanceof Float32Array)) {
       return checkScores(scoreRows(scorer, x, reference(x)), action);
     }

@@ -20,6 +20,7 @@
 
 import { scoreCutoff } from "../model/decision_threshold.ts";
 import type { Matrix } from "../core/matrix.ts";
+import { type CsrMatrix, isCsr } from "../core/sparse.ts";
 import {
   assertFinite,
   assertInRange,
@@ -29,6 +30,7 @@ import {
   checkOptionKeys,
   counted,
   type OptionKeys,
+  refuseSparse,
   typeWithArticle,
 } from "../core/validate.ts";
 import { oneShotScorers, prepareInteger, preparePacked4Float } from "../kernels/scorers.ts";
@@ -209,11 +211,16 @@ function integerModelOf(
   q: QuantizedModel,
   call?: { readonly backend: PredictBackend; readonly rows: number },
 ): IntegerModel | null {
-  if (!q.input || q.bias.kind !== "int32") return null;
-  if (q.weights.kind !== "uniform" && q.weights.kind !== "log2") return null;
+  if (!integerOnly(q)) return null;
   return call === undefined
     ? prepareIntegerModel(q)
     : prepareIntegerModelForCall(q, call.backend, call.rows);
+}
+
+/** Whether a quantized model scores integer-only: a calibrated uniform/log2 model. */
+function integerOnly(q: QuantizedModel): boolean {
+  return !!q.input && q.bias.kind === "int32" &&
+    (q.weights.kind === "uniform" || q.weights.kind === "log2");
 }
 
 const QUANTIZED_PREDICT_OPTION_KEYS: OptionKeys<QuantizedPredictOptions> = {
@@ -524,9 +531,14 @@ function lookupScores(
 }
 
 /** The checks of both quantized score functions; returns the backend asked for. */
-function checkQuantizedCall(q: QuantizedModel, x: Matrix, options: QuantizedPredictOptions) {
+function checkQuantizedCall(
+  q: QuantizedModel,
+  x: Matrix | CsrMatrix,
+  options: QuantizedPredictOptions,
+) {
   validateQuantizedModel(q, "compute quantized scores");
-  assertMatrix("compute quantized scores", "x", x);
+  // A CSR matrix is checked by the float model's scores it goes to (see sparseQuantizedScores).
+  if (!isCsr(x)) assertMatrix("compute quantized scores", "x", x);
   checkOptionKeys("compute quantized scores", options, QUANTIZED_PREDICT_OPTION_KEYS);
   return checkBackendOptions("compute quantized scores", options);
 }
@@ -535,12 +547,17 @@ function checkQuantizedCall(q: QuantizedModel, x: Matrix, options: QuantizedPred
  * Decision scores of a quantized model for raw inputs, on the kernel that fits its codes (one
  * call; see {@linkcode prepareQuantizedPredictor}). Small calls run the references.
  *
+ * Sparse (CSR) inputs are scored by the dequantized model on the float64 reference: the scores
+ * of `backend: "ts"` on `csrToDense(x)`, bit for bit. A calibrated uniform or log2 model (scored
+ * integer-only, every input value quantized) refuses them, as does the `"wasm"` backend.
+ *
  * @param q The quantized model.
- * @param x Raw inputs, shape `(nSamples, nFeatures)`.
+ * @param x Raw inputs, shape `(nSamples, nFeatures)`, dense or CSR.
  * @param options Backend, threads.
  * @returns Scores, shape `(nSamples, nOutputs)`.
- * @throws {TypeError} If `x` does not have the model's number of features.
- * @throws {RangeError} If `x` holds NaN or infinity.
+ * @throws {TypeError} If `x` does not have the model's number of features, or is CSR for a
+ *   calibrated model.
+ * @throws {RangeError} If `x` holds NaN or infinity, or is CSR with backend `"wasm"`.
  *
  * @example A 4-bit k-means model scores on the lookup kernel, close to its dequantized model
  * ```ts
@@ -561,11 +578,12 @@ function checkQuantizedCall(q: QuantizedModel, x: Matrix, options: QuantizedPred
  */
 export function quantizedDecisionFunction(
   q: QuantizedModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   options: QuantizedPredictOptions = {},
 ): Matrix<Float64Array> {
   // Checked here too: the TypeScript path below returns before the predictor would check them.
   const backend = checkQuantizedCall(q, x, options);
+  if (isCsr(x)) return sparseQuantizedScores(q, x, backend);
   const perRow = q.weights.rows * q.weights.cols;
   const integer = integerModelOf(q, { backend, rows: x.rows });
   if (integer !== null) return integerDecisionFunction(integer, x, options);
@@ -608,12 +626,35 @@ export function quantizedDecisionFunction(
  */
 export function quantizedReferenceDecisionFunction(
   q: QuantizedModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   options: QuantizedPredictOptions = {},
 ): Matrix<Float64Array> {
   checkQuantizedCall(q, x, options);
+  if (isCsr(x)) return sparseQuantizedScores(q, x, "ts");
   const integer = integerModelOf(q, { backend: "ts", rows: x.rows });
   if (integer !== null) return integerReferenceDecisionFunction(integer, x);
+  return referenceDecisionFunction(dequantizeModel(q), x);
+}
+
+/**
+ * Scores of a quantized model on CSR inputs: its dequantized model's float64 reference (the
+ * scores of `backend: "ts"` on `csrToDense(x)`, bit for bit). A calibrated model, whose
+ * integer-only inference quantizes every input value, refuses them, as does the `"wasm"` backend.
+ */
+function sparseQuantizedScores(
+  q: QuantizedModel,
+  x: CsrMatrix,
+  backend: string,
+): Matrix<Float64Array> {
+  const action = "compute quantized scores";
+  if (integerOnly(q)) refuseSparse(action, "x", x);
+  if (backend === "wasm") {
+    throw new RangeError(
+      `Cannot ${action}: the wasm kernels do not take sparse (CSR) input; use backend "ts" or ` +
+        '"auto", or csrToDense',
+    );
+  }
+  // The reference entry, not decisionFunction: the lite bundle leaves the kernels out.
   return referenceDecisionFunction(dequantizeModel(q), x);
 }
 
@@ -629,7 +670,7 @@ export function quantizedReferenceDecisionFunction(
  */
 export function quantizedPredictProba(
   q: QuantizedModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   options: QuantizedPredictOptions = {},
 ): Matrix<Float64Array> {
   return probabilitiesFromScores(q, quantizedDecisionFunction(q, x, options));
@@ -647,7 +688,7 @@ export function quantizedPredictProba(
  */
 export function quantizedPredict(
   q: QuantizedModel,
-  x: Matrix,
+  x: Matrix | CsrMatrix,
   options: QuantizedPredictOptions = {},
 ): Int32Array {
   return classesFromScores(quantizedDecisionFunction(q, x, options), scoreCutoff(q));

@@ -486,6 +486,18 @@ Deno.test({
           scoresTs: list(L.decisionFunction(float, x, { backend: "ts" })),
           scoresWasm: list(L.decisionFunction(float, x, { backend: "wasm" })),
           scoresColumns: list(L.decisionFunction(float, flip, { columns, backend: "ts" })),
+          // Sparse rows: made from the dense ones, and assembled from parts.
+          scoresCsr: list(L.decisionFunction(float, L.csrFromDense(x))),
+          csrParts: list(L.predictProba(
+            float,
+            L.csrMatrix({
+              indptr: Int32Array.of(0, 2),
+              indices: Int32Array.of(3, 40),
+              values: Float64Array.of(16, 2.5),
+              cols: 64,
+            }),
+          )),
+          isCsr: [L.isCsr(x), L.isCsr(L.csrFromDense(x))],
           labels: L.predictLabels(float, x) as string[],
           dequantizedLabels: L.predictLabels(L.asFloatModel(kmeans), x) as string[],
           integerScores: list(L.quantizedDecisionFunction(integer, x)),
@@ -521,6 +533,12 @@ Deno.test({
       // The kernel computes in float32 (decisionFunction's example): within its rounding.
       close("scores (wasm) against ts", got.scoresWasm, scores.data, 1e-4);
       close("scores (columns)", got.scoresColumns, scores.data);
+      close("scores (CSR)", got.scoresCsr, scores.data);
+      const one = new Float64Array(64);
+      one[3] = 16;
+      one[40] = 2.5;
+      close("probabilities (CSR parts)", got.csrParts, predictProba(pruned, fromRows([one])).data);
+      assert.deepEqual(got.isCsr, [false, true]);
       assert.deepEqual(got.labels, predictLabels(pruned, x));
       assert.deepEqual(got.dequantizedLabels, predictLabels(asFloatModel(kmeans), x));
       close("integer scores", got.integerScores, quantizedDecisionFunction(integer, x).data);
