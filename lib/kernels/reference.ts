@@ -1,11 +1,13 @@
 /**
  * Reference inference in plain TypeScript, float64 sums: what the WebAssembly kernels must
- * reproduce (within float32 rounding), and the `backend: "ts"` path.
+ * reproduce (within float32 rounding), and the `backend: "ts"` path. They trust their inputs,
+ * but refuse a sparse (CSR) matrix by name (`refuseSparse`) rather than reading its missing data.
  *
  * @module
  */
 
 import type { FloatArray, Matrix } from "../core/matrix.ts";
+import { refuseSparse } from "../core/validate.ts";
 import type {
   CodeInput,
   DenseForm,
@@ -25,6 +27,7 @@ import type {
  * @param out Scores, shape `(nSamples, nOutputs)`.
  */
 export function denseScoresTs(form: DenseForm, x: Matrix, out: Float32Array | Float64Array): void {
+  refuseSparse("compute scores", "x", x);
   const k = form.bias.length, d = x.cols, w = form.weights, xd = x.data;
   for (let i = 0; i < x.rows; i++) {
     for (let c = 0; c < k; c++) {
@@ -47,6 +50,7 @@ export function sparseScoresTs(
   x: Matrix,
   out: Float32Array | Float64Array,
 ): void {
+  refuseSparse("compute scores", "x", x);
   const k = form.bias.length, d = x.cols, xd = x.data;
   const { indptr, indices, values } = form;
   for (let i = 0; i < x.rows; i++) {
@@ -71,6 +75,7 @@ export function featureSubsetScoresTs(
   x: Matrix,
   out: Float32Array | Float64Array,
 ): void {
+  refuseSparse("compute scores", "x", x);
   const k = form.bias.length, d = x.cols, m = form.features.length, xd = x.data;
   for (let i = 0; i < x.rows; i++) {
     for (let c = 0; c < k; c++) {
@@ -169,6 +174,7 @@ export function packed4FloatScoresTs(
   x: Matrix,
   out: Float32Array | Float64Array,
 ): void {
+  refuseSparse("compute scores", "x", x);
   const sc = form.inputScale;
   const k = form.bias.length, d = x.cols;
   const rb = Math.ceil(d / 2);

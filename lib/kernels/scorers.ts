@@ -23,6 +23,7 @@ import {
   checkBackendOptions,
   counted,
   describe,
+  refuseSparse,
 } from "../core/validate.ts";
 import type {
   CodeInput,
@@ -270,6 +271,7 @@ interface Spec {
 
 /** Checks that `x` is `(n, d)` and holds what the kernel reads: 8-bit codes, or floats. */
 function checkShape(d: number, x: In, codes: boolean): void {
+  refuseSparse("compute scores", "x", x);
   const data = (x as { data?: unknown } | null)?.data;
   const fits = codes
     ? data instanceof Uint8Array || data instanceof Int8Array
@@ -1635,6 +1637,7 @@ export function integerScoresFromFloat(
   x: Matrix,
   options: IntegerScorerOptions & { input: InputMapping },
 ): Float64Array {
+  refuseSparse("compute scores", "x", x);
   checkScorerOptions("prepare integer scorer", options, form);
   const s = prepareIntegerIn(x?.rows ?? 0, form, options);
   try {

@@ -1,7 +1,7 @@
 /**
- * The log-loss kernel on sparse (CSR) features: the sums of {@linkcode accumulateLoss} visiting
- * only the stored entries of each row, in float64 TypeScript. Standardisation is never applied to
- * the data (it would fill in every zero): it is folded into the weights and bias of each call,
+ * The loss backend of sparse (CSR) features: `accumulateSparseLoss` (the sums of `accumulateLoss`
+ * visiting only the stored entries of each row, in float64 TypeScript) bound to the data.
+ * Standardisation is never applied to the data (it would fill in every zero): it is folded into the weights and bias of each call,
  * `z = x · (w / scale) + (b - sum_j mean_j w_j / scale_j)`, and the weight gradient unfolded,
  * `g_j = (sum_i r_i x_ij - mean_j sum_i r_i) / scale_j`, the gradient of the same loss.
  *
@@ -11,130 +11,8 @@
 import type { CsrMatrix } from "../core/sparse.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
 import type { BoundLoss } from "./engine.ts";
-import { type BatchLoss, sigmoid, softplus } from "./loss.ts";
+import { accumulateSparseLoss, type BatchLoss } from "./loss.ts";
 import type { Link } from "./types.ts";
-
-/**
- * Accumulates the log loss over a batch of rows of CSR features and, if gradient buffers are
- * given, adds the gradient of the summed loss into them: the contract of `accumulateLoss`, on
- * features used as they are (no preprocessing). A row's score adds `w_j x_j` over its stored
- * entries in column order, and a gradient entry `r_i x_ij` over rows in batch order: the sums of
- * the dense kernel on `csrToDense(x)` less its terms of a zero feature, each of which is `±0` for
- * finite weights, so the two give the same bits.
- *
- * @param x Features, CSR, shape `(nSamples, nFeatures)`.
- * @param y Class index per sample.
- * @param rows Row indices to visit (`rows[start..end)`), or `null` for rows `start..end-1`.
- * @param start First position.
- * @param end One past the last position.
- * @param w Weights, shape `(nOutputs, nFeatures)` row-major.
- * @param b Bias, shape `(nOutputs)`.
- * @param link The link.
- * @param gradW Receives the summed weight gradient (added to), or `null`.
- * @param gradB Receives the summed bias gradient (added to), or `null`.
- * @param scratch A buffer of at least `nOutputs` elements.
- * @param sampleWeight Weight per row (indexed by row), finite and >= 0, or `null`.
- * @returns The summed loss and the number of correctly classified samples.
- */
-export function accumulateSparseLoss(
-  x: CsrMatrix,
-  y: ArrayLike<number>,
-  rows: ArrayLike<number> | null,
-  start: number,
-  end: number,
-  w: Float64Array,
-  b: Float64Array,
-  link: Link,
-  gradW: Float64Array | null,
-  gradB: Float64Array | null,
-  scratch: Float64Array,
-  sampleWeight: ArrayLike<number> | null = null,
-): BatchLoss {
-  return link === "sigmoid"
-    ? sigmoidBatch(x, y, rows, start, end, w, b, gradW, gradB, sampleWeight)
-    : softmaxBatch(x, y, rows, start, end, w, b, gradW, gradB, scratch, sampleWeight);
-}
-
-function sigmoidBatch(
-  x: CsrMatrix,
-  y: ArrayLike<number>,
-  rows: ArrayLike<number> | null,
-  start: number,
-  end: number,
-  w: Float64Array,
-  b: Float64Array,
-  gradW: Float64Array | null,
-  gradB: Float64Array | null,
-  sw: ArrayLike<number> | null,
-): BatchLoss {
-  const { indptr, indices, values } = x;
-  let loss = 0, correct = 0;
-  const b0 = b[0];
-  for (let p = start; p < end; p++) {
-    const i = rows === null ? p : rows[p];
-    const s0 = indptr[i], s1 = indptr[i + 1];
-    let z = b0;
-    for (let q = s0; q < s1; q++) z += w[indices[q]] * values[q];
-    const t = y[i];
-    const s = sw === null ? 1 : sw[i];
-    loss += s * (softplus(z) - t * z);
-    if ((z > 0 ? 1 : 0) === t) correct++;
-    if (gradW !== null) {
-      const r = s * (sigmoid(z) - t);
-      for (let q = s0; q < s1; q++) gradW[indices[q]] += r * values[q];
-      gradB![0] += r;
-    }
-  }
-  return { loss, correct };
-}
-
-function softmaxBatch(
-  x: CsrMatrix,
-  y: ArrayLike<number>,
-  rows: ArrayLike<number> | null,
-  start: number,
-  end: number,
-  w: Float64Array,
-  b: Float64Array,
-  gradW: Float64Array | null,
-  gradB: Float64Array | null,
-  z: Float64Array,
-  sw: ArrayLike<number> | null,
-): BatchLoss {
-  const { indptr, indices, values, cols: d } = x;
-  const k = b.length;
-  let loss = 0, correct = 0;
-  for (let p = start; p < end; p++) {
-    const i = rows === null ? p : rows[p];
-    const s0 = indptr[i], s1 = indptr[i + 1];
-    let best = 0;
-    for (let c = 0; c < k; c++) {
-      const wo = c * d;
-      let s = b[c];
-      for (let q = s0; q < s1; q++) s += w[wo + indices[q]] * values[q];
-      z[c] = s;
-      if (s > z[best]) best = c;
-    }
-    const t = y[i];
-    const m = z[best];
-    let sum = 0;
-    for (let c = 0; c < k; c++) sum += Math.exp(z[c] - m);
-    const lse = m + Math.log(sum);
-    const s = sw === null ? 1 : sw[i];
-    loss += s * (lse - z[t]);
-    if (best === t) correct++;
-    if (gradW !== null) {
-      for (let c = 0; c < k; c++) {
-        const r = s * (Math.exp(z[c] - lse) - (c === t ? 1 : 0));
-        if (r === 0) continue;
-        const wo = c * d;
-        for (let q = s0; q < s1; q++) gradW[wo + indices[q]] += r * values[q];
-        gradB![c] += r;
-      }
-    }
-  }
-  return { loss, correct };
-}
 
 /**
  * Binds CSR features, their preprocessing and the link to the sparse kernel: the loss backend

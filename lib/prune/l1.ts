@@ -14,6 +14,7 @@ import {
   describe,
   exactKeys,
   type OptionKeys,
+  refuseSparse,
 } from "../core/validate.ts";
 import { applyPreprocessing, fitStandardizer, type Preprocessing } from "../data/preprocess.ts";
 import {
@@ -209,6 +210,8 @@ const L1_PATH_OPTION_KEYS = exactKeys<L1PathOptions>()({
  */
 export function l1Path(x: Matrix, y: Int32Array, options: L1PathOptions = {}): L1PathPoint[] {
   const action = "train an L1 path";
+  // Its default lambdas need l1LambdaMax, which takes dense data only.
+  refuseSparse(action, "x", x);
   checkOptionKeys(action, options, L1_PATH_OPTION_KEYS);
   const { lambdas: given, onPoint, ...fitOptions } = options;
   const lambdas = given ?? defaultLambdas(x, y, options);

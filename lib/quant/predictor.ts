@@ -99,12 +99,16 @@ export interface QuantizedPredictor {
   readonly path: string;
   /** Threads that share a batch. */
   readonly threads: number;
-  /** Decision scores of raw float inputs, shape `(nSamples, nOutputs)`. */
-  decisionFunction(x: Matrix): Matrix<Float64Array>;
+  /**
+   * Decision scores of raw float inputs, shape `(nSamples, nOutputs)`. Sparse (CSR) inputs are
+   * scored as `quantizedDecisionFunction` scores them (the dequantized model's float64
+   * reference), and refused by an integer-only predictor.
+   */
+  decisionFunction(x: Matrix | CsrMatrix): Matrix<Float64Array>;
   /** Class probabilities, shape `(nSamples, nClasses)`. */
-  predictProba(x: Matrix): Matrix<Float64Array>;
+  predictProba(x: Matrix | CsrMatrix): Matrix<Float64Array>;
   /** Predicted class indices. */
-  predict(x: Matrix): Int32Array;
+  predict(x: Matrix | CsrMatrix): Int32Array;
   /**
    * Integer-only scores of 8-bit input codes (the model's input dtype), `nSamples * nFeatures`
    * row-major (e.g. raw pixel bytes when the input scale is 1/255).
@@ -469,6 +473,13 @@ function quantizedPredictorOf(
 ): QuantizedPredictor {
   const { k, d, model } = layout;
   const cutoff = scoreCutoff(model);
+  // CSR inputs on the dequantized model's float64 reference, as quantizedDecisionFunction scores
+  // them; an integer-only predictor quantizes every input value, and refuses them.
+  const scoresOf = (x: Matrix | CsrMatrix): Matrix<Float64Array> => {
+    if (!isCsr(x)) return scores(x);
+    if (layout.integer !== null) refuseSparse(SCORE_ACTION, "x", x);
+    return referenceDecisionFunction(model, x);
+  };
   let closed = false;
   // `what` is the call's action: a closed predictor's input buffer was refused as "Cannot compute
   // scores", though nothing was being scored.
@@ -483,15 +494,15 @@ function quantizedPredictorOf(
     threads,
     decisionFunction(x) {
       ensureOpen();
-      return scores(x);
+      return scoresOf(x);
     },
     predictProba(x) {
       ensureOpen();
-      return probabilitiesFromScores(model, scores(x));
+      return probabilitiesFromScores(model, scoresOf(x));
     },
     predict(x) {
       ensureOpen();
-      return classesFromScores(scores(x), cutoff);
+      return classesFromScores(scoresOf(x), cutoff);
     },
     decisionFunctionFromCodes(xq, n) {
       ensureOpen();

@@ -266,10 +266,10 @@ export interface QatOptions {
    */
   classWeight?: FitOptions["classWeight"];
   /**
-   * Held-out data measured after each epoch (raw, like `x`).
+   * Held-out data measured after each epoch (raw, like `x`; dense or CSR, as `fit` takes it).
    * @default {none}
    */
-  validation?: { readonly x: Matrix; readonly y: Int32Array };
+  validation?: FitOptions["validation"];
   /**
    * Called after each epoch.
    * @default {none}
