@@ -168,11 +168,14 @@ export function parseSvmlight(text: string, options: SvmlightOptions = {}): Spar
  * import assert from "node:assert/strict";
  *
  * const path = await Deno.makeTempFile({ suffix: ".svm" });
- * await Deno.writeTextFile(path, "0 0:1.5 2:3\n1 1:2\n");
- * const d = await readSvmlight(path, { zeroBased: true });
- * assert.deepEqual([d.x.rows, d.x.cols], [2, 3]);
- * assert.deepEqual(d.featureNames, ["0", "1", "2"]);
- * await Deno.remove(path);
+ * try {
+ *   await Deno.writeTextFile(path, "0 0:1.5 2:3\n1 1:2\n");
+ *   const d = await readSvmlight(path, { zeroBased: true });
+ *   assert.deepEqual([d.x.rows, d.x.cols], [2, 3]);
+ *   assert.deepEqual(d.featureNames, ["0", "1", "2"]);
+ * } finally {
+ *   await Deno.remove(path);
+ * }
  * ```
  */
 export async function readSvmlight(

@@ -64,6 +64,7 @@ Deno.test("every dense-only entry point refuses CSR data by name", async () => {
     ["checkOnnxExport", () => L.checkOnnxExport(model, S)],
     ["articleOutputReport", () => L.articleOutputReport(new L.ArticleLogisticRegression(4, 3), S)],
     ["ArticleLogisticRegression.forward", () => new L.ArticleLogisticRegression(4, 3).forward(S)],
+    ["crossValidateLambda", () => L.crossValidateLambda(S, y)],
     ["l1LambdaMax", () => L.l1LambdaMax(S, y)],
     ["l1Path", () => L.l1Path(S, y, { lambdas: [0.1] })],
     ["inputMeans", () => L.inputMeans(model, S, "compute means")],
