@@ -27,6 +27,7 @@ import type { LogisticModel } from "../model/types.ts";
 import { featureIndices, selectFeatures } from "../prune/structured.ts";
 import { type CliIo, type OptionSpec, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
 import { createProgress, READ_PROGRESS_BYTES, readingText } from "./progress.ts";
+import { dataFormat, svmlightRefused } from "./svmlight_data.ts";
 
 /** Data options, for spreading into a command's option table. */
 export const DATA_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -532,14 +533,18 @@ export function stdinDataRefused(command: string): UsageError {
 
 /**
  * Refuses data options that select nothing: `--dataset` next to `--data`, and the CSV options
- * without `--data`; checks `--delimiter`.
+ * without `--data`; checks `--delimiter`; refuses an svmlight `--data` file (by its name's ending,
+ * {@linkcode svmlightRefused}), which the commands that come here read as CSV.
  *
  * @param args Parsed options including {@linkcode DATA_OPTIONS}.
- * @throws {UsageError} If one is given where it does nothing, or the delimiter is unusable.
+ * @throws {UsageError} If one is given where it does nothing, the delimiter is unusable, or
+ *   `--data` is an svmlight file.
  */
 export function checkDataOptions(args: ParsedArgs): void {
   const command = args.command ?? "lrc";
   if (args.string("data") === "-") throw stdinDataRefused(command);
+  // lrc train reads an svmlight file before it comes here; the other commands read CSV only.
+  if (dataFormat(args) === "svmlight") throw svmlightRefused(command, args.string("data")!);
   if (args.string("data") !== undefined) {
     refuseUnused(command, args, ["dataset"], "with --data (a CSV file is the data)");
     delimiterOf(args);

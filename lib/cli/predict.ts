@@ -7,6 +7,9 @@
  * and up to 4 more at the end; weighted, 17 more, up to 25 at the end; `--no-roc-auc` keeps
  * none); the output file appears only when complete. `--data -` reads standard input, once, and
  * `--out -` writes the predictions to standard output batch by batch (the summary to stderr).
+ * An svmlight file (`--format svmlight`, or a name ending in `.svm`, `.svmlight`, `.libsvm`) is
+ * read whole as sparse (CSR) rows, its features matched to the model's by index
+ * (`svmlight_data.ts`), and scored in float64 as CSR batches.
  *
  * @module
  */
@@ -45,6 +48,16 @@ import {
 import { count, int, NO_ROC_AUC_NOTE, percent, rocAucText, weightedMetricsLine } from "./format.ts";
 import { checkOutput, readModelFile } from "./model_files.ts";
 import { createProgress } from "./progress.ts";
+import type { CsrMatrix } from "../core/sparse.ts";
+import {
+  checkModelDataFormat,
+  FORMAT_OPTION,
+  sparseBatches,
+  type SvmlightRows,
+  svmlightRowsForModel,
+  svmlightText,
+  ZERO_BASED_MODEL_OPTION,
+} from "./svmlight_data.ts";
 
 const NAME = "predict";
 /** `--data -` and `--out -`: standard input and output. */
@@ -71,8 +84,11 @@ export interface ColumnPlan {
 /** The `predict` command. */
 export const predictCommand: Command = {
   name: NAME,
+  synonyms: {
+    features: "predict takes the model's number of features (a file with more is refused)",
+  },
   summary:
-    "Apply a saved model to a CSV file: write predicted labels (and probabilities); measure accuracy if it has labels.",
+    "Apply a saved model to a CSV or svmlight file: write predicted labels (and probabilities); measure accuracy if it has labels.",
   options: {
     model: {
       type: "string",
@@ -83,9 +99,13 @@ export const predictCommand: Command = {
       type: "string",
       value: "FILE.csv",
       stdio: true,
-      help: "the rows to predict (required); - reads standard input, once, in batches as it " +
-        "comes (named 'standard input' in messages; a file named - is ./-)",
+      help: "the rows to predict (required): CSV, or svmlight (--format; read whole, its " +
+        "features matched to the model's by index, its labels used unless --no-label); - " +
+        "reads CSV from standard input, once, in batches as it comes (named 'standard input' " +
+        "in messages; a file named - is ./-)",
     },
+    ...FORMAT_OPTION,
+    ...ZERO_BASED_MODEL_OPTION,
     label: {
       type: "string",
       value: "COLUMN",
@@ -94,7 +114,11 @@ export const predictCommand: Command = {
         "not a model feature, or the last when the file has one column more than the model has " +
         "features; none when the features fill the row)",
     },
-    "no-label": { type: "boolean", help: "the file has no label column" },
+    "no-label": {
+      type: "boolean",
+      help: "the file has no label column (an svmlight file: its labels are placeholders, not " +
+        "read)",
+    },
     "weight-column": {
       type: "string",
       value: "COLUMN",
@@ -150,6 +174,8 @@ export const predictCommand: Command = {
     if (args.flag("no-label") && args.string("label") !== undefined) {
       throw new UsageError("Cannot predict: give --label COLUMN or --no-label, not both");
     }
+    // An svmlight file (--format, or its name): none of the CSV options, not standard input.
+    const svm = checkModelDataFormat(args, NAME, SVMLIGHT_REFUSED) === "svmlight";
     const delimiter = delimiterOf(args);
     const batchRows = args.number("batch-rows", 1, 1 << 20, true)!;
     const out = args.string("out");
@@ -186,32 +212,47 @@ export const predictCommand: Command = {
     }
     for (const w of warnings) io.err(`warning: ${w}\n`);
     const float = asFloatModel(model);
-    const rounding = float32RoundingWarning(float);
+    // An svmlight file is read in float64 and scored so: no float32 rounding.
+    const rounding = svm ? null : float32RoundingWarning(float);
     if (rounding !== null) io.err(`warning: ${rounding}\n`);
     const classes = float.classes;
     const d = float.featureNames.length;
+    const noLabel = args.flag("no-label");
+    const sparse: SvmlightRows | null = svm
+      ? await svmlightRowsForModel(dataPath, float, {
+        zeroBased: args.string("zero-based")!,
+        noLabel,
+        action: NAME,
+      })
+      : null;
     // Standard input is read once: its first line ahead, for the columns, then again from the
     // start, those bytes first and the rest as it comes.
     const stdin = fromStdin ? await standardInput() : null;
-    const columns = await readCsvColumns(stdin?.head ?? dataPath, { header, delimiter });
+    // An svmlight file has no columns: its label first on each line (unless --no-label).
+    const columns = sparse !== null
+      ? ["label"]
+      : await readCsvColumns(stdin?.head ?? dataPath, { header, delimiter });
     // A file read as one column may use another delimiter: its first line names it. Without a
     // header that line is data, not read as a name (a Latin-1 row was refused as a name holding
     // U+FFFD, where the data read by --no-header give the delimiter's hint).
-    const firstLine = columns.length === 1
+    const firstLine = columns.length === 1 && sparse === null
       ? header ? columns[0] : stdin ? stdin.firstLine : await firstLineText(dataPath)
       : undefined;
     // The weight column (--weight-column) is left out, and the plan made of the other columns.
-    const { weightCol: skip, ...plan } = planDataColumns(columns, float.featureNames, {
-      header,
-      firstLine,
-      delimiter,
-      label: args.string("label"),
-      noLabel: args.flag("no-label"),
-      weightColumn: args.string("weight-column"),
-      file: dataName,
-    });
+    const { weightCol: skip, ...plan } = sparse !== null
+      ? { weightCol: -1, labelCol: noLabel ? -1 : 0, features: [], byName: false, unused: [] }
+      : planDataColumns(columns, float.featureNames, {
+        header,
+        firstLine,
+        delimiter,
+        label: args.string("label"),
+        noLabel,
+        weightColumn: args.string("weight-column"),
+        file: dataName,
+      });
     // A label taken by position: the last column, none named.
-    const guessed = args.string("label") === undefined && !plan.byName && plan.labelCol >= 0;
+    const guessed = sparse === null && args.string("label") === undefined && !plan.byName &&
+      plan.labelCol >= 0;
     if (guessed && header) {
       const named = labelLike(
         columns.filter((_, j) => j !== plan.labelCol),
@@ -221,8 +262,10 @@ export const predictCommand: Command = {
     }
     if (plan.labelCol < 0 && out === undefined) {
       throw new UsageError(
-        "Cannot predict: nothing to do; give --out FILE.csv for the predictions, or data with a " +
-          "label column (--label) for the metrics",
+        "Cannot predict: nothing to do; give --out FILE.csv for the predictions, or " +
+          (sparse !== null
+            ? "leave out --no-label for the metrics of the file's labels"
+            : "data with a label column (--label) for the metrics"),
       );
     }
 
@@ -273,18 +316,24 @@ export const predictCommand: Command = {
       // column says so: it is often the label, in another column.
       // (With a weight column skipped, the last column may be the weights: the label by index.)
       const label = plan.labelCol < 0 ? null : guessed && skip < 0 ? undefined : plan.labelCol;
+      // An svmlight file's rows, read whole: CSR batches (dense for an integer-only predictor,
+      // which quantizes every value), their labels checked against the model's already.
+      const integerOnly = model.kind !== "logistic-regression" && !args.flag("dequantized") &&
+        predictor.kernel === "integer";
       for await (
-        const batch of readCsvBatches(stdin?.rows ?? dataPath, {
-          label,
-          features: plan.features,
-          header,
-          delimiter,
-          batchSize: batchRows,
-          ...(weighted === null ? {} : { weightColumn: skip }),
-          // Standard input's rows as each read brings them (not 1 MiB at a time): a batch is
-          // scored and written once its rows have come, whatever comes after.
-          ...(stdin ? { chunkBytes: 1 } : {}),
-        })
+        const batch of sparse !== null
+          ? svmlightBatches(sparse, integerOnly, batchRows)
+          : readCsvBatches(stdin?.rows ?? dataPath, {
+            label,
+            features: plan.features,
+            header,
+            delimiter,
+            batchSize: batchRows,
+            ...(weighted === null ? {} : { weightColumn: skip }),
+            // Standard input's rows as each read brings them (not 1 MiB at a time): a batch is
+            // scored and written once its rows have come, whatever comes after.
+            ...(stdin ? { chunkBytes: 1 } : {}),
+          })
       ) {
         const x = batch.x;
         const scores = predictor.decisionFunction(x);
@@ -392,9 +441,13 @@ export const predictCommand: Command = {
           warnings,
           kernel: predictor.kernel,
           data: dataPath,
+          // An svmlight file only: its format and index base.
+          ...(sparse === null
+            ? {}
+            : { format: "svmlight", zeroBased: sparse.file.zeroBased, labelled }),
           rows,
-          labelColumn: labelled ? columns[plan.labelCol] : null,
-          columns: plan.byName ? "by name" : "by position",
+          labelColumn: labelled && sparse === null ? columns[plan.labelCol] : null,
+          columns: sparse !== null ? "by index" : plan.byName ? "by name" : "by position",
           unusedColumns: unused,
           metrics,
           weightColumn: weightName,
@@ -418,11 +471,17 @@ export const predictCommand: Command = {
           quotedText(classes[1])
         } when its probability is above ${model.threshold}, not 0.5`,
       ]),
-      `data      ${dataName}: ${count(rows, "row")}, features ${
-        plan.byName ? "matched by name" : "taken by position"
-      }${labelled ? `, label column ${quotedText(columns[plan.labelCol])}` : ", no label column"}${
-        weightName === null ? "" : `, weight column ${quotedText(weightName)}`
-      }${unused.length > 0 ? `; unused columns: ${quotedList(unused)}` : ""}`,
+      `data      ${dataName}: ${count(rows, "row")}, ${
+        sparse !== null
+          ? `${svmlightText(sparse.file)}, features matched by index, ${
+            labelled ? "labels from the file" : "labels not read (--no-label)"
+          }`
+          : `features ${plan.byName ? "matched by name" : "taken by position"}${
+            labelled ? `, label column ${quotedText(columns[plan.labelCol])}` : ", no label column"
+          }`
+      }${weightName === null ? "" : `, weight column ${quotedText(weightName)}`}${
+        unused.length > 0 ? `; unused columns: ${quotedList(unused)}` : ""
+      }`,
     ];
     if (metrics) {
       lines.push(
@@ -458,6 +517,29 @@ export const predictCommand: Command = {
     return 0;
   },
 };
+
+/** The options of `lrc predict` that describe a CSV file, refused with an svmlight one. */
+const SVMLIGHT_REFUSED = ["label", "no-header", "delimiter", "weight-column"];
+
+/**
+ * An svmlight file's rows as the CSV reader's batches: features (CSR, or dense for an
+ * integer-only predictor: {@linkcode sparseBatches}) and each row's label as written. Their labels
+ * were checked against the model's classes when the file was read, so no line is needed for a
+ * message (`lines` is empty).
+ */
+async function* svmlightBatches(
+  rows: SvmlightRows,
+  dense: boolean,
+  batchRows: number,
+): AsyncGenerator<
+  { x: Matrix | CsrMatrix; labels: readonly string[]; lines: number[]; weights?: Float64Array }
+> {
+  let start = 0;
+  for (const x of sparseBatches(rows.x, dense, batchRows)) {
+    yield { x, labels: rows.labels.slice(start, start + x.rows), lines: [] };
+    start += x.rows;
+  }
+}
 
 /**
  * A note naming the classes that label some rows but that the model predicted for none: accuracy

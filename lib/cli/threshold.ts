@@ -4,7 +4,8 @@
  * `--target`, the threshold is chosen by `chooseThreshold` on the scores of labelled data,
  * computed by the kernel `lrc predict` labels with (integer-only for a calibrated quantized
  * model), and the current and new thresholds' metrics are printed with the rows whose label
- * changes. `--save` writes the model with it.
+ * changes. `--save` writes the model with it. `--data` may be an svmlight file, matched to the
+ * model by index and scored as sparse rows, as `lrc predict` reads one.
  *
  * @module
  */
@@ -34,6 +35,13 @@ import {
   float32RoundingWarning,
   planDataColumns,
 } from "./predict.ts";
+import {
+  checkModelDataFormat,
+  FORMAT_OPTION,
+  sparseBatches,
+  svmlightRowsForModel,
+  ZERO_BASED_MODEL_OPTION,
+} from "./svmlight_data.ts";
 
 const NAME = "threshold";
 const ACTION = "choose the decision threshold";
@@ -205,8 +213,11 @@ export const thresholdCommand: Command = {
       type: "string",
       value: "FILE.csv",
       help: "labelled validation rows, columns matched to the model's features as lrc predict " +
-        "matches them (required with --target); not the test set whose accuracy you report",
+        "matches them (required with --target); not the test set whose accuracy you report; " +
+        "CSV, or svmlight (--format), its features matched by index as lrc predict matches them",
     },
+    ...FORMAT_OPTION,
+    ...ZERO_BASED_MODEL_OPTION,
     label: {
       type: "string",
       value: "COLUMN",
@@ -257,6 +268,10 @@ export const thresholdCommand: Command = {
     const dataPath = args.string("data");
     // lrc predict alone reads standard input: this reads the header, then the rows.
     if (dataPath === "-") throw stdinDataRefused(NAME);
+    // An svmlight file (--format, or its name) takes none of the CSV options.
+    const svm =
+      checkModelDataFormat(args, NAME, ["label", "weight-column", "no-header", "delimiter"]) ===
+        "svmlight";
     if (target !== null && dataPath === undefined) {
       throw new UsageError(
         `Cannot ${ACTION}: --target chooses it on labelled data; give --data FILE.csv ` +
@@ -297,10 +312,13 @@ export const thresholdCommand: Command = {
       y: Uint8Array;
       w: Float64Array | null;
       kernel: string;
-      labelColumn: string;
+      /** The label column of a CSV file; `null` for an svmlight one (labels first on each line). */
+      labelColumn: string | null;
       weightColumn: string | null;
     } | null = null;
-    if (dataPath !== undefined) {
+    if (dataPath !== undefined && svm) {
+      data = await scoreSvmlight(args, model, dataPath);
+    } else if (dataPath !== undefined) {
       // The data are read as float32, as lrc predict reads them, and it warns alike.
       const rounding = float32RoundingWarning(float);
       if (rounding !== null) io.err(`warning: ${rounding}\n`);
@@ -355,8 +373,10 @@ export const thresholdCommand: Command = {
     ];
     if (data !== null) {
       lines.push(
-        `data      ${dataPath}: ${count(data.scores.length, "row")}, label column ${
-          quotedText(data.labelColumn)
+        `data      ${dataPath}: ${count(data.scores.length, "row")}, ${
+          data.labelColumn === null
+            ? "svmlight, labels from the file"
+            : `label column ${quotedText(data.labelColumn)}`
         }${data.weightColumn === null ? "" : `, weighted by ${quotedText(data.weightColumn)}`}; ` +
           `scored by kernel ${data.kernel}${
             data.kernel === "integer" ? " (integer-only, as lrc predict labels it)" : ""
@@ -387,6 +407,44 @@ export const thresholdCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Reads an svmlight `--data` file and scores it as lrc predict does: matched to the model's
+ * features by index, read whole in float64, scored as CSR rows (dense ones for an integer-only
+ * model, which quantizes every value).
+ */
+async function scoreSvmlight(
+  args: Parameters<Command["run"]>[0],
+  model: StoredModel,
+  dataPath: string,
+) {
+  const float = asFloatModel(model);
+  const rows = await svmlightRowsForModel(dataPath, float, {
+    zeroBased: args.string("zero-based")!,
+    noLabel: false,
+    action: ACTION,
+  });
+  using predictor = model.kind === "logistic-regression"
+    ? preparePredictor(float)
+    : prepareQuantizedPredictor(model);
+  const classOf = classIndexOf(float.classes);
+  const n = rows.x.rows;
+  const scores = new Float64Array(n);
+  let at = 0;
+  for (const x of sparseBatches(rows.x, predictor.kernel === "integer", 4096)) {
+    scores.set(predictor.decisionFunction(x).data, at);
+    at += x.rows;
+  }
+  return {
+    scores,
+    // Every label is one of the model's classes (checked when the file was read).
+    y: Uint8Array.from(rows.labels, (label) => classOf(label)!),
+    w: null,
+    kernel: predictor.kernel as string,
+    labelColumn: null,
+    weightColumn: null,
+  };
+}
 
 /** Reads `--data` and scores it as lrc predict does: scores, labels 0/1, weights. */
 async function scoreData(

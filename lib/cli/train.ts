@@ -1,5 +1,6 @@
 /**
- * `lrc train`: load data, train, evaluate, report, optionally save the model.
+ * `lrc train`: load data, train, evaluate, report, optionally save the model. An svmlight
+ * `--data` file is read as sparse (CSR) rows and trained on with the TypeScript sparse kernel.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import type { Penalty } from "../model/types.ts";
 import { checkSaveTarget, ENTROPY_OPTION, entropyFlag, writeModelFile } from "./model_files.ts";
 import { type Command, decimalValue, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
 import {
+  caseLabelWarning,
   DATA_OPTIONS,
   loadData,
   type LoadedData,
@@ -47,6 +49,17 @@ import {
   cvRequest,
 } from "./train_cv.ts";
 import { counted, quotedList, quotedText } from "../core/validate.ts";
+import type { CsrMatrix } from "../core/sparse.ts";
+import type { Matrix } from "../core/matrix.ts";
+import {
+  checkTrainFormat,
+  FEATURES_OPTION,
+  FORMAT_OPTION,
+  loadSvmlightData,
+  type SvmlightFileFacts,
+  svmlightText,
+  ZERO_BASED_TRAIN_OPTION,
+} from "./svmlight_data.ts";
 
 /** Options that describe training, shared by commands that train. */
 export const TRAIN_OPTIONS = {
@@ -433,10 +446,21 @@ export function trainingChoices(
   };
 }
 
+/** The training rows a command trains on: dense, or sparse (CSR) from an svmlight file. */
+export interface TrainingData extends Pick<LoadedData, "rowWeights"> {
+  /** Features (dense or CSR), class indices, classes and feature names. */
+  readonly train: {
+    readonly x: Matrix | CsrMatrix;
+    readonly y: Int32Array;
+    readonly classes: readonly string[];
+    readonly featureNames: readonly string[];
+  };
+}
+
 /**
  * Trains on loaded data with a progress line.
  *
- * @param data The loaded data.
+ * @param data The loaded data (their training rows dense or CSR).
  * @param args Parsed options including {@linkcode TRAIN_OPTIONS}.
  * @param showProgress Whether to draw the progress line.
  * @param io Where to draw it.
@@ -446,7 +470,7 @@ export function trainingChoices(
  * @returns The fit result.
  */
 export function trainWithProgress(
-  data: LoadedData,
+  data: TrainingData,
   args: ParsedArgs,
   showProgress: boolean,
   io: Parameters<Command["run"]>[1],
@@ -490,6 +514,14 @@ export const trainCommand: Command = {
   summary: "Train a logistic-regression model, evaluate it on held-out data, optionally save it.",
   options: {
     ...DATA_OPTIONS,
+    data: {
+      ...DATA_OPTIONS.data,
+      help: "CSV file, or svmlight (libsvm) file read whole as sparse rows (--format; refused " +
+        "above --max-data-bytes, never streamed), to use instead of an embedded data set",
+    },
+    ...FORMAT_OPTION,
+    ...ZERO_BASED_TRAIN_OPTION,
+    ...FEATURES_OPTION,
     ...TRAIN_OPTIONS,
     ...CLASS_WEIGHT_OPTION,
     ...WEIGHT_COLUMN_OPTION,
@@ -522,6 +554,8 @@ export const trainCommand: Command = {
   },
   async run(args, io) {
     const entropy = entropyFlag(args, "save");
+    // --format, --zero-based and --features, and what an svmlight file does not take.
+    const format = checkTrainFormat(args);
     // --threshold-target's options are checked before any data are read.
     const thresholdAsked = thresholdRequest(args);
     // So are --cv-folds's.
@@ -537,12 +571,18 @@ export const trainCommand: Command = {
         "without --data (only a streamed --data file skips the ROC AUC)",
       );
     }
-    const streamed = await trainStreamedIfAsked(args, io, showProgress, {
-      ...trainingChoices(args, 1),
-      classWeights: (classes, counts) => classWeightsFromCounts(args, classes, counts, "train"),
-    });
+    // An svmlight file is read into memory as sparse rows (it is never streamed).
+    const streamed = format === "svmlight"
+      ? null
+      : await trainStreamedIfAsked(args, io, showProgress, {
+        ...trainingChoices(args, 1),
+        classWeights: (classes, counts) => classWeightsFromCounts(args, classes, counts, "train"),
+      });
     const data: Outcome = streamed ??
-      await inMemory(args, io, showProgress, thresholdAsked, cvAsked);
+      (format === "svmlight"
+        ? await sparseInMemory(args, io, showProgress)
+        : await inMemory(args, io, showProgress, thresholdAsked, cvAsked));
+    const sparse = data.svmlight ?? null;
     const threshold = data.threshold ?? null;
     const cv = data.crossValidation ?? null;
     const seed = args.number("seed", -(2 ** 31), 2 ** 31, true)!;
@@ -569,9 +609,17 @@ export const trainCommand: Command = {
         testSamples: test.samples,
         features: train.x.cols,
         classes: model.classes,
+        // An svmlight file only: its format, index base and stored values.
+        ...(sparse === null ? {} : {
+          format: "svmlight",
+          zeroBased: sparse.zeroBased,
+          storedValues: sparse.stored,
+        }),
       },
       training: {
         link: model.link,
+        // An svmlight file only: the CSR rows train on the TypeScript sparse kernel.
+        ...(sparse === null ? {} : { kernel: "ts-sparse" }),
         optimizer: args.string("optimizer"),
         penalty: args.string("penalty"),
         epochs: result.history.length,
@@ -605,13 +653,17 @@ export const trainCommand: Command = {
       return 0;
     }
     const lines = [
-      `data      ${data.source}: ${report.data.trainSamples} train / ${
+      `data      ${data.source}${
+        sparse === null ? "" : ` (${svmlightText(sparse)})`
+      }: ${report.data.trainSamples} train / ${
         threshold === null ? "" : `${threshold.rows} validation / `
       }${report.data.testSamples} test, ` +
       `${counted(report.data.features, "feature")}, ` +
       `${model.classes.length} classes`,
       ...(cv === null ? [] : [...cvLines(cv, train.samples, seed), ""]),
-      `training  ${report.training.optimizer}, ${model.link}, penalty ${report.training.penalty}: ` +
+      `training  ${report.training.optimizer}, ${model.link}, penalty ${report.training.penalty}${
+        sparse === null ? "" : ", on the sparse (CSR) rows with the TypeScript sparse kernel"
+      }: ` +
       counted(
         report.training.epochs,
         report.training.optimizer === "lbfgs" ? "iteration" : "epoch",
@@ -690,6 +742,8 @@ interface Outcome {
   threshold?: ValidationThreshold;
   /** With `--cv-folds`: the cross-validation that chose the lambda `result` trained with. */
   crossValidation?: CrossValidation;
+  /** An svmlight `--data` file: what the report says of it (its rows trained as CSR). */
+  svmlight?: SvmlightFileFacts;
 }
 
 /** The test metrics weighted by `--weight-column`, and the test rows' weights' sum. */
@@ -766,6 +820,31 @@ async function inMemory(
         weightSum: testSum,
       },
     }),
+  };
+}
+
+/**
+ * Trains on an svmlight `--data` file: its rows read as CSR and split as a CSV file's are
+ * ({@linkcode loadSvmlightData}), trained by `fit` on the TypeScript sparse kernel, evaluated on
+ * the CSR rows.
+ */
+async function sparseInMemory(
+  args: ParsedArgs,
+  io: Parameters<Command["run"]>[1],
+  showProgress: boolean,
+): Promise<Outcome> {
+  const data = await loadSvmlightData(args);
+  const cased = caseLabelWarning(data.source, data.train.classes);
+  if (cased !== undefined) io.err(cased);
+  const classWeights = classWeightsFromArgs(args, data.train.classes, data.train.y, "train");
+  const result = trainWithProgress(data, args, showProgress, io, { classWeights });
+  return {
+    source: data.source,
+    result,
+    classWeights,
+    svmlight: data.file,
+    train: { ...evaluate(result.model, data.train.x, data.train.y), x: data.train.x },
+    test: { ...evaluate(result.model, data.test.x, data.test.y), x: data.test.x },
   };
 }
 

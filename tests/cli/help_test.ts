@@ -56,6 +56,8 @@ Deno.test("lrc train --help and prune --help state each option's choices and def
       ["test-fraction F", "default: 0.25"],
       ["seed N", "default: 0"],
       ["max-data-bytes N", "default: 1073741824"],
+      ["format NAME", "one of: csv, svmlight"],
+      ["zero-based WHEN", "one of: auto, yes, no; default: auto"],
       ["optimizer NAME", "one of: lbfgs, sgd, adam; default: lbfgs"],
       ["penalty KIND", "one of: none, l2, l1, elasticnet; default: l2"],
       ["l1-ratio R", "default: 0.5"],
@@ -91,7 +93,9 @@ Deno.test("lrc train --help and prune --help state each option's choices and def
     assert.match(r.stdout, /^ {2}--quiet +no progress line$/m);
     assert.match(
       r.stdout,
-      /^ {2}--data FILE\.csv +CSV file to use instead of an embedded data set$/m,
+      command === "train"
+        ? /^ {2}--data FILE\.csv +CSV file, or svmlight \(libsvm\) file read whole as sparse rows \(--format; refused above --max-data-bytes, never streamed\), to use instead of an embedded data set$/m
+        : /^ {2}--data FILE\.csv +CSV file to use instead of an embedded data set$/m,
     );
   }
 });
