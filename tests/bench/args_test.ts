@@ -17,6 +17,7 @@ const benches = [
   "prune",
   "quant",
   "service",
+  "sparse",
   "train",
 ];
 
@@ -88,6 +89,13 @@ Deno.test("bench values are checked before any work", async () => {
         /--rows must be a list of integers in \[1, 10000\], got '2.5'/,
       ],
       ["service", ["--forms", "dense,sparse"], /unknown form 'sparse' \(of dense, pruned, /],
+      ["sparse", ["--densities", "0.1,2"], /--densities must be a number in \[1e-9, 1\], got '2'/],
+      ["sparse", ["--rows", "5"], /--rows must be an integer in \[10, 1000000\], got '5'/],
+      [
+        "sparse",
+        ["--rows", "100000", "--cols", "100000"],
+        /--rows x --cols must be at most 2\^28/,
+      ],
     ] as const
   ) {
     const r = await run(bench, [...args]);
