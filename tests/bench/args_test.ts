@@ -91,6 +91,7 @@ Deno.test("bench values are checked before any work", async () => {
       ["service", ["--forms", "dense,sparse"], /unknown form 'sparse' \(of dense, pruned, /],
       ["sparse", ["--densities", "0.1,2"], /--densities must be a number in \[1e-9, 1\], got '2'/],
       ["sparse", ["--rows", "5"], /--rows must be an integer in \[10, 1000000\], got '5'/],
+      ["sparse", ["--sections", "memory"], /unknown section 'memory' \(of pass, fit, predict\)/],
       [
         "sparse",
         ["--rows", "100000", "--cols", "100000"],

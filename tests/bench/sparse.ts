@@ -15,11 +15,14 @@
  * float32), all on one thread:
  * - memory: the bytes of each matrix's arrays;
  * - pass: one loss and gradient pass over all rows (`bindLoss(...).accumulate`, with the
- *   standardisation `fit` uses by default), median of `--rounds` after an untimed call;
+ *   standardisation `fit` uses by default), median of `--rounds` after three untimed calls of
+ *   each (JIT tiers, first touch of memory);
  * - fit: `fit` with L-BFGS to convergence (its defaults: standardised, lambda 1 / nSamples, up to
- *   1,000 iterations), median of `--fit-rounds`, with the iterations and final objective (the
- *   three reach the same optimum within the optimiser's tolerance);
- * - predict: `decisionFunction` of all rows by the fitted `ts CSR` model, median of `--rounds`.
+ *   1,000 iterations), median of `--fit-rounds` (no untimed fit: one takes seconds), with the
+ *   iterations and final objective (the three reach the same optimum within the optimiser's
+ *   tolerance);
+ * - predict: `decisionFunction` of all rows by the fitted `ts CSR` model, median of `--rounds`
+ *   after three untimed calls of each.
  * The rounds are interleaved (each round times every implementation, in rotating order), and the
  * ratios are to `ts dense` in the same run. Timings depend on the machine's other load, which is
  * printed at the start and at the end.
@@ -35,6 +38,7 @@ import { formatTable } from "../../lib/cli/format.ts";
 import { bindLoss } from "../../lib/model/engine.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { decisionFunction } from "../../lib/model/predict.ts";
+import type { LogisticModel } from "../../lib/model/types.ts";
 import { benchArgs } from "./_args.ts";
 import { bagOfWords, csrBytes } from "./_bow.ts";
 import { median, reportLoadAverage } from "./_stats.ts";
@@ -72,6 +76,13 @@ const args = benchArgs(
       help: "timed rounds of the fit (medians)",
       default: "3",
     },
+    sections: {
+      type: "string",
+      value: "LIST",
+      help: "timed sections to run, comma-separated, of pass, fit, predict (memory is always " +
+        "given; predict without fit uses the ts CSR fit, untimed)",
+      default: "pass,fit,predict",
+    },
     "no-digits": { type: "boolean", help: "leave out the embedded digits" },
   },
 );
@@ -82,6 +93,7 @@ const CLASSES = args.integer("classes", 2, 1000);
 const DENSITIES = args.numbers("densities", 1e-9, 1);
 const ROUNDS = args.integer("rounds", 1, 1000);
 const FIT_ROUNDS = args.integer("fit-rounds", 1, 1000);
+const SECTIONS = args.choices("sections", ["pass", "fit", "predict"], "section");
 if (ROWS * COLS > 2 ** 28) {
   console.error(`${TASK}: --rows x --cols must be at most 2^28 (the dense matrices are held)`);
   Deno.exit(2);
@@ -107,15 +119,16 @@ interface Forms {
 type Row = Record<string, string | number | boolean | null>;
 
 /**
- * Median times of several calls, interleaved: one untimed call of each, then `rounds` rounds
- * each timing every call once, starting at a rotating one.
+ * Median times of several calls, interleaved: `warmUps` untimed calls of each, then `rounds`
+ * rounds each timing every call once, starting at a rotating one.
  */
 function interleaved<K extends string>(
   calls: Readonly<Record<K, () => void>>,
   rounds: number,
+  warmUps: number,
 ): Record<K, number> {
   const keys = Object.keys(calls) as K[];
-  for (const k of keys) calls[k]();
+  for (let w = 0; w < warmUps; w++) for (const k of keys) calls[k]();
   const times = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let r = 0; r < rounds; r++) {
     for (let s = 0; s < keys.length; s++) {
@@ -147,11 +160,10 @@ function forms(
   };
 }
 
+/** Every section's rows of one data set. */
 function measure(f: Forms): Row[] {
   const { dense, dense32, csr, y, classes } = f;
   const n = dense.rows, d = dense.cols;
-  const k = classes === 2 ? 1 : classes;
-  const link = classes === 2 ? "sigmoid" : "softmax";
   const base = {
     bench: "sparse",
     data: f.data,
@@ -171,7 +183,29 @@ function measure(f: Forms): Row[] {
     csrBytes: sparseBytes,
     csrOverDenseFloat64: sparseBytes / dense64Bytes,
   });
-  // One pass: the same standardisation (computed once, dense) for the three.
+  if (SECTIONS.has("pass")) rows.push(...passRows(f, base));
+  let model: LogisticModel | null = null;
+  if (SECTIONS.has("fit")) {
+    const fitted = fitRows(f, base);
+    rows.push(...fitted.rows);
+    model = fitted.model;
+  }
+  if (SECTIONS.has("predict")) {
+    rows.push(...predictRows(f, base, model ?? fit(csr, y, { backend: "ts" }).model));
+  }
+  return rows;
+}
+
+/** What every row of a data set says of it. */
+type Base = Row;
+
+/** One loss and gradient pass: the same standardisation (computed once, dense) for the three. */
+function passRows(f: Forms, base: Base): Row[] {
+  const { dense, csr, y, classes } = f;
+  const n = dense.rows, d = dense.cols;
+  const k = classes === 2 ? 1 : classes;
+  const link = classes === 2 ? "sigmoid" : "softmax";
+  const rows: Row[] = [];
   const preprocessing = fitStandardizer(dense);
   const losses = {
     "ts dense": bindLoss(dense, y, { preprocessing, link, nOutputs: k, backend: "ts" }),
@@ -191,11 +225,15 @@ function measure(f: Forms): Row[] {
     gb.fill(0);
     losses[impl].accumulate(null, 0, n, w, b, gw, gb);
   };
-  const passMs = interleaved({
-    "ts dense": pass("ts dense"),
-    "ts CSR": pass("ts CSR"),
-    "wasm dense": pass("wasm dense"),
-  }, ROUNDS);
+  const passMs = interleaved(
+    {
+      "ts dense": pass("ts dense"),
+      "ts CSR": pass("ts CSR"),
+      "wasm dense": pass("wasm dense"),
+    },
+    ROUNDS,
+    3,
+  );
   for (const l of Object.values(losses)) l.close();
   for (const impl of IMPLEMENTATIONS) {
     rows.push({
@@ -207,18 +245,28 @@ function measure(f: Forms): Row[] {
       ratioToTsDense: passMs[impl] / passMs["ts dense"],
     });
   }
-  // Fit to convergence: fit's defaults, one thread.
+  return rows;
+}
+
+/** Fits to convergence: fit's defaults, one thread; the ts CSR fit's model. */
+function fitRows(f: Forms, base: Base): { rows: Row[]; model: LogisticModel } {
+  const { dense, csr, y } = f;
+  const rows: Row[] = [];
   const fitted = {} as Record<Implementation, ReturnType<typeof fit>>;
   const fitOnce = (impl: Implementation) => () => {
     fitted[impl] = impl === "ts CSR"
       ? fit(csr, y, { backend: "ts" })
       : fit(dense, y, { backend: impl === "ts dense" ? "ts" : "wasm", threads: 1 });
   };
-  const fitMs = interleaved({
-    "ts dense": fitOnce("ts dense"),
-    "ts CSR": fitOnce("ts CSR"),
-    "wasm dense": fitOnce("wasm dense"),
-  }, FIT_ROUNDS);
+  const fitMs = interleaved(
+    {
+      "ts dense": fitOnce("ts dense"),
+      "ts CSR": fitOnce("ts CSR"),
+      "wasm dense": fitOnce("wasm dense"),
+    },
+    FIT_ROUNDS,
+    0,
+  );
   for (const impl of IMPLEMENTATIONS) {
     const r = fitted[impl];
     rows.push({
@@ -233,13 +281,23 @@ function measure(f: Forms): Row[] {
       converged: r.converged,
     });
   }
-  // Batch prediction by one model (the CSR fit's) of all rows.
-  const model = fitted["ts CSR"].model;
-  const predictMs = interleaved({
-    "ts dense": () => decisionFunction(model, dense, { backend: "ts" }),
-    "ts CSR": () => decisionFunction(model, csr, { backend: "ts" }),
-    "wasm dense": () => decisionFunction(model, dense32, { backend: "wasm", threads: 1 }),
-  }, ROUNDS);
+  return { rows, model: fitted["ts CSR"].model };
+}
+
+/** Batch prediction of all rows by one model (the ts CSR fit's). */
+function predictRows(f: Forms, base: Base, model: LogisticModel): Row[] {
+  const { dense, dense32, csr } = f;
+  const n = dense.rows;
+  const rows: Row[] = [];
+  const predictMs = interleaved(
+    {
+      "ts dense": () => decisionFunction(model, dense, { backend: "ts" }),
+      "ts CSR": () => decisionFunction(model, csr, { backend: "ts" }),
+      "wasm dense": () => decisionFunction(model, dense32, { backend: "wasm", threads: 1 }),
+    },
+    ROUNDS,
+    3,
+  );
   for (const impl of IMPLEMENTATIONS) {
     rows.push({
       ...base,
@@ -314,6 +372,7 @@ if (JSON_OUT) {
     ]),
   ));
   const timed = (section: string, title: string, unit: (r: Row) => string) => {
+    if (!SECTIONS.has(section)) return;
     console.log(`\n${title}`);
     console.log(formatTable(
       ["data, density", ...IMPLEMENTATIONS, "ts dense / ts CSR", "wasm dense / ts CSR"],
@@ -341,9 +400,11 @@ if (JSON_OUT) {
     const o = IMPLEMENTATIONS.map((impl) => r[impl].objective as number);
     return `${key}: ${((Math.max(...o) - Math.min(...o)) / Math.min(...o)).toExponential(1)}`;
   });
-  console.log(
-    `\nfinal objectives' relative spread across the three fits (the same optimum): ${
-      spread.join("; ")
-    }; * = not converged in 1,000 iterations`,
-  );
+  if (spread.length > 0) {
+    console.log(
+      `\nfinal objectives' relative spread across the three fits (the same optimum): ${
+        spread.join("; ")
+      }; * = not converged in 1,000 iterations`,
+    );
+  }
 }

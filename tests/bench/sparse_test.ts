@@ -47,26 +47,10 @@ Deno.test("bagOfWords: round(density * cols) distinct words a row, counts >= 1, 
   assert.equal(csrBytes(x), 4 * 501 + 4 * x.indices.length + 8 * x.values.length);
 });
 
-Deno.test("bench:sparse --json: rows of every section, sizes by definition, one optimum", async () => {
+/** Runs bench:sparse with `args` and `--json`: its rows, and the load average lines. */
+async function benchRows(args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("./sparse.ts", import.meta.url).pathname,
-      "--rows",
-      "120",
-      "--cols",
-      "50",
-      "--classes",
-      "3",
-      "--densities",
-      "0.015,0.5",
-      "--rounds",
-      "1",
-      "--fit-rounds",
-      "1",
-      "--json",
-    ],
+    args: ["run", "-A", new URL("./sparse.ts", import.meta.url).pathname, ...args, "--json"],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -74,7 +58,24 @@ Deno.test("bench:sparse --json: rows of every section, sizes by definition, one 
   assert.equal(out.code, 0, stderr);
   const load = stderr.split("\n").filter((l) => l.startsWith("bench:sparse: load average"));
   assert.equal(load.length, 2, stderr);
-  const rows = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
+  return new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
+}
+
+Deno.test("bench:sparse --json: rows of every section, sizes by definition, one optimum", async () => {
+  const rows = await benchRows([
+    "--rows",
+    "120",
+    "--cols",
+    "50",
+    "--classes",
+    "3",
+    "--densities",
+    "0.015,0.5",
+    "--rounds",
+    "1",
+    "--fit-rounds",
+    "1",
+  ]);
   const digits = await loadEmbedded("digits");
   const digitsStored = digits.x.data.filter((v) => v !== 0).length;
   const sets = [
@@ -125,4 +126,29 @@ Deno.test("bench:sparse --json: rows of every section, sizes by definition, one 
       assert.equal(r.rowsPerSecond, set.rows / (r.medianMs / 1000));
     }
   }
+});
+
+Deno.test("bench:sparse --sections runs the timed sections named, memory always", async () => {
+  const rows = await benchRows([
+    "--rows",
+    "40",
+    "--cols",
+    "20",
+    "--densities",
+    "0.1",
+    "--rounds",
+    "1",
+    "--sections",
+    "predict",
+    "--no-digits",
+  ]);
+  assert.deepEqual(
+    rows.map((r) => [r.data, r.section, r.implementation ?? null]),
+    [
+      ["synthetic bag of words", "memory", null],
+      ["synthetic bag of words", "predict", "ts dense"],
+      ["synthetic bag of words", "predict", "ts CSR"],
+      ["synthetic bag of words", "predict", "wasm dense"],
+    ],
+  );
 });
