@@ -272,6 +272,11 @@ export const predictCommand: Command = {
     using predictor = args.flag("dequantized") || model.kind === "logistic-regression"
       ? preparePredictor(float)
       : prepareQuantizedPredictor(model);
+    // An integer-only predictor scores an svmlight file's rows dense; another scores them as CSR
+    // on the float64 reference, the kernel then reported.
+    const integerOnly = model.kind !== "logistic-regression" && !args.flag("dequantized") &&
+      predictor.kernel === "integer";
+    const kernel = sparse !== null && !integerOnly ? CSR_KERNEL : predictor.kernel;
     const k = classes.length;
     const classOf = classIndexOf(classes);
     const labelCells = classes.map(csvCell);
@@ -318,8 +323,6 @@ export const predictCommand: Command = {
       const label = plan.labelCol < 0 ? null : guessed && skip < 0 ? undefined : plan.labelCol;
       // An svmlight file's rows, read whole: CSR batches (dense for an integer-only predictor,
       // which quantizes every value), their labels checked against the model's already.
-      const integerOnly = model.kind !== "logistic-regression" && !args.flag("dequantized") &&
-        predictor.kernel === "integer";
       for await (
         const batch of sparse !== null
           ? svmlightBatches(sparse, integerOnly, batchRows)
@@ -439,7 +442,7 @@ export const predictCommand: Command = {
           threshold: model.threshold ?? null,
           features: d,
           warnings,
-          kernel: predictor.kernel,
+          kernel,
           data: dataPath,
           // An svmlight file only: its format and index base.
           ...(sparse === null
@@ -462,7 +465,7 @@ export const predictCommand: Command = {
     }
     const lines = [
       `model     ${modelPath}: ${kind} ${float.link}, ${k} classes, ${counted(d, "feature")} ` +
-      `(kernel ${predictor.kernel}${
+      `(kernel ${kernel}${
         args.flag("dequantized") && model.kind !== "logistic-regression" ? ", dequantized" : ""
       })`,
       // A binary model's decision threshold labels the rows (and so the metrics), not 0.5.
@@ -517,6 +520,12 @@ export const predictCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * The kernel `lrc predict` and `lrc threshold` report for an svmlight file's rows scored as CSR:
+ * the float64 reference (the predictors' own kernels take dense rows).
+ */
+export const CSR_KERNEL = "float64 reference on CSR rows";
 
 /** The options of `lrc predict` that describe a CSV file, refused with an svmlight one. */
 const SVMLIGHT_REFUSED = ["label", "no-header", "delimiter", "weight-column"];

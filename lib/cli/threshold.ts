@@ -31,6 +31,7 @@ import {
 } from "./model_files.ts";
 import {
   checkRegularFile,
+  CSR_KERNEL,
   firstLineText,
   float32RoundingWarning,
   planDataColumns,
@@ -431,7 +432,8 @@ async function scoreSvmlight(
   const n = rows.x.rows;
   const scores = new Float64Array(n);
   let at = 0;
-  for (const x of sparseBatches(rows.x, predictor.kernel === "integer", 4096)) {
+  const integerOnly = predictor.kernel === "integer";
+  for (const x of sparseBatches(rows.x, integerOnly, 4096)) {
     scores.set(predictor.decisionFunction(x).data, at);
     at += x.rows;
   }
@@ -440,7 +442,7 @@ async function scoreSvmlight(
     // Every label is one of the model's classes (checked when the file was read).
     y: Uint8Array.from(rows.labels, (label) => classOf(label)!),
     w: null,
-    kernel: predictor.kernel as string,
+    kernel: integerOnly ? predictor.kernel as string : CSR_KERNEL,
     labelColumn: null,
     weightColumn: null,
   };

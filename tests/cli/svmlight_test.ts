@@ -299,6 +299,9 @@ Deno.test({
       ["svmlight", false, "by index"],
     );
     assert.equal("format" in dense.summary, false);
+    // Scored as CSR rows on the float64 reference, and said so (not the predictor's dense kernel).
+    assert.equal(sparse.summary.kernel, "float64 reference on CSR rows");
+    assert.equal(dense.summary.kernel, "dense");
     // The reference's metrics on all rows.
     const e = evaluate(model, f.x, f.y);
     assert.deepEqual(sm.confusion, e.confusion);
@@ -394,6 +397,7 @@ Deno.test({
     assert.equal(r.threshold, chooseThreshold(scores, f.y, { metric: "f1" }).threshold);
     assert.equal(r.rows, 569);
     assert.equal(r.labelColumn, null);
+    assert.equal(r.kernel, "float64 reference on CSR rows");
   },
 });
 
