@@ -134,7 +134,9 @@ export function bindSparseLoss(
 
 /**
  * Means and population variances of the preprocessed features on every
- * `ceil(nSamples / maxRows)`-th row (at most `maxRows`), zeros counted; no covariance.
+ * `ceil(nSamples / maxRows)`-th row (at most `maxRows`), zeros counted; no covariance. Summed over
+ * preprocessed values, whose squares stay finite where those of raw values near the float64
+ * limits would not.
  */
 function sparseMoments(
   x: CsrMatrix,
@@ -143,29 +145,33 @@ function sparseMoments(
 ): { mean: Float64Array; variance: Float64Array; covariance: null } {
   const { rows: n, cols: d, indptr, indices, values } = x;
   const step = Math.max(1, Math.ceil(n / maxRows));
-  const sum = new Float64Array(d), mean = new Float64Array(d), variance = new Float64Array(d);
-  const stored = new Float64Array(d);
+  // Preprocessed value = (raw - shift) * inv; that of an absent entry is `zero`.
+  const shift = prep.kind === "standardize" ? prep.mean : new Float64Array(d);
+  const inv = prep.kind === "standardize"
+    ? prep.scale.map((s) => 1 / s)
+    : new Float64Array(d).fill(1);
+  const zero = new Float64Array(d);
+  for (let j = 0; j < d; j++) zero[j] = (0 - shift[j]) * inv[j];
+  const mean = new Float64Array(d), variance = new Float64Array(d), stored = new Float64Array(d);
   let count = 0;
   for (let i = 0; i < n && count < maxRows; i += step, count++) {
     for (let q = indptr[i]; q < indptr[i + 1]; q++) {
-      sum[indices[q]] += values[q];
-      stored[indices[q]]++;
+      const j = indices[q];
+      mean[j] += (values[q] - shift[j]) * inv[j];
+      stored[j]++;
     }
   }
-  for (let j = 0; j < d; j++) mean[j] = sum[j] / count;
+  for (let j = 0; j < d; j++) mean[j] = (mean[j] + (count - stored[j]) * zero[j]) / count;
   count = 0;
   for (let i = 0; i < n && count < maxRows; i += step, count++) {
     for (let q = indptr[i]; q < indptr[i + 1]; q++) {
-      const v = values[q] - mean[indices[q]];
-      variance[indices[q]] += v * v;
+      const j = indices[q], v = (values[q] - shift[j]) * inv[j] - mean[j];
+      variance[j] += v * v;
     }
   }
   for (let j = 0; j < d; j++) {
-    variance[j] = (variance[j] + (count - stored[j]) * mean[j] * mean[j]) / count;
-    if (prep.kind === "standardize") {
-      mean[j] = (mean[j] - prep.mean[j]) / prep.scale[j];
-      variance[j] /= prep.scale[j] * prep.scale[j];
-    }
+    const z = zero[j] - mean[j];
+    variance[j] = (variance[j] + (count - stored[j]) * z * z) / count;
   }
   return { mean, variance, covariance: null };
 }

@@ -127,6 +127,34 @@ Deno.test("with standardisation folded in, the sparse gradient is the loss's (ce
   }
 });
 
+Deno.test("the sparse loss's moments for L-BFGS are the dense kernel's moments of the standardised rows it samples", () => {
+  const cases = [[1000, 0, 1], [40, 2, 1], [7, -1, 1], [40, 0, 1e300], [40, 0, 1e-300]] as const;
+  for (const [maxRows, offset, scale] of cases) {
+    const { dense, y } = problem(90, 9, 2, 95, { offset });
+    for (let i = 0; i < dense.data.length; i++) dense.data[i] *= scale;
+    const preprocessing = fitStandardizer(dense);
+    const options = {
+      preprocessing,
+      link: "sigmoid" as const,
+      nOutputs: 1,
+      backend: "ts" as const,
+    };
+    const s = bindLoss(csrFromDense(dense), y, options).sampleMoments(maxRows, false);
+    const d = bindLoss(dense, y, options).sampleMoments(maxRows, true);
+    assert.equal(s.covariance, null);
+    const what = `maxRows ${maxRows}, offset ${offset}, scale ${scale}`;
+    assertClose(s.mean, d.mean, { atol: 1e-13, rtol: 1e-12, message: `${what}: means` });
+    assertClose(s.variance, d.variance, {
+      atol: 1e-13,
+      rtol: 1e-12,
+      message: `${what}: variances`,
+    });
+    if (maxRows < 90) {
+      assert.ok(d.variance.some((v) => Math.abs(v - 1) > 0.05), `${what}: a sample of the rows`);
+    }
+  }
+});
+
 /** fit on the CSR matrix and on its dense form, with the same options. */
 function both(csr: CsrMatrix, y: Int32Array, options: FitOptions) {
   return {
