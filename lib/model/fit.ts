@@ -445,8 +445,9 @@ export function nestedOptionHint(
  * Sparse (CSR) features (`csrMatrix`, `csrFromDense`, `readSvmlight`) train on a TypeScript
  * kernel that visits only the stored entries, with float64 sums, on one thread; the `"wasm"`
  * backend is refused for them (`"auto"` picks the sparse kernel). Standardisation is not applied
- * to the data, which would fill in their zeros: it is folded into the weights and bias of each
- * pass, and `fitStandardizer` computes it from the CSR matrix with its zeros counted, so the model
+ * to the whole matrix, which would fill in its zeros: the stored entries are standardised and
+ * the standardised value of the absent ones folded into the bias of each pass, and
+ * `fitStandardizer` computes it from the CSR matrix with its zeros counted, so the model
  * (and its stored `preprocessing`) is the one `fit` gives on `csrToDense(x)`: the same optimum,
  * reached within the optimiser's tolerance. L-BFGS's preconditioner is then the diagonal one (no
  * dense covariance), so the iterations differ from the dense run's. With preprocessing `"none"`

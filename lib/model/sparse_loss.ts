@@ -1,9 +1,16 @@
 /**
  * The loss backend of sparse (CSR) features: `accumulateSparseLoss` (the sums of `accumulateLoss`
  * visiting only the stored entries of each row, in float64 TypeScript) bound to the data.
- * Standardisation is never applied to the data (it would fill in every zero): it is folded into the weights and bias of each call,
- * `z = x · (w / scale) + (b - sum_j mean_j w_j / scale_j)`, and the weight gradient unfolded,
- * `g_j = (sum_i r_i x_ij - mean_j sum_i r_i) / scale_j`, the gradient of the same loss.
+ *
+ * Standardisation is never applied to the whole matrix (it would fill in every zero). Each
+ * standardised element is written `c_j + v_ij`: `c_j` is the standardised value of an absent
+ * entry, `(0 - mean_j) / scale_j`, for a column with absent entries, and 0 for a column stored in
+ * every row; `v_ij` is `s_ij - c_j` for a stored entry whose standardised value is `s_ij` (as the
+ * dense kernel computes it), 0 for an absent one. The kernel runs on the stored `v_ij` (computed
+ * once, a copy of the values) with the bias `b + sum_j w_j c_j`, and the weight gradient gets
+ * `c_j sum_i r_i`: the same loss and gradient, with every sum over values of standardised size
+ * (raw values near the float64 limits overflow or underflow their sums and squares), and a
+ * constant column stored in every row exactly 0, as in the dense kernel.
  *
  * @module
  */
@@ -17,8 +24,9 @@ import type { Link } from "./types.ts";
 /**
  * Binds CSR features, their preprocessing and the link to the sparse kernel: the loss backend
  * `fit` trains sparse data on (TypeScript, float64 sums, one thread). Standardisation is folded
- * into each call's weights (see the module). Its moments for L-BFGS's preconditioner are means and
- * variances only, zeros counted: the preconditioner is the diagonal one (no dense covariance).
+ * into each call's bias and gradient (see the module). Its moments for L-BFGS's preconditioner
+ * are means and variances only, zeros counted: the preconditioner is the diagonal one (no dense
+ * covariance).
  *
  * @param x Raw features, CSR, shape `(nSamples, nFeatures)` (checked by the caller).
  * @param y Class index per sample.
@@ -40,12 +48,10 @@ export function bindSparseLoss(
   const sampleWeight = options.sampleWeight ?? null;
   const d = x.cols;
   const scratch = new Float64Array(k);
-  const p = preprocessing.kind === "standardize" ? preprocessing : null;
-  // Folded weights and bias, and the gradient with respect to them.
-  const wf = p === null ? null : new Float64Array(k * d);
-  const bf = p === null ? null : new Float64Array(k);
-  const gw = p === null ? null : new Float64Array(k * d);
-  const gb = p === null ? null : new Float64Array(k);
+  const folded = preprocessing.kind === "standardize"
+    ? foldStandardization(x, preprocessing)
+    : null;
+  const bf = new Float64Array(k), gb = new Float64Array(k);
   const accumulate = (
     rows: ArrayLike<number> | null,
     start: number,
@@ -55,7 +61,7 @@ export function bindSparseLoss(
     gradW: Float64Array | null,
     gradB: Float64Array | null,
   ): BatchLoss => {
-    if (p === null) {
+    if (folded === null) {
       return accumulateSparseLoss(
         x,
         y,
@@ -71,25 +77,21 @@ export function bindSparseLoss(
         sampleWeight,
       );
     }
-    // As foldPreprocessing folds a model for inference.
+    const { v, absent } = folded;
     for (let c = 0; c < k; c++) {
       let shift = 0;
-      for (let j = 0; j < d; j++) {
-        const v = w[c * d + j] / p.scale[j];
-        wf![c * d + j] = v;
-        shift += v * p.mean[j];
-      }
-      bf![c] = b[c] - shift;
+      for (let j = 0; j < d; j++) shift += w[c * d + j] * absent[j];
+      bf[c] = b[c] + shift;
     }
     if (gradW === null) {
       return accumulateSparseLoss(
-        x,
+        v,
         y,
         rows,
         start,
         end,
-        wf!,
-        bf!,
+        w,
+        bf,
         link,
         null,
         null,
@@ -97,27 +99,24 @@ export function bindSparseLoss(
         sampleWeight,
       );
     }
-    gw!.fill(0);
-    gb!.fill(0);
+    gb.fill(0);
     const r = accumulateSparseLoss(
-      x,
+      v,
       y,
       rows,
       start,
       end,
-      wf!,
-      bf!,
+      w,
+      bf,
       link,
-      gw,
+      gradW,
       gb,
       scratch,
       sampleWeight,
     );
     for (let c = 0; c < k; c++) {
-      const g = gb![c];
-      for (let j = 0; j < d; j++) {
-        gradW[c * d + j] += (gw![c * d + j] - p.mean[j] * g) / p.scale[j];
-      }
+      const g = gb[c];
+      for (let j = 0; j < d; j++) gradW[c * d + j] += absent[j] * g;
       gradB![c] += g;
     }
     return r;
@@ -130,6 +129,28 @@ export function bindSparseLoss(
     sampleMoments: (maxRows) => sparseMoments(x, preprocessing, maxRows),
     close() {},
   };
+}
+
+/**
+ * The standardised value of an absent entry of each column (0 for a column stored in every row),
+ * and the CSR matrix of the stored entries' standardised values less it (see the module).
+ */
+function foldStandardization(
+  x: CsrMatrix,
+  p: Preprocessing & { kind: "standardize" },
+): { v: CsrMatrix<Float64Array>; absent: Float64Array } {
+  const { rows, cols: d, indices, values } = x;
+  const inv = p.scale.map((s) => 1 / s);
+  const stored = new Float64Array(d);
+  for (let q = 0; q < indices.length; q++) stored[indices[q]]++;
+  const absent = new Float64Array(d);
+  for (let j = 0; j < d; j++) if (stored[j] < rows) absent[j] = (0 - p.mean[j]) * inv[j];
+  const v = new Float64Array(values.length);
+  for (let q = 0; q < values.length; q++) {
+    const j = indices[q];
+    v[q] = (values[q] - p.mean[j]) * inv[j] - absent[j];
+  }
+  return { v: { ...x, values: v }, absent };
 }
 
 /**

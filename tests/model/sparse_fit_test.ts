@@ -127,6 +127,101 @@ Deno.test("with standardisation folded in, the sparse gradient is the loss's (ce
   }
 });
 
+/** `problem`'s data with column 0 replaced by the constant `v`, stored in every row. */
+function withConstantColumn(data: ReturnType<typeof problem>, v: number) {
+  const dense = { ...data.dense, data: data.dense.data.slice() };
+  for (let i = 0; i < dense.rows; i++) dense.data[i * dense.cols] = v;
+  return { dense, csr: csrFromDense(dense), y: data.y };
+}
+
+Deno.test("a constant column stored in every row standardises to 0: its gradient is exactly 0 and the loss the dense kernel's", () => {
+  // The dense kernel sees the column as (v - v) / 1 = 0: nothing the loss depends on.
+  for (const [link, k] of [["sigmoid", 2], ["softmax", 3]] as [Link, number][]) {
+    for (const v of [1, 3.7, 1e12, 1e100]) {
+      const { dense, csr, y } = withConstantColumn(problem(50, 6, k, 71 + k), v);
+      const nOut = link === "sigmoid" ? 1 : k;
+      const preprocessing = fitStandardizer(csr);
+      assert.equal(preprocessing.scale[0], 1);
+      const options = { preprocessing, link, nOutputs: nOut, backend: "ts" as const };
+      const sparse = bindLoss(csr, y, options), reference = bindLoss(dense, y, options);
+      const prng = createPrng(8);
+      const w = Float64Array.from({ length: nOut * 6 }, () => randomNormal(prng));
+      const b = Float64Array.from({ length: nOut }, () => randomNormal(prng));
+      const gw = new Float64Array(w.length), gb = new Float64Array(nOut);
+      const dw = new Float64Array(w.length), db = new Float64Array(nOut);
+      const r = sparse.accumulate(null, 0, 50, w, b, gw, gb);
+      const rd = reference.accumulate(null, 0, 50, w, b, dw, db);
+      const what = `${link}, constant ${v}`;
+      for (let c = 0; c < nOut; c++) assert.equal(gw[c * 6], 0, `${what}: output ${c}`);
+      assertClose(r.loss, rd.loss, { rtol: 1e-13, message: `${what}: loss` });
+      assertClose(gw, dw, { atol: 1e-12, rtol: 1e-11, message: `${what}: weight gradient` });
+      assertClose(gb, db, { atol: 1e-12, rtol: 1e-11, message: `${what}: bias gradient` });
+    }
+  }
+});
+
+Deno.test("fit on CSR leaves a constant column's weight at exactly 0, as the dense fit does, so inputs without it score alike", () => {
+  for (const v of [1e6, 1e12, 1e100]) {
+    for (
+      const optimizer of [
+        { kind: "lbfgs", tolerance: 1e-10 },
+        { kind: "sgd", epochs: 3, batchSize: 16 },
+      ] as const
+    ) {
+      const data = withConstantColumn(problem(120, 8, 2, 81), v);
+      const { sparse, dense } = both(data.csr, data.y, { optimizer });
+      const what = `constant ${v}, ${optimizer.kind}`;
+      assert.equal(dense.model.weights.data[0], 0, `${what}: dense`);
+      assert.equal(sparse.model.weights.data[0], 0, `${what}: sparse`);
+      assertClose(sparse.model.weights.data, dense.model.weights.data, {
+        atol: 1e-7,
+        rtol: 1e-6,
+        message: `${what}: weights`,
+      });
+      // A row whose constant feature is absent (0 in a test file) scores as in the dense model.
+      const absent = { data: new Float64Array(8).fill(0.5), rows: 1, cols: 8 };
+      absent.data[0] = 0;
+      assertClose(
+        decisionFunction(sparse.model, absent).data,
+        decisionFunction(dense.model, absent).data,
+        { atol: 1e-6, rtol: 1e-6, message: `${what}: score` },
+      );
+    }
+  }
+});
+
+Deno.test("features of magnitudes near the float64 limits train on CSR to the dense fit's model", () => {
+  // Squares and sums of such values overflow or underflow; their standardised values do not.
+  for (const magnitude of [1e300, 1.5e308, 1e-300]) {
+    for (
+      const optimizer of [
+        { kind: "lbfgs", tolerance: 1e-10 },
+        { kind: "sgd", epochs: 3, batchSize: 16 },
+      ] as const
+    ) {
+      const data = problem(120, 6, 2, 91);
+      const dense = { ...data.dense, data: data.dense.data.slice() };
+      for (let i = 0; i < dense.rows; i++) {
+        // Column 0 scaled; all of its values of one sign, so that sums of them overflow.
+        dense.data[i * 6] = Math.min(Math.abs(dense.data[i * 6]), 1) * magnitude;
+      }
+      const { sparse, dense: reference } = both(csrFromDense(dense), data.y, { optimizer });
+      const what = `magnitude ${magnitude}, ${optimizer.kind}`;
+      assert.ok(reference.model.weights.data.some((w) => Math.abs(w) > 0.1), what);
+      assertClose(sparse.model.weights.data, reference.model.weights.data, {
+        atol: 1e-7,
+        rtol: 1e-6,
+        message: `${what}: weights`,
+      });
+      assertClose(sparse.model.bias, reference.model.bias, {
+        atol: 1e-7,
+        rtol: 1e-6,
+        message: what,
+      });
+    }
+  }
+});
+
 Deno.test("the sparse loss's moments for L-BFGS are the dense kernel's moments of the standardised rows it samples", () => {
   const cases = [[1000, 0, 1], [40, 2, 1], [7, -1, 1], [40, 0, 1e300], [40, 0, 1e-300]] as const;
   for (const [maxRows, offset, scale] of cases) {
