@@ -294,6 +294,48 @@ Deno.test("without preprocessing, fit on CSR gives the dense fit's model bit for
   }
 });
 
+Deno.test("a mask (pruned fine-tuning) and a weight transform (QAT) train on CSR as on the dense data", () => {
+  const data = problem(140, 10, 3, 101);
+  const mask = Uint8Array.from({ length: 30 }, (_, i) => (i % 3 === 1 ? 0 : 1));
+  // A fake quantizer: forward rounds to a grid of 1/8, backward passes the gradient straight
+  // through but zeroes it where the latent weight is beyond 1 (clipped).
+  const weightTransform = {
+    forward(latent: Float64Array, out: Float64Array) {
+      for (let i = 0; i < latent.length; i++) out[i] = Math.round(latent[i] * 8) / 8;
+    },
+    backward(latent: Float64Array, grad: Float64Array) {
+      for (let i = 0; i < latent.length; i++) if (Math.abs(latent[i]) > 1) grad[i] = 0;
+    },
+  };
+  const sgd = { kind: "sgd", epochs: 4, batchSize: 12, learningRate: 0.2 } as const;
+  // Without preprocessing: the dense run bit for bit.
+  for (
+    const [what, options] of [
+      ["mask, sgd", { mask, optimizer: sgd }],
+      ["mask, lbfgs", { mask, optimizer: { kind: "lbfgs", precondition: false } }],
+      ["weightTransform", { weightTransform, optimizer: sgd }],
+      ["both", { mask, weightTransform, optimizer: sgd }],
+    ] as [string, FitOptions][]
+  ) {
+    const { sparse, dense } = both(data.csr, data.y, { ...options, preprocessing: "none" });
+    assert.deepEqual(bits(sparse.model.weights.data), bits(dense.model.weights.data), what);
+    assert.deepEqual(bits(sparse.model.bias), bits(dense.model.bias), what);
+  }
+  // Standardised: the masked weights stay exactly 0 and the rest reach the dense optimum.
+  const opts: FitOptions = { mask, optimizer: { kind: "lbfgs", tolerance: 1e-10 } };
+  const { sparse, dense } = both(data.csr, data.y, opts);
+  for (let i = 0; i < 30; i++) if (mask[i] === 0) assert.equal(sparse.model.weights.data[i], 0);
+  assert.ok(sparse.model.weights.data.some((w) => Math.abs(w) > 0.1));
+  assertClose(sparse.model.weights.data, dense.model.weights.data, { atol: 1e-7, rtol: 1e-6 });
+  assertClose(sparse.model.bias, dense.model.bias, { atol: 1e-7, rtol: 1e-6 });
+  // QAT's forward pass on standardised CSR data: the dense run's model up to rounding.
+  const qat = both(data.csr, data.y, { weightTransform, optimizer: sgd });
+  assertClose(qat.sparse.model.weights.data, qat.dense.model.weights.data, {
+    atol: 1e-9,
+    rtol: 1e-9,
+  });
+});
+
 Deno.test("SGD with validation data and early stopping on CSR repeats the dense run", () => {
   const train = problem(160, 12, 3, 31), valid = problem(60, 12, 3, 32);
   const options: FitOptions = {
