@@ -182,7 +182,12 @@ function sparseMoments(
       stored[j]++;
     }
   }
-  for (let j = 0; j < d; j++) mean[j] = (mean[j] + (count - stored[j]) * zero[j]) / count;
+  // The absent entries' terms only where there are some: a column stored in every sampled row
+  // may have an absent value beyond float64 (0 * Infinity would be NaN).
+  for (let j = 0; j < d; j++) {
+    if (stored[j] < count) mean[j] += (count - stored[j]) * zero[j];
+    mean[j] /= count;
+  }
   count = 0;
   for (let i = 0; i < n && count < maxRows; i += step, count++) {
     for (let q = indptr[i]; q < indptr[i + 1]; q++) {
@@ -192,7 +197,8 @@ function sparseMoments(
   }
   for (let j = 0; j < d; j++) {
     const z = zero[j] - mean[j];
-    variance[j] = (variance[j] + (count - stored[j]) * z * z) / count;
+    if (stored[j] < count) variance[j] += (count - stored[j]) * z * z;
+    variance[j] /= count;
   }
   return { mean, variance, covariance: null };
 }

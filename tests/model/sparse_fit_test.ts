@@ -463,6 +463,37 @@ Deno.test("fit refuses the wasm backend for CSR data, and malformed CSR data, by
   });
 });
 
+Deno.test("a given standardisation that maps an absent entry beyond float64 is refused at its first row, and accepted for a column stored in every row", () => {
+  // Column 0: 1e300 where stored; (0 - 1e300) / 1e-10 overflows, (1e300 - 1e300) / 1e-10 does not.
+  const p: Preprocessing = {
+    kind: "standardize",
+    mean: Float64Array.of(1e300, 2.5),
+    scale: Float64Array.of(1e-10, 1),
+  };
+  const y = Int32Array.of(0, 1, 0, 1, 1);
+  const rows = (column0: number[]) => {
+    const dense = { data: new Float64Array(10), rows: 5, cols: 2 };
+    for (let i = 0; i < 5; i++) dense.data[i * 2 + 1] = i % 3 + 1;
+    for (const i of column0) dense.data[i * 2] = 1e300;
+    return dense;
+  };
+  assert.throws(() => fit(csrFromDense(rows([0, 1, 3, 4])), y, { preprocessing: p }), {
+    name: "RangeError",
+    message: "Cannot fit model: x holds 0 at row 2, column 0, -Infinity once preprocessed, " +
+      "beyond the float64 range training computes in",
+  });
+  // Stored in every row, the column has no absent entry: the dense fit's model (column 0 is 0).
+  const full = rows([0, 1, 2, 3, 4]);
+  const optimizers: FitOptions["optimizer"][] = [{ kind: "lbfgs" }, { kind: "sgd", epochs: 2 }];
+  for (const optimizer of optimizers) {
+    const options: FitOptions = { preprocessing: p, optimizer };
+    const sparse: Float64Array = fit(csrFromDense(full), y, options).model.weights.data;
+    const dense: Float64Array = fit(full, y, options).model.weights.data;
+    assert.equal(sparse[0], 0, optimizer!.kind);
+    assertClose(sparse, dense, { atol: 1e-9, rtol: 1e-9 });
+  }
+});
+
 const python = await pythonWithSklearn();
 
 Deno.test({
