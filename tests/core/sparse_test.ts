@@ -145,6 +145,7 @@ Deno.test("csrMatrix refuses each malformed part, naming the row and entry at fa
       "holds NaN at row 0, column 2 (entry 1)",
     ],
     [{ cols: 2.5 }, "TypeError", "must have integer rows and cols, got 2 x 2.5"],
+    [{ cols: -1 }, "TypeError", "must have integer rows and cols, got 2 x -1"],
   ];
   for (const [change, name, reason] of cases) {
     const msg = reason.startsWith("indptr") || reason.startsWith("indices") ||
@@ -157,6 +158,17 @@ Deno.test("csrMatrix refuses each malformed part, naming the row and entry at fa
     name: "TypeError",
     message: "Cannot create CSR matrix: indptr is empty; a matrix of 0 rows has indptr [0]",
   });
+  // A hand-made matrix whose indptr is longer than its rows say (even if it ends at nnz).
+  const long = { kind: "csr", rows: 1, cols: 4, indptr: Int32Array.of(0, 3, 3) };
+  assert.throws(
+    () =>
+      assertCsr("check", "x", {
+        ...long,
+        indices: Int32Array.of(0, 1, 2),
+        values: Float64Array.of(1, 2, 3),
+      }),
+    { name: "TypeError", message: "Cannot check: x.indptr has 3 entries, 1 rows need 2" },
+  );
   assert.throws(() => assertCsr("check", "x", { data: new Float64Array(1), rows: 1, cols: 1 }), {
     message: "Cannot check: x must be a CSR matrix, got Object",
   });

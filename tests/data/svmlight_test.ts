@@ -142,6 +142,40 @@ Deno.test("parseSvmlight's matrix holds each line's pairs at their columns", () 
   assert.equal(parseSvmlight("1\n0\n", { nFeatures: 4 }).x.cols, 4);
 });
 
+Deno.test("a byte-order mark, lone CR line ends, a file without features and the largest index read as documented", () => {
+  // The mark is not part of the first label, and columns still count it.
+  const plain = parseSvmlight("1 1:2\n0 2:1\n");
+  assert.deepEqual(parseSvmlight("\ufeff1 1:2\n0 2:1\n"), plain);
+  assert.throws(() => parseSvmlight("\ufeff1 x\n"), {
+    name: "SyntaxError",
+    message: "Cannot read svmlight '<svmlight>': line 1, column 4: 'x' is not index:value",
+  });
+  // Old Mac line ends, as CRLF and LF.
+  assert.deepEqual(parseSvmlight("1 1:2\r0 2:1\r"), plain);
+  assert.throws(() => parseSvmlight("1 1:2\r0 2:x\r"), {
+    message: "Cannot read svmlight '<svmlight>': line 2, column 3: the value 'x' of feature 2 " +
+      "is not a finite decimal number",
+  });
+  // No feature at all: zero-based under "auto" (scikit-learn's rule), so nFeatures names 0, 1.
+  assert.deepEqual(parseSvmlight("1\n0\n", { nFeatures: 2 }).featureNames, ["0", "1"]);
+  // 2^31 - 2 is the largest index read (here beyond nFeatures); 2^31 - 1 is refused as such.
+  assert.throws(() => parseSvmlight("1 0:1 2147483646:1\n", { nFeatures: 5 }), {
+    name: "RangeError",
+    message: "Cannot read svmlight '<svmlight>': line 1, column 7: feature index 2147483646 " +
+      "needs 2147483647 features (indices zero-based), more than nFeatures 5",
+  });
+  assert.throws(() => parseSvmlight("1 0:1 2147483647:1\n", { nFeatures: 5 }), {
+    name: "SyntaxError",
+    message: "Cannot read svmlight '<svmlight>': line 1, column 7: feature index 2147483647 is " +
+      "beyond 2147483646",
+  });
+  assert.throws(() => parseSvmlight("1 1:1\n", { nFeatures: 2.5 }), {
+    name: "RangeError",
+    message: "Cannot read svmlight '<svmlight>': nFeatures must be an integer in " +
+      "[0, 2147483647], got 2.5",
+  });
+});
+
 Deno.test("each malformed token is refused naming its line and column", () => {
   const cases: [string, string, object?][] = [
     [

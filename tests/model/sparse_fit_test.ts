@@ -9,6 +9,7 @@ import { createPrng, randomNormal } from "../../lib/core/random.ts";
 import { csrFromDense, type CsrMatrix, csrToDense } from "../../lib/core/sparse.ts";
 import { fitStandardizer, type Preprocessing } from "../../lib/data/preprocess.ts";
 import { bindLoss } from "../../lib/model/engine.ts";
+import { accumulateLoss } from "../../lib/model/loss.ts";
 import { fit, type FitOptions } from "../../lib/model/fit.ts";
 import { decisionFunction, predict } from "../../lib/model/predict.ts";
 import type { Link } from "../../lib/model/types.ts";
@@ -79,6 +80,32 @@ Deno.test("without preprocessing the sparse kernel's loss and gradient sums are 
         }
       }
     }
+  }
+});
+
+Deno.test("rows without stored entries, scored exactly 0 or tied, count as correct as in the dense kernel", () => {
+  // Rows 1 and 3 are empty: with a zero bias their sigmoid score is 0 (class 0) and their softmax
+  // scores all tie (the first class).
+  const dense = { data: Float64Array.of(1, 0, 0, 0, 0, 0, 0, 2, -1, 0, 0, 0), rows: 4, cols: 3 };
+  const csr = csrFromDense(dense);
+  for (
+    const [link, k, labels] of [["sigmoid", 1, [1, 0, 0, 0]], ["softmax", 3, [2, 0, 1, 0]]] as [
+      Link,
+      number,
+      number[],
+    ][]
+  ) {
+    const y = Int32Array.from(labels);
+    const w = Float64Array.from({ length: k * 3 }, (_, i) => 0.5 - i * 0.3);
+    const b = new Float64Array(k);
+    const run = (m: Matrix | CsrMatrix) => {
+      const gw = new Float64Array(k * 3), gb = new Float64Array(k);
+      const r = accumulateLoss(m, y, null, 0, 4, w, b, link, gw, gb, new Float64Array(k));
+      return [r.loss, r.correct, ...gw, ...gb];
+    };
+    const a = run(csr), d = run(dense);
+    assert.deepEqual(a, d, link);
+    assert.ok(d[1] >= 1 && d[1] <= 3, `${link}: some rows right, some wrong`);
   }
 });
 
@@ -336,6 +363,15 @@ Deno.test("a mask (pruned fine-tuning) and a weight transform (QAT) train on CSR
   });
 });
 
+Deno.test("unstandardised features of large magnitude warn on CSR as on the dense data", () => {
+  const data = problem(60, 5, 2, 111);
+  const dense = { ...data.dense, data: data.dense.data.map((v) => v * 1e7) };
+  const options: FitOptions = { preprocessing: "none", optimizer: { kind: "sgd", epochs: 1 } };
+  const sparse = fit(csrFromDense(dense), data.y, options).warnings;
+  assert.ok(sparse.some((w) => w.includes("not standardised")), sparse.join("; "));
+  assert.deepEqual(sparse, fit(dense, data.y, options).warnings);
+});
+
 Deno.test("SGD with validation data and early stopping on CSR repeats the dense run", () => {
   const train = problem(160, 12, 3, 31), valid = problem(60, 12, 3, 32);
   const options: FitOptions = {
@@ -428,6 +464,34 @@ Deno.test("fitStandardizer of a CSR matrix treats constant columns as the dense 
     indices: Int32Array.of(0, 1, 0, 1),
     values: Float64Array.of(1.7e308, 3e-170, -1.6e308, 1e-170),
   };
+  // A column constant up to rounding (1 and 1 + 2^-52 in every row) keeps scale 1, as dense.
+  const rounding: CsrMatrix = {
+    kind: "csr",
+    rows: 3,
+    cols: 1,
+    indptr: Int32Array.of(0, 1, 2, 3),
+    indices: Int32Array.of(0, 0, 0),
+    values: Float64Array.of(1, 1 + 2 ** -52, 1),
+  };
+  assert.deepEqual(fitStandardizer(rounding), fitStandardizer(csrToDense(rounding)));
+  assert.equal(fitStandardizer(rounding).scale[0], 1);
+  const noRows = csrFromDense({ data: new Float64Array(0), rows: 0, cols: 2 });
+  assert.throws(() => fitStandardizer(noRows), {
+    name: "TypeError",
+    message: "Cannot fit standardizer: x has no rows",
+  });
+  // An explicit -0 stored in row 0 of an otherwise empty column centres on +0, as dense data do.
+  const negativeZero: CsrMatrix = {
+    kind: "csr",
+    rows: 2,
+    cols: 1,
+    indptr: Int32Array.of(0, 1, 1),
+    indices: Int32Array.of(0),
+    values: Float64Array.of(-0),
+  };
+  const nz = fitStandardizer(negativeZero);
+  assert.ok(Object.is(nz.mean[0], 0));
+  assert.deepEqual(bits(nz.mean), bits(fitStandardizer(csrToDense(negativeZero)).mean));
   const sb = fitStandardizer(big), db = fitStandardizer(csrToDense(big));
   assert.deepEqual(sb, db);
   assert.ok(sb.scale.every((v) => Number.isFinite(v) && v !== 1));
@@ -450,6 +514,15 @@ Deno.test("fit refuses the wasm backend for CSR data, and malformed CSR data, by
   assert.throws(() => fit(dense, y, { validation: { x: { ...csr, cols: 6 }, y } }), {
     name: "TypeError",
     message: "Cannot fit model: validation.x has 6 columns, x has 5",
+  });
+  const empty = csrFromDense({ data: new Float64Array(0), rows: 0, cols: 5 });
+  assert.throws(() => fit(csr, y, { validation: { x: empty, y: new Int32Array(0) } }), {
+    name: "RangeError",
+    message: "Cannot fit model: validation.x has no rows",
+  });
+  assert.throws(() => fit(csr, y, { validation: { x: csr, y: y.subarray(0, 3) } }), {
+    name: "TypeError",
+    message: "Cannot fit model: data has 40 rows but labels have 3 entries",
   });
   // A given standardisation whose scale is tiny for the data: refused as for dense data.
   const p: Preprocessing = {

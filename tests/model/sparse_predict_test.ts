@@ -119,6 +119,15 @@ Deno.test("prepared predictors score CSR inputs as decisionFunction does", () =>
     name: "TypeError",
     message: "Cannot compute scores: the predictor takes 15 columns, x has 16",
   });
+  // A malformed CSR matrix is refused whole, its values included, as decisionFunction does.
+  const nan = { ...x, values: x.values.map((v, i) => (i === 2 ? NaN : v)) };
+  using p = preparePredictor(standardized);
+  for (const predictor of [p, r]) {
+    assert.throws(() => predictor.decisionFunction(nan), {
+      name: "RangeError",
+      message: /^Cannot compute scores: x holds NaN at row \d+, column \d+ \(entry 2\)$/,
+    });
+  }
 });
 
 Deno.test("evaluate on CSR gives the metrics of the dense data, weighted or not", () => {
@@ -170,6 +179,21 @@ Deno.test("quantized models score CSR inputs as their dense reference does; cali
     message: "Cannot compute quantized scores: sparse (CSR) input is not supported here; " +
       "convert with csrToDense(x)",
   };
+  // Calibrated log2 models score integer-only too.
+  const log2 = calibrateInput(
+    quantizeModel(standardized, { method: { kind: "log2", bits: 4 } }),
+    dense,
+  );
+  assert.throws(() => quantizedDecisionFunction(log2, x), refusal);
+  // An input quantization with a float bias is not integer-only: CSR inputs score as dense ones.
+  const floatBias = {
+    ...calibrated,
+    bias: { kind: "float64" as const, values: Float64Array.from(standardized.bias) },
+  };
+  assert.deepEqual(
+    bits(quantizedDecisionFunction(floatBias, x).data),
+    bits(quantizedDecisionFunction(floatBias, dense, { backend: "ts" }).data),
+  );
   assert.throws(() => quantizedDecisionFunction(calibrated, x), refusal);
   assert.throws(() => quantizedReferenceDecisionFunction(calibrated, x), refusal);
   assert.throws(() => lite.quantizedPredict(calibrated, x), refusal);
@@ -212,8 +236,10 @@ Deno.test("scoring refuses CSR inputs with backend wasm, of another width, or ma
   // A score beyond float64 is refused as for dense inputs.
   const huge = csrToDense(x);
   huge.data.fill(1e308);
-  assert.throws(() => decisionFunction(raw, csrFromDense(huge)), {
-    name: "RangeError",
-    message: /^Cannot compute scores: the score of row 0 \(output 0\) is -?Infinity/,
-  });
+  for (const scores of [decisionFunction, referenceDecisionFunction]) {
+    assert.throws(() => scores(raw, csrFromDense(huge)), {
+      name: "RangeError",
+      message: /^Cannot compute scores: the score of row 0 \(output 0\) is -?Infinity/,
+    });
+  }
 });

@@ -49,6 +49,12 @@ Deno.test("every dense-only entry point refuses CSR data by name", async () => {
         S,
         new Float64Array(450),
       )],
+    ["packed4FloatScoresTs", () =>
+      L.packed4FloatScoresTs(
+        { packed: new Uint8Array(6), codebook: new Float32Array(16), bias: b3, nFeatures: 4 },
+        S,
+        new Float64Array(450),
+      )],
     ["denseScores", () => L.denseScores({ weights: new Float32Array(12), bias: b3 }, S)],
     ["prepareDense().scores", () => {
       using s = L.prepareDense({ weights: new Float32Array(12), bias: b3 });
