@@ -19,7 +19,11 @@ import type { Matrix } from "../core/matrix.ts";
 import { counted, quotedList, quotedText } from "../core/validate.ts";
 import { classIndexOf } from "../data/dataset.ts";
 import { trainTestSplit } from "../data/preprocess.ts";
-import { readSvmlight, type SparseDataset } from "../data/svmlight.ts";
+import {
+  DEFAULT_MAX_SVMLIGHT_FEATURES,
+  readSvmlight,
+  type SparseDataset,
+} from "../data/svmlight.ts";
 import { type OptionSpec, type ParsedArgs, refuseUnused, UsageError } from "./args.ts";
 import { count, int } from "./format.ts";
 
@@ -72,8 +76,8 @@ export const FEATURES_OPTION: Readonly<Record<string, OptionSpec>> = {
     type: "string",
     value: "N",
     help: "svmlight --data: the number of features (at least the largest index's; default: " +
-      "the largest index in the file), so that the model takes files whose highest features " +
-      "this one lacks",
+      "the largest index in the file, up to 1048576 = 2^20: give --features for a wider " +
+      "file), so that the model takes files whose highest features this one lacks",
   },
 };
 
@@ -328,6 +332,10 @@ export function svmlightText(facts: SvmlightFileFacts): string {
     `${count(facts.stored, "stored value")}${share}`;
 }
 
+/** The end of `readSvmlight`'s refusal of an index beyond its `maxFeatures`. */
+const MAX_FEATURES_REFUSAL =
+  /needs more than maxFeatures (\d+) columns; raise maxFeatures to read it$/;
+
 /**
  * Reads the file whole, refusing one above `maxBytes` in the words of the command line.
  */
@@ -352,12 +360,25 @@ async function readFile(
     return await readSvmlight(file, {
       zeroBased: options.zeroBased,
       maxBytes: Number.MAX_SAFE_INTEGER,
-      ...(options.nFeatures === undefined ? {} : { nFeatures: options.nFeatures }),
+      // --features is the width asked for: it raises the limit on the columns to itself.
+      ...(options.nFeatures === undefined ? {} : {
+        nFeatures: options.nFeatures,
+        maxFeatures: Math.max(options.nFeatures, DEFAULT_MAX_SVMLIGHT_FEATURES),
+      }),
     });
   } catch (error) {
-    // The reader names its own option: on the command line it is --features.
+    // The reader names its own options: on the command line it is --features.
     if (error instanceof RangeError && / more than nFeatures \d+$/.test(error.message)) {
       throw new RangeError(error.message.replace(/nFeatures (\d+)$/, "--features $1"));
+    }
+    if (error instanceof RangeError && MAX_FEATURES_REFUSAL.test(error.message)) {
+      throw new RangeError(
+        error.message.replace(
+          MAX_FEATURES_REFUSAL,
+          "needs more than $1 features, the most read without --features; give --features N " +
+            "(the number of features) to read it",
+        ),
+      );
     }
     throw error;
   }
@@ -498,8 +519,31 @@ export async function svmlightRowsForModel(
   const given = options.zeroBased === "yes" ? true : options.zeroBased === "no" ? false : "auto";
   const fromModel = given === "auto" ? modelIndexBase(model.featureNames) : undefined;
   const zeroBased = fromModel ?? given;
-  const data = await readSvmlight(file, { zeroBased, maxBytes: Number.MAX_SAFE_INTEGER });
   const d = model.featureNames.length;
+  let data: SparseDataset;
+  try {
+    // An index beyond the model's features is refused below, naming the model; one beyond the
+    // reader's limit too (the model's width + 1 at least) is refused as it is read.
+    data = await readSvmlight(file, {
+      zeroBased,
+      maxBytes: Number.MAX_SAFE_INTEGER,
+      maxFeatures: Math.max(d + 1, DEFAULT_MAX_SVMLIGHT_FEATURES),
+    });
+  } catch (error) {
+    const m = error instanceof RangeError
+      ? new RegExp(
+        `: line (\\d+), column \\d+: feature index (\\d+) ${MAX_FEATURES_REFUSAL.source}`,
+      )
+        .exec(error.message)
+      : null;
+    if (m === null) throw error;
+    throw new RangeError(
+      `Cannot ${options.action}: line ${m[1]} of '${file}' has feature index ${m[2]}, beyond ` +
+        `the model's ${
+          counted(d, "feature")
+        }: an svmlight file's features are matched to the model's by index`,
+    );
+  }
   const zero = typeof zeroBased === "boolean" ? zeroBased : isZeroBased(data);
   const facts: SvmlightFileFacts = {
     zeroBased: zero,

@@ -126,7 +126,7 @@ export function assertCsr(action: string, name: string, m: unknown): asserts m i
     throw new TypeError(
       `Cannot ${action}: ${name}.indptr has ${
         counted(indptr!.length, "entry", { plural: "entries" })
-      }, ${rows} rows need ${rows! + 1}`,
+      }, ${counted(rows!, "row")} ${rows === 1 ? "needs" : "need"} ${rows! + 1}`,
     );
   }
   const nnz = indices!.length;

@@ -37,6 +37,15 @@ export interface SvmlightOptions {
    */
   nFeatures?: number;
   /**
+   * The most columns (and feature names) a file may make: a larger `nFeatures`, or an index
+   * needing more columns, is refused as soon as it is read, before anything is allocated per
+   * column (a line of 20 bytes naming index 2000000000 would otherwise ask for two billion
+   * names). The default is the 2^20 weights a model file of a few bytes may declare
+   * (`maxDeclaredWeights`); raise it for wider data.
+   * @default {1048576} (2 ** 20)
+   */
+  maxFeatures?: number;
+  /**
    * Storage of the values.
    * @default {"float64"}
    */
@@ -75,6 +84,7 @@ export interface SparseDataset {
 const SVMLIGHT_OPTION_KEYS: OptionKeys<SvmlightOptions> = {
   zeroBased: true,
   nFeatures: true,
+  maxFeatures: true,
   dtype: true,
   fileName: true,
 };
@@ -82,12 +92,16 @@ const SVMLIGHT_OPTION_KEYS: OptionKeys<SvmlightOptions> = {
 const READ_SVMLIGHT_OPTION_KEYS: OptionKeys<ReadSvmlightOptions> = {
   zeroBased: true,
   nFeatures: true,
+  maxFeatures: true,
   dtype: true,
   maxBytes: true,
 };
 
 /** The largest feature index a file may write: columns are counted in int32. */
 const MAX_INDEX = 2 ** 31 - 2;
+
+/** The default `maxFeatures` of the svmlight readers: 2^20 columns. */
+export const DEFAULT_MAX_SVMLIGHT_FEATURES = 2 ** 20;
 
 /**
  * Parses svmlight / libsvm text into a sparse data set. Each line is a label, then
@@ -100,15 +114,16 @@ const MAX_INDEX = 2 ** 31 - 2;
  * (`1,3`) is refused.
  *
  * @param text The text.
- * @param options Index base, number of features, storage, name for messages.
+ * @param options Index base, number of features and their limit, storage, name for messages.
  * @returns Features in CSR form, class indices, classes and feature names.
  * @throws {SyntaxError} Naming the file, the line and the column of the first bad token: a pair
  *   that is not `index:value`, an index that is not a whole number >= 0 (or is 0 in a file said to
  *   be one-based) or does not increase along the line, a value that is not a finite decimal
  *   number (or beyond float32 with `dtype: "float32"`), a missing or multi-label label; or if
  *   the text holds no sample.
- * @throws {RangeError} If an index is beyond `nFeatures` (naming its line and column), or an
- *   option is out of range.
+ * @throws {RangeError} If an index is beyond `nFeatures` or needs more than `maxFeatures`
+ *   columns (naming its line and column), or an option is out of range (`nFeatures` above
+ *   `maxFeatures` among them).
  * @throws {TypeError} If `text` is not a string or an option is unknown.
  *
  * @example One-based indices, found by the "auto" rule
@@ -154,7 +169,7 @@ export function parseSvmlight(text: string, options: SvmlightOptions = {}): Spar
  * format rules). The file is read whole, as UTF-8.
  *
  * @param path The file's path or URL.
- * @param options Index base, number of features, storage, size limit.
+ * @param options Index base, number of features and their limit, storage, size limit.
  * @returns Features in CSR form, class indices, classes and feature names.
  * @throws {TypeError} If `path` is not a non-empty string or a URL, or the file cannot be read
  *   (missing, a folder), naming it.
@@ -228,14 +243,24 @@ export async function readSvmlight(
 }
 
 function checkOptions(action: string, options: SvmlightOptions): void {
-  const { zeroBased, nFeatures, dtype } = options;
+  const { zeroBased, nFeatures, maxFeatures, dtype } = options;
   if (zeroBased !== undefined && zeroBased !== "auto" && typeof zeroBased !== "boolean") {
     throw new TypeError(
       `Cannot ${action}: zeroBased must be true, false or "auto", got ${describe(zeroBased)}`,
     );
   }
+  if (maxFeatures !== undefined) {
+    assertInRange(action, "maxFeatures", maxFeatures, 0, MAX_INDEX + 1, true);
+  }
   if (nFeatures !== undefined) {
     assertInRange(action, "nFeatures", nFeatures, 0, MAX_INDEX + 1, true);
+    const max = maxFeatures ?? DEFAULT_MAX_SVMLIGHT_FEATURES;
+    if (nFeatures > max) {
+      throw new RangeError(
+        `Cannot ${action}: nFeatures ${nFeatures} is more than maxFeatures ${max}; raise ` +
+          "maxFeatures to read so many",
+      );
+    }
   }
   if (dtype !== undefined && dtype !== "float32" && dtype !== "float64") {
     throw new RangeError(
@@ -275,6 +300,15 @@ function parseText(text: string, file: string, options: SvmlightOptions): Sparse
   const action = `read svmlight '${file}'`;
   const float32 = options.dtype === "float32";
   const zeroBased = options.zeroBased ?? "auto";
+  const maxFeatures = options.maxFeatures ?? DEFAULT_MAX_SVMLIGHT_FEATURES;
+  // Too many columns, refused before any is allocated (with nFeatures, at most maxFeatures, an
+  // index beyond it is refused after the last line, before the columns too).
+  const tooWide = (place: Place, index: number): never => {
+    throw new RangeError(
+      `Cannot ${action}: line ${place.line}, column ${place.column}: feature index ${index} ` +
+        `needs more than maxFeatures ${maxFeatures} columns; raise maxFeatures to read it`,
+    );
+  };
   const fail = (place: Place, reason: string): never => {
     throw new SyntaxError(
       `Cannot ${action}: line ${place.line}, column ${place.column}: ${reason}`,
@@ -344,6 +378,8 @@ function parseText(text: string, file: string, options: SvmlightOptions): Sparse
       }
       const index = Number(indexText);
       if (index > MAX_INDEX) fail(place, `feature index ${indexText} is beyond ${MAX_INDEX}`);
+      // Beyond maxFeatures whichever the base (index maxFeatures is one too many zero-based only).
+      if (index > maxFeatures && options.nFeatures === undefined) tooWide(place, index);
       if (index === 0 && zeroBased === false) {
         fail(place, "feature index 0 in a file read as one-based (zeroBased: false)");
       }
@@ -396,6 +432,7 @@ function parseText(text: string, file: string, options: SvmlightOptions): Sparse
   const idx = indices.done();
   if (shift) { for (let p = 0; p < idx.length; p++) idx[p] -= 1; }
   const needed = maxIndex < 0 ? 0 : maxIndex - shift + 1;
+  if (needed > maxFeatures && options.nFeatures === undefined) tooWide(maxPlace!, maxIndex);
   const cols = options.nFeatures ?? needed;
   if (needed > cols) {
     throw new RangeError(

@@ -453,6 +453,36 @@ Deno.test("svmlight files: names, options and refusals", async () => {
     // --features widens the model.
     const widened = await runCli(["train", "--data", file, "--features", "5", "--json"]);
     assert.equal(JSON.parse(widened.stdout).data.features, 5);
+    // An index of 2e9 is refused as it is read, not met with two billion feature names.
+    const huge = `${dir}/huge.svm`;
+    await Deno.writeTextFile(huge, "1 1:1\n0 2000000000:1");
+    await refused(
+      ["train", "--data", huge],
+      1,
+      new RegExp(
+        `^lrc train: Cannot read svmlight '${huge}': line 2, column 3: feature index 2000000000 ` +
+          "needs more than 1048576 features, the most read without --features; give --features " +
+          "N \\(the number of features\\) to read it\n$",
+      ),
+    );
+    for (const command of ["predict", "threshold"]) {
+      await refused(
+        [
+          command,
+          "--model",
+          model,
+          "--data",
+          huge,
+          ...(command === "threshold" ? ["--target", "f1"] : []),
+        ],
+        1,
+        new RegExp(
+          `^lrc ${command}: Cannot ${command === "predict" ? "predict" : "[^:]+"}: line 2 of ` +
+            `'${huge}' has feature index 2000000000, beyond the model's 3 features: an svmlight ` +
+            "file's features are matched to the model's by index\n$",
+        ),
+      );
+    }
     for (
       const option of [
         ["--label", "0"],

@@ -167,7 +167,7 @@ Deno.test("csrMatrix refuses each malformed part, naming the row and entry at fa
         indices: Int32Array.of(0, 1, 2),
         values: Float64Array.of(1, 2, 3),
       }),
-    { name: "TypeError", message: "Cannot check: x.indptr has 3 entries, 1 rows need 2" },
+    { name: "TypeError", message: "Cannot check: x.indptr has 3 entries, 1 row needs 2" },
   );
   assert.throws(() => assertCsr("check", "x", { data: new Float64Array(1), rows: 1, cols: 1 }), {
     message: "Cannot check: x must be a CSR matrix, got Object",

@@ -176,6 +176,49 @@ Deno.test("a byte-order mark, lone CR line ends, a file without features and the
   });
 });
 
+Deno.test("maxFeatures bounds the columns before any is allocated", async () => {
+  // 20 bytes naming index 2e9: refused as read, not two billion feature names.
+  const huge = "1 1:1\n0 2000000000:1";
+  const message = "line 2, column 3: feature index 2000000000 needs more than maxFeatures " +
+    "1048576 columns; raise maxFeatures to read it";
+  assert.throws(() => parseSvmlight(huge), {
+    name: "RangeError",
+    message: `Cannot read svmlight '<svmlight>': ${message}`,
+  });
+  const path = await Deno.makeTempFile({ suffix: ".svm" });
+  try {
+    await Deno.writeTextFile(path, huge);
+    await assert.rejects(readSvmlight(path), {
+      name: "RangeError",
+      message: `Cannot read svmlight '${path}': ${message}`,
+    });
+  } finally {
+    await Deno.remove(path);
+  }
+  // An index needing exactly maxFeatures columns is read, in either base; one more is not.
+  assert.equal(parseSvmlight("1 1:1 10:2\n", { maxFeatures: 10 }).x.cols, 10);
+  assert.equal(parseSvmlight("1 0:1 9:2\n", { maxFeatures: 10 }).featureNames.length, 10);
+  assert.throws(() => parseSvmlight("1 0:1 10:2\n", { maxFeatures: 10 }), {
+    name: "RangeError",
+    message: "Cannot read svmlight '<svmlight>': line 1, column 7: feature index 10 needs more " +
+      "than maxFeatures 10 columns; raise maxFeatures to read it",
+  });
+  assert.throws(() => parseSvmlight("1 1:1 11:2\n", { maxFeatures: 10 }), {
+    message: /column 7: feature index 11 needs more than maxFeatures 10 columns/,
+  });
+  // nFeatures is the width asked for, within maxFeatures; raising maxFeatures reads wider.
+  assert.equal(parseSvmlight("1 1:1\n", { nFeatures: 10, maxFeatures: 10 }).x.cols, 10);
+  assert.throws(() => parseSvmlight("1 1:1\n", { nFeatures: 11, maxFeatures: 10 }), {
+    name: "RangeError",
+    message: "Cannot read svmlight '<svmlight>': nFeatures 11 is more than maxFeatures 10; " +
+      "raise maxFeatures to read so many",
+  });
+  assert.equal(parseSvmlight("1 1:1 11:2\n", { maxFeatures: 11 }).x.cols, 11);
+  assert.throws(() => parseSvmlight("1 1:1\n", { maxFeatures: -1 }), {
+    message: /maxFeatures must be an integer in \[0, 2147483647\], got -1/,
+  });
+});
+
 Deno.test("each malformed token is refused naming its line and column", () => {
   const cases: [string, string, object?][] = [
     [
