@@ -79,8 +79,8 @@ export interface CrossValidateLambdaOptions {
    */
   lambdas?: readonly number[];
   /**
-   * The fold of each row, shape `(nSamples)`: integers `0..k-1`, each fold holding at least one
-   * row (e.g. from `stratifiedFolds`, or groups of rows that must stay together). Not with `k`.
+   * The fold of each row, shape `(nSamples)`: integers `0..k-1` (so below `nSamples`), each fold
+   * holding at least one row (e.g. from `stratifiedFolds`, or groups of rows that must stay together). Not with `k`.
    * @default {stratifiedFolds(y, k, { seed })}
    */
   folds?: ArrayLike<number>;
@@ -665,10 +665,13 @@ function foldsOption(
       }, y has ${y.length}`,
     );
   }
+  // Each fold holds a row, so an index is below the row count; a larger one would also wrap in
+  // the Int32Array (2^31 + 5 became a negative fold that no fold validated).
   for (let i = 0; i < folds.length; i++) {
-    if (!Number.isInteger(folds[i]) || folds[i] < 0) {
+    if (!Number.isInteger(folds[i]) || folds[i] < 0 || folds[i] >= folds.length) {
       throw new RangeError(
-        `Cannot ${ACTION}: folds[${i}] is ${folds[i]}, not a fold index (an integer >= 0)`,
+        `Cannot ${ACTION}: folds[${i}] is ${folds[i]}, not a fold index (an integer from 0 to ` +
+          `${folds.length - 1}, each fold holding a row)`,
       );
     }
   }

@@ -15,6 +15,7 @@ import { throwsWith } from "../_helpers/errors.ts";
 
 const cancer = await loadEmbedded("breast-cancer");
 const wine = await loadEmbedded("wine");
+const iris = await loadEmbedded("iris");
 
 /** The rows of fold `f` (validation) and of the others (training), in row order. */
 function split(x: Matrix, y: Int32Array, folds: ArrayLike<number>, f: number) {
@@ -383,7 +384,7 @@ Deno.test("bad strengths, folds and options are refused with what is wrong", () 
   throwsWith(
     () => cv({ folds: Array.from(wine.y, (_, i) => i % 2 - 0.5) }),
     RangeError,
-    `${A}folds[0] is -0.5, not a fold index (an integer >= 0)`,
+    `${A}folds[0] is -0.5, not a fold index (an integer from 0 to 177, each fold holding a row)`,
   );
   throwsWith(
     () => cv({ k: 60 }),
@@ -462,6 +463,29 @@ Deno.test("bad strengths, folds and options are refused with what is wrong", () 
     RangeError,
     `${A}training fold 0 with lambda 0.1: Cannot fit model: every training row weighs 0`,
   );
+});
+
+Deno.test("a fold index is below the row count: none wraps around in the Int32Array", () => {
+  // 2^31 + 5 stored as an int32 is negative: a row in no fold's validation, in every training.
+  // 2^32 is 0 there. 178 rows can make at most 178 non-empty folds.
+  for (const bad of [2 ** 31 + 5, 2 ** 32, 178]) {
+    const folds = Array.from(wine.y, (_, i) => i % 3);
+    folds[7] = bad;
+    throwsWith(
+      () => crossValidateLambda(wine.x, wine.y, { lambdas: [0.1], folds, refit: false }),
+      RangeError,
+      `Cannot cross-validate lambda: folds[7] is ${bad}, not a fold index (an integer from 0 to 177`,
+    );
+  }
+  // One row per fold is the most there can be.
+  const leaveOneOut = crossValidateLambda(iris.x, iris.y, {
+    lambdas: [0.1],
+    folds: Array.from(iris.y, (_, i) => i),
+    scoring: "accuracy",
+    refit: false,
+  });
+  assert.equal(leaveOneOut.k, 150);
+  assert.ok(leaveOneOut.points[0].foldScores.every((s) => s === 0 || s === 1));
 });
 
 Deno.test("chooseLambda refuses tables it cannot choose from", () => {
