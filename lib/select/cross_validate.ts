@@ -274,9 +274,9 @@ const SCORINGS: readonly CrossValidationScoring[] = [
  * @throws {RangeError} If `x` holds NaN or Infinity, the labels hold fewer than two classes,
  *   `lambdas` is empty or holds a strength that is not finite and > 0 or one twice, `folds` and
  *   `k` are both given, a fold is empty or its training rows hold one class, `k` is out of range
- *   (see `stratifiedFolds`), the ROC AUC is asked for more than two classes or a fold's
- *   validation rows lack one, a fold's validation rows all weigh 0, or as `fit` (naming the fold
- *   and strength).
+ *   (see `stratifiedFolds`), the ROC AUC is asked for more than two classes, a fold's validation
+ *   rows all weigh 0 or, scored by ROC AUC, hold no row (or no weight) of a class, or as `fit`
+ *   (naming the fold and strength). Every fold is checked before any training.
  *
  * @example Five folds of breast cancer, scored by log loss
  * ```ts
@@ -402,25 +402,20 @@ export function crossValidateLambda(
   const converged = lambdas.map(() => true);
   const steps = k * lambdas.length;
   let step = 0;
+  // Every fold is checked before any training, so that a bad last fold is not found after hours.
+  for (let f = 0; f < k; f++) checkFold(f, folds, y, sampleWeight, classes, scoring);
   for (let f = 0; f < k; f++) {
     const trainRows: number[] = [], validationRows: number[] = [];
     for (let i = 0; i < folds.length; i++) (folds[i] === f ? validationRows : trainRows).push(i);
     const xTrain = takeRows(x, trainRows), xValidation = takeRows(x, validationRows);
     const yTrain = Int32Array.from(trainRows, (i) => y[i]);
     const yValidation = Int32Array.from(validationRows, (i) => y[i]);
-    checkFold(f, yTrain, yValidation, classes, scoring);
     const trainWeight = sampleWeight === null
       ? {}
       : { sampleWeight: Float64Array.from(trainRows, (i) => sampleWeight[i]) };
     const validationWeight = sampleWeight === null
       ? undefined
       : Float64Array.from(validationRows, (i) => sampleWeight[i]);
-    if (validationWeight !== undefined && validationWeight.every((w) => w === 0)) {
-      throw new RangeError(
-        `Cannot ${ACTION}: fold ${f}'s validation rows all weigh 0 (sampleWeight), so it has no ` +
-          "score; give them weight or make other folds",
-      );
-    }
     let previous: LogisticModel | null = null;
     for (const li of order) {
       const penalty = { ...kind, lambda: lambdas[li] } as Penalty;
@@ -436,7 +431,7 @@ export function crossValidateLambda(
         yValidation,
         validationWeight === undefined ? {} : { sampleWeight: validationWeight },
       );
-      const score = scoreOf(ev, scoring, f);
+      const score = scoreOf(ev, scoring);
       scores[li][f] = score;
       if (!result.converged) converged[li] = false;
       if (warmStart) previous = result.model;
@@ -698,26 +693,59 @@ function foldCount(folds: Int32Array): number {
   return k;
 }
 
-/** Refuses a fold whose training rows hold one class, or whose rows have no ROC AUC. */
+/**
+ * Refuses a fold whose training rows hold one class, whose validation rows all weigh 0, or, for
+ * the ROC AUC, whose validation rows hold no row, or no weight, of a class of `y`.
+ */
 function checkFold(
   f: number,
-  yTrain: Int32Array,
-  yValidation: Int32Array,
+  folds: Int32Array,
+  y: Int32Array,
+  sampleWeight: Float64Array | null,
   classes: readonly string[],
   scoring: CrossValidationScoring,
 ): void {
-  const present = new Set(yTrain);
-  if (present.size < 2) {
+  const nc = classes.length;
+  const inY = new Uint8Array(nc), trained = new Uint8Array(nc);
+  const rows = new Float64Array(nc), weight = new Float64Array(nc);
+  let firstTrained = -1, total = 0;
+  for (let i = 0; i < y.length; i++) {
+    const c = y[i];
+    inY[c] = 1;
+    if (folds[i] !== f) {
+      if (firstTrained < 0) firstTrained = c;
+      trained[c] = 1;
+      continue;
+    }
+    const w = sampleWeight === null ? 1 : sampleWeight[i];
+    rows[c]++;
+    weight[c] += w;
+    total += w;
+  }
+  if (trained.reduce((a, b) => a + b, 0) < 2) {
     throw new RangeError(
       `Cannot ${ACTION}: the training rows of fold ${f} (all rows but its own) hold a single ` +
-        `class (${quotedText(classes[yTrain[0]])}); at least two are needed`,
+        `class (${quotedText(classes[firstTrained])}); at least two are needed`,
     );
   }
-  if (scoring === "roc-auc" && new Set(yValidation).size < 2) {
+  if (total === 0) {
     throw new RangeError(
-      `Cannot ${ACTION}: the validation rows of fold ${f} hold class ${
-        quotedText(classes[yValidation[0]])
-      } only, which has no ROC AUC; use stratified folds or another scoring`,
+      `Cannot ${ACTION}: fold ${f}'s validation rows all weigh 0 (sampleWeight), so it has no ` +
+        "score; give them weight or make other folds",
+    );
+  }
+  if (scoring !== "roc-auc") return;
+  const so = "their ROC AUC is undefined";
+  for (let c = 0; c < nc; c++) {
+    if (inY[c] === 0 || weight[c] > 0) continue;
+    throw new RangeError(
+      rows[c] === 0
+        ? `Cannot ${ACTION}: the validation rows of fold ${f} hold no row of class ` +
+          `${quotedText(classes[c])}, so ${so}; use stratified folds or another scoring`
+        : `Cannot ${ACTION}: the validation rows of fold ${f} of class ${
+          quotedText(classes[c])
+        } all weigh 0 (sampleWeight), so ${so}; give them weight, make other folds or use ` +
+          "another scoring",
     );
   }
 }
@@ -738,7 +766,7 @@ function foldFit(f: number, lambda: number, train: () => FitResult): FitResult {
   }
 }
 
-function scoreOf(ev: Evaluation, scoring: CrossValidationScoring, f: number): number {
+function scoreOf(ev: Evaluation, scoring: CrossValidationScoring): number {
   switch (scoring) {
     case "log-loss":
       return ev.logLoss;
@@ -747,14 +775,8 @@ function scoreOf(ev: Evaluation, scoring: CrossValidationScoring, f: number): nu
     case "balanced-accuracy":
       return ev.balancedAccuracy;
     case "roc-auc":
-      // Both classes are in every validation fold (checked); with weights, one may weigh 0.
-      if (ev.rocAuc === null) {
-        throw new RangeError(
-          `Cannot ${ACTION}: the validation rows of fold ${f} weigh 0 in one class, which ` +
-            "leaves no ROC AUC; use another scoring",
-        );
-      }
-      return ev.rocAuc;
+      // Both classes weigh more than 0 in every validation fold (checkFold): never null.
+      return ev.rocAuc!;
   }
 }
 

@@ -456,12 +456,17 @@ Deno.test("bad strengths, folds and options are refused with what is wrong", () 
   const nan = { ...wine.x, data: wine.x.data.slice() };
   nan.data[5 * 13 + 2] = NaN;
   throwsWith(() => crossValidateLambda(nan, wine.y), RangeError, "x holds NaN at row 5, column 2");
-  // An error of fit names the fold and strength: fold 0's training rows all weigh 0.
-  const folds = Array.from(wine.y, (_, i) => i % 3);
+  // An error of fit names the fold and strength: fold 2 validates every row of class 2, the only
+  // class that weighs more than 0, so its training rows all weigh 0.
   throwsWith(
-    () => cv({ lambdas: [0.1], folds, sampleWeight: folds.map((f) => (f === 0 ? 1 : 0)) }),
+    () =>
+      cv({
+        lambdas: [0.1],
+        folds: wine.y.map((c, i) => (c === 2 ? 2 : i % 2)),
+        classWeight: { "0": 0, "1": 0, "2": 1 },
+      }),
     RangeError,
-    `${A}training fold 0 with lambda 0.1: Cannot fit model: every training row weighs 0`,
+    `${A}training fold 2 with lambda 0.1: Cannot fit model: every training row weighs 0`,
   );
 });
 
@@ -486,6 +491,70 @@ Deno.test("a fold index is below the row count: none wraps around in the Int32Ar
   });
   assert.equal(leaveOneOut.k, 150);
   assert.ok(leaveOneOut.points[0].foldScores.every((s) => s === 0 || s === 1));
+});
+
+Deno.test("every fold is checked before any training: a bad last fold costs no training", () => {
+  let trainings = 0;
+  const onProgress = () => void trainings++;
+  // Classes 1 and 2 all in fold 2: its training rows (folds 0 and 1) are class 0 only.
+  throwsWith(
+    () =>
+      crossValidateLambda(wine.x, wine.y, {
+        lambdas: [0.1, 0.01],
+        folds: wine.y.map((c, i) => (c === 0 ? i % 2 : 2)),
+        onProgress,
+      }),
+    RangeError,
+    'the training rows of fold 2 (all rows but its own) hold a single class ("0")',
+  );
+  // The last fold's validation rows all weigh 0.
+  const folds = Array.from(wine.y, (_, i) => i % 3);
+  throwsWith(
+    () =>
+      crossValidateLambda(wine.x, wine.y, {
+        lambdas: [0.1],
+        folds,
+        sampleWeight: folds.map((f) => (f === 2 ? 0 : 1)),
+        onProgress,
+      }),
+    RangeError,
+    "fold 2's validation rows all weigh 0 (sampleWeight)",
+  );
+  assert.equal(trainings, 0);
+});
+
+Deno.test("the ROC AUC needs both classes in every validation fold, with weight", () => {
+  const A = "Cannot cross-validate lambda: the validation rows of fold ";
+  let trainings = 0;
+  const onProgress = () => void trainings++;
+  // Two classes, ROC AUC: fold 2 of class 0 only; then class 0's rows of fold 1 weighing 0.
+  throwsWith(
+    () =>
+      crossValidateLambda(cancer.x, cancer.y, {
+        lambdas: [0.1],
+        folds: cancer.y.map((c, i) => (c === 1 ? i % 2 : i % 3)),
+        scoring: "roc-auc",
+        onProgress,
+      }),
+    RangeError,
+    `${A}2 hold no row of class "1", so their ROC AUC is undefined; use stratified folds or ` +
+      "another scoring",
+  );
+  const cancerFolds3 = stratifiedFolds(cancer.y, 3, { seed: 1 });
+  throwsWith(
+    () =>
+      crossValidateLambda(cancer.x, cancer.y, {
+        lambdas: [0.1],
+        folds: cancerFolds3,
+        sampleWeight: cancer.y.map((c, i) => (c === 0 && cancerFolds3[i] === 1 ? 0 : 1)),
+        scoring: "roc-auc",
+        onProgress,
+      }),
+    RangeError,
+    `${A}1 of class "0" all weigh 0 (sampleWeight), so their ROC AUC is undefined; give them ` +
+      "weight, make other folds or use another scoring",
+  );
+  assert.equal(trainings, 0);
 });
 
 Deno.test("chooseLambda refuses tables it cannot choose from", () => {
