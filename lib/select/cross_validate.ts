@@ -99,7 +99,9 @@ export interface CrossValidateLambdaOptions {
    * is better), accuracy, balanced accuracy or the ROC AUC (two classes only; higher is better).
    * With `sampleWeight`, weighted by the validation rows' weights (`evaluate`'s `sampleWeight`);
    * `classWeight` weighs the training only (score with `"balanced-accuracy"` to count each class
-   * alike).
+   * alike). The ROC AUC and balanced accuracy average over classes, so every fold's validation
+   * rows must hold each class of `y` with some weight (refused before any training otherwise: such
+   * a fold's score would be undefined, or average fewer classes than the other folds').
    * @default {"log-loss"}
    */
   scoring?: CrossValidationScoring;
@@ -275,8 +277,9 @@ const SCORINGS: readonly CrossValidationScoring[] = [
  *   `lambdas` is empty or holds a strength that is not finite and > 0 or one twice, `folds` and
  *   `k` are both given, a fold is empty or its training rows hold one class, `k` is out of range
  *   (see `stratifiedFolds`), the ROC AUC is asked for more than two classes, a fold's validation
- *   rows all weigh 0 or, scored by ROC AUC, hold no row (or no weight) of a class, or as `fit`
- *   (naming the fold and strength). Every fold is checked before any training.
+ *   rows all weigh 0 or, scored by ROC AUC or balanced accuracy, hold no row (or no weight) of a
+ *   class of `y`, or as `fit` (naming the fold and strength). Every fold is checked before any
+ *   training.
  *
  * @example Five folds of breast cancer, scored by log loss
  * ```ts
@@ -695,7 +698,9 @@ function foldCount(folds: Int32Array): number {
 
 /**
  * Refuses a fold whose training rows hold one class, whose validation rows all weigh 0, or, for
- * the ROC AUC, whose validation rows hold no row, or no weight, of a class of `y`.
+ * the scorings that average over the classes (ROC AUC, balanced accuracy), whose validation rows
+ * hold no row, or no weight, of a class of `y`: its score would be undefined, or an average over
+ * other classes than the other folds' (so not comparable with theirs).
  */
 function checkFold(
   f: number,
@@ -734,8 +739,11 @@ function checkFold(
         "score; give them weight or make other folds",
     );
   }
-  if (scoring !== "roc-auc") return;
-  const so = "their ROC AUC is undefined";
+  if (scoring !== "roc-auc" && scoring !== "balanced-accuracy") return;
+  const so = scoring === "roc-auc"
+    ? "their ROC AUC is undefined"
+    : "their balanced accuracy would average the other classes' recalls only, unlike the other " +
+      "folds'";
   for (let c = 0; c < nc; c++) {
     if (inY[c] === 0 || weight[c] > 0) continue;
     throw new RangeError(

@@ -523,6 +523,53 @@ Deno.test("every fold is checked before any training: a bad last fold costs no t
   assert.equal(trainings, 0);
 });
 
+Deno.test("balanced accuracy needs every class in every validation fold, with weight", () => {
+  const A = "Cannot cross-validate lambda: the validation rows of fold ";
+  let trainings = 0;
+  const onProgress = () => void trainings++;
+  // Class 2 in folds 1 and 2 only: fold 0's balanced accuracy would be the mean recall of classes
+  // 0 and 1, the others' that of all three.
+  const no2 = wine.y.map((c, i) => (c === 2 ? 1 + (i % 2) : i % 3));
+  throwsWith(
+    () =>
+      crossValidateLambda(wine.x, wine.y, {
+        lambdas: [0.1],
+        folds: no2,
+        scoring: "balanced-accuracy",
+        onProgress,
+      }),
+    RangeError,
+    `${A}0 hold no row of class "2", so their balanced accuracy would average the other ` +
+      "classes' recalls only, unlike the other folds'; use stratified folds or another scoring",
+  );
+  // Scores that average over rows take such folds.
+  for (const scoring of ["log-loss", "accuracy"] as const) {
+    const cv = crossValidateLambda(wine.x, wine.y, {
+      lambdas: [0.1],
+      folds: no2,
+      scoring,
+      refit: false,
+    });
+    assert.equal(cv.points[0].foldScores.length, 3);
+  }
+  // Stratified folds, but class 1's rows of fold 2 weigh 0.
+  const folds = stratifiedFolds(wine.y, 3, { seed: 1 });
+  const sampleWeight = wine.y.map((c, i) => (c === 1 && folds[i] === 2 ? 0 : 1));
+  throwsWith(
+    () =>
+      crossValidateLambda(wine.x, wine.y, {
+        lambdas: [0.1],
+        folds,
+        sampleWeight,
+        scoring: "balanced-accuracy",
+        onProgress,
+      }),
+    RangeError,
+    `${A}2 of class "1" all weigh 0 (sampleWeight), so their balanced accuracy`,
+  );
+  assert.equal(trainings, 0);
+});
+
 Deno.test("the ROC AUC needs both classes in every validation fold, with weight", () => {
   const A = "Cannot cross-validate lambda: the validation rows of fold ";
   let trainings = 0;
