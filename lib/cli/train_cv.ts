@@ -227,8 +227,8 @@ function shortNumber(v: number): string {
 
 /**
  * The report's lines on the cross-validation: what was chosen and how, a table of every
- * candidate (the chosen one marked `*`), and a warning for candidates some fold's training of
- * which did not converge.
+ * candidate (the chosen one marked `*`), a warning for candidates some fold's training of
+ * which did not converge, and the folds' trainings' own warnings ({@linkcode foldWarningLines}).
  *
  * @param cv The cross-validation.
  * @param trainRows The training rows it ran on.
@@ -260,9 +260,56 @@ export function cvLines(cv: CrossValidation, trainRows: number, seed: number): s
       `warning   a fold's training did not converge at lambda ${unconverged.join(", ")}: ` +
       "raise --max-iterations (or --epochs)",
     ]),
+    ...foldWarningLines(cv),
     "",
     formatTable(["", "lambda", "C", `mean ${name}`, "standard error"], rows),
   ];
+}
+
+/**
+ * The warnings of the folds' trainings (`fit`'s, e.g. a class whose rows all weigh 0 in a fold's
+ * training), each once per fold with the candidates it came at: `warning   cross-validation, fold
+ * F of K, at every lambda: ...` (or `at lambda L, L`), folds with the same candidates on one line.
+ *
+ * @param cv The cross-validation.
+ * @returns The lines, none without warnings.
+ */
+export function foldWarningLines(cv: CrossValidation): string[] {
+  // Each warning: the candidates (indices) it came at in each fold (0-based).
+  const seen = new Map<string, Map<number, number[]>>();
+  cv.points.forEach((p, li) =>
+    p.foldWarnings.forEach((warnings, f) => {
+      for (const w of new Set(warnings)) {
+        let folds = seen.get(w);
+        if (!folds) seen.set(w, folds = new Map());
+        let at = folds.get(f);
+        if (!at) folds.set(f, at = []);
+        at.push(li);
+      }
+    })
+  );
+  const lines: string[] = [];
+  for (const [warning, folds] of seen) {
+    const byCandidates = new Map<string, number[]>();
+    for (const [f, at] of [...folds].sort((a, b) => a[0] - b[0])) {
+      const key = at.join(",");
+      const same = byCandidates.get(key);
+      if (same) same.push(f);
+      else byCandidates.set(key, [f]);
+    }
+    for (const [key, fs] of byCandidates) {
+      const at = key.split(",").map(Number);
+      const where = at.length === cv.points.length
+        ? "every lambda"
+        : `lambda ${at.map((i) => shortNumber(cv.points[i].lambda)).join(", ")}`;
+      lines.push(
+        `warning   cross-validation, ${fs.length === 1 ? "fold" : "folds"} ${
+          fs.map((f) => f + 1).join(", ")
+        } of ${cv.k}, at ${where}: ${warning}`,
+      );
+    }
+  }
+  return lines;
 }
 
 /**
@@ -291,6 +338,7 @@ export function cvJson(cv: CrossValidation, trainRows: number, seed: number) {
       standardError: p.standardError,
       foldScores: p.foldScores,
       converged: p.converged,
+      foldWarnings: p.foldWarnings,
       chosen: i === cv.chosen,
     })),
   };

@@ -67,6 +67,8 @@ export interface CrossValidationProgress {
   readonly model: LogisticModel;
   /** Whether that training converged (`fit`'s `converged`). */
   readonly converged: boolean;
+  /** That training's warnings (`fit`'s `warnings`). */
+  readonly warnings: readonly string[];
 }
 
 /** Options for {@linkcode crossValidateLambda}. */
@@ -197,6 +199,11 @@ export interface LambdaScores {
   readonly standardError: number;
   /** Whether every fold's training converged (`fit`'s `converged`). */
   readonly converged: boolean;
+  /**
+   * Each fold's training's warnings (`fit`'s `warnings`), in fold order: e.g. a class whose rows
+   * all weigh 0 in that fold's training, which the model then never predicts.
+   */
+  readonly foldWarnings: readonly (readonly string[])[];
 }
 
 /** The result of {@linkcode crossValidateLambda}. */
@@ -403,6 +410,7 @@ export function crossValidateLambda(
   const order = lambdas.map((_, i) => i).sort((a, b) => lambdas[b] - lambdas[a]);
   const scores = lambdas.map(() => new Array<number>(k).fill(NaN));
   const converged = lambdas.map(() => true);
+  const warnings = lambdas.map(() => new Array<readonly string[]>(k).fill([]));
   const steps = k * lambdas.length;
   let step = 0;
   // Every fold is checked before any training, so that a bad last fold is not found after hours.
@@ -437,6 +445,7 @@ export function crossValidateLambda(
       const score = scoreOf(ev, scoring);
       scores[li][f] = score;
       if (!result.converged) converged[li] = false;
+      warnings[li][f] = result.warnings;
       if (warmStart) previous = result.model;
       step++;
       options.onProgress?.({
@@ -449,6 +458,7 @@ export function crossValidateLambda(
         score,
         model: result.model,
         converged: result.converged,
+        warnings: result.warnings,
       });
     }
   }
@@ -461,6 +471,7 @@ export function crossValidateLambda(
       mean,
       standardError,
       converged: converged[i],
+      foldWarnings: warnings[i],
     };
   });
   const greaterIsBetter = scoring !== "log-loss";

@@ -13,7 +13,8 @@ import { trainTestSplit } from "../../lib/data/preprocess.ts";
 import { encodeModel } from "../../lib/io/model_file.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
 import { fit } from "../../lib/model/fit.ts";
-import { crossValidateLambda } from "../../lib/select/cross_validate.ts";
+import { crossValidateLambda, type CrossValidation } from "../../lib/select/cross_validate.ts";
+import { foldWarningLines } from "../../lib/cli/train_cv.ts";
 import { stratifiedFolds } from "../../lib/select/folds.ts";
 import { runCli } from "../_helpers/assert_close.ts";
 
@@ -28,6 +29,7 @@ interface CvRow {
   standardError: number;
   foldScores: number[];
   converged: boolean;
+  foldWarnings: string[][];
   chosen: boolean;
 }
 
@@ -94,6 +96,7 @@ Deno.test("the search is crossValidateLambda on the training rows, and the model
       standardError: p.standardError,
       foldScores: p.foldScores,
       converged: p.converged,
+      foldWarnings: p.foldWarnings,
       chosen: i === cv.chosen,
     })),
   );
@@ -356,4 +359,78 @@ Deno.test("--weight-column weighs each fold's training and validation score; --t
   const held = await trainJson([...argv, "--threshold-target", "recall=0.8"]);
   assert.equal(held.crossValidation.trainSamples, held.data.trainSamples);
   assert.equal(held.data.trainSamples + held.data.validationSamples, split.yTrain.length);
+});
+
+Deno.test("a fold's training warnings are reported: a class weighing 0 in one fold's training", async () => {
+  // breast_cancer.csv with a weight column: the malignant training rows weigh 0 but in the first
+  // of 3 folds, so the first fold's training (the other two) has no malignant weight and its
+  // models never predict malignant. The final training has weight in both classes.
+  const seed = 0;
+  const split = trainTestSplit(cancer.x, cancer.y, { testFraction: 0.25, seed });
+  const folds = stratifiedFolds(split.yTrain, 3, { seed });
+  const weight = new Array<number>(cancer.y.length).fill(1);
+  split.trainIndex.forEach((r, j) => {
+    if (cancer.y[r] === 1 && folds[j] !== 0) weight[r] = 0;
+  });
+  const text = (await Deno.readTextFile("notebooks/data/breast_cancer.csv")).trimEnd().split("\n");
+  const file = `${dir}/weightless_fold.csv`;
+  await Deno.writeTextFile(
+    file,
+    text.map((line, r) => `${r === 0 ? "w" : weight[r - 1]},${line}`).join("\n") + "\n",
+  );
+  const argv = [
+    "train",
+    "--data",
+    file,
+    "--label",
+    "diagnosis",
+    "--weight-column",
+    "w",
+    "--cv-folds",
+    "3",
+    "--cv-lambdas",
+    LAMBDAS.join(","),
+  ];
+  const plain = await runCli(argv);
+  assert.equal(plain.code, 0, plain.stderr);
+  const malignant = split.yTrain.filter((c, j) => c === 1 && folds[j] !== 0).length;
+  const lines = plain.stdout.split("\n").filter((l) => l.startsWith("warning   "));
+  assert.deepEqual(lines, [
+    'warning   cross-validation, fold 1 of 3, at every lambda: class "malignant" weighs 0 on ' +
+    `all its ${malignant} training rows: training leaves them out, so the model learns never to ` +
+    'predict it; only class "benign" weighs more than 0, so the model learns that class alone',
+  ]);
+  const report = await trainJson(argv.slice(1));
+  assert.deepEqual(report.training.warnings, []);
+  for (const row of report.crossValidation.rows as CvRow[]) {
+    assert.equal(row.foldWarnings[0].length, 1);
+    assert.deepEqual(row.foldWarnings.slice(1), [[], []]);
+  }
+});
+
+Deno.test("fold warnings are grouped: one line per warning and folds with the same candidates", () => {
+  const point = (lambda: number, foldWarnings: string[][]) => ({
+    lambda,
+    c: 1,
+    foldScores: [0, 0, 0],
+    mean: 0,
+    standardError: 0,
+    converged: true,
+    foldWarnings,
+  });
+  const cv = {
+    k: 3,
+    points: [
+      point(1, [["A", "C"], ["A", "C"], ["C"]]),
+      point(0.1, [["A", "C"], ["A", "B", "C"], ["C"]]),
+      point(0.01, [["A", "A", "C"], ["C"], ["C"]]),
+    ],
+  } as unknown as CrossValidation;
+  assert.deepEqual(foldWarningLines(cv), [
+    "warning   cross-validation, fold 1 of 3, at every lambda: A",
+    "warning   cross-validation, fold 2 of 3, at lambda 1.00e+0, 1.00e-1: A",
+    "warning   cross-validation, folds 1, 2, 3 of 3, at every lambda: C",
+    "warning   cross-validation, fold 2 of 3, at lambda 1.00e-1: B",
+  ]);
+  assert.deepEqual(foldWarningLines({ ...cv, points: [point(1, [[], [], []])] }), []);
 });

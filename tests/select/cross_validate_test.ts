@@ -604,6 +604,39 @@ Deno.test("the ROC AUC needs both classes in every validation fold, with weight"
   assert.equal(trainings, 0);
 });
 
+Deno.test("each fold's training's warnings are fit's on its rows: a class weighing 0 there is said", () => {
+  // Class 2 weighs 0 but in fold 0: fold 0's training rows (folds 1 and 2) of class 2 all weigh
+  // 0, so its models never predict class 2, and its validation log loss is large. The refit (all
+  // rows) has weight in class 2 and no warning.
+  const folds = stratifiedFolds(wine.y, 3, { seed: 0 });
+  const sampleWeight = wine.y.map((c, i) => (c === 2 && folds[i] !== 0 ? 0 : 1));
+  const lambdas = [0.1, 0.01];
+  const progress: string[][][] = [[], [], []];
+  const cv = crossValidateLambda(wine.x, wine.y, {
+    lambdas,
+    folds,
+    sampleWeight,
+    onProgress: (p) => progress[p.fold].push([...p.warnings]),
+  });
+  assert.deepEqual(cv.refit!.warnings, []);
+  cv.points.forEach((p, li) => {
+    assert.equal(p.foldWarnings.length, 3);
+    for (let f = 0; f < 3; f++) {
+      const s = split(wine.x, wine.y, folds, f);
+      const { warnings } = fit(s.xTrain, s.yTrain, {
+        classes: ["0", "1", "2"],
+        penalty: { kind: "l2", lambda: lambdas[li] },
+        sampleWeight: s.train.map((i) => sampleWeight[i]),
+      });
+      assert.deepEqual(p.foldWarnings[f], warnings, `fold ${f}, lambda ${lambdas[li]}`);
+      // Strongest first within a fold.
+      assert.deepEqual(progress[f][1 - li], warnings);
+    }
+    assert.match(p.foldWarnings[0][0], /^class "2" weighs 0 on all its \d+ training rows/);
+    assert.deepEqual([p.foldWarnings[1], p.foldWarnings[2]], [[], []]);
+  });
+});
+
 Deno.test("chooseLambda refuses tables it cannot choose from", () => {
   const A = "Cannot choose lambda: ";
   throwsWith(() => chooseLambda([]), RangeError, `${A}points is empty`);
