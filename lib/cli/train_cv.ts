@@ -180,6 +180,11 @@ export function crossValidateTraining(
   const started = performance.now();
   // Candidates per fold.
   const m = request.lambdas?.length ?? 10;
+  const show = (done: number) =>
+    progress.update(cvProgressText(done, request.k, m, (performance.now() - started) / 1000));
+  // The line names the training under way: the first is drawn before it starts (a fold's training
+  // on large data reports nothing until it ends).
+  show(0);
   try {
     return crossValidateLambda(x, y, {
       k: request.k,
@@ -197,15 +202,30 @@ export function crossValidateTraining(
       ...(choices.classWeight === undefined ? {} : { classWeight: choices.classWeight }),
       ...(choices.sampleWeight === undefined ? {} : { sampleWeight: choices.sampleWeight }),
       refit: false,
-      onProgress: (p) =>
-        progress.update(
-          `cross-validation: fold ${p.fold + 1}/${p.k}, lambda ${((p.step - 1) % m) + 1}/${m}  ` +
-            `${((performance.now() - started) / 1000).toFixed(1)} s`,
-        ),
+      onProgress: (p) => {
+        if (p.step < p.steps) show(p.step);
+      },
     });
   } finally {
     progress.done();
   }
+}
+
+/**
+ * The progress line of the cross-validation: the training under way, as its fold and its place
+ * among the candidates (the strongest penalty first), and the time since the search began.
+ *
+ * @param done The trainings done, `0` to `k * m - 1`.
+ * @param k The number of folds.
+ * @param m The number of candidate lambdas.
+ * @param seconds Time since the search began.
+ * @returns The line, e.g. `cross-validation: fold 2/5, lambda 3/10  12.0 s`.
+ */
+export function cvProgressText(done: number, k: number, m: number, seconds: number): string {
+  return `cross-validation: fold ${Math.floor(done / m) + 1}/${k}, lambda ${
+    (done % m) + 1
+  }/${m}  ` +
+    `${seconds.toFixed(1)} s`;
 }
 
 const SCORE_NAMES: Readonly<Record<CrossValidationScoring, string>> = {

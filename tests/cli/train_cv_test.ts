@@ -14,7 +14,7 @@ import { encodeModel } from "../../lib/io/model_file.ts";
 import { evaluate } from "../../lib/metrics/evaluate.ts";
 import { fit } from "../../lib/model/fit.ts";
 import { crossValidateLambda, type CrossValidation } from "../../lib/select/cross_validate.ts";
-import { foldWarningLines } from "../../lib/cli/train_cv.ts";
+import { cvProgressText, foldWarningLines } from "../../lib/cli/train_cv.ts";
 import { stratifiedFolds } from "../../lib/select/folds.ts";
 import { runCli } from "../_helpers/assert_close.ts";
 
@@ -433,4 +433,38 @@ Deno.test("fold warnings are grouped: one line per warning and folds with the sa
     "warning   cross-validation, fold 2 of 3, at lambda 1.00e-1: B",
   ]);
   assert.deepEqual(foldWarningLines({ ...cv, points: [point(1, [[], [], []])] }), []);
+});
+
+Deno.test("the progress line names the training under way, the first drawn before it starts", async () => {
+  // SGD at a learning rate of 1e6 diverges in the first training, which fails: the line naming it
+  // was drawn before.
+  const r = await runCli([
+    "train",
+    "--dataset",
+    "breast-cancer",
+    "--optimizer",
+    "sgd",
+    "--learning-rate",
+    "1e6",
+    "--cv-folds",
+    "3",
+    "--cv-lambdas",
+    "0.3,0.03",
+  ]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^cross-validation: fold 1\/3, lambda 1\/2 {2}\d+\.\d s\n/);
+  assert.match(
+    r.stderr,
+    /training fold 0 with lambda 0\.3: Cannot fit model: the objective became/,
+  );
+  // The default grid has ten candidates.
+  const grid = await runCli(["train", "--dataset", "iris", "--cv-folds", "2"]);
+  assert.equal(grid.code, 0, grid.stderr);
+  assert.match(grid.stderr, /^cross-validation: fold 1\/2, lambda 1\/10 {2}\d+\.\d s\n/);
+  // Training d (0-based) of k folds of m candidates: fold floor(d / m) + 1, candidate d % m + 1.
+  assert.equal(cvProgressText(0, 5, 10, 0), "cross-validation: fold 1/5, lambda 1/10  0.0 s");
+  assert.equal(cvProgressText(9, 5, 10, 1.5), "cross-validation: fold 1/5, lambda 10/10  1.5 s");
+  assert.equal(cvProgressText(10, 5, 10, 2), "cross-validation: fold 2/5, lambda 1/10  2.0 s");
+  assert.equal(cvProgressText(49, 5, 10, 3), "cross-validation: fold 5/5, lambda 10/10  3.0 s");
+  assert.equal(cvProgressText(2, 3, 1, 0), "cross-validation: fold 3/3, lambda 1/1  0.0 s");
 });
