@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { loadEmbedded } from "../../lib/data/embedded.ts";
+import { createPrng } from "../../lib/core/random.ts";
 import { stratifiedFolds } from "../../lib/select/folds.ts";
 import { throwsWith } from "../_helpers/errors.ts";
 
@@ -110,4 +111,45 @@ Deno.test("a class absent from y is no bar to k", () => {
   const y = Int32Array.of(0, 0, 2, 2, 0, 2);
   const folds = stratifiedFolds(y, 3, { classes: ["a", "b", "c"] });
   assert.deepEqual(classCounts(y, folds, 3), [[1, 1, 1], [0, 0, 0], [1, 1, 1]]);
+});
+
+Deno.test("the folds are the documented deal: one generator shuffles the classes in ascending order, dealt round the folds", () => {
+  // The rule written out: createPrng(seed), each class's rows (in row order) shuffled by
+  // Fisher-Yates (from the last position down, j = floor(u (i + 1))), classes 0, 1, 2, ..., and
+  // the rows dealt to folds 0, 1, ..., k - 1, 0, ... going on across classes. Classes listed out of
+  // order in y (2 first), of sizes 7, 5 and 11 dealt over 4 folds.
+  const y = Int32Array.from([...Array(11).fill(2), ...Array(7).fill(0), ...Array(5).fill(1)]);
+  for (const [k, seed] of [[4, 0], [4, 9], [3, 123]]) {
+    const prng = createPrng(seed);
+    const want = new Int32Array(y.length);
+    let next = 0;
+    for (const c of [0, 1, 2]) {
+      const rows = [...y.keys()].filter((i) => y[i] === c);
+      for (let i = rows.length - 1; i > 0; i--) {
+        const j = Math.floor(prng() * (i + 1));
+        [rows[i], rows[j]] = [rows[j], rows[i]];
+      }
+      for (const r of rows) want[r] = next++ % k;
+    }
+    assert.deepEqual(stratifiedFolds(y, k, { seed }), want, `k ${k}, seed ${seed}`);
+  }
+});
+
+Deno.test("the class named for too few rows is the first of the smallest, and the options are checked", () => {
+  // Classes 0 and 1 both have 2 rows: the first is named.
+  throwsWith(
+    () => stratifiedFolds(Int32Array.of(2, 2, 2, 1, 1, 0, 0), 3, { classes: ["a", "b", "c"] }),
+    RangeError,
+    'Cannot make stratified folds: class "a" has 2 rows, fewer than k = 3 folds',
+  );
+  throwsWith(
+    () => stratifiedFolds([0, 1], 2, { seed: Infinity }),
+    TypeError,
+    "Cannot make stratified folds: seed must be a finite number, got number Infinity",
+  );
+  throwsWith(
+    () => stratifiedFolds([0, 1, 0, 1], 2, { classes: "ab" as never }),
+    TypeError,
+    'Cannot make stratified folds: classes must be an array of labels, got string "ab"',
+  );
 });
