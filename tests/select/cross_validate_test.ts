@@ -303,6 +303,8 @@ Deno.test("the best strength is the best mean, ties to the stronger penalty", ()
     { lambda: 0.001, mean: 0.25, standardError: 0.01 },
   ];
   assert.deepEqual(chooseLambda(table), { best: 2, chosen: 2 });
+  // The later of a tie with the weaker penalty is not taken.
+  assert.deepEqual(chooseLambda([table[2], table[0]]), { best: 0, chosen: 0 });
   // Accuracy-like: the highest mean.
   assert.deepEqual(chooseLambda(table, { greaterIsBetter: true }), { best: 1, chosen: 1 });
 });
@@ -351,7 +353,10 @@ Deno.test("crossValidateLambda applies the one-standard-error rule to its own me
   const limit = best.points[best.best].mean + best.points[best.best].standardError;
   const within = best.points.filter((p) => p.mean <= limit).map((p) => p.lambda);
   assert.equal(oneSe.lambda, Math.max(...within));
-  assert.ok(oneSe.lambda >= best.lambda);
+  // Here the rule takes a stronger penalty than the best: the penalty is the chosen one's.
+  assert.ok(oneSe.lambda > best.lambda);
+  assert.notEqual(oneSe.chosen, oneSe.best);
+  assert.deepEqual(oneSe.penalty, { kind: "l2", lambda: oneSe.lambda });
 });
 
 Deno.test("bad strengths, folds and options are refused with what is wrong", () => {
@@ -456,6 +461,80 @@ Deno.test("bad strengths, folds and options are refused with what is wrong", () 
   const nan = { ...wine.x, data: wine.x.data.slice() };
   nan.data[5 * 13 + 2] = NaN;
   throwsWith(() => crossValidateLambda(nan, wine.y), RangeError, "x holds NaN at row 5, column 2");
+  throwsWith(() => cv({ lambdas: [0.1, 0.1] }), RangeError, `${A}lambdas[1] is lambdas[0] again`);
+  throwsWith(
+    () => cv({ folds: Array.from({ length: 179 }, (_, i) => i % 3) }),
+    TypeError,
+    `${A}folds has 179 entries, y has 178`,
+  );
+  for (const bad of [-1, 1.5]) {
+    throwsWith(
+      () => cv({ folds: Array.from(wine.y, (_, i) => (i === 4 ? bad : i % 3)) }),
+      RangeError,
+      `${A}folds[4] is ${bad}, not a fold index`,
+    );
+  }
+  // Checked before any training, in crossValidateLambda's words (fit would say them in fold 0's).
+  throwsWith(
+    () => cv({ link: "sigmoid" }),
+    RangeError,
+    `${A}the sigmoid link needs exactly 2 classes, got 3`,
+  );
+  throwsWith(
+    () => cv({ optimizer: { kind: "lbfgs", maxIterations: 0 } }),
+    RangeError,
+    `${A}optimizer.maxIterations must be an integer >= 1, got 0`,
+  );
+  throwsWith(
+    () => cv({ backend: "gpu" as never }),
+    RangeError,
+    `${A}backend must be auto, wasm or ts, got gpu`,
+  );
+  throwsWith(
+    () => cv({ seed: NaN }),
+    TypeError,
+    `${A}seed must be a finite number, got number NaN`,
+  );
+  throwsWith(
+    () => cv({ rule: "1se" as never }),
+    RangeError,
+    `${A}rule must be best or one-standard-error, got string "1se"`,
+  );
+  throwsWith(
+    () => cv({ refit: "yes" as never }),
+    TypeError,
+    `${A}refit must be a boolean, got string "yes"`,
+  );
+  throwsWith(
+    () => cv({ warmStart: 1 as never }),
+    TypeError,
+    `${A}warmStart must be a boolean, got number 1`,
+  );
+  throwsWith(
+    () => cv({ classes: "abc" as never }),
+    TypeError,
+    `${A}classes must be an array of labels, got string "abc"`,
+  );
+  throwsWith(
+    () => crossValidateLambda({ data: new Float64Array(0), rows: 0, cols: 13 }, new Int32Array(0)),
+    RangeError,
+    `${A}x has no rows`,
+  );
+  throwsWith(
+    () =>
+      crossValidateLambda(
+        { data: new Float64Array(4), rows: 2, cols: 2 },
+        Int32Array.of(0, 2 ** 24),
+      ),
+    RangeError,
+    `${A}label 16777216 would make 16777217 classes`,
+  );
+  // fit's TypeError stays one, naming the fold and strength.
+  throwsWith(
+    () => cv({ lambdas: [0.1], featureNames: ["a"] }),
+    TypeError,
+    `${A}training fold 0 with lambda 0.1: Cannot fit model: 1 feature name for 13 columns of x`,
+  );
   // An error of fit names the fold and strength: fold 2 validates every row of class 2, the only
   // class that weighs more than 0, so its training rows all weigh 0.
   throwsWith(
@@ -507,6 +586,17 @@ Deno.test("every fold is checked before any training: a bad last fold costs no t
     RangeError,
     'the training rows of fold 2 (all rows but its own) hold a single class ("0")',
   );
+  // The training class named is the one there: fold 1 validates classes 0 and 2.
+  throwsWith(
+    () =>
+      crossValidateLambda(wine.x, wine.y, {
+        lambdas: [0.1],
+        folds: wine.y.map((c, i) => (c === 1 ? i % 2 * 2 : 1)),
+        onProgress,
+      }),
+    RangeError,
+    'the training rows of fold 1 (all rows but its own) hold a single class ("1")',
+  );
   // The last fold's validation rows all weigh 0.
   const folds = Array.from(wine.y, (_, i) => i % 3);
   throwsWith(
@@ -542,6 +632,15 @@ Deno.test("balanced accuracy needs every class in every validation fold, with we
     `${A}0 hold no row of class "2", so their balanced accuracy would average the other ` +
       "classes' recalls only, unlike the other folds'; use stratified folds or another scoring",
   );
+  // A class of classes that no row has is no bar (it is in no fold's score).
+  const four = crossValidateLambda(wine.x, wine.y, {
+    lambdas: [0.1],
+    k: 3,
+    classes: ["0", "1", "2", "none"],
+    scoring: "balanced-accuracy",
+    refit: false,
+  });
+  assert.equal(four.points[0].foldScores.length, 3);
   // Scores that average over rows take such folds.
   for (const scoring of ["log-loss", "accuracy"] as const) {
     const cv = crossValidateLambda(wine.x, wine.y, {
@@ -637,6 +736,54 @@ Deno.test("each fold's training's warnings are fit's on its rows: a class weighi
   });
 });
 
+Deno.test("fit's options reach every fold's training and the refit: link, classes, feature names, backend, weights", () => {
+  const folds = stratifiedFolds(cancer.y, 3, { seed: 2 });
+  const sampleWeight = cancer.y.map((_, i) => 1 + (i % 3));
+  const options = {
+    link: "softmax",
+    classes: ["ben", "mal"],
+    featureNames: cancer.featureNames.map((n) => `f:${n}`),
+    backend: "wasm",
+    threads: 2,
+  } as const;
+  const models: LogisticModel[] = [];
+  const cv = crossValidateLambda(cancer.x, cancer.y, {
+    ...options,
+    lambdas: [0.05],
+    folds,
+    sampleWeight,
+    onProgress: (p) => models.push(p.model),
+  });
+  for (let f = 0; f < 3; f++) {
+    const fitOptions = { ...options, penalty: { kind: "l2", lambda: 0.05 } } as const;
+    const ev = foldScoreByDefinition(cancer.x, cancer.y, folds, f, fitOptions, sampleWeight);
+    assert.equal(cv.points[0].foldScores[f], ev.logLoss, `fold ${f}`);
+  }
+  for (const m of [...models, cv.refit!.model]) {
+    assert.equal(m.link, "softmax");
+    assert.deepEqual(m.classes, options.classes);
+    assert.deepEqual(m.featureNames, options.featureNames);
+  }
+  // The refit: fit on all rows with the row weights.
+  const direct = fit(cancer.x, cancer.y, { ...options, sampleWeight, penalty: cv.penalty });
+  assert.deepEqual(cv.refit!.model, direct.model);
+});
+
+Deno.test("a fold's training that stops short marks its strength unconverged", () => {
+  const seen: boolean[] = [];
+  const short = crossValidateLambda(wine.x, wine.y, {
+    lambdas: [0.1, 0.001],
+    k: 3,
+    optimizer: { kind: "lbfgs", maxIterations: 2 },
+    refit: false,
+    onProgress: (p) => seen.push(p.converged),
+  });
+  assert.deepEqual(short.points.map((p) => p.converged), [false, false]);
+  assert.deepEqual(seen, [false, false, false, false, false, false]);
+  const full = crossValidateLambda(wine.x, wine.y, { lambdas: [0.1], k: 3, refit: false });
+  assert.equal(full.points[0].converged, true);
+});
+
 Deno.test("chooseLambda refuses tables it cannot choose from", () => {
   const A = "Cannot choose lambda: ";
   throwsWith(() => chooseLambda([]), RangeError, `${A}points is empty`);
@@ -670,5 +817,10 @@ Deno.test("chooseLambda refuses tables it cannot choose from", () => {
     () => chooseLambda([{ lambda: 1, mean: 1, standardError: 0 }], { greaterIsBetter: 1 as never }),
     TypeError,
     `${A}greaterIsBetter must be a boolean, got number 1`,
+  );
+  throwsWith(
+    () => chooseLambda([1] as never),
+    TypeError,
+    `${A}points[0] must be an object, got number 1`,
   );
 });
