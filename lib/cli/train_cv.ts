@@ -164,8 +164,12 @@ export function crossValidateTraining(
     throw new UsageError(
       `Cannot parse arguments of '${COMMAND}': --cv-folds ${request.k} exceeds the ${
         counted(counts[fewest], "training row")
-      } of class ${quotedText(classes[fewest])}, and every fold validates on each class; give ` +
-        `--cv-folds ${counts[fewest]} or fewer`,
+      } of class ${quotedText(classes[fewest])}, and every fold validates on each class; ${
+        counts[fewest] >= 2
+          ? `give --cv-folds ${counts[fewest]} or fewer`
+          : "no --cv-folds can (it is at least 2): give the class more rows, leave it out, or " +
+            "give --lambda"
+      }`,
     );
   }
   if (request.scoring === "roc-auc" && classes.length !== 2) {

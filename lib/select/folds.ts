@@ -94,7 +94,12 @@ export function stratifiedFolds(
     const name = options.classes?.[smallest] ?? String(smallest);
     throw new RangeError(
       `Cannot ${action}: class ${quotedText(name)} has ${counted(fewest, "row")}, fewer than ` +
-        `k = ${k} folds, so some fold would validate without it; lower k to at most ${fewest}`,
+        `k = ${k} folds, so some fold would validate without it; ${
+          fewest >= 2
+            ? `lower k to at most ${fewest}`
+            : "no k can make stratified folds (each needs a row of every class to validate on, " +
+              "and k is at least 2): give the class more rows or leave it out"
+        }`,
     );
   }
   const prng = createPrng(options.seed ?? 0);

@@ -265,6 +265,22 @@ Deno.test("the --cv options are refused where they cannot apply", async () => {
     `${P}--cv-folds 200 exceeds the 159 training rows of class "malignant", and every fold ` +
       "validates on each class; give --cv-folds 159 or fewer",
   );
+  // A class of one training row: no K can do, and none is suggested.
+  const rare = `${dir}/rare.csv`;
+  await Deno.writeTextFile(
+    rare,
+    "a,y\n" + Array.from({ length: 40 }, (_, i) => `${i},${i % 2}`).join("\n") + "\n0.5,rare\n",
+  );
+  const one = await runCli(["train", "--data", rare, "--label", "y", "--cv-folds", "2"]);
+  assert.equal(one.code, 2, one.stderr);
+  assert.ok(
+    one.stderr.includes(
+      `${P}--cv-folds 2 exceeds the 1 training row of class "rare", and every fold validates on ` +
+        "each class; no --cv-folds can (it is at least 2): give the class more rows, leave it " +
+        "out, or give --lambda",
+    ),
+    one.stderr,
+  );
   const digits = await runCli(["train", "--cv-folds", "3", "--cv-scoring", "roc-auc"]);
   assert.equal(digits.code, 2);
   assert.match(digits.stderr, /--cv-scoring roc-auc needs two classes, the data have 10/);

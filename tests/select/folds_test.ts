@@ -153,3 +153,13 @@ Deno.test("the class named for too few rows is the first of the smallest, and th
     'Cannot make stratified folds: classes must be an array of labels, got string "ab"',
   );
 });
+
+Deno.test("a class of one row can have no stratified folds, and the message does not ask for k = 1", () => {
+  throwsWith(
+    () => stratifiedFolds(Int32Array.of(0, 0, 0, 1, 0), 2, { classes: ["a", "b"] }),
+    RangeError,
+    'Cannot make stratified folds: class "b" has 1 row, fewer than k = 2 folds, so some fold ' +
+      "would validate without it; no k can make stratified folds (each needs a row of every " +
+      "class to validate on, and k is at least 2): give the class more rows or leave it out",
+  );
+});
