@@ -484,3 +484,161 @@ Deno.test("the progress line names the training under way, the first drawn befor
   assert.equal(cvProgressText(49, 5, 10, 3), "cross-validation: fold 5/5, lambda 10/10  3.0 s");
   assert.equal(cvProgressText(2, 3, 1, 0), "cross-validation: fold 3/3, lambda 1/1  0.0 s");
 });
+
+Deno.test("the training options reach every fold: elastic net's l1 ratio, class weights, SGD, --no-standardize", async () => {
+  const split = trainTestSplit(cancer.x, cancer.y, { testFraction: 0.25, seed: 0 });
+  const cases: [string[], Parameters<typeof crossValidateLambda>[2]][] = [
+    [["--penalty", "elasticnet", "--l1-ratio", "0.2"], {
+      penalty: { kind: "elasticnet", l1Ratio: 0.2 },
+    }],
+    [["--class-weight", "balanced"], { classWeight: "balanced" }],
+    [["--class-weight", "malignant=3"], { classWeight: { benign: 1, malignant: 3 } }],
+    [["--optimizer", "sgd", "--epochs", "3"], { optimizer: { kind: "sgd", epochs: 3 } }],
+    [["--no-standardize", "--max-iterations", "50"], {
+      preprocessing: "none",
+      optimizer: { kind: "lbfgs", maxIterations: 50 },
+    }],
+  ];
+  for (const [argv, options] of cases) {
+    const report = await trainJson([
+      "--dataset",
+      "breast-cancer",
+      "--cv-folds",
+      "3",
+      "--cv-lambdas",
+      LAMBDAS.join(","),
+      ...argv,
+    ]);
+    const cv = crossValidateLambda(split.xTrain, split.yTrain, {
+      folds: stratifiedFolds(split.yTrain, 3, { seed: 0 }),
+      lambdas: LAMBDAS,
+      seed: 0,
+      classes: cancer.classes,
+      featureNames: cancer.featureNames,
+      refit: false,
+      ...options,
+    });
+    const rows: CvRow[] = report.crossValidation.rows;
+    assert.deepEqual(rows.map((r) => r.foldScores), cv.points.map((p) => p.foldScores), `${argv}`);
+    assert.deepEqual(rows.map((r) => r.c), cv.points.map((p) => p.c), `${argv}`);
+  }
+});
+
+Deno.test("under the one-standard-error rule the chosen lambda, not the best, is starred and reported", async () => {
+  const seed = 3;
+  const argv = [
+    "train",
+    "--dataset",
+    "breast-cancer",
+    "--seed",
+    String(seed),
+    "--cv-folds",
+    "4",
+    "--cv-lambdas",
+    LAMBDAS.join(","),
+    "--cv-rule",
+    "one-standard-error",
+  ];
+  const split = trainTestSplit(cancer.x, cancer.y, { testFraction: 0.25, seed });
+  const cv = crossValidateLambda(split.xTrain, split.yTrain, {
+    folds: stratifiedFolds(split.yTrain, 4, { seed }),
+    lambdas: LAMBDAS,
+    rule: "one-standard-error",
+    seed,
+    refit: false,
+  });
+  // The case is one where the rule moves off the best.
+  assert.notEqual(cv.chosen, cv.best);
+  const chosen = cv.points[cv.chosen], best = cv.points[cv.best];
+  const report = await trainJson(argv.slice(1));
+  assert.equal(report.crossValidation.c, chosen.c);
+  const r = await runCli(argv);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split("\n");
+  assert.ok(
+    lines.includes(
+      `lambda    ${chosen.lambda} (C ${Number(chosen.c.toPrecision(4))}), chosen by 4-fold ` +
+        `stratified cross-validation of the ${split.yTrain.length} training rows (seed 3): the ` +
+        "largest within one standard error of the best mean validation log loss (at lambda " +
+        `${best.lambda.toExponential(2)}), lower is better`,
+    ),
+    r.stdout,
+  );
+  const starred = lines.filter((l) => l.startsWith("*  "));
+  assert.equal(starred.length, 1);
+  assert.equal(Number(starred[0].trim().split(/\s+/)[1]), Number(chosen.lambda.toExponential(2)));
+});
+
+Deno.test("a fold training that stops short is marked not converged, with a warning", async () => {
+  const r = await runCli([
+    "train",
+    "--dataset",
+    "breast-cancer",
+    "--cv-folds",
+    "3",
+    "--cv-lambdas",
+    LAMBDAS.join(","),
+    "--max-iterations",
+    "1",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(
+    r.stdout.includes(
+      "warning   a fold's training did not converge at lambda 3.00e-1, 3.00e-2, 3.00e-3, " +
+        "3.00e-4: raise --max-iterations (or --epochs)",
+    ),
+    r.stdout,
+  );
+  const rows = r.stdout.split("\n").filter((l) => /^\*?\s+\d\.\d\de[-+]\d/.test(l));
+  assert.equal(rows.length, LAMBDAS.length, r.stdout);
+  for (const row of rows) assert.match(row, /not converged$/);
+});
+
+Deno.test("--cv-folds runs up to the training rows of the smallest class, the first of equals named", async () => {
+  const P = "Cannot parse arguments of 'train': ";
+  // Breast cancer's training rows: 159 malignant. 159 folds, one candidate: accepted.
+  const most = await trainJson([
+    "--dataset",
+    "breast-cancer",
+    "--cv-folds",
+    "159",
+    "--cv-lambdas",
+    "0.1",
+  ]);
+  assert.equal(most.crossValidation.rows[0].foldScores.length, 159);
+  const over = await runCli(["train", "--dataset", "breast-cancer", "--cv-folds", "160"]);
+  assert.equal(over.code, 2);
+  assert.ok(over.stderr.includes("give --cv-folds 159 or fewer"), over.stderr);
+  // Iris: the smallest training count is shared; the first class with it is named.
+  const iris = await loadEmbedded("iris");
+  const { yTrain } = trainTestSplit(iris.x, iris.y, { testFraction: 0.25, seed: 0 });
+  const counts = [0, 1, 2].map((c) => yTrain.filter((v) => v === c).length);
+  const fewest = Math.min(...counts);
+  assert.ok(counts.filter((n) => n === fewest).length > 1, `${counts}`);
+  const tie = await runCli(["train", "--dataset", "iris", "--cv-folds", "100"]);
+  assert.equal(tie.code, 2);
+  assert.ok(
+    tie.stderr.includes(
+      `${P}--cv-folds 100 exceeds the ${fewest} training rows of class ` +
+        `"${iris.classes[counts.indexOf(fewest)]}"`,
+    ),
+    tie.stderr,
+  );
+  // A lambda beyond float64 is no number > 0 there.
+  const inf = await runCli([
+    "train",
+    "--dataset",
+    "iris",
+    "--cv-folds",
+    "3",
+    "--cv-lambdas",
+    "1e999",
+  ]);
+  assert.equal(inf.code, 2);
+  assert.ok(
+    inf.stderr.includes(
+      `${P}--cv-lambdas must be numbers > 0 separated by commas, got "1e999" in "1e999"`,
+    ),
+    inf.stderr,
+  );
+});
