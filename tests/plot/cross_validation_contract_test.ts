@@ -164,3 +164,48 @@ Deno.test("bad cross-validations and options are refused with what is wrong", ()
     { name: "TypeError", message: /^Cannot draw cross-validation figure: unknown option 'tilte'/ },
   );
 });
+
+Deno.test("every scoring but the log loss is better higher: its limit lies below, and the accuracies are percentages", () => {
+  // A hand-made table: the best mean at lambda 0.01, the one-standard-error choice at 1, and
+  // the widest band at the smallest lambda.
+  const rest = { c: 1, foldScores: [], converged: true, foldWarnings: [] };
+  const points = [
+    { ...rest, lambda: 1, mean: 0.9, standardError: 0.01 },
+    { ...rest, lambda: 0.01, mean: 0.92, standardError: 0.03 },
+    { ...rest, lambda: 0.0001, mean: 0.5, standardError: 0.6 },
+  ];
+  const base = { points, best: 1, chosen: 0, rule: "one-standard-error" } as const;
+  const want = {
+    "accuracy": { percent: true, axis: "mean validation accuracy (%)" },
+    "balanced-accuracy": { percent: true, axis: "mean validation balanced accuracy (%)" },
+    "roc-auc": { percent: false, axis: "mean validation ROC AUC (area, 0 to 1)" },
+  } as const;
+  for (const [scoring, { percent, axis }] of Object.entries(want)) {
+    const fig = crossValidationFigure({ ...base, scoring: scoring as keyof typeof want });
+    const limit = fig.data[3];
+    assert.equal(limit.name, "best mean - 1 standard error", scoring);
+    assert.deepEqual(limit.y, [0.92 - 0.03, 0.92 - 0.03]);
+    const y = fig.layout.yaxis as Axis;
+    assert.equal(y.title.text, axis);
+    assert.equal(y.tickformat, percent ? "~%" : undefined, scoring);
+    assert.match(
+      String(fig.data[1].hovertemplate),
+      percent ? /%\{y:\.2%\} ± %\{customdata:\.2%\}/ : /%\{y:\.4f\} ± %\{customdata:\.4f\}/,
+    );
+    // The chosen lambda's line, not the best's, spans the band from its lowest to its highest.
+    assert.deepEqual(fig.data[2].x, [1, 1]);
+    assert.deepEqual(fig.data[2].y, [0.5 - 0.6, 0.5 + 0.6]);
+  }
+});
+
+Deno.test("a cross-validation that is not one, or whose chosen index is not an index, is refused", () => {
+  assert.throws(() => crossValidationFigure(5 as never), {
+    name: "TypeError",
+    message: "Cannot plot cross-validation: cv must be crossValidateLambda's result, got number 5",
+  });
+  assert.throws(() => crossValidationFigure({ ...cv, chosen: 1.5 }), {
+    name: "RangeError",
+    message: "Cannot plot cross-validation: cv.chosen must be an index of cv.points (0..4), got " +
+      "number 1.5",
+  });
+});
