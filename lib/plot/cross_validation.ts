@@ -62,7 +62,8 @@ const SCORES: Readonly<
  *   the indices of the best and the chosen point.
  * @param options Title, height.
  * @returns A plotly figure: traces "±1 standard error" (the band), "mean validation <score>",
- *   "chosen lambda ..." and, with rule `"one-standard-error"`, "best mean ± 1 standard error".
+ *   "chosen lambda ..." and, with rule `"one-standard-error"`, "best mean + 1 standard error" (log
+ *   loss) or "best mean - 1 standard error" (the scores that are better higher).
  * @throws {TypeError} If `cv.points` is not an array of objects with numeric `lambda`, `mean`
  *   and `standardError`, or an option is unknown.
  * @throws {RangeError} If `cv.points` is empty, a lambda is not finite and > 0, a mean is not
