@@ -36,7 +36,9 @@ export const CV_TRAIN_OPTIONS = {
       "per candidate lambda, a table of each candidate's mean validation score and its standard " +
       "error, then the model trained on all the training rows with the chosen lambda (as " +
       "--lambda CHOSEN trains it); K from 2 to the training rows of the smallest class; not " +
-      "with --lambda, --penalty none or --stream",
+      "with --lambda, --penalty none or --stream. Cost: K trainings per candidate before the " +
+      "final one (on --dataset fashion-mnist each a full training on most of its rows: give a few " +
+      "--cv-lambdas)",
   },
   "cv-lambdas": {
     type: "string",
